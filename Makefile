@@ -1,0 +1,34 @@
+# The two commands: `make run` and `make test`. Every target bootstraps .venv from python3 alone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): apps/backend/pyproject.toml packages/shared-types/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e packages/shared-types -e 'apps/backend[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/scribe up
+
+lint: install
+	$(BIN)/ruff check apps packages bench
+	$(BIN)/ruff format --check apps packages bench
+	$(BIN)/mypy
+
+test: lint
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85
+
+bench: install
+	$(BIN)/python bench/commands.py
+	$(BIN)/python bench/relay.py
+
+clean:
+	rm -rf $(VENV) .data .coverage .coverage.* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""The FastAPI application factory: lifespan owns the pool and the Kafka admin client."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from infinite_scribe.api.errors import install_error_handlers
+from infinite_scribe.api.routes import health
+from infinite_scribe.config import Settings
+from infinite_scribe.kafka_admin import admin_client
+from infinite_scribe.persistence.database import create_pool
+
+API_PREFIX = "/api/v1"
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(health.router)
+    return router
+
+
+def create_app(settings: Settings) -> FastAPI:
+    database_url = settings.resolved_database_url()
+    if database_url is None:
+        raise ValueError("the API needs DATABASE_URL (scribe up starts an embedded database)")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await create_pool(database_url, max_size=20)
+        servers = settings.resolved_kafka_servers()
+        app.state.kafka_admin = admin_client(servers) if servers else None
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    app = FastAPI(
+        title="InfiniteScribe backend",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(build_router())
+    return app

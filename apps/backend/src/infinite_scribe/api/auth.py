@@ -1,0 +1,63 @@
+"""JWT bearer tokens: HS256 with JWT_SECRET_KEY (RS256 with JWT_PUBLIC_KEY as an option)."""
+
+import time
+from uuid import UUID
+
+import jwt
+
+from infinite_scribe.config import Settings
+from infinite_scribe.domain.errors import AuthenticationError
+
+
+def create_access_token(
+    settings: Settings, user_id: UUID, ttl_seconds: int = 3600, *, private_key: str | None = None
+) -> str:
+    """Sign a token for `user_id` (`sub`) expiring in `ttl_seconds` (`exp`)."""
+    now = int(time.time())
+    claims = {"sub": str(user_id), "iat": now, "exp": now + ttl_seconds}
+    if settings.jwt_algorithm == "RS256":
+        if private_key is None:
+            raise ValueError("RS256 tokens are signed with a private key; pass private_key")
+        return jwt.encode(claims, private_key, algorithm="RS256")
+    return jwt.encode(claims, settings.jwt_secret_key.get_secret_value(), algorithm="HS256")
+
+
+def decode_access_token(settings: Settings, token: str) -> UUID:
+    """Verify signature, expiry and subject; return the user id. Only the configured algorithm
+    is accepted, so `alg=none` and algorithm-confusion tokens are refused."""
+    algorithm = settings.jwt_algorithm
+    key = (
+        settings.jwt_public_key
+        if algorithm == "RS256"
+        else settings.jwt_secret_key.get_secret_value()
+    )
+    if not key:
+        raise AuthenticationError("Token verification key is not configured", "INVALID_TOKEN")
+    try:
+        claims = jwt.decode(token, key, algorithms=[algorithm], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError as error:
+        raise AuthenticationError("Token has expired", "TOKEN_EXPIRED") from error
+    except jwt.MissingRequiredClaimError as error:
+        raise AuthenticationError(
+            f"Token lacks the {error.claim!r} claim", "INVALID_TOKEN"
+        ) from error
+    except jwt.InvalidSignatureError as error:
+        raise AuthenticationError("Token signature is invalid", "INVALID_TOKEN") from error
+    except jwt.InvalidTokenError as error:
+        raise AuthenticationError(
+            "Token is malformed or not acceptable", "INVALID_TOKEN"
+        ) from error
+    try:
+        return UUID(str(claims["sub"]))
+    except ValueError as error:
+        raise AuthenticationError("Token subject is not a user id", "INVALID_TOKEN") from error
+
+
+def bearer_token(authorization: str | None) -> str:
+    """Extract the token from an `Authorization: Bearer <token>` header value."""
+    if not authorization:
+        raise AuthenticationError("Missing bearer token", "MISSING_TOKEN")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("Authorization header must be 'Bearer <token>'", "INVALID_TOKEN")
+    return token.strip()

@@ -1,0 +1,35 @@
+"""FastAPI dependencies as `Annotated` aliases: settings, the pool, the current user."""
+
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from fastapi import Depends, Header, Request
+
+from infinite_scribe.api.auth import bearer_token, decode_access_token
+from infinite_scribe.config import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_pool(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
+
+
+def get_current_user(
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> UUID:
+    user_id = decode_access_token(settings, bearer_token(authorization))
+    return user_id
+
+
+CurrentUser = Annotated[UUID, Depends(get_current_user)]

@@ -1,0 +1,104 @@
+"""Every exception -> HTTP mapping lives here; every error body has `error_code` and `message`."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from infinite_scribe.domain.errors import (
+    AuthenticationError,
+    ConcurrencyConflict,
+    DuplicateCommand,
+    InvalidEventName,
+    InvalidPayload,
+    InvalidState,
+    NotFound,
+    ScribeError,
+    UnknownCommand,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[ScribeError], int] = {
+    NotFound: 404,
+    InvalidState: 409,
+    DuplicateCommand: 409,
+    ConcurrencyConflict: 409,
+    UnknownCommand: 422,
+    InvalidPayload: 422,
+    InvalidEventName: 422,
+    AuthenticationError: 401,
+}
+
+_HTTP_ERROR_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+}
+
+
+def error_body(error_code: str, message: str, **extra: object) -> dict[str, object]:
+    return {"error_code": error_code, "message": message, **extra}
+
+
+def status_for(error: ScribeError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 400
+
+
+async def _scribe_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ScribeError)
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        error_body(exc.error_code, exc.message, **exc.details), status_code=status, headers=headers
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": list(item.get("loc", ())),
+            "msg": str(item.get("msg", "")),
+            "type": item.get("type"),
+        }
+        for item in exc.errors()
+    ]
+    malformed = any(item["type"] == "json_invalid" for item in errors)
+    code, message = (
+        ("MALFORMED_JSON", "Request body is not valid JSON")
+        if malformed
+        else ("VALIDATION_ERROR", "Request validation failed")
+    )
+    return JSONResponse(error_body(code, message, errors=errors), status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_ERROR_CODES.get(exc.status_code, "HTTP_ERROR")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("INTERNAL_ERROR", "Internal server error"), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ScribeError, _scribe_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,116 @@
+"""One Settings class read from the environment; built in entry points and passed down."""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The development secret: fine on a laptop with embedded services, refused anywhere else.
+DEV_JWT_SECRET = "dev-insecure-jwt-secret-change-me"
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class ServiceType(StrEnum):
+    API = "api"
+    MESSAGE_RELAY = "message-relay"
+    AGENT_WORKER = "agent-worker"
+    ALL = "all"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the environment holds an invalid value; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    database_url: str | None = None
+    postgres_host: str | None = None
+    postgres_port: Annotated[int, Field(ge=1, le=65535)] = 5432
+    postgres_db: str = "infinite_scribe"
+    postgres_user: str = "postgres"
+    postgres_password: SecretStr = SecretStr("")
+
+    kafka_bootstrap_servers: str | None = None
+    kafka_host: str | None = None
+    kafka_port: Annotated[int, Field(ge=1, le=65535)] = 9092
+    kafka_topic: Annotated[
+        str, Field(min_length=1, max_length=249, pattern=r"^[A-Za-z0-9._-]+$")
+    ] = "domain-events"
+    kafka_topic_partitions: Annotated[int, Field(ge=1, le=1024)] = 6
+
+    jwt_secret_key: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_algorithm: Annotated[str, Field(pattern=r"^(HS256|RS256)$")] = "HS256"
+    jwt_public_key: str | None = None
+
+    relay_poll_interval: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 100
+
+    service_type: ServiceType = ServiceType.API
+    scribe_data_dir: Path = Path(".data")
+    api_host: str = "127.0.0.1"
+    api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    log_level: Annotated[str, Field(pattern=r"^(?i)(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @property
+    def embedded_database(self) -> bool:
+        """True when no database is configured, so `scribe up` starts an embedded one."""
+        return self.database_url is None and self.postgres_host is None
+
+    @property
+    def embedded_kafka(self) -> bool:
+        return self.kafka_bootstrap_servers is None and self.kafka_host is None
+
+    def resolved_database_url(self) -> str | None:
+        """The configured database URL (DATABASE_URL wins over the POSTGRES_* set)."""
+        if self.database_url:
+            return self.database_url
+        if self.postgres_host:
+            password = quote(self.postgres_password.get_secret_value(), safe="")
+            user = quote(self.postgres_user, safe="")
+            return (
+                f"postgresql://{user}:{password}@{self.postgres_host}:{self.postgres_port}"
+                f"/{self.postgres_db}"
+            )
+        return None
+
+    def resolved_kafka_servers(self) -> str | None:
+        if self.kafka_bootstrap_servers:
+            return self.kafka_bootstrap_servers
+        if self.kafka_host:
+            return f"{self.kafka_host}:{self.kafka_port}"
+        return None
+
+    def check_serving_secret(self) -> None:
+        """Refuse to serve with the development JWT secret unless everything runs embedded."""
+        secret = self.jwt_secret_key.get_secret_value()
+        if self.embedded_database:
+            return
+        if secret == DEV_JWT_SECRET or len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+            raise ConfigurationError(
+                "JWT_SECRET_KEY: set a secret of at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters when DATABASE_URL points at a "
+                "real database (the development default is only for embedded runs)"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; turn pydantic's error into one naming the environment variables."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            variable = "_".join(str(part) for part in item["loc"]).upper() or "configuration"
+            problems.append(f"{variable}: {item['msg']}")
+        raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from error

@@ -1,0 +1,57 @@
+"""The project's own exceptions. Drivers' errors are translated into these in one place
+(persistence), and these are mapped to HTTP in one place (api/errors.py)."""
+
+
+class ScribeError(Exception):
+    """Base: a stable machine-readable `error_code` plus a human message."""
+
+    error_code = "ERROR"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(ScribeError):
+    error_code = "NOT_FOUND"
+
+
+class InvalidState(ScribeError):
+    error_code = "INVALID_STATE"
+
+
+class UnknownCommand(ScribeError):
+    error_code = "UNKNOWN_COMMAND"
+
+
+class InvalidPayload(ScribeError):
+    error_code = "VALIDATION_ERROR"
+
+
+class DuplicateCommand(ScribeError):
+    """A command of the same type is already RECEIVED/PROCESSING for the session."""
+
+    error_code = "DUPLICATE_COMMAND"
+
+    def __init__(self, duplicate_command_id: str) -> None:
+        super().__init__("Command already processing", duplicate_command_id=duplicate_command_id)
+        self.duplicate_command_id = duplicate_command_id
+
+
+class ConcurrencyConflict(ScribeError):
+    """Optimistic concurrency lost after the bounded retries (someone else changed it first)."""
+
+    error_code = "CONCURRENCY_CONFLICT"
+
+
+class InvalidEventName(ScribeError):
+    error_code = "INVALID_EVENT_NAME"
+
+
+class AuthenticationError(ScribeError):
+    error_code = "UNAUTHORIZED"
+
+    def __init__(self, message: str, error_code: str = "UNAUTHORIZED") -> None:
+        super().__init__(message)
+        self.error_code = error_code

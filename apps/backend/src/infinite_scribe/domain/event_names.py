@@ -1,0 +1,44 @@
+"""Event naming: `<Domain>.<AggregateRoot>[.<SubAggregate>].<ActionInPastTense>`, with the last
+segment ending in a verb of the controlled vocabulary (DESIGN section 3)."""
+
+import re
+
+from infinite_scribe.domain.errors import InvalidEventName
+
+PAST_TENSE_VERBS = (
+    "Requested",
+    "Created",
+    "Proposed",
+    "Submitted",
+    "Confirmed",
+    "Updated",
+    "Revised",
+    "Completed",
+    "Finished",
+    "Failed",
+    # lifecycle extension
+    "Abandoned",
+    "Trashed",
+    "Restored",
+    "Purged",
+)
+
+_SEGMENT = r"[A-Z][A-Za-z0-9]*"
+_NAME = re.compile(rf"^{_SEGMENT}(\.{_SEGMENT}){{2,3}}$")
+_VERSION_SUFFIX = re.compile(r"(?i)(^|\.)v\d+$|V\d+$")
+
+
+def validate_event_name(name: str) -> str:
+    """Return `name` if it follows the convention, else raise InvalidEventName."""
+    if not _NAME.match(name):
+        raise InvalidEventName(
+            f"Event name {name!r} must look like Domain.Aggregate[.Sub].ActionInPastTense"
+        )
+    action = name.rsplit(".", 1)[1]
+    if _VERSION_SUFFIX.search(action):
+        raise InvalidEventName(f"Event name {name!r} carries a version; bump event_version")
+    if not action.endswith(PAST_TENSE_VERBS):
+        raise InvalidEventName(
+            f"Event name {name!r} must end with one of: {', '.join(PAST_TENSE_VERBS)}"
+        )
+    return name

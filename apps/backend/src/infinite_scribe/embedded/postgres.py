@@ -1,0 +1,100 @@
+"""The embedded PostgreSQL 16 (the `pgserver` package), data kept under $SCRIBE_DATA_DIR/pg."""
+
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from infinite_scribe.persistence.database import with_database
+
+logger = logging.getLogger(__name__)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _forget_dead_handles(data_dir: Path) -> None:
+    """pgserver counts the processes using a server in .handle_pids.json and stops it when the
+    last one exits; a process killed with -9 never removes itself, so the server would never be
+    stopped again. Drop the pids of processes that no longer exist."""
+    handles = data_dir / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+class EmbeddedPostgres:
+    """Starts (or reuses) a PostgreSQL server on a Unix socket in `data_dir`; `stop()` stops it.
+
+    pgserver listens on a Unix socket only, so nothing is exposed on any network interface.
+    """
+
+    def __init__(self, data_dir: Path, database: str = "infinite_scribe") -> None:
+        self.data_dir = data_dir.resolve()
+        self.database = database
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start the server, create the database if needed, return its postgresql:// URL."""
+        with warnings.catch_warnings():
+            # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; harmless here.
+            warnings.simplefilter("ignore")
+            import pgserver
+
+            self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+            _forget_dead_handles(self.data_dir)
+            self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        server_url = str(self._server.get_uri())
+        self._ensure_database(server_url)
+        logger.info("embedded PostgreSQL running in %s", self.data_dir)
+        return with_database(server_url, self.database)
+
+    @property
+    def server_url(self) -> str:
+        assert self._server is not None, "start() first"
+        return str(self._server.get_uri())
+
+    def _ensure_database(self, server_url: str) -> None:
+        import asyncio
+
+        async def create() -> None:
+            connection = await asyncpg.connect(server_url)
+            try:
+                exists = await connection.fetchval(
+                    "SELECT 1 FROM pg_database WHERE datname = $1", self.database
+                )
+                if not exists:
+                    await connection.execute(f'CREATE DATABASE "{self.database}"')
+            finally:
+                await connection.close()
+
+        asyncio.run(create())
+
+    @property
+    def pid(self) -> int | None:
+        if self._server is None:
+            return None
+        pid = self._server.get_pid()
+        return int(pid) if pid is not None else None
+
+    def stop(self) -> None:
+        """Stop the server (pgserver keeps a handle count; the last handle stops it)."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+            logger.info("embedded PostgreSQL stopped")

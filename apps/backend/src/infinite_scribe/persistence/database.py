@@ -1,0 +1,53 @@
+"""asyncpg connection pools with JSON codecs, and the database URL forms each driver wants."""
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import orjson
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    # JSONB in and out as Python objects, encoded with orjson (UUIDs and datetimes included).
+    for type_name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            type_name, encoder=_dumps, decoder=orjson.loads, schema="pg_catalog"
+        )
+
+
+def asyncpg_dsn(url: str) -> str:
+    """asyncpg accepts postgresql:// URLs (a ?host=/socket/dir query selects a Unix socket)."""
+    parts = urlsplit(url)
+    scheme = "postgresql" if parts.scheme in ("postgres", "postgresql") else parts.scheme
+    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, parts.fragment))
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same database for SQLAlchemy (Alembic), through its asyncpg dialect."""
+    parts = urlsplit(asyncpg_dsn(url))
+    return urlunsplit(("postgresql+asyncpg", parts.netloc, parts.path, parts.query, ""))
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server, another database name."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        asyncpg_dsn(url), min_size=min_size, max_size=max_size, init=_init_connection
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    """A single connection with the same codecs (LISTEN needs a dedicated one)."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    await _init_connection(connection)
+    return connection

@@ -1,0 +1,126 @@
+"""Append domain events and their outbox rows in the caller's transaction, in one statement.
+
+One round trip writes every event to `domain_events`, one `event_outbox` row per event (the
+envelope as payload, the aggregate id as key) and NOTIFYs the relay. NOTIFY is delivered only
+when the transaction commits, so the relay is never woken for rows it cannot see yet.
+"""
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.domain.event_names import validate_event_name
+from shared_types import DomainEventRow, EventEnvelope
+
+#: The channel the relay LISTENs on.
+OUTBOX_CHANNEL = "event_outbox_pending"
+
+_APPEND_SQL = f"""
+WITH new_events AS (
+    INSERT INTO domain_events (
+        event_id, correlation_id, causation_id, event_type, event_version,
+        aggregate_type, aggregate_id, aggregate_version, payload, metadata, created_at
+    )
+    SELECT * FROM unnest(
+        $1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[],
+        $6::text[], $7::text[], $8::int[], $9::jsonb[], $10::jsonb[], $11::timestamptz[]
+    )
+    RETURNING id, event_id, aggregate_id
+), outbox AS (
+    INSERT INTO event_outbox (event_id, topic, key, payload)
+    SELECT e.event_id, $12, e.aggregate_id, o.envelope
+    FROM new_events e
+    JOIN unnest($1::uuid[], $13::jsonb[]) AS o(event_id, envelope) USING (event_id)
+    ORDER BY e.id
+    RETURNING 1
+)
+SELECT e.id, pg_notify('{OUTBOX_CHANNEL}', '')
+FROM new_events e, (SELECT count(*) FROM outbox) AS written
+ORDER BY e.id
+"""
+
+
+class EventStore:
+    """The append-only event log plus its transactional outbox."""
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+
+    async def append(
+        self, connection: asyncpg.Connection, events: Sequence[EventEnvelope]
+    ) -> list[int]:
+        """Append `events` (each with its aggregate_version set) and return their global ids.
+
+        Raises ConcurrencyConflict when another writer already appended one of these aggregate
+        versions (the unique index on (aggregate_type, aggregate_id, aggregate_version)).
+        """
+        if not events:
+            return []
+        for event in events:
+            validate_event_name(event.event_type)
+            if event.aggregate_version is None:
+                raise ValueError(f"{event.event_type}: aggregate_version is required to append")
+        envelopes = [event.model_dump(mode="json") for event in events]
+        try:
+            rows = await connection.fetch(
+                _APPEND_SQL,
+                [event.event_id for event in events],
+                [event.correlation_id for event in events],
+                [event.causation_id for event in events],
+                [event.event_type for event in events],
+                [event.event_version for event in events],
+                [event.aggregate_type for event in events],
+                [event.aggregate_id for event in events],
+                [event.aggregate_version for event in events],
+                [event.payload for event in events],
+                [envelope["metadata"] for envelope in envelopes],
+                [event.occurred_at for event in events],
+                self.topic,
+                envelopes,
+            )
+        except asyncpg.UniqueViolationError as error:
+            if error.constraint_name == "uq_domain_events_aggregate_version":
+                raise ConcurrencyConflict(
+                    "The aggregate was changed concurrently; retry the command"
+                ) from error
+            raise
+        return [int(row["id"]) for row in rows]
+
+    async def load(
+        self,
+        connection: asyncpg.Connection | asyncpg.Pool,
+        aggregate_type: str,
+        aggregate_id: str,
+        *,
+        after_version: int = 0,
+    ) -> list[DomainEventRow]:
+        """An aggregate's events in version order (the input of a replay)."""
+        rows = await connection.fetch(
+            "SELECT * FROM domain_events WHERE aggregate_type = $1 AND aggregate_id = $2 "
+            "AND aggregate_version > $3 ORDER BY aggregate_version",
+            aggregate_type,
+            aggregate_id,
+            after_version,
+        )
+        return [DomainEventRow.model_validate(dict(row)) for row in rows]
+
+
+def envelope_of(row: DomainEventRow, actor_id: str | None = None) -> EventEnvelope:
+    """Rebuild the envelope of a stored event (replays re-publish exactly this)."""
+    return EventEnvelope.model_validate(
+        {
+            "event_id": row.event_id,
+            "event_type": row.event_type,
+            "event_version": row.event_version,
+            "aggregate_type": row.aggregate_type,
+            "aggregate_id": row.aggregate_id,
+            "aggregate_version": row.aggregate_version,
+            "actor_id": actor_id or row.metadata.get("user_id"),
+            "occurred_at": row.created_at,
+            "correlation_id": row.correlation_id,
+            "causation_id": row.causation_id,
+            "payload": row.payload,
+            "metadata": row.metadata,
+        }
+    )

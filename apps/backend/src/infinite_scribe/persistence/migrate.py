@@ -1,0 +1,52 @@
+"""Alembic driven from code: upgrade, downgrade, current revision, and the offline SQL script."""
+
+import io
+from contextlib import redirect_stdout
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from infinite_scribe.persistence.database import sqlalchemy_url
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # '%' must be escaped for ConfigParser interpolation (passwords may contain it).
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url).replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the schema up to `revision`. Runs its own event loop: call it from sync code."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def upgrade_sql(database_url: str = "postgresql://localhost/infinite_scribe") -> str:
+    """The whole migration as one SQL script, for a DBA to review or apply by hand."""
+    buffer = io.StringIO()
+    config = alembic_config(database_url)
+    config.stdout = buffer
+    with redirect_stdout(buffer):
+        command.upgrade(config, "head", sql=True)
+    return buffer.getvalue()
+
+
+async def current_revision(database_url: str) -> str | None:
+    engine = create_async_engine(sqlalchemy_url(database_url))
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()

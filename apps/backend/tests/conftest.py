@@ -1,0 +1,202 @@
+"""Session-wide real services: PostgreSQL (embedded or DATABASE_URL) and the Kafka-protocol
+broker (embedded or KAFKA_BOOTSTRAP_SERVERS), a freshly migrated database per test session,
+and a live uvicorn server for tests that speak real HTTP."""
+
+import asyncio
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+
+from infinite_scribe.api.app import create_app
+from infinite_scribe.api.auth import create_access_token
+from infinite_scribe.config import Settings
+from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
+from infinite_scribe.embedded.postgres import EmbeddedPostgres
+from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.persistence import migrate
+from infinite_scribe.persistence.database import create_pool, with_database
+
+TEST_JWT_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+TEST_TOPIC = "domain-events"
+
+ALL_TABLES = (
+    "idempotency_cache",
+    "genesis_sessions",
+    "novels",
+    "flow_resume_handles",
+    "event_outbox",
+    "async_tasks",
+    "command_inbox",
+    "domain_events",
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server: DATABASE_URL when set, else an embedded one for this session."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        yield given
+        return
+    root = Path(tempfile.mkdtemp(prefix="scribe-test-"))
+    server = EmbeddedPostgres(root / "pg", database="postgres")
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _admin(server_url: str, sql: str) -> None:
+    async def run() -> None:
+        connection = await asyncpg.connect(server_url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    # In a thread of its own, so async tests (with a running loop) can call it too.
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="session")
+def fresh_database(postgres_server_url: str) -> Iterator[object]:
+    """A factory of empty databases on the test server, dropped at the end of the session."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"scribe_test_{uuid.uuid4().hex[:12]}"
+        _admin(postgres_server_url, f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return with_database(postgres_server_url, name)
+
+    yield make
+    for name in created:
+        _admin(postgres_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database: object) -> str:
+    """The session's database, migrated to head."""
+    url = fresh_database()  # type: ignore[operator]
+    migrate.upgrade(url)
+    return str(url)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if given:
+        ensure_topic(given, TEST_TOPIC, 6)
+        yield given
+        return
+    broker = EmbeddedKafka()
+    servers = broker.start()
+    ensure_topic(servers, TEST_TOPIC, 6)
+    try:
+        yield servers
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, kafka_bootstrap: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_topic=TEST_TOPIC,
+        jwt_secret_key=TEST_JWT_SECRET,  # type: ignore[arg-type]
+        relay_poll_interval=0.5,
+    )
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, min_size=1, max_size=10)
+    try:
+        yield pool
+    finally:
+        try:
+            await asyncio.wait_for(pool.close(), 10)
+        except TimeoutError:  # a test leaked a connection: do not hang the suite on it
+            pool.terminate()
+
+
+@pytest.fixture
+async def clean_db(pool: asyncpg.Pool) -> asyncpg.Pool:
+    """Empty every table before the test (TRUNCATE bypasses the append-only row trigger)."""
+    await pool.execute(f"TRUNCATE {', '.join(ALL_TABLES)} RESTART IDENTITY CASCADE")
+    return pool
+
+
+class LiveServer:
+    """uvicorn serving the app on a free loopback port, in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    server = LiveServer(settings)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def make_token(settings: Settings, user_id: uuid.UUID, ttl: int = 3600) -> str:
+    return create_access_token(settings, user_id, ttl)
+
+
+@pytest.fixture
+def user_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+@pytest.fixture
+async def http(
+    live_server: LiveServer, settings: Settings, user_id: uuid.UUID
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client to the live server, authenticated as `user_id`."""
+    headers = {"Authorization": f"Bearer {make_token(settings, user_id)}"}
+    async with httpx.AsyncClient(base_url=live_server.url, headers=headers, timeout=30) as client:
+        yield client

@@ -1,0 +1,92 @@
+"""`scribe up` from nothing: embedded PostgreSQL and broker, migrations, a healthy API; SIGTERM
+stops everything and leaves no process behind."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from infinite_scribe.embedded.kafka import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _children_of(pid: int) -> set[int]:
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            children.add(int(entry.name))
+    return children
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="tests the embedded mode")
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_scribe_up_serves_health_and_stops_everything(stop_signal: int) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="scribe-up-"))
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "POSTGRES_HOST", "KAFKA_HOST")
+    }
+    env["SCRIBE_DATA_DIR"] = str(data_dir)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infinite_scribe.cli", "up", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        body = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+                if response.status_code == 200:
+                    body = response.json()
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        assert body == {"status": "ok", "database": "ok", "kafka": "ok"}
+        postmaster = int((data_dir / "pg" / "postmaster.pid").read_text().split()[0])
+        broker_pids = {
+            pid
+            for pid in _children_of(process.pid)
+            if "tansu" in Path(f"/proc/{pid}/cmdline").read_text()
+        }
+        assert broker_pids and _running(postmaster)
+
+        process.send_signal(stop_signal)
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, output
+        assert "dev token" in output and "/api/v1/health" in output
+        assert not _running(postmaster)
+        assert not any(_running(pid) for pid in broker_pids)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -1,0 +1,56 @@
+"""InfiniteScribe contracts shared by every service: enums, table models, the event envelope."""
+
+from shared_types.enums import (
+    DATABASE_ENUMS,
+    PENDING_COMMAND_STATUSES,
+    TERMINAL_TASK_STATUSES,
+    WAITING_HANDLE_STATUSES,
+    CommandStatus,
+    GenesisStage,
+    GenesisStatus,
+    HandleStatus,
+    IdempotencyState,
+    NovelStatus,
+    OutboxStatus,
+    TaskStatus,
+)
+from shared_types.envelope import EventEnvelope, EventMetadata
+from shared_types.models import (
+    TABLE_MODELS,
+    AsyncTaskRow,
+    CommandInboxRow,
+    DomainEventRow,
+    EventOutboxRow,
+    FlowResumeHandleRow,
+    GenesisSessionRow,
+    IdempotencyCacheRow,
+    NovelRow,
+    TableModel,
+)
+
+__all__ = [
+    "DATABASE_ENUMS",
+    "PENDING_COMMAND_STATUSES",
+    "TABLE_MODELS",
+    "TERMINAL_TASK_STATUSES",
+    "WAITING_HANDLE_STATUSES",
+    "AsyncTaskRow",
+    "CommandInboxRow",
+    "CommandStatus",
+    "DomainEventRow",
+    "EventEnvelope",
+    "EventMetadata",
+    "EventOutboxRow",
+    "FlowResumeHandleRow",
+    "GenesisSessionRow",
+    "GenesisStage",
+    "GenesisStatus",
+    "HandleStatus",
+    "IdempotencyCacheRow",
+    "IdempotencyState",
+    "NovelRow",
+    "NovelStatus",
+    "OutboxStatus",
+    "TableModel",
+    "TaskStatus",
+]

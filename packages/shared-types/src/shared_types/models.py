@@ -1,0 +1,179 @@
+"""One Pydantic model per table, field names identical to the column names.
+
+A row read from PostgreSQL validates into its model; a test compares these models with the live
+columns in ``information_schema`` so the two cannot drift apart. NOT NULL columns are required
+fields; nullable columns default to ``None``.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared_types.enums import (
+    CommandStatus,
+    GenesisStage,
+    GenesisStatus,
+    HandleStatus,
+    IdempotencyState,
+    NovelStatus,
+    OutboxStatus,
+    TaskStatus,
+)
+
+JsonObject = dict[str, Any]
+
+
+class TableModel(BaseModel):
+    """Base of the row models: unknown fields are an error, rows can come from any mapping."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True, frozen=True)
+    __tablename__: str = ""
+
+
+class DomainEventRow(TableModel):
+    __tablename__ = "domain_events"
+
+    id: int
+    event_id: UUID
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+    event_type: str
+    event_version: int
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int
+    payload: JsonObject
+    metadata: JsonObject
+    created_at: datetime
+
+
+class CommandInboxRow(TableModel):
+    __tablename__ = "command_inbox"
+
+    id: UUID
+    session_id: UUID
+    user_id: UUID | None = None
+    command_type: str
+    idempotency_key: str
+    correlation_id: UUID | None = None
+    payload: JsonObject
+    status: CommandStatus
+    error_message: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AsyncTaskRow(TableModel):
+    __tablename__ = "async_tasks"
+
+    id: UUID
+    task_type: str
+    triggered_by_command_id: UUID | None = None
+    status: TaskStatus
+    progress: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+    input_data: JsonObject | None = None
+    result_data: JsonObject | None = None
+    error_data: JsonObject | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventOutboxRow(TableModel):
+    __tablename__ = "event_outbox"
+
+    id: UUID
+    position: int
+    event_id: UUID | None = None
+    topic: str
+    key: str | None = None
+    payload: JsonObject
+    headers: JsonObject
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    last_error: str | None = None
+    last_error_class: str | None = None
+    error_details: JsonObject | None = None
+    sent_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class FlowResumeHandleRow(TableModel):
+    __tablename__ = "flow_resume_handles"
+
+    id: UUID
+    correlation_id: str
+    resume_handle: JsonObject
+    status: HandleStatus
+    resume_payload: JsonObject | None = None
+    expires_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class NovelRow(TableModel):
+    __tablename__ = "novels"
+
+    id: UUID
+    user_id: UUID | None = None
+    title: str
+    theme: str | None = None
+    writing_style: str | None = None
+    status: NovelStatus
+    target_chapters: int
+    completed_chapters: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class GenesisSessionRow(TableModel):
+    __tablename__ = "genesis_sessions"
+
+    id: UUID
+    novel_id: UUID | None = None
+    user_id: UUID
+    status: GenesisStatus
+    current_stage: GenesisStage
+    confirmed_data: JsonObject
+    pending_command_type: str | None = None
+    last_result: JsonObject | None = None
+    version: int
+    trashed_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IdempotencyCacheRow(TableModel):
+    __tablename__ = "idempotency_cache"
+
+    scope: str
+    key: str
+    fingerprint: str
+    state: IdempotencyState
+    lease_expires_at: datetime | None = None
+    response_status: int | None = None
+    response_headers: JsonObject | None = None
+    response_body: bytes | None = None
+    created_at: datetime
+    completed_at: datetime | None = None
+    expires_at: datetime
+
+
+#: Every table of the data model with its row model (the drift test walks this list).
+TABLE_MODELS: tuple[type[TableModel], ...] = (
+    DomainEventRow,
+    CommandInboxRow,
+    AsyncTaskRow,
+    EventOutboxRow,
+    FlowResumeHandleRow,
+    NovelRow,
+    GenesisSessionRow,
+    IdempotencyCacheRow,
+)
