@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+PACKAGES := -e packages/shared-types -e 'apps/backend[dev]'
 
 .PHONY: install run test lint bench clean
 
 $(STAMP): apps/backend/pyproject.toml packages/shared-types/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e packages/shared-types -e 'apps/backend[dev]'
+	# uv installs the same packages about four times faster than pip; pip is the fallback.
+	$(BIN)/python -m pip install --quiet uv || true
+	$(BIN)/uv pip install --quiet --python $(BIN)/python $(PACKAGES) \
+		|| $(BIN)/python -m pip install --quiet $(PACKAGES)
 	touch $(STAMP)
 
 install: $(STAMP)
