@@ -174,6 +174,8 @@ class CommandService:
             for event in decided:
                 new_state = evolve(new_state, event.event_type, event.payload)
             await self.store.append(connection, events)
+            if state.is_pending and not handler.is_async:
+                await sessions.supersede_pending(connection, session_id, handler.command_type)
             if any(event.event_type == FINISHED for event in decided):
                 fields = novel_fields(new_state)
                 await sessions.insert_novel(connection, ids.novel_id, context.user_id, fields)

@@ -158,6 +158,8 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
     if event_type == FEEDBACK_SUBMITTED:
         return replace(state, pending_command_type="SubmitFeedback", version=version)
     if event_type in PROPOSAL_EVENTS:
+        if payload.get("stage", state.current_stage.value) != state.current_stage.value:
+            return replace(state, version=version)  # a late proposal for a confirmed stage
         result = payload.get("result", payload.get("content", {}))
         proposal = dict(result) if isinstance(result, Mapping) else {"content": result}
         return replace(state, pending_command_type=None, last_result=proposal, version=version)

@@ -125,6 +125,19 @@ async def update_snapshot(
     return bool(result == "UPDATE 1")
 
 
+async def supersede_pending(
+    connection: asyncpg.Connection, session_id: UUID, by_command_type: str
+) -> None:
+    """Close the session's pending async commands: confirming or abandoning makes them moot,
+    and leaving them RECEIVED would block the next stage's request (partial unique index)."""
+    await connection.execute(
+        "UPDATE command_inbox SET status = 'FAILED', error_message = $2 "
+        "WHERE session_id = $1 AND status IN ('RECEIVED', 'PROCESSING')",
+        session_id,
+        f"Superseded by {by_command_type}",
+    )
+
+
 async def insert_novel(
     connection: asyncpg.Connection, novel_id: UUID, user_id: UUID, fields: dict[str, str]
 ) -> None:
