@@ -241,7 +241,7 @@ async def test_bad_requests_are_clear_4xx_and_change_nothing(
             },
             422,
             None,
-        ),  # noqa: E501
+        ),
         ({"payload": {}}, 422, "VALIDATION_ERROR"),
         ({"command_type": "AbandonSession", "payload": []}, 422, "VALIDATION_ERROR"),
     ]
