@@ -1,4 +1,8 @@
-"""FastAPI dependencies as `Annotated` aliases: settings, the pool, the current user."""
+"""FastAPI dependencies as `Annotated` aliases: settings, the pool, the current user.
+
+All are `async def`: FastAPI runs a plain `def` dependency in a worker thread, which cost
+more than the whole command transaction (bench/commands.py).
+"""
 
 from typing import Annotated
 from uuid import UUID
@@ -10,12 +14,12 @@ from infinite_scribe.api.auth import bearer_token, decode_access_token
 from infinite_scribe.config import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
+async def get_pool(request: Request) -> asyncpg.Pool:
     pool: asyncpg.Pool = request.app.state.pool
     return pool
 
@@ -24,7 +28,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 
 
-def get_current_user(
+async def get_current_user(
     settings: SettingsDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> UUID:

@@ -38,7 +38,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-def request_context(request: Request, user_id: CurrentUser) -> RequestContext:
+async def request_context(request: Request, user_id: CurrentUser) -> RequestContext:
     return RequestContext(
         user_id=user_id,
         request_id=getattr(request.state, "request_id", None),
@@ -49,7 +49,7 @@ def request_context(request: Request, user_id: CurrentUser) -> RequestContext:
 Context = Annotated[RequestContext, Depends(request_context)]
 
 
-def event_store(settings: SettingsDep) -> EventStore:
+async def event_store(settings: SettingsDep) -> EventStore:
     return EventStore(settings.kafka_topic)
 
 
