@@ -188,3 +188,12 @@ def test_abandon_is_refused_once_abandoned() -> None:
     )
     with pytest.raises(InvalidState):
         genesis.decide(state, AbandonSession(), IDS)
+
+
+def test_a_late_proposal_for_a_confirmed_stage_is_ignored() -> None:
+    state = genesis.GenesisState(
+        session_id=uuid4(), user_id=uuid4(), current_stage=GenesisStage.WORLDVIEW, version=5
+    )
+    payload = {"stage": "CONCEPT_SELECTION", "result": {"concepts": []}}
+    after = genesis.evolve(state, genesis.CONCEPT_PROPOSED, payload)
+    assert after == replace(state, version=6)
