@@ -78,7 +78,9 @@ def services() -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def api_process(database_url: str, servers: str, secret: str, profile: str | None) -> Iterator[int]:
+def api_process(
+    database_url: str, servers: str, secret: str, profile: str | None
+) -> Iterator[tuple[int, int]]:
     """`scribe api` as production runs it: one uvicorn process, no reload, INFO logs."""
     port = free_port()
     env = os.environ | {
@@ -90,7 +92,7 @@ def api_process(database_url: str, servers: str, secret: str, profile: str | Non
     command = ["-m", "infinite_scribe.cli", "api", "--host", HOST, "--port", str(port)]
     command.append("--no-access-log")
     if profile:
-        command = ["-m", "pyinstrument", "-r", "text", "-o", profile, *command]
+        command = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *command]
     process = subprocess.Popen([sys.executable, *command], env=env)
     try:
         deadline = time.monotonic() + 30
@@ -98,7 +100,7 @@ def api_process(database_url: str, servers: str, secret: str, profile: str | Non
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("scribe api did not start")
             time.sleep(0.1)
-        yield port
+        yield port, process.pid
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -157,6 +159,12 @@ async def drive_api(
     return stats, time.perf_counter() - began
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report CPU cost per command."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
@@ -173,10 +181,14 @@ def main() -> None:
     token = create_access_token(Settings(jwt_secret_key=secret), uuid.uuid4())  # type: ignore[arg-type]
 
     with services() as (database_url, servers):
-        with api_process(database_url, servers, secret, args.profile) as port:
+        with api_process(database_url, servers, secret, args.profile) as (port, pid):
+            api_cpu = cpu_seconds(pid)
+            own_cpu = time.process_time()
             stats, elapsed = uvloop.run(
                 drive_api(port, token, clients, seconds, args.idempotency_keys)
             )
+            api_cpu = cpu_seconds(pid) - api_cpu
+            own_cpu = time.process_time() - own_cpu
         raw_tps, raw_count = uvloop.run(raw_sql_tps(database_url, clients, seconds))
 
     ok = stats.statuses[200] + stats.statuses[202]
@@ -190,6 +202,13 @@ def main() -> None:
     print(
         f"         statuses {dict(stats.statuses)}, sessions opened mid-run "
         f"{stats.sessions_created}, idempotency keys {'on' if args.idempotency_keys else 'off'}"
+    )
+    total = ok + stats.sessions_created + int(seconds * 1500 / len(STEPS))
+    print(
+        f"CPU:     API process {api_cpu * 1000 / max(total, 1):.2f} ms per request, "
+        f"load generator {own_cpu * 1000 / max(total, 1):.2f} ms per request "
+        f"(incl. {int(seconds * 1500 / len(STEPS))} session creations; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
     )
     print(f"raw SQL: {raw_count} transactions -> {raw_tps:.0f} tps (asyncpg, {clients} tasks)")
     ratio = commands_per_s / raw_tps if raw_tps else 0.0

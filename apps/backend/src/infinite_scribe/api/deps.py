@@ -10,7 +10,8 @@ from uuid import UUID
 import asyncpg
 from fastapi import Depends, Header, Request
 
-from infinite_scribe.api.auth import bearer_token, decode_access_token
+from infinite_scribe.api.auth import bearer_token
+from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.config import Settings
 
 
@@ -29,11 +30,13 @@ PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 
 
 async def get_current_user(
-    settings: SettingsDep,
+    request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> UUID:
-    user_id = decode_access_token(settings, bearer_token(authorization))
-    return user_id
+    tokens: VerifiedTokens | None = getattr(request.app.state, "verified_tokens", None)
+    if tokens is None:
+        tokens = request.app.state.verified_tokens = VerifiedTokens(request.app.state.settings)
+    return tokens.user_id(bearer_token(authorization))
 
 
 CurrentUser = Annotated[UUID, Depends(get_current_user)]

@@ -1,12 +1,14 @@
 """Genesis sessions: create, read state, send commands, list events (DESIGN sections 3, 6)."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
+import asyncpg
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from infinite_scribe.api.deps import CurrentUser, PoolDep, SettingsDep
+from infinite_scribe.api.deps import CurrentUser
 from infinite_scribe.api.schemas import (
     CommandReply,
     CommandRequest,
@@ -38,22 +40,30 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def request_context(request: Request, user_id: CurrentUser) -> RequestContext:
-    return RequestContext(
-        user_id=user_id,
-        request_id=getattr(request.state, "request_id", None),
-        traceparent=getattr(request.state, "traceparent", None),
+@dataclass(frozen=True)
+class Env:
+    """What every genesis route needs, resolved by one dependency (each FastAPI dependency
+    costs measurable CPU per request)."""
+
+    pool: asyncpg.Pool
+    store: EventStore
+    context: RequestContext
+
+
+async def route_env(request: Request, user_id: CurrentUser) -> Env:
+    state = request.app.state
+    return Env(
+        pool=state.pool,
+        store=EventStore(state.settings.kafka_topic),
+        context=RequestContext(
+            user_id=user_id,
+            request_id=getattr(request.state, "request_id", None),
+            traceparent=getattr(request.state, "traceparent", None),
+        ),
     )
 
 
-Context = Annotated[RequestContext, Depends(request_context)]
-
-
-async def event_store(settings: SettingsDep) -> EventStore:
-    return EventStore(settings.kafka_topic)
-
-
-StoreDep = Annotated[EventStore, Depends(event_store)]
+EnvDep = Annotated[Env, Depends(route_env)]
 
 
 def json_response(body: dict[str, Any], status_code: int) -> Response:
@@ -61,15 +71,10 @@ def json_response(body: dict[str, Any], status_code: int) -> Response:
 
 
 @router.post("", status_code=201, response_model=SessionCreated, responses=ERRORS)
-async def create_session(
-    context: Context,
-    pool: PoolDep,
-    store: StoreDep,
-    body: CreateSessionRequest | None = None,
-) -> Response:
+async def create_session(env: EnvDep, body: CreateSessionRequest | None = None) -> Response:
     """Open a genesis session (appends `Genesis.Session.Created`)."""
     initial = body.initial_user_input if body else None
-    state, event = await sessions.create_session(pool, store, context, initial)
+    state, event = await sessions.create_session(env.pool, env.store, env.context, initial)
     reply = {
         "session_id": str(state.session_id),
         "status": state.status.value,
@@ -81,9 +86,9 @@ async def create_session(
 
 
 @router.get("/{session_id}/state", response_model=SessionStateOut, responses=ERRORS)
-async def session_state(session_id: UUID, user_id: CurrentUser, pool: PoolDep) -> Response:
+async def session_state(session_id: UUID, env: EnvDep) -> Response:
     """The session snapshot."""
-    state = await sessions.session_state(pool, session_id, user_id)
+    state = await sessions.session_state(env.pool, session_id, env.context.user_id)
     return json_response(SessionStateOut.of(state).model_dump(mode="json"), 200)
 
 
@@ -100,15 +105,13 @@ async def session_state(session_id: UUID, user_id: CurrentUser, pool: PoolDep) -
 async def send_command(
     session_id: UUID,
     command: CommandRequest,
-    context: Context,
-    pool: PoolDep,
-    store: StoreDep,
+    env: EnvDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Send a command; 202 RECEIVED for async commands, 200 COMPLETED for sync ones."""
-    service = CommandService(pool, store)
+    service = CommandService(env.pool, env.store)
     result = await service.execute(
-        context, session_id, command.command_type, command.payload, idempotency_key
+        env.context, session_id, command.command_type, command.payload, idempotency_key
     )
     reply = {
         "command_id": str(result.command_id),
@@ -122,13 +125,13 @@ async def send_command(
 @router.get("/{session_id}/events", response_model=EventPage, responses=ERRORS)
 async def session_events(
     session_id: UUID,
-    user_id: CurrentUser,
-    pool: PoolDep,
+    env: EnvDep,
     after: Annotated[int, Query(ge=0, le=2**31 - 1, description="aggregate version")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     """The session's domain events in order, `limit` at a time after version `after`."""
-    await sessions.session_state(pool, session_id, user_id)  # 404 unless the user's own
+    pool = env.pool
+    await sessions.session_state(pool, session_id, env.context.user_id)  # 404 unless own
     rows = await read(pool, lambda p: store_sql.session_events(p, session_id, after, limit))
     next_after = rows[-1]["aggregate_version"] if len(rows) == limit else None
     return json_response(event_page(rows, next_after), 200)
