@@ -207,7 +207,7 @@ async def test_idempotency_key_returns_the_original_command(
     second = await command(http, session_id, "RequestConceptGeneration", **key)
     assert first.status_code == second.status_code == 202
     assert second.json()["command_id"] == first.json()["command_id"]
-    sync_key = {"X-Idempotency-Key": f"key-{uuid.uuid4()}"}
+    sync_key = {"Idempotency-Key": f"key-{uuid.uuid4()}"}  # the standard header works too
     confirm = {"stage": "CONCEPT_SELECTION"}
     one = await command(http, session_id, "ConfirmStage", confirm, **sync_key)
     two = await command(http, session_id, "ConfirmStage", confirm, **sync_key)

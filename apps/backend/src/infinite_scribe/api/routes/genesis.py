@@ -34,10 +34,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such session for this user"},
     422: {"model": ErrorBody, "description": "Invalid request"},
 }
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="X-Idempotency-Key", max_length=255, pattern=r"^[\x21-\x7e]+$"),
-]
+_KEY = {"max_length": 255, "pattern": r"^[\x21-\x7e]+$"}
+IdempotencyKey = Annotated[str | None, Header(alias="X-Idempotency-Key", **_KEY)]
+StandardIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", **_KEY)]
 
 
 @dataclass(frozen=True)
@@ -107,11 +106,13 @@ async def send_command(
     command: CommandRequest,
     env: EnvDep,
     idempotency_key: IdempotencyKey = None,
+    standard_idempotency_key: StandardIdempotencyKey = None,
 ) -> Response:
     """Send a command; 202 RECEIVED for async commands, 200 COMPLETED for sync ones."""
     service = CommandService(env.pool, env.store)
+    key = idempotency_key or standard_idempotency_key
     result = await service.execute(
-        env.context, session_id, command.command_type, command.payload, idempotency_key
+        env.context, session_id, command.command_type, command.payload, key
     )
     reply = {
         "command_id": str(result.command_id),
