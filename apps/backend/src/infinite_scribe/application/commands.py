@@ -200,9 +200,7 @@ class CommandService:
             # The pending command finished between our insert and this read: try again.
             raise ConcurrencyConflict("The pending command changed concurrently")
         if row["same_key"]:
-            original = (
-                handler_for(row["command_type"]) if row["command_type"] in REGISTRY else handler
-            )
+            original = REGISTRY.get(row["command_type"], handler)
             return CommandResult(
                 row["id"], row["status"], row["correlation_id"], original.is_async, replayed=True
             )
