@@ -6,7 +6,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from infinite_scribe.api.errors import install_error_handlers
-from infinite_scribe.api.routes import health
+from infinite_scribe.api.request_context import RequestContextMiddleware
+from infinite_scribe.api.routes import events, genesis, health
 from infinite_scribe.config import Settings
 from infinite_scribe.kafka_admin import admin_client
 from infinite_scribe.persistence.database import create_pool
@@ -17,6 +18,8 @@ API_PREFIX = "/api/v1"
 def build_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(health.router)
+    router.include_router(genesis.router)
+    router.include_router(events.router)
     return router
 
 
@@ -43,4 +46,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(build_router())
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -1,4 +1,8 @@
-"""FastAPI dependencies as `Annotated` aliases: settings, the pool, the current user."""
+"""FastAPI dependencies as `Annotated` aliases: settings, the pool, the current user.
+
+All are `async def`: FastAPI runs a plain `def` dependency in a worker thread, which cost
+more than the whole command transaction (bench/commands.py).
+"""
 
 from typing import Annotated
 from uuid import UUID
@@ -6,16 +10,17 @@ from uuid import UUID
 import asyncpg
 from fastapi import Depends, Header, Request
 
-from infinite_scribe.api.auth import bearer_token, decode_access_token
+from infinite_scribe.api.auth import bearer_token
+from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.config import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
+async def get_pool(request: Request) -> asyncpg.Pool:
     pool: asyncpg.Pool = request.app.state.pool
     return pool
 
@@ -24,12 +29,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 
 
-def get_current_user(
-    settings: SettingsDep,
+async def get_current_user(
+    request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> UUID:
-    user_id = decode_access_token(settings, bearer_token(authorization))
-    return user_id
+    tokens: VerifiedTokens | None = getattr(request.app.state, "verified_tokens", None)
+    if tokens is None:
+        tokens = request.app.state.verified_tokens = VerifiedTokens(request.app.state.settings)
+    return tokens.user_id(bearer_token(authorization))
 
 
 CurrentUser = Annotated[UUID, Depends(get_current_user)]

@@ -16,6 +16,7 @@ from infinite_scribe.domain.errors import (
     InvalidState,
     NotFound,
     ScribeError,
+    StorageUnavailable,
     UnknownCommand,
 )
 
@@ -30,6 +31,7 @@ STATUS_BY_ERROR: dict[type[ScribeError], int] = {
     InvalidPayload: 422,
     InvalidEventName: 422,
     AuthenticationError: 401,
+    StorageUnavailable: 503,
 }
 
 _HTTP_ERROR_CODES = {

@@ -45,6 +45,12 @@ class ConcurrencyConflict(ScribeError):
     error_code = "CONCURRENCY_CONFLICT"
 
 
+class StorageUnavailable(ScribeError):
+    """The database failed in a way a retry may fix (connection lost, unexpected error)."""
+
+    error_code = "STORAGE_UNAVAILABLE"
+
+
 class InvalidEventName(ScribeError):
     error_code = "INVALID_EVENT_NAME"
 

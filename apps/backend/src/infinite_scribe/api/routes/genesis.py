@@ -1,0 +1,143 @@
+"""Genesis sessions: create, read state, send commands, list events (DESIGN sections 3, 6)."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from infinite_scribe.api.deps import CurrentUser
+from infinite_scribe.api.schemas import (
+    CommandReply,
+    CommandRequest,
+    CreateSessionRequest,
+    DuplicateCommandBody,
+    ErrorBody,
+    EventOut,
+    EventPage,
+    SessionCreated,
+    SessionStateOut,
+)
+from infinite_scribe.application import sessions
+from infinite_scribe.application.commands import CommandService
+from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.unit_of_work import read
+from infinite_scribe.persistence import genesis_sessions as store_sql
+from infinite_scribe.persistence.event_store import EventStore
+
+router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
+    404: {"model": ErrorBody, "description": "No such session for this user"},
+    422: {"model": ErrorBody, "description": "Invalid request"},
+}
+_KEY = {"max_length": 255, "pattern": r"^[\x21-\x7e]+$"}
+IdempotencyKey = Annotated[str | None, Header(alias="X-Idempotency-Key", **_KEY)]
+StandardIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", **_KEY)]
+
+
+@dataclass(frozen=True)
+class Env:
+    """What every genesis route needs, resolved by one dependency (each FastAPI dependency
+    costs measurable CPU per request)."""
+
+    pool: asyncpg.Pool
+    store: EventStore
+    context: RequestContext
+
+
+async def route_env(request: Request, user_id: CurrentUser) -> Env:
+    state = request.app.state
+    return Env(
+        pool=state.pool,
+        store=EventStore(state.settings.kafka_topic),
+        context=RequestContext(
+            user_id=user_id,
+            request_id=getattr(request.state, "request_id", None),
+            traceparent=getattr(request.state, "traceparent", None),
+        ),
+    )
+
+
+EnvDep = Annotated[Env, Depends(route_env)]
+
+
+def json_response(body: dict[str, Any], status_code: int) -> Response:
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
+
+
+@router.post("", status_code=201, response_model=SessionCreated, responses=ERRORS)
+async def create_session(env: EnvDep, body: CreateSessionRequest | None = None) -> Response:
+    """Open a genesis session (appends `Genesis.Session.Created`)."""
+    initial = body.initial_user_input if body else None
+    state, event = await sessions.create_session(env.pool, env.store, env.context, initial)
+    reply = {
+        "session_id": str(state.session_id),
+        "status": state.status.value,
+        "current_stage": state.current_stage.value,
+        "version": state.version,
+        "correlation_id": str(event.correlation_id),
+    }
+    return json_response(reply, 201)
+
+
+@router.get("/{session_id}/state", response_model=SessionStateOut, responses=ERRORS)
+async def session_state(session_id: UUID, env: EnvDep) -> Response:
+    """The session snapshot."""
+    state = await sessions.session_state(env.pool, session_id, env.context.user_id)
+    return json_response(SessionStateOut.of(state).model_dump(mode="json"), 200)
+
+
+@router.post(
+    "/{session_id}/commands",
+    status_code=202,
+    response_model=CommandReply,
+    responses={
+        **ERRORS,
+        200: {"model": CommandReply, "description": "Sync command completed"},
+        409: {"model": DuplicateCommandBody | ErrorBody, "description": "Duplicate or invalid"},
+    },
+)
+async def send_command(
+    session_id: UUID,
+    command: CommandRequest,
+    env: EnvDep,
+    idempotency_key: IdempotencyKey = None,
+    standard_idempotency_key: StandardIdempotencyKey = None,
+) -> Response:
+    """Send a command; 202 RECEIVED for async commands, 200 COMPLETED for sync ones."""
+    service = CommandService(env.pool, env.store)
+    key = idempotency_key or standard_idempotency_key
+    result = await service.execute(
+        env.context, session_id, command.command_type, command.payload, key
+    )
+    reply = {
+        "command_id": str(result.command_id),
+        "status": result.status,
+        "message": result.message,
+        "correlation_id": str(result.correlation_id),
+    }
+    return json_response(reply, 202 if result.is_async else 200)
+
+
+@router.get("/{session_id}/events", response_model=EventPage, responses=ERRORS)
+async def session_events(
+    session_id: UUID,
+    env: EnvDep,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="aggregate version")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Response:
+    """The session's domain events in order, `limit` at a time after version `after`."""
+    pool = env.pool
+    await sessions.session_state(pool, session_id, env.context.user_id)  # 404 unless own
+    rows = await read(pool, lambda p: store_sql.session_events(p, session_id, after, limit))
+    next_after = rows[-1]["aggregate_version"] if len(rows) == limit else None
+    return json_response(event_page(rows, next_after), 200)
+
+
+def event_page(rows: list[Any], next_after: int | None) -> dict[str, Any]:
+    events = [EventOut.model_validate(dict(row)).model_dump(mode="json") for row in rows]
+    return {"events": events, "next_after": next_after}

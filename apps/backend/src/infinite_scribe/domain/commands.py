@@ -1,0 +1,104 @@
+"""Genesis commands: the payload model of each command type (validated at the API edge)."""
+
+from typing import Annotated, Any, ClassVar
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from shared_types.enums import GenesisStage
+
+MAX_TEXT = 10_000
+MAX_DEPTH = 32
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def storable_json(value: Any, depth: int = 0) -> Any:
+    """Refuse what PostgreSQL JSONB or the encoder cannot take (NUL characters, integers
+    beyond 64 bits, absurd nesting), so such input is a 422 instead of a database error."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError("text must be valid Unicode (no lone surrogates)") from error
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise ValueError("integers must fit in 64 bits")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable_json(key, depth + 1)
+            storable_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            storable_json(item, depth + 1)
+    return value
+
+
+#: A JSON object / text that PostgreSQL can store as given.
+JsonObject = Annotated[dict[str, Any], AfterValidator(storable_json)]
+Text = Annotated[str, AfterValidator(storable_json)]
+
+
+class CommandPayload(BaseModel):
+    """Base of every payload: unknown fields are refused so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: 202 + RECEIVED (an agent finishes it later) or 200 + COMPLETED in the same transaction.
+    is_async: ClassVar[bool] = True
+
+
+class RequestConceptGeneration(CommandPayload):
+    user_input: Text | None = Field(default=None, max_length=MAX_TEXT)
+    preferences: JsonObject = Field(default_factory=dict)
+
+
+class RequestStageGeneration(CommandPayload):
+    #: Optional guard: when given it must name the current stage.
+    stage: GenesisStage | None = None
+    preferences: JsonObject = Field(default_factory=dict)
+
+
+class SubmitFeedback(CommandPayload):
+    feedback: Text = Field(min_length=1, max_length=MAX_TEXT)
+    details: JsonObject = Field(default_factory=dict)
+
+
+class ConfirmStage(CommandPayload):
+    is_async: ClassVar[bool] = False
+
+    stage: GenesisStage
+    data: JsonObject = Field(default_factory=dict)
+
+
+class AbandonSession(CommandPayload):
+    is_async: ClassVar[bool] = False
+
+    reason: Text | None = Field(default=None, max_length=MAX_TEXT)
+
+
+#: command_type -> payload model; the application registry is built from this table.
+PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
+    model.__name__: model
+    for model in (
+        RequestConceptGeneration,
+        RequestStageGeneration,
+        SubmitFeedback,
+        ConfirmStage,
+        AbandonSession,
+    )
+}
+
+
+class CommandIds(BaseModel):
+    """Ids the application mints for decide (keeps decide deterministic and pure)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    command_id: UUID
+    novel_id: UUID

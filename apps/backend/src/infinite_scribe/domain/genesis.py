@@ -1,0 +1,225 @@
+"""The genesis stage machine, pure: `decide(state, command) -> events`, `evolve(state, event)`.
+
+A session walks CONCEPT_SELECTION -> STORY_CONCEPTION -> WORLDVIEW -> CHARACTERS ->
+PLOT_OUTLINE -> FINISHED. The snapshot in `genesis_sessions` is `replay(events)`.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from uuid import UUID
+
+from infinite_scribe.domain.commands import (
+    AbandonSession,
+    CommandIds,
+    CommandPayload,
+    ConfirmStage,
+    RequestConceptGeneration,
+    RequestStageGeneration,
+    SubmitFeedback,
+)
+from infinite_scribe.domain.errors import InvalidState
+from shared_types.enums import GenesisStage, GenesisStatus
+
+AGGREGATE_TYPE = "GENESIS_SESSION"
+
+CREATED = "Genesis.Session.Created"
+CONCEPT_GENERATION_REQUESTED = "Genesis.Session.ConceptGenerationRequested"
+STAGE_GENERATION_REQUESTED = "Genesis.Session.StageGenerationRequested"
+FEEDBACK_SUBMITTED = "Genesis.Session.FeedbackSubmitted"
+STAGE_CONFIRMED = "Genesis.Session.StageConfirmed"
+FINISHED = "Genesis.Session.Finished"
+ABANDONED = "Genesis.Session.Abandoned"
+#: Written by the agent side (issue 6+): a proposal for the current stage; clears the pending
+#: flag and becomes `last_result`, which makes SubmitFeedback allowed.
+CONCEPT_PROPOSED = "Genesis.Session.Concept.Proposed"
+STAGE_CONTENT_PROPOSED = "Genesis.Session.StageContent.Proposed"
+PROPOSAL_EVENTS = frozenset({CONCEPT_PROPOSED, STAGE_CONTENT_PROPOSED})
+
+STAGE_ORDER = (
+    GenesisStage.CONCEPT_SELECTION,
+    GenesisStage.STORY_CONCEPTION,
+    GenesisStage.WORLDVIEW,
+    GenesisStage.CHARACTERS,
+    GenesisStage.PLOT_OUTLINE,
+    GenesisStage.FINISHED,
+)
+GENERATION_STAGES = frozenset(STAGE_ORDER[1:5])
+
+
+def next_stage(stage: GenesisStage) -> GenesisStage:
+    if stage is GenesisStage.FINISHED:
+        raise InvalidState("The session is finished")
+    return STAGE_ORDER[STAGE_ORDER.index(stage) + 1]
+
+
+@dataclass(frozen=True)
+class GenesisState:
+    """A session as the stage machine sees it (equal to the `genesis_sessions` snapshot)."""
+
+    session_id: UUID
+    user_id: UUID
+    status: GenesisStatus = GenesisStatus.IN_PROGRESS
+    current_stage: GenesisStage = GenesisStage.CONCEPT_SELECTION
+    confirmed_data: Mapping[str, Any] = field(default_factory=dict)
+    pending_command_type: str | None = None
+    last_result: Mapping[str, Any] | None = None
+    novel_id: UUID | None = None
+    version: int = 0
+
+    @property
+    def is_pending(self) -> bool:
+        return self.pending_command_type is not None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """An event decided by the machine: its type and payload (the application adds ids)."""
+
+    event_type: str
+    payload: dict[str, Any]
+
+
+def created(user_id: UUID, initial_user_input: Mapping[str, Any] | None) -> Decided:
+    return Decided(
+        CREATED,
+        {"user_id": str(user_id), "initial_user_input": dict(initial_user_input or {})},
+    )
+
+
+def _require_in_progress(state: GenesisState) -> None:
+    if state.status is not GenesisStatus.IN_PROGRESS:
+        raise InvalidState(f"The session is {state.status.value}; no command is accepted")
+
+
+def _require_not_busy(state: GenesisState, command_type: str) -> None:
+    # The same type pending is the partial unique index's case (DUPLICATE_COMMAND); a different
+    # async command pending means the agents are busy with something else.
+    if state.pending_command_type not in (None, command_type):
+        raise InvalidState(f"{state.pending_command_type} is still being processed")
+
+
+def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> list[Decided]:
+    """The events `command` causes in `state`, or InvalidState when it is not allowed now."""
+    _require_in_progress(state)
+    stage = state.current_stage
+    command_type = type(command).__name__
+    match command:
+        case RequestConceptGeneration():
+            if stage is not GenesisStage.CONCEPT_SELECTION:
+                raise InvalidState(f"Concepts are generated in CONCEPT_SELECTION, not {stage}")
+            _require_not_busy(state, command_type)
+            return [Decided(CONCEPT_GENERATION_REQUESTED, _request(command, stage))]
+        case RequestStageGeneration():
+            if stage not in GENERATION_STAGES:
+                raise InvalidState(f"Stage content cannot be generated in {stage}")
+            if command.stage is not None and command.stage is not stage:
+                raise InvalidState(f"The current stage is {stage}, not {command.stage}")
+            _require_not_busy(state, command_type)
+            return [Decided(STAGE_GENERATION_REQUESTED, _request(command, stage))]
+        case SubmitFeedback():
+            if state.last_result is None:
+                raise InvalidState(f"No proposal exists yet for {stage}")
+            _require_not_busy(state, command_type)
+            payload = {"stage": stage.value, "feedback": command.feedback}
+            return [Decided(FEEDBACK_SUBMITTED, payload | {"details": command.details})]
+        case ConfirmStage():
+            if command.stage is not stage:
+                raise InvalidState(f"The current stage is {stage}, not {command.stage}")
+            following = next_stage(stage)
+            events = [
+                Decided(
+                    STAGE_CONFIRMED,
+                    {"stage": stage.value, "data": command.data, "next_stage": following.value},
+                )
+            ]
+            if following is GenesisStage.FINISHED:
+                events.append(Decided(FINISHED, {"novel_id": str(ids.novel_id)}))
+            return events
+        case AbandonSession():
+            return [Decided(ABANDONED, {"reason": command.reason, "stage": stage.value})]
+    raise InvalidState(f"{command_type} is not a genesis command")
+
+
+def _request(
+    command: RequestConceptGeneration | RequestStageGeneration, stage: GenesisStage
+) -> dict[str, Any]:
+    payload = command.model_dump(mode="json", exclude_none=True)
+    return payload | {"stage": stage.value}
+
+
+def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> GenesisState:
+    """Apply one event; unknown event types leave the state as it was (forward compatible)."""
+    version = state.version + 1
+    if event_type == CONCEPT_GENERATION_REQUESTED:
+        return replace(state, pending_command_type="RequestConceptGeneration", version=version)
+    if event_type == STAGE_GENERATION_REQUESTED:
+        return replace(state, pending_command_type="RequestStageGeneration", version=version)
+    if event_type == FEEDBACK_SUBMITTED:
+        return replace(state, pending_command_type="SubmitFeedback", version=version)
+    if event_type in PROPOSAL_EVENTS:
+        if payload.get("stage", state.current_stage.value) != state.current_stage.value:
+            return replace(state, version=version)  # a late proposal for a confirmed stage
+        result = payload.get("result", payload.get("content", {}))
+        proposal = dict(result) if isinstance(result, Mapping) else {"content": result}
+        return replace(state, pending_command_type=None, last_result=proposal, version=version)
+    if event_type == STAGE_CONFIRMED:
+        stage = GenesisStage(payload["stage"])
+        confirmed = dict(state.confirmed_data) | {stage.value: payload.get("data", {})}
+        return replace(
+            state,
+            current_stage=next_stage(stage),
+            confirmed_data=confirmed,
+            pending_command_type=None,
+            last_result=None,
+            version=version,
+        )
+    if event_type == FINISHED:
+        return replace(
+            state,
+            status=GenesisStatus.COMPLETED,
+            current_stage=GenesisStage.FINISHED,
+            novel_id=UUID(str(payload["novel_id"])),
+            version=version,
+        )
+    if event_type == ABANDONED:
+        return replace(
+            state, status=GenesisStatus.ABANDONED, pending_command_type=None, version=version
+        )
+    return replace(state, version=version)
+
+
+def replay(
+    session_id: UUID, events: Iterable[tuple[str, Mapping[str, Any]]]
+) -> GenesisState | None:
+    """Fold a session's events (oldest first, starting with Created) into its state."""
+    state: GenesisState | None = None
+    for event_type, payload in events:
+        if state is None:
+            if event_type != CREATED:
+                raise ValueError(f"session {session_id} does not start with {CREATED}")
+            state = GenesisState(session_id=session_id, user_id=UUID(str(payload["user_id"])))
+            state = replace(state, version=1)
+            continue
+        state = evolve(state, event_type, payload)
+    return state
+
+
+def novel_fields(state: GenesisState) -> dict[str, str]:
+    """Title, theme and style of the novel a finished session creates, from confirmed data."""
+    concept = state.confirmed_data.get(GenesisStage.CONCEPT_SELECTION.value) or {}
+    story = state.confirmed_data.get(GenesisStage.STORY_CONCEPTION.value) or {}
+
+    def text(key: str, *sources: Mapping[str, Any]) -> str | None:
+        for source in sources:
+            value = source.get(key) if isinstance(source, Mapping) else None
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:500]
+        return None
+
+    fields = {
+        "title": text("title", story, concept) or "Untitled novel",
+        "theme": text("theme", story, concept),
+        "writing_style": text("writing_style", story, concept),
+    }
+    return {key: value for key, value in fields.items() if value is not None}

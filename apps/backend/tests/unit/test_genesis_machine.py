@@ -1,0 +1,199 @@
+"""The genesis stage machine without a database: every command in every stage and status."""
+
+import itertools
+from dataclasses import replace
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from infinite_scribe.domain import genesis
+from infinite_scribe.domain.commands import (
+    PAYLOAD_MODELS,
+    AbandonSession,
+    CommandIds,
+    CommandPayload,
+    ConfirmStage,
+    RequestConceptGeneration,
+    RequestStageGeneration,
+    SubmitFeedback,
+)
+from infinite_scribe.domain.errors import InvalidState
+from infinite_scribe.domain.event_names import validate_event_name
+from shared_types.enums import GenesisStage, GenesisStatus
+
+IDS = CommandIds(command_id=uuid4(), novel_id=uuid4())
+STAGES = list(GenesisStage)
+STATUSES = list(GenesisStatus)
+PENDING = [None, "RequestConceptGeneration", "SubmitFeedback"]
+RESULTS = [None, {"concepts": ["a"]}]
+
+
+def command_for(command_type: str, stage: GenesisStage) -> CommandPayload:
+    payloads: dict[str, dict[str, Any]] = {
+        "RequestConceptGeneration": {},
+        "RequestStageGeneration": {},
+        "SubmitFeedback": {"feedback": "more dragons"},
+        "ConfirmStage": {"stage": stage.value, "data": {"title": "T"}},
+        "AbandonSession": {"reason": "bored"},
+    }
+    return PAYLOAD_MODELS[command_type].model_validate(payloads[command_type])
+
+
+def allowed(
+    command_type: str,
+    stage: GenesisStage,
+    status: GenesisStatus,
+    pending: str | None,
+    result: object,
+) -> bool:
+    """The command table of DESIGN section 3, written independently of the implementation."""
+    if status is not GenesisStatus.IN_PROGRESS:
+        return False
+    busy = pending is not None and pending != command_type
+    if command_type == "RequestConceptGeneration":
+        return stage is GenesisStage.CONCEPT_SELECTION and not busy
+    if command_type == "RequestStageGeneration":
+        return stage.value in {"STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"} and (
+            not busy
+        )
+    if command_type == "SubmitFeedback":
+        return result is not None and not busy
+    if command_type == "ConfirmStage":
+        return stage is not GenesisStage.FINISHED
+    return True  # AbandonSession
+
+
+CASES = list(itertools.product(PAYLOAD_MODELS, STAGES, STATUSES, PENDING, RESULTS))
+
+
+@pytest.mark.parametrize(("command_type", "stage", "status", "pending", "result"), CASES)
+def test_every_command_in_every_state(
+    command_type: str,
+    stage: GenesisStage,
+    status: GenesisStatus,
+    pending: str | None,
+    result: dict[str, Any] | None,
+) -> None:
+    state = genesis.GenesisState(
+        session_id=uuid4(),
+        user_id=uuid4(),
+        status=status,
+        current_stage=stage,
+        pending_command_type=pending,
+        last_result=result,
+        version=3,
+    )
+    command = command_for(command_type, stage)
+    if not allowed(command_type, stage, status, pending, result):
+        with pytest.raises(InvalidState):
+            genesis.decide(state, command, IDS)
+        return
+    events = genesis.decide(state, command, IDS)
+    assert events
+    for event in events:
+        validate_event_name(event.event_type)
+    after = state
+    for event in events:
+        after = genesis.evolve(after, event.event_type, event.payload)
+    assert after.version == state.version + len(events)
+    if command.is_async:
+        assert after.pending_command_type == command_type
+        assert after.current_stage is stage
+    elif command_type == "ConfirmStage":
+        assert after.current_stage is genesis.next_stage(stage)
+        assert after.confirmed_data[stage.value] == {"title": "T"}
+        assert after.pending_command_type is None and after.last_result is None
+    else:
+        assert after.status is GenesisStatus.ABANDONED
+
+
+def test_confirm_of_another_stage_is_refused() -> None:
+    state = genesis.GenesisState(session_id=uuid4(), user_id=uuid4(), version=1)
+    with pytest.raises(InvalidState, match="current stage"):
+        genesis.decide(state, ConfirmStage(stage=GenesisStage.WORLDVIEW), IDS)
+
+
+def test_stage_generation_guard_must_name_the_current_stage() -> None:
+    state = genesis.GenesisState(
+        session_id=uuid4(), user_id=uuid4(), current_stage=GenesisStage.WORLDVIEW
+    )
+    command = RequestStageGeneration(stage=GenesisStage.CHARACTERS)
+    with pytest.raises(InvalidState):
+        genesis.decide(state, command, IDS)
+    ok = genesis.decide(state, RequestStageGeneration(stage=GenesisStage.WORLDVIEW), IDS)
+    assert ok[0].payload["stage"] == "WORLDVIEW"
+
+
+def test_full_walk_finishes_with_a_novel() -> None:
+    session_id, user_id = uuid4(), uuid4()
+    events = [genesis.created(user_id, {"idea": "x"})]
+    state = genesis.GenesisState(session_id=session_id, user_id=user_id, version=1)
+    for stage in genesis.STAGE_ORDER[:-1]:
+        data = {"title": "The Title"} if stage is GenesisStage.CONCEPT_SELECTION else {}
+        decided = genesis.decide(state, ConfirmStage(stage=stage, data=data), IDS)
+        for event in decided:
+            state = genesis.evolve(state, event.event_type, event.payload)
+        events.extend(decided)
+    assert state.status is GenesisStatus.COMPLETED
+    assert state.current_stage is GenesisStage.FINISHED
+    assert state.novel_id == IDS.novel_id
+    assert [e.event_type for e in events[-2:]] == [genesis.STAGE_CONFIRMED, genesis.FINISHED]
+    assert genesis.novel_fields(state)["title"] == "The Title"
+    rebuilt = genesis.replay(session_id, ((e.event_type, e.payload) for e in events))
+    assert rebuilt == state
+    for command_type in PAYLOAD_MODELS:
+        with pytest.raises(InvalidState):
+            genesis.decide(state, command_for(command_type, state.current_stage), IDS)
+
+
+def test_a_proposal_clears_pending_and_allows_feedback() -> None:
+    state = genesis.GenesisState(session_id=uuid4(), user_id=uuid4(), version=1)
+    with pytest.raises(InvalidState, match="No proposal"):
+        genesis.decide(state, SubmitFeedback(feedback="f"), IDS)
+    (requested,) = genesis.decide(state, RequestConceptGeneration(), IDS)
+    state = genesis.evolve(state, requested.event_type, requested.payload)
+    assert state.is_pending
+    for name in genesis.PROPOSAL_EVENTS:
+        validate_event_name(name)
+    state = genesis.evolve(state, genesis.CONCEPT_PROPOSED, {"result": {"concepts": [1, 2]}})
+    assert not state.is_pending and state.last_result == {"concepts": [1, 2]}
+    (feedback,) = genesis.decide(state, SubmitFeedback(feedback="f"), IDS)
+    assert feedback.event_type == genesis.FEEDBACK_SUBMITTED
+    other = genesis.evolve(state, genesis.STAGE_CONTENT_PROPOSED, {"content": "text"})
+    assert other.last_result == {"content": "text"}
+
+
+def test_unknown_events_only_bump_the_version() -> None:
+    state = genesis.GenesisState(session_id=uuid4(), user_id=uuid4(), version=4)
+    assert genesis.evolve(state, "Genesis.Session.Something.Updated", {}) == replace(
+        state, version=5
+    )
+
+
+def test_replay_needs_created_first() -> None:
+    assert genesis.replay(uuid4(), []) is None
+    with pytest.raises(ValueError, match="does not start"):
+        genesis.replay(uuid4(), [(genesis.ABANDONED, {})])
+
+
+def test_finished_session_has_no_next_stage() -> None:
+    with pytest.raises(InvalidState):
+        genesis.next_stage(GenesisStage.FINISHED)
+
+
+def test_abandon_is_refused_once_abandoned() -> None:
+    state = genesis.GenesisState(
+        session_id=uuid4(), user_id=uuid4(), status=GenesisStatus.ABANDONED
+    )
+    with pytest.raises(InvalidState):
+        genesis.decide(state, AbandonSession(), IDS)
+
+
+def test_a_late_proposal_for_a_confirmed_stage_is_ignored() -> None:
+    state = genesis.GenesisState(
+        session_id=uuid4(), user_id=uuid4(), current_stage=GenesisStage.WORLDVIEW, version=5
+    )
+    payload = {"stage": "CONCEPT_SELECTION", "result": {"concepts": []}}
+    after = genesis.evolve(state, genesis.CONCEPT_PROPOSED, payload)
+    assert after == replace(state, version=6)

@@ -1,0 +1,37 @@
+"""The verified-token cache never outlives a token's expiry and never caches a bad token."""
+
+import time
+from uuid import uuid4
+
+import pytest
+
+from infinite_scribe.api.auth import create_access_token
+from infinite_scribe.api.token_cache import VerifiedTokens
+from infinite_scribe.config import Settings
+from infinite_scribe.domain.errors import AuthenticationError
+
+SECRET = "unit-test-secret-that-is-long-enough-0123456789"
+
+
+def test_cached_token_still_expires() -> None:
+    settings = Settings(jwt_secret_key=SECRET)  # type: ignore[arg-type]
+    tokens = VerifiedTokens(settings)
+    user = uuid4()
+    token = create_access_token(settings, user, ttl_seconds=1)
+    assert tokens.user_id(token) == user
+    assert tokens.user_id(token) == user  # from the cache
+    time.sleep(2.1)
+    with pytest.raises(AuthenticationError) as caught:
+        tokens.user_id(token)
+    assert caught.value.error_code == "TOKEN_EXPIRED"
+
+
+def test_bad_tokens_are_not_cached_and_the_cache_is_bounded() -> None:
+    settings = Settings(jwt_secret_key=SECRET)  # type: ignore[arg-type]
+    tokens = VerifiedTokens(settings, max_entries=2)
+    for _ in range(2):
+        with pytest.raises(AuthenticationError):
+            tokens.user_id("not-a-token")
+    for _ in range(5):
+        tokens.user_id(create_access_token(settings, uuid4()))
+    assert len(tokens._verified) <= 2

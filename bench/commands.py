@@ -1,0 +1,231 @@
+"""Command API throughput: `scribe api` (uvicorn, INFO logs, no access log) driven by 32
+keep-alive HTTP clients with a RequestConceptGeneration/ConfirmStage mix on many sessions,
+then the same SQL issued directly with asyncpg at the same concurrency (the raw limit).
+
+Usage: python bench/commands.py [--idempotency-keys] [--profile FILE]
+(BENCH_SECONDS, BENCH_CLIENTS; DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use real services).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvloop
+
+from _commands_http import KeepAliveClient
+from _commands_raw import raw_sql_tps
+from infinite_scribe.api.auth import create_access_token
+from infinite_scribe.config import Settings
+from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port, port_open
+from infinite_scribe.embedded.postgres import EmbeddedPostgres
+from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.persistence import migrate
+
+HOST = "127.0.0.1"
+STAGES = ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE")
+#: One session's walk: request concepts, then confirm each of the five stages (1:5 mix).
+STEPS: list[bytes] = [
+    json.dumps({"command_type": "RequestConceptGeneration", "payload": {}}).encode(),
+    *(
+        json.dumps(
+            {"command_type": "ConfirmStage", "payload": {"stage": s, "data": {"title": "Bench"}}}
+        ).encode()
+        for s in STAGES
+    ),
+]
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    sessions_created: int = 0
+
+
+@contextmanager
+def services() -> Iterator[tuple[str, str]]:
+    """DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS if set, else embedded ones in a temp dir."""
+    with ExitStack() as stack:
+        database_url = os.environ.get("DATABASE_URL")
+        if not database_url:
+            root = Path(tempfile.mkdtemp(prefix="scribe-bench-"))
+            stack.callback(shutil.rmtree, root, ignore_errors=True)
+            postgres = EmbeddedPostgres(root / "pg", database="bench")
+            database_url = postgres.start()
+            stack.callback(postgres.stop)
+        servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not servers:
+            kafka = EmbeddedKafka()
+            servers = kafka.start()
+            stack.callback(kafka.stop)
+        migrate.upgrade(database_url)
+        ensure_topic(servers, "domain-events", 6)
+        yield database_url, servers
+
+
+@contextmanager
+def api_process(
+    database_url: str, servers: str, secret: str, profile: str | None
+) -> Iterator[tuple[int, int]]:
+    """`scribe api` as production runs it: one uvicorn process, no reload, INFO logs."""
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": servers,
+        "JWT_SECRET_KEY": secret,
+        "LOG_LEVEL": "INFO",
+    }
+    command = ["-m", "infinite_scribe.cli", "api", "--host", HOST, "--port", str(port)]
+    command.append("--no-access-log")
+    if profile:
+        command = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *command]
+    process = subprocess.Popen([sys.executable, *command], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open(HOST, port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("scribe api did not start")
+            time.sleep(0.1)
+        yield port, process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def create_sessions(
+    port: int, headers: dict[str, str], count: int, clients: int
+) -> list[str]:
+    created: list[str] = []
+
+    async def worker(share: int) -> None:
+        client = KeepAliveClient(HOST, port, headers)
+        for _ in range(share):
+            status, body = await client.request("POST", "/api/v1/genesis/sessions", b"{}")
+            assert status == 201, body
+            created.append(json.loads(body)["session_id"])
+        await client.close()
+
+    await asyncio.gather(*(worker(count // clients + 1) for _ in range(clients)))
+    return created
+
+
+async def drive_api(
+    port: int, token: str, clients: int, seconds: float, idempotency_keys: bool
+) -> tuple[Stats, float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    # Enough sessions for ~1,500 commands/s; clients open more if they run out.
+    sessions = await create_sessions(port, headers, int(seconds * 1500 / len(STEPS)), clients)
+    stats = Stats()
+
+    async def client_loop(end: float) -> None:
+        client = KeepAliveClient(HOST, port, headers)
+        while time.perf_counter() < end:
+            if sessions:
+                session_id = sessions.pop()
+            else:
+                session_id = (await create_sessions(port, headers, 1, 1))[0]
+                stats.sessions_created += 1
+            path = f"/api/v1/genesis/sessions/{session_id}/commands"
+            for body in STEPS:
+                if time.perf_counter() >= end:
+                    break
+                extra = f"X-Idempotency-Key: {uuid.uuid4()}\r\n" if idempotency_keys else ""
+                started = time.perf_counter()
+                status, _ = await client.request("POST", path, body, extra)
+                stats.latencies.append(time.perf_counter() - started)
+                stats.statuses[status] += 1
+        await client.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client_loop(began + seconds) for _ in range(clients)))
+    return stats, time.perf_counter() - began
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report CPU cost per command."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--idempotency-keys", action="store_true", help="fresh key per request")
+    parser.add_argument("--profile", help="write a pyinstrument text profile of the API here")
+    args = parser.parse_args()
+    seconds = float(os.environ.get("BENCH_SECONDS", "30"))
+    clients = int(os.environ.get("BENCH_CLIENTS", "32"))
+    secret = secrets.token_urlsafe(48)
+    token = create_access_token(Settings(jwt_secret_key=secret), uuid.uuid4())  # type: ignore[arg-type]
+
+    with services() as (database_url, servers):
+        with api_process(database_url, servers, secret, args.profile) as (port, pid):
+            api_cpu = cpu_seconds(pid)
+            own_cpu = time.process_time()
+            stats, elapsed = uvloop.run(
+                drive_api(port, token, clients, seconds, args.idempotency_keys)
+            )
+            api_cpu = cpu_seconds(pid) - api_cpu
+            own_cpu = time.process_time() - own_cpu
+        raw_tps, raw_count = uvloop.run(raw_sql_tps(database_url, clients, seconds))
+
+    ok = stats.statuses[200] + stats.statuses[202]
+    commands_per_s = ok / elapsed
+    p50 = percentile(stats.latencies, 0.50) * 1000
+    p99 = percentile(stats.latencies, 0.99) * 1000
+    print(
+        f"API:     {ok} commands in {elapsed:.1f} s with {clients} clients -> "
+        f"{commands_per_s:.0f} commands/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    )
+    print(
+        f"         statuses {dict(stats.statuses)}, sessions opened mid-run "
+        f"{stats.sessions_created}, idempotency keys {'on' if args.idempotency_keys else 'off'}"
+    )
+    total = ok + stats.sessions_created + int(seconds * 1500 / len(STEPS))
+    print(
+        f"CPU:     API process {api_cpu * 1000 / max(total, 1):.2f} ms per request, "
+        f"load generator {own_cpu * 1000 / max(total, 1):.2f} ms per request "
+        f"(incl. {int(seconds * 1500 / len(STEPS))} session creations; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
+    print(f"raw SQL: {raw_count} transactions -> {raw_tps:.0f} tps (asyncpg, {clients} tasks)")
+    ratio = commands_per_s / raw_tps if raw_tps else 0.0
+    print(f"ratio:   {ratio:.2f} (target >= 0.15; 1,000 commands/s with p99 <= 50 ms)")
+    print(
+        json.dumps(
+            {
+                "bench": "commands",
+                "commands_per_s": round(commands_per_s, 1),
+                "p50_ms": round(p50, 2),
+                "p99_ms": round(p99, 2),
+                "raw_sql_tps": round(raw_tps, 1),
+                "ratio": round(ratio, 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
