@@ -6,10 +6,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from infinite_scribe.api.errors import install_error_handlers
+from infinite_scribe.api.idempotency import IdempotencyMiddleware
 from infinite_scribe.api.routes import health
 from infinite_scribe.config import Settings
 from infinite_scribe.kafka_admin import admin_client
 from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.idempotency_stores import build_idempotency_store
 
 API_PREFIX = "/api/v1"
 
@@ -30,9 +32,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.pool = await create_pool(database_url, max_size=20)
         servers = settings.resolved_kafka_servers()
         app.state.kafka_admin = admin_client(servers) if servers else None
+        app.state.idempotency_store = build_idempotency_store(settings, app.state.pool)
         try:
             yield
         finally:
+            await app.state.idempotency_store.close()
             await app.state.pool.close()
 
     app = FastAPI(
@@ -42,5 +46,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, settings=settings)
     app.include_router(build_router())
     return app
