@@ -122,11 +122,10 @@ async def test_a_duplicate_does_not_abort_the_callers_transaction(pool: asyncpg.
     async with pool.acquire() as connection:
         await bus().publish(connection, event(aggregate), event_id=event_id)
         async with connection.transaction():
-            duplicate = event(aggregate).model_copy(
-                update={"event_id": event_id, "aggregate_version": 1}
-            )
-            # The version is given, so the insert really runs into the unique index.
-            await bus().publish(connection, duplicate)
+            duplicate = event(aggregate).model_copy(update={"aggregate_version": 1})
+            assert (
+                await bus().publish(connection, duplicate, event_id=event_id)
+            ).event_id == event_id
             later = await bus().publish(connection, event(aggregate, feedback="next"))
         assert later.aggregate_version == 2
     assert await rows(pool, later.event_id) == (1, 1)
