@@ -64,7 +64,6 @@ def test_cleanup_deletes_expired_entries_in_batches(cli_db: str) -> None:
     assert "deleted 14 " in bounded.output  # two batches of 7, though more had expired
     mine = sql(cli_db, "SELECT count(*) FROM idempotency_cache WHERE scope LIKE $1", scope + "%")
     assert mine >= 37 - 14
-    )
 
     result = runner.invoke(app, ["idempotency", "cleanup", "--batch-size", "7"])
     assert result.exit_code == 0, result.output
