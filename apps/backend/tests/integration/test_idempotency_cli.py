@@ -70,8 +70,8 @@ def test_cleanup_deletes_expired_entries_in_batches(cli_db: str) -> None:
     assert "deleted" in result.output
     left = sql(
         cli_db,
-        "SELECT string_agg(DISTINCT split_part(scope, ':', 3), ',' ORDER BY split_part(scope, ':', 3)) "
-        "FROM idempotency_cache WHERE scope LIKE $1",
+        "SELECT string_agg(DISTINCT split_part(scope, ':', 3), ',' "
+        "ORDER BY split_part(scope, ':', 3)) FROM idempotency_cache WHERE scope LIKE $1",
         scope + "%",
     )
     assert left == "live,running"

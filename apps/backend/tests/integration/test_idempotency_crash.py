@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -28,8 +29,8 @@ from tests.integration.idempotency_support import (
 CRASHED_LEASE_SECONDS = 2.0
 
 
-async def _wait_for_claim(pool: asyncpg.Pool, key: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_for_claim(pool: asyncpg.Pool, key: str, within: float = 20) -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         state = await pool.fetchval("SELECT state::text FROM idempotency_cache WHERE key = $1", key)
         if state == "IN_PROGRESS":
@@ -38,10 +39,9 @@ async def _wait_for_claim(pool: asyncpg.Pool, key: str, timeout: float = 20) -> 
     raise AssertionError("the first server never claimed the key")
 
 
-@pytest.mark.slow
-async def test_a_killed_holder_leaves_no_stuck_key(
-    settings: Settings, database_url: str, pool: asyncpg.Pool
-) -> None:
+@pytest.fixture
+def doomed_server(database_url: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """The test app in its own process, with a short lease, for the test to kill -9."""
     port = free_port()
     env = {
         **os.environ,
@@ -52,27 +52,37 @@ async def test_a_killed_holder_leaves_no_stuck_key(
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     script = Path(idempotency_support.__file__)
     process = subprocess.Popen([sys.executable, str(script), str(port)], env=env)
-    user, key, title = uuid.uuid4(), uuid.uuid4().hex, uuid.uuid4().hex
-    headers = {"Authorization": f"Bearer {make_token(settings, user)}", "Idempotency-Key": key}
     try:
         wait_for_port(port)
-        async with httpx.AsyncClient(timeout=30) as doomed:
-            request = asyncio.create_task(
-                doomed.post(
-                    f"http://127.0.0.1:{port}{PREFIX}/novels",
-                    json={"title": title},
-                    headers={**headers, "X-Test-Sleep": "30"},
-                )
-            )
-            await _wait_for_claim(pool, key)
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(10)
-            with contextlib.suppress(httpx.HTTPError):
-                await request
+        yield process, port
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(10)
+
+
+@pytest.mark.slow
+async def test_a_killed_holder_leaves_no_stuck_key(
+    settings: Settings,
+    pool: asyncpg.Pool,
+    doomed_server: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    process, port = doomed_server
+    user, key, title = uuid.uuid4(), uuid.uuid4().hex, uuid.uuid4().hex
+    headers = {"Authorization": f"Bearer {make_token(settings, user)}", "Idempotency-Key": key}
+    async with httpx.AsyncClient(timeout=30) as doomed:
+        request = asyncio.create_task(
+            doomed.post(
+                f"http://127.0.0.1:{port}{PREFIX}/novels",
+                json={"title": title},
+                headers={**headers, "X-Test-Sleep": "30"},
+            )
+        )
+        await _wait_for_claim(pool, key)
+        os.kill(process.pid, signal.SIGKILL)
+        await asyncio.to_thread(process.wait, 10)
+        with contextlib.suppress(httpx.HTTPError):
+            await request
 
     # Another server (same database) takes over once the dead holder's lease has run out.
     with ServerThread(build_test_app(settings)) as server:

@@ -176,3 +176,25 @@ async def test_http_over_the_redis_store(
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.content == originals[0].content
     assert await pool.fetchval("SELECT count(*) FROM novels WHERE title = $1", title) == 1
+
+
+async def test_an_unreachable_store_answers_503_and_runs_nothing(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    from infinite_scribe.embedded.kafka import free_port
+
+    dead = settings.model_copy(
+        update={"idempotency_backend": "redis", "redis_url": f"redis://127.0.0.1:{free_port()}/0"}
+    )
+    title = fresh()
+    headers = {"Authorization": f"Bearer {make_token(settings, uuid.uuid4())}"}
+    with ServerThread(build_test_app(dead)) as server:
+        async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
+            answer = await http.post(
+                f"{PREFIX}/novels", json={"title": title}, headers={"Idempotency-Key": "k"}
+            )
+            unkeyed = await http.post(f"{PREFIX}/novels", json={"title": title})
+    assert answer.status_code == 503
+    assert answer.json()["error_code"] == "IDEMPOTENCY_STORE_UNAVAILABLE"
+    assert unkeyed.status_code == 201
+    assert await pool.fetchval("SELECT count(*) FROM novels WHERE title = $1", title) == 1
