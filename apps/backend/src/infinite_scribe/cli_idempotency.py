@@ -9,24 +9,18 @@ import typer
 
 from infinite_scribe.application.idempotency import IdempotencyStore, user_scope
 from infinite_scribe.config import ConfigurationError, Settings, load_settings
-from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.idempotency_stores import build_idempotency_store
+from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
 
 idempotency_app = typer.Typer(help="The idempotency cache", no_args_is_help=True)
 schema_app = typer.Typer(help="Contracts for consumers in other languages", no_args_is_help=True)
 
 
 async def _with_store(settings: Settings, database_url: str, job: str, *args: object) -> object:
-    pool = await create_pool(database_url, min_size=1, max_size=2)
-    store: IdempotencyStore | None = None
+    store: IdempotencyStore = await open_idempotency_store(settings, database_url)
     try:
-        store = build_idempotency_store(settings, pool)
-        method = getattr(store, job)
-        return await method(*args)
+        return await getattr(store, job)(*args)
     finally:
-        if store is not None:
-            await store.close()
-        await pool.close()
+        await store.close()
 
 
 def _run(job: str, *args: object) -> object:

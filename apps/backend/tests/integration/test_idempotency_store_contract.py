@@ -38,16 +38,17 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture(params=["postgres", "redis"])
 async def store(
-    request: pytest.FixtureRequest, pool: asyncpg.Pool
+    request: pytest.FixtureRequest, database_url: str
 ) -> AsyncIterator[IdempotencyStore]:
+    opened: IdempotencyStore
     if request.param == "postgres":
-        yield PostgresIdempotencyStore(pool)
-        return
-    redis_store = RedisIdempotencyStore.from_url(request.getfixturevalue("redis_url"))
+        opened = await PostgresIdempotencyStore.open(database_url)
+    else:
+        opened = RedisIdempotencyStore.from_url(request.getfixturevalue("redis_url"))
     try:
-        yield redis_store
+        yield opened
     finally:
-        await redis_store.close()
+        await opened.close()
 
 
 def claim_of(key: str, fingerprint: str = "fp", lease: float = 30, ttl: int = 60) -> ClaimRequest:

@@ -5,7 +5,7 @@ import pytest
 from infinite_scribe.api.idempotency import _route_pattern
 from infinite_scribe.application.idempotency import auto_key, fingerprint, user_scope, valid_key
 from infinite_scribe.config import ConfigurationError, Settings, load_settings
-from infinite_scribe.persistence.idempotency_stores import build_idempotency_store
+from infinite_scribe.persistence.idempotency_stores import check_idempotency_settings
 
 
 @pytest.mark.parametrize(
@@ -59,4 +59,4 @@ def test_settings_refuse_bad_idempotency_values() -> None:
 
 def test_the_redis_backend_needs_a_url() -> None:
     with pytest.raises(ConfigurationError, match="REDIS_URL"):
-        build_idempotency_store(Settings(idempotency_backend="redis"), None)  # type: ignore[arg-type]
+        check_idempotency_settings(Settings(idempotency_backend="redis"))

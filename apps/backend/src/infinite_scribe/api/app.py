@@ -11,7 +11,10 @@ from infinite_scribe.api.routes import health
 from infinite_scribe.config import Settings
 from infinite_scribe.kafka_admin import admin_client
 from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.idempotency_stores import build_idempotency_store
+from infinite_scribe.persistence.idempotency_stores import (
+    check_idempotency_settings,
+    open_idempotency_store,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -26,13 +29,14 @@ def create_app(settings: Settings) -> FastAPI:
     database_url = settings.resolved_database_url()
     if database_url is None:
         raise ValueError("the API needs DATABASE_URL (scribe up starts an embedded database)")
+    check_idempotency_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = await create_pool(database_url, max_size=20)
         servers = settings.resolved_kafka_servers()
         app.state.kafka_admin = admin_client(servers) if servers else None
-        app.state.idempotency_store = build_idempotency_store(settings, app.state.pool)
+        app.state.idempotency_store = await open_idempotency_store(settings, database_url)
         try:
             yield
         finally:

@@ -22,6 +22,7 @@ from infinite_scribe.application.idempotency import (
     StoredResponse,
 )
 from infinite_scribe.persistence.batching import Batcher
+from infinite_scribe.persistence.database import asyncpg_dsn
 
 # One statement claims each key: INSERT, or on conflict take the row over only when its lease
 # expired (a crashed holder) or its answer expired. Under READ COMMITTED, ON CONFLICT waits for a
@@ -51,11 +52,11 @@ WITH input AS (
 )
 SELECT true AS claimed, scope, key, lease_expires_at, fingerprint,
        NULL::idempotency_state AS state, NULL::int AS response_status,
-       NULL::jsonb AS response_headers, NULL::bytea AS response_body, 0::float8 AS remaining
+       NULL::text AS response_headers, NULL::bytea AS response_body, 0::float8 AS remaining
 FROM claim
 UNION ALL
 SELECT false, c.scope, c.key, c.lease_expires_at, c.fingerprint, c.state, c.response_status,
-       c.response_headers, c.response_body,
+       c.response_headers::text, c.response_body,
        GREATEST(extract(epoch FROM c.lease_expires_at - now()), 0)::float8
 FROM idempotency_cache c JOIN input USING (scope, key)
 WHERE NOT EXISTS (SELECT 1 FROM claim WHERE claim.scope = c.scope AND claim.key = c.key)
@@ -103,8 +104,9 @@ Completion = tuple[str, str, str, StoredResponse, int]
 
 
 class PostgresIdempotencyStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, owns_pool: bool = False) -> None:
         self.pool = pool
+        self.owns_pool = owns_pool
         self._claims: Batcher[ClaimRequest, ClaimOutcome | None] = Batcher(self._claim_batch)
         self._completions: Batcher[Completion, bool] = Batcher(self._complete_batch)
 
@@ -182,8 +184,26 @@ class PostgresIdempotencyStore:
                 break
         return total
 
+    @classmethod
+    async def open(cls, database_url: str, *, max_size: int = 4) -> "PostgresIdempotencyStore":
+        """A store with its own small pool whose commits do not wait for the WAL flush.
+
+        Safe here: the claim is flushed anyway by the request's own (synchronous) commit, which
+        comes later in the WAL; a completion lost in a database crash leaves a claim whose lease
+        expires, exactly as an API process crashing at that moment would (docs/decisions/0302).
+        """
+        pool = await asyncpg.create_pool(
+            asyncpg_dsn(database_url),
+            min_size=1,
+            max_size=max_size,
+            server_settings={"synchronous_commit": "off"},
+        )
+        assert pool is not None
+        return cls(pool, owns_pool=True)
+
     async def close(self) -> None:
-        """The pool belongs to the caller."""
+        if self.owns_pool:
+            await self.pool.close()
 
 
 def _outcome(row: asyncpg.Record | None, request: ClaimRequest, first: bool) -> ClaimOutcome | None:
@@ -201,5 +221,6 @@ def _outcome(row: asyncpg.Record | None, request: ClaimRequest, first: bool) -> 
         return Mismatch()
     if row["state"] == "IN_PROGRESS":
         return InUse(float(row["remaining"]))
-    headers = [(str(name), str(value)) for name, value in row["response_headers"] or []]
+    pairs = orjson.loads(row["response_headers"]) if row["response_headers"] else []
+    headers = [(str(name), str(value)) for name, value in pairs]
     return Replay(StoredResponse(row["response_status"], headers, bytes(row["response_body"])))
