@@ -120,7 +120,7 @@ async def test_an_expired_lease_is_taken_over_and_fences_the_old_holder(
 
 async def test_a_completed_entry_expires(store: IdempotencyStore) -> None:
     key = fresh()
-    claimed = await store.claim(claim_of(key, lease=0.2))
+    claimed = await store.claim(claim_of(key, lease=0.2, ttl=1))
     assert isinstance(claimed, Claimed)
     await store.complete("user:contract", key, claimed.token, ANSWER, 1)
     assert isinstance(await store.claim(claim_of(key)), Replay)

@@ -9,7 +9,9 @@ key when the client sends none. See docs/idempotency.md.
 import logging
 import math
 import re
+import time
 
+import jwt
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infinite_scribe.api.auth import bearer_token, decode_access_token
@@ -49,6 +51,7 @@ class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self._tokens = _VerifiedTokens(settings)
         self._auto_routes = [
             _route_pattern(route) for route in settings.idempotency_auto_key_routes
         ]
@@ -80,7 +83,7 @@ class IdempotencyMiddleware:
         elif not self._opts_in_to_auto_key(scope):
             await self.app(scope, receive, send)
             return
-        user_id = _user_of(self.settings, authorization)
+        user_id = self._tokens.user_of(authorization)
         if user_id is None:
             await self.app(scope, receive, send)  # the route answers 401 itself
             return
@@ -203,11 +206,29 @@ def _route_pattern(route: str) -> re.Pattern[str]:
     )
 
 
-def _user_of(settings: Settings, authorization: str | None) -> str | None:
-    try:
-        return str(decode_access_token(settings, bearer_token(authorization)))
-    except AuthenticationError:
-        return None
+class _VerifiedTokens:
+    """Tokens already verified, until they expire: a client sends the same token many times,
+    and checking an HMAC per request would cost more than the idempotency claim itself."""
+
+    def __init__(self, settings: Settings, max_size: int = 4096) -> None:
+        self.settings = settings
+        self.max_size = max_size
+        self._users: dict[str, tuple[str, float]] = {}
+
+    def user_of(self, authorization: str | None) -> str | None:
+        cached = self._users.get(authorization or "")
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        try:
+            token = bearer_token(authorization)
+            user_id = str(decode_access_token(self.settings, token))
+            expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        except AuthenticationError:
+            return None
+        if len(self._users) >= self.max_size:
+            self._users.clear()
+        self._users[authorization or ""] = (user_id, expires)
+        return user_id
 
 
 def _store_of(scope: Scope) -> IdempotencyStore:
