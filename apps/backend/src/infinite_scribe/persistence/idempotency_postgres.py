@@ -156,6 +156,9 @@ class PostgresIdempotencyStore:
             min_size=1,
             max_size=max_size,
             server_settings={"synchronous_commit": "off"},
+            # asyncpg resets a connection on every release (one more round trip: RESET ALL,
+            # UNLISTEN, ...). These connections never change session state, so skip it.
+            reset=_keep_session,
         )
         assert pool is not None
         return cls(pool, owns_pool=True)
@@ -163,6 +166,10 @@ class PostgresIdempotencyStore:
     async def close(self) -> None:
         if self.owns_pool:
             await self.pool.close()
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Nothing to reset: the store only runs single statements, never SET or LISTEN."""
 
 
 def _lost_claim(row: asyncpg.Record, request: ClaimRequest) -> ClaimOutcome:
