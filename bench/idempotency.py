@@ -10,7 +10,7 @@ alternating in rounds so both see the same machine. The target (at most 15% fewe
 with keys) applies to `command`, the stand-in for the command API until bench/commands.py
 gets the keyed run. Ends with one JSON line.
 
-    .venv/bin/python bench/idempotency.py [--seconds 4] [--rounds 3] [--clients 32]
+    .venv/bin/python bench/idempotency.py [--seconds 4] [--rounds 3] [--clients 32] [--redis-url U]
 """
 
 import argparse
@@ -160,6 +160,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--redis-url", help="use the Redis idempotency store at this URL")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -178,6 +179,8 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "JWT_SECRET_KEY": SECRET}
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+        if args.redis_url:
+            env.update({"IDEMPOTENCY_BACKEND": "redis", "REDIS_URL": args.redis_url})
         server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env)
         wait_for_port(port)
         settings = Settings(jwt_secret_key=SECRET)  # type: ignore[arg-type]
@@ -192,7 +195,12 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
     rates = {mode: sum(values) / len(values) for mode, values in runs.items()}
-    result: dict[str, object] = {"bench": "idempotency", "clients": args.clients}
+    backend = "redis" if args.redis_url else "postgres"
+    result: dict[str, object] = {
+        "bench": "idempotency",
+        "backend": backend,
+        "clients": args.clients,
+    }
     for name in ROUTES:
         plain, keyed = rates[f"{name}_plain"], rates[f"{name}_keyed"]
         ratio = keyed / plain

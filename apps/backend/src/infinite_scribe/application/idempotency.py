@@ -93,7 +93,10 @@ def valid_key(key: str) -> bool:
 
 def fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> str:
     """SHA-256 over method, path, the query with its parameters sorted, and the raw body."""
-    query = urlencode(sorted(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)))
+    query = ""
+    if query_string:
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        query = urlencode(sorted(pairs))
     digest = hashlib.sha256()
     for part in (method.upper().encode(), path.encode(), query.encode("latin-1")):
         digest.update(part)
