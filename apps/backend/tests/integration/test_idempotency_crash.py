@@ -26,7 +26,7 @@ from tests.integration.idempotency_support import (
     wait_for_port,
 )
 
-CRASHED_LEASE_SECONDS = 2.0
+CRASHED_LEASE_SECONDS = 5.0
 
 
 async def _wait_for_claim(pool: asyncpg.Pool, key: str, within: float = 20) -> None:

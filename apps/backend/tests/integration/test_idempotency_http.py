@@ -53,6 +53,14 @@ async def executions(pool: asyncpg.Pool, title: str) -> int:
     return int(await pool.fetchval("SELECT count(*) FROM novels WHERE title = $1", title))
 
 
+async def _until_claimed(pool: asyncpg.Pool, key: str) -> None:
+    for _ in range(400):
+        if await pool.fetchval("SELECT 1 FROM idempotency_cache WHERE key = $1", key):
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the slow request never claimed its key")
+
+
 def fresh() -> str:
     return uuid.uuid4().hex
 
@@ -185,10 +193,10 @@ async def test_a_running_request_holds_the_key(
         client.post(
             f"{PREFIX}/novels",
             json={"title": title},
-            headers={"Idempotency-Key": key, "X-Test-Sleep": "1.0"},
+            headers={"Idempotency-Key": key, "X-Test-Sleep": "1.5"},
         )
     )
-    await asyncio.sleep(0.4)
+    await _until_claimed(pool, key)
     busy = await client.post(
         f"{PREFIX}/novels", json={"title": title}, headers={"Idempotency-Key": key}
     )
