@@ -110,12 +110,12 @@ class IdempotencyMiddleware:
         ttl = self.settings.idempotency_ttl_seconds
         if key is None:
             key, ttl = auto_key(request_fp), self.settings.idempotency_auto_ttl_seconds
-        store = _store_of(scope)
         entry_scope = user_scope(user_id)
         claim = ClaimRequest(
             entry_scope, key, request_fp, self.settings.idempotency_lease_seconds, ttl
         )
         try:
+            store = _store_of(scope)
             outcome = await store.claim(claim)
         except Exception:
             logger.exception("idempotency store unavailable")
