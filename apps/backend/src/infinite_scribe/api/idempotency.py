@@ -173,7 +173,8 @@ class _Recorder:
             self.status = message["status"]
             self.headers = list(message.get("headers", []))
         elif message["type"] == "http.response.body":
-            self.chunks.append(message.get("body", b""))
+            if 200 <= self.status < 300:
+                self.chunks.append(message.get("body", b""))
             if not message.get("more_body", False) and not self.settled:
                 response = None
                 if 200 <= self.status < 300:
@@ -199,7 +200,7 @@ class _Recorder:
 
 
 def _route_pattern(route: str) -> re.Pattern[str]:
-    """ "POST /a/{id}/b" -> a regex where each {param} is one path segment."""
+    """Compile a "POST /a/{id}/b" pattern: each {param} matches one path segment."""
     parts = re.split(r"(\{[^}/]+\})", route)
     return re.compile(
         "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
@@ -207,8 +208,8 @@ def _route_pattern(route: str) -> re.Pattern[str]:
 
 
 class _VerifiedTokens:
-    """Tokens already verified, until they expire: a client sends the same token many times,
-    and checking an HMAC per request would cost more than the idempotency claim itself."""
+    """Tokens already verified, kept until they expire: a client sends one token many times, and
+    PyJWT's decode costs more than all the rest of the middleware's own work."""
 
     def __init__(self, settings: Settings, max_size: int = 4096) -> None:
         self.settings = settings
