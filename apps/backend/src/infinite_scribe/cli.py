@@ -7,12 +7,15 @@ from uuid import UUID
 
 import typer
 
+from infinite_scribe.cli_idempotency import idempotency_app, schema_app
 from infinite_scribe.config import ConfigurationError, Settings, load_settings
 from infinite_scribe.persistence import migrate
 
 app = typer.Typer(help="InfiniteScribe backend", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(idempotency_app, name="idempotency")
+app.add_typer(schema_app, name="schema")
 
 
 def settings() -> Settings:

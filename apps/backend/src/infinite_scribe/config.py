@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -48,6 +48,18 @@ class Settings(BaseSettings):
 
     relay_poll_interval: Annotated[float, Field(gt=0, le=3600)] = 5.0
     relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 100
+
+    idempotency_backend: Literal["postgres", "redis"] = "postgres"
+    redis_url: Annotated[str | None, Field(pattern=r"^(redis|rediss|unix)://")] = None
+    idempotency_ttl_seconds: Annotated[int, Field(ge=1, le=30 * 86400)] = 86400
+    idempotency_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    idempotency_auto_ttl_seconds: Annotated[int, Field(ge=1, le=86400)] = 60
+    idempotency_max_body_bytes: Annotated[int, Field(ge=1, le=64 * 1024 * 1024)] = 1024 * 1024
+    #: Routes that get a server-side `auto:` key when the client sends none, as
+    #: "METHOD /path/{param}" patterns (JSON list in the environment).
+    idempotency_auto_key_routes: list[Annotated[str, Field(pattern=r"^(POST|PUT|PATCH) /\S*$")]] = (
+        Field(default_factory=list)
+    )
 
     service_type: ServiceType = ServiceType.API
     scribe_data_dir: Path = Path(".data")

@@ -33,9 +33,7 @@ async def get_current_user(
     request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> UUID:
-    tokens: VerifiedTokens | None = getattr(request.app.state, "verified_tokens", None)
-    if tokens is None:
-        tokens = request.app.state.verified_tokens = VerifiedTokens(request.app.state.settings)
+    tokens: VerifiedTokens = request.app.state.verified_tokens
     return tokens.user_id(bearer_token(authorization))
 
 

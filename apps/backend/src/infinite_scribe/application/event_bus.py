@@ -1,0 +1,116 @@
+"""The internal event bus: publish an event (and its outbox row) in the caller's transaction.
+
+Publishing is idempotent by `event_id`: the same id with the same content returns the event
+already stored and writes nothing; the same id with other content is refused (EventIdConflict).
+Agents publish through this, so a redelivered Kafka message that they handle again is harmless.
+"""
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import orjson
+
+from infinite_scribe.domain.errors import ConcurrencyConflict, ScribeError
+from infinite_scribe.persistence.event_store import EventStore, envelope_of
+from shared_types import DomainEventRow, EventEnvelope
+
+_EVENT_ID_CONSTRAINT = "domain_events_event_id_key"
+
+
+class EventIdConflict(ScribeError):
+    """An event id was published again with different content."""
+
+    error_code = "EVENT_ID_CONFLICT"
+
+
+def _content(
+    event_type: str, version: int, aggregate_type: str, aggregate_id: str, payload: Any
+) -> tuple[object, ...]:
+    # Payloads compare as stored JSON (UUIDs, datetimes as the JSONB codec writes them).
+    return (event_type, version, aggregate_type, aggregate_id, orjson.loads(orjson.dumps(payload)))
+
+
+class EventBus:
+    """Publishes through the event store, one event at a time, idempotently."""
+
+    def __init__(self, store: EventStore, *, max_attempts: int = 5) -> None:
+        self.store = store
+        self.max_attempts = max_attempts
+
+    async def publish(
+        self,
+        connection: asyncpg.Connection,
+        event: EventEnvelope,
+        *,
+        event_id: UUID | None = None,
+    ) -> EventEnvelope:
+        """Append `event` (next aggregate_version unless it has one) with its outbox row.
+
+        Returns the stored envelope: the new one, or the existing one for a repeated event_id.
+        """
+        if event_id is not None and event_id != event.event_id:
+            event = event.model_copy(update={"event_id": event_id})
+        for _ in range(self.max_attempts):
+            existing = await self._stored(connection, event.event_id)
+            if existing is not None:
+                return self._same_or_conflict(existing, event)
+            candidate = event
+            if event.aggregate_version is None:
+                version = await self._next_version(connection, event)
+                candidate = event.model_copy(update={"aggregate_version": version})
+            try:
+                # A savepoint: a unique violation must not abort the caller's transaction.
+                async with connection.transaction():
+                    await self.store.append(connection, [candidate])
+                return candidate
+            except asyncpg.UniqueViolationError as error:
+                if error.constraint_name != _EVENT_ID_CONSTRAINT:
+                    raise
+                # A concurrent publish of the same id won; the next round reads and compares.
+            except ConcurrencyConflict:
+                if event.aggregate_version is not None:
+                    raise
+                # Another event took this aggregate version (or this very event did): retry.
+        raise ConcurrencyConflict(
+            f"could not publish event {event.event_id} after {self.max_attempts} attempts"
+        )
+
+    async def _stored(
+        self, connection: asyncpg.Connection, event_id: UUID
+    ) -> DomainEventRow | None:
+        row = await connection.fetchrow("SELECT * FROM domain_events WHERE event_id = $1", event_id)
+        return DomainEventRow.model_validate(dict(row)) if row is not None else None
+
+    async def _next_version(self, connection: asyncpg.Connection, event: EventEnvelope) -> int:
+        # No lock: the unique (aggregate, version) index turns a lost race into a retry.
+        version = await connection.fetchval(
+            "SELECT coalesce(max(aggregate_version), 0) + 1 FROM domain_events "
+            "WHERE aggregate_type = $1 AND aggregate_id = $2",
+            event.aggregate_type,
+            event.aggregate_id,
+        )
+        return int(version)
+
+    @staticmethod
+    def _same_or_conflict(existing: DomainEventRow, event: EventEnvelope) -> EventEnvelope:
+        stored = _content(
+            existing.event_type,
+            existing.event_version,
+            existing.aggregate_type,
+            existing.aggregate_id,
+            existing.payload,
+        )
+        offered = _content(
+            event.event_type,
+            event.event_version,
+            event.aggregate_type,
+            event.aggregate_id,
+            event.payload,
+        )
+        if stored != offered:
+            raise EventIdConflict(
+                f"event {event.event_id} was already published with different content",
+                event_id=str(event.event_id),
+            )
+        return envelope_of(existing)
