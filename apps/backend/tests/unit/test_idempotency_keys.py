@@ -60,25 +60,3 @@ def test_settings_refuse_bad_idempotency_values() -> None:
 def test_the_redis_backend_needs_a_url() -> None:
     with pytest.raises(ConfigurationError, match="REDIS_URL"):
         check_idempotency_settings(Settings(idempotency_backend="redis"))
-
-
-def test_verified_tokens_are_cached_until_they_expire() -> None:
-    import uuid
-
-    from infinite_scribe.api.auth import create_access_token
-    from infinite_scribe.api.idempotency import _VerifiedTokens
-
-    settings = Settings(jwt_secret_key="k" * 40)  # type: ignore[arg-type]
-    user = uuid.uuid4()
-    header = f"Bearer {create_access_token(settings, user, 60)}"
-    tokens = _VerifiedTokens(settings, max_size=2)
-    assert tokens.user_of(header) == str(user)
-    assert tokens.user_of(header) == str(user)  # from the cache
-    tokens._users[header] = (str(user), 0.0)  # as if it had expired meanwhile
-    assert tokens.user_of(header) == str(user)  # verified again (still valid in truth)
-    assert tokens.user_of("Bearer not-a-token") is None
-    assert tokens.user_of(None) is None
-    other = f"Bearer {create_access_token(settings, uuid.uuid4(), 60)}"
-    tokens.user_of(other)
-    tokens.user_of(f"Bearer {create_access_token(settings, uuid.uuid4(), 60)}")
-    assert len(tokens._users) <= 2
