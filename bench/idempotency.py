@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import aiohttp
 
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.config import Settings
+from infinite_scribe.embedded.net import free_port, wait_for_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.persistence import migrate
 
@@ -91,22 +91,6 @@ def serve(port: int) -> None:
     app = create_app(Settings())
     app.include_router(router)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("the benchmark server did not start")
 
 
 async def drive(

@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.auth import create_access_token
@@ -145,11 +146,12 @@ async def clean_db(pool: asyncpg.Pool) -> asyncpg.Pool:
 class LiveServer:
     """uvicorn serving the app on a free loopback port, in a background thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, target: Settings | FastAPI) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        app = create_app(target) if isinstance(target, Settings) else target
         config = uvicorn.Config(
-            create_app(settings),
+            app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
@@ -171,6 +173,13 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+    def __enter__(self) -> "LiveServer":
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,9 @@ Run as a script, it serves the app in a process a test can kill -9 mid-request.
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Annotated
@@ -25,7 +22,7 @@ from pydantic import BaseModel
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.deps import CurrentUser, PoolDep
 from infinite_scribe.config import Settings
-from infinite_scribe.embedded.kafka import free_port
+from infinite_scribe.embedded.net import free_port, wait_for_port
 
 PREFIX = "/api/v1/idem-test"
 AUTO_KEY_ROUTES = [f"POST {PREFIX}/auto"]
@@ -90,41 +87,6 @@ def build_test_app(settings: Settings) -> FastAPI:
     app = create_app(settings)
     app.include_router(build_router())
     return app
-
-
-class ServerThread:
-    """uvicorn serving an app on a free loopback port in a background thread."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="critical")
-        self.server = uvicorn.Server(config)
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "ServerThread":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-def wait_for_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
 def start_redis() -> Iterator[str]:

@@ -16,14 +16,12 @@ import httpx
 import pytest
 
 from infinite_scribe.config import Settings
-from infinite_scribe.embedded.kafka import free_port
-from tests.conftest import TEST_JWT_SECRET, make_token
+from infinite_scribe.embedded.net import free_port, wait_for_port
+from tests.conftest import TEST_JWT_SECRET, LiveServer, make_token
 from tests.integration import idempotency_support
 from tests.integration.idempotency_support import (
     PREFIX,
-    ServerThread,
     build_test_app,
-    wait_for_port,
 )
 
 CRASHED_LEASE_SECONDS = 5.0
@@ -85,7 +83,7 @@ async def test_a_killed_holder_leaves_no_stuck_key(
             await request
 
     # Another server (same database) takes over once the dead holder's lease has run out.
-    with ServerThread(build_test_app(settings)) as server:
+    with LiveServer(build_test_app(settings)) as server:
         async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
             busy = await http.post(f"{PREFIX}/novels", json={"title": title})
             assert busy.status_code == 409

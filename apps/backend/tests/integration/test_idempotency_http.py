@@ -9,11 +9,10 @@ import httpx
 import pytest
 
 from infinite_scribe.config import Settings
-from tests.conftest import make_token
+from tests.conftest import LiveServer, make_token
 from tests.integration.idempotency_support import (
     AUTO_KEY_ROUTES,
     PREFIX,
-    ServerThread,
     build_test_app,
 )
 
@@ -31,19 +30,19 @@ def idem_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def server(idem_settings: Settings) -> Iterator[ServerThread]:
-    with ServerThread(build_test_app(idem_settings)) as running:
+def server(idem_settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(build_test_app(idem_settings)) as running:
         yield running
 
 
-def client_for(server: ServerThread, settings: Settings, user: uuid.UUID) -> httpx.AsyncClient:
+def client_for(server: LiveServer, settings: Settings, user: uuid.UUID) -> httpx.AsyncClient:
     headers = {"Authorization": f"Bearer {make_token(settings, user)}"}
     return httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30)
 
 
 @pytest.fixture
 async def client(
-    server: ServerThread, idem_settings: Settings, user_id: uuid.UUID
+    server: LiveServer, idem_settings: Settings, user_id: uuid.UUID
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(server, idem_settings, user_id) as http:
         yield http
@@ -146,7 +145,7 @@ async def test_same_key_different_body_is_refused(
 
 
 async def test_two_users_with_one_key_run_independently(
-    server: ServerThread, idem_settings: Settings, pool: asyncpg.Pool
+    server: LiveServer, idem_settings: Settings, pool: asyncpg.Pool
 ) -> None:
     key, title = fresh(), fresh()
     bodies = []
@@ -262,7 +261,7 @@ async def test_a_body_over_the_limit_is_refused_before_claiming(
 
 
 async def test_unauthenticated_requests_get_401_and_claim_nothing(
-    server: ServerThread, pool: asyncpg.Pool
+    server: LiveServer, pool: asyncpg.Pool
 ) -> None:
     key = fresh()
     async with httpx.AsyncClient(base_url=server.url) as anonymous:

@@ -20,10 +20,9 @@ from infinite_scribe.application.idempotency import (
 from infinite_scribe.config import Settings
 from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
 from infinite_scribe.persistence.idempotency_redis import RedisIdempotencyStore
-from tests.conftest import make_token
+from tests.conftest import LiveServer, make_token
 from tests.integration.idempotency_support import (
     PREFIX,
-    ServerThread,
     build_test_app,
     start_redis,
 )
@@ -163,7 +162,7 @@ async def test_http_over_the_redis_store(
     title, key = fresh(), fresh()
     token = make_token(settings, uuid.uuid4())
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "X-Test-Sleep": "0.2"}
-    with ServerThread(build_test_app(redis_settings)) as server:
+    with LiveServer(build_test_app(redis_settings)) as server:
         async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
             answers = await asyncio.gather(
                 *(http.post(f"{PREFIX}/novels", json={"title": title}) for _ in range(10))
@@ -189,7 +188,7 @@ async def test_an_unreachable_store_answers_503_and_runs_nothing(
     )
     title = fresh()
     headers = {"Authorization": f"Bearer {make_token(settings, uuid.uuid4())}"}
-    with ServerThread(build_test_app(dead)) as server:
+    with LiveServer(build_test_app(dead)) as server:
         async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
             answer = await http.post(
                 f"{PREFIX}/novels", json={"title": title}, headers={"Idempotency-Key": "k"}

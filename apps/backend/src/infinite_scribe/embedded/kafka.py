@@ -6,12 +6,15 @@ It keeps messages in memory only: a restarted broker is empty.
 import ctypes
 import logging
 import signal
-import socket
 import subprocess
 import time
-from contextlib import closing, suppress
+from contextlib import suppress
+
+from infinite_scribe.embedded.net import free_port, port_open
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["EmbeddedKafka", "free_port", "port_open"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -21,20 +24,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     # so an embedded broker never outlives its owner as an orphan.
     with suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 class EmbeddedKafka:
