@@ -46,8 +46,10 @@ def up(
     """Everything at once: embedded services as needed, migrations, API and workers."""
     from infinite_scribe.serve import run_up
 
+    from infinite_scribe.relay.service import run_relay
+
     try:
-        run_up(settings(), workers=[], host=host, port=port)
+        run_up(settings(), workers=[run_relay], host=host, port=port)
     except ConfigurationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
@@ -69,6 +71,16 @@ def api(
     except ConfigurationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
+
+
+@app.command()
+def relay() -> None:
+    """The Message Relay: outbox rows to Kafka until SIGTERM/SIGINT."""
+    from infinite_scribe.relay import process
+
+    current = settings()
+    database_url(current)
+    process.run(current)
 
 
 @db_app.command("upgrade")

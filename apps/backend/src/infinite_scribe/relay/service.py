@@ -17,7 +17,7 @@ import asyncpg
 from confluent_kafka import KafkaError
 
 from infinite_scribe.config import Settings
-from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.database import asyncpg_dsn
 from infinite_scribe.relay.metrics import MetricsServer, RelayMetrics
 from infinite_scribe.relay.publisher import Publisher, is_rejection
 from infinite_scribe.relay.store import ClaimedRow, OutboxStore
@@ -28,6 +28,23 @@ logger = logging.getLogger(__name__)
 #: How long shutdown waits for in-flight batches before purging them (the whole stop is < 10 s).
 SHUTDOWN_GRACE = 5.0
 _DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+
+
+async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
+    """The relay's connections commit asynchronously (synchronous_commit=off).
+
+    Safe here and only here: a crash of PostgreSQL may forget the last few commits, i.e. a lease
+    (the row is claimable again) or a SENT mark (the row is published again, which at-least-once
+    allows; consumers deduplicate on ce_id). No row the relay did not write can be lost.
+    """
+    pool = await asyncpg.create_pool(
+        asyncpg_dsn(database_url),
+        min_size=2,
+        max_size=size,
+        server_settings={"synchronous_commit": "off", "application_name": "scribe-relay"},
+    )
+    assert pool is not None
+    return pool
 
 
 def parse_backoff(text: str) -> list[float]:
@@ -104,8 +121,7 @@ class Relay:
     # -- the loop ---------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        size = self.settings.relay_max_in_flight_batches + 3
-        pool = await create_pool(self.database_url, min_size=2, max_size=size)
+        pool = await relay_pool(self.database_url, self.settings.relay_max_in_flight_batches + 3)
         self._store = OutboxStore(pool, self.relay_id, self.settings.relay_lease_seconds)
         self.publisher.start()
         server: MetricsServer | None = None

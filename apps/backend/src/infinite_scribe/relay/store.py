@@ -31,30 +31,7 @@ import orjson
 
 #: Columns the publisher needs; the envelope stays JSON text (no decode/encode round trip) and
 #: the CloudEvents header values are read out of it by PostgreSQL.
-_CLAIM_SQL = """
-WITH heads AS (
-    SELECT o.id
-    FROM event_outbox o
-    WHERE o.status = 'PENDING'
-      AND o.next_attempt_at <= now()
-      AND (o.claimed_until IS NULL OR o.claimed_until < now())
-      -- Head-of-line only: an earlier unsent row (PENDING, leased, retrying or FAILED) of the
-      -- same key blocks this one. Probed through idx_event_outbox_unsent_key (key, position).
-      AND NOT EXISTS (
-          SELECT 1 FROM event_outbox e
-          WHERE e.key = o.key AND e.status <> 'SENT' AND e.position < o.position
-      )
-    ORDER BY o.position
-    LIMIT $1
-    -- SKIP LOCKED: rows being claimed by another relay right now are passed over, not waited
-    -- for, so several relays never serialise on each other.
-    FOR UPDATE OF o SKIP LOCKED
-)
-UPDATE event_outbox o
-SET claimed_by = $2,
-    claimed_until = now() + make_interval(secs => $3)
-FROM heads
-WHERE o.id = heads.id
+_RETURNING = """
 RETURNING o.id, o.position, o.topic, o.key, o.attempts, o.payload::text AS value,
           o.event_id, o.headers::text AS extra_headers,
           o.payload->>'event_type' AS ce_type,
@@ -64,6 +41,64 @@ RETURNING o.id, o.position, o.topic, o.key, o.attempts, o.payload::text AS value
           o.payload->'metadata'->>'traceparent' AS traceparent,
           o.payload->'metadata'->>'source_service' AS source_service
 """
+
+#: $1 batch size, $2 relay id, $3 lease seconds, $4 cursor (the last key claimed last time).
+_CLAIM_SQL = (
+    """
+WITH RECURSIVE after_cursor AS (
+    -- A loose index scan over idx_event_outbox_unsent_key (key, position): one probe per key
+    -- that has unsent rows, yielding that key's first unsent row (its head of line). Cost grows
+    -- with the number of keys visited, not with how many rows queue behind a head.
+    (SELECT e.key, e.id FROM event_outbox e
+     WHERE e.key > $4 AND e.status <> 'SENT'
+     ORDER BY e.key, e.position LIMIT 1)
+    UNION ALL
+    SELECT n.key, n.id FROM after_cursor h, LATERAL (
+        SELECT e.key, e.id FROM event_outbox e
+        WHERE e.key > h.key AND e.status <> 'SENT'
+        ORDER BY e.key, e.position LIMIT 1
+    ) n
+), wrapped AS (
+    -- Then round-robin: the keys up to the cursor, so every key gets its turn.
+    (SELECT e.key, e.id FROM event_outbox e
+     WHERE e.key <= $4 AND e.status <> 'SENT'
+     ORDER BY e.key, e.position LIMIT 1)
+    UNION ALL
+    SELECT n.key, n.id FROM wrapped h, LATERAL (
+        SELECT e.key, e.id FROM event_outbox e
+        WHERE e.key > h.key AND e.key <= $4 AND e.status <> 'SENT'
+        ORDER BY e.key, e.position LIMIT 1
+    ) n
+), heads AS (
+    SELECT id FROM after_cursor
+    UNION ALL
+    SELECT id FROM wrapped
+    UNION ALL
+    -- Rows without a key have no order to keep (idx_event_outbox_pending_keyless).
+    (SELECT id FROM event_outbox
+     WHERE key IS NULL AND status = 'PENDING' ORDER BY position LIMIT $1)
+), claimable AS (
+    SELECT o.id
+    FROM heads h JOIN event_outbox o ON o.id = h.id
+    -- A head that is FAILED (holds its key), waiting for a retry, or leased by a live relay is
+    -- skipped; the rows behind it are never candidates, so its key stays blocked.
+    WHERE o.status = 'PENDING'
+      AND o.next_attempt_at <= now()
+      AND (o.claimed_until IS NULL OR o.claimed_until < now())
+    LIMIT $1
+    -- SKIP LOCKED: a head being claimed by another relay right now is passed over, not waited
+    -- for. Once unlocked, PostgreSQL re-checks this WHERE on the newest row version, so a lease
+    -- that relay wrote is respected.
+    FOR UPDATE OF o SKIP LOCKED
+)
+UPDATE event_outbox o
+SET claimed_by = $2,
+    claimed_until = now() + make_interval(secs => $3)
+FROM claimable
+WHERE o.id = claimable.id
+"""
+    + _RETURNING
+)
 
 # A SENT row keeps no lease. Only rows still PENDING are touched: a row requeued or failed by
 # an operator meanwhile is left alone.
@@ -154,9 +189,18 @@ class OutboxStore:
         self.pool = pool
         self.relay_id = relay_id
         self.lease_seconds = lease_seconds
+        #: The key after which the next claim starts, so every key gets its turn.
+        self.cursor = ""
 
     async def claim(self, limit: int) -> list[ClaimedRow]:
-        records = await self.pool.fetch(_CLAIM_SQL, limit, self.relay_id, self.lease_seconds)
+        """Lease up to `limit` head-of-line rows, at most one per key, continuing round-robin."""
+        records = await self.pool.fetch(
+            _CLAIM_SQL, limit, self.relay_id, self.lease_seconds, self.cursor
+        )
+        keys = [r["key"] for r in records if r["key"] is not None]
+        # Next time start after the last key served (in the wrapped part, if we wrapped).
+        wrapped = [key for key in keys if key <= self.cursor]
+        self.cursor = max(wrapped or keys, default="")
         rows = [
             ClaimedRow(
                 id=r["id"],
