@@ -1,7 +1,10 @@
 """Helpers for relay tests: write outbox rows, read a topic back by assigning its partitions."""
 
 import asyncio
+import subprocess
+import sys
 import contextlib
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -132,3 +135,26 @@ async def running_relay(settings: Settings, **overrides: Any) -> AsyncIterator[R
     finally:
         stop.set()
         await asyncio.wait_for(task, 15)
+
+
+def relay_env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "SERVICE_TYPE": "message-relay",
+        "DATABASE_URL": settings.resolved_database_url() or "",
+        "KAFKA_BOOTSTRAP_SERVERS": settings.resolved_kafka_servers() or "",
+        "RELAY_POLL_INTERVAL": "0.5",
+        "RELAY_METRICS_PORT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.update(extra)
+    return env
+
+
+def start_relay_process(
+    settings: Settings, stderr: Any = None, **extra: str
+) -> subprocess.Popen[bytes]:
+    """`SERVICE_TYPE=message-relay python -m infinite_scribe` against the test services."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "infinite_scribe"], env=relay_env(settings, **extra), stderr=stderr
+    )
