@@ -8,6 +8,7 @@ burns retry budget; a *transport* error (broker unreachable, timeout, purge) is 
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -106,7 +107,15 @@ class Publisher:
         producer = self._producer
         assert producer is not None
         while self._running:
-            producer.poll(0.05)
+            try:
+                producer.poll(0.05)
+            except KafkaException as error:
+                # librdkafka raises a fatal error (e.g. UNKNOWN_PRODUCER_ID after a broker lost
+                # its state) from poll(); the messages still queued are reported failed later.
+                logger.error("producer error: %s", error)
+                if error.args[0].fatal():
+                    self.fatal = True
+                time.sleep(0.05)
 
     def _on_error(self, error: KafkaError) -> None:
         # Runs on the poll thread. A fatal error (idempotence state lost) needs a new producer.
@@ -132,6 +141,8 @@ class Publisher:
                 except BufferError:
                     self._producer.flush(0.05)  # local queue full: let deliveries drain
                 except KafkaException as error:
+                    if error.args[0].code() == KafkaError._FATAL:
+                        self.fatal = True  # e.g. a restarted broker forgot our producer id
                     report(error.args[0])
                     break
         return batch.future

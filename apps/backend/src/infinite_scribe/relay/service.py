@@ -169,6 +169,7 @@ class Relay:
         poll = self.settings.relay_poll_interval
         while not stop.is_set():
             if self.publisher.fatal and not self._inflight:
+                logger.warning("replacing the producer after a fatal error")
                 self.publisher.restart()
             if self.outage:
                 await self._await_broker(stop)
@@ -200,6 +201,8 @@ class Relay:
 
     async def _await_broker(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            if self.publisher.fatal and not self._inflight:
+                self.publisher.restart()
             if await self.publisher.probe():
                 logger.info("broker reachable again: resuming")
                 self.outage = False
@@ -212,6 +215,8 @@ class Relay:
         started = time.monotonic()
         results = await self.publisher.publish(rows)
         self.metrics.publish_latency.observe(time.monotonic() - started)
+        if any(error is not None and error.fatal() for error in results):
+            self.publisher.fatal = True
         sent = [row.id for row, error in zip(rows, results, strict=True) if error is None]
         released: list[ClaimedRow] = []
         rejected: list[tuple[ClaimedRow, KafkaError]] = []
@@ -251,7 +256,10 @@ class Relay:
         else:
             self.stats.retried += 1
             self.metrics.retries.inc()
-            asyncio.get_running_loop().call_later(delay, self._wake.set)
+            loop = asyncio.get_running_loop()
+            # Twice: the row's next_attempt_at is on the database clock, not ours.
+            for slack in (0.02, 0.3):
+                loop.call_later(delay + slack, self._wake.set)
 
     async def _with_retry(self, statement: object, ids: list[uuid.UUID]) -> None:
         """Run an acknowledging statement, retrying while the database is unreachable."""
