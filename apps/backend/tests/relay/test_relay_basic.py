@@ -1,15 +1,18 @@
 """The relay publishes committed events with the right key, headers and value."""
 
+import asyncio
 import uuid
 
 import asyncpg
+import httpx
 import pytest
 
 from infinite_scribe.config import Settings
+from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.persistence.event_store import EventStore
 from shared_types import EventEnvelope, EventMetadata
 
-from .helpers import consume, new_topic, running_relay, wait_for
+from .helpers import consume, insert_rows, new_topic, running_relay, wait_for
 
 pytestmark = pytest.mark.kafka
 
@@ -61,3 +64,52 @@ async def test_committed_events_arrive_with_key_headers_value(
     assert headers["ce_causationid"] == str(correlation).encode()
     assert headers["traceparent"] == traceparent.encode()
     assert received[1].headers["ce_causationid"] == str(first.event_id).encode()
+
+
+async def test_metrics_and_health_endpoints(
+    pool: asyncpg.Pool, settings: Settings, kafka_bootstrap: str
+) -> None:
+    topic = new_topic(kafka_bootstrap)
+    key = f"metrics-{uuid.uuid4()}"
+    port = free_port()
+    await insert_rows(pool, topic, [key], 3)
+    # A PENDING row held behind a FAILED head of its key: it will only get older.
+    held_key = f"held-{uuid.uuid4()}"
+    await insert_rows(pool, topic, [held_key], 2)
+    await pool.execute(
+        "UPDATE event_outbox SET status = 'FAILED' WHERE key = $1 AND position = "
+        "(SELECT min(position) FROM event_outbox WHERE key = $1)",
+        held_key,
+    )
+    async with (
+        running_relay(
+            settings, relay_metrics_port=port, relay_health_max_pending_age=0.5
+        ) as relay,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client,
+    ):
+        await wait_for(
+            pool,
+            "SELECT count(*) FROM event_outbox WHERE key = $1 AND status = 'SENT'",
+            key,
+            expected=3,
+            timeout=20,
+        )
+        await asyncio.sleep(0.6)
+        health = await client.get("/health")
+        assert health.status_code == 503  # the held row is older than the threshold
+        body = health.json()
+        assert body["status"] == "unhealthy" and body["broker_reachable"] is True
+        assert body["oldest_pending_age_seconds"] > 0.5
+        relay.settings = relay.settings.model_copy(update={"relay_health_max_pending_age": 1e9})
+        assert (await client.get("/health")).status_code == 200
+        text = (await client.get("/metrics")).text
+        assert "relay_published_total" in text
+        assert "relay_publish_latency_seconds_bucket" in text
+        assert 'relay_outbox_rows{status="PENDING"}' in text
+        assert "relay_oldest_pending_age_seconds" in text
+        assert "relay_broker_up 1.0" in text
+        assert (await client.get("/nope")).status_code == 404
+        published = [
+            line for line in text.splitlines() if line.startswith("relay_published_total")
+        ]
+        assert float(published[0].split()[-1]) >= 3

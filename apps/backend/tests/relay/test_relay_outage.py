@@ -56,6 +56,9 @@ async def test_broker_outage_longer_than_retry_schedule(
             kafka_bootstrap_servers=servers,
             relay_message_timeout_ms=3000,
             relay_metrics_port=port,
+            # The shared test database may hold other tests' old PENDING rows: only the broker
+            # decides health here (the age threshold has its own test).
+            relay_health_max_pending_age=1e9,
         ) as relay:
             writer = asyncio.create_task(_write_forever(pool, topic, keys))
             await wait_for(
