@@ -110,7 +110,7 @@ async def drain(url: str, topic: str, envelopes: list[dict[str, object]]) -> flo
         committed = time.perf_counter()
         print(f"  inserted {len(envelopes)} rows in {committed - started:.2f}s", flush=True)
         # EXISTS reads the front of the pending index only (a count would scan all of it).
-        while await connection.fetchval(
+        while await connection.fetchval(  # noqa: ASYNC110 - polling the database
             "SELECT EXISTS (SELECT 1 FROM event_outbox WHERE status = 'PENDING')"
         ):
             await asyncio.sleep(0.05)
@@ -125,7 +125,11 @@ def raw_produce(servers: str, topic: str, envelopes: list[dict[str, object]]) ->
         {"bootstrap.servers": servers, "enable.idempotence": True, "acks": "all", "linger.ms": 2}
     )
     messages = [
-        (json.dumps(e).encode(), str(e["aggregate_id"]).encode(), [("ce_id", str(e["event_id"]).encode())])
+        (
+            json.dumps(e).encode(),
+            str(e["aggregate_id"]).encode(),
+            [("ce_id", str(e["event_id"]).encode())],
+        )
         for e in envelopes
     ]
     started = time.perf_counter()
@@ -190,7 +194,7 @@ async def latency(url: str, servers: str, topic: str) -> list[float]:
         tasks.append(asyncio.create_task(command(seq)))
     await asyncio.gather(*tasks)
     deadline = time.monotonic() + 15
-    while len(consumer.seen) < total and time.monotonic() < deadline:
+    while len(consumer.seen) < total and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     consumer.running = False
     consumer.join(5)
@@ -203,7 +207,7 @@ async def latency(url: str, servers: str, topic: str) -> list[float]:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -226,9 +230,11 @@ def main() -> None:
             relay.terminate()
             relay.wait(15)
         p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
-        print(f"  commit->consumer latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-              f"max {max(latencies):.1f} ms, mean {statistics.fmean(latencies):.1f} ms "
-              f"({len(latencies)} events)")
+        print(
+            f"  commit->consumer latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+            f"max {max(latencies):.1f} ms, mean {statistics.fmean(latencies):.1f} ms "
+            f"({len(latencies)} events)"
+        )
         result = {
             "bench": "relay",
             "drain_events_per_s": round(drain_rate, 1),

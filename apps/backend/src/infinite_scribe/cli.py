@@ -49,9 +49,8 @@ def up(
     port: Annotated[int, typer.Option(help="API port")] = 8000,
 ) -> None:
     """Everything at once: embedded services as needed, migrations, API and workers."""
-    from infinite_scribe.serve import run_up
-
     from infinite_scribe.relay.service import run_relay
+    from infinite_scribe.serve import run_up
 
     try:
         run_up(settings(), workers=[run_relay], host=host, port=port)

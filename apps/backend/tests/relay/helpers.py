@@ -1,10 +1,10 @@
 """Helpers for relay tests: write outbox rows, read a topic back by assigning its partitions."""
 
 import asyncio
-import subprocess
-import sys
 import contextlib
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -71,7 +71,11 @@ class Received:
 def consume(servers: str, topic: str, expected: int, timeout: float = 60.0) -> list[Received]:
     """Read `topic` from the beginning until `expected` messages arrived or `timeout` passed."""
     consumer = Consumer(
-        {"bootstrap.servers": servers, "group.id": f"t-{uuid.uuid4().hex}", "enable.auto.commit": False}
+        {
+            "bootstrap.servers": servers,
+            "group.id": f"t-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
     )
     try:
         metadata = consumer.list_topics(topic, timeout=10)
@@ -113,9 +117,9 @@ def first_delivery_order_ok(received: list[Received]) -> bool:
 
 
 async def wait_for(
-    pool: asyncpg.Pool, sql: str, *args: Any, expected: Any = True, timeout: float = 60.0
+    pool: asyncpg.Pool, sql: str, *args: Any, expected: Any = True, within: float = 60.0
 ) -> Any:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     value = None
     while time.monotonic() < deadline:
         value = await pool.fetchval(sql, *args)

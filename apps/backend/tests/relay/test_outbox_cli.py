@@ -77,12 +77,17 @@ def test_requeue_by_id_and_all_failed(cli_db: str) -> None:
     result = runner.invoke(app, ["outbox", "requeue", "--all-failed"])
     assert result.exit_code == 0
     status = _db(
-        cli_db, lambda pool: pool.fetchval("SELECT status::text FROM event_outbox WHERE id = $1", second)
+        cli_db,
+        lambda pool: pool.fetchval("SELECT status::text FROM event_outbox WHERE id = $1", second),
     )
     assert status == "PENDING"
-    assert _db(
-        cli_db, lambda pool: pool.fetchval("SELECT count(*) FROM event_outbox WHERE status = 'FAILED'")
-    ) == 0
+    assert (
+        _db(
+            cli_db,
+            lambda pool: pool.fetchval("SELECT count(*) FROM event_outbox WHERE status = 'FAILED'"),
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("args", [[], ["--id", "x"], ["--all-failed", "--id", str(uuid.uuid4())]])
@@ -165,7 +170,9 @@ def test_replay_by_session_correlation_and_time(cli_db: str) -> None:
     assert all(r["status"] == "PENDING" and r["key"] == session for r in rows)
     stored = _db(
         cli_db,
-        lambda pool: pool.fetchrow("SELECT * FROM domain_events WHERE event_id = $1", rows[0]["event_id"]),
+        lambda pool: pool.fetchrow(
+            "SELECT * FROM domain_events WHERE event_id = $1", rows[0]["event_id"]
+        ),
     )
     expected = envelope_of(DomainEventRow.model_validate(dict(stored))).model_dump(mode="json")
     assert rows[0]["payload"] == expected

@@ -45,7 +45,7 @@ async def test_committed_events_arrive_with_key_headers_value(
             "AND sent_at IS NOT NULL AND claimed_by IS NULL",
             session,
             expected=2,
-            timeout=20,
+            within=20,
         )
     received = consume(kafka_bootstrap, topic, 2, timeout=20)
     assert [m.value["payload"]["n"] for m in received] == [1, 2]
@@ -82,9 +82,7 @@ async def test_metrics_and_health_endpoints(
         held_key,
     )
     async with (
-        running_relay(
-            settings, relay_metrics_port=port, relay_health_max_pending_age=0.5
-        ) as relay,
+        running_relay(settings, relay_metrics_port=port, relay_health_max_pending_age=0.5) as relay,
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client,
     ):
         await wait_for(
@@ -92,7 +90,7 @@ async def test_metrics_and_health_endpoints(
             "SELECT count(*) FROM event_outbox WHERE key = $1 AND status = 'SENT'",
             key,
             expected=3,
-            timeout=20,
+            within=20,
         )
         await asyncio.sleep(0.6)
         health = await client.get("/health")
@@ -109,7 +107,5 @@ async def test_metrics_and_health_endpoints(
         assert "relay_oldest_pending_age_seconds" in text
         assert "relay_broker_up 1.0" in text
         assert (await client.get("/nope")).status_code == 404
-        published = [
-            line for line in text.splitlines() if line.startswith("relay_published_total")
-        ]
+        published = [line for line in text.splitlines() if line.startswith("relay_published_total")]
         assert float(published[0].split()[-1]) >= 3

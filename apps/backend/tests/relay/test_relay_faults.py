@@ -46,8 +46,8 @@ def _check_delivery(kafka_bootstrap: str, topic: str, expected: int) -> None:
     assert first_delivery_order_ok(received)
 
 
-async def _wait_sent(pool: asyncpg.Pool, topic: str, at_least: int, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
+async def _wait_sent(pool: asyncpg.Pool, topic: str, at_least: int, within: float) -> int:
+    deadline = time.monotonic() + within
     count = 0
     while time.monotonic() < deadline:
         count = await pool.fetchval(SENT_COUNT, topic)
@@ -74,7 +74,7 @@ async def test_kill_9_mid_way_then_restart_delivers_everything_in_order(
             first.kill()
     second = start_relay_process(settings, RELAY_LEASE_SECONDS="2")
     try:
-        await wait_for(pool, SENT_COUNT, topic, expected=total, timeout=90)
+        await wait_for(pool, SENT_COUNT, topic, expected=total, within=90)
     finally:
         assert _stop(second) == 0
     _check_delivery(kafka_bootstrap, topic, total)
@@ -92,7 +92,7 @@ async def test_two_relays_at_once_keep_per_key_order(
     try:
         await asyncio.sleep(1.5)  # both started and listening before the rows commit
         total = await insert_rows(pool, topic, keys, 100)  # 20,000 events
-        await wait_for(pool, SENT_COUNT, topic, expected=total, timeout=120)
+        await wait_for(pool, SENT_COUNT, topic, expected=total, within=120)
     finally:
         codes = [_stop(relay) for relay in relays]
     assert codes == [0, 0]

@@ -65,7 +65,7 @@ async def test_broker_outage_longer_than_retry_schedule(
                 pool,
                 "SELECT count(*) > 50 FROM event_outbox WHERE topic = $1 AND status = 'SENT'",
                 topic,
-                timeout=20,
+                within=20,
             )
             assert await _health(port) == 200
             broker.stop()
@@ -97,7 +97,7 @@ async def test_broker_outage_longer_than_retry_schedule(
                 "SELECT count(*) FROM event_outbox WHERE topic = $1 AND status = 'SENT'",
                 topic,
                 expected=total,
-                timeout=60,
+                within=60,
             )
             for _ in range(50):
                 if await _health(port) == 200:

@@ -1,5 +1,6 @@
 """Rejected messages: the 1/2/4 s schedule, FAILED with its error, the key held, others flowing."""
 
+import itertools
 import uuid
 from datetime import datetime
 
@@ -41,23 +42,24 @@ async def test_rejected_message_retries_1_2_4_then_fails_and_holds_its_key(
             "SELECT count(*) FROM event_outbox WHERE key = $1 AND status = 'SENT'",
             healthy,
             expected=5,
-            timeout=10,
+            within=10,
         )
         row = await wait_for(
             pool,
             "SELECT status::text FROM event_outbox WHERE key = $1 AND payload->'payload' ? 'blob'",
             poisoned,
             expected="FAILED",
-            timeout=20,
+            within=20,
         )
         assert row == "FAILED"
         failed = await pool.fetchrow(
             "SELECT * FROM event_outbox WHERE key = $1 AND status = 'FAILED'", poisoned
         )
         # Held: the later row of the poisoned key is not published while the head is FAILED.
-        await wait_for(pool, "SELECT 1", timeout=1.5)
+        await wait_for(pool, "SELECT 1", within=1.5)
         held = await pool.fetchval(
-            "SELECT status::text FROM event_outbox WHERE key = $1 AND payload->'payload'->>'seq' = '1'",
+            "SELECT status::text FROM event_outbox "
+            "WHERE key = $1 AND payload->'payload'->>'seq' = '1'",
             poisoned,
         )
         assert relay.stats.failed == 1 and relay.stats.retried == 3
@@ -68,7 +70,7 @@ async def test_rejected_message_retries_1_2_4_then_fails_and_holds_its_key(
     history = failed["error_details"]["history"]
     assert failed["error_details"]["attempts"] == 4 and len(history) == 4
     times = [datetime.fromisoformat(item["at"]) for item in history]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     for gap, planned in zip(gaps, (1, 2, 4), strict=True):
         assert planned - 0.05 <= gap <= planned + 1.0, gaps
     received = consume(kafka_bootstrap, topic, 5, timeout=10)
@@ -92,10 +94,13 @@ async def test_requeue_publishes_the_failed_row_then_the_held_ones_in_order(
         key,
     )
     async with running_relay(settings):
-        await wait_for(pool, "SELECT 1", timeout=1.0)
-        assert await pool.fetchval(
-            "SELECT count(*) FROM event_outbox WHERE key = $1 AND status = 'SENT'", key
-        ) == 0
+        await wait_for(pool, "SELECT 1", within=1.0)
+        assert (
+            await pool.fetchval(
+                "SELECT count(*) FROM event_outbox WHERE key = $1 AND status = 'SENT'", key
+            )
+            == 0
+        )
         assert await operations.requeue(pool, row_id=head) == 1
         assert await operations.requeue(pool, row_id=head) == 0  # no longer FAILED
         await wait_for(
@@ -103,7 +108,7 @@ async def test_requeue_publishes_the_failed_row_then_the_held_ones_in_order(
             "SELECT count(*) FROM event_outbox WHERE key = $1 AND status = 'SENT'",
             key,
             expected=3,
-            timeout=10,
+            within=10,
         )
     received = consume(kafka_bootstrap, topic, 3, timeout=10)
     assert [m.value["payload"]["seq"] for m in received] == [0, 1, 2]

@@ -1,4 +1,4 @@
-"""Operator actions on the outbox: status, requeue FAILED rows, replay events, clean up SENT rows."""
+"""Operator actions on the outbox: status, requeue FAILED rows, replay events, clean up."""
 
 import uuid
 from dataclasses import dataclass, field

@@ -128,7 +128,7 @@ class Publisher:
                 self._loop.call_soon_threadsafe(self.on_broker_down)
 
     def publish(self, rows: Sequence[ClaimedRow]) -> "asyncio.Future[list[KafkaError | None]]":
-        """Produce `rows` in order; the future gets one error (or None) per row when all are acked."""
+        """Produce `rows` in order; the future gets each row's error (or None) when acked."""
         assert self._producer is not None and self._loop is not None
         batch = _Batch(self._loop, len(rows))
         produce = self._producer.produce
@@ -136,7 +136,13 @@ class Publisher:
             report = partial(batch.report, index)
             while True:
                 try:
-                    produce(row.topic, row.value, row.key, headers=row.headers, on_delivery=report)
+                    produce(
+                        row.topic,
+                        row.value,
+                        row.key,
+                        headers=row.headers,
+                        on_delivery=report,
+                    )
                     break
                 except BufferError:
                     self._producer.flush(0.05)  # local queue full: let deliveries drain
@@ -147,13 +153,13 @@ class Publisher:
                     break
         return batch.future
 
-    async def probe(self, timeout: float = 2.0) -> bool:
+    async def probe(self, wait_seconds: float = 2.0) -> bool:
         """True when the cluster answers a metadata request (the end of an outage)."""
         producer = self._producer
         if producer is None:
             return False
         try:
-            metadata = await asyncio.to_thread(producer.list_topics, None, timeout)
+            metadata = await asyncio.to_thread(producer.list_topics, None, wait_seconds)
         except KafkaException:
             return False
         return bool(metadata.brokers)

@@ -93,7 +93,10 @@ class Relay:
         self.metrics.broker_up.set(0)
 
     async def health(self) -> tuple[bool, dict[str, object]]:
-        details: dict[str, object] = {"relay_id": self.relay_id, "broker_reachable": not self.outage}
+        details: dict[str, object] = {
+            "relay_id": self.relay_id,
+            "broker_reachable": not self.outage,
+        }
         healthy = not self.outage
         try:
             assert self._store is not None

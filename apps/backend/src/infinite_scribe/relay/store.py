@@ -152,13 +152,13 @@ class ClaimedRow:
     key: str | None
     attempts: int
     value: bytes
-    headers: list[tuple[str, bytes]]
+    headers: list[tuple[str, str | bytes | None]]
 
 
-def _headers(record: asyncpg.Record) -> list[tuple[str, bytes]]:
+def _headers(record: asyncpg.Record) -> list[tuple[str, str | bytes | None]]:
     """CloudEvents 1.0 binary-mode headers (kafka protocol binding) plus the row's own headers."""
     source = record["source_service"] or "infinite-scribe"
-    headers = [
+    headers: list[tuple[str, str | bytes | None]] = [
         ("ce_specversion", b"1.0"),
         ("ce_id", str(record["event_id"]).encode()),
         ("ce_type", (record["ce_type"] or "").encode()),

@@ -26,7 +26,8 @@ async def listen_forever(
         lost = asyncio.Event()
         try:
             connection = await asyncio.wait_for(connect(database_url), 10)
-            connection.add_termination_listener(lambda _conn: lost.set())
+            assert connection is not None
+            connection.add_termination_listener(lambda _conn, lost=lost: lost.set())
             await connection.add_listener(OUTBOX_CHANNEL, lambda *_args: wake.set())
             wake.set()  # catch up on whatever was committed while we were not listening
             backoff = 0.2
