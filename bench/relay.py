@@ -24,6 +24,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psutil
 from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
@@ -41,6 +42,27 @@ RATE = float(os.environ.get("BENCH_RATE", "500"))
 PARTITIONS = 6
 
 
+#: Process ids whose CPU time is reported per event (embedded services only).
+WATCHED: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (PostgreSQL backends are children)."""
+    try:
+        process = psutil.Process(pid)
+        total = sum(process.cpu_times()[:2])
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(child.cpu_times()[:2])
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+def cpu_snapshot() -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in WATCHED.items()}
+
+
 @contextlib.contextmanager
 def services() -> Iterator[tuple[str, str]]:
     """DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS, or embedded ones for this run."""
@@ -53,10 +75,14 @@ def services() -> Iterator[tuple[str, str]]:
             postgres = EmbeddedPostgres(root / "pg", database=f"bench_{uuid.uuid4().hex[:8]}")
             url = postgres.start()
             stack.callback(postgres.stop)
+            if postgres.pid:
+                WATCHED["postgres"] = postgres.pid
         if not servers:
             broker = EmbeddedKafka()
             servers = broker.start()
             stack.callback(broker.stop)
+            if broker.pid:
+                WATCHED["broker"] = broker.pid
         migrate.upgrade(url)
         yield url, servers
 
@@ -84,6 +110,7 @@ def start_relay(url: str, servers: str, metrics_port: int) -> subprocess.Popen[b
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen([sys.executable, "-m", "infinite_scribe"], env=env)
+    WATCHED["relay"] = process.pid
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
@@ -108,13 +135,26 @@ async def drain(url: str, topic: str, envelopes: list[dict[str, object]]) -> flo
             [json.dumps(e) for e in envelopes],
         )
         committed = time.perf_counter()
+        cpu_before = cpu_snapshot()
         print(f"  inserted {len(envelopes)} rows in {committed - started:.2f}s", flush=True)
         # EXISTS reads the front of the pending index only (a count would scan all of it).
         while await connection.fetchval(  # noqa: ASYNC110 - polling the database
             "SELECT EXISTS (SELECT 1 FROM event_outbox WHERE status = 'PENDING')"
         ):
             await asyncio.sleep(0.05)
-        return time.perf_counter() - committed
+        elapsed = time.perf_counter() - committed
+        cpu_after = cpu_snapshot()
+        per_event = {
+            name: (cpu_after[name] - cpu_before.get(name, 0.0)) * 1e6 / len(envelopes)
+            for name in cpu_after
+        }
+        if per_event:
+            print(
+                "  CPU per drained event: "
+                + ", ".join(f"{name} {us:.0f} us" for name, us in per_event.items()),
+                flush=True,
+            )
+        return elapsed
     finally:
         await connection.close()
 
@@ -225,6 +265,9 @@ def main() -> None:
             elapsed = asyncio.run(drain(url, drain_topic, envelopes))
             drain_rate = ROWS / elapsed
             print(f"  relay drain: {drain_rate:,.0f} events/s ({elapsed:.2f}s)", flush=True)
+            print(
+                f"  load average after the drain: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+            )
             latencies = asyncio.run(latency(url, servers, latency_topic))
         finally:
             relay.terminate()

@@ -69,12 +69,6 @@ async def test_broker_outage_longer_than_retry_schedule(
             )
             assert await _health(port) == 200
             broker.stop()
-            before = {
-                r["event_id"]
-                for r in await pool.fetch(
-                    "SELECT event_id FROM event_outbox WHERE topic = $1 AND status = 'SENT'", topic
-                )
-            }
             # Down for longer than 1 + 2 + 4 s while commands keep committing.
             for _ in range(100):
                 if relay.outage:
@@ -84,9 +78,22 @@ async def test_broker_outage_longer_than_retry_schedule(
             assert await _health(port) == 503
             await asyncio.sleep(9)
             assert relay.stats.failed == 0
-            broker = EmbeddedKafka(port=broker.port)  # a restarted Tansu is empty
-            broker.start()
-            ensure_topic(servers, topic, 3)
+            # Everything SENT by now went to the old broker (acknowledgements can land a moment
+            # after the stop, so this is read at the end of the outage, not at its start).
+            before = {
+                r["event_id"]
+                for r in await pool.fetch(
+                    "SELECT event_id FROM event_outbox WHERE topic = $1 AND status = 'SENT'", topic
+                )
+            }
+            # A restarted Tansu is empty. Production topics exist before anyone produces; here
+            # the relay must not auto-create the topic while it is being created (Tansu then
+            # loses messages), so claims wait on a table lock until the topic exists.
+            async with pool.acquire() as connection, connection.transaction():
+                await connection.execute("LOCK TABLE event_outbox IN EXCLUSIVE MODE")
+                broker = EmbeddedKafka(port=broker.port)
+                broker.start()
+                await asyncio.to_thread(ensure_topic, servers, topic, 3)
             await asyncio.sleep(1)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -170,7 +170,7 @@ class Publisher:
             self._producer.purge(in_queue=True, in_flight=True, blocking=False)
 
     def restart(self) -> None:
-        """Replace a producer that hit a fatal error (its messages were reported failed)."""
+        """A new producer (after a fatal error or an outage); call with nothing in flight."""
         self.close(0)
         self.fatal = False
         self.start()

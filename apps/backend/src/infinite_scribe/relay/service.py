@@ -135,7 +135,12 @@ class Relay:
                 self.settings.relay_metrics_host,
                 self.settings.relay_metrics_port,
             )
-            self.metrics_port = await server.start()
+            try:
+                self.metrics_port = await server.start()
+            except OSError as error:
+                # Relaying matters more than its metrics (e.g. two relays on one host in dev).
+                logger.error("relay metrics not served on port %s: %s", server.port, error)
+                server = None
         poll = self.settings.relay_poll_interval
         helpers = [
             asyncio.create_task(listen_forever(self.database_url, self._wake, stop, poll)),
@@ -203,9 +208,18 @@ class Relay:
             logger.error("delivery task failed", exc_info=task.exception())
 
     async def _await_broker(self, stop: asyncio.Event) -> None:
+        replaced = False
         while not stop.is_set():
-            if self.publisher.fatal and not self._inflight:
+            if self._inflight:
+                # Their messages are delivered or time out (and are released) first.
+                await self._sleep(stop, 0.5, wake=False)
+                continue
+            if not replaced:
+                # A fresh producer for every outage: a restarted broker may have forgotten the
+                # idempotent producer's id and sequence numbers, and the old producer can stay
+                # stuck timing messages out against it even though it is reachable again.
                 self.publisher.restart()
+                replaced = True
             if await self.publisher.probe():
                 logger.info("broker reachable again: resuming")
                 self.outage = False
