@@ -83,6 +83,8 @@ class Relay:
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._store: OutboxStore | None = None
+        #: Rows acknowledged by the broker, marked SENT by the next claim statement.
+        self._acks: list[uuid.UUID] = []
 
     # -- health -----------------------------------------------------------------------------
 
@@ -187,9 +189,12 @@ class Relay:
                 await self._sleep(stop, poll)
                 continue
             self._wake.clear()
+            acks, self._acks = self._acks, []
             try:
-                rows = await store.claim(batch_size)
+                rows = await store.claim(batch_size, acks)
+                self._acknowledged(len(acks))
             except _DB_ERRORS as error:
+                self._acks = acks + self._acks
                 logger.warning("claim failed (%s); retrying", error)
                 await self._sleep(stop, 1.0, wake=False)
                 continue
@@ -201,6 +206,17 @@ class Relay:
                     continue  # a full batch: more is probably waiting, claim again at once
             await self._sleep(stop, poll)
 
+    def _acknowledged(self, count: int) -> None:
+        self.stats.published += count
+        self.metrics.published.inc(count)
+
+    async def _flush_acks(self, store: OutboxStore) -> None:
+        """Write pending SENT marks on their own (outage, shutdown: no claim is coming)."""
+        acks, self._acks = self._acks, []
+        if acks:
+            await self._with_retry(store.mark_sent, acks)
+            self._acknowledged(len(acks))
+
     def _batch_done(self, task: "asyncio.Task[None]") -> None:
         self._inflight.discard(task)
         self._wake.set()  # acknowledged heads unblock the next rows of their keys
@@ -208,6 +224,8 @@ class Relay:
             logger.error("delivery task failed", exc_info=task.exception())
 
     async def _await_broker(self, stop: asyncio.Event) -> None:
+        if self._store is not None:
+            await self._flush_acks(self._store)
         replaced = False
         while not stop.is_set():
             if self._inflight:
@@ -240,9 +258,8 @@ class Relay:
         for row, error in zip(rows, results, strict=True):
             if error is not None:
                 (rejected.append((row, error)) if is_rejection(error) else released.append(row))
-        await self._with_retry(store.mark_sent, sent)
-        self.stats.published += len(sent)
-        self.metrics.published.inc(len(sent))
+        # SENT is written by the next claim statement (it runs at once: this wakes the loop).
+        self._acks.extend(sent)
         if released:
             logger.warning("%d messages not acknowledged (%s)", len(released), results[0])
             if not any(r is not None and "PURGE" in r.name() for r in results):
@@ -300,6 +317,7 @@ class Relay:
             await asyncio.wait(set(self._inflight), timeout=1.5)
             for task in list(self._inflight):
                 task.cancel()
+        await self._flush_acks(store)
         with contextlib.suppress(*_DB_ERRORS):
             released = await asyncio.wait_for(store.release_all(), 2)
             if released:
