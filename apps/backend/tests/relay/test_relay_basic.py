@@ -109,3 +109,22 @@ async def test_metrics_and_health_endpoints(
         assert (await client.get("/nope")).status_code == 404
         published = [line for line in text.splitlines() if line.startswith("relay_published_total")]
         assert float(published[0].split()[-1]) >= 3
+
+
+async def test_one_busy_key_flows_without_waiting_for_the_poll(
+    pool: asyncpg.Pool, settings: Settings, kafka_bootstrap: str
+) -> None:
+    """Each row of a key waits for the previous one's SENT; that must not cost a poll interval."""
+    topic = new_topic(kafka_bootstrap)
+    key = f"busy-{uuid.uuid4()}"
+    await insert_rows(pool, topic, [key], 60)
+    async with running_relay(settings, relay_poll_interval=30.0):
+        await wait_for(
+            pool,
+            "SELECT count(*) FROM event_outbox WHERE key = $1 AND status = 'SENT'",
+            key,
+            expected=60,
+            within=10,
+        )
+    received = consume(kafka_bootstrap, topic, 60, timeout=10)
+    assert [m.value["payload"]["seq"] for m in received] == list(range(60))

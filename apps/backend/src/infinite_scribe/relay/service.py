@@ -204,6 +204,8 @@ class Relay:
                 task.add_done_callback(self._batch_done)
                 if len(rows) == batch_size:
                     continue  # a full batch: more is probably waiting, claim again at once
+            if acks:
+                continue  # the keys just marked SENT may have next rows this claim could not see
             await self._sleep(stop, poll)
 
     def _acknowledged(self, count: int) -> None:
