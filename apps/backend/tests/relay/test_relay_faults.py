@@ -1,6 +1,7 @@
 """Crashes, several relays, shutdown: at-least-once delivery with per-key order."""
 
 import asyncio
+import contextlib
 import re
 import signal
 import subprocess
@@ -9,9 +10,11 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from infinite_scribe.config import Settings
+from infinite_scribe.embedded.kafka import free_port
 
 from .helpers import (
     consume,
@@ -44,6 +47,17 @@ def _check_delivery(kafka_bootstrap: str, topic: str, expected: int) -> None:
     ids = {m.headers["ce_id"] for m in received}
     assert len(ids) == expected, f"{len(ids)} distinct events of {expected}"
     assert first_delivery_order_ok(received)
+
+
+async def _wait_ready(port: int) -> None:
+    deadline = time.monotonic() + 30
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                await client.get(f"http://127.0.0.1:{port}/metrics")
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"relay on metrics port {port} did not start")
 
 
 async def _wait_sent(pool: asyncpg.Pool, topic: str, at_least: int, within: float) -> int:
@@ -86,11 +100,16 @@ async def test_two_relays_at_once_keep_per_key_order(
     topic = new_topic(kafka_bootstrap, 6)
     keys = [f"two-{uuid.uuid4()}" for _ in range(200)]
     logs = [tmp_path / f"relay{n}.log" for n in range(2)]
+    ports = [free_port() for _ in logs]
     relays = [
-        start_relay_process(settings, stderr=log.open("wb"), LOG_LEVEL="INFO") for log in logs
+        start_relay_process(
+            settings, stderr=log.open("wb"), LOG_LEVEL="INFO", RELAY_METRICS_PORT=str(port)
+        )
+        for log, port in zip(logs, ports, strict=True)
     ]
     try:
-        await asyncio.sleep(1.5)  # both started and listening before the rows commit
+        for port in ports:  # both started and listening before the rows commit
+            await _wait_ready(port)
         total = await insert_rows(pool, topic, keys, 100)  # 20,000 events
         await wait_for(pool, SENT_COUNT, topic, expected=total, within=120)
     finally:
