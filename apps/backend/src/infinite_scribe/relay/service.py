@@ -83,8 +83,6 @@ class Relay:
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._store: OutboxStore | None = None
-        #: Rows acknowledged by the broker, marked SENT by the next claim statement.
-        self._acks: list[uuid.UUID] = []
 
     # -- health -----------------------------------------------------------------------------
 
@@ -189,12 +187,9 @@ class Relay:
                 await self._sleep(stop, poll)
                 continue
             self._wake.clear()
-            acks, self._acks = self._acks, []
             try:
-                rows = await store.claim(batch_size, acks)
-                self._acknowledged(len(acks))
+                rows = await store.claim(batch_size)
             except _DB_ERRORS as error:
-                self._acks = acks + self._acks
                 logger.warning("claim failed (%s); retrying", error)
                 await self._sleep(stop, 1.0, wake=False)
                 continue
@@ -204,20 +199,7 @@ class Relay:
                 task.add_done_callback(self._batch_done)
                 if len(rows) == batch_size:
                     continue  # a full batch: more is probably waiting, claim again at once
-            if acks:
-                continue  # the keys just marked SENT may have next rows this claim could not see
             await self._sleep(stop, poll)
-
-    def _acknowledged(self, count: int) -> None:
-        self.stats.published += count
-        self.metrics.published.inc(count)
-
-    async def _flush_acks(self, store: OutboxStore) -> None:
-        """Write pending SENT marks on their own (outage, shutdown: no claim is coming)."""
-        acks, self._acks = self._acks, []
-        if acks:
-            await self._with_retry(store.mark_sent, acks)
-            self._acknowledged(len(acks))
 
     def _batch_done(self, task: "asyncio.Task[None]") -> None:
         self._inflight.discard(task)
@@ -226,8 +208,6 @@ class Relay:
             logger.error("delivery task failed", exc_info=task.exception())
 
     async def _await_broker(self, stop: asyncio.Event) -> None:
-        if self._store is not None:
-            await self._flush_acks(self._store)
         replaced = False
         while not stop.is_set():
             if self._inflight:
@@ -260,8 +240,9 @@ class Relay:
         for row, error in zip(rows, results, strict=True):
             if error is not None:
                 (rejected.append((row, error)) if is_rejection(error) else released.append(row))
-        # SENT is written by the next claim statement (it runs at once: this wakes the loop).
-        self._acks.extend(sent)
+        await self._with_retry(store.mark_sent, sent)
+        self.stats.published += len(sent)
+        self.metrics.published.inc(len(sent))
         if released:
             logger.warning("%d messages not acknowledged (%s)", len(released), results[0])
             if not any(r is not None and "PURGE" in r.name() for r in results):
@@ -319,7 +300,6 @@ class Relay:
             await asyncio.wait(set(self._inflight), timeout=1.5)
             for task in list(self._inflight):
                 task.cancel()
-        await self._flush_acks(store)
         with contextlib.suppress(*_DB_ERRORS):
             released = await asyncio.wait_for(store.release_all(), 2)
             if released:

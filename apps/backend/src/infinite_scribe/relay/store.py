@@ -42,19 +42,10 @@ RETURNING o.id, o.position, o.topic, o.key, o.attempts, o.payload::text AS value
           o.payload->'metadata'->>'source_service' AS source_service
 """
 
-#: $1 batch size, $2 relay id, $3 lease seconds, $4 cursor (the last key claimed last time),
-#: $5 ids to mark SENT.
+#: $1 batch size, $2 relay id, $3 lease seconds, $4 cursor (the last key claimed last time).
 _CLAIM_SQL = (
     """
-WITH RECURSIVE acknowledged AS (
-    -- Piggy-backed: the rows of earlier batches whose delivery reports said OK become SENT in
-    -- the same statement (one round trip and commit per batch instead of two). This claim's
-    -- snapshot still shows them unsent, so their keys wait one more claim: conservative.
-    UPDATE event_outbox
-    SET status = 'SENT', sent_at = now(), claimed_by = NULL, claimed_until = NULL,
-        last_error = NULL, last_error_class = NULL
-    WHERE id = ANY($5::uuid[]) AND status = 'PENDING'
-), after_cursor AS (
+WITH RECURSIVE after_cursor AS (
     -- A loose index scan over idx_event_outbox_unsent_key (key, position): one probe per key
     -- that has unsent rows, yielding that key's first unsent row (its head of line). Cost grows
     -- with the number of keys visited, not with how many rows queue behind a head.
@@ -201,10 +192,10 @@ class OutboxStore:
         #: The key after which the next claim starts, so every key gets its turn.
         self.cursor = ""
 
-    async def claim(self, limit: int, sent: Sequence[UUID] = ()) -> list[ClaimedRow]:
-        """Mark `sent` SENT, then lease up to `limit` head-of-line rows, one per key."""
+    async def claim(self, limit: int) -> list[ClaimedRow]:
+        """Lease up to `limit` head-of-line rows, at most one per key, continuing round-robin."""
         records = await self.pool.fetch(
-            _CLAIM_SQL, limit, self.relay_id, self.lease_seconds, self.cursor, list(sent)
+            _CLAIM_SQL, limit, self.relay_id, self.lease_seconds, self.cursor
         )
         keys = [r["key"] for r in records if r["key"] is not None]
         # Next time start after the last key served (in the wrapped part, if we wrapped).
