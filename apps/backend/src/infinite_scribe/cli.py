@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -16,6 +17,10 @@ db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(idempotency_app, name="idempotency")
 app.add_typer(schema_app, name="schema")
+outbox_app = typer.Typer(help="The event outbox (Message Relay operations)", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+events_app = typer.Typer(help="Stored domain events", no_args_is_help=True)
+app.add_typer(events_app, name="events")
 
 
 def settings() -> Settings:
@@ -47,10 +52,11 @@ def up(
     port: Annotated[int, typer.Option(help="API port")] = 8000,
 ) -> None:
     """Everything at once: embedded services as needed, migrations, API and workers."""
+    from infinite_scribe.relay.service import run_relay
     from infinite_scribe.serve import run_up
 
     try:
-        run_up(settings(), workers=[], host=host, port=port)
+        run_up(settings(), workers=[run_relay], host=host, port=port)
     except ConfigurationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
@@ -72,6 +78,16 @@ def api(
     except ConfigurationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
+
+
+@app.command()
+def relay() -> None:
+    """The Message Relay: outbox rows to Kafka until SIGTERM/SIGINT."""
+    from infinite_scribe.relay import process
+
+    current = settings()
+    database_url(current)
+    process.run(current)
 
 
 @db_app.command("upgrade")
@@ -108,6 +124,66 @@ def token(
     from infinite_scribe.api.auth import create_access_token
 
     typer.echo(create_access_token(settings(), user, ttl))
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Rows per status, age of the oldest PENDING row, FAILED rows with their errors."""
+    from infinite_scribe.relay import commands
+
+    typer.echo(commands.status(database_url(settings())))
+
+
+@outbox_app.command("requeue")
+def outbox_requeue(
+    row_id: Annotated[UUID | None, typer.Option("--id", help="one FAILED row")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="every FAILED row")] = False,
+) -> None:
+    """Put FAILED rows back to PENDING with a fresh retry budget."""
+    from infinite_scribe.relay import commands
+
+    if (row_id is None) == (not all_failed):
+        typer.echo("give exactly one of --id ID or --all-failed", err=True)
+        raise typer.Exit(2)
+    count = commands.requeue(database_url(settings()), row_id, all_failed)
+    typer.echo(f"requeued {count} row(s)")
+    if row_id is not None and count == 0:
+        typer.echo(f"no FAILED outbox row with id {row_id}", err=True)
+        raise typer.Exit(1)
+
+
+@outbox_app.command("cleanup")
+def outbox_cleanup(
+    older_than: Annotated[float, typer.Option(min=0, help="age in hours")] = 168.0,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="rows per transaction")] = 1000,
+) -> None:
+    """Delete SENT rows older than --older-than hours, in bounded batches."""
+    from infinite_scribe.relay import commands
+
+    count = commands.cleanup(database_url(settings()), older_than * 3600, batch)
+    typer.echo(f"deleted {count} SENT row(s)")
+
+
+@events_app.command("replay")
+def events_replay(
+    session: Annotated[str | None, typer.Option(help="an aggregate (session) id")] = None,
+    correlation_id: Annotated[UUID | None, typer.Option(help="one business flow")] = None,
+    since: Annotated[datetime | None, typer.Option(help="events at or after this time")] = None,
+    topic: Annotated[str | None, typer.Option(help="default: KAFKA_TOPIC")] = None,
+) -> None:
+    """Re-enqueue stored events as new outbox rows (same event ids: consumers deduplicate)."""
+    from infinite_scribe.relay import commands
+
+    if sum(x is not None for x in (session, correlation_id, since)) != 1:
+        typer.echo("give exactly one of --session, --correlation-id or --since", err=True)
+        raise typer.Exit(2)
+    current = settings()
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    count = commands.replay(
+        database_url(current), topic or current.kafka_topic, session, correlation_id, since
+    )
+    typer.echo(f"re-enqueued {count} event(s)")
 
 
 def main() -> None:

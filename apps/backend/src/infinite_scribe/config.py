@@ -48,6 +48,15 @@ class Settings(BaseSettings):
 
     relay_poll_interval: Annotated[float, Field(gt=0, le=3600)] = 5.0
     relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 100
+    # Relay tuning (issue 4); see docs/relay.md.
+    relay_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    relay_retry_backoff: Annotated[str, Field(pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$")] = "1,2,4"
+    relay_max_in_flight_batches: Annotated[int, Field(ge=1, le=64)] = 4
+    relay_message_timeout_ms: Annotated[int, Field(ge=1000, le=900_000)] = 10_000
+    relay_max_message_bytes: Annotated[int, Field(ge=1000, le=100_000_000)] = 1_000_000
+    relay_metrics_host: str = "127.0.0.1"
+    relay_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9108
+    relay_health_max_pending_age: Annotated[float, Field(gt=0)] = 60.0
 
     idempotency_backend: Literal["postgres", "redis"] = "postgres"
     redis_url: Annotated[str | None, Field(pattern=r"^(redis|rediss|unix)://")] = None

@@ -1,0 +1,67 @@
+"""Synchronous wrappers of the outbox operations for the command line (one pool per call)."""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar
+
+import asyncpg
+
+from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.relay import operations
+
+T = TypeVar("T")
+
+
+def _run(database_url: str, action: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+    async def main() -> T:
+        pool = await create_pool(database_url, min_size=1, max_size=2)
+        try:
+            return await action(pool)
+        finally:
+            await pool.close()
+
+    return asyncio.run(main())
+
+
+def status(database_url: str) -> str:
+    report = _run(database_url, operations.status)
+    lines = ["outbox rows:"]
+    for name in ("PENDING", "SENT", "FAILED"):
+        lines.append(f"  {name:<8} {report.counts.get(name, 0)}")
+    age = report.oldest_pending_age_seconds
+    lines.append(f"oldest PENDING: {f'{age:.1f}s ago' if age is not None else 'none'}")
+    if report.held:
+        lines.append(f"held behind a FAILED row of their key: {report.held}")
+    for row in report.failed:
+        lines.append(
+            f"FAILED {row['id']} key={row['key']} topic={row['topic']} attempts={row['attempts']} "
+            f"{row['last_error_class']}: {row['last_error']}"
+        )
+    return "\n".join(lines)
+
+
+def requeue(database_url: str, row_id: uuid.UUID | None, all_failed: bool) -> int:
+    return _run(
+        database_url, lambda pool: operations.requeue(pool, row_id=row_id, all_failed=all_failed)
+    )
+
+
+def cleanup(database_url: str, older_than_seconds: float, batch: int) -> int:
+    return _run(database_url, lambda pool: operations.cleanup(pool, older_than_seconds, batch))
+
+
+def replay(
+    database_url: str,
+    topic: str,
+    aggregate_id: str | None,
+    correlation_id: uuid.UUID | None,
+    since: datetime | None,
+) -> int:
+    return _run(
+        database_url,
+        lambda pool: operations.replay(
+            pool, topic, aggregate_id=aggregate_id, correlation_id=correlation_id, since=since
+        ),
+    )

@@ -1,0 +1,312 @@
+"""The relay loop: claim head-of-line batches, publish them, acknowledge, retry or release.
+
+Up to `relay_max_in_flight_batches` batches are in flight at once (the next claim overlaps the
+broker round trip of the previous batch); ordering does not depend on it, see `store.py`.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+from confluent_kafka import KafkaError
+
+from infinite_scribe.config import Settings
+from infinite_scribe.persistence.database import asyncpg_dsn
+from infinite_scribe.relay.metrics import MetricsServer, RelayMetrics
+from infinite_scribe.relay.publisher import Publisher, is_rejection
+from infinite_scribe.relay.store import ClaimedRow, OutboxStore
+from infinite_scribe.relay.wakeup import listen_forever
+
+logger = logging.getLogger(__name__)
+
+#: How long shutdown waits for in-flight batches before purging them (the whole stop is < 10 s).
+SHUTDOWN_GRACE = 5.0
+_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+
+
+async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
+    """The relay's connections commit asynchronously (synchronous_commit=off).
+
+    Safe here and only here: a crash of PostgreSQL may forget the last few commits, i.e. a lease
+    (the row is claimable again) or a SENT mark (the row is published again, which at-least-once
+    allows; consumers deduplicate on ce_id). No row the relay did not write can be lost.
+    """
+    pool = await asyncpg.create_pool(
+        asyncpg_dsn(database_url),
+        min_size=2,
+        max_size=size,
+        server_settings={"synchronous_commit": "off", "application_name": "scribe-relay"},
+    )
+    assert pool is not None
+    return pool
+
+
+def parse_backoff(text: str) -> list[float]:
+    return [float(part) for part in text.split(",") if part.strip()]
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+
+
+class Relay:
+    """One relay instance; `run(stop)` returns once `stop` is set and everything is released."""
+
+    def __init__(self, settings: Settings, relay_id: str | None = None) -> None:
+        url, servers = settings.resolved_database_url(), settings.resolved_kafka_servers()
+        if url is None or servers is None:
+            raise ValueError("the relay needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS")
+        self.settings = settings
+        self.database_url = url
+        self.relay_id = relay_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.backoff = parse_backoff(settings.relay_retry_backoff)
+        self.metrics = RelayMetrics()
+        self.stats = RelayStats()
+        self.publisher = Publisher(
+            servers,
+            max_message_bytes=settings.relay_max_message_bytes,
+            message_timeout_ms=settings.relay_message_timeout_ms,
+            on_broker_down=self._broker_down,
+        )
+        self.outage = False
+        self.metrics_port: int | None = None
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._store: OutboxStore | None = None
+
+    # -- health -----------------------------------------------------------------------------
+
+    def _broker_down(self) -> None:
+        if not self.outage:
+            logger.warning("broker outage: claiming stopped until it answers again")
+        self.outage = True
+        self.metrics.broker_up.set(0)
+
+    async def health(self) -> tuple[bool, dict[str, object]]:
+        details: dict[str, object] = {
+            "relay_id": self.relay_id,
+            "broker_reachable": not self.outage,
+        }
+        healthy = not self.outage
+        try:
+            assert self._store is not None
+            age = await asyncio.wait_for(self._store.oldest_pending_age(), 2)
+            self.metrics.oldest_pending_age.set(age)
+            details["oldest_pending_age_seconds"] = round(age, 3)
+            if age > self.settings.relay_health_max_pending_age:
+                healthy = False
+        except (*_DB_ERRORS, AssertionError) as error:
+            details["database_error"] = str(error)
+            healthy = False
+        return healthy, details
+
+    async def _refresh_gauges(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(*_DB_ERRORS):
+                assert self._store is not None
+                counts = await self._store.counts()
+                for status in ("PENDING", "SENT", "FAILED"):
+                    self.metrics.backlog.labels(status).set(counts.get(status, 0))
+                self.metrics.oldest_pending_age.set(await self._store.oldest_pending_age())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 5)
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        pool = await relay_pool(self.database_url, self.settings.relay_max_in_flight_batches + 3)
+        self._store = OutboxStore(pool, self.relay_id, self.settings.relay_lease_seconds)
+        self.publisher.start()
+        server: MetricsServer | None = None
+        if self.settings.relay_metrics_port:
+            server = MetricsServer(
+                self.metrics,
+                self.health,
+                self.settings.relay_metrics_host,
+                self.settings.relay_metrics_port,
+            )
+            try:
+                self.metrics_port = await server.start()
+            except OSError as error:
+                # Relaying matters more than its metrics (e.g. two relays on one host in dev).
+                logger.error("relay metrics not served on port %s: %s", server.port, error)
+                server = None
+        poll = self.settings.relay_poll_interval
+        helpers = [
+            asyncio.create_task(listen_forever(self.database_url, self._wake, stop, poll)),
+            asyncio.create_task(self._refresh_gauges(stop)),
+        ]
+        logger.info("relay %s started", self.relay_id)
+        try:
+            await self._loop(self._store, stop)
+        finally:
+            await self._shutdown(self._store)
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            if server is not None:
+                await server.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pool.close(), 2)
+            logger.info("relay %s stopped: %s", self.relay_id, self.stats)
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float, wake: bool = True) -> None:
+        """Sleep until `seconds` pass, `stop` is set or (when `wake`) the wake event is set."""
+        waits = [asyncio.create_task(stop.wait())]
+        if wake:
+            waits.append(asyncio.create_task(self._wake.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+
+    async def _loop(self, store: OutboxStore, stop: asyncio.Event) -> None:
+        batch_size = self.settings.relay_batch_size
+        max_inflight = self.settings.relay_max_in_flight_batches
+        poll = self.settings.relay_poll_interval
+        while not stop.is_set():
+            if self.publisher.fatal and not self._inflight:
+                logger.warning("replacing the producer after a fatal error")
+                self.publisher.restart()
+            if self.outage:
+                await self._await_broker(stop)
+                continue
+            if len(self._inflight) >= max_inflight:
+                self._wake.clear()
+                await self._sleep(stop, poll)
+                continue
+            self._wake.clear()
+            try:
+                rows = await store.claim(batch_size)
+            except _DB_ERRORS as error:
+                logger.warning("claim failed (%s); retrying", error)
+                await self._sleep(stop, 1.0, wake=False)
+                continue
+            if rows:
+                task = asyncio.create_task(self._deliver(store, rows))
+                self._inflight.add(task)
+                task.add_done_callback(self._batch_done)
+                if len(rows) == batch_size:
+                    continue  # a full batch: more is probably waiting, claim again at once
+            await self._sleep(stop, poll)
+
+    def _batch_done(self, task: "asyncio.Task[None]") -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # acknowledged heads unblock the next rows of their keys
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("delivery task failed", exc_info=task.exception())
+
+    async def _await_broker(self, stop: asyncio.Event) -> None:
+        replaced = False
+        while not stop.is_set():
+            if self._inflight:
+                # Their messages are delivered or time out (and are released) first.
+                await self._sleep(stop, 0.5, wake=False)
+                continue
+            if not replaced:
+                # A fresh producer for every outage: a restarted broker may have forgotten the
+                # idempotent producer's id and sequence numbers, and the old producer can stay
+                # stuck timing messages out against it even though it is reachable again.
+                self.publisher.restart()
+                replaced = True
+            if await self.publisher.probe():
+                logger.info("broker reachable again: resuming")
+                self.outage = False
+                self.metrics.broker_up.set(1)
+                self._wake.set()
+                return
+            await self._sleep(stop, 1.0, wake=False)
+
+    async def _deliver(self, store: OutboxStore, rows: list[ClaimedRow]) -> None:
+        started = time.monotonic()
+        results = await self.publisher.publish(rows)
+        self.metrics.publish_latency.observe(time.monotonic() - started)
+        if any(error is not None and error.fatal() for error in results):
+            self.publisher.fatal = True
+        sent = [row.id for row, error in zip(rows, results, strict=True) if error is None]
+        released: list[ClaimedRow] = []
+        rejected: list[tuple[ClaimedRow, KafkaError]] = []
+        for row, error in zip(rows, results, strict=True):
+            if error is not None:
+                (rejected.append((row, error)) if is_rejection(error) else released.append(row))
+        await self._with_retry(store.mark_sent, sent)
+        self.stats.published += len(sent)
+        self.metrics.published.inc(len(sent))
+        if released:
+            logger.warning("%d messages not acknowledged (%s)", len(released), results[0])
+            if not any(r is not None and "PURGE" in r.name() for r in results):
+                self._broker_down()
+            await self._with_retry(store.release, [row.id for row in released])
+            self.stats.released += len(released)
+            self.metrics.released.inc(len(released))
+        for row, error in rejected:
+            await self._reject(store, row, error)
+
+    async def _reject(self, store: OutboxStore, row: ClaimedRow, error: KafkaError) -> None:
+        attempts = row.attempts + 1
+        failed = attempts > len(self.backoff)
+        delay = 0.0 if failed else self.backoff[attempts - 1]
+        logger.warning(
+            "message %s rejected (attempt %d): %s%s",
+            row.id,
+            attempts,
+            error,
+            "; FAILED" if failed else f"; retry in {delay}s",
+        )
+        await store.rejected(
+            row.id, failed=failed, delay=delay, error=error.str(), error_class=error.name()
+        )
+        if failed:
+            self.stats.failed += 1
+            self.metrics.failures.inc()
+        else:
+            self.stats.retried += 1
+            self.metrics.retries.inc()
+            loop = asyncio.get_running_loop()
+            # Twice: the row's next_attempt_at is on the database clock, not ours.
+            for slack in (0.02, 0.3):
+                loop.call_later(delay + slack, self._wake.set)
+
+    async def _with_retry(self, statement: object, ids: list[uuid.UUID]) -> None:
+        """Run an acknowledging statement, retrying while the database is unreachable."""
+        assert callable(statement)
+        for attempt in range(20):
+            try:
+                await statement(ids)
+                return
+            except _DB_ERRORS as error:
+                logger.warning("outbox update failed (%s), attempt %d", error, attempt + 1)
+                await asyncio.sleep(0.5)
+        # The lease expires and the rows are published again: at-least-once, nothing lost.
+        logger.error("giving up on updating %d outbox rows", len(ids))
+
+    async def _shutdown(self, store: OutboxStore) -> None:
+        """Stop: let in-flight batches finish, purge what is left, release our leases, flush."""
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=SHUTDOWN_GRACE)
+        if self._inflight:
+            self.publisher.purge()  # their reports arrive as _PURGE_* errors: rows released
+            await asyncio.wait(set(self._inflight), timeout=1.5)
+            for task in list(self._inflight):
+                task.cancel()
+        with contextlib.suppress(*_DB_ERRORS):
+            released = await asyncio.wait_for(store.release_all(), 2)
+            if released:
+                logger.info("released %d claimed rows", released)
+        await asyncio.to_thread(self.publisher.close, 1.0)
+
+
+async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
+    """A `serve.Worker`: run one relay until `stop` is set (used by `scribe up`)."""
+    await Relay(settings).run(stop)

@@ -1,0 +1,58 @@
+"""LISTEN on the outbox channel over a dedicated connection, reconnecting forever.
+
+Notifications sent while disconnected are lost, so every (re)connect also wakes the relay for a
+full catch-up; the poll interval covers a connection that died silently.
+"""
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+from infinite_scribe.persistence.database import connect
+from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL
+
+logger = logging.getLogger(__name__)
+
+
+async def listen_forever(
+    database_url: str, wake: asyncio.Event, stop: asyncio.Event, check_every: float
+) -> None:
+    """Set `wake` on every NOTIFY and after every (re)connect, until `stop` is set."""
+    backoff = 0.2
+    while not stop.is_set():
+        connection: asyncpg.Connection | None = None
+        lost = asyncio.Event()
+        try:
+            connection = await asyncio.wait_for(connect(database_url), 10)
+            assert connection is not None
+            connection.add_termination_listener(lambda _conn, lost=lost: lost.set())
+            await connection.add_listener(OUTBOX_CHANNEL, lambda *_args: wake.set())
+            wake.set()  # catch up on whatever was committed while we were not listening
+            backoff = 0.2
+            while not stop.is_set() and not lost.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_first(stop, lost), check_every)
+                if not stop.is_set() and not lost.is_set():
+                    await asyncio.wait_for(connection.execute("SELECT 1"), 5)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
+            logger.warning("LISTEN connection lost (%s); reconnecting", error)
+            wake.set()
+        finally:
+            if connection is not None and not connection.is_closed():
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(connection.close(), 2)
+        if not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff)
+            backoff = min(backoff * 2, 5.0)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    tasks = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

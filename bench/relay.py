@@ -1,0 +1,303 @@
+"""Relay benchmark: (a) drain 100,000 PENDING rows vs the raw producer rate, (b) commit-to-consumer
+latency at a steady command rate. Prints its figures, then one JSON line.
+
+Environment: BENCH_ROWS (100000), BENCH_KEYS (1000 aggregates), BENCH_SECONDS (30), BENCH_RATE
+(500 commands/s); DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use existing services (else embedded).
+The relay runs as its own process (`SERVICE_TYPE=message-relay python -m infinite_scribe`) with
+default settings (batch 100).
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
+
+from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
+from infinite_scribe.embedded.postgres import EmbeddedPostgres
+from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.persistence import migrate
+from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.event_store import EventStore
+from shared_types import EventEnvelope, EventMetadata
+
+ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
+KEYS = int(os.environ.get("BENCH_KEYS", "1000"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "30"))
+RATE = float(os.environ.get("BENCH_RATE", "500"))
+PARTITIONS = 6
+
+
+#: Process ids whose CPU time is reported per event (embedded services only).
+WATCHED: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (PostgreSQL backends are children)."""
+    try:
+        process = psutil.Process(pid)
+        total = sum(process.cpu_times()[:2])
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(child.cpu_times()[:2])
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+def cpu_snapshot() -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in WATCHED.items()}
+
+
+@contextlib.contextmanager
+def services() -> Iterator[tuple[str, str]]:
+    """DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS, or embedded ones for this run."""
+    with contextlib.ExitStack() as stack:
+        url = os.environ.get("DATABASE_URL")
+        servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not url:
+            root = Path(tempfile.mkdtemp(prefix="scribe-bench-"))
+            stack.callback(shutil.rmtree, root, True)
+            postgres = EmbeddedPostgres(root / "pg", database=f"bench_{uuid.uuid4().hex[:8]}")
+            url = postgres.start()
+            stack.callback(postgres.stop)
+            if postgres.pid:
+                WATCHED["postgres"] = postgres.pid
+        if not servers:
+            broker = EmbeddedKafka()
+            servers = broker.start()
+            stack.callback(broker.stop)
+            if broker.pid:
+                WATCHED["broker"] = broker.pid
+        migrate.upgrade(url)
+        yield url, servers
+
+
+def envelope(key: str, seq: int) -> dict[str, object]:
+    event = EventEnvelope(
+        event_type="Genesis.Session.FeedbackSubmitted",
+        aggregate_type="GENESIS_SESSION",
+        aggregate_id=key,
+        aggregate_version=seq + 1,
+        correlation_id=uuid.uuid4(),
+        payload={"seq": seq, "feedback": "make the heroine braver " * 4},
+        metadata=EventMetadata(user_id=str(uuid.uuid4()), source_service="bench"),
+    )
+    return event.model_dump(mode="json")
+
+
+def start_relay(url: str, servers: str, metrics_port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SERVICE_TYPE": "message-relay",
+        "DATABASE_URL": url,
+        "KAFKA_BOOTSTRAP_SERVERS": servers,
+        "RELAY_METRICS_PORT": str(metrics_port),
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "infinite_scribe"], env=env)
+    WATCHED["relay"] = process.pid
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{metrics_port}/health", timeout=1)
+            return process
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("relay did not start")
+
+
+async def published(client: httpx.AsyncClient, metrics_port: int) -> float:
+    text = (await client.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+    for line in text.splitlines():
+        if line.startswith("relay_published_total"):
+            return float(line.split()[-1])
+    return 0.0
+
+
+async def drain(
+    url: str, topic: str, envelopes: list[dict[str, object]], metrics_port: int
+) -> float:
+    """Commit every row at once (one INSERT + NOTIFY) and time until the relay acked them all."""
+    connection = await asyncpg.connect(url)
+    try:
+        started = time.perf_counter()
+        await connection.execute(
+            "WITH rows AS (INSERT INTO event_outbox (event_id, topic, key, payload) "
+            "SELECT (e->>'event_id')::uuid, $1, e->>'aggregate_id', e "
+            "FROM unnest($2::text[]::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING 1) "
+            "SELECT count(*), pg_notify('event_outbox_pending', '') FROM rows",
+            topic,
+            [json.dumps(e) for e in envelopes],
+        )
+        committed = time.perf_counter()
+        cpu_before = cpu_snapshot()
+        print(f"  inserted {len(envelopes)} rows in {committed - started:.2f}s", flush=True)
+        # Watch the relay's own counter (polling the outbox would add database load).
+        async with httpx.AsyncClient(timeout=5) as client:
+            while await published(client, metrics_port) < len(envelopes):  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        elapsed = time.perf_counter() - committed
+        cpu_after = cpu_snapshot()
+        per_event = {
+            name: (cpu_after[name] - cpu_before.get(name, 0.0)) * 1e6 / len(envelopes)
+            for name in cpu_after
+        }
+        if per_event:
+            print(
+                "  CPU per drained event: "
+                + ", ".join(f"{name} {us:.0f} us" for name, us in per_event.items()),
+                flush=True,
+            )
+        return elapsed
+    finally:
+        await connection.close()
+
+
+def raw_produce(servers: str, topic: str, envelopes: list[dict[str, object]]) -> float:
+    """The same messages straight to the broker with the relay's producer settings."""
+    producer = Producer(
+        {"bootstrap.servers": servers, "enable.idempotence": True, "acks": "all", "linger.ms": 2}
+    )
+    messages = [
+        (
+            json.dumps(e).encode(),
+            str(e["aggregate_id"]).encode(),
+            [("ce_id", str(e["event_id"]).encode())],
+        )
+        for e in envelopes
+    ]
+    started = time.perf_counter()
+    for value, key, headers in messages:
+        while True:
+            try:
+                producer.produce(topic, value, key, headers=headers)
+                break
+            except BufferError:
+                producer.poll(0.01)
+    producer.flush(120)
+    return len(messages) / (time.perf_counter() - started)
+
+
+class LatencyConsumer(threading.Thread):
+    """Records when each ce_id becomes readable (partitions assigned at the end, no group join)."""
+
+    def __init__(self, servers: str, topic: str) -> None:
+        super().__init__(daemon=True)
+        self.seen: dict[bytes, float] = {}
+        self.running = True
+        self.consumer = Consumer(
+            {"bootstrap.servers": servers, "group.id": "bench", "fetch.wait.max.ms": 5}
+        )
+        self.consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in range(PARTITIONS)])
+
+    def run(self) -> None:
+        while self.running:
+            # poll(), not consume(n, timeout): a batch consume waits out its whole timeout
+            # unless n messages arrive, which would add up to `timeout` to every latency.
+            message = self.consumer.poll(0.05)
+            if message is None or message.error():
+                continue
+            now = time.time()
+            for name, value in message.headers() or []:
+                if name == "ce_id":
+                    self.seen.setdefault(value, now)
+        self.consumer.close()
+
+
+async def latency(url: str, servers: str, topic: str) -> list[float]:
+    consumer = LatencyConsumer(servers, topic)
+    consumer.start()
+    await asyncio.sleep(2)  # let the consumer reach the partitions' ends
+    pool = await create_pool(url, min_size=4, max_size=8)
+    store = EventStore(topic)
+    committed: dict[bytes, float] = {}
+
+    async def command(seq: int) -> None:
+        event = EventEnvelope.model_validate(envelope(f"session-{seq % 200}-{uuid.uuid4()}", 0))
+        async with pool.acquire() as connection, connection.transaction():
+            await store.append(connection, [event])
+        committed[str(event.event_id).encode()] = time.time()
+
+    total = int(SECONDS * RATE)
+    tasks = []
+    started = time.monotonic()
+    for seq in range(total):
+        delay = started + seq / RATE - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(command(seq)))
+    await asyncio.gather(*tasks)
+    deadline = time.monotonic() + 15
+    while len(consumer.seen) < total and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+    consumer.running = False
+    consumer.join(5)
+    await pool.close()
+    missing = total - sum(1 for k in committed if k in consumer.seen)
+    if missing:
+        print(f"  WARNING: {missing} events not seen by the consumer", flush=True)
+    return [(consumer.seen[k] - t) * 1000 for k, t in committed.items() if k in consumer.seen]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    with services() as (url, servers):
+        drain_topic, raw_topic, latency_topic = (f"bench-{n}-{uuid.uuid4().hex[:6]}" for n in "drl")
+        for topic in (drain_topic, raw_topic, latency_topic):
+            ensure_topic(servers, topic, PARTITIONS)
+        keys = [str(uuid.uuid4()) for _ in range(KEYS)]
+        envelopes = [envelope(keys[i % KEYS], i // KEYS) for i in range(ROWS)]
+        print(f"relay bench: {ROWS} rows over {KEYS} keys, {SECONDS:.0f}s at {RATE:.0f}/s")
+        raw_rate = raw_produce(servers, raw_topic, envelopes)
+        print(f"  raw producer: {raw_rate:,.0f} msg/s", flush=True)
+        metrics_port = free_port()
+        relay = start_relay(url, servers, metrics_port)
+        try:
+            elapsed = asyncio.run(drain(url, drain_topic, envelopes, metrics_port))
+            drain_rate = ROWS / elapsed
+            print(f"  relay drain: {drain_rate:,.0f} events/s ({elapsed:.2f}s)", flush=True)
+            print(
+                f"  load average after the drain: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+            )
+            latencies = asyncio.run(latency(url, servers, latency_topic))
+        finally:
+            relay.terminate()
+            relay.wait(15)
+        p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
+        print(
+            f"  commit->consumer latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+            f"max {max(latencies):.1f} ms, mean {statistics.fmean(latencies):.1f} ms "
+            f"({len(latencies)} events)"
+        )
+        result = {
+            "bench": "relay",
+            "drain_events_per_s": round(drain_rate, 1),
+            "raw_produce_per_s": round(raw_rate, 1),
+            "ratio": round(drain_rate / raw_rate, 3),
+            "latency_p50_ms": round(p50, 2),
+            "latency_p99_ms": round(p99, 2),
+        }
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
