@@ -1,7 +1,8 @@
 """Event type -> payload model: the registry `scribe schema export` publishes for consumers.
 
-These are the genesis session events of DESIGN section 3 as first, permissive models (extra
-fields allowed); the genesis command handlers own the exact payloads and replace them here.
+These are the payloads the genesis stage machine emits (a unit test decides every command and
+checks each payload against its model, so the two cannot drift). Unknown fields are allowed so
+an older consumer keeps reading a newer producer's payload.
 """
 
 from typing import Any
@@ -20,28 +21,30 @@ class EventPayload(BaseModel):
 
 class SessionCreated(EventPayload):
     user_id: UUID
-    stage: GenesisStage = GenesisStage.CONCEPT_SELECTION
+    initial_user_input: dict[str, Any] = Field(default_factory=dict)
 
 
 class ConceptGenerationRequested(EventPayload):
     stage: GenesisStage = GenesisStage.CONCEPT_SELECTION
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    user_input: str | None = None
+    preferences: dict[str, Any] = Field(default_factory=dict)
 
 
 class StageGenerationRequested(EventPayload):
     stage: GenesisStage
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    preferences: dict[str, Any] = Field(default_factory=dict)
 
 
 class FeedbackSubmitted(EventPayload):
     stage: GenesisStage
     feedback: str
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class StageConfirmed(EventPayload):
     stage: GenesisStage
-    next_stage: GenesisStage | None = None
-    confirmed_data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
+    next_stage: GenesisStage
 
 
 class SessionFinished(EventPayload):
@@ -49,6 +52,7 @@ class SessionFinished(EventPayload):
 
 
 class SessionAbandoned(EventPayload):
+    stage: GenesisStage
     reason: str | None = None
 
 
