@@ -33,7 +33,10 @@ class RelayMetrics:
             "relay_released", "Rows given back unsent (outage, shutdown)", registry=self.registry
         )
         self.backlog = Gauge(
-            "relay_outbox_rows", "Outbox rows per status", ["status"], registry=self.registry
+            "relay_outbox_rows",
+            "Unsent outbox rows per status (PENDING, FAILED)",
+            ["status"],
+            registry=self.registry,
         )
         self.oldest_pending_age = Gauge(
             "relay_oldest_pending_age_seconds",

@@ -115,7 +115,7 @@ class Relay:
             with contextlib.suppress(*_DB_ERRORS):
                 assert self._store is not None
                 counts = await self._store.counts()
-                for status in ("PENDING", "SENT", "FAILED"):
+                for status in ("PENDING", "FAILED"):
                     self.metrics.backlog.labels(status).set(counts.get(status, 0))
                 self.metrics.oldest_pending_age.set(await self._store.oldest_pending_age())
             with contextlib.suppress(TimeoutError):

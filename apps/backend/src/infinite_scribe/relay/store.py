@@ -239,13 +239,17 @@ class OutboxStore:
     async def oldest_pending_age(self) -> float:
         """Seconds since the oldest PENDING row was written (0 when none)."""
         value: Any = await self.pool.fetchval(
-            "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-            "FROM event_outbox WHERE status = 'PENDING'"
+            # The first PENDING row by position (idx_event_outbox_pending) is the oldest one.
+            "SELECT coalesce(extract(epoch FROM now() - (SELECT created_at FROM event_outbox "
+            "WHERE status = 'PENDING' ORDER BY position LIMIT 1)), 0)"
         )
         return float(value)
 
     async def counts(self) -> dict[str, int]:
+        """Unsent rows per status. SENT rows are history, not backlog: counting them would scan
+        the whole table every refresh, while this reads idx_event_outbox_unsent_key only."""
         records = await self.pool.fetch(
-            "SELECT status::text AS status, count(*) AS n FROM event_outbox GROUP BY status"
+            "SELECT status::text AS status, count(*) AS n FROM event_outbox "
+            "WHERE status <> 'SENT' GROUP BY status"
         )
         return {r["status"]: int(r["n"]) for r in records}
