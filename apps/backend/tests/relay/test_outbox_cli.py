@@ -1,32 +1,18 @@
 """`scribe outbox status|requeue|cleanup` and `scribe events replay` against the real database."""
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import pytest
 from typer.testing import CliRunner
 
 from infinite_scribe.cli import app
-from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.database import run_with_pool
 from infinite_scribe.persistence.event_store import EventStore, envelope_of
 from shared_types import DomainEventRow, EventEnvelope, EventMetadata
 
 runner = CliRunner()
-
-
-def _db(database_url: str, action: Callable[[asyncpg.Pool], Awaitable[Any]]) -> Any:
-    async def main() -> Any:
-        pool = await create_pool(database_url, min_size=1, max_size=2)
-        try:
-            return await action(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(main())
 
 
 @pytest.fixture
@@ -44,13 +30,13 @@ def _failed_row(database_url: str, key: str, position_offset: int = 0) -> uuid.U
             key,
         )
 
-    return _db(database_url, insert)  # type: ignore[no-any-return]
+    return run_with_pool(database_url, insert)  # type: ignore[no-any-return]
 
 
 def test_status_lists_counts_and_failed_rows(cli_db: str) -> None:
     key = f"status-{uuid.uuid4()}"
     row = _failed_row(cli_db, key)
-    _db(
+    run_with_pool(
         cli_db,
         lambda pool: pool.execute(
             "INSERT INTO event_outbox (topic, key, payload) VALUES ('t', $1, '{}'::jsonb)", key
@@ -70,19 +56,21 @@ def test_requeue_by_id_and_all_failed(cli_db: str) -> None:
     result = runner.invoke(app, ["outbox", "requeue", "--id", str(first)])
     assert result.exit_code == 0, result.output
     assert "requeued 1 row(s)" in result.output
-    row = _db(cli_db, lambda pool: pool.fetchrow("SELECT * FROM event_outbox WHERE id = $1", first))
+    row = run_with_pool(
+        cli_db, lambda pool: pool.fetchrow("SELECT * FROM event_outbox WHERE id = $1", first)
+    )
     assert row["status"] == "PENDING" and row["attempts"] == 0 and row["last_error"] is None
     again = runner.invoke(app, ["outbox", "requeue", "--id", str(first)])
     assert again.exit_code == 1  # no longer FAILED: nothing changed
     result = runner.invoke(app, ["outbox", "requeue", "--all-failed"])
     assert result.exit_code == 0
-    status = _db(
+    status = run_with_pool(
         cli_db,
         lambda pool: pool.fetchval("SELECT status::text FROM event_outbox WHERE id = $1", second),
     )
     assert status == "PENDING"
     assert (
-        _db(
+        run_with_pool(
             cli_db,
             lambda pool: pool.fetchval("SELECT count(*) FROM event_outbox WHERE status = 'FAILED'"),
         )
@@ -111,11 +99,11 @@ def test_cleanup_deletes_only_old_sent_rows(cli_db: str) -> None:
             key,
         )
 
-    _db(cli_db, insert)
+    run_with_pool(cli_db, insert)
     result = runner.invoke(app, ["outbox", "cleanup", "--older-than", "48", "--batch", "10"])
     assert result.exit_code == 0, result.output
     assert "deleted" in result.output
-    left = _db(
+    left = run_with_pool(
         cli_db,
         lambda pool: pool.fetch(
             "SELECT status::text AS s FROM event_outbox WHERE key = $1 ORDER BY s", key
@@ -142,12 +130,12 @@ def _append(database_url: str, session: str, correlation: uuid.UUID, count: int)
         async with pool.acquire() as connection, connection.transaction():
             await EventStore("replay-origin").append(connection, events)
 
-    _db(database_url, append)
+    run_with_pool(database_url, append)
     return [str(event.event_id) for event in events]
 
 
 def _replayed(database_url: str, topic: str) -> list[asyncpg.Record]:
-    return _db(  # type: ignore[no-any-return]
+    return run_with_pool(  # type: ignore[no-any-return]
         database_url,
         lambda pool: pool.fetch(
             "SELECT * FROM event_outbox WHERE topic = $1 ORDER BY position", topic
@@ -168,7 +156,7 @@ def test_replay_by_session_correlation_and_time(cli_db: str) -> None:
     rows = _replayed(cli_db, topic)
     assert [str(r["event_id"]) for r in rows] == ids  # commit order
     assert all(r["status"] == "PENDING" and r["key"] == session for r in rows)
-    stored = _db(
+    stored = run_with_pool(
         cli_db,
         lambda pool: pool.fetchrow(
             "SELECT * FROM domain_events WHERE event_id = $1", rows[0]["event_id"]

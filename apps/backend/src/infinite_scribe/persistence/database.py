@@ -1,10 +1,14 @@
 """asyncpg connection pools with JSON codecs, and the database URL forms each driver wants."""
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import orjson
+
+T = TypeVar("T")
 
 
 def _dumps(value: Any) -> str:
@@ -51,3 +55,16 @@ async def connect(url: str) -> asyncpg.Connection:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     await _init_connection(connection)
     return connection
+
+
+def run_with_pool(url: str, action: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+    """Run `action` with a small pool from synchronous code (the CLI), closing the pool after."""
+
+    async def main() -> T:
+        pool = await create_pool(url, min_size=1, max_size=2)
+        try:
+            return await action(pool)
+        finally:
+            await pool.close()
+
+    return asyncio.run(main())

@@ -1,32 +1,14 @@
 """Synchronous wrappers of the outbox operations for the command line (one pool per call)."""
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
 
-import asyncpg
-
-from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.database import run_with_pool
 from infinite_scribe.relay import operations
-
-T = TypeVar("T")
-
-
-def _run(database_url: str, action: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
-    async def main() -> T:
-        pool = await create_pool(database_url, min_size=1, max_size=2)
-        try:
-            return await action(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(main())
 
 
 def status(database_url: str) -> str:
-    report = _run(database_url, operations.status)
+    report = run_with_pool(database_url, operations.status)
     lines = ["outbox rows:"]
     for name in ("PENDING", "SENT", "FAILED"):
         lines.append(f"  {name:<8} {report.counts.get(name, 0)}")
@@ -43,13 +25,15 @@ def status(database_url: str) -> str:
 
 
 def requeue(database_url: str, row_id: uuid.UUID | None, all_failed: bool) -> int:
-    return _run(
+    return run_with_pool(
         database_url, lambda pool: operations.requeue(pool, row_id=row_id, all_failed=all_failed)
     )
 
 
 def cleanup(database_url: str, older_than_seconds: float, batch: int) -> int:
-    return _run(database_url, lambda pool: operations.cleanup(pool, older_than_seconds, batch))
+    return run_with_pool(
+        database_url, lambda pool: operations.cleanup(pool, older_than_seconds, batch)
+    )
 
 
 def replay(
@@ -59,7 +43,7 @@ def replay(
     correlation_id: uuid.UUID | None,
     since: datetime | None,
 ) -> int:
-    return _run(
+    return run_with_pool(
         database_url,
         lambda pool: operations.replay(
             pool, topic, aggregate_id=aggregate_id, correlation_id=correlation_id, since=since
