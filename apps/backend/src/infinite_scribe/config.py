@@ -72,8 +72,6 @@ class Settings(BaseSettings):
 
     service_type: ServiceType = ServiceType.API
     scribe_data_dir: Path = Path(".data")
-    api_host: str = "127.0.0.1"
-    api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: Annotated[str, Field(pattern=r"^(?i)(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")] = "INFO"
 
     @field_validator("database_url")

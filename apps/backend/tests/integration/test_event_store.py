@@ -85,3 +85,16 @@ async def test_invalid_event_name_writes_nothing(pool: asyncpg.Pool) -> None:
         "SELECT count(*) FROM domain_events WHERE aggregate_id = $1", aggregate
     )
     assert written == 0
+
+
+async def test_an_agent_actor_survives_the_round_trip(pool: asyncpg.Pool) -> None:
+    store = EventStore(TEST_TOPIC)
+    aggregate = uuid.uuid4().hex
+    by_agent = _event(aggregate, 1).model_copy(update={"actor_id": "agent:concept-writer"})
+    by_user = _event(aggregate, 2)
+    async with pool.acquire() as connection:
+        await store.append(connection, [by_agent, by_user])
+    stored = await store.load(pool, "GENESIS_SESSION", aggregate)
+    assert envelope_of(stored[0]) == by_agent
+    assert envelope_of(stored[1]) == by_user
+    assert envelope_of(stored[1]).actor_id == "u1"

@@ -6,6 +6,7 @@ when the transaction commits, so the relay is never woken for rows it cannot see
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
@@ -74,7 +75,7 @@ class EventStore:
                 [event.aggregate_id for event in events],
                 [event.aggregate_version for event in events],
                 [event.payload for event in events],
-                [envelope["metadata"] for envelope in envelopes],
+                [_stored_metadata(envelope) for envelope in envelopes],
                 [event.occurred_at for event in events],
                 self.topic,
                 envelopes,
@@ -106,8 +107,23 @@ class EventStore:
         return [DomainEventRow.model_validate(dict(row)) for row in rows]
 
 
-def envelope_of(row: DomainEventRow, actor_id: str | None = None) -> EventEnvelope:
+#: Metadata key keeping an actor other than the acting user (an agent, a job); the table has no
+#: actor column, and without it a replayed envelope would name the user as the actor.
+_ACTOR_KEY = "actor_id"
+
+
+def _stored_metadata(envelope: dict[str, Any]) -> dict[str, Any]:
+    metadata: dict[str, Any] = envelope["metadata"]
+    actor = envelope["actor_id"]
+    if actor is not None and actor != metadata.get("user_id"):
+        return metadata | {_ACTOR_KEY: actor}
+    return metadata
+
+
+def envelope_of(row: DomainEventRow) -> EventEnvelope:
     """Rebuild the envelope of a stored event (replays re-publish exactly this)."""
+    metadata = dict(row.metadata)
+    actor = metadata.pop(_ACTOR_KEY, None)  # absent: the validator takes metadata.user_id
     return EventEnvelope.model_validate(
         {
             "event_id": row.event_id,
@@ -116,11 +132,11 @@ def envelope_of(row: DomainEventRow, actor_id: str | None = None) -> EventEnvelo
             "aggregate_type": row.aggregate_type,
             "aggregate_id": row.aggregate_id,
             "aggregate_version": row.aggregate_version,
-            "actor_id": actor_id or row.metadata.get("user_id"),
+            "actor_id": actor,
             "occurred_at": row.created_at,
             "correlation_id": row.correlation_id,
             "causation_id": row.causation_id,
             "payload": row.payload,
-            "metadata": row.metadata,
+            "metadata": metadata,
         }
     )
