@@ -37,10 +37,22 @@ def test_db_upgrade_current_downgrade(
     assert "empty" in runner.invoke(app, ["db", "current"]).output
 
 
-def test_db_needs_a_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "current"],
+        ["db", "upgrade"],
+        ["idempotency", "cleanup"],
+        ["outbox", "status"],
+        ["events", "replay", "--session", "00000000-0000-4000-8000-000000000001"],
+    ],
+)
+def test_database_commands_need_a_database_url(
+    monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("POSTGRES_HOST", raising=False)
-    result = runner.invoke(app, ["db", "current"])
+    result = runner.invoke(app, command)
     assert result.exit_code == 2
     assert "DATABASE_URL" in result.output
 

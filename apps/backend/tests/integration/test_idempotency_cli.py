@@ -105,14 +105,6 @@ def test_invalidate_needs_a_user_id(cli_db: str) -> None:
     assert result.exit_code == 2
 
 
-def test_cleanup_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("POSTGRES_HOST", raising=False)
-    result = runner.invoke(app, ["idempotency", "cleanup"])
-    assert result.exit_code == 2
-    assert "DATABASE_URL" in result.output
-
-
 def test_schema_export_writes_the_envelope_and_every_payload(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schema", "export", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
