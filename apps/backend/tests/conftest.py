@@ -32,6 +32,7 @@ TEST_JWT_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_TOPIC = "domain-events"
 
 ALL_TABLES = (
+    "processed_messages",
     "idempotency_cache",
     "genesis_sessions",
     "novels",

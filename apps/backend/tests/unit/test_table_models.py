@@ -18,6 +18,7 @@ from shared_types import (
     GenesisSessionRow,
     IdempotencyCacheRow,
     NovelRow,
+    ProcessedMessageRow,
     TableModel,
 )
 
@@ -51,6 +52,7 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "task_type": "concept",
         "status": "RUNNING",
         "progress": "12.50",
+        "attempts": 0,
         "created_at": NOW,
         "updated_at": NOW,
     },
@@ -104,6 +106,7 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "created_at": NOW,
         "expires_at": NOW,
     },
+    ProcessedMessageRow: {"consumer": "agent-worker", "event_id": uuid4(), "processed_at": NOW},
 }
 
 #: One field per model and a value of the wrong type for it.
@@ -116,6 +119,7 @@ WRONG_TYPE = {
     NovelRow: ("target_chapters", "many"),
     GenesisSessionRow: ("current_stage", "EPILOGUE"),
     IdempotencyCacheRow: ("expires_at", "tomorrow"),
+    ProcessedMessageRow: ("event_id", "not-a-uuid"),
 }
 
 

@@ -25,6 +25,7 @@ from shared_types.models import (
     GenesisSessionRow,
     IdempotencyCacheRow,
     NovelRow,
+    ProcessedMessageRow,
     TableModel,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "NovelRow",
     "NovelStatus",
     "OutboxStatus",
+    "ProcessedMessageRow",
     "TableModel",
     "TaskStatus",
 ]

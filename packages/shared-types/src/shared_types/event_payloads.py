@@ -56,6 +56,28 @@ class SessionAbandoned(EventPayload):
     reason: str | None = None
 
 
+class ProposalMade(EventPayload):
+    """An agent's proposal for `stage` (written by the agent worker, not decided by a command)."""
+
+    stage: GenesisStage
+    result: dict[str, Any]
+    task_id: UUID
+    command_id: UUID
+    provider: str
+    revision: bool = False
+
+
+class GenerationFailed(EventPayload):
+    """A generation that failed for good (after its retries); the writer may ask again."""
+
+    stage: GenesisStage
+    task_id: UUID
+    command_id: UUID
+    error_code: str
+    error: str
+    attempts: int
+
+
 #: (event_type, event_version) -> the payload model; a breaking change adds a new version.
 EVENT_PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     ("Genesis.Session.Created", 1): SessionCreated,
@@ -65,4 +87,8 @@ EVENT_PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     ("Genesis.Session.StageConfirmed", 1): StageConfirmed,
     ("Genesis.Session.Finished", 1): SessionFinished,
     ("Genesis.Session.Abandoned", 1): SessionAbandoned,
+    ("Genesis.Session.Concept.Proposed", 1): ProposalMade,
+    ("Genesis.Session.StageContent.Proposed", 1): ProposalMade,
+    ("Genesis.Session.ConceptGeneration.Failed", 1): GenerationFailed,
+    ("Genesis.Session.StageGeneration.Failed", 1): GenerationFailed,
 }

@@ -79,6 +79,14 @@ class AsyncTaskRow(TableModel):
     error_data: JsonObject | None = None
     created_at: datetime
     updated_at: datetime
+    user_id: UUID | None = None
+    session_id: UUID | None = None
+    correlation_id: UUID | None = None
+    request_event_id: UUID | None = None
+    message: str | None = None
+    attempts: int = Field(ge=0)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
 
 class EventOutboxRow(TableModel):
@@ -166,6 +174,16 @@ class IdempotencyCacheRow(TableModel):
     expires_at: datetime
 
 
+class ProcessedMessageRow(TableModel):
+    """A message a consumer has handled (its results committed): redeliveries are skipped."""
+
+    __tablename__ = "processed_messages"
+
+    consumer: str
+    event_id: UUID
+    processed_at: datetime
+
+
 #: Every table of the data model with its row model (the drift test walks this list).
 TABLE_MODELS: tuple[type[TableModel], ...] = (
     DomainEventRow,
@@ -176,4 +194,5 @@ TABLE_MODELS: tuple[type[TableModel], ...] = (
     NovelRow,
     GenesisSessionRow,
     IdempotencyCacheRow,
+    ProcessedMessageRow,
 )

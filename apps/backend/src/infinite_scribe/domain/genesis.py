@@ -30,11 +30,33 @@ FEEDBACK_SUBMITTED = "Genesis.Session.FeedbackSubmitted"
 STAGE_CONFIRMED = "Genesis.Session.StageConfirmed"
 FINISHED = "Genesis.Session.Finished"
 ABANDONED = "Genesis.Session.Abandoned"
-#: Written by the agent side (issue 6+): a proposal for the current stage; clears the pending
-#: flag and becomes `last_result`, which makes SubmitFeedback allowed.
+#: Written by the agent worker: a proposal for the current stage; clears the pending flag and
+#: becomes `last_result`, which makes SubmitFeedback allowed.
 CONCEPT_PROPOSED = "Genesis.Session.Concept.Proposed"
 STAGE_CONTENT_PROPOSED = "Genesis.Session.StageContent.Proposed"
 PROPOSAL_EVENTS = frozenset({CONCEPT_PROPOSED, STAGE_CONTENT_PROPOSED})
+#: Written by the agent worker when a generation failed for good: clears the pending flag (the
+#: writer may ask again) and leaves any earlier proposal in place.
+CONCEPT_GENERATION_FAILED = "Genesis.Session.ConceptGeneration.Failed"
+STAGE_GENERATION_FAILED = "Genesis.Session.StageGeneration.Failed"
+GENERATION_FAILED_EVENTS = frozenset({CONCEPT_GENERATION_FAILED, STAGE_GENERATION_FAILED})
+#: The request events an agent answers (the worker ignores every other event type).
+GENERATION_REQUEST_EVENTS = frozenset(
+    {CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED, FEEDBACK_SUBMITTED}
+)
+
+
+def proposal_event_for(stage: GenesisStage) -> str:
+    """The event a proposal for `stage` is published as."""
+    return CONCEPT_PROPOSED if stage is GenesisStage.CONCEPT_SELECTION else STAGE_CONTENT_PROPOSED
+
+
+def failure_event_for(stage: GenesisStage) -> str:
+    """The event a generation for `stage` that failed for good is published as."""
+    if stage is GenesisStage.CONCEPT_SELECTION:
+        return CONCEPT_GENERATION_FAILED
+    return STAGE_GENERATION_FAILED
+
 
 STAGE_ORDER = (
     GenesisStage.CONCEPT_SELECTION,
@@ -163,6 +185,8 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
         result = payload.get("result", payload.get("content", {}))
         proposal = dict(result) if isinstance(result, Mapping) else {"content": result}
         return replace(state, pending_command_type=None, last_result=proposal, version=version)
+    if event_type in GENERATION_FAILED_EVENTS:
+        return replace(state, pending_command_type=None, version=version)
     if event_type == STAGE_CONFIRMED:
         stage = GenesisStage(payload["stage"])
         confirmed = dict(state.confirmed_data) | {stage.value: payload.get("data", {})}
