@@ -44,12 +44,12 @@ def _consumer(servers: str, topic: str, group: str, handler, poison=None) -> Par
 
 
 async def _run_until(
-    consumer: PartitionedConsumer, done: asyncio.Event, timeout: float = 60
+    consumer: PartitionedConsumer, done: asyncio.Event, within: float = 60
 ) -> None:
     stop = asyncio.Event()
     runner = asyncio.create_task(consumer.run(stop, grace=2))
     try:
-        await asyncio.wait_for(done.wait(), timeout)
+        await asyncio.wait_for(done.wait(), within)
     finally:
         stop.set()
         await asyncio.wait_for(runner, 30)
