@@ -27,13 +27,6 @@ class RenderedPrompt:
     system: str
     user: str
 
-    def messages(self) -> list[dict[str, str]]:
-        """Chat-completions `messages`."""
-        return [
-            {"role": "system", "content": self.system},
-            {"role": "user", "content": self.user},
-        ]
-
 
 @cache
 def load_template(name: str) -> Template:
