@@ -104,7 +104,9 @@ async def test_the_prompt_carries_confirmed_data_inputs_and_feedback(
     assert "多一些关于潮汐的规则" in prompt and "旧的世界观草稿" in prompt
 
 
-@pytest.mark.parametrize("failure", [Reply.rate_limited(), Reply.error(500), Reply.error(503)])
+@pytest.mark.parametrize(
+    "failure", [Reply.rate_limited(), Reply.error(500), Reply.error(503, {"retry-after-ms": "10"})]
+)
 async def test_429_and_5xx_are_retried_by_the_sdk(
     llm: FakeLLMServer, provider: OpenAIProvider, failure: Reply
 ) -> None:
