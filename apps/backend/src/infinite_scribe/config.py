@@ -2,10 +2,10 @@
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import quote
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The development secret: fine on a laptop with embedded services, refused anywhere else.
@@ -121,6 +121,22 @@ class Settings(BaseSettings):
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters when DATABASE_URL points at a "
                 "real database (the development default is only for embedded runs)"
             )
+
+    # LLM provider of the agent worker (issue 10; docs/agents.md). `offline` needs nothing and
+    # is the default; `openai` is any OpenAI-compatible server and needs a URL and a model. The
+    # key may stay empty for local servers. Retries (429/5xx/timeouts) are the SDK's, per call.
+    llm_provider: Literal["offline", "openai"] = "offline"
+    llm_base_url: Annotated[str | None, Field(pattern=r"^https?://[^\s/?#]+(/\S*)?$")] = None
+    llm_api_key: SecretStr = SecretStr("")
+    llm_model: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    llm_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    llm_max_retries: Annotated[int, Field(ge=0, le=10)] = 2
+
+    @model_validator(mode="after")
+    def _openai_needs_url_and_model(self) -> Self:
+        if self.llm_provider == "openai" and (self.llm_base_url is None or not self.llm_model):
+            raise ValueError("LLM_BASE_URL and LLM_MODEL are required when LLM_PROVIDER=openai")
+        return self
 
 
 def load_settings(**overrides: object) -> Settings:

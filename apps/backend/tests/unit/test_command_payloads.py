@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from infinite_scribe.application.commands import handler_for
-from infinite_scribe.domain.commands import ConfirmStage, storable_json
+from infinite_scribe.domain.commands import ConfirmStage, RequestConceptGeneration, storable_json
 from infinite_scribe.domain.errors import InvalidPayload, UnknownCommand
 
 
@@ -42,3 +42,32 @@ def test_registry_errors() -> None:
         handler_for("SubmitFeedback").parse({"feedback": ""})
     assert caught.value.details["errors"]
     assert handler_for("AbandonSession").parse(None) is not None
+
+
+SPEC_EXAMPLE = {
+    "command_type": "RequestConceptGeneration",
+    "payload": {"theme_preferences": ["科幻", "悬疑"], "style_preferences": ["快节奏", "第一人称"]},
+}
+
+
+def test_the_story_2_2_request_example_is_accepted() -> None:
+    payload = handler_for(SPEC_EXAMPLE["command_type"]).parse(SPEC_EXAMPLE["payload"])
+    assert isinstance(payload, RequestConceptGeneration)
+    assert payload.theme_preferences == ["科幻", "悬疑"]
+    assert payload.style_preferences == ["快节奏", "第一人称"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"theme_preferences": ["科幻"], "colour": "blue"},  # unknown fields stay refused
+        {"theme_preferences": [""]},
+        {"theme_preferences": ["x" * 201]},
+        {"style_preferences": ["a"] * 21},
+        {"style_preferences": "快节奏"},
+        {"theme_preferences": ["a\x00b"]},
+    ],
+)
+def test_preferences_are_bounded(payload: dict[str, object]) -> None:
+    with pytest.raises(InvalidPayload):
+        handler_for("RequestConceptGeneration").parse(payload)

@@ -27,7 +27,15 @@ def _emitted() -> list[tuple[str, dict[str, Any]]]:
     state = GenesisState(session_id=uuid4(), user_id=user)
     events = [(first.event_type, first.payload)]
     commands = [
-        (state, RequestConceptGeneration(user_input="sea", preferences={"tone": "dark"})),
+        (
+            state,
+            RequestConceptGeneration(
+                user_input="sea",
+                preferences={"tone": "dark"},
+                theme_preferences=["科幻", "悬疑"],
+                style_preferences=["快节奏", "第一人称"],
+            ),
+        ),
         (replace(state, last_result={"concepts": []}), SubmitFeedback(feedback="more", details={})),
         (replace(state, current_stage=GenesisStage.WORLDVIEW), RequestStageGeneration()),
         (state, ConfirmStage(stage=GenesisStage.CONCEPT_SELECTION, data={"title": "T"})),

@@ -28,6 +28,8 @@ class ConceptGenerationRequested(EventPayload):
     stage: GenesisStage = GenesisStage.CONCEPT_SELECTION
     user_input: str | None = None
     preferences: dict[str, Any] = Field(default_factory=dict)
+    theme_preferences: list[str] = Field(default_factory=list)
+    style_preferences: list[str] = Field(default_factory=list)
 
 
 class StageGenerationRequested(EventPayload):

@@ -53,9 +53,17 @@ class CommandPayload(BaseModel):
     is_async: ClassVar[bool] = True
 
 
+#: One theme or style the writer asks for ("科幻", "第一人称").
+Preference = Annotated[Text, Field(min_length=1, max_length=200)]
+MAX_PREFERENCES = 20
+
+
 class RequestConceptGeneration(CommandPayload):
     user_input: Text | None = Field(default=None, max_length=MAX_TEXT)
     preferences: JsonObject = Field(default_factory=dict)
+    # The request shape of the Story 2.2 example (spec/story-2.2-summary.zh.md).
+    theme_preferences: list[Preference] = Field(default_factory=list, max_length=MAX_PREFERENCES)
+    style_preferences: list[Preference] = Field(default_factory=list, max_length=MAX_PREFERENCES)
 
 
 class RequestStageGeneration(CommandPayload):

@@ -1,0 +1,1 @@
+"""LLM provider port and its adapters (offline generator, OpenAI-compatible HTTP)."""

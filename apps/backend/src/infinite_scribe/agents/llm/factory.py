@@ -1,0 +1,22 @@
+"""Build the configured LLM provider from Settings (`LLM_PROVIDER` and the `LLM_*` block)."""
+
+from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
+from infinite_scribe.agents.llm.port import LLMProvider
+from infinite_scribe.config import ConfigurationError, Settings
+
+
+def build_provider(settings: Settings) -> LLMProvider:
+    """The offline generator (the default) or the OpenAI-compatible HTTP provider."""
+    if settings.llm_provider == "offline":
+        return OfflineGenerator()
+    if settings.llm_base_url is None or not settings.llm_model:
+        # Settings refuses this already; this guards a Settings built with model_construct.
+        raise ConfigurationError("LLM_BASE_URL and LLM_MODEL are required when LLM_PROVIDER=openai")
+    return OpenAIProvider(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key.get_secret_value(),
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )

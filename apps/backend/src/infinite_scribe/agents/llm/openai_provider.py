@@ -1,0 +1,173 @@
+"""OpenAI-compatible HTTP provider: chat completions with strict structured output.
+
+Works with OpenAI and with local servers that speak the same protocol (vLLM, llama.cpp,
+Ollama, LM Studio). The SDK retries timeouts, 429 and 5xx itself, with exponential backoff and
+the server's `retry-after`; what is still failing after `max_retries` is mapped to the port's
+errors here, in one place. A reply is used only once the stage's Pydantic model accepts it.
+"""
+
+import json
+import re
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
+from pydantic import ValidationError
+
+from infinite_scribe.agents.llm import prompts
+from infinite_scribe.agents.llm.port import (
+    OUTPUT_GENERATED,
+    OUTPUT_VALIDATED,
+    PROMPT_BUILT,
+    GenerationError,
+    GenerationRequest,
+    GenerationTimeout,
+    InvalidOutput,
+    ProgressCallback,
+    ProviderRejected,
+    ProviderUnavailable,
+    RateLimited,
+)
+from infinite_scribe.domain.proposals import (
+    Proposal,
+    ProposalSource,
+    proposal_model,
+    response_schema,
+    schema_name,
+)
+from shared_types.enums import GenesisStage
+
+#: Sent when no key is configured: the SDK insists on one, local servers ignore it.
+NO_KEY = "not-needed"
+# Some local models wrap JSON in a Markdown fence even in JSON mode; strip exactly that.
+_FENCE = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*)\n\s*```\s*$", re.DOTALL)
+
+
+class OpenAIProvider:
+    """LLMProvider over an OpenAI-compatible `/chat/completions` endpoint."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str = "",
+        timeout: float = 60.0,
+        max_retries: int = 2,
+    ) -> None:
+        self.model = model
+        self._client = AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key or NO_KEY,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def generate(
+        self, request: GenerationRequest, progress: ProgressCallback | None = None
+    ) -> Proposal:
+        """Ask the model for `request.stage`'s proposal and validate it (see the module doc)."""
+        prompt = prompts.render(request)
+        if progress is not None:
+            await progress(*PROMPT_BUILT)
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": prompt.user},
+        ]
+        content = await self._complete(request.stage, messages)
+        if progress is not None:
+            await progress(*OUTPUT_GENERATED)
+        proposal = parse_proposal(request.stage, content)
+        if progress is not None:
+            await progress(*OUTPUT_VALIDATED)
+        return proposal
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._client.close()
+
+    async def _complete(
+        self, stage: GenesisStage, messages: list[ChatCompletionMessageParam]
+    ) -> str:
+        response_format: ResponseFormatJSONSchema = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": schema_name(stage),
+                "schema": response_schema(stage),
+                "strict": True,
+            },
+        }
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model, messages=messages, response_format=response_format
+            )
+        except openai.APIError as error:
+            raise map_sdk_error(error) from error
+        if not response.choices:
+            raise InvalidOutput("the reply has no choices")
+        choice = response.choices[0]
+        if getattr(choice.message, "refusal", None):
+            raise InvalidOutput(f"the model refused: {choice.message.refusal}", retryable=False)
+        if choice.finish_reason == "content_filter":
+            raise InvalidOutput("the reply was withheld by a content filter", retryable=False)
+        if choice.finish_reason == "length":
+            raise InvalidOutput("the reply was cut off at the token limit")
+        if not choice.message.content:
+            raise InvalidOutput("the reply has no content")
+        return choice.message.content
+
+
+def parse_proposal(stage: GenesisStage, content: str) -> Proposal:
+    """Validate a model's reply as `stage`'s proposal; InvalidOutput if it is not one."""
+    fenced = _FENCE.match(content)
+    text = fenced.group("body") if fenced else content
+    try:
+        data: Any = json.loads(text)
+    except ValueError as error:
+        raise InvalidOutput(f"the reply is not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise InvalidOutput(f"the reply is JSON {type(data).__name__}, not an object")
+    data.pop("source", None)  # the model does not get to claim it was offline (or anything)
+    try:
+        return proposal_model(stage).model_validate(data | {"source": ProposalSource.LLM})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}"
+            for item in error.errors()[:5]
+        )
+        raise InvalidOutput(
+            f"the reply is not a valid {stage.value} proposal: {problems}"
+        ) from error
+
+
+def map_sdk_error(error: openai.APIError) -> GenerationError:
+    """The port's error for what the SDK raised once its own retries were spent."""
+    if isinstance(error, openai.APITimeoutError):
+        return GenerationTimeout(f"the model did not answer in time: {error}")
+    if isinstance(error, openai.APIConnectionError):
+        return ProviderUnavailable(f"cannot reach the model server: {error}")
+    if isinstance(error, openai.RateLimitError):
+        return RateLimited(f"rate limited: {error.message}", retry_after=_retry_after(error))
+    if isinstance(error, openai.APIStatusError):
+        status = error.status_code
+        if status >= 500:
+            return ProviderUnavailable(f"model server error {status}: {error.message}")
+        if status == 408:
+            return GenerationTimeout(f"the model server timed out (408): {error.message}")
+        return ProviderRejected(f"the model server refused the request ({status}): {error.message}")
+    # APIResponseValidationError and the like: the server answered, but not in the protocol.
+    return InvalidOutput(f"unexpected reply from the model server: {error}")
+
+
+def _retry_after(error: openai.APIStatusError) -> float | None:
+    headers = error.response.headers
+    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            return float(headers[header]) / divisor
+        except (KeyError, ValueError):
+            continue
+    return None

@@ -1,0 +1,130 @@
+"""The LLM provider port: what the agent worker asks for, what it gets back, how it fails.
+
+Adapters: `offline.OfflineGenerator` (deterministic, no network, the embedded default) and
+`openai_provider.OpenAIProvider` (any OpenAI-compatible chat-completions server). The worker
+only sees this module, so swapping adapters never touches it.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
+
+from infinite_scribe.domain.proposals import Proposal
+from shared_types.enums import GenesisStage
+
+#: `progress(percent, message)`: percent in 0..100, the scale of `async_tasks.progress`.
+ProgressCallback = Callable[[float, str], Awaitable[None]]
+
+#: The steps every adapter reports, in order (a UI can rely on these messages).
+PROMPT_BUILT = (10.0, "prompt built")
+OUTPUT_GENERATED = (80.0, "output generated")
+OUTPUT_VALIDATED = (100.0, "output validated")
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    """Everything a provider may use to propose content for one stage of one session.
+
+    `confirmed_data` maps earlier stages (GenesisStage values) to what the writer confirmed;
+    `feedback` and `previous_proposal` are set for a revision (SubmitFeedback).
+    """
+
+    session_id: UUID
+    stage: GenesisStage
+    confirmed_data: Mapping[str, Any] = field(default_factory=dict)
+    user_input: str | None = None
+    preferences: Mapping[str, Any] = field(default_factory=dict)
+    theme_preferences: tuple[str, ...] = ()
+    style_preferences: tuple[str, ...] = ()
+    feedback: str | None = None
+    previous_proposal: Mapping[str, Any] | None = None
+
+    @property
+    def is_revision(self) -> bool:
+        return self.feedback is not None
+
+
+class LLMProvider(Protocol):
+    """Generates a validated proposal for a request's stage."""
+
+    #: Short adapter name for logs, metrics and event metadata ("offline", "openai").
+    name: str
+
+    async def generate(
+        self, request: GenerationRequest, progress: ProgressCallback | None = None
+    ) -> Proposal:
+        """Return the stage's proposal model (`PROPOSAL_MODELS[request.stage]`), validated.
+
+        Raises GenerationError (or a subclass); nothing invalid is ever returned."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections; the provider is not used afterwards."""
+        ...
+
+
+class GenerationError(Exception):
+    """A generation that produced no proposal. `retryable` tells the worker whether trying the
+    same request again later may succeed (it then backs off; otherwise it fails the task)."""
+
+    #: Stable code for task `error_data`, Failed events and dead-letter headers.
+    code: ClassVar[str] = "GENERATION_FAILED"
+    default_retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = self.default_retryable if retryable is None else retryable
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON for `async_tasks.error_data` and Failed event payloads."""
+        return {"error_code": self.code, "message": self.message, "retryable": self.retryable}
+
+
+class GenerationTimeout(GenerationError):
+    """The model did not answer within LLM_TIMEOUT_SECONDS (after the SDK's own retries)."""
+
+    code = "LLM_TIMEOUT"
+    default_retryable = True
+
+
+class RateLimited(GenerationError):
+    """429 from the server after the SDK's retries; `retry_after` is its hint in seconds."""
+
+    code = "LLM_RATE_LIMITED"
+    default_retryable = True
+
+    def __init__(
+        self, message: str, retryable: bool | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, retryable)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"retry_after": self.retry_after}
+
+
+class ProviderUnavailable(GenerationError):
+    """5xx, or the server could not be reached: an outage that may pass."""
+
+    code = "LLM_UNAVAILABLE"
+    default_retryable = True
+
+
+class ProviderRejected(GenerationError):
+    """Any other 4xx (bad key, unknown model, request refused): retrying changes nothing."""
+
+    code = "LLM_REJECTED"
+    default_retryable = False
+
+
+class InvalidOutput(GenerationError):
+    """The reply was not JSON, or not a valid proposal for the stage, or was truncated.
+
+    Retryable by default: sampling differs from one call to the next, so the same request often
+    succeeds on a second try; the worker's bounded retry budget stops a model that never
+    complies. A refusal is created with `retryable=False` (the same prompt gets the same no)."""
+
+    code = "LLM_INVALID_OUTPUT"
+    default_retryable = True

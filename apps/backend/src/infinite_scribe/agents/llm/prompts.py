@@ -1,0 +1,80 @@
+"""Render a stage's prompt from the files in `agents/prompts/` and a GenerationRequest.
+
+Templates use `string.Template` placeholders (`${name}`): substitution never interprets the
+values, so a writer's text containing `$` or braces cannot break or steer the template. The
+writer's inputs and earlier stages go in as JSON blocks, which the system prompt tells the
+model to treat as data.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from string import Template
+from typing import Any
+
+from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.genesis import STAGE_ORDER
+from shared_types.enums import GenesisStage
+
+_PACKAGE = "infinite_scribe.agents"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPrompt:
+    """The two chat messages sent to a model."""
+
+    system: str
+    user: str
+
+
+@cache
+def load_template(name: str) -> Template:
+    """`prompts/<name>.md` from the installed package (cached; the files never change)."""
+    text = files(_PACKAGE).joinpath("prompts", f"{name}.md").read_text(encoding="utf-8")
+    return Template(text)
+
+
+def render(request: GenerationRequest) -> RenderedPrompt:
+    """The system and user messages for `request`'s stage (a revision adds its section)."""
+    context = load_template("context").substitute(
+        confirmed_data=_json(earlier_confirmed(request)),
+        writer_input=_json(writer_input(request)),
+    )
+    if request.is_revision:
+        context += "\n" + load_template("revision").substitute(
+            previous_proposal=_json(request.previous_proposal or {}),
+            feedback=_json(request.feedback),
+        )
+    user = load_template(request.stage.value.lower()).substitute(context=context)
+    return RenderedPrompt(system=load_template("system").template.strip(), user=user.strip())
+
+
+def earlier_confirmed(request: GenerationRequest) -> dict[str, Any]:
+    """The confirmed data of the stages before the request's, in stage order."""
+    earlier = STAGE_ORDER[: STAGE_ORDER.index(request.stage)]
+    return {
+        stage.value: request.confirmed_data[stage.value]
+        for stage in earlier
+        if stage.value in request.confirmed_data
+    }
+
+
+def writer_input(request: GenerationRequest) -> dict[str, Any]:
+    """What the writer asked for, leaving out what they did not say."""
+    wishes: dict[str, Any] = {
+        "idea": request.user_input,
+        "themes": list(request.theme_preferences),
+        "styles": list(request.style_preferences),
+        "preferences": dict(request.preferences),
+    }
+    return {key: value for key, value in wishes.items() if value}
+
+
+def _json(value: Any) -> str:
+    # ensure_ascii=False keeps Chinese readable for the model (and half the tokens).
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+
+
+#: Every stage that has a prompt file (FINISHED proposes nothing).
+PROMPT_STAGES = tuple(stage for stage in STAGE_ORDER if stage is not GenesisStage.FINISHED)

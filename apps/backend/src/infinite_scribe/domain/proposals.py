@@ -1,0 +1,169 @@
+"""What an agent may propose for each genesis stage: strict Pydantic models, pure.
+
+A proposal becomes the session's `last_result` (the payload `result` of a `...Proposed`
+event), so anything a model or a generator returns is validated here first: unknown fields
+are refused and every text and list is bounded, so a runaway model cannot store a novel's
+worth of text in one event. `response_schema(stage)` is the JSON Schema sent to a model for
+structured output.
+"""
+
+from copy import deepcopy
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared_types.enums import GenesisStage
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)]
+Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6_000)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class ProposalSource(StrEnum):
+    """Who wrote a proposal: a language model, or the offline generator (a placeholder)."""
+
+    LLM = "llm"
+    OFFLINE_DRAFT = "offline_draft"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Proposal(_Strict):
+    """Base of every stage proposal: where it came from and a note for the writer."""
+
+    source: ProposalSource = ProposalSource.LLM
+    note: Line | None = None
+
+
+class ConceptOption(_Strict):
+    title: Name
+    logline: Line
+    themes: list[Tag] = Field(min_length=1, max_length=8)
+    tone: Tag | None = None
+    genre: Tag | None = None
+
+
+class ConceptProposal(Proposal):
+    """CONCEPT_SELECTION: a few concepts the writer chooses from."""
+
+    concepts: list[ConceptOption] = Field(min_length=2, max_length=5)
+
+
+class StoryProposal(Proposal):
+    """STORY_CONCEPTION: the story's premise, synopsis and central conflicts."""
+
+    title: Name | None = None
+    premise: Line
+    synopsis: Prose
+    conflicts: list[Line] = Field(min_length=1, max_length=8)
+    themes: list[Tag] = Field(default_factory=list, max_length=8)
+
+
+class Location(_Strict):
+    name: Name
+    description: Line
+
+
+class WorldviewProposal(Proposal):
+    """WORLDVIEW: the setting, the rules that hold in it, and its places."""
+
+    setting: Prose
+    rules: list[Line] = Field(min_length=1, max_length=12)
+    locations: list[Location] = Field(min_length=1, max_length=12)
+    history: Prose | None = None
+
+
+class Character(_Strict):
+    name: Name
+    role: Tag
+    description: Line
+    motivation: Line
+    arc: Line | None = None
+
+
+class CharactersProposal(Proposal):
+    """CHARACTERS: the cast and how they relate."""
+
+    characters: list[Character] = Field(min_length=1, max_length=12)
+    relationships: list[Line] = Field(default_factory=list, max_length=24)
+
+
+class Chapter(_Strict):
+    title: Name
+    summary: Line
+
+
+class Act(_Strict):
+    title: Name
+    summary: Line
+    chapters: list[Chapter] = Field(min_length=1, max_length=30)
+
+
+class PlotOutlineProposal(Proposal):
+    """PLOT_OUTLINE: acts, each with its chapters."""
+
+    acts: list[Act] = Field(min_length=1, max_length=5)
+
+
+PROPOSAL_MODELS: dict[GenesisStage, type[Proposal]] = {
+    GenesisStage.CONCEPT_SELECTION: ConceptProposal,
+    GenesisStage.STORY_CONCEPTION: StoryProposal,
+    GenesisStage.WORLDVIEW: WorldviewProposal,
+    GenesisStage.CHARACTERS: CharactersProposal,
+    GenesisStage.PLOT_OUTLINE: PlotOutlineProposal,
+}
+
+# OpenAI's strict structured output rejects these keywords (the Pydantic model still enforces
+# them on the reply); local servers vary, so the portable subset is sent.
+_UNSUPPORTED_KEYWORDS = frozenset({"minLength", "maxLength", "default", "title"})
+
+
+def proposal_model(stage: GenesisStage) -> type[Proposal]:
+    """The model of `stage`'s proposal; KeyError for FINISHED (nothing is proposed there)."""
+    return PROPOSAL_MODELS[stage]
+
+
+def schema_name(stage: GenesisStage) -> str:
+    """The `json_schema.name` sent for `stage` (letters and underscores, as OpenAI requires)."""
+    return f"{stage.value.lower()}_proposal"
+
+
+@cache
+def _response_schema(stage: GenesisStage) -> dict[str, Any]:
+    schema = proposal_model(stage).model_json_schema()
+    properties = schema["properties"]
+    properties.pop("source")  # stamped by the provider, never the model's to claim
+    properties["note"] = properties.pop("note")  # last: a model writes the content first
+    definitions = schema.get("$defs", {})
+    definitions.pop(ProposalSource.__name__, None)
+    if not definitions:
+        schema.pop("$defs", None)
+    return _strictify(schema)
+
+
+def response_schema(stage: GenesisStage) -> dict[str, Any]:
+    """JSON Schema for strict structured output: every property required (optional ones are
+    nullable), no additional properties, `source` left out."""
+    return deepcopy(_response_schema(stage))
+
+
+def _strictify(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_strictify(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        key: (value if key == "properties" else _strictify(value))
+        for key, value in node.items()
+        if key not in _UNSUPPORTED_KEYWORDS
+    }
+    if "properties" in out:
+        out["properties"] = {name: _strictify(sub) for name, sub in out["properties"].items()}
+        out["required"] = list(out["properties"])
+        out["additionalProperties"] = False
+    return out

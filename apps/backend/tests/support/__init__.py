@@ -1,0 +1,1 @@
+"""Test support: fixtures and fakes shared by several test modules."""

@@ -1,0 +1,225 @@
+"""A real HTTP server on loopback that speaks the OpenAI chat-completions protocol.
+
+The LLM is the one thing these tests cannot run, so it is the one thing faked, over real HTTP:
+the provider under test uses the official SDK unchanged. Replies are scripted per request
+(valid proposals made by the offline generator, delays, 429/500, malformed or schema-invalid
+content) and every request is recorded, so a test can count retries and read the prompt.
+
+It runs on its own thread and event loop, so it serves sync tests, async tests and worker
+subprocesses alike:
+
+    with FakeLLMServer() as llm:
+        llm.script(Reply.rate_limited(), Reply.valid())
+        # LLM_PROVIDER=openai LLM_BASE_URL=llm.base_url LLM_MODEL=FakeLLMServer.MODEL
+        ...
+        assert len(llm.requests) == 2
+"""
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+from uuid import NAMESPACE_URL, uuid5
+
+from aiohttp import web
+
+from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.proposals import PROPOSAL_MODELS, schema_name
+from shared_types.enums import GenesisStage
+
+_STAGES = {schema_name(stage): stage for stage in PROPOSAL_MODELS}
+SCRIPTED_NOTE = "Scripted by the fake LLM server."
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer. `content=None` means a valid proposal for the requested stage."""
+
+    status: int = 200
+    content: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    finish_reason: str = "stop"
+    refusal: str | None = None
+
+    @classmethod
+    def valid(cls, delay: float = 0.0) -> "Reply":
+        return cls(delay=delay)
+
+    @classmethod
+    def text(cls, content: str) -> "Reply":
+        """Any content as the assistant message (malformed JSON, schema-invalid JSON, ...)."""
+        return cls(content=content)
+
+    @classmethod
+    def error(cls, status: int, headers: Mapping[str, str] | None = None) -> "Reply":
+        return cls(status=status, headers=dict(headers or {}))
+
+    @classmethod
+    def rate_limited(cls, retry_after_ms: int = 20) -> "Reply":
+        # retry-after-ms keeps the SDK's wait short; it also reads `retry-after` in seconds.
+        return cls.error(429, {"retry-after-ms": str(retry_after_ms)})
+
+    @classmethod
+    def slow(cls, seconds: float) -> "Reply":
+        """A valid reply after `seconds` (longer than the client timeout = a timeout)."""
+        return cls(delay=seconds)
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    """A request as the server received it."""
+
+    path: str
+    headers: Mapping[str, str]
+    body: Mapping[str, Any]
+
+    @property
+    def stage(self) -> GenesisStage | None:
+        """The stage named by the request's `response_format.json_schema.name`."""
+        response_format = self.body.get("response_format") or {}
+        name = (response_format.get("json_schema") or {}).get("name")
+        return _STAGES.get(name) if isinstance(name, str) else None
+
+    @property
+    def prompt(self) -> str:
+        """All message contents, joined (what the model would read)."""
+        return "\n".join(str(m.get("content", "")) for m in self.body.get("messages", []))
+
+
+class FakeLLMServer:
+    """Chat-completions server on 127.0.0.1 and a free port, on a background thread."""
+
+    MODEL = "fake-model"
+
+    def __init__(self, default: Reply | None = None) -> None:
+        #: The reply once the script is used up.
+        self.default = default or Reply.valid()
+        self._script: deque[Reply] = deque()
+        self._seen: list[SeenRequest] = []
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._failure: BaseException | None = None
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+
+    @property
+    def base_url(self) -> str:
+        """The value for LLM_BASE_URL."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def requests(self) -> list[SeenRequest]:
+        """Every request received so far, oldest first."""
+        with self._lock:
+            return list(self._seen)
+
+    def script(self, *replies: Reply) -> None:
+        """Queue replies for the next requests, in order."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def reset(self) -> None:
+        """Forget the script and the recorded requests."""
+        with self._lock:
+            self._script.clear()
+            self._seen.clear()
+
+    def start(self) -> Self:
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(ready,), name="fake-llm")
+        self._thread.daemon = True
+        self._thread.start()
+        if not ready.wait(10) or self._failure is not None:
+            self._thread.join(1)
+            self._thread = None
+            raise RuntimeError("the fake LLM server did not start") from self._failure
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._serve())
+        except BaseException as error:  # reported by start(), not lost on this thread
+            self._failure = error
+            self._loop.close()
+            return
+        finally:
+            ready.set()
+        self._loop.run_forever()
+        assert self._runner is not None
+        self._loop.run_until_complete(self._runner.cleanup())
+        self._loop.close()
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        # A client that gave up (timeout) cancels its slow handler; shutdown waits for nothing.
+        self._runner = web.AppRunner(
+            app, handler_cancellation=True, access_log=None, shutdown_timeout=0.1
+        )
+        await self._runner.setup()
+        await web.SockSite(self._runner, self._socket).start()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        seen = SeenRequest(request.path, dict(request.headers), body)
+        with self._lock:
+            self._seen.append(seen)
+            reply = self._script.popleft() if self._script else self.default
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if reply.status != 200:
+            error = {"message": f"scripted {reply.status}", "type": "fake_error", "code": None}
+            return web.json_response({"error": error}, status=reply.status, headers=reply.headers)
+        content = reply.content if reply.content is not None else await _valid_content(seen)
+        return web.json_response(_completion(body, content, reply), headers=reply.headers)
+
+
+async def _valid_content(seen: SeenRequest) -> str:
+    stage = seen.stage or GenesisStage.CONCEPT_SELECTION
+    session = uuid5(NAMESPACE_URL, seen.prompt)
+    proposal = await OfflineGenerator().generate(GenerationRequest(session_id=session, stage=stage))
+    data = proposal.model_dump(mode="json", exclude={"source"}) | {"note": SCRIPTED_NOTE}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _completion(body: Mapping[str, Any], content: str, reply: Reply) -> dict[str, Any]:
+    message = {"role": "assistant", "content": content, "refusal": reply.refusal}
+    return {
+        "id": f"chatcmpl-fake-{time.monotonic_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", FakeLLMServer.MODEL),
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": reply.finish_reason, "logprobs": None}
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }

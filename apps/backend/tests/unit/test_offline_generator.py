@@ -1,0 +1,113 @@
+"""The offline generator: deterministic, valid for every stage, built from the request."""
+
+import time
+from uuid import uuid4
+
+import pytest
+
+from infinite_scribe.agents.llm.factory import build_provider
+from infinite_scribe.agents.llm.offline import NOTE, OfflineGenerator
+from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.config import load_settings
+from infinite_scribe.domain.proposals import (
+    PROPOSAL_MODELS,
+    CharactersProposal,
+    ConceptProposal,
+    PlotOutlineProposal,
+    ProposalSource,
+    StoryProposal,
+)
+from shared_types.enums import GenesisStage
+
+SESSION = uuid4()
+CONFIRMED = {
+    "CONCEPT_SELECTION": {"title": "星潮", "logline": "A tide of stars returns every century."},
+    "CHARACTERS": {"characters": [{"name": "林舟", "role": "protagonist"}]},
+}
+generator = OfflineGenerator()
+
+
+def request(stage: GenesisStage, **kw: object) -> GenerationRequest:
+    return GenerationRequest(session_id=SESSION, stage=stage, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stage", list(PROPOSAL_MODELS))
+async def test_every_stage_gives_a_valid_offline_draft(stage: GenesisStage) -> None:
+    proposal = await generator.generate(request(stage))
+    assert type(proposal) is PROPOSAL_MODELS[stage]
+    assert proposal.source is ProposalSource.OFFLINE_DRAFT and proposal.note == NOTE
+    # What the worker stores (the event's `result`) validates again as the same model.
+    assert PROPOSAL_MODELS[stage].model_validate(proposal.model_dump(mode="json")) == proposal
+
+
+@pytest.mark.parametrize("stage", list(PROPOSAL_MODELS))
+async def test_the_same_request_gives_the_same_proposal(stage: GenesisStage) -> None:
+    first = await generator.generate(request(stage, confirmed_data=CONFIRMED))
+    again = await OfflineGenerator().generate(request(stage, confirmed_data=CONFIRMED))
+    assert first == again
+
+
+async def test_feedback_changes_the_draft_and_is_acknowledged() -> None:
+    plain = await generator.generate(request(GenesisStage.CONCEPT_SELECTION))
+    revised = await generator.generate(
+        request(GenesisStage.CONCEPT_SELECTION, feedback="更黑暗一些", previous_proposal={})
+    )
+    assert revised.model_dump(exclude={"note"}) != plain.model_dump(exclude={"note"})
+    assert revised.note is not None and "更黑暗一些" in revised.note
+
+
+async def test_concepts_use_themes_styles_and_idea() -> None:
+    proposal = await generator.generate(
+        request(
+            GenesisStage.CONCEPT_SELECTION,
+            user_input="一座会遗忘的城市",
+            theme_preferences=("科幻", "悬疑"),
+            style_preferences=("快节奏", "第一人称"),
+        )
+    )
+    assert isinstance(proposal, ConceptProposal) and 2 <= len(proposal.concepts) <= 5
+    for concept in proposal.concepts:
+        assert concept.themes[:2] == ["科幻", "悬疑"]
+        assert concept.tone == "快节奏, 第一人称"
+        assert "一座会遗忘的城市" in concept.logline
+    assert {c.genre for c in proposal.concepts} <= {"科幻", "悬疑"}
+
+
+async def test_later_stages_build_on_confirmed_data() -> None:
+    story = await generator.generate(
+        request(GenesisStage.STORY_CONCEPTION, confirmed_data=CONFIRMED)
+    )
+    assert isinstance(story, StoryProposal)
+    assert story.title == "星潮" and story.premise == CONFIRMED["CONCEPT_SELECTION"]["logline"]
+    cast = await generator.generate(request(GenesisStage.CHARACTERS, confirmed_data=CONFIRMED))
+    assert isinstance(cast, CharactersProposal) and "星潮" in cast.characters[0].description
+    plot = await generator.generate(request(GenesisStage.PLOT_OUTLINE, confirmed_data=CONFIRMED))
+    assert isinstance(plot, PlotOutlineProposal)
+    assert plot.acts[0].chapters[0].summary.startswith("林舟")
+
+
+async def test_progress_is_reported_in_order() -> None:
+    steps: list[tuple[float, str]] = []
+
+    async def progress(percent: float, message: str) -> None:
+        steps.append((percent, message))
+
+    await generator.generate(request(GenesisStage.WORLDVIEW), progress)
+    assert steps == [
+        (10.0, "prompt built"),
+        (80.0, "output generated"),
+        (100.0, "output validated"),
+    ]
+
+
+async def test_it_is_fast() -> None:
+    requests = [request(stage, confirmed_data=CONFIRMED) for stage in PROPOSAL_MODELS] * 40
+    started = time.perf_counter()
+    for item in requests:
+        await generator.generate(item)
+    # A generous bound (shared 2-core machine); measured at ~0.02 ms per proposal.
+    assert (time.perf_counter() - started) / len(requests) < 0.001
+
+
+def test_offline_is_the_default_provider() -> None:
+    assert build_provider(load_settings()).name == "offline"
