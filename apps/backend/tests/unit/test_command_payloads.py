@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from infinite_scribe.application.commands import handler_for
+from infinite_scribe.application.command_service import spec_for
 from infinite_scribe.domain.commands import ConfirmStage, storable_json
 from infinite_scribe.domain.errors import InvalidPayload, UnknownCommand
 
@@ -37,8 +37,8 @@ def test_confirm_stage_needs_a_known_stage() -> None:
 
 def test_registry_errors() -> None:
     with pytest.raises(UnknownCommand):
-        handler_for("LaunchRocket")
+        spec_for("LaunchRocket")
     with pytest.raises(InvalidPayload) as caught:
-        handler_for("SubmitFeedback").parse({"feedback": ""})
+        spec_for("SubmitFeedback").parse({"feedback": ""})
     assert caught.value.details["errors"]
-    assert handler_for("AbandonSession").parse(None) is not None
+    assert spec_for("AbandonSession").parse(None) is not None
