@@ -24,6 +24,7 @@ lint: install
 	$(BIN)/ruff check apps packages bench
 	$(BIN)/ruff format --check apps packages bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	rm -f .coverage .coverage.*

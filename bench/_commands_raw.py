@@ -25,7 +25,7 @@ async def _command(
     is_request = step == 0
     command_type = "RequestConceptGeneration" if is_request else "ConfirmStage"
     async with connection.transaction(isolation="repeatable_read"):
-        state = await sql.insert_command_and_load(
+        snapshot = await sql.insert_command_and_load(
             connection,
             session_id=session_id,
             user_id=user_id,
@@ -35,7 +35,8 @@ async def _command(
             payload={} if is_request else {"stage": state_stage(step), "data": {}},
             status="RECEIVED" if is_request else "COMPLETED",
         )
-        assert state is not None
+        assert snapshot is not None
+        state = snapshot.state
         event_id = uuid.uuid4()
         event_type = (
             "Genesis.Session.ConceptGenerationRequested"

@@ -47,7 +47,7 @@ def serve(port: int) -> None:
 
     from infinite_scribe.api.app import create_app
     from infinite_scribe.api.deps import CurrentUser, PoolDep
-    from infinite_scribe.application.event_bus import EventBus
+    from infinite_scribe.persistence.event_bus import EventBus
     from infinite_scribe.persistence.event_store import EventStore
     from shared_types import EventEnvelope, EventMetadata
 

@@ -83,11 +83,19 @@ def api(
 @app.command()
 def relay() -> None:
     """The Message Relay: outbox rows to Kafka until SIGTERM/SIGINT."""
-    from infinite_scribe.relay import process
+    from infinite_scribe.relay.service import serve_relay
 
     current = settings()
     database_url(current)
-    process.run(current)
+    serve_relay(current)
+
+
+@app.command()
+def worker() -> None:
+    """The agent worker (empty until the agents land): health and metrics until SIGTERM/SIGINT."""
+    from infinite_scribe.agents.worker import run
+
+    run(settings())
 
 
 @db_app.command("upgrade")
@@ -129,9 +137,9 @@ def token(
 @outbox_app.command("status")
 def outbox_status() -> None:
     """Rows per status, age of the oldest PENDING row, FAILED rows with their errors."""
-    from infinite_scribe.relay import commands
+    from infinite_scribe.relay import operations_cli
 
-    typer.echo(commands.status(database_url(settings())))
+    typer.echo(operations_cli.status(database_url(settings())))
 
 
 @outbox_app.command("requeue")
@@ -140,12 +148,12 @@ def outbox_requeue(
     all_failed: Annotated[bool, typer.Option("--all-failed", help="every FAILED row")] = False,
 ) -> None:
     """Put FAILED rows back to PENDING with a fresh retry budget."""
-    from infinite_scribe.relay import commands
+    from infinite_scribe.relay import operations_cli
 
     if (row_id is None) == (not all_failed):
         typer.echo("give exactly one of --id ID or --all-failed", err=True)
         raise typer.Exit(2)
-    count = commands.requeue(database_url(settings()), row_id, all_failed)
+    count = operations_cli.requeue(database_url(settings()), row_id, all_failed)
     typer.echo(f"requeued {count} row(s)")
     if row_id is not None and count == 0:
         typer.echo(f"no FAILED outbox row with id {row_id}", err=True)
@@ -158,9 +166,9 @@ def outbox_cleanup(
     batch: Annotated[int, typer.Option(min=1, max=100_000, help="rows per transaction")] = 1000,
 ) -> None:
     """Delete SENT rows older than --older-than hours, in bounded batches."""
-    from infinite_scribe.relay import commands
+    from infinite_scribe.relay import operations_cli
 
-    count = commands.cleanup(database_url(settings()), older_than * 3600, batch)
+    count = operations_cli.cleanup(database_url(settings()), older_than * 3600, batch)
     typer.echo(f"deleted {count} SENT row(s)")
 
 
@@ -172,7 +180,7 @@ def events_replay(
     topic: Annotated[str | None, typer.Option(help="default: KAFKA_TOPIC")] = None,
 ) -> None:
     """Re-enqueue stored events as new outbox rows (same event ids: consumers deduplicate)."""
-    from infinite_scribe.relay import commands
+    from infinite_scribe.relay import operations_cli
 
     if sum(x is not None for x in (session, correlation_id, since)) != 1:
         typer.echo("give exactly one of --session, --correlation-id or --since", err=True)
@@ -180,7 +188,7 @@ def events_replay(
     current = settings()
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    count = commands.replay(
+    count = operations_cli.replay(
         database_url(current), topic or current.kafka_topic, session, correlation_id, since
     )
     typer.echo(f"re-enqueued {count} event(s)")

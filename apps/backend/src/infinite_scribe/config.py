@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     scribe_data_dir: Path = Path(".data")
     log_level: Annotated[str, Field(pattern=r"^(?i)(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")] = "INFO"
 
+    # Worker runtime (issue 8), shared by every long-running worker (runtime/worker.py).
+    #: After SIGTERM/SIGINT, how long a worker may finish in-flight work before it is cut off.
+    worker_shutdown_grace_seconds: Annotated[float, Field(ge=0, le=300)] = 5.0
+    #: The agent worker's /health and /metrics (the relay keeps RELAY_METRICS_*); 0: any port.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9109
+
     @field_validator("database_url")
     @classmethod
     def _postgres_scheme(cls, value: str | None) -> str | None:
@@ -111,7 +118,9 @@ class Settings(BaseSettings):
         return None
 
     def check_serving_secret(self) -> None:
-        """Refuse to serve with the development JWT secret unless everything runs embedded."""
+        """Refuse to serve with the development JWT secret unless the database is the embedded
+        one (the check looks at the database only: an external broker with an embedded
+        database is still a laptop)."""
         secret = self.jwt_secret_key.get_secret_value()
         if self.embedded_database:
             return

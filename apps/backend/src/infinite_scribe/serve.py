@@ -22,7 +22,7 @@ from infinite_scribe.persistence import migrate
 logger = logging.getLogger(__name__)
 
 #: A background service run beside the API by `scribe up`: takes the settings and a stop event.
-Worker = Callable[[Settings, asyncio.Event], Coroutine[Any, Any, None]]
+Background = Callable[[Settings, asyncio.Event], Coroutine[Any, Any, None]]
 
 #: The user id of the development token `scribe up` prints.
 DEV_USER_ID = UUID("00000000-0000-4000-8000-000000000001")
@@ -78,7 +78,7 @@ def run_api(settings: Settings, host: str, port: int, access_log: bool = True) -
 
 
 async def serve_with_workers(
-    settings: Settings, server: uvicorn.Server, workers: list[Worker]
+    settings: Settings, server: uvicorn.Server, workers: list[Background]
 ) -> None:
     """Run the API server and the workers; when the server stops (Ctrl-C, SIGTERM) stop them."""
     stop = asyncio.Event()
@@ -97,7 +97,7 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run_up(settings: Settings, workers: list[Worker], host: str, port: int) -> None:
+def run_up(settings: Settings, workers: list[Background], host: str, port: int) -> None:
     """`scribe up`: embedded services as needed, migrations, the API and the workers."""
     settings.check_serving_secret()
     # uvicorn re-raises the signal that stopped it once it has shut down; with SIGTERM mapped

@@ -6,7 +6,8 @@ import uuid
 import asyncpg
 import pytest
 
-from infinite_scribe.application.event_bus import EventBus, EventIdConflict
+from infinite_scribe.domain.errors import EventIdConflict
+from infinite_scribe.persistence.event_bus import EventBus
 from infinite_scribe.persistence.event_store import EventStore
 from shared_types import EventEnvelope, EventMetadata
 

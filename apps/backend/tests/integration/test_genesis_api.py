@@ -6,11 +6,18 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from infinite_scribe.application.sessions import append_session_event, rebuild
+from infinite_scribe.application.agent_events import append_session_event
+from infinite_scribe.application.ports.storage import GENESIS_SESSIONS
+from infinite_scribe.application.sessions import rebuild
 from infinite_scribe.config import Settings
 from infinite_scribe.domain import genesis
 from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.genesis_adapters import (
+    PostgresGenesisQueries,
+    PostgresGenesisRepository,
+)
 from infinite_scribe.persistence.genesis_sessions import load_snapshot
+from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork
 from shared_types import EventMetadata
 
 from .genesis_client import BASE, command, new_session, state
@@ -138,7 +145,8 @@ async def assert_snapshot_is_replay(pool: asyncpg.Pool, settings: Settings, sid:
     owner = await pool.fetchval("SELECT user_id FROM genesis_sessions WHERE id = $1", sid)
     stored = await load_snapshot(pool, sid, owner)
     assert stored is not None
-    assert await rebuild(pool, EventStore(settings.kafka_topic), sid) == stored
+    queries = PostgresGenesisQueries(pool, EventStore(settings.kafka_topic))
+    assert await rebuild(queries, sid) == stored
 
 
 async def test_events_pagination_and_correlation(http: httpx.AsyncClient) -> None:
@@ -166,9 +174,9 @@ async def test_proposal_enables_feedback_and_snapshot_matches_replay(
     assert early.status_code == 409 and early.json()["error_code"] == "INVALID_STATE"
     requested = (await command(http, session_id, "RequestConceptGeneration")).json()
     # What an agent (issue 6) will do: append the proposal, caused by the command.
+    store = EventStore(settings.kafka_topic)
     await append_session_event(
-        pool,
-        EventStore(settings.kafka_topic),
+        PostgresUnitOfWork(pool, store, {GENESIS_SESSIONS: PostgresGenesisRepository}),
         session_id,
         genesis.CONCEPT_PROPOSED,
         {"stage": "CONCEPT_SELECTION", "result": {"concepts": ["A", "B"]}},

@@ -1,5 +1,5 @@
-"""The migration creates every enum, table, index and trigger of DESIGN section 2, and the
-downgrade removes them all."""
+"""The migration creates every enum, table, index and trigger of the schema
+(docs/decisions/0001-schema-additions.md), and the downgrade removes them all."""
 
 import asyncio
 import uuid

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from infinite_scribe.application.commands import handler_for
+from infinite_scribe.application.command_service import spec_for
 from infinite_scribe.domain.commands import ConfirmStage, RequestConceptGeneration, storable_json
 from infinite_scribe.domain.errors import InvalidPayload, UnknownCommand
 
@@ -37,11 +37,11 @@ def test_confirm_stage_needs_a_known_stage() -> None:
 
 def test_registry_errors() -> None:
     with pytest.raises(UnknownCommand):
-        handler_for("LaunchRocket")
+        spec_for("LaunchRocket")
     with pytest.raises(InvalidPayload) as caught:
-        handler_for("SubmitFeedback").parse({"feedback": ""})
+        spec_for("SubmitFeedback").parse({"feedback": ""})
     assert caught.value.details["errors"]
-    assert handler_for("AbandonSession").parse(None) is not None
+    assert spec_for("AbandonSession").parse(None) is not None
 
 
 SPEC_EXAMPLE = {
@@ -51,7 +51,7 @@ SPEC_EXAMPLE = {
 
 
 def test_the_story_2_2_request_example_is_accepted() -> None:
-    payload = handler_for(SPEC_EXAMPLE["command_type"]).parse(SPEC_EXAMPLE["payload"])
+    payload = spec_for(SPEC_EXAMPLE["command_type"]).parse(SPEC_EXAMPLE["payload"])
     assert isinstance(payload, RequestConceptGeneration)
     assert payload.theme_preferences == ["科幻", "悬疑"]
     assert payload.style_preferences == ["快节奏", "第一人称"]
@@ -70,4 +70,4 @@ def test_the_story_2_2_request_example_is_accepted() -> None:
 )
 def test_preferences_are_bounded(payload: dict[str, object]) -> None:
     with pytest.raises(InvalidPayload):
-        handler_for("RequestConceptGeneration").parse(payload)
+        spec_for("RequestConceptGeneration").parse(payload)

@@ -47,7 +47,7 @@ def allowed(
     pending: str | None,
     result: object,
 ) -> bool:
-    """The command table of DESIGN section 3, written independently of the implementation."""
+    """The command table of docs/command-api.md, written independently of the implementation."""
     if status is not GenesisStatus.IN_PROGRESS:
         return False
     busy = pending is not None and pending != command_type

@@ -2,7 +2,7 @@
 
 import pytest
 
-from infinite_scribe.application.unit_of_work import MAX_ATTEMPTS, with_retries
+from infinite_scribe.application.retries import MAX_ATTEMPTS, with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict
 
 

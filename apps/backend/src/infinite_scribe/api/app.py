@@ -1,22 +1,19 @@
-"""The FastAPI application factory: lifespan owns the pool and the Kafka admin client."""
+"""The FastAPI application factory: lifespan builds the typed services container."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from infinite_scribe.api.container import api_services
 from infinite_scribe.api.errors import install_error_handlers
 from infinite_scribe.api.idempotency import IdempotencyMiddleware
 from infinite_scribe.api.request_context import RequestContextMiddleware
 from infinite_scribe.api.routes import events, genesis, health
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.config import Settings
-from infinite_scribe.kafka_admin import admin_client
-from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.idempotency_stores import (
-    check_idempotency_settings,
-    open_idempotency_store,
-)
+from infinite_scribe.persistence.idempotency_stores import check_idempotency_settings
 
 API_PREFIX = "/api/v1"
 
@@ -34,29 +31,31 @@ def create_app(settings: Settings) -> FastAPI:
     if database_url is None:
         raise ValueError("the API needs DATABASE_URL (scribe up starts an embedded database)")
     check_idempotency_settings(settings)
+    # One cache of verified tokens, shared by the auth dependency and the idempotency middleware.
+    verified_tokens = VerifiedTokens(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await create_pool(database_url, max_size=20)
-        servers = settings.resolved_kafka_servers()
-        app.state.kafka_admin = admin_client(servers) if servers else None
-        app.state.idempotency_store = await open_idempotency_store(settings, database_url)
-        try:
+        async with api_services(settings, database_url, verified_tokens) as services:
+            app.state.services = services  # read only through api.deps.services_of
             yield
-        finally:
-            await app.state.idempotency_store.close()
-            await app.state.pool.close()
 
-    app = FastAPI(
-        title="InfiniteScribe backend",
-        version="0.1.0",
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    # One cache of verified tokens, shared by the auth dependency and the idempotency middleware.
-    app.state.verified_tokens = VerifiedTokens(settings)
+    app = FastAPI(title="InfiniteScribe backend", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware, settings=settings)
     app.include_router(build_router())
-    app.add_middleware(RequestContextMiddleware)
+    # The middleware order, outermost first (Starlette runs the last one added first):
+    #   1. RequestContextMiddleware: X-Request-ID / traceparent, so every answer (a replay
+    #      or a 413 from the next one included) carries them;
+    #   2. IdempotencyMiddleware: claim, replay or refuse the key before any route runs;
+    #   3. the routes (exceptions -> HTTP in api/errors.py).
+    for middleware, options in reversed(middleware_stack(settings)):
+        app.add_middleware(middleware, **options)
     return app
+
+
+def middleware_stack(settings: Settings) -> list[tuple[Any, dict[str, Any]]]:
+    """The middleware stack, outermost first (see the comment in `create_app`)."""
+    return [
+        (RequestContextMiddleware, {}),
+        (IdempotencyMiddleware, {"settings": settings}),
+    ]

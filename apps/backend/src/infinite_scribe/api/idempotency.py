@@ -13,6 +13,7 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infinite_scribe.api.auth import bearer_token
+from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.idempotency_replies import (
     error_reply,
     replay_reply,
@@ -207,7 +208,7 @@ def _route_pattern(route: str) -> re.Pattern[str]:
 
 def _user_of(scope: Scope, authorization: str | None) -> str | None:
     """The authenticated user's id, or None (the route itself then answers 401)."""
-    tokens: VerifiedTokens = scope["app"].state.verified_tokens
+    tokens: VerifiedTokens = services_of(scope["app"]).verified_tokens
     try:
         return str(tokens.user_id(bearer_token(authorization)))
     except AuthenticationError:
@@ -215,8 +216,7 @@ def _user_of(scope: Scope, authorization: str | None) -> str | None:
 
 
 def _store_of(scope: Scope) -> IdempotencyStore:
-    store: IdempotencyStore = scope["app"].state.idempotency_store
-    return store
+    return services_of(scope["app"]).idempotency_store
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -61,3 +61,9 @@ class AuthenticationError(ScribeError):
     def __init__(self, message: str, error_code: str = "UNAUTHORIZED") -> None:
         super().__init__(message)
         self.error_code = error_code
+
+
+class EventIdConflict(ScribeError):
+    """An event id was published again with different content."""
+
+    error_code = "EVENT_ID_CONFLICT"

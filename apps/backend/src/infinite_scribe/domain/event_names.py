@@ -1,5 +1,5 @@
 """Event naming: `<Domain>.<AggregateRoot>[.<SubAggregate>].<ActionInPastTense>`, with the last
-segment ending in a verb of the controlled vocabulary (DESIGN section 3)."""
+segment ending in a verb of the controlled vocabulary (docs/command-api.md)."""
 
 import re
 

@@ -42,9 +42,33 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+#: asyncpg's per-release reset hook (None: its default RESET ALL, UNLISTEN, ...).
+ResetHook = Callable[[asyncpg.Connection], Awaitable[None]] | None
+
+
+async def create_pool(
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    server_settings: dict[str, str] | None = None,
+    reset: ResetHook = None,
+) -> asyncpg.Pool:
+    """The one pool factory: every pool decodes JSON/JSONB with the same codecs.
+
+    `server_settings` are per-connection GUCs (the relay and the idempotency store commit
+    asynchronously); `reset` replaces the reset asyncpg runs on every release.
+    """
+    options: dict[str, Any] = {}
+    if reset is not None:
+        options["reset"] = reset
     pool = await asyncpg.create_pool(
-        asyncpg_dsn(url), min_size=min_size, max_size=max_size, init=_init_connection
+        asyncpg_dsn(url),
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        server_settings=server_settings,
+        **options,
     )
     assert pool is not None
     return pool

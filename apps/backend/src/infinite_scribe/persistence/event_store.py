@@ -10,8 +10,8 @@ from typing import Any
 
 import asyncpg
 
-from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.event_names import validate_event_name
+from infinite_scribe.persistence.errors import translated
 from shared_types import DomainEventRow, EventEnvelope
 
 #: The channel the relay LISTENs on.
@@ -63,7 +63,9 @@ class EventStore:
             if event.aggregate_version is None:
                 raise ValueError(f"{event.event_type}: aggregate_version is required to append")
         envelopes = [event.model_dump(mode="json") for event in events]
-        try:
+        # Translated: a taken aggregate version is ConcurrencyConflict (another writer won), a
+        # taken event id is DuplicateEventId (the event bus replays or refuses it).
+        with translated():
             rows = await connection.fetch(
                 _APPEND_SQL,
                 [event.event_id for event in events],
@@ -80,12 +82,6 @@ class EventStore:
                 self.topic,
                 envelopes,
             )
-        except asyncpg.UniqueViolationError as error:
-            if error.constraint_name == "uq_domain_events_aggregate_version":
-                raise ConcurrencyConflict(
-                    "The aggregate was changed concurrently; retry the command"
-                ) from error
-            raise
         return [int(row["id"]) for row in rows]
 
     async def load(

@@ -8,26 +8,26 @@ from uuid import UUID
 
 import asyncpg
 
+from infinite_scribe.application.ports.storage import SessionSnapshot
 from infinite_scribe.domain.genesis import GenesisState
 from shared_types.enums import GenesisStage, GenesisStatus
 
-PENDING_COMMAND_INDEX = "idx_command_inbox_unique_pending_command"
-IDEMPOTENCY_KEY_INDEX = "uq_command_inbox_session_idempotency_key"
-
 _SNAPSHOT_COLUMNS = (
     "id, user_id, status::text AS status, current_stage::text AS current_stage, confirmed_data, "
-    "pending_command_type, last_result, novel_id, version"
+    "pending_command_type, last_result, novel_id, version, trashed_at IS NOT NULL AS trashed"
 )
 
 # The inbox row is inserted only when the session exists and belongs to the user, so a
 # stranger's command can never touch (or learn about, via a unique violation) another user's
-# session. Under REPEATABLE READ the snapshot read here is the transaction's snapshot; a
-# concurrent identical command blocks on the partial unique index until the first commits and
+# session. A trashed session is loaded too: whether a command may run on it is the handler's
+# decision (today none may; a Restore will), and a refused command rolls its inbox row back.
+# Under REPEATABLE READ the snapshot read here is the transaction's snapshot; a concurrent
+# identical command blocks on the partial unique index until the first commits and
 # then fails with a unique violation, which is how duplicates are detected (no read-then-write).
 _INSERT_COMMAND_AND_LOAD = f"""
 WITH session AS (
     SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions
-    WHERE id = $1 AND user_id = $2 AND trashed_at IS NULL
+    WHERE id = $1 AND user_id = $2
 ), inserted AS (
     INSERT INTO command_inbox (
         id, session_id, user_id, command_type, idempotency_key, correlation_id, payload, status
@@ -56,6 +56,10 @@ WHERE session_id = $1
 ORDER BY (idempotency_key = $2) DESC
 LIMIT 1
 """
+
+
+def snapshot_of(row: asyncpg.Record) -> SessionSnapshot:
+    return SessionSnapshot(state_of(row), trashed=bool(row["trashed"]))
 
 
 def state_of(row: asyncpg.Record) -> GenesisState:
@@ -91,8 +95,9 @@ async def insert_command_and_load(
     idempotency_key: str,
     payload: dict[str, Any],
     status: str,
-) -> GenesisState | None:
-    """Insert the inbox row and return the session snapshot (None: no such session for user)."""
+) -> SessionSnapshot | None:
+    """Insert the inbox row and return the session snapshot (None: no such session for user;
+    a trashed session is returned, marked, and its inbox row is inserted all the same)."""
     row = await connection.fetchrow(
         _INSERT_COMMAND_AND_LOAD,
         session_id,
@@ -103,7 +108,7 @@ async def insert_command_and_load(
         payload,
         status,
     )
-    return None if row is None else state_of(row)
+    return None if row is None else snapshot_of(row)
 
 
 async def update_snapshot(
@@ -162,15 +167,35 @@ async def existing_command(
 
 
 async def load_snapshot(
-    connection: asyncpg.Connection | asyncpg.Pool, session_id: UUID, user_id: UUID
+    connection: asyncpg.Connection | asyncpg.Pool, session_id: UUID, user_id: UUID | None = None
 ) -> GenesisState | None:
+    """The session's snapshot (trashed or not); with `user_id`, only if it is that user's."""
+    snapshot = await load_session(connection, session_id, user_id)
+    return None if snapshot is None else snapshot.state
+
+
+async def load_session(
+    connection: asyncpg.Connection | asyncpg.Pool, session_id: UUID, user_id: UUID | None = None
+) -> SessionSnapshot | None:
     row = await connection.fetchrow(
         f"SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions "
-        "WHERE id = $1 AND user_id = $2 AND trashed_at IS NULL",
+        "WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)",
         session_id,
         user_id,
     )
-    return None if row is None else state_of(row)
+    return None if row is None else snapshot_of(row)
+
+
+async def complete_command(
+    connection: asyncpg.Connection, command_id: UUID, session_id: UUID
+) -> None:
+    """The async command a proposal answers is done (it no longer blocks the next one)."""
+    await connection.execute(
+        "UPDATE command_inbox SET status = 'COMPLETED' "
+        "WHERE id = $1 AND session_id = $2 AND status IN ('RECEIVED', 'PROCESSING')",
+        command_id,
+        session_id,
+    )
 
 
 _EVENT_COLUMNS = (

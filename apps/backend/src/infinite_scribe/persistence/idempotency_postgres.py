@@ -9,9 +9,8 @@ kept plain on purpose: a batched `unnest` variant measured 3-4x the server CPU p
 from datetime import datetime
 
 import asyncpg
-import orjson
 
-from infinite_scribe.application.idempotency import (
+from infinite_scribe.application.ports.idempotency import (
     Claimed,
     ClaimOutcome,
     ClaimRequest,
@@ -20,7 +19,7 @@ from infinite_scribe.application.idempotency import (
     Replay,
     StoredResponse,
 )
-from infinite_scribe.persistence.database import asyncpg_dsn
+from infinite_scribe.persistence.database import create_pool
 
 # One statement claims the key: INSERT, or on conflict take the row over only when its lease
 # expired (a crashed holder) or its answer expired. Under READ COMMITTED, ON CONFLICT waits for a
@@ -44,7 +43,7 @@ RETURNING c.lease_expires_at
 # Only after a lost claim: why it was lost. A plain read is enough, the row it sees is the one
 # that beat us (committed, since ON CONFLICT waited for it); if it is gone already, claim again.
 _EXISTING_SQL = """
-SELECT fingerprint, state, response_status, response_headers::text AS response_headers,
+SELECT fingerprint, state, response_status, response_headers,
        response_body, GREATEST(extract(epoch FROM lease_expires_at - now()), 0)::float8 AS remaining
 FROM idempotency_cache WHERE scope = $1 AND key = $2
 """
@@ -54,7 +53,7 @@ FROM idempotency_cache WHERE scope = $1 AND key = $2
 # column changes here, so PostgreSQL can update the row in place (a HOT update, no index work).
 _COMPLETE_SQL = """
 UPDATE idempotency_cache
-SET state = 'COMPLETED', response_status = $4, response_headers = $5::jsonb,
+SET state = 'COMPLETED', response_status = $4, response_headers = $5,
     response_body = $6, completed_at = now(), lease_expires_at = NULL
 WHERE scope = $1 AND key = $2 AND state = 'IN_PROGRESS' AND lease_expires_at = $3
 """
@@ -115,7 +114,7 @@ class PostgresIdempotencyStore:
             key,
             datetime.fromisoformat(token),
             response.status,
-            orjson.dumps(response.headers).decode(),
+            response.headers,
             response.body,
         )
         return bool(result == "UPDATE 1")
@@ -151,8 +150,8 @@ class PostgresIdempotencyStore:
         comes later in the WAL; a completion lost in a database crash leaves a claim whose lease
         expires, exactly as an API process crashing at that moment would (docs/decisions/0302).
         """
-        pool = await asyncpg.create_pool(
-            asyncpg_dsn(database_url),
+        pool = await create_pool(
+            database_url,
             min_size=1,
             max_size=max_size,
             server_settings={"synchronous_commit": "off"},
@@ -160,7 +159,6 @@ class PostgresIdempotencyStore:
             # UNLISTEN, ...). These connections never change session state, so skip it.
             reset=_keep_session,
         )
-        assert pool is not None
         return cls(pool, owns_pool=True)
 
     async def close(self) -> None:
@@ -177,6 +175,6 @@ def _lost_claim(row: asyncpg.Record, request: ClaimRequest) -> ClaimOutcome:
         return Mismatch()
     if row["state"] == "IN_PROGRESS":
         return InUse(float(row["remaining"]))
-    pairs = orjson.loads(row["response_headers"]) if row["response_headers"] else []
+    pairs = row["response_headers"] or []  # decoded by the pool's JSONB codec
     headers = [(str(name), str(value)) for name, value in pairs]
     return Replay(StoredResponse(row["response_status"], headers, bytes(row["response_body"])))

@@ -11,7 +11,7 @@ from uuid import uuid4
 
 from redis.asyncio import Redis
 
-from infinite_scribe.application.idempotency import (
+from infinite_scribe.application.ports.idempotency import (
     Claimed,
     ClaimOutcome,
     ClaimRequest,

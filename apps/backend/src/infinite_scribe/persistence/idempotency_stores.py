@@ -1,6 +1,6 @@
 """Open the idempotency store the settings ask for (PostgreSQL unless IDEMPOTENCY_BACKEND=redis)."""
 
-from infinite_scribe.application.idempotency import IdempotencyStore
+from infinite_scribe.application.ports.idempotency import IdempotencyStore
 from infinite_scribe.config import ConfigurationError, Settings
 from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
 

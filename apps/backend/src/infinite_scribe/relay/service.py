@@ -14,20 +14,22 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
+import uvloop
 from confluent_kafka import KafkaError
 
 from infinite_scribe.config import Settings
-from infinite_scribe.persistence.database import asyncpg_dsn
-from infinite_scribe.relay.metrics import MetricsServer, RelayMetrics
+from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.errors import DATABASE_ERRORS
+from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.publisher import Publisher, is_rejection
 from infinite_scribe.relay.store import ClaimedRow, OutboxStore
 from infinite_scribe.relay.wakeup import listen_forever
+from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, stop_on_signals
 
 logger = logging.getLogger(__name__)
 
-#: How long shutdown waits for in-flight batches before purging them (the whole stop is < 10 s).
-SHUTDOWN_GRACE = 5.0
-_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+#: What makes the health check report the database as failing (no store yet included).
+_HEALTH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, AssertionError)
 
 
 async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
@@ -37,14 +39,12 @@ async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
     (the row is claimable again) or a SENT mark (the row is published again, which at-least-once
     allows; consumers deduplicate on ce_id). No row the relay did not write can be lost.
     """
-    pool = await asyncpg.create_pool(
-        asyncpg_dsn(database_url),
+    return await create_pool(
+        database_url,
         min_size=2,
         max_size=size,
         server_settings={"synchronous_commit": "off", "application_name": "scribe-relay"},
     )
-    assert pool is not None
-    return pool
 
 
 def parse_backoff(text: str) -> list[float]:
@@ -60,7 +60,10 @@ class RelayStats:
 
 
 class Relay:
-    """One relay instance; `run(stop)` returns once `stop` is set and everything is released."""
+    """One relay instance, a `runtime.Worker`; `run(stop)` returns once `stop` is set and
+    everything is released."""
+
+    name = "relay"
 
     def __init__(self, settings: Settings, relay_id: str | None = None) -> None:
         url, servers = settings.resolved_database_url(), settings.resolved_kafka_servers()
@@ -71,6 +74,7 @@ class Relay:
         self.relay_id = relay_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.backoff = parse_backoff(settings.relay_retry_backoff)
         self.metrics = RelayMetrics()
+        self.registry = self.metrics.registry
         self.stats = RelayStats()
         self.publisher = Publisher(
             servers,
@@ -83,6 +87,8 @@ class Relay:
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._store: OutboxStore | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._helpers: list[asyncio.Task[None]] = []
 
     # -- health -----------------------------------------------------------------------------
 
@@ -105,14 +111,14 @@ class Relay:
             details["oldest_pending_age_seconds"] = round(age, 3)
             if age > self.settings.relay_health_max_pending_age:
                 healthy = False
-        except (*_DB_ERRORS, AssertionError) as error:
+        except _HEALTH_ERRORS as error:
             details["database_error"] = str(error)
             healthy = False
         return healthy, details
 
     async def _refresh_gauges(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            with contextlib.suppress(*_DB_ERRORS):
+            with contextlib.suppress(*DATABASE_ERRORS):
                 assert self._store is not None
                 counts = await self._store.counts()
                 for status in ("PENDING", "FAILED"):
@@ -124,25 +130,30 @@ class Relay:
     # -- the loop ---------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        pool = await relay_pool(self.database_url, self.settings.relay_max_in_flight_batches + 3)
-        self._store = OutboxStore(pool, self.relay_id, self.settings.relay_lease_seconds)
+        """The whole lifecycle on the worker runtime (metrics on RELAY_METRICS_PORT)."""
+        port = self.settings.relay_metrics_port
+        options = RuntimeOptions(
+            grace_seconds=self.settings.worker_shutdown_grace_seconds,
+            metrics_host=self.settings.relay_metrics_host,
+            metrics_port=port if port else None,
+            on_metrics_port=self._metrics_listening,
+        )
+        await run_worker(self, stop, options)
+
+    def _metrics_listening(self, port: int) -> None:
+        self.metrics_port = port
+
+    async def startup(self) -> None:
+        self._pool = await relay_pool(
+            self.database_url, self.settings.relay_max_in_flight_batches + 3
+        )
+        self._store = OutboxStore(self._pool, self.relay_id, self.settings.relay_lease_seconds)
         self.publisher.start()
-        server: MetricsServer | None = None
-        if self.settings.relay_metrics_port:
-            server = MetricsServer(
-                self.metrics,
-                self.health,
-                self.settings.relay_metrics_host,
-                self.settings.relay_metrics_port,
-            )
-            try:
-                self.metrics_port = await server.start()
-            except OSError as error:
-                # Relaying matters more than its metrics (e.g. two relays on one host in dev).
-                logger.error("relay metrics not served on port %s: %s", server.port, error)
-                server = None
+
+    async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
+        assert self._store is not None
         poll = self.settings.relay_poll_interval
-        helpers = [
+        self._helpers = [
             asyncio.create_task(listen_forever(self.database_url, self._wake, stop, poll)),
             asyncio.create_task(self._refresh_gauges(stop)),
         ]
@@ -150,15 +161,16 @@ class Relay:
         try:
             await self._loop(self._store, stop)
         finally:
-            await self._shutdown(self._store)
-            for task in helpers:
-                task.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
-            if server is not None:
-                await server.close()
+            await self._drain(self._store, grace_seconds)
+
+    async def shutdown(self) -> None:
+        for task in self._helpers:
+            task.cancel()
+        await asyncio.gather(*self._helpers, return_exceptions=True)
+        if self._pool is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(pool.close(), 2)
-            logger.info("relay %s stopped: %s", self.relay_id, self.stats)
+                await asyncio.wait_for(self._pool.close(), 2)
+        logger.info("relay %s stopped: %s", self.relay_id, self.stats)
 
     async def _sleep(self, stop: asyncio.Event, seconds: float, wake: bool = True) -> None:
         """Sleep until `seconds` pass, `stop` is set or (when `wake`) the wake event is set."""
@@ -189,7 +201,7 @@ class Relay:
             self._wake.clear()
             try:
                 rows = await store.claim(batch_size)
-            except _DB_ERRORS as error:
+            except DATABASE_ERRORS as error:
                 logger.warning("claim failed (%s); retrying", error)
                 await self._sleep(stop, 1.0, wake=False)
                 continue
@@ -285,22 +297,22 @@ class Relay:
             try:
                 await statement(ids)
                 return
-            except _DB_ERRORS as error:
+            except DATABASE_ERRORS as error:
                 logger.warning("outbox update failed (%s), attempt %d", error, attempt + 1)
                 await asyncio.sleep(0.5)
         # The lease expires and the rows are published again: at-least-once, nothing lost.
         logger.error("giving up on updating %d outbox rows", len(ids))
 
-    async def _shutdown(self, store: OutboxStore) -> None:
+    async def _drain(self, store: OutboxStore, grace_seconds: float) -> None:
         """Stop: let in-flight batches finish, purge what is left, release our leases, flush."""
         if self._inflight:
-            await asyncio.wait(set(self._inflight), timeout=SHUTDOWN_GRACE)
+            await asyncio.wait(set(self._inflight), timeout=grace_seconds)
         if self._inflight:
             self.publisher.purge()  # their reports arrive as _PURGE_* errors: rows released
             await asyncio.wait(set(self._inflight), timeout=1.5)
             for task in list(self._inflight):
                 task.cancel()
-        with contextlib.suppress(*_DB_ERRORS):
+        with contextlib.suppress(*DATABASE_ERRORS):
             released = await asyncio.wait_for(store.release_all(), 2)
             if released:
                 logger.info("released %d claimed rows", released)
@@ -308,5 +320,15 @@ class Relay:
 
 
 async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
-    """A `serve.Worker`: run one relay until `stop` is set (used by `scribe up`)."""
+    """A `serve.Background`: run one relay until `stop` is set (used by `scribe up`)."""
     await Relay(settings).run(stop)
+
+
+def serve_relay(settings: Settings) -> None:
+    """`scribe relay`: one relay until SIGTERM/SIGINT; every claimed row is acknowledged or
+    released before the process exits."""
+
+    async def main() -> None:
+        await Relay(settings).run(stop_on_signals())
+
+    uvloop.run(main())

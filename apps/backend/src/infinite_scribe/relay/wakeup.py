@@ -11,6 +11,7 @@ import logging
 import asyncpg
 
 from infinite_scribe.persistence.database import connect
+from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ async def listen_forever(
                     await asyncio.wait_for(_first(stop, lost), check_every)
                 if not stop.is_set() and not lost.is_set():
                     await asyncio.wait_for(connection.execute("SELECT 1"), 5)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
+        except DATABASE_ERRORS as error:
             logger.warning("LISTEN connection lost (%s); reconnecting", error)
             wake.set()
         finally:

@@ -5,11 +5,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from infinite_scribe.api.deps import CurrentUser, PoolDep
+from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.routes.genesis import ERRORS, event_page, json_response
 from infinite_scribe.api.schemas import EventPage
-from infinite_scribe.application.unit_of_work import read
-from infinite_scribe.persistence import genesis_sessions as store_sql
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -18,13 +16,11 @@ router = APIRouter(prefix="/events", tags=["events"])
 async def events_by_correlation(
     correlation_id: UUID,
     user_id: CurrentUser,
-    pool: PoolDep,
+    services: Services,
     after: Annotated[int, Query(ge=0, le=2**63 - 1, description="global event id")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     """The user's events of one flow, `limit` at a time after global id `after`."""
-    rows = await read(
-        pool, lambda p: store_sql.correlated_events(p, correlation_id, user_id, after, limit)
-    )
+    rows = await services.sessions.flow_events(correlation_id, user_id, after, limit)
     next_after = rows[-1]["id"] if len(rows) == limit else None
     return json_response(event_page(rows, next_after), 200)

@@ -1,14 +1,14 @@
-"""Genesis sessions: create, read state, send commands, list events (DESIGN sections 3, 6)."""
+"""Genesis sessions: create, read state, send commands, list events (docs/command-api.md)."""
 
 from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from infinite_scribe.api.deps import CurrentUser
+from infinite_scribe.api.container import ApiServices
+from infinite_scribe.api.deps import CurrentUser, services_of
 from infinite_scribe.api.schemas import (
     CommandReply,
     CommandRequest,
@@ -20,12 +20,7 @@ from infinite_scribe.api.schemas import (
     SessionCreated,
     SessionStateOut,
 )
-from infinite_scribe.application import sessions
-from infinite_scribe.application.commands import CommandService
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.unit_of_work import read
-from infinite_scribe.persistence import genesis_sessions as store_sql
-from infinite_scribe.persistence.event_store import EventStore
 
 router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
 
@@ -40,20 +35,17 @@ StandardIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", *
 
 
 @dataclass(frozen=True)
-class Env:
+class Caller:
     """What every genesis route needs, resolved by one dependency (each FastAPI dependency
-    costs measurable CPU per request)."""
+    costs measurable CPU per request): the app's services and who is acting."""
 
-    pool: asyncpg.Pool
-    store: EventStore
+    services: ApiServices
     context: RequestContext
 
 
-async def route_env(request: Request, user_id: CurrentUser) -> Env:
-    state = request.app.state
-    return Env(
-        pool=state.pool,
-        store=EventStore(state.settings.kafka_topic),
+async def caller(request: Request, user_id: CurrentUser) -> Caller:
+    return Caller(
+        services=services_of(request.app),
         context=RequestContext(
             user_id=user_id,
             request_id=getattr(request.state, "request_id", None),
@@ -62,7 +54,7 @@ async def route_env(request: Request, user_id: CurrentUser) -> Env:
     )
 
 
-EnvDep = Annotated[Env, Depends(route_env)]
+CallerDep = Annotated[Caller, Depends(caller)]
 
 
 def json_response(body: dict[str, Any], status_code: int) -> Response:
@@ -70,10 +62,10 @@ def json_response(body: dict[str, Any], status_code: int) -> Response:
 
 
 @router.post("", status_code=201, response_model=SessionCreated, responses=ERRORS)
-async def create_session(env: EnvDep, body: CreateSessionRequest | None = None) -> Response:
+async def create_session(call: CallerDep, body: CreateSessionRequest | None = None) -> Response:
     """Open a genesis session (appends `Genesis.Session.Created`)."""
     initial = body.initial_user_input if body else None
-    state, event = await sessions.create_session(env.pool, env.store, env.context, initial)
+    state, event = await call.services.sessions.create(call.context, initial)
     reply = {
         "session_id": str(state.session_id),
         "status": state.status.value,
@@ -85,9 +77,9 @@ async def create_session(env: EnvDep, body: CreateSessionRequest | None = None) 
 
 
 @router.get("/{session_id}/state", response_model=SessionStateOut, responses=ERRORS)
-async def session_state(session_id: UUID, env: EnvDep) -> Response:
+async def session_state(session_id: UUID, call: CallerDep) -> Response:
     """The session snapshot."""
-    state = await sessions.session_state(env.pool, session_id, env.context.user_id)
+    state = await call.services.sessions.state(session_id, call.context.user_id)
     return json_response(SessionStateOut.of(state).model_dump(mode="json"), 200)
 
 
@@ -104,15 +96,14 @@ async def session_state(session_id: UUID, env: EnvDep) -> Response:
 async def send_command(
     session_id: UUID,
     command: CommandRequest,
-    env: EnvDep,
+    call: CallerDep,
     idempotency_key: IdempotencyKey = None,
     standard_idempotency_key: StandardIdempotencyKey = None,
 ) -> Response:
     """Send a command; 202 RECEIVED for async commands, 200 COMPLETED for sync ones."""
-    service = CommandService(env.pool, env.store)
     key = idempotency_key or standard_idempotency_key
-    result = await service.execute(
-        env.context, session_id, command.command_type, command.payload, key
+    result = await call.services.commands.execute(
+        call.context, session_id, command.command_type, command.payload, key
     )
     reply = {
         "command_id": str(result.command_id),
@@ -126,14 +117,13 @@ async def send_command(
 @router.get("/{session_id}/events", response_model=EventPage, responses=ERRORS)
 async def session_events(
     session_id: UUID,
-    env: EnvDep,
+    call: CallerDep,
     after: Annotated[int, Query(ge=0, le=2**31 - 1, description="aggregate version")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     """The session's domain events in order, `limit` at a time after version `after`."""
-    pool = env.pool
-    await sessions.session_state(pool, session_id, env.context.user_id)  # 404 unless own
-    rows = await read(pool, lambda p: store_sql.session_events(p, session_id, after, limit))
+    user_id = call.context.user_id
+    rows = await call.services.sessions.events(session_id, user_id, after, limit)
     next_after = rows[-1]["aggregate_version"] if len(rows) == limit else None
     return json_response(event_page(rows, next_after), 200)
 

@@ -2,10 +2,11 @@
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from infinite_scribe.api.deps import PoolDep
+from infinite_scribe.api.container import ApiServices
+from infinite_scribe.api.deps import Services
 from infinite_scribe.kafka_admin import broker_reachable
 
 router = APIRouter(tags=["health"])
@@ -13,17 +14,17 @@ router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 1.5
 
 
-async def _database_status(pool: PoolDep) -> str:
+async def _database_status(services: ApiServices) -> str:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            await pool.fetchval("SELECT 1")
+            await services.database.ping()
     except Exception as error:  # any failure means "down"; the reason is reported
         return f"unavailable: {type(error).__name__}"
     return "ok"
 
 
-async def _kafka_status(request: Request) -> str:
-    admin = request.app.state.kafka_admin
+async def _kafka_status(services: ApiServices) -> str:
+    admin = services.kafka_admin
     if admin is None:
         return "unavailable: KAFKA_BOOTSTRAP_SERVERS not configured"
     reachable = await asyncio.to_thread(broker_reachable, admin, CHECK_TIMEOUT_SECONDS)
@@ -31,8 +32,8 @@ async def _kafka_status(request: Request) -> str:
 
 
 @router.get("/health")
-async def health(request: Request, pool: PoolDep) -> JSONResponse:
-    database, kafka = await asyncio.gather(_database_status(pool), _kafka_status(request))
+async def health(services: Services) -> JSONResponse:
+    database, kafka = await asyncio.gather(_database_status(services), _kafka_status(services))
     healthy = database == "ok" and kafka == "ok"
     return JSONResponse(
         {"status": "ok" if healthy else "unavailable", "database": database, "kafka": kafka},

@@ -1,7 +1,8 @@
 """Relay tuning: HOT-friendly fillfactor, eager autovacuum, a keyless-row index for the outbox.
 
 Claiming a row only sets claimed_by/claimed_until (no indexed column), so with room on the page
-PostgreSQL writes a heap-only tuple and touches none of the six indexes.
+PostgreSQL writes a heap-only tuple and touches none of the four indexes (primary key,
+pending, unsent key, and the keyless one below).
 
 Revision ID: 0003_relay
 Revises: 0001_event_store

@@ -2,7 +2,8 @@
 
 Publishing is idempotent by `event_id`: the same id with the same content returns the event
 already stored and writes nothing; the same id with other content is refused (EventIdConflict).
-Agents publish through this, so a redelivered Kafka message that they handle again is harmless.
+It is the write path of every non-HTTP actor (agents, through `Transaction.publish` and
+`application/agent_events.py`), so a redelivered Kafka message handled again is harmless.
 """
 
 from typing import Any
@@ -11,17 +12,11 @@ from uuid import UUID
 import asyncpg
 import orjson
 
-from infinite_scribe.domain.errors import ConcurrencyConflict, ScribeError
+from infinite_scribe.application.ports.storage import Published
+from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
+from infinite_scribe.persistence.errors import DuplicateEventId, translated
 from infinite_scribe.persistence.event_store import EventStore, envelope_of
 from shared_types import DomainEventRow, EventEnvelope
-
-_EVENT_ID_CONSTRAINT = "domain_events_event_id_key"
-
-
-class EventIdConflict(ScribeError):
-    """An event id was published again with different content."""
-
-    error_code = "EVENT_ID_CONFLICT"
 
 
 def _content(
@@ -49,25 +44,34 @@ class EventBus:
 
         Returns the stored envelope: the new one, or the existing one for a repeated event_id.
         """
+        return (await self.publish_once(connection, event, event_id=event_id)).event
+
+    async def publish_once(
+        self,
+        connection: asyncpg.Connection,
+        event: EventEnvelope,
+        *,
+        event_id: UUID | None = None,
+    ) -> Published:
+        """`publish`, also saying whether the event is new (False: a repeat of a stored one)."""
         if event_id is not None and event_id != event.event_id:
             event = event.model_copy(update={"event_id": event_id})
         for _ in range(self.max_attempts):
             existing = await self._stored(connection, event.event_id)
             if existing is not None:
-                return self._same_or_conflict(existing, event)
+                return Published(self._same_or_conflict(existing, event), is_new=False)
             candidate = event
             if event.aggregate_version is None:
                 version = await self._next_version(connection, event)
                 candidate = event.model_copy(update={"aggregate_version": version})
             try:
                 # A savepoint: a unique violation must not abort the caller's transaction.
-                async with connection.transaction():
-                    await self.store.append(connection, [candidate])
-                return candidate
-            except asyncpg.UniqueViolationError as error:
-                if error.constraint_name != _EVENT_ID_CONSTRAINT:
-                    raise
-                # A concurrent publish of the same id won; the next round reads and compares.
+                with translated():
+                    async with connection.transaction():
+                        await self.store.append(connection, [candidate])
+                return Published(candidate, is_new=True)
+            except DuplicateEventId:
+                pass  # A concurrent publish of the same id won; the next round reads and compares.
             except ConcurrencyConflict:
                 if event.aggregate_version is not None:
                     raise
@@ -79,17 +83,21 @@ class EventBus:
     async def _stored(
         self, connection: asyncpg.Connection, event_id: UUID
     ) -> DomainEventRow | None:
-        row = await connection.fetchrow("SELECT * FROM domain_events WHERE event_id = $1", event_id)
+        with translated():
+            row = await connection.fetchrow(
+                "SELECT * FROM domain_events WHERE event_id = $1", event_id
+            )
         return DomainEventRow.model_validate(dict(row)) if row is not None else None
 
     async def _next_version(self, connection: asyncpg.Connection, event: EventEnvelope) -> int:
         # No lock: the unique (aggregate, version) index turns a lost race into a retry.
-        version = await connection.fetchval(
-            "SELECT coalesce(max(aggregate_version), 0) + 1 FROM domain_events "
-            "WHERE aggregate_type = $1 AND aggregate_id = $2",
-            event.aggregate_type,
-            event.aggregate_id,
-        )
+        with translated():
+            version = await connection.fetchval(
+                "SELECT coalesce(max(aggregate_version), 0) + 1 FROM domain_events "
+                "WHERE aggregate_type = $1 AND aggregate_id = $2",
+                event.aggregate_type,
+                event.aggregate_id,
+            )
         return int(version)
 
     @staticmethod

@@ -1,0 +1,68 @@
+"""The one place where asyncpg errors become the project's exceptions.
+
+Everything that talks to PostgreSQL either runs inside `translated()` (the unit of work, the
+query adapters) or, for long-running workers that retry on their own (the relay, its LISTEN
+loop), catches `DATABASE_ERRORS` defined here.
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
+
+from infinite_scribe.application.ports.storage import InboxConflict
+from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
+
+logger = logging.getLogger(__name__)
+
+#: Failures of the database or of the way to it: retry later, or report "unavailable".
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    TimeoutError,
+)
+
+#: Errors that mean "somebody else won this race; run the whole transaction again".
+_RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+
+#: The command inbox's unique indexes: same idempotency key, or one pending command per type.
+PENDING_COMMAND_INDEX = "idx_command_inbox_unique_pending_command"
+IDEMPOTENCY_KEY_INDEX = "uq_command_inbox_session_idempotency_key"
+_INBOX_INDEXES = frozenset({PENDING_COMMAND_INDEX, IDEMPOTENCY_KEY_INDEX})
+#: Two writers appended the same (aggregate_type, aggregate_id, aggregate_version).
+AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
+#: The same event id was appended twice.
+EVENT_ID_INDEX = "domain_events_event_id_key"
+
+
+class DuplicateEventId(Exception):
+    """An event id already in the log (the event bus turns it into a replay or a conflict)."""
+
+
+def translate(error: BaseException) -> BaseException:
+    """The project's exception for a driver error (the error itself when it is ours already)."""
+    if isinstance(error, asyncpg.UniqueViolationError):
+        constraint = error.constraint_name
+        if constraint in _INBOX_INDEXES:
+            return InboxConflict(constraint)
+        if constraint == EVENT_ID_INDEX:
+            return DuplicateEventId(constraint)
+        if constraint == AGGREGATE_VERSION_INDEX:
+            return ConcurrencyConflict("The aggregate was changed concurrently; retry the command")
+    if isinstance(error, _RETRYABLE):
+        return ConcurrencyConflict("The session was changed concurrently")
+    if isinstance(error, (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+        logger.error("database failure: %s", error, exc_info=error)
+        return StorageUnavailable("The database failed; retry the request")
+    return error
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Run a block with driver errors turned into the project's exceptions."""
+    try:
+        yield
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        raise translate(error) from error
