@@ -62,11 +62,19 @@ async def test_async_command_reply_event_outbox_and_metadata(
     reply = response.json()
     assert reply["status"] == "RECEIVED"
     assert reply["correlation_id"] == reply["command_id"]
-    assert set(reply) == {"command_id", "status", "message", "correlation_id"}
+    assert set(reply) == {"command_id", "status", "message", "correlation_id", "task_id"}
+    assert response.headers["location"] == f"/api/v1/tasks/{reply['task_id']}"
     event = await pool.fetchrow(
         "SELECT * FROM domain_events WHERE aggregate_id = $1 AND aggregate_version = 2",
         str(session_id),
     )
+    # The task was written in the command's transaction, pointing at the request event.
+    task = await pool.fetchrow("SELECT * FROM async_tasks WHERE id = $1", UUID(reply["task_id"]))
+    assert task["status"] == "PENDING"
+    assert task["task_type"] == "RequestConceptGeneration"
+    assert str(task["triggered_by_command_id"]) == reply["command_id"]
+    assert task["request_event_id"] == event["event_id"]
+    assert (task["user_id"], task["session_id"]) == (user_id, session_id)
     assert event["event_type"] == "Genesis.Session.ConceptGenerationRequested"
     assert str(event["correlation_id"]) == reply["command_id"]
     assert str(event["causation_id"]) == reply["command_id"]

@@ -9,13 +9,12 @@ from fastapi import APIRouter, FastAPI
 from infinite_scribe.api.container import api_services
 from infinite_scribe.api.errors import install_error_handlers
 from infinite_scribe.api.idempotency import IdempotencyMiddleware
+from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.request_context import RequestContextMiddleware
-from infinite_scribe.api.routes import events, genesis, health
+from infinite_scribe.api.routes import events, genesis, health, tasks
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.config import Settings
 from infinite_scribe.persistence.idempotency_stores import check_idempotency_settings
-
-API_PREFIX = "/api/v1"
 
 
 def build_router() -> APIRouter:
@@ -23,6 +22,7 @@ def build_router() -> APIRouter:
     router.include_router(health.router)
     router.include_router(genesis.router)
     router.include_router(events.router)
+    router.include_router(tasks.router)
     return router
 
 

@@ -11,19 +11,17 @@ import asyncpg
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.ports.idempotency import IdempotencyStore
-from infinite_scribe.application.ports.storage import GENESIS_SESSIONS, HealthProbe
+from infinite_scribe.application.ports.storage import HealthProbe
+from infinite_scribe.application.ports.tasks import TaskQueries
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.config import Settings
 from infinite_scribe.kafka_admin import admin_client
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
-from infinite_scribe.persistence.genesis_adapters import (
-    PoolProbe,
-    PostgresGenesisQueries,
-    PostgresGenesisRepository,
-)
+from infinite_scribe.persistence.genesis_adapters import PoolProbe, PostgresGenesisQueries
 from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
-from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork
+from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.persistence.tasks import PostgresTaskQueries
 
 #: Connections of the API's pool (commands, queries, health).
 API_POOL_SIZE = 20
@@ -37,6 +35,7 @@ class ApiServices:
     pool: asyncpg.Pool
     commands: CommandService
     sessions: GenesisSessions
+    tasks: TaskQueries
     idempotency_store: IdempotencyStore
     verified_tokens: VerifiedTokens
     database: HealthProbe
@@ -53,7 +52,7 @@ async def api_services(
     try:
         # The Kafka topic is decided here, once, not per request.
         store = EventStore(settings.kafka_topic)
-        uow = PostgresUnitOfWork(pool, store, {GENESIS_SESSIONS: PostgresGenesisRepository})
+        uow = unit_of_work(pool, store)
         queries = PostgresGenesisQueries(pool, store)
         servers = settings.resolved_kafka_servers()
         idempotency_store = await open_idempotency_store(settings, database_url)
@@ -63,6 +62,7 @@ async def api_services(
                 pool=pool,
                 commands=CommandService(uow, queries),
                 sessions=GenesisSessions(uow, queries),
+                tasks=PostgresTaskQueries(pool, settings.kafka_topic),
                 idempotency_store=idempotency_store,
                 verified_tokens=verified_tokens,
                 database=PoolProbe(pool),

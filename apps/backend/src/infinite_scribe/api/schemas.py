@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infinite_scribe.domain.commands import JsonObject
 from infinite_scribe.domain.genesis import GenesisState
-from shared_types.enums import GenesisStage, GenesisStatus
+from shared_types.enums import GenesisStage, GenesisStatus, TaskStatus
 
 
 class CreateSessionRequest(BaseModel):
@@ -62,6 +62,26 @@ class CommandReply(BaseModel):
     status: str
     message: str
     correlation_id: UUID
+    #: Async commands only: the task to follow (also in the `Location` header).
+    task_id: UUID | None = None
+
+
+class TaskOut(BaseModel):
+    """An async task as its owner sees it."""
+
+    task_id: UUID
+    task_type: str
+    status: TaskStatus
+    progress: float
+    message: str | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    session_id: UUID | None = None
+    command_id: UUID | None = None
+    correlation_id: UUID | None = None
 
 
 class ErrorBody(BaseModel):

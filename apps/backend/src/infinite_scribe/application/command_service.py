@@ -21,6 +21,7 @@ from infinite_scribe.application.ports.storage import (
     InboxEntry,
     UnitOfWork,
 )
+from infinite_scribe.application.ports.tasks import ASYNC_TASKS, NewTask
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.commands import CommandPayload
 from infinite_scribe.domain.errors import (
@@ -29,6 +30,7 @@ from infinite_scribe.domain.errors import (
     InvalidPayload,
     UnknownCommand,
 )
+from shared_types import EventEnvelope
 from shared_types.enums import CommandStatus
 
 
@@ -92,6 +94,8 @@ class CommandResult:
     correlation_id: UUID
     is_async: bool
     replayed: bool = False
+    #: The async task an async command created (None for sync commands).
+    task_id: UUID | None = None
 
     @property
     def message(self) -> str:
@@ -132,17 +136,26 @@ class CommandService:
             status=status.value,
         )
 
+        task_id = uuid4() if spec.is_async else None
+
         async def attempt(number: int) -> CommandResult:
             try:
-                await self._run(context, spec, command, entry)
+                await self._run(context, spec, command, entry, task_id)
             except InboxConflict:
                 return await self._collided(spec, entry)
-            return CommandResult(command_id, status.value, command_id, spec.is_async)
+            return CommandResult(
+                command_id, status.value, command_id, spec.is_async, False, task_id
+            )
 
         return await with_retries(attempt)
 
     async def _run(
-        self, context: RequestContext, spec: CommandSpec, command: CommandPayload, entry: InboxEntry
+        self,
+        context: RequestContext,
+        spec: CommandSpec,
+        command: CommandPayload,
+        entry: InboxEntry,
+        task_id: UUID | None,
     ) -> None:
         handler = spec.handler
         async with self.uow.transaction() as tx:
@@ -159,6 +172,8 @@ class CommandService:
             after = handler.evolve(state, decided)
             await tx.append(events)
             await handler.save(tx, state, after, decided, spec.command_type, spec.is_async)
+            if task_id is not None and events:
+                await tx.repository(ASYNC_TASKS).create(_task_of(entry, task_id, events[0]))
 
     async def _collided(self, spec: CommandSpec, entry: InboxEntry) -> CommandResult:
         """A unique index refused the inbox row: replay the same-key command, or 409."""
@@ -171,6 +186,25 @@ class CommandService:
         if row.same_key:
             original = self.registry.specs.get(row.command_type, spec)
             return CommandResult(
-                row.command_id, row.status, row.correlation_id, original.is_async, replayed=True
+                row.command_id,
+                row.status,
+                row.correlation_id,
+                original.is_async,
+                replayed=True,
+                task_id=row.task_id,
             )
         raise DuplicateCommand(str(row.command_id))
+
+
+def _task_of(entry: InboxEntry, task_id: UUID, request: EventEnvelope) -> NewTask:
+    """An async command's task: the agents answer its first event (the request)."""
+    return NewTask(
+        task_id=task_id,
+        task_type=entry.command_type,
+        command_id=entry.command_id,
+        user_id=entry.user_id,
+        session_id=entry.aggregate_id,
+        correlation_id=entry.command_id,
+        request_event_id=request.event_id,
+        input_data=entry.payload,
+    )

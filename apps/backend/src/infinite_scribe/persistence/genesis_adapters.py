@@ -93,7 +93,12 @@ class PostgresGenesisQueries:
         if row is None:
             return None
         return ExistingCommand(
-            row["id"], row["command_type"], row["status"], row["correlation_id"], row["same_key"]
+            row["id"],
+            row["command_type"],
+            row["status"],
+            row["correlation_id"],
+            row["same_key"],
+            row["task_id"],
         )
 
 

@@ -49,8 +49,9 @@ WHERE id = $1 AND version = $2
 # time its unique violation reached us, so it is visible here. An idempotency-key match wins.
 _EXISTING_COMMAND = """
 SELECT id, command_type, status::text AS status, correlation_id,
-       idempotency_key = $2 AS same_key
-FROM command_inbox
+       idempotency_key = $2 AS same_key,
+       (SELECT t.id FROM async_tasks t WHERE t.triggered_by_command_id = c.id) AS task_id
+FROM command_inbox c
 WHERE session_id = $1
   AND (idempotency_key = $2 OR (command_type = $3 AND status IN ('RECEIVED', 'PROCESSING')))
 ORDER BY (idempotency_key = $2) DESC
@@ -133,9 +134,13 @@ async def update_snapshot(
 async def supersede_pending(
     connection: asyncpg.Connection, session_id: UUID, by_command_type: str
 ) -> None:
-    """Close the session's pending async commands: confirming or abandoning makes them moot,
-    and leaving them RECEIVED would block the next stage's request (partial unique index)."""
+    """Close the session's pending async commands and cancel their tasks: confirming or
+    abandoning makes them moot, and leaving them RECEIVED would block the next stage's request
+    (partial unique index). A worker still generating for such a task writes no proposal."""
     await connection.execute(
+        "WITH tasks AS (UPDATE async_tasks SET status = 'CANCELLED', message = $2, "
+        "finished_at = clock_timestamp() "
+        "WHERE session_id = $1 AND status IN ('PENDING', 'RUNNING')) "
         "UPDATE command_inbox SET status = 'FAILED', error_message = $2 "
         "WHERE session_id = $1 AND status IN ('RECEIVED', 'PROCESSING')",
         session_id,

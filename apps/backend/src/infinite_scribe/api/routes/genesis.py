@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, services_of
+from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.schemas import (
     CommandReply,
     CommandRequest,
@@ -111,7 +112,11 @@ async def send_command(
         "message": result.message,
         "correlation_id": str(result.correlation_id),
     }
-    return json_response(reply, 202 if result.is_async else 200)
+    if result.task_id is None:
+        return json_response(reply, 202 if result.is_async else 200)
+    response = json_response(reply | {"task_id": str(result.task_id)}, 202)
+    response.headers["Location"] = f"{API_PREFIX}/tasks/{result.task_id}"
+    return response
 
 
 @router.get("/{session_id}/events", response_model=EventPage, responses=ERRORS)

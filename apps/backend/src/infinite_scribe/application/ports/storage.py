@@ -42,6 +42,8 @@ class ExistingCommand:
     status: str
     correlation_id: UUID
     same_key: bool
+    #: Its async task (None for a sync command).
+    task_id: UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,3 @@
+"""URL paths shared by the app and its routes."""
+
+API_PREFIX = "/api/v1"

@@ -1,0 +1,118 @@
+"""Ports of async tasks (what an async command asked the agents to do) and of the consumers'
+dedupe ledger (which messages a consumer has already handled)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+from uuid import UUID
+
+from infinite_scribe.application.ports.storage import RepositoryKey
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """The `async_tasks` row an async command writes in its transaction."""
+
+    task_id: UUID
+    task_type: str
+    command_id: UUID
+    user_id: UUID
+    session_id: UUID
+    correlation_id: UUID
+    request_event_id: UUID
+    input_data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as its owner reads it (GET /tasks/{id})."""
+
+    task_id: UUID
+    task_type: str
+    status: str
+    progress: Decimal
+    message: str | None
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    session_id: UUID | None
+    command_id: UUID | None
+    correlation_id: UUID | None
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """What the agent side needs of a task it is about to work on."""
+
+    task_id: UUID
+    task_type: str
+    status: str
+    command_id: UUID
+    user_id: UUID
+    session_id: UUID
+    correlation_id: UUID
+    attempts: int
+
+
+class TaskRepository(Protocol):
+    """Tasks inside a transaction: each move commits with the events that cause it."""
+
+    async def create(self, task: NewTask) -> None: ...
+
+    async def lock_for_event(self, request_event_id: UUID) -> TaskRecord | None:
+        """The task that answers `request_event_id`, locked for this transaction."""
+        ...
+
+    async def start(self, task_id: UUID) -> None:
+        """PENDING/RUNNING -> RUNNING (one more attempt); its command -> PROCESSING."""
+        ...
+
+    async def finish(
+        self,
+        task_id: UUID,
+        status: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+        message: str,
+    ) -> None:
+        """-> COMPLETED | FAILED with its result or error; its command -> the same outcome."""
+        ...
+
+    async def cancel_unfinished(self, session_id: UUID, reason: str) -> int:
+        """Every PENDING/RUNNING task of the session -> CANCELLED (its command -> FAILED)."""
+        ...
+
+
+class MessageLedger(Protocol):
+    """The consumer-side dedupe, written in the consumer's result transaction."""
+
+    async def record(self, consumer: str, event_id: UUID) -> bool:
+        """Record the message as handled; False when it already was (a redelivery)."""
+        ...
+
+
+class TaskQueries(Protocol):
+    """Reads and small writes outside command transactions."""
+
+    async def task(self, task_id: UUID, user_id: UUID) -> TaskView | None: ...
+
+    async def processed(self, consumer: str, event_id: UUID) -> bool: ...
+
+    async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
+        """Move a RUNNING task's progress (also its heartbeat: the re-drive sweeper skips it)."""
+        ...
+
+    async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
+        """Re-publish the request events of unfinished tasks with no activity for
+        `older_than_seconds` (through the outbox, same event ids); return how many."""
+        ...
+
+
+#: Tasks inside a transaction.
+ASYNC_TASKS: RepositoryKey[TaskRepository] = RepositoryKey("async_tasks")
+#: The consumers' dedupe ledger inside a transaction.
+PROCESSED_MESSAGES: RepositoryKey[MessageLedger] = RepositoryKey("processed_messages")

@@ -1,0 +1,23 @@
+"""Every repository adapter under its port's key: the one list a unit of work is built with."""
+
+from typing import Any
+
+import asyncpg
+
+from infinite_scribe.application.ports.storage import GENESIS_SESSIONS, RepositoryKey
+from infinite_scribe.application.ports.tasks import ASYNC_TASKS, PROCESSED_MESSAGES
+from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.genesis_adapters import PostgresGenesisRepository
+from infinite_scribe.persistence.tasks import PostgresMessageLedger, PostgresTaskRepository
+from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork, RepositoryFactory
+
+REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
+    GENESIS_SESSIONS: PostgresGenesisRepository,
+    ASYNC_TASKS: PostgresTaskRepository,
+    PROCESSED_MESSAGES: PostgresMessageLedger,
+}
+
+
+def unit_of_work(pool: asyncpg.Pool, store: EventStore) -> PostgresUnitOfWork:
+    """A unit of work on `pool` that knows every aggregate's repository."""
+    return PostgresUnitOfWork(pool, store, REPOSITORIES)

@@ -1,0 +1,216 @@
+"""Adapters of the task ports: `async_tasks` and `processed_messages` in SQL."""
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from infinite_scribe.application.ports.tasks import NewTask, TaskRecord, TaskView
+from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.event_store import envelope_of
+from shared_types import DomainEventRow
+
+_RECORD_COLUMNS = (
+    "id, task_type, status::text AS status, triggered_by_command_id, user_id, session_id, "
+    "correlation_id, attempts"
+)
+
+# A task finishing takes its command along (one statement): COMPLETED -> COMPLETED,
+# FAILED/CANCELLED -> FAILED, which frees the partial unique index of pending commands.
+_FINISH = """
+WITH task AS (
+    UPDATE async_tasks
+    SET status = $2::task_status, result_data = $3, error_data = $4, message = $5,
+        progress = CASE WHEN $2 = 'COMPLETED' THEN 100 ELSE progress END,
+        finished_at = clock_timestamp()
+    WHERE id = $1 AND status IN ('PENDING', 'RUNNING')
+    RETURNING triggered_by_command_id
+)
+UPDATE command_inbox c
+SET status = (CASE WHEN $2 = 'COMPLETED' THEN 'COMPLETED' ELSE 'FAILED' END)::command_status,
+    error_message = CASE WHEN $2 = 'COMPLETED' THEN NULL ELSE $5 END
+FROM task WHERE c.id = task.triggered_by_command_id AND c.status IN ('RECEIVED', 'PROCESSING')
+"""
+
+_CANCEL = """
+WITH cancelled AS (
+    UPDATE async_tasks
+    SET status = 'CANCELLED', message = $2, finished_at = clock_timestamp()
+    WHERE session_id = $1 AND status IN ('PENDING', 'RUNNING')
+    RETURNING triggered_by_command_id
+), commands AS (
+    UPDATE command_inbox c SET status = 'FAILED', error_message = $2
+    FROM cancelled WHERE c.id = cancelled.triggered_by_command_id
+      AND c.status IN ('RECEIVED', 'PROCESSING')
+)
+SELECT count(*) FROM cancelled
+"""
+
+
+def _record(row: asyncpg.Record) -> TaskRecord:
+    return TaskRecord(
+        task_id=row["id"],
+        task_type=row["task_type"],
+        status=row["status"],
+        command_id=row["triggered_by_command_id"],
+        user_id=row["user_id"],
+        session_id=row["session_id"],
+        correlation_id=row["correlation_id"],
+        attempts=row["attempts"],
+    )
+
+
+class PostgresTaskRepository:
+    """`TaskRepository` on the connection of one transaction."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def create(self, task: NewTask) -> None:
+        await self.connection.execute(
+            "INSERT INTO async_tasks (id, task_type, triggered_by_command_id, user_id, session_id, "
+            "correlation_id, request_event_id, input_data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            task.task_id,
+            task.task_type,
+            task.command_id,
+            task.user_id,
+            task.session_id,
+            task.correlation_id,
+            task.request_event_id,
+            task.input_data,
+        )
+
+    async def lock_for_event(self, request_event_id: UUID) -> TaskRecord | None:
+        # FOR UPDATE: a redelivered request handled by a second worker waits here for the
+        # first one's result transaction, then finds the message in the ledger.
+        row = await self.connection.fetchrow(
+            f"SELECT {_RECORD_COLUMNS} FROM async_tasks WHERE request_event_id = $1 FOR UPDATE",
+            request_event_id,
+        )
+        return None if row is None else _record(row)
+
+    async def start(self, task_id: UUID) -> None:
+        await self.connection.execute(
+            "WITH task AS (UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1, "
+            "started_at = coalesce(started_at, clock_timestamp()), message = 'started' "
+            "WHERE id = $1 AND status IN ('PENDING', 'RUNNING') RETURNING triggered_by_command_id) "
+            "UPDATE command_inbox c SET status = 'PROCESSING' FROM task "
+            "WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'",
+            task_id,
+        )
+
+    async def finish(
+        self,
+        task_id: UUID,
+        status: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+        message: str,
+    ) -> None:
+        await self.connection.execute(_FINISH, task_id, status, result, error, message)
+
+    async def cancel_unfinished(self, session_id: UUID, reason: str) -> int:
+        return int(await self.connection.fetchval(_CANCEL, session_id, reason))
+
+
+class PostgresMessageLedger:
+    """`MessageLedger` on the connection of one transaction."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def record(self, consumer: str, event_id: UUID) -> bool:
+        inserted = await self.connection.fetchval(
+            "INSERT INTO processed_messages (consumer, event_id) VALUES ($1, $2) "
+            "ON CONFLICT DO NOTHING RETURNING true",
+            consumer,
+            event_id,
+        )
+        return bool(inserted)
+
+
+_VIEW = """
+SELECT id, task_type, status::text AS status, progress, message, result_data, error_data,
+       created_at, started_at, finished_at, session_id, triggered_by_command_id, correlation_id
+FROM async_tasks WHERE id = $1 AND user_id = $2
+"""
+
+# Stale: unfinished and untouched for a while (a worker generating reports progress, which
+# touches updated_at). SKIP LOCKED: a task a worker holds right now is not stale.
+_REDRIVE = """
+WITH stale AS (
+    SELECT id, request_event_id FROM async_tasks
+    WHERE status IN ('PENDING', 'RUNNING') AND updated_at < now() - make_interval(secs => $1)
+      AND request_event_id IS NOT NULL
+    ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+), touched AS (
+    UPDATE async_tasks t SET message = 'request re-published' FROM stale WHERE t.id = stale.id
+)
+SELECT e.* FROM domain_events e JOIN stale ON e.event_id = stale.request_event_id ORDER BY e.id
+"""
+
+
+class PostgresTaskQueries:
+    """`TaskQueries` on the pool; re-driven requests go to `topic` through the outbox."""
+
+    def __init__(self, pool: asyncpg.Pool, topic: str) -> None:
+        self.pool = pool
+        self.topic = topic
+
+    async def task(self, task_id: UUID, user_id: UUID) -> TaskView | None:
+        with translated():
+            row = await self.pool.fetchrow(_VIEW, task_id, user_id)
+        if row is None:
+            return None
+        return TaskView(
+            task_id=row["id"],
+            task_type=row["task_type"],
+            status=row["status"],
+            progress=row["progress"],
+            message=row["message"],
+            result=row["result_data"],
+            error=row["error_data"],
+            created_at=row["created_at"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            session_id=row["session_id"],
+            command_id=row["triggered_by_command_id"],
+            correlation_id=row["correlation_id"],
+        )
+
+    async def processed(self, consumer: str, event_id: UUID) -> bool:
+        with translated():
+            found = await self.pool.fetchval(
+                "SELECT true FROM processed_messages WHERE consumer = $1 AND event_id = $2",
+                consumer,
+                event_id,
+            )
+        return bool(found)
+
+    async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
+        with translated():
+            await self.pool.execute(
+                "UPDATE async_tasks SET progress = $2, message = $3 "
+                "WHERE id = $1 AND status = 'RUNNING'",
+                task_id,
+                max(0.0, min(progress, 100.0)),
+                message[:500],
+            )
+
+    async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
+        with translated():
+            async with self.pool.acquire() as connection, connection.transaction():
+                rows = await connection.fetch(_REDRIVE, older_than_seconds, limit)
+                envelopes = [
+                    envelope_of(DomainEventRow.model_validate(dict(row))).model_dump(mode="json")
+                    for row in rows
+                ]
+                await connection.execute(
+                    "INSERT INTO event_outbox (event_id, topic, key, payload) "
+                    "SELECT (e->>'event_id')::uuid, $1, e->>'aggregate_id', e "
+                    "FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n",
+                    self.topic,
+                    envelopes,
+                )
+        return len(envelopes)
