@@ -9,6 +9,7 @@ from uuid import UUID
 import typer
 
 from infinite_scribe.cli_idempotency import idempotency_app, schema_app
+from infinite_scribe.cli_worker import worker_app
 from infinite_scribe.config import ConfigurationError, Settings, load_settings
 from infinite_scribe.persistence import migrate
 
@@ -17,6 +18,7 @@ db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(idempotency_app, name="idempotency")
 app.add_typer(schema_app, name="schema")
+app.add_typer(worker_app, name="worker")
 outbox_app = typer.Typer(help="The event outbox (Message Relay operations)", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 events_app = typer.Typer(help="Stored domain events", no_args_is_help=True)
@@ -52,11 +54,12 @@ def up(
     port: Annotated[int, typer.Option(help="API port")] = 8000,
 ) -> None:
     """Everything at once: embedded services as needed, migrations, API and workers."""
+    from infinite_scribe.agents.worker import run_agent_worker
     from infinite_scribe.relay.service import run_relay
     from infinite_scribe.serve import run_up
 
     try:
-        run_up(settings(), workers=[run_relay], host=host, port=port)
+        run_up(settings(), workers=[run_relay, run_agent_worker], host=host, port=port)
     except ConfigurationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
@@ -88,14 +91,6 @@ def relay() -> None:
     current = settings()
     database_url(current)
     serve_relay(current)
-
-
-@app.command()
-def worker() -> None:
-    """The agent worker (empty until the agents land): health and metrics until SIGTERM/SIGINT."""
-    from infinite_scribe.agents.worker import run
-
-    run(settings())
 
 
 @db_app.command("upgrade")

@@ -81,6 +81,18 @@ class Settings(BaseSettings):
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9109
 
+    # The agent worker (issue 10): consumer group, retries, re-drive; see docs/agents.md.
+    worker_consumer_group: Annotated[str, Field(min_length=1, max_length=200)] = "agent-workers"
+    #: Generation attempts per request (retryable provider errors) before it fails for good.
+    worker_generation_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    worker_retry_backoff_seconds: Annotated[float, Field(ge=0, le=60)] = 0.5
+    #: An unfinished task with no activity for this long has its request re-published.
+    worker_redrive_after_seconds: Annotated[float, Field(gt=0, le=86400)] = 30.0
+    worker_redrive_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
+    worker_session_timeout_ms: Annotated[int, Field(ge=1000, le=300_000)] = 6000
+    #: Messages queued per partition before the partition is paused.
+    worker_max_queued: Annotated[int, Field(ge=1, le=10_000)] = 32
+
     @field_validator("database_url")
     @classmethod
     def _postgres_scheme(cls, value: str | None) -> str | None:

@@ -7,7 +7,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.tasks import NewTask, TaskRecord, TaskView
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL, envelope_of
 from shared_types import DomainEventRow
 
 _RECORD_COLUMNS = (
@@ -213,4 +213,6 @@ class PostgresTaskQueries:
                     self.topic,
                     envelopes,
                 )
+                if envelopes:
+                    await connection.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')")
         return len(envelopes)

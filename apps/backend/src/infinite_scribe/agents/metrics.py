@@ -1,0 +1,51 @@
+"""The agent worker's Prometheus series (a registry of its own)."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class AgentMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.handled = Counter(
+            "agent_requests_handled", "Requests answered with a proposal", registry=self.registry
+        )
+        self.failed = Counter(
+            "agent_requests_failed",
+            "Requests failed for good (dead-lettered)",
+            registry=self.registry,
+        )
+        self.retries = Counter(
+            "agent_generation_retries", "Generation attempts retried", registry=self.registry
+        )
+        self.skipped = Counter(
+            "agent_requests_skipped",
+            "Requests with nothing to do (redelivered, cancelled)",
+            registry=self.registry,
+        )
+        self.ignored = Counter(
+            "agent_events_ignored",
+            "Events that are not generation requests",
+            registry=self.registry,
+        )
+        self.poison = Counter(
+            "agent_messages_poison",
+            "Unreadable messages sent to the dead-letter topic",
+            registry=self.registry,
+        )
+        self.redriven = Counter(
+            "agent_tasks_redriven",
+            "Stale tasks whose request was re-published",
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "agent_generation_duration_seconds",
+            "From begin to the result committed",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+            registry=self.registry,
+        )
+        self.lag = Gauge(
+            "agent_consumer_lag",
+            "Messages behind the partition end",
+            ["partition"],
+            registry=self.registry,
+        )

@@ -1,0 +1,171 @@
+"""What an agent does with a generation request, as use cases: begin (task RUNNING, command
+PROCESSING), report progress, and finish with a proposal or a failure. Each finish is one
+transaction: the ledger row (dedupe), the `...Proposed` / `...Failed` event with its outbox row,
+the task and command moves and the session snapshot, all or nothing.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from infinite_scribe.application.ports.storage import GENESIS_SESSIONS, Transaction, UnitOfWork
+from infinite_scribe.application.ports.tasks import (
+    ASYNC_TASKS,
+    PROCESSED_MESSAGES,
+    TaskQueries,
+    TaskRecord,
+)
+from infinite_scribe.application.retries import with_retries
+from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.domain.genesis import (
+    AGGREGATE_TYPE,
+    FEEDBACK_SUBMITTED,
+    GenesisState,
+    evolve,
+    failure_event_for,
+    proposal_event_for,
+)
+from shared_types import EventEnvelope, EventMetadata
+from shared_types.enums import GenesisStage, TaskStatus
+
+#: Event ids of an agent's answers are derived from the request's id, so a repeated answer to
+#: one request is the same event (the event bus refuses to store it twice).
+_ANSWER_NAMESPACE = uuid.UUID("6f1c3c8e-6a55-4d3e-9a8e-2f6d2f0f7a11")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A generation request an agent has begun: the request, its task and the session."""
+
+    request: EventEnvelope
+    task: TaskRecord
+    stage: GenesisStage
+    state: GenesisState
+
+    @property
+    def is_revision(self) -> bool:
+        return self.request.event_type == FEEDBACK_SUBMITTED
+
+    @property
+    def inputs(self) -> Mapping[str, Any]:
+        return self.request.payload
+
+
+class AgentWork:
+    """The agent's use cases on the unit of work; `consumer` names its dedupe ledger."""
+
+    def __init__(
+        self, uow: UnitOfWork, tasks: TaskQueries, consumer: str, source_service: str
+    ) -> None:
+        self.uow = uow
+        self.tasks = tasks
+        self.consumer = consumer
+        self.source_service = source_service
+
+    async def begin(self, request: EventEnvelope) -> Job | None:
+        """Start the request's task; None when there is nothing to do (already handled,
+        cancelled, unknown task or session)."""
+        if await self.tasks.processed(self.consumer, request.event_id):
+            return None
+        async with self.uow.transaction() as tx:
+            task = await tx.repository(ASYNC_TASKS).lock_for_event(request.event_id)
+            if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
+                return None
+            snapshot = await tx.repository(GENESIS_SESSIONS).load(task.session_id)
+            if snapshot is None:
+                return None
+            await tx.repository(ASYNC_TASKS).start(task.task_id)
+        stage = GenesisStage(request.payload.get("stage", snapshot.state.current_stage))
+        return Job(request, task, stage, snapshot.state)
+
+    async def progress(self, job: Job, percent: float, message: str) -> None:
+        await self.tasks.report_progress(job.task.task_id, percent, message)
+
+    async def propose(self, job: Job, proposal: dict[str, Any], provider: str) -> bool:
+        """Publish the proposal and complete task and command; False if it was a repeat."""
+        payload = {
+            "stage": job.stage.value,
+            "result": proposal,
+            "task_id": str(job.task.task_id),
+            "command_id": str(job.task.command_id),
+            "provider": provider,
+            "revision": job.is_revision,
+        }
+        event_type = proposal_event_for(job.stage)
+        outcome = {"result": proposal, "message": f"{event_type} by {provider}"}
+        return await self._finish(job, event_type, payload, TaskStatus.COMPLETED, outcome)
+
+    async def fail(self, job: Job, error_code: str, error: str, attempts: int) -> bool:
+        """Publish the failure and fail task and command (the writer may ask again)."""
+        payload = {
+            "stage": job.stage.value,
+            "task_id": str(job.task.task_id),
+            "command_id": str(job.task.command_id),
+            "error_code": error_code,
+            "error": error[:2000],
+            "attempts": attempts,
+        }
+        outcome = {"error": {"code": error_code, "message": error[:2000]}, "message": "failed"}
+        return await self._finish(
+            job, failure_event_for(job.stage), payload, TaskStatus.FAILED, outcome
+        )
+
+    async def _finish(
+        self,
+        job: Job,
+        event_type: str,
+        payload: dict[str, Any],
+        status: TaskStatus,
+        outcome: dict[str, Any],
+    ) -> bool:
+        async def attempt(number: int) -> bool:
+            async with self.uow.transaction() as tx:
+                if not await tx.repository(PROCESSED_MESSAGES).record(
+                    self.consumer, job.request.event_id
+                ):
+                    return False
+                task = await tx.repository(ASYNC_TASKS).lock_for_event(job.request.event_id)
+                if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
+                    return False  # cancelled meanwhile (confirm, abandon): nothing to publish
+                await self._publish(tx, job, event_type, payload)
+                await tx.repository(ASYNC_TASKS).finish(
+                    task.task_id,
+                    status.value,
+                    result=outcome.get("result"),
+                    error=outcome.get("error"),
+                    message=outcome["message"],
+                )
+            return True
+
+        return await with_retries(attempt)
+
+    async def _publish(
+        self, tx: Transaction, job: Job, event_type: str, payload: dict[str, Any]
+    ) -> None:
+        sessions = tx.repository(GENESIS_SESSIONS)
+        snapshot = await sessions.load(job.task.session_id)
+        if snapshot is None:
+            raise ConcurrencyConflict("The session disappeared")
+        state = snapshot.state
+        after = evolve(state, event_type, payload)
+        event = EventEnvelope(
+            event_id=uuid.uuid5(_ANSWER_NAMESPACE, f"{job.request.event_id}:{event_type}"),
+            event_type=event_type,
+            aggregate_type=AGGREGATE_TYPE,
+            aggregate_id=str(state.session_id),
+            aggregate_version=after.version,
+            actor_id=f"agent:{self.source_service}",
+            correlation_id=job.request.correlation_id,
+            causation_id=job.request.event_id,
+            payload=payload,
+            metadata=EventMetadata(
+                user_id=str(job.task.user_id),
+                source_service=self.source_service,
+                request_id=job.request.metadata.request_id,
+                traceparent=job.request.metadata.traceparent,
+            ),
+        )
+        published = await tx.publish(event)  # the agents' one write path: idempotent by id
+        if published.is_new and not await sessions.save(state.version, after):
+            raise ConcurrencyConflict("The session was changed concurrently")
