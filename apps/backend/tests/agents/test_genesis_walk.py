@@ -19,9 +19,7 @@ SPEC_REQUEST = {
 STAGES = ["STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
 
 
-async def test_five_stages_with_agent_proposals(
-    settings: Settings, clean_db: asyncpg.Pool
-) -> None:
+async def test_five_stages_with_agent_proposals(settings: Settings, clean_db: asyncpg.Pool) -> None:
     config = stack_settings(settings)
     user = uuid.uuid4()
     async with agent_stack(config) as server, client(server, config, user) as http:
@@ -52,7 +50,9 @@ async def test_five_stages_with_agent_proposals(
             done = await wait_task(http, reply.json()["task_id"])
             assert done["status"] == "COMPLETED", done
             confirm = {"stage": stage, "data": done["result"]}
-            ok = await http.post(commands, json={"command_type": "ConfirmStage", "payload": confirm})
+            ok = await http.post(
+                commands, json={"command_type": "ConfirmStage", "payload": confirm}
+            )
             assert ok.status_code == 200, ok.text
 
         state = (await http.get(f"/api/v1/genesis/sessions/{sid}/state")).json()

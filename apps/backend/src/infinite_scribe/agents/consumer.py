@@ -96,7 +96,9 @@ class PartitionedConsumer:
         self.is_transient = is_transient
         self.max_queued = max_queued
         self.poll_timeout = poll_timeout
-        # librdkafka wants its consumer driven from one thread: every call goes through this one.
+        # Polling blocks, so it runs on a thread of its own. Storing offsets, pausing and
+        # resuming are quick, thread-safe librdkafka calls made from the event loop directly:
+        # queued behind a poll they would cap each partition at one message per poll timeout.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="kafka-consumer")
         self._lanes: dict[tuple[str, int], _Lane] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -113,7 +115,7 @@ class PartitionedConsumer:
             while not stop.is_set():
                 for message in await self._call(self._poll_batch):
                     self._dispatch(message)
-                await self._resume_drained()
+                self._resume_drained()
         finally:
             await self._drain(grace)
             await self._call(self.consumer.close)
@@ -142,18 +144,18 @@ class PartitionedConsumer:
             partition = TopicPartition(delivery.topic, delivery.partition)
             self.consumer.pause([partition])  # cheap, non-blocking; safe beside poll
 
-    async def _resume_drained(self) -> None:
+    def _resume_drained(self) -> None:
         for (topic, partition), lane in self._lanes.items():
             if lane.paused and lane.queue.qsize() <= self.max_queued // 2:
                 lane.paused = False
-                await self._call(self.consumer.resume, [TopicPartition(topic, partition)])
+                self.consumer.resume([TopicPartition(topic, partition)])
 
     async def _work(self, lane: _Lane) -> None:
         while not (lane.retired and lane.queue.empty()):
             delivery = await lane.queue.get()
             lane.busy = True
             await self._handle(delivery)
-            await self._store(delivery)
+            self._store(delivery)
             lane.busy = False
 
     async def _handle(self, delivery: Delivery) -> None:
@@ -185,10 +187,10 @@ class PartitionedConsumer:
                 )
                 await asyncio.sleep(min(0.2 * 2**failures, 5.0) if not transient else 1.0)
 
-    async def _store(self, delivery: Delivery) -> None:
+    def _store(self, delivery: Delivery) -> None:
         position = TopicPartition(delivery.topic, delivery.partition, delivery.offset + 1)
         try:
-            await self._call(self.consumer.store_offsets, None, [position])
+            self.consumer.store_offsets(offsets=[position])
         except KafkaException as error:
             # The partition went to another member meanwhile: it will redeliver the message,
             # and the handler's dedupe makes that harmless.
