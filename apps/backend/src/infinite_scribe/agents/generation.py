@@ -73,8 +73,11 @@ class GenerationHandler:
                     continue
                 await self._give_up(delivery, job, error, attempt)
                 return
-            await self.work.propose(job, proposal.model_dump(mode="json"), self.provider.name)
-            self.metrics.handled.inc()
+            proposal_data = proposal.model_dump(mode="json")
+            if await self.work.propose(job, proposal_data, self.provider.name):
+                self.metrics.handled.inc()
+            else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent
+                self.metrics.skipped.inc()
             return
 
     async def _give_up(
