@@ -30,9 +30,10 @@ test: lint
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85
 
+# Every figure of issue 13 in one run, with its ratio to the one-statement limit and its target
+# (bench/suite.py; BENCH_QUICK=1 for a short smoke run).
 bench: install
-	$(BIN)/python bench/commands.py
-	$(BIN)/python bench/relay.py
+	$(BIN)/python bench/suite.py
 
 clean:
 	rm -rf $(VENV) .data .coverage .coverage.* .pytest_cache .mypy_cache .ruff_cache

@@ -31,8 +31,14 @@ from infinite_scribe.persistence.database import create_pool, with_database
 TEST_JWT_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_TOPIC = "domain-events"
 
+# Commands find a running `scribe up` through $SCRIBE_DATA_DIR/services.json and read `.env`
+# (issue 12): a developer's own `make run` or .env must not leak into the tests.
+os.environ["SCRIBE_DATA_DIR"] = str(Path(tempfile.gettempdir()) / f"scribe-test-{os.getpid()}")
+os.environ["SCRIBE_ENV_FILE"] = ""
+
 ALL_TABLES = (
     "processed_messages",
+    "stream_tickets",
     "idempotency_cache",
     "genesis_sessions",
     "novels",

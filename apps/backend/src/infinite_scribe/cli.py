@@ -1,7 +1,7 @@
 """`scribe`: the command line and the composition root (nothing imports this module)."""
 
 import asyncio
-import logging
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
@@ -9,39 +9,74 @@ from uuid import UUID
 import typer
 
 from infinite_scribe.cli_idempotency import idempotency_app, schema_app
+from infinite_scribe.cli_kafka import kafka_app
+from infinite_scribe.cli_progress import progress
+from infinite_scribe.cli_projections import projections_app, run_trash_sweeper, trash_app
+from infinite_scribe.cli_services import services_app
 from infinite_scribe.cli_worker import worker_app
 from infinite_scribe.config import ConfigurationError, Settings, load_settings
+from infinite_scribe.observability.logs import configure_logging
 from infinite_scribe.persistence import migrate
+from infinite_scribe.services_file import (
+    AlreadyRunning,
+    describe_missing,
+    live_services,
+    sole_up,
+    with_running_services,
+)
 
-app = typer.Typer(help="InfiniteScribe backend", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="InfiniteScribe backend", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+app.add_typer(kafka_app, name="kafka")
 db_app = typer.Typer(help="Database migrations", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(idempotency_app, name="idempotency")
 app.add_typer(schema_app, name="schema")
 app.add_typer(worker_app, name="worker")
+app.add_typer(projections_app, name="projections")
+app.add_typer(trash_app, name="trash")
 outbox_app = typer.Typer(help="The event outbox (Message Relay operations)", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 events_app = typer.Typer(help="Stored domain events", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 
 
-def settings() -> Settings:
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        typer.echo(f"scribe {version('infinite-scribe-backend')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    """InfiniteScribe backend. Commands find a running `scribe up` (SCRIBE_DATA_DIR/services.json)
+    when DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS are unset."""
+
+
+def settings(*, find_up: bool = True) -> Settings:
+    """The settings, with the services of a running `scribe up` where none are configured."""
     try:
         loaded = load_settings()
     except ConfigurationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
-    logging.basicConfig(
-        level=loaded.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    return loaded
+    configure_logging(loaded)
+    return with_running_services(loaded) if find_up else loaded
 
 
 def database_url(current: Settings) -> str:
     url = current.resolved_database_url()
     if url is None:
         typer.echo(
-            "DATABASE_URL is not set (or POSTGRES_HOST); `scribe up` starts an embedded database",
+            "DATABASE_URL is not set (or POSTGRES_HOST) and "
+            f"{describe_missing(current)}; `scribe up` starts an embedded database",
             err=True,
         )
         raise typer.Exit(2)
@@ -58,8 +93,26 @@ def up(
     from infinite_scribe.relay.service import run_relay
     from infinite_scribe.serve import run_up
 
+    current = settings(find_up=False)
+    running = live_services(current.scribe_data_dir)
+    if running is not None:
+        typer.echo(
+            f"`scribe up` is already running with SCRIBE_DATA_DIR={current.scribe_data_dir} "
+            f"(pid {running.pid}, {running.api_url})",
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
-        run_up(settings(), workers=[run_relay, run_agent_worker], host=host, port=port)
+        with sole_up(current.scribe_data_dir):
+            run_up(
+                current,
+                workers=[run_relay, run_agent_worker, run_trash_sweeper],
+                host=host,
+                port=port,
+            )
+    except AlreadyRunning as error:
+        typer.echo(f"`scribe up` is already running: {error}", err=True)
+        raise typer.Exit(2) from error
     except ConfigurationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
@@ -86,11 +139,13 @@ def api(
 @app.command()
 def relay() -> None:
     """The Message Relay: outbox rows to Kafka until SIGTERM/SIGINT."""
+    from infinite_scribe.observability.tracing import traced_process
     from infinite_scribe.relay.service import serve_relay
 
     current = settings()
     database_url(current)
-    serve_relay(current)
+    with traced_process(current, "infinite-scribe-relay"):
+        serve_relay(current)
 
 
 @db_app.command("upgrade")
@@ -99,10 +154,28 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     migrate.upgrade(database_url(settings()), revision)
 
 
-@db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
-    """Revert migrations down to REVISION (default: base, an empty schema)."""
-    migrate.downgrade(database_url(settings()), revision)
+# `-1` (one step back) would otherwise be read as an unknown option.
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="a revision id, -N, or base (drops all)")],
+    yes: Annotated[bool, typer.Option("--yes", help="confirm dropping the whole schema")] = False,
+) -> None:
+    """Revert migrations down to REVISION; `base` (an empty schema: every table and its data
+    dropped) also needs --yes."""
+    url = database_url(settings())
+    if not yes and _drops_everything(url, revision):
+        typer.echo(f"`db downgrade {revision}` drops every table and its data; add --yes", err=True)
+        raise typer.Exit(2)
+    migrate.downgrade(url, revision)
+
+
+def _drops_everything(url: str, revision: str) -> bool:
+    if revision == "base":
+        return True
+    if not re.fullmatch(r"-\d+", revision):
+        return False
+    current = asyncio.run(migrate.current_revision(url))
+    return int(revision[1:]) >= migrate.applied_depth(url, current)
 
 
 @db_app.command("current")
@@ -163,7 +236,9 @@ def outbox_cleanup(
     """Delete SENT rows older than --older-than hours, in bounded batches."""
     from infinite_scribe.relay import operations_cli
 
-    count = operations_cli.cleanup(database_url(settings()), older_than * 3600, batch)
+    url = database_url(settings())
+    with progress("deleting SENT outbox rows") as advance:
+        count = operations_cli.cleanup(url, older_than * 3600, batch, advance)
     typer.echo(f"deleted {count} SENT row(s)")
 
 
@@ -183,9 +258,9 @@ def events_replay(
     current = settings()
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    count = operations_cli.replay(
-        database_url(current), topic or current.kafka_topic, session, correlation_id, since
-    )
+    url, topic = database_url(current), topic or current.kafka_topic
+    with progress("re-enqueueing events", unit="events") as advance:
+        count = operations_cli.replay(url, topic, session, correlation_id, since, advance)
     typer.echo(f"re-enqueued {count} event(s)")
 
 

@@ -8,8 +8,10 @@ from uuid import UUID
 import typer
 
 from infinite_scribe.application.idempotency import IdempotencyStore, user_scope
+from infinite_scribe.cli_progress import Advance, progress
 from infinite_scribe.config import ConfigurationError, Settings, load_settings
 from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
+from infinite_scribe.services_file import with_running_services
 
 idempotency_app = typer.Typer(help="The idempotency cache", no_args_is_help=True)
 schema_app = typer.Typer(help="Contracts for consumers in other languages", no_args_is_help=True)
@@ -18,14 +20,30 @@ schema_app = typer.Typer(help="Contracts for consumers in other languages", no_a
 async def _with_store(settings: Settings, database_url: str, job: str, *args: object) -> object:
     store: IdempotencyStore = await open_idempotency_store(settings, database_url)
     try:
+        if job == "cleanup_batches":
+            return await _cleanup_batches(store, *args)  # type: ignore[arg-type]
         return await getattr(store, job)(*args)
     finally:
         await store.close()
 
 
+async def _cleanup_batches(
+    store: IdempotencyStore, batch_size: int, max_batches: int | None, advance: Advance
+) -> int:
+    """The store's cleanup one batch at a time, so the progress bar moves per batch."""
+    total, batches = 0, 0
+    while max_batches is None or batches < max_batches:
+        deleted = await store.cleanup(batch_size, 1)
+        total, batches = total + deleted, batches + 1
+        advance(deleted)
+        if deleted < batch_size:
+            break
+    return total
+
+
 def _run(job: str, *args: object) -> object:
     try:
-        current = load_settings()
+        current = with_running_services(load_settings())
         url = current.resolved_database_url()
         if url is None:
             raise ConfigurationError("DATABASE_URL is not set (or POSTGRES_HOST)")
@@ -43,7 +61,8 @@ def cleanup(
     ] = None,
 ) -> None:
     """Delete expired entries in bounded batches."""
-    deleted = _run("cleanup", batch_size, max_batches)
+    with progress("deleting expired idempotency entries", unit="entries") as advance:
+        deleted = _run("cleanup_batches", batch_size, max_batches, advance)
     typer.echo(f"deleted {deleted} expired idempotency entries")
 
 

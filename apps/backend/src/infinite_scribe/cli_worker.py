@@ -5,6 +5,8 @@ from typing import Annotated
 import typer
 
 from infinite_scribe.config import ConfigurationError, Settings, load_settings
+from infinite_scribe.kafka_options import KafkaConnection
+from infinite_scribe.services_file import with_running_services
 
 worker_app = typer.Typer(help="The agent worker and its dead-letter topic")
 dlq_app = typer.Typer(help="The dead-letter topic of the agent worker", no_args_is_help=True)
@@ -13,18 +15,22 @@ worker_app.add_typer(dlq_app, name="dlq")
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        return with_running_services(load_settings())
     except ConfigurationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
 
 
-def _servers(current: Settings) -> str:
-    servers = current.resolved_kafka_servers()
-    if servers is None:
-        typer.echo("KAFKA_BOOTSTRAP_SERVERS is not set (or KAFKA_HOST)", err=True)
+def _servers(current: Settings) -> KafkaConnection:
+    connection = current.kafka_connection()
+    if connection is None:
+        typer.echo(
+            "KAFKA_BOOTSTRAP_SERVERS is not set (or KAFKA_HOST) and no running `scribe up` "
+            "was found",
+            err=True,
+        )
         raise typer.Exit(2)
-    return servers
+    return connection
 
 
 @worker_app.callback(invoke_without_command=True)
@@ -32,19 +38,18 @@ def worker(context: typer.Context) -> None:
     """Run the agent worker until SIGTERM/SIGINT (needs DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS)."""
     if context.invoked_subcommand is not None:
         return
-    import logging
-
     from infinite_scribe.agents.worker import run
+    from infinite_scribe.observability.logs import configure_logging
+    from infinite_scribe.observability.tracing import traced_process
 
     current = _settings()
-    logging.basicConfig(
-        level=current.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(current)
     if current.resolved_database_url() is None:
         typer.echo("DATABASE_URL is not set (or POSTGRES_HOST)", err=True)
         raise typer.Exit(2)
     _servers(current)
-    run(current)
+    with traced_process(current, "infinite-scribe-worker"):
+        run(current)
 
 
 @dlq_app.command("list")

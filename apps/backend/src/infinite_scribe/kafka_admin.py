@@ -1,34 +1,33 @@
 """Small Kafka admin helpers (librdkafka): create the events topic, check the broker answers."""
 
-import logging
 from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-#: librdkafka's own log lines go through Python logging instead of straight to stderr.
-KAFKA_LOGGER = logging.getLogger("librdkafka")
+from infinite_scribe.kafka_options import KafkaConnection, client_config
 
 
-def admin_client(bootstrap_servers: str) -> AdminClient:
-    config: dict[str, Any] = {
-        "bootstrap.servers": bootstrap_servers,
-        "socket.timeout.ms": 2000,
-        "logger": KAFKA_LOGGER,
-    }
+def admin_client(cluster: str | KafkaConnection) -> AdminClient:
+    config: dict[str, Any] = client_config(cluster, defaults={"socket.timeout.ms": 2000})
     return AdminClient(config)
 
 
 def ensure_topic(
-    bootstrap_servers: str, topic: str, partitions: int, timeout: float = 10.0
+    cluster: str | KafkaConnection,
+    topic: str,
+    partitions: int,
+    replication_factor: int = 1,
+    timeout: float = 10.0,
 ) -> None:
-    """Create `topic` unless it exists (in production topics are usually provisioned ahead)."""
-    admin = admin_client(bootstrap_servers)
+    """Create `topic` unless it exists (in production topics are usually provisioned ahead);
+    a replication factor of -1 leaves it to the broker's default.replication.factor."""
+    admin = admin_client(cluster)
     metadata = admin.list_topics(timeout=timeout)
     if topic in metadata.topics and metadata.topics[topic].error is None:
         return
     futures = admin.create_topics(
-        [NewTopic(topic, num_partitions=partitions, replication_factor=1)],
+        [NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor)],
         operation_timeout=timeout,
     )
     for future in futures.values():

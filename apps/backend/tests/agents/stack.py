@@ -75,3 +75,18 @@ async def events_of(pool: asyncpg.Pool, session_id: str) -> list[asyncpg.Record]
         "SELECT * FROM domain_events WHERE aggregate_id = $1 ORDER BY aggregate_version",
         session_id,
     )
+
+
+async def wait_flow(
+    http: httpx.AsyncClient, correlation_id: str, status: str, within: float = 60
+) -> dict[str, Any]:
+    """Poll GET /flows/{id} until the flow's resume handle is in `status` (docs/flows.md)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        response = await http.get(f"/api/v1/flows/{correlation_id}")
+        if response.status_code == 200 and response.json()["status"] == status:
+            body: dict[str, Any] = response.json()
+            return body
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"flow {correlation_id} not {status}: {response.text}")
+        await asyncio.sleep(0.1)

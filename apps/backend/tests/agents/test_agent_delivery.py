@@ -20,7 +20,7 @@ from infinite_scribe.runtime.worker import run_worker
 
 from ..conftest import LiveServer
 from ..support.fake_llm import FakeLLMServer, Reply
-from .stack import client, events_of, stack_settings, wait_task
+from .stack import client, events_of, stack_settings, wait_flow, wait_task
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -98,6 +98,7 @@ async def test_a_request_delivered_twice_is_answered_once(
         task = await wait_task(http, await _ask(http, sid))
         assert task["status"] == "COMPLETED", task
         request_id = await _request_event(clean_db, task["task_id"])
+        await wait_flow(http, str(task["correlation_id"]), "PAUSED")  # its last event
         before = await events_of(clean_db, sid)
         assert [e["event_type"] for e in before].count(CONCEPT_PROPOSED) == 1
 
@@ -107,7 +108,8 @@ async def test_a_request_delivered_twice_is_answered_once(
             _count(agent, "agent_events_ignored"),
         )
         replayed = await replay(clean_db, config.kafka_topic, aggregate_id=sid)
-        assert replayed == len(before) == 3  # Created, ConceptGenerationRequested, Proposed
+        # Created, ConceptGenerationRequested, Proposed, FlowPaused (docs/flows.md)
+        assert replayed == len(before) == 4
 
         async def redelivered() -> bool:
             return (

@@ -112,6 +112,22 @@ async def _api_and_relay(config: Settings) -> AsyncIterator[LiveServer]:
         await asyncio.wait_for(asyncio.gather(relay, return_exceptions=True), 30)
 
 
+async def _generation_under_way(
+    http: httpx.AsyncClient, llm: FakeLLMServer, worker: WorkerProcess
+) -> tuple[str, str]:
+    """Request a concept on a new session; return the session and task ids once `worker` is
+    calling the model (the moment the kill and SIGTERM tests interrupt)."""
+    sid = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
+    reply = await http.post(f"/api/v1/genesis/sessions/{sid}/commands", json=REQUEST)
+    assert reply.status_code == 202, reply.text
+
+    async def generating() -> bool:
+        return len(llm.requests) >= 1
+
+    await _until(generating, 60, f"the first worker to call the model: {worker.output()}")
+    return sid, str(reply.json()["task_id"])
+
+
 async def _until(check: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not await check():
@@ -132,15 +148,7 @@ async def test_kill_9_mid_generation_then_a_new_worker_completes_the_task_once(
         workers.append(first)
         await first.healthy()
         async with _api_and_relay(config) as server, client(server, config, uuid.uuid4()) as http:
-            sid = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
-            reply = await http.post(f"/api/v1/genesis/sessions/{sid}/commands", json=REQUEST)
-            assert reply.status_code == 202, reply.text
-            task_id = reply.json()["task_id"]
-
-            async def generating() -> bool:
-                return len(llm.requests) >= 1
-
-            await _until(generating, 60, f"the first worker to call the model: {first.output()}")
+            sid, task_id = await _generation_under_way(http, llm, first)
             running = (await http.get(f"/api/v1/tasks/{task_id}")).json()
             assert running["status"] == "RUNNING", running
 
@@ -193,15 +201,7 @@ async def test_sigterm_mid_generation_exits_0_commits_nothing_and_the_next_worke
         workers.append(first.start())
         await first.healthy()
         async with _api_and_relay(config) as server, client(server, config, uuid.uuid4()) as http:
-            sid = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
-            reply = await http.post(f"/api/v1/genesis/sessions/{sid}/commands", json=REQUEST)
-            assert reply.status_code == 202, reply.text
-            task_id = reply.json()["task_id"]
-
-            async def generating() -> bool:
-                return len(llm.requests) >= 1
-
-            await _until(generating, 60, f"the first worker to call the model: {first.output()}")
+            sid, task_id = await _generation_under_way(http, llm, first)
             assert first.process is not None
             first.process.send_signal(signal.SIGTERM)
             assert await asyncio.to_thread(first.process.wait, 20) == 0, first.output()

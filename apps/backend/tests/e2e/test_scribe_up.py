@@ -71,6 +71,12 @@ def test_scribe_up_serves_health_and_stops_everything(stop_signal: int) -> None:
                 pass
             time.sleep(0.3)
         assert body == {"status": "ok", "database": "ok", "kafka": "ok"}
+        # The embedded mode lets a frontend dev server on localhost call the API (issue 12).
+        dev_origin = {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"}
+        preflight = httpx.options(
+            f"http://127.0.0.1:{port}/api/v1/genesis/sessions", headers=dev_origin
+        )
+        assert preflight.headers.get("access-control-allow-origin") == dev_origin["Origin"]
         postmaster = int((data_dir / "pg" / "postmaster.pid").read_text().split()[0])
         broker_pids = {
             pid

@@ -1,6 +1,8 @@
-"""Schemathesis fuzzes the app's own OpenAPI document over real HTTP: no request may get a 5xx."""
+"""Schemathesis fuzzes the app's own OpenAPI document over real HTTP against the real server
+process (`scribe api`): no request may get a 5xx, nor a status the document does not list."""
 
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,14 +14,21 @@ from schemathesis import GenerationMode
 
 from infinite_scribe.config import Settings
 
-from ..conftest import LiveServer, make_token
+from ..conftest import make_token
+from .hostile_server import ApiProcess, api_process
 
 EXAMPLES_PER_OPERATION = 25
 
 
+@pytest.fixture(scope="module")
+def live_server(settings: Settings) -> Iterator[ApiProcess]:
+    with api_process(settings) as running:
+        yield running
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_fuzz_finds_no_server_error(
-    live_server: LiveServer, settings: Settings, mode: GenerationMode
+    live_server: ApiProcess, settings: Settings, mode: GenerationMode
 ) -> None:
     token = make_token(settings, uuid.uuid4())
     auth = {"Authorization": f"Bearer {token}"}
@@ -33,6 +42,7 @@ def test_fuzz_finds_no_server_error(
     assert len(fuzzed) >= 5
     for operation in fuzzed:
         fixed = {"session_id": session_id} if "{session_id}" in operation.path else None
+        documented = set(operation.definition.raw["responses"])
 
         @hypothesis_settings(
             max_examples=EXAMPLES_PER_OPERATION,
@@ -46,6 +56,10 @@ def test_fuzz_finds_no_server_error(
             calls.append(response.status_code)
             if response.status_code >= 500:
                 failures.append(f"{case.method} {case.formatted_path}: {response.status_code}")
+            if str(response.status_code) not in documented:  # noqa: B023 - run() is called at once
+                failures.append(
+                    f"{case.method} {case.formatted_path}: undocumented {response.status_code}"
+                )
 
         try:
             run()
@@ -54,3 +68,36 @@ def test_fuzz_finds_no_server_error(
             assert mode is GenerationMode.NEGATIVE
     assert not failures, failures
     assert len(calls) >= 20
+
+
+def test_stateful_fuzz_finds_no_server_error(live_server: ApiProcess, settings: Settings) -> None:
+    """Sequences along the links schemathesis infers (create a session, then read its state,
+    send it commands, list its events): still no 5xx and no undocumented status."""
+    token = make_token(settings, uuid.uuid4())
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/openapi.json")
+    failures: list[str] = []
+    calls: list[int] = []
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            return {"headers": {"Authorization": f"Bearer {token}"}, "timeout": 30}
+
+        def validate_response(self, response: object, case: schemathesis.Case, **_: object) -> None:
+            status = response.status_code  # type: ignore[attr-defined]
+            calls.append(status)
+            documented = set(case.operation.definition.raw["responses"])
+            if status >= 500 or str(status) not in documented:
+                failures.append(f"{case.method} {case.formatted_path}: {status}")
+
+    Workflow.run(
+        settings=hypothesis_settings(
+            max_examples=15,
+            stateful_step_count=5,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert not failures, failures
+    print("stateful statuses:", sorted(set(calls)), len(calls))
+    assert len(calls) >= 15

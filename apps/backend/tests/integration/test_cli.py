@@ -33,7 +33,7 @@ def test_db_upgrade_current_downgrade(
     assert "empty" in runner.invoke(app, ["db", "current"]).output
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert "empty" not in runner.invoke(app, ["db", "current"]).output
-    assert runner.invoke(app, ["db", "downgrade"]).exit_code == 0
+    assert runner.invoke(app, ["db", "downgrade", "base", "--yes"]).exit_code == 0
     assert "empty" in runner.invoke(app, ["db", "current"]).output
 
 

@@ -42,6 +42,8 @@ async def test_create_session_and_read_state(http: httpx.AsyncClient) -> None:
         "last_result": None,
         "novel_id": None,
         "version": 1,
+        "trashed": False,
+        "trashed_at": None,
     }
     assert (await http.post(BASE)).status_code == 201  # the body is optional
 

@@ -19,6 +19,7 @@ from shared_types import (
     IdempotencyCacheRow,
     NovelRow,
     ProcessedMessageRow,
+    StreamTicketRow,
     TableModel,
 )
 
@@ -107,6 +108,13 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "expires_at": NOW,
     },
     ProcessedMessageRow: {"consumer": "agent-worker", "event_id": uuid4(), "processed_at": NOW},
+    StreamTicketRow: {
+        "ticket_hash": b"\x00" * 32,
+        "user_id": uuid4(),
+        "session_id": uuid4(),
+        "expires_at": NOW,
+        "created_at": NOW,
+    },
 }
 
 #: One field per model and a value of the wrong type for it.
@@ -120,6 +128,7 @@ WRONG_TYPE = {
     GenesisSessionRow: ("current_stage", "EPILOGUE"),
     IdempotencyCacheRow: ("expires_at", "tomorrow"),
     ProcessedMessageRow: ("event_id", "not-a-uuid"),
+    StreamTicketRow: ("session_id", "not-a-uuid"),
 }
 
 

@@ -26,6 +26,7 @@ from shared_types.models import (
     IdempotencyCacheRow,
     NovelRow,
     ProcessedMessageRow,
+    StreamTicketRow,
     TableModel,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "NovelStatus",
     "OutboxStatus",
     "ProcessedMessageRow",
+    "StreamTicketRow",
     "TableModel",
     "TaskStatus",
 ]

@@ -5,7 +5,8 @@ checks each payload against its model, so the two cannot drift). Unknown fields 
 an older consumer keeps reading a newer producer's payload.
 """
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,6 +81,57 @@ class GenerationFailed(EventPayload):
     attempts: int
 
 
+class SessionTrashed(EventPayload):
+    """The session went to the trash: it takes no command until restored."""
+
+    trashed_at: datetime
+    status: str
+    stage: GenesisStage
+
+
+class SessionRestored(EventPayload):
+    """The session came back from the trash, as it was."""
+
+    trashed_at: datetime
+
+
+class SessionPurged(EventPayload):
+    """The tombstone: drop everything derived from this session. The payloads of its events up
+    to `erased_through_version` are erased (`{}`) in the log; this one is kept."""
+
+    reason: Literal["user", "retention"]
+    trashed_at: datetime
+    erased_through_version: int
+
+
+class FlowPaused(EventPayload):
+    """A flow stopped to wait for the writer (docs/flows.md): its handle and until when."""
+
+    handle_id: UUID
+    stage: GenesisStage
+    task_id: UUID | None = None
+    proposal_event_id: UUID | None = None
+    expires_at: str | None = None
+
+
+class FlowResumed(EventPayload):
+    """The writer's reply resumed a paused flow; `early`: it came before the pause landed."""
+
+    handle_id: UUID
+    stage: GenesisStage
+    reply_command_type: str | None = None
+    reply_command_id: UUID | None = None
+    reply_event_id: UUID | None = None
+    early: bool = False
+
+
+class FlowExpired(EventPayload):
+    """A paused flow waited longer than FLOW_HANDLE_TTL_SECONDS; it will not resume."""
+
+    handle_id: UUID
+    stage: GenesisStage | None = None
+
+
 #: (event_type, event_version) -> the payload model; a breaking change adds a new version.
 EVENT_PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     ("Genesis.Session.Created", 1): SessionCreated,
@@ -93,4 +145,10 @@ EVENT_PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     ("Genesis.Session.StageContent.Proposed", 1): ProposalMade,
     ("Genesis.Session.ConceptGeneration.Failed", 1): GenerationFailed,
     ("Genesis.Session.StageGeneration.Failed", 1): GenerationFailed,
+    ("Genesis.Session.Trashed", 1): SessionTrashed,
+    ("Genesis.Session.Restored", 1): SessionRestored,
+    ("Genesis.Session.Purged", 1): SessionPurged,
+    ("Genesis.Session.FlowPaused", 1): FlowPaused,
+    ("Genesis.Session.FlowResumed", 1): FlowResumed,
+    ("Genesis.Session.FlowExpired", 1): FlowExpired,
 }

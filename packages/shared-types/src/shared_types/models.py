@@ -184,6 +184,20 @@ class ProcessedMessageRow(TableModel):
     processed_at: datetime
 
 
+class StreamTicketRow(TableModel):
+    """A single-use ticket for the live event stream, bound to a user and a session (only the
+    SHA-256 of the ticket is stored; `used_at` set = spent)."""
+
+    __tablename__ = "stream_tickets"
+
+    ticket_hash: bytes
+    user_id: UUID
+    session_id: UUID
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime
+
+
 #: Every table of the data model with its row model (the drift test walks this list).
 TABLE_MODELS: tuple[type[TableModel], ...] = (
     DomainEventRow,
@@ -195,4 +209,5 @@ TABLE_MODELS: tuple[type[TableModel], ...] = (
     GenesisSessionRow,
     IdempotencyCacheRow,
     ProcessedMessageRow,
+    StreamTicketRow,
 )

@@ -17,6 +17,12 @@ from confluent_kafka import (
 )
 
 from infinite_scribe.agents.consumer import Delivery
+from infinite_scribe.kafka_options import KafkaConnection, client_config
+
+#: A bootstrap list, or the cluster with its client options (Settings.kafka_connection()).
+Cluster = str | KafkaConnection
+#: What the dead-letter producers must have: the original's headers and order, no duplicates.
+_PRODUCER = {"enable.idempotence": True, "acks": "all"}
 
 #: Headers this module adds (a replay strips them again).
 PREFIX = "dlq_"
@@ -46,10 +52,9 @@ def dead_letter_headers(delivery: Delivery, group: str, error_class: str, error:
 class DeadLetters:
     """Copies failed messages to the dead-letter topic and waits for the broker's ack."""
 
-    def __init__(self, servers: str, group: str, extra: dict[str, Any] | None = None) -> None:
+    def __init__(self, cluster: Cluster, group: str, extra: dict[str, Any] | None = None) -> None:
         self.group = group
-        config = {"bootstrap.servers": servers, "enable.idempotence": True, "acks": "all"}
-        self.producer = Producer(config | (extra or {}))
+        self.producer = Producer(client_config(cluster, owned=_PRODUCER | (extra or {})))
 
     async def send(self, delivery: Delivery, error_class: str, error: str) -> None:
         loop = asyncio.get_running_loop()
@@ -96,11 +101,13 @@ class DeadLetter:
         return f"{self.headers.get('dlq_error_class')}: {self.headers.get('dlq_error')}"
 
 
-def read_dead_letters(servers: str, topic: str, idle_seconds: float = 1.5) -> Iterator[DeadLetter]:
+def read_dead_letters(
+    cluster: Cluster, topic: str, idle_seconds: float = 1.5
+) -> Iterator[DeadLetter]:
     """Every message of the dead-letter topic of `topic`, read by assigning its partitions
     (no group join, nothing committed); stops after `idle_seconds` without a message."""
     source = dead_letter_topic(topic)
-    consumer = Consumer({"bootstrap.servers": servers, "group.id": "scribe-dlq-reader"})
+    consumer = Consumer(client_config(cluster, owned={"group.id": "scribe-dlq-reader"}))
     try:
         metadata = consumer.list_topics(source, timeout=5)
         partitions = metadata.topics[source].partitions if source in metadata.topics else {}
@@ -119,9 +126,9 @@ def read_dead_letters(servers: str, topic: str, idle_seconds: float = 1.5) -> It
         consumer.close()
 
 
-def replay_dead_letters(servers: str, letters: list[DeadLetter]) -> int:
+def replay_dead_letters(cluster: Cluster, letters: list[DeadLetter]) -> int:
     """Produce each letter again to its original topic, its own headers restored."""
-    producer = Producer({"bootstrap.servers": servers, "enable.idempotence": True})
+    producer = Producer(client_config(cluster, owned=_PRODUCER))
     for letter in letters:
         headers: Headers = [
             (k, v.encode()) for k, v in letter.headers.items() if not k.startswith(PREFIX)

@@ -16,8 +16,10 @@ from infinite_scribe.agents.consumer import Delivery
 from infinite_scribe.agents.dead_letters import DeadLetters
 from infinite_scribe.agents.llm.port import GenerationError, GenerationRequest, LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
+from infinite_scribe.agents.tracing import consume_span, in_current_trace
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
+from infinite_scribe.observability.log_context import bind, log_scope
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
@@ -49,7 +51,17 @@ class GenerationHandler:
         if delivery.header("ce_type") not in GENERATION_REQUEST_EVENTS:
             self.metrics.ignored.inc()
             return
-        request = EventEnvelope.model_validate_json(delivery.value or b"")  # invalid: poison
+        with consume_span(delivery, self.work.consumer), log_scope():
+            request = EventEnvelope.model_validate_json(delivery.value or b"")  # invalid: poison
+            bind(
+                request_id=request.metadata.request_id,
+                user_id=request.metadata.user_id,
+                session_id=request.aggregate_id,
+                correlation_id=request.correlation_id,
+            )
+            await self._answer(delivery, in_current_trace(request))
+
+    async def _answer(self, delivery: Delivery, request: EventEnvelope) -> None:
         job = await self.work.begin(request)
         if job is None:
             self.metrics.skipped.inc()
@@ -76,6 +88,14 @@ class GenerationHandler:
             proposal_data = proposal.model_dump(mode="json")
             if await self.work.propose(job, proposal_data, self.provider.name):
                 self.metrics.handled.inc()
+                logger.info("task %s answered (%s)", job.task.task_id, self.provider.name)
+                # Best effort: if this fails, the flow sweeper lands the pause later.
+                try:
+                    await self.work.pause_landed(job)
+                except Exception as error:
+                    logger.warning(
+                        "pause of flow %s not landed: %s", job.task.correlation_id, error
+                    )
             else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent
                 self.metrics.skipped.inc()
             return

@@ -19,11 +19,14 @@ from infinite_scribe.agents.llm.factory import build_provider
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork
+from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
 from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka_options import KafkaConnection, client_config
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
@@ -51,22 +54,42 @@ class AgentWorker:
         self.metrics = AgentMetrics()
         self.registry: CollectorRegistry = self.metrics.registry
         self.provider = provider or build_provider(settings)
-        self.dead_letters = DeadLetters(servers, settings.worker_consumer_group)
+        self.kafka = settings.kafka_connection() or KafkaConnection(servers)
+        self.dead_letters = DeadLetters(self.kafka, settings.worker_consumer_group)
         self.consumer: PartitionedConsumer | None = None
         self.tasks: PostgresTaskQueries | None = None
+        self.flows: FlowControl | None = None
         self._pool: Any = None
+        self._uow: Any = None
 
     async def startup(self) -> None:
         topic = self.settings.kafka_topic
         partitions = self.settings.kafka_topic_partitions
-        await asyncio.to_thread(ensure_topic, self.servers, dead_letter_topic(topic), partitions)
+        await asyncio.to_thread(
+            ensure_topic,
+            self.kafka,
+            dead_letter_topic(topic),
+            partitions,
+            self.settings.kafka_topic_replication_factor,
+        )
         self._pool = await create_pool(self.database_url, min_size=1, max_size=8)
         self.tasks = PostgresTaskQueries(self._pool, topic)
+        self._uow = unit_of_work(
+            self._pool, EventStore(topic, self.settings.event_max_bytes), self.database_url
+        )
+        uow = self._uow
+        self.flows = FlowControl(
+            uow,
+            PostgresFlowQueries(self._pool),
+            ttl_seconds=self.settings.flow_handle_ttl_seconds,
+            source_service=SOURCE_SERVICE,
+        )
         work = AgentWork(
-            unit_of_work(self._pool, EventStore(topic)),
+            uow,
             self.tasks,
             consumer=self.settings.worker_consumer_group,
             source_service=SOURCE_SERVICE,
+            flows=self.flows,
         )
         handler = GenerationHandler(
             work,
@@ -88,12 +111,12 @@ class AgentWorker:
         logger.info("agent worker started (provider %s)", self.provider.name)
 
     def _consumer_config(self) -> dict[str, Any]:
-        return {
-            "bootstrap.servers": self.servers,
-            "group.id": self.settings.worker_consumer_group,
-            "session.timeout.ms": self.settings.worker_session_timeout_ms,
-            "heartbeat.interval.ms": max(self.settings.worker_session_timeout_ms // 6, 100),
-        }
+        timeout = self.settings.worker_session_timeout_ms
+        return client_config(
+            self.kafka,
+            defaults={"heartbeat.interval.ms": max(timeout // 6, 100)},
+            owned={"group.id": self.settings.worker_consumer_group, "session.timeout.ms": timeout},
+        )
 
     async def _poison(self, delivery: Delivery, error: BaseException) -> None:
         self.metrics.poison.inc()
@@ -101,7 +124,11 @@ class AgentWorker:
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         assert self.consumer is not None
-        helpers = [asyncio.create_task(self._sweep(stop)), asyncio.create_task(self._lag(stop))]
+        helpers = [
+            asyncio.create_task(self._sweep(stop)),
+            asyncio.create_task(self._lag(stop)),
+            asyncio.create_task(self._sweep_flows(stop)),
+        ]
         try:
             await self.consumer.run(stop, grace_seconds)
         finally:
@@ -125,12 +152,34 @@ class AgentWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.settings.worker_redrive_interval_seconds)
 
+    async def _sweep_flows(self, stop: asyncio.Event) -> None:
+        """Land pauses a dead worker left PENDING_PAUSE, and expire handles past their time
+        (docs/flows.md: the agent worker owns the flows it paused)."""
+        assert self.flows is not None
+        while not stop.is_set():
+            try:
+                landed = await self.flows.settle(self.settings.flow_settle_after_seconds)
+                expired = await self.flows.expire_due()
+                if landed or expired:
+                    logger.info("flows: %d pause(s) landed, %d expired", landed, expired)
+            except (StorageUnavailable, ConcurrencyConflict) as error:
+                logger.warning("flow sweep failed: %s", error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.settings.flow_sweep_interval_seconds)
+
     async def _lag(self, stop: asyncio.Event) -> None:
         assert self.consumer is not None
+        reported: set[str] = set()
         while not stop.is_set():
             with contextlib.suppress(Exception):
-                for (_, partition), lag in (await self.consumer.lag()).items():
-                    self.metrics.lag.labels(str(partition)).set(lag)
+                current = {str(p): lag for (_, p), lag in (await self.consumer.lag()).items()}
+                for partition, lag in current.items():
+                    self.metrics.lag.labels(partition).set(lag)
+                # A partition given to another worker is its to report: a stale value here
+                # would keep a lag alert firing after a rebalance.
+                for partition in reported - current.keys():
+                    self.metrics.lag.remove(partition)
+                reported = set(current)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 5)
 
@@ -138,6 +187,7 @@ class AgentWorker:
         await asyncio.to_thread(self.dead_letters.close)
         await self.provider.aclose()
         if self._pool is not None:
+            await self._uow.close()
             await self._pool.close()
         logger.info("agent worker stopped")
 

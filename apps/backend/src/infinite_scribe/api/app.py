@@ -5,15 +5,35 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from infinite_scribe.api.container import api_services
+from infinite_scribe.api.cors import cors_middleware
+from infinite_scribe.api.docs import install_docs
 from infinite_scribe.api.errors import install_error_handlers
 from infinite_scribe.api.idempotency import IdempotencyMiddleware
+from infinite_scribe.api.limits import BodyLimitMiddleware
+from infinite_scribe.api.metrics import ApiMetrics
+from infinite_scribe.api.metrics_middleware import MetricsMiddleware
+from infinite_scribe.api.openapi_errors import common_error_responses
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.request_context import RequestContextMiddleware
-from infinite_scribe.api.routes import events, genesis, health, tasks
+from infinite_scribe.api.routes import (
+    event_chains,
+    events,
+    flows,
+    genesis,
+    health,
+    metrics,
+    reads,
+    stream,
+    tasks,
+    trash,
+)
+from infinite_scribe.api.strict_json import StrictJsonMiddleware
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.config import Settings
+from infinite_scribe.observability.tracing import instrument_app
 from infinite_scribe.persistence.idempotency_stores import check_idempotency_settings
 
 
@@ -21,8 +41,14 @@ def build_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(health.router)
     router.include_router(genesis.router)
+    router.include_router(reads.sessions_router)
+    router.include_router(reads.novels_router)
+    router.include_router(stream.router)  # before events: /events/stream is not an event id
     router.include_router(events.router)
     router.include_router(tasks.router)
+    router.include_router(trash.router)
+    router.include_router(flows.router)
+    router.include_router(event_chains.router)
     return router
 
 
@@ -33,29 +59,65 @@ def create_app(settings: Settings) -> FastAPI:
     check_idempotency_settings(settings)
     # One cache of verified tokens, shared by the auth dependency and the idempotency middleware.
     verified_tokens = VerifiedTokens(settings)
+    api_metrics = ApiMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with api_services(settings, database_url, verified_tokens) as services:
+        async with api_services(settings, database_url, verified_tokens, api_metrics) as services:
             app.state.services = services  # read only through api.deps.services_of
             yield
 
-    app = FastAPI(title="InfiniteScribe backend", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="InfiniteScribe backend",
+        version="0.1.0",
+        lifespan=lifespan,
+        # redirect_slashes off: a trailing-slash redirect would build its Location from the
+        # Host header (issue 9); `/x/` is a plain 404 instead.
+        redirect_slashes=False,
+        # Served from packaged assets by install_docs (no CDN).
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+    )
+    install_docs(app)
     install_error_handlers(app)
-    app.include_router(build_router())
+    app.include_router(build_router(), responses=common_error_responses())
+    app.include_router(metrics.router)
     # The middleware order, outermost first (Starlette runs the last one added first):
-    #   1. RequestContextMiddleware: X-Request-ID / traceparent, so every answer (a replay
-    #      or a 413 from the next one included) carries them;
-    #   2. IdempotencyMiddleware: claim, replay or refuse the key before any route runs;
-    #   3. the routes (exceptions -> HTTP in api/errors.py).
-    for middleware, options in reversed(middleware_stack(settings)):
+    #   0. with OTEL_EXPORTER_OTLP_ENDPOINT set, the OpenTelemetry server span (instrument_app);
+    #      then MetricsMiddleware, counting every answer by route template and status;
+    #      then CORSMiddleware (when origins are allowed): answers preflights before anything else
+    #      (no auth, no idempotency claim) and adds the CORS headers to every answer, errors
+    #      included, so a browser can read a 401 or 413;
+    #   1. RequestContextMiddleware: X-Request-ID / traceparent, so every answer (a replay,
+    #      a 413 or an unhandled error's 500 included) carries them;
+    #   2. BodyLimitMiddleware: the body limit while it streams and the once-only headers,
+    #      before any other work (authentication included);
+    #   3. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
+    #   4. IdempotencyMiddleware: claim, replay or refuse the key before any route runs;
+    #   5. the routes (exceptions -> HTTP in api/errors.py).
+    for middleware, options in reversed(middleware_stack(settings, api_metrics)):
         app.add_middleware(middleware, **options)
+    instrument_app(app)
     return app
 
 
-def middleware_stack(settings: Settings) -> list[tuple[Any, dict[str, Any]]]:
+def middleware_stack(
+    settings: Settings, api_metrics: ApiMetrics
+) -> list[tuple[Any, dict[str, Any]]]:
     """The middleware stack, outermost first (see the comment in `create_app`)."""
+    cors = cors_middleware(settings)
     return [
+        (MetricsMiddleware, {"metrics": api_metrics}),
+        *([cors] if cors else []),
         (RequestContextMiddleware, {}),
+        (BodyLimitMiddleware, {"max_body_bytes": settings.http_max_body_bytes}),
+        (StrictJsonMiddleware, {}),
         (IdempotencyMiddleware, {"settings": settings}),
     ]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids: the endpoint function's name (`send_command`, `create_session`),
+    which generated clients use as method names; FastAPI warns on a duplicate."""
+    return route.name

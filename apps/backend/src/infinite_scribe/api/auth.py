@@ -43,7 +43,8 @@ def decode_access_token(settings: Settings, token: str) -> UUID:
         ) from error
     except jwt.InvalidSignatureError as error:
         raise AuthenticationError("Token signature is invalid", "INVALID_TOKEN") from error
-    except jwt.InvalidTokenError as error:
+    except (jwt.InvalidTokenError, OverflowError, RecursionError) as error:
+        # OverflowError / RecursionError: absurd claims (huge numbers, deep nesting) are a 401.
         raise AuthenticationError(
             "Token is malformed or not acceptable", "INVALID_TOKEN"
         ) from error

@@ -8,20 +8,32 @@ from typing import Any
 
 import asyncpg
 
+from infinite_scribe.api.metered_commands import MeteredCommandService
+from infinite_scribe.api.metrics import ApiMetrics
+from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.command_service import CommandService
+from infinite_scribe.application.event_chains import EventChains
+from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
+from infinite_scribe.application.flows import FlowControl
+from infinite_scribe.application.live_stream import LiveStreams
 from infinite_scribe.application.ports.idempotency import IdempotencyStore
 from infinite_scribe.application.ports.storage import HealthProbe
 from infinite_scribe.application.ports.tasks import TaskQueries
+from infinite_scribe.application.reads import Reads
 from infinite_scribe.application.sessions import GenesisSessions
+from infinite_scribe.application.trash import TrashService
 from infinite_scribe.config import Settings
 from infinite_scribe.kafka_admin import admin_client
-from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PoolProbe, PostgresGenesisQueries
 from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
+from infinite_scribe.persistence.reads import PostgresReadQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
+from infinite_scribe.persistence.trash import PostgresTrashQueries
 
 #: Connections of the API's pool (commands, queries, health).
 API_POOL_SIZE = 20
@@ -36,39 +48,68 @@ class ApiServices:
     commands: CommandService
     sessions: GenesisSessions
     tasks: TaskQueries
+    trash: TrashService
     idempotency_store: IdempotencyStore
     verified_tokens: VerifiedTokens
     database: HealthProbe
     #: The librdkafka admin client for the health check (None: no broker configured).
     kafka_admin: Any | None
+    #: Paused flows and event chains (issue 11, docs/flows.md).
+    flows: FlowReplies
+    event_chains: EventChains
+    #: Session list and novels (issue 12, reading).
+    reads: Reads
+    #: The API's Prometheus series (GET /metrics; issue 12).
+    metrics: ApiMetrics
+    #: The live event stream (SSE) and its tickets; its hub runs while the API does.
+    live: LiveStreams
 
 
 @asynccontextmanager
 async def api_services(
-    settings: Settings, database_url: str, verified_tokens: VerifiedTokens
+    settings: Settings, database_url: str, verified_tokens: VerifiedTokens, metrics: ApiMetrics
 ) -> AsyncIterator[ApiServices]:
     """Open the pool and the stores, wire the adapters to the ports, close them on exit."""
-    pool = await create_pool(database_url, max_size=API_POOL_SIZE)
+    # No per-release RESET round trip: the API's code never changes session state (issue 13).
+    pool = await create_pool(database_url, max_size=API_POOL_SIZE, reset=keep_session)
+    metrics.pool = pool
     try:
         # The Kafka topic is decided here, once, not per request.
-        store = EventStore(settings.kafka_topic)
-        uow = unit_of_work(pool, store)
+        store = EventStore(settings.kafka_topic, settings.event_max_bytes)
+        uow = unit_of_work(pool, store, database_url)
         queries = PostgresGenesisQueries(pool, store)
-        servers = settings.resolved_kafka_servers()
+        kafka = settings.kafka_connection()
         idempotency_store = await open_idempotency_store(settings, database_url)
+        flow_queries = PostgresFlowQueries(pool)
+        flow_control = FlowControl(
+            uow, flow_queries, ttl_seconds=settings.flow_handle_ttl_seconds, source_service="api"
+        )
+        commands = MeteredCommandService(
+            uow, queries, metrics, reactions=[ResumeOnReply(flow_control)]
+        )
+        live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
         try:
             yield ApiServices(
                 settings=settings,
                 pool=pool,
-                commands=CommandService(uow, queries),
+                commands=commands,
                 sessions=GenesisSessions(uow, queries),
                 tasks=PostgresTaskQueries(pool, settings.kafka_topic),
+                trash=TrashService(uow, PostgresTrashQueries(pool)),
                 idempotency_store=idempotency_store,
                 verified_tokens=verified_tokens,
                 database=PoolProbe(pool),
-                kafka_admin=admin_client(servers) if servers else None,
+                kafka_admin=admin_client(kafka) if kafka else None,
+                reads=Reads(PostgresReadQueries(pool)),
+                metrics=metrics,
+                flows=FlowReplies(commands, flow_queries),
+                event_chains=EventChains(flow_queries),
+                live=live,
             )
         finally:
+            await live.stop()
             await idempotency_store.close()
+            await uow.close()
     finally:
+        metrics.pool = None
         await pool.close()

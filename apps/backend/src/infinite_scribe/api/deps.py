@@ -8,11 +8,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.config import Settings
+from infinite_scribe.observability.log_context import bind
 
 
 def services_of(app: Any) -> ApiServices:
@@ -40,12 +43,24 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 
 
-async def get_current_user(
-    request: Request,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> UUID:
-    tokens = services_of(request.app).verified_tokens
-    return tokens.user_id(bearer_token(authorization))
+class BearerUser(SecurityBase):
+    """The current user from `Authorization: Bearer <JWT>`, declared to OpenAPI as the
+    `BearerAuth` HTTP bearer scheme (so /docs has Authorize). Unlike FastAPI's HTTPBearer it
+    keeps the project's verification, token cache and error bodies (MISSING_TOKEN, ...)."""
+
+    def __init__(self) -> None:
+        self.model = HTTPBearerModel(
+            bearerFormat="JWT", description="An access token: `Authorization: Bearer <JWT>`"
+        )
+        self.scheme_name = "BearerAuth"
+
+    async def __call__(self, request: Request) -> UUID:
+        tokens = services_of(request.app).verified_tokens
+        user_id = tokens.user_id(bearer_token(request.headers.get("authorization")))
+        # The request's log lines name who is acting and on which session.
+        bind(user_id=user_id, session_id=request.path_params.get("session_id"))
+        return user_id
 
 
+get_current_user = BearerUser()
 CurrentUser = Annotated[UUID, Depends(get_current_user)]

@@ -11,6 +11,8 @@ from infinite_scribe.domain.errors import (
     AuthenticationError,
     ConcurrencyConflict,
     DuplicateCommand,
+    EventTooLarge,
+    FlowHandleConflict,
     InvalidEventName,
     InvalidPayload,
     InvalidState,
@@ -26,12 +28,14 @@ STATUS_BY_ERROR: dict[type[ScribeError], int] = {
     NotFound: 404,
     InvalidState: 409,
     DuplicateCommand: 409,
+    FlowHandleConflict: 409,
     ConcurrencyConflict: 409,
     UnknownCommand: 422,
     InvalidPayload: 422,
     InvalidEventName: 422,
     AuthenticationError: 401,
     StorageUnavailable: 503,
+    EventTooLarge: 413,
 }
 
 _HTTP_ERROR_CODES = {
@@ -44,6 +48,7 @@ _HTTP_ERROR_CODES = {
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "VALIDATION_ERROR",
+    431: "HEADERS_TOO_LARGE",
 }
 
 

@@ -12,17 +12,22 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infinite_scribe.api.asgi_body import BodyTooLarge, content_length, read_body, replaying
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.idempotency_replies import (
+    Reply,
     error_reply,
     replay_reply,
     safe_headers,
     send_reply,
 )
+from infinite_scribe.api.identity import RepeatedHeader, authorization_and_key
+from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.idempotency import (
     Claimed,
+    ClaimOutcome,
     ClaimRequest,
     IdempotencyStore,
     InUse,
@@ -40,11 +45,6 @@ from infinite_scribe.domain.errors import AuthenticationError
 logger = logging.getLogger(__name__)
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH"})
-KEY_HEADERS = (b"idempotency-key", b"x-idempotency-key")
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class IdempotencyMiddleware:
@@ -59,24 +59,19 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] not in MUTATING_METHODS:
             await self.app(scope, receive, send)
             return
-        given: set[bytes] = set()
-        authorization: str | None = None
-        content_length: int | None = None
-        for name, value in scope["headers"]:
-            if name in KEY_HEADERS:
-                given.add(value)
-            elif name == b"authorization":
-                authorization = value.decode("latin-1")
-            elif name == b"content-length" and value.isdigit():
-                content_length = int(value)
+        try:
+            # The same reading of the identity as the auth dependency (api/identity.py).
+            authorization, key = authorization_and_key(scope["headers"])
+        except RepeatedHeader as error:
+            await send_reply(send, error_reply(400, error.error_code, error.message))
+            return
         limit = self.settings.idempotency_max_body_bytes
-        if content_length is not None and content_length > limit:
+        declared = content_length(scope)
+        if declared is not None and declared > limit:
             await send_reply(send, _too_large(limit))
             return
-        key: str | None = None
-        if given:
-            key = given.pop().decode("latin-1")
-            if given or not valid_key(key):
+        if key is not None:
+            if not valid_key(key):
                 await send_reply(send, _bad_key())
                 return
         elif not self._opts_in_to_auto_key(scope):
@@ -87,7 +82,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)  # the route answers 401 itself
             return
         try:
-            body = await _read_body(receive, limit)
+            body = await read_body(receive, limit)
         except BodyTooLarge:
             await send_reply(send, _too_large(limit))
             return
@@ -125,23 +120,14 @@ class IdempotencyMiddleware:
                 ),
             )
             return
-        if isinstance(outcome, Replay):
-            await send_reply(send, replay_reply(outcome.response))
-            return
-        if isinstance(outcome, Mismatch):
-            message = "Idempotency key was already used for a different request"
-            await send_reply(send, error_reply(422, "IDEMPOTENCY_KEY_REUSED", message))
-            return
-        if isinstance(outcome, InUse):
-            retry_after = str(max(1, math.ceil(outcome.retry_after)))
-            message = "A request with this idempotency key is still being processed"
-            reply = error_reply(409, "IDEMPOTENCY_KEY_IN_USE", message, retry_after=retry_after)
-            await send_reply(send, reply)
+        refusal = _refusal(outcome, services_of(scope["app"]).metrics)
+        if refusal is not None:
+            await send_reply(send, refusal)
             return
         assert isinstance(outcome, Claimed)
         recorder = _Recorder(send, store, entry_scope, key, outcome.token, ttl)
         try:
-            await self.app(scope, _replaying(body, receive), recorder.send)
+            await self.app(scope, replaying(body, receive), recorder.send)
         finally:
             if not recorder.settled:
                 await recorder.settle(None)
@@ -151,6 +137,24 @@ class IdempotencyMiddleware:
             return False
         target = f"{scope['method']} {scope['path']}"
         return any(pattern.fullmatch(target) for pattern in self._auto_routes)
+
+
+def _refusal(outcome: ClaimOutcome, metrics: ApiMetrics) -> Reply | None:
+    """The answer to a claim that must not run the request (a replay, a reused or busy key),
+    counted; None when the key was claimed."""
+    if isinstance(outcome, Replay):
+        metrics.idempotency_replays.inc()
+        return replay_reply(outcome.response)
+    if isinstance(outcome, Mismatch):
+        metrics.idempotency_conflicts.labels("mismatch").inc()
+        message = "Idempotency key was already used for a different request"
+        return error_reply(422, "IDEMPOTENCY_KEY_REUSED", message)
+    if isinstance(outcome, InUse):
+        metrics.idempotency_conflicts.labels("in_use").inc()
+        retry_after = str(max(1, math.ceil(outcome.retry_after)))
+        message = "A request with this idempotency key is still being processed"
+        return error_reply(409, "IDEMPOTENCY_KEY_IN_USE", message, retry_after=retry_after)
+    return None
 
 
 class _Recorder:
@@ -217,36 +221,6 @@ def _user_of(scope: Scope, authorization: str | None) -> str | None:
 
 def _store_of(scope: Scope) -> IdempotencyStore:
     return services_of(scope["app"]).idempotency_store
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, counting streamed bytes too (a chunked upload has no Content-Length)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from infinite_scribe.api.command_schemas import CommandRequest as CommandRequest
 from infinite_scribe.domain.commands import JsonObject
 from infinite_scribe.domain.genesis import GenesisState
 from shared_types.enums import GenesisStage, GenesisStatus, TaskStatus
@@ -35,9 +36,12 @@ class SessionStateOut(BaseModel):
     last_result: dict[str, Any] | None
     novel_id: UUID | None
     version: int
+    #: In the trash: readable, but it takes no command until restored.
+    trashed: bool = False
+    trashed_at: datetime | None = None
 
     @classmethod
-    def of(cls, state: GenesisState) -> "SessionStateOut":
+    def of(cls, state: GenesisState, trashed_at: datetime | None = None) -> "SessionStateOut":
         return cls(
             session_id=state.session_id,
             status=state.status,
@@ -48,13 +52,9 @@ class SessionStateOut(BaseModel):
             last_result=None if state.last_result is None else dict(state.last_result),
             novel_id=state.novel_id,
             version=state.version,
+            trashed=trashed_at is not None,
+            trashed_at=trashed_at,
         )
-
-
-class CommandRequest(BaseModel):
-    command_type: str = Field(min_length=1, max_length=100)
-    #: Validated by the command's own payload model (see the command table).
-    payload: dict[str, Any] = Field(default_factory=dict)
 
 
 class CommandReply(BaseModel):

@@ -8,8 +8,11 @@ import jwt
 
 from infinite_scribe.api.auth import decode_access_token
 from infinite_scribe.config import Settings
+from infinite_scribe.domain.errors import AuthenticationError
 
 MAX_ENTRIES = 10_000
+#: 9999-12-31T23:59:59Z: a later `exp` (10**400 was seen) is refused, not overflowed into a 500.
+LATEST_EXPIRY = 253_402_300_799
 
 
 class VerifiedTokens:
@@ -30,5 +33,16 @@ class VerifiedTokens:
         claims = jwt.decode(token, options={"verify_signature": False})
         if len(self._verified) >= self.max_entries:
             self._verified.clear()  # crude but bounded; a miss only costs one verification
-        self._verified[token] = (user_id, float(claims["exp"]))
+        self._verified[token] = (user_id, _expiry(claims.get("exp")))
         return user_id
+
+
+def _expiry(exp: object) -> float:
+    """`exp` as a timestamp; PyJWT only compared it with now, so it may be any huge number."""
+    try:
+        expiry = float(exp)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError) as error:
+        raise AuthenticationError("Token expiry is out of range", "INVALID_TOKEN") from error
+    if not expiry <= LATEST_EXPIRY:  # also catches NaN
+        raise AuthenticationError("Token expiry is out of range", "INVALID_TOKEN")
+    return expiry

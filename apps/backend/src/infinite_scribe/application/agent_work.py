@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.ports.storage import GENESIS_SESSIONS, Transaction, UnitOfWork
 from infinite_scribe.application.ports.tasks import (
     ASYNC_TASKS,
@@ -56,12 +57,19 @@ class AgentWork:
     """The agent's use cases on the unit of work; `consumer` names its dedupe ledger."""
 
     def __init__(
-        self, uow: UnitOfWork, tasks: TaskQueries, consumer: str, source_service: str
+        self,
+        uow: UnitOfWork,
+        tasks: TaskQueries,
+        consumer: str,
+        source_service: str,
+        flows: FlowControl | None = None,
     ) -> None:
         self.uow = uow
         self.tasks = tasks
         self.consumer = consumer
         self.source_service = source_service
+        #: When set, a proposal pauses its flow until the writer replies (docs/flows.md).
+        self.flows = flows
 
     async def begin(self, request: EventEnvelope) -> Job | None:
         """Start the request's task; None when there is nothing to do (already handled,
@@ -128,7 +136,13 @@ class AgentWork:
                 task = await tx.repository(ASYNC_TASKS).lock_for_event(job.request.event_id)
                 if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
                     return False  # cancelled meanwhile (confirm, abandon): nothing to publish
-                await self._publish(tx, job, event_type, payload)
+                event, became_last_result = await self._publish(tx, job, event_type, payload)
+                # The flow waits on a proposal the writer sees as the session's last result
+                # (flow_replies.py relies on it to skip sessions with none).
+                if status is TaskStatus.COMPLETED and became_last_result and self.flows:
+                    await self.flows.register_in(
+                        tx, str(job.request.correlation_id), _pause_handle(job, event)
+                    )
                 await tx.repository(ASYNC_TASKS).finish(
                     task.task_id,
                     status.value,
@@ -140,9 +154,14 @@ class AgentWork:
 
         return await with_retries(attempt)
 
+    async def pause_landed(self, job: Job) -> None:
+        """The proposal is out and this worker is done with the flow: it now waits."""
+        if self.flows is not None:
+            await self.flows.pause_landed(str(job.request.correlation_id))
+
     async def _publish(
         self, tx: Transaction, job: Job, event_type: str, payload: dict[str, Any]
-    ) -> None:
+    ) -> tuple[EventEnvelope, bool]:
         sessions = tx.repository(GENESIS_SESSIONS)
         snapshot = await sessions.load(job.task.session_id)
         if snapshot is None:
@@ -169,3 +188,19 @@ class AgentWork:
         published = await tx.publish(event)  # the agents' one write path: idempotent by id
         if published.is_new and not await sessions.save(state.version, after):
             raise ConcurrencyConflict("The session was changed concurrently")
+        # evolve ignores a proposal for a stage the session has left (a late one)
+        return published.event, published.is_new and job.stage is state.current_stage
+
+
+def _pause_handle(job: Job, proposal: EventEnvelope) -> dict[str, Any]:
+    """Where the flow stops: what a resume needs to find the session and say what it answers."""
+    return {
+        "session_id": str(job.task.session_id),
+        "user_id": str(job.task.user_id),
+        "stage": job.stage.value,
+        "task_id": str(job.task.task_id),
+        "command_id": str(job.task.command_id),
+        "request_event_id": str(job.request.event_id),
+        "proposal_event_id": str(proposal.event_id),
+        "awaits": "writer_reply",
+    }

@@ -1,13 +1,14 @@
 """Command handling: registry lookup -> payload validation -> one unit of work that inserts the
 inbox row, decides, appends events + outbox + NOTIFY and moves the snapshot (docs/command-api.md).
 
-Three round trips per command: inbox insert + snapshot read (one statement), events + outbox +
-NOTIFY (one statement), the version-checked snapshot update.
+Two statements per command: inbox insert + snapshot read, then events + outbox + the
+version-checked snapshot update (the events are appended deferred and written with the save);
+the relay is woken after the commit (docs/decisions/1000, 1001).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from infinite_scribe.application.ports.storage import (
     CommandInbox,
     InboxConflict,
     InboxEntry,
+    Transaction,
     UnitOfWork,
 )
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS, NewTask
@@ -87,6 +89,21 @@ def spec_for(command_type: str) -> CommandSpec:
     return REGISTRY.spec_for(command_type)
 
 
+class CommandReaction(Protocol):
+    """Runs in a command's transaction after its events (e.g. a reply resumes a paused flow,
+    application/flow_replies.py); raising rolls the command back. `before` is the aggregate's
+    state the command was decided on."""
+
+    async def __call__(
+        self,
+        tx: Transaction,
+        context: RequestContext,
+        entry: InboxEntry,
+        before: Any,
+        events: Sequence[EventEnvelope],
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class CommandResult:
     command_id: UUID
@@ -108,11 +125,16 @@ class CommandService:
     """Executes commands: any aggregate, one unit of work per attempt."""
 
     def __init__(
-        self, uow: UnitOfWork, inbox: CommandInbox, registry: CommandRegistry = REGISTRY
+        self,
+        uow: UnitOfWork,
+        inbox: CommandInbox,
+        registry: CommandRegistry = REGISTRY,
+        reactions: Sequence[CommandReaction] = (),
     ) -> None:
         self.uow = uow
         self.inbox = inbox
         self.registry = registry
+        self.reactions = tuple(reactions)
 
     async def execute(
         self,
@@ -170,10 +192,12 @@ class CommandService:
                 context.metadata(),
             )
             after = handler.evolve(state, decided)
-            await tx.append(events)
+            await tx.append(events, defer=True)
             await handler.save(tx, state, after, decided, spec.command_type, spec.is_async)
             if task_id is not None and events:
                 await tx.repository(ASYNC_TASKS).create(_task_of(entry, task_id, events[0]))
+            for reaction in self.reactions:
+                await reaction(tx, context, entry, state, events)
 
     async def _collided(self, spec: CommandSpec, entry: InboxEntry) -> CommandResult:
         """A unique index refused the inbox row: replay the same-key command, or 409."""

@@ -14,6 +14,9 @@ class RequestContext:
     request_id: str | None = None
     traceparent: str | None = None
     source_service: str = SOURCE_SERVICE
+    #: The paused flow this request answers (POST /flows/{id}/resume); the command must resume
+    #: exactly that one (application/flow_replies.py).
+    resumes_flow: str | None = None
 
     def metadata(self) -> EventMetadata:
         return EventMetadata(

@@ -11,7 +11,7 @@ from infinite_scribe.application.ports.storage import (
     Transaction,
 )
 from infinite_scribe.domain.commands import PAYLOAD_MODELS, CommandIds, CommandPayload
-from infinite_scribe.domain.errors import ConcurrencyConflict, NotFound
+from infinite_scribe.domain.errors import ConcurrencyConflict, NotFound, SessionTrashed
 from infinite_scribe.domain.genesis import (
     AGGREGATE_TYPE,
     FINISHED,
@@ -22,12 +22,20 @@ from infinite_scribe.domain.genesis import (
 )
 
 
-def visible(snapshot: SessionSnapshot | None) -> GenesisState:
-    """The session the user may see and command: a trashed one answers 404 like a missing one
-    (until restored). Trash/restore commands will load trashed sessions on purpose."""
-    if snapshot is None or snapshot.trashed:
+def owned(snapshot: SessionSnapshot | None) -> SessionSnapshot:
+    """The session the user may read (a trashed one too); missing or another user's: 404."""
+    if snapshot is None:
         raise NotFound("Genesis session not found")
-    return snapshot.state
+    return snapshot
+
+
+def visible(snapshot: SessionSnapshot | None) -> GenesisState:
+    """The session the user may command: a trashed one answers 409 SESSION_TRASHED (its inbox
+    row rolls back with the refused command) until it is restored (application/trash.py)."""
+    session = owned(snapshot)
+    if session.trashed:
+        raise SessionTrashed("The session is in the trash; restore it to send commands")
+    return session.state
 
 
 class GenesisCommands:

@@ -6,8 +6,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.genesis_commands import visible
-from infinite_scribe.application.ports.storage import GENESIS_SESSIONS, GenesisQueries, UnitOfWork
+from infinite_scribe.application.genesis_commands import owned
+from infinite_scribe.application.ports.storage import (
+    GENESIS_SESSIONS,
+    GenesisQueries,
+    SessionSnapshot,
+    UnitOfWork,
+)
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE, CREATED, GenesisState, created, replay
 from shared_types import EventEnvelope
 
@@ -42,8 +47,12 @@ class GenesisSessions:
         return state, event
 
     async def state(self, session_id: UUID, user_id: UUID) -> GenesisState:
-        """The user's session (404 when missing, another user's, or in the trash)."""
-        return visible(await self.queries.snapshot(session_id, user_id))
+        """The user's session, trashed or not (404 when missing or another user's)."""
+        return (await self.snapshot(session_id, user_id)).state
+
+    async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot:
+        """The user's session with its trash status (a trashed one stays readable)."""
+        return owned(await self.queries.snapshot(session_id, user_id))
 
     async def events(self, session_id: UUID, user_id: UUID, after: int, limit: int) -> list[Any]:
         """The session's events after aggregate version `after` (404 unless the user's)."""

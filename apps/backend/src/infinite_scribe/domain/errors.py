@@ -67,3 +67,49 @@ class EventIdConflict(ScribeError):
     """An event id was published again with different content."""
 
     error_code = "EVENT_ID_CONFLICT"
+
+
+class FlowHandleConflict(ScribeError):
+    """A resume that cannot happen: no waiting handle for the flow (docs/flows.md)."""
+
+    error_code = "FLOW_HANDLE_CONFLICT"
+
+
+class FlowHandleNotFound(FlowHandleConflict):
+    """No handle for this flow among the user's (unknown and foreign look the same)."""
+
+    error_code = "FLOW_HANDLE_NOT_FOUND"
+
+
+class FlowHandleExpired(FlowHandleConflict):
+    error_code = "FLOW_HANDLE_EXPIRED"
+
+
+class FlowAlreadyResumed(FlowHandleConflict):
+    error_code = "FLOW_ALREADY_RESUMED"
+
+
+class EventTooLarge(ScribeError):
+    """An event would exceed EVENT_MAX_BYTES as produced: it could never be published."""
+
+    error_code = "EVENT_TOO_LARGE"
+
+    def __init__(self, event_type: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"The {event_type} event would be {size} bytes as published; the limit is {limit}",
+            event_type=event_type,
+            size=size,
+            limit=limit,
+        )
+
+
+class SessionTrashed(InvalidState):
+    """The session is in the trash: it takes no command until restored (409)."""
+
+    error_code = "SESSION_TRASHED"
+
+
+class SessionNotTrashed(InvalidState):
+    """Purge asked for a session that is not in the trash (409)."""
+
+    error_code = "SESSION_NOT_TRASHED"

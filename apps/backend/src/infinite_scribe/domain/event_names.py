@@ -21,6 +21,10 @@ PAST_TENSE_VERBS = (
     "Trashed",
     "Restored",
     "Purged",
+    # flow extension (issue 11, docs/flows.md): a flow waits for the writer and goes on
+    "Paused",
+    "Resumed",
+    "Expired",
 )
 
 _SEGMENT = r"[A-Z][A-Za-z0-9]*"

@@ -46,6 +46,12 @@ def with_database(url: str, database: str) -> str:
 ResetHook = Callable[[asyncpg.Connection], Awaitable[None]] | None
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """A reset hook for pools whose users never change session state (no SET, LISTEN, advisory
+    lock, cursor outside a transaction): asyncpg's default reset is one more round trip on every
+    release. asyncpg still rolls back a transaction left open and drops local listeners."""
+
+
 async def create_pool(
     url: str,
     *,

@@ -52,8 +52,10 @@ class EventBus:
         event: EventEnvelope,
         *,
         event_id: UUID | None = None,
+        notify: bool = True,
     ) -> Published:
-        """`publish`, also saying whether the event is new (False: a repeat of a stored one)."""
+        """`publish`, also saying whether the event is new (False: a repeat of a stored one).
+        `notify=False`: the caller wakes the relay after commit (see `EventStore.append`)."""
         if event_id is not None and event_id != event.event_id:
             event = event.model_copy(update={"event_id": event_id})
         for _ in range(self.max_attempts):
@@ -68,7 +70,7 @@ class EventBus:
                 # A savepoint: a unique violation must not abort the caller's transaction.
                 with translated():
                     async with connection.transaction():
-                        await self.store.append(connection, [candidate])
+                        await self.store.append(connection, [candidate], notify=notify)
                 return Published(candidate, is_new=True)
             except DuplicateEventId:
                 pass  # A concurrent publish of the same id won; the next round reads and compares.

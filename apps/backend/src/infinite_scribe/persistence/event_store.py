@@ -1,23 +1,31 @@
 """Append domain events and their outbox rows in the caller's transaction, in one statement.
 
 One round trip writes every event to `domain_events`, one `event_outbox` row per event (the
-envelope as payload, the aggregate id as key) and NOTIFYs the relay. NOTIFY is delivered only
-when the transaction commits, so the relay is never woken for rows it cannot see yet.
+envelope as payload, the aggregate id as key) and, unless the caller wakes the relay itself,
+NOTIFYs it. NOTIFY is delivered only when the transaction commits, so the relay is never woken
+for rows it cannot see yet. The unit of work passes `notify=False` and NOTIFYs after the commit,
+coalesced (persistence/outbox_notifier.py): a NOTIFY in every transaction serialises commits.
 """
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import asyncpg
 
+from infinite_scribe.domain.errors import EventTooLarge
 from infinite_scribe.domain.event_names import validate_event_name
+from infinite_scribe.domain.event_size import DEFAULT_EVENT_MAX_BYTES, produced_size
 from infinite_scribe.persistence.errors import translated
 from shared_types import DomainEventRow, EventEnvelope
 
 #: The channel the relay LISTENs on.
 OUTBOX_CHANNEL = "event_outbox_pending"
+#: The payload of a NOTIFY on OUTBOX_CHANNEL sent for task progress (no outbox row): the relay
+#: ignores payloads, the live streams re-read task progress on it.
+TASK_PROGRESS_NOTICE = "task"
 
-_APPEND_SQL = f"""
+_APPEND_SQL_QUIET = """
 WITH new_events AS (
     INSERT INTO domain_events (
         event_id, correlation_id, causation_id, event_type, event_version,
@@ -36,38 +44,100 @@ WITH new_events AS (
     ORDER BY e.id
     RETURNING 1
 )
-SELECT e.id, pg_notify('{OUTBOX_CHANNEL}', '')
+SELECT e.id
 FROM new_events e, (SELECT count(*) FROM outbox) AS written
 ORDER BY e.id
 """
+
+_APPEND_SQL = _APPEND_SQL_QUIET.replace(
+    "SELECT e.id\n", f"SELECT e.id, pg_notify('{OUTBOX_CHANNEL}', '')\n"
+)
+
+#: The parameters `append_then`'s statement may use start after the append's 13.
+THEN_FIRST_PARAMETER = 14
+
+
+@cache
+def _then_sql(statement: str) -> str:
+    """The append with `statement` as one more data-modifying CTE (PostgreSQL runs every
+    data-modifying CTE to completion, whether or not the outer query reads it)."""
+    return _APPEND_SQL_QUIET.replace(
+        "\nSELECT e.id\n",
+        f", then_rows AS (\n{statement}\n)\n"
+        "SELECT e.id, (SELECT count(*) FROM then_rows) AS then_rows\n",
+    )
 
 
 class EventStore:
     """The append-only event log plus its transactional outbox."""
 
-    def __init__(self, topic: str) -> None:
+    def __init__(self, topic: str, max_event_bytes: int = DEFAULT_EVENT_MAX_BYTES) -> None:
         self.topic = topic
+        #: EVENT_MAX_BYTES: an event bigger than this as produced could never be published.
+        self.max_event_bytes = max_event_bytes
+
+    @staticmethod
+    def check(events: Sequence[EventEnvelope]) -> None:
+        """What `append` refuses before it writes anything: bad names, missing versions."""
+        for event in events:
+            validate_event_name(event.event_type)
+            if event.aggregate_version is None:
+                raise ValueError(f"{event.event_type}: aggregate_version is required to append")
 
     async def append(
-        self, connection: asyncpg.Connection, events: Sequence[EventEnvelope]
+        self,
+        connection: asyncpg.Connection,
+        events: Sequence[EventEnvelope],
+        *,
+        notify: bool = True,
     ) -> list[int]:
         """Append `events` (each with its aggregate_version set) and return their global ids.
+
+        `notify=False`: no NOTIFY in this transaction; the caller wakes the relay after commit.
 
         Raises ConcurrencyConflict when another writer already appended one of these aggregate
         versions (the unique index on (aggregate_type, aggregate_id, aggregate_version)).
         """
         if not events:
             return []
-        for event in events:
-            validate_event_name(event.event_type)
-            if event.aggregate_version is None:
-                raise ValueError(f"{event.event_type}: aggregate_version is required to append")
+        rows = await self._write(connection, _APPEND_SQL if notify else _APPEND_SQL_QUIET, events)
+        return [int(row["id"]) for row in rows]
+
+    async def append_then(
+        self,
+        connection: asyncpg.Connection,
+        events: Sequence[EventEnvelope],
+        statement: str,
+        *args: Any,
+    ) -> int:
+        """Append `events` (no NOTIFY) and run `statement` in the same round trip (issue 13:
+        one statement instead of two on the command path). `statement` is one INSERT / UPDATE /
+        DELETE ... RETURNING 1 whose parameters are numbered from $14; returns how many rows it
+        returned (e.g. 0: a version-checked update found the version moved)."""
+        if not events:
+            raise ValueError("append_then needs at least one event")
+        rows = await self._write(connection, _then_sql(statement), events, *args)
+        return int(rows[0]["then_rows"])
+
+    async def _write(
+        self,
+        connection: asyncpg.Connection,
+        sql: str,
+        events: Sequence[EventEnvelope],
+        *args: Any,
+    ) -> list[asyncpg.Record]:
+        self.check(events)
         envelopes = [event.model_dump(mode="json") for event in events]
+        for envelope in envelopes:
+            size = produced_size(envelope)
+            if size > self.max_event_bytes:
+                # Refused before anything is written: the caller's transaction rolls back.
+                raise EventTooLarge(envelope["event_type"], size, self.max_event_bytes)
         # Translated: a taken aggregate version is ConcurrencyConflict (another writer won), a
         # taken event id is DuplicateEventId (the event bus replays or refuses it).
         with translated():
-            rows = await connection.fetch(
-                _APPEND_SQL,
+            rows: list[asyncpg.Record] = await connection.fetch(
+                sql,
                 [event.event_id for event in events],
                 [event.correlation_id for event in events],
                 [event.causation_id for event in events],
@@ -81,8 +151,9 @@ class EventStore:
                 [event.occurred_at for event in events],
                 self.topic,
                 envelopes,
+                *args,
             )
-        return [int(row["id"]) for row in rows]
+        return rows
 
     async def load(
         self,

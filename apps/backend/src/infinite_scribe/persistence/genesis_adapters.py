@@ -1,6 +1,6 @@
 """Adapters of the genesis ports: the repository (in a transaction), the queries, the inbox."""
 
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
@@ -14,7 +14,16 @@ from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence import genesis_sessions as genesis_sql
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.event_store import EventStore
-from shared_types import DomainEventRow
+from shared_types import DomainEventRow, EventEnvelope
+
+
+class DeferredEvents(Protocol):
+    """The part of the transaction that hands over events appended with `defer=True`."""
+
+    @property
+    def store(self) -> EventStore: ...
+
+    def take_deferred(self) -> list[EventEnvelope]: ...
 
 
 class PostgresGenesisRepository:
@@ -22,6 +31,11 @@ class PostgresGenesisRepository:
 
     def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
+        self._tx: DeferredEvents | None = None
+
+    def bind_transaction(self, tx: DeferredEvents) -> None:
+        """Deferred events of `tx` are written with the next snapshot save (one statement)."""
+        self._tx = tx
 
     async def insert_command_and_load(self, entry: InboxEntry) -> SessionSnapshot | None:
         return await genesis_sql.insert_command_and_load(
@@ -42,6 +56,11 @@ class PostgresGenesisRepository:
         await genesis_sql.insert_session(self.connection, state)
 
     async def save(self, old_version: int, state: GenesisState) -> bool:
+        events = self._tx.take_deferred() if self._tx is not None else []
+        if events and self._tx is not None:
+            return await genesis_sql.append_and_update_snapshot(
+                self.connection, self._tx.store, events, old_version, state
+            )
         return await genesis_sql.update_snapshot(self.connection, old_version, state)
 
     async def supersede_pending(self, session_id: UUID, by_command_type: str) -> None:

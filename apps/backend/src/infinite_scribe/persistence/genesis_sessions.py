@@ -3,6 +3,8 @@
 Every function runs on the caller's connection, inside the caller's transaction.
 """
 
+import re
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -10,11 +12,14 @@ import asyncpg
 
 from infinite_scribe.application.ports.storage import SessionSnapshot
 from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.persistence.event_store import THEN_FIRST_PARAMETER, EventStore
+from shared_types import EventEnvelope
 from shared_types.enums import GenesisStage, GenesisStatus
 
 _SNAPSHOT_COLUMNS = (
     "id, user_id, status::text AS status, current_stage::text AS current_stage, confirmed_data, "
-    "pending_command_type, last_result, novel_id, version, trashed_at IS NOT NULL AS trashed"
+    "pending_command_type, last_result, novel_id, version, "
+    "trashed_at IS NOT NULL AS trashed, trashed_at"
 )
 
 # The inbox row is inserted only when the session exists and belongs to the user, so a
@@ -45,6 +50,13 @@ SET status = $3::genesis_status, current_stage = $4::genesis_stage, confirmed_da
 WHERE id = $1 AND version = $2
 """
 
+# The same update as the last part of the events' append statement (one round trip for both):
+# its parameters follow the append's.
+_UPDATE_SNAPSHOT_AFTER_APPEND = (
+    re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) + THEN_FIRST_PARAMETER - 1}", _UPDATE_SNAPSHOT)
+    + "RETURNING 1"
+)
+
 # Read committed (outside the failed transaction): the conflicting command has committed by the
 # time its unique violation reached us, so it is visible here. An idempotency-key match wins.
 _EXISTING_COMMAND = """
@@ -60,7 +72,9 @@ LIMIT 1
 
 
 def snapshot_of(row: asyncpg.Record) -> SessionSnapshot:
-    return SessionSnapshot(state_of(row), trashed=bool(row["trashed"]))
+    return SessionSnapshot(
+        state_of(row), trashed=bool(row["trashed"]), trashed_at=row["trashed_at"]
+    )
 
 
 def state_of(row: asyncpg.Record) -> GenesisState:
@@ -112,12 +126,8 @@ async def insert_command_and_load(
     return None if row is None else snapshot_of(row)
 
 
-async def update_snapshot(
-    connection: asyncpg.Connection, old_version: int, state: GenesisState
-) -> bool:
-    """Write the new snapshot if nobody changed it since `old_version`; False otherwise."""
-    result = await connection.execute(
-        _UPDATE_SNAPSHOT,
+def _snapshot_args(old_version: int, state: GenesisState) -> tuple[Any, ...]:
+    return (
         state.session_id,
         old_version,
         state.status.value,
@@ -128,7 +138,28 @@ async def update_snapshot(
         state.novel_id,
         state.version,
     )
+
+
+async def update_snapshot(
+    connection: asyncpg.Connection, old_version: int, state: GenesisState
+) -> bool:
+    """Write the new snapshot if nobody changed it since `old_version`; False otherwise."""
+    result = await connection.execute(_UPDATE_SNAPSHOT, *_snapshot_args(old_version, state))
     return bool(result == "UPDATE 1")
+
+
+async def append_and_update_snapshot(
+    connection: asyncpg.Connection,
+    store: EventStore,
+    events: Sequence[EventEnvelope],
+    old_version: int,
+    state: GenesisState,
+) -> bool:
+    """`store.append(events)` and `update_snapshot` in one statement (the command path)."""
+    updated = await store.append_then(
+        connection, events, _UPDATE_SNAPSHOT_AFTER_APPEND, *_snapshot_args(old_version, state)
+    )
+    return updated == 1
 
 
 async def supersede_pending(

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from infinite_scribe.persistence.database import sqlalchemy_url
@@ -29,6 +30,12 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def applied_depth(database_url: str, current: str | None) -> int:
+    """How many migrations lie under `current` (inclusive): `-N` with N >= this is `base`."""
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    return 0 if current is None else sum(1 for _ in script.iterate_revisions(current, "base"))
 
 
 def upgrade_sql(database_url: str = "postgresql://localhost/infinite_scribe") -> str:

@@ -7,7 +7,11 @@ import asyncpg
 
 from infinite_scribe.application.ports.tasks import NewTask, TaskRecord, TaskView
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL, envelope_of
+from infinite_scribe.persistence.event_store import (
+    OUTBOX_CHANNEL,
+    TASK_PROGRESS_NOTICE,
+    envelope_of,
+)
 from shared_types import DomainEventRow
 
 _RECORD_COLUMNS = (
@@ -190,9 +194,12 @@ class PostgresTaskQueries:
 
     async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
         with translated():
+            # The NOTIFY (sent at commit) wakes the live streams (api/routes/stream.py); its
+            # payload tells them it is progress, so they re-read tasks, not events.
             await self.pool.execute(
-                "UPDATE async_tasks SET progress = $2, message = $3 "
-                "WHERE id = $1 AND status = 'RUNNING'",
+                "WITH moved AS (UPDATE async_tasks SET progress = $2, message = $3 "
+                "WHERE id = $1 AND status = 'RUNNING' RETURNING 1) "
+                f"SELECT pg_notify('{OUTBOX_CHANNEL}', '{TASK_PROGRESS_NOTICE}') FROM moved",
                 task_id,
                 max(0.0, min(progress, 100.0)),
                 message[:500],

@@ -3,6 +3,10 @@
 It implements the `UnitOfWork` and `Transaction` ports. Aggregate repositories are registered
 under their port's `RepositoryKey` at composition (`repositories`), so a new aggregate adds an
 adapter and a line where the unit of work is built, not a change here.
+
+Events are appended without a NOTIFY in the transaction; after a commit that wrote outbox rows
+the relay is woken by the coalescing `OutboxNotifier` (a NOTIFY per transaction would serialise
+the commits, see docs/decisions/1000-relay-wakeup-coalesced-notify.md).
 """
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -16,6 +20,7 @@ from infinite_scribe.application.ports.storage import Published, RepositoryKey
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.event_bus import EventBus
 from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.outbox_notifier import OutboxNotifier
 from shared_types import EventEnvelope
 
 R = TypeVar("R")
@@ -39,17 +44,53 @@ class PostgresTransaction:
         self._bus = bus
         self._factories = repositories
         self._repositories: dict[RepositoryKey[Any], Any] = {}
+        #: Whether this transaction wrote outbox rows (the relay is woken after the commit).
+        self.wrote_outbox = False
+        self._deferred: list[EventEnvelope] = []
 
-    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
-        return await self._store.append(self.connection, events)
+    @property
+    def store(self) -> EventStore:
+        return self._store
+
+    async def append(self, events: Sequence[EventEnvelope], *, defer: bool = False) -> list[int]:
+        if defer and events:
+            # Written by the next repository write that takes them (one statement with the
+            # snapshot save, issue 13), at the latest before the commit.
+            self._store.check(events)
+            self._deferred.extend(events)
+            self.wrote_outbox = True
+            return []
+        await self.flush()
+        ids = await self._store.append(self.connection, events, notify=False)
+        self.wrote_outbox = self.wrote_outbox or bool(ids)
+        return ids
+
+    def take_deferred(self) -> list[EventEnvelope]:
+        """The deferred events, for a repository that writes them in its own statement."""
+        events, self._deferred = self._deferred, []
+        return events
+
+    async def flush(self) -> None:
+        """Write deferred events now (before a write that must follow them, and at commit)."""
+        if self._deferred:
+            await self._store.append(self.connection, self.take_deferred(), notify=False)
 
     async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:
-        return await self._bus.publish_once(self.connection, event, event_id=event_id)
+        await self.flush()
+        published = await self._bus.publish_once(
+            self.connection, event, event_id=event_id, notify=False
+        )
+        self.wrote_outbox = self.wrote_outbox or published.is_new
+        return published
 
     def repository(self, key: RepositoryKey[R]) -> R:
         repository = self._repositories.get(key)
         if repository is None:
             repository = self._factories[key](self.connection)
+            # A repository that can write deferred events in its own statement opts in.
+            bind = getattr(repository, "bind_transaction", None)
+            if bind is not None:
+                bind(self)
             self._repositories[key] = repository
         return cast(R, repository)
 
@@ -62,17 +103,27 @@ class PostgresUnitOfWork:
         pool: asyncpg.Pool,
         store: EventStore,
         repositories: Mapping[RepositoryKey[Any], RepositoryFactory] | None = None,
+        database_url: str | None = None,
     ) -> None:
         self.pool = pool
         self.store = store
         self.bus = EventBus(store)
         self.repositories = dict(repositories or {})
+        #: Wakes the relay after commits (a dedicated connection when `database_url` is given).
+        self.notifier = OutboxNotifier(pool, database_url)
+
+    async def close(self) -> None:
+        """Flush the pending wake-up and close the notifier's connection (before the pool)."""
+        await self.notifier.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
         with translated():
-            async with (
-                self.pool.acquire() as connection,
-                connection.transaction(isolation="repeatable_read"),
-            ):
-                yield PostgresTransaction(connection, self.store, self.bus, self.repositories)
+            async with self.pool.acquire() as connection:
+                async with connection.transaction(isolation="repeatable_read"):
+                    tx = PostgresTransaction(connection, self.store, self.bus, self.repositories)
+                    yield tx
+                    await tx.flush()
+                # Committed (an exception skips this): wake the relay, off the commit path.
+                if tx.wrote_outbox:
+                    self.notifier.committed()

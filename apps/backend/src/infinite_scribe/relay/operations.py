@@ -1,6 +1,7 @@
 """Operator actions on the outbox: status, requeue FAILED rows, replay events, clean up."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,6 +81,7 @@ async def replay(
     correlation_id: uuid.UUID | None = None,
     since: datetime | None = None,
     chunk: int = 1000,
+    on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Re-enqueue stored events (by aggregate, correlation id or time) as new outbox rows.
 
@@ -117,10 +119,16 @@ async def replay(
             await connection.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
         total += len(rows)
         last_id = int(rows[-1]["id"])
+        if on_progress is not None:
+            on_progress(len(rows))
 
 
 async def cleanup(
-    pool: asyncpg.Pool, older_than_seconds: float, batch: int = 1000, max_batches: int = 1000
+    pool: asyncpg.Pool,
+    older_than_seconds: float,
+    batch: int = 1000,
+    max_batches: int = 1000,
+    on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Delete SENT rows older than the cutoff, `batch` rows per transaction; returns the count."""
     total = 0
@@ -142,6 +150,8 @@ async def cleanup(
             batch,
         )
         total += int(deleted)
+        if on_progress is not None:
+            on_progress(int(deleted))
         if deleted < batch:
             break
     return total

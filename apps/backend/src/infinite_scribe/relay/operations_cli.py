@@ -1,6 +1,7 @@
 """Synchronous wrappers of the outbox operations for the command line (one pool per call)."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from infinite_scribe.persistence.database import run_with_pool
@@ -30,9 +31,16 @@ def requeue(database_url: str, row_id: uuid.UUID | None, all_failed: bool) -> in
     )
 
 
-def cleanup(database_url: str, older_than_seconds: float, batch: int) -> int:
+#: Called with the rows done by each step (a progress bar's advance).
+Progress = Callable[[int], None] | None
+
+
+def cleanup(
+    database_url: str, older_than_seconds: float, batch: int, on_progress: Progress = None
+) -> int:
     return run_with_pool(
-        database_url, lambda pool: operations.cleanup(pool, older_than_seconds, batch)
+        database_url,
+        lambda pool: operations.cleanup(pool, older_than_seconds, batch, on_progress=on_progress),
     )
 
 
@@ -42,10 +50,16 @@ def replay(
     aggregate_id: str | None,
     correlation_id: uuid.UUID | None,
     since: datetime | None,
+    on_progress: Progress = None,
 ) -> int:
     return run_with_pool(
         database_url,
         lambda pool: operations.replay(
-            pool, topic, aggregate_id=aggregate_id, correlation_id=correlation_id, since=since
+            pool,
+            topic,
+            aggregate_id=aggregate_id,
+            correlation_id=correlation_id,
+            since=since,
+            on_progress=on_progress,
         ),
     )

@@ -15,8 +15,9 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
-from infinite_scribe.kafka_admin import KAFKA_LOGGER
+from infinite_scribe.kafka_options import KAFKA_LOGGER, KafkaConnection, client_config
 from infinite_scribe.relay.store import ClaimedRow
+from infinite_scribe.relay.tracing import traced_produce
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,30 @@ REJECTION_CODES = frozenset(
         KafkaError._UNKNOWN_PARTITION,
     }
 )
+
+
+#: The message is too big for the producer or the broker: no retry can ever publish it.
+TOO_LARGE_CODES = frozenset(
+    {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE, KafkaError.INVALID_MSG_SIZE}
+)
+
+
+def too_large_report(row: ClaimedRow, error: KafkaError, max_message_bytes: int) -> str | None:
+    """A clear error for a message too large to publish (None for any other error): the API
+    refuses such events (EVENT_MAX_BYTES), so meeting one means the limits disagree or the row
+    was written another way."""
+    if error.code() not in TOO_LARGE_CODES:
+        return None
+    size = (
+        len(row.value)
+        + len(row.key or "")
+        + sum(len(name) + len(value or b"") for name, value in row.headers)
+    )
+    return (
+        f"message too large to publish ({size} bytes; RELAY_MAX_MESSAGE_BYTES="
+        f"{max_message_bytes}, EVENT_MAX_BYTES must stay below it and the broker's "
+        f"KAFKA_BROKER_MAX_MESSAGE_BYTES at or above it): {error.str()}"
+    )
 
 
 def is_rejection(error: KafkaError) -> bool:
@@ -72,23 +97,24 @@ class Publisher:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        cluster: str | KafkaConnection,
         *,
         max_message_bytes: int = 1_000_000,
         message_timeout_ms: int = 10_000,
         on_broker_down: Callable[[], None] | None = None,
     ) -> None:
-        self.config: dict[str, Any] = {
-            "bootstrap.servers": bootstrap_servers,
-            "enable.idempotence": True,
-            "acks": "all",
-            "linger.ms": 2,
-            "message.max.bytes": max_message_bytes,
-            "message.timeout.ms": message_timeout_ms,
-            "reconnect.backoff.max.ms": 1000,
-            "logger": KAFKA_LOGGER,
-            "error_cb": self._on_error,
-        }
+        self.config: dict[str, Any] = client_config(
+            cluster,
+            defaults={"linger.ms": 2, "reconnect.backoff.max.ms": 1000},
+            owned={
+                "enable.idempotence": True,
+                "acks": "all",
+                "message.max.bytes": max_message_bytes,
+                "message.timeout.ms": message_timeout_ms,
+                "logger": KAFKA_LOGGER,
+                "error_cb": self._on_error,
+            },
+        )
         self.on_broker_down = on_broker_down
         self.fatal = False
         self._producer: Producer | None = None
@@ -133,14 +159,14 @@ class Publisher:
         batch = _Batch(self._loop, len(rows))
         produce = self._producer.produce
         for index, row in enumerate(rows):
-            report = partial(batch.report, index)
+            headers, report = traced_produce(row, partial(batch.report, index))
             while True:
                 try:
                     produce(
                         row.topic,
                         row.value,
                         row.key,
-                        headers=row.headers,
+                        headers=headers,
                         on_delivery=report,
                     )
                     break

@@ -20,8 +20,9 @@ from confluent_kafka import KafkaError
 from infinite_scribe.config import Settings
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
+from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.metrics import RelayMetrics
-from infinite_scribe.relay.publisher import Publisher, is_rejection
+from infinite_scribe.relay.publisher import Publisher, is_rejection, too_large_report
 from infinite_scribe.relay.store import ClaimedRow, OutboxStore
 from infinite_scribe.relay.wakeup import listen_forever
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, stop_on_signals
@@ -77,12 +78,17 @@ class Relay:
         self.registry = self.metrics.registry
         self.stats = RelayStats()
         self.publisher = Publisher(
-            servers,
+            settings.kafka_connection() or servers,
             max_message_bytes=settings.relay_max_message_bytes,
             message_timeout_ms=settings.relay_message_timeout_ms,
             on_broker_down=self._broker_down,
         )
         self.outage = False
+        self.broker_probe = BrokerProbe(
+            settings.kafka_connection() or servers,
+            settings.relay_broker_probe_interval_seconds,
+            settings.relay_broker_probe_timeout_seconds,
+        )
         self.metrics_port: int | None = None
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
@@ -99,11 +105,11 @@ class Relay:
         self.metrics.broker_up.set(0)
 
     async def health(self) -> tuple[bool, dict[str, object]]:
-        details: dict[str, object] = {
-            "relay_id": self.relay_id,
-            "broker_reachable": not self.outage,
-        }
-        healthy = not self.outage
+        # The probe notices a frozen broker within seconds; the outage flag only when the
+        # producer gives up on a message.
+        reachable = not self.outage and self.broker_probe.reachable
+        details: dict[str, object] = {"relay_id": self.relay_id, "broker_reachable": reachable}
+        healthy = reachable
         try:
             assert self._store is not None
             age = await asyncio.wait_for(self._store.oldest_pending_age(), 2)
@@ -156,6 +162,7 @@ class Relay:
         self._helpers = [
             asyncio.create_task(listen_forever(self.database_url, self._wake, stop, poll)),
             asyncio.create_task(self._refresh_gauges(stop)),
+            asyncio.create_task(self.broker_probe.run(stop)),
         ]
         logger.info("relay %s started", self.relay_id)
         try:
@@ -267,17 +274,23 @@ class Relay:
 
     async def _reject(self, store: OutboxStore, row: ClaimedRow, error: KafkaError) -> None:
         attempts = row.attempts + 1
+        too_large = too_large_report(row, error, self.settings.relay_max_message_bytes)
         failed = attempts > len(self.backoff)
         delay = 0.0 if failed else self.backoff[attempts - 1]
-        logger.warning(
+        logger.log(
+            logging.ERROR if too_large else logging.WARNING,
             "message %s rejected (attempt %d): %s%s",
             row.id,
             attempts,
-            error,
+            too_large or error,
             "; FAILED" if failed else f"; retry in {delay}s",
         )
         await store.rejected(
-            row.id, failed=failed, delay=delay, error=error.str(), error_class=error.name()
+            row.id,
+            failed=failed,
+            delay=delay,
+            error=too_large or error.str(),
+            error_class=error.name(),
         )
         if failed:
             self.stats.failed += 1

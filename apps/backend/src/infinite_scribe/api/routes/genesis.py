@@ -5,8 +5,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
+from infinite_scribe.api.command_schemas import COMMAND_EXAMPLES
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, services_of
 from infinite_scribe.api.paths import API_PREFIX
@@ -30,7 +31,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such session for this user"},
     422: {"model": ErrorBody, "description": "Invalid request"},
 }
-_KEY = {"max_length": 255, "pattern": r"^[\x21-\x7e]+$"}
+_KEY = {"max_length": 255, "pattern": r"^[\x20-\x7e]+$"}  # as valid_key
 IdempotencyKey = Annotated[str | None, Header(alias="X-Idempotency-Key", **_KEY)]
 StandardIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", **_KEY)]
 
@@ -79,9 +80,10 @@ async def create_session(call: CallerDep, body: CreateSessionRequest | None = No
 
 @router.get("/{session_id}/state", response_model=SessionStateOut, responses=ERRORS)
 async def session_state(session_id: UUID, call: CallerDep) -> Response:
-    """The session snapshot."""
-    state = await call.services.sessions.state(session_id, call.context.user_id)
-    return json_response(SessionStateOut.of(state).model_dump(mode="json"), 200)
+    """The session snapshot (a trashed session stays readable: `trashed` says so)."""
+    snapshot = await call.services.sessions.snapshot(session_id, call.context.user_id)
+    body = SessionStateOut.of(snapshot.state, snapshot.trashed_at).model_dump(mode="json")
+    return json_response(body, 200)
 
 
 @router.post(
@@ -90,13 +92,18 @@ async def session_state(session_id: UUID, call: CallerDep) -> Response:
     response_model=CommandReply,
     responses={
         **ERRORS,
+        202: {"description": "Async command received; follow `task_id` (also `Location`)"},
         200: {"model": CommandReply, "description": "Sync command completed"},
-        409: {"model": DuplicateCommandBody | ErrorBody, "description": "Duplicate or invalid"},
+        409: {
+            "model": DuplicateCommandBody | ErrorBody,
+            "description": "DUPLICATE_COMMAND (same type still pending), INVALID_STATE (not "
+            "allowed in this stage/status) or CONCURRENCY_CONFLICT",
+        },
     },
 )
 async def send_command(
     session_id: UUID,
-    command: CommandRequest,
+    command: Annotated[CommandRequest, Body(openapi_examples=COMMAND_EXAMPLES)],
     call: CallerDep,
     idempotency_key: IdempotencyKey = None,
     standard_idempotency_key: StandardIdempotencyKey = None,

@@ -1,9 +1,11 @@
 """GET /api/v1/health: really asks PostgreSQL and Kafka, each with a short timeout."""
 
 import asyncio
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import Services
@@ -31,7 +33,22 @@ async def _kafka_status(services: ApiServices) -> str:
     return "ok" if reachable else "unavailable: broker did not answer"
 
 
-@router.get("/health")
+class HealthOut(BaseModel):
+    """Whether the API can serve: both dependencies answered (200) or not (503)."""
+
+    status: Literal["ok", "unavailable"]
+    database: str = Field(description='"ok" or "unavailable: <reason>"', examples=["ok"])
+    kafka: str = Field(
+        description='"ok" or "unavailable: <reason>"',
+        examples=["unavailable: broker did not answer"],
+    )
+
+
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "PostgreSQL or Kafka is unavailable"}},
+)
 async def health(services: Services) -> JSONResponse:
     database, kafka = await asyncio.gather(_database_status(services), _kafka_status(services))
     healthy = database == "ok" and kafka == "ok"

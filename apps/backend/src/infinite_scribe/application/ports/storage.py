@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -60,13 +61,19 @@ class SessionSnapshot:
 
     state: GenesisState
     trashed: bool
+    #: Since when it sits in the trash (None: not trashed).
+    trashed_at: datetime | None = None
 
 
 class Transaction(Protocol):
     """One database transaction: every write of a use case commits together, or none does."""
 
-    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
-        """Append events (versions set) with one outbox row each; wakes the relay on commit."""
+    async def append(self, events: Sequence[EventEnvelope], *, defer: bool = False) -> list[int]:
+        """Append events (versions set) with one outbox row each; wakes the relay on commit.
+
+        `defer=True` (the command path): the rows may be written later in this transaction, in
+        one statement with the aggregate's snapshot save, at the latest before the commit; the
+        global ids are then not known here and [] is returned."""
         ...
 
     async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:

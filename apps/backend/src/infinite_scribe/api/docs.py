@@ -1,0 +1,62 @@
+"""/docs (Swagger UI) and /redoc served from assets shipped in a package, never a CDN, so the
+documentation works on a machine with no internet.
+
+The files come from the `fastapi-offline` package (MIT; Swagger UI and ReDoc are Apache-2.0 and
+MIT, their license notes are in the bundles' headers); only its static folder is used.
+"""
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import FastAPI
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+ASSETS_URL = "/docs-assets"
+ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
+DOCS_URL = "/docs"
+REDOC_URL = "/redoc"
+OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+#: Swagger UI options: keep the token across reloads; show each operation's id and duration.
+SWAGGER_UI_PARAMETERS = {
+    "persistAuthorization": True,
+    "displayOperationId": True,
+    "displayRequestDuration": True,
+}
+
+
+def install_docs(app: FastAPI) -> None:
+    """Mount the assets and add the two pages (create the app with docs_url/redoc_url=None)."""
+    app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
+            swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+        )
+
+    @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get(REDOC_URL, include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
+        )

@@ -1,0 +1,60 @@
+"""The command service as the API runs it: each command counted by type and outcome, and
+its session and correlation id bound to the request's log context."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from infinite_scribe.api.metrics import ApiMetrics
+from infinite_scribe.application.command_service import (
+    REGISTRY,
+    CommandReaction,
+    CommandRegistry,
+    CommandResult,
+    CommandService,
+)
+from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.ports.storage import CommandInbox, UnitOfWork
+from infinite_scribe.domain.errors import ScribeError
+from infinite_scribe.observability.log_context import bind
+
+UNKNOWN_COMMAND_TYPE = "unknown"
+
+
+class MeteredCommandService(CommandService):
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        inbox: CommandInbox,
+        metrics: ApiMetrics,
+        registry: CommandRegistry = REGISTRY,
+        reactions: Sequence[CommandReaction] = (),
+    ) -> None:
+        super().__init__(uow, inbox, registry, reactions)
+        self.metrics = metrics
+
+    async def execute(
+        self,
+        context: RequestContext,
+        aggregate_id: UUID,
+        command_type: str,
+        payload: Mapping[str, Any] | None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        # A client-chosen string never becomes a label value: unknown types share one.
+        label = command_type if command_type in self.registry.specs else UNKNOWN_COMMAND_TYPE
+        bind(session_id=aggregate_id)
+        try:
+            result = await super().execute(
+                context, aggregate_id, command_type, payload, idempotency_key
+            )
+        except ScribeError as error:
+            self.metrics.commands.labels(label, error.error_code).inc()
+            raise
+        except Exception:
+            self.metrics.commands.labels(label, "ERROR").inc()
+            raise
+        bind(correlation_id=result.correlation_id)
+        outcome = "replayed" if result.replayed else result.status.lower()
+        self.metrics.commands.labels(label, outcome).inc()
+        return result

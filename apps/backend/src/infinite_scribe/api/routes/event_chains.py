@@ -1,0 +1,33 @@
+"""The causation tree of one event (docs/flows.md)."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from infinite_scribe.api.flow_schemas import EventChainOut
+from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
+from infinite_scribe.api.schemas import EventOut
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+
+@router.get("/{event_id}/chain", response_model=EventChainOut, responses=ERRORS)
+async def event_chain(
+    event_id: UUID,
+    call: CallerDep,
+    depth: Annotated[int, Query(ge=1, le=64, description="levels up and down")] = 16,
+    limit: Annotated[int, Query(ge=1, le=1000, description="most descendants")] = 200,
+) -> Response:
+    """The event's causation ancestors (root first) and descendants as a tree; owner only
+    (404 for an unknown or another user's event)."""
+    chain = await call.services.event_chains.chain(
+        event_id, call.context.user_id, depth=depth, limit=limit
+    )
+    body = EventChainOut(
+        root_cause_id=chain["root_cause_id"],
+        ancestors=[EventOut.model_validate(row) for row in chain["ancestors"]],
+        tree=chain["tree"],
+        truncated=chain["truncated"],
+    )
+    return json_response(body.model_dump(mode="json"), 200)

@@ -1,0 +1,80 @@
+"""Paused flows: read a flow's resume handle, resume it with the writer's reply (docs/flows.md)."""
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from infinite_scribe.api.flow_schemas import FlowOut, ResumeReply, ResumeRequest
+from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.routes.genesis import (
+    CallerDep,
+    IdempotencyKey,
+    StandardIdempotencyKey,
+    json_response,
+)
+from infinite_scribe.api.schemas import DuplicateCommandBody, ErrorBody
+
+router = APIRouter(prefix="/flows", tags=["flows"])
+
+_CONFLICT = (
+    "FLOW_HANDLE_NOT_FOUND (unknown or another user's flow), FLOW_HANDLE_EXPIRED, "
+    "FLOW_ALREADY_RESUMED, or the reply command's own 409s (DUPLICATE_COMMAND, INVALID_STATE)"
+)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
+    422: {"model": ErrorBody, "description": "Invalid request"},
+}
+
+
+@router.get(
+    "/{correlation_id}",
+    response_model=FlowOut,
+    responses={
+        **ERRORS,
+        404: {"model": ErrorBody, "description": "No handle for this flow among the user's"},
+    },
+)
+async def flow(correlation_id: UUID, call: CallerDep) -> Response:
+    """The flow's resume handle (its waiting one, else the newest)."""
+    handle = await call.services.flows.view(correlation_id, call.context.user_id)
+    return json_response(FlowOut.of(handle).model_dump(mode="json"), 200)
+
+
+@router.post(
+    "/{correlation_id}/resume",
+    status_code=202,
+    response_model=ResumeReply,
+    responses={
+        **ERRORS,
+        200: {"model": ResumeReply, "description": "Resumed with a sync command (ConfirmStage)"},
+        404: {"model": ErrorBody, "description": "The flow's session is gone or in the trash"},
+        409: {"model": ErrorBody | DuplicateCommandBody, "description": _CONFLICT},
+    },
+)
+async def resume(
+    correlation_id: UUID,
+    body: ResumeRequest,
+    call: CallerDep,
+    idempotency_key: IdempotencyKey = None,
+    standard_idempotency_key: StandardIdempotencyKey = None,
+) -> Response:
+    """Resume a paused flow with the writer's reply: SubmitFeedback (202, a new generation) or
+    ConfirmStage (200). A reply that arrives before the pause has landed is kept and consumed
+    when it lands; the flow is resumed once."""
+    key = idempotency_key or standard_idempotency_key
+    result, handle = await call.services.flows.resume(
+        call.context, correlation_id, body.command_type, body.payload, key
+    )
+    reply: dict[str, Any] = {
+        "command_id": str(result.command_id),
+        "status": result.status,
+        "message": result.message,
+        "correlation_id": str(result.correlation_id),
+        "flow": FlowOut.of(handle).model_dump(mode="json"),
+    }
+    if result.task_id is None:
+        return json_response(reply, 202 if result.is_async else 200)
+    response = json_response(reply | {"task_id": str(result.task_id)}, 202)
+    response.headers["Location"] = f"{API_PREFIX}/tasks/{result.task_id}"
+    return response

@@ -1,0 +1,76 @@
+"""The trash: trash, restore and purge a genesis session; list the trash and the live sessions
+(docs/trash.md)."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
+from infinite_scribe.api.schemas import ErrorBody
+from infinite_scribe.api.trash_schemas import PurgeReply, TrashedSessionOut, TrashList, TrashReply
+from infinite_scribe.application.ports.trash import SessionSummary
+
+router = APIRouter(tags=["trash"])
+
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorBody,
+        "description": "SESSION_NOT_TRASHED (purge outside the trash) or CONCURRENCY_CONFLICT",
+    }
+}
+MAX_OFFSET = 100_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.post(
+    "/genesis/sessions/{session_id}/trash",
+    response_model=TrashReply,
+    responses={**ERRORS, **_CONFLICT},
+)
+async def trash_session(session_id: UUID, call: CallerDep) -> Response:
+    """Move the session to the trash (`Genesis.Session.Trashed`); already there: no change.
+    A trashed session refuses commands (409 SESSION_TRASHED) but its state stays readable."""
+    outcome = await call.services.trash.trash(call.context, session_id)
+    return json_response(TrashReply.of(outcome).model_dump(mode="json"), 200)
+
+
+@router.post(
+    "/genesis/sessions/{session_id}/restore",
+    response_model=TrashReply,
+    responses={**ERRORS, **_CONFLICT},
+)
+async def restore_session(session_id: UUID, call: CallerDep) -> Response:
+    """Bring the session back from the trash exactly as it was (`Genesis.Session.Restored`);
+    not in the trash: no change."""
+    outcome = await call.services.trash.restore(call.context, session_id)
+    return json_response(TrashReply.of(outcome).model_dump(mode="json"), 200)
+
+
+@router.delete(
+    "/genesis/sessions/{session_id}",
+    response_model=PurgeReply,
+    responses={**ERRORS, **_CONFLICT},
+)
+async def purge_session(session_id: UUID, call: CallerDep) -> Response:
+    """Purge a trashed session for good: its rows go, its events' payloads are erased, and
+    `Genesis.Session.Purged` is the tombstone. Only from the trash (else 409
+    SESSION_NOT_TRASHED); repeating it answers 200 with `changed: false`."""
+    outcome = await call.services.trash.purge(call.context, session_id)
+    return json_response(PurgeReply.of(outcome).model_dump(mode="json"), 200)
+
+
+@router.get("/trash", response_model=TrashList, responses=ERRORS)
+async def list_trash(call: CallerDep, offset: Offset = 0, limit: Limit = 20) -> Response:
+    """The user's trashed sessions, most recently trashed first."""
+    items = await call.services.trash.list_trash(call.context.user_id, offset, limit)
+    return json_response(_page(items, offset, limit), 200)
+
+
+def _page(items: list[SessionSummary], offset: int, limit: int) -> dict[str, Any]:
+    more = len(items) == limit and offset + limit <= MAX_OFFSET
+    return {
+        "items": [TrashedSessionOut.of(item).model_dump(mode="json") for item in items],
+        "next_offset": offset + limit if more else None,
+    }

@@ -1,0 +1,117 @@
+"""The live stream of a genesis session: who may follow it, and what a follower receives.
+
+A follower gets the session's events after its `Last-Event-ID` (replayed from the database up
+to the hub's horizon), then the live ones from the hub, each id exactly once and in order, plus
+its tasks' progress (state, without ids). `follow` first yields `Signal.OPENED` once subscribed
+(events committed after the client sees it are all delivered), then `Signal.IDLE` after a
+quiet spell (the route sends a keep-alive comment).
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from uuid import UUID
+
+from infinite_scribe.application.ports.stream import (
+    EventFeed,
+    IssuedTicket,
+    StreamEvent,
+    StreamTickets,
+    TaskProgress,
+)
+from infinite_scribe.application.sessions import GenesisSessions
+from infinite_scribe.application.stream_hub import Signal, StreamHub
+from infinite_scribe.domain.errors import AuthenticationError, StorageUnavailable
+
+#: Events read per replay query (bounds the memory of a client catching up).
+REPLAY_PAGE = 200
+
+StreamItem = StreamEvent | TaskProgress | Signal
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    ticket_ttl_seconds: int
+    keepalive_seconds: float
+
+
+class LiveStreams:
+    """Tickets, authorization and the per-client merge of replay and live events."""
+
+    def __init__(
+        self,
+        hub: StreamHub,
+        feed: EventFeed,
+        tickets: StreamTickets,
+        sessions: GenesisSessions,
+        options: StreamOptions,
+    ) -> None:
+        self.hub = hub
+        self.feed = feed
+        self.tickets = tickets
+        self.sessions = sessions
+        self.options = options
+
+    async def stop(self) -> None:
+        """Stop the hub: open streams end, the feed's connection closes."""
+        await self.hub.stop()
+
+    async def issue_ticket(self, user_id: UUID, session_id: UUID) -> IssuedTicket:
+        """A ticket for the user's own session (404 otherwise)."""
+        await self.sessions.state(session_id, user_id)
+        return await self.tickets.issue(user_id, session_id, self.options.ticket_ttl_seconds)
+
+    async def authorize(
+        self, session_id: UUID, *, ticket: str | None, user_id: UUID | None
+    ) -> UUID:
+        """The follower: the ticket's user (spent now) or the bearer's; 404 unless the session
+        is theirs."""
+        if not self.hub.ready:
+            raise StorageUnavailable("The live stream is not available yet; retry shortly")
+        if ticket is not None:
+            user_id = await self.tickets.redeem(ticket, session_id)
+        if user_id is None:
+            raise AuthenticationError(
+                "A bearer token or a stream ticket is required", "MISSING_TOKEN"
+            )
+        await self.sessions.state(session_id, user_id)
+        return user_id
+
+    async def follow(
+        self, session_id: UUID, last_event_id: int | None
+    ) -> AsyncIterator[StreamItem]:
+        """Replay after `last_event_id` (none: live only), then live, until the hub stops."""
+        key = str(session_id)
+        subscription = self.hub.subscribe(key)
+        try:
+            yield Signal.OPENED
+            for task in await self.feed.open_tasks(key):
+                yield task
+            last = subscription.start if last_event_id is None else last_event_id
+            upto = subscription.start
+            while True:
+                async for event in self._replay(key, last, upto):
+                    last = event.id
+                    yield event
+                last = max(last, upto)
+                item = await subscription.next(self.options.keepalive_seconds)
+                if item is Signal.CLOSED:
+                    return
+                if item is Signal.RESYNC:
+                    upto = self.hub.resync(subscription)
+                    continue
+                if isinstance(item, StreamEvent):
+                    if item.id <= last:
+                        continue  # already replayed
+                    last = item.id
+                yield item
+        finally:
+            self.hub.unsubscribe(subscription)
+
+    async def _replay(self, key: str, after: int, upto: int) -> AsyncIterator[StreamEvent]:
+        while after < upto:
+            page = await self.feed.replay(key, after, upto, REPLAY_PAGE)
+            for event in page:
+                yield event
+            if len(page) < REPLAY_PAGE:
+                return
+            after = page[-1].id

@@ -1,0 +1,87 @@
+"""Ports of the live event stream: the feed of committed events (one per API process) and the
+single-use stream tickets."""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """A committed domain event, JSON-encoded once and shared by every client that gets it."""
+
+    id: int
+    session_id: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TaskProgress:
+    """A task's latest status and progress (state, not history: it carries no event id)."""
+
+    task_id: UUID
+    session_id: str
+    #: What a client compares to skip a repeat: (status, progress, message).
+    signature: tuple[str, str, str]
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FeedWake:
+    """Why the feed woke: new commits (events), task progress, or neither (the poll timer)."""
+
+    events: bool
+    tasks: bool
+
+
+class EventFeed(Protocol):
+    """Committed events in `domain_events.id` order with no gap: an id is handed out only once
+    every id below it is committed or known never to commit."""
+
+    async def open(self) -> int:
+        """Start listening; return the first safe horizon (every id <= it is settled)."""
+        ...
+
+    async def wait(self, at_most: float) -> FeedWake:
+        """Until a commit is announced or `at_most` seconds pass."""
+        ...
+
+    async def advance(self, limit: int, sessions: Collection[str]) -> tuple[list[StreamEvent], int]:
+        """The next settled events of every session (JSON-encoded only for `sessions`, the
+        followed ones) and the new horizon."""
+        ...
+
+    async def replay(self, session_id: str, after: int, upto: int, limit: int) -> list[StreamEvent]:
+        """The session's events with `after < id <= upto`, oldest first, at most `limit`."""
+        ...
+
+    async def task_progress(
+        self, session_ids: list[str], within_seconds: float
+    ) -> list[TaskProgress]:
+        """The tasks of these sessions touched in the last `within_seconds`."""
+        ...
+
+    async def open_tasks(self, session_id: str) -> list[TaskProgress]:
+        """The session's unfinished tasks (what a client gets when it connects)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: str
+    expires_at: datetime
+
+
+class StreamTickets(Protocol):
+    """Short-lived, single-use tickets bound to (user, session), valid in every API process."""
+
+    async def issue(self, user_id: UUID, session_id: UUID, ttl_seconds: int) -> IssuedTicket: ...
+
+    async def redeem(self, ticket: str, session_id: UUID) -> UUID:
+        """Spend the ticket and return its user; AuthenticationError when it is unknown,
+        expired or spent, NotFound when it was issued for another session."""
+        ...

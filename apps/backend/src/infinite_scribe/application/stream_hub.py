@@ -1,0 +1,201 @@
+"""Fan-out of the live stream inside one API process: one feed, many subscriptions.
+
+The hub task alone talks to the feed (one database connection for the whole process). It hands
+each new event to the subscriptions of its session with a non-blocking append to a bounded
+queue, so a slow client never delays the others. A full queue is emptied and the subscription
+marked `lagging`: its reader re-reads what it missed from the database (`resync`), so memory
+stays bounded and nothing is lost.
+
+Ordering contract: `subscribe` and every dispatch run on the event loop without an await in
+between, so a subscription gets exactly the events with id > its `start`, in id order.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from enum import Enum
+
+from infinite_scribe.application.ports.stream import EventFeed, StreamEvent, TaskProgress
+
+logger = logging.getLogger(__name__)
+
+#: Events read per feed round trip.
+_BATCH = 500
+#: How far back task changes are looked for (covers a writer's transaction that committed late).
+_TASK_LOOKBACK_SECONDS = 30.0
+
+
+class Signal(Enum):
+    """What a stream yields besides events and progress: subscribed (first), nothing new for a
+    while, re-read, or the end."""
+
+    OPENED = "opened"
+    IDLE = "idle"
+    RESYNC = "resync"
+    CLOSED = "closed"
+
+
+class Subscription:
+    """One client's bounded mailbox."""
+
+    __slots__ = ("_ready", "closed", "lagging", "queue", "session_id", "start")
+
+    def __init__(self, session_id: str, start: int) -> None:
+        self.session_id = session_id
+        #: The hub's horizon when subscribed: live events start above it.
+        self.start = start
+        self.queue: deque[StreamEvent | TaskProgress] = deque()
+        self.lagging = False
+        self.closed = False
+        self._ready = asyncio.Event()
+
+    def push(self, item: StreamEvent | TaskProgress, size: int) -> None:
+        if self.lagging or self.closed:
+            return
+        if len(self.queue) >= size:
+            self.queue.clear()  # too slow: drop the backlog, the reader re-reads it
+            self.lagging = True
+        else:
+            self.queue.append(item)
+        self._ready.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
+
+    async def next(self, idle_after: float) -> StreamEvent | TaskProgress | Signal:
+        while not self.queue:
+            if self.closed:
+                return Signal.CLOSED
+            if self.lagging:
+                return Signal.RESYNC
+            self._ready.clear()
+            try:
+                async with asyncio.timeout(idle_after):
+                    await self._ready.wait()
+            except TimeoutError:
+                return Signal.IDLE
+        return self.queue.popleft()
+
+
+class StreamHub:
+    """Runs the feed loop and fans events out to subscriptions by session id."""
+
+    def __init__(self, feed: EventFeed, *, queue_size: int, poll_interval: float) -> None:
+        self.feed = feed
+        self.queue_size = queue_size
+        self.poll_interval = poll_interval
+        #: Every event id <= horizon has been dispatched (or settled as never committed).
+        self.horizon = 0
+        #: The feed is open (a database without the schema yet, or down, keeps it closed; the
+        #: API still starts and streams answer 503 until it opens).
+        self.ready = False
+        self._subscriptions: dict[str, set[Subscription]] = {}
+        self._task_seen: dict[object, tuple[tuple[str, str, str], float]] = {}
+        self._runner: asyncio.Task[None] | None = None
+        #: Subscriptions that overflowed and re-read from the database (a metric).
+        self.resyncs = 0
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(subscriptions) for subscriptions in self._subscriptions.values())
+
+    @property
+    def lagging_count(self) -> int:
+        """Subscriptions whose queue overflowed and that have not re-read yet."""
+        return sum(
+            s.lagging for subscriptions in self._subscriptions.values() for s in subscriptions
+        )
+
+    async def start(self) -> None:
+        await self._open()
+        self._runner = asyncio.create_task(self._run(), name="stream-hub")
+
+    async def _open(self) -> None:
+        try:
+            self.horizon = await self.feed.open()
+        except Exception as error:  # retried by the loop; the API serves without streams
+            logger.warning("live stream feed not open yet (%s); retrying", error)
+            await asyncio.sleep(self.poll_interval)
+        else:
+            self.ready = True
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+        for subscriptions in self._subscriptions.values():
+            for subscription in subscriptions:
+                subscription.close()
+        await self.feed.close()
+
+    def subscribe(self, session_id: str) -> Subscription:
+        subscription = Subscription(session_id, self.horizon)
+        self._subscriptions.setdefault(session_id, set()).add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        subscriptions = self._subscriptions.get(subscription.session_id)
+        if subscriptions is not None:
+            subscriptions.discard(subscription)
+            if not subscriptions:
+                del self._subscriptions[subscription.session_id]
+
+    def resync(self, subscription: Subscription) -> int:
+        """Restart a lagging subscription live from now; return the id it must re-read up to."""
+        subscription.queue.clear()
+        subscription.lagging = False
+        self.resyncs += 1
+        return self.horizon
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if not self.ready:
+                    await self._open()
+                    continue
+                await self._tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep serving: the next tick re-reads from the horizon
+                logger.exception("stream hub tick failed")
+                await asyncio.sleep(self.poll_interval)
+
+    async def _tick(self) -> None:
+        woke = await self.feed.wait(self.poll_interval)
+        touched: set[str] = set()  # followed sessions with new events
+        while True:
+            events, horizon = await self.feed.advance(_BATCH, self._subscriptions.keys())
+            self._dispatch_events(events, horizon)
+            touched.update(e.session_id for e in events if e.session_id in self._subscriptions)
+            if len(events) < _BATCH:
+                break
+        # Task rows change with their session's events (start, finish) or on their own
+        # (progress, announced by a `task` NOTIFY); the poll timer catches anything missed.
+        everyone = woke.tasks or not woke.events
+        sessions = list(self._subscriptions) if everyone else list(touched)
+        if sessions:
+            self._dispatch_progress(await self.feed.task_progress(sessions, _TASK_LOOKBACK_SECONDS))
+
+    def _dispatch_events(self, events: list[StreamEvent], horizon: int) -> None:
+        size = self.queue_size
+        for event in events:
+            for subscription in self._subscriptions.get(event.session_id, ()):
+                subscription.push(event, size)
+        self.horizon = horizon
+
+    def _dispatch_progress(self, progress: list[TaskProgress]) -> None:
+        now = time.monotonic()
+        for item in progress:
+            seen = self._task_seen.get(item.task_id)
+            self._task_seen[item.task_id] = (item.signature, now)
+            if seen is not None and seen[0] == item.signature:
+                continue
+            for subscription in self._subscriptions.get(item.session_id, ()):
+                subscription.push(item, self.queue_size)
+        cutoff = now - 2 * _TASK_LOOKBACK_SECONDS
+        for task_id in [key for key, (_, at) in self._task_seen.items() if at < cutoff]:
+            del self._task_seen[task_id]

@@ -1,0 +1,174 @@
+"""The trash: move a session in and out of it, purge it, list it, purge expired ones.
+
+Not commands of the command service, on purpose: a trash operation must load a trashed session
+(commands refuse those), writes no `command_inbox` row (a purge deletes the inbox), and is
+idempotent by nature (trashing twice, restoring twice or purging twice changes nothing the
+second time), so it needs no inbox key. It writes its events the same way, though: event store
++ outbox in one transaction, version-checked, retried when it loses a race (docs/trash.md).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+from infinite_scribe.application.aggregates import envelopes
+from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.application.ports.trash import (
+    TRASH,
+    PurgedRows,
+    SessionSummary,
+    TrashableSession,
+    TrashQueries,
+)
+from infinite_scribe.application.retries import with_retries
+from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidState, NotFound
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE, Decided
+from infinite_scribe.domain.trash import (
+    PURGED_BY_RETENTION,
+    PURGED_BY_USER,
+    TrashState,
+    decide_purge,
+    decide_restore,
+    decide_trash,
+)
+from shared_types import EventEnvelope
+
+logger = logging.getLogger(__name__)
+
+#: `source_service` of the events the retention sweeper writes.
+SWEEPER_SOURCE = "trash-sweeper"
+
+
+@dataclass(frozen=True)
+class TrashOutcome:
+    """A session after trash/restore; `changed` is False when it was already there."""
+
+    session_id: UUID
+    trashed_at: datetime | None
+    version: int
+    changed: bool
+    event_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class PurgeOutcome:
+    session_id: UUID
+    #: False: it had been purged before (a repeated DELETE).
+    changed: bool
+    rows: PurgedRows | None = None
+    event_id: UUID | None = None
+
+
+class TrashService:
+    """Trash use cases, each one unit of work retried on a lost optimistic race."""
+
+    def __init__(self, uow: UnitOfWork, queries: TrashQueries) -> None:
+        self.uow = uow
+        self.queries = queries
+
+    async def trash(self, context: RequestContext, session_id: UUID) -> TrashOutcome:
+        return await self._move(context, session_id, to_trash=True)
+
+    async def restore(self, context: RequestContext, session_id: UUID) -> TrashOutcome:
+        return await self._move(context, session_id, to_trash=False)
+
+    async def _move(
+        self, context: RequestContext, session_id: UUID, *, to_trash: bool
+    ) -> TrashOutcome:
+        async def attempt(number: int) -> TrashOutcome:
+            async with self.uow.transaction() as tx:
+                trash = tx.repository(TRASH)
+                session = _owned(await trash.load(session_id, context.user_id))
+                state = TrashState(trashed_at=session.trashed_at)
+                now = datetime.now(UTC)
+                decided = (
+                    decide_trash(session.state, state, now) if to_trash else decide_restore(state)
+                )
+                if not decided:
+                    return TrashOutcome(
+                        session_id, session.trashed_at, session.state.version, changed=False
+                    )
+                events = _envelopes(session, decided, context)
+                await tx.append(events)
+                trashed_at = now if to_trash else None
+                version = session.state.version + 1
+                if not await trash.set_trashed(
+                    session_id, session.state.version, version, trashed_at
+                ):
+                    raise ConcurrencyConflict("The session was changed concurrently")
+            return TrashOutcome(session_id, trashed_at, version, True, events[0].event_id)
+
+        return await with_retries(attempt)
+
+    async def purge(
+        self, context: RequestContext, session_id: UUID, reason: str = PURGED_BY_USER
+    ) -> PurgeOutcome:
+        """Purge a trashed session for good (409 SESSION_NOT_TRASHED when not in the trash);
+        a session this user purged before answers the same again (idempotent DELETE)."""
+
+        async def attempt(number: int) -> PurgeOutcome | None:
+            async with self.uow.transaction() as tx:
+                trash = tx.repository(TRASH)
+                session = await trash.load(session_id, context.user_id)
+                if session is None:
+                    return None
+                state = TrashState(trashed_at=session.trashed_at)
+                events = _envelopes(session, decide_purge(session.state, state, reason), context)
+                # The tombstone first: the erasure function only touches purged aggregates.
+                await tx.append(events)
+                rows = await trash.purge(session, events[0].event_id)
+            logger.info("purged session %s (%s): %s", session_id, reason, rows)
+            return PurgeOutcome(session_id, True, rows, events[0].event_id)
+
+        outcome = await with_retries(attempt)
+        if outcome is not None:
+            return outcome
+        if await self.queries.was_purged(session_id, context.user_id):
+            return PurgeOutcome(session_id, changed=False)
+        raise NotFound("Genesis session not found")
+
+    async def list_trash(self, user_id: UUID, offset: int, limit: int) -> list[SessionSummary]:
+        return await self.queries.trashed(user_id, offset, limit)
+
+    async def purge_expired(self, retention: timedelta, batch: int = 100) -> int:
+        """Purge every session trashed longer than `retention` ago, `batch` at a time; returns
+        how many were purged. Safe to run in several processes at once: a session another one
+        purged meanwhile is skipped (its purge is idempotent)."""
+        purged = 0
+        while True:
+            expired = await self.queries.expired(datetime.now(UTC) - retention, batch)
+            done = 0
+            for session_id, owner in expired:
+                context = RequestContext(user_id=owner, source_service=SWEEPER_SOURCE)
+                try:
+                    outcome = await self.purge(context, session_id, PURGED_BY_RETENTION)
+                except (NotFound, InvalidState, ConcurrencyConflict):
+                    continue  # restored or purged meanwhile, or busy: the next sweep sees it
+                done += 1
+                purged += int(outcome.changed)
+            # A short batch is the last; a full one where nothing could be purged would only
+            # come back the same (all busy): leave them to the next sweep instead of spinning.
+            if len(expired) < batch or done == 0:
+                return purged
+
+
+def _owned(session: TrashableSession | None) -> TrashableSession:
+    if session is None:
+        raise NotFound("Genesis session not found")
+    return session
+
+
+def _envelopes(
+    session: TrashableSession, decided: list[Decided], context: RequestContext
+) -> list[EventEnvelope]:
+    # Each trash operation is a flow of its own: the request caused it, nothing before it.
+    return envelopes(
+        AGGREGATE_TYPE,
+        str(session.state.session_id),
+        session.state.version,
+        decided,
+        uuid4(),
+        context.metadata(),
+    )

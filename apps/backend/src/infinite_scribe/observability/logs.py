@@ -1,0 +1,91 @@
+"""One log format for every process (api, relay, worker, `scribe up`) and uvicorn's access log.
+
+LOG_FORMAT=json (the default) writes one JSON object per line: timestamp (UTC, ISO 8601),
+level, logger, message, the request context of `log_context` (request_id, user_id,
+session_id, correlation_id) when known, trace_id/span_id inside a recorded span, and the
+exception's traceback. LOG_FORMAT=text writes the same fields as a readable line.
+Built on stdlib logging and orjson (already a dependency) - see docs/decisions/0910.
+"""
+
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import IO, Any
+
+import orjson
+from opentelemetry import trace
+
+from infinite_scribe.config import Settings
+from infinite_scribe.observability.log_context import current
+
+#: uvicorn's loggers: their own handlers are removed so that they write through the root one.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+#: uvicorn's access record args: (client_addr, method, full_path, http_version, status_code).
+_ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
+
+
+def context_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The structured fields of a record beyond timestamp/level/logger/message."""
+    fields: dict[str, Any] = dict(current())
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:
+        fields["trace_id"] = format(span.trace_id, "032x")
+        fields["span_id"] = format(span.span_id, "016x")
+    if record.name == "uvicorn.access" and isinstance(record.args, tuple):
+        fields.update(zip(_ACCESS_FIELDS, record.args, strict=False))
+    return fields
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    moment = datetime.fromtimestamp(record.created, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "timestamp": _timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **context_fields(record),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        return orjson.dumps(line, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """`timestamp LEVEL logger: message key=value ...` for people reading a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = context_fields(record)
+        extra = "".join(f" {name}={value}" for name, value in fields.items())
+        line = f"{_timestamp(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        line += extra
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def formatter_for(log_format: str) -> logging.Formatter:
+    return JsonFormatter() if log_format == "json" else TextFormatter()
+
+
+def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
+    """Route every logger (uvicorn's included) through one stderr handler in LOG_FORMAT."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(formatter_for(settings.log_format))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    for name in UVICORN_LOGGERS:
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True

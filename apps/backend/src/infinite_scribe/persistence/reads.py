@@ -1,0 +1,90 @@
+"""`ReadQueries` on PostgreSQL: a user's session list (keyset pages) and their novels."""
+
+from uuid import UUID
+
+import asyncpg
+
+from infinite_scribe.application.ports.reads import (
+    NovelView,
+    SessionPosition,
+    SessionSummary,
+)
+from infinite_scribe.persistence.errors import translated
+from shared_types.enums import GenesisStage, GenesisStatus
+
+# Keyset pagination on (created_at, id), newest first: stable under concurrent inserts (a new
+# session lands on page one, never shifts later pages) and served by idx_genesis_sessions_user
+# (user_id, created_at). The row comparison breaks ties between sessions created in the same
+# transaction (same now()). Trashed sessions are hidden, as everywhere else.
+_SESSIONS_PAGE = """
+SELECT id, status::text AS status, current_stage::text AS current_stage,
+       pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at
+FROM genesis_sessions
+WHERE user_id = $1 AND trashed_at IS NULL
+  AND ($2::genesis_status IS NULL OR status = $2::genesis_status)
+  AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $5
+"""
+
+_NOVEL = """
+SELECT n.id, n.title, n.theme, n.writing_style, n.status::text AS status, n.target_chapters,
+       n.completed_chapters, n.version, n.created_at, n.updated_at,
+       (SELECT s.id FROM genesis_sessions s WHERE s.novel_id = n.id LIMIT 1) AS genesis_session_id
+FROM novels n
+WHERE n.id = $1 AND n.user_id = $2
+"""
+
+
+class PostgresReadQueries:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def sessions_page(
+        self,
+        user_id: UUID,
+        status: GenesisStatus | None,
+        after: SessionPosition | None,
+        limit: int,
+    ) -> list[SessionSummary]:
+        with translated():
+            rows = await self.pool.fetch(
+                _SESSIONS_PAGE,
+                user_id,
+                None if status is None else status.value,
+                None if after is None else after.created_at,
+                None if after is None else after.session_id,
+                limit,
+            )
+        return [
+            SessionSummary(
+                session_id=row["id"],
+                status=GenesisStatus(row["status"]),
+                current_stage=GenesisStage(row["current_stage"]),
+                is_pending=row["is_pending"],
+                novel_id=row["novel_id"],
+                version=row["version"],
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+            )
+            for row in rows
+        ]
+
+    async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:
+        with translated():
+            row = await self.pool.fetchrow(_NOVEL, novel_id, user_id)
+        if row is None:
+            return None
+        return NovelView(
+            novel_id=row["id"],
+            title=row["title"],
+            theme=row["theme"],
+            writing_style=row["writing_style"],
+            status=row["status"],
+            target_chapters=row["target_chapters"],
+            completed_chapters=row["completed_chapters"],
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            genesis_session_id=row["genesis_session_id"],
+        )

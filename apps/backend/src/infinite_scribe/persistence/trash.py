@@ -1,0 +1,167 @@
+"""SQL of the trash: load and move a session in and out of it, purge it, list the trash."""
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from infinite_scribe.application.ports.trash import PurgedRows, SessionSummary, TrashableSession
+from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.genesis_sessions import state_of
+
+_AGGREGATE_TYPE = "GENESIS_SESSION"
+
+_LOAD = (
+    "SELECT id, user_id, status::text AS status, current_stage::text AS current_stage, "
+    "confirmed_data, pending_command_type, last_result, novel_id, version, trashed_at "
+    "FROM genesis_sessions WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)"
+)
+
+_SUMMARY = (
+    "SELECT id, status::text AS status, current_stage::text AS current_stage, version, "
+    "created_at, updated_at, trashed_at FROM genesis_sessions "
+)
+
+# Every flow the session took part in: the correlation ids of its events and of its commands
+# (a resume handle is registered under a flow's correlation id).
+_CORRELATIONS = """
+SELECT DISTINCT c::text FROM (
+    SELECT correlation_id FROM domain_events WHERE aggregate_type = $2 AND aggregate_id = $3
+    UNION SELECT correlation_id FROM command_inbox WHERE session_id = $1
+) AS flows(c) WHERE c IS NOT NULL
+"""
+
+# One statement, so the purge costs one round trip besides the erasure. Tasks before the inbox
+# rows they point at (the FK would null them otherwise, and they would be orphans).
+_PURGE_ROWS = """
+WITH handles AS (
+    DELETE FROM flow_resume_handles WHERE correlation_id = ANY($2::text[]) RETURNING 1
+), tasks AS (
+    DELETE FROM async_tasks
+    WHERE session_id = $1
+       OR triggered_by_command_id IN (SELECT id FROM command_inbox WHERE session_id = $1)
+    RETURNING 1
+), commands AS (
+    DELETE FROM command_inbox WHERE session_id = $1 RETURNING 1
+), session AS (
+    DELETE FROM genesis_sessions WHERE id = $1 RETURNING 1
+), novel AS (
+    DELETE FROM novels WHERE id = $3 RETURNING 1
+)
+SELECT (SELECT count(*) FROM handles) AS resume_handles, (SELECT count(*) FROM tasks) AS tasks,
+       (SELECT count(*) FROM commands) AS commands, (SELECT count(*) FROM novel) AS novels
+"""
+
+# The outbox keeps a copy of each envelope: sent rows go (the relay is done with them); an
+# unsent row is still delivered, for order's sake, but with its payload erased too. The
+# tombstone itself is left whole.
+_PURGE_OUTBOX = """
+WITH sent AS (
+    DELETE FROM event_outbox WHERE key = $1 AND status = 'SENT' AND event_id <> $2 RETURNING 1
+), unsent AS (
+    UPDATE event_outbox SET payload = jsonb_set(payload, '{payload}', '{}'::jsonb)
+    WHERE key = $1 AND status <> 'SENT' AND event_id <> $2 AND payload ? 'payload'
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM sent) + (SELECT count(*) FROM unsent)
+"""
+
+
+class PostgresTrashRepository:
+    """`TrashRepository` on the connection of one transaction."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def load(self, session_id: UUID, user_id: UUID | None) -> TrashableSession | None:
+        row = await self.connection.fetchrow(_LOAD, session_id, user_id)
+        return None if row is None else TrashableSession(state_of(row), row["trashed_at"])
+
+    async def set_trashed(
+        self, session_id: UUID, old_version: int, new_version: int, trashed_at: datetime | None
+    ) -> bool:
+        result = await self.connection.execute(
+            "UPDATE genesis_sessions SET trashed_at = $4, version = $3 "
+            "WHERE id = $1 AND version = $2",
+            session_id,
+            old_version,
+            new_version,
+            trashed_at,
+        )
+        return bool(result == "UPDATE 1")
+
+    async def purge(self, session: TrashableSession, purge_event_id: UUID) -> PurgedRows:
+        session_id = session.state.session_id
+        flows = [
+            row[0]
+            for row in await self.connection.fetch(
+                _CORRELATIONS, session_id, _AGGREGATE_TYPE, str(session_id)
+            )
+        ]
+        counts = await self.connection.fetchrow(
+            _PURGE_ROWS, session_id, flows, session.state.novel_id
+        )
+        erased = await self.connection.fetchval(
+            "SELECT erase_purged_aggregate($1, $2)", _AGGREGATE_TYPE, str(session_id)
+        )
+        outbox = await self.connection.fetchval(_PURGE_OUTBOX, str(session_id), purge_event_id)
+        return PurgedRows(
+            events_erased=int(erased),
+            commands=int(counts["commands"]),
+            tasks=int(counts["tasks"]),
+            resume_handles=int(counts["resume_handles"]),
+            novels=int(counts["novels"]),
+            outbox_rows=int(outbox),
+        )
+
+
+def _summary(row: asyncpg.Record) -> SessionSummary:
+    return SessionSummary(
+        session_id=row["id"],
+        status=row["status"],
+        current_stage=row["current_stage"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        trashed_at=row["trashed_at"],
+    )
+
+
+class PostgresTrashQueries:
+    """`TrashQueries` on the pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def trashed(self, user_id: UUID, offset: int, limit: int) -> list[SessionSummary]:
+        with translated():
+            rows = await self.pool.fetch(
+                _SUMMARY + "WHERE user_id = $1 AND trashed_at IS NOT NULL "
+                "ORDER BY trashed_at DESC, id DESC OFFSET $2 LIMIT $3",
+                user_id,
+                offset,
+                limit,
+            )
+        return [_summary(row) for row in rows]
+
+    async def was_purged(self, session_id: UUID, user_id: UUID) -> bool:
+        with translated():
+            found = await self.pool.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM domain_events WHERE aggregate_type = $1 "
+                "AND aggregate_id = $2 AND event_type = 'Genesis.Session.Purged' "
+                "AND metadata->>'user_id' = $3)",
+                _AGGREGATE_TYPE,
+                str(session_id),
+                str(user_id),
+            )
+        return bool(found)
+
+    async def expired(self, trashed_before: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+        with translated():
+            rows = await self.pool.fetch(
+                "SELECT id, user_id FROM genesis_sessions "
+                "WHERE trashed_at IS NOT NULL AND trashed_at < $1 ORDER BY trashed_at LIMIT $2",
+                trashed_before,
+                limit,
+            )
+        return [(row["id"], row["user_id"]) for row in rows]

@@ -1,0 +1,354 @@
+"""Resume handles on real PostgreSQL: the pause/resume race, one waiting handle per flow,
+expiry and settling by the sweeper's use cases, and the 409s (docs/flows.md)."""
+
+import asyncio
+import random
+import uuid
+from collections import Counter
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import pytest
+
+from infinite_scribe.application.command_service import CommandService
+from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.event_chains import EventChains
+from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
+from infinite_scribe.application.flows import FlowControl
+from infinite_scribe.application.ports.storage import GENESIS_SESSIONS
+from infinite_scribe.application.retries import with_retries
+from infinite_scribe.application.sessions import GenesisSessions
+from infinite_scribe.domain.errors import (
+    FlowAlreadyResumed,
+    FlowHandleExpired,
+    FlowHandleNotFound,
+    InvalidPayload,
+    NotFound,
+)
+from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE, CONCEPT_PROPOSED, evolve
+from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
+from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.repositories import unit_of_work
+from shared_types import EventEnvelope, EventMetadata
+
+CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
+
+
+class Flows:
+    """The flow use cases wired as the API wires them, on the test pool."""
+
+    def __init__(self, pool: asyncpg.Pool, ttl_seconds: float = 3600) -> None:
+        store = EventStore("domain-events")
+        uow = unit_of_work(pool, store)
+        self.pool = pool
+        self.queries = PostgresFlowQueries(pool)
+        self.control = FlowControl(
+            uow, self.queries, ttl_seconds=ttl_seconds, source_service="test"
+        )
+        self.commands = CommandService(
+            uow, PostgresGenesisQueries(pool, store), reactions=[ResumeOnReply(self.control)]
+        )
+        self.replies = FlowReplies(self.commands, self.queries)
+        self.sessions = GenesisSessions(uow, PostgresGenesisQueries(pool, store))
+        self.uow = uow
+
+    async def paused_flow(self, user: UUID) -> tuple[UUID, str]:
+        """A session with a proposal and its PENDING_PAUSE handle, as the agent leaves it in
+        its proposal's transaction (the pause has not landed yet)."""
+        created, _ = await self.sessions.create(RequestContext(user_id=user), None)
+        flow = uuid.uuid4()
+        async with self.uow.transaction() as tx:
+            sessions = tx.repository(GENESIS_SESSIONS)
+            snapshot = await sessions.load(created.session_id)
+            assert snapshot is not None
+            state = snapshot.state
+            payload = {
+                "stage": "CONCEPT_SELECTION",
+                "result": {"title": "a proposal"},
+                "task_id": str(uuid.uuid4()),
+                "command_id": str(flow),
+                "provider": "test",
+            }
+            after = evolve(state, CONCEPT_PROPOSED, payload)
+            proposal = EventEnvelope(
+                event_type=CONCEPT_PROPOSED,
+                aggregate_type=AGGREGATE_TYPE,
+                aggregate_id=str(state.session_id),
+                aggregate_version=after.version,
+                correlation_id=flow,
+                causation_id=flow,
+                payload=payload,
+                metadata=EventMetadata(user_id=str(user), source_service="test"),
+            )
+            await tx.append([proposal])
+            assert await sessions.save(state.version, after)
+            handle = {
+                "session_id": str(state.session_id),
+                "user_id": str(user),
+                "stage": "CONCEPT_SELECTION",
+                "proposal_event_id": str(proposal.event_id),
+            }
+            await self.control.register_in(tx, str(flow), handle)
+        return state.session_id, str(flow)
+
+    async def confirm(self, user: UUID, session_id: UUID) -> None:
+        await self.commands.execute(
+            RequestContext(user_id=user), session_id, "ConfirmStage", CONFIRM
+        )
+
+
+async def flow_events(pool: asyncpg.Pool, session_id: UUID) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT event_type, payload, correlation_id FROM domain_events "
+        "WHERE aggregate_id = $1 AND event_type LIKE 'Genesis.Session.Flow%' ORDER BY id",
+        str(session_id),
+    )
+
+
+async def handle_row(pool: asyncpg.Pool, correlation_id: str) -> dict[str, Any]:
+    rows = await pool.fetch(
+        "SELECT status, resume_payload FROM flow_resume_handles WHERE correlation_id = $1",
+        correlation_id,
+    )
+    assert len(rows) == 1, rows
+    return dict(rows[0])
+
+
+async def pause(flows: Flows, cid: str) -> LandingOutcome:
+    await asyncio.sleep(random.random() * 0.003)  # jitter: both orders must happen
+    return await flows.control.pause_landed(cid)
+
+
+async def reply(flows: Flows, user: UUID, session_id: UUID) -> None:
+    await asyncio.sleep(random.random() * 0.003)
+    await flows.confirm(user, session_id)
+
+
+@pytest.mark.slow
+async def test_pause_and_reply_race_resumes_exactly_once(clean_db: asyncpg.Pool) -> None:
+    """200 times (4 lanes of 50): the landing pause and the writer's reply (a ConfirmStage
+    command) run at once on separate connections; each time exactly one FlowResumed, the
+    handle RESUMED, and a FlowPaused only when the pause landed first."""
+    flows = Flows(clean_db)
+    user = uuid.uuid4()
+    lanes = await asyncio.gather(*(race_lane(flows, user, 50) for _ in range(4)))
+    paths = sum(lanes, Counter[str]())
+    assert paths.total() == 200
+    # The race is real: both orders happened.
+    assert paths["early"] > 0 and paths["paused first"] > 0, paths
+
+
+async def race_lane(flows: Flows, user: UUID, iterations: int) -> Counter[str]:
+    paths: Counter[str] = Counter()
+    for _ in range(iterations):
+        session_id, cid = await flows.paused_flow(user)
+        landing, _ = await asyncio.gather(pause(flows, cid), reply(flows, user, session_id))
+        events = await flow_events(flows.pool, session_id)
+        types = [row["event_type"] for row in events]
+        assert types.count(FLOW_RESUMED) == 1, types
+        row = await handle_row(flows.pool, cid)
+        assert row["status"] == "RESUMED"
+        assert row["resume_payload"]["command_type"] == "ConfirmStage"
+        resumed = next(e for e in events if e["event_type"] == FLOW_RESUMED)
+        early = resumed["payload"]["early"]
+        assert early is (landing is LandingOutcome.RESUMED)
+        assert types == ([FLOW_RESUMED] if early else [FLOW_PAUSED, FLOW_RESUMED])
+        assert all(str(e["correlation_id"]) == cid for e in events)
+        paths["early" if early else "paused first"] += 1
+    return paths
+
+
+@pytest.mark.slow
+async def test_direct_resume_races_the_pause(clean_db: asyncpg.Pool) -> None:
+    """The same race through POST /flows/{id}/resume's use case: one resume effect each time."""
+    flows = Flows(clean_db)
+    user = uuid.uuid4()
+    for _ in range(50):
+        session_id, cid = await flows.paused_flow(user)
+        context = RequestContext(user_id=user)
+        outcomes = await asyncio.gather(
+            flows.control.pause_landed(cid),
+            flows.replies.resume(context, UUID(cid), "ConfirmStage", CONFIRM, None),
+        )
+        assert outcomes[1][1].status.value in ("RESUMED", "PENDING_PAUSE")
+        types = [row["event_type"] for row in await flow_events(clean_db, session_id)]
+        assert types.count(FLOW_RESUMED) == 1, types
+        assert (await handle_row(clean_db, cid))["status"] == "RESUMED"
+
+
+async def test_one_waiting_handle_per_flow_under_concurrency(clean_db: asyncpg.Pool) -> None:
+    flows = Flows(clean_db)
+    user = uuid.uuid4()
+    state, _ = await flows.sessions.create(RequestContext(user_id=user), None)
+    cid = str(uuid.uuid4())
+    handle = {"session_id": str(state.session_id), "user_id": str(user), "stage": "WORLDVIEW"}
+
+    async def register() -> UUID:
+        async def attempt() -> UUID:
+            async with flows.uow.transaction() as tx:
+                return (await flows.control.register_in(tx, cid, handle)).handle_id
+
+        return await with_retries(lambda number: attempt())
+
+    ids = await asyncio.gather(*(register() for _ in range(20)))
+    assert len(set(ids)) == 1
+    count = await clean_db.fetchval(
+        "SELECT count(*) FROM flow_resume_handles WHERE correlation_id = $1", cid
+    )
+    assert count == 1
+    # The partial unique index itself refuses a second waiting handle...
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await clean_db.execute(
+            "INSERT INTO flow_resume_handles (correlation_id, resume_handle, status) "
+            "VALUES ($1, '{}', 'PAUSED')",
+            cid,
+        )
+    # ...but not a finished one beside it.
+    await clean_db.execute(
+        "INSERT INTO flow_resume_handles (correlation_id, resume_handle, status) "
+        "VALUES ($1, '{}', 'RESUMED')",
+        cid,
+    )
+
+
+async def test_expired_handle_refuses_resume(clean_db: asyncpg.Pool) -> None:
+    flows = Flows(clean_db, ttl_seconds=0.05)
+    user = uuid.uuid4()
+    session_id, cid = await flows.paused_flow(user)
+    assert await flows.control.pause_landed(cid) is LandingOutcome.PAUSED
+    assert await flows.control.pause_landed(cid) is LandingOutcome.NOTHING  # idempotent
+    await asyncio.sleep(0.1)
+    assert await flows.control.expire_due() == 1
+    assert await flows.control.expire_due() == 0
+    assert (await handle_row(clean_db, cid))["status"] == "EXPIRED"
+    types = [row["event_type"] for row in await flow_events(clean_db, session_id)]
+    assert types == [FLOW_PAUSED, FLOW_EXPIRED]
+    context = RequestContext(user_id=user)
+    with pytest.raises(FlowHandleExpired):
+        await flows.replies.resume(context, UUID(cid), "ConfirmStage", CONFIRM, None)
+    # A command on the session still works; it has nothing to resume any more.
+    await flows.confirm(user, session_id)
+    assert len(await flow_events(clean_db, session_id)) == 2
+
+
+async def test_resume_refusals(clean_db: asyncpg.Pool) -> None:
+    flows = Flows(clean_db)
+    user, stranger = uuid.uuid4(), uuid.uuid4()
+    session_id, cid = await flows.paused_flow(user)
+    await flows.control.pause_landed(cid)
+    with pytest.raises(FlowHandleNotFound):  # unknown
+        await flows.replies.resume(
+            RequestContext(user_id=user), uuid.uuid4(), "ConfirmStage", CONFIRM, None
+        )
+    with pytest.raises(FlowHandleNotFound):  # another user's looks unknown
+        await flows.replies.resume(
+            RequestContext(user_id=stranger), UUID(cid), "ConfirmStage", CONFIRM, None
+        )
+    with pytest.raises(InvalidPayload):
+        await flows.replies.resume(
+            RequestContext(user_id=user), UUID(cid), "AbandonSession", {}, None
+        )
+    result, handle = await flows.replies.resume(
+        RequestContext(user_id=user), UUID(cid), "ConfirmStage", CONFIRM, None
+    )
+    assert result.status == "COMPLETED" and handle.status.value == "RESUMED"
+    with pytest.raises(FlowAlreadyResumed):
+        await flows.replies.resume(
+            RequestContext(user_id=user),
+            UUID(cid),
+            "ConfirmStage",
+            {"stage": "STORY_CONCEPTION", "data": {}},
+            None,
+        )
+    # The check inside the reply's transaction (a resume that lost the race after the
+    # endpoint's early check): the command rolls back with the reason.
+    for named, error in ((cid, FlowAlreadyResumed), (str(uuid.uuid4()), FlowHandleNotFound)):
+        with pytest.raises(error):
+            await flows.commands.execute(
+                RequestContext(user_id=user, resumes_flow=named), session_id, "AbandonSession", {}
+            )
+    # Nothing half-done: the refused resumes wrote no command.
+    commands = await clean_db.fetchval(
+        "SELECT count(*) FROM command_inbox WHERE session_id = $1", session_id
+    )
+    assert commands == 1
+
+
+async def test_early_reply_is_kept_and_settled_by_the_sweeper(clean_db: asyncpg.Pool) -> None:
+    """The worker died after its proposal: the reply is kept, and the sweeper's settle lands
+    the pause by consuming it; a pause nobody answered is settled to PAUSED."""
+    flows = Flows(clean_db)
+    user = uuid.uuid4()
+    answered_session, answered = await flows.paused_flow(user)
+    _, unanswered = await flows.paused_flow(user)
+    await flows.confirm(user, answered_session)
+    row = await handle_row(clean_db, answered)
+    assert row["status"] == "PENDING_PAUSE" and row["resume_payload"] is not None
+    await clean_db.execute(
+        "UPDATE flow_resume_handles SET expires_at = now() - interval '1 second' "
+        "WHERE correlation_id = $1",
+        answered,
+    )
+    assert await flows.control.expire_due() == 0  # a kept reply is settled, never expired
+    assert await flows.control.settle(3600) == 0  # not stale yet
+    await asyncio.sleep(0.05)
+    assert await flows.control.settle(0.01) == 2
+    assert (await handle_row(clean_db, answered))["status"] == "RESUMED"
+    assert (await handle_row(clean_db, unanswered))["status"] == "PAUSED"
+    events = await flow_events(clean_db, answered_session)
+    assert [e["event_type"] for e in events] == [FLOW_RESUMED]
+    assert events[0]["payload"]["early"] is True
+
+
+async def _append_chain(flows: Flows, user: UUID, parents: list[int]) -> list[UUID]:
+    """Events on a test aggregate; event i is caused by event parents[i] (-1: by a command)."""
+    command_id = uuid.uuid4()
+    ids = [uuid.uuid4() for _ in parents]
+    aggregate = str(uuid.uuid4())
+    events = [
+        EventEnvelope(
+            event_id=ids[index],
+            event_type="Test.Chain.Node.Created",
+            aggregate_type="TEST_CHAIN",
+            aggregate_id=aggregate,
+            aggregate_version=index + 1,
+            correlation_id=command_id,
+            causation_id=command_id if parent < 0 else ids[parent],
+            metadata=EventMetadata(user_id=str(user)),
+        )
+        for index, parent in enumerate(parents)
+    ]
+    async with flows.uow.transaction() as tx:
+        await tx.append(events)
+    return ids
+
+
+async def test_event_chain_bounds(clean_db: asyncpg.Pool) -> None:
+    """A 100-deep line and a 300-wide fan: the walk stops at its bounds and says so."""
+    flows = Flows(clean_db)
+    chains = EventChains(flows.queries)
+    user = uuid.uuid4()
+    line = await _append_chain(flows, user, [-1, *range(99)])
+    middle = await chains.chain(line[50], user, depth=16, limit=200)
+    assert [e["event_id"] for e in middle["ancestors"]] == line[34:50]
+    depths = 0
+    node = middle["tree"]
+    while node["children"]:
+        [node] = node["children"]
+        depths += 1
+    assert depths == 16 and middle["truncated"] is True
+    whole = await chains.chain(line[0], user, depth=64, limit=1000)
+    assert whole["ancestors"] == [] and whole["truncated"] is True  # 99 levels below
+    tail = await chains.chain(line[99], user, depth=64, limit=10)
+    assert len(tail["ancestors"]) == 64 and tail["tree"]["children"] == []
+
+    fan = await _append_chain(flows, user, [-1, *([0] * 300)])
+    wide = await chains.chain(fan[0], user, depth=4, limit=50)
+    assert len(wide["tree"]["children"]) == 50 and wide["truncated"] is True
+    exact = await chains.chain(fan[0], user, depth=4, limit=300)
+    assert len(exact["tree"]["children"]) == 300 and exact["truncated"] is False
+    with pytest.raises(NotFound):
+        await chains.chain(fan[0], uuid.uuid4(), depth=4, limit=10)

@@ -1,0 +1,69 @@
+"""The services every benchmark runs against: a fresh database (dropped afterwards) on the
+server in DATABASE_URL or an embedded PostgreSQL, and KAFKA_BOOTSTRAP_SERVERS or an embedded
+broker. Migrated, with the topic created."""
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import asyncpg
+
+from infinite_scribe.embedded.kafka import EmbeddedKafka
+from infinite_scribe.embedded.postgres import EmbeddedPostgres
+from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.persistence import migrate
+from infinite_scribe.persistence.database import asyncpg_dsn, with_database
+
+#: Process ids of the embedded services (their CPU time is reported by some benches).
+WATCHED: dict[str, int] = {}
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new database on DATABASE_URL's server (dropped on exit), else an embedded server."""
+    with ExitStack() as stack:
+        url = os.environ.get("DATABASE_URL")
+        if url:
+            name = f"bench_{uuid.uuid4().hex[:10]}"
+            server = url
+            asyncio.run(_admin(server, f"CREATE DATABASE {name}"))
+            drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            stack.callback(lambda: asyncio.run(_admin(server, drop)))
+            url = with_database(url, name)
+        else:
+            root = Path(tempfile.mkdtemp(prefix="scribe-bench-"))
+            stack.callback(shutil.rmtree, root, ignore_errors=True)
+            postgres = EmbeddedPostgres(root / "pg", database="bench")
+            url = postgres.start()
+            stack.callback(postgres.stop)
+            if postgres.pid:
+                WATCHED["postgres"] = postgres.pid
+        migrate.upgrade(url)
+        yield url
+
+
+@contextmanager
+def broker(topic: str = "domain-events", partitions: int = 6) -> Iterator[str]:
+    with ExitStack() as stack:
+        servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not servers:
+            kafka = EmbeddedKafka()
+            servers = kafka.start()
+            stack.callback(kafka.stop)
+            if kafka.pid:
+                WATCHED["broker"] = kafka.pid
+        ensure_topic(servers, topic, partitions)
+        yield servers
