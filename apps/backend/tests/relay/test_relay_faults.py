@@ -102,8 +102,18 @@ async def test_two_relays_at_once_keep_per_key_order(
     logs = [tmp_path / f"relay{n}.log" for n in range(2)]
     ports = [free_port() for _ in logs]
     relays = [
+        # Why these settings: with the defaults (4 batches of 100 in flight, 5 s poll) the relay
+        # that polls first can lease all 200 heads and keep them, self-woken by its own acks,
+        # until the other's next poll finds nothing left. 4 x 25 leases at most half the keys
+        # and a short poll lets the other relay in, so the two really share every key range.
         start_relay_process(
-            settings, stderr=log.open("wb"), LOG_LEVEL="INFO", RELAY_METRICS_PORT=str(port)
+            settings,
+            stderr=log.open("wb"),
+            LOG_LEVEL="INFO",
+            RELAY_METRICS_PORT=str(port),
+            RELAY_BATCH_SIZE="25",
+            RELAY_MAX_IN_FLIGHT_BATCHES="4",
+            RELAY_POLL_INTERVAL="0.2",
         )
         for log, port in zip(logs, ports, strict=True)
     ]
