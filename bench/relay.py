@@ -7,7 +7,7 @@ then one JSON line.
 Environment: BENCH_ROWS (100000), BENCH_KEYS (1000 aggregates), BENCH_SECONDS (60), BENCH_RATE
 (1000 commands/s), BENCH_RAW_SECONDS (3); DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use existing
 services (else embedded). The relay runs as its own process (`SERVICE_TYPE=message-relay python
--m infinite_scribe`) with default settings (batch 100).
+-m infinite_scribe`) with default settings (batch 500).
 """
 
 import asyncio

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     jwt_public_key: str | None = None
 
     relay_poll_interval: Annotated[float, Field(gt=0, le=3600)] = 5.0
-    relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 100
+    relay_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 500
     # Relay tuning (issue 4); see docs/relay.md.
     relay_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     relay_retry_backoff: Annotated[str, Field(pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$")] = "1,2,4"

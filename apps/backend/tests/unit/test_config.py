@@ -34,7 +34,7 @@ def test_defaults_are_embedded() -> None:
     settings = load_settings()
     assert settings.embedded_database and settings.embedded_kafka
     assert settings.kafka_topic == "domain-events"
-    assert settings.relay_poll_interval == 5 and settings.relay_batch_size == 100
+    assert settings.relay_poll_interval == 5 and settings.relay_batch_size == 500
     assert settings.service_type is ServiceType.API
     assert str(settings.scribe_data_dir) == ".data"
     assert settings.resolved_database_url() is None

@@ -168,7 +168,7 @@ def test_scribe_env_file_names_another_file_or_none(
     other.write_text("RELAY_BATCH_SIZE=8\n")
     assert load_settings().relay_batch_size == 8
     monkeypatch.setenv("SCRIBE_ENV_FILE", "")
-    assert load_settings().relay_batch_size == 100
+    assert load_settings().relay_batch_size == 500
 
 
 def test_client_config_layers_defaults_options_and_owned() -> None:

@@ -18,7 +18,7 @@ import uvloop
 from confluent_kafka import KafkaError
 
 from infinite_scribe.config import Settings
-from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.metrics import RelayMetrics
@@ -45,6 +45,10 @@ async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
         min_size=2,
         max_size=size,
         server_settings={"synchronous_commit": "off", "application_name": "scribe-relay"},
+        # Every relay statement is one autocommit statement that sets no session state (LISTEN
+        # has its own connection, wakeup.py): asyncpg's reset on release would be one more
+        # round trip per claim and per SENT mark (2.5% of the relay's CPU in a drain profile).
+        reset=keep_session,
     )
 
 
