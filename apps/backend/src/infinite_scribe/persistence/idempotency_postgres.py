@@ -19,7 +19,7 @@ from infinite_scribe.application.ports.idempotency import (
     Replay,
     StoredResponse,
 )
-from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.database import create_pool, keep_session
 
 # One statement claims the key: INSERT, or on conflict take the row over only when its lease
 # expired (a crashed holder) or its answer expired. Under READ COMMITTED, ON CONFLICT waits for a
@@ -155,19 +155,14 @@ class PostgresIdempotencyStore:
             min_size=1,
             max_size=max_size,
             server_settings={"synchronous_commit": "off"},
-            # asyncpg resets a connection on every release (one more round trip: RESET ALL,
-            # UNLISTEN, ...). These connections never change session state, so skip it.
-            reset=_keep_session,
+            # The store only runs single statements, never SET or LISTEN: no reset on release.
+            reset=keep_session,
         )
         return cls(pool, owns_pool=True)
 
     async def close(self) -> None:
         if self.owns_pool:
             await self.pool.close()
-
-
-async def _keep_session(connection: asyncpg.Connection) -> None:
-    """Nothing to reset: the store only runs single statements, never SET or LISTEN."""
 
 
 def _lost_claim(row: asyncpg.Record, request: ClaimRequest) -> ClaimOutcome:
