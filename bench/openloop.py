@@ -46,6 +46,8 @@ class OpenLoopResult:
     #: How late the generator itself sent, worst case (its own lag is in the latencies too).
     max_send_lag: float = 0.0
     connections: int = 0
+    #: Requests re-sent on a new connection: the server had closed the kept-alive one.
+    reconnects: int = 0
     sessions_opened: int = 0
 
     def summary(self) -> dict[str, float]:
@@ -57,6 +59,7 @@ class OpenLoopResult:
             "max_ms": round(max(self.latencies, default=0.0) * 1000, 2),
             "max_send_lag_ms": round(self.max_send_lag * 1000, 2),
             "connections_opened": self.connections,
+            "resent_after_close": self.reconnects,
             "sessions_opened_mid_run": self.sessions_opened,
         }
 
@@ -94,6 +97,8 @@ async def open_loop(port: int, token: str, rate: float, seconds: float) -> OpenL
             result.connections += 1
         path = f"/api/v1/genesis/sessions/{session_id}/commands"
         status, _ = await client.request("POST", path, STEPS[step])
+        result.reconnects += client.reconnects
+        client.reconnects = 0
         result.latencies.append(time.perf_counter() - scheduled)
         result.statuses[status] += 1
         idle.append((client, time.perf_counter()))
@@ -132,7 +137,8 @@ def report(result: OpenLoopResult) -> str:
         f"open:    {result.rate:,.0f}/s offered for {result.seconds:.0f} s -> p50 "
         f"{summary['p50_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} ms{verdict}, max "
         f"{summary['max_ms']:.1f} ms; statuses {dict(result.statuses)}, generator lag max "
-        f"{summary['max_send_lag_ms']:.1f} ms, {result.connections} connections opened"
+        f"{summary['max_send_lag_ms']:.1f} ms, {result.connections} connections opened, "
+        f"{result.reconnects} re-sent after the server closed a kept-alive connection"
     )
 
 
