@@ -44,8 +44,8 @@ def api_process(settings: Settings, **extra_env: str) -> Iterator[ApiProcess]:
         JWT_SECRET_KEY=settings.jwt_secret_key.get_secret_value(),
         HTTP_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT_SECONDS),
         LOG_LEVEL="WARNING",
-        **extra_env,
     )
+    env.update(extra_env)  # a test's own values win (a proxied DATABASE_URL, limits)
     command = [sys.executable, "-m", "infinite_scribe.cli", "api", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--no-access-log"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

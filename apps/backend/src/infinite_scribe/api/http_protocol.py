@@ -98,6 +98,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     # -- the head limits --------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        # uvicorn's own data_received starts with this: the keep-alive timer armed after the
+        # previous answer must not cut the request now arriving (it did, 5 s later: issue 21).
+        self._unset_keepalive_if_required()
         was_in_head = self._in_head and self._request_seen
         self._request_seen = True
         try:
