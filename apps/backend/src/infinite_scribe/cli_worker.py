@@ -1,5 +1,6 @@
 """`scribe worker`: the agent worker, and its dead-letter topic (`dlq list|replay`)."""
 
+import re
 from typing import Annotated
 
 import typer
@@ -11,6 +12,8 @@ from infinite_scribe.services_file import with_running_services
 worker_app = typer.Typer(help="The agent worker and its dead-letter topic")
 dlq_app = typer.Typer(help="The dead-letter topic of the agent worker", no_args_is_help=True)
 worker_app.add_typer(dlq_app, name="dlq")
+
+_POSITION = re.compile(r"^\d+:\d+$")
 
 
 def _settings() -> Settings:
@@ -72,6 +75,14 @@ def dlq_list() -> None:
     typer.echo(f"{count} dead letter(s)")
 
 
+def _check_positions(positions: list[str]) -> None:
+    malformed = [given for given in positions if not _POSITION.match(given)]
+    if malformed:
+        shown = ", ".join(malformed)
+        typer.echo(f"bad format: {shown} (want PARTITION:OFFSET, e.g. 0:17)", err=True)
+        raise typer.Exit(2)
+
+
 @dlq_app.command("replay")
 def dlq_replay(
     position: Annotated[
@@ -85,15 +96,25 @@ def dlq_replay(
     if bool(position) == all_letters:
         typer.echo("give --position P:O (one or more) or --all", err=True)
         raise typer.Exit(2)
+    _check_positions(position or [])
     current = _settings()
     servers = _servers(current)
     wanted = set(position or [])
     letters = [
         letter
         for letter in read_dead_letters(servers, current.kafka_topic)
-        if all_letters or f"{letter.partition}:{letter.offset}" in wanted
+        if all_letters or letter.position in wanted
     ]
-    if wanted and len(letters) != len(wanted):
-        typer.echo("some positions are not in the dead-letter topic", err=True)
+    missing = wanted - {letter.position for letter in letters}
+    if missing:
+        typer.echo(f"not in the dead-letter topic: {', '.join(sorted(missing))}", err=True)
         raise typer.Exit(1)
+    # A message someone produced to the topic by hand has no original topic: say so and go on
+    # with the others (one such letter made `--all` crash and replay nothing: issue 21).
+    skipped = [letter for letter in letters if letter.original_topic is None]
+    for letter in skipped:
+        typer.echo(f"skipped {letter.position}: no dlq_original_topic header", err=True)
     typer.echo(f"replayed {replay_dead_letters(servers, letters)} dead letter(s)")
+    if skipped:
+        typer.echo(f"skipped {len(skipped)} letter(s) without dead-letter headers", err=True)
+        raise typer.Exit(1)

@@ -100,6 +100,16 @@ class DeadLetter:
     def error(self) -> str:
         return f"{self.headers.get('dlq_error_class')}: {self.headers.get('dlq_error')}"
 
+    @property
+    def position(self) -> str:
+        return f"{self.partition}:{self.offset}"
+
+    @property
+    def original_topic(self) -> str | None:
+        """Where the message came from; None for a message not written by `DeadLetters`
+        (someone produced to the topic by hand): it cannot be replayed."""
+        return self.headers.get("dlq_original_topic") or None
+
 
 def read_dead_letters(
     cluster: Cluster, topic: str, idle_seconds: float = 1.5
@@ -127,7 +137,9 @@ def read_dead_letters(
 
 
 def replay_dead_letters(cluster: Cluster, letters: list[DeadLetter]) -> int:
-    """Produce each letter again to its original topic, its own headers restored."""
+    """Produce each letter again to its original topic, its own headers restored; letters
+    without one are skipped (see `DeadLetter.original_topic`). Returns how many were acked."""
+    letters = [letter for letter in letters if letter.original_topic is not None]
     producer = Producer(client_config(cluster, owned=_PRODUCER))
     for letter in letters:
         headers: Headers = [
@@ -135,7 +147,7 @@ def replay_dead_letters(cluster: Cluster, letters: list[DeadLetter]) -> int:
         ]
         headers.append(("dlq_replayed_from", f"{letter.partition}:{letter.offset}"))
         producer.produce(
-            letter.headers["dlq_original_topic"],
+            letter.headers["dlq_original_topic"],  # present: filtered above
             key=letter.key,
             value=letter.value,
             headers=headers,
