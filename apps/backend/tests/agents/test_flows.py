@@ -113,8 +113,9 @@ async def _refusals(http: httpx.AsyncClient, stranger: httpx.AsyncClient, cid: s
         await stranger.post(f"{FLOWS}/{cid}/resume", json=confirm),
         await http.post(f"{FLOWS}/{uuid.uuid4()}/resume", json=confirm),
     ):
-        assert response.status_code == 409, response.text
-        assert response.json()["error_code"] == "FLOW_HANDLE_NOT_FOUND"
+        # Like GET (issue 21): unknown and foreign flows are 404 on both.
+        assert response.status_code == 404, response.text
+        assert response.json()["error_code"] == "NOT_FOUND"
     for path, body in (
         (f"{FLOWS}/not-a-uuid/resume", confirm),
         (f"{FLOWS}/{cid}/resume", {"command_type": "AbandonSession", "payload": {}}),

@@ -105,7 +105,7 @@ class FlowReplies:
         return handle
 
     async def handle(self, correlation_id: UUID, user_id: UUID) -> FlowHandle:
-        """The user's handle of the flow, to resume (409 FLOW_HANDLE_NOT_FOUND when none)."""
+        """The user's handle of the flow, to resume (404 when none, as `view`)."""
         handle = await self.queries.handle_for(str(correlation_id), user_id)
         if handle is None:
             raise FlowHandleNotFound("No paused flow with this correlation id")

@@ -75,10 +75,9 @@ class FlowHandleConflict(ScribeError):
     error_code = "FLOW_HANDLE_CONFLICT"
 
 
-class FlowHandleNotFound(FlowHandleConflict):
-    """No handle for this flow among the user's (unknown and foreign look the same)."""
-
-    error_code = "FLOW_HANDLE_NOT_FOUND"
+class FlowHandleNotFound(NotFound):
+    """No handle for this flow among the user's (unknown and foreign look the same): a 404
+    `NOT_FOUND`, exactly like reading it (issue 21; it was a 409 `FLOW_HANDLE_NOT_FOUND`)."""
 
 
 class FlowHandleExpired(FlowHandleConflict):

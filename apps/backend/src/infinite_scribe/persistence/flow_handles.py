@@ -24,6 +24,15 @@ _COLUMNS = "id, correlation_id, status, resume_handle, resume_payload, expires_a
 _WAITING = "status IN ('PENDING_PAUSE', 'PAUSED')"
 #: The waiting handle first (at most one, by the partial unique index), else the newest.
 _NEWEST_FIRST = f"ORDER BY ({_WAITING}) DESC, created_at DESC, id"
+#: A waiting handle past `expires_at` (and with no reply kept, which is settled instead) is
+#: expired now, whether or not a sweeper has moved it yet: with `scribe api` alone none runs.
+_PAST_DUE = "(resume_payload IS NULL AND expires_at <= now())"
+#: The columns as a reader must see them: a past-due waiting handle reads as EXPIRED.
+_READ_COLUMNS = (
+    "id, correlation_id, "
+    f"CASE WHEN {_WAITING} AND {_PAST_DUE} THEN 'EXPIRED' ELSE status::text END AS status, "
+    "resume_handle, resume_payload, expires_at"
+)
 
 
 def _handle(row: asyncpg.Record | None) -> FlowHandle | None:
@@ -91,7 +100,8 @@ class PostgresFlowHandles:
     async def lock_waiting_of_session(self, session_id: UUID) -> list[FlowHandle]:
         rows = await self.connection.fetch(
             f"SELECT {_COLUMNS} FROM flow_resume_handles "
-            f"WHERE resume_handle->>'session_id' = $1 AND {_WAITING} "
+            # A past-due handle is not resumed by a reply (`IS NOT TRUE`: no expiry is none).
+            f"WHERE resume_handle->>'session_id' = $1 AND {_WAITING} AND {_PAST_DUE} IS NOT TRUE "
             "ORDER BY created_at, id FOR UPDATE",
             str(session_id),
         )
@@ -125,7 +135,7 @@ class PostgresFlowQueries:
     async def handle_for(self, correlation_id: str, user_id: UUID) -> FlowHandle | None:
         with translated():
             row = await self.pool.fetchrow(
-                f"SELECT {_COLUMNS} FROM flow_resume_handles "
+                f"SELECT {_READ_COLUMNS} FROM flow_resume_handles "
                 "WHERE correlation_id = $1 AND resume_handle->>'user_id' = $2 "
                 f"{_NEWEST_FIRST} LIMIT 1",
                 correlation_id,

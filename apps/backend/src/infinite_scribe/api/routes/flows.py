@@ -18,8 +18,8 @@ from infinite_scribe.api.schemas import DuplicateCommandBody, ErrorBody
 router = APIRouter(prefix="/flows", tags=["flows"])
 
 _CONFLICT = (
-    "FLOW_HANDLE_NOT_FOUND (unknown or another user's flow), FLOW_HANDLE_EXPIRED, "
-    "FLOW_ALREADY_RESUMED, or the reply command's own 409s (DUPLICATE_COMMAND, INVALID_STATE)"
+    "FLOW_HANDLE_EXPIRED (also a waiting flow past its expires_at), FLOW_ALREADY_RESUMED, "
+    "or the reply command's own 409s (DUPLICATE_COMMAND, INVALID_STATE)"
 )
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
@@ -48,7 +48,11 @@ async def flow(correlation_id: UUID, call: CallerDep) -> Response:
     responses={
         **ERRORS,
         200: {"model": ResumeReply, "description": "Resumed with a sync command (ConfirmStage)"},
-        404: {"model": ErrorBody, "description": "The flow's session is gone or in the trash"},
+        404: {
+            "model": ErrorBody,
+            "description": "No handle for this flow among the user's (as GET), or its session "
+            "is gone or in the trash",
+        },
         409: {"model": ErrorBody | DuplicateCommandBody, "description": _CONFLICT},
     },
 )
