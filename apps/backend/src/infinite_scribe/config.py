@@ -31,6 +31,7 @@ from infinite_scribe.kafka_options import (
     options_from_variables,
     read_properties_file,
 )
+from infinite_scribe.settings.limits import ServingLimits
 
 #: The development secret: fine on a laptop with embedded services, refused anywhere else.
 DEV_JWT_SECRET = "dev-insecure-jwt-secret-change-me"
@@ -48,7 +49,7 @@ class ConfigurationError(RuntimeError):
     """Raised when the environment holds an invalid value; the message names the variable."""
 
 
-class Settings(BaseSettings):
+class Settings(ServingLimits, BaseSettings):
     # `.env` in the working directory (or SCRIBE_ENV_FILE, see load_settings) fills what the
     # environment does not set: explicit variables always win over the file.
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)

@@ -90,6 +90,32 @@ def read_answer(sock: socket.socket, timeout: float = 10.0) -> bytes:
     return data
 
 
+def read_response(sock: socket.socket, timeout: float = 10.0) -> bytes:
+    """One whole answer (head and its Content-Length body), without waiting for the connection
+    to close (it may be kept alive); b"" when none arrives within `timeout`."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        lengths = [
+            line for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:")
+        ]
+        length = int(lengths[0].split(b":", 1)[1]) if lengths else 0
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        return head + b"\r\n\r\n" + body
+    except (TimeoutError, ConnectionResetError):
+        return data
+
+
 def send_then_read(port: int, head: bytes, body_pieces: Iterator[bytes]) -> bytes:
     """Send `head` and body pieces until the server stops reading, then read what it said."""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:

@@ -15,6 +15,7 @@ from infinite_scribe.api.idempotency import IdempotencyMiddleware
 from infinite_scribe.api.limits import BodyLimitMiddleware
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.metrics_middleware import MetricsMiddleware
+from infinite_scribe.api.middleware.authentication import AuthenticateFirstMiddleware
 from infinite_scribe.api.openapi_errors import common_error_responses
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.request_context import RequestContextMiddleware
@@ -91,19 +92,22 @@ def create_app(settings: Settings) -> FastAPI:
     #      included, so a browser can read a 401 or 413;
     #   1. RequestContextMiddleware: X-Request-ID / traceparent, so every answer (a replay,
     #      a 413 or an unhandled error's 500 included) carries them;
-    #   2. BodyLimitMiddleware: the body limit while it streams and the once-only headers,
-    #      before any other work (authentication included);
-    #   3. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
-    #   4. IdempotencyMiddleware: claim, replay or refuse the key before any route runs;
-    #   5. the routes (exceptions -> HTTP in api/errors.py).
-    for middleware, options in reversed(middleware_stack(settings, api_metrics)):
+    #   2. AuthenticateFirstMiddleware: a route that needs a token gets a 401 as soon as the
+    #      head is in, before any byte of the body is read (issue 21);
+    #   3. BodyLimitMiddleware: the body limit while it streams, the process's body budget and
+    #      the once-only headers, before any other work;
+    #   4. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
+    #   5. IdempotencyMiddleware: claim, replay or refuse the key before any route runs;
+    #   6. the routes (exceptions -> HTTP in api/errors.py).
+    stack = middleware_stack(settings, api_metrics, verified_tokens)
+    for middleware, options in reversed(stack):
         app.add_middleware(middleware, **options)
     instrument_app(app)
     return app
 
 
 def middleware_stack(
-    settings: Settings, api_metrics: ApiMetrics
+    settings: Settings, api_metrics: ApiMetrics, verified_tokens: VerifiedTokens
 ) -> list[tuple[Any, dict[str, Any]]]:
     """The middleware stack, outermost first (see the comment in `create_app`)."""
     cors = cors_middleware(settings)
@@ -111,7 +115,14 @@ def middleware_stack(
         (MetricsMiddleware, {"metrics": api_metrics}),
         *([cors] if cors else []),
         (RequestContextMiddleware, {}),
-        (BodyLimitMiddleware, {"max_body_bytes": settings.http_max_body_bytes}),
+        (AuthenticateFirstMiddleware, {"verified_tokens": verified_tokens}),
+        (
+            BodyLimitMiddleware,
+            {
+                "max_body_bytes": settings.http_max_body_bytes,
+                "budget_bytes": settings.http_body_budget_bytes,
+            },
+        ),
         (StrictJsonMiddleware, {}),
         (IdempotencyMiddleware, {"settings": settings}),
     ]

@@ -1,0 +1,1 @@
+"""Configuration: what the environment may set, read once by pydantic-settings."""
