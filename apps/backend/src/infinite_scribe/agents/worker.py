@@ -29,6 +29,7 @@ from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
+from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
 
 logger = logging.getLogger(__name__)
@@ -195,7 +196,8 @@ class AgentWorker:
         details: dict[str, object] = {"worker": self.name, "provider": self.provider.name}
         try:
             assert self._pool is not None
-            await asyncio.wait_for(self._pool.fetchval("SELECT 1"), 2)
+            # answered_within, not wait_for: a frozen database must not hold /health (issue 21).
+            await answered_within(self._pool.fetchval("SELECT 1"), 1.5)
         except Exception as error:
             details["database_error"] = str(error)
             return False, details

@@ -16,6 +16,7 @@ from infinite_scribe.api.limits import BodyLimitMiddleware
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.metrics_middleware import MetricsMiddleware
 from infinite_scribe.api.middleware.authentication import AuthenticateFirstMiddleware
+from infinite_scribe.api.middleware.deadline import DeadlineMiddleware
 from infinite_scribe.api.openapi_errors import common_error_responses
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.request_context import RequestContextMiddleware
@@ -92,13 +93,15 @@ def create_app(settings: Settings) -> FastAPI:
     #      included, so a browser can read a 401 or 413;
     #   1. RequestContextMiddleware: X-Request-ID / traceparent, so every answer (a replay,
     #      a 413 or an unhandled error's 500 included) carries them;
-    #   2. AuthenticateFirstMiddleware: a route that needs a token gets a 401 as soon as the
+    #   2. DeadlineMiddleware: 503 when no answer has begun after API_REQUEST_TIMEOUT_SECONDS
+    #      (a frozen database), sent then and there (issue 21);
+    #   3. AuthenticateFirstMiddleware: a route that needs a token gets a 401 as soon as the
     #      head is in, before any byte of the body is read (issue 21);
-    #   3. BodyLimitMiddleware: the body limit while it streams, the process's body budget and
+    #   4. BodyLimitMiddleware: the body limit while it streams, the process's body budget and
     #      the once-only headers, before any other work;
-    #   4. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
-    #   5. IdempotencyMiddleware: claim, replay or refuse the key before any route runs;
-    #   6. the routes (exceptions -> HTTP in api/errors.py).
+    #   5. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
+    #   6. IdempotencyMiddleware: claim, replay or refuse the key before any route runs;
+    #   7. the routes (exceptions -> HTTP in api/errors.py).
     stack = middleware_stack(settings, api_metrics, verified_tokens)
     for middleware, options in reversed(stack):
         app.add_middleware(middleware, **options)
@@ -115,6 +118,7 @@ def middleware_stack(
         (MetricsMiddleware, {"metrics": api_metrics}),
         *([cors] if cors else []),
         (RequestContextMiddleware, {}),
+        (DeadlineMiddleware, {"seconds": settings.api_request_timeout_seconds}),
         (AuthenticateFirstMiddleware, {"verified_tokens": verified_tokens}),
         (
             BodyLimitMiddleware,

@@ -25,12 +25,15 @@ from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.publisher import Publisher, is_rejection, too_large_report
 from infinite_scribe.relay.store import ClaimedRow, OutboxStore
 from infinite_scribe.relay.wakeup import listen_forever
+from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, stop_on_signals
 
 logger = logging.getLogger(__name__)
 
 #: What makes the health check report the database as failing (no store yet included).
-_HEALTH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, AssertionError)
+_HEALTH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, AssertionError, TimeoutError)
+#: How long /health waits for the database (a frozen one answers 503 this fast: issue 21).
+HEALTH_TIMEOUT_SECONDS = 1.5
 
 
 async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
@@ -116,7 +119,7 @@ class Relay:
         healthy = reachable
         try:
             assert self._store is not None
-            age = await asyncio.wait_for(self._store.oldest_pending_age(), 2)
+            age = await answered_within(self._store.oldest_pending_age(), HEALTH_TIMEOUT_SECONDS)
             self.metrics.oldest_pending_age.set(age)
             details["oldest_pending_age_seconds"] = round(age, 3)
             if age > self.settings.relay_health_max_pending_age:

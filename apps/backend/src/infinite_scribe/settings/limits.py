@@ -16,7 +16,7 @@ class ServingLimits(BaseSettings):
     http_body_budget_bytes: Annotated[int, Field(ge=64 * 1024, le=64 * 1024 * MIB)] = 64 * MIB
     #: A request that has not begun its answer after this long (a frozen database, a pool with
     #: no free connection) is answered 503 REQUEST_TIMEOUT; a live stream, once open, is not.
-    api_request_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    api_request_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
 
     #: Live streams (SSE) one user may hold open at once, and the whole process.
     stream_max_per_user: Annotated[int, Field(ge=1, le=100_000)] = 16

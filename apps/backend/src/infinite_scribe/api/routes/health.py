@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import Services
 from infinite_scribe.kafka_admin import broker_reachable
+from infinite_scribe.runtime.deadlines import answered_within
 
 router = APIRouter(tags=["health"])
 
@@ -18,8 +19,9 @@ CHECK_TIMEOUT_SECONDS = 1.5
 
 async def _database_status(services: ApiServices) -> str:
     try:
-        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            await services.database.ping()
+        # Not asyncio.timeout: it would wait for the cancelled ping to unwind, which a frozen
+        # database holds until it thaws (issue 21).
+        await answered_within(services.database.ping(), CHECK_TIMEOUT_SECONDS)
     except Exception as error:  # any failure means "down"; the reason is reported
         return f"unavailable: {type(error).__name__}"
     return "ok"
