@@ -2,6 +2,7 @@
 hostile-input tests, and raw-socket clients that misbehave the way an attacker does."""
 
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -34,7 +35,9 @@ class ApiProcess:
 
 
 @contextmanager
-def api_process(settings: Settings, **extra_env: str) -> Iterator[ApiProcess]:
+def api_process(
+    settings: Settings, *, max_open_files: int | None = None, **extra_env: str
+) -> Iterator[ApiProcess]:
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -47,8 +50,18 @@ def api_process(settings: Settings, **extra_env: str) -> Iterator[ApiProcess]:
     )
     env.update(extra_env)  # a test's own values win (a proxied DATABASE_URL, limits)
     command = [sys.executable, "-m", "infinite_scribe.cli", "api", "--port", str(port)]
+
+    def limit_files() -> None:  # in the child, before exec: its own RLIMIT_NOFILE
+        if max_open_files is not None:
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max_open_files, hard))
+
     process = subprocess.Popen(
-        [*command, "--no-access-log"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*command, "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=limit_files,
     )
     try:
         deadline = time.monotonic() + 60

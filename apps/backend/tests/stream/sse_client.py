@@ -31,6 +31,10 @@ def stream_settings(database_url: str) -> Settings:
         stream_poll_interval=0.2,
         stream_retry_ms=1500,
         stream_queue_size=64,
+        # One test user opens hundreds of streams here; admission has its own tests
+        # (tests/integration/test_stream_admission.py).
+        stream_max_per_user=10_000,
+        stream_tickets_per_minute=10_000,
     )
 
 

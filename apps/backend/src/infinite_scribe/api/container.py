@@ -10,6 +10,7 @@ import asyncpg
 
 from infinite_scribe.api.metered_commands import MeteredCommandService
 from infinite_scribe.api.metrics import ApiMetrics
+from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.command_service import CommandService
@@ -63,6 +64,8 @@ class ApiServices:
     metrics: ApiMetrics
     #: The live event stream (SSE) and its tickets; its hub runs while the API does.
     live: LiveStreams
+    #: How many streams may be open, per user and in all, and how fast tickets are minted.
+    stream_admission: StreamAdmission
 
 
 @asynccontextmanager
@@ -105,6 +108,7 @@ async def api_services(
                 flows=FlowReplies(commands, flow_queries),
                 event_chains=EventChains(flow_queries),
                 live=live,
+                stream_admission=StreamAdmission.of(settings),
             )
         finally:
             await live.stop()

@@ -8,11 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.sse import EventSourceResponse, format_sse_event
+from starlette.background import BackgroundTask
 
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.schemas import ErrorBody
+from infinite_scribe.api.stream_admission import Refused, StreamPlace
 from infinite_scribe.api.stream_schemas import StreamTicketOut, StreamTicketRequest
 from infinite_scribe.application.live_stream import StreamItem
 from infinite_scribe.application.ports.stream import StreamEvent, TaskProgress
@@ -28,6 +30,7 @@ _TICKET_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
     404: {"model": ErrorBody, "description": "No such session for this user"},
     422: {"model": ErrorBody, "description": "Invalid request"},
+    429: {"model": ErrorBody, "description": "STREAM_TICKETS_PER_MINUTE reached (Retry-After)"},
 }
 _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -43,6 +46,10 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     404: {"model": ErrorBody, "description": "No such session for this user or ticket"},
     422: {"model": ErrorBody, "description": "Invalid context_id or Last-Event-ID"},
+    429: {
+        "model": ErrorBody,
+        "description": "STREAM_MAX_PER_USER or the process's stream limit reached (Retry-After)",
+    },
     503: {"model": ErrorBody, "description": "The stream feed is not open yet (retry)"},
 }
 
@@ -52,9 +59,13 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def create_stream_ticket(
     body: StreamTicketRequest, user_id: CurrentUser, services: Services
-) -> StreamTicketOut:
+) -> StreamTicketOut | Response:
     """A short-lived, single-use ticket that opens the stream of one of the user's sessions
     (for `EventSource`, which cannot send an Authorization header)."""
+    try:
+        services.stream_admission.mint(user_id)
+    except Refused as refused:
+        return refused.response()
     issued = await services.live.issue_ticket(user_id, body.context_id)
     query = urlencode({"context_id": str(body.context_id), "ticket": issued.ticket})
     return StreamTicketOut(
@@ -85,13 +96,18 @@ async def follow_session(
     user_id = None
     if ticket is None:
         user_id = services.verified_tokens.user_id(bearer_token(authorization))
-    await services.live.authorize(context_id, ticket=ticket, user_id=user_id)
+    user_id = await services.live.authorize(context_id, ticket=ticket, user_id=user_id)
     after = _last_event_id(last_event_id_header, last_event_id)
+    try:
+        place = services.stream_admission.admit(user_id)  # api/stream_admission.py
+    except Refused as refused:
+        return refused.response()
     settings = services.settings
     items = services.live.follow(context_id, after)
     return EventSourceResponse(
-        _frames(items, settings.stream_retry_ms),
+        _frames(items, settings.stream_retry_ms, place),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        background=BackgroundTask(place.release),  # also when the stream never started
     )
 
 
@@ -104,7 +120,17 @@ def _last_event_id(header: str | None, query: int | None) -> int | None:
     return int(value)
 
 
-async def _frames(items: AsyncIterator[StreamItem], retry_ms: int) -> AsyncIterator[bytes]:
+async def _frames(
+    items: AsyncIterator[StreamItem], retry_ms: int, place: StreamPlace
+) -> AsyncIterator[bytes]:
+    try:
+        async for item in _frames_of(items, retry_ms):
+            yield item
+    finally:
+        place.release()
+
+
+async def _frames_of(items: AsyncIterator[StreamItem], retry_ms: int) -> AsyncIterator[bytes]:
     async for item in items:
         if item is Signal.OPENED:  # subscribed: everything from here on will be delivered
             yield format_sse_event(comment="stream open", retry=retry_ms)
