@@ -128,6 +128,7 @@ def settings(database_url: str, kafka_bootstrap: str) -> Settings:
         kafka_topic=TEST_TOPIC,
         jwt_secret_key=TEST_JWT_SECRET,  # type: ignore[arg-type]
         relay_poll_interval=0.5,
+        api_metrics_port=0,  # any free port: many API servers run at once
     )
 
 

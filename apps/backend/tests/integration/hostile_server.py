@@ -47,6 +47,7 @@ def api_process(
         JWT_SECRET_KEY=settings.jwt_secret_key.get_secret_value(),
         HTTP_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT_SECONDS),
         LOG_LEVEL="WARNING",
+        API_METRICS_PORT="0",
     )
     env.update(extra_env)  # a test's own values win (a proxied DATABASE_URL, limits)
     command = [sys.executable, "-m", "infinite_scribe.cli", "api", "--port", str(port)]

@@ -1,5 +1,6 @@
-"""GET /metrics on the API over real HTTP: no auth, bounded labels (route templates, known
-command types), commands by outcome, idempotency replays and conflicts, pool usage."""
+"""The API's /metrics over real HTTP, on its own listener (API_METRICS_PORT; issue 21: never on
+the public API port): bounded labels (route templates, known command types), commands by
+outcome, idempotency replays and conflicts, pool usage."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -33,9 +34,15 @@ async def api(server: LiveServer, settings: Settings) -> AsyncIterator[httpx.Asy
         yield client
 
 
+def listener_url(server: LiveServer) -> str:
+    listener = server.server.config.app.state.services.metrics_listener
+    assert listener is not None, "the metrics listener did not start"
+    return f"http://127.0.0.1:{listener.port}"
+
+
 async def scrape(server: LiveServer) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Every sample of GET /metrics, fetched without credentials."""
-    async with httpx.AsyncClient(base_url=server.url) as anonymous:
+    """Every sample of GET /metrics on the metrics listener."""
+    async with httpx.AsyncClient(base_url=listener_url(server)) as anonymous:
         reply = await anonymous.get("/metrics", headers={"Idempotency-Key": "scrape-1"})
     assert reply.status_code == 200, reply.text
     assert reply.headers["content-type"].startswith("text/plain")
@@ -119,12 +126,20 @@ async def test_pool_usage_and_scrapes_are_never_claimed(
     assert await clean_db.fetchval("SELECT count(*) FROM idempotency_cache") == 0
 
 
+async def test_the_public_api_port_serves_no_metrics(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as anonymous:
+        assert (await anonymous.get("/metrics")).status_code == 404
+    async with httpx.AsyncClient(base_url=listener_url(server)) as anonymous:
+        health = await anonymous.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+
+
 def test_route_templates_cover_included_routers_mounts_and_unknown_paths(
     settings: Settings,
 ) -> None:
     templates = RouteTemplates(create_app(settings).routes)
     assert templates.template_of(f"/api/v1/genesis/sessions/{uuid.uuid4()}/commands") == ROUTE
     assert templates.template_of("/api/v1/genesis/sessions") == "/api/v1/genesis/sessions"
-    assert templates.template_of("/metrics") == "/metrics"
+    assert templates.template_of("/metrics") == "unmatched"  # not served here any more
     assert templates.template_of("/docs-assets/swagger-ui.css") == "/docs-assets/{path}"
     assert templates.template_of("/api/v1/genesis/sessions/a/b/c/d") == "unmatched"

@@ -35,6 +35,7 @@ def stream_settings(database_url: str) -> Settings:
         # (tests/integration/test_stream_admission.py).
         stream_max_per_user=10_000,
         stream_tickets_per_minute=10_000,
+        api_metrics_port=0,
     )
 
 

@@ -26,7 +26,6 @@ from infinite_scribe.api.routes import (
     flows,
     genesis,
     health,
-    metrics,
     reads,
     stream,
     tasks,
@@ -84,7 +83,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_docs(app)
     install_error_handlers(app)
     app.include_router(build_router(), responses=common_error_responses())
-    app.include_router(metrics.router)
     # The middleware order, outermost first (Starlette runs the last one added first):
     #   0. with OTEL_EXPORTER_OTLP_ENDPOINT set, the OpenTelemetry server span (instrument_app);
     #      then MetricsMiddleware, counting every answer by route template and status;

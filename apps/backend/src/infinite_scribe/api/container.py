@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from infinite_scribe.api.metered_commands import MeteredCommandService
-from infinite_scribe.api.metrics import ApiMetrics
+from infinite_scribe.api.metrics import ApiMetrics, start_metrics_listener
 from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
@@ -35,6 +35,7 @@ from infinite_scribe.persistence.reads import PostgresReadQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.persistence.trash import PostgresTrashQueries
+from infinite_scribe.runtime.metrics import MetricsServer
 
 #: Connections of the API's pool (commands, queries, health).
 API_POOL_SIZE = 20
@@ -60,8 +61,10 @@ class ApiServices:
     event_chains: EventChains
     #: Session list and novels (issue 12, reading).
     reads: Reads
-    #: The API's Prometheus series (GET /metrics; issue 12).
+    #: The API's Prometheus series (issue 12), served by `metrics_listener` (None: its port was
+    #: taken) on API_METRICS_HOST:API_METRICS_PORT, not on the API's port (issue 21).
     metrics: ApiMetrics
+    metrics_listener: MetricsServer | None
     #: The live event stream (SSE) and its tickets; its hub runs while the API does.
     live: LiveStreams
     #: How many streams may be open, per user and in all, and how fast tickets are minted.
@@ -91,6 +94,7 @@ async def api_services(
             uow, queries, metrics, reactions=[ResumeOnReply(flow_control)]
         )
         live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
+        listener = await start_metrics_listener(settings, metrics, PoolProbe(pool).ping)
         try:
             yield ApiServices(
                 settings=settings,
@@ -105,12 +109,15 @@ async def api_services(
                 kafka_admin=admin_client(kafka) if kafka else None,
                 reads=Reads(PostgresReadQueries(pool)),
                 metrics=metrics,
+                metrics_listener=listener,
                 flows=FlowReplies(commands, flow_queries),
                 event_chains=EventChains(flow_queries),
                 live=live,
                 stream_admission=StreamAdmission.of(settings),
             )
         finally:
+            if listener is not None:
+                await listener.close()
             await live.stop()
             await idempotency_store.close()
             await uow.close()

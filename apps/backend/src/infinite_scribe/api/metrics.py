@@ -6,14 +6,25 @@
 Labels are bounded: `route` is the route template (`/api/v1/genesis/sessions/{session_id}`),
 never the raw path; a path no route knows is `unmatched`; an unknown command type is
 `unknown`.
+
+They are served on a listener of their own (API_METRICS_HOST:API_METRICS_PORT, 9110), like the
+relay's and the worker's, never on the API's public port (issue 21: unauthenticated scrapes
+there cost the API its CPU).
 """
 
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from infinite_scribe.config import Settings
+from infinite_scribe.runtime.deadlines import answered_within
+from infinite_scribe.runtime.metrics import MetricsServer
+
+logger = logging.getLogger(__name__)
 
 #: Seconds; a command is a few milliseconds, a slow database pushes it to the upper buckets.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -80,3 +91,32 @@ class ApiMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+async def start_metrics_listener(
+    settings: Settings, metrics: ApiMetrics, ping: Callable[[], Awaitable[None]]
+) -> MetricsServer | None:
+    """The API's `/metrics` and `/health` listener, started; None when its port is taken (a
+    second API worker process, another instance): the API serves on without it."""
+
+    async def health() -> tuple[bool, dict[str, object]]:
+        try:
+            await answered_within(ping(), 1.5)
+        except Exception as error:  # any failure means "down"; the reason is reported
+            return False, {"database_error": f"{type(error).__name__}: {error}"}
+        return True, {}
+
+    server = MetricsServer(
+        metrics.registry, health, settings.api_metrics_host, settings.api_metrics_port, "api"
+    )
+    try:
+        await server.start()
+    except OSError as error:
+        logger.warning(
+            "API metrics not served: %s:%s is taken (%s); set API_METRICS_PORT",
+            settings.api_metrics_host,
+            settings.api_metrics_port,
+            error,
+        )
+        return None
+    return server

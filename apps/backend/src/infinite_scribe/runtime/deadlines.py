@@ -1,7 +1,7 @@
 """Waiting for an operation no longer than a deadline, without waiting for it to unwind."""
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -10,7 +10,7 @@ T = TypeVar("T")
 _ABANDONED: set[asyncio.Task[Any]] = set()
 
 
-async def answered_within(operation: Coroutine[Any, Any, T], seconds: float) -> T:
+async def answered_within(operation: Awaitable[T], seconds: float) -> T:
     """`operation`'s result, or TimeoutError after `seconds`, then and there.
 
     Unlike `asyncio.wait_for`, a late operation is cancelled without waiting for it to unwind:
