@@ -15,8 +15,8 @@ from infinite_scribe.api.idempotency import IdempotencyMiddleware
 from infinite_scribe.api.limits import BodyLimitMiddleware
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.metrics_middleware import MetricsMiddleware
-from infinite_scribe.api.middleware.authentication import AuthenticateFirstMiddleware
 from infinite_scribe.api.middleware.deadline import DeadlineMiddleware
+from infinite_scribe.api.middleware.operations import OperationGateMiddleware
 from infinite_scribe.api.openapi_errors import common_error_responses
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.request_context import RequestContextMiddleware
@@ -93,8 +93,9 @@ def create_app(settings: Settings) -> FastAPI:
     #      a 413 or an unhandled error's 500 included) carries them;
     #   2. DeadlineMiddleware: 503 when no answer has begun after API_REQUEST_TIMEOUT_SECONDS
     #      (a frozen database), sent then and there (issue 21);
-    #   3. AuthenticateFirstMiddleware: a route that needs a token gets a 401 as soon as the
-    #      head is in, before any byte of the body is read (issue 21);
+    #   3. OperationGateMiddleware: a route that needs a token gets a 401 as soon as the
+    #      head is in, before any byte of the body is read; a method the path lacks a 405
+    #      with the document's whole Allow (issue 21);
     #   4. BodyLimitMiddleware: the body limit while it streams, the process's body budget and
     #      the once-only headers, before any other work;
     #   5. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
@@ -117,7 +118,7 @@ def middleware_stack(
         *([cors] if cors else []),
         (RequestContextMiddleware, {}),
         (DeadlineMiddleware, {"seconds": settings.api_request_timeout_seconds}),
-        (AuthenticateFirstMiddleware, {"verified_tokens": verified_tokens}),
+        (OperationGateMiddleware, {"verified_tokens": verified_tokens}),
         (
             BodyLimitMiddleware,
             {

@@ -32,8 +32,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "Invalid request"},
 }
 _KEY = {"max_length": 255, "pattern": r"^[\x20-\x7e]+$"}  # as valid_key
-IdempotencyKey = Annotated[str | None, Header(alias="X-Idempotency-Key", **_KEY)]
-StandardIdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", **_KEY)]
+# One key header in the document: it cannot say "one of the two", and a client that sent both
+# (as a schema listing both allows) got a 400 (issue 21). X-Idempotency-Key is still read, as
+# the same header under its older name.
+IdempotencyKey = Annotated[
+    str | None, Header(alias="X-Idempotency-Key", include_in_schema=False, **_KEY)
+]
+StandardIdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Makes the request idempotent (docs/idempotency.md). `X-Idempotency-Key` "
+        "is the same header under its older name; send one of the two (both: 400)",
+        **_KEY,
+    ),
+]
 
 
 @dataclass(frozen=True)
