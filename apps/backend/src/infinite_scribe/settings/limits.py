@@ -2,9 +2,9 @@
 requests together may hold, how long one may wait for the database, how many live streams may
 be open, and where the API's metrics are served. Mixed into `Settings` (config.py)."""
 
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
 
 MIB = 1024 * 1024
@@ -31,3 +31,13 @@ class ServingLimits(BaseSettings):
     #: port. Not on the API's own port, which the public reaches.
     api_metrics_host: str = "127.0.0.1"
     api_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9110
+
+    @model_validator(mode="after")
+    def _budget_holds_a_body(self) -> Self:
+        largest = getattr(self, "http_max_body_bytes", 0)  # Settings' own field
+        if self.http_body_budget_bytes < largest:
+            raise ValueError(
+                "HTTP_BODY_BUDGET_BYTES must be at least HTTP_MAX_BODY_BYTES: a largest body "
+                "would never fit"
+            )
+        return self

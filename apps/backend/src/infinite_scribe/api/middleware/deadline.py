@@ -80,10 +80,12 @@ class DeadlineMiddleware:
         deadline = _Deadline(send, task, self.seconds)
         try:
             await self.app(scope, receive, deadline.guarded_send)
-        except asyncio.CancelledError:
+        except (Exception, asyncio.CancelledError) as error:
             if not deadline.expired:
                 raise
-            task.uncancel()  # our own cancellation, answered by the 503
-            logger.warning("%s %s: %s", scope["method"], scope["path"], "deadline exceeded")
+            if isinstance(error, asyncio.CancelledError):
+                task.uncancel()  # our own cancellation, answered by the 503
+            # Whatever the cancelled work ended with, the 503 was its answer.
+            logger.warning("%s %s: no answer within the deadline", scope["method"], scope["path"])
         finally:
             deadline.timer.cancel()
