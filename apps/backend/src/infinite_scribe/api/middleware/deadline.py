@@ -33,13 +33,15 @@ class _Deadline:
         self.seconds = seconds
         self.started = False
         self.expired = False
+        self.reply: asyncio.Future[None] | None = None
         self.timer = asyncio.get_running_loop().call_later(seconds, self._expire)
 
     def _expire(self) -> None:
         if self.started:
             return
         self.expired = True
-        self._reply = asyncio.ensure_future(self._answer())
+        # The answer goes out from a task of its own: the request's task may be held unwinding.
+        self.reply = asyncio.ensure_future(self._answer())
         self.task.cancel()
 
     async def _answer(self) -> None:
@@ -85,7 +87,11 @@ class DeadlineMiddleware:
                 raise
             if isinstance(error, asyncio.CancelledError):
                 task.uncancel()  # our own cancellation, answered by the 503
-            # Whatever the cancelled work ended with, the 503 was its answer.
+            # Whatever the cancelled work ended with, the 503 is its answer.
             logger.warning("%s %s: no answer within the deadline", scope["method"], scope["path"])
         finally:
             deadline.timer.cancel()
+        if deadline.reply is not None:
+            # Work that unwound at once must not return before the 503 is out (uvicorn would
+            # answer 500 "returned without starting response").
+            await deadline.reply
