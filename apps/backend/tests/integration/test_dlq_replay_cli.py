@@ -11,8 +11,8 @@ import uuid
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
-from infinite_scribe.agents.dead_letters import dead_letter_topic
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.kafka.dead_letters import dead_letter_topic
 
 pytestmark = pytest.mark.slow
 

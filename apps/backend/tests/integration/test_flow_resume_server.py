@@ -9,11 +9,10 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..conftest import make_token
-from .hostile_server import ApiProcess, api_process
-from .test_flow_handles import CONFIRM, Flows
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
+from tests.integration.test_flow_handles import CONFIRM, Flows
+from tests.support.hostile_server import ApiProcess, api_process
 
 pytestmark = pytest.mark.slow
 

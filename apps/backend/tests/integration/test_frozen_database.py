@@ -13,12 +13,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import free_port
-
-from ..conftest import make_token
-from ..support.frozen_proxy import FrozenProxy
-from .hostile_server import ApiProcess, api_process
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
+from tests.support.frozen_proxy import FrozenProxy
+from tests.support.hostile_server import ApiProcess, api_process
 
 pytestmark = pytest.mark.slow
 

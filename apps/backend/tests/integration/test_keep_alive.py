@@ -12,10 +12,9 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..conftest import make_token
-from .hostile_server import ApiProcess, api_process
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
+from tests.support.hostile_server import ApiProcess, api_process
 
 pytestmark = pytest.mark.slow
 

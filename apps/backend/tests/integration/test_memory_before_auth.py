@@ -11,10 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..conftest import make_token
-from .hostile_server import ApiProcess, PeakRss, api_process, read_response, status_of
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
+from tests.support.hostile_server import ApiProcess, PeakRss, api_process, read_response, status_of
 
 pytestmark = pytest.mark.slow
 

@@ -4,10 +4,9 @@ own listener (API_METRICS_PORT), never on the public API port."""
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import free_port
-
-from .hostile_server import api_process
+from infinite_scribe.settings.settings import Settings
+from tests.support.hostile_server import api_process
 
 pytestmark = pytest.mark.slow
 

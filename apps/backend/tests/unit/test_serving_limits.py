@@ -2,7 +2,7 @@
 
 import pytest
 
-from infinite_scribe.config import ConfigurationError, load_settings
+from infinite_scribe.settings.settings import ConfigurationError, load_settings
 
 
 def test_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,9 +8,9 @@ the HTTP protocol (api/http_protocol.py): they must act before the ASGI app is c
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infinite_scribe.api.asgi_body import BodyTooLarge, content_length
-from infinite_scribe.api.idempotency_replies import error_reply, send_reply
 from infinite_scribe.api.identity import RepeatedHeader, single_headers
+from infinite_scribe.api.middleware.asgi_body import BodyTooLarge, content_length
+from infinite_scribe.api.middleware.idempotency_replies import error_reply, send_reply
 
 #: Seconds a client refused by the body budget is told to wait (bodies finish in milliseconds).
 BUDGET_RETRY_AFTER = "1"

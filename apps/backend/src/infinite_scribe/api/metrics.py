@@ -20,9 +20,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from infinite_scribe.config import Settings
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.metrics import MetricsServer
+from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from fastapi.responses import JSONResponse
 
-from infinite_scribe.config import Settings
+from infinite_scribe.settings.settings import Settings
 
 #: Seconds a client refused a stream is told to wait (streams last minutes, not seconds).
 STREAM_RETRY_AFTER = 10

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infinite_scribe.api.idempotency_replies import error_reply
+from infinite_scribe.api.middleware.idempotency_replies import error_reply
 
 logger = logging.getLogger(__name__)
 

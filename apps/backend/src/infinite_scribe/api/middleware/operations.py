@@ -19,8 +19,8 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infinite_scribe.api.auth import bearer_token
-from infinite_scribe.api.idempotency_replies import Reply, error_reply, send_reply
 from infinite_scribe.api.identity import AUTHORIZATION, RepeatedHeader
+from infinite_scribe.api.middleware.idempotency_replies import Reply, error_reply, send_reply
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.domain.errors import AuthenticationError
 
