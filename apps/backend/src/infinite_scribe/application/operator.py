@@ -116,6 +116,10 @@ class OperatorActions:
     async def failed_outbox(self, where: OutboxFilter, limit: int = 200) -> list[FailedRow]:
         return await self.outbox.failed(where, limit)
 
+    async def recorded(self, action_id: UUID) -> AuditEntry | None:
+        """The outcome recorded for an action id (the page shown after an action)."""
+        return await self.audit.find(action_id)
+
     async def recent_audit(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
         return await self.audit.recent(limit, action)
 
