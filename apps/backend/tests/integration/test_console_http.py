@@ -1,0 +1,321 @@
+"""The console over real HTTP (no browser): sign-in, the CSP, who may open what, hostile
+forms, and the operator's audited, idempotent actions against the real database and broker."""
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import httpx
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from infinite_scribe.config import Settings
+from infinite_scribe.kafka_admin import ensure_topic
+
+from ..conftest import LiveServer
+from ..support.console import dead_letter, failed_row, signed_in, token
+
+pytestmark = pytest.mark.kafka
+
+OPS_PAGES = (
+    "/console/ops",
+    "/console/ops/figures",
+    "/console/ops/outbox",
+    "/console/ops/dead-letters",
+    "/console/ops/audit",
+    "/console/ops/chain",
+)
+
+
+@pytest.fixture(scope="module")
+def console_settings(settings: Settings) -> Settings:
+    topic = f"console-{uuid.uuid4().hex[:8]}"
+    servers = settings.resolved_kafka_servers() or ""
+    ensure_topic(servers, topic, 3)
+    ensure_topic(servers, f"{topic}.dlq", 3)
+    return settings.model_copy(update={"kafka_topic": topic})
+
+
+@pytest.fixture(scope="module")
+def console(console_settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(console_settings) as server:
+        yield server
+
+
+@pytest.fixture
+async def writer(
+    console: LiveServer, console_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with signed_in(console.url, console_settings, uuid.uuid4()) as client:
+        yield client
+
+
+@pytest.fixture
+async def operator(
+    console: LiveServer, console_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with signed_in(console.url, console_settings, uuid.uuid4(), operator=True) as client:
+        yield client
+
+
+def action() -> str:
+    return str(uuid.uuid4())
+
+
+async def test_pages_need_sign_in_and_carry_a_strict_csp(
+    console: LiveServer, writer: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=console.url) as anonymous:
+        reply = await anonymous.get("/console/sessions")
+    assert reply.status_code == 303 and reply.headers["location"].startswith("/console/sign-in")
+    cookie = writer.cookies.jar
+    stored = next(iter(cookie))
+    assert stored.name == "scribe_console" and stored.path == "/console"
+    assert (
+        stored.has_nonstandard_attr("HttpOnly")
+        and stored.get_nonstandard_attr("SameSite") == "strict"
+    )
+
+    page = await writer.get("/console/sessions")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe" not in csp
+    assert re.search(r"<script(?![^>]*\bsrc=)", page.text) is None  # no inline script
+    assert " style=" not in page.text  # no inline style either
+    for src in re.findall(r'(?:src|href)="(/console/static/[^"]+)"', page.text):
+        asset = await writer.get(src)
+        assert asset.status_code == 200 and len(asset.content) > 500, src
+
+
+async def test_a_bad_token_is_refused_and_a_cross_site_form_changes_nothing(
+    console: LiveServer, writer: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    async with httpx.AsyncClient(base_url=console.url, headers={"Origin": console.url}) as client:
+        refused = await client.post("/console/sign-in", data={"token": "not-a-jwt"})
+        assert refused.status_code == 401 and "scribe_console" not in refused.cookies
+        assert "data-error" in refused.text
+    forged = await writer.post("/console/sessions", headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403 and "CROSS_SITE_REQUEST" in forged.text
+    nothing = await writer.post("/console/sessions", headers={"Origin": ""})
+    assert nothing.status_code == 403
+    assert await clean_db.fetchval("SELECT count(*) FROM genesis_sessions") == 0
+
+
+async def test_a_writer_cannot_open_operator_pages_or_act(
+    writer: httpx.AsyncClient, clean_db: asyncpg.Pool, console_settings: Settings
+) -> None:
+    for path in OPS_PAGES:
+        reply = await writer.get(path)
+        assert reply.status_code == 403, path
+        assert "OPERATOR_ROLE_REQUIRED" in reply.text
+    row = await failed_row(clean_db, console_settings.kafka_topic, "k1")
+    reply = await writer.post(
+        "/console/ops/outbox/requeue", data={"action_id": action(), "row_id": str(row)}
+    )
+    assert reply.status_code == 403
+    assert (
+        await clean_db.fetchval("SELECT status::text FROM event_outbox WHERE id = $1", row)
+        == "FAILED"
+    )
+    assert await clean_db.fetchval("SELECT count(*) FROM operator_audit") == 0
+
+
+async def test_another_writers_session_is_a_404(
+    console: LiveServer,
+    console_settings: Settings,
+    writer: httpx.AsyncClient,
+    clean_db: asyncpg.Pool,
+) -> None:
+    started = await writer.post("/console/sessions")
+    assert started.status_code == 303
+    session_path = started.headers["location"]
+    assert (await writer.get(session_path)).status_code == 200
+    async with signed_in(console.url, console_settings, uuid.uuid4()) as other:
+        for suffix in ("", "/panel", "/timeline", "/stream"):
+            assert (await other.get(session_path + suffix)).status_code == 404, suffix
+        form = {"action_id": action(), "themes": "x"}
+        assert (await other.post(session_path + "/request", data=form)).status_code == 404
+        assert session_path.rsplit("/", 1)[1] not in (await other.get("/console/sessions")).text
+    assert await clean_db.fetchval("SELECT count(*) FROM command_inbox") == 0
+
+
+async def test_hostile_forms_get_a_4xx_and_change_nothing(
+    writer: httpx.AsyncClient, operator: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    session_path = (await writer.post("/console/sessions")).headers["location"]
+    cases = [
+        (
+            writer,
+            session_path + "/request",
+            {"content": b'{"themes": 1}', "headers": {"Content-Type": "application/json"}},
+        ),
+        (writer, session_path + "/request", {"data": {"themes": "x"}}),  # no action_id
+        (writer, session_path + "/confirm", {"data": {"action_id": action(), "choice": "7"}}),
+        (writer, session_path + "/confirm", {"data": {"action_id": action(), "choice": "x"}}),
+        (
+            writer,
+            session_path + "/feedback",
+            {"data": {"action_id": action(), "feedback": "no proposal yet"}},
+        ),
+        (writer, session_path + "/request", {"data": {"action_id": action(), "text": "\x00"}}),
+        (
+            operator,
+            "/console/ops/outbox/requeue",
+            {"data": {"action_id": action(), "row_id": "nope"}},
+        ),
+        (
+            operator,
+            "/console/ops/dead-letters/replay",
+            {"data": {"action_id": action(), "position": "a:b"}},
+        ),
+        (operator, "/console/ops/dead-letters/burn", {"data": {"action_id": action()}}),
+    ]
+    for client, path, options in cases:
+        reply = await client.post(path, **options)  # type: ignore[arg-type]
+        assert 400 <= reply.status_code < 500, (path, options, reply.status_code, reply.text[:300])
+        assert "text/html" in reply.headers["content-type"]
+    assert (await writer.get("/console/sessions/not-a-uuid")).status_code == 422
+    assert await clean_db.fetchval("SELECT count(*) FROM command_inbox") == 0
+    assert await clean_db.fetchval("SELECT count(*) FROM operator_audit") == 0
+
+
+async def test_requeue_is_audited_and_idempotent(
+    operator: httpx.AsyncClient, clean_db: asyncpg.Pool, console_settings: Settings
+) -> None:
+    topic = console_settings.kafka_topic
+    one = await failed_row(clean_db, topic, "key-a", "broker said no")
+    others = [await failed_row(clean_db, topic, "key-b") for _ in range(2)]
+    page = await operator.get("/console/ops/outbox")
+    assert str(one) in page.text and "broker said no" in page.text and page.text.count("<li>") >= 12
+
+    form = {"action_id": action(), "row_id": str(one)}
+    first = await operator.post("/console/ops/outbox/requeue", data=form)
+    assert first.status_code == 303 and form["action_id"] in first.headers["location"]
+    again = await operator.post("/console/ops/outbox/requeue", data=form)  # a double submit
+    assert again.status_code == 303
+    assert (
+        await clean_db.fetchval("SELECT status::text FROM event_outbox WHERE id = $1", one)
+        == "PENDING"
+    )
+    # The requeued row fails again later: the same form (same action id) must not requeue it.
+    await clean_db.execute("UPDATE event_outbox SET status = 'FAILED' WHERE id = $1", one)
+    await operator.post("/console/ops/outbox/requeue", data=form)
+    assert (
+        await clean_db.fetchval("SELECT status::text FROM event_outbox WHERE id = $1", one)
+        == "FAILED"
+    )
+
+    bulk = {"action_id": action(), "key": "key-b"}
+    shown = await operator.get(
+        bulk["location"]
+        if False
+        else (await operator.post("/console/ops/outbox/requeue", data=bulk)).headers["location"]
+    )
+    assert f'data-done="{bulk["action_id"]}"' in shown.text and "2 row(s)" in shown.text
+    statuses = await clean_db.fetch(
+        "SELECT status::text AS s FROM event_outbox WHERE id = ANY($1)", others
+    )
+    assert {r["s"] for r in statuses} == {"PENDING"}
+
+    audit = await clean_db.fetch("SELECT * FROM operator_audit ORDER BY created_at")
+    assert [(r["action"], r["row_count"]) for r in audit] == [
+        ("outbox.requeue", 1),
+        ("outbox.requeue", 2),
+    ]
+    assert audit[1]["target"] == {"filter": {"key": "key-b"}}
+    page = await operator.get("/console/ops/audit")
+    assert page.text.count('data-audit="outbox.requeue"') == 2
+
+
+def _consume_keys(servers: str, topic: str, within: float = 20) -> list[str]:
+    consumer = Consumer({"bootstrap.servers": servers, "group.id": f"t-{uuid.uuid4().hex[:6]}"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=5).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        keys, deadline, quiet = [], time.monotonic() + within, time.monotonic() + 3
+        while time.monotonic() < min(deadline, quiet):
+            message = consumer.poll(0.2)
+            if message is not None and message.error() is None:
+                keys.append((message.key() or b"").decode())
+                quiet = time.monotonic() + 2
+        return keys
+    finally:
+        consumer.close()
+
+
+async def test_dead_letters_replay_once_and_discard(
+    operator: httpx.AsyncClient, clean_db: asyncpg.Pool, console_settings: Settings
+) -> None:
+    servers, topic = console_settings.resolved_kafka_servers() or "", console_settings.kafka_topic
+    dead_letter(
+        servers,
+        topic,
+        "dl-replay",
+        {"event_id": str(uuid.uuid4()), "event_type": "Genesis.Session.ConceptGenerationRequested"},
+    )
+    dead_letter(
+        servers,
+        topic,
+        "dl-discard",
+        {"event_id": str(uuid.uuid4()), "event_type": "Genesis.Session.StageGenerationRequested"},
+    )
+    page = await operator.get("/console/ops/dead-letters")
+    positions = dict(
+        re.findall(
+            r'data-letter="(\d+:\d+)">\s*<td>[^<]*</td>\s*<td><code>([\w-]+)</code>', page.text
+        )
+    )
+    by_key = {key: position for position, key in positions.items()}
+    assert {"dl-replay", "dl-discard"} <= set(by_key), page.text[:3000]
+
+    replay = {"action_id": action(), "position": by_key["dl-replay"]}
+    done = await operator.post("/console/ops/dead-letters/replay", data=replay)
+    assert done.status_code == 303
+    second = {"action_id": action(), "position": by_key["dl-replay"]}  # a new form, same letter
+    await operator.post("/console/ops/dead-letters/replay", data=second)
+    discard = {"action_id": action(), "position": by_key["dl-discard"]}
+    await operator.post("/console/ops/dead-letters/discard", data=discard)
+
+    keys = _consume_keys(servers, topic)
+    assert keys.count("dl-replay") == 1 and "dl-discard" not in keys
+    listed = await operator.get("/console/ops/dead-letters")
+    assert "dl-replay" not in listed.text and "dl-discard" not in listed.text
+    settled = await operator.get("/console/ops/dead-letters?settled=true")
+    assert "REPLAYED" in settled.text and "DISCARDED" in settled.text
+    audit = await clean_db.fetch("SELECT action, row_count FROM operator_audit ORDER BY created_at")
+    assert [(r["action"], r["row_count"]) for r in audit] == [
+        ("dead_letters.replay", 1),
+        ("dead_letters.replay", 0),
+        ("dead_letters.discard", 1),
+    ]
+
+
+async def test_chain_draws_the_flow_and_links_payloads(
+    writer: httpx.AsyncClient, operator: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    await writer.post("/console/sessions")
+    event_id = await clean_db.fetchval("SELECT event_id FROM domain_events ORDER BY id LIMIT 1")
+    chain = await operator.get(f"/console/ops/chain?id={event_id}")
+    assert chain.status_code == 200 and "<svg" in chain.text
+    assert f'href="/console/ops/events/{event_id}"' in chain.text
+    payload = await operator.get(f"/console/ops/events/{event_id}")
+    assert payload.status_code == 200 and "Genesis.Session.Created" in payload.text
+    missing = await operator.get(f"/console/ops/chain?id={uuid.uuid4()}")
+    assert missing.status_code == 404
+    overview = await operator.get("/console/ops/figures")
+    assert overview.status_code == 200 and 'data-figure="backlog"' in overview.text
+
+
+async def test_operator_token_from_sign_in_lands_on_the_overview(
+    console: LiveServer, console_settings: Settings
+) -> None:
+    async with httpx.AsyncClient(base_url=console.url, headers={"Origin": console.url}) as client:
+        reply = await client.post(
+            "/console/sign-in",
+            data={"token": "Bearer " + token(console_settings, uuid.uuid4(), operator=True)},
+        )
+        assert reply.status_code == 303 and reply.headers["location"] == "/console/ops"
+        page = await client.get("/console/sign-in")
+        assert "dev-writer" not in page.text  # not the embedded default: no development token
