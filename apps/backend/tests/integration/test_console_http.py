@@ -262,11 +262,7 @@ async def test_dead_letters_replay_once_and_discard(
         {"event_id": str(uuid.uuid4()), "event_type": "Genesis.Session.StageGenerationRequested"},
     )
     page = await operator.get("/console/ops/dead-letters")
-    positions = dict(
-        re.findall(
-            r'data-letter="(\d+:\d+)">\s*<td>[^<]*</td>\s*<td><code>([\w-]+)</code>', page.text
-        )
-    )
+    positions = dict(re.findall(r'data-position="(\d+:\d+)">([\w-]+)</code>', page.text))
     by_key = {key: position for position, key in positions.items()}
     assert {"dl-replay", "dl-discard"} <= set(by_key), page.text[:3000]
 

@@ -5,7 +5,7 @@ through the same application services as the API (commands with an idempotency k
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.sse import EventSourceResponse
 
@@ -25,7 +25,7 @@ from infinite_scribe.api.console.web import (
     render,
 )
 from infinite_scribe.api.deps import services_of
-from infinite_scribe.api.routes.stream import _frames, _last_event_id
+from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _frames, _last_event_id
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.domain.errors import InvalidPayload
 from shared_types import GenesisStage, GenesisStatus
@@ -69,6 +69,7 @@ async def session_view(request: Request, principal: Principal, session_id: UUID)
         "finished": state.status is GenesisStatus.COMPLETED,
         "options": options_of(state.current_stage, state.last_result),
         "events": [dict(row) for row in events],
+        "last_event_id": max((int(row["id"]) for row in events), default=0),
         "session_id": session_id,
     }
 
@@ -96,13 +97,15 @@ async def session_stream(
     request: Request,
     session_id: UUID,
     principal: Writer,
+    after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
 ) -> Response:
     """The session's live stream for the page, authorised by the console cookie (same origin,
-    so the browser's EventSource sends it and reconnects need no ticket)."""
+    so the browser's EventSource sends it and reconnects need no ticket). `after` is the last
+    event the page was rendered with: what commits before the stream opens is still sent."""
     services = services_of(request.app)
     await services.live.authorize(session_id, ticket=None, user_id=principal.user_id)
-    items = services.live.follow(session_id, _last_event_id(last_event_id, None))
+    items = services.live.follow(session_id, _last_event_id(last_event_id, after))
     return EventSourceResponse(
         _frames(items, services.settings.stream_retry_ms),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
