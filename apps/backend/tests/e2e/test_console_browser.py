@@ -102,16 +102,16 @@ def walk_genesis(driver: Any, url: str, jwt: str) -> str:
     wait(driver, "#feedback").send_keys("darker, please")
     submit(driver, "#send-feedback")
     wait_count(driver, '#timeline li[data-event-type$="Proposed"]', 2)
-    wait(driver, '#panel[data-pending="no"] input[name="choice"][value="1"]')
+    wait(driver, '#panel-state[data-pending="no"] input[name="choice"][value="1"]')
     driver.execute_script("document.querySelector('input[name=choice][value=\"1\"]').click()")
     title = driver.execute_script(
         "return document.querySelectorAll('.option strong')[1].textContent"
     )
     submit(driver, "#confirm-stage")
     for stage in LATER_STAGES:
-        wait(driver, f'#panel[data-stage="{stage}"] #request-proposal')
+        wait(driver, f'#panel-state[data-stage="{stage}"] #request-proposal')
         submit(driver, "#request-proposal")
-        wait(driver, f'#panel[data-stage="{stage}"][data-pending="no"] #confirm-stage')
+        wait(driver, f'#panel-state[data-stage="{stage}"][data-pending="no"] #confirm-stage')
         submit(driver, "#confirm-stage")
     wait(driver, "#novel-link")
     submit(driver, "#novel-link")

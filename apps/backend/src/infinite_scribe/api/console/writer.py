@@ -59,9 +59,11 @@ async def start_session(request: Request, principal: Writer) -> Response:
 async def session_view(request: Request, principal: Principal, session_id: UUID) -> dict[str, Any]:
     """What the session page and its live panels show (404 unless the writer's session)."""
     services = services_of(request.app)
+    # Events first, then the snapshot: the page's stream resumes after the last event read
+    # here, so a change committed in between is still pushed (and refreshes the panel).
+    events = await services.sessions.events(session_id, principal.user_id, 0, TIMELINE_LIMIT)
     snapshot = await services.sessions.snapshot(session_id, principal.user_id)
     state = snapshot.state
-    events = await services.sessions.events(session_id, principal.user_id, 0, TIMELINE_LIMIT)
     return {
         "state": state,
         "trashed": snapshot.trashed,
