@@ -92,8 +92,8 @@ def walk_genesis(driver: Any, url: str, jwt: str) -> str:
     submit(driver, "#start-session")
     wait(driver, "#request-proposal")
     assert_page_is_whole(driver)
-    wait(driver, "#themes").send_keys("科幻, 悬疑")
-    wait(driver, "#styles").send_keys("快节奏, 第一人称")
+    wait(driver, "#themes").send_keys("mystery, science fiction")
+    wait(driver, "#styles").send_keys("fast-paced, first person")
     submit(driver, "#request-proposal")
     # No reload from here on: the proposal arrives through the page's stream (htmx SSE).
     wait(driver, "#confirm-stage")
@@ -145,11 +145,15 @@ async def test_a_writer_walks_genesis_to_a_novel_in_the_browser(
     assert stages == 5
 
 
-def operate(driver: Any, url: str, jwt: str, row: str, other_row: str, letter_key: str) -> None:
+def operate(
+    driver: Any, url: str, jwt: str, rows: tuple[str, str], letter_key: str, fail_one: Any
+) -> None:
+    row, other_row = rows
     sign_in(driver, url, jwt)
-    wait(driver, '[data-figure="backlog"]')
-    screenshot(driver, "overview")
+    assert wait(driver, '[data-figure="failed"]').text == "2"
     assert_page_is_whole(driver)
+    fail_one()  # a third row fails while the overview is open: it refreshes by itself
+    until(driver, lambda d: d.find_element("css selector", '[data-figure="failed"]').text == "3")
     driver.get(f"{url}/console/ops/outbox")
     screenshot(driver, "outbox")
     wait(driver, f'[data-requeue="{row}"]')
@@ -173,14 +177,14 @@ def operate(driver: Any, url: str, jwt: str, row: str, other_row: str, letter_ke
     driver.get(f"{url}/console/ops/audit")
     wait(driver, "tr[data-audit]")
     screenshot(driver, "audit")
-    rows = [
+    audit = [
         (r.get_attribute("data-audit"), r.get_attribute("data-rows"))
         for r in driver.find_elements("css selector", "tr[data-audit]")
     ]
-    assert sorted(rows) == [
+    assert sorted(audit) == [
         ("dead_letters.replay", "1"),
         ("outbox.requeue", "1"),
-        ("outbox.requeue", "1"),
+        ("outbox.requeue", "2"),
     ]
 
 
@@ -200,18 +204,18 @@ async def test_an_operator_requeues_and_replays_and_the_audit_shows_both(
         {"event_id": str(uuid.uuid4()), "event_type": "Genesis.Session.ConceptGenerationRequested"},
     )
     operator = uuid.uuid4()
+    loop = asyncio.get_running_loop()
+
+    def fail_one() -> None:
+        made = failed_row(clean_db, "elsewhere", "third-key")
+        asyncio.run_coroutine_threadsafe(made, loop).result(10)
+
     async with agent_stack(config) as server:
 
         def drive() -> None:
+            jwt = token(config, operator, operator=True)
             with chromium(tmp_path / "profile") as driver:
-                operate(
-                    driver,
-                    server.url,
-                    token(config, operator, operator=True),
-                    str(row),
-                    str(other),
-                    letter_key,
-                )
+                operate(driver, server.url, jwt, (str(row), str(other)), letter_key, fail_one)
 
         await asyncio.to_thread(drive)
     audit = await clean_db.fetch("SELECT actor_id, action, row_count FROM operator_audit")
@@ -230,11 +234,14 @@ def chain_screens(driver: Any, url: str, writer_jwt: str, operator_jwt: str) -> 
     )
     driver.delete_all_cookies()
     sign_in(driver, url, operator_jwt)
+    until(driver, lambda d: d.find_element("css selector", '[data-figure="relay"]').text != "0.00")
+    screenshot(driver, "overview")
     driver.get(f"{url}/console/ops/chain?id={requested}")
     node = wait(driver, f'svg a[data-node="{requested}"]')
     assert count(driver, "svg g.node") >= 3  # the command, its request, the proposal
     screenshot(driver, "chain")
-    driver.get(node.get_attribute("href"))  # the node links to its payload
+    href = driver.execute_script("return arguments[0].getAttribute('href')", node)
+    driver.get(url + href)  # the node links to its payload
     assert "ConceptGenerationRequested" in wait(driver, "h1").text
     wait(driver, "#payload")
 
