@@ -170,6 +170,8 @@ async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Res
     confirmed: dict[str, Any] = {}
     if novel.genesis_session_id is not None:
         state = await services.sessions.state(novel.genesis_session_id, principal.user_id)
-        confirmed = dict(state.confirmed_data or {})
+        stored = state.confirmed_data or {}
+        # In stage order (JSONB keeps object keys in its own order, not the writer's).
+        confirmed = {s.value: stored[s.value] for s in GenesisStage if s.value in stored}
     context = {"novel": novel, "confirmed": confirmed, "api_url": f"/api/v1/novels/{novel_id}"}
     return render(request, "novel.html", context, principal=principal)
