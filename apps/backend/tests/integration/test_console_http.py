@@ -276,12 +276,18 @@ async def test_dead_letters_replay_once_and_discard(
     discard = {"action_id": action(), "position": by_key["dl-discard"]}
     await operator.post("/console/ops/dead-letters/discard", data=discard)
 
+    unknown = {"action_id": action(), "position": "2:999999"}
+    assert (
+        await operator.post("/console/ops/dead-letters/replay", data=unknown)
+    ).status_code == 404
+
     keys = _consume_keys(servers, topic)
     assert keys.count("dl-replay") == 1 and "dl-discard" not in keys
     listed = await operator.get("/console/ops/dead-letters")
     assert "dl-replay" not in listed.text and "dl-discard" not in listed.text
     settled = await operator.get("/console/ops/dead-letters?settled=true")
     assert "REPLAYED" in settled.text and "DISCARDED" in settled.text
+    assert await clean_db.fetchval("SELECT count(*) FROM dead_letter_dispositions") == 2
     audit = await clean_db.fetch("SELECT action, row_count FROM operator_audit ORDER BY created_at")
     assert [(r["action"], r["row_count"]) for r in audit] == [
         ("dead_letters.replay", 1),

@@ -70,7 +70,9 @@ class OperatorActions:
         if (done := await self.audit.find(action_id)) is not None:
             return ActionOutcome(done, repeated=True)
         count = await self.outbox.requeue(row_id=row_id, where=where)
-        target = {"row_id": str(row_id)} if row_id else {"filter": where.as_target()}  # type: ignore[union-attr]
+        target: dict[str, Any] = (
+            {"filter": where.as_target()} if where is not None else {"row_id": str(row_id)}
+        )
         return await self._record(action_id, actor, REQUEUE_OUTBOX, target, count)
 
     async def replay_dead_letters(
@@ -152,7 +154,12 @@ class OperatorActions:
         if (positions is None) == (where is None):
             raise ValueError("give exactly one of positions or where")
         if positions is not None:
-            return sorted(set(positions)), {"positions": sorted(set(positions))}
+            # Only letters that exist: a made-up position must not leave a disposition behind.
+            present = {letter.position for letter in await self.topic.letters()}
+            chosen = sorted(set(positions) & present)
+            if not chosen:
+                raise NotFound("No such dead letter")
+            return chosen, {"positions": chosen}
         assert where is not None
         matching = await self.dead_letters(where)
         return [letter.position for letter in matching], {"filter": where.as_target()}

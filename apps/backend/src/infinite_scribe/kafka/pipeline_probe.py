@@ -19,6 +19,8 @@ class KafkaPipelineProbe:
         self.cluster = cluster
         self.topic = topic
         self.group = group
+        # One admin client for the probe's life (the overview polls every 2 s).
+        self._admin: AdminClient | None = None
 
     async def lag(self) -> list[PartitionLag]:
         return await asyncio.to_thread(self._lag)
@@ -70,8 +72,10 @@ class KafkaPipelineProbe:
             consumer.close()
 
     def _members(self) -> list[str]:
-        admin = AdminClient(client_config(self.cluster, defaults={"socket.timeout.ms": 2000}))
-        futures: dict[str, Any] = admin.describe_consumer_groups(
+        if self._admin is None:
+            defaults = {"socket.timeout.ms": 2000}
+            self._admin = AdminClient(client_config(self.cluster, defaults=defaults))
+        futures: dict[str, Any] = self._admin.describe_consumer_groups(
             [self.group], request_timeout=TIMEOUT
         )
         description = futures[self.group].result(timeout=TIMEOUT)

@@ -1,5 +1,8 @@
 """Mounting the console on the API: its routers, its vendored assets, HTML error pages."""
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -24,14 +27,19 @@ def install_console(app: FastAPI) -> None:
         app.include_router(module.router, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
     for kind in (ScribeError, RequestValidationError):
-        api_handler = app.exception_handlers[kind]
+        app.add_exception_handler(kind, _html_on_console(app.exception_handlers[kind]))
 
-        async def handler(request: Request, exc: Exception, api_handler=api_handler) -> Response:  # type: ignore[no-untyped-def]
-            if not request.url.path.startswith(f"{PREFIX}/"):
-                return await api_handler(request, exc)
-            return console_error(request, exc)
 
-        app.add_exception_handler(kind, handler)
+def _html_on_console(api_handler: Callable[..., Any]) -> Callable[..., Awaitable[Response]]:
+    """The API's handler outside /console (JSON bodies unchanged), an HTML page inside."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith(f"{PREFIX}/"):
+            answer: Response = await api_handler(request, exc)
+            return answer
+        return console_error(request, exc)
+
+    return handler
 
 
 def console_error(request: Request, exc: Exception) -> Response:

@@ -19,18 +19,23 @@ from infinite_scribe.api.console.web import (
     render,
 )
 from infinite_scribe.api.deps import services_of
-from infinite_scribe.application.ports.operator import DeadLetterFilter, OutboxFilter
+from infinite_scribe.application.operator import OperatorActions
+from infinite_scribe.application.ports.operator import (
+    AuditEntry,
+    DeadLetterFilter,
+    OutboxFilter,
+)
 from infinite_scribe.domain.errors import InvalidPayload, NotFound
 
 router = APIRouter(prefix=f"{PREFIX}/ops")
 Text = Annotated[str | None, Query(max_length=500)]
 
 
-def _operator(request: Request):  # type: ignore[no-untyped-def]
+def _operator(request: Request) -> OperatorActions:
     return services_of(request.app).console.operator
 
 
-async def _done(request: Request, done: UUID | None) -> object:
+async def _done(request: Request, done: UUID | None) -> AuditEntry | None:
     return await _operator(request).recorded(done) if done else None
 
 
