@@ -60,6 +60,17 @@ def submit(driver: Any, css: str) -> None:
     )
 
 
+def text_of(driver: Any, css: str, attribute: str | None = None) -> str | None:
+    """Read a live element in one script (a refresh may replace it between two calls)."""
+    found: str | None = driver.execute_script(
+        "const e = document.querySelector(arguments[0]);"
+        "return e ? (arguments[1] ? e.getAttribute(arguments[1]) : e.textContent.trim()) : null",
+        css,
+        attribute,
+    )
+    return found
+
+
 def wait_count(driver: Any, css: str, expected: int) -> None:
     until(driver, lambda d: count(d, css) == expected)
 
@@ -150,10 +161,10 @@ def operate(
 ) -> None:
     row, other_row = rows
     sign_in(driver, url, jwt)
-    assert wait(driver, '[data-figure="failed"]').text == "2"
+    until(driver, lambda d: text_of(d, '[data-figure="failed"]') == "2", within=5)
     assert_page_is_whole(driver)
     fail_one()  # a third row fails while the overview is open: it refreshes by itself
-    until(driver, lambda d: d.find_element("css selector", '[data-figure="failed"]').text == "3")
+    until(driver, lambda d: text_of(d, '[data-figure="failed"]') == "3")
     driver.get(f"{url}/console/ops/outbox")
     screenshot(driver, "outbox")
     wait(driver, f'[data-requeue="{row}"]')
@@ -229,12 +240,11 @@ def chain_screens(driver: Any, url: str, writer_jwt: str, operator_jwt: str) -> 
     wait(driver, "#request-proposal")
     submit(driver, "#request-proposal")
     wait(driver, "#confirm-stage")
-    requested = wait(driver, '#timeline li[data-event-type$="Requested"]').get_attribute(
-        "data-event-id"
-    )
+    requested = text_of(driver, '#timeline li[data-event-type$="Requested"]', "data-event-id")
+    assert requested
     driver.delete_all_cookies()
     sign_in(driver, url, operator_jwt)
-    until(driver, lambda d: d.find_element("css selector", '[data-figure="relay"]').text != "0.00")
+    until(driver, lambda d: text_of(d, '[data-figure="relay"]') not in (None, "0.00"))
     screenshot(driver, "overview")
     driver.get(f"{url}/console/ops/chain?id={requested}")
     node = wait(driver, f'svg a[data-node="{requested}"]')
