@@ -179,6 +179,27 @@ async def test_hostile_forms_get_a_4xx_and_change_nothing(
         assert 400 <= reply.status_code < 500, (path, options, reply.status_code, reply.text[:300])
         assert "text/html" in reply.headers["content-type"]
     assert (await writer.get("/console/sessions/not-a-uuid")).status_code == 422
+    odd_reads = (
+        "/console/ops/outbox?key=" + "k" * 600,
+        "/console/ops/dead-letters?settled=maybe",
+        "/console/ops/outbox?done=nope",
+        "/console/ops/chain?id=",
+        "/console/ops/events/00000000-0000-0000-0000-000000000000",
+        "/console/sign-in?next=" + "x" * 400,
+    )
+    for path in odd_reads:
+        reply = await operator.get(path)
+        assert 400 <= reply.status_code < 500, (path, reply.status_code)
+    raw = await writer.post(
+        session_path + "/request",
+        content=b"action_id=\xff\xfe&themes=\xff",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert raw.status_code == 422
+    async with httpx.AsyncClient(
+        base_url=writer.base_url, headers={"Cookie": "scribe_console=x.y.z"}
+    ) as bad:
+        assert (await bad.get("/console/sessions")).status_code == 303
     assert await clean_db.fetchval("SELECT count(*) FROM command_inbox") == 0
     assert await clean_db.fetchval("SELECT count(*) FROM operator_audit") == 0
 
