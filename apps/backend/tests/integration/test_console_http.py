@@ -1,6 +1,7 @@
 """The console over real HTTP (no browser): sign-in, the CSP, who may open what, hostile
 forms, and the operator's audited, idempotent actions against the real database and broker."""
 
+import asyncio
 import re
 import time
 import uuid
@@ -358,3 +359,20 @@ async def test_the_embedded_default_offers_the_development_token(settings: Setti
             assert (await client.get("/console/ops/audit")).status_code == 200
             me = (await client.get("/console/sessions")).text
             assert str(DEV_USER_ID)[:12] in me and "operator" in me
+
+
+async def test_a_form_submitted_twice_at_once_acts_once(
+    operator: httpx.AsyncClient, clean_db: asyncpg.Pool, console_settings: Settings
+) -> None:
+    rows = [await failed_row(clean_db, console_settings.kafka_topic, "twice") for _ in range(3)]
+    form = {"action_id": action(), "key": "twice"}
+    replies = await asyncio.gather(
+        *(operator.post("/console/ops/outbox/requeue", data=form) for _ in range(4))
+    )
+    assert {reply.status_code for reply in replies} == {303}
+    audit = await clean_db.fetch("SELECT row_count, finished_at FROM operator_audit")
+    assert len(audit) == 1 and audit[0]["row_count"] == 3 and audit[0]["finished_at"]
+    moved = await clean_db.fetchval(
+        "SELECT count(*) FROM event_outbox WHERE id = ANY($1) AND status = 'PENDING'", rows
+    )
+    assert moved == 3

@@ -200,7 +200,8 @@ class StreamTicketRow(TableModel):
 
 class OperatorAuditRow(TableModel):
     """One operator action from the console: who (`actor_id`), what (`action`, `target`),
-    when, and how many rows it changed; `action_id` is unique per submitted form."""
+    when, and how many rows it changed; `action_id` is unique per submitted form; written
+    before the action runs, `finished_at` set when it has."""
 
     __tablename__ = "operator_audit"
 
@@ -211,6 +212,8 @@ class OperatorAuditRow(TableModel):
     target: JsonObject
     row_count: int
     created_at: datetime
+    #: None while the action runs.
+    finished_at: datetime | None = None
 
 
 class DeadLetterDispositionRow(TableModel):

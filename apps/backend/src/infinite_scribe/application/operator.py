@@ -1,13 +1,15 @@
 """Operator actions for the console (issue 22): requeue FAILED outbox rows, replay or discard
 dead letters, each one audited and idempotent, and the reads the operator pages show.
 
-Idempotency: every action carries an `action_id` (one per submitted form). An action whose id
-is already in the audit log returns the recorded outcome and runs nothing; two submissions
-racing past that check cannot act twice either, because the actions are idempotent where they
-land (a requeue moves only FAILED rows; a dead letter is claimed once in its dispositions).
+Idempotency: every action carries an `action_id` (one per submitted form). The action first
+claims its id in the audit log (a unique key): only the claimer acts, a repeat (even a
+concurrent one) gets the first entry and runs nothing; the entry is completed with the row
+count when the action has run. The actions are idempotent where they land too (a requeue moves
+only FAILED rows; a dead letter is claimed once in its dispositions).
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -67,13 +69,14 @@ class OperatorActions:
         """One FAILED row (`row_id`) or every FAILED row matching `where`, back to PENDING."""
         if (row_id is None) == (where is None):
             raise ValueError("give exactly one of row_id or where")
-        if (done := await self.audit.find(action_id)) is not None:
-            return ActionOutcome(done, repeated=True)
-        count = await self.outbox.requeue(row_id=row_id, where=where)
         target: dict[str, Any] = (
             {"filter": where.as_target()} if where is not None else {"row_id": str(row_id)}
         )
-        return await self._record(action_id, actor, REQUEUE_OUTBOX, target, count)
+
+        async def act() -> int:
+            return await self.outbox.requeue(row_id=row_id, where=where)
+
+        return await self._audited(AuditEntry(action_id, actor, REQUEUE_OUTBOX, target, 0), act)
 
     async def replay_dead_letters(
         self,
@@ -87,13 +90,17 @@ class OperatorActions:
         if (done := await self.audit.find(action_id)) is not None:
             return ActionOutcome(done, repeated=True)
         chosen, target = await self._choose(positions, where)
-        claimed = await self.dispositions.claim(chosen, "REPLAYED", action_id)
-        try:
-            count = await self.topic.replay(claimed) if claimed else 0
-        except BaseException:
-            await self.dispositions.release(claimed, action_id)  # may be replayed again
-            raise
-        return await self._record(action_id, actor, REPLAY_DEAD_LETTERS, target, count)
+
+        async def act() -> int:
+            claimed = await self.dispositions.claim(chosen, "REPLAYED", action_id)
+            try:
+                return await self.topic.replay(claimed) if claimed else 0
+            except BaseException:
+                await self.dispositions.release(claimed, action_id)  # may be replayed again
+                raise
+
+        entry = AuditEntry(action_id, actor, REPLAY_DEAD_LETTERS, target, 0)
+        return await self._audited(entry, act)
 
     async def discard_dead_letters(
         self,
@@ -107,8 +114,25 @@ class OperatorActions:
         if (done := await self.audit.find(action_id)) is not None:
             return ActionOutcome(done, repeated=True)
         chosen, target = await self._choose(positions, where)
-        claimed = await self.dispositions.claim(chosen, "DISCARDED", action_id)
-        return await self._record(action_id, actor, DISCARD_DEAD_LETTERS, target, len(claimed))
+
+        async def act() -> int:
+            return len(await self.dispositions.claim(chosen, "DISCARDED", action_id))
+
+        entry = AuditEntry(action_id, actor, DISCARD_DEAD_LETTERS, target, 0)
+        return await self._audited(entry, act)
+
+    async def _audited(self, entry: AuditEntry, act: Callable[[], Awaitable[int]]) -> ActionOutcome:
+        """Claim the action id in the audit log, act, record how many rows; a repeat of the
+        same id (even a concurrent one) gets the first entry and runs nothing."""
+        stored = await self.audit.claim(entry)
+        if stored is not None:
+            return ActionOutcome(stored, repeated=True)
+        try:
+            count = await act()
+        except BaseException:
+            await self.audit.abandon(entry.action_id)
+            raise
+        return ActionOutcome(await self.audit.complete(entry.action_id, count), repeated=False)
 
     async def dead_letters(self, where: DeadLetterFilter) -> list[DeadLetterView]:
         letters, settled = await asyncio.gather(self.topic.letters(), self.dispositions.all())
@@ -163,15 +187,6 @@ class OperatorActions:
         assert where is not None
         matching = await self.dead_letters(where)
         return [letter.position for letter in matching], {"filter": where.as_target()}
-
-    async def _record(
-        self, action_id: UUID, actor: UUID, action: str, target: dict[str, Any], count: int
-    ) -> ActionOutcome:
-        stored, inserted = await self.audit.record(
-            AuditEntry(action_id, actor, action, target, count)
-        )
-        # Not inserted: another submission of the same form recorded first; report its outcome.
-        return ActionOutcome(stored, repeated=not inserted)
 
 
 def _with_disposition(letter: DeadLetterView, disposition: str | None) -> DeadLetterView:

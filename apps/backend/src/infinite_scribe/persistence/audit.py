@@ -8,7 +8,7 @@ import asyncpg
 from infinite_scribe.application.ports.operator import AuditEntry
 from infinite_scribe.persistence.errors import translated
 
-_COLUMNS = "action_id, actor_id, action, target, row_count, created_at"
+_COLUMNS = "action_id, actor_id, action, target, row_count, created_at, finished_at"
 
 
 def _entry(row: asyncpg.Record) -> AuditEntry:
@@ -19,6 +19,7 @@ def _entry(row: asyncpg.Record) -> AuditEntry:
         target=dict(row["target"]),
         row_count=row["row_count"],
         created_at=row["created_at"],
+        finished_at=row["finished_at"],
     )
 
 
@@ -33,25 +34,41 @@ class PostgresAuditLog:
             )
         return _entry(row) if row is not None else None
 
-    async def record(self, entry: AuditEntry) -> tuple[AuditEntry, bool]:
+    async def claim(self, entry: AuditEntry) -> AuditEntry | None:
         with translated():
-            # ON CONFLICT DO NOTHING + a second read: the first submission of a form wins and
-            # a repeat learns its outcome (the unique action_id is the idempotency key).
-            row = await self.pool.fetchrow(
-                "INSERT INTO operator_audit (action_id, actor_id, action, target, row_count) "
-                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (action_id) DO NOTHING "
-                f"RETURNING {_COLUMNS}",
+            # ON CONFLICT DO NOTHING: the first submission of a form claims its action id
+            # (the idempotency key); a repeat reads the stored entry instead.
+            inserted = await self.pool.fetchval(
+                "INSERT INTO operator_audit (action_id, actor_id, action, target) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (action_id) DO NOTHING RETURNING 1",
                 entry.action_id,
                 entry.actor_id,
                 entry.action,
                 entry.target,
-                entry.row_count,
             )
-            if row is not None:
-                return _entry(row), True
+        if inserted is not None:
+            return None
         stored = await self.find(entry.action_id)
-        assert stored is not None  # rows of the audit log are never deleted
-        return stored, False
+        assert stored is not None  # finished entries are never deleted
+        return stored
+
+    async def complete(self, action_id: UUID, row_count: int) -> AuditEntry:
+        with translated():
+            row = await self.pool.fetchrow(
+                "UPDATE operator_audit SET row_count = $2, finished_at = now() "
+                f"WHERE action_id = $1 RETURNING {_COLUMNS}",
+                action_id,
+                row_count,
+            )
+        assert row is not None
+        return _entry(row)
+
+    async def abandon(self, action_id: UUID) -> None:
+        with translated():
+            await self.pool.execute(
+                "DELETE FROM operator_audit WHERE action_id = $1 AND finished_at IS NULL",
+                action_id,
+            )
 
     async def recent(self, limit: int, action: str | None = None) -> list[AuditEntry]:
         with translated():

@@ -17,6 +17,8 @@ class AuditEntry:
     target: dict[str, Any]
     row_count: int
     created_at: datetime | None = None
+    #: None while the action runs.
+    finished_at: datetime | None = None
 
 
 class AuditLog(Protocol):
@@ -24,9 +26,18 @@ class AuditLog(Protocol):
         """The entry recorded under `action_id`, if any."""
         ...
 
-    async def record(self, entry: AuditEntry) -> tuple[AuditEntry, bool]:
-        """Store the entry and return it with True; when `action_id` is already stored, the
-        stored entry (unchanged) with False."""
+    async def claim(self, entry: AuditEntry) -> AuditEntry | None:
+        """Record the action as started; None when this call recorded it, else the entry
+        already stored under its `action_id` (unchanged)."""
+        ...
+
+    async def complete(self, action_id: UUID, row_count: int) -> AuditEntry:
+        """The action ran: its row count and `finished_at`."""
+        ...
+
+    async def abandon(self, action_id: UUID) -> None:
+        """The action failed and changed nothing: forget the unfinished entry (a retry of the
+        same form may run it again)."""
         ...
 
     async def recent(self, limit: int, action: str | None = None) -> list[AuditEntry]:

@@ -1,8 +1,9 @@
 """Operator audit and dead-letter dispositions (the console, issue 22).
 
-`operator_audit` keeps every operator action (who, what, when, how many rows) durably; its
-unique `action_id` (one per submitted form) makes a repeated submission return the first
-answer instead of acting twice. `dead_letter_dispositions` records which dead letters were
+`operator_audit` keeps every operator action (who, what, when, how many rows) durably: the
+row is written before the action runs (`finished_at` NULL) and completed after it; its unique
+`action_id` (one per submitted form) makes a repeated submission return the first answer
+instead of acting twice. `dead_letter_dispositions` records which dead letters were
 replayed or discarded: a Kafka topic cannot forget a message, so the console hides and skips
 letters that already have a disposition, and one letter is replayed at most once.
 
@@ -25,8 +26,9 @@ CREATE TABLE operator_audit (
     actor_id    UUID NOT NULL,
     action      TEXT NOT NULL,
     target      JSONB NOT NULL DEFAULT '{}'::jsonb,
-    row_count   INTEGER NOT NULL,
-    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+    row_count   INTEGER NOT NULL DEFAULT 0,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    finished_at TIMESTAMPTZ
 )
 """,
     "CREATE INDEX idx_operator_audit_created_at ON operator_audit (created_at DESC)",
