@@ -304,3 +304,56 @@ async def test_a_writer_cannot_open_operator_pages_or_another_writers_session(
             trespass(driver, live_server.url, token(settings, uuid.uuid4()), other_session)
 
     await asyncio.to_thread(drive)
+
+
+DRAFTS = (
+    {"task_id": "t-1", "sequence": 1, "text": "Once upon"},
+    {"task_id": "t-1", "sequence": 2, "text": "Once upon a time <img src=x>"},
+    {"task_id": "t-2", "sequence": 1, "text": "Chapter"},
+    {"task_id": "t-2", "sequence": 2, "text": " one"},  # a delta, not the whole text
+)
+
+
+def draft_stream_app(settings: Settings) -> Any:
+    """The API with a session stream that sends `draft` events as issue 18 will: this checks
+    the page's generic draft renderer, not the server's drafts."""
+    import json
+
+    from fastapi.responses import StreamingResponse
+    from starlette.routing import Route
+
+    from infinite_scribe.api.app import create_app
+
+    app = create_app(settings)
+
+    async def frames() -> Any:
+        yield b": stream open\nretry: 3000\n\n"
+        for draft in DRAFTS:
+            yield b"event: draft\ndata: " + json.dumps(draft).encode() + b"\n\n"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(30)
+
+    async def stream(request: Any) -> StreamingResponse:
+        return StreamingResponse(frames(), media_type="text/event-stream")
+
+    app.router.routes.insert(0, Route("/console/sessions/{session_id}/stream", stream))
+    return app
+
+
+async def test_drafts_render_as_text_per_task(
+    settings: Settings, clean_db: asyncpg.Pool, tmp_path: Path
+) -> None:
+    with LiveServer(draft_stream_app(settings)) as server:
+
+        def drive() -> list[str | None]:
+            with chromium(tmp_path / "profile") as driver:
+                sign_in(driver, server.url, token(settings, uuid.uuid4()))
+                submit(driver, "#start-session")
+                until(driver, lambda d: count(d, "[data-draft]") == 2)
+                until(driver, lambda d: text_of(d, '[data-task="t-2"] pre') == "Chapter one")
+                assert count(driver, "#drafts img") == 0  # model text is never HTML
+                assert_page_is_whole(driver)
+                return [text_of(driver, f'[data-task="{t}"] pre') for t in ("t-1", "t-2")]
+
+        shown = await asyncio.to_thread(drive)
+    assert shown == ["Once upon a time <img src=x>", "Chapter one"]
