@@ -376,3 +376,29 @@ async def test_a_form_submitted_twice_at_once_acts_once(
         "SELECT count(*) FROM event_outbox WHERE id = ANY($1) AND status = 'PENDING'", rows
     )
     assert moved == 3
+
+
+async def test_dead_letters_replay_and_discard_all_matching(
+    operator: httpx.AsyncClient, clean_db: asyncpg.Pool, console_settings: Settings
+) -> None:
+    servers, topic = console_settings.resolved_kafka_servers() or "", console_settings.kafka_topic
+    for key in ("bulk-a", "bulk-a", "bulk-b"):
+        dead_letter(servers, topic, key, {"event_id": str(uuid.uuid4()), "event_type": "X"})
+    replay = {"action_id": action(), "key": "bulk-a"}
+    assert (await operator.post("/console/ops/dead-letters/replay", data=replay)).status_code == 303
+    discard = {"action_id": action(), "key": "bulk-b", "text": "nonsense"}
+    assert (
+        await operator.post("/console/ops/dead-letters/discard", data=discard)
+    ).status_code == 303
+    audit = await clean_db.fetch(
+        "SELECT action, target, row_count FROM operator_audit ORDER BY created_at"
+    )
+    assert [(r["action"], r["row_count"]) for r in audit] == [
+        ("dead_letters.replay", 2),
+        ("dead_letters.discard", 1),
+    ]
+    assert audit[1]["target"] == {"filter": {"key": "bulk-b", "text": "nonsense"}}
+    keys = _consume_keys(servers, topic)
+    assert keys.count("bulk-a") == 2 and "bulk-b" not in keys
+    listed = await operator.get("/console/ops/dead-letters?key=bulk-a&settled=true")
+    assert listed.text.count("REPLAYED") == 2
