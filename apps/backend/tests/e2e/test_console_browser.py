@@ -12,13 +12,12 @@ from typing import Any
 import asyncpg
 import pytest
 
-from infinite_scribe.config import Settings
-from infinite_scribe.kafka_admin import ensure_topic
-
-from ..agents.stack import agent_stack, stack_settings
-from ..conftest import LiveServer
-from ..support.browser import MISSING, chromium, console_errors, screenshot
-from ..support.console import dead_letter, failed_row, token
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.agent_stack import agent_stack, stack_settings
+from tests.support.browser import MISSING, chromium, console_errors, screenshot
+from tests.support.console import dead_letter, failed_row, token
 
 pytestmark = [
     pytest.mark.kafka,
@@ -292,7 +291,7 @@ def trespass(driver: Any, url: str, writer_jwt: str, other_session: str) -> None
 async def test_a_writer_cannot_open_operator_pages_or_another_writers_session(
     live_server: LiveServer, settings: Settings, clean_db: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    from ..support.console import signed_in
+    from tests.support.console import signed_in
 
     async with signed_in(live_server.url, settings, uuid.uuid4()) as owner:
         other_session = (

@@ -11,11 +11,10 @@ import pytest
 from pydantic import SecretStr
 
 from infinite_scribe.api.console.sign_in import DEV_USER_ID
-from infinite_scribe.config import DEV_JWT_SECRET, Settings
-from infinite_scribe.kafka_admin import ensure_topic
-
-from ..conftest import LiveServer
-from ..support.console import failed_row, signed_in, token
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
+from tests.conftest import LiveServer
+from tests.support.console import failed_row, signed_in, token
 
 pytestmark = pytest.mark.kafka
 

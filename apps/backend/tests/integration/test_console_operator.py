@@ -13,11 +13,10 @@ import httpx
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from infinite_scribe.config import Settings
-from infinite_scribe.kafka_admin import ensure_topic
-
-from ..conftest import LiveServer
-from ..support.console import dead_letter, failed_row, signed_in
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.console import dead_letter, failed_row, signed_in
 
 pytestmark = pytest.mark.kafka
 

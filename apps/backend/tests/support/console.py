@@ -11,7 +11,7 @@ import httpx
 from confluent_kafka import Producer
 
 from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token
-from infinite_scribe.config import Settings
+from infinite_scribe.settings.settings import Settings
 
 
 def token(settings: Settings, user_id: uuid.UUID, *, operator: bool = False) -> str:

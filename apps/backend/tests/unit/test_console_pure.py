@@ -18,7 +18,7 @@ from infinite_scribe.api.console.genesis_forms import (
 )
 from infinite_scribe.api.console.sign_in import DEV_USER_ID, offers_dev_token, safe_next
 from infinite_scribe.application.ports.operator import DeadLetterFilter, DeadLetterView
-from infinite_scribe.config import DEV_JWT_SECRET, Settings
+from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
 from shared_types import GenesisStage
 
 CONCEPTS = {
@@ -96,7 +96,7 @@ def test_roles_come_from_a_list_or_a_single_claim() -> None:
 
 
 def test_the_development_token_is_offered_only_with_the_development_secret() -> None:
-    from infinite_scribe.serve import DEV_USER_ID as PRINTED
+    from infinite_scribe.cli.up import DEV_USER_ID as PRINTED
 
     assert DEV_USER_ID == PRINTED
     assert offers_dev_token(Settings(jwt_secret_key=SecretStr(DEV_JWT_SECRET)))

@@ -6,8 +6,8 @@ from uuid import UUID
 
 import jwt
 
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import Settings
 
 #: The role claim that opens the console's operator pages (docs/console.md).
 OPERATOR_ROLE = "operator"

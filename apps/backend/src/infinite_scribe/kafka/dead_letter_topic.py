@@ -5,13 +5,13 @@ import asyncio
 
 import orjson
 
-from infinite_scribe.agents.dead_letters import (
+from infinite_scribe.application.ports.operator import DeadLetterView
+from infinite_scribe.kafka.dead_letters import (
     DeadLetter,
     read_dead_letters,
     replay_dead_letters,
 )
-from infinite_scribe.application.ports.operator import DeadLetterView
-from infinite_scribe.kafka_options import KafkaConnection
+from infinite_scribe.settings.kafka import KafkaConnection
 
 #: Quiet time that ends a read of the topic (it has no end marker).
 IDLE_SECONDS = 0.8

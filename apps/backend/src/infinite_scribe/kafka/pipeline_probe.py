@@ -9,7 +9,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from infinite_scribe.application.ports.operator import PartitionLag
-from infinite_scribe.kafka_options import KafkaConnection, client_config
+from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 TIMEOUT = 3.0
 

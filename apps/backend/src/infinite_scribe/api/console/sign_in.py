@@ -23,8 +23,8 @@ from infinite_scribe.api.console.web import (
     render,
 )
 from infinite_scribe.api.deps import services_of
-from infinite_scribe.config import DEV_JWT_SECRET, Settings
 from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
 
 router = APIRouter(prefix=PREFIX)
 

@@ -12,17 +12,17 @@ from infinite_scribe.application.ports.operator import (
     FailedRow,
     OutboxFilter,
 )
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import StorageUnavailable
 from infinite_scribe.kafka.dead_letter_topic import KafkaDeadLetterTopic
 from infinite_scribe.kafka.pipeline_probe import KafkaPipelineProbe
+from infinite_scribe.persistence import outbox_operations as operations
 from infinite_scribe.persistence.audit import PostgresAuditLog, PostgresDispositions
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.operator_reads import (
     PostgresEventQueries,
     PostgresPipelineQueries,
 )
-from infinite_scribe.relay import operations
+from infinite_scribe.settings.settings import Settings
 
 
 @dataclass(frozen=True)
