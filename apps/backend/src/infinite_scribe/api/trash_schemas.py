@@ -77,5 +77,5 @@ class TrashedSessionOut(BaseModel):
 
 class TrashList(BaseModel):
     items: list[TrashedSessionOut]
-    #: Pass as `offset` for the next page; null when this page is the last.
-    next_offset: int | None
+    #: Opaque: pass as `cursor` to get the next page; null when this page is the last.
+    next_cursor: str | None
