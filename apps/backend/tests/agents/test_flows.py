@@ -18,6 +18,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 FLOWS = "/api/v1/flows"
 
+STORY_CHOICE = {"stage": "STORY_CONCEPTION", "choice": 0}
+CONCEPT_CHOICE = {"stage": "CONCEPT_SELECTION", "choice": 0}
+
 
 async def generate(http: httpx.AsyncClient, sid: str, body: dict[str, Any]) -> str:
     """Send a generation command, wait for its proposal and its pause; the flow's id."""
@@ -83,7 +86,7 @@ async def test_pause_resume_expire_and_chains(settings: Settings, clean_db: asyn
         await wait_flow(http, third, "EXPIRED", within=30)
         late = await http.post(
             f"{FLOWS}/{third}/resume",
-            json={"command_type": "ConfirmStage", "payload": {"stage": "STORY_CONCEPTION"}},
+            json={"command_type": "ConfirmStage", "payload": STORY_CHOICE},
         )
         assert late.status_code == 409 and late.json()["error_code"] == "FLOW_HANDLE_EXPIRED"
 
@@ -93,7 +96,7 @@ async def test_pause_resume_expire_and_chains(settings: Settings, clean_db: asyn
         )
         ok = await http.post(
             f"/api/v1/genesis/sessions/{sid}/commands",
-            json={"command_type": "ConfirmStage", "payload": {"stage": "STORY_CONCEPTION"}},
+            json={"command_type": "ConfirmStage", "payload": STORY_CHOICE},
         )
         assert ok.status_code == 200, ok.text
         assert (await wait_flow(http, fourth, "RESUMED"))["resumed_by"] == "ConfirmStage"
@@ -103,7 +106,7 @@ async def test_pause_resume_expire_and_chains(settings: Settings, clean_db: asyn
 
 
 async def _refusals(http: httpx.AsyncClient, stranger: httpx.AsyncClient, cid: str) -> None:
-    confirm = {"command_type": "ConfirmStage", "payload": {"stage": "CONCEPT_SELECTION"}}
+    confirm = {"command_type": "ConfirmStage", "payload": CONCEPT_CHOICE}
     for response in (
         await stranger.get(f"{FLOWS}/{cid}"),
         await http.get(f"{FLOWS}/{uuid.uuid4()}"),

@@ -97,7 +97,7 @@ async def test_generated_client_drives_a_session(
 
         confirm = models.ConfirmStageCommand(
             command_type="ConfirmStage",
-            payload=models.ConfirmStage(stage=models.GenesisStage.CONCEPT_SELECTION),
+            payload=models.ConfirmStage(stage=models.GenesisStage.CONCEPT_SELECTION, choice=0),
         )
         confirmed = await generated.api__genesis__send_command.asyncio_detailed(
             session_id, client=client, body=confirm

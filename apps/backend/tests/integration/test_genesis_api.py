@@ -162,7 +162,7 @@ async def assert_snapshot_is_replay(pool: asyncpg.Pool, settings: Settings, sid:
 async def test_events_pagination_and_correlation(http: httpx.AsyncClient) -> None:
     session_id = await new_session(http)
     for stage in STAGES[:3]:
-        await command(http, session_id, "ConfirmStage", {"stage": stage})
+        await command(http, session_id, "ConfirmStage", {"stage": stage, "data": {"t": 1}})
     first = (await http.get(f"{BASE}/{session_id}/events", params={"limit": 2})).json()
     assert [e["aggregate_version"] for e in first["events"]] == [1, 2]
     assert first["next_after"] == 2
@@ -226,7 +226,7 @@ async def test_idempotency_key_returns_the_original_command(
     assert first.status_code == second.status_code == 202
     assert second.json()["command_id"] == first.json()["command_id"]
     sync_key = {"Idempotency-Key": f"key-{uuid.uuid4()}"}  # the standard header works too
-    confirm = {"stage": "CONCEPT_SELECTION"}
+    confirm = {"stage": "CONCEPT_SELECTION", "data": {"title": "T"}}
     one = await command(http, session_id, "ConfirmStage", confirm, **sync_key)
     two = await command(http, session_id, "ConfirmStage", confirm, **sync_key)
     assert one.status_code == two.status_code == 200

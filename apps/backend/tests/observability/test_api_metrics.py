@@ -16,7 +16,10 @@ from infinite_scribe.config import Settings
 from ..conftest import LiveServer, make_token
 
 ROUTE = "/api/v1/genesis/sessions/{session_id}/commands"
-CONFIRM = {"command_type": "ConfirmStage", "payload": {"stage": "CONCEPT_SELECTION"}}
+CONFIRM = {
+    "command_type": "ConfirmStage",
+    "payload": {"stage": "CONCEPT_SELECTION", "data": {"title": "T"}},
+}
 
 
 @pytest.fixture(scope="module")

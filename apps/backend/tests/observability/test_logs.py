@@ -117,7 +117,8 @@ async def test_access_line_carries_request_user_session_and_correlation(
         headers = {"Authorization": f"Bearer {make_token(settings, user)}"}
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
             sid = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
-            confirm = {"command_type": "ConfirmStage", "payload": {"stage": "CONCEPT_SELECTION"}}
+            payload = {"stage": "CONCEPT_SELECTION", "data": {"title": "T"}}
+            confirm = {"command_type": "ConfirmStage", "payload": payload}
             reply = await http.post(
                 f"/api/v1/genesis/sessions/{sid}/commands",
                 json=confirm,

@@ -278,3 +278,30 @@ def replay(
             continue
         state = evolve(state, event_type, payload)
     return state
+
+
+#: What the writer asks for in a generation request (the fields a prompt shows as wishes).
+WISH_FIELDS = ("user_input", "theme_preferences", "style_preferences", "preferences")
+
+
+def writer_wishes(
+    requests: Iterable[tuple[str, Mapping[str, Any]]], stage: GenesisStage
+) -> dict[str, Any]:
+    """The writer's standing wishes for `stage` from the session's generation requests (oldest
+    first): the idea, themes and styles of the latest concept request, and its preferences
+    with those of the latest request for `stage` over them. A revision or a later stage
+    carries them, so the writer never has to repeat what they asked for."""
+    concept: Mapping[str, Any] = {}
+    for_stage: Mapping[str, Any] = {}
+    for event_type, payload in requests:
+        if event_type == CONCEPT_GENERATION_REQUESTED:
+            concept = payload
+        if event_type in (CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED) and (
+            payload.get("stage") == stage.value
+        ):
+            for_stage = payload
+    wishes = {key: concept[key] for key in WISH_FIELDS if concept.get(key)}
+    preferences = dict(concept.get("preferences") or {}) | dict(for_stage.get("preferences") or {})
+    if preferences:
+        wishes["preferences"] = preferences
+    return wishes
