@@ -165,10 +165,13 @@ async def test_events_pagination_and_correlation(http: httpx.AsyncClient) -> Non
         await command(http, session_id, "ConfirmStage", {"stage": stage, "data": {"t": 1}})
     first = (await http.get(f"{BASE}/{session_id}/events", params={"limit": 2})).json()
     assert [e["aggregate_version"] for e in first["events"]] == [1, 2]
-    assert first["next_after"] == 2
-    rest = await http.get(f"{BASE}/{session_id}/events", params={"after": 2, "limit": 10})
+    assert isinstance(first["next_cursor"], str) and "occurred_at" in first["events"][0]
+    cursor = first["next_cursor"]
+    rest = await http.get(f"{BASE}/{session_id}/events", params={"cursor": cursor, "limit": 10})
     assert [e["aggregate_version"] for e in rest.json()["events"]] == [3, 4]
-    assert rest.json()["next_after"] is None
+    assert rest.json()["next_cursor"] is None
+    forged = await http.get(f"{BASE}/{session_id}/events", params={"cursor": "2"})
+    assert forged.status_code == 422 and forged.json()["error_code"] == "INVALID_CURSOR"
     correlation = first["events"][1]["correlation_id"]
     flow = (await http.get("/api/v1/events", params={"correlation_id": correlation})).json()
     assert [e["event_type"] for e in flow["events"]] == ["Genesis.Session.StageConfirmed"]

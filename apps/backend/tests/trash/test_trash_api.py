@@ -76,15 +76,17 @@ async def test_lists_hide_trashed_sessions_and_the_trash_is_newest_first_and_pag
     assert not {str(s) for s in sessions[:3]} & live_ids
     first = ok(await http.get("/api/v1/trash", params={"limit": 2}))
     second = ok(
-        await http.get("/api/v1/trash", params={"limit": 2, "offset": first["next_offset"]})
+        await http.get("/api/v1/trash", params={"limit": 2, "cursor": first["next_cursor"]})
     )
     listed = [item["session_id"] for item in first["items"] + second["items"]]
     assert listed == [str(s) for s in reversed(sessions[:3])]  # most recently trashed first
-    assert second["next_offset"] is None
+    assert second["next_cursor"] is None
     assert all(item["trashed_at"] for item in first["items"])
-    for bad in ({"limit": 0}, {"limit": 101}, {"offset": -1}, {"offset": "x"}):
+    for bad in ({"limit": 0}, {"limit": 101}, {"cursor": "x" * 513}):
         response = await http.get("/api/v1/trash", params=bad)
         assert response.status_code == 422 and response.json()["error_code"] == "VALIDATION_ERROR"
+    forged = await http.get("/api/v1/trash", params={"cursor": "x"})
+    assert forged.status_code == 422 and forged.json()["error_code"] == "INVALID_CURSOR"
 
 
 async def test_purge_only_from_the_trash_removes_everything_and_is_idempotent(

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from infinite_scribe.api.command_schemas import CommandRequest as CommandRequest
 from infinite_scribe.domain.commands import JsonObject
@@ -109,10 +109,11 @@ class EventOut(BaseModel):
     causation_id: UUID | None
     payload: dict[str, Any]
     metadata: dict[str, Any]
-    created_at: datetime
+    #: When the event happened (its commit); the same name as on the stream and on Kafka.
+    occurred_at: datetime = Field(validation_alias=AliasChoices("occurred_at", "created_at"))
 
 
 class EventPage(BaseModel):
     events: list[EventOut]
-    #: Pass as `after` to get the next page; null when this page is the last.
-    next_after: int | None
+    #: Opaque: pass as `cursor` to get the next page; null when this page is the last.
+    next_cursor: str | None

@@ -71,6 +71,23 @@ def decode_position(cursor: str) -> tuple[datetime, UUID]:
         raise InvalidCursor("The cursor is not one this API handed out") from error
 
 
+def encode_sequence(number: int) -> str:
+    """A cursor for lists ordered by a number (event pages: a global id or a version)."""
+    raw = orjson.dumps([_CURSOR_VERSION, number])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_sequence(cursor: str, maximum: int = 2**63 - 1) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        version, number = orjson.loads(raw)
+        if version != _CURSOR_VERSION or type(number) is not int or not 0 <= number <= maximum:
+            raise ValueError("not a sequence cursor")
+        return number
+    except (binascii.Error, ValueError, TypeError) as error:
+        raise InvalidCursor("The cursor is not one this API handed out") from error
+
+
 def encode_cursor(position: SessionPosition) -> str:
     return encode_position(position.created_at, position.session_id)
 
