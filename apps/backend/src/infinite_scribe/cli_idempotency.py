@@ -10,7 +10,9 @@ import typer
 from infinite_scribe.application.idempotency import IdempotencyStore, user_scope
 from infinite_scribe.cli_progress import Advance, progress
 from infinite_scribe.config import ConfigurationError, Settings, load_settings
+from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
+from infinite_scribe.persistence.inbox_keys import release_inbox_key
 from infinite_scribe.services_file import with_running_services
 
 idempotency_app = typer.Typer(help="The idempotency cache", no_args_is_help=True)
@@ -22,6 +24,8 @@ async def _with_store(settings: Settings, database_url: str, job: str, *args: ob
     try:
         if job == "cleanup_batches":
             return await _cleanup_batches(store, *args)  # type: ignore[arg-type]
+        if job == "invalidate":
+            return await _invalidate(store, database_url, *args)  # type: ignore[arg-type]
         return await getattr(store, job)(*args)
     finally:
         await store.close()
@@ -39,6 +43,20 @@ async def _cleanup_batches(
         if deleted < batch_size:
             break
     return total
+
+
+async def _invalidate(
+    store: IdempotencyStore, database_url: str, user: UUID, key: str
+) -> tuple[bool, int]:
+    """Free the key in the HTTP cache and in the command inbox (else the inbox would replay
+    the original command): (a completed cache entry was freed, inbox commands released)."""
+    freed = await store.invalidate(user_scope(user), key)
+    connection = await connect(database_url)
+    try:
+        released = await release_inbox_key(connection, user, key)
+    finally:
+        await connection.close()
+    return bool(freed), released
 
 
 def _run(job: str, *args: object) -> object:
@@ -71,9 +89,17 @@ def invalidate(
     user: Annotated[UUID, typer.Option(help="the user the key belongs to")],
     key: Annotated[str, typer.Option(help="the idempotency key")],
 ) -> None:
-    """Free a completed key, so the next request with it runs again."""
-    if _run("invalidate", user_scope(user), key):
-        typer.echo(f"invalidated key {key!r} of user {user}")
+    """Free a completed key, so the next request with it runs again: its stored answer is
+    dropped and the user's finished commands sent with it no longer replay (a new command
+    runs). A request or command still running keeps its key."""
+    outcome = _run("invalidate", user, key)
+    assert isinstance(outcome, tuple)
+    freed, released = outcome
+    if freed or released:
+        typer.echo(
+            f"invalidated key {key!r} of user {user}: stored answer "
+            f"{'dropped' if freed else 'absent'}, {released} command(s) released in the inbox"
+        )
         return
     typer.echo(f"no completed key {key!r} for user {user}", err=True)
     raise typer.Exit(1)

@@ -116,7 +116,7 @@ async def test_full_walk_to_finished_creates_a_novel(
         if stage != "CONCEPT_SELECTION":
             requested = await command(http, session_id, "RequestStageGeneration", {"stage": stage})
             assert requested.status_code == 202, requested.text
-        data = {"title": "The Long Walk", "theme": "endurance"} if stage == STAGES[0] else {}
+        data = {"title": "The Long Walk", "theme": "endurance"} if stage == STAGES[0] else {"n": 1}
         response = await command(http, session_id, "ConfirmStage", {"stage": stage, "data": data})
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "COMPLETED"
