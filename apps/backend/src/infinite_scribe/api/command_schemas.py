@@ -83,10 +83,28 @@ COMMAND_EXAMPLES: dict[str, Example] = {
         value={"command_type": "SubmitFeedback", "payload": {"feedback": "Darker, please"}},
     ),
     "confirm": Example(
-        summary="Confirm the current stage and move on (sync, 200)",
+        summary="Choose option 2 of the proposal and confirm the stage (sync, 200)",
         value={
             "command_type": "ConfirmStage",
-            "payload": {"stage": "CONCEPT_SELECTION", "data": {"title": "Storm Keeper"}},
+            "payload": {"stage": "CONCEPT_SELECTION", "choice": 1},
+        },
+    ),
+    "confirm_edited": Example(
+        summary="Choose an option and edit it before confirming",
+        value={
+            "command_type": "ConfirmStage",
+            "payload": {
+                "stage": "CONCEPT_SELECTION",
+                "choice": 0,
+                "data": {"title": "Storm Keeper"},
+            },
+        },
+    ),
+    "confirm_own": Example(
+        summary="Confirm the writer's own content (no proposal needed)",
+        value={
+            "command_type": "ConfirmStage",
+            "payload": {"stage": "WORLDVIEW", "data": {"setting": "A drowned city"}},
         },
     ),
     "abandon": Example(

@@ -110,7 +110,9 @@ class AgentWork:
             "revision": job.is_revision,
         }
         event_type = proposal_event_for(job.stage)
-        outcome = {"result": proposal, "message": f"{event_type} by {provider}"}
+        # The task's result says its stage, as clients read proposals (api/proposal_schemas.py).
+        result = {"stage": job.stage.value, **proposal}
+        outcome = {"result": result, "message": f"{event_type} by {provider}"}
         return await self._finish(job, event_type, payload, TaskStatus.COMPLETED, outcome)
 
     async def fail(self, job: Job, error_code: str, error: str, attempts: int) -> bool:
