@@ -42,7 +42,9 @@ async def test_ticket_opens_the_stream_once(
         ticket = await ticket_for(http, headers, session)
         async with open_stream(http, session, ticket=ticket) as stream:  # no header at all
             assert (await stream.next()).retry == 1500
-        again = await http.get(STREAM, params={"context_id": session, "ticket": ticket})
+    # Another client (a leaked URL, without the browser's stream grant) cannot reuse it.
+    async with client(stream_server) as other:
+        again = await other.get(STREAM, params={"context_id": session, "ticket": ticket})
     assert again.status_code == 401
     assert again.json()["error_code"] == "TICKET_USED"
 
