@@ -125,6 +125,12 @@ async def _walk(generated: Any, client: Any) -> None:
     assert isinstance(current.last_result, models.ConceptSelectionProposal)
     assert current.last_result.concepts[1].title == options[1].title
 
+    await _choose_and_go_on(generated, client, session_id, options[1].title)
+
+
+async def _choose_and_go_on(generated: Any, client: Any, session_id: Any, title: str) -> None:
+    """Option 2 of the concepts, then the next stage's typed proposal, the lists."""
+    models = generated.models
     confirm = models.ConfirmStageCommand(
         command_type="ConfirmStage",
         payload=models.ConfirmStage(stage=models.GenesisStage.CONCEPT_SELECTION, choice=1),
@@ -145,7 +151,7 @@ async def _walk(generated: Any, client: Any) -> None:
     after = await generated.api__genesis__session_state.asyncio(session_id, client=client)
     assert after.current_stage == models.GenesisStage.STORY_CONCEPTION
     assert isinstance(after.last_result, models.StoryConceptionProposal)
-    assert after.last_result.title == options[1].title  # built on the chosen concept
+    assert after.last_result.title == title  # built on the chosen concept
 
     listed = await generated.api__genesis__list_sessions.asyncio(client=client)
     assert isinstance(listed, models.SessionListOut)

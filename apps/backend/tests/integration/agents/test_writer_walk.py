@@ -91,6 +91,16 @@ async def test_a_writer_walks_genesis_to_a_novel(
                 f"/api/v1/novels/{novel_id}", headers={"Accept": "text/markdown"}
             )
 
+    _check_novel(novel, markdown.status_code, markdown.text, chosen, confirmed)
+
+
+def _check_novel(
+    novel: dict[str, Any],
+    status: int,
+    markdown: str,
+    chosen: dict[str, Any],
+    confirmed: dict[str, Any],
+) -> None:
     # The story stage may retitle the novel; else the chosen concept's title stands.
     title = confirmed["STORY_CONCEPTION"].get("title") or chosen["title"]
     assert (novel["title"], novel["logline"]) == (title, chosen["logline"])
@@ -99,9 +109,9 @@ async def test_a_writer_walks_genesis_to_a_novel(
         assert novel[field] == confirmed[stage], stage
     chapters = [c for act in novel["outline"]["acts"] for c in act["chapters"]]
     assert novel["target_chapters"] == len(chapters) > 0
-    assert markdown.status_code == 200 and markdown.text.startswith(f"# {title}\n")
+    assert status == 200 and markdown.startswith(f"# {title}\n")
     for text in [chosen["logline"], *(c["summary"] for c in chapters)]:
-        assert text in markdown.text
+        assert text in markdown
     for person in novel["characters"]["characters"]:
-        assert person["name"] in markdown.text and person["motivation"] in markdown.text
-    assert novel["worldview"]["setting"] in markdown.text
+        assert person["name"] in markdown and person["motivation"] in markdown
+    assert novel["worldview"]["setting"] in markdown
