@@ -198,7 +198,8 @@ async def test_proposal_enables_feedback_and_snapshot_matches_replay(
         metadata=EventMetadata(user_id=str(user_id), source_service="agent"),
     )
     current = await state(http, session_id)
-    assert not current["is_pending"] and current["last_result"] == {"concepts": ["A", "B"]}
+    served = {"stage": "CONCEPT_SELECTION", "concepts": ["A", "B"]}  # the proposal + its stage
+    assert not current["is_pending"] and current["last_result"] == served
     status = await pool.fetchval(
         "SELECT status::text FROM command_inbox WHERE id = $1", UUID(requested["command_id"])
     )
