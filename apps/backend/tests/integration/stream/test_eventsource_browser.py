@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse
 
 from infinite_scribe.api.app import create_app
 from infinite_scribe.config import Settings
+from infinite_scribe.embedded.kafka import free_port
 
 from ...conftest import LiveServer
 from ...stream.sse_client import TICKETS, auth, new_session
@@ -132,7 +133,7 @@ async def test_eventsource_follows_the_stream_across_a_server_restart(
     stream_settings: Settings, pool: asyncpg.Pool, collector: Collector, tmp_path: Path
 ) -> None:
     settings = stream_settings.model_copy(update={"stream_retry_ms": 300})
-    first = api_on(LiveServer(settings).port, settings)
+    first = api_on(free_port(), settings)
     first.start()
     headers = auth(settings, uuid.uuid4())
     async with httpx.AsyncClient(base_url=first.url, timeout=30) as http:
