@@ -15,10 +15,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..agents.stack import agent_stack, stack_settings
-from ..conftest import LiveServer, make_token
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
+from tests.support.agent_stack import agent_stack, stack_settings
 
 pytestmark = [pytest.mark.kafka]
 

@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 
 from infinite_scribe.application.idempotency import user_scope
 from infinite_scribe.cli import app
-
-from .genesis_client import command, new_session
+from tests.support.genesis_client import command, new_session
 
 runner = CliRunner()
 

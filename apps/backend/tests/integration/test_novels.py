@@ -10,10 +10,9 @@ import httpx
 import pytest
 
 from infinite_scribe.api.routes.novels import wants_markdown
-from infinite_scribe.config import Settings
-
-from ..conftest import LiveServer, make_token
-from .genesis_client import command, new_session, state
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
+from tests.support.genesis_client import command, new_session, state
 
 NOVELS = "/api/v1/novels"
 BIBLE: dict[str, dict[str, Any]] = {

@@ -6,10 +6,9 @@ from typing import Any
 import httpx
 import pytest
 
-from infinite_scribe.api.stream_schemas import STREAM_EVENTS
+from infinite_scribe.api.schemas.stream import STREAM_EVENTS
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS
-
-from ..conftest import LiveServer
+from tests.conftest import LiveServer
 
 STAGE_SCHEMAS = {
     "CONCEPT_SELECTION": "ConceptSelectionProposal",

@@ -4,7 +4,7 @@ what is missing."""
 
 import httpx
 
-from .genesis_client import BASE, command, new_session
+from tests.support.genesis_client import BASE, command, new_session
 
 
 async def test_a_body_that_is_not_json_is_a_415(http: httpx.AsyncClient) -> None:

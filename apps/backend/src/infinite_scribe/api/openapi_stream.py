@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field, TypeAdapter, create_model
 
 from infinite_scribe.api.paths import API_PREFIX
-from infinite_scribe.api.stream_schemas import STREAM_EVENTS
+from infinite_scribe.api.schemas.stream import STREAM_EVENTS
 
 STREAM_PATH = f"{API_PREFIX}/events/stream"
 FRAME_COMPONENT = "StreamFrame"

@@ -6,8 +6,8 @@ from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from infinite_scribe.api.command_schemas import CommandRequest as CommandRequest
-from infinite_scribe.api.proposal_schemas import ProposalDocument, with_stage
+from infinite_scribe.api.schemas.commands import CommandRequest as CommandRequest
+from infinite_scribe.api.schemas.proposals import ProposalDocument, with_stage
 from infinite_scribe.domain.commands import JsonObject
 from infinite_scribe.domain.genesis import GenesisState
 from shared_types.enums import GenesisStage, GenesisStatus, TaskStatus

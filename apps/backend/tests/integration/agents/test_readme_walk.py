@@ -12,10 +12,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ...agents.stack import agent_stack, stack_settings
-from ...conftest import make_token
+from agents.stack import agent_stack, stack_settings
+from conftest import make_token
+from infinite_scribe.settings.settings import Settings
 
 pytestmark = [
     pytest.mark.kafka,

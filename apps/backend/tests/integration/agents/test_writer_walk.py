@@ -13,10 +13,9 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ...agents.stack import agent_stack, client, stack_settings, wait_task
-from ...support.fake_llm import FakeLLMServer
+from agents.stack import agent_stack, client, stack_settings, wait_task
+from infinite_scribe.settings.settings import Settings
+from support.fake_llm import FakeLLMServer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

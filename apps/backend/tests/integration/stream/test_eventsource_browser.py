@@ -21,14 +21,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from conftest import LiveServer
 from infinite_scribe.api.app import create_app
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import free_port
-
-from ...conftest import LiveServer
-from ...stream.sse_client import TICKETS, auth, new_session
-from ...stream.sse_client import stream_settings as stream_settings
-from ...stream.support import append, until
+from infinite_scribe.settings.settings import Settings
+from stream.sse_client import TICKETS, auth, new_session
+from stream.sse_client import stream_settings as stream_settings
+from stream.support import append, until
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 BROWSER = next((path for name in BROWSERS if (path := shutil.which(name))), None)

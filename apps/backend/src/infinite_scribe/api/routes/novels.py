@@ -8,8 +8,8 @@ from fastapi import APIRouter, Header, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.novel_markdown import novel_markdown
-from infinite_scribe.api.read_schemas import NovelListOut, NovelOut
-from infinite_scribe.api.schemas import ErrorBody
+from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.reads import NovelListOut, NovelOut
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/novels", tags=["novels"])

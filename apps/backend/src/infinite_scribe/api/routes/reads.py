@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
-from infinite_scribe.api.read_schemas import SessionListOut
+from infinite_scribe.api.schemas.reads import SessionListOut
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
 from shared_types.enums import GenesisStatus
 
