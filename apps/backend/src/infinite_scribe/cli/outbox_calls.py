@@ -1,0 +1,65 @@
+"""Synchronous wrappers of the outbox operations for the command line (one pool per call)."""
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from infinite_scribe.persistence import outbox_operations as operations
+from infinite_scribe.persistence.database import run_with_pool
+
+
+def status(database_url: str) -> str:
+    report = run_with_pool(database_url, operations.status)
+    lines = ["outbox rows:"]
+    for name in ("PENDING", "SENT", "FAILED"):
+        lines.append(f"  {name:<8} {report.counts.get(name, 0)}")
+    age = report.oldest_pending_age_seconds
+    lines.append(f"oldest PENDING: {f'{age:.1f}s ago' if age is not None else 'none'}")
+    if report.held:
+        lines.append(f"held behind a FAILED row of their key: {report.held}")
+    for row in report.failed:
+        lines.append(
+            f"FAILED {row['id']} key={row['key']} topic={row['topic']} attempts={row['attempts']} "
+            f"{row['last_error_class']}: {row['last_error']}"
+        )
+    return "\n".join(lines)
+
+
+def requeue(database_url: str, row_id: uuid.UUID | None, all_failed: bool) -> int:
+    return run_with_pool(
+        database_url, lambda pool: operations.requeue(pool, row_id=row_id, all_failed=all_failed)
+    )
+
+
+#: Called with the rows done by each step (a progress bar's advance).
+Progress = Callable[[int], None] | None
+
+
+def cleanup(
+    database_url: str, older_than_seconds: float, batch: int, on_progress: Progress = None
+) -> int:
+    return run_with_pool(
+        database_url,
+        lambda pool: operations.cleanup(pool, older_than_seconds, batch, on_progress=on_progress),
+    )
+
+
+def replay(
+    database_url: str,
+    topic: str,
+    aggregate_id: str | None,
+    correlation_id: uuid.UUID | None,
+    since: datetime | None,
+    on_progress: Progress = None,
+) -> int:
+    return run_with_pool(
+        database_url,
+        lambda pool: operations.replay(
+            pool,
+            topic,
+            aggregate_id=aggregate_id,
+            correlation_id=correlation_id,
+            since=since,
+            on_progress=on_progress,
+        ),
+    )

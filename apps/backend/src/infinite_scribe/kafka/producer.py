@@ -1,0 +1,211 @@
+"""The Kafka side of the relay: an idempotent librdkafka producer and its delivery reports.
+
+A background thread polls the producer; delivery reports complete one asyncio future per batch.
+Errors are classified: a *rejected* message (the broker or the producer refuses this message)
+burns retry budget; a *transport* error (broker unreachable, timeout, purge) is an outage.
+"""
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Producer
+
+from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.kafka.producer_tracing import traced_produce
+from infinite_scribe.settings.kafka import KAFKA_LOGGER, KafkaConnection, client_config
+
+logger = logging.getLogger(__name__)
+
+#: Errors that say something about the message itself: retrying later may help (a fixed
+#: payload after requeue) but the broker is up. Everything else is treated as an outage.
+REJECTION_CODES = frozenset(
+    {
+        KafkaError.MSG_SIZE_TOO_LARGE,
+        KafkaError.INVALID_MSG,
+        KafkaError.INVALID_MSG_SIZE,
+        KafkaError.INVALID_RECORD,
+        KafkaError.RECORD_LIST_TOO_LARGE,
+        KafkaError.TOPIC_EXCEPTION,
+        KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        KafkaError.POLICY_VIOLATION,
+        KafkaError._INVALID_ARG,
+        KafkaError._UNKNOWN_TOPIC,
+        KafkaError._UNKNOWN_PARTITION,
+    }
+)
+
+
+#: The message is too big for the producer or the broker: no retry can ever publish it.
+TOO_LARGE_CODES = frozenset(
+    {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE, KafkaError.INVALID_MSG_SIZE}
+)
+
+
+def too_large_report(row: ClaimedRow, error: KafkaError, max_message_bytes: int) -> str | None:
+    """A clear error for a message too large to publish (None for any other error): the API
+    refuses such events (EVENT_MAX_BYTES), so meeting one means the limits disagree or the row
+    was written another way."""
+    if error.code() not in TOO_LARGE_CODES:
+        return None
+    size = (
+        len(row.value)
+        + len(row.key or "")
+        + sum(len(name) + len(value or b"") for name, value in row.headers)
+    )
+    return (
+        f"message too large to publish ({size} bytes; RELAY_MAX_MESSAGE_BYTES="
+        f"{max_message_bytes}, EVENT_MAX_BYTES must stay below it and the broker's "
+        f"KAFKA_BROKER_MAX_MESSAGE_BYTES at or above it): {error.str()}"
+    )
+
+
+def is_rejection(error: KafkaError) -> bool:
+    """True for a per-message error (poison), False for an outage (transport, timeouts)."""
+    return error.code() in REJECTION_CODES and not error.fatal()
+
+
+class _Batch:
+    """Collects the delivery reports of one produced batch (index -> error or None)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+        self.loop = loop
+        self.results: list[KafkaError | None] = [None] * size
+        self.remaining = size
+        self.lock = threading.Lock()
+        self.future: asyncio.Future[list[KafkaError | None]] = loop.create_future()
+
+    def report(self, index: int, error: KafkaError | None, _message: Any = None) -> None:
+        with self.lock:
+            self.results[index] = error
+            self.remaining -= 1
+            finished = self.remaining == 0
+        if finished:
+            self.loop.call_soon_threadsafe(self._resolve)
+
+    def _resolve(self) -> None:
+        if not self.future.done():
+            self.future.set_result(self.results)
+
+
+class Publisher:
+    """One idempotent producer (acks=all) shared by every batch of a relay."""
+
+    def __init__(
+        self,
+        cluster: str | KafkaConnection,
+        *,
+        max_message_bytes: int = 1_000_000,
+        message_timeout_ms: int = 10_000,
+        on_broker_down: Callable[[], None] | None = None,
+    ) -> None:
+        self.config: dict[str, Any] = client_config(
+            cluster,
+            defaults={"linger.ms": 2, "reconnect.backoff.max.ms": 1000},
+            owned={
+                "enable.idempotence": True,
+                "acks": "all",
+                "message.max.bytes": max_message_bytes,
+                "message.timeout.ms": message_timeout_ms,
+                "logger": KAFKA_LOGGER,
+                "error_cb": self._on_error,
+            },
+        )
+        self.on_broker_down = on_broker_down
+        self.fatal = False
+        self._producer: Producer | None = None
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._producer = Producer(self.config)
+        self._running = True
+        self._thread = threading.Thread(target=self._poll_forever, name="relay-poll", daemon=True)
+        self._thread.start()
+
+    def _poll_forever(self) -> None:
+        producer = self._producer
+        assert producer is not None
+        while self._running:
+            try:
+                producer.poll(0.05)
+            except KafkaException as error:
+                # librdkafka raises a fatal error (e.g. UNKNOWN_PRODUCER_ID after a broker lost
+                # its state) from poll(); the messages still queued are reported failed later.
+                logger.error("producer error: %s", error)
+                if error.args[0].fatal():
+                    self.fatal = True
+                time.sleep(0.05)
+
+    def _on_error(self, error: KafkaError) -> None:
+        # Runs on the poll thread. A fatal error (idempotence state lost) needs a new producer.
+        if error.fatal():
+            logger.error("fatal producer error: %s", error)
+            self.fatal = True
+        if error.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
+            logger.warning("broker unreachable: %s", error)
+            if self.on_broker_down and self._loop:
+                self._loop.call_soon_threadsafe(self.on_broker_down)
+
+    def publish(self, rows: Sequence[ClaimedRow]) -> "asyncio.Future[list[KafkaError | None]]":
+        """Produce `rows` in order; the future gets each row's error (or None) when acked."""
+        assert self._producer is not None and self._loop is not None
+        batch = _Batch(self._loop, len(rows))
+        produce = self._producer.produce
+        for index, row in enumerate(rows):
+            headers, report = traced_produce(row, partial(batch.report, index))
+            while True:
+                try:
+                    produce(
+                        row.topic,
+                        row.value,
+                        row.key,
+                        headers=headers,
+                        on_delivery=report,
+                    )
+                    break
+                except BufferError:
+                    self._producer.flush(0.05)  # local queue full: let deliveries drain
+                except KafkaException as error:
+                    if error.args[0].code() == KafkaError._FATAL:
+                        self.fatal = True  # e.g. a restarted broker forgot our producer id
+                    report(error.args[0])
+                    break
+        return batch.future
+
+    async def probe(self, wait_seconds: float = 2.0) -> bool:
+        """True when the cluster answers a metadata request (the end of an outage)."""
+        producer = self._producer
+        if producer is None:
+            return False
+        try:
+            metadata = await asyncio.to_thread(producer.list_topics, None, wait_seconds)
+        except KafkaException:
+            return False
+        return bool(metadata.brokers)
+
+    def purge(self) -> None:
+        """Fail every queued and in-flight message now (their reports say _PURGE_*)."""
+        if self._producer is not None:
+            self._producer.purge(in_queue=True, in_flight=True, blocking=False)
+
+    def restart(self) -> None:
+        """A new producer (after a fatal error or an outage); call with nothing in flight."""
+        self.close(0)
+        self.fatal = False
+        self.start()
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._running = False
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        if self._producer is not None:
+            self._producer.flush(timeout)
+            self._producer = None

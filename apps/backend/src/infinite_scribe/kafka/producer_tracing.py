@@ -1,0 +1,53 @@
+"""The relay's producer spans: one `publish <topic>` span per outbox row that carries a
+`traceparent` (i.e. belongs to a traced request), child of that stored context, from produce
+to the broker's delivery report. The Kafka message's `traceparent` header then names this
+span, so a consumer's span nests under it (docs/decisions/0910)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import KafkaError
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.observability.tracing import context_of, enabled, traceparent_of, tracer
+
+Headers = list[tuple[str, str | bytes | None]]
+Report = Callable[..., None]
+
+
+def traced_produce(row: ClaimedRow, report: Report) -> tuple[Headers, Report]:
+    """The headers to produce `row` with and its delivery callback, wrapped in a span when
+    tracing is on and the row is part of a trace; unchanged otherwise (no cost)."""
+    if not enabled():
+        return row.headers, report
+    stored = next((value for name, value in row.headers if name == "traceparent"), None)
+    if not stored:
+        return row.headers, report
+    parent = context_of(stored.decode() if isinstance(stored, bytes) else stored)
+    span = tracer().start_span(
+        f"publish {row.topic}",
+        context=parent,
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "publish",
+            "messaging.destination.name": row.topic,
+            "messaging.kafka.message.key": row.key or "",
+            "infinite_scribe.outbox_id": str(row.id),
+        },
+    )
+    headers = [(name, value) for name, value in row.headers if name != "traceparent"]
+    headers.append(("traceparent", (traceparent_of(span) or "").encode()))
+
+    def delivered(error: KafkaError | None, message: Any = None) -> None:
+        # Runs on the producer's poll thread; ending a span there is thread-safe.
+        if error is not None:
+            span.set_status(Status(StatusCode.ERROR, str(error)))
+        elif message is not None:
+            span.set_attribute("messaging.destination.partition.id", str(message.partition()))
+            span.set_attribute("messaging.kafka.offset", int(message.offset()))
+        span.end()
+        report(error, message)
+
+    return headers, delivered

@@ -1,0 +1,91 @@
+"""A whole agent stack for tests: the live API, a relay and agent workers on a topic of their
+own (so no other test's events reach them), in the test's event loop."""
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import httpx
+
+from infinite_scribe.agents.llm.port import LLMProvider
+from infinite_scribe.agents.worker import AgentWorker, runtime_options
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.relay.service import Relay
+from infinite_scribe.runtime.worker import run_worker
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
+
+
+def stack_settings(settings: Settings, **overrides: Any) -> Settings:
+    topic = f"agents-{uuid.uuid4().hex[:10]}"
+    ensure_topic(settings.resolved_kafka_servers() or "", topic, 6)
+    values: dict[str, Any] = {
+        "kafka_topic": topic,
+        "worker_consumer_group": f"workers-{uuid.uuid4().hex[:8]}",
+        "worker_metrics_port": 0,
+        "worker_retry_backoff_seconds": 0.05,
+        "relay_metrics_port": 0,
+        "relay_poll_interval": 0.5,
+    }
+    return settings.model_copy(update=values | overrides)
+
+
+@contextlib.asynccontextmanager
+async def agent_stack(
+    settings: Settings, workers: int = 1, provider: LLMProvider | None = None
+) -> AsyncIterator[LiveServer]:
+    stop = asyncio.Event()
+    background = [asyncio.create_task(Relay(settings).run(stop))]
+    for _ in range(workers):
+        worker = AgentWorker(settings, provider)
+        background.append(asyncio.create_task(run_worker(worker, stop, runtime_options(settings))))
+    server = LiveServer(settings)
+    await asyncio.to_thread(server.start)
+    try:
+        yield server
+    finally:
+        stop.set()
+        await asyncio.to_thread(server.stop)
+        await asyncio.wait_for(asyncio.gather(*background, return_exceptions=True), 30)
+
+
+def client(server: LiveServer, settings: Settings, user_id: uuid.UUID) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {make_token(settings, user_id)}"}
+    return httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30)
+
+
+async def wait_task(http: httpx.AsyncClient, task_id: str, within: float = 60) -> dict[str, Any]:
+    """Poll GET /tasks/{id} until the task is terminal."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        body: dict[str, Any] = (await http.get(f"/api/v1/tasks/{task_id}")).json()
+        if body.get("status") in ("COMPLETED", "FAILED", "CANCELLED"):
+            return body
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"task {task_id} not finished: {body}")
+        await asyncio.sleep(0.1)
+
+
+async def events_of(pool: asyncpg.Pool, session_id: str) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT * FROM domain_events WHERE aggregate_id = $1 ORDER BY aggregate_version",
+        session_id,
+    )
+
+
+async def wait_flow(
+    http: httpx.AsyncClient, correlation_id: str, status: str, within: float = 60
+) -> dict[str, Any]:
+    """Poll GET /flows/{id} until the flow's resume handle is in `status` (docs/flows.md)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        response = await http.get(f"/api/v1/flows/{correlation_id}")
+        if response.status_code == 200 and response.json()["status"] == status:
+            body: dict[str, Any] = response.json()
+            return body
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"flow {correlation_id} not {status}: {response.text}")
+        await asyncio.sleep(0.1)

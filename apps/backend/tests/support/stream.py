@@ -1,0 +1,45 @@
+"""Helpers of the live stream tests: append events to a session's aggregate directly."""
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+import asyncpg
+
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE
+from infinite_scribe.persistence.event_store import EventStore
+from shared_types import EventEnvelope, EventMetadata
+from tests.conftest import TEST_TOPIC
+
+STORE = EventStore(TEST_TOPIC)
+
+
+def event(session_id: str, version: int, blob: str = "") -> EventEnvelope:
+    return EventEnvelope(
+        event_type="Genesis.Session.StageConfirmed",
+        aggregate_type=AGGREGATE_TYPE,
+        aggregate_id=session_id,
+        aggregate_version=version,
+        correlation_id=uuid.uuid4(),
+        payload={"n": version, "blob": blob} if blob else {"n": version},
+        metadata=EventMetadata(user_id="u1", source_service="test", request_id="r1"),
+    )
+
+
+async def append(
+    pool: asyncpg.Pool, session_id: str, version: int, count: int = 1, blob: str = ""
+) -> list[int]:
+    """Commit `count` events on the session (versions from `version`); return their ids."""
+    async with pool.acquire() as connection, connection.transaction():
+        return await STORE.append(
+            connection, [event(session_id, version + n, blob) for n in range(count)]
+        )
+
+
+async def until(check: Callable[[], bool], within: float = 20.0, step: float = 0.01) -> None:
+    """Poll `check` until it holds; fail after `within` seconds."""
+    for _ in range(int(within / step)):
+        if check():
+            return
+        await asyncio.sleep(step)
+    raise AssertionError("condition not reached in time")
