@@ -1,34 +1,24 @@
-"""`scribe idempotency ...` and `scribe schema export`: registered by cli.py."""
+"""`scribe idempotency cleanup|invalidate`: maintenance of the idempotency cache."""
 
 import asyncio
-from pathlib import Path
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 from uuid import UUID
 
 import typer
 
-from infinite_scribe.application.idempotency import IdempotencyStore, user_scope
+from infinite_scribe.cli.app import database_url, fail, settings
 from infinite_scribe.cli.progress import Advance, progress
-from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
-from infinite_scribe.settings.services_file import with_running_services
-from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from infinite_scribe.application.idempotency import IdempotencyStore
 
 idempotency_app = typer.Typer(help="The idempotency cache", no_args_is_help=True)
-schema_app = typer.Typer(help="Contracts for consumers in other languages", no_args_is_help=True)
-
-
-async def _with_store(settings: Settings, database_url: str, job: str, *args: object) -> object:
-    store: IdempotencyStore = await open_idempotency_store(settings, database_url)
-    try:
-        if job == "cleanup_batches":
-            return await _cleanup_batches(store, *args)  # type: ignore[arg-type]
-        return await getattr(store, job)(*args)
-    finally:
-        await store.close()
+Result = TypeVar("Result")
 
 
 async def _cleanup_batches(
-    store: IdempotencyStore, batch_size: int, max_batches: int | None, advance: Advance
+    store: "IdempotencyStore", batch_size: int, max_batches: int | None, advance: Advance
 ) -> int:
     """The store's cleanup one batch at a time, so the progress bar moves per batch."""
     total, batches = 0, 0
@@ -41,16 +31,21 @@ async def _cleanup_batches(
     return total
 
 
-def _run(job: str, *args: object) -> object:
-    try:
-        current = with_running_services(load_settings())
-        url = current.resolved_database_url()
-        if url is None:
-            raise ConfigurationError("DATABASE_URL is not set (or POSTGRES_HOST)")
-        return asyncio.run(_with_store(current, url, job, *args))
-    except ConfigurationError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
+def _with_store(job: Callable[["IdempotencyStore"], Awaitable[Result]]) -> Result:
+    """Run `job` on the configured store (PostgreSQL or Redis), closed afterwards."""
+    from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
+
+    current = settings()
+    url = database_url(current)
+
+    async def run() -> Result:
+        store = await open_idempotency_store(current, url)
+        try:
+            return await job(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
 
 
 @idempotency_app.command("cleanup")
@@ -62,7 +57,7 @@ def cleanup(
 ) -> None:
     """Delete expired entries in bounded batches."""
     with progress("deleting expired idempotency entries", unit="entries") as advance:
-        deleted = _run("cleanup_batches", batch_size, max_batches, advance)
+        deleted = _with_store(lambda s: _cleanup_batches(s, batch_size, max_batches, advance))
     typer.echo(f"deleted {deleted} expired idempotency entries")
 
 
@@ -72,21 +67,9 @@ def invalidate(
     key: Annotated[str, typer.Option(help="the idempotency key")],
 ) -> None:
     """Free a completed key, so the next request with it runs again."""
-    if _run("invalidate", user_scope(user), key):
+    from infinite_scribe.application.idempotency import user_scope
+
+    if _with_store(lambda store: store.invalidate(user_scope(user), key)):
         typer.echo(f"invalidated key {key!r} of user {user}")
         return
-    typer.echo(f"no completed key {key!r} for user {user}", err=True)
-    raise typer.Exit(1)
-
-
-@schema_app.command("export")
-def export(
-    out: Annotated[Path, typer.Option(help="directory to write the JSON Schemas to")] = Path(
-        "schemas"
-    ),
-) -> None:
-    """Write the JSON Schema of EventEnvelope and of each event type's payload."""
-    from shared_types.schema_export import export_schemas
-
-    for path in export_schemas(out):
-        typer.echo(str(path))
+    fail(f"no completed key {key!r} for user {user}", code=1)

@@ -16,7 +16,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from typer.testing import CliRunner
 
 from infinite_scribe.cli import app
-from infinite_scribe.cli.projections import run_trash_sweeper
+from infinite_scribe.cli.trash import run_trash_sweeper
 from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import new_session, state
 from tests.support.relay import running_relay
