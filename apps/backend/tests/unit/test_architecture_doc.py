@@ -1,9 +1,10 @@
 """docs/architecture.md describes the house as it is: every module or folder it names exists."""
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[4]
+from tests.support.paths import REPO
+
+ROOT = REPO
 PACKAGE = ROOT / "apps/backend/src/infinite_scribe"
 DOC = ROOT / "docs/architecture.md"
 #: `cli/`, `persistence/relay_store.py`, `worker.py`: code spans that name a file or a folder.
