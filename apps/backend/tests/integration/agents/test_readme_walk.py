@@ -11,8 +11,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from agents.stack import agent_stack, stack_settings
+
 from conftest import make_token
 from infinite_scribe.settings.settings import Settings
 

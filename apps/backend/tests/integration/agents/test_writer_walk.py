@@ -12,8 +12,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-
 from agents.stack import agent_stack, client, stack_settings, wait_task
+
 from infinite_scribe.settings.settings import Settings
 from support.fake_llm import FakeLLMServer
 

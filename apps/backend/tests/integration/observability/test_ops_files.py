@@ -5,7 +5,6 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,9 @@ from prometheus_client import CollectorRegistry
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.relay.metrics import RelayMetrics
+from tests.support.paths import REPO
 
-OPS = Path(__file__).resolve().parents[4] / "ops"
+OPS = REPO / "ops"
 RULES = OPS / "prometheus" / "alerts.yml"
 DASHBOARD = OPS / "grafana" / "infinite-scribe.json"
 #: Our series all start with one of these; anything else in an expression is PromQL.

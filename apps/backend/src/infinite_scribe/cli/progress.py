@@ -6,19 +6,14 @@ scripts and logs get only the commands' result lines.
         total = job(on_progress=advance)   # advance(n) after each batch
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Advance = Callable[[int], None]
 
@@ -28,6 +23,18 @@ def progress(
     description: str, total: int | None = None, unit: str = "rows", console: Console | None = None
 ) -> Iterator[Advance]:
     """Yield `advance(n)`; with no `total` the bar counts without an end (a spinner)."""
+    # rich is imported here: a command that shows no bar should not pay for it.
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = console or Console(stderr=True)
     columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}")]
     if total is not None:

@@ -14,19 +14,28 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Annotated
 
+import asyncpg
 import uvicorn
-from fastapi import APIRouter, FastAPI, Header, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from infinite_scribe.api.app import create_app
-from infinite_scribe.api.deps import CurrentUser, PoolDep
+from infinite_scribe.api.deps import CurrentUser, services_of
 from infinite_scribe.embedded.net import free_port, wait_for_port
 from infinite_scribe.settings.settings import Settings
 
 PREFIX = "/api/v1/idem-test"
 AUTO_KEY_ROUTES = [f"POST {PREFIX}/auto"]
 _attempts: Counter[str] = Counter()
+
+
+async def _pool(request: Request) -> asyncpg.Pool:
+    """The API's own pool: these test routes write raw rows to count executions."""
+    return services_of(request.app).pool
+
+
+PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
 
 
 class NovelIn(BaseModel):

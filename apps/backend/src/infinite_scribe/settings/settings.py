@@ -281,7 +281,7 @@ class Settings(BaseSettings):
             )
         return self
 
-    # CLI and real clusters (issue 12; docs/deploy.md, kafka_options.py). Every KAFKA_<NAME>
+    # CLI and real clusters (issue 12; docs/deploy.md, settings/kafka.py). Every KAFKA_<NAME>
     # variable that is not a field here is a librdkafka option (KAFKA_SECURITY_PROTOCOL ->
     # security.protocol), gathered into kafka_client_options; KAFKA_CONFIG_FILE adds more.
     kafka_config_file: Path | None = None

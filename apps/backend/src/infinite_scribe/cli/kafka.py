@@ -2,36 +2,21 @@
 before deploying, and create the topics the project uses with the configured partitions and
 replication factor."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from confluent_kafka import KafkaException
 
-from infinite_scribe.kafka.admin import admin_client, ensure_topic
-from infinite_scribe.kafka.dead_letters import dead_letter_topic
-from infinite_scribe.settings.kafka import KafkaConnection
-from infinite_scribe.settings.services_file import with_running_services
-from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
+from infinite_scribe.cli.app import fail, kafka_connection, settings
+
+if TYPE_CHECKING:
+    from infinite_scribe.settings.settings import Settings
 
 kafka_app = typer.Typer(help="The Kafka cluster: check the settings, create topics")
 
 
-def _cluster() -> tuple[Settings, KafkaConnection]:
-    try:
-        current = with_running_services(load_settings())
-    except ConfigurationError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
-    connection = current.kafka_connection()
-    if connection is None:
-        typer.echo(
-            "KAFKA_BOOTSTRAP_SERVERS is not set (nor KAFKA_HOST, KAFKA_CONFIG_FILE)", err=True
-        )
-        raise typer.Exit(2)
-    return current, connection
+def _topics(current: "Settings") -> list[str]:
+    from infinite_scribe.kafka.dead_letters import dead_letter_topic
 
-
-def _topics(current: Settings) -> list[str]:
     return [current.kafka_topic, dead_letter_topic(current.kafka_topic)]
 
 
@@ -40,19 +25,22 @@ def check(
     timeout: Annotated[float, typer.Option(min=0.1, help="seconds to wait for an answer")] = 10,
 ) -> None:
     """Connect with the configured options; print the brokers and the project's topics."""
-    current, connection = _cluster()
+    from confluent_kafka import KafkaException
+
+    from infinite_scribe.kafka.admin import admin_client
+
+    current = settings()
+    connection = kafka_connection(current)
     options = ", ".join(sorted(connection.options)) or "none"
     typer.echo(f"bootstrap {connection.servers}; client options: {options}")
     try:
         admin = admin_client(connection)
     except KafkaException as error:  # librdkafka checks the values here
-        typer.echo(f"invalid Kafka client option: {error.args[0].str()}", err=True)
-        raise typer.Exit(2) from error
+        fail(f"invalid Kafka client option: {error.args[0].str()}")
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as error:
-        typer.echo(f"the cluster did not answer: {error}", err=True)
-        raise typer.Exit(1) from error
+        fail(f"the cluster did not answer: {error}", code=1)
     typer.echo(f"brokers: {len(metadata.brokers)}")
     for name in _topics(current):
         topic = metadata.topics.get(name)
@@ -67,7 +55,12 @@ def check(
 def create_topics() -> None:
     """Create KAFKA_TOPIC and its dead-letter topic (KAFKA_TOPIC_PARTITIONS,
     KAFKA_TOPIC_REPLICATION_FACTOR) unless they exist."""
-    current, connection = _cluster()
+    from confluent_kafka import KafkaException
+
+    from infinite_scribe.kafka.admin import ensure_topic
+
+    current = settings()
+    connection = kafka_connection(current)
     for name in _topics(current):
         try:
             ensure_topic(
@@ -77,6 +70,5 @@ def create_topics() -> None:
                 current.kafka_topic_replication_factor,
             )
         except KafkaException as error:
-            typer.echo(f"cannot create {name}: {error}", err=True)
-            raise typer.Exit(1) from error
+            fail(f"cannot create {name}: {error}", code=1)
         typer.echo(f"topic {name}: present")

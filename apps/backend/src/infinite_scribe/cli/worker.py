@@ -4,33 +4,11 @@ from typing import Annotated
 
 import typer
 
-from infinite_scribe.settings.kafka import KafkaConnection
-from infinite_scribe.settings.services_file import with_running_services
-from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
+from infinite_scribe.cli.app import database_url, fail, kafka_connection, settings
 
 worker_app = typer.Typer(help="The agent worker and its dead-letter topic")
 dlq_app = typer.Typer(help="The dead-letter topic of the agent worker", no_args_is_help=True)
 worker_app.add_typer(dlq_app, name="dlq")
-
-
-def _settings() -> Settings:
-    try:
-        return with_running_services(load_settings())
-    except ConfigurationError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
-
-
-def _servers(current: Settings) -> KafkaConnection:
-    connection = current.kafka_connection()
-    if connection is None:
-        typer.echo(
-            "KAFKA_BOOTSTRAP_SERVERS is not set (or KAFKA_HOST) and no running `scribe up` "
-            "was found",
-            err=True,
-        )
-        raise typer.Exit(2)
-    return connection
 
 
 @worker_app.callback(invoke_without_command=True)
@@ -39,15 +17,11 @@ def worker(context: typer.Context) -> None:
     if context.invoked_subcommand is not None:
         return
     from infinite_scribe.agents.worker import run
-    from infinite_scribe.observability.logs import configure_logging
     from infinite_scribe.observability.tracing import traced_process
 
-    current = _settings()
-    configure_logging(current)
-    if current.resolved_database_url() is None:
-        typer.echo("DATABASE_URL is not set (or POSTGRES_HOST)", err=True)
-        raise typer.Exit(2)
-    _servers(current)
+    current = settings()
+    database_url(current)
+    kafka_connection(current)
     with traced_process(current, "infinite-scribe-worker"):
         run(current)
 
@@ -57,9 +31,9 @@ def dlq_list() -> None:
     """Every dead letter: position, key, error, original topic/partition/offset."""
     from infinite_scribe.kafka.dead_letters import read_dead_letters
 
-    current = _settings()
+    current = settings()
     count = 0
-    for letter in read_dead_letters(_servers(current), current.kafka_topic):
+    for letter in read_dead_letters(kafka_connection(current), current.kafka_topic):
         count += 1
         origin = (
             f"{letter.headers.get('dlq_original_topic')}/"
@@ -83,10 +57,9 @@ def dlq_replay(
     from infinite_scribe.kafka.dead_letters import read_dead_letters, replay_dead_letters
 
     if bool(position) == all_letters:
-        typer.echo("give --position P:O (one or more) or --all", err=True)
-        raise typer.Exit(2)
-    current = _settings()
-    servers = _servers(current)
+        fail("give --position P:O (one or more) or --all")
+    current = settings()
+    servers = kafka_connection(current)
     wanted = set(position or [])
     letters = [
         letter
@@ -94,6 +67,5 @@ def dlq_replay(
         if all_letters or f"{letter.partition}:{letter.offset}" in wanted
     ]
     if wanted and len(letters) != len(wanted):
-        typer.echo("some positions are not in the dead-letter topic", err=True)
-        raise typer.Exit(1)
+        fail("some positions are not in the dead-letter topic", code=1)
     typer.echo(f"replayed {replay_dead_letters(servers, letters)} dead letter(s)")

@@ -4,8 +4,7 @@ from typing import Annotated
 
 import typer
 
-from infinite_scribe.settings.services_file import read_services, services_path
-from infinite_scribe.settings.settings import ConfigurationError, load_settings
+from infinite_scribe.cli.app import fail, settings
 
 services_app = typer.Typer(help="Where a running `scribe up` serves")
 
@@ -15,16 +14,13 @@ def services(
     env: Annotated[bool, typer.Option("--env", help="print `export` lines for a shell")] = False,
 ) -> None:
     """Print the services of the running `scribe up`; exit 1 when none runs (or it is stale)."""
-    try:
-        data_dir = load_settings().scribe_data_dir
-    except ConfigurationError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
+    from infinite_scribe.settings.services_file import read_services, services_path
+
+    data_dir = settings(find_up=False).scribe_data_dir
     found = read_services(data_dir)
     if found is None or not found.alive:
         state = "stale (its process is gone)" if found else "absent"
-        typer.echo(f"no running `scribe up`: {services_path(data_dir)} is {state}", err=True)
-        raise typer.Exit(1)
+        fail(f"no running `scribe up`: {services_path(data_dir)} is {state}", code=1)
     if env:
         typer.echo(f"export DATABASE_URL='{found.database_url}'")
         typer.echo(f"export KAFKA_BOOTSTRAP_SERVERS='{found.kafka_bootstrap_servers}'")

@@ -22,6 +22,7 @@ from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.observability.logs import configure_logging
 from infinite_scribe.observability.tracing import traced_process
 from infinite_scribe.persistence import migrate
+from infinite_scribe.runtime.worker import CANCEL_MARGIN_SECONDS
 from infinite_scribe.settings.services_file import (
     RunningServices,
     process_start_ticks,
@@ -168,7 +169,9 @@ async def serve_with_workers(
     finally:
         stop.set()
         if tasks:
-            await asyncio.wait(tasks, timeout=10)
+            # Each worker finishes in-flight work within its grace, then the runtime cancels it.
+            grace = settings.worker_shutdown_grace_seconds + CANCEL_MARGIN_SECONDS
+            await asyncio.wait(tasks, timeout=grace)
         for task in tasks:
             task.cancel()
 

@@ -66,7 +66,7 @@ def _parses_strictly(body: bytes) -> bool:
 
 
 class StrictJsonMiddleware:
-    """Reads a JSON body (already bounded by api/limits.py), checks it, and replays it."""
+    """Reads a JSON body (already bounded by middleware/limits.py), checks it, replays it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -1,5 +1,6 @@
 """Small Kafka admin helpers (librdkafka): create the events topic, check the broker answers."""
 
+import asyncio
 from typing import Any
 
 from confluent_kafka import KafkaException
@@ -45,3 +46,20 @@ def broker_reachable(admin: AdminClient, timeout: float = 1.0) -> bool:
     except KafkaException:
         return False
     return bool(metadata.brokers)
+
+
+class BrokerUnreachable(ConnectionError):
+    """The cluster did not answer a metadata request in time."""
+
+
+class BrokerProbe:
+    """The `HealthProbe` of a Kafka cluster: one metadata request with a short timeout, in a
+    thread (librdkafka blocks)."""
+
+    def __init__(self, cluster: str | KafkaConnection, timeout: float = 1.5) -> None:
+        self._admin = admin_client(cluster)
+        self._timeout = timeout
+
+    async def ping(self) -> None:
+        if not await asyncio.to_thread(broker_reachable, self._admin, self._timeout):
+            raise BrokerUnreachable("broker did not answer")

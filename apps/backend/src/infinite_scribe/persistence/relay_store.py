@@ -22,11 +22,12 @@ Ordering argument (why one key can never overtake itself, with any number of rel
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from infinite_scribe.application.ports.relay import ClaimedRow
 
 #: Columns the publisher needs. The envelope is selected as `::text` on purpose, although the
 #: pool's JSONB codec could decode it: the Kafka value is exactly that JSON text, and decoding
@@ -142,19 +143,6 @@ SET status = CASE WHEN $3::boolean THEN 'FAILED'::outbox_status ELSE 'PENDING' E
     )
 WHERE id = $1 AND status = 'PENDING' AND claimed_by = $2
 """
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedRow:
-    """One leased outbox row, ready to produce."""
-
-    id: UUID
-    position: int
-    topic: str
-    key: str | None
-    attempts: int
-    value: bytes
-    headers: list[tuple[str, str | bytes | None]]
 
 
 def _headers(record: asyncpg.Record) -> list[tuple[str, str | bytes | None]]:
