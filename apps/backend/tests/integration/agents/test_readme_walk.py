@@ -11,10 +11,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from agents.stack import agent_stack, stack_settings
 
-from conftest import make_token
 from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
+from tests.support.agent_stack import agent_stack, stack_settings
 
 pytestmark = [
     pytest.mark.kafka,

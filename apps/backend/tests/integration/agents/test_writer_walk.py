@@ -12,10 +12,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from agents.stack import agent_stack, client, stack_settings, wait_task
 
 from infinite_scribe.settings.settings import Settings
-from support.fake_llm import FakeLLMServer
+from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
+from tests.support.fake_llm import FakeLLMServer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

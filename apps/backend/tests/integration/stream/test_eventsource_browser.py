@@ -20,14 +20,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from stream.sse_client import TICKETS, auth, new_session
-from stream.sse_client import stream_settings as stream_settings
-from stream.support import append, until
 
-from conftest import LiveServer
 from infinite_scribe.api.app import create_app
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.sse_client import TICKETS, auth, new_session
+from tests.support.sse_client import stream_settings as stream_settings
+from tests.support.stream import append, until
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 BROWSER = next((path for name in BROWSERS if (path := shutil.which(name))), None)

@@ -5,13 +5,13 @@ nothing else: not another session, not another client, not a forged grant."""
 import uuid
 
 import asyncpg
-from stream.sse_client import STREAM, TICKETS, auth, client, new_session, open_stream
-from stream.sse_client import stream_server as stream_server
-from stream.sse_client import stream_settings as stream_settings
-from stream.support import append
 
-from conftest import LiveServer
 from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.sse_client import STREAM, TICKETS, auth, client, new_session, open_stream
+from tests.support.sse_client import stream_server as stream_server
+from tests.support.sse_client import stream_settings as stream_settings
+from tests.support.stream import append
 
 
 async def test_a_spent_ticket_reopens_the_stream_with_its_grant(
