@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from infinite_scribe.api.schemas.commands import CommandRequest as CommandRequest
+from infinite_scribe.api.schemas.proposals import ProposalDocument, with_stage
 from infinite_scribe.domain.commands import JsonObject
 from infinite_scribe.domain.genesis import GenesisState
 from shared_types.enums import GenesisStage, GenesisStatus, TaskStatus
@@ -32,8 +33,10 @@ class SessionStateOut(BaseModel):
     current_stage: GenesisStage
     is_pending: bool
     pending_command_type: str | None
+    #: What the writer confirmed, by stage (GenesisStage value -> the confirmed data).
     confirmed_data: dict[str, Any]
-    last_result: dict[str, Any] | None
+    #: The current stage's proposal (with its `stage`): what ConfirmStage's `choice` picks from.
+    last_result: ProposalDocument | None
     novel_id: UUID | None
     version: int
     #: In the trash: readable, but it takes no command until restored.
@@ -49,7 +52,10 @@ class SessionStateOut(BaseModel):
             is_pending=state.is_pending,
             pending_command_type=state.pending_command_type,
             confirmed_data=dict(state.confirmed_data),
-            last_result=None if state.last_result is None else dict(state.last_result),
+            last_result=with_stage(
+                None if state.last_result is None else dict(state.last_result),
+                state.current_stage.value,
+            ),
             novel_id=state.novel_id,
             version=state.version,
             trashed=trashed_at is not None,
@@ -74,7 +80,8 @@ class TaskOut(BaseModel):
     status: TaskStatus
     progress: float
     message: str | None = None
-    result: dict[str, Any] | None = None
+    #: A generation's proposal (with its `stage`), once COMPLETED.
+    result: ProposalDocument | None = None
     error: dict[str, Any] | None = None
     created_at: datetime
     started_at: datetime | None = None
@@ -109,10 +116,11 @@ class EventOut(BaseModel):
     causation_id: UUID | None
     payload: dict[str, Any]
     metadata: dict[str, Any]
-    created_at: datetime
+    #: When the event happened (its commit); the same name as on the stream and on Kafka.
+    occurred_at: datetime = Field(validation_alias=AliasChoices("occurred_at", "created_at"))
 
 
 class EventPage(BaseModel):
     events: list[EventOut]
-    #: Pass as `after` to get the next page; null when this page is the last.
-    next_after: int | None
+    #: Opaque: pass as `cursor` to get the next page; null when this page is the last.
+    next_cursor: str | None
