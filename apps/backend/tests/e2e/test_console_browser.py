@@ -126,6 +126,9 @@ def walk_genesis(driver: Any, url: str, jwt: str) -> str:
     wait(driver, "#novel-link")
     submit(driver, "#novel-link")
     heading = wait(driver, "#novel-title").text
+    # The novel's bible, rendered from its Markdown: every confirmed stage has its section.
+    bible = wait(driver, "#novel-bible").text
+    assert all(section in bible for section in ("Story", "World", "Characters", "Plot outline"))
     screenshot(driver, "novel")
     assert_page_is_whole(driver)
     driver.get(f"{url}/console/sessions")

@@ -38,7 +38,7 @@ def test_options_are_the_concepts_or_the_proposal_itself() -> None:
 
 def test_confirm_sends_the_chosen_option() -> None:
     payload = confirm_payload(GenesisStage.CONCEPT_SELECTION, CONCEPTS, 1)
-    assert payload == {"stage": "CONCEPT_SELECTION", "data": {"title": "B", "logline": "b"}}
+    assert payload == {"stage": "CONCEPT_SELECTION", "choice": 1}
     with pytest.raises(IndexError):
         confirm_payload(GenesisStage.CONCEPT_SELECTION, CONCEPTS, 2)
     with pytest.raises(IndexError):

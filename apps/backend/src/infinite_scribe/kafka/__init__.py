@@ -1,2 +1,1 @@
-"""Kafka adapters: clients of the event bus beyond the relay's producer and the agents'
-consumer."""
+"""Kafka adapters: admin, the relay's producer, the consumer-group loop, dead letters."""

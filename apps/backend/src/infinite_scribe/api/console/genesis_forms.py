@@ -30,13 +30,12 @@ def options_of(stage: GenesisStage, proposal: Mapping[str, Any] | None) -> list[
 def confirm_payload(
     stage: GenesisStage, proposal: Mapping[str, Any] | None, choice: int
 ) -> dict[str, Any]:
-    """ConfirmStage's payload for option `choice`. Today the chosen option's content goes as
-    `data` (accepted by every version of the API); once the API takes `choice` (issue 19) this
-    becomes `{"stage": stage.value, "choice": choice}` and nothing else changes."""
+    """ConfirmStage's payload for option `choice`: the server copies the chosen option of the
+    current proposal into the confirmed data (DESIGN section 6)."""
     options = options_of(stage, proposal)
     if not 0 <= choice < len(options):
         raise IndexError(f"option {choice} is not in the current proposal")
-    return {"stage": stage.value, "data": options[choice]}
+    return {"stage": stage.value, "choice": choice}
 
 
 def split_list(text: str | None) -> list[str]:

@@ -8,6 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.sse import EventSourceResponse
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from infinite_scribe.api.console.genesis_forms import (
     confirm_payload,
@@ -25,10 +27,14 @@ from infinite_scribe.api.console.web import (
     render,
 )
 from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.novel_markdown import novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _frames, _last_event_id
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.domain.errors import InvalidPayload
 from shared_types import GenesisStage, GenesisStatus
+
+#: CommonMark with raw HTML off: the writer's text is escaped, the document's structure rendered.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 router = APIRouter(prefix=PREFIX)
 TIMELINE_LIMIT = 500
@@ -164,14 +170,9 @@ async def confirm_stage(request: Request, session_id: UUID, principal: Writer) -
 
 @router.get("/novels/{novel_id}")
 async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Response:
-    """The finished novel with every confirmed stage (404 unless the writer's)."""
-    services = services_of(request.app)
-    novel = await services.reads.novel(novel_id, principal.user_id)
-    confirmed: dict[str, Any] = {}
-    if novel.genesis_session_id is not None:
-        state = await services.sessions.state(novel.genesis_session_id, principal.user_id)
-        stored = state.confirmed_data or {}
-        # In stage order (JSONB keeps object keys in its own order, not the writer's).
-        confirmed = {s.value: stored[s.value] for s in GenesisStage if s.value in stored}
-    context = {"novel": novel, "confirmed": confirmed, "api_url": f"/api/v1/novels/{novel_id}"}
+    """The finished novel, rendered from the same Markdown the API gives the writer to keep
+    (404 unless the writer's). Raw HTML in the writer's text is escaped, never rendered."""
+    novel = await services_of(request.app).reads.novel(novel_id, principal.user_id)
+    bible = Markup(_MARKDOWN.render(novel_markdown(novel)))
+    context = {"novel": novel, "bible": bible, "api_url": f"/api/v1/novels/{novel_id}"}
     return render(request, "novel.html", context, principal=principal)

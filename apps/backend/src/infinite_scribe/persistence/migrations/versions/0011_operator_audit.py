@@ -14,7 +14,7 @@ Revises: 0008_stream_tickets
 from alembic import op
 
 revision = "0011_operator_audit"
-down_revision = "0008_stream_tickets"
+down_revision = "0009_novel_bible"
 branch_labels = None
 depends_on = None
 
