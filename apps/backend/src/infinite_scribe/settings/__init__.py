@@ -1,1 +1,1 @@
-"""Configuration: what the environment may set, read once by pydantic-settings."""
+"""Settings: the one Settings class, Kafka client options, a running `scribe up`'s services."""

@@ -1,1 +1,1 @@
-"""The API's pure ASGI middlewares (the order is in api/app.py)."""
+"""Pure ASGI middlewares, outermost first in api/app.py."""

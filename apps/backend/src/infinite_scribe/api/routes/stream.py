@@ -1,21 +1,23 @@
 """The live stream of a session (Server-Sent Events) and the tickets that open it
 (docs/streaming.md)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, format_sse_event
 from starlette.background import BackgroundTask
 
 from infinite_scribe.api.auth import bearer_token
+from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.stream import StreamTicketOut, StreamTicketRequest
 from infinite_scribe.api.stream_admission import Refused, StreamPlace
+from infinite_scribe.api.stream_grant import StreamGrants
 from infinite_scribe.application.live_stream import StreamItem
 from infinite_scribe.application.ports.stream import StreamEvent, TaskProgress
 from infinite_scribe.application.stream_hub import Signal
@@ -80,6 +82,7 @@ async def create_stream_ticket(
 # with its own fixed 15 s keep-alive; the route returns the response itself (docs/decisions).
 @router.get("/stream", response_class=Response, responses=_STREAM_RESPONSES)
 async def follow_session(
+    request: Request,
     services: Services,
     context_id: Annotated[UUID, Query(description="the genesis session to follow")],
     ticket: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
@@ -92,20 +95,34 @@ async def follow_session(
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """The session's domain events after `Last-Event-ID` (header, else `last_event_id`; none:
-    from now on), then live, and its tasks' progress. Auth: `?ticket=` or a bearer token."""
-    user_id = None
-    if ticket is None:
+    from now on), then live, and its tasks' progress. Auth: `?ticket=` or a bearer token; the
+    answer sets a stream grant cookie, so an EventSource's reconnect needs no new ticket."""
+    settings = services.settings
+    grants = StreamGrants(settings.jwt_secret_key.get_secret_value())
+    # A reconnecting EventSource re-sends its spent ticket; its grant cookie lets it in.
+    user_id = grants.user_of(request.cookies, context_id)
+    if user_id is not None:
+        ticket = None
+    elif ticket is None:
         user_id = services.verified_tokens.user_id(bearer_token(authorization))
     user_id = await services.live.authorize(context_id, ticket=ticket, user_id=user_id)
     after = _last_event_id(last_event_id_header, last_event_id)
+    response = admitted_stream(services, user_id, lambda: services.live.follow(context_id, after))
+    grants.attach(response, user_id, context_id, secure=request.url.scheme == "https")
+    return response
+
+
+def admitted_stream(
+    services: ApiServices, user_id: UUID, follow: Callable[[], AsyncIterator[StreamItem]]
+) -> Response:
+    """The stream `follow()` gives, as Server-Sent Events, if the stream limits admit one more
+    for `user_id` (api/stream_admission.py), else their 429. The console's stream uses it too."""
     try:
-        place = services.stream_admission.admit(user_id)  # api/stream_admission.py
+        place = services.stream_admission.admit(user_id)
     except Refused as refused:
         return refused.response()
-    settings = services.settings
-    items = services.live.follow(context_id, after)
     return EventSourceResponse(
-        _frames(items, settings.stream_retry_ms, place),
+        _frames(follow(), services.settings.stream_retry_ms, place),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         background=BackgroundTask(place.release),  # also when the stream never started
     )
