@@ -1,8 +1,10 @@
 """The agent worker (`scribe worker`): consumes generation requests from Kafka in a consumer
 group, answers them through the outbox, and re-drives tasks that nobody is working on.
 
-It runs on the shared worker runtime (signals, grace, /health and /metrics on
-WORKER_METRICS_PORT); `scribe up` runs it beside the API and the relay.
+Generations for different sessions run concurrently (WORKER_MAX_IN_FLIGHT messages, of which
+LLM_MAX_CONCURRENCY model calls), one session's in order; drafts go to the writers' streams
+over the drafts topic. It runs on the shared worker runtime (signals, grace, /health and
+/metrics on WORKER_METRICS_PORT); `scribe up` runs it beside the API and the relay.
 """
 
 import asyncio
@@ -12,21 +14,26 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from infinite_scribe.agents.consumer import Delivery, PartitionedConsumer
+from infinite_scribe.agents.cancellation import Cancellations
+from infinite_scribe.agents.consumer import Delivery, KeyedConsumer
 from infinite_scribe.agents.dead_letters import DeadLetters, dead_letter_topic
-from infinite_scribe.agents.generation import GenerationHandler
-from infinite_scribe.agents.llm.factory import build_provider
+from infinite_scribe.agents.generation import GenerationHandler, Streaming
+from infinite_scribe.agents.heartbeats import Heartbeats
+from infinite_scribe.agents.llm.factory import build_provider, gate
+from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
+from infinite_scribe.kafka.drafts import DraftPublisher, ensure_drafts_topic
 from infinite_scribe.kafka_admin import ensure_topic
 from infinite_scribe.kafka_options import KafkaConnection, client_config
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
+from infinite_scribe.persistence.genesis_adapters import PoolProbe
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
@@ -34,6 +41,9 @@ from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
 logger = logging.getLogger(__name__)
 
 SOURCE_SERVICE = "agent-worker"
+#: Database connections: many generations share them (each holds one only for a short
+#: transaction at its start and end, never while the model writes).
+POOL_SIZE = 16
 
 
 def is_transient(error: BaseException) -> bool:
@@ -53,10 +63,18 @@ class AgentWorker:
         self.settings, self.database_url, self.servers = settings, url, servers
         self.metrics = AgentMetrics()
         self.registry: CollectorRegistry = self.metrics.registry
-        self.provider = provider or build_provider(settings)
+        self.provider: ModelGate = (
+            build_provider(settings) if provider is None else gate(provider, settings)
+        )
+        self.provider.on_rate_limited = self.metrics.rate_limited.inc
+        self.metrics.model_in_flight.set_function(lambda: self.provider.in_flight)
+        self.metrics.model_peak.set_function(lambda: self.provider.peak_in_flight)
         self.kafka = settings.kafka_connection() or KafkaConnection(servers)
         self.dead_letters = DeadLetters(self.kafka, settings.worker_consumer_group)
-        self.consumer: PartitionedConsumer | None = None
+        self.drafts: DraftPublisher | None = None
+        self.cancellations = Cancellations()
+        self.heartbeats: Heartbeats | None = None
+        self.consumer: KeyedConsumer | None = None
         self.tasks: PostgresTaskQueries | None = None
         self.flows: FlowControl | None = None
         self._pool: Any = None
@@ -65,14 +83,21 @@ class AgentWorker:
     async def startup(self) -> None:
         topic = self.settings.kafka_topic
         partitions = self.settings.kafka_topic_partitions
+        replication = self.settings.kafka_topic_replication_factor
         await asyncio.to_thread(
-            ensure_topic,
-            self.kafka,
-            dead_letter_topic(topic),
-            partitions,
-            self.settings.kafka_topic_replication_factor,
+            ensure_topic, self.kafka, dead_letter_topic(topic), partitions, replication
         )
-        self._pool = await create_pool(self.database_url, min_size=1, max_size=8)
+        drafts_topic = self.settings.drafts_topic
+        await asyncio.to_thread(
+            ensure_drafts_topic,
+            self.kafka,
+            drafts_topic,
+            partitions,
+            replication,
+            self.settings.drafts_retention_ms,
+        )
+        self.drafts = DraftPublisher(self.kafka, drafts_topic)
+        self._pool = await create_pool(self.database_url, min_size=1, max_size=POOL_SIZE)
         self.tasks = PostgresTaskQueries(self._pool, topic)
         self._uow = unit_of_work(
             self._pool, EventStore(topic, self.settings.event_max_bytes), self.database_url
@@ -91,23 +116,32 @@ class AgentWorker:
             source_service=SOURCE_SERVICE,
             flows=self.flows,
         )
+        self.heartbeats = Heartbeats(
+            work.heartbeat, max(self.settings.worker_redrive_after_seconds / 3, 0.1)
+        )
+        streaming = Streaming(
+            self.drafts, self.settings.draft_interval_seconds, self.cancellations, self.heartbeats
+        )
         handler = GenerationHandler(
             work,
             self.provider,
             self.dead_letters,
             self.metrics,
+            streaming,
             attempts=self.settings.worker_generation_attempts,
             backoff_seconds=self.settings.worker_retry_backoff_seconds,
-            heartbeat_seconds=max(self.settings.worker_redrive_after_seconds / 3, 0.1),
         )
-        self.consumer = PartitionedConsumer(
+        self.consumer = KeyedConsumer(
             self._consumer_config(),
             [topic],
             handler,
             on_poison=self._poison,
             is_transient=is_transient,
-            max_queued=self.settings.worker_max_queued,
+            max_in_flight=self.settings.worker_max_in_flight,
+            peek=self.cancellations.peek,
         )
+        consumer = self.consumer
+        self.metrics.in_flight.set_function(lambda: consumer.in_flight)
         logger.info("agent worker started (provider %s)", self.provider.name)
 
     def _consumer_config(self) -> dict[str, Any]:
@@ -123,8 +157,9 @@ class AgentWorker:
         await self.dead_letters.send(delivery, type(error).__name__, str(error))
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
-        assert self.consumer is not None
+        assert self.consumer is not None and self.heartbeats is not None
         helpers = [
+            asyncio.create_task(self.heartbeats.run(stop)),
             asyncio.create_task(self._sweep(stop)),
             asyncio.create_task(self._lag(stop)),
             asyncio.create_task(self._sweep_flows(stop)),
@@ -185,6 +220,8 @@ class AgentWorker:
 
     async def shutdown(self) -> None:
         await asyncio.to_thread(self.dead_letters.close)
+        if self.drafts is not None:
+            await asyncio.to_thread(self.drafts.close)
         await self.provider.aclose()
         if self._pool is not None:
             await self._uow.close()
@@ -195,7 +232,7 @@ class AgentWorker:
         details: dict[str, object] = {"worker": self.name, "provider": self.provider.name}
         try:
             assert self._pool is not None
-            await asyncio.wait_for(self._pool.fetchval("SELECT 1"), 2)
+            await asyncio.wait_for(PoolProbe(self._pool).ping(), 2)
         except Exception as error:
             details["database_error"] = str(error)
             return False, details

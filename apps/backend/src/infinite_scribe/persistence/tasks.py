@@ -205,6 +205,15 @@ class PostgresTaskQueries:
                 message[:500],
             )
 
+    async def touch(self, task_ids: list[UUID]) -> None:
+        with translated():
+            # updated_at is what the re-drive sweeper reads; the trigger sets it on any UPDATE.
+            await self.pool.execute(
+                "UPDATE async_tasks SET updated_at = clock_timestamp() "
+                "WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'",
+                task_ids,
+            )
+
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         with translated():
             async with self.pool.acquire() as connection, connection.transaction():

@@ -106,6 +106,10 @@ class TaskQueries(Protocol):
         """Move a RUNNING task's progress (also its heartbeat: the re-drive sweeper skips it)."""
         ...
 
+    async def touch(self, task_ids: list[UUID]) -> None:
+        """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
+        ...
+
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         """Re-publish the request events of unfinished tasks with no activity for
         `older_than_seconds` (through the outbox, same event ids); return how many."""

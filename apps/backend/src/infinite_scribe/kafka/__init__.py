@@ -1,0 +1,1 @@
+"""Kafka clients shared by the relay and the agents: consumers, producers, admin helpers."""
