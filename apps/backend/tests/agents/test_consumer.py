@@ -1,4 +1,4 @@
-"""The partitioned consumer against the real broker: per-key order, offsets stored only after
+"""The key-ordered consumer against the real broker: per-key order, offsets stored only after
 handling, poison messages to the dead-letter topic, transient failures retried."""
 
 import asyncio
@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 from confluent_kafka import Producer
 
-from infinite_scribe.agents.consumer import Delivery, PartitionedConsumer
+from infinite_scribe.agents.consumer import Delivery, KeyedConsumer
 from infinite_scribe.agents.dead_letters import DeadLetters, read_dead_letters, replay_dead_letters
 from infinite_scribe.kafka_admin import ensure_topic
 
@@ -29,22 +29,22 @@ def _produce(servers: str, topic: str, keys: list[str], per_key: int) -> None:
     assert producer.flush(10) == 0
 
 
-def _consumer(servers: str, topic: str, group: str, handler, poison=None) -> PartitionedConsumer:  # type: ignore[no-untyped-def]
+def _consumer(servers: str, topic: str, group: str, handler, poison=None) -> KeyedConsumer:  # type: ignore[no-untyped-def]
     async def no_poison(delivery: Delivery, error: BaseException) -> None:
         raise AssertionError(f"unexpected poison {delivery.offset}: {error}")
 
-    return PartitionedConsumer(
+    return KeyedConsumer(
         {"bootstrap.servers": servers, "group.id": group, "session.timeout.ms": 6000},
         [topic],
         handler,
         on_poison=poison or no_poison,
         is_transient=lambda error: isinstance(error, ConnectionError),
-        max_queued=4,
+        max_in_flight=4,
     )
 
 
 async def _run_until(
-    consumer: PartitionedConsumer, done: asyncio.Event, within: float = 60
+    consumer: KeyedConsumer, done: asyncio.Event, within: float = 60
 ) -> None:
     stop = asyncio.Event()
     runner = asyncio.create_task(consumer.run(stop, grace=2))

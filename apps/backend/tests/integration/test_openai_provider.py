@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 
 from infinite_scribe.agents.llm.factory import build_provider
+from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import (
     GenerationRequest,
@@ -137,8 +138,12 @@ async def test_server_errors_after_the_retries_are_retryable(llm: FakeLLMServer)
 
 
 async def test_a_slow_model_is_a_retryable_timeout(llm: FakeLLMServer) -> None:
+    # The timeout bounds the whole streamed reply; the retry is the model gate's (the worker
+    # builds the adapter with no SDK retries).
     llm.default = Reply.slow(3.0)
-    provider = provider_for(llm, timeout=0.3, retries=1)
+    provider = ModelGate(
+        provider_for(llm, timeout=0.3, retries=0), max_concurrency=4, max_retries=1
+    )
     with pytest.raises(GenerationTimeout) as caught:
         await provider.generate(request())
     await provider.aclose()
