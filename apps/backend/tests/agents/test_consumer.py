@@ -43,9 +43,7 @@ def _consumer(servers: str, topic: str, group: str, handler, poison=None) -> Key
     )
 
 
-async def _run_until(
-    consumer: KeyedConsumer, done: asyncio.Event, within: float = 60
-) -> None:
+async def _run_until(consumer: KeyedConsumer, done: asyncio.Event, within: float = 60) -> None:
     stop = asyncio.Event()
     runner = asyncio.create_task(consumer.run(stop, grace=2))
     try:

@@ -120,6 +120,8 @@ class FakeLLMServer:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._failure: BaseException | None = None
+        #: time.time() of each request's arrival, in order.
+        self.arrivals: list[float] = []
         #: (prompt, time.time() of the stream's first token), per streamed reply.
         self.first_tokens: list[tuple[str, float]] = []
         #: Streams the client closed before their end (cancelled calls).
@@ -210,7 +212,16 @@ class FakeLLMServer:
         seen = SeenRequest(request.path, dict(request.headers), body)
         with self._lock:
             self._seen.append(seen)
+            self.arrivals.append(time.time())
             reply = self._script.popleft() if self._script else self.default
+        return await self._respond(request, seen, reply)
+
+    async def _respond(
+        self, request: web.Request, seen: SeenRequest, reply: Reply
+    ) -> web.StreamResponse:
+        """Answer `seen` with `reply`: its delay, its error status, or its content, streamed
+        when the request asked for a stream."""
+        with self._lock:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
@@ -222,9 +233,9 @@ class FakeLLMServer:
                     {"error": error}, status=reply.status, headers=reply.headers
                 )
             content = reply.content if reply.content is not None else await _valid_content(seen)
-            if body.get("stream"):
+            if seen.body.get("stream"):
                 return await self._stream(request, seen, content, reply)
-            return web.json_response(_completion(body, content, reply), headers=reply.headers)
+            return web.json_response(_completion(seen.body, content, reply), headers=reply.headers)
         except asyncio.CancelledError:
             with self._lock:
                 self.abandoned += 1

@@ -1,0 +1,1 @@
+"""Agent worker tests against the real PostgreSQL and broker."""
