@@ -47,7 +47,9 @@ async def _answered_once(pool: asyncpg.Pool, sids: list[str], group: str) -> Non
 async def test_a_rebalance_with_requests_in_flight_answers_every_request_once(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    with FakeLLMServer(default=Reply.streamed(0.3, 2.0)) as llm:
+    with FakeLLMServer(default=Reply.streamed(0.2, 0.5)) as llm:
+        # The first 30 calls outlast the group's changes (a join can take seconds here).
+        llm.script(*[Reply.streamed(1.0, 40.0)] * 30)
         config = stack_settings(
             settings,
             llm_provider="openai",
@@ -68,7 +70,7 @@ async def test_a_rebalance_with_requests_in_flight_answers_every_request_once(
             async with client(server, config, uuid.uuid4()) as http:
                 sids = [await session(http) for _ in range(30)]
                 tasks = await asyncio.gather(*(ask(http, sid) for sid in sids))
-                await until(lambda: llm.in_flight >= 10, 60, "generations under way")
+                await until(lambda: llm.in_flight >= 30, 60, "generations under way")
 
                 background.append(
                     asyncio.create_task(run_worker(second, stop_rest, runtime_options(config)))
