@@ -148,7 +148,9 @@ class AgentWorker:
         timeout = self.settings.worker_session_timeout_ms
         return client_config(
             self.kafka,
-            defaults={"heartbeat.interval.ms": max(timeout // 6, 100)},
+            # A request waits for the broker's fetch to return: librdkafka's 500 ms default
+            # long poll is most of a request's latency on a broker that holds it to the end.
+            defaults={"heartbeat.interval.ms": max(timeout // 6, 100), "fetch.wait.max.ms": 20},
             owned={"group.id": self.settings.worker_consumer_group, "session.timeout.ms": timeout},
         )
 

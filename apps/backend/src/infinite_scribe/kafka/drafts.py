@@ -114,6 +114,8 @@ class KafkaDraftSource:
         consumer = Consumer(
             client_config(
                 self.cluster,
+                # Drafts are for now: a short fetch wait keeps the first one within ~0.1 s.
+                defaults={"fetch.wait.max.ms": 10},
                 owned={
                     "group.id": f"drafts-{uuid.uuid4().hex}",  # never joined: assign() only
                     "enable.auto.commit": False,
