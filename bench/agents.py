@@ -17,6 +17,7 @@ import asyncio
 import json
 import math
 import os
+import re
 import secrets
 import sys
 import time
@@ -37,14 +38,18 @@ from worker import background, finished
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps" / "backend"))
 from tests.support.fake_llm import FakeLLMServer, Reply
 
+SID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Writers whose stream is followed (first-draft latency); the rest only ask.
 SAMPLE = 50
 FIRST_TOKEN = 0.2  # seconds before the model's first token; the rest is streamed over D - this
 
 
-async def ask_all(port: int, headers: dict[str, str], sessions: list[str]) -> dict[str, float]:
+async def ask_all(
+    port: int, headers: dict[str, str], sessions: list[str], owners: dict[str, str] | None = None
+) -> dict[str, float]:
     """One request per session, sent together; task id -> the 202's arrival (epoch)."""
     accepted: dict[str, float] = {}
+    owners = {} if owners is None else owners
     clients = [KeepAliveClient(HOST, port, headers) for _ in range(min(64, len(sessions)))]
 
     async def one(client: KeepAliveClient, share: list[str]) -> None:
@@ -54,7 +59,9 @@ async def ask_all(port: int, headers: dict[str, str], sessions: list[str]) -> di
                 "POST", f"/api/v1/genesis/sessions/{sid}/commands", json.dumps(body).encode()
             )
             assert status == 202, reply
-            accepted[json.loads(reply)["task_id"]] = time.time()
+            task = json.loads(reply)["task_id"]
+            accepted[task] = time.time()
+            owners[task] = sid
         await client.close()
 
     shares = [sessions[n :: len(clients)] for n in range(len(clients))]
@@ -101,12 +108,19 @@ async def scenario(
             for sid, ev in zip(sample, opened, strict=True)
         ]
         await asyncio.wait_for(asyncio.gather(*(ev.wait() for ev in opened)), 30)
-        accepted = await ask_all(port, headers, sessions)
+        owners: dict[str, str] = {}
+        accepted = await ask_all(port, headers, sessions, owners)
         done = await finished(url, accepted, 60 + 4 * d)
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
     latencies = [done[task] - at for task, at in accepted.items()]
+    # Where the time goes: 202 -> the model call's arrival at the model server.
+    arrived = {}
+    for seen, at in zip(llm.requests, llm.arrivals, strict=False):
+        arrived.setdefault(seen.prompt, at)
+    by_sid = {sid: at for prompt, at in arrived.items() for sid in (_sid_in(prompt),) if sid}
+    to_model = [by_sid[owners[t]] - at for t, at in accepted.items() if owners[t] in by_sid]
     first_token = {}
     for prompt, at in llm.first_tokens:
         for sid in sample:
@@ -125,8 +139,16 @@ async def scenario(
         "first_draft_p50_ms": round(percentile(first_drafts, 0.5), 1),
         "first_draft_p99_ms": round(percentile(first_drafts, 0.99), 1),
         "first_drafts_seen": len(first_drafts),
+        "to_model_p50_s": round(percentile(to_model, 0.5), 3),
+        "to_model_max_s": round(max(to_model, default=0.0), 3),
         "model_peak_in_flight": llm.peak_in_flight,
     }
+
+
+def _sid_in(prompt: str) -> str | None:
+    """The session id the request carried as its user input (a UUID in the prompt)."""
+    match = SID.search(prompt)
+    return match.group(0) if match else None
 
 
 async def warm_up(port: int, headers: dict[str, str], url: str) -> None:
@@ -175,7 +197,8 @@ def main() -> None:
             f"{r['p99_s']:.2f} max {r['max_s']:.2f} s; first draft p50 "
             f"{r['first_draft_p50_ms']:.0f} p99 {r['first_draft_p99_ms']:.0f} ms "
             f"({r['first_drafts_seen']} writers followed); model calls at the peak "
-            f"{r['model_peak_in_flight']}; {r['completed']}/{r['n']} completed"
+            f"{r['model_peak_in_flight']}; {r['completed']}/{r['n']} completed; 202 -> model "
+            f"call p50 {r['to_model_p50_s']:.2f} max {r['to_model_max_s']:.2f} s"
         )
     print(
         json.dumps({"bench": "agents", "workers": workers, "in_flight": bound, "results": results})
