@@ -10,7 +10,8 @@ the peak (as the model server saw them).
 
 Targets: N=200, D=2 s: max <= 4 s, first draft p99 <= 300 ms; N=1,000, D=5 s: all complete,
 p99 <= 10 s. Usage: python bench/agents.py [N:D ...]   (default: 200:2 1000:5; BENCH_QUICK=1:
-50:1). BENCH_AGENT_WORKERS worker processes (default 1) share the in-flight bound.
+50:1). BENCH_AGENT_WORKERS worker processes (default 1) share the in-flight bound;
+BENCH_PROFILE_WORKER=<file> runs the (first) worker under pyinstrument.
 """
 
 import asyncio
@@ -185,8 +186,9 @@ def main() -> None:
             "LLM_MAX_CONCURRENCY": str(bound),
         }
         stack.enter_context(background("relay", env))
-        for _ in range(workers):
-            stack.enter_context(background("worker", env))
+        profile = os.environ.get("BENCH_PROFILE_WORKER")  # a path: pyinstrument's report
+        for n in range(workers):
+            stack.enter_context(background("worker", env, profile if n == 0 else None))
         port, _ = stack.enter_context(api_process(database_url, servers, secret, None))
         uvloop.run(warm_up(port, headers, database_url))
         for n, d in plan:

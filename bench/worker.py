@@ -37,8 +37,12 @@ REQUEST = json.dumps({"command_type": "RequestConceptGeneration", "payload": {}}
 
 
 @contextmanager
-def background(command: str, env: dict[str, str]) -> Iterator[None]:
-    process = subprocess.Popen([sys.executable, "-m", "infinite_scribe.cli", command], env=env)
+def background(command: str, env: dict[str, str], profile: str | None = None) -> Iterator[None]:
+    """`scribe <command>` as a process of its own (under pyinstrument with `profile`)."""
+    args = ["-m", "infinite_scribe.cli", command]
+    if profile:
+        args = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *args]
+    process = subprocess.Popen([sys.executable, *args], env=env)
     try:
         time.sleep(1.0)
         if process.poll() is not None:

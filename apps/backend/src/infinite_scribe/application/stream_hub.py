@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 _BATCH = 500
 #: How far back task changes are looked for (covers a writer's transaction that committed late).
 _TASK_LOOKBACK_SECONDS = 30.0
-#: Latest drafts kept (one per session generating right now, across the deployment).
-MAX_LATEST_DRAFTS = 10_000
+#: Latest drafts kept (one per session generating now, across the deployment; a session pushed
+#: out only waits for its next draft, <= DRAFT_INTERVAL_SECONDS away). Bounds the memory.
+MAX_LATEST_DRAFTS = 4096
 _FINISHED = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 
 Item = StreamEvent | TaskProgress | Draft

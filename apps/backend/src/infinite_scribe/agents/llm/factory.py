@@ -33,4 +33,5 @@ def _adapter(settings: Settings) -> LLMProvider:
         api_key=settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_timeout_seconds,
         max_retries=0,  # the gate retries, and slows every call down on a 429
+        max_concurrency=settings.llm_max_concurrency,
     )
