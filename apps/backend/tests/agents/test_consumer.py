@@ -132,3 +132,28 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_partition_moves_on(
     await _run_until(_consumer(kafka_bootstrap, topic, group, handle_replay), got)
     assert replayed[0].value == b"only:1"
     assert replayed[0].header("dlq_replayed_from") == f"{letter.partition}:{letter.offset}"
+
+
+async def test_keys_run_concurrently_up_to_the_in_flight_bound(kafka_bootstrap: str) -> None:
+    topic, group = _topic(kafka_bootstrap, 1), f"g-{uuid.uuid4().hex[:8]}"
+    keys = [f"k{n}" for n in range(6)]
+    _produce(kafka_bootstrap, topic, keys, 3)  # one partition: only keys can run in parallel
+    running, peak = 0, 0
+    seen: dict[str, list[int]] = defaultdict(list)
+    done = asyncio.Event()
+
+    async def handle(delivery: Delivery) -> None:
+        nonlocal running, peak
+        key, seq = (delivery.value or b"").decode().split(":")
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.2)
+        running -= 1
+        seen[key].append(int(seq))
+        if sum(map(len, seen.values())) == 18:
+            done.set()
+
+    consumer = _consumer(kafka_bootstrap, topic, group, handle)  # max_in_flight=4
+    await _run_until(consumer, done)
+    assert {key: seen[key] for key in keys} == {key: [0, 1, 2] for key in keys}
+    assert 2 <= peak <= 4, peak  # concurrent across keys, never past the bound

@@ -139,7 +139,8 @@ class KeyedConsumer:
         await self._call(self._subscribe)
         try:
             while not stop.is_set():
-                for message in await self._call(self._poll_batch):
+                room = self.max_in_flight - self.in_flight
+                for message in await self._call(self._poll_batch, room):
                     self._dispatch(message)
         finally:
             await self._drain(grace)
@@ -151,13 +152,15 @@ class KeyedConsumer:
             self.topics, on_assign=self._assigned, on_revoke=self._revoked, on_lost=self._lost
         )
 
-    def _poll_batch(self) -> list[Message]:
+    def _poll_batch(self, room: int) -> list[Message]:
+        """At most `room` messages (one when there is none: the partitions are paused then,
+        and polling goes on for the group's sake)."""
         self._store_positions()
         first = self.consumer.poll(self.poll_timeout)
-        if first is None:
-            return []
+        if first is None or room <= 1:
+            return [] if first is None else [first]
         # What is already fetched comes at once; consume() with no wait never blocks.
-        return [first, *self.consumer.consume(255, 0)]
+        return [first, *self.consumer.consume(min(room - 1, 255), 0)]
 
     def _dispatch(self, message: Message) -> None:
         if message.error() is not None:
