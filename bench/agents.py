@@ -111,7 +111,7 @@ async def scenario(
         await asyncio.wait_for(asyncio.gather(*(ev.wait() for ev in opened)), 30)
         owners: dict[str, str] = {}
         accepted = await ask_all(port, headers, sessions, owners)
-        done = await finished(url, accepted, 60 + 4 * d)
+        done = await finished(url, accepted, 120 + 20 * d)
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)

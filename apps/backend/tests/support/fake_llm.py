@@ -235,6 +235,8 @@ class FakeLLMServer:
             content = reply.content if reply.content is not None else await _valid_content(seen)
             if seen.body.get("stream"):
                 return await self._stream(request, seen, content, reply)
+            if reply.stream_seconds:  # the same reply, not streamed, comes when it is complete
+                await asyncio.sleep(reply.stream_seconds)
             return web.json_response(_completion(seen.body, content, reply), headers=reply.headers)
         except asyncio.CancelledError:
             with self._lock:
