@@ -219,3 +219,26 @@ async def test_drafts_reach_the_stream_and_a_late_client_gets_the_latest(
     assert not await clean_db.fetchval(
         "SELECT count(*) FROM event_outbox WHERE topic LIKE '%drafts%'"
     )
+
+
+async def test_the_offline_generator_streams_drafts_too(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    config = stack_settings(settings, llm_offline_stream_seconds=1.0)  # what `make run` uses
+    async with stack(config) as (server, _), client(server, config, uuid.uuid4()) as http:
+        sid = await session(http)
+        async with open_stream(http, sid) as stream:
+            task = await ask(http, sid)
+            drafts: list[dict[str, Any]] = []
+            while True:
+                sse = await stream.next(within=30)
+                if sse.event == "draft":
+                    drafts.append(json.loads(sse.data))
+                elif (
+                    sse.event == "domain_event"
+                    and json.loads(sse.data)["event_type"] == CONCEPT_PROPOSED
+                ):
+                    break
+    assert len(drafts) >= 3, drafts  # 12 chunks over a second, at most one per 0.2 s
+    assert {d["task_id"] for d in drafts} == {task}
+    assert drafts[-1]["text"].startswith('{"')  # the proposal's JSON as it grows
