@@ -115,6 +115,20 @@ async def scenario(
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
+    return figures(llm, n, d, sample, accepted, done, owners, drafts)
+
+
+def figures(
+    llm: FakeLLMServer,
+    n: int,
+    d: float,
+    sample: list[str],
+    accepted: dict[str, float],
+    done: dict[str, float],
+    owners: dict[str, str],
+    drafts: dict[str, float],
+) -> dict[str, float]:
+    """The scenario's figures from the times the client, the database and the model saw."""
     latencies = [done[task] - at for task, at in accepted.items()]
     # Where the time goes: 202 -> the model call's arrival at the model server.
     arrived = {}

@@ -344,22 +344,15 @@ class Settings(BaseSettings):
             return None
         return KafkaConnection(servers, dict(self.kafka_client_options))
 
-    # Agents at the model's pace (issue 18, docs/agents.md).
-    #: Messages held per worker process (different sessions run concurrently, one session's
-    #: in order); at the bound the consumer pauses its partitions and keeps polling.
+    # Agents at the model's pace (issue 18, docs/agents.md): messages held per worker process
+    # (the partitions pause at the bound), model calls in flight per process, the offline
+    # generator's streaming time, at most one draft per generation per interval, and the
+    # retention of the drafts topic `<KAFKA_TOPIC>.drafts`.
     worker_max_in_flight: Annotated[int, Field(ge=1, le=100_000)] = 256
-    #: Model calls in flight per worker process (the rest wait their turn).
     llm_max_concurrency: Annotated[int, Field(ge=1, le=100_000)] = 64
-    #: The offline generator streams its proposal over this long (0: all at once).
     llm_offline_stream_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
-    #: At most one `draft` per generation this often (the first goes at once).
     draft_interval_seconds: Annotated[float, Field(ge=0.01, le=60)] = 0.2
-    #: The drafts topic (`<KAFKA_TOPIC>.drafts`) keeps messages this long.
     drafts_retention_ms: Annotated[int, Field(ge=1000, le=86_400_000)] = 60_000
-
-    @property
-    def drafts_topic(self) -> str:
-        return f"{self.kafka_topic}.drafts"
 
 
 class _KafkaOptionsSource(PydanticBaseSettingsSource):

@@ -49,6 +49,10 @@ class AgentMetrics:
             ["partition"],
             registry=self.registry,
         )
+        self._model_series()
+
+    def _model_series(self) -> None:
+        """Issue 18: what runs at once, the model's share, cancellations and drafts."""
         self.cancelled = Counter(
             "agent_generations_cancelled",
             "Model calls stopped because their task was cancelled (confirm, abandon)",

@@ -27,7 +27,7 @@ from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
-from infinite_scribe.kafka.drafts import DraftPublisher, ensure_drafts_topic
+from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
 from infinite_scribe.kafka_admin import ensure_topic
 from infinite_scribe.kafka_options import KafkaConnection, client_config
 from infinite_scribe.persistence.database import create_pool
@@ -81,46 +81,52 @@ class AgentWorker:
         self._uow: Any = None
 
     async def startup(self) -> None:
-        topic = self.settings.kafka_topic
-        partitions = self.settings.kafka_topic_partitions
-        replication = self.settings.kafka_topic_replication_factor
-        await asyncio.to_thread(
-            ensure_topic, self.kafka, dead_letter_topic(topic), partitions, replication
-        )
-        drafts_topic = self.settings.drafts_topic
-        await asyncio.to_thread(
-            ensure_drafts_topic,
-            self.kafka,
-            drafts_topic,
-            partitions,
-            replication,
-            self.settings.drafts_retention_ms,
-        )
-        self.drafts = DraftPublisher(self.kafka, drafts_topic)
+        await asyncio.to_thread(self._topics)
+        self.drafts = DraftPublisher(self.kafka, drafts_topic(self.settings.kafka_topic))
         self._pool = await create_pool(self.database_url, min_size=1, max_size=POOL_SIZE)
-        self.tasks = PostgresTaskQueries(self._pool, topic)
+        self.tasks = PostgresTaskQueries(self._pool, self.settings.kafka_topic)
         self._uow = unit_of_work(
-            self._pool, EventStore(topic, self.settings.event_max_bytes), self.database_url
+            self._pool,
+            EventStore(self.settings.kafka_topic, self.settings.event_max_bytes),
+            self.database_url,
         )
-        uow = self._uow
         self.flows = FlowControl(
-            uow,
+            self._uow,
             PostgresFlowQueries(self._pool),
             ttl_seconds=self.settings.flow_handle_ttl_seconds,
             source_service=SOURCE_SERVICE,
         )
         work = AgentWork(
-            uow,
+            self._uow,
             self.tasks,
             consumer=self.settings.worker_consumer_group,
             source_service=SOURCE_SERVICE,
             flows=self.flows,
         )
+        self.consumer = self._consumer(work)
+        consumer = self.consumer
+        self.metrics.in_flight.set_function(lambda: consumer.in_flight)
+        logger.info("agent worker started (provider %s)", self.provider.name)
+
+    def _topics(self) -> None:
+        """The dead-letter and drafts topics beside the events topic."""
+        settings = self.settings
+        topic, partitions = settings.kafka_topic, settings.kafka_topic_partitions
+        replication = settings.kafka_topic_replication_factor
+        ensure_topic(self.kafka, dead_letter_topic(topic), partitions, replication)
+        ensure_drafts_topic(
+            self.kafka, drafts_topic(topic), partitions, replication, settings.drafts_retention_ms
+        )
+
+    def _consumer(self, work: AgentWork) -> KeyedConsumer:
+        """The key-ordered consumer whose handler answers generation requests."""
+        assert self.drafts is not None
+        settings = self.settings
         self.heartbeats = Heartbeats(
-            work.heartbeat, max(self.settings.worker_redrive_after_seconds / 3, 0.1)
+            work.heartbeat, max(settings.worker_redrive_after_seconds / 3, 0.1)
         )
         streaming = Streaming(
-            self.drafts, self.settings.draft_interval_seconds, self.cancellations, self.heartbeats
+            self.drafts, settings.draft_interval_seconds, self.cancellations, self.heartbeats
         )
         handler = GenerationHandler(
             work,
@@ -128,21 +134,18 @@ class AgentWorker:
             self.dead_letters,
             self.metrics,
             streaming,
-            attempts=self.settings.worker_generation_attempts,
-            backoff_seconds=self.settings.worker_retry_backoff_seconds,
+            attempts=settings.worker_generation_attempts,
+            backoff_seconds=settings.worker_retry_backoff_seconds,
         )
-        self.consumer = KeyedConsumer(
+        return KeyedConsumer(
             self._consumer_config(),
-            [topic],
+            [settings.kafka_topic],
             handler,
             on_poison=self._poison,
             is_transient=is_transient,
-            max_in_flight=self.settings.worker_max_in_flight,
+            max_in_flight=settings.worker_max_in_flight,
             peek=self.cancellations.peek,
         )
-        consumer = self.consumer
-        self.metrics.in_flight.set_function(lambda: consumer.in_flight)
-        logger.info("agent worker started (provider %s)", self.provider.name)
 
     def _consumer_config(self) -> dict[str, Any]:
         timeout = self.settings.worker_session_timeout_ms

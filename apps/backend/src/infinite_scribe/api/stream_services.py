@@ -9,7 +9,7 @@ from infinite_scribe.application.live_stream import LiveStreams, StreamOptions
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import StreamHub
 from infinite_scribe.config import Settings
-from infinite_scribe.kafka.drafts import KafkaDraftSource, ensure_drafts_topic
+from infinite_scribe.kafka.drafts import KafkaDraftSource, drafts_topic, ensure_drafts_topic
 from infinite_scribe.persistence.event_feed import PostgresEventFeed
 from infinite_scribe.persistence.stream_tickets import PostgresStreamTickets
 
@@ -44,12 +44,13 @@ def _draft_source(settings: Settings) -> KafkaDraftSource | None:
     cluster = settings.kafka_connection()
     if cluster is None:
         return None
+    topic = drafts_topic(settings.kafka_topic)
     ensure = partial(
         ensure_drafts_topic,
         cluster,
-        settings.drafts_topic,
+        topic,
         settings.kafka_topic_partitions,
         settings.kafka_topic_replication_factor,
         settings.drafts_retention_ms,
     )
-    return KafkaDraftSource(cluster, settings.drafts_topic, ensure=ensure)
+    return KafkaDraftSource(cluster, topic, ensure=ensure)

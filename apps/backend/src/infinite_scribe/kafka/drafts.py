@@ -23,6 +23,11 @@ from infinite_scribe.kafka_options import KafkaConnection, client_config
 logger = logging.getLogger(__name__)
 
 
+def drafts_topic(events_topic: str) -> str:
+    """The drafts topic beside the events topic (`KAFKA_TOPIC`)."""
+    return f"{events_topic}.drafts"
+
+
 def ensure_drafts_topic(
     cluster: KafkaConnection, topic: str, partitions: int, replication: int, retention_ms: int
 ) -> None:
