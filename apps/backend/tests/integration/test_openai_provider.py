@@ -1,6 +1,8 @@
 """The OpenAI-compatible provider against a real local chat-completions server (tests/support):
 structured output, the SDK's retries on 429/500, and every failure mapped to the port's errors."""
 
+import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
 from uuid import uuid4
@@ -220,3 +222,23 @@ async def test_the_factory_builds_the_http_provider_from_settings(llm: FakeLLMSe
     assert isinstance(await provider.generate(request()), ConceptProposal)
     await provider.aclose()
     assert llm.requests[0].headers["Authorization"] == "Bearer not-needed"
+
+
+async def test_the_gate_caps_model_calls_in_flight(llm: FakeLLMServer) -> None:
+    llm.default = Reply.streamed(0.1, 0.3)
+    gate = ModelGate(provider_for(llm, retries=0), max_concurrency=3, max_retries=0)
+    proposals = await asyncio.gather(*(gate.generate(request()) for _ in range(9)))
+    await gate.aclose()
+    assert len(proposals) == 9 and len(llm.requests) == 9
+    assert llm.peak_in_flight == 3 and gate.peak_in_flight == 3
+
+
+async def test_streamed_text_reaches_the_draft_callback_as_it_grows(llm: FakeLLMServer) -> None:
+    llm.default = Reply.streamed(0.05, 0.2)
+    provider = provider_for(llm, retries=0)
+    drafts: list[str] = []
+    proposal = await provider.generate(request(), draft=drafts.append)
+    await provider.aclose()
+    assert len(drafts) >= 5  # the fake server streams 10 chunks
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(drafts))
+    assert json.loads(drafts[-1])["concepts"][0]["title"] == proposal.concepts[0].title  # type: ignore[attr-defined]
