@@ -110,8 +110,9 @@ async def test_a_hung_model_call_does_not_delay_another_session(
             done = await wait_task(http, await ask(http, other), 30)
             took = asyncio.get_running_loop().time() - sent
             assert done["status"] == "COMPLETED", done
-            # About the model's time, not behind the hung call on the same partition.
-            assert took < model_time + 3, f"{took:.2f} s"
+            # About the model's time (plus the pipeline on a busy machine), not behind the call
+            # hung for 30 s on the same partition.
+            assert took < model_time + 5, f"{took:.2f} s"
             still = (await http.get(f"/api/v1/tasks/{hung}")).json()
             assert still["status"] == "RUNNING", still
 
@@ -175,7 +176,9 @@ async def test_a_429_slows_every_call_and_every_request_completes(
 async def test_drafts_reach_the_stream_and_a_late_client_gets_the_latest(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    with FakeLLMServer(default=Reply.streamed(0.3, 3.0)) as llm:
+    # Ten chunks 0.67 s apart: a draft within 0.5 s of connecting is the kept latest one,
+    # not the next chunk's.
+    with FakeLLMServer(default=Reply.streamed(0.3, 6.0)) as llm:
         config = one_partition(settings, llm)
         async with stack(config) as (server, _), client(server, config, uuid.uuid4()) as http:
             sid = await session(http)
