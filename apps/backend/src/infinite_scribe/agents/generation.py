@@ -82,14 +82,15 @@ class GenerationHandler:
             await self._answer(delivery, in_current_trace(request))
 
     async def _answer(self, delivery: Delivery, request: EventEnvelope) -> None:
-        job = await self.work.begin(request)
-        if job is None:
-            self.metrics.skipped.inc()
-            return
-        started = time.monotonic()
-        watch = self.streaming.cancellations.watch(str(job.task.session_id))
-        with self.streaming.heartbeats.running(job.task.task_id), watch as cancelled:
-            await self._generate(delivery, job, cancelled)
+        # Watched from before `begin`: a cancellation that arrives meanwhile is not missed.
+        with self.streaming.cancellations.watch(request.aggregate_id) as cancelled:
+            job = await self.work.begin(request)
+            if job is None:
+                self.metrics.skipped.inc()
+                return
+            started = time.monotonic()
+            with self.streaming.heartbeats.running(job.task.task_id):
+                await self._generate(delivery, job, cancelled)
         self.metrics.duration.observe(time.monotonic() - started)
 
     async def _generate(self, delivery: Delivery, job: Job, cancelled: asyncio.Event) -> None:
