@@ -11,9 +11,9 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from infinite_scribe.agents.consumer import Delivery
 from infinite_scribe.domain.genesis import ABANDONED, FINISHED, STAGE_CONFIRMED
 from infinite_scribe.domain.trash import TRASHED
+from infinite_scribe.kafka.consumer import Delivery
 
 #: Events whose command cancels the session's unfinished tasks.
 CANCELLING_EVENTS = frozenset({STAGE_CONFIRMED, ABANDONED, FINISHED, TRASHED})

@@ -15,16 +15,16 @@ import time
 from dataclasses import dataclass
 
 from infinite_scribe.agents.cancellation import Cancellations
-from infinite_scribe.agents.consumer import Delivery
-from infinite_scribe.agents.dead_letters import DeadLetters
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.port import GenerationError, GenerationRequest, LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
-from infinite_scribe.agents.tracing import consume_span, in_current_trace
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
 from infinite_scribe.domain.proposals import Proposal
+from infinite_scribe.kafka.consumer import Delivery
+from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
+from infinite_scribe.kafka.dead_letters import DeadLetters
 from infinite_scribe.observability.log_context import bind, log_scope
 from shared_types import EventEnvelope
 

@@ -15,8 +15,6 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from infinite_scribe.agents.cancellation import Cancellations
-from infinite_scribe.agents.consumer import Delivery, KeyedConsumer
-from infinite_scribe.agents.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.factory import build_provider, gate
@@ -25,11 +23,11 @@ from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.kafka.consumer import Delivery, KeyedConsumer
+from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
-from infinite_scribe.kafka_admin import ensure_topic
-from infinite_scribe.kafka_options import KafkaConnection, client_config
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
@@ -37,6 +35,8 @@ from infinite_scribe.persistence.genesis_adapters import PoolProbe
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
+from infinite_scribe.settings.kafka import KafkaConnection, client_config
+from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from confluent_kafka import OFFSET_END, Consumer, KafkaException, Producer, Topi
 from confluent_kafka.admin import NewTopic
 
 from infinite_scribe.application.ports.stream import Draft
-from infinite_scribe.kafka_admin import admin_client
-from infinite_scribe.kafka_options import KafkaConnection, client_config
+from infinite_scribe.kafka.admin import admin_client
+from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 logger = logging.getLogger(__name__)
 

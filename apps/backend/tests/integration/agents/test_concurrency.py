@@ -16,17 +16,16 @@ import httpx
 import pytest
 
 from infinite_scribe.agents.worker import AgentWorker, runtime_options
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, FEEDBACK_SUBMITTED
-from infinite_scribe.kafka_admin import ensure_topic
-from infinite_scribe.relay.operations import replay
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.persistence.outbox_operations import replay
 from infinite_scribe.relay.service import Relay
 from infinite_scribe.runtime.worker import run_worker
-
-from ...agents.stack import client, events_of, stack_settings, wait_task
-from ...conftest import LiveServer
-from ...stream.sse_client import open_stream
-from ...support.fake_llm import FakeLLMServer, Reply
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.agent_stack import client, events_of, stack_settings, wait_task
+from tests.support.fake_llm import FakeLLMServer, Reply
+from tests.support.sse_client import open_stream
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

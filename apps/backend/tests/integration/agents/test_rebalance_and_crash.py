@@ -10,16 +10,15 @@ import asyncpg
 import pytest
 
 from infinite_scribe.agents.worker import AgentWorker, runtime_options
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED
 from infinite_scribe.relay.service import Relay
 from infinite_scribe.runtime.worker import run_worker
-
-from ...agents.stack import client, stack_settings, wait_task
-from ...agents.test_worker_process import WorkerProcess, _api_and_relay, _workers
-from ...conftest import LiveServer
-from ...support.fake_llm import FakeLLMServer, Reply
-from .test_concurrency import ask, count, session, until
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.integration.agents.test_concurrency import ask, count, session, until
+from tests.integration.agents.test_worker_process import WorkerProcess, _api_and_relay, _workers
+from tests.support.agent_stack import client, stack_settings, wait_task
+from tests.support.fake_llm import FakeLLMServer, Reply
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
