@@ -1,1 +1,1 @@
-"""Kafka clients shared by the relay and the agents: consumers, producers, admin helpers."""
+"""Kafka adapters: admin, the relay's producer, the consumer-group loop, dead letters."""

@@ -1,1 +1,1 @@
-"""Agent worker tests against the real PostgreSQL and broker."""
+"""Integration tests of the agents: the API, relay, broker and workers together."""

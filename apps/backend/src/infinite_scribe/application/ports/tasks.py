@@ -108,6 +108,9 @@ class TaskQueries(Protocol):
 
     async def touch(self, task_ids: list[UUID]) -> None:
         """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
+
+    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+        """(event type, payload) of the session's generation requests, oldest first."""
         ...
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
