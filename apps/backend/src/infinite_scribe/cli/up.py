@@ -228,6 +228,7 @@ def print_banner(settings: Settings, started: list[str], host: str, port: int, t
         "InfiniteScribe is starting",
         f"  API:        http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)",
         f"  health:     http://{host}:{port}/api/v1/health",
+        f"  console:    http://{host}:{port}/console  (sign in with the dev token below)",
         f"  DATABASE_URL={settings.resolved_database_url()}",
         f"  KAFKA_BOOTSTRAP_SERVERS={settings.resolved_kafka_servers()}",
         f"  embedded:   {', '.join(started) or 'nothing (external services)'}",
