@@ -96,6 +96,26 @@ def assert_page_is_whole(driver: Any) -> None:
     assert console_errors(driver) == []
 
 
+def record_draft_then_proposal(driver: Any) -> None:
+    """Note, in order, when the page first shows a draft and when it first shows a proposal."""
+    driver.execute_script(
+        """
+        window.__seen = [];
+        const note = (what, selector) => {
+          if (!window.__seen.includes(what) && document.querySelector(selector)) {
+            window.__seen.push(what);
+          }
+        };
+        const look = () => {
+          note("draft", "[data-draft]");
+          note("proposal", '#timeline li[data-event-type$="Proposed"]');
+        };
+        look();  // what the page already shows counts too (a proposal here fails the order)
+        new MutationObserver(look).observe(document.body, {subtree: true, childList: true});
+        """
+    )
+
+
 def walk_genesis(driver: Any, url: str, jwt: str) -> str:
     """Sign in, start a session, ask, revise, choose and confirm every stage; the novel title."""
     sign_in(driver, url, jwt)
@@ -106,8 +126,11 @@ def walk_genesis(driver: Any, url: str, jwt: str) -> str:
     wait(driver, "#styles").send_keys("fast-paced, first person")
     submit(driver, "#request-proposal")
     # No reload from here on: the proposal arrives through the page's stream (htmx SSE).
+    record_draft_then_proposal(driver)
     wait(driver, "#confirm-stage")
     wait_count(driver, '#timeline li[data-event-type$="Proposed"]', 1)
+    # The offline generator streams: the model's draft showed before its proposal did.
+    assert driver.execute_script("return window.__seen") == ["draft", "proposal"]
     screenshot(driver, "session")
     wait(driver, "#feedback").send_keys("darker, please")
     submit(driver, "#send-feedback")
