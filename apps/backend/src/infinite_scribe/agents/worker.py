@@ -22,7 +22,8 @@ from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.cluster import ClusterGuard
+from infinite_scribe.kafka_admin import admin_client, ensure_topic
 from infinite_scribe.kafka_options import KafkaConnection, client_config
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
@@ -56,6 +57,13 @@ class AgentWorker:
         self.provider = provider or build_provider(settings)
         self.kafka = settings.kafka_connection() or KafkaConnection(servers)
         self.dead_letters = DeadLetters(self.kafka, settings.worker_consumer_group)
+        # Refuses to handle messages of a broker of another cluster (issue 21).
+        self.cluster = ClusterGuard(
+            admin_client(self.kafka),
+            settings.kafka_cluster_id,
+            settings.relay_broker_probe_interval_seconds,
+            settings.relay_broker_probe_timeout_seconds,
+        )
         self.consumer: PartitionedConsumer | None = None
         self.tasks: PostgresTaskQueries | None = None
         self.flows: FlowControl | None = None
@@ -100,10 +108,15 @@ class AgentWorker:
             backoff_seconds=self.settings.worker_retry_backoff_seconds,
             heartbeat_seconds=max(self.settings.worker_redrive_after_seconds / 3, 0.1),
         )
+
+        async def guarded(delivery: Delivery) -> None:
+            self.cluster.check()
+            await handler(delivery)
+
         self.consumer = PartitionedConsumer(
             self._consumer_config(),
             [topic],
-            handler,
+            guarded,
             on_poison=self._poison,
             is_transient=is_transient,
             max_queued=self.settings.worker_max_queued,
@@ -128,6 +141,7 @@ class AgentWorker:
             asyncio.create_task(self._sweep(stop)),
             asyncio.create_task(self._lag(stop)),
             asyncio.create_task(self._sweep_flows(stop)),
+            asyncio.create_task(self.cluster.run(stop)),
         ]
         try:
             await self.consumer.run(stop, grace_seconds)
@@ -193,6 +207,9 @@ class AgentWorker:
 
     async def health(self) -> tuple[bool, dict[str, object]]:
         details: dict[str, object] = {"worker": self.name, "provider": self.provider.name}
+        if self.cluster.foreign:
+            details["broker_problem"] = self.cluster.problem
+            return False, details
         try:
             assert self._pool is not None
             await asyncio.wait_for(self._pool.fetchval("SELECT 1"), 2)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import Services
-from infinite_scribe.kafka_admin import broker_reachable
+from infinite_scribe.kafka.cluster import broker_problem
 
 router = APIRouter(tags=["health"])
 
@@ -29,8 +29,10 @@ async def _kafka_status(services: ApiServices) -> str:
     admin = services.kafka_admin
     if admin is None:
         return "unavailable: KAFKA_BOOTSTRAP_SERVERS not configured"
-    reachable = await asyncio.to_thread(broker_reachable, admin, CHECK_TIMEOUT_SECONDS)
-    return "ok" if reachable else "unavailable: broker did not answer"
+    # A broker of another cluster (another `scribe up`'s on a reused port) is as good as none.
+    expected = services.settings.kafka_cluster_id
+    problem = await asyncio.to_thread(broker_problem, admin, expected, CHECK_TIMEOUT_SECONDS)
+    return "ok" if problem is None else f"unavailable: {problem}"
 
 
 class HealthOut(BaseModel):

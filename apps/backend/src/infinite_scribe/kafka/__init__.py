@@ -1,0 +1,1 @@
+"""Kafka clients shared by the relay, the agent worker and the API."""
