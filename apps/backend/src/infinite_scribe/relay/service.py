@@ -178,6 +178,10 @@ class Relay:
             asyncio.create_task(self.broker_probe.run(stop)),
         ]
         logger.info("relay %s started", self.relay_id)
+        if self.settings.kafka_cluster_id is not None:
+            # Not one claim before the broker proved to be the expected cluster (the probe's
+            # first answer may come a second late): the outage path checks it first.
+            self.outage = True
         try:
             await self._loop(self._store, stop)
         finally:
