@@ -258,7 +258,11 @@ class Relay:
                 replaced = True
             problem = await self.publisher.problem()
             if problem is None:
-                logger.info("broker reachable again: resuming")
+                logger.info(
+                    "broker reachable again: resuming"
+                    if self.stats.published or self.stats.released
+                    else "broker answers as the expected cluster: publishing"
+                )
                 self.outage = False
                 self.metrics.broker_up.set(1)
                 self._wake.set()
