@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 
 _NUMBERS = re.compile(r"\d+")
 #: Kinds remembered at most; older ones are forgotten first (each becomes new again).
@@ -22,10 +23,10 @@ MAX_KINDS = 1024
 class RepeatFilter(logging.Filter):
     """A handler filter; thread-safe (librdkafka logs from its own threads)."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.interval = interval
-        self._clock = time.monotonic
+        self._clock = clock
         # kind -> (start of its interval, lines left out since)
         self._kinds: dict[tuple[str, int, str], tuple[float, int]] = {}
         self._lock = threading.Lock()
