@@ -34,6 +34,31 @@ def test_a_killed_up_leaves_no_postgres_running() -> None:
         assert "stopped PostgreSQL" in up.output
 
 
+def test_a_killed_postgres_is_restarted_with_its_data() -> None:
+    with ScribeUp() as up:
+        services = up.wait_healthy()
+        api, headers = services["api_url"], {"Authorization": f"Bearer {up.token()}"}
+        created = httpx.post(f"{api}/api/v1/genesis/sessions", headers=headers, timeout=10)
+        session_id = created.json()["session_id"]
+        pid_file = up.data_dir / "pg" / "postmaster.pid"
+        postmaster = int(pid_file.read_text().split()[0])
+        os.kill(postmaster, signal.SIGKILL)
+
+        def restarted() -> bool:
+            try:
+                pid = int(pid_file.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                return False
+            return pid != postmaster and process_running(pid) and _healthy(api)
+
+        _wait(restarted, 60, f"PostgreSQL not restarted: {up.output[-2000:]}")
+        state = httpx.get(f"{api}/api/v1/genesis/sessions/{session_id}/state", headers=headers)
+        assert state.status_code == 200 and state.json()["session_id"] == session_id
+        assert "embedded PostgreSQL restarted" in up.output
+        # pgserver's output (initdb, pg_ctl, the server log on a failed attempt) is not logged.
+        assert max(len(line) for line in up.output.splitlines()) < 2000
+
+
 class Load:
     """Writers opening sessions and asking for concepts until stopped; every acknowledged
     command (a 202) is recorded with its task."""

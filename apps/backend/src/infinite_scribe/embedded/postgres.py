@@ -2,6 +2,7 @@
 
 import json
 import logging
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,10 @@ logger = logging.getLogger(__name__)
 
 
 def quiet_pgserver() -> None:
-    """pgserver logs the whole output of initdb and pg_ctl at INFO, as one huge multi-line
-    record each: keep its warnings and errors only (our own lines say what happened)."""
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    """pgserver logs the whole output of initdb and pg_ctl at INFO, and the whole server log on
+    a failure, as one huge multi-line record each: our own lines say what happened, and where
+    the server's log is."""
+    logging.getLogger("pgserver").setLevel(logging.CRITICAL)
 
 
 def _forget_dead_handles(data_dir: Path) -> None:
@@ -90,7 +92,11 @@ class EmbeddedPostgres:
             # dead postmaster, not yet reaped) is one.
             if pid_file.exists() and not self.alive:
                 pid_file.unlink()
-            self._server.ensure_postgres_running()
+            try:
+                self._server.ensure_postgres_running()
+            except subprocess.CalledProcessError as error:
+                log = self.data_dir / "log"
+                raise RuntimeError(f"pg_ctl start exited {error.returncode}; see {log}") from None
         logger.info("embedded PostgreSQL restarted (pid %s)", self.pid)
 
     @property
