@@ -5,8 +5,9 @@ within the interval is counted, not written; the first one after the interval is
 the count of those left out (`[+N similar in 10.0 s]`), and opens the next interval.
 
 Two lines are of one kind when their logger and level match and their messages match once
-every number is masked (so "after 5005ms" and "after 0ms" are alike). Lines that carry an
-exception, and uvicorn's access log (one line per request, by design), are always written.
+every number is masked (so "after 5005ms" and "after 0ms" are alike), and they carry the same
+exception type, if any (asyncpg's pool logs a whole traceback per failed reconnection). uvicorn's
+access log (one line per request, by design) is always written.
 """
 
 import logging
@@ -32,9 +33,10 @@ class RepeatFilter(logging.Filter):
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info or record.name == "uvicorn.access":
+        if record.name == "uvicorn.access":
             return True
-        kind = (record.name, record.levelno, _NUMBERS.sub("#", record.getMessage()))
+        error = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+        kind = (record.name, record.levelno, _NUMBERS.sub("#", record.getMessage()) + error)
         now = self._clock()
         with self._lock:
             seen = self._kinds.get(kind)
