@@ -97,7 +97,9 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
         if settings.embedded_kafka:
             # A free port unless EMBEDDED_KAFKA_PORT names one, and a cluster id of its own:
             # never another instance's broker (issue 21).
-            kafka = EmbeddedKafka(settings.embedded_kafka_port or None, cluster_id=None)
+            kafka = EmbeddedKafka(
+                settings.embedded_kafka_port or None, cluster_id=settings.kafka_cluster_id
+            )
             updates["kafka_bootstrap_servers"] = kafka.start()
             updates["kafka_cluster_id"] = kafka.cluster_id
             stack.callback(kafka.stop)
@@ -175,6 +177,7 @@ def run_api_workers(settings: Settings, host: str, port: int, access_log: bool) 
     for variable, value in (
         ("DATABASE_URL", settings.resolved_database_url()),
         ("KAFKA_BOOTSTRAP_SERVERS", settings.resolved_kafka_servers()),
+        ("KAFKA_CLUSTER_ID", settings.kafka_cluster_id),
     ):
         if value:
             os.environ[variable] = value

@@ -151,3 +151,24 @@ def test_two_make_runs_side_by_side_and_the_other_broker_refused(tmp_path: Path)
             for process in (relay, api):
                 process.terminate()
                 process.wait(30)
+
+
+def test_an_api_port_in_use_stops_up_at_once_with_the_advice(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*CLI, "up"],
+            env=environment(tmp_path, API_PORT=str(port)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
+    assert f"127.0.0.1:{port} is already in use" in result.stderr
+    assert "make run PORT=" in result.stderr
+    assert not (tmp_path / "pg").exists()  # nothing was started
