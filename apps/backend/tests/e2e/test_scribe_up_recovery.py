@@ -2,15 +2,18 @@
 load is restarted by `up` itself and nothing acknowledged is lost, with the log flood thinned;
 `up` killed (-9) leaves no PostgreSQL (nor broker) running."""
 
+import asyncio
 import os
 import signal
 import threading
 import time
+import uuid
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from tests.e2e.test_scribe_up_side_by_side import TOPIC
 from tests.support.scribe_up import ScribeUp, cmdline, process_running
@@ -132,10 +135,6 @@ async def _outbox(database_url: str) -> tuple[dict[str, int], list[tuple[str, fl
 
 
 def _ce_ids(servers: str) -> set[str]:
-    import uuid
-
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
     consumer = Consumer({"bootstrap.servers": servers, "group.id": f"t-{uuid.uuid4().hex}"})
     try:
         partitions = consumer.list_topics(TOPIC, timeout=10).topics[TOPIC].partitions
@@ -153,9 +152,49 @@ def _ce_ids(servers: str) -> set[str]:
         consumer.close()
 
 
-def test_a_killed_broker_under_load_recovers_by_itself_with_nothing_lost() -> None:
-    import asyncio
+def _wait_all_completed(api: str, token: str, tasks: list[str], within: float) -> None:
+    pending = set(tasks)
 
+    def all_completed() -> bool:
+        for task in list(pending):
+            response = httpx.get(
+                f"{api}/api/v1/tasks/{task}", headers={"Authorization": f"Bearer {token}"}
+            )
+            if response.json().get("status") == "COMPLETED":
+                pending.discard(task)
+        return not pending
+
+    _wait(all_completed, within, f"tasks never completed: {len(pending)}")
+
+
+def _assert_reached_the_new_broker(services: dict[str, Any], back_at: float) -> None:
+    """The outbox drains with nothing FAILED, and what the restarted broker acknowledged is in
+    it (what the dead one had acknowledged died with its memory: the embedded broker's
+    documented limit)."""
+
+    def drained() -> bool:
+        counts, _ = asyncio.run(_outbox(services["database_url"]))
+        return set(counts) == {"SENT"}
+
+    _wait(drained, 60, "the outbox did not drain")
+    _, sent = asyncio.run(_outbox(services["database_url"]))
+    after = {event_id for event_id, sent_at in sent if sent_at > back_at}
+    assert after, "nothing was published after the restart"
+    missing = after - _ce_ids(services["kafka_bootstrap_servers"])
+    assert not missing, f"{len(missing)} of {len(after)} events missing from the broker"
+
+
+def _assert_flood_thinned(output: str) -> None:
+    """A handful of lines per kind, not hundreds (issue 21 counted 480 + 1,140 in 43 s)."""
+    window = [
+        line for line in output.splitlines() if "uvicorn.access" not in line and "timestamp" in line
+    ]
+    unreachable = [line for line in window if "broker unreachable" in line]
+    refused = [line for line in window if "Connection refused" in line]
+    assert len(unreachable) <= 6 and len(refused) <= 20, (len(unreachable), len(refused))
+
+
+def test_a_killed_broker_under_load_recovers_by_itself_with_nothing_lost() -> None:
     env = {
         # Short enough for a test: requests the dead broker held are re-published after this.
         "WORKER_REDRIVE_AFTER_SECONDS": "5",
@@ -169,7 +208,6 @@ def test_a_killed_broker_under_load_recovers_by_itself_with_nothing_lost() -> No
             _wait(lambda: len(load.tasks) >= 20, 60, "no load")
             (broker,) = up.broker_pids()
             os.kill(broker, signal.SIGKILL)
-            killed_at = time.time()
             # `up` notices and restarts it (so quickly that health may never show it down).
             down = _wait(lambda: broker not in up.broker_pids() and up.broker_pids(), 30, "")
             down += _wait(lambda: _healthy(api), 30, "unhealthy after the restart")
@@ -180,43 +218,10 @@ def test_a_killed_broker_under_load_recovers_by_itself_with_nothing_lost() -> No
         assert down < 15
         (restarted,) = up.broker_pids()
         assert restarted != broker and "--cluster-id" in cmdline(restarted)
-
-        # Every acknowledged command's task completes: the requests the dead broker held were
-        # re-published; and the outbox drains with nothing FAILED.
-        token, pending = up.token(), set(load.tasks)
-
-        def all_completed() -> bool:
-            for task in list(pending):
-                response = httpx.get(
-                    f"{api}/api/v1/tasks/{task}", headers={"Authorization": f"Bearer {token}"}
-                )
-                if response.json().get("status") == "COMPLETED":
-                    pending.discard(task)
-            return not pending
-
-        _wait(all_completed, 180, f"tasks never completed: {len(pending)}")
-
-        def drained() -> bool:
-            counts, _ = asyncio.run(_outbox(services["database_url"]))
-            return set(counts) == {"SENT"}
-
-        _wait(drained, 60, "the outbox did not drain")
-        # What was acknowledged by the restarted broker is in it (what the dead one had
-        # acknowledged died with its memory: the embedded broker's documented limit).
-        _, sent = asyncio.run(_outbox(services["database_url"]))
-        after = {event_id for event_id, sent_at in sent if sent_at > back_at}
-        assert after, "nothing was published after the restart"
-        missing = after - _ce_ids(services["kafka_bootstrap_servers"])
-        assert not missing, f"{len(missing)} of {len(after)} events missing from the broker"
-
-        # The flood is thinned: a handful of lines per kind, not hundreds.
-        window = [
-            line
-            for line in up.output.splitlines()
-            if "uvicorn.access" not in line and '"timestamp"' in line
-        ]
-        unreachable = [line for line in window if "broker unreachable" in line]
-        refused = [line for line in window if "Connection refused" in line]
-        assert len(unreachable) <= 6 and len(refused) <= 20, (len(unreachable), len(refused))
         assert "embedded Kafka broker died" in up.output and "restarted after" in up.output
-        assert killed_at < back_at
+
+        # Every acknowledged command is answered: the requests the dead broker held were
+        # re-published by the re-drive sweep.
+        _wait_all_completed(api, up.token(), load.tasks, within=180)
+        _assert_reached_the_new_broker(services, back_at)
+        _assert_flood_thinned(up.output)

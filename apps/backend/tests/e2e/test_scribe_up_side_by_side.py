@@ -90,6 +90,52 @@ def _run(args: list[str], data_dir: Path, log: Path, **env: str) -> subprocess.P
         )
 
 
+def _assert_nothing_crosses(
+    a: ScribeUp, one: dict[str, Any], b: ScribeUp, two: dict[str, Any]
+) -> None:
+    """Each one's events go to its own broker only."""
+    session_a, task_a = _start_genesis(one["api_url"], a.token())
+    session_b, task_b = _start_genesis(two["api_url"], b.token())
+    _wait_completed(one["api_url"], a.token(), task_a)
+    _wait_completed(two["api_url"], b.token(), task_b)
+    keys_a, keys_b = _keys(one["kafka_bootstrap_servers"]), _keys(two["kafka_bootstrap_servers"])
+    assert session_a in keys_a and session_a not in keys_b
+    assert session_b in keys_b and session_b not in keys_a
+
+
+def _assert_other_broker_refused(
+    a: ScribeUp, one: dict[str, Any], two: dict[str, Any], logs: Path
+) -> None:
+    """A's database with B's broker (what a restarted relay met on a reused address): the
+    cluster id A recorded in services.json is expected, and B's broker is refused."""
+    relay_port, api_port = free_port(), free_port()
+    rogue = {
+        "DATABASE_URL": one["database_url"],
+        "KAFKA_BOOTSTRAP_SERVERS": two["kafka_bootstrap_servers"],
+    }
+    relay = _run(
+        ["relay"], a.data_dir, logs / "relay.log", RELAY_METRICS_PORT=str(relay_port), **rogue
+    )
+    api = _run(["api", "--port", str(api_port)], a.data_dir, logs / "api.log", **rogue)
+    try:
+        refused = _health_until(
+            f"http://127.0.0.1:{relay_port}/health",
+            lambda body: body["status_code"] == 503 and "broker_problem" in body,
+        )
+        assert one["kafka_cluster_id"] in refused["broker_problem"]
+        assert two["kafka_cluster_id"] in refused["broker_problem"]
+        health = _health_until(
+            f"http://127.0.0.1:{api_port}/api/v1/health",
+            lambda body: body["status_code"] in (200, 503),
+        )
+        assert health["status_code"] == 503 and health["database"] == "ok"
+        assert two["kafka_cluster_id"] in health["kafka"], health
+    finally:
+        for process in (relay, api):
+            process.terminate()
+            process.wait(30)
+
+
 def test_two_make_runs_side_by_side_and_the_other_broker_refused(tmp_path: Path) -> None:
     port_a, port_b = free_port(), free_port()
     with (
@@ -106,51 +152,8 @@ def test_two_make_runs_side_by_side_and_the_other_broker_refused(tmp_path: Path)
         assert len(set(metrics)) == 4
         for url in metrics:
             _health_until(f"{url}/health", lambda body: body["status_code"] == 200)
-
-        # Nothing crosses: each one's events go to its own broker only.
-        session_a, task_a = _start_genesis(one["api_url"], a.token())
-        session_b, task_b = _start_genesis(two["api_url"], b.token())
-        _wait_completed(one["api_url"], a.token(), task_a)
-        _wait_completed(two["api_url"], b.token(), task_b)
-        keys_a, keys_b = (
-            _keys(one["kafka_bootstrap_servers"]),
-            _keys(two["kafka_bootstrap_servers"]),
-        )
-        assert session_a in keys_a and session_a not in keys_b
-        assert session_b in keys_b and session_b not in keys_a
-
-        # A's database with B's broker (what a restarted relay met on a reused address): the
-        # cluster id A recorded in services.json is expected, and B's broker is refused.
-        relay_port, api_port = free_port(), free_port()
-        rogue = {
-            "DATABASE_URL": one["database_url"],
-            "KAFKA_BOOTSTRAP_SERVERS": two["kafka_bootstrap_servers"],
-        }
-        relay = _run(
-            ["relay"],
-            a.data_dir,
-            tmp_path / "relay.log",
-            RELAY_METRICS_PORT=str(relay_port),
-            **rogue,
-        )
-        api = _run(["api", "--port", str(api_port)], a.data_dir, tmp_path / "api.log", **rogue)
-        try:
-            refused = _health_until(
-                f"http://127.0.0.1:{relay_port}/health",
-                lambda body: body["status_code"] == 503 and "broker_problem" in body,
-            )
-            assert one["kafka_cluster_id"] in refused["broker_problem"]
-            assert two["kafka_cluster_id"] in refused["broker_problem"]
-            health = _health_until(
-                f"http://127.0.0.1:{api_port}/api/v1/health",
-                lambda body: body["status_code"] in (200, 503),
-            )
-            assert health["status_code"] == 503 and health["database"] == "ok"
-            assert two["kafka_cluster_id"] in health["kafka"], health
-        finally:
-            for process in (relay, api):
-                process.terminate()
-                process.wait(30)
+        _assert_nothing_crosses(a, one, b, two)
+        _assert_other_broker_refused(a, one, two, tmp_path)
 
 
 def test_an_api_port_in_use_stops_up_at_once_with_the_advice(tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ class AgentWorker:
             settings.relay_broker_probe_timeout_seconds,
         )
         self.consumer: PartitionedConsumer | None = None
+        self._handler: GenerationHandler | None = None
         self.tasks: PostgresTaskQueries | None = None
         self.flows: FlowControl | None = None
         self._pool: Any = None
@@ -108,20 +109,21 @@ class AgentWorker:
             backoff_seconds=self.settings.worker_retry_backoff_seconds,
             heartbeat_seconds=max(self.settings.worker_redrive_after_seconds / 3, 0.1),
         )
-
-        async def guarded(delivery: Delivery) -> None:
-            self.cluster.check()
-            await handler(delivery)
-
+        self._handler = handler
         self.consumer = PartitionedConsumer(
             self._consumer_config(),
             [topic],
-            guarded,
+            self._guarded,
             on_poison=self._poison,
             is_transient=is_transient,
             max_queued=self.settings.worker_max_queued,
         )
         logger.info("agent worker started (provider %s)", self.provider.name)
+
+    async def _guarded(self, delivery: Delivery) -> None:
+        self.cluster.check()  # raises while the broker is another cluster's (issue 21)
+        assert self._handler is not None
+        await self._handler(delivery)
 
     def _consumer_config(self) -> dict[str, Any]:
         timeout = self.settings.worker_session_timeout_ms
