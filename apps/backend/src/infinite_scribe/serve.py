@@ -102,6 +102,13 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
             )
             updates["kafka_bootstrap_servers"] = kafka.start()
             updates["kafka_cluster_id"] = kafka.cluster_id
+            # No topic created by a produce: on a restarted (empty) broker one would get the
+            # broker's partition count (4 on Tansu), not KAFKA_TOPIC_PARTITIONS, before the
+            # supervisor creates it; the producer waits for it instead.
+            updates["kafka_client_options"] = {
+                "allow.auto.create.topics": "false",
+                **settings.kafka_client_options,
+            }
             stack.callback(kafka.stop)
             started.append("Kafka-protocol broker (embedded, in-memory)")
         resolved = settings.model_copy(update=updates)

@@ -107,13 +107,7 @@ class Publisher:
     ) -> None:
         self.config: dict[str, Any] = client_config(
             cluster,
-            # No topic created by a produce: one auto-created on a restarted (empty) broker
-            # gets the broker's partition count, not KAFKA_TOPIC_PARTITIONS, and keys move.
-            defaults={
-                "linger.ms": 2,
-                "reconnect.backoff.max.ms": 1000,
-                "allow.auto.create.topics": False,
-            },
+            defaults={"linger.ms": 2, "reconnect.backoff.max.ms": 1000},
             owned={
                 "enable.idempotence": True,
                 "acks": "all",
