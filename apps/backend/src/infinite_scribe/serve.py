@@ -78,6 +78,22 @@ def _side_by_side(settings: Settings) -> dict[str, object]:
     return updates
 
 
+def _start_broker(settings: Settings, kafka: EmbeddedKafka) -> dict[str, object]:
+    """Start the embedded broker: a free port unless EMBEDDED_KAFKA_PORT names one, and a
+    cluster id of its own, so no client ever takes another instance's broker for it."""
+    return {
+        "kafka_bootstrap_servers": kafka.start(),
+        "kafka_cluster_id": kafka.cluster_id,
+        # No topic created by a produce: on a restarted (empty) broker one would get the
+        # broker's partition count (4 on Tansu), not KAFKA_TOPIC_PARTITIONS, before the
+        # supervisor creates it; the producer waits for it instead.
+        "kafka_client_options": {
+            "allow.auto.create.topics": "false",
+            **settings.kafka_client_options,
+        },
+    }
+
+
 @contextmanager
 def embedded_services(settings: Settings) -> Iterator[RunningStack]:
     """Start whatever is not configured (PostgreSQL, Kafka), migrate, and stop them on exit."""
@@ -95,20 +111,10 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
             started.append("PostgreSQL (embedded)")
             children.append(postgres_child(postgres))
         if settings.embedded_kafka:
-            # A free port unless EMBEDDED_KAFKA_PORT names one, and a cluster id of its own:
-            # never another instance's broker (issue 21).
             kafka = EmbeddedKafka(
                 settings.embedded_kafka_port or None, cluster_id=settings.kafka_cluster_id
             )
-            updates["kafka_bootstrap_servers"] = kafka.start()
-            updates["kafka_cluster_id"] = kafka.cluster_id
-            # No topic created by a produce: on a restarted (empty) broker one would get the
-            # broker's partition count (4 on Tansu), not KAFKA_TOPIC_PARTITIONS, before the
-            # supervisor creates it; the producer waits for it instead.
-            updates["kafka_client_options"] = {
-                "allow.auto.create.topics": "false",
-                **settings.kafka_client_options,
-            }
+            updates |= _start_broker(settings, kafka)
             stack.callback(kafka.stop)
             started.append("Kafka-protocol broker (embedded, in-memory)")
         resolved = settings.model_copy(update=updates)
