@@ -15,10 +15,11 @@ import httpx
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from tests.e2e.test_scribe_up_side_by_side import TOPIC
 from tests.support.scribe_up import ScribeUp, cmdline, process_running
 
 pytestmark = pytest.mark.slow
+
+TOPIC = "domain-events"
 
 
 def test_a_killed_up_leaves_no_postgres_running() -> None:

@@ -116,7 +116,10 @@ class Watchdog:
         finally:
             os.close(write)
         if self.process is not None:
-            self.process.wait(10)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()  # it has nothing left to do: `up` stopped the server
 
 
 def main(argv: list[str]) -> None:  # pragma: no cover - runs as its own process
