@@ -104,11 +104,11 @@ def _assert_nothing_crosses(
 
 
 def _assert_other_broker_refused(
-    a: ScribeUp, one: dict[str, Any], two: dict[str, Any], logs: Path
+    a: ScribeUp, one: dict[str, Any], b: ScribeUp, two: dict[str, Any], logs: Path
 ) -> None:
     """A's database with B's broker (what a restarted relay met on a reused address): the
     cluster id A recorded in services.json is expected, and B's broker is refused."""
-    relay_port, api_port = free_port(), free_port()
+    relay_port, api_port, worker_port = free_port(), free_port(), free_port()
     rogue = {
         "DATABASE_URL": one["database_url"],
         "KAFKA_BOOTSTRAP_SERVERS": two["kafka_bootstrap_servers"],
@@ -117,6 +117,9 @@ def _assert_other_broker_refused(
         ["relay"], a.data_dir, logs / "relay.log", RELAY_METRICS_PORT=str(relay_port), **rogue
     )
     api = _run(["api", "--port", str(api_port)], a.data_dir, logs / "api.log", **rogue)
+    worker = _run(
+        ["worker"], a.data_dir, logs / "worker.log", WORKER_METRICS_PORT=str(worker_port), **rogue
+    )
     try:
         refused = _health_until(
             f"http://127.0.0.1:{relay_port}/health",
@@ -130,8 +133,17 @@ def _assert_other_broker_refused(
         )
         assert health["status_code"] == 503 and health["database"] == "ok"
         assert two["kafka_cluster_id"] in health["kafka"], health
+        handled = _health_until(
+            f"http://127.0.0.1:{worker_port}/health",
+            lambda body: body["status_code"] == 503 and "broker_problem" in body,
+        )
+        assert two["kafka_cluster_id"] in handled["broker_problem"]
+        # The refusing worker took no partition of B's consumer group: B still answers all.
+        tasks = [_start_genesis(two["api_url"], b.token())[1] for _ in range(3)]
+        for task in tasks:
+            _wait_completed(two["api_url"], b.token(), task, within=60)
     finally:
-        for process in (relay, api):
+        for process in (relay, api, worker):
             process.terminate()
             process.wait(30)
 
@@ -153,7 +165,7 @@ def test_two_make_runs_side_by_side_and_the_other_broker_refused(tmp_path: Path)
         for url in metrics:
             _health_until(f"{url}/health", lambda body: body["status_code"] == 200)
         _assert_nothing_crosses(a, one, b, two)
-        _assert_other_broker_refused(a, one, two, tmp_path)
+        _assert_other_broker_refused(a, one, b, two, tmp_path)
 
 
 def test_an_api_port_in_use_stops_up_at_once_with_the_advice(tmp_path: Path) -> None:

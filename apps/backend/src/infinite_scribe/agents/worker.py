@@ -146,6 +146,9 @@ class AgentWorker:
             asyncio.create_task(self.cluster.run(stop)),
         ]
         try:
+            # Not one group join on a broker of another cluster: the group there is another
+            # instance's, whose partitions this worker would take and not handle.
+            await self.cluster.wait_verified(stop)
             await self.consumer.run(stop, grace_seconds)
         finally:
             for task in helpers:

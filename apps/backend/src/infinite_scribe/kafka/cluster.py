@@ -62,6 +62,8 @@ class ClusterGuard:
         self.client, self.expected = client, expected
         self.interval, self.timeout = interval, timeout
         self.problem: str | None = None
+        #: Set once the broker answered as the expected cluster (at once when none is expected).
+        self.verified = asyncio.Event()
 
     @property
     def foreign(self) -> bool:
@@ -71,8 +73,18 @@ class ClusterGuard:
         if self.foreign:
             raise ForeignBroker(self.problem)
 
+    async def wait_verified(self, stop: asyncio.Event) -> None:
+        """Until the broker answered as the expected cluster, or `stop` is set."""
+        waits = [asyncio.create_task(self.verified.wait()), asyncio.create_task(stop.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+
     async def run(self, stop: asyncio.Event) -> None:
         if self.expected is None:
+            self.verified.set()
             return
         while not stop.is_set():
             problem = await asyncio.to_thread(
@@ -82,5 +94,7 @@ class ClusterGuard:
                 log = logger.warning if is_wrong_cluster(problem) else logger.info
                 log("cluster guard: %s", problem or "the expected broker answers again")
             self.problem = problem
+            if problem is None:
+                self.verified.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval)
