@@ -14,8 +14,7 @@ from infinite_scribe.persistence import genesis_sessions as sql
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
-
-from ..conftest import TEST_TOPIC
+from tests.conftest import TEST_TOPIC
 
 
 def _event(aggregate: str, version: int) -> EventEnvelope:

@@ -9,7 +9,6 @@ import httpx
 from infinite_scribe.application.agent_events import append_session_event
 from infinite_scribe.application.ports.storage import GENESIS_SESSIONS
 from infinite_scribe.application.sessions import rebuild
-from infinite_scribe.config import Settings
 from infinite_scribe.domain import genesis
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.genesis_adapters import (
@@ -18,9 +17,9 @@ from infinite_scribe.persistence.genesis_adapters import (
 )
 from infinite_scribe.persistence.genesis_sessions import load_snapshot
 from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork
+from infinite_scribe.settings.settings import Settings
 from shared_types import EventMetadata
-
-from .genesis_client import BASE, command, new_session, state
+from tests.support.genesis_client import BASE, command, new_session, state
 
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

@@ -8,14 +8,13 @@ import asyncpg
 import httpx
 
 from infinite_scribe.application.agent_events import append_session_event
-from infinite_scribe.config import Settings
 from infinite_scribe.domain import genesis
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.settings.settings import Settings
 from shared_types import EventMetadata
-
-from ..conftest import make_token
-from ..integration.genesis_client import BASE, command
+from tests.conftest import make_token
+from tests.support.genesis_client import BASE, command
 
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
 

@@ -4,9 +4,9 @@ within the interval are counted, the first after it carries the count."""
 import io
 import logging
 
-from infinite_scribe.config import Settings
 from infinite_scribe.observability.logs import configure_logging
 from infinite_scribe.observability.repeats import RepeatFilter
+from infinite_scribe.settings.settings import Settings
 
 
 class Clock:

@@ -12,9 +12,9 @@ import logging
 import time
 from collections.abc import Callable
 
+from infinite_scribe.kafka.admin import admin_client
 from infinite_scribe.kafka.cluster import broker_problem, is_wrong_cluster
-from infinite_scribe.kafka_admin import admin_client
-from infinite_scribe.kafka_options import KafkaConnection
+from infinite_scribe.settings.kafka import KafkaConnection
 
 logger = logging.getLogger(__name__)
 
