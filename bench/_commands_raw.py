@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence import genesis_sessions as sql
+from infinite_scribe.persistence import novels as novels_sql
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import _APPEND_SQL
 
@@ -74,7 +76,7 @@ async def _command(
         novel_id = None
         if stage == "FINISHED":
             novel_id = uuid.uuid4()
-            await sql.insert_novel(connection, novel_id, user_id, {"title": "Bench"})
+            await novels_sql.insert_novel(connection, novel_id, user_id, NovelBible(title="Bench"))
         new_state = state.__class__(
             session_id=session_id,
             user_id=user_id,

@@ -29,6 +29,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from aiohttp import web
 
+from infinite_scribe.agents.llm.language import CHINESE, LANGUAGE_NAMES
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS, schema_name
@@ -206,7 +207,12 @@ class FakeLLMServer:
 async def _valid_content(seen: SeenRequest) -> str:
     stage = seen.stage or GenesisStage.CONCEPT_SELECTION
     session = uuid5(NAMESPACE_URL, seen.prompt)
-    proposal = await OfflineGenerator().generate(GenerationRequest(session_id=session, stage=stage))
+    # Like a model, answer in the language the prompt asks for (agents/prompts/context.md).
+    asks_chinese = LANGUAGE_NAMES[CHINESE] in seen.prompt
+    request = GenerationRequest(
+        session_id=session, stage=stage, preferences={"语言": "中文"} if asks_chinese else {}
+    )
+    proposal = await OfflineGenerator().generate(request)
     data = proposal.model_dump(mode="json", exclude={"source"}) | {"note": SCRIPTED_NOTE}
     return json.dumps(data, ensure_ascii=False)
 

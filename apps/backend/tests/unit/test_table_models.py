@@ -80,6 +80,10 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
     NovelRow: {
         "id": uuid4(),
         "title": "t",
+        "story": {},
+        "worldview": {},
+        "characters": {},
+        "outline": {},
         "status": "GENESIS",
         "target_chapters": 0,
         "completed_chapters": 0,

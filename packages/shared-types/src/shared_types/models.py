@@ -131,11 +131,17 @@ class NovelRow(TableModel):
     id: UUID
     user_id: UUID | None = None
     title: str
+    logline: str | None = None
     theme: str | None = None
     writing_style: str | None = None
     status: NovelStatus
     target_chapters: int
     completed_chapters: int
+    #: The confirmed stages of the Genesis that made it (empty for novels made another way).
+    story: JsonObject
+    worldview: JsonObject
+    characters: JsonObject
+    outline: JsonObject
     version: int
     created_at: datetime
     updated_at: datetime

@@ -130,9 +130,9 @@ class GenerationHandler:
 
 
 def generation_request(job: Job) -> GenerationRequest:
-    """What the provider needs: the request's inputs, earlier stages, and for a revision the
-    writer's feedback and the proposal it is about."""
-    inputs = job.inputs
+    """What the provider needs: the writer's wishes (this request's, else the standing ones),
+    earlier stages, and for a revision the writer's feedback and the proposal it is about."""
+    inputs = {**job.wishes, **{key: value for key, value in job.inputs.items() if value}}
     return GenerationRequest(
         session_id=job.task.session_id,
         stage=job.stage,

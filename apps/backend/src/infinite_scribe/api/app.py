@@ -25,6 +25,7 @@ from infinite_scribe.api.routes import (
     genesis,
     health,
     metrics,
+    novels,
     reads,
     stream,
     tasks,
@@ -42,7 +43,7 @@ def build_router() -> APIRouter:
     router.include_router(health.router)
     router.include_router(genesis.router)
     router.include_router(reads.sessions_router)
-    router.include_router(reads.novels_router)
+    router.include_router(novels.router)
     router.include_router(stream.router)  # before events: /events/stream is not an event id
     router.include_router(events.router)
     router.include_router(tasks.router)

@@ -6,7 +6,7 @@ the task and command moves and the session snapshot, all or nothing.
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from infinite_scribe.application.flows import FlowControl
@@ -21,11 +21,13 @@ from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import (
     AGGREGATE_TYPE,
+    CONCEPT_GENERATION_REQUESTED,
     FEEDBACK_SUBMITTED,
     GenesisState,
     evolve,
     failure_event_for,
     proposal_event_for,
+    writer_wishes,
 )
 from shared_types import EventEnvelope, EventMetadata
 from shared_types.enums import GenesisStage, TaskStatus
@@ -43,6 +45,9 @@ class Job:
     task: TaskRecord
     stage: GenesisStage
     state: GenesisState
+    #: The writer's standing wishes (domain.genesis.writer_wishes) a revision or a later
+    #: stage's request does not repeat.
+    wishes: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_revision(self) -> bool:
@@ -85,7 +90,11 @@ class AgentWork:
                 return None
             await tx.repository(ASYNC_TASKS).start(task.task_id)
         stage = GenesisStage(request.payload.get("stage", snapshot.state.current_stage))
-        return Job(request, task, stage, snapshot.state)
+        wishes: dict[str, Any] = {}
+        if request.event_type != CONCEPT_GENERATION_REQUESTED:  # that one carries its own
+            requests = await self.tasks.generation_requests(task.session_id)
+            wishes = writer_wishes(requests, stage)
+        return Job(request, task, stage, snapshot.state, wishes)
 
     async def progress(self, job: Job, percent: float, message: str) -> None:
         await self.tasks.report_progress(job.task.task_id, percent, message)
@@ -101,7 +110,9 @@ class AgentWork:
             "revision": job.is_revision,
         }
         event_type = proposal_event_for(job.stage)
-        outcome = {"result": proposal, "message": f"{event_type} by {provider}"}
+        # The task's result says its stage, as clients read proposals (api/proposal_schemas.py).
+        result = {"stage": job.stage.value, **proposal}
+        outcome = {"result": result, "message": f"{event_type} by {provider}"}
         return await self._finish(job, event_type, payload, TaskStatus.COMPLETED, outcome)
 
     async def fail(self, job: Job, error_code: str, error: str, attempts: int) -> bool:

@@ -18,8 +18,8 @@ from infinite_scribe.domain.genesis import (
     GenesisState,
     decide,
     evolve,
-    novel_fields,
 )
+from infinite_scribe.domain.novel import novel_bible
 
 
 def owned(snapshot: SessionSnapshot | None) -> SessionSnapshot:
@@ -77,6 +77,7 @@ class GenesisCommands:
         if before.is_pending and not is_async:
             await sessions.supersede_pending(before.session_id, command_type)
         if after.novel_id is not None and any(e.event_type == FINISHED for e in decided):
-            await sessions.insert_novel(after.novel_id, after.user_id, novel_fields(after))
+            bible = novel_bible(after.confirmed_data)
+            await sessions.insert_novel(after.novel_id, after.user_id, bible)
         if not await sessions.save(before.version, after):
             raise ConcurrencyConflict("The session was changed concurrently")

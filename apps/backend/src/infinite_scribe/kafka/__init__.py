@@ -1,1 +1,1 @@
-"""Kafka clients shared by the relay, the agent worker and the API."""
+"""Kafka adapters: admin, the relay's producer, the consumer-group loop, dead letters."""

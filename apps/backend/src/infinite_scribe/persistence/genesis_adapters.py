@@ -11,7 +11,9 @@ from infinite_scribe.application.ports.storage import (
     SessionSnapshot,
 )
 from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence import genesis_sessions as genesis_sql
+from infinite_scribe.persistence import novels as novels_sql
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.event_store import EventStore
 from shared_types import DomainEventRow, EventEnvelope
@@ -69,8 +71,8 @@ class PostgresGenesisRepository:
     async def complete_command(self, command_id: UUID, session_id: UUID) -> None:
         await genesis_sql.complete_command(self.connection, command_id, session_id)
 
-    async def insert_novel(self, novel_id: UUID, user_id: UUID, fields: dict[str, str]) -> None:
-        await genesis_sql.insert_novel(self.connection, novel_id, user_id, fields)
+    async def insert_novel(self, novel_id: UUID, user_id: UUID, bible: NovelBible) -> None:
+        await novels_sql.insert_novel(self.connection, novel_id, user_id, bible)
 
 
 class PostgresGenesisQueries:

@@ -179,19 +179,6 @@ async def supersede_pending(
     )
 
 
-async def insert_novel(
-    connection: asyncpg.Connection, novel_id: UUID, user_id: UUID, fields: dict[str, str]
-) -> None:
-    await connection.execute(
-        "INSERT INTO novels (id, user_id, title, theme, writing_style) VALUES ($1, $2, $3, $4, $5)",
-        novel_id,
-        user_id,
-        fields["title"],
-        fields.get("theme"),
-        fields.get("writing_style"),
-    )
-
-
 async def existing_command(
     connection: asyncpg.Connection | asyncpg.Pool,
     session_id: UUID,

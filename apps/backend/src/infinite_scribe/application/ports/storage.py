@@ -8,6 +8,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.domain.novel import NovelBible
 from shared_types import DomainEventRow, EventEnvelope
 
 R = TypeVar("R")
@@ -128,7 +129,9 @@ class GenesisRepository(Protocol):
 
     async def complete_command(self, command_id: UUID, session_id: UUID) -> None: ...
 
-    async def insert_novel(self, novel_id: UUID, user_id: UUID, fields: dict[str, str]) -> None: ...
+    async def insert_novel(self, novel_id: UUID, user_id: UUID, bible: NovelBible) -> None:
+        """Create the novel a finished session made, with every confirmed stage."""
+        ...
 
 
 class GenesisQueries(Protocol):

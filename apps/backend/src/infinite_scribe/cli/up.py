@@ -1,0 +1,328 @@
+"""Running the services: the API alone, or everything at once (`scribe up`)."""
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import uvicorn
+import uvicorn.supervisors
+
+from infinite_scribe.api.app import create_app
+from infinite_scribe.api.auth import create_access_token
+from infinite_scribe.api.http_protocol import HttpLimits, limited_protocol
+from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
+from infinite_scribe.embedded.postgres import EmbeddedPostgres
+from infinite_scribe.embedded.supervisor import Child, Supervisor, kafka_child, postgres_child
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.kafka.dead_letters import dead_letter_topic
+from infinite_scribe.observability.logs import configure_logging
+from infinite_scribe.observability.tracing import traced_process
+from infinite_scribe.persistence import migrate
+from infinite_scribe.runtime.worker import CANCEL_MARGIN_SECONDS
+from infinite_scribe.settings.services_file import (
+    RunningServices,
+    process_start_ticks,
+    remove_services,
+    write_services,
+)
+from infinite_scribe.settings.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+#: A background service run beside the API by `scribe up`: takes the settings and a stop event.
+Background = Callable[[Settings, asyncio.Event], Coroutine[Any, Any, None]]
+
+#: The user id of the development token `scribe up` prints.
+DEV_USER_ID = UUID("00000000-0000-4000-8000-000000000001")
+
+
+@dataclass
+class RunningStack:
+    settings: Settings
+    started: list[str] = field(default_factory=list)
+    embedded_database: bool = False
+    embedded_kafka: bool = False
+    #: What `up` restarts when it dies (embedded/supervisor.py).
+    children: list[Child] = field(default_factory=list)
+
+
+def create_topics(settings: Settings) -> None:
+    """The main and the dead-letter topic, with the configured partitions and replicas."""
+    connection = settings.kafka_connection()
+    assert connection is not None
+    for topic in (settings.kafka_topic, dead_letter_topic(settings.kafka_topic)):
+        ensure_topic(
+            connection,
+            topic,
+            settings.kafka_topic_partitions,
+            settings.kafka_topic_replication_factor,
+        )
+
+
+def _side_by_side(settings: Settings) -> dict[str, object]:
+    """Ports `up` picks so that two of them (two checkouts) never collide: the relay's and the
+    worker's metrics take free ports unless RELAY_/WORKER_METRICS_PORT say otherwise."""
+    updates: dict[str, object] = {}
+    for name, host in (
+        ("relay_metrics_port", settings.relay_metrics_host),
+        ("worker_metrics_port", settings.worker_metrics_host),
+    ):
+        if name not in settings.model_fields_set:
+            updates[name] = free_port(host)
+    return updates
+
+
+def _start_broker(settings: Settings, kafka: EmbeddedKafka) -> dict[str, object]:
+    """Start the embedded broker: a free port unless EMBEDDED_KAFKA_PORT names one, and a
+    cluster id of its own, so no client ever takes another instance's broker for it."""
+    return {
+        "kafka_bootstrap_servers": kafka.start(),
+        "kafka_cluster_id": kafka.cluster_id,
+        # No topic created by a produce: on a restarted (empty) broker one would get the
+        # broker's partition count (4 on Tansu), not KAFKA_TOPIC_PARTITIONS, before the
+        # supervisor creates it; the producer waits for it instead.
+        "kafka_client_options": {
+            "allow.auto.create.topics": "false",
+            **settings.kafka_client_options,
+        },
+    }
+
+
+@contextmanager
+def embedded_services(settings: Settings) -> Iterator[RunningStack]:
+    """Start whatever is not configured (PostgreSQL, Kafka), migrate, and stop them on exit."""
+    with ExitStack() as stack:
+        # Decided before DATABASE_URL is filled in: the embedded database is what makes this a
+        # laptop, where a frontend dev server on localhost may call the API (issue 12).
+        updates: dict[str, object] = {"cors_allow_localhost": settings.allows_localhost_origins()}
+        updates |= _side_by_side(settings)
+        started: list[str] = []
+        children: list[Child] = []
+        if settings.embedded_database:
+            postgres = EmbeddedPostgres(settings.scribe_data_dir / "pg", watched=True)
+            updates["database_url"] = postgres.start()
+            stack.callback(postgres.stop)
+            started.append("PostgreSQL (embedded)")
+            children.append(postgres_child(postgres))
+        if settings.embedded_kafka:
+            kafka = EmbeddedKafka(
+                settings.embedded_kafka_port or None, cluster_id=settings.kafka_cluster_id
+            )
+            updates |= _start_broker(settings, kafka)
+            stack.callback(kafka.stop)
+            started.append("Kafka-protocol broker (embedded, in-memory)")
+        resolved = settings.model_copy(update=updates)
+        database_url = resolved.resolved_database_url()
+        assert database_url is not None and resolved.resolved_kafka_servers() is not None
+        migrate.upgrade(database_url)
+        create_topics(resolved)
+        if settings.embedded_kafka:
+            children.append(kafka_child(kafka, lambda: create_topics(resolved)))
+        yield RunningStack(
+            resolved, started, settings.embedded_database, settings.embedded_kafka, children
+        )
+
+
+#: Seconds uvicorn waits for open requests at shutdown (streams reconnect to another process).
+STREAM_SHUTDOWN_GRACE_SECONDS = 3
+
+
+def uvicorn_config(
+    settings: Settings, host: str, port: int, access_log: bool, **options: Any
+) -> uvicorn.Config:
+    """The one uvicorn configuration (limits, logging, shutdown) of every way the API is served;
+    `options` may name the app as a factory string for worker processes."""
+    options.setdefault("app", None)
+    app = options.pop("app") or create_app(settings)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=access_log,
+        # Our logging config (observability/logs.py) formats uvicorn's lines too.
+        log_config=None,
+        loop="uvloop",
+        # httptools with the head size/count limits and the read timeout (api/http_protocol.py).
+        http=limited_protocol(http_limits(settings)),
+        lifespan="on",
+        # Live streams (SSE) never finish on their own: give them a moment, then cut them.
+        timeout_graceful_shutdown=STREAM_SHUTDOWN_GRACE_SECONDS,
+        **options,
+    )
+
+
+def http_limits(settings: Settings) -> HttpLimits:
+    return HttpLimits(
+        max_header_bytes=settings.http_max_header_bytes,
+        max_headers=settings.http_max_headers,
+        read_timeout_seconds=settings.http_read_timeout_seconds,
+    )
+
+
+def run_api(settings: Settings, host: str, port: int, access_log: bool = True) -> None:
+    settings.check_serving_secret()
+    if settings.api_workers > 1:
+        run_api_workers(settings, host, port, access_log)
+        return
+    with traced_process(settings, "infinite-scribe-api"):
+        uvicorn.Server(uvicorn_config(settings, host, port, access_log)).run()
+
+
+def app_from_environment() -> Any:
+    """The app factory each worker process calls: it re-reads the environment, which
+    `run_api_workers` completed with the parent's resolved database and broker."""
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)
+
+
+def run_api_workers(settings: Settings, host: str, port: int, access_log: bool) -> None:
+    """API_WORKERS uvicorn processes sharing one listening socket (uvicorn's supervisor)."""
+    # Settings found beside a running `scribe up` (services.json) are not in the environment
+    # the worker processes read: hand them on explicitly.
+    for variable, value in (
+        ("DATABASE_URL", settings.resolved_database_url()),
+        ("KAFKA_BOOTSTRAP_SERVERS", settings.resolved_kafka_servers()),
+        ("KAFKA_CLUSTER_ID", settings.kafka_cluster_id),
+    ):
+        if value:
+            os.environ[variable] = value
+    config = uvicorn_config(
+        settings,
+        host,
+        port,
+        access_log,
+        app="infinite_scribe.cli.up:app_from_environment",
+        factory=True,
+        workers=settings.api_workers,
+    )
+    uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+async def serve_with_workers(
+    settings: Settings,
+    server: uvicorn.Server,
+    workers: list[Background],
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """Run the API server and the workers; when the server stops (Ctrl-C, SIGTERM) stop them.
+    `ready` is called once the API listens."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(worker(settings, stop)) for worker in workers]
+    if ready is not None:
+        tasks.append(asyncio.create_task(_when_started(server, stop, ready)))
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        if tasks:
+            # Each worker finishes in-flight work within its grace, then the runtime cancels it.
+            grace = settings.worker_shutdown_grace_seconds + CANCEL_MARGIN_SECONDS
+            await asyncio.wait(tasks, timeout=grace)
+        for task in tasks:
+            task.cancel()
+
+
+async def _when_started(
+    server: uvicorn.Server, stop: asyncio.Event, ready: Callable[[], None]
+) -> None:
+    while not server.started:
+        if stop.is_set():
+            return
+        await asyncio.sleep(0.05)
+    ready()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_up(settings: Settings, workers: list[Background], host: str, port: int) -> None:
+    """`scribe up`: embedded services as needed, migrations, the API and the workers."""
+    settings.check_serving_secret()
+    # uvicorn re-raises the signal that stopped it once it has shut down; with SIGTERM mapped
+    # to KeyboardInterrupt (like Ctrl-C) the embedded services below are always stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with (
+            embedded_services(settings) as running,
+            traced_process(settings, "infinite-scribe"),
+            announced(running, host, port),
+        ):
+            resolved = running.settings
+            token = create_access_token(resolved, DEV_USER_ID, ttl_seconds=7 * 24 * 3600)
+            server = uvicorn.Server(uvicorn_config(resolved, host, port, access_log=True))
+            supervisor = Supervisor(running.children)
+            asyncio.run(
+                serve_with_workers(
+                    resolved,
+                    server,
+                    [*workers, lambda _settings, stop: supervisor.run(stop)],
+                    ready=lambda: print_banner(running, host, port, token),
+                )
+            )
+    except KeyboardInterrupt:
+        logger.info("stopped")
+
+
+@contextmanager
+def announced(running: RunningStack, host: str, port: int) -> Iterator[None]:
+    """services.json in SCRIBE_DATA_DIR while `up` runs, for the commands beside it."""
+    resolved, pid = running.settings, os.getpid()
+    database_url, servers = resolved.resolved_database_url(), resolved.resolved_kafka_servers()
+    assert database_url is not None and servers is not None
+    services = RunningServices(
+        pid=pid,
+        process_started=process_start_ticks(pid),
+        database_url=database_url,
+        kafka_bootstrap_servers=servers,
+        api_url=f"http://{host}:{port}",
+        embedded_database=running.embedded_database,
+        embedded_kafka=running.embedded_kafka,
+        kafka_cluster_id=resolved.kafka_cluster_id,
+        relay_metrics_url=_metrics_url(resolved.relay_metrics_host, resolved.relay_metrics_port),
+        worker_metrics_url=_metrics_url(resolved.worker_metrics_host, resolved.worker_metrics_port),
+    )
+    write_services(resolved.scribe_data_dir, services)
+    try:
+        yield
+    finally:
+        remove_services(resolved.scribe_data_dir, pid)
+
+
+def _metrics_url(host: str, port: int) -> str | None:
+    return f"http://{host}:{port}" if port else None
+
+
+def print_banner(running: RunningStack, host: str, port: int, token: str) -> None:
+    """Once everything listens: plain lines on stderr (where the log goes, so they come in
+    order after it), never a log record, so they stay readable with LOG_FORMAT=json."""
+    settings = running.settings
+    relay = _metrics_url(settings.relay_metrics_host, settings.relay_metrics_port)
+    worker = _metrics_url(settings.worker_metrics_host, settings.worker_metrics_port)
+    cluster = f" (cluster {settings.kafka_cluster_id})" if settings.kafka_cluster_id else ""
+    lines = [
+        "",
+        "InfiniteScribe is ready",
+        f"  API:        http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)",
+        f"  health:     http://{host}:{port}/api/v1/health",
+        f"  relay:      {relay or 'metrics off'}/health  worker: {worker or 'metrics off'}/health",
+        f"  DATABASE_URL={settings.resolved_database_url()}",
+        f"  KAFKA_BOOTSTRAP_SERVERS={settings.resolved_kafka_servers()}{cluster}",
+        f"  embedded:   {', '.join(running.started) or 'nothing (external services)'}",
+        f"  other `scribe` commands find these in {settings.scribe_data_dir / 'services.json'}",
+        f"  dev token (user {DEV_USER_ID}, 7 days):",
+        f"    {token}",
+        "  Ctrl-C stops everything.",
+        "",
+    ]
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
