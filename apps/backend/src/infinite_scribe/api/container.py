@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from infinite_scribe.api.console.wiring import ConsoleServices, console_services
 from infinite_scribe.api.metered_commands import MeteredCommandService
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.stream_services import start_live_streams
@@ -63,6 +64,8 @@ class ApiServices:
     metrics: ApiMetrics
     #: The live event stream (SSE) and its tickets; its hub runs while the API does.
     live: LiveStreams
+    #: The console's operator actions and overview (issue 22, docs/console.md).
+    console: ConsoleServices
 
 
 @asynccontextmanager
@@ -105,6 +108,7 @@ async def api_services(
                 flows=FlowReplies(commands, flow_queries),
                 event_chains=EventChains(flow_queries),
                 live=live,
+                console=console_services(settings, pool),
             )
         finally:
             await live.stop()

@@ -78,9 +78,8 @@ class AgentWork:
 
     async def begin(self, request: EventEnvelope) -> Job | None:
         """Start the request's task; None when there is nothing to do (already handled,
-        cancelled, unknown task or session)."""
-        if await self.tasks.processed(self.consumer, request.event_id):
-            return None
+        cancelled, unknown task or session). No separate ledger read: a request in the ledger
+        has a finished task (both are written in one transaction), which this finds."""
         async with self.uow.transaction() as tx:
             task = await tx.repository(ASYNC_TASKS).lock_for_event(request.event_id)
             if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
@@ -98,6 +97,17 @@ class AgentWork:
 
     async def progress(self, job: Job, percent: float, message: str) -> None:
         await self.tasks.report_progress(job.task.task_id, percent, message)
+
+    async def heartbeat(self, task_ids: list[uuid.UUID]) -> None:
+        """Every generation of this process in one statement (the re-drive sweeper skips
+        them); no NOTIFY, nothing a follower needs to see."""
+        if task_ids:
+            await self.tasks.touch(task_ids)
+
+    async def still_wanted(self, job: Job) -> bool:
+        """False once the task was cancelled (confirm, abandon) or finished elsewhere."""
+        view = await self.tasks.task(job.task.task_id, job.task.user_id)
+        return view is not None and view.status in (TaskStatus.PENDING, TaskStatus.RUNNING)
 
     async def propose(self, job: Job, proposal: dict[str, Any], provider: str) -> bool:
         """Publish the proposal and complete task and command; False if it was a repeat."""
@@ -150,10 +160,12 @@ class AgentWork:
                 event, became_last_result = await self._publish(tx, job, event_type, payload)
                 # The flow waits on a proposal the writer sees as the session's last result
                 # (flow_replies.py relies on it to skip sessions with none).
+                # Registered and landed here: no second transaction per request.
                 if status is TaskStatus.COMPLETED and became_last_result and self.flows:
-                    await self.flows.register_in(
+                    handle = await self.flows.register_in(
                         tx, str(job.request.correlation_id), _pause_handle(job, event)
                     )
+                    await self.flows.land_in(tx, handle)
                 await tx.repository(ASYNC_TASKS).finish(
                     task.task_id,
                     status.value,

@@ -88,8 +88,12 @@ def relay() -> None:
 def token(
     user: Annotated[UUID, typer.Option(help="the user id (the token's sub claim)")],
     ttl: Annotated[int, typer.Option(min=1, help="lifetime in seconds")] = 3600,
+    operator: Annotated[
+        bool, typer.Option("--operator", help="add the operator role (the console's ops pages)")
+    ] = False,
 ) -> None:
     """Print an HS256 JWT for USER signed with JWT_SECRET_KEY."""
-    from infinite_scribe.api.auth import create_access_token
+    from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token
 
-    typer.echo(create_access_token(settings(), user, ttl))
+    roles = [OPERATOR_ROLE] if operator else []
+    typer.echo(create_access_token(settings(), user, ttl, roles=roles))

@@ -315,6 +315,7 @@ def print_banner(running: RunningStack, host: str, port: int, token: str) -> Non
         f"  API:        http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)",
         f"  health:     http://{host}:{port}/api/v1/health",
         f"  relay:      {relay or 'metrics off'}/health  worker: {worker or 'metrics off'}/health",
+        f"  console:    http://{host}:{port}/console  (sign in with the dev token below)",
         f"  DATABASE_URL={settings.resolved_database_url()}",
         f"  KAFKA_BOOTSTRAP_SERVERS={settings.resolved_kafka_servers()}{cluster}",
         f"  embedded:   {', '.join(running.started) or 'nothing (external services)'}",

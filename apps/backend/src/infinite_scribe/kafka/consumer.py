@@ -1,14 +1,25 @@
-"""A consumer-group loop for asyncio workers (confluent-kafka): one thread polls, each assigned
-partition is handled in order by a lane of its own, and an offset is stored only after its
-message was handled (so only committed work is ever skipped after a restart).
+"""A consumer-group loop for asyncio workers (confluent-kafka) that handles messages with
+different keys concurrently and messages with the same key in order (key-ordered mode, as in
+Confluent's Parallel Consumer).
 
-Long handling never gets the consumer thrown out of its group: polling goes on while lanes
-work, and a partition whose lane is full is paused (not read) until the lane catches up.
+One thread polls; each message joins the lane of its (partition, key) and lanes run as asyncio
+tasks. At most `max_in_flight` messages are held per process: at the bound every assigned
+partition is paused and polling goes on (so the member is never evicted), below 3/4 of it they
+resume. A partition's offset is stored only up to its lowest unfinished message
+(`kafka.offsets`), so a crash redelivers exactly what was not finished; the handler's ledger
+makes a redelivery harmless. Retries of one message (and a poison one) only hold its own key.
+
+Rebalances: a revoked partition commits its safe position synchronously while it is still ours,
+its queued messages are dropped (the next owner reads them again from that position) and the
+messages in hand finish without storing anything. Messages of a partition that is no longer
+assigned are never dispatched. A re-assigned partition gets its pause flag set explicitly:
+librdkafka keeps a partition's pause across a revoke and re-assign (librdkafka#1849).
 """
 
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+
+from infinite_scribe.kafka.offsets import PartitionOffsets
 
 logger = logging.getLogger(__name__)
 
@@ -54,24 +67,25 @@ class Delivery:
 
 Handler = Callable[[Delivery], Awaitable[None]]
 PoisonHandler = Callable[[Delivery, BaseException], Awaitable[None]]
+Peek = Callable[[Delivery], None]
+LaneKey = tuple[str, int, bytes | int]
 
 #: Attempts at a message whose handler keeps raising a non-transient error before it is
-#: handed to `on_poison` (the dead-letter topic) so that it never blocks its partition.
+#: handed to `on_poison` (the dead-letter topic) so that it never blocks its key.
 POISON_ATTEMPTS = 3
 
 
 class _Lane:
-    """The messages of one partition, handled one after another."""
+    """The messages of one key waiting in order, and the task that handles them."""
+
+    __slots__ = ("queue", "task")
 
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[Delivery] = asyncio.Queue()
+        self.queue: deque[tuple[Delivery, PartitionOffsets]] = deque()
         self.task: asyncio.Task[None] | None = None
-        self.paused = False
-        self.busy = False
-        self.retired = False
 
 
-class PartitionedConsumer:
+class KeyedConsumer:
     """Consume `topics` in group `config['group.id']`, calling `handler` per message."""
 
     def __init__(
@@ -82,30 +96,37 @@ class PartitionedConsumer:
         *,
         on_poison: PoisonHandler,
         is_transient: Callable[[BaseException], bool],
-        max_queued: int = 32,
+        max_in_flight: int = 256,
         poll_timeout: float = 0.1,
+        peek: Peek | None = None,
     ) -> None:
         settings = dict(config)
-        # Offsets are stored by us after the handler's transaction committed; librdkafka then
-        # commits stored offsets in the background (and on close).
+        # Offsets are stored by us (the safe position); librdkafka commits what is stored in
+        # the background, and we commit synchronously when a partition is revoked.
         settings.update({"enable.auto.offset.store": False, "enable.auto.commit": True})
         settings.setdefault("auto.offset.reset", "earliest")
         self.consumer = Consumer(settings)
+        # The incremental protocol hands over only what changes (and wants incremental calls).
+        self._cooperative = "cooperative" in str(settings.get("partition.assignment.strategy"))
         self.topics = topics
         self.handler = handler
         self.on_poison = on_poison
         self.is_transient = is_transient
-        self.max_queued = max_queued
+        self.max_in_flight = max_in_flight
+        self.resume_at = max(max_in_flight * 3 // 4, 1) if max_in_flight > 1 else 0
         self.poll_timeout = poll_timeout
-        # Offsets of handled messages, stored by the poll thread before each poll: called from
-        # the event loop, store_offsets waited for the poll in progress (librdkafka's locks) and
-        # stalled every lane with it (measured: 12 requests/s end to end instead of hundreds).
-        self._handled: deque[TopicPartition] = deque()
-        # Polling blocks, so it runs on a thread of its own. Pausing and
-        # resuming are quick, thread-safe librdkafka calls made from the event loop directly:
-        # queued behind a poll they would cap each partition at one message per poll timeout.
+        #: Sees each message of an owned partition on arrival, before it waits for its key.
+        self.peek = peek
+        #: Messages held (queued or in hand); the event loop alone changes it.
+        self.in_flight = 0
+        self.paused = False
+        # The current assignment, changed on the poll thread (rebalance callbacks).
+        self._lock = threading.Lock()
+        self._partitions: dict[tuple[str, int], PartitionOffsets] = {}
+        self._lanes: dict[LaneKey, _Lane] = {}
+        # Polling blocks, so it runs on a thread of its own; pause and resume are quick,
+        # thread-safe librdkafka calls made from the event loop directly.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="kafka-consumer")
-        self._lanes: dict[tuple[str, int], _Lane] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def _call(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -113,57 +134,79 @@ class PartitionedConsumer:
         return await self._loop.run_in_executor(self._thread, function, *args)
 
     async def run(self, stop: asyncio.Event, grace: float) -> None:
-        """Poll and dispatch until `stop`; then give lanes `grace` seconds and close."""
+        """Poll and dispatch until `stop`; then give messages in hand `grace` s and close."""
         self._loop = asyncio.get_running_loop()
-        await self._call(lambda: self.consumer.subscribe(self.topics, on_revoke=self._revoked))
+        await self._call(self._subscribe)
         try:
             while not stop.is_set():
-                for message in await self._call(self._poll_batch):
+                room = self.max_in_flight - self.in_flight
+                for message in await self._call(self._poll_batch, room):
                     self._dispatch(message)
-                self._resume_drained()
         finally:
             await self._drain(grace)
-            await self._call(self._store_handled)
-            await self._call(self.consumer.close)
+            await self._call(self._close)
             self._thread.shutdown(wait=False)
 
-    def _poll_batch(self) -> list[Message]:
-        self._store_handled()
+    def _subscribe(self) -> None:
+        self.consumer.subscribe(
+            self.topics, on_assign=self._assigned, on_revoke=self._revoked, on_lost=self._lost
+        )
+
+    def _poll_batch(self, room: int) -> list[Message]:
+        """At most `room` messages (one when there is none: the partitions are paused then,
+        and polling goes on for the group's sake)."""
+        self._store_positions()
         first = self.consumer.poll(self.poll_timeout)
-        if first is None:
-            return []
+        if first is None or room <= 1:
+            return [] if first is None else [first]
         # What is already fetched comes at once; consume() with no wait never blocks.
-        return [first, *self.consumer.consume(255, 0)]
+        return [first, *self.consumer.consume(min(room - 1, 255), 0)]
 
     def _dispatch(self, message: Message) -> None:
         if message.error() is not None:
             logger.warning("consumer error: %s", message.error())
             return
         delivery = Delivery.of(message)
-        key = (delivery.topic, delivery.partition)
-        lane = self._lanes.get(key)
-        if lane is None or lane.task is None or lane.task.done():
-            lane = self._lanes[key] = _Lane()
-            lane.task = asyncio.create_task(self._work(lane))
-        lane.queue.put_nowait(delivery)
-        if lane.queue.qsize() >= self.max_queued and not lane.paused:
-            lane.paused = True
-            partition = TopicPartition(delivery.topic, delivery.partition)
-            self.consumer.pause([partition])  # cheap, non-blocking; safe beside poll
+        offsets = self._partitions.get((delivery.topic, delivery.partition))
+        if offsets is None or not offsets.assigned:
+            return  # fetched before a revoke: the partition's owner reads it again
+        if self.peek is not None:
+            self.peek(delivery)
+        offsets.started(delivery.offset)
+        # No key, no order to keep: such a message gets a lane of its own.
+        key = delivery.key if delivery.key is not None else delivery.offset
+        lane_key = (delivery.topic, delivery.partition, key)
+        lane = self._lanes.get(lane_key)
+        if lane is None:
+            lane = self._lanes[lane_key] = _Lane()
+            lane.task = asyncio.create_task(self._work(lane_key, lane))
+        lane.queue.append((delivery, offsets))
+        self.in_flight += 1
+        if self.in_flight >= self.max_in_flight and not self.paused:
+            self._set_paused(True)
 
-    def _resume_drained(self) -> None:
-        for (topic, partition), lane in self._lanes.items():
-            if lane.paused and lane.queue.qsize() <= self.max_queued // 2:
-                lane.paused = False
-                self.consumer.resume([TopicPartition(topic, partition)])
+    def _set_paused(self, paused: bool) -> None:
+        with self._lock:
+            self.paused = paused
+            partitions = [TopicPartition(t, p) for t, p in self._partitions]
+        if partitions:
+            (self.consumer.pause if paused else self.consumer.resume)(partitions)
 
-    async def _work(self, lane: _Lane) -> None:
-        while not (lane.retired and lane.queue.empty()):
-            delivery = await lane.queue.get()
-            lane.busy = True
-            await self._handle(delivery)
-            self._store(delivery)
-            lane.busy = False
+    async def _work(self, lane_key: LaneKey, lane: _Lane) -> None:
+        try:
+            while lane.queue:
+                delivery, offsets = lane.queue.popleft()
+                try:
+                    await self._handle(delivery)
+                    # Not on cancellation (shutdown): an abandoned message stays unfinished.
+                    offsets.finished(delivery.offset)
+                finally:
+                    self.in_flight -= 1
+                    if self.paused and self.in_flight <= self.resume_at:
+                        self._set_paused(False)
+        finally:
+            if self._lanes.get(lane_key) is lane:
+                del self._lanes[lane_key]
 
     async def _handle(self, delivery: Delivery) -> None:
         """Run the handler; transient failures (database down) are retried until they pass,
@@ -194,53 +237,85 @@ class PartitionedConsumer:
                 )
                 await asyncio.sleep(min(0.2 * 2**failures, 5.0) if not transient else 1.0)
 
-    def _store(self, delivery: Delivery) -> None:
-        """Mark `delivery` handled; the poll thread stores its offset (`_store_handled`)."""
-        self._handled.append(
-            TopicPartition(delivery.topic, delivery.partition, delivery.offset + 1)
-        )
+    def _store_positions(self) -> None:
+        """On the poll thread: store each assigned partition's safe position if it moved."""
+        with self._lock:
+            moved = [(o, o.changed()) for o in self._partitions.values()]
+        positions = [(o, p) for o, p in moved if p is not None]
+        if not positions:
+            return
+        try:
+            self.consumer.store_offsets(
+                offsets=[TopicPartition(o.topic, o.partition, p) for o, p in positions]
+            )
+        except KafkaException as error:
+            # A partition went to another member meanwhile: it redelivers from its committed
+            # position, and the handler's dedupe makes that harmless.
+            logger.info("offsets not stored: %s", error)
+            return
+        for offsets, position in positions:
+            offsets.mark_stored(position)
 
-    def _store_handled(self) -> None:
-        """On the poll thread: store the newest handled offset of each partition."""
-        newest: dict[tuple[str, int], TopicPartition] = {}
-        while self._handled:  # deque appends/pops are atomic: no lock with the event loop
-            position = self._handled.popleft()
-            newest[(position.topic, position.partition)] = position  # lanes go in order
-        for position in newest.values():
-            try:
-                self.consumer.store_offsets(offsets=[position])
-            except KafkaException as error:
-                # The partition went to another member meanwhile: it will redeliver the
-                # message, and the handler's dedupe makes that harmless.
-                logger.info("offset of %s not stored: %s", position, error)
+    def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        with self._lock:
+            for tp in partitions:
+                key = (tp.topic, tp.partition)
+                self._partitions[key] = PartitionOffsets(tp.topic, tp.partition)
+            paused = self.paused
+        if self._cooperative:
+            consumer.incremental_assign(partitions)
+        else:
+            consumer.assign(partitions)
+        if partitions:
+            (consumer.pause if paused else consumer.resume)(partitions)
 
     def _revoked(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        # Runs on the consumer thread during poll: what was handled is stored first, while the
-        # partitions are still ours; queued messages of a revoked partition are dropped (its
-        # next owner reads them again from the last stored offset).
-        self._store_handled()
-        for partition in partitions:
-            lane = self._lanes.pop((partition.topic, partition.partition), None)
-            if lane is not None and self._loop is not None:
-                self._loop.call_soon_threadsafe(self._retire, lane)
+        self._give_up(consumer, partitions, commit=True)
 
-    @staticmethod
-    def _retire(lane: _Lane) -> None:
-        # The message in hand is finished (its offset store then fails harmlessly); an idle
-        # lane's task ends at once.
-        while not lane.queue.empty():
-            lane.queue.get_nowait()
-        lane.retired = True
-        if lane.task is not None and not lane.busy:
-            lane.task.cancel()
+    def _lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Lost (evicted): the group has moved on, a commit would be refused.
+        self._give_up(consumer, partitions, commit=False)
+
+    def _give_up(
+        self, consumer: Consumer, partitions: list[TopicPartition], *, commit: bool
+    ) -> None:
+        """On the poll thread: commit each partition's safe position while it is still ours,
+        then stop its messages from storing anything and drop its queued ones."""
+        positions: list[TopicPartition] = []
+        with self._lock:
+            for tp in partitions:
+                offsets = self._partitions.pop((tp.topic, tp.partition), None)
+                if offsets is None:
+                    continue
+                offsets.assigned = False
+                position = offsets.position()
+                if position is not None:
+                    positions.append(TopicPartition(tp.topic, tp.partition, position))
+        if commit and positions:
+            try:
+                consumer.store_offsets(offsets=positions)
+                consumer.commit(offsets=positions, asynchronous=False)
+            except KafkaException as error:
+                logger.warning("commit on revoke failed (%s); messages may be redelivered", error)
+        if self._loop is not None and partitions:
+            self._loop.call_soon_threadsafe(self._drop_unassigned)
+
+    def _drop_unassigned(self) -> None:
+        """Queued messages of partitions no longer assigned leave their lanes (the message in
+        hand finishes; its owner may handle it too, which the ledger makes harmless)."""
+        for lane in self._lanes.values():
+            kept = deque(item for item in lane.queue if item[1].assigned)
+            self.in_flight -= len(lane.queue) - len(kept)
+            lane.queue = kept
+        if self.paused and self.in_flight <= self.resume_at:
+            self._set_paused(False)
 
     async def _drain(self, grace: float) -> None:
-        """Stop taking messages; let each lane finish the one in hand for up to `grace` s."""
-        tasks = []
+        """Stop taking messages; let each message in hand finish for up to `grace` s."""
         for lane in self._lanes.values():
-            self._retire(lane)
-            if lane.task is not None and lane.busy:
-                tasks.append(lane.task)
+            self.in_flight -= len(lane.queue)
+            lane.queue.clear()
+        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
         if not tasks:
             return
         _, pending = await asyncio.wait(tasks, timeout=grace)
@@ -252,6 +327,10 @@ class PartitionedConsumer:
             logger.warning(
                 "%d message(s) abandoned at shutdown; they will be redelivered", len(pending)
             )
+
+    def _close(self) -> None:
+        self._store_positions()
+        self.consumer.close()  # revokes (and so commits) what is still assigned
 
     async def lag(self) -> dict[tuple[str, int], int]:
         """Messages behind the end of each assigned partition (from cached watermarks)."""

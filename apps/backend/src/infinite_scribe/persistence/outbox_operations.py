@@ -49,25 +49,68 @@ async def status(pool: asyncpg.Pool, failed_limit: int = 50) -> OutboxStatus:
     return OutboxStatus(counts, float(age) if age is not None else None, failed, int(held))
 
 
+@dataclass(frozen=True)
+class FailedFilter:
+    """Which FAILED rows: every field given must match (`error_contains`: a substring)."""
+
+    key: str | None = None
+    topic: str | None = None
+    error_class: str | None = None
+    error_contains: str | None = None
+
+
+_FILTER = (
+    "($2::text IS NULL OR key = $2) AND ($3::text IS NULL OR topic = $3) "
+    "AND ($4::text IS NULL OR last_error_class = $4) "
+    "AND ($5::text IS NULL OR strpos(last_error, $5) > 0)"
+)
+
+
+async def failed(pool: asyncpg.Pool, where: FailedFilter, limit: int) -> list[dict[str, Any]]:
+    """FAILED rows matching `where` in position order, with their error history."""
+    rows = await pool.fetch(
+        "SELECT id, position, topic, key, payload->>'event_type' AS event_type, attempts, "
+        "last_error_class, last_error, coalesce(error_details->'history', '[]'::jsonb) AS history, "
+        f"updated_at FROM event_outbox WHERE status = 'FAILED' AND {_FILTER} "
+        "ORDER BY position LIMIT $1",
+        limit,
+        where.key,
+        where.topic,
+        where.error_class,
+        where.error_contains,
+    )
+    return [dict(row) for row in rows]
+
+
 async def requeue(
-    pool: asyncpg.Pool, *, row_id: uuid.UUID | None = None, all_failed: bool = False
+    pool: asyncpg.Pool,
+    *,
+    row_id: uuid.UUID | None = None,
+    all_failed: bool = False,
+    where: FailedFilter | None = None,
 ) -> int:
-    """FAILED -> PENDING with a fresh retry budget; returns how many rows were requeued."""
-    if (row_id is None) == (not all_failed):
-        raise ValueError("give exactly one of row_id or all_failed")
+    """FAILED -> PENDING with a fresh retry budget (one row, every FAILED row, or those
+    matching `where`); returns how many rows were requeued. The error history is kept."""
+    if sum((row_id is not None, all_failed, where is not None)) != 1:
+        raise ValueError("give exactly one of row_id, all_failed or where")
+    where = where or FailedFilter()
     result = await pool.fetchval(
-        """
+        f"""
         WITH requeued AS (
             UPDATE event_outbox
             SET status = 'PENDING', attempts = 0, next_attempt_at = now(),
                 claimed_by = NULL, claimed_until = NULL, last_error = NULL,
                 last_error_class = NULL
-            WHERE status = 'FAILED' AND ($1::uuid IS NULL OR id = $1)
+            WHERE status = 'FAILED' AND ($1::uuid IS NULL OR id = $1) AND {_FILTER}
             RETURNING 1
         )
-        SELECT count(*) FROM requeued, (SELECT pg_notify($2, '')) AS wake
+        SELECT count(*) FROM requeued, (SELECT pg_notify($6, '')) AS wake
         """,
         row_id,
+        where.key,
+        where.topic,
+        where.error_class,
+        where.error_contains,
         OUTBOX_CHANNEL,
     )
     return int(result or 0)

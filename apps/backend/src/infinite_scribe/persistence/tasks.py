@@ -210,6 +210,15 @@ class PostgresTaskQueries:
                 message[:500],
             )
 
+    async def touch(self, task_ids: list[UUID]) -> None:
+        with translated():
+            # updated_at is what the re-drive sweeper reads; the trigger sets it on any UPDATE.
+            await self.pool.execute(
+                "UPDATE async_tasks SET updated_at = clock_timestamp() "
+                "WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'",
+                task_ids,
+            )
+
     async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
         # Served by the (aggregate_type, aggregate_id) index; a session has a handful of these.
         with translated():

@@ -116,8 +116,6 @@ class Settings(BaseSettings):
     worker_redrive_after_seconds: Annotated[float, Field(gt=0, le=86400)] = 30.0
     worker_redrive_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
     worker_session_timeout_ms: Annotated[int, Field(ge=1000, le=300_000)] = 6000
-    #: Messages queued per partition before the partition is paused.
-    worker_max_queued: Annotated[int, Field(ge=1, le=10_000)] = 32
 
     @field_validator("database_url")
     @classmethod
@@ -354,6 +352,15 @@ class Settings(BaseSettings):
     kafka_cluster_id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     #: A line repeated within this many seconds is written once, then with a count (0: all).
     log_repeat_interval_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0
+    # Agents at the model's pace (issue 18, docs/agents.md): messages held per worker process
+    # (the partitions pause at the bound), model calls in flight per process, the offline
+    # generator's streaming time, at most one draft per generation per interval, and the
+    # retention of the drafts topic `<KAFKA_TOPIC>.drafts`.
+    worker_max_in_flight: Annotated[int, Field(ge=1, le=100_000)] = 256
+    llm_max_concurrency: Annotated[int, Field(ge=1, le=100_000)] = 64
+    llm_offline_stream_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
+    draft_interval_seconds: Annotated[float, Field(ge=0.01, le=60)] = 0.2
+    drafts_retention_ms: Annotated[int, Field(ge=1000, le=86_400_000)] = 60_000
 
 
 class _KafkaOptionsSource(PydanticBaseSettingsSource):

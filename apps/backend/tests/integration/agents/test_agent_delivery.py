@@ -1,6 +1,7 @@
 """Delivery guarantees of the agent worker on the real broker: a request delivered twice is
 answered once; two workers sharing six partitions answer every request exactly once; a request
-cancelled (session abandoned) while its generation runs gets no proposal."""
+cancelled (session abandoned) while its generation runs has its model call cancelled within a
+second and gets no proposal."""
 
 import asyncio
 import contextlib
@@ -210,22 +211,21 @@ async def test_abandoning_during_a_slow_generation_cancels_it_and_no_proposal_fo
             abandon = {"command_type": "AbandonSession", "payload": {"reason": "changed my mind"}}
             reply = await http.post(f"/api/v1/genesis/sessions/{sid}/commands", json=abandon)
             assert reply.status_code == 200, reply.text
+            abandoned_at = asyncio.get_running_loop().time()
             cancelled = (await http.get(f"/api/v1/tasks/{task_id}")).json()
             assert cancelled["status"] == "CANCELLED", cancelled
 
-            # The model answers after `slow` seconds; the worker then finds the task cancelled,
-            # records the message as handled and publishes nothing.
-            request_id = await _request_event(clean_db, task_id)
+            # The Abandoned event reaches the worker on the session's partition; it stops the
+            # model call at once (the fake server sees its stream closed), long before the
+            # model would have answered, and publishes nothing.
+            async def stopped() -> bool:
+                return llm.abandoned == 1
 
-            async def settled() -> bool:
-                return bool(
-                    await clean_db.fetchval(
-                        "SELECT count(*) FROM processed_messages WHERE event_id = $1", request_id
-                    )
-                )
-
-            await _until(settled, slow + 20, "the worker to finish with the cancelled request")
-            await asyncio.sleep(1)
+            await _until(stopped, slow, "the model call to be cancelled")
+            took = asyncio.get_running_loop().time() - abandoned_at
+            assert took <= 1.0, f"the model call was cancelled {took:.2f} s after the abandon"
+            await asyncio.sleep(slow)  # past the time the model would have answered
+            assert _count(agent, "agent_generations_cancelled") == 1
             assert _count(agent, "agent_requests_handled") == 0
             assert _count(agent, "agent_requests_skipped") == 1
             assert len(llm.requests) == 1

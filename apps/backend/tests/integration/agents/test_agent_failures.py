@@ -6,7 +6,7 @@ the dead-letter topic, the writer can ask again, and other sessions keep flowing
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
@@ -25,7 +25,7 @@ from infinite_scribe.domain.genesis import (
 from infinite_scribe.kafka.dead_letters import DeadLetter, read_dead_letters
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent_stack import agent_stack, client, events_of, stack_settings, wait_task
-from tests.support.fake_llm import FakeLLMServer, Reply, SeenRequest, _completion
+from tests.support.fake_llm import FakeLLMServer, Reply, SeenRequest
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -43,7 +43,7 @@ class RoutedLLM(FakeLLMServer):
     def hits(self, marker: str) -> int:
         return sum(marker in seen.prompt for seen in self.requests)
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         seen = SeenRequest(request.path, dict(request.headers), body)
         reply = next((r for m, r in dict(self.routes).items() if m in seen.prompt), None)
@@ -51,13 +51,7 @@ class RoutedLLM(FakeLLMServer):
             return await super()._handle(request)  # the body is cached: read again is fine
         with self._lock:
             self._seen.append(seen)
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
-        if reply.status != 200:
-            error = {"message": f"scripted {reply.status}", "type": "fake_error", "code": None}
-            return web.json_response({"error": error}, status=reply.status, headers=reply.headers)
-        completion = _completion(body, reply.content or "", reply)
-        return web.json_response(completion, headers=reply.headers)
+        return await self._respond(request, seen, replace(reply, content=reply.content or ""))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The partitioned consumer against the real broker: per-key order, offsets stored only after
+"""The key-ordered consumer against the real broker: per-key order, offsets stored only after
 handling, poison messages to the dead-letter topic, transient failures retried."""
 
 import asyncio
@@ -9,7 +9,7 @@ import pytest
 from confluent_kafka import Producer
 
 from infinite_scribe.kafka.admin import ensure_topic
-from infinite_scribe.kafka.consumer import Delivery, PartitionedConsumer
+from infinite_scribe.kafka.consumer import Delivery, KeyedConsumer
 from infinite_scribe.kafka.dead_letters import DeadLetters, read_dead_letters, replay_dead_letters
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -29,23 +29,21 @@ def _produce(servers: str, topic: str, keys: list[str], per_key: int) -> None:
     assert producer.flush(10) == 0
 
 
-def _consumer(servers: str, topic: str, group: str, handler, poison=None) -> PartitionedConsumer:  # type: ignore[no-untyped-def]
+def _consumer(servers: str, topic: str, group: str, handler, poison=None) -> KeyedConsumer:  # type: ignore[no-untyped-def]
     async def no_poison(delivery: Delivery, error: BaseException) -> None:
         raise AssertionError(f"unexpected poison {delivery.offset}: {error}")
 
-    return PartitionedConsumer(
+    return KeyedConsumer(
         {"bootstrap.servers": servers, "group.id": group, "session.timeout.ms": 6000},
         [topic],
         handler,
         on_poison=poison or no_poison,
         is_transient=lambda error: isinstance(error, ConnectionError),
-        max_queued=4,
+        max_in_flight=4,
     )
 
 
-async def _run_until(
-    consumer: PartitionedConsumer, done: asyncio.Event, within: float = 60
-) -> None:
+async def _run_until(consumer: KeyedConsumer, done: asyncio.Event, within: float = 60) -> None:
     stop = asyncio.Event()
     runner = asyncio.create_task(consumer.run(stop, grace=2))
     try:
@@ -134,3 +132,28 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_partition_moves_on(
     await _run_until(_consumer(kafka_bootstrap, topic, group, handle_replay), got)
     assert replayed[0].value == b"only:1"
     assert replayed[0].header("dlq_replayed_from") == f"{letter.partition}:{letter.offset}"
+
+
+async def test_keys_run_concurrently_up_to_the_in_flight_bound(kafka_bootstrap: str) -> None:
+    topic, group = _topic(kafka_bootstrap, 1), f"g-{uuid.uuid4().hex[:8]}"
+    keys = [f"k{n}" for n in range(6)]
+    _produce(kafka_bootstrap, topic, keys, 3)  # one partition: only keys can run in parallel
+    running, peak = 0, 0
+    seen: dict[str, list[int]] = defaultdict(list)
+    done = asyncio.Event()
+
+    async def handle(delivery: Delivery) -> None:
+        nonlocal running, peak
+        key, seq = (delivery.value or b"").decode().split(":")
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.2)
+        running -= 1
+        seen[key].append(int(seq))
+        if sum(map(len, seen.values())) == 18:
+            done.set()
+
+    consumer = _consumer(kafka_bootstrap, topic, group, handle)  # max_in_flight=4
+    await _run_until(consumer, done)
+    assert {key: seen[key] for key in keys} == {key: [0, 1, 2] for key in keys}
+    assert 2 <= peak <= 4, peak  # concurrent across keys, never past the bound

@@ -16,7 +16,7 @@ from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.stream import StreamTicketOut, StreamTicketRequest
 from infinite_scribe.api.stream_grant import StreamGrants
 from infinite_scribe.application.live_stream import StreamItem
-from infinite_scribe.application.ports.stream import StreamEvent, TaskProgress
+from infinite_scribe.application.ports.stream import Draft, StreamEvent, TaskProgress
 from infinite_scribe.application.stream_hub import Signal
 from infinite_scribe.domain.errors import InvalidPayload
 
@@ -34,7 +34,9 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": (
             "`text/event-stream`: `domain_event` events (id = domain_events.id, data = the "
-            "event envelope plus `id`), `task_progress` events (no id), keep-alive comments"
+            "event envelope plus `id`), `task_progress` events (no id), `draft` events (no id: "
+            "`task_id`, `sequence`, `text` so far, `stage`; ephemeral, docs/agents.md), "
+            "keep-alive comments"
         ),
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
@@ -123,3 +125,5 @@ async def _frames(items: AsyncIterator[StreamItem], retry_ms: int) -> AsyncItera
             yield b"id: %d\nevent: domain_event\ndata: %b\n\n" % (item.id, item.data)
         elif isinstance(item, TaskProgress):
             yield b"event: task_progress\ndata: %b\n\n" % item.data
+        elif isinstance(item, Draft):
+            yield b"event: draft\ndata: %b\n\n" % item.data

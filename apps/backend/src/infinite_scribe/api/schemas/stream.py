@@ -45,9 +45,27 @@ class TaskProgressData(BaseModel):
     updated_at: datetime
 
 
+class DraftData(BaseModel):
+    """`event: draft`: what the model has written so far for one of the session's tasks, while
+    it writes (at most about 5 a second per generation). Ephemeral: no SSE `id:`, never
+    replayed, not a domain event; a client that connects mid-generation gets the latest one at
+    once, and the final proposal still arrives as its `domain_event`."""
+
+    task_id: UUID
+    session_id: UUID
+    #: 1, 2, ... per task: a client keeps the highest (drafts may be skipped, never reordered).
+    sequence: int
+    stage: str
+    #: The whole text so far (not a delta): the latest draft replaces the ones before it.
+    text: str
+    #: When the worker sent it (Unix seconds), for the first-draft latency.
+    sent_at: float
+
+
 #: Every `event:` name the stream sends and the model of its `data:` (JSON). The OpenAPI
 #: document shows this catalogue (api/docs.py); a new event type is one more row here.
 STREAM_EVENTS: dict[str, type[BaseModel]] = {
     "domain_event": DomainEventData,
     "task_progress": TaskProgressData,
+    "draft": DraftData,
 }

@@ -106,6 +106,9 @@ class TaskQueries(Protocol):
         """Move a RUNNING task's progress (also its heartbeat: the re-drive sweeper skips it)."""
         ...
 
+    async def touch(self, task_ids: list[UUID]) -> None:
+        """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
+
     async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
         """(event type, payload) of the session's generation requests, oldest first."""
         ...
