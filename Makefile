@@ -17,8 +17,10 @@ $(STAMP): apps/backend/pyproject.toml packages/shared-types/pyproject.toml
 
 install: $(STAMP)
 
+# `make run PORT=8001` serves the API on another port (as API_PORT=8001 does), so that two
+# checkouts run side by side; their brokers and metrics ports are free ones already.
 run: install
-	$(BIN)/scribe up
+	$(BIN)/scribe up $(if $(PORT),--port $(PORT))
 
 lint: install
 	$(BIN)/ruff check apps packages bench

@@ -24,7 +24,8 @@ from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
-from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.kafka.admin import admin_client, ensure_topic
+from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Delivery, KeyedConsumer
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
@@ -72,10 +73,18 @@ class AgentWorker:
         self.metrics.model_peak.set_function(lambda: self.provider.peak_in_flight)
         self.kafka = settings.kafka_connection() or KafkaConnection(servers)
         self.dead_letters = DeadLetters(self.kafka, settings.worker_consumer_group)
+        # Refuses to handle messages of a broker of another cluster (issue 21).
+        self.cluster = ClusterGuard(
+            admin_client(self.kafka),
+            settings.kafka_cluster_id,
+            settings.relay_broker_probe_interval_seconds,
+            settings.relay_broker_probe_timeout_seconds,
+        )
         self.drafts: DraftPublisher | None = None
         self.cancellations = Cancellations()
         self.heartbeats: Heartbeats | None = None
         self.consumer: KeyedConsumer | None = None
+        self._handler: GenerationHandler | None = None
         self.tasks: PostgresTaskQueries | None = None
         self.flows: FlowControl | None = None
         self._pool: Any = None
@@ -138,15 +147,21 @@ class AgentWorker:
             attempts=settings.worker_generation_attempts,
             backoff_seconds=settings.worker_retry_backoff_seconds,
         )
+        self._handler = handler
         return KeyedConsumer(
             self._consumer_config(),
             [settings.kafka_topic],
-            handler,
+            self._guarded,
             on_poison=self._poison,
             is_transient=is_transient,
             max_in_flight=settings.worker_max_in_flight,
             peek=self.cancellations.peek,
         )
+
+    async def _guarded(self, delivery: Delivery) -> None:
+        self.cluster.check()  # raises while the broker is another cluster's (issue 21)
+        assert self._handler is not None
+        await self._handler(delivery)
 
     def _consumer_config(self) -> dict[str, Any]:
         timeout = self.settings.worker_session_timeout_ms
@@ -169,8 +184,12 @@ class AgentWorker:
             asyncio.create_task(self._sweep(stop)),
             asyncio.create_task(self._lag(stop)),
             asyncio.create_task(self._sweep_flows(stop)),
+            asyncio.create_task(self.cluster.run(stop)),
         ]
         try:
+            # Not one group join on a broker of another cluster: the group there is another
+            # instance's, whose partitions this worker would take and not handle.
+            await self.cluster.wait_verified(stop)
             await self.consumer.run(stop, grace_seconds)
         finally:
             for task in helpers:
@@ -236,6 +255,9 @@ class AgentWorker:
 
     async def health(self) -> tuple[bool, dict[str, object]]:
         details: dict[str, object] = {"worker": self.name, "provider": self.provider.name}
+        if self.cluster.foreign:
+            details["broker_problem"] = self.cluster.problem
+            return False, details
         try:
             assert self._pool is not None
             # answered_within, not wait_for: a frozen database must not hold /health (issue 21).

@@ -109,7 +109,7 @@ async def api_services(
                 idempotency_store=idempotency_store,
                 verified_tokens=verified_tokens,
                 database=PoolProbe(pool),
-                kafka=BrokerProbe(kafka) if kafka else None,
+                kafka=BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None,
                 reads=Reads(PostgresReadQueries(pool)),
                 metrics=metrics,
                 metrics_listener=listener,

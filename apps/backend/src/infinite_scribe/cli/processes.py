@@ -8,11 +8,28 @@ import typer
 
 from infinite_scribe.cli.app import database_url, fail, settings
 
+HostOption = Annotated[
+    str | None,
+    typer.Option(help="listen address [default: API_HOST, 127.0.0.1]", show_default=False),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option(min=1, max=65535, help="port [default: API_PORT, 8000]", show_default=False),
+]
 
-def up(
-    host: Annotated[str, typer.Option(help="API listen address")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="API port")] = 8000,
-) -> None:
+
+def _free_api_port(host: str, port: int) -> None:
+    """A clear refusal instead of uvicorn's bind error after everything else started."""
+    from infinite_scribe.embedded.net import port_open
+
+    if port_open(host, port):
+        fail(
+            f"{host}:{port} is already in use (another `scribe up`?): choose another API port "
+            "with `make run PORT=8001`, `--port 8001` or API_PORT=8001"
+        )
+
+
+def up(host: HostOption = None, port: PortOption = None) -> None:
     """Everything at once: embedded services as needed, migrations, API and workers."""
     from infinite_scribe.agents.worker import run_agent_worker
     from infinite_scribe.cli.trash import run_trash_sweeper
@@ -22,12 +39,14 @@ def up(
     from infinite_scribe.settings.settings import ConfigurationError
 
     current = settings(find_up=False)
+    host, port = host or current.api_host, port or current.api_port
     running = live_services(current.scribe_data_dir)
     if running is not None:
         fail(
             f"`scribe up` is already running with SCRIBE_DATA_DIR={current.scribe_data_dir} "
             f"(pid {running.pid}, {running.api_url})"
         )
+    _free_api_port(host, port)
     try:
         with sole_up(current.scribe_data_dir):
             workers: list[Background] = [run_relay, run_agent_worker, run_trash_sweeper]
@@ -39,8 +58,8 @@ def up(
 
 
 def api(
-    host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port")] = 8000,
+    host: HostOption = None,
+    port: PortOption = None,
     access_log: Annotated[bool, typer.Option(help="log every request at INFO")] = True,
 ) -> None:
     """The HTTP API alone (needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS)."""
@@ -50,7 +69,7 @@ def api(
     current = settings()
     database_url(current)
     try:
-        run_api(current, host, port, access_log)
+        run_api(current, host or current.api_host, port or current.api_port, access_log)
     except ConfigurationError as error:
         fail(str(error))
 

@@ -24,6 +24,8 @@ def services(
     if env:
         typer.echo(f"export DATABASE_URL='{found.database_url}'")
         typer.echo(f"export KAFKA_BOOTSTRAP_SERVERS='{found.kafka_bootstrap_servers}'")
+        if found.kafka_cluster_id:
+            typer.echo(f"export KAFKA_CLUSTER_ID='{found.kafka_cluster_id}'")
         return
     embedded = [
         name
@@ -33,5 +35,9 @@ def services(
     typer.echo(f"scribe up     pid {found.pid}")
     typer.echo(f"api           {found.api_url}/api/v1")
     typer.echo(f"database      {found.database_url}")
-    typer.echo(f"kafka         {found.kafka_bootstrap_servers}")
+    cluster = f" (cluster {found.kafka_cluster_id})" if found.kafka_cluster_id else ""
+    typer.echo(f"kafka         {found.kafka_bootstrap_servers}{cluster}")
+    for name, url in (("relay", found.relay_metrics_url), ("worker", found.worker_metrics_url)):
+        if url:
+            typer.echo(f"{name:<13} {url}/health")
     typer.echo(f"embedded      {', '.join(embedded) or 'nothing'}")

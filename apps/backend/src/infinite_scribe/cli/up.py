@@ -4,6 +4,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -16,9 +17,11 @@ import uvicorn.supervisors
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.api.http_protocol import HttpLimits, limited_protocol
-from infinite_scribe.embedded.kafka import EmbeddedKafka, port_open
+from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
+from infinite_scribe.embedded.supervisor import Child, Supervisor, kafka_child, postgres_child
 from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.kafka.dead_letters import dead_letter_topic
 from infinite_scribe.observability.logs import configure_logging
 from infinite_scribe.observability.tracing import traced_process
 from infinite_scribe.persistence import migrate
@@ -46,6 +49,50 @@ class RunningStack:
     started: list[str] = field(default_factory=list)
     embedded_database: bool = False
     embedded_kafka: bool = False
+    #: What `up` restarts when it dies (embedded/supervisor.py).
+    children: list[Child] = field(default_factory=list)
+
+
+def create_topics(settings: Settings) -> None:
+    """The main and the dead-letter topic, with the configured partitions and replicas."""
+    connection = settings.kafka_connection()
+    assert connection is not None
+    for topic in (settings.kafka_topic, dead_letter_topic(settings.kafka_topic)):
+        ensure_topic(
+            connection,
+            topic,
+            settings.kafka_topic_partitions,
+            settings.kafka_topic_replication_factor,
+        )
+
+
+def _side_by_side(settings: Settings) -> dict[str, object]:
+    """Ports `up` picks so that two of them (two checkouts) never collide: the relay's and the
+    worker's metrics take free ports unless RELAY_/WORKER_METRICS_PORT say otherwise."""
+    updates: dict[str, object] = {}
+    for name, host in (
+        ("relay_metrics_port", settings.relay_metrics_host),
+        ("worker_metrics_port", settings.worker_metrics_host),
+    ):
+        if name not in settings.model_fields_set:
+            updates[name] = free_port(host)
+    return updates
+
+
+def _start_broker(settings: Settings, kafka: EmbeddedKafka) -> dict[str, object]:
+    """Start the embedded broker: a free port unless EMBEDDED_KAFKA_PORT names one, and a
+    cluster id of its own, so no client ever takes another instance's broker for it."""
+    return {
+        "kafka_bootstrap_servers": kafka.start(),
+        "kafka_cluster_id": kafka.cluster_id,
+        # No topic created by a produce: on a restarted (empty) broker one would get the
+        # broker's partition count (4 on Tansu), not KAFKA_TOPIC_PARTITIONS, before the
+        # supervisor creates it; the producer waits for it instead.
+        "kafka_client_options": {
+            "allow.auto.create.topics": "false",
+            **settings.kafka_client_options,
+        },
+    }
 
 
 @contextmanager
@@ -55,31 +102,32 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
         # Decided before DATABASE_URL is filled in: the embedded database is what makes this a
         # laptop, where a frontend dev server on localhost may call the API (issue 12).
         updates: dict[str, object] = {"cors_allow_localhost": settings.allows_localhost_origins()}
+        updates |= _side_by_side(settings)
         started: list[str] = []
+        children: list[Child] = []
         if settings.embedded_database:
-            postgres = EmbeddedPostgres(settings.scribe_data_dir / "pg")
+            postgres = EmbeddedPostgres(settings.scribe_data_dir / "pg", watched=True)
             updates["database_url"] = postgres.start()
             stack.callback(postgres.stop)
             started.append("PostgreSQL (embedded)")
+            children.append(postgres_child(postgres))
         if settings.embedded_kafka:
-            kafka = EmbeddedKafka(port=9092 if not port_open("127.0.0.1", 9092) else None)
-            updates["kafka_bootstrap_servers"] = kafka.start()
+            kafka = EmbeddedKafka(
+                settings.embedded_kafka_port or None, cluster_id=settings.kafka_cluster_id
+            )
+            updates |= _start_broker(settings, kafka)
             stack.callback(kafka.stop)
             started.append("Kafka-protocol broker (embedded, in-memory)")
         resolved = settings.model_copy(update=updates)
         database_url = resolved.resolved_database_url()
-        servers = resolved.resolved_kafka_servers()
-        assert database_url is not None and servers is not None
+        assert database_url is not None and resolved.resolved_kafka_servers() is not None
         migrate.upgrade(database_url)
-        connection = resolved.kafka_connection()
-        assert connection is not None
-        ensure_topic(
-            connection,
-            resolved.kafka_topic,
-            resolved.kafka_topic_partitions,
-            resolved.kafka_topic_replication_factor,
+        create_topics(resolved)
+        if settings.embedded_kafka:
+            children.append(kafka_child(kafka, lambda: create_topics(resolved)))
+        yield RunningStack(
+            resolved, started, settings.embedded_database, settings.embedded_kafka, children
         )
-        yield RunningStack(resolved, started, settings.embedded_database, settings.embedded_kafka)
 
 
 #: Seconds uvicorn waits for open requests at shutdown (streams reconnect to another process).
@@ -143,6 +191,7 @@ def run_api_workers(settings: Settings, host: str, port: int, access_log: bool) 
     for variable, value in (
         ("DATABASE_URL", settings.resolved_database_url()),
         ("KAFKA_BOOTSTRAP_SERVERS", settings.resolved_kafka_servers()),
+        ("KAFKA_CLUSTER_ID", settings.kafka_cluster_id),
     ):
         if value:
             os.environ[variable] = value
@@ -159,11 +208,17 @@ def run_api_workers(settings: Settings, host: str, port: int, access_log: bool) 
 
 
 async def serve_with_workers(
-    settings: Settings, server: uvicorn.Server, workers: list[Background]
+    settings: Settings,
+    server: uvicorn.Server,
+    workers: list[Background],
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Run the API server and the workers; when the server stops (Ctrl-C, SIGTERM) stop them."""
+    """Run the API server and the workers; when the server stops (Ctrl-C, SIGTERM) stop them.
+    `ready` is called once the API listens."""
     stop = asyncio.Event()
     tasks = [asyncio.create_task(worker(settings, stop)) for worker in workers]
+    if ready is not None:
+        tasks.append(asyncio.create_task(_when_started(server, stop, ready)))
     try:
         await server.serve()
     finally:
@@ -174,6 +229,16 @@ async def serve_with_workers(
             await asyncio.wait(tasks, timeout=grace)
         for task in tasks:
             task.cancel()
+
+
+async def _when_started(
+    server: uvicorn.Server, stop: asyncio.Event, ready: Callable[[], None]
+) -> None:
+    while not server.started:
+        if stop.is_set():
+            return
+        await asyncio.sleep(0.05)
+    ready()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -194,9 +259,16 @@ def run_up(settings: Settings, workers: list[Background], host: str, port: int) 
         ):
             resolved = running.settings
             token = create_access_token(resolved, DEV_USER_ID, ttl_seconds=7 * 24 * 3600)
-            print_banner(resolved, running.started, host, port, token)
             server = uvicorn.Server(uvicorn_config(resolved, host, port, access_log=True))
-            asyncio.run(serve_with_workers(resolved, server, workers))
+            supervisor = Supervisor(running.children)
+            asyncio.run(
+                serve_with_workers(
+                    resolved,
+                    server,
+                    [*workers, lambda _settings, stop: supervisor.run(stop)],
+                    ready=lambda: print_banner(running, host, port, token),
+                )
+            )
     except KeyboardInterrupt:
         logger.info("stopped")
 
@@ -215,6 +287,9 @@ def announced(running: RunningStack, host: str, port: int) -> Iterator[None]:
         api_url=f"http://{host}:{port}",
         embedded_database=running.embedded_database,
         embedded_kafka=running.embedded_kafka,
+        kafka_cluster_id=resolved.kafka_cluster_id,
+        relay_metrics_url=_metrics_url(resolved.relay_metrics_host, resolved.relay_metrics_port),
+        worker_metrics_url=_metrics_url(resolved.worker_metrics_host, resolved.worker_metrics_port),
     )
     write_services(resolved.scribe_data_dir, services)
     try:
@@ -223,18 +298,32 @@ def announced(running: RunningStack, host: str, port: int) -> Iterator[None]:
         remove_services(resolved.scribe_data_dir, pid)
 
 
-def print_banner(settings: Settings, started: list[str], host: str, port: int, token: str) -> None:
+def _metrics_url(host: str, port: int) -> str | None:
+    return f"http://{host}:{port}" if port else None
+
+
+def print_banner(running: RunningStack, host: str, port: int, token: str) -> None:
+    """Once everything listens: plain lines on stderr (where the log goes, so they come in
+    order after it), never a log record, so they stay readable with LOG_FORMAT=json."""
+    settings = running.settings
+    relay = _metrics_url(settings.relay_metrics_host, settings.relay_metrics_port)
+    worker = _metrics_url(settings.worker_metrics_host, settings.worker_metrics_port)
+    cluster = f" (cluster {settings.kafka_cluster_id})" if settings.kafka_cluster_id else ""
     lines = [
-        "InfiniteScribe is starting",
+        "",
+        "InfiniteScribe is ready",
         f"  API:        http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)",
         f"  health:     http://{host}:{port}/api/v1/health",
+        f"  relay:      {relay or 'metrics off'}/health  worker: {worker or 'metrics off'}/health",
         f"  console:    http://{host}:{port}/console  (sign in with the dev token below)",
         f"  DATABASE_URL={settings.resolved_database_url()}",
-        f"  KAFKA_BOOTSTRAP_SERVERS={settings.resolved_kafka_servers()}",
-        f"  embedded:   {', '.join(started) or 'nothing (external services)'}",
+        f"  KAFKA_BOOTSTRAP_SERVERS={settings.resolved_kafka_servers()}{cluster}",
+        f"  embedded:   {', '.join(running.started) or 'nothing (external services)'}",
         f"  other `scribe` commands find these in {settings.scribe_data_dir / 'services.json'}",
         f"  dev token (user {DEV_USER_ID}, 7 days):",
         f"    {token}",
         "  Ctrl-C stops everything.",
+        "",
     ]
-    print("\n".join(lines), flush=True)
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()

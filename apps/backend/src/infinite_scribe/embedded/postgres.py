@@ -2,26 +2,24 @@
 
 import json
 import logging
-import os
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from infinite_scribe.embedded.watchdog import Watchdog, process_running
 from infinite_scribe.persistence.database import with_database
 
 logger = logging.getLogger(__name__)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def quiet_pgserver() -> None:
+    """pgserver logs the whole output of initdb and pg_ctl at INFO, and the whole server log on
+    a failure, as one huge multi-line record each: our own lines say what happened, and where
+    the server's log is."""
+    logging.getLogger("pgserver").setLevel(logging.CRITICAL)
 
 
 def _forget_dead_handles(data_dir: Path) -> None:
@@ -33,7 +31,7 @@ def _forget_dead_handles(data_dir: Path) -> None:
         pids = json.loads(handles.read_text())
     except (OSError, ValueError):
         return
-    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    alive = [pid for pid in pids if isinstance(pid, int) and process_running(pid)]
     if alive != pids:
         handles.write_text(json.dumps(alive))
 
@@ -44,9 +42,14 @@ class EmbeddedPostgres:
     pgserver listens on a Unix socket only, so nothing is exposed on any network interface.
     """
 
-    def __init__(self, data_dir: Path, database: str = "infinite_scribe") -> None:
+    def __init__(
+        self, data_dir: Path, database: str = "infinite_scribe", watched: bool = False
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.database = database
+        #: With a watchdog process that stops the server if this process dies (`scribe up`).
+        self.watched = watched
+        self._watchdog: Watchdog | None = None
         self._server: Any = None
 
     def start(self) -> str:
@@ -58,11 +61,43 @@ class EmbeddedPostgres:
 
             self.data_dir.parent.mkdir(parents=True, exist_ok=True)
             _forget_dead_handles(self.data_dir)
-            self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+            quiet_pgserver()
+            if self.watched:
+                # First, and after a previous watchdog is done: a kill -9 of this process
+                # at any later moment leaves no server running (watchdog.py).
+                self._watchdog = Watchdog()
+                self._watchdog.start(self.data_dir)
+            try:
+                self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+            except BaseException:
+                self.stop()
+                raise
         server_url = str(self._server.get_uri())
         self._ensure_database(server_url)
-        logger.info("embedded PostgreSQL running in %s", self.data_dir)
+        logger.info("embedded PostgreSQL running in %s (pid %s)", self.data_dir, self.pid)
         return with_database(server_url, self.database)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the postmaster still runs (a zombie left unreaped counts as dead)."""
+        pid = self.pid
+        return pid is not None and process_running(pid)
+
+    def restart(self) -> None:
+        """Start the server again after it died, on the same data directory and socket."""
+        assert self._server is not None, "start() first"
+        pid_file = self.data_dir / "postmaster.pid"
+        with type(self._server)._lock:
+            # PostgreSQL refuses to start while postmaster.pid names a live pid; a zombie (the
+            # dead postmaster, not yet reaped) is one.
+            if pid_file.exists() and not self.alive:
+                pid_file.unlink()
+            try:
+                self._server.ensure_postgres_running()
+            except subprocess.CalledProcessError as error:
+                log = self.data_dir / "log"
+                raise RuntimeError(f"pg_ctl start exited {error.returncode}; see {log}") from None
+        logger.info("embedded PostgreSQL restarted (pid %s)", self.pid)
 
     @property
     def server_url(self) -> str:
@@ -98,3 +133,6 @@ class EmbeddedPostgres:
             self._server.cleanup()
             self._server = None
             logger.info("embedded PostgreSQL stopped")
+        if self._watchdog is not None:
+            self._watchdog.release()
+            self._watchdog = None

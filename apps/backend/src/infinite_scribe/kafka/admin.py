@@ -6,6 +6,7 @@ from typing import Any
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from infinite_scribe.kafka.cluster import broker_problem
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 
@@ -54,12 +55,21 @@ class BrokerUnreachable(ConnectionError):
 
 class BrokerProbe:
     """The `HealthProbe` of a Kafka cluster: one metadata request with a short timeout, in a
-    thread (librdkafka blocks)."""
+    thread (librdkafka blocks). With an expected cluster id, a broker of another cluster
+    (another `scribe up`'s on a reused port) is as good as none."""
 
-    def __init__(self, cluster: str | KafkaConnection, timeout: float = 1.5) -> None:
+    def __init__(
+        self,
+        cluster: str | KafkaConnection,
+        expected_cluster_id: str | None = None,
+        timeout: float = 1.5,
+    ) -> None:
         self._admin = admin_client(cluster)
+        self._expected = expected_cluster_id
         self._timeout = timeout
 
     async def ping(self) -> None:
-        if not await asyncio.to_thread(broker_reachable, self._admin, self._timeout):
-            raise BrokerUnreachable("broker did not answer")
+        args = (self._admin, self._expected, self._timeout)
+        problem = await asyncio.to_thread(broker_problem, *args)
+        if problem is not None:
+            raise BrokerUnreachable(problem)

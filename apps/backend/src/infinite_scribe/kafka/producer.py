@@ -16,6 +16,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.kafka.cluster import broker_problem
 from infinite_scribe.kafka.producer_tracing import traced_produce
 from infinite_scribe.settings.kafka import KAFKA_LOGGER, KafkaConnection, client_config
 
@@ -102,6 +103,7 @@ class Publisher:
         max_message_bytes: int = 1_000_000,
         message_timeout_ms: int = 10_000,
         on_broker_down: Callable[[], None] | None = None,
+        expected_cluster_id: str | None = None,
     ) -> None:
         self.config: dict[str, Any] = client_config(
             cluster,
@@ -116,6 +118,10 @@ class Publisher:
             },
         )
         self.on_broker_down = on_broker_down
+        self.expected_cluster_id = expected_cluster_id
+        #: Connection losses seen so far: a batch during which it moved may have been acked by
+        #: whatever answers on the address now (the relay checks the cluster before SENT).
+        self.disconnects = 0
         self.fatal = False
         self._producer: Producer | None = None
         self._running = False
@@ -149,6 +155,7 @@ class Publisher:
             logger.error("fatal producer error: %s", error)
             self.fatal = True
         if error.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
+            self.disconnects += 1
             logger.warning("broker unreachable: %s", error)
             if self.on_broker_down and self._loop:
                 self._loop.call_soon_threadsafe(self.on_broker_down)
@@ -180,15 +187,17 @@ class Publisher:
         return batch.future
 
     async def probe(self, wait_seconds: float = 2.0) -> bool:
-        """True when the cluster answers a metadata request (the end of an outage)."""
+        """True when the cluster answers a metadata request (the end of an outage) and is the
+        expected one."""
+        return await self.problem(wait_seconds) is None
+
+    async def problem(self, wait_seconds: float = 2.0) -> str | None:
+        """What keeps this producer from publishing (see kafka/cluster.py), or None."""
         producer = self._producer
         if producer is None:
-            return False
-        try:
-            metadata = await asyncio.to_thread(producer.list_topics, None, wait_seconds)
-        except KafkaException:
-            return False
-        return bool(metadata.brokers)
+            return "no producer"
+        expected = self.expected_cluster_id
+        return await asyncio.to_thread(broker_problem, producer, expected, wait_seconds)
 
     def purge(self) -> None:
         """Fail every queued and in-flight message now (their reports say _PURGE_*)."""

@@ -16,6 +16,7 @@ import orjson
 from opentelemetry import trace
 
 from infinite_scribe.observability.log_context import current
+from infinite_scribe.observability.repeats import RepeatFilter
 from infinite_scribe.settings.settings import Settings
 
 #: uvicorn's loggers: their own handlers are removed so that they write through the root one.
@@ -77,9 +78,12 @@ def formatter_for(log_format: str) -> logging.Formatter:
 
 
 def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
-    """Route every logger (uvicorn's included) through one stderr handler in LOG_FORMAT."""
+    """Route every logger (uvicorn's included) through one stderr handler in LOG_FORMAT, with
+    repeated lines thinned out (LOG_REPEAT_INTERVAL_SECONDS, observability/repeats.py)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter_for(settings.log_format))
+    if settings.log_repeat_interval_seconds > 0:
+        handler.addFilter(RepeatFilter(settings.log_repeat_interval_seconds))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

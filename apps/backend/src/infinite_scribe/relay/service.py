@@ -55,6 +55,10 @@ async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
     )
 
 
+#: The "error" of a message acknowledged by a broker the relay cannot vouch for: an outage.
+_FOREIGN_ACK = KafkaError(KafkaError._TRANSPORT, "acknowledged across a reconnection")
+
+
 def parse_backoff(text: str) -> list[float]:
     return [float(part) for part in text.split(",") if part.strip()]
 
@@ -89,12 +93,15 @@ class Relay:
             max_message_bytes=settings.relay_max_message_bytes,
             message_timeout_ms=settings.relay_message_timeout_ms,
             on_broker_down=self._broker_down,
+            expected_cluster_id=settings.kafka_cluster_id,
         )
         self.outage = False
         self.broker_probe = BrokerProbe(
             settings.kafka_connection() or servers,
             settings.relay_broker_probe_interval_seconds,
             settings.relay_broker_probe_timeout_seconds,
+            expected_cluster_id=settings.kafka_cluster_id,
+            on_wrong_cluster=self._broker_down,
         )
         self.metrics_port: int | None = None
         self._wake = asyncio.Event()
@@ -116,6 +123,8 @@ class Relay:
         # producer gives up on a message.
         reachable = not self.outage and self.broker_probe.reachable
         details: dict[str, object] = {"relay_id": self.relay_id, "broker_reachable": reachable}
+        if self.broker_probe.problem is not None:
+            details["broker_problem"] = self.broker_probe.problem
         healthy = reachable
         try:
             assert self._store is not None
@@ -175,6 +184,10 @@ class Relay:
             asyncio.create_task(self.broker_probe.run(stop)),
         ]
         logger.info("relay %s started", self.relay_id)
+        if self.settings.kafka_cluster_id is not None:
+            # Not one claim before the broker proved to be the expected cluster (the probe's
+            # first answer may come a second late): the outage path checks it first.
+            self.outage = True
         try:
             await self._loop(self._store, stop)
         finally:
@@ -249,8 +262,13 @@ class Relay:
                 # stuck timing messages out against it even though it is reachable again.
                 self.publisher.restart()
                 replaced = True
-            if await self.publisher.probe():
-                logger.info("broker reachable again: resuming")
+            problem = await self.publisher.problem()
+            if problem is None:
+                logger.info(
+                    "broker reachable again: resuming"
+                    if self.stats.published or self.stats.released
+                    else "broker answers as the expected cluster: publishing"
+                )
                 self.outage = False
                 self.metrics.broker_up.set(1)
                 self._wake.set()
@@ -258,9 +276,13 @@ class Relay:
             await self._sleep(stop, 1.0, wake=False)
 
     async def _deliver(self, store: OutboxStore, rows: list[ClaimedRow]) -> None:
-        started = time.monotonic()
+        started, disconnects = time.monotonic(), self.publisher.disconnects
         results = await self.publisher.publish(rows)
         self.metrics.publish_latency.observe(time.monotonic() - started)
+        if disconnects != self.publisher.disconnects and not await self._same_cluster():
+            # The connection was lost meanwhile: whoever acknowledged may be another cluster
+            # now on the address. Not SENT, then: published again once the right one answers.
+            results = [_FOREIGN_ACK] * len(rows)
         if any(error is not None and error.fatal() for error in results):
             self.publisher.fatal = True
         sent = [row.id for row, error in zip(rows, results, strict=True) if error is None]
@@ -281,6 +303,15 @@ class Relay:
             self.metrics.released.inc(len(released))
         for row, error in rejected:
             await self._reject(store, row, error)
+
+    async def _same_cluster(self) -> bool:
+        if self.settings.kafka_cluster_id is None:
+            return True
+        problem = await self.publisher.problem()
+        if problem is not None:
+            logger.warning("batch acknowledged across a reconnection not marked SENT: %s", problem)
+            self._broker_down()
+        return problem is None
 
     async def _reject(self, store: OutboxStore, row: ClaimedRow, error: KafkaError) -> None:
         attempts = row.attempts + 1

@@ -37,6 +37,11 @@ class RunningServices:
     api_url: str
     embedded_database: bool
     embedded_kafka: bool
+    #: The cluster id of its broker: the commands beside it refuse any other broker (issue 21).
+    kafka_cluster_id: str | None = None
+    #: The relay's and the agent worker's /health and /metrics.
+    relay_metrics_url: str | None = None
+    worker_metrics_url: str | None = None
 
     @property
     def alive(self) -> bool:
@@ -124,6 +129,13 @@ def with_running_services(settings: Settings) -> Settings:
     if settings.resolved_kafka_servers() is None:
         updates["kafka_bootstrap_servers"] = running.kafka_bootstrap_servers
     found = settings.model_copy(update=updates)
+    # Its database's outbox belongs to its broker: a process using either expects that broker.
+    uses_it = (
+        found.resolved_database_url() == running.database_url
+        or found.resolved_kafka_servers() == running.kafka_bootstrap_servers
+    )
+    if found.kafka_cluster_id is None and running.kafka_cluster_id and uses_it:
+        found = found.model_copy(update={"kafka_cluster_id": running.kafka_cluster_id})
     if running.embedded_database:
         found.mark_embedded_database_of_up(running.database_url)
     return found

@@ -345,6 +345,14 @@ class Settings(ServingLimits, BaseSettings):
             return None
         return KafkaConnection(servers, dict(self.kafka_client_options))
 
+    # Side by side (issue 21, docs/operations.md): the API's address (`make run PORT=8001`), the
+    # embedded broker's port (0: a free one), the cluster id every component demands of its broker.
+    api_host: str = "127.0.0.1"
+    api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    embedded_kafka_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    kafka_cluster_id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    #: A line repeated within this many seconds is written once, then with a count (0: all).
+    log_repeat_interval_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0
     # Agents at the model's pace (issue 18, docs/agents.md): messages held per worker process
     # (the partitions pause at the bound), model calls in flight per process, the offline
     # generator's streaming time, at most one draft per generation per interval, and the

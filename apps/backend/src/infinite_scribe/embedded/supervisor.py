@@ -1,0 +1,110 @@
+"""`scribe up` restarts the embedded services it started when they die (issue 21): the broker
+(on the same port, with the same cluster id, its topics created again before anything else is
+expected of it) and PostgreSQL (same data directory and socket), with exponential backoff.
+
+The broker keeps messages in memory only, so a restarted broker is empty: what it held is not
+lost, though. Every outbox row the relay had not yet published is published to the new broker;
+the agent requests it had published but no worker had finished are re-published by the agent
+worker's re-drive sweep (WORKER_REDRIVE_AFTER_SECONDS), since their tasks stay unfinished.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from infinite_scribe.embedded.kafka import EmbeddedKafka
+from infinite_scribe.embedded.postgres import EmbeddedPostgres
+
+logger = logging.getLogger(__name__)
+
+#: Seconds before the first restart; doubled after each failed attempt, up to the maximum.
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass
+class Child:
+    """One supervised service: how to tell it is alive, and how to start it again."""
+
+    name: str
+    alive: Callable[[], bool]
+    restart: Callable[[], Awaitable[None]]
+    restarts: int = 0
+    failures: int = 0
+    next_attempt: float = 0.0
+    down_since: float | None = None
+
+
+def kafka_child(kafka: EmbeddedKafka, after_start: Callable[[], None]) -> Child:
+    """The broker: spawned on this (the main) thread, since its parent-death signal follows the
+    thread that forked it; `after_start` (topic creation) runs in a thread."""
+
+    async def restart() -> None:
+        kafka.spawn()
+        await kafka.wait_listening()
+        try:
+            await asyncio.to_thread(after_start)
+        except Exception:
+            kafka.stop()  # a broker without its topics would take messages it cannot keep
+            raise
+
+    return Child("embedded Kafka broker", lambda: kafka.alive, restart)
+
+
+def postgres_child(postgres: EmbeddedPostgres) -> Child:
+    async def restart() -> None:
+        await asyncio.to_thread(postgres.restart)
+
+    return Child("embedded PostgreSQL", lambda: postgres.alive, restart)
+
+
+class Supervisor:
+    """Checks the children every `interval` seconds until the stop event; restarts the dead."""
+
+    def __init__(self, children: list[Child], interval: float = 0.5) -> None:
+        self.children = children
+        self.interval = interval
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            for child in self.children:
+                if not stop.is_set():
+                    await self._check(child)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
+
+    async def _check(self, child: Child) -> None:
+        now = time.monotonic()
+        if child.alive():
+            return
+        if child.down_since is None:
+            child.down_since, child.next_attempt = now, now + FIRST_BACKOFF_SECONDS
+            logger.warning("%s died; restarting it in %.1f s", child.name, FIRST_BACKOFF_SECONDS)
+            return
+        if now < child.next_attempt:
+            return
+        try:
+            await child.restart()
+        except Exception as error:
+            child.failures += 1
+            delay = min(FIRST_BACKOFF_SECONDS * 2**child.failures, MAX_BACKOFF_SECONDS)
+            child.next_attempt = time.monotonic() + delay
+            logger.warning(
+                "%s restart failed (%s: %s); next attempt in %.1f s",
+                child.name,
+                type(error).__name__,
+                error,
+                delay,
+            )
+            return
+        child.restarts += 1
+        logger.warning(
+            "%s restarted after %.1f s down (restart %d)",
+            child.name,
+            time.monotonic() - child.down_since,
+            child.restarts,
+        )
+        child.failures, child.down_since = 0, None
