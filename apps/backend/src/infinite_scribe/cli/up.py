@@ -67,10 +67,11 @@ def create_topics(settings: Settings) -> None:
 
 
 def _side_by_side(settings: Settings) -> dict[str, object]:
-    """Ports `up` picks so that two of them (two checkouts) never collide: the relay's and the
-    worker's metrics take free ports unless RELAY_/WORKER_METRICS_PORT say otherwise."""
+    """Ports `up` picks so that two of them (two checkouts) never collide: the API's, the
+    relay's and the worker's metrics take free ports unless *_METRICS_PORT say otherwise."""
     updates: dict[str, object] = {}
     for name, host in (
+        ("api_metrics_port", settings.api_metrics_host),
         ("relay_metrics_port", settings.relay_metrics_host),
         ("worker_metrics_port", settings.worker_metrics_host),
     ):
@@ -306,6 +307,7 @@ def print_banner(running: RunningStack, host: str, port: int, token: str) -> Non
     """Once everything listens: plain lines on stderr (where the log goes, so they come in
     order after it), never a log record, so they stay readable with LOG_FORMAT=json."""
     settings = running.settings
+    api_metrics = _metrics_url(settings.api_metrics_host, settings.api_metrics_port)
     relay = _metrics_url(settings.relay_metrics_host, settings.relay_metrics_port)
     worker = _metrics_url(settings.worker_metrics_host, settings.worker_metrics_port)
     cluster = f" (cluster {settings.kafka_cluster_id})" if settings.kafka_cluster_id else ""
@@ -314,7 +316,8 @@ def print_banner(running: RunningStack, host: str, port: int, token: str) -> Non
         "InfiniteScribe is ready",
         f"  API:        http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)",
         f"  health:     http://{host}:{port}/api/v1/health",
-        f"  relay:      {relay or 'metrics off'}/health  worker: {worker or 'metrics off'}/health",
+        f"  metrics:    API {api_metrics or 'off'}/metrics  relay {relay or 'off'}/health"
+        f"  worker {worker or 'off'}/health",
         f"  console:    http://{host}:{port}/console  (sign in with the dev token below)",
         f"  DATABASE_URL={settings.resolved_database_url()}",
         f"  KAFKA_BOOTSTRAP_SERVERS={settings.resolved_kafka_servers()}{cluster}",
