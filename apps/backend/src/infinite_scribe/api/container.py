@@ -29,6 +29,7 @@ from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PoolProbe, PostgresGenesisQueries
+from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
 from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
 from infinite_scribe.persistence.reads import PostgresReadQueries
 from infinite_scribe.persistence.repositories import unit_of_work
@@ -63,6 +64,8 @@ class ApiServices:
     metrics: ApiMetrics
     #: The live event stream (SSE) and its tickets; its hub runs while the API does.
     live: LiveStreams
+    #: Keyed commands store their answer in their own write (the store is PostgreSQL's table).
+    inline_idempotency: bool = False
 
 
 @asynccontextmanager
@@ -85,7 +88,7 @@ async def api_services(
             uow, flow_queries, ttl_seconds=settings.flow_handle_ttl_seconds, source_service="api"
         )
         commands = MeteredCommandService(
-            uow, queries, metrics, reactions=[ResumeOnReply(flow_control)]
+            uow, queries, queries, metrics, reactions=[ResumeOnReply(flow_control)]
         )
         live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
         try:
@@ -105,6 +108,7 @@ async def api_services(
                 flows=FlowReplies(commands, flow_queries),
                 event_chains=EventChains(flow_queries),
                 live=live,
+                inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
             )
         finally:
             await live.stop()

@@ -1,35 +1,52 @@
-"""Command handling: registry lookup -> payload validation -> one unit of work that inserts the
-inbox row, decides, appends events + outbox + NOTIFY and moves the snapshot (docs/command-api.md).
+"""Command handling: registry lookup -> payload validation -> one read -> decide -> one write
+(docs/command-api.md, docs/architecture.md "The write path").
 
-Two statements per command: inbox insert + snapshot read, then events + outbox + the
-version-checked snapshot update (the events are appended deferred and written with the save);
-the relay is woken after the commit (docs/decisions/1000, 1001).
+A command costs two round trips: the session (with a keyed command's idempotency record) read
+in autocommit, then one statement in autocommit that writes the inbox row, the events, their
+outbox rows, the version-checked snapshot, the task of an async command and the idempotency
+record of a keyed one. A lost race (the snapshot moved, the version was taken) fails that
+statement as a whole and the command runs again; the inbox's unique indexes decide duplicates
+(409) and repeats. Only a command whose reaction needs locks (a reply that resumes a paused
+flow) opens a transaction, around its write and the reaction.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from infinite_scribe.application.aggregates import AggregateHandler, envelopes
+from infinite_scribe.application.aggregates import AggregateHandler, AggregateWriter, Origin
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.genesis_commands import GenesisCommands
-from infinite_scribe.application.ports.storage import (
+from infinite_scribe.application.genesis_commands import GenesisCommands, visible
+from infinite_scribe.application.ports.genesis import (
     CommandInbox,
+    CommandReads,
+    ExistingCommand,
+    KeyLookup,
+    KeyRecord,
+)
+from infinite_scribe.application.ports.idempotency import StoredResponse
+from infinite_scribe.application.ports.storage import (
     InboxConflict,
     InboxEntry,
     Transaction,
     UnitOfWork,
 )
-from infinite_scribe.application.ports.tasks import ASYNC_TASKS, NewTask
+from infinite_scribe.application.ports.writes import (
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    NewTask,
+    Write,
+)
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.commands import CommandPayload
 from infinite_scribe.domain.errors import (
     ConcurrencyConflict,
     DuplicateCommand,
     InvalidPayload,
+    InvalidState,
     UnknownCommand,
 )
 from shared_types import EventEnvelope
@@ -90,9 +107,12 @@ def spec_for(command_type: str) -> CommandSpec:
 
 
 class CommandReaction(Protocol):
-    """Runs in a command's transaction after its events (e.g. a reply resumes a paused flow,
+    """Runs in a command's transaction after its write (e.g. a reply resumes a paused flow,
     application/flow_replies.py); raising rolls the command back. `before` is the aggregate's
-    state the command was decided on."""
+    state the command was decided on. `wants` says, before any transaction is opened, whether
+    it has anything to do: a command no reaction wants is written in autocommit."""
+
+    def wants(self, context: RequestContext, entry: InboxEntry, before: Any) -> bool: ...
 
     async def __call__(
         self,
@@ -104,6 +124,18 @@ class CommandReaction(Protocol):
     ) -> None: ...
 
 
+class KeyReused(Exception):
+    """The idempotency key answered a different request (422 IDEMPOTENCY_KEY_REUSED)."""
+
+
+class KeyInUse(Exception):
+    """The idempotency key is held by a request still running (409 IDEMPOTENCY_KEY_IN_USE)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class CommandResult:
     command_id: UUID
@@ -113,6 +145,8 @@ class CommandResult:
     replayed: bool = False
     #: The async task an async command created (None for sync commands).
     task_id: UUID | None = None
+    #: A keyed command's stored answer, replayed as it was (the command did not run again).
+    stored: StoredResponse | None = None
 
     @property
     def message(self) -> str:
@@ -121,17 +155,78 @@ class CommandResult:
         return "Command accepted" if self.is_async else "Command completed"
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A keyed command's idempotency record, stored with its write (no claim, no completion):
+    `render` is the answer the API sends for a result, stored byte for byte."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    ttl_seconds: float
+    render: Callable[[CommandResult], StoredResponse]
+
+    @property
+    def lookup(self) -> KeyLookup:
+        return KeyLookup(self.scope, self.key)
+
+    def record(self, result: CommandResult) -> IdempotencyRecord:
+        answer = self.render(result)
+        return IdempotencyRecord(
+            self.scope,
+            self.key,
+            self.fingerprint,
+            answer.status,
+            answer.headers,
+            answer.body,
+            self.ttl_seconds,
+        )
+
+    def replay(self, record: KeyRecord) -> CommandResult:
+        """The stored answer of this key (or why there is none to give)."""
+        if record.fingerprint != self.fingerprint:
+            raise KeyReused(self.key)
+        if record.response is None:
+            raise KeyInUse(record.retry_after or 1.0)
+        return CommandResult(uuid4(), "", uuid4(), False, replayed=True, stored=record.response)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One command as decided: its spec, payload, inbox row and task id."""
+
+    context: RequestContext
+    spec: CommandSpec
+    command: CommandPayload
+    entry: InboxEntry
+    task_id: UUID | None
+    receipt: Receipt | None
+
+    @property
+    def result(self) -> CommandResult:
+        entry = self.entry
+        return CommandResult(
+            entry.command_id,
+            entry.status,
+            entry.command_id,
+            self.spec.is_async,
+            task_id=self.task_id,
+        )
+
+
 class CommandService:
-    """Executes commands: any aggregate, one unit of work per attempt."""
+    """Executes commands: any aggregate, one read and one write per attempt."""
 
     def __init__(
         self,
         uow: UnitOfWork,
+        reads: CommandReads,
         inbox: CommandInbox,
         registry: CommandRegistry = REGISTRY,
         reactions: Sequence[CommandReaction] = (),
     ) -> None:
         self.uow = uow
+        self.reads = reads
         self.inbox = inbox
         self.registry = registry
         self.reactions = tuple(reactions)
@@ -143,7 +238,10 @@ class CommandService:
         command_type: str,
         payload: Mapping[str, Any] | None,
         idempotency_key: str | None = None,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
+        """Run the command (202/200 result), or replay it: by the inbox (same key on the same
+        session) or by `receipt`'s stored answer (`result.stored`)."""
         spec = self.registry.spec_for(command_type)
         command = spec.parse(payload)
         command_id = uuid4()
@@ -157,47 +255,66 @@ class CommandService:
             payload=command.model_dump(mode="json"),
             status=status.value,
         )
-
         task_id = uuid4() if spec.is_async else None
+        run = _Attempt(context, spec, command, entry, task_id, receipt)
 
         async def attempt(number: int) -> CommandResult:
             try:
-                await self._run(context, spec, command, entry, task_id)
+                return await self._run(run)
             except InboxConflict:
                 return await self._collided(spec, entry)
-            return CommandResult(
-                command_id, status.value, command_id, spec.is_async, False, task_id
-            )
+            except IdempotencyKeyTaken as error:
+                # A twin with the same key wrote first: the next attempt reads its answer.
+                raise ConcurrencyConflict("The idempotency key was answered meanwhile") from error
 
         return await with_retries(attempt)
 
-    async def _run(
-        self,
-        context: RequestContext,
-        spec: CommandSpec,
-        command: CommandPayload,
-        entry: InboxEntry,
-        task_id: UUID | None,
-    ) -> None:
-        handler = spec.handler
+    async def _run(self, run: _Attempt) -> CommandResult:
+        entry, receipt = run.entry, run.receipt
+        target = await self.reads.command_target(
+            entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
+        )
+        if receipt is not None and target.record is not None:
+            return receipt.replay(target.record)
+        try:
+            state = visible(target.snapshot)
+            decided = run.spec.handler.decide(state, run.command, entry.command_id)
+        except InvalidState as refusal:
+            # Refused by the state it read: a repeat of a command that ran (same key) or a
+            # twin of a pending one answers as the inbox would have (replay, 409).
+            return await self._refused(run, refusal)
+        result = run.result
+        change = AggregateWriter(run.spec.handler).change(
+            state,
+            decided,
+            Origin(entry.command_id, entry.command_id, run.context.metadata()),
+            parts=Write(inbox=entry),
+            supersede_by=None if run.spec.is_async else entry.command_type,
+        )
+        if run.task_id is not None and change.events:
+            change = change.with_parts(Write(task=_task_of(entry, run.task_id, change.events[0])))
+        if receipt is not None:
+            change = change.with_parts(Write(idempotency=receipt.record(result)))
+        reactions = [r for r in self.reactions if r.wants(run.context, entry, state)]
+        if not reactions:
+            await self.uow.writes.write(change.write)
+            return result
         async with self.uow.transaction() as tx:
-            state = await handler.load(tx, entry)
-            decided = handler.decide(state, command, entry.command_id)
-            events = envelopes(
-                handler.aggregate_type,
-                handler.aggregate_id(state),
-                handler.version(state),
-                decided,
-                entry.command_id,
-                context.metadata(),
-            )
-            after = handler.evolve(state, decided)
-            await tx.append(events, defer=True)
-            await handler.save(tx, state, after, decided, spec.command_type, spec.is_async)
-            if task_id is not None and events:
-                await tx.repository(ASYNC_TASKS).create(_task_of(entry, task_id, events[0]))
-            for reaction in self.reactions:
-                await reaction(tx, context, entry, state, events)
+            await tx.write(change.write)
+            for reaction in reactions:
+                await reaction(tx, run.context, entry, state, change.events)
+        return result
+
+    async def _refused(self, run: _Attempt, refusal: InvalidState) -> CommandResult:
+        """The state refused the command; the inbox may know it better: a command with the
+        same key ran already (replay it) or one of the same type is pending (409). Only
+        refusals pay this read."""
+        row = await self.inbox.existing(
+            run.entry.aggregate_id, run.entry.idempotency_key, run.spec.command_type
+        )
+        if row is None:
+            raise refusal
+        return self._replay_or_duplicate(run.spec, row)
 
     async def _collided(self, spec: CommandSpec, entry: InboxEntry) -> CommandResult:
         """A unique index refused the inbox row: replay the same-key command, or 409."""
@@ -207,6 +324,9 @@ class CommandService:
         if row is None:
             # The pending command finished between our insert and this read: try again.
             raise ConcurrencyConflict("The pending command changed concurrently")
+        return self._replay_or_duplicate(spec, row)
+
+    def _replay_or_duplicate(self, spec: CommandSpec, row: ExistingCommand) -> CommandResult:
         if row.same_key:
             original = self.registry.specs.get(row.command_type, spec)
             return CommandResult(

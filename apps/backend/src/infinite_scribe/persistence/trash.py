@@ -77,19 +77,6 @@ class PostgresTrashRepository:
         row = await self.connection.fetchrow(_LOAD, session_id, user_id)
         return None if row is None else TrashableSession(state_of(row), row["trashed_at"])
 
-    async def set_trashed(
-        self, session_id: UUID, old_version: int, new_version: int, trashed_at: datetime | None
-    ) -> bool:
-        result = await self.connection.execute(
-            "UPDATE genesis_sessions SET trashed_at = $4, version = $3 "
-            "WHERE id = $1 AND version = $2",
-            session_id,
-            old_version,
-            new_version,
-            trashed_at,
-        )
-        return bool(result == "UPDATE 1")
-
     async def purge(self, session: TrashableSession, purge_event_id: UUID) -> PurgedRows:
         session_id = session.state.session_id
         flows = [

@@ -51,12 +51,6 @@ class TrashRepository(Protocol):
         """The session (trashed or not); with `user_id` only if it is that user's."""
         ...
 
-    async def set_trashed(
-        self, session_id: UUID, old_version: int, new_version: int, trashed_at: datetime | None
-    ) -> bool:
-        """Move `trashed_at` and the version if still at `old_version`; False otherwise."""
-        ...
-
     async def purge(self, session: TrashableSession, purge_event_id: UUID) -> PurgedRows:
         """Delete the session's rows everywhere and erase its events' payloads (the Purged
         event `purge_event_id`, appended in this transaction, is kept whole)."""

@@ -1,0 +1,111 @@
+"""`AggregateWrites` on PostgreSQL: a `Write` becomes one statement (write_statement.py), run
+in autocommit on the pool (`PoolWrites`: the command path, one round trip) or on the
+connection of a transaction (`PostgresTransaction.write`).
+
+Events are checked before anything is written: names (the controlled vocabulary), versions set,
+and the produced size (an event too big to publish could never leave the outbox).
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import asyncpg
+
+from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.domain.errors import EventTooLarge
+from infinite_scribe.domain.event_names import validate_event_name
+from infinite_scribe.domain.event_size import DEFAULT_EVENT_MAX_BYTES, produced_size
+from infinite_scribe.persistence import write_parts as parts
+from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.write_statement import StatementPart, run
+from shared_types import EventEnvelope
+
+#: Metadata key keeping an actor other than the acting user (an agent, a job); the table has no
+#: actor column, and without it a replayed envelope would name the user as the actor.
+ACTOR_KEY = "actor_id"
+
+
+def check_events(events: Sequence[EventEnvelope]) -> None:
+    """What a write refuses before it writes anything: bad names, missing versions."""
+    for event in events:
+        validate_event_name(event.event_type)
+        if event.aggregate_version is None:
+            raise ValueError(f"{event.event_type}: aggregate_version is required to append")
+
+
+def stored_metadata(envelope: dict[str, Any]) -> dict[str, Any]:
+    metadata: dict[str, Any] = envelope["metadata"]
+    actor = envelope["actor_id"]
+    if actor is not None and actor != metadata.get("user_id"):
+        return metadata | {ACTOR_KEY: actor}
+    return metadata
+
+
+class WriteComposer:
+    """Turns a `Write` into the statement parts of its shape (topic and size limit fixed)."""
+
+    def __init__(self, topic: str, max_event_bytes: int = DEFAULT_EVENT_MAX_BYTES) -> None:
+        self.topic = topic
+        self.max_event_bytes = max_event_bytes
+
+    def events_part(self, events: Sequence[EventEnvelope]) -> parts.EventsPart:
+        check_events(events)
+        envelopes = [event.model_dump(mode="json") for event in events]
+        for envelope in envelopes:
+            size = produced_size(envelope)
+            if size > self.max_event_bytes:
+                raise EventTooLarge(envelope["event_type"], size, self.max_event_bytes)
+        metadata = [stored_metadata(envelope) for envelope in envelopes]
+        return parts.EventsPart(events, envelopes, metadata, self.topic)
+
+    def parts(self, write: Write) -> list[StatementPart]:
+        """The parts in the order of `Write`'s fields (the order they run in)."""
+        found: list[StatementPart] = []
+        optional: list[tuple[Any, Callable[[Any], StatementPart]]] = [
+            (write.idempotency, parts.IdempotencyPart),
+            (write.ledger, parts.LedgerPart),
+            (write.session, parts.NewSessionPart),
+            (write.inbox, parts.InboxPart),
+        ]
+        for value, make in optional:
+            if value is not None:
+                found.append(make(value))
+        if write.events:
+            found.append(self.events_part(write.events))
+        later: list[tuple[Any, Callable[[Any], StatementPart]]] = [
+            (write.snapshot, parts.SnapshotPart),
+            (write.supersede, parts.SupersedePart),
+            (write.novel, parts.NovelPart),
+            (write.task, parts.TaskPart),
+            (write.task_finish, parts.TaskFinishPart),
+            (write.flow_handle, parts.FlowHandlePart),
+        ]
+        for value, make in later:
+            if value is not None:
+                found.append(make(value))
+        found.extend(write.extra)
+        return found
+
+    async def write(self, connection: asyncpg.Connection | asyncpg.Pool, write: Write) -> list[int]:
+        """Run `write` as one statement; the events' global ids (errors translated)."""
+        statement_parts = self.parts(write)
+        with translated():
+            row = await run(connection, statement_parts)
+        ids = row["event_ids"] if write.events else None
+        return [int(i) for i in ids or []]
+
+
+class PoolWrites:
+    """`AggregateWrites` in autocommit: each write is its own transaction, one round trip."""
+
+    def __init__(self, pool: asyncpg.Pool, composer: WriteComposer) -> None:
+        self.pool = pool
+        self.composer = composer
+        #: Called after each write that appended events (the coalesced relay wake-up).
+        self.on_commit: Callable[[], None] | None = None
+
+    async def write(self, write: Write) -> list[int]:
+        ids = await self.composer.write(self.pool, write)
+        if write.events and self.on_commit is not None:
+            self.on_commit()
+        return ids
