@@ -16,7 +16,7 @@ from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.event_chains import EventChains
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.application.ports.storage import GENESIS_SESSIONS
+from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import (
