@@ -88,7 +88,7 @@ async def api_services(
             uow, flow_queries, ttl_seconds=settings.flow_handle_ttl_seconds, source_service="api"
         )
         commands = MeteredCommandService(
-            uow, queries, queries, metrics, reactions=[ResumeOnReply(flow_control)]
+            uow, queries, metrics, reactions=[ResumeOnReply(flow_control)]
         )
         live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
         try:

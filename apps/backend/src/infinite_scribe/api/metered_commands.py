@@ -15,7 +15,7 @@ from infinite_scribe.application.command_service import (
     Receipt,
 )
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.ports.genesis import CommandInbox, CommandReads
+from infinite_scribe.application.ports.genesis import CommandQueries
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.domain.errors import ScribeError
 from infinite_scribe.observability.log_context import bind
@@ -27,13 +27,12 @@ class MeteredCommandService(CommandService):
     def __init__(
         self,
         uow: UnitOfWork,
-        reads: CommandReads,
-        inbox: CommandInbox,
+        queries: CommandQueries,
         metrics: ApiMetrics,
         registry: CommandRegistry = REGISTRY,
         reactions: Sequence[CommandReaction] = (),
     ) -> None:
-        super().__init__(uow, reads, inbox, registry, reactions)
+        super().__init__(uow, queries, registry, reactions)
         self.metrics = metrics
 
     async def execute(

@@ -21,8 +21,7 @@ from infinite_scribe.application.aggregates import AggregateHandler, AggregateWr
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import GenesisCommands, visible
 from infinite_scribe.application.ports.genesis import (
-    CommandInbox,
-    CommandReads,
+    CommandQueries,
     ExistingCommand,
     KeyLookup,
     KeyRecord,
@@ -220,14 +219,13 @@ class CommandService:
     def __init__(
         self,
         uow: UnitOfWork,
-        reads: CommandReads,
-        inbox: CommandInbox,
+        queries: CommandQueries,
         registry: CommandRegistry = REGISTRY,
         reactions: Sequence[CommandReaction] = (),
     ) -> None:
         self.uow = uow
-        self.reads = reads
-        self.inbox = inbox
+        self.reads = queries
+        self.inbox = queries
         self.registry = registry
         self.reactions = tuple(reactions)
 

@@ -80,6 +80,10 @@ class CommandReads(Protocol):
     ) -> CommandTarget: ...
 
 
+class CommandQueries(CommandReads, CommandInbox, Protocol):
+    """Everything a command reads outside a transaction."""
+
+
 class GenesisRepository(CommandReads, Protocol):
     """The genesis session aggregate inside a transaction (its writes are `Write` parts)."""
 
