@@ -134,9 +134,12 @@ class AgentWork:
     ) -> bool:
         async def attempt(number: int) -> bool:
             async with self.uow.transaction() as tx:
+                ledger = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
                 task = await tx.repository(ASYNC_TASKS).lock_for_event(job.request.event_id)
                 if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
-                    return False  # cancelled meanwhile (confirm, abandon): nothing to publish
+                    # Cancelled meanwhile (confirm, abandon): handled, nothing to publish.
+                    await tx.write(ledger)
+                    return False
                 snapshot = await tx.repository(GENESIS_SESSIONS).load(job.task.session_id)
                 if snapshot is None:
                     raise ConcurrencyConflict("The session disappeared")
@@ -147,12 +150,11 @@ class AgentWork:
                     outcome.get("error"),
                     outcome["message"],
                 )
-                parts = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
                 change = SESSIONS.change(
                     snapshot.state,
                     [Decided(event_type, payload)],
                     self._origin(job),
-                    parts=parts.merged(Write(task_finish=finish)),
+                    parts=ledger.merged(Write(task_finish=finish)),
                 )
                 # evolve ignores a proposal for a stage the session has left (a late one);
                 # the flow waits on a proposal the writer sees as the session's last result
