@@ -16,12 +16,12 @@ from uuid import UUID, uuid4
 from infinite_scribe.application.aggregates import Origin
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import SESSIONS
+from infinite_scribe.application.ports.genesis import SessionSnapshot
+from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.ports.trash import (
     TRASH,
     PurgedRows,
-    SessionSummary,
-    TrashableSession,
     TrashQueries,
 )
 from infinite_scribe.application.ports.writes import SnapshotSave, TrashMove, Write
@@ -155,7 +155,7 @@ class TrashService:
                 return purged
 
 
-def _owned(session: TrashableSession | None) -> TrashableSession:
+def _owned(session: SessionSnapshot | None) -> SessionSnapshot:
     if session is None:
         raise NotFound("Genesis session not found")
     return session

@@ -60,19 +60,12 @@ class WriteComposer:
 
     def parts(self, write: Write) -> list[StatementPart]:
         """The parts in the order of `Write`'s fields (the order they run in)."""
-        found: list[StatementPart] = []
-        optional: list[tuple[Any, Callable[[Any], StatementPart]]] = [
+        makers: list[tuple[Any, Callable[[Any], StatementPart]]] = [
             (write.idempotency, parts.IdempotencyPart),
             (write.ledger, parts.LedgerPart),
             (write.session, parts.NewSessionPart),
             (write.inbox, parts.InboxPart),
-        ]
-        for value, make in optional:
-            if value is not None:
-                found.append(make(value))
-        if write.events:
-            found.append(self.events_part(write.events))
-        later: list[tuple[Any, Callable[[Any], StatementPart]]] = [
+            (write.events or None, self.events_part),
             (write.snapshot, parts.SnapshotPart),
             (write.supersede, parts.SupersedePart),
             (write.novel, parts.NovelPart),
@@ -80,11 +73,8 @@ class WriteComposer:
             (write.task_finish, parts.TaskFinishPart),
             (write.flow_handle, parts.FlowHandlePart),
         ]
-        for value, make in later:
-            if value is not None:
-                found.append(make(value))
-        found.extend(write.extra)
-        return found
+        found = [make(value) for value, make in makers if value is not None]
+        return [*found, *write.extra]
 
     async def write(self, connection: asyncpg.Connection | asyncpg.Pool, write: Write) -> list[int]:
         """Run `write` as one statement; the events' global ids (errors translated)."""
