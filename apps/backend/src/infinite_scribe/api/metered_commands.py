@@ -12,6 +12,7 @@ from infinite_scribe.application.command_service import (
     CommandRegistry,
     CommandResult,
     CommandService,
+    KeyRefused,
     Receipt,
 )
 from infinite_scribe.application.context import RequestContext
@@ -51,7 +52,7 @@ class MeteredCommandService(CommandService):
             result = await super().execute(
                 context, aggregate_id, command_type, payload, idempotency_key, receipt
             )
-        except ScribeError as error:
+        except (ScribeError, KeyRefused) as error:
             self.metrics.commands.labels(label, error.error_code).inc()
             raise
         except Exception:

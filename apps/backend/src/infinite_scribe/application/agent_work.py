@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infinite_scribe.application.aggregates import Origin
+from infinite_scribe.application.aggregates import Change, Origin
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
@@ -156,18 +156,8 @@ class AgentWork:
                     self._origin(job),
                     parts=ledger.merged(Write(task_finish=finish)),
                 )
-                # evolve ignores a proposal for a stage the session has left (a late one);
-                # the flow waits on a proposal the writer sees as the session's last result
-                # (flow_replies.py relies on it to skip sessions with none).
-                if (
-                    status is TaskStatus.COMPLETED
-                    and job.stage is snapshot.state.current_stage
-                    and self.flows is not None
-                ):
-                    handle = self.flows.handle_row(
-                        str(job.request.correlation_id), _pause_handle(job, change.events[0])
-                    )
-                    change = change.with_parts(Write(flow_handle=handle))
+                if status is TaskStatus.COMPLETED and job.stage is snapshot.state.current_stage:
+                    change = self._with_pause(job, change)
                 await tx.write(change.write)
             return True
 
@@ -175,6 +165,16 @@ class AgentWork:
             return await with_retries(attempt)
         except (AlreadyProcessed, EventAlreadyStored):
             return False  # a redelivery: this consumer (or another) answered the request
+
+    def _with_pause(self, job: Job, change: Change[GenesisState]) -> Change[GenesisState]:
+        """The proposal's flow waits for the writer: its handle joins the write. Only for a
+        proposal the writer sees as the session's last result (evolve ignores a late one for a
+        stage the session has left; flow_replies.py skips sessions with none)."""
+        if self.flows is None:
+            return change
+        handle = _pause_handle(job, change.events[0])
+        row = self.flows.handle_row(str(job.request.correlation_id), handle)
+        return change.with_parts(Write(flow_handle=row))
 
     def _origin(self, job: Job) -> Origin:
         request = job.request

@@ -123,12 +123,22 @@ class CommandReaction(Protocol):
     ) -> None: ...
 
 
-class KeyReused(Exception):
+class KeyRefused(Exception):
+    """A keyed command that must not run; the API answers as its idempotency middleware does."""
+
+    error_code = "IDEMPOTENCY_KEY_REFUSED"
+
+
+class KeyReused(KeyRefused):
     """The idempotency key answered a different request (422 IDEMPOTENCY_KEY_REUSED)."""
 
+    error_code = "IDEMPOTENCY_KEY_REUSED"
 
-class KeyInUse(Exception):
+
+class KeyInUse(KeyRefused):
     """The idempotency key is held by a request still running (409 IDEMPOTENCY_KEY_IN_USE)."""
+
+    error_code = "IDEMPOTENCY_KEY_IN_USE"
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(retry_after)
@@ -144,8 +154,14 @@ class CommandResult:
     replayed: bool = False
     #: The async task an async command created (None for sync commands).
     task_id: UUID | None = None
-    #: A keyed command's stored answer, replayed as it was (the command did not run again).
+    #: A keyed command's stored answer, replayed as it was (the command did not run again; the
+    #: ids above are then not this command's: the stored body carries the original ones).
     stored: StoredResponse | None = None
+
+    @classmethod
+    def of_stored(cls, response: StoredResponse) -> "CommandResult":
+        unknown = UUID(int=0)
+        return cls(unknown, "", unknown, False, replayed=True, stored=response)
 
     @property
     def message(self) -> str:
@@ -187,7 +203,7 @@ class Receipt:
             raise KeyReused(self.key)
         if record.response is None:
             raise KeyInUse(record.retry_after or 1.0)
-        return CommandResult(uuid4(), "", uuid4(), False, replayed=True, stored=record.response)
+        return CommandResult.of_stored(record.response)
 
 
 @dataclass(frozen=True)

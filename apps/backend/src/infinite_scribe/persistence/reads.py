@@ -36,6 +36,21 @@ WHERE n.id = $1 AND n.user_id = $2
 """
 
 
+def summary_of(row: asyncpg.Record) -> SessionSummary:
+    """A session list's row (`trashed_at` when the query selects it: the trash list)."""
+    return SessionSummary(
+        session_id=row["id"],
+        status=GenesisStatus(row["status"]),
+        current_stage=GenesisStage(row["current_stage"]),
+        is_pending=row["is_pending"],
+        novel_id=row["novel_id"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        trashed_at=row.get("trashed_at"),
+    )
+
+
 class PostgresReadQueries:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -56,19 +71,7 @@ class PostgresReadQueries:
                 None if after is None else after.session_id,
                 limit,
             )
-        return [
-            SessionSummary(
-                session_id=row["id"],
-                status=GenesisStatus(row["status"]),
-                current_stage=GenesisStage(row["current_stage"]),
-                is_pending=row["is_pending"],
-                novel_id=row["novel_id"],
-                version=row["version"],
-                created_at=row["created_at"],
-                updated_at=row["updated_at"],
-            )
-            for row in rows
-        ]
+        return [summary_of(row) for row in rows]
 
     async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:
         with translated():

@@ -10,7 +10,7 @@ from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.ports.trash import PurgedRows
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis_sessions import load_session
-from shared_types.enums import GenesisStage, GenesisStatus
+from infinite_scribe.persistence.reads import summary_of
 
 _AGGREGATE_TYPE = "GENESIS_SESSION"
 
@@ -99,20 +99,6 @@ class PostgresTrashRepository:
         )
 
 
-def _summary(row: asyncpg.Record) -> SessionSummary:
-    return SessionSummary(
-        session_id=row["id"],
-        status=GenesisStatus(row["status"]),
-        current_stage=GenesisStage(row["current_stage"]),
-        is_pending=row["is_pending"],
-        novel_id=row["novel_id"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        trashed_at=row["trashed_at"],
-    )
-
-
 class PostgresTrashQueries:
     """`TrashQueries` on the pool."""
 
@@ -128,7 +114,7 @@ class PostgresTrashQueries:
                 offset,
                 limit,
             )
-        return [_summary(row) for row in rows]
+        return [summary_of(row) for row in rows]
 
     async def was_purged(self, session_id: UUID, user_id: UUID) -> bool:
         with translated():

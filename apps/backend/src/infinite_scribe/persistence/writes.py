@@ -15,6 +15,7 @@ from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.errors import EventTooLarge
 from infinite_scribe.domain.event_names import validate_event_name
 from infinite_scribe.domain.event_size import DEFAULT_EVENT_MAX_BYTES, produced_size
+from infinite_scribe.persistence import task_parts
 from infinite_scribe.persistence import write_parts as parts
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.write_statement import StatementPart, run
@@ -62,16 +63,16 @@ class WriteComposer:
         """The parts in the order of `Write`'s fields (the order they run in)."""
         makers: list[tuple[Any, Callable[[Any], StatementPart]]] = [
             (write.idempotency, parts.IdempotencyPart),
-            (write.ledger, parts.LedgerPart),
+            (write.ledger, task_parts.LedgerPart),
             (write.session, parts.NewSessionPart),
             (write.inbox, parts.InboxPart),
             (write.events or None, self.events_part),
             (write.snapshot, parts.SnapshotPart),
             (write.supersede, parts.SupersedePart),
             (write.novel, parts.NovelPart),
-            (write.task, parts.TaskPart),
-            (write.task_finish, parts.TaskFinishPart),
-            (write.flow_handle, parts.FlowHandlePart),
+            (write.task, task_parts.TaskPart),
+            (write.task_finish, task_parts.TaskFinishPart),
+            (write.flow_handle, task_parts.FlowHandlePart),
         ]
         found = [make(value) for value, make in makers if value is not None]
         return [*found, *write.extra]
