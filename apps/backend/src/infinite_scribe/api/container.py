@@ -92,6 +92,8 @@ async def api_services(
         )
         live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
         try:
+            # Now, not at the first commit: its wake-up (and the live streams') is not delayed.
+            await uow.notifier.open()
             yield ApiServices(
                 settings=settings,
                 pool=pool,
