@@ -220,12 +220,35 @@ class MemoryTransaction:
         return cast(R, adapters[key.name])
 
 
+class MemorySession:
+    """The `Transaction` of `autocommit()`: reads see the committed tables, each write commits."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self.db = db
+        self.writes = MemoryWrites(db)
+
+    async def write(self, write: Write) -> list[int]:
+        return await self.writes.write(write)
+
+    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
+        return await self.write(Write(events=events))
+
+    def repository(self, key: RepositoryKey[R]) -> R:
+        if key.name != GENESIS_SESSIONS.name:
+            raise NotImplementedError(f"{key.name} is used inside transactions only")
+        return cast(R, MemoryGenesis(self.db))
+
+
 class MemoryUnitOfWork:
     """`UnitOfWork`: transactions serialised by the database's lock."""
 
     def __init__(self, db: MemoryDatabase) -> None:
         self.db = db
         self.writes = MemoryWrites(db)
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[MemorySession]:
+        yield MemorySession(self.db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[MemoryTransaction]:

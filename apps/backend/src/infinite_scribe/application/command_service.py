@@ -10,17 +10,23 @@ statement as a whole and the command runs again; the inbox's unique indexes deci
 flow) opens a transaction, around its write and the reaction.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from infinite_scribe.application.aggregates import AggregateHandler, AggregateWriter, Origin
+from infinite_scribe.application.aggregates import (
+    AggregateHandler,
+    AggregateWriter,
+    Change,
+    Origin,
+)
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import GenesisCommands, visible
 from infinite_scribe.application.ports.genesis import (
+    GENESIS_SESSIONS,
     CommandQueries,
     ExistingCommand,
     KeyLookup,
@@ -240,7 +246,6 @@ class CommandService:
         reactions: Sequence[CommandReaction] = (),
     ) -> None:
         self.uow = uow
-        self.reads = queries
         self.inbox = queries
         self.registry = registry
         self.reactions = tuple(reactions)
@@ -284,8 +289,35 @@ class CommandService:
         return await with_retries(attempt)
 
     async def _run(self, run: _Attempt) -> CommandResult:
+        entry = run.entry
+        reactions: list[CommandReaction] = []
+        async with self.uow.autocommit() as session:
+            decision = await self._decide(session, run)
+            if isinstance(decision, Change):
+                reactions = [
+                    r for r in self.reactions if r.wants(run.context, entry, decision.before)
+                ]
+                if not reactions:
+                    await session.write(decision.write)
+                    return run.result
+        if isinstance(decision, CommandResult):
+            return decision
+        if not isinstance(decision, Change):
+            return await decision  # the connection is back in the pool: no nested acquire
+        # A reply to a waiting flow: the write and the handle locks in one transaction.
+        async with self.uow.transaction() as tx:
+            await tx.write(decision.write)
+            for reaction in reactions:
+                await reaction(tx, run.context, entry, decision.before, decision.events)
+        return run.result
+
+    async def _decide(
+        self, session: Transaction, run: _Attempt
+    ) -> "Change[Any] | CommandResult | Awaitable[CommandResult]":
+        """The one read, then the change to write; or the stored answer of its key; or, for a
+        refusal, the inbox check to run once the connection is back in the pool."""
         entry, receipt = run.entry, run.receipt
-        target = await self.reads.command_target(
+        target = await session.repository(GENESIS_SESSIONS).command_target(
             entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
         )
         if receipt is not None and target.record is not None:
@@ -296,8 +328,7 @@ class CommandService:
         except InvalidState as refusal:
             # Refused by the state it read: a repeat of a command that ran (same key) or a
             # twin of a pending one answers as the inbox would have (replay, 409).
-            return await self._refused(run, refusal)
-        result = run.result
+            return self._refused(run, refusal)
         change = AggregateWriter(run.spec.handler).change(
             state,
             decided,
@@ -308,16 +339,8 @@ class CommandService:
         if run.task_id is not None and change.events:
             change = change.with_parts(Write(task=_task_of(entry, run.task_id, change.events[0])))
         if receipt is not None:
-            change = change.with_parts(Write(idempotency=receipt.record(result)))
-        reactions = [r for r in self.reactions if r.wants(run.context, entry, state)]
-        if not reactions:
-            await self.uow.writes.write(change.write)
-            return result
-        async with self.uow.transaction() as tx:
-            await tx.write(change.write)
-            for reaction in reactions:
-                await reaction(tx, run.context, entry, state, change.events)
-        return result
+            change = change.with_parts(Write(idempotency=receipt.record(run.result)))
+        return change
 
     async def _refused(self, run: _Attempt, refusal: InvalidState) -> CommandResult:
         """The state refused the command; the inbox may know it better: a command with the

@@ -97,6 +97,20 @@ class PostgresUnitOfWork:
         await self.notifier.close()
 
     @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[PostgresTransaction]:
+        tx: PostgresTransaction | None = None
+        try:
+            with translated():
+                async with self.pool.acquire() as connection:
+                    tx = PostgresTransaction(connection, self.store, self.bus, self.repositories)
+                    yield tx
+        finally:
+            # Each write committed as it ran: wake the relay (after an error that followed one
+            # too).
+            if tx is not None and tx.wrote_outbox:
+                self.notifier.committed()
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
         with translated():
             async with self.pool.acquire() as connection:
