@@ -10,7 +10,7 @@ statement as a whole and the command runs again; the inbox's unique indexes deci
 flow) opens a transaction, around its write and the reaction.
 """
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID, uuid4
@@ -23,16 +23,18 @@ from infinite_scribe.application.aggregates import (
     Change,
     Origin,
 )
+from infinite_scribe.application.command_results import CommandResult as CommandResult
+from infinite_scribe.application.command_results import KeyInUse as KeyInUse
+from infinite_scribe.application.command_results import KeyRefused as KeyRefused
+from infinite_scribe.application.command_results import KeyReused as KeyReused
+from infinite_scribe.application.command_results import Receipt as Receipt
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import GenesisCommands, visible
 from infinite_scribe.application.ports.genesis import (
     GENESIS_SESSIONS,
     CommandQueries,
     ExistingCommand,
-    KeyLookup,
-    KeyRecord,
 )
-from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import (
     InboxConflict,
     InboxEntry,
@@ -41,7 +43,6 @@ from infinite_scribe.application.ports.storage import (
 )
 from infinite_scribe.application.ports.writes import (
     IdempotencyKeyTaken,
-    IdempotencyRecord,
     NewTask,
     Write,
 )
@@ -127,89 +128,6 @@ class CommandReaction(Protocol):
         before: Any,
         events: Sequence[EventEnvelope],
     ) -> None: ...
-
-
-class KeyRefused(Exception):
-    """A keyed command that must not run; the API answers as its idempotency middleware does."""
-
-    error_code = "IDEMPOTENCY_KEY_REFUSED"
-
-
-class KeyReused(KeyRefused):
-    """The idempotency key answered a different request (422 IDEMPOTENCY_KEY_REUSED)."""
-
-    error_code = "IDEMPOTENCY_KEY_REUSED"
-
-
-class KeyInUse(KeyRefused):
-    """The idempotency key is held by a request still running (409 IDEMPOTENCY_KEY_IN_USE)."""
-
-    error_code = "IDEMPOTENCY_KEY_IN_USE"
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    command_id: UUID
-    status: str
-    correlation_id: UUID
-    is_async: bool
-    replayed: bool = False
-    #: The async task an async command created (None for sync commands).
-    task_id: UUID | None = None
-    #: A keyed command's stored answer, replayed as it was (the command did not run again; the
-    #: ids above are then not this command's: the stored body carries the original ones).
-    stored: StoredResponse | None = None
-
-    @classmethod
-    def of_stored(cls, response: StoredResponse) -> "CommandResult":
-        unknown = UUID(int=0)
-        return cls(unknown, "", unknown, False, replayed=True, stored=response)
-
-    @property
-    def message(self) -> str:
-        if self.replayed:
-            return "Command already received (idempotent replay)"
-        return "Command accepted" if self.is_async else "Command completed"
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """A keyed command's idempotency record, stored with its write (no claim, no completion):
-    `render` is the answer the API sends for a result, stored byte for byte."""
-
-    scope: str
-    key: str
-    fingerprint: str
-    ttl_seconds: float
-    render: Callable[[CommandResult], StoredResponse]
-
-    @property
-    def lookup(self) -> KeyLookup:
-        return KeyLookup(self.scope, self.key)
-
-    def record(self, result: CommandResult) -> IdempotencyRecord:
-        answer = self.render(result)
-        return IdempotencyRecord(
-            self.scope,
-            self.key,
-            self.fingerprint,
-            answer.status,
-            answer.headers,
-            answer.body,
-            self.ttl_seconds,
-        )
-
-    def replay(self, record: KeyRecord) -> CommandResult:
-        """The stored answer of this key (or why there is none to give)."""
-        if record.fingerprint != self.fingerprint:
-            raise KeyReused(self.key)
-        if record.response is None:
-            raise KeyInUse(record.retry_after or 1.0)
-        return CommandResult.of_stored(record.response)
 
 
 @dataclass(frozen=True)
