@@ -15,7 +15,7 @@ import asyncpg
 
 from infinite_scribe.embedded.kafka import EmbeddedKafka
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import asyncpg_dsn, with_database
 

@@ -32,8 +32,8 @@ from _commands_http import KeepAliveClient
 from _commands_raw import raw_sql_tps
 from _services import broker, fresh_database
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import free_port, port_open
+from infinite_scribe.settings.settings import Settings
 
 HOST = "127.0.0.1"
 STAGES = ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE")

@@ -29,10 +29,10 @@ from pathlib import Path
 import aiohttp
 
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.net import free_port, wait_for_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.persistence import migrate
+from infinite_scribe.settings.settings import Settings
 
 ROUTES = {"command": "/api/v1/bench/commands", "insert": "/api/v1/bench/novels"}
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"

@@ -25,7 +25,7 @@ from _commands_http import KeepAliveClient
 from _services import broker, fresh_database
 from commands import HOST, STEPS, api_process, create_sessions, percentile
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.config import Settings
+from infinite_scribe.settings.settings import Settings
 
 #: Connections the generator opens at most (an overloaded server queues the rest here).
 MAX_CONNECTIONS = 256

@@ -29,7 +29,7 @@ from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 
 from _services import WATCHED, broker, fresh_database
 from infinite_scribe.embedded.kafka import free_port
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.repositories import unit_of_work

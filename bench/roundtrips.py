@@ -23,8 +23,8 @@ import httpx
 from _services import broker, fresh_database
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.config import Settings
 from infinite_scribe.persistence import database
+from infinite_scribe.settings.settings import Settings
 
 STAGES = ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE")
 WALK: list[dict[str, Any]] = [

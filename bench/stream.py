@@ -32,13 +32,13 @@ import httpx
 import psutil
 
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool, with_database
 from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope, EventMetadata
 
 CLIENTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "100,500,1000").split(",")]

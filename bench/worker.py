@@ -30,7 +30,7 @@ import uvloop
 from _commands_http import KeepAliveClient
 from commands import HOST, api_process, create_sessions, percentile, services
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.config import Settings
+from infinite_scribe.settings.settings import Settings
 
 REQUEST = json.dumps({"command_type": "RequestConceptGeneration", "payload": {}}).encode()
 

@@ -21,12 +21,12 @@ from fastapi import FastAPI
 
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool, with_database
+from infinite_scribe.settings.settings import Settings
 
 TEST_JWT_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_TOPIC = "domain-events"

@@ -3,7 +3,7 @@
 import sys
 
 from infinite_scribe.cli import app
-from infinite_scribe.config import ConfigurationError, ServiceType, load_settings
+from infinite_scribe.settings.settings import ConfigurationError, ServiceType, load_settings
 
 COMMAND_BY_SERVICE = {
     ServiceType.API: ["api"],

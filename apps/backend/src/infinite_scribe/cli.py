@@ -8,22 +8,24 @@ from uuid import UUID
 
 import typer
 
-from infinite_scribe.cli_idempotency import idempotency_app, schema_app
-from infinite_scribe.cli_kafka import kafka_app
-from infinite_scribe.cli_progress import progress
-from infinite_scribe.cli_projections import projections_app, run_trash_sweeper, trash_app
-from infinite_scribe.cli_services import services_app
-from infinite_scribe.cli_worker import worker_app
-from infinite_scribe.config import ConfigurationError, Settings, load_settings
+from infinite_scribe.cli.idempotency import idempotency_app
+from infinite_scribe.cli.kafka import kafka_app
+from infinite_scribe.cli.progress import progress
+from infinite_scribe.cli.projections import projections_app
+from infinite_scribe.cli.schema import schema_app
+from infinite_scribe.cli.services import services_app
+from infinite_scribe.cli.trash import run_trash_sweeper, trash_app
+from infinite_scribe.cli.worker import worker_app
 from infinite_scribe.observability.logs import configure_logging
 from infinite_scribe.persistence import migrate
-from infinite_scribe.services_file import (
+from infinite_scribe.settings.services_file import (
     AlreadyRunning,
     describe_missing,
     live_services,
     sole_up,
     with_running_services,
 )
+from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
 
 app = typer.Typer(help="InfiniteScribe backend", no_args_is_help=True)
 app.add_typer(services_app, name="services")
@@ -90,8 +92,8 @@ def up(
 ) -> None:
     """Everything at once: embedded services as needed, migrations, API and workers."""
     from infinite_scribe.agents.worker import run_agent_worker
+    from infinite_scribe.cli.up import run_up
     from infinite_scribe.relay.service import run_relay
-    from infinite_scribe.serve import run_up
 
     current = settings(find_up=False)
     running = live_services(current.scribe_data_dir)
@@ -125,7 +127,7 @@ def api(
     access_log: Annotated[bool, typer.Option(help="log every request at INFO")] = True,
 ) -> None:
     """The HTTP API alone (needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS)."""
-    from infinite_scribe.serve import run_api
+    from infinite_scribe.cli.up import run_api
 
     current = settings()
     database_url(current)
@@ -205,7 +207,7 @@ def token(
 @outbox_app.command("status")
 def outbox_status() -> None:
     """Rows per status, age of the oldest PENDING row, FAILED rows with their errors."""
-    from infinite_scribe.relay import operations_cli
+    from infinite_scribe.cli import outbox_calls as operations_cli
 
     typer.echo(operations_cli.status(database_url(settings())))
 
@@ -216,7 +218,7 @@ def outbox_requeue(
     all_failed: Annotated[bool, typer.Option("--all-failed", help="every FAILED row")] = False,
 ) -> None:
     """Put FAILED rows back to PENDING with a fresh retry budget."""
-    from infinite_scribe.relay import operations_cli
+    from infinite_scribe.cli import outbox_calls as operations_cli
 
     if (row_id is None) == (not all_failed):
         typer.echo("give exactly one of --id ID or --all-failed", err=True)
@@ -234,7 +236,7 @@ def outbox_cleanup(
     batch: Annotated[int, typer.Option(min=1, max=100_000, help="rows per transaction")] = 1000,
 ) -> None:
     """Delete SENT rows older than --older-than hours, in bounded batches."""
-    from infinite_scribe.relay import operations_cli
+    from infinite_scribe.cli import outbox_calls as operations_cli
 
     url = database_url(settings())
     with progress("deleting SENT outbox rows") as advance:
@@ -250,7 +252,7 @@ def events_replay(
     topic: Annotated[str | None, typer.Option(help="default: KAFKA_TOPIC")] = None,
 ) -> None:
     """Re-enqueue stored events as new outbox rows (same event ids: consumers deduplicate)."""
-    from infinite_scribe.relay import operations_cli
+    from infinite_scribe.cli import outbox_calls as operations_cli
 
     if sum(x is not None for x in (session, correlation_id, since)) != 1:
         typer.echo("give exactly one of --session, --correlation-id or --since", err=True)

@@ -8,10 +8,10 @@ from uuid import UUID
 import typer
 
 from infinite_scribe.application.idempotency import IdempotencyStore, user_scope
-from infinite_scribe.cli_progress import Advance, progress
-from infinite_scribe.config import ConfigurationError, Settings, load_settings
+from infinite_scribe.cli.progress import Advance, progress
 from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
-from infinite_scribe.services_file import with_running_services
+from infinite_scribe.settings.services_file import with_running_services
+from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
 
 idempotency_app = typer.Typer(help="The idempotency cache", no_args_is_help=True)
 schema_app = typer.Typer(help="Contracts for consumers in other languages", no_args_is_help=True)

@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 from confluent_kafka import KafkaException
 
-from infinite_scribe.agents.dead_letters import dead_letter_topic
-from infinite_scribe.config import ConfigurationError, Settings, load_settings
-from infinite_scribe.kafka_admin import admin_client, ensure_topic
-from infinite_scribe.kafka_options import KafkaConnection
-from infinite_scribe.services_file import with_running_services
+from infinite_scribe.kafka.admin import admin_client, ensure_topic
+from infinite_scribe.kafka.dead_letters import dead_letter_topic
+from infinite_scribe.settings.kafka import KafkaConnection
+from infinite_scribe.settings.services_file import with_running_services
+from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
 
 kafka_app = typer.Typer(help="The Kafka cluster: check the settings, create topics")
 

@@ -19,14 +19,14 @@ from infinite_scribe.application.projections import (
     RebuildReport,
 )
 from infinite_scribe.application.trash import TrashService
-from infinite_scribe.cli_progress import Advance, progress
-from infinite_scribe.config import ConfigurationError, Settings, load_settings
+from infinite_scribe.cli.progress import Advance, progress
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.projections import PostgresProjectionQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.trash import PostgresTrashQueries
-from infinite_scribe.services_file import describe_missing, with_running_services
+from infinite_scribe.settings.services_file import describe_missing, with_running_services
+from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from typing import Annotated
 
 import typer
 
-from infinite_scribe.config import ConfigurationError, load_settings
-from infinite_scribe.services_file import read_services, services_path
+from infinite_scribe.settings.services_file import read_services, services_path
+from infinite_scribe.settings.settings import ConfigurationError, load_settings
 
 services_app = typer.Typer(help="Where a running `scribe up` serves")
 

@@ -4,9 +4,9 @@ from typing import Annotated
 
 import typer
 
-from infinite_scribe.config import ConfigurationError, Settings, load_settings
-from infinite_scribe.kafka_options import KafkaConnection
-from infinite_scribe.services_file import with_running_services
+from infinite_scribe.settings.kafka import KafkaConnection
+from infinite_scribe.settings.services_file import with_running_services
+from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
 
 worker_app = typer.Typer(help="The agent worker and its dead-letter topic")
 dlq_app = typer.Typer(help="The dead-letter topic of the agent worker", no_args_is_help=True)
@@ -55,7 +55,7 @@ def worker(context: typer.Context) -> None:
 @dlq_app.command("list")
 def dlq_list() -> None:
     """Every dead letter: position, key, error, original topic/partition/offset."""
-    from infinite_scribe.agents.dead_letters import read_dead_letters
+    from infinite_scribe.kafka.dead_letters import read_dead_letters
 
     current = _settings()
     count = 0
@@ -80,7 +80,7 @@ def dlq_replay(
     all_letters: Annotated[bool, typer.Option("--all", help="every dead letter")] = False,
 ) -> None:
     """Produce dead letters again to their original topic (the worker dedupes by event id)."""
-    from infinite_scribe.agents.dead_letters import read_dead_letters, replay_dead_letters
+    from infinite_scribe.kafka.dead_letters import read_dead_letters, replay_dead_letters
 
     if bool(position) == all_letters:
         typer.echo("give --position P:O (one or more) or --all", err=True)

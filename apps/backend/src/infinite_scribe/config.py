@@ -24,7 +24,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from infinite_scribe.kafka_options import (
+from infinite_scribe.settings.kafka import (
     KafkaConnection,
     KafkaOptionError,
     check_property,

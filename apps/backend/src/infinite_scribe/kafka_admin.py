@@ -5,7 +5,7 @@ from typing import Any
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from infinite_scribe.kafka_options import KafkaConnection, client_config
+from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 
 def admin_client(cluster: str | KafkaConnection) -> AdminClient:

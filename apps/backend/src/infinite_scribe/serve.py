@@ -16,19 +16,19 @@ import uvicorn.supervisors
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.api.http_protocol import HttpLimits, limited_protocol
-from infinite_scribe.config import Settings, load_settings
 from infinite_scribe.embedded.kafka import EmbeddedKafka, port_open
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.observability.logs import configure_logging
 from infinite_scribe.observability.tracing import traced_process
 from infinite_scribe.persistence import migrate
-from infinite_scribe.services_file import (
+from infinite_scribe.settings.services_file import (
     RunningServices,
     process_start_ticks,
     remove_services,
     write_services,
 )
+from infinite_scribe.settings.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def run_api_workers(settings: Settings, host: str, port: int, access_log: bool) 
         host,
         port,
         access_log,
-        app="infinite_scribe.serve:app_from_environment",
+        app="infinite_scribe.cli.up:app_from_environment",
         factory=True,
         workers=settings.api_workers,
     )

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from infinite_scribe.config import Settings
+from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -12,12 +12,11 @@ import httpx
 
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.worker import AgentWorker, runtime_options
-from infinite_scribe.config import Settings
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.relay.service import Relay
 from infinite_scribe.runtime.worker import run_worker
-
-from ..conftest import LiveServer, make_token
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
 
 
 def stack_settings(settings: Settings, **overrides: Any) -> Settings:

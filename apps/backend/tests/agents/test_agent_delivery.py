@@ -12,15 +12,14 @@ import httpx
 import pytest
 
 from infinite_scribe.agents.worker import AgentWorker, runtime_options
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.genesis import ABANDONED, CONCEPT_GENERATION_REQUESTED, CONCEPT_PROPOSED
-from infinite_scribe.relay.operations import replay
+from infinite_scribe.persistence.outbox_operations import replay
 from infinite_scribe.relay.service import Relay
 from infinite_scribe.runtime.worker import run_worker
-
-from ..conftest import LiveServer
-from ..support.fake_llm import FakeLLMServer, Reply
-from .stack import client, events_of, stack_settings, wait_flow, wait_task
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.agent_stack import client, events_of, stack_settings, wait_flow, wait_task
+from tests.support.fake_llm import FakeLLMServer, Reply
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

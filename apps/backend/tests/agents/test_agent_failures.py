@@ -16,17 +16,16 @@ from aiohttp import web
 from confluent_kafka import Consumer, TopicPartition
 from typer.testing import CliRunner
 
-from infinite_scribe.agents.dead_letters import DeadLetter, read_dead_letters
 from infinite_scribe.cli import app
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.genesis import (
     CONCEPT_GENERATION_FAILED,
     CONCEPT_GENERATION_REQUESTED,
     CONCEPT_PROPOSED,
 )
-
-from ..support.fake_llm import FakeLLMServer, Reply, SeenRequest, _completion
-from .stack import agent_stack, client, events_of, stack_settings, wait_task
+from infinite_scribe.kafka.dead_letters import DeadLetter, read_dead_letters
+from infinite_scribe.settings.settings import Settings
+from tests.support.agent_stack import agent_stack, client, events_of, stack_settings, wait_task
+from tests.support.fake_llm import FakeLLMServer, Reply, SeenRequest, _completion
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -8,9 +8,9 @@ from collections import defaultdict
 import pytest
 from confluent_kafka import Producer
 
-from infinite_scribe.agents.consumer import Delivery, PartitionedConsumer
-from infinite_scribe.agents.dead_letters import DeadLetters, read_dead_letters, replay_dead_letters
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.kafka.consumer import Delivery, PartitionedConsumer
+from infinite_scribe.kafka.dead_letters import DeadLetters, read_dead_letters, replay_dead_letters
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

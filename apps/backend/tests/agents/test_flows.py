@@ -10,9 +10,15 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
-
-from .stack import agent_stack, client, events_of, stack_settings, wait_flow, wait_task
+from infinite_scribe.settings.settings import Settings
+from tests.support.agent_stack import (
+    agent_stack,
+    client,
+    events_of,
+    stack_settings,
+    wait_flow,
+    wait_task,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -6,9 +6,8 @@ import uuid
 import asyncpg
 import pytest
 
-from infinite_scribe.config import Settings
-
-from .stack import agent_stack, client, events_of, stack_settings, wait_task
+from infinite_scribe.settings.settings import Settings
+from tests.support.agent_stack import agent_stack, client, events_of, stack_settings, wait_task
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

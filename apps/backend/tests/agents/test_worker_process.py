@@ -18,14 +18,13 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.genesis import CONCEPT_GENERATION_REQUESTED, CONCEPT_PROPOSED
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.relay.service import Relay
-
-from ..conftest import LiveServer
-from ..support.fake_llm import FakeLLMServer, Reply
-from .stack import client, events_of, stack_settings, wait_task
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.agent_stack import client, events_of, stack_settings, wait_task
+from tests.support.fake_llm import FakeLLMServer, Reply
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

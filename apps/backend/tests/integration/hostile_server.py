@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import free_port
+from infinite_scribe.settings.settings import Settings
 
 #: The read timeout the test server runs with (the default is 30 s).
 READ_TIMEOUT_SECONDS = 2.0

@@ -21,8 +21,8 @@ from pydantic import BaseModel
 
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.deps import CurrentUser, PoolDep
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.net import free_port, wait_for_port
+from infinite_scribe.settings.settings import Settings
 
 PREFIX = "/api/v1/idem-test"
 AUTO_KEY_ROUTES = [f"POST {PREFIX}/auto"]

@@ -7,10 +7,9 @@ import httpx
 import jwt
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..conftest import TEST_JWT_SECRET, LiveServer, make_token
-from .genesis_client import BASE, new_session
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import TEST_JWT_SECRET, LiveServer, make_token
+from tests.support.genesis_client import BASE, new_session
 
 SESSION = "00000000-0000-4000-8000-0000000000aa"
 ROUTES = [

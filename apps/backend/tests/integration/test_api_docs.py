@@ -8,11 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from infinite_scribe.api.command_schemas import SPEC_EXAMPLE
+from infinite_scribe.api.schemas.commands import SPEC_EXAMPLE
 from infinite_scribe.domain.commands import PAYLOAD_MODELS
-
-from ..conftest import LiveServer
-from .genesis_client import BASE, new_session
+from tests.conftest import LiveServer
+from tests.support.genesis_client import BASE, new_session
 
 ASSET_REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url\s*:\s*['"]([^'"]+)['"]""")
 OPERATION_IDS = {

@@ -12,10 +12,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from infinite_scribe.config import Settings
-
-from ..conftest import make_token
-from .hostile_server import ApiProcess, api_process
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
+from tests.support.hostile_server import ApiProcess, api_process
 
 EXAMPLES_PER_OPERATION = 25
 

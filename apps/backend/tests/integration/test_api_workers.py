@@ -11,10 +11,9 @@ import httpx
 import psutil
 from pydantic import SecretStr
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.net import free_port, wait_for_port
-
-from ..conftest import make_token
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
 
 
 def test_two_workers_serve_commands_and_stop_together(settings: Settings) -> None:

@@ -13,9 +13,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from infinite_scribe.cli import app
-from infinite_scribe.cli_progress import progress
-from infinite_scribe.config import ConfigurationError, load_settings
-from infinite_scribe.services_file import (
+from infinite_scribe.cli.progress import progress
+from infinite_scribe.settings.services_file import (
     RunningServices,
     process_start_ticks,
     read_services,
@@ -25,6 +24,7 @@ from infinite_scribe.services_file import (
     with_running_services,
     write_services,
 )
+from infinite_scribe.settings.settings import ConfigurationError, load_settings
 
 runner = CliRunner()
 

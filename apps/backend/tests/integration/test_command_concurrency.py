@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
-from .genesis_client import command, new_session, state
+from tests.support.genesis_client import command, new_session, state
 
 
 async def counts(pool: asyncpg.Pool, session_id: UUID) -> dict[str, int]:

@@ -9,11 +9,10 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.api.command_schemas import SPEC_EXAMPLE
-from infinite_scribe.config import Settings
-
-from ..conftest import LiveServer, make_token
-from .genesis_client import BASE
+from infinite_scribe.api.schemas.commands import SPEC_EXAMPLE
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
+from tests.support.genesis_client import BASE
 
 FRONTEND = "https://app.example.com"
 PREFLIGHT = {

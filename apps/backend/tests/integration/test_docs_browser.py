@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import LiveServer
+from tests.conftest import LiveServer
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 BROWSER = next((path for name in BROWSERS if (path := shutil.which(name))), None)

@@ -11,7 +11,7 @@ import pytest
 
 from infinite_scribe.embedded.kafka import EmbeddedKafka, port_open
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
-from infinite_scribe.kafka_admin import admin_client, broker_reachable, ensure_topic
+from infinite_scribe.kafka.admin import admin_client, broker_reachable, ensure_topic
 
 
 def _alive(pid: int) -> bool:

@@ -12,8 +12,7 @@ from infinite_scribe.domain.errors import EventTooLarge
 from infinite_scribe.domain.event_size import jsonb_text_size, produced_size
 from infinite_scribe.persistence.event_store import EventStore
 from shared_types import EventEnvelope
-
-from ..conftest import TEST_TOPIC
+from tests.conftest import TEST_TOPIC
 
 VALUES: list[Any] = [
     {"text": "plain", "n": 1, "f": 1.5, "big": 1e300, "small": 1.5e-7, "neg": -2.25e-5},

@@ -9,8 +9,7 @@ import pytest
 from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidEventName
 from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL, EventStore, envelope_of
 from shared_types import EventEnvelope, EventMetadata
-
-from ..conftest import TEST_TOPIC
+from tests.conftest import TEST_TOPIC
 
 
 def _event(aggregate: str, version: int, name: str = "Genesis.Session.Created") -> EventEnvelope:

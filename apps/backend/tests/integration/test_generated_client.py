@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..conftest import LiveServer, make_token
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "scribe_generated_client"

@@ -7,13 +7,12 @@ import asyncpg
 import httpx
 
 from infinite_scribe.application.sessions import rebuild
-from infinite_scribe.config import Settings
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.genesis_sessions import load_snapshot
-
-from ..support.agent import answer_request
-from .genesis_client import BASE, command, new_session, state
+from infinite_scribe.settings.settings import Settings
+from tests.support.agent import answer_request
+from tests.support.genesis_client import BASE, command, new_session, state
 
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

@@ -6,7 +6,7 @@ import uuid
 import asyncpg
 import httpx
 
-from tests.integration.genesis_client import BASE, command, new_session
+from tests.support.genesis_client import BASE, command, new_session
 
 
 async def test_same_key_twice_creates_one_session(

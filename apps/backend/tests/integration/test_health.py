@@ -5,10 +5,9 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import EmbeddedKafka
-
-from ..conftest import LiveServer
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
 
 
 async def test_health_ok_when_both_answer(live_server: LiveServer) -> None:

@@ -2,7 +2,7 @@
 
 import httpx
 
-from .genesis_client import BASE, new_session
+from tests.support.genesis_client import BASE, new_session
 
 
 async def test_deeply_nested_json_is_a_4xx(http: httpx.AsyncClient) -> None:

@@ -13,10 +13,9 @@ import httpx
 import jwt
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..conftest import make_token
-from .hostile_server import (
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
+from tests.support.hostile_server import (
     READ_TIMEOUT_SECONDS,
     ApiProcess,
     PeakRss,

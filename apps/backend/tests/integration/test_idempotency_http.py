@@ -8,9 +8,9 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
+from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
-from tests.integration.idempotency_support import (
+from tests.support.idempotency import (
     AUTO_KEY_ROUTES,
     PREFIX,
     build_test_app,

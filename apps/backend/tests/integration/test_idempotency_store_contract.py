@@ -17,11 +17,11 @@ from infinite_scribe.application.idempotency import (
     Replay,
     StoredResponse,
 )
-from infinite_scribe.config import Settings
 from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
 from infinite_scribe.persistence.idempotency_redis import RedisIdempotencyStore
+from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
-from tests.integration.idempotency_support import (
+from tests.support.idempotency import (
     PREFIX,
     build_test_app,
     start_redis,

@@ -14,13 +14,13 @@ import pytest
 from confluent_kafka import KafkaException
 from typer.testing import CliRunner
 
-from infinite_scribe.agents.dead_letters import dead_letter_topic, read_dead_letters
 from infinite_scribe.agents.worker import AgentWorker
 from infinite_scribe.cli import app
-from infinite_scribe.config import Settings
-from infinite_scribe.kafka_admin import admin_client, broker_reachable, ensure_topic
-from infinite_scribe.relay.publisher import Publisher
-from infinite_scribe.serve import embedded_services
+from infinite_scribe.cli.up import embedded_services
+from infinite_scribe.kafka.admin import admin_client, broker_reachable, ensure_topic
+from infinite_scribe.kafka.dead_letters import dead_letter_topic, read_dead_letters
+from infinite_scribe.kafka.producer import Publisher
+from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.kafka

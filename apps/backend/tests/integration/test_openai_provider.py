@@ -17,7 +17,6 @@ from infinite_scribe.agents.llm.port import (
     ProviderUnavailable,
     RateLimited,
 )
-from infinite_scribe.config import load_settings
 from infinite_scribe.domain.proposals import (
     PROPOSAL_MODELS,
     ConceptProposal,
@@ -25,6 +24,7 @@ from infinite_scribe.domain.proposals import (
     response_schema,
     schema_name,
 )
+from infinite_scribe.settings.settings import load_settings
 from shared_types.enums import GenesisStage
 from tests.support.fake_llm import SCRIPTED_NOTE, FakeLLMServer, Reply
 

@@ -12,8 +12,7 @@ from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL, EventStore
 from infinite_scribe.persistence.outbox_notifier import OutboxNotifier
 from infinite_scribe.persistence.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
-
-from ..conftest import TEST_TOPIC
+from tests.conftest import TEST_TOPIC
 
 
 def _event(aggregate: str) -> EventEnvelope:

@@ -9,8 +9,7 @@ import pytest
 
 from infinite_scribe.persistence import migrate
 from shared_types import DATABASE_ENUMS
-
-from ..conftest import ALL_TABLES
+from tests.conftest import ALL_TABLES
 
 EXPECTED_INDEXES = {
     "idx_domain_events_aggregate",

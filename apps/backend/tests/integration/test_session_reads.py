@@ -11,10 +11,9 @@ import httpx
 import orjson
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..conftest import LiveServer, make_token
-from .genesis_client import BASE, command, new_session, state
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
+from tests.support.genesis_client import BASE, command, new_session, state
 
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
 

@@ -29,8 +29,7 @@ from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.write_parts import InboxPart
 from infinite_scribe.persistence.write_statement import Placeholder
 from shared_types import EventEnvelope, EventMetadata
-
-from ..conftest import TEST_TOPIC
+from tests.conftest import TEST_TOPIC
 
 
 def _event(aggregate: str, version: int) -> EventEnvelope:

@@ -10,10 +10,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from infinite_scribe.api.app import create_app
-from infinite_scribe.api.metrics_middleware import RouteTemplates
-from infinite_scribe.config import Settings
-
-from ..conftest import LiveServer, make_token
+from infinite_scribe.api.middleware.metrics import RouteTemplates
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
 
 ROUTE = "/api/v1/genesis/sessions/{session_id}/commands"
 CONFIRM = {"command_type": "ConfirmStage", "payload": {"stage": "CONCEPT_SELECTION"}}

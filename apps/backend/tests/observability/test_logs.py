@@ -20,7 +20,7 @@ import orjson
 import pytest
 import uvicorn
 
-from infinite_scribe.config import Settings
+from infinite_scribe.cli.up import uvicorn_config
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.observability.log_context import bind, log_scope
 from infinite_scribe.observability.logs import (
@@ -29,9 +29,8 @@ from infinite_scribe.observability.logs import (
     TextFormatter,
     configure_logging,
 )
-from infinite_scribe.serve import uvicorn_config
-
-from ..conftest import TEST_JWT_SECRET, make_token
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import TEST_JWT_SECRET, make_token
 
 SCRIBE = Path(sys.executable).with_name("scribe")
 

@@ -21,14 +21,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from infinite_scribe.api.app import create_app
-from infinite_scribe.config import Settings
+from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.embedded.kafka import free_port
+from infinite_scribe.kafka.producer_tracing import traced_produce
 from infinite_scribe.observability import tracing
 from infinite_scribe.observability.logs import JsonFormatter
-from infinite_scribe.relay.store import ClaimedRow
-from infinite_scribe.relay.tracing import traced_produce
-
-from ..agents.stack import agent_stack, client, events_of, stack_settings, wait_task
+from infinite_scribe.settings.settings import Settings
+from tests.support.agent_stack import agent_stack, client, events_of, stack_settings, wait_task
 
 CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CLIENT_SPAN = "00f067aa0ba902b7"

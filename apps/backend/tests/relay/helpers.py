@@ -15,9 +15,9 @@ import asyncpg
 import orjson
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from infinite_scribe.config import Settings
-from infinite_scribe.kafka_admin import ensure_topic
+from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.relay.service import Relay
+from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope
 
 EVENT_TYPE = "Genesis.Session.FeedbackSubmitted"

@@ -9,10 +9,9 @@ import time
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
-
-from .helpers import running_relay
+from infinite_scribe.settings.settings import Settings
+from tests.support.relay import running_relay
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -7,12 +7,11 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope, EventMetadata
-
-from .helpers import consume, insert_rows, new_topic, running_relay, wait_for
+from tests.support.relay import consume, insert_rows, new_topic, running_relay, wait_for
 
 pytestmark = pytest.mark.kafka
 

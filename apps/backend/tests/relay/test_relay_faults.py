@@ -13,10 +13,9 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import free_port
-
-from .helpers import (
+from infinite_scribe.settings.settings import Settings
+from tests.support.relay import (
     consume,
     first_delivery_order_ok,
     insert_rows,

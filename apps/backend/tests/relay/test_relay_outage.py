@@ -8,11 +8,10 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
-from infinite_scribe.kafka_admin import ensure_topic
-
-from .helpers import consume, envelope, first_delivery_order_ok, running_relay, wait_for
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.settings.settings import Settings
+from tests.support.relay import consume, envelope, first_delivery_order_ok, running_relay, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -5,9 +5,8 @@ retries: a relay restarted with a larger RELAY_MAX_MESSAGE_BYTES may still publi
 import asyncpg
 import pytest
 
-from infinite_scribe.config import Settings
-
-from .helpers import envelope, new_topic, running_relay, wait_for
+from infinite_scribe.settings.settings import Settings
+from tests.support.relay import envelope, new_topic, running_relay, wait_for
 
 pytestmark = pytest.mark.kafka
 

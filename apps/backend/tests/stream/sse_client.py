@@ -11,9 +11,8 @@ import pytest
 from httpx_sse import EventSource, ServerSentEvent, aconnect_sse
 
 from infinite_scribe.api.container import ApiServices
-from infinite_scribe.config import Settings
-
-from ..conftest import TEST_JWT_SECRET, TEST_TOPIC, LiveServer, make_token
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import TEST_JWT_SECRET, TEST_TOPIC, LiveServer, make_token
 
 STREAM = "/api/v1/events/stream"
 TICKETS = "/api/v1/events/stream-tickets"

@@ -9,8 +9,7 @@ import asyncpg
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.persistence.event_store import EventStore
 from shared_types import EventEnvelope, EventMetadata
-
-from ..conftest import TEST_TOPIC
+from tests.conftest import TEST_TOPIC
 
 STORE = EventStore(TEST_TOPIC)
 

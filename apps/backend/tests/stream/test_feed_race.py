@@ -9,8 +9,7 @@ import asyncpg
 import pytest
 
 from infinite_scribe.persistence.event_feed import PostgresEventFeed
-
-from .support import STORE, event
+from tests.support.stream import STORE, event
 
 
 class Rollback(Exception):

@@ -8,10 +8,9 @@ import uuid
 import asyncpg
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..agents.stack import agent_stack, client, stack_settings
-from .sse_client import open_stream
+from infinite_scribe.settings.settings import Settings
+from tests.support.agent_stack import agent_stack, client, stack_settings
+from tests.support.sse_client import open_stream
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

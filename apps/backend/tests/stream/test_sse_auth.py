@@ -7,10 +7,9 @@ import uuid
 import asyncpg
 import httpx
 
-from infinite_scribe.config import Settings
-
-from ..conftest import LiveServer
-from .sse_client import (
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.sse_client import (
     STREAM,
     TICKETS,
     auth,

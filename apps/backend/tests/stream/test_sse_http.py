@@ -8,12 +8,11 @@ import uuid
 import asyncpg
 import pytest
 
-from infinite_scribe.config import Settings
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
-
-from ..conftest import TEST_TOPIC, LiveServer
-from .sse_client import (
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import TEST_TOPIC, LiveServer
+from tests.support.sse_client import (
     STREAM,
     auth,
     client,
@@ -23,7 +22,7 @@ from .sse_client import (
     stream_server,
     stream_settings,
 )
-from .support import append, until
+from tests.support.stream import append, until
 
 __all__ = ["stream_server", "stream_settings"]  # module fixtures used by the tests below
 

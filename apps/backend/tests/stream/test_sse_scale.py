@@ -15,14 +15,13 @@ from infinite_scribe.application.live_stream import LiveStreams, StreamOptions
 from infinite_scribe.application.ports.stream import StreamEvent
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import StreamHub
-from infinite_scribe.config import Settings
 from infinite_scribe.persistence.event_feed import PostgresEventFeed
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.stream_tickets import PostgresStreamTickets
-
-from ..conftest import LiveServer
-from .sse_client import (
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.sse_client import (
     auth,
     client,
     new_session,
@@ -31,7 +30,7 @@ from .sse_client import (
     stream_server,
     stream_settings,
 )
-from .support import STORE, append, until
+from tests.support.stream import STORE, append, until
 
 __all__ = ["stream_server", "stream_settings"]
 

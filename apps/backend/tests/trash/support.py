@@ -7,11 +7,10 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from infinite_scribe.config import Settings
-
-from ..conftest import make_token
-from ..integration.genesis_client import BASE, command
-from ..support.agent import answer_request
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import make_token
+from tests.support.agent import answer_request
+from tests.support.genesis_client import BASE, command
 
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
 

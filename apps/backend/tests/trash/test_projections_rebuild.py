@@ -14,11 +14,10 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from infinite_scribe.cli import app
-from infinite_scribe.config import Settings
 from infinite_scribe.persistence.projections import PROJECTED_COLUMNS
-
-from ..integration.genesis_client import command, new_session
-from .support import confirm_all, ok, propose, purge, restore, trash
+from infinite_scribe.settings.settings import Settings
+from tests.support.genesis_client import command, new_session
+from tests.support.trash import confirm_all, ok, propose, purge, restore, trash
 
 runner = CliRunner()
 

@@ -8,11 +8,10 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.config import Settings
-
-from ..conftest import LiveServer
-from ..integration.genesis_client import BASE, command, new_session, state
-from .support import confirm_all, ok, propose, purge, restore, stranger, trash
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.genesis_client import BASE, command, new_session, state
+from tests.support.trash import confirm_all, ok, propose, purge, restore, stranger, trash
 
 
 async def test_trash_keeps_the_session_readable_refuses_commands_and_restore_gives_it_back(

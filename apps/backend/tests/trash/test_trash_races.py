@@ -14,9 +14,8 @@ from infinite_scribe.application.projections import ProjectionRebuilder
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.projections import PostgresProjectionQueries
 from infinite_scribe.persistence.repositories import unit_of_work
-
-from ..integration.genesis_client import command, new_session
-from .support import ok, purge, restore, trash
+from tests.support.genesis_client import command, new_session
+from tests.support.trash import ok, purge, restore, trash
 
 ROUNDS = 25
 

@@ -16,12 +16,11 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from typer.testing import CliRunner
 
 from infinite_scribe.cli import app
-from infinite_scribe.cli_projections import run_trash_sweeper
-from infinite_scribe.config import Settings
-
-from ..integration.genesis_client import new_session, state
-from ..relay.helpers import running_relay
-from .support import ok, purge, restore, trash
+from infinite_scribe.cli.trash import run_trash_sweeper
+from infinite_scribe.settings.settings import Settings
+from tests.support.genesis_client import new_session, state
+from tests.support.relay import running_relay
+from tests.support.trash import ok, purge, restore, trash
 
 runner = CliRunner()
 

@@ -7,8 +7,8 @@ import jwt
 import pytest
 
 from infinite_scribe.api.auth import bearer_token, create_access_token, decode_access_token
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import Settings
 
 SECRET = "unit-test-secret-" + "0123456789" * 6
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from infinite_scribe.config import (
+from infinite_scribe.settings.settings import (
     DEV_JWT_SECRET,
     ConfigurationError,
     ServiceType,

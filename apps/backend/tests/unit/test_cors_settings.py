@@ -3,8 +3,8 @@ allowed only when asked or with the embedded database; no middleware when nothin
 
 import pytest
 
-from infinite_scribe.api.cors import LOCALHOST_ORIGINS, cors_middleware
-from infinite_scribe.config import ConfigurationError, Settings, load_settings
+from infinite_scribe.api.middleware.cors import LOCALHOST_ORIGINS, cors_middleware
+from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
 
 EXTERNAL = {"database_url": "postgresql://u@db.example/x"}
 

@@ -8,7 +8,6 @@ import pytest
 
 from infinite_scribe.api.app import create_app
 from infinite_scribe.application.event_chains import build_tree
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import FlowAlreadyResumed, FlowHandleExpired, FlowHandleNotFound
 from infinite_scribe.domain.event_names import validate_event_name
 from infinite_scribe.domain.flows import (
@@ -19,6 +18,7 @@ from infinite_scribe.domain.flows import (
     on_resume,
 )
 from infinite_scribe.domain.genesis import GenesisState, evolve
+from infinite_scribe.settings.settings import Settings
 from shared_types.enums import HandleStatus
 from shared_types.event_payloads import EVENT_PAYLOADS
 from shared_types.schema_export import export_schemas

@@ -10,10 +10,10 @@ import pytest
 
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.identity import RepeatedHeader, authorization_and_key, single_headers
-from infinite_scribe.api.strict_json import strict_json_problems
+from infinite_scribe.api.middleware.strict_json import strict_json_problems
 from infinite_scribe.api.token_cache import VerifiedTokens
-from infinite_scribe.config import ConfigurationError, Settings, load_settings
 from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
 
 SECRET = "unit-secret-that-is-long-enough-0123456789"
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import confluent_kafka
 import pytest
 
-from infinite_scribe.config import ConfigurationError, load_settings
-from infinite_scribe.kafka_options import (
+from infinite_scribe.settings.kafka import (
     KAFKA_LOGGER,
     LIBRDKAFKA_PROPERTIES,
     KafkaConnection,
     client_config,
 )
+from infinite_scribe.settings.settings import ConfigurationError, load_settings
 
 
 @pytest.fixture(autouse=True)

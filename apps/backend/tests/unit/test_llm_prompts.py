@@ -8,8 +8,8 @@ import pytest
 
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.prompts import PROMPT_STAGES, load_template, render
-from infinite_scribe.config import ConfigurationError, load_settings
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS, response_schema
+from infinite_scribe.settings.settings import ConfigurationError, load_settings
 from shared_types.enums import GenesisStage
 
 CONFIRMED = {

@@ -8,7 +8,6 @@ import pytest
 from infinite_scribe.agents.llm.factory import build_provider
 from infinite_scribe.agents.llm.offline import NOTE, OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.config import load_settings
 from infinite_scribe.domain.proposals import (
     PROPOSAL_MODELS,
     CharactersProposal,
@@ -17,6 +16,7 @@ from infinite_scribe.domain.proposals import (
     ProposalSource,
     StoryProposal,
 )
+from infinite_scribe.settings.settings import load_settings
 from shared_types.enums import GenesisStage
 
 SESSION = uuid4()

@@ -2,7 +2,7 @@
 
 from starlette.types import Message, Receive, Scope, Send
 
-from infinite_scribe.api.request_context import RequestContextMiddleware
+from infinite_scribe.api.middleware.request_context import RequestContextMiddleware
 
 TRACEPARENT = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 

@@ -7,8 +7,8 @@ import pytest
 
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.api.token_cache import VerifiedTokens
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import Settings
 
 SECRET = "unit-test-secret-that-is-long-enough-0123456789"
 

@@ -18,8 +18,7 @@ from infinite_scribe.application.idempotency import StoredResponse
 from infinite_scribe.application.sessions import GenesisSessions, rebuild
 from infinite_scribe.domain.errors import DuplicateCommand, InvalidState, NotFound
 from shared_types import EventEnvelope
-
-from ..support.memory import MemoryDatabase, MemoryGenesis, MemoryTaskQueries, MemoryUnitOfWork
+from tests.support.memory import MemoryDatabase, MemoryGenesis, MemoryTaskQueries, MemoryUnitOfWork
 
 CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
 

@@ -16,8 +16,8 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from infinite_scribe.agents.consumer import Delivery
-from infinite_scribe.kafka_options import KafkaConnection, client_config
+from infinite_scribe.kafka.consumer import Delivery
+from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 #: A bootstrap list, or the cluster with its client options (Settings.kafka_connection()).
 Cluster = str | KafkaConnection

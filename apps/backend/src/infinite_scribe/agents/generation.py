@@ -12,13 +12,13 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from infinite_scribe.agents.consumer import Delivery
-from infinite_scribe.agents.dead_letters import DeadLetters
 from infinite_scribe.agents.llm.port import GenerationError, GenerationRequest, LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
-from infinite_scribe.agents.tracing import consume_span, in_current_trace
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
+from infinite_scribe.kafka.consumer import Delivery
+from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
+from infinite_scribe.kafka.dead_letters import DeadLetters
 from infinite_scribe.observability.log_context import bind, log_scope
 from shared_types import EventEnvelope
 

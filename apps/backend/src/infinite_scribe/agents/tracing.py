@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from opentelemetry.trace import SpanKind
 
-from infinite_scribe.agents.consumer import Delivery
+from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.observability.tracing import context_of, current_traceparent, enabled, tracer
 from shared_types import EventEnvelope
 

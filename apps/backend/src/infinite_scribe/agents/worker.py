@@ -12,24 +12,24 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from infinite_scribe.agents.consumer import Delivery, PartitionedConsumer
-from infinite_scribe.agents.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.agents.generation import GenerationHandler
 from infinite_scribe.agents.llm.factory import build_provider
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
-from infinite_scribe.kafka_admin import ensure_topic
-from infinite_scribe.kafka_options import KafkaConnection, client_config
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.kafka.consumer import Delivery, PartitionedConsumer
+from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
+from infinite_scribe.settings.kafka import KafkaConnection, client_config
+from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -8,16 +8,16 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from infinite_scribe.api.container import api_services
-from infinite_scribe.api.cors import cors_middleware
 from infinite_scribe.api.docs import install_docs
 from infinite_scribe.api.errors import install_error_handlers
-from infinite_scribe.api.idempotency import IdempotencyMiddleware
-from infinite_scribe.api.limits import BodyLimitMiddleware
 from infinite_scribe.api.metrics import ApiMetrics
-from infinite_scribe.api.metrics_middleware import MetricsMiddleware
-from infinite_scribe.api.openapi_errors import common_error_responses
+from infinite_scribe.api.middleware.cors import cors_middleware
+from infinite_scribe.api.middleware.idempotency import IdempotencyMiddleware
+from infinite_scribe.api.middleware.limits import BodyLimitMiddleware
+from infinite_scribe.api.middleware.metrics import MetricsMiddleware
+from infinite_scribe.api.middleware.request_context import RequestContextMiddleware
+from infinite_scribe.api.middleware.strict_json import StrictJsonMiddleware
 from infinite_scribe.api.paths import API_PREFIX
-from infinite_scribe.api.request_context import RequestContextMiddleware
 from infinite_scribe.api.routes import (
     event_chains,
     events,
@@ -30,11 +30,11 @@ from infinite_scribe.api.routes import (
     tasks,
     trash,
 )
-from infinite_scribe.api.strict_json import StrictJsonMiddleware
+from infinite_scribe.api.schemas.errors import common_error_responses
 from infinite_scribe.api.token_cache import VerifiedTokens
-from infinite_scribe.config import Settings
 from infinite_scribe.observability.tracing import instrument_app
 from infinite_scribe.persistence.idempotency_stores import check_idempotency_settings
+from infinite_scribe.settings.settings import Settings
 
 
 def build_router() -> APIRouter:

@@ -5,8 +5,8 @@ from uuid import UUID
 
 import jwt
 
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import Settings
 
 
 def create_access_token(

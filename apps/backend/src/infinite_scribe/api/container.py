@@ -23,8 +23,7 @@ from infinite_scribe.application.ports.tasks import TaskQueries
 from infinite_scribe.application.reads import Reads
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.trash import TrashService
-from infinite_scribe.config import Settings
-from infinite_scribe.kafka_admin import admin_client
+from infinite_scribe.kafka.admin import admin_client
 from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
@@ -35,6 +34,7 @@ from infinite_scribe.persistence.reads import PostgresReadQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.persistence.trash import PostgresTrashQueries
+from infinite_scribe.settings.settings import Settings
 
 #: Connections of the API's pool (commands, queries, health).
 API_POOL_SIZE = 20

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware
 
-from infinite_scribe.config import Settings
+from infinite_scribe.settings.settings import Settings
 
 #: Any port on the loopback names (a Vite/Next dev server beside `scribe up`).
 LOCALHOST_ORIGINS = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$"

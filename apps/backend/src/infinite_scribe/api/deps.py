@@ -14,8 +14,8 @@ from fastapi.security.base import SecurityBase
 
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.container import ApiServices
-from infinite_scribe.config import Settings
 from infinite_scribe.observability.log_context import bind
+from infinite_scribe.settings.settings import Settings
 
 
 def services_of(app: Any) -> ApiServices:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infinite_scribe.api.schemas import EventOut
+from infinite_scribe.api.schemas.genesis import EventOut
 from infinite_scribe.application.ports.flows import FlowHandle
 from shared_types.enums import HandleStatus
 

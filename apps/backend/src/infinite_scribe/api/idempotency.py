@@ -14,18 +14,23 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infinite_scribe.api.asgi_body import BodyTooLarge, content_length, read_body, replaying
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.deps import services_of
-from infinite_scribe.api.idempotency_replies import (
+from infinite_scribe.api.identity import RepeatedHeader, authorization_and_key
+from infinite_scribe.api.metrics import ApiMetrics
+from infinite_scribe.api.middleware.asgi_body import (
+    BodyTooLarge,
+    content_length,
+    read_body,
+    replaying,
+)
+from infinite_scribe.api.middleware.idempotency_replies import (
     Reply,
     error_reply,
     replay_reply,
     safe_headers,
     send_reply,
 )
-from infinite_scribe.api.identity import RepeatedHeader, authorization_and_key
-from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.idempotency import (
@@ -42,8 +47,8 @@ from infinite_scribe.application.idempotency import (
     user_scope,
     valid_key,
 )
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
 

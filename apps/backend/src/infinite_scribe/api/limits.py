@@ -7,9 +7,9 @@ live in the HTTP protocol (api/http_protocol.py): they must act before the ASGI 
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infinite_scribe.api.asgi_body import BodyTooLarge, content_length
-from infinite_scribe.api.idempotency_replies import error_reply, send_reply
 from infinite_scribe.api.identity import RepeatedHeader, single_headers
+from infinite_scribe.api.middleware.asgi_body import BodyTooLarge, content_length
+from infinite_scribe.api.middleware.idempotency_replies import error_reply, send_reply
 
 
 class BodyLimitMiddleware:

@@ -5,7 +5,7 @@ a status (a more specific description or body) wins over these."""
 
 from typing import Any
 
-from infinite_scribe.api.schemas import ErrorBody
+from infinite_scribe.api.schemas.genesis import ErrorBody
 
 _COMMON: dict[int, str] = {
     400: "Malformed request: a repeated once-only header (Authorization, idempotency key) or an "

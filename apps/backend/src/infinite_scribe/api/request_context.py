@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infinite_scribe.api.idempotency_replies import error_reply, send_reply
+from infinite_scribe.api.middleware.idempotency_replies import error_reply, send_reply
 from infinite_scribe.observability.log_context import log_scope
 from infinite_scribe.observability.tracing import current_traceparent
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from infinite_scribe.api.command_schemas import CommandRequest as CommandRequest
+from infinite_scribe.api.schemas.commands import CommandRequest as CommandRequest
 from infinite_scribe.domain.commands import JsonObject
 from infinite_scribe.domain.genesis import GenesisState
 from shared_types.enums import GenesisStage, GenesisStatus, TaskStatus

@@ -6,9 +6,9 @@ import asyncpg
 from infinite_scribe.application.live_stream import LiveStreams, StreamOptions
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import StreamHub
-from infinite_scribe.config import Settings
 from infinite_scribe.persistence.event_feed import PostgresEventFeed
 from infinite_scribe.persistence.stream_tickets import PostgresStreamTickets
+from infinite_scribe.settings.settings import Settings
 
 
 async def start_live_streams(

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from infinite_scribe.api.asgi_body import read_body, replaying
-from infinite_scribe.api.idempotency_replies import send_reply
+from infinite_scribe.api.middleware.asgi_body import read_body, replaying
+from infinite_scribe.api.middleware.idempotency_replies import send_reply
 
 #: What orjson can write back (asyncpg's JSONB codec uses it): int64 and uint64.
 INT_RANGE = (-(2**63), 2**64 - 1)

@@ -7,8 +7,8 @@ from uuid import UUID
 import jwt
 
 from infinite_scribe.api.auth import decode_access_token
-from infinite_scribe.config import Settings
 from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import Settings
 
 MAX_ENTRIES = 10_000
 #: 9999-12-31T23:59:59Z: a later `exp` (10**400 was seen) is refused, not overflowed into a 500.

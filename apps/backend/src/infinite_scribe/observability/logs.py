@@ -15,8 +15,8 @@ from typing import IO, Any
 import orjson
 from opentelemetry import trace
 
-from infinite_scribe.config import Settings
 from infinite_scribe.observability.log_context import current
+from infinite_scribe.settings.settings import Settings
 
 #: uvicorn's loggers: their own handlers are removed so that they write through the root one.
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")

@@ -31,7 +31,7 @@ from opentelemetry.sdk.trace.sampling import (
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.util.types import Attributes
 
-from infinite_scribe.config import Settings
+from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
 

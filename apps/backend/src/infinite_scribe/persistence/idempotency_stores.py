@@ -1,8 +1,8 @@
 """Open the idempotency store the settings ask for (PostgreSQL unless IDEMPOTENCY_BACKEND=redis)."""
 
 from infinite_scribe.application.ports.idempotency import IdempotencyStore
-from infinite_scribe.config import ConfigurationError, Settings
 from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
+from infinite_scribe.settings.settings import ConfigurationError, Settings
 
 
 def check_idempotency_settings(settings: Settings) -> None:

@@ -7,8 +7,8 @@ import contextlib
 import logging
 import time
 
-from infinite_scribe.kafka_admin import admin_client, broker_reachable
-from infinite_scribe.kafka_options import KafkaConnection
+from infinite_scribe.kafka.admin import admin_client, broker_reachable
+from infinite_scribe.settings.kafka import KafkaConnection
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+from infinite_scribe.persistence import outbox_operations as operations
 from infinite_scribe.persistence.database import run_with_pool
-from infinite_scribe.relay import operations
 
 
 def status(database_url: str) -> str:

@@ -15,9 +15,9 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
-from infinite_scribe.kafka_options import KAFKA_LOGGER, KafkaConnection, client_config
-from infinite_scribe.relay.store import ClaimedRow
-from infinite_scribe.relay.tracing import traced_produce
+from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.kafka.producer_tracing import traced_produce
+from infinite_scribe.settings.kafka import KAFKA_LOGGER, KafkaConnection, client_config
 
 logger = logging.getLogger(__name__)
 

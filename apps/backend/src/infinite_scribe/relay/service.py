@@ -17,15 +17,16 @@ import asyncpg
 import uvloop
 from confluent_kafka import KafkaError
 
-from infinite_scribe.config import Settings
+from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.kafka.producer import Publisher, is_rejection, too_large_report
 from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
+from infinite_scribe.persistence.relay_store import OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.metrics import RelayMetrics
-from infinite_scribe.relay.publisher import Publisher, is_rejection, too_large_report
-from infinite_scribe.relay.store import ClaimedRow, OutboxStore
 from infinite_scribe.relay.wakeup import listen_forever
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, stop_on_signals
+from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
 

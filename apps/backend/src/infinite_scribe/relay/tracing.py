@@ -9,8 +9,8 @@ from typing import Any
 from confluent_kafka import KafkaError
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.observability.tracing import context_of, enabled, traceparent_of, tracer
-from infinite_scribe.relay.store import ClaimedRow
 
 Headers = list[tuple[str, str | bytes | None]]
 Report = Callable[..., None]

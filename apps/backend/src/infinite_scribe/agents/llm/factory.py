@@ -3,7 +3,7 @@
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import LLMProvider
-from infinite_scribe.config import ConfigurationError, Settings
+from infinite_scribe.settings.settings import ConfigurationError, Settings
 
 
 def build_provider(settings: Settings) -> LLMProvider:

@@ -5,9 +5,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from infinite_scribe.api.flow_schemas import EventChainOut
 from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
-from infinite_scribe.api.schemas import EventOut
+from infinite_scribe.api.schemas.flows import EventChainOut
+from infinite_scribe.api.schemas.genesis import EventOut
 
 router = APIRouter(prefix="/events", tags=["events"])
 

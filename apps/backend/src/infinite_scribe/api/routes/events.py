@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.routes.genesis import ERRORS, event_page, json_response
-from infinite_scribe.api.schemas import EventPage
+from infinite_scribe.api.schemas.genesis import EventPage
 
 router = APIRouter(prefix="/events", tags=["events"])
 

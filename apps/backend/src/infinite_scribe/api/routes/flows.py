@@ -5,7 +5,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from infinite_scribe.api.flow_schemas import FlowOut, ResumeReply, ResumeRequest
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.routes.genesis import (
     CallerDep,
@@ -13,7 +12,8 @@ from infinite_scribe.api.routes.genesis import (
     StandardIdempotencyKey,
     json_response,
 )
-from infinite_scribe.api.schemas import DuplicateCommandBody, ErrorBody
+from infinite_scribe.api.schemas.flows import FlowOut, ResumeReply, ResumeRequest
+from infinite_scribe.api.schemas.genesis import DuplicateCommandBody, ErrorBody
 
 router = APIRouter(prefix="/flows", tags=["flows"])
 

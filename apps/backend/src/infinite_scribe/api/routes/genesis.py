@@ -7,13 +7,13 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
-from infinite_scribe.api.command_schemas import COMMAND_EXAMPLES
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, services_of
-from infinite_scribe.api.idempotency import INLINE_KEY, InlineKey, key_in_use, key_reused
-from infinite_scribe.api.idempotency_replies import Reply, replay_reply
+from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey, key_in_use, key_reused
+from infinite_scribe.api.middleware.idempotency_replies import Reply, replay_reply
 from infinite_scribe.api.paths import API_PREFIX
-from infinite_scribe.api.schemas import (
+from infinite_scribe.api.schemas.commands import COMMAND_EXAMPLES
+from infinite_scribe.api.schemas.genesis import (
     CommandReply,
     CommandRequest,
     CreateSessionRequest,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import Services
-from infinite_scribe.kafka_admin import broker_reachable
+from infinite_scribe.kafka.admin import broker_reachable
 
 router = APIRouter(tags=["health"])
 

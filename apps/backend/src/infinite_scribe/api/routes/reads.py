@@ -6,8 +6,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
-from infinite_scribe.api.read_schemas import NovelOut, SessionListOut
-from infinite_scribe.api.schemas import ErrorBody
+from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.reads import NovelOut, SessionListOut
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
 from shared_types.enums import GenesisStatus
 

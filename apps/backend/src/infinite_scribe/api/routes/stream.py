@@ -12,8 +12,8 @@ from fastapi.sse import EventSourceResponse, format_sse_event
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.paths import API_PREFIX
-from infinite_scribe.api.schemas import ErrorBody
-from infinite_scribe.api.stream_schemas import StreamTicketOut, StreamTicketRequest
+from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.stream import StreamTicketOut, StreamTicketRequest
 from infinite_scribe.application.live_stream import StreamItem
 from infinite_scribe.application.ports.stream import StreamEvent, TaskProgress
 from infinite_scribe.application.stream_hub import Signal

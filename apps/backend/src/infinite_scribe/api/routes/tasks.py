@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.routes.genesis import ERRORS, json_response
-from infinite_scribe.api.schemas import TaskOut
+from infinite_scribe.api.schemas.genesis import TaskOut
 from infinite_scribe.application.tasks import read_task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])

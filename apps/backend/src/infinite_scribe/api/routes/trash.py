@@ -7,8 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
-from infinite_scribe.api.schemas import ErrorBody
-from infinite_scribe.api.trash_schemas import PurgeReply, TrashedSessionOut, TrashList, TrashReply
+from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.trash import PurgeReply, TrashedSessionOut, TrashList, TrashReply
 from infinite_scribe.application.ports.reads import SessionSummary
 
 router = APIRouter(tags=["trash"])
