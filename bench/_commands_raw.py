@@ -17,6 +17,7 @@ from infinite_scribe.application.ports.writes import (
     Write,
 )
 from infinite_scribe.domain.genesis import GenesisStage
+from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence import genesis_sessions as sql
 from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.writes import WriteComposer
@@ -72,7 +73,7 @@ async def _command(
         events=[event],
         snapshot=SnapshotSave(state.version, after),
         supersede=Supersede(session_id, command_type) if step == 1 else None,
-        novel=NewNovel(novel_id, user_id, "Bench", None, None) if novel_id else None,
+        novel=NewNovel(novel_id, user_id, NovelBible(title="Bench")) if novel_id else None,
     )
     await COMPOSER.write(pool, write)
 

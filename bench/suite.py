@@ -1,11 +1,13 @@
-"""`make bench`: every figure of issues 13 and 20 in one run, each beside its ratio and target.
+"""`make bench`: every figure of issues 13, 18 and 20 in one run, each beside its ratio and target.
 
 1. bench/limit.py   the one-statement write limit (pgbench, 16 clients, no NOTIFY), and the same
                     with NOTIFY in every statement (what a NOTIFY per transaction costs);
 2. bench/roundtrips.py round trips per command, counted, without and with an idempotency key;
 3. bench/commands.py 32 closed-loop HTTP clients, paired rounds with a fresh idempotency key;
 4. bench/openloop.py open-loop latency at half the measured capacity and at 100/s offered;
-5. bench/relay.py   drain vs raw producer, commit -> consumer at 1,000 commands/s (agent worker on).
+5. bench/relay.py   drain vs raw producer, commit -> consumer at 1,000 commands/s (agent worker on);
+6. bench/worker.py  agent worker end to end with the offline generator (issue 18: >= 300/s);
+7. bench/agents.py  N writers at once, a streaming model taking D s (issue 18 targets).
 
 Each runs as its own process (on its own fresh database, DATABASE_URL's server or embedded) and
 ends with one JSON line, read here. BENCH_QUICK=1 shortens every phase (a smoke run, not a
@@ -76,6 +78,9 @@ def main() -> None:
     openloop = run("openloop.py", env=env | {"BENCH_RATES": f"{half:.0f},100"})
     relay = run("relay.py", env=env)
     loads.append(os.getloadavg()[0])
+    worker = run("worker.py")
+    agents = run("agents.py", *(["50:1"] if os.environ.get("BENCH_QUICK") else []))
+    loads.append(os.getloadavg()[0])
 
     tps = limit["tps"]
     rows: list[tuple[str, str, str, str]] = [
@@ -145,7 +150,8 @@ def main() -> None:
             f"p99 <= 20 ms {verdict(relay['latency_p99_ms'], 20.0, False)}",
         ),
     ]
-    print("\n== issue 13 and 20 figures (ratios to the one-statement limit of this run)")
+    rows += agent_rows(worker, agents)
+    print("\n== issues 13, 18 and 20 figures (ratios to the one-statement limit of this run)")
     for name, value, ratio, target in rows:
         print(f"  {name:<42} {value:<38} {ratio:>5}  {target}")
     print(
@@ -160,9 +166,48 @@ def main() -> None:
         "commands": commands,
         "openloop": openloop,
         "relay": relay,
+        "worker": worker,
+        "agents": agents,
         "load": loads,
     }
     print(json.dumps(summary))
+
+
+def agent_rows(worker: dict[str, Any], agents: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 18's figures: the worker end to end, and each agents scenario beside its targets."""
+    rate = worker["e2e_requests_per_s"]
+    rows = [
+        (
+            "agent worker end to end (offline)",
+            f"{rate:,.0f}/s (API accepted {worker['accepted_per_s']:,.0f}/s)",
+            f"{worker['ratio']:.2f}",
+            f">= 300/s {verdict(rate, 300, True)}",
+        )
+    ]
+    for r in agents["results"]:
+        target = {2.0: "max <= 4 s", 5.0: "p99 <= 10 s"}.get(r["d"], "")
+        ok = r["max_s"] <= 4.0 if r["d"] == 2.0 else r["p99_s"] <= 10.0
+        done = r["completed"] == r["n"]
+        rows.append(
+            (
+                f"agents N={r['n']} D={r['d']:g} s, 202 -> COMPLETED",
+                f"p50 {r['p50_s']:.2f} p99 {r['p99_s']:.2f} max {r['max_s']:.2f} s",
+                "",
+                f"{target} {verdict(float(ok and done), 1.0, True)}" if target else "",
+            )
+        )
+        rows.append(
+            (
+                f"agents N={r['n']} first draft, model peak",
+                f"p50 {r['first_draft_p50_ms']:.0f} p99 {r['first_draft_p99_ms']:.0f} ms, "
+                f"{r['model_peak_in_flight']} calls",
+                "",
+                f"p99 <= 300 ms {verdict(r['first_draft_p99_ms'], 300, False)}"
+                if r["d"] == 2.0
+                else "",
+            )
+        )
+    return rows
 
 
 if __name__ == "__main__":

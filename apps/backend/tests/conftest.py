@@ -37,6 +37,8 @@ os.environ["SCRIBE_DATA_DIR"] = str(Path(tempfile.gettempdir()) / f"scribe-test-
 os.environ["SCRIBE_ENV_FILE"] = ""
 
 ALL_TABLES = (
+    "operator_audit",
+    "dead_letter_dispositions",
     "processed_messages",
     "stream_tickets",
     "idempotency_cache",

@@ -88,7 +88,7 @@ def test_scribe_up_serves_health_and_stops_everything(stop_signal: int) -> None:
         process.send_signal(stop_signal)
         output, _ = process.communicate(timeout=30)
         assert process.returncode == 0, output
-        assert "dev token" in output and "/api/v1/health" in output
+        assert "dev token" in output and "/api/v1/health" in output and "/console" in output
         assert not _running(postmaster)
         assert not any(_running(pid) for pid in broker_pids)
     finally:

@@ -187,8 +187,11 @@ def test_version_and_completion() -> None:
     help_text = runner.invoke(app, ["--help"]).output
     assert "--install-completion" in help_text and "--show-completion" in help_text
     scribe = str(Path(sys.executable).parent / "scribe")
+    # Typer detects the shell from the parent processes (`bash` here is read as a stray
+    # argument), so ask from a bash that stays the parent (`; true` keeps it from exec-ing):
+    # run from a process tree without a shell, it would answer "Shell  not supported".
     shown = subprocess.run(
-        [scribe, "--show-completion", "bash"],
+        ["bash", "-c", f"'{scribe}' --show-completion; true"],
         capture_output=True,
         text=True,
         timeout=60,

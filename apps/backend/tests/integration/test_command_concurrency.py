@@ -90,7 +90,7 @@ async def test_a_fault_after_the_events_rolls_everything_back(
     try:
         for command_type, payload in [
             ("RequestConceptGeneration", {}),
-            ("ConfirmStage", {"stage": "CONCEPT_SELECTION"}),
+            ("ConfirmStage", {"stage": "CONCEPT_SELECTION", "data": {"title": "T"}}),
         ]:
             response = await command(http, session_id, command_type, payload)
             assert response.status_code == 503, response.text

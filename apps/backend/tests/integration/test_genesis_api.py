@@ -108,7 +108,7 @@ async def test_full_walk_to_finished_creates_a_novel(
         if stage != "CONCEPT_SELECTION":
             requested = await command(http, session_id, "RequestStageGeneration", {"stage": stage})
             assert requested.status_code == 202, requested.text
-        data = {"title": "The Long Walk", "theme": "endurance"} if stage == STAGES[0] else {}
+        data = {"title": "The Long Walk", "theme": "endurance"} if stage == STAGES[0] else {"n": 1}
         response = await command(http, session_id, "ConfirmStage", {"stage": stage, "data": data})
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "COMPLETED"
@@ -154,13 +154,16 @@ async def assert_snapshot_is_replay(pool: asyncpg.Pool, settings: Settings, sid:
 async def test_events_pagination_and_correlation(http: httpx.AsyncClient) -> None:
     session_id = await new_session(http)
     for stage in STAGES[:3]:
-        await command(http, session_id, "ConfirmStage", {"stage": stage})
+        await command(http, session_id, "ConfirmStage", {"stage": stage, "data": {"t": 1}})
     first = (await http.get(f"{BASE}/{session_id}/events", params={"limit": 2})).json()
     assert [e["aggregate_version"] for e in first["events"]] == [1, 2]
-    assert first["next_after"] == 2
-    rest = await http.get(f"{BASE}/{session_id}/events", params={"after": 2, "limit": 10})
+    assert isinstance(first["next_cursor"], str) and "occurred_at" in first["events"][0]
+    cursor = first["next_cursor"]
+    rest = await http.get(f"{BASE}/{session_id}/events", params={"cursor": cursor, "limit": 10})
     assert [e["aggregate_version"] for e in rest.json()["events"]] == [3, 4]
-    assert rest.json()["next_after"] is None
+    assert rest.json()["next_cursor"] is None
+    forged = await http.get(f"{BASE}/{session_id}/events", params={"cursor": "2"})
+    assert forged.status_code == 422 and forged.json()["error_code"] == "INVALID_CURSOR"
     correlation = first["events"][1]["correlation_id"]
     flow = (await http.get("/api/v1/events", params={"correlation_id": correlation})).json()
     assert [e["event_type"] for e in flow["events"]] == ["Genesis.Session.StageConfirmed"]
@@ -180,7 +183,8 @@ async def test_proposal_enables_feedback_and_snapshot_matches_replay(
         pool, settings.kafka_topic, UUID(requested["command_id"]), {"concepts": ["A", "B"]}
     )
     current = await state(http, session_id)
-    assert not current["is_pending"] and current["last_result"] == {"concepts": ["A", "B"]}
+    served = {"stage": "CONCEPT_SELECTION", "concepts": ["A", "B"]}  # the proposal + its stage
+    assert not current["is_pending"] and current["last_result"] == served
     status = await pool.fetchval(
         "SELECT status::text FROM command_inbox WHERE id = $1", UUID(requested["command_id"])
     )
@@ -211,7 +215,7 @@ async def test_idempotency_key_returns_the_original_command(
     assert first.status_code == second.status_code == 202
     assert second.json()["command_id"] == first.json()["command_id"]
     sync_key = {"Idempotency-Key": f"key-{uuid.uuid4()}"}  # the standard header works too
-    confirm = {"stage": "CONCEPT_SELECTION"}
+    confirm = {"stage": "CONCEPT_SELECTION", "data": {"title": "T"}}
     one = await command(http, session_id, "ConfirmStage", confirm, **sync_key)
     two = await command(http, session_id, "ConfirmStage", confirm, **sync_key)
     assert one.status_code == two.status_code == 200

@@ -18,7 +18,7 @@ import pytest
 from infinite_scribe.embedded.net import free_port, wait_for_port
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import TEST_JWT_SECRET, LiveServer, make_token
-from tests.integration import idempotency_support
+from tests.support import idempotency as idempotency_support
 from tests.support.idempotency import (
     PREFIX,
     build_test_app,

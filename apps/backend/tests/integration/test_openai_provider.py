@@ -1,6 +1,8 @@
 """The OpenAI-compatible provider against a real local chat-completions server (tests/support):
 structured output, the SDK's retries on 429/500, and every failure mapped to the port's errors."""
 
+import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
 from uuid import uuid4
@@ -8,6 +10,7 @@ from uuid import uuid4
 import pytest
 
 from infinite_scribe.agents.llm.factory import build_provider
+from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import (
     GenerationRequest,
@@ -137,8 +140,12 @@ async def test_server_errors_after_the_retries_are_retryable(llm: FakeLLMServer)
 
 
 async def test_a_slow_model_is_a_retryable_timeout(llm: FakeLLMServer) -> None:
+    # The timeout bounds the whole streamed reply; the retry is the model gate's (the worker
+    # builds the adapter with no SDK retries).
     llm.default = Reply.slow(3.0)
-    provider = provider_for(llm, timeout=0.3, retries=1)
+    provider = ModelGate(
+        provider_for(llm, timeout=0.3, retries=0), max_concurrency=4, max_retries=1
+    )
     with pytest.raises(GenerationTimeout) as caught:
         await provider.generate(request())
     await provider.aclose()
@@ -215,3 +222,23 @@ async def test_the_factory_builds_the_http_provider_from_settings(llm: FakeLLMSe
     assert isinstance(await provider.generate(request()), ConceptProposal)
     await provider.aclose()
     assert llm.requests[0].headers["Authorization"] == "Bearer not-needed"
+
+
+async def test_the_gate_caps_model_calls_in_flight(llm: FakeLLMServer) -> None:
+    llm.default = Reply.streamed(0.1, 0.3)
+    gate = ModelGate(provider_for(llm, retries=0), max_concurrency=3, max_retries=0)
+    proposals = await asyncio.gather(*(gate.generate(request()) for _ in range(9)))
+    await gate.aclose()
+    assert len(proposals) == 9 and len(llm.requests) == 9
+    assert llm.peak_in_flight == 3 and gate.peak_in_flight == 3
+
+
+async def test_streamed_text_reaches_the_draft_callback_as_it_grows(llm: FakeLLMServer) -> None:
+    llm.default = Reply.streamed(0.05, 0.2)
+    provider = provider_for(llm, retries=0)
+    drafts: list[str] = []
+    proposal = await provider.generate(request(), draft=drafts.append)
+    await provider.aclose()
+    assert len(drafts) >= 5  # the fake server streams 10 chunks
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(drafts))
+    assert json.loads(drafts[-1])["concepts"][0]["title"] == proposal.concepts[0].title  # type: ignore[attr-defined]

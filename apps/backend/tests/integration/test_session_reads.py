@@ -122,7 +122,9 @@ async def test_finished_session_novel_is_readable_by_its_owner_only(
 ) -> None:
     session_id = await new_session(http)
     for stage in STAGES:
-        data = {"title": "Storm Keeper", "theme": "loss"} if stage == "STORY_CONCEPTION" else {}
+        data = (
+            {"title": "Storm Keeper", "theme": "loss"} if stage == "STORY_CONCEPTION" else {"n": 1}
+        )
         reply = await command(http, session_id, "ConfirmStage", {"stage": stage, "data": data})
         assert reply.status_code == 200, reply.text
     novel_id = (await state(http, session_id))["novel_id"]

@@ -4,6 +4,10 @@ The LLM is the one thing these tests cannot run, so it is the one thing faked, o
 the provider under test uses the official SDK unchanged. Replies are scripted per request
 (valid proposals made by the offline generator, delays, 429/500, malformed or schema-invalid
 content) and every request is recorded, so a test can count retries and read the prompt.
+A request with `"stream": true` (what the provider sends) is answered as the API does, in
+Server-Sent Events chunks spread over the reply's `stream_seconds`; the server records when
+each stream's first token went out, how many calls ran at once at most, and how many streams
+the client closed before the end (a cancelled call).
 
 It runs on its own thread and event loop, so it serves sync tests, async tests and worker
 subprocesses alike:
@@ -29,6 +33,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from aiohttp import web
 
+from infinite_scribe.agents.llm.language import CHINESE, LANGUAGE_NAMES
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS, schema_name
@@ -48,6 +53,8 @@ class Reply:
     delay: float = 0.0
     finish_reason: str = "stop"
     refusal: str | None = None
+    #: A streamed reply's chunks are spread over this long (after `delay`).
+    stream_seconds: float = 0.0
 
     @classmethod
     def valid(cls, delay: float = 0.0) -> "Reply":
@@ -66,6 +73,11 @@ class Reply:
     def rate_limited(cls, retry_after_ms: int = 20) -> "Reply":
         # retry-after-ms keeps the SDK's wait short; it also reads `retry-after` in seconds.
         return cls.error(429, {"retry-after-ms": str(retry_after_ms)})
+
+    @classmethod
+    def streamed(cls, delay: float, seconds: float) -> "Reply":
+        """A valid reply: first token after `delay`, the rest over `seconds`."""
+        return cls(delay=delay, stream_seconds=seconds)
 
     @classmethod
     def slow(cls, seconds: float) -> "Reply":
@@ -109,6 +121,14 @@ class FakeLLMServer:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._failure: BaseException | None = None
+        #: time.time() of each request's arrival, in order.
+        self.arrivals: list[float] = []
+        #: (prompt, time.time() of the stream's first token), per streamed reply.
+        self.first_tokens: list[tuple[str, float]] = []
+        #: Streams the client closed before their end (cancelled calls).
+        self.abandoned = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
         self.port: int = self._socket.getsockname()[1]
@@ -188,27 +208,100 @@ class FakeLLMServer:
         await self._runner.setup()
         await web.SockSite(self._runner, self._socket).start()
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         seen = SeenRequest(request.path, dict(request.headers), body)
         with self._lock:
             self._seen.append(seen)
+            self.arrivals.append(time.time())
             reply = self._script.popleft() if self._script else self.default
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
-        if reply.status != 200:
-            error = {"message": f"scripted {reply.status}", "type": "fake_error", "code": None}
-            return web.json_response({"error": error}, status=reply.status, headers=reply.headers)
-        content = reply.content if reply.content is not None else await _valid_content(seen)
-        return web.json_response(_completion(body, content, reply), headers=reply.headers)
+        return await self._respond(request, seen, reply)
+
+    async def _respond(
+        self, request: web.Request, seen: SeenRequest, reply: Reply
+    ) -> web.StreamResponse:
+        """Answer `seen` with `reply`: its delay, its error status, or its content, streamed
+        when the request asked for a stream."""
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+            if reply.status != 200:
+                error = {"message": f"scripted {reply.status}", "type": "fake_error", "code": None}
+                return web.json_response(
+                    {"error": error}, status=reply.status, headers=reply.headers
+                )
+            content = reply.content if reply.content is not None else await _valid_content(seen)
+            if seen.body.get("stream"):
+                return await self._stream(request, seen, content, reply)
+            if reply.stream_seconds:  # the same reply, not streamed, comes when it is complete
+                await asyncio.sleep(reply.stream_seconds)
+            return web.json_response(_completion(seen.body, content, reply), headers=reply.headers)
+        except asyncio.CancelledError:
+            with self._lock:
+                self.abandoned += 1
+            raise
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    async def _stream(
+        self, request: web.Request, seen: SeenRequest, content: str, reply: Reply
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", **dict(reply.headers)}
+        )
+        await response.prepare(request)
+        pieces = _pieces(content, STREAM_CHUNKS)
+        for number, piece in enumerate(pieces):
+            delta: dict[str, Any] = {"content": piece}
+            if number == 0:
+                delta["role"] = "assistant"
+                with self._lock:
+                    self.first_tokens.append((seen.prompt, time.time()))
+            await response.write(_chunk(seen.body, delta, None))
+            if reply.stream_seconds and number < len(pieces) - 1:
+                await asyncio.sleep(reply.stream_seconds / (len(pieces) - 1))
+        final: dict[str, Any] = {"refusal": reply.refusal} if reply.refusal else {}
+        await response.write(_chunk(seen.body, final, reply.finish_reason))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
 
 
 async def _valid_content(seen: SeenRequest) -> str:
     stage = seen.stage or GenesisStage.CONCEPT_SELECTION
     session = uuid5(NAMESPACE_URL, seen.prompt)
-    proposal = await OfflineGenerator().generate(GenerationRequest(session_id=session, stage=stage))
+    # Like a model, answer in the language the prompt asks for (agents/prompts/context.md).
+    asks_chinese = LANGUAGE_NAMES[CHINESE] in seen.prompt
+    request = GenerationRequest(
+        session_id=session, stage=stage, preferences={"语言": "中文"} if asks_chinese else {}
+    )
+    proposal = await OfflineGenerator().generate(request)
     data = proposal.model_dump(mode="json", exclude={"source"}) | {"note": SCRIPTED_NOTE}
     return json.dumps(data, ensure_ascii=False)
+
+
+#: Chunks a streamed reply is cut into.
+STREAM_CHUNKS = 10
+
+
+def _pieces(content: str, count: int) -> list[str]:
+    size = max(-(-len(content) // count), 1)
+    return [content[start : start + size] for start in range(0, len(content), size)] or [""]
+
+
+def _chunk(body: Mapping[str, Any], delta: Mapping[str, Any], finish: str | None) -> bytes:
+    chunk = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body.get("model", FakeLLMServer.MODEL),
+        "choices": [{"index": 0, "delta": dict(delta), "finish_reason": finish}],
+    }
+    return b"data: " + json.dumps(chunk, ensure_ascii=False).encode() + b"\n\n"
 
 
 def _completion(body: Mapping[str, Any], content: str, reply: Reply) -> dict[str, Any]:

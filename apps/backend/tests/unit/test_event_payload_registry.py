@@ -41,7 +41,7 @@ def _emitted() -> list[tuple[str, dict[str, Any]]]:
         (state, ConfirmStage(stage=GenesisStage.CONCEPT_SELECTION, data={"title": "T"})),
         (
             replace(state, current_stage=GenesisStage.PLOT_OUTLINE),
-            ConfirmStage(stage=GenesisStage.PLOT_OUTLINE, data={}),
+            ConfirmStage(stage=GenesisStage.PLOT_OUTLINE, data={"acts": []}),
         ),
         (state, AbandonSession(reason="done")),
     ]

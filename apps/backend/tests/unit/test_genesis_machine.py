@@ -20,6 +20,7 @@ from infinite_scribe.domain.commands import (
 )
 from infinite_scribe.domain.errors import InvalidState
 from infinite_scribe.domain.event_names import validate_event_name
+from infinite_scribe.domain.novel import novel_bible
 from shared_types.enums import GenesisStage, GenesisStatus
 
 IDS = CommandIds(command_id=uuid4(), novel_id=uuid4())
@@ -130,7 +131,7 @@ def test_full_walk_finishes_with_a_novel() -> None:
     events = [genesis.created(user_id, {"idea": "x"})]
     state = genesis.GenesisState(session_id=session_id, user_id=user_id, version=1)
     for stage in genesis.STAGE_ORDER[:-1]:
-        data = {"title": "The Title"} if stage is GenesisStage.CONCEPT_SELECTION else {}
+        data = {"title": "The Title"} if stage is GenesisStage.CONCEPT_SELECTION else {"n": 1}
         decided = genesis.decide(state, ConfirmStage(stage=stage, data=data), IDS)
         for event in decided:
             state = genesis.evolve(state, event.event_type, event.payload)
@@ -139,7 +140,7 @@ def test_full_walk_finishes_with_a_novel() -> None:
     assert state.current_stage is GenesisStage.FINISHED
     assert state.novel_id == IDS.novel_id
     assert [e.event_type for e in events[-2:]] == [genesis.STAGE_CONFIRMED, genesis.FINISHED]
-    assert genesis.novel_fields(state)["title"] == "The Title"
+    assert novel_bible(state.confirmed_data).title == "The Title"
     rebuilt = genesis.replay(session_id, ((e.event_type, e.payload) for e in events))
     assert rebuilt == state
     for command_type in PAYLOAD_MODELS:

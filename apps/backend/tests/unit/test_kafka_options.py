@@ -147,12 +147,12 @@ def test_dot_env_fills_what_the_environment_does_not_set(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / ".env").write_text(
-        "RELAY_BATCH_SIZE=7\nWORKER_MAX_QUEUED=9\nKAFKA_CLIENT_ID=from-dotenv\nKAFKA_LINGER_MS=5\n"
+        "RELAY_BATCH_SIZE=7\nWORKER_MAX_IN_FLIGHT=9\nKAFKA_CLIENT_ID=from-dotenv\nKAFKA_LINGER_MS=5\n"
     )
-    monkeypatch.setenv("WORKER_MAX_QUEUED", "11")
+    monkeypatch.setenv("WORKER_MAX_IN_FLIGHT", "11")
     monkeypatch.setenv("KAFKA_LINGER_MS", "20")
     settings = load_settings()
-    assert (settings.relay_batch_size, settings.worker_max_queued) == (7, 11)
+    assert (settings.relay_batch_size, settings.worker_max_in_flight) == (7, 11)
     assert settings.kafka_client_options == {"client.id": "from-dotenv", "linger.ms": "20"}
 
 

@@ -68,7 +68,7 @@ async def test_concepts_use_themes_styles_and_idea() -> None:
     assert isinstance(proposal, ConceptProposal) and 2 <= len(proposal.concepts) <= 5
     for concept in proposal.concepts:
         assert concept.themes[:2] == ["科幻", "悬疑"]
-        assert concept.tone == "快节奏, 第一人称"
+        assert concept.tone == "快节奏、第一人称"
         assert "一座会遗忘的城市" in concept.logline
     assert {c.genre for c in proposal.concepts} <= {"科幻", "悬疑"}
 

@@ -12,12 +12,14 @@ from shared_types import (
     TABLE_MODELS,
     AsyncTaskRow,
     CommandInboxRow,
+    DeadLetterDispositionRow,
     DomainEventRow,
     EventOutboxRow,
     FlowResumeHandleRow,
     GenesisSessionRow,
     IdempotencyCacheRow,
     NovelRow,
+    OperatorAuditRow,
     ProcessedMessageRow,
     StreamTicketRow,
     TableModel,
@@ -80,6 +82,10 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
     NovelRow: {
         "id": uuid4(),
         "title": "t",
+        "story": {},
+        "worldview": {},
+        "characters": {},
+        "outline": {},
         "status": "GENESIS",
         "target_chapters": 0,
         "completed_chapters": 0,
@@ -115,6 +121,23 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "expires_at": NOW,
         "created_at": NOW,
     },
+    OperatorAuditRow: {
+        "id": uuid4(),
+        "action_id": uuid4(),
+        "actor_id": uuid4(),
+        "action": "outbox.requeue",
+        "target": {"row_id": "x"},
+        "row_count": 1,
+        "created_at": NOW,
+    },
+    DeadLetterDispositionRow: {
+        "topic": "domain-events.dlq",
+        "partition": 0,
+        "offset": 7,
+        "disposition": "REPLAYED",
+        "action_id": uuid4(),
+        "created_at": NOW,
+    },
 }
 
 #: One field per model and a value of the wrong type for it.
@@ -129,6 +152,8 @@ WRONG_TYPE = {
     IdempotencyCacheRow: ("expires_at", "tomorrow"),
     ProcessedMessageRow: ("event_id", "not-a-uuid"),
     StreamTicketRow: ("session_id", "not-a-uuid"),
+    OperatorAuditRow: ("row_count", "many"),
+    DeadLetterDispositionRow: ("offset", "end"),
 }
 
 

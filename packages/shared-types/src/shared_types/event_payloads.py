@@ -48,6 +48,8 @@ class StageConfirmed(EventPayload):
     stage: GenesisStage
     data: dict[str, Any] = Field(default_factory=dict)
     next_stage: GenesisStage
+    #: The option of the proposal the writer chose (ConfirmStage `choice`), when they did.
+    choice: int | None = None
 
 
 class SessionFinished(EventPayload):

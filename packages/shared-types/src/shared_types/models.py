@@ -131,11 +131,17 @@ class NovelRow(TableModel):
     id: UUID
     user_id: UUID | None = None
     title: str
+    logline: str | None = None
     theme: str | None = None
     writing_style: str | None = None
     status: NovelStatus
     target_chapters: int
     completed_chapters: int
+    #: The confirmed stages of the Genesis that made it (empty for novels made another way).
+    story: JsonObject
+    worldview: JsonObject
+    characters: JsonObject
+    outline: JsonObject
     version: int
     created_at: datetime
     updated_at: datetime
@@ -198,6 +204,37 @@ class StreamTicketRow(TableModel):
     created_at: datetime
 
 
+class OperatorAuditRow(TableModel):
+    """One operator action from the console: who (`actor_id`), what (`action`, `target`),
+    when, and how many rows it changed; `action_id` is unique per submitted form; written
+    before the action runs, `finished_at` set when it has."""
+
+    __tablename__ = "operator_audit"
+
+    id: UUID
+    action_id: UUID
+    actor_id: UUID
+    action: str
+    target: JsonObject
+    row_count: int
+    created_at: datetime
+    #: None while the action runs.
+    finished_at: datetime | None = None
+
+
+class DeadLetterDispositionRow(TableModel):
+    """A dead letter (topic, partition, offset) an operator replayed or discarded."""
+
+    __tablename__ = "dead_letter_dispositions"
+
+    topic: str
+    partition: int
+    offset: int
+    disposition: str
+    action_id: UUID
+    created_at: datetime
+
+
 #: Every table of the data model with its row model (the drift test walks this list).
 TABLE_MODELS: tuple[type[TableModel], ...] = (
     DomainEventRow,
@@ -210,4 +247,6 @@ TABLE_MODELS: tuple[type[TableModel], ...] = (
     IdempotencyCacheRow,
     ProcessedMessageRow,
     StreamTicketRow,
+    OperatorAuditRow,
+    DeadLetterDispositionRow,
 )

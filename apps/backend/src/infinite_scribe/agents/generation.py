@@ -1,21 +1,27 @@
 """The agent's message handler: a generation request in, a proposal (or a failure) out.
 
-Other event types are dropped by their `ce_type` header before the value is even parsed. A
-provider failure is retried with backoff a bounded number of times; then the task and command
-fail, a `...Failed` event tells the session, and the message is copied to the dead-letter topic.
+Other event types are dropped by their `ce_type` header before the value is even parsed. Many
+requests run at once (the consumer keeps one session's requests in order). While the model
+writes, drafts go to the writer's stream (throttled); a cancelling event of the session stops
+the model call at once. A provider failure is retried with backoff a bounded number of times;
+then the task and command fail, a `...Failed` event tells the session, and the message is
+copied to the dead-letter topic.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
+from infinite_scribe.agents.cancellation import Cancellations
+from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
+from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.port import GenerationError, GenerationRequest, LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
+from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
 from infinite_scribe.kafka.dead_letters import DeadLetters
@@ -25,8 +31,22 @@ from shared_types import EventEnvelope
 logger = logging.getLogger(__name__)
 
 
+class _Cancelled(Exception):
+    """The task was cancelled while its model call ran."""
+
+
+@dataclass(frozen=True)
+class Streaming:
+    """Where drafts go and how often, who hears of cancellations, who keeps tasks alive."""
+
+    drafts: DraftSink
+    draft_interval: float
+    cancellations: Cancellations
+    heartbeats: Heartbeats
+
+
 class GenerationHandler:
-    """Handles one delivery at a time (the consumer keeps per-partition order)."""
+    """Handles one delivery; called concurrently for different sessions."""
 
     def __init__(
         self,
@@ -34,18 +54,18 @@ class GenerationHandler:
         provider: LLMProvider,
         dead_letters: DeadLetters,
         metrics: AgentMetrics,
+        streaming: Streaming,
         *,
         attempts: int,
         backoff_seconds: float,
-        heartbeat_seconds: float,
     ) -> None:
         self.work = work
         self.provider = provider
         self.dead_letters = dead_letters
         self.metrics = metrics
+        self.streaming = streaming
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
-        self.heartbeat_seconds = heartbeat_seconds
 
     async def __call__(self, delivery: Delivery) -> None:
         if delivery.header("ce_type") not in GENERATION_REQUEST_EVENTS:
@@ -62,21 +82,26 @@ class GenerationHandler:
             await self._answer(delivery, in_current_trace(request))
 
     async def _answer(self, delivery: Delivery, request: EventEnvelope) -> None:
-        job = await self.work.begin(request)
-        if job is None:
-            self.metrics.skipped.inc()
-            return
-        started = time.monotonic()
-        async with self._heartbeat(job):
-            await self._generate(delivery, job)
+        # Watched from before `begin`: a cancellation that arrives meanwhile is not missed.
+        with self.streaming.cancellations.watch(request.aggregate_id) as cancelled:
+            job = await self.work.begin(request)
+            if job is None:
+                self.metrics.skipped.inc()
+                return
+            started = time.monotonic()
+            with self.streaming.heartbeats.running(job.task.task_id):
+                await self._generate(delivery, job, cancelled)
         self.metrics.duration.observe(time.monotonic() - started)
 
-    async def _generate(self, delivery: Delivery, job: Job) -> None:
+    async def _generate(self, delivery: Delivery, job: Job, cancelled: asyncio.Event) -> None:
         for attempt in range(1, self.attempts + 1):
             try:
-                proposal = await self.provider.generate(
-                    generation_request(job), progress=lambda p, m: self.work.progress(job, p, m)
-                )
+                proposal = await self._call_model(job, cancelled)
+            except _Cancelled:
+                logger.info("task %s cancelled: model call stopped", job.task.task_id)
+                self.metrics.cancelled.inc()
+                self.metrics.skipped.inc()
+                return
             except GenerationError as error:
                 if error.retryable and attempt < self.attempts:
                     logger.warning("generation attempt %d failed: %s; retrying", attempt, error)
@@ -86,19 +111,42 @@ class GenerationHandler:
                 await self._give_up(delivery, job, error, attempt)
                 return
             proposal_data = proposal.model_dump(mode="json")
+            # One transaction: the proposal, task and command, and the flow's pause.
             if await self.work.propose(job, proposal_data, self.provider.name):
                 self.metrics.handled.inc()
                 logger.info("task %s answered (%s)", job.task.task_id, self.provider.name)
-                # Best effort: if this fails, the flow sweeper lands the pause later.
-                try:
-                    await self.work.pause_landed(job)
-                except Exception as error:
-                    logger.warning(
-                        "pause of flow %s not landed: %s", job.task.correlation_id, error
-                    )
             else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent
                 self.metrics.skipped.inc()
             return
+
+    async def _call_model(self, job: Job, cancelled: asyncio.Event) -> Proposal:
+        """The provider's proposal, streaming drafts; _Cancelled (the call cancelled) once a
+        cancelling event came and the task is indeed no longer wanted."""
+        streaming = self.streaming
+        throttle = DraftThrottle(
+            _Counted(streaming.drafts, self.metrics),
+            str(job.task.session_id),
+            str(job.task.task_id),
+            job.stage.value,
+            streaming.draft_interval,
+        )
+        call = asyncio.create_task(self.provider.generate(generation_request(job), None, throttle))
+        try:
+            while True:
+                waiter = asyncio.create_task(cancelled.wait())
+                await asyncio.wait({call, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                if call.done():
+                    return call.result()
+                cancelled.clear()
+                if not await self.work.still_wanted(job):
+                    raise _Cancelled
+        finally:
+            throttle.close()
+            if not call.done():
+                call.cancel()
+                with contextlib.suppress(BaseException):
+                    await call
 
     async def _give_up(
         self, delivery: Delivery, job: Job, error: GenerationError, attempts: int
@@ -110,29 +158,24 @@ class GenerationHandler:
         await self.work.fail(job, error.code, str(error), attempts)
         self.metrics.failed.inc()
 
-    @asynccontextmanager
-    async def _heartbeat(self, job: Job) -> AsyncIterator[None]:
-        """Touch the task while generating so the re-drive sweeper leaves it alone."""
 
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(self.heartbeat_seconds)
-                with contextlib.suppress(Exception):
-                    await self.work.progress(job, 50, "generating")
+class _Counted:
+    """A DraftSink that counts what it sends."""
 
-        task = asyncio.create_task(beat())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    def __init__(self, sink: DraftSink, metrics: AgentMetrics) -> None:
+        self.sink, self.metrics = sink, metrics
+
+    def publish(
+        self, session_id: str, task_id: str, sequence: int, body: dict[str, object]
+    ) -> None:
+        self.sink.publish(session_id, task_id, sequence, body)
+        self.metrics.drafts.inc()
 
 
 def generation_request(job: Job) -> GenerationRequest:
-    """What the provider needs: the request's inputs, earlier stages, and for a revision the
-    writer's feedback and the proposal it is about."""
-    inputs = job.inputs
+    """What the provider needs: the writer's wishes (this request's, else the standing ones),
+    earlier stages, and for a revision the writer's feedback and the proposal it is about."""
+    inputs = {**job.wishes, **{key: value for key, value in job.inputs.items() if value}}
     return GenerationRequest(
         session_id=job.task.session_id,
         stage=job.stage,

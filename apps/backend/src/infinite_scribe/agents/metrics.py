@@ -49,3 +49,33 @@ class AgentMetrics:
             ["partition"],
             registry=self.registry,
         )
+        self._model_series()
+
+    def _model_series(self) -> None:
+        """Issue 18: what runs at once, the model's share, cancellations and drafts."""
+        self.cancelled = Counter(
+            "agent_generations_cancelled",
+            "Model calls stopped because their task was cancelled (confirm, abandon)",
+            registry=self.registry,
+        )
+        self.drafts = Counter(
+            "agent_drafts_sent", "Drafts published to the writers' streams", registry=self.registry
+        )
+        self.in_flight = Gauge(
+            "agent_messages_in_flight",
+            "Messages held by the consumer (queued behind their key or being handled)",
+            registry=self.registry,
+        )
+        self.model_in_flight = Gauge(
+            "agent_model_calls_in_flight", "Model calls running now", registry=self.registry
+        )
+        self.model_peak = Gauge(
+            "agent_model_calls_peak",
+            "Most model calls running at once since the worker started",
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "agent_model_rate_limited",
+            "429 replies that slowed every call to the provider",
+            registry=self.registry,
+        )

@@ -1,8 +1,10 @@
 """The agent worker (`scribe worker`): consumes generation requests from Kafka in a consumer
 group, answers them through the outbox, and re-drives tasks that nobody is working on.
 
-It runs on the shared worker runtime (signals, grace, /health and /metrics on
-WORKER_METRICS_PORT); `scribe up` runs it beside the API and the relay.
+Generations for different sessions run concurrently (WORKER_MAX_IN_FLIGHT messages, of which
+LLM_MAX_CONCURRENCY model calls), one session's in order; drafts go to the writers' streams
+over the drafts topic. It runs on the shared worker runtime (signals, grace, /health and
+/metrics on WORKER_METRICS_PORT); `scribe up` runs it beside the API and the relay.
 """
 
 import asyncio
@@ -12,19 +14,24 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from infinite_scribe.agents.generation import GenerationHandler
-from infinite_scribe.agents.llm.factory import build_provider
+from infinite_scribe.agents.cancellation import Cancellations
+from infinite_scribe.agents.generation import GenerationHandler, Streaming
+from infinite_scribe.agents.heartbeats import Heartbeats
+from infinite_scribe.agents.llm.factory import build_provider, gate
+from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
 from infinite_scribe.kafka.admin import ensure_topic
-from infinite_scribe.kafka.consumer import Delivery, PartitionedConsumer
+from infinite_scribe.kafka.consumer import Delivery, KeyedConsumer
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
+from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
+from infinite_scribe.persistence.genesis_adapters import PoolProbe
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
@@ -34,6 +41,9 @@ from infinite_scribe.settings.settings import Settings
 logger = logging.getLogger(__name__)
 
 SOURCE_SERVICE = "agent-worker"
+#: Database connections: many generations share them (each holds one only for a short
+#: transaction at its start and end, never while the model writes).
+POOL_SIZE = 16
 
 
 def is_transient(error: BaseException) -> bool:
@@ -53,68 +63,97 @@ class AgentWorker:
         self.settings, self.database_url, self.servers = settings, url, servers
         self.metrics = AgentMetrics()
         self.registry: CollectorRegistry = self.metrics.registry
-        self.provider = provider or build_provider(settings)
+        self.provider: ModelGate = (
+            build_provider(settings) if provider is None else gate(provider, settings)
+        )
+        self.provider.on_rate_limited = self.metrics.rate_limited.inc
+        self.metrics.model_in_flight.set_function(lambda: self.provider.in_flight)
+        self.metrics.model_peak.set_function(lambda: self.provider.peak_in_flight)
         self.kafka = settings.kafka_connection() or KafkaConnection(servers)
         self.dead_letters = DeadLetters(self.kafka, settings.worker_consumer_group)
-        self.consumer: PartitionedConsumer | None = None
+        self.drafts: DraftPublisher | None = None
+        self.cancellations = Cancellations()
+        self.heartbeats: Heartbeats | None = None
+        self.consumer: KeyedConsumer | None = None
         self.tasks: PostgresTaskQueries | None = None
         self.flows: FlowControl | None = None
         self._pool: Any = None
         self._uow: Any = None
 
     async def startup(self) -> None:
-        topic = self.settings.kafka_topic
-        partitions = self.settings.kafka_topic_partitions
-        await asyncio.to_thread(
-            ensure_topic,
-            self.kafka,
-            dead_letter_topic(topic),
-            partitions,
-            self.settings.kafka_topic_replication_factor,
-        )
-        self._pool = await create_pool(self.database_url, min_size=1, max_size=8)
-        self.tasks = PostgresTaskQueries(self._pool, topic)
+        await asyncio.to_thread(self._topics)
+        self.drafts = DraftPublisher(self.kafka, drafts_topic(self.settings.kafka_topic))
+        self._pool = await create_pool(self.database_url, min_size=1, max_size=POOL_SIZE)
+        self.tasks = PostgresTaskQueries(self._pool, self.settings.kafka_topic)
         self._uow = unit_of_work(
-            self._pool, EventStore(topic, self.settings.event_max_bytes), self.database_url
+            self._pool,
+            EventStore(self.settings.kafka_topic, self.settings.event_max_bytes),
+            self.database_url,
         )
-        uow = self._uow
         self.flows = FlowControl(
-            uow,
+            self._uow,
             PostgresFlowQueries(self._pool),
             ttl_seconds=self.settings.flow_handle_ttl_seconds,
             source_service=SOURCE_SERVICE,
         )
         work = AgentWork(
-            uow,
+            self._uow,
             self.tasks,
             consumer=self.settings.worker_consumer_group,
             source_service=SOURCE_SERVICE,
             flows=self.flows,
+        )
+        self.consumer = self._consumer(work)
+        consumer = self.consumer
+        self.metrics.in_flight.set_function(lambda: consumer.in_flight)
+        logger.info("agent worker started (provider %s)", self.provider.name)
+
+    def _topics(self) -> None:
+        """The dead-letter and drafts topics beside the events topic."""
+        settings = self.settings
+        topic, partitions = settings.kafka_topic, settings.kafka_topic_partitions
+        replication = settings.kafka_topic_replication_factor
+        ensure_topic(self.kafka, dead_letter_topic(topic), partitions, replication)
+        ensure_drafts_topic(
+            self.kafka, drafts_topic(topic), partitions, replication, settings.drafts_retention_ms
+        )
+
+    def _consumer(self, work: AgentWork) -> KeyedConsumer:
+        """The key-ordered consumer whose handler answers generation requests."""
+        assert self.drafts is not None
+        settings = self.settings
+        self.heartbeats = Heartbeats(
+            work.heartbeat, max(settings.worker_redrive_after_seconds / 3, 0.1)
+        )
+        streaming = Streaming(
+            self.drafts, settings.draft_interval_seconds, self.cancellations, self.heartbeats
         )
         handler = GenerationHandler(
             work,
             self.provider,
             self.dead_letters,
             self.metrics,
-            attempts=self.settings.worker_generation_attempts,
-            backoff_seconds=self.settings.worker_retry_backoff_seconds,
-            heartbeat_seconds=max(self.settings.worker_redrive_after_seconds / 3, 0.1),
+            streaming,
+            attempts=settings.worker_generation_attempts,
+            backoff_seconds=settings.worker_retry_backoff_seconds,
         )
-        self.consumer = PartitionedConsumer(
+        return KeyedConsumer(
             self._consumer_config(),
-            [topic],
+            [settings.kafka_topic],
             handler,
             on_poison=self._poison,
             is_transient=is_transient,
-            max_queued=self.settings.worker_max_queued,
+            max_in_flight=settings.worker_max_in_flight,
+            peek=self.cancellations.peek,
         )
-        logger.info("agent worker started (provider %s)", self.provider.name)
 
     def _consumer_config(self) -> dict[str, Any]:
         timeout = self.settings.worker_session_timeout_ms
         return client_config(
             self.kafka,
-            defaults={"heartbeat.interval.ms": max(timeout // 6, 100)},
+            # A request waits for the broker's fetch to return: librdkafka's 500 ms default
+            # long poll is most of a request's latency on a broker that holds it to the end.
+            defaults={"heartbeat.interval.ms": max(timeout // 6, 100), "fetch.wait.max.ms": 20},
             owned={"group.id": self.settings.worker_consumer_group, "session.timeout.ms": timeout},
         )
 
@@ -123,8 +162,9 @@ class AgentWorker:
         await self.dead_letters.send(delivery, type(error).__name__, str(error))
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
-        assert self.consumer is not None
+        assert self.consumer is not None and self.heartbeats is not None
         helpers = [
+            asyncio.create_task(self.heartbeats.run(stop)),
             asyncio.create_task(self._sweep(stop)),
             asyncio.create_task(self._lag(stop)),
             asyncio.create_task(self._sweep_flows(stop)),
@@ -185,6 +225,8 @@ class AgentWorker:
 
     async def shutdown(self) -> None:
         await asyncio.to_thread(self.dead_letters.close)
+        if self.drafts is not None:
+            await asyncio.to_thread(self.drafts.close)
         await self.provider.aclose()
         if self._pool is not None:
             await self._uow.close()
@@ -195,7 +237,7 @@ class AgentWorker:
         details: dict[str, object] = {"worker": self.name, "provider": self.provider.name}
         try:
             assert self._pool is not None
-            await asyncio.wait_for(self._pool.fetchval("SELECT 1"), 2)
+            await asyncio.wait_for(PoolProbe(self._pool).ping(), 2)
         except Exception as error:
             details["database_error"] = str(error)
             return False, details

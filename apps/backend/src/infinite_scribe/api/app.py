@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from infinite_scribe.api.console.install import install_console
 from infinite_scribe.api.container import api_services
 from infinite_scribe.api.docs import install_docs
 from infinite_scribe.api.errors import install_error_handlers
@@ -25,6 +26,7 @@ from infinite_scribe.api.routes import (
     genesis,
     health,
     metrics,
+    novels,
     reads,
     stream,
     tasks,
@@ -42,7 +44,7 @@ def build_router() -> APIRouter:
     router.include_router(health.router)
     router.include_router(genesis.router)
     router.include_router(reads.sessions_router)
-    router.include_router(reads.novels_router)
+    router.include_router(novels.router)
     router.include_router(stream.router)  # before events: /events/stream is not an event id
     router.include_router(events.router)
     router.include_router(tasks.router)
@@ -83,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(build_router(), responses=common_error_responses())
     app.include_router(metrics.router)
+    install_console(app)  # after install_error_handlers: it wraps them for /console pages
     # The middleware order, outermost first (Starlette runs the last one added first):
     #   0. with OTEL_EXPORTER_OTLP_ENDPOINT set, the OpenTelemetry server span (instrument_app);
     #      then MetricsMiddleware, counting every answer by route template and status;

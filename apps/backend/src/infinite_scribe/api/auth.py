@@ -1,6 +1,7 @@
 """JWT bearer tokens: HS256 with JWT_SECRET_KEY (RS256 with JWT_PUBLIC_KEY as an option)."""
 
 import time
+from collections.abc import Iterable
 from uuid import UUID
 
 import jwt
@@ -8,13 +9,23 @@ import jwt
 from infinite_scribe.domain.errors import AuthenticationError
 from infinite_scribe.settings.settings import Settings
 
+#: The role claim that opens the console's operator pages (docs/console.md).
+OPERATOR_ROLE = "operator"
+
 
 def create_access_token(
-    settings: Settings, user_id: UUID, ttl_seconds: int = 3600, *, private_key: str | None = None
+    settings: Settings,
+    user_id: UUID,
+    ttl_seconds: int = 3600,
+    *,
+    private_key: str | None = None,
+    roles: Iterable[str] = (),
 ) -> str:
-    """Sign a token for `user_id` (`sub`) expiring in `ttl_seconds` (`exp`)."""
+    """Sign a token for `user_id` (`sub`) expiring in `ttl_seconds` (`exp`), with `roles`."""
     now = int(time.time())
-    claims = {"sub": str(user_id), "iat": now, "exp": now + ttl_seconds}
+    claims: dict[str, object] = {"sub": str(user_id), "iat": now, "exp": now + ttl_seconds}
+    if roles:
+        claims["roles"] = sorted(set(roles))
     if settings.jwt_algorithm == "RS256":
         if private_key is None:
             raise ValueError("RS256 tokens are signed with a private key; pass private_key")
@@ -62,3 +73,18 @@ def bearer_token(authorization: str | None) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("Authorization header must be 'Bearer <token>'", "INVALID_TOKEN")
     return token.strip()
+
+
+def roles_of_verified(token: str) -> frozenset[str]:
+    """The roles of a token that has already passed `decode_access_token`: a `roles` list of
+    strings, or a single `role` string (both shapes are common in identity providers); any
+    other shape grants nothing."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    found: set[str] = set()
+    listed = claims.get("roles")
+    if isinstance(listed, list):
+        found.update(role for role in listed if isinstance(role, str))
+    single = claims.get("role")
+    if isinstance(single, str):
+        found.add(single)
+    return frozenset(found)

@@ -4,10 +4,10 @@ port) and read by routes and middleware through `services_of` / the `Services` d
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
+from infinite_scribe.api.console.wiring import ConsoleServices, console_services
 from infinite_scribe.api.metered_commands import MeteredCommandService
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.stream_services import start_live_streams
@@ -23,7 +23,7 @@ from infinite_scribe.application.ports.tasks import TaskQueries
 from infinite_scribe.application.reads import Reads
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.trash import TrashService
-from infinite_scribe.kafka.admin import admin_client
+from infinite_scribe.kafka.admin import BrokerProbe
 from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
@@ -45,6 +45,7 @@ class ApiServices:
     """Everything a request may need, typed; one instance per app, built in lifespan."""
 
     settings: Settings
+    #: The pool itself, for the pool gauge of /metrics only: routes use the services below.
     pool: asyncpg.Pool
     commands: CommandService
     sessions: GenesisSessions
@@ -53,8 +54,8 @@ class ApiServices:
     idempotency_store: IdempotencyStore
     verified_tokens: VerifiedTokens
     database: HealthProbe
-    #: The librdkafka admin client for the health check (None: no broker configured).
-    kafka_admin: Any | None
+    #: The broker for the health check (None: no broker configured).
+    kafka: HealthProbe | None
     #: Paused flows and event chains (issue 11, docs/flows.md).
     flows: FlowReplies
     event_chains: EventChains
@@ -64,6 +65,8 @@ class ApiServices:
     metrics: ApiMetrics
     #: The live event stream (SSE) and its tickets; its hub runs while the API does.
     live: LiveStreams
+    #: The console's operator actions and overview (issue 22, docs/console.md).
+    console: ConsoleServices
     #: Keyed commands store their answer in their own write (the store is PostgreSQL's table).
     inline_idempotency: bool = False
 
@@ -104,12 +107,13 @@ async def api_services(
                 idempotency_store=idempotency_store,
                 verified_tokens=verified_tokens,
                 database=PoolProbe(pool),
-                kafka_admin=admin_client(kafka) if kafka else None,
+                kafka=BrokerProbe(kafka) if kafka else None,
                 reads=Reads(PostgresReadQueries(pool)),
                 metrics=metrics,
                 flows=FlowReplies(commands, flow_queries),
                 event_chains=EventChains(flow_queries),
                 live=live,
+                console=console_services(settings, pool),
                 inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
             )
         finally:

@@ -7,7 +7,6 @@ more than the whole command transaction (bench/commands.py).
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from fastapi import Depends, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
@@ -35,12 +34,7 @@ async def get_settings(request: Request) -> Settings:
     return services_of(request.app).settings
 
 
-async def get_pool(request: Request) -> asyncpg.Pool:
-    return services_of(request.app).pool
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 
 
 class BearerUser(SecurityBase):

@@ -5,6 +5,7 @@ The files come from the `fastapi-offline` package (MIT; Swagger UI and ReDoc are
 MIT, their license notes are in the bundles' headers); only its static folder is used.
 """
 
+from importlib.resources import files
 from pathlib import Path
 
 import fastapi_offline
@@ -14,9 +15,12 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from infinite_scribe.api.openapi_stream import install_stream_catalogue
+
+_PACKAGE = "infinite_scribe.api"
 ASSETS_URL = "/docs-assets"
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 DOCS_URL = "/docs"
@@ -30,10 +34,23 @@ SWAGGER_UI_PARAMETERS = {
 }
 
 
+def genesis_guide() -> str:
+    """The API description: what InfiniteScribe is and how Genesis works, shown on /docs."""
+    return files(_PACKAGE).joinpath("genesis_guide.md").read_text(encoding="utf-8")
+
+
 def install_docs(app: FastAPI) -> None:
-    """Mount the assets and add the two pages (create the app with docs_url/redoc_url=None)."""
+    """Mount the assets and add the two pages (create the app with docs_url/redoc_url=None),
+    the "How Genesis works" description, the stream's event catalogue, and `GET /` -> /docs."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
+    app.description = genesis_guide()
+    install_stream_catalogue(app)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        # A relative Location: never built from the Host header (issue 9).
+        return RedirectResponse(DOCS_URL, status_code=307)
 
     @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:

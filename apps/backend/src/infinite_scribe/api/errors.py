@@ -82,6 +82,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         }
         for item in exc.errors()
     ]
+    if _body_is_not_json(request, errors):
+        # FastAPI parses a body of another media type (curl -d sends a form) as raw bytes and
+        # reports a type mismatch; the real problem is the media type, so say that.
+        message = "The request body must be JSON (send Content-Type: application/json)"
+        return JSONResponse(error_body("UNSUPPORTED_MEDIA_TYPE", message), status_code=415)
     malformed = any(item["type"] == "json_invalid" for item in errors)
     code, message = (
         ("MALFORMED_JSON", "Request body is not valid JSON")
@@ -89,6 +94,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         else ("VALIDATION_ERROR", "Request validation failed")
     )
     return JSONResponse(error_body(code, message, errors=errors), status_code=422)
+
+
+def _body_is_not_json(request: Request, errors: list[dict[str, object]]) -> bool:
+    content_type = request.headers.get("content-type")
+    if content_type is None or not any(_in_body(item["loc"]) for item in errors):
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media != "application/json" and not media.endswith("+json")
+
+
+def _in_body(loc: object) -> bool:
+    return isinstance(loc, list) and bool(loc) and loc[0] == "body"
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -7,14 +7,15 @@ command moves, the session snapshot and the flow's resume handle, all or nothing
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from infinite_scribe.application.aggregates import Change, Origin
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.genesis_commands import SESSIONS
+from infinite_scribe.application.ports.flows import FLOW_HANDLES
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
-from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.application.ports.storage import Transaction, UnitOfWork
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskQueries, TaskRecord
 from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
@@ -26,11 +27,13 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import (
+    CONCEPT_GENERATION_REQUESTED,
     FEEDBACK_SUBMITTED,
     Decided,
     GenesisState,
     failure_event_for,
     proposal_event_for,
+    writer_wishes,
 )
 from shared_types import EventEnvelope, EventMetadata
 from shared_types.enums import GenesisStage, TaskStatus
@@ -48,6 +51,9 @@ class Job:
     task: TaskRecord
     stage: GenesisStage
     state: GenesisState
+    #: The writer's standing wishes (domain.genesis.writer_wishes) a revision or a later
+    #: stage's request does not repeat.
+    wishes: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_revision(self) -> bool:
@@ -78,9 +84,8 @@ class AgentWork:
 
     async def begin(self, request: EventEnvelope) -> Job | None:
         """Start the request's task; None when there is nothing to do (already handled,
-        cancelled, unknown task or session)."""
-        if await self.tasks.processed(self.consumer, request.event_id):
-            return None
+        cancelled, unknown task or session). No separate ledger read: a request in the ledger
+        has a finished task (both are written in one transaction), which this finds."""
         async with self.uow.transaction() as tx:
             task = await tx.repository(ASYNC_TASKS).lock_for_event(request.event_id)
             if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
@@ -90,10 +95,25 @@ class AgentWork:
                 return None
             await tx.repository(ASYNC_TASKS).start(task.task_id)
         stage = GenesisStage(request.payload.get("stage", snapshot.state.current_stage))
-        return Job(request, task, stage, snapshot.state)
+        wishes: dict[str, Any] = {}
+        if request.event_type != CONCEPT_GENERATION_REQUESTED:  # that one carries its own
+            requests = await self.tasks.generation_requests(task.session_id)
+            wishes = writer_wishes(requests, stage)
+        return Job(request, task, stage, snapshot.state, wishes)
 
     async def progress(self, job: Job, percent: float, message: str) -> None:
         await self.tasks.report_progress(job.task.task_id, percent, message)
+
+    async def heartbeat(self, task_ids: list[uuid.UUID]) -> None:
+        """Every generation of this process in one statement (the re-drive sweeper skips
+        them); no NOTIFY, nothing a follower needs to see."""
+        if task_ids:
+            await self.tasks.touch(task_ids)
+
+    async def still_wanted(self, job: Job) -> bool:
+        """False once the task was cancelled (confirm, abandon) or finished elsewhere."""
+        view = await self.tasks.task(job.task.task_id, job.task.user_id)
+        return view is not None and view.status in (TaskStatus.PENDING, TaskStatus.RUNNING)
 
     async def propose(self, job: Job, proposal: dict[str, Any], provider: str) -> bool:
         """Publish the proposal and complete task and command; False if it was a repeat."""
@@ -106,7 +126,9 @@ class AgentWork:
             "revision": job.is_revision,
         }
         event_type = proposal_event_for(job.stage)
-        outcome = {"result": proposal, "message": f"{event_type} by {provider}"}
+        # The task's result says its stage, as clients read proposals (api/proposal_schemas.py).
+        result = {"stage": job.stage.value, **proposal}
+        outcome = {"result": result, "message": f"{event_type} by {provider}"}
         return await self._finish(job, event_type, payload, TaskStatus.COMPLETED, outcome)
 
     async def fail(self, job: Job, error_code: str, error: str, attempts: int) -> bool:
@@ -156,9 +178,16 @@ class AgentWork:
                     self._origin(job),
                     parts=ledger.merged(Write(task_finish=finish)),
                 )
-                if status is TaskStatus.COMPLETED and job.stage is snapshot.state.current_stage:
+                pausing = (
+                    self.flows is not None
+                    and status is TaskStatus.COMPLETED
+                    and job.stage is snapshot.state.current_stage
+                )
+                if pausing:
                     change = self._with_pause(job, change)
                 await tx.write(change.write)
+                if pausing:
+                    await self._land_pause(tx, job)
             return True
 
         try:
@@ -175,6 +204,14 @@ class AgentWork:
         handle = _pause_handle(job, change.events[0])
         row = self.flows.handle_row(str(job.request.correlation_id), handle)
         return change.with_parts(Write(flow_handle=row))
+
+    async def _land_pause(self, tx: Transaction, job: Job) -> None:
+        """Land the pause in the proposal's own transaction (no second transaction per
+        request): a reply can only find the handle once this commits, so it finds it PAUSED."""
+        assert self.flows is not None
+        seen = await tx.repository(FLOW_HANDLES).get(str(job.request.correlation_id))
+        if seen is not None:
+            await self.flows.land_in(tx, seen)
 
     def _origin(self, job: Job) -> Origin:
         request = job.request

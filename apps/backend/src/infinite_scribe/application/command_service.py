@@ -76,7 +76,7 @@ class CommandSpec:
             return self.payload_model.model_validate(payload if payload is not None else {})
         except ValidationError as error:
             details = [
-                {"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]}
+                {"loc": ["body", "payload", *item["loc"]], "msg": item["msg"], "type": item["type"]}
                 for item in error.errors(include_url=False, include_context=False)
             ]
             raise InvalidPayload(

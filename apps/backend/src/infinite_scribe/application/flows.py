@@ -74,25 +74,31 @@ class FlowControl:
 
         async def attempt(number: int) -> LandingOutcome:
             async with self.uow.transaction() as tx:
-                handles = tx.repository(FLOW_HANDLES)
-                seen = await handles.get(correlation_id)
+                seen = await tx.repository(FLOW_HANDLES).get(correlation_id)
                 if seen is None:
                     return LandingOutcome.NOTHING
-                outcome = on_pause_landed(seen.status, seen.resume_payload)
-                if outcome is LandingOutcome.PAUSED:
-                    event = await self._tell(tx, seen, FLOW_PAUSED, _paused_payload(seen))
-                    await self._lock_as_seen(tx, seen)
-                    paused = {"paused_event_id": str(event.event_id)} if event else {}
-                    await handles.move(seen.handle_id, HandleStatus.PAUSED, handle_additions=paused)
-                elif outcome is LandingOutcome.RESUMED:
-                    reply = seen.resume_payload or {}
-                    payload = _resumed_payload(seen, reply, early=True)
-                    await self._tell(tx, seen, FLOW_RESUMED, payload, cause=reply)
-                    await self._lock_as_seen(tx, seen)
-                    await handles.move(seen.handle_id, HandleStatus.RESUMED)
-                return outcome
+                return await self.land_in(tx, seen)
 
         return await with_retries(attempt)
+
+    async def land_in(self, tx: Transaction, seen: FlowHandle) -> LandingOutcome:
+        """`pause_landed` inside a transaction the caller owns: the agent lands the pause in
+        its proposal's own transaction (no second transaction per request); a reply can only
+        find the handle once that committed, so it then finds it PAUSED."""
+        handles = tx.repository(FLOW_HANDLES)
+        outcome = on_pause_landed(seen.status, seen.resume_payload)
+        if outcome is LandingOutcome.PAUSED:
+            event = await self._tell(tx, seen, FLOW_PAUSED, _paused_payload(seen))
+            await self._lock_as_seen(tx, seen)
+            paused = {"paused_event_id": str(event.event_id)} if event else {}
+            await handles.move(seen.handle_id, HandleStatus.PAUSED, handle_additions=paused)
+        elif outcome is LandingOutcome.RESUMED:
+            reply = seen.resume_payload or {}
+            payload = _resumed_payload(seen, reply, early=True)
+            await self._tell(tx, seen, FLOW_RESUMED, payload, cause=reply)
+            await self._lock_as_seen(tx, seen)
+            await handles.move(seen.handle_id, HandleStatus.RESUMED)
+        return outcome
 
     @staticmethod
     async def _lock_as_seen(tx: Transaction, seen: FlowHandle) -> None:

@@ -20,8 +20,8 @@ from infinite_scribe.domain.genesis import (
     GenesisState,
     decide,
     evolve,
-    novel_fields,
 )
+from infinite_scribe.domain.novel import novel_bible
 
 
 def owned(snapshot: SessionSnapshot | None) -> SessionSnapshot:
@@ -77,14 +77,7 @@ class GenesisCommands:
             supersede = Supersede(before.session_id, supersede_by)
         novel = None
         if after.novel_id is not None and any(e.event_type == FINISHED for e in decided):
-            fields = novel_fields(after)
-            novel = NewNovel(
-                after.novel_id,
-                after.user_id,
-                fields["title"],
-                fields.get("theme"),
-                fields.get("writing_style"),
-            )
+            novel = NewNovel(after.novel_id, after.user_id, novel_bible(after.confirmed_data))
         return Write(snapshot=SnapshotSave(before.version, after), supersede=supersede, novel=novel)
 
 

@@ -2,9 +2,11 @@
 
 A follower gets the session's events after its `Last-Event-ID` (replayed from the database up
 to the hub's horizon), then the live ones from the hub, each id exactly once and in order, plus
-its tasks' progress (state, without ids). `follow` first yields `Signal.OPENED` once subscribed
-(events committed after the client sees it are all delivered), then `Signal.IDLE` after a
-quiet spell (the route sends a keep-alive comment).
+its tasks' progress (state, without ids) and the drafts of its running generations (the
+latest one at once on connecting, so a reconnecting client does not wait for the next).
+`follow` first yields `Signal.OPENED` once subscribed (events committed after the client sees
+it are all delivered), then `Signal.IDLE` after a quiet spell (the route sends a keep-alive
+comment).
 """
 
 from collections.abc import AsyncIterator
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from infinite_scribe.application.ports.stream import (
+    Draft,
     EventFeed,
     IssuedTicket,
     StreamEvent,
@@ -25,7 +28,7 @@ from infinite_scribe.domain.errors import AuthenticationError, StorageUnavailabl
 #: Events read per replay query (bounds the memory of a client catching up).
 REPLAY_PAGE = 200
 
-StreamItem = StreamEvent | TaskProgress | Signal
+StreamItem = StreamEvent | TaskProgress | Draft | Signal
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,14 @@ class LiveStreams:
         subscription = self.hub.subscribe(key)
         try:
             yield Signal.OPENED
-            for task in await self.feed.open_tasks(key):
+            open_tasks = await self.feed.open_tasks(key)
+            for task in open_tasks:
                 yield task
+            drafted: dict[str, int] = {}  # task id -> the last draft sequence sent
+            draft = self.hub.latest_draft(key)
+            if draft is not None and draft.task_id in {str(t.task_id) for t in open_tasks}:
+                drafted[draft.task_id] = draft.sequence
+                yield draft
             last = subscription.start if last_event_id is None else last_event_id
             upto = subscription.start
             while True:
@@ -103,6 +112,10 @@ class LiveStreams:
                     if item.id <= last:
                         continue  # already replayed
                     last = item.id
+                elif isinstance(item, Draft):
+                    if drafted.get(item.task_id, -1) >= item.sequence:
+                        continue  # sent as the latest on connecting
+                    drafted[item.task_id] = item.sequence
                 yield item
         finally:
             self.hub.unsubscribe(subscription)

@@ -6,6 +6,10 @@ queue, so a slow client never delays the others. A full queue is emptied and the
 marked `lagging`: its reader re-reads what it missed from the database (`resync`), so memory
 stays bounded and nothing is lost.
 
+Drafts (what a model has written so far) come from a `DraftSource`: each is pushed to its
+session's subscriptions, and the latest one per session is kept (bounded) for clients that
+connect mid-generation, until its task is seen finished.
+
 Ordering contract: `subscribe` and every dispatch run on the event loop without an await in
 between, so a subscription gets exactly the events with id > its `start`, in id order.
 """
@@ -14,10 +18,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from enum import Enum
 
-from infinite_scribe.application.ports.stream import EventFeed, StreamEvent, TaskProgress
+from infinite_scribe.application.ports.stream import (
+    Draft,
+    DraftSource,
+    EventFeed,
+    StreamEvent,
+    TaskProgress,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +35,12 @@ logger = logging.getLogger(__name__)
 _BATCH = 500
 #: How far back task changes are looked for (covers a writer's transaction that committed late).
 _TASK_LOOKBACK_SECONDS = 30.0
+#: Latest drafts kept (one per session generating now, across the deployment; a session pushed
+#: out only waits for its next draft, <= DRAFT_INTERVAL_SECONDS away). Bounds the memory.
+MAX_LATEST_DRAFTS = 4096
+_FINISHED = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+
+Item = StreamEvent | TaskProgress | Draft
 
 
 class Signal(Enum):
@@ -46,12 +62,12 @@ class Subscription:
         self.session_id = session_id
         #: The hub's horizon when subscribed: live events start above it.
         self.start = start
-        self.queue: deque[StreamEvent | TaskProgress] = deque()
+        self.queue: deque[Item] = deque()
         self.lagging = False
         self.closed = False
         self._ready = asyncio.Event()
 
-    def push(self, item: StreamEvent | TaskProgress, size: int) -> None:
+    def push(self, item: Item, size: int) -> None:
         if self.lagging or self.closed:
             return
         if len(self.queue) >= size:
@@ -65,7 +81,7 @@ class Subscription:
         self.closed = True
         self._ready.set()
 
-    async def next(self, idle_after: float) -> StreamEvent | TaskProgress | Signal:
+    async def next(self, idle_after: float) -> Item | Signal:
         while not self.queue:
             if self.closed:
                 return Signal.CLOSED
@@ -83,8 +99,17 @@ class Subscription:
 class StreamHub:
     """Runs the feed loop and fans events out to subscriptions by session id."""
 
-    def __init__(self, feed: EventFeed, *, queue_size: int, poll_interval: float) -> None:
+    def __init__(
+        self,
+        feed: EventFeed,
+        *,
+        queue_size: int,
+        poll_interval: float,
+        drafts: DraftSource | None = None,
+    ) -> None:
         self.feed = feed
+        self.drafts = drafts
+        self._latest_drafts: OrderedDict[str, Draft] = OrderedDict()
         self.queue_size = queue_size
         self.poll_interval = poll_interval
         #: Every event id <= horizon has been dispatched (or settled as never committed).
@@ -93,7 +118,7 @@ class StreamHub:
         #: API still starts and streams answer 503 until it opens).
         self.ready = False
         self._subscriptions: dict[str, set[Subscription]] = {}
-        self._task_seen: dict[object, tuple[tuple[str, str, str], float]] = {}
+        self._task_seen: dict[str, tuple[tuple[str, str, str], float]] = {}
         self._runner: asyncio.Task[None] | None = None
         #: Subscriptions that overflowed and re-read from the database (a metric).
         self.resyncs = 0
@@ -112,6 +137,8 @@ class StreamHub:
     async def start(self) -> None:
         await self._open()
         self._runner = asyncio.create_task(self._run(), name="stream-hub")
+        if self.drafts is not None:
+            self.drafts.start(self.on_draft)
 
     async def _open(self) -> None:
         try:
@@ -130,7 +157,29 @@ class StreamHub:
         for subscriptions in self._subscriptions.values():
             for subscription in subscriptions:
                 subscription.close()
+        if self.drafts is not None:
+            await self.drafts.stop()
         await self.feed.close()
+
+    def on_draft(self, draft: Draft) -> None:
+        """A model's latest text for a task: to its session's followers, and kept as the
+        session's latest (unless its task is already seen finished, or it is older)."""
+        seen = self._task_seen.get(draft.task_id)
+        if seen is not None and seen[0][0] in _FINISHED:
+            return
+        latest = self._latest_drafts.get(draft.session_id)
+        late = latest is not None and latest.task_id == draft.task_id
+        if late and latest is not None and latest.sequence >= draft.sequence:
+            return  # a newer one went out already
+        self._latest_drafts[draft.session_id] = draft
+        self._latest_drafts.move_to_end(draft.session_id)
+        if len(self._latest_drafts) > MAX_LATEST_DRAFTS:
+            self._latest_drafts.popitem(last=False)
+        for subscription in self._subscriptions.get(draft.session_id, ()):
+            subscription.push(draft, self.queue_size)
+
+    def latest_draft(self, session_id: str) -> Draft | None:
+        return self._latest_drafts.get(session_id)
 
     def subscribe(self, session_id: str) -> Subscription:
         subscription = Subscription(session_id, self.horizon)
@@ -190,8 +239,11 @@ class StreamHub:
     def _dispatch_progress(self, progress: list[TaskProgress]) -> None:
         now = time.monotonic()
         for item in progress:
-            seen = self._task_seen.get(item.task_id)
-            self._task_seen[item.task_id] = (item.signature, now)
+            # Keyed by the id's text: drafts name their task as text.
+            seen = self._task_seen.get(str(item.task_id))
+            self._task_seen[str(item.task_id)] = (item.signature, now)
+            if item.signature[0] in _FINISHED:
+                self._forget_draft(item)
             if seen is not None and seen[0] == item.signature:
                 continue
             for subscription in self._subscriptions.get(item.session_id, ()):
@@ -199,3 +251,8 @@ class StreamHub:
         cutoff = now - 2 * _TASK_LOOKBACK_SECONDS
         for task_id in [key for key, (_, at) in self._task_seen.items() if at < cutoff]:
             del self._task_seen[task_id]
+
+    def _forget_draft(self, finished: TaskProgress) -> None:
+        latest = self._latest_drafts.get(finished.session_id)
+        if latest is not None and latest.task_id == str(finished.task_id):
+            del self._latest_drafts[finished.session_id]

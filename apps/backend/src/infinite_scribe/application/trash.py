@@ -25,6 +25,7 @@ from infinite_scribe.application.ports.trash import (
     TrashQueries,
 )
 from infinite_scribe.application.ports.writes import SnapshotSave, TrashMove, Write
+from infinite_scribe.application.reads import decode_position, page_of
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidState, NotFound
 from infinite_scribe.domain.trash import (
@@ -130,8 +131,13 @@ class TrashService:
             return PurgeOutcome(session_id, changed=False)
         raise NotFound("Genesis session not found")
 
-    async def list_trash(self, user_id: UUID, offset: int, limit: int) -> list[SessionSummary]:
-        return await self.queries.trashed(user_id, offset, limit)
+    async def list_trash(
+        self, user_id: UUID, cursor: str | None, limit: int
+    ) -> tuple[list[SessionSummary], str | None]:
+        """A page of the trash, most recently trashed first, and the next page's cursor."""
+        after = decode_position(cursor) if cursor else None
+        rows = await self.queries.trashed(user_id, after, limit + 1)
+        return page_of(rows, limit, lambda row: (row.trashed_at or row.created_at, row.session_id))
 
     async def purge_expired(self, retention: timedelta, batch: int = 100) -> int:
         """Purge every session trashed longer than `retention` ago, `batch` at a time; returns

@@ -78,10 +78,17 @@ class SubmitFeedback(CommandPayload):
 
 
 class ConfirmStage(CommandPayload):
+    """Confirm the current stage: name the chosen option of its proposal (`choice`, 0-based;
+    the concepts of CONCEPT_SELECTION, the one proposal of the other stages) and optionally
+    edit its fields (`data`), or confirm `data` as given. One of the two is required."""
+
     is_async: ClassVar[bool] = False
 
     stage: GenesisStage
-    data: JsonObject = Field(default_factory=dict)
+    #: The index of the chosen option in the stage's current proposal.
+    choice: int | None = Field(default=None, ge=0, le=100)
+    #: With `choice`: fields that replace the chosen option's; alone: the confirmed data.
+    data: JsonObject | None = None
 
 
 class AbandonSession(CommandPayload):

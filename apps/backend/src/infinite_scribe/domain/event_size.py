@@ -1,7 +1,7 @@
 """The size of an event as the relay will produce it, so an event that can never be published is
 refused when it is written, not found FAILED in the outbox holding its aggregate's later events.
 
-The Kafka value is PostgreSQL's JSONB text of the envelope (`payload::text`, relay/store.py),
+The Kafka value is PostgreSQL's JSONB text of the envelope (`payload::text`, relay_store.py),
 which can be larger than the JSON the client sent: JSONB writes `", "` and `": "` separators and
 numbers in plain notation (`1e300` comes back as 301 digits). The headers are the CloudEvents
 binary-mode set the relay adds. The figure is exact for the value except escapes, where it

@@ -18,7 +18,7 @@ from infinite_scribe.domain.commands import (
     RequestStageGeneration,
     SubmitFeedback,
 )
-from infinite_scribe.domain.errors import InvalidState
+from infinite_scribe.domain.errors import InvalidPayload, InvalidState
 from shared_types.enums import GenesisStage, GenesisStatus
 
 AGGREGATE_TYPE = "GENESIS_SESSION"
@@ -149,10 +149,12 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
             if command.stage is not stage:
                 raise InvalidState(f"The current stage is {stage}, not {command.stage}")
             following = next_stage(stage)
+            data = confirmed_choice(state, command)
             events = [
                 Decided(
                     STAGE_CONFIRMED,
-                    {"stage": stage.value, "data": command.data, "next_stage": following.value},
+                    {"stage": stage.value, "data": data, "next_stage": following.value}
+                    | ({} if command.choice is None else {"choice": command.choice}),
                 )
             ]
             if following is GenesisStage.FINISHED:
@@ -161,6 +163,55 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
         case AbandonSession():
             return [Decided(ABANDONED, {"reason": command.reason, "stage": stage.value})]
     raise InvalidState(f"{command_type} is not a genesis command")
+
+
+#: What a proposal says about itself rather than the story; left out of confirmed data.
+_PROPOSAL_META = ("source", "note")
+
+
+def options_of(stage: GenesisStage, proposal: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The options a writer chooses from: the concepts of CONCEPT_SELECTION, else the one
+    proposal (without its `source` and `note`)."""
+    if not proposal:
+        return []
+    if stage is GenesisStage.CONCEPT_SELECTION:
+        concepts = proposal.get("concepts")
+        if not isinstance(concepts, list):
+            return []
+        return [dict(item) for item in concepts if isinstance(item, Mapping)]
+    return [{key: value for key, value in proposal.items() if key not in _PROPOSAL_META}]
+
+
+def confirmed_choice(state: GenesisState, command: ConfirmStage) -> dict[str, Any]:
+    """The data a ConfirmStage confirms: the chosen option with `data`'s fields over it, or
+    `data` alone; InvalidPayload (422) saying what is missing otherwise."""
+    stage = state.current_stage
+    if command.choice is None:
+        if not command.data:
+            raise _missing(
+                "choice",
+                f"Nothing to confirm for {stage}: send `choice` (an option of the current "
+                "proposal, 0-based) or `data`",
+            )
+        return dict(command.data)
+    options = options_of(stage, state.last_result)
+    if not options:
+        raise _missing(
+            "choice",
+            f"{stage} has no proposal to choose from yet: request one, or confirm `data`",
+        )
+    if command.choice >= len(options):
+        raise _missing(
+            "choice",
+            f"choice {command.choice} is out of range: the proposal has {len(options)} "
+            f"option(s), 0 to {len(options) - 1}",
+        )
+    return options[command.choice] | dict(command.data or {})
+
+
+def _missing(field_name: str, message: str) -> InvalidPayload:
+    loc = ["body", "payload", field_name]
+    return InvalidPayload(message, errors=[{"loc": loc, "msg": message, "type": "value_error"}])
 
 
 def _request(
@@ -229,21 +280,28 @@ def replay(
     return state
 
 
-def novel_fields(state: GenesisState) -> dict[str, str]:
-    """Title, theme and style of the novel a finished session creates, from confirmed data."""
-    concept = state.confirmed_data.get(GenesisStage.CONCEPT_SELECTION.value) or {}
-    story = state.confirmed_data.get(GenesisStage.STORY_CONCEPTION.value) or {}
+#: What the writer asks for in a generation request (the fields a prompt shows as wishes).
+WISH_FIELDS = ("user_input", "theme_preferences", "style_preferences", "preferences")
 
-    def text(key: str, *sources: Mapping[str, Any]) -> str | None:
-        for source in sources:
-            value = source.get(key) if isinstance(source, Mapping) else None
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:500]
-        return None
 
-    fields = {
-        "title": text("title", story, concept) or "Untitled novel",
-        "theme": text("theme", story, concept),
-        "writing_style": text("writing_style", story, concept),
-    }
-    return {key: value for key, value in fields.items() if value is not None}
+def writer_wishes(
+    requests: Iterable[tuple[str, Mapping[str, Any]]], stage: GenesisStage
+) -> dict[str, Any]:
+    """The writer's standing wishes for `stage` from the session's generation requests (oldest
+    first): the idea, themes and styles of the latest concept request, and its preferences
+    with those of the latest request for `stage` over them. A revision or a later stage
+    carries them, so the writer never has to repeat what they asked for."""
+    concept: Mapping[str, Any] = {}
+    for_stage: Mapping[str, Any] = {}
+    for event_type, payload in requests:
+        if event_type == CONCEPT_GENERATION_REQUESTED:
+            concept = payload
+        if event_type in (CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED) and (
+            payload.get("stage") == stage.value
+        ):
+            for_stage = payload
+    wishes = {key: concept[key] for key in WISH_FIELDS if concept.get(key)}
+    preferences = dict(concept.get("preferences") or {}) | dict(for_stage.get("preferences") or {})
+    if preferences:
+        wishes["preferences"] = preferences
+    return wishes

@@ -4,12 +4,9 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.reads import (
-    NovelView,
-    SessionPosition,
-    SessionSummary,
-)
+from infinite_scribe.application.ports.reads import SessionPosition, SessionSummary
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.novels import PostgresNovelQueries
 from shared_types.enums import GenesisStage, GenesisStatus
 
 # Keyset pagination on (created_at, id), newest first: stable under concurrent inserts (a new
@@ -25,14 +22,6 @@ WHERE user_id = $1 AND trashed_at IS NULL
   AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT $5
-"""
-
-_NOVEL = """
-SELECT n.id, n.title, n.theme, n.writing_style, n.status::text AS status, n.target_chapters,
-       n.completed_chapters, n.version, n.created_at, n.updated_at,
-       (SELECT s.id FROM genesis_sessions s WHERE s.novel_id = n.id LIMIT 1) AS genesis_session_id
-FROM novels n
-WHERE n.id = $1 AND n.user_id = $2
 """
 
 
@@ -51,9 +40,8 @@ def summary_of(row: asyncpg.Record) -> SessionSummary:
     )
 
 
-class PostgresReadQueries:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+class PostgresReadQueries(PostgresNovelQueries):
+    """`ReadQueries`: the session list here, the novels in persistence/novels.py."""
 
     async def sessions_page(
         self,
@@ -72,22 +60,3 @@ class PostgresReadQueries:
                 limit,
             )
         return [summary_of(row) for row in rows]
-
-    async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:
-        with translated():
-            row = await self.pool.fetchrow(_NOVEL, novel_id, user_id)
-        if row is None:
-            return None
-        return NovelView(
-            novel_id=row["id"],
-            title=row["title"],
-            theme=row["theme"],
-            writing_style=row["writing_style"],
-            status=row["status"],
-            target_chapters=row["target_chapters"],
-            completed_chapters=row["completed_chapters"],
-            version=row["version"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            genesis_session_id=row["genesis_session_id"],
-        )

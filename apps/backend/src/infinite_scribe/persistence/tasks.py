@@ -6,6 +6,11 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.tasks import NewTask, TaskRecord, TaskView
+from infinite_scribe.domain.genesis import (
+    AGGREGATE_TYPE,
+    CONCEPT_GENERATION_REQUESTED,
+    STAGE_GENERATION_REQUESTED,
+)
 from infinite_scribe.persistence import outbox
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.event_store import (
@@ -205,6 +210,28 @@ class PostgresTaskQueries:
                 max(0.0, min(progress, 100.0)),
                 message[:500],
             )
+
+    async def touch(self, task_ids: list[UUID]) -> None:
+        with translated():
+            # updated_at is what the re-drive sweeper reads; the trigger sets it on any UPDATE.
+            await self.pool.execute(
+                "UPDATE async_tasks SET updated_at = clock_timestamp() "
+                "WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'",
+                task_ids,
+            )
+
+    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+        # Served by the (aggregate_type, aggregate_id) index; a session has a handful of these.
+        with translated():
+            rows = await self.pool.fetch(
+                "SELECT event_type, payload FROM domain_events "
+                "WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = ANY($3) "
+                "ORDER BY id",
+                AGGREGATE_TYPE,
+                str(session_id),
+                [CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED],
+            )
+        return [(row["event_type"], row["payload"]) for row in rows]
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         with translated():

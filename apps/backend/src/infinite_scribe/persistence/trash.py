@@ -105,13 +105,19 @@ class PostgresTrashQueries:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def trashed(self, user_id: UUID, offset: int, limit: int) -> list[SessionSummary]:
+    async def trashed(
+        self, user_id: UUID, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[SessionSummary]:
+        # Keyset on (trashed_at, id), newest first: a session trashed meanwhile lands on page
+        # one and never shifts later pages (as OFFSET would).
         with translated():
             rows = await self.pool.fetch(
                 _SUMMARY + "WHERE user_id = $1 AND trashed_at IS NOT NULL "
-                "ORDER BY trashed_at DESC, id DESC OFFSET $2 LIMIT $3",
+                "AND ($2::timestamptz IS NULL OR (trashed_at, id) < ($2::timestamptz, $3::uuid)) "
+                "ORDER BY trashed_at DESC, id DESC LIMIT $4",
                 user_id,
-                offset,
+                None if after is None else after[0],
+                None if after is None else after[1],
                 limit,
             )
         return [summary_of(row) for row in rows]

@@ -7,7 +7,7 @@ next to its SQL.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from infinite_scribe.application.ports.writes import (
@@ -271,9 +271,12 @@ class NovelPart:
         return [
             (
                 "novel",
-                "INSERT INTO novels (id, user_id, title, theme, writing_style) "
+                "INSERT INTO novels (id, user_id, title, logline, theme, writing_style, "
+                "target_chapters, story, worldview, characters, outline) "
                 f"VALUES ({p('id')}::uuid, {p('user_id')}::uuid, {p('title')}::text, "
-                f"{p('theme')}::text, {p('writing_style')}::text) RETURNING 1",
+                f"{p('logline')}::text, {p('theme')}::text, {p('writing_style')}::text, "
+                f"{p('target_chapters')}::int, {p('story')}::jsonb, {p('worldview')}::jsonb, "
+                f"{p('characters')}::jsonb, {p('outline')}::jsonb) RETURNING 1",
             )
         ]
 
@@ -282,10 +285,4 @@ class NovelPart:
 
     def values(self) -> Mapping[str, Any]:
         n = self.novel
-        return {
-            "id": n.novel_id,
-            "user_id": n.user_id,
-            "title": n.title,
-            "theme": n.theme,
-            "writing_style": n.writing_style,
-        }
+        return {"id": n.novel_id, "user_id": n.user_id, **asdict(n.bible)}

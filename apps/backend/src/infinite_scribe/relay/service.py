@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
-import uvloop
 from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
@@ -25,7 +24,7 @@ from infinite_scribe.persistence.relay_store import OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.wakeup import listen_forever
-from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, stop_on_signals
+from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
 from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -140,16 +139,19 @@ class Relay:
 
     # -- the loop ---------------------------------------------------------------------------
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """The whole lifecycle on the worker runtime (metrics on RELAY_METRICS_PORT)."""
+    def runtime_options(self) -> RuntimeOptions:
+        """How the worker runtime runs this relay (metrics on RELAY_METRICS_PORT, 0: any)."""
         port = self.settings.relay_metrics_port
-        options = RuntimeOptions(
+        return RuntimeOptions(
             grace_seconds=self.settings.worker_shutdown_grace_seconds,
             metrics_host=self.settings.relay_metrics_host,
             metrics_port=port if port else None,
             on_metrics_port=self._metrics_listening,
         )
-        await run_worker(self, stop, options)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """The whole lifecycle on the worker runtime, inside a process that owns `stop`."""
+        await run_worker(self, stop, self.runtime_options())
 
     def _metrics_listening(self, port: int) -> None:
         self.metrics_port = port
@@ -345,8 +347,5 @@ async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
 def serve_relay(settings: Settings) -> None:
     """`scribe relay`: one relay until SIGTERM/SIGINT; every claimed row is acknowledged or
     released before the process exits."""
-
-    async def main() -> None:
-        await Relay(settings).run(stop_on_signals())
-
-    uvloop.run(main())
+    relay = Relay(settings)
+    serve(lambda: relay, relay.runtime_options())

@@ -41,7 +41,8 @@ class Worker(Protocol):
         ...
 
     async def shutdown(self) -> None:
-        """Close what `startup` opened (always called once `startup` succeeded)."""
+        """Close what `startup` opened. Always called, also after a `startup` that failed part
+        way (so a pool it opened before the failure is not leaked): close only what exists."""
         ...
 
     async def health(self) -> tuple[bool, dict[str, object]]:
@@ -78,9 +79,9 @@ async def _start_metrics(worker: Worker, options: RuntimeOptions) -> MetricsServ
 
 async def run_worker(worker: Worker, stop: asyncio.Event, options: RuntimeOptions) -> None:
     """Start-up hook, metrics server, `work` until `stop` (+ grace, then cancel), shut-down."""
-    await worker.startup()
     server: MetricsServer | None = None
     try:
+        await worker.startup()
         server = await _start_metrics(worker, options)
         task = asyncio.create_task(worker.work(stop, options.grace_seconds))
         stopping = asyncio.create_task(stop.wait())

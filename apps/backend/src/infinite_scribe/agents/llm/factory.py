@@ -1,15 +1,29 @@
 """Build the configured LLM provider from Settings (`LLM_PROVIDER` and the `LLM_*` block)."""
 
-from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.gate import ModelGate
+from infinite_scribe.agents.llm.offline_stream import StreamingOffline
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.settings.settings import ConfigurationError, Settings
 
 
-def build_provider(settings: Settings) -> LLMProvider:
-    """The offline generator (the default) or the OpenAI-compatible HTTP provider."""
+def build_provider(settings: Settings) -> ModelGate:
+    """The offline generator (the default) or the OpenAI-compatible HTTP provider, behind the
+    process's model gate (LLM_MAX_CONCURRENCY, the shared 429 slow-down, LLM_MAX_RETRIES)."""
+    return gate(_adapter(settings), settings)
+
+
+def gate(provider: LLMProvider, settings: Settings) -> ModelGate:
+    return ModelGate(
+        provider,
+        max_concurrency=settings.llm_max_concurrency,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+def _adapter(settings: Settings) -> LLMProvider:
     if settings.llm_provider == "offline":
-        return OfflineGenerator()
+        return StreamingOffline(settings.llm_offline_stream_seconds)
     if settings.llm_base_url is None or not settings.llm_model:
         # Settings refuses this already; this guards a Settings built with model_construct.
         raise ConfigurationError("LLM_BASE_URL and LLM_MODEL are required when LLM_PROVIDER=openai")
@@ -18,5 +32,6 @@ def build_provider(settings: Settings) -> LLMProvider:
         model=settings.llm_model,
         api_key=settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_timeout_seconds,
-        max_retries=settings.llm_max_retries,
+        max_retries=0,  # the gate retries, and slows every call down on a 429
+        max_concurrency=settings.llm_max_concurrency,
     )

@@ -4,7 +4,8 @@ It is the default provider so `make run` walks all five stages with nothing conf
 benchmark measures the pipeline rather than a model. The same request always gives the same
 proposal (a seed from session, stage, idea and feedback); different feedback gives a different
 draft. Its drafts use the writer's themes, styles, idea and earlier confirmed titles and names,
-and say they are offline drafts (`source = offline_draft` and a note).
+are written in the writer's language (Chinese for Chinese input, else English), and say they
+are offline drafts (`source = offline_draft` and a note).
 """
 
 import hashlib
@@ -12,6 +13,9 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from infinite_scribe.agents.llm.language import CHINESE, writer_language
+from infinite_scribe.agents.llm.offline_words import CHINESE as CHINESE_WORDS
+from infinite_scribe.agents.llm.offline_words import ENGLISH, Words, hero_word, place_word
 from infinite_scribe.agents.llm.port import (
     OUTPUT_GENERATED,
     OUTPUT_VALIDATED,
@@ -22,20 +26,8 @@ from infinite_scribe.agents.llm.port import (
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 from shared_types.enums import GenesisStage
 
-NOTE = "Offline draft: written by the built-in generator, not a language model."
-_GENRES = ("science fiction", "mystery", "fantasy", "literary drama", "thriller", "historical")
-_TONES = ("hopeful", "brooding", "wry", "tense", "lyrical")
-_THEMES = ("memory", "identity", "loyalty", "freedom", "grief", "ambition", "trust")
-_HEROES = ("a lighthouse keeper", "an archivist", "a courier", "a retired detective", "a twin")
-_PLACES = ("a drowned city", "an orbital monastery", "a border town", "a city of endless snow")
-_TURNS = (
-    "finds a letter dated next year",
-    "must hide a stolen memory",
-    "inherits a debt no one can name",
-    "hears the city's machines lie",
-)
-_NAMES = ("Lin Wei", "Mara Quell", "Oskar Venn", "Sora Hayes", "Idris Cole", "Yun Hee")
-_ROLES = ("protagonist", "antagonist", "mentor", "ally")
+NOTE = ENGLISH.note
+NOTE_ZH = CHINESE_WORDS.note
 
 Draft = dict[str, Any]
 
@@ -51,11 +43,13 @@ class OfflineGenerator:
         """A valid proposal for `request.stage`, the same one every time for this request."""
         if progress is not None:
             await progress(*PROMPT_BUILT)
-        rng = random.Random(_seed(request))
-        draft = _BUILDERS[request.stage](request, rng)
+        words = CHINESE_WORDS if writer_language(request) == CHINESE else ENGLISH
+        draft = _Drafter(request, words, random.Random(_seed(request))).draft()
         if progress is not None:
             await progress(*OUTPUT_GENERATED)
-        note = NOTE if request.feedback is None else f"{NOTE} Revised for: {request.feedback}"
+        note = words.note
+        if request.feedback is not None:
+            note = words.revised.format(note=words.note, feedback=request.feedback)
         draft |= {"source": ProposalSource.OFFLINE_DRAFT, "note": note[:1000]}
         proposal = proposal_model(request.stage).model_validate(draft)
         if progress is not None:
@@ -78,124 +72,139 @@ def _seed(request: GenerationRequest) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
 
 
-def _themes(request: GenerationRequest, rng: random.Random) -> list[str]:
-    themes = [theme[:100] for theme in request.theme_preferences[:7]]
-    return [*themes, rng.choice([t for t in _THEMES if t not in themes] or _THEMES)]
+class _Drafter:
+    """One draft: the request, the words of its language and a seeded random source."""
 
+    def __init__(self, request: GenerationRequest, words: Words, rng: random.Random) -> None:
+        self.request, self.words, self.rng = request, words, rng
 
-def _tone(request: GenerationRequest, rng: random.Random) -> str:
-    return ", ".join(request.style_preferences)[:100] or rng.choice(_TONES)
-
-
-def _confirmed(request: GenerationRequest, stage: GenesisStage) -> Mapping[str, Any]:
-    value = request.confirmed_data.get(stage.value)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _title(request: GenerationRequest) -> str:
-    for stage in (GenesisStage.STORY_CONCEPTION, GenesisStage.CONCEPT_SELECTION):
-        title = _confirmed(request, stage).get("title")
-        if isinstance(title, str) and title.strip():
-            return title.strip()[:200]
-    return "Untitled novel"
-
-
-def _concepts(request: GenerationRequest, rng: random.Random) -> Draft:
-    idea = f" Built on the idea: {request.user_input[:300]}" if request.user_input else ""
-    genres = list(request.theme_preferences) or rng.sample(_GENRES, 3)
-    concepts = []
-    for index, (hero, place) in enumerate(
-        zip(rng.sample(_HEROES, 3), rng.sample(_PLACES, 3), strict=True)
-    ):
-        concepts.append(
-            {
-                "title": f"The {hero.split()[-1].title()} of the {place.split()[-1].title()}",
-                "logline": f"In {place}, {hero} {rng.choice(_TURNS)}.{idea}",
-                "themes": _themes(request, rng),
-                "tone": _tone(request, rng),
-                "genre": genres[index % len(genres)][:100],
-            }
-        )
-    return {"concepts": concepts}
-
-
-def _story(request: GenerationRequest, rng: random.Random) -> Draft:
-    concept = _confirmed(request, GenesisStage.CONCEPT_SELECTION)
-    logline = concept.get("logline")
-    premise = logline if isinstance(logline, str) and logline.strip() else None
-    hero, turn = rng.choice(_HEROES), rng.choice(_TURNS)
-    return {
-        "title": _title(request),
-        "premise": (premise or f"{hero.capitalize()} {turn}.")[:1000],
-        "synopsis": (
-            f"{hero.capitalize()} {turn}. What begins as a private matter pulls in a city "
-            "that would rather forget. Each answer costs a friendship, until the last one "
-            "costs the hero's own certainty. In the end the truth is told, and paid for."
-        ),
-        "conflicts": [
-            f"{hero.capitalize()} against the keepers of the secret",
-            "Duty against love",
-        ],
-        "themes": _themes(request, rng),
-    }
-
-
-def _worldview(request: GenerationRequest, rng: random.Random) -> Draft:
-    places = rng.sample(_PLACES, 3)
-    return {
-        "setting": f"The world of {_title(request)}: {places[0]}, in a {_tone(request, rng)} key.",
-        "rules": ["Every promise is recorded and enforced", "Memories can be traded, never copied"],
-        "locations": [
-            {"name": p.title(), "description": f"Where {p} keeps its secrets."} for p in places
-        ],
-        "history": f"A century ago the founders of {places[0]} sealed a bargain no one remembers.",
-    }
-
-
-def _characters(request: GenerationRequest, rng: random.Random) -> Draft:
-    names, themes = rng.sample(_NAMES, 4), _themes(request, rng)
-    cast = [
-        {
-            "name": name,
-            "role": role,
-            "description": f"{name}, {rng.choice(_HEROES)} in {_title(request)}.",
-            "motivation": f"Driven by {themes[index % len(themes)]}.",
-            "arc": f"Learns what {themes[-1]} really costs.",
+    def draft(self) -> Draft:
+        builders: dict[GenesisStage, Callable[[], Draft]] = {
+            GenesisStage.CONCEPT_SELECTION: self.concepts,
+            GenesisStage.STORY_CONCEPTION: self.story,
+            GenesisStage.WORLDVIEW: self.worldview,
+            GenesisStage.CHARACTERS: self.characters,
+            GenesisStage.PLOT_OUTLINE: self.plot,
         }
-        for index, (name, role) in enumerate(zip(names, _ROLES, strict=True))
-    ]
-    return {"characters": cast, "relationships": [f"{names[0]} owes {names[1]} a debt"]}
+        return builders[self.request.stage]()
 
+    def themes(self) -> list[str]:
+        themes = [theme[:100] for theme in self.request.theme_preferences[:7]]
+        bank = self.words.themes
+        return [*themes, self.rng.choice([t for t in bank if t not in themes] or bank)]
 
-def _cast_names(request: GenerationRequest) -> list[str]:
-    cast = _confirmed(request, GenesisStage.CHARACTERS).get("characters")
-    if not isinstance(cast, list):
-        return []
-    return [c["name"] for c in cast if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
+    def tone(self) -> str:
+        styles = self.words.list_separator.join(self.request.style_preferences)
+        return styles[:100] or self.rng.choice(self.words.tones)
 
+    def confirmed(self, stage: GenesisStage) -> Mapping[str, Any]:
+        value = self.request.confirmed_data.get(stage.value)
+        return value if isinstance(value, Mapping) else {}
 
-def _plot(request: GenerationRequest, rng: random.Random) -> Draft:
-    hero = (_cast_names(request) or [rng.choice(_NAMES)])[0][:200]
-    acts = []
-    for number, act in enumerate(("Setup", "Confrontation", "Resolution"), start=1):
-        chapters = [
-            {"title": f"Chapter {3 * number - 2 + i}", "summary": f"{hero} {rng.choice(_TURNS)}."}
-            for i in range(3)
-        ]
-        acts.append(
+    def title(self) -> str:
+        for stage in (GenesisStage.STORY_CONCEPTION, GenesisStage.CONCEPT_SELECTION):
+            title = self.confirmed(stage).get("title")
+            if isinstance(title, str) and title.strip():
+                return title.strip()[:200]
+        return self.words.untitled
+
+    def concepts(self) -> Draft:
+        words, rng, request = self.words, self.rng, self.request
+        idea = words.idea.format(idea=request.user_input[:300]) if request.user_input else ""
+        genres = list(request.theme_preferences) or rng.sample(words.genres, 3)
+        concepts = []
+        pairs = zip(rng.sample(words.heroes, 3), rng.sample(words.places, 3), strict=True)
+        for index, (hero, place) in enumerate(pairs):
+            title = words.concept_title.format(
+                hero_word=hero_word(words, hero), place_word=place_word(words, place)
+            )
+            logline = words.logline.format(place=place, hero=hero, turn=rng.choice(words.turns))
+            concepts.append(
+                {
+                    "title": title[:200],
+                    "logline": (logline + idea)[:1000],
+                    "themes": self.themes(),
+                    "tone": self.tone(),
+                    "genre": genres[index % len(genres)][:100],
+                }
+            )
+        return {"concepts": concepts}
+
+    def story(self) -> Draft:
+        words, rng = self.words, self.rng
+        logline = self.confirmed(GenesisStage.CONCEPT_SELECTION).get("logline")
+        premise = logline if isinstance(logline, str) and logline.strip() else None
+        hero, turn = rng.choice(words.heroes), rng.choice(words.turns)
+        hero_cap = hero[:1].upper() + hero[1:]
+        return {
+            "title": self.title(),
+            "premise": (premise or words.premise.format(hero=hero_cap, turn=turn))[:1000],
+            "synopsis": words.synopsis.format(hero=hero_cap, turn=turn),
+            "conflicts": [words.conflicts[0].format(hero=hero_cap), words.conflicts[1]],
+            "themes": self.themes(),
+        }
+
+    def worldview(self) -> Draft:
+        words = self.words
+        places = self.rng.sample(words.places, 3)
+        return {
+            "setting": words.setting.format(title=self.title(), place=places[0], tone=self.tone()),
+            "rules": list(words.rules),
+            "locations": [
+                {
+                    "name": place_word(words, p).title(),
+                    "description": words.location.format(place=p),
+                }
+                for p in places
+            ],
+            "history": words.history.format(place=places[0]),
+        }
+
+    def characters(self) -> Draft:
+        words, rng = self.words, self.rng
+        names, themes = rng.sample(words.names, 4), self.themes()
+        cast = [
             {
-                "title": f"Act {number}: {act}",
-                "summary": f"{act} of {_title(request)}.",
-                "chapters": chapters,
+                "name": name,
+                "role": role,
+                "description": words.character.format(
+                    name=name, hero=rng.choice(words.heroes), title=self.title()
+                ),
+                "motivation": words.motivation.format(theme=themes[index % len(themes)]),
+                "arc": words.arc.format(theme=themes[-1]),
             }
-        )
-    return {"acts": acts}
+            for index, (name, role) in enumerate(zip(names, words.roles, strict=True))
+        ]
+        relationship = words.relationship.format(first=names[0], second=names[1])
+        return {"characters": cast, "relationships": [relationship]}
 
+    def cast_names(self) -> list[str]:
+        cast = self.confirmed(GenesisStage.CHARACTERS).get("characters")
+        if not isinstance(cast, list):
+            return []
+        return [
+            c["name"] for c in cast if isinstance(c, Mapping) and isinstance(c.get("name"), str)
+        ]
 
-_BUILDERS: dict[GenesisStage, Callable[[GenerationRequest, random.Random], Draft]] = {
-    GenesisStage.CONCEPT_SELECTION: _concepts,
-    GenesisStage.STORY_CONCEPTION: _story,
-    GenesisStage.WORLDVIEW: _worldview,
-    GenesisStage.CHARACTERS: _characters,
-    GenesisStage.PLOT_OUTLINE: _plot,
-}
+    def plot(self) -> Draft:
+        words, rng = self.words, self.rng
+        hero = (self.cast_names() or [rng.choice(words.names)])[0][:200]
+        acts = []
+        for number, act in enumerate(words.acts, start=1):
+            chapters = [
+                {
+                    "title": words.chapter_title.format(number=3 * number - 2 + i),
+                    "summary": words.chapter_summary.format(
+                        hero=hero, turn=rng.choice(words.turns)
+                    ),
+                }
+                for i in range(3)
+            ]
+            acts.append(
+                {
+                    "title": words.act_title.format(number=number, act=act),
+                    "summary": words.act_summary.format(act=act, title=self.title()),
+                    "chapters": chapters,
+                }
+            )
+        return {"acts": acts}

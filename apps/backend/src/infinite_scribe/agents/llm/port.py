@@ -16,6 +16,10 @@ from shared_types.enums import GenesisStage
 #: `progress(percent, message)`: percent in 0..100, the scale of `async_tasks.progress`.
 ProgressCallback = Callable[[float, str], Awaitable[None]]
 
+#: `draft(text_so_far)`: called as the model writes (often: per streamed chunk); it must be
+#: cheap and never block (the worker throttles what it forwards to the writer).
+DraftCallback = Callable[[str], None]
+
 #: The steps every adapter reports, in order (a UI can rely on these messages).
 PROMPT_BUILT = (10.0, "prompt built")
 OUTPUT_GENERATED = (80.0, "output generated")
@@ -52,11 +56,16 @@ class LLMProvider(Protocol):
     name: str
 
     async def generate(
-        self, request: GenerationRequest, progress: ProgressCallback | None = None
+        self,
+        request: GenerationRequest,
+        progress: ProgressCallback | None = None,
+        draft: DraftCallback | None = None,
     ) -> Proposal:
-        """Return the stage's proposal model (`PROPOSAL_MODELS[request.stage]`), validated.
+        """Return the stage's proposal model (`PROPOSAL_MODELS[request.stage]`), validated,
+        reporting the text written so far to `draft` while the model writes.
 
-        Raises GenerationError (or a subclass); nothing invalid is ever returned."""
+        Raises GenerationError (or a subclass); nothing invalid is ever returned. Cancelling
+        the calling task cancels the model call (the HTTP stream is closed)."""
         ...
 
     async def aclose(self) -> None:

@@ -13,6 +13,7 @@ from importlib.resources import files
 from string import Template
 from typing import Any
 
+from infinite_scribe.agents.llm.language import LANGUAGE_NAMES, writer_language
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from shared_types.enums import GenesisStage
@@ -40,6 +41,7 @@ def render(request: GenerationRequest) -> RenderedPrompt:
     context = load_template("context").substitute(
         confirmed_data=_json(earlier_confirmed(request)),
         writer_input=_json(writer_input(request)),
+        language=LANGUAGE_NAMES[writer_language(request)],
     )
     if request.is_revision:
         context += "\n" + load_template("revision").substitute(

@@ -32,6 +32,7 @@ from infinite_scribe.application.command_service import (
 )
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.idempotency import StoredResponse
+from infinite_scribe.application.reads import decode_sequence, encode_sequence
 
 router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
 
@@ -163,15 +164,23 @@ def raw_response(reply: Reply) -> Response:
     return Response(body, status, headers={k.decode(): v.decode() for k, v in headers})
 
 
+#: Every list pages the same way: `cursor` in, `next_cursor` out (application/reads.py).
+CursorQuery = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+]
+
+
 @router.get("/{session_id}/events", response_model=EventPage, responses=ERRORS)
 async def session_events(
     session_id: UUID,
     call: CallerDep,
-    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="aggregate version")] = 0,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
-    """The session's domain events in order, `limit` at a time after version `after`."""
+    """The session's domain events in order, `limit` at a time (422 INVALID_CURSOR for a
+    cursor this API did not hand out)."""
     user_id = call.context.user_id
+    after = decode_sequence(cursor, 2**31 - 1) if cursor else 0
     rows = await call.services.sessions.events(session_id, user_id, after, limit)
     next_after = rows[-1]["aggregate_version"] if len(rows) == limit else None
     return json_response(event_page(rows, next_after), 200)
@@ -179,4 +188,5 @@ async def session_events(
 
 def event_page(rows: list[Any], next_after: int | None) -> dict[str, Any]:
     events = [EventOut.model_validate(dict(row)).model_dump(mode="json") for row in rows]
-    return {"events": events, "next_after": next_after}
+    next_cursor = None if next_after is None else encode_sequence(next_after)
+    return {"events": events, "next_cursor": next_cursor}

@@ -7,30 +7,25 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import Services
-from infinite_scribe.kafka.admin import broker_reachable
+from infinite_scribe.application.ports.storage import HealthProbe
 
 router = APIRouter(tags=["health"])
 
 CHECK_TIMEOUT_SECONDS = 1.5
 
 
-async def _database_status(services: ApiServices) -> str:
+async def _status(probe: HealthProbe | None, missing: str) -> str:
+    if probe is None:
+        return f"unavailable: {missing}"
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            await services.database.ping()
+            await probe.ping()
+    except ConnectionError as error:  # the probe's own words (e.g. "broker did not answer")
+        return f"unavailable: {error}"
     except Exception as error:  # any failure means "down"; the reason is reported
         return f"unavailable: {type(error).__name__}"
     return "ok"
-
-
-async def _kafka_status(services: ApiServices) -> str:
-    admin = services.kafka_admin
-    if admin is None:
-        return "unavailable: KAFKA_BOOTSTRAP_SERVERS not configured"
-    reachable = await asyncio.to_thread(broker_reachable, admin, CHECK_TIMEOUT_SECONDS)
-    return "ok" if reachable else "unavailable: broker did not answer"
 
 
 class HealthOut(BaseModel):
@@ -50,7 +45,10 @@ class HealthOut(BaseModel):
     responses={503: {"model": HealthOut, "description": "PostgreSQL or Kafka is unavailable"}},
 )
 async def health(services: Services) -> JSONResponse:
-    database, kafka = await asyncio.gather(_database_status(services), _kafka_status(services))
+    database, kafka = await asyncio.gather(
+        _status(services.database, "DATABASE_URL not configured"),
+        _status(services.kafka, "KAFKA_BOOTSTRAP_SERVERS not configured"),
+    )
     healthy = database == "ok" and kafka == "ok"
     return JSONResponse(
         {"status": "ok" if healthy else "unavailable", "database": database, "kafka": kafka},

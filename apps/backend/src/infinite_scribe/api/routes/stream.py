@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, format_sse_event
 
 from infinite_scribe.api.auth import bearer_token
@@ -14,8 +14,9 @@ from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.stream import StreamTicketOut, StreamTicketRequest
+from infinite_scribe.api.stream_grant import StreamGrants
 from infinite_scribe.application.live_stream import StreamItem
-from infinite_scribe.application.ports.stream import StreamEvent, TaskProgress
+from infinite_scribe.application.ports.stream import Draft, StreamEvent, TaskProgress
 from infinite_scribe.application.stream_hub import Signal
 from infinite_scribe.domain.errors import InvalidPayload
 
@@ -33,7 +34,9 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": (
             "`text/event-stream`: `domain_event` events (id = domain_events.id, data = the "
-            "event envelope plus `id`), `task_progress` events (no id), keep-alive comments"
+            "event envelope plus `id`), `task_progress` events (no id), `draft` events (no id: "
+            "`task_id`, `sequence`, `text` so far, `stage`; ephemeral, docs/agents.md), "
+            "keep-alive comments"
         ),
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
@@ -69,6 +72,7 @@ async def create_stream_ticket(
 # with its own fixed 15 s keep-alive; the route returns the response itself (docs/decisions).
 @router.get("/stream", response_class=Response, responses=_STREAM_RESPONSES)
 async def follow_session(
+    request: Request,
     services: Services,
     context_id: Annotated[UUID, Query(description="the genesis session to follow")],
     ticket: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
@@ -81,18 +85,25 @@ async def follow_session(
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """The session's domain events after `Last-Event-ID` (header, else `last_event_id`; none:
-    from now on), then live, and its tasks' progress. Auth: `?ticket=` or a bearer token."""
-    user_id = None
-    if ticket is None:
-        user_id = services.verified_tokens.user_id(bearer_token(authorization))
-    await services.live.authorize(context_id, ticket=ticket, user_id=user_id)
-    after = _last_event_id(last_event_id_header, last_event_id)
+    from now on), then live, and its tasks' progress. Auth: `?ticket=` or a bearer token; the
+    answer sets a stream grant cookie, so an EventSource's reconnect needs no new ticket."""
     settings = services.settings
+    grants = StreamGrants(settings.jwt_secret_key.get_secret_value())
+    # A reconnecting EventSource re-sends its spent ticket; its grant cookie lets it in.
+    user_id = grants.user_of(request.cookies, context_id)
+    if user_id is not None:
+        ticket = None
+    elif ticket is None:
+        user_id = services.verified_tokens.user_id(bearer_token(authorization))
+    user_id = await services.live.authorize(context_id, ticket=ticket, user_id=user_id)
+    after = _last_event_id(last_event_id_header, last_event_id)
     items = services.live.follow(context_id, after)
-    return EventSourceResponse(
+    response = EventSourceResponse(
         _frames(items, settings.stream_retry_ms),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+    grants.attach(response, user_id, context_id, secure=request.url.scheme == "https")
+    return response
 
 
 def _last_event_id(header: str | None, query: int | None) -> int | None:
@@ -114,3 +125,5 @@ async def _frames(items: AsyncIterator[StreamItem], retry_ms: int) -> AsyncItera
             yield b"id: %d\nevent: domain_event\ndata: %b\n\n" % (item.id, item.data)
         elif isinstance(item, TaskProgress):
             yield b"event: task_progress\ndata: %b\n\n" % item.data
+        elif isinstance(item, Draft):
+            yield b"event: draft\ndata: %b\n\n" % item.data

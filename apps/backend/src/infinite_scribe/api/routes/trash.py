@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response
 from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.trash import PurgeReply, TrashedSessionOut, TrashList, TrashReply
-from infinite_scribe.application.ports.reads import SessionSummary
 
 router = APIRouter(tags=["trash"])
 
@@ -19,8 +18,9 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
         "description": "SESSION_NOT_TRASHED (purge outside the trash) or CONCURRENCY_CONFLICT",
     }
 }
-MAX_OFFSET = 100_000
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+Cursor = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
@@ -62,15 +62,12 @@ async def purge_session(session_id: UUID, call: CallerDep) -> Response:
 
 
 @router.get("/trash", response_model=TrashList, responses=ERRORS)
-async def list_trash(call: CallerDep, offset: Offset = 0, limit: Limit = 20) -> Response:
-    """The user's trashed sessions, most recently trashed first."""
-    items = await call.services.trash.list_trash(call.context.user_id, offset, limit)
-    return json_response(_page(items, offset, limit), 200)
-
-
-def _page(items: list[SessionSummary], offset: int, limit: int) -> dict[str, Any]:
-    more = len(items) == limit and offset + limit <= MAX_OFFSET
-    return {
+async def list_trash(call: CallerDep, cursor: Cursor = None, limit: Limit = 20) -> Response:
+    """The user's trashed sessions, most recently trashed first (422 INVALID_CURSOR for a
+    cursor this API did not hand out)."""
+    items, next_cursor = await call.services.trash.list_trash(call.context.user_id, cursor, limit)
+    body = {
         "items": [TrashedSessionOut.of(item).model_dump(mode="json") for item in items],
-        "next_offset": offset + limit if more else None,
+        "next_cursor": next_cursor,
     }
+    return json_response(body, 200)

@@ -1,8 +1,8 @@
 """Ports of the read side the browser lists from: a user's sessions, page by page, and novels."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from shared_types.enums import GenesisStage, GenesisStatus
@@ -33,11 +33,12 @@ class SessionPosition:
 
 
 @dataclass(frozen=True)
-class NovelView:
-    """A novel as its owner reads it."""
+class NovelSummary:
+    """A novel in its owner's list: what it is, without the confirmed stages."""
 
     novel_id: UUID
     title: str
+    logline: str | None
     theme: str | None
     writing_style: str | None
     status: str
@@ -48,6 +49,24 @@ class NovelView:
     updated_at: datetime
     #: The genesis session that created it (None for novels made another way).
     genesis_session_id: UUID | None
+
+
+@dataclass(frozen=True)
+class NovelView(NovelSummary):
+    """A novel as its owner reads it: the summary and the bible (every confirmed stage)."""
+
+    story: dict[str, Any] = field(default_factory=dict)
+    worldview: dict[str, Any] = field(default_factory=dict)
+    characters: dict[str, Any] = field(default_factory=dict)
+    outline: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NovelPosition:
+    """Where a page of the newest-first novel list ends: the last row's (created_at, id)."""
+
+    created_at: datetime
+    novel_id: UUID
 
 
 class ReadQueries(Protocol):
@@ -63,4 +82,10 @@ class ReadQueries(Protocol):
 
     async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:
         """The novel when it exists and belongs to the user."""
+        ...
+
+    async def novels_page(
+        self, user_id: UUID, after: NovelPosition | None, limit: int
+    ) -> list[NovelSummary]:
+        """The user's novels, newest first, strictly after `after`."""
         ...

@@ -1,7 +1,7 @@
 """Ports of the live event stream: the feed of committed events (one per API process) and the
 single-use stream tickets."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -26,6 +26,29 @@ class TaskProgress:
     #: What a client compares to skip a repeat: (status, progress, message).
     signature: tuple[str, str, str]
     data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a model has written so far for a task: ephemeral (not an event, never stored), the
+    latest one per session replaces the ones before it."""
+
+    session_id: str
+    task_id: str
+    sequence: int
+    #: The JSON object the stream sends as the `draft` event's data.
+    data: bytes
+
+
+class DraftSource(Protocol):
+    """Drafts of every session as the agent workers publish them (any API process may serve
+    any writer, so each one hears them all)."""
+
+    def start(self, deliver: Callable[[Draft], None]) -> None:
+        """Begin calling `deliver` on the event loop for each draft from now on."""
+        ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

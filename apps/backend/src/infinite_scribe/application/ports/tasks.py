@@ -93,6 +93,13 @@ class TaskQueries(Protocol):
         """Move a RUNNING task's progress (also its heartbeat: the re-drive sweeper skips it)."""
         ...
 
+    async def touch(self, task_ids: list[UUID]) -> None:
+        """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
+
+    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+        """(event type, payload) of the session's generation requests, oldest first."""
+        ...
+
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         """Re-publish the request events of unfinished tasks with no activity for
         `older_than_seconds` (through the outbox, same event ids); return how many."""

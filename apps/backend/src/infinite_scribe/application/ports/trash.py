@@ -38,8 +38,11 @@ class TrashRepository(Protocol):
 class TrashQueries(Protocol):
     """Reads of the trash outside any transaction."""
 
-    async def trashed(self, user_id: UUID, offset: int, limit: int) -> list[SessionSummary]:
-        """The user's trashed sessions, most recently trashed first."""
+    async def trashed(
+        self, user_id: UUID, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[SessionSummary]:
+        """The user's trashed sessions, most recently trashed first, strictly after `after`
+        (a (trashed_at, id) position)."""
         ...
 
     async def was_purged(self, session_id: UUID, user_id: UUID) -> bool:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from infinite_scribe.domain.novel import NovelBible
 from shared_types import EventEnvelope
 
 
@@ -103,11 +104,11 @@ class Supersede:
 
 @dataclass(frozen=True)
 class NewNovel:
+    """The novel a finished session makes, with every confirmed stage (its bible)."""
+
     novel_id: UUID
     user_id: UUID
-    title: str
-    theme: str | None
-    writing_style: str | None
+    bible: NovelBible
 
 
 @dataclass(frozen=True)

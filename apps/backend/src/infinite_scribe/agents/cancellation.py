@@ -1,0 +1,47 @@
+"""Cancelling a generation the writer no longer wants, within a second.
+
+Confirming a stage, abandoning, trashing or finishing a session cancels its unfinished tasks
+in the command's transaction; the event it writes reaches the worker on the session's
+partition (same key). The consumer shows every message to `peek` on arrival, before it waits
+behind the session's running request, so the generation hears of it at once; the handler then
+checks the task really is cancelled and stops the model call.
+"""
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from infinite_scribe.domain.genesis import ABANDONED, FINISHED, STAGE_CONFIRMED
+from infinite_scribe.domain.trash import TRASHED
+from infinite_scribe.kafka.consumer import Delivery
+
+#: Events whose command cancels the session's unfinished tasks.
+CANCELLING_EVENTS = frozenset({STAGE_CONFIRMED, ABANDONED, FINISHED, TRASHED})
+
+
+class Cancellations:
+    """The generations running in this process, by session, and who to tell."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, set[asyncio.Event]] = {}
+
+    @contextmanager
+    def watch(self, session_id: str) -> Iterator[asyncio.Event]:
+        """An Event set when a cancelling event of the session arrives."""
+        event = asyncio.Event()
+        self._running.setdefault(session_id, set()).add(event)
+        try:
+            yield event
+        finally:
+            watchers = self._running.get(session_id)
+            if watchers is not None:
+                watchers.discard(event)
+                if not watchers:
+                    del self._running[session_id]
+
+    def peek(self, delivery: Delivery) -> None:
+        """The consumer's `peek`: called on the event loop for every message on arrival."""
+        if delivery.key is None or delivery.header("ce_type") not in CANCELLING_EVENTS:
+            return
+        for event in self._running.get(delivery.key.decode("utf-8", "replace"), ()):
+            event.set()

@@ -1,0 +1,66 @@
+"""What the writer sees while the model writes: the text so far, at most one `draft` per
+`interval` per generation (the first at once, then the newest text; nothing queues up)."""
+
+import asyncio
+import time
+from typing import Any, Protocol
+
+
+class DraftSink(Protocol):
+    """Where drafts go (`kafka.drafts.DraftPublisher`): fire and forget."""
+
+    def publish(
+        self, session_id: str, task_id: str, sequence: int, body: dict[str, Any]
+    ) -> None: ...
+
+
+class DraftThrottle:
+    """A provider's `draft` callback for one generation."""
+
+    def __init__(
+        self, sink: DraftSink, session_id: str, task_id: str, stage: str, interval: float
+    ) -> None:
+        self.sink = sink
+        self.session_id, self.task_id, self.stage = session_id, task_id, stage
+        self.interval = interval
+        self.sequence = 0
+        self._pending: str | None = None
+        self._last = float("-inf")
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __call__(self, text: str) -> None:
+        self._pending = text
+        if self._timer is not None:
+            return  # the timer sends the newest text when it fires
+        wait = self._last + self.interval - time.monotonic()
+        if wait <= 0:
+            self._send()
+        else:
+            self._timer = asyncio.get_running_loop().call_later(wait, self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        if self._pending is not None:
+            self._send()
+
+    def _send(self) -> None:
+        assert self._pending is not None
+        self.sequence += 1
+        body = {"stage": self.stage, "text": self._pending, "sent_at": time.time()}
+        self.sink.publish(self.session_id, self.task_id, self.sequence, body)
+        self._pending = None
+        self._last = time.monotonic()
+
+    def close(self) -> None:
+        """The generation is over: nothing more goes out (the proposal event follows)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._pending = None
+
+
+class NoDrafts:
+    """A sink that drops drafts (a worker built without a broker for them)."""
+
+    def publish(self, session_id: str, task_id: str, sequence: int, body: dict[str, Any]) -> None:
+        return None

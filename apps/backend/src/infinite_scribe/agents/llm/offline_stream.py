@@ -1,0 +1,42 @@
+"""The offline generator, streamed: the proposal it makes is handed to `draft` in chunks over
+`seconds`, the way a model writes, so `make run` shows drafts arriving without a model.
+
+A thin layer: what the generator writes is offline.py's business; this only paces it.
+"""
+
+import asyncio
+
+from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest, ProgressCallback
+from infinite_scribe.domain.proposals import Proposal
+
+#: Chunks a proposal is streamed in.
+CHUNKS = 12
+
+
+class StreamingOffline:
+    """`LLMProvider`: the offline generator's proposal, streamed over `seconds`."""
+
+    name = "offline"
+
+    def __init__(self, seconds: float, generator: OfflineGenerator | None = None) -> None:
+        self.seconds = seconds
+        self.generator = generator or OfflineGenerator()
+
+    async def generate(
+        self,
+        request: GenerationRequest,
+        progress: ProgressCallback | None = None,
+        draft: DraftCallback | None = None,
+    ) -> Proposal:
+        proposal = await self.generator.generate(request, progress)
+        if draft is not None and self.seconds > 0:
+            text = proposal.model_dump_json()
+            size = -(-len(text) // CHUNKS)
+            for end in range(size, len(text) + size, size):
+                draft(text[:end])
+                await asyncio.sleep(self.seconds / CHUNKS)
+        return proposal
+
+    async def aclose(self) -> None:
+        await self.generator.aclose()

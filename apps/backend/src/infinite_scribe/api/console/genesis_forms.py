@@ -1,0 +1,69 @@
+"""What the writer's forms send: the command payloads built from the session's proposal and
+the form fields. Pure functions, so the switch to `ConfirmStage.choice` (issue 19) is one edit
+here (`confirm_payload`)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from shared_types import GenesisStage
+
+#: Proposal fields that describe where it came from, not the writer's content.
+_ABOUT = ("source", "note")
+MAX_PREFERENCES = 20
+
+
+def options_of(stage: GenesisStage, proposal: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The options a writer chooses from: the concepts of CONCEPT_SELECTION; for the other
+    stages the proposal itself is the one option (index 0)."""
+    if not proposal:
+        return []
+    if stage is GenesisStage.CONCEPT_SELECTION:
+        concepts = proposal.get("concepts")
+        return (
+            [dict(c) for c in concepts if isinstance(c, Mapping)]
+            if isinstance(concepts, list)
+            else []
+        )
+    return [{k: v for k, v in proposal.items() if k not in _ABOUT}]
+
+
+def confirm_payload(
+    stage: GenesisStage, proposal: Mapping[str, Any] | None, choice: int
+) -> dict[str, Any]:
+    """ConfirmStage's payload for option `choice`: the server copies the chosen option of the
+    current proposal into the confirmed data (DESIGN section 6)."""
+    options = options_of(stage, proposal)
+    if not 0 <= choice < len(options):
+        raise IndexError(f"option {choice} is not in the current proposal")
+    return {"stage": stage.value, "choice": choice}
+
+
+def split_list(text: str | None) -> list[str]:
+    """ "科幻, 悬疑" / one per line -> ["科幻", "悬疑"] (bounded like the command's lists)."""
+    if not text:
+        return []
+    parts = [part.strip() for line in text.splitlines() for part in line.split(",")]
+    return [part[:200] for part in parts if part][:MAX_PREFERENCES]
+
+
+def request_command(
+    stage: GenesisStage, themes: str | None, styles: str | None, text: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The command that asks the agents for the current stage's proposal."""
+    theme_list, style_list = split_list(themes), split_list(styles)
+    if stage is GenesisStage.CONCEPT_SELECTION:
+        payload: dict[str, Any] = {
+            "theme_preferences": theme_list,
+            "style_preferences": style_list,
+        }
+        if text:
+            payload["user_input"] = text
+        return "RequestConceptGeneration", payload
+    preferences: dict[str, Any] = {}
+    if theme_list:
+        preferences["themes"] = theme_list
+    if style_list:
+        preferences["styles"] = style_list
+    if text:
+        preferences["notes"] = text
+    return "RequestStageGeneration", {"stage": stage.value, "preferences": preferences}

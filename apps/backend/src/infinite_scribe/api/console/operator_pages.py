@@ -1,0 +1,178 @@
+"""The operator's pages (a JWT with the `operator` role): overview, event chains, the
+outbox's FAILED rows, dead letters and the audit log. Every action is audited and idempotent
+(application/operator.py); after it the page shows the recorded outcome."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from infinite_scribe.api.console.chain_svg import layout
+from infinite_scribe.api.console.web import (
+    PREFIX,
+    Operator,
+    SameOrigin,
+    action_id,
+    form_of,
+    one,
+    render,
+)
+from infinite_scribe.api.deps import services_of
+from infinite_scribe.application.operator import OperatorActions
+from infinite_scribe.application.ports.operator import (
+    AuditEntry,
+    DeadLetterFilter,
+    OutboxFilter,
+)
+from infinite_scribe.domain.errors import InvalidPayload, NotFound
+
+router = APIRouter(prefix=f"{PREFIX}/ops")
+Text = Annotated[str | None, Query(max_length=500)]
+
+
+def _operator(request: Request) -> OperatorActions:
+    return services_of(request.app).console.operator
+
+
+async def _done(request: Request, done: UUID | None) -> AuditEntry | None:
+    return await _operator(request).recorded(done) if done else None
+
+
+@router.get("")
+async def overview_page(request: Request, principal: Operator) -> Response:
+    figures = await services_of(request.app).console.overview.figures()
+    return render(request, "ops_overview.html", {"f": figures}, principal=principal)
+
+
+@router.get("/figures")
+async def overview_figures(request: Request, principal: Operator) -> Response:
+    figures = await services_of(request.app).console.overview.figures()
+    return render(request, "_figures.html", {"f": figures}, principal=principal)
+
+
+@router.get("/chain")
+async def chain_page(
+    request: Request, principal: Operator, id: Annotated[UUID | None, Query()] = None
+) -> Response:
+    """The causation tree of an event's flow (`id` = an event id or a correlation id)."""
+    context: dict[str, object] = {"query": id}
+    if id is not None:
+        operator = _operator(request)
+        highlight = None
+        try:
+            event = await operator.event(id)
+            correlation, highlight = event["correlation_id"], str(id)
+        except NotFound:
+            correlation = id
+        tree, truncated = await operator.chain(correlation)
+        context |= {"svg": layout(tree, highlight), "truncated": truncated, "flow": correlation}
+    return render(request, "ops_chain.html", context, principal=principal)
+
+
+@router.get("/events/{event_id}")
+async def event_page(request: Request, event_id: UUID, principal: Operator) -> Response:
+    event = await _operator(request).event(event_id)
+    return render(request, "ops_event.html", {"event": event}, principal=principal)
+
+
+def _outbox_filter(
+    key: str | None, topic: str | None, error_class: str | None, text: str | None
+) -> OutboxFilter:
+    return OutboxFilter(key or None, topic or None, error_class or None, text or None)
+
+
+@router.get("/outbox")
+async def outbox_page(
+    request: Request,
+    principal: Operator,
+    key: Text = None,
+    topic: Text = None,
+    error_class: Text = None,
+    error_contains: Text = None,
+    done: UUID | None = None,
+) -> Response:
+    where = _outbox_filter(key, topic, error_class, error_contains)
+    rows = await _operator(request).failed_outbox(where)
+    context = {"rows": rows, "where": where, "done": await _done(request, done)}
+    return render(request, "ops_outbox.html", context, principal=principal)
+
+
+@router.post("/outbox/requeue", dependencies=[SameOrigin])
+async def requeue(request: Request, principal: Operator) -> Response:
+    fields = await form_of(request)
+    row = one(fields, "row_id")
+    where = None
+    if row is None:
+        where = _outbox_filter(
+            one(fields, "key"),
+            one(fields, "topic"),
+            one(fields, "error_class"),
+            one(fields, "error_contains"),
+        )
+    try:
+        row_id = UUID(row) if row else None
+    except ValueError as error:
+        raise InvalidPayload("row_id is not a row id") from error
+    key = action_id(fields)
+    await _operator(request).requeue_outbox(principal.user_id, key, row_id=row_id, where=where)
+    return RedirectResponse(f"{PREFIX}/ops/outbox?done={key}", status_code=303)
+
+
+def _letter_filter(
+    key: str | None, error_class: str | None, text: str | None, settled: bool
+) -> DeadLetterFilter:
+    return DeadLetterFilter(key or None, error_class or None, text or None, settled)
+
+
+@router.get("/dead-letters")
+async def dead_letters_page(
+    request: Request,
+    principal: Operator,
+    key: Text = None,
+    error_class: Text = None,
+    text: Text = None,
+    settled: bool = False,
+    done: UUID | None = None,
+) -> Response:
+    where = _letter_filter(key, error_class, text, settled)
+    letters = await _operator(request).dead_letters(where)
+    context = {"letters": letters, "where": where, "done": await _done(request, done)}
+    return render(request, "ops_dead_letters.html", context, principal=principal)
+
+
+@router.post("/dead-letters/{verb}", dependencies=[SameOrigin])
+async def settle_letters(request: Request, verb: str, principal: Operator) -> Response:
+    if verb not in ("replay", "discard"):
+        raise NotFound("No such action")
+    fields = await form_of(request)
+    positions = [p for p in fields.get("position", []) if _is_position(p)] or None
+    if fields.get("position") and positions is None:
+        raise InvalidPayload("position must be PARTITION:OFFSET")
+    where = None
+    if positions is None:
+        where = _letter_filter(
+            one(fields, "key"), one(fields, "error_class"), one(fields, "text"), False
+        )
+    key = action_id(fields)
+    operator = _operator(request)
+    act = operator.replay_dead_letters if verb == "replay" else operator.discard_dead_letters
+    await act(principal.user_id, key, positions=positions, where=where)
+    return RedirectResponse(f"{PREFIX}/ops/dead-letters?done={key}", status_code=303)
+
+
+def _is_position(text: str) -> bool:
+    partition, sep, offset = text.partition(":")
+    return bool(sep) and partition.isdigit() and offset.isdigit() and len(text) < 40
+
+
+@router.get("/audit")
+async def audit_page(
+    request: Request,
+    principal: Operator,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    entries = await _operator(request).recent_audit(200, action or None)
+    return render(
+        request, "ops_audit.html", {"entries": entries, "action": action}, principal=principal
+    )

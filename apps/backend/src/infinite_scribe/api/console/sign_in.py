@@ -1,0 +1,106 @@
+"""Signing in to the console: paste a token, or (on the embedded default only) take the
+development token `scribe up` prints; the token is kept in an HttpOnly, SameSite=Strict cookie
+scoped to /console (docs/console.md)."""
+
+import time
+from typing import Annotated
+from uuid import UUID
+
+import jwt
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token
+from infinite_scribe.api.console.web import (
+    COOKIE,
+    PREFIX,
+    SameOrigin,
+    SignInRequired,
+    current_principal,
+    form_of,
+    one,
+    principal_of_token,
+    render,
+)
+from infinite_scribe.api.deps import services_of
+from infinite_scribe.domain.errors import AuthenticationError
+from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
+
+router = APIRouter(prefix=PREFIX)
+
+#: The user of `scribe up`'s development token (the same id serve.DEV_USER_ID prints).
+DEV_USER_ID = UUID("00000000-0000-4000-8000-000000000001")
+DEV_TOKEN_TTL = 7 * 24 * 3600
+
+
+def offers_dev_token(settings: Settings) -> bool:
+    """Only the embedded default signs with the development secret: every other run refuses
+    to start with it (Settings.check_serving_secret), so this is the embedded-default test."""
+    return (
+        settings.jwt_algorithm == "HS256"
+        and settings.jwt_secret_key.get_secret_value() == DEV_JWT_SECRET
+    )
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only console paths of this origin (no open redirect)."""
+    if target and target.startswith(f"{PREFIX}/") and "//" not in target and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("")
+async def console_home(request: Request) -> Response:
+    try:
+        principal = await current_principal(request)
+    except SignInRequired:
+        return RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
+    home = "/ops" if principal.is_operator else "/sessions"
+    return RedirectResponse(f"{PREFIX}{home}", status_code=303)
+
+
+@router.get("/sign-in")
+async def sign_in_page(
+    request: Request, next_page: Annotated[str | None, Query(alias="next", max_length=300)] = None
+) -> Response:
+    settings = services_of(request.app).settings
+    context = {"dev": offers_dev_token(settings), "next": safe_next(next_page) or ""}
+    return render(request, "sign_in.html", context)
+
+
+@router.post("/sign-in", dependencies=[SameOrigin])
+async def sign_in(request: Request) -> Response:
+    services = services_of(request.app)
+    fields = await form_of(request)
+    dev = one(fields, "dev")
+    token = one(fields, "token")
+    if dev in ("writer", "operator") and offers_dev_token(services.settings):
+        roles = [OPERATOR_ROLE] if dev == "operator" else []
+        token = create_access_token(services.settings, DEV_USER_ID, DEV_TOKEN_TTL, roles=roles)
+    if token and token.lower().startswith("bearer "):
+        token = token[7:].strip()
+    try:
+        principal = principal_of_token(services, token or "")
+    except AuthenticationError as error:
+        context = {"dev": offers_dev_token(services.settings), "error": error.message}
+        return render(request, "sign_in.html", context, status_code=401)
+    home = f"{PREFIX}/ops" if principal.is_operator else f"{PREFIX}/sessions"
+    response = RedirectResponse(safe_next(one(fields, "next")) or home, status_code=303)
+    expires = jwt.decode(token or "", options={"verify_signature": False}).get("exp")
+    response.set_cookie(
+        COOKIE,
+        token or "",
+        max_age=max(int(float(expires) - time.time()), 0) if expires else None,
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/sign-out", dependencies=[SameOrigin])
+async def sign_out() -> Response:
+    response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
+    response.delete_cookie(COOKIE, path=PREFIX)
+    return response

@@ -1,0 +1,178 @@
+"""The writer's pages: sessions (list, start), a Genesis session (live timeline, request a
+proposal, give feedback, choose and confirm), and the finished novel. Every change goes
+through the same application services as the API (commands with an idempotency key)."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.sse import EventSourceResponse
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from infinite_scribe.api.console.genesis_forms import (
+    confirm_payload,
+    options_of,
+    request_command,
+)
+from infinite_scribe.api.console.web import (
+    PREFIX,
+    Principal,
+    SameOrigin,
+    Writer,
+    action_id,
+    form_of,
+    one,
+    render,
+)
+from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.novel_markdown import novel_markdown
+from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _frames, _last_event_id
+from infinite_scribe.application.context import RequestContext
+from infinite_scribe.domain.errors import InvalidPayload
+from shared_types import GenesisStage, GenesisStatus
+
+#: CommonMark with raw HTML off: the writer's text is escaped, the document's structure rendered.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+router = APIRouter(prefix=PREFIX)
+TIMELINE_LIMIT = 500
+
+
+def context_of(request: Request, principal: Principal) -> RequestContext:
+    return RequestContext(
+        user_id=principal.user_id,
+        request_id=getattr(request.state, "request_id", None),
+        traceparent=getattr(request.state, "traceparent", None),
+    )
+
+
+@router.get("/sessions")
+async def sessions_page(request: Request, principal: Writer) -> Response:
+    page = await services_of(request.app).reads.sessions(principal.user_id, None, None, 100)
+    return render(request, "sessions.html", {"sessions": page.sessions}, principal=principal)
+
+
+@router.post("/sessions", dependencies=[SameOrigin])
+async def start_session(request: Request, principal: Writer) -> Response:
+    state, _event = await services_of(request.app).sessions.create(
+        context_of(request, principal), None
+    )
+    return RedirectResponse(f"{PREFIX}/sessions/{state.session_id}", status_code=303)
+
+
+async def session_view(request: Request, principal: Principal, session_id: UUID) -> dict[str, Any]:
+    """What the session page and its live panels show (404 unless the writer's session)."""
+    services = services_of(request.app)
+    # Events first, then the snapshot: the page's stream resumes after the last event read
+    # here, so a change committed in between is still pushed (and refreshes the panel).
+    events = await services.sessions.events(session_id, principal.user_id, 0, TIMELINE_LIMIT)
+    snapshot = await services.sessions.snapshot(session_id, principal.user_id)
+    state = snapshot.state
+    return {
+        "state": state,
+        "trashed": snapshot.trashed,
+        "stages": list(GenesisStage),
+        "finished": state.status is GenesisStatus.COMPLETED,
+        "options": options_of(state.current_stage, state.last_result),
+        "events": [dict(row) for row in events],
+        "last_event_id": max((int(row["id"]) for row in events), default=0),
+        "session_id": session_id,
+    }
+
+
+@router.get("/sessions/{session_id}")
+async def session_page(request: Request, session_id: UUID, principal: Writer) -> Response:
+    view = await session_view(request, principal, session_id)
+    return render(request, "session.html", view, principal=principal)
+
+
+@router.get("/sessions/{session_id}/panel")
+async def session_panel(request: Request, session_id: UUID, principal: Writer) -> Response:
+    view = await session_view(request, principal, session_id)
+    return render(request, "_session_panel.html", view, principal=principal)
+
+
+@router.get("/sessions/{session_id}/timeline")
+async def session_timeline(request: Request, session_id: UUID, principal: Writer) -> Response:
+    view = await session_view(request, principal, session_id)
+    return render(request, "_timeline.html", view, principal=principal)
+
+
+@router.get("/sessions/{session_id}/stream")
+async def session_stream(
+    request: Request,
+    session_id: UUID,
+    principal: Writer,
+    after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID)] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+) -> Response:
+    """The session's live stream for the page, authorised by the console cookie (same origin,
+    so the browser's EventSource sends it and reconnects need no ticket). `after` is the last
+    event the page was rendered with: what commits before the stream opens is still sent."""
+    services = services_of(request.app)
+    await services.live.authorize(session_id, ticket=None, user_id=principal.user_id)
+    items = services.live.follow(session_id, _last_event_id(last_event_id, after))
+    return EventSourceResponse(
+        _frames(items, services.settings.stream_retry_ms),
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _command(
+    request: Request,
+    principal: Principal,
+    session_id: UUID,
+    command: str,
+    payload: dict[str, Any],
+    key: UUID,
+) -> Response:
+    # The form's action id is the command's idempotency key: a double submit sends one command.
+    await services_of(request.app).commands.execute(
+        context_of(request, principal), session_id, command, payload, f"console:{key}"
+    )
+    return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/request", dependencies=[SameOrigin])
+async def request_proposal(request: Request, session_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    state = await services_of(request.app).sessions.state(session_id, principal.user_id)
+    command, payload = request_command(
+        state.current_stage, one(fields, "themes"), one(fields, "styles"), one(fields, "text")
+    )
+    return await _command(request, principal, session_id, command, payload, action_id(fields))
+
+
+@router.post("/sessions/{session_id}/feedback", dependencies=[SameOrigin])
+async def give_feedback(request: Request, session_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    payload = {"feedback": one(fields, "feedback") or ""}
+    return await _command(
+        request, principal, session_id, "SubmitFeedback", payload, action_id(fields)
+    )
+
+
+@router.post("/sessions/{session_id}/confirm", dependencies=[SameOrigin])
+async def confirm_stage(request: Request, session_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    state = await services_of(request.app).sessions.state(session_id, principal.user_id)
+    try:
+        choice = int(one(fields, "choice") or "")
+        payload = confirm_payload(state.current_stage, state.last_result, choice)
+    except (ValueError, IndexError) as error:
+        raise InvalidPayload("Choose one of the proposal's options") from error
+    return await _command(
+        request, principal, session_id, "ConfirmStage", payload, action_id(fields)
+    )
+
+
+@router.get("/novels/{novel_id}")
+async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    """The finished novel, rendered from the same Markdown the API gives the writer to keep
+    (404 unless the writer's). Raw HTML in the writer's text is escaped, never rendered."""
+    novel = await services_of(request.app).reads.novel(novel_id, principal.user_id)
+    bible = Markup(_MARKDOWN.render(novel_markdown(novel)))
+    context = {"novel": novel, "bible": bible, "api_url": f"/api/v1/novels/{novel_id}"}
+    return render(request, "novel.html", context, principal=principal)

@@ -1,0 +1,1 @@
+"""Pure ASGI middlewares, outermost first in api/app.py."""

@@ -1,0 +1,106 @@
+"""Strict JSON request bodies: `NaN`, `Infinity`, `-Infinity`, numbers beyond a double (`1e400`)
+and integers beyond 64 bits are a 422 naming the field, instead of being stored as null/0.0.
+
+Python's json module (what FastAPI parses with) accepts all of them. orjson refuses the
+non-finite ones and is fast, so it screens every JSON body; only a body it refuses, or one with
+a 19+ digit run (orjson turns such integers into floats silently), is parsed again with the
+lenient parser to find the offending field. Anything still not JSON is left to FastAPI's own
+"malformed JSON" answer.
+"""
+
+import json
+import math
+import re
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from infinite_scribe.api.middleware.asgi_body import read_body, replaying
+from infinite_scribe.api.middleware.idempotency_replies import send_reply
+
+#: What orjson can write back (asyncpg's JSONB codec uses it): int64 and uint64.
+INT_RANGE = (-(2**63), 2**64 - 1)
+_LONG_DIGITS = re.compile(rb"\d{19,}")
+_JSON_TYPES = (b"application/json",)
+
+
+def offending_fields(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths of the numbers in `value` that JSON (RFC 8259 with a double) cannot carry."""
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        if isinstance(value, float) and not math.isfinite(value):
+            return [path]
+        out_of_range = isinstance(value, int) and not INT_RANGE[0] <= value <= INT_RANGE[1]
+        return [path] if out_of_range and not isinstance(value, bool) else []
+    return [loc for name, item in items for loc in offending_fields(item, (*path, name))]
+
+
+def strict_json_problems(body: bytes) -> list[tuple[Any, ...]] | None:
+    """None when `body` is strict JSON (or not JSON at all: FastAPI answers that); else the
+    paths of the fields at fault (an empty list: not strict, but no number to blame)."""
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        if not _LONG_DIGITS.search(body):
+            return None
+    try:
+        lenient = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON at all
+    problems = offending_fields(lenient)
+    return problems if problems or not _parses_strictly(body) else None
+
+
+def _parses_strictly(body: bytes) -> bool:
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+class StrictJsonMiddleware:
+    """Reads a JSON body (already bounded by middleware/limits.py), checks it, replays it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(receive)
+        if body is None:
+            return  # the client went away
+        problems = strict_json_problems(body)
+        if problems is not None:
+            await send_reply(send, _rejection(problems))
+            return
+        await self.app(scope, replaying(body, receive), send)
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() in _JSON_TYPES
+    return False
+
+
+def _rejection(problems: list[tuple[Any, ...]]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    errors = [
+        {
+            "loc": ["body", *loc],
+            "msg": "Number must be finite and within range (NaN, Infinity, 1e400 are not JSON)",
+            "type": "finite_number",
+        }
+        for loc in problems
+    ] or [{"loc": ["body"], "msg": "Body is not strict JSON", "type": "json_invalid"}]
+    message = "Request body is not strict JSON"
+    body = orjson.dumps({"error_code": "VALIDATION_ERROR", "message": message, "errors": errors})
+    return 422, [(b"content-type", b"application/json")], body

@@ -1,0 +1,72 @@
+"""A writer's novels: the list (GET /novels) and one novel, as JSON or as its Markdown bible
+(GET /novels/{id})."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response
+
+from infinite_scribe.api.deps import CurrentUser, Services
+from infinite_scribe.api.novel_markdown import novel_markdown
+from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.reads import NovelListOut, NovelOut
+from infinite_scribe.application.reads import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/novels", tags=["novels"])
+
+MARKDOWN = "text/markdown"
+_NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The novel as JSON, or with `Accept: text/markdown` its bible as Markdown",
+        "content": {MARKDOWN: {"schema": {"type": "string"}}},
+    },
+    404: {"model": ErrorBody, "description": "No such novel for this user"},
+}
+
+
+def wants_markdown(accept: str | None) -> bool:
+    """Whether `Accept` prefers Markdown to JSON (by q-value; JSON wins a tie and `*/*`)."""
+    best: dict[str, float] = {}
+    for part in (accept or "").split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        best[media.lower()] = max(quality, best.get(media.lower(), 0.0))
+    markdown = best.get(MARKDOWN, 0.0)
+    return markdown > 0 and markdown > best.get("application/json", 0.0)
+
+
+@router.get("", response_model=NovelListOut)
+async def list_novels(
+    user_id: CurrentUser,
+    services: Services,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> Response:
+    """The caller's novels, newest first (422 INVALID_CURSOR for a cursor this API did not
+    hand out)."""
+    page = await services.reads.novels(user_id, cursor, limit)
+    return Response(NovelListOut.of(page).model_dump_json(), media_type="application/json")
+
+
+@router.get("/{novel_id}", response_model=NovelOut, responses=_NOVEL_RESPONSES)
+async def get_novel(
+    novel_id: UUID,
+    user_id: CurrentUser,
+    services: Services,
+    accept: Annotated[str | None, Header(max_length=1024)] = None,
+) -> Response:
+    """A novel the caller owns (a finished genesis session creates one: its `novel_id`), with
+    every confirmed stage; `Accept: text/markdown` gives the same as a Markdown document."""
+    novel = await services.reads.novel(novel_id, user_id)
+    if wants_markdown(accept):
+        return Response(novel_markdown(novel), media_type=f"{MARKDOWN}; charset=utf-8")
+    return Response(NovelOut.of(novel).model_dump_json(), media_type="application/json")

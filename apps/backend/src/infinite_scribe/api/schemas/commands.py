@@ -1,0 +1,114 @@
+"""The command request as clients see it in OpenAPI: one typed variant per command type, a
+union discriminated on `command_type`, with examples (the Story 2.2 spec's request first).
+
+At run time the body is parsed loosely (`command_type` + `payload`) and the payload is then
+validated by the command's own model in the application (same models as the schema below), so
+an unknown type is `UNKNOWN_COMMAND` and a bad payload lists the payload's errors, as before.
+"""
+
+from typing import Annotated, Any, Literal, Union
+
+from fastapi.openapi.models import Example
+from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter, create_model
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from infinite_scribe.domain.commands import PAYLOAD_MODELS, CommandPayload
+
+
+def _required(model: type[CommandPayload]) -> bool:
+    return any(field.is_required() for field in model.model_fields.values())
+
+
+def _typed_command(command_type: str, payload_model: type[CommandPayload]) -> type[BaseModel]:
+    """`{"command_type": "<type>", "payload": <its model>}`; `payload` may be left out when
+    every field of the payload has a default."""
+    mode = "sync: 200 COMPLETED" if not payload_model.is_async else "async: 202 RECEIVED"
+    default: Any = ... if _required(payload_model) else Field(default_factory=dict)
+    return create_model(
+        f"{command_type}Command",
+        __doc__=f"{command_type} ({mode}). {payload_model.__doc__ or ''}".strip(),
+        command_type=(Literal[command_type], ...),  # type: ignore[arg-type]
+        payload=(payload_model, default),
+    )
+
+
+#: One variant per registered command type (domain/commands.py PAYLOAD_MODELS), so a new
+#: command type appears in the OpenAPI document without touching this module.
+TYPED_COMMANDS = tuple(_typed_command(name, model) for name, model in PAYLOAD_MODELS.items())
+TypedCommand = Annotated[
+    Union[TYPED_COMMANDS],  # type: ignore[valid-type]  # noqa: UP007 - built at import
+    Field(discriminator="command_type"),
+]
+_TYPED_COMMAND = TypeAdapter(TypedCommand)
+
+
+class CommandRequest(BaseModel):
+    """A command for the session; see the variants for each type's payload."""
+
+    command_type: str = Field(min_length=1, max_length=100)
+    #: Validated by the command's own payload model (see the command table).
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # Document the discriminated union the application enforces instead of the loose
+        # envelope it is parsed with.
+        return handler(_TYPED_COMMAND.core_schema)
+
+
+#: The request of the Story 2.2 spec (spec/story-2.2-summary.zh.md), sent as is by clients.
+SPEC_EXAMPLE = {
+    "command_type": "RequestConceptGeneration",
+    "payload": {"theme_preferences": ["科幻", "悬疑"], "style_preferences": ["快节奏", "第一人称"]},
+}
+
+COMMAND_EXAMPLES: dict[str, Example] = {
+    "spec": Example(summary="Ask for concepts (the Story 2.2 request)", value=SPEC_EXAMPLE),
+    "concepts_free_text": Example(
+        summary="Ask for concepts from a free-text idea",
+        value={
+            "command_type": "RequestConceptGeneration",
+            "payload": {"user_input": "A lighthouse keeper who collects storms"},
+        },
+    ),
+    "stage_generation": Example(
+        summary="Ask for the current stage's content",
+        value={"command_type": "RequestStageGeneration", "payload": {"stage": "WORLDVIEW"}},
+    ),
+    "feedback": Example(
+        summary="Answer the last proposal",
+        value={"command_type": "SubmitFeedback", "payload": {"feedback": "Darker, please"}},
+    ),
+    "confirm": Example(
+        summary="Choose option 2 of the proposal and confirm the stage (sync, 200)",
+        value={
+            "command_type": "ConfirmStage",
+            "payload": {"stage": "CONCEPT_SELECTION", "choice": 1},
+        },
+    ),
+    "confirm_edited": Example(
+        summary="Choose an option and edit it before confirming",
+        value={
+            "command_type": "ConfirmStage",
+            "payload": {
+                "stage": "CONCEPT_SELECTION",
+                "choice": 0,
+                "data": {"title": "Storm Keeper"},
+            },
+        },
+    ),
+    "confirm_own": Example(
+        summary="Confirm the writer's own content (no proposal needed)",
+        value={
+            "command_type": "ConfirmStage",
+            "payload": {"stage": "WORLDVIEW", "data": {"setting": "A drowned city"}},
+        },
+    ),
+    "abandon": Example(
+        summary="Abandon the session (sync, 200)",
+        value={"command_type": "AbandonSession", "payload": {"reason": "Starting over"}},
+    ),
+}

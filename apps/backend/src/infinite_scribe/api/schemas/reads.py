@@ -1,0 +1,100 @@
+"""Response bodies of the read routes: the session list, the novel list and a novel."""
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from infinite_scribe.application.ports.reads import NovelSummary, SessionSummary
+from infinite_scribe.application.reads import NovelPage, SessionPage
+from shared_types.enums import GenesisStage, GenesisStatus
+
+
+class SessionSummaryOut(BaseModel):
+    session_id: UUID
+    status: GenesisStatus
+    current_stage: GenesisStage
+    is_pending: bool
+    novel_id: UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, summary: SessionSummary) -> "SessionSummaryOut":
+        fields = asdict(summary)
+        del fields["trashed_at"]  # the live list holds no trashed sessions
+        return cls(**fields)
+
+
+class SessionListOut(BaseModel):
+    """One page of the user's sessions, newest first."""
+
+    sessions: list[SessionSummaryOut]
+    #: Opaque: pass as `cursor` to get the next page; null when this page is the last.
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: SessionPage) -> "SessionListOut":
+        return cls(
+            sessions=[SessionSummaryOut.of(item) for item in page.sessions],
+            next_cursor=page.next_cursor,
+        )
+
+
+class NovelSummaryOut(BaseModel):
+    """A novel in the writer's list."""
+
+    novel_id: UUID
+    title: str
+    #: The chosen concept's one-sentence pitch.
+    logline: str | None
+    theme: str | None
+    writing_style: str | None
+    status: str
+    #: The chapters of the confirmed plot outline.
+    target_chapters: int
+    completed_chapters: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    #: The genesis session that created it.
+    genesis_session_id: UUID | None
+
+    @classmethod
+    def of(cls, novel: NovelSummary) -> "NovelSummaryOut":
+        return cls(**{name: getattr(novel, name) for name in cls.model_fields})
+
+
+class NovelOut(NovelSummaryOut):
+    """A novel and its bible: every stage the writer confirmed in Genesis, as confirmed."""
+
+    #: STORY_CONCEPTION as confirmed (title, premise, synopsis, conflicts, themes).
+    story: dict[str, Any]
+    #: WORLDVIEW as confirmed (setting, rules, locations, history).
+    worldview: dict[str, Any]
+    #: CHARACTERS as confirmed (characters, relationships).
+    characters: dict[str, Any]
+    #: PLOT_OUTLINE as confirmed (acts, each with its chapters).
+    outline: dict[str, Any]
+
+    @classmethod
+    def of(cls, novel: NovelSummary) -> "NovelOut":
+        return cls(**asdict(novel))
+
+
+class NovelListOut(BaseModel):
+    """One page of the writer's novels, newest first."""
+
+    novels: list[NovelSummaryOut]
+    #: Opaque: pass as `cursor` to get the next page; null when this page is the last.
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: NovelPage) -> "NovelListOut":
+        return cls(
+            novels=[NovelSummaryOut.of(item) for item in page.novels],
+            next_cursor=page.next_cursor,
+        )

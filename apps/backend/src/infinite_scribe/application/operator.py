@@ -1,0 +1,229 @@
+"""Operator actions for the console (issue 22): requeue FAILED outbox rows, replay or discard
+dead letters, each one audited and idempotent, and the reads the operator pages show.
+
+Idempotency: every action carries an `action_id` (one per submitted form). The action first
+claims its id in the audit log (a unique key): only the claimer acts, a repeat (even a
+concurrent one) gets the first entry and runs nothing; the entry is completed with the row
+count when the action has run. The actions are idempotent where they land too (a requeue moves
+only FAILED rows; a dead letter is claimed once in its dispositions).
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from infinite_scribe.application.event_chains import build_tree
+from infinite_scribe.application.ports.operator import (
+    AuditEntry,
+    AuditLog,
+    BrokerProbe,
+    DeadLetterFilter,
+    DeadLetterTopic,
+    DeadLetterView,
+    Dispositions,
+    EventQueries,
+    FailedRow,
+    OutboxAdmin,
+    OutboxFilter,
+    PipelineFigures,
+    PipelineQueries,
+)
+from infinite_scribe.domain.errors import NotFound
+
+REQUEUE_OUTBOX = "outbox.requeue"
+REPLAY_DEAD_LETTERS = "dead_letters.replay"
+DISCARD_DEAD_LETTERS = "dead_letters.discard"
+#: Events drawn in one causation tree.
+CHAIN_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    entry: AuditEntry
+    #: The action id had been used: nothing ran again, this is the first outcome.
+    repeated: bool
+
+
+class OperatorActions:
+    """Audited operator actions and the operator's reads."""
+
+    def __init__(
+        self,
+        audit: AuditLog,
+        outbox: OutboxAdmin,
+        letters: DeadLetterTopic,
+        dispositions: Dispositions,
+        events: EventQueries,
+    ) -> None:
+        self.audit = audit
+        self.outbox = outbox
+        self.topic = letters
+        self.dispositions = dispositions
+        self.events = events
+
+    async def requeue_outbox(
+        self, actor: UUID, action_id: UUID, *, row_id: UUID | None, where: OutboxFilter | None
+    ) -> ActionOutcome:
+        """One FAILED row (`row_id`) or every FAILED row matching `where`, back to PENDING."""
+        if (row_id is None) == (where is None):
+            raise ValueError("give exactly one of row_id or where")
+        target: dict[str, Any] = (
+            {"filter": where.as_target()} if where is not None else {"row_id": str(row_id)}
+        )
+
+        async def act() -> int:
+            return await self.outbox.requeue(row_id=row_id, where=where)
+
+        return await self._audited(AuditEntry(action_id, actor, REQUEUE_OUTBOX, target, 0), act)
+
+    async def replay_dead_letters(
+        self,
+        actor: UUID,
+        action_id: UUID,
+        *,
+        positions: list[str] | None,
+        where: DeadLetterFilter | None,
+    ) -> ActionOutcome:
+        """Produce letters (by position, or all matching) again to their original topic."""
+        if (done := await self.audit.find(action_id)) is not None:
+            return ActionOutcome(done, repeated=True)
+        chosen, target = await self._choose(positions, where)
+
+        async def act() -> int:
+            claimed = await self.dispositions.claim(chosen, "REPLAYED", action_id)
+            try:
+                return await self.topic.replay(claimed) if claimed else 0
+            except BaseException:
+                await self.dispositions.release(claimed, action_id)  # may be replayed again
+                raise
+
+        entry = AuditEntry(action_id, actor, REPLAY_DEAD_LETTERS, target, 0)
+        return await self._audited(entry, act)
+
+    async def discard_dead_letters(
+        self,
+        actor: UUID,
+        action_id: UUID,
+        *,
+        positions: list[str] | None,
+        where: DeadLetterFilter | None,
+    ) -> ActionOutcome:
+        """Mark letters as discarded: hidden from the list and never replayed."""
+        if (done := await self.audit.find(action_id)) is not None:
+            return ActionOutcome(done, repeated=True)
+        chosen, target = await self._choose(positions, where)
+
+        async def act() -> int:
+            return len(await self.dispositions.claim(chosen, "DISCARDED", action_id))
+
+        entry = AuditEntry(action_id, actor, DISCARD_DEAD_LETTERS, target, 0)
+        return await self._audited(entry, act)
+
+    async def _audited(self, entry: AuditEntry, act: Callable[[], Awaitable[int]]) -> ActionOutcome:
+        """Claim the action id in the audit log, act, record how many rows; a repeat of the
+        same id (even a concurrent one) gets the first entry and runs nothing."""
+        stored = await self.audit.claim(entry)
+        if stored is not None:
+            return ActionOutcome(stored, repeated=True)
+        try:
+            count = await act()
+        except BaseException:
+            await self.audit.abandon(entry.action_id)
+            raise
+        return ActionOutcome(await self.audit.complete(entry.action_id, count), repeated=False)
+
+    async def dead_letters(self, where: DeadLetterFilter) -> list[DeadLetterView]:
+        letters, settled = await asyncio.gather(self.topic.letters(), self.dispositions.all())
+        placed = [_with_disposition(letter, settled.get(letter.position)) for letter in letters]
+        return [letter for letter in placed if where.matches(letter)]
+
+    async def failed_outbox(self, where: OutboxFilter, limit: int = 200) -> list[FailedRow]:
+        return await self.outbox.failed(where, limit)
+
+    async def recorded(self, action_id: UUID) -> AuditEntry | None:
+        """The outcome recorded for an action id (the page shown after an action)."""
+        return await self.audit.find(action_id)
+
+    async def recent_audit(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
+        return await self.audit.recent(limit, action)
+
+    async def event(self, event_id: UUID) -> dict[str, Any]:
+        event = await self.events.event(event_id)
+        if event is None:
+            raise NotFound("Event not found")
+        return event
+
+    async def chain(self, correlation_id: UUID) -> tuple[dict[str, Any], bool]:
+        """The flow's causation tree under a root standing for its first command, and whether
+        the flow had more events than drawn."""
+        rows = await self.events.flow(correlation_id, CHAIN_LIMIT + 1)
+        if not rows:
+            raise NotFound("No events with this correlation id")
+        drawn = rows[:CHAIN_LIMIT]
+        known = {row["event_id"] for row in drawn} | {correlation_id}
+        # An event whose cause is outside the flow (a later command of the same flow) hangs
+        # under the root rather than vanishing from the drawing.
+        placed = [
+            row if row["causation_id"] in known else {**row, "causation_id": correlation_id}
+            for row in drawn
+        ]
+        root = {"event_id": correlation_id, "event_type": "command", "causation_id": None}
+        return build_tree(root, placed), len(rows) > CHAIN_LIMIT
+
+    async def _choose(
+        self, positions: list[str] | None, where: DeadLetterFilter | None
+    ) -> tuple[list[str], dict[str, Any]]:
+        if (positions is None) == (where is None):
+            raise ValueError("give exactly one of positions or where")
+        if positions is not None:
+            # Only letters that exist: a made-up position must not leave a disposition behind.
+            present = {letter.position for letter in await self.topic.letters()}
+            chosen = sorted(set(positions) & present)
+            if not chosen:
+                raise NotFound("No such dead letter")
+            return chosen, {"positions": chosen}
+        assert where is not None
+        matching = await self.dead_letters(where)
+        return [letter.position for letter in matching], {"filter": where.as_target()}
+
+
+def _with_disposition(letter: DeadLetterView, disposition: str | None) -> DeadLetterView:
+    if disposition is None:
+        return letter
+    return DeadLetterView(**{**vars(letter), "disposition": disposition})
+
+
+class PipelineOverview:
+    """The figures of the operator's overview: the database's and the broker's."""
+
+    def __init__(self, queries: PipelineQueries, broker: BrokerProbe | None) -> None:
+        self.queries = queries
+        self.broker = broker
+
+    async def figures(self, window_seconds: float = 60.0) -> PipelineFigures:
+        figures = await self.queries.database_figures(window_seconds)
+        if self.broker is None:
+            return _replace(figures, broker_error="no broker configured")
+        # Each broker figure on its own: a broker without DescribeGroups still shows the lag.
+        lag, dead, workers = await asyncio.gather(
+            self.broker.lag(),
+            self.broker.dead_letter_count(),
+            self.broker.workers(),
+            return_exceptions=True,
+        )
+        errors = [
+            f"{type(e).__name__}: {e}" for e in (lag, dead, workers) if isinstance(e, Exception)
+        ]
+        return _replace(
+            figures,
+            lag=None if isinstance(lag, BaseException) else lag,
+            dead_letters=None if isinstance(dead, BaseException) else dead,
+            workers=None if isinstance(workers, BaseException) else workers,
+            broker_error="; ".join(errors) or None,
+        )
+
+
+def _replace(figures: PipelineFigures, **changes: Any) -> PipelineFigures:
+    return PipelineFigures(**{**vars(figures), **changes})

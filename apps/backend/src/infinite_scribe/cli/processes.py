@@ -1,0 +1,80 @@
+"""The long-running processes: `scribe up` (everything), `scribe api`, `scribe relay`; and
+`scribe token`, a development JWT. The agent worker is `scribe worker` (cli/worker.py)."""
+
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+from infinite_scribe.cli.app import database_url, fail, settings
+
+
+def up(
+    host: Annotated[str, typer.Option(help="API listen address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="API port")] = 8000,
+) -> None:
+    """Everything at once: embedded services as needed, migrations, API and workers."""
+    from infinite_scribe.agents.worker import run_agent_worker
+    from infinite_scribe.cli.trash import run_trash_sweeper
+    from infinite_scribe.cli.up import Background, run_up
+    from infinite_scribe.relay.service import run_relay
+    from infinite_scribe.settings.services_file import AlreadyRunning, live_services, sole_up
+    from infinite_scribe.settings.settings import ConfigurationError
+
+    current = settings(find_up=False)
+    running = live_services(current.scribe_data_dir)
+    if running is not None:
+        fail(
+            f"`scribe up` is already running with SCRIBE_DATA_DIR={current.scribe_data_dir} "
+            f"(pid {running.pid}, {running.api_url})"
+        )
+    try:
+        with sole_up(current.scribe_data_dir):
+            workers: list[Background] = [run_relay, run_agent_worker, run_trash_sweeper]
+            run_up(current, workers=workers, host=host, port=port)
+    except AlreadyRunning as error:
+        fail(f"`scribe up` is already running: {error}")
+    except ConfigurationError as error:
+        fail(str(error))
+
+
+def api(
+    host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    access_log: Annotated[bool, typer.Option(help="log every request at INFO")] = True,
+) -> None:
+    """The HTTP API alone (needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS)."""
+    from infinite_scribe.cli.up import run_api
+    from infinite_scribe.settings.settings import ConfigurationError
+
+    current = settings()
+    database_url(current)
+    try:
+        run_api(current, host, port, access_log)
+    except ConfigurationError as error:
+        fail(str(error))
+
+
+def relay() -> None:
+    """The Message Relay: outbox rows to Kafka until SIGTERM/SIGINT."""
+    from infinite_scribe.observability.tracing import traced_process
+    from infinite_scribe.relay.service import serve_relay
+
+    current = settings()
+    database_url(current)
+    with traced_process(current, "infinite-scribe-relay"):
+        serve_relay(current)
+
+
+def token(
+    user: Annotated[UUID, typer.Option(help="the user id (the token's sub claim)")],
+    ttl: Annotated[int, typer.Option(min=1, help="lifetime in seconds")] = 3600,
+    operator: Annotated[
+        bool, typer.Option("--operator", help="add the operator role (the console's ops pages)")
+    ] = False,
+) -> None:
+    """Print an HS256 JWT for USER signed with JWT_SECRET_KEY."""
+    from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token
+
+    roles = [OPERATOR_ROLE] if operator else []
+    typer.echo(create_access_token(settings(), user, ttl, roles=roles))

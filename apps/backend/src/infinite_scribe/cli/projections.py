@@ -1,0 +1,102 @@
+"""`scribe projections rebuild`: genesis_sessions rebuilt (or checked) from domain_events alone;
+and `maintenance()`, the small pool and services the maintenance commands share."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import typer
+
+from infinite_scribe.cli.app import database_url, fail, settings
+from infinite_scribe.cli.progress import Advance, progress
+
+if TYPE_CHECKING:
+    from infinite_scribe.application.projections import (
+        Difference,
+        ProjectionRebuilder,
+        RebuildReport,
+    )
+    from infinite_scribe.application.trash import TrashService
+    from infinite_scribe.settings.settings import Settings
+
+projections_app = typer.Typer(help="Projections rebuilt from domain_events", no_args_is_help=True)
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    rebuilder: "ProjectionRebuilder"
+    trash: "TrashService"
+
+
+@asynccontextmanager
+async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[Maintenance]:
+    """A small pool and the maintenance services on it."""
+    from infinite_scribe.application.projections import ProjectionRebuilder
+    from infinite_scribe.application.trash import TrashService
+    from infinite_scribe.persistence.database import create_pool
+    from infinite_scribe.persistence.event_store import EventStore
+    from infinite_scribe.persistence.projections import PostgresProjectionQueries
+    from infinite_scribe.persistence.repositories import unit_of_work
+    from infinite_scribe.persistence.trash import PostgresTrashQueries
+
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    try:
+        uow = unit_of_work(pool, EventStore(settings.kafka_topic))
+        yield Maintenance(
+            rebuilder=ProjectionRebuilder(uow, PostgresProjectionQueries(pool)),
+            trash=TrashService(uow, PostgresTrashQueries(pool)),
+        )
+    finally:
+        await pool.close()
+
+
+def settings_and_url() -> tuple["Settings", str]:
+    current = settings()
+    return current, database_url(current)
+
+
+def describe(difference: "Difference") -> list[str]:
+    """Human lines for one differing session (what `--check` prints)."""
+    if difference.error is not None:
+        return [f"session {difference.session_id}: {difference.error}"]
+    return [
+        f"session {difference.session_id}: {name}: stored={stored!r} expected={expected!r}"
+        for name, (stored, expected) in difference.fields.items()
+    ]
+
+
+@projections_app.command("rebuild")
+def rebuild(
+    session: Annotated[
+        list[UUID] | None, typer.Option("--session", help="a session id (repeatable)")
+    ] = None,
+    all_sessions: Annotated[bool, typer.Option("--all", help="every session")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="compare only; exit 1 on any difference")
+    ] = False,
+) -> None:
+    """Rebuild genesis_sessions from domain_events alone (or --check it without writing)."""
+    if bool(session) == all_sessions:
+        fail("give --session ID (one or more) or --all")
+    current, url = settings_and_url()
+
+    async def run(advance: Advance) -> "RebuildReport":
+        async with maintenance(current, url) as services:
+            return await services.rebuilder.run(
+                None if all_sessions else session, write=not check, on_progress=advance
+            )
+
+    with progress("checking sessions" if check else "rebuilding sessions", unit="sessions") as bar:
+        report = asyncio.run(run(bar))
+    for difference in report.differences:
+        for line in describe(difference):
+            typer.echo(line)
+    verb = "differ" if check else "rewritten"
+    count = len(report.differences) if check else report.rewritten
+    typer.echo(f"checked {report.checked} session(s); {count} {verb}")
+    broken = any(d.error is not None for d in report.differences)
+    if broken or (check and report.differences):
+        raise typer.Exit(1)

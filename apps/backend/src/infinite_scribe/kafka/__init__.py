@@ -1,0 +1,1 @@
+"""Kafka adapters: admin, the relay's producer, the consumer-group loop, dead letters."""

@@ -1,0 +1,63 @@
+"""The dead-letter topic as the operator's console sees it: every letter, and replaying some
+by position; over the worker's own dead-letter tools (agents/dead_letters.py)."""
+
+import asyncio
+
+import orjson
+
+from infinite_scribe.application.ports.operator import DeadLetterView
+from infinite_scribe.kafka.dead_letters import (
+    DeadLetter,
+    read_dead_letters,
+    replay_dead_letters,
+)
+from infinite_scribe.settings.kafka import KafkaConnection
+
+#: Quiet time that ends a read of the topic (it has no end marker).
+IDLE_SECONDS = 0.8
+
+
+class KafkaDeadLetterTopic:
+    def __init__(self, cluster: KafkaConnection, topic: str) -> None:
+        self.cluster = cluster
+        self.topic = topic
+
+    async def letters(self) -> list[DeadLetterView]:
+        return [_view(letter) for letter in await asyncio.to_thread(self._read)]
+
+    async def replay(self, positions: list[str]) -> int:
+        wanted = set(positions)
+        letters = [
+            letter
+            for letter in await asyncio.to_thread(self._read)
+            if f"{letter.partition}:{letter.offset}" in wanted
+        ]
+        return await asyncio.to_thread(replay_dead_letters, self.cluster, letters)
+
+    def _read(self) -> list[DeadLetter]:
+        return list(read_dead_letters(self.cluster, self.topic, idle_seconds=IDLE_SECONDS))
+
+
+def _view(letter: DeadLetter) -> DeadLetterView:
+    headers = letter.headers
+    return DeadLetterView(
+        partition=letter.partition,
+        offset=letter.offset,
+        key=letter.key,
+        error_class=headers.get("dlq_error_class"),
+        error=headers.get("dlq_error"),
+        original=(
+            f"{headers.get('dlq_original_topic')}/{headers.get('dlq_original_partition')}/"
+            f"{headers.get('dlq_original_offset')}"
+        ),
+        event_type=_event_type(letter.value),
+    )
+
+
+def _event_type(value: bytes | None) -> str | None:
+    try:
+        decoded = orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return None
+    found = decoded.get("event_type") if isinstance(decoded, dict) else None
+    return found if isinstance(found, str) else None

@@ -1,0 +1,82 @@
+"""The broker's side of the operator overview: the agent workers' consumer lag per partition,
+the dead-letter topic's size and the consumer group's members. librdkafka calls block, so each
+runs in a thread with a short timeout."""
+
+import asyncio
+from typing import Any
+
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from infinite_scribe.application.ports.operator import PartitionLag
+from infinite_scribe.settings.kafka import KafkaConnection, client_config
+
+TIMEOUT = 3.0
+
+
+class KafkaPipelineProbe:
+    def __init__(self, cluster: KafkaConnection, topic: str, group: str) -> None:
+        self.cluster = cluster
+        self.topic = topic
+        self.group = group
+        # One admin client for the probe's life (the overview polls every 2 s).
+        self._admin: AdminClient | None = None
+
+    async def lag(self) -> list[PartitionLag]:
+        return await asyncio.to_thread(self._lag)
+
+    async def dead_letter_count(self) -> int:
+        return await asyncio.to_thread(self._size, f"{self.topic}.dlq")
+
+    async def workers(self) -> list[str]:
+        return await asyncio.to_thread(self._members)
+
+    def _consumer(self, group: str) -> Consumer:
+        # Never subscribes, so it never joins (or disturbs) the workers' group: it only reads
+        # the group's committed offsets and the partitions' end offsets.
+        owned = {"group.id": group, "enable.auto.commit": False}
+        return Consumer(
+            client_config(self.cluster, defaults={"socket.timeout.ms": 2000}, owned=owned)
+        )
+
+    def _partitions(self, consumer: Consumer, topic: str) -> list[TopicPartition]:
+        metadata = consumer.list_topics(topic, timeout=TIMEOUT)
+        found = metadata.topics.get(topic)
+        if found is None or found.error is not None:
+            return []
+        return [TopicPartition(topic, p) for p in sorted(found.partitions)]
+
+    def _lag(self) -> list[PartitionLag]:
+        consumer = self._consumer(self.group)
+        try:
+            partitions = self._partitions(consumer, self.topic)
+            committed = consumer.committed(partitions, timeout=TIMEOUT) if partitions else []
+            result = []
+            for position in committed:
+                _low, high = consumer.get_watermark_offsets(position, timeout=TIMEOUT)
+                done = position.offset if position.offset >= 0 else None
+                result.append(PartitionLag(position.partition, done, high, high - (done or 0)))
+            return result
+        finally:
+            consumer.close()
+
+    def _size(self, topic: str) -> int:
+        consumer = self._consumer("scribe-console-probe")
+        try:
+            total = 0
+            for partition in self._partitions(consumer, topic):
+                low, high = consumer.get_watermark_offsets(partition, timeout=TIMEOUT)
+                total += max(high - low, 0)
+            return total
+        finally:
+            consumer.close()
+
+    def _members(self) -> list[str]:
+        if self._admin is None:
+            defaults = {"socket.timeout.ms": 2000}
+            self._admin = AdminClient(client_config(self.cluster, defaults=defaults))
+        futures: dict[str, Any] = self._admin.describe_consumer_groups(
+            [self.group], request_timeout=TIMEOUT
+        )
+        description = futures[self.group].result(timeout=TIMEOUT)
+        return [f"{m.client_id} ({m.host})" for m in description.members]

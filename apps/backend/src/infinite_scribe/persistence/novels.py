@@ -1,0 +1,109 @@
+"""Novels on PostgreSQL: the insert a finished Genesis makes (inside its transaction), and the
+owner's reads (one novel, keyset pages of their novels)."""
+
+from dataclasses import asdict
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from infinite_scribe.application.ports.reads import NovelPosition, NovelSummary, NovelView
+from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.persistence.errors import translated
+
+_INSERT = """
+INSERT INTO novels (id, user_id, title, logline, theme, writing_style, target_chapters,
+                    story, worldview, characters, outline)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+"""
+
+_SUMMARY_COLUMNS = """
+n.id, n.title, n.logline, n.theme, n.writing_style, n.status::text AS status, n.target_chapters,
+n.completed_chapters, n.version, n.created_at, n.updated_at,
+(SELECT s.id FROM genesis_sessions s WHERE s.novel_id = n.id LIMIT 1) AS genesis_session_id
+"""
+
+_NOVEL = f"""
+SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline
+FROM novels n
+WHERE n.id = $1 AND n.user_id = $2
+"""
+
+# Keyset pages newest first on (created_at, id), served by idx_novels_user_created; the row
+# comparison breaks ties between novels created in the same transaction (same now()).
+_NOVELS_PAGE = f"""
+SELECT {_SUMMARY_COLUMNS}
+FROM novels n
+WHERE n.user_id = $1
+  AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2::timestamptz, $3::uuid))
+ORDER BY n.created_at DESC, n.id DESC
+LIMIT $4
+"""
+
+
+async def insert_novel(
+    connection: asyncpg.Connection, novel_id: UUID, user_id: UUID, bible: NovelBible
+) -> None:
+    """Create the novel of a finished session (the caller's transaction translates errors)."""
+    fields = asdict(bible)
+    await connection.execute(
+        _INSERT,
+        novel_id,
+        user_id,
+        fields["title"],
+        fields["logline"],
+        fields["theme"],
+        fields["writing_style"],
+        fields["target_chapters"],
+        fields["story"],
+        fields["worldview"],
+        fields["characters"],
+        fields["outline"],
+    )
+
+
+def _summary(row: asyncpg.Record) -> NovelSummary:
+    return NovelSummary(
+        novel_id=row["id"],
+        title=row["title"],
+        logline=row["logline"],
+        theme=row["theme"],
+        writing_style=row["writing_style"],
+        status=row["status"],
+        target_chapters=row["target_chapters"],
+        completed_chapters=row["completed_chapters"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        genesis_session_id=row["genesis_session_id"],
+    )
+
+
+class PostgresNovelQueries:
+    """The novel half of `ReadQueries`."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:
+        with translated():
+            row = await self.pool.fetchrow(_NOVEL, novel_id, user_id)
+        if row is None:
+            return None
+        return NovelView(
+            **asdict(_summary(row)),
+            story=row["story"],
+            worldview=row["worldview"],
+            characters=row["characters"],
+            outline=row["outline"],
+        )
+
+    async def novels_page(
+        self, user_id: UUID, after: NovelPosition | None, limit: int
+    ) -> list[NovelSummary]:
+        moment: datetime | None = None if after is None else after.created_at
+        with translated():
+            rows = await self.pool.fetch(
+                _NOVELS_PAGE, user_id, moment, None if after is None else after.novel_id, limit
+            )
+        return [_summary(row) for row in rows]

@@ -1,0 +1,245 @@
+"""The relay's SQL on `event_outbox`: claim head-of-line rows, mark them SENT, retry, release.
+
+Ordering argument (why one key can never overtake itself, with any number of relays):
+
+* A row is claimable only if no row of the same key with a smaller `position` is unsent
+  (PENDING - leased or not, waiting for a retry or not - or FAILED). So per key at most the
+  head-of-line row is ever claimed, produced or in flight; the next one becomes claimable only
+  after the head is committed SENT, i.e. after the broker's delivery report for it.
+* `position` order is commit order per key: writers of one aggregate are serialised by the
+  unique (aggregate_type, aggregate_id, aggregate_version) index, and `EventStore.append`
+  inserts a transaction's outbox rows in `domain_events.id` order.
+* Two relays: the NOT EXISTS check runs on the statement's snapshot. If relay B's snapshot
+  still shows the head unsent, B skips the key (conservative). B can never see a later row
+  as head while the head is unsent, because the head's SENT is only visible after its commit.
+  The head itself is either leased (`claimed_until` in the future: skipped) or row-locked by
+  another claim that has not committed yet (`SKIP LOCKED`: skipped instead of waiting). When
+  the lock is released, PostgreSQL re-checks the row's own WHERE (EvalPlanQual) before locking,
+  so a lease written by the other claim is respected.
+* A crashed relay leaves its heads leased until `claimed_until`; then any relay reclaims them.
+  A slow relay whose lease expired may publish a duplicate, never a reordering: a later row
+  still waits for the head's SENT (at-least-once; consumers deduplicate on ce_id).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from infinite_scribe.application.ports.relay import ClaimedRow
+
+#: Columns the publisher needs. The envelope is selected as `::text` on purpose, although the
+#: pool's JSONB codec could decode it: the Kafka value is exactly that JSON text, and decoding
+#: then re-encoding every envelope would cost the relay CPU per message for nothing. The
+#: CloudEvents header values are read out of it by PostgreSQL; `headers` (small, usually
+#: empty) is decoded by the pool's codec.
+_RETURNING = """
+RETURNING o.id, o.position, o.topic, o.key, o.attempts, o.payload::text AS value,
+          o.event_id, o.headers AS extra_headers,
+          o.payload->>'event_type' AS ce_type,
+          o.payload->>'occurred_at' AS ce_time,
+          o.payload->>'correlation_id' AS correlation_id,
+          o.payload->>'causation_id' AS causation_id,
+          o.payload->'metadata'->>'traceparent' AS traceparent,
+          o.payload->'metadata'->>'source_service' AS source_service
+"""
+
+#: $1 batch size, $2 relay id, $3 lease seconds, $4 cursor (the last key claimed last time).
+_CLAIM_SQL = (
+    """
+WITH RECURSIVE after_cursor AS (
+    -- A loose index scan over idx_event_outbox_unsent_key (key, position): one probe per key
+    -- that has unsent rows, yielding that key's first unsent row (its head of line). Cost grows
+    -- with the number of keys visited, not with how many rows queue behind a head.
+    (SELECT e.key, e.id FROM event_outbox e
+     WHERE e.key > $4 AND e.status <> 'SENT'
+     ORDER BY e.key, e.position LIMIT 1)
+    UNION ALL
+    SELECT n.key, n.id FROM after_cursor h, LATERAL (
+        SELECT e.key, e.id FROM event_outbox e
+        WHERE e.key > h.key AND e.status <> 'SENT'
+        ORDER BY e.key, e.position LIMIT 1
+    ) n
+), wrapped AS (
+    -- Then round-robin: the keys up to the cursor, so every key gets its turn.
+    (SELECT e.key, e.id FROM event_outbox e
+     WHERE e.key <= $4 AND e.status <> 'SENT'
+     ORDER BY e.key, e.position LIMIT 1)
+    UNION ALL
+    SELECT n.key, n.id FROM wrapped h, LATERAL (
+        SELECT e.key, e.id FROM event_outbox e
+        WHERE e.key > h.key AND e.key <= $4 AND e.status <> 'SENT'
+        ORDER BY e.key, e.position LIMIT 1
+    ) n
+), heads AS (
+    SELECT id FROM after_cursor
+    UNION ALL
+    SELECT id FROM wrapped
+    UNION ALL
+    -- Rows without a key have no order to keep (idx_event_outbox_pending_keyless).
+    (SELECT id FROM event_outbox
+     WHERE key IS NULL AND status = 'PENDING' ORDER BY position LIMIT $1)
+), claimable AS (
+    SELECT o.id
+    FROM heads h JOIN event_outbox o ON o.id = h.id
+    -- A head that is FAILED (holds its key), waiting for a retry, or leased by a live relay is
+    -- skipped; the rows behind it are never candidates, so its key stays blocked.
+    WHERE o.status = 'PENDING'
+      AND o.next_attempt_at <= now()
+      AND (o.claimed_until IS NULL OR o.claimed_until < now())
+    LIMIT $1
+    -- SKIP LOCKED: a head being claimed by another relay right now is passed over, not waited
+    -- for. Once unlocked, PostgreSQL re-checks this WHERE on the newest row version, so a lease
+    -- that relay wrote is respected.
+    FOR UPDATE OF o SKIP LOCKED
+)
+UPDATE event_outbox o
+SET claimed_by = $2,
+    claimed_until = now() + make_interval(secs => $3)
+FROM claimable
+WHERE o.id = claimable.id
+"""
+    + _RETURNING
+)
+
+# A SENT row keeps no lease. Only rows still PENDING are touched: a row requeued or failed by
+# an operator meanwhile is left alone.
+_MARK_SENT_SQL = """
+UPDATE event_outbox
+SET status = 'SENT', sent_at = now(), claimed_by = NULL, claimed_until = NULL,
+    last_error = NULL, last_error_class = NULL
+WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
+"""
+
+# Outage or shutdown: give the rows back without burning their retry budget (attempts counts
+# rejections only). Only our own lease is released.
+_RELEASE_SQL = """
+UPDATE event_outbox
+SET claimed_by = NULL, claimed_until = NULL
+WHERE id = ANY($1::uuid[]) AND status = 'PENDING' AND claimed_by = $2
+"""
+
+_RELEASE_ALL_SQL = """
+UPDATE event_outbox
+SET claimed_by = NULL, claimed_until = NULL
+WHERE claimed_by = $1 AND status = 'PENDING'
+"""
+
+# A rejected message: keep it PENDING (its key stays blocked behind it) until next_attempt_at,
+# or FAILED once the schedule is used up. error_details keeps every attempt for operators.
+_REJECTED_SQL = """
+UPDATE event_outbox
+SET status = CASE WHEN $3::boolean THEN 'FAILED'::outbox_status ELSE 'PENDING' END,
+    next_attempt_at = now() + make_interval(secs => $4),
+    attempts = attempts + 1,
+    claimed_by = NULL, claimed_until = NULL,
+    last_error = $5, last_error_class = $6,
+    error_details = jsonb_build_object(
+        'attempts', attempts + 1,
+        'history', coalesce(error_details->'history', '[]'::jsonb)
+                   || jsonb_build_array(jsonb_build_object(
+                        'at', now(), 'error_class', $6::text, 'error', $5::text))
+    )
+WHERE id = $1 AND status = 'PENDING' AND claimed_by = $2
+"""
+
+
+def _headers(record: asyncpg.Record) -> list[tuple[str, str | bytes | None]]:
+    """CloudEvents 1.0 binary-mode headers (kafka protocol binding) plus the row's own headers."""
+    source = record["source_service"] or "infinite-scribe"
+    headers: list[tuple[str, str | bytes | None]] = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", str(record["event_id"]).encode()),
+        ("ce_type", (record["ce_type"] or "").encode()),
+        ("ce_source", f"/infinite-scribe/{source}".encode()),
+        ("content-type", b"application/json"),
+    ]
+    if record["ce_time"]:
+        headers.append(("ce_time", record["ce_time"].encode()))
+    if record["key"] is not None:
+        headers.append(("ce_subject", record["key"].encode()))
+    for name, column in (
+        ("ce_correlationid", "correlation_id"),
+        ("ce_causationid", "causation_id"),
+        ("traceparent", "traceparent"),
+    ):
+        if record[column]:
+            headers.append((name, record[column].encode()))
+    extra = record["extra_headers"]
+    if extra:
+        headers.extend((str(k), str(v).encode()) for k, v in extra.items())
+    return headers
+
+
+class OutboxStore:
+    """The relay's statements; each runs in its own implicit transaction (autocommit)."""
+
+    def __init__(self, pool: asyncpg.Pool, relay_id: str, lease_seconds: float) -> None:
+        self.pool = pool
+        self.relay_id = relay_id
+        self.lease_seconds = lease_seconds
+        #: The key after which the next claim starts, so every key gets its turn.
+        self.cursor = ""
+
+    async def claim(self, limit: int) -> list[ClaimedRow]:
+        """Lease up to `limit` head-of-line rows, at most one per key, continuing round-robin."""
+        records = await self.pool.fetch(
+            _CLAIM_SQL, limit, self.relay_id, self.lease_seconds, self.cursor
+        )
+        keys = [r["key"] for r in records if r["key"] is not None]
+        # Next time start after the last key served (in the wrapped part, if we wrapped).
+        wrapped = [key for key in keys if key <= self.cursor]
+        self.cursor = max(wrapped or keys, default="")
+        rows = [
+            ClaimedRow(
+                id=r["id"],
+                position=r["position"],
+                topic=r["topic"],
+                key=r["key"],
+                attempts=r["attempts"],
+                value=r["value"].encode(),
+                headers=_headers(r),
+            )
+            for r in records
+        ]
+        # UPDATE ... RETURNING has no order; produce in commit order.
+        rows.sort(key=lambda row: row.position)
+        return rows
+
+    async def mark_sent(self, ids: Sequence[UUID]) -> None:
+        if ids:
+            await self.pool.execute(_MARK_SENT_SQL, list(ids))
+
+    async def release(self, ids: Sequence[UUID]) -> None:
+        if ids:
+            await self.pool.execute(_RELEASE_SQL, list(ids), self.relay_id)
+
+    async def release_all(self) -> int:
+        status = await self.pool.execute(_RELEASE_ALL_SQL, self.relay_id)
+        return int(status.split()[-1])
+
+    async def rejected(
+        self, row_id: UUID, *, failed: bool, delay: float, error: str, error_class: str
+    ) -> None:
+        await self.pool.execute(
+            _REJECTED_SQL, row_id, self.relay_id, failed, delay, error, error_class
+        )
+
+    async def oldest_pending_age(self) -> float:
+        """Seconds since the oldest PENDING row was written (0 when none)."""
+        value: Any = await self.pool.fetchval(
+            # The first PENDING row by position (idx_event_outbox_pending) is the oldest one.
+            "SELECT coalesce(extract(epoch FROM now() - (SELECT created_at FROM event_outbox "
+            "WHERE status = 'PENDING' ORDER BY position LIMIT 1)), 0)"
+        )
+        return float(value)
+
+    async def counts(self) -> dict[str, int]:
+        """Unsent rows per status. SENT rows are history, not backlog: counting them would scan
+        the whole table every refresh, while this reads idx_event_outbox_unsent_key only."""
+        records = await self.pool.fetch(
+            "SELECT status::text AS status, count(*) AS n FROM event_outbox "
+            "WHERE status <> 'SENT' GROUP BY status"
+        )
+        return {r["status"]: int(r["n"]) for r in records}

@@ -1,0 +1,1 @@
+"""Integration tests of the agents: the API, relay, broker and workers together."""

@@ -1,0 +1,116 @@
+"""Genesis as a writer walks it: Chinese preferences, option 2 of the concepts, one round of
+feedback (the prompt the model received keeps the writer's wishes), every stage confirmed by
+choice, and the novel, as JSON and as Markdown, carrying every confirmed stage.
+
+Real API, outbox, relay, broker and agent worker; the model is the fake LLM server (a real HTTP
+server speaking the OpenAI protocol, answering in the language the prompt asks for)."""
+
+import re
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from infinite_scribe.settings.settings import Settings
+from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
+from tests.support.fake_llm import FakeLLMServer
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+WISHES = {"theme_preferences": ["科幻", "悬疑"], "style_preferences": ["快节奏", "第一人称"]}
+STAGES = ["STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
+NOVEL_FIELDS = {
+    "STORY_CONCEPTION": "story",
+    "WORLDVIEW": "worldview",
+    "CHARACTERS": "characters",
+    "PLOT_OUTLINE": "outline",
+}
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+async def send(http: httpx.AsyncClient, sid: str, command_type: str, payload: Any) -> Any:
+    reply = await http.post(
+        f"/api/v1/genesis/sessions/{sid}/commands",
+        json={"command_type": command_type, "payload": payload},
+    )
+    assert reply.status_code in (200, 202), reply.text
+    if reply.status_code == 202:
+        task = await wait_task(http, reply.json()["task_id"])
+        assert task["status"] == "COMPLETED", task
+        return task["result"]
+    return reply.json()
+
+
+def without_meta(proposal: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in proposal.items() if k not in ("stage", "source", "note")}
+
+
+async def test_a_writer_walks_genesis_to_a_novel(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    with FakeLLMServer() as llm:
+        config = stack_settings(
+            settings,
+            llm_provider="openai",
+            llm_base_url=llm.base_url,
+            llm_model=FakeLLMServer.MODEL,
+        )
+        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
+            sid = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
+            concepts = await send(http, sid, "RequestConceptGeneration", WISHES)
+            assert concepts["stage"] == "CONCEPT_SELECTION" and len(concepts["concepts"]) >= 2
+            assert HAN.search(concepts["concepts"][1]["title"])  # in the writer's language
+
+            revised = await send(http, sid, "SubmitFeedback", {"feedback": "更黑暗一些"})
+            revision_prompt = llm.requests[-1].prompt
+            assert "更黑暗一些" in revision_prompt and "## Revision" in revision_prompt
+            for wish in ("科幻", "悬疑", "快节奏", "第一人称", "Chinese (简体中文)"):
+                assert wish in revision_prompt, wish
+            assert revised["concepts"] != concepts["concepts"]
+
+            chosen = revised["concepts"][1]  # the writer picks option 2
+            await send(http, sid, "ConfirmStage", {"stage": "CONCEPT_SELECTION", "choice": 1})
+            confirmed = {}
+            for stage in STAGES:
+                proposal = await send(http, sid, "RequestStageGeneration", {"stage": stage})
+                assert proposal["stage"] == stage
+                # The writer's wishes reach the later stages too.
+                assert "科幻" in llm.requests[-1].prompt
+                await send(http, sid, "ConfirmStage", {"stage": stage, "choice": 0})
+                confirmed[stage] = without_meta(proposal)
+
+            state = (await http.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
+            assert state["status"] == "COMPLETED"
+            assert state["confirmed_data"]["CONCEPT_SELECTION"] == chosen
+            novel_id = state["novel_id"]
+            novel = (await http.get(f"/api/v1/novels/{novel_id}")).json()
+            markdown = await http.get(
+                f"/api/v1/novels/{novel_id}", headers={"Accept": "text/markdown"}
+            )
+
+    _check_novel(novel, markdown.status_code, markdown.text, chosen, confirmed)
+
+
+def _check_novel(
+    novel: dict[str, Any],
+    status: int,
+    markdown: str,
+    chosen: dict[str, Any],
+    confirmed: dict[str, Any],
+) -> None:
+    # The story stage may retitle the novel; else the chosen concept's title stands.
+    title = confirmed["STORY_CONCEPTION"].get("title") or chosen["title"]
+    assert (novel["title"], novel["logline"]) == (title, chosen["logline"])
+    assert novel["writing_style"] == chosen["tone"]
+    for stage, field in NOVEL_FIELDS.items():
+        assert novel[field] == confirmed[stage], stage
+    chapters = [c for act in novel["outline"]["acts"] for c in act["chapters"]]
+    assert novel["target_chapters"] == len(chapters) > 0
+    assert status == 200 and markdown.startswith(f"# {title}\n")
+    for text in [chosen["logline"], *(c["summary"] for c in chapters)]:
+        assert text in markdown
+    for person in novel["characters"]["characters"]:
+        assert person["name"] in markdown and person["motivation"] in markdown
+    assert novel["worldview"]["setting"] in markdown

@@ -1,0 +1,228 @@
+"""The console over real HTTP (no browser): sign-in, the CSP, who may open what, hostile
+forms (operator actions: test_console_operator.py)."""
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from infinite_scribe.api.console.sign_in import DEV_USER_ID
+from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
+from tests.conftest import LiveServer
+from tests.support.console import failed_row, signed_in, token
+
+pytestmark = pytest.mark.kafka
+
+OPS_PAGES = (
+    "/console/ops",
+    "/console/ops/figures",
+    "/console/ops/outbox",
+    "/console/ops/dead-letters",
+    "/console/ops/audit",
+    "/console/ops/chain",
+)
+
+
+@pytest.fixture(scope="module")
+def console_settings(settings: Settings) -> Settings:
+    topic = f"console-{uuid.uuid4().hex[:8]}"
+    servers = settings.resolved_kafka_servers() or ""
+    ensure_topic(servers, topic, 3)
+    ensure_topic(servers, f"{topic}.dlq", 3)
+    return settings.model_copy(update={"kafka_topic": topic})
+
+
+@pytest.fixture(scope="module")
+def console(console_settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(console_settings) as server:
+        yield server
+
+
+@pytest.fixture
+async def writer(
+    console: LiveServer, console_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with signed_in(console.url, console_settings, uuid.uuid4()) as client:
+        yield client
+
+
+@pytest.fixture
+async def operator(
+    console: LiveServer, console_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with signed_in(console.url, console_settings, uuid.uuid4(), operator=True) as client:
+        yield client
+
+
+def action() -> str:
+    return str(uuid.uuid4())
+
+
+async def test_pages_need_sign_in_and_carry_a_strict_csp(
+    console: LiveServer, writer: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=console.url) as anonymous:
+        reply = await anonymous.get("/console/sessions")
+    assert reply.status_code == 303 and reply.headers["location"].startswith("/console/sign-in")
+    cookie = writer.cookies.jar
+    stored = next(iter(cookie))
+    assert stored.name == "scribe_console" and stored.path == "/console"
+    assert (
+        stored.has_nonstandard_attr("HttpOnly")
+        and stored.get_nonstandard_attr("SameSite") == "strict"
+    )
+
+    page = await writer.get("/console/sessions")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe" not in csp
+    assert re.search(r"<script(?![^>]*\bsrc=)", page.text) is None  # no inline script
+    assert " style=" not in page.text  # no inline style either
+    for src in re.findall(r'(?:src|href)="(/console/static/[^"]+)"', page.text):
+        asset = await writer.get(src)
+        assert asset.status_code == 200 and len(asset.content) > 100, src
+
+
+async def test_a_bad_token_is_refused_and_a_cross_site_form_changes_nothing(
+    console: LiveServer, writer: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    async with httpx.AsyncClient(base_url=console.url, headers={"Origin": console.url}) as client:
+        refused = await client.post("/console/sign-in", data={"token": "not-a-jwt"})
+        assert refused.status_code == 401 and "scribe_console" not in refused.cookies
+        assert "data-error" in refused.text
+    forged = await writer.post("/console/sessions", headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403 and "CROSS_SITE_REQUEST" in forged.text
+    nothing = await writer.post("/console/sessions", headers={"Origin": ""})
+    assert nothing.status_code == 403
+    assert await clean_db.fetchval("SELECT count(*) FROM genesis_sessions") == 0
+
+
+async def test_a_writer_cannot_open_operator_pages_or_act(
+    writer: httpx.AsyncClient, clean_db: asyncpg.Pool, console_settings: Settings
+) -> None:
+    for path in OPS_PAGES:
+        reply = await writer.get(path)
+        assert reply.status_code == 403, path
+        assert "OPERATOR_ROLE_REQUIRED" in reply.text
+    row = await failed_row(clean_db, console_settings.kafka_topic, "k1")
+    reply = await writer.post(
+        "/console/ops/outbox/requeue", data={"action_id": action(), "row_id": str(row)}
+    )
+    assert reply.status_code == 403
+    assert (
+        await clean_db.fetchval("SELECT status::text FROM event_outbox WHERE id = $1", row)
+        == "FAILED"
+    )
+    assert await clean_db.fetchval("SELECT count(*) FROM operator_audit") == 0
+
+
+async def test_another_writers_session_is_a_404(
+    console: LiveServer,
+    console_settings: Settings,
+    writer: httpx.AsyncClient,
+    clean_db: asyncpg.Pool,
+) -> None:
+    started = await writer.post("/console/sessions")
+    assert started.status_code == 303
+    session_path = started.headers["location"]
+    assert (await writer.get(session_path)).status_code == 200
+    async with signed_in(console.url, console_settings, uuid.uuid4()) as other:
+        for suffix in ("", "/panel", "/timeline", "/stream"):
+            assert (await other.get(session_path + suffix)).status_code == 404, suffix
+        form = {"action_id": action(), "themes": "x"}
+        assert (await other.post(session_path + "/request", data=form)).status_code == 404
+        assert session_path.rsplit("/", 1)[1] not in (await other.get("/console/sessions")).text
+    assert await clean_db.fetchval("SELECT count(*) FROM command_inbox") == 0
+
+
+async def test_hostile_forms_get_a_4xx_and_change_nothing(
+    writer: httpx.AsyncClient, operator: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    session_path = (await writer.post("/console/sessions")).headers["location"]
+    cases = [
+        (
+            writer,
+            session_path + "/request",
+            {"content": b'{"themes": 1}', "headers": {"Content-Type": "application/json"}},
+        ),
+        (writer, session_path + "/request", {"data": {"themes": "x"}}),  # no action_id
+        (writer, session_path + "/confirm", {"data": {"action_id": action(), "choice": "7"}}),
+        (writer, session_path + "/confirm", {"data": {"action_id": action(), "choice": "x"}}),
+        (
+            writer,
+            session_path + "/feedback",
+            {"data": {"action_id": action(), "feedback": "no proposal yet"}},
+        ),
+        (writer, session_path + "/request", {"data": {"action_id": action(), "text": "\x00"}}),
+        (
+            operator,
+            "/console/ops/outbox/requeue",
+            {"data": {"action_id": action(), "row_id": "nope"}},
+        ),
+        (
+            operator,
+            "/console/ops/dead-letters/replay",
+            {"data": {"action_id": action(), "position": "a:b"}},
+        ),
+        (operator, "/console/ops/dead-letters/burn", {"data": {"action_id": action()}}),
+    ]
+    for client, path, options in cases:
+        reply = await client.post(path, **options)  # type: ignore[arg-type]
+        assert 400 <= reply.status_code < 500, (path, options, reply.status_code, reply.text[:300])
+        assert "text/html" in reply.headers["content-type"]
+    assert (await writer.get("/console/sessions/not-a-uuid")).status_code == 422
+    odd_reads = (
+        "/console/ops/outbox?key=" + "k" * 600,
+        "/console/ops/dead-letters?settled=maybe",
+        "/console/ops/outbox?done=nope",
+        "/console/ops/chain?id=",
+        "/console/ops/events/00000000-0000-0000-0000-000000000000",
+        "/console/sign-in?next=" + "x" * 400,
+    )
+    for path in odd_reads:
+        reply = await operator.get(path)
+        assert 400 <= reply.status_code < 500, (path, reply.status_code)
+    raw = await writer.post(
+        session_path + "/request",
+        content=b"action_id=\xff\xfe&themes=\xff",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert raw.status_code == 422
+    async with httpx.AsyncClient(
+        base_url=writer.base_url, headers={"Cookie": "scribe_console=x.y.z"}
+    ) as bad:
+        assert (await bad.get("/console/sessions")).status_code == 303
+    assert await clean_db.fetchval("SELECT count(*) FROM command_inbox") == 0
+    assert await clean_db.fetchval("SELECT count(*) FROM operator_audit") == 0
+
+
+async def test_operator_token_from_sign_in_lands_on_the_overview(
+    console: LiveServer, console_settings: Settings
+) -> None:
+    async with httpx.AsyncClient(base_url=console.url, headers={"Origin": console.url}) as client:
+        reply = await client.post(
+            "/console/sign-in",
+            data={"token": "Bearer " + token(console_settings, uuid.uuid4(), operator=True)},
+        )
+        assert reply.status_code == 303 and reply.headers["location"] == "/console/ops"
+        page = await client.get("/console/sign-in")
+        assert "dev-writer" not in page.text  # not the embedded default: no development token
+
+
+async def test_the_embedded_default_offers_the_development_token(settings: Settings) -> None:
+    """Only with the development secret (the embedded default): two buttons, no token typed."""
+    embedded = settings.model_copy(update={"jwt_secret_key": SecretStr(DEV_JWT_SECRET)})
+    with LiveServer(embedded) as server:
+        async with httpx.AsyncClient(base_url=server.url, headers={"Origin": server.url}) as client:
+            page = await client.get("/console/sign-in")
+            assert 'id="dev-writer"' in page.text and 'id="dev-operator"' in page.text
+            reply = await client.post("/console/sign-in", data={"dev": "operator"})
+            assert reply.status_code == 303 and reply.headers["location"] == "/console/ops"
+            assert (await client.get("/console/ops/audit")).status_code == 200
+            me = (await client.get("/console/sessions")).text
+            assert str(DEV_USER_ID)[:12] in me and "operator" in me

@@ -1,0 +1,133 @@
+"""The console's pure parts: form payloads (the ConfirmStage switch point), the SVG layout,
+role claims, the development sign-in rule, redirects and dead-letter filters."""
+
+import uuid
+
+import jwt
+import pytest
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token, roles_of_verified
+from infinite_scribe.api.console.chain_svg import BOX_WIDTH, COLUMN, layout
+from infinite_scribe.api.console.genesis_forms import (
+    confirm_payload,
+    options_of,
+    request_command,
+    split_list,
+)
+from infinite_scribe.api.console.sign_in import DEV_USER_ID, offers_dev_token, safe_next
+from infinite_scribe.application.ports.operator import DeadLetterFilter, DeadLetterView
+from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
+from shared_types import GenesisStage
+
+CONCEPTS = {
+    "source": "offline_draft",
+    "note": "n",
+    "concepts": [{"title": "A", "logline": "a"}, {"title": "B", "logline": "b"}],
+}
+STORY = {"source": "llm", "note": "n", "title": "T", "premise": "p"}
+
+
+def test_options_are_the_concepts_or_the_proposal_itself() -> None:
+    assert options_of(GenesisStage.CONCEPT_SELECTION, CONCEPTS) == CONCEPTS["concepts"]
+    assert options_of(GenesisStage.STORY_CONCEPTION, STORY) == [{"title": "T", "premise": "p"}]
+    assert options_of(GenesisStage.WORLDVIEW, None) == []
+    assert options_of(GenesisStage.CONCEPT_SELECTION, {"concepts": "nope"}) == []
+
+
+def test_confirm_sends_the_chosen_option() -> None:
+    payload = confirm_payload(GenesisStage.CONCEPT_SELECTION, CONCEPTS, 1)
+    assert payload == {"stage": "CONCEPT_SELECTION", "choice": 1}
+    with pytest.raises(IndexError):
+        confirm_payload(GenesisStage.CONCEPT_SELECTION, CONCEPTS, 2)
+    with pytest.raises(IndexError):
+        confirm_payload(GenesisStage.STORY_CONCEPTION, STORY, -1)
+
+
+def test_requests_follow_the_stage() -> None:
+    command, payload = request_command(GenesisStage.CONCEPT_SELECTION, "科幻, 悬疑", "快节奏", "x")
+    assert command == "RequestConceptGeneration"
+    assert payload == {
+        "theme_preferences": ["科幻", "悬疑"],
+        "style_preferences": ["快节奏"],
+        "user_input": "x",
+    }
+    command, payload = request_command(GenesisStage.WORLDVIEW, "dark", None, None)
+    assert command == "RequestStageGeneration"
+    assert payload == {"stage": "WORLDVIEW", "preferences": {"themes": ["dark"]}}
+    assert split_list(",".join(["x" * 300] * 30)) == ["x" * 200] * 20
+    assert split_list(" , \n ,") == []
+
+
+def _tree() -> dict:
+    def node(event_id: str, *children: dict) -> dict:
+        event = {"event_id": event_id, "event_type": f"Genesis.Session.{event_id}", "id": 1}
+        return {"event": event, "children": list(children)}
+
+    return node("root", node("a", node("b"), node("c")), node("d"))
+
+
+def test_the_tree_is_laid_out_left_to_right() -> None:
+    drawn = layout(_tree(), highlight="c")
+    by_id = {n.event_id: n for n in drawn.nodes}
+    assert by_id[None].detail == "the first command"  # the root links nowhere
+    assert by_id["a"].x == by_id[None].x + COLUMN and by_id["b"].x == by_id["a"].x + COLUMN
+    assert by_id["a"].y == (by_id["b"].y + by_id["c"].y) / 2  # centred on its children
+    assert len({by_id[k].y for k in ("b", "c", "d")}) == 3  # one row per leaf
+    assert [n.event_id for n in drawn.nodes if n.highlighted] == ["c"]
+    assert len(drawn.edges) == 4 and drawn.width >= by_id["b"].x + BOX_WIDTH
+
+
+def test_roles_come_from_a_list_or_a_single_claim() -> None:
+    settings = Settings(jwt_secret_key=SecretStr("s" * 40))
+    user = uuid.uuid4()
+    assert roles_of_verified(create_access_token(settings, user, roles=["operator"])) == {
+        OPERATOR_ROLE
+    }
+    assert roles_of_verified(create_access_token(settings, user)) == frozenset()
+    for claims, expected in (
+        ({"role": "operator"}, {"operator"}),
+        ({"roles": "operator"}, set()),  # not a list: grants nothing
+        ({"roles": [1, {"x": 1}, "operator"]}, {"operator"}),
+    ):
+        token = jwt.encode({"sub": str(user), **claims}, "k" * 40, algorithm="HS256")
+        assert roles_of_verified(token) == expected
+
+
+def test_the_development_token_is_offered_only_with_the_development_secret() -> None:
+    from infinite_scribe.cli.up import DEV_USER_ID as PRINTED
+
+    assert DEV_USER_ID == PRINTED
+    assert offers_dev_token(Settings(jwt_secret_key=SecretStr(DEV_JWT_SECRET)))
+    assert not offers_dev_token(Settings(jwt_secret_key=SecretStr("x" * 40)))
+
+
+def test_only_console_paths_are_followed_after_sign_in() -> None:
+    assert safe_next("/console/ops/audit") == "/console/ops/audit"
+    for bad in ("https://evil.example/", "//evil.example/console/", "/console//x", "/api/v1", None):
+        assert safe_next(bad) is None
+
+
+def test_dead_letter_filters() -> None:
+    letter = DeadLetterView(0, 5, "k", "Boom", "model said no", "t/0/1", "X.Requested")
+    assert DeadLetterFilter().matches(letter)
+    assert DeadLetterFilter(text="SAID").matches(letter)
+    assert not DeadLetterFilter(key="other").matches(letter)
+    assert not DeadLetterFilter(error_class="Other").matches(letter)
+    settled = DeadLetterView(**{**vars(letter), "disposition": "REPLAYED"})
+    assert not DeadLetterFilter().matches(settled) and DeadLetterFilter(settled=True).matches(
+        settled
+    )
+    assert DeadLetterFilter(key="k", settled=True).as_target() == {"key": "k"}
+
+
+def test_scribe_token_can_carry_the_operator_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infinite_scribe.cli import app
+
+    secret = "cli-test-secret-0123456789-0123456789"
+    monkeypatch.setenv("JWT_SECRET_KEY", secret)
+    monkeypatch.setenv("SCRIBE_ENV_FILE", "")
+    result = CliRunner().invoke(app, ["token", "--user", str(uuid.uuid4()), "--operator"])
+    assert result.exit_code == 0, result.output
+    assert jwt.decode(result.output.strip(), secret, algorithms=["HS256"])["roles"] == ["operator"]
