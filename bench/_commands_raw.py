@@ -1,92 +1,81 @@
-"""The raw SQL limit: the command transaction's statements issued directly with asyncpg."""
+"""The raw SQL limit: the command's statements issued directly with asyncpg (its one read and
+its one composed write statement, both in autocommit, as the API sends them)."""
 
 import asyncio
 import itertools
 import time
 import uuid
-from datetime import UTC, datetime
+from dataclasses import replace
 
 import asyncpg
 
+from infinite_scribe.application.ports.writes import (
+    InboxEntry,
+    NewNovel,
+    SnapshotSave,
+    Supersede,
+    Write,
+)
+from infinite_scribe.domain.genesis import GenesisStage
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence import genesis_sessions as sql
-from infinite_scribe.persistence import novels as novels_sql
-from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.event_store import _APPEND_SQL
+from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.writes import WriteComposer
+from shared_types import EventEnvelope, EventMetadata
 
 STAGES = ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE")
 NEXT = {**dict(itertools.pairwise(STAGES)), "PLOT_OUTLINE": "FINISHED"}
+COMPOSER = WriteComposer("domain-events")
 
 
 async def _command(
-    connection: asyncpg.Connection, session_id: uuid.UUID, user_id: uuid.UUID, step: int
+    pool: asyncpg.Pool, session_id: uuid.UUID, user_id: uuid.UUID, step: int
 ) -> None:
-    """One command as the API runs it: inbox+load, events+outbox+notify, (supersede, novel),
-    snapshot update, all in one REPEATABLE READ transaction."""
+    """One command's statements: the session read, then inbox + event + outbox + snapshot
+    (+ supersede, novel) as one statement."""
     command_id = uuid.uuid4()
     is_request = step == 0
     command_type = "RequestConceptGeneration" if is_request else "ConfirmStage"
-    async with connection.transaction(isolation="repeatable_read"):
-        snapshot = await sql.insert_command_and_load(
-            connection,
-            session_id=session_id,
-            user_id=user_id,
-            command_id=command_id,
-            command_type=command_type,
-            idempotency_key=f"command:{command_id}",
-            payload={} if is_request else {"stage": state_stage(step), "data": {}},
-            status="RECEIVED" if is_request else "COMPLETED",
-        )
-        assert snapshot is not None
-        state = snapshot.state
-        event_id = uuid.uuid4()
-        event_type = (
-            "Genesis.Session.ConceptGenerationRequested"
-            if is_request
-            else "Genesis.Session.StageConfirmed"
-        )
-        payload = {"stage": state_stage(step)}
-        metadata = {"user_id": str(user_id), "source_service": "api", "request_id": "r"}
-        envelope = {
-            "event_id": str(event_id),
-            "event_type": event_type,
-            "aggregate_id": str(session_id),
-            "payload": payload,
-            "metadata": metadata,
-        }
-        await connection.fetch(
-            _APPEND_SQL,
-            [event_id],
-            [command_id],
-            [command_id],
-            [event_type],
-            [1],
-            ["GENESIS_SESSION"],
-            [str(session_id)],
-            [state.version + 1],
-            [payload],
-            [metadata],
-            [datetime.now(UTC)],
-            "domain-events",
-            [envelope],
-        )
-        if step == 1:
-            await sql.supersede_pending(connection, session_id, command_type)
-        stage = state_stage(step) if is_request else NEXT[state_stage(step)]
-        novel_id = None
-        if stage == "FINISHED":
-            novel_id = uuid.uuid4()
-            await novels_sql.insert_novel(connection, novel_id, user_id, NovelBible(title="Bench"))
-        new_state = state.__class__(
-            session_id=session_id,
-            user_id=user_id,
-            current_stage=state.current_stage.__class__(stage),
-            confirmed_data={},
-            pending_command_type=command_type if is_request else None,
-            novel_id=novel_id,
-            version=state.version + 1,
-        )
-        assert await sql.update_snapshot(connection, state.version, new_state)
+    target = await sql.command_target(pool, session_id, user_id, None)
+    assert target.snapshot is not None
+    state = target.snapshot.state
+    event_type = (
+        "Genesis.Session.ConceptGenerationRequested"
+        if is_request
+        else "Genesis.Session.StageConfirmed"
+    )
+    event = EventEnvelope(
+        event_type=event_type,
+        aggregate_type="GENESIS_SESSION",
+        aggregate_id=str(session_id),
+        aggregate_version=state.version + 1,
+        correlation_id=command_id,
+        causation_id=command_id,
+        payload={"stage": state_stage(step)},
+        metadata=EventMetadata(user_id=str(user_id), source_service="api", request_id="r"),
+    )
+    stage = state_stage(step) if is_request else NEXT[state_stage(step)]
+    novel_id = uuid.uuid4() if stage == "FINISHED" else None
+    after = replace(
+        state,
+        current_stage=GenesisStage(stage),
+        pending_command_type=command_type if is_request else None,
+        novel_id=novel_id,
+        version=state.version + 1,
+    )
+    entry = InboxEntry(
+        command_id, session_id, user_id, command_type, f"command:{command_id}",
+        {} if is_request else {"stage": state_stage(step), "data": {}},
+        "RECEIVED" if is_request else "COMPLETED",
+    )  # fmt: skip
+    write = Write(
+        inbox=entry,
+        events=[event],
+        snapshot=SnapshotSave(state.version, after),
+        supersede=Supersede(session_id, command_type) if step == 1 else None,
+        novel=NewNovel(novel_id, user_id, NovelBible(title="Bench")) if novel_id else None,
+    )
+    await COMPOSER.write(pool, write)
 
 
 def state_stage(step: int) -> str:
@@ -95,7 +84,9 @@ def state_stage(step: int) -> str:
 
 async def raw_sql_tps(database_url: str, clients: int, seconds: float) -> tuple[float, int]:
     """Transactions per second of `clients` tasks walking sessions like the API benchmark."""
-    pool = await create_pool(database_url, min_size=clients, max_size=clients)
+    pool = await create_pool(
+        database_url, min_size=clients, max_size=clients, reset=keep_session
+    )  # as the API's pool
     user_id = uuid.uuid4()
     done = 0
     try:
@@ -112,8 +103,7 @@ async def raw_sql_tps(database_url: str, clients: int, seconds: float) -> tuple[
                 for step in range(6):
                     if time.perf_counter() >= end:
                         break
-                    async with pool.acquire() as connection:
-                        await _command(connection, session_id, user_id, step)
+                    await _command(pool, session_id, user_id, step)
                     done += 1
 
         began = time.perf_counter()

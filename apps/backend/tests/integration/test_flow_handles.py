@@ -11,12 +11,14 @@ from uuid import UUID
 import asyncpg
 import pytest
 
+from infinite_scribe.application.aggregates import Origin
 from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.event_chains import EventChains
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.application.ports.storage import GENESIS_SESSIONS
+from infinite_scribe.application.genesis_commands import SESSIONS
+from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import (
@@ -27,7 +29,7 @@ from infinite_scribe.domain.errors import (
     NotFound,
 )
 from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
-from infinite_scribe.domain.genesis import AGGREGATE_TYPE, CONCEPT_PROPOSED, evolve
+from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
@@ -72,19 +74,9 @@ class Flows:
                 "command_id": str(flow),
                 "provider": "test",
             }
-            after = evolve(state, CONCEPT_PROPOSED, payload)
-            proposal = EventEnvelope(
-                event_type=CONCEPT_PROPOSED,
-                aggregate_type=AGGREGATE_TYPE,
-                aggregate_id=str(state.session_id),
-                aggregate_version=after.version,
-                correlation_id=flow,
-                causation_id=flow,
-                payload=payload,
-                metadata=EventMetadata(user_id=str(user), source_service="test"),
-            )
-            await tx.append([proposal])
-            assert await sessions.save(state.version, after)
+            origin = Origin(flow, flow, EventMetadata(user_id=str(user), source_service="test"))
+            change = await SESSIONS.apply(tx, state, [Decided(CONCEPT_PROPOSED, payload)], origin)
+            proposal = change.events[0]
             handle = {
                 "session_id": str(state.session_id),
                 "user_id": str(user),

@@ -6,19 +6,12 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from infinite_scribe.application.agent_events import append_session_event
-from infinite_scribe.application.ports.storage import GENESIS_SESSIONS
 from infinite_scribe.application.sessions import rebuild
-from infinite_scribe.domain import genesis
 from infinite_scribe.persistence.event_store import EventStore
-from infinite_scribe.persistence.genesis_adapters import (
-    PostgresGenesisQueries,
-    PostgresGenesisRepository,
-)
+from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.genesis_sessions import load_snapshot
-from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork
 from infinite_scribe.settings.settings import Settings
-from shared_types import EventMetadata
+from tests.support.agent import answer_request
 from tests.support.genesis_client import BASE, command, new_session, state
 
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
@@ -186,15 +179,8 @@ async def test_proposal_enables_feedback_and_snapshot_matches_replay(
     assert early.status_code == 409 and early.json()["error_code"] == "INVALID_STATE"
     requested = (await command(http, session_id, "RequestConceptGeneration")).json()
     # What an agent (issue 6) will do: append the proposal, caused by the command.
-    store = EventStore(settings.kafka_topic)
-    await append_session_event(
-        PostgresUnitOfWork(pool, store, {GENESIS_SESSIONS: PostgresGenesisRepository}),
-        session_id,
-        genesis.CONCEPT_PROPOSED,
-        {"stage": "CONCEPT_SELECTION", "result": {"concepts": ["A", "B"]}},
-        correlation_id=UUID(requested["correlation_id"]),
-        causation_id=UUID(requested["command_id"]),
-        metadata=EventMetadata(user_id=str(user_id), source_service="agent"),
+    await answer_request(
+        pool, settings.kafka_topic, UUID(requested["command_id"]), {"concepts": ["A", "B"]}
     )
     current = await state(http, session_id)
     served = {"stage": "CONCEPT_SELECTION", "concepts": ["A", "B"]}  # the proposal + its stage

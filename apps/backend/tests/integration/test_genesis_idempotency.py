@@ -58,3 +58,37 @@ async def test_concurrent_commands_with_one_key_run_once(
     assert command_ids == {executed[0].json()["command_id"]}
     inbox = await pool.fetchval("SELECT count(*) FROM command_inbox WHERE session_id = $1", session)
     assert inbox == 1
+
+
+async def test_a_keyed_command_stores_its_answer_with_its_write(
+    http: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    session = await new_session(http)
+    key = f"confirm-{uuid.uuid4()}"
+    confirm = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
+    early = await command(
+        http, session, "SubmitFeedback", {"feedback": "x"}, **{"X-Idempotency-Key": key}
+    )
+    assert early.status_code == 409  # refused: nothing stored, the key stays free
+    assert await pool.fetchval("SELECT count(*) FROM idempotency_cache WHERE key = $1", key) == 0
+    first = await command(http, session, "ConfirmStage", confirm, **{"X-Idempotency-Key": key})
+    assert first.status_code == 200 and "idempotent-replayed" not in first.headers
+    row = await pool.fetchrow(
+        "SELECT state::text AS state, lease_expires_at, response_status, response_body "
+        "FROM idempotency_cache WHERE key = $1",
+        key,
+    )
+    assert row is not None and row["state"] == "COMPLETED" and row["lease_expires_at"] is None
+    assert (row["response_status"], bytes(row["response_body"])) == (200, first.content)
+    again = await command(http, session, "ConfirmStage", confirm, **{"X-Idempotency-Key": key})
+    assert again.status_code == 200 and again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["content-type"] == "application/json"
+    other = await command(
+        http, session, "ConfirmStage", confirm | {"data": {}}, **{"X-Idempotency-Key": key}
+    )
+    assert other.status_code == 422 and other.json()["error_code"] == "IDEMPOTENCY_KEY_REUSED"
+    events = await pool.fetchval(
+        "SELECT count(*) FROM domain_events WHERE aggregate_id = $1", str(session)
+    )
+    assert events == 2  # Created, StageConfirmed: the replays wrote nothing

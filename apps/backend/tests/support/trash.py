@@ -7,13 +7,9 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from infinite_scribe.application.agent_events import append_session_event
-from infinite_scribe.domain import genesis
-from infinite_scribe.persistence.event_store import EventStore
-from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.settings.settings import Settings
-from shared_types import EventMetadata
 from tests.conftest import make_token
+from tests.support.agent import answer_request
 from tests.support.genesis_client import BASE, command
 
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
@@ -57,15 +53,6 @@ async def propose(
     pool: asyncpg.Pool, settings: Settings, session_id: UUID, reply: dict[str, Any], stage: str
 ) -> None:
     """What the agent worker does: append a proposal answering the command in `reply`."""
-    event = (
-        genesis.CONCEPT_PROPOSED if stage == "CONCEPT_SELECTION" else genesis.STAGE_CONTENT_PROPOSED
-    )
-    await append_session_event(
-        unit_of_work(pool, EventStore(settings.kafka_topic)),
-        session_id,
-        event,
-        {"stage": stage, "result": {"idea": f"proposal for {stage}"}},
-        correlation_id=UUID(reply["correlation_id"]),
-        causation_id=UUID(reply["command_id"]),
-        metadata=EventMetadata(source_service="agent"),
+    await answer_request(
+        pool, settings.kafka_topic, UUID(reply["command_id"]), {"idea": f"proposal for {stage}"}
     )

@@ -29,6 +29,7 @@ from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PoolProbe, PostgresGenesisQueries
+from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
 from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
 from infinite_scribe.persistence.reads import PostgresReadQueries
 from infinite_scribe.persistence.repositories import unit_of_work
@@ -72,6 +73,8 @@ class ApiServices:
     stream_admission: StreamAdmission
     #: The console's operator actions and overview (issue 22, docs/console.md).
     console: ConsoleServices
+    #: Keyed commands store their answer in their own write (the store is PostgreSQL's table).
+    inline_idempotency: bool = False
 
 
 @asynccontextmanager
@@ -99,6 +102,8 @@ async def api_services(
         live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
         listener = await start_metrics_listener(settings, metrics, PoolProbe(pool).ping)
         try:
+            # Now, not at the first commit: its wake-up (and the live streams') is not delayed.
+            await uow.notifier.open()
             yield ApiServices(
                 settings=settings,
                 pool=pool,
@@ -118,6 +123,7 @@ async def api_services(
                 live=live,
                 stream_admission=StreamAdmission.of(settings),
                 console=console_services(settings, pool),
+                inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
             )
         finally:
             if listener is not None:

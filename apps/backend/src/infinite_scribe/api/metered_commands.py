@@ -12,9 +12,12 @@ from infinite_scribe.application.command_service import (
     CommandRegistry,
     CommandResult,
     CommandService,
+    KeyRefused,
+    Receipt,
 )
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.ports.storage import CommandInbox, UnitOfWork
+from infinite_scribe.application.ports.genesis import CommandQueries
+from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.domain.errors import ScribeError
 from infinite_scribe.observability.log_context import bind
 
@@ -25,12 +28,12 @@ class MeteredCommandService(CommandService):
     def __init__(
         self,
         uow: UnitOfWork,
-        inbox: CommandInbox,
+        queries: CommandQueries,
         metrics: ApiMetrics,
         registry: CommandRegistry = REGISTRY,
         reactions: Sequence[CommandReaction] = (),
     ) -> None:
-        super().__init__(uow, inbox, registry, reactions)
+        super().__init__(uow, queries, registry, reactions)
         self.metrics = metrics
 
     async def execute(
@@ -40,20 +43,25 @@ class MeteredCommandService(CommandService):
         command_type: str,
         payload: Mapping[str, Any] | None,
         idempotency_key: str | None = None,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         # A client-chosen string never becomes a label value: unknown types share one.
         label = command_type if command_type in self.registry.specs else UNKNOWN_COMMAND_TYPE
         bind(session_id=aggregate_id)
         try:
             result = await super().execute(
-                context, aggregate_id, command_type, payload, idempotency_key
+                context, aggregate_id, command_type, payload, idempotency_key, receipt
             )
-        except ScribeError as error:
+        except (ScribeError, KeyRefused) as error:
             self.metrics.commands.labels(label, error.error_code).inc()
             raise
         except Exception:
             self.metrics.commands.labels(label, "ERROR").inc()
             raise
+        if result.stored is not None:  # the stored answer of its idempotency key
+            self.metrics.idempotency_replays.inc()
+            self.metrics.commands.labels(label, "replayed").inc()
+            return result
         bind(correlation_id=result.correlation_id)
         outcome = "replayed" if result.replayed else result.status.lower()
         self.metrics.commands.labels(label, outcome).inc()

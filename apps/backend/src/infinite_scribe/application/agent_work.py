@@ -1,7 +1,8 @@
 """What an agent does with a generation request, as use cases: begin (task RUNNING, command
 PROCESSING), report progress, and finish with a proposal or a failure. Each finish is one
-transaction: the ledger row (dedupe), the `...Proposed` / `...Failed` event with its outbox row,
-the task and command moves and the session snapshot, all or nothing.
+transaction: the task's lock, the session's read, then one write (the aggregate writer) with
+the ledger row (dedupe), the `...Proposed` / `...Failed` event with its outbox row, the task and
+command moves, the session snapshot and the flow's resume handle, all or nothing.
 """
 
 import uuid
@@ -9,22 +10,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from infinite_scribe.application.aggregates import Change, Origin
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.application.ports.storage import GENESIS_SESSIONS, Transaction, UnitOfWork
-from infinite_scribe.application.ports.tasks import (
-    ASYNC_TASKS,
-    PROCESSED_MESSAGES,
-    TaskQueries,
-    TaskRecord,
+from infinite_scribe.application.genesis_commands import SESSIONS
+from infinite_scribe.application.ports.flows import FLOW_HANDLES
+from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
+from infinite_scribe.application.ports.storage import Transaction, UnitOfWork
+from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskQueries, TaskRecord
+from infinite_scribe.application.ports.writes import (
+    AlreadyProcessed,
+    EventAlreadyStored,
+    LedgerRow,
+    TaskFinish,
+    Write,
 )
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import (
-    AGGREGATE_TYPE,
     CONCEPT_GENERATION_REQUESTED,
     FEEDBACK_SUBMITTED,
+    Decided,
     GenesisState,
-    evolve,
     failure_event_for,
     proposal_event_for,
     writer_wishes,
@@ -150,69 +156,85 @@ class AgentWork:
     ) -> bool:
         async def attempt(number: int) -> bool:
             async with self.uow.transaction() as tx:
-                if not await tx.repository(PROCESSED_MESSAGES).record(
-                    self.consumer, job.request.event_id
-                ):
-                    return False
+                ledger = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
                 task = await tx.repository(ASYNC_TASKS).lock_for_event(job.request.event_id)
                 if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
-                    return False  # cancelled meanwhile (confirm, abandon): nothing to publish
-                event, became_last_result = await self._publish(tx, job, event_type, payload)
-                # The flow waits on a proposal the writer sees as the session's last result
-                # (flow_replies.py relies on it to skip sessions with none).
-                # Registered and landed here: no second transaction per request.
-                if status is TaskStatus.COMPLETED and became_last_result and self.flows:
-                    handle = await self.flows.register_in(
-                        tx, str(job.request.correlation_id), _pause_handle(job, event)
-                    )
-                    await self.flows.land_in(tx, handle)
-                await tx.repository(ASYNC_TASKS).finish(
+                    # Cancelled meanwhile (confirm, abandon): handled, nothing to publish.
+                    await tx.write(ledger)
+                    return False
+                snapshot = await tx.repository(GENESIS_SESSIONS).load(job.task.session_id)
+                if snapshot is None:
+                    raise ConcurrencyConflict("The session disappeared")
+                finish = TaskFinish(
                     task.task_id,
                     status.value,
-                    result=outcome.get("result"),
-                    error=outcome.get("error"),
-                    message=outcome["message"],
+                    outcome.get("result"),
+                    outcome.get("error"),
+                    outcome["message"],
                 )
+                change = SESSIONS.change(
+                    snapshot.state,
+                    [Decided(event_type, payload)],
+                    self._origin(job),
+                    parts=ledger.merged(Write(task_finish=finish)),
+                )
+                pausing = (
+                    self.flows is not None
+                    and status is TaskStatus.COMPLETED
+                    and job.stage is snapshot.state.current_stage
+                )
+                if pausing:
+                    change = self._with_pause(job, change)
+                await tx.write(change.write)
+                if pausing:
+                    await self._land_pause(tx, job)
             return True
 
-        return await with_retries(attempt)
+        try:
+            return await with_retries(attempt)
+        except (AlreadyProcessed, EventAlreadyStored):
+            return False  # a redelivery: this consumer (or another) answered the request
+
+    def _with_pause(self, job: Job, change: Change[GenesisState]) -> Change[GenesisState]:
+        """The proposal's flow waits for the writer: its handle joins the write. Only for a
+        proposal the writer sees as the session's last result (evolve ignores a late one for a
+        stage the session has left; flow_replies.py skips sessions with none)."""
+        if self.flows is None:
+            return change
+        handle = _pause_handle(job, change.events[0])
+        row = self.flows.handle_row(str(job.request.correlation_id), handle)
+        return change.with_parts(Write(flow_handle=row))
+
+    async def _land_pause(self, tx: Transaction, job: Job) -> None:
+        """Land the pause in the proposal's own transaction (no second transaction per
+        request): a reply can only find the handle once this commits, so it finds it PAUSED."""
+        assert self.flows is not None
+        seen = await tx.repository(FLOW_HANDLES).get(str(job.request.correlation_id))
+        if seen is not None:
+            await self.flows.land_in(tx, seen)
+
+    def _origin(self, job: Job) -> Origin:
+        request = job.request
+        return Origin(
+            correlation_id=request.correlation_id,
+            causation_id=request.event_id,
+            metadata=EventMetadata(
+                user_id=str(job.task.user_id),
+                source_service=self.source_service,
+                request_id=request.metadata.request_id,
+                traceparent=request.metadata.traceparent,
+            ),
+            actor_id=f"agent:{self.source_service}",
+            # A repeated answer to one request is the same event (stored once).
+            event_ids=lambda event_type: uuid.uuid5(
+                _ANSWER_NAMESPACE, f"{request.event_id}:{event_type}"
+            ),
+        )
 
     async def pause_landed(self, job: Job) -> None:
         """The proposal is out and this worker is done with the flow: it now waits."""
         if self.flows is not None:
             await self.flows.pause_landed(str(job.request.correlation_id))
-
-    async def _publish(
-        self, tx: Transaction, job: Job, event_type: str, payload: dict[str, Any]
-    ) -> tuple[EventEnvelope, bool]:
-        sessions = tx.repository(GENESIS_SESSIONS)
-        snapshot = await sessions.load(job.task.session_id)
-        if snapshot is None:
-            raise ConcurrencyConflict("The session disappeared")
-        state = snapshot.state
-        after = evolve(state, event_type, payload)
-        event = EventEnvelope(
-            event_id=uuid.uuid5(_ANSWER_NAMESPACE, f"{job.request.event_id}:{event_type}"),
-            event_type=event_type,
-            aggregate_type=AGGREGATE_TYPE,
-            aggregate_id=str(state.session_id),
-            aggregate_version=after.version,
-            actor_id=f"agent:{self.source_service}",
-            correlation_id=job.request.correlation_id,
-            causation_id=job.request.event_id,
-            payload=payload,
-            metadata=EventMetadata(
-                user_id=str(job.task.user_id),
-                source_service=self.source_service,
-                request_id=job.request.metadata.request_id,
-                traceparent=job.request.metadata.traceparent,
-            ),
-        )
-        published = await tx.publish(event)  # the agents' one write path: idempotent by id
-        if published.is_new and not await sessions.save(state.version, after):
-            raise ConcurrencyConflict("The session was changed concurrently")
-        # evolve ignores a proposal for a stage the session has left (a late one)
-        return published.event, published.is_new and job.stage is state.current_stage
 
 
 def _pause_handle(job: Job, proposal: EventEnvelope) -> dict[str, Any]:

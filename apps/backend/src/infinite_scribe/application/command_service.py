@@ -1,35 +1,58 @@
-"""Command handling: registry lookup -> payload validation -> one unit of work that inserts the
-inbox row, decides, appends events + outbox + NOTIFY and moves the snapshot (docs/command-api.md).
+"""Command handling: registry lookup -> payload validation -> one read -> decide -> one write
+(docs/command-api.md, docs/architecture.md "The write path").
 
-Two statements per command: inbox insert + snapshot read, then events + outbox + the
-version-checked snapshot update (the events are appended deferred and written with the save);
-the relay is woken after the commit (docs/decisions/1000, 1001).
+A command costs two round trips: the session (with a keyed command's idempotency record) read
+in autocommit, then one statement in autocommit that writes the inbox row, the events, their
+outbox rows, the version-checked snapshot, the task of an async command and the idempotency
+record of a keyed one. A lost race (the snapshot moved, the version was taken) fails that
+statement as a whole and the command runs again; the inbox's unique indexes decide duplicates
+(409) and repeats. Only a command whose reaction needs locks (a reply that resumes a paused
+flow) opens a transaction, around its write and the reaction.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from infinite_scribe.application.aggregates import AggregateHandler, envelopes
+from infinite_scribe.application.aggregates import (
+    AggregateHandler,
+    AggregateWriter,
+    Change,
+    Origin,
+)
+from infinite_scribe.application.command_results import CommandResult as CommandResult
+from infinite_scribe.application.command_results import KeyInUse as KeyInUse
+from infinite_scribe.application.command_results import KeyRefused as KeyRefused
+from infinite_scribe.application.command_results import KeyReused as KeyReused
+from infinite_scribe.application.command_results import Receipt as Receipt
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.genesis_commands import GenesisCommands
+from infinite_scribe.application.genesis_commands import GenesisCommands, visible
+from infinite_scribe.application.ports.genesis import (
+    GENESIS_SESSIONS,
+    CommandQueries,
+    ExistingCommand,
+)
 from infinite_scribe.application.ports.storage import (
-    CommandInbox,
     InboxConflict,
     InboxEntry,
     Transaction,
     UnitOfWork,
 )
-from infinite_scribe.application.ports.tasks import ASYNC_TASKS, NewTask
+from infinite_scribe.application.ports.writes import (
+    IdempotencyKeyTaken,
+    NewTask,
+    Write,
+)
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.commands import CommandPayload
 from infinite_scribe.domain.errors import (
     ConcurrencyConflict,
     DuplicateCommand,
     InvalidPayload,
+    InvalidState,
     UnknownCommand,
 )
 from shared_types import EventEnvelope
@@ -90,9 +113,12 @@ def spec_for(command_type: str) -> CommandSpec:
 
 
 class CommandReaction(Protocol):
-    """Runs in a command's transaction after its events (e.g. a reply resumes a paused flow,
+    """Runs in a command's transaction after its write (e.g. a reply resumes a paused flow,
     application/flow_replies.py); raising rolls the command back. `before` is the aggregate's
-    state the command was decided on."""
+    state the command was decided on. `wants` says, before any transaction is opened, whether
+    it has anything to do: a command no reaction wants is written in autocommit."""
+
+    def wants(self, context: RequestContext, entry: InboxEntry, before: Any) -> bool: ...
 
     async def __call__(
         self,
@@ -105,34 +131,40 @@ class CommandReaction(Protocol):
 
 
 @dataclass(frozen=True)
-class CommandResult:
-    command_id: UUID
-    status: str
-    correlation_id: UUID
-    is_async: bool
-    replayed: bool = False
-    #: The async task an async command created (None for sync commands).
-    task_id: UUID | None = None
+class _Attempt:
+    """One command as decided: its spec, payload, inbox row and task id."""
+
+    context: RequestContext
+    spec: CommandSpec
+    command: CommandPayload
+    entry: InboxEntry
+    task_id: UUID | None
+    receipt: Receipt | None
 
     @property
-    def message(self) -> str:
-        if self.replayed:
-            return "Command already received (idempotent replay)"
-        return "Command accepted" if self.is_async else "Command completed"
+    def result(self) -> CommandResult:
+        entry = self.entry
+        return CommandResult(
+            entry.command_id,
+            entry.status,
+            entry.command_id,
+            self.spec.is_async,
+            task_id=self.task_id,
+        )
 
 
 class CommandService:
-    """Executes commands: any aggregate, one unit of work per attempt."""
+    """Executes commands: any aggregate, one read and one write per attempt."""
 
     def __init__(
         self,
         uow: UnitOfWork,
-        inbox: CommandInbox,
+        queries: CommandQueries,
         registry: CommandRegistry = REGISTRY,
         reactions: Sequence[CommandReaction] = (),
     ) -> None:
         self.uow = uow
-        self.inbox = inbox
+        self.inbox = queries
         self.registry = registry
         self.reactions = tuple(reactions)
 
@@ -143,7 +175,10 @@ class CommandService:
         command_type: str,
         payload: Mapping[str, Any] | None,
         idempotency_key: str | None = None,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
+        """Run the command (202/200 result), or replay it: by the inbox (same key on the same
+        session) or by `receipt`'s stored answer (`result.stored`)."""
         spec = self.registry.spec_for(command_type)
         command = spec.parse(payload)
         command_id = uuid4()
@@ -157,47 +192,84 @@ class CommandService:
             payload=command.model_dump(mode="json"),
             status=status.value,
         )
-
         task_id = uuid4() if spec.is_async else None
+        run = _Attempt(context, spec, command, entry, task_id, receipt)
 
         async def attempt(number: int) -> CommandResult:
             try:
-                await self._run(context, spec, command, entry, task_id)
+                return await self._run(run)
             except InboxConflict:
                 return await self._collided(spec, entry)
-            return CommandResult(
-                command_id, status.value, command_id, spec.is_async, False, task_id
-            )
+            except IdempotencyKeyTaken as error:
+                # A twin with the same key wrote first: the next attempt reads its answer.
+                raise ConcurrencyConflict("The idempotency key was answered meanwhile") from error
 
         return await with_retries(attempt)
 
-    async def _run(
-        self,
-        context: RequestContext,
-        spec: CommandSpec,
-        command: CommandPayload,
-        entry: InboxEntry,
-        task_id: UUID | None,
-    ) -> None:
-        handler = spec.handler
+    async def _run(self, run: _Attempt) -> CommandResult:
+        entry = run.entry
+        reactions: list[CommandReaction] = []
+        async with self.uow.autocommit() as session:
+            decision = await self._decide(session, run)
+            if isinstance(decision, Change):
+                reactions = [
+                    r for r in self.reactions if r.wants(run.context, entry, decision.before)
+                ]
+                if not reactions:
+                    await session.write(decision.write)
+                    return run.result
+        if isinstance(decision, CommandResult):
+            return decision
+        if not isinstance(decision, Change):
+            return await decision  # the connection is back in the pool: no nested acquire
+        # A reply to a waiting flow: the write and the handle locks in one transaction.
         async with self.uow.transaction() as tx:
-            state = await handler.load(tx, entry)
-            decided = handler.decide(state, command, entry.command_id)
-            events = envelopes(
-                handler.aggregate_type,
-                handler.aggregate_id(state),
-                handler.version(state),
-                decided,
-                entry.command_id,
-                context.metadata(),
-            )
-            after = handler.evolve(state, decided)
-            await tx.append(events, defer=True)
-            await handler.save(tx, state, after, decided, spec.command_type, spec.is_async)
-            if task_id is not None and events:
-                await tx.repository(ASYNC_TASKS).create(_task_of(entry, task_id, events[0]))
-            for reaction in self.reactions:
-                await reaction(tx, context, entry, state, events)
+            await tx.write(decision.write)
+            for reaction in reactions:
+                await reaction(tx, run.context, entry, decision.before, decision.events)
+        return run.result
+
+    async def _decide(
+        self, session: Transaction, run: _Attempt
+    ) -> "Change[Any] | CommandResult | Awaitable[CommandResult]":
+        """The one read, then the change to write; or the stored answer of its key; or, for a
+        refusal, the inbox check to run once the connection is back in the pool."""
+        entry, receipt = run.entry, run.receipt
+        target = await session.repository(GENESIS_SESSIONS).command_target(
+            entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
+        )
+        if receipt is not None and target.record is not None:
+            return receipt.replay(target.record)
+        try:
+            state = visible(target.snapshot)
+            decided = run.spec.handler.decide(state, run.command, entry.command_id)
+        except InvalidState as refusal:
+            # Refused by the state it read: a repeat of a command that ran (same key) or a
+            # twin of a pending one answers as the inbox would have (replay, 409).
+            return self._refused(run, refusal)
+        change = AggregateWriter(run.spec.handler).change(
+            state,
+            decided,
+            Origin(entry.command_id, entry.command_id, run.context.metadata()),
+            parts=Write(inbox=entry),
+            supersede_by=None if run.spec.is_async else entry.command_type,
+        )
+        if run.task_id is not None and change.events:
+            change = change.with_parts(Write(task=_task_of(entry, run.task_id, change.events[0])))
+        if receipt is not None:
+            change = change.with_parts(Write(idempotency=receipt.record(run.result)))
+        return change
+
+    async def _refused(self, run: _Attempt, refusal: InvalidState) -> CommandResult:
+        """The state refused the command; the inbox may know it better: a command with the
+        same key ran already (replay it) or one of the same type is pending (409). Only
+        refusals pay this read."""
+        row = await self.inbox.existing(
+            run.entry.aggregate_id, run.entry.idempotency_key, run.spec.command_type
+        )
+        if row is None:
+            raise refusal
+        return self._replay_or_duplicate(run.spec, row)
 
     async def _collided(self, spec: CommandSpec, entry: InboxEntry) -> CommandResult:
         """A unique index refused the inbox row: replay the same-key command, or 409."""
@@ -207,6 +279,9 @@ class CommandService:
         if row is None:
             # The pending command finished between our insert and this read: try again.
             raise ConcurrencyConflict("The pending command changed concurrently")
+        return self._replay_or_duplicate(spec, row)
+
+    def _replay_or_duplicate(self, spec: CommandSpec, row: ExistingCommand) -> CommandResult:
         if row.same_key:
             original = self.registry.specs.get(row.command_type, spec)
             return CommandResult(

@@ -43,6 +43,16 @@ class ResumeOnReply:
     def __init__(self, flows: FlowControl) -> None:
         self.flows = flows
 
+    def wants(self, context: RequestContext, entry: InboxEntry, before: Any) -> bool:
+        """A flow waits only on a proposal, and a proposal for the current stage is the
+        session's `last_result` until a reply moves on: no proposal, no waiting flow. So most
+        commands need no handle query and no transaction (they are written in autocommit)."""
+        if entry.command_type not in REPLY_COMMANDS:
+            return False
+        if context.resumes_flow is not None:
+            return True
+        return not (isinstance(before, GenesisState) and before.last_result is None)
+
     async def __call__(
         self,
         tx: Transaction,
@@ -51,14 +61,9 @@ class ResumeOnReply:
         before: Any,
         events: Sequence[EventEnvelope],
     ) -> None:
-        if entry.command_type not in REPLY_COMMANDS or not events:
+        if not events or not self.wants(context, entry, before):
             return
         expected = context.resumes_flow
-        # A flow waits only on a proposal, and a proposal for the current stage is the
-        # session's `last_result` until a reply moves on: no proposal, no waiting flow. This
-        # spares most commands the handle query (it would be a 4th round trip for each).
-        if expected is None and isinstance(before, GenesisState) and before.last_result is None:
-            return
         handles = tx.repository(FLOW_HANDLES)
         waiting = await handles.lock_waiting_of_session(entry.aggregate_id)
         if expected is not None and expected not in {h.correlation_id for h in waiting}:

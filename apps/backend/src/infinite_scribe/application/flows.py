@@ -18,8 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+from infinite_scribe.application.aggregates import Origin
+from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.flows import FLOW_HANDLES, FlowHandle, FlowHandleQueries
-from infinite_scribe.application.ports.storage import GENESIS_SESSIONS, Transaction, UnitOfWork
+from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
+from infinite_scribe.application.ports.storage import Transaction, UnitOfWork
+from infinite_scribe.application.ports.writes import FlowHandleRow
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.flows import (
@@ -31,7 +35,7 @@ from infinite_scribe.domain.flows import (
     on_pause_landed,
     on_resume,
 )
-from infinite_scribe.domain.genesis import AGGREGATE_TYPE, evolve
+from infinite_scribe.domain.genesis import Decided
 from shared_types import EventEnvelope, EventMetadata
 from shared_types.enums import HandleStatus
 
@@ -60,6 +64,10 @@ class FlowControl:
     ) -> FlowHandle:
         """The flow decided to wait for the writer (inside the transaction of its proposal)."""
         return await tx.repository(FLOW_HANDLES).register(correlation_id, handle, self.ttl_seconds)
+
+    def handle_row(self, correlation_id: str, handle: Mapping[str, Any]) -> FlowHandleRow:
+        """The same registration as a part of the proposal's write (one statement)."""
+        return FlowHandleRow(correlation_id, handle, self.ttl_seconds)
 
     async def pause_landed(self, correlation_id: str) -> LandingOutcome:
         """The flow has stopped: PAUSED, or RESUMED when a reply came meanwhile."""
@@ -171,30 +179,22 @@ class FlowControl:
         metadata: EventMetadata | None = None,
     ) -> EventEnvelope | None:
         """Append a flow event to the handle's session (None: the session is gone)."""
-        sessions = tx.repository(GENESIS_SESSIONS)
-        snapshot = await sessions.load(handle.session_id)
+        snapshot = await tx.repository(GENESIS_SESSIONS).load(handle.session_id)
         if snapshot is None:
             return None
-        state = snapshot.state
-        after = evolve(state, event_type, payload)
         causation = (cause or {}).get("reply_event_id") or handle.handle.get("proposal_event_id")
-        event = EventEnvelope(
-            event_id=uuid.uuid5(_FLOW_NAMESPACE, f"{handle.handle_id}:{event_type}"),
-            event_type=event_type,
-            aggregate_type=AGGREGATE_TYPE,
-            aggregate_id=str(state.session_id),
-            aggregate_version=after.version,
-            actor_id=None if metadata else f"agent:{self.source_service}",
+        origin = Origin(
             correlation_id=_uuid_or_none(handle.correlation_id),
             causation_id=_uuid_or_none(causation),
-            payload=payload,
             metadata=metadata
             or EventMetadata(user_id=str(handle.user_id), source_service=self.source_service),
+            actor_id=None if metadata else f"agent:{self.source_service}",
+            event_ids=lambda event_type: uuid.uuid5(
+                _FLOW_NAMESPACE, f"{handle.handle_id}:{event_type}"
+            ),
         )
-        await tx.append([event])
-        if not await sessions.save(state.version, after):
-            raise ConcurrencyConflict("The session was changed concurrently")
-        return event
+        change = await SESSIONS.apply(tx, snapshot.state, [Decided(event_type, payload)], origin)
+        return change.events[0]
 
 
 def _paused_payload(handle: FlowHandle) -> dict[str, Any]:

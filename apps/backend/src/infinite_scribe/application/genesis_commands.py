@@ -1,17 +1,19 @@
-"""The genesis session aggregate's command handler: the first `AggregateHandler`."""
+"""The genesis session aggregate's handler (the first `AggregateHandler`) and its writer."""
 
 from collections.abc import Mapping, Sequence
 from uuid import UUID, uuid4
 
-from infinite_scribe.application.aggregates import DecidedEvent
-from infinite_scribe.application.ports.storage import (
-    GENESIS_SESSIONS,
-    InboxEntry,
-    SessionSnapshot,
-    Transaction,
+from infinite_scribe.application.aggregates import AggregateWriter, DecidedEvent
+from infinite_scribe.application.ports.genesis import SessionSnapshot
+from infinite_scribe.application.ports.writes import (
+    NewNovel,
+    NewSession,
+    SnapshotSave,
+    Supersede,
+    Write,
 )
 from infinite_scribe.domain.commands import PAYLOAD_MODELS, CommandIds, CommandPayload
-from infinite_scribe.domain.errors import ConcurrencyConflict, NotFound, SessionTrashed
+from infinite_scribe.domain.errors import NotFound, SessionTrashed
 from infinite_scribe.domain.genesis import (
     AGGREGATE_TYPE,
     FINISHED,
@@ -30,8 +32,8 @@ def owned(snapshot: SessionSnapshot | None) -> SessionSnapshot:
 
 
 def visible(snapshot: SessionSnapshot | None) -> GenesisState:
-    """The session the user may command: a trashed one answers 409 SESSION_TRASHED (its inbox
-    row rolls back with the refused command) until it is restored (application/trash.py)."""
+    """The session the user may command: a trashed one answers 409 SESSION_TRASHED until it
+    is restored (application/trash.py)."""
     session = owned(snapshot)
     if session.trashed:
         raise SessionTrashed("The session is in the trash; restore it to send commands")
@@ -39,14 +41,11 @@ def visible(snapshot: SessionSnapshot | None) -> GenesisState:
 
 
 class GenesisCommands:
-    """Loads the snapshot with the inbox row, decides with the stage machine, saves the
-    snapshot (and the novel when the flow finishes)."""
+    """Decides with the stage machine; its snapshot change is the version-checked save of the
+    session (or its insert when it is new), plus superseded commands and the novel."""
 
     aggregate_type = AGGREGATE_TYPE
     commands: Mapping[str, type[CommandPayload]] = PAYLOAD_MODELS
-
-    async def load(self, tx: Transaction, entry: InboxEntry) -> GenesisState:
-        return visible(await tx.repository(GENESIS_SESSIONS).insert_command_and_load(entry))
 
     def aggregate_id(self, state: GenesisState) -> str:
         return str(state.session_id)
@@ -64,20 +63,23 @@ class GenesisCommands:
             state = evolve(state, event.event_type, event.payload)
         return state
 
-    async def save(
+    def parts(
         self,
-        tx: Transaction,
         before: GenesisState,
         after: GenesisState,
         decided: Sequence[DecidedEvent],
-        command_type: str,
-        is_async: bool,
-    ) -> None:
-        sessions = tx.repository(GENESIS_SESSIONS)
-        if before.is_pending and not is_async:
-            await sessions.supersede_pending(before.session_id, command_type)
+        supersede_by: str | None,
+    ) -> Write:
+        if before.version == 0:  # Created: the snapshot row is new
+            return Write(session=NewSession(after.session_id, after.user_id, after.version))
+        supersede = None
+        if before.is_pending and supersede_by is not None:
+            supersede = Supersede(before.session_id, supersede_by)
+        novel = None
         if after.novel_id is not None and any(e.event_type == FINISHED for e in decided):
-            bible = novel_bible(after.confirmed_data)
-            await sessions.insert_novel(after.novel_id, after.user_id, bible)
-        if not await sessions.save(before.version, after):
-            raise ConcurrencyConflict("The session was changed concurrently")
+            novel = NewNovel(after.novel_id, after.user_id, novel_bible(after.confirmed_data))
+        return Write(snapshot=SnapshotSave(before.version, after), supersede=supersede, novel=novel)
+
+
+#: The one writer of genesis session changes.
+SESSIONS = AggregateWriter(GenesisCommands())

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from infinite_scribe.application.ports.projections import (
+    PROJECTIONS,
+    ProjectedRow,
+    ProjectionQueries,
+)
 from infinite_scribe.application.ports.storage import UnitOfWork
-from infinite_scribe.application.ports.trash import PROJECTIONS, ProjectedRow, ProjectionQueries
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.genesis import replay
 from infinite_scribe.domain.trash import PURGED, fold_trash

@@ -5,15 +5,12 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID, uuid4
 
+from infinite_scribe.application.aggregates import Origin
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.genesis_commands import owned
-from infinite_scribe.application.ports.storage import (
-    GENESIS_SESSIONS,
-    GenesisQueries,
-    SessionSnapshot,
-    UnitOfWork,
-)
-from infinite_scribe.domain.genesis import AGGREGATE_TYPE, CREATED, GenesisState, created, replay
+from infinite_scribe.application.genesis_commands import SESSIONS, owned
+from infinite_scribe.application.ports.genesis import GenesisQueries, SessionSnapshot
+from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE, GenesisState, created, replay
 from shared_types import EventEnvelope
 
 
@@ -27,24 +24,13 @@ class GenesisSessions:
     async def create(
         self, context: RequestContext, initial_user_input: Mapping[str, Any] | None
     ) -> tuple[GenesisState, EventEnvelope]:
-        """Insert the snapshot and append `Genesis.Session.Created` in one transaction."""
-        state = GenesisState(session_id=uuid4(), user_id=context.user_id, version=1)
-        decided = created(context.user_id, initial_user_input)
+        """Insert the snapshot and append `Genesis.Session.Created`: one statement."""
+        blank = GenesisState(session_id=uuid4(), user_id=context.user_id, version=0)
         flow_id = uuid4()  # the creation starts its own flow; nothing caused it but the request
-        event = EventEnvelope(
-            event_type=CREATED,
-            aggregate_type=AGGREGATE_TYPE,
-            aggregate_id=str(state.session_id),
-            aggregate_version=1,
-            correlation_id=flow_id,
-            causation_id=flow_id,
-            payload=decided.payload,
-            metadata=context.metadata(),
-        )
-        async with self.uow.transaction() as tx:
-            await tx.repository(GENESIS_SESSIONS).insert(state)
-            await tx.append([event])
-        return state, event
+        origin = Origin(flow_id, flow_id, context.metadata())
+        decided = [created(context.user_id, initial_user_input)]
+        change = await SESSIONS.apply(self.uow.writes, blank, decided, origin)
+        return change.after, change.events[0]
 
     async def state(self, session_id: UUID, user_id: UUID) -> GenesisState:
         """The user's session, trashed or not (404 when missing or another user's)."""

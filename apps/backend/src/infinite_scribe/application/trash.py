@@ -3,8 +3,9 @@
 Not commands of the command service, on purpose: a trash operation must load a trashed session
 (commands refuse those), writes no `command_inbox` row (a purge deletes the inbox), and is
 idempotent by nature (trashing twice, restoring twice or purging twice changes nothing the
-second time), so it needs no inbox key. It writes its events the same way, though: event store
-+ outbox in one transaction, version-checked, retried when it loses a race (docs/trash.md).
+second time), so it needs no inbox key. It writes its events the same way, though: through the
+aggregate writer (events + outbox + the version-checked snapshot in one statement), retried when
+it loses a race (docs/trash.md).
 """
 
 import logging
@@ -12,20 +13,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from infinite_scribe.application.aggregates import envelopes
+from infinite_scribe.application.aggregates import Origin
 from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.genesis_commands import SESSIONS
+from infinite_scribe.application.ports.genesis import SessionSnapshot
+from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.ports.trash import (
     TRASH,
     PurgedRows,
-    SessionSummary,
-    TrashableSession,
     TrashQueries,
 )
+from infinite_scribe.application.ports.writes import SnapshotSave, TrashMove, Write
 from infinite_scribe.application.reads import decode_position, page_of
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidState, NotFound
-from infinite_scribe.domain.genesis import AGGREGATE_TYPE, Decided
 from infinite_scribe.domain.trash import (
     PURGED_BY_RETENTION,
     PURGED_BY_USER,
@@ -34,7 +36,6 @@ from infinite_scribe.domain.trash import (
     decide_restore,
     decide_trash,
 )
-from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
 
@@ -91,15 +92,14 @@ class TrashService:
                     return TrashOutcome(
                         session_id, session.trashed_at, session.state.version, changed=False
                     )
-                events = _envelopes(session, decided, context)
-                await tx.append(events)
                 trashed_at = now if to_trash else None
-                version = session.state.version + 1
-                if not await trash.set_trashed(
-                    session_id, session.state.version, version, trashed_at
-                ):
-                    raise ConcurrencyConflict("The session was changed concurrently")
-            return TrashOutcome(session_id, trashed_at, version, True, events[0].event_id)
+                after = SESSIONS.handler.evolve(session.state, decided)
+                move = SnapshotSave(session.state.version, after, trash=TrashMove(trashed_at))
+                change = await SESSIONS.apply(
+                    tx, session.state, decided, _origin(context), parts=Write(snapshot=move)
+                )
+            version = change.after.version
+            return TrashOutcome(session_id, trashed_at, version, True, change.events[0].event_id)
 
         return await with_retries(attempt)
 
@@ -116,12 +116,13 @@ class TrashService:
                 if session is None:
                     return None
                 state = TrashState(trashed_at=session.trashed_at)
-                events = _envelopes(session, decide_purge(session.state, state, reason), context)
+                decided = decide_purge(session.state, state, reason)
                 # The tombstone first: the erasure function only touches purged aggregates.
-                await tx.append(events)
-                rows = await trash.purge(session, events[0].event_id)
+                change = await SESSIONS.apply(tx, session.state, decided, _origin(context))
+                tombstone = change.events[0].event_id
+                rows = await trash.purge(session, tombstone)
             logger.info("purged session %s (%s): %s", session_id, reason, rows)
-            return PurgeOutcome(session_id, True, rows, events[0].event_id)
+            return PurgeOutcome(session_id, True, rows, tombstone)
 
         outcome = await with_retries(attempt)
         if outcome is not None:
@@ -160,21 +161,13 @@ class TrashService:
                 return purged
 
 
-def _owned(session: TrashableSession | None) -> TrashableSession:
+def _owned(session: SessionSnapshot | None) -> SessionSnapshot:
     if session is None:
         raise NotFound("Genesis session not found")
     return session
 
 
-def _envelopes(
-    session: TrashableSession, decided: list[Decided], context: RequestContext
-) -> list[EventEnvelope]:
+def _origin(context: RequestContext) -> Origin:
     # Each trash operation is a flow of its own: the request caused it, nothing before it.
-    return envelopes(
-        AGGREGATE_TYPE,
-        str(session.state.session_id),
-        session.state.version,
-        decided,
-        uuid4(),
-        context.metadata(),
-    )
+    flow_id = uuid4()
+    return Origin(flow_id, flow_id, context.metadata())

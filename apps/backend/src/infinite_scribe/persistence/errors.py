@@ -12,6 +12,11 @@ from contextlib import contextmanager
 import asyncpg
 
 from infinite_scribe.application.ports.storage import InboxConflict
+from infinite_scribe.application.ports.writes import (
+    AlreadyProcessed,
+    EventAlreadyStored,
+    IdempotencyKeyTaken,
+)
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
 
 logger = logging.getLogger(__name__)
@@ -35,9 +40,13 @@ _INBOX_INDEXES = frozenset({PENDING_COMMAND_INDEX, IDEMPOTENCY_KEY_INDEX})
 AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
 #: The same event id was appended twice.
 EVENT_ID_INDEX = "domain_events_event_id_key"
+#: A write's idempotency record met a live one (raised by its `scribe_expect`, write_parts.py).
+IDEMPOTENCY_RECORD_KEY = "idempotency_cache_pkey"
+#: A consumer's ledger row is there already.
+LEDGER_KEY = "processed_messages_pkey"
 
 
-class DuplicateEventId(Exception):
+class DuplicateEventId(EventAlreadyStored):
     """An event id already in the log (the event bus turns it into a replay or a conflict)."""
 
 
@@ -49,6 +58,10 @@ def translate(error: BaseException) -> BaseException:
             return InboxConflict(constraint)
         if constraint == EVENT_ID_INDEX:
             return DuplicateEventId(constraint)
+        if constraint == IDEMPOTENCY_RECORD_KEY:
+            return IdempotencyKeyTaken(constraint)
+        if constraint == LEDGER_KEY:
+            return AlreadyProcessed(constraint)
         if constraint == AGGREGATE_VERSION_INDEX:
             return ConcurrencyConflict("The aggregate was changed concurrently; retry the command")
     if isinstance(error, _RETRYABLE):

@@ -2,8 +2,9 @@
 
 Publishing is idempotent by `event_id`: the same id with the same content returns the event
 already stored and writes nothing; the same id with other content is refused (EventIdConflict).
-It is the write path of every non-HTTP actor (agents, through `Transaction.publish` and
-`application/agent_events.py`), so a redelivered Kafka message handled again is harmless.
+It serves `Transaction.publish` (an event written by another service under a known id), so a
+redelivered message handled again is harmless. A new event costs one INSERT (in a savepoint):
+only a repeat reads the stored event to compare.
 """
 
 from typing import Any
@@ -59,21 +60,22 @@ class EventBus:
         if event_id is not None and event_id != event.event_id:
             event = event.model_copy(update={"event_id": event_id})
         for _ in range(self.max_attempts):
-            existing = await self._stored(connection, event.event_id)
-            if existing is not None:
-                return Published(self._same_or_conflict(existing, event), is_new=False)
             candidate = event
             if event.aggregate_version is None:
                 version = await self._next_version(connection, event)
                 candidate = event.model_copy(update={"aggregate_version": version})
             try:
-                # A savepoint: a unique violation must not abort the caller's transaction.
+                # Insert first: the unique event id says whether it is a repeat, so a new event
+                # costs no read. A savepoint: the violation must not abort the caller's work.
                 with translated():
                     async with connection.transaction():
                         await self.store.append(connection, [candidate], notify=notify)
                 return Published(candidate, is_new=True)
             except DuplicateEventId:
-                pass  # A concurrent publish of the same id won; the next round reads and compares.
+                existing = await self._stored(connection, event.event_id)
+                if existing is not None:
+                    return Published(self._same_or_conflict(existing, event), is_new=False)
+                # Not visible to this snapshot yet (a concurrent publish): the next round.
             except ConcurrencyConflict:
                 if event.aggregate_version is not None:
                     raise

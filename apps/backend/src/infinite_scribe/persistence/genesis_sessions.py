@@ -1,19 +1,21 @@
-"""SQL for genesis sessions: the snapshot row, the command inbox, and reading their events.
+"""SQL reads of genesis sessions: the snapshot (with a command's idempotency record), the
+command inbox, and their events. Their writes are `Write` parts (persistence/write_parts.py).
 
-Every function runs on the caller's connection, inside the caller's transaction.
+Every function runs on the caller's connection or pool.
 """
 
-import re
-from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.storage import SessionSnapshot
+from infinite_scribe.application.ports.genesis import (
+    CommandTarget,
+    KeyLookup,
+    KeyRecord,
+    SessionSnapshot,
+)
+from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.domain.genesis import GenesisState
-from infinite_scribe.persistence.event_store import THEN_FIRST_PARAMETER, EventStore
-from shared_types import EventEnvelope
 from shared_types.enums import GenesisStage, GenesisStatus
 
 _SNAPSHOT_COLUMNS = (
@@ -22,40 +24,25 @@ _SNAPSHOT_COLUMNS = (
     "trashed_at IS NOT NULL AS trashed, trashed_at"
 )
 
-# The inbox row is inserted only when the session exists and belongs to the user, so a
-# stranger's command can never touch (or learn about, via a unique violation) another user's
-# session. A trashed session is loaded too: whether a command may run on it is the handler's
-# decision (today none may; a Restore will), and a refused command rolls its inbox row back.
-# Under REPEATABLE READ the snapshot read here is the transaction's snapshot; a concurrent
-# identical command blocks on the partial unique index until the first commits and
-# then fails with a unique violation, which is how duplicates are detected (no read-then-write).
-_INSERT_COMMAND_AND_LOAD = f"""
-WITH session AS (
-    SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions
-    WHERE id = $1 AND user_id = $2
-), inserted AS (
-    INSERT INTO command_inbox (
-        id, session_id, user_id, command_type, idempotency_key, correlation_id, payload, status
-    )
-    SELECT $3, id, $2, $4, $5, $3, $6, $7::command_status FROM session
-    RETURNING id
-)
-SELECT session.*, (SELECT count(*) FROM inserted) AS inserted FROM session
-"""
+# A command's one read: the user's session (trashed ones too: whether a command may run on one
+# is the handler's decision) and nothing else. A missing or foreign session reads as no row, so
+# a stranger's command writes nothing and learns nothing (404, never 409).
+_COMMAND_TARGET = f"SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = $1 AND user_id = $2"
 
-_UPDATE_SNAPSHOT = """
-UPDATE genesis_sessions
-SET status = $3::genesis_status, current_stage = $4::genesis_stage, confirmed_data = $5,
-    pending_command_type = $6, last_result = $7, novel_id = $8, version = $9
-WHERE id = $1 AND version = $2
+# A keyed command reads its key's live record in the same round trip (a LEFT JOIN each way:
+# either may be missing). Expired records read as none: the write takes them over.
+_KEYED_COMMAND_TARGET = f"""
+SELECT s.*, k.fingerprint AS key_fingerprint, k.state::text AS key_state,
+       k.response_status, k.response_headers, k.response_body,
+       GREATEST(extract(epoch FROM k.lease_expires_at - now()), 0)::float8 AS key_remaining
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = $1 AND user_id = $2) AS s
+    ON true
+LEFT JOIN idempotency_cache AS k
+    ON k.scope = $3 AND k.key = $4
+   AND ((k.state = 'COMPLETED' AND k.expires_at > now())
+     OR (k.state = 'IN_PROGRESS' AND k.lease_expires_at > now()))
 """
-
-# The same update as the last part of the events' append statement (one round trip for both):
-# its parameters follow the append's.
-_UPDATE_SNAPSHOT_AFTER_APPEND = (
-    re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) + THEN_FIRST_PARAMETER - 1}", _UPDATE_SNAPSHOT)
-    + "RETURNING 1"
-)
 
 # Read committed (outside the failed transaction): the conflicting command has committed by the
 # time its unique violation reached us, so it is visible here. An idempotency-key match wins.
@@ -91,92 +78,32 @@ def state_of(row: asyncpg.Record) -> GenesisState:
     )
 
 
-async def insert_session(connection: asyncpg.Connection, state: GenesisState) -> None:
-    await connection.execute(
-        "INSERT INTO genesis_sessions (id, user_id, version) VALUES ($1, $2, $3)",
-        state.session_id,
-        state.user_id,
-        state.version,
-    )
-
-
-async def insert_command_and_load(
-    connection: asyncpg.Connection,
-    *,
+async def command_target(
+    connection: asyncpg.Connection | asyncpg.Pool,
     session_id: UUID,
     user_id: UUID,
-    command_id: UUID,
-    command_type: str,
-    idempotency_key: str,
-    payload: dict[str, Any],
-    status: str,
-) -> SessionSnapshot | None:
-    """Insert the inbox row and return the session snapshot (None: no such session for user;
-    a trashed session is returned, marked, and its inbox row is inserted all the same)."""
+    lookup: KeyLookup | None,
+) -> CommandTarget:
+    """The session a command acts on (None: not the user's) and its key's live record."""
+    if lookup is None:
+        row = await connection.fetchrow(_COMMAND_TARGET, session_id, user_id)
+        return CommandTarget(None if row is None else snapshot_of(row))
     row = await connection.fetchrow(
-        _INSERT_COMMAND_AND_LOAD,
-        session_id,
-        user_id,
-        command_id,
-        command_type,
-        idempotency_key,
-        payload,
-        status,
+        _KEYED_COMMAND_TARGET, session_id, user_id, lookup.scope, lookup.key
     )
-    return None if row is None else snapshot_of(row)
+    assert row is not None  # (SELECT 1) LEFT JOIN ...: always one row
+    snapshot = None if row["id"] is None else snapshot_of(row)
+    return CommandTarget(snapshot, _record_of(row))
 
 
-def _snapshot_args(old_version: int, state: GenesisState) -> tuple[Any, ...]:
-    return (
-        state.session_id,
-        old_version,
-        state.status.value,
-        state.current_stage.value,
-        dict(state.confirmed_data),
-        state.pending_command_type,
-        None if state.last_result is None else dict(state.last_result),
-        state.novel_id,
-        state.version,
-    )
-
-
-async def update_snapshot(
-    connection: asyncpg.Connection, old_version: int, state: GenesisState
-) -> bool:
-    """Write the new snapshot if nobody changed it since `old_version`; False otherwise."""
-    result = await connection.execute(_UPDATE_SNAPSHOT, *_snapshot_args(old_version, state))
-    return bool(result == "UPDATE 1")
-
-
-async def append_and_update_snapshot(
-    connection: asyncpg.Connection,
-    store: EventStore,
-    events: Sequence[EventEnvelope],
-    old_version: int,
-    state: GenesisState,
-) -> bool:
-    """`store.append(events)` and `update_snapshot` in one statement (the command path)."""
-    updated = await store.append_then(
-        connection, events, _UPDATE_SNAPSHOT_AFTER_APPEND, *_snapshot_args(old_version, state)
-    )
-    return updated == 1
-
-
-async def supersede_pending(
-    connection: asyncpg.Connection, session_id: UUID, by_command_type: str
-) -> None:
-    """Close the session's pending async commands and cancel their tasks: confirming or
-    abandoning makes them moot, and leaving them RECEIVED would block the next stage's request
-    (partial unique index). A worker still generating for such a task writes no proposal."""
-    await connection.execute(
-        "WITH tasks AS (UPDATE async_tasks SET status = 'CANCELLED', message = $2, "
-        "finished_at = clock_timestamp() "
-        "WHERE session_id = $1 AND status IN ('PENDING', 'RUNNING')) "
-        "UPDATE command_inbox SET status = 'FAILED', error_message = $2 "
-        "WHERE session_id = $1 AND status IN ('RECEIVED', 'PROCESSING')",
-        session_id,
-        f"Superseded by {by_command_type}",
-    )
+def _record_of(row: asyncpg.Record) -> KeyRecord | None:
+    if row["key_fingerprint"] is None:
+        return None
+    if row["key_state"] != "COMPLETED":
+        return KeyRecord(row["key_fingerprint"], None, float(row["key_remaining"]))
+    headers = [(str(name), str(value)) for name, value in row["response_headers"] or []]
+    response = StoredResponse(row["response_status"], headers, bytes(row["response_body"]))
+    return KeyRecord(row["key_fingerprint"], response)
 
 
 async def existing_command(
@@ -207,18 +134,6 @@ async def load_session(
         user_id,
     )
     return None if row is None else snapshot_of(row)
-
-
-async def complete_command(
-    connection: asyncpg.Connection, command_id: UUID, session_id: UUID
-) -> None:
-    """The async command a proposal answers is done (it no longer blocks the next one)."""
-    await connection.execute(
-        "UPDATE command_inbox SET status = 'COMPLETED' "
-        "WHERE id = $1 AND session_id = $2 AND status IN ('RECEIVED', 'PROCESSING')",
-        command_id,
-        session_id,
-    )
 
 
 _EVENT_COLUMNS = (

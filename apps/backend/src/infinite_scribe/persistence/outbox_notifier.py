@@ -42,6 +42,16 @@ class OutboxNotifier:
         self._task: asyncio.Task[None] | None = None
         self._connection: asyncpg.Connection | None = None
 
+    async def open(self) -> None:
+        """Open the dedicated connection now (at start-up), so the first commit's wake-up does
+        not wait for a connection to be made; a failure leaves it to the first NOTIFY."""
+        if self.database_url is None or self._connection is not None:
+            return
+        try:
+            self._connection = await asyncpg.connect(asyncpg_dsn(self.database_url), timeout=5)
+        except DATABASE_ERRORS as error:
+            logger.warning("outbox NOTIFY connection failed at start (%s); opened on use", error)
+
     def committed(self) -> None:
         """A transaction that wrote outbox rows has committed: make sure a NOTIFY follows."""
         self._dirty = True

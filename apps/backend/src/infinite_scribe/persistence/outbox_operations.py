@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from infinite_scribe.persistence import outbox
 from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL, envelope_of
 from shared_types import DomainEventRow
 
@@ -104,15 +105,16 @@ async def requeue(
             WHERE status = 'FAILED' AND ($1::uuid IS NULL OR id = $1) AND {_FILTER}
             RETURNING 1
         )
-        SELECT count(*) FROM requeued, (SELECT pg_notify($6, '')) AS wake
+        SELECT count(*) FROM requeued
         """,
         row_id,
         where.key,
         where.topic,
         where.error_class,
         where.error_contains,
-        OUTBOX_CHANNEL,
     )
+    if result:  # after the commit: a NOTIFY in it would serialise commits (decision 1000)
+        await pool.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
     return int(result or 0)
 
 
@@ -151,15 +153,8 @@ async def replay(
             return total
         events = [DomainEventRow.model_validate(dict(row)) for row in rows]
         envelopes = [envelope_of(event).model_dump(mode="json") for event in events]
-        async with pool.acquire() as connection, connection.transaction():
-            await connection.execute(
-                "INSERT INTO event_outbox (event_id, topic, key, payload) "
-                "SELECT (e->>'event_id')::uuid, $1, e->>'aggregate_id', e "
-                "FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n",
-                topic,
-                envelopes,
-            )
-            await connection.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+        await outbox.enqueue(pool, topic, envelopes)  # one statement: its own transaction
+        await pool.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)  # after the commit
         total += len(rows)
         last_id = int(rows[-1]["id"])
         if on_progress is not None:

@@ -5,7 +5,7 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.trash import ProjectedRow
+from infinite_scribe.application.ports.projections import ProjectedRow
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.event_store import EventStore
 from shared_types import DomainEventRow

@@ -2,6 +2,8 @@
 
 from uuid import UUID
 
+import asyncpg
+
 from infinite_scribe.application.ports.reads import SessionPosition, SessionSummary
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.novels import PostgresNovelQueries
@@ -23,6 +25,21 @@ LIMIT $5
 """
 
 
+def summary_of(row: asyncpg.Record) -> SessionSummary:
+    """A session list's row (`trashed_at` when the query selects it: the trash list)."""
+    return SessionSummary(
+        session_id=row["id"],
+        status=GenesisStatus(row["status"]),
+        current_stage=GenesisStage(row["current_stage"]),
+        is_pending=row["is_pending"],
+        novel_id=row["novel_id"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        trashed_at=row.get("trashed_at"),
+    )
+
+
 class PostgresReadQueries(PostgresNovelQueries):
     """`ReadQueries`: the session list here, the novels in persistence/novels.py."""
 
@@ -42,16 +59,4 @@ class PostgresReadQueries(PostgresNovelQueries):
                 None if after is None else after.session_id,
                 limit,
             )
-        return [
-            SessionSummary(
-                session_id=row["id"],
-                status=GenesisStatus(row["status"]),
-                current_stage=GenesisStage(row["current_stage"]),
-                is_pending=row["is_pending"],
-                novel_id=row["novel_id"],
-                version=row["version"],
-                created_at=row["created_at"],
-                updated_at=row["updated_at"],
-            )
-            for row in rows
-        ]
+        return [summary_of(row) for row in rows]

@@ -5,9 +5,11 @@ from typing import Any
 import asyncpg
 
 from infinite_scribe.application.ports.flows import FLOW_HANDLES
-from infinite_scribe.application.ports.storage import GENESIS_SESSIONS, RepositoryKey
+from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
+from infinite_scribe.application.ports.projections import PROJECTIONS
+from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS, PROCESSED_MESSAGES
-from infinite_scribe.application.ports.trash import PROJECTIONS, TRASH
+from infinite_scribe.application.ports.trash import TRASH
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowHandles
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisRepository

@@ -11,6 +11,7 @@ from infinite_scribe.domain.genesis import (
     CONCEPT_GENERATION_REQUESTED,
     STAGE_GENERATION_REQUESTED,
 )
+from infinite_scribe.persistence import outbox
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.event_store import (
     OUTBOX_CHANNEL,
@@ -240,13 +241,7 @@ class PostgresTaskQueries:
                     envelope_of(DomainEventRow.model_validate(dict(row))).model_dump(mode="json")
                     for row in rows
                 ]
-                await connection.execute(
-                    "INSERT INTO event_outbox (event_id, topic, key, payload) "
-                    "SELECT (e->>'event_id')::uuid, $1, e->>'aggregate_id', e "
-                    "FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n",
-                    self.topic,
-                    envelopes,
-                )
-                if envelopes:
-                    await connection.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')")
+                await outbox.enqueue(connection, self.topic, envelopes)
+            if envelopes:  # after the commit: a NOTIFY in it would serialise commits (1000)
+                await self.pool.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
         return len(envelopes)

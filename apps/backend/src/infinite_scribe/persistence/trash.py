@@ -5,20 +5,18 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.trash import PurgedRows, SessionSummary, TrashableSession
+from infinite_scribe.application.ports.genesis import SessionSnapshot
+from infinite_scribe.application.ports.reads import SessionSummary
+from infinite_scribe.application.ports.trash import PurgedRows
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.genesis_sessions import state_of
+from infinite_scribe.persistence.genesis_sessions import load_session
+from infinite_scribe.persistence.reads import summary_of
 
 _AGGREGATE_TYPE = "GENESIS_SESSION"
 
-_LOAD = (
-    "SELECT id, user_id, status::text AS status, current_stage::text AS current_stage, "
-    "confirmed_data, pending_command_type, last_result, novel_id, version, trashed_at "
-    "FROM genesis_sessions WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)"
-)
-
 _SUMMARY = (
     "SELECT id, status::text AS status, current_stage::text AS current_stage, version, "
+    "pending_command_type IS NOT NULL AS is_pending, novel_id, "
     "created_at, updated_at, trashed_at FROM genesis_sessions "
 )
 
@@ -73,24 +71,10 @@ class PostgresTrashRepository:
     def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
 
-    async def load(self, session_id: UUID, user_id: UUID | None) -> TrashableSession | None:
-        row = await self.connection.fetchrow(_LOAD, session_id, user_id)
-        return None if row is None else TrashableSession(state_of(row), row["trashed_at"])
+    async def load(self, session_id: UUID, user_id: UUID | None) -> SessionSnapshot | None:
+        return await load_session(self.connection, session_id, user_id)
 
-    async def set_trashed(
-        self, session_id: UUID, old_version: int, new_version: int, trashed_at: datetime | None
-    ) -> bool:
-        result = await self.connection.execute(
-            "UPDATE genesis_sessions SET trashed_at = $4, version = $3 "
-            "WHERE id = $1 AND version = $2",
-            session_id,
-            old_version,
-            new_version,
-            trashed_at,
-        )
-        return bool(result == "UPDATE 1")
-
-    async def purge(self, session: TrashableSession, purge_event_id: UUID) -> PurgedRows:
+    async def purge(self, session: SessionSnapshot, purge_event_id: UUID) -> PurgedRows:
         session_id = session.state.session_id
         flows = [
             row[0]
@@ -115,18 +99,6 @@ class PostgresTrashRepository:
         )
 
 
-def _summary(row: asyncpg.Record) -> SessionSummary:
-    return SessionSummary(
-        session_id=row["id"],
-        status=row["status"],
-        current_stage=row["current_stage"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        trashed_at=row["trashed_at"],
-    )
-
-
 class PostgresTrashQueries:
     """`TrashQueries` on the pool."""
 
@@ -148,7 +120,7 @@ class PostgresTrashQueries:
                 None if after is None else after[1],
                 limit,
             )
-        return [_summary(row) for row in rows]
+        return [summary_of(row) for row in rows]
 
     async def was_purged(self, session_id: UUID, user_id: UUID) -> bool:
         with translated():

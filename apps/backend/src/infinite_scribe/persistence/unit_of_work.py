@@ -1,8 +1,9 @@
 """The unit of work: one REPEATABLE READ transaction that every write of a use case joins.
 
-It implements the `UnitOfWork` and `Transaction` ports. Aggregate repositories are registered
-under their port's `RepositoryKey` at composition (`repositories`), so a new aggregate adds an
-adapter and a line where the unit of work is built, not a change here.
+It implements the `UnitOfWork` and `Transaction` ports; `writes` is the same write outside a
+transaction (autocommit, for a change that needs no other statement). Aggregate repositories
+are registered under their port's `RepositoryKey` at composition (`repositories`), so a new
+aggregate adds an adapter and a line where the unit of work is built, not a change here.
 
 Events are appended without a NOTIFY in the transaction; after a commit that wrote outbox rows
 the relay is woken by the coalescing `OutboxNotifier` (a NOTIFY per transaction would serialise
@@ -17,10 +18,12 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.storage import Published, RepositoryKey
+from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.event_bus import EventBus
 from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.outbox_notifier import OutboxNotifier
+from infinite_scribe.persistence.writes import PoolWrites
 from shared_types import EventEnvelope
 
 R = TypeVar("R")
@@ -46,37 +49,16 @@ class PostgresTransaction:
         self._repositories: dict[RepositoryKey[Any], Any] = {}
         #: Whether this transaction wrote outbox rows (the relay is woken after the commit).
         self.wrote_outbox = False
-        self._deferred: list[EventEnvelope] = []
 
-    @property
-    def store(self) -> EventStore:
-        return self._store
-
-    async def append(self, events: Sequence[EventEnvelope], *, defer: bool = False) -> list[int]:
-        if defer and events:
-            # Written by the next repository write that takes them (one statement with the
-            # snapshot save, issue 13), at the latest before the commit.
-            self._store.check(events)
-            self._deferred.extend(events)
-            self.wrote_outbox = True
-            return []
-        await self.flush()
-        ids = await self._store.append(self.connection, events, notify=False)
-        self.wrote_outbox = self.wrote_outbox or bool(ids)
+    async def write(self, write: Write) -> list[int]:
+        ids = await self._store.composer.write(self.connection, write)
+        self.wrote_outbox = self.wrote_outbox or bool(write.events)
         return ids
 
-    def take_deferred(self) -> list[EventEnvelope]:
-        """The deferred events, for a repository that writes them in its own statement."""
-        events, self._deferred = self._deferred, []
-        return events
-
-    async def flush(self) -> None:
-        """Write deferred events now (before a write that must follow them, and at commit)."""
-        if self._deferred:
-            await self._store.append(self.connection, self.take_deferred(), notify=False)
+    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
+        return await self.write(Write(events=events)) if events else []
 
     async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:
-        await self.flush()
         published = await self._bus.publish_once(
             self.connection, event, event_id=event_id, notify=False
         )
@@ -86,12 +68,7 @@ class PostgresTransaction:
     def repository(self, key: RepositoryKey[R]) -> R:
         repository = self._repositories.get(key)
         if repository is None:
-            repository = self._factories[key](self.connection)
-            # A repository that can write deferred events in its own statement opts in.
-            bind = getattr(repository, "bind_transaction", None)
-            if bind is not None:
-                bind(self)
-            self._repositories[key] = repository
+            repository = self._repositories[key] = self._factories[key](self.connection)
         return cast(R, repository)
 
 
@@ -111,10 +88,27 @@ class PostgresUnitOfWork:
         self.repositories = dict(repositories or {})
         #: Wakes the relay after commits (a dedicated connection when `database_url` is given).
         self.notifier = OutboxNotifier(pool, database_url)
+        #: Writes outside a transaction (autocommit: one round trip, woken relay after it).
+        self.writes = PoolWrites(pool, store.composer)
+        self.writes.on_commit = self.notifier.committed
 
     async def close(self) -> None:
         """Flush the pending wake-up and close the notifier's connection (before the pool)."""
         await self.notifier.close()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[PostgresTransaction]:
+        tx: PostgresTransaction | None = None
+        try:
+            with translated():
+                async with self.pool.acquire() as connection:
+                    tx = PostgresTransaction(connection, self.store, self.bus, self.repositories)
+                    yield tx
+        finally:
+            # Each write committed as it ran: wake the relay (after an error that followed one
+            # too).
+            if tx is not None and tx.wrote_outbox:
+                self.notifier.committed()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
@@ -123,7 +117,6 @@ class PostgresUnitOfWork:
                 async with connection.transaction(isolation="repeatable_read"):
                     tx = PostgresTransaction(connection, self.store, self.bus, self.repositories)
                     yield tx
-                    await tx.flush()
                 # Committed (an exception skips this): wake the relay, off the commit path.
                 if tx.wrote_outbox:
                     self.notifier.committed()

@@ -3,12 +3,14 @@
 A request carrying `Idempotency-Key` (or `X-Idempotency-Key`) claims the key for its user; the
 first one runs and its 2xx answer is stored; retries get that answer replayed byte for byte.
 Routes listed in IDEMPOTENCY_AUTO_KEY_ROUTES ("POST /api/v1/x/{id}") get a server-side `auto:`
-key when the client sends none. See docs/idempotency.md.
+key when the client sends none. The command route (INLINE_ROUTES) stores its answer in its own
+write instead of claiming and completing here. See docs/idempotency.md.
 """
 
 import logging
 import math
 import re
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +31,7 @@ from infinite_scribe.api.middleware.idempotency_replies import (
     safe_headers,
     send_reply,
 )
+from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.idempotency import (
     Claimed,
@@ -50,6 +53,23 @@ from infinite_scribe.settings.settings import Settings
 logger = logging.getLogger(__name__)
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+#: Routes that store a keyed request's answer inside their own write (issue 20: a keyed command
+#: costs no extra round trip), when the store is PostgreSQL. The middleware still validates the
+#: key, reads the body and computes the fingerprint; the route gets them as `InlineKey`.
+INLINE_ROUTES = (f"POST {API_PREFIX}/genesis/sessions/{{session_id}}/commands",)
+#: Where `InlineKey` is left in the ASGI scope's state (`request.state.idempotency`).
+INLINE_KEY = "idempotency"
+
+
+@dataclass(frozen=True)
+class InlineKey:
+    """A keyed request whose route writes its idempotency record itself."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    ttl_seconds: float
 
 
 class IdempotencyMiddleware:
@@ -110,6 +130,12 @@ class IdempotencyMiddleware:
         if key is None:
             key, ttl = auto_key(request_fp), self.settings.idempotency_auto_ttl_seconds
         entry_scope = user_scope(user_id)
+        if self._writes_inline(scope):
+            # The route stores the answer with its own write (no claim, no completion).
+            state = scope.setdefault("state", {})
+            state[INLINE_KEY] = InlineKey(entry_scope, key, request_fp, float(ttl))
+            await self.app(scope, replaying(body, receive), send)
+            return
         claim = ClaimRequest(
             entry_scope, key, request_fp, self.settings.idempotency_lease_seconds, ttl
         )
@@ -137,6 +163,12 @@ class IdempotencyMiddleware:
             if not recorder.settled:
                 await recorder.settle(None)
 
+    def _writes_inline(self, scope: Scope) -> bool:
+        if not services_of(scope["app"]).inline_idempotency:
+            return False
+        target = f"{scope['method']} {scope['path']}"
+        return any(pattern.fullmatch(target) for pattern in _INLINE_PATTERNS)
+
     def _opts_in_to_auto_key(self, scope: Scope) -> bool:
         if not self._auto_routes:
             return False
@@ -152,14 +184,22 @@ def _refusal(outcome: ClaimOutcome, metrics: ApiMetrics) -> Reply | None:
         return replay_reply(outcome.response)
     if isinstance(outcome, Mismatch):
         metrics.idempotency_conflicts.labels("mismatch").inc()
-        message = "Idempotency key was already used for a different request"
-        return error_reply(422, "IDEMPOTENCY_KEY_REUSED", message)
+        return key_reused()
     if isinstance(outcome, InUse):
         metrics.idempotency_conflicts.labels("in_use").inc()
-        retry_after = str(max(1, math.ceil(outcome.retry_after)))
-        message = "A request with this idempotency key is still being processed"
-        return error_reply(409, "IDEMPOTENCY_KEY_IN_USE", message, retry_after=retry_after)
+        return key_in_use(outcome.retry_after)
     return None
+
+
+def key_reused() -> Reply:
+    message = "Idempotency key was already used for a different request"
+    return error_reply(422, "IDEMPOTENCY_KEY_REUSED", message)
+
+
+def key_in_use(retry_after: float) -> Reply:
+    message = "A request with this idempotency key is still being processed"
+    seconds = str(max(1, math.ceil(retry_after)))
+    return error_reply(409, "IDEMPOTENCY_KEY_IN_USE", message, retry_after=seconds)
 
 
 class _Recorder:
@@ -213,6 +253,9 @@ def _route_pattern(route: str) -> re.Pattern[str]:
     return re.compile(
         "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
     )
+
+
+_INLINE_PATTERNS = [_route_pattern(route) for route in INLINE_ROUTES]
 
 
 def _user_of(scope: Scope, authorization: str | None) -> str | None:

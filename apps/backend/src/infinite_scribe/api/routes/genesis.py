@@ -9,6 +9,8 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, services_of
+from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey, key_in_use, key_reused
+from infinite_scribe.api.middleware.idempotency_replies import Reply, replay_reply
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.schemas.commands import COMMAND_EXAMPLES
 from infinite_scribe.api.schemas.genesis import (
@@ -22,7 +24,14 @@ from infinite_scribe.api.schemas.genesis import (
     SessionCreated,
     SessionStateOut,
 )
+from infinite_scribe.application.command_service import (
+    CommandResult,
+    KeyInUse,
+    KeyReused,
+    Receipt,
+)
 from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.idempotency import StoredResponse
 from infinite_scribe.application.reads import decode_sequence, encode_sequence
 
 router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
@@ -57,16 +66,20 @@ class Caller:
 
     services: ApiServices
     context: RequestContext
+    #: A keyed request whose answer this route stores with its write (api/idempotency.py).
+    inline_key: InlineKey | None = None
 
 
 async def caller(request: Request, user_id: CurrentUser) -> Caller:
+    state = request.state
     return Caller(
         services=services_of(request.app),
         context=RequestContext(
             user_id=user_id,
-            request_id=getattr(request.state, "request_id", None),
-            traceparent=getattr(request.state, "traceparent", None),
+            request_id=getattr(state, "request_id", None),
+            traceparent=getattr(state, "traceparent", None),
         ),
+        inline_key=getattr(state, INLINE_KEY, None),
     )
 
 
@@ -124,20 +137,44 @@ async def send_command(
 ) -> Response:
     """Send a command; 202 RECEIVED for async commands, 200 COMPLETED for sync ones."""
     key = idempotency_key or standard_idempotency_key
-    result = await call.services.commands.execute(
-        call.context, session_id, command.command_type, command.payload, key
-    )
+    inline = call.inline_key
+    receipt = None
+    if inline is not None:
+        receipt = Receipt(inline.scope, inline.key, inline.fingerprint, inline.ttl_seconds, answer)
+    try:
+        result = await call.services.commands.execute(
+            call.context, session_id, command.command_type, command.payload, key, receipt
+        )
+    except KeyReused:
+        call.services.metrics.idempotency_conflicts.labels("mismatch").inc()
+        return raw_response(key_reused())
+    except KeyInUse as busy:
+        call.services.metrics.idempotency_conflicts.labels("in_use").inc()
+        return raw_response(key_in_use(busy.retry_after))
+    if result.stored is not None:
+        return raw_response(replay_reply(result.stored))
+    stored = answer(result)
+    return Response(stored.body, stored.status, headers=dict(stored.headers))
+
+
+def answer(result: CommandResult) -> StoredResponse:
+    """The command's reply as sent (and as stored for its idempotency key, byte for byte)."""
     reply = {
         "command_id": str(result.command_id),
         "status": result.status,
         "message": result.message,
         "correlation_id": str(result.correlation_id),
     }
+    headers = [("content-type", "application/json")]
     if result.task_id is None:
-        return json_response(reply, 202 if result.is_async else 200)
-    response = json_response(reply | {"task_id": str(result.task_id)}, 202)
-    response.headers["Location"] = f"{API_PREFIX}/tasks/{result.task_id}"
-    return response
+        return StoredResponse(202 if result.is_async else 200, headers, orjson.dumps(reply))
+    headers.append(("location", f"{API_PREFIX}/tasks/{result.task_id}"))
+    return StoredResponse(202, headers, orjson.dumps(reply | {"task_id": str(result.task_id)}))
+
+
+def raw_response(reply: Reply) -> Response:
+    status, headers, body = reply
+    return Response(body, status, headers={k.decode(): v.decode() for k, v in headers})
 
 
 #: Every list pages the same way: `cursor` in, `next_cursor` out (application/reads.py).

@@ -24,7 +24,9 @@ class SessionSummaryOut(BaseModel):
 
     @classmethod
     def of(cls, summary: SessionSummary) -> "SessionSummaryOut":
-        return cls(**asdict(summary))
+        fields = asdict(summary)
+        del fields["trashed_at"]  # the live list holds no trashed sessions
+        return cls(**fields)
 
 
 class SessionListOut(BaseModel):

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from infinite_scribe.application.ports.trash import SessionSummary
+from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.trash import PurgeOutcome, TrashOutcome
 
 
@@ -66,8 +66,8 @@ class TrashedSessionOut(BaseModel):
     def of(cls, summary: SessionSummary) -> "TrashedSessionOut":
         return cls(
             session_id=summary.session_id,
-            status=summary.status,
-            current_stage=summary.current_stage,
+            status=summary.status.value,
+            current_stage=summary.current_stage.value,
             version=summary.version,
             created_at=summary.created_at,
             updated_at=summary.updated_at,

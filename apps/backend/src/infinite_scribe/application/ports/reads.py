@@ -10,7 +10,7 @@ from shared_types.enums import GenesisStage, GenesisStatus
 
 @dataclass(frozen=True)
 class SessionSummary:
-    """One row of a user's session list."""
+    """One row of a session list: the user's sessions, or their trash (`trashed_at` set)."""
 
     session_id: UUID
     status: GenesisStatus
@@ -20,6 +20,8 @@ class SessionSummary:
     version: int
     created_at: datetime
     updated_at: datetime
+    #: Since when it sits in the trash (None: not trashed).
+    trashed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,27 @@
-"""Storage ports: transactions, aggregate repositories and read queries."""
+"""Storage ports: transactions, the writes of one aggregate change, repositories, health."""
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
-from infinite_scribe.domain.genesis import GenesisState
-from infinite_scribe.domain.novel import NovelBible
-from shared_types import DomainEventRow, EventEnvelope
+from infinite_scribe.application.ports.writes import AggregateWrites, InboxEntry, Write
+from shared_types import EventEnvelope
 
 R = TypeVar("R")
+
+__all__ = [
+    "AggregateWrites",
+    "HealthProbe",
+    "InboxConflict",
+    "InboxEntry",
+    "Published",
+    "RepositoryKey",
+    "Transaction",
+    "UnitOfWork",
+    "Write",
+]
 
 
 class InboxConflict(Exception):
@@ -23,32 +33,6 @@ class InboxConflict(Exception):
 
 
 @dataclass(frozen=True)
-class InboxEntry:
-    """The `command_inbox` row a command writes in its transaction."""
-
-    command_id: UUID
-    aggregate_id: UUID
-    user_id: UUID
-    command_type: str
-    idempotency_key: str
-    payload: dict[str, Any]
-    status: str
-
-
-@dataclass(frozen=True)
-class ExistingCommand:
-    """The inbox row a new command collided with."""
-
-    command_id: UUID
-    command_type: str
-    status: str
-    correlation_id: UUID
-    same_key: bool
-    #: Its async task (None for a sync command).
-    task_id: UUID | None = None
-
-
-@dataclass(frozen=True)
 class Published:
     """What an idempotent publish stored: the event, and whether it is new."""
 
@@ -56,25 +40,15 @@ class Published:
     is_new: bool
 
 
-@dataclass(frozen=True)
-class SessionSnapshot:
-    """A genesis session's snapshot row; `trashed` says it sits in the trash."""
-
-    state: GenesisState
-    trashed: bool
-    #: Since when it sits in the trash (None: not trashed).
-    trashed_at: datetime | None = None
-
-
 class Transaction(Protocol):
     """One database transaction: every write of a use case commits together, or none does."""
 
-    async def append(self, events: Sequence[EventEnvelope], *, defer: bool = False) -> list[int]:
-        """Append events (versions set) with one outbox row each; wakes the relay on commit.
+    async def write(self, write: Write) -> list[int]:
+        """One aggregate change (events + outbox + its declared parts) in one statement."""
+        ...
 
-        `defer=True` (the command path): the rows may be written later in this transaction, in
-        one statement with the aggregate's snapshot save, at the latest before the commit; the
-        global ids are then not known here and [] is returned."""
+    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
+        """`write` of events alone (each with its version set) with one outbox row each."""
         ...
 
     async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:
@@ -95,70 +69,23 @@ class RepositoryKey(Generic[R]):
 
 
 class UnitOfWork(Protocol):
-    """Opens transactions (REPEATABLE READ) with driver errors already translated."""
+    """Opens transactions (REPEATABLE READ) with driver errors already translated; `writes`
+    writes a change that needs nothing else in autocommit (its own one-statement transaction).
+    Either way the relay is woken after the commit."""
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
-
-class CommandInbox(Protocol):
-    """Reads of the command inbox outside any transaction."""
-
-    async def existing(
-        self, aggregate_id: UUID, idempotency_key: str, command_type: str
-    ) -> ExistingCommand | None:
-        """The command a new one collided with: same key first, else the pending same type."""
+    def autocommit(self) -> AbstractAsyncContextManager[Transaction]:
+        """One connection and no transaction: reads see the latest commits, each `write` is a
+        transaction of its own (a command's read and write share one pooled connection, so it
+        waits for the pool once, not twice)."""
         ...
 
-
-class GenesisRepository(Protocol):
-    """The genesis session aggregate inside a transaction (snapshot table + its inbox rows)."""
-
-    async def insert_command_and_load(self, entry: InboxEntry) -> SessionSnapshot | None:
-        """Insert the inbox row and read the snapshot in one statement (None: not the user's)."""
-        ...
-
-    async def load(self, session_id: UUID) -> SessionSnapshot | None: ...
-
-    async def insert(self, state: GenesisState) -> None: ...
-
-    async def save(self, old_version: int, state: GenesisState) -> bool:
-        """Write the snapshot if it is still at `old_version`; False when somebody moved it."""
-        ...
-
-    async def supersede_pending(self, session_id: UUID, by_command_type: str) -> None: ...
-
-    async def complete_command(self, command_id: UUID, session_id: UUID) -> None: ...
-
-    async def insert_novel(self, novel_id: UUID, user_id: UUID, bible: NovelBible) -> None:
-        """Create the novel a finished session made, with every confirmed stage."""
-        ...
-
-
-class GenesisQueries(Protocol):
-    """Reads for genesis sessions and their events (no transaction; errors translated)."""
-
-    async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None: ...
-
-    async def session_events(self, session_id: UUID, after: int, limit: int) -> list[Any]:
-        """Rows with the columns of `EventOut`, in aggregate-version order."""
-        ...
-
-    async def correlated_events(
-        self, correlation_id: UUID, user_id: UUID, after: int, limit: int
-    ) -> list[Any]: ...
-
-    async def aggregate_events(
-        self, aggregate_type: str, aggregate_id: str
-    ) -> list[DomainEventRow]:
-        """Every event of one aggregate in version order (the input of a replay)."""
-        ...
+    @property
+    def writes(self) -> AggregateWrites: ...
 
 
 class HealthProbe(Protocol):
     async def ping(self) -> None:
         """Return when the database answers; raise otherwise."""
         ...
-
-
-#: The genesis session aggregate's repository.
-GENESIS_SESSIONS: RepositoryKey[GenesisRepository] = RepositoryKey("genesis_sessions")

@@ -8,20 +8,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from infinite_scribe.application.ports.storage import RepositoryKey
-
-
-@dataclass(frozen=True)
-class NewTask:
-    """The `async_tasks` row an async command writes in its transaction."""
-
-    task_id: UUID
-    task_type: str
-    command_id: UUID
-    user_id: UUID
-    session_id: UUID
-    correlation_id: UUID
-    request_event_id: UUID
-    input_data: dict[str, Any]
+from infinite_scribe.application.ports.writes import NewTask as NewTask
 
 
 @dataclass(frozen=True)

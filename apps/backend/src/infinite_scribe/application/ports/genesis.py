@@ -1,0 +1,114 @@
+"""Ports of the genesis session aggregate: its snapshot, the reads a command needs, and the
+command inbox (the generic storage ports are in storage.py, the write in writes.py)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from infinite_scribe.application.ports.idempotency import StoredResponse
+from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.domain.genesis import GenesisState
+from shared_types import DomainEventRow
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """A genesis session's snapshot row; `trashed` says it sits in the trash."""
+
+    state: GenesisState
+    trashed: bool
+    #: Since when it sits in the trash (None: not trashed).
+    trashed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class KeyLookup:
+    """The idempotency record a keyed command looks for with its session (same read)."""
+
+    scope: str
+    key: str
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A live idempotency record: an answer (`response`), or a claim still running."""
+
+    fingerprint: str
+    response: StoredResponse | None
+    #: Seconds until a running claim's lease ends (None for an answer).
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class CommandTarget:
+    """What a command reads before it decides: the session (None: not the user's) and, for a
+    keyed command, the record of its key."""
+
+    snapshot: SessionSnapshot | None
+    record: KeyRecord | None = None
+
+
+@dataclass(frozen=True)
+class ExistingCommand:
+    """The inbox row a new command collided with."""
+
+    command_id: UUID
+    command_type: str
+    status: str
+    correlation_id: UUID
+    same_key: bool
+    #: Its async task (None for a sync command).
+    task_id: UUID | None = None
+
+
+class CommandInbox(Protocol):
+    """Reads of the command inbox outside any transaction."""
+
+    async def existing(
+        self, aggregate_id: UUID, idempotency_key: str, command_type: str
+    ) -> ExistingCommand | None:
+        """The command a new one collided with: same key first, else the pending same type."""
+        ...
+
+
+class CommandReads(Protocol):
+    """The one read of a command (outside a transaction, or inside one)."""
+
+    async def command_target(
+        self, session_id: UUID, user_id: UUID, lookup: KeyLookup | None
+    ) -> CommandTarget: ...
+
+
+class CommandQueries(CommandReads, CommandInbox, Protocol):
+    """Everything a command reads outside a transaction."""
+
+
+class GenesisRepository(CommandReads, Protocol):
+    """The genesis session aggregate inside a transaction (its writes are `Write` parts)."""
+
+    async def load(self, session_id: UUID) -> SessionSnapshot | None: ...
+
+
+class GenesisQueries(CommandReads, Protocol):
+    """Reads for genesis sessions and their events (no transaction; errors translated)."""
+
+    async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None: ...
+
+    async def session_events(self, session_id: UUID, after: int, limit: int) -> list[Any]:
+        """Rows with the columns of `EventOut`, in aggregate-version order."""
+        ...
+
+    async def correlated_events(
+        self, correlation_id: UUID, user_id: UUID, after: int, limit: int
+    ) -> list[Any]: ...
+
+    async def aggregate_events(
+        self, aggregate_type: str, aggregate_id: str
+    ) -> list[DomainEventRow]:
+        """Every event of one aggregate in version order (the input of a replay)."""
+        ...
+
+
+#: The genesis session aggregate's repository.
+GENESIS_SESSIONS: RepositoryKey[GenesisRepository] = RepositoryKey("genesis_sessions")

@@ -1,0 +1,187 @@
+"""The write port: one aggregate change, declared as typed parts, written as one statement.
+
+A use case never writes rows one by one: it declares what its change consists of (the events
+with their outbox rows, the snapshot's version-checked move, and whatever else belongs to the
+same change: the inbox row, a task, a flow handle, a ledger row, an idempotency record) and an
+`AggregateWrites` adapter writes all of it at once. The same parts are written inside a
+transaction (`Transaction.write`) or, when nothing else needs one, in autocommit
+(`WriteStore.write`): one round trip either way (docs/architecture.md, "The write path").
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from infinite_scribe.domain.novel import NovelBible
+from shared_types import EventEnvelope
+
+
+class IdempotencyKeyTaken(Exception):
+    """The write's idempotency record met a live record of the same (scope, key): the request
+    is a repeat (replay it) or reuses the key for another request (422)."""
+
+
+class EventAlreadyStored(Exception):
+    """An event id the write appends is in the log already (a repeated answer)."""
+
+
+class AlreadyProcessed(Exception):
+    """The write's ledger row is there already: the consumer handled this message before."""
+
+
+@dataclass(frozen=True)
+class SnapshotSave:
+    """Move an aggregate's snapshot from `old_version` to `state` (its `version` is the new
+    one); refused as a whole (ConcurrencyConflict) when somebody moved it meanwhile."""
+
+    old_version: int
+    state: Any
+    #: Trash moves also set `trashed_at` (None: restored); False leaves it as it is.
+    trash: "TrashMove | None" = None
+
+
+@dataclass(frozen=True)
+class TrashMove:
+    trashed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """A new aggregate's snapshot row (session creation)."""
+
+    session_id: UUID
+    user_id: UUID
+    version: int
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """The `command_inbox` row a command writes (its unique indexes decide duplicates)."""
+
+    command_id: UUID
+    aggregate_id: UUID
+    user_id: UUID
+    command_type: str
+    idempotency_key: str
+    payload: dict[str, Any]
+    status: str
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """The `async_tasks` row an async command writes with it."""
+
+    task_id: UUID
+    task_type: str
+    command_id: UUID
+    user_id: UUID
+    session_id: UUID
+    correlation_id: UUID
+    request_event_id: UUID
+    input_data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskFinish:
+    """An unfinished task -> COMPLETED | FAILED (its command follows)."""
+
+    task_id: UUID
+    status: str
+    result: Mapping[str, Any] | None
+    error: Mapping[str, Any] | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Supersede:
+    """Close the session's pending async commands and cancel their tasks."""
+
+    session_id: UUID
+    by_command_type: str
+
+
+@dataclass(frozen=True)
+class NewNovel:
+    """The novel a finished session makes, with every confirmed stage (its bible)."""
+
+    novel_id: UUID
+    user_id: UUID
+    bible: NovelBible
+
+
+@dataclass(frozen=True)
+class FlowHandleRow:
+    """A PENDING_PAUSE resume handle (a no-op when the flow has a waiting one already)."""
+
+    correlation_id: str
+    handle: Mapping[str, Any]
+    ttl_seconds: float
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """The consumer's dedupe: refused as a whole (AlreadyProcessed) when it is there."""
+
+    consumer: str
+    event_id: UUID
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """The answer of a keyed request, stored with the change it answers (Stripe's atomic
+    phases: no separate claim and completion). Refused as a whole (IdempotencyKeyTaken) when
+    a live record holds the key; an expired one is taken over."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    status: int
+    headers: Sequence[tuple[str, str]]
+    body: bytes
+    ttl_seconds: float
+
+
+@dataclass(frozen=True)
+class Write:
+    """Everything one aggregate change writes; each part is optional, the events carry their
+    outbox rows. Written in the order of the fields (an idempotency record before the inbox
+    row before the events), so the first refusal is the one a caller expects."""
+
+    idempotency: IdempotencyRecord | None = None
+    ledger: LedgerRow | None = None
+    session: NewSession | None = None
+    inbox: InboxEntry | None = None
+    events: Sequence[EventEnvelope] = ()
+    snapshot: SnapshotSave | None = None
+    supersede: Supersede | None = None
+    novel: NewNovel | None = None
+    task: NewTask | None = None
+    task_finish: TaskFinish | None = None
+    flow_handle: FlowHandleRow | None = None
+    #: Parts added by a caller (tests, later features): any object the adapter knows.
+    extra: Sequence[Any] = field(default_factory=tuple)
+
+    def merged(self, other: "Write") -> "Write":
+        """This write with every part `other` declares (other's win; extras add up)."""
+        updates = {
+            f.name: getattr(other, f.name)
+            for f in fields(other)
+            if f.name not in ("events", "extra") and getattr(other, f.name) is not None
+        }
+        return replace(
+            self,
+            **updates,
+            events=(*self.events, *other.events),
+            extra=(*self.extra, *other.extra),
+        )
+
+
+class AggregateWrites(Protocol):
+    """Writes one `Write` in one round trip; returns the events' global ids.
+
+    Raises ConcurrencyConflict (a version was taken or the snapshot moved), InboxConflict,
+    IdempotencyKeyTaken, AlreadyProcessed; the write is then entirely undone."""
+
+    async def write(self, write: Write) -> list[int]: ...

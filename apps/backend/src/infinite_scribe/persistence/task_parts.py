@@ -1,0 +1,141 @@
+"""The SQL of the parts of a `Write` that tasks and agents write: a command's task, an agent's
+ledger row, task finish and flow handle (the command's other parts are in write_parts.py).
+Every class is a `StatementPart` (persistence/write_statement.py)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from infinite_scribe.application.ports.writes import FlowHandleRow, LedgerRow, NewTask, TaskFinish
+from infinite_scribe.persistence.write_statement import Placeholder, count_of
+
+
+@dataclass(frozen=True)
+class LedgerPart:
+    row: LedgerRow
+    shape = "ledger"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        # A plain insert: a redelivery fails on the primary key (-> AlreadyProcessed).
+        return [
+            (
+                "ledger",
+                "INSERT INTO processed_messages (consumer, event_id) "
+                f"VALUES ({p('consumer')}::text, {p('event_id')}::uuid) RETURNING 1",
+            )
+        ]
+
+    def reads(self) -> Sequence[str]:
+        return [count_of("ledger")]
+
+    def values(self) -> Mapping[str, Any]:
+        return {"consumer": self.row.consumer, "event_id": self.row.event_id}
+
+
+@dataclass(frozen=True)
+class TaskPart:
+    task: NewTask
+    shape = "task"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        return [
+            (
+                "task",
+                "INSERT INTO async_tasks (id, task_type, triggered_by_command_id, user_id, "
+                "session_id, correlation_id, request_event_id, input_data)\n"
+                f"VALUES ({p('id')}::uuid, {p('task_type')}::text, {p('command_id')}::uuid, "
+                f"{p('user_id')}::uuid, {p('session_id')}::uuid, {p('correlation_id')}::uuid, "
+                f"{p('request_event_id')}::uuid, {p('input_data')}::jsonb) RETURNING 1",
+            )
+        ]
+
+    def reads(self) -> Sequence[str]:
+        return [count_of("task")]
+
+    def values(self) -> Mapping[str, Any]:
+        t = self.task
+        return {
+            "id": t.task_id,
+            "task_type": t.task_type,
+            "command_id": t.command_id,
+            "user_id": t.user_id,
+            "session_id": t.session_id,
+            "correlation_id": t.correlation_id,
+            "request_event_id": t.request_event_id,
+            "input_data": dict(t.input_data),
+        }
+
+
+@dataclass(frozen=True)
+class TaskFinishPart:
+    finish: TaskFinish
+    shape = "task_finish"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        # The task takes its command along: COMPLETED -> COMPLETED, otherwise FAILED, which
+        # frees the partial unique index of pending commands.
+        return [
+            (
+                "finished_task",
+                f"UPDATE async_tasks SET status = {p('status')}::task_status, "
+                f"result_data = {p('result')}::jsonb, error_data = {p('error')}::jsonb, "
+                f"message = {p('message')}::text, "
+                f"progress = CASE WHEN {p('status')}::text = 'COMPLETED' THEN 100 "
+                "ELSE progress END, finished_at = clock_timestamp()\n"
+                f"WHERE id = {p('id')}::uuid AND status IN ('PENDING', 'RUNNING') "
+                "RETURNING triggered_by_command_id",
+            ),
+            (
+                "finished_command",
+                "UPDATE command_inbox c SET status = (CASE WHEN "
+                f"{p('status')}::text = 'COMPLETED' THEN 'COMPLETED' ELSE 'FAILED' END)"
+                "::command_status, error_message = CASE WHEN "
+                f"{p('status')}::text = 'COMPLETED' THEN NULL ELSE {p('message')}::text END\n"
+                "FROM finished_task WHERE c.id = finished_task.triggered_by_command_id "
+                "AND c.status IN ('RECEIVED', 'PROCESSING') RETURNING 1",
+            ),
+        ]
+
+    def reads(self) -> Sequence[str]:
+        return [count_of("finished_task"), count_of("finished_command")]
+
+    def values(self) -> Mapping[str, Any]:
+        f = self.finish
+        return {
+            "id": f.task_id,
+            "status": f.status,
+            "result": None if f.result is None else dict(f.result),
+            "error": None if f.error is None else dict(f.error),
+            "message": f.message,
+        }
+
+
+@dataclass(frozen=True)
+class FlowHandlePart:
+    row: FlowHandleRow
+    shape = "flow_handle"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        # A flow already waiting keeps its handle (the partial unique index, named by its
+        # predicate): registering again is a no-op.
+        return [
+            (
+                "flow_handle",
+                "INSERT INTO flow_resume_handles (correlation_id, resume_handle, expires_at) "
+                f"VALUES ({p('correlation_id')}::text, {p('handle')}::jsonb, "
+                f"now() + make_interval(secs => {p('ttl')}::float8))\n"
+                "ON CONFLICT (correlation_id) WHERE status IN ('PENDING_PAUSE', 'PAUSED') "
+                "DO NOTHING RETURNING 1",
+            )
+        ]
+
+    def reads(self) -> Sequence[str]:
+        return [count_of("flow_handle")]
+
+    def values(self) -> Mapping[str, Any]:
+        r = self.row
+        return {
+            "correlation_id": r.correlation_id,
+            "handle": dict(r.handle),
+            "ttl": float(r.ttl_seconds),
+        }

@@ -1,0 +1,132 @@
+"""`AggregateWrites` on PostgreSQL: a `Write` becomes one statement (write_statement.py), run
+in autocommit on the pool (`PoolWrites`: the command path, one round trip) or on the
+connection of a transaction (`PostgresTransaction.write`).
+
+Events are checked before anything is written: names (the controlled vocabulary), versions set,
+and the produced size (an event too big to publish could never leave the outbox).
+"""
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import asyncpg
+import orjson
+
+from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.domain.errors import EventTooLarge
+from infinite_scribe.domain.event_names import validate_event_name
+from infinite_scribe.domain.event_size import (
+    DEFAULT_EVENT_MAX_BYTES,
+    RECORD_OVERHEAD,
+    produced_size,
+)
+from infinite_scribe.persistence import task_parts
+from infinite_scribe.persistence import write_parts as parts
+from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.write_statement import StatementPart, run
+from shared_types import EventEnvelope
+
+#: Metadata key keeping an actor other than the acting user (an agent, a job); the table has no
+#: actor column, and without it a replayed envelope would name the user as the actor.
+ACTOR_KEY = "actor_id"
+
+
+def check_events(events: Sequence[EventEnvelope]) -> None:
+    """What a write refuses before it writes anything: bad names, missing versions."""
+    for event in events:
+        validate_event_name(event.event_type)
+        if event.aggregate_version is None:
+            raise ValueError(f"{event.event_type}: aggregate_version is required to append")
+
+
+def stored_metadata(envelope: dict[str, Any]) -> dict[str, Any]:
+    metadata: dict[str, Any] = envelope["metadata"]
+    actor = envelope["actor_id"]
+    if actor is not None and actor != metadata.get("user_id"):
+        return metadata | {ACTOR_KEY: actor}
+    return metadata
+
+
+#: A number in exponent notation (a token after `:`, `[` or `,` in orjson's compact output):
+#: PostgreSQL prints it in full (1e300: 301 digits). A string that looks so only costs the
+#: exact measure.
+_EXPONENT = re.compile(rb"[:\[,]-?\d+(?:\.\d+)?[eE]")
+#: Header names, the source prefix and the framing of every header (event_size.produced_size).
+_HEADER_ROOM = 512
+
+
+def surely_fits(envelope: dict[str, Any], limit: int) -> bool:
+    """A cheap upper bound of `produced_size` (the exact walk was the command path's busiest
+    Python function): without exponent numbers the JSONB text is at most twice the JSON (one
+    more byte per separator), and the key and every header value are copies of envelope fields,
+    so at most the JSON once more each side. False only means "measure it exactly"."""
+    try:
+        text = orjson.dumps(envelope)
+    except TypeError:  # e.g. an integer beyond 64 bits: measured exactly
+        return False
+    if _EXPONENT.search(text) is not None:
+        return False
+    return RECORD_OVERHEAD + 4 * len(text) + _HEADER_ROOM <= limit
+
+
+class WriteComposer:
+    """Turns a `Write` into the statement parts of its shape (topic and size limit fixed)."""
+
+    def __init__(self, topic: str, max_event_bytes: int = DEFAULT_EVENT_MAX_BYTES) -> None:
+        self.topic = topic
+        self.max_event_bytes = max_event_bytes
+
+    def events_part(self, events: Sequence[EventEnvelope]) -> parts.EventsPart:
+        check_events(events)
+        envelopes = [event.model_dump(mode="json") for event in events]
+        for envelope in envelopes:
+            if surely_fits(envelope, self.max_event_bytes):
+                continue
+            size = produced_size(envelope)
+            if size > self.max_event_bytes:
+                raise EventTooLarge(envelope["event_type"], size, self.max_event_bytes)
+        metadata = [stored_metadata(envelope) for envelope in envelopes]
+        return parts.EventsPart(events, envelopes, metadata, self.topic)
+
+    def parts(self, write: Write) -> list[StatementPart]:
+        """The parts in the order of `Write`'s fields (the order they run in)."""
+        makers: list[tuple[Any, Callable[[Any], StatementPart]]] = [
+            (write.idempotency, parts.IdempotencyPart),
+            (write.ledger, task_parts.LedgerPart),
+            (write.session, parts.NewSessionPart),
+            (write.inbox, parts.InboxPart),
+            (write.events or None, self.events_part),
+            (write.snapshot, parts.SnapshotPart),
+            (write.supersede, parts.SupersedePart),
+            (write.novel, parts.NovelPart),
+            (write.task, task_parts.TaskPart),
+            (write.task_finish, task_parts.TaskFinishPart),
+            (write.flow_handle, task_parts.FlowHandlePart),
+        ]
+        found = [make(value) for value, make in makers if value is not None]
+        return [*found, *write.extra]
+
+    async def write(self, connection: asyncpg.Connection | asyncpg.Pool, write: Write) -> list[int]:
+        """Run `write` as one statement; the events' global ids (errors translated)."""
+        statement_parts = self.parts(write)
+        with translated():
+            row = await run(connection, statement_parts)
+        ids = row["event_ids"] if write.events else None
+        return [int(i) for i in ids or []]
+
+
+class PoolWrites:
+    """`AggregateWrites` in autocommit: each write is its own transaction, one round trip."""
+
+    def __init__(self, pool: asyncpg.Pool, composer: WriteComposer) -> None:
+        self.pool = pool
+        self.composer = composer
+        #: Called after each write that appended events (the coalesced relay wake-up).
+        self.on_commit: Callable[[], None] | None = None
+
+    async def write(self, write: Write) -> list[int]:
+        ids = await self.composer.write(self.pool, write)
+        if write.events and self.on_commit is not None:
+            self.on_commit()
+        return ids

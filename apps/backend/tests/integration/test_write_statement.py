@@ -1,0 +1,222 @@
+"""The one write statement (issue 20): a change's declared parts are written together in
+autocommit or not at all, refused parts undo the whole statement, and parameters bind by name
+however the parts change."""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+
+from infinite_scribe.application.ports.writes import (
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    InboxEntry,
+    NewSession,
+    NewTask,
+    SnapshotSave,
+    TrashMove,
+    Write,
+)
+from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.persistence import write_statement
+from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.persistence.write_parts import InboxPart
+from infinite_scribe.persistence.write_statement import Placeholder
+from shared_types import EventEnvelope, EventMetadata
+from tests.conftest import TEST_TOPIC
+
+
+def _event(aggregate: str, version: int) -> EventEnvelope:
+    return EventEnvelope(
+        event_type="Genesis.Session.FeedbackSubmitted",
+        aggregate_type="GENESIS_SESSION",
+        aggregate_id=aggregate,
+        aggregate_version=version,
+        correlation_id=uuid.uuid4(),
+        payload={"n": version},
+        metadata=EventMetadata(user_id="u1", source_service="test", request_id="r1"),
+    )
+
+
+def _entry(state: GenesisState, status: str = "RECEIVED") -> InboxEntry:
+    command_id = uuid.uuid4()
+    return InboxEntry(
+        command_id=command_id,
+        aggregate_id=state.session_id,
+        user_id=state.user_id,
+        command_type="SubmitFeedback",
+        idempotency_key=f"key-{command_id}",
+        payload={"feedback": "more"},
+        status=status,
+    )
+
+
+async def _session(pool: asyncpg.Pool) -> GenesisState:
+    state = GenesisState(session_id=uuid.uuid4(), user_id=uuid.uuid4(), version=1)
+    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    await uow.writes.write(Write(session=NewSession(state.session_id, state.user_id, 1)))
+    return state
+
+
+async def _counts(pool: asyncpg.Pool, state: GenesisState) -> tuple[int, int, int, int]:
+    aggregate = str(state.session_id)
+    row = await pool.fetchrow(
+        "SELECT (SELECT count(*) FROM domain_events WHERE aggregate_id = $1) AS events, "
+        "(SELECT count(*) FROM event_outbox WHERE key = $1) AS outbox, "
+        "(SELECT count(*) FROM command_inbox WHERE session_id = $2) AS inbox, "
+        "(SELECT version FROM genesis_sessions WHERE id = $2) AS version",
+        aggregate,
+        state.session_id,
+    )
+    assert row is not None
+    return row["events"], row["outbox"], row["inbox"], row["version"]
+
+
+async def test_every_part_is_written_in_one_autocommit_statement(pool: asyncpg.Pool) -> None:
+    state = await _session(pool)
+    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    entry = _entry(state)
+    event = _event(str(state.session_id), 2)
+    after = replace(state, version=2, pending_command_type="SubmitFeedback")
+    task = NewTask(
+        uuid.uuid4(), "SubmitFeedback", entry.command_id, state.user_id, state.session_id,
+        entry.command_id, event.event_id, {"feedback": "more"},
+    )  # fmt: skip
+    seen: list[str] = []
+    async with pool.acquire() as connection:
+        connection.add_query_logger(lambda record: seen.append(record.query))
+        ids = await uow.store.composer.write(
+            connection,
+            Write(inbox=entry, events=[event], snapshot=SnapshotSave(1, after), task=task),
+        )
+    # One statement of ours and no BEGIN/COMMIT (the rest is asyncpg's first-use type lookup).
+    assert len([q for q in seen if "new_events AS" in q]) == 1 and len(ids) == 1
+    assert not [q for q in seen if q.split()[0].upper() in ("BEGIN", "COMMIT")]
+    assert await _counts(pool, state) == (1, 1, 1, 2)
+    stored = await pool.fetchrow(
+        "SELECT pending_command_type FROM genesis_sessions WHERE id = $1", state.session_id
+    )
+    assert stored is not None and stored["pending_command_type"] == "SubmitFeedback"
+    assert (
+        await pool.fetchval("SELECT request_event_id FROM async_tasks WHERE id = $1", task.task_id)
+        == event.event_id
+    )
+    await uow.close()
+
+
+async def test_a_moved_snapshot_refuses_the_whole_write(pool: asyncpg.Pool) -> None:
+    state = await _session(pool)
+    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    stale = Write(
+        inbox=_entry(state),
+        events=[_event(str(state.session_id), 8)],  # version 8 is free: only the check refuses
+        snapshot=SnapshotSave(7, replace(state, version=8)),
+    )
+    with pytest.raises(ConcurrencyConflict):
+        await uow.writes.write(stale)
+    assert await _counts(pool, state) == (0, 0, 0, 1)
+    await uow.close()
+
+
+async def test_a_live_idempotency_record_refuses_the_write_and_an_expired_one_is_taken(
+    pool: asyncpg.Pool,
+) -> None:
+    state = await _session(pool)
+    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    record = IdempotencyRecord(
+        "user:x", f"k-{uuid.uuid4()}", "fp", 202, [("content-type", "application/json")],
+        b'{"a":1}', 60,
+    )  # fmt: skip
+    first = Write(idempotency=record, inbox=_entry(state, "COMPLETED"))
+    await uow.writes.write(first)
+    with pytest.raises(IdempotencyKeyTaken):
+        await uow.writes.write(Write(idempotency=record, inbox=_entry(state, "COMPLETED")))
+    assert (await _counts(pool, state))[2] == 1
+    await pool.execute(
+        "UPDATE idempotency_cache SET expires_at = now() - interval '1 second' WHERE key = $1",
+        record.key,
+    )
+    await uow.writes.write(Write(idempotency=record, inbox=_entry(state, "COMPLETED")))
+    assert (await _counts(pool, state))[2] == 2
+    await uow.close()
+
+
+@dataclass(frozen=True)
+class NotedInbox(InboxPart):
+    """The inbox part after a column-like change: one more column (`error_message`), its
+    parameter asked for in the middle of the others, its value listed first."""
+
+    note: str = ""
+    shape = "noted_inbox"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        return [
+            (
+                "inbox",
+                "INSERT INTO command_inbox (id, session_id, error_message, user_id, command_type, "
+                "idempotency_key, correlation_id, payload, status)\n"
+                f"VALUES ({p('id')}::uuid, {p('session_id')}::uuid, {p('note')}::text, "
+                f"{p('user_id')}::uuid, {p('command_type')}::text, {p('idempotency_key')}::text, "
+                f"{p('id')}::uuid, {p('payload')}::jsonb, {p('status')}::command_status) "
+                "RETURNING 1",
+            )
+        ]
+
+    def values(self) -> Mapping[str, Any]:
+        return {"note": self.note, **super().values()}
+
+
+async def test_parameters_bind_by_name_when_a_part_gains_a_column(pool: asyncpg.Pool) -> None:
+    state = await _session(pool)
+    store = EventStore(TEST_TOPIC)
+    entry = _entry(state)
+    event = _event(str(state.session_id), 2)
+    trashed_at = datetime(2030, 1, 2, tzinfo=UTC)
+    after = replace(state, version=2, pending_command_type="SubmitFeedback")
+    write = Write(events=[event], snapshot=SnapshotSave(1, after, trash=TrashMove(trashed_at)))
+    # The changed part goes first, so every parameter of the parts after it moves.
+    parts = [NotedInbox(entry, note="a note"), *store.composer.parts(write)]
+    plain = write_statement.compile_parts([InboxPart(entry), *store.composer.parts(write)])
+    noted = write_statement.compile_parts(parts)
+    assert len(noted.parameters) == len(plain.parameters) + 1
+    await write_statement.run(pool, parts)
+    inbox = await pool.fetchrow(
+        "SELECT session_id, user_id, command_type, idempotency_key, correlation_id, payload, "
+        "status::text AS status, error_message FROM command_inbox WHERE id = $1",
+        entry.command_id,
+    )
+    assert inbox is not None
+    assert dict(inbox) == {
+        "session_id": state.session_id,
+        "user_id": state.user_id,
+        "command_type": "SubmitFeedback",
+        "idempotency_key": entry.idempotency_key,
+        "correlation_id": entry.command_id,
+        "payload": {"feedback": "more"},
+        "status": "RECEIVED",
+        "error_message": "a note",
+    }
+    stored = await pool.fetchrow(
+        "SELECT event_id, aggregate_version, payload, metadata->>'request_id' AS request_id "
+        "FROM domain_events WHERE aggregate_id = $1",
+        str(state.session_id),
+    )
+    assert stored is not None
+    assert (stored["event_id"], stored["aggregate_version"]) == (event.event_id, 2)
+    assert (stored["payload"], stored["request_id"]) == ({"n": 2}, "r1")
+    session = await pool.fetchrow(
+        "SELECT version, pending_command_type, trashed_at FROM genesis_sessions WHERE id = $1",
+        state.session_id,
+    )
+    assert session is not None
+    assert dict(session) == {
+        "version": 2,
+        "pending_command_type": "SubmitFeedback",
+        "trashed_at": trashed_at,
+    }

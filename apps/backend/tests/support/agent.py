@@ -1,0 +1,32 @@
+"""Answer a generation request the way the agent worker does (its use cases, no Kafka): the
+tests that need a proposal but not the worker process use this."""
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from infinite_scribe.application.agent_work import AgentWork
+from infinite_scribe.persistence.event_store import EventStore, envelope_of
+from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.persistence.tasks import PostgresTaskQueries
+from shared_types import DomainEventRow
+
+
+async def answer_request(
+    pool: asyncpg.Pool, topic: str, command_id: UUID, result: dict[str, Any]
+) -> None:
+    """Propose `result` for the request event the async command `command_id` wrote."""
+    row = await pool.fetchrow(
+        "SELECT * FROM domain_events WHERE causation_id = $1 ORDER BY id LIMIT 1", command_id
+    )
+    assert row is not None, f"command {command_id} wrote no request"
+    request = envelope_of(DomainEventRow.model_validate(dict(row)))
+    uow = unit_of_work(pool, EventStore(topic))
+    try:
+        work = AgentWork(uow, PostgresTaskQueries(pool, topic), "test-agent", "agent")
+        job = await work.begin(request)
+        assert job is not None, "the request's task is not open"
+        assert await work.propose(job, result, provider="test")
+    finally:
+        await uow.close()

@@ -1,0 +1,406 @@
+"""In-memory adapters of the storage ports, so the application's use cases run in unit tests
+without PostgreSQL. They keep the rules the use cases rely on (the same refusals as the SQL:
+the unique (aggregate, version) and event id, the snapshot's version check, the inbox's unique
+indexes, a live idempotency record, a repeated ledger row), not the SQL's performance.
+
+A transaction runs alone (one lock) on a copy of the tables that replaces them at commit; a
+write outside a transaction is a one-write transaction.
+"""
+
+import asyncio
+import copy
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar, cast
+from uuid import UUID, uuid4
+
+from infinite_scribe.application.ports.flows import FLOW_HANDLES, FlowHandle
+from infinite_scribe.application.ports.genesis import (
+    GENESIS_SESSIONS,
+    CommandTarget,
+    ExistingCommand,
+    KeyLookup,
+    KeyRecord,
+    SessionSnapshot,
+)
+from infinite_scribe.application.ports.idempotency import StoredResponse
+from infinite_scribe.application.ports.storage import InboxConflict, Published, RepositoryKey
+from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord
+from infinite_scribe.application.ports.writes import (
+    AlreadyProcessed,
+    EventAlreadyStored,
+    IdempotencyKeyTaken,
+    Write,
+)
+from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.domain.event_names import validate_event_name
+from infinite_scribe.domain.genesis import GenesisState
+from shared_types import DomainEventRow, EventEnvelope
+from shared_types.enums import HandleStatus
+
+R = TypeVar("R")
+PENDING = ("RECEIVED", "PROCESSING")
+WAITING = (HandleStatus.PENDING_PAUSE, HandleStatus.PAUSED)
+
+
+@dataclass
+class Tables:
+    """The rows the ports read and write, keyed like their unique indexes."""
+
+    sessions: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    events: list[EventEnvelope] = field(default_factory=list)
+    outbox: list[UUID] = field(default_factory=list)
+    inbox: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    tasks: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    ledger: set[tuple[str, UUID]] = field(default_factory=set)
+    keys: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    handles: dict[UUID, FlowHandle] = field(default_factory=dict)
+    novels: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+
+
+def apply(tables: Tables, write: Write) -> list[int]:
+    """`write` on `tables` (already a copy: a refusal leaves the caller's tables untouched)."""
+    now = datetime.now(UTC)
+    if (record := write.idempotency) is not None:
+        held = tables.keys.get((record.scope, record.key))
+        if held is not None and held["expires_at"] > now:
+            raise IdempotencyKeyTaken(record.key)
+        expires = now + timedelta(seconds=record.ttl_seconds)
+        tables.keys[(record.scope, record.key)] = {"record": record, "expires_at": expires}
+    if (ledger := write.ledger) is not None:
+        if (ledger.consumer, ledger.event_id) in tables.ledger:
+            raise AlreadyProcessed(ledger.consumer)
+        tables.ledger.add((ledger.consumer, ledger.event_id))
+    if (new := write.session) is not None:
+        state = GenesisState(session_id=new.session_id, user_id=new.user_id, version=new.version)
+        tables.sessions[new.session_id] = {"state": state, "trashed_at": None}
+    if (entry := write.inbox) is not None:
+        _insert_command(tables, entry.__dict__ | {"correlation_id": entry.command_id})
+    ids = _append(tables, write.events)
+    if (save := write.snapshot) is not None:
+        row = tables.sessions.get(save.state.session_id)
+        if row is None or row["state"].version != save.old_version:
+            raise ConcurrencyConflict("The session was changed concurrently")
+        trashed_at = row["trashed_at"] if save.trash is None else save.trash.trashed_at
+        tables.sessions[save.state.session_id] = {"state": save.state, "trashed_at": trashed_at}
+    if (supersede := write.supersede) is not None:
+        for task in tables.tasks.values():
+            if task["session_id"] == supersede.session_id and task["status"] in (
+                "PENDING",
+                "RUNNING",
+            ):
+                task["status"] = "CANCELLED"
+        for command in tables.inbox.values():
+            if command["aggregate_id"] == supersede.session_id and command["status"] in PENDING:
+                command["status"] = "FAILED"
+    if (novel := write.novel) is not None:
+        tables.novels[novel.novel_id] = novel.__dict__
+    if (task := write.task) is not None:
+        tables.tasks[task.task_id] = task.__dict__ | {"status": "PENDING", "attempts": 0}
+    if (finish := write.task_finish) is not None:
+        _finish_task(tables, finish.task_id, finish.status)
+    if (handle := write.flow_handle) is not None:
+        _register(tables, handle.correlation_id, handle.handle, handle.ttl_seconds)
+    if write.extra:
+        raise NotImplementedError("extra parts are SQL parts")
+    return ids
+
+
+def _insert_command(tables: Tables, row: dict[str, Any]) -> None:
+    for other in tables.inbox.values():
+        if other["aggregate_id"] != row["aggregate_id"]:
+            continue
+        if other["idempotency_key"] == row["idempotency_key"]:
+            raise InboxConflict("uq_command_inbox_session_idempotency_key")
+        pending = row["status"] in PENDING and other["status"] in PENDING
+        if pending and other["command_type"] == row["command_type"]:
+            raise InboxConflict("idx_command_inbox_unique_pending_command")
+    tables.inbox[row["command_id"]] = row
+
+
+def _append(tables: Tables, events: Sequence[EventEnvelope]) -> list[int]:
+    ids = []
+    for event in events:
+        validate_event_name(event.event_type)
+        for stored in tables.events:
+            if stored.event_id == event.event_id:
+                raise EventAlreadyStored(str(event.event_id))
+            same = (stored.aggregate_type, stored.aggregate_id, stored.aggregate_version)
+            if same == (event.aggregate_type, event.aggregate_id, event.aggregate_version):
+                raise ConcurrencyConflict("The aggregate was changed concurrently")
+        tables.events.append(event)
+        tables.outbox.append(event.event_id)
+        ids.append(len(tables.events))
+    return ids
+
+
+def _finish_task(tables: Tables, task_id: UUID, status: str) -> None:
+    task = tables.tasks.get(task_id)
+    if task is None or task["status"] not in ("PENDING", "RUNNING"):
+        return
+    task["status"] = status
+    command = tables.inbox.get(task["command_id"])
+    if command is not None and command["status"] in PENDING:
+        command["status"] = "COMPLETED" if status == "COMPLETED" else "FAILED"
+
+
+def _register(tables: Tables, correlation_id: str, handle: Mapping[str, Any], ttl: float) -> None:
+    for existing in tables.handles.values():
+        if existing.correlation_id == correlation_id and existing.status in WAITING:
+            return
+    expires = datetime.now(UTC) + timedelta(seconds=ttl)
+    new = FlowHandle(
+        uuid4(), correlation_id, HandleStatus.PENDING_PAUSE, dict(handle), None, expires
+    )
+    tables.handles[new.handle_id] = new
+
+
+class MemoryDatabase:
+    """The tables, the lock that runs one transaction at a time, and the ports on them."""
+
+    def __init__(self) -> None:
+        self.tables = Tables()
+        self.lock = asyncio.Lock()
+        self.commits = 0  # each write outside a transaction and each committed transaction
+
+    def snapshot(self, session_id: UUID, user_id: UUID | None = None) -> SessionSnapshot | None:
+        row = self.tables.sessions.get(session_id)
+        if row is None or (user_id is not None and row["state"].user_id != user_id):
+            return None
+        return SessionSnapshot(row["state"], row["trashed_at"] is not None, row["trashed_at"])
+
+
+class MemoryWrites:
+    """`AggregateWrites` in "autocommit": one write, all or nothing."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self.db = db
+
+    async def write(self, write: Write) -> list[int]:
+        async with self.db.lock:
+            tables = copy.deepcopy(self.db.tables)
+            ids = apply(tables, write)
+            self.db.tables = tables
+            self.db.commits += 1
+            return ids
+
+
+class MemoryTransaction:
+    """`Transaction` on a private copy of the tables."""
+
+    def __init__(self, db: MemoryDatabase, tables: Tables) -> None:
+        self.db = db
+        self.tables = tables
+
+    async def write(self, write: Write) -> list[int]:
+        staged = copy.deepcopy(self.tables)
+        ids = apply(staged, write)  # a refused statement changes nothing, as in SQL
+        self.tables.__dict__.update(staged.__dict__)
+        return ids
+
+    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
+        return await self.write(Write(events=events))
+
+    async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:
+        event = event if event_id is None else event.model_copy(update={"event_id": event_id})
+        for stored in self.tables.events:
+            if stored.event_id == event.event_id:
+                return Published(stored, is_new=False)
+        await self.append([event])
+        return Published(event, is_new=True)
+
+    def repository(self, key: RepositoryKey[R]) -> R:
+        adapters: dict[str, Any] = {
+            GENESIS_SESSIONS.name: MemoryGenesis(self.db, self.tables),
+            ASYNC_TASKS.name: MemoryTasks(self.tables),
+            FLOW_HANDLES.name: MemoryHandles(self.tables),
+        }
+        return cast(R, adapters[key.name])
+
+
+class MemorySession:
+    """The `Transaction` of `autocommit()`: reads see the committed tables, each write commits."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self.db = db
+        self.writes = MemoryWrites(db)
+
+    async def write(self, write: Write) -> list[int]:
+        return await self.writes.write(write)
+
+    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
+        return await self.write(Write(events=events))
+
+    def repository(self, key: RepositoryKey[R]) -> R:
+        if key.name != GENESIS_SESSIONS.name:
+            raise NotImplementedError(f"{key.name} is used inside transactions only")
+        return cast(R, MemoryGenesis(self.db))
+
+
+class MemoryUnitOfWork:
+    """`UnitOfWork`: transactions serialised by the database's lock."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self.db = db
+        self.writes = MemoryWrites(db)
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[MemorySession]:
+        yield MemorySession(self.db)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[MemoryTransaction]:
+        async with self.db.lock:
+            tx = MemoryTransaction(self.db, copy.deepcopy(self.db.tables))
+            yield tx
+            self.db.tables = tx.tables  # an exception skips this: rolled back
+            self.db.commits += 1
+
+
+class MemoryGenesis:
+    """`GenesisRepository` (on a transaction's tables) and `CommandQueries`/`GenesisQueries`
+    (on the committed ones)."""
+
+    def __init__(self, db: MemoryDatabase, tables: Tables | None = None) -> None:
+        self.db = db
+        self._tables = tables
+
+    @property
+    def tables(self) -> Tables:
+        return self._tables if self._tables is not None else self.db.tables
+
+    async def load(self, session_id: UUID) -> SessionSnapshot | None:
+        row = self.tables.sessions.get(session_id)
+        if row is None:
+            return None
+        return SessionSnapshot(row["state"], row["trashed_at"] is not None, row["trashed_at"])
+
+    async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None:
+        found = await self.load(session_id)
+        return found if found is not None and found.state.user_id == user_id else None
+
+    async def command_target(
+        self, session_id: UUID, user_id: UUID, lookup: KeyLookup | None
+    ) -> CommandTarget:
+        record = None
+        held = self.tables.keys.get((lookup.scope, lookup.key)) if lookup else None
+        if held is not None and held["expires_at"] > datetime.now(UTC):
+            r = held["record"]
+            record = KeyRecord(r.fingerprint, StoredResponse(r.status, list(r.headers), r.body))
+        return CommandTarget(await self.snapshot(session_id, user_id), record)
+
+    async def existing(
+        self, aggregate_id: UUID, idempotency_key: str, command_type: str
+    ) -> ExistingCommand | None:
+        rows = [r for r in self.tables.inbox.values() if r["aggregate_id"] == aggregate_id]
+        same = [r for r in rows if r["idempotency_key"] == idempotency_key]
+        pending = [r for r in rows if r["command_type"] == command_type and r["status"] in PENDING]
+        for row in same or pending:
+            task = next(
+                (
+                    t["task_id"]
+                    for t in self.tables.tasks.values()
+                    if t["command_id"] == row["command_id"]
+                ),
+                None,
+            )
+            return ExistingCommand(
+                row["command_id"], row["command_type"], row["status"], row["correlation_id"],
+                bool(same), task,
+            )  # fmt: skip
+        return None
+
+    async def session_events(self, session_id: UUID, after: int, limit: int) -> list[Any]:
+        events = [e for e in self.tables.events if e.aggregate_id == str(session_id)]
+        return [e for e in events if (e.aggregate_version or 0) > after][:limit]
+
+    async def correlated_events(
+        self, correlation_id: UUID, user_id: UUID, after: int, limit: int
+    ) -> list[Any]:
+        return [e for e in self.tables.events if e.correlation_id == correlation_id][:limit]
+
+    async def aggregate_events(
+        self, aggregate_type: str, aggregate_id: str
+    ) -> list[DomainEventRow]:
+        rows = []
+        for number, e in enumerate(self.tables.events, start=1):
+            if (e.aggregate_type, e.aggregate_id) == (aggregate_type, aggregate_id):
+                fields = e.model_dump(exclude={"actor_id", "occurred_at"})
+                fields |= {"id": number, "metadata": e.metadata.model_dump()}
+                rows.append(DomainEventRow.model_validate(fields | {"created_at": e.occurred_at}))
+        return rows
+
+
+class MemoryTasks:
+    """`TaskRepository` on a transaction's tables (the lock is the transaction's)."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+    async def lock_for_event(self, request_event_id: UUID) -> TaskRecord | None:
+        for t in self.tables.tasks.values():
+            if t["request_event_id"] == request_event_id:
+                return TaskRecord(
+                    t["task_id"], t["task_type"], t["status"], t["command_id"], t["user_id"],
+                    t["session_id"], t["correlation_id"], t["attempts"],
+                )  # fmt: skip
+        return None
+
+    async def start(self, task_id: UUID) -> None:
+        task = self.tables.tasks[task_id]
+        if task["status"] in ("PENDING", "RUNNING"):
+            task.update(status="RUNNING", attempts=task["attempts"] + 1)
+            command = self.tables.inbox.get(task["command_id"])
+            if command is not None and command["status"] == "RECEIVED":
+                command["status"] = "PROCESSING"
+
+
+class MemoryTaskQueries:
+    """The part of `TaskQueries` the agent's use cases call."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self.db = db
+
+    async def processed(self, consumer: str, event_id: UUID) -> bool:
+        return (consumer, event_id) in self.db.tables.ledger
+
+    async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
+        return None
+
+
+class MemoryHandles:
+    """`FlowHandleRepository` on a transaction's tables."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+    async def get(self, correlation_id: str) -> FlowHandle | None:
+        mine = [h for h in self.tables.handles.values() if h.correlation_id == correlation_id]
+        waiting = [h for h in mine if h.status in WAITING]
+        return (waiting or mine or [None])[-1]
+
+    lock = get
+
+    async def lock_waiting_of_session(self, session_id: UUID) -> list[FlowHandle]:
+        return [
+            h for h in self.tables.handles.values()
+            if h.status in WAITING and h.session_id == session_id
+        ]  # fmt: skip
+
+    async def move(
+        self,
+        handle_id: UUID,
+        status: HandleStatus,
+        *,
+        resume_payload: Mapping[str, Any] | None = None,
+        handle_additions: Mapping[str, Any] | None = None,
+    ) -> None:
+        handle = self.tables.handles[handle_id]
+        self.tables.handles[handle_id] = replace(
+            handle,
+            status=status,
+            resume_payload=resume_payload if resume_payload is not None else handle.resume_payload,
+            handle=dict(handle.handle) | dict(handle_additions or {}),
+        )

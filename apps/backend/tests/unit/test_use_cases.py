@@ -1,0 +1,121 @@
+"""The application's use cases on the in-memory adapters (tests/support/memory.py): the real
+services (commands, session creation, the agent's answer, the trash) without PostgreSQL."""
+
+import uuid
+from uuid import UUID
+
+import pytest
+
+from infinite_scribe.application.agent_work import AgentWork
+from infinite_scribe.application.command_service import (
+    CommandService,
+    KeyReused,
+    Receipt,
+)
+from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.flows import FlowControl
+from infinite_scribe.application.idempotency import StoredResponse
+from infinite_scribe.application.sessions import GenesisSessions, rebuild
+from infinite_scribe.domain.errors import DuplicateCommand, InvalidState, NotFound
+from shared_types import EventEnvelope
+from tests.support.memory import MemoryDatabase, MemoryGenesis, MemoryTaskQueries, MemoryUnitOfWork
+
+CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
+
+
+class App:
+    def __init__(self) -> None:
+        self.db = MemoryDatabase()
+        self.uow = MemoryUnitOfWork(self.db)
+        self.queries = MemoryGenesis(self.db)
+        self.commands = CommandService(self.uow, self.queries)
+        self.sessions = GenesisSessions(self.uow, self.queries)
+        self.user = uuid.uuid4()
+        self.context = RequestContext(user_id=self.user)
+
+    async def session(self) -> UUID:
+        state, _ = await self.sessions.create(self.context, {"idea": "a lighthouse"})
+        return state.session_id
+
+
+@pytest.fixture
+def app() -> App:
+    return App()
+
+
+async def test_a_command_is_one_read_and_one_write(app: App) -> None:
+    session = await app.session()
+    before = app.db.commits
+    result = await app.commands.execute(app.context, session, "RequestConceptGeneration", {})
+    assert result.is_async and result.status == "RECEIVED" and result.task_id is not None
+    assert app.db.commits == before + 1  # one write, no transaction
+    state = await app.sessions.state(session, app.user)
+    assert state.pending_command_type == "RequestConceptGeneration" and state.version == 2
+    assert app.db.tables.tasks[result.task_id]["status"] == "PENDING"
+    assert await rebuild(app.queries, session) == state
+
+
+async def test_a_pending_twin_is_a_duplicate_and_a_repeated_key_replays(app: App) -> None:
+    session = await app.session()
+    first = await app.commands.execute(
+        app.context, session, "RequestConceptGeneration", {}, idempotency_key="k1"
+    )
+    with pytest.raises(DuplicateCommand):
+        await app.commands.execute(app.context, session, "RequestConceptGeneration", {})
+    again = await app.commands.execute(
+        app.context, session, "RequestConceptGeneration", {}, idempotency_key="k1"
+    )
+    assert again.replayed and again.command_id == first.command_id
+    assert again.task_id == first.task_id
+    assert len(app.db.tables.inbox) == 1
+
+
+async def test_refusals_write_nothing(app: App) -> None:
+    session = await app.session()
+    events = len(app.db.tables.events)
+    with pytest.raises(InvalidState):
+        await app.commands.execute(app.context, session, "SubmitFeedback", {"feedback": "x"})
+    with pytest.raises(NotFound):
+        other = RequestContext(user_id=uuid.uuid4())
+        await app.commands.execute(other, session, "AbandonSession", {})
+    assert len(app.db.tables.events) == events and not app.db.tables.inbox
+
+
+async def test_a_receipt_stores_the_answer_with_the_write_and_replays_it(app: App) -> None:
+    session = await app.session()
+
+    def render(result: object) -> StoredResponse:
+        return StoredResponse(200, [("content-type", "application/json")], repr(result).encode())
+
+    receipt = Receipt("user:x", "key-1", "fp-1", 60, render)
+    done = await app.commands.execute(
+        app.context, session, "ConfirmStage", CONFIRM, receipt=receipt
+    )
+    stored = app.db.tables.keys[("user:x", "key-1")]["record"]
+    assert stored.body == repr(done).encode()
+    replay = await app.commands.execute(
+        app.context, session, "ConfirmStage", CONFIRM, receipt=receipt
+    )
+    assert replay.stored is not None and replay.stored.body == stored.body
+    with pytest.raises(KeyReused):
+        other = Receipt("user:x", "key-1", "fp-2", 60, render)
+        await app.commands.execute(app.context, session, "ConfirmStage", CONFIRM, receipt=other)
+    assert (await app.sessions.state(session, app.user)).current_stage.value == "STORY_CONCEPTION"
+
+
+async def test_the_agent_answer_finishes_the_task_once_and_registers_the_pause(app: App) -> None:
+    session = await app.session()
+    asked = await app.commands.execute(app.context, session, "RequestConceptGeneration", {})
+    request: EventEnvelope = app.db.tables.events[-1]
+    flows = FlowControl(app.uow, None, ttl_seconds=60, source_service="agent")  # type: ignore[arg-type]
+    work = AgentWork(app.uow, MemoryTaskQueries(app.db), "agents", "agent", flows)  # type: ignore[arg-type]
+    job = await work.begin(request)
+    assert job is not None
+    assert await work.propose(job, {"concepts": ["A"]}, "test")
+    assert not await work.propose(job, {"concepts": ["A"]}, "test")  # a redelivery
+    state = await app.sessions.state(session, app.user)
+    assert state.last_result == {"concepts": ["A"]} and not state.is_pending
+    assert app.db.tables.inbox[asked.command_id]["status"] == "COMPLETED"
+    [handle] = app.db.tables.handles.values()
+    assert handle.correlation_id == str(asked.command_id)
+    assert await rebuild(app.queries, session) == state
