@@ -135,7 +135,8 @@ class ScribeUp:
     def token(self) -> str:
         lines = self.output.splitlines()
         for index, line in enumerate(lines):
-            if "dev token" in line:
+            # "  dev token (user ..., 7 days):" (the console line mentions the dev token too)
+            if line.strip().startswith("dev token"):
                 return lines[index + 1].strip()
         raise AssertionError("no dev token in the banner")
 
