@@ -24,6 +24,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from infinite_scribe.settings.agents import AgentSettings
 from infinite_scribe.settings.kafka import (
     KafkaConnection,
     KafkaOptionError,
@@ -49,7 +50,7 @@ class ConfigurationError(RuntimeError):
     """Raised when the environment holds an invalid value; the message names the variable."""
 
 
-class Settings(ServingLimits, BaseSettings):
+class Settings(AgentSettings, ServingLimits, BaseSettings):
     # `.env` in the working directory (or SCRIBE_ENV_FILE, see load_settings) fills what the
     # environment does not set: explicit variables always win over the file.
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
@@ -108,16 +109,6 @@ class Settings(ServingLimits, BaseSettings):
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9109
 
-    # The agent worker (issue 10): consumer group, retries, re-drive; see docs/agents.md.
-    worker_consumer_group: Annotated[str, Field(min_length=1, max_length=200)] = "agent-workers"
-    #: Generation attempts per request (retryable provider errors) before it fails for good.
-    worker_generation_attempts: Annotated[int, Field(ge=1, le=10)] = 3
-    worker_retry_backoff_seconds: Annotated[float, Field(ge=0, le=60)] = 0.5
-    #: An unfinished task with no activity for this long has its request re-published.
-    worker_redrive_after_seconds: Annotated[float, Field(gt=0, le=86400)] = 30.0
-    worker_redrive_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
-    worker_session_timeout_ms: Annotated[int, Field(ge=1000, le=300_000)] = 6000
-
     @field_validator("database_url")
     @classmethod
     def _postgres_scheme(cls, value: str | None) -> str | None:
@@ -167,16 +158,6 @@ class Settings(ServingLimits, BaseSettings):
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters when DATABASE_URL points at a "
                 "real database (the development default is only for embedded runs)"
             )
-
-    # LLM provider of the agent worker (issue 10; docs/agents.md). `offline` needs nothing and
-    # is the default; `openai` is any OpenAI-compatible server and needs a URL and a model. The
-    # key may stay empty for local servers. Retries (429/5xx/timeouts) are the SDK's, per call.
-    llm_provider: Literal["offline", "openai"] = "offline"
-    llm_base_url: Annotated[str | None, Field(pattern=r"^https?://[^\s/?#]+(/\S*)?$")] = None
-    llm_api_key: SecretStr = SecretStr("")
-    llm_model: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    llm_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
-    llm_max_retries: Annotated[int, Field(ge=0, le=10)] = 2
 
     # Pause and resume of flows (issue 11; docs/flows.md). A paused flow waits this long for the
     # writer before the agent worker's sweeper expires its handle; the sweeper runs every
@@ -353,15 +334,6 @@ class Settings(ServingLimits, BaseSettings):
     kafka_cluster_id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     #: A line repeated within this many seconds is written once, then with a count (0: all).
     log_repeat_interval_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0
-    # Agents at the model's pace (issue 18, docs/agents.md): messages held per worker process
-    # (the partitions pause at the bound), model calls in flight per process, the offline
-    # generator's streaming time, at most one draft per generation per interval, and the
-    # retention of the drafts topic `<KAFKA_TOPIC>.drafts`.
-    worker_max_in_flight: Annotated[int, Field(ge=1, le=100_000)] = 256
-    llm_max_concurrency: Annotated[int, Field(ge=1, le=100_000)] = 64
-    llm_offline_stream_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
-    draft_interval_seconds: Annotated[float, Field(ge=0.01, le=60)] = 0.2
-    drafts_retention_ms: Annotated[int, Field(ge=1000, le=86_400_000)] = 60_000
 
 
 class _KafkaOptionsSource(PydanticBaseSettingsSource):
