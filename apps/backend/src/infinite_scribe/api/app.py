@@ -86,24 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(build_router(), responses=common_error_responses())
     install_console(app)  # after install_error_handlers: it wraps them for /console pages
-    # The middleware order, outermost first (Starlette runs the last one added first):
-    #   0. with OTEL_EXPORTER_OTLP_ENDPOINT set, the OpenTelemetry server span (instrument_app);
-    #      then MetricsMiddleware, counting every answer by route template and status;
-    #      then CORSMiddleware (when origins are allowed): answers preflights before anything else
-    #      (no auth, no idempotency claim) and adds the CORS headers to every answer, errors
-    #      included, so a browser can read a 401 or 413;
-    #   1. RequestContextMiddleware: X-Request-ID / traceparent, so every answer (a replay,
-    #      a 413 or an unhandled error's 500 included) carries them;
-    #   2. DeadlineMiddleware: 503 when no answer has begun after API_REQUEST_TIMEOUT_SECONDS
-    #      (a frozen database), sent then and there (issue 21);
-    #   3. OperationGateMiddleware: a route that needs a token gets a 401 as soon as the
-    #      head is in, before any byte of the body is read; a method the path lacks a 405
-    #      with the document's whole Allow (issue 21);
-    #   4. BodyLimitMiddleware: the body limit while it streams, the process's body budget and
-    #      the once-only headers, before any other work;
-    #   5. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
-    #   6. IdempotencyMiddleware: claim, replay or refuse the key before any route runs;
-    #   7. the routes (exceptions -> HTTP in api/errors.py).
+    # The middleware order, outermost first: middleware_stack's docstring.
     stack = middleware_stack(settings, api_metrics, verified_tokens)
     for middleware, options in reversed(stack):
         app.add_middleware(middleware, **options)
@@ -114,7 +97,27 @@ def create_app(settings: Settings) -> FastAPI:
 def middleware_stack(
     settings: Settings, api_metrics: ApiMetrics, verified_tokens: VerifiedTokens
 ) -> list[tuple[Any, dict[str, Any]]]:
-    """The middleware stack, outermost first (see the comment in `create_app`)."""
+    """The middleware stack, outermost first (Starlette runs the last one added first):
+
+    0. with OTEL_EXPORTER_OTLP_ENDPOINT set, the OpenTelemetry server span (instrument_app);
+       then MetricsMiddleware, counting every answer by route template and status;
+       then CORSMiddleware (when origins are allowed): answers preflights before anything else
+       (no auth, no idempotency claim) and adds the CORS headers to every answer, errors
+       included, so a browser can read a 401 or 413;
+    1. RequestContextMiddleware: X-Request-ID / traceparent, so every answer (a replay,
+       a 413 or an unhandled error's 500 included) carries them;
+    2. DeadlineMiddleware: 503 when no answer has begun after API_REQUEST_TIMEOUT_SECONDS
+       (a frozen database), sent then and there (issue 21);
+    3. OperationGateMiddleware: a route that needs a token gets a 401 as soon as the
+       head is in, before any byte of the body is read; a method the path lacks a 405
+       with the document's whole Allow (issue 21);
+    4. BodyLimitMiddleware: the body limit while it streams, the process's body budget and
+       the once-only headers, before any other work;
+    5. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
+    6. IdempotencyMiddleware: claim, replay or refuse the key before any route runs (the
+       command route checks the key and stores its answer in its own write: decision 2000);
+    7. the routes (exceptions -> HTTP in api/errors.py).
+    """
     cors = cors_middleware(settings)
     return [
         (MetricsMiddleware, {"metrics": api_metrics}),

@@ -2,7 +2,7 @@
 port) and read by routes and middleware through `services_of` / the `Services` dependency."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -35,6 +35,7 @@ from infinite_scribe.persistence.reads import PostgresReadQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.persistence.trash import PostgresTrashQueries
+from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork
 from infinite_scribe.runtime.metrics import MetricsServer
 from infinite_scribe.settings.settings import Settings
 
@@ -81,56 +82,67 @@ class ApiServices:
 async def api_services(
     settings: Settings, database_url: str, verified_tokens: VerifiedTokens, metrics: ApiMetrics
 ) -> AsyncIterator[ApiServices]:
-    """Open the pool and the stores, wire the adapters to the ports, close them on exit."""
-    # No per-release RESET round trip: the API's code never changes session state (issue 13).
-    pool = await create_pool(database_url, max_size=API_POOL_SIZE, reset=keep_session)
-    metrics.pool = pool
-    try:
+    """Open the pool and the stores, wire the adapters to the ports, close them on exit (in
+    the reverse order of opening, also when one of them fails to open)."""
+    async with AsyncExitStack() as opened:
+        # No per-release RESET round trip: the API's code never changes session state (issue 13).
+        pool = await create_pool(database_url, max_size=API_POOL_SIZE, reset=keep_session)
+        metrics.pool = pool
+        opened.push_async_callback(_close_pool, pool, metrics)
         # The Kafka topic is decided here, once, not per request.
         store = EventStore(settings.kafka_topic, settings.event_max_bytes)
         uow = unit_of_work(pool, store, database_url)
-        queries = PostgresGenesisQueries(pool, store)
-        kafka = settings.kafka_connection()
+        opened.push_async_callback(uow.close)
         idempotency_store = await open_idempotency_store(settings, database_url)
-        flow_queries = PostgresFlowQueries(pool)
-        flow_control = FlowControl(
-            uow, flow_queries, ttl_seconds=settings.flow_handle_ttl_seconds, source_service="api"
-        )
-        commands = MeteredCommandService(
-            uow, queries, metrics, reactions=[ResumeOnReply(flow_control)]
-        )
+        opened.push_async_callback(idempotency_store.close)
+        queries = PostgresGenesisQueries(pool, store)
         live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
+        opened.push_async_callback(live.stop)
         listener = await start_metrics_listener(settings, metrics, PoolProbe(pool).ping)
-        try:
-            # Now, not at the first commit: its wake-up (and the live streams') is not delayed.
-            await uow.notifier.open()
-            yield ApiServices(
-                settings=settings,
-                pool=pool,
-                commands=commands,
-                sessions=GenesisSessions(uow, queries),
-                tasks=PostgresTaskQueries(pool, settings.kafka_topic),
-                trash=TrashService(uow, PostgresTrashQueries(pool)),
-                idempotency_store=idempotency_store,
-                verified_tokens=verified_tokens,
-                database=PoolProbe(pool),
-                kafka=BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None,
-                reads=Reads(PostgresReadQueries(pool)),
-                metrics=metrics,
-                metrics_listener=listener,
-                flows=FlowReplies(commands, flow_queries),
-                event_chains=EventChains(flow_queries),
-                live=live,
-                stream_admission=StreamAdmission.of(settings),
-                console=console_services(settings, pool),
-                inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
-            )
-        finally:
-            if listener is not None:
-                await listener.close()
-            await live.stop()
-            await idempotency_store.close()
-            await uow.close()
-    finally:
-        metrics.pool = None
-        await pool.close()
+        if listener is not None:
+            opened.push_async_callback(listener.close)
+        # Now, not at the first commit: its wake-up (and the live streams') is not delayed.
+        await uow.notifier.open()
+        flow_queries = PostgresFlowQueries(pool)
+        commands = _command_service(settings, uow, queries, flow_queries, metrics)
+        kafka = settings.kafka_connection()
+        yield ApiServices(
+            settings=settings,
+            pool=pool,
+            commands=commands,
+            sessions=GenesisSessions(uow, queries),
+            tasks=PostgresTaskQueries(pool, settings.kafka_topic),
+            trash=TrashService(uow, PostgresTrashQueries(pool)),
+            idempotency_store=idempotency_store,
+            verified_tokens=verified_tokens,
+            database=PoolProbe(pool),
+            kafka=BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None,
+            reads=Reads(PostgresReadQueries(pool)),
+            metrics=metrics,
+            metrics_listener=listener,
+            flows=FlowReplies(commands, flow_queries),
+            event_chains=EventChains(flow_queries),
+            live=live,
+            stream_admission=StreamAdmission.of(settings),
+            console=console_services(settings, pool),
+            inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
+        )
+
+
+def _command_service(
+    settings: Settings,
+    uow: PostgresUnitOfWork,
+    queries: PostgresGenesisQueries,
+    flow_queries: PostgresFlowQueries,
+    metrics: ApiMetrics,
+) -> MeteredCommandService:
+    """Commands, with the reaction that resumes a flow waiting for the writer's reply."""
+    flow_control = FlowControl(
+        uow, flow_queries, ttl_seconds=settings.flow_handle_ttl_seconds, source_service="api"
+    )
+    return MeteredCommandService(uow, queries, metrics, reactions=[ResumeOnReply(flow_control)])
+
+
+async def _close_pool(pool: asyncpg.Pool, metrics: ApiMetrics) -> None:
+    metrics.pool = None
+    await pool.close()
