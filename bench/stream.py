@@ -82,6 +82,8 @@ async def _admin(url: str, sql: str) -> None:
 @contextlib.contextmanager
 def api_process(url: str, port: int) -> Iterator[psutil.Process]:
     env = {**os.environ, "DATABASE_URL": url, "JWT_SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
+    # One bench user holds every stream: lift the per-user cap of issue 21 for it.
+    env |= {"STREAM_MAX_PER_USER": "100000", "API_METRICS_PORT": "0"}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     scribe = Path(sys.executable).parent / "scribe"
     command = [str(scribe), "api", "--port", str(port), "--no-access-log"]
