@@ -3,7 +3,6 @@ forms (operator actions: test_console_operator.py)."""
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import httpx
@@ -11,10 +10,18 @@ import pytest
 from pydantic import SecretStr
 
 from infinite_scribe.api.console.sign_in import DEV_USER_ID
-from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
 from tests.conftest import LiveServer
-from tests.support.console import failed_row, signed_in, token
+from tests.support.console import (
+    action,
+    console,
+    console_settings,
+    failed_row,
+    operator,
+    signed_in,
+    token,
+    writer,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -28,39 +35,7 @@ OPS_PAGES = (
 )
 
 
-@pytest.fixture(scope="module")
-def console_settings(settings: Settings) -> Settings:
-    topic = f"console-{uuid.uuid4().hex[:8]}"
-    servers = settings.resolved_kafka_servers() or ""
-    ensure_topic(servers, topic, 3)
-    ensure_topic(servers, f"{topic}.dlq", 3)
-    return settings.model_copy(update={"kafka_topic": topic})
-
-
-@pytest.fixture(scope="module")
-def console(console_settings: Settings) -> Iterator[LiveServer]:
-    with LiveServer(console_settings) as server:
-        yield server
-
-
-@pytest.fixture
-async def writer(
-    console: LiveServer, console_settings: Settings
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with signed_in(console.url, console_settings, uuid.uuid4()) as client:
-        yield client
-
-
-@pytest.fixture
-async def operator(
-    console: LiveServer, console_settings: Settings
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with signed_in(console.url, console_settings, uuid.uuid4(), operator=True) as client:
-        yield client
-
-
-def action() -> str:
-    return str(uuid.uuid4())
+__all__ = ["console", "console_settings", "operator", "writer"]  # fixtures used below
 
 
 async def test_pages_need_sign_in_and_carry_a_strict_csp(

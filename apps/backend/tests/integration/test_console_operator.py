@@ -6,54 +6,27 @@ import asyncio
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import httpx
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.settings.settings import Settings
-from tests.conftest import LiveServer
-from tests.support.console import dead_letter, failed_row, signed_in
+from tests.support.console import (
+    action,
+    console,
+    console_settings,
+    dead_letter,
+    failed_row,
+    operator,
+    writer,
+)
 
 pytestmark = pytest.mark.kafka
 
 
-@pytest.fixture(scope="module")
-def console_settings(settings: Settings) -> Settings:
-    topic = f"console-{uuid.uuid4().hex[:8]}"
-    servers = settings.resolved_kafka_servers() or ""
-    ensure_topic(servers, topic, 3)
-    ensure_topic(servers, f"{topic}.dlq", 3)
-    return settings.model_copy(update={"kafka_topic": topic})
-
-
-@pytest.fixture(scope="module")
-def console(console_settings: Settings) -> Iterator[LiveServer]:
-    with LiveServer(console_settings) as server:
-        yield server
-
-
-@pytest.fixture
-async def writer(
-    console: LiveServer, console_settings: Settings
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with signed_in(console.url, console_settings, uuid.uuid4()) as client:
-        yield client
-
-
-@pytest.fixture
-async def operator(
-    console: LiveServer, console_settings: Settings
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with signed_in(console.url, console_settings, uuid.uuid4(), operator=True) as client:
-        yield client
-
-
-def action() -> str:
-    return str(uuid.uuid4())
+__all__ = ["console", "console_settings", "operator", "writer"]  # fixtures used below
 
 
 async def test_requeue_is_audited_and_idempotent(

@@ -2,16 +2,19 @@
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 from confluent_kafka import Producer
 
 from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token
+from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer
 
 
 def token(settings: Settings, user_id: uuid.UUID, *, operator: bool = False) -> str:
@@ -81,3 +84,40 @@ def dead_letter(servers: str, topic: str, key: str, body: dict[str, Any]) -> Non
         f"{topic}.dlq", key=key, value=json.dumps(body).encode(), headers=list(headers.items())
     )
     assert producer.flush(10) == 0
+
+
+# Fixtures of the console tests (imported by them): a topic of their own, the live server,
+# a writer and an operator signed in.
+@pytest.fixture(scope="module")
+def console_settings(settings: Settings) -> Settings:
+    topic = f"console-{uuid.uuid4().hex[:8]}"
+    servers = settings.resolved_kafka_servers() or ""
+    ensure_topic(servers, topic, 3)
+    ensure_topic(servers, f"{topic}.dlq", 3)
+    return settings.model_copy(update={"kafka_topic": topic})
+
+
+@pytest.fixture(scope="module")
+def console(console_settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(console_settings) as server:
+        yield server
+
+
+@pytest.fixture
+async def writer(
+    console: LiveServer, console_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with signed_in(console.url, console_settings, uuid.uuid4()) as client:
+        yield client
+
+
+@pytest.fixture
+async def operator(
+    console: LiveServer, console_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with signed_in(console.url, console_settings, uuid.uuid4(), operator=True) as client:
+        yield client
+
+
+def action() -> str:
+    return str(uuid.uuid4())
