@@ -9,10 +9,14 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import anyio
+import anyio._backends._asyncio  # the backend the servers' threads use, imported here too
+import anyio.abc
 import asyncpg
 import httpx
 import pytest
@@ -27,6 +31,18 @@ from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool, with_database
 from infinite_scribe.settings.settings import Settings
+
+# anyio imports its submodules lazily, on first use, and pytest rewrites (compiles) every module
+# of a distribution with a pytest11 entry point, anyio's included even with `-p no:anyio`.
+# CPython 3.11's compile() is not thread-safe: a first lazy import in the live server's thread
+# while the main thread compiled a test module failed with "AST constructor recursion depth
+# mismatch" (a /docs-assets answer cut after its headers). So every lazy name is resolved here,
+# in the main thread, before any server thread starts.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # deprecated aliases warn when resolved
+    for _module in (anyio, anyio.abc):
+        for _name in dir(_module):
+            getattr(_module, _name)
 
 TEST_JWT_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_TOPIC = "domain-events"
