@@ -19,6 +19,7 @@ from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
+from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import (
@@ -30,10 +31,10 @@ from infinite_scribe.domain.errors import (
 )
 from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
 
 CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
@@ -43,18 +44,17 @@ class Flows:
     """The flow use cases wired as the API wires them, on the test pool."""
 
     def __init__(self, pool: asyncpg.Pool, ttl_seconds: float = 3600) -> None:
-        store = EventStore("domain-events")
-        uow = unit_of_work(pool, store)
+        uow = unit_of_work(pool, WriteComposer("domain-events"))
         self.pool = pool
         self.queries = PostgresFlowQueries(pool)
         self.control = FlowControl(
             uow, self.queries, ttl_seconds=ttl_seconds, source_service="test"
         )
         self.commands = CommandService(
-            uow, PostgresGenesisQueries(pool, store), reactions=[ResumeOnReply(self.control)]
+            uow, PostgresGenesisQueries(pool), reactions=[ResumeOnReply(self.control)]
         )
         self.replies = FlowReplies(self.commands, self.queries)
-        self.sessions = GenesisSessions(uow, PostgresGenesisQueries(pool, store))
+        self.sessions = GenesisSessions(uow, PostgresGenesisQueries(pool))
         self.uow = uow
 
     async def paused_flow(self, user: UUID) -> tuple[UUID, str]:
@@ -314,7 +314,7 @@ async def _append_chain(flows: Flows, user: UUID, parents: list[int]) -> list[UU
         for index, parent in enumerate(parents)
     ]
     async with flows.uow.transaction() as tx:
-        await tx.append(events)
+        await tx.write(Write(events=events))
     return ids
 
 

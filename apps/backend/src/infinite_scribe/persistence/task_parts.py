@@ -1,41 +1,49 @@
 """The SQL of the parts of a `Write` that tasks and agents write: a command's task, an agent's
-ledger row, task finish and flow handle (the command's other parts are in write_parts.py).
-Every class is a `StatementPart` (persistence/write_statement.py)."""
+ledger row, task finish and flow handle (the generic parts are in write_parts.py, the genesis
+session's in genesis_parts.py). Every class is a `StatementPart` (write_statement.py)."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from infinite_scribe.application.ports.writes import FlowHandleRow, LedgerRow, NewTask, TaskFinish
-from infinite_scribe.persistence.write_statement import Placeholder, count_of
+from infinite_scribe.persistence.errors import LEDGER_KEY
+from infinite_scribe.persistence.write_parts import NeverRefuses, missing
+from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
 
 
 @dataclass(frozen=True)
 class LedgerPart:
     row: LedgerRow
     shape = "ledger"
+    part = "ledger"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        # A plain insert: a redelivery fails on the primary key (-> AlreadyProcessed).
+        # A redelivery meets the primary key, writes no row and is refused (AlreadyProcessed).
         return [
             (
                 "ledger",
                 "INSERT INTO processed_messages (consumer, event_id) "
-                f"VALUES ({p('consumer')}::text, {p('event_id')}::uuid) RETURNING 1",
+                f"VALUES ({p('consumer')}::text, {p('event_id')}::uuid) "
+                "ON CONFLICT DO NOTHING RETURNING 1",
             )
         ]
 
     def reads(self) -> Sequence[str]:
         return [count_of("ledger")]
 
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        return [Refusal(missing("ledger"), "23505", LEDGER_KEY)]
+
     def values(self) -> Mapping[str, Any]:
         return {"consumer": self.row.consumer, "event_id": self.row.event_id}
 
 
 @dataclass(frozen=True)
-class TaskPart:
+class TaskPart(NeverRefuses):
     task: NewTask
     shape = "task"
+    part = "task"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         return [
@@ -67,9 +75,10 @@ class TaskPart:
 
 
 @dataclass(frozen=True)
-class TaskFinishPart:
+class TaskFinishPart(NeverRefuses):
     finish: TaskFinish
     shape = "task_finish"
+    part = "task_finish"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # The task takes its command along: COMPLETED -> COMPLETED, otherwise FAILED, which
@@ -111,9 +120,10 @@ class TaskFinishPart:
 
 
 @dataclass(frozen=True)
-class FlowHandlePart:
+class FlowHandlePart(NeverRefuses):
     row: FlowHandleRow
     shape = "flow_handle"
+    part = "flow_handle"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # A flow already waiting keeps its handle (the partial unique index, named by its

@@ -1,7 +1,7 @@
-"""In-memory adapters of the storage ports, so the application's use cases run in unit tests
-without PostgreSQL. They keep the rules the use cases rely on (the same refusals as the SQL:
-the unique (aggregate, version) and event id, the snapshot's version check, the inbox's unique
-indexes, a live idempotency record, a repeated ledger row), not the SQL's performance.
+"""In-memory adapters of the storage ports (as eventsourcing's `popo.py`), so the application's
+use cases run in unit tests without PostgreSQL. They keep the rules the use cases rely on (the
+same refusals as the SQL, in the same order: memory_tables.py), not the SQL's performance;
+tests/integration/test_storage_contract.py runs the same cases on both.
 
 A transaction runs alone (one lock) on a copy of the tables that replaces them at commit; a
 write outside a transaction is a one-write transaction.
@@ -9,10 +9,11 @@ write outside a transaction is a one-write transaction.
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -26,19 +27,12 @@ from infinite_scribe.application.ports.genesis import (
     SessionSnapshot,
 )
 from infinite_scribe.application.ports.idempotency import StoredResponse
-from infinite_scribe.application.ports.storage import Published, RepositoryKey
-from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord
-from infinite_scribe.application.ports.writes import (
-    Write,
-)
-from shared_types import DomainEventRow, EventEnvelope
+from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord, TaskView
+from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.persistence.memory_tables import PENDING, UNFINISHED, WAITING, Tables, apply
+from shared_types import DomainEventRow
 from shared_types.enums import HandleStatus
-from tests.support.memory_tables import (
-    PENDING,
-    WAITING,
-    Tables,
-    apply,
-)
 
 R = TypeVar("R")
 
@@ -86,17 +80,6 @@ class MemoryTransaction:
         self.tables.__dict__.update(staged.__dict__)
         return ids
 
-    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
-        return await self.write(Write(events=events))
-
-    async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:
-        event = event if event_id is None else event.model_copy(update={"event_id": event_id})
-        for stored in self.tables.events:
-            if stored.event_id == event.event_id:
-                return Published(stored, is_new=False)
-        await self.append([event])
-        return Published(event, is_new=True)
-
     def repository(self, key: RepositoryKey[R]) -> R:
         adapters: dict[str, Any] = {
             GENESIS_SESSIONS.name: MemoryGenesis(self.db, self.tables),
@@ -115,9 +98,6 @@ class MemorySession:
 
     async def write(self, write: Write) -> list[int]:
         return await self.writes.write(write)
-
-    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
-        return await self.write(Write(events=events))
 
     def repository(self, key: RepositoryKey[R]) -> R:
         if key.name != GENESIS_SESSIONS.name:
@@ -236,7 +216,7 @@ class MemoryTasks:
 
     async def start(self, task_id: UUID) -> None:
         task = self.tables.tasks[task_id]
-        if task["status"] in ("PENDING", "RUNNING"):
+        if task["status"] in UNFINISHED:
             task.update(status="RUNNING", attempts=task["attempts"] + 1)
             command = self.tables.inbox.get(task["command_id"])
             if command is not None and command["status"] == "RECEIVED":
@@ -244,16 +224,34 @@ class MemoryTasks:
 
 
 class MemoryTaskQueries:
-    """The part of `TaskQueries` the agent's use cases call."""
+    """`TaskQueries` on the committed tables (no re-drive: nothing goes stale in a test)."""
 
     def __init__(self, db: MemoryDatabase) -> None:
         self.db = db
 
-    async def processed(self, consumer: str, event_id: UUID) -> bool:
-        return (consumer, event_id) in self.db.tables.ledger
+    async def task(self, task_id: UUID, user_id: UUID) -> TaskView | None:
+        t = self.db.tables.tasks.get(task_id)
+        if t is None or t["user_id"] != user_id:
+            return None
+        return TaskView(
+            t["task_id"], t["task_type"], t["status"], Decimal(0), None, None, None,
+            datetime.now(UTC), None, None, t["session_id"], t["command_id"], t["correlation_id"],
+        )  # fmt: skip
 
     async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
         return None
+
+    async def touch(self, task_ids: list[UUID]) -> None:
+        return None
+
+    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (e.event_type, dict(e.payload)) for e in self.db.tables.events
+            if e.aggregate_id == str(session_id) and e.event_type.endswith("GenerationRequested")
+        ]  # fmt: skip
+
+    async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
+        return 0
 
 
 class MemoryHandles:
@@ -265,7 +263,8 @@ class MemoryHandles:
     async def get(self, correlation_id: str) -> FlowHandle | None:
         mine = [h for h in self.tables.handles.values() if h.correlation_id == correlation_id]
         waiting = [h for h in mine if h.status in WAITING]
-        return (waiting or mine or [None])[-1]
+        found = waiting or mine
+        return found[-1] if found else None
 
     lock = get
 
