@@ -24,6 +24,7 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence import write_statement
+from infinite_scribe.persistence.errors import IDEMPOTENCY_RECORD_KEY, PENDING_COMMAND_INDEX
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.write_parts import InboxPart
 from infinite_scribe.persistence.write_statement import Placeholder
@@ -220,3 +221,25 @@ async def test_parameters_bind_by_name_when_a_part_gains_a_column(pool: asyncpg.
         "pending_command_type": "SubmitFeedback",
         "trashed_at": trashed_at,
     }
+
+
+async def test_the_first_refusal_by_rank_wins_whatever_the_order_in_the_text(
+    pool: asyncpg.Pool,
+) -> None:
+    """A live idempotency record, a pending twin and a moved snapshot at once: the record is
+    reported (its rank is first) with the parts in rank order and with their text reversed."""
+    state = await _session(pool)
+    composer = WriteComposer(TEST_TOPIC)
+    record = IdempotencyRecord("user:x", f"k-{uuid.uuid4()}", "fp", 202, [], b"{}", 60)
+    await composer.write(pool, Write(idempotency=record, inbox=_entry(state)))
+    twin = replace(_entry(state), command_type="SubmitFeedback")
+    refused = Write(idempotency=record, inbox=twin, snapshot=SnapshotSave(7, state))
+    for parts in (composer.parts(refused), composer.parts(refused)[::-1]):
+        with pytest.raises(asyncpg.UniqueViolationError) as raised:
+            await write_statement.run(pool, parts)
+        assert raised.value.constraint_name == IDEMPOTENCY_RECORD_KEY
+    without_record = [part for part in composer.parts(refused) if part.part != "idempotency"]
+    with pytest.raises(asyncpg.UniqueViolationError) as raised:
+        await write_statement.run(pool, without_record[::-1])
+    assert raised.value.constraint_name == PENDING_COMMAND_INDEX
+    assert (await _counts(pool, state))[2] == 1

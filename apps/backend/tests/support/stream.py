@@ -8,7 +8,9 @@ import asyncpg
 
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from shared_types import EventEnvelope, EventMetadata
-from tests.support.events import append_events
+from tests.support.events import COMPOSER, append_events, write_events
+
+__all__ = ["COMPOSER", "append", "event", "until", "write_events"]
 
 
 def event(session_id: str, version: int, blob: str = "") -> EventEnvelope:

@@ -40,14 +40,10 @@ _INBOX_INDEXES = frozenset({PENDING_COMMAND_INDEX, IDEMPOTENCY_KEY_INDEX})
 AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
 #: The same event id was appended twice.
 EVENT_ID_INDEX = "domain_events_event_id_key"
-#: A write's idempotency record met a live one (raised by its `scribe_expect`, write_parts.py).
+#: A write's idempotency record met a live one (reported by the write's guard, write_parts.py).
 IDEMPOTENCY_RECORD_KEY = "idempotency_cache_pkey"
 #: A consumer's ledger row is there already.
 LEDGER_KEY = "processed_messages_pkey"
-
-
-class DuplicateEventId(EventAlreadyStored):
-    """An event id already in the log (the event bus turns it into a replay or a conflict)."""
 
 
 def translate(error: BaseException) -> BaseException:
@@ -57,7 +53,7 @@ def translate(error: BaseException) -> BaseException:
         if constraint in _INBOX_INDEXES:
             return InboxConflict(constraint)
         if constraint == EVENT_ID_INDEX:
-            return DuplicateEventId(constraint)
+            return EventAlreadyStored(constraint)
         if constraint == IDEMPOTENCY_RECORD_KEY:
             return IdempotencyKeyTaken(constraint)
         if constraint == LEDGER_KEY:
