@@ -29,7 +29,12 @@ from infinite_scribe.application.ports.writes import (
     TrashMove,
     Write,
 )
-from infinite_scribe.domain.errors import ConcurrencyConflict, DuplicateCommand, SessionTrashed
+from infinite_scribe.domain.errors import (
+    ConcurrencyConflict,
+    DuplicateCommand,
+    EventIdConflict,
+    SessionTrashed,
+)
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.memory import MemoryDatabase, MemoryGenesis, MemoryUnitOfWork
@@ -167,11 +172,16 @@ async def test_a_live_key_is_in_use_and_an_expired_one_is_taken_over(storage: St
 
 
 async def test_a_stored_event_and_a_repeated_ledger_row_are_refused(storage: Storage) -> None:
+    """A repeated event id writes nothing: the same content is a repeat (EventAlreadyStored),
+    other content a conflict (EventIdConflict); the ledger refuses a message handled before."""
     state = await _session(storage)
     event, message = _event(state, 2), uuid.uuid4()
     await storage.write(Write(ledger=LedgerRow("agents", message), events=[event]))
     with pytest.raises(EventAlreadyStored):  # the same event again, at the next version
         await storage.write(Write(events=[replace_version(event, 3)]))
+    other = replace_version(event, 3).model_copy(update={"payload": {"n": "other"}})
+    with pytest.raises(EventIdConflict):  # the same id with other content
+        await storage.write(Write(events=[other]))
     with pytest.raises(AlreadyProcessed):
         await storage.write(Write(ledger=LedgerRow("agents", message), events=[_event(state, 3)]))
     await storage.write(Write(ledger=LedgerRow("other", message), events=[_event(state, 3)]))

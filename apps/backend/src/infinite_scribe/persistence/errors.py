@@ -17,7 +17,7 @@ from infinite_scribe.application.ports.writes import (
     EventAlreadyStored,
     IdempotencyKeyTaken,
 )
-from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
+from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ _INBOX_INDEXES = frozenset({PENDING_COMMAND_INDEX, IDEMPOTENCY_KEY_INDEX})
 AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
 #: The same event id was appended twice.
 EVENT_ID_INDEX = "domain_events_event_id_key"
+#: ... and with other content than the stored event's (reported by the write's guard).
+EVENT_ID_CONTENT = "domain_events_event_id_content"
 #: A write's idempotency record met a live one (reported by the write's guard, write_parts.py).
 IDEMPOTENCY_RECORD_KEY = "idempotency_cache_pkey"
 #: A consumer's ledger row is there already.
@@ -54,6 +56,8 @@ def translate(error: BaseException) -> BaseException:
             return InboxConflict(constraint)
         if constraint == EVENT_ID_INDEX:
             return EventAlreadyStored(constraint)
+        if constraint == EVENT_ID_CONTENT:
+            return EventIdConflict("An event id was written again with different content")
         if constraint == IDEMPOTENCY_RECORD_KEY:
             return IdempotencyKeyTaken(constraint)
         if constraint == LEDGER_KEY:

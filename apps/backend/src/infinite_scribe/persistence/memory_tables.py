@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
+
 from infinite_scribe.application.ports.flows import FlowHandle
 from infinite_scribe.application.ports.storage import InboxConflict
 from infinite_scribe.application.ports.writes import (
@@ -29,7 +31,7 @@ from infinite_scribe.application.ports.writes import (
     Write,
     check_events,
 )
-from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
 from infinite_scribe.domain.genesis import GenesisState
 from shared_types import EventEnvelope
 from shared_types.enums import HandleStatus
@@ -137,10 +139,13 @@ def _insert_command(tables: Tables, row: dict[str, Any]) -> None:
 
 def _append(tables: Tables, events: Sequence[EventEnvelope]) -> list[int]:
     check_events(events)
-    # As the SQL reports it: a stored event id first, then a taken version.
-    stored_ids = {stored.event_id for stored in tables.events}
-    if any(event.event_id in stored_ids for event in events):
-        raise EventAlreadyStored(str(events[0].event_id))
+    # As the SQL reports it: a stored event id (other content first), then a taken version.
+    stored = {e.event_id: _content(e) for e in tables.events}
+    repeats = [e for e in events if e.event_id in stored]
+    if any(stored[e.event_id] != _content(e) for e in repeats):
+        raise EventIdConflict("An event id was written again with different content")
+    if repeats:
+        raise EventAlreadyStored(str(repeats[0].event_id))
     taken = {(e.aggregate_type, e.aggregate_id, e.aggregate_version) for e in tables.events}
     if any((e.aggregate_type, e.aggregate_id, e.aggregate_version) in taken for e in events):
         raise ConcurrencyConflict("The aggregate was changed concurrently")
@@ -150,6 +155,13 @@ def _append(tables: Tables, events: Sequence[EventEnvelope]) -> list[int]:
         tables.outbox.append(event.event_id)
         ids.append(len(tables.events))
     return ids
+
+
+def _content(event: EventEnvelope) -> tuple[object, ...]:
+    # What the log compares (as stored JSON): not metadata, time or causes.
+    payload = orjson.loads(orjson.dumps(event.payload))
+    kind = (event.event_type, event.event_version, event.aggregate_type, event.aggregate_id)
+    return (*kind, payload)
 
 
 def _finish_task(tables: Tables, task_id: UUID, status: str) -> None:

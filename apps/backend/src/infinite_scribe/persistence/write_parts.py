@@ -15,6 +15,7 @@ from typing import Any
 from infinite_scribe.application.ports.writes import IdempotencyRecord, InboxEntry
 from infinite_scribe.persistence.errors import (
     AGGREGATE_VERSION_INDEX,
+    EVENT_ID_CONTENT,
     EVENT_ID_INDEX,
     IDEMPOTENCY_KEY_INDEX,
     IDEMPOTENCY_RECORD_KEY,
@@ -175,11 +176,26 @@ class EventsPart:
         ]
 
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
-        # A stored event id is a repeat (EventAlreadyStored); otherwise a version was taken
-        # (ConcurrencyConflict: run again, the next read tells which).
+        # A stored event id with other content is a conflict (decision 0304's comparison:
+        # payload as JSON, not metadata or time); with the same content a repeat
+        # (EventAlreadyStored); otherwise a version was taken (ConcurrencyConflict: run again,
+        # the next read tells which). Read only when the events came out short.
         short = missing("new_events", f"cardinality({p('event_ids')}::uuid[])")
+        offered = (
+            f"unnest({p('event_ids')}::uuid[], {p('event_types')}::text[], "
+            f"{p('event_versions')}::int[], {p('aggregate_types')}::text[], "
+            f"{p('aggregate_ids')}::text[], {p('payloads')}::jsonb[]) "
+            "AS o(event_id, event_type, event_version, aggregate_type, aggregate_id, payload)"
+        )
+        other = (
+            f"EXISTS (SELECT 1 FROM domain_events d JOIN {offered} USING (event_id) WHERE "
+            "(d.event_type, d.event_version, d.aggregate_type, d.aggregate_id, d.payload) "
+            "IS DISTINCT FROM "
+            "(o.event_type, o.event_version, o.aggregate_type, o.aggregate_id, o.payload))"
+        )
         stored = f"EXISTS (SELECT 1 FROM domain_events WHERE event_id = ANY({p('event_ids')}))"
         return [
+            Refusal(f"{short} AND {other}", "23505", EVENT_ID_CONTENT),
             Refusal(f"{short} AND {stored}", "23505", EVENT_ID_INDEX),
             Refusal(short, "23505", AGGREGATE_VERSION_INDEX),
         ]
