@@ -1,5 +1,6 @@
-"""Resume handles on real PostgreSQL: the pause/resume race, one waiting handle per flow,
-expiry and settling by the sweeper's use cases, and the 409s (docs/flows.md)."""
+"""Resume handles on real PostgreSQL: the pause/resume race, one waiting handle per flow, and
+event chains (docs/flows.md). Expiry, settling and the 409s need no database:
+tests/unit/test_flows_on_memory.py."""
 
 import asyncio
 import random
@@ -23,13 +24,9 @@ from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import (
-    FlowAlreadyResumed,
-    FlowHandleExpired,
-    FlowHandleNotFound,
-    InvalidPayload,
     NotFound,
 )
-from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
+from infinite_scribe.domain.flows import FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
@@ -204,95 +201,6 @@ async def test_one_waiting_handle_per_flow_under_concurrency(clean_db: asyncpg.P
         "VALUES ($1, '{}', 'RESUMED')",
         cid,
     )
-
-
-async def test_expired_handle_refuses_resume(clean_db: asyncpg.Pool) -> None:
-    flows = Flows(clean_db, ttl_seconds=0.05)
-    user = uuid.uuid4()
-    session_id, cid = await flows.paused_flow(user)
-    assert await flows.control.pause_landed(cid) is LandingOutcome.PAUSED
-    assert await flows.control.pause_landed(cid) is LandingOutcome.NOTHING  # idempotent
-    await asyncio.sleep(0.1)
-    assert await flows.control.expire_due() == 1
-    assert await flows.control.expire_due() == 0
-    assert (await handle_row(clean_db, cid))["status"] == "EXPIRED"
-    types = [row["event_type"] for row in await flow_events(clean_db, session_id)]
-    assert types == [FLOW_PAUSED, FLOW_EXPIRED]
-    context = RequestContext(user_id=user)
-    with pytest.raises(FlowHandleExpired):
-        await flows.replies.resume(context, UUID(cid), "ConfirmStage", CONFIRM, None)
-    # A command on the session still works; it has nothing to resume any more.
-    await flows.confirm(user, session_id)
-    assert len(await flow_events(clean_db, session_id)) == 2
-
-
-async def test_resume_refusals(clean_db: asyncpg.Pool) -> None:
-    flows = Flows(clean_db)
-    user, stranger = uuid.uuid4(), uuid.uuid4()
-    session_id, cid = await flows.paused_flow(user)
-    await flows.control.pause_landed(cid)
-    with pytest.raises(FlowHandleNotFound):  # unknown
-        await flows.replies.resume(
-            RequestContext(user_id=user), uuid.uuid4(), "ConfirmStage", CONFIRM, None
-        )
-    with pytest.raises(FlowHandleNotFound):  # another user's looks unknown
-        await flows.replies.resume(
-            RequestContext(user_id=stranger), UUID(cid), "ConfirmStage", CONFIRM, None
-        )
-    with pytest.raises(InvalidPayload):
-        await flows.replies.resume(
-            RequestContext(user_id=user), UUID(cid), "AbandonSession", {}, None
-        )
-    result, handle = await flows.replies.resume(
-        RequestContext(user_id=user), UUID(cid), "ConfirmStage", CONFIRM, None
-    )
-    assert result.status == "COMPLETED" and handle.status.value == "RESUMED"
-    with pytest.raises(FlowAlreadyResumed):
-        await flows.replies.resume(
-            RequestContext(user_id=user),
-            UUID(cid),
-            "ConfirmStage",
-            {"stage": "STORY_CONCEPTION", "data": {}},
-            None,
-        )
-    # The check inside the reply's transaction (a resume that lost the race after the
-    # endpoint's early check): the command rolls back with the reason.
-    for named, error in ((cid, FlowAlreadyResumed), (str(uuid.uuid4()), FlowHandleNotFound)):
-        with pytest.raises(error):
-            await flows.commands.execute(
-                RequestContext(user_id=user, resumes_flow=named), session_id, "AbandonSession", {}
-            )
-    # Nothing half-done: the refused resumes wrote no command.
-    commands = await clean_db.fetchval(
-        "SELECT count(*) FROM command_inbox WHERE session_id = $1", session_id
-    )
-    assert commands == 1
-
-
-async def test_early_reply_is_kept_and_settled_by_the_sweeper(clean_db: asyncpg.Pool) -> None:
-    """The worker died after its proposal: the reply is kept, and the sweeper's settle lands
-    the pause by consuming it; a pause nobody answered is settled to PAUSED."""
-    flows = Flows(clean_db)
-    user = uuid.uuid4()
-    answered_session, answered = await flows.paused_flow(user)
-    _, unanswered = await flows.paused_flow(user)
-    await flows.confirm(user, answered_session)
-    row = await handle_row(clean_db, answered)
-    assert row["status"] == "PENDING_PAUSE" and row["resume_payload"] is not None
-    await clean_db.execute(
-        "UPDATE flow_resume_handles SET expires_at = now() - interval '1 second' "
-        "WHERE correlation_id = $1",
-        answered,
-    )
-    assert await flows.control.expire_due() == 0  # a kept reply is settled, never expired
-    assert await flows.control.settle(3600) == 0  # not stale yet
-    await asyncio.sleep(0.05)
-    assert await flows.control.settle(0.01) == 2
-    assert (await handle_row(clean_db, answered))["status"] == "RESUMED"
-    assert (await handle_row(clean_db, unanswered))["status"] == "PAUSED"
-    events = await flow_events(clean_db, answered_session)
-    assert [e["event_type"] for e in events] == [FLOW_RESUMED]
-    assert events[0]["payload"]["early"] is True
 
 
 async def _append_chain(flows: Flows, user: UUID, parents: list[int]) -> list[UUID]:

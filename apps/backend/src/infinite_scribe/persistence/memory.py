@@ -12,7 +12,7 @@ import copy
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -30,7 +30,14 @@ from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord, TaskView
 from infinite_scribe.application.ports.writes import Write
-from infinite_scribe.persistence.memory_tables import PENDING, UNFINISHED, WAITING, Tables, apply
+from infinite_scribe.persistence.memory_tables import (
+    PENDING,
+    UNFINISHED,
+    WAITING,
+    Tables,
+    apply,
+    register,
+)
 from shared_types import DomainEventRow
 from shared_types.enums import HandleStatus
 
@@ -260,11 +267,16 @@ class MemoryHandles:
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
 
+    async def register(
+        self, correlation_id: str, handle: Mapping[str, Any], ttl_seconds: float
+    ) -> FlowHandle:
+        register(self.tables, correlation_id, handle, ttl_seconds)
+        found = await self.get(correlation_id)
+        assert found is not None
+        return found
+
     async def get(self, correlation_id: str) -> FlowHandle | None:
-        mine = [h for h in self.tables.handles.values() if h.correlation_id == correlation_id]
-        waiting = [h for h in mine if h.status in WAITING]
-        found = waiting or mine
-        return found[-1] if found else None
+        return newest_handle(self.tables, correlation_id)
 
     lock = get
 
@@ -289,3 +301,44 @@ class MemoryHandles:
             resume_payload=resume_payload if resume_payload is not None else handle.resume_payload,
             handle=dict(handle.handle) | dict(handle_additions or {}),
         )
+        self.tables.handle_moved[handle_id] = datetime.now(UTC)
+
+
+def newest_handle(
+    tables: Tables, correlation_id: str, user_id: UUID | None = None
+) -> FlowHandle | None:
+    """The flow's waiting handle, else its newest (of `user_id`, when given)."""
+    mine = [h for h in tables.handles.values() if h.correlation_id == correlation_id]
+    if user_id is not None:
+        mine = [h for h in mine if h.handle.get("user_id") == str(user_id)]
+    waiting = [h for h in mine if h.status in WAITING]
+    found = waiting or mine
+    return found[-1] if found else None
+
+
+class MemoryFlowQueries:
+    """`FlowHandleQueries` on the committed tables."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self.db = db
+
+    async def handle_for(self, correlation_id: str, user_id: UUID) -> FlowHandle | None:
+        return newest_handle(self.db.tables, correlation_id, user_id)
+
+    async def unsettled(self, older_than_seconds: float, limit: int) -> list[str]:
+        before = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        moved = self.db.tables.handle_moved
+        stale = [
+            h for h in self.db.tables.handles.values()
+            if h.status is HandleStatus.PENDING_PAUSE and moved[h.handle_id] < before
+        ]  # fmt: skip
+        return [h.correlation_id for h in sorted(stale, key=lambda h: moved[h.handle_id])][:limit]
+
+    async def due(self, limit: int) -> list[str]:
+        now = datetime.now(UTC)
+        due = [
+            h for h in self.db.tables.handles.values()
+            if h.status in WAITING and h.resume_payload is None
+            and h.expires_at is not None and h.expires_at <= now
+        ]  # fmt: skip
+        return [h.correlation_id for h in due][:limit]

@@ -53,6 +53,8 @@ class Tables:
     ledger: set[tuple[str, UUID]] = field(default_factory=set)
     keys: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     handles: dict[UUID, FlowHandle] = field(default_factory=dict)
+    #: When each handle last moved (the `updated_at` the flow sweeper reads).
+    handle_moved: dict[UUID, datetime] = field(default_factory=dict)
     novels: dict[UUID, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -120,7 +122,7 @@ def _task_finish(tables: Tables, finish: TaskFinish) -> None:
 
 
 def _flow_handle(tables: Tables, handle: FlowHandleRow) -> None:
-    _register(tables, handle.correlation_id, handle.handle, handle.ttl_seconds)
+    register(tables, handle.correlation_id, handle.handle, handle.ttl_seconds)
 
 
 def _insert_command(tables: Tables, row: dict[str, Any]) -> None:
@@ -174,7 +176,8 @@ def _finish_task(tables: Tables, task_id: UUID, status: str) -> None:
         command["status"] = "COMPLETED" if status == "COMPLETED" else "FAILED"
 
 
-def _register(tables: Tables, correlation_id: str, handle: Mapping[str, Any], ttl: float) -> None:
+def register(tables: Tables, correlation_id: str, handle: Mapping[str, Any], ttl: float) -> None:
+    """A PENDING_PAUSE handle, unless the flow has a waiting one (the partial unique index)."""
     for existing in tables.handles.values():
         if existing.correlation_id == correlation_id and existing.status in WAITING:
             return
@@ -183,6 +186,7 @@ def _register(tables: Tables, correlation_id: str, handle: Mapping[str, Any], tt
         uuid4(), correlation_id, HandleStatus.PENDING_PAUSE, dict(handle), None, expires
     )
     tables.handles[new.handle_id] = new
+    tables.handle_moved[new.handle_id] = datetime.now(UTC)
 
 
 #: How each part of a `Write` is applied, by its name in `PART_ORDER`.
