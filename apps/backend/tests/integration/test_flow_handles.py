@@ -12,81 +12,30 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from infinite_scribe.application.aggregates import Origin
-from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.event_chains import EventChains
-from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
-from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.application.genesis_commands import SESSIONS
-from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.application.retries import with_retries
-from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import (
     NotFound,
 )
 from infinite_scribe.domain.flows import FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
-from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
+from tests.support.flows import CONFIRM, FlowApp
 
-CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
 
-
-class Flows:
-    """The flow use cases wired as the API wires them, on the test pool."""
+class Flows(FlowApp):
+    """The flow use cases on the test pool."""
 
     def __init__(self, pool: asyncpg.Pool, ttl_seconds: float = 3600) -> None:
+        queries = PostgresFlowQueries(pool)
         uow = unit_of_work(pool, WriteComposer("domain-events"))
+        super().__init__(uow, PostgresGenesisQueries(pool), queries, ttl_seconds)
         self.pool = pool
-        self.queries = PostgresFlowQueries(pool)
-        self.control = FlowControl(
-            uow, self.queries, ttl_seconds=ttl_seconds, source_service="test"
-        )
-        self.commands = CommandService(
-            uow, PostgresGenesisQueries(pool), reactions=[ResumeOnReply(self.control)]
-        )
-        self.replies = FlowReplies(self.commands, self.queries)
-        self.sessions = GenesisSessions(uow, PostgresGenesisQueries(pool))
-        self.uow = uow
-
-    async def paused_flow(self, user: UUID) -> tuple[UUID, str]:
-        """A session with a proposal and its PENDING_PAUSE handle, as the agent leaves it in
-        its proposal's transaction (the pause has not landed yet)."""
-        created, _ = await self.sessions.create(RequestContext(user_id=user), None)
-        flow = uuid.uuid4()
-        async with self.uow.transaction() as tx:
-            sessions = tx.repository(GENESIS_SESSIONS)
-            snapshot = await sessions.load(created.session_id)
-            assert snapshot is not None
-            state = snapshot.state
-            payload = {
-                "stage": "CONCEPT_SELECTION",
-                "result": {"title": "a proposal"},
-                "task_id": str(uuid.uuid4()),
-                "command_id": str(flow),
-                "provider": "test",
-            }
-            origin = Origin(flow, flow, EventMetadata(user_id=str(user), source_service="test"))
-            change = await SESSIONS.apply(tx, state, [Decided(CONCEPT_PROPOSED, payload)], origin)
-            proposal = change.events[0]
-            handle = {
-                "session_id": str(state.session_id),
-                "user_id": str(user),
-                "stage": "CONCEPT_SELECTION",
-                "proposal_event_id": str(proposal.event_id),
-            }
-            await self.control.register_in(tx, str(flow), handle)
-        return state.session_id, str(flow)
-
-    async def confirm(self, user: UUID, session_id: UUID) -> None:
-        await self.commands.execute(
-            RequestContext(user_id=user), session_id, "ConfirmStage", CONFIRM
-        )
 
 
 async def flow_events(pool: asyncpg.Pool, session_id: UUID) -> list[asyncpg.Record]:

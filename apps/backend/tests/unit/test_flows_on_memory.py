@@ -9,15 +9,8 @@ from uuid import UUID
 
 import pytest
 
-from infinite_scribe.application.aggregates import Origin
-from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
-from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.flows import FlowHandle
-from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
-from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import (
     FlowAlreadyResumed,
     FlowHandleExpired,
@@ -25,63 +18,23 @@ from infinite_scribe.domain.errors import (
     InvalidPayload,
 )
 from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
-from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
 from infinite_scribe.persistence.memory import (
     MemoryDatabase,
     MemoryFlowQueries,
     MemoryGenesis,
     MemoryUnitOfWork,
 )
-from shared_types import EventEnvelope, EventMetadata
+from shared_types import EventEnvelope
+from tests.support.flows import CONFIRM, FlowApp
 
-CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
 
-
-class Flows:
-    """The flow use cases wired as the API wires them, on memory."""
+class Flows(FlowApp):
+    """The flow use cases on memory."""
 
     def __init__(self, ttl_seconds: float = 3600) -> None:
         self.db = MemoryDatabase()
-        self.uow = MemoryUnitOfWork(self.db)
-        queries = MemoryGenesis(self.db)
-        self.control = FlowControl(
-            self.uow, MemoryFlowQueries(self.db), ttl_seconds=ttl_seconds, source_service="test"
-        )
-        self.commands = CommandService(self.uow, queries, reactions=[ResumeOnReply(self.control)])
-        self.replies = FlowReplies(self.commands, MemoryFlowQueries(self.db))
-        self.sessions = GenesisSessions(self.uow, queries)
-
-    async def paused_flow(self, user: UUID) -> tuple[UUID, str]:
-        """A session with a proposal and its PENDING_PAUSE handle, as the agent leaves it in
-        its proposal's transaction (the pause has not landed yet)."""
-        created, _ = await self.sessions.create(RequestContext(user_id=user), None)
-        flow = uuid.uuid4()
-        async with self.uow.transaction() as tx:
-            snapshot = await tx.repository(GENESIS_SESSIONS).load(created.session_id)
-            assert snapshot is not None
-            state = snapshot.state
-            payload = {
-                "stage": "CONCEPT_SELECTION",
-                "result": {"title": "a proposal"},
-                "task_id": str(uuid.uuid4()),
-                "command_id": str(flow),
-                "provider": "test",
-            }
-            origin = Origin(flow, flow, EventMetadata(user_id=str(user), source_service="test"))
-            change = await SESSIONS.apply(tx, state, [Decided(CONCEPT_PROPOSED, payload)], origin)
-            handle = {
-                "session_id": str(state.session_id),
-                "user_id": str(user),
-                "stage": "CONCEPT_SELECTION",
-                "proposal_event_id": str(change.events[0].event_id),
-            }
-            await self.control.register_in(tx, str(flow), handle)
-        return state.session_id, str(flow)
-
-    async def confirm(self, user: UUID, session_id: UUID) -> None:
-        await self.commands.execute(
-            RequestContext(user_id=user), session_id, "ConfirmStage", CONFIRM
-        )
+        queries = MemoryFlowQueries(self.db)
+        super().__init__(MemoryUnitOfWork(self.db), MemoryGenesis(self.db), queries, ttl_seconds)
 
     def flow_events(self, session_id: UUID) -> list[EventEnvelope]:
         return [

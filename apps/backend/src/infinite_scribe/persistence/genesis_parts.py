@@ -7,11 +7,25 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from infinite_scribe.application.ports.writes import NewNovel, NewSession, SnapshotSave, Supersede
-from infinite_scribe.persistence.write_parts import NeverRefuses, missing
+from infinite_scribe.persistence.write_parts import NeverRefuses, insert_row, missing
 from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
 
 #: What a snapshot that moved meanwhile reports (with SQLSTATE 40001: a lost race, retried).
 SNAPSHOT_VERSION_CHECK = "genesis_sessions_version"
+#: The columns of a new novel (the bible's fields) and their types.
+_NOVEL_COLUMNS = {
+    "id": "uuid",
+    "user_id": "uuid",
+    "title": "text",
+    "logline": "text",
+    "theme": "text",
+    "writing_style": "text",
+    "target_chapters": "int",
+    "story": "jsonb",
+    "worldview": "jsonb",
+    "characters": "jsonb",
+    "outline": "jsonb",
+}
 
 
 @dataclass(frozen=True)
@@ -21,13 +35,8 @@ class NewSessionPart(NeverRefuses):
     part = "session"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        return [
-            (
-                "new_session",
-                "INSERT INTO genesis_sessions (id, user_id, version) "
-                f"VALUES ({p('id')}::uuid, {p('user_id')}::uuid, {p('version')}::int) RETURNING 1",
-            )
-        ]
+        columns = {"id": "uuid", "user_id": "uuid", "version": "int"}
+        return [("new_session", insert_row(p, "genesis_sessions", columns))]
 
     def reads(self) -> Sequence[str]:
         return [count_of("new_session")]
@@ -126,17 +135,7 @@ class NovelPart(NeverRefuses):
     part = "novel"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        return [
-            (
-                "novel",
-                "INSERT INTO novels (id, user_id, title, logline, theme, writing_style, "
-                "target_chapters, story, worldview, characters, outline) "
-                f"VALUES ({p('id')}::uuid, {p('user_id')}::uuid, {p('title')}::text, "
-                f"{p('logline')}::text, {p('theme')}::text, {p('writing_style')}::text, "
-                f"{p('target_chapters')}::int, {p('story')}::jsonb, {p('worldview')}::jsonb, "
-                f"{p('characters')}::jsonb, {p('outline')}::jsonb) RETURNING 1",
-            )
-        ]
+        return [("novel", insert_row(p, "novels", _NOVEL_COLUMNS))]
 
     def reads(self) -> Sequence[str]:
         return [count_of("novel")]

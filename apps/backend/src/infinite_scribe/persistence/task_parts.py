@@ -8,8 +8,20 @@ from typing import Any
 
 from infinite_scribe.application.ports.writes import FlowHandleRow, LedgerRow, NewTask, TaskFinish
 from infinite_scribe.persistence.errors import LEDGER_KEY
-from infinite_scribe.persistence.write_parts import NeverRefuses, missing
+from infinite_scribe.persistence.write_parts import NeverRefuses, insert_row, missing
 from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
+
+#: The columns of a new task and their types.
+_TASK_COLUMNS = {
+    "id": "uuid",
+    "task_type": "text",
+    "triggered_by_command_id": "uuid",
+    "user_id": "uuid",
+    "session_id": "uuid",
+    "correlation_id": "uuid",
+    "request_event_id": "uuid",
+    "input_data": "jsonb",
+}
 
 
 @dataclass(frozen=True)
@@ -20,14 +32,9 @@ class LedgerPart:
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # A redelivery meets the primary key, writes no row and is refused (AlreadyProcessed).
-        return [
-            (
-                "ledger",
-                "INSERT INTO processed_messages (consumer, event_id) "
-                f"VALUES ({p('consumer')}::text, {p('event_id')}::uuid) "
-                "ON CONFLICT DO NOTHING RETURNING 1",
-            )
-        ]
+        columns = {"consumer": "text", "event_id": "uuid"}
+        row = insert_row(p, "processed_messages", columns, "\nON CONFLICT DO NOTHING")
+        return [("ledger", row)]
 
     def reads(self) -> Sequence[str]:
         return [count_of("ledger")]
@@ -46,16 +53,7 @@ class TaskPart(NeverRefuses):
     part = "task"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        return [
-            (
-                "task",
-                "INSERT INTO async_tasks (id, task_type, triggered_by_command_id, user_id, "
-                "session_id, correlation_id, request_event_id, input_data)\n"
-                f"VALUES ({p('id')}::uuid, {p('task_type')}::text, {p('command_id')}::uuid, "
-                f"{p('user_id')}::uuid, {p('session_id')}::uuid, {p('correlation_id')}::uuid, "
-                f"{p('request_event_id')}::uuid, {p('input_data')}::jsonb) RETURNING 1",
-            )
-        ]
+        return [("task", insert_row(p, "async_tasks", _TASK_COLUMNS))]
 
     def reads(self) -> Sequence[str]:
         return [count_of("task")]
@@ -65,7 +63,7 @@ class TaskPart(NeverRefuses):
         return {
             "id": t.task_id,
             "task_type": t.task_type,
-            "command_id": t.command_id,
+            "triggered_by_command_id": t.command_id,
             "user_id": t.user_id,
             "session_id": t.session_id,
             "correlation_id": t.correlation_id,

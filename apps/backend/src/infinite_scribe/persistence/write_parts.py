@@ -33,6 +33,13 @@ class NeverRefuses:
         return ()
 
 
+def insert_row(p: Placeholder, table: str, columns: Mapping[str, str], tail: str = "") -> str:
+    """One row's INSERT: each column's value asked for by the column's name and cast to its
+    type; `tail` (an ON CONFLICT clause) before `RETURNING 1`."""
+    values = ", ".join(f"{p(name)}::{cast}" for name, cast in columns.items())
+    return f"INSERT INTO {table} ({', '.join(columns)})\nVALUES ({values}){tail}\nRETURNING 1"
+
+
 def missing(cte: str, expected: str = "1") -> str:
     """The condition "`cte` wrote other than `expected` rows"."""
     return f"(SELECT count(*) FROM {cte}) <> {expected}"
