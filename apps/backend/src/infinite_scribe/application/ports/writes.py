@@ -190,8 +190,9 @@ class Write:
 #: several parts of one write are refused, the first refused part of this order is the one
 #: reported (a repeated key before a pending twin before a taken version), whatever order the
 #: database happens to run them in. Refusals by part: idempotency (IdempotencyKeyTaken), ledger
-#: (AlreadyProcessed), inbox (InboxConflict), events (EventAlreadyStored for a stored event id,
-#: else ConcurrencyConflict), snapshot (ConcurrencyConflict).
+#: (AlreadyProcessed), inbox (InboxConflict), events (a stored event id: EventIdConflict with
+#: other content, else EventAlreadyStored; a taken version: ConcurrencyConflict), snapshot
+#: (ConcurrencyConflict).
 PART_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Write))
 
 
@@ -212,6 +213,7 @@ class AggregateWrites(Protocol):
     """Writes one `Write` in one round trip; returns the events' global ids.
 
     Raises ConcurrencyConflict (a version was taken or the snapshot moved), InboxConflict,
-    IdempotencyKeyTaken, AlreadyProcessed; the write is then entirely undone."""
+    IdempotencyKeyTaken, AlreadyProcessed, EventAlreadyStored, EventIdConflict (the first in
+    `PART_ORDER` when several parts refuse); the write is then entirely undone."""
 
     async def write(self, write: Write) -> list[int]: ...
