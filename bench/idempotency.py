@@ -3,7 +3,7 @@
 Starts the API (the real app and middleware) in a uvicorn subprocess against PostgreSQL
 (DATABASE_URL, else an embedded server) with two benchmark routes:
 - `command`: what a command does, in one transaction: a `command_inbox` row, one event appended
-  through the event bus (domain_events + outbox + NOTIFY);
+  as the events part of a write (domain_events + outbox), then a NOTIFY after the commit;
 - `insert`: a single INSERT, the lightest possible write (the worst case for the overhead).
 32 concurrent clients drive each route without keys and with a fresh key per request, the modes
 alternating in rounds so both see the same machine. The target (at most 15% fewer requests/s
@@ -47,15 +47,16 @@ def serve(port: int) -> None:
 
     from infinite_scribe.api.app import create_app
     from infinite_scribe.api.deps import CurrentUser, PoolDep
-    from infinite_scribe.persistence.event_bus import EventBus
-    from infinite_scribe.persistence.event_store import EventStore
+    from infinite_scribe.application.ports.writes import Write
+    from infinite_scribe.persistence.outbox_notifier import notify
+    from infinite_scribe.persistence.writes import WriteComposer
     from shared_types import EventEnvelope, EventMetadata
 
     class NovelIn(BaseModel):
         title: str
 
     router = APIRouter()
-    bus = EventBus(EventStore("domain-events"))
+    composer = WriteComposer("domain-events")
 
     @router.post(ROUTES["insert"], status_code=201)
     async def create(body: NovelIn, pool: PoolDep, user: CurrentUser) -> dict[str, str]:
@@ -75,17 +76,17 @@ def serve(port: int) -> None:
                 user,
                 uuid.uuid4().hex,
             )
-            await bus.publish(
-                connection,
-                EventEnvelope(
-                    event_type="Genesis.Session.ConceptGenerationRequested",
-                    aggregate_type="GENESIS_SESSION",
-                    aggregate_id=str(session_id),
-                    correlation_id=command_id,
-                    payload={"stage": "CONCEPT_SELECTION", "title": body.title},
-                    metadata=EventMetadata(user_id=str(user), source_service="bench"),
-                ),
+            event = EventEnvelope(
+                event_type="Genesis.Session.ConceptGenerationRequested",
+                aggregate_type="GENESIS_SESSION",
+                aggregate_id=str(session_id),
+                correlation_id=command_id,
+                payload={"stage": "CONCEPT_SELECTION", "title": body.title},
+                metadata=EventMetadata(user_id=str(user), source_service="bench"),
+                aggregate_version=1,
             )
+            await composer.write(connection, Write(events=[event]))
+        await notify(pool)  # after the commit, as the application wakes the relay
         return {"command_id": str(command_id), "status": "RECEIVED"}
 
     app = create_app(Settings())

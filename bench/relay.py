@@ -28,11 +28,12 @@ import psutil
 from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 
 from _services import WATCHED, broker, fresh_database
+from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
 
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
@@ -242,15 +243,15 @@ async def latency(url: str, servers: str, topic: str) -> list[float]:
     pool = await create_pool(url, min_size=4, max_size=8)
     # The API's write path: no NOTIFY in the transaction, a coalesced one after the commit.
     try:
-        uow = unit_of_work(pool, EventStore(topic), url)
+        uow = unit_of_work(pool, WriteComposer(topic), url)
     except TypeError:  # the code before issue 13 (paired runs against main): NOTIFY per commit
-        uow = unit_of_work(pool, EventStore(topic))
+        uow = unit_of_work(pool, WriteComposer(topic))
     committed: dict[bytes, float] = {}
 
     async def command(seq: int) -> None:
         event = EventEnvelope.model_validate(envelope(f"session-{seq % 200}-{uuid.uuid4()}", 0))
         async with uow.transaction() as tx:
-            await tx.append([event])
+            await tx.write(Write(events=[event]))
         committed[str(event.event_id).encode()] = time.time()
 
     total = int(SECONDS * RATE)

@@ -3,9 +3,9 @@ while events are committed at a steady rate; commit-to-client latency p50/p99, a
 memory per idle client. Prints its figures, then one JSON line.
 
 The API runs as its own process (`scribe api`, uvloop + httptools, as in production); events
-are committed straight through `EventStore.append` (the command path's statement: event,
-outbox row and NOTIFY in one transaction). Clients are minimal asyncio HTTP readers so the
-client side costs little CPU on a small machine.
+are committed straight as the events part of a write (the command path's statement: event
+and outbox row in one transaction, then a NOTIFY after the commit). Clients are minimal asyncio
+HTTP readers so the client side costs little CPU on a small machine.
 
 Environment: BENCH_CLIENTS ("100,500,1000"), BENCH_SESSIONS (100), BENCH_RATE (200 events/s),
 BENCH_SECONDS (15 per run); DATABASE_URL to use an existing server (a scratch database is
@@ -32,12 +32,14 @@ import httpx
 import psutil
 
 from infinite_scribe.api.auth import create_access_token
+from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool, with_database
-from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.outbox_notifier import notify
+from infinite_scribe.persistence.writes import WriteComposer
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope, EventMetadata
 
@@ -47,7 +49,7 @@ RATE = float(os.environ.get("BENCH_RATE", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 WRITERS = 8
 SECRET = secrets.token_urlsafe(48)
-STORE = EventStore("domain-events")
+COMPOSER = WriteComposer("domain-events")
 
 
 @contextlib.contextmanager
@@ -166,9 +168,11 @@ async def write(
             async with pool.acquire() as connection:
                 transaction = connection.transaction()
                 await transaction.start()
-                [event_id] = await STORE.append(connection, [event(session, versions[session])])
+                written = Write(events=[event(session, versions[session])])
+                [event_id] = await COMPOSER.write(connection, written)
                 sent = time.perf_counter()
                 await transaction.commit()
+                await notify(connection)  # after the commit, as the application wakes them
             committed[event_id] = (session, sent)
             n += 1
             await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))

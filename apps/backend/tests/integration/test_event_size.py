@@ -8,9 +8,10 @@ from typing import Any
 import asyncpg
 import pytest
 
+from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.errors import EventTooLarge
 from infinite_scribe.domain.event_size import jsonb_text_size, produced_size
-from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import EventEnvelope
 from tests.conftest import TEST_TOPIC
 
@@ -47,13 +48,13 @@ def _envelope(payload: dict[str, Any]) -> EventEnvelope:
 async def test_an_event_over_the_limit_is_refused_and_nothing_is_written(
     pool: asyncpg.Pool,
 ) -> None:
-    store = EventStore(TEST_TOPIC, max_event_bytes=10_000)
+    composer = WriteComposer(TEST_TOPIC, max_event_bytes=10_000)
     small, big = _envelope({"n": 1}), _envelope({"numbers": [1e300] * 40})  # 40 x 301 digits
     assert produced_size(big.model_dump(mode="json")) > 10_000
     async with pool.acquire() as connection:
         with pytest.raises(EventTooLarge) as refused:
             async with connection.transaction():
-                await store.append(connection, [small, big])
+                await composer.write(connection, Write(events=[small, big]))
     assert refused.value.details["limit"] == 10_000
     written = await pool.fetchval(
         "SELECT count(*) FROM domain_events WHERE event_id = ANY($1::uuid[])",

@@ -1,5 +1,6 @@
-"""Resume handles on real PostgreSQL: the pause/resume race, one waiting handle per flow,
-expiry and settling by the sweeper's use cases, and the 409s (docs/flows.md)."""
+"""Resume handles on real PostgreSQL: the pause/resume race, one waiting handle per flow, and
+event chains (docs/flows.md). Expiry, settling and the 409s need no database:
+tests/unit/test_flows_on_memory.py."""
 
 import asyncio
 import random
@@ -11,85 +12,30 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from infinite_scribe.application.aggregates import Origin
-from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.event_chains import EventChains
-from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
-from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.application.genesis_commands import SESSIONS
-from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
+from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.application.retries import with_retries
-from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import (
-    FlowAlreadyResumed,
-    FlowHandleExpired,
-    FlowHandleNotFound,
-    InvalidPayload,
     NotFound,
 )
-from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
-from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
-from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.domain.flows import FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
+from tests.support.flows import CONFIRM, FlowApp
 
-CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
 
-
-class Flows:
-    """The flow use cases wired as the API wires them, on the test pool."""
+class Flows(FlowApp):
+    """The flow use cases on the test pool."""
 
     def __init__(self, pool: asyncpg.Pool, ttl_seconds: float = 3600) -> None:
-        store = EventStore("domain-events")
-        uow = unit_of_work(pool, store)
+        queries = PostgresFlowQueries(pool)
+        uow = unit_of_work(pool, WriteComposer("domain-events"))
+        super().__init__(uow, PostgresGenesisQueries(pool), queries, ttl_seconds)
         self.pool = pool
-        self.queries = PostgresFlowQueries(pool)
-        self.control = FlowControl(
-            uow, self.queries, ttl_seconds=ttl_seconds, source_service="test"
-        )
-        self.commands = CommandService(
-            uow, PostgresGenesisQueries(pool, store), reactions=[ResumeOnReply(self.control)]
-        )
-        self.replies = FlowReplies(self.commands, self.queries)
-        self.sessions = GenesisSessions(uow, PostgresGenesisQueries(pool, store))
-        self.uow = uow
-
-    async def paused_flow(self, user: UUID) -> tuple[UUID, str]:
-        """A session with a proposal and its PENDING_PAUSE handle, as the agent leaves it in
-        its proposal's transaction (the pause has not landed yet)."""
-        created, _ = await self.sessions.create(RequestContext(user_id=user), None)
-        flow = uuid.uuid4()
-        async with self.uow.transaction() as tx:
-            sessions = tx.repository(GENESIS_SESSIONS)
-            snapshot = await sessions.load(created.session_id)
-            assert snapshot is not None
-            state = snapshot.state
-            payload = {
-                "stage": "CONCEPT_SELECTION",
-                "result": {"title": "a proposal"},
-                "task_id": str(uuid.uuid4()),
-                "command_id": str(flow),
-                "provider": "test",
-            }
-            origin = Origin(flow, flow, EventMetadata(user_id=str(user), source_service="test"))
-            change = await SESSIONS.apply(tx, state, [Decided(CONCEPT_PROPOSED, payload)], origin)
-            proposal = change.events[0]
-            handle = {
-                "session_id": str(state.session_id),
-                "user_id": str(user),
-                "stage": "CONCEPT_SELECTION",
-                "proposal_event_id": str(proposal.event_id),
-            }
-            await self.control.register_in(tx, str(flow), handle)
-        return state.session_id, str(flow)
-
-    async def confirm(self, user: UUID, session_id: UUID) -> None:
-        await self.commands.execute(
-            RequestContext(user_id=user), session_id, "ConfirmStage", CONFIRM
-        )
 
 
 async def flow_events(pool: asyncpg.Pool, session_id: UUID) -> list[asyncpg.Record]:
@@ -206,95 +152,6 @@ async def test_one_waiting_handle_per_flow_under_concurrency(clean_db: asyncpg.P
     )
 
 
-async def test_expired_handle_refuses_resume(clean_db: asyncpg.Pool) -> None:
-    flows = Flows(clean_db, ttl_seconds=0.05)
-    user = uuid.uuid4()
-    session_id, cid = await flows.paused_flow(user)
-    assert await flows.control.pause_landed(cid) is LandingOutcome.PAUSED
-    assert await flows.control.pause_landed(cid) is LandingOutcome.NOTHING  # idempotent
-    await asyncio.sleep(0.1)
-    assert await flows.control.expire_due() == 1
-    assert await flows.control.expire_due() == 0
-    assert (await handle_row(clean_db, cid))["status"] == "EXPIRED"
-    types = [row["event_type"] for row in await flow_events(clean_db, session_id)]
-    assert types == [FLOW_PAUSED, FLOW_EXPIRED]
-    context = RequestContext(user_id=user)
-    with pytest.raises(FlowHandleExpired):
-        await flows.replies.resume(context, UUID(cid), "ConfirmStage", CONFIRM, None)
-    # A command on the session still works; it has nothing to resume any more.
-    await flows.confirm(user, session_id)
-    assert len(await flow_events(clean_db, session_id)) == 2
-
-
-async def test_resume_refusals(clean_db: asyncpg.Pool) -> None:
-    flows = Flows(clean_db)
-    user, stranger = uuid.uuid4(), uuid.uuid4()
-    session_id, cid = await flows.paused_flow(user)
-    await flows.control.pause_landed(cid)
-    with pytest.raises(FlowHandleNotFound):  # unknown
-        await flows.replies.resume(
-            RequestContext(user_id=user), uuid.uuid4(), "ConfirmStage", CONFIRM, None
-        )
-    with pytest.raises(FlowHandleNotFound):  # another user's looks unknown
-        await flows.replies.resume(
-            RequestContext(user_id=stranger), UUID(cid), "ConfirmStage", CONFIRM, None
-        )
-    with pytest.raises(InvalidPayload):
-        await flows.replies.resume(
-            RequestContext(user_id=user), UUID(cid), "AbandonSession", {}, None
-        )
-    result, handle = await flows.replies.resume(
-        RequestContext(user_id=user), UUID(cid), "ConfirmStage", CONFIRM, None
-    )
-    assert result.status == "COMPLETED" and handle.status.value == "RESUMED"
-    with pytest.raises(FlowAlreadyResumed):
-        await flows.replies.resume(
-            RequestContext(user_id=user),
-            UUID(cid),
-            "ConfirmStage",
-            {"stage": "STORY_CONCEPTION", "data": {}},
-            None,
-        )
-    # The check inside the reply's transaction (a resume that lost the race after the
-    # endpoint's early check): the command rolls back with the reason.
-    for named, error in ((cid, FlowAlreadyResumed), (str(uuid.uuid4()), FlowHandleNotFound)):
-        with pytest.raises(error):
-            await flows.commands.execute(
-                RequestContext(user_id=user, resumes_flow=named), session_id, "AbandonSession", {}
-            )
-    # Nothing half-done: the refused resumes wrote no command.
-    commands = await clean_db.fetchval(
-        "SELECT count(*) FROM command_inbox WHERE session_id = $1", session_id
-    )
-    assert commands == 1
-
-
-async def test_early_reply_is_kept_and_settled_by_the_sweeper(clean_db: asyncpg.Pool) -> None:
-    """The worker died after its proposal: the reply is kept, and the sweeper's settle lands
-    the pause by consuming it; a pause nobody answered is settled to PAUSED."""
-    flows = Flows(clean_db)
-    user = uuid.uuid4()
-    answered_session, answered = await flows.paused_flow(user)
-    _, unanswered = await flows.paused_flow(user)
-    await flows.confirm(user, answered_session)
-    row = await handle_row(clean_db, answered)
-    assert row["status"] == "PENDING_PAUSE" and row["resume_payload"] is not None
-    await clean_db.execute(
-        "UPDATE flow_resume_handles SET expires_at = now() - interval '1 second' "
-        "WHERE correlation_id = $1",
-        answered,
-    )
-    assert await flows.control.expire_due() == 0  # a kept reply is settled, never expired
-    assert await flows.control.settle(3600) == 0  # not stale yet
-    await asyncio.sleep(0.05)
-    assert await flows.control.settle(0.01) == 2
-    assert (await handle_row(clean_db, answered))["status"] == "RESUMED"
-    assert (await handle_row(clean_db, unanswered))["status"] == "PAUSED"
-    events = await flow_events(clean_db, answered_session)
-    assert [e["event_type"] for e in events] == [FLOW_RESUMED]
-    assert events[0]["payload"]["early"] is True
-
-
 async def _append_chain(flows: Flows, user: UUID, parents: list[int]) -> list[UUID]:
     """Events on a test aggregate; event i is caused by event parents[i] (-1: by a command)."""
     command_id = uuid.uuid4()
@@ -314,7 +171,7 @@ async def _append_chain(flows: Flows, user: UUID, parents: list[int]) -> list[UU
         for index, parent in enumerate(parents)
     ]
     async with flows.uow.transaction() as tx:
-        await tx.append(events)
+        await tx.write(Write(events=events))
     return ids
 
 

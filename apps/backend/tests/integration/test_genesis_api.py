@@ -7,7 +7,6 @@ import asyncpg
 import httpx
 
 from infinite_scribe.application.sessions import rebuild
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.genesis_sessions import load_snapshot
 from infinite_scribe.settings.settings import Settings
@@ -147,7 +146,7 @@ async def assert_snapshot_is_replay(pool: asyncpg.Pool, settings: Settings, sid:
     owner = await pool.fetchval("SELECT user_id FROM genesis_sessions WHERE id = $1", sid)
     stored = await load_snapshot(pool, sid, owner)
     assert stored is not None
-    queries = PostgresGenesisQueries(pool, EventStore(settings.kafka_topic))
+    queries = PostgresGenesisQueries(pool)
     assert await rebuild(queries, sid) == stored
 
 

@@ -8,9 +8,10 @@ import uuid
 import asyncpg
 import pytest
 
-from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL, EventStore
-from infinite_scribe.persistence.outbox_notifier import OutboxNotifier
+from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.persistence.outbox_notifier import OUTBOX_CHANNEL, OutboxNotifier
 from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
 from tests.conftest import TEST_TOPIC
 
@@ -49,14 +50,14 @@ async def _listening(pool: asyncpg.Pool, listener: Listener) -> asyncpg.Connecti
 async def test_a_burst_of_commits_is_followed_by_a_wakeup_and_notifies_less(
     pool: asyncpg.Pool, database_url: str, dedicated: bool
 ) -> None:
-    uow = unit_of_work(pool, EventStore(TEST_TOPIC), database_url if dedicated else None)
+    uow = unit_of_work(pool, WriteComposer(TEST_TOPIC), database_url if dedicated else None)
     listener = Listener()
     connection = await _listening(pool, listener)
     committing_at: list[float] = []
 
     async def command() -> None:
         async with uow.transaction() as tx:
-            await tx.append([_event(uuid.uuid4().hex)])
+            await tx.write(Write(events=[_event(uuid.uuid4().hex)]))
             committing_at.append(time.monotonic())  # just before its commit
 
     try:
@@ -79,16 +80,16 @@ async def test_a_burst_of_commits_is_followed_by_a_wakeup_and_notifies_less(
 
 
 async def test_no_wakeup_inside_the_transaction_nor_for_a_rollback(pool: asyncpg.Pool) -> None:
-    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    uow = unit_of_work(pool, WriteComposer(TEST_TOPIC))
     listener = Listener()
     connection = await _listening(pool, listener)
     try:
         with pytest.raises(RuntimeError):
             async with uow.transaction() as tx:
-                await tx.append([_event(uuid.uuid4().hex)])
+                await tx.write(Write(events=[_event(uuid.uuid4().hex)]))
                 raise RuntimeError("roll back")
         async with uow.transaction() as tx:
-            await tx.append([_event(uuid.uuid4().hex)])
+            await tx.write(Write(events=[_event(uuid.uuid4().hex)]))
             await asyncio.sleep(0.1)
             assert not listener.times  # nothing before the commit
         await asyncio.wait_for(listener.arrived.wait(), 5)
@@ -111,12 +112,12 @@ async def test_a_failed_notify_is_dropped_not_raised(database_url: str) -> None:
 
 
 async def test_a_lost_notify_connection_is_reopened(pool: asyncpg.Pool, database_url: str) -> None:
-    uow = unit_of_work(pool, EventStore(TEST_TOPIC), database_url)
+    uow = unit_of_work(pool, WriteComposer(TEST_TOPIC), database_url)
     listener = Listener()
     connection = await _listening(pool, listener)
     try:
         async with uow.transaction() as tx:
-            await tx.append([_event(uuid.uuid4().hex)])
+            await tx.write(Write(events=[_event(uuid.uuid4().hex)]))
         await uow.notifier.idle()
         # The server drops the notifier's connection (restart, failover, idle kill).
         await pool.execute(
@@ -126,7 +127,7 @@ async def test_a_lost_notify_connection_is_reopened(pool: asyncpg.Pool, database
         )
         for _ in range(3):  # the first may fail on the dead connection and be dropped
             async with uow.transaction() as tx:
-                await tx.append([_event(uuid.uuid4().hex)])
+                await tx.write(Write(events=[_event(uuid.uuid4().hex)]))
             await uow.notifier.idle()
         await asyncio.sleep(0.2)
     finally:

@@ -24,10 +24,11 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence import write_statement
-from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.errors import IDEMPOTENCY_RECORD_KEY, PENDING_COMMAND_INDEX
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.write_parts import InboxPart
 from infinite_scribe.persistence.write_statement import Placeholder
+from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
 from tests.conftest import TEST_TOPIC
 
@@ -59,7 +60,7 @@ def _entry(state: GenesisState, status: str = "RECEIVED") -> InboxEntry:
 
 async def _session(pool: asyncpg.Pool) -> GenesisState:
     state = GenesisState(session_id=uuid.uuid4(), user_id=uuid.uuid4(), version=1)
-    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    uow = unit_of_work(pool, WriteComposer(TEST_TOPIC))
     await uow.writes.write(Write(session=NewSession(state.session_id, state.user_id, 1)))
     return state
 
@@ -80,7 +81,7 @@ async def _counts(pool: asyncpg.Pool, state: GenesisState) -> tuple[int, int, in
 
 async def test_every_part_is_written_in_one_autocommit_statement(pool: asyncpg.Pool) -> None:
     state = await _session(pool)
-    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    uow = unit_of_work(pool, WriteComposer(TEST_TOPIC))
     entry = _entry(state)
     event = _event(str(state.session_id), 2)
     after = replace(state, version=2, pending_command_type="SubmitFeedback")
@@ -91,7 +92,7 @@ async def test_every_part_is_written_in_one_autocommit_statement(pool: asyncpg.P
     seen: list[str] = []
     async with pool.acquire() as connection:
         connection.add_query_logger(lambda record: seen.append(record.query))
-        ids = await uow.store.composer.write(
+        ids = await uow.composer.write(
             connection,
             Write(inbox=entry, events=[event], snapshot=SnapshotSave(1, after), task=task),
         )
@@ -112,7 +113,7 @@ async def test_every_part_is_written_in_one_autocommit_statement(pool: asyncpg.P
 
 async def test_a_moved_snapshot_refuses_the_whole_write(pool: asyncpg.Pool) -> None:
     state = await _session(pool)
-    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    uow = unit_of_work(pool, WriteComposer(TEST_TOPIC))
     stale = Write(
         inbox=_entry(state),
         events=[_event(str(state.session_id), 8)],  # version 8 is free: only the check refuses
@@ -128,7 +129,7 @@ async def test_a_live_idempotency_record_refuses_the_write_and_an_expired_one_is
     pool: asyncpg.Pool,
 ) -> None:
     state = await _session(pool)
-    uow = unit_of_work(pool, EventStore(TEST_TOPIC))
+    uow = unit_of_work(pool, WriteComposer(TEST_TOPIC))
     record = IdempotencyRecord(
         "user:x", f"k-{uuid.uuid4()}", "fp", 202, [("content-type", "application/json")],
         b'{"a":1}', 60,
@@ -174,15 +175,15 @@ class NotedInbox(InboxPart):
 
 async def test_parameters_bind_by_name_when_a_part_gains_a_column(pool: asyncpg.Pool) -> None:
     state = await _session(pool)
-    store = EventStore(TEST_TOPIC)
+    composer = WriteComposer(TEST_TOPIC)
     entry = _entry(state)
     event = _event(str(state.session_id), 2)
     trashed_at = datetime(2030, 1, 2, tzinfo=UTC)
     after = replace(state, version=2, pending_command_type="SubmitFeedback")
     write = Write(events=[event], snapshot=SnapshotSave(1, after, trash=TrashMove(trashed_at)))
     # The changed part goes first, so every parameter of the parts after it moves.
-    parts = [NotedInbox(entry, note="a note"), *store.composer.parts(write)]
-    plain = write_statement.compile_parts([InboxPart(entry), *store.composer.parts(write)])
+    parts = [NotedInbox(entry, note="a note"), *composer.parts(write)]
+    plain = write_statement.compile_parts([InboxPart(entry), *composer.parts(write)])
     noted = write_statement.compile_parts(parts)
     assert len(noted.parameters) == len(plain.parameters) + 1
     await write_statement.run(pool, parts)
@@ -220,3 +221,25 @@ async def test_parameters_bind_by_name_when_a_part_gains_a_column(pool: asyncpg.
         "pending_command_type": "SubmitFeedback",
         "trashed_at": trashed_at,
     }
+
+
+async def test_the_first_refusal_by_rank_wins_whatever_the_order_in_the_text(
+    pool: asyncpg.Pool,
+) -> None:
+    """A live idempotency record, a pending twin and a moved snapshot at once: the record is
+    reported (its rank is first) with the parts in rank order and with their text reversed."""
+    state = await _session(pool)
+    composer = WriteComposer(TEST_TOPIC)
+    record = IdempotencyRecord("user:x", f"k-{uuid.uuid4()}", "fp", 202, [], b"{}", 60)
+    await composer.write(pool, Write(idempotency=record, inbox=_entry(state)))
+    twin = replace(_entry(state), command_type="SubmitFeedback")
+    refused = Write(idempotency=record, inbox=twin, snapshot=SnapshotSave(7, state))
+    for parts in (composer.parts(refused), composer.parts(refused)[::-1]):
+        with pytest.raises(asyncpg.UniqueViolationError) as raised:
+            await write_statement.run(pool, parts)
+        assert raised.value.constraint_name == IDEMPOTENCY_RECORD_KEY
+    without_record = [part for part in composer.parts(refused) if part.part != "idempotency"]
+    with pytest.raises(asyncpg.UniqueViolationError) as raised:
+        await write_statement.run(pool, without_record[::-1])
+    assert raised.value.constraint_name == PENDING_COMMAND_INDEX
+    assert (await _counts(pool, state))[2] == 1

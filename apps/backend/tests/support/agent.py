@@ -7,9 +7,10 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.agent_work import AgentWork
-from infinite_scribe.persistence.event_store import EventStore, envelope_of
+from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
+from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import DomainEventRow
 
 
@@ -22,7 +23,7 @@ async def answer_request(
     )
     assert row is not None, f"command {command_id} wrote no request"
     request = envelope_of(DomainEventRow.model_validate(dict(row)))
-    uow = unit_of_work(pool, EventStore(topic))
+    uow = unit_of_work(pool, WriteComposer(topic))
     try:
         work = AgentWork(uow, PostgresTaskQueries(pool, topic), "test-agent", "agent")
         job = await work.begin(request)

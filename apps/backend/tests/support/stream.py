@@ -7,11 +7,10 @@ from collections.abc import Callable
 import asyncpg
 
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
-from infinite_scribe.persistence.event_store import EventStore
 from shared_types import EventEnvelope, EventMetadata
-from tests.conftest import TEST_TOPIC
+from tests.support.events import COMPOSER, append_events, write_events
 
-STORE = EventStore(TEST_TOPIC)
+__all__ = ["COMPOSER", "append", "event", "until", "write_events"]
 
 
 def event(session_id: str, version: int, blob: str = "") -> EventEnvelope:
@@ -30,10 +29,7 @@ async def append(
     pool: asyncpg.Pool, session_id: str, version: int, count: int = 1, blob: str = ""
 ) -> list[int]:
     """Commit `count` events on the session (versions from `version`); return their ids."""
-    async with pool.acquire() as connection, connection.transaction():
-        return await STORE.append(
-            connection, [event(session_id, version + n, blob) for n in range(count)]
-        )
+    return await append_events(pool, [event(session_id, version + n, blob) for n in range(count)])
 
 
 async def until(check: Callable[[], bool], within: float = 20.0, step: float = 0.01) -> None:

@@ -1,4 +1,4 @@
-"""The application's use cases on the in-memory adapters (tests/support/memory.py): the real
+"""The application's use cases on the in-memory adapters (persistence/memory.py): the real
 services (commands, session creation, the agent's answer, the trash) without PostgreSQL."""
 
 import uuid
@@ -17,8 +17,13 @@ from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.idempotency import StoredResponse
 from infinite_scribe.application.sessions import GenesisSessions, rebuild
 from infinite_scribe.domain.errors import DuplicateCommand, InvalidState, NotFound
+from infinite_scribe.persistence.memory import (
+    MemoryDatabase,
+    MemoryGenesis,
+    MemoryTaskQueries,
+    MemoryUnitOfWork,
+)
 from shared_types import EventEnvelope
-from tests.support.memory import MemoryDatabase, MemoryGenesis, MemoryTaskQueries, MemoryUnitOfWork
 
 CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
 
@@ -118,4 +123,24 @@ async def test_the_agent_answer_finishes_the_task_once_and_registers_the_pause(a
     assert app.db.tables.inbox[asked.command_id]["status"] == "COMPLETED"
     [handle] = app.db.tables.handles.values()
     assert handle.correlation_id == str(asked.command_id)
+    assert await rebuild(app.queries, session) == state
+
+
+async def test_a_walk_to_the_end_supersedes_pending_requests_and_makes_the_novel(
+    app: App,
+) -> None:
+    session = await app.session()
+    stages = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
+    pending = None
+    for stage in stages:
+        if stage == "WORLDVIEW":  # a request left pending is superseded by the confirm
+            pending = await app.commands.execute(app.context, session, "RequestStageGeneration", {})
+        confirm = {"stage": stage, "data": {"title": f"{stage} title"}}
+        await app.commands.execute(app.context, session, "ConfirmStage", confirm)
+    assert pending is not None and pending.task_id is not None
+    assert app.db.tables.inbox[pending.command_id]["status"] == "FAILED"
+    assert app.db.tables.tasks[pending.task_id]["status"] == "CANCELLED"
+    state = await app.sessions.state(session, app.user)
+    assert state.current_stage.value == "FINISHED" and state.novel_id is not None
+    assert app.db.tables.novels[state.novel_id]["user_id"] == app.user
     assert await rebuild(app.queries, session) == state

@@ -30,11 +30,11 @@ from infinite_scribe.kafka.consumer import Delivery, KeyedConsumer
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
 from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PoolProbe
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
+from infinite_scribe.persistence.writes import WriteComposer
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
@@ -97,7 +97,7 @@ class AgentWorker:
         self.tasks = PostgresTaskQueries(self._pool, self.settings.kafka_topic)
         self._uow = unit_of_work(
             self._pool,
-            EventStore(self.settings.kafka_topic, self.settings.event_max_bytes),
+            WriteComposer(self.settings.kafka_topic, self.settings.event_max_bytes),
             self.database_url,
         )
         self.flows = FlowControl(

@@ -26,7 +26,6 @@ from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.trash import TrashService
 from infinite_scribe.kafka.admin import BrokerProbe
 from infinite_scribe.persistence.database import create_pool, keep_session
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PoolProbe, PostgresGenesisQueries
 from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
@@ -36,6 +35,7 @@ from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
 from infinite_scribe.persistence.trash import PostgresTrashQueries
 from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork
+from infinite_scribe.persistence.writes import WriteComposer
 from infinite_scribe.runtime.metrics import MetricsServer
 from infinite_scribe.settings.settings import Settings
 
@@ -90,12 +90,12 @@ async def api_services(
         metrics.pool = pool
         opened.push_async_callback(_close_pool, pool, metrics)
         # The Kafka topic is decided here, once, not per request.
-        store = EventStore(settings.kafka_topic, settings.event_max_bytes)
-        uow = unit_of_work(pool, store, database_url)
+        composer = WriteComposer(settings.kafka_topic, settings.event_max_bytes)
+        uow = unit_of_work(pool, composer, database_url)
         opened.push_async_callback(uow.close)
         idempotency_store = await open_idempotency_store(settings, database_url)
         opened.push_async_callback(idempotency_store.close)
-        queries = PostgresGenesisQueries(pool, store)
+        queries = PostgresGenesisQueries(pool)
         live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
         opened.push_async_callback(live.stop)
         listener = await start_metrics_listener(settings, metrics, PoolProbe(pool).ping)

@@ -37,14 +37,14 @@ async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[
     from infinite_scribe.application.projections import ProjectionRebuilder
     from infinite_scribe.application.trash import TrashService
     from infinite_scribe.persistence.database import create_pool
-    from infinite_scribe.persistence.event_store import EventStore
     from infinite_scribe.persistence.projections import PostgresProjectionQueries
     from infinite_scribe.persistence.repositories import unit_of_work
     from infinite_scribe.persistence.trash import PostgresTrashQueries
+    from infinite_scribe.persistence.writes import WriteComposer
 
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
-        uow = unit_of_work(pool, EventStore(settings.kafka_topic))
+        uow = unit_of_work(pool, WriteComposer(settings.kafka_topic))
         yield Maintenance(
             rebuilder=ProjectionRebuilder(uow, PostgresProjectionQueries(pool)),
             trash=TrashService(uow, PostgresTrashQueries(pool)),

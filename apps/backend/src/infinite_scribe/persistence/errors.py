@@ -17,7 +17,7 @@ from infinite_scribe.application.ports.writes import (
     EventAlreadyStored,
     IdempotencyKeyTaken,
 )
-from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
+from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +40,12 @@ _INBOX_INDEXES = frozenset({PENDING_COMMAND_INDEX, IDEMPOTENCY_KEY_INDEX})
 AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
 #: The same event id was appended twice.
 EVENT_ID_INDEX = "domain_events_event_id_key"
-#: A write's idempotency record met a live one (raised by its `scribe_expect`, write_parts.py).
+#: ... and with other content than the stored event's (reported by the write's guard).
+EVENT_ID_CONTENT = "domain_events_event_id_content"
+#: A write's idempotency record met a live one (reported by the write's guard, write_parts.py).
 IDEMPOTENCY_RECORD_KEY = "idempotency_cache_pkey"
 #: A consumer's ledger row is there already.
 LEDGER_KEY = "processed_messages_pkey"
-
-
-class DuplicateEventId(EventAlreadyStored):
-    """An event id already in the log (the event bus turns it into a replay or a conflict)."""
 
 
 def translate(error: BaseException) -> BaseException:
@@ -57,7 +55,9 @@ def translate(error: BaseException) -> BaseException:
         if constraint in _INBOX_INDEXES:
             return InboxConflict(constraint)
         if constraint == EVENT_ID_INDEX:
-            return DuplicateEventId(constraint)
+            return EventAlreadyStored(constraint)
+        if constraint == EVENT_ID_CONTENT:
+            return EventIdConflict("An event id was written again with different content")
         if constraint == IDEMPOTENCY_RECORD_KEY:
             return IdempotencyKeyTaken(constraint)
         if constraint == LEDGER_KEY:

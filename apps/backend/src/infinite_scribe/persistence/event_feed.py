@@ -17,11 +17,8 @@ from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS, translated
 from infinite_scribe.persistence.event_horizon import GapTracker
-from infinite_scribe.persistence.event_store import (
-    OUTBOX_CHANNEL,
-    TASK_PROGRESS_NOTICE,
-    envelope_of,
-)
+from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.outbox_notifier import OUTBOX_CHANNEL, TASK_PROGRESS_NOTICE
 from shared_types import DomainEventRow
 
 logger = logging.getLogger(__name__)

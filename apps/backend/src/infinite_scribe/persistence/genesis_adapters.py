@@ -13,7 +13,7 @@ from infinite_scribe.application.ports.genesis import (
 )
 from infinite_scribe.persistence import genesis_sessions as genesis_sql
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.event_store import load_events
 from shared_types import DomainEventRow
 
 
@@ -35,9 +35,8 @@ class PostgresGenesisRepository:
 class PostgresGenesisQueries:
     """`GenesisQueries` and `CommandInbox` on the pool, outside any transaction."""
 
-    def __init__(self, pool: asyncpg.Pool, store: EventStore) -> None:
+    def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self.store = store
 
     async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None:
         with translated():
@@ -65,7 +64,7 @@ class PostgresGenesisQueries:
         self, aggregate_type: str, aggregate_id: str
     ) -> list[DomainEventRow]:
         with translated():
-            return await self.store.load(self.pool, aggregate_type, aggregate_id)
+            return await load_events(self.pool, aggregate_type, aggregate_id)
 
     async def existing(
         self, aggregate_id: UUID, idempotency_key: str, command_type: str

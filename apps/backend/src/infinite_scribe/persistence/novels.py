@@ -1,5 +1,5 @@
-"""Novels on PostgreSQL: the insert a finished Genesis makes (inside its transaction), and the
-owner's reads (one novel, keyset pages of their novels)."""
+"""Novels on PostgreSQL: the owner's reads (one novel, keyset pages of their novels). A novel
+is written by the `novel` part of a finished session's write (persistence/genesis_parts.py)."""
 
 from dataclasses import asdict
 from datetime import datetime
@@ -8,14 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.reads import NovelPosition, NovelSummary, NovelView
-from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.errors import translated
-
-_INSERT = """
-INSERT INTO novels (id, user_id, title, logline, theme, writing_style, target_chapters,
-                    story, worldview, characters, outline)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-"""
 
 _SUMMARY_COLUMNS = """
 n.id, n.title, n.logline, n.theme, n.writing_style, n.status::text AS status, n.target_chapters,
@@ -39,27 +32,6 @@ WHERE n.user_id = $1
 ORDER BY n.created_at DESC, n.id DESC
 LIMIT $4
 """
-
-
-async def insert_novel(
-    connection: asyncpg.Connection, novel_id: UUID, user_id: UUID, bible: NovelBible
-) -> None:
-    """Create the novel of a finished session (the caller's transaction translates errors)."""
-    fields = asdict(bible)
-    await connection.execute(
-        _INSERT,
-        novel_id,
-        user_id,
-        fields["title"],
-        fields["logline"],
-        fields["theme"],
-        fields["writing_style"],
-        fields["target_chapters"],
-        fields["story"],
-        fields["worldview"],
-        fields["characters"],
-        fields["outline"],
-    )
 
 
 def _summary(row: asyncpg.Record) -> NovelSummary:

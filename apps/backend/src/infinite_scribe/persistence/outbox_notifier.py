@@ -13,6 +13,9 @@ it would queue behind the very commands it reports on whenever the pool is exhau
 hundreds of ms under overload). A NOTIFY that fails (database restarting) is dropped and the
 connection is reopened on the next commit: the relay's poll interval is the safety net.
 See docs/decisions/1000-relay-wakeup-coalesced-notify.md.
+
+This is the one module that sends NOTIFY: `notify` for a single wake-up after a commit (the task
+re-drive, outbox requeue and replay, task progress), `OutboxNotifier` for the coalesced ones.
 """
 
 import asyncio
@@ -23,9 +26,23 @@ import asyncpg
 
 from infinite_scribe.persistence.database import asyncpg_dsn
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL
 
 logger = logging.getLogger(__name__)
+
+#: The channel the relay and the live streams LISTEN on.
+OUTBOX_CHANNEL = "event_outbox_pending"
+#: The payload of a NOTIFY on OUTBOX_CHANNEL sent for task progress (no outbox row): the relay
+#: ignores payloads, the live streams re-read task progress on it.
+TASK_PROGRESS_NOTICE = "task"
+
+
+async def notify(
+    executor: asyncpg.Connection | asyncpg.Pool,
+    payload: str = "",
+    channel: str = OUTBOX_CHANNEL,
+) -> None:
+    """One NOTIFY on its own (autocommit: never inside a writing transaction, decision 1000)."""
+    await executor.execute("SELECT pg_notify($1, $2)", channel, payload)
 
 
 class OutboxNotifier:
@@ -71,7 +88,7 @@ class OutboxNotifier:
 
     async def _notify(self) -> None:
         if self.database_url is None:
-            await self.pool.execute("SELECT pg_notify($1, '')", self.channel)
+            await notify(self.pool, channel=self.channel)
             return
         if self._connection is None or self._connection.is_closed():
             try:
@@ -80,9 +97,9 @@ class OutboxNotifier:
                 # No new connection now (e.g. the server's connection limit): a pooled one
                 # still wakes the relay; the dedicated one is tried again next time.
                 logger.warning("outbox NOTIFY connection failed (%s); using the pool", error)
-                await self.pool.execute("SELECT pg_notify($1, '')", self.channel)
+                await notify(self.pool, channel=self.channel)
                 return
-        await self._connection.execute("SELECT pg_notify($1, '')", self.channel)
+        await notify(self._connection, channel=self.channel)
 
     async def _close_connection(self) -> None:
         connection, self._connection = self._connection, None

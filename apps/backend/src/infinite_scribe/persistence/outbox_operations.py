@@ -9,7 +9,8 @@ from typing import Any
 import asyncpg
 
 from infinite_scribe.persistence import outbox
-from infinite_scribe.persistence.event_store import OUTBOX_CHANNEL, envelope_of
+from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.outbox_notifier import notify
 from shared_types import DomainEventRow
 
 
@@ -114,7 +115,7 @@ async def requeue(
         where.error_contains,
     )
     if result:  # after the commit: a NOTIFY in it would serialise commits (decision 1000)
-        await pool.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+        await notify(pool)
     return int(result or 0)
 
 
@@ -154,7 +155,7 @@ async def replay(
         events = [DomainEventRow.model_validate(dict(row)) for row in rows]
         envelopes = [envelope_of(event).model_dump(mode="json") for event in events]
         await outbox.enqueue(pool, topic, envelopes)  # one statement: its own transaction
-        await pool.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)  # after the commit
+        await notify(pool)  # after the commit
         total += len(rows)
         last_id = int(rows[-1]["id"])
         if on_progress is not None:

@@ -7,7 +7,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.projections import ProjectedRow
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import EventStore
+from infinite_scribe.persistence.event_store import load_events
 from shared_types import DomainEventRow
 
 _AGGREGATE_TYPE = "GENESIS_SESSION"
@@ -41,9 +41,8 @@ ON CONFLICT (id) DO UPDATE SET
 class PostgresProjectionRepository:
     """`ProjectionRepository` on the connection of one (REPEATABLE READ) transaction."""
 
-    def __init__(self, connection: asyncpg.Connection, store: EventStore | None = None) -> None:
+    def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
-        self.store = store or EventStore("unused")  # only `load` is used: no topic needed
 
     async def lock_row(self, session_id: UUID) -> dict[str, Any] | None:
         # FOR UPDATE: a command that moves the row meanwhile waits for the rebuild (or the
@@ -60,7 +59,7 @@ class PostgresProjectionRepository:
         return values
 
     async def events(self, session_id: UUID) -> list[DomainEventRow]:
-        return await self.store.load(self.connection, _AGGREGATE_TYPE, str(session_id))
+        return await load_events(self.connection, _AGGREGATE_TYPE, str(session_id))
 
     async def write(self, session_id: UUID, expected: ProjectedRow | None) -> None:
         if expected is None:

@@ -7,7 +7,7 @@ Ordering argument (why one key can never overtake itself, with any number of rel
   head-of-line row is ever claimed, produced or in flight; the next one becomes claimable only
   after the head is committed SENT, i.e. after the broker's delivery report for it.
 * `position` order is commit order per key: writers of one aggregate are serialised by the
-  unique (aggregate_type, aggregate_id, aggregate_version) index, and `EventStore.append`
+  unique (aggregate_type, aggregate_id, aggregate_version) index, and a write's outbox part
   inserts a transaction's outbox rows in `domain_events.id` order.
 * Two relays: the NOT EXISTS check runs on the statement's snapshot. If relay B's snapshot
   still shows the head unsent, B skips the key (conservative). B can never see a later row

@@ -8,20 +8,19 @@ from infinite_scribe.application.ports.flows import FLOW_HANDLES
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
 from infinite_scribe.application.ports.projections import PROJECTIONS
 from infinite_scribe.application.ports.storage import RepositoryKey
-from infinite_scribe.application.ports.tasks import ASYNC_TASKS, PROCESSED_MESSAGES
+from infinite_scribe.application.ports.tasks import ASYNC_TASKS
 from infinite_scribe.application.ports.trash import TRASH
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.flow_handles import PostgresFlowHandles
 from infinite_scribe.persistence.genesis_adapters import PostgresGenesisRepository
 from infinite_scribe.persistence.projections import PostgresProjectionRepository
-from infinite_scribe.persistence.tasks import PostgresMessageLedger, PostgresTaskRepository
+from infinite_scribe.persistence.tasks import PostgresTaskRepository
 from infinite_scribe.persistence.trash import PostgresTrashRepository
 from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork, RepositoryFactory
+from infinite_scribe.persistence.writes import WriteComposer
 
 REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
     GENESIS_SESSIONS: PostgresGenesisRepository,
     ASYNC_TASKS: PostgresTaskRepository,
-    PROCESSED_MESSAGES: PostgresMessageLedger,
     FLOW_HANDLES: PostgresFlowHandles,
     TRASH: PostgresTrashRepository,
     PROJECTIONS: PostgresProjectionRepository,
@@ -29,8 +28,8 @@ REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
 
 
 def unit_of_work(
-    pool: asyncpg.Pool, store: EventStore, database_url: str | None = None
+    pool: asyncpg.Pool, composer: WriteComposer, database_url: str | None = None
 ) -> PostgresUnitOfWork:
     """A unit of work on `pool` that knows every aggregate's repository (`database_url`: the
     relay wake-ups get their own connection, see persistence/outbox_notifier.py)."""
-    return PostgresUnitOfWork(pool, store, REPOSITORIES, database_url)
+    return PostgresUnitOfWork(pool, composer, REPOSITORIES, database_url)

@@ -1,53 +1,59 @@
 """The SQL of the parts of a `Write` that tasks and agents write: a command's task, an agent's
-ledger row, task finish and flow handle (the command's other parts are in write_parts.py).
-Every class is a `StatementPart` (persistence/write_statement.py)."""
+ledger row, task finish and flow handle (the generic parts are in write_parts.py, the genesis
+session's in genesis_parts.py). Every class is a `StatementPart` (write_statement.py)."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from infinite_scribe.application.ports.writes import FlowHandleRow, LedgerRow, NewTask, TaskFinish
-from infinite_scribe.persistence.write_statement import Placeholder, count_of
+from infinite_scribe.persistence.errors import LEDGER_KEY
+from infinite_scribe.persistence.write_parts import NeverRefuses, insert_row, missing
+from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
+
+#: The columns of a new task and their types.
+_TASK_COLUMNS = {
+    "id": "uuid",
+    "task_type": "text",
+    "triggered_by_command_id": "uuid",
+    "user_id": "uuid",
+    "session_id": "uuid",
+    "correlation_id": "uuid",
+    "request_event_id": "uuid",
+    "input_data": "jsonb",
+}
 
 
 @dataclass(frozen=True)
 class LedgerPart:
     row: LedgerRow
     shape = "ledger"
+    part = "ledger"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        # A plain insert: a redelivery fails on the primary key (-> AlreadyProcessed).
-        return [
-            (
-                "ledger",
-                "INSERT INTO processed_messages (consumer, event_id) "
-                f"VALUES ({p('consumer')}::text, {p('event_id')}::uuid) RETURNING 1",
-            )
-        ]
+        # A redelivery meets the primary key, writes no row and is refused (AlreadyProcessed).
+        columns = {"consumer": "text", "event_id": "uuid"}
+        row = insert_row(p, "processed_messages", columns, "\nON CONFLICT DO NOTHING")
+        return [("ledger", row)]
 
     def reads(self) -> Sequence[str]:
         return [count_of("ledger")]
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        return [Refusal(missing("ledger"), "23505", LEDGER_KEY)]
 
     def values(self) -> Mapping[str, Any]:
         return {"consumer": self.row.consumer, "event_id": self.row.event_id}
 
 
 @dataclass(frozen=True)
-class TaskPart:
+class TaskPart(NeverRefuses):
     task: NewTask
     shape = "task"
+    part = "task"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        return [
-            (
-                "task",
-                "INSERT INTO async_tasks (id, task_type, triggered_by_command_id, user_id, "
-                "session_id, correlation_id, request_event_id, input_data)\n"
-                f"VALUES ({p('id')}::uuid, {p('task_type')}::text, {p('command_id')}::uuid, "
-                f"{p('user_id')}::uuid, {p('session_id')}::uuid, {p('correlation_id')}::uuid, "
-                f"{p('request_event_id')}::uuid, {p('input_data')}::jsonb) RETURNING 1",
-            )
-        ]
+        return [("task", insert_row(p, "async_tasks", _TASK_COLUMNS))]
 
     def reads(self) -> Sequence[str]:
         return [count_of("task")]
@@ -57,7 +63,7 @@ class TaskPart:
         return {
             "id": t.task_id,
             "task_type": t.task_type,
-            "command_id": t.command_id,
+            "triggered_by_command_id": t.command_id,
             "user_id": t.user_id,
             "session_id": t.session_id,
             "correlation_id": t.correlation_id,
@@ -67,9 +73,10 @@ class TaskPart:
 
 
 @dataclass(frozen=True)
-class TaskFinishPart:
+class TaskFinishPart(NeverRefuses):
     finish: TaskFinish
     shape = "task_finish"
+    part = "task_finish"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # The task takes its command along: COMPLETED -> COMPLETED, otherwise FAILED, which
@@ -111,9 +118,10 @@ class TaskFinishPart:
 
 
 @dataclass(frozen=True)
-class FlowHandlePart:
+class FlowHandlePart(NeverRefuses):
     row: FlowHandleRow
     shape = "flow_handle"
+    part = "flow_handle"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # A flow already waiting keeps its handle (the partial unique index, named by its

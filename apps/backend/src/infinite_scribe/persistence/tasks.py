@@ -1,11 +1,12 @@
-"""Adapters of the task ports: `async_tasks` and `processed_messages` in SQL."""
+"""Adapters of the task ports: `async_tasks` in SQL (their writes are `Write` parts,
+task_parts.py)."""
 
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.tasks import NewTask, TaskRecord, TaskView
+from infinite_scribe.application.ports.tasks import TaskRecord, TaskView
 from infinite_scribe.domain.genesis import (
     AGGREGATE_TYPE,
     CONCEPT_GENERATION_REQUESTED,
@@ -13,48 +14,14 @@ from infinite_scribe.domain.genesis import (
 )
 from infinite_scribe.persistence import outbox
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import (
-    OUTBOX_CHANNEL,
-    TASK_PROGRESS_NOTICE,
-    envelope_of,
-)
+from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.outbox_notifier import TASK_PROGRESS_NOTICE, notify
 from shared_types import DomainEventRow
 
 _RECORD_COLUMNS = (
     "id, task_type, status::text AS status, triggered_by_command_id, user_id, session_id, "
     "correlation_id, attempts"
 )
-
-# A task finishing takes its command along (one statement): COMPLETED -> COMPLETED,
-# FAILED/CANCELLED -> FAILED, which frees the partial unique index of pending commands.
-_FINISH = """
-WITH task AS (
-    UPDATE async_tasks
-    SET status = $2::task_status, result_data = $3, error_data = $4, message = $5,
-        progress = CASE WHEN $2 = 'COMPLETED' THEN 100 ELSE progress END,
-        finished_at = clock_timestamp()
-    WHERE id = $1 AND status IN ('PENDING', 'RUNNING')
-    RETURNING triggered_by_command_id
-)
-UPDATE command_inbox c
-SET status = (CASE WHEN $2 = 'COMPLETED' THEN 'COMPLETED' ELSE 'FAILED' END)::command_status,
-    error_message = CASE WHEN $2 = 'COMPLETED' THEN NULL ELSE $5 END
-FROM task WHERE c.id = task.triggered_by_command_id AND c.status IN ('RECEIVED', 'PROCESSING')
-"""
-
-_CANCEL = """
-WITH cancelled AS (
-    UPDATE async_tasks
-    SET status = 'CANCELLED', message = $2, finished_at = clock_timestamp()
-    WHERE session_id = $1 AND status IN ('PENDING', 'RUNNING')
-    RETURNING triggered_by_command_id
-), commands AS (
-    UPDATE command_inbox c SET status = 'FAILED', error_message = $2
-    FROM cancelled WHERE c.id = cancelled.triggered_by_command_id
-      AND c.status IN ('RECEIVED', 'PROCESSING')
-)
-SELECT count(*) FROM cancelled
-"""
 
 
 def _record(row: asyncpg.Record) -> TaskRecord:
@@ -76,20 +43,6 @@ class PostgresTaskRepository:
     def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
 
-    async def create(self, task: NewTask) -> None:
-        await self.connection.execute(
-            "INSERT INTO async_tasks (id, task_type, triggered_by_command_id, user_id, session_id, "
-            "correlation_id, request_event_id, input_data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            task.task_id,
-            task.task_type,
-            task.command_id,
-            task.user_id,
-            task.session_id,
-            task.correlation_id,
-            task.request_event_id,
-            task.input_data,
-        )
-
     async def lock_for_event(self, request_event_id: UUID) -> TaskRecord | None:
         # FOR UPDATE: a redelivered request handled by a second worker waits here for the
         # first one's result transaction, then finds the message in the ledger.
@@ -108,36 +61,6 @@ class PostgresTaskRepository:
             "WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'",
             task_id,
         )
-
-    async def finish(
-        self,
-        task_id: UUID,
-        status: str,
-        *,
-        result: dict[str, Any] | None = None,
-        error: dict[str, Any] | None = None,
-        message: str,
-    ) -> None:
-        await self.connection.execute(_FINISH, task_id, status, result, error, message)
-
-    async def cancel_unfinished(self, session_id: UUID, reason: str) -> int:
-        return int(await self.connection.fetchval(_CANCEL, session_id, reason))
-
-
-class PostgresMessageLedger:
-    """`MessageLedger` on the connection of one transaction."""
-
-    def __init__(self, connection: asyncpg.Connection) -> None:
-        self.connection = connection
-
-    async def record(self, consumer: str, event_id: UUID) -> bool:
-        inserted = await self.connection.fetchval(
-            "INSERT INTO processed_messages (consumer, event_id) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING RETURNING true",
-            consumer,
-            event_id,
-        )
-        return bool(inserted)
 
 
 _VIEW = """
@@ -189,27 +112,17 @@ class PostgresTaskQueries:
             correlation_id=row["correlation_id"],
         )
 
-    async def processed(self, consumer: str, event_id: UUID) -> bool:
-        with translated():
-            found = await self.pool.fetchval(
-                "SELECT true FROM processed_messages WHERE consumer = $1 AND event_id = $2",
-                consumer,
-                event_id,
-            )
-        return bool(found)
-
     async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
         with translated():
-            # The NOTIFY (sent at commit) wakes the live streams (api/routes/stream.py); its
-            # payload tells them it is progress, so they re-read tasks, not events.
-            await self.pool.execute(
-                "WITH moved AS (UPDATE async_tasks SET progress = $2, message = $3 "
-                "WHERE id = $1 AND status = 'RUNNING' RETURNING 1) "
-                f"SELECT pg_notify('{OUTBOX_CHANNEL}', '{TASK_PROGRESS_NOTICE}') FROM moved",
+            moved = await self.pool.fetchval(
+                "UPDATE async_tasks SET progress = $2, message = $3 "
+                "WHERE id = $1 AND status = 'RUNNING' RETURNING true",
                 task_id,
                 max(0.0, min(progress, 100.0)),
                 message[:500],
             )
+            if moved:  # the live streams re-read task progress on this notice
+                await notify(self.pool, TASK_PROGRESS_NOTICE)
 
     async def touch(self, task_ids: list[UUID]) -> None:
         with translated():
@@ -243,5 +156,5 @@ class PostgresTaskQueries:
                 ]
                 await outbox.enqueue(connection, self.topic, envelopes)
             if envelopes:  # after the commit: a NOTIFY in it would serialise commits (1000)
-                await self.pool.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+                await notify(self.pool)
         return len(envelopes)

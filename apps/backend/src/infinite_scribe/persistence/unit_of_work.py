@@ -10,21 +10,17 @@ the relay is woken by the coalescing `OutboxNotifier` (a NOTIFY per transaction 
 the commits, see docs/decisions/1000-relay-wakeup-coalesced-notify.md).
 """
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, cast
-from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.storage import Published, RepositoryKey
+from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_bus import EventBus
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.outbox_notifier import OutboxNotifier
-from infinite_scribe.persistence.writes import PoolWrites
-from shared_types import EventEnvelope
+from infinite_scribe.persistence.writes import PoolWrites, WriteComposer
 
 R = TypeVar("R")
 
@@ -38,32 +34,20 @@ class PostgresTransaction:
     def __init__(
         self,
         connection: asyncpg.Connection,
-        store: EventStore,
-        bus: EventBus,
+        composer: WriteComposer,
         repositories: Mapping[RepositoryKey[Any], RepositoryFactory],
     ) -> None:
         self.connection = connection
-        self._store = store
-        self._bus = bus
+        self._composer = composer
         self._factories = repositories
         self._repositories: dict[RepositoryKey[Any], Any] = {}
         #: Whether this transaction wrote outbox rows (the relay is woken after the commit).
         self.wrote_outbox = False
 
     async def write(self, write: Write) -> list[int]:
-        ids = await self._store.composer.write(self.connection, write)
+        ids = await self._composer.write(self.connection, write)
         self.wrote_outbox = self.wrote_outbox or bool(write.events)
         return ids
-
-    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
-        return await self.write(Write(events=events)) if events else []
-
-    async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:
-        published = await self._bus.publish_once(
-            self.connection, event, event_id=event_id, notify=False
-        )
-        self.wrote_outbox = self.wrote_outbox or published.is_new
-        return published
 
     def repository(self, key: RepositoryKey[R]) -> R:
         repository = self._repositories.get(key)
@@ -78,18 +62,17 @@ class PostgresUnitOfWork:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        store: EventStore,
+        composer: WriteComposer,
         repositories: Mapping[RepositoryKey[Any], RepositoryFactory] | None = None,
         database_url: str | None = None,
     ) -> None:
         self.pool = pool
-        self.store = store
-        self.bus = EventBus(store)
+        self.composer = composer
         self.repositories = dict(repositories or {})
         #: Wakes the relay after commits (a dedicated connection when `database_url` is given).
         self.notifier = OutboxNotifier(pool, database_url)
         #: Writes outside a transaction (autocommit: one round trip, woken relay after it).
-        self.writes = PoolWrites(pool, store.composer)
+        self.writes = PoolWrites(pool, composer)
         self.writes.on_commit = self.notifier.committed
 
     async def close(self) -> None:
@@ -102,7 +85,7 @@ class PostgresUnitOfWork:
         try:
             with translated():
                 async with self.pool.acquire() as connection:
-                    tx = PostgresTransaction(connection, self.store, self.bus, self.repositories)
+                    tx = PostgresTransaction(connection, self.composer, self.repositories)
                     yield tx
         finally:
             # Each write committed as it ran: wake the relay (after an error that followed one
@@ -115,7 +98,7 @@ class PostgresUnitOfWork:
         with translated():
             async with self.pool.acquire() as connection:
                 async with connection.transaction(isolation="repeatable_read"):
-                    tx = PostgresTransaction(connection, self.store, self.bus, self.repositories)
+                    tx = PostgresTransaction(connection, self.composer, self.repositories)
                     yield tx
                 # Committed (an exception skips this): wake the relay, off the commit path.
                 if tx.wrote_outbox:

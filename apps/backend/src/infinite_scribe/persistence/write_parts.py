@@ -1,42 +1,61 @@
-"""The SQL of the declared parts of a `Write` (application/ports/writes.py) that a command
-writes, as statement parts (the tasks' and agents' parts are in task_parts.py).
+"""The SQL of the generic parts of a `Write` (application/ports/writes.py): the idempotency
+record, the command inbox row, the events with their outbox rows. The genesis session's parts
+are in genesis_parts.py, the tasks' and agents' in task_parts.py.
 
 Every class here is a `StatementPart` (persistence/write_statement.py): its CTEs ask for their
-parameters by name, `values` answers those names. Why a part is written the way it is sits
-next to its SQL.
+parameters by name, `values` answers those names, `refusals` says when it refuses the write
+(none of them fails on its own: the statement's guard reports refusals by rank). Why a part is
+written the way it is sits next to its SQL.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from infinite_scribe.application.ports.writes import (
-    IdempotencyRecord,
-    InboxEntry,
-    NewNovel,
-    NewSession,
-    SnapshotSave,
-    Supersede,
+from infinite_scribe.application.ports.writes import IdempotencyRecord, InboxEntry
+from infinite_scribe.persistence.errors import (
+    AGGREGATE_VERSION_INDEX,
+    EVENT_ID_CONTENT,
+    EVENT_ID_INDEX,
+    IDEMPOTENCY_KEY_INDEX,
+    IDEMPOTENCY_RECORD_KEY,
+    PENDING_COMMAND_INDEX,
 )
-from infinite_scribe.persistence.errors import IDEMPOTENCY_RECORD_KEY
 from infinite_scribe.persistence.outbox import OUTBOX_PART_NAME, outbox_part
-from infinite_scribe.persistence.write_statement import Placeholder, count_of, expect_one
+from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
 from shared_types import EventEnvelope
 
-#: What a snapshot that moved meanwhile reports (with SQLSTATE 40001: a lost race, retried).
-SNAPSHOT_VERSION_CHECK = "genesis_sessions_version"
+
+class NeverRefuses:
+    """A part that writes what it can and never refuses the write."""
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        return ()
+
+
+def insert_row(p: Placeholder, table: str, columns: Mapping[str, str], tail: str = "") -> str:
+    """One row's INSERT: each column's value asked for by the column's name and cast to its
+    type; `tail` (an ON CONFLICT clause) before `RETURNING 1`."""
+    values = ", ".join(f"{p(name)}::{cast}" for name, cast in columns.items())
+    return f"INSERT INTO {table} ({', '.join(columns)})\nVALUES ({values}){tail}\nRETURNING 1"
+
+
+def missing(cte: str, expected: str = "1") -> str:
+    """The condition "`cte` wrote other than `expected` rows"."""
+    return f"(SELECT count(*) FROM {cte}) <> {expected}"
 
 
 @dataclass(frozen=True)
 class IdempotencyPart:
     record: IdempotencyRecord
     shape = "idempotency"
+    part = "idempotency"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # A live record (another request's answer, or a claim of the generic middleware) is
-        # kept and the statement fails (expect_one); an expired one is taken over. ON CONFLICT
-        # waits for a concurrent writer of the key to commit, so a racing repeat is refused
-        # once the first answer is stored, and then replays it.
+        # kept, writes no row, and the write is refused; an expired one is taken over.
+        # ON CONFLICT waits for a concurrent writer of the key to commit, so a racing repeat is
+        # refused once the first answer is stored, and then replays it.
         return [
             (
                 "idempotency",
@@ -58,7 +77,10 @@ class IdempotencyPart:
         ]
 
     def reads(self) -> Sequence[str]:
-        return [expect_one("idempotency", "23505", IDEMPOTENCY_RECORD_KEY)]
+        return [count_of("idempotency")]
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        return [Refusal(missing("idempotency"), "23505", IDEMPOTENCY_RECORD_KEY)]
 
     def values(self) -> Mapping[str, Any]:
         r = self.record
@@ -74,35 +96,15 @@ class IdempotencyPart:
 
 
 @dataclass(frozen=True)
-class NewSessionPart:
-    session: NewSession
-    shape = "new_session"
-
-    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        return [
-            (
-                "new_session",
-                "INSERT INTO genesis_sessions (id, user_id, version) "
-                f"VALUES ({p('id')}::uuid, {p('user_id')}::uuid, {p('version')}::int) RETURNING 1",
-            )
-        ]
-
-    def reads(self) -> Sequence[str]:
-        return [count_of("new_session")]
-
-    def values(self) -> Mapping[str, Any]:
-        s = self.session
-        return {"id": s.session_id, "user_id": s.user_id, "version": s.version}
-
-
-@dataclass(frozen=True)
 class InboxPart:
     entry: InboxEntry
     shape = "inbox"
+    part = "inbox"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # Its unique indexes are the judges of duplicates: same key (a repeat) or the same
-        # type pending (409); a concurrent twin blocks here until the first commits.
+        # type pending (409); a concurrent twin waits here until the first commits, then
+        # writes no row.
         return [
             (
                 "inbox",
@@ -110,12 +112,25 @@ class InboxPart:
                 "idempotency_key, correlation_id, payload, status)\n"
                 f"VALUES ({p('id')}::uuid, {p('session_id')}::uuid, {p('user_id')}::uuid, "
                 f"{p('command_type')}::text, {p('idempotency_key')}::text, {p('id')}::uuid, "
-                f"{p('payload')}::jsonb, {p('status')}::command_status) RETURNING 1",
+                f"{p('payload')}::jsonb, {p('status')}::command_status)\n"
+                "ON CONFLICT DO NOTHING RETURNING 1",
             )
         ]
 
     def reads(self) -> Sequence[str]:
         return [count_of("inbox")]
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        # Which index refused, as far as this statement sees (a twin committed after it began
+        # reads as the pending one; the service reads the colliding command either way).
+        same_key = (
+            "EXISTS (SELECT 1 FROM command_inbox WHERE session_id = "
+            f"{p('session_id')}::uuid AND idempotency_key = {p('idempotency_key')}::text)"
+        )
+        return [
+            Refusal(f"{missing('inbox')} AND {same_key}", "23505", IDEMPOTENCY_KEY_INDEX),
+            Refusal(missing("inbox"), "23505", PENDING_COMMAND_INDEX),
+        ]
 
     def values(self) -> Mapping[str, Any]:
         e = self.entry
@@ -139,10 +154,11 @@ class EventsPart:
     metadata: Sequence[dict[str, Any]]
     topic: str
     shape = "events"
+    part = "events"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        # The unique (aggregate, version) index makes a lost race a ConcurrencyConflict;
-        # the unique event id a DuplicateEventId.
+        # The unique (aggregate, version) index and the unique event id keep a taken version
+        # or a stored event out (fewer rows: refused below).
         return [
             (
                 "new_events",
@@ -155,7 +171,7 @@ class EventsPart:
                 f"{p('aggregate_ids')}::text[], {p('aggregate_versions')}::int[], "
                 f"{p('payloads')}::jsonb[], {p('metadata')}::jsonb[], "
                 f"{p('occurred_at')}::timestamptz[])\n"
-                "RETURNING id, event_id, aggregate_id",
+                "ON CONFLICT DO NOTHING RETURNING id, event_id, aggregate_id",
             ),
             (OUTBOX_PART_NAME, outbox_part(p)),
         ]
@@ -164,6 +180,31 @@ class EventsPart:
         return [
             "(SELECT array_agg(id ORDER BY id) FROM new_events) AS event_ids",
             count_of(OUTBOX_PART_NAME),
+        ]
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        # A stored event id with other content is a conflict (decision 0304's comparison:
+        # payload as JSON, not metadata or time); with the same content a repeat
+        # (EventAlreadyStored); otherwise a version was taken (ConcurrencyConflict: run again,
+        # the next read tells which). Read only when the events came out short.
+        short = missing("new_events", f"cardinality({p('event_ids')}::uuid[])")
+        offered = (
+            f"unnest({p('event_ids')}::uuid[], {p('event_types')}::text[], "
+            f"{p('event_versions')}::int[], {p('aggregate_types')}::text[], "
+            f"{p('aggregate_ids')}::text[], {p('payloads')}::jsonb[]) "
+            "AS o(event_id, event_type, event_version, aggregate_type, aggregate_id, payload)"
+        )
+        other = (
+            f"EXISTS (SELECT 1 FROM domain_events d JOIN {offered} USING (event_id) WHERE "
+            "(d.event_type, d.event_version, d.aggregate_type, d.aggregate_id, d.payload) "
+            "IS DISTINCT FROM "
+            "(o.event_type, o.event_version, o.aggregate_type, o.aggregate_id, o.payload))"
+        )
+        stored = f"EXISTS (SELECT 1 FROM domain_events WHERE event_id = ANY({p('event_ids')}))"
+        return [
+            Refusal(f"{short} AND {other}", "23505", EVENT_ID_CONTENT),
+            Refusal(f"{short} AND {stored}", "23505", EVENT_ID_INDEX),
+            Refusal(short, "23505", AGGREGATE_VERSION_INDEX),
         ]
 
     def values(self) -> Mapping[str, Any]:
@@ -183,106 +224,3 @@ class EventsPart:
             "topic": self.topic,
             "envelopes": list(self.envelopes),
         }
-
-
-@dataclass(frozen=True)
-class SnapshotPart:
-    save: SnapshotSave
-    shape = "snapshot"
-
-    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        # Version-checked: under READ COMMITTED the WHERE is re-checked on the newest row
-        # version, so a writer that moved the snapshot since our read makes this update
-        # nothing, and expect_one fails the whole statement (40001 -> retried).
-        return [
-            (
-                "snapshot",
-                "UPDATE genesis_sessions SET "
-                f"status = {p('status')}::genesis_status, "
-                f"current_stage = {p('current_stage')}::genesis_stage, "
-                f"confirmed_data = {p('confirmed_data')}::jsonb, "
-                f"pending_command_type = {p('pending_command_type')}::text, "
-                f"last_result = {p('last_result')}::jsonb, novel_id = {p('novel_id')}::uuid, "
-                f"version = {p('version')}::int, trashed_at = CASE WHEN {p('move_trash')}::bool "
-                f"THEN {p('trashed_at')}::timestamptz ELSE trashed_at END\n"
-                f"WHERE id = {p('id')}::uuid AND version = {p('old_version')}::int RETURNING 1",
-            )
-        ]
-
-    def reads(self) -> Sequence[str]:
-        return [expect_one("snapshot", "40001", SNAPSHOT_VERSION_CHECK)]
-
-    def values(self) -> Mapping[str, Any]:
-        state = self.save.state
-        trash = self.save.trash
-        return {
-            "id": state.session_id,
-            "old_version": self.save.old_version,
-            "status": state.status.value,
-            "current_stage": state.current_stage.value,
-            "confirmed_data": dict(state.confirmed_data),
-            "pending_command_type": state.pending_command_type,
-            "last_result": None if state.last_result is None else dict(state.last_result),
-            "novel_id": state.novel_id,
-            "version": state.version,
-            "move_trash": trash is not None,
-            "trashed_at": None if trash is None else trash.trashed_at,
-        }
-
-
-@dataclass(frozen=True)
-class SupersedePart:
-    supersede: Supersede
-    shape = "supersede"
-
-    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        # Confirming or abandoning makes pending requests moot; left RECEIVED they would block
-        # the next stage's request (the partial unique index).
-        return [
-            (
-                "superseded_tasks",
-                "UPDATE async_tasks SET status = 'CANCELLED', message = "
-                f"{p('message')}::text, finished_at = clock_timestamp() "
-                f"WHERE session_id = {p('session_id')}::uuid AND status IN ('PENDING', 'RUNNING') "
-                "RETURNING 1",
-            ),
-            (
-                "superseded_commands",
-                f"UPDATE command_inbox SET status = 'FAILED', error_message = {p('message')}::text "
-                f"WHERE session_id = {p('session_id')}::uuid "
-                "AND status IN ('RECEIVED', 'PROCESSING') RETURNING 1",
-            ),
-        ]
-
-    def reads(self) -> Sequence[str]:
-        return [count_of("superseded_tasks"), count_of("superseded_commands")]
-
-    def values(self) -> Mapping[str, Any]:
-        s = self.supersede
-        return {"session_id": s.session_id, "message": f"Superseded by {s.by_command_type}"}
-
-
-@dataclass(frozen=True)
-class NovelPart:
-    novel: NewNovel
-    shape = "novel"
-
-    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        return [
-            (
-                "novel",
-                "INSERT INTO novels (id, user_id, title, logline, theme, writing_style, "
-                "target_chapters, story, worldview, characters, outline) "
-                f"VALUES ({p('id')}::uuid, {p('user_id')}::uuid, {p('title')}::text, "
-                f"{p('logline')}::text, {p('theme')}::text, {p('writing_style')}::text, "
-                f"{p('target_chapters')}::int, {p('story')}::jsonb, {p('worldview')}::jsonb, "
-                f"{p('characters')}::jsonb, {p('outline')}::jsonb) RETURNING 1",
-            )
-        ]
-
-    def reads(self) -> Sequence[str]:
-        return [count_of("novel")]
-
-    def values(self) -> Mapping[str, Any]:
-        n = self.novel
-        return {"id": n.novel_id, "user_id": n.user_id, **asdict(n.bible)}

@@ -1,12 +1,18 @@
 """One write statement composed from declared parts, parameters bound by name.
 
 Each part is a `StatementPart`: the CTEs it adds (their SQL asks for its parameters by name
-through `p("name")`, which answers the placeholder), the values of those names, and what the
-final SELECT reads of it (reading every part in the order of `Write`'s fields fixes the order
-the parts run in, and a part that must change a row asserts it there with `scribe_expect`,
-migration 0010, so a refused part undoes the whole statement). Placeholders are handed out as
-the SQL asks for names, and the arguments are looked up by the same names: adding a parameter
-or a part cannot shift another part's values (tests/integration/relay... test_write_statement).
+through `p("name")`, which answers the placeholder), the values of those names, what the final
+SELECT reads of it, and its refusals. Placeholders are handed out as the SQL asks for names, and
+the arguments are looked up by the same names: adding a parameter or a part cannot shift another
+part's values (tests/integration/test_write_statement.py).
+
+Refusals do not rely on the order PostgreSQL runs the CTEs in (its documentation calls that
+unpredictable): no part fails on its own (they insert with ON CONFLICT DO NOTHING or update
+with a version check, and so write fewer rows), and one CASE in the final SELECT reads every
+part's refusal conditions in the parts' rank (`PART_ORDER`, application/ports/writes.py) and
+raises the first that holds through `scribe_expect` (migration 0012), which undoes the whole
+statement. CASE tests its WHEN clauses in order, and `scribe_expect` is volatile, so the planner
+cannot fold a branch ahead of its turn.
 
 The statement of one shape (which parts, in which order) is built once and cached; asyncpg
 then prepares it once per connection.
@@ -18,8 +24,20 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from infinite_scribe.application.ports.writes import rank_of
+
 #: A part's SQL asks for a parameter by name; the answer is its placeholder ($n).
 Placeholder = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A condition (SQL) under which a part refuses the write, reported as a driver error with
+    `sqlstate` and `constraint` (persistence/errors.py translates it)."""
+
+    failed: str
+    sqlstate: str
+    constraint: str
 
 
 class StatementPart(Protocol):
@@ -28,6 +46,10 @@ class StatementPart(Protocol):
     #: Identifies the SQL shape (same key -> same CTEs and reads, whatever the values).
     @property
     def shape(self) -> str: ...
+
+    #: The `Write` field it writes (its rank in `PART_ORDER` orders its refusals).
+    @property
+    def part(self) -> str: ...
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         """(name, body) of each CTE this part adds."""
@@ -39,6 +61,10 @@ class StatementPart(Protocol):
 
     def values(self) -> Mapping[str, Any]:
         """The value of each parameter name its SQL asks for."""
+        ...
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        """When this part refuses the write, most specific first (none: it never does)."""
         ...
 
 
@@ -77,14 +103,33 @@ def _compile(parts: Sequence[StatementPart]) -> Compiled:
 
     ctes: list[str] = []
     reads: list[str] = []
+    ranked: list[tuple[int, int, int, Refusal]] = []
     for index, part in enumerate(parts):
-        for name, body in part.ctes(placeholder_of(index)):
+        p = placeholder_of(index)
+        for name, body in part.ctes(p):
             ctes.append(f"{name} AS (\n{body}\n)")
         reads.extend(part.reads())
+        for within, refusal in enumerate(part.refusals(p)):
+            ranked.append((rank_of(part.part), index, within, refusal))
     if not reads:
         raise ValueError("a write statement needs at least one part")
+    if ranked:
+        reads.insert(0, _guard([refusal for *_, refusal in sorted(ranked, key=_rank)]))
     sql = "WITH " + ",\n".join(ctes) + "\nSELECT " + ",\n       ".join(reads)
     return Compiled(sql, tuple(order))
+
+
+def _rank(entry: tuple[int, int, int, Refusal]) -> tuple[int, int, int]:
+    return entry[0], entry[1], entry[2]
+
+
+def _guard(refusals: Sequence[Refusal]) -> str:
+    """The one expression that reports the first refusal by rank (module docstring)."""
+    branches = "\n".join(
+        f"  WHEN {r.failed} THEN scribe_expect(false, '{r.sqlstate}', '{r.constraint}')"
+        for r in refusals
+    )
+    return f"CASE\n{branches}\n  ELSE true END AS refused"
 
 
 def arguments(compiled: Compiled, parts: Sequence[StatementPart]) -> list[Any]:
@@ -102,10 +147,3 @@ async def run(connection: asyncpg.Connection | asyncpg.Pool, parts: Sequence[Sta
 def count_of(cte: str) -> str:
     """A final-SELECT read that runs `cte` and counts its rows."""
     return f"(SELECT count(*) FROM {cte}) AS {cte}"
-
-
-def expect_one(cte: str, errcode: str, constraint: str) -> str:
-    """A final-SELECT read that fails the statement unless `cte` returned exactly one row:
-    `errcode` 23505 with `constraint` reads as that unique index refusing it, 40001 as a lost
-    race (persistence/errors.py translates both)."""
-    return f"scribe_expect((SELECT count(*) FROM {cte}) = 1, '{errcode}', '{constraint}') AS {cte}"

@@ -1,6 +1,7 @@
-"""`AggregateWrites` on PostgreSQL: a `Write` becomes one statement (write_statement.py), run
-in autocommit on the pool (`PoolWrites`: the command path, one round trip) or on the
-connection of a transaction (`PostgresTransaction.write`).
+"""`AggregateWrites` on PostgreSQL: `WriteComposer` turns a `Write` into one statement of its
+parts (write_statement.py; the parts' SQL in write_parts.py, genesis_parts.py, task_parts.py),
+run in autocommit on the pool (`PoolWrites`: the command path, one round trip) or on the
+connection of a transaction (`PostgresTransaction.write`). It is the only writer of events.
 
 Events are checked before anything is written: names (the controlled vocabulary), versions set,
 and the produced size (an event too big to publish could never leave the outbox).
@@ -13,15 +14,14 @@ from typing import Any
 import asyncpg
 import orjson
 
-from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.application.ports.writes import PART_ORDER, Write, check_events
 from infinite_scribe.domain.errors import EventTooLarge
-from infinite_scribe.domain.event_names import validate_event_name
 from infinite_scribe.domain.event_size import (
     DEFAULT_EVENT_MAX_BYTES,
     RECORD_OVERHEAD,
     produced_size,
 )
-from infinite_scribe.persistence import task_parts
+from infinite_scribe.persistence import genesis_parts, task_parts
 from infinite_scribe.persistence import write_parts as parts
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.write_statement import StatementPart, run
@@ -30,14 +30,6 @@ from shared_types import EventEnvelope
 #: Metadata key keeping an actor other than the acting user (an agent, a job); the table has no
 #: actor column, and without it a replayed envelope would name the user as the actor.
 ACTOR_KEY = "actor_id"
-
-
-def check_events(events: Sequence[EventEnvelope]) -> None:
-    """What a write refuses before it writes anything: bad names, missing versions."""
-    for event in events:
-        validate_event_name(event.event_type)
-        if event.aggregate_version is None:
-            raise ValueError(f"{event.event_type}: aggregate_version is required to append")
 
 
 def stored_metadata(envelope: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +68,22 @@ class WriteComposer:
     def __init__(self, topic: str, max_event_bytes: int = DEFAULT_EVENT_MAX_BYTES) -> None:
         self.topic = topic
         self.max_event_bytes = max_event_bytes
+        #: The SQL of each part of `Write`, by its name in `PART_ORDER`.
+        self._makers: dict[str, Callable[[Any], StatementPart]] = {
+            "idempotency": parts.IdempotencyPart,
+            "ledger": task_parts.LedgerPart,
+            "session": genesis_parts.NewSessionPart,
+            "inbox": parts.InboxPart,
+            "events": self.events_part,
+            "snapshot": genesis_parts.SnapshotPart,
+            "supersede": genesis_parts.SupersedePart,
+            "novel": genesis_parts.NovelPart,
+            "task": task_parts.TaskPart,
+            "task_finish": task_parts.TaskFinishPart,
+            "flow_handle": task_parts.FlowHandlePart,
+        }
+        if set(self._makers) != set(PART_ORDER):
+            raise TypeError("every part of Write needs its SQL here")
 
     def events_part(self, events: Sequence[EventEnvelope]) -> parts.EventsPart:
         check_events(events)
@@ -90,22 +98,8 @@ class WriteComposer:
         return parts.EventsPart(events, envelopes, metadata, self.topic)
 
     def parts(self, write: Write) -> list[StatementPart]:
-        """The parts in the order of `Write`'s fields (the order they run in)."""
-        makers: list[tuple[Any, Callable[[Any], StatementPart]]] = [
-            (write.idempotency, parts.IdempotencyPart),
-            (write.ledger, task_parts.LedgerPart),
-            (write.session, parts.NewSessionPart),
-            (write.inbox, parts.InboxPart),
-            (write.events or None, self.events_part),
-            (write.snapshot, parts.SnapshotPart),
-            (write.supersede, parts.SupersedePart),
-            (write.novel, parts.NovelPart),
-            (write.task, task_parts.TaskPart),
-            (write.task_finish, task_parts.TaskFinishPart),
-            (write.flow_handle, task_parts.FlowHandlePart),
-        ]
-        found = [make(value) for value, make in makers if value is not None]
-        return [*found, *write.extra]
+        """The statement parts of the parts `write` declares, in `PART_ORDER`."""
+        return [self._makers[name](value) for name, value in write.declared()]
 
     async def write(self, connection: asyncpg.Connection | asyncpg.Pool, write: Write) -> list[int]:
         """Run `write` as one statement; the events' global ids (errors translated)."""

@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 from infinite_scribe.cli import app
 from infinite_scribe.persistence.database import run_with_pool
-from infinite_scribe.persistence.event_store import EventStore, envelope_of
+from infinite_scribe.persistence.event_store import envelope_of
 from shared_types import DomainEventRow, EventEnvelope, EventMetadata
+from tests.support.events import append_events
 
 runner = CliRunner()
 
@@ -127,8 +128,7 @@ def _append(database_url: str, session: str, correlation: uuid.UUID, count: int)
     ]
 
     async def append(pool: asyncpg.Pool) -> None:
-        async with pool.acquire() as connection, connection.transaction():
-            await EventStore("replay-origin").append(connection, events)
+        await append_events(pool, events, "replay-origin")
 
     run_with_pool(database_url, append)
     return [str(event.event_id) for event in events]

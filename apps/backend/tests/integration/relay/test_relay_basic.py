@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from infinite_scribe.embedded.kafka import free_port
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope, EventMetadata
+from tests.support.events import append_events
 from tests.support.relay import consume, insert_rows, new_topic, running_relay, wait_for
 
 pytestmark = pytest.mark.kafka
@@ -36,8 +36,7 @@ async def test_committed_events_arrive_with_key_headers_value(
     second = first.caused("Genesis.Session.FeedbackSubmitted", payload={"n": 2})
     second = second.model_copy(update={"aggregate_version": 2})
     async with running_relay(settings):
-        async with pool.acquire() as connection, connection.transaction():
-            await EventStore(topic).append(connection, [first, second])
+        await append_events(pool, [first, second], topic)
         await wait_for(
             pool,
             "SELECT count(*) FROM event_outbox WHERE key = $1 AND status = 'SENT' "

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from infinite_scribe.persistence.event_feed import PostgresEventFeed
-from tests.support.stream import STORE, event
+from tests.support.stream import event, write_events
 
 
 class Rollback(Exception):
@@ -41,9 +41,9 @@ async def test_late_commit_is_held_back_then_delivered_in_order(
     slow_tx = slow.transaction()
     await slow_tx.start()
     try:
-        [held] = await STORE.append(slow, [event(session, 1)])  # takes an id, not committed
+        [held] = await write_events(slow, [event(session, 1)])  # takes an id, not committed
         async with pool.acquire() as fast, fast.transaction():
-            [later] = await STORE.append(fast, [event(str(uuid.uuid4()), 1)])
+            [later] = await write_events(fast, [event(str(uuid.uuid4()), 1)])
         assert later > held
         # The later id is committed and visible, but the earlier one may still commit.
         assert await drain(feed, {session}) == []
@@ -60,9 +60,9 @@ async def test_rolled_back_id_is_skipped_once_its_transaction_ends(
     slow_tx = slow.transaction()
     await slow_tx.start()
     try:
-        await STORE.append(slow, [event(str(uuid.uuid4()), 1)])
+        await write_events(slow, [event(str(uuid.uuid4()), 1)])
         async with pool.acquire() as fast, fast.transaction():
-            [later] = await STORE.append(fast, [event(str(uuid.uuid4()), 1)])
+            [later] = await write_events(fast, [event(str(uuid.uuid4()), 1)])
         assert await drain(feed, set()) == []
         await slow_tx.rollback()
     finally:
@@ -87,7 +87,7 @@ async def test_concurrent_writers_reader_sees_every_committed_id_once(
             count = rng.randint(1, 3)
             try:
                 async with pool.acquire() as connection, connection.transaction():
-                    ids = await STORE.append(
+                    ids = await write_events(
                         connection, [event(session, version + n) for n in range(count)]
                     )
                     await asyncio.sleep(rng.uniform(0, 0.02))  # hold the ids open
@@ -117,7 +117,7 @@ async def test_only_session_aggregate_events_are_addressed_to_a_session(
     session = str(uuid.uuid4())
     other = event(session, 1).model_copy(update={"aggregate_type": "NOVEL"})
     async with pool.acquire() as connection, connection.transaction():
-        await STORE.append(connection, [other, event(session, 1)])
+        await write_events(connection, [other, event(session, 1)])
     events, _ = await feed.advance(500, {session})
     assert [e.session_id for e in events] == ["", session]
     assert events[0].data == b"" and events[1].data.startswith(b'{"id":')

@@ -30,7 +30,7 @@ from tests.support.sse_client import (
     stream_server,
     stream_settings,
 )
-from tests.support.stream import STORE, append, until
+from tests.support.stream import COMPOSER, append, until
 
 __all__ = ["stream_server", "stream_settings"]
 
@@ -133,12 +133,12 @@ async def test_slow_client_overflows_then_rereads_without_loss(
     the reader re-reads from the database, and gets all 60 in order, once."""
     feed = PostgresEventFeed(database_url, pool, gap_timeout=60)
     hub = StreamHub(feed, queue_size=4, poll_interval=0.1)
-    queries = PostgresGenesisQueries(pool, STORE)
+    queries = PostgresGenesisQueries(pool)
     streams = LiveStreams(
         hub,
         feed,
         PostgresStreamTickets(pool),
-        GenesisSessions(unit_of_work(pool, STORE), queries),
+        GenesisSessions(unit_of_work(pool, COMPOSER), queries),
         StreamOptions(ticket_ttl_seconds=60, keepalive_seconds=0.2),
     )
     await hub.start()

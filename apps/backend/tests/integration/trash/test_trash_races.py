@@ -11,9 +11,9 @@ import asyncpg
 import httpx
 
 from infinite_scribe.application.projections import ProjectionRebuilder
-from infinite_scribe.persistence.event_store import EventStore
 from infinite_scribe.persistence.projections import PostgresProjectionQueries
 from infinite_scribe.persistence.repositories import unit_of_work
+from infinite_scribe.persistence.writes import WriteComposer
 from tests.support.genesis_client import command, new_session
 from tests.support.trash import ok, purge, restore, trash
 
@@ -22,7 +22,7 @@ ROUNDS = 25
 
 async def consistent(pool: asyncpg.Pool, session_id: UUID) -> None:
     rebuilder = ProjectionRebuilder(
-        unit_of_work(pool, EventStore("unused")), PostgresProjectionQueries(pool)
+        unit_of_work(pool, WriteComposer("unused")), PostgresProjectionQueries(pool)
     )
     assert await rebuilder.one(session_id, write=False) is None
 

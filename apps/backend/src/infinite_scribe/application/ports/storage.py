@@ -1,13 +1,10 @@
 """Storage ports: transactions, the writes of one aggregate change, repositories, health."""
 
-from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
-from uuid import UUID
 
 from infinite_scribe.application.ports.writes import AggregateWrites, InboxEntry, Write
-from shared_types import EventEnvelope
 
 R = TypeVar("R")
 
@@ -16,7 +13,6 @@ __all__ = [
     "HealthProbe",
     "InboxConflict",
     "InboxEntry",
-    "Published",
     "RepositoryKey",
     "Transaction",
     "UnitOfWork",
@@ -32,28 +28,11 @@ class InboxConflict(Exception):
         self.constraint = constraint
 
 
-@dataclass(frozen=True)
-class Published:
-    """What an idempotent publish stored: the event, and whether it is new."""
-
-    event: EventEnvelope
-    is_new: bool
-
-
 class Transaction(Protocol):
     """One database transaction: every write of a use case commits together, or none does."""
 
     async def write(self, write: Write) -> list[int]:
         """One aggregate change (events + outbox + its declared parts) in one statement."""
-        ...
-
-    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
-        """`write` of events alone (each with its version set) with one outbox row each."""
-        ...
-
-    async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:
-        """Append idempotently by event id: a repeat returns the stored event, other content
-        under the same id raises EventIdConflict."""
         ...
 
     def repository(self, key: "RepositoryKey[R]") -> R:

@@ -1,5 +1,5 @@
-"""Ports of async tasks (what an async command asked the agents to do) and of the consumers'
-dedupe ledger (which messages a consumer has already handled)."""
+"""Ports of async tasks (what an async command asked the agents to do). Their writes (a new
+task, a finish, the consumers' dedupe ledger) are `Write` parts (ports/writes.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,7 +8,6 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from infinite_scribe.application.ports.storage import RepositoryKey
-from infinite_scribe.application.ports.writes import NewTask as NewTask
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,6 @@ class TaskRecord:
 class TaskRepository(Protocol):
     """Tasks inside a transaction: each move commits with the events that cause it."""
 
-    async def create(self, task: NewTask) -> None: ...
-
     async def lock_for_event(self, request_event_id: UUID) -> TaskRecord | None:
         """The task that answers `request_event_id`, locked for this transaction."""
         ...
@@ -57,37 +54,11 @@ class TaskRepository(Protocol):
         """PENDING/RUNNING -> RUNNING (one more attempt); its command -> PROCESSING."""
         ...
 
-    async def finish(
-        self,
-        task_id: UUID,
-        status: str,
-        *,
-        result: dict[str, Any] | None = None,
-        error: dict[str, Any] | None = None,
-        message: str,
-    ) -> None:
-        """-> COMPLETED | FAILED with its result or error; its command -> the same outcome."""
-        ...
-
-    async def cancel_unfinished(self, session_id: UUID, reason: str) -> int:
-        """Every PENDING/RUNNING task of the session -> CANCELLED (its command -> FAILED)."""
-        ...
-
-
-class MessageLedger(Protocol):
-    """The consumer-side dedupe, written in the consumer's result transaction."""
-
-    async def record(self, consumer: str, event_id: UUID) -> bool:
-        """Record the message as handled; False when it already was (a redelivery)."""
-        ...
-
 
 class TaskQueries(Protocol):
     """Reads and small writes outside command transactions."""
 
     async def task(self, task_id: UUID, user_id: UUID) -> TaskView | None: ...
-
-    async def processed(self, consumer: str, event_id: UUID) -> bool: ...
 
     async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
         """Move a RUNNING task's progress (also its heartbeat: the re-drive sweeper skips it)."""
@@ -108,5 +79,3 @@ class TaskQueries(Protocol):
 
 #: Tasks inside a transaction.
 ASYNC_TASKS: RepositoryKey[TaskRepository] = RepositoryKey("async_tasks")
-#: The consumers' dedupe ledger inside a transaction.
-PROCESSED_MESSAGES: RepositoryKey[MessageLedger] = RepositoryKey("processed_messages")

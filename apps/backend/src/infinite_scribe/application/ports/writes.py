@@ -5,15 +5,16 @@ with their outbox rows, the snapshot's version-checked move, and whatever else b
 same change: the inbox row, a task, a flow handle, a ledger row, an idempotency record) and an
 `AggregateWrites` adapter writes all of it at once. The same parts are written inside a
 transaction (`Transaction.write`) or, when nothing else needs one, in autocommit
-(`WriteStore.write`): one round trip either way (docs/architecture.md, "The write path").
+(`UnitOfWork.writes`): one round trip either way (docs/architecture.md, "The write path").
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from infinite_scribe.domain.event_names import validate_event_name
 from infinite_scribe.domain.novel import NovelBible
 from shared_types import EventEnvelope
 
@@ -146,13 +147,13 @@ class IdempotencyRecord:
 @dataclass(frozen=True)
 class Write:
     """Everything one aggregate change writes; each part is optional, the events carry their
-    outbox rows. Written in the order of the fields (an idempotency record before the inbox
-    row before the events), so the first refusal is the one a caller expects."""
+    outbox rows. The order of these fields is the order of the parts (`PART_ORDER`)."""
 
     idempotency: IdempotencyRecord | None = None
     ledger: LedgerRow | None = None
     session: NewSession | None = None
     inbox: InboxEntry | None = None
+    #: Kept as a tuple (no events: `()`, which `declared` leaves out).
     events: Sequence[EventEnvelope] = ()
     snapshot: SnapshotSave | None = None
     supersede: Supersede | None = None
@@ -160,28 +161,59 @@ class Write:
     task: NewTask | None = None
     task_finish: TaskFinish | None = None
     flow_handle: FlowHandleRow | None = None
-    #: Parts added by a caller (tests, later features): any object the adapter knows.
-    extra: Sequence[Any] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "events", tuple(self.events))
+        # Two parts that change the same rows would race inside one statement (PostgreSQL
+        # applies one of two updates of a row in data-modifying CTEs, unpredictably).
+        if self.session is not None and self.snapshot is not None:
+            raise ValueError("a write creates a session or moves its snapshot, not both")
+        if self.supersede is not None and self.task_finish is not None:
+            raise ValueError("supersede and task_finish move the same tasks and commands")
+
+    def declared(self) -> list[tuple[str, Any]]:
+        """(part name, value) of every part this write declares, in `PART_ORDER`."""
+        found = [(name, getattr(self, name)) for name in PART_ORDER]
+        return [(name, value) for name, value in found if value is not None and value != ()]
 
     def merged(self, other: "Write") -> "Write":
-        """This write with every part `other` declares (other's win; extras add up)."""
+        """This write with every part `other` declares (other's win; events add up)."""
         updates = {
             f.name: getattr(other, f.name)
             for f in fields(other)
-            if f.name not in ("events", "extra") and getattr(other, f.name) is not None
+            if f.name != "events" and getattr(other, f.name) is not None
         }
-        return replace(
-            self,
-            **updates,
-            events=(*self.events, *other.events),
-            extra=(*self.extra, *other.extra),
-        )
+        return replace(self, **updates, events=(*self.events, *other.events))
+
+
+#: The parts of a write, declared once: every adapter writes them in this order, and when
+#: several parts of one write are refused, the first refused part of this order is the one
+#: reported (a repeated key before a pending twin before a taken version), whatever order the
+#: database happens to run them in. Refusals by part: idempotency (IdempotencyKeyTaken), ledger
+#: (AlreadyProcessed), inbox (InboxConflict), events (a stored event id: EventIdConflict with
+#: other content, else EventAlreadyStored; a taken version: ConcurrencyConflict), snapshot
+#: (ConcurrencyConflict).
+PART_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Write))
+
+
+def rank_of(part: str) -> int:
+    """A part's place in `PART_ORDER` (a lower rank's refusal is reported first)."""
+    return PART_ORDER.index(part)
+
+
+def check_events(events: Sequence[EventEnvelope]) -> None:
+    """What every adapter refuses before it writes anything: bad names, missing versions."""
+    for event in events:
+        validate_event_name(event.event_type)
+        if event.aggregate_version is None:
+            raise ValueError(f"{event.event_type}: aggregate_version is required to append")
 
 
 class AggregateWrites(Protocol):
     """Writes one `Write` in one round trip; returns the events' global ids.
 
     Raises ConcurrencyConflict (a version was taken or the snapshot moved), InboxConflict,
-    IdempotencyKeyTaken, AlreadyProcessed; the write is then entirely undone."""
+    IdempotencyKeyTaken, AlreadyProcessed, EventAlreadyStored, EventIdConflict (the first in
+    `PART_ORDER` when several parts refuse); the write is then entirely undone."""
 
     async def write(self, write: Write) -> list[int]: ...

@@ -1,7 +1,7 @@
-"""In-memory adapters of the storage ports, so the application's use cases run in unit tests
-without PostgreSQL. They keep the rules the use cases rely on (the same refusals as the SQL:
-the unique (aggregate, version) and event id, the snapshot's version check, the inbox's unique
-indexes, a live idempotency record, a repeated ledger row), not the SQL's performance.
+"""In-memory adapters of the storage ports (as eventsourcing's `popo.py`), so the application's
+use cases run in unit tests without PostgreSQL. They keep the rules the use cases rely on (the
+same refusals as the SQL, in the same order: memory_tables.py), not the SQL's performance;
+tests/integration/test_storage_contract.py runs the same cases on both.
 
 A transaction runs alone (one lock) on a copy of the tables that replaces them at commit; a
 write outside a transaction is a one-write transaction.
@@ -9,10 +9,11 @@ write outside a transaction is a one-write transaction.
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -26,19 +27,19 @@ from infinite_scribe.application.ports.genesis import (
     SessionSnapshot,
 )
 from infinite_scribe.application.ports.idempotency import StoredResponse
-from infinite_scribe.application.ports.storage import Published, RepositoryKey
-from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord
-from infinite_scribe.application.ports.writes import (
-    Write,
-)
-from shared_types import DomainEventRow, EventEnvelope
-from shared_types.enums import HandleStatus
-from tests.support.memory_tables import (
+from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord, TaskView
+from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.persistence.memory_tables import (
     PENDING,
+    UNFINISHED,
     WAITING,
     Tables,
     apply,
+    register,
 )
+from shared_types import DomainEventRow
+from shared_types.enums import HandleStatus
 
 R = TypeVar("R")
 
@@ -86,17 +87,6 @@ class MemoryTransaction:
         self.tables.__dict__.update(staged.__dict__)
         return ids
 
-    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
-        return await self.write(Write(events=events))
-
-    async def publish(self, event: EventEnvelope, *, event_id: UUID | None = None) -> Published:
-        event = event if event_id is None else event.model_copy(update={"event_id": event_id})
-        for stored in self.tables.events:
-            if stored.event_id == event.event_id:
-                return Published(stored, is_new=False)
-        await self.append([event])
-        return Published(event, is_new=True)
-
     def repository(self, key: RepositoryKey[R]) -> R:
         adapters: dict[str, Any] = {
             GENESIS_SESSIONS.name: MemoryGenesis(self.db, self.tables),
@@ -115,9 +105,6 @@ class MemorySession:
 
     async def write(self, write: Write) -> list[int]:
         return await self.writes.write(write)
-
-    async def append(self, events: Sequence[EventEnvelope]) -> list[int]:
-        return await self.write(Write(events=events))
 
     def repository(self, key: RepositoryKey[R]) -> R:
         if key.name != GENESIS_SESSIONS.name:
@@ -236,7 +223,7 @@ class MemoryTasks:
 
     async def start(self, task_id: UUID) -> None:
         task = self.tables.tasks[task_id]
-        if task["status"] in ("PENDING", "RUNNING"):
+        if task["status"] in UNFINISHED:
             task.update(status="RUNNING", attempts=task["attempts"] + 1)
             command = self.tables.inbox.get(task["command_id"])
             if command is not None and command["status"] == "RECEIVED":
@@ -244,16 +231,34 @@ class MemoryTasks:
 
 
 class MemoryTaskQueries:
-    """The part of `TaskQueries` the agent's use cases call."""
+    """`TaskQueries` on the committed tables (no re-drive: nothing goes stale in a test)."""
 
     def __init__(self, db: MemoryDatabase) -> None:
         self.db = db
 
-    async def processed(self, consumer: str, event_id: UUID) -> bool:
-        return (consumer, event_id) in self.db.tables.ledger
+    async def task(self, task_id: UUID, user_id: UUID) -> TaskView | None:
+        t = self.db.tables.tasks.get(task_id)
+        if t is None or t["user_id"] != user_id:
+            return None
+        return TaskView(
+            t["task_id"], t["task_type"], t["status"], Decimal(0), None, None, None,
+            datetime.now(UTC), None, None, t["session_id"], t["command_id"], t["correlation_id"],
+        )  # fmt: skip
 
     async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
         return None
+
+    async def touch(self, task_ids: list[UUID]) -> None:
+        return None
+
+    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (e.event_type, dict(e.payload)) for e in self.db.tables.events
+            if e.aggregate_id == str(session_id) and e.event_type.endswith("GenerationRequested")
+        ]  # fmt: skip
+
+    async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
+        return 0
 
 
 class MemoryHandles:
@@ -262,10 +267,16 @@ class MemoryHandles:
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
 
+    async def register(
+        self, correlation_id: str, handle: Mapping[str, Any], ttl_seconds: float
+    ) -> FlowHandle:
+        register(self.tables, correlation_id, handle, ttl_seconds)
+        found = await self.get(correlation_id)
+        assert found is not None
+        return found
+
     async def get(self, correlation_id: str) -> FlowHandle | None:
-        mine = [h for h in self.tables.handles.values() if h.correlation_id == correlation_id]
-        waiting = [h for h in mine if h.status in WAITING]
-        return (waiting or mine or [None])[-1]
+        return newest_handle(self.tables, correlation_id)
 
     lock = get
 
@@ -290,3 +301,44 @@ class MemoryHandles:
             resume_payload=resume_payload if resume_payload is not None else handle.resume_payload,
             handle=dict(handle.handle) | dict(handle_additions or {}),
         )
+        self.tables.handle_moved[handle_id] = datetime.now(UTC)
+
+
+def newest_handle(
+    tables: Tables, correlation_id: str, user_id: UUID | None = None
+) -> FlowHandle | None:
+    """The flow's waiting handle, else its newest (of `user_id`, when given)."""
+    mine = [h for h in tables.handles.values() if h.correlation_id == correlation_id]
+    if user_id is not None:
+        mine = [h for h in mine if h.handle.get("user_id") == str(user_id)]
+    waiting = [h for h in mine if h.status in WAITING]
+    found = waiting or mine
+    return found[-1] if found else None
+
+
+class MemoryFlowQueries:
+    """`FlowHandleQueries` on the committed tables."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self.db = db
+
+    async def handle_for(self, correlation_id: str, user_id: UUID) -> FlowHandle | None:
+        return newest_handle(self.db.tables, correlation_id, user_id)
+
+    async def unsettled(self, older_than_seconds: float, limit: int) -> list[str]:
+        before = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        moved = self.db.tables.handle_moved
+        stale = [
+            h for h in self.db.tables.handles.values()
+            if h.status is HandleStatus.PENDING_PAUSE and moved[h.handle_id] < before
+        ]  # fmt: skip
+        return [h.correlation_id for h in sorted(stale, key=lambda h: moved[h.handle_id])][:limit]
+
+    async def due(self, limit: int) -> list[str]:
+        now = datetime.now(UTC)
+        due = [
+            h for h in self.db.tables.handles.values()
+            if h.status in WAITING and h.resume_payload is None
+            and h.expires_at is not None and h.expires_at <= now
+        ]  # fmt: skip
+        return [h.correlation_id for h in due][:limit]

@@ -1,0 +1,145 @@
+"""The SQL of the genesis session's parts of a `Write`: a new session's row, the snapshot's
+version-checked move, the pending commands a sync command supersedes, the novel a finished
+session makes (`StatementPart`s, persistence/write_statement.py)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from infinite_scribe.application.ports.writes import NewNovel, NewSession, SnapshotSave, Supersede
+from infinite_scribe.persistence.write_parts import NeverRefuses, insert_row, missing
+from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
+
+#: What a snapshot that moved meanwhile reports (with SQLSTATE 40001: a lost race, retried).
+SNAPSHOT_VERSION_CHECK = "genesis_sessions_version"
+#: The columns of a new novel (the bible's fields) and their types.
+_NOVEL_COLUMNS = {
+    "id": "uuid",
+    "user_id": "uuid",
+    "title": "text",
+    "logline": "text",
+    "theme": "text",
+    "writing_style": "text",
+    "target_chapters": "int",
+    "story": "jsonb",
+    "worldview": "jsonb",
+    "characters": "jsonb",
+    "outline": "jsonb",
+}
+
+
+@dataclass(frozen=True)
+class NewSessionPart(NeverRefuses):
+    session: NewSession
+    shape = "new_session"
+    part = "session"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        columns = {"id": "uuid", "user_id": "uuid", "version": "int"}
+        return [("new_session", insert_row(p, "genesis_sessions", columns))]
+
+    def reads(self) -> Sequence[str]:
+        return [count_of("new_session")]
+
+    def values(self) -> Mapping[str, Any]:
+        s = self.session
+        return {"id": s.session_id, "user_id": s.user_id, "version": s.version}
+
+
+@dataclass(frozen=True)
+class SnapshotPart:
+    save: SnapshotSave
+    shape = "snapshot"
+    part = "snapshot"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        # Version-checked: under READ COMMITTED the WHERE is re-checked on the newest row
+        # version, so a writer that moved the snapshot since our read makes this update
+        # nothing, and the write is refused (40001 -> the command runs again).
+        return [
+            (
+                "snapshot",
+                "UPDATE genesis_sessions SET "
+                f"status = {p('status')}::genesis_status, "
+                f"current_stage = {p('current_stage')}::genesis_stage, "
+                f"confirmed_data = {p('confirmed_data')}::jsonb, "
+                f"pending_command_type = {p('pending_command_type')}::text, "
+                f"last_result = {p('last_result')}::jsonb, novel_id = {p('novel_id')}::uuid, "
+                f"version = {p('version')}::int, trashed_at = CASE WHEN {p('move_trash')}::bool "
+                f"THEN {p('trashed_at')}::timestamptz ELSE trashed_at END\n"
+                f"WHERE id = {p('id')}::uuid AND version = {p('old_version')}::int RETURNING 1",
+            )
+        ]
+
+    def reads(self) -> Sequence[str]:
+        return [count_of("snapshot")]
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        return [Refusal(missing("snapshot"), "40001", SNAPSHOT_VERSION_CHECK)]
+
+    def values(self) -> Mapping[str, Any]:
+        state = self.save.state
+        trash = self.save.trash
+        return {
+            "id": state.session_id,
+            "old_version": self.save.old_version,
+            "status": state.status.value,
+            "current_stage": state.current_stage.value,
+            "confirmed_data": dict(state.confirmed_data),
+            "pending_command_type": state.pending_command_type,
+            "last_result": None if state.last_result is None else dict(state.last_result),
+            "novel_id": state.novel_id,
+            "version": state.version,
+            "move_trash": trash is not None,
+            "trashed_at": None if trash is None else trash.trashed_at,
+        }
+
+
+@dataclass(frozen=True)
+class SupersedePart(NeverRefuses):
+    supersede: Supersede
+    shape = "supersede"
+    part = "supersede"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        # Confirming or abandoning makes pending requests moot; left RECEIVED they would block
+        # the next stage's request (the partial unique index).
+        return [
+            (
+                "superseded_tasks",
+                "UPDATE async_tasks SET status = 'CANCELLED', message = "
+                f"{p('message')}::text, finished_at = clock_timestamp() "
+                f"WHERE session_id = {p('session_id')}::uuid AND status IN ('PENDING', 'RUNNING') "
+                "RETURNING 1",
+            ),
+            (
+                "superseded_commands",
+                f"UPDATE command_inbox SET status = 'FAILED', error_message = {p('message')}::text "
+                f"WHERE session_id = {p('session_id')}::uuid "
+                "AND status IN ('RECEIVED', 'PROCESSING') RETURNING 1",
+            ),
+        ]
+
+    def reads(self) -> Sequence[str]:
+        return [count_of("superseded_tasks"), count_of("superseded_commands")]
+
+    def values(self) -> Mapping[str, Any]:
+        s = self.supersede
+        return {"session_id": s.session_id, "message": f"Superseded by {s.by_command_type}"}
+
+
+@dataclass(frozen=True)
+class NovelPart(NeverRefuses):
+    novel: NewNovel
+    shape = "novel"
+    part = "novel"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        return [("novel", insert_row(p, "novels", _NOVEL_COLUMNS))]
+
+    def reads(self) -> Sequence[str]:
+        return [count_of("novel")]
+
+    def values(self) -> Mapping[str, Any]:
+        n = self.novel
+        return {"id": n.novel_id, "user_id": n.user_id, **asdict(n.bible)}

@@ -1,0 +1,206 @@
+"""The in-memory tables behind persistence/memory.py, and `apply`: one `Write` applied to them
+part by part in `PART_ORDER`, with the refusals of the SQL (a live idempotency record, a
+repeated ledger row, the inbox's unique indexes, a stored event id or a taken version, the
+snapshot's version check). The first refusal in that order is the one raised, as in SQL."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import orjson
+
+from infinite_scribe.application.ports.flows import FlowHandle
+from infinite_scribe.application.ports.storage import InboxConflict
+from infinite_scribe.application.ports.writes import (
+    PART_ORDER,
+    AlreadyProcessed,
+    EventAlreadyStored,
+    FlowHandleRow,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    InboxEntry,
+    LedgerRow,
+    NewNovel,
+    NewSession,
+    NewTask,
+    SnapshotSave,
+    Supersede,
+    TaskFinish,
+    Write,
+    check_events,
+)
+from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
+from infinite_scribe.domain.genesis import GenesisState
+from shared_types import EventEnvelope
+from shared_types.enums import HandleStatus
+
+PENDING = ("RECEIVED", "PROCESSING")
+UNFINISHED = ("PENDING", "RUNNING")
+WAITING = (HandleStatus.PENDING_PAUSE, HandleStatus.PAUSED)
+
+
+@dataclass
+class Tables:
+    """The rows the ports read and write, keyed like their unique indexes."""
+
+    sessions: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    events: list[EventEnvelope] = field(default_factory=list)
+    outbox: list[UUID] = field(default_factory=list)
+    inbox: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    tasks: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    ledger: set[tuple[str, UUID]] = field(default_factory=set)
+    keys: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    handles: dict[UUID, FlowHandle] = field(default_factory=dict)
+    #: When each handle last moved (the `updated_at` the flow sweeper reads).
+    handle_moved: dict[UUID, datetime] = field(default_factory=dict)
+    novels: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+
+
+def apply(tables: Tables, write: Write) -> list[int]:
+    """`write` on `tables` (already a copy: a refusal leaves the caller's tables untouched)."""
+    ids: list[int] = []
+    for name, value in write.declared():
+        found = _APPLIERS[name](tables, value)
+        if name == "events":
+            ids = found
+    return ids
+
+
+def _idempotency(tables: Tables, record: IdempotencyRecord) -> None:
+    now = datetime.now(UTC)
+    held = tables.keys.get((record.scope, record.key))
+    if held is not None and held["expires_at"] > now:
+        raise IdempotencyKeyTaken(record.key)
+    expires = now + timedelta(seconds=record.ttl_seconds)
+    tables.keys[(record.scope, record.key)] = {"record": record, "expires_at": expires}
+
+
+def _ledger(tables: Tables, ledger: LedgerRow) -> None:
+    if (ledger.consumer, ledger.event_id) in tables.ledger:
+        raise AlreadyProcessed(ledger.consumer)
+    tables.ledger.add((ledger.consumer, ledger.event_id))
+
+
+def _session(tables: Tables, new: NewSession) -> None:
+    state = GenesisState(session_id=new.session_id, user_id=new.user_id, version=new.version)
+    tables.sessions[new.session_id] = {"state": state, "trashed_at": None}
+
+
+def _inbox(tables: Tables, entry: InboxEntry) -> None:
+    _insert_command(tables, entry.__dict__ | {"correlation_id": entry.command_id})
+
+
+def _snapshot(tables: Tables, save: SnapshotSave) -> None:
+    row = tables.sessions.get(save.state.session_id)
+    if row is None or row["state"].version != save.old_version:
+        raise ConcurrencyConflict("The session was changed concurrently")
+    trashed_at = row["trashed_at"] if save.trash is None else save.trash.trashed_at
+    tables.sessions[save.state.session_id] = {"state": save.state, "trashed_at": trashed_at}
+
+
+def _supersede(tables: Tables, supersede: Supersede) -> None:
+    for task in tables.tasks.values():
+        if task["session_id"] == supersede.session_id and task["status"] in UNFINISHED:
+            task["status"] = "CANCELLED"
+    for command in tables.inbox.values():
+        if command["aggregate_id"] == supersede.session_id and command["status"] in PENDING:
+            command["status"] = "FAILED"
+
+
+def _novel(tables: Tables, novel: NewNovel) -> None:
+    tables.novels[novel.novel_id] = novel.__dict__
+
+
+def _task(tables: Tables, task: NewTask) -> None:
+    tables.tasks[task.task_id] = task.__dict__ | {"status": "PENDING", "attempts": 0}
+
+
+def _task_finish(tables: Tables, finish: TaskFinish) -> None:
+    _finish_task(tables, finish.task_id, finish.status)
+
+
+def _flow_handle(tables: Tables, handle: FlowHandleRow) -> None:
+    register(tables, handle.correlation_id, handle.handle, handle.ttl_seconds)
+
+
+def _insert_command(tables: Tables, row: dict[str, Any]) -> None:
+    mine = [
+        other for other in tables.inbox.values() if other["aggregate_id"] == row["aggregate_id"]
+    ]
+    if any(other["idempotency_key"] == row["idempotency_key"] for other in mine):
+        raise InboxConflict("uq_command_inbox_session_idempotency_key")
+    if row["status"] in PENDING and any(
+        other["status"] in PENDING and other["command_type"] == row["command_type"]
+        for other in mine
+    ):
+        raise InboxConflict("idx_command_inbox_unique_pending_command")
+    tables.inbox[row["command_id"]] = row
+
+
+def _append(tables: Tables, events: Sequence[EventEnvelope]) -> list[int]:
+    check_events(events)
+    # As the SQL reports it: a stored event id (other content first), then a taken version.
+    stored = {e.event_id: _content(e) for e in tables.events}
+    repeats = [e for e in events if e.event_id in stored]
+    if any(stored[e.event_id] != _content(e) for e in repeats):
+        raise EventIdConflict("An event id was written again with different content")
+    if repeats:
+        raise EventAlreadyStored(str(repeats[0].event_id))
+    taken = {(e.aggregate_type, e.aggregate_id, e.aggregate_version) for e in tables.events}
+    if any((e.aggregate_type, e.aggregate_id, e.aggregate_version) in taken for e in events):
+        raise ConcurrencyConflict("The aggregate was changed concurrently")
+    ids = []
+    for event in events:
+        tables.events.append(event)
+        tables.outbox.append(event.event_id)
+        ids.append(len(tables.events))
+    return ids
+
+
+def _content(event: EventEnvelope) -> tuple[object, ...]:
+    # What the log compares (as stored JSON): not metadata, time or causes.
+    payload = orjson.loads(orjson.dumps(event.payload))
+    kind = (event.event_type, event.event_version, event.aggregate_type, event.aggregate_id)
+    return (*kind, payload)
+
+
+def _finish_task(tables: Tables, task_id: UUID, status: str) -> None:
+    task = tables.tasks.get(task_id)
+    if task is None or task["status"] not in UNFINISHED:
+        return
+    task["status"] = status
+    command = tables.inbox.get(task["command_id"])
+    if command is not None and command["status"] in PENDING:
+        command["status"] = "COMPLETED" if status == "COMPLETED" else "FAILED"
+
+
+def register(tables: Tables, correlation_id: str, handle: Mapping[str, Any], ttl: float) -> None:
+    """A PENDING_PAUSE handle, unless the flow has a waiting one (the partial unique index)."""
+    for existing in tables.handles.values():
+        if existing.correlation_id == correlation_id and existing.status in WAITING:
+            return
+    expires = datetime.now(UTC) + timedelta(seconds=ttl)
+    new = FlowHandle(
+        uuid4(), correlation_id, HandleStatus.PENDING_PAUSE, dict(handle), None, expires
+    )
+    tables.handles[new.handle_id] = new
+    tables.handle_moved[new.handle_id] = datetime.now(UTC)
+
+
+#: How each part of a `Write` is applied, by its name in `PART_ORDER`.
+_APPLIERS: dict[str, Callable[[Tables, Any], Any]] = {
+    "idempotency": _idempotency,
+    "ledger": _ledger,
+    "session": _session,
+    "inbox": _inbox,
+    "events": _append,
+    "snapshot": _snapshot,
+    "supersede": _supersede,
+    "novel": _novel,
+    "task": _task,
+    "task_finish": _task_finish,
+    "flow_handle": _flow_handle,
+}
+assert set(_APPLIERS) == set(PART_ORDER), "every part of Write needs its memory applier"

@@ -1,0 +1,38 @@
+"""Append events outside the application, for tests: the events part of a write (the one way
+events are written) in autocommit, then the relay's and the live streams' wake-up."""
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.persistence.outbox_notifier import notify
+from infinite_scribe.persistence.writes import WriteComposer
+from shared_types import EventEnvelope
+from tests.conftest import TEST_TOPIC
+
+#: The test topic's composer (what the unit of work writes through).
+COMPOSER = WriteComposer(TEST_TOPIC)
+
+
+async def write_events(
+    executor: asyncpg.Pool | asyncpg.Connection, events: Sequence[EventEnvelope]
+) -> list[int]:
+    """`events` as the events part of a write on `executor` (in its transaction, if any); no
+    wake-up (tests that poll, or that commit later)."""
+    return await COMPOSER.write(executor, Write(events=events))
+
+
+async def append_events(
+    pool: asyncpg.Pool | asyncpg.Connection,
+    events: Sequence[EventEnvelope],
+    topic: str = TEST_TOPIC,
+    *,
+    wake: bool = True,
+) -> list[int]:
+    """Commit `events` (versions set) with their outbox rows; their global ids."""
+    composer = COMPOSER if topic == TEST_TOPIC else WriteComposer(topic)
+    ids = await composer.write(pool, Write(events=events))
+    if wake:
+        await notify(pool)
+    return ids
