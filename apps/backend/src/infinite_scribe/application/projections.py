@@ -14,6 +14,7 @@ from infinite_scribe.application.ports.projections import (
     PROJECTIONS,
     ProjectedRow,
     ProjectionQueries,
+    state_columns,
 )
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.retries import with_retries
@@ -58,16 +59,9 @@ def project(session_id: UUID, events: Sequence[DomainEventRow]) -> ProjectedRow 
 
 def columns(row: ProjectedRow) -> dict[str, Any]:
     """The projected columns as the database holds them."""
-    state = row.state
     return {
-        "user_id": state.user_id,
-        "status": state.status.value,
-        "current_stage": state.current_stage.value,
-        "confirmed_data": dict(state.confirmed_data),
-        "pending_command_type": state.pending_command_type,
-        "last_result": None if state.last_result is None else dict(state.last_result),
-        "novel_id": state.novel_id,
-        "version": state.version,
+        "user_id": row.state.user_id,
+        **state_columns(row.state),
         "trashed_at": row.trashed_at,
     }
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from infinite_scribe.application.ports.projections import state_columns
 from infinite_scribe.application.ports.writes import NewNovel, NewSession, SnapshotSave, Supersede
 from infinite_scribe.persistence.write_parts import NeverRefuses, insert_row, missing
 from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
@@ -83,13 +84,7 @@ class SnapshotPart:
         return {
             "id": state.session_id,
             "old_version": self.save.old_version,
-            "status": state.status.value,
-            "current_stage": state.current_stage.value,
-            "confirmed_data": dict(state.confirmed_data),
-            "pending_command_type": state.pending_command_type,
-            "last_result": None if state.last_result is None else dict(state.last_result),
-            "novel_id": state.novel_id,
-            "version": state.version,
+            **state_columns(state),
             "move_trash": trash is not None,
             "trashed_at": None if trash is None else trash.trashed_at,
         }

@@ -20,6 +20,20 @@ class ProjectedRow:
     created_at: datetime
 
 
+def state_columns(state: GenesisState) -> dict[str, Any]:
+    """The `genesis_sessions` columns a session's state sets, as the database holds them (the
+    projection rebuild and the snapshot's write part both write these)."""
+    return {
+        "status": state.status.value,
+        "current_stage": state.current_stage.value,
+        "confirmed_data": dict(state.confirmed_data),
+        "pending_command_type": state.pending_command_type,
+        "last_result": None if state.last_result is None else dict(state.last_result),
+        "novel_id": state.novel_id,
+        "version": state.version,
+    }
+
+
 class ProjectionRepository(Protocol):
     """What a projection rebuild reads and writes inside one transaction."""
 
