@@ -119,10 +119,13 @@ class AgentWorker:
         logger.info("agent worker started (provider %s)", self.provider.name)
 
     def _topics(self) -> None:
-        """The dead-letter and drafts topics beside the events topic."""
+        """The events topic, and the dead-letter and drafts topics beside it. The events topic
+        too: a worker that starts before anything produced to it would subscribe to a topic
+        the broker does not have (issue 28)."""
         settings = self.settings
         topic, partitions = settings.kafka_topic, settings.kafka_topic_partitions
         replication = settings.kafka_topic_replication_factor
+        ensure_topic(self.kafka, topic, partitions, replication)
         ensure_topic(self.kafka, dead_letter_topic(topic), partitions, replication)
         ensure_drafts_topic(
             self.kafka, drafts_topic(topic), partitions, replication, settings.drafts_retention_ms
@@ -169,7 +172,13 @@ class AgentWorker:
             self.kafka,
             # A request waits for the broker's fetch to return: librdkafka's 500 ms default
             # long poll is most of a request's latency on a broker that holds it to the end.
-            defaults={"heartbeat.interval.ms": max(timeout // 6, 100), "fetch.wait.max.ms": 20},
+            defaults={
+                "heartbeat.interval.ms": max(timeout // 6, 100),
+                "fetch.wait.max.ms": 20,
+                # A subscribed topic the broker lacks (or one that gains partitions) is seen
+                # at the next metadata refresh: librdkafka's default waits five minutes.
+                "topic.metadata.refresh.interval.ms": 10_000,
+            },
             owned={"group.id": self.settings.worker_consumer_group, "session.timeout.ms": timeout},
         )
 
