@@ -95,7 +95,7 @@ async def measure(settings: Settings, sessions: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", headers=headers
+            transport=transport, base_url="http://localhost", headers=headers
         ) as http:
             await walk(http, 3, False)  # warm-up: prepared statements, type lookups
             await walk(http, 3, True)

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from infinite_scribe.api.console.sign_in import DEV_USER_ID
 from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, make_token
 from tests.support.console import (
     action,
     console,
@@ -196,7 +196,12 @@ async def test_the_embedded_default_offers_the_development_token(settings: Setti
         async with httpx.AsyncClient(base_url=server.url, headers={"Origin": server.url}) as client:
             page = await client.get("/console/sign-in")
             assert 'id="dev-writer"' in page.text and 'id="dev-operator"' in page.text
-            reply = await client.post("/console/sign-in", data={"dev": "operator"})
+            refused = await client.post("/console/sign-in", data={"dev": "operator"})
+            assert refused.status_code == 401  # the operator needs the printed token
+            dev_token = make_token(embedded, DEV_USER_ID)
+            reply = await client.post(
+                "/console/sign-in", data={"dev": "operator", "token": dev_token}
+            )
             assert reply.status_code == 303 and reply.headers["location"] == "/console/ops"
             assert (await client.get("/console/ops/audit")).status_code == 200
             me = (await client.get("/console/sessions")).text

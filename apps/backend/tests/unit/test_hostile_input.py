@@ -96,7 +96,7 @@ def _app_with_a_failing_route() -> httpx.AsyncClient:
 
     app.add_api_route("/fail", fail)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://t")
+    return httpx.AsyncClient(transport=transport, base_url="http://localhost")
 
 
 async def test_a_500_carries_the_request_id_and_the_error_body() -> None:

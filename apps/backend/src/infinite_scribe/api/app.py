@@ -20,6 +20,7 @@ from infinite_scribe.api.middleware.metrics import MetricsMiddleware
 from infinite_scribe.api.middleware.operations import OperationGateMiddleware
 from infinite_scribe.api.middleware.request_context import RequestContextMiddleware
 from infinite_scribe.api.middleware.strict_json import StrictJsonMiddleware
+from infinite_scribe.api.middleware.trusted_host import TrustedHostMiddleware
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.routes import (
     event_chains,
@@ -101,6 +102,8 @@ def middleware_stack(
 
     0. with OTEL_EXPORTER_OTLP_ENDPOINT set, the OpenTelemetry server span (instrument_app);
        then MetricsMiddleware, counting every answer by route template and status;
+       then TrustedHostMiddleware: 400 for a Host this API does not answer to (DNS
+       rebinding), before CORS, the console's same-origin check and every route;
        then CORSMiddleware (when origins are allowed): answers preflights before anything else
        (no auth, no idempotency claim) and adds the CORS headers to every answer, errors
        included, so a browser can read a 401 or 413;
@@ -121,6 +124,7 @@ def middleware_stack(
     cors = cors_middleware(settings)
     return [
         (MetricsMiddleware, {"metrics": api_metrics}),
+        (TrustedHostMiddleware, {"allowed_hosts": settings.allowed_hosts()}),
         *([cors] if cors else []),
         (RequestContextMiddleware, {}),
         (DeadlineMiddleware, {"seconds": settings.api_request_timeout_seconds}),

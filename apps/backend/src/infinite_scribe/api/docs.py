@@ -5,6 +5,7 @@ The files come from the `fastapi-offline` package (MIT; Swagger UI and ReDoc are
 MIT, their license notes are in the bundles' headers); only its static folder is used.
 """
 
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from infinite_scribe.api.openapi_stream import install_stream_catalogue
@@ -26,12 +27,23 @@ ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+#: ReDoc's bundle, served with its one CDN address (the sidebar's logo) made local.
+REDOC_JS_URL = "/redoc-assets/redoc.standalone.js"
+REDOC_CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 #: Swagger UI options: keep the token across reloads; show each operation's id and duration.
 SWAGGER_UI_PARAMETERS = {
     "persistAuthorization": True,
     "displayOperationId": True,
     "displayRequestDuration": True,
 }
+
+
+@cache
+def redoc_script() -> bytes:
+    """The bundle with the logo's CDN address replaced by the favicon we ship (issue 28: the
+    docs must not reach out to another host)."""
+    bundle = (ASSETS_DIR / "redoc.standalone.js").read_text(encoding="utf-8")
+    return bundle.replace(REDOC_CDN_LOGO, f"{ASSETS_URL}/favicon.png").encode()
 
 
 def genesis_guide() -> str:
@@ -68,12 +80,20 @@ def install_docs(app: FastAPI) -> None:
     async def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
+    @app.get(REDOC_JS_URL, include_in_schema=False)
+    async def redoc_js() -> Response:
+        return Response(
+            redoc_script(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
     @app.get(REDOC_URL, include_in_schema=False)
     async def redoc() -> HTMLResponse:
         return get_redoc_html(
             openapi_url=openapi_url,
             title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
+            redoc_js_url=REDOC_JS_URL,
             redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
             with_google_fonts=False,
         )

@@ -108,9 +108,14 @@ def _in_body(loc: object) -> bool:
     return isinstance(loc, list) and bool(loc) and loc[0] == "body"
 
 
+def http_error_code(status: int) -> str:
+    """The error code of a framework HTTP error (no route, wrong method...)."""
+    return _HTTP_ERROR_CODES.get(status, "HTTP_ERROR")
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_ERROR_CODES.get(exc.status_code, "HTTP_ERROR")
+    code = http_error_code(exc.status_code)
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
     )

@@ -88,6 +88,10 @@ class EmbeddedKafka:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
+            # A process group of its own: a terminal's Ctrl-C reaches the whole foreground
+            # group, and a broker that dies at once leaves the relay and the worker logging
+            # connection errors while they stop; `up` stops it last (issue 28).
+            process_group=0,
         )
 
     def listening(self) -> bool:

@@ -178,6 +178,10 @@ class Settings(AgentSettings, ServingLimits, BaseSettings):
     #: Also allow any http://localhost / 127.0.0.1 / [::1] origin on any port (a dev server).
     #: Unset: on for `scribe up` with the embedded database, off otherwise.
     cors_allow_localhost: bool | None = None
+    #: The names the API answers to in the Host header (DNS rebinding, issue 28): "*", names,
+    #: ".example.com" for a domain and its subdomains; JSON list or comma-separated. Unset:
+    #: the loopback names (and API_HOST) on the embedded default, every name otherwise.
+    api_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Observability (issue 12; docs/operations.md#monitoring). LOG_FORMAT: one JSON object per
     # line (default, for log shippers) or readable text. Tracing is off (no SDK installed)
@@ -190,7 +194,7 @@ class Settings(AgentSettings, ServingLimits, BaseSettings):
     #: Share of new traces recorded (a request's children follow their parent's decision).
     otel_traces_sample_ratio: Annotated[float, Field(ge=0, le=1)] = 1.0
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "api_allowed_hosts", mode="before")
     @classmethod
     def _origins_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -207,6 +211,15 @@ class Settings(AgentSettings, ServingLimits, BaseSettings):
             if origin != "*" and not re.fullmatch(r"https?://[^\s/?#]+/?", origin):
                 raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path)")
         return [origin.rstrip("/") for origin in value]
+
+    def allowed_hosts(self) -> list[str]:
+        """What TrustedHostMiddleware lets through (api/middleware/trusted_host.py)."""
+        if self.api_allowed_hosts:
+            return [host.lower() for host in self.api_allowed_hosts]
+        if self.jwt_secret_key.get_secret_value() != DEV_JWT_SECRET:
+            return ["*"]  # a deployment names its hosts; the default keeps existing ones working
+        bound = [] if self.api_host in ("0.0.0.0", "::", "") else [self.api_host.strip("[]")]
+        return ["localhost", "127.0.0.1", "::1", *bound]
 
     def allows_localhost_origins(self) -> bool:
         if self.cors_allow_localhost is not None:

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infinite_scribe.api.console import operator_pages, sign_in, writer
 from infinite_scribe.api.console.web import (
@@ -17,7 +18,7 @@ from infinite_scribe.api.console.web import (
     SignInRequired,
     render,
 )
-from infinite_scribe.api.errors import status_for
+from infinite_scribe.api.errors import http_error_code, status_for
 from infinite_scribe.domain.errors import ScribeError
 
 
@@ -25,9 +26,19 @@ def install_console(app: FastAPI) -> None:
     """Mount the pages and the vendored assets, and answer console errors with HTML."""
     for module in (sign_in, writer, operator_pages):
         app.include_router(module.router, include_in_schema=False)
-    app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for kind in (ScribeError, RequestValidationError):
+    app.mount(f"{PREFIX}/static", ConsoleAssets(directory=HERE / "static"), name="console-static")
+    # HTTPException: an unknown console address is the console's HTML 404 (with its CSP).
+    for kind in (ScribeError, RequestValidationError, StarletteHTTPException):
         app.add_exception_handler(kind, _html_on_console(app.exception_handlers[kind]))
+
+
+class ConsoleAssets(StaticFiles):
+    """The vendored scripts and styles, which a browser must not sniff into another type."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 def _html_on_console(api_handler: Callable[..., Any]) -> Callable[..., Awaitable[Response]]:
@@ -51,9 +62,14 @@ def console_error(request: Request, exc: Exception) -> Response:
         return response
     if isinstance(exc, ScribeError):
         status, code, message = status_for(exc), exc.error_code, exc.message
+    elif isinstance(exc, StarletteHTTPException):  # no such page, or not with this method
+        status, code, message = exc.status_code, http_error_code(exc.status_code), str(exc.detail)
     else:  # a malformed path or query parameter (a session id that is not a UUID, ...)
         status, code, message = 422, "VALIDATION_ERROR", "The address is not valid"
     if isinstance(exc, OperatorOnly | CrossSiteForm):
         status = 403
     context = {"status": status, "code": code, "message": message}
-    return render(request, "error.html", context, status_code=status)
+    response = render(request, "error.html", context, status_code=status)
+    if isinstance(exc, StarletteHTTPException) and exc.headers:
+        response.headers.update(exc.headers)  # a 405's Allow
+    return response

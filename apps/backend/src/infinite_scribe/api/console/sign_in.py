@@ -22,6 +22,7 @@ from infinite_scribe.api.console.web import (
     principal_of_token,
     render,
 )
+from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.domain.errors import AuthenticationError
 from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
@@ -72,24 +73,19 @@ async def sign_in_page(
 async def sign_in(request: Request) -> Response:
     services = services_of(request.app)
     fields = await form_of(request)
-    dev = one(fields, "dev")
-    token = one(fields, "token")
-    if dev in ("writer", "operator") and offers_dev_token(services.settings):
-        roles = [OPERATOR_ROLE] if dev == "operator" else []
-        token = create_access_token(services.settings, DEV_USER_ID, DEV_TOKEN_TTL, roles=roles)
-    if token and token.lower().startswith("bearer "):
-        token = token[7:].strip()
+    token = _bare(one(fields, "token"))
     try:
-        principal = principal_of_token(services, token or "")
+        token = _development_token(services.settings, one(fields, "dev"), token, services)
+        principal = principal_of_token(services, token)
     except AuthenticationError as error:
         context = {"dev": offers_dev_token(services.settings), "error": error.message}
         return render(request, "sign_in.html", context, status_code=401)
     home = f"{PREFIX}/ops" if principal.is_operator else f"{PREFIX}/sessions"
     response = RedirectResponse(safe_next(one(fields, "next")) or home, status_code=303)
-    expires = jwt.decode(token or "", options={"verify_signature": False}).get("exp")
+    expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
     response.set_cookie(
         COOKIE,
-        token or "",
+        token,
         max_age=max(int(float(expires) - time.time()), 0) if expires else None,
         path=PREFIX,
         httponly=True,
@@ -97,6 +93,29 @@ async def sign_in(request: Request) -> Response:
         secure=request.url.scheme == "https",
     )
     return response
+
+
+def _bare(token: str | None) -> str:
+    token = (token or "").strip()
+    return token[7:].strip() if token.lower().startswith("bearer ") else token
+
+
+def _development_token(
+    settings: Settings, dev: str | None, token: str, services: ApiServices
+) -> str:
+    """The token a development button signs in with. The writer's needs nothing (the embedded
+    default is a laptop's, and the Host check keeps other sites' pages out); the operator's
+    needs the development token `scribe up` printed, since it can act on every writer's
+    sessions (issue 28)."""
+    if dev not in ("writer", "operator") or not offers_dev_token(settings):
+        return token
+    if dev == "operator":
+        if not token:
+            raise AuthenticationError("paste the development token scribe up printed")
+        if principal_of_token(services, token).user_id != DEV_USER_ID:
+            raise AuthenticationError("that is not the development token scribe up printed")
+    roles = [OPERATOR_ROLE] if dev == "operator" else []
+    return create_access_token(settings, DEV_USER_ID, DEV_TOKEN_TTL, roles=roles)
 
 
 @router.post("/sign-out", dependencies=[SameOrigin])
