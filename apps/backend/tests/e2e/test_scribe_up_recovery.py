@@ -46,7 +46,16 @@ def test_a_killed_postgres_is_restarted_with_its_data() -> None:
         session_id = created.json()["session_id"]
         pid_file = up.data_dir / "pg" / "postmaster.pid"
         postmaster = int(pid_file.read_text().split()[0])
-        os.kill(postmaster, signal.SIGKILL)
+        with Load(api, up.token()) as load:
+            _wait(lambda: len(load.tasks) >= 10, 60, f"no load: {load.failures[-3:]}")
+            os.kill(postmaster, signal.SIGKILL)
+            _wait(lambda: len(load.failures) >= 5, 60, "no request met the dead database")
+            # Connections broken by the kill are closed, never handed out again: every failure
+            # is a 503, none a 500 (issue 28, A5: "cannot switch to state 12").
+            tasks_before = len(load.tasks)
+            _wait(lambda: len(load.tasks) > tasks_before + 10, 90, "writes never came back")
+        statuses = {failure.split()[0] for failure in load.failures}
+        assert statuses <= {"503"}, [f for f in load.failures if not f.startswith("503")][:5]
 
         def restarted() -> bool:
             try:

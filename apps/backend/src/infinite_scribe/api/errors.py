@@ -21,6 +21,7 @@ from infinite_scribe.domain.errors import (
     StorageUnavailable,
     UnknownCommand,
 )
+from infinite_scribe.persistence.errors import translate
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    translated = translate(exc)
+    if isinstance(translated, ScribeError):
+        # A driver error that no adapter translated (a pool's acquire, a release): still the
+        # database failing, a 503 like every other (issue 28, A5), never a 500.
+        return await _scribe_error(request, translated)
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(error_body("INTERNAL_ERROR", "Internal server error"), status_code=500)
 

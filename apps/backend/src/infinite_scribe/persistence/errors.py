@@ -26,7 +26,15 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
     OSError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     TimeoutError,
+)
+#: What `translated()` turns into the project's exceptions.
+_DRIVER_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
 )
 
 #: Errors that mean "somebody else won this race; run the whole transaction again".
@@ -66,7 +74,7 @@ def translate(error: BaseException) -> BaseException:
             return ConcurrencyConflict("The aggregate was changed concurrently; retry the command")
     if isinstance(error, _RETRYABLE):
         return ConcurrencyConflict("The session was changed concurrently")
-    if isinstance(error, (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+    if isinstance(error, _DRIVER_ERRORS):
         logger.error("database failure: %s", error, exc_info=error)
         return StorageUnavailable("The database failed; retry the request")
     return error
@@ -77,5 +85,5 @@ def translated() -> Iterator[None]:
     """Run a block with driver errors turned into the project's exceptions."""
     try:
         yield
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+    except _DRIVER_ERRORS as error:
         raise translate(error) from error
