@@ -25,16 +25,21 @@ class VerifiedTokens:
         self._verified: dict[str, tuple[UUID, float]] = {}
 
     def user_id(self, token: str) -> UUID:
+        return self.verify(token)[0]
+
+    def verify(self, token: str) -> tuple[UUID, float]:
+        """The token's user and expiry (a timestamp); AuthenticationError when not valid. What
+        a token opens ends with it: a stream, its grant (issue 28)."""
         cached = self._verified.get(token)
         if cached is not None and cached[1] > time.time():
-            return cached[0]
+            return cached
         self._verified.pop(token, None)
         user_id = decode_access_token(self.settings, token)  # raises AuthenticationError
         claims = jwt.decode(token, options={"verify_signature": False})
         if len(self._verified) >= self.max_entries:
             self._verified.clear()  # crude but bounded; a miss only costs one verification
-        self._verified[token] = (user_id, _expiry(claims.get("exp")))
-        return user_id
+        verified = self._verified[token] = (user_id, _expiry(claims.get("exp")))
+        return verified
 
 
 def _expiry(exp: object) -> float:

@@ -16,6 +16,7 @@ from uuid import UUID
 from infinite_scribe.application.ports.stream import (
     Draft,
     EventFeed,
+    Follower,
     IssuedTicket,
     StreamEvent,
     StreamTickets,
@@ -23,7 +24,8 @@ from infinite_scribe.application.ports.stream import (
 )
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import Signal, StreamHub
-from infinite_scribe.domain.errors import AuthenticationError, StorageUnavailable
+from infinite_scribe.domain.errors import AuthenticationError, SessionTrashed, StorageUnavailable
+from infinite_scribe.domain.trash import TRASHED
 
 #: Events read per replay query (bounds the memory of a client catching up).
 REPLAY_PAGE = 200
@@ -58,26 +60,30 @@ class LiveStreams:
         """Stop the hub: open streams end, the feed's connection closes."""
         await self.hub.stop()
 
-    async def issue_ticket(self, user_id: UUID, session_id: UUID) -> IssuedTicket:
-        """A ticket for the user's own session (404 otherwise)."""
-        await self.sessions.state(session_id, user_id)
-        return await self.tickets.issue(user_id, session_id, self.options.ticket_ttl_seconds)
+    async def issue_ticket(self, follower: Follower, session_id: UUID) -> IssuedTicket:
+        """A ticket for the user's own session (404 otherwise; 409 when it is in the trash)."""
+        await self._followable(session_id, follower.user_id)
+        return await self.tickets.issue(follower, session_id, self.options.ticket_ttl_seconds)
 
     async def authorize(
-        self, session_id: UUID, *, ticket: str | None, user_id: UUID | None
-    ) -> UUID:
-        """The follower: the ticket's user (spent now) or the bearer's; 404 unless the session
-        is theirs."""
+        self, session_id: UUID, *, ticket: str | None, follower: Follower | None
+    ) -> Follower:
+        """The follower: the ticket's (spent now), or the bearer's or grant's; 404 unless the
+        session is theirs, 409 SESSION_TRASHED when it is in the trash (decision 2802)."""
         if not self.hub.ready:
             raise StorageUnavailable("The live stream is not available yet; retry shortly")
         if ticket is not None:
-            user_id = await self.tickets.redeem(ticket, session_id)
-        if user_id is None:
+            follower = await self.tickets.redeem(ticket, session_id)
+        if follower is None:
             raise AuthenticationError(
                 "A bearer token or a stream ticket is required", "MISSING_TOKEN"
             )
-        await self.sessions.state(session_id, user_id)
-        return user_id
+        await self._followable(session_id, follower.user_id)
+        return follower
+
+    async def _followable(self, session_id: UUID, user_id: UUID) -> None:
+        if (await self.sessions.snapshot(session_id, user_id)).trashed:
+            raise SessionTrashed("The session is in the trash; restore it to follow it")
 
     async def follow(
         self, session_id: UUID, last_event_id: int | None
@@ -101,6 +107,8 @@ class LiveStreams:
                 async for event in self._replay(key, last, upto):
                     last = event.id
                     yield event
+                    if event.event_type == TRASHED:
+                        return
                 last = max(last, upto)
                 item = await subscription.next(self.options.keepalive_seconds)
                 if item is Signal.CLOSED:
@@ -117,6 +125,8 @@ class LiveStreams:
                         continue  # sent as the latest on connecting
                     drafted[item.task_id] = item.sequence
                 yield item
+                if isinstance(item, StreamEvent) and item.event_type == TRASHED:
+                    return  # the follower has seen why; a trashed session is not followed
         finally:
             self.hub.unsubscribe(subscription)
 

@@ -65,7 +65,8 @@ def stream_event(row: asyncpg.Record | dict[str, Any], encode: bool = True) -> S
     if not encode or not session:
         return StreamEvent(event_id, session, b"")
     envelope = envelope_of(DomainEventRow.model_validate(fields)).model_dump(mode="json")
-    return StreamEvent(event_id, session, orjson.dumps({"id": event_id} | envelope))
+    data = orjson.dumps({"id": event_id} | envelope)
+    return StreamEvent(event_id, session, data, str(fields["event_type"]))
 
 
 def task_progress(row: asyncpg.Record) -> TaskProgress:

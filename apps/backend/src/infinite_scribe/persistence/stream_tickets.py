@@ -1,5 +1,9 @@
 """`StreamTickets` on PostgreSQL: random tickets, stored as SHA-256, spent by one conditional
-UPDATE (so a ticket opens one stream, whichever API process it reaches)."""
+UPDATE (so a ticket opens one stream, whichever API process it reaches).
+
+A ticket is `<random>.<until>`: the expiry of the token it was issued to rides in the ticket,
+covered by the stored hash (a changed `until` is an unknown ticket), so the stream and grant it
+opens end with that token without a column for it."""
 
 import hashlib
 import secrets
@@ -8,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.stream import IssuedTicket
+from infinite_scribe.application.ports.stream import Follower, IssuedTicket
 from infinite_scribe.domain.errors import AuthenticationError, NotFound
 from infinite_scribe.persistence.errors import translated
 
@@ -22,7 +26,7 @@ WITH swept AS (
     DELETE FROM stream_tickets WHERE user_id = $2 AND expires_at < now() - interval '1 minute'
 )
 INSERT INTO stream_tickets (ticket_hash, user_id, session_id, expires_at)
-VALUES ($1, $2, $3, now() + $4::interval)
+VALUES ($1, $2, $3, least(now() + $4::interval, to_timestamp($5)))
 RETURNING expires_at
 """
 
@@ -46,22 +50,25 @@ class PostgresStreamTickets:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def issue(self, user_id: UUID, session_id: UUID, ttl_seconds: int) -> IssuedTicket:
-        ticket = secrets.token_urlsafe(32)
+    async def issue(self, follower: Follower, session_id: UUID, ttl_seconds: int) -> IssuedTicket:
+        until = int(follower.until)
+        ticket = f"{secrets.token_urlsafe(32)}.{until}"
+        ttl = timedelta(seconds=ttl_seconds)
         with translated():
             expires_at = await self.pool.fetchval(
-                _ISSUE, _hash(ticket), user_id, session_id, timedelta(seconds=ttl_seconds)
+                _ISSUE, _hash(ticket), follower.user_id, session_id, ttl, until
             )
         return IssuedTicket(ticket, expires_at)
 
-    async def redeem(self, ticket: str, session_id: UUID) -> UUID:
+    async def redeem(self, ticket: str, session_id: UUID) -> Follower:
         if not ticket or len(ticket) > MAX_TICKET_LENGTH:
             raise AuthenticationError("Stream ticket is not valid", "INVALID_TICKET")
         digest = _hash(ticket)
         with translated():
             user_id = await self.pool.fetchval(_REDEEM, digest, session_id)
             if user_id is not None:
-                return UUID(str(user_id))
+                # Ours (the hash matched), so the suffix is the `until` we wrote.
+                return Follower(UUID(str(user_id)), float(ticket.rpartition(".")[2]))
             why = await self.pool.fetchrow(_WHY_NOT, digest, session_id)
         if why is None:
             raise AuthenticationError("Stream ticket is not valid", "INVALID_TICKET")

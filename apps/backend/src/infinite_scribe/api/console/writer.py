@@ -16,6 +16,7 @@ from infinite_scribe.api.console.genesis_forms import (
     request_command,
 )
 from infinite_scribe.api.console.web import (
+    COOKIE,
     PREFIX,
     Principal,
     SameOrigin,
@@ -29,6 +30,7 @@ from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.novel_markdown import novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
 from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.domain.errors import InvalidPayload
 from shared_types import GenesisStage, GenesisStatus
 
@@ -111,11 +113,11 @@ async def session_stream(
     so the browser's EventSource sends it and reconnects need no ticket). `after` is the last
     event the page was rendered with: what commits before the stream opens is still sent."""
     services = services_of(request.app)
-    await services.live.authorize(session_id, ticket=None, user_id=principal.user_id)
+    # The cookie's token: the stream ends when it expires (issue 28).
+    opener = Follower(*services.verified_tokens.verify(request.cookies.get(COOKIE, "")))
+    follower = await services.live.authorize(session_id, ticket=None, follower=opener)
     start = _last_event_id(last_event_id, after)
-    return admitted_stream(
-        services, principal.user_id, lambda: services.live.follow(session_id, start)
-    )
+    return admitted_stream(services, follower, lambda: services.live.follow(session_id, start))
 
 
 async def _command(

@@ -1,6 +1,7 @@
 """The live stream of a session (Server-Sent Events) and the tickets that open it
 (docs/streaming.md)."""
 
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from infinite_scribe.api.schemas.stream import StreamTicketOut, StreamTicketRequ
 from infinite_scribe.api.stream_admission import Refused, StreamPlace
 from infinite_scribe.api.stream_grant import StreamGrants
 from infinite_scribe.application.live_stream import StreamItem
-from infinite_scribe.application.ports.stream import Draft, StreamEvent, TaskProgress
+from infinite_scribe.application.ports.stream import Draft, Follower, StreamEvent, TaskProgress
 from infinite_scribe.application.stream_hub import Signal
 from infinite_scribe.domain.errors import InvalidPayload
 
@@ -62,7 +63,10 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     "/stream-tickets", status_code=201, response_model=StreamTicketOut, responses=_TICKET_ERRORS
 )
 async def create_stream_ticket(
-    body: StreamTicketRequest, user_id: CurrentUser, services: Services
+    body: StreamTicketRequest,
+    user_id: CurrentUser,
+    services: Services,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> StreamTicketOut | Response:
     """A short-lived, single-use ticket that opens the stream of one of the user's sessions
     (for `EventSource`, which cannot send an Authorization header)."""
@@ -70,7 +74,8 @@ async def create_stream_ticket(
         services.stream_admission.mint(user_id)
     except Refused as refused:
         return refused.response()
-    issued = await services.live.issue_ticket(user_id, body.context_id)
+    follower = Follower(*services.verified_tokens.verify(bearer_token(authorization)))
+    issued = await services.live.issue_ticket(follower, body.context_id)
     query = urlencode({"context_id": str(body.context_id), "ticket": issued.ticket})
     return StreamTicketOut(
         ticket=issued.ticket,
@@ -102,29 +107,30 @@ async def follow_session(
     settings = services.settings
     grants = StreamGrants(settings.jwt_secret_key.get_secret_value())
     # A reconnecting EventSource re-sends its spent ticket; its grant cookie lets it in.
-    user_id = grants.user_of(request.cookies, context_id)
-    if user_id is not None:
+    follower = grants.follower_of(request.cookies, context_id)
+    if follower is not None:
         ticket = None
     elif ticket is None:
-        user_id = services.verified_tokens.user_id(bearer_token(authorization))
-    user_id = await services.live.authorize(context_id, ticket=ticket, user_id=user_id)
+        follower = Follower(*services.verified_tokens.verify(bearer_token(authorization)))
+    follower = await services.live.authorize(context_id, ticket=ticket, follower=follower)
     after = _last_event_id(last_event_id_header, last_event_id)
-    response = admitted_stream(services, user_id, lambda: services.live.follow(context_id, after))
-    grants.attach(response, user_id, context_id, secure=request.url.scheme == "https")
+    response = admitted_stream(services, follower, lambda: services.live.follow(context_id, after))
+    grants.attach(response, follower, context_id, secure=request.url.scheme == "https")
     return response
 
 
 def admitted_stream(
-    services: ApiServices, user_id: UUID, follow: Callable[[], AsyncIterator[StreamItem]]
+    services: ApiServices, follower: Follower, follow: Callable[[], AsyncIterator[StreamItem]]
 ) -> Response:
     """The stream `follow()` gives, as Server-Sent Events, if the stream limits admit one more
-    for `user_id` (api/stream_admission.py), else their 429. The console's stream uses it too."""
+    for the follower (api/stream_admission.py), else their 429; it ends when the follower's
+    token expires. The console's stream uses it too."""
     try:
-        place = services.stream_admission.admit(user_id)
+        place = services.stream_admission.admit(follower.user_id)
     except Refused as refused:
         return refused.response()
     return EventSourceResponse(
-        _frames(follow(), services.settings.stream_retry_ms, place),
+        _frames(follow(), services.settings.stream_retry_ms, place, follower.until),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         background=BackgroundTask(place.release),  # also when the stream never started
     )
@@ -140,10 +146,14 @@ def _last_event_id(header: str | None, query: int | None) -> int | None:
 
 
 async def _frames(
-    items: AsyncIterator[StreamItem], retry_ms: int, place: StreamPlace
+    items: AsyncIterator[StreamItem], retry_ms: int, place: StreamPlace, until: float
 ) -> AsyncIterator[bytes]:
     try:
         async for item in _frames_of(items, retry_ms):
+            # The token that opened the stream has expired: the access it gave ends (checked
+            # at every item, keep-alives included, so within STREAM_KEEPALIVE_SECONDS).
+            if time.time() >= until:
+                return
             yield item
     finally:
         place.release()

@@ -15,6 +15,8 @@ class StreamEvent:
     id: int
     session_id: str
     data: bytes
+    #: The event's type ("" when not encoded): a follower's stream ends after a trash event.
+    event_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +101,24 @@ class IssuedTicket:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class Follower:
+    """Who follows a stream, and until when: the expiry of the token that opened it (a
+    timestamp), which neither the stream nor its grant outlives (issue 28)."""
+
+    user_id: UUID
+    until: float
+
+
 class StreamTickets(Protocol):
-    """Short-lived, single-use tickets bound to (user, session), valid in every API process."""
+    """Short-lived, single-use tickets bound to (user, session), valid in every API process;
+    each carries the expiry of the token it was issued to (`until`)."""
 
-    async def issue(self, user_id: UUID, session_id: UUID, ttl_seconds: int) -> IssuedTicket: ...
+    async def issue(
+        self, follower: Follower, session_id: UUID, ttl_seconds: int
+    ) -> IssuedTicket: ...
 
-    async def redeem(self, ticket: str, session_id: UUID) -> UUID:
-        """Spend the ticket and return its user; AuthenticationError when it is unknown,
-        expired or spent, NotFound when it was issued for another session."""
+    async def redeem(self, ticket: str, session_id: UUID) -> Follower:
+        """Spend the ticket and return its user and `until`; AuthenticationError when it is
+        unknown, expired or spent, NotFound when it was issued for another session."""
         ...
