@@ -90,7 +90,7 @@ class StreamGrants:
         response.set_cookie(
             self.cookie_name(session_id),
             self.sign(follower, session_id, now),
-            max_age=max(self.expiry(follower, now) - int(now), 0),
+            max_age=max(int(min(self.ttl_seconds, follower.until - now)), 0),
             path=STREAM_PATH,
             secure=secure,
             httponly=True,

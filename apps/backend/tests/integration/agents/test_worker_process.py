@@ -220,3 +220,29 @@ async def test_sigterm_mid_generation_exits_0_commits_nothing_and_the_next_worke
             await asyncio.sleep(1)
             events = [e["event_type"] for e in await events_of(clean_db, sid)]
             assert events.count(CONCEPT_PROPOSED) == 1, events
+
+
+async def test_trash_mid_generation_lets_it_finish_and_restore_shows_the_proposal(
+    settings: Settings, clean_db: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """Issue 28, A4, decided by 0810/2803: trashing cancels nothing. The running generation
+    (the real worker process) is not stopped by the trash event; its proposal lands in the
+    trashed session, which stays trashed, and a restore shows it."""
+    config = stack_settings(settings)
+    with FakeLLMServer(default=Reply.slow(3)) as llm, _workers() as workers:
+        worker = WorkerProcess(config, llm, tmp_path / "worker.log").start()
+        workers.append(worker)
+        await worker.healthy()
+        async with _api_and_relay(config) as server, client(server, config, uuid.uuid4()) as http:
+            sid, task_id = await _generation_under_way(http, llm, worker)
+            trashed = await http.post(f"/api/v1/genesis/sessions/{sid}/trash")
+            assert trashed.status_code == 200, trashed.text
+            done = await wait_task(http, task_id, 30)
+            assert done["status"] == "COMPLETED", (done, worker.output())
+            assert "model call stopped" not in worker.output()
+            inside = (await http.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
+            assert inside["trashed"] and inside["last_result"] == done["result"], inside
+            assert (await http.post(f"/api/v1/genesis/sessions/{sid}/restore")).is_success
+            back = (await http.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
+            assert not back["trashed"] and back["last_result"] == done["result"]
+            assert back["is_pending"] is False
