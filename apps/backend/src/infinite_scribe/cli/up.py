@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 #: A background service run beside the API by `scribe up`: takes the settings and a stop event.
 Background = Callable[[Settings, asyncio.Event], Coroutine[Any, Any, None]]
 
+#: How `run_api_workers` tells each worker process's app factory whether to log every request.
+ACCESS_LOG_VARIABLE = "SCRIBE_API_ACCESS_LOG"
 #: The user id of the development token `scribe up` prints.
 DEV_USER_ID = UUID("00000000-0000-4000-8000-000000000001")
 
@@ -181,7 +183,8 @@ def app_from_environment() -> Any:
     """The app factory each worker process calls: it re-reads the environment, which
     `run_api_workers` completed with the parent's resolved database and broker."""
     settings = load_settings()
-    configure_logging(settings)
+    # The parent's --access-log / --no-access-log: this process configures logging anew.
+    configure_logging(settings, access_log=os.environ.get(ACCESS_LOG_VARIABLE) != "0")
     return create_app(settings)
 
 
@@ -196,6 +199,7 @@ def run_api_workers(settings: Settings, host: str, port: int, access_log: bool) 
     ):
         if value:
             os.environ[variable] = value
+    os.environ[ACCESS_LOG_VARIABLE] = "1" if access_log else "0"
     config = uvicorn_config(
         settings,
         host,

@@ -77,9 +77,12 @@ def formatter_for(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
-def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
+def configure_logging(
+    settings: Settings, stream: IO[str] | None = None, *, access_log: bool = True
+) -> None:
     """Route every logger (uvicorn's included) through one stderr handler in LOG_FORMAT, with
-    repeated lines thinned out (LOG_REPEAT_INTERVAL_SECONDS, observability/repeats.py)."""
+    repeated lines thinned out (LOG_REPEAT_INTERVAL_SECONDS, observability/repeats.py); without
+    `access_log`, uvicorn's access lines go nowhere (uvicorn checks for handlers per request)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter_for(settings.log_format))
     if settings.log_repeat_interval_seconds > 0:
@@ -93,3 +96,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    if not access_log:
+        access = logging.getLogger("uvicorn.access")
+        access.handlers.clear()
+        access.propagate = False
