@@ -102,6 +102,46 @@ def test_writer_wishes_keep_the_concept_request_and_the_stage_preferences() -> N
     assert genesis.writer_wishes([], GenesisStage.WORLDVIEW) == {}
 
 
+def test_the_initial_input_stands_under_every_request() -> None:
+    created = {"user_id": "u", "initial_user_input": {"idea": " 守灯人 ", "themes": "奇幻"}}
+    first = [(genesis.CREATED, created)]
+    assert genesis.writer_wishes(first, GenesisStage.CONCEPT_SELECTION) == {
+        "user_input": "守灯人",
+        "theme_preferences": ["奇幻"],
+    }
+    later = {"stage": "CONCEPT_SELECTION", "theme_preferences": ["科幻"], "preferences": {"a": 1}}
+    wishes = genesis.writer_wishes(
+        [*first, (genesis.CONCEPT_GENERATION_REQUESTED, later)], GenesisStage.CONCEPT_SELECTION
+    )
+    assert wishes == {
+        "user_input": "守灯人",
+        "theme_preferences": ["科幻"],
+        "preferences": {"a": 1},
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "wishes"),
+    [
+        (
+            {"text": "a lighthouse", "style": ["brisk", 3, {"x": 1}]},
+            {"user_input": "a lighthouse", "style_preferences": ["brisk", "3"]},
+        ),
+        ({"idea": 7, "genres": list("abcdefghij")}, {"theme_preferences": list("abcdefg")}),
+        (
+            {"idea": "x" * 5000, "preferences": {"pov": "first"}},
+            {"user_input": "x" * 2000, "preferences": {"pov": "first"}},
+        ),
+        ({"unrelated": "words", "preferences": "not a mapping"}, {}),
+        ({}, {}),
+    ],
+)
+def test_initial_wishes_read_the_usual_names_bounded(
+    given: dict[str, object], wishes: dict[str, object]
+) -> None:
+    assert genesis.initial_wishes(given) == wishes
+
+
 def test_the_bible_carries_every_confirmed_stage() -> None:
     outline = {
         "acts": [

@@ -27,7 +27,6 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import (
-    CONCEPT_GENERATION_REQUESTED,
     FEEDBACK_SUBMITTED,
     Decided,
     GenesisState,
@@ -95,10 +94,10 @@ class AgentWork:
                 return None
             await tx.repository(ASYNC_TASKS).start(task.task_id)
         stage = GenesisStage(request.payload.get("stage", snapshot.state.current_stage))
-        wishes: dict[str, Any] = {}
-        if request.event_type != CONCEPT_GENERATION_REQUESTED:  # that one carries its own
-            requests = await self.tasks.generation_requests(task.session_id)
-            wishes = writer_wishes(requests, stage)
+        # Every job reads them, a concept request too: what the writer gave at creation
+        # (initial_user_input) stands under what a request says itself.
+        requests = await self.tasks.generation_requests(task.session_id)
+        wishes = writer_wishes(requests, stage)
         return Job(request, task, stage, snapshot.state, wishes)
 
     async def progress(self, job: Job, percent: float, message: str) -> None:

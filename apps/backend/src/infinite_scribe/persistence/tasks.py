@@ -10,6 +10,7 @@ from infinite_scribe.application.ports.tasks import TaskRecord, TaskView
 from infinite_scribe.domain.genesis import (
     AGGREGATE_TYPE,
     CONCEPT_GENERATION_REQUESTED,
+    CREATED,
     STAGE_GENERATION_REQUESTED,
 )
 from infinite_scribe.persistence import outbox
@@ -142,7 +143,7 @@ class PostgresTaskQueries:
                 "ORDER BY id",
                 AGGREGATE_TYPE,
                 str(session_id),
-                [CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED],
+                [CREATED, CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED],
             )
         return [(row["event_type"], row["payload"]) for row in rows]
 

@@ -114,3 +114,35 @@ def _check_novel(
     for person in novel["characters"]["characters"]:
         assert person["name"] in markdown and person["motivation"] in markdown
     assert novel["worldview"]["setting"] in markdown
+
+
+async def test_the_idea_given_at_creation_shapes_the_first_concepts(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    """Issue 29: `initial_user_input` is the writer's first wish. A concept request with an
+    empty payload (the console's button) gets concepts in the idea's language, using it; the
+    model's prompt carries the idea and the themes."""
+    idea = "一位守灯塔的老人在雾夜里收到来自未来的信"
+    initial = {"idea": idea, "themes": ["奇幻", "悬疑"]}
+    with FakeLLMServer() as llm:
+        config = stack_settings(
+            settings,
+            llm_provider="openai",
+            llm_base_url=llm.base_url,
+            llm_model=FakeLLMServer.MODEL,
+        )
+        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
+            created = await http.post(
+                "/api/v1/genesis/sessions", json={"initial_user_input": initial}
+            )
+            sid = created.json()["session_id"]
+            await send(http, sid, "RequestConceptGeneration", {})
+            prompt = llm.requests[-1].prompt
+            assert idea in prompt and "奇幻" in prompt and "简体中文" in prompt
+    offline = stack_settings(settings)  # the offline generator everyone sees first
+    async with agent_stack(offline) as server, client(server, offline, uuid.uuid4()) as http:
+        created = await http.post("/api/v1/genesis/sessions", json={"initial_user_input": initial})
+        sid = created.json()["session_id"]
+        concepts = (await send(http, sid, "RequestConceptGeneration", {}))["concepts"]
+        assert all(HAN.search(str(concept)) for concept in concepts), concepts
+        assert any("灯塔" in str(concept) for concept in concepts), concepts

@@ -68,7 +68,8 @@ class TaskQueries(Protocol):
         """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
 
     async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-        """(event type, payload) of the session's generation requests, oldest first."""
+        """(event type, payload) of the session's creation and generation requests, oldest
+        first (domain.genesis.writer_wishes folds them)."""
         ...
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
