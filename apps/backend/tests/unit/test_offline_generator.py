@@ -7,6 +7,7 @@ import pytest
 
 from infinite_scribe.agents.llm.factory import build_provider
 from infinite_scribe.agents.llm.offline import NOTE, OfflineGenerator
+from infinite_scribe.agents.llm.offline_words import ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.proposals import (
     PROPOSAL_MODELS,
@@ -111,3 +112,59 @@ async def test_it_is_fast() -> None:
 
 def test_offline_is_the_default_provider() -> None:
     assert build_provider(load_settings()).name == "offline"
+
+
+async def test_a_darker_revision_says_so_in_its_tone_and_text() -> None:
+    """Issue 29: feedback is applied, not only acknowledged."""
+    asked = request(GenesisStage.CONCEPT_SELECTION, user_input="a lighthouse keeper's last winter")
+    plain = await generator.generate(asked)
+    darker = await generator.generate(
+        request(
+            GenesisStage.CONCEPT_SELECTION,
+            user_input="a lighthouse keeper's last winter",
+            feedback="Make it darker, please",
+            previous_proposal={},
+        )
+    )
+    assert isinstance(plain, ConceptProposal) and isinstance(darker, ConceptProposal)
+    assert {c.tone for c in darker.concepts} == {"brooding"}
+    assert all("brooding tone" in c.logline for c in darker.concepts)
+    assert all("brooding tone" not in c.logline for c in plain.concepts)
+
+
+async def test_the_idea_is_the_story_not_a_line_after_it() -> None:
+    proposal = await generator.generate(
+        request(GenesisStage.CONCEPT_SELECTION, user_input="A letter arrives from 2090. Then more.")
+    )
+    assert isinstance(proposal, ConceptProposal)
+    for concept in proposal.concepts:
+        assert "is caught up in this: A letter arrives from 2090." in concept.logline
+        assert "Then more" not in concept.logline and "Built on the idea" not in concept.logline
+
+
+async def test_every_stage_tells_of_the_confirmed_concepts_hero() -> None:
+    concepts = await generator.generate(request(GenesisStage.CONCEPT_SELECTION))
+    assert isinstance(concepts, ConceptProposal)
+    chosen = concepts.concepts[1]
+    confirmed = {"CONCEPT_SELECTION": {"title": chosen.title, "logline": chosen.logline}}
+    hero = next(h for h in ENGLISH.heroes if h in chosen.logline)
+    story = await generator.generate(
+        request(GenesisStage.STORY_CONCEPTION, confirmed_data=confirmed)
+    )
+    assert isinstance(story, StoryProposal)
+    assert story.synopsis.lower().startswith(hero)
+    cast = await generator.generate(request(GenesisStage.CHARACTERS, confirmed_data=confirmed))
+    assert isinstance(cast, CharactersProposal)
+    assert hero in cast.characters[0].description
+
+
+async def test_characters_have_their_own_arcs_and_chapters_their_own_beats() -> None:
+    for language in ({}, {"user_input": "一座会遗忘的城市"}):
+        cast = await generator.generate(request(GenesisStage.CHARACTERS, **language))
+        assert isinstance(cast, CharactersProposal)
+        arcs = [c.arc for c in cast.characters]
+        assert len(set(arcs)) == len(arcs)
+        plot = await generator.generate(request(GenesisStage.PLOT_OUTLINE, **language))
+        assert isinstance(plot, PlotOutlineProposal)
+        summaries = [ch.summary for act in plot.acts for ch in act.chapters]
+        assert len(summaries) >= 7 and len(set(summaries)) == len(summaries)

@@ -60,6 +60,21 @@ class OfflineGenerator:
         """Nothing to release."""
 
 
+def _session_seed(request: GenerationRequest) -> int:
+    """What stays the same across a session's stages (its hero when no concept names one)."""
+    return int.from_bytes(hashlib.sha256(str(request.session_id).encode()).digest()[:8], "big")
+
+
+def _clause(idea: str, limit: int = 160) -> str:
+    """The idea's first sentence, trimmed, as a clause a sentence can carry."""
+    text = " ".join(idea.split())
+    for end in "。！？!?\n":  # noqa: RUF001 - Chinese sentence ends
+        text = text.split(end, 1)[0]
+    if ". " in text:
+        text = text.split(". ", 1)[0]
+    return text[:limit].rstrip(" .,;:，。；：、")  # noqa: RUF001
+
+
 def _seed(request: GenerationRequest) -> int:
     key = "\x1f".join(
         (
@@ -94,8 +109,46 @@ class _Drafter:
         return [*themes, self.rng.choice([t for t in bank if t not in themes] or bank)]
 
     def tone(self) -> str:
+        mood = self.mood()
+        if mood is not None:
+            return mood
         styles = self.words.list_separator.join(self.request.style_preferences)
         return styles[:100] or self.rng.choice(self.words.tones)
+
+    def mood(self) -> str | None:
+        """The tone the writer's feedback asks for ("darker" -> brooding), if it names one."""
+        feedback = (self.request.feedback or "").lower()
+        for keys, tone in self.words.moods:
+            if any(key in feedback for key in keys):
+                return tone
+        return None
+
+    def revised(self, text: str) -> str:
+        """`text` with what a revision changed said at its end (nothing for a first draft)."""
+        mood = self.mood()
+        if self.request.feedback is None or mood is None:
+            return text
+        separator = "" if self.words is CHINESE_WORDS else " "
+        return text + separator + self.words.mood_line.format(tone=mood)
+
+    def protagonist(self) -> str:
+        """The hero of the concept the writer confirmed, else one chosen once per session:
+        every stage tells of the same person."""
+        logline = self.confirmed(GenesisStage.CONCEPT_SELECTION).get("logline")
+        if isinstance(logline, str):
+            for hero in self.words.heroes:
+                if hero in logline or hero.removeprefix("a ").removeprefix("an ") in logline:
+                    return hero
+        return random.Random(_session_seed(self.request)).choice(self.words.heroes)
+
+    def place(self) -> str:
+        """The first confirmed location, else a place chosen once per session."""
+        locations = self.confirmed(GenesisStage.WORLDVIEW).get("locations")
+        if isinstance(locations, list) and locations and isinstance(locations[0], Mapping):
+            name = locations[0].get("name")
+            if isinstance(name, str) and name.strip():
+                return name.strip()[:100]
+        return random.Random(_session_seed(self.request) + 1).choice(self.words.places)
 
     def confirmed(self, stage: GenesisStage) -> Mapping[str, Any]:
         value = self.request.confirmed_data.get(stage.value)
@@ -110,7 +163,7 @@ class _Drafter:
 
     def concepts(self) -> Draft:
         words, rng, request = self.words, self.rng, self.request
-        idea = words.idea.format(idea=request.user_input[:300]) if request.user_input else ""
+        idea = _clause(request.user_input or "")
         genres = list(request.theme_preferences) or rng.sample(words.genres, 3)
         concepts = []
         pairs = zip(rng.sample(words.heroes, 3), rng.sample(words.places, 3), strict=True)
@@ -118,11 +171,16 @@ class _Drafter:
             title = words.concept_title.format(
                 hero_word=hero_word(words, hero), place_word=place_word(words, place)
             )
-            logline = words.logline.format(place=place, hero=hero, turn=rng.choice(words.turns))
+            # The writer's idea is what happens to each hero, not a line after the pitch.
+            logline = (
+                words.idea_logline.format(place=place, hero=hero, idea=idea)
+                if idea
+                else words.logline.format(place=place, hero=hero, turn=rng.choice(words.turns))
+            )
             concepts.append(
                 {
                     "title": title[:200],
-                    "logline": (logline + idea)[:1000],
+                    "logline": self.revised(logline)[:1000],
                     "themes": self.themes(),
                     "tone": self.tone(),
                     "genre": genres[index % len(genres)][:100],
@@ -134,12 +192,12 @@ class _Drafter:
         words, rng = self.words, self.rng
         logline = self.confirmed(GenesisStage.CONCEPT_SELECTION).get("logline")
         premise = logline if isinstance(logline, str) and logline.strip() else None
-        hero, turn = rng.choice(words.heroes), rng.choice(words.turns)
+        hero, turn = self.protagonist(), rng.choice(words.turns)
         hero_cap = hero[:1].upper() + hero[1:]
         return {
             "title": self.title(),
             "premise": (premise or words.premise.format(hero=hero_cap, turn=turn))[:1000],
-            "synopsis": words.synopsis.format(hero=hero_cap, turn=turn),
+            "synopsis": self.revised(words.synopsis.format(hero=hero_cap, turn=turn)),
             "conflicts": [words.conflicts[0].format(hero=hero_cap), words.conflicts[1]],
             "themes": self.themes(),
         }
@@ -163,15 +221,17 @@ class _Drafter:
     def characters(self) -> Draft:
         words, rng = self.words, self.rng
         names, themes = rng.sample(words.names, 4), self.themes()
+        others = [hero for hero in words.heroes if hero != self.protagonist()]
+        heroes = [self.protagonist(), *rng.sample(others, 3)]  # the protagonist stays the hero
         cast = [
             {
                 "name": name,
                 "role": role,
-                "description": words.character.format(
-                    name=name, hero=rng.choice(words.heroes), title=self.title()
+                "description": self.revised(
+                    words.character.format(name=name, hero=heroes[index], title=self.title())
                 ),
                 "motivation": words.motivation.format(theme=themes[index % len(themes)]),
-                "arc": words.arc.format(theme=themes[-1]),
+                "arc": words.arcs[index].format(theme=themes[(index + 1) % len(themes)]),
             }
             for index, (name, role) in enumerate(zip(names, words.roles, strict=True))
         ]
@@ -194,8 +254,9 @@ class _Drafter:
             chapters = [
                 {
                     "title": words.chapter_title.format(number=3 * number - 2 + i),
-                    "summary": words.chapter_summary.format(
-                        hero=hero, turn=rng.choice(words.turns)
+                    # A beat of its own for every chapter: no two chapters alike.
+                    "summary": words.beats[(3 * number - 3 + i) % len(words.beats)].format(
+                        hero=hero, place=self.place(), turn=rng.choice(words.turns)
                     ),
                 }
                 for i in range(3)

@@ -40,6 +40,12 @@ class Words:
     act_summary: str  # {act} {title}
     chapter_title: str  # {number}
     chapter_summary: str  # {hero} {turn}
+    idea_logline: str  # {place} {hero} {idea}: the writer's idea is the story's turn
+    arcs: tuple[str, str, str, str]  # one per role, {theme}
+    beats: tuple[str, ...]  # one per chapter, {hero} {place} {turn}
+    #: Feedback words -> the tone a revision takes ("darker" -> "brooding").
+    moods: tuple[tuple[tuple[str, ...], str], ...]
+    mood_line: str  # {tone}: what a revision says it changed
 
 
 ENGLISH = Words(
@@ -83,6 +89,32 @@ ENGLISH = Words(
     act_summary="{act} of {title}.",
     chapter_title="Chapter {number}",
     chapter_summary="{hero} {turn}.",
+    idea_logline="In {place}, {hero} is caught up in this: {idea}.",
+    arcs=(
+        "Learns what {theme} really costs, and pays it.",
+        "Mistakes control for {theme}, and loses both.",
+        "Gives up the last word on {theme} to the next generation.",
+        "Chooses {theme} over safety when it matters.",
+    ),
+    beats=(
+        "{hero} {turn}, and tells no one.",
+        "A first clue leads {hero} through {place}.",
+        "An old friend refuses to help {hero}.",
+        "{hero} breaks a rule of {place} and is seen.",
+        "The keepers of the secret strike back.",
+        "{hero} loses the one ally who knew the way.",
+        "Everything {hero} believed turns out half true.",
+        "{hero} returns to where it began, in {place}.",
+        "The truth is told, and {hero} pays for it.",
+    ),
+    moods=(
+        (("dark", "grim", "bleak", "sinister"), "brooding"),
+        (("light", "fun", "funny", "humor", "humour", "warm"), "wry"),
+        (("fast", "tense", "action", "pace", "thrill"), "tense"),
+        (("romance", "love", "tender", "lyric", "poetic"), "lyrical"),
+        (("hope", "uplift", "kind"), "hopeful"),
+    ),
+    mood_line="Revised toward a {tone} tone.",
 )
 
 CHINESE = Words(
@@ -125,6 +157,32 @@ CHINESE = Words(
     act_summary="《{title}》的{act}。",
     chapter_title="第{number}章",
     chapter_summary="{hero}{turn}。",
+    idea_logline="在{place}，{hero}卷入了这样一件事：{idea}。",
+    arcs=(
+        "终于明白{theme}真正的代价，并付出了它。",
+        "把控制误当作{theme}，结果两者皆失。",
+        "把关于{theme}的最后答案交给了下一代。",
+        "在关键时刻选择了{theme}而非安全。",
+    ),
+    beats=(
+        "{hero}{turn}，却对谁都没说。",
+        "第一条线索把{hero}引向{place}深处。",
+        "一位老友拒绝帮助{hero}。",
+        "{hero}打破了{place}的规矩，被人看见。",
+        "秘密的守护者开始反击。",
+        "{hero}失去了唯一认得路的盟友。",
+        "{hero}所相信的一切，原来只对了一半。",
+        "{hero}回到一切开始的地方，{place}。",
+        "真相终被说出，{hero}也为此付出代价。",
+    ),
+    moods=(
+        (("黑暗", "阴暗", "沉重", "压抑", "残酷"), "阴郁"),
+        (("轻松", "幽默", "有趣", "搞笑", "温馨"), "诙谐"),
+        (("紧张", "节奏", "刺激", "快"), "紧张"),
+        (("浪漫", "爱情", "抒情", "诗意"), "抒情"),
+        (("希望", "温暖", "治愈"), "温暖"),
+    ),
+    mood_line="已按反馈调整为{tone}的基调。",
 )
 
 
