@@ -5,6 +5,7 @@ writer cannot open operator pages or another writer's session. Skips without a b
 SCRIBE_CONSOLE_SCREENSHOTS=<dir> saves a screenshot of each screen there (docs/img/)."""
 
 import asyncio
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -336,10 +337,16 @@ DRAFTS = (
     {"task_id": "t-1", "sequence": 2, "text": "Once upon a time <img src=x>"},
     {"task_id": "t-2", "sequence": 1, "text": "Chapter"},
     {"task_id": "t-2", "sequence": 2, "text": " one"},  # a delta, not the whole text
+    # A model writes JSON: the page shows its string values, cut where the model is.
+    {"task_id": "t-3", "sequence": 1, "text": '{"concepts": [{"stage": "X", "title": "星潮"'},
+    {"task_id": "t-3", "sequence": 2, "text": ', "logline": "A tide \\"of\\" st'},
+    {"task_id": "t-4", "sequence": 1, "text": '{"premise": "gone soon'},
 )
+#: After the drafts: t-4's proposal lands, which ends its draft (issue 29).
+PROPOSED = {"event_type": "Genesis.Session.Concept.Proposed", "payload": {"task_id": "t-4"}}
 
 
-def draft_stream_app(settings: Settings) -> Any:
+def draft_stream_app(settings: Settings, drafts_seen: threading.Event) -> Any:
     """The API with a session stream that sends `draft` events as issue 18 will: this checks
     the page's generic draft renderer, not the server's drafts."""
     import json
@@ -356,6 +363,9 @@ def draft_stream_app(settings: Settings) -> Any:
         for draft in DRAFTS:
             yield b"event: draft\ndata: " + json.dumps(draft).encode() + b"\n\n"
             await asyncio.sleep(0.05)
+        # The test saw t-4's draft (a threading.Event: the test drives from another thread).
+        await asyncio.to_thread(drafts_seen.wait, 60)
+        yield b"event: domain_event\ndata: " + json.dumps(PROPOSED).encode() + b"\n\n"
         await asyncio.sleep(30)
 
     async def stream(request: Any) -> StreamingResponse:
@@ -368,17 +378,21 @@ def draft_stream_app(settings: Settings) -> Any:
 async def test_drafts_render_as_text_per_task(
     settings: Settings, clean_db: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    with LiveServer(draft_stream_app(settings)) as server:
+    drafts_seen = threading.Event()
+    with LiveServer(draft_stream_app(settings, drafts_seen)) as server:
 
         def drive() -> list[str | None]:
             with chromium(tmp_path / "profile") as driver:
                 sign_in(driver, server.url, token(settings, uuid.uuid4()))
                 submit(driver, "#start-session")
-                until(driver, lambda d: count(d, "[data-draft]") == 2)
+                until(driver, lambda d: count(d, "[data-draft]") == 4)
                 until(driver, lambda d: text_of(d, '[data-task="t-2"] pre') == "Chapter one")
+                until(driver, lambda d: text_of(d, '[data-task="t-4"] pre') == "gone soon")
+                drafts_seen.set()
+                until(driver, lambda d: count(d, "[data-draft]") == 3)  # t-4's proposal landed
                 assert count(driver, "#drafts img") == 0  # model text is never HTML
                 assert_page_is_whole(driver)
-                return [text_of(driver, f'[data-task="{t}"] pre') for t in ("t-1", "t-2")]
+                return [text_of(driver, f'[data-task="{t}"] pre') for t in ("t-1", "t-2", "t-3")]
 
         shown = await asyncio.to_thread(drive)
-    assert shown == ["Once upon a time <img src=x>", "Chapter one"]
+    assert shown == ["Once upon a time <img src=x>", "Chapter one", '星潮\nA tide "of" st']

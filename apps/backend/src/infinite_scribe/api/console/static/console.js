@@ -5,8 +5,34 @@
 
   /* `draft` events carry what a model has written so far for one task. Whether a message
      holds the whole text so far or only the new part, the block ends up with the full text:
-     a text that extends the shown one replaces it, anything else is appended. Rendered with
-     textContent only (model output is never HTML). */
+     a text that extends the one so far replaces it, anything else is appended. A model writes
+     JSON: the writer reads its string values, one per line, as they grow (issue 29). Rendered
+     with textContent only (model output is never HTML). */
+  var rawText = {};
+
+  function readable(raw) {
+    var trimmed = raw.replace(/^\s+/, "");
+    if (trimmed.charAt(0) !== "{" && trimmed.charAt(0) !== "[") { return raw; }
+    var values = [];
+    var pattern = /"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)/g;
+    var match;
+    while ((match = pattern.exec(trimmed)) !== null) {
+      if (match[1] === "stage" || match[1] === "source") { continue; }
+      var value = match[2].replace(/\\$/, "");
+      try { value = JSON.parse('"' + value + '"'); } catch (error) { /* shown as written */ }
+      values.push(value);
+    }
+    return values.join("\n");
+  }
+
+  function emptyNote(container) {
+    var note = document.createElement("p");
+    note.className = "muted";
+    note.setAttribute("data-drafts-empty", "");
+    note.textContent = container.getAttribute("data-empty-text") || "";
+    return note;
+  }
+
   function renderDraft(container, raw) {
     var data;
     try { data = JSON.parse(raw); } catch (error) { data = { text: String(raw) }; }
@@ -26,16 +52,35 @@
       block.setAttribute("data-task", task);
       var title = document.createElement("small");
       title.className = "muted";
-      title.textContent = "task " + task.slice(0, 8);
+      title.textContent = container.getAttribute("data-writing-text") || "";
       var body = document.createElement("pre");
       block.appendChild(title);
       block.appendChild(body);
       container.appendChild(block);
+      rawText[task] = "";
     }
-    var pre = block.querySelector("pre");
-    var shown = pre.textContent;
-    pre.textContent = text.indexOf(shown) === 0 ? text : shown + text;
+    var shown = rawText[task] || "";
+    rawText[task] = text.indexOf(shown) === 0 ? text : shown + text;
+    block.querySelector("pre").textContent = readable(rawText[task]);
     if (data.sequence !== undefined) { block.setAttribute("data-sequence", String(data.sequence)); }
+  }
+
+  /* A proposal (or a failure) ends its task's draft: the proposal shows in the panel. */
+  function clearDrafts(container, raw) {
+    var event;
+    try { event = JSON.parse(raw); } catch (error) { return; }
+    var type = String(event.event_type || "");
+    if (!/\.Proposed$|Failed$/.test(type)) { return; }
+    var task = event.payload && event.payload.task_id ? String(event.payload.task_id) : null;
+    container.querySelectorAll("[data-draft]").forEach(function (el) {
+      if (task === null || el.getAttribute("data-task") === task) {
+        delete rawText[el.getAttribute("data-task")];
+        el.remove();
+      }
+    });
+    if (!container.querySelector("[data-draft]") && !container.querySelector("[data-drafts-empty]")) {
+      container.appendChild(emptyNote(container));
+    }
   }
 
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
@@ -43,6 +88,9 @@
     if (target && target.hasAttribute && target.hasAttribute("data-drafts")) {
       event.preventDefault(); /* never swap stream data in as HTML */
       renderDraft(target, event.detail.data);
+    } else if (target && target.hasAttribute && target.hasAttribute("data-draft-clearer")) {
+      event.preventDefault();
+      clearDrafts(document.getElementById("drafts"), event.detail.data);
     }
   });
 
