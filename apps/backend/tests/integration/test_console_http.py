@@ -1,8 +1,10 @@
 """The console over real HTTP (no browser): sign-in, the CSP, who may open what, hostile
-forms (operator actions: test_console_operator.py)."""
+forms, the writer's novels and their downloads (operator actions: test_console_operator.py)."""
 
 import re
 import uuid
+import zipfile
+from io import BytesIO
 
 import asyncpg
 import httpx
@@ -12,6 +14,7 @@ from pydantic import SecretStr
 from infinite_scribe.api.console.sign_in import DEV_USER_ID
 from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
 from tests.conftest import LiveServer, make_token
+from tests.integration.test_novels import finished_novel
 from tests.support.console import (
     action,
     console,
@@ -206,3 +209,34 @@ async def test_the_embedded_default_offers_the_development_token(settings: Setti
             assert (await client.get("/console/ops/audit")).status_code == 200
             me = (await client.get("/console/sessions")).text
             assert str(DEV_USER_ID)[:12] in me and "operator" in me
+
+
+async def test_the_writer_lists_and_takes_away_their_novels(
+    console: LiveServer, console_settings: Settings
+) -> None:
+    user = uuid.uuid4()
+    bearer = {"Authorization": f"Bearer {token(console_settings, user)}"}
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        _, novel_id = await finished_novel(api)
+    async with signed_in(console.url, console_settings, user) as writer:
+        listed = await writer.get("/console/novels")
+        assert listed.status_code == 200 and "雾港" in listed.text
+        assert f"/console/novels/{novel_id}/download/epub" in listed.text
+        page = await writer.get(f"/console/novels/{novel_id}")
+        assert 'id="download-epub"' in page.text and "/api/v1/novels" not in page.text
+        markdown = await writer.get(f"/console/novels/{novel_id}/download/md")
+        assert markdown.status_code == 200 and markdown.text.startswith("# 雾港")
+        assert markdown.headers["content-disposition"].endswith(f'novel-{novel_id}.md"')
+        epub = await writer.get(f"/console/novels/{novel_id}/download/epub")
+        assert epub.headers["content-type"] == "application/epub+zip"
+        assert zipfile.ZipFile(BytesIO(epub.content)).read("mimetype") == b"application/epub+zip"
+        as_json = await writer.get(f"/console/novels/{novel_id}/download/json")
+        assert as_json.json()["title"] == "雾港"
+        unknown = await writer.get(f"/console/novels/{novel_id}/download/pdf")
+        assert unknown.status_code == 422 and unknown.headers["content-type"].startswith(
+            "text/html"
+        )
+    async with signed_in(console.url, console_settings, uuid.uuid4()) as stranger:
+        theirs = await stranger.get(f"/console/novels/{novel_id}/download/epub")
+        assert theirs.status_code == 404
+        assert "雾港" not in (await stranger.get("/console/novels")).text

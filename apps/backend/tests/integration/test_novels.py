@@ -2,14 +2,18 @@
 """The novel as the product of Genesis: stored at finish with every confirmed stage, read as JSON
 or as a Markdown bible, listed newest first in cursor pages; owner only."""
 
+import io
 import uuid
+import zipfile
+from html import escape
 from typing import Any
 from uuid import UUID
+from xml.etree import ElementTree
 
 import httpx
 import pytest
 
-from infinite_scribe.api.routes.novels import wants_markdown
+from infinite_scribe.api.routes.novels import MARKDOWN, preferred
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
 from tests.support.genesis_client import command, new_session, state
@@ -101,6 +105,30 @@ async def test_the_markdown_bible_has_every_stage(http: httpx.AsyncClient) -> No
     assert both.headers["content-type"] == "application/json"
 
 
+async def test_the_epub_is_a_valid_book_with_every_stage(http: httpx.AsyncClient) -> None:
+    """Issue 29: an EPUB 3 container (mimetype first and stored, container, package, nav)
+    whose page carries every confirmed value; its XHTML parses as XML."""
+    _, novel_id = await finished_novel(http)
+    response = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": "application/epub+zip"})
+    assert (
+        response.status_code == 200 and response.headers["content-type"] == "application/epub+zip"
+    )
+    book = zipfile.ZipFile(io.BytesIO(response.content))
+    first = book.infolist()[0]
+    assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+    assert book.read("mimetype") == b"application/epub+zip"
+    assert {"META-INF/container.xml", "OEBPS/content.opf", "OEBPS/nav.xhtml"} <= set(
+        book.namelist()
+    )
+    page = book.read("OEBPS/bible.xhtml").decode()
+    for name in ("OEBPS/content.opf", "OEBPS/nav.xhtml", "OEBPS/bible.xhtml"):
+        ElementTree.fromstring(book.read(name))  # well-formed XML, as EPUB readers demand
+    assert "<dc:title>雾港</dc:title>" in book.read("OEBPS/content.opf").decode()
+    for stage in BIBLE.values():
+        for value in _leaves(stage):
+            assert escape(value, quote=False) in page, value
+
+
 def _leaves(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -139,7 +167,21 @@ async def test_the_writers_novels_newest_first_in_cursor_pages(
         ("text/markdown;q=0.5, application/json", False),
         ("text/markdown;q=0", False),
         ("text/markdown;q=oops", False),
+        ("application/epub+zip", False),
     ],
 )
 def test_accept_negotiation(accept: str | None, markdown: bool) -> None:
-    assert wants_markdown(accept) is markdown
+    assert (preferred(accept) == MARKDOWN) is markdown
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/epub+zip", "application/epub+zip"),
+        ("application/epub+zip;q=0.4, text/markdown;q=0.5", "text/markdown"),
+        ("application/epub+zip, application/json", "application/json"),
+        ("application/epub+zip;q=0", "application/json"),
+    ],
+)
+def test_epub_negotiation(accept: str, media: str) -> None:
+    assert preferred(accept) == media

@@ -174,5 +174,5 @@ async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Res
     (404 unless the writer's). Raw HTML in the writer's text is escaped, never rendered."""
     novel = await services_of(request.app).reads.novel(novel_id, principal.user_id)
     bible = Markup(_MARKDOWN.render(novel_markdown(novel)))
-    context = {"novel": novel, "bible": bible, "api_url": f"/api/v1/novels/{novel_id}"}
+    context = {"novel": novel, "bible": bible}
     return render(request, "novel.html", context, principal=principal)

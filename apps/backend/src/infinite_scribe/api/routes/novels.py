@@ -7,9 +7,11 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
+from infinite_scribe.api.novel_epub import EPUB, novel_epub
 from infinite_scribe.api.novel_markdown import novel_markdown
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.reads import NovelListOut, NovelOut
+from infinite_scribe.application.ports.reads import NovelView
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/novels", tags=["novels"])
@@ -17,15 +19,22 @@ router = APIRouter(prefix="/novels", tags=["novels"])
 MARKDOWN = "text/markdown"
 _NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The novel as JSON, or with `Accept: text/markdown` its bible as Markdown",
-        "content": {MARKDOWN: {"schema": {"type": "string"}}},
+        "description": (
+            "The novel as JSON; with `Accept: text/markdown` its bible as Markdown, with "
+            "`Accept: application/epub+zip` as an EPUB 3 book"
+        ),
+        "content": {
+            MARKDOWN: {"schema": {"type": "string"}},
+            EPUB: {"schema": {"type": "string", "format": "binary"}},
+        },
     },
     404: {"model": ErrorBody, "description": "No such novel for this user"},
 }
 
 
-def wants_markdown(accept: str | None) -> bool:
-    """Whether `Accept` prefers Markdown to JSON (by q-value; JSON wins a tie and `*/*`)."""
+def preferred(accept: str | None) -> str:
+    """The media type `Accept` prefers among JSON, Markdown and EPUB (by q-value; JSON wins a
+    tie and `*/*`)."""
     best: dict[str, float] = {}
     for part in (accept or "").split(","):
         media, *params = (piece.strip() for piece in part.split(";"))
@@ -38,8 +47,10 @@ def wants_markdown(accept: str | None) -> bool:
                 except ValueError:
                     quality = 0.0
         best[media.lower()] = max(quality, best.get(media.lower(), 0.0))
-    markdown = best.get(MARKDOWN, 0.0)
-    return markdown > 0 and markdown > best.get("application/json", 0.0)
+    quality, media = max((best.get(media, 0.0), media) for media in (MARKDOWN, EPUB))
+    return (
+        media if quality > 0 and quality > best.get("application/json", 0.0) else "application/json"
+    )
 
 
 @router.get("", response_model=NovelListOut)
@@ -65,8 +76,23 @@ async def get_novel(
     accept: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> Response:
     """A novel the caller owns (a finished genesis session creates one: its `novel_id`), with
-    every confirmed stage; `Accept: text/markdown` gives the same as a Markdown document."""
+    every confirmed stage; `Accept: text/markdown` gives the same as a Markdown document,
+    `Accept: application/epub+zip` as an EPUB book."""
     novel = await services.reads.novel(novel_id, user_id)
-    if wants_markdown(accept):
-        return Response(novel_markdown(novel), media_type=f"{MARKDOWN}; charset=utf-8")
-    return Response(NovelOut.of(novel).model_dump_json(), media_type="application/json")
+    return novel_response(novel, preferred(accept))
+
+
+def novel_response(novel: NovelView, media: str, download: bool = False) -> Response:
+    """The novel as `media` (JSON, Markdown or EPUB); `download` names a file to save."""
+    if media == MARKDOWN:
+        response = Response(novel_markdown(novel), media_type=f"{MARKDOWN}; charset=utf-8")
+    elif media == EPUB:
+        response = Response(novel_epub(novel), media_type=EPUB)
+    else:
+        response = Response(NovelOut.of(novel).model_dump_json(), media_type="application/json")
+    if download:
+        extension = {MARKDOWN: "md", EPUB: "epub"}.get(media, "json")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="novel-{novel.novel_id}.{extension}"'
+        )
+    return response

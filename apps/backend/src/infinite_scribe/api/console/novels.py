@@ -1,0 +1,35 @@
+"""The writer's novels in the console: the list, and each novel to take away as Markdown, EPUB
+or JSON, authorised by the console cookie like every console page (issue 29: the page linked
+the API's JSON, which wants a bearer token, so a browser got a 401)."""
+
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from infinite_scribe.api.console.web import PREFIX, Writer, render
+from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.novel_epub import EPUB
+from infinite_scribe.api.routes.novels import MARKDOWN, novel_response
+
+router = APIRouter(prefix=PREFIX)
+
+#: How many novels the list shows (newest first).
+LIST_LIMIT = 100
+_MEDIA = {"md": MARKDOWN, "epub": EPUB, "json": "application/json"}
+
+
+@router.get("/novels")
+async def novels_page(request: Request, principal: Writer) -> Response:
+    page = await services_of(request.app).reads.novels(principal.user_id, None, LIST_LIMIT)
+    return render(request, "novels.html", {"novels": page.novels}, principal=principal)
+
+
+@router.get("/novels/{novel_id}/download/{kind}")
+async def download_novel(
+    request: Request, novel_id: UUID, kind: Literal["md", "epub", "json"], principal: Writer
+) -> Response:
+    """The novel as a file to save (404 unless the writer's)."""
+    novel = await services_of(request.app).reads.novel(novel_id, principal.user_id)
+    return novel_response(novel, _MEDIA[kind], download=True)
