@@ -240,3 +240,31 @@ async def test_the_writer_lists_and_takes_away_their_novels(
         theirs = await stranger.get(f"/console/novels/{novel_id}/download/epub")
         assert theirs.status_code == 404
         assert "雾港" not in (await stranger.get("/console/novels")).text
+
+
+async def test_sessions_by_title_and_a_timeline_in_the_browsers_language(
+    console: LiveServer, console_settings: Settings
+) -> None:
+    """Issue 29: the list names a session by its working title; the timeline says what
+    happened in words, in Chinese for a browser that prefers it."""
+    user = uuid.uuid4()
+    bearer = {"Authorization": f"Bearer {token(console_settings, user)}"}
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        sid = (await api.post("/api/v1/genesis/sessions")).json()["session_id"]
+        confirm = {"stage": "CONCEPT_SELECTION", "data": {"title": "雾港", "logline": "x"}}
+        reply = await api.post(
+            f"/api/v1/genesis/sessions/{sid}/commands",
+            json={"command_type": "ConfirmStage", "payload": confirm},
+        )
+        assert reply.status_code == 200, reply.text
+    async with signed_in(console.url, console_settings, user) as writer:
+        listed = await writer.get("/console/sessions")
+        assert f'href="/console/sessions/{sid}">雾港</a>' in listed.text
+        english = await writer.get(f"/console/sessions/{sid}", headers={"Accept-Language": "en"})
+        assert "Stage confirmed" in english.text and '<html lang="en">' in english.text
+        chinese = await writer.get(
+            f"/console/sessions/{sid}", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+        )
+        assert "阶段已确认" in chinese.text and "会话已开始" in chinese.text
+        assert '<html lang="zh">' in chinese.text
+        assert ">Genesis.Session.StageConfirmed<" not in chinese.text

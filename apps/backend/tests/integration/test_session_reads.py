@@ -43,6 +43,20 @@ async def test_own_sessions_newest_first_in_cursor_pages(http: httpx.AsyncClient
     assert first["is_pending"] is False and first["novel_id"] is None and first["version"] == 1
 
 
+async def test_a_session_is_named_by_its_working_title(http: httpx.AsyncClient) -> None:
+    """Issue 29: null before, the confirmed concept's title, then the confirmed story's."""
+    sid = await new_session(http)
+    listed = (await http.get(BASE, params={"limit": 1})).json()["sessions"][0]
+    assert listed["session_id"] == str(sid) and listed["title"] is None
+    concept = {"stage": "CONCEPT_SELECTION", "data": {"title": "  雾港  ", "logline": "x"}}
+    assert (await command(http, sid, "ConfirmStage", concept)).status_code == 200
+    assert (await http.get(BASE, params={"limit": 1})).json()["sessions"][0]["title"] == "雾港"
+    story = {"stage": "STORY_CONCEPTION", "data": {"title": "The Harbour in the Fog"}}
+    assert (await command(http, sid, "ConfirmStage", story)).status_code == 200
+    titled = (await http.get(BASE, params={"limit": 1})).json()["sessions"][0]
+    assert titled["title"] == "The Harbour in the Fog"
+
+
 async def test_a_page_is_stable_while_sessions_are_created(http: httpx.AsyncClient) -> None:
     older = [str(await new_session(http)) for _ in range(4)]
     first = (await http.get(BASE, params={"limit": 2})).json()

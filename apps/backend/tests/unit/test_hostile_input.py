@@ -117,3 +117,26 @@ def test_every_operation_documents_the_common_error_statuses() -> None:
             assert not missing, (method, path, missing)
             schema = operation["responses"]["413"]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("en-US,en;q=0.9,zh;q=0.8", "en"),
+        ("en;q=0.5, zh-TW", "zh"),
+        ("fr, de", "en"),
+        ("zh;q=oops, en", "en"),
+        ("", "en"),
+        ("x" * 10_000 + ",zh", "en"),  # bounded: only the first 500 characters are read
+    ],
+)
+def test_the_console_follows_the_browsers_language(header: str, language: str) -> None:
+    from starlette.requests import Request
+
+    from infinite_scribe.api.console.labels import event_label, language_of
+
+    scope = {"type": "http", "headers": [(b"accept-language", header.encode())]}
+    assert language_of(Request(scope)) == language
+    assert event_label("Genesis.Session.Finished", language) in ("Novel created", "小说已创建")
+    assert event_label("Some.Unknown.Event", language) == "Some.Unknown.Event"

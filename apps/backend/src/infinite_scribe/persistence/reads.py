@@ -13,16 +13,22 @@ from shared_types.enums import GenesisStage, GenesisStatus
 # session lands on page one, never shifts later pages) and served by idx_genesis_sessions_user
 # (user_id, created_at). The row comparison breaks ties between sessions created in the same
 # transaction (same now()). Trashed sessions are hidden, as everywhere else.
+#: A session's working title (issue 29): what the writer confirmed, the story's over the concept's.
+WORKING_TITLE = (
+    "left(coalesce(nullif(btrim(confirmed_data #>> '{STORY_CONCEPTION,title}'), ''), "
+    "nullif(btrim(confirmed_data #>> '{CONCEPT_SELECTION,title}'), '')), 200)"
+)
 _SESSIONS_PAGE = """
 SELECT id, status::text AS status, current_stage::text AS current_stage,
-       pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at
+       pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at,
+       {WORKING_TITLE} AS title
 FROM genesis_sessions
 WHERE user_id = $1 AND trashed_at IS NULL
   AND ($2::genesis_status IS NULL OR status = $2::genesis_status)
   AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT $5
-"""
+""".replace("{WORKING_TITLE}", WORKING_TITLE)
 
 
 def summary_of(row: asyncpg.Record) -> SessionSummary:
@@ -37,6 +43,7 @@ def summary_of(row: asyncpg.Record) -> SessionSummary:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         trashed_at=row.get("trashed_at"),
+        title=row.get("title"),
     )
 
 

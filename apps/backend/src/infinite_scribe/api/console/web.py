@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from infinite_scribe.api.auth import OPERATOR_ROLE, roles_of_verified
+from infinite_scribe.api.console.labels import event_label, language_of
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.domain.errors import AuthenticationError, InvalidPayload, ScribeError
@@ -143,7 +144,14 @@ def render(
     status_code: int = 200,
     principal: Principal | None = None,
 ) -> HTMLResponse:
-    values = {"principal": principal, "new_action_id": uuid4, "prefix": PREFIX, **(context or {})}
+    values = {
+        "principal": principal,
+        "new_action_id": uuid4,
+        "prefix": PREFIX,
+        "lang": language_of(request),
+        "event_label": event_label,
+        **(context or {}),
+    }
     response = templates.TemplateResponse(request, template, values, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
     return response

@@ -21,6 +21,8 @@ class SessionSummaryOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    #: The working title: the confirmed story's, else the confirmed concept's; null before.
+    title: str | None = None
 
     @classmethod
     def of(cls, summary: SessionSummary) -> "SessionSummaryOut":

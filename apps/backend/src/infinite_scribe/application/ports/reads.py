@@ -22,6 +22,8 @@ class SessionSummary:
     updated_at: datetime
     #: Since when it sits in the trash (None: not trashed).
     trashed_at: datetime | None = None
+    #: The working title: the confirmed story's, else the confirmed concept's (None before).
+    title: str | None = None
 
 
 @dataclass(frozen=True)
