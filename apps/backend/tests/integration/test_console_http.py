@@ -15,6 +15,7 @@ from infinite_scribe.api.console.sign_in import DEV_USER_ID
 from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
 from tests.conftest import LiveServer, make_token
 from tests.integration.test_novels import finished_novel
+from tests.support.agent import answer_request
 from tests.support.console import (
     action,
     console,
@@ -268,3 +269,54 @@ async def test_sessions_by_title_and_a_timeline_in_the_browsers_language(
         assert "阶段已确认" in chinese.text and "会话已开始" in chinese.text
         assert '<html lang="zh">' in chinese.text
         assert ">Genesis.Session.StageConfirmed<" not in chinese.text
+
+
+async def test_a_stage_proposal_is_cards_the_writer_edits_before_confirming(
+    console: LiveServer, console_settings: Settings, pool: asyncpg.Pool
+) -> None:
+    """Issue 29: the characters proposal shows one card per character with editable fields;
+    what the writer changed there is what gets confirmed."""
+    user = uuid.uuid4()
+    bearer = {"Authorization": f"Bearer {token(console_settings, user)}"}
+    cast = {
+        "characters": [
+            {"name": "林舟", "role": "protagonist", "description": "守灯人", "arc": "learns"},
+            {"name": "苏晚", "role": "mentor", "description": "档案员", "arc": "lets go"},
+        ],
+        "relationships": ["林舟 owes 苏晚 a debt"],
+    }
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        sid = (await api.post("/api/v1/genesis/sessions")).json()["session_id"]
+        for stage in ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW"):
+            confirm = {
+                "command_type": "ConfirmStage",
+                "payload": {"stage": stage, "data": {"title": "雾港"}},
+            }
+            assert (
+                await api.post(f"/api/v1/genesis/sessions/{sid}/commands", json=confirm)
+            ).is_success
+        ask = {"command_type": "RequestStageGeneration", "payload": {"stage": "CHARACTERS"}}
+        asked = await api.post(f"/api/v1/genesis/sessions/{sid}/commands", json=ask)
+        assert asked.status_code == 202, asked.text
+    await answer_request(
+        pool, console_settings.kafka_topic, uuid.UUID(asked.json()["command_id"]), cast
+    )
+    async with signed_in(console.url, console_settings, user) as writer:
+        page = (await writer.get(f"/console/sessions/{sid}")).text
+        assert page.count('class="card-item"') == 2 and 'name="f:characters.1.name"' in page
+        assert 'name="f:relationships"' in page and "<dl" not in page.split("stage-cards")[1]
+        action_field = re.search(r'name="action_id" value="([^"]+)"', page)
+        assert action_field is not None
+        form = {
+            "action_id": action_field.group(1),
+            "choice": "0",
+            "f:characters.1.name": "苏晚晴",
+            "f:relationships": "林舟 owes 苏晚晴 a life",
+        }
+        confirmed = await writer.post(f"/console/sessions/{sid}/confirm", data=form)
+        assert confirmed.status_code == 303, confirmed.text
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        state = (await api.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
+    characters = state["confirmed_data"]["CHARACTERS"]
+    assert [c["name"] for c in characters["characters"]] == ["林舟", "苏晚晴"]
+    assert characters["relationships"] == ["林舟 owes 苏晚晴 a life"]

@@ -45,6 +45,45 @@ def test_confirm_sends_the_chosen_option() -> None:
         confirm_payload(GenesisStage.STORY_CONCEPTION, STORY, -1)
 
 
+CAST = {
+    "source": "offline_draft",
+    "characters": [
+        {"name": "林舟", "role": "protagonist", "traits": ["brave", "stubborn"], "age": 30},
+        {"name": "苏晚", "role": "mentor", "traits": []},
+    ],
+    "relationships": ["林舟 owes 苏晚 a debt"],
+}
+
+
+def test_edited_fields_replace_the_options_before_confirming() -> None:
+    """Issue 29: the writer edits the proposal's texts on the page; what changed is sent as
+    `data` beside the choice (the API merges it over the option)."""
+    fields = {
+        "f:characters.0.name": ["  林舟舟 "],
+        "f:characters.1.traits": ["wise\n\n patient "],
+        "f:relationships": ["林舟 owes 苏晚 a life"],
+        "f:characters.0.age": ["31"],  # not a text: left as it is
+        "f:characters.9.name": ["ghost"],  # no such card
+        "f:invented": ["x"],  # no such field
+        "action_id": ["a"],
+    }
+    payload = confirm_payload(GenesisStage.CHARACTERS, CAST, 0, fields)
+    assert payload["stage"] == "CHARACTERS" and payload["choice"] == 0
+    assert payload["data"] == {
+        "characters": [
+            {"name": "林舟舟", "role": "protagonist", "traits": ["brave", "stubborn"], "age": 30},
+            {"name": "苏晚", "role": "mentor", "traits": ["wise", "patient"]},
+        ],
+        "relationships": ["林舟 owes 苏晚 a life"],
+    }
+    unchanged = {"f:characters.0.name": ["林舟"], "f:relationships": ["林舟 owes 苏晚 a debt"]}
+    assert confirm_payload(GenesisStage.CHARACTERS, CAST, 0, unchanged) == {
+        "stage": "CHARACTERS",
+        "choice": 0,
+    }
+    assert CAST["characters"][0]["name"] == "林舟"  # the proposal itself is not changed
+
+
 def test_requests_follow_the_stage() -> None:
     command, payload = request_command(GenesisStage.CONCEPT_SELECTION, "科幻, 悬疑", "快节奏", "x")
     assert command == "RequestConceptGeneration"

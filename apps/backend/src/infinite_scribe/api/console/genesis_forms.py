@@ -2,6 +2,7 @@
 the form fields. Pure functions, so the switch to `ConfirmStage.choice` (issue 19) is one edit
 here (`confirm_payload`)."""
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,14 +29,54 @@ def options_of(stage: GenesisStage, proposal: Mapping[str, Any] | None) -> list[
 
 
 def confirm_payload(
-    stage: GenesisStage, proposal: Mapping[str, Any] | None, choice: int
+    stage: GenesisStage,
+    proposal: Mapping[str, Any] | None,
+    choice: int,
+    fields: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """ConfirmStage's payload for option `choice`: the server copies the chosen option of the
-    current proposal into the confirmed data (DESIGN section 6)."""
+    current proposal into the confirmed data (DESIGN section 6), with the fields the writer
+    edited on the page (`f:<path>` form fields) replacing the option's (issue 29)."""
     options = options_of(stage, proposal)
     if not 0 <= choice < len(options):
         raise IndexError(f"option {choice} is not in the current proposal")
-    return {"stage": stage.value, "choice": choice}
+    payload: dict[str, Any] = {"stage": stage.value, "choice": choice}
+    option = options[choice]
+    edited = edited_option(option, fields or {})
+    changed = {key: value for key, value in edited.items() if value != option.get(key)}
+    if changed:
+        payload["data"] = changed
+    return payload
+
+
+def edited_option(option: Mapping[str, Any], fields: Mapping[str, list[str]]) -> dict[str, Any]:
+    """`option` with every text the form sent for one of its texts (`f:characters.0.name`);
+    a list of texts comes as one line per item. Paths the option does not have are ignored:
+    the writer edits the proposal's fields, the form cannot add others."""
+    edited = copy.deepcopy(dict(option))
+    for name, values in fields.items():
+        if not name.startswith("f:") or not values:
+            continue
+        *parents, last = name[2:].split(".")
+        holder: Any = edited
+        for step in parents:
+            holder = _step(holder, step)
+        key = int(last) if isinstance(holder, list) and last.isdigit() else last
+        current = _step(holder, last)
+        if isinstance(current, str):
+            holder[key] = values[-1].strip()
+        elif isinstance(current, list) and all(isinstance(item, str) for item in current):
+            holder[key] = [line.strip() for line in values[-1].splitlines() if line.strip()]
+    return edited
+
+
+def _step(holder: Any, step: str) -> Any:
+    """One step down a path; None where the option has nothing there."""
+    if isinstance(holder, dict):
+        return holder.get(step)
+    if isinstance(holder, list) and step.isdigit() and int(step) < len(holder):
+        return holder[int(step)]
+    return None
 
 
 def split_list(text: str | None) -> list[str]:

@@ -160,7 +160,7 @@ async def confirm_stage(request: Request, session_id: UUID, principal: Writer) -
     state = await services_of(request.app).sessions.state(session_id, principal.user_id)
     try:
         choice = int(one(fields, "choice") or "")
-        payload = confirm_payload(state.current_stage, state.last_result, choice)
+        payload = confirm_payload(state.current_stage, state.last_result, choice, fields)
     except (ValueError, IndexError) as error:
         raise InvalidPayload("Choose one of the proposal's options") from error
     return await _command(
