@@ -320,3 +320,39 @@ async def test_a_stage_proposal_is_cards_the_writer_edits_before_confirming(
     characters = state["confirmed_data"]["CHARACTERS"]
     assert [c["name"] for c in characters["characters"]] == ["林舟", "苏晚晴"]
     assert characters["relationships"] == ["林舟 owes 苏晚晴 a life"]
+
+
+async def test_the_novel_page_shows_the_bibles_history(
+    console: LiveServer, console_settings: Settings, pool: asyncpg.Pool
+) -> None:
+    """Issue 29: every version of every stage from the event log: proposed, revised after the
+    writer's feedback, confirmed, each with the fields that changed."""
+    user = uuid.uuid4()
+    bearer = {"Authorization": f"Bearer {token(console_settings, user)}"}
+    topic = console_settings.kafka_topic
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        sid = (await api.post("/api/v1/genesis/sessions")).json()["session_id"]
+
+        async def send(command_type: str, payload: dict[str, object]) -> httpx.Response:
+            body = {"command_type": command_type, "payload": payload}
+            reply = await api.post(f"/api/v1/genesis/sessions/{sid}/commands", json=body)
+            assert reply.is_success, reply.text
+            return reply
+
+        asked = await send("RequestConceptGeneration", {})
+        first = {"concepts": [{"title": "雾港", "logline": "旧信"}]}
+        await answer_request(pool, topic, uuid.UUID(asked.json()["command_id"]), first)
+        revise = await send("SubmitFeedback", {"feedback": "更黑暗一些"})
+        darker = {"concepts": [{"title": "雾港", "logline": "血信"}]}
+        await answer_request(pool, topic, uuid.UUID(revise.json()["command_id"]), darker)
+        await send("ConfirmStage", {"stage": "CONCEPT_SELECTION", "choice": 0})
+        for stage in ("STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"):
+            await send("ConfirmStage", {"stage": stage, "data": {"title": "雾港"}})
+        novel_id = (await api.get(f"/api/v1/genesis/sessions/{sid}/state")).json()["novel_id"]
+    async with signed_in(console.url, console_settings, user) as writer:
+        page = await writer.get(f"/console/novels/{novel_id}", headers={"Accept-Language": "zh"})
+    history = page.text.split('id="bible-history"')[1]
+    assert history.count('data-version="proposed"') == 1
+    assert history.count('data-version="revised"') == 1 and "“更黑暗一些”" in history
+    assert history.count('data-version="confirmed"') == 5
+    assert "改动：concepts" in history  # noqa: RUF001 - the revision changed the concepts

@@ -170,3 +170,48 @@ def test_scribe_token_can_carry_the_operator_role(monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(app, ["token", "--user", str(uuid.uuid4()), "--operator"])
     assert result.exit_code == 0, result.output
     assert jwt.decode(result.output.strip(), secret, algorithms=["HS256"])["roles"] == ["operator"]
+
+
+def test_the_bibles_history_follows_every_version() -> None:
+    from datetime import UTC, datetime
+
+    from infinite_scribe.api.console.bible_history import bible_history
+
+    at = datetime(2026, 11, 22, tzinfo=UTC)
+    story = "STORY_CONCEPTION"
+    events = [
+        {"event_type": "Genesis.Session.Created", "payload": {}, "created_at": at},
+        {
+            "event_type": "Genesis.Session.StageContent.Proposed",
+            "payload": {"stage": story, "result": {"title": "A", "premise": "p", "source": "x"}},
+            "created_at": at,
+        },
+        {
+            "event_type": "Genesis.Session.FeedbackSubmitted",
+            "payload": {"stage": story, "feedback": "darker"},
+            "created_at": at,
+        },
+        {
+            "event_type": "Genesis.Session.StageContent.Proposed",
+            "payload": {"stage": story, "revision": True, "result": {"title": "A", "premise": "q"}},
+            "created_at": at,
+        },
+        {
+            "event_type": "Genesis.Session.StageConfirmed",
+            "payload": {"stage": story, "data": {"title": "B", "premise": "q"}},
+            "created_at": at,
+        },
+        {
+            "event_type": "Genesis.Session.StageConfirmed",
+            "payload": {"stage": "NOPE"},
+            "created_at": at,
+        },
+    ]
+    [history] = bible_history(events)
+    assert history.stage is GenesisStage.STORY_CONCEPTION
+    kinds = [(v.kind, v.changed, v.feedback) for v in history.versions]
+    assert kinds == [
+        ("proposed", ["title", "premise"], None),
+        ("revised", ["premise"], "darker"),
+        ("confirmed", ["title"], None),
+    ]

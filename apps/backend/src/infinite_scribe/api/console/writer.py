@@ -2,6 +2,7 @@
 proposal, give feedback, choose and confirm), and the finished novel. Every change goes
 through the same application services as the API (commands with an idempotency key)."""
 
+import contextlib
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from infinite_scribe.api.console.bible_history import bible_history
 from infinite_scribe.api.console.genesis_forms import (
     confirm_payload,
     options_of,
@@ -31,7 +33,7 @@ from infinite_scribe.api.novel_markdown import novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.stream import Follower
-from infinite_scribe.domain.errors import InvalidPayload
+from infinite_scribe.domain.errors import InvalidPayload, NotFound
 from shared_types import GenesisStage, GenesisStatus
 
 #: CommonMark with raw HTML off: the writer's text is escaped, the document's structure rendered.
@@ -171,8 +173,17 @@ async def confirm_stage(request: Request, session_id: UUID, principal: Writer) -
 @router.get("/novels/{novel_id}")
 async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Response:
     """The finished novel, rendered from the same Markdown the API gives the writer to keep
-    (404 unless the writer's). Raw HTML in the writer's text is escaped, never rendered."""
-    novel = await services_of(request.app).reads.novel(novel_id, principal.user_id)
+    (404 unless the writer's), and its bible's history from the Genesis session's events. Raw
+    HTML in the writer's text is escaped, never rendered."""
+    services = services_of(request.app)
+    novel = await services.reads.novel(novel_id, principal.user_id)
     bible = Markup(_MARKDOWN.render(novel_markdown(novel)))
-    context = {"novel": novel, "bible": bible}
+    history = []
+    if novel.genesis_session_id is not None:
+        with contextlib.suppress(NotFound):  # a purged session leaves its novel
+            events = await services.sessions.events(
+                novel.genesis_session_id, principal.user_id, 0, TIMELINE_LIMIT
+            )
+            history = bible_history(events)
+    context = {"novel": novel, "bible": bible, "history": history}
     return render(request, "novel.html", context, principal=principal)
