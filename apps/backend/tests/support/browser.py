@@ -38,7 +38,7 @@ ARGUMENTS = (
 
 
 @contextmanager
-def chromium(profile: Path) -> Iterator[Any]:
+def chromium(profile: Path, language: str | None = None) -> Iterator[Any]:
     # Selenium Manager would look for drivers online; the system's are given explicitly.
     os.environ.setdefault("SE_OFFLINE", "true")
     from selenium import webdriver
@@ -50,6 +50,9 @@ def chromium(profile: Path) -> Iterator[Any]:
     options.binary_location = CHROMIUM
     for argument in (*ARGUMENTS, f"--user-data-dir={profile}"):
         options.add_argument(argument)
+    if language is not None:  # the browser's Accept-Language, as a writer's would send it
+        options.add_argument(f"--lang={language}")
+        options.add_experimental_option("prefs", {"intl.accept_languages": language})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)

@@ -9,6 +9,9 @@
      JSON: the writer reads its string values, one per line, as they grow (issue 29). Rendered
      with textContent only (model output is never HTML). */
   var rawText = {};
+  /* Tasks whose proposal landed: a draft that arrives after it (drafts and events travel by
+     different paths) is not shown again. */
+  var finished = {};
 
   function readable(raw) {
     var trimmed = raw.replace(/^\s+/, "");
@@ -37,6 +40,7 @@
     var data;
     try { data = JSON.parse(raw); } catch (error) { data = { text: String(raw) }; }
     var task = String(data.task_id || data.taskId || "draft");
+    if (finished[task]) { return; }
     var text = typeof data.text === "string" ? data.text
       : typeof data.delta === "string" ? data.delta : JSON.stringify(data);
     var empty = container.querySelector("[data-drafts-empty]");
@@ -72,6 +76,7 @@
     var type = String(event.event_type || "");
     if (!/\.Proposed$|Failed$/.test(type)) { return; }
     var task = event.payload && event.payload.task_id ? String(event.payload.task_id) : null;
+    if (task !== null) { finished[task] = true; }
     container.querySelectorAll("[data-draft]").forEach(function (el) {
       if (task === null || el.getAttribute("data-task") === task) {
         delete rawText[el.getAttribute("data-task")];
