@@ -63,6 +63,7 @@ def walk_in_chinese(driver: Any, url: str, jwt: str) -> dict[str, Any]:
     wait_count(driver, PROPOSALS, 1)
     first = shown_text(driver)
     assert "灯塔" in first and "会话已开始" in first  # the idea is used; the timeline in Chinese
+    assert "创世会话" in first and "对这个方案的反馈" in first and "Proposal" not in first
     no_raw_json(driver)
     screenshot(driver, "session-zh")
     wait(driver, "#feedback").send_keys("更黑暗一些")

@@ -1,6 +1,8 @@
-"""What the console calls things, in the writer's language (issue 29): event types as people
-say them, and the language itself, followed from the browser's `Accept-Language` (Chinese when
-it prefers any `zh`, else English)."""
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""What the console calls things, in the writer's language (issue 29): the writer's screens'
+texts, event types as people say them, and the language itself, followed from the browser's
+`Accept-Language` (Chinese when it ranks a `zh` tag above any `en` tag, else English). The
+operator's screens stay in English."""
 
 from fastapi import Request
 
@@ -26,6 +28,77 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "Genesis.Session.Restored": ("Restored", "已恢复"),
     "Genesis.Session.Purged": ("Deleted for good", "已永久删除"),
 }
+
+
+#: The writer's screens in Chinese: English text -> Chinese (`t(...)` in the templates; the
+#: English is the key, so a text without a translation shows in English).
+CHINESE_TEXTS: dict[str, str] = {
+    "Sessions": "会话",
+    "Novels": "小说",
+    "Sign out": "退出",
+    "Sign in": "登录",
+    "Your Genesis sessions": "你的创世会话",
+    "Start a session": "开始新会话",
+    "Session": "会话",
+    "Status": "状态",
+    "Stage": "阶段",
+    "Working": "生成中",
+    "Updated": "更新于",
+    "yes": "是",
+    "Untitled": "未命名",
+    "No sessions yet. Start one to walk Genesis: concept, story, worldview, characters, plot "
+    "outline.": "还没有会话。开始一个会话，走完创世流程：创意、故事、世界观、角色、情节大纲。",
+    "Genesis session": "创世会话",
+    "in the trash": "在回收站中",
+    "version": "版本",
+    "Genesis is complete.": "创世已完成。",
+    "Read the novel": "阅读小说",
+    "The agents are working on": "智能体正在处理",
+    "Proposal": "方案",
+    "Edit anything before you confirm: what you confirm is what the next stages build on.": (
+        "确认之前可以修改任何内容：你确认的内容就是后续阶段的基础。"
+    ),
+    "Confirm": "确认",
+    "Feedback on this proposal": "对这个方案的反馈",
+    "Ask for a revision": "请求修改",
+    "Ask for another proposal": "再要一个方案",
+    "Ask the agents for a proposal": "请智能体提出方案",
+    "Themes": "主题",
+    "Styles": "风格",
+    "Anything else": "其他想法",
+    "Request a proposal": "请求方案",
+    "darker, please": "请更黑暗一些",
+    "Drafts": "草稿",
+    "(as the model writes)": "（模型正在写的内容）",
+    "Nothing being written right now.": "当前没有正在写的内容。",
+    "The agent is writing…": "智能体正在写……",
+    "Timeline": "时间线",
+    "Your novels": "你的小说",
+    "Title": "标题",
+    "Logline": "一句话简介",
+    "Chapters": "章节",
+    "Created": "创建于",
+    "Take away": "下载",
+    "No novels yet: a Genesis session that reaches its end makes one.": (
+        "还没有小说：走完创世流程的会话会生成一部小说。"
+    ),
+    "chapters planned": "章计划中",
+    "created": "创建于",
+    "download": "下载",
+    "The Genesis session": "创世会话",
+    "Back to the console": "返回控制台",
+    "concept selection": "创意",
+    "story conception": "故事",
+    "worldview": "世界观",
+    "characters": "角色",
+    "plot outline": "情节大纲",
+    "finished": "完成",
+}
+
+
+def translate(text: str, language: str = ENGLISH) -> str:
+    """`text` in `language` (the English itself when there is no translation)."""
+    return CHINESE_TEXTS.get(text, text) if language == CHINESE else text
 
 
 def language_of(request: Request) -> str:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from infinite_scribe.api.auth import OPERATOR_ROLE, roles_of_verified
-from infinite_scribe.api.console.labels import event_label, language_of
+from infinite_scribe.api.console.labels import event_label, language_of, translate
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.domain.errors import AuthenticationError, InvalidPayload, ScribeError
@@ -144,11 +144,13 @@ def render(
     status_code: int = 200,
     principal: Principal | None = None,
 ) -> HTMLResponse:
+    language = language_of(request)
     values = {
         "principal": principal,
         "new_action_id": uuid4,
         "prefix": PREFIX,
-        "lang": language_of(request),
+        "lang": language,
+        "t": lambda text: translate(text, language),
         "event_label": event_label,
         **(context or {}),
     }
