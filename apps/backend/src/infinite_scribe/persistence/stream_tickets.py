@@ -42,6 +42,15 @@ FROM stream_tickets WHERE ticket_hash = $1
 """
 
 
+def _until_of(ticket: str) -> float:
+    """The `until` a ticket carries (ours: the hash matched). A ticket minted before tickets
+    carried one (a deploy's first minute) is refused: the client mints a new one."""
+    _, dot, until = ticket.rpartition(".")
+    if not dot or not until.isdigit():
+        raise AuthenticationError("Stream ticket is not valid", "INVALID_TICKET")
+    return float(until)
+
+
 def _hash(ticket: str) -> bytes:
     return hashlib.sha256(ticket.encode()).digest()
 
@@ -67,8 +76,7 @@ class PostgresStreamTickets:
         with translated():
             user_id = await self.pool.fetchval(_REDEEM, digest, session_id)
             if user_id is not None:
-                # Ours (the hash matched), so the suffix is the `until` we wrote.
-                return Follower(UUID(str(user_id)), float(ticket.rpartition(".")[2]))
+                return Follower(UUID(str(user_id)), _until_of(ticket))
             why = await self.pool.fetchrow(_WHY_NOT, digest, session_id)
         if why is None:
             raise AuthenticationError("Stream ticket is not valid", "INVALID_TICKET")

@@ -7,10 +7,12 @@ against the real server process (`scribe api`):
   grant, a bearer and a ticket are all refused with 409 SESSION_TRASHED (decision 2802)."""
 
 import asyncio
+import hashlib
 import time
 import uuid
 from collections.abc import Iterator
 
+import asyncpg
 import httpx
 import pytest
 
@@ -113,3 +115,27 @@ async def test_trash_ends_the_stream_and_refuses_every_way_back(
         assert restored.status_code == 200
         async with http.stream("GET", STREAM, params=params) as stream:
             assert stream.status_code == 200
+
+
+async def test_a_ticket_minted_before_tickets_carried_their_bound_is_a_401(
+    server: ApiProcess, settings: Settings, pool: asyncpg.Pool
+) -> None:
+    """One minted by the previous version (no `.until`) in a deploy's first minute: refused
+    as not valid, never a 500; the client mints a new one."""
+    headers = {"Authorization": f"Bearer {make_token(settings, uuid.uuid4())}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
+        session = (await http.post(SESSIONS)).json()["session_id"]
+        user = await pool.fetchval(
+            "SELECT user_id FROM genesis_sessions WHERE id = $1", uuid.UUID(session)
+        )
+        old = "an-old-ticket-without-its-bound"
+        await pool.execute(
+            "INSERT INTO stream_tickets (ticket_hash, user_id, session_id, expires_at) "
+            "VALUES ($1, $2, $3, now() + interval '1 minute')",
+            hashlib.sha256(old.encode()).digest(),
+            user,
+            uuid.UUID(session),
+        )
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as browser:
+        answer = await browser.get(STREAM, params={"context_id": session, "ticket": old})
+    assert answer.status_code == 401 and answer.json()["error_code"] == "INVALID_TICKET"
