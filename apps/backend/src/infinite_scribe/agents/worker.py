@@ -10,7 +10,8 @@ over the drafts topic. It runs on the shared worker runtime (signals, grace, /he
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
@@ -23,29 +24,34 @@ from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
+from infinite_scribe.composition import (
+    WorkerClients,
+    WorkerOptions,
+    worker_clients,
+    worker_consumer,
+)
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
-from infinite_scribe.kafka.admin import admin_client, ensure_topic
+from infinite_scribe.kafka.admin import admin_client
 from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Delivery, KeyedConsumer
-from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
-from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
-from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.genesis_adapters import PoolProbe
-from infinite_scribe.persistence.repositories import unit_of_work
-from infinite_scribe.persistence.tasks import PostgresTaskQueries
-from infinite_scribe.persistence.writes import WriteComposer
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
-from infinite_scribe.settings.kafka import KafkaConnection, client_config
 from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 SOURCE_SERVICE = "agent-worker"
-#: Database connections: many generations share them (each holds one only for a short
-#: transaction at its start and end, never while the model writes).
-POOL_SIZE = 16
+
+
+@dataclass(frozen=True)
+class _Running:
+    """What the worker built at start-up on the clients it was handed."""
+
+    clients: WorkerClients
+    flows: FlowControl
+    heartbeats: Heartbeats
+    consumer: KeyedConsumer
 
 
 def is_transient(error: BaseException) -> bool:
@@ -54,15 +60,13 @@ def is_transient(error: BaseException) -> bool:
 
 
 class AgentWorker:
-    """A `runtime.Worker`: the consumer, the re-drive sweeper and the lag gauge."""
+    """A `runtime.Worker`: the consumer, the re-drive sweeper and the lag gauge. Its options
+    and clients come from the composition module (`composition.py`)."""
 
     name = SOURCE_SERVICE
 
     def __init__(self, settings: Settings, provider: LLMProvider | None = None) -> None:
-        url, servers = settings.resolved_database_url(), settings.resolved_kafka_servers()
-        if url is None or servers is None:
-            raise ValueError("the agent worker needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS")
-        self.settings, self.database_url, self.servers = settings, url, servers
+        self.options = WorkerOptions.of(settings)
         self.metrics = AgentMetrics()
         self.registry: CollectorRegistry = self.metrics.registry
         self.provider: ModelGate = (
@@ -71,125 +75,82 @@ class AgentWorker:
         self.provider.on_rate_limited = self.metrics.rate_limited.inc
         self.metrics.model_in_flight.set_function(lambda: self.provider.in_flight)
         self.metrics.model_peak.set_function(lambda: self.provider.peak_in_flight)
-        self.kafka = settings.kafka_connection() or KafkaConnection(servers)
-        self.dead_letters = DeadLetters(self.kafka, settings.worker_consumer_group)
         # Refuses to handle messages of a broker of another cluster (issue 21).
         self.cluster = ClusterGuard(
-            admin_client(self.kafka),
-            settings.kafka_cluster_id,
-            settings.relay_broker_probe_interval_seconds,
-            settings.relay_broker_probe_timeout_seconds,
+            admin_client(self.options.kafka),
+            self.options.cluster_id,
+            self.options.probe_interval_seconds,
+            self.options.probe_timeout_seconds,
         )
-        self.drafts: DraftPublisher | None = None
         self.cancellations = Cancellations()
-        self.heartbeats: Heartbeats | None = None
-        self.consumer: KeyedConsumer | None = None
-        self._handler: GenerationHandler | None = None
-        self.tasks: PostgresTaskQueries | None = None
-        self.flows: FlowControl | None = None
-        self._pool: Any = None
-        self._uow: Any = None
+        self._stack = AsyncExitStack()
+        self._running: _Running | None = None
+
+    @property
+    def running(self) -> "_Running":
+        """What `startup` built (the worker runtime calls `work` only after it)."""
+        if self._running is None:
+            raise RuntimeError("the agent worker has not started")
+        return self._running
+
+    @property
+    def consumer(self) -> KeyedConsumer | None:
+        """The consumer once started (None before: tests and tools wait for assignments)."""
+        return None if self._running is None else self._running.consumer
 
     async def startup(self) -> None:
-        await asyncio.to_thread(self._topics)
-        self.drafts = DraftPublisher(self.kafka, drafts_topic(self.settings.kafka_topic))
-        self._pool = await create_pool(self.database_url, min_size=1, max_size=POOL_SIZE)
-        self.tasks = PostgresTaskQueries(self._pool, self.settings.kafka_topic)
-        self._uow = unit_of_work(
-            self._pool,
-            WriteComposer(self.settings.kafka_topic, self.settings.event_max_bytes),
-            self.database_url,
-        )
-        self.flows = FlowControl(
-            self._uow,
-            PostgresFlowQueries(self._pool),
-            ttl_seconds=self.settings.flow_handle_ttl_seconds,
+        clients = await self._stack.enter_async_context(worker_clients(self.options))
+        options = self.options
+        flows = FlowControl(
+            clients.uow,
+            clients.flow_queries,
+            ttl_seconds=options.flow_handle_ttl_seconds,
             source_service=SOURCE_SERVICE,
         )
         work = AgentWork(
-            self._uow,
-            self.tasks,
-            consumer=self.settings.worker_consumer_group,
+            clients.uow,
+            clients.tasks,
+            consumer=options.consumer_group,
             source_service=SOURCE_SERVICE,
-            flows=self.flows,
+            flows=flows,
         )
-        self.consumer = self._consumer(work)
-        consumer = self.consumer
-        self.metrics.in_flight.set_function(lambda: consumer.in_flight)
-        logger.info("agent worker started (provider %s)", self.provider.name)
-
-    def _topics(self) -> None:
-        """The events topic, and the dead-letter and drafts topics beside it. The events topic
-        too: a worker that starts before anything produced to it would subscribe to a topic
-        the broker does not have (issue 28)."""
-        settings = self.settings
-        topic, partitions = settings.kafka_topic, settings.kafka_topic_partitions
-        replication = settings.kafka_topic_replication_factor
-        ensure_topic(self.kafka, topic, partitions, replication)
-        ensure_topic(self.kafka, dead_letter_topic(topic), partitions, replication)
-        ensure_drafts_topic(
-            self.kafka, drafts_topic(topic), partitions, replication, settings.drafts_retention_ms
-        )
-
-    def _consumer(self, work: AgentWork) -> KeyedConsumer:
-        """The key-ordered consumer whose handler answers generation requests."""
-        assert self.drafts is not None
-        settings = self.settings
-        self.heartbeats = Heartbeats(
-            work.heartbeat, max(settings.worker_redrive_after_seconds / 3, 0.1)
-        )
+        heartbeats = Heartbeats(work.heartbeat, max(options.redrive_after_seconds / 3, 0.1))
         streaming = Streaming(
-            self.drafts, settings.draft_interval_seconds, self.cancellations, self.heartbeats
+            clients.drafts, options.draft_interval_seconds, self.cancellations, heartbeats
         )
         handler = GenerationHandler(
             work,
             self.provider,
-            self.dead_letters,
+            clients.dead_letters,
             self.metrics,
             streaming,
-            attempts=settings.worker_generation_attempts,
-            backoff_seconds=settings.worker_retry_backoff_seconds,
+            attempts=options.generation_attempts,
+            backoff_seconds=options.retry_backoff_seconds,
         )
-        self._handler = handler
-        return KeyedConsumer(
-            self._consumer_config(),
-            [settings.kafka_topic],
-            self._guarded,
-            on_poison=self._poison,
+
+        async def guarded(delivery: Delivery) -> None:
+            self.cluster.check()  # raises while the broker is another cluster's (issue 21)
+            await handler(delivery)
+
+        async def poison(delivery: Delivery, error: BaseException) -> None:
+            self.metrics.poison.inc()
+            await clients.dead_letters.send(delivery, type(error).__name__, str(error))
+
+        consumer = worker_consumer(
+            options,
+            guarded,
+            on_poison=poison,
             is_transient=is_transient,
-            max_in_flight=settings.worker_max_in_flight,
             peek=self.cancellations.peek,
         )
-
-    async def _guarded(self, delivery: Delivery) -> None:
-        self.cluster.check()  # raises while the broker is another cluster's (issue 21)
-        assert self._handler is not None
-        await self._handler(delivery)
-
-    def _consumer_config(self) -> dict[str, Any]:
-        timeout = self.settings.worker_session_timeout_ms
-        return client_config(
-            self.kafka,
-            # A request waits for the broker's fetch to return: librdkafka's 500 ms default
-            # long poll is most of a request's latency on a broker that holds it to the end.
-            defaults={
-                "heartbeat.interval.ms": max(timeout // 6, 100),
-                "fetch.wait.max.ms": 20,
-                # A subscribed topic the broker lacks (or one that gains partitions) is seen
-                # at the next metadata refresh: librdkafka's default waits five minutes.
-                "topic.metadata.refresh.interval.ms": 10_000,
-            },
-            owned={"group.id": self.settings.worker_consumer_group, "session.timeout.ms": timeout},
-        )
-
-    async def _poison(self, delivery: Delivery, error: BaseException) -> None:
-        self.metrics.poison.inc()
-        await self.dead_letters.send(delivery, type(error).__name__, str(error))
+        self.metrics.in_flight.set_function(lambda: consumer.in_flight)
+        self._running = _Running(clients, flows, heartbeats, consumer)
+        logger.info("agent worker started (provider %s)", self.provider.name)
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
-        assert self.consumer is not None and self.heartbeats is not None
+        running = self.running
         helpers = [
-            asyncio.create_task(self.heartbeats.run(stop)),
+            asyncio.create_task(running.heartbeats.run(stop)),
             asyncio.create_task(self._sweep(stop)),
             asyncio.create_task(self._lag(stop)),
             asyncio.create_task(self._sweep_flows(stop)),
@@ -199,7 +160,7 @@ class AgentWorker:
             # Not one group join on a broker of another cluster: the group there is another
             # instance's, whose partitions this worker would take and not handle.
             await self.cluster.wait_verified(stop)
-            await self.consumer.run(stop, grace_seconds)
+            await running.consumer.run(stop, grace_seconds)
         finally:
             for task in helpers:
                 task.cancel()
@@ -207,41 +168,39 @@ class AgentWorker:
 
     async def _sweep(self, stop: asyncio.Event) -> None:
         """Re-publish the requests of tasks nobody works on (e.g. the broker lost them)."""
-        assert self.tasks is not None
+        tasks, options = self.running.clients.tasks, self.options
         while not stop.is_set():
             try:
-                count = await self.tasks.redrive_stale(
-                    self.settings.worker_redrive_after_seconds, 100
-                )
+                count = await tasks.redrive_stale(options.redrive_after_seconds, 100)
                 if count:
                     logger.info("re-published %d stale request(s)", count)
                     self.metrics.redriven.inc(count)
             except StorageUnavailable as error:
                 logger.warning("re-drive sweep failed: %s", error)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.settings.worker_redrive_interval_seconds)
+                await asyncio.wait_for(stop.wait(), options.redrive_interval_seconds)
 
     async def _sweep_flows(self, stop: asyncio.Event) -> None:
         """Land pauses a dead worker left PENDING_PAUSE, and expire handles past their time
         (docs/flows.md: the agent worker owns the flows it paused)."""
-        assert self.flows is not None
+        flows, options = self.running.flows, self.options
         while not stop.is_set():
             try:
-                landed = await self.flows.settle(self.settings.flow_settle_after_seconds)
-                expired = await self.flows.expire_due()
+                landed = await flows.settle(options.flow_settle_after_seconds)
+                expired = await flows.expire_due()
                 if landed or expired:
                     logger.info("flows: %d pause(s) landed, %d expired", landed, expired)
             except (StorageUnavailable, ConcurrencyConflict) as error:
                 logger.warning("flow sweep failed: %s", error)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.settings.flow_sweep_interval_seconds)
+                await asyncio.wait_for(stop.wait(), options.flow_sweep_interval_seconds)
 
     async def _lag(self, stop: asyncio.Event) -> None:
-        assert self.consumer is not None
+        consumer = self.running.consumer
         reported: set[str] = set()
         while not stop.is_set():
             with contextlib.suppress(Exception):
-                current = {str(p): lag for (_, p), lag in (await self.consumer.lag()).items()}
+                current = {str(p): lag for (_, p), lag in (await consumer.lag()).items()}
                 for partition, lag in current.items():
                     self.metrics.lag.labels(partition).set(lag)
                 # A partition given to another worker is its to report: a stale value here
@@ -253,13 +212,8 @@ class AgentWorker:
                 await asyncio.wait_for(stop.wait(), 5)
 
     async def shutdown(self) -> None:
-        await asyncio.to_thread(self.dead_letters.close)
-        if self.drafts is not None:
-            await asyncio.to_thread(self.drafts.close)
+        await self._stack.aclose()  # what startup opened, in reverse (also after a failed one)
         await self.provider.aclose()
-        if self._pool is not None:
-            await self._uow.close()
-            await self._pool.close()
         logger.info("agent worker stopped")
 
     async def health(self) -> tuple[bool, dict[str, object]]:
@@ -268,9 +222,8 @@ class AgentWorker:
             details["broker_problem"] = self.cluster.problem
             return False, details
         try:
-            assert self._pool is not None
             # answered_within, not wait_for: a frozen database must not hold /health (issue 21).
-            await answered_within(PoolProbe(self._pool).ping(), 1.5)
+            await answered_within(PoolProbe(self.running.clients.pool).ping(), 1.5)
         except Exception as error:
             details["database_error"] = str(error)
             return False, details

@@ -11,14 +11,14 @@ import os
 import socket
 import time
 import uuid
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
-import asyncpg
 from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.composition import RelayClients, RelayOptions, relay_clients
 from infinite_scribe.kafka.producer import Publisher, is_rejection, too_large_report
-from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.relay_store import OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
@@ -31,36 +31,13 @@ from infinite_scribe.settings.settings import Settings
 logger = logging.getLogger(__name__)
 
 #: What makes the health check report the database as failing (no store yet included).
-_HEALTH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, AssertionError, TimeoutError)
+_HEALTH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, RuntimeError, TimeoutError)
 #: How long /health waits for the database (a frozen one answers 503 this fast: issue 21).
 HEALTH_TIMEOUT_SECONDS = 1.5
 
 
-async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
-    """The relay's connections commit asynchronously (synchronous_commit=off).
-
-    Safe here and only here: a crash of PostgreSQL may forget the last few commits, i.e. a lease
-    (the row is claimable again) or a SENT mark (the row is published again, which at-least-once
-    allows; consumers deduplicate on ce_id). No row the relay did not write can be lost.
-    """
-    return await create_pool(
-        database_url,
-        min_size=2,
-        max_size=size,
-        server_settings={"synchronous_commit": "off", "application_name": "scribe-relay"},
-        # Every relay statement is one autocommit statement that sets no session state (LISTEN
-        # has its own connection, wakeup.py): asyncpg's reset on release would be one more
-        # round trip per claim and per SENT mark (2.5% of the relay's CPU in a drain profile).
-        reset=keep_session,
-    )
-
-
 #: The "error" of a message acknowledged by a broker the relay cannot vouch for: an outage.
 _FOREIGN_ACK = KafkaError(KafkaError._TRANSPORT, "acknowledged across a reconnection")
-
-
-def parse_backoff(text: str) -> list[float]:
-    return [float(part) for part in text.split(",") if part.strip()]
 
 
 @dataclass
@@ -78,37 +55,47 @@ class Relay:
     name = "relay"
 
     def __init__(self, settings: Settings, relay_id: str | None = None) -> None:
-        url, servers = settings.resolved_database_url(), settings.resolved_kafka_servers()
-        if url is None or servers is None:
-            raise ValueError("the relay needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS")
-        self.settings = settings
-        self.database_url = url
+        self.options = RelayOptions.of(settings)
         self.relay_id = relay_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.backoff = parse_backoff(settings.relay_retry_backoff)
+        self._runtime = RuntimeOptions(
+            grace_seconds=settings.worker_shutdown_grace_seconds,
+            metrics_host=settings.relay_metrics_host,
+            metrics_port=settings.relay_metrics_port or None,
+            on_metrics_port=self._metrics_listening,
+        )
         self.metrics = RelayMetrics()
         self.registry = self.metrics.registry
         self.stats = RelayStats()
+        options = self.options
         self.publisher = Publisher(
-            settings.kafka_connection() or servers,
-            max_message_bytes=settings.relay_max_message_bytes,
-            message_timeout_ms=settings.relay_message_timeout_ms,
+            options.kafka,
+            max_message_bytes=options.max_message_bytes,
+            message_timeout_ms=options.message_timeout_ms,
             on_broker_down=self._broker_down,
-            expected_cluster_id=settings.kafka_cluster_id,
+            expected_cluster_id=options.cluster_id,
         )
         self.outage = False
         self.broker_probe = BrokerProbe(
-            settings.kafka_connection() or servers,
-            settings.relay_broker_probe_interval_seconds,
-            settings.relay_broker_probe_timeout_seconds,
-            expected_cluster_id=settings.kafka_cluster_id,
+            options.kafka,
+            options.probe_interval_seconds,
+            options.probe_timeout_seconds,
+            expected_cluster_id=options.cluster_id,
             on_wrong_cluster=self._broker_down,
         )
         self.metrics_port: int | None = None
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
-        self._store: OutboxStore | None = None
-        self._pool: asyncpg.Pool | None = None
+        # The pool and the outbox store, handed over by the composition module at start-up.
+        self._stack = AsyncExitStack()
+        self._clients: RelayClients | None = None
         self._helpers: list[asyncio.Task[None]] = []
+
+    @property
+    def store(self) -> OutboxStore:
+        """The outbox store (the worker runtime calls `work` only after `startup`)."""
+        if self._clients is None:
+            raise RuntimeError("the relay has not started")
+        return self._clients.store
 
     # -- health -----------------------------------------------------------------------------
 
@@ -127,11 +114,10 @@ class Relay:
             details["broker_problem"] = self.broker_probe.problem
         healthy = reachable
         try:
-            assert self._store is not None
-            age = await answered_within(self._store.oldest_pending_age(), HEALTH_TIMEOUT_SECONDS)
+            age = await answered_within(self.store.oldest_pending_age(), HEALTH_TIMEOUT_SECONDS)
             self.metrics.oldest_pending_age.set(age)
             details["oldest_pending_age_seconds"] = round(age, 3)
-            if age > self.settings.relay_health_max_pending_age:
+            if age > self.options.health_max_pending_age:
                 healthy = False
         except _HEALTH_ERRORS as error:
             details["database_error"] = str(error)
@@ -139,13 +125,13 @@ class Relay:
         return healthy, details
 
     async def _refresh_gauges(self, stop: asyncio.Event) -> None:
+        store = self.store
         while not stop.is_set():
             with contextlib.suppress(*DATABASE_ERRORS):
-                assert self._store is not None
-                counts = await self._store.counts()
+                counts = await store.counts()
                 for status in ("PENDING", "FAILED"):
                     self.metrics.backlog.labels(status).set(counts.get(status, 0))
-                self.metrics.oldest_pending_age.set(await self._store.oldest_pending_age())
+                self.metrics.oldest_pending_age.set(await store.oldest_pending_age())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 5)
 
@@ -153,13 +139,7 @@ class Relay:
 
     def runtime_options(self) -> RuntimeOptions:
         """How the worker runtime runs this relay (metrics on RELAY_METRICS_PORT, 0: any)."""
-        port = self.settings.relay_metrics_port
-        return RuntimeOptions(
-            grace_seconds=self.settings.worker_shutdown_grace_seconds,
-            metrics_host=self.settings.relay_metrics_host,
-            metrics_port=port if port else None,
-            on_metrics_port=self._metrics_listening,
-        )
+        return self._runtime
 
     async def run(self, stop: asyncio.Event) -> None:
         """The whole lifecycle on the worker runtime, inside a process that owns `stop`."""
@@ -169,37 +149,32 @@ class Relay:
         self.metrics_port = port
 
     async def startup(self) -> None:
-        self._pool = await relay_pool(
-            self.database_url, self.settings.relay_max_in_flight_batches + 3
-        )
-        self._store = OutboxStore(self._pool, self.relay_id, self.settings.relay_lease_seconds)
+        relay_clients_of = relay_clients(self.options, self.relay_id)
+        self._clients = await self._stack.enter_async_context(relay_clients_of)
         self.publisher.start()
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
-        assert self._store is not None
-        poll = self.settings.relay_poll_interval
+        store, url, poll = self.store, self.options.database_url, self.options.poll_interval
         self._helpers = [
-            asyncio.create_task(listen_forever(self.database_url, self._wake, stop, poll)),
+            asyncio.create_task(listen_forever(url, self._wake, stop, poll)),
             asyncio.create_task(self._refresh_gauges(stop)),
             asyncio.create_task(self.broker_probe.run(stop)),
         ]
         logger.info("relay %s started", self.relay_id)
-        if self.settings.kafka_cluster_id is not None:
+        if self.options.cluster_id is not None:
             # Not one claim before the broker proved to be the expected cluster (the probe's
             # first answer may come a second late): the outage path checks it first.
             self.outage = True
         try:
-            await self._loop(self._store, stop)
+            await self._loop(store, stop)
         finally:
-            await self._drain(self._store, grace_seconds)
+            await self._drain(store, grace_seconds)
 
     async def shutdown(self) -> None:
         for task in self._helpers:
             task.cancel()
         await asyncio.gather(*self._helpers, return_exceptions=True)
-        if self._pool is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._pool.close(), 2)
+        await self._stack.aclose()  # the pool, also after a start that failed part way
         logger.info("relay %s stopped: %s", self.relay_id, self.stats)
 
     async def _sleep(self, stop: asyncio.Event, seconds: float, wake: bool = True) -> None:
@@ -214,9 +189,9 @@ class Relay:
                 task.cancel()
 
     async def _loop(self, store: OutboxStore, stop: asyncio.Event) -> None:
-        batch_size = self.settings.relay_batch_size
-        max_inflight = self.settings.relay_max_in_flight_batches
-        poll = self.settings.relay_poll_interval
+        batch_size = self.options.batch_size
+        max_inflight = self.options.max_in_flight_batches
+        poll = self.options.poll_interval
         while not stop.is_set():
             if self.publisher.fatal and not self._inflight:
                 logger.warning("replacing the producer after a fatal error")
@@ -305,7 +280,7 @@ class Relay:
             await self._reject(store, row, error)
 
     async def _same_cluster(self) -> bool:
-        if self.settings.kafka_cluster_id is None:
+        if self.options.cluster_id is None:
             return True
         problem = await self.publisher.problem()
         if problem is not None:
@@ -315,9 +290,10 @@ class Relay:
 
     async def _reject(self, store: OutboxStore, row: ClaimedRow, error: KafkaError) -> None:
         attempts = row.attempts + 1
-        too_large = too_large_report(row, error, self.settings.relay_max_message_bytes)
-        failed = attempts > len(self.backoff)
-        delay = 0.0 if failed else self.backoff[attempts - 1]
+        too_large = too_large_report(row, error, self.options.max_message_bytes)
+        backoff = self.options.retry_backoff
+        failed = attempts > len(backoff)
+        delay = 0.0 if failed else backoff[attempts - 1]
         logger.log(
             logging.ERROR if too_large else logging.WARNING,
             "message %s rejected (attempt %d): %s%s",

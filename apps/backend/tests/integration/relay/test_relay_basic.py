@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from dataclasses import replace
 
 import asyncpg
 import httpx
@@ -96,7 +97,7 @@ async def test_metrics_and_health_endpoints(
         body = health.json()
         assert body["status"] == "unhealthy" and body["broker_reachable"] is True
         assert body["oldest_pending_age_seconds"] > 0.5
-        relay.settings = relay.settings.model_copy(update={"relay_health_max_pending_age": 1e9})
+        relay.options = replace(relay.options, health_max_pending_age=1e9)
         assert (await client.get("/health")).status_code == 200
         text = (await client.get("/metrics")).text
         assert "relay_published_total" in text
