@@ -10,7 +10,7 @@ statement as a whole and the command runs again; the inbox's unique indexes deci
 flow) opens a transaction, around its write and the reaction.
 """
 
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID, uuid4
@@ -131,6 +131,13 @@ class CommandReaction(Protocol):
 
 
 @dataclass(frozen=True)
+class _Refused:
+    """The state refused the command; the inbox may still know it as a repeat or a twin."""
+
+    refusal: InvalidState
+
+
+@dataclass(frozen=True)
 class _Attempt:
     """One command as decided: its spec, payload, inbox row and task id."""
 
@@ -220,8 +227,9 @@ class CommandService:
                     return run.result
         if isinstance(decision, CommandResult):
             return decision
-        if not isinstance(decision, Change):
-            return await decision  # the connection is back in the pool: no nested acquire
+        if isinstance(decision, _Refused):
+            # The inbox check runs once the connection is back in the pool: no nested acquire.
+            return await self._refused(run, decision.refusal)
         # A reply to a waiting flow: the write and the handle locks in one transaction.
         async with self.uow.transaction() as tx:
             await tx.write(decision.write)
@@ -231,9 +239,9 @@ class CommandService:
 
     async def _decide(
         self, session: Transaction, run: _Attempt
-    ) -> "Change[Any] | CommandResult | Awaitable[CommandResult]":
-        """The one read, then the change to write; or the stored answer of its key; or, for a
-        refusal, the inbox check to run once the connection is back in the pool."""
+    ) -> "Change[Any] | CommandResult | _Refused":
+        """The one read, then the change to write; or the stored answer of its key; or the
+        state's refusal, for the caller to check against the inbox (`_refused`)."""
         entry, receipt = run.entry, run.receipt
         target = await session.repository(GENESIS_SESSIONS).command_target(
             entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
@@ -246,7 +254,7 @@ class CommandService:
         except InvalidState as refusal:
             # Refused by the state it read: a repeat of a command that ran (same key) or a
             # twin of a pending one answers as the inbox would have (replay, 409).
-            return self._refused(run, refusal)
+            return _Refused(refusal)
         change = AggregateWriter(run.spec.handler).change(
             state,
             decided,
