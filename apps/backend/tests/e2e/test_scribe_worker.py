@@ -65,3 +65,70 @@ def test_worker_without_a_database_exits_2() -> None:
     result = subprocess.run([str(SCRIBE), "worker"], env=env, capture_output=True, timeout=30)
     assert result.returncode == 2
     assert b"DATABASE_URL" in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_processes_run_n_workers_and_stop_together(database_url: str, kafka_bootstrap: str) -> None:
+    """Issue 27: `scribe worker --processes 2` runs two workers in the consumer group (metrics on
+    WORKER_METRICS_PORT and the next port); SIGTERM stops both, exit 0; a child that dies takes
+    the other down and the parent reports its status."""
+    port = free_port()
+    while not _port_free(port + 1):
+        port = free_port()
+    env = {
+        **os.environ,
+        "WORKER_METRICS_PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "WORKER_CONSUMER_GROUP": f"e2e-procs-{port}",
+    }
+    for ending in (signal.SIGTERM, signal.SIGKILL):
+        parent = subprocess.Popen([str(SCRIBE), "worker", "--processes", "2"], env=env)
+        try:
+            for metrics in (port, port + 1):
+                assert (
+                    _wait_healthy(parent, f"http://127.0.0.1:{metrics}/health").status_code == 200
+                )
+            children = _children(parent.pid)
+            assert len(children) == 2
+            if ending == signal.SIGTERM:
+                parent.send_signal(signal.SIGTERM)
+                assert parent.wait(30) == 0
+            else:
+                os.kill(children[0], signal.SIGKILL)  # one worker dies
+                assert parent.wait(30) != 0
+            deadline = time.monotonic() + 10
+            while not all(_gone(child) for child in children) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert all(_gone(child) for child in children)
+        finally:
+            if parent.poll() is None:
+                parent.kill()
+                parent.wait(10)
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0

@@ -15,18 +15,42 @@ _POSITION = re.compile(r"^\d+:\d+$")
 
 
 @worker_app.callback(invoke_without_command=True)
-def worker(context: typer.Context) -> None:
+def worker(
+    context: typer.Context,
+    processes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=256,
+            help="worker processes sharing the consumer group (one core each; metrics ports "
+            "WORKER_METRICS_PORT, +1, ...)",
+        ),
+    ] = 1,
+) -> None:
     """Run the agent worker until SIGTERM/SIGINT (needs DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS)."""
     if context.invoked_subcommand is not None:
+        return
+    current = settings()
+    database_url(current)
+    kafka_connection(current)
+    if processes > 1:
+        _run_processes(processes, current.worker_metrics_port)
         return
     from infinite_scribe.agents.worker import run
     from infinite_scribe.observability.tracing import traced_process
 
-    current = settings()
-    database_url(current)
-    kafka_connection(current)
     with traced_process(current, "infinite-scribe-worker"):
         run(current)
+
+
+def _run_processes(count: int, metrics_port: int) -> None:
+    import sys
+
+    from infinite_scribe.runtime.processes import child_environment, run_children
+
+    command = [sys.executable, "-m", "infinite_scribe.cli", "worker", "--processes", "1"]
+    environments = [child_environment(index, metrics_port) for index in range(count)]
+    raise typer.Exit(run_children([command] * count, environments))
 
 
 @dlq_app.command("list")
