@@ -202,6 +202,7 @@ class RelayOptions:
     kafka: KafkaConnection
     batch_size: int
     max_in_flight_batches: int
+    max_per_key: int
     poll_interval: float
     lease_seconds: float
     retry_backoff: tuple[float, ...]
@@ -221,6 +222,7 @@ class RelayOptions:
             kafka=kafka,
             batch_size=settings.relay_batch_size,
             max_in_flight_batches=settings.relay_max_in_flight_batches,
+            max_per_key=settings.relay_max_per_key,
             poll_interval=settings.relay_poll_interval,
             lease_seconds=settings.relay_lease_seconds,
             retry_backoff=backoff,
@@ -267,4 +269,5 @@ async def relay_clients(options: RelayOptions, relay_id: str) -> AsyncIterator[R
     async with AsyncExitStack() as stack:
         pool = await relay_pool(options.database_url, options.max_in_flight_batches + 3)
         stack.push_async_callback(_close_pool, pool)
-        yield RelayClients(pool, OutboxStore(pool, relay_id, options.lease_seconds))
+        store = OutboxStore(pool, relay_id, options.lease_seconds, options.max_per_key)
+        yield RelayClients(pool, store)

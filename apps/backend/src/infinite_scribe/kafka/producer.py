@@ -65,6 +65,10 @@ def too_large_report(row: ClaimedRow, error: KafkaError, max_message_bytes: int)
     )
 
 
+#: The report of a row not produced because an earlier row of its key failed to produce.
+HELD_BEHIND = KafkaError(KafkaError._PREV_IN_PROGRESS, "held behind an earlier message of its key")
+
+
 def is_rejection(error: KafkaError) -> bool:
     """True for a per-message error (poison), False for an outage (transport, timeouts)."""
     return error.code() in REJECTION_CODES and not error.fatal()
@@ -165,7 +169,12 @@ class Publisher:
         assert self._producer is not None and self._loop is not None
         batch = _Batch(self._loop, len(rows))
         produce = self._producer.produce
+        failed_keys: set[str] = set()
         for index, row in enumerate(rows):
+            if row.key is not None and row.key in failed_keys:
+                # An earlier row of its key was refused: producing this one would overtake it.
+                batch.report(index, HELD_BEHIND)
+                continue
             headers, report = traced_produce(row, partial(batch.report, index))
             while True:
                 try:
@@ -183,6 +192,8 @@ class Publisher:
                     if error.args[0].code() == KafkaError._FATAL:
                         self.fatal = True  # e.g. a restarted broker forgot our producer id
                     report(error.args[0])
+                    if row.key is not None:
+                        failed_keys.add(row.key)
                     break
         return batch.future
 

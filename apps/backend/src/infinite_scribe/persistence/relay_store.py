@@ -1,11 +1,15 @@
-"""The relay's SQL on `event_outbox`: claim head-of-line rows, mark them SENT, retry, release.
+"""The relay's SQL on `event_outbox`: claim head-of-line chains, mark them SENT, retry, release.
 
 Ordering argument (why one key can never overtake itself, with any number of relays):
 
-* A row is claimable only if no row of the same key with a smaller `position` is unsent
-  (PENDING - leased or not, waiting for a retry or not - or FAILED). So per key at most the
-  head-of-line row is ever claimed, produced or in flight; the next one becomes claimable only
-  after the head is committed SENT, i.e. after the broker's delivery report for it.
+* A key is claimed through its head of line: its first unsent row (PENDING - leased or not,
+  waiting for a retry or not - or FAILED). Only a PENDING, due, unleased head can be claimed,
+  and with it up to `per_key` rows that follow it (its chain, in `position` order): they are
+  produced in that order to the key's one partition, which the idempotent producer keeps in
+  order with several requests in flight. While any row of the chain is leased, the key's head
+  is leased, so no other claim takes anything of that key. The relay marks SENT only the
+  acknowledged prefix of a key's chain; the rows after a row that was not acknowledged are
+  released and wait behind it (relay/outcome.py).
 * `position` order is commit order per key: writers of one aggregate are serialised by the
   unique (aggregate_type, aggregate_id, aggregate_version) index, and a write's outbox part
   inserts a transaction's outbox rows in `domain_events.id` order.
@@ -45,7 +49,8 @@ RETURNING o.id, o.position, o.topic, o.key, o.attempts, o.payload::text AS value
           o.payload->'metadata'->>'source_service' AS source_service
 """
 
-#: $1 batch size, $2 relay id, $3 lease seconds, $4 cursor (the last key claimed last time).
+#: $1 batch size (rows), $2 relay id, $3 lease seconds, $4 cursor (the last key claimed last
+#: time), $5 how many keys (heads) to claim, $6 rows per key (the head included).
 _CLAIM_SQL = (
     """
 WITH RECURSIVE after_cursor AS (
@@ -81,24 +86,37 @@ WITH RECURSIVE after_cursor AS (
     (SELECT id FROM event_outbox
      WHERE key IS NULL AND status = 'PENDING' ORDER BY position LIMIT $1)
 ), claimable AS (
-    SELECT o.id
+    SELECT o.id, o.key, o.position
     FROM heads h JOIN event_outbox o ON o.id = h.id
     -- A head that is FAILED (holds its key), waiting for a retry, or leased by a live relay is
     -- skipped; the rows behind it are never candidates, so its key stays blocked.
     WHERE o.status = 'PENDING'
       AND o.next_attempt_at <= now()
       AND (o.claimed_until IS NULL OR o.claimed_until < now())
-    LIMIT $1
+    LIMIT $5
     -- SKIP LOCKED: a head being claimed by another relay right now is passed over, not waited
     -- for. Once unlocked, PostgreSQL re-checks this WHERE on the newest row version, so a lease
     -- that relay wrote is respected.
     FOR UPDATE OF o SKIP LOCKED
+), chains AS (
+    -- Each claimed head with the rows queued behind it (only ever PENDING and unleased: nothing
+    -- of a key is claimed or retried while its head is not SENT).
+    SELECT c.id, c.key, c.position FROM claimable h, LATERAL (
+        SELECT e.id, e.key, e.position FROM event_outbox e
+        WHERE e.key = h.key AND e.position >= h.position AND e.status <> 'SENT'
+        ORDER BY e.key, e.position LIMIT $6
+    ) c
+    UNION ALL
+    SELECT id, key, position FROM claimable WHERE key IS NULL
+), chosen AS (
+    -- At most $1 rows; the ORDER BY makes any cut keep a prefix of each key's chain.
+    SELECT id FROM chains ORDER BY key, position LIMIT $1
 )
 UPDATE event_outbox o
 SET claimed_by = $2,
     claimed_until = now() + make_interval(secs => $3)
-FROM claimable
-WHERE o.id = claimable.id
+FROM chosen
+WHERE o.id = chosen.id
 """
     + _RETURNING
 )
@@ -175,19 +193,37 @@ def _headers(record: asyncpg.Record) -> list[tuple[str, str | bytes | None]]:
 class OutboxStore:
     """The relay's statements; each runs in its own implicit transaction (autocommit)."""
 
-    def __init__(self, pool: asyncpg.Pool, relay_id: str, lease_seconds: float) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, relay_id: str, lease_seconds: float, per_key: int = 1
+    ) -> None:
         self.pool = pool
         self.relay_id = relay_id
         self.lease_seconds = lease_seconds
+        #: Rows of one key claimed (and so in flight) at once, its head included.
+        self.per_key = per_key
         #: The key after which the next claim starts, so every key gets its turn.
         self.cursor = ""
+        #: Rows per key in the last claim: the next claim asks for about limit / this many keys,
+        #: so that a backlog of long chains does not lock far more heads than it can lease.
+        self._rows_per_key = 1.0
 
     async def claim(self, limit: int) -> list[ClaimedRow]:
-        """Lease up to `limit` head-of-line rows, at most one per key, continuing round-robin."""
+        """Lease up to `limit` rows: head-of-line chains of up to `per_key` rows of a key,
+        continuing round-robin over the keys."""
+        keys_wanted = max(1, min(limit, round(limit / self._rows_per_key)))
         records = await self.pool.fetch(
-            _CLAIM_SQL, limit, self.relay_id, self.lease_seconds, self.cursor
+            _CLAIM_SQL,
+            limit,
+            self.relay_id,
+            self.lease_seconds,
+            self.cursor,
+            keys_wanted,
+            self.per_key,
         )
-        keys = [r["key"] for r in records if r["key"] is not None]
+        keys = sorted({r["key"] for r in records if r["key"] is not None})
+        if records:
+            keyless = sum(1 for r in records if r["key"] is None)  # each its own "key"
+            self._rows_per_key = len(records) / (len(keys) + keyless)
         # Next time start after the last key served (in the wrapped part, if we wrapped).
         wrapped = [key for key in keys if key <= self.cursor]
         self.cursor = max(wrapped or keys, default="")

@@ -18,11 +18,12 @@ from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.composition import RelayClients, RelayOptions, relay_clients
-from infinite_scribe.kafka.producer import Publisher, is_rejection, too_large_report
+from infinite_scribe.kafka.producer import Publisher, too_large_report
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.relay_store import OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.metrics import RelayMetrics
+from infinite_scribe.relay.outcome import sort_reports
 from infinite_scribe.relay.wakeup import listen_forever
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
@@ -260,23 +261,22 @@ class Relay:
             results = [_FOREIGN_ACK] * len(rows)
         if any(error is not None and error.fatal() for error in results):
             self.publisher.fatal = True
-        sent = [row.id for row, error in zip(rows, results, strict=True) if error is None]
-        released: list[ClaimedRow] = []
-        rejected: list[tuple[ClaimedRow, KafkaError]] = []
-        for row, error in zip(rows, results, strict=True):
-            if error is not None:
-                (rejected.append((row, error)) if is_rejection(error) else released.append(row))
-        await self._with_retry(store.mark_sent, sent)
-        self.stats.published += len(sent)
-        self.metrics.published.inc(len(sent))
-        if released:
-            logger.warning("%d messages not acknowledged (%s)", len(released), results[0])
-            if not any(r is not None and "PURGE" in r.name() for r in results):
+        outcome = sort_reports(rows, results)
+        await self._with_retry(store.mark_sent, outcome.sent)
+        self.stats.published += len(outcome.sent)
+        self.metrics.published.inc(len(outcome.sent))
+        if outcome.released:
+            logger.warning(
+                "%d messages not acknowledged (%s)", len(outcome.released), outcome.release_reason
+            )
+            if outcome.outage:
                 self._broker_down()
-            await self._with_retry(store.release, [row.id for row in released])
-            self.stats.released += len(released)
-            self.metrics.released.inc(len(released))
-        for row, error in rejected:
+        back = outcome.released + outcome.held
+        if back:
+            await self._with_retry(store.release, [row.id for row in back])
+            self.stats.released += len(back)
+            self.metrics.released.inc(len(back))
+        for row, error in outcome.rejected:
             await self._reject(store, row, error)
 
     async def _same_cluster(self) -> bool:

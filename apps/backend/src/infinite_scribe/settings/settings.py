@@ -80,6 +80,8 @@ class Settings(AgentSettings, ServingLimits, BaseSettings):
     relay_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     relay_retry_backoff: Annotated[str, Field(pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$")] = "1,2,4"
     relay_max_in_flight_batches: Annotated[int, Field(ge=1, le=64)] = 4
+    # Rows of one key in flight at once (issue 26): its partition keeps them in order.
+    relay_max_per_key: Annotated[int, Field(ge=1, le=1000)] = 8
     relay_message_timeout_ms: Annotated[int, Field(ge=1000, le=900_000)] = 10_000
     relay_max_message_bytes: Annotated[int, Field(ge=1000, le=100_000_000)] = 1_000_000
     relay_metrics_host: str = "127.0.0.1"

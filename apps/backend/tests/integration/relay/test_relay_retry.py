@@ -122,3 +122,40 @@ async def test_requeue_publishes_the_failed_row_then_the_held_ones_in_order(
     row = await pool.fetchrow("SELECT attempts, last_error FROM event_outbox WHERE id = $1", head)
     assert row["attempts"] == 0 and row["last_error"] is None
     assert orjson.dumps(row["attempts"]) == b"0"
+
+
+async def test_a_rejected_row_in_the_middle_of_a_chain_holds_the_rows_after_it(
+    pool: asyncpg.Pool, settings: Settings, kafka_bootstrap: str
+) -> None:
+    """Several rows of a key in one batch (RELAY_MAX_PER_KEY): the rows before the poisoned one
+    are published, the poisoned one is retried, and the rows after it are neither produced nor
+    SENT while it is not (issue 26)."""
+    topic = new_topic(kafka_bootstrap)
+    key = f"chain-{uuid.uuid4()}"
+    for seq in range(5):
+        blob = {"blob": "x" * 1_200_000} if seq == 2 else {}
+        await _insert(pool, topic, key, seq, **blob)
+    async with running_relay(settings, relay_max_per_key=8, relay_retry_backoff="1") as relay:
+        await wait_for(
+            pool,
+            "SELECT status::text FROM event_outbox WHERE key = $1 AND payload->'payload' ? 'blob'",
+            key,
+            expected="FAILED",
+            within=15,
+        )
+        assert relay.stats.retried == 1 and relay.stats.failed == 1
+    statuses = await pool.fetch(
+        "SELECT payload->'payload'->>'seq' AS seq, status::text AS status FROM event_outbox "
+        "WHERE key = $1 ORDER BY position",
+        key,
+    )
+    assert [(r["seq"], r["status"]) for r in statuses] == [
+        ("0", "SENT"),
+        ("1", "SENT"),
+        ("2", "FAILED"),
+        ("3", "PENDING"),
+        ("4", "PENDING"),
+    ]
+    # Asks for one more than was published: nothing after the poisoned row reached the topic.
+    received = consume(kafka_bootstrap, topic, 3, timeout=3)
+    assert [m.value["payload"]["seq"] for m in received] == [0, 1]
