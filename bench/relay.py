@@ -4,12 +4,14 @@ steady offered command rate, commands committed through the unit of work (so the
 the way the API wakes it), with an agent worker consuming the same topic. Prints its figures,
 then one JSON line.
 
-Environment: BENCH_ROWS (100000), BENCH_KEYS (1000 aggregates), BENCH_SECONDS (60), BENCH_RATE
-(1000 commands/s), BENCH_RAW_SECONDS (3); DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use existing
-services (else embedded). The relay runs as its own process (`SERVICE_TYPE=message-relay python
--m infinite_scribe`) with default settings (batch 500).
+Options (environment defaults): --relays N (1) relay processes, --keys K (BENCH_KEYS, 1000
+aggregates), --rows (BENCH_ROWS, 100000), --seconds (BENCH_SECONDS, 60), --rate (BENCH_RATE,
+500 commands/s); BENCH_RAW_SECONDS (3); DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use existing
+services (else embedded). Each relay runs as its own process (`SERVICE_TYPE=message-relay python
+-m infinite_scribe`) with default settings (RELAY_* variables are passed on).
 """
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -36,10 +38,6 @@ from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
 
-ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
-KEYS = int(os.environ.get("BENCH_KEYS", "1000"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
-RATE = float(os.environ.get("BENCH_RATE", "1000"))
 RAW_SECONDS = float(os.environ.get("BENCH_RAW_SECONDS", "3"))
 PARTITIONS = 6
 
@@ -107,7 +105,20 @@ def envelope(key: str, seq: int) -> dict[str, object]:
     return event.model_dump(mode="json")
 
 
-def start_relay(url: str, servers: str, metrics_port: int) -> subprocess.Popen[bytes]:
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    env = os.environ.get
+    parser.add_argument("--relays", type=int, default=1, help="relay processes")
+    parser.add_argument("--keys", type=int, default=int(env("BENCH_KEYS", "1000")))
+    parser.add_argument("--rows", type=int, default=int(env("BENCH_ROWS", "100000")))
+    parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", "60")))
+    parser.add_argument("--rate", type=float, default=float(env("BENCH_RATE", "500")))
+    return parser.parse_args()
+
+
+def start_relay(
+    url: str, servers: str, metrics_port: int, number: int = 0
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SERVICE_TYPE": "message-relay",
@@ -117,7 +128,7 @@ def start_relay(url: str, servers: str, metrics_port: int) -> subprocess.Popen[b
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen([sys.executable, "-m", "infinite_scribe"], env=env)
-    WATCHED["relay"] = process.pid
+    WATCHED[f"relay{number or ''}"] = process.pid
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
@@ -128,16 +139,19 @@ def start_relay(url: str, servers: str, metrics_port: int) -> subprocess.Popen[b
     raise RuntimeError("relay did not start")
 
 
-async def published(client: httpx.AsyncClient, metrics_port: int) -> float:
-    text = (await client.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
-    for line in text.splitlines():
-        if line.startswith("relay_published_total"):
-            return float(line.split()[-1])
-    return 0.0
+async def published(client: httpx.AsyncClient, metrics_ports: list[int]) -> float:
+    """Messages acknowledged so far by every relay together."""
+    total = 0.0
+    for port in metrics_ports:
+        text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        for line in text.splitlines():
+            if line.startswith("relay_published_total"):
+                total += float(line.split()[-1])
+    return total
 
 
 async def drain(
-    url: str, topic: str, envelopes: list[dict[str, object]], metrics_port: int
+    url: str, topic: str, envelopes: list[dict[str, object]], metrics_ports: list[int]
 ) -> float:
     """Commit every row at once (one INSERT + NOTIFY) and time until the relay acked them all."""
     connection = await asyncpg.connect(url)
@@ -156,7 +170,7 @@ async def drain(
         print(f"  inserted {len(envelopes)} rows in {committed - started:.2f}s", flush=True)
         # Watch the relay's own counter (polling the outbox would add database load).
         async with httpx.AsyncClient(timeout=5) as client:
-            while await published(client, metrics_port) < len(envelopes):  # noqa: ASYNC110
+            while await published(client, metrics_ports) < len(envelopes):  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - committed
         cpu_after = cpu_snapshot()
@@ -236,7 +250,7 @@ class LatencyConsumer(threading.Thread):
         self.consumer.close()
 
 
-async def latency(url: str, servers: str, topic: str) -> list[float]:
+async def latency(url: str, servers: str, topic: str, seconds: float, rate: float) -> list[float]:
     consumer = LatencyConsumer(servers, topic)
     consumer.start()
     await asyncio.sleep(2)  # let the consumer reach the partitions' ends
@@ -254,11 +268,11 @@ async def latency(url: str, servers: str, topic: str) -> list[float]:
             await tx.write(Write(events=[event]))
         committed[str(event.event_id).encode()] = time.time()
 
-    total = int(SECONDS * RATE)
+    total = int(seconds * rate)
     tasks = []
     started = time.monotonic()
     for seq in range(total):
-        delay = started + seq / RATE - time.monotonic()
+        delay = started + seq / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(command(seq)))
@@ -284,37 +298,47 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
+    args = arguments()
     with services() as (url, servers):
         drain_topic, raw_topic, latency_topic = (f"bench-{n}-{uuid.uuid4().hex[:6]}" for n in "drl")
         for topic in (drain_topic, raw_topic, latency_topic):
             ensure_topic(servers, topic, PARTITIONS)
-        keys = [str(uuid.uuid4()) for _ in range(KEYS)]
-        envelopes = [envelope(keys[i % KEYS], i // KEYS) for i in range(ROWS)]
-        print(f"relay bench: {ROWS} rows over {KEYS} keys, {SECONDS:.0f}s at {RATE:.0f}/s")
+        keys = [str(uuid.uuid4()) for _ in range(args.keys)]
+        envelopes = [envelope(keys[i % args.keys], i // args.keys) for i in range(args.rows)]
+        print(
+            f"relay bench: {args.relays} relay(s), {args.rows} rows over {args.keys} keys, "
+            f"{args.seconds:.0f}s at {args.rate:.0f}/s"
+        )
         raw_rate = raw_produce_median(servers, raw_topic, envelopes)
         print(f"  raw producer: {raw_rate:,.0f} msg/s (median of 3)", flush=True)
-        metrics_port = free_port()
-        relay = start_relay(url, servers, metrics_port)
+        ports = [free_port() for _ in range(args.relays)]
+        relays = [start_relay(url, servers, port, n) for n, port in enumerate(ports)]
         try:
-            elapsed = asyncio.run(drain(url, drain_topic, envelopes, metrics_port))
-            drain_rate = ROWS / elapsed
+            elapsed = asyncio.run(drain(url, drain_topic, envelopes, ports))
+            drain_rate = args.rows / elapsed
             print(f"  relay drain: {drain_rate:,.0f} events/s ({elapsed:.2f}s)", flush=True)
             print(
                 f"  load average after the drain: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
             )
             with agent_worker(url, servers, latency_topic):
-                latencies = asyncio.run(latency(url, servers, latency_topic))
+                latencies = asyncio.run(
+                    latency(url, servers, latency_topic, args.seconds, args.rate)
+                )
         finally:
-            relay.terminate()
-            relay.wait(15)
+            for relay in relays:
+                relay.terminate()
+            for relay in relays:
+                relay.wait(15)
         p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
         print(
-            f"  commit->consumer latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+            f"  commit->consumer latency at {args.rate:.0f}/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
             f"max {max(latencies):.1f} ms, mean {statistics.fmean(latencies):.1f} ms "
             f"({len(latencies)} events)"
         )
         result = {
             "bench": "relay",
+            "relays": args.relays,
+            "keys": args.keys,
             "drain_events_per_s": round(drain_rate, 1),
             "raw_produce_per_s": round(raw_rate, 1),
             "ratio": round(drain_rate / raw_rate, 3),

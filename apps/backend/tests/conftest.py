@@ -53,6 +53,7 @@ os.environ["SCRIBE_DATA_DIR"] = str(Path(tempfile.gettempdir()) / f"scribe-test-
 os.environ["SCRIBE_ENV_FILE"] = ""
 
 ALL_TABLES = (
+    "relay_members",
     "operator_audit",
     "dead_letter_dispositions",
     "processed_messages",

@@ -24,6 +24,7 @@ from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
 from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
+from infinite_scribe.persistence.relay_members import RelayMembers
 from infinite_scribe.persistence.relay_store import OutboxStore
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks import PostgresTaskQueries
@@ -203,6 +204,7 @@ class RelayOptions:
     batch_size: int
     max_in_flight_batches: int
     max_per_key: int
+    member_ttl_seconds: float
     poll_interval: float
     lease_seconds: float
     retry_backoff: tuple[float, ...]
@@ -223,6 +225,7 @@ class RelayOptions:
             batch_size=settings.relay_batch_size,
             max_in_flight_batches=settings.relay_max_in_flight_batches,
             max_per_key=settings.relay_max_per_key,
+            member_ttl_seconds=settings.relay_member_ttl_seconds,
             poll_interval=settings.relay_poll_interval,
             lease_seconds=settings.relay_lease_seconds,
             retry_backoff=backoff,
@@ -256,10 +259,11 @@ async def relay_pool(database_url: str, size: int) -> asyncpg.Pool:
 
 @dataclass(frozen=True)
 class RelayClients:
-    """What the relay is handed: its pool and the outbox store on it."""
+    """What the relay is handed: its pool, the outbox store on it and its membership row."""
 
     pool: asyncpg.Pool
     store: OutboxStore
+    members: RelayMembers
 
 
 @asynccontextmanager
@@ -270,4 +274,4 @@ async def relay_clients(options: RelayOptions, relay_id: str) -> AsyncIterator[R
         pool = await relay_pool(options.database_url, options.max_in_flight_batches + 3)
         stack.push_async_callback(_close_pool, pool)
         store = OutboxStore(pool, relay_id, options.lease_seconds, options.max_per_key)
-        yield RelayClients(pool, store)
+        yield RelayClients(pool, store, RelayMembers(pool, relay_id, options.member_ttl_seconds))

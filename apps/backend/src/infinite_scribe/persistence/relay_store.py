@@ -32,6 +32,10 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.persistence.relay_members import Share
+
+#: Every key bucket: a relay alone, or one taking what its share left over.
+WHOLE = Share()
 
 #: Columns the publisher needs. The envelope is selected as `::text` on purpose, although the
 #: pool's JSONB codec could decode it: the Kafka value is exactly that JSON text, and decoding
@@ -39,7 +43,8 @@ from infinite_scribe.application.ports.relay import ClaimedRow
 #: CloudEvents header values are read out of it by PostgreSQL; `headers` (small, usually
 #: empty) is decoded by the pool's codec.
 _RETURNING = """
-RETURNING o.id, o.position, o.topic, o.key, o.attempts, o.payload::text AS value,
+RETURNING o.id, o.position, o.topic, o.key, hashtext(o.key) & 1023 AS bucket, o.attempts,
+          o.payload::text AS value,
           o.event_id, o.headers AS extra_headers,
           o.payload->>'event_type' AS ce_type,
           o.payload->>'occurred_at' AS ce_time,
@@ -49,33 +54,41 @@ RETURNING o.id, o.position, o.topic, o.key, o.attempts, o.payload::text AS value
           o.payload->'metadata'->>'source_service' AS source_service
 """
 
-#: $1 batch size (rows), $2 relay id, $3 lease seconds, $4 cursor (the last key claimed last
-#: time), $5 how many keys (heads) to claim, $6 rows per key (the head included).
+#: $1 batch size (rows), $2 relay id, $3 lease seconds, $4 and $7 the cursor (the last key
+#: claimed last time, and its bucket), $5 how many keys (heads) to claim, $6 rows per key (the
+#: head included), $8 and $9 the relay's share of the key buckets, [low, high).
 _CLAIM_SQL = (
     """
 WITH RECURSIVE after_cursor AS (
-    -- A loose index scan over idx_event_outbox_unsent_key (key, position): one probe per key
-    -- that has unsent rows, yielding that key's first unsent row (its head of line). Cost grows
-    -- with the number of keys visited, not with how many rows queue behind a head.
-    (SELECT e.key, e.id FROM event_outbox e
-     WHERE e.key > $4 AND e.status <> 'SENT'
-     ORDER BY e.key, e.position LIMIT 1)
+    -- A loose index scan over idx_event_outbox_unsent_bucket (bucket, key, position), only in
+    -- the relay's share: one probe per key that has unsent rows, yielding that key's first
+    -- unsent row (its head of line). Cost grows with the number of keys visited, not with how
+    -- many rows queue behind a head.
+    (SELECT hashtext(e.key) & 1023 AS b, e.key, e.id FROM event_outbox e
+     WHERE (hashtext(e.key) & 1023, e.key) > ($7, $4)
+       AND hashtext(e.key) & 1023 >= $8 AND hashtext(e.key) & 1023 < $9
+       AND e.status <> 'SENT' AND e.key IS NOT NULL
+     ORDER BY hashtext(e.key) & 1023, e.key, e.position LIMIT 1)
     UNION ALL
-    SELECT n.key, n.id FROM after_cursor h, LATERAL (
-        SELECT e.key, e.id FROM event_outbox e
-        WHERE e.key > h.key AND e.status <> 'SENT'
-        ORDER BY e.key, e.position LIMIT 1
+    SELECT n.b, n.key, n.id FROM after_cursor h, LATERAL (
+        SELECT hashtext(e.key) & 1023 AS b, e.key, e.id FROM event_outbox e
+        WHERE (hashtext(e.key) & 1023, e.key) > (h.b, h.key) AND hashtext(e.key) & 1023 < $9
+          AND e.status <> 'SENT' AND e.key IS NOT NULL
+        ORDER BY hashtext(e.key) & 1023, e.key, e.position LIMIT 1
     ) n
 ), wrapped AS (
-    -- Then round-robin: the keys up to the cursor, so every key gets its turn.
-    (SELECT e.key, e.id FROM event_outbox e
-     WHERE e.key <= $4 AND e.status <> 'SENT'
-     ORDER BY e.key, e.position LIMIT 1)
+    -- Then round-robin: the keys of the share up to the cursor, so every key gets its turn.
+    (SELECT hashtext(e.key) & 1023 AS b, e.key, e.id FROM event_outbox e
+     WHERE hashtext(e.key) & 1023 >= $8 AND (hashtext(e.key) & 1023, e.key) <= ($7, $4)
+       AND e.status <> 'SENT' AND e.key IS NOT NULL
+     ORDER BY hashtext(e.key) & 1023, e.key, e.position LIMIT 1)
     UNION ALL
-    SELECT n.key, n.id FROM wrapped h, LATERAL (
-        SELECT e.key, e.id FROM event_outbox e
-        WHERE e.key > h.key AND e.key <= $4 AND e.status <> 'SENT'
-        ORDER BY e.key, e.position LIMIT 1
+    SELECT n.b, n.key, n.id FROM wrapped h, LATERAL (
+        SELECT hashtext(e.key) & 1023 AS b, e.key, e.id FROM event_outbox e
+        WHERE (hashtext(e.key) & 1023, e.key) > (h.b, h.key)
+          AND (hashtext(e.key) & 1023, e.key) <= ($7, $4)
+          AND e.status <> 'SENT' AND e.key IS NOT NULL
+        ORDER BY hashtext(e.key) & 1023, e.key, e.position LIMIT 1
     ) n
 ), heads AS (
     SELECT id FROM after_cursor
@@ -201,32 +214,36 @@ class OutboxStore:
         self.lease_seconds = lease_seconds
         #: Rows of one key claimed (and so in flight) at once, its head included.
         self.per_key = per_key
-        #: The key after which the next claim starts, so every key gets its turn.
-        self.cursor = ""
+        #: Per share, the (bucket, key) after which the next claim starts: every key its turn.
+        self._cursors: dict[Share, tuple[int, str]] = {}
         #: Rows per key in the last claim: the next claim asks for about limit / this many keys,
         #: so that a backlog of long chains does not lock far more heads than it can lease.
         self._rows_per_key = 1.0
 
-    async def claim(self, limit: int) -> list[ClaimedRow]:
-        """Lease up to `limit` rows: head-of-line chains of up to `per_key` rows of a key,
-        continuing round-robin over the keys."""
+    async def claim(self, limit: int, share: Share = WHOLE) -> list[ClaimedRow]:
+        """Lease up to `limit` rows of `share`'s keys: head-of-line chains of up to `per_key`
+        rows of a key, continuing round-robin over the keys."""
         keys_wanted = max(1, min(limit, round(limit / self._rows_per_key)))
+        cursor = self._cursors.get(share, (share.low - 1, ""))
         records = await self.pool.fetch(
             _CLAIM_SQL,
             limit,
             self.relay_id,
             self.lease_seconds,
-            self.cursor,
+            cursor[1],
             keys_wanted,
             self.per_key,
+            cursor[0],
+            share.low,
+            share.high,
         )
-        keys = sorted({r["key"] for r in records if r["key"] is not None})
+        keys = sorted({(r["bucket"], r["key"]) for r in records if r["key"] is not None})
         if records:
             keyless = sum(1 for r in records if r["key"] is None)  # each its own "key"
             self._rows_per_key = len(records) / (len(keys) + keyless)
         # Next time start after the last key served (in the wrapped part, if we wrapped).
-        wrapped = [key for key in keys if key <= self.cursor]
-        self.cursor = max(wrapped or keys, default="")
+        wrapped = [key for key in keys if key <= cursor]
+        self._cursors[share] = max(wrapped or keys, default=cursor)
         rows = [
             ClaimedRow(
                 id=r["id"],

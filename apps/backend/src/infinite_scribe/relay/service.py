@@ -20,10 +20,12 @@ from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.composition import RelayClients, RelayOptions, relay_clients
 from infinite_scribe.kafka.producer import Publisher, too_large_report
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.relay_store import OutboxStore
+from infinite_scribe.persistence.relay_members import Share
+from infinite_scribe.persistence.relay_store import WHOLE, OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.outcome import sort_reports
+from infinite_scribe.relay.shares import keep_share
 from infinite_scribe.relay.wakeup import listen_forever
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
@@ -90,6 +92,8 @@ class Relay:
         self._stack = AsyncExitStack()
         self._clients: RelayClients | None = None
         self._helpers: list[asyncio.Task[None]] = []
+        #: The key buckets this relay claims from first (all of them until its first heartbeat).
+        self.share: Share = WHOLE
 
     @property
     def store(self) -> OutboxStore:
@@ -136,6 +140,20 @@ class Relay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 5)
 
+    async def _keep_share(self, stop: asyncio.Event) -> None:
+        assert self._clients is not None
+        await keep_share(self._clients.members, self.options.member_ttl_seconds, stop, self)
+
+    async def _claim(self, store: OutboxStore, limit: int) -> list[ClaimedRow]:
+        """Rows of this relay's share first; when it has fewer than `limit` ready, the rest from
+        any key (a dead relay's keys are served before its share is given away)."""
+        rows = await store.claim(limit, self.share)
+        if len(rows) < limit and self.share != WHOLE:
+            more = await store.claim(limit - len(rows), WHOLE)
+            if more:
+                rows = sorted(rows + more, key=lambda row: row.position)
+        return rows
+
     # -- the loop ---------------------------------------------------------------------------
 
     def runtime_options(self) -> RuntimeOptions:
@@ -160,6 +178,7 @@ class Relay:
             asyncio.create_task(listen_forever(url, self._wake, stop, poll)),
             asyncio.create_task(self._refresh_gauges(stop)),
             asyncio.create_task(self.broker_probe.run(stop)),
+            asyncio.create_task(self._keep_share(stop)),
         ]
         logger.info("relay %s started", self.relay_id)
         if self.options.cluster_id is not None:
@@ -206,7 +225,7 @@ class Relay:
                 continue
             self._wake.clear()
             try:
-                rows = await store.claim(batch_size)
+                rows = await self._claim(store, batch_size)
             except DATABASE_ERRORS as error:
                 logger.warning("claim failed (%s); retrying", error)
                 await self._sleep(stop, 1.0, wake=False)
@@ -346,6 +365,8 @@ class Relay:
             released = await asyncio.wait_for(store.release_all(), 2)
             if released:
                 logger.info("released %d claimed rows", released)
+            assert self._clients is not None
+            await asyncio.wait_for(self._clients.members.leave(), 2)
         await asyncio.to_thread(self.publisher.close, 1.0)
 
 

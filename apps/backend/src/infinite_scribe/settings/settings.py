@@ -82,6 +82,8 @@ class Settings(AgentSettings, ServingLimits, BaseSettings):
     relay_max_in_flight_batches: Annotated[int, Field(ge=1, le=64)] = 4
     # Rows of one key in flight at once (issue 26): its partition keeps them in order.
     relay_max_per_key: Annotated[int, Field(ge=1, le=1000)] = 8
+    # A relay silent for this long loses its share of the keys to the others (issue 26).
+    relay_member_ttl_seconds: Annotated[float, Field(ge=1, le=3600)] = 10.0
     relay_message_timeout_ms: Annotated[int, Field(ge=1000, le=900_000)] = 10_000
     relay_max_message_bytes: Annotated[int, Field(ge=1000, le=100_000_000)] = 1_000_000
     relay_metrics_host: str = "127.0.0.1"
