@@ -53,8 +53,8 @@ async def test_keys_of_a_dead_relays_share_are_served_at_once(
     topic = new_topic(kafka_bootstrap, 6)
     keys = [f"share-{uuid.uuid4()}" for _ in range(40)]
     async with running_relay(settings) as relay:
-        deadline = time.monotonic() + 5
-        while relay.share.members < 2 and time.monotonic() < deadline:  # its first heartbeat
+        deadline = time.monotonic() + 5  # until its first heartbeat
+        while relay.share.members < 2 and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         assert relay.share.members == 2 and relay.share.high - relay.share.low == BUCKETS // 2
         total = await insert_rows(clean_db, topic, keys, 5)
