@@ -50,15 +50,18 @@ async def write(url: str, topic: str, envelopes: list[dict[str, object]]) -> Non
             f"{topic}\0{e['aggregate_id']}\0{e['event_id']}\0{json.dumps(e)}".encode()
             for e in envelopes
         ]
-        await connection.execute(
-            "SELECT count(pg_logical_emit_message(true, 'scribe', c)) FROM unnest($1::bytea[]) c",
-            contents,
-        )
+        # 100 events per transaction: the slot decodes many commits, as under real writers.
+        for start in range(0, len(contents), 100):
+            await connection.execute(
+                "SELECT count(pg_logical_emit_message(true, 'scribe', c)) "
+                "FROM unnest($1::bytea[]) c",
+                contents[start : start + 100],
+            )
     finally:
         await connection.close()
 
 
-async def drain(url: str, servers: str, rows: int) -> tuple[float, float]:
+async def drain(url: str, servers: str, rows: int, peek: bool) -> tuple[float, float]:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     producer = Producer(
         {"bootstrap.servers": servers, "enable.idempotence": True, "acks": "all", "linger.ms": 2}
@@ -66,8 +69,9 @@ async def drain(url: str, servers: str, rows: int) -> tuple[float, float]:
     before, started, produced = cpu_snapshot(), time.perf_counter(), 0
     try:
         while produced < rows:
+            verb = "peek" if peek else "get"
             chunk = await connection.fetch(
-                "SELECT data FROM pg_logical_slot_get_binary_changes("
+                f"SELECT lsn, data FROM pg_logical_slot_{verb}_binary_changes("
                 f"'scribe', NULL, 20000, {SLOT_OPTIONS})"
             )
             for topic, key, event_id, value in messages([r["data"] for r in chunk]):
@@ -79,6 +83,12 @@ async def drain(url: str, servers: str, rows: int) -> tuple[float, float]:
                         producer.poll(0.01)
                 produced += 1
             producer.poll(0)
+            if peek and chunk:
+                # What a relay that loses nothing on kill -9 does: advance past acked messages.
+                producer.flush(60)
+                await connection.execute(
+                    "SELECT pg_replication_slot_advance('scribe', $1)", chunk[-1]["lsn"]
+                )
         producer.flush(60)
         elapsed = time.perf_counter() - started
         # Before closing: the backend that decoded is a child process that exits with it.
@@ -92,6 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keys", type=int, default=1000)
+    parser.add_argument("--peek", action="store_true", help="peek, produce, flush, advance")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="scribe-logical-") as root, broker() as servers:
         postgres = EmbeddedPostgres(Path(root) / "pg", database="bench")
@@ -108,7 +119,7 @@ def main() -> None:
             envelopes = [envelope(keys[i % args.keys], i // args.keys) for i in range(args.rows)]
             raw = raw_produce_median(servers, topic, envelopes)
             asyncio.run(write(url, topic, envelopes))
-            rate, pg_us = asyncio.run(drain(url, servers, args.rows))
+            rate, pg_us = asyncio.run(drain(url, servers, args.rows, args.peek))
         finally:
             postgres.stop()
     print(f"  logical drain: {rate:,.0f} events/s, PostgreSQL {pg_us:.0f} us per event")

@@ -72,6 +72,7 @@ class EmbeddedPostgres:
             except BaseException:
                 self.stop()
                 raise
+        self._ensure_logical_wal()
         server_url = str(self._server.get_uri())
         self._ensure_database(server_url)
         logger.info("embedded PostgreSQL running in %s (pid %s)", self.data_dir, self.pid)
@@ -103,6 +104,29 @@ class EmbeddedPostgres:
     def server_url(self) -> str:
         assert self._server is not None, "start() first"
         return str(self._server.get_uri())
+
+    def _ensure_logical_wal(self) -> None:
+        """wal_level=logical, so that the logical outbox can be switched on (decision 2600): set
+        once per data directory, with one restart the first time."""
+        import asyncio
+
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
+
+        async def set_level() -> bool:
+            connection = await asyncpg.connect(str(self._server.get_uri()))
+            try:
+                if await connection.fetchval("SHOW wal_level") == "logical":
+                    return False
+                await connection.execute("ALTER SYSTEM SET wal_level = 'logical'")
+                return True
+            finally:
+                await connection.close()
+
+        if asyncio.run(set_level()):
+            server = self._server
+            with type(server)._lock:
+                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+                server.ensure_postgres_running()
 
     def _ensure_database(self, server_url: str) -> None:
         import asyncio

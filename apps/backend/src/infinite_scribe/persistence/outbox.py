@@ -17,17 +17,47 @@ import asyncpg
 #: positions (a sequence default) follow the events' order.
 OUTBOX_PART_NAME = "outbox"
 
+#: The database's outbox mode (decision 2600): unset or `table`, rows in `event_outbox` for the
+#: polling relay; `logical`, set by `scribe outbox logical enable` once the slot exists, each
+#: event a transactional `pg_logical_emit_message` that the relay reads from the slot. Read per
+#: statement, so every writer of a database follows the same switch (new connections at once).
+MODE = "coalesce(current_setting('scribe.outbox_mode', true), 'table')"
 
-def outbox_part(p: Callable[[str], str]) -> str:
-    return (
-        "INSERT INTO event_outbox (event_id, topic, key, payload)\n"
-        f"SELECT e.event_id, {p('topic')}::text, e.aggregate_id, o.envelope\n"
+#: The prefix of the messages the logical mode emits (relay/logical.py reads only these).
+MESSAGE_PREFIX = "infinite-scribe.outbox"
+
+
+def outbox_part(p: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The CTEs that hand a write's events to the relay: rows, or messages in logical mode; the
+    last one (`OUTBOX_PART_NAME`) has a row per event handed over, whichever way."""
+    events = (
         "FROM new_events e\n"
         f"JOIN unnest({p('event_ids')}::uuid[], {p('envelopes')}::jsonb[]) AS o(event_id, envelope)"
         " USING (event_id)\n"
+    )
+    rows = (
+        "INSERT INTO event_outbox (event_id, topic, key, payload)\n"
+        f"SELECT e.event_id, {p('topic')}::text, e.aggregate_id, o.envelope\n"
+        + events
+        + f"WHERE {MODE} <> 'logical'\n"
         "ORDER BY e.id\n"
         "RETURNING 1"
     )
+    # One message per event, in the events' order: a header line (a JSON array of what the
+    # CloudEvents headers need, which has no raw newline) then the envelope exactly as the
+    # table mode publishes it (`payload::text`).
+    messages = (
+        "SELECT 1 FROM outbox_rows\n"
+        "UNION ALL\n"
+        f"SELECT 1 FROM (SELECT pg_logical_emit_message(true, '{MESSAGE_PREFIX}', convert_to("
+        f"jsonb_build_array({p('topic')}::text, e.aggregate_id, e.event_id, "
+        "o.envelope->>'event_type', o.envelope->>'occurred_at', o.envelope->>'correlation_id', "
+        "o.envelope->>'causation_id', o.envelope->'metadata'->>'traceparent', "
+        "o.envelope->'metadata'->>'source_service')::text || E'\\n' || o.envelope::text, "
+        "'UTF8'))\n" + events + f"WHERE {MODE} = 'logical'\n"
+        "ORDER BY e.id) AS emitted"
+    )
+    return [("outbox_rows", rows), (OUTBOX_PART_NAME, messages)]
 
 
 _ENQUEUE = """

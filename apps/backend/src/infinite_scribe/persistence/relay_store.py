@@ -25,7 +25,7 @@ Ordering argument (why one key can never overtake itself, with any number of rel
   still waits for the head's SENT (at-least-once; consumers deduplicate on ce_id).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -176,7 +176,7 @@ WHERE id = $1 AND status = 'PENDING' AND claimed_by = $2
 """
 
 
-def _headers(record: asyncpg.Record) -> list[tuple[str, str | bytes | None]]:
+def cloudevents_headers(record: Mapping[str, Any]) -> list[tuple[str, str | bytes | None]]:
     """CloudEvents 1.0 binary-mode headers (kafka protocol binding) plus the row's own headers."""
     source = record["source_service"] or "infinite-scribe"
     headers: list[tuple[str, str | bytes | None]] = [
@@ -252,7 +252,7 @@ class OutboxStore:
                 key=r["key"],
                 attempts=r["attempts"],
                 value=r["value"].encode(),
-                headers=_headers(r),
+                headers=cloudevents_headers(r),
             )
             for r in records
         ]

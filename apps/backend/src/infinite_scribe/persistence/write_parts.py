@@ -173,7 +173,7 @@ class EventsPart:
                 f"{p('occurred_at')}::timestamptz[])\n"
                 "ON CONFLICT DO NOTHING RETURNING id, event_id, aggregate_id",
             ),
-            (OUTBOX_PART_NAME, outbox_part(p)),
+            *outbox_part(p),
         ]
 
     def reads(self) -> Sequence[str]:

@@ -23,6 +23,7 @@ from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.relay_members import Share
 from infinite_scribe.persistence.relay_store import WHOLE, OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
+from infinite_scribe.relay.logical import LogicalReader, ReaderOptions
 from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.outcome import sort_reports
 from infinite_scribe.relay.shares import keep_share
@@ -174,8 +175,11 @@ class Relay:
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         store, url, poll = self.store, self.options.database_url, self.options.poll_interval
+        reader_wake = asyncio.Event()
+        reader = LogicalReader(self, ReaderOptions.of(self.options), reader_wake)
         self._helpers = [
             asyncio.create_task(listen_forever(url, self._wake, stop, poll)),
+            asyncio.create_task(listen_forever(url, reader_wake, stop, poll)),
             asyncio.create_task(self._refresh_gauges(stop)),
             asyncio.create_task(self.broker_probe.run(stop)),
             asyncio.create_task(self._keep_share(stop)),
@@ -185,9 +189,13 @@ class Relay:
             # Not one claim before the broker proved to be the expected cluster (the probe's
             # first answer may come a second late): the outage path checks it first.
             self.outage = True
+        reading = asyncio.create_task(reader.run(stop))
         try:
             await self._loop(store, stop)
         finally:
+            # The slot reader ends after its batch (stop is set); then the table's batches.
+            await asyncio.wait([reading], timeout=grace_seconds)
+            reading.cancel()
             await self._drain(store, grace_seconds)
 
     async def shutdown(self) -> None:
@@ -297,6 +305,12 @@ class Relay:
             self.metrics.released.inc(len(back))
         for row, error in outcome.rejected:
             await self._reject(store, row, error)
+
+    def count_published(self, sent: int, released: int) -> None:
+        """What the slot reader acknowledged (`released`: handed to the table)."""
+        self.stats.published += sent
+        self.metrics.published.inc(sent)
+        self.stats.released += released
 
     async def _same_cluster(self) -> bool:
         if self.options.cluster_id is None:

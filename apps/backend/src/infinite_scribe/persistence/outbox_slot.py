@@ -1,0 +1,204 @@
+"""The logical outbox (decision 2600): the replication slot the relay reads the writers'
+`pg_logical_emit_message`s from, and the switch that makes writers emit instead of inserting
+`event_outbox` rows (persistence/outbox.py reads it per statement).
+
+The slot is read through the SQL interface (peek, then advance past what the broker
+acknowledged): a relay killed between the two reads the same messages again (at-least-once),
+and one connection holding an advisory lock is the slot's only reader among N relays.
+"""
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from infinite_scribe.persistence.outbox import MESSAGE_PREFIX
+
+SLOT = "infinite_scribe_outbox"
+#: pgoutput needs a publication; one with no tables sends only the messages.
+PUBLICATION = "infinite_scribe_outbox"
+#: The advisory lock of the slot's reader (any constant both sides agree on).
+READER_LOCK = 0x5C81BE00
+
+_OPTIONS = f"'proto_version', '1', 'publication_names', '{PUBLICATION}', 'messages', 'true'"
+_PEEK_SQL = f"SELECT lsn, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, {_OPTIONS})"
+_PREFIX = MESSAGE_PREFIX.encode()
+
+
+class LogicalModeUnavailable(Exception):
+    """The server cannot run the logical outbox (wal_level, privileges)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlotMessage:
+    """One emitted event: the header line's fields and the envelope text."""
+
+    topic: str
+    key: str | None
+    event_id: str
+    fields: list[Any]
+    value: bytes
+
+
+@dataclass(frozen=True)
+class SlotStatus:
+    mode: str
+    slot_exists: bool
+    active: bool
+    lag_bytes: int
+
+
+def messages_of(records: Sequence[asyncpg.Record]) -> list[SlotMessage]:
+    """The outbox messages among pgoutput's records (Begin and Commit records, and messages of
+    other prefixes, are skipped). Format: 'M', flags, lsn (8 bytes), prefix NUL, length, content;
+    content: a JSON array line, then the envelope."""
+    import orjson
+
+    found: list[SlotMessage] = []
+    for record in records:
+        data: bytes = record["data"]
+        if data[:1] != b"M":
+            continue
+        end = data.index(b"\0", 10)
+        if data[10:end] != _PREFIX:
+            continue
+        (length,) = struct.unpack_from(">i", data, end + 1)
+        content = data[end + 5 : end + 5 + length]
+        line, value = content.split(b"\n", 1)
+        fields = orjson.loads(line)
+        found.append(SlotMessage(fields[0], fields[1], fields[2], fields, value))
+    return found
+
+
+async def peek(connection: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Up to about `limit` decoded records (whole transactions) past the slot's confirmed point."""
+    return list(await connection.fetch(_PEEK_SQL, SLOT, limit))
+
+
+async def advance(connection: asyncpg.Connection, lsn: int) -> None:
+    """Confirm everything up to `lsn` (a peeked record's): never read again."""
+    await connection.execute("SELECT pg_replication_slot_advance($1, $2::pg_lsn)", SLOT, lsn)
+
+
+async def slot_exists(connection: asyncpg.Connection | asyncpg.Pool) -> bool:
+    return bool(
+        await connection.fetchval("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", SLOT)
+    )
+
+
+async def status(pool: asyncpg.Pool) -> SlotStatus:
+    row = await pool.fetchrow(
+        "SELECT coalesce(current_setting('scribe.outbox_mode', true), 'table') AS mode, "
+        "s.active, pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint AS lag "
+        "FROM (SELECT 1) one LEFT JOIN pg_replication_slots s ON s.slot_name = $1",
+        SLOT,
+    )
+    assert row is not None
+    return SlotStatus(row["mode"], row["lag"] is not None, bool(row["active"]), row["lag"] or 0)
+
+
+async def enable(connection: asyncpg.Connection) -> None:
+    """Create the publication and the slot, then switch the database's writers to messages (in
+    that order: a message emitted with no slot yet would be lost)."""
+    if await connection.fetchval("SHOW wal_level") != "logical":
+        raise LogicalModeUnavailable(
+            "wal_level is not 'logical': set it (ALTER SYSTEM SET wal_level = 'logical') and "
+            "restart PostgreSQL"
+        )
+    if not await connection.fetchval(
+        "SELECT 1 FROM pg_publication WHERE pubname = $1", PUBLICATION
+    ):
+        await connection.execute(f"CREATE PUBLICATION {PUBLICATION}")
+    if not await slot_exists(connection):
+        await connection.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", SLOT)
+    await _set_mode(connection, "logical")
+
+
+async def disable(connection: asyncpg.Connection) -> int | None:
+    """Switch the writers back to rows, and drop the slot if it holds no message. Returns how
+    many messages it still holds (0: dropped), None while a relay reads it (it drains it; run
+    again once the relays are stopped to drop it)."""
+    await _set_mode(connection, None)
+    if not await slot_exists(connection):
+        return 0
+    if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", READER_LOCK):
+        return None
+    try:
+        pending = len(messages_of(await peek(connection, 1000)))
+        if not pending:
+            await connection.execute("SELECT pg_drop_replication_slot($1)", SLOT)
+            await connection.execute(f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
+        return pending
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", READER_LOCK)
+
+
+async def _set_mode(connection: asyncpg.Connection, mode: str | None) -> None:
+    # ALTER DATABASE takes no parameters; the names are quoted by PostgreSQL itself.
+    statement = (
+        "format('ALTER DATABASE %I SET scribe.outbox_mode = %L', current_database(), $1::text)"
+        if mode
+        else "format('ALTER DATABASE %I RESET scribe.outbox_mode', current_database())"
+    )
+    sql = await connection.fetchval(f"SELECT {statement}", *([mode] if mode else []))
+    await connection.execute(sql)
+    await connection.execute("SELECT set_config('scribe.outbox_mode', $1, false)", mode or "table")
+
+
+@dataclass(frozen=True, slots=True)
+class Diverted:
+    """A slot message handed to the table, with its first refusal when it was refused."""
+
+    message: SlotMessage
+    error: str | None = None
+    error_class: str | None = None
+    retry_in: float = 0.0
+    failed: bool = False
+
+
+_HELD_KEYS_SQL = (
+    "SELECT DISTINCT key FROM event_outbox WHERE key = ANY($1::text[]) AND status <> 'SENT'"
+)
+
+# In the slot's order: positions follow it, so the table keeps each key's order from here on.
+_DIVERT_SQL = """
+INSERT INTO event_outbox (event_id, topic, key, payload, status, attempts, next_attempt_at,
+                          last_error, last_error_class, error_details)
+SELECT t.event_id, t.topic, t.key, t.payload::jsonb,
+       CASE WHEN t.failed THEN 'FAILED'::outbox_status ELSE 'PENDING' END,
+       CASE WHEN t.error IS NULL THEN 0 ELSE 1 END,
+       now() + make_interval(secs => t.retry_in), t.error, t.error_class,
+       CASE WHEN t.error IS NULL THEN NULL ELSE jsonb_build_object(
+           'attempts', 1, 'history', jsonb_build_array(jsonb_build_object(
+               'at', now(), 'error_class', t.error_class, 'error', t.error))) END
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+            $7::float8[], $8::boolean[])
+     WITH ORDINALITY AS t(event_id, topic, key, payload, error, error_class, retry_in, failed, n)
+ORDER BY t.n
+"""
+
+
+async def held_keys(connection: asyncpg.Connection, keys: Sequence[str]) -> set[str]:
+    """Keys with unsent rows in the table: their messages must queue behind those rows."""
+    if not keys:
+        return set()
+    return {r["key"] for r in await connection.fetch(_HELD_KEYS_SQL, list(keys))}
+
+
+async def divert(connection: asyncpg.Connection, rows: Sequence[Diverted]) -> None:
+    """Hand messages to the table (the polling relay publishes them, retries and holds)."""
+    if not rows:
+        return
+    await connection.execute(
+        _DIVERT_SQL,
+        [r.message.event_id for r in rows],
+        [r.message.topic for r in rows],
+        [r.message.key for r in rows],
+        [r.message.value.decode() for r in rows],
+        [r.error for r in rows],
+        [r.error_class for r in rows],
+        [r.retry_in for r in rows],
+        [r.failed for r in rows],
+    )

@@ -1,0 +1,201 @@
+"""The relay's logical-outbox reader (decision 2600): messages from the replication slot to
+Kafka, the slot advanced only past what the broker acknowledged.
+
+Order: the slot hands messages over in commit order, and a batch is produced in that order. A
+key with unsent rows in `event_outbox` (a refused message, a replay, writes from before the
+switch) has its messages appended to the table behind them instead of produced. A refused
+message, and the rest of its key in the batch, go to the table too, with the refusal as their
+first attempt: the polling relay retries them (1/2/4 s), marks FAILED and holds the key, as it
+does for rows. An outage advances nothing: the batch is read and produced again once the broker
+answers (at-least-once; consumers deduplicate by ce_id). One relay reads the slot at a time
+(an advisory lock on the reader's connection; a dead relay's lock goes with its connection).
+"""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+import asyncpg
+from confluent_kafka import KafkaError
+
+from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.composition import RelayOptions
+from infinite_scribe.kafka.producer import Publisher, too_large_report
+from infinite_scribe.persistence import outbox_slot as slot
+from infinite_scribe.persistence.database import connect
+from infinite_scribe.persistence.errors import DATABASE_ERRORS
+from infinite_scribe.persistence.relay_store import cloudevents_headers
+from infinite_scribe.relay.outcome import BatchOutcome, sort_reports
+
+logger = logging.getLogger(__name__)
+
+_FIELDS = (
+    "topic",
+    "key",
+    "event_id",
+    "ce_type",
+    "ce_time",
+    "correlation_id",
+    "causation_id",
+    "traceparent",
+    "source_service",
+)
+
+
+class ReaderHost(Protocol):
+    """What the reader shares with its relay: the producer, the outage flag, the counters."""
+
+    publisher: Publisher
+    outage: bool
+
+    def _broker_down(self) -> None: ...
+
+    def count_published(self, sent: int, released: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReaderOptions:
+    database_url: str
+    batch_size: int
+    poll_interval: float
+    retry_backoff: tuple[float, ...]
+    max_message_bytes: int
+
+    @classmethod
+    def of(cls, relay: RelayOptions) -> "ReaderOptions":
+        """From the relay's: a peek takes as many messages as the table's batches in flight."""
+        return cls(
+            database_url=relay.database_url,
+            batch_size=relay.batch_size * relay.max_in_flight_batches,
+            poll_interval=relay.poll_interval,
+            retry_backoff=relay.retry_backoff,
+            max_message_bytes=relay.max_message_bytes,
+        )
+
+
+def row_of(message: slot.SlotMessage, index: int) -> ClaimedRow:
+    """A slot message as the producer takes it (the event id stands for the row id)."""
+    # A shorter header line (another writer's version) leaves the rest unset.
+    fields = dict.fromkeys(_FIELDS) | dict(zip(_FIELDS, message.fields, strict=False))
+    return ClaimedRow(
+        id=UUID(message.event_id),
+        position=index,
+        topic=message.topic,
+        key=message.key,
+        attempts=0,
+        value=message.value,
+        headers=cloudevents_headers({**fields, "extra_headers": None}),
+    )
+
+
+class LogicalReader:
+    """Reads the slot while it exists; idles (one query per poll) while it does not."""
+
+    def __init__(self, host: ReaderHost, options: ReaderOptions, wake: asyncio.Event) -> None:
+        self.host = host
+        self.options = options
+        self.wake = wake
+        self.reading = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                connection = await connect(self.options.database_url)
+            except DATABASE_ERRORS as error:
+                logger.warning("slot reader cannot connect (%s)", error)
+                await self._sleep(stop, 1.0)
+                continue
+            try:
+                await self._read(connection, stop)
+            except DATABASE_ERRORS as error:
+                logger.warning("slot reader lost its connection (%s); reconnecting", error)
+            except Exception:  # a bug must not end the reading for good: logged, then again
+                logger.exception("slot reader failed; starting again")
+                await self._sleep(stop, 1.0, wake=False)
+            finally:
+                self.reading = False
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(connection.close(), 2)
+
+    async def _read(self, connection: asyncpg.Connection, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if not self.reading:
+                self.reading = await slot.slot_exists(connection) and bool(
+                    await connection.fetchval("SELECT pg_try_advisory_lock($1)", slot.READER_LOCK)
+                )
+                if not self.reading:
+                    await self._sleep(stop, self.options.poll_interval)
+                    continue
+                logger.info("reading the logical outbox slot")
+            if self.host.outage:
+                await self._sleep(stop, 0.5, wake=False)
+                continue
+            self.wake.clear()
+            records = await slot.peek(connection, self.options.batch_size)
+            if not records:
+                await self._sleep(stop, self.options.poll_interval)
+                continue
+            if await self._publish(connection, slot.messages_of(records)):
+                await slot.advance(connection, records[-1]["lsn"])
+
+    async def _publish(
+        self, connection: asyncpg.Connection, messages: list[slot.SlotMessage]
+    ) -> bool:
+        """Produce (or divert) one peeked batch; True when the slot may move past it."""
+        held = await slot.held_keys(connection, sorted({m.key for m in messages if m.key}))
+        queued = [m for m in messages if m.key in held]
+        direct = [m for m in messages if m.key not in held]
+        rows = [row_of(message, index) for index, message in enumerate(direct)]
+        results = await self.host.publisher.publish(rows) if rows else []
+        outcome = sort_reports(rows, list(results))
+        if outcome.outage or outcome.released:
+            if outcome.outage:
+                self.host._broker_down()
+            logger.warning("slot batch not acknowledged (%s): read again", outcome.release_reason)
+            return False
+        diverted = [slot.Diverted(m) for m in queued] + self._refused(direct, rows, outcome)
+        # In the slot's order, so that each key keeps its order in the table.
+        order = {id(m): n for n, m in enumerate(messages)}
+        diverted.sort(key=lambda d: order[id(d.message)])
+        await slot.divert(connection, diverted)
+        self.host.count_published(len(outcome.sent), len(diverted))
+        return True
+
+    def _refused(
+        self, direct: list[slot.SlotMessage], rows: list[ClaimedRow], outcome: BatchOutcome
+    ) -> list[slot.Diverted]:
+        message_of: dict[UUID, slot.SlotMessage] = {
+            row.id: message for row, message in zip(rows, direct, strict=True)
+        }
+        backoff = self.options.retry_backoff
+        diverted = [slot.Diverted(message_of[row.id]) for row in outcome.held]
+        for row, error in outcome.rejected:
+            reason = too_large_report(row, error, self.options.max_message_bytes) or error.str()
+            logger.warning("message %s refused (%s): to the outbox table", row.id, reason)
+            diverted.append(_refusal(message_of[row.id], error, reason, backoff))
+        return diverted
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float, wake: bool = True) -> None:
+        waits = [asyncio.create_task(stop.wait())]
+        if wake:
+            waits.append(asyncio.create_task(self.wake.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+
+
+def _refusal(
+    message: slot.SlotMessage, error: KafkaError, reason: str, backoff: tuple[float, ...]
+) -> slot.Diverted:
+    return slot.Diverted(
+        message,
+        error=reason,
+        error_class=error.name(),
+        retry_in=backoff[0] if backoff else 0.0,
+        failed=not backoff,
+    )

@@ -1,0 +1,182 @@
+"""The logical outbox (issue 26, decision 2600): writers emit messages into a replication slot,
+the relay reads them, produces them in order and advances the slot only past what the broker
+acknowledged; refusals and held keys go through the table."""
+
+import asyncio
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from infinite_scribe.persistence import migrate
+from infinite_scribe.persistence import outbox_slot as slot
+from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.settings.settings import Settings
+from shared_types import EventEnvelope
+from tests.support.events import append_events
+from tests.support.relay import (
+    consume,
+    envelope,
+    first_delivery_order_ok,
+    new_topic,
+    running_relay,
+    start_relay_process,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+
+@pytest.fixture
+def logical_url(fresh_database: object) -> Iterator[str]:
+    """A database of its own in logical mode (the switch is per database)."""
+    url = str(fresh_database())  # type: ignore[operator]
+    migrate.upgrade(url)
+
+    async def switch(on: bool) -> None:
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            if on:
+                await slot.enable(connection)
+            elif await slot.slot_exists(connection):
+                await connection.execute("SELECT pg_drop_replication_slot($1)", slot.SLOT)
+        finally:
+            await connection.close()
+
+    asyncio.run(switch(True))
+    yield url
+    asyncio.run(switch(False))  # a database with a slot cannot be dropped
+
+
+@pytest.fixture
+async def logical_pool(logical_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(logical_url, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+def _events(key: str, count: int) -> list[EventEnvelope]:
+    return [EventEnvelope.model_validate(envelope(key, seq)) for seq in range(count)]
+
+
+async def _emit(pool: asyncpg.Pool, topic: str, key: str, seq: int, **payload: object) -> None:
+    """A message as the write path emits it, for one the write path would refuse (too large)."""
+    body = envelope(key, seq, **payload)
+    await pool.execute(
+        "SELECT pg_logical_emit_message(true, 'infinite-scribe.outbox', convert_to("
+        "jsonb_build_array($1::text, $2::text, $3::text, $4::jsonb->>'event_type')::text "
+        "|| E'\\n' || $4::jsonb::text, 'UTF8'))",
+        topic,
+        key,
+        str(body["event_id"]),
+        body,
+    )
+
+
+async def test_written_events_flow_through_the_slot_in_order_with_no_outbox_rows(
+    logical_pool: asyncpg.Pool, settings: Settings, kafka_bootstrap: str, logical_url: str
+) -> None:
+    topic = new_topic(kafka_bootstrap, 6)
+    keys = [f"logical-{uuid.uuid4()}" for _ in range(20)]
+    for key in keys:
+        await append_events(logical_pool, _events(key, 10), topic)
+    assert await logical_pool.fetchval("SELECT count(*) FROM event_outbox") == 0
+    async with running_relay(settings, database_url=logical_url) as relay:
+        deadline = time.monotonic() + 30
+        while relay.stats.published < 200 and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        assert relay.stats.published == 200
+    received = consume(kafka_bootstrap, topic, 200, timeout=30)
+    assert len({m.headers["ce_id"] for m in received}) == 200
+    assert first_delivery_order_ok(received)
+    first = received[0]
+    assert first.headers["ce_type"] and first.headers["ce_subject"] == first.key.encode()
+    assert first.value["aggregate_id"] == first.key
+    # Advanced past everything acknowledged: nothing left to read.
+    async with logical_pool.acquire() as connection:
+        assert slot.messages_of(await slot.peek(connection, 1000)) == []
+    assert (await slot.status(logical_pool)).mode == "logical"
+
+
+async def test_a_refused_message_goes_to_the_table_and_holds_its_key(
+    logical_pool: asyncpg.Pool, settings: Settings, kafka_bootstrap: str, logical_url: str
+) -> None:
+    topic = new_topic(kafka_bootstrap)
+    poisoned, healthy = f"poison-{uuid.uuid4()}", f"fine-{uuid.uuid4()}"
+    await _emit(logical_pool, topic, poisoned, 0)
+    await _emit(logical_pool, topic, poisoned, 1, blob="x" * 1_200_000)
+    await _emit(logical_pool, topic, poisoned, 2)
+    for seq in range(3):
+        await _emit(logical_pool, topic, healthy, seq)
+    await _emit(logical_pool, topic, poisoned, 3)  # a later batch: queued behind the table's
+    async with running_relay(settings, database_url=logical_url, relay_retry_backoff="1"):
+        await wait_for(
+            logical_pool,
+            "SELECT status::text FROM event_outbox WHERE payload->'payload' ? 'blob'",
+            expected="FAILED",
+            within=15,
+        )
+    rows = await logical_pool.fetch(
+        "SELECT payload->'payload'->>'seq' AS seq, status::text AS status, attempts "
+        "FROM event_outbox ORDER BY position"
+    )
+    assert [(r["seq"], r["status"]) for r in rows] == [
+        ("1", "FAILED"),
+        ("2", "PENDING"),
+        ("3", "PENDING"),
+    ]
+    assert rows[0]["attempts"] == 2  # refused by the reader, then once by the table's retry
+    received = consume(kafka_bootstrap, topic, 5, timeout=3)
+    assert [(m.key, m.value["payload"]["seq"]) for m in received if m.key == poisoned] == [
+        (poisoned, 0)
+    ]
+    assert [m.value["payload"]["seq"] for m in received if m.key == healthy] == [0, 1, 2]
+
+
+async def test_kill_9_then_restart_delivers_everything_in_order(
+    logical_pool: asyncpg.Pool, settings: Settings, kafka_bootstrap: str, logical_url: str
+) -> None:
+    topic = new_topic(kafka_bootstrap, 6)
+    keys = [f"crash-{uuid.uuid4()}" for _ in range(100)]
+    for seq in range(40):
+        for key in keys:
+            await _emit(logical_pool, topic, key, seq)
+    total = 4000
+    start = await logical_pool.fetchval(CONFIRMED, slot.SLOT)
+    # Small peeks (10 x 4 records), so that the kill lands between two advances.
+    first = start_relay_process(settings, DATABASE_URL=logical_url, RELAY_BATCH_SIZE="10")
+    try:
+        await wait_for(logical_pool, f"SELECT ({CONFIRMED}) <> $2", slot.SLOT, start, within=30)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    await wait_for(logical_pool, ACTIVE, slot.READER_LOCK, expected=False, within=10)
+    async with logical_pool.acquire() as connection:
+        left = len(slot.messages_of(await slot.peek(connection, 100_000)))
+    assert 0 < left < total  # killed mid-way
+    second = start_relay_process(settings, DATABASE_URL=logical_url)
+    try:
+        await wait_for(logical_pool, ACTIVE, slot.READER_LOCK, expected=True, within=30)
+        received = consume(kafka_bootstrap, topic, total, timeout=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        try:
+            assert second.wait(15) == 0
+        except subprocess.TimeoutExpired:
+            second.kill()
+            raise
+    assert len({m.headers["ce_id"] for m in received}) == total
+    assert first_delivery_order_ok(received)
+
+
+CONFIRMED = "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1"
+#: Whether a relay holds the slot reader's advisory lock (a bigint key: classid 0, objid, 1).
+ACTIVE = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND classid = 0 AND objid = $1::bigint::oid AND objsubid = 1 "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
+)
