@@ -22,6 +22,29 @@ def outbox_status() -> None:
     typer.echo(outbox_calls.status(database_url(settings())))
 
 
+@outbox_app.command("logical")
+def outbox_logical(
+    switch: Annotated[str, typer.Argument(help="on: messages through a slot; off: rows")],
+) -> None:
+    """Switch this database's outbox between rows and the logical slot (decision 2600)."""
+    from infinite_scribe.cli import outbox_calls
+    from infinite_scribe.persistence.outbox_slot import SLOT, LogicalModeUnavailable
+
+    if switch not in ("on", "off"):
+        fail("say on or off")
+    try:
+        left = outbox_calls.logical(database_url(settings()), switch == "on")
+    except LogicalModeUnavailable as error:
+        fail(str(error), code=1)
+    if switch == "on":
+        typer.echo(f"outbox mode: logical (slot {SLOT}); writers emit messages from now on")
+    elif left == 0:
+        typer.echo("outbox mode: table; the slot was empty and is dropped")
+    else:
+        said = "a relay is reading it" if left is None else f"it holds {left} message(s)"
+        typer.echo(f"outbox mode: table; the slot stays while {said}: run again to drop it")
+
+
 @outbox_app.command("requeue")
 def outbox_requeue(
     row_id: Annotated[UUID | None, typer.Option("--id", help="one FAILED row")] = None,

@@ -4,13 +4,23 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+import asyncpg
+
 from infinite_scribe.persistence import outbox_operations as operations
+from infinite_scribe.persistence import outbox_slot as slot
 from infinite_scribe.persistence.database import run_with_pool
 
 
 def status(database_url: str) -> str:
     report = run_with_pool(database_url, operations.status)
-    lines = ["outbox rows:"]
+    logical = run_with_pool(database_url, slot.status)
+    lines = [f"outbox mode: {logical.mode}"]
+    if logical.slot_exists:
+        lines.append(
+            f"logical slot {slot.SLOT}: {'read by a relay' if logical.active else 'not read'}, "
+            f"{logical.lag_bytes} bytes of WAL behind"
+        )
+    lines.append("outbox rows:")
     for name in ("PENDING", "SENT", "FAILED"):
         lines.append(f"  {name:<8} {report.counts.get(name, 0)}")
     age = report.oldest_pending_age_seconds
@@ -23,6 +33,19 @@ def status(database_url: str) -> str:
             f"{row['last_error_class']}: {row['last_error']}"
         )
     return "\n".join(lines)
+
+
+def logical(database_url: str, on: bool) -> int | None:
+    """Switch the database's outbox to messages (True) or back to rows; see outbox_slot."""
+
+    async def switch(pool: asyncpg.Pool) -> int | None:
+        async with pool.acquire() as connection:
+            if on:
+                await slot.enable(connection)
+                return 0
+            return await slot.disable(connection)
+
+    return run_with_pool(database_url, switch)
 
 
 def requeue(database_url: str, row_id: uuid.UUID | None, all_failed: bool) -> int:

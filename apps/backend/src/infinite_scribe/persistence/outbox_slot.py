@@ -83,8 +83,13 @@ async def advance(connection: asyncpg.Connection, lsn: int) -> None:
 
 
 async def slot_exists(connection: asyncpg.Connection | asyncpg.Pool) -> bool:
+    # Slot names are the server's, not the database's: another database's is not ours.
     return bool(
-        await connection.fetchval("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", SLOT)
+        await connection.fetchval(
+            "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 "
+            "AND database = current_database()",
+            SLOT,
+        )
     )
 
 
@@ -92,7 +97,8 @@ async def status(pool: asyncpg.Pool) -> SlotStatus:
     row = await pool.fetchrow(
         "SELECT coalesce(current_setting('scribe.outbox_mode', true), 'table') AS mode, "
         "s.active, pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint AS lag "
-        "FROM (SELECT 1) one LEFT JOIN pg_replication_slots s ON s.slot_name = $1",
+        "FROM (SELECT 1) one LEFT JOIN pg_replication_slots s "
+        "ON s.slot_name = $1 AND s.database = current_database()",
         SLOT,
     )
     assert row is not None

@@ -180,3 +180,57 @@ ACTIVE = (
     "AND classid = 0 AND objid = $1::bigint::oid AND objsubid = 1 "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
 )
+
+
+def test_the_switch_on_and_off_from_the_command_line(
+    fresh_database: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from infinite_scribe.persistence.database import run_with_pool
+
+    url = str(fresh_database())  # type: ignore[operator]
+    migrate.upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    try:
+        _switch_on_and_off(url, CliRunner())
+    finally:
+        run_with_pool(url, _drop_slot)  # a database with a slot cannot be dropped
+
+
+async def _drop_slot(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as connection:
+        if await slot.slot_exists(connection):
+            await connection.execute("SELECT pg_drop_replication_slot($1)", slot.SLOT)
+
+
+def _switch_on_and_off(url: str, runner: object) -> None:
+    from typer.testing import CliRunner
+
+    from infinite_scribe.cli import app
+    from infinite_scribe.persistence.database import run_with_pool
+
+    assert isinstance(runner, CliRunner)
+    assert "outbox mode: table" in runner.invoke(app, ["outbox", "status"]).output
+    assert runner.invoke(app, ["outbox", "logical", "sideways"]).exit_code == 2
+    on = runner.invoke(app, ["outbox", "logical", "on"])
+    assert on.exit_code == 0 and "logical" in on.output, on.output
+    status = runner.invoke(app, ["outbox", "status"]).output
+    assert "outbox mode: logical" in status and "not read" in status
+    # A write now emits a message (no row), and the slot keeps it: off leaves the slot.
+    events = _events(f"cli-{uuid.uuid4()}", 1)
+    run_with_pool(url, lambda pool: append_events(pool, events, wake=False))
+    assert run_with_pool(url, lambda pool: pool.fetchval("SELECT count(*) FROM event_outbox")) == 0
+    kept = runner.invoke(app, ["outbox", "logical", "off"])
+    assert kept.exit_code == 0 and "holds 1 message(s)" in kept.output, kept.output
+
+    # Once the slot is read (here: advanced by hand), off drops it.
+    async def read_all(pool: asyncpg.Pool) -> None:
+        async with pool.acquire() as connection:
+            records = await slot.peek(connection, 1000)
+            await slot.advance(connection, records[-1]["lsn"])
+
+    run_with_pool(url, read_all)
+    dropped = runner.invoke(app, ["outbox", "logical", "off"])
+    assert "slot was empty and is dropped" in dropped.output, dropped.output
+    assert not run_with_pool(url, slot.slot_exists)
