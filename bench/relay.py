@@ -33,6 +33,7 @@ from _services import WATCHED, broker, fresh_database
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.kafka.admin import ensure_topic
+from infinite_scribe.persistence import outbox_slot
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes import WriteComposer
@@ -113,6 +114,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=int(env("BENCH_ROWS", "100000")))
     parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", "60")))
     parser.add_argument("--rate", type=float, default=float(env("BENCH_RATE", "500")))
+    parser.add_argument(
+        "--mode", choices=("table", "logical"), default="table", help="the outbox (decision 2600)"
+    )
     return parser.parse_args()
 
 
@@ -150,18 +154,34 @@ async def published(client: httpx.AsyncClient, metrics_ports: list[int]) -> floa
     return total
 
 
+#: The outbox rows of the drain, committed at once.
+INSERT_ROWS = (
+    "WITH rows AS (INSERT INTO event_outbox (event_id, topic, key, payload) "
+    "SELECT (e->>'event_id')::uuid, $1, e->>'aggregate_id', e "
+    "FROM unnest($2::text[]::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING 1) "
+    "SELECT count(*), pg_notify('event_outbox_pending', '') FROM rows"
+)
+#: The same as messages in the logical mode's format (persistence/outbox.py), in one commit.
+EMIT_MESSAGES = (
+    "WITH m AS (SELECT pg_logical_emit_message(true, 'infinite-scribe.outbox', convert_to("
+    "jsonb_build_array($1::text, e->>'aggregate_id', e->>'event_id', e->>'event_type', "
+    "e->>'occurred_at', e->>'correlation_id', e->>'causation_id', "
+    "e->'metadata'->>'traceparent', e->'metadata'->>'source_service')::text || E'\\n' || "
+    "e::text, 'UTF8')) FROM unnest($2::text[]::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n) "
+    "SELECT count(*), pg_notify('event_outbox_pending', '') FROM m"
+)
+
+
 async def drain(
-    url: str, topic: str, envelopes: list[dict[str, object]], metrics_ports: list[int]
+    url: str, topic: str, envelopes: list[dict[str, object]], metrics_ports: list[int], mode: str
 ) -> float:
-    """Commit every row at once (one INSERT + NOTIFY) and time until the relay acked them all."""
+    """Commit every event at once (one statement + NOTIFY) and time until the relays acked them
+    all."""
     connection = await asyncpg.connect(url)
     try:
         started = time.perf_counter()
         await connection.execute(
-            "WITH rows AS (INSERT INTO event_outbox (event_id, topic, key, payload) "
-            "SELECT (e->>'event_id')::uuid, $1, e->>'aggregate_id', e "
-            "FROM unnest($2::text[]::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING 1) "
-            "SELECT count(*), pg_notify('event_outbox_pending', '') FROM rows",
+            EMIT_MESSAGES if mode == "logical" else INSERT_ROWS,
             topic,
             [json.dumps(e) for e in envelopes],
         )
@@ -292,6 +312,18 @@ async def latency(url: str, servers: str, topic: str, seconds: float, rate: floa
     return [(consumer.seen[k] - t) * 1000 for k, t in committed.items() if k in consumer.seen]
 
 
+async def switch_logical(url: str, on: bool) -> None:
+    """The logical outbox on (slot, writers emit) or its slot dropped (decision 2600)."""
+    connection = await asyncpg.connect(url)
+    try:
+        if on:
+            await outbox_slot.enable(connection)
+        elif await outbox_slot.slot_exists(connection):
+            await connection.execute("SELECT pg_drop_replication_slot($1)", outbox_slot.SLOT)
+    finally:
+        await connection.close()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -306,15 +338,18 @@ def main() -> None:
         keys = [str(uuid.uuid4()) for _ in range(args.keys)]
         envelopes = [envelope(keys[i % args.keys], i // args.keys) for i in range(args.rows)]
         print(
-            f"relay bench: {args.relays} relay(s), {args.rows} rows over {args.keys} keys, "
+            f"relay bench ({args.mode} outbox): {args.relays} relay(s), {args.rows} events over "
+            f"{args.keys} keys, "
             f"{args.seconds:.0f}s at {args.rate:.0f}/s"
         )
         raw_rate = raw_produce_median(servers, raw_topic, envelopes)
         print(f"  raw producer: {raw_rate:,.0f} msg/s (median of 3)", flush=True)
+        if args.mode == "logical":
+            asyncio.run(switch_logical(url, True))
         ports = [free_port() for _ in range(args.relays)]
         relays = [start_relay(url, servers, port, n) for n, port in enumerate(ports)]
         try:
-            elapsed = asyncio.run(drain(url, drain_topic, envelopes, ports))
+            elapsed = asyncio.run(drain(url, drain_topic, envelopes, ports, args.mode))
             drain_rate = args.rows / elapsed
             print(f"  relay drain: {drain_rate:,.0f} events/s ({elapsed:.2f}s)", flush=True)
             print(
@@ -329,6 +364,8 @@ def main() -> None:
                 relay.terminate()
             for relay in relays:
                 relay.wait(15)
+            if args.mode == "logical":
+                asyncio.run(switch_logical(url, False))  # a database with a slot stays
         p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
         print(
             f"  commit->consumer latency at {args.rate:.0f}/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
@@ -337,6 +374,7 @@ def main() -> None:
         )
         result = {
             "bench": "relay",
+            "mode": args.mode,
             "relays": args.relays,
             "keys": args.keys,
             "drain_events_per_s": round(drain_rate, 1),

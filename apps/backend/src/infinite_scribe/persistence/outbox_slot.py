@@ -2,9 +2,8 @@
 `pg_logical_emit_message`s from, and the switch that makes writers emit instead of inserting
 `event_outbox` rows (persistence/outbox.py reads it per statement).
 
-The slot is read through the SQL interface (peek, then advance past what the broker
-acknowledged): a relay killed between the two reads the same messages again (at-least-once),
-and one connection holding an advisory lock is the slot's only reader among N relays.
+The relay streams the slot (persistence/outbox_stream.py); the SQL interface here (peek,
+advance) serves the operator's switch and the tests, when no relay streams it.
 """
 
 import struct
@@ -19,9 +18,6 @@ from infinite_scribe.persistence.outbox import MESSAGE_PREFIX
 SLOT = "infinite_scribe_outbox"
 #: pgoutput needs a publication; one with no tables sends only the messages.
 PUBLICATION = "infinite_scribe_outbox"
-#: The advisory lock of the slot's reader (any constant both sides agree on).
-READER_LOCK = 0x5C81BE00
-
 _OPTIONS = f"'proto_version', '1', 'publication_names', '{PUBLICATION}', 'messages', 'true'"
 _PEEK_SQL = f"SELECT lsn, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, {_OPTIONS})"
 _PREFIX = MESSAGE_PREFIX.encode()
@@ -50,15 +46,14 @@ class SlotStatus:
     lag_bytes: int
 
 
-def messages_of(records: Sequence[asyncpg.Record]) -> list[SlotMessage]:
+def messages_of(records: Sequence[bytes]) -> list[SlotMessage]:
     """The outbox messages among pgoutput's records (Begin and Commit records, and messages of
     other prefixes, are skipped). Format: 'M', flags, lsn (8 bytes), prefix NUL, length, content;
     content: a JSON array line, then the envelope."""
     import orjson
 
     found: list[SlotMessage] = []
-    for record in records:
-        data: bytes = record["data"]
+    for data in records:
         if data[:1] != b"M":
             continue
         end = data.index(b"\0", 10)
@@ -73,8 +68,14 @@ def messages_of(records: Sequence[asyncpg.Record]) -> list[SlotMessage]:
 
 
 async def peek(connection: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Up to about `limit` decoded records (whole transactions) past the slot's confirmed point."""
+    """Up to about `limit` decoded records (whole transactions) past the slot's confirmed point:
+    (lsn, data) each."""
     return list(await connection.fetch(_PEEK_SQL, SLOT, limit))
+
+
+def payloads(records: Sequence[asyncpg.Record]) -> list[bytes]:
+    """The pgoutput records of peeked rows."""
+    return [record["data"] for record in records]
 
 
 async def advance(connection: asyncpg.Connection, lsn: int) -> None:
@@ -124,21 +125,19 @@ async def enable(connection: asyncpg.Connection) -> None:
 
 async def disable(connection: asyncpg.Connection) -> int | None:
     """Switch the writers back to rows, and drop the slot if it holds no message. Returns how
-    many messages it still holds (0: dropped), None while a relay reads it (it drains it; run
+    many messages it still holds (0: dropped), None while a relay streams it (it drains it; run
     again once the relays are stopped to drop it)."""
     await _set_mode(connection, None)
     if not await slot_exists(connection):
         return 0
-    if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", READER_LOCK):
-        return None
     try:
-        pending = len(messages_of(await peek(connection, 1000)))
-        if not pending:
-            await connection.execute("SELECT pg_drop_replication_slot($1)", SLOT)
-            await connection.execute(f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
-        return pending
-    finally:
-        await connection.execute("SELECT pg_advisory_unlock($1)", READER_LOCK)
+        pending = len(messages_of(payloads(await peek(connection, 1000))))
+    except asyncpg.ObjectInUseError:  # a relay's walsender has it
+        return None
+    if not pending:
+        await connection.execute("SELECT pg_drop_replication_slot($1)", SLOT)
+        await connection.execute(f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
+    return pending
 
 
 async def _set_mode(connection: asyncpg.Connection, mode: str | None) -> None:

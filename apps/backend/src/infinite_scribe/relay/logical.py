@@ -7,8 +7,8 @@ switch) has its messages appended to the table behind them instead of produced. 
 message, and the rest of its key in the batch, go to the table too, with the refusal as their
 first attempt: the polling relay retries them (1/2/4 s), marks FAILED and holds the key, as it
 does for rows. An outage advances nothing: the batch is read and produced again once the broker
-answers (at-least-once; consumers deduplicate by ce_id). One relay reads the slot at a time
-(an advisory lock on the reader's connection; a dead relay's lock goes with its connection).
+answers (at-least-once; consumers deduplicate by ce_id). One relay streams the slot at a time
+(the slot refuses a second stream; the others keep trying, and take over when it stops).
 """
 
 import asyncio
@@ -25,8 +25,8 @@ from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.composition import RelayOptions
 from infinite_scribe.kafka.producer import Publisher, too_large_report
 from infinite_scribe.persistence import outbox_slot as slot
-from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
+from infinite_scribe.persistence.outbox_stream import SlotStream
 from infinite_scribe.persistence.relay_store import cloudevents_headers
 from infinite_scribe.relay.outcome import BatchOutcome, sort_reports
 
@@ -92,54 +92,54 @@ def row_of(message: slot.SlotMessage, index: int) -> ClaimedRow:
 
 
 class LogicalReader:
-    """Reads the slot while it exists; idles (one query per poll) while it does not."""
+    """Streams the slot while it exists; idles (one query per poll) while it does not."""
 
-    def __init__(self, host: ReaderHost, options: ReaderOptions, wake: asyncio.Event) -> None:
+    def __init__(self, host: ReaderHost, options: ReaderOptions, pool: asyncpg.Pool) -> None:
         self.host = host
         self.options = options
-        self.wake = wake
-        self.reading = False
+        self.pool = pool
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                connection = await connect(self.options.database_url)
+                exists = await slot.slot_exists(self.pool)
             except DATABASE_ERRORS as error:
-                logger.warning("slot reader cannot connect (%s)", error)
-                await self._sleep(stop, 1.0)
+                logger.warning("cannot look for the outbox slot (%s)", error)
+                exists = False
+            if not exists:
+                await _wait(stop, self.options.poll_interval)
                 continue
+            stream = SlotStream(self.options.database_url)
             try:
-                await self._read(connection, stop)
-            except DATABASE_ERRORS as error:
-                logger.warning("slot reader lost its connection (%s); reconnecting", error)
+                await self._read(stream, stop)
             except Exception:  # a bug must not end the reading for good: logged, then again
-                logger.exception("slot reader failed; starting again")
-                await self._sleep(stop, 1.0, wake=False)
+                logger.exception("outbox slot reader failed; starting again")
+                await _wait(stop, 1.0)
             finally:
-                self.reading = False
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(connection.close(), 2)
+                await asyncio.to_thread(stream.close)
 
-    async def _read(self, connection: asyncpg.Connection, stop: asyncio.Event) -> None:
+    async def _read(self, stream: SlotStream, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            if not self.reading:
-                self.reading = await slot.slot_exists(connection) and bool(
-                    await connection.fetchval("SELECT pg_try_advisory_lock($1)", slot.READER_LOCK)
-                )
-                if not self.reading:
-                    await self._sleep(stop, self.options.poll_interval)
-                    continue
-                logger.info("reading the logical outbox slot")
             if self.host.outage:
-                await self._sleep(stop, 0.5, wake=False)
+                await _wait(stop, 0.5)
                 continue
-            self.wake.clear()
-            records = await slot.peek(connection, self.options.batch_size)
-            if not records:
-                await self._sleep(stop, self.options.poll_interval)
+            batch = await stream.batch(self.options.batch_size, self.options.poll_interval)
+            if batch is None:
+                if not await slot.slot_exists(self.pool):
+                    return  # switched off and dropped
                 continue
-            if await self._publish(connection, slot.messages_of(records)):
-                await slot.advance(connection, records[-1]["lsn"])
+            records, end_lsn = batch
+            try:
+                async with self.pool.acquire() as connection:
+                    delivered = await self._publish(connection, slot.messages_of(records))
+            except DATABASE_ERRORS as error:
+                logger.warning("slot batch not handed over (%s): read again", error)
+                delivered = False
+            if delivered:
+                stream.confirm(end_lsn)
+            else:
+                stream.restart()
+                await _wait(stop, 0.5)
 
     async def _publish(
         self, connection: asyncpg.Connection, messages: list[slot.SlotMessage]
@@ -178,15 +178,10 @@ class LogicalReader:
             diverted.append(_refusal(message_of[row.id], error, reason, backoff))
         return diverted
 
-    async def _sleep(self, stop: asyncio.Event, seconds: float, wake: bool = True) -> None:
-        waits = [asyncio.create_task(stop.wait())]
-        if wake:
-            waits.append(asyncio.create_task(self.wake.wait()))
-        try:
-            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in waits:
-                task.cancel()
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 def _refusal(

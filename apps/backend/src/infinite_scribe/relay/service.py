@@ -14,6 +14,7 @@ import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
+import asyncpg
 from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
@@ -96,6 +97,10 @@ class Relay:
         #: The key buckets this relay claims from first (all of them until its first heartbeat).
         self.share: Share = WHOLE
 
+    def _clients_pool(self) -> asyncpg.Pool:
+        assert self._clients is not None
+        return self._clients.pool
+
     @property
     def store(self) -> OutboxStore:
         """The outbox store (the worker runtime calls `work` only after `startup`)."""
@@ -175,11 +180,9 @@ class Relay:
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         store, url, poll = self.store, self.options.database_url, self.options.poll_interval
-        reader_wake = asyncio.Event()
-        reader = LogicalReader(self, ReaderOptions.of(self.options), reader_wake)
+        reader = LogicalReader(self, ReaderOptions.of(self.options), self._clients_pool())
         self._helpers = [
             asyncio.create_task(listen_forever(url, self._wake, stop, poll)),
-            asyncio.create_task(listen_forever(url, reader_wake, stop, poll)),
             asyncio.create_task(self._refresh_gauges(stop)),
             asyncio.create_task(self.broker_probe.run(stop)),
             asyncio.create_task(self._keep_share(stop)),

@@ -98,7 +98,7 @@ async def test_written_events_flow_through_the_slot_in_order_with_no_outbox_rows
     assert first.value["aggregate_id"] == first.key
     # Advanced past everything acknowledged: nothing left to read.
     async with logical_pool.acquire() as connection:
-        assert slot.messages_of(await slot.peek(connection, 1000)) == []
+        assert slot.messages_of(slot.payloads(await slot.peek(connection, 1000))) == []
     assert (await slot.status(logical_pool)).mode == "logical"
 
 
@@ -142,26 +142,34 @@ async def test_kill_9_then_restart_delivers_everything_in_order(
 ) -> None:
     topic = new_topic(kafka_bootstrap, 6)
     keys = [f"crash-{uuid.uuid4()}" for _ in range(100)]
-    for seq in range(40):
-        for key in keys:
-            await _emit(logical_pool, topic, key, seq)
-    total = 4000
+    for seq in range(300):  # a commit of 100 events (one per key) at a time
+        bodies = [envelope(key, seq) for key in keys]
+        await logical_pool.execute(
+            "SELECT count(pg_logical_emit_message(true, 'infinite-scribe.outbox', convert_to("
+            "jsonb_build_array($1::text, e->>'aggregate_id', e->>'event_id')::text "
+            "|| E'\\n' || e::text, 'UTF8'))) FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n)",
+            topic,
+            bodies,
+        )
+    total = 30_000
     start = await logical_pool.fetchval(CONFIRMED, slot.SLOT)
-    # Small peeks (10 x 4 records), so that the kill lands between two advances.
-    first = start_relay_process(settings, DATABASE_URL=logical_url, RELAY_BATCH_SIZE="10")
+    # One commit per batch (10 x 4 records) acknowledged slowly (linger): killed mid-way.
+    first = start_relay_process(
+        settings, DATABASE_URL=logical_url, RELAY_BATCH_SIZE="10", KAFKA_LINGER_MS="100"
+    )
     try:
         await wait_for(logical_pool, f"SELECT ({CONFIRMED}) <> $2", slot.SLOT, start, within=30)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(10)
-    await wait_for(logical_pool, ACTIVE, slot.READER_LOCK, expected=False, within=10)
+    await wait_for(logical_pool, ACTIVE, slot.SLOT, expected=False, within=10)
     async with logical_pool.acquire() as connection:
-        left = len(slot.messages_of(await slot.peek(connection, 100_000)))
+        left = len(slot.messages_of(slot.payloads(await slot.peek(connection, 100_000))))
     assert 0 < left < total  # killed mid-way
     second = start_relay_process(settings, DATABASE_URL=logical_url)
     try:
-        await wait_for(logical_pool, ACTIVE, slot.READER_LOCK, expected=True, within=30)
-        received = consume(kafka_bootstrap, topic, total, timeout=60)
+        await wait_for(logical_pool, ACTIVE, slot.SLOT, expected=True, within=30)
+        received = consume(kafka_bootstrap, topic, total, timeout=90)
     finally:
         second.send_signal(signal.SIGTERM)
         try:
@@ -174,12 +182,8 @@ async def test_kill_9_then_restart_delivers_everything_in_order(
 
 
 CONFIRMED = "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1"
-#: Whether a relay holds the slot reader's advisory lock (a bigint key: classid 0, objid, 1).
-ACTIVE = (
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-    "AND classid = 0 AND objid = $1::bigint::oid AND objsubid = 1 "
-    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
-)
+#: Whether a relay streams the slot.
+ACTIVE = "SELECT active FROM pg_replication_slots WHERE slot_name = $1"
 
 
 def test_the_switch_on_and_off_from_the_command_line(

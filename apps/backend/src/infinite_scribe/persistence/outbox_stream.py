@@ -1,0 +1,135 @@
+"""The logical outbox's replication stream (decision 2600): a walsender decodes the WAL once
+and pushes each committed transaction's records as it commits; the reader confirms (feedback)
+only what the broker acknowledged, so a new stream (after a kill, an outage, a restart) starts
+again right after that point.
+
+asyncpg has no replication protocol, so the stream runs psycopg2's `LogicalReplicationConnection`
+in a thread of its own; whole transactions reach the event loop through a bounded queue. The
+slot is its own lock: a second relay's START_REPLICATION is refused while one streams it.
+"""
+
+import asyncio
+import contextlib
+import logging
+import select
+import struct
+import threading
+from dataclasses import dataclass
+
+import psycopg2
+import psycopg2.extras
+
+from infinite_scribe.persistence.database import asyncpg_dsn
+from infinite_scribe.persistence.outbox_slot import PUBLICATION, SLOT
+
+logger = logging.getLogger(__name__)
+
+_OPTIONS = {"proto_version": "1", "publication_names": PUBLICATION, "messages": "true"}
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One committed transaction's pgoutput records, and where the next one starts."""
+
+    records: list[bytes]
+    end_lsn: int
+    generation: int
+
+
+class SlotStream:
+    """Streams the slot from a thread; `batch()` hands whole transactions to the event loop."""
+
+    def __init__(self, database_url: str, max_queued: int = 100_000) -> None:
+        self.dsn = asyncpg_dsn(database_url)
+        self.max_queued = max_queued
+        self._queue: asyncio.Queue[Transaction] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        self._running = True
+        # Records handed over and taken: each counter has one writer (thread, loop).
+        self._pushed = 0
+        self._taken = 0
+        self._confirmed = 0  # the flush position to report (set by the loop, sent by the thread)
+        self._generation = 0  # a new stream after restart(); older transactions are dropped
+        self._restart = threading.Event()
+        self._thread = threading.Thread(
+            target=self._stream_forever, name="outbox-slot", daemon=True
+        )
+        self._thread.start()
+
+    async def batch(self, limit: int, wait_seconds: float) -> tuple[list[bytes], int] | None:
+        """The records of the transactions queued now (at least one, up to about `limit`
+        records), and the end of the last one; None when none came within `wait_seconds`."""
+        try:
+            first = await asyncio.wait_for(self._queue.get(), wait_seconds)
+        except TimeoutError:
+            return None
+        taken = [first]
+        size = len(first.records)
+        while size < limit and not self._queue.empty():
+            taken.append(self._queue.get_nowait())
+            size += len(taken[-1].records)
+        self._taken += size
+        current = [t for t in taken if t.generation == self._generation]
+        if not current:
+            return None
+        return [record for t in current for record in t.records], current[-1].end_lsn
+
+    def confirm(self, lsn: int) -> None:
+        """Everything before `lsn` was acknowledged: the slot may forget it."""
+        self._confirmed = max(self._confirmed, lsn)
+
+    def restart(self) -> None:
+        """Drop what was streamed but not confirmed and stream again from the confirmed point."""
+        self._generation += 1
+        self._restart.set()
+
+    def close(self) -> None:
+        self._running = False
+        self._thread.join(5)
+
+    # -- the thread ---------------------------------------------------------------------------
+
+    def _stream_forever(self) -> None:
+        while self._running:
+            generation = self._generation
+            self._restart.clear()
+            try:
+                self._stream(generation)
+            except psycopg2.Error as error:
+                logger.warning("outbox slot stream interrupted (%s); starting again", error)
+                self._restart.wait(1.0)
+
+    def _stream(self, generation: int) -> None:
+        factory = psycopg2.extras.LogicalReplicationConnection
+        connection = psycopg2.connect(self.dsn, connection_factory=factory)
+        cursor = None
+        try:
+            cursor = connection.cursor()
+            cursor.start_replication(slot_name=SLOT, decode=False, options=_OPTIONS)
+            logger.info("streaming the logical outbox slot")
+            sent, records = 0, []
+            while self._running and not self._restart.is_set():
+                if self._confirmed != sent:
+                    sent = self._confirmed
+                    cursor.send_feedback(flush_lsn=sent)
+                if self._pushed - self._taken >= self.max_queued:  # the loop is behind
+                    self._restart.wait(0.01)
+                    continue
+                message = cursor.read_message()
+                if message is None:
+                    select.select([connection], [], [], 0.1)
+                    continue
+                payload = bytes(message.payload)
+                records.append(payload)
+                if payload[:1] == b"C":  # commit: flags, commit lsn, end lsn, time
+                    (end_lsn,) = struct.unpack_from(">Q", payload, 10)
+                    self._pushed += len(records)
+                    transaction = Transaction(records, end_lsn, generation)
+                    self._loop.call_soon_threadsafe(self._queue.put_nowait, transaction)
+                    records = []
+        finally:
+            with contextlib.suppress(psycopg2.Error):
+                if cursor is not None and self._confirmed:
+                    # A clean stop reports its last confirmation (else it is sent again).
+                    cursor.send_feedback(flush_lsn=self._confirmed, force=True)
+                connection.close()
