@@ -163,12 +163,9 @@ INSERT_ROWS = (
 )
 #: The same as messages in the logical mode's format (persistence/outbox.py), in one commit.
 EMIT_MESSAGES = (
-    "WITH m AS (SELECT pg_logical_emit_message(true, 'infinite-scribe.outbox', convert_to("
-    "jsonb_build_array($1::text, e->>'aggregate_id', e->>'event_id', e->>'event_type', "
-    "e->>'occurred_at', e->>'correlation_id', e->>'causation_id', "
-    "e->'metadata'->>'traceparent', e->'metadata'->>'source_service')::text || E'\\n' || "
-    "e::text, 'UTF8')) FROM unnest($2::text[]::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n) "
-    "SELECT count(*), pg_notify('event_outbox_pending', '') FROM m"
+    "WITH m AS (SELECT pg_logical_emit_message(true, 'infinite-scribe.outbox', "
+    "outbox_message($1, e)) FROM unnest($2::text[]::jsonb[]) WITH ORDINALITY AS t(e, n) "
+    "ORDER BY n) SELECT count(*), pg_notify('event_outbox_pending', '') FROM m"
 )
 
 

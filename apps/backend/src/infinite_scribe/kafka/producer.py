@@ -18,6 +18,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.cluster import broker_problem
 from infinite_scribe.kafka.producer_tracing import traced_produce
+from infinite_scribe.observability.tracing import enabled as tracing_enabled
 from infinite_scribe.settings.kafka import KAFKA_LOGGER, KafkaConnection, client_config
 
 logger = logging.getLogger(__name__)
@@ -170,12 +171,16 @@ class Publisher:
         batch = _Batch(self._loop, len(rows))
         produce = self._producer.produce
         failed_keys: set[str] = set()
+        traced = tracing_enabled()
         for index, row in enumerate(rows):
             if row.key is not None and row.key in failed_keys:
                 # An earlier row of its key was refused: producing this one would overtake it.
                 batch.report(index, HELD_BEHIND)
                 continue
-            headers, report = traced_produce(row, partial(batch.report, index))
+            report: Callable[..., None] = partial(batch.report, index)
+            headers = row.headers
+            if traced:
+                headers, report = traced_produce(row, report)
             while True:
                 try:
                     produce(

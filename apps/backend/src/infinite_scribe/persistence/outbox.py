@@ -43,18 +43,14 @@ def outbox_part(p: Callable[[str], str]) -> list[tuple[str, str]]:
         "ORDER BY e.id\n"
         "RETURNING 1"
     )
-    # One message per event, in the events' order: a header line (a JSON array of what the
-    # CloudEvents headers need, which has no raw newline) then the envelope exactly as the
-    # table mode publishes it (`payload::text`).
+    # One message per event, in the events' order (outbox_message: migration 0015).
     messages = (
         "SELECT 1 FROM outbox_rows\n"
         "UNION ALL\n"
-        f"SELECT 1 FROM (SELECT pg_logical_emit_message(true, '{MESSAGE_PREFIX}', convert_to("
-        f"jsonb_build_array({p('topic')}::text, e.aggregate_id, e.event_id, "
-        "o.envelope->>'event_type', o.envelope->>'occurred_at', o.envelope->>'correlation_id', "
-        "o.envelope->>'causation_id', o.envelope->'metadata'->>'traceparent', "
-        "o.envelope->'metadata'->>'source_service')::text || E'\\n' || o.envelope::text, "
-        "'UTF8'))\n" + events + f"WHERE {MODE} = 'logical'\n"
+        f"SELECT 1 FROM (SELECT pg_logical_emit_message(true, '{MESSAGE_PREFIX}', "
+        f"outbox_message({p('topic')}::text, o.envelope))\n"
+        + events
+        + f"WHERE {MODE} = 'logical'\n"
         "ORDER BY e.id) AS emitted"
     )
     return [("outbox_rows", rows), (OUTBOX_PART_NAME, messages)]

@@ -9,7 +9,6 @@ advance) serves the operator's switch and the tests, when no relay streams it.
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
@@ -29,13 +28,17 @@ class LogicalModeUnavailable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SlotMessage:
-    """One emitted event: the header line's fields and the envelope text."""
+    """One emitted event (`outbox_message`, migration 0015): where it goes, its CloudEvents
+    headers and the envelope text."""
 
     topic: str
     key: str | None
-    event_id: str
-    fields: list[Any]
+    headers: list[tuple[str, str]]
     value: bytes
+
+    @property
+    def event_id(self) -> str:
+        return next((value for name, value in self.headers if name == "ce_id"), "")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class SlotStatus:
 def messages_of(records: Sequence[bytes]) -> list[SlotMessage]:
     """The outbox messages among pgoutput's records (Begin and Commit records, and messages of
     other prefixes, are skipped). Format: 'M', flags, lsn (8 bytes), prefix NUL, length, content;
-    content: a JSON array line, then the envelope."""
+    content: the header line [topic, key, {header: value}], then the envelope."""
     import orjson
 
     found: list[SlotMessage] = []
@@ -62,8 +65,8 @@ def messages_of(records: Sequence[bytes]) -> list[SlotMessage]:
         (length,) = struct.unpack_from(">i", data, end + 1)
         content = data[end + 5 : end + 5 + length]
         line, value = content.split(b"\n", 1)
-        fields = orjson.loads(line)
-        found.append(SlotMessage(fields[0], fields[1], fields[2], fields, value))
+        topic, key, headers = orjson.loads(line)
+        found.append(SlotMessage(topic, key, list(headers.items()), value))
     return found
 
 

@@ -176,31 +176,56 @@ WHERE id = $1 AND status = 'PENDING' AND claimed_by = $2
 """
 
 
-def cloudevents_headers(record: Mapping[str, Any]) -> list[tuple[str, str | bytes | None]]:
-    """CloudEvents 1.0 binary-mode headers (kafka protocol binding) plus the row's own headers."""
-    source = record["source_service"] or "infinite-scribe"
-    headers: list[tuple[str, str | bytes | None]] = [
+Headers = list[tuple[str, str | bytes | None]]
+
+
+def cloudevents_headers(
+    key: str | None,
+    event_id: object,
+    ce_type: str | None,
+    ce_time: str | None,
+    correlation_id: str | None,
+    causation_id: str | None,
+    traceparent: str | None,
+    source_service: str | None,
+    extra: Mapping[str, Any] | None = None,
+) -> Headers:
+    """CloudEvents 1.0 binary-mode headers (kafka protocol binding) plus the row's own headers.
+    Positional, in the logical outbox's header-line order: it runs once per published event."""
+    headers: Headers = [
         ("ce_specversion", b"1.0"),
-        ("ce_id", str(record["event_id"]).encode()),
-        ("ce_type", (record["ce_type"] or "").encode()),
-        ("ce_source", f"/infinite-scribe/{source}".encode()),
+        ("ce_id", str(event_id).encode()),
+        ("ce_type", (ce_type or "").encode()),
+        ("ce_source", f"/infinite-scribe/{source_service or 'infinite-scribe'}".encode()),
         ("content-type", b"application/json"),
     ]
-    if record["ce_time"]:
-        headers.append(("ce_time", record["ce_time"].encode()))
-    if record["key"] is not None:
-        headers.append(("ce_subject", record["key"].encode()))
-    for name, column in (
-        ("ce_correlationid", "correlation_id"),
-        ("ce_causationid", "causation_id"),
-        ("traceparent", "traceparent"),
-    ):
-        if record[column]:
-            headers.append((name, record[column].encode()))
-    extra = record["extra_headers"]
+    if ce_time:
+        headers.append(("ce_time", ce_time.encode()))
+    if key is not None:
+        headers.append(("ce_subject", key.encode()))
+    if correlation_id:
+        headers.append(("ce_correlationid", correlation_id.encode()))
+    if causation_id:
+        headers.append(("ce_causationid", causation_id.encode()))
+    if traceparent:
+        headers.append(("traceparent", traceparent.encode()))
     if extra:
         headers.extend((str(k), str(v).encode()) for k, v in extra.items())
     return headers
+
+
+def _headers_of(record: asyncpg.Record) -> Headers:
+    return cloudevents_headers(
+        record["key"],
+        record["event_id"],
+        record["ce_type"],
+        record["ce_time"],
+        record["correlation_id"],
+        record["causation_id"],
+        record["traceparent"],
+        record["source_service"],
+        record["extra_headers"],
+    )
 
 
 class OutboxStore:
@@ -252,7 +277,7 @@ class OutboxStore:
                 key=r["key"],
                 attempts=r["attempts"],
                 value=r["value"].encode(),
-                headers=cloudevents_headers(r),
+                headers=_headers_of(r),
             )
             for r in records
         ]

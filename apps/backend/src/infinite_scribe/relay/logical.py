@@ -27,22 +27,12 @@ from infinite_scribe.kafka.producer import Publisher, too_large_report
 from infinite_scribe.persistence import outbox_slot as slot
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.outbox_stream import SlotStream
-from infinite_scribe.persistence.relay_store import cloudevents_headers
 from infinite_scribe.relay.outcome import BatchOutcome, sort_reports
 
 logger = logging.getLogger(__name__)
 
-_FIELDS = (
-    "topic",
-    "key",
-    "event_id",
-    "ce_type",
-    "ce_time",
-    "correlation_id",
-    "causation_id",
-    "traceparent",
-    "source_service",
-)
+#: Rows from the slot have no outbox id; the outcome is matched back by position.
+_NO_ID = UUID(int=0)
 
 
 class ReaderHost(Protocol):
@@ -77,18 +67,9 @@ class ReaderOptions:
 
 
 def row_of(message: slot.SlotMessage, index: int) -> ClaimedRow:
-    """A slot message as the producer takes it (the event id stands for the row id)."""
-    # A shorter header line (another writer's version) leaves the rest unset.
-    fields = dict.fromkeys(_FIELDS) | dict(zip(_FIELDS, message.fields, strict=False))
-    return ClaimedRow(
-        id=UUID(message.event_id),
-        position=index,
-        topic=message.topic,
-        key=message.key,
-        attempts=0,
-        value=message.value,
-        headers=cloudevents_headers({**fields, "extra_headers": None}),
-    )
+    """A slot message as the producer takes it (its headers were built by the writer)."""
+    headers: list[tuple[str, str | bytes | None]] = message.headers  # type: ignore[assignment]
+    return ClaimedRow(_NO_ID, index, message.topic, message.key, 0, message.value, headers)
 
 
 class LogicalReader:
@@ -156,7 +137,7 @@ class LogicalReader:
                 self.host._broker_down()
             logger.warning("slot batch not acknowledged (%s): read again", outcome.release_reason)
             return False
-        diverted = [slot.Diverted(m) for m in queued] + self._refused(direct, rows, outcome)
+        diverted = [slot.Diverted(m) for m in queued] + self._refused(direct, outcome)
         # In the slot's order, so that each key keeps its order in the table.
         order = {id(m): n for n, m in enumerate(messages)}
         diverted.sort(key=lambda d: order[id(d.message)])
@@ -165,17 +146,16 @@ class LogicalReader:
         return True
 
     def _refused(
-        self, direct: list[slot.SlotMessage], rows: list[ClaimedRow], outcome: BatchOutcome
+        self, direct: list[slot.SlotMessage], outcome: BatchOutcome
     ) -> list[slot.Diverted]:
-        message_of: dict[UUID, slot.SlotMessage] = {
-            row.id: message for row, message in zip(rows, direct, strict=True)
-        }
+        # A row's position is its index in `direct` (row_of).
         backoff = self.options.retry_backoff
-        diverted = [slot.Diverted(message_of[row.id]) for row in outcome.held]
+        diverted = [slot.Diverted(direct[row.position]) for row in outcome.held]
         for row, error in outcome.rejected:
+            message = direct[row.position]
             reason = too_large_report(row, error, self.options.max_message_bytes) or error.str()
-            logger.warning("message %s refused (%s): to the outbox table", row.id, reason)
-            diverted.append(_refusal(message_of[row.id], error, reason, backoff))
+            logger.warning("event %s refused (%s): to the outbox table", message.event_id, reason)
+            diverted.append(_refusal(message, error, reason, backoff))
         return diverted
 
 

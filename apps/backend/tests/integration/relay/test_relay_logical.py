@@ -67,12 +67,8 @@ async def _emit(pool: asyncpg.Pool, topic: str, key: str, seq: int, **payload: o
     """A message as the write path emits it, for one the write path would refuse (too large)."""
     body = envelope(key, seq, **payload)
     await pool.execute(
-        "SELECT pg_logical_emit_message(true, 'infinite-scribe.outbox', convert_to("
-        "jsonb_build_array($1::text, $2::text, $3::text, $4::jsonb->>'event_type')::text "
-        "|| E'\\n' || $4::jsonb::text, 'UTF8'))",
+        "SELECT pg_logical_emit_message(true, 'infinite-scribe.outbox', outbox_message($1, $2))",
         topic,
-        key,
-        str(body["event_id"]),
         body,
     )
 
@@ -145,9 +141,8 @@ async def test_kill_9_then_restart_delivers_everything_in_order(
     for seq in range(300):  # a commit of 100 events (one per key) at a time
         bodies = [envelope(key, seq) for key in keys]
         await logical_pool.execute(
-            "SELECT count(pg_logical_emit_message(true, 'infinite-scribe.outbox', convert_to("
-            "jsonb_build_array($1::text, e->>'aggregate_id', e->>'event_id')::text "
-            "|| E'\\n' || e::text, 'UTF8'))) FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n)",
+            "SELECT count(pg_logical_emit_message(true, 'infinite-scribe.outbox', "
+            "outbox_message($1, e))) FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n)",
             topic,
             bodies,
         )
