@@ -23,7 +23,8 @@ from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.composition import RelayOptions
-from infinite_scribe.kafka.producer import Publisher, too_large_report
+from infinite_scribe.kafka.bulk_producer import BulkPublisher
+from infinite_scribe.kafka.producer import too_large_report
 from infinite_scribe.persistence import outbox_slot as slot
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.outbox_stream import SlotStream
@@ -38,7 +39,7 @@ _NO_ID = UUID(int=0)
 class ReaderHost(Protocol):
     """What the reader shares with its relay: the producer, the outage flag, the counters."""
 
-    publisher: Publisher
+    bulk_publisher: BulkPublisher
     outage: bool
 
     def _broker_down(self) -> None: ...
@@ -130,7 +131,10 @@ class LogicalReader:
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held]
         rows = [row_of(message, index) for index, message in enumerate(direct)]
-        results = await self.host.publisher.publish(rows) if rows else []
+        publisher = self.host.bulk_publisher
+        if publisher.fatal:
+            publisher.restart()  # nothing of ours is in flight between batches
+        results = await publisher.publish_bulk(rows) if rows else []
         outcome = sort_reports(rows, list(results))
         if outcome.outage or outcome.released:
             if outcome.outage:

@@ -34,6 +34,12 @@ class RelayMetrics:
         self.broker_up = Gauge(
             "relay_broker_up", "1 while the broker is reachable", registry=self.registry
         )
+        self.slot_lag = Gauge(
+            "relay_outbox_slot_lag_bytes",
+            "WAL bytes between the server's position and the logical outbox slot's confirmed "
+            "one (0 without a slot); grows without bound while no relay streams it",
+            registry=self.registry,
+        )
         self.publish_latency = Histogram(
             "relay_publish_latency_seconds",
             "Produce to delivery report, per batch",

@@ -19,27 +19,22 @@ from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.composition import RelayClients, RelayOptions, relay_clients
+from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.kafka.producer import Publisher, too_large_report
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.relay_members import Share
 from infinite_scribe.persistence.relay_store import WHOLE, OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
+from infinite_scribe.relay.health import refresh_gauges, relay_health
 from infinite_scribe.relay.logical import LogicalReader, ReaderOptions
 from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.outcome import sort_reports
 from infinite_scribe.relay.shares import keep_share
 from infinite_scribe.relay.wakeup import listen_forever
-from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
 from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-#: What makes the health check report the database as failing (no store yet included).
-_HEALTH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, RuntimeError, TimeoutError)
-#: How long /health waits for the database (a frozen one answers 503 this fast: issue 21).
-HEALTH_TIMEOUT_SECONDS = 1.5
-
 
 #: The "error" of a message acknowledged by a broker the relay cannot vouch for: an outage.
 _FOREIGN_ACK = KafkaError(KafkaError._TRANSPORT, "acknowledged across a reconnection")
@@ -73,6 +68,14 @@ class Relay:
         self.stats = RelayStats()
         options = self.options
         self.publisher = Publisher(
+            options.kafka,
+            max_message_bytes=options.max_message_bytes,
+            message_timeout_ms=options.message_timeout_ms,
+            on_broker_down=self._broker_down,
+            expected_cluster_id=options.cluster_id,
+        )
+        # The slot reader's own producer: delivery reports for failures only (decision 2600).
+        self.bulk_publisher = BulkPublisher(
             options.kafka,
             max_message_bytes=options.max_message_bytes,
             message_timeout_ms=options.message_timeout_ms,
@@ -117,34 +120,7 @@ class Relay:
         self.metrics.broker_up.set(0)
 
     async def health(self) -> tuple[bool, dict[str, object]]:
-        # The probe notices a frozen broker within seconds; the outage flag only when the
-        # producer gives up on a message.
-        reachable = not self.outage and self.broker_probe.reachable
-        details: dict[str, object] = {"relay_id": self.relay_id, "broker_reachable": reachable}
-        if self.broker_probe.problem is not None:
-            details["broker_problem"] = self.broker_probe.problem
-        healthy = reachable
-        try:
-            age = await answered_within(self.store.oldest_pending_age(), HEALTH_TIMEOUT_SECONDS)
-            self.metrics.oldest_pending_age.set(age)
-            details["oldest_pending_age_seconds"] = round(age, 3)
-            if age > self.options.health_max_pending_age:
-                healthy = False
-        except _HEALTH_ERRORS as error:
-            details["database_error"] = str(error)
-            healthy = False
-        return healthy, details
-
-    async def _refresh_gauges(self, stop: asyncio.Event) -> None:
-        store = self.store
-        while not stop.is_set():
-            with contextlib.suppress(*DATABASE_ERRORS):
-                counts = await store.counts()
-                for status in ("PENDING", "FAILED"):
-                    self.metrics.backlog.labels(status).set(counts.get(status, 0))
-                self.metrics.oldest_pending_age.set(await store.oldest_pending_age())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 5)
+        return await relay_health(self)
 
     async def _keep_share(self, stop: asyncio.Event) -> None:
         assert self._clients is not None
@@ -177,13 +153,14 @@ class Relay:
         relay_clients_of = relay_clients(self.options, self.relay_id)
         self._clients = await self._stack.enter_async_context(relay_clients_of)
         self.publisher.start()
+        self.bulk_publisher.start()
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         store, url, poll = self.store, self.options.database_url, self.options.poll_interval
         reader = LogicalReader(self, ReaderOptions.of(self.options), self._clients_pool())
         self._helpers = [
             asyncio.create_task(listen_forever(url, self._wake, stop, poll)),
-            asyncio.create_task(self._refresh_gauges(stop)),
+            asyncio.create_task(refresh_gauges(self, stop)),
             asyncio.create_task(self.broker_probe.run(stop)),
             asyncio.create_task(self._keep_share(stop)),
         ]
@@ -385,6 +362,7 @@ class Relay:
             assert self._clients is not None
             await asyncio.wait_for(self._clients.members.leave(), 2)
         await asyncio.to_thread(self.publisher.close, 1.0)
+        await asyncio.to_thread(self.bulk_publisher.close, 1.0)
 
 
 async def run_relay(settings: Settings, stop: asyncio.Event) -> None:

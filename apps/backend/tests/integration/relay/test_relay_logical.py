@@ -138,20 +138,23 @@ async def test_kill_9_then_restart_delivers_everything_in_order(
 ) -> None:
     topic = new_topic(kafka_bootstrap, 6)
     keys = [f"crash-{uuid.uuid4()}" for _ in range(100)]
-    for seq in range(300):  # a commit of 100 events (one per key) at a time
-        bodies = [envelope(key, seq) for key in keys]
-        await logical_pool.execute(
-            "SELECT count(pg_logical_emit_message(true, 'infinite-scribe.outbox', "
-            "outbox_message($1, e))) FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n)",
-            topic,
+    bodies = [envelope(key, seq) for seq in range(100) for key in keys]
+    total = len(bodies)
+    # One commit per event (a DO block may commit), so that the reader's batches are small.
+    async with logical_pool.acquire() as connection:
+        await connection.execute(
+            "CREATE TEMP TABLE crash_events AS "
+            "SELECT n, e FROM unnest($1::jsonb[]) WITH ORDINALITY AS t(e, n)",
             bodies,
         )
-    total = 30_000
+        await connection.execute(
+            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT e FROM crash_events ORDER BY n LOOP "
+            "PERFORM pg_logical_emit_message(true, 'infinite-scribe.outbox', "
+            f"outbox_message('{topic}', r.e)); COMMIT; END LOOP; END $$"
+        )
     start = await logical_pool.fetchval(CONFIRMED, slot.SLOT)
-    # One commit per batch (10 x 4 records) acknowledged slowly (linger): killed mid-way.
-    first = start_relay_process(
-        settings, DATABASE_URL=logical_url, RELAY_BATCH_SIZE="10", KAFKA_LINGER_MS="100"
-    )
+    # Two commits a batch (1 x 4 records): the kill lands between two confirmations.
+    first = start_relay_process(settings, DATABASE_URL=logical_url, RELAY_BATCH_SIZE="1")
     try:
         await wait_for(logical_pool, f"SELECT ({CONFIRMED}) <> $2", slot.SLOT, start, within=30)
     finally:
