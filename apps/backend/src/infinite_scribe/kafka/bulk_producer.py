@@ -9,16 +9,28 @@ how long it can stay in between).
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from confluent_kafka import KafkaError, KafkaException
 
-from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.producer import HELD_BEHIND, Publisher
 
 #: flush() waits up to the message timeout plus this: then every message has its report.
 _FLUSH_SLACK_SECONDS = 5.0
 _UNREPORTED = KafkaError(KafkaError._MSG_TIMED_OUT, "no delivery report within the timeout")
+
+
+class Producible(Protocol):
+    """What a message needs to be produced (a ClaimedRow, a slot message)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def value(self) -> bytes: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, Any]]: ...
 
 
 class BulkPublisher(Publisher):
@@ -37,8 +49,9 @@ class BulkPublisher(Publisher):
             ce_id = dict(message.headers() or []).get("ce_id", b"")
             self._failures[ce_id] = error
 
-    async def publish_bulk(self, rows: Sequence[ClaimedRow]) -> list[KafkaError | None]:
-        """Produce `rows` in order; each row's error (None: acknowledged) once all are done."""
+    async def publish_bulk(self, rows: Sequence[Producible]) -> list[KafkaError | None] | None:
+        """Produce `rows` in order; once all are done, None when every one was acknowledged,
+        else each row's error (None: acknowledged)."""
         producer = self._producer
         assert producer is not None
         self._failures = {}
@@ -50,7 +63,7 @@ class BulkPublisher(Publisher):
                 continue
             while True:
                 try:
-                    producer.produce(row.topic, row.value, row.key, headers=row.headers)
+                    producer.produce(row.topic, row.value, row.key, headers=list(row.headers))
                     break
                 except BufferError:
                     producer.poll(0.05)  # local queue full: let deliveries drain
@@ -65,10 +78,12 @@ class BulkPublisher(Publisher):
         if await asyncio.to_thread(producer.flush, wait):
             # Still queued past their timeout (should not happen): nothing counts as delivered.
             return [_UNREPORTED] * len(rows)
+        if not local and not self._failures:
+            return None
         return self._results(rows, local)
 
     def _results(
-        self, rows: Sequence[ClaimedRow], local: dict[int, KafkaError]
+        self, rows: Sequence[Producible], local: dict[int, KafkaError]
     ) -> list[KafkaError | None]:
         results: list[KafkaError | None] = [local.get(index) for index in range(len(rows))]
         if self._failures:

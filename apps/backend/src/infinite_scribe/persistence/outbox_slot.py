@@ -6,9 +6,9 @@ The relay streams the slot (persistence/outbox_stream.py); the SQL interface her
 advance) serves the operator's switch and the tests, when no relay streams it.
 """
 
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import asyncpg
 
@@ -26,10 +26,9 @@ class LogicalModeUnavailable(Exception):
     """The server cannot run the logical outbox (wal_level, privileges)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SlotMessage:
+class SlotMessage(NamedTuple):
     """One emitted event (`outbox_message`, migration 0015): where it goes, its CloudEvents
-    headers and the envelope text."""
+    headers and the envelope text. A tuple: one is made per published event."""
 
     topic: str
     key: str | None
@@ -62,9 +61,8 @@ def messages_of(records: Sequence[bytes]) -> list[SlotMessage]:
         end = data.index(b"\0", 10)
         if data[10:end] != _PREFIX:
             continue
-        (length,) = struct.unpack_from(">i", data, end + 1)
-        content = data[end + 5 : end + 5 + length]
-        line, value = content.split(b"\n", 1)
+        # The content (after its 4-byte length) is the rest of the record.
+        line, value = data[end + 5 :].split(b"\n", 1)
         topic, key, headers = orjson.loads(line)
         found.append(SlotMessage(topic, key, list(headers.items()), value))
     return found

@@ -130,12 +130,15 @@ class LogicalReader:
         held = await slot.held_keys(connection, sorted({m.key for m in messages if m.key}))
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held]
-        rows = [row_of(message, index) for index, message in enumerate(direct)]
         publisher = self.host.bulk_publisher
         if publisher.fatal:
             publisher.restart()  # nothing of ours is in flight between batches
-        results = await publisher.publish_bulk(rows) if rows else []
-        outcome = sort_reports(rows, list(results))
+        results = await publisher.publish_bulk(direct) if direct else None
+        if results is None and not queued:  # the usual batch: every message acknowledged
+            self.host.count_published(len(direct), 0)
+            return True
+        rows = [row_of(message, index) for index, message in enumerate(direct)]
+        outcome = sort_reports(rows, results or [None] * len(rows))
         if outcome.outage or outcome.released:
             if outcome.outage:
                 self.host._broker_down()
