@@ -108,6 +108,7 @@ class SlotStream:
             cursor.start_replication(slot_name=SLOT, decode=False, options=_OPTIONS)
             logger.info("streaming the logical outbox slot")
             sent, records = 0, []
+            read, push = cursor.read_message, self._loop.call_soon_threadsafe
             while self._running and not self._restart.is_set():
                 if self._confirmed != sent:
                     sent = self._confirmed
@@ -115,18 +116,19 @@ class SlotStream:
                 if self._pushed - self._taken >= self.max_queued:  # the loop is behind
                     self._restart.wait(0.01)
                     continue
-                message = cursor.read_message()
-                if message is None:
+                # A burst: everything the walsender has sent so far, without the checks above.
+                while (message := read()) is not None:
+                    payload = message.payload
+                    records.append(payload)
+                    if payload[:1] == b"C":  # commit: flags, commit lsn, end lsn, time
+                        (end_lsn,) = struct.unpack_from(">Q", payload, 10)
+                        self._pushed += len(records)
+                        push(self._queue.put_nowait, Transaction(records, end_lsn, generation))
+                        records = []
+                        if self._pushed - self._taken >= self.max_queued:
+                            break
+                else:
                     select.select([connection], [], [], 0.1)
-                    continue
-                payload = bytes(message.payload)
-                records.append(payload)
-                if payload[:1] == b"C":  # commit: flags, commit lsn, end lsn, time
-                    (end_lsn,) = struct.unpack_from(">Q", payload, 10)
-                    self._pushed += len(records)
-                    transaction = Transaction(records, end_lsn, generation)
-                    self._loop.call_soon_threadsafe(self._queue.put_nowait, transaction)
-                    records = []
         finally:
             with contextlib.suppress(psycopg2.Error):
                 if cursor is not None and self._confirmed:
