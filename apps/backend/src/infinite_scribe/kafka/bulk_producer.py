@@ -40,14 +40,14 @@ class BulkPublisher(Publisher):
         super().__init__(*args, **kwargs)
         self.config["delivery.report.only.error"] = True
         self.config["on_delivery"] = self._failed
-        #: ce_id -> the error of a failed message of the batch in flight (one at a time).
+        #: value -> the error of a failed message of the batch in flight (one batch at a time).
+        #: By value: a delivery report carries no headers, and an envelope names its event.
         self._failures: dict[bytes, KafkaError] = {}
 
     def _failed(self, error: KafkaError | None, message: Any) -> None:
         # The poll thread (or flush): only failures are reported.
         if error is not None:
-            ce_id = dict(message.headers() or []).get("ce_id", b"")
-            self._failures[ce_id] = error
+            self._failures[message.value() or b""] = error
 
     async def publish_bulk(self, rows: Sequence[Producible]) -> list[KafkaError | None] | None:
         """Produce `rows` in order; once all are done, None when every one was acknowledged,
@@ -86,10 +86,13 @@ class BulkPublisher(Publisher):
         self, rows: Sequence[Producible], local: dict[int, KafkaError]
     ) -> list[KafkaError | None]:
         results: list[KafkaError | None] = [local.get(index) for index in range(len(rows))]
-        if self._failures:
-            for index, row in enumerate(rows):
-                ce_id = next((v for name, v in row.headers if name == "ce_id"), None)
-                key = ce_id.encode() if isinstance(ce_id, str) else ce_id
-                if key in self._failures:
-                    results[index] = self._failures[key]
+        matched = 0
+        for index, row in enumerate(rows):
+            error = self._failures.get(row.value) if self._failures else None
+            if error is not None:
+                results[index] = error
+                matched += 1
+        if matched < len(self._failures):  # a report we cannot place: nothing counts as sent
+            first = next(iter(self._failures.values()))
+            return [first] * len(rows)
         return results

@@ -80,6 +80,7 @@ class LogicalReader:
         self.host = host
         self.options = options
         self.pool = pool
+        self._after_outage = False
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -131,8 +132,12 @@ class LogicalReader:
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held]
         publisher = self.host.bulk_publisher
-        if publisher.fatal:
-            publisher.restart()  # nothing of ours is in flight between batches
+        if publisher.fatal or self._after_outage:
+            # Nothing of ours is in flight between batches. After an outage a fresh producer,
+            # as the table's gets (relay/service.py): the old one can stay stuck on a broker
+            # that forgot its producer id.
+            publisher.restart()
+            self._after_outage = False
         results = await publisher.publish_bulk(direct) if direct else None
         if results is None and not queued:  # the usual batch: every message acknowledged
             self.host.count_published(len(direct), 0)
@@ -142,6 +147,7 @@ class LogicalReader:
         if outcome.outage or outcome.released:
             if outcome.outage:
                 self.host._broker_down()
+                self._after_outage = True
             logger.warning("slot batch not acknowledged (%s): read again", outcome.release_reason)
             return False
         diverted = [slot.Diverted(m) for m in queued] + self._refused(direct, outcome)

@@ -3,6 +3,8 @@ the relay reads them, produces them in order and advances the slot only past wha
 acknowledged; refusals and held keys go through the table."""
 
 import asyncio
+import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -236,3 +238,62 @@ def _switch_on_and_off(url: str, runner: object) -> None:
     dropped = runner.invoke(app, ["outbox", "logical", "off"])
     assert "slot was empty and is dropped" in dropped.output, dropped.output
     assert not run_with_pool(url, slot.slot_exists)
+
+
+async def test_a_frozen_broker_is_an_outage_not_poison(
+    logical_pool: asyncpg.Pool, settings: Settings, logical_url: str
+) -> None:
+    """The broker stops answering for longer than the message timeout while writers go on:
+    nothing goes to the table, and every event arrives once it answers again, in order."""
+    from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
+    from infinite_scribe.kafka.admin import ensure_topic
+
+    broker = EmbeddedKafka(port=free_port())
+    servers = broker.start()
+    topic = f"logical-outage-{uuid.uuid4().hex[:8]}"
+    ensure_topic(servers, topic, 3)
+    keys = [f"frozen-{uuid.uuid4()}" for _ in range(5)]
+    written = 0
+
+    async def write_forever() -> None:
+        nonlocal written
+        for seq in range(100_000):
+            for key in keys:
+                await _emit(logical_pool, topic, key, seq)
+                written += 1
+            await asyncio.sleep(0.05)
+
+    writer = asyncio.create_task(write_forever())
+    try:
+        async with running_relay(
+            settings,
+            database_url=logical_url,
+            kafka_bootstrap_servers=servers,
+            relay_message_timeout_ms=2000,
+        ) as relay:
+            while relay.stats.published < 50:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            assert broker.pid is not None
+            os.kill(broker.pid, signal.SIGSTOP)
+            try:
+                deadline = time.monotonic() + 15
+                while not relay.outage and time.monotonic() < deadline:  # noqa: ASYNC110
+                    await asyncio.sleep(0.1)
+                assert relay.outage
+                await asyncio.sleep(3)  # past the message timeout, writes going on
+            finally:
+                os.kill(broker.pid, signal.SIGCONT)
+            await asyncio.sleep(1)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            deadline = time.monotonic() + 60
+            while relay.stats.published < written and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        assert await logical_pool.fetchval("SELECT count(*) FROM event_outbox") == 0
+        received = consume(servers, topic, written, timeout=30)
+        assert len({m.headers["ce_id"] for m in received}) == written
+        assert first_delivery_order_ok(received)
+    finally:
+        writer.cancel()
+        broker.stop()
