@@ -313,10 +313,7 @@ async def switch_logical(url: str, on: bool) -> None:
     """The logical outbox on (slot, writers emit) or its slot dropped (decision 2600)."""
     connection = await asyncpg.connect(url)
     try:
-        if on:
-            await outbox_slot.enable(connection)
-        elif await outbox_slot.slot_exists(connection):
-            await connection.execute("SELECT pg_drop_replication_slot($1)", outbox_slot.SLOT)
+        await (outbox_slot.enable if on else outbox_slot.drop)(connection)
     finally:
         await connection.close()
 

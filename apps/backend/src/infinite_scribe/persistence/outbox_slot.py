@@ -136,9 +136,16 @@ async def disable(connection: asyncpg.Connection) -> int | None:
     except asyncpg.ObjectInUseError:  # a relay's walsender has it
         return None
     if not pending:
-        await connection.execute("SELECT pg_drop_replication_slot($1)", SLOT)
-        await connection.execute(f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
+        await drop(connection)
     return pending
+
+
+async def drop(connection: asyncpg.Connection) -> None:
+    """Drop the slot and the publication, whatever the slot holds (a database with a slot
+    cannot be dropped); the writers' switch is left as it is."""
+    if await slot_exists(connection):
+        await connection.execute("SELECT pg_drop_replication_slot($1)", SLOT)
+    await connection.execute(f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
 
 
 async def _set_mode(connection: asyncpg.Connection, mode: str | None) -> None:

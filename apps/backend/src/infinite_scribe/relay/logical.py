@@ -57,7 +57,7 @@ class ReaderOptions:
 
     @classmethod
     def of(cls, relay: RelayOptions) -> "ReaderOptions":
-        """From the relay's: a peek takes as many messages as the table's batches in flight."""
+        """From the relay's: a batch takes about as many records as the table's in flight."""
         return cls(
             database_url=relay.database_url,
             batch_size=relay.batch_size * relay.max_in_flight_batches,

@@ -13,6 +13,7 @@ import time
 import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 from confluent_kafka import KafkaError
@@ -35,6 +36,7 @@ from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
 from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
+P = TypeVar("P", bound=Publisher)
 
 #: The "error" of a message acknowledged by a broker the relay cannot vouch for: an outage.
 _FOREIGN_ACK = KafkaError(KafkaError._TRANSPORT, "acknowledged across a reconnection")
@@ -67,21 +69,9 @@ class Relay:
         self.registry = self.metrics.registry
         self.stats = RelayStats()
         options = self.options
-        self.publisher = Publisher(
-            options.kafka,
-            max_message_bytes=options.max_message_bytes,
-            message_timeout_ms=options.message_timeout_ms,
-            on_broker_down=self._broker_down,
-            expected_cluster_id=options.cluster_id,
-        )
+        self.publisher = self._new_publisher(Publisher)
         # The slot reader's own producer: delivery reports for failures only (decision 2600).
-        self.bulk_publisher = BulkPublisher(
-            options.kafka,
-            max_message_bytes=options.max_message_bytes,
-            message_timeout_ms=options.message_timeout_ms,
-            on_broker_down=self._broker_down,
-            expected_cluster_id=options.cluster_id,
-        )
+        self.bulk_publisher = self._new_publisher(BulkPublisher)
         self.outage = False
         self.broker_probe = BrokerProbe(
             options.kafka,
@@ -103,6 +93,16 @@ class Relay:
     def _clients_pool(self) -> asyncpg.Pool:
         assert self._clients is not None
         return self._clients.pool
+
+    def _new_publisher(self, kind: type[P]) -> P:
+        options = self.options
+        return kind(
+            options.kafka,
+            max_message_bytes=options.max_message_bytes,
+            message_timeout_ms=options.message_timeout_ms,
+            on_broker_down=self._broker_down,
+            expected_cluster_id=options.cluster_id,
+        )
 
     @property
     def store(self) -> OutboxStore:

@@ -40,12 +40,9 @@ def logical_url(fresh_database: object) -> Iterator[str]:
     migrate.upgrade(url)
 
     async def switch(on: bool) -> None:
-        connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        connection = await asyncpg.connect(url)
         try:
-            if on:
-                await slot.enable(connection)
-            elif await slot.slot_exists(connection):
-                await connection.execute("SELECT pg_drop_replication_slot($1)", slot.SLOT)
+            await (slot.enable if on else slot.drop)(connection)
         finally:
             await connection.close()
 
@@ -204,8 +201,7 @@ def test_the_switch_on_and_off_from_the_command_line(
 
 async def _drop_slot(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as connection:
-        if await slot.slot_exists(connection):
-            await connection.execute("SELECT pg_drop_replication_slot($1)", slot.SLOT)
+        await slot.drop(connection)
 
 
 def _switch_on_and_off(url: str, runner: object) -> None:
