@@ -1,0 +1,66 @@
+"""The logical outbox's pure parts (decision 2600): pgoutput records parsed into messages, and a
+bulk batch's failure reports placed on its messages."""
+
+import struct
+
+import orjson
+from confluent_kafka import KafkaError
+
+from infinite_scribe.kafka.bulk_producer import BulkPublisher
+from infinite_scribe.persistence.outbox import MESSAGE_PREFIX
+from infinite_scribe.persistence.outbox_slot import SlotMessage, messages_of
+
+TIMED_OUT = KafkaError(KafkaError._MSG_TIMED_OUT, "timed out")
+
+
+def _message(prefix: str, content: bytes) -> bytes:
+    """A pgoutput 'M' record: flags, lsn, prefix NUL, length, content."""
+    return (
+        b"M"
+        + b"\x01"
+        + struct.pack(">Q", 42)
+        + prefix.encode()
+        + b"\0"
+        + struct.pack(">i", len(content))
+        + content
+    )
+
+
+def _content(topic: str, key: str | None, event_id: str, value: bytes) -> bytes:
+    line = orjson.dumps([topic, key, {"ce_id": event_id, "ce_specversion": "1.0"}])
+    return line + b"\n" + value
+
+
+def test_only_the_outbox_messages_are_read_in_order() -> None:
+    value = b'{"text": "a line\\nand another"}'  # a newline inside the envelope stays
+    records = [
+        b"B" + bytes(20),
+        _message(MESSAGE_PREFIX, _content("events", "k1", "e1", value)),
+        _message("someone-else", b"ignored"),
+        _message(MESSAGE_PREFIX, _content("events", None, "e2", b"{}")),
+        b"C" + bytes(25),
+    ]
+    messages = messages_of(records)
+    assert messages == [
+        SlotMessage("events", "k1", [("ce_id", "e1"), ("ce_specversion", "1.0")], value),
+        SlotMessage("events", None, [("ce_id", "e2"), ("ce_specversion", "1.0")], b"{}"),
+    ]
+    assert messages[0].event_id == "e1"
+
+
+def _bulk() -> BulkPublisher:
+    return BulkPublisher("127.0.0.1:9")
+
+
+def test_failures_are_placed_on_their_messages_by_value() -> None:
+    bulk = _bulk()
+    rows = [SlotMessage("t", f"k{n}", [], f"v{n}".encode()) for n in range(3)]
+    bulk._failures = {b"v1": TIMED_OUT}
+    assert bulk._results(rows, {}) == [None, TIMED_OUT, None]
+
+
+def test_a_failure_that_matches_no_message_fails_the_whole_batch() -> None:
+    bulk = _bulk()
+    rows = [SlotMessage("t", "k", [], b"v0")]
+    bulk._failures = {b"somewhere else": TIMED_OUT}
+    assert bulk._results(rows, {}) == [TIMED_OUT]
