@@ -35,6 +35,9 @@ def test_a_killed_up_leaves_no_postgres_running() -> None:
             time.sleep(0.1)
         assert not process_running(postmaster), "the embedded PostgreSQL outlived `up`"
         assert not any(process_running(pid) for pid in brokers), "the broker outlived `up`"
+        # The watchdog says so once the postmaster is gone: a moment after we saw it go.
+        while time.monotonic() < deadline and "stopped PostgreSQL" not in up.output:
+            time.sleep(0.1)
         assert "stopped PostgreSQL" in up.output
 
 
