@@ -133,6 +133,10 @@ class Publisher:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    @property
+    def started(self) -> bool:
+        return self._producer is not None
+
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._producer = Producer(self.config)

@@ -92,6 +92,8 @@ class LogicalReader:
             if not exists:
                 await _wait(stop, self.options.poll_interval)
                 continue
+            if not self.host.bulk_publisher.started:
+                self.host.bulk_publisher.start()
             stream = SlotStream(self.options.database_url)
             try:
                 await self._read(stream, stop)

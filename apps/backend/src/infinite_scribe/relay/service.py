@@ -70,7 +70,8 @@ class Relay:
         self.stats = RelayStats()
         options = self.options
         self.publisher = self._new_publisher(Publisher)
-        # The slot reader's own producer: delivery reports for failures only (decision 2600).
+        # The slot reader's own producer: delivery reports for failures only (decision 2600);
+        # started by the reader when the database has a slot.
         self.bulk_publisher = self._new_publisher(BulkPublisher)
         self.outage = False
         self.broker_probe = BrokerProbe(
@@ -152,8 +153,7 @@ class Relay:
     async def startup(self) -> None:
         relay_clients_of = relay_clients(self.options, self.relay_id)
         self._clients = await self._stack.enter_async_context(relay_clients_of)
-        self.publisher.start()
-        self.bulk_publisher.start()
+        self.publisher.start()  # the slot reader starts its own once it finds a slot
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         store, url, poll = self.store, self.options.database_url, self.options.poll_interval
