@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extras
 
 from infinite_scribe.persistence.database import asyncpg_dsn
@@ -25,6 +26,8 @@ from infinite_scribe.persistence.outbox_slot import PUBLICATION, SLOT
 logger = logging.getLogger(__name__)
 
 _OPTIONS = {"proto_version": "1", "publication_names": PUBLICATION, "messages": "true"}
+#: How often a relay whose slot another relay streams tries to take it over.
+STANDBY_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +98,15 @@ class SlotStream:
             self._restart.clear()
             try:
                 self._stream(generation)
+            except psycopg2.errors.ObjectInUse:
+                # Another relay streams the slot: stand by, take over when it stops.
+                logger.debug("another relay streams the outbox slot")
+                self._restart.wait(STANDBY_SECONDS)
             except psycopg2.Error as error:
                 logger.warning("outbox slot stream interrupted (%s); starting again", error)
+                self._restart.wait(1.0)
+            except Exception:  # a bug must not end the stream for good: logged, then again
+                logger.exception("outbox slot stream failed; starting again")
                 self._restart.wait(1.0)
 
     def _stream(self, generation: int) -> None:

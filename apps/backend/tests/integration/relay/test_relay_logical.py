@@ -10,6 +10,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -293,3 +294,42 @@ async def test_a_frozen_broker_is_an_outage_not_poison(
     finally:
         writer.cancel()
         broker.stop()
+
+
+async def test_one_of_two_relays_streams_and_the_other_takes_over_when_it_stops(
+    logical_pool: asyncpg.Pool, settings: Settings, kafka_bootstrap: str, logical_url: str
+) -> None:
+    topic = new_topic(kafka_bootstrap, 6)
+    keys = [f"standby-{uuid.uuid4()}" for _ in range(10)]
+
+    async def emit(seqs: range) -> None:
+        for seq in seqs:
+            for key in keys:
+                await _emit(logical_pool, topic, key, seq)
+
+    async def published(relay: Any, at_least: int) -> None:
+        deadline = time.monotonic() + 30
+        while relay.stats.published < at_least:
+            assert time.monotonic() < deadline, relay.stats
+            await asyncio.sleep(0.05)
+
+    first_context = running_relay(settings, database_url=logical_url)
+    first = await first_context.__aenter__()
+    stopped = False
+    try:
+        await emit(range(5))
+        await published(first, at_least=50)  # alone: it streams the slot
+        async with running_relay(settings, database_url=logical_url) as second:
+            await emit(range(5, 10))
+            await published(first, at_least=100)
+            assert second.stats.published == 0  # refused the slot: standing by
+            await first_context.__aexit__(None, None, None)
+            stopped = True
+            await emit(range(10, 20))
+            await published(second, at_least=100)  # took over
+    finally:
+        if not stopped:
+            await first_context.__aexit__(None, None, None)
+    received = consume(kafka_bootstrap, topic, 200, timeout=30)
+    assert len({m.headers["ce_id"] for m in received}) == 200
+    assert first_delivery_order_ok(received)
