@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import asyncpg
+import orjson
 
 from infinite_scribe.persistence.outbox import MESSAGE_PREFIX
 
@@ -52,8 +53,6 @@ def messages_of(records: Sequence[bytes]) -> list[SlotMessage]:
     """The outbox messages among pgoutput's records (Begin and Commit records, and messages of
     other prefixes, are skipped). Format: 'M', flags, lsn (8 bytes), prefix NUL, length, content;
     content: the header line [topic, key, {header: value}], then the envelope."""
-    import orjson
-
     found: list[SlotMessage] = []
     for data in records:
         if data[:1] != b"M":
