@@ -1,13 +1,16 @@
 """The only writer of `event_outbox`: one row per event, the envelope as payload, the aggregate
 id as key, in the order of the events' global ids (the relay keeps that order per key).
 
-Two ways in, one SQL text each: `OUTBOX_PART` joins a write statement (the rows of the events
-that statement appends), `enqueue` re-enqueues stored envelopes (the task re-drive, operators'
-replays). Neither NOTIFYs: the relay is woken after the commit, coalesced
-(persistence/outbox_notifier.py, docs/decisions/1000).
+Three ways in, one SQL text each: `OUTBOX_PART` joins a write statement (the rows of the events
+that statement appends, or their messages in logical mode), `enqueue` re-enqueues stored
+envelopes (the task re-drive, operators' replays), `enqueue_handed_over` takes messages the
+logical outbox's reader hands back (refused, or queued behind a key's unsent rows). None
+NOTIFYs: the relay is woken after the commit, coalesced (persistence/outbox_notifier.py,
+docs/decisions/1000).
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -71,3 +74,54 @@ async def enqueue(
     if envelopes:
         await connection.execute(_ENQUEUE, topic, list(envelopes))
     return len(envelopes)
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """A logical-outbox message given to the table, with its first refusal if it was refused."""
+
+    event_id: str
+    topic: str
+    key: str | None
+    envelope: str  # the JSON text as published
+    error: str | None = None
+    error_class: str | None = None
+    retry_in: float = 0.0
+    failed: bool = False
+
+
+# In the given order: positions follow it, so the table keeps each key's order from here on.
+_HANDED_OVER = """
+INSERT INTO event_outbox (event_id, topic, key, payload, status, attempts, next_attempt_at,
+                          last_error, last_error_class, error_details)
+SELECT t.event_id, t.topic, t.key, t.payload::jsonb,
+       CASE WHEN t.failed THEN 'FAILED'::outbox_status ELSE 'PENDING' END,
+       CASE WHEN t.error IS NULL THEN 0 ELSE 1 END,
+       now() + make_interval(secs => t.retry_in), t.error, t.error_class,
+       CASE WHEN t.error IS NULL THEN NULL ELSE jsonb_build_object(
+           'attempts', 1, 'history', jsonb_build_array(jsonb_build_object(
+               'at', now(), 'error_class', t.error_class, 'error', t.error))) END
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+            $7::float8[], $8::boolean[])
+     WITH ORDINALITY AS t(event_id, topic, key, payload, error, error_class, retry_in, failed, n)
+ORDER BY t.n
+"""
+
+
+async def enqueue_handed_over(
+    connection: asyncpg.Connection | asyncpg.Pool, rows: Sequence[HandedOver]
+) -> None:
+    """Outbox rows for messages the logical outbox's reader hands back; the caller wakes the
+    relay after its commit."""
+    if rows:
+        await connection.execute(
+            _HANDED_OVER,
+            [r.event_id for r in rows],
+            [r.topic for r in rows],
+            [r.key for r in rows],
+            [r.envelope for r in rows],
+            [r.error for r in rows],
+            [r.error_class for r in rows],
+            [r.retry_in for r in rows],
+            [r.failed for r in rows],
+        )

@@ -13,7 +13,9 @@ from typing import NamedTuple
 import asyncpg
 import orjson
 
+from infinite_scribe.persistence import outbox
 from infinite_scribe.persistence.outbox import MESSAGE_PREFIX
+from infinite_scribe.persistence.outbox_notifier import notify
 
 SLOT = "infinite_scribe_outbox"
 #: pgoutput needs a publication; one with no tables sends only the messages.
@@ -174,23 +176,6 @@ _HELD_KEYS_SQL = (
     "SELECT DISTINCT key FROM event_outbox WHERE key = ANY($1::text[]) AND status <> 'SENT'"
 )
 
-# In the slot's order: positions follow it, so the table keeps each key's order from here on.
-_DIVERT_SQL = """
-INSERT INTO event_outbox (event_id, topic, key, payload, status, attempts, next_attempt_at,
-                          last_error, last_error_class, error_details)
-SELECT t.event_id, t.topic, t.key, t.payload::jsonb,
-       CASE WHEN t.failed THEN 'FAILED'::outbox_status ELSE 'PENDING' END,
-       CASE WHEN t.error IS NULL THEN 0 ELSE 1 END,
-       now() + make_interval(secs => t.retry_in), t.error, t.error_class,
-       CASE WHEN t.error IS NULL THEN NULL ELSE jsonb_build_object(
-           'attempts', 1, 'history', jsonb_build_array(jsonb_build_object(
-               'at', now(), 'error_class', t.error_class, 'error', t.error))) END
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-            $7::float8[], $8::boolean[])
-     WITH ORDINALITY AS t(event_id, topic, key, payload, error, error_class, retry_in, failed, n)
-ORDER BY t.n
-"""
-
 
 async def held_keys(connection: asyncpg.Connection, keys: Sequence[str]) -> set[str]:
     """Keys with unsent rows in the table: their messages must queue behind those rows."""
@@ -200,17 +185,24 @@ async def held_keys(connection: asyncpg.Connection, keys: Sequence[str]) -> set[
 
 
 async def divert(connection: asyncpg.Connection, rows: Sequence[Diverted]) -> None:
-    """Hand messages to the table (the polling relay publishes them, retries and holds)."""
+    """Hand messages to the table (the polling relay publishes them, retries and holds), in
+    `rows`' order, then wake the relays."""
     if not rows:
         return
-    await connection.execute(
-        _DIVERT_SQL,
-        [r.message.event_id for r in rows],
-        [r.message.topic for r in rows],
-        [r.message.key for r in rows],
-        [r.message.value.decode() for r in rows],
-        [r.error for r in rows],
-        [r.error_class for r in rows],
-        [r.retry_in for r in rows],
-        [r.failed for r in rows],
+    await outbox.enqueue_handed_over(
+        connection,
+        [
+            outbox.HandedOver(
+                r.message.event_id,
+                r.message.topic,
+                r.message.key,
+                r.message.value.decode(),
+                r.error,
+                r.error_class,
+                r.retry_in,
+                r.failed,
+            )
+            for r in rows
+        ],
     )
+    await notify(connection)  # autocommit: the rows are committed
