@@ -1,13 +1,16 @@
 """Command API throughput: `scribe api` (uvicorn, INFO logs, no access log) driven by 32
 keep-alive HTTP clients with a RequestConceptGeneration/ConfirmStage mix on many sessions,
-then the same SQL issued directly with asyncpg at the same concurrency (the raw limit).
+then the same SQL issued directly with asyncpg at the same concurrency (the raw reference)
+and bench/limit.py's one-statement limit on the same database (target: commands/s >= 0.20 of it).
+CPU per command of the API (user and system) and of PostgreSQL's backends is counted over the
+command phase only.
 
 In the same run, paired short rounds with and without a fresh X-Idempotency-Key on every request
-(order alternated) measure the idempotency middleware's cost (target at most 15% fewer
+(order alternated) measure the idempotency middleware's cost (target at most 10% fewer
 commands/s); --no-keyed-run skips them.
 
 Usage: python bench/commands.py [--no-keyed-run] [--profile FILE]
-(BENCH_SECONDS, BENCH_CLIENTS; DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use real services).
+(BENCH_SECONDS, BENCH_CLIENTS, BENCH_LIMIT_SECONDS, BENCH_LIMIT_TPS to skip the limit run; DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use real services).
 """
 
 import argparse
@@ -21,10 +24,11 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvloop
 
@@ -114,12 +118,21 @@ async def create_sessions(
 
 
 async def drive_api(
-    port: int, token: str, clients: int, seconds: float, idempotency_keys: bool
+    port: int,
+    token: str,
+    clients: int,
+    seconds: float,
+    idempotency_keys: bool,
+    on_start: Callable[[], Awaitable[None]] | None = None,
 ) -> tuple[Stats, float]:
+    """`clients` closed loops of commands for `seconds`; the sessions they walk are opened
+    first, and `on_start` runs between the two (the CPU figures count commands only)."""
     headers = {"Authorization": f"Bearer {token}"}
     # Enough sessions for ~1,500 commands/s; clients open more if they run out.
     sessions = await create_sessions(port, headers, int(seconds * 1500 / len(STEPS)), clients)
     stats = Stats()
+    if on_start is not None:
+        await on_start()
 
     async def client_loop(end: float) -> None:
         client = KeepAliveClient(HOST, port, headers)
@@ -167,10 +180,16 @@ async def paired_rounds(port: int, token: str, clients: int) -> tuple[Stats, flo
     return keyed_stats, keyed_rate, plain_rate
 
 
+def cpu_times(pid: int) -> tuple[float, float]:
+    """User and system CPU time of a process and its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc), to report CPU cost per command."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(cpu_times(pid))
 
 
 async def backend_cpu(database_url: str) -> dict[int, float]:
@@ -201,6 +220,49 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
+@dataclass
+class Cpu:
+    """CPU seconds spent during the command phase: the API (user, system), PostgreSQL's
+    backends of the run's database, and this load generator."""
+
+    api_user: float = 0.0
+    api_system: float = 0.0
+    postgres: float = 0.0
+    load_generator: float = 0.0
+
+
+async def measured_run(
+    port: int, pid: int, database_url: str, token: str, clients: int, seconds: float
+) -> tuple[Stats, float, Cpu]:
+    """The closed-loop run, with the CPU of each process counted over its command phase only
+    (the sessions it walks are opened before the counters start)."""
+    marks: dict[str, Any] = {}
+
+    async def start() -> None:
+        marks["api"] = cpu_times(pid)
+        marks["own"] = time.process_time()
+        marks["pg"] = await backend_cpu(database_url)
+
+    stats, elapsed = await drive_api(port, token, clients, seconds, False, start)
+    user, system = cpu_times(pid)
+    own = time.process_time() - marks["own"]
+    pg_after = await backend_cpu(database_url)
+    # Backends the API opened during the run count from zero.
+    pg = sum(cpu - marks["pg"].get(backend, 0.0) for backend, cpu in pg_after.items())
+    return stats, elapsed, Cpu(user - marks["api"][0], system - marks["api"][1], pg, own)
+
+
+def one_statement_limit(database_url: str) -> float:
+    """bench/limit.py's figure on this run's database (BENCH_LIMIT_TPS when given)."""
+    given = float(os.environ.get("BENCH_LIMIT_TPS", "0"))
+    if given:
+        return given
+    from limit import measure
+
+    seconds = float(os.environ.get("BENCH_LIMIT_SECONDS", "10"))
+    return float(measure(database_url, seconds=seconds)["tps"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -215,20 +277,27 @@ def main() -> None:
 
     with services() as (database_url, servers):
         with api_process(database_url, servers, secret, args.profile) as (port, pid):
-            api_cpu = cpu_seconds(pid)
-            own_cpu = time.process_time()
-            pg_before = uvloop.run(backend_cpu(database_url))
-            stats, elapsed = uvloop.run(drive_api(port, token, clients, seconds, False))
-            api_cpu = cpu_seconds(pid) - api_cpu
-            own_cpu = time.process_time() - own_cpu
-            pg_after = uvloop.run(backend_cpu(database_url))
-            # Backends the API opened during the run count from zero.
-            pg_cpu = sum(cpu - pg_before.get(backend, 0.0) for backend, cpu in pg_after.items())
+            stats, elapsed, cpu = uvloop.run(
+                measured_run(port, pid, database_url, token, clients, seconds)
+            )
             keyed: tuple[Stats, float, float] | None = None
             if not args.no_keyed_run:
                 keyed = uvloop.run(paired_rounds(port, token, clients))
         raw_tps, raw_count = uvloop.run(raw_sql_tps(database_url, clients, seconds))
+        limit = one_statement_limit(database_url)
+    report(stats, elapsed, cpu, clients, (raw_tps, raw_count), limit, keyed)
 
+
+def report(
+    stats: Stats,
+    elapsed: float,
+    cpu: Cpu,
+    clients: int,
+    raw: tuple[float, int],
+    limit: float,
+    keyed: tuple[Stats, float, float] | None,
+) -> None:
+    raw_tps, raw_count = raw
     ok = stats.statuses[200] + stats.statuses[202]
     commands_per_s = ok / elapsed
     p50 = percentile(stats.latencies, 0.50) * 1000
@@ -241,18 +310,14 @@ def main() -> None:
         f"         statuses {dict(stats.statuses)}, sessions opened mid-run "
         f"{stats.sessions_created}, no idempotency keys"
     )
-    total = ok + stats.sessions_created + int(seconds * 1500 / len(STEPS))
+    requests = max(ok + stats.sessions_created, 1)
+    api_ms = (cpu.api_user + cpu.api_system) * 1000 / requests
     print(
-        f"CPU:     API process {api_cpu * 1000 / max(total, 1):.2f} ms per request, "
-        f"load generator {own_cpu * 1000 / max(total, 1):.2f} ms per request "
-        f"(incl. {int(seconds * 1500 / len(STEPS))} session creations; load average "
+        f"CPU per command: API {api_ms:.2f} ms (user {cpu.api_user * 1000 / requests:.2f}, "
+        f"system {cpu.api_system * 1000 / requests:.2f}; target <= 0.5), PostgreSQL "
+        f"{cpu.postgres * 1000 / requests:.2f} ms, load generator "
+        f"{cpu.load_generator * 1000 / requests:.2f} ms (load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
-    )
-    requests = max(total, 1)  # session creations are requests too, and cost about the same
-    print(
-        f"CPU per request: API {api_cpu * 1000 / requests:.2f} ms (target <= 0.5), "
-        f"PostgreSQL {pg_cpu * 1000 / requests:.2f} ms"
-        + ("" if pg_after else " (backends not readable here)")
     )
     print(f"raw SQL: {raw_count} transactions -> {raw_tps:.0f} tps (asyncpg, {clients} tasks)")
     ratio = commands_per_s / raw_tps if raw_tps else 0.0
@@ -268,13 +333,10 @@ def main() -> None:
         )
         extra = {"keyed_commands_per_s": round(keyed_per_s, 1), "keyed_drop": round(drop, 3)}
     print(f"ratio:   {ratio:.2f} of the raw SQL transaction from asyncpg")
-    limit = float(os.environ.get("BENCH_LIMIT_TPS", "0"))
-    if limit:
-        extra["limit_ratio"] = round(commands_per_s / limit, 3)
-        print(
-            f"limit:   {commands_per_s / limit:.2f} of the one-statement limit {limit:,.0f} tps "
-            "(target >= 0.20)"
-        )
+    print(
+        f"limit:   {commands_per_s / limit:.2f} of the one-statement limit {limit:,.0f} tps "
+        "(bench/limit.py on this run's database; target >= 0.20)"
+    )
     print(
         json.dumps(
             {
@@ -284,8 +346,10 @@ def main() -> None:
                 "p99_ms": round(p99, 2),
                 "raw_sql_tps": round(raw_tps, 1),
                 "ratio": round(ratio, 3),
-                "api_cpu_ms_per_command": round(api_cpu * 1000 / requests, 3),
-                "pg_cpu_ms_per_command": round(pg_cpu * 1000 / requests, 3),
+                "limit_tps": round(limit, 1),
+                "limit_ratio": round(commands_per_s / limit, 3),
+                "api_cpu_ms_per_command": round(api_ms, 3),
+                "pg_cpu_ms_per_command": round(cpu.postgres * 1000 / requests, 3),
                 **extra,
             }
         )

@@ -1,5 +1,6 @@
 """The FastAPI application factory: lifespan builds the typed services container."""
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from infinite_scribe.api.command_route import CommandRoute
 from infinite_scribe.api.console.install import install_console
 from infinite_scribe.api.container import api_services
 from infinite_scribe.api.docs import install_docs
@@ -39,6 +41,14 @@ from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.observability.tracing import instrument_app
 from infinite_scribe.persistence.idempotency_stores import check_idempotency_settings
 from infinite_scribe.settings.settings import Settings
+
+#: FastAPI >= 0.16x has its own OpenTelemetry middleware, which asks the global providers
+#: (os.environ lookups) on every request; tracing here is instrument_app's, when configured.
+NO_NATIVE_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI).parameters
+    else {}
+)
 
 
 def build_router() -> APIRouter:
@@ -82,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        **NO_NATIVE_TELEMETRY,
     )
     install_docs(app)
     install_error_handlers(app)
@@ -119,7 +130,9 @@ def middleware_stack(
     5. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
     6. IdempotencyMiddleware: claim, replay or refuse the key before any route runs (the
        command route checks the key and stores its answer in its own write: decision 2000);
-    7. the routes (exceptions -> HTTP in api/errors.py).
+    7. CommandRoute: a well-formed command is answered here, without FastAPI's routing and
+       dependency resolution (api/command_route.py, issue 27);
+    8. the routes (exceptions -> HTTP in api/errors.py).
     """
     cors = cors_middleware(settings)
     return [
@@ -138,6 +151,7 @@ def middleware_stack(
         ),
         (StrictJsonMiddleware, {}),
         (IdempotencyMiddleware, {"settings": settings}),
+        (CommandRoute, {}),
     ]
 
 

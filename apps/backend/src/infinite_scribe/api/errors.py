@@ -64,13 +64,20 @@ def status_for(error: ScribeError) -> int:
     return 400
 
 
-async def _scribe_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ScribeError)
-    status = status_for(exc)
+def scribe_error_response(error: ScribeError) -> JSONResponse:
+    """The answer to a domain error, wherever it is raised (a route, api/command_route.py)."""
+    status = status_for(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(
-        error_body(exc.error_code, exc.message, **exc.details), status_code=status, headers=headers
+        error_body(error.error_code, error.message, **error.details),
+        status_code=status,
+        headers=headers,
     )
+
+
+async def _scribe_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ScribeError)
+    return scribe_error_response(exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -127,7 +134,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(translated, ScribeError):
         # A driver error that no adapter translated (a pool's acquire, a release): still the
         # database failing, a 503 like every other (issue 28, A5), never a 500.
-        return await _scribe_error(request, translated)
+        return scribe_error_response(translated)
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(error_body("INTERNAL_ERROR", "Internal server error"), status_code=500)
 

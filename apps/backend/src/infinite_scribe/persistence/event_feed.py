@@ -138,8 +138,12 @@ class PostgresEventFeed:
     async def wait(self, at_most: float) -> FeedWake:
         if self.tracker is not None and self.tracker.waiting_on:
             at_most = min(at_most, _HOLE_RECHECK_SECONDS)
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for returns the inner result when
+        # its task is cancelled just as the event is set, so a hub stopped under load (a wake
+        # on every commit) went on forever and the API never shut down.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), at_most)
+            async with asyncio.timeout(at_most):
+                await self._wake.wait()
         self._wake.clear()
         woke = FeedWake(self._events_noticed, self._tasks_noticed)
         self._events_noticed = self._tasks_noticed = False

@@ -63,7 +63,8 @@ class SlotStream:
         """The records of the transactions queued now (at least one, up to about `limit`
         records), and the end of the last one; None when none came within `wait_seconds`."""
         try:
-            first = await asyncio.wait_for(self._queue.get(), wait_seconds)
+            async with asyncio.timeout(wait_seconds):  # not wait_for: see event_feed.wait
+                first = await self._queue.get()
         except TimeoutError:
             return None
         taken = [first]

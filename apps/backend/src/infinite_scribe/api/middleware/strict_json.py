@@ -72,7 +72,7 @@ class StrictJsonMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_json(scope):
+        if scope["type"] != "http" or not is_json_body(scope):
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)
@@ -85,7 +85,8 @@ class StrictJsonMiddleware:
         await self.app(scope, replaying(body, receive), send)
 
 
-def _is_json(scope: Scope) -> bool:
+def is_json_body(scope: Scope) -> bool:
+    """Whether the request declares a JSON body (`Content-Type: application/json`)."""
     for name, value in scope["headers"]:
         if name == b"content-type":
             return value.split(b";", 1)[0].strip().lower() in _JSON_TYPES

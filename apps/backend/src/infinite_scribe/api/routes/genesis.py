@@ -7,11 +7,11 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
+from infinite_scribe.api.command_route import command_reply
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, services_of
-from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey, key_in_use, key_reused
-from infinite_scribe.api.middleware.idempotency_replies import Reply, replay_reply
-from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey
+from infinite_scribe.api.middleware.idempotency_replies import Reply
 from infinite_scribe.api.schemas.commands import COMMAND_EXAMPLES
 from infinite_scribe.api.schemas.genesis import (
     CommandReply,
@@ -24,14 +24,7 @@ from infinite_scribe.api.schemas.genesis import (
     SessionCreated,
     SessionStateOut,
 )
-from infinite_scribe.application.command_service import (
-    CommandResult,
-    KeyInUse,
-    KeyReused,
-    Receipt,
-)
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.idempotency import StoredResponse
 from infinite_scribe.application.reads import decode_sequence, encode_sequence
 
 router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
@@ -136,40 +129,12 @@ async def send_command(
     standard_idempotency_key: StandardIdempotencyKey = None,
 ) -> Response:
     """Send a command; 202 RECEIVED for async commands, 200 COMPLETED for sync ones."""
+    # Well-formed commands are answered before routing (api/command_route.py); this route
+    # answers the rest, and documents the endpoint.
     key = idempotency_key or standard_idempotency_key
-    inline = call.inline_key
-    receipt = None
-    if inline is not None:
-        receipt = Receipt(inline.scope, inline.key, inline.fingerprint, inline.ttl_seconds, answer)
-    try:
-        result = await call.services.commands.execute(
-            call.context, session_id, command.command_type, command.payload, key, receipt
-        )
-    except KeyReused:
-        call.services.metrics.idempotency_conflicts.labels("mismatch").inc()
-        return raw_response(key_reused())
-    except KeyInUse as busy:
-        call.services.metrics.idempotency_conflicts.labels("in_use").inc()
-        return raw_response(key_in_use(busy.retry_after))
-    if result.stored is not None:
-        return raw_response(replay_reply(result.stored))
-    stored = answer(result)
-    return Response(stored.body, stored.status, headers=dict(stored.headers))
-
-
-def answer(result: CommandResult) -> StoredResponse:
-    """The command's reply as sent (and as stored for its idempotency key, byte for byte)."""
-    reply = {
-        "command_id": str(result.command_id),
-        "status": result.status,
-        "message": result.message,
-        "correlation_id": str(result.correlation_id),
-    }
-    headers = [("content-type", "application/json")]
-    if result.task_id is None:
-        return StoredResponse(202 if result.is_async else 200, headers, orjson.dumps(reply))
-    headers.append(("location", f"{API_PREFIX}/tasks/{result.task_id}"))
-    return StoredResponse(202, headers, orjson.dumps(reply | {"task_id": str(result.task_id)}))
+    return raw_response(
+        await command_reply(call.services, call.context, session_id, command, key, call.inline_key)
+    )
 
 
 def raw_response(reply: Reply) -> Response:
