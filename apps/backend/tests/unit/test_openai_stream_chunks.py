@@ -1,0 +1,45 @@
+"""The streamed chunks of an OpenAI-protocol reply, read without the SDK's chunk objects
+(agents/llm/openai_provider.py, decision 2700): what a server may send besides text."""
+
+import pytest
+
+from infinite_scribe.agents.llm.openai_provider import _chunk, _Reply
+from infinite_scribe.agents.llm.port import InvalidOutput
+
+
+def test_text_refusal_and_finish_reason_are_taken_and_drafts_see_the_text_so_far() -> None:
+    reply, drafts = _Reply(), []
+    for data in (
+        '{"choices": [{"delta": {"role": "assistant", "content": "{\\"a\\""}}]}',
+        '{"choices": []}',  # usage-only chunks have no choice
+        '{"choices": [{"delta": {"content": ": 1}"}, "finish_reason": null}]}',
+        '{"choices": [{"delta": {}, "finish_reason": "stop"}]}',
+    ):
+        reply.take(_chunk(data), drafts.append)
+    assert reply.checked() == '{"a": 1}'
+    assert drafts == ['{"a"', '{"a": 1}']
+    refused = _Reply()
+    refused.take(_chunk('{"choices": [{"delta": {"refusal": "no"}}]}'), None)
+    with pytest.raises(InvalidOutput, match="refused"):
+        refused.checked()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("{not json", "unexpected reply"),
+        ("[1, 2]", "not an object"),
+        ('{"error": {"message": "overloaded"}}', "sent an error"),
+    ],
+)
+def test_a_chunk_that_is_not_one_is_invalid_output(data: str, message: str) -> None:
+    with pytest.raises(InvalidOutput, match=message):
+        _chunk(data)
+
+
+def test_odd_shapes_are_ignored_not_fatal() -> None:
+    reply = _Reply()
+    for data in ('{"choices": "x"}', '{"choices": [1]}', '{"choices": [{"delta": null}]}'):
+        reply.take(_chunk(data), None)
+    with pytest.raises(InvalidOutput, match="no content"):
+        reply.checked()
