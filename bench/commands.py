@@ -10,7 +10,8 @@ In the same run, paired short rounds with and without a fresh X-Idempotency-Key 
 commands/s); --no-keyed-run skips them.
 
 Usage: python bench/commands.py [--no-keyed-run] [--profile FILE]
-(BENCH_SECONDS, BENCH_CLIENTS, BENCH_LIMIT_SECONDS, BENCH_LIMIT_TPS to skip the limit run; DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use real services).
+(BENCH_SECONDS, BENCH_CLIENTS, BENCH_LIMIT_SECONDS, BENCH_LIMIT_TPS to skip the limit run;
+DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to use real services).
 """
 
 import argparse
