@@ -12,6 +12,7 @@ so the two ways answer alike (tests/integration/test_command_route.py).
 """
 
 import re
+from dataclasses import dataclass
 from uuid import UUID
 
 import orjson
@@ -62,12 +63,12 @@ class CommandRoute:
         body = await read_body(receive)  # already bounded by middleware/limits.py
         if body is None:
             return  # the client went away
-        command = _well_formed(scope, body)
-        if command is None:
+        well_formed = _well_formed(scope, body)
+        if well_formed is None:
             await self.app(scope, replaying(body, receive), send)
             return
         try:
-            reply = await _run(scope, match, command)
+            reply = await _run(scope, match, well_formed)
         except ScribeError as error:
             await scribe_error_response(error)(scope, receive, send)
             return
@@ -82,26 +83,36 @@ def _command_path(scope: Scope) -> str | None:
     return None if match is None else match.group(1)
 
 
-def _well_formed(scope: Scope, body: bytes) -> CommandRequest | None:
-    """The command, when the route's schema takes it as is (None: the FastAPI route answers)."""
+@dataclass(frozen=True, slots=True)
+class _WellFormed:
+    """A command the route's schema takes as is, with the request's one-time headers."""
+
+    command: CommandRequest
+    authorization: str | None
+    key: str | None
+
+
+def _well_formed(scope: Scope, body: bytes) -> _WellFormed | None:
+    """The command and its headers, when the route's schema takes them as they are (None: the
+    FastAPI route answers)."""
     try:
-        _, key = authorization_and_key(scope["headers"])
+        authorization, key = authorization_and_key(scope["headers"])
     except ScribeError:
         return None
     if key is not None and not valid_key(key):
         return None
     try:
-        return CommandRequest.model_validate_json(body)
+        command = CommandRequest.model_validate_json(body)
     except ValidationError:
         return None
+    return _WellFormed(command, authorization, key)
 
 
-async def _run(scope: Scope, session_id: str, command: CommandRequest) -> Reply:
+async def _run(scope: Scope, session_id: str, request: _WellFormed) -> Reply:
     """The work of `send_command`'s dependencies (who is acting, the request's ids), then the
     command."""
     services = services_of(scope["app"])
-    authorization, key = authorization_and_key(scope["headers"])
-    user_id = services.verified_tokens.user_id(bearer_token(authorization))
+    user_id = services.verified_tokens.user_id(bearer_token(request.authorization))
     bind(user_id=user_id, session_id=session_id)  # as api/deps.py's BearerUser does
     state = scope.get("state", {})
     context = RequestContext(
@@ -110,7 +121,7 @@ async def _run(scope: Scope, session_id: str, command: CommandRequest) -> Reply:
         traceparent=state.get("traceparent"),
     )
     return await command_reply(
-        services, context, UUID(session_id), command, key, state.get(INLINE_KEY)
+        services, context, UUID(session_id), request.command, request.key, state.get(INLINE_KEY)
     )
 
 
