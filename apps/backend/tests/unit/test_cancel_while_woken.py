@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from infinite_scribe.persistence.event_feed import PostgresEventFeed
+from infinite_scribe.persistence.outbox_stream import SlotStream, Transaction
 
 
 async def test_the_feed_wait_ends_when_cancelled_as_it_is_woken() -> None:
@@ -17,3 +18,17 @@ async def test_the_feed_wait_ends_when_cancelled_as_it_is_woken() -> None:
     waiting.cancel()  # ... in the same turn as the hub's cancellation
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(asyncio.shield(waiting), 5)
+
+
+async def test_the_slot_readers_wait_ends_when_cancelled_as_a_transaction_arrives() -> None:
+    # Nothing listens on port 1: the stream thread only retries, the queue is the loop's.
+    stream = SlotStream("postgresql://127.0.0.1:1/none")
+    try:
+        waiting = asyncio.create_task(stream.batch(10, 30))
+        await asyncio.sleep(0)  # the task now waits for a transaction
+        stream._queue.put_nowait(Transaction([b"C"], 1, 0))  # one arrives ...
+        waiting.cancel()  # ... in the same turn as the relay's cancellation
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(waiting), 5)
+    finally:
+        stream.close()
