@@ -18,9 +18,9 @@ from infinite_scribe.application.ports.writes import (
 )
 from infinite_scribe.domain.genesis import GenesisStage
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.persistence import genesis_sessions as sql
 from infinite_scribe.persistence.database import create_pool, keep_session
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.genesis import sessions as sql
+from infinite_scribe.persistence.writes.composer import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
 
 STAGES = ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE")

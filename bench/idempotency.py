@@ -48,8 +48,8 @@ def serve(port: int) -> None:
     from infinite_scribe.api.app import create_app
     from infinite_scribe.api.deps import CurrentUser, PoolDep
     from infinite_scribe.application.ports.writes import Write
-    from infinite_scribe.persistence.outbox_notifier import notify
-    from infinite_scribe.persistence.writes import WriteComposer
+    from infinite_scribe.persistence.outbox.notifier import notify
+    from infinite_scribe.persistence.writes.composer import WriteComposer
     from shared_types import EventEnvelope, EventMetadata
 
     class NovelIn(BaseModel):

@@ -33,10 +33,10 @@ from _services import WATCHED, broker, fresh_database
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.kafka.admin import ensure_topic
-from infinite_scribe.persistence import outbox_slot
 from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.repositories import unit_of_work
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.outbox import slot as outbox_slot
+from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
 
 RAW_SECONDS = float(os.environ.get("BENCH_RAW_SECONDS", "3"))
@@ -161,7 +161,7 @@ INSERT_ROWS = (
     "FROM unnest($2::text[]::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING 1) "
     "SELECT count(*), pg_notify('event_outbox_pending', '') FROM rows"
 )
-#: The same as messages in the logical mode's format (persistence/outbox.py), in one commit.
+#: The same as messages in the logical mode's format (persistence/outbox/rows.py), in one commit.
 EMIT_MESSAGES = (
     "WITH m AS (SELECT pg_logical_emit_message(true, 'infinite-scribe.outbox', "
     "outbox_message($1, e)) FROM unnest($2::text[]::jsonb[]) WITH ORDINALITY AS t(e, n) "

@@ -38,8 +38,8 @@ from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool, with_database
-from infinite_scribe.persistence.outbox_notifier import notify
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.outbox.notifier import notify
+from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope, EventMetadata
 

@@ -23,12 +23,12 @@ from infinite_scribe.kafka.consumer import Handler, KeyedConsumer, Peek, PoisonH
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
 from infinite_scribe.persistence.database import create_pool, keep_session
-from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
-from infinite_scribe.persistence.relay_members import RelayMembers
-from infinite_scribe.persistence.relay_store import OutboxStore
-from infinite_scribe.persistence.repositories import unit_of_work
-from infinite_scribe.persistence.tasks import PostgresTaskQueries
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.relay.members import RelayMembers
+from infinite_scribe.persistence.relay.store import OutboxStore
+from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
+from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
+from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 from infinite_scribe.settings.settings import Settings
 

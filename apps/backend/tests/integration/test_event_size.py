@@ -11,7 +11,7 @@ import pytest
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.errors import EventTooLarge
 from infinite_scribe.domain.event_size import jsonb_text_size, produced_size
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.writes.composer import WriteComposer
 from shared_types import EventEnvelope
 from tests.conftest import TEST_TOPIC
 

@@ -7,8 +7,8 @@ import asyncpg
 import httpx
 
 from infinite_scribe.application.sessions import rebuild
-from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
-from infinite_scribe.persistence.genesis_sessions import load_snapshot
+from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.genesis.sessions import load_snapshot
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent import answer_request
 from tests.support.genesis_client import BASE, command, new_session, state

@@ -17,8 +17,8 @@ from infinite_scribe.application.idempotency import (
     Replay,
     StoredResponse,
 )
-from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
-from infinite_scribe.persistence.idempotency_redis import RedisIdempotencyStore
+from infinite_scribe.persistence.idempotency.postgres_store import PostgresIdempotencyStore
+from infinite_scribe.persistence.idempotency.redis_store import RedisIdempotencyStore
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
 from tests.support.idempotency import (

@@ -1,6 +1,7 @@
 """The storage ports' contract, written once and run on both adapters: memory
-(persistence/memory.py) and PostgreSQL. Every refusal of a write (version conflict, duplicate
-command, key in use, stored event, repeated ledger row, trashed session), that a refused write
+(persistence/memory/adapters.py) and PostgreSQL. Every refusal of a write (version conflict,
+duplicate command, key in use, stored event, repeated ledger row, trashed session), that a
+refused write
 leaves nothing behind, and which refusal is reported when a write meets two at once (the first
 of `PART_ORDER`, whatever the database runs first)."""
 
@@ -36,10 +37,14 @@ from infinite_scribe.domain.errors import (
     SessionTrashed,
 )
 from infinite_scribe.domain.genesis import GenesisState
-from infinite_scribe.persistence.genesis_adapters import PostgresGenesisQueries
-from infinite_scribe.persistence.memory import MemoryDatabase, MemoryGenesis, MemoryUnitOfWork
-from infinite_scribe.persistence.repositories import unit_of_work
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.memory.adapters import (
+    MemoryDatabase,
+    MemoryGenesis,
+    MemoryUnitOfWork,
+)
+from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
 from tests.conftest import TEST_TOPIC
 

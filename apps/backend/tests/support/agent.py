@@ -7,10 +7,10 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.agent_work import AgentWork
-from infinite_scribe.persistence.event_store import envelope_of
-from infinite_scribe.persistence.repositories import unit_of_work
-from infinite_scribe.persistence.tasks import PostgresTaskQueries
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
+from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.event_store import envelope_of
+from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import DomainEventRow
 
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 import asyncpg
 
 from infinite_scribe.application.ports.writes import Write
-from infinite_scribe.persistence.outbox_notifier import notify
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.outbox.notifier import notify
+from infinite_scribe.persistence.writes.composer import WriteComposer
 from shared_types import EventEnvelope
 from tests.conftest import TEST_TOPIC
 

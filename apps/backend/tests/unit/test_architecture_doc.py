@@ -7,7 +7,7 @@ from tests.support.paths import REPO
 ROOT = REPO
 PACKAGE = ROOT / "apps/backend/src/infinite_scribe"
 DOC = ROOT / "docs/architecture.md"
-#: `cli/`, `persistence/relay_store.py`, `worker.py`: code spans that name a file or a folder.
+#: `cli/`, `persistence/relay/store.py`, `worker.py`: code spans that name a file or a folder.
 NAMED = re.compile(r"`([A-Za-z0-9_./-]+(?:\.py|/))`")
 
 
@@ -32,5 +32,5 @@ def test_every_module_the_architecture_names_exists() -> None:
 
 
 def test_the_check_catches_a_missing_module() -> None:
-    assert exists("relay/service.py") and exists("outbox_notifier.py") and exists("runtime/")
-    assert not exists("agent_events_v2.py") and not exists("relay/store.py")
+    assert exists("relay/service.py") and exists("notifier.py") and exists("runtime/")
+    assert not exists("agent_events_v2.py") and not exists("relay/claims.py")

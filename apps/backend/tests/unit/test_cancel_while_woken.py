@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from infinite_scribe.persistence.event_feed import PostgresEventFeed
-from infinite_scribe.persistence.outbox_stream import SlotStream, Transaction
+from infinite_scribe.persistence.outbox.slot_stream import SlotStream, Transaction
+from infinite_scribe.persistence.stream.event_feed import PostgresEventFeed
 
 
 async def test_the_feed_wait_ends_when_cancelled_as_it_is_woken() -> None:

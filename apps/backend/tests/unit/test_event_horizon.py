@@ -1,7 +1,7 @@
 """GapTracker: the cursor moves through contiguous ids, waits at a hole while writers that may
 hold it run, and passes it once they have all ended (or after the timeout)."""
 
-from infinite_scribe.persistence.event_horizon import GapTracker
+from infinite_scribe.persistence.stream.event_horizon import GapTracker
 
 
 class Clock:

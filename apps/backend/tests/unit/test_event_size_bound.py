@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from infinite_scribe.domain.event_size import produced_size
-from infinite_scribe.persistence.writes import surely_fits
+from infinite_scribe.persistence.writes.composer import surely_fits
 from shared_types import EventEnvelope, EventMetadata
 
 

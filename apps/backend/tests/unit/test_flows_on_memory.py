@@ -18,7 +18,7 @@ from infinite_scribe.domain.errors import (
     InvalidPayload,
 )
 from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
-from infinite_scribe.persistence.memory import (
+from infinite_scribe.persistence.memory.adapters import (
     MemoryDatabase,
     MemoryFlowQueries,
     MemoryGenesis,

@@ -4,7 +4,7 @@ import pytest
 
 from infinite_scribe.api.middleware.idempotency import _route_pattern
 from infinite_scribe.application.idempotency import auto_key, fingerprint, user_scope, valid_key
-from infinite_scribe.persistence.idempotency_stores import check_idempotency_settings
+from infinite_scribe.persistence.idempotency.stores import check_idempotency_settings
 from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
 
 

@@ -7,8 +7,8 @@ import orjson
 from confluent_kafka import KafkaError
 
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
-from infinite_scribe.persistence.outbox import MESSAGE_PREFIX
-from infinite_scribe.persistence.outbox_slot import SlotMessage, messages_of
+from infinite_scribe.persistence.outbox.rows import MESSAGE_PREFIX
+from infinite_scribe.persistence.outbox.slot import SlotMessage, messages_of
 
 TIMED_OUT = KafkaError(KafkaError._MSG_TIMED_OUT, "timed out")
 

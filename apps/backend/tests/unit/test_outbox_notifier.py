@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from infinite_scribe.persistence.outbox_notifier import OutboxNotifier
+from infinite_scribe.persistence.outbox.notifier import OutboxNotifier
 
 
 class GatedPool:

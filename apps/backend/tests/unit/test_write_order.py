@@ -18,18 +18,18 @@ from infinite_scribe.application.ports.writes import (
     Write,
 )
 from infinite_scribe.domain.genesis import GenesisState
-from infinite_scribe.persistence import memory_tables
 from infinite_scribe.persistence.errors import (
     IDEMPOTENCY_KEY_INDEX,
     IDEMPOTENCY_RECORD_KEY,
     LEDGER_KEY,
     PENDING_COMMAND_INDEX,
 )
-from infinite_scribe.persistence.genesis_parts import SNAPSHOT_VERSION_CHECK, SnapshotPart
-from infinite_scribe.persistence.task_parts import LedgerPart
-from infinite_scribe.persistence.write_parts import IdempotencyPart, InboxPart
-from infinite_scribe.persistence.write_statement import compile_parts
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.memory import tables as memory_tables
+from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.genesis_parts import SNAPSHOT_VERSION_CHECK, SnapshotPart
+from infinite_scribe.persistence.writes.parts import IdempotencyPart, InboxPart
+from infinite_scribe.persistence.writes.statement import compile_parts
+from infinite_scribe.persistence.writes.task_parts import LedgerPart
 
 STATE = GenesisState(session_id=uuid.uuid4(), user_id=uuid.uuid4(), version=2)
 ENTRY = InboxEntry(uuid.uuid4(), STATE.session_id, STATE.user_id, "X", "k", {}, "RECEIVED")

@@ -34,7 +34,7 @@ from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailabl
 from infinite_scribe.kafka.admin import admin_client
 from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Delivery, KeyedConsumer
-from infinite_scribe.persistence.genesis_adapters import PoolProbe
+from infinite_scribe.persistence.genesis.adapters import PoolProbe
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
 from infinite_scribe.settings.settings import Settings

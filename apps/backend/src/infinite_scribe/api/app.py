@@ -39,7 +39,7 @@ from infinite_scribe.api.routes import (
 from infinite_scribe.api.schemas.errors import common_error_responses
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.observability.tracing import instrument_app
-from infinite_scribe.persistence.idempotency_stores import check_idempotency_settings
+from infinite_scribe.persistence.idempotency.stores import check_idempotency_settings
 from infinite_scribe.settings.settings import Settings
 
 #: FastAPI >= 0.16x has its own OpenTelemetry middleware, which asks the global providers

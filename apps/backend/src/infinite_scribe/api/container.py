@@ -26,16 +26,16 @@ from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.trash import TrashService
 from infinite_scribe.kafka.admin import BrokerProbe
 from infinite_scribe.persistence.database import create_pool, keep_session
-from infinite_scribe.persistence.flow_handles import PostgresFlowQueries
-from infinite_scribe.persistence.genesis_adapters import PoolProbe, PostgresGenesisQueries
-from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
-from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
-from infinite_scribe.persistence.reads import PostgresReadQueries
-from infinite_scribe.persistence.repositories import unit_of_work
-from infinite_scribe.persistence.tasks import PostgresTaskQueries
-from infinite_scribe.persistence.trash import PostgresTrashQueries
-from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.genesis.adapters import PoolProbe, PostgresGenesisQueries
+from infinite_scribe.persistence.genesis.reads import PostgresReadQueries
+from infinite_scribe.persistence.genesis.trash import PostgresTrashQueries
+from infinite_scribe.persistence.idempotency.postgres_store import PostgresIdempotencyStore
+from infinite_scribe.persistence.idempotency.stores import open_idempotency_store
+from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
+from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
+from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.repositories import unit_of_work
+from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork
 from infinite_scribe.runtime.metrics import MetricsServer
 from infinite_scribe.settings.settings import Settings
 

@@ -9,8 +9,8 @@ from infinite_scribe.application.live_stream import LiveStreams, StreamOptions
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import StreamHub
 from infinite_scribe.kafka.drafts import KafkaDraftSource, drafts_topic, ensure_drafts_topic
-from infinite_scribe.persistence.event_feed import PostgresEventFeed
-from infinite_scribe.persistence.stream_tickets import PostgresStreamTickets
+from infinite_scribe.persistence.stream.event_feed import PostgresEventFeed
+from infinite_scribe.persistence.stream.tickets import PostgresStreamTickets
 from infinite_scribe.settings.settings import Settings
 
 

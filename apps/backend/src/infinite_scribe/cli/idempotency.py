@@ -33,7 +33,7 @@ async def _cleanup_batches(
 
 def _with_store(job: Callable[["IdempotencyStore"], Awaitable[Result]]) -> Result:
     """Run `job` on the configured store (PostgreSQL or Redis), closed afterwards."""
-    from infinite_scribe.persistence.idempotency_stores import open_idempotency_store
+    from infinite_scribe.persistence.idempotency.stores import open_idempotency_store
 
     current = settings()
     url = database_url(current)
@@ -68,7 +68,7 @@ async def _invalidate(
     the original command): (a completed cache entry was freed, inbox commands released)."""
     from infinite_scribe.application.idempotency import user_scope
     from infinite_scribe.persistence.database import connect
-    from infinite_scribe.persistence.inbox_keys import release_inbox_key
+    from infinite_scribe.persistence.idempotency.inbox_keys import release_inbox_key
 
     freed = await store.invalidate(user_scope(user), key)
     connection = await connect(url)

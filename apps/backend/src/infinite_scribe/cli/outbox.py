@@ -28,7 +28,7 @@ def outbox_logical(
 ) -> None:
     """Switch this database's outbox between rows and the logical slot (decision 2600)."""
     from infinite_scribe.cli import outbox_calls
-    from infinite_scribe.persistence.outbox_slot import SLOT, LogicalModeUnavailable
+    from infinite_scribe.persistence.outbox.slot import SLOT, LogicalModeUnavailable
 
     if switch not in ("on", "off"):
         fail("say on or off")

@@ -6,9 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
-from infinite_scribe.persistence import outbox_operations as operations
-from infinite_scribe.persistence import outbox_slot as slot
 from infinite_scribe.persistence.database import run_with_pool
+from infinite_scribe.persistence.outbox import operations, slot
 
 
 def status(database_url: str) -> str:

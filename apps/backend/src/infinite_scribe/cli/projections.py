@@ -37,10 +37,10 @@ async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[
     from infinite_scribe.application.projections import ProjectionRebuilder
     from infinite_scribe.application.trash import TrashService
     from infinite_scribe.persistence.database import create_pool
-    from infinite_scribe.persistence.projections import PostgresProjectionQueries
-    from infinite_scribe.persistence.repositories import unit_of_work
-    from infinite_scribe.persistence.trash import PostgresTrashQueries
-    from infinite_scribe.persistence.writes import WriteComposer
+    from infinite_scribe.persistence.genesis.projections import PostgresProjectionQueries
+    from infinite_scribe.persistence.genesis.trash import PostgresTrashQueries
+    from infinite_scribe.persistence.writes.composer import WriteComposer
+    from infinite_scribe.persistence.writes.repositories import unit_of_work
 
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:

@@ -50,7 +50,7 @@ AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
 EVENT_ID_INDEX = "domain_events_event_id_key"
 #: ... and with other content than the stored event's (reported by the write's guard).
 EVENT_ID_CONTENT = "domain_events_event_id_content"
-#: A write's idempotency record met a live one (reported by the write's guard, write_parts.py).
+#: A write's idempotency record met a live one (reported by the write's guard, writes/parts.py).
 IDEMPOTENCY_RECORD_KEY = "idempotency_cache_pkey"
 #: A consumer's ledger row is there already.
 LEDGER_KEY = "processed_messages_pkey"

@@ -5,8 +5,8 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from infinite_scribe.persistence import outbox_slot
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
+from infinite_scribe.persistence.outbox import slot as outbox_slot
 from infinite_scribe.runtime.deadlines import answered_within
 
 if TYPE_CHECKING:

@@ -23,8 +23,8 @@ from infinite_scribe.composition import RelayClients, RelayOptions, relay_client
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.kafka.producer import Publisher, too_large_report
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.relay_members import Share
-from infinite_scribe.persistence.relay_store import WHOLE, OutboxStore
+from infinite_scribe.persistence.relay.members import Share
+from infinite_scribe.persistence.relay.store import WHOLE, OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.health import refresh_gauges, relay_health
 from infinite_scribe.relay.logical import LogicalReader, ReaderOptions

@@ -6,7 +6,7 @@ import logging
 from typing import Protocol
 
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.relay_members import RelayMembers, Share
+from infinite_scribe.persistence.relay.members import RelayMembers, Share
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import asyncpg
 
 from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.outbox_notifier import OUTBOX_CHANNEL
+from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import pytest
 
 from infinite_scribe.agents.worker import AgentWorker, runtime_options
 from infinite_scribe.domain.genesis import ABANDONED, CONCEPT_GENERATION_REQUESTED, CONCEPT_PROPOSED
-from infinite_scribe.persistence.outbox_operations import replay
+from infinite_scribe.persistence.outbox.operations import replay
 from infinite_scribe.relay.service import Relay
 from infinite_scribe.runtime.worker import run_worker
 from infinite_scribe.settings.settings import Settings

@@ -18,7 +18,7 @@ import pytest
 from infinite_scribe.agents.worker import AgentWorker, runtime_options
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, FEEDBACK_SUBMITTED
 from infinite_scribe.kafka.admin import ensure_topic
-from infinite_scribe.persistence.outbox_operations import replay
+from infinite_scribe.persistence.outbox.operations import replay
 from infinite_scribe.relay.service import Relay
 from infinite_scribe.runtime.worker import run_worker
 from infinite_scribe.settings.settings import Settings

@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 
 from infinite_scribe.persistence import migrate
-from infinite_scribe.persistence import outbox_slot as slot
 from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.outbox import slot
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope
 from tests.support.events import append_events

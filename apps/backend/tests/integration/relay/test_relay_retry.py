@@ -87,7 +87,7 @@ async def test_rejected_message_retries_1_2_4_then_fails_and_holds_its_key(
 async def test_requeue_publishes_the_failed_row_then_the_held_ones_in_order(
     pool: asyncpg.Pool, settings: Settings, kafka_bootstrap: str
 ) -> None:
-    from infinite_scribe.persistence import outbox_operations as operations
+    from infinite_scribe.persistence.outbox import operations
 
     topic = new_topic(kafka_bootstrap)
     key = f"requeue-{uuid.uuid4()}"

@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 import pytest
 
-from infinite_scribe.persistence.relay_members import BUCKETS, RelayMembers, Share
+from infinite_scribe.persistence.relay.members import BUCKETS, RelayMembers, Share
 from infinite_scribe.settings.settings import Settings
 from tests.support.relay import (
     consume,

@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 import pytest
 
-from infinite_scribe.persistence.event_feed import PostgresEventFeed
+from infinite_scribe.persistence.stream.event_feed import PostgresEventFeed
 from tests.support.stream import event, write_events
 
 

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from infinite_scribe.persistence import migrate
-from infinite_scribe.persistence.tasks import PostgresTaskQueries
+from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import TEST_TOPIC, LiveServer
 from tests.support.sse_client import (

@@ -14,7 +14,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from infinite_scribe.cli import app
-from infinite_scribe.persistence.projections import PROJECTED_COLUMNS
+from infinite_scribe.persistence.genesis.projections import PROJECTED_COLUMNS
 from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import command, new_session
 from tests.support.trash import confirm_all, ok, propose, purge, restore, trash

@@ -15,13 +15,13 @@ from infinite_scribe.application.ports.operator import (
 from infinite_scribe.domain.errors import StorageUnavailable
 from infinite_scribe.kafka.dead_letter_topic import KafkaDeadLetterTopic
 from infinite_scribe.kafka.pipeline_probe import KafkaPipelineProbe
-from infinite_scribe.persistence import outbox_operations as operations
-from infinite_scribe.persistence.audit import PostgresAuditLog, PostgresDispositions
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.operator_reads import (
+from infinite_scribe.persistence.operator.audit import PostgresAuditLog, PostgresDispositions
+from infinite_scribe.persistence.operator.reads import (
     PostgresEventQueries,
     PostgresPipelineQueries,
 )
+from infinite_scribe.persistence.outbox import operations
 from infinite_scribe.settings.settings import Settings
 
 

@@ -1,5 +1,5 @@
-"""Ports of the projection rebuild (implemented in persistence/projections.py): recompute the
-`genesis_sessions` rows from `domain_events` alone and compare or repair them."""
+"""Ports of the projection rebuild (implemented in persistence/genesis/projections.py):
+recompute the `genesis_sessions` rows from `domain_events` alone and compare or repair them."""
 
 from dataclasses import dataclass
 from datetime import datetime

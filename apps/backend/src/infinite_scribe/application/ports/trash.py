@@ -1,4 +1,4 @@
-"""Ports of the trash (implemented in persistence/trash.py)."""
+"""Ports of the trash (implemented in persistence/genesis/trash.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime

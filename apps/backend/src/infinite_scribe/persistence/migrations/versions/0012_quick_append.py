@@ -1,7 +1,7 @@
 """Quick append: the function a one-statement write uses to refuse itself (issue 20).
 
 A command's write is one statement in autocommit (events, outbox rows, snapshot, inbox row,
-task, idempotency record: persistence/write_statement.py). When one of its version-checked parts
+task, idempotency record: persistence/writes/statement.py). When one of its version-checked parts
 finds nothing to change (the snapshot moved since it was read, an idempotency key that is still
 live), the statement must fail as a whole, or the parts that did write would commit.
 `scribe_expect` raises with a SQLSTATE and constraint name the driver error translation already

@@ -7,7 +7,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.projections import ProjectedRow
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import load_events
+from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import DomainEventRow
 
 _AGGREGATE_TYPE = "GENESIS_SESSION"

@@ -1,7 +1,7 @@
 """Open the idempotency store the settings ask for (PostgreSQL unless IDEMPOTENCY_BACKEND=redis)."""
 
 from infinite_scribe.application.ports.idempotency import IdempotencyStore
-from infinite_scribe.persistence.idempotency_postgres import PostgresIdempotencyStore
+from infinite_scribe.persistence.idempotency.postgres_store import PostgresIdempotencyStore
 from infinite_scribe.settings.settings import ConfigurationError, Settings
 
 
@@ -13,7 +13,7 @@ def check_idempotency_settings(settings: Settings) -> None:
 async def open_idempotency_store(settings: Settings, database_url: str) -> IdempotencyStore:
     check_idempotency_settings(settings)
     if settings.idempotency_backend == "redis":
-        from infinite_scribe.persistence.idempotency_redis import RedisIdempotencyStore
+        from infinite_scribe.persistence.idempotency.redis_store import RedisIdempotencyStore
 
         assert settings.redis_url is not None
         return RedisIdempotencyStore.from_url(settings.redis_url)

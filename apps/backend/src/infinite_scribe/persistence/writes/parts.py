@@ -1,8 +1,8 @@
 """The SQL of the generic parts of a `Write` (application/ports/writes.py): the idempotency
 record, the command inbox row, the events with their outbox rows. The genesis session's parts
-are in genesis_parts.py, the tasks' and agents' in task_parts.py.
+are in writes/genesis_parts.py, the tasks' and agents' in writes/task_parts.py.
 
-Every class here is a `StatementPart` (persistence/write_statement.py): its CTEs ask for their
+Every class here is a `StatementPart` (persistence/writes/statement.py): its CTEs ask for their
 parameters by name, `values` answers those names, `refusals` says when it refuses the write
 (none of them fails on its own: the statement's guard reports refusals by rank). Why a part is
 written the way it is sits next to its SQL.
@@ -21,8 +21,8 @@ from infinite_scribe.persistence.errors import (
     IDEMPOTENCY_RECORD_KEY,
     PENDING_COMMAND_INDEX,
 )
-from infinite_scribe.persistence.outbox import OUTBOX_PART_NAME, outbox_part
-from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
+from infinite_scribe.persistence.outbox.rows import OUTBOX_PART_NAME, outbox_part
+from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, count_of
 from shared_types import EventEnvelope
 
 
@@ -147,7 +147,7 @@ class InboxPart:
 
 @dataclass(frozen=True)
 class EventsPart:
-    """The events and their outbox rows (persistence/outbox.py writes those)."""
+    """The events and their outbox rows (persistence/outbox/rows.py writes those)."""
 
     events: Sequence[EventEnvelope]
     envelopes: Sequence[dict[str, Any]]

@@ -6,7 +6,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.reads import SessionPosition, SessionSummary
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.novels import PostgresNovelQueries
+from infinite_scribe.persistence.genesis.novels import PostgresNovelQueries
 from shared_types.enums import GenesisStage, GenesisStatus
 
 # Keyset pagination on (created_at, id), newest first: stable under concurrent inserts (a new
@@ -48,7 +48,7 @@ def summary_of(row: asyncpg.Record) -> SessionSummary:
 
 
 class PostgresReadQueries(PostgresNovelQueries):
-    """`ReadQueries`: the session list here, the novels in persistence/novels.py."""
+    """`ReadQueries`: the session list here, the novels in persistence/genesis/novels.py."""
 
     async def sessions_page(
         self,

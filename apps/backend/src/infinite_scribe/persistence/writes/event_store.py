@@ -1,12 +1,12 @@
 """The append-only event log, read side: an aggregate's events, and a stored event's envelope.
 
-Events are appended only as the events part of a `Write` (persistence/write_parts.py: one
+Events are appended only as the events part of a `Write` (persistence/writes/parts.py: one
 statement writes them to `domain_events` with one `event_outbox` row each); nothing here writes.
 """
 
 import asyncpg
 
-from infinite_scribe.persistence.writes import ACTOR_KEY
+from infinite_scribe.persistence.writes.composer import ACTOR_KEY
 from shared_types import DomainEventRow, EventEnvelope
 
 

@@ -1,6 +1,7 @@
 """`AggregateWrites` on PostgreSQL: `WriteComposer` turns a `Write` into one statement of its
-parts (write_statement.py; the parts' SQL in write_parts.py, genesis_parts.py, task_parts.py),
-run in autocommit on the pool (`PoolWrites`: the command path, one round trip) or on the
+parts (writes/statement.py; the parts' SQL in writes/parts.py, writes/genesis_parts.py,
+writes/task_parts.py), run in autocommit on the pool (`PoolWrites`: the command path, one
+round trip) or on the
 connection of a transaction (`PostgresTransaction.write`). It is the only writer of events.
 
 Events are checked before anything is written: names (the controlled vocabulary), versions set,
@@ -21,10 +22,9 @@ from infinite_scribe.domain.event_size import (
     RECORD_OVERHEAD,
     produced_size,
 )
-from infinite_scribe.persistence import genesis_parts, task_parts
-from infinite_scribe.persistence import write_parts as parts
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.write_statement import StatementPart, run
+from infinite_scribe.persistence.writes import genesis_parts, parts, task_parts
+from infinite_scribe.persistence.writes.statement import StatementPart, run
 from shared_types import EventEnvelope
 
 #: Metadata key keeping an actor other than the acting user (an agent, a job); the table has no

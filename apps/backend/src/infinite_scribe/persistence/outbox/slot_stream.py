@@ -21,7 +21,7 @@ import psycopg2.errors
 import psycopg2.extras
 
 from infinite_scribe.persistence.database import asyncpg_dsn
-from infinite_scribe.persistence.outbox_slot import PUBLICATION, SLOT
+from infinite_scribe.persistence.outbox.slot import PUBLICATION, SLOT
 
 logger = logging.getLogger(__name__)
 

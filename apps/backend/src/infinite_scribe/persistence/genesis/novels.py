@@ -1,5 +1,6 @@
 """Novels on PostgreSQL: the owner's reads (one novel, keyset pages of their novels). A novel
-is written by the `novel` part of a finished session's write (persistence/genesis_parts.py)."""
+is written by the `novel` part of a finished session's write
+(persistence/writes/genesis_parts.py)."""
 
 from dataclasses import asdict
 from datetime import datetime

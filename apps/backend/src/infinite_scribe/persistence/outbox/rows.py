@@ -5,7 +5,7 @@ Three ways in, one SQL text each: `OUTBOX_PART` joins a write statement (the row
 that statement appends, or their messages in logical mode), `enqueue` re-enqueues stored
 envelopes (the task re-drive, operators' replays), `enqueue_handed_over` takes messages the
 logical outbox's reader hands back (refused, or queued behind a key's unsent rows). None
-NOTIFYs: the relay is woken after the commit, coalesced (persistence/outbox_notifier.py,
+NOTIFYs: the relay is woken after the commit, coalesced (persistence/outbox/notifier.py,
 docs/decisions/1000).
 """
 

@@ -1,6 +1,6 @@
 """The SQL of the genesis session's parts of a `Write`: a new session's row, the snapshot's
 version-checked move, the pending commands a sync command supersedes, the novel a finished
-session makes (`StatementPart`s, persistence/write_statement.py)."""
+session makes (`StatementPart`s, persistence/writes/statement.py)."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -8,8 +8,8 @@ from typing import Any
 
 from infinite_scribe.application.ports.projections import state_columns
 from infinite_scribe.application.ports.writes import NewNovel, NewSession, SnapshotSave, Supersede
-from infinite_scribe.persistence.write_parts import NeverRefuses, insert_row, missing
-from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
+from infinite_scribe.persistence.writes.parts import NeverRefuses, insert_row, missing
+from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, count_of
 
 #: What a snapshot that moved meanwhile reports (with SQLSTATE 40001: a lost race, retried).
 SNAPSHOT_VERSION_CHECK = "genesis_sessions_version"

@@ -1,5 +1,5 @@
 """SQL reads of genesis sessions: the snapshot (with a command's idempotency record), the
-command inbox, and their events. Their writes are `Write` parts (persistence/write_parts.py).
+command inbox, and their events. Their writes are `Write` parts (persistence/writes/parts.py).
 
 Every function runs on the caller's connection or pool.
 """

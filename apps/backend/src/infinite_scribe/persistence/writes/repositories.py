@@ -10,13 +10,13 @@ from infinite_scribe.application.ports.projections import PROJECTIONS
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS
 from infinite_scribe.application.ports.trash import TRASH
-from infinite_scribe.persistence.flow_handles import PostgresFlowHandles
-from infinite_scribe.persistence.genesis_adapters import PostgresGenesisRepository
-from infinite_scribe.persistence.projections import PostgresProjectionRepository
-from infinite_scribe.persistence.tasks import PostgresTaskRepository
-from infinite_scribe.persistence.trash import PostgresTrashRepository
-from infinite_scribe.persistence.unit_of_work import PostgresUnitOfWork, RepositoryFactory
-from infinite_scribe.persistence.writes import WriteComposer
+from infinite_scribe.persistence.genesis.adapters import PostgresGenesisRepository
+from infinite_scribe.persistence.genesis.projections import PostgresProjectionRepository
+from infinite_scribe.persistence.genesis.trash import PostgresTrashRepository
+from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskRepository
+from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowHandles
+from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork, RepositoryFactory
 
 REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
     GENESIS_SESSIONS: PostgresGenesisRepository,
@@ -31,5 +31,5 @@ def unit_of_work(
     pool: asyncpg.Pool, composer: WriteComposer, database_url: str | None = None
 ) -> PostgresUnitOfWork:
     """A unit of work on `pool` that knows every aggregate's repository (`database_url`: the
-    relay wake-ups get their own connection, see persistence/outbox_notifier.py)."""
+    relay wake-ups get their own connection, see persistence/outbox/notifier.py)."""
     return PostgresUnitOfWork(pool, composer, REPOSITORIES, database_url)

@@ -1,6 +1,6 @@
 """The SQL of the parts of a `Write` that tasks and agents write: a command's task, an agent's
-ledger row, task finish and flow handle (the generic parts are in write_parts.py, the genesis
-session's in genesis_parts.py). Every class is a `StatementPart` (write_statement.py)."""
+ledger row, task finish and flow handle (the generic parts are in writes/parts.py, the genesis
+session's in writes/genesis_parts.py). Every class is a `StatementPart` (writes/statement.py)."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -8,8 +8,8 @@ from typing import Any
 
 from infinite_scribe.application.ports.writes import FlowHandleRow, LedgerRow, NewTask, TaskFinish
 from infinite_scribe.persistence.errors import LEDGER_KEY
-from infinite_scribe.persistence.write_parts import NeverRefuses, insert_row, missing
-from infinite_scribe.persistence.write_statement import Placeholder, Refusal, count_of
+from infinite_scribe.persistence.writes.parts import NeverRefuses, insert_row, missing
+from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, count_of
 
 #: The columns of a new task and their types.
 _TASK_COLUMNS = {

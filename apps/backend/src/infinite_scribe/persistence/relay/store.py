@@ -32,7 +32,7 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.relay import ClaimedRow
-from infinite_scribe.persistence.relay_members import Share
+from infinite_scribe.persistence.relay.members import Share
 
 #: Every key bucket: a relay alone, or one taking what its share left over.
 WHOLE = Share()

@@ -16,16 +16,16 @@ from infinite_scribe.application.ports.stream import FeedWake, StreamEvent, Task
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS, translated
-from infinite_scribe.persistence.event_horizon import GapTracker
-from infinite_scribe.persistence.event_store import envelope_of
-from infinite_scribe.persistence.outbox_notifier import OUTBOX_CHANNEL, TASK_PROGRESS_NOTICE
+from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL, TASK_PROGRESS_NOTICE
+from infinite_scribe.persistence.stream.event_horizon import GapTracker
+from infinite_scribe.persistence.writes.event_store import envelope_of
 from shared_types import DomainEventRow
 
 logger = logging.getLogger(__name__)
 
 _ADVANCE = "SELECT * FROM domain_events WHERE id > $1 ORDER BY id LIMIT $2"
 # The writers that may still hold an uncommitted id: ROW EXCLUSIVE on domain_events in this
-# database (event_horizon.py). pg_locks is live (not MVCC): a look at it sees the present.
+# database (stream/event_horizon.py). pg_locks is live (not MVCC): a look at it sees the present.
 _WRITER_LOCKS = """
 FROM pg_locks
 WHERE locktype = 'relation' AND relation = 'domain_events'::regclass AND granted
@@ -111,7 +111,7 @@ class PostgresEventFeed:
         assert connection is not None
         top = int(await connection.fetchval(_TOP))
         # Ids at or below `top` may still be held by writers running now: wait until those have
-        # ended, so the first horizon is settled (see event_horizon.py).
+        # ended, so the first horizon is settled (see stream/event_horizon.py).
         writers = await connection.fetchval(_WRITERS)
         deadline = asyncio.get_running_loop().time() + self.gap_timeout
         while writers and await connection.fetchval(_STILL_WRITING, writers):
@@ -189,7 +189,7 @@ class PostgresEventFeed:
         """Append to `settled` the rows the cursor moves through (as it moves, so a failure
         half-way loses nothing the cursor has passed)."""
         # Order matters: a hole is cleared only by a look at pg_locks taken before the read
-        # that skips it (event_horizon.py).
+        # that skips it (stream/event_horizon.py).
         if tracker.waiting_on and not await connection.fetchval(
             _STILL_WRITING, list(tracker.waiting_on)
         ):

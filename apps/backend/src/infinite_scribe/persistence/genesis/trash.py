@@ -9,8 +9,8 @@ from infinite_scribe.application.ports.genesis import SessionSnapshot
 from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.ports.trash import PurgedRows
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.genesis_sessions import load_session
-from infinite_scribe.persistence.reads import summary_of
+from infinite_scribe.persistence.genesis.reads import summary_of
+from infinite_scribe.persistence.genesis.sessions import load_session
 
 _AGGREGATE_TYPE = "GENESIS_SESSION"
 

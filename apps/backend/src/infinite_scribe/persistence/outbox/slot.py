@@ -1,8 +1,8 @@
 """The logical outbox (decision 2600): the replication slot the relay reads the writers'
 `pg_logical_emit_message`s from, and the switch that makes writers emit instead of inserting
-`event_outbox` rows (persistence/outbox.py reads it per statement).
+`event_outbox` rows (persistence/outbox/rows.py reads it per statement).
 
-The relay streams the slot (persistence/outbox_stream.py); the SQL interface here (peek,
+The relay streams the slot (persistence/outbox/slot_stream.py); the SQL interface here (peek,
 advance) serves the operator's switch and the tests, when no relay streams it.
 """
 
@@ -13,9 +13,9 @@ from typing import NamedTuple
 import asyncpg
 import orjson
 
-from infinite_scribe.persistence import outbox
-from infinite_scribe.persistence.outbox import MESSAGE_PREFIX
-from infinite_scribe.persistence.outbox_notifier import notify
+from infinite_scribe.persistence.outbox import rows as outbox
+from infinite_scribe.persistence.outbox.notifier import notify
+from infinite_scribe.persistence.outbox.rows import MESSAGE_PREFIX
 
 SLOT = "infinite_scribe_outbox"
 #: pgoutput needs a publication; one with no tables sends only the messages.

@@ -1,5 +1,5 @@
 """Adapters of the task ports: `async_tasks` in SQL (their writes are `Write` parts,
-task_parts.py)."""
+writes/task_parts.py)."""
 
 from typing import Any
 from uuid import UUID
@@ -13,10 +13,10 @@ from infinite_scribe.domain.genesis import (
     CREATED,
     STAGE_GENERATION_REQUESTED,
 )
-from infinite_scribe.persistence import outbox
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import envelope_of
-from infinite_scribe.persistence.outbox_notifier import TASK_PROGRESS_NOTICE, notify
+from infinite_scribe.persistence.outbox import rows as outbox
+from infinite_scribe.persistence.outbox.notifier import TASK_PROGRESS_NOTICE, notify
+from infinite_scribe.persistence.writes.event_store import envelope_of
 from shared_types import DomainEventRow
 
 _RECORD_COLUMNS = (

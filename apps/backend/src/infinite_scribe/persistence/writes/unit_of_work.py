@@ -19,8 +19,8 @@ import asyncpg
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.outbox_notifier import OutboxNotifier
-from infinite_scribe.persistence.writes import PoolWrites, WriteComposer
+from infinite_scribe.persistence.outbox.notifier import OutboxNotifier
+from infinite_scribe.persistence.writes.composer import PoolWrites, WriteComposer
 
 R = TypeVar("R")
 

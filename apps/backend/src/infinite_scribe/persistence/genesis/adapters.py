@@ -11,9 +11,9 @@ from infinite_scribe.application.ports.genesis import (
     KeyLookup,
     SessionSnapshot,
 )
-from infinite_scribe.persistence import genesis_sessions as genesis_sql
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import load_events
+from infinite_scribe.persistence.genesis import sessions as genesis_sql
+from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import DomainEventRow
 
 

@@ -1,6 +1,6 @@
 """In-memory adapters of the storage ports (as eventsourcing's `popo.py`), so the application's
 use cases run in unit tests without PostgreSQL. They keep the rules the use cases rely on (the
-same refusals as the SQL, in the same order: memory_tables.py), not the SQL's performance;
+same refusals as the SQL, in the same order: memory/tables.py), not the SQL's performance;
 tests/integration/test_storage_contract.py runs the same cases on both.
 
 A transaction runs alone (one lock) on a copy of the tables that replaces them at commit; a
@@ -35,7 +35,7 @@ from infinite_scribe.domain.genesis import (
     CREATED,
     STAGE_GENERATION_REQUESTED,
 )
-from infinite_scribe.persistence.memory_tables import (
+from infinite_scribe.persistence.memory.tables import (
     PENDING,
     UNFINISHED,
     WAITING,

@@ -1,0 +1,1 @@
+"""Genesis sessions and novels on PostgreSQL: repository, reads, projections, trash."""

@@ -1,0 +1,1 @@
+"""Idempotency keys: the PostgreSQL and Redis stores, the choice, freeing inbox keys."""

@@ -1,0 +1,1 @@
+"""In-memory adapters of the storage ports, for unit tests without PostgreSQL."""

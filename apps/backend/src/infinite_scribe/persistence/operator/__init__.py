@@ -1,0 +1,1 @@
+"""What the operator console reads and writes: audit log, dispositions, overviews."""

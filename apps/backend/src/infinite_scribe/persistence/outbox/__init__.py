@@ -1,0 +1,1 @@
+"""The outbox: its rows, the NOTIFY that wakes the relay, operator actions, the slot."""

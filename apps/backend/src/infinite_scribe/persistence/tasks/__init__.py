@@ -1,0 +1,1 @@
+"""Agent work on PostgreSQL: async tasks and flow resume handles."""
