@@ -14,10 +14,9 @@ import pytest
 from confluent_kafka import KafkaException
 from typer.testing import CliRunner
 
-from infinite_scribe.agents.worker import AgentWorker
 from infinite_scribe.cli import app
 from infinite_scribe.cli.up import embedded_services
-from infinite_scribe.composition import WorkerOptions
+from infinite_scribe.composition.agents import build_agent_worker, consumer_config, worker_options
 from infinite_scribe.kafka.admin import admin_client, broker_reachable, ensure_topic
 from infinite_scribe.kafka.dead_letters import dead_letter_topic, read_dead_letters
 from infinite_scribe.kafka.producer import Publisher
@@ -95,7 +94,7 @@ async def test_client_id_reaches_the_relay_producer(settings: Settings) -> None:
 
 def test_worker_consumer_config_has_options_and_keeps_its_own(settings: Settings) -> None:
     configured = _with_options(settings, **{"client.id": "w1", "fetch.wait.max.ms": "50"})
-    config = WorkerOptions.of(configured).consumer_config()
+    config = consumer_config(worker_options(configured))
     assert config["client.id"] == "w1" and config["fetch.wait.max.ms"] == "50"
     assert config["group.id"] == settings.worker_consumer_group
     assert config["bootstrap.servers"] == settings.resolved_kafka_servers()
@@ -127,7 +126,7 @@ async def test_created_topics_get_partitions_and_replication_factor(settings: Se
     servers = configured.resolved_kafka_servers()
     assert servers is not None
     await asyncio.to_thread(_services_of_up, configured)
-    worker = AgentWorker(configured)
+    worker = build_agent_worker(configured)
     await worker.startup()  # the dead-letter topic
     worker.running.consumer.consumer.close()  # built by startup, closed by work() never run
     await worker.shutdown()

@@ -11,10 +11,9 @@ import asyncpg
 import httpx
 
 from infinite_scribe.agents.llm.port import LLMProvider
-from infinite_scribe.agents.worker import AgentWorker, runtime_options
+from infinite_scribe.composition.agents import build_agent_worker
+from infinite_scribe.composition.relay import build_relay
 from infinite_scribe.kafka.admin import ensure_topic
-from infinite_scribe.relay.service import Relay
-from infinite_scribe.runtime.worker import run_worker
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
 
@@ -38,10 +37,10 @@ async def agent_stack(
     settings: Settings, workers: int = 1, provider: LLMProvider | None = None
 ) -> AsyncIterator[LiveServer]:
     stop = asyncio.Event()
-    background = [asyncio.create_task(Relay(settings).run(stop))]
+    background = [asyncio.create_task(build_relay(settings).run(stop))]
     for _ in range(workers):
-        worker = AgentWorker(settings, provider)
-        background.append(asyncio.create_task(run_worker(worker, stop, runtime_options(settings))))
+        worker = build_agent_worker(settings, provider)
+        background.append(asyncio.create_task(worker.run(stop)))
     server = LiveServer(settings)
     await asyncio.to_thread(server.start)
     try:

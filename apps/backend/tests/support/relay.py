@@ -15,6 +15,7 @@ import asyncpg
 import orjson
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from infinite_scribe.composition.relay import build_relay
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.relay.service import Relay
 from infinite_scribe.settings.settings import Settings
@@ -134,7 +135,7 @@ async def wait_for(
 
 @contextlib.asynccontextmanager
 async def running_relay(settings: Settings, **overrides: Any) -> AsyncIterator[Relay]:
-    relay = Relay(settings.model_copy(update={"relay_metrics_port": 0, **overrides}))
+    relay = build_relay(settings.model_copy(update={"relay_metrics_port": 0, **overrides}))
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:

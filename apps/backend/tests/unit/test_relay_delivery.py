@@ -1,18 +1,22 @@
 """The relay's delivery decisions with fakes at its ports (issue 25): what a batch's delivery
 reports become in the outbox: acknowledged rows SENT, an outage's rows released (and the broker
 marked down), a rejected row retried after its backoff or FAILED once the backoff is spent, a
-batch acknowledged across a reconnection to another cluster not marked SENT."""
+batch acknowledged across a reconnection to another cluster not marked SENT. The relay is built
+from handed parts (issue 35): no Settings, no patched attribute."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.relay.broker_probe import BrokerProbe
+from infinite_scribe.relay.parts import RelayClients, RelayOptions, RelayParts
 from infinite_scribe.relay.service import Relay
-from infinite_scribe.settings.settings import Settings
+from infinite_scribe.runtime.worker import RuntimeOptions
 
 REJECTED = KafkaError(KafkaError.INVALID_RECORD, "bad record")
 TOO_LARGE = KafkaError(KafkaError.MSG_SIZE_TOO_LARGE, "too large")
@@ -45,6 +49,7 @@ class FakePublisher:
         self.disconnects = 0
         self.fatal = False
         self.disconnect_while_publishing = False
+        self.on_broker_down: Any = None
 
     async def publish(self, rows: list[ClaimedRow]) -> list[KafkaError | None]:
         if self.disconnect_while_publishing:
@@ -61,16 +66,56 @@ def _rows(count: int, attempts: int = 0) -> list[ClaimedRow]:
     ]
 
 
-def _relay(publisher: FakePublisher, **settings: Any) -> Relay:
-    config = Settings(
+@asynccontextmanager
+async def _no_clients(relay_id: str) -> AsyncIterator[RelayClients]:
+    raise AssertionError("these tests hand the store to the delivery directly")
+    yield
+
+
+def _options(cluster_id: str | None) -> RelayOptions:
+    return RelayOptions(
         database_url="postgresql://unused/db",
-        kafka_bootstrap_servers="127.0.0.1:9",
-        relay_retry_backoff="1,2,4",
-        **settings,
+        kafka="127.0.0.1:9",
+        batch_size=100,
+        max_in_flight_batches=2,
+        max_per_key=10,
+        member_ttl_seconds=10.0,
+        poll_interval=1.0,
+        lease_seconds=30.0,
+        retry_backoff=(1.0, 2.0, 4.0),
+        max_message_bytes=1_000_000,
+        message_timeout_ms=10_000,
+        cluster_id=cluster_id,
+        probe_interval_seconds=1.0,
+        probe_timeout_seconds=1.0,
+        health_max_pending_age=60.0,
     )
-    relay = Relay(config, relay_id="test")
-    relay.publisher = publisher  # type: ignore[assignment]
-    return relay
+
+
+def _parts(publisher: FakePublisher, cluster_id: str | None = None) -> RelayParts:
+    return RelayParts(
+        options=_options(cluster_id),
+        runtime=RuntimeOptions(),
+        clients=_no_clients,
+        publisher=publisher,  # type: ignore[arg-type]
+        bulk_publisher=FakePublisher([]),  # type: ignore[arg-type]
+        broker_probe=BrokerProbe("127.0.0.1:9", 1.0, 1.0, expected_cluster_id=cluster_id),
+    )
+
+
+def _relay(publisher: FakePublisher, cluster_id: str | None = None) -> Relay:
+    return Relay(_parts(publisher, cluster_id), relay_id="test")
+
+
+@pytest.mark.parametrize("part", ["publisher", "bulk_publisher", "broker_probe"])
+def test_each_handed_part_tells_the_relay_of_an_outage(part: str) -> None:
+    parts = _parts(FakePublisher([]), cluster_id="ours")
+    relay = Relay(parts, relay_id="test")
+    handed = getattr(parts, part)
+    callback = handed.on_wrong_cluster if part == "broker_probe" else handed.on_broker_down
+    assert not relay.outage
+    callback()  # as the producer's delivery thread or the probe would
+    assert relay.outage and relay.registry.get_sample_value("relay_broker_up") == 0
 
 
 async def _deliver(relay: Relay, rows: list[ClaimedRow]) -> FakeStore:
@@ -117,7 +162,7 @@ async def test_a_message_too_large_is_reported_with_its_size() -> None:
 async def test_acknowledged_across_a_reconnection_to_another_cluster_is_not_sent() -> None:
     publisher = FakePublisher([None, None], problem="the broker is cluster other")
     publisher.disconnect_while_publishing = True
-    relay = _relay(publisher, kafka_cluster_id="ours")
+    relay = _relay(publisher, cluster_id="ours")
     rows = _rows(2)
     store = await _deliver(relay, rows)
     assert store.sent == [] and store.released == [r.id for r in rows]
@@ -127,7 +172,7 @@ async def test_acknowledged_across_a_reconnection_to_another_cluster_is_not_sent
 async def test_the_same_cluster_after_a_reconnection_keeps_the_acknowledgements() -> None:
     publisher = FakePublisher([None, None])
     publisher.disconnect_while_publishing = True
-    relay = _relay(publisher, kafka_cluster_id="ours")
+    relay = _relay(publisher, cluster_id="ours")
     rows = _rows(2)
     store = await _deliver(relay, rows)
     assert store.sent == [r.id for r in rows] and not relay.outage

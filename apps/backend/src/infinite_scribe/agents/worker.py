@@ -18,26 +18,15 @@ from prometheus_client import CollectorRegistry
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
-from infinite_scribe.agents.llm.factory import build_provider, gate
-from infinite_scribe.agents.llm.gate import ModelGate
-from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.metrics import AgentMetrics
+from infinite_scribe.agents.parts import AgentParts, EventConsumer, WorkerClients
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.composition import (
-    WorkerClients,
-    WorkerOptions,
-    worker_clients,
-    worker_consumer,
-)
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
-from infinite_scribe.kafka.admin import admin_client
-from infinite_scribe.kafka.cluster import ClusterGuard
-from infinite_scribe.kafka.consumer import Delivery, KeyedConsumer
+from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.persistence.genesis.adapters import PoolProbe
 from infinite_scribe.runtime.deadlines import answered_within
-from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
-from infinite_scribe.settings.settings import Settings
+from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +40,7 @@ class _Running:
     clients: WorkerClients
     flows: FlowControl
     heartbeats: Heartbeats
-    consumer: KeyedConsumer
+    consumer: EventConsumer
 
 
 def is_transient(error: BaseException) -> bool:
@@ -60,31 +49,34 @@ def is_transient(error: BaseException) -> bool:
 
 
 class AgentWorker:
-    """A `runtime.Worker`: the consumer, the re-drive sweeper and the lag gauge. Its options
-    and clients come from the composition module (`composition.py`)."""
+    """A `runtime.Worker`: the consumer, the re-drive sweeper and the lag gauge. It is handed
+    its parts (agents/parts.py) by the composition root (composition/agents.py)."""
 
     name = SOURCE_SERVICE
 
-    def __init__(self, settings: Settings, provider: LLMProvider | None = None) -> None:
-        self.options = WorkerOptions.of(settings)
+    def __init__(self, parts: AgentParts) -> None:
+        self.options = parts.options
+        self._runtime = parts.runtime
         self.metrics = AgentMetrics()
         self.registry: CollectorRegistry = self.metrics.registry
-        self.provider: ModelGate = (
-            build_provider(settings) if provider is None else gate(provider, settings)
-        )
+        self.provider = parts.provider
         self.provider.on_rate_limited = self.metrics.rate_limited.inc
         self.metrics.model_in_flight.set_function(lambda: self.provider.in_flight)
         self.metrics.model_peak.set_function(lambda: self.provider.peak_in_flight)
-        # Refuses to handle messages of a broker of another cluster (issue 21).
-        self.cluster = ClusterGuard(
-            admin_client(self.options.kafka),
-            self.options.cluster_id,
-            self.options.probe_interval_seconds,
-            self.options.probe_timeout_seconds,
-        )
+        self.cluster = parts.cluster
         self.cancellations = Cancellations()
+        self._open_clients = parts.clients
+        self._new_consumer = parts.consumer
         self._stack = AsyncExitStack()
         self._running: _Running | None = None
+
+    def runtime_options(self) -> RuntimeOptions:
+        """How the worker runtime runs this worker (WORKER_METRICS_PORT, the grace)."""
+        return self._runtime
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """The whole lifecycle on the worker runtime, inside a process that owns `stop`."""
+        await run_worker(self, stop, self._runtime)
 
     @property
     def running(self) -> "_Running":
@@ -94,12 +86,12 @@ class AgentWorker:
         return self._running
 
     @property
-    def consumer(self) -> KeyedConsumer | None:
+    def consumer(self) -> EventConsumer | None:
         """The consumer once started (None before: tests and tools wait for assignments)."""
         return None if self._running is None else self._running.consumer
 
     async def startup(self) -> None:
-        clients = await self._stack.enter_async_context(worker_clients(self.options))
+        clients = await self._stack.enter_async_context(self._open_clients())
         options = self.options
         flows = FlowControl(
             clients.uow,
@@ -136,8 +128,7 @@ class AgentWorker:
             self.metrics.poison.inc()
             await clients.dead_letters.send(delivery, type(error).__name__, str(error))
 
-        consumer = worker_consumer(
-            options,
+        consumer = self._new_consumer(
             guarded,
             on_poison=poison,
             is_transient=is_transient,
@@ -228,21 +219,3 @@ class AgentWorker:
             details["database_error"] = str(error)
             return False, details
         return True, details
-
-
-def runtime_options(settings: Settings) -> RuntimeOptions:
-    return RuntimeOptions(
-        grace_seconds=settings.worker_shutdown_grace_seconds,
-        metrics_host=settings.worker_metrics_host,
-        metrics_port=settings.worker_metrics_port,
-    )
-
-
-def run(settings: Settings) -> None:
-    """Block until SIGTERM/SIGINT, then exit 0."""
-    serve(lambda: AgentWorker(settings), runtime_options(settings))
-
-
-async def run_agent_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """A `serve.Background`: the agent worker beside the API (used by `scribe up`)."""
-    await run_worker(AgentWorker(settings), stop, runtime_options(settings))

@@ -31,10 +31,10 @@ def _free_api_port(host: str, port: int) -> None:
 
 def up(host: HostOption = None, port: PortOption = None) -> None:
     """Everything at once: embedded services as needed, migrations, API and workers."""
-    from infinite_scribe.agents.worker import run_agent_worker
     from infinite_scribe.cli.trash import run_trash_sweeper
     from infinite_scribe.cli.up import Background, run_up
-    from infinite_scribe.relay.service import run_relay
+    from infinite_scribe.composition.agents import run_agent_worker
+    from infinite_scribe.composition.relay import run_relay
     from infinite_scribe.settings.services_file import AlreadyRunning, live_services, sole_up
     from infinite_scribe.settings.settings import ConfigurationError
 
@@ -76,8 +76,8 @@ def api(
 
 def relay() -> None:
     """The Message Relay: outbox rows to Kafka until SIGTERM/SIGINT."""
+    from infinite_scribe.composition.relay import serve_relay
     from infinite_scribe.observability.tracing import traced_process
-    from infinite_scribe.relay.service import serve_relay
 
     current = settings()
     database_url(current)

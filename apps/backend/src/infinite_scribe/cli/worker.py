@@ -36,11 +36,11 @@ def worker(
     if processes > 1:
         _run_processes(processes, current.worker_metrics_port)
         return
-    from infinite_scribe.agents.worker import run
+    from infinite_scribe.composition.agents import serve_agent_worker
     from infinite_scribe.observability.tracing import traced_process
 
     with traced_process(current, "infinite-scribe-worker"):
-        run(current)
+        serve_agent_worker(current)
 
 
 def _run_processes(count: int, metrics_port: int) -> None:

@@ -3,14 +3,15 @@ outbox slot's lag)."""
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.outbox import slot as outbox_slot
+from infinite_scribe.persistence.relay.store import OutboxStore
+from infinite_scribe.relay.broker_probe import BrokerProbe
+from infinite_scribe.relay.metrics import RelayMetrics
+from infinite_scribe.relay.parts import RelayOptions
 from infinite_scribe.runtime.deadlines import answered_within
-
-if TYPE_CHECKING:
-    from infinite_scribe.relay.service import Relay
 
 #: What makes the health check report the database as failing (no store yet included).
 _HEALTH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, RuntimeError, TimeoutError)
@@ -18,7 +19,20 @@ _HEALTH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, RuntimeError, T
 HEALTH_TIMEOUT_SECONDS = 1.5
 
 
-async def relay_health(relay: "Relay") -> tuple[bool, dict[str, object]]:
+class Observed(Protocol):
+    """What /health reads of a relay (the relay itself, without importing it)."""
+
+    relay_id: str
+    outage: bool
+    options: RelayOptions
+    broker_probe: BrokerProbe
+    metrics: RelayMetrics
+
+    @property
+    def store(self) -> OutboxStore: ...
+
+
+async def relay_health(relay: Observed) -> tuple[bool, dict[str, object]]:
     # The probe notices a frozen broker within seconds; the outage flag only when the
     # producer gives up on a message.
     reachable = not relay.outage and relay.broker_probe.reachable
@@ -43,8 +57,7 @@ async def relay_health(relay: "Relay") -> tuple[bool, dict[str, object]]:
     return healthy, details
 
 
-async def refresh_gauges(relay: "Relay", stop: asyncio.Event) -> None:
-    store, metrics = relay.store, relay.metrics
+async def refresh_gauges(store: OutboxStore, metrics: RelayMetrics, stop: asyncio.Event) -> None:
     while not stop.is_set():
         with contextlib.suppress(*DATABASE_ERRORS):
             counts = await store.counts()

@@ -22,13 +22,13 @@ import asyncpg
 from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
-from infinite_scribe.composition import RelayOptions
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.kafka.producer import too_large_report
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.outbox import slot
 from infinite_scribe.persistence.outbox.slot_stream import SlotStream
 from infinite_scribe.relay.outcome import BatchOutcome, sort_reports
+from infinite_scribe.relay.parts import RelayOptions
 
 logger = logging.getLogger(__name__)
 

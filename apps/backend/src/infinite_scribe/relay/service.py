@@ -6,6 +6,7 @@ broker round trip of the previous batch); ordering does not depend on it, see `s
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
@@ -13,30 +14,25 @@ import time
 import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import TypeVar
 
 import asyncpg
 from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
-from infinite_scribe.composition import RelayClients, RelayOptions, relay_clients
-from infinite_scribe.kafka.bulk_producer import BulkPublisher
-from infinite_scribe.kafka.producer import Publisher, too_large_report
+from infinite_scribe.kafka.producer import too_large_report
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.relay.members import Share
 from infinite_scribe.persistence.relay.store import WHOLE, OutboxStore
-from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.health import refresh_gauges, relay_health
 from infinite_scribe.relay.logical import LogicalReader, ReaderOptions
 from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.outcome import sort_reports
+from infinite_scribe.relay.parts import RelayClients, RelayParts
 from infinite_scribe.relay.shares import keep_share
 from infinite_scribe.relay.wakeup import listen_forever
-from infinite_scribe.runtime.worker import RuntimeOptions, run_worker, serve
-from infinite_scribe.settings.settings import Settings
+from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
 
 logger = logging.getLogger(__name__)
-P = TypeVar("P", bound=Publisher)
 
 #: The "error" of a message acknowledged by a broker the relay cannot vouch for: an outage.
 _FOREIGN_ACK = KafkaError(KafkaError._TRANSPORT, "acknowledged across a reconnection")
@@ -56,35 +52,27 @@ class Relay:
 
     name = "relay"
 
-    def __init__(self, settings: Settings, relay_id: str | None = None) -> None:
-        self.options = RelayOptions.of(settings)
+    def __init__(self, parts: RelayParts, relay_id: str | None = None) -> None:
+        self.options = parts.options
         self.relay_id = relay_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._runtime = RuntimeOptions(
-            grace_seconds=settings.worker_shutdown_grace_seconds,
-            metrics_host=settings.relay_metrics_host,
-            metrics_port=settings.relay_metrics_port or None,
-            on_metrics_port=self._metrics_listening,
-        )
+        self._runtime = dataclasses.replace(parts.runtime, on_metrics_port=self._metrics_listening)
         self.metrics = RelayMetrics()
         self.registry = self.metrics.registry
         self.stats = RelayStats()
-        options = self.options
-        self.publisher = self._new_publisher(Publisher)
-        # The slot reader's own producer: delivery reports for failures only (decision 2600);
-        # started by the reader when the database has a slot.
-        self.bulk_publisher = self._new_publisher(BulkPublisher)
+        # The producers and the probe tell this relay of an outage (it stops claiming).
+        self.publisher = parts.publisher
+        self.publisher.on_broker_down = self._broker_down
+        # Started by the slot reader when the database has a slot.
+        self.bulk_publisher = parts.bulk_publisher
+        self.bulk_publisher.on_broker_down = self._broker_down
+        self.broker_probe = parts.broker_probe
+        self.broker_probe.on_wrong_cluster = self._broker_down
         self.outage = False
-        self.broker_probe = BrokerProbe(
-            options.kafka,
-            options.probe_interval_seconds,
-            options.probe_timeout_seconds,
-            expected_cluster_id=options.cluster_id,
-            on_wrong_cluster=self._broker_down,
-        )
         self.metrics_port: int | None = None
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
-        # The pool and the outbox store, handed over by the composition module at start-up.
+        # The pool and the outbox store, opened from the handed opener at start-up.
+        self._open_clients = parts.clients
         self._stack = AsyncExitStack()
         self._clients: RelayClients | None = None
         self._helpers: list[asyncio.Task[None]] = []
@@ -94,16 +82,6 @@ class Relay:
     def _clients_pool(self) -> asyncpg.Pool:
         assert self._clients is not None
         return self._clients.pool
-
-    def _new_publisher(self, kind: type[P]) -> P:
-        options = self.options
-        return kind(
-            options.kafka,
-            max_message_bytes=options.max_message_bytes,
-            message_timeout_ms=options.message_timeout_ms,
-            on_broker_down=self._broker_down,
-            expected_cluster_id=options.cluster_id,
-        )
 
     @property
     def store(self) -> OutboxStore:
@@ -140,7 +118,7 @@ class Relay:
     # -- the loop ---------------------------------------------------------------------------
 
     def runtime_options(self) -> RuntimeOptions:
-        """How the worker runtime runs this relay (metrics on RELAY_METRICS_PORT, 0: any)."""
+        """How the worker runtime runs this relay (the handed options, told the port)."""
         return self._runtime
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -151,8 +129,8 @@ class Relay:
         self.metrics_port = port
 
     async def startup(self) -> None:
-        relay_clients_of = relay_clients(self.options, self.relay_id)
-        self._clients = await self._stack.enter_async_context(relay_clients_of)
+        opened = self._open_clients(self.relay_id)
+        self._clients = await self._stack.enter_async_context(opened)
         self.publisher.start()  # the slot reader starts its own once it finds a slot
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
@@ -160,7 +138,7 @@ class Relay:
         reader = LogicalReader(self, ReaderOptions.of(self.options), self._clients_pool())
         self._helpers = [
             asyncio.create_task(listen_forever(url, self._wake, stop, poll)),
-            asyncio.create_task(refresh_gauges(self, stop)),
+            asyncio.create_task(refresh_gauges(store, self.metrics, stop)),
             asyncio.create_task(self.broker_probe.run(stop)),
             asyncio.create_task(self._keep_share(stop)),
         ]
@@ -363,15 +341,3 @@ class Relay:
             await asyncio.wait_for(self._clients.members.leave(), 2)
         await asyncio.to_thread(self.publisher.close, 1.0)
         await asyncio.to_thread(self.bulk_publisher.close, 1.0)
-
-
-async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
-    """A `serve.Background`: run one relay until `stop` is set (used by `scribe up`)."""
-    await Relay(settings).run(stop)
-
-
-def serve_relay(settings: Settings) -> None:
-    """`scribe relay`: one relay until SIGTERM/SIGINT; every claimed row is acknowledged or
-    released before the process exits."""
-    relay = Relay(settings)
-    serve(lambda: relay, relay.runtime_options())

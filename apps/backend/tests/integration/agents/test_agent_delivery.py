@@ -12,11 +12,11 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.agents.worker import AgentWorker, runtime_options
+from infinite_scribe.agents.worker import AgentWorker
+from infinite_scribe.composition.agents import build_agent_worker
+from infinite_scribe.composition.relay import build_relay
 from infinite_scribe.domain.genesis import ABANDONED, CONCEPT_GENERATION_REQUESTED, CONCEPT_PROPOSED
 from infinite_scribe.persistence.outbox.operations import replay
-from infinite_scribe.relay.service import Relay
-from infinite_scribe.runtime.worker import run_worker
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.agent_stack import client, events_of, stack_settings, wait_flow, wait_task
@@ -36,11 +36,9 @@ async def _stack(
 ) -> AsyncIterator[tuple[LiveServer, list[AgentWorker]]]:
     """`stack.agent_stack`, handing out the workers too (their consumers and metrics)."""
     stop = asyncio.Event()
-    agents = [AgentWorker(settings) for _ in range(workers)]
-    background = [asyncio.create_task(Relay(settings).run(stop))]
-    background += [
-        asyncio.create_task(run_worker(agent, stop, runtime_options(settings))) for agent in agents
-    ]
+    agents = [build_agent_worker(settings) for _ in range(workers)]
+    background = [asyncio.create_task(build_relay(settings).run(stop))]
+    background += [asyncio.create_task(agent.run(stop)) for agent in agents]
     server = LiveServer(settings)
     await asyncio.to_thread(server.start)
     try:

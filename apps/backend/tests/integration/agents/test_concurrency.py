@@ -15,12 +15,12 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.agents.worker import AgentWorker, runtime_options
+from infinite_scribe.agents.worker import AgentWorker
+from infinite_scribe.composition.agents import build_agent_worker
+from infinite_scribe.composition.relay import build_relay
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, FEEDBACK_SUBMITTED
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence.outbox.operations import replay
-from infinite_scribe.relay.service import Relay
-from infinite_scribe.runtime.worker import run_worker
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.agent_stack import client, events_of, stack_settings, wait_task
@@ -51,10 +51,10 @@ def one_partition(settings: Settings, llm: FakeLLMServer, **overrides: Any) -> S
 @contextlib.asynccontextmanager
 async def stack(config: Settings) -> AsyncIterator[tuple[LiveServer, AgentWorker]]:
     stop = asyncio.Event()
-    agent = AgentWorker(config)
+    agent = build_agent_worker(config)
     background = [
-        asyncio.create_task(Relay(config).run(stop)),
-        asyncio.create_task(run_worker(agent, stop, runtime_options(config))),
+        asyncio.create_task(build_relay(config).run(stop)),
+        asyncio.create_task(agent.run(stop)),
     ]
     server = LiveServer(config)
     await asyncio.to_thread(server.start)

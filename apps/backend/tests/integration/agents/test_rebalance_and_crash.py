@@ -9,10 +9,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from infinite_scribe.agents.worker import AgentWorker, runtime_options
+from infinite_scribe.agents.worker import AgentWorker
+from infinite_scribe.composition.agents import build_agent_worker
+from infinite_scribe.composition.relay import build_relay
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED
-from infinite_scribe.relay.service import Relay
-from infinite_scribe.runtime.worker import run_worker
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.integration.agents.test_concurrency import ask, count, session, until
@@ -57,10 +57,10 @@ async def test_a_rebalance_with_requests_in_flight_answers_every_request_once(
             worker_shutdown_grace_seconds=0.5,  # the leaver abandons what it has in hand
         )
         stop_first, stop_rest = asyncio.Event(), asyncio.Event()
-        first, second = AgentWorker(config), AgentWorker(config)
+        first, second = build_agent_worker(config), build_agent_worker(config)
         background = [
-            asyncio.create_task(Relay(config).run(stop_rest)),
-            asyncio.create_task(run_worker(first, stop_first, runtime_options(config))),
+            asyncio.create_task(build_relay(config).run(stop_rest)),
+            asyncio.create_task(first.run(stop_first)),
         ]
         server = LiveServer(config)
         await asyncio.to_thread(server.start)
@@ -71,9 +71,7 @@ async def test_a_rebalance_with_requests_in_flight_answers_every_request_once(
                 tasks = await asyncio.gather(*(ask(http, sid) for sid in sids))
                 await until(lambda: llm.in_flight >= 30, 60, "generations under way")
 
-                background.append(
-                    asyncio.create_task(run_worker(second, stop_rest, runtime_options(config)))
-                )
+                background.append(asyncio.create_task(second.run(stop_rest)))
                 await until(lambda: _assigned(second), 60, "the second worker to join")
                 assert llm.in_flight > 0  # the rebalance came with requests in flight
                 stop_first.set()  # ... and the first leaves with some in hand

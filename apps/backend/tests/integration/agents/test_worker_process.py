@@ -18,9 +18,9 @@ import asyncpg
 import httpx
 import pytest
 
+from infinite_scribe.composition.relay import build_relay
 from infinite_scribe.domain.genesis import CONCEPT_GENERATION_REQUESTED, CONCEPT_PROPOSED
 from infinite_scribe.embedded.kafka import free_port
-from infinite_scribe.relay.service import Relay
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.agent_stack import client, events_of, stack_settings, wait_task
@@ -100,7 +100,7 @@ def _workers() -> Iterator[list[WorkerProcess]]:
 @contextlib.asynccontextmanager
 async def _api_and_relay(config: Settings) -> AsyncIterator[LiveServer]:
     stop = asyncio.Event()
-    relay = asyncio.create_task(Relay(config).run(stop))
+    relay = asyncio.create_task(build_relay(config).run(stop))
     server = LiveServer(config)
     await asyncio.to_thread(server.start)
     try:

@@ -1,0 +1,101 @@
+"""What an agent worker is handed by the composition root (composition/agents.py): its
+options, how the worker runtime runs it, its model gate, its cluster guard, an opener of its
+clients and a factory of its consumer. Nothing here reads `Settings`: a test builds an
+`AgentWorker` from fakes of these parts."""
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+import asyncpg
+
+from infinite_scribe.agents.llm.gate import ModelGate
+from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.kafka.cluster import ClusterGuard
+from infinite_scribe.kafka.consumer import Handler, Peek, PoisonHandler
+from infinite_scribe.kafka.dead_letters import DeadLetters
+from infinite_scribe.kafka.drafts import DraftPublisher
+from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
+from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
+from infinite_scribe.runtime.worker import RuntimeOptions
+from infinite_scribe.settings.kafka import KafkaConnection
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """The agent worker's settings (WORKER_*, FLOW_*, its topic and endpoints)."""
+
+    database_url: str
+    kafka: KafkaConnection
+    topic: str
+    partitions: int
+    replication: int
+    drafts_retention_ms: int
+    consumer_group: str
+    session_timeout_ms: int
+    max_in_flight: int
+    event_max_bytes: int
+    cluster_id: str | None
+    probe_interval_seconds: float
+    probe_timeout_seconds: float
+    redrive_after_seconds: float
+    redrive_interval_seconds: float
+    flow_handle_ttl_seconds: float
+    flow_settle_after_seconds: float
+    flow_sweep_interval_seconds: float
+    draft_interval_seconds: float
+    generation_attempts: int
+    retry_backoff_seconds: float
+
+
+@dataclass(frozen=True)
+class WorkerClients:
+    """What the worker's opener yields: its pool and what is built on it, its producers."""
+
+    pool: asyncpg.Pool
+    uow: UnitOfWork
+    tasks: PostgresTaskQueries
+    flow_queries: PostgresFlowQueries
+    drafts: DraftPublisher
+    dead_letters: DeadLetters
+
+
+class EventConsumer(Protocol):
+    """The consumer of the events topic as the worker drives it (kafka.consumer.KeyedConsumer)."""
+
+    in_flight: int
+
+    async def run(self, stop: asyncio.Event, grace: float) -> None: ...
+
+    async def lag(self) -> dict[tuple[str, int], int]: ...
+
+
+class ConsumerFactory(Protocol):
+    """Builds the consumer around the worker's handler, at start-up (it closes itself when its
+    run ends)."""
+
+    def __call__(
+        self,
+        handler: Handler,
+        *,
+        on_poison: PoisonHandler,
+        is_transient: Callable[[BaseException], bool],
+        peek: Peek,
+    ) -> EventConsumer: ...
+
+
+@dataclass(frozen=True)
+class AgentParts:
+    """Everything an `AgentWorker` is built from."""
+
+    options: WorkerOptions
+    runtime: RuntimeOptions
+    #: The LLM provider behind the process's model gate (LLM_MAX_CONCURRENCY, retries).
+    provider: ModelGate
+    #: Refuses messages of a broker of another cluster (issue 21).
+    cluster: ClusterGuard
+    #: Opens the pool, unit of work and producers; entered in the worker's loop at start-up.
+    clients: Callable[[], AbstractAsyncContextManager[WorkerClients]]
+    consumer: ConsumerFactory

@@ -1,0 +1,187 @@
+"""The agent worker's composition (issue 35): its options read from `Settings` once, its
+topics, producers, pool and unit of work opened on an `AsyncExitStack` (closed in reverse, also
+after a start that failed part way), its consumer's factory, model gate and cluster guard, and
+the `AgentWorker` handed all of them."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from infinite_scribe.agents.llm.factory import build_provider, gate
+from infinite_scribe.agents.llm.port import LLMProvider
+from infinite_scribe.agents.parts import AgentParts, WorkerClients, WorkerOptions
+from infinite_scribe.agents.worker import AgentWorker
+from infinite_scribe.composition.common import close_pool, endpoints
+from infinite_scribe.kafka.admin import admin_client, ensure_topic
+from infinite_scribe.kafka.cluster import ClusterGuard
+from infinite_scribe.kafka.consumer import Handler, KeyedConsumer, Peek, PoisonHandler
+from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
+from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
+from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
+from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
+from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.repositories import unit_of_work
+from infinite_scribe.runtime.worker import RuntimeOptions, serve
+from infinite_scribe.settings.kafka import client_config
+from infinite_scribe.settings.settings import Settings
+
+#: The agent worker's database connections: many generations share them (each holds one only
+#: for a short transaction at its start and end, never while the model writes).
+WORKER_POOL_SIZE = 16
+
+
+def worker_options(settings: Settings) -> WorkerOptions:
+    """What the agent worker reads of the settings."""
+    url, kafka = endpoints(settings, "agent worker")
+    return WorkerOptions(
+        database_url=url,
+        kafka=kafka,
+        topic=settings.kafka_topic,
+        partitions=settings.kafka_topic_partitions,
+        replication=settings.kafka_topic_replication_factor,
+        drafts_retention_ms=settings.drafts_retention_ms,
+        consumer_group=settings.worker_consumer_group,
+        session_timeout_ms=settings.worker_session_timeout_ms,
+        max_in_flight=settings.worker_max_in_flight,
+        event_max_bytes=settings.event_max_bytes,
+        cluster_id=settings.kafka_cluster_id,
+        probe_interval_seconds=settings.relay_broker_probe_interval_seconds,
+        probe_timeout_seconds=settings.relay_broker_probe_timeout_seconds,
+        redrive_after_seconds=settings.worker_redrive_after_seconds,
+        redrive_interval_seconds=settings.worker_redrive_interval_seconds,
+        flow_handle_ttl_seconds=settings.flow_handle_ttl_seconds,
+        flow_settle_after_seconds=settings.flow_settle_after_seconds,
+        flow_sweep_interval_seconds=settings.flow_sweep_interval_seconds,
+        draft_interval_seconds=settings.draft_interval_seconds,
+        generation_attempts=settings.worker_generation_attempts,
+        retry_backoff_seconds=settings.worker_retry_backoff_seconds,
+    )
+
+
+def worker_runtime(settings: Settings) -> RuntimeOptions:
+    return RuntimeOptions(
+        grace_seconds=settings.worker_shutdown_grace_seconds,
+        metrics_host=settings.worker_metrics_host,
+        metrics_port=settings.worker_metrics_port,
+    )
+
+
+def consumer_config(options: WorkerOptions) -> dict[str, Any]:
+    timeout = options.session_timeout_ms
+    return client_config(
+        options.kafka,
+        # A request waits for the broker's fetch to return: librdkafka's 500 ms default
+        # long poll is most of a request's latency on a broker that holds it to the end.
+        defaults={
+            "heartbeat.interval.ms": max(timeout // 6, 100),
+            "fetch.wait.max.ms": 20,
+            # A subscribed topic the broker lacks (or one that gains partitions) is seen
+            # at the next metadata refresh: librdkafka's default waits five minutes.
+            "topic.metadata.refresh.interval.ms": 10_000,
+        },
+        owned={"group.id": options.consumer_group, "session.timeout.ms": timeout},
+    )
+
+
+def worker_topics(options: WorkerOptions) -> None:
+    """The events topic, and the dead-letter and drafts topics beside it. The events topic
+    too: a worker that starts before anything produced to it would subscribe to a topic the
+    broker does not have (issue 28)."""
+    topic, partitions, replication = options.topic, options.partitions, options.replication
+    ensure_topic(options.kafka, topic, partitions, replication)
+    ensure_topic(options.kafka, dead_letter_topic(topic), partitions, replication)
+    ensure_drafts_topic(
+        options.kafka, drafts_topic(topic), partitions, replication, options.drafts_retention_ms
+    )
+
+
+@asynccontextmanager
+async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]:
+    """Open the agent worker's clients; close them (reverse order) when the block ends."""
+    async with AsyncExitStack() as stack:
+        await asyncio.to_thread(worker_topics, options)
+        drafts = DraftPublisher(options.kafka, drafts_topic(options.topic))
+        stack.push_async_callback(asyncio.to_thread, drafts.close)
+        dead_letters = DeadLetters(options.kafka, options.consumer_group)
+        stack.push_async_callback(asyncio.to_thread, dead_letters.close)
+        pool = await create_pool(options.database_url, min_size=1, max_size=WORKER_POOL_SIZE)
+        stack.push_async_callback(close_pool, pool)
+        composer = WriteComposer(options.topic, options.event_max_bytes)
+        uow = unit_of_work(pool, composer, options.database_url)
+        stack.push_async_callback(uow.close)
+        yield WorkerClients(
+            pool,
+            uow,
+            PostgresTaskQueries(pool, options.topic),
+            PostgresFlowQueries(pool),
+            drafts,
+            dead_letters,
+        )
+
+
+def worker_consumer(
+    options: WorkerOptions,
+    handler: Handler,
+    *,
+    on_poison: PoisonHandler,
+    is_transient: Callable[[BaseException], bool],
+    peek: Peek,
+) -> KeyedConsumer:
+    """The key-ordered consumer of the events topic (it closes itself when its run ends)."""
+    return KeyedConsumer(
+        consumer_config(options),
+        [options.topic],
+        handler,
+        on_poison=on_poison,
+        is_transient=is_transient,
+        max_in_flight=options.max_in_flight,
+        peek=peek,
+    )
+
+
+def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> AgentParts:
+    """The worker's parts; nothing is opened yet (its clients are, at the worker's start-up).
+    `provider`: a model of the caller's instead of the configured one (tests, benchmarks)."""
+    options = worker_options(settings)
+    cluster = ClusterGuard(
+        admin_client(options.kafka),
+        options.cluster_id,
+        options.probe_interval_seconds,
+        options.probe_timeout_seconds,
+    )
+
+    def consumer(
+        handler: Handler,
+        *,
+        on_poison: PoisonHandler,
+        is_transient: Callable[[BaseException], bool],
+        peek: Peek,
+    ) -> KeyedConsumer:
+        return worker_consumer(
+            options, handler, on_poison=on_poison, is_transient=is_transient, peek=peek
+        )
+
+    return AgentParts(
+        options=options,
+        runtime=worker_runtime(settings),
+        provider=build_provider(settings) if provider is None else gate(provider, settings),
+        cluster=cluster,
+        clients=lambda: worker_clients(options),
+        consumer=consumer,
+    )
+
+
+def build_agent_worker(settings: Settings, provider: LLMProvider | None = None) -> AgentWorker:
+    return AgentWorker(agent_parts(settings, provider))
+
+
+async def run_agent_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """A `serve.Background`: the agent worker beside the API (used by `scribe up`)."""
+    await build_agent_worker(settings).run(stop)
+
+
+def serve_agent_worker(settings: Settings) -> None:
+    """`scribe worker`: one agent worker until SIGTERM/SIGINT, then exit 0."""
+    serve(lambda: build_agent_worker(settings), worker_runtime(settings))

@@ -1,0 +1,25 @@
+"""What both workers' composition shares: their endpoints, and closing a pool in time."""
+
+import asyncio
+import contextlib
+
+import asyncpg
+
+from infinite_scribe.settings.kafka import KafkaConnection
+from infinite_scribe.settings.settings import Settings
+
+#: How long closing a pool may wait for its connections at shutdown.
+POOL_CLOSE_SECONDS = 2.0
+
+
+def endpoints(settings: Settings, who: str) -> tuple[str, KafkaConnection]:
+    """The database URL and the broker connection, refused when either is missing."""
+    url, servers = settings.resolved_database_url(), settings.resolved_kafka_servers()
+    if url is None or servers is None:
+        raise ValueError(f"the {who} needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS")
+    return url, settings.kafka_connection() or KafkaConnection(servers)
+
+
+async def close_pool(pool: asyncpg.Pool) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
