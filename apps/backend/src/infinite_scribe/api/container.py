@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from infinite_scribe.api.console.wiring import ConsoleServices, console_services
 from infinite_scribe.api.metered_commands import MeteredCommandService
 from infinite_scribe.api.metrics import ApiMetrics, start_metrics_listener
+from infinite_scribe.api.operator_services import ConsoleServices, console_services
 from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens

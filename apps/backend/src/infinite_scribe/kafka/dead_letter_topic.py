@@ -6,6 +6,7 @@ import asyncio
 import orjson
 
 from infinite_scribe.application.ports.operator import DeadLetterView
+from infinite_scribe.domain.errors import StorageUnavailable
 from infinite_scribe.kafka.dead_letters import (
     DeadLetter,
     read_dead_letters,
@@ -36,6 +37,16 @@ class KafkaDeadLetterTopic:
 
     def _read(self) -> list[DeadLetter]:
         return list(read_dead_letters(self.cluster, self.topic, idle_seconds=IDLE_SECONDS))
+
+
+class NoBroker:
+    """The dead-letter topic when no broker is configured: empty, and replays refuse."""
+
+    async def letters(self) -> list[DeadLetterView]:
+        return []
+
+    async def replay(self, positions: list[str]) -> int:
+        raise StorageUnavailable("No Kafka broker is configured")
 
 
 def _view(letter: DeadLetter) -> DeadLetterView:

@@ -1,0 +1,44 @@
+"""The operator's services, built with the API's container (api/container.py) and read by the
+console's ops pages: the audited actions over the outbox, the dead-letter topic and the audit
+log, and the overview's figures. Here, not in api/console/: the container sits below the
+console and must not import it."""
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from infinite_scribe.application.operator import OperatorActions, PipelineOverview
+from infinite_scribe.kafka.dead_letter_topic import KafkaDeadLetterTopic, NoBroker
+from infinite_scribe.kafka.pipeline_probe import KafkaPipelineProbe
+from infinite_scribe.persistence.operator.audit import PostgresAuditLog, PostgresDispositions
+from infinite_scribe.persistence.operator.outbox_admin import OutboxOperations
+from infinite_scribe.persistence.operator.reads import (
+    PostgresEventQueries,
+    PostgresPipelineQueries,
+)
+from infinite_scribe.settings.settings import Settings
+
+
+@dataclass(frozen=True)
+class ConsoleServices:
+    operator: OperatorActions
+    overview: PipelineOverview
+
+
+def console_services(settings: Settings, pool: asyncpg.Pool) -> ConsoleServices:
+    connection = settings.kafka_connection()
+    dead_letter_topic = f"{settings.kafka_topic}.dlq"
+    letters = KafkaDeadLetterTopic(connection, settings.kafka_topic) if connection else NoBroker()
+    probe = (
+        KafkaPipelineProbe(connection, settings.kafka_topic, settings.worker_consumer_group)
+        if connection
+        else None
+    )
+    operator = OperatorActions(
+        PostgresAuditLog(pool),
+        OutboxOperations(pool),
+        letters,
+        PostgresDispositions(pool, dead_letter_topic),
+        PostgresEventQueries(pool),
+    )
+    return ConsoleServices(operator, PipelineOverview(PostgresPipelineQueries(pool), probe))
