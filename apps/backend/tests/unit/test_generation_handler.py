@@ -77,7 +77,7 @@ class Scripted:
         self.calls = 0
         self.started = asyncio.Event()
 
-    async def generate(self, request: Any, progress: Any = None, draft: Any = None) -> Any:
+    async def generate(self, request: Any, draft: Any = None) -> Any:
         self.calls += 1
         self.started.set()
         if self.block:

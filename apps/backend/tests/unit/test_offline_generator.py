@@ -86,20 +86,6 @@ async def test_later_stages_build_on_confirmed_data() -> None:
     assert plot.acts[0].chapters[0].summary.startswith("林舟")
 
 
-async def test_progress_is_reported_in_order() -> None:
-    steps: list[tuple[float, str]] = []
-
-    async def progress(percent: float, message: str) -> None:
-        steps.append((percent, message))
-
-    await generator.generate(request(GenesisStage.WORLDVIEW), progress)
-    assert steps == [
-        (10.0, "prompt built"),
-        (80.0, "output generated"),
-        (100.0, "output validated"),
-    ]
-
-
 def test_offline_is_the_default_provider() -> None:
     assert build_provider(load_settings()).name == "offline"
 

@@ -130,7 +130,7 @@ class GenerationHandler:
             job.stage.value,
             streaming.draft_interval,
         )
-        call = asyncio.create_task(self.provider.generate(generation_request(job), None, throttle))
+        call = asyncio.create_task(self.provider.generate(generation_request(job), throttle))
         try:
             while True:
                 waiter = asyncio.create_task(cancelled.wait())

@@ -100,9 +100,6 @@ class AgentWork:
         wishes = writer_wishes(requests, stage)
         return Job(request, task, stage, snapshot.state, wishes)
 
-    async def progress(self, job: Job, percent: float, message: str) -> None:
-        await self.tasks.report_progress(job.task.task_id, percent, message)
-
     async def heartbeat(self, task_ids: list[uuid.UUID]) -> None:
         """Every generation of this process in one statement (the re-drive sweeper skips
         them); no NOTIFY, nothing a follower needs to see."""

@@ -222,8 +222,8 @@ class StreamHub:
             touched.update(e.session_id for e in events if e.session_id in self._subscriptions)
             if len(events) < _BATCH:
                 break
-        # Task rows change with their session's events (start, finish) or on their own
-        # (progress, announced by a `task` NOTIFY); the poll timer catches anything missed.
+        # Task rows change with their session's events (start, finish); a catch-up and the
+        # poll timer re-read every followed session's tasks, which catches anything missed.
         everyone = woke.tasks or not woke.events
         sessions = list(self._subscriptions) if everyone else list(touched)
         if sessions:

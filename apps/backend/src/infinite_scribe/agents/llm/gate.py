@@ -17,7 +17,6 @@ from infinite_scribe.agents.llm.port import (
     GenerationError,
     GenerationRequest,
     LLMProvider,
-    ProgressCallback,
     RateLimited,
 )
 from infinite_scribe.domain.proposals import Proposal
@@ -57,7 +56,6 @@ class ModelGate:
     async def generate(
         self,
         request: GenerationRequest,
-        progress: ProgressCallback | None = None,
         draft: DraftCallback | None = None,
     ) -> Proposal:
         attempt = 0
@@ -68,7 +66,7 @@ class ModelGate:
                     await self._wait_turn()  # a 429 may have arrived while we queued
                     self._moved(+1)
                     try:
-                        return await self.provider.generate(request, progress, draft)
+                        return await self.provider.generate(request, draft)
                     finally:
                         self._moved(-1)
             except GenerationError as error:

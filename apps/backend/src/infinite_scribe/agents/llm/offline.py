@@ -17,11 +17,7 @@ from infinite_scribe.agents.llm.language import CHINESE, writer_language
 from infinite_scribe.agents.llm.offline_words import CHINESE as CHINESE_WORDS
 from infinite_scribe.agents.llm.offline_words import ENGLISH, Words, hero_word, place_word
 from infinite_scribe.agents.llm.port import (
-    OUTPUT_GENERATED,
-    OUTPUT_VALIDATED,
-    PROMPT_BUILT,
     GenerationRequest,
-    ProgressCallback,
 )
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 from shared_types.enums import GenesisStage
@@ -33,28 +29,20 @@ Draft = dict[str, Any]
 
 
 class OfflineGenerator:
-    """LLMProvider that drafts proposals from word banks and the request's inputs."""
+    """Drafts proposals from word banks and the request's inputs (`StreamingOffline` serves
+    them as an `LLMProvider`)."""
 
     name = "offline"
 
-    async def generate(
-        self, request: GenerationRequest, progress: ProgressCallback | None = None
-    ) -> Proposal:
+    async def generate(self, request: GenerationRequest) -> Proposal:
         """A valid proposal for `request.stage`, the same one every time for this request."""
-        if progress is not None:
-            await progress(*PROMPT_BUILT)
         words = CHINESE_WORDS if writer_language(request) == CHINESE else ENGLISH
         draft = _Drafter(request, words, random.Random(_seed(request))).draft()
-        if progress is not None:
-            await progress(*OUTPUT_GENERATED)
         note = words.note
         if request.feedback is not None:
             note = words.revised.format(note=words.note, feedback=request.feedback)
         draft |= {"source": ProposalSource.OFFLINE_DRAFT, "note": note[:1000]}
-        proposal = proposal_model(request.stage).model_validate(draft)
-        if progress is not None:
-            await progress(*OUTPUT_VALIDATED)
-        return proposal
+        return proposal_model(request.stage).model_validate(draft)
 
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -7,7 +7,7 @@ A thin layer: what the generator writes is offline.py's business; this only pace
 import asyncio
 
 from infinite_scribe.agents.llm.offline import OfflineGenerator
-from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest, ProgressCallback
+from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest
 from infinite_scribe.domain.proposals import Proposal
 
 #: Chunks a proposal is streamed in.
@@ -26,10 +26,9 @@ class StreamingOffline:
     async def generate(
         self,
         request: GenerationRequest,
-        progress: ProgressCallback | None = None,
         draft: DraftCallback | None = None,
     ) -> Proposal:
-        proposal = await self.generator.generate(request, progress)
+        proposal = await self.generator.generate(request)
         if draft is not None and self.seconds > 0:
             text = proposal.model_dump_json()
             size = -(-len(text) // CHUNKS)

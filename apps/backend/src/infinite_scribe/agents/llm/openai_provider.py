@@ -24,15 +24,11 @@ from pydantic import ValidationError
 
 from infinite_scribe.agents.llm import prompts
 from infinite_scribe.agents.llm.port import (
-    OUTPUT_GENERATED,
-    OUTPUT_VALIDATED,
-    PROMPT_BUILT,
     DraftCallback,
     GenerationError,
     GenerationRequest,
     GenerationTimeout,
     InvalidOutput,
-    ProgressCallback,
     ProviderRejected,
     ProviderUnavailable,
     RateLimited,
@@ -88,24 +84,16 @@ class OpenAIProvider:
     async def generate(
         self,
         request: GenerationRequest,
-        progress: ProgressCallback | None = None,
         draft: DraftCallback | None = None,
     ) -> Proposal:
         """Ask the model for `request.stage`'s proposal and validate it (see the module doc)."""
         prompt = prompts.render(request)
-        if progress is not None:
-            await progress(*PROMPT_BUILT)
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": prompt.system},
             {"role": "user", "content": prompt.user},
         ]
         content = await self._complete(request.stage, messages, draft)
-        if progress is not None:
-            await progress(*OUTPUT_GENERATED)
-        proposal = parse_proposal(request.stage, content)
-        if progress is not None:
-            await progress(*OUTPUT_VALIDATED)
-        return proposal
+        return parse_proposal(request.stage, content)
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""

@@ -5,7 +5,7 @@ Adapters: `offline.OfflineGenerator` (deterministic, no network, the embedded de
 only sees this module, so swapping adapters never touches it.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -13,17 +13,9 @@ from uuid import UUID
 from infinite_scribe.domain.proposals import Proposal
 from shared_types.enums import GenesisStage
 
-#: `progress(percent, message)`: percent in 0..100, the scale of `async_tasks.progress`.
-ProgressCallback = Callable[[float, str], Awaitable[None]]
-
 #: `draft(text_so_far)`: called as the model writes (often: per streamed chunk); it must be
 #: cheap and never block (the worker throttles what it forwards to the writer).
 DraftCallback = Callable[[str], None]
-
-#: The steps every adapter reports, in order (a UI can rely on these messages).
-PROMPT_BUILT = (10.0, "prompt built")
-OUTPUT_GENERATED = (80.0, "output generated")
-OUTPUT_VALIDATED = (100.0, "output validated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +50,6 @@ class LLMProvider(Protocol):
     async def generate(
         self,
         request: GenerationRequest,
-        progress: ProgressCallback | None = None,
         draft: DraftCallback | None = None,
     ) -> Proposal:
         """Return the stage's proposal model (`PROPOSAL_MODELS[request.stage]`), validated,

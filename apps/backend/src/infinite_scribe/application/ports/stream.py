@@ -55,7 +55,8 @@ class DraftSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class FeedWake:
-    """Why the feed woke: new commits (events), task progress, or neither (the poll timer)."""
+    """Why the feed woke: new commits (events), a catch-up of every followed session's tasks
+    (tasks: the first wake, and after a reconnect), or neither (the poll timer)."""
 
     events: bool
     tasks: bool

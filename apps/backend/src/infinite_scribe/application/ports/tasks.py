@@ -60,10 +60,6 @@ class TaskQueries(Protocol):
 
     async def task(self, task_id: UUID, user_id: UUID) -> TaskView | None: ...
 
-    async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
-        """Move a RUNNING task's progress (also its heartbeat: the re-drive sweeper skips it)."""
-        ...
-
     async def touch(self, task_ids: list[UUID]) -> None:
         """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
 

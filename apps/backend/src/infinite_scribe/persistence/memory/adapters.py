@@ -250,9 +250,6 @@ class MemoryTaskQueries:
             datetime.now(UTC), None, None, t["session_id"], t["command_id"], t["correlation_id"],
         )  # fmt: skip
 
-    async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
-        return None
-
     async def touch(self, task_ids: list[UUID]) -> None:
         return None
 

@@ -15,7 +15,7 @@ connection is reopened on the next commit: the relay's poll interval is the safe
 See docs/decisions/1000-relay-wakeup-coalesced-notify.md.
 
 This is the one module that sends NOTIFY: `notify` for a single wake-up after a commit (the task
-re-drive, outbox requeue and replay, task progress), `OutboxNotifier` for the coalesced ones.
+re-drive, outbox requeue and replay), `OutboxNotifier` for the coalesced ones.
 """
 
 import asyncio
@@ -31,9 +31,6 @@ logger = logging.getLogger(__name__)
 
 #: The channel the relay and the live streams LISTEN on.
 OUTBOX_CHANNEL = "event_outbox_pending"
-#: The payload of a NOTIFY on OUTBOX_CHANNEL sent for task progress (no outbox row): the relay
-#: ignores payloads, the live streams re-read task progress on it.
-TASK_PROGRESS_NOTICE = "task"
 
 
 async def notify(

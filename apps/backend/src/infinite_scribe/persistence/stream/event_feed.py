@@ -16,7 +16,7 @@ from infinite_scribe.application.ports.stream import FeedWake, StreamEvent, Task
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS, translated
-from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL, TASK_PROGRESS_NOTICE
+from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL
 from infinite_scribe.persistence.stream.event_horizon import GapTracker
 from infinite_scribe.persistence.writes.event_store import envelope_of
 from shared_types import DomainEventRow
@@ -128,11 +128,8 @@ class PostgresEventFeed:
         connection.add_termination_listener(lambda _connection: self._wake.set())
         self._connection = connection
 
-    def _notice(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
-        if payload == TASK_PROGRESS_NOTICE:
-            self._tasks_noticed = True
-        else:
-            self._events_noticed = True
+    def _notice(self, _connection: object, _pid: int, _channel: str, _payload: str) -> None:
+        self._events_noticed = True
         self._wake.set()
 
     async def wait(self, at_most: float) -> FeedWake:

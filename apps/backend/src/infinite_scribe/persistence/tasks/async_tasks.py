@@ -15,7 +15,7 @@ from infinite_scribe.domain.genesis import (
 )
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.outbox import rows as outbox
-from infinite_scribe.persistence.outbox.notifier import TASK_PROGRESS_NOTICE, notify
+from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.event_store import envelope_of
 from shared_types import DomainEventRow
 
@@ -70,8 +70,8 @@ SELECT id, task_type, status::text AS status, progress, message, result_data, er
 FROM async_tasks WHERE id = $1 AND user_id = $2
 """
 
-# Stale: unfinished and untouched for a while (a worker generating reports progress, which
-# touches updated_at). SKIP LOCKED: a task a worker holds right now is not stale.
+# Stale: unfinished and untouched for a while (a worker generating sends heartbeats, which
+# touch updated_at). SKIP LOCKED: a task a worker holds right now is not stale.
 _REDRIVE = """
 WITH stale AS (
     SELECT id, request_event_id FROM async_tasks
@@ -112,18 +112,6 @@ class PostgresTaskQueries:
             command_id=row["triggered_by_command_id"],
             correlation_id=row["correlation_id"],
         )
-
-    async def report_progress(self, task_id: UUID, progress: float, message: str) -> None:
-        with translated():
-            moved = await self.pool.fetchval(
-                "UPDATE async_tasks SET progress = $2, message = $3 "
-                "WHERE id = $1 AND status = 'RUNNING' RETURNING true",
-                task_id,
-                max(0.0, min(progress, 100.0)),
-                message[:500],
-            )
-            if moved:  # the live streams re-read task progress on this notice
-                await notify(self.pool, TASK_PROGRESS_NOTICE)
 
     async def touch(self, task_ids: list[UUID]) -> None:
         with translated():
