@@ -14,6 +14,7 @@ import pytest
 
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.event_chains import EventChains
+from infinite_scribe.application.ports.flows import FLOW_HANDLES
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import (
@@ -127,7 +128,10 @@ async def test_one_waiting_handle_per_flow_under_concurrency(clean_db: asyncpg.P
     async def register() -> UUID:
         async def attempt() -> UUID:
             async with flows.uow.transaction() as tx:
-                return (await flows.control.register_in(tx, cid, handle)).handle_id
+                await tx.write(Write(flow_handle=flows.control.handle_row(cid, handle)))
+                seen = await tx.repository(FLOW_HANDLES).get(cid)
+                assert seen is not None
+                return seen.handle_id
 
         return await with_retries(lambda number: attempt())
 

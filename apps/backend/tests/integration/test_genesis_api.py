@@ -6,9 +6,9 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from infinite_scribe.application.sessions import rebuild
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE, replay
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
-from infinite_scribe.persistence.genesis.sessions import load_snapshot
+from infinite_scribe.persistence.genesis.sessions import load_session
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent import answer_request
 from tests.support.genesis_client import BASE, command, new_session, state
@@ -144,10 +144,10 @@ async def test_full_walk_to_finished_creates_a_novel(
 
 async def assert_snapshot_is_replay(pool: asyncpg.Pool, settings: Settings, sid: UUID) -> None:
     owner = await pool.fetchval("SELECT user_id FROM genesis_sessions WHERE id = $1", sid)
-    stored = await load_snapshot(pool, sid, owner)
+    stored = await load_session(pool, sid, owner)
     assert stored is not None
-    queries = PostgresGenesisQueries(pool)
-    assert await rebuild(queries, sid) == stored
+    rows = await PostgresGenesisQueries(pool).aggregate_events(AGGREGATE_TYPE, str(sid))
+    assert replay(sid, ((row.event_type, row.payload) for row in rows)) == stored.state
 
 
 async def test_events_pagination_and_correlation(http: httpx.AsyncClient) -> None:

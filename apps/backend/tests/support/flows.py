@@ -12,6 +12,7 @@ from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
+from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
 from shared_types import EventMetadata
@@ -49,14 +50,16 @@ class FlowApp:
                 "provider": "test",
             }
             origin = Origin(flow, flow, EventMetadata(user_id=str(user), source_service="test"))
-            change = await SESSIONS.apply(tx, state, [Decided(CONCEPT_PROPOSED, payload)], origin)
+            change = SESSIONS.change(state, [Decided(CONCEPT_PROPOSED, payload)], origin)
             handle = {
                 "session_id": str(state.session_id),
                 "user_id": str(user),
                 "stage": "CONCEPT_SELECTION",
                 "proposal_event_id": str(change.events[0].event_id),
             }
-            await self.control.register_in(tx, str(flow), handle)
+            # As the agent does: the handle is a part of the proposal's own write.
+            row = self.control.handle_row(str(flow), handle)
+            await tx.write(change.with_parts(Write(flow_handle=row)).write)
         return state.session_id, str(flow)
 
     async def confirm(self, user: UUID, session_id: UUID) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infinite_scribe.application.ports.reads import SessionPosition
-from infinite_scribe.application.reads import InvalidCursor, decode_cursor, encode_cursor
+from infinite_scribe.application.reads import InvalidCursor, decode_cursor, encode_position
 
 
 @given(
@@ -19,7 +19,7 @@ from infinite_scribe.application.reads import InvalidCursor, decode_cursor, enco
 def test_round_trip(moment: datetime, offset: int, session_id: uuid.UUID) -> None:
     zoned = moment.astimezone(timezone(timedelta(minutes=offset)))
     position = SessionPosition(zoned, session_id)
-    cursor = encode_cursor(position)
+    cursor = encode_position(position.created_at, position.session_id)  # as page_of makes it
     assert cursor.isascii() and "=" not in cursor and "/" not in cursor
     assert decode_cursor(cursor) == position
 

@@ -57,10 +57,3 @@ class DraftThrottle:
             self._timer.cancel()
             self._timer = None
         self._pending = None
-
-
-class NoDrafts:
-    """A sink that drops drafts (a worker built without a broker for them)."""
-
-    def publish(self, session_id: str, task_id: str, sequence: int, body: dict[str, Any]) -> None:
-        return None

@@ -43,12 +43,6 @@ def single_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[bytes, bytes]
     return found
 
 
-def authorization_of(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The one `Authorization` value (latin-1, as HTTP carries it), or None."""
-    value = single_headers(headers).get(AUTHORIZATION)
-    return None if value is None else value.decode("latin-1")
-
-
 def authorization_and_key(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
     """The one `Authorization` value and the one idempotency key (either header name)."""
     found = single_headers(headers)

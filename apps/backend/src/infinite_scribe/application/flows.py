@@ -1,6 +1,6 @@
 """Pause and resume of generation flows on `flow_resume_handles` (docs/flows.md).
 
-- The agent registers a PENDING_PAUSE handle in its proposal's transaction (`register_in`), and
+- The agent registers a PENDING_PAUSE handle in its proposal's write (`handle_row`), and
   once that committed (its work is over) lands the pause (`pause_landed`): PAUSED and
   `Genesis.Session.FlowPaused`, or, when the writer's reply already came, RESUMED and
   `Genesis.Session.FlowResumed` (the early resume is consumed, not lost).
@@ -59,14 +59,9 @@ class FlowControl:
         self.ttl_seconds = ttl_seconds
         self.source_service = source_service
 
-    async def register_in(
-        self, tx: Transaction, correlation_id: str, handle: Mapping[str, Any]
-    ) -> FlowHandle:
-        """The flow decided to wait for the writer (inside the transaction of its proposal)."""
-        return await tx.repository(FLOW_HANDLES).register(correlation_id, handle, self.ttl_seconds)
-
     def handle_row(self, correlation_id: str, handle: Mapping[str, Any]) -> FlowHandleRow:
-        """The same registration as a part of the proposal's write (one statement)."""
+        """The flow decided to wait for the writer: its PENDING_PAUSE handle, as a part of the
+        proposal's write (one statement; a no-op when the flow has a waiting one already)."""
         return FlowHandleRow(correlation_id, handle, self.ttl_seconds)
 
     async def pause_landed(self, correlation_id: str) -> LandingOutcome:

@@ -88,10 +88,6 @@ def decode_sequence(cursor: str, maximum: int = 2**63 - 1) -> int:
         raise InvalidCursor("The cursor is not one this API handed out") from error
 
 
-def encode_cursor(position: SessionPosition) -> str:
-    return encode_position(position.created_at, position.session_id)
-
-
 def decode_cursor(cursor: str) -> SessionPosition:
     return SessionPosition(*decode_position(cursor))
 

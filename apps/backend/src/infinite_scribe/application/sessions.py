@@ -1,5 +1,4 @@
-"""Genesis sessions beside commands: create one, read its state and events, rebuild it from
-its events."""
+"""Genesis sessions beside commands: create one, read its state and events."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -10,7 +9,7 @@ from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import SESSIONS, owned
 from infinite_scribe.application.ports.genesis import GenesisQueries, SessionSnapshot
 from infinite_scribe.application.ports.storage import UnitOfWork
-from infinite_scribe.domain.genesis import AGGREGATE_TYPE, GenesisState, created, replay
+from infinite_scribe.domain.genesis import GenesisState, created
 from shared_types import EventEnvelope
 
 
@@ -50,9 +49,3 @@ class GenesisSessions:
     ) -> list[Any]:
         """One business flow's events the user caused, after global id `after`."""
         return await self.queries.correlated_events(correlation_id, user_id, after, limit)
-
-
-async def rebuild(queries: GenesisQueries, session_id: UUID) -> GenesisState | None:
-    """The session's state computed from `domain_events` alone (what the snapshot must equal)."""
-    rows = await queries.aggregate_events(AGGREGATE_TYPE, str(session_id))
-    return replay(session_id, ((row.event_type, row.payload) for row in rows))

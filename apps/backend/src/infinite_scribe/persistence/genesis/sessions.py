@@ -116,14 +116,6 @@ async def existing_command(
     return await connection.fetchrow(_EXISTING_COMMAND, session_id, idempotency_key, command_type)
 
 
-async def load_snapshot(
-    connection: asyncpg.Connection | asyncpg.Pool, session_id: UUID, user_id: UUID | None = None
-) -> GenesisState | None:
-    """The session's snapshot (trashed or not); with `user_id`, only if it is that user's."""
-    snapshot = await load_session(connection, session_id, user_id)
-    return None if snapshot is None else snapshot.state
-
-
 async def load_session(
     connection: asyncpg.Connection | asyncpg.Pool, session_id: UUID, user_id: UUID | None = None
 ) -> SessionSnapshot | None:

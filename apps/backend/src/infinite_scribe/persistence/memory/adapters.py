@@ -41,7 +41,6 @@ from infinite_scribe.persistence.memory.tables import (
     WAITING,
     Tables,
     apply,
-    register,
 )
 from shared_types import DomainEventRow
 from shared_types.enums import HandleStatus
@@ -269,14 +268,6 @@ class MemoryHandles:
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
-
-    async def register(
-        self, correlation_id: str, handle: Mapping[str, Any], ttl_seconds: float
-    ) -> FlowHandle:
-        register(self.tables, correlation_id, handle, ttl_seconds)
-        found = await self.get(correlation_id)
-        assert found is not None
-        return found
 
     async def get(self, correlation_id: str) -> FlowHandle | None:
         return newest_handle(self.tables, correlation_id)

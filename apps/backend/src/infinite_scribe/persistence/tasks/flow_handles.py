@@ -54,31 +54,6 @@ class PostgresFlowHandles:
     def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
 
-    async def register(
-        self, correlation_id: str, handle: Mapping[str, Any], ttl_seconds: float
-    ) -> FlowHandle:
-        # ON CONFLICT names the partial unique index by its predicate: a second registration
-        # of a waiting flow is a no-op (a concurrent one, invisible to our snapshot, makes
-        # PostgreSQL raise a serialization failure instead: the caller's retry then sees it).
-        row = await self.connection.fetchrow(
-            "INSERT INTO flow_resume_handles (correlation_id, resume_handle, expires_at) "
-            "VALUES ($1, $2, now() + make_interval(secs => $3)) "
-            f"ON CONFLICT (correlation_id) WHERE {_WAITING} DO NOTHING "
-            f"RETURNING {_COLUMNS}",
-            correlation_id,
-            dict(handle),
-            ttl_seconds,
-        )
-        if row is None:
-            row = await self.connection.fetchrow(
-                f"SELECT {_COLUMNS} FROM flow_resume_handles "
-                f"WHERE correlation_id = $1 AND {_WAITING}",
-                correlation_id,
-            )
-        created = _handle(row)
-        assert created is not None
-        return created
-
     async def get(self, correlation_id: str) -> FlowHandle | None:
         return _handle(
             await self.connection.fetchrow(
