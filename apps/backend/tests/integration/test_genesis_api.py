@@ -6,11 +6,11 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from infinite_scribe.domain.genesis import AGGREGATE_TYPE, replay
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.genesis.sessions import load_session
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent import answer_request
+from tests.support.events import replayed
 from tests.support.genesis_client import BASE, command, new_session, state
 
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
@@ -146,8 +146,7 @@ async def assert_snapshot_is_replay(pool: asyncpg.Pool, settings: Settings, sid:
     owner = await pool.fetchval("SELECT user_id FROM genesis_sessions WHERE id = $1", sid)
     stored = await load_session(pool, sid, owner)
     assert stored is not None
-    rows = await PostgresGenesisQueries(pool).aggregate_events(AGGREGATE_TYPE, str(sid))
-    assert replay(sid, ((row.event_type, row.payload) for row in rows)) == stored.state
+    assert await replayed(PostgresGenesisQueries(pool), sid) == stored.state
 
 
 async def test_events_pagination_and_correlation(http: httpx.AsyncClient) -> None:

@@ -2,10 +2,13 @@
 events are written) in autocommit, then the relay's and the live streams' wake-up."""
 
 from collections.abc import Sequence
+from uuid import UUID
 
 import asyncpg
 
+from infinite_scribe.application.ports.genesis import GenesisQueries
 from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE, GenesisState, replay
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from shared_types import EventEnvelope
@@ -36,3 +39,9 @@ async def append_events(
     if wake:
         await notify(pool)
     return ids
+
+
+async def replayed(queries: GenesisQueries, session_id: UUID) -> GenesisState | None:
+    """The session's state computed from `domain_events` alone (what the snapshot must equal)."""
+    rows = await queries.aggregate_events(AGGREGATE_TYPE, str(session_id))
+    return replay(session_id, ((row.event_type, row.payload) for row in rows))
