@@ -184,4 +184,5 @@ async def run_agent_worker(settings: Settings, stop: asyncio.Event) -> None:
 
 def serve_agent_worker(settings: Settings) -> None:
     """`scribe worker`: one agent worker until SIGTERM/SIGINT, then exit 0."""
-    serve(lambda: build_agent_worker(settings), worker_runtime(settings))
+    worker = build_agent_worker(settings)
+    serve(lambda: worker, worker.runtime_options())

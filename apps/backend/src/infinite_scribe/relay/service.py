@@ -47,7 +47,8 @@ class RelayStats:
 
 
 class Relay:
-    """One relay instance, a `runtime.Worker`; `run(stop)` returns once `stop` is set and
+    """One relay instance, a `runtime.Worker` built from the parts it is handed
+    (relay/parts.py, by composition/relay.py); `run(stop)` returns once `stop` is set and
     everything is released."""
 
     name = "relay"
