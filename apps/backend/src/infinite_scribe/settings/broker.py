@@ -136,7 +136,7 @@ class KafkaSettings(BaseSettings):
         return None
 
     def kafka_connection(self) -> KafkaConnection | None:
-        """What every Kafka client is built from (kafka_options.client_config)."""
+        """What every Kafka client is built from (settings/kafka.py, client_config)."""
         servers = self.resolved_kafka_servers()
         if servers is None:
             return None
