@@ -14,6 +14,8 @@ import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from infinite_scribe.settings.limits import HttpLimitSettings
+
 _REASONS = {
     400: b"Bad Request",
     408: b"Request Timeout",
@@ -21,11 +23,15 @@ _REASONS = {
 }
 
 
+#: The defaults below are the settings' (described there), not copies of them.
+_SETTINGS = HttpLimitSettings.model_fields
+
+
 @dataclass(frozen=True)
 class HttpLimits:
-    max_header_bytes: int = 32 * 1024
-    max_headers: int = 100
-    read_timeout_seconds: float = 30.0
+    max_header_bytes: int = _SETTINGS["http_max_header_bytes"].default
+    max_headers: int = _SETTINGS["http_max_headers"].default
+    read_timeout_seconds: float = _SETTINGS["http_read_timeout_seconds"].default
 
 
 class _Refused(Exception):

@@ -1,5 +1,5 @@
 """The live stream's event catalogue in the OpenAPI document: every `event:` name the stream
-sends (api/stream_schemas.py STREAM_EVENTS) and the schema of its `data:`, as components, and
+sends (api/schemas/stream.py STREAM_EVENTS) and the schema of its `data:`, as components, and
 the stream route's `text/event-stream` answer pointing at them.
 
 OpenAPI 3.1 has no vocabulary for Server-Sent Events, so each event is documented as a frame

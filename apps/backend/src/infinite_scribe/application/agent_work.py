@@ -122,7 +122,7 @@ class AgentWork:
             "revision": job.is_revision,
         }
         event_type = proposal_event_for(job.stage)
-        # The task's result says its stage, as clients read proposals (api/proposal_schemas.py).
+        # The task's result says its stage, as clients read proposals (api/schemas/proposals.py).
         result = {"stage": job.stage.value, **proposal}
         outcome = {"result": result, "message": f"{event_type} by {provider}"}
         return await self._finish(job, event_type, payload, TaskStatus.COMPLETED, outcome)

@@ -3,7 +3,7 @@
 The command tree is assembled here; each sub-command lives in the module named after it.
 """
 
-from infinite_scribe.cli import processes
+from infinite_scribe.cli import processes, settings
 from infinite_scribe.cli.app import app
 from infinite_scribe.cli.db import db_app
 from infinite_scribe.cli.idempotency import idempotency_app
@@ -15,7 +15,7 @@ from infinite_scribe.cli.services import services_app
 from infinite_scribe.cli.trash import trash_app
 from infinite_scribe.cli.worker import worker_app
 
-for command in (processes.up, processes.api, processes.relay, processes.token):
+for command in (processes.up, processes.api, processes.relay, processes.token, settings.settings):
     app.command()(command)
 for sub_app, name in (
     (services_app, "services"),

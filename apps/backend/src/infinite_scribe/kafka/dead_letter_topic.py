@@ -1,5 +1,5 @@
 """The dead-letter topic as the operator's console sees it: every letter, and replaying some
-by position; over the worker's own dead-letter tools (agents/dead_letters.py)."""
+by position; over the worker's own dead-letter tools (kafka/dead_letters.py)."""
 
 import asyncio
 

@@ -17,6 +17,7 @@ import uvloop
 from prometheus_client import CollectorRegistry
 
 from infinite_scribe.runtime.metrics import MetricsServer
+from infinite_scribe.settings.agents import WorkerRuntimeSettings
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,14 @@ class Worker(Protocol):
         ...
 
 
+#: The defaults below are the settings' (described there), not copies of them.
+_SETTINGS = WorkerRuntimeSettings.model_fields
+
+
 @dataclass(frozen=True)
 class RuntimeOptions:
-    grace_seconds: float = 5.0
-    metrics_host: str = "127.0.0.1"
+    grace_seconds: float = _SETTINGS["worker_shutdown_grace_seconds"].default
+    metrics_host: str = _SETTINGS["worker_metrics_host"].default
     #: 0: any free port; None: no metrics server.
     metrics_port: int | None = None
     #: Told the metrics server's port once it listens (tests and banners want it).

@@ -1,41 +1,193 @@
-"""The agent worker's settings (issues 10 and 18; docs/agents.md): its consumer group,
-retries and re-drive, the model it calls, and how many generations and model calls run at
-once. Mixed into `Settings` (settings.py)."""
+"""The workers' settings (issues 8, 10, 11 and 18; docs/agents.md, docs/flows.md): the runtime
+every long-running worker shares, the agent worker's consumer, retries and pace, the model it
+calls, and the flow sweeper. Mixed into `Settings` (settings.py)."""
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 
+class WorkerRuntimeSettings(BaseSettings):
+    section: ClassVar[str] = "Workers (relay, agent worker, sweepers)"
+
+    worker_shutdown_grace_seconds: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=300,
+            description="After SIGTERM/SIGINT, how long a worker (relay, agent worker, "
+            "sweeper) may finish in-flight work before it is cut off.",
+        ),
+    ] = 5.0
+    worker_metrics_host: Annotated[
+        str, Field(description="The agent worker's `/health` and `/metrics` listener.")
+    ] = "127.0.0.1"
+    worker_metrics_port: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=65535,
+            description="Its port (0: any free port; `scribe up`: a free one; `scribe worker "
+            "--processes N`: this, +1, ...).",
+        ),
+    ] = 9109
+
+
 class AgentSettings(BaseSettings):
-    # The agent worker (issue 10): consumer group, retries, re-drive; see docs/agents.md.
-    worker_consumer_group: Annotated[str, Field(min_length=1, max_length=200)] = "agent-workers"
-    #: Generation attempts per request (retryable provider errors) before it fails for good.
-    worker_generation_attempts: Annotated[int, Field(ge=1, le=10)] = 3
-    worker_retry_backoff_seconds: Annotated[float, Field(ge=0, le=60)] = 0.5
-    #: An unfinished task with no activity for this long has its request re-published.
-    worker_redrive_after_seconds: Annotated[float, Field(gt=0, le=86400)] = 30.0
-    worker_redrive_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
-    worker_session_timeout_ms: Annotated[int, Field(ge=1000, le=300_000)] = 6000
+    section: ClassVar[str] = "Agent worker ([docs/agents.md](docs/agents.md))"
 
-    # LLM provider of the agent worker (issue 10; docs/agents.md). `offline` needs nothing and
-    # is the default; `openai` is any OpenAI-compatible server and needs a URL and a model. The
-    # key may stay empty for local servers. Retries (429/5xx/timeouts) are the model gate's
-    # (agents/llm/gate.py), shared by every call to the provider.
-    llm_provider: Literal["offline", "openai"] = "offline"
-    llm_base_url: Annotated[str | None, Field(pattern=r"^https?://[^\s/?#]+(/\S*)?$")] = None
-    llm_api_key: SecretStr = SecretStr("")
-    llm_model: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    llm_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
-    llm_max_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    worker_consumer_group: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="The agent workers' consumer group (and the ledger's consumer name).",
+        ),
+    ] = "agent-workers"
+    worker_generation_attempts: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=10,
+            description="Generation attempts per request on retryable provider errors before "
+            "it fails for good (then the dead-letter topic).",
+        ),
+    ] = 3
+    worker_retry_backoff_seconds: Annotated[
+        float,
+        Field(ge=0, le=60, description="The first backoff between attempts; it doubles."),
+    ] = 0.5
+    worker_redrive_after_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=86400,
+            description="An unfinished task with no activity for this long has its request "
+            "re-published.",
+        ),
+    ] = 30.0
+    worker_redrive_interval_seconds: Annotated[
+        float, Field(gt=0, le=3600, description="Seconds between looks for such tasks.")
+    ] = 10.0
+    worker_session_timeout_ms: Annotated[
+        int,
+        Field(
+            ge=1000,
+            le=300_000,
+            description="The consumer-group session timeout: a dead member is evicted after it.",
+        ),
+    ] = 6000
+    worker_max_in_flight: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=100_000,
+            description="Messages held per worker process (different sessions concurrently, "
+            "one session in order); at the bound the partitions pause.",
+        ),
+    ] = 256
+    draft_interval_seconds: Annotated[
+        float,
+        Field(ge=0.01, le=60, description="At most one draft per generation this often."),
+    ] = 0.2
+    drafts_retention_ms: Annotated[
+        int,
+        Field(
+            ge=1000,
+            le=86_400_000,
+            description="Retention of the drafts topic `<KAFKA_TOPIC>.drafts`.",
+        ),
+    ] = 60_000
 
-    # Agents at the model's pace (issue 18, docs/agents.md): messages held per worker process
-    # (the partitions pause at the bound), model calls in flight per process, the offline
-    # generator's streaming time, at most one draft per generation per interval, and the
-    # retention of the drafts topic `<KAFKA_TOPIC>.drafts`.
-    worker_max_in_flight: Annotated[int, Field(ge=1, le=100_000)] = 256
-    llm_max_concurrency: Annotated[int, Field(ge=1, le=100_000)] = 64
-    llm_offline_stream_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
-    draft_interval_seconds: Annotated[float, Field(ge=0.01, le=60)] = 0.2
-    drafts_retention_ms: Annotated[int, Field(ge=1000, le=86_400_000)] = 60_000
+
+class LlmSettings(BaseSettings):
+    section: ClassVar[str] = "Model ([docs/agents.md](docs/agents.md#configuring-a-model))"
+
+    llm_provider: Annotated[
+        Literal["offline", "openai"],
+        Field(
+            description="`offline`: the built-in deterministic generator (no network, "
+            "proposals marked as offline drafts). `openai`: any OpenAI-compatible "
+            "chat-completions server (needs `LLM_BASE_URL` and `LLM_MODEL`)."
+        ),
+    ] = "offline"
+    llm_base_url: Annotated[
+        str | None,
+        Field(
+            pattern=r"^https?://[^\s/?#]+(/\S*)?$",
+            description="The server's API base URL, ending in `/v1` for most servers.",
+        ),
+    ] = None
+    llm_api_key: Annotated[
+        SecretStr,
+        Field(description="The bearer key; local servers usually need none (leave it empty)."),
+    ] = SecretStr("")
+    llm_model: Annotated[
+        str | None,
+        Field(min_length=1, max_length=200, description="The model name as the server knows it."),
+    ] = None
+    llm_timeout_seconds: Annotated[
+        float,
+        Field(gt=0, le=3600, description="Time allowed for one model reply (the whole stream)."),
+    ] = 60.0
+    llm_max_retries: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=10,
+            description="Retries of one call on timeouts, connection errors, 429 and 5xx by "
+            "the worker's model gate (exponential backoff; a 429's `Retry-After` holds every "
+            "call to the provider); the worker's own attempts come on top.",
+        ),
+    ] = 2
+    llm_max_concurrency: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=100_000,
+            description="Model calls in flight per worker process: raise it for a hosted "
+            "model; a local server usually serves a few at a time well.",
+        ),
+    ] = 64
+    llm_offline_stream_seconds: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=60,
+            description="The offline generator streams its proposal as drafts over this long "
+            "(0: at once).",
+        ),
+    ] = 1.0
+
+    @model_validator(mode="after")
+    def _openai_needs_url_and_model(self) -> Self:
+        if self.llm_provider == "openai" and (self.llm_base_url is None or not self.llm_model):
+            raise ValueError("LLM_BASE_URL and LLM_MODEL are required when LLM_PROVIDER=openai")
+        return self
+
+
+class FlowSettings(BaseSettings):
+    section: ClassVar[str] = "Paused flows ([docs/flows.md](docs/flows.md))"
+
+    flow_handle_ttl_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=90 * 86400,
+            description="How long a paused flow waits for the writer (604800: 7 days) before "
+            "the agent worker's flow sweeper expires its handle.",
+        ),
+    ] = 7 * 86400.0
+    flow_sweep_interval_seconds: Annotated[
+        float, Field(gt=0, le=3600, description="How often the flow sweeper runs.")
+    ] = 30.0
+    flow_settle_after_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=86400,
+            description="A pause left PENDING_PAUSE this long (by a dead worker) is landed by "
+            "the sweeper.",
+        ),
+    ] = 60.0

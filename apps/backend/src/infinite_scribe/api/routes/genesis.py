@@ -59,7 +59,8 @@ class Caller:
 
     services: ApiServices
     context: RequestContext
-    #: A keyed request whose answer this route stores with its write (api/idempotency.py).
+    #: A keyed request whose answer this route stores with its write
+    #: (api/middleware/idempotency.py).
     inline_key: InlineKey | None = None
 
 
