@@ -1,7 +1,8 @@
 """In-memory adapters of the storage ports (as eventsourcing's `popo.py`), so the application's
 use cases run in unit tests without PostgreSQL. They keep the rules the use cases rely on (the
 same refusals as the SQL, in the same order: memory/tables.py), not the SQL's performance;
-tests/integration/test_storage_contract.py runs the same cases on both.
+tests/support/storage_contract.py holds the cases both run (memory in unit/, PostgreSQL in
+integration/).
 
 A transaction runs alone (one lock) on a copy of the tables that replaces them at commit; a
 write outside a transaction is a one-write transaction.
