@@ -28,9 +28,15 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two test processes, each with its own embedded PostgreSQL and broker (a module's tests stay in
+# one process: its fixtures are built once). Much of the suite waits on processes it starts, so
+# two share the 2-core machine well; `make test TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= 2
+
 test: lint
 	rm -f .coverage .coverage.*
-	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=85
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile \
+		--cov --cov-report=term --cov-fail-under=85
 
 # Every figure of issue 13 in one run, with its ratio to the one-statement limit and its target
 # (bench/suite.py; BENCH_QUICK=1 for a short smoke run).
