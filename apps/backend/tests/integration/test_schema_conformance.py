@@ -31,6 +31,10 @@ def document(server: ApiProcess) -> dict[str, Any]:
     return schema
 
 
+#: A fixed id in test parameters: the test processes (pytest-xdist) must collect the same ids.
+ANY_ID = uuid.UUID("0b5e1d2c-4f6a-4c3b-9d8e-7a6b5c4d3e2f")
+
+
 def _template_of(document: dict[str, Any], path: str) -> str:
     return next(t for t in document["paths"] if t.split("/")[-1] == path.split("/")[-1])
 
@@ -40,8 +44,8 @@ def _template_of(document: dict[str, Any], path: str) -> str:
     [
         ("OPTIONS", SESSIONS),
         ("PUT", SESSIONS),
-        ("OPTIONS", f"{SESSIONS}/{uuid.uuid4()}/commands"),
-        ("DELETE", f"{SESSIONS}/{uuid.uuid4()}/state"),
+        ("OPTIONS", f"{SESSIONS}/{ANY_ID}/commands"),
+        ("DELETE", f"{SESSIONS}/{ANY_ID}/state"),
         ("HEAD", "/api/v1/health"),
     ],
 )
@@ -59,7 +63,7 @@ def test_a_method_the_path_lacks_is_405_with_every_documented_method(
 
 @pytest.mark.parametrize(
     "path",
-    [SESSIONS, f"{SESSIONS}/{uuid.uuid4()}/commands", f"/api/v1/flows/{uuid.uuid4()}/resume"],
+    [SESSIONS, f"{SESSIONS}/{ANY_ID}/commands", f"/api/v1/flows/{ANY_ID}/resume"],
 )
 def test_no_token_is_401_before_the_400_of_two_key_headers(server: ApiProcess, path: str) -> None:
     headers = [("Idempotency-Key", "a"), ("X-Idempotency-Key", "b")]
