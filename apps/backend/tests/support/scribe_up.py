@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from infinite_scribe.embedded.kafka import free_port
+
 CLI = [sys.executable, "-m", "infinite_scribe.cli"]
 #: Variables that would point `up` at the test run's services instead of its embedded ones.
 UNSET = (
@@ -77,7 +79,9 @@ class ScribeUp:
     def __init__(self, command: list[str] | None = None, **env: str) -> None:
         self.data_dir = Path(tempfile.mkdtemp(prefix="scribe-up-"))
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
-        self.env = environment(self.data_dir, **env)
+        # A free API port unless the test names one: the default 8000 may be a developer's
+        # `make run`, or another test process's `scribe up` (make test runs two at once).
+        self.env = environment(self.data_dir, **({"API_PORT": str(free_port())} | env))
         self.command = command or [*CLI, "up"]
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -77,8 +77,12 @@ async def test_rejected_message_retries_1_2_4_then_fails_and_holds_its_key(
     assert failed["error_details"]["attempts"] == 4 and len(history) == 4
     times = [datetime.fromisoformat(item["at"]) for item in history]
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    # The schedule as the relay planned it, then as it ran: never earlier than planned (how
+    # much later depends on the machine's load and the broker's round trip of a 1.2 MB message:
+    # the wait for FAILED above bounds it).
+    assert [item["retry_in_seconds"] for item in history] == [1, 2, 4, None]
     for gap, planned in zip(gaps, (1, 2, 4), strict=True):
-        assert planned - 0.05 <= gap <= planned + 1.0, gaps
+        assert gap >= planned - 0.05, gaps
     received = consume(kafka_bootstrap, topic, 5, timeout=10)
     assert {m.key for m in received} == {healthy}
     assert [m.value["payload"]["seq"] for m in received] == [0, 1, 2, 3, 4]

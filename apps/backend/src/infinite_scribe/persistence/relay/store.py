@@ -170,7 +170,8 @@ SET status = CASE WHEN $3::boolean THEN 'FAILED'::outbox_status ELSE 'PENDING' E
         'attempts', attempts + 1,
         'history', coalesce(error_details->'history', '[]'::jsonb)
                    || jsonb_build_array(jsonb_build_object(
-                        'at', now(), 'error_class', $6::text, 'error', $5::text))
+                        'at', now(), 'error_class', $6::text, 'error', $5::text,
+                        'retry_in_seconds', CASE WHEN $3::boolean THEN NULL ELSE $4 END))
     )
 WHERE id = $1 AND status = 'PENDING' AND claimed_by = $2
 """
