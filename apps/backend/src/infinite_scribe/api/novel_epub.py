@@ -27,6 +27,7 @@ def xml_text(text: str) -> str:
     """`text` without the characters XML 1.0 does not allow."""
     return _NOT_XML.sub("", text)
 
+
 _CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
 <container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
   <rootfiles>
