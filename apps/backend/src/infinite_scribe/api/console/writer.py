@@ -40,6 +40,8 @@ _MARKDOWN = bible_renderer()
 
 router = APIRouter(prefix=PREFIX)
 TIMELINE_LIMIT = 500
+#: What a timeline or bible-history page reads of its events' payloads, at most (issue 41).
+TIMELINE_MAX_BYTES = 8 * 2**20
 
 
 def context_of(request: Request, principal: Principal) -> RequestContext:
@@ -64,12 +66,17 @@ async def start_session(request: Request, principal: Writer) -> Response:
     return RedirectResponse(f"{PREFIX}/sessions/{state.session_id}", status_code=303)
 
 
-async def session_view(request: Request, principal: Principal, session_id: UUID) -> dict[str, Any]:
+async def session_view(
+    request: Request, principal: Principal, session_id: UUID, after: int = 0
+) -> dict[str, Any]:
     """What the session page and its live panels show (404 unless the writer's session)."""
     services = services_of(request.app)
     # Events first, then the snapshot: the page's stream resumes after the last event read
     # here, so a change committed in between is still pushed (and refreshes the panel).
-    events = await services.sessions.events(session_id, principal.user_id, 0, TIMELINE_LIMIT)
+    page = await services.sessions.events_within(
+        session_id, principal.user_id, after, TIMELINE_LIMIT, TIMELINE_MAX_BYTES
+    )
+    events = page.events
     snapshot = await services.sessions.snapshot(session_id, principal.user_id)
     state = snapshot.state
     return {
@@ -81,6 +88,7 @@ async def session_view(request: Request, principal: Principal, session_id: UUID)
         "events": [dict(row) for row in events],
         "last_event_id": max((int(row["id"]) for row in events), default=0),
         "session_id": session_id,
+        "more_after": page.more_after,
     }
 
 
@@ -97,8 +105,14 @@ async def session_panel(request: Request, session_id: UUID, principal: Writer) -
 
 
 @router.get("/sessions/{session_id}/timeline")
-async def session_timeline(request: Request, session_id: UUID, principal: Writer) -> Response:
-    view = await session_view(request, principal, session_id)
+async def session_timeline(
+    request: Request,
+    session_id: UUID,
+    principal: Writer,
+    after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID)] = 0,
+) -> Response:
+    """The timeline; `after` (a "more" link's) reads on from that version."""
+    view = await session_view(request, principal, session_id, after)
     return render(request, "_timeline.html", view, principal=principal)
 
 
@@ -179,9 +193,10 @@ async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Res
     events: list[Any] = []
     if novel.genesis_session_id is not None:
         with contextlib.suppress(NotFound):  # a purged session leaves its novel
-            events = await services.sessions.events(
-                novel.genesis_session_id, principal.user_id, 0, TIMELINE_LIMIT
+            page = await services.sessions.events_within(
+                novel.genesis_session_id, principal.user_id, 0, TIMELINE_LIMIT, TIMELINE_MAX_BYTES
             )
+            events = page.events
 
     def page_parts() -> tuple[Markup, list[Any]]:  # CPU: off the loop (issue 41)
         return Markup(_MARKDOWN.render(novel_markdown(novel))), bible_history(events)
