@@ -30,6 +30,11 @@ _NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     404: {"model": ErrorBody, "description": "No such novel for this user"},
+    429: {
+        "model": ErrorBody,
+        "description": "TOO_MANY_RENDERS: the caller's previous Markdown or EPUB is still "
+        "rendering (Retry-After)",
+    },
 }
 
 
