@@ -53,6 +53,11 @@ def test_the_operator_sign_in_needs_the_development_token(
         assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
         writer = visitor.post("/console/sign-in", data={"dev": "writer"})
         assert writer.status_code == 303 and writer.headers["location"] == "/console/sessions"
+        # Issue 41, C1: the writer's cookie was taken as the operator's credential.
+        cookie = visitor.cookies["scribe_console"]
+        visitor.cookies.clear()
+        pasted = visitor.post("/console/sign-in", data={"dev": "operator", "token": cookie})
+        assert pasted.status_code == 401 and "set-cookie" not in pasted.headers
     with _client(services) as developer:
         signed = developer.post(
             "/console/sign-in", data={"dev": "operator", "token": running.token()}

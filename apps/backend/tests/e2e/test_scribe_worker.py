@@ -127,6 +127,43 @@ def test_processes_run_n_workers_and_stop_together(database_url: str, kafka_boot
                 parent.wait(10)
 
 
+def test_the_workers_die_with_a_killed_parent(database_url: str, kafka_bootstrap: str) -> None:
+    """Issue 41, W1: kill -9 of the parent left both children running (beside the restarted
+    unit's own, and holding its metrics ports)."""
+    port = free_port()
+    while not _port_free(port + 1):
+        port = free_port()
+    env = {
+        **os.environ,
+        "WORKER_METRICS_PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "WORKER_CONSUMER_GROUP": f"e2e-orphans-{port}",
+    }
+    parent = subprocess.Popen([str(SCRIBE), "worker", "--processes", "2"], env=env)
+    children: list[int] = []
+    try:
+        for metrics in (port, port + 1):
+            assert _wait_healthy(parent, f"http://127.0.0.1:{metrics}/health").status_code == 200
+        children = _children(parent.pid)
+        assert len(children) == 2
+        parent.kill()
+        parent.wait(10)
+        # Bounded wait for the children's graceful stop (not a timing assertion).
+        deadline = time.monotonic() + 60
+        while not all(_gone(child) for child in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(_gone(child) for child in children)
+    finally:
+        for child in children:
+            if not _gone(child):
+                os.kill(child, signal.SIGKILL)
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(10)
+
+
 def _port_free(port: int) -> bool:
     import socket
 

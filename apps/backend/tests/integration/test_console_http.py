@@ -11,7 +11,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from infinite_scribe.api.console.sign_in import DEV_USER_ID
+from infinite_scribe.api.auth import create_access_token
+from infinite_scribe.api.console.web import COOKIE
+from infinite_scribe.api.dev_credential import DEV_USER_ID, development_token
 from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
 from tests.conftest import LiveServer, make_token
 from tests.integration.test_novels import finished_novel
@@ -202,7 +204,7 @@ async def test_the_embedded_default_offers_the_development_token(settings: Setti
             assert 'id="dev-writer"' in page.text and 'id="dev-operator"' in page.text
             refused = await client.post("/console/sign-in", data={"dev": "operator"})
             assert refused.status_code == 401  # the operator needs the printed token
-            dev_token = make_token(embedded, DEV_USER_ID)
+            dev_token = development_token(embedded)  # the one scribe up prints
             reply = await client.post(
                 "/console/sign-in", data={"dev": "operator", "token": dev_token}
             )
@@ -210,6 +212,40 @@ async def test_the_embedded_default_offers_the_development_token(settings: Setti
             assert (await client.get("/console/ops/audit")).status_code == 200
             me = (await client.get("/console/sessions")).text
             assert str(DEV_USER_ID)[:12] in me and "operator" in me
+
+
+async def test_the_development_operator_needs_the_printed_token_not_a_forged_one(
+    settings: Settings,
+) -> None:
+    """Issue 41, C1: the writer's cookie, and tokens signed with the secret in the source, were
+    taken as the development operator's credential."""
+    embedded = settings.model_copy(update={"jwt_secret_key": SecretStr(DEV_JWT_SECRET)})
+    forged_operator = create_access_token(embedded, DEV_USER_ID, roles=["operator"])
+    with LiveServer(embedded) as server:
+        async with httpx.AsyncClient(base_url=server.url, headers={"Origin": server.url}) as client:
+            writer = await client.post("/console/sign-in", data={"dev": "writer"})
+            assert writer.status_code == 303
+            writer_cookie = client.cookies[COOKIE]
+            client.cookies.clear()
+            attacks = [
+                {"dev": "operator", "token": writer_cookie},
+                {"dev": "operator", "token": make_token(embedded, DEV_USER_ID)},
+                {"dev": "operator", "token": forged_operator},
+                {"token": forged_operator},
+            ]
+            for fields in attacks:
+                refused = await client.post("/console/sign-in", data=fields)
+                assert refused.status_code == 401, fields
+                assert "set-cookie" not in refused.headers
+            client.cookies.set(COOKIE, forged_operator, path="/console")
+            assert (await client.get("/console/ops/audit")).status_code != 200
+            client.cookies.clear()
+            printed = development_token(embedded)
+            signed = await client.post(
+                "/console/sign-in", data={"dev": "operator", "token": printed}
+            )
+            assert signed.headers["location"] == "/console/ops"
+            assert (await client.get("/console/ops/audit")).status_code == 200
 
 
 async def test_the_writer_lists_and_takes_away_their_novels(

@@ -1,7 +1,7 @@
 """JWT bearer tokens: HS256 with JWT_SECRET_KEY (RS256 with JWT_PUBLIC_KEY as an option)."""
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from uuid import UUID
 
 import jwt
@@ -20,10 +20,13 @@ def create_access_token(
     *,
     private_key: str | None = None,
     roles: Iterable[str] = (),
+    extra: Mapping[str, object] | None = None,
 ) -> str:
-    """Sign a token for `user_id` (`sub`) expiring in `ttl_seconds` (`exp`), with `roles`."""
+    """Sign a token for `user_id` (`sub`) expiring in `ttl_seconds` (`exp`), with `roles` (and
+    `extra` claims)."""
     now = int(time.time())
-    claims: dict[str, object] = {"sub": str(user_id), "iat": now, "exp": now + ttl_seconds}
+    claims: dict[str, object] = {**(extra or {}), "sub": str(user_id), "iat": now}
+    claims["exp"] = now + ttl_seconds
     if roles:
         claims["roles"] = sorted(set(roles))
     if settings.jwt_algorithm == "RS256":

@@ -3,13 +3,14 @@ port) and read by routes and middleware through `services_of` / the `Services` d
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
 from infinite_scribe.api.metered_commands import MeteredCommandService
 from infinite_scribe.api.metrics import ApiMetrics, start_metrics_listener
 from infinite_scribe.api.operator_services import ConsoleServices, console_services
+from infinite_scribe.api.render_gate import RenderGate
 from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
@@ -74,6 +75,8 @@ class ApiServices:
     stream_admission: StreamAdmission
     #: The console's operator actions and overview (issue 22, docs/console.md).
     console: ConsoleServices
+    #: Exports and the console's bible page, rendered off the loop, bounded (issue 41).
+    renders: RenderGate = field(default_factory=RenderGate)
     #: Keyed commands store their answer in their own write (the store is PostgreSQL's table).
     inline_idempotency: bool = False
 

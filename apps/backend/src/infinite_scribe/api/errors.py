@@ -17,8 +17,11 @@ from infinite_scribe.domain.errors import (
     InvalidPayload,
     InvalidState,
     NotFound,
+    RendersBusy,
     ScribeError,
+    StageTooLarge,
     StorageUnavailable,
+    TooManyRenders,
     UnknownCommand,
 )
 from infinite_scribe.persistence.errors import translate
@@ -37,6 +40,9 @@ STATUS_BY_ERROR: dict[type[ScribeError], int] = {
     AuthenticationError: 401,
     StorageUnavailable: 503,
     EventTooLarge: 413,
+    StageTooLarge: 413,
+    TooManyRenders: 429,
+    RendersBusy: 503,
 }
 
 _HTTP_ERROR_CODES = {
@@ -67,11 +73,13 @@ def status_for(error: ScribeError) -> int:
 def scribe_error_response(error: ScribeError) -> JSONResponse:
     """The answer to a domain error, wherever it is raised (a route, api/command_route.py)."""
     status = status_for(error)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if "retry_after" in error.details:
+        headers["Retry-After"] = str(error.details["retry_after"])
     return JSONResponse(
         error_body(error.error_code, error.message, **error.details),
         status_code=status,
-        headers=headers,
+        headers=headers or None,
     )
 
 

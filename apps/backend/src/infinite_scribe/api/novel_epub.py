@@ -7,18 +7,26 @@ Markdown and the console's page say the same. Built with the standard library's 
 """
 
 import io
+import re
 import zipfile
 from datetime import UTC, datetime
 from html import escape
 
-from markdown_it import MarkdownIt
-
-from infinite_scribe.api.novel_markdown import novel_markdown
+from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.application.ports.reads import NovelView
 
 EPUB = "application/epub+zip"
 #: Writer's text is escaped, never rendered as HTML; XHTML output (`<br />`) for EPUB.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "xhtmlOut": True})
+_MARKDOWN = bible_renderer(xhtml=True)
+#: What XML 1.0 forbids (C0 controls but tab, LF, CR; lone surrogates; U+FFFE, U+FFFF): one
+#: such character anywhere and readers refuse the whole book (issue 41, E2).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 does not allow."""
+    return _NOT_XML.sub("", text)
+
 
 _CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
 <container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
@@ -60,9 +68,9 @@ xml:lang="{language}" lang="{language}">
 
 def novel_epub(novel: NovelView) -> bytes:
     """The EPUB file: container, package, navigation and the bible as one XHTML page."""
-    title = escape(novel.title)
+    title = escape(xml_text(novel.title))
     language = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in novel.title) else "en"
-    bible = _MARKDOWN.render(novel_markdown(novel))
+    bible = xml_text(_MARKDOWN.render(xml_text(novel_markdown(novel))))
     nav = (
         f'<nav epub:type="toc" id="toc"><h1>{title}</h1>'
         f'<ol><li><a href="bible.xhtml">{title}</a></li></ol></nav>'

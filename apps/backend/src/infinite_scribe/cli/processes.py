@@ -94,6 +94,12 @@ def token(
 ) -> None:
     """Print an HS256 JWT for USER signed with JWT_SECRET_KEY."""
     from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token
+    from infinite_scribe.api.dev_credential import KEY_CLAIM, dev_key, offers_dev_token
 
+    current = settings()
     roles = [OPERATOR_ROLE] if operator else []
-    typer.echo(create_access_token(settings(), user, ttl, roles=roles))
+    # The development secret is public: the console takes an operator only with the data
+    # directory's key beside it (decision 3100).
+    public = operator and offers_dev_token(current)
+    extra = {KEY_CLAIM: dev_key(current.scribe_data_dir)} if public else None
+    typer.echo(create_access_token(current, user, ttl, roles=roles, extra=extra))

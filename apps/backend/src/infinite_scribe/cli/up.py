@@ -9,13 +9,12 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 import uvicorn
 import uvicorn.supervisors
 
 from infinite_scribe.api.app import create_app
-from infinite_scribe.api.auth import create_access_token
+from infinite_scribe.api.dev_credential import DEV_USER_ID, development_token
 from infinite_scribe.api.http_protocol import HttpLimits, limited_protocol
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
@@ -41,8 +40,6 @@ Background = Callable[[Settings, asyncio.Event], Coroutine[Any, Any, None]]
 
 #: How `run_api_workers` tells each worker process's app factory whether to log every request.
 ACCESS_LOG_VARIABLE = "SCRIBE_API_ACCESS_LOG"
-#: The user id of the development token `scribe up` prints.
-DEV_USER_ID = UUID("00000000-0000-4000-8000-000000000001")
 
 
 @dataclass
@@ -263,7 +260,7 @@ def run_up(settings: Settings, workers: list[Background], host: str, port: int) 
             announced(running, host, port),
         ):
             resolved = running.settings
-            token = create_access_token(resolved, DEV_USER_ID, ttl_seconds=7 * 24 * 3600)
+            token = development_token(resolved)
             server = uvicorn.Server(uvicorn_config(resolved, host, port, access_log=True))
             supervisor = Supervisor(running.children)
             asyncio.run(

@@ -112,3 +112,41 @@ class SessionNotTrashed(InvalidState):
     """Purge asked for a session that is not in the trash (409)."""
 
     error_code = "SESSION_NOT_TRASHED"
+
+
+class TooManyRenders(ScribeError):
+    """The writer already has as many exports or bible pages rendering as they may (429)."""
+
+    error_code = "TOO_MANY_RENDERS"
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"At most {limit} export(s) per writer at a time; retry in {retry_after} s",
+            retry_after=retry_after,
+        )
+
+
+class RendersBusy(ScribeError):
+    """The process renders as many exports as it may (503)."""
+
+    error_code = "SERVER_BUSY"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"The server is rendering as many exports as it may; retry in {retry_after} s",
+            retry_after=retry_after,
+        )
+
+
+class StageTooLarge(ScribeError):
+    """A stage's confirmed data is over STAGE_MAX_BYTES (413): the bible, its exports and its
+    history are rendered from it, so its size bounds their cost."""
+
+    error_code = "STAGE_TOO_LARGE"
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"The stage's data is {size} bytes as stored; the limit is {limit}",
+            size=size,
+            limit=limit,
+        )

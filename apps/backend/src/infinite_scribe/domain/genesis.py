@@ -18,10 +18,14 @@ from infinite_scribe.domain.commands import (
     RequestStageGeneration,
     SubmitFeedback,
 )
-from infinite_scribe.domain.errors import InvalidPayload, InvalidState
+from infinite_scribe.domain.errors import InvalidPayload, InvalidState, StageTooLarge
+from infinite_scribe.domain.event_size import jsonb_text_size
 from shared_types.enums import GenesisStage, GenesisStatus
 
 AGGREGATE_TYPE = "GENESIS_SESSION"
+#: The most a confirmed stage's data may hold, as its JSONB text (docs/hostile-input.md): a
+#: whole bible is four stages, well under a megabyte, so every export of it renders in ~1 s.
+STAGE_MAX_BYTES = 256 * 1024
 
 CREATED = "Genesis.Session.Created"
 CONCEPT_GENERATION_REQUESTED = "Genesis.Session.ConceptGenerationRequested"
@@ -149,7 +153,7 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
             if command.stage is not stage:
                 raise InvalidState(f"The current stage is {stage}, not {command.stage}")
             following = next_stage(stage)
-            data = confirmed_choice(state, command)
+            data = bounded(confirmed_choice(state, command))
             events = [
                 Decided(
                     STAGE_CONFIRMED,
@@ -207,6 +211,16 @@ def confirmed_choice(state: GenesisState, command: ConfirmStage) -> dict[str, An
             f"option(s), 0 to {len(options) - 1}",
         )
     return options[command.choice] | dict(command.data or {})
+
+
+def bounded(data: dict[str, Any]) -> dict[str, Any]:
+    """`data`, when its JSONB text fits STAGE_MAX_BYTES; StageTooLarge (413) otherwise. Why: the
+    exports, the console's page and the bible's history render every confirmed stage, and
+    their cost grows with it (a 1.7 MB bible took 23 s to render; issue 41)."""
+    size = jsonb_text_size(data)
+    if size > STAGE_MAX_BYTES:
+        raise StageTooLarge(size, STAGE_MAX_BYTES)
+    return data
 
 
 def _missing(field_name: str, message: str) -> InvalidPayload:

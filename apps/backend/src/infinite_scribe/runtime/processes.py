@@ -3,8 +3,10 @@ Python process is one core, so a machine's other cores need more processes. Each
 same command with `--processes 1` and its own metrics port; they share the work through the
 Kafka consumer group (partitions are spread over them). SIGTERM/SIGINT go to every child; when
 one child exits, the others are stopped too (the orchestrator restarts the unit as a whole), and
-the exit status is the first non-zero one."""
+the exit status is the first non-zero one. A child dies with its parent, even a parent killed
+with SIGKILL (issue 41, W1): orphans ran beside a restarted unit's own children."""
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 
 #: How long the children get to stop after the signal before they are killed.
 STOP_SECONDS = 60.0
+_PR_SET_PDEATHSIG = 1
 
 
 def child_environment(index: int, metrics_port: int) -> dict[str, str]:
@@ -23,8 +26,9 @@ def child_environment(index: int, metrics_port: int) -> dict[str, str]:
 
 def run_children(commands: Sequence[list[str]], environments: Sequence[dict[str, str]]) -> int:
     """Start every command, forward SIGTERM/SIGINT to them, wait; the first non-zero status."""
+    parent = os.getpid()
     children = [
-        subprocess.Popen(command, env=env)
+        subprocess.Popen(command, env=env, preexec_fn=lambda: die_with_parent(parent))
         for command, env in zip(commands, environments, strict=True)
     ]
     stopping = False
@@ -46,6 +50,19 @@ def run_children(commands: Sequence[list[str]], environments: Sequence[dict[str,
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def die_with_parent(parent: int) -> None:  # pragma: no cover - in the child, before exec
+    """SIGTERM (the worker's graceful stop) when the parent dies, by any signal. Linux keeps the
+    setting across exec; it follows the thread that forked, here the main thread. A parent that
+    died before the prctl took effect is seen as a changed parent pid: exit at once."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return  # not Linux (glibc): no parent-death signal to ask for
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _wait_all(children: list["subprocess.Popen[bytes]"]) -> int:

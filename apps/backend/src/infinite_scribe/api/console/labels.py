@@ -35,6 +35,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
 CHINESE_TEXTS: dict[str, str] = {
     "Sessions": "会话",
     "Novels": "小说",
+    "Later events": "更多事件",
     "Sign out": "退出",
     "Sign in": "登录",
     "Your Genesis sessions": "你的创世会话",

@@ -31,5 +31,6 @@ async def download_novel(
     request: Request, novel_id: UUID, kind: Literal["md", "epub", "json"], principal: Writer
 ) -> Response:
     """The novel as a file to save (404 unless the writer's)."""
-    novel = await services_of(request.app).reads.novel(novel_id, principal.user_id)
-    return novel_response(novel, _MEDIA[kind], download=True)
+    services = services_of(request.app)
+    novel = await services.reads.novel(novel_id, principal.user_id)
+    return await novel_response(services, principal.user_id, novel, _MEDIA[kind], download=True)

@@ -4,13 +4,12 @@ scoped to /console (docs/console.md)."""
 
 import time
 from typing import Annotated
-from uuid import UUID
 
 import jwt
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token
+from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.api.console.web import (
     COOKIE,
     PREFIX,
@@ -24,23 +23,17 @@ from infinite_scribe.api.console.web import (
 )
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.dev_credential import (
+    DEV_TOKEN_TTL,
+    DEV_USER_ID,
+    carries_dev_key,
+    development_token,
+    offers_dev_token,
+)
 from infinite_scribe.domain.errors import AuthenticationError
-from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
+from infinite_scribe.settings.settings import Settings
 
 router = APIRouter(prefix=PREFIX)
-
-#: The user of `scribe up`'s development token (the same id serve.DEV_USER_ID prints).
-DEV_USER_ID = UUID("00000000-0000-4000-8000-000000000001")
-DEV_TOKEN_TTL = 7 * 24 * 3600
-
-
-def offers_dev_token(settings: Settings) -> bool:
-    """Only the embedded default signs with the development secret: every other run refuses
-    to start with it (Settings.check_serving_secret), so this is the embedded-default test."""
-    return (
-        settings.jwt_algorithm == "HS256"
-        and settings.jwt_secret_key.get_secret_value() == DEV_JWT_SECRET
-    )
 
 
 def safe_next(target: str | None) -> str | None:
@@ -106,16 +99,19 @@ def _development_token(
     """The token a development button signs in with. The writer's needs nothing (the embedded
     default is a laptop's, and the Host check keeps other sites' pages out); the operator's
     needs the development token `scribe up` printed, since it can act on every writer's
-    sessions (issue 28)."""
+    sessions (issue 28). Being the development user's is not enough: the writer's cookie is,
+    and so is any token signed with the secret in the source (issue 41); the printed token
+    also carries the data directory's key."""
     if dev not in ("writer", "operator") or not offers_dev_token(settings):
         return token
-    if dev == "operator":
-        if not token:
-            raise AuthenticationError("paste the development token scribe up printed")
-        if principal_of_token(services, token).user_id != DEV_USER_ID:
-            raise AuthenticationError("that is not the development token scribe up printed")
-    roles = [OPERATOR_ROLE] if dev == "operator" else []
-    return create_access_token(settings, DEV_USER_ID, DEV_TOKEN_TTL, roles=roles)
+    if dev == "writer":
+        return create_access_token(settings, DEV_USER_ID, DEV_TOKEN_TTL)
+    if not token:
+        raise AuthenticationError("paste the development token scribe up printed")
+    principal = principal_of_token(services, token)
+    if principal.user_id != DEV_USER_ID or not carries_dev_key(settings, token):
+        raise AuthenticationError("that is not the development token scribe up printed")
+    return development_token(settings, operator=True)
 
 
 @router.post("/sign-out", dependencies=[SameOrigin])

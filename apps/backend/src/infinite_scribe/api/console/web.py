@@ -16,6 +16,7 @@ from infinite_scribe.api.auth import OPERATOR_ROLE, roles_of_verified
 from infinite_scribe.api.console.labels import event_label, language_of, translate
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.dev_credential import carries_dev_key, offers_dev_token
 from infinite_scribe.domain.errors import AuthenticationError, InvalidPayload, ScribeError
 
 PREFIX = "/console"
@@ -66,9 +67,18 @@ class Principal:
 
 
 def principal_of_token(services: ApiServices, token: str) -> Principal:
-    """Verify a pasted or stored token (AuthenticationError when it is not acceptable)."""
+    """Verify a pasted or stored token (AuthenticationError when it is not acceptable). On the
+    embedded default the signing secret is public, so the operator role counts only in a token
+    that carries the data directory's development key (api/dev_credential.py, issue 41)."""
     user_id = services.verified_tokens.user_id(token)
-    return Principal(user_id, roles_of_verified(token))
+    roles = roles_of_verified(token)
+    settings = services.settings
+    public_secret = offers_dev_token(settings)
+    if OPERATOR_ROLE in roles and public_secret and not carries_dev_key(settings, token):
+        raise AuthenticationError(
+            "on the development default only the token scribe up printed is an operator's"
+        )
+    return Principal(user_id, roles)
 
 
 async def current_principal(request: Request) -> Principal:

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from infinite_scribe.api.console.bible_history import bible_history
@@ -29,7 +28,7 @@ from infinite_scribe.api.console.web import (
     render,
 )
 from infinite_scribe.api.deps import services_of
-from infinite_scribe.api.novel_markdown import novel_markdown
+from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.stream import Follower
@@ -37,10 +36,12 @@ from infinite_scribe.domain.errors import InvalidPayload, NotFound
 from shared_types import GenesisStage, GenesisStatus
 
 #: CommonMark with raw HTML off: the writer's text is escaped, the document's structure rendered.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+_MARKDOWN = bible_renderer()
 
 router = APIRouter(prefix=PREFIX)
 TIMELINE_LIMIT = 500
+#: What a timeline or bible-history page reads of its events' payloads, at most (issue 41).
+TIMELINE_MAX_BYTES = 8 * 2**20
 
 
 def context_of(request: Request, principal: Principal) -> RequestContext:
@@ -65,12 +66,17 @@ async def start_session(request: Request, principal: Writer) -> Response:
     return RedirectResponse(f"{PREFIX}/sessions/{state.session_id}", status_code=303)
 
 
-async def session_view(request: Request, principal: Principal, session_id: UUID) -> dict[str, Any]:
+async def session_view(
+    request: Request, principal: Principal, session_id: UUID, after: int = 0
+) -> dict[str, Any]:
     """What the session page and its live panels show (404 unless the writer's session)."""
     services = services_of(request.app)
     # Events first, then the snapshot: the page's stream resumes after the last event read
     # here, so a change committed in between is still pushed (and refreshes the panel).
-    events = await services.sessions.events(session_id, principal.user_id, 0, TIMELINE_LIMIT)
+    page = await services.sessions.events_within(
+        session_id, principal.user_id, after, TIMELINE_LIMIT, TIMELINE_MAX_BYTES
+    )
+    events = page.events
     snapshot = await services.sessions.snapshot(session_id, principal.user_id)
     state = snapshot.state
     return {
@@ -82,6 +88,7 @@ async def session_view(request: Request, principal: Principal, session_id: UUID)
         "events": [dict(row) for row in events],
         "last_event_id": max((int(row["id"]) for row in events), default=0),
         "session_id": session_id,
+        "more_after": page.more_after,
     }
 
 
@@ -98,8 +105,14 @@ async def session_panel(request: Request, session_id: UUID, principal: Writer) -
 
 
 @router.get("/sessions/{session_id}/timeline")
-async def session_timeline(request: Request, session_id: UUID, principal: Writer) -> Response:
-    view = await session_view(request, principal, session_id)
+async def session_timeline(
+    request: Request,
+    session_id: UUID,
+    principal: Writer,
+    after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID)] = 0,
+) -> Response:
+    """The timeline; `after` (a "more" link's) reads on from that version."""
+    view = await session_view(request, principal, session_id, after)
     return render(request, "_timeline.html", view, principal=principal)
 
 
@@ -177,13 +190,17 @@ async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Res
     HTML in the writer's text is escaped, never rendered."""
     services = services_of(request.app)
     novel = await services.reads.novel(novel_id, principal.user_id)
-    bible = Markup(_MARKDOWN.render(novel_markdown(novel)))
-    history = []
+    events: list[Any] = []
     if novel.genesis_session_id is not None:
         with contextlib.suppress(NotFound):  # a purged session leaves its novel
-            events = await services.sessions.events(
-                novel.genesis_session_id, principal.user_id, 0, TIMELINE_LIMIT
+            page = await services.sessions.events_within(
+                novel.genesis_session_id, principal.user_id, 0, TIMELINE_LIMIT, TIMELINE_MAX_BYTES
             )
-            history = bible_history(events)
+            events = page.events
+
+    def page_parts() -> tuple[Markup, list[Any]]:  # CPU: off the loop (issue 41)
+        return Markup(_MARKDOWN.render(novel_markdown(novel))), bible_history(events)
+
+    bible, history = await services.renders.run(principal.user_id, page_parts)
     context = {"novel": novel, "bible": bible, "history": history}
     return render(request, "novel.html", context, principal=principal)

@@ -8,6 +8,7 @@ lenient parser to find the offending field. Anything still not JSON is left to F
 "malformed JSON" answer.
 """
 
+import email.message
 import json
 import math
 import re
@@ -22,7 +23,6 @@ from infinite_scribe.api.middleware.idempotency_replies import send_reply
 #: What orjson can write back (asyncpg's JSONB codec uses it): int64 and uint64.
 INT_RANGE = (-(2**63), 2**64 - 1)
 _LONG_DIGITS = re.compile(rb"\d{19,}")
-_JSON_TYPES = (b"application/json",)
 
 
 def offending_fields(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[Any, ...]]:
@@ -86,11 +86,28 @@ class StrictJsonMiddleware:
 
 
 def is_json_body(scope: Scope) -> bool:
-    """Whether the request declares a JSON body (`Content-Type: application/json`)."""
+    """Whether FastAPI would parse the body as JSON: `application/json` or any
+    `application/*+json` (`vnd.api+json`, `merge-patch+json`, ...), with or without parameters.
+
+    Why FastAPI's own test (issue 41, J1): checking `application/json` alone let every `+json`
+    media type through unchecked, and FastAPI then stored NaN as null. The first Content-Type
+    is the one FastAPI reads."""
     for name, value in scope["headers"]:
         if name == b"content-type":
-            return value.split(b";", 1)[0].strip().lower() in _JSON_TYPES
+            return json_media_type(value.decode("latin-1"))
     return False
+
+
+def json_media_type(content_type: str) -> bool:
+    """FastAPI's rule (fastapi/routing.py, `get_request_handler`), parsed the way it parses it."""
+    if content_type.strip().lower() == "application/json":
+        return True  # the common case, without building a Message
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
 
 
 def _rejection(problems: list[tuple[Any, ...]]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

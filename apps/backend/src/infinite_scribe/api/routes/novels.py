@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 
+from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.novel_epub import EPUB, novel_epub
 from infinite_scribe.api.novel_markdown import novel_markdown
@@ -29,6 +30,11 @@ _NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     404: {"model": ErrorBody, "description": "No such novel for this user"},
+    429: {
+        "model": ErrorBody,
+        "description": "TOO_MANY_RENDERS: the caller's previous Markdown or EPUB is still "
+        "rendering (Retry-After)",
+    },
 }
 
 
@@ -79,15 +85,21 @@ async def get_novel(
     every confirmed stage; `Accept: text/markdown` gives the same as a Markdown document,
     `Accept: application/epub+zip` as an EPUB book."""
     novel = await services.reads.novel(novel_id, user_id)
-    return novel_response(novel, preferred(accept))
+    return await novel_response(services, user_id, novel, preferred(accept))
 
 
-def novel_response(novel: NovelView, media: str, download: bool = False) -> Response:
-    """The novel as `media` (JSON, Markdown or EPUB); `download` names a file to save."""
+async def novel_response(
+    services: ApiServices, user_id: UUID, novel: NovelView, media: str, download: bool = False
+) -> Response:
+    """The novel as `media` (JSON, Markdown or EPUB); `download` names a file to save. Markdown
+    and EPUB are rendered off the loop, bounded (api/render_gate.py); JSON is pydantic-core's,
+    milliseconds even for the largest bible STAGE_MAX_BYTES allows."""
     if media == MARKDOWN:
-        response = Response(novel_markdown(novel), media_type=f"{MARKDOWN}; charset=utf-8")
+        text = await services.renders.run(user_id, lambda: novel_markdown(novel))
+        response = Response(text, media_type=f"{MARKDOWN}; charset=utf-8")
     elif media == EPUB:
-        response = Response(novel_epub(novel), media_type=EPUB)
+        book = await services.renders.run(user_id, lambda: novel_epub(novel))
+        response = Response(book, media_type=EPUB)
     else:
         response = Response(NovelOut.of(novel).model_dump_json(), media_type="application/json")
     if download:

@@ -12,12 +12,14 @@ _COMMON: dict[int, str] = {
     "invalid idempotency key",
     401: "Missing or invalid bearer token",
     408: "The request was not received in time (HTTP_READ_TIMEOUT_SECONDS)",
-    413: "Request body over HTTP_MAX_BODY_BYTES, or an event over EVENT_MAX_BYTES",
+    413: "Request body over HTTP_MAX_BODY_BYTES, an event over EVENT_MAX_BYTES, or a stage "
+    "over STAGE_MAX_BYTES",
     415: "Unsupported media type",
     422: "Invalid request (validation, not strict JSON)",
     431: "Request headers over HTTP_MAX_HEADER_BYTES or HTTP_MAX_HEADERS",
     500: "Internal server error",
-    503: "A backing service (database, idempotency store) is unavailable",
+    503: "A backing service (database, idempotency store) is unavailable, or the server is busy "
+    "(SERVER_BUSY, Retry-After)",
 }
 
 
