@@ -102,7 +102,7 @@ class OpenAIProvider:
         content = await self._complete(request.stage, messages, draft)
         if progress is not None:
             await progress(*OUTPUT_GENERATED)
-        proposal = parse_proposal(request.stage, content)
+        proposal = parse_proposal(request.stage, content, applied_feedback(request))
         if progress is not None:
             await progress(*OUTPUT_VALIDATED)
         return proposal
@@ -214,7 +214,16 @@ class _Reply:
         return content
 
 
-def parse_proposal(stage: GenesisStage, content: str) -> Proposal:
+def applied_feedback(request: GenerationRequest) -> list[str]:
+    """The feedback a revision has taken in: the previous proposal's, and this request's."""
+    earlier = (request.previous_proposal or {}).get("feedback_applied")
+    said = [text for text in earlier if isinstance(text, str)] if isinstance(earlier, list) else []
+    return [text[:1000] for text in [*said, *filter(None, [request.feedback])]][-20:]
+
+
+def parse_proposal(
+    stage: GenesisStage, content: str, feedback_applied: list[str] | None = None
+) -> Proposal:
     """Validate a model's reply as `stage`'s proposal; InvalidOutput if it is not one."""
     fenced = _FENCE.match(content)
     text = fenced.group("body") if fenced else content
@@ -225,8 +234,9 @@ def parse_proposal(stage: GenesisStage, content: str) -> Proposal:
     if not isinstance(data, dict):
         raise InvalidOutput(f"the reply is JSON {type(data).__name__}, not an object")
     data.pop("source", None)  # the model does not get to claim it was offline (or anything)
+    stamped = {"source": ProposalSource.LLM, "feedback_applied": feedback_applied or []}
     try:
-        return proposal_model(stage).model_validate(data | {"source": ProposalSource.LLM})
+        return proposal_model(stage).model_validate(data | stamped)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}"
