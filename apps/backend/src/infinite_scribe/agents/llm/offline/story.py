@@ -22,6 +22,7 @@ _MACHINE = re.compile(
 )
 _PLANETS = ("mars", "venus", "the moon", "europa", "titan", "mercury", "jupiter", "saturn")
 _ON = ("island", "ship", "station", "moon", "planet", "asteroid", "coast", "border", "frontier")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _FOE_ZH = re.compile(r"与(.+?)之间的对抗")
 _FOE_EN = re.compile(r"\bagainst (.+?):")
 
@@ -66,7 +67,9 @@ class Story:
             self.wished = reader.read_feedback(text).over(self.wished)
         told = Facts()
         for text in self._told():
-            told = told.over(reader.read(text))
+            # Each text by the reader of its own language (a Chinese title over an English idea).
+            own = reading_zh if _HAN.search(text) else reading_en
+            told = told.over(own.read(text))
         self.told = told
         if self.wished.place and told.place and self.wished.place in told.place:
             # "主角必须是火星上的女法医" keeps the story on 火星殖民地, the place it was on.
