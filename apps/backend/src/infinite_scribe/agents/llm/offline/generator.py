@@ -12,6 +12,7 @@ say it is an offline draft.
 import asyncio
 import hashlib
 import random
+import re
 
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
 from infinite_scribe.agents.llm.offline import segment
@@ -30,6 +31,7 @@ from infinite_scribe.agents.llm.port import (
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 
 NOTE = ENGLISH.note
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 NOTE_ZH = CHINESE_WORDS.note
 
 
@@ -45,7 +47,7 @@ class OfflineGenerator:
         if progress is not None:
             await progress(*PROMPT_BUILT)
         words = CHINESE_WORDS if writer_language(request) == CHINESE else ENGLISH
-        if words is CHINESE_WORDS:
+        if not segment.loaded() and _HAN.search(repr(request)):
             # The first Chinese request of a process loads the dictionary (seconds); off the loop.
             await asyncio.to_thread(segment.warm)
         proposal = draft(request, words)

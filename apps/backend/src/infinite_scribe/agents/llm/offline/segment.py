@@ -31,6 +31,10 @@ def _tokenizer() -> Any:
         return tokenizer
 
 
+def loaded() -> bool:
+    return _tokenizer.cache_info().currsize > 0
+
+
 def warm() -> None:
     """Load the dictionary now (blocking; call it on a thread)."""
     _tokenizer()
