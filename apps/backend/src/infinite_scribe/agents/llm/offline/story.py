@@ -116,7 +116,7 @@ class Story:
         ledger has been falsified", or "what happened" when the idea says no more)."""
         event = self.facts.event
         if event is None:
-            return self.words.happening if self.chinese else "what happened"
+            return "这件事" if self.chinese else "what happened"
         core = self.event_core(event)
         if self.chinese:
             return core
