@@ -7,6 +7,7 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from infinite_scribe.agents.llm.offline import reading_en, reading_zh
@@ -154,7 +155,15 @@ class Story:
         return Cast(*names)
 
     def slots(self, **extra: str) -> dict[str, str]:
-        """What the patterns are filled with ({hero}, {place}, {At_place}, {Name}, ...)."""
+        """What the patterns are filled with ({hero}, {place}, {At_place}, {Name}, ...), with
+        `extra` ({wish}, {element}) and their capitalized forms."""
+        if not extra:
+            return self._slots
+        capitalized = {key[:1].upper() + key[1:]: _cap(value) for key, value in extra.items()}
+        return self._slots | capitalized | extra
+
+    @cached_property
+    def _slots(self) -> dict[str, str]:
         cast = self.cast()
         facts, chinese = self.facts, self.chinese
         if not self.named():
@@ -193,7 +202,6 @@ class Story:
             "elements": elements,
             "elements_line": self.elements_line(),
             "long_ago": self.words.long_ago,
-            **extra,
         }
         # Capitalized forms for English sentence starts ({Hero}, {At_place}, {When}, ...).
         slots |= {key[:1].upper() + key[1:]: _cap(value) for key, value in list(slots.items())}
