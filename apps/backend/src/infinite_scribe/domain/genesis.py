@@ -20,6 +20,8 @@ from infinite_scribe.domain.commands import (
 )
 from infinite_scribe.domain.errors import InvalidPayload, InvalidState, StageTooLarge
 from infinite_scribe.domain.event_size import jsonb_text_size
+from infinite_scribe.domain.proposals import PROPOSAL_META
+from infinite_scribe.domain.renaming import renamed
 from shared_types.enums import GenesisStage, GenesisStatus
 
 AGGREGATE_TYPE = "GENESIS_SESSION"
@@ -170,7 +172,7 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
 
 
 #: What a proposal says about itself rather than the story; left out of confirmed data.
-_PROPOSAL_META = ("source", "note")
+_PROPOSAL_META = PROPOSAL_META
 
 
 def options_of(stage: GenesisStage, proposal: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -210,7 +212,7 @@ def confirmed_choice(state: GenesisState, command: ConfirmStage) -> dict[str, An
             f"choice {command.choice} is out of range: the proposal has {len(options)} "
             f"option(s), 0 to {len(options) - 1}",
         )
-    return options[command.choice] | dict(command.data or {})
+    return renamed(options[command.choice], options[command.choice] | dict(command.data or {}))
 
 
 def bounded(data: dict[str, Any]) -> dict[str, Any]:

@@ -34,10 +34,20 @@ class _Strict(BaseModel):
 
 
 class Proposal(_Strict):
-    """Base of every stage proposal: where it came from and a note for the writer."""
+    """Base of every stage proposal: its content, and what it says about itself (where it came
+    from, a note for the writer, what a revision changed), which is never the writer's text."""
 
     source: ProposalSource = ProposalSource.LLM
     note: Line | None = None
+    #: What a revision changed, for the writer to read next to the proposal (None at first).
+    revision_note: Line | None = None
+    #: The writer's feedback this draft has taken in, oldest first (stamped by the provider).
+    feedback_applied: list[Line] = Field(default_factory=list, max_length=20)
+
+
+#: A proposal's fields about itself rather than the story: left out of what the writer
+#: confirms, of what the bible shows and of what a revision compares.
+PROPOSAL_META = ("source", "note", "revision_note", "feedback_applied")
 
 
 class ConceptOption(_Strict):
@@ -62,6 +72,8 @@ class StoryProposal(Proposal):
     synopsis: Prose
     conflicts: list[Line] = Field(min_length=1, max_length=8)
     themes: list[Tag] = Field(default_factory=list, max_length=8)
+    #: How the novel is told ("third person, present tense"): the writer's style wishes.
+    writing_style: Tag | None = None
 
 
 class Location(_Strict):
@@ -138,7 +150,10 @@ def _response_schema(stage: GenesisStage) -> dict[str, Any]:
     schema = proposal_model(stage).model_json_schema()
     properties = schema["properties"]
     properties.pop("source")  # stamped by the provider, never the model's to claim
-    properties["note"] = properties.pop("note")  # last: a model writes the content first
+    properties.pop("feedback_applied")  # stamped by the provider from the request
+    # Last: a model writes the content first, then what it has to say about it.
+    properties["note"] = properties.pop("note")
+    properties["revision_note"] = properties.pop("revision_note")
     definitions = schema.get("$defs", {})
     definitions.pop(ProposalSource.__name__, None)
     if not definitions:

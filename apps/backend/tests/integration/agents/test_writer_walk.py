@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
+from infinite_scribe.domain.proposals import PROPOSAL_META
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
 from tests.support.fake_llm import FakeLLMServer
@@ -44,7 +45,7 @@ async def send(http: httpx.AsyncClient, sid: str, command_type: str, payload: An
 
 
 def without_meta(proposal: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in proposal.items() if k not in ("stage", "source", "note")}
+    return {k: v for k, v in proposal.items() if k not in ("stage", *PROPOSAL_META)}
 
 
 async def test_a_writer_walks_genesis_to_a_novel(
@@ -103,7 +104,9 @@ def _check_novel(
     # The story stage may retitle the novel; else the chosen concept's title stands.
     title = confirmed["STORY_CONCEPTION"].get("title") or chosen["title"]
     assert (novel["title"], novel["logline"]) == (title, chosen["logline"])
-    assert novel["writing_style"] == chosen["tone"]
+    # The story's writing_style (the writer's style wishes, issue 38) wins over the tone.
+    style = confirmed["STORY_CONCEPTION"].get("writing_style") or chosen["tone"]
+    assert novel["writing_style"] == style
     for stage, field in NOVEL_FIELDS.items():
         assert novel[field] == confirmed[stage], stage
     chapters = [c for act in novel["outline"]["acts"] for c in act["chapters"]]

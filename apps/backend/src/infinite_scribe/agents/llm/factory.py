@@ -1,7 +1,7 @@
 """Build the configured LLM provider from Settings (`LLM_PROVIDER` and the `LLM_*` block)."""
 
 from infinite_scribe.agents.llm.gate import ModelGate
-from infinite_scribe.agents.llm.offline_stream import StreamingOffline
+from infinite_scribe.agents.llm.offline.stream import StreamingOffline
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.settings.settings import ConfigurationError, Settings

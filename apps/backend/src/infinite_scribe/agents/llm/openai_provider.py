@@ -93,7 +93,7 @@ class OpenAIProvider:
             {"role": "user", "content": prompt.user},
         ]
         content = await self._complete(request.stage, messages, draft)
-        return parse_proposal(request.stage, content)
+        return parse_proposal(request.stage, content, applied_feedback(request))
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
@@ -202,7 +202,16 @@ class _Reply:
         return content
 
 
-def parse_proposal(stage: GenesisStage, content: str) -> Proposal:
+def applied_feedback(request: GenerationRequest) -> list[str]:
+    """The feedback a revision has taken in: the previous proposal's, and this request's."""
+    earlier = (request.previous_proposal or {}).get("feedback_applied")
+    said = [text for text in earlier if isinstance(text, str)] if isinstance(earlier, list) else []
+    return [text[:1000] for text in [*said, *filter(None, [request.feedback])]][-20:]
+
+
+def parse_proposal(
+    stage: GenesisStage, content: str, feedback_applied: list[str] | None = None
+) -> Proposal:
     """Validate a model's reply as `stage`'s proposal; InvalidOutput if it is not one."""
     fenced = _FENCE.match(content)
     text = fenced.group("body") if fenced else content
@@ -213,8 +222,9 @@ def parse_proposal(stage: GenesisStage, content: str) -> Proposal:
     if not isinstance(data, dict):
         raise InvalidOutput(f"the reply is JSON {type(data).__name__}, not an object")
     data.pop("source", None)  # the model does not get to claim it was offline (or anything)
+    stamped = {"source": ProposalSource.LLM, "feedback_applied": feedback_applied or []}
     try:
-        return proposal_model(stage).model_validate(data | {"source": ProposalSource.LLM})
+        return proposal_model(stage).model_validate(data | stamped)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}"

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from infinite_scribe.domain.genesis import FEEDBACK_SUBMITTED, PROPOSAL_EVENTS, STAGE_CONFIRMED
+from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types import GenesisStage
 
 #: What a version's fields are compared without (where it came from, not what it says).
-_ABOUT = frozenset({"source", "note", "stage"})
+_ABOUT = frozenset({*PROPOSAL_META, "stage"})
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types import GenesisStage
 
 #: Proposal fields that describe where it came from, not the writer's content.
-_ABOUT = ("source", "note")
+_ABOUT = PROPOSAL_META
 MAX_PREFERENCES = 20
 
 

@@ -6,7 +6,7 @@ A thin layer: what the generator writes is offline.py's business; this only pace
 
 import asyncio
 
-from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
 from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest
 from infinite_scribe.domain.proposals import Proposal
 

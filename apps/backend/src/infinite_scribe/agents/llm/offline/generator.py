@@ -1,0 +1,98 @@
+"""The offline generator: deterministic proposals built from the writer's words, no network.
+
+It is the default provider so `make run` walks all five stages with nothing configured, and the
+benchmark measures the pipeline rather than a model. It reads the hero, the place, the time,
+what happens and the antagonist from the writer's idea, what they confirmed and their feedback
+(agents/llm/offline/reading_*.py), and writes each stage from them in the writer's language.
+The same request always gives the same proposal. What a revision changed is said in the
+proposal's `revision_note`, never in the writer's text; `source = offline_draft` and the note
+say it is an offline draft.
+"""
+
+import asyncio
+import hashlib
+import random
+import re
+
+from infinite_scribe.agents.llm.language import CHINESE, writer_language
+from infinite_scribe.agents.llm.offline import segment
+from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.agents.llm.offline.stages import Drafter
+from infinite_scribe.agents.llm.offline.story import Story, feedbacks
+from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS
+from infinite_scribe.agents.llm.offline.words import ENGLISH, Words
+from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
+
+NOTE = ENGLISH.note
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+NOTE_ZH = CHINESE_WORDS.note
+
+
+class OfflineGenerator:
+    """Builds proposals from the request's inputs (`StreamingOffline` serves them as an
+    `LLMProvider`)."""
+
+    name = "offline"
+
+    async def generate(self, request: GenerationRequest) -> Proposal:
+        """A valid proposal for `request.stage`, the same one every time for this request."""
+        words = CHINESE_WORDS if writer_language(request) == CHINESE else ENGLISH
+        if not segment.loaded() and _HAN.search(repr(request)):
+            # The first Chinese request of a process loads the dictionary (seconds); off the loop.
+            await asyncio.to_thread(segment.warm)
+        return draft(request, words)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+def draft(request: GenerationRequest, words: Words) -> Proposal:
+    """The proposal, built and validated (synchronous: no I/O once the dictionary is loaded)."""
+    story = Story(request, words)
+    content = Drafter(story, words, random.Random(_seed(request))).draft()
+    applied = feedbacks(request)
+    meta = {
+        "source": ProposalSource.OFFLINE_DRAFT,
+        "note": words.note,
+        "revision_note": _revision_note(story.wished, words, request.feedback),
+        "feedback_applied": [text[:1000] for text in applied[-20:]],
+    }
+    return proposal_model(request.stage).model_validate(content | meta)
+
+
+def _revision_note(wished: Facts, words: Words, feedback: str | None) -> str | None:
+    """What the feedback changed, in the writer's language (None for a first draft)."""
+    if feedback is None:
+        return None
+    changes = words.changes
+    said = []
+    for kind in ("hero", "place", "time", "antagonist"):
+        value = getattr(wished, kind)
+        if value:
+            said.append(changes[kind].format(value=value))
+    if wished.elements:
+        said.append(changes["elements"].format(value=words.list_separator.join(wished.elements)))
+    said += [changes["acts"].format(number=n, value=wish) for n, wish in wished.acts]
+    if wished.styles:
+        said.append(changes["styles"].format(value=words.list_separator.join(wished.styles)))
+    for keys, tone in words.moods:
+        if any(key in feedback.lower() for key in keys):
+            said.append(changes["tone"].format(value=tone))
+            break
+    if not said:
+        said.append(feedback)
+    separator = "；" if words is CHINESE_WORDS else "; "  # noqa: RUF001
+    return words.revised.format(changes=separator.join(said))[:1000]
+
+
+def _seed(request: GenerationRequest) -> int:
+    key = "\x1f".join(
+        (
+            str(request.session_id),
+            request.stage.value,
+            request.user_input or "",
+            "\x1e".join(feedbacks(request)),
+        )
+    )
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")

@@ -1,0 +1,214 @@
+# ruff: noqa: RUF001 - Chinese and typographic punctuation on purpose
+"""Reading an English idea or feedback with phrase rules: "a forensic doctor on Mars in 2150
+discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "discovers ..."."""
+
+import re
+
+from infinite_scribe.agents.llm.offline.facts import Facts, lexicon
+
+ROLES = lexicon(
+    "doctor detective keeper archivist courier engineer pilot captain soldier knight prince "
+    "princess king queen spy agent hacker assassin thief hunter farmer miner merchant poet "
+    "painter writer singer cook nun monk priest witch wizard mage alchemist orphan girl boy "
+    "woman man widow mother father daughter son robot android clone alien survivor refugee "
+    "prisoner scientist professor student teacher nurse lawyer judge journalist reporter "
+    "medic surgeon physician investigator inspector officer sheriff ranger guard librarian "
+    "sailor smuggler pirate mechanic twin heir apprentice messenger detective coroner "
+    "examiner astronaut colonist settler doctor translator linguist cartographer botanist "
+    "chemist diplomat governor mayor scribe bard healer midwife soldier mercenary exile"
+)
+_ROLE_ENDS = ("ist", "ian", "woman", "man", "wife", "smith")
+_NOT_ROLES = frozenset(["human", "woman", "man"]) - {"woman", "man"}
+PLACE_NOUNS = lexicon(
+    "city town village colony station ship island port kingdom empire desert forest "
+    "lighthouse monastery abbey prison hospital school academy mine base outpost planet "
+    "moon world valley mountain mountains coast sea harbor harbour castle palace temple "
+    "library archive market district quarter orbit capital border frontier settlement ruins "
+    "dome habitat asteroid continent realm country republic county farm manor inn tower "
+    "citadel fortress camp"
+)
+_PREPOSITIONS = r"(?:on|in|at|aboard|inside|beneath|under|across|near|within|outside)"
+_STOP = lexicon(
+    "who that which where when while and but with as after before because whose discovers "
+    "finds learns must is was has have had on in at aboard to for from by of"
+)
+_ARTICLES = ("the ", "a ", "an ")
+_TIME = re.compile(
+    r"\b(?:in |by |around )?((?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
+    r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_VERB_LEADS = (
+    "discovers that",
+    "finds out that",
+    "finds that",
+    "learns that",
+    "realizes that",
+    "realises that",
+    "discovers",
+    "finds",
+    "learns",
+)
+
+
+def _strip_article(phrase: str) -> str:
+    lowered = phrase.lower()
+    for article in _ARTICLES:
+        if lowered.startswith(article):
+            return phrase[len(article) :]
+    return phrase
+
+
+def is_role(word: str) -> bool:
+    word = word.lower().removesuffix("'s").removesuffix("’s")
+    singular = word.removesuffix("s")
+    return word in ROLES or singular in ROLES or (len(word) > 4 and word.endswith(_ROLE_ENDS))
+
+
+def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
+    """The first "a/an/the (up to three words) role" phrase, where it is in `sentence`, and
+    whether it is a possessive ("a keeper's winter")."""
+    words = list(_WORD.finditer(sentence))
+    for index, word in enumerate(words):
+        if word.group(0).lower() not in ("a", "an", "the"):
+            continue
+        following = []
+        for candidate in words[index + 1 : index + 5]:
+            if candidate.group(0).lower() in _STOP:
+                break
+            following.append(candidate)
+        roles = [n for n, candidate in enumerate(following) if is_role(candidate.group(0))]
+        if roles:
+            last = following[roles[0]]
+            text = last.group(0)
+            possessive = text.lower().endswith(("'s", "’s"))
+            end = last.end() - (2 if possessive else 0)
+            return sentence[following[0].start() : end], (word.start(), last.end()), possessive
+    return None, (-1, -1), False
+
+
+def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Places after a preposition: a proper name of one or more words ("Mars", "New Eden",
+    "the colony of New Haven") or a phrase ending in a place noun ("a drowned city")."""
+    found = []
+    for match in re.finditer(r"\b" + _PREPOSITIONS + r"\s+(?=([^,.;:!?]+))", text, re.I):
+        words: list[str] = []
+        for word in match.group(1).split():
+            if word.lower() in _STOP and not (word == "of" and words):
+                break
+            if _TIME.fullmatch(word):
+                break
+            words.append(word)
+            if len(words) == 7:
+                break
+        while words and words[-1].lower() in ("of", "the"):
+            words.pop()
+        phrase = _strip_article(" ".join(words))
+        named = [word for word in phrase.split() if word[0].isupper()]
+        if phrase and (named or any(w.lower() in PLACE_NOUNS for w in phrase.split())):
+            start = match.start()
+            found.append((phrase, (start, match.start(1) + len(" ".join(words)) + 0)))
+    return found
+
+
+def event_core(event: str) -> str:
+    """What is found out, without the finding ("discovers that X" -> "X")."""
+    for lead in _VERB_LEADS:
+        if event.lower().startswith(lead + " "):
+            return event[len(lead) + 1 :]
+    return event
+
+
+def read(text: str) -> Facts:
+    """The facts an English idea or story text states (its first sentence tells what happens)."""
+    text = " ".join(text.split())[:800]
+    if not text:
+        return Facts()
+    first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
+    hero, (_, hero_end), possessive = _hero(first)
+    places = _places(text)
+    time = _TIME.search(first)
+    spans = [span for _, span in _places(first)]
+    if time and time.group(0).lower().startswith(("in ", "by ", "around ")):
+        spans.append(time.span())
+    event = None
+    if hero is not None and not possessive:
+        rest = first[hero_end:]
+        for start, end in sorted(spans, reverse=True):
+            if start >= hero_end:
+                rest = rest[: start - hero_end] + rest[end - hero_end :]
+        event = " ".join(rest.replace(" ,", ",").split()).strip(" ,")
+        event = event.removeprefix("who ").strip() or None
+    elif hero is None and len(_WORD.findall(first)) >= 3:
+        event = first
+    return Facts(
+        hero=hero,
+        place=places[0][0] if places else None,
+        places=tuple(phrase for phrase, _ in places),
+        time=time.group(1) if time else None,
+        event=event[:300] if event else None,
+    )
+
+
+_DIRECTIVE = r"\s+(?:should|must|has to|needs to|ought to|could)?\s*(?:be|become)\s+(.+)"
+_HERO_WISH = re.compile(r"\b(?:protagonist|hero|heroine|main character|lead)" + _DIRECTIVE, re.I)
+_FOE_WISH = re.compile(r"\b(?:villain|antagonist|enemy|bad guy|big bad)" + _DIRECTIVE, re.I)
+_ACT_NUMBERS = {"one": 1, "two": 2, "three": 3, "i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3}
+_ACT = r"act\s+(one|two|three|iii|ii|i|1|2|3)\b"
+_ACT_WISH = re.compile(
+    _ACT + r"[^.;]*?\b(?:have|has|include|includes|feature|features|needs?|gets?|with)\s+(.+)",
+    re.I,
+)
+_ACT_AFTER = re.compile(r"(.+?)\s+(?:in|into|during)\s+" + _ACT, re.I)
+_WISH_LEADS = re.compile(
+    r"^(?:i want|i'd like|we need|there should be|there must be|add|put|include|give it)\s+", re.I
+)
+_ADD_WISH = re.compile(r"\b(?:add|include|introduce|bring in)\s+(.+)", re.I)
+_PLACE_WISH = re.compile(
+    r"\b(?:set it|set the story|take place|takes place)\s+(?:on|in|at)\s+(.+)", re.I
+)
+STYLES = re.compile(
+    r"\b(?:first|second|third)[- ]person\b|\b(?:present|past) tense\b|\bepistolary\b", re.I
+)
+
+
+def _clean(phrase: str, article: bool = False) -> str:
+    """A wish's phrase without trailing words ("itself", "please"); without its article
+    unless `article` (the colony AI, a chase)."""
+    phrase = phrase.strip(" .,;:!?")
+    for tail in (" itself", " instead", " please", " then"):
+        if phrase.lower().endswith(tail):
+            phrase = phrase[: -len(tail)]
+    phrase = phrase.strip(" .,")
+    return (phrase if article else _strip_article(phrase))[:100]
+
+
+def read_feedback(feedback: str) -> Facts:
+    """What an English feedback asks for, clause by clause ("the hero must be ...", "add ...",
+    "act two should have ...")."""
+    facts = Facts(styles=tuple(match.lower() for match in STYLES.findall(feedback)))
+    for clause in re.split(r"(?<=[.!?])\s|[;\n]", feedback):
+        facts = _directive(clause.strip()).over(facts)
+    return facts
+
+
+def _directive(clause: str) -> Facts:
+    if match := _HERO_WISH.search(clause):
+        wished = read(match.group(1))
+        return Facts(hero=wished.hero or _clean(match.group(1)), place=wished.place)
+    if match := _FOE_WISH.search(clause):
+        return Facts(antagonist=_clean(match.group(1), article=True))
+    if (match := _ACT_WISH.search(clause)) is not None:
+        event = _clean(match.group(2), article=True)
+        return Facts(acts=((_ACT_NUMBERS[match.group(1).lower()], event),))
+    if (match := _ACT_AFTER.search(clause)) is not None:
+        event = _WISH_LEADS.sub("", match.group(1))
+        return Facts(acts=((_ACT_NUMBERS[match.group(2).lower()], _clean(event, article=True)),))
+    if match := _PLACE_WISH.search(clause):
+        place = _clean(match.group(1))
+        return Facts(place=place, places=(place,))
+    if match := _ADD_WISH.search(clause):
+        parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))
+        return Facts(elements=tuple(_clean(part) for part in parts if _clean(part)))
+    return Facts()

@@ -1,0 +1,189 @@
+# ruff: noqa: RUF001 - Chinese and typographic punctuation on purpose
+"""The five stages the offline generator drafts, each built from the story's parts
+(agents/llm/offline/story.py) and the sentence patterns of the writer's language."""
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from infinite_scribe.agents.llm.offline.story import Story, confirmed
+from infinite_scribe.agents.llm.offline.words import Words
+from shared_types.enums import GenesisStage
+
+Draft = dict[str, Any]
+
+
+class Drafter:
+    """One draft: the story, the words of its language and a seeded random source (used only
+    for what the writer left open: a tone, a theme)."""
+
+    def __init__(self, story: Story, words: Words, rng: random.Random) -> None:
+        self.story, self.words, self.rng = story, words, rng
+        self.request = story.request
+
+    def draft(self) -> Draft:
+        builders: dict[GenesisStage, Callable[[], Draft]] = {
+            GenesisStage.CONCEPT_SELECTION: self.concepts,
+            GenesisStage.STORY_CONCEPTION: self.story_draft,
+            GenesisStage.WORLDVIEW: self.worldview,
+            GenesisStage.CHARACTERS: self.characters,
+            GenesisStage.PLOT_OUTLINE: self.plot,
+        }
+        return builders[self.request.stage]()
+
+    def fill(self, pattern: str, **extra: str) -> str:
+        return pattern.format(**self.story.slots(**extra))
+
+    def themes(self) -> list[str]:
+        themes = [theme[:100] for theme in self.request.theme_preferences[:7]]
+        bank = self.words.themes
+        return [*themes, self.rng.choice([t for t in bank if t not in themes] or bank)]
+
+    def mood(self) -> str | None:
+        """The tone the writer's feedback asks for ("darker" -> brooding), if it names one."""
+        feedback = (self.request.feedback or "").lower()
+        for keys, tone in self.words.moods:
+            if any(key in feedback for key in keys):
+                return tone
+        return None
+
+    def styles(self) -> list[str]:
+        """The writer's style wishes, those of their feedback too ("第三人称", "first person")."""
+        said = [*self.request.style_preferences, *self.story.facts.styles]
+        return list(dict.fromkeys(style[:100] for style in said if style.strip()))
+
+    def tone(self) -> str:
+        parts = list(dict.fromkeys([m for m in [self.mood()] if m] + self.styles()))
+        return self.words.list_separator.join(parts)[:100] or self.rng.choice(self.words.tones)
+
+    def title(self) -> str:
+        for stage in (GenesisStage.STORY_CONCEPTION, GenesisStage.CONCEPT_SELECTION):
+            title = confirmed(self.request, stage).get("title")
+            if isinstance(title, str) and title.strip():
+                return title.strip()[:200]
+        return self.words.untitled
+
+    def premise(self) -> str:
+        text = self.fill(self.words.premise)
+        return text[:1].upper() + text[1:]
+
+    def end(self, text: str) -> str:
+        return (
+            text
+            if text.endswith(("。", ".", "!", "?", "！", "？"))
+            else text + ("。" if self.story.chinese else ".")
+        )
+
+    def concepts(self) -> Draft:
+        words, request = self.words, self.request
+        genres: list[str | None] = [*request.theme_preferences] or [None]
+        concepts = []
+        for index, (title, angle) in enumerate(
+            zip(words.concept_titles, words.angles, strict=True)
+        ):
+            logline = self.premise() + self.fill(angle) + self.story.elements_line()
+            concepts.append(
+                {
+                    "title": self.fill(title)[:200],
+                    "logline": logline.strip()[:1000],
+                    "themes": self.themes(),
+                    "tone": self.tone(),
+                    "genre": (genres[index % len(genres)] or "")[:100] or None,
+                }
+            )
+        return {"concepts": concepts}
+
+    def story_draft(self) -> Draft:
+        words, story = self.words, self.story
+        logline = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("logline")
+        keep = isinstance(logline, str) and logline.strip() and not story.wished.story_changed
+        conflicts = [self.fill(line) for line in words.conflicts]
+        conflicts += [
+            self.fill(words.element_conflict, element=e, Element=e) for e in story.facts.elements
+        ]
+        styles = self.words.list_separator.join(self.styles())
+        return {
+            "title": self.title(),
+            "premise": (logline if keep else self.end(self.premise()))[:1000],  # type: ignore[index]
+            "synopsis": self.fill(words.synopsis)[:6000],
+            "conflicts": [line[:1000] for line in conflicts[:8]],
+            "themes": self.themes(),
+            "writing_style": styles[:100] or None,
+        }
+
+    def worldview(self) -> Draft:
+        words, story = self.words, self.story
+        places = story.places
+        locations = [{"name": places[0], "description": self.fill(words.home)}]
+        locations += [
+            {"name": place, "description": self.fill(words.story_place)} for place in places[1:4]
+        ]
+        for name, description in words.sites:
+            locations.append({"name": self.fill(name), "description": self.fill(description)})
+        rules = [self.fill(rule) for rule in words.rules]
+        rules += [
+            self.fill(words.element_rule, element=e, Element=e[:1].upper() + e[1:])
+            for e in story.facts.elements
+        ]
+        return {
+            "setting": self.fill(words.setting).strip(),
+            "rules": [rule[:1000] for rule in rules[:12]],
+            "locations": [
+                {"name": loc["name"][:200], "description": loc["description"][:1000]}
+                for loc in locations[:12]
+            ],
+            "history": self.fill(words.history),
+        }
+
+    def characters(self) -> Draft:
+        words, story = self.words, self.story
+        cast = story.cast()
+        names = (cast.name, cast.foe_name, cast.mentor, cast.ally)
+        characters = []
+        for index, (name, role) in enumerate(zip(names, words.roles, strict=True)):
+            pattern = words.character[index]
+            if index == 1 and story.foe_is_machine:
+                pattern = words.machine_foe
+            characters.append(
+                {
+                    "name": name[:200],
+                    "role": role,
+                    "description": self.fill(pattern)[:1000],
+                    "motivation": self.fill(words.motivations[index])[:1000],
+                    "arc": self.fill(words.arcs[index])[:1000],
+                }
+            )
+        relationships = [self.fill(line)[:1000] for line in words.relationships]
+        return {"characters": characters, "relationships": relationships}
+
+    def plot(self) -> Draft:
+        words = self.words
+        wishes = dict(self.story.facts.acts)
+        acts = []
+        for number, act in enumerate(words.acts, start=1):
+            chapters = []
+            for i in range(3):
+                chapter = 3 * number - 2 + i
+                wish = wishes.get(number) if i == 1 else None
+                if wish is None:
+                    title = words.chapter_title.format(number=chapter)
+                    summary = self.fill(words.beats[chapter - 1])
+                else:
+                    title = self.fill(words.wish_chapter_title, number=str(chapter), wish=wish)
+                    summary = self.fill(words.wish_beat, wish=wish)
+                chapters.append({"title": title[:200], "summary": _sentence(summary)[:1000]})
+            summary = self.fill(words.act_summaries[number - 1])
+            if number in wishes:
+                summary += self.fill(words.act_wish, wish=wishes[number])
+            acts.append(
+                {
+                    "title": words.act_title.format(number=number, act=act),
+                    "summary": _sentence(summary)[:1000],
+                    "chapters": chapters,
+                }
+            )
+        return {"acts": acts}
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

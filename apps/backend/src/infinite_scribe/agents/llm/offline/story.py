@@ -1,0 +1,268 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""The story a request is about: the facts read from the writer's idea, what they confirmed and
+their feedback (the latest word wins), and the words the patterns are filled with."""
+
+import hashlib
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
+
+from infinite_scribe.agents.llm.offline import reading_en, reading_zh
+from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.agents.llm.offline.words import CHINESE, Words
+from infinite_scribe.agents.llm.port import GenerationRequest
+from shared_types.enums import GenesisStage
+
+_MACHINE = re.compile(
+    r"人工智能|智能|系统|机器|电脑|主机|\bAI\b|artificial intelligence|machine|"
+    r"computer|system|robot",
+    re.I,
+)
+_PLANETS = ("mars", "venus", "the moon", "europa", "titan", "mercury", "jupiter", "saturn")
+_ON = ("island", "ship", "station", "moon", "planet", "asteroid", "coast", "border", "frontier")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_FOE_ZH = re.compile(r"与(.+?)之间的对抗")
+_FOE_EN = re.compile(r"\bagainst (.+?):")
+
+
+def confirmed(request: GenerationRequest, stage: GenesisStage) -> Mapping[str, Any]:
+    value = request.confirmed_data.get(stage.value)
+    return value if isinstance(value, Mapping) else {}
+
+
+def session_rng(request: GenerationRequest) -> random.Random:
+    """What stays the same across a session's stages (names of characters nobody named)."""
+    digest = hashlib.sha256(str(request.session_id).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def feedbacks(request: GenerationRequest) -> list[str]:
+    """The feedback this stage's draft has taken in so far, oldest first, with this one."""
+    earlier = (request.previous_proposal or {}).get("feedback_applied")
+    said = [text for text in earlier if isinstance(text, str)] if isinstance(earlier, list) else []
+    return [*said, request.feedback] if request.feedback else said
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who is in the story: the confirmed cast's names, else names chosen once per session."""
+
+    name: str
+    foe_name: str
+    mentor: str
+    ally: str
+
+
+class Story:
+    """The facts of one request in one language, and the slots its patterns are filled with."""
+
+    def __init__(self, request: GenerationRequest, words: Words) -> None:
+        self.request, self.words = request, words
+        self.chinese = words is CHINESE
+        reader = reading_zh if self.chinese else reading_en
+        self.wished = Facts()
+        for text in feedbacks(request):
+            self.wished = reader.read_feedback(text).over(self.wished)
+        told = Facts()
+        for text in self._told():
+            # Each text by the reader of its own language (a Chinese title over an English idea).
+            own = reading_zh if _HAN.search(text) else reading_en
+            told = told.over(own.read(text))
+        self.told = told
+        if self.wished.place and told.place and self.wished.place in told.place:
+            # "主角必须是火星上的女法医" keeps the story on 火星殖民地, the place it was on.
+            self.wished = replace(self.wished, place=None)
+        self.facts = self.wished.over(told)
+        self.event_core = reader.event_core
+
+    def _told(self) -> list[str]:
+        """The writer's story as they gave and confirmed it, most recent first."""
+        story = confirmed(self.request, GenesisStage.STORY_CONCEPTION)
+        concept = confirmed(self.request, GenesisStage.CONCEPT_SELECTION)
+        texts = [story.get("premise"), story.get("synopsis"), concept.get("logline")]
+        texts.append(self.request.user_input)
+        return [text for text in texts if isinstance(text, str) and text.strip()]
+
+    # The parts, each with a fallback when the writer gave no word for it.
+
+    @property
+    def hero(self) -> str:
+        return self.facts.hero or self.words.someone
+
+    @property
+    def place(self) -> str:
+        place = self.facts.place
+        if place is None:
+            return self.words.nowhere
+        return place if self.chinese or place[0].isupper() else f"the {place}"
+
+    @property
+    def places(self) -> list[str]:
+        """The story's places, its main place first."""
+        named = [self.place, *self.facts.places]
+        if not self.chinese:
+            named = [p if p[0].isupper() or p.startswith("the ") else f"the {p}" for p in named]
+        return list(dict.fromkeys(named))
+
+    @property
+    def event(self) -> str:
+        return self.facts.event or self.words.happening
+
+    @property
+    def core(self) -> str:
+        """What the story turns on, as a noun ("氧气配给记录被人篡改"; English: "why the oxygen
+        ledger has been falsified", or "what happened" when the idea says no more)."""
+        event = self.facts.event
+        if event is None:
+            return "这件事" if self.chinese else "what happened"
+        core = self.event_core(event)
+        if self.chinese:
+            return core
+        return f"why {core}" if core != event else "what happened"
+
+    @property
+    def antagonist(self) -> str:
+        if self.facts.antagonist:
+            return self.facts.antagonist
+        conflicts = confirmed(self.request, GenesisStage.STORY_CONCEPTION).get("conflicts")
+        pattern = _FOE_ZH if self.chinese else _FOE_EN
+        for line in conflicts if isinstance(conflicts, list) else []:
+            if isinstance(line, str) and (match := pattern.search(line)):
+                return match.group(1)
+        return self.words.powers.format(place=self.place)
+
+    @property
+    def foe_is_machine(self) -> bool:
+        return bool(_MACHINE.search(self.antagonist))
+
+    def cast(self) -> Cast:
+        """The confirmed cast's names by role, else the hero's own name and names from the bank,
+        chosen once per session."""
+        pool = session_rng(self.request).sample(self.words.names, 4)
+        hero = self.facts.hero_name or pool[0]
+        foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
+        names = [hero, foe, pool[2], pool[3]]
+        cards = confirmed(self.request, GenesisStage.CHARACTERS).get("characters")
+        if isinstance(cards, list):
+            cards = [c for c in cards if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
+            for index, role in enumerate(self.words.roles):
+                card = _card(cards, role, index)
+                if card is not None:
+                    names[index] = str(card["name"])[:200]
+        return Cast(*names)
+
+    def slots(self, **extra: str) -> dict[str, str]:
+        """What the patterns are filled with ({hero}, {place}, {At_place}, {Name}, ...), with
+        `extra` ({wish}, {element}) and their capitalized forms."""
+        if not extra:
+            return self._slots
+        capitalized = {key[:1].upper() + key[1:]: _cap(value) for key, value in extra.items()}
+        return self._slots | capitalized | extra
+
+    @cached_property
+    def _slots(self) -> dict[str, str]:
+        cast = self.cast()
+        facts, chinese = self.facts, self.chinese
+        if not self.named():
+            # Before the cast exists the hero is "the forensic doctor", not a name from a bank.
+            cast = replace(cast, name=self.hero if chinese else f"the {self.hero}")
+        hero, place, time = self.hero, self.place, facts.time
+        if chinese:
+            hero_a = ("" if facts.hero is None else "一名") + hero
+            at_place = f"在{place}，"
+            when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
+        else:
+            hero_a = f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}"
+            on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
+            at_place = f"{'on' if on else 'in'} {place}, "
+            when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
+        elements = self.join(facts.elements)
+        places = self.places
+        place2 = places[1] if len(places) > 1 else self.site_name(1)
+        in_place = at_place.rstrip("，, ") if not chinese else f"在{place}"
+        slots = {
+            "hero": hero,
+            "hero_a": hero_a,
+            "place": place,
+            "place2": place2 if chinese else place2.replace("The ", "the ", 1),
+            "in_place": in_place,
+            "at_place": at_place,
+            "when": when,
+            "when_s": when_s,
+            "event": self.event,
+            "core": self.core,
+            "foe": self.antagonist,
+            "foe_name": cast.foe_name,
+            "name": cast.name,
+            "mentor": cast.mentor,
+            "ally": cast.ally,
+            "elements": elements,
+            "elements_line": self.elements_line(),
+            "long_ago": self.words.long_ago,
+        }
+        # Capitalized forms for English sentence starts ({Hero}, {At_place}, {When}, ...).
+        slots |= {key[:1].upper() + key[1:]: _cap(value) for key, value in list(slots.items())}
+        slots["Core_cap"] = _cap(self.core)
+        slots["Hero"] = hero if chinese else hero.title()
+        slots["Place"] = place if chinese else _title(place)
+        if not chinese and cast.foe_name.startswith("The "):
+            slots["foe_name"] = "the " + cast.foe_name[4:]  # "faces the colony AI"
+        if when:  # "In 2150, on Mars, ..." rather than "In 2150, On Mars, ..."
+            slots["At_place"] = at_place
+        return slots
+
+    def named(self) -> bool:
+        """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
+        cast_stages = (GenesisStage.CHARACTERS, GenesisStage.PLOT_OUTLINE)
+        return self.facts.hero_name is not None or self.request.stage in cast_stages
+
+    def elements_line(self) -> str:
+        if not self.facts.elements:
+            return ""
+        return self.words.with_elements.format(elements=self.join(self.facts.elements))
+
+    def join(self, items: Sequence[str]) -> str:
+        """ "A、B" / "A, B and C"."""
+        if self.chinese or len(items) < 2:
+            return self.words.list_separator.join(items)
+        return ", ".join(items[:-1]) + " and " + items[-1]
+
+    def site_name(self, index: int) -> str:
+        pattern = self.words.sites[index - 1][0]
+        return pattern.format(place=self.place, Place=_title(self.place))
+
+
+def _card(cards: Sequence[Mapping[str, Any]], role: str, index: int) -> Mapping[str, Any] | None:
+    """The card with `role` (主角 / protagonist, ...), else the card at the role's index."""
+    for card in cards:
+        if str(card.get("role", "")).strip().lower() in (role, _ROLE_ALIASES.get(role, role)):
+            return card
+    return cards[index] if index < len(cards) else None
+
+
+_ROLE_ALIASES = {
+    "protagonist": "主角",
+    "主角": "protagonist",
+    "antagonist": "反派",
+    "反派": "antagonist",
+    "mentor": "导师",
+    "导师": "mentor",
+    "ally": "盟友",
+    "盟友": "ally",
+}
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _title(text: str) -> str:
+    """ "the drowned city" -> "The Drowned City"; "Mars" stays."""
+    small = {"of", "the", "a", "an", "on", "in"}
+    words = text.split()
+    return " ".join(
+        w if w[:1].isupper() or (i and w in small) else w.capitalize() for i, w in enumerate(words)
+    )
