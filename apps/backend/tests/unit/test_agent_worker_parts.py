@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from infinite_scribe.agents.llm.gate import ModelGate
-from infinite_scribe.agents.llm.offline_stream import StreamingOffline
+from infinite_scribe.agents.llm.offline.stream import StreamingOffline
 from infinite_scribe.agents.parts import AgentParts, WorkerClients, WorkerOptions
 from infinite_scribe.agents.worker import AgentWorker, is_transient
 from infinite_scribe.kafka.cluster import ClusterGuard, ForeignBroker
