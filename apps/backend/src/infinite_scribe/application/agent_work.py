@@ -32,8 +32,8 @@ from infinite_scribe.domain.genesis import (
     GenesisState,
     failure_event_for,
     proposal_event_for,
-    writer_wishes,
 )
+from infinite_scribe.domain.wishes import writer_wishes
 from shared_types import EventEnvelope, EventMetadata
 from shared_types.enums import GenesisStage, TaskStatus
 

@@ -21,6 +21,30 @@ class InvalidState(ScribeError):
     error_code = "INVALID_STATE"
 
 
+class InvalidVersion(ScribeError):
+    """A rollback or branch names an event that is not a version of the session (422)."""
+
+    error_code = "INVALID_VERSION"
+
+
+class VersionConflict(InvalidState):
+    """The command's `expected_version` is not the session's: it changed meanwhile (409)."""
+
+    error_code = "VERSION_CONFLICT"
+
+
+class GenerationPending(InvalidState):
+    """A rollback while the agents are still writing a proposal (409)."""
+
+    error_code = "GENERATION_PENDING"
+
+
+class HistoryTooLarge(ScribeError):
+    """A session's history is beyond what one answer carries (413)."""
+
+    error_code = "HISTORY_TOO_LARGE"
+
+
 class UnknownCommand(ScribeError):
     error_code = "UNKNOWN_COMMAND"
 
