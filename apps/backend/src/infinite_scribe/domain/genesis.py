@@ -186,9 +186,9 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
                 raise InvalidState(f"The current stage is {stage}, not {command.stage}")
             following = next_stage(stage)
             data = confirmed_choice(state, command)
-            payload: dict[str, Any] = {"stage": stage.value, "data": data}
-            payload["next_stage"] = following.value
-            events = [Decided(STAGE_CONFIRMED, payload | _how_confirmed(state, command, data))]
+            confirmed = {"stage": stage.value, "data": data, "next_stage": following.value}
+            how = _how_confirmed(state, command, data)
+            events = [Decided(STAGE_CONFIRMED, {**confirmed, **how})]
             if following is GenesisStage.FINISHED:
                 events.append(Decided(FINISHED, {"novel_id": str(ids.novel_id)}))
             return events
