@@ -24,6 +24,8 @@ class SessionSummary:
     trashed_at: datetime | None = None
     #: The working title: the confirmed story's, else the confirmed concept's (None before).
     title: str | None = None
+    #: A branch's origin: {"session_id", "event_id"[, "title"]} (None: created, not branched).
+    branched_from: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ WORKING_TITLE = (
 _SESSIONS_PAGE = """
 SELECT id, status::text AS status, current_stage::text AS current_stage,
        pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at,
-       {WORKING_TITLE} AS title
+       coalesce({WORKING_TITLE}, left(branched_from->>'title', 200)) AS title, branched_from
 FROM genesis_sessions
 WHERE user_id = $1 AND trashed_at IS NULL
   AND ($2::genesis_status IS NULL OR status = $2::genesis_status)
@@ -44,6 +44,7 @@ def summary_of(row: asyncpg.Record) -> SessionSummary:
         updated_at=row["updated_at"],
         trashed_at=row.get("trashed_at"),
         title=row.get("title"),
+        branched_from=row.get("branched_from"),
     )
 
 
