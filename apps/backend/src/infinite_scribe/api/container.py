@@ -14,6 +14,7 @@ from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.command_service import CommandService
+from infinite_scribe.application.cpu import CpuGate
 from infinite_scribe.application.event_chains import EventChains
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
@@ -24,6 +25,7 @@ from infinite_scribe.application.ports.tasks import TaskQueries
 from infinite_scribe.application.reads import Reads
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.trash import TrashService
+from infinite_scribe.application.versions import SessionVersions
 from infinite_scribe.kafka.admin import BrokerProbe
 from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.genesis.adapters import PoolProbe, PostgresGenesisQueries
@@ -52,6 +54,8 @@ class ApiServices:
     pool: asyncpg.Pool
     commands: CommandService
     sessions: GenesisSessions
+    #: A session's history and its branches (issue 37).
+    versions: SessionVersions
     tasks: TaskQueries
     trash: TrashService
     idempotency_store: IdempotencyStore
@@ -111,6 +115,7 @@ async def api_services(
             pool=pool,
             commands=commands,
             sessions=GenesisSessions(uow, queries),
+            versions=SessionVersions(uow, queries, CpuGate()),
             tasks=PostgresTaskQueries(pool, settings.kafka_topic),
             trash=TrashService(uow, PostgresTrashQueries(pool)),
             idempotency_store=idempotency_store,

@@ -9,13 +9,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infinite_scribe.domain.errors import (
     AuthenticationError,
+    Busy,
     ConcurrencyConflict,
     DuplicateCommand,
     EventTooLarge,
     FlowHandleConflict,
+    HistoryTooLarge,
     InvalidEventName,
     InvalidPayload,
     InvalidState,
+    InvalidVersion,
     NotFound,
     ScribeError,
     StorageUnavailable,
@@ -37,6 +40,9 @@ STATUS_BY_ERROR: dict[type[ScribeError], int] = {
     AuthenticationError: 401,
     StorageUnavailable: 503,
     EventTooLarge: 413,
+    InvalidVersion: 422,
+    HistoryTooLarge: 413,
+    Busy: 429,
 }
 
 _HTTP_ERROR_CODES = {

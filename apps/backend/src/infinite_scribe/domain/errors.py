@@ -45,6 +45,12 @@ class HistoryTooLarge(ScribeError):
     error_code = "HISTORY_TOO_LARGE"
 
 
+class Busy(ScribeError):
+    """The caller already has as much CPU-heavy work running as one writer may (429)."""
+
+    error_code = "TOO_MANY_REQUESTS"
+
+
 class UnknownCommand(ScribeError):
     error_code = "UNKNOWN_COMMAND"
 

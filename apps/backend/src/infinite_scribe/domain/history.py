@@ -72,12 +72,13 @@ class _Fold:
     initial: Mapping[str, Any] = field(default_factory=dict)
 
 
-def fold(events: Iterable[LoggedEvent]) -> _Fold:
-    """Walk a lineage (oldest first): the versions and the state after each of them."""
+def fold(events: Iterable[LoggedEvent], *, with_changes: bool = True) -> _Fold:
+    """Walk a lineage (oldest first): the versions and the state after each of them
+    (`with_changes=False`: no diffs, for a rollback or a branch that only needs the state)."""
     walk = _Fold()
     for event in events:
         _advance(walk, event)
-        found = _version(walk, event)
+        found = _version(walk, event, with_changes)
         if found is None or walk.state is None:
             continue
         stage, version = found
@@ -142,7 +143,9 @@ def _advance(walk: _Fold, event: LoggedEvent) -> None:
         walk.feedback[str(payload.get("stage"))] = str(payload.get("feedback", ""))
 
 
-def _version(walk: _Fold, event: LoggedEvent) -> tuple[GenesisStage, dict[str, Any]] | None:
+def _version(
+    walk: _Fold, event: LoggedEvent, with_changes: bool
+) -> tuple[GenesisStage, dict[str, Any]] | None:
     """The version `event` is (None: it is none, a request or a trash move say)."""
     payload, kind = event.payload, event.event_type
     extra: dict[str, Any] = {}
@@ -191,7 +194,7 @@ def _version(walk: _Fold, event: LoggedEvent) -> tuple[GenesisStage, dict[str, A
         "at": event.created_at.isoformat(),
         "session_id": str(event.session_id),
         "content": dict(content),
-        "changes": changes(walk.last.get(stage.value), content),
+        "changes": changes(walk.last.get(stage.value), content) if with_changes else [],
         "provenance": provenance,
         **extra,
     }

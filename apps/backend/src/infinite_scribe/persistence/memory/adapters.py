@@ -22,6 +22,7 @@ from infinite_scribe.application.ports.genesis import (
     GENESIS_SESSIONS,
     CommandTarget,
     ExistingCommand,
+    HistoryLimits,
     KeyLookup,
     KeyRecord,
     SessionSnapshot,
@@ -35,6 +36,7 @@ from infinite_scribe.domain.genesis import (
     CREATED,
     STAGE_GENERATION_REQUESTED,
 )
+from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.persistence.memory.tables import (
     PENDING,
     UNFINISHED,
@@ -154,6 +156,14 @@ class MemoryGenesis:
         if row is None:
             return None
         return SessionSnapshot(row["state"], row["trashed_at"] is not None, row["trashed_at"])
+
+    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
+        """The session's own events (the in-memory adapter does not follow a branch's origin)."""
+        return [
+            LoggedEvent(e.event_id, session_id, e.event_type, e.payload, e.occurred_at)
+            for e in self.tables.events
+            if e.aggregate_id == str(session_id)
+        ][: limits.max_events]
 
     async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None:
         found = await self.load(session_id)
