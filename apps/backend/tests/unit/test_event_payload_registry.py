@@ -21,7 +21,6 @@ from infinite_scribe.domain.history import branched
 from shared_types.enums import GenesisStage
 from shared_types.event_payloads import EVENT_PAYLOADS
 
-
 TARGET = VersionTarget(
     event_id=uuid4(),
     version_stage=GenesisStage.CONCEPT_SELECTION,

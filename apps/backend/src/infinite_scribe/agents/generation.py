@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.heartbeats import Heartbeats
-from infinite_scribe.agents.llm.port import GenerationError, GenerationRequest, LLMProvider
+from infinite_scribe.agents.llm.port import (
+    GenerationError,
+    GenerationRequest,
+    LLMProvider,
+    metering,
+)
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
@@ -95,8 +100,10 @@ class GenerationHandler:
 
     async def _generate(self, delivery: Delivery, job: Job, cancelled: asyncio.Event) -> None:
         for attempt in range(1, self.attempts + 1):
+            started = time.monotonic()
             try:
-                proposal = await self._call_model(job, cancelled)
+                with metering() as usage:
+                    proposal = await self._call_model(job, cancelled)
             except _Cancelled:
                 logger.info("task %s cancelled: model call stopped", job.task.task_id)
                 self.metrics.cancelled.inc()
@@ -111,8 +118,16 @@ class GenerationHandler:
                 await self._give_up(delivery, job, error, attempt)
                 return
             proposal_data = proposal.model_dump(mode="json")
+            reported = {
+                "model": getattr(self.provider, "model", None),
+                "prompt_version": getattr(self.provider, "prompt_version", None),
+                "tokens_in": usage.tokens_in,
+                "tokens_out": usage.tokens_out,
+                "latency_ms": round((time.monotonic() - started) * 1000, 1),
+                "attempts": attempt,
+            }
             # One transaction: the proposal, task and command, and the flow's pause.
-            if await self.work.propose(job, proposal_data, self.provider.name):
+            if await self.work.propose(job, proposal_data, self.provider.name, reported):
                 self.metrics.handled.inc()
                 logger.info("task %s answered (%s)", job.task.task_id, self.provider.name)
             else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent

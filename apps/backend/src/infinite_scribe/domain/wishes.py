@@ -3,14 +3,28 @@ their generation requests asked for, folded for a prompt (issues 29 and 37), pur
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from uuid import UUID
 
 from infinite_scribe.domain.genesis import (
     BRANCHED,
     CONCEPT_GENERATION_REQUESTED,
     CREATED,
+    ROLLED_BACK,
+    STAGE_CONFIRMED,
     STAGE_GENERATION_REQUESTED,
+    STAGE_ORDER,
 )
 from shared_types.enums import GenesisStage
+
+#: The events a prompt is built from: the writer's wishes and the confirmed stages.
+PROMPT_SOURCES = (
+    CREATED,
+    BRANCHED,
+    CONCEPT_GENERATION_REQUESTED,
+    STAGE_GENERATION_REQUESTED,
+    STAGE_CONFIRMED,
+    ROLLED_BACK,
+)
 
 #: What the writer asks for in a generation request (the fields a prompt shows as wishes).
 WISH_FIELDS = ("user_input", "theme_preferences", "style_preferences", "preferences")
@@ -75,3 +89,33 @@ def writer_wishes(
     if preferences:
         wishes["preferences"] = preferences
     return wishes
+
+
+def prompt_inputs(
+    sources: Iterable[tuple[UUID, str, Mapping[str, Any]]],
+    stage: GenesisStage,
+    confirmed: Mapping[str, Any],
+    request_id: UUID,
+) -> list[str]:
+    """The event ids a prompt for `stage` used (a proposal's provenance): the confirmation of
+    each stage in `confirmed` (carried over by a rollback or a branch), the events the writer's
+    wishes came from, and the request itself (a revision's feedback, or the generation
+    request)."""
+    confirmed_by: dict[str, str] = {}
+    wishes: dict[str, str] = {}
+    for event_id, event_type, payload in sources:
+        if event_type == STAGE_CONFIRMED:
+            confirmed_by[str(payload.get("stage"))] = str(event_id)
+        elif event_type in (ROLLED_BACK, BRANCHED):
+            confirmed_by = {str(k): str(v) for k, v in (payload.get("confirmed_by") or {}).items()}
+        if event_type in (CREATED, BRANCHED) and initial_wishes(
+            payload.get("initial_user_input") or {}
+        ):
+            wishes["initial"] = str(event_id)
+        elif event_type == CONCEPT_GENERATION_REQUESTED:
+            wishes["concept"] = str(event_id)
+        elif event_type == STAGE_GENERATION_REQUESTED and payload.get("stage") == stage.value:
+            wishes["stage"] = str(event_id)
+    stages = [s.value for s in STAGE_ORDER if s.value in confirmed and s.value in confirmed_by]
+    found = [*(confirmed_by[s] for s in stages), *wishes.values(), str(request_id)]
+    return list(dict.fromkeys(found))  # in order, once each

@@ -36,6 +36,9 @@ class OfflineGenerator:
     """LLMProvider that drafts proposals from word banks and the request's inputs."""
 
     name = "offline"
+    #: What provenance names as the model and its "prompt" (the word banks' generation).
+    model = "offline-generator"
+    prompt_version = "offline-2901"
 
     async def generate(
         self, request: GenerationRequest, progress: ProgressCallback | None = None

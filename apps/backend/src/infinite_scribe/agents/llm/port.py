@@ -5,7 +5,9 @@ Adapters: `offline.OfflineGenerator` (deterministic, no network, the embedded de
 only sees this module, so swapping adapters never touches it.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -47,6 +49,37 @@ class GenerationRequest:
     @property
     def is_revision(self) -> bool:
         return self.feedback is not None
+
+
+@dataclass
+class Usage:
+    """Tokens a model call reported (None: the provider does not say)."""
+
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+
+
+# The meter of the generation running in this context: `generate` keeps its signature (every
+# adapter and fake implements it) and an adapter that knows its token counts reports them here.
+_USAGE: ContextVar[Usage | None] = ContextVar("llm_usage", default=None)
+
+
+@contextmanager
+def metering() -> Iterator[Usage]:
+    """A fresh meter for the calls started inside (a task created here shares it)."""
+    usage = Usage()
+    token = _USAGE.set(usage)
+    try:
+        yield usage
+    finally:
+        _USAGE.reset(token)
+
+
+def report_usage(tokens_in: int | None, tokens_out: int | None) -> None:
+    """An adapter's token counts for the current generation (ignored outside a meter)."""
+    usage = _USAGE.get()
+    if usage is not None:
+        usage.tokens_in, usage.tokens_out = tokens_in, tokens_out
 
 
 class LLMProvider(Protocol):

@@ -31,12 +31,8 @@ from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord, TaskView
 from infinite_scribe.application.ports.writes import Write
-from infinite_scribe.domain.genesis import (
-    CONCEPT_GENERATION_REQUESTED,
-    CREATED,
-    STAGE_GENERATION_REQUESTED,
-)
 from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.wishes import PROMPT_SOURCES
 from infinite_scribe.persistence.memory.tables import (
     PENDING,
     UNFINISHED,
@@ -266,11 +262,10 @@ class MemoryTaskQueries:
     async def touch(self, task_ids: list[UUID]) -> None:
         return None
 
-    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+    async def generation_requests(self, session_id: UUID) -> list[tuple[UUID, str, dict[str, Any]]]:
         return [
-            (e.event_type, dict(e.payload)) for e in self.db.tables.events
-            if e.aggregate_id == str(session_id)
-            and e.event_type in (CREATED, CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED)
+            (e.event_id, e.event_type, dict(e.payload)) for e in self.db.tables.events
+            if e.aggregate_id == str(session_id) and e.event_type in PROMPT_SOURCES
         ]  # fmt: skip
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
