@@ -190,7 +190,9 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
             how = _how_confirmed(state, command, data)
             events = [Decided(STAGE_CONFIRMED, {**confirmed, **how})]
             if following is GenesisStage.FINISHED:
-                events.append(Decided(FINISHED, {"novel_id": str(ids.novel_id)}))
+                # Finishing again after a rollback updates the session's novel, not a new one.
+                novel_id = state.novel_id or ids.novel_id
+                events.append(Decided(FINISHED, {"novel_id": str(novel_id)}))
             return events
         case AbandonSession():
             return [Decided(ABANDONED, {"reason": command.reason, "stage": stage.value})]
