@@ -350,6 +350,9 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
         )
     if event_type == ROLLED_BACK:
         return _restored(state, payload, version)
+    if event_type == BRANCHED:  # a branch's first event: its whole state and its origin
+        restored = _restored(state, payload, version)
+        return replace(restored, branched_from=payload.get("branched_from"))
     return replace(state, version=version)
 
 
@@ -371,8 +374,7 @@ def started(session_id: UUID, event_type: str, payload: Mapping[str, Any]) -> Ge
     """A session's state after its first event (Created, or Branched from another session)."""
     state = GenesisState(session_id=session_id, user_id=UUID(str(payload["user_id"])))
     if event_type == BRANCHED:
-        origin = payload.get("branched_from")
-        state = replace(_restored(state, payload, 1), branched_from=origin)
+        return evolve(state, event_type, payload)
     return replace(state, version=1)
 
 
