@@ -21,6 +21,7 @@ from infinite_scribe.agents.llm.port import (
     GenerationError,
     GenerationRequest,
     LLMProvider,
+    Usage,
     metering,
 )
 from infinite_scribe.agents.metrics import AgentMetrics
@@ -99,11 +100,16 @@ class GenerationHandler:
         self.metrics.duration.observe(time.monotonic() - started)
 
     async def _generate(self, delivery: Delivery, job: Job, cancelled: asyncio.Event) -> None:
+        with metering() as usage:
+            await self._attempts(delivery, job, cancelled, usage)
+
+    async def _attempts(
+        self, delivery: Delivery, job: Job, cancelled: asyncio.Event, usage: Usage
+    ) -> None:
         for attempt in range(1, self.attempts + 1):
             started = time.monotonic()
             try:
-                with metering() as usage:
-                    proposal = await self._call_model(job, cancelled)
+                proposal = await self._call_model(job, cancelled)
             except _Cancelled:
                 logger.info("task %s cancelled: model call stopped", job.task.task_id)
                 self.metrics.cancelled.inc()
@@ -124,7 +130,7 @@ class GenerationHandler:
                 "tokens_in": usage.tokens_in,
                 "tokens_out": usage.tokens_out,
                 "latency_ms": round((time.monotonic() - started) * 1000, 1),
-                "attempts": attempt,
+                "attempts": max(attempt, usage.calls),  # the gate's own retries count too
             }
             # One transaction: the proposal, task and command, and the flow's pause.
             if await self.work.propose(job, proposal_data, self.provider.name, reported):

@@ -57,6 +57,8 @@ class Usage:
 
     tokens_in: int | None = None
     tokens_out: int | None = None
+    #: Model calls made (a gate's retries included); 0 when nothing counted them.
+    calls: int = 0
 
 
 # The meter of the generation running in this context: `generate` keeps its signature (every
@@ -73,6 +75,13 @@ def metering() -> Iterator[Usage]:
         yield usage
     finally:
         _USAGE.reset(token)
+
+
+def count_call() -> None:
+    """One more model call for the current generation (ignored outside a meter)."""
+    usage = _USAGE.get()
+    if usage is not None:
+        usage.calls += 1
 
 
 def report_usage(tokens_in: int | None, tokens_out: int | None) -> None:
