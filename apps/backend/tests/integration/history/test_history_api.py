@@ -5,7 +5,11 @@ from uuid import UUID
 
 import asyncpg
 import httpx
+import pytest
 
+from infinite_scribe.application.ports.genesis import HistoryLimits
+from infinite_scribe.domain.errors import HistoryTooLarge
+from infinite_scribe.persistence.genesis.lineage import lineage
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.genesis_client import BASE, new_session
@@ -81,3 +85,39 @@ async def test_another_writers_history_is_a_404(
     missing = await http.get(f"{BASE}/{UUID(int=7)}/history")
     assert missing.status_code == 404
     assert (await http.get(f"{BASE}/not-a-uuid/history")).status_code == 422
+
+
+async def test_a_history_past_its_limits_is_refused(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    session_id = await new_session(http, initial_user_input={"idea": "x" * 500})
+    await ask(http, pool, settings, session_id, "CONCEPT_SELECTION")
+    whole = await lineage(pool, session_id, HistoryLimits())
+    assert len(whole) == 3
+    with pytest.raises(HistoryTooLarge):
+        await lineage(pool, session_id, HistoryLimits(max_events=2))
+    with pytest.raises(HistoryTooLarge):
+        await lineage(pool, session_id, HistoryLimits(max_bytes=400))
+
+
+async def test_the_openapi_document_describes_history_and_branches(
+    http: httpx.AsyncClient,
+) -> None:
+    document = (await http.get("/openapi.json")).json()
+    paths = document["paths"]
+    history_get = paths["/api/v1/genesis/sessions/{session_id}/history"]["get"]
+    schema = history_get["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["$ref"].endswith("/HistoryOut")
+    branch_post = paths["/api/v1/genesis/sessions/{session_id}/branches"]["post"]
+    created = branch_post["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created["$ref"].endswith("/BranchCreated")
+    assert "422" in branch_post["responses"] and "404" in branch_post["responses"]
+    version = document["components"]["schemas"]["VersionOut"]["properties"]["kind"]
+    assert set(version["enum"]) == {
+        "proposed",
+        "revised",
+        "confirmed",
+        "edited",
+        "rolled_back",
+        "branched",
+    }
