@@ -69,6 +69,8 @@ async def test_the_history_page_rolls_back_and_branches(
         session_page = await console.get(f"/console/sessions/{branch_id}")
         assert f'href="/console/sessions/{session_id}"' in session_page.text  # to its origin
         assert "Bells II" in session_page.text
+        origin_history = await console.get(page_url)
+        assert f'data-branch-link="{branch_id}"' in origin_history.text  # and back
         bad = await console.post(
             f"/console/sessions/{session_id}/branch",
             data={"action_id": action(), "event_id": "not-an-id"},

@@ -98,6 +98,7 @@ CHINESE_TEXTS: dict[str, str] = {
     "History": "历史",
     "Back to the session": "返回会话",
     "Branched from": "分支自",
+    "Branches of this session": "本会话的分支",
     "from the origin session": "来自原会话",
     "proposed": "提出",
     "revised": "修订",

@@ -30,7 +30,13 @@ async def history_page(request: Request, session_id: UUID, principal: Writer) ->
     services = services_of(request.app)
     snapshot = await services.sessions.snapshot(session_id, principal.user_id)
     stages = await services.versions.history(session_id, principal.user_id)
-    context = {"session_id": session_id, "state": snapshot.state, "history": stages}
+    branches = await services.reads.branches(session_id, principal.user_id)
+    context = {
+        "session_id": session_id,
+        "state": snapshot.state,
+        "history": stages,
+        "branches": branches,
+    }
     return render(request, "history.html", context, principal=principal)
 
 

@@ -84,6 +84,12 @@ class ReadQueries(Protocol):
         """The user's sessions not in the trash, newest first, strictly after `after`."""
         ...
 
+    async def branches_of(
+        self, session_id: UUID, user_id: UUID, limit: int
+    ) -> list[SessionSummary]:
+        """The user's sessions branched from `session_id` (not trashed), oldest first."""
+        ...
+
     async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:
         """The novel when it exists and belongs to the user."""
         ...

@@ -31,6 +31,18 @@ LIMIT $5
 """.replace("{WORKING_TITLE}", WORKING_TITLE)
 
 
+# A session's branches: few per session; the user_id index narrows to the writer's sessions.
+_BRANCHES = """
+SELECT id, status::text AS status, current_stage::text AS current_stage,
+       pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at,
+       coalesce({WORKING_TITLE}, left(branched_from->>'title', 200)) AS title, branched_from
+FROM genesis_sessions
+WHERE user_id = $1 AND trashed_at IS NULL AND branched_from->>'session_id' = $2
+ORDER BY created_at, id
+LIMIT $3
+""".replace("{WORKING_TITLE}", WORKING_TITLE)
+
+
 def summary_of(row: asyncpg.Record) -> SessionSummary:
     """A session list's row (`trashed_at` when the query selects it: the trash list)."""
     return SessionSummary(
@@ -67,4 +79,11 @@ class PostgresReadQueries(PostgresNovelQueries):
                 None if after is None else after.session_id,
                 limit,
             )
+        return [summary_of(row) for row in rows]
+
+    async def branches_of(
+        self, session_id: UUID, user_id: UUID, limit: int
+    ) -> list[SessionSummary]:
+        with translated():
+            rows = await self.pool.fetch(_BRANCHES, user_id, str(session_id), limit)
         return [summary_of(row) for row in rows]
