@@ -18,10 +18,11 @@ from tests.support.history import (
     event_count,
     history,
     ok,
+    rollback,
     versions,
     walk,
 )
-from tests.support.trash import restore, stranger, trash
+from tests.support.trash import purge, restore, stranger, trash
 
 _SAME = ("current_stage", "confirmed_data", "last_result")
 
@@ -142,3 +143,22 @@ async def test_branch_refusals_and_replay(
         str(source),
     )
     assert branches == 1
+
+
+async def test_a_branch_outlives_its_purged_origin(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    source = await new_session(http, initial_user_input={"idea": "ash"})
+    await walk(http, pool, settings, source, 1)
+    confirmed = versions(await history(http, source), "CONCEPT_SELECTION")[-1]
+    branch_id = UUID(ok(await branch(http, source, confirmed["event_id"]), 201)["session_id"])
+    ok(await trash(http, source))
+    ok(await purge(http, source))
+    body = await history(http, branch_id)  # the origin's versions are gone, the branch's stay
+    kinds = [v["kind"] for s in body["stages"] for v in s["versions"]]
+    assert kinds == ["branched"]
+    own = versions(body, "CONCEPT_SELECTION")[0]
+    ok(await rollback(http, branch_id, own["event_id"]))
+    assert (await state(http, branch_id))["current_stage"] == "STORY_CONCEPTION"
+    refused = await rollback(http, branch_id, confirmed["event_id"])
+    assert refused.status_code == 422 and refused.json()["error_code"] == "INVALID_VERSION"

@@ -50,6 +50,9 @@ async def lineage(
             LoggedEvent(r["event_id"], current, r["event_type"], r["payload"], r["created_at"])
             for r in rows
         ]
+        if segments and segment and not segment[0].payload:
+            # An origin that was purged: its payloads are erased, its versions gone for good.
+            return [event for part in reversed(segments) for event in part]
         segments.append(segment)
         events_left -= len(rows)
         bytes_left -= int(rows[-1]["running"]) if rows else 0
