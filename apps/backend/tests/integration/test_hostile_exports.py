@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from infinite_scribe.domain.genesis import STAGE_MAX_BYTES
+from infinite_scribe.domain.confirmation import STAGE_MAX_BYTES
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import make_token
 from tests.support.genesis_client import command, new_session, state

@@ -19,6 +19,7 @@ from infinite_scribe.agents.llm.port import (
     ProviderRejected,
     ProviderUnavailable,
     RateLimited,
+    metering,
 )
 from infinite_scribe.domain.proposals import (
     PROPOSAL_MODELS,
@@ -236,3 +237,16 @@ async def test_streamed_text_reaches_the_draft_callback_as_it_grows(llm: FakeLLM
     assert len(drafts) >= 5  # the fake server streams 10 chunks
     assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(drafts))
     assert json.loads(drafts[-1])["concepts"][0]["title"] == proposal.concepts[0].title  # type: ignore[attr-defined]
+
+
+async def test_the_usage_chunk_is_reported_for_provenance(
+    llm: FakeLLMServer, provider: OpenAIProvider
+) -> None:
+    with metering() as usage:
+        await provider.generate(request())
+    (seen,) = llm.requests
+    assert seen.body["stream_options"] == {"include_usage": True}
+    assert usage.tokens_in == len(seen.prompt) and usage.tokens_out and usage.tokens_out > 0
+    assert provider.prompt_version.startswith("prompts-")
+    # Outside a meter nothing is recorded (and nothing fails).
+    await provider.generate(request())

@@ -266,6 +266,13 @@ class FakeLLMServer:
                 await asyncio.sleep(reply.stream_seconds / (len(pieces) - 1))
         final: dict[str, Any] = {"refusal": reply.refusal} if reply.refusal else {}
         await response.write(_chunk(seen.body, final, reply.finish_reason))
+        if (seen.body.get("stream_options") or {}).get("include_usage"):
+            # As OpenAI does: one more chunk with no choices and the request's token counts.
+            usage = {"prompt_tokens": len(seen.prompt), "completion_tokens": len(content)}
+            chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": []}
+            await response.write(
+                b"data: " + json.dumps(chunk | {"usage": usage}).encode() + b"\n\n"
+            )
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response

@@ -13,11 +13,19 @@ from infinite_scribe.domain.commands import (
     ConfirmStage,
     RequestConceptGeneration,
     RequestStageGeneration,
+    RollbackToVersion,
     SubmitFeedback,
 )
-from infinite_scribe.domain.genesis import GenesisState, created, decide
+from infinite_scribe.domain.genesis import GenesisState, VersionTarget, created, decide
+from infinite_scribe.domain.history import branched
 from shared_types.enums import GenesisStage
 from shared_types.event_payloads import EVENT_PAYLOADS
+
+TARGET = VersionTarget(
+    event_id=uuid4(),
+    version_stage=GenesisStage.CONCEPT_SELECTION,
+    state=GenesisState(session_id=uuid4(), user_id=uuid4(), last_result={"concepts": []}),
+)
 
 
 def _emitted() -> list[tuple[str, dict[str, Any]]]:
@@ -44,10 +52,12 @@ def _emitted() -> list[tuple[str, dict[str, Any]]]:
             ConfirmStage(stage=GenesisStage.PLOT_OUTLINE, data={"acts": []}),
         ),
         (state, AbandonSession(reason="done")),
+        (state, RollbackToVersion(event_id=TARGET.event_id).resolved(TARGET)),
     ]
     for current, command in commands:
         events += [(d.event_type, d.payload) for d in decide(current, command, ids)]
-    return events
+    branch = branched(user, uuid4(), TARGET, "B", {"idea": "x"}, uuid4())
+    return events + [(d.event_type, d.payload) for d in branch]
 
 
 EMITTED = _emitted()
@@ -56,7 +66,7 @@ EMITTED = _emitted()
 def test_every_decided_event_type_is_registered() -> None:
     registered = {event_type for event_type, _ in EVENT_PAYLOADS}
     assert {event_type for event_type, _ in EMITTED} <= registered
-    assert len({event_type for event_type, _ in EMITTED}) == 7
+    assert len({event_type for event_type, _ in EMITTED}) == 9
 
 
 @pytest.mark.parametrize(("event_type", "payload"), EMITTED, ids=[e for e, _ in EMITTED])

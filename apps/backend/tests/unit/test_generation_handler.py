@@ -34,6 +34,7 @@ class FakeWork:
         self.wanted, self.begins = wanted, begins
         self.calls: list[str] = []
         self.proposals: list[dict[str, Any]] = []
+        self.provenances: list[dict[str, Any]] = []
 
     async def begin(self, request: EventEnvelope) -> Job | None:
         self.calls.append("begin")
@@ -45,9 +46,16 @@ class FakeWork:
         state = GenesisState(SESSION, USER, pending_command_type="RequestConceptGeneration")
         return Job(request, task, GenesisStage.CONCEPT_SELECTION, state)
 
-    async def propose(self, job: Job, proposal: dict[str, Any], provider: str) -> bool:
+    async def propose(
+        self,
+        job: Job,
+        proposal: dict[str, Any],
+        provider: str,
+        provenance: dict[str, Any] | None = None,
+    ) -> bool:
         self.calls.append("propose")
         self.proposals.append(proposal)
+        self.provenances.append(provenance or {})
         return True
 
     async def fail(self, job: Job, error_code: str, error: str, attempts: int) -> bool:
@@ -134,6 +142,11 @@ async def test_a_retryable_failure_is_retried_then_answered() -> None:
     provider = Scripted(ProviderUnavailable("503"), ProviderUnavailable("503"))
     await _handler(work, provider)(_delivery())
     assert provider.calls == 3 and work.calls == ["begin", "propose"]
+    # The provenance says how many attempts it took and what the provider did not report.
+    reported = work.provenances[0]
+    assert reported["attempts"] == 3
+    assert reported["tokens_in"] is None and reported["tokens_out"] is None
+    assert reported["latency_ms"] >= 0
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from uuid import uuid4
 import pytest
 
 from infinite_scribe.domain import genesis
+from infinite_scribe.domain import wishes as standing
 from infinite_scribe.domain.commands import CommandIds, ConfirmStage
 from infinite_scribe.domain.errors import InvalidPayload
 from infinite_scribe.domain.novel import UNTITLED, novel_bible
@@ -92,25 +93,25 @@ def test_writer_wishes_keep_the_concept_request_and_the_stage_preferences() -> N
         (genesis.STAGE_GENERATION_REQUESTED, world),
         (genesis.STAGE_GENERATION_REQUESTED, other),
     ]
-    wishes = genesis.writer_wishes(requests, GenesisStage.WORLDVIEW)
+    wishes = standing.writer_wishes(requests, GenesisStage.WORLDVIEW)
     assert wishes == {
         "user_input": "一座会遗忘的城市",
         "theme_preferences": ["科幻", "悬疑"],
         "style_preferences": ["快节奏", "第一人称"],
         "preferences": {"length": "short", "magic": "none"},
     }
-    assert genesis.writer_wishes([], GenesisStage.WORLDVIEW) == {}
+    assert standing.writer_wishes([], GenesisStage.WORLDVIEW) == {}
 
 
 def test_the_initial_input_stands_under_every_request() -> None:
     created = {"user_id": "u", "initial_user_input": {"idea": " 守灯人 ", "themes": "奇幻"}}
     first = [(genesis.CREATED, created)]
-    assert genesis.writer_wishes(first, GenesisStage.CONCEPT_SELECTION) == {
+    assert standing.writer_wishes(first, GenesisStage.CONCEPT_SELECTION) == {
         "user_input": "守灯人",
         "theme_preferences": ["奇幻"],
     }
     later = {"stage": "CONCEPT_SELECTION", "theme_preferences": ["科幻"], "preferences": {"a": 1}}
-    wishes = genesis.writer_wishes(
+    wishes = standing.writer_wishes(
         [*first, (genesis.CONCEPT_GENERATION_REQUESTED, later)], GenesisStage.CONCEPT_SELECTION
     )
     assert wishes == {
@@ -139,7 +140,7 @@ def test_the_initial_input_stands_under_every_request() -> None:
 def test_initial_wishes_read_the_usual_names_bounded(
     given: dict[str, object], wishes: dict[str, object]
 ) -> None:
-    assert genesis.initial_wishes(given) == wishes
+    assert standing.initial_wishes(given) == wishes
 
 
 def test_the_bible_carries_every_confirmed_stage() -> None:

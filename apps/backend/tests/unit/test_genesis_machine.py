@@ -16,6 +16,7 @@ from infinite_scribe.domain.commands import (
     ConfirmStage,
     RequestConceptGeneration,
     RequestStageGeneration,
+    RollbackToVersion,
     SubmitFeedback,
 )
 from infinite_scribe.domain.errors import InvalidState
@@ -37,8 +38,25 @@ def command_for(command_type: str, stage: GenesisStage) -> CommandPayload:
         "SubmitFeedback": {"feedback": "more dragons"},
         "ConfirmStage": {"stage": stage.value, "data": {"title": "T"}},
         "AbandonSession": {"reason": "bored"},
+        "RollbackToVersion": {"event_id": str(TARGET.event_id)},
     }
-    return PAYLOAD_MODELS[command_type].model_validate(payloads[command_type])
+    command = PAYLOAD_MODELS[command_type].model_validate(payloads[command_type])
+    return command.resolved(TARGET) if isinstance(command, RollbackToVersion) else command
+
+
+#: What a rollback goes back to: the story stage with a proposal on the table.
+TARGET = genesis.VersionTarget(
+    event_id=uuid4(),
+    version_stage=GenesisStage.STORY_CONCEPTION,
+    state=genesis.GenesisState(
+        session_id=uuid4(),
+        user_id=uuid4(),
+        current_stage=GenesisStage.STORY_CONCEPTION,
+        confirmed_data={"CONCEPT_SELECTION": {"title": "Old"}},
+        last_result={"premise": "p"},
+    ),
+    confirmed_by={"CONCEPT_SELECTION": str(uuid4())},
+)
 
 
 def allowed(
@@ -49,6 +67,8 @@ def allowed(
     result: object,
 ) -> bool:
     """The command table of docs/command-api.md, written independently of the implementation."""
+    if command_type == "RollbackToVersion":  # completed sessions reopen; never over a pending
+        return status is not GenesisStatus.ABANDONED and pending is None
     if status is not GenesisStatus.IN_PROGRESS:
         return False
     busy = pending is not None and pending != command_type
@@ -105,6 +125,12 @@ def test_every_command_in_every_state(
         assert after.current_stage is genesis.next_stage(stage)
         assert after.confirmed_data[stage.value] == {"title": "T"}
         assert after.pending_command_type is None and after.last_result is None
+    elif command_type == "RollbackToVersion":
+        assert after.status is GenesisStatus.IN_PROGRESS
+        assert after.current_stage is GenesisStage.STORY_CONCEPTION
+        assert after.confirmed_data == {"CONCEPT_SELECTION": {"title": "Old"}}
+        assert after.last_result == {"premise": "p"} and after.pending_command_type is None
+        assert after.novel_id == state.novel_id
     else:
         assert after.status is GenesisStatus.ABANDONED
 
@@ -144,6 +170,8 @@ def test_full_walk_finishes_with_a_novel() -> None:
     rebuilt = genesis.replay(session_id, ((e.event_type, e.payload) for e in events))
     assert rebuilt == state
     for command_type in PAYLOAD_MODELS:
+        if command_type == "RollbackToVersion":
+            continue  # a finished session reopens by a rollback (test_genesis_versions.py)
         with pytest.raises(InvalidState):
             genesis.decide(state, command_for(command_type, state.current_stage), IDS)
 

@@ -10,7 +10,7 @@ import pytest
 
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.domain.genesis import options_of
+from infinite_scribe.domain.confirmation import options_of
 from infinite_scribe.domain.proposals import PROPOSAL_META, Proposal
 from infinite_scribe.domain.renaming import renamed
 from shared_types.enums import GenesisStage as Stage

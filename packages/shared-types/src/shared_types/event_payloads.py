@@ -50,10 +50,39 @@ class StageConfirmed(EventPayload):
     next_stage: GenesisStage
     #: The option of the proposal the writer chose (ConfirmStage `choice`), when they did.
     choice: int | None = None
+    #: How the writer took the proposal: `as_proposed`, `choice` (one of several options) or
+    #: `edited` (issue 37; absent in older events).
+    confirmation: Literal["as_proposed", "choice", "edited"] | None = None
+    #: The paths that differ from the chosen option (or the proposal), e.g. `characters[0].name`.
+    edited: list[str] = Field(default_factory=list)
 
 
 class SessionFinished(EventPayload):
     novel_id: UUID
+
+
+class SessionRolledBack(EventPayload):
+    """The session went back to a version of its history (issue 37): the state it restores,
+    whole, so the event folds on its own."""
+
+    to_event_id: UUID
+    to_stage: GenesisStage
+    stage: GenesisStage
+    confirmed_data: dict[str, Any] = Field(default_factory=dict)
+    last_result: dict[str, Any] | None = None
+    #: Stage -> the event whose confirmation the restored data holds.
+    confirmed_by: dict[str, str] = Field(default_factory=dict)
+    from_stage: GenesisStage
+    from_status: str
+
+
+class SessionBranched(SessionRolledBack):
+    """A session's first event when it starts from another's version (in place of Created);
+    caused by that version's event."""
+
+    user_id: UUID
+    branched_from: dict[str, Any]
+    initial_user_input: dict[str, Any] = Field(default_factory=dict)
 
 
 class SessionAbandoned(EventPayload):
@@ -70,6 +99,9 @@ class ProposalMade(EventPayload):
     command_id: UUID
     provider: str
     revision: bool = False
+    #: Where it came from (issue 37): provider, model, prompt_version, inputs (event ids the
+    #: prompt used), tokens_in, tokens_out, latency_ms, attempts.
+    provenance: dict[str, Any] | None = None
 
 
 class GenerationFailed(EventPayload):
@@ -143,6 +175,8 @@ EVENT_PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     ("Genesis.Session.StageConfirmed", 1): StageConfirmed,
     ("Genesis.Session.Finished", 1): SessionFinished,
     ("Genesis.Session.Abandoned", 1): SessionAbandoned,
+    ("Genesis.Session.RolledBack", 1): SessionRolledBack,
+    ("Genesis.Session.Branched", 1): SessionBranched,
     ("Genesis.Session.Concept.Proposed", 1): ProposalMade,
     ("Genesis.Session.StageContent.Proposed", 1): ProposalMade,
     ("Genesis.Session.ConceptGeneration.Failed", 1): GenerationFailed,

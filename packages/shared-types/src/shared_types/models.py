@@ -162,6 +162,8 @@ class GenesisSessionRow(TableModel):
     trashed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+    #: A branch's origin {"session_id", "event_id"[, "title"]} (issue 37); NULL: created.
+    branched_from: JsonObject | None = None
 
 
 class IdempotencyCacheRow(TableModel):

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.heartbeats import Heartbeats
-from infinite_scribe.agents.llm.port import GenerationError, GenerationRequest, LLMProvider
+from infinite_scribe.agents.llm.port import (
+    GenerationError,
+    GenerationRequest,
+    LLMProvider,
+    Usage,
+    metering,
+)
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
@@ -94,7 +100,14 @@ class GenerationHandler:
         self.metrics.duration.observe(time.monotonic() - started)
 
     async def _generate(self, delivery: Delivery, job: Job, cancelled: asyncio.Event) -> None:
+        with metering() as usage:
+            await self._attempts(delivery, job, cancelled, usage)
+
+    async def _attempts(
+        self, delivery: Delivery, job: Job, cancelled: asyncio.Event, usage: Usage
+    ) -> None:
         for attempt in range(1, self.attempts + 1):
+            started = time.monotonic()
             try:
                 proposal = await self._call_model(job, cancelled)
             except _Cancelled:
@@ -111,8 +124,16 @@ class GenerationHandler:
                 await self._give_up(delivery, job, error, attempt)
                 return
             proposal_data = proposal.model_dump(mode="json")
+            reported = {
+                "model": getattr(self.provider, "model", None),
+                "prompt_version": getattr(self.provider, "prompt_version", None),
+                "tokens_in": usage.tokens_in,
+                "tokens_out": usage.tokens_out,
+                "latency_ms": round((time.monotonic() - started) * 1000, 1),
+                "attempts": max(attempt, usage.calls),  # the gate's own retries count too
+            }
             # One transaction: the proposal, task and command, and the flow's pause.
-            if await self.work.propose(job, proposal_data, self.provider.name):
+            if await self.work.propose(job, proposal_data, self.provider.name, reported):
                 self.metrics.handled.inc()
                 logger.info("task %s answered (%s)", job.task.task_id, self.provider.name)
             else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent

@@ -30,6 +30,7 @@ from infinite_scribe.api.routes import (
     flows,
     genesis,
     health,
+    history,
     novels,
     reads,
     stream,
@@ -55,6 +56,7 @@ def build_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(health.router)
     router.include_router(genesis.router)
+    router.include_router(history.router)
     router.include_router(reads.sessions_router)
     router.include_router(novels.router)
     router.include_router(stream.router)  # before events: /events/stream is not an event id

@@ -10,11 +10,11 @@ import asyncpg
 from infinite_scribe.api.metered_commands import MeteredCommandService
 from infinite_scribe.api.metrics import ApiMetrics, start_metrics_listener
 from infinite_scribe.api.operator_services import ConsoleServices, console_services
-from infinite_scribe.api.render_gate import RenderGate
 from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.command_service import CommandService
+from infinite_scribe.application.cpu import CpuGate
 from infinite_scribe.application.event_chains import EventChains
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
@@ -25,6 +25,7 @@ from infinite_scribe.application.ports.tasks import TaskQueries
 from infinite_scribe.application.reads import Reads
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.trash import TrashService
+from infinite_scribe.application.versions import SessionVersions
 from infinite_scribe.kafka.admin import BrokerProbe
 from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.genesis.adapters import PoolProbe, PostgresGenesisQueries
@@ -53,6 +54,8 @@ class ApiServices:
     pool: asyncpg.Pool
     commands: CommandService
     sessions: GenesisSessions
+    #: A session's history and its branches (issue 37).
+    versions: SessionVersions
     tasks: TaskQueries
     trash: TrashService
     idempotency_store: IdempotencyStore
@@ -75,8 +78,8 @@ class ApiServices:
     stream_admission: StreamAdmission
     #: The console's operator actions and overview (issue 22, docs/console.md).
     console: ConsoleServices
-    #: Exports and the console's bible page, rendered off the loop, bounded (issue 41).
-    renders: RenderGate = field(default_factory=RenderGate)
+    #: Exports, the console's bible page and history diffs, off the loop, bounded (issue 41).
+    renders: CpuGate = field(default_factory=CpuGate)
     #: Keyed commands store their answer in their own write (the store is PostgreSQL's table).
     inline_idempotency: bool = False
 
@@ -108,15 +111,19 @@ async def api_services(
         await uow.notifier.open()
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
+        # One CPU budget for every heavy request (exports, bible pages, history diffs).
+        cpu = CpuGate()
         kafka = settings.kafka_connection()
         yield ApiServices(
             settings=settings,
             pool=pool,
             commands=commands,
             sessions=GenesisSessions(uow, queries),
+            versions=SessionVersions(uow, queries, cpu),
             tasks=PostgresTaskQueries(pool, settings.kafka_topic),
             trash=TrashService(uow, PostgresTrashQueries(pool)),
             idempotency_store=idempotency_store,
+            renders=cpu,
             verified_tokens=verified_tokens,
             database=PoolProbe(pool),
             kafka=BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None,

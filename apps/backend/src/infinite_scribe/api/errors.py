@@ -13,9 +13,11 @@ from infinite_scribe.domain.errors import (
     DuplicateCommand,
     EventTooLarge,
     FlowHandleConflict,
+    HistoryTooLarge,
     InvalidEventName,
     InvalidPayload,
     InvalidState,
+    InvalidVersion,
     NotFound,
     RendersBusy,
     ScribeError,
@@ -43,6 +45,8 @@ STATUS_BY_ERROR: dict[type[ScribeError], int] = {
     StageTooLarge: 413,
     TooManyRenders: 429,
     RendersBusy: 503,
+    InvalidVersion: 422,
+    HistoryTooLarge: 413,
 }
 
 _HTTP_ERROR_CODES = {

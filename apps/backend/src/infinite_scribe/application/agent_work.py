@@ -32,8 +32,8 @@ from infinite_scribe.domain.genesis import (
     GenesisState,
     failure_event_for,
     proposal_event_for,
-    writer_wishes,
 )
+from infinite_scribe.domain.wishes import prompt_inputs, writer_wishes
 from shared_types import EventEnvelope, EventMetadata
 from shared_types.enums import GenesisStage, TaskStatus
 
@@ -53,6 +53,8 @@ class Job:
     #: The writer's standing wishes (domain.genesis.writer_wishes) a revision or a later
     #: stage's request does not repeat.
     wishes: Mapping[str, Any] = field(default_factory=dict)
+    #: The event ids the prompt is built from (a proposal's provenance `inputs`).
+    sources: tuple[str, ...] = ()
 
     @property
     def is_revision(self) -> bool:
@@ -96,9 +98,11 @@ class AgentWork:
         stage = GenesisStage(request.payload.get("stage", snapshot.state.current_stage))
         # Every job reads them, a concept request too: what the writer gave at creation
         # (initial_user_input) stands under what a request says itself.
-        requests = await self.tasks.generation_requests(task.session_id)
-        wishes = writer_wishes(requests, stage)
-        return Job(request, task, stage, snapshot.state, wishes)
+        found = await self.tasks.generation_requests(task.session_id)
+        wishes = writer_wishes([(kind, payload) for _, kind, payload in found], stage)
+        confirmed = snapshot.state.confirmed_data
+        sources = prompt_inputs(found, stage, confirmed, request.event_id)
+        return Job(request, task, stage, snapshot.state, wishes, tuple(sources))
 
     async def heartbeat(self, task_ids: list[uuid.UUID]) -> None:
         """Every generation of this process in one statement (the re-drive sweeper skips
@@ -111,8 +115,16 @@ class AgentWork:
         view = await self.tasks.task(job.task.task_id, job.task.user_id)
         return view is not None and view.status in (TaskStatus.PENDING, TaskStatus.RUNNING)
 
-    async def propose(self, job: Job, proposal: dict[str, Any], provider: str) -> bool:
-        """Publish the proposal and complete task and command; False if it was a repeat."""
+    async def propose(
+        self,
+        job: Job,
+        proposal: dict[str, Any],
+        provider: str,
+        provenance: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Publish the proposal and complete task and command; False if it was a repeat.
+        `provenance`: what the generation reports about itself (model, tokens, time...); the
+        inputs the prompt used are the job's."""
         payload = {
             "stage": job.stage.value,
             "result": proposal,
@@ -120,6 +132,7 @@ class AgentWork:
             "command_id": str(job.task.command_id),
             "provider": provider,
             "revision": job.is_revision,
+            "provenance": provenance_of(job, provider, provenance or {}),
         }
         event_type = proposal_event_for(job.stage)
         # The task's result says its stage, as clients read proposals (api/schemas/proposals.py).
@@ -245,3 +258,11 @@ def _pause_handle(job: Job, proposal: EventEnvelope) -> dict[str, Any]:
         "proposal_event_id": str(proposal.event_id),
         "awaits": "writer_reply",
     }
+
+
+def provenance_of(job: Job, provider: str, reported: Mapping[str, Any]) -> dict[str, Any]:
+    """A proposal's provenance: what the generation reported (null where it did not), the
+    provider that wrote it and the events its prompt used."""
+    fields = ("model", "prompt_version", "tokens_in", "tokens_out", "latency_ms", "attempts")
+    found = {name: reported.get(name) for name in fields}
+    return {"provider": provider, **found, "inputs": list(job.sources)}

@@ -250,7 +250,8 @@ class CommandService:
             return receipt.replay(target.record)
         try:
             state = visible(target.snapshot)
-            decided = run.spec.handler.decide(state, run.command, entry.command_id)
+            command = await _resolved(run.spec.handler, session, state, run.command)
+            decided = run.spec.handler.decide(state, command, entry.command_id)
         except InvalidState as refusal:
             # Refused by the state it read: a repeat of a command that ran (same key) or a
             # twin of a pending one answers as the inbox would have (replay, 409).
@@ -315,3 +316,15 @@ def _task_of(entry: InboxEntry, task_id: UUID, request: EventEnvelope) -> NewTas
         request_event_id=request.event_id,
         input_data=entry.payload,
     )
+
+
+async def _resolved(
+    handler: AggregateHandler[Any], session: Transaction, state: Any, command: CommandPayload
+) -> CommandPayload:
+    """The command with what it needs beyond the snapshot (a rollback's version), read on the
+    command's connection; most commands need nothing (no `resolve`, or it returns them)."""
+    resolve = getattr(handler, "resolve", None)
+    if resolve is None:
+        return command
+    resolved: CommandPayload = await resolve(session.repository(GENESIS_SESSIONS), state, command)
+    return resolved

@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from uuid import UUID, uuid4
 
 from infinite_scribe.application.aggregates import AggregateWriter, DecidedEvent
-from infinite_scribe.application.ports.genesis import SessionSnapshot
+from infinite_scribe.application.ports.genesis import CommandReads, HistoryLimits, SessionSnapshot
 from infinite_scribe.application.ports.writes import (
     NewNovel,
     NewSession,
@@ -12,15 +12,23 @@ from infinite_scribe.application.ports.writes import (
     Supersede,
     Write,
 )
-from infinite_scribe.domain.commands import PAYLOAD_MODELS, CommandIds, CommandPayload
+from infinite_scribe.domain.commands import (
+    PAYLOAD_MODELS,
+    CommandIds,
+    CommandPayload,
+    RollbackToVersion,
+)
 from infinite_scribe.domain.errors import NotFound, SessionTrashed
 from infinite_scribe.domain.genesis import (
     AGGREGATE_TYPE,
+    BRANCHED,
     FINISHED,
     GenesisState,
+    VersionTarget,
     decide,
     evolve,
 )
+from infinite_scribe.domain.history import LoggedEvent, fold
 from infinite_scribe.domain.novel import novel_bible
 
 
@@ -29,6 +37,19 @@ def owned(snapshot: SessionSnapshot | None) -> SessionSnapshot:
     if snapshot is None:
         raise NotFound("Genesis session not found")
     return snapshot
+
+
+#: How much of a session's log a rollback, a branch or the history reads (413 beyond).
+HISTORY_LIMITS = HistoryLimits()
+
+
+def version_in(lineage: list[LoggedEvent], event_id: UUID) -> VersionTarget | None:
+    """The version `event_id` of a lineage; None when it is none of its versions (or its
+    events can no longer be folded: an origin whose payloads were purged)."""
+    try:
+        return fold(lineage, with_changes=False).targets.get(event_id)
+    except (KeyError, ValueError, TypeError):
+        return None
 
 
 def visible(snapshot: SessionSnapshot | None) -> GenesisState:
@@ -53,6 +74,16 @@ class GenesisCommands:
     def version(self, state: GenesisState) -> int:
         return state.version
 
+    async def resolve(
+        self, reads: CommandReads, state: GenesisState, command: CommandPayload
+    ) -> CommandPayload:
+        """What a command needs beyond the snapshot, read before it decides: a rollback's
+        version (the state right after it, from the session's log)."""
+        if not isinstance(command, RollbackToVersion):
+            return command
+        lineage = await reads.lineage(state.session_id, HISTORY_LIMITS)
+        return command.resolved(version_in(lineage, command.event_id))
+
     def decide(
         self, state: GenesisState, command: CommandPayload, command_id: UUID
     ) -> Sequence[DecidedEvent]:
@@ -70,14 +101,16 @@ class GenesisCommands:
         decided: Sequence[DecidedEvent],
         supersede_by: str | None,
     ) -> Write:
-        if before.version == 0:  # Created: the snapshot row is new
-            return Write(session=NewSession(after.session_id, after.user_id, after.version))
-        supersede = None
-        if before.is_pending and supersede_by is not None:
-            supersede = Supersede(before.session_id, supersede_by)
         novel = None
         if after.novel_id is not None and any(e.event_type == FINISHED for e in decided):
             novel = NewNovel(after.novel_id, after.user_id, novel_bible(after.confirmed_data))
+        if before.version == 0:  # Created or Branched: the snapshot row is new
+            whole = after if decided and decided[0].event_type == BRANCHED else None
+            new = NewSession(after.session_id, after.user_id, after.version, whole)
+            return Write(session=new, novel=novel)
+        supersede = None
+        if before.is_pending and supersede_by is not None:
+            supersede = Supersede(before.session_id, supersede_by)
         return Write(snapshot=SnapshotSave(before.version, after), supersede=supersede, novel=novel)
 
 

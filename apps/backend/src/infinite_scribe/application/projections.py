@@ -63,6 +63,7 @@ def columns(row: ProjectedRow) -> dict[str, Any]:
         "user_id": row.state.user_id,
         **state_columns(row.state),
         "trashed_at": row.trashed_at,
+        "branched_from": None if row.state.branched_from is None else dict(row.state.branched_from),
     }
 
 

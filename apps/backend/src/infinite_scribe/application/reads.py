@@ -117,6 +117,10 @@ class Reads:
         page, next_cursor = page_of(rows, limit, lambda row: (row.created_at, row.session_id))
         return SessionPage(page, next_cursor)
 
+    async def branches(self, session_id: UUID, user_id: UUID) -> list[SessionSummary]:
+        """The first 50 branches of a session (the console links a session to them)."""
+        return await self.queries.branches_of(session_id, user_id, 50)
+
     async def novels(self, user_id: UUID, cursor: str | None, limit: int) -> NovelPage:
         after = NovelPosition(*decode_position(cursor)) if cursor else None
         rows = await self.queries.novels_page(user_id, after, limit + 1)

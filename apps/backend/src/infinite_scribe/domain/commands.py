@@ -3,7 +3,7 @@
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 from shared_types.enums import GenesisStage
 
@@ -89,6 +89,32 @@ class ConfirmStage(CommandPayload):
     choice: int | None = Field(default=None, ge=0, le=100)
     #: With `choice`: fields that replace the chosen option's; alone: the confirmed data.
     data: JsonObject | None = None
+    #: Optional guard: the session `version` the writer saw (another: 409 VERSION_CONFLICT).
+    expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class RollbackToVersion(CommandPayload):
+    """Go back to a version of the session (an `event_id` of its history): its stage, confirmed
+    data and proposal become what they were right after that event, as a new event."""
+
+    is_async: ClassVar[bool] = False
+
+    event_id: UUID
+    #: Optional guard: the session `version` the writer saw (another: 409 VERSION_CONFLICT).
+    expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    #: The version as the application resolved it from the event log (genesis.VersionTarget;
+    #: None: not a version of the session). Private: never read from a request.
+    _target: Any = PrivateAttr(default=None)
+
+    @property
+    def target(self) -> Any:
+        return self._target
+
+    def resolved(self, target: Any) -> "RollbackToVersion":
+        """This command with its version resolved (decide stays pure: it reads no log)."""
+        copy = self.model_copy()
+        copy._target = target
+        return copy
 
 
 class AbandonSession(CommandPayload):
@@ -106,6 +132,7 @@ PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
         SubmitFeedback,
         ConfirmStage,
         AbandonSession,
+        RollbackToVersion,
     )
 }
 

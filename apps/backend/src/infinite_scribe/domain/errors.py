@@ -21,6 +21,30 @@ class InvalidState(ScribeError):
     error_code = "INVALID_STATE"
 
 
+class InvalidVersion(ScribeError):
+    """A rollback or branch names an event that is not a version of the session (422)."""
+
+    error_code = "INVALID_VERSION"
+
+
+class VersionConflict(InvalidState):
+    """The command's `expected_version` is not the session's: it changed meanwhile (409)."""
+
+    error_code = "VERSION_CONFLICT"
+
+
+class GenerationPending(InvalidState):
+    """A rollback while the agents are still writing a proposal (409)."""
+
+    error_code = "GENERATION_PENDING"
+
+
+class HistoryTooLarge(ScribeError):
+    """A session's history is beyond what one answer carries (413)."""
+
+    error_code = "HISTORY_TOO_LARGE"
+
+
 class UnknownCommand(ScribeError):
     error_code = "UNKNOWN_COMMAND"
 
@@ -115,19 +139,21 @@ class SessionNotTrashed(InvalidState):
 
 
 class TooManyRenders(ScribeError):
-    """The writer already has as many exports or bible pages rendering as they may (429)."""
+    """The writer already has as many exports, bible pages or histories computing as they may
+    (429)."""
 
     error_code = "TOO_MANY_RENDERS"
 
     def __init__(self, limit: int, retry_after: int) -> None:
         super().__init__(
-            f"At most {limit} export(s) per writer at a time; retry in {retry_after} s",
+            f"At most {limit} export(s) or history request(s) per writer at a time; "
+            f"retry in {retry_after} s",
             retry_after=retry_after,
         )
 
 
 class RendersBusy(ScribeError):
-    """The process renders as many exports as it may (503)."""
+    """The process computes as many exports and histories as it may (503)."""
 
     error_code = "SERVER_BUSY"
 

@@ -25,6 +25,10 @@ PAST_TENSE_VERBS = (
     "Paused",
     "Resumed",
     "Expired",
+    # history extension (issue 37, docs/decisions/3000-history-rollback-branch.md): a session
+    # goes back to one of its versions, or a new session starts from one
+    "RolledBack",
+    "Branched",
 )
 
 _SEGMENT = r"[A-Z][A-Za-z0-9]*"

@@ -16,19 +16,23 @@ from infinite_scribe.domain.commands import (
     ConfirmStage,
     RequestConceptGeneration,
     RequestStageGeneration,
+    RollbackToVersion,
     SubmitFeedback,
 )
-from infinite_scribe.domain.errors import InvalidPayload, InvalidState, StageTooLarge
-from infinite_scribe.domain.event_size import jsonb_text_size
-from infinite_scribe.domain.proposals import PROPOSAL_META
-from infinite_scribe.domain.renaming import renamed
+from infinite_scribe.domain.confirmation import (
+    bounded,
+    confirmed_choice,
+    how_confirmed,
+)
+from infinite_scribe.domain.errors import (
+    GenerationPending,
+    InvalidState,
+    InvalidVersion,
+    VersionConflict,
+)
 from shared_types.enums import GenesisStage, GenesisStatus
 
 AGGREGATE_TYPE = "GENESIS_SESSION"
-#: The most a confirmed stage's data may hold, as its JSONB text (docs/hostile-input.md): a
-#: whole bible is four stages, well under a megabyte, so every export of it renders in ~1 s.
-STAGE_MAX_BYTES = 256 * 1024
-
 CREATED = "Genesis.Session.Created"
 CONCEPT_GENERATION_REQUESTED = "Genesis.Session.ConceptGenerationRequested"
 STAGE_GENERATION_REQUESTED = "Genesis.Session.StageGenerationRequested"
@@ -36,6 +40,11 @@ FEEDBACK_SUBMITTED = "Genesis.Session.FeedbackSubmitted"
 STAGE_CONFIRMED = "Genesis.Session.StageConfirmed"
 FINISHED = "Genesis.Session.Finished"
 ABANDONED = "Genesis.Session.Abandoned"
+#: History (issue 37, decision 3000): the session went back to one of its versions; a new
+#: session started from a version of another (its first event, in place of Created).
+ROLLED_BACK = "Genesis.Session.RolledBack"
+BRANCHED = "Genesis.Session.Branched"
+SESSION_STARTS = frozenset({CREATED, BRANCHED})
 #: Written by the agent worker: a proposal for the current stage; clears the pending flag and
 #: becomes `last_result`, which makes SubmitFeedback allowed.
 CONCEPT_PROPOSED = "Genesis.Session.Concept.Proposed"
@@ -94,10 +103,25 @@ class GenesisState:
     last_result: Mapping[str, Any] | None = None
     novel_id: UUID | None = None
     version: int = 0
+    #: A branch's origin: {"session_id", "event_id"} (+ "title" when one was given).
+    branched_from: Mapping[str, Any] | None = None
 
     @property
     def is_pending(self) -> bool:
         return self.pending_command_type is not None
+
+
+@dataclass(frozen=True)
+class VersionTarget:
+    """A version a rollback or a branch goes to, resolved by the application from the event
+    log: the state right after that event, and what the history says about it."""
+
+    event_id: UUID
+    #: The stage the version belongs to (where the history lists it).
+    version_stage: GenesisStage
+    state: "GenesisState"
+    #: Stage value -> the event whose data the state's confirmed stage holds (provenance).
+    confirmed_by: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,6 +153,14 @@ def _require_not_busy(state: GenesisState, command_type: str) -> None:
 
 def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> list[Decided]:
     """The events `command` causes in `state`, or InvalidState when it is not allowed now."""
+    expected = getattr(command, "expected_version", None)
+    if expected is not None and expected != state.version:
+        raise VersionConflict(
+            f"The session is at version {state.version}, not {expected}: read it again",
+            version=state.version,
+        )
+    if isinstance(command, RollbackToVersion):
+        return rolled_back(state, command.target, ids)
     _require_in_progress(state)
     stage = state.current_stage
     command_type = type(command).__name__
@@ -155,79 +187,55 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
             if command.stage is not stage:
                 raise InvalidState(f"The current stage is {stage}, not {command.stage}")
             following = next_stage(stage)
-            data = bounded(confirmed_choice(state, command))
-            events = [
-                Decided(
-                    STAGE_CONFIRMED,
-                    {"stage": stage.value, "data": data, "next_stage": following.value}
-                    | ({} if command.choice is None else {"choice": command.choice}),
-                )
-            ]
+            data = bounded(confirmed_choice(stage, state.last_result, command))
+            confirmed = {"stage": stage.value, "data": data, "next_stage": following.value}
+            how = how_confirmed(stage, state.last_result, command, data)
+            events = [Decided(STAGE_CONFIRMED, {**confirmed, **how})]
             if following is GenesisStage.FINISHED:
-                events.append(Decided(FINISHED, {"novel_id": str(ids.novel_id)}))
+                # Finishing again after a rollback updates the session's novel, not a new one.
+                novel_id = state.novel_id or ids.novel_id
+                events.append(Decided(FINISHED, {"novel_id": str(novel_id)}))
             return events
         case AbandonSession():
             return [Decided(ABANDONED, {"reason": command.reason, "stage": stage.value})]
     raise InvalidState(f"{command_type} is not a genesis command")
 
 
-#: What a proposal says about itself rather than the story; left out of confirmed data.
-_PROPOSAL_META = PROPOSAL_META
-
-
-def options_of(stage: GenesisStage, proposal: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The options a writer chooses from: the concepts of CONCEPT_SELECTION, else the one
-    proposal (without its `source` and `note`)."""
-    if not proposal:
-        return []
-    if stage is GenesisStage.CONCEPT_SELECTION:
-        concepts = proposal.get("concepts")
-        if not isinstance(concepts, list):
-            return []
-        return [dict(item) for item in concepts if isinstance(item, Mapping)]
-    return [{key: value for key, value in proposal.items() if key not in _PROPOSAL_META}]
-
-
-def confirmed_choice(state: GenesisState, command: ConfirmStage) -> dict[str, Any]:
-    """The data a ConfirmStage confirms: the chosen option with `data`'s fields over it, or
-    `data` alone; InvalidPayload (422) saying what is missing otherwise."""
-    stage = state.current_stage
-    if command.choice is None:
-        if not command.data:
-            raise _missing(
-                "choice",
-                f"Nothing to confirm for {stage}: send `choice` (an option of the current "
-                "proposal, 0-based) or `data`",
-            )
-        return dict(command.data)
-    options = options_of(stage, state.last_result)
-    if not options:
-        raise _missing(
-            "choice",
-            f"{stage} has no proposal to choose from yet: request one, or confirm `data`",
+def rolled_back(
+    state: GenesisState, target: VersionTarget | None, ids: CommandIds
+) -> list[Decided]:
+    """Back to `target`'s state as a new event (an in-progress or completed session; a
+    completed one reopens, or finishes again at once when the version is a finished one)."""
+    if target is None:
+        raise InvalidVersion("The event is not a version of this session")
+    if state.status is GenesisStatus.ABANDONED:
+        raise InvalidState("The session is ABANDONED; it cannot be rolled back")
+    if state.is_pending:
+        # A late proposal would land on the restored state as if asked for: refuse instead.
+        raise GenerationPending(
+            f"{state.pending_command_type} is still being processed; wait for its proposal"
         )
-    if command.choice >= len(options):
-        raise _missing(
-            "choice",
-            f"choice {command.choice} is out of range: the proposal has {len(options)} "
-            f"option(s), 0 to {len(options) - 1}",
-        )
-    return renamed(options[command.choice], options[command.choice] | dict(command.data or {}))
+    events = [Decided(ROLLED_BACK, version_payload(state, target))]
+    if target.state.current_stage is GenesisStage.FINISHED:
+        novel_id = state.novel_id or ids.novel_id  # the session's novel is updated, not doubled
+        events.append(Decided(FINISHED, {"novel_id": str(novel_id)}))
+    return events
 
 
-def bounded(data: dict[str, Any]) -> dict[str, Any]:
-    """`data`, when its JSONB text fits STAGE_MAX_BYTES; StageTooLarge (413) otherwise. Why: the
-    exports, the console's page and the bible's history render every confirmed stage, and
-    their cost grows with it (a 1.7 MB bible took 23 s to render; issue 41)."""
-    size = jsonb_text_size(data)
-    if size > STAGE_MAX_BYTES:
-        raise StageTooLarge(size, STAGE_MAX_BYTES)
-    return data
-
-
-def _missing(field_name: str, message: str) -> InvalidPayload:
-    loc = ["body", "payload", field_name]
-    return InvalidPayload(message, errors=[{"loc": loc, "msg": message, "type": "value_error"}])
+def version_payload(state: GenesisState, target: VersionTarget) -> dict[str, Any]:
+    """What a RolledBack (or Branched) event carries: the whole state it restores, so the
+    event folds alone (projections never read the history again)."""
+    restored = target.state
+    return {
+        "to_event_id": str(target.event_id),
+        "to_stage": target.version_stage.value,
+        "stage": restored.current_stage.value,
+        "confirmed_data": dict(restored.confirmed_data),
+        "last_result": None if restored.last_result is None else dict(restored.last_result),
+        "confirmed_by": dict(target.confirmed_by),
+        "from_stage": state.current_stage.value,
+        "from_status": state.status.value,
+    }
 
 
 def _request(
@@ -277,85 +285,47 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
         return replace(
             state, status=GenesisStatus.ABANDONED, pending_command_type=None, version=version
         )
+    if event_type == ROLLED_BACK:
+        return _restored(state, payload, version)
+    if event_type == BRANCHED:  # a branch's first event: its whole state and its origin
+        restored = _restored(state, payload, version)
+        return replace(restored, branched_from=payload.get("branched_from"))
     return replace(state, version=version)
+
+
+def _restored(state: GenesisState, payload: Mapping[str, Any], version: int) -> GenesisState:
+    """The state a RolledBack or Branched event carries (the session's novel stays its own)."""
+    last = payload.get("last_result")
+    return replace(
+        state,
+        status=GenesisStatus.IN_PROGRESS,
+        current_stage=GenesisStage(payload["stage"]),
+        confirmed_data=dict(payload.get("confirmed_data") or {}),
+        pending_command_type=None,
+        last_result=dict(last) if isinstance(last, Mapping) else None,
+        version=version,
+    )
+
+
+def started(session_id: UUID, event_type: str, payload: Mapping[str, Any]) -> GenesisState:
+    """A session's state after its first event (Created, or Branched from another session)."""
+    state = GenesisState(session_id=session_id, user_id=UUID(str(payload["user_id"])))
+    if event_type == BRANCHED:
+        return evolve(state, event_type, payload)
+    return replace(state, version=1)
 
 
 def replay(
     session_id: UUID, events: Iterable[tuple[str, Mapping[str, Any]]]
 ) -> GenesisState | None:
-    """Fold a session's events (oldest first, starting with Created) into its state."""
+    """Fold a session's events (oldest first, starting with Created or Branched) into its
+    state."""
     state: GenesisState | None = None
     for event_type, payload in events:
         if state is None:
-            if event_type != CREATED:
+            if event_type not in SESSION_STARTS:
                 raise ValueError(f"session {session_id} does not start with {CREATED}")
-            state = GenesisState(session_id=session_id, user_id=UUID(str(payload["user_id"])))
-            state = replace(state, version=1)
+            state = started(session_id, event_type, payload)
             continue
         state = evolve(state, event_type, payload)
     return state
-
-
-#: What the writer asks for in a generation request (the fields a prompt shows as wishes).
-WISH_FIELDS = ("user_input", "theme_preferences", "style_preferences", "preferences")
-
-
-#: Keys of a session's free-form `initial_user_input` read as the writer's idea, themes and
-#: styles (the first present wins): what clients send at creation (`{"idea": ...}`).
-_INITIAL_KEYS = {
-    "user_input": ("user_input", "idea", "text", "prompt", "premise", "description", "theme"),
-    "theme_preferences": ("theme_preferences", "themes", "genres", "genre"),
-    "style_preferences": ("style_preferences", "styles", "style", "tone"),
-}
-#: Longest initial idea and most themes/styles a generation reads (bounded prompts).
-_MAX_IDEA_CHARS, _MAX_CHOICES = 2000, 7
-
-
-def initial_wishes(initial_user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The writer's wishes in what they gave when they created the session (issue 29): the
-    idea, themes and styles under their usual names, `preferences` as given."""
-    wishes: dict[str, Any] = {}
-    for field_name, keys in _INITIAL_KEYS.items():
-        value = next((initial_user_input[k] for k in keys if initial_user_input.get(k)), None)
-        if field_name == "user_input" and isinstance(value, str):
-            wishes[field_name] = value.strip()[:_MAX_IDEA_CHARS]
-        elif field_name != "user_input" and value:
-            items = [value] if isinstance(value, str) else value
-            if isinstance(items, list):
-                texts = [str(item)[:100] for item in items if isinstance(item, str | int | float)]
-                wishes[field_name] = texts[:_MAX_CHOICES]
-    if isinstance(initial_user_input.get("preferences"), Mapping):
-        wishes["preferences"] = dict(initial_user_input["preferences"])
-    return {key: value for key, value in wishes.items() if value}
-
-
-def writer_wishes(
-    requests: Iterable[tuple[str, Mapping[str, Any]]], stage: GenesisStage
-) -> dict[str, Any]:
-    """The writer's standing wishes for `stage` from the session's creation and generation
-    requests (oldest first): what they gave at creation, under the idea, themes and styles of
-    the latest concept request, and its preferences with those of the latest request for
-    `stage` over them. A revision or a later stage carries them, so the writer never has to
-    repeat what they asked for."""
-    initial: Mapping[str, Any] = {}
-    concept: Mapping[str, Any] = {}
-    for_stage: Mapping[str, Any] = {}
-    for event_type, payload in requests:
-        if event_type == CREATED:
-            initial = initial_wishes(payload.get("initial_user_input") or {})
-        if event_type == CONCEPT_GENERATION_REQUESTED:
-            concept = payload
-        if event_type in (CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED) and (
-            payload.get("stage") == stage.value
-        ):
-            for_stage = payload
-    wishes = {key: value for key, value in initial.items() if key != "preferences"}
-    wishes |= {key: concept[key] for key in WISH_FIELDS if concept.get(key)}
-    preferences = (
-        dict(initial.get("preferences") or {})
-        | dict(concept.get("preferences") or {})
-        | dict(for_stage.get("preferences") or {})
-    )
-    if preferences:
-        wishes["preferences"] = preferences
-    return wishes

@@ -18,6 +18,7 @@ from infinite_scribe.agents.llm.port import (
     GenerationRequest,
     LLMProvider,
     RateLimited,
+    count_call,
 )
 from infinite_scribe.domain.proposals import Proposal
 
@@ -42,6 +43,9 @@ class ModelGate:
     ) -> None:
         self.provider = provider
         self.name = provider.name
+        #: What a proposal's provenance names (the wrapped provider's).
+        self.model: str | None = getattr(provider, "model", None)
+        self.prompt_version: str | None = getattr(provider, "prompt_version", None)
         self.max_retries = max_retries
         self._slots = asyncio.Semaphore(max_concurrency)
         self._clock = clock
@@ -65,6 +69,7 @@ class ModelGate:
                 async with self._slots:
                     await self._wait_turn()  # a 429 may have arrived while we queued
                     self._moved(+1)
+                    count_call()  # a retry here is an attempt of the proposal's provenance
                     try:
                         return await self.provider.generate(request, draft)
                     finally:

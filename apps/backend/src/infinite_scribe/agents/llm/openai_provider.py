@@ -32,6 +32,7 @@ from infinite_scribe.agents.llm.port import (
     ProviderRejected,
     ProviderUnavailable,
     RateLimited,
+    report_usage,
 )
 from infinite_scribe.domain.proposals import (
     Proposal,
@@ -54,6 +55,11 @@ class OpenAIProvider:
     """LLMProvider over an OpenAI-compatible `/chat/completions` endpoint."""
 
     name = "openai"
+
+    @property
+    def prompt_version(self) -> str:
+        """The prompts' version (a digest of the templates): part of a proposal's provenance."""
+        return prompts.prompt_version()
 
     def __init__(
         self,
@@ -138,7 +144,11 @@ class OpenAIProvider:
         # thousands of generations at once (decision 2700).
         client = next(self._turn)
         async with client.chat.completions.with_streaming_response.create(
-            model=self.model, messages=messages, response_format=response_format, stream=True
+            model=self.model,
+            messages=messages,
+            response_format=response_format,
+            stream=True,
+            stream_options={"include_usage": True},  # the last chunk reports the tokens
         ) as response:  # closes the connection on cancellation too
             async for line in response.iter_lines():
                 if not line.startswith("data:"):
@@ -162,6 +172,10 @@ def _chunk(data: str) -> dict[str, Any]:
     return chunk
 
 
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class _Reply:
     """A streamed reply as it arrives."""
 
@@ -172,6 +186,9 @@ class _Reply:
 
     def take(self, chunk: dict[str, Any], draft: DraftCallback | None) -> None:
         """One chunk's part of the reply (its first choice), and the text so far to `draft`."""
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            report_usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
         choices = chunk.get("choices")
         if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
             return

@@ -5,7 +5,9 @@ Adapters: `offline.OfflineGenerator` (deterministic, no network, the embedded de
 only sees this module, so swapping adapters never touches it.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -39,6 +41,46 @@ class GenerationRequest:
     @property
     def is_revision(self) -> bool:
         return self.feedback is not None
+
+
+@dataclass
+class Usage:
+    """Tokens a model call reported (None: the provider does not say)."""
+
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    #: Model calls made (a gate's retries included); 0 when nothing counted them.
+    calls: int = 0
+
+
+# The meter of the generation running in this context: `generate` keeps its signature (every
+# adapter and fake implements it) and an adapter that knows its token counts reports them here.
+_USAGE: ContextVar[Usage | None] = ContextVar("llm_usage", default=None)
+
+
+@contextmanager
+def metering() -> Iterator[Usage]:
+    """A fresh meter for the calls started inside (a task created here shares it)."""
+    usage = Usage()
+    token = _USAGE.set(usage)
+    try:
+        yield usage
+    finally:
+        _USAGE.reset(token)
+
+
+def count_call() -> None:
+    """One more model call for the current generation (ignored outside a meter)."""
+    usage = _USAGE.get()
+    if usage is not None:
+        usage.calls += 1
+
+
+def report_usage(tokens_in: int | None, tokens_out: int | None) -> None:
+    """An adapter's token counts for the current generation (ignored outside a meter)."""
+    usage = _USAGE.get()
+    if usage is not None:
+        usage.tokens_in, usage.tokens_out = tokens_in, tokens_out
 
 
 class LLMProvider(Protocol):

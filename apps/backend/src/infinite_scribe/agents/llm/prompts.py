@@ -6,6 +6,7 @@ writer's inputs and earlier stages go in as JSON blocks, which the system prompt
 model to treat as data.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +28,17 @@ class RenderedPrompt:
 
     system: str
     user: str
+
+
+@cache
+def prompt_version() -> str:
+    """A short digest of every template: changes whenever a prompt does (provenance)."""
+    digest = hashlib.sha256()
+    folder = files(_PACKAGE).joinpath("prompts")
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if entry.name.endswith(".md"):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return f"prompts-{digest.hexdigest()[:12]}"
 
 
 @cache

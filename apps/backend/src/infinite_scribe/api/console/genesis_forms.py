@@ -6,27 +6,13 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from infinite_scribe.domain.confirmation import options_of
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types import GenesisStage
 
 #: Proposal fields that describe where it came from, not the writer's content.
 _ABOUT = PROPOSAL_META
 MAX_PREFERENCES = 20
-
-
-def options_of(stage: GenesisStage, proposal: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The options a writer chooses from: the concepts of CONCEPT_SELECTION; for the other
-    stages the proposal itself is the one option (index 0)."""
-    if not proposal:
-        return []
-    if stage is GenesisStage.CONCEPT_SELECTION:
-        concepts = proposal.get("concepts")
-        return (
-            [dict(c) for c in concepts if isinstance(c, Mapping)]
-            if isinstance(concepts, list)
-            else []
-        )
-    return [{k: v for k, v in proposal.items() if k not in _ABOUT}]
 
 
 def confirm_payload(

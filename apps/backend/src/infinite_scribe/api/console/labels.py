@@ -27,6 +27,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "Genesis.Session.Trashed": ("Moved to the trash", "已移入回收站"),
     "Genesis.Session.Restored": ("Restored", "已恢复"),
     "Genesis.Session.Purged": ("Deleted for good", "已永久删除"),
+    "Genesis.Session.RolledBack": ("Rolled back", "已回滚"),
+    "Genesis.Session.Branched": ("Branched", "已创建分支"),
 }
 
 
@@ -94,6 +96,40 @@ CHINESE_TEXTS: dict[str, str] = {
     "characters": "角色",
     "plot outline": "情节大纲",
     "finished": "完成",
+    "History": "历史",
+    "Back to the session": "返回会话",
+    "Branched from": "分支自",
+    "Branches of this session": "本会话的分支",
+    "from the origin session": "来自原会话",
+    "proposed": "提出",
+    "revised": "修订",
+    "confirmed": "确认",
+    "edited": "修改后确认",
+    "rolled back": "回滚",
+    "branched": "分支",
+    "Feedback": "反馈",
+    "Taken": "采用方式",
+    "as proposed": "原样采用",
+    "choice": "选择",
+    "tokens": "词元",
+    "attempts": "尝试次数",
+    "built from": "依据",
+    "events": "个事件",
+    "Content": "内容",
+    "Field": "字段",
+    "Before": "之前",
+    "After": "之后",
+    "Roll back to this version": "回滚到这个版本",
+    "The session goes back to what it was right after this version: its stage, what was "
+    "confirmed and the proposal. Nothing is deleted; the history keeps every version.": (
+        "会话将回到这个版本刚产生时的状态：阶段、已确认的内容和方案。不会删除任何内容，历史保留每个版本。"
+    ),
+    "Roll back": "回滚",
+    "Branch from here": "从这里创建分支",
+    "A new session starts from this version; this one stays as it is.": (
+        "从这个版本开始一个新会话；当前会话保持不变。"
+    ),
+    "Branch": "创建分支",
 }
 
 

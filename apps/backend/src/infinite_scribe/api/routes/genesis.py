@@ -118,7 +118,9 @@ async def session_state(session_id: UUID, call: CallerDep) -> Response:
         409: {
             "model": DuplicateCommandBody | ErrorBody,
             "description": "DUPLICATE_COMMAND (same type still pending), INVALID_STATE (not "
-            "allowed in this stage/status) or CONCURRENCY_CONFLICT",
+            "allowed in this stage/status), VERSION_CONFLICT (`expected_version` is not the "
+            "session's), GENERATION_PENDING (a rollback while the agents write) or "
+            "CONCURRENCY_CONFLICT",
         },
     },
 )

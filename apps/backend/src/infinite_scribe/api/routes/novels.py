@@ -92,7 +92,7 @@ async def novel_response(
     services: ApiServices, user_id: UUID, novel: NovelView, media: str, download: bool = False
 ) -> Response:
     """The novel as `media` (JSON, Markdown or EPUB); `download` names a file to save. Markdown
-    and EPUB are rendered off the loop, bounded (api/render_gate.py); JSON is pydantic-core's,
+    and EPUB are rendered off the loop, bounded (application/cpu.py); JSON is pydantic-core's,
     milliseconds even for the largest bible STAGE_MAX_BYTES allows."""
     if media == MARKDOWN:
         text = await services.renders.run(user_id, lambda: novel_markdown(novel))

@@ -107,6 +107,16 @@ COMMAND_EXAMPLES: dict[str, Example] = {
             "payload": {"stage": "WORLDVIEW", "data": {"setting": "A drowned city"}},
         },
     ),
+    "rollback": Example(
+        summary="Go back to a version of the history (sync, 200; docs/history.md)",
+        value={
+            "command_type": "RollbackToVersion",
+            "payload": {
+                "event_id": "0b6f3c1e-6a55-4d3e-9a8e-2f6d2f0f7a11",
+                "expected_version": 7,
+            },
+        },
+    ),
     "abandon": Example(
         summary="Abandon the session (sync, 200)",
         value={"command_type": "AbandonSession", "payload": {"reason": "Starting over"}},

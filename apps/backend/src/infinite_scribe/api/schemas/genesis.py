@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from infinite_scribe.api.schemas.commands import CommandRequest as CommandRequest
+from infinite_scribe.api.schemas.history import BranchOrigin
 from infinite_scribe.api.schemas.proposals import ProposalDocument, with_stage
 from infinite_scribe.domain.commands import JsonObject
 from infinite_scribe.domain.genesis import GenesisState
@@ -42,6 +43,8 @@ class SessionStateOut(BaseModel):
     #: In the trash: readable, but it takes no command until restored.
     trashed: bool = False
     trashed_at: datetime | None = None
+    #: A branch's origin: the source session and the version it left from (null: created).
+    branched_from: BranchOrigin | None = None
 
     @classmethod
     def of(cls, state: GenesisState, trashed_at: datetime | None = None) -> "SessionStateOut":
@@ -58,6 +61,9 @@ class SessionStateOut(BaseModel):
             ),
             novel_id=state.novel_id,
             version=state.version,
+            branched_from=None
+            if state.branched_from is None
+            else BranchOrigin.model_validate(dict(state.branched_from)),
             trashed=trashed_at is not None,
             trashed_at=trashed_at,
         )

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from infinite_scribe.api.schemas.history import BranchOrigin
 from infinite_scribe.application.ports.reads import NovelSummary, SessionSummary
 from infinite_scribe.application.reads import NovelPage, SessionPage
 from shared_types.enums import GenesisStage, GenesisStatus
@@ -23,6 +24,9 @@ class SessionSummaryOut(BaseModel):
     updated_at: datetime
     #: The working title: the confirmed story's, else the confirmed concept's; null before.
     title: str | None = None
+    #: A branch's origin (`POST .../branches`): the source session and the version it left
+    #: from; null for a session that was created.
+    branched_from: BranchOrigin | None = None
 
     @classmethod
     def of(cls, summary: SessionSummary) -> "SessionSummaryOut":

@@ -9,6 +9,7 @@ from uuid import UUID
 from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.domain.history import LoggedEvent
 from shared_types import DomainEventRow
 
 
@@ -72,12 +73,26 @@ class CommandInbox(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class HistoryLimits:
+    """How much of a lineage one read loads: events and bytes of payload (HistoryTooLarge,
+    413, beyond either)."""
+
+    max_events: int = 5_000
+    max_bytes: int = 8 * 1024 * 1024
+
+
 class CommandReads(Protocol):
     """The one read of a command (outside a transaction, or inside one)."""
 
     async def command_target(
         self, session_id: UUID, user_id: UUID, lookup: KeyLookup | None
     ) -> CommandTarget: ...
+
+    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
+        """The session's events and, for a branch, its origin's up to the branch point,
+        oldest first (a rollback's second read; the history)."""
+        ...
 
 
 class CommandQueries(CommandReads, CommandInbox, Protocol):

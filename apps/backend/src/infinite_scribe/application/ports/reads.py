@@ -24,6 +24,8 @@ class SessionSummary:
     trashed_at: datetime | None = None
     #: The working title: the confirmed story's, else the confirmed concept's (None before).
     title: str | None = None
+    #: A branch's origin: {"session_id", "event_id"[, "title"]} (None: created, not branched).
+    branched_from: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,12 @@ class ReadQueries(Protocol):
         limit: int,
     ) -> list[SessionSummary]:
         """The user's sessions not in the trash, newest first, strictly after `after`."""
+        ...
+
+    async def branches_of(
+        self, session_id: UUID, user_id: UUID, limit: int
+    ) -> list[SessionSummary]:
+        """The user's sessions branched from `session_id` (not trashed), oldest first."""
         ...
 
     async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:

@@ -63,9 +63,10 @@ class TaskQueries(Protocol):
     async def touch(self, task_ids: list[UUID]) -> None:
         """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
 
-    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-        """(event type, payload) of the session's creation and generation requests, oldest
-        first (domain.genesis.writer_wishes folds them)."""
+    async def generation_requests(self, session_id: UUID) -> list[tuple[UUID, str, dict[str, Any]]]:
+        """(event id, event type, payload) of the session's events a prompt is built from
+        (domain.wishes.PROMPT_SOURCES), oldest first: writer_wishes folds the wishes,
+        prompt_inputs names them in a proposal's provenance."""
         ...
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:

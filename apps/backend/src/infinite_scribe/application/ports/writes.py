@@ -55,6 +55,9 @@ class NewSession:
     session_id: UUID
     user_id: UUID
     version: int
+    #: The whole first state when it is more than a blank session (a branch starts from
+    #: another session's version); None: the columns' defaults.
+    state: Any = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ class Supersede:
 
 @dataclass(frozen=True)
 class NewNovel:
-    """The novel a finished session makes, with every confirmed stage (its bible)."""
+    """The novel a finished session makes, with every confirmed stage (its bible); a session
+    that finishes again (after a rollback) updates its novel, whose `version` counts them."""
 
     novel_id: UUID
     user_id: UUID

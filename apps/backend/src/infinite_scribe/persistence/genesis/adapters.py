@@ -8,10 +8,13 @@ import asyncpg
 from infinite_scribe.application.ports.genesis import (
     CommandTarget,
     ExistingCommand,
+    HistoryLimits,
     KeyLookup,
     SessionSnapshot,
 )
+from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.genesis import lineage as lineage_sql
 from infinite_scribe.persistence.genesis import sessions as genesis_sql
 from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import DomainEventRow
@@ -31,6 +34,9 @@ class PostgresGenesisRepository:
     async def load(self, session_id: UUID) -> SessionSnapshot | None:
         return await genesis_sql.load_session(self.connection, session_id)
 
+    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
+        return await lineage_sql.lineage(self.connection, session_id, limits)
+
 
 class PostgresGenesisQueries:
     """`GenesisQueries` and `CommandInbox` on the pool, outside any transaction."""
@@ -47,6 +53,10 @@ class PostgresGenesisQueries:
     ) -> CommandTarget:
         with translated():
             return await genesis_sql.command_target(self.pool, session_id, user_id, lookup)
+
+    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
+        with translated():
+            return await lineage_sql.lineage(self.pool, session_id, limits)
 
     async def session_events(self, session_id: UUID, after: int, limit: int) -> list[Any]:
         with translated():

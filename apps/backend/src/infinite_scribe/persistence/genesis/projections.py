@@ -23,18 +23,20 @@ PROJECTED_COLUMNS = (
     "novel_id",
     "version",
     "trashed_at",
+    "branched_from",
 )
 
 _UPSERT = """
 INSERT INTO genesis_sessions (
     id, user_id, status, current_stage, confirmed_data, pending_command_type, last_result,
-    novel_id, version, trashed_at, created_at
-) VALUES ($1, $2, $3::genesis_status, $4::genesis_stage, $5, $6, $7, $8, $9, $10, $11)
+    novel_id, version, trashed_at, created_at, branched_from
+) VALUES ($1, $2, $3::genesis_status, $4::genesis_stage, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (id) DO UPDATE SET
     user_id = EXCLUDED.user_id, status = EXCLUDED.status,
     current_stage = EXCLUDED.current_stage, confirmed_data = EXCLUDED.confirmed_data,
     pending_command_type = EXCLUDED.pending_command_type, last_result = EXCLUDED.last_result,
-    novel_id = EXCLUDED.novel_id, version = EXCLUDED.version, trashed_at = EXCLUDED.trashed_at
+    novel_id = EXCLUDED.novel_id, version = EXCLUDED.version, trashed_at = EXCLUDED.trashed_at,
+    branched_from = EXCLUDED.branched_from
 """
 
 
@@ -79,6 +81,7 @@ class PostgresProjectionRepository:
             state.version,
             expected.trashed_at,
             expected.created_at,
+            None if state.branched_from is None else dict(state.branched_from),
         )
 
 

@@ -21,13 +21,25 @@ WORKING_TITLE = (
 _SESSIONS_PAGE = """
 SELECT id, status::text AS status, current_stage::text AS current_stage,
        pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at,
-       {WORKING_TITLE} AS title
+       coalesce({WORKING_TITLE}, left(branched_from->>'title', 200)) AS title, branched_from
 FROM genesis_sessions
 WHERE user_id = $1 AND trashed_at IS NULL
   AND ($2::genesis_status IS NULL OR status = $2::genesis_status)
   AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT $5
+""".replace("{WORKING_TITLE}", WORKING_TITLE)
+
+
+# A session's branches: few per session; the user_id index narrows to the writer's sessions.
+_BRANCHES = """
+SELECT id, status::text AS status, current_stage::text AS current_stage,
+       pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at,
+       coalesce({WORKING_TITLE}, left(branched_from->>'title', 200)) AS title, branched_from
+FROM genesis_sessions
+WHERE user_id = $1 AND trashed_at IS NULL AND branched_from->>'session_id' = $2
+ORDER BY created_at, id
+LIMIT $3
 """.replace("{WORKING_TITLE}", WORKING_TITLE)
 
 
@@ -44,6 +56,7 @@ def summary_of(row: asyncpg.Record) -> SessionSummary:
         updated_at=row["updated_at"],
         trashed_at=row.get("trashed_at"),
         title=row.get("title"),
+        branched_from=row.get("branched_from"),
     )
 
 
@@ -66,4 +79,11 @@ class PostgresReadQueries(PostgresNovelQueries):
                 None if after is None else after.session_id,
                 limit,
             )
+        return [summary_of(row) for row in rows]
+
+    async def branches_of(
+        self, session_id: UUID, user_id: UUID, limit: int
+    ) -> list[SessionSummary]:
+        with translated():
+            rows = await self.pool.fetch(_BRANCHES, user_id, str(session_id), limit)
         return [summary_of(row) for row in rows]

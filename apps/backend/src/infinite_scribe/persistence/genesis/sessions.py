@@ -20,7 +20,7 @@ from shared_types.enums import GenesisStage, GenesisStatus
 
 _SNAPSHOT_COLUMNS = (
     "id, user_id, status::text AS status, current_stage::text AS current_stage, confirmed_data, "
-    "pending_command_type, last_result, novel_id, version, "
+    "pending_command_type, last_result, novel_id, version, branched_from, "
     "trashed_at IS NOT NULL AS trashed, trashed_at"
 )
 
@@ -75,6 +75,7 @@ def state_of(row: asyncpg.Record) -> GenesisState:
         last_result=row["last_result"],
         novel_id=row["novel_id"],
         version=row["version"],
+        branched_from=row["branched_from"],
     )
 
 

@@ -23,6 +23,7 @@ from infinite_scribe.application.ports.genesis import (
     GENESIS_SESSIONS,
     CommandTarget,
     ExistingCommand,
+    HistoryLimits,
     KeyLookup,
     KeyRecord,
     SessionSnapshot,
@@ -31,11 +32,8 @@ from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord, TaskView
 from infinite_scribe.application.ports.writes import Write
-from infinite_scribe.domain.genesis import (
-    CONCEPT_GENERATION_REQUESTED,
-    CREATED,
-    STAGE_GENERATION_REQUESTED,
-)
+from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.wishes import PROMPT_SOURCES
 from infinite_scribe.persistence.memory.tables import (
     PENDING,
     UNFINISHED,
@@ -155,6 +153,14 @@ class MemoryGenesis:
             return None
         return SessionSnapshot(row["state"], row["trashed_at"] is not None, row["trashed_at"])
 
+    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
+        """The session's own events (the in-memory adapter does not follow a branch's origin)."""
+        return [
+            LoggedEvent(e.event_id, session_id, e.event_type, e.payload, e.occurred_at)
+            for e in self.tables.events
+            if e.aggregate_id == str(session_id)
+        ][: limits.max_events]
+
     async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None:
         found = await self.load(session_id)
         return found if found is not None and found.state.user_id == user_id else None
@@ -253,11 +259,10 @@ class MemoryTaskQueries:
     async def touch(self, task_ids: list[UUID]) -> None:
         return None
 
-    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+    async def generation_requests(self, session_id: UUID) -> list[tuple[UUID, str, dict[str, Any]]]:
         return [
-            (e.event_type, dict(e.payload)) for e in self.db.tables.events
-            if e.aggregate_id == str(session_id)
-            and e.event_type in (CREATED, CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED)
+            (e.event_id, e.event_type, dict(e.payload)) for e in self.db.tables.events
+            if e.aggregate_id == str(session_id) and e.event_type in PROMPT_SOURCES
         ]  # fmt: skip
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:

@@ -84,7 +84,9 @@ def _ledger(tables: Tables, ledger: LedgerRow) -> None:
 
 
 def _session(tables: Tables, new: NewSession) -> None:
-    state = GenesisState(session_id=new.session_id, user_id=new.user_id, version=new.version)
+    state = new.state or GenesisState(
+        session_id=new.session_id, user_id=new.user_id, version=new.version
+    )
     tables.sessions[new.session_id] = {"state": state, "trashed_at": None}
 
 

@@ -7,12 +7,8 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.tasks import TaskRecord, TaskView
-from infinite_scribe.domain.genesis import (
-    AGGREGATE_TYPE,
-    CONCEPT_GENERATION_REQUESTED,
-    CREATED,
-    STAGE_GENERATION_REQUESTED,
-)
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE
+from infinite_scribe.domain.wishes import PROMPT_SOURCES
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
@@ -122,18 +118,18 @@ class PostgresTaskQueries:
                 task_ids,
             )
 
-    async def generation_requests(self, session_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+    async def generation_requests(self, session_id: UUID) -> list[tuple[UUID, str, dict[str, Any]]]:
         # Served by the (aggregate_type, aggregate_id) index; a session has a handful of these.
         with translated():
             rows = await self.pool.fetch(
-                "SELECT event_type, payload FROM domain_events "
+                "SELECT event_id, event_type, payload FROM domain_events "
                 "WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = ANY($3) "
                 "ORDER BY id",
                 AGGREGATE_TYPE,
                 str(session_id),
-                [CREATED, CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED],
+                list(PROMPT_SOURCES),
             )
-        return [(row["event_type"], row["payload"]) for row in rows]
+        return [(row["event_id"], row["event_type"], row["payload"]) for row in rows]
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         with translated():

@@ -29,14 +29,32 @@ _NOVEL_COLUMNS = {
 }
 
 
+#: A branch's first row: every column of its state (the snapshot part's), and its origin.
+_STATE_COLUMNS = {
+    "status": "genesis_status",
+    "current_stage": "genesis_stage",
+    "confirmed_data": "jsonb",
+    "pending_command_type": "text",
+    "last_result": "jsonb",
+    "novel_id": "uuid",
+    "branched_from": "jsonb",
+}
+
+
 @dataclass(frozen=True)
 class NewSessionPart(NeverRefuses):
     session: NewSession
-    shape = "new_session"
     part = "session"
+
+    @property
+    def shape(self) -> str:
+        # A branch's row carries its whole first state: another statement than a blank one.
+        return "new_session" if self.session.state is None else "new_branch"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         columns = {"id": "uuid", "user_id": "uuid", "version": "int"}
+        if self.session.state is not None:
+            columns |= _STATE_COLUMNS
         return [("new_session", insert_row(p, "genesis_sessions", columns))]
 
     def reads(self) -> Sequence[str]:
@@ -44,7 +62,12 @@ class NewSessionPart(NeverRefuses):
 
     def values(self) -> Mapping[str, Any]:
         s = self.session
-        return {"id": s.session_id, "user_id": s.user_id, "version": s.version}
+        values = {"id": s.session_id, "user_id": s.user_id, "version": s.version}
+        if s.state is not None:
+            origin = s.state.branched_from
+            values |= state_columns(s.state)
+            values["branched_from"] = None if origin is None else dict(origin)
+        return values
 
 
 @dataclass(frozen=True)
@@ -130,7 +153,11 @@ class NovelPart(NeverRefuses):
     part = "novel"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        return [("novel", insert_row(p, "novels", _NOVEL_COLUMNS))]
+        # A session that finishes again after a rollback rewrites its own novel (same id);
+        # the content it had is still in the log (the history's FINISHED versions).
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _NOVEL_COLUMNS if name != "id")
+        tail = f"\nON CONFLICT (id) DO UPDATE SET {updates}, version = novels.version + 1"
+        return [("novel", insert_row(p, "novels", _NOVEL_COLUMNS, tail))]
 
     def reads(self) -> Sequence[str]:
         return [count_of("novel")]

@@ -34,6 +34,9 @@ class OfflineGenerator:
     `LLMProvider`)."""
 
     name = "offline"
+    #: What provenance names as the model and its "prompt" (the generator's rules: decision 3300).
+    model = "offline-generator"
+    prompt_version = "offline-3300"
 
     async def generate(self, request: GenerationRequest) -> Proposal:
         """A valid proposal for `request.stage`, the same one every time for this request."""

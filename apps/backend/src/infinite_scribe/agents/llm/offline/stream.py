@@ -22,6 +22,10 @@ class StreamingOffline:
     def __init__(self, seconds: float, generator: OfflineGenerator | None = None) -> None:
         self.seconds = seconds
         self.generator = generator or OfflineGenerator()
+        #: A proposal's provenance names the generator's.
+        self.model, self.prompt_version = OfflineGenerator.model, OfflineGenerator.prompt_version
+        #: A proposal's provenance names the generator's.
+        self.model, self.prompt_version = OfflineGenerator.model, OfflineGenerator.prompt_version
 
     async def generate(
         self,

@@ -1,0 +1,77 @@
+"""The writer's history page (issue 37): every version of every stage with its content, a
+side-by-side diff against the stage's previous version and each proposal's provenance, and on
+every version "roll back to this version" and "branch from here" (each behind a disclosure that
+says what will happen). The same application services as the API: RollbackToVersion is a
+command with the form's idempotency key; a branch is `SessionVersions.branch`."""
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from infinite_scribe.api.console.web import (
+    PREFIX,
+    SameOrigin,
+    Writer,
+    action_id,
+    form_of,
+    one,
+    render,
+)
+from infinite_scribe.api.console.writer import context_of
+from infinite_scribe.api.deps import services_of
+from infinite_scribe.domain.errors import InvalidPayload, InvalidVersion
+
+router = APIRouter(prefix=PREFIX)
+
+
+@router.get("/sessions/{session_id}/history")
+async def history_page(request: Request, session_id: UUID, principal: Writer) -> Response:
+    services = services_of(request.app)
+    snapshot = await services.sessions.snapshot(session_id, principal.user_id)
+    stages = await services.versions.history(session_id, principal.user_id)
+    branches = await services.reads.branches(session_id, principal.user_id)
+    context = {
+        "session_id": session_id,
+        "state": snapshot.state,
+        "history": stages,
+        "branches": branches,
+    }
+    return render(request, "history.html", context, principal=principal)
+
+
+def _event_id(fields: dict[str, list[str]]) -> UUID:
+    try:
+        return UUID(one(fields, "event_id") or "")
+    except ValueError as error:
+        raise InvalidVersion("Choose a version of this session's history") from error
+
+
+@router.post("/sessions/{session_id}/rollback", dependencies=[SameOrigin])
+async def roll_back(request: Request, session_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    payload: dict[str, object] = {"event_id": str(_event_id(fields))}
+    # The version the page showed: a session that moved meanwhile is a 409, not a surprise.
+    version = one(fields, "expected_version")
+    if version is not None:
+        if not version.isdigit() or len(version) > 10:
+            raise InvalidPayload("expected_version must be a version number")
+        payload["expected_version"] = int(version)
+    await services_of(request.app).commands.execute(
+        context_of(request, principal),
+        session_id,
+        "RollbackToVersion",
+        payload,
+        f"console:{action_id(fields)}",
+    )
+    return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/branch", dependencies=[SameOrigin])
+async def branch_from(request: Request, session_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    title = (one(fields, "title") or "")[:200] or None
+    state = await services_of(request.app).versions.branch(
+        context_of(request, principal), session_id, _event_id(fields), title
+    )
+    return RedirectResponse(f"{PREFIX}/sessions/{state.session_id}", status_code=303)

@@ -1,0 +1,57 @@
+"""A session's versions (issue 37): its history, and a new session branched from one of its
+versions. Rolling back is a command (RollbackToVersion on .../commands). docs/command-api.md."""
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
+from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.history import BranchCreated, BranchRequest, HistoryOut
+
+router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
+
+_HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    413: {"model": ErrorBody, "description": "HISTORY_TOO_LARGE: beyond 5,000 events or 8 MiB"},
+    429: {"model": ErrorBody, "description": "TOO_MANY_RENDERS: this writer's heavy request runs"},
+    503: {"model": ErrorBody, "description": "SERVER_BUSY: the process computes all it may"},
+}
+_BRANCH_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_HISTORY_ERRORS,
+    422: {"model": ErrorBody, "description": "INVALID_VERSION: not a version of this session"},
+}
+
+
+@router.get("/{session_id}/history", response_model=HistoryOut, responses=_HISTORY_ERRORS)
+async def session_history(session_id: UUID, call: CallerDep) -> Any:
+    """Every version of every stage, in Genesis order, oldest first: proposals (with their
+    provenance), revisions (with the feedback), confirmations (how the proposal was taken),
+    rollbacks and branches, each with its full content and its changes against the stage's
+    previous version. A branch shows its origin's versions up to the branch point first."""
+    stages = await call.services.versions.history(session_id, call.context.user_id)
+    return json_response({"session_id": str(session_id), "stages": stages}, 200)
+
+
+@router.post(
+    "/{session_id}/branches",
+    status_code=201,
+    response_model=BranchCreated,
+    responses=_BRANCH_ERRORS,
+)
+async def branch_session(session_id: UUID, body: BranchRequest, call: CallerDep) -> Any:
+    """A new session of the same writer starting from the state right after `at_event_id` (a
+    version of this session's history); its first event is `Genesis.Session.Branched`, caused
+    by that version. The source is untouched."""
+    state = await call.services.versions.branch(
+        call.context, session_id, body.at_event_id, body.title
+    )
+    origin = dict(state.branched_from or {})
+    reply = {
+        "session_id": str(state.session_id),
+        "branched_from": origin,
+        "current_stage": state.current_stage.value,
+        "version": state.version,
+    }
+    return json_response(reply, 201)

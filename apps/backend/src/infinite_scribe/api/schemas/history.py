@@ -1,0 +1,102 @@
+"""The history of a session, its branches and where proposals came from, as OpenAPI shows
+them (issue 37, docs/command-api.md "History, rollback, branches")."""
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from infinite_scribe.domain.commands import Text
+from shared_types.enums import GenesisStage
+
+
+class BranchOrigin(BaseModel):
+    """Where a branch started: the source session and the version (event) it left from."""
+
+    session_id: UUID
+    event_id: UUID
+    title: str | None = None
+
+
+class BranchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: A version of the source session (an `event_id` of its history).
+    at_event_id: UUID
+    #: The branch's working title until a title is confirmed.
+    title: Text | None = Field(default=None, min_length=1, max_length=200)
+
+
+class BranchCreated(BaseModel):
+    session_id: UUID
+    branched_from: BranchOrigin
+    current_stage: GenesisStage
+    version: int
+
+
+class Change(BaseModel):
+    """One field that differs from the stage's previous version."""
+
+    path: str = Field(examples=["characters[0].name"])
+    before: Any = None
+    after: Any = None
+
+
+class Provenance(BaseModel):
+    """Where a proposal came from (null fields: the provider or an older event does not say)."""
+
+    provider: str | None
+    model: str | None
+    prompt_version: str | None
+    #: Event ids the prompt used: confirmed stages, the feedback, the writer's wishes.
+    inputs: list[str]
+    tokens_in: int | None
+    tokens_out: int | None
+    latency_ms: float | None
+    attempts: int | None
+
+
+class Confirmation(BaseModel):
+    """How the writer took the proposal: as it was, one of its options, or edited."""
+
+    how: Literal["as_proposed", "choice", "edited"]
+    choice: int | None = None
+    #: The paths the writer changed against the chosen option (or the proposal).
+    edited: list[str] = Field(default_factory=list)
+
+
+class VersionOut(BaseModel):
+    event_id: UUID
+    event_type: str
+    kind: Literal["proposed", "revised", "confirmed", "edited", "rolled_back", "branched"]
+    at: datetime
+    #: The session whose log holds it (a branch shows its origin's versions before its own).
+    session_id: UUID
+    #: The version's full content: what the writer saw, or confirmed.
+    content: dict[str, Any]
+    #: What differs from the stage's previous version ([] for a first version).
+    changes: list[Change]
+    #: On proposals; null otherwise.
+    provenance: Provenance | None
+    #: `revised`: the feedback that asked for it.
+    feedback: str | None = None
+    #: `confirmed` / `edited`: how the proposal was taken.
+    confirmation: Confirmation | None = None
+    #: `rolled_back` / `branched`: the version gone back to, and the stage the session was at.
+    target_event_id: UUID | None = None
+    restored_stage: GenesisStage | None = None
+    #: `branched`: the source session and version.
+    branched_from: BranchOrigin | None = None
+
+
+class StageVersions(BaseModel):
+    stage: GenesisStage
+    versions: list[VersionOut]
+
+
+class HistoryOut(BaseModel):
+    """Every version of every stage, in Genesis order, oldest first."""
+
+    session_id: UUID
+    stages: list[StageVersions]

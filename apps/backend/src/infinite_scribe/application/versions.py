@@ -1,0 +1,56 @@
+"""Every version is the writer's (issue 37): a session's history, and a branch from one of its
+versions. A rollback is a command (RollbackToVersion, application/genesis_commands.py)."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from infinite_scribe.application.aggregates import Origin
+from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.cpu import CpuGate
+from infinite_scribe.application.genesis_commands import HISTORY_LIMITS, SESSIONS, owned
+from infinite_scribe.application.ports.genesis import GenesisQueries
+from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.domain.errors import InvalidVersion
+from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.domain.history import branched, fold, session_history
+
+
+class SessionVersions:
+    """The history and branches of the writer's sessions."""
+
+    def __init__(self, uow: UnitOfWork, queries: GenesisQueries, cpu: CpuGate) -> None:
+        self.uow = uow
+        self.queries = queries
+        self.cpu = cpu
+
+    async def history(self, session_id: UUID, user_id: UUID) -> list[dict[str, Any]]:
+        """Every stage in Genesis order with its versions (404 unless the user's session;
+        413 HISTORY_TOO_LARGE beyond HISTORY_LIMITS). The diffs run in a thread."""
+        owned(await self.queries.snapshot(session_id, user_id))
+        lineage = await self.queries.lineage(session_id, HISTORY_LIMITS)
+        return await self.cpu.run(user_id, session_history, lineage)
+
+    async def branch(
+        self, context: RequestContext, source_id: UUID, at_event_id: UUID, title: str | None
+    ) -> GenesisState:
+        """A new session of the same writer starting from the state right after `at_event_id`
+        (a version of the source: 422 INVALID_VERSION otherwise); the source is untouched."""
+        owned(await self.queries.snapshot(source_id, context.user_id))
+        lineage = await self.queries.lineage(source_id, HISTORY_LIMITS)
+        try:
+            walk = await self.cpu.run(context.user_id, _fold_states, lineage)
+        except (KeyError, ValueError, TypeError) as error:  # an origin's purged payloads
+            raise InvalidVersion("The session's versions can no longer be read") from error
+        target = walk.targets.get(at_event_id)
+        if target is None:
+            raise InvalidVersion("The event is not a version of this session")
+        decided = branched(context.user_id, source_id, target, title, walk.initial, uuid4())
+        blank = GenesisState(session_id=uuid4(), user_id=context.user_id, version=0)
+        flow_id = uuid4()  # a branch starts its own flow, caused by the version it starts from
+        origin = Origin(flow_id, at_event_id, context.metadata())
+        change = await SESSIONS.apply(self.uow.writes, blank, decided, origin)
+        return change.after
+
+
+def _fold_states(lineage: list[Any]) -> Any:
+    return fold(lineage, with_changes=False)

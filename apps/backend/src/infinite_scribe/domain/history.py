@@ -1,0 +1,224 @@
+"""A session's versions from its event log, pure (issue 37, docs/history.md).
+
+The log of a session (and, for a branch, the log of its origin up to the branch point) is
+folded once: every proposal, revision, confirmation, finish, rollback and branch becomes a
+version of its stage, with its full content and the field-level changes against the stage's
+previous version; the same fold gives the state right after each version, which is what a
+rollback or a branch goes back to.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from infinite_scribe.domain.diff import changes
+from infinite_scribe.domain.genesis import (
+    BRANCHED,
+    FEEDBACK_SUBMITTED,
+    FINISHED,
+    PROPOSAL_EVENTS,
+    ROLLED_BACK,
+    SESSION_STARTS,
+    STAGE_CONFIRMED,
+    STAGE_ORDER,
+    Decided,
+    GenesisState,
+    VersionTarget,
+    evolve,
+    started,
+    version_payload,
+)
+from infinite_scribe.domain.novel import novel_bible
+from shared_types.enums import GenesisStage
+
+#: The provenance fields of a proposal (null where a provider or an older event has none).
+PROVENANCE_FIELDS = (
+    "provider",
+    "model",
+    "prompt_version",
+    "inputs",
+    "tokens_in",
+    "tokens_out",
+    "latency_ms",
+    "attempts",
+)
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One event of a session's lineage as the history reads it."""
+
+    event_id: UUID
+    session_id: UUID
+    event_type: str
+    payload: Mapping[str, Any]
+    created_at: datetime
+
+
+@dataclass
+class _Fold:
+    """What the walk carries from one event to the next."""
+
+    state: GenesisState | None = None
+    confirmed_by: dict[str, str] = field(default_factory=dict)
+    feedback: dict[str, str] = field(default_factory=dict)
+    last: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    content_of: dict[UUID, Mapping[str, Any]] = field(default_factory=dict)
+    versions: list[tuple[GenesisStage, dict[str, Any]]] = field(default_factory=list)
+    targets: dict[UUID, VersionTarget] = field(default_factory=dict)
+    #: What the writer gave when the lineage began (a branch carries it on).
+    initial: Mapping[str, Any] = field(default_factory=dict)
+
+
+def fold(events: Iterable[LoggedEvent], *, with_changes: bool = True) -> _Fold:
+    """Walk a lineage (oldest first): the versions and the state after each of them
+    (`with_changes=False`: no diffs, for a rollback or a branch that only needs the state)."""
+    walk = _Fold()
+    for event in events:
+        _advance(walk, event)
+        found = _version(walk, event, with_changes)
+        if found is None or walk.state is None:
+            continue
+        stage, version = found
+        walk.versions.append((stage, version))
+        walk.content_of[event.event_id] = version["content"]
+        walk.targets[event.event_id] = VersionTarget(
+            event.event_id, stage, walk.state, dict(walk.confirmed_by)
+        )
+    return walk
+
+
+def session_history(events: Iterable[LoggedEvent]) -> list[dict[str, Any]]:
+    """Every stage in Genesis order with its versions, oldest first (the history answer)."""
+    walk = fold(events)
+    stages: dict[GenesisStage, list[dict[str, Any]]] = {stage: [] for stage in STAGE_ORDER}
+    for stage, version in walk.versions:
+        stages[stage].append(version)
+    return [{"stage": stage.value, "versions": versions} for stage, versions in stages.items()]
+
+
+def target_of(events: Iterable[LoggedEvent], event_id: UUID) -> VersionTarget | None:
+    """The version `event_id` of this lineage (None: it is not one of its versions)."""
+    return fold(events).targets.get(event_id)
+
+
+def branched(
+    user_id: UUID,
+    source_id: UUID,
+    target: VersionTarget,
+    title: str | None,
+    initial_user_input: Mapping[str, Any],
+    novel_id: UUID,
+) -> list[Decided]:
+    """A new session's first events: Branched with the state of `target` (the source's state
+    right after that event), then Finished when that state is a finished one (its own novel)."""
+    origin = {"session_id": str(source_id), "event_id": str(target.event_id)}
+    if title:
+        origin["title"] = title
+    payload = version_payload(target.state, target) | {
+        "user_id": str(user_id),
+        "branched_from": origin,
+        "initial_user_input": dict(initial_user_input),
+    }
+    events = [Decided(BRANCHED, payload)]
+    if target.state.current_stage is GenesisStage.FINISHED:
+        events.append(Decided(FINISHED, {"novel_id": str(novel_id)}))
+    return events
+
+
+def _advance(walk: _Fold, event: LoggedEvent) -> None:
+    payload = event.payload
+    if event.event_type in SESSION_STARTS:
+        walk.state = started(event.session_id, event.event_type, payload)
+        walk.initial = dict(payload.get("initial_user_input") or {})
+    elif walk.state is not None:
+        walk.state = evolve(walk.state, event.event_type, payload)
+    if event.event_type == STAGE_CONFIRMED:
+        walk.confirmed_by[str(payload["stage"])] = str(event.event_id)
+    elif event.event_type in (ROLLED_BACK, BRANCHED):
+        walk.confirmed_by = {str(k): str(v) for k, v in (payload.get("confirmed_by") or {}).items()}
+    elif event.event_type == FEEDBACK_SUBMITTED:
+        walk.feedback[str(payload.get("stage"))] = str(payload.get("feedback", ""))
+
+
+def _version(
+    walk: _Fold, event: LoggedEvent, with_changes: bool
+) -> tuple[GenesisStage, dict[str, Any]] | None:
+    """The version `event` is (None: it is none, a request or a trash move say)."""
+    payload, kind = event.payload, event.event_type
+    extra: dict[str, Any] = {}
+    provenance: dict[str, Any] | None = None
+    if kind in PROPOSAL_EVENTS:
+        stage_value, content = payload.get("stage"), payload.get("result")
+        kind = "revised" if payload.get("revision") else "proposed"
+        provenance = _provenance(payload)
+        if kind == "revised":
+            extra["feedback"] = walk.feedback.pop(str(stage_value), None)
+    elif kind == STAGE_CONFIRMED:
+        stage_value, content = payload.get("stage"), payload.get("data")
+        how = payload.get("confirmation") or ("choice" if "choice" in payload else "edited")
+        kind = "edited" if how == "edited" else "confirmed"
+        extra["confirmation"] = {
+            "how": how,
+            "choice": payload.get("choice"),
+            "edited": list(payload.get("edited") or []),
+        }
+    elif kind == FINISHED and walk.state is not None:
+        stage_value = GenesisStage.FINISHED.value
+        content = asdict(novel_bible(walk.state.confirmed_data))
+        content["novel_id"] = payload.get("novel_id")
+        kind = "confirmed"
+    elif kind in (ROLLED_BACK, BRANCHED):
+        stage_value = payload.get("to_stage")
+        to_event = payload.get("to_event_id") or (payload.get("branched_from") or {}).get(
+            "event_id"
+        )
+        known = walk.content_of.get(_uuid(to_event) or event.event_id)
+        content = known if known is not None else (payload.get("last_result") or {})
+        extra["target_event_id"] = to_event
+        extra["restored_stage"] = payload.get("stage")
+        if kind == BRANCHED:
+            extra["branched_from"] = payload.get("branched_from")
+        kind = "rolled_back" if kind == ROLLED_BACK else "branched"
+    else:
+        return None
+    stage = _stage(stage_value)
+    if stage is None or not isinstance(content, Mapping):
+        return None
+    version = {
+        "event_id": str(event.event_id),
+        "event_type": event.event_type,
+        "kind": kind,
+        "at": event.created_at.isoformat(),
+        "session_id": str(event.session_id),
+        "content": dict(content),
+        "changes": changes(walk.last.get(stage.value), content) if with_changes else [],
+        "provenance": provenance,
+        **extra,
+    }
+    walk.last[stage.value] = content
+    return stage, version
+
+
+def _provenance(payload: Mapping[str, Any]) -> dict[str, Any]:
+    given = payload.get("provenance")
+    known = dict(given) if isinstance(given, Mapping) else {"provider": payload.get("provider")}
+    return {name: known.get(name) for name in PROVENANCE_FIELDS} | {
+        "inputs": list(known.get("inputs") or [])
+    }
+
+
+def _stage(value: Any) -> GenesisStage | None:
+    try:
+        return GenesisStage(value)
+    except ValueError:
+        return None
+
+
+def _uuid(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
