@@ -2,7 +2,9 @@
 /metrics on WORKER_METRICS_PORT and exits 0 on SIGTERM."""
 
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -91,18 +93,16 @@ def test_processes_run_n_workers_and_stop_together(database_url: str, kafka_boot
     """Issue 27: `scribe worker --processes 2` runs two workers in the consumer group (metrics on
     WORKER_METRICS_PORT and the next port); SIGTERM stops both, exit 0; a child that dies takes
     the other down and the parent reports its status."""
-    port = free_port()
-    while not _port_free(port + 1):
-        port = free_port()
-    env = {
-        **os.environ,
-        "WORKER_METRICS_PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "WORKER_CONSUMER_GROUP": f"e2e-procs-{port}",
-    }
     for ending in (signal.SIGTERM, signal.SIGKILL):
+        port = two_free_ports()  # each round: a port freed by the last may be taken since
+        env = {
+            **os.environ,
+            "WORKER_METRICS_PORT": str(port),
+            "LOG_LEVEL": "WARNING",
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "WORKER_CONSUMER_GROUP": f"e2e-procs-{port}",
+        }
         parent = subprocess.Popen([str(SCRIBE), "worker", "--processes", "2"], env=env)
         try:
             for metrics in (port, port + 1):
@@ -130,9 +130,7 @@ def test_processes_run_n_workers_and_stop_together(database_url: str, kafka_boot
 def test_the_workers_die_with_a_killed_parent(database_url: str, kafka_bootstrap: str) -> None:
     """Issue 41, W1: kill -9 of the parent left both children running (beside the restarted
     unit's own, and holding its metrics ports)."""
-    port = free_port()
-    while not _port_free(port + 1):
-        port = free_port()
+    port = two_free_ports()
     env = {
         **os.environ,
         "WORKER_METRICS_PORT": str(port),
@@ -164,8 +162,18 @@ def test_the_workers_die_with_a_killed_parent(database_url: str, kafka_bootstrap
             parent.wait(10)
 
 
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
+def two_free_ports() -> int:
+    """A port P with P and P + 1 free, below the kernel's ephemeral range (32768 and up): there
+    no outgoing connection of this or another test process is given it meanwhile, as one was
+    given P + 1 picked by `free_port` (the worker's second metrics port: address in use)."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20_000, 32_000)
+        with socket.socket() as first, socket.socket() as second:
+            try:
+                first.bind(("127.0.0.1", port))
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two free ports found")

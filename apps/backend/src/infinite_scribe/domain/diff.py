@@ -10,8 +10,11 @@ size; the proposal models and the event size limit already bound the input.
 from collections.abc import Mapping
 from typing import Any
 
-#: What a version says about itself rather than the story (never a change the writer made).
-ABOUT = frozenset({"source", "note", "stage"})
+from infinite_scribe.domain.proposals import PROPOSAL_META
+
+#: What a version says about itself rather than the story (never a change the writer made):
+#: a proposal's own metadata (its source, notes, the feedback it took in) and its stage.
+ABOUT = frozenset({*PROPOSAL_META, "stage"})
 #: At most this many changes per comparison (the rest is summarised by `truncated`).
 MAX_CHANGES = 500
 

@@ -67,7 +67,7 @@ KINDS = {
     "schema_invalid": Kind(
         Reply.text('{"concepts": "not a list", "note": 7}'), "LLM_INVALID_OUTPUT", ATTEMPTS
     ),
-    "timeout": Kind(Reply.slow(3), "LLM_TIMEOUT", ATTEMPTS),
+    "timeout": Kind(Reply.slow(8), "LLM_TIMEOUT", ATTEMPTS),
     "rate_limited": Kind(Reply.rate_limited(), "LLM_RATE_LIMITED", ATTEMPTS),
     # A refusal is not retried: the same prompt gets the same no.
     "refusal": Kind(Reply(content="{}", refusal="I will not"), "LLM_INVALID_OUTPUT", 1),
@@ -175,7 +175,9 @@ async def test_every_provider_failure_fails_the_task_and_the_writer_can_ask_agai
             llm_provider="openai",
             llm_base_url=llm.base_url,
             llm_model=FakeLLMServer.MODEL,
-            llm_timeout_seconds=0.5,
+            # Well above a loaded machine's answer time of the fake server (0.5 s was not: a
+            # 500 answered after it, as a timeout), well below the slow reply's 8 s.
+            llm_timeout_seconds=2.0,
             llm_max_retries=0,
             worker_generation_attempts=ATTEMPTS,
         )
