@@ -101,6 +101,7 @@ CHINESE_TEXTS: dict[str, str] = {
     "Branched from": "分支自",
     "Branches of this session": "本会话的分支",
     "from the origin session": "来自原会话",
+    "the origin session": "原会话",
     "proposed": "提出",
     "revised": "修订",
     "confirmed": "确认",
