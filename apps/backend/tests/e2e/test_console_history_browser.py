@@ -190,14 +190,15 @@ def walk(driver: Any, url: str, api: httpx.Client, jwt: str) -> dict[str, Any]:
     assert branch != origin
     wait(driver, ready("STORY_CONCEPTION"))
     assert text_of(driver, "#branch-origin a", "href") == f"/console/sessions/{origin}"
-    # The title given is the branch's own, not a name of its origin.
-    assert "The other story" not in (text_of(driver, "#branch-origin") or "")
+    # The title given is the branch's own: shown as its name, never as the origin's link.
+    assert "The other story" not in (text_of(driver, "#branch-origin a") or "")
+    assert "The other story" in (text_of(driver, "#branch-origin strong") or "")
     driver.get(f"{url}/console/sessions/{origin}/history")
     submit(driver, f'[data-branch-link="{branch}"]')
     assert session_id_of(driver) == branch
     submit(driver, "#history-link")
     assert text_of(driver, "#branch-origin a", "href") == f"/console/sessions/{origin}/history"
-    assert "The other story" not in (text_of(driver, "#branch-origin") or "")
+    assert "The other story" not in (text_of(driver, "#branch-origin a") or "")
     # The branch's history: the origin's versions up to the branch point, then its own.
     assert [kind for _, kind in versions(driver)] == [
         "proposed",
