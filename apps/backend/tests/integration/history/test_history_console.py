@@ -71,6 +71,8 @@ async def test_the_history_page_rolls_back_and_branches(
         assert "Bells II" in session_page.text
         origin_history = await console.get(page_url)
         assert f'data-branch-link="{branch_id}"' in origin_history.text  # and back
+        listed = await console.get("/console/sessions")
+        assert f'data-branch-of="{session_id}"' in listed.text  # the list shows the origin
         bad = await console.post(
             f"/console/sessions/{session_id}/branch",
             data={"action_id": action(), "event_id": "not-an-id"},
