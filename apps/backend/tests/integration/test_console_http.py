@@ -49,7 +49,12 @@ async def test_pages_need_sign_in_and_carry_a_strict_csp(
 ) -> None:
     async with httpx.AsyncClient(base_url=console.url) as anonymous:
         reply = await anonymous.get("/console/sessions")
+        homes = [await anonymous.get(path) for path in ("/console", "/console/")]
     assert reply.status_code == 303 and reply.headers["location"].startswith("/console/sign-in")
+    # The home, with or without its slash, leads a visitor to the sign-in (it was a 404).
+    assert [(home.status_code, home.headers["location"]) for home in homes] == [
+        (303, "/console/sign-in")
+    ] * 2
     cookie = writer.cookies.jar
     stored = next(iter(cookie))
     assert stored.name == "scribe_console" and stored.path == "/console"

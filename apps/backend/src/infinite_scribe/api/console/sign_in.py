@@ -44,6 +44,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @router.get("")
+@router.get("/")  # `/console/` is the home too (a 404 before: people type the slash)
 async def console_home(request: Request) -> Response:
     try:
         principal = await current_principal(request)
