@@ -43,25 +43,6 @@ from infinite_scribe.settings.stream import StreamSettings
 
 __all__ = ["DEV_JWT_SECRET", "ConfigurationError", "ServiceType", "Settings", "load_settings"]
 
-#: The settings of each component, in the order the README's table lists them.
-GROUPS: tuple[type[BaseSettings], ...] = (
-    DatabaseSettings,
-    KafkaSettings,
-    ApiSettings,
-    AuthSettings,
-    HttpLimitSettings,
-    IdempotencySettings,
-    StreamSettings,
-    RelaySettings,
-    WorkerRuntimeSettings,
-    AgentSettings,
-    LlmSettings,
-    FlowSettings,
-    TrashSettings,
-    ProcessSettings,
-    ObservabilitySettings,
-)
-
 
 class ConfigurationError(RuntimeError):
     """Raised when the environment holds an invalid value; the message names the variable."""
@@ -153,6 +134,13 @@ class Settings(
     def uses_embedded_database_of_up(self) -> bool:
         url = self._embedded_database_url
         return url is not None and url == self.resolved_database_url()
+
+
+#: The settings of each component, in the order the README's table lists them: the groups
+#: `Settings` is composed of, read from its bases so the two lists cannot drift apart.
+GROUPS: tuple[type[BaseSettings], ...] = tuple(
+    base for base in Settings.__bases__ if base is not BaseSettings
+)
 
 
 class _KafkaOptionsSource(PydanticBaseSettingsSource):
