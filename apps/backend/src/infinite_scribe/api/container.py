@@ -91,14 +91,7 @@ async def api_services(
     """Open the pool and the stores, wire the adapters to the ports, close them on exit (in
     the reverse order of opening, also when one of them fails to open)."""
     async with AsyncExitStack() as opened:
-        # No per-release RESET round trip: the API's code never changes session state (issue 13).
-        pool = await create_pool(database_url, max_size=API_POOL_SIZE, reset=keep_session)
-        metrics.pool = pool
-        opened.push_async_callback(_close_pool, pool, metrics)
-        # The Kafka topic is decided here, once, not per request.
-        composer = WriteComposer(settings.kafka_topic, settings.event_max_bytes)
-        uow = unit_of_work(pool, composer, database_url)
-        opened.push_async_callback(uow.close)
+        pool, uow = await _open_writes(opened, settings, database_url, metrics)
         idempotency_store = await open_idempotency_store(settings, database_url)
         opened.push_async_callback(idempotency_store.close)
         queries = PostgresGenesisQueries(pool)
@@ -137,6 +130,21 @@ async def api_services(
             console=console_services(settings, pool),
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
+
+
+async def _open_writes(
+    opened: AsyncExitStack, settings: Settings, database_url: str, metrics: ApiMetrics
+) -> tuple[asyncpg.Pool, PostgresUnitOfWork]:
+    """The API's pool and the unit of work on it, both closed by `opened`."""
+    # No per-release RESET round trip: the API's code never changes session state (issue 13).
+    pool = await create_pool(database_url, max_size=API_POOL_SIZE, reset=keep_session)
+    metrics.pool = pool
+    opened.push_async_callback(_close_pool, pool, metrics)
+    # The Kafka topic is decided here, once, not per request.
+    composer = WriteComposer(settings.kafka_topic, settings.event_max_bytes)
+    uow = unit_of_work(pool, composer, database_url)
+    opened.push_async_callback(uow.close)
+    return pool, uow
 
 
 def _command_service(

@@ -143,63 +143,93 @@ def _advance(walk: _Fold, event: LoggedEvent) -> None:
         walk.feedback[str(payload.get("stage"))] = str(payload.get("feedback", ""))
 
 
+@dataclass
+class _Seen:
+    """What one event says as a version, before it is compared with the stage's last one."""
+
+    stage_value: Any
+    content: Any
+    kind: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] | None = None
+
+
 def _version(
     walk: _Fold, event: LoggedEvent, with_changes: bool
 ) -> tuple[GenesisStage, dict[str, Any]] | None:
     """The version `event` is (None: it is none, a request or a trash move say)."""
-    payload, kind = event.payload, event.event_type
-    extra: dict[str, Any] = {}
-    provenance: dict[str, Any] | None = None
-    if kind in PROPOSAL_EVENTS:
-        stage_value, content = payload.get("stage"), payload.get("result")
-        kind = "revised" if payload.get("revision") else "proposed"
-        provenance = _provenance(payload)
-        if kind == "revised":
-            extra["feedback"] = walk.feedback.pop(str(stage_value), None)
-    elif kind == STAGE_CONFIRMED:
-        stage_value, content = payload.get("stage"), payload.get("data")
-        how = payload.get("confirmation") or ("choice" if "choice" in payload else "edited")
-        kind = "edited" if how == "edited" else "confirmed"
-        extra["confirmation"] = {
-            "how": how,
-            "choice": payload.get("choice"),
-            "edited": list(payload.get("edited") or []),
-        }
-    elif kind == FINISHED and walk.state is not None:
-        stage_value = GenesisStage.FINISHED.value
-        content = asdict(novel_bible(walk.state.confirmed_data))
-        content["novel_id"] = payload.get("novel_id")
-        kind = "confirmed"
-    elif kind in (ROLLED_BACK, BRANCHED):
-        stage_value = payload.get("to_stage")
-        to_event = payload.get("to_event_id") or (payload.get("branched_from") or {}).get(
-            "event_id"
-        )
-        known = walk.content_of.get(_uuid(to_event) or event.event_id)
-        content = known if known is not None else (payload.get("last_result") or {})
-        extra["target_event_id"] = to_event
-        extra["restored_stage"] = payload.get("stage")
-        if kind == BRANCHED:
-            extra["branched_from"] = payload.get("branched_from")
-        kind = "rolled_back" if kind == ROLLED_BACK else "branched"
-    else:
+    seen = _seen(walk, event)
+    stage = None if seen is None else _stage(seen.stage_value)
+    if seen is None or stage is None or not isinstance(seen.content, Mapping):
         return None
-    stage = _stage(stage_value)
-    if stage is None or not isinstance(content, Mapping):
-        return None
+    content = seen.content
     version = {
         "event_id": str(event.event_id),
         "event_type": event.event_type,
-        "kind": kind,
+        "kind": seen.kind,
         "at": event.created_at.isoformat(),
         "session_id": str(event.session_id),
         "content": dict(content),
         "changes": changes(walk.last.get(stage.value), content) if with_changes else [],
-        "provenance": provenance,
-        **extra,
+        "provenance": seen.provenance,
+        **seen.extra,
     }
     walk.last[stage.value] = content
     return stage, version
+
+
+def _seen(walk: _Fold, event: LoggedEvent) -> _Seen | None:
+    payload, event_type = event.payload, event.event_type
+    if event_type in PROPOSAL_EVENTS:
+        return _proposed(walk, payload)
+    if event_type == STAGE_CONFIRMED:
+        return _confirmed(payload)
+    if event_type == FINISHED and walk.state is not None:
+        content = asdict(novel_bible(walk.state.confirmed_data))
+        content["novel_id"] = payload.get("novel_id")
+        return _Seen(GenesisStage.FINISHED.value, content, "confirmed")
+    if event_type in (ROLLED_BACK, BRANCHED):
+        return _restored(walk, event)
+    return None
+
+
+def _proposed(walk: _Fold, payload: Mapping[str, Any]) -> _Seen:
+    stage_value = payload.get("stage")
+    seen = _Seen(stage_value, payload.get("result"), "proposed", provenance=_provenance(payload))
+    if payload.get("revision"):
+        seen.kind = "revised"
+        seen.extra["feedback"] = walk.feedback.pop(str(stage_value), None)
+    return seen
+
+
+def _confirmed(payload: Mapping[str, Any]) -> _Seen:
+    how = payload.get("confirmation") or ("choice" if "choice" in payload else "edited")
+    confirmation = {
+        "how": how,
+        "choice": payload.get("choice"),
+        "edited": list(payload.get("edited") or []),
+    }
+    kind = "edited" if how == "edited" else "confirmed"
+    return _Seen(payload.get("stage"), payload.get("data"), kind, {"confirmation": confirmation})
+
+
+def _restored(walk: _Fold, event: LoggedEvent) -> _Seen:
+    """A rollback or a branch: the content of the version it restores (from the walk when the
+    version was seen, else the restored proposal the event carries)."""
+    payload = event.payload
+    branched_from = payload.get("branched_from") or {}
+    to_event = payload.get("to_event_id") or branched_from.get("event_id")
+    known = walk.content_of.get(_uuid(to_event) or event.event_id)
+    content = known if known is not None else (payload.get("last_result") or {})
+    extra = {"target_event_id": to_event, "restored_stage": payload.get("stage")}
+    if event.event_type == BRANCHED:
+        return _Seen(
+            payload.get("to_stage"),
+            content,
+            "branched",
+            extra | {"branched_from": payload.get("branched_from")},
+        )
+    return _Seen(payload.get("to_stage"), content, "rolled_back", extra)
 
 
 def _provenance(payload: Mapping[str, Any]) -> dict[str, Any]:
