@@ -35,6 +35,7 @@ from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.outbox import slot as outbox_slot
+from infinite_scribe.persistence.outbox import switch as outbox_switch
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
@@ -313,7 +314,7 @@ async def switch_logical(url: str, on: bool) -> None:
     """The logical outbox on (slot, writers emit) or its slot dropped (decision 2600)."""
     connection = await asyncpg.connect(url)
     try:
-        await (outbox_slot.enable if on else outbox_slot.drop)(connection)
+        await (outbox_switch.switch_on if on else outbox_slot.drop)(connection)
     finally:
         await connection.close()
 

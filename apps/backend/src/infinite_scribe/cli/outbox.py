@@ -29,20 +29,28 @@ def outbox_logical(
     """Switch this database's outbox between rows and the logical slot (decision 2600)."""
     from infinite_scribe.cli import outbox_calls
     from infinite_scribe.persistence.outbox.slot import SLOT, LogicalModeUnavailable
+    from infinite_scribe.persistence.outbox.switch import SwitchRefused
 
     if switch not in ("on", "off"):
         fail("say on or off")
     try:
-        left = outbox_calls.logical(database_url(settings()), switch == "on")
-    except LogicalModeUnavailable as error:
+        off = outbox_calls.logical(database_url(settings()), switch == "on")
+    except (LogicalModeUnavailable, SwitchRefused) as error:
         fail(str(error), code=1)
-    if switch == "on":
-        typer.echo(f"outbox mode: logical (slot {SLOT}); writers emit messages from now on")
-    elif left == 0:
-        typer.echo("outbox mode: table; the slot was empty and is dropped")
+    if off is None:
+        typer.echo(
+            f"outbox mode: logical (slot {SLOT}); every write committed from now on emits "
+            "messages (the table's unsent rows go first, key by key)"
+        )
+        return
+    typer.echo(
+        f"outbox mode: table; every write committed from now on appends rows; "
+        f"{off.handed_over} message(s) left in the slot were handed to the table, in order"
+    )
+    if off.dropped:
+        typer.echo("the slot is dropped")
     else:
-        said = "a relay is reading it" if left is None else f"it holds {left} message(s)"
-        typer.echo(f"outbox mode: table; the slot stays while {said}: run again to drop it")
+        fail(f"the slot {SLOT} still holds messages and is kept: run off again", code=1)
 
 
 @outbox_app.command("requeue")

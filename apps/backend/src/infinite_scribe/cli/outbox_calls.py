@@ -7,7 +7,7 @@ from datetime import datetime
 import asyncpg
 
 from infinite_scribe.persistence.database import run_with_pool
-from infinite_scribe.persistence.outbox import operations, slot
+from infinite_scribe.persistence.outbox import operations, slot, switch
 
 
 def status(database_url: str) -> str:
@@ -34,17 +34,18 @@ def status(database_url: str) -> str:
     return "\n".join(lines)
 
 
-def logical(database_url: str, on: bool) -> int | None:
-    """Switch the database's outbox to messages (True) or back to rows; see outbox_slot."""
+def logical(database_url: str, on: bool) -> switch.Off | None:
+    """Switch the database's outbox to messages (True) or back to rows (persistence/outbox/
+    switch.py); what off handed to the table, None for on."""
 
-    async def switch(pool: asyncpg.Pool) -> int | None:
+    async def flip(pool: asyncpg.Pool) -> switch.Off | None:
         async with pool.acquire() as connection:
             if on:
-                await slot.enable(connection)
-                return 0
-            return await slot.disable(connection)
+                await switch.switch_on(connection)
+                return None
+            return await switch.switch_off(connection)
 
-    return run_with_pool(database_url, switch)
+    return run_with_pool(database_url, flip)
 
 
 def requeue(database_url: str, row_id: uuid.UUID | None, all_failed: bool) -> int:

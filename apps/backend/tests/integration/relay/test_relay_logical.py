@@ -16,7 +16,7 @@ import pytest
 
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.outbox import slot
+from infinite_scribe.persistence.outbox import slot, switch
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope
 from tests.support.events import append_events
@@ -39,16 +39,16 @@ def logical_url(fresh_database: object) -> Iterator[str]:
     url = str(fresh_database())  # type: ignore[operator]
     migrate.upgrade(url)
 
-    async def switch(on: bool) -> None:
+    async def flip(on: bool) -> None:
         connection = await asyncpg.connect(url)
         try:
-            await (slot.enable if on else slot.drop)(connection)
+            await (switch.switch_on if on else slot.drop)(connection)
         finally:
             await connection.close()
 
-    asyncio.run(switch(True))
+    asyncio.run(flip(True))
     yield url
-    asyncio.run(switch(False))  # a database with a slot cannot be dropped
+    asyncio.run(flip(False))  # a database with a slot cannot be dropped
 
 
 @pytest.fixture
@@ -221,18 +221,13 @@ def _switch_on_and_off(url: str, runner: object) -> None:
     events = _events(f"cli-{uuid.uuid4()}", 1)
     run_with_pool(url, lambda pool: append_events(pool, events, wake=False))
     assert run_with_pool(url, lambda pool: pool.fetchval("SELECT count(*) FROM event_outbox")) == 0
-    kept = runner.invoke(app, ["outbox", "logical", "off"])
-    assert kept.exit_code == 0 and "holds 1 message(s)" in kept.output, kept.output
-
-    # Once the slot is read (here: advanced by hand), off drops it.
-    async def read_all(pool: asyncpg.Pool) -> None:
-        async with pool.acquire() as connection:
-            records = await slot.peek(connection, 1000)
-            await slot.advance(connection, records[-1]["lsn"])
-
-    run_with_pool(url, read_all)
-    dropped = runner.invoke(app, ["outbox", "logical", "off"])
-    assert "slot was empty and is dropped" in dropped.output, dropped.output
+    # Off hands the message the slot still holds to the table (in order), then drops the slot.
+    off = runner.invoke(app, ["outbox", "logical", "off"])
+    assert off.exit_code == 0, off.output
+    assert "1 message(s) left in the slot were handed to the table" in off.output, off.output
+    assert "the slot is dropped" in off.output
+    assert run_with_pool(url, lambda pool: pool.fetchval("SELECT count(*) FROM event_outbox")) == 1
+    assert "outbox mode: table" in runner.invoke(app, ["outbox", "status"]).output
     assert not run_with_pool(url, slot.slot_exists)
 
 

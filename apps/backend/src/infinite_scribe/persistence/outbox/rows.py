@@ -20,11 +20,13 @@ import asyncpg
 #: positions (a sequence default) follow the events' order.
 OUTBOX_PART_NAME = "outbox"
 
-#: The database's outbox mode (decision 2600): unset or `table`, rows in `event_outbox` for the
-#: polling relay; `logical`, set by `scribe outbox logical enable` once the slot exists, each
-#: event a transactional `pg_logical_emit_message` that the relay reads from the slot. Read per
-#: statement, so every writer of a database follows the same switch (new connections at once).
-MODE = "coalesce(current_setting('scribe.outbox_mode', true), 'table')"
+#: The database's outbox mode (decisions 2600, 3500): `table`, rows in `event_outbox` for the
+#: polling relay; `logical`, each event a transactional `pg_logical_emit_message` that the relay
+#: reads from the slot. The CTE of this name reads it ONCE per statement through
+#: `scribe_outbox_mode()` (migration 0017), which fences the writer against the switch: it
+#: commits entirely before or entirely after `scribe outbox logical on|off`.
+MODE_CTE = "outbox_switch"
+MODE = f"(SELECT mode FROM {MODE_CTE})"
 
 #: The prefix of the messages the logical mode emits (relay/logical.py reads only these).
 MESSAGE_PREFIX = "infinite-scribe.outbox"
@@ -56,7 +58,9 @@ def outbox_part(p: Callable[[str], str]) -> list[tuple[str, str]]:
         + f"WHERE {MODE} = 'logical'\n"
         "ORDER BY e.id) AS emitted"
     )
-    return [("outbox_rows", rows), (OUTBOX_PART_NAME, messages)]
+    # Referenced twice, so PostgreSQL materialises it: one call (one lock, one read) per write.
+    mode = (MODE_CTE, "SELECT scribe_outbox_mode() AS mode")
+    return [mode, ("outbox_rows", rows), (OUTBOX_PART_NAME, messages)]
 
 
 _ENQUEUE = """

@@ -1,6 +1,6 @@
 """The logical outbox (decision 2600): the replication slot the relay reads the writers'
-`pg_logical_emit_message`s from, and the switch that makes writers emit instead of inserting
-`event_outbox` rows (persistence/outbox/rows.py reads it per statement).
+`pg_logical_emit_message`s from (the switch that makes writers emit instead of inserting
+`event_outbox` rows is persistence/outbox/switch.py).
 
 The relay streams the slot (persistence/outbox/slot_stream.py); the SQL interface here (peek,
 advance) serves the operator's switch and the tests, when no relay streams it.
@@ -98,7 +98,7 @@ async def slot_exists(connection: asyncpg.Connection | asyncpg.Pool) -> bool:
 
 async def status(pool: asyncpg.Pool) -> SlotStatus:
     row = await pool.fetchrow(
-        "SELECT coalesce(current_setting('scribe.outbox_mode', true), 'table') AS mode, "
+        "SELECT (SELECT mode FROM outbox_mode) AS mode, "
         "s.active, pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint AS lag "
         "FROM (SELECT 1) one LEFT JOIN pg_replication_slots s "
         "ON s.slot_name = $1 AND s.database = current_database()",
@@ -108,37 +108,14 @@ async def status(pool: asyncpg.Pool) -> SlotStatus:
     return SlotStatus(row["mode"], row["lag"] is not None, bool(row["active"]), row["lag"] or 0)
 
 
-async def enable(connection: asyncpg.Connection) -> None:
-    """Create the publication and the slot, then switch the database's writers to messages (in
-    that order: a message emitted with no slot yet would be lost)."""
-    if await connection.fetchval("SHOW wal_level") != "logical":
-        raise LogicalModeUnavailable(
-            "wal_level is not 'logical': set it (ALTER SYSTEM SET wal_level = 'logical') and "
-            "restart PostgreSQL"
-        )
+async def create(connection: asyncpg.Connection) -> None:
+    """The publication and the slot, if missing (the switch, persistence/outbox/switch.py)."""
     if not await connection.fetchval(
         "SELECT 1 FROM pg_publication WHERE pubname = $1", PUBLICATION
     ):
         await connection.execute(f"CREATE PUBLICATION {PUBLICATION}")
     if not await slot_exists(connection):
         await connection.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", SLOT)
-    await _set_mode(connection, "logical")
-
-
-async def disable(connection: asyncpg.Connection) -> int | None:
-    """Switch the writers back to rows, and drop the slot if it holds no message. Returns how
-    many messages it still holds (0: dropped), None while a relay streams it (it drains it; run
-    again once the relays are stopped to drop it)."""
-    await _set_mode(connection, None)
-    if not await slot_exists(connection):
-        return 0
-    try:
-        pending = len(messages_of(payloads(await peek(connection, 1000))))
-    except asyncpg.ObjectInUseError:  # a relay's walsender has it
-        return None
-    if not pending:
-        await drop(connection)
-    return pending
 
 
 async def drop(connection: asyncpg.Connection) -> None:
@@ -147,18 +124,6 @@ async def drop(connection: asyncpg.Connection) -> None:
     if await slot_exists(connection):
         await connection.execute("SELECT pg_drop_replication_slot($1)", SLOT)
     await connection.execute(f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
-
-
-async def _set_mode(connection: asyncpg.Connection, mode: str | None) -> None:
-    # ALTER DATABASE takes no parameters; the names are quoted by PostgreSQL itself.
-    statement = (
-        "format('ALTER DATABASE %I SET scribe.outbox_mode = %L', current_database(), $1::text)"
-        if mode
-        else "format('ALTER DATABASE %I RESET scribe.outbox_mode', current_database())"
-    )
-    sql = await connection.fetchval(f"SELECT {statement}", *([mode] if mode else []))
-    await connection.execute(sql)
-    await connection.execute("SELECT set_config('scribe.outbox_mode', $1, false)", mode or "table")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,9 +149,11 @@ async def held_keys(connection: asyncpg.Connection, keys: Sequence[str]) -> set[
     return {r["key"] for r in await connection.fetch(_HELD_KEYS_SQL, list(keys))}
 
 
-async def divert(connection: asyncpg.Connection, rows: Sequence[Diverted]) -> None:
+async def divert(
+    connection: asyncpg.Connection, rows: Sequence[Diverted], *, wake: bool = True
+) -> None:
     """Hand messages to the table (the polling relay publishes them, retries and holds), in
-    `rows`' order, then wake the relays."""
+    `rows`' order, then wake the relays (`wake`: the caller commits first, then wakes them)."""
     if not rows:
         return
     await outbox.enqueue_handed_over(
@@ -205,4 +172,5 @@ async def divert(connection: asyncpg.Connection, rows: Sequence[Diverted]) -> No
             for r in rows
         ],
     )
-    await notify(connection)  # autocommit: the rows are committed
+    if wake:
+        await notify(connection)  # autocommit: the rows are committed
