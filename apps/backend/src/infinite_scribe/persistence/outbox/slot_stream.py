@@ -123,7 +123,10 @@ class SlotStream:
             while self._running and not self._restart.is_set():
                 if self._confirmed != sent:
                     sent = self._confirmed
-                    cursor.send_feedback(flush_lsn=sent)
+                    # At once (force): without it psycopg2 reports only every status interval
+                    # (10 s), and whatever the broker acknowledged in between was read and
+                    # published again after a kill or a take-over (decision 3500).
+                    cursor.send_feedback(flush_lsn=sent, force=True)
                 if self._pushed - self._taken >= self.max_queued:  # the loop is behind
                     self._restart.wait(0.01)
                     continue

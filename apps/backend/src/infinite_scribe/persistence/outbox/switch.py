@@ -32,12 +32,18 @@ from infinite_scribe.persistence.outbox.notifier import notify
 SWITCH_LOCK = 3_500_017
 #: How long the switch waits for the writers in flight before it gives up (changing nothing).
 LOCK_TIMEOUT = "10s"
+#: How long off lets a streaming relay confirm what it published before taking the slot.
+SETTLE_SECONDS = 2.0
+SETTLE_POLLS = 3
 #: How many times off asks a streaming relay to let go of the slot before it gives up.
 TAKE_ATTEMPTS = 20
 
 _ALL_SQL = (
     "SELECT lsn, data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, "
     f"'proto_version', '1', 'publication_names', '{slot.PUBLICATION}', 'messages', 'true')"
+)
+_CONFIRMED_SQL = (
+    "SELECT active, confirmed_flush_lsn AS confirmed FROM pg_replication_slots WHERE slot_name = $1"
 )
 _LET_GO_SQL = (
     "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
@@ -91,6 +97,7 @@ async def switch_off(connection: asyncpg.Connection) -> Off:
     async with connection.transaction():
         await _fence(connection)
         await _flushed(connection)
+        await _settled(connection)
         records = await _take_all(connection)
         done = await connection.fetchval("SELECT handed_over_lsn FROM outbox_mode")
         if done is not None:  # an earlier off handed these over, then stopped before the drop
@@ -122,6 +129,22 @@ async def _flushed(connection: asyncpg.Connection) -> None:
     target = await connection.fetchval("SELECT pg_current_wal_insert_lsn()")
     while await connection.fetchval("SELECT pg_current_wal_flush_lsn() < $1", target):  # noqa: ASYNC110
         await asyncio.sleep(0.01)
+
+
+async def _settled(connection: asyncpg.Connection) -> None:
+    """Let a relay streaming the slot confirm what it already published (fewer duplicates when
+    the rest is handed over): until its confirmed point stays put for `SETTLE_POLLS` polls, at
+    most `SETTLE_SECONDS`. Order and completeness never depend on it."""
+    last, still = None, 0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    while still < SETTLE_POLLS and loop.time() < deadline:
+        row = await connection.fetchrow(_CONFIRMED_SQL, slot.SLOT)
+        if row is None or not row["active"]:
+            return
+        still = still + 1 if row["confirmed"] == last else 0
+        last = row["confirmed"]
+        await asyncio.sleep(0.1)
 
 
 async def _take_all(connection: asyncpg.Connection) -> list[asyncpg.Record]:
