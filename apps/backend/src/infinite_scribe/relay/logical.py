@@ -42,7 +42,7 @@ class ReaderHost(Protocol):
     bulk_publisher: BulkPublisher
     outage: bool
 
-    def _broker_down(self) -> None: ...
+    def broker_down(self) -> None: ...
 
     def count_published(self, sent: int, released: int) -> None: ...
 
@@ -133,32 +133,36 @@ class LogicalReader:
         held = await slot.held_keys(connection, sorted({m.key for m in messages if m.key}))
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held]
-        publisher = self.host.bulk_publisher
-        if publisher.fatal or self._after_outage:
-            # Nothing of ours is in flight between batches. After an outage a fresh producer,
-            # as the table's gets (relay/service.py): the old one can stay stuck on a broker
-            # that forgot its producer id.
-            publisher.restart()
-            self._after_outage = False
-        results = await publisher.publish_bulk(direct) if direct else None
+        self._fresh_producer()
+        results = await self.host.bulk_publisher.publish_bulk(direct) if direct else None
         if results is None and not queued:  # the usual batch: every message acknowledged
             self.host.count_published(len(direct), 0)
             return True
         rows = [row_of(message, index) for index, message in enumerate(direct)]
         outcome = sort_reports(rows, results or [None] * len(rows))
         if outcome.outage or outcome.released:
-            if outcome.outage:
-                self.host._broker_down()
-                self._after_outage = True
-            logger.warning("slot batch not acknowledged (%s): read again", outcome.release_reason)
+            self._not_acknowledged(outcome)
             return False
-        diverted = [slot.Diverted(m) for m in queued] + self._refused(direct, outcome)
-        # In the slot's order, so that each key keeps its order in the table.
-        order = {id(m): n for n, m in enumerate(messages)}
-        diverted.sort(key=lambda d: order[id(d.message)])
+        queued_rows = [slot.Diverted(m) for m in queued]
+        diverted = _in_slot_order(messages, queued_rows + self._refused(direct, outcome))
         await slot.divert(connection, diverted)
         self.host.count_published(len(outcome.sent), len(diverted))
         return True
+
+    def _fresh_producer(self) -> None:
+        """Nothing of ours is in flight between batches. After an outage a fresh producer, as
+        the table's gets (relay/service.py): the old one can stay stuck on a broker that forgot
+        its producer id."""
+        publisher = self.host.bulk_publisher
+        if publisher.fatal or self._after_outage:
+            publisher.restart()
+            self._after_outage = False
+
+    def _not_acknowledged(self, outcome: BatchOutcome) -> None:
+        if outcome.outage:
+            self.host.broker_down()
+            self._after_outage = True
+        logger.warning("slot batch not acknowledged (%s): read again", outcome.release_reason)
 
     def _refused(
         self, direct: list[slot.SlotMessage], outcome: BatchOutcome
@@ -172,6 +176,14 @@ class LogicalReader:
             logger.warning("event %s refused (%s): to the outbox table", message.event_id, reason)
             diverted.append(_refusal(message, error, reason, backoff))
         return diverted
+
+
+def _in_slot_order(
+    messages: list[slot.SlotMessage], diverted: list[slot.Diverted]
+) -> list[slot.Diverted]:
+    """In the slot's order, so that each key keeps its order in the table."""
+    order = {id(m): n for n, m in enumerate(messages)}
+    return sorted(diverted, key=lambda d: order[id(d.message)])
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

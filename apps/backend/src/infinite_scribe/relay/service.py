@@ -62,12 +62,12 @@ class Relay:
         self.stats = RelayStats()
         # The producers and the probe tell this relay of an outage (it stops claiming).
         self.publisher = parts.publisher
-        self.publisher.on_broker_down = self._broker_down
+        self.publisher.on_broker_down = self.broker_down
         # Started by the slot reader when the database has a slot.
         self.bulk_publisher = parts.bulk_publisher
-        self.bulk_publisher.on_broker_down = self._broker_down
+        self.bulk_publisher.on_broker_down = self.broker_down
         self.broker_probe = parts.broker_probe
-        self.broker_probe.on_wrong_cluster = self._broker_down
+        self.broker_probe.on_wrong_cluster = self.broker_down
         self.outage = False
         self.metrics_port: int | None = None
         self._wake = asyncio.Event()
@@ -93,7 +93,9 @@ class Relay:
 
     # -- health -----------------------------------------------------------------------------
 
-    def _broker_down(self) -> None:
+    def broker_down(self) -> None:
+        """An outage (a producer's report, the probe, the slot reader): claiming stops until
+        the broker answers again."""
         if not self.outage:
             logger.warning("broker outage: claiming stopped until it answers again")
         self.outage = True
@@ -256,7 +258,7 @@ class Relay:
                 "%d messages not acknowledged (%s)", len(outcome.released), outcome.release_reason
             )
             if outcome.outage:
-                self._broker_down()
+                self.broker_down()
         back = outcome.released + outcome.held
         if back:
             await self._with_retry(store.release, [row.id for row in back])
@@ -277,7 +279,7 @@ class Relay:
         problem = await self.publisher.problem()
         if problem is not None:
             logger.warning("batch acknowledged across a reconnection not marked SENT: %s", problem)
-            self._broker_down()
+            self.broker_down()
         return problem is None
 
     async def _reject(self, store: OutboxStore, row: ClaimedRow, error: KafkaError) -> None:
