@@ -25,7 +25,7 @@ from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.kafka.producer import too_large_report
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.outbox import slot
+from infinite_scribe.persistence.outbox import slot, switch
 from infinite_scribe.persistence.outbox.slot_stream import SlotStream
 from infinite_scribe.relay.outcome import BatchOutcome, sort_reports
 from infinite_scribe.relay.parts import RelayOptions
@@ -83,6 +83,9 @@ class LogicalReader:
         self._after_outage = False
 
     async def run(self, stop: asyncio.Event) -> None:
+        with contextlib.suppress(*DATABASE_ERRORS):
+            said, warning = await switch.describe(self.pool)
+            logger.log(logging.WARNING if warning else logging.INFO, said)
         while not stop.is_set():
             try:
                 exists = await slot.slot_exists(self.pool)

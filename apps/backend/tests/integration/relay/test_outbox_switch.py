@@ -209,3 +209,22 @@ async def test_a_writer_in_flight_holds_the_switch_until_it_commits(
         assert [r["seq"] for r in rows] == ["0", "1"]
     finally:
         await connection.close()
+
+
+async def test_the_relay_says_which_mode_it_finds(
+    switch_pool: asyncpg.Pool, switch_url: str
+) -> None:
+    assert await switch.describe(switch_pool) == (
+        "outbox mode: table (`scribe outbox logical on` switches to the slot)",
+        False,
+    )
+    connection = await asyncpg.connect(switch_url)
+    try:
+        await switch.switch_on(connection)
+        said, warning = await switch.describe(switch_pool)
+        assert said.startswith("outbox mode: logical (slot") and not warning
+        await slot.drop(connection)  # by hand, as an operator might: the mode stays logical
+        said, warning = await switch.describe(switch_pool)
+        assert "the slot infinite_scribe_outbox is missing" in said and warning
+    finally:
+        await connection.close()

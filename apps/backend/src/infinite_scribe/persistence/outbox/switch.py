@@ -72,6 +72,33 @@ async def mode(connection: asyncpg.Connection | asyncpg.Pool) -> str:
     return str(await connection.fetchval("SELECT mode FROM outbox_mode"))
 
 
+async def describe(pool: asyncpg.Pool) -> tuple[str, bool]:
+    """The outbox mode in a sentence for the log, and whether it is a warning. A database
+    without logical replication (wal_level below logical) keeps the table mode."""
+    row = await pool.fetchrow(
+        "SELECT (SELECT mode FROM outbox_mode) AS mode, current_setting('wal_level') AS wal, "
+        "EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 "
+        "AND database = current_database()) AS slot",
+        slot.SLOT,
+    )
+    assert row is not None
+    if row["mode"] == "logical" and not row["slot"]:
+        return (
+            f"outbox mode: logical but the slot {slot.SLOT} is missing: writers' events are not "
+            "read; run `scribe outbox logical on` (it makes the slot) or `off`",
+            True,
+        )
+    if row["mode"] == "logical":
+        return f"outbox mode: logical (slot {slot.SLOT})", False
+    if row["wal"] != "logical":
+        return (
+            f"outbox mode: table (wal_level is {row['wal']}: this database cannot run the "
+            "logical outbox)",
+            False,
+        )
+    return "outbox mode: table (`scribe outbox logical on` switches to the slot)", False
+
+
 async def switch_on(connection: asyncpg.Connection) -> None:
     """Writers emit messages into the slot from the fence on."""
     if await connection.fetchval("SHOW wal_level") != "logical":
