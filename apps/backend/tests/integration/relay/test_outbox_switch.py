@@ -14,6 +14,7 @@ from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.outbox import slot, switch
+from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope
@@ -24,6 +25,7 @@ from tests.support.relay import (
     first_delivery_order_ok,
     new_topic,
     running_relay,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -228,3 +230,32 @@ async def test_the_relay_says_which_mode_it_finds(
         assert "the slot infinite_scribe_outbox is missing" in said and warning
     finally:
         await connection.close()
+
+
+async def test_after_on_a_failed_row_holds_its_keys_messages_until_requeued(
+    switch_pool: asyncpg.Pool, switch_url: str, settings: Settings, kafka_bootstrap: str
+) -> None:
+    """The hand-over rule: a key's messages are published only after its earlier rows are
+    SENT; a FAILED row keeps them in the table until `requeue`."""
+    from infinite_scribe.persistence.outbox import operations
+
+    topic = new_topic(kafka_bootstrap)
+    key = f"failed-{uuid.uuid4()}"
+    await append_events(switch_pool, [_event(key, 0)], topic, wake=False)
+    await switch_pool.execute("UPDATE event_outbox SET status = 'FAILED', attempts = 4")
+    connection = await asyncpg.connect(switch_url)
+    try:
+        await switch.switch_on(connection)
+    finally:
+        await connection.close()
+    await append_events(switch_pool, [_event(key, 1)], topic)  # a message now, not a row
+    async with running_relay(settings, database_url=switch_url):
+        await wait_for(switch_pool, "SELECT count(*) FROM event_outbox", expected=2, within=30)
+        statuses = await switch_pool.fetch(
+            "SELECT status::text AS s FROM event_outbox ORDER BY position"
+        )
+        assert [r["s"] for r in statuses] == ["FAILED", "PENDING"]  # behind the FAILED row
+        assert await operations.requeue(switch_pool, row_id=None, all_failed=True) == 1
+        await notify(switch_pool)
+        received = await asyncio.to_thread(consume, kafka_bootstrap, topic, 2, 30)
+    assert [m.value["payload"]["seq"] for m in received] == [0, 1]
