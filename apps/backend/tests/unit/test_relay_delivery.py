@@ -1,4 +1,5 @@
-"""The relay's delivery decisions with fakes at its ports (issue 25): what a batch's delivery
+"""The relay's delivery decisions (relay/delivery.py over the table source) with fakes at its
+ports (issue 25): what a batch's delivery
 reports become in the outbox: acknowledged rows SENT, an outage's rows released (and the broker
 marked down), a rejected row retried after its backoff or FAILED once the backoff is spent, a
 batch acknowledged across a reconnection to another cluster not marked SENT. The relay is built
@@ -14,8 +15,10 @@ from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.relay.broker_probe import BrokerProbe
+from infinite_scribe.relay.delivery import Delivery
 from infinite_scribe.relay.parts import RelayClients, RelayOptions, RelayParts
 from infinite_scribe.relay.service import Relay
+from infinite_scribe.relay.table_source import TableSource
 from infinite_scribe.runtime.worker import RuntimeOptions
 
 REJECTED = KafkaError(KafkaError.INVALID_RECORD, "bad record")
@@ -120,7 +123,8 @@ def test_each_handed_part_tells_the_relay_of_an_outage(part: str) -> None:
 
 async def _deliver(relay: Relay, rows: list[ClaimedRow]) -> FakeStore:
     store = FakeStore()
-    await relay._deliver(store, rows)  # type: ignore[arg-type]
+    source = TableSource(store, relay.publisher, relay, 100, 2, 1.0)  # type: ignore[arg-type]
+    await Delivery(source, relay).deliver(rows)
     return store
 
 

@@ -28,7 +28,7 @@ OUTBOX_PART_NAME = "outbox"
 MODE_CTE = "outbox_switch"
 MODE = f"(SELECT mode FROM {MODE_CTE})"
 
-#: The prefix of the messages the logical mode emits (relay/logical.py reads only these).
+#: The prefix of the messages the logical mode emits (relay/slot_source.py reads only these).
 MESSAGE_PREFIX = "infinite-scribe.outbox"
 
 

@@ -8,7 +8,7 @@ one-row `outbox_mode` table in the same transaction.
 
 On: the publication and the slot are made first (a message emitted with no slot would be
 lost), then the fence flips the mode. The rows written before it stay in the table, and the
-relay's slot reader queues a key's messages behind that key's unsent rows (relay/logical.py),
+relay's slot reader queues a key's messages behind that key's unsent rows (relay/slot_source.py),
 so a key's messages are published only after its earlier rows are SENT; a FAILED row holds
 its key's messages in the table until it is requeued.
 

@@ -3,7 +3,7 @@ writer emits with `pg_logical_emit_message` for one event, in one place for ever
 
 A header line, a JSON array [topic, key, {CloudEvents header: value}], then the envelope text
 exactly as the table mode publishes it. The headers are built here, once per event at write
-time, so that the relay only parses them (relay/logical.py): building them in Python per
+time, so that the relay only parses them (relay/slot_source.py): building them in Python per
 published event was a third of the reader's CPU.
 
 Revision ID: 0015_outbox_message

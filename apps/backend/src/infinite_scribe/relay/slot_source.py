@@ -1,0 +1,214 @@
+"""The replication slot as a source of the delivery loop (relay/delivery.py; the logical outbox,
+decisions 2600 and 3500): batches streamed from the slot, the slot confirmed only past what the
+broker acknowledged.
+
+Order: the slot hands messages over in commit order, and a batch is produced in that order. A
+key with unsent rows in `event_outbox` (a refused message, a replay, writes from before the
+switch) has its messages appended to the table behind them instead of produced. A refused
+message, and the rest of its key in the batch, go to the table too, with the refusal as their
+first attempt: the table source retries them (1/2/4 s), marks FAILED and holds the key, as it
+does for rows. An outage confirms nothing: the batch is streamed and produced again once the
+broker answers (at-least-once; consumers deduplicate by ce_id). One relay streams the slot at a
+time (the slot refuses a second stream; the others keep trying, and take over when it stops).
+"""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+from confluent_kafka import KafkaError
+
+from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.kafka.bulk_producer import BulkPublisher
+from infinite_scribe.persistence.errors import DATABASE_ERRORS
+from infinite_scribe.persistence.outbox import slot, switch
+from infinite_scribe.persistence.outbox.slot_stream import SlotStream
+from infinite_scribe.relay.delivery import Acknowledged, Refusal, rest
+from infinite_scribe.relay.outcome import BatchOutcome
+from infinite_scribe.relay.parts import RelayOptions
+
+logger = logging.getLogger(__name__)
+
+#: A slot message whose ce_id is not a UUID (none should be): its outcome is matched by position.
+_NO_ID = UUID(int=0)
+
+
+@dataclass(frozen=True)
+class SlotBatch:
+    """One streamed batch: `direct` is produced, `queued` waits behind its key's table rows."""
+
+    messages: list[slot.SlotMessage]
+    direct: list[slot.SlotMessage]
+    queued: list[slot.SlotMessage]
+    end_lsn: int
+
+
+def row_of(message: slot.SlotMessage, index: int) -> ClaimedRow:
+    """A slot message as the outcome is sorted (its position: its index in the batch)."""
+    headers: list[tuple[str, str | bytes | None]] = message.headers  # type: ignore[assignment]
+    try:
+        row_id = UUID(message.event_id)
+    except ValueError:
+        row_id = _NO_ID
+    return ClaimedRow(row_id, index, message.topic, message.key, 0, message.value, headers)
+
+
+class SlotSource:
+    """Streams the slot while it exists; idles (one query per poll) while it does not."""
+
+    name = "slot"
+    max_in_flight = 1  # the slot is confirmed in order
+    probes_broker = False  # the table source asks; this one waits for the shared flag
+
+    def __init__(self, options: RelayOptions, publisher: BulkPublisher, pool: asyncpg.Pool) -> None:
+        self.publisher = publisher
+        self.pool = pool
+        self.database_url = options.database_url
+        # About as many records as the table has in flight.
+        self.batch_size = options.batch_size * options.max_in_flight_batches
+        self.poll_interval = options.poll_interval
+        self._stream: SlotStream | None = None
+        #: The batch handed out and not yet confirmed or streamed again.
+        self._pending: SlotBatch | None = None
+        self._pause = 0.0
+        self._announced = False
+
+    async def _announce(self) -> None:
+        """Say at start which outbox mode the database runs (a warning when it looks wrong)."""
+        self._announced = True
+        with contextlib.suppress(*DATABASE_ERRORS):
+            said, warning = await switch.describe(self.pool)
+            logger.log(logging.WARNING if warning else logging.INFO, said)
+
+    async def next_batch(self) -> SlotBatch | None:
+        if not self._announced:  # in this loop: the table's does not wait for the answer
+            await self._announce()
+        if self._pause:
+            await asyncio.sleep(self._pause)  # after a failed hand-over: not at once again
+            self._pause = 0.0
+        try:
+            return await self._next()
+        except DATABASE_ERRORS as error:
+            logger.warning("slot batch not handed over (%s): read again", error)
+            self._read_again(0.5)
+        except Exception:  # a bug must not end the reading for good: logged, then again
+            logger.exception("outbox slot reader failed; starting again")
+            await self.close()
+            self._pause = 1.0
+        return None
+
+    async def _next(self) -> SlotBatch | None:
+        if self._stream is None:
+            if not await self._slot_exists():
+                return None
+            if not self.publisher.started:
+                self.publisher.start()
+            self._stream = SlotStream(self.database_url)
+        got = await self._stream.batch(self.batch_size, self.poll_interval)
+        if got is None:
+            if not await slot.slot_exists(self.pool):
+                await self.close()  # switched off and dropped
+            return None
+        records, end_lsn = got
+        messages = slot.messages_of(records)
+        async with self.pool.acquire() as connection:
+            held = await slot.held_keys(connection, sorted({m.key for m in messages if m.key}))
+        queued = [m for m in messages if m.key in held]
+        direct = [m for m in messages if m.key not in held] if held else messages
+        self._pending = SlotBatch(messages, direct, queued, end_lsn)
+        return self._pending
+
+    async def _slot_exists(self) -> bool:
+        try:
+            return await slot.slot_exists(self.pool)
+        except DATABASE_ERRORS as error:
+            logger.warning("cannot look for the outbox slot (%s)", error)
+            return False
+
+    def size(self, batch: SlotBatch) -> int:
+        return len(batch.direct)
+
+    def full(self, batch: SlotBatch) -> bool:
+        return False  # the stream waits for the next batch itself
+
+    def rows(self, batch: SlotBatch) -> list[ClaimedRow]:
+        return [row_of(message, index) for index, message in enumerate(batch.direct)]
+
+    async def publish(self, batch: SlotBatch) -> list[KafkaError | None] | None:
+        return await self.publisher.publish_bulk(batch.direct) if batch.direct else None
+
+    async def acknowledge(
+        self, batch: SlotBatch, outcome: BatchOutcome | None, refusals: list[Refusal]
+    ) -> Acknowledged:
+        """Hand the batch's diverted messages to the table, then confirm the slot past it."""
+        if outcome is not None and (outcome.outage or outcome.released):
+            logger.warning("slot batch not acknowledged (%s): read again", outcome.release_reason)
+            self._read_again(0.5)
+            return Acknowledged(0, 0)
+        sent = len(batch.direct) if outcome is None else len(outcome.sent)
+        back = batch.queued + (
+            [] if outcome is None else [batch.direct[r.position] for r in outcome.held]
+        )
+        diverted = _in_slot_order(
+            batch.messages,
+            [slot.Diverted(m) for m in back]
+            + [_diverted(batch.direct[refusal.row.position], refusal) for refusal in refusals],
+        )
+        try:
+            if diverted:
+                async with self.pool.acquire() as connection:
+                    await slot.divert(connection, diverted)
+        except DATABASE_ERRORS as error:
+            logger.warning("slot batch not handed over (%s): read again", error)
+            self._read_again(0.5)
+            return Acknowledged(0, 0)
+        assert self._stream is not None
+        self._stream.confirm(batch.end_lsn)
+        self._pending = None
+        return Acknowledged(sent, len(back))
+
+    def _read_again(self, pause: float) -> None:
+        """Stream again from the confirmed point: nothing of the pending batch is lost."""
+        if self._stream is not None:
+            self._stream.restart()
+        self._pending = None
+        self._pause = pause
+
+    async def idle(self, stop: asyncio.Event) -> None:
+        if self._stream is None:  # no slot: look again after a poll interval
+            await rest(stop, self.poll_interval)
+
+    def settled(self) -> None:
+        if self._pending is not None:
+            # The delivery ended before acknowledging (a bug, a cancellation): the slot must
+            # not be confirmed past it by the next batch.
+            self._read_again(1.0)
+
+    async def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await asyncio.to_thread(stream.close)
+
+
+def _diverted(message: slot.SlotMessage, refusal: Refusal) -> slot.Diverted:
+    """A refused message to the table, its refusal counted as the first attempt."""
+    return slot.Diverted(
+        message,
+        error=refusal.reason,
+        error_class=refusal.error.name(),
+        retry_in=refusal.delay,
+        failed=refusal.failed,
+    )
+
+
+def _in_slot_order(
+    messages: list[slot.SlotMessage], diverted: list[slot.Diverted]
+) -> list[slot.Diverted]:
+    """In the slot's order, so that each key keeps its order in the table."""
+    if not diverted:
+        return diverted
+    order = {id(m): n for n, m in enumerate(messages)}
+    return sorted(diverted, key=lambda d: order[id(d.message)])
