@@ -13,7 +13,8 @@ from infinite_scribe.api.operator_services import ConsoleServices, console_servi
 from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
-from infinite_scribe.application.command_service import CommandService
+from infinite_scribe.application.chapters import NovelChapters
+from infinite_scribe.application.command_service import NOVEL_REGISTRY, CommandService
 from infinite_scribe.application.cpu import CpuGate
 from infinite_scribe.application.event_chains import EventChains
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
@@ -53,6 +54,10 @@ class ApiServices:
     #: The pool itself, for the pool gauge of /metrics only: routes use the services below.
     pool: asyncpg.Pool
     commands: CommandService
+    #: The novels' chapter commands (issue 39): the same service on the novel aggregate.
+    novel_commands: CommandService
+    #: The novels' chapter history (issue 39).
+    chapters: NovelChapters
     sessions: GenesisSessions
     #: A session's history and its branches (issue 37).
     versions: SessionVersions
@@ -111,6 +116,8 @@ async def api_services(
             settings=settings,
             pool=pool,
             commands=commands,
+            novel_commands=MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY),
+            chapters=NovelChapters(uow, cpu),
             sessions=GenesisSessions(uow, queries),
             versions=SessionVersions(uow, queries, cpu),
             tasks=PostgresTaskQueries(pool, settings.kafka_topic),

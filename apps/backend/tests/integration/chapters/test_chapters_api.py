@@ -1,0 +1,115 @@
+"""The novel's chapter commands (issue 39): every rule of `POST /novels/{id}/commands` that
+needs no agent (the agent's drafts: test_chapter_drafts.py)."""
+
+import uuid
+
+import httpx
+
+from infinite_scribe.settings.settings import Settings
+from tests.conftest import LiveServer, make_token
+from tests.integration.test_novels import finished_novel
+from tests.support.chapters import NOVELS, chapters, error_code, novel_command
+from tests.support.genesis_client import BASE, command
+
+
+async def test_the_novel_lists_its_outline_chapters_as_planned(http: httpx.AsyncClient) -> None:
+    _, novel_id = await finished_novel(http)
+    found = await chapters(http, novel_id)
+    assert [(c["number"], c["title"], c["summary"], c["status"]) for c in found] == [
+        (1, "第1章", "来信", "PLANNED"),
+        (2, "第2章", "寻人", "PLANNED"),
+        (3, "第3章", "归来", "PLANNED"),
+    ]
+    assert all(c["text"] is None and c["beats"] == [] for c in found)
+
+
+async def test_a_draft_request_is_a_task_and_one_at_a_time(http: httpx.AsyncClient) -> None:
+    _, novel_id = await finished_novel(http)
+    reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 2})
+    assert reply.status_code == 202, reply.text
+    body = reply.json()
+    assert body["status"] == "RECEIVED" and reply.headers["location"].endswith(body["task_id"])
+    assert [c["status"] for c in await chapters(http, novel_id)] == [
+        "PLANNED",
+        "DRAFTING",
+        "PLANNED",
+    ]
+    twin = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 2})
+    assert twin.status_code == 409 and error_code(twin) == "DUPLICATE_COMMAND"
+    task = (await http.get(f"/api/v1/tasks/{body['task_id']}")).json()
+    assert task["status"] in ("PENDING", "RUNNING")
+
+
+async def test_a_keyed_command_is_answered_once(http: httpx.AsyncClient) -> None:
+    _, novel_id = await finished_novel(http)
+    payload = {"chapter": 1, "wishes": "多一些对话"}
+    first = await novel_command(
+        http, novel_id, "RequestChapterDraft", payload, **{"Idempotency-Key": "k1"}
+    )
+    again = await novel_command(
+        http, novel_id, "RequestChapterDraft", payload, **{"Idempotency-Key": "k1"}
+    )
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+
+
+async def test_chapters_outside_the_outline_or_without_a_draft_are_refused(
+    http: httpx.AsyncClient,
+) -> None:
+    _, novel_id = await finished_novel(http)
+    outside = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 4})
+    assert outside.status_code == 422 and error_code(outside) == "INVALID_CHAPTER"
+    feedback = await novel_command(
+        http, novel_id, "SubmitChapterFeedback", {"chapter": 1, "feedback": "更紧张"}
+    )
+    assert feedback.status_code == 422 and error_code(feedback) == "NO_DRAFT"
+    confirm = await novel_command(http, novel_id, "ConfirmChapter", {"chapter": 1})
+    assert confirm.status_code == 422 and error_code(confirm) == "NO_DRAFT"
+    assert [c["status"] for c in await chapters(http, novel_id)] == ["PLANNED"] * 3
+
+
+async def test_hostile_payloads_are_422_and_change_nothing(http: httpx.AsyncClient) -> None:
+    _, novel_id = await finished_novel(http)
+    for command_type, payload in [
+        ("RequestChapterDraft", {"chapter": 0}),
+        ("RequestChapterDraft", {"chapter": 2**40}),
+        ("RequestChapterDraft", {"chapter": "1"}),
+        ("RequestChapterDraft", {"chapter": 1, "wishes": "x" * 10_001}),
+        ("RequestChapterDraft", {"chapter": 1, "wishes": "a\x00b"}),
+        ("RequestChapterDraft", {"chapter": 1, "extra": True}),
+        ("SubmitChapterFeedback", {"chapter": 1, "feedback": ""}),
+        ("ConfirmChapter", {"chapter": 1, "text": "字" * 60_001}),
+        ("ConfirmStage", {"stage": "WORLDVIEW"}),
+    ]:
+        reply = await novel_command(http, novel_id, command_type, payload)
+        assert reply.status_code == 422, (command_type, payload, reply.text)
+    assert [c["status"] for c in await chapters(http, novel_id)] == ["PLANNED"] * 3
+    history = (await http.get(f"{NOVELS}/{novel_id}/history")).json()
+    assert history == {"novel_id": novel_id, "chapters": []}
+
+
+async def test_another_writers_novel_is_not_found(
+    http: httpx.AsyncClient, live_server: LiveServer, settings: Settings
+) -> None:
+    _, novel_id = await finished_novel(http)
+    headers = {"Authorization": f"Bearer {make_token(settings, uuid.uuid4())}"}
+    async with httpx.AsyncClient(base_url=live_server.url, headers=headers) as stranger:
+        reply = await novel_command(stranger, novel_id, "RequestChapterDraft", {"chapter": 1})
+        history = await stranger.get(f"{NOVELS}/{novel_id}/history")
+        missing = await novel_command(stranger, uuid.uuid4(), "RequestChapterDraft", {"chapter": 1})
+    assert reply.status_code == 404 and error_code(reply) == "NOT_FOUND"
+    assert history.status_code == 404 and missing.status_code == 404
+    assert [c["status"] for c in await chapters(http, novel_id)] == ["PLANNED"] * 3
+
+
+async def test_a_novel_whose_genesis_reopened_takes_no_chapter_command(
+    http: httpx.AsyncClient,
+) -> None:
+    session_id, novel_id = await finished_novel(http)
+    history = (await http.get(f"{BASE}/{session_id}/history")).json()
+    characters = next(s for s in history["stages"] if s["stage"] == "CHARACTERS")
+    back = characters["versions"][-1]["event_id"]
+    rolled = await command(http, session_id, "RollbackToVersion", {"event_id": back})
+    assert rolled.status_code == 200, rolled.text
+    reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 1})
+    assert reply.status_code == 409 and error_code(reply) == "INVALID_STATE"
