@@ -100,7 +100,11 @@ async def api_services(
         idempotency_store = await open_idempotency_store(settings, database_url)
         opened.push_async_callback(idempotency_store.close)
         queries = PostgresGenesisQueries(pool)
-        live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
+        # One CPU budget for every heavy request (exports, bible pages, history diffs).
+        cpu = CpuGate()
+        chapters = NovelChapters(uow, cpu)
+        sessions = GenesisSessions(uow, queries)
+        live = await start_live_streams(settings, database_url, pool, sessions, chapters.owns)
         opened.push_async_callback(live.stop)
         listener = await start_metrics_listener(settings, metrics, PoolProbe(pool).ping)
         if listener is not None:
@@ -109,15 +113,13 @@ async def api_services(
         await uow.notifier.open()
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
-        # One CPU budget for every heavy request (exports, bible pages, history diffs).
-        cpu = CpuGate()
         kafka = settings.kafka_connection()
         yield ApiServices(
             settings=settings,
             pool=pool,
             commands=commands,
             novel_commands=MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY),
-            chapters=NovelChapters(uow, cpu),
+            chapters=chapters,
             sessions=GenesisSessions(uow, queries),
             versions=SessionVersions(uow, queries, cpu),
             tasks=PostgresTaskQueries(pool, settings.kafka_topic),

@@ -19,6 +19,12 @@ class NovelChapters:
         self.uow = uow
         self.cpu = cpu
 
+    async def owns(self, novel_id: UUID, user_id: UUID) -> bool:
+        """Whether `novel_id` is the user's novel (its live stream is theirs to follow)."""
+        async with self.uow.autocommit() as session:
+            target = await session.repository(NOVELS).command_target(novel_id, user_id, None)
+        return target.snapshot is not None
+
     async def history(self, novel_id: UUID, user_id: UUID) -> list[dict[str, Any]]:
         """Every chapter's versions (404 unless the user's novel; 413 HISTORY_TOO_LARGE
         beyond HISTORY_LIMITS). The fold runs in a thread."""

@@ -9,6 +9,7 @@ from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup, 
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.domain.chapters import NovelState
 from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.novel import NovelBible
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class NovelRepository(Protocol):
     ) -> NovelTarget: ...
 
     async def load(self, novel_id: UUID) -> NovelState | None: ...
+
+    async def bible(self, novel_id: UUID) -> NovelBible | None:
+        """The novel's bible (what its chapters are written with)."""
+        ...
 
     async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         """The novel's stream, oldest first (a rollback's second read; the history)."""

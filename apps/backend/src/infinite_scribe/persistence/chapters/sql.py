@@ -11,6 +11,7 @@ from infinite_scribe.application.ports.novels import NovelTarget
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE, NovelState, outline_chapters
 from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.genesis.sessions import record_of
 
 # The novel's Genesis is complete while its session is (a session rolled back reopens it).
@@ -35,6 +36,11 @@ LEFT JOIN idempotency_cache AS k
 """
 
 _LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n WHERE n.id = $1"
+
+_BIBLE = (
+    "SELECT title, logline, theme, writing_style, target_chapters, story, worldview, "
+    "characters, outline FROM novels WHERE id = $1"
+)
 
 # As a session's lineage segment (persistence/genesis/lineage.py): stopped in the database at
 # the first row past the byte budget.
@@ -87,6 +93,11 @@ async def load(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) ->
     return None if row is None else state_of(row)
 
 
+async def bible(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelBible | None:
+    row = await connection.fetchrow(_BIBLE, novel_id)
+    return None if row is None else NovelBible(**dict(row))
+
+
 async def stream(
     connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, limits: HistoryLimits
 ) -> list[LoggedEvent]:
@@ -122,3 +133,6 @@ class PostgresNovelRepository:
 
     async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         return await stream(self.connection, novel_id, limits)
+
+    async def bible(self, novel_id: UUID) -> NovelBible | None:
+        return await bible(self.connection, novel_id)
