@@ -234,29 +234,3 @@ def replay(state: NovelState, events: Iterable[tuple[str, Mapping[str, Any]]]) -
     for event_type, payload in events:
         state = evolve(state, event_type, payload)
     return state
-
-
-def outline_chapters(outline: Mapping[str, Any]) -> tuple[tuple[int, str, str], ...]:
-    """(number, title, summary) of every chapter of a confirmed outline: its acts' chapters in
-    order, or a flat `chapters` list."""
-    acts = outline.get("acts")
-    if isinstance(acts, list):
-        entries = [
-            chapter
-            for act in acts
-            if isinstance(act, Mapping) and isinstance(act.get("chapters"), list)
-            for chapter in act["chapters"]
-        ]
-    else:
-        flat = outline.get("chapters")
-        entries = flat if isinstance(flat, list) else []
-    return tuple(
-        (number, _field(entry, "title") or f"{number}", _field(entry, "summary") or "")
-        for number, entry in enumerate(entries, start=1)
-    )
-
-
-def _field(entry: Any, key: str) -> str | None:
-    if isinstance(entry, Mapping) and isinstance(entry.get(key), str):
-        return str(entry[key]).strip()[:500]
-    return None

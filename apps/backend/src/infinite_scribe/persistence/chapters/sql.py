@@ -8,7 +8,8 @@ import asyncpg
 
 from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup
 from infinite_scribe.application.ports.novels import NovelTarget
-from infinite_scribe.domain.chapters import AGGREGATE_TYPE, NovelState, outline_chapters
+from infinite_scribe.domain.chapter_brief import chapter_outline
+from infinite_scribe.domain.chapters import AGGREGATE_TYPE, NovelState
 from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.novel import NovelBible
@@ -65,7 +66,7 @@ def state_of(row: Mapping[str, object]) -> NovelState:
     return NovelState(
         novel_id=row["id"],  # type: ignore[arg-type]
         user_id=row["user_id"],  # type: ignore[arg-type]
-        outline=outline_chapters(outline if isinstance(outline, Mapping) else {}),
+        outline=tuple(chapter_outline(outline if isinstance(outline, Mapping) else {})),
         genesis_complete=bool(row["genesis_complete"]),
         chapters=dict(chapters) if isinstance(chapters, Mapping) else {},
         pending=dict(pending) if isinstance(pending, Mapping) else None,

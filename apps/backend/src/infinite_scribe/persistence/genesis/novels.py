@@ -9,7 +9,8 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.reads import NovelPosition, NovelSummary, NovelView
-from infinite_scribe.domain.chapters import NovelState, chapter_views, outline_chapters
+from infinite_scribe.domain.chapter_brief import chapter_outline
+from infinite_scribe.domain.chapters import NovelState, chapter_views
 from infinite_scribe.persistence.errors import translated
 
 _SUMMARY_COLUMNS = """
@@ -75,7 +76,7 @@ class PostgresNovelQueries:
                 NovelState(
                     novel_id=row["id"],
                     user_id=user_id,
-                    outline=outline_chapters(row["outline"] or {}),
+                    outline=tuple(chapter_outline(row["outline"] or {})),
                     chapters=row["chapter_state"] or {},
                     pending=row["pending_chapter"],
                 )
