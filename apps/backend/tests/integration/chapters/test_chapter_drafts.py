@@ -15,7 +15,7 @@ from infinite_scribe.domain.chapters import DRAFT_PROPOSED
 from infinite_scribe.settings.settings import Settings
 from tests.integration.test_novels import finished_novel
 from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
-from tests.support.chapters import NOVELS, chapters, novel_command
+from tests.support.chapter_api import NOVELS, chapters, novel_command
 from tests.support.fake_llm import FakeLLMServer, Reply
 from tests.support.sse_client import Stream, open_stream
 

@@ -8,7 +8,7 @@ import httpx
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
 from tests.integration.test_novels import finished_novel
-from tests.support.chapters import NOVELS, chapters, error_code, novel_command
+from tests.support.chapter_api import NOVELS, chapters, error_code, novel_command
 from tests.support.genesis_client import BASE, command
 
 

@@ -37,7 +37,7 @@ class ChapterWords:
     replies: tuple[str, ...]  # {hero}
     alone: tuple[str, ...]  # the hero's thought when no one else is in the beat: {place}
     said: str  # {line} {who}
-    thought: str  # {who} {line}
+    thoughts: tuple[str, ...]  # {who} {line}
     hooks: tuple[str, ...]  # the chapter's last lines: {hero} {place}
     #: Words a wish starts with that the prose leaves out ("let", "让").
     wish_leads: tuple[str, ...]
@@ -63,40 +63,42 @@ ENGLISH = ChapterWords(
     close="Night settles over {place}; {hero} makes a choice there is no walking back from.",
     atmospheres={
         "plain": (
-            "Morning light lay thin over {place}. The usual voices rose and fell, as if "
-            "nothing had changed.",
-            "{Place} kept its ordinary rhythm: doors opening, footsteps, the hum of work. "
-            "It was the kind of calm that hides things.",
-            "A cold wind crossed {place}. People hurried past with their heads down.",
-            "The lamps of {place} came on one by one. Somewhere a door closed, and then it "
-            "was quiet.",
+            "Morning light lies thin over {place}. The usual voices rise and fall, as if "
+            "nothing has changed.",
+            "{Place} keeps its ordinary rhythm: doors opening, footsteps, the hum of work. "
+            "It is the kind of calm that hides things.",
+            "A cold wind crosses {place}. People hurry past with their heads down.",
+            "The lamps of {place} come on one by one. Somewhere a door closes, and then it "
+            "is quiet.",
         ),
         "dark": (
-            "Darkness pressed in on {place}, heavy as a held breath. Every shadow seemed to "
+            "Darkness presses in on {place}, heavy as a held breath. Every shadow seems to "
             "be listening.",
-            "{Place} smelled of rust and old fear. Nobody met anyone's eyes.",
-            "The light at {place} was the colour of ash, and it did not warm anything it touched.",
-            "Silence hung over {place} like a verdict. Even the walls seemed to keep secrets.",
+            "{Place} smells of rust and old fear. Nobody meets anyone's eyes.",
+            "The light at {place} is the colour of ash, and it warms nothing it touches.",
+            "Silence hangs over {place} like a verdict. Even the walls seem to keep secrets.",
         ),
         "tense": (
-            "At {place} every second counted. Somewhere an alarm began, and stopped, and "
-            "began again.",
-            "{Place} was all hurry and hard edges: too many footsteps, too little time.",
-            "The air at {place} was tight as a wire. One wrong move and it would snap.",
-            "Doors slammed somewhere at {place}. There was no time left to think twice.",
+            "At {place} every second counts. Somewhere an alarm begins, and stops, and "
+            "begins again.",
+            "{Place} is all hurry and hard edges: too many footsteps, too little time.",
+            "The air at {place} is tight as a wire. One wrong move and it will snap.",
+            "Doors slam somewhere at {place}. There is no time left to think twice.",
         ),
         "warm": (
-            "Warm light spilled across {place}, and for a moment the world felt kind.",
-            "{Place} smelled of bread and rain. Someone was laughing two doors down.",
-            "The evening at {place} was soft and slow, the kind that makes people talk.",
-            "Sunlight found its way into {place}, touching everything it could reach.",
+            "Warm light spills across {place}, and for a moment the world feels kind.",
+            "{Place} smells of bread and rain. Someone is laughing two doors down.",
+            "The evening at {place} is soft and slow, the kind that makes people talk.",
+            "Sunlight finds its way into {place}, touching everything it can reach.",
         ),
     },
     gestures=(
-        "{Who} stood still for a long moment, then took the first step.",
-        "{Who} pressed a hand against the cold wall and let out a slow breath.",
-        "{Who} looked back once, to be sure no one was following.",
-        "{Who} did not answer at once, turning the question over like a stone.",
+        "{Who} stands still for a long moment, then takes the first step.",
+        "{Who} presses a hand against the cold wall and lets out a slow breath.",
+        "{Who} looks back once, to be sure no one is following.",
+        "{Who} does not answer at once, turning the question over like a stone.",
+        "{Who} counts the exits without meaning to, an old habit that has never gone away.",
+        "{Who} notices how quiet it has become, and does not like it.",
     ),
     lines={
         "foe": (
@@ -121,21 +123,28 @@ ENGLISH = ChapterWords(
         ),
     },
     replies=(
-        "{Hero} held the gaze and said, “I am not stopping now.”",
-        "“Then help me,” {hero} said quietly, “or get out of my way.”",
-        "{Hero} said nothing, but the answer was plain enough.",
+        "{Hero} holds the gaze and says, “I am not stopping now.”",
+        "“Then help me,” {hero} says quietly, “or get out of my way.”",
+        "{Hero} says nothing, but the answer is plain enough.",
     ),
     alone=(
         "Whatever is hidden at {place}, I will find it.",
         "One more step. Just one more, and then I will know.",
         "If I stop now, no one else will ever ask.",
+        "Somebody at {place} knows more than they say. I only have to find out who.",
+        "I have been afraid before. It has never stopped me.",
+        "Everything here is too tidy. Tidy means someone cleaned up.",
     ),
-    said="“{line}” {who} said.",
-    thought="{Who} thought: “{line}”",
+    said="“{line}” {who} says.",
+    thoughts=(
+        "{Who} thinks: “{line}”",
+        "“{line}” The words stay unspoken; {who} keeps them close.",
+        "A thought will not leave {who} alone: “{line}”",
+    ),
     hooks=(
-        "{Hero} knew that the real trouble had only just begun.",
-        "Behind {hero}, the lights of {place} went out one by one.",
-        "Tomorrow, {hero} thought, everything would be different.",
+        "{Hero} knows that the real trouble has only just begun.",
+        "Behind {hero}, the lights of {place} go out one by one.",
+        "Tomorrow, {hero} thinks, everything will be different.",
     ),
     wish_leads=("let ", "make ", "i want ", "i'd like ", "please ", "have ", "there should be "),
 )
@@ -189,6 +198,8 @@ CHINESE = ChapterWords(
         "{who}把手贴在冰冷的墙上，慢慢吐出一口气。",
         "{who}回头看了一眼，确认没有人跟在后面。",
         "{who}没有马上回答，把这个问题在心里翻来覆去。",
+        "{who}下意识地数了数出口，这是一个怎么也改不掉的老习惯。",
+        "{who}忽然发觉四周安静得出奇，这让人很不舒服。",
     ),
     lines={
         "foe": (
@@ -221,9 +232,16 @@ CHINESE = ChapterWords(
         "不管{place}藏着什么，我都要把它找出来。",
         "再走一步，只要再走一步，我就能知道。",
         "如果我现在停下，就再也没有人会追问了。",
+        "{place}一定有人知道得比说出来的多，我只需要找到那个人。",
+        "我害怕过，可害怕从来没让我停下。",
+        "这里的一切都太整齐了。太整齐，说明有人收拾过。",
     ),
     said="“{line}”{who}说。",
-    thought="{who}在心里对自己说：“{line}”",
+    thoughts=(
+        "{who}在心里对自己说：“{line}”",
+        "“{line}”{who}低声自语。",
+        "一个念头在{who}心里挥之不去：“{line}”",
+    ),
     hooks=(
         "{hero}知道，真正的麻烦才刚刚开始。",
         "在{hero}身后，{place}的灯一盏一盏熄灭了。",

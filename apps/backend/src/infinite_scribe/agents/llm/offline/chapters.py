@@ -140,7 +140,7 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
         talk += join + fill(_pick(words.replies, turn), zh, **slots)
     else:
         line = fill(_pick(words.alone, turn), zh, **slots)
-        talk = fill(words.thought, zh, line=line, who=hero.name)
+        talk = fill(_pick(words.thoughts, turn + 2), zh, line=line, who=hero.name)
     paragraphs = [setting, action, talk]
     if index == len(beats) - 1:
         paragraphs.append(fill(_pick(words.hooks, turn), zh, **slots))
