@@ -3,9 +3,12 @@ a real agent worker and a fake OpenAI-compatible model server (the one faked par
 feedback -> confirm with `draft` events on the novel's live stream, the bible and the earlier
 confirmed chapters in the prompt, the history and a rollback; and the offline writer."""
 
+import io
 import json
 import uuid
+import zipfile
 from typing import Any
+from xml.etree import ElementTree
 
 import asyncpg
 import httpx
@@ -21,6 +24,7 @@ from tests.support.sse_client import Stream, open_stream
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
+OPF = "{http://www.idpf.org/2007/opf}"
 BEATS = ["林舟在灯塔里拆开来自明年的信", "林舟决定去找苏晚"]
 
 
@@ -146,3 +150,15 @@ async def test_the_offline_writer_drafts_readable_chapters(
         confirm = await novel_command(http, novel_id, "ConfirmChapter", {"chapter": 1})
         assert confirm.status_code == 200
         assert (await chapters(http, novel_id))[0]["status"] == "CONFIRMED"
+        book = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": "text/markdown"})
+        assert revised["text"].splitlines()[0] in book.text
+        await _drafted(http, novel_id, "RequestChapterDraft", chapter=3)
+        assert (await novel_command(http, novel_id, "ConfirmChapter", {"chapter": 3})).is_success
+        epub = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": "application/epub+zip"})
+        with zipfile.ZipFile(io.BytesIO(epub.content)) as archive:
+            names = set(archive.namelist())
+            package = ElementTree.fromstring(archive.read("OEBPS/content.opf"))
+        assert {"OEBPS/chapter-1.xhtml", "OEBPS/chapter-3.xhtml"} <= names
+        assert "OEBPS/chapter-2.xhtml" not in names  # chapter 2 was never confirmed
+        spine = [ref.get("idref") for ref in package.iter(f"{OPF}itemref")]
+        assert spine == ["bible", "chapter-1", "chapter-3"]
