@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.domain.chapter_brief import MAX_CHAPTERS, chapter_outline
-from infinite_scribe.domain.novel import chapter_count
+from infinite_scribe.domain.chapter_brief import MAX_CHAPTERS, chapter_outline, novel_language
+from infinite_scribe.domain.novel import NovelBible, chapter_count
 from tests.support.chapters import genesis_bible
 
 
@@ -49,3 +49,9 @@ async def test_the_offline_genesis_outline_gives_its_nine_chapters(language: str
     assert [number for number, _, _ in chapters] == list(range(1, 10))
     assert len(chapters) == chapter_count(bible.outline) == bible.target_chapters
     assert all(title and summary for _, title, summary in chapters)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_the_novels_language_is_the_one_its_bible_is_written_in(language: str) -> None:
+    assert novel_language(await genesis_bible(language)) == language
+    assert novel_language(NovelBible(title="Untitled novel", outline={"acts": ["第一幕"]})) == "zh"

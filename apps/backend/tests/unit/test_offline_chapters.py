@@ -166,3 +166,16 @@ async def test_a_bare_bible_and_odd_words_still_make_a_chapter(language: str) ->
     assert MIN_BEATS <= len(beats) <= MAX_BEATS
     assert size(text, language) > 100
     assert chapter(replace(given)) == (beats, text)
+
+
+@BOTH
+async def test_no_line_is_said_twice_in_a_chapter(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    bible = bibles[language]
+    feedback = FEEDBACK[language][0]
+    for number in range(1, 10):
+        for extra in ({}, {"feedback": feedback}):
+            _, text = chapter(brief(bible, language, number, **extra))
+            quoted = re.findall(r"“([^”]+)”", text)
+            assert len(quoted) == len(set(quoted)), (number, extra)

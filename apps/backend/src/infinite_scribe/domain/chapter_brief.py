@@ -5,6 +5,8 @@ The writer (the offline one, or a model through `agents/llm/chapter_prompts.py`)
 from the brief, then writes each beat as prose; the brief is everything it may use.
 """
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +18,8 @@ from infinite_scribe.domain.novel import NovelBible
 MAX_CHAPTERS = 500
 _MAX_TITLE = 200
 _MAX_SUMMARY = 2000
+# CJK Unified Ideographs and extension A, as agents/llm/language.py tells Chinese apart.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,11 @@ def chapter_outline(outline: Mapping[str, Any]) -> list[tuple[int, str, str]]:
         summary = _text(entry, "summary", "description", "synopsis")[:_MAX_SUMMARY]
         chapters.append((number, title, summary))
     return chapters
+
+
+def novel_language(bible: NovelBible) -> str:
+    """ "zh" when the novel is written in Chinese (its title, story, characters or outline
+    have Chinese text), else "en": the language its chapters are written in."""
+    parts = (bible.title, bible.story, bible.characters, bible.outline)
+    text = json.dumps(parts, ensure_ascii=False, default=str)[:100_000]
+    return "zh" if _HAN.search(text) else "en"

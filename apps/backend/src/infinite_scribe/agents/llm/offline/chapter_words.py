@@ -126,6 +126,9 @@ ENGLISH = ChapterWords(
         "{Hero} holds the gaze and says, “I am not stopping now.”",
         "“Then help me,” {hero} says quietly, “or get out of my way.”",
         "{Hero} says nothing, but the answer is plain enough.",
+        "“I heard you,” {hero} says. “It changes nothing.”",
+        "{Hero} nods slowly. “Then we do it my way.”",
+        "“Not yet,” {hero} says. “Not until I know.”",
     ),
     alone=(
         "Whatever is hidden at {place}, I will find it.",
@@ -134,6 +137,8 @@ ENGLISH = ChapterWords(
         "Somebody at {place} knows more than they say. I only have to find out who.",
         "I have been afraid before. It has never stopped me.",
         "Everything here is too tidy. Tidy means someone cleaned up.",
+        "They want me tired. I will not give them that.",
+        "Every answer here opens another door. Fine: I will open them all.",
     ),
     said="“{line}” {who} says.",
     thoughts=(
@@ -227,6 +232,9 @@ CHINESE = ChapterWords(
         "{hero}迎着对方的目光说：“我现在不会停下。”",
         "“那就帮我，”{hero}低声说，“要么就别挡路。”",
         "{hero}没有说话，可答案已经写在脸上。",
+        "“我听见了，”{hero}说，“可这改变不了什么。”",
+        "{hero}慢慢点了点头：“那就按我的办法来。”",
+        "“还不行，”{hero}说，“在弄清楚之前还不行。”",
     ),
     alone=(
         "不管{place}藏着什么，我都要把它找出来。",
@@ -235,6 +243,8 @@ CHINESE = ChapterWords(
         "{place}一定有人知道得比说出来的多，我只需要找到那个人。",
         "我害怕过，可害怕从来没让我停下。",
         "这里的一切都太整齐了。太整齐，说明有人收拾过。",
+        "他们想让我累垮，我偏不让他们如愿。",
+        "每个答案都会打开另一扇门。那就一扇一扇地开。",
     ),
     said="“{line}”{who}说。",
     thoughts=(

@@ -115,11 +115,8 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     cast, words = read_cast(brief), words_for(brief)
     zh = brief.language == "zh"
     beat = " ".join(beats[index].split())[:_MAX_BEAT]
-    people = {person.name: person for person in cast.people}
-    named = mentions(beat, list(people), fold=not zh)
-    hero = cast.hero
-    lead = people[named[0]] if named else hero
-    speaker = next((people[name] for name in named if name != hero.name), None)
+    named = mentions(beat, [person.name for person in cast.people], fold=not zh)
+    lead = next((person for person in cast.people if named and person.name == named[0]), None)
     places = dict(cast.places)
     here_named = mentions(beat, list(places), fold=not zh)
     here = here_named[0] if here_named else chapter_place(brief, cast)
@@ -129,22 +126,43 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     setting = fill(_pick(words.atmospheres[cast.mood], turn), zh, place=here)
     if places.get(here) and (index == 0 or not told_before):
         setting += join + _described(here, places[here], words, zh)
-    action = sentence(beat, words) + join + fill(_pick(words.gestures, turn + 1), zh, who=lead.name)
-    slots = {"hero": hero.name, "place": here}
-    if speaker is not None:
-        role = speaker.role if speaker.role in words.lines else "other"
-        line = fill(_pick(words.lines[role], turn), zh, **slots)
-        if not zh and line.endswith("."):
-            line = line[:-1] + ","  # “..., ” she said.
-        talk = fill(words.said, zh, line=line, who=speaker.name)
-        talk += join + fill(_pick(words.replies, turn), zh, **slots)
-    else:
-        line = fill(_pick(words.alone, turn), zh, **slots)
-        talk = fill(_pick(words.thoughts, turn + 2), zh, line=line, who=hero.name)
-    paragraphs = [setting, action, talk]
+    who = (lead or cast.hero).name
+    action = sentence(beat, words) + join + fill(_pick(words.gestures, turn + 1), zh, who=who)
+    paragraphs = [setting, action, _talk(brief, cast, beats, index, here)]
     if index == len(beats) - 1:
-        paragraphs.append(fill(_pick(words.hooks, turn), zh, **slots))
+        hook = _pick(words.hooks, turn)
+        paragraphs.append(fill(hook, zh, hero=cast.hero.name, place=here))
     return "\n\n".join(paragraphs)
+
+
+def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
+    """Who speaks to the hero in a beat: the first character but the hero it names."""
+    names = mentions(beat[:_MAX_BEAT], [person.name for person in cast.people[1:]], fold=not zh)
+    return next((person for person in cast.people[1:] if names and person.name == names[0]), None)
+
+
+def _talk(brief: ChapterBrief, cast: Cast, beats: list[str], index: int, here: str) -> str:
+    """A line the beat's other character says and the hero's reply, or the hero's thought.
+    Variants go in turn through the chapter (a line is not said twice before the bank is
+    used up): the n-th line of a role is the bank's n-th after the chapter's start."""
+    words, zh = words_for(brief), brief.language == "zh"
+    speakers = [_speaker(beat, cast, zh) for beat in beats[: index + 1]]
+    speaker, before = speakers[-1], speakers[:-1]
+    start, join = seed(brief), "" if zh else " "
+    slots = {"hero": cast.hero.name, "place": here}
+    if speaker is None:
+        alone = sum(1 for person in before if person is None)
+        line = fill(_pick(words.alone, start + alone), zh, **slots)
+        thought = _pick(words.thoughts, start + alone + 1)
+        return fill(thought, zh, line=line, who=cast.hero.name)
+    role = speaker.role if speaker.role in words.lines else "other"
+    same = sum(1 for person in before if person is not None and person.role == speaker.role)
+    line = fill(_pick(words.lines[role], start + same), zh, **slots)
+    if not zh and line.endswith("."):
+        line = line[:-1] + ","  # “..., ” she says.
+    talk = fill(words.said, zh, line=line, who=speaker.name)
+    spoken = sum(1 for person in before if person is not None)
+    return talk + join + fill(_pick(words.replies, start + spoken), zh, **slots)
 
 
 def _pick(bank: tuple[str, ...], turn: int) -> str:
