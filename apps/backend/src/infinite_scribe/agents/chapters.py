@@ -10,7 +10,6 @@ is retried with backoff a bounded number of times; then task and command fail, a
 
 import asyncio
 import logging
-import re
 import time
 from typing import Any
 
@@ -20,7 +19,7 @@ from infinite_scribe.agents.generation import Streaming
 from infinite_scribe.agents.llm.port import GenerationError, Usage, metering
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
-from infinite_scribe.domain.chapter_brief import ChapterBrief
+from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
 from infinite_scribe.domain.chapters import CHAPTER_REQUEST_EVENTS
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
@@ -32,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 #: The `stage` of a chapter's draft events (their `chapter` says which).
 DRAFT_STAGE = "CHAPTER"
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def is_chapter_request(delivery: Delivery) -> bool:
@@ -151,20 +149,10 @@ def chapter_brief(job: ChapterJob) -> ChapterBrief:
         number=number,
         title=title,
         summary=summary,
-        language=_language(job),
+        language=novel_language(job.bible),
         bible=job.bible,
         earlier=job.earlier(),
         wishes=payload.get("wishes") if not job.is_revision else None,
         feedback=payload.get("feedback") if job.is_revision else None,
         previous_text=job.previous_text(),
     )
-
-
-def _language(job: ChapterJob) -> str:
-    """ "zh" when the bible (title, story, characters, outline) is written in Chinese."""
-    bible = job.bible
-    sample = " ".join(
-        str(part)
-        for part in (bible.title, bible.logline, bible.story, bible.characters, bible.outline)
-    )
-    return "zh" if _HAN.search(sample) else "en"
