@@ -162,3 +162,31 @@ async def test_the_offline_writer_drafts_readable_chapters(
         assert "OEBPS/chapter-2.xhtml" not in names  # chapter 2 was never confirmed
         spine = [ref.get("idref") for ref in package.iter(f"{OPF}itemref")]
         assert spine == ["bible", "chapter-1", "chapter-3"]
+
+
+async def test_a_draft_the_model_refuses_fails_and_the_chapter_may_be_asked_again(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    with FakeLLMServer() as llm:
+        config = stack_settings(
+            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
+        )
+        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
+            _, novel_id = await finished_novel(http)
+            llm.script(Reply.error(400))  # refused: not retried
+            reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 2})
+            task = await wait_task(http, reply.json()["task_id"])
+            assert task["status"] == "FAILED"
+            assert [c["status"] for c in await chapters(http, novel_id)] == ["PLANNED"] * 3
+            events = await clean_db.fetch(
+                "SELECT event_type FROM domain_events WHERE aggregate_id = $1 "
+                "ORDER BY aggregate_version",
+                novel_id,
+            )
+            assert [e["event_type"] for e in events] == [
+                "Novel.Chapter.DraftRequested",
+                "Novel.Chapter.DraftFailed",
+            ]
+            llm.script(Reply.text(json.dumps(BEATS[:1])), _prose("二。"))
+            await _drafted(http, novel_id, "RequestChapterDraft", chapter=2)
+            assert (await chapters(http, novel_id))[1]["text"] == "二。"

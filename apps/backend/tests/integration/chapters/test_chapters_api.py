@@ -38,6 +38,11 @@ async def test_a_draft_request_is_a_task_and_one_at_a_time(http: httpx.AsyncClie
     assert twin.status_code == 409 and error_code(twin) == "DUPLICATE_COMMAND"
     task = (await http.get(f"/api/v1/tasks/{body['task_id']}")).json()
     assert task["status"] in ("PENDING", "RUNNING")
+    # One chapter written at a time: a draft of another chapter is the same pending type.
+    other = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 3})
+    assert other.status_code == 409 and error_code(other) == "DUPLICATE_COMMAND"
+    back = await novel_command(http, novel_id, "RollbackToVersion", {"event_id": str(uuid.uuid4())})
+    assert back.status_code == 422 and error_code(back) == "INVALID_VERSION"
 
 
 async def test_a_keyed_command_is_answered_once(http: httpx.AsyncClient) -> None:
