@@ -65,24 +65,33 @@ class OfflineChapterWriter:
 
 
 class ModelChapterWriter:
-    """Beats, then prose per beat, from an OpenAI-compatible model."""
+    """Beats, then prose per beat, from an OpenAI-compatible model; every call under the
+    process's model gate (LLM_MAX_CONCURRENCY, the shared 429 pause, retries)."""
 
     name = "openai"
 
-    def __init__(self, provider: OpenAIProvider) -> None:
+    def __init__(self, provider: OpenAIProvider, gate: ModelGate | None = None) -> None:
         self.provider = provider
+        self.gate = gate
         self.model: str | None = provider.model
         self.prompt_version: str | None = provider.prompt_version
 
     async def beats(self, brief: ChapterBrief) -> list[str]:
-        reply = await self.provider.complete_text(_messages(beats_messages(brief)))
+        reply = await self._text(_messages(beats_messages(brief)), None)
         return parse_beats(reply)
 
     async def prose(
         self, brief: ChapterBrief, beats: list[str], index: int, draft: DraftCallback
     ) -> str:
         messages = _messages(prose_messages(brief, beats, index))
-        return (await self.provider.complete_text(messages, draft)).strip()
+        return (await self._text(messages, draft)).strip()
+
+    async def _text(
+        self, messages: list[ChatCompletionMessageParam], draft: DraftCallback | None
+    ) -> str:
+        if self.gate is None:
+            return await self.provider.complete_text(messages, draft)
+        return await self.gate.run(lambda: self.provider.complete_text(messages, draft))
 
 
 def _messages(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
@@ -109,7 +118,8 @@ def parse_beats(reply: str) -> list[str]:
 
 def chapter_writer(provider: LLMProvider, offline_seconds: float) -> ChapterWriter:
     """The chapter writer of the worker's provider: the model's when it is an OpenAI one."""
-    inner = provider.provider if isinstance(provider, ModelGate) else provider
+    gate = provider if isinstance(provider, ModelGate) else None
+    inner = gate.provider if gate is not None else provider
     if isinstance(inner, OpenAIProvider):
-        return ModelChapterWriter(inner)
+        return ModelChapterWriter(inner, gate)
     return OfflineChapterWriter(offline_seconds)

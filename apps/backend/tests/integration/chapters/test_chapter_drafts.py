@@ -187,6 +187,9 @@ async def test_a_draft_the_model_refuses_fails_and_the_chapter_may_be_asked_agai
                 "Novel.Chapter.DraftRequested",
                 "Novel.Chapter.DraftFailed",
             ]
-            llm.script(Reply.text(json.dumps(BEATS[:1])), _prose("二。"))
+            # An outage is retried under the model gate, as a proposal's call is.
+            llm.reset()
+            llm.script(Reply.error(500), Reply.text(json.dumps(BEATS[:1])), _prose("二。"))
             await _drafted(http, novel_id, "RequestChapterDraft", chapter=2)
             assert (await chapters(http, novel_id))[1]["text"] == "二。"
+            assert len(llm.requests) == 3
