@@ -16,10 +16,11 @@ from typing import Any
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.drafts import DraftThrottle
 from infinite_scribe.agents.generation import Streaming
-from infinite_scribe.agents.llm.port import GenerationError, Usage, metering
+from infinite_scribe.agents.llm.port import GenerationError, InvalidOutput, Usage, metering
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
+from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
 from infinite_scribe.domain.chapters import CHAPTER_REQUEST_EVENTS
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
@@ -124,7 +125,11 @@ class ChapterHandler:
                 written.append(await self.writer.prose(brief, beats, index, draft))
         finally:
             throttle.close()
-        return "\n\n".join(part for part in written if part), beats
+        text = "\n\n".join(part for part in written if part)
+        if not text.strip():
+            raise InvalidOutput("the model wrote no prose for the chapter")
+        # Bounded as a writer's edit is: the draft event stays far under the record limit.
+        return text[:MAX_CHAPTER_TEXT], beats
 
     def _provenance(self, usage: Usage, started: float, attempt: int, calls: int) -> dict[str, Any]:
         return {

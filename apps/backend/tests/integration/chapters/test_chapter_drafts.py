@@ -193,3 +193,7 @@ async def test_a_draft_the_model_refuses_fails_and_the_chapter_may_be_asked_agai
             await _drafted(http, novel_id, "RequestChapterDraft", chapter=2)
             assert (await chapters(http, novel_id))[1]["text"] == "二。"
             assert len(llm.requests) == 3
+            # A model that writes on and on: the draft is bounded as a writer's edit is.
+            llm.script(Reply.text(json.dumps(BEATS[:1])), Reply.text("长" * 70_000))
+            await _drafted(http, novel_id, "RequestChapterDraft", chapter=3)
+            assert (await chapters(http, novel_id))[2]["text"] == "长" * 60_000
