@@ -124,16 +124,7 @@ class AgentWorker:
             attempts=options.generation_attempts,
             backoff_seconds=options.retry_backoff_seconds,
         )
-
-        chapters = ChapterHandler(
-            ChapterWork(clients.uow, options.consumer_group, SOURCE_SERVICE),
-            self.chapter_writer,
-            clients.dead_letters,
-            self.metrics,
-            streaming,
-            attempts=options.generation_attempts,
-            backoff_seconds=options.retry_backoff_seconds,
-        )
+        chapters = self._chapter_handler(clients, streaming)
 
         async def guarded(delivery: Delivery) -> None:
             self.cluster.check()  # raises while the broker is another cluster's (issue 21)
@@ -152,6 +143,19 @@ class AgentWorker:
         self.metrics.in_flight.set_function(lambda: consumer.in_flight)
         self._running = _Running(clients, flows, heartbeats, consumer)
         logger.info("agent worker started (provider %s)", self.provider.name)
+
+    def _chapter_handler(self, clients: WorkerClients, streaming: Streaming) -> ChapterHandler:
+        """The chapter requests' handler (issue 39), on the same clients and streams."""
+        options = self.options
+        return ChapterHandler(
+            ChapterWork(clients.uow, options.consumer_group, SOURCE_SERVICE),
+            self.chapter_writer,
+            clients.dead_letters,
+            self.metrics,
+            streaming,
+            attempts=options.generation_attempts,
+            backoff_seconds=options.retry_backoff_seconds,
+        )
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         running = self.running
