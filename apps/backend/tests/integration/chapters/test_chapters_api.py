@@ -118,3 +118,16 @@ async def test_a_novel_whose_genesis_reopened_takes_no_chapter_command(
     assert rolled.status_code == 200, rolled.text
     reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 1})
     assert reply.status_code == 409 and error_code(reply) == "INVALID_STATE"
+    # Finished again with a shorter outline: the same novel, its chapters those of the new one.
+    outline = {"chapters": [{"title": "序章", "summary": "灯塔"}]}
+    again = await command(
+        http, session_id, "ConfirmStage", {"stage": "PLOT_OUTLINE", "data": outline}
+    )
+    assert again.status_code == 200, again.text
+    assert [(c["number"], c["title"]) for c in await chapters(http, novel_id)] == [(1, "序章")]
+    reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 1})
+    assert reply.status_code == 202, reply.text
+    outside = await novel_command(
+        http, novel_id, "SubmitChapterFeedback", {"chapter": 2, "feedback": "x"}
+    )
+    assert outside.status_code == 422 and error_code(outside) == "INVALID_CHAPTER"
