@@ -37,6 +37,9 @@ DRAFT_FAILED = "Novel.Chapter.DraftFailed"
 CONFIRMED = "Novel.Chapter.Confirmed"
 #: The chapters went back to one of their versions (the chapters that differ, whole).
 ROLLED_BACK = "Novel.Chapters.RolledBack"
+#: The novel's tombstone when its Genesis session is purged: its chapters' payloads are then
+#: erased (the append-only guard erases only aggregates with a `...Purged` event).
+PURGED = "Novel.Chapters.Purged"
 #: The request events the agent answers.
 CHAPTER_REQUEST_EVENTS = frozenset({DRAFT_REQUESTED, FEEDBACK_SUBMITTED})
 

@@ -3,6 +3,7 @@ needs no agent (the agent's drafts: test_chapter_drafts.py)."""
 
 import uuid
 
+import asyncpg
 import httpx
 
 from infinite_scribe.settings.settings import Settings
@@ -10,6 +11,7 @@ from tests.conftest import LiveServer, make_token
 from tests.integration.test_novels import finished_novel
 from tests.support.chapter_api import NOVELS, chapters, error_code, novel_command
 from tests.support.genesis_client import BASE, command
+from tests.support.trash import purge, trash
 
 
 async def test_the_novel_lists_its_outline_chapters_as_planned(http: httpx.AsyncClient) -> None:
@@ -131,3 +133,36 @@ async def test_a_novel_whose_genesis_reopened_takes_no_chapter_command(
         http, novel_id, "SubmitChapterFeedback", {"chapter": 2, "feedback": "x"}
     )
     assert outside.status_code == 422 and error_code(outside) == "INVALID_CHAPTER"
+
+
+async def test_purging_the_session_erases_the_novels_stream(
+    http: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    session_id, novel_id = await finished_novel(http)
+    wish = "只有作者知道的秘密"
+    reply = await novel_command(
+        http, novel_id, "RequestChapterDraft", {"chapter": 1, "wishes": wish}
+    )
+    assert reply.status_code == 202
+    assert (await trash(http, session_id)).status_code == 200
+    purged = await purge(http, session_id)
+    assert purged.status_code == 200, purged.text
+    events = await pool.fetch(
+        "SELECT event_type, payload FROM domain_events WHERE aggregate_type = 'NOVEL' "
+        "AND aggregate_id = $1 ORDER BY aggregate_version",
+        novel_id,
+    )
+    assert [e["event_type"] for e in events] == [
+        "Novel.Chapter.DraftRequested",
+        "Novel.Chapters.Purged",
+    ]
+    assert events[0]["payload"] == {} and wish not in str(
+        await pool.fetch("SELECT payload FROM event_outbox WHERE key = $1", novel_id)
+    )
+    left = await pool.fetchval(
+        "SELECT (SELECT count(*) FROM command_inbox WHERE session_id = $1) "
+        "+ (SELECT count(*) FROM async_tasks WHERE session_id = $1) "
+        "+ (SELECT count(*) FROM novels WHERE id = $1)",
+        uuid.UUID(novel_id),
+    )
+    assert left == 0
