@@ -219,9 +219,8 @@ def walk(driver: Any, url: str, jwt: str, novel_id: str) -> dict[str, Any]:
         " [...o.querySelectorAll('li.version')].map(v => v.dataset.kind))"
     )
     assert by_chapter[0] == ["proposed", "revised", "edited"], by_chapter
-    # Chapter 2 was confirmed as written, yet shows "edited": the browser sends the textarea's
-    # line breaks as CRLF (test_an_unedited_chapter_confirmed_from_a_form_is_not_an_edit).
-    assert by_chapter[1][0] == "proposed" and by_chapter[1][1] in ("confirmed", "edited")
+    # Chapter 2 was confirmed as written (the textarea's CRLF line breaks are read as LF).
+    assert by_chapter[1][:2] == ["proposed", "confirmed"], by_chapter
     assert "修改稿" in history and "改后确认" in history and FEEDBACK in history
     assert_page_is_whole(driver)
 
@@ -317,8 +316,7 @@ async def test_a_writer_drafts_and_confirms_two_chapters_in_chinese_to_an_epub(
         walked = await asyncio.to_thread(drive)
         read = await chapters(http, novel_id)
     assert [c["status"] for c in read] == ["CONFIRMED", "CONFIRMED", "PLANNED"]
-    # Compared with the browser's CRLF line breaks as LF (see chapter 2's kind above).
-    stored = [c["text"].replace("\r\n", "\n") for c in read[:2]]
+    stored = [c["text"] for c in read[:2]]
     assert stored == [walked["texts"][1], walked["texts"][2]]
     book = walked["book"]
     assert (book["status"], book["type"]) == (200, "application/epub+zip")
@@ -336,11 +334,6 @@ async def _drafted(http: httpx.AsyncClient, novel_id: str, number: int) -> dict[
         await asyncio.sleep(0.1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (issue 39): the console's confirm form stores the browser's CRLF line breaks "
-    "and records an unchanged chapter as edited",
-)
 async def test_an_unedited_chapter_confirmed_from_a_form_is_not_an_edit(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:

@@ -1,9 +1,9 @@
 """The novel's chapter commands (issue 39): the payload model of each command type sent to
 `POST /api/v1/novels/{id}/commands`, validated at the API edge."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from infinite_scribe.domain.commands import (
     MAX_TEXT,
@@ -18,6 +18,16 @@ from infinite_scribe.domain.commands import (
 MAX_CHAPTER_TEXT = 60_000
 #: Chapter numbers are 1-based; no outline has more chapters than this.
 MAX_CHAPTER = 10_000
+
+
+def _lf_line_breaks(text: str) -> str:
+    """Line breaks as LF: an HTML form sends a textarea's as CRLF, so a chapter confirmed as
+    shown would otherwise differ from its draft and be recorded as edited."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+#: A chapter's prose as stored: storable text with LF line breaks.
+ChapterText = Annotated[Text, AfterValidator(_lf_line_breaks)]
 
 
 class RequestChapterDraft(CommandPayload):
@@ -40,7 +50,7 @@ class ConfirmChapter(CommandPayload):
     is_async: ClassVar[bool] = False
 
     chapter: int = Field(ge=1, le=MAX_CHAPTER, strict=True)
-    text: Text | None = Field(default=None, min_length=1, max_length=MAX_CHAPTER_TEXT)
+    text: ChapterText | None = Field(default=None, min_length=1, max_length=MAX_CHAPTER_TEXT)
     expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
