@@ -86,6 +86,8 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "worldview": {},
         "characters": {},
         "outline": {},
+        "chapters": {},
+        "stream_version": 0,
         "status": "GENESIS",
         "target_chapters": 0,
         "completed_chapters": 0,

@@ -142,6 +142,11 @@ class NovelRow(TableModel):
     worldview: JsonObject
     characters: JsonObject
     outline: JsonObject
+    #: The projection of the novel's own stream (issue 39): str(number) -> the chapter's
+    #: status, text and beats; the generation running; the stream's version.
+    chapters: JsonObject
+    pending_chapter: JsonObject | None = None
+    stream_version: int
     version: int
     created_at: datetime
     updated_at: datetime

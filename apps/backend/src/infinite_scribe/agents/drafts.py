@@ -18,9 +18,17 @@ class DraftThrottle:
     """A provider's `draft` callback for one generation."""
 
     def __init__(
-        self, sink: DraftSink, session_id: str, task_id: str, stage: str, interval: float
+        self,
+        sink: DraftSink,
+        session_id: str,
+        task_id: str,
+        stage: str,
+        interval: float,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.sink = sink
+        #: More of the body (a chapter's draft says its chapter).
+        self.extra = extra or {}
         self.session_id, self.task_id, self.stage = session_id, task_id, stage
         self.interval = interval
         self.sequence = 0
@@ -46,7 +54,7 @@ class DraftThrottle:
     def _send(self) -> None:
         assert self._pending is not None
         self.sequence += 1
-        body = {"stage": self.stage, "text": self._pending, "sent_at": time.time()}
+        body = {"stage": self.stage, **self.extra, "text": self._pending, "sent_at": time.time()}
         self.sink.publish(self.session_id, self.task_id, self.sequence, body)
         self._pending = None
         self._last = time.monotonic()

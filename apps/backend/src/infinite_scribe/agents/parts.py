@@ -11,6 +11,7 @@ from typing import Protocol
 
 import asyncpg
 
+from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.kafka.cluster import ClusterGuard
@@ -99,3 +100,5 @@ class AgentParts:
     #: Opens the pool, unit of work and producers; entered in the worker's loop at start-up.
     clients: Callable[[], AbstractAsyncContextManager[WorkerClients]]
     consumer: ConsumerFactory
+    #: Who writes chapters (None: the provider's model, else the offline writer at once).
+    chapters: ChapterWriter | None = None

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry
 
 from infinite_scribe.agents.cancellation import Cancellations
+from infinite_scribe.agents.chapter_writer import chapter_writer
+from infinite_scribe.agents.chapters import ChapterHandler, is_chapter_request
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.parts import AgentParts, EventConsumer, WorkerClients
 from infinite_scribe.application.agent_work import AgentWork
+from infinite_scribe.application.chapter_work import ChapterWork
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
 from infinite_scribe.kafka.consumer import Delivery
@@ -64,6 +67,8 @@ class AgentWorker:
         self.metrics.model_in_flight.set_function(lambda: self.provider.in_flight)
         self.metrics.model_peak.set_function(lambda: self.provider.peak_in_flight)
         self.cluster = parts.cluster
+        #: Who writes chapters (issue 39): the provider's model, or the offline writer.
+        self.chapter_writer = parts.chapters or chapter_writer(self.provider, 0.0)
         self.cancellations = Cancellations()
         self._open_clients = parts.clients
         self._new_consumer = parts.consumer
@@ -119,10 +124,11 @@ class AgentWorker:
             attempts=options.generation_attempts,
             backoff_seconds=options.retry_backoff_seconds,
         )
+        chapters = self._chapter_handler(clients, streaming)
 
         async def guarded(delivery: Delivery) -> None:
             self.cluster.check()  # raises while the broker is another cluster's (issue 21)
-            await handler(delivery)
+            await (chapters if is_chapter_request(delivery) else handler)(delivery)
 
         async def poison(delivery: Delivery, error: BaseException) -> None:
             self.metrics.poison.inc()
@@ -137,6 +143,19 @@ class AgentWorker:
         self.metrics.in_flight.set_function(lambda: consumer.in_flight)
         self._running = _Running(clients, flows, heartbeats, consumer)
         logger.info("agent worker started (provider %s)", self.provider.name)
+
+    def _chapter_handler(self, clients: WorkerClients, streaming: Streaming) -> ChapterHandler:
+        """The chapter requests' handler (issue 39), on the same clients and streams."""
+        options = self.options
+        return ChapterHandler(
+            ChapterWork(clients.uow, options.consumer_group, SOURCE_SERVICE),
+            self.chapter_writer,
+            clients.dead_letters,
+            self.metrics,
+            streaming,
+            attempts=options.generation_attempts,
+            backoff_seconds=options.retry_backoff_seconds,
+        )
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         running = self.running

@@ -25,6 +25,7 @@ from infinite_scribe.api.middleware.strict_json import StrictJsonMiddleware
 from infinite_scribe.api.middleware.trusted_host import TrustedHostMiddleware
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.routes import (
+    chapters,
     event_chains,
     events,
     flows,
@@ -59,6 +60,7 @@ def build_router() -> APIRouter:
     router.include_router(history.router)
     router.include_router(reads.sessions_router)
     router.include_router(novels.router)
+    router.include_router(chapters.router)
     router.include_router(stream.router)  # before events: /events/stream is not an event id
     router.include_router(events.router)
     router.include_router(tasks.router)

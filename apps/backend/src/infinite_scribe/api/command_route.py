@@ -29,9 +29,11 @@ from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey, ke
 from infinite_scribe.api.middleware.idempotency_replies import Reply, replay_reply, send_reply
 from infinite_scribe.api.middleware.strict_json import is_json_body
 from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.schemas.chapters import NovelCommandRequest
 from infinite_scribe.api.schemas.genesis import CommandRequest
 from infinite_scribe.application.command_service import (
     CommandResult,
+    CommandService,
     KeyInUse,
     KeyReused,
     Receipt,
@@ -129,16 +131,18 @@ async def command_reply(
     services: ApiServices,
     context: RequestContext,
     session_id: UUID,
-    command: CommandRequest,
+    command: CommandRequest | NovelCommandRequest,
     key: str | None,
     inline: InlineKey | None,
+    commands: CommandService | None = None,
 ) -> Reply:
-    """Run the command; its answer (a keyed one is stored with the command's own write)."""
+    """Run the command (on `commands`: another aggregate's, else the sessions'); its answer
+    (a keyed one is stored with the command's own write)."""
     receipt = None
     if inline is not None:
         receipt = Receipt(inline.scope, inline.key, inline.fingerprint, inline.ttl_seconds, answer)
     try:
-        result = await services.commands.execute(
+        result = await (commands or services.commands).execute(
             context, session_id, command.command_type, command.payload, key, receipt
         )
     except KeyReused:

@@ -13,7 +13,8 @@ from infinite_scribe.api.operator_services import ConsoleServices, console_servi
 from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
-from infinite_scribe.application.command_service import CommandService
+from infinite_scribe.application.chapters import NovelChapters
+from infinite_scribe.application.command_service import NOVEL_REGISTRY, CommandService
 from infinite_scribe.application.cpu import CpuGate
 from infinite_scribe.application.event_chains import EventChains
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
@@ -53,6 +54,10 @@ class ApiServices:
     #: The pool itself, for the pool gauge of /metrics only: routes use the services below.
     pool: asyncpg.Pool
     commands: CommandService
+    #: The novels' chapter commands (issue 39): the same service on the novel aggregate.
+    novel_commands: CommandService
+    #: The novels' chapter history (issue 39).
+    chapters: NovelChapters
     sessions: GenesisSessions
     #: A session's history and its branches (issue 37).
     versions: SessionVersions
@@ -95,7 +100,11 @@ async def api_services(
         idempotency_store = await open_idempotency_store(settings, database_url)
         opened.push_async_callback(idempotency_store.close)
         queries = PostgresGenesisQueries(pool)
-        live = await start_live_streams(settings, database_url, pool, GenesisSessions(uow, queries))
+        # One CPU budget for every heavy request (exports, bible pages, history diffs).
+        cpu = CpuGate()
+        chapters = NovelChapters(uow, cpu)
+        sessions = GenesisSessions(uow, queries)
+        live = await start_live_streams(settings, database_url, pool, sessions, chapters.owns)
         opened.push_async_callback(live.stop)
         listener = await start_metrics_listener(settings, metrics, PoolProbe(pool).ping)
         if listener is not None:
@@ -104,13 +113,13 @@ async def api_services(
         await uow.notifier.open()
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
-        # One CPU budget for every heavy request (exports, bible pages, history diffs).
-        cpu = CpuGate()
         kafka = settings.kafka_connection()
         yield ApiServices(
             settings=settings,
             pool=pool,
             commands=commands,
+            novel_commands=MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY),
+            chapters=chapters,
             sessions=GenesisSessions(uow, queries),
             versions=SessionVersions(uow, queries, cpu),
             tasks=PostgresTaskQueries(pool, settings.kafka_topic),

@@ -14,6 +14,7 @@ from infinite_scribe.domain.errors import (
     EventTooLarge,
     FlowHandleConflict,
     HistoryTooLarge,
+    InvalidChapter,
     InvalidEventName,
     InvalidPayload,
     InvalidState,
@@ -46,6 +47,7 @@ STATUS_BY_ERROR: dict[type[ScribeError], int] = {
     TooManyRenders: 429,
     RendersBusy: 503,
     InvalidVersion: 422,
+    InvalidChapter: 422,
     HistoryTooLarge: 413,
 }
 

@@ -1,16 +1,17 @@
-"""A novel's bible as Markdown, for the writer to keep (`GET /novels/{id}`, Accept:
-text/markdown).
+"""A novel's bible and its confirmed chapters as Markdown, for the writer to keep
+(`GET /novels/{id}`, Accept: text/markdown).
 
 Confirmed stages are the writer's JSON (edited freely), so they are rendered generically rather
 than by a fixed template: texts become paragraphs, lists of texts bullets, objects and lists of
 objects sub-sections named by their `title` or `name`. Nothing confirmed is left out.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
 
+from infinite_scribe.api.novel_chapters import chapter_markdown, confirmed_chapters
 from infinite_scribe.application.ports.reads import NovelView
 
 _SECTIONS = (
@@ -82,8 +83,9 @@ def _fields(data: Mapping[str, Any], level: int, skip: str | None = None) -> lis
     return lines
 
 
-def novel_markdown(novel: NovelView) -> str:
-    """The whole bible: title, pitch, then every confirmed stage in Genesis order."""
+def novel_markdown(novel: NovelView, chapters: Sequence[Mapping[str, Any]] = ()) -> str:
+    """The whole bible: title, pitch, then every confirmed stage in Genesis order; then every
+    CONFIRMED chapter of `chapters` (`number`, `title`, `text`, `status`), in number order."""
     lines = [_heading(1, novel.title), ""]
     if novel.logline:
         lines += [f"> {novel.logline}", ""]
@@ -98,4 +100,6 @@ def novel_markdown(novel: NovelView) -> str:
         stage: Mapping[str, Any] = getattr(novel, attribute)
         if stage:
             lines += [_heading(2, heading), "", *_fields(stage, 3)]
+    for chapter in confirmed_chapters(chapters):
+        lines += chapter_markdown(chapter, 2)
     return "\n".join(lines).rstrip() + "\n"

@@ -5,7 +5,7 @@ from functools import partial
 
 import asyncpg
 
-from infinite_scribe.application.live_stream import LiveStreams, StreamOptions
+from infinite_scribe.application.live_stream import LiveStreams, NovelOwner, StreamOptions
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import StreamHub
 from infinite_scribe.kafka.drafts import KafkaDraftSource, drafts_topic, ensure_drafts_topic
@@ -15,7 +15,11 @@ from infinite_scribe.settings.settings import Settings
 
 
 async def start_live_streams(
-    settings: Settings, database_url: str, pool: asyncpg.Pool, sessions: GenesisSessions
+    settings: Settings,
+    database_url: str,
+    pool: asyncpg.Pool,
+    sessions: GenesisSessions,
+    novels: NovelOwner | None = None,
 ) -> LiveStreams:
     """The process's live streams with their hub running (`LiveStreams.stop` ends it)."""
     feed = PostgresEventFeed(database_url, pool, settings.stream_gap_timeout_seconds)
@@ -35,6 +39,7 @@ async def start_live_streams(
             ticket_ttl_seconds=settings.stream_ticket_ttl_seconds,
             keepalive_seconds=settings.stream_keepalive_seconds,
         ),
+        novels,
     )
 
 

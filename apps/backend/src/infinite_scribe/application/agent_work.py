@@ -223,27 +223,32 @@ class AgentWork:
             await self.flows.land_in(tx, seen)
 
     def _origin(self, job: Job) -> Origin:
-        request = job.request
-        return Origin(
-            correlation_id=request.correlation_id,
-            causation_id=request.event_id,
-            metadata=EventMetadata(
-                user_id=str(job.task.user_id),
-                source_service=self.source_service,
-                request_id=request.metadata.request_id,
-                traceparent=request.metadata.traceparent,
-            ),
-            actor_id=f"agent:{self.source_service}",
-            # A repeated answer to one request is the same event (stored once).
-            event_ids=lambda event_type: uuid.uuid5(
-                _ANSWER_NAMESPACE, f"{request.event_id}:{event_type}"
-            ),
-        )
+        return answer_origin(job.request, job.task, self.source_service)
 
     async def pause_landed(self, job: Job) -> None:
         """The proposal is out and this worker is done with the flow: it now waits."""
         if self.flows is not None:
             await self.flows.pause_landed(str(job.request.correlation_id))
+
+
+def answer_origin(request: EventEnvelope, task: TaskRecord, source_service: str) -> Origin:
+    """Where an agent's answer to `request` comes from: the request's flow, caused by it,
+    written by the agent for the task's user, with ids derived from the request's (a
+    repeated answer to one request is the same event, stored once)."""
+    return Origin(
+        correlation_id=request.correlation_id,
+        causation_id=request.event_id,
+        metadata=EventMetadata(
+            user_id=str(task.user_id),
+            source_service=source_service,
+            request_id=request.metadata.request_id,
+            traceparent=request.metadata.traceparent,
+        ),
+        actor_id=f"agent:{source_service}",
+        event_ids=lambda event_type: uuid.uuid5(
+            _ANSWER_NAMESPACE, f"{request.event_id}:{event_type}"
+        ),
+    )
 
 
 def _pause_handle(job: Job, proposal: EventEnvelope) -> dict[str, Any]:

@@ -12,7 +12,7 @@ flow) opens a transaction, around its write and the reaction.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import ValidationError
@@ -23,21 +23,19 @@ from infinite_scribe.application.aggregates import (
     Change,
     Origin,
 )
+from infinite_scribe.application.chapter_commands import NovelCommands
 from infinite_scribe.application.command_results import CommandResult as CommandResult
 from infinite_scribe.application.command_results import KeyInUse as KeyInUse
 from infinite_scribe.application.command_results import KeyRefused as KeyRefused
 from infinite_scribe.application.command_results import KeyReused as KeyReused
 from infinite_scribe.application.command_results import Receipt as Receipt
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.genesis_commands import GenesisCommands, visible
-from infinite_scribe.application.ports.genesis import (
-    GENESIS_SESSIONS,
-    CommandQueries,
-    ExistingCommand,
-)
+from infinite_scribe.application.genesis_commands import GenesisCommands
+from infinite_scribe.application.ports.genesis import CommandQueries, ExistingCommand
 from infinite_scribe.application.ports.storage import (
     InboxConflict,
     InboxEntry,
+    RepositoryKey,
     Transaction,
     UnitOfWork,
 )
@@ -58,6 +56,18 @@ from infinite_scribe.domain.errors import (
 from shared_types import EventEnvelope
 from shared_types.enums import CommandStatus
 
+S = TypeVar("S")
+
+
+class CommandHandler(AggregateHandler[S], Protocol[S]):
+    """An aggregate handler commands are sent to: where its command read is (`repository_key`,
+    a repository with `command_target`), and which of the states it reads may be commanded
+    (`visible`: 404 when there is none, 409 when it is in the trash...)."""
+
+    repository_key: RepositoryKey[Any]
+
+    def visible(self, snapshot: Any) -> S: ...
+
 
 @dataclass(frozen=True)
 class CommandSpec:
@@ -65,7 +75,7 @@ class CommandSpec:
 
     command_type: str
     payload_model: type[CommandPayload]
-    handler: AggregateHandler[Any]
+    handler: CommandHandler[Any]
 
     @property
     def is_async(self) -> bool:
@@ -87,7 +97,7 @@ class CommandSpec:
 class CommandRegistry:
     """Every command type of every aggregate handler."""
 
-    def __init__(self, handlers: Iterable[AggregateHandler[Any]]) -> None:
+    def __init__(self, handlers: Iterable[CommandHandler[Any]]) -> None:
         self.specs: dict[str, CommandSpec] = {}
         for handler in handlers:
             for name, model in handler.commands.items():
@@ -104,8 +114,11 @@ class CommandRegistry:
         return spec
 
 
-#: The application's commands (genesis sessions today).
+#: The commands of genesis sessions (`POST /genesis/sessions/{id}/commands`).
 REGISTRY = CommandRegistry([GenesisCommands()])
+#: The commands of novels (`POST /novels/{id}/commands`): a registry of its own, as the same
+#: command type (RollbackToVersion) means another aggregate's rollback there.
+NOVEL_REGISTRY = CommandRegistry([NovelCommands()])
 
 
 def spec_for(command_type: str) -> CommandSpec:
@@ -242,14 +255,14 @@ class CommandService:
     ) -> "Change[Any] | CommandResult | _Refused":
         """The one read, then the change to write; or the stored answer of its key; or the
         state's refusal, for the caller to check against the inbox (`_refused`)."""
-        entry, receipt = run.entry, run.receipt
-        target = await session.repository(GENESIS_SESSIONS).command_target(
+        entry, receipt, handler = run.entry, run.receipt, run.spec.handler
+        target = await session.repository(handler.repository_key).command_target(
             entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
         )
         if receipt is not None and target.record is not None:
             return receipt.replay(target.record)
         try:
-            state = visible(target.snapshot)
+            state = handler.visible(target.snapshot)
             command = await _resolved(run.spec.handler, session, state, run.command)
             decided = run.spec.handler.decide(state, command, entry.command_id)
         except InvalidState as refusal:
@@ -319,12 +332,14 @@ def _task_of(entry: InboxEntry, task_id: UUID, request: EventEnvelope) -> NewTas
 
 
 async def _resolved(
-    handler: AggregateHandler[Any], session: Transaction, state: Any, command: CommandPayload
+    handler: CommandHandler[Any], session: Transaction, state: Any, command: CommandPayload
 ) -> CommandPayload:
     """The command with what it needs beyond the snapshot (a rollback's version), read on the
     command's connection; most commands need nothing (no `resolve`, or it returns them)."""
     resolve = getattr(handler, "resolve", None)
     if resolve is None:
         return command
-    resolved: CommandPayload = await resolve(session.repository(GENESIS_SESSIONS), state, command)
+    resolved: CommandPayload = await resolve(
+        session.repository(handler.repository_key), state, command
+    )
     return resolved

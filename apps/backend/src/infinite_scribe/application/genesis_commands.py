@@ -1,10 +1,17 @@
 """The genesis session aggregate's handler (the first `AggregateHandler`) and its writer."""
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 from uuid import UUID, uuid4
 
 from infinite_scribe.application.aggregates import AggregateWriter, DecidedEvent
-from infinite_scribe.application.ports.genesis import CommandReads, HistoryLimits, SessionSnapshot
+from infinite_scribe.application.ports.genesis import (
+    GENESIS_SESSIONS,
+    CommandReads,
+    HistoryLimits,
+    SessionSnapshot,
+)
+from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import (
     NewNovel,
     NewSession,
@@ -67,6 +74,10 @@ class GenesisCommands:
 
     aggregate_type = AGGREGATE_TYPE
     commands: Mapping[str, type[CommandPayload]] = PAYLOAD_MODELS
+    repository_key: RepositoryKey[Any] = GENESIS_SESSIONS
+
+    def visible(self, snapshot: SessionSnapshot | None) -> GenesisState:
+        return visible(snapshot)
 
     def aggregate_id(self, state: GenesisState) -> str:
         return str(state.session_id)

@@ -9,7 +9,7 @@ it are all delivered), then `Signal.IDLE` after a quiet spell (the route sends a
 comment).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -24,13 +24,20 @@ from infinite_scribe.application.ports.stream import (
 )
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import Signal, StreamHub
-from infinite_scribe.domain.errors import AuthenticationError, SessionTrashed, StorageUnavailable
+from infinite_scribe.domain.errors import (
+    AuthenticationError,
+    NotFound,
+    SessionTrashed,
+    StorageUnavailable,
+)
 from infinite_scribe.domain.trash import TRASHED
 
 #: Events read per replay query (bounds the memory of a client catching up).
 REPLAY_PAGE = 200
 
 StreamItem = StreamEvent | TaskProgress | Draft | Signal
+#: Whether a novel is the user's (`novel_id, user_id`).
+NovelOwner = Callable[[UUID, UUID], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,15 @@ class LiveStreams:
         tickets: StreamTickets,
         sessions: GenesisSessions,
         options: StreamOptions,
+        novels: NovelOwner | None = None,
     ) -> None:
         self.hub = hub
         self.feed = feed
         self.tickets = tickets
         self.sessions = sessions
         self.options = options
+        #: Whether a novel is the user's: a novel's stream (its chapters, issue 39) is theirs.
+        self.novels = novels
 
     async def stop(self) -> None:
         """Stop the hub: open streams end, the feed's connection closes."""
@@ -82,7 +92,14 @@ class LiveStreams:
         return follower
 
     async def _followable(self, session_id: UUID, user_id: UUID) -> None:
-        if (await self.sessions.snapshot(session_id, user_id)).trashed:
+        """A session of the user's that is not in the trash, or a novel of theirs (404)."""
+        try:
+            snapshot = await self.sessions.snapshot(session_id, user_id)
+        except NotFound:
+            if self.novels is not None and await self.novels(session_id, user_id):
+                return
+            raise
+        if snapshot.trashed:
             raise SessionTrashed("The session is in the trash; restore it to follow it")
 
     async def follow(

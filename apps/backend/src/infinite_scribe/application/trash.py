@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from infinite_scribe.application.aggregates import Origin
+from infinite_scribe.application.chapter_commands import NOVEL_WRITER
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.genesis import SessionSnapshot
+from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.reads import SessionSummary
-from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.application.ports.storage import Transaction, UnitOfWork
 from infinite_scribe.application.ports.trash import (
     TRASH,
     PurgedRows,
@@ -27,6 +29,8 @@ from infinite_scribe.application.ports.trash import (
 from infinite_scribe.application.ports.writes import SnapshotSave, TrashMove, Write
 from infinite_scribe.application.reads import decode_position, page_of
 from infinite_scribe.application.retries import with_retries
+from infinite_scribe.domain.chapters import PURGED as NOVEL_PURGED
+from infinite_scribe.domain.chapters import Decided
 from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidState, NotFound
 from infinite_scribe.domain.trash import (
     PURGED_BY_RETENTION,
@@ -120,6 +124,7 @@ class TrashService:
                 # The tombstone first: the erasure function only touches purged aggregates.
                 change = await SESSIONS.apply(tx, session.state, decided, _origin(context))
                 tombstone = change.events[0].event_id
+                await _novel_tombstone(tx, session.state.novel_id, reason, context)
                 rows = await trash.purge(session, tombstone)
             logger.info("purged session %s (%s): %s", session_id, reason, rows)
             return PurgeOutcome(session_id, True, rows, tombstone)
@@ -171,3 +176,16 @@ def _origin(context: RequestContext) -> Origin:
     # Each trash operation is a flow of its own: the request caused it, nothing before it.
     flow_id = uuid4()
     return Origin(flow_id, flow_id, context.metadata())
+
+
+async def _novel_tombstone(
+    tx: Transaction, novel_id: UUID | None, reason: str, context: RequestContext
+) -> None:
+    """The session's novel has a stream of its own (its chapters, issue 39): a tombstone on it
+    too, so its payloads are erased with the session's."""
+    if novel_id is None:
+        return
+    novel = await tx.repository(NOVELS).load(novel_id)
+    if novel is not None and novel.version > 0:
+        tombstone = [Decided(NOVEL_PURGED, {"reason": reason})]
+        await NOVEL_WRITER.apply(tx, novel, tombstone, _origin(context))

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+from infinite_scribe.agents.chapter_writer import chapter_writer
 from infinite_scribe.agents.llm.factory import build_provider, gate
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.parts import AgentParts, WorkerClients, WorkerOptions
@@ -163,13 +164,15 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
             options, handler, on_poison=on_poison, is_transient=is_transient, peek=peek
         )
 
+    model = build_provider(settings) if provider is None else gate(provider, settings)
     return AgentParts(
         options=options,
         runtime=worker_runtime(settings),
-        provider=build_provider(settings) if provider is None else gate(provider, settings),
+        provider=model,
         cluster=cluster,
         clients=lambda: worker_clients(options),
         consumer=consumer,
+        chapters=chapter_writer(model, settings.llm_offline_stream_seconds),
     )
 
 

@@ -176,3 +176,15 @@ class StageTooLarge(ScribeError):
             size=size,
             limit=limit,
         )
+
+
+class InvalidChapter(ScribeError):
+    """A chapter number outside the novel's confirmed outline (422)."""
+
+    error_code = "INVALID_CHAPTER"
+
+
+class NoDraft(InvalidChapter):
+    """Feedback on, or confirmation of, a chapter that has no draft yet (422)."""
+
+    error_code = "NO_DRAFT"

@@ -111,13 +111,16 @@ async def test_concurrent_writers_reader_sees_every_committed_id_once(
     assert feed.tracker is not None and feed.tracker.skipped_by_timeout == 0
 
 
-async def test_only_session_aggregate_events_are_addressed_to_a_session(
+async def test_only_followed_aggregates_events_are_addressed_to_a_stream(
     pool: asyncpg.Pool, feed: PostgresEventFeed
 ) -> None:
+    # Sessions and novels (issue 39: a novel's chapters) have streams; nothing else does.
     session = str(uuid.uuid4())
-    other = event(session, 1).model_copy(update={"aggregate_type": "NOVEL"})
+    other = event(session, 1).model_copy(update={"aggregate_type": "OPERATOR_NOTE"})
+    novel = event(session, 1).model_copy(update={"aggregate_type": "NOVEL"})
     async with pool.acquire() as connection, connection.transaction():
-        await write_events(connection, [other, event(session, 1)])
+        await write_events(connection, [other, event(session, 1), novel])
     events, _ = await feed.advance(500, {session})
-    assert [e.session_id for e in events] == ["", session]
+    assert [e.session_id for e in events] == ["", session, session]
     assert events[0].data == b"" and events[1].data.startswith(b'{"id":')
+    assert b'"aggregate_type":"NOVEL"' in events[2].data

@@ -10,7 +10,8 @@ retries of their own (the SDK's `max_retries` is 0), so this is the one place th
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from infinite_scribe.agents.llm.port import (
     DraftCallback,
@@ -23,6 +24,8 @@ from infinite_scribe.agents.llm.port import (
 from infinite_scribe.domain.proposals import Proposal
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Slow-down after a 429 that gave no Retry-After.
 DEFAULT_RATE_LIMIT_PAUSE = 1.0
@@ -62,6 +65,12 @@ class ModelGate:
         request: GenerationRequest,
         draft: DraftCallback | None = None,
     ) -> Proposal:
+        return await self.run(lambda: self.provider.generate(request, draft))
+
+    async def run(self, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()` (one model call of the wrapped provider) under the gate: its turn among
+        `max_concurrency`, the shared 429 pause and the retries (a chapter's beats and prose
+        go through here as a proposal does)."""
         attempt = 0
         while True:
             await self._wait_turn()
@@ -71,7 +80,7 @@ class ModelGate:
                     self._moved(+1)
                     count_call()  # a retry here is an attempt of the proposal's provenance
                     try:
-                        return await self.provider.generate(request, draft)
+                        return await call()
                     finally:
                         self._moved(-1)
             except GenerationError as error:

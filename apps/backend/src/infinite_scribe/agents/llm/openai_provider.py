@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import openai
 import orjson
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, omit
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
@@ -101,6 +101,13 @@ class OpenAIProvider:
         content = await self._complete(request.stage, messages, draft)
         return parse_proposal(request.stage, content, applied_feedback(request))
 
+    async def complete_text(
+        self, messages: list[ChatCompletionMessageParam], draft: DraftCallback | None = None
+    ) -> str:
+        """A plain-text reply to `messages`, streamed to `draft` (a chapter's beats and prose,
+        agents/chapter_writer.py); the port's errors as for a proposal."""
+        return await self._complete(None, messages, draft)
+
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
         for client in self._clients:
@@ -108,18 +115,21 @@ class OpenAIProvider:
 
     async def _complete(
         self,
-        stage: GenesisStage,
+        stage: GenesisStage | None,
         messages: list[ChatCompletionMessageParam],
         draft: DraftCallback | None,
     ) -> str:
-        response_format: ResponseFormatJSONSchema = {
-            "type": "json_schema",
-            "json_schema": {
-                "name": schema_name(stage),
-                "schema": response_schema(stage),
-                "strict": True,
-            },
-        }
+        """The reply's text; a stage's reply is held to its proposal's schema (None: text)."""
+        response_format: ResponseFormatJSONSchema | None = None
+        if stage is not None:
+            response_format = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": schema_name(stage),
+                    "schema": response_schema(stage),
+                    "strict": True,
+                },
+            }
         reply = _Reply()
         try:
             async with asyncio.timeout(self.timeout):  # the whole reply, not each read
@@ -135,7 +145,7 @@ class OpenAIProvider:
     async def _stream(
         self,
         messages: list[ChatCompletionMessageParam],
-        response_format: ResponseFormatJSONSchema,
+        response_format: ResponseFormatJSONSchema | None,
         reply: "_Reply",
         draft: DraftCallback | None,
     ) -> None:
@@ -146,7 +156,7 @@ class OpenAIProvider:
         async with client.chat.completions.with_streaming_response.create(
             model=self.model,
             messages=messages,
-            response_format=response_format,
+            response_format=omit if response_format is None else response_format,
             stream=True,
             stream_options={"include_usage": True},  # the last chunk reports the tokens
         ) as response:  # closes the connection on cancellation too

@@ -118,8 +118,9 @@ SameOrigin = Depends(same_origin)
 MAX_FIELD = 10_000
 
 
-async def form_of(request: Request) -> dict[str, list[str]]:
-    """An `application/x-www-form-urlencoded` body (the only kind console forms send)."""
+async def form_of(request: Request, max_field: int = MAX_FIELD) -> dict[str, list[str]]:
+    """An `application/x-www-form-urlencoded` body (the only kind console forms send); a field
+    longer than `max_field` characters is refused (a chapter's text may be longer)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
         raise InvalidPayload("Console forms are sent as application/x-www-form-urlencoded")
@@ -128,8 +129,8 @@ async def form_of(request: Request) -> dict[str, list[str]]:
         fields = parse_qs(text, keep_blank_values=True, strict_parsing=False, max_num_fields=200)
     except (UnicodeDecodeError, ValueError) as error:
         raise InvalidPayload("The form could not be read") from error
-    if any(len(value) > MAX_FIELD for values in fields.values() for value in values):
-        raise InvalidPayload(f"A form field is longer than {MAX_FIELD} characters")
+    if any(len(value) > max_field for values in fields.values() for value in values):
+        raise InvalidPayload(f"A form field is longer than {max_field} characters")
     return fields
 
 

@@ -57,7 +57,10 @@ MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: Routes that store a keyed request's answer inside their own write (issue 20: a keyed command
 #: costs no extra round trip), when the store is PostgreSQL. The middleware still validates the
 #: key, reads the body and computes the fingerprint; the route gets them as `InlineKey`.
-INLINE_ROUTES = (f"POST {API_PREFIX}/genesis/sessions/{{session_id}}/commands",)
+INLINE_ROUTES = (
+    f"POST {API_PREFIX}/genesis/sessions/{{session_id}}/commands",
+    f"POST {API_PREFIX}/novels/{{novel_id}}/commands",
+)
 #: Where `InlineKey` is left in the ASGI scope's state (`request.state.idempotency`).
 INLINE_KEY = "idempotency"
 

@@ -95,10 +95,10 @@ async def novel_response(
     and EPUB are rendered off the loop, bounded (application/cpu.py); JSON is pydantic-core's,
     milliseconds even for the largest bible STAGE_MAX_BYTES allows."""
     if media == MARKDOWN:
-        text = await services.renders.run(user_id, lambda: novel_markdown(novel))
+        text = await services.renders.run(user_id, lambda: novel_markdown(novel, novel.chapters))
         response = Response(text, media_type=f"{MARKDOWN}; charset=utf-8")
     elif media == EPUB:
-        book = await services.renders.run(user_id, lambda: novel_epub(novel))
+        book = await services.renders.run(user_id, lambda: novel_epub(novel, novel.chapters))
         response = Response(book, media_type=EPUB)
     else:
         response = Response(NovelOut.of(novel).model_dump_json(), media_type="application/json")

@@ -20,13 +20,15 @@ def _required(model: type[CommandPayload]) -> bool:
     return any(field.is_required() for field in model.model_fields.values())
 
 
-def _typed_command(command_type: str, payload_model: type[CommandPayload]) -> type[BaseModel]:
+def typed_command(
+    command_type: str, payload_model: type[CommandPayload], prefix: str = ""
+) -> type[BaseModel]:
     """`{"command_type": "<type>", "payload": <its model>}`; `payload` may be left out when
-    every field of the payload has a default."""
+    every field of the payload has a default (`prefix`: another aggregate's variant name)."""
     mode = "sync: 200 COMPLETED" if not payload_model.is_async else "async: 202 RECEIVED"
     default: Any = ... if _required(payload_model) else Field(default_factory=dict)
     return create_model(
-        f"{command_type}Command",
+        f"{prefix}{command_type}Command",
         __doc__=f"{command_type} ({mode}). {payload_model.__doc__ or ''}".strip(),
         command_type=(Literal[command_type], ...),  # type: ignore[arg-type]
         payload=(payload_model, default),
@@ -35,7 +37,7 @@ def _typed_command(command_type: str, payload_model: type[CommandPayload]) -> ty
 
 #: One variant per registered command type (domain/commands.py PAYLOAD_MODELS), so a new
 #: command type appears in the OpenAPI document without touching this module.
-TYPED_COMMANDS = tuple(_typed_command(name, model) for name, model in PAYLOAD_MODELS.items())
+TYPED_COMMANDS = tuple(typed_command(name, model) for name, model in PAYLOAD_MODELS.items())
 TypedCommand = Annotated[
     Union[TYPED_COMMANDS],  # type: ignore[valid-type]  # noqa: UP007 - built at import
     Field(discriminator="command_type"),

@@ -2,7 +2,7 @@
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -74,6 +74,20 @@ class NovelSummaryOut(BaseModel):
         return cls(**{name: getattr(novel, name) for name in cls.model_fields})
 
 
+class ChapterOut(BaseModel):
+    """A chapter of the confirmed outline and where its writing stands (issue 39)."""
+
+    number: int
+    title: str
+    #: The outline's summary of the chapter.
+    summary: str
+    status: Literal["PLANNED", "DRAFTING", "DRAFTED", "CONFIRMED"]
+    #: The draft, or the confirmed text (null while PLANNED).
+    text: str | None
+    #: The beats the draft was written from, in order.
+    beats: list[str]
+
+
 class NovelOut(NovelSummaryOut):
     """A novel and its bible: every stage the writer confirmed in Genesis, as confirmed."""
 
@@ -85,6 +99,8 @@ class NovelOut(NovelSummaryOut):
     characters: dict[str, Any]
     #: PLOT_OUTLINE as confirmed (acts, each with its chapters).
     outline: dict[str, Any]
+    #: One entry per chapter of the outline, in order (RequestChapterDraft, ConfirmChapter).
+    chapters: list[ChapterOut]
 
     @classmethod
     def of(cls, novel: NovelSummary) -> "NovelOut":

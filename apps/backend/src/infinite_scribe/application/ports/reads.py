@@ -63,6 +63,8 @@ class NovelView(NovelSummary):
     worldview: dict[str, Any] = field(default_factory=dict)
     characters: dict[str, Any] = field(default_factory=dict)
     outline: dict[str, Any] = field(default_factory=dict)
+    #: One entry per chapter of the outline (domain.chapters.chapter_views), issue 39.
+    chapters: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,16 @@ class NewNovel:
 
 
 @dataclass(frozen=True)
+class ChaptersSave:
+    """Move a novel's chapters projection (`state`: a domain.chapters.NovelState) from stream
+    version `old_version` to `state.version`; refused as a whole (ConcurrencyConflict) when
+    somebody moved it meanwhile."""
+
+    old_version: int
+    state: Any
+
+
+@dataclass(frozen=True)
 class FlowHandleRow:
     """A PENDING_PAUSE resume handle (a no-op when the flow has a waiting one already)."""
 
@@ -162,6 +172,7 @@ class Write:
     snapshot: SnapshotSave | None = None
     supersede: Supersede | None = None
     novel: NewNovel | None = None
+    chapters: ChaptersSave | None = None
     task: NewTask | None = None
     task_finish: TaskFinish | None = None
     flow_handle: FlowHandleRow | None = None
@@ -196,7 +207,7 @@ class Write:
 #: database happens to run them in. Refusals by part: idempotency (IdempotencyKeyTaken), ledger
 #: (AlreadyProcessed), inbox (InboxConflict), events (a stored event id: EventIdConflict with
 #: other content, else EventAlreadyStored; a taken version: ConcurrencyConflict), snapshot
-#: (ConcurrencyConflict).
+#: and chapters (ConcurrencyConflict).
 PART_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Write))
 
 

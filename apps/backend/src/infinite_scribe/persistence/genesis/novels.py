@@ -9,6 +9,8 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.reads import NovelPosition, NovelSummary, NovelView
+from infinite_scribe.domain.chapter_brief import chapter_outline
+from infinite_scribe.domain.chapters import NovelState, chapter_views
 from infinite_scribe.persistence.errors import translated
 
 _SUMMARY_COLUMNS = """
@@ -18,7 +20,8 @@ n.completed_chapters, n.version, n.created_at, n.updated_at,
 """
 
 _NOVEL = f"""
-SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline
+SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
+       n.chapters AS chapter_state, n.pending_chapter
 FROM novels n
 WHERE n.id = $1 AND n.user_id = $2
 """
@@ -69,6 +72,15 @@ class PostgresNovelQueries:
             worldview=row["worldview"],
             characters=row["characters"],
             outline=row["outline"],
+            chapters=chapter_views(
+                NovelState(
+                    novel_id=row["id"],
+                    user_id=user_id,
+                    outline=tuple(chapter_outline(row["outline"] or {})),
+                    chapters=row["chapter_state"] or {},
+                    pending=row["pending_chapter"],
+                )
+            ),
         )
 
     async def novels_page(

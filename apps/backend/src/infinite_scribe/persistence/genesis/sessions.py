@@ -94,10 +94,10 @@ async def command_target(
     )
     assert row is not None  # (SELECT 1) LEFT JOIN ...: always one row
     snapshot = None if row["id"] is None else snapshot_of(row)
-    return CommandTarget(snapshot, _record_of(row))
+    return CommandTarget(snapshot, record_of(row))
 
 
-def _record_of(row: asyncpg.Record) -> KeyRecord | None:
+def record_of(row: asyncpg.Record) -> KeyRecord | None:
     if row["key_fingerprint"] is None:
         return None
     if row["key_state"] != "COMPLETED":

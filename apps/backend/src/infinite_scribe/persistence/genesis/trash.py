@@ -8,6 +8,7 @@ import asyncpg
 from infinite_scribe.application.ports.genesis import SessionSnapshot
 from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.ports.trash import PurgedRows
+from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis.reads import summary_of
 from infinite_scribe.persistence.genesis.sessions import load_session
@@ -65,6 +66,30 @@ SELECT (SELECT count(*) FROM sent) + (SELECT count(*) FROM unsent)
 """
 
 
+_PURGE_NOVEL_ROWS = """
+WITH tasks AS (
+    DELETE FROM async_tasks WHERE session_id = $1 RETURNING 1
+), commands AS (
+    DELETE FROM command_inbox WHERE session_id = $1 RETURNING 1
+)
+SELECT (SELECT count(*) FROM tasks) AS tasks, (SELECT count(*) FROM commands) AS commands
+"""
+
+# As _PURGE_OUTBOX, the novel's tombstone (the last event of its stream) left whole.
+_PURGE_NOVEL_OUTBOX = """
+WITH sent AS (
+    DELETE FROM event_outbox WHERE key = $1 AND status = 'SENT'
+       AND payload->>'event_type' NOT LIKE '%.Purged' RETURNING 1
+), unsent AS (
+    UPDATE event_outbox SET payload = jsonb_set(payload, '{payload}', '{}'::jsonb)
+    WHERE key = $1 AND status <> 'SENT' AND payload->>'event_type' NOT LIKE '%.Purged'
+      AND payload ? 'payload'
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM sent) + (SELECT count(*) FROM unsent)
+"""
+
+
 class PostgresTrashRepository:
     """`TrashRepository` on the connection of one transaction."""
 
@@ -89,14 +114,33 @@ class PostgresTrashRepository:
             "SELECT erase_purged_aggregate($1, $2)", _AGGREGATE_TYPE, str(session_id)
         )
         outbox = await self.connection.fetchval(_PURGE_OUTBOX, str(session_id), purge_event_id)
+        novel = await self._purge_novel_stream(session.state.novel_id)
         return PurgedRows(
-            events_erased=int(erased),
-            commands=int(counts["commands"]),
-            tasks=int(counts["tasks"]),
+            events_erased=int(erased) + novel["events"],
+            commands=int(counts["commands"]) + novel["commands"],
+            tasks=int(counts["tasks"]) + novel["tasks"],
             resume_handles=int(counts["resume_handles"]),
             novels=int(counts["novels"]),
-            outbox_rows=int(outbox),
+            outbox_rows=int(outbox) + novel["outbox"],
         )
+
+    async def _purge_novel_stream(self, novel_id: UUID | None) -> dict[str, int]:
+        """The novel's own stream (its chapters, issue 39): its commands and tasks deleted, its
+        events' payloads erased (its `Novel.Chapters.Purged` tombstone was written first), its
+        outbox copies gone or erased."""
+        if novel_id is None:
+            return {"events": 0, "commands": 0, "tasks": 0, "outbox": 0}
+        rows = await self.connection.fetchrow(_PURGE_NOVEL_ROWS, novel_id)
+        erased = await self.connection.fetchval(
+            "SELECT erase_purged_aggregate($1, $2)", NOVEL_AGGREGATE, str(novel_id)
+        )
+        outbox = await self.connection.fetchval(_PURGE_NOVEL_OUTBOX, str(novel_id))
+        return {
+            "events": int(erased),
+            "commands": int(rows["commands"]),
+            "tasks": int(rows["tasks"]),
+            "outbox": int(outbox),
+        }
 
 
 class PostgresTrashQueries:

@@ -16,6 +16,7 @@ from infinite_scribe.application.ports.storage import InboxConflict
 from infinite_scribe.application.ports.writes import (
     PART_ORDER,
     AlreadyProcessed,
+    ChaptersSave,
     EventAlreadyStored,
     FlowHandleRow,
     IdempotencyKeyTaken,
@@ -115,6 +116,12 @@ def _novel(tables: Tables, novel: NewNovel) -> None:
     tables.novels[novel.novel_id] = novel.__dict__
 
 
+def _chapters(tables: Tables, save: ChaptersSave) -> None:
+    # The memory adapters serve genesis sessions only; a novel's chapters live in PostgreSQL.
+    row = tables.novels.setdefault(save.state.novel_id, {})
+    row["chapters"] = dict(save.state.chapters)
+
+
 def _task(tables: Tables, task: NewTask) -> None:
     tables.tasks[task.task_id] = task.__dict__ | {"status": "PENDING", "attempts": 0}
 
@@ -201,6 +208,7 @@ _APPLIERS: dict[str, Callable[[Tables, Any], Any]] = {
     "snapshot": _snapshot,
     "supersede": _supersede,
     "novel": _novel,
+    "chapters": _chapters,
     "task": _task,
     "task_finish": _task_finish,
     "flow_handle": _flow_handle,

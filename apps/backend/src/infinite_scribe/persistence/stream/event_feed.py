@@ -13,6 +13,7 @@ import asyncpg
 import orjson
 
 from infinite_scribe.application.ports.stream import FeedWake, StreamEvent, TaskProgress
+from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS, translated
@@ -38,9 +39,11 @@ _STILL_WRITING = f"SELECT EXISTS (SELECT 1 {_WRITER_LOCKS} AND virtualtransactio
 _HOLE_RECHECK_SECONDS = 0.02
 _TOP = "SELECT coalesce(max(id), 0) FROM domain_events"
 _REPLAY = (
-    "SELECT * FROM domain_events WHERE aggregate_type = $1 AND aggregate_id = $2 "
+    "SELECT * FROM domain_events WHERE aggregate_type = ANY($1::text[]) AND aggregate_id = $2 "
     "AND id > $3 AND id <= $4 ORDER BY id LIMIT $5"
 )
+#: The aggregates a stream follows, by their id: genesis sessions and novels (issue 39).
+_FOLLOWED = (AGGREGATE_TYPE, NOVEL)
 _TASK_COLUMNS = (
     "id, session_id, task_type, status::text AS status, progress, message, correlation_id, "
     "updated_at"
@@ -59,9 +62,9 @@ def stream_event(row: asyncpg.Record | dict[str, Any], encode: bool = True) -> S
     """The event as clients get it: its envelope plus `id`, the global position."""
     fields = {key: row[key] for key in DomainEventRow.model_fields}
     event_id = int(fields["id"])
-    # Streams follow genesis sessions: another aggregate's event goes to nobody ("" matches no
-    # session), as replays only read the session aggregate.
-    session = str(fields["aggregate_id"]) if fields["aggregate_type"] == AGGREGATE_TYPE else ""
+    # Streams follow genesis sessions and novels: another aggregate's event goes to nobody
+    # ("" matches no stream), as replays only read those aggregates.
+    session = str(fields["aggregate_id"]) if fields["aggregate_type"] in _FOLLOWED else ""
     if not encode or not session:
         return StreamEvent(event_id, session, b"")
     envelope = envelope_of(DomainEventRow.model_validate(fields)).model_dump(mode="json")
@@ -205,7 +208,7 @@ class PostgresEventFeed:
 
     async def replay(self, session_id: str, after: int, upto: int, limit: int) -> list[StreamEvent]:
         with translated():
-            rows = await self.pool.fetch(_REPLAY, AGGREGATE_TYPE, session_id, after, upto, limit)
+            rows = await self.pool.fetch(_REPLAY, list(_FOLLOWED), session_id, after, upto, limit)
         return [stream_event(row) for row in rows]
 
     async def task_progress(

@@ -22,6 +22,7 @@ from infinite_scribe.domain.event_size import (
     RECORD_OVERHEAD,
     produced_size,
 )
+from infinite_scribe.persistence.chapters.parts import ChaptersPart
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.writes import genesis_parts, parts, task_parts
 from infinite_scribe.persistence.writes.statement import StatementPart, run
@@ -78,6 +79,7 @@ class WriteComposer:
             "snapshot": genesis_parts.SnapshotPart,
             "supersede": genesis_parts.SupersedePart,
             "novel": genesis_parts.NovelPart,
+            "chapters": ChaptersPart,
             "task": task_parts.TaskPart,
             "task_finish": task_parts.TaskFinishPart,
             "flow_handle": task_parts.FlowHandlePart,

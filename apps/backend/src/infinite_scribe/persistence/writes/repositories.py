@@ -6,10 +6,12 @@ import asyncpg
 
 from infinite_scribe.application.ports.flows import FLOW_HANDLES
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
+from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.projections import PROJECTIONS
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS
 from infinite_scribe.application.ports.trash import TRASH
+from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisRepository
 from infinite_scribe.persistence.genesis.projections import PostgresProjectionRepository
 from infinite_scribe.persistence.genesis.trash import PostgresTrashRepository
@@ -24,6 +26,7 @@ REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
     FLOW_HANDLES: PostgresFlowHandles,
     TRASH: PostgresTrashRepository,
     PROJECTIONS: PostgresProjectionRepository,
+    NOVELS: PostgresNovelRepository,
 }
 
 

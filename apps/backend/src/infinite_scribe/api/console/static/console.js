@@ -74,7 +74,7 @@
     var event;
     try { event = JSON.parse(raw); } catch (error) { return; }
     var type = String(event.event_type || "");
-    if (!/\.Proposed$|Failed$/.test(type)) { return; }
+    if (!/Proposed$|Failed$/.test(type)) { return; }
     var task = event.payload && event.payload.task_id ? String(event.payload.task_id) : null;
     if (task !== null) { finished[task] = true; }
     container.querySelectorAll("[data-draft]").forEach(function (el) {

@@ -1,0 +1,125 @@
+"""Who writes a chapter (issue 39): beats first, then prose per beat. Offline (the default,
+`agents/llm/offline/chapters.py`, paced like a model so drafts stream) or through the
+OpenAI-compatible provider (`agents/llm/chapter_prompts.py`'s messages, plain-text replies).
+"""
+
+import asyncio
+import re
+from typing import Any, Protocol, cast
+
+import orjson
+from openai.types.chat import ChatCompletionMessageParam
+
+from infinite_scribe.agents.llm.chapter_prompts import beats_messages, prose_messages
+from infinite_scribe.agents.llm.gate import ModelGate
+from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
+from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
+from infinite_scribe.agents.llm.port import DraftCallback, InvalidOutput, LLMProvider
+from infinite_scribe.domain.chapter_brief import ChapterBrief
+
+#: A model's beats beyond this many are dropped (each is one more model call).
+MAX_BEATS = 12
+#: Pieces an offline beat is streamed in.
+_PIECES = 8
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)、])\s*")
+
+
+class ChapterWriter(Protocol):
+    """Plans a chapter's beats and writes one beat's prose (streamed to `draft`)."""
+
+    name: str
+    model: str | None
+    prompt_version: str | None
+
+    async def beats(self, brief: ChapterBrief) -> list[str]: ...
+
+    async def prose(
+        self, brief: ChapterBrief, beats: list[str], index: int, draft: DraftCallback
+    ) -> str: ...
+
+
+class OfflineChapterWriter:
+    """Deterministic prose per beat, handed to `draft` in pieces over `seconds` per chapter."""
+
+    name = "offline"
+    model: str | None = "offline-chapters"
+    prompt_version: str | None = None
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    async def beats(self, brief: ChapterBrief) -> list[str]:
+        return plan_beats(brief)
+
+    async def prose(
+        self, brief: ChapterBrief, beats: list[str], index: int, draft: DraftCallback
+    ) -> str:
+        text = write_beat(brief, beats, index)
+        size = max(-(-len(text) // _PIECES), 1)
+        pause = self.seconds / max(len(beats), 1) / _PIECES
+        for end in range(size, len(text) + size, size):
+            draft(text[:end])
+            if pause > 0:
+                await asyncio.sleep(pause)
+        return text
+
+
+class ModelChapterWriter:
+    """Beats, then prose per beat, from an OpenAI-compatible model; every call under the
+    process's model gate (LLM_MAX_CONCURRENCY, the shared 429 pause, retries)."""
+
+    name = "openai"
+
+    def __init__(self, provider: OpenAIProvider, gate: ModelGate | None = None) -> None:
+        self.provider = provider
+        self.gate = gate
+        self.model: str | None = provider.model
+        self.prompt_version: str | None = provider.prompt_version
+
+    async def beats(self, brief: ChapterBrief) -> list[str]:
+        reply = await self._text(_messages(beats_messages(brief)), None)
+        return parse_beats(reply)
+
+    async def prose(
+        self, brief: ChapterBrief, beats: list[str], index: int, draft: DraftCallback
+    ) -> str:
+        messages = _messages(prose_messages(brief, beats, index))
+        return (await self._text(messages, draft)).strip()
+
+    async def _text(
+        self, messages: list[ChatCompletionMessageParam], draft: DraftCallback | None
+    ) -> str:
+        if self.gate is None:
+            return await self.provider.complete_text(messages, draft)
+        return await self.gate.run(lambda: self.provider.complete_text(messages, draft))
+
+
+def _messages(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
+    return cast(list[ChatCompletionMessageParam], messages)
+
+
+def parse_beats(reply: str) -> list[str]:
+    """The beats of a model's reply: a JSON list of sentences (or `{"beats": [...]}`), else
+    one beat per non-blank line (list marks dropped); InvalidOutput when there is none."""
+    text = reply.strip().removeprefix("```json").removeprefix("```").removesuffix("```")
+    found: Any = None
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        found = [_LIST_MARK.sub("", line) for line in text.splitlines()]
+    if isinstance(found, dict):
+        found = found.get("beats")
+    beats = [" ".join(str(b).split()) for b in found or [] if isinstance(b, str | int | float)]
+    beats = [beat[:1000] for beat in beats if beat]
+    if not beats:
+        raise InvalidOutput("the model planned no beats")
+    return beats[:MAX_BEATS]
+
+
+def chapter_writer(provider: LLMProvider, offline_seconds: float) -> ChapterWriter:
+    """The chapter writer of the worker's provider: the model's when it is an OpenAI one."""
+    gate = provider if isinstance(provider, ModelGate) else None
+    inner = gate.provider if gate is not None else provider
+    if isinstance(inner, OpenAIProvider):
+        return ModelChapterWriter(inner, gate)
+    return OfflineChapterWriter(offline_seconds)

@@ -1,0 +1,163 @@
+"""The agent's chapter handler (issue 39): a chapter request in (`Novel.Chapter.DraftRequested`
+or `...FeedbackSubmitted`), the chapter's draft (or a failure) out.
+
+The writer plans the chapter's beats, then writes each beat as prose; the text so far goes to
+the novel's live stream as `draft` events (throttled, `context_id` = the novel), and the whole
+text with its beats and provenance becomes `Novel.Chapter.DraftProposed`. A provider failure
+is retried with backoff a bounded number of times; then task and command fail, a
+`DraftFailed` event tells the novel, and the message goes to the dead-letter topic.
+"""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from infinite_scribe.agents.chapter_writer import ChapterWriter
+from infinite_scribe.agents.drafts import DraftThrottle
+from infinite_scribe.agents.generation import Streaming
+from infinite_scribe.agents.llm.port import GenerationError, InvalidOutput, Usage, metering
+from infinite_scribe.agents.metrics import AgentMetrics
+from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
+from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
+from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
+from infinite_scribe.domain.chapters import CHAPTER_REQUEST_EVENTS
+from infinite_scribe.kafka.consumer import Delivery
+from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
+from infinite_scribe.kafka.dead_letters import DeadLetters
+from infinite_scribe.observability.log_context import bind, log_scope
+from shared_types import EventEnvelope
+
+logger = logging.getLogger(__name__)
+
+#: The `stage` of a chapter's draft events (their `chapter` says which).
+DRAFT_STAGE = "CHAPTER"
+
+
+def is_chapter_request(delivery: Delivery) -> bool:
+    return delivery.header("ce_type") in CHAPTER_REQUEST_EVENTS
+
+
+class ChapterHandler:
+    """Handles one chapter request; called concurrently for different novels."""
+
+    def __init__(
+        self,
+        work: ChapterWork,
+        writer: ChapterWriter,
+        dead_letters: DeadLetters,
+        metrics: AgentMetrics,
+        streaming: Streaming,
+        *,
+        attempts: int,
+        backoff_seconds: float,
+    ) -> None:
+        self.work = work
+        self.writer = writer
+        self.dead_letters = dead_letters
+        self.metrics = metrics
+        self.streaming = streaming
+        self.attempts = attempts
+        self.backoff_seconds = backoff_seconds
+
+    async def __call__(self, delivery: Delivery) -> None:
+        with consume_span(delivery, self.work.consumer), log_scope():
+            request = EventEnvelope.model_validate_json(delivery.value or b"")  # invalid: poison
+            bind(
+                request_id=request.metadata.request_id,
+                user_id=request.metadata.user_id,
+                session_id=request.aggregate_id,
+                correlation_id=request.correlation_id,
+            )
+            job = await self.work.begin(in_current_trace(request))
+            if job is None:
+                self.metrics.skipped.inc()
+                return
+            started = time.monotonic()
+            with self.streaming.heartbeats.running(job.task.task_id), metering() as usage:
+                await self._attempts(delivery, job, usage)
+            self.metrics.duration.observe(time.monotonic() - started)
+
+    async def _attempts(self, delivery: Delivery, job: ChapterJob, usage: Usage) -> None:
+        for attempt in range(1, self.attempts + 1):
+            started = time.monotonic()
+            try:
+                text, beats = await self._write(job)
+            except GenerationError as error:
+                if error.retryable and attempt < self.attempts:
+                    logger.warning("chapter attempt %d failed: %s; retrying", attempt, error)
+                    self.metrics.retries.inc()
+                    await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+                    continue
+                logger.error("chapter task %s failed for good: %s", job.task.task_id, error)
+                await self.dead_letters.send(delivery, error.code, str(error))
+                await self.work.fail(job, error.code, str(error), attempt)
+                self.metrics.failed.inc()
+                return
+            provenance = self._provenance(usage, started, attempt, len(beats))
+            if await self.work.propose(job, text, beats, provenance):
+                self.metrics.handled.inc()
+            else:  # confirmed meanwhile, or already answered
+                self.metrics.skipped.inc()
+            return
+
+    async def _write(self, job: ChapterJob) -> tuple[str, list[str]]:
+        """The chapter's beats, then its prose beat by beat, the text so far streamed."""
+        brief = chapter_brief(job)
+        throttle = DraftThrottle(
+            self.streaming.drafts,
+            str(job.task.session_id),
+            str(job.task.task_id),
+            DRAFT_STAGE,
+            self.streaming.draft_interval,
+            {"chapter": job.chapter},
+        )
+        try:
+            beats = await self.writer.beats(brief)
+            written: list[str] = []
+            for index in range(len(beats)):
+                before = "\n\n".join(written)
+                joiner = "\n\n" if written else ""
+
+                def draft(text: str, before: str = before, joiner: str = joiner) -> None:
+                    throttle(before + joiner + text)
+
+                written.append(await self.writer.prose(brief, beats, index, draft))
+        finally:
+            throttle.close()
+        text = "\n\n".join(part for part in written if part)
+        if not text.strip():
+            raise InvalidOutput("the model wrote no prose for the chapter")
+        # Bounded as a writer's edit is: the draft event stays far under the record limit.
+        return text[:MAX_CHAPTER_TEXT], beats
+
+    def _provenance(self, usage: Usage, started: float, attempt: int, calls: int) -> dict[str, Any]:
+        return {
+            "provider": self.writer.name,
+            "model": self.writer.model,
+            "prompt_version": self.writer.prompt_version,
+            "tokens_in": usage.tokens_in,
+            "tokens_out": usage.tokens_out,
+            "latency_ms": round((time.monotonic() - started) * 1000, 1),
+            "attempts": attempt,
+            "calls": calls + 1,
+        }
+
+
+def chapter_brief(job: ChapterJob) -> ChapterBrief:
+    """What the writer is given: the chapter's outline entry, the bible, the confirmed chapters
+    before it, and the request's wishes or feedback (with the draft it applies to)."""
+    number, title, summary = job.outline_entry
+    payload = job.request.payload
+    return ChapterBrief(
+        novel_id=job.task.session_id,
+        number=number,
+        title=title,
+        summary=summary,
+        language=novel_language(job.bible),
+        bible=job.bible,
+        earlier=job.earlier(),
+        wishes=payload.get("wishes") if not job.is_revision else None,
+        feedback=payload.get("feedback") if job.is_revision else None,
+        previous_text=job.previous_text(),
+    )

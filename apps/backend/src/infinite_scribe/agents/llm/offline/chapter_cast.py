@@ -1,0 +1,243 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""What the offline chapter writer (agents/llm/offline/chapters.py) draws on: the bible's
+characters (the hero first), places and rules, and what the writer asked for.
+
+The writer's wishes for a draft and feedback on one are read with the Genesis readers
+(agents/llm/offline/reading_*.py): the things they add ("加入一场沙尘暴", "add a dust storm")
+become beats, a character they name meets the hero, a tone they ask for ("darker") changes the
+atmosphere, and a wish read as nothing else is told as it was said. Chinese feedback may load
+jieba's dictionary (seconds, once per process): a caller on the event loop warms it on a
+thread first (`segment.warm`), as the Genesis generator does.
+"""
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from infinite_scribe.agents.llm.offline import reading_en, reading_zh
+from infinite_scribe.agents.llm.offline.chapter_words import (
+    CHINESE,
+    ENGLISH,
+    TONE_MOODS,
+    ChapterWords,
+)
+from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_GENESIS
+from infinite_scribe.agents.llm.offline.words import ENGLISH as ENGLISH_GENESIS
+from infinite_scribe.domain.chapter_brief import ChapterBrief
+from infinite_scribe.domain.novel import NovelBible
+
+# The bible and the writer's words are their JSON and text: what is read from them is bounded.
+_MAX_PEOPLE, _MAX_PLACES, _MAX_RULES, _MAX_CLAUSES = 24, 24, 12, 12
+_MAX_TEXT = 300
+_ROLES = {
+    "hero": ("protagonist", "主角", "hero", "主人公", "heroine"),
+    "foe": ("antagonist", "反派", "villain", "对手"),
+    "mentor": ("mentor", "导师"),
+    "ally": ("ally", "盟友", "friend", "朋友"),
+}
+_CLAUSES = {"zh": re.compile(r"[。！？!?；;\n，,]"), "en": re.compile(r"(?<=[.!?])\s|[;\n]")}
+_ENDS = ("。", ".", "!", "?", "！", "？", "”", '"')
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str  # hero, foe, mentor, ally or other
+    motivation: str
+
+
+@dataclass(frozen=True)
+class Cast:
+    """What the writer draws on: the bible's people (the hero first), places and rules, and
+    what the writer asked for."""
+
+    people: tuple[Person, ...]
+    places: tuple[tuple[str, str], ...]  # (name, description)
+    rules: tuple[str, ...]
+    things: tuple[str, ...] = ()
+    asked_people: tuple[str, ...] = ()
+    wishes: tuple[str, ...] = ()
+    mood: str = "plain"
+
+    @property
+    def hero(self) -> Person:
+        return self.people[0]
+
+
+def words_for(brief: ChapterBrief) -> ChapterWords:
+    return CHINESE if brief.language == "zh" else ENGLISH
+
+
+def _clip(value: Any) -> str:
+    return " ".join(value.split())[:_MAX_TEXT] if isinstance(value, str) else ""
+
+
+def _role(card: dict[str, Any]) -> str:
+    said = _clip(card.get("role")).lower()
+    return next((role for role, names in _ROLES.items() if said in names), "other")
+
+
+def _people(bible: NovelBible, words: ChapterWords) -> tuple[Person, ...]:
+    cards = bible.characters.get("characters")
+    people = [
+        Person(_clip(card["name"])[:100], _role(card), _clip(card.get("motivation")))
+        for card in (cards if isinstance(cards, list) else [])[:_MAX_PEOPLE]
+        if isinstance(card, dict) and _clip(card.get("name"))
+    ]
+    heroes = [person for person in people if person.role == "hero"] or people[:1]
+    if not heroes:
+        return (Person(words.someone, "hero", ""),)
+    return (heroes[0], *(person for person in people if person is not heroes[0]))
+
+
+def _places(bible: NovelBible, words: ChapterWords) -> tuple[tuple[str, str], ...]:
+    found = bible.worldview.get("locations")
+    places = [
+        (_clip(place["name"])[:100], _clip(place.get("description")))
+        for place in (found if isinstance(found, list) else [])[:_MAX_PLACES]
+        if isinstance(place, dict) and _clip(place.get("name"))
+    ]
+    return tuple(places) or ((words.somewhere, ""),)
+
+
+def mentions(text: str, names: Sequence[str], fold: bool) -> list[str]:
+    """The names `text` mentions, in the order it does; the longest name wins where two
+    overlap ("火星殖民地的中枢" is not also "火星殖民地")."""
+    hay = text.lower() if fold else text
+    spans: list[tuple[int, int, str]] = []
+    for name in sorted(set(names), key=len, reverse=True):
+        needle = name.lower() if fold else name
+        start = hay.find(needle) if needle else -1
+        while start >= 0:
+            end = start + len(needle)
+            if not any(s < end and start < e for s, e, _ in spans):
+                spans.append((start, end, name))
+                break
+            start = hay.find(needle, start + 1)
+    return [name for _, _, name in sorted(spans)]
+
+
+def _mood(text: str, chinese: bool) -> str | None:
+    """The atmosphere a text asks for ("darker", "更紧张"), by the Genesis generator's words."""
+    lowered = text.lower()
+    for keys, tone in (CHINESE_GENESIS if chinese else ENGLISH_GENESIS).moods:
+        if any(key in lowered for key in keys):
+            return TONE_MOODS.get(tone)
+    return None
+
+
+def _wish(clause: str, words: ChapterWords) -> str:
+    """A wish as the prose can tell it: without "let", "我希望" and the final stop."""
+    wish = clause.strip(" 。.!！?？")
+    changed = True
+    while changed:
+        changed = False
+        for lead in words.wish_leads:
+            if wish.lower().startswith(lead) and len(wish) > len(lead):
+                wish, changed = wish[len(lead) :].lstrip(), True
+    return wish[:_MAX_TEXT]
+
+
+def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
+    """`cast` with what the writer's wishes and feedback (the latest word last) ask for."""
+    chinese, words = brief.language == "zh", words_for(brief)
+    reader = reading_zh if chinese else reading_en
+    names = [person.name for person in cast.people]
+    things: list[str] = []
+    asked: list[str] = []
+    wishes: list[str] = []
+    mood = _mood(brief.bible.writing_style or "", chinese) or "plain"
+    for text in (brief.wishes, brief.feedback):
+        clauses = _CLAUSES["zh" if chinese else "en"].split((text or "")[:4000])
+        for clause in [c.strip() for c in clauses if c.strip()][:_MAX_CLAUSES]:
+            facts = reader.read_feedback(clause)
+            told = [*facts.elements, *(wish for _, wish in facts.acts)]
+            told += [t for t in (facts.antagonist, facts.place, facts.hero) if t]
+            things += [_thing(thing[:100], chinese) for thing in told]
+            asked += mentions(clause, names, fold=not chinese)
+            said = _mood(clause, chinese)
+            mood = said or mood
+            if not told and said is None and len(_wish(clause, words)) >= 2:
+                wishes.append(_wish(clause, words))
+    return Cast(
+        cast.people,
+        cast.places,
+        cast.rules,
+        tuple(dict.fromkeys(things))[:4],
+        tuple(dict.fromkeys(asked)),
+        tuple(dict.fromkeys(wishes))[:3],
+        mood,
+    )
+
+
+def _thing(thing: str, chinese: bool) -> str:
+    """ "dust storm" -> "the dust storm" (English names a thing with its article)."""
+    if chinese or not thing[:1].islower() or thing.lower().startswith(("a ", "an ", "the ")):
+        return thing
+    return f"the {thing}"
+
+
+def read_cast(brief: ChapterBrief) -> Cast:
+    """Who and what the chapter is about, and what the writer asked for."""
+    words = words_for(brief)
+    rules = brief.bible.worldview.get("rules")
+    cast = Cast(
+        _people(brief.bible, words),
+        _places(brief.bible, words),
+        tuple(
+            _clip(rule).rstrip("。.；;")
+            for rule in (rules if isinstance(rules, list) else [])[:_MAX_RULES]
+            if _clip(rule)
+        ),
+    )
+    return _asked(brief, cast)
+
+
+def seed(brief: ChapterBrief) -> int:
+    """The chapter's variant choices, derived from everything in the brief that differs."""
+    parts = [str(brief.novel_id), str(brief.number), brief.title, brief.summary, brief.language]
+    parts += [brief.wishes or "", brief.feedback or "", repr(brief.earlier)]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _mid(text: str, chinese: bool) -> str:
+    """A place inside an English sentence: "The Heart of Mars" -> "the Heart of Mars"."""
+    return text if chinese or not text.startswith("The ") else "the " + text[4:]
+
+
+def sentence(text: str, words: ChapterWords) -> str:
+    text = text.strip()
+    return text if not text or text.endswith(_ENDS) else text + words.end
+
+
+def fill(pattern: str, chinese: bool, **slots: str) -> str:
+    """`pattern` with `slots` and their capitalised forms ({hero} and {Hero})."""
+    values = {key: _mid(value, chinese) for key, value in slots.items()}
+    values |= {cap(key): cap(value) for key, value in slots.items()}
+    return pattern.format(**values)
+
+
+def chapter_place(brief: ChapterBrief, cast: Cast) -> str:
+    """Where the chapter is: the place its outline entry names, else one in turn by number."""
+    names = [name for name, _ in cast.places]
+    named = mentions(f"{brief.title} {brief.summary}", names, fold=brief.language != "zh")
+    return named[0] if named else names[(brief.number - 1) % len(names)]
+
+
+def other_for(brief: ChapterBrief, cast: Cast) -> Person | None:
+    """Who the hero meets: one the writer asked for, else one the outline entry names, else
+    one in turn by chapter number."""
+    others = [person for person in cast.people[1:]]
+    by_name = {person.name: person for person in others}
+    named = mentions(brief.summary, list(by_name), fold=brief.language != "zh")
+    for name in [*cast.asked_people, *named]:
+        if name in by_name:
+            return by_name[name]
+    return others[(brief.number - 1) % len(others)] if others else None

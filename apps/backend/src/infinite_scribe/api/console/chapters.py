@@ -1,0 +1,125 @@
+"""A novel's chapters in the console (issue 39): the outline's chapters with their status, a
+form to draft each one, the text streaming in as the agent writes, feedback, edit and
+confirm, and every chapter's history with a way back. Commands go through the novel's command
+service, each form's action id as its idempotency key (a double submit sends one command)."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from infinite_scribe.api.console.web import (
+    COOKIE,
+    PREFIX,
+    Principal,
+    SameOrigin,
+    Writer,
+    action_id,
+    form_of,
+    one,
+    render,
+)
+from infinite_scribe.api.console.writer import context_of
+from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
+from infinite_scribe.application.ports.stream import Follower
+from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
+from infinite_scribe.domain.errors import InvalidPayload
+
+router = APIRouter(prefix=PREFIX)
+
+
+async def chapters_view(request: Request, principal: Principal, novel_id: UUID) -> dict[str, Any]:
+    """What the chapters page and its panel show (404 unless the writer's novel)."""
+    services = services_of(request.app)
+    novel = await services.reads.novel(novel_id, principal.user_id)
+    return {"novel": novel, "chapters": novel.chapters}
+
+
+@router.get("/novels/{novel_id}/chapters")
+async def chapters_page(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    view = await chapters_view(request, principal, novel_id)
+    return render(request, "chapters.html", view, principal=principal)
+
+
+@router.get("/novels/{novel_id}/chapters/panel")
+async def chapters_panel(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    view = await chapters_view(request, principal, novel_id)
+    return render(request, "_chapters_panel.html", view, principal=principal)
+
+
+@router.get("/novels/{novel_id}/chapters/history")
+async def chapters_history(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    services = services_of(request.app)
+    novel = await services.reads.novel(novel_id, principal.user_id)
+    history = await services.chapters.history(novel_id, principal.user_id)
+    context = {"novel": novel, "history": history}
+    return render(request, "chapter_history.html", context, principal=principal)
+
+
+@router.get("/novels/{novel_id}/stream")
+async def novel_stream(
+    request: Request,
+    novel_id: UUID,
+    principal: Writer,
+    after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID)] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+) -> Response:
+    """The novel's live stream for the chapters page, authorised by the console cookie."""
+    services = services_of(request.app)
+    opener = Follower(*services.verified_tokens.verify(request.cookies.get(COOKIE, "")))
+    follower = await services.live.authorize(novel_id, ticket=None, follower=opener)
+    start = _last_event_id(last_event_id, after)
+    return admitted_stream(services, follower, lambda: services.live.follow(novel_id, start))
+
+
+def _chapter(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError as error:
+        raise InvalidPayload("The form names no chapter") from error
+
+
+@router.post("/novels/{novel_id}/chapters/draft", dependencies=[SameOrigin])
+async def draft_chapter(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    payload = {"chapter": _chapter(one(fields, "chapter")), "wishes": one(fields, "wishes")}
+    return await _command(request, principal, novel_id, "RequestChapterDraft", payload, fields)
+
+
+@router.post("/novels/{novel_id}/chapters/feedback", dependencies=[SameOrigin])
+async def chapter_feedback(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    payload = {"chapter": _chapter(one(fields, "chapter")), "feedback": one(fields, "feedback")}
+    return await _command(request, principal, novel_id, "SubmitChapterFeedback", payload, fields)
+
+
+@router.post("/novels/{novel_id}/chapters/confirm", dependencies=[SameOrigin])
+async def confirm_chapter(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request, max_field=MAX_CHAPTER_TEXT)
+    payload = {"chapter": _chapter(one(fields, "chapter")), "text": one(fields, "text")}
+    return await _command(request, principal, novel_id, "ConfirmChapter", payload, fields)
+
+
+@router.post("/novels/{novel_id}/chapters/rollback", dependencies=[SameOrigin])
+async def rollback_chapters(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    payload = {"event_id": one(fields, "event_id")}
+    return await _command(request, principal, novel_id, "RollbackToVersion", payload, fields)
+
+
+async def _command(
+    request: Request,
+    principal: Principal,
+    novel_id: UUID,
+    command: str,
+    payload: dict[str, Any],
+    fields: dict[str, list[str]],
+) -> Response:
+    key = action_id(fields)
+    sent = {name: value for name, value in payload.items() if value is not None}
+    await services_of(request.app).novel_commands.execute(
+        context_of(request, principal), novel_id, command, sent, f"console:{key}"
+    )
+    return RedirectResponse(f"{PREFIX}/novels/{novel_id}/chapters", status_code=303)

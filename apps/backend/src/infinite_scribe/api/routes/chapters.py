@@ -1,0 +1,88 @@
+"""A novel's chapters (issue 39): commands on the novel (RequestChapterDraft,
+SubmitChapterFeedback, ConfirmChapter, RollbackToVersion) and its chapters' history
+(docs/command-api.md). The chapters themselves are part of `GET /novels/{id}`."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Response
+
+from infinite_scribe.api.command_route import command_reply
+from infinite_scribe.api.routes.genesis import (
+    ERRORS,
+    CallerDep,
+    IdempotencyKey,
+    StandardIdempotencyKey,
+    json_response,
+    raw_response,
+)
+from infinite_scribe.api.schemas.chapters import (
+    NOVEL_COMMAND_EXAMPLES,
+    ChapterHistoryOut,
+    NovelCommandRequest,
+)
+from infinite_scribe.api.schemas.genesis import CommandReply, DuplicateCommandBody, ErrorBody
+
+router = APIRouter(prefix="/novels", tags=["novels"])
+
+_NOVEL_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    404: {"model": ErrorBody, "description": "No such novel for this user"},
+    422: {
+        "model": ErrorBody,
+        "description": "Invalid request; INVALID_CHAPTER (no such chapter in the outline), "
+        "NO_DRAFT (feedback or confirmation before a draft), INVALID_VERSION",
+    },
+}
+
+
+@router.post(
+    "/{novel_id}/commands",
+    status_code=202,
+    response_model=CommandReply,
+    responses={
+        **_NOVEL_ERRORS,
+        202: {"description": "Async command received; follow `task_id` (also `Location`)"},
+        200: {"model": CommandReply, "description": "Sync command completed"},
+        409: {
+            "model": DuplicateCommandBody | ErrorBody,
+            "description": "DUPLICATE_COMMAND (same type still pending), INVALID_STATE (the "
+            "novel's Genesis is not complete, or another chapter is being written), "
+            "VERSION_CONFLICT, GENERATION_PENDING (a rollback while a chapter is written) or "
+            "CONCURRENCY_CONFLICT",
+        },
+    },
+)
+async def send_novel_command(
+    novel_id: UUID,
+    command: Annotated[NovelCommandRequest, Body(openapi_examples=NOVEL_COMMAND_EXAMPLES)],
+    call: CallerDep,
+    idempotency_key: IdempotencyKey = None,
+    standard_idempotency_key: StandardIdempotencyKey = None,
+) -> Response:
+    """Send a chapter command; 202 RECEIVED for drafts and feedback (an agent writes, streaming
+    `draft` events on the novel's live stream, `context_id` = the novel), 200 COMPLETED for
+    ConfirmChapter and RollbackToVersion. Idempotency keys as for session commands."""
+    key = idempotency_key or standard_idempotency_key
+    services = call.services
+    reply = await command_reply(
+        services, call.context, novel_id, command, key, call.inline_key, services.novel_commands
+    )
+    return raw_response(reply)
+
+
+_HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_NOVEL_ERRORS,
+    413: {"model": ErrorBody, "description": "HISTORY_TOO_LARGE: beyond 5,000 events or 8 MiB"},
+    429: {"model": ErrorBody, "description": "TOO_MANY_RENDERS: this writer's heavy request runs"},
+    503: {"model": ErrorBody, "description": "SERVER_BUSY: the process computes all it may"},
+}
+
+
+@router.get("/{novel_id}/history", response_model=ChapterHistoryOut, responses=_HISTORY_ERRORS)
+async def novel_history(novel_id: UUID, call: CallerDep) -> Response:
+    """Every version of every chapter, oldest first: drafts (with their provenance and beats),
+    revisions (with the feedback), confirmations (as drafted or edited) and rollbacks; an
+    `event_id` of a version is what RollbackToVersion goes back to."""
+    chapters = await call.services.chapters.history(novel_id, call.context.user_id)
+    return json_response({"novel_id": str(novel_id), "chapters": chapters}, 200)

@@ -1,0 +1,104 @@
+"""The novel's chapter commands and history as clients see them in OpenAPI (issue 39): one
+typed variant per command type of the novel (domain/chapter_commands.py), parsed loosely at
+run time as the session commands are (api/schemas/commands.py)."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+from uuid import UUID
+
+from fastapi.openapi.models import Example
+from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from infinite_scribe.api.schemas.commands import typed_command
+from infinite_scribe.api.schemas.history import Provenance
+from infinite_scribe.domain.chapter_commands import NOVEL_PAYLOAD_MODELS
+
+NOVEL_TYPED_COMMANDS = tuple(
+    typed_command(name, model, prefix="Novel") for name, model in NOVEL_PAYLOAD_MODELS.items()
+)
+NovelTypedCommand = Annotated[
+    Union[NOVEL_TYPED_COMMANDS],  # type: ignore[valid-type]  # noqa: UP007 - built at import
+    Field(discriminator="command_type"),
+]
+_TYPED = TypeAdapter(NovelTypedCommand)
+
+
+class NovelCommandRequest(BaseModel):
+    """A command for the novel's chapters; see the variants for each type's payload."""
+
+    command_type: str = Field(min_length=1, max_length=100)
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(_TYPED.core_schema)
+
+
+NOVEL_COMMAND_EXAMPLES: dict[str, Example] = {
+    "draft": Example(
+        summary="Draft chapter 1",
+        value={"command_type": "RequestChapterDraft", "payload": {"chapter": 1}},
+    ),
+    "draft_wishes": Example(
+        summary="Draft chapter 2 with wishes",
+        value={
+            "command_type": "RequestChapterDraft",
+            "payload": {"chapter": 2, "wishes": "从林舟的视角写, 多一些对话"},
+        },
+    ),
+    "feedback": Example(
+        summary="Revise chapter 1's draft",
+        value={
+            "command_type": "SubmitChapterFeedback",
+            "payload": {"chapter": 1, "feedback": "结尾再紧张一些"},
+        },
+    ),
+    "confirm": Example(
+        summary="Confirm chapter 1 as drafted",
+        value={"command_type": "ConfirmChapter", "payload": {"chapter": 1}},
+    ),
+    "confirm_edited": Example(
+        summary="Confirm chapter 1 as edited",
+        value={"command_type": "ConfirmChapter", "payload": {"chapter": 1, "text": "……"}},
+    ),
+    "rollback": Example(
+        summary="Go back to a version of the chapters",
+        value={
+            "command_type": "RollbackToVersion",
+            "payload": {"event_id": "3f0e2f6c-0000-4000-8000-000000000000"},
+        },
+    ),
+}
+
+
+class ChapterVersionOut(BaseModel):
+    event_id: UUID
+    event_type: str
+    kind: Literal["proposed", "revised", "confirmed", "edited", "rolled_back"]
+    at: datetime
+    chapter: int | None
+    #: `proposed` / `revised`: text and beats; `confirmed` / `edited`: the text confirmed;
+    #: `rolled_back`: the chapter as restored.
+    content: dict[str, Any]
+    #: `revised`: the feedback that asked for it.
+    feedback: str | None = None
+    #: On drafts; null otherwise.
+    provenance: Provenance | None = None
+    #: `rolled_back`: the version gone back to.
+    target_event_id: UUID | None = None
+
+
+class ChapterVersions(BaseModel):
+    chapter: int
+    versions: list[ChapterVersionOut]
+
+
+class ChapterHistoryOut(BaseModel):
+    """Every version of every chapter with one, by number, oldest first."""
+
+    novel_id: UUID
+    chapters: list[ChapterVersions]

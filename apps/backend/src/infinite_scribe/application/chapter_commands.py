@@ -1,0 +1,96 @@
+"""The novel aggregate's handler (issue 39): its chapter commands run through the one command
+service (application/command_service.py, with NOVEL_REGISTRY) and its agent answers through
+the one aggregate writer (`NOVEL_WRITER`)."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from infinite_scribe.application.aggregates import AggregateWriter, DecidedEvent
+from infinite_scribe.application.genesis_commands import HISTORY_LIMITS
+from infinite_scribe.application.ports.novels import NOVELS, NovelRepository
+from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.application.ports.writes import ChaptersSave, Supersede, Write
+from infinite_scribe.domain.chapter_commands import NOVEL_PAYLOAD_MODELS
+from infinite_scribe.domain.chapter_history import fold_chapters
+from infinite_scribe.domain.chapters import (
+    AGGREGATE_TYPE,
+    ChaptersVersion,
+    NovelState,
+    decide,
+    evolve,
+)
+from infinite_scribe.domain.commands import CommandPayload, RollbackToVersion
+from infinite_scribe.domain.errors import NotFound
+from infinite_scribe.domain.history import LoggedEvent
+
+
+def owned_novel(state: NovelState | None) -> NovelState:
+    """The novel the user may command; missing or another writer's: 404."""
+    if state is None:
+        raise NotFound("Novel not found")
+    return state
+
+
+def chapters_version_in(
+    state: NovelState, lineage: list[LoggedEvent], event_id: UUID
+) -> ChaptersVersion | None:
+    """The version `event_id` of the novel's stream (None: none of its versions)."""
+    try:
+        return fold_chapters(state.novel_id, state.user_id, lineage).targets.get(event_id)
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+class NovelCommands:
+    """Decides with the chapter machine; its snapshot change is the version-checked move of
+    the novel's chapters projection, plus the pending generation a confirmation supersedes."""
+
+    aggregate_type = AGGREGATE_TYPE
+    commands: Mapping[str, type[CommandPayload]] = NOVEL_PAYLOAD_MODELS
+    repository_key: RepositoryKey[Any] = NOVELS
+
+    def visible(self, snapshot: NovelState | None) -> NovelState:
+        return owned_novel(snapshot)
+
+    def aggregate_id(self, state: NovelState) -> str:
+        return str(state.novel_id)
+
+    def version(self, state: NovelState) -> int:
+        return state.version
+
+    async def resolve(
+        self, reads: NovelRepository, state: NovelState, command: CommandPayload
+    ) -> CommandPayload:
+        """A rollback's version: the chapters right after that event, from the stream."""
+        if not isinstance(command, RollbackToVersion):
+            return command
+        lineage = await reads.lineage(state.novel_id, HISTORY_LIMITS)
+        return command.resolved(chapters_version_in(state, lineage, command.event_id))
+
+    def decide(
+        self, state: NovelState, command: CommandPayload, command_id: UUID
+    ) -> Sequence[DecidedEvent]:
+        return decide(state, command)
+
+    def evolve(self, state: NovelState, decided: Sequence[DecidedEvent]) -> NovelState:
+        for event in decided:
+            state = evolve(state, event.event_type, event.payload)
+        return state
+
+    def parts(
+        self,
+        before: NovelState,
+        after: NovelState,
+        decided: Sequence[DecidedEvent],
+        supersede_by: str | None,
+    ) -> Write:
+        supersede = None
+        if before.is_pending and not after.is_pending and supersede_by is not None:
+            # Confirming a chapter while its draft is written: the draft is moot.
+            supersede = Supersede(before.novel_id, supersede_by)
+        return Write(chapters=ChaptersSave(before.version, after), supersede=supersede)
+
+
+#: The one writer of novel changes (commands and the agent's answers).
+NOVEL_WRITER = AggregateWriter(NovelCommands())

@@ -1,0 +1,43 @@
+"""Ports of the novel aggregate (issue 39): its state as a command reads it, with a keyed
+command's idempotency record, and its stream as the history reads it."""
+
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup, KeyRecord
+from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.domain.chapters import NovelState
+from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.novel import NovelBible
+
+
+@dataclass(frozen=True)
+class NovelTarget:
+    """What a novel command reads before it decides: the novel (None: not the user's) and,
+    for a keyed command, the record of its key."""
+
+    snapshot: NovelState | None
+    record: KeyRecord | None = None
+
+
+class NovelRepository(Protocol):
+    """The novel aggregate on one connection (in a transaction or autocommit)."""
+
+    async def command_target(
+        self, novel_id: UUID, user_id: UUID, lookup: KeyLookup | None
+    ) -> NovelTarget: ...
+
+    async def load(self, novel_id: UUID) -> NovelState | None: ...
+
+    async def bible(self, novel_id: UUID) -> NovelBible | None:
+        """The novel's bible (what its chapters are written with)."""
+        ...
+
+    async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
+        """The novel's stream, oldest first (a rollback's second read; the history)."""
+        ...
+
+
+#: The novel aggregate's repository.
+NOVELS: RepositoryKey[NovelRepository] = RepositoryKey("novels")

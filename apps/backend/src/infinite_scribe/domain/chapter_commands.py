@@ -1,0 +1,61 @@
+"""The novel's chapter commands (issue 39): the payload model of each command type sent to
+`POST /api/v1/novels/{id}/commands`, validated at the API edge."""
+
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, Field
+
+from infinite_scribe.domain.commands import (
+    MAX_TEXT,
+    CommandPayload,
+    RollbackToVersion,
+    Text,
+)
+
+#: The longest chapter text a writer may confirm (characters): a chapter of a long novel is
+#: 3,000-10,000 words; this leaves room while keeping a chapter's events far under the
+#: broker's record limit (a RolledBack event may carry several chapters).
+MAX_CHAPTER_TEXT = 60_000
+#: Chapter numbers are 1-based; no outline has more chapters than this.
+MAX_CHAPTER = 10_000
+
+
+def _lf_line_breaks(text: str) -> str:
+    """Line breaks as LF: an HTML form sends a textarea's as CRLF, so a chapter confirmed as
+    shown would otherwise differ from its draft and be recorded as edited."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+#: A chapter's prose as stored: storable text with LF line breaks.
+ChapterText = Annotated[Text, AfterValidator(_lf_line_breaks)]
+
+
+class RequestChapterDraft(CommandPayload):
+    """Draft chapter `chapter` of the confirmed outline (202: an agent writes it)."""
+
+    chapter: int = Field(ge=1, le=MAX_CHAPTER, strict=True)
+    wishes: Text | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+
+
+class SubmitChapterFeedback(CommandPayload):
+    """Revise the chapter's draft applying `feedback` (202: an agent rewrites it)."""
+
+    chapter: int = Field(ge=1, le=MAX_CHAPTER, strict=True)
+    feedback: Text = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class ConfirmChapter(CommandPayload):
+    """Confirm the chapter's draft, or `text` as the writer edited it (200)."""
+
+    is_async: ClassVar[bool] = False
+
+    chapter: int = Field(ge=1, le=MAX_CHAPTER, strict=True)
+    text: ChapterText | None = Field(default=None, min_length=1, max_length=MAX_CHAPTER_TEXT)
+    expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+#: command_type -> payload model of the novel's commands (RollbackToVersion: as for sessions).
+NOVEL_PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
+    model.__name__: model
+    for model in (RequestChapterDraft, SubmitChapterFeedback, ConfirmChapter, RollbackToVersion)
+}

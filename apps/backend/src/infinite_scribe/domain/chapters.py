@@ -1,0 +1,239 @@
+"""The novel's chapters as an event-sourced aggregate (issue 39, decision 3600), pure:
+`decide(state, command) -> events`, `evolve(state, event)`.
+
+The novel's stream (aggregate NOVEL, id = the novel's id) holds what happens to its chapters;
+the `novels` row keeps the fold (`chapters`, `pending_chapter`, `stream_version`) as its
+projection. The outline the chapters follow is the bible's (Genesis writes it), so it is part
+of the state as read, not of the stream: a chapter is PLANNED until its first draft.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from uuid import UUID
+
+from infinite_scribe.domain.chapter_commands import (
+    ConfirmChapter,
+    RequestChapterDraft,
+    SubmitChapterFeedback,
+)
+from infinite_scribe.domain.commands import CommandPayload, RollbackToVersion
+from infinite_scribe.domain.errors import (
+    GenerationPending,
+    InvalidChapter,
+    InvalidState,
+    InvalidVersion,
+    NoDraft,
+    VersionConflict,
+)
+
+AGGREGATE_TYPE = "NOVEL"
+DRAFT_REQUESTED = "Novel.Chapter.DraftRequested"
+FEEDBACK_SUBMITTED = "Novel.Chapter.FeedbackSubmitted"
+#: Written by the agent worker: the chapter's draft (a revision carries `revision: true`).
+DRAFT_PROPOSED = "Novel.Chapter.DraftProposed"
+#: Written by the agent worker when a draft failed for good: the writer may ask again.
+DRAFT_FAILED = "Novel.Chapter.DraftFailed"
+CONFIRMED = "Novel.Chapter.Confirmed"
+#: The chapters went back to one of their versions (the chapters that differ, whole).
+ROLLED_BACK = "Novel.Chapters.RolledBack"
+#: The novel's tombstone when its Genesis session is purged: its chapters' payloads are then
+#: erased (the append-only guard erases only aggregates with a `...Purged` event).
+PURGED = "Novel.Chapters.Purged"
+#: The request events the agent answers.
+CHAPTER_REQUEST_EVENTS = frozenset({DRAFT_REQUESTED, FEEDBACK_SUBMITTED})
+
+PLANNED, DRAFTING, DRAFTED, CONFIRMED_STATUS = "PLANNED", "DRAFTING", "DRAFTED", "CONFIRMED"
+
+
+@dataclass(frozen=True)
+class NovelState:
+    """The novel as its chapter commands see it (the `novels` row's projection columns, with
+    the outline's chapters and whether its Genesis is complete)."""
+
+    novel_id: UUID
+    user_id: UUID
+    #: (number, title, summary) of every chapter of the confirmed outline.
+    outline: tuple[tuple[int, str, str], ...] = ()
+    genesis_complete: bool = True
+    #: str(number) -> {"status": DRAFTED | CONFIRMED, "text", "beats"}: chapters with text.
+    chapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: The generation running: {"command_type", "chapter"} (None: none).
+    pending: Mapping[str, Any] | None = None
+    version: int = 0
+
+    @property
+    def pending_command_type(self) -> str | None:
+        return None if self.pending is None else str(self.pending["command_type"])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.pending is not None
+
+    def confirmed_count(self) -> int:
+        return sum(1 for c in self.chapters.values() if c.get("status") == CONFIRMED_STATUS)
+
+
+@dataclass(frozen=True)
+class Decided:
+    event_type: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ChaptersVersion:
+    """A version a rollback goes to: the chapters right after that event of the log."""
+
+    event_id: UUID
+    chapter: int | None
+    chapters: Mapping[str, Mapping[str, Any]]
+
+
+def chapter_views(state: NovelState) -> list[dict[str, Any]]:
+    """One entry per chapter of the outline, as `GET /novels/{id}` shows it."""
+    pending_chapter = None if state.pending is None else state.pending.get("chapter")
+    views = []
+    for number, title, summary in state.outline:
+        stored = state.chapters.get(str(number)) or {}
+        status = str(stored.get("status", PLANNED))
+        if pending_chapter == number:
+            status = DRAFTING
+        views.append(
+            {
+                "number": number,
+                "title": title,
+                "summary": summary,
+                "status": status,
+                "text": stored.get("text"),
+                "beats": list(stored.get("beats") or []),
+            }
+        )
+    return views
+
+
+def _require_chapter(state: NovelState, number: int) -> None:
+    if not any(n == number for n, _, _ in state.outline):
+        raise InvalidChapter(
+            f"The outline has no chapter {number} (it has {len(state.outline)} chapters)"
+        )
+
+
+def _require_draft(state: NovelState, number: int) -> Mapping[str, Any]:
+    stored = state.chapters.get(str(number))
+    if not stored or not stored.get("text"):
+        raise NoDraft(f"Chapter {number} has no draft yet; request one first")
+    return stored
+
+
+def _require_not_busy(state: NovelState, command_type: str) -> None:
+    # The same type pending is the inbox's partial unique index's case (DUPLICATE_COMMAND);
+    # another one pending: the agent is writing another chapter of this novel.
+    if state.pending_command_type not in (None, command_type):
+        raise InvalidState(f"{state.pending_command_type} is still being processed")
+
+
+def decide(state: NovelState, command: CommandPayload) -> list[Decided]:
+    """The events `command` causes, or InvalidState (409) / InvalidChapter (422)."""
+    if not state.genesis_complete:
+        raise InvalidState("The novel's Genesis is not complete; finish it to write chapters")
+    expected = getattr(command, "expected_version", None)
+    if expected is not None and expected != state.version:
+        raise VersionConflict(
+            f"The novel is at version {state.version}, not {expected}: read it again",
+            version=state.version,
+        )
+    if isinstance(command, RollbackToVersion):
+        return rolled_back(state, command.target)
+    command_type = type(command).__name__
+    match command:
+        case RequestChapterDraft():
+            _require_chapter(state, command.chapter)
+            _require_not_busy(state, command_type)
+            payload = {"chapter": command.chapter, "wishes": command.wishes}
+            return [Decided(DRAFT_REQUESTED, payload)]
+        case SubmitChapterFeedback():
+            _require_chapter(state, command.chapter)
+            _require_draft(state, command.chapter)
+            _require_not_busy(state, command_type)
+            payload = {"chapter": command.chapter, "feedback": command.feedback}
+            return [Decided(FEEDBACK_SUBMITTED, payload)]
+        case ConfirmChapter():
+            _require_chapter(state, command.chapter)
+            draft = _require_draft(state, command.chapter)
+            edited = command.text is not None and command.text != draft.get("text")
+            text = command.text if command.text is not None else draft.get("text")
+            payload = {"chapter": command.chapter, "text": text, "edited": edited}
+            return [Decided(CONFIRMED, payload)]
+    raise InvalidState(f"{command_type} is not a novel command")
+
+
+def rolled_back(state: NovelState, target: ChaptersVersion | None) -> list[Decided]:
+    """Back to the chapters as they were right after `target`'s event, as a new event that
+    carries the chapters that differ (whole) and those that had no text then."""
+    if target is None:
+        raise InvalidVersion("The event is not a version of this novel")
+    if state.is_pending:
+        raise GenerationPending(
+            f"{state.pending_command_type} is still being processed; wait for its draft"
+        )
+    changed = {
+        number: dict(chapter)
+        for number, chapter in target.chapters.items()
+        if state.chapters.get(number) != chapter
+    }
+    removed = sorted(set(state.chapters) - set(target.chapters), key=int)
+    payload = {
+        "to_event_id": str(target.event_id),
+        "chapter": target.chapter,
+        "chapters": changed,
+        "removed": removed,
+    }
+    return [Decided(ROLLED_BACK, payload)]
+
+
+def evolve(state: NovelState, event_type: str, payload: Mapping[str, Any]) -> NovelState:
+    """Apply one event; unknown event types only count (forward compatible)."""
+    version = state.version + 1
+    if event_type == DRAFT_REQUESTED:
+        pending = {"command_type": "RequestChapterDraft", "chapter": payload["chapter"]}
+        return replace(state, pending=pending, version=version)
+    if event_type == FEEDBACK_SUBMITTED:
+        pending = {"command_type": "SubmitChapterFeedback", "chapter": payload["chapter"]}
+        return replace(state, pending=pending, version=version)
+    if event_type == DRAFT_PROPOSED:
+        drafted = {"status": DRAFTED, "text": payload["text"], "beats": list(payload["beats"])}
+        return _with_chapter(state, payload["chapter"], drafted, version)
+    if event_type == DRAFT_FAILED:
+        return replace(state, pending=_cleared(state, payload["chapter"]), version=version)
+    if event_type == CONFIRMED:
+        stored = state.chapters.get(str(payload["chapter"])) or {}
+        confirmed = {"status": CONFIRMED_STATUS, "text": payload["text"]}
+        return _with_chapter(state, payload["chapter"], {**stored, **confirmed}, version)
+    if event_type == ROLLED_BACK:
+        chapters = dict(state.chapters) | dict(payload.get("chapters") or {})
+        for number in payload.get("removed") or ():
+            chapters.pop(str(number), None)
+        return replace(state, chapters=chapters, pending=None, version=version)
+    return replace(state, version=version)
+
+
+def _with_chapter(
+    state: NovelState, number: int, chapter: Mapping[str, Any], version: int
+) -> NovelState:
+    chapters = dict(state.chapters) | {str(number): dict(chapter)}
+    return replace(state, chapters=chapters, pending=_cleared(state, number), version=version)
+
+
+def _cleared(state: NovelState, number: int) -> Mapping[str, Any] | None:
+    """The pending generation once chapter `number` got an answer (or was confirmed): gone
+    when it was that chapter's (a late draft of another chapter leaves it)."""
+    if state.pending is not None and state.pending.get("chapter") == number:
+        return None
+    return state.pending
+
+
+def replay(state: NovelState, events: Iterable[tuple[str, Mapping[str, Any]]]) -> NovelState:
+    """Fold the novel's events (oldest first) onto its blank state (version 0)."""
+    for event_type, payload in events:
+        state = evolve(state, event_type, payload)
+    return state

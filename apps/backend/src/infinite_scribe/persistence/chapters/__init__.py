@@ -1,0 +1,1 @@
+"""The novel aggregate on PostgreSQL (issue 39): its command read, its stream, its write part."""

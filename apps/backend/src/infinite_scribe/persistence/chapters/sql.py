@@ -1,0 +1,139 @@
+"""SQL reads of the novel aggregate: its state as a command reads it (with a keyed command's
+idempotency record, in the same round trip), and its stream, bounded as a session's lineage."""
+
+from collections.abc import Mapping
+from uuid import UUID
+
+import asyncpg
+
+from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup
+from infinite_scribe.application.ports.novels import NovelTarget
+from infinite_scribe.domain.chapter_brief import chapter_outline
+from infinite_scribe.domain.chapters import AGGREGATE_TYPE, NovelState
+from infinite_scribe.domain.errors import HistoryTooLarge
+from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.persistence.genesis.sessions import record_of
+
+# The novel's Genesis is complete while its session is (a session rolled back reopens it).
+_STATE_COLUMNS = """
+n.id, n.user_id, n.outline, n.chapters, n.pending_chapter, n.stream_version,
+COALESCE((SELECT s.status = 'COMPLETED' FROM genesis_sessions s WHERE s.novel_id = n.id
+          ORDER BY s.created_at LIMIT 1), false) AS genesis_complete
+"""
+
+_TARGET = f"SELECT {_STATE_COLUMNS} FROM novels n WHERE n.id = $1 AND n.user_id = $2"
+
+_KEYED_TARGET = f"""
+SELECT s.*, k.fingerprint AS key_fingerprint, k.state::text AS key_state,
+       k.response_status, k.response_headers, k.response_body,
+       GREATEST(extract(epoch FROM k.lease_expires_at - now()), 0)::float8 AS key_remaining
+FROM (SELECT 1) AS one
+LEFT JOIN ({_TARGET}) AS s ON true
+LEFT JOIN idempotency_cache AS k
+    ON k.scope = $3 AND k.key = $4
+   AND ((k.state = 'COMPLETED' AND k.expires_at > now())
+     OR (k.state = 'IN_PROGRESS' AND k.lease_expires_at > now()))
+"""
+
+_LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n WHERE n.id = $1"
+
+_BIBLE = (
+    "SELECT title, logline, theme, writing_style, target_chapters, story, worldview, "
+    "characters, outline FROM novels WHERE id = $1"
+)
+
+# As a session's lineage segment (persistence/genesis/lineage.py): stopped in the database at
+# the first row past the byte budget.
+_STREAM = """
+SELECT event_id, event_type, payload, created_at, running FROM (
+    SELECT event_id, event_type, payload, created_at, aggregate_version,
+           octet_length(payload::text) AS size,
+           sum(octet_length(payload::text)) OVER (ORDER BY aggregate_version) AS running
+    FROM domain_events
+    WHERE aggregate_type = $1 AND aggregate_id = $2
+) AS stream
+WHERE running - size <= $3
+ORDER BY aggregate_version
+LIMIT $4
+"""
+
+
+def state_of(row: Mapping[str, object]) -> NovelState:
+    outline = row["outline"]
+    chapters = row["chapters"]
+    pending = row["pending_chapter"]
+    return NovelState(
+        novel_id=row["id"],  # type: ignore[arg-type]
+        user_id=row["user_id"],  # type: ignore[arg-type]
+        outline=tuple(chapter_outline(outline if isinstance(outline, Mapping) else {})),
+        genesis_complete=bool(row["genesis_complete"]),
+        chapters=dict(chapters) if isinstance(chapters, Mapping) else {},
+        pending=dict(pending) if isinstance(pending, Mapping) else None,
+        version=int(row["stream_version"]),  # type: ignore[call-overload]
+    )
+
+
+async def command_target(
+    connection: asyncpg.Connection | asyncpg.Pool,
+    novel_id: UUID,
+    user_id: UUID,
+    lookup: KeyLookup | None,
+) -> NovelTarget:
+    """The novel a command acts on (None: not the user's) and its key's live record."""
+    if lookup is None:
+        row = await connection.fetchrow(_TARGET, novel_id, user_id)
+        return NovelTarget(None if row is None else state_of(row))
+    row = await connection.fetchrow(_KEYED_TARGET, novel_id, user_id, lookup.scope, lookup.key)
+    assert row is not None  # (SELECT 1) LEFT JOIN ...: always one row
+    return NovelTarget(None if row["id"] is None else state_of(row), record_of(row))
+
+
+async def load(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelState | None:
+    row = await connection.fetchrow(_LOAD, novel_id)
+    return None if row is None else state_of(row)
+
+
+async def bible(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelBible | None:
+    row = await connection.fetchrow(_BIBLE, novel_id)
+    return None if row is None else NovelBible(**dict(row))
+
+
+async def stream(
+    connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, limits: HistoryLimits
+) -> list[LoggedEvent]:
+    """The novel's events, oldest first; HistoryTooLarge beyond `limits`."""
+    rows = await connection.fetch(
+        _STREAM, AGGREGATE_TYPE, str(novel_id), limits.max_bytes, limits.max_events + 1
+    )
+    if len(rows) > limits.max_events or (rows and rows[-1]["running"] > limits.max_bytes):
+        raise HistoryTooLarge(
+            f"The novel's history exceeds {limits.max_events} events or {limits.max_bytes} bytes",
+            max_events=limits.max_events,
+            max_bytes=limits.max_bytes,
+        )
+    return [
+        LoggedEvent(r["event_id"], novel_id, r["event_type"], r["payload"], r["created_at"])
+        for r in rows
+    ]
+
+
+class PostgresNovelRepository:
+    """`NovelRepository` on one connection (a transaction's, or the autocommit one)."""
+
+    def __init__(self, connection: asyncpg.Connection | asyncpg.Pool) -> None:
+        self.connection = connection
+
+    async def command_target(
+        self, novel_id: UUID, user_id: UUID, lookup: KeyLookup | None
+    ) -> NovelTarget:
+        return await command_target(self.connection, novel_id, user_id, lookup)
+
+    async def load(self, novel_id: UUID) -> NovelState | None:
+        return await load(self.connection, novel_id)
+
+    async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
+        return await stream(self.connection, novel_id, limits)
+
+    async def bible(self, novel_id: UUID) -> NovelBible | None:
+        return await bible(self.connection, novel_id)

@@ -1,0 +1,181 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""Issue 39, the offline default: chapters a writer can read, planned as beats from the
+chapter's outline entry and written beat by beat with the bible's characters and places, in
+the writer's language, several hundred characters or words long, the same for the same input,
+and different after feedback, with the things the feedback names in them."""
+
+import asyncio
+import re
+from dataclasses import replace
+
+import pytest
+
+from infinite_scribe.agents.llm.offline.chapter_words import CHINESE, ENGLISH
+from infinite_scribe.agents.llm.offline.chapters import (
+    MAX_BEATS,
+    MIN_BEATS,
+    plan_beats,
+    write_beat,
+)
+from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
+from infinite_scribe.domain.novel import NovelBible
+from tests.support.chapters import NOVEL, brief, genesis_bible, people, places
+
+BOTH = pytest.mark.parametrize("language", ["zh", "en"])
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+#: Feedback, the things it names, and the atmosphere it asks for (the bibles' styles are
+#: 紧张 (tense) and brooding (dark): the feedback asks for another).
+FEEDBACK = {
+    "zh": ("加入一场沙尘暴，让苏晚多出场。更黑暗一些", ("沙尘暴",), "dark"),
+    "en": (
+        "Add a dust storm and a broken airlock. Make it lighter.",
+        ("dust storm", "airlock"),
+        "warm",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def bibles() -> dict[str, NovelBible]:
+    return {language: asyncio.run(genesis_bible(language)) for language in ("zh", "en")}
+
+
+def chapter(given: ChapterBrief) -> tuple[list[str], str]:
+    beats = plan_beats(given)
+    return beats, "\n\n".join(write_beat(given, beats, i) for i in range(len(beats)))
+
+
+def size(text: str, language: str) -> int:
+    """Characters (Chinese) or words (English)."""
+    return len(_HAN.findall(text)) if language == "zh" else len(text.split())
+
+
+@BOTH
+async def test_every_chapter_is_prose_from_its_beats_with_the_bibles_people_and_places(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    bible = bibles[language]
+    names = [name for name, _ in people(bible)]
+    hero = names[0]
+    seen = ""
+    for number, _, summary in chapter_outline(bible.outline):
+        beats, text = chapter(brief(bible, language, number))
+        assert MIN_BEATS <= len(beats) <= MAX_BEATS
+        assert summary in beats  # the outline entry is one of the beats
+        assert all(beat in text for beat in beats)  # and the prose is built from them
+        assert hero in text
+        assert any(place in text for place in places(bible))
+        # The characters the outline entry names take part.
+        assert all(name in text for name in names if name in summary)
+        low, high = (600, 3000) if language == "zh" else (400, 1500)
+        assert low <= size(text, language) <= high
+        seen += text
+    assert all(name in seen for name in names)  # the whole cast, over the book
+    assert all(place in seen for place in places(bible))
+
+
+@BOTH
+async def test_the_chapter_is_in_the_writers_language(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    _, text = chapter(brief(bibles[language], language, 4))
+    han = len(_HAN.findall(text))
+    if language == "zh":
+        assert han > 0.7 * len(re.sub(r"\s", "", text))
+    else:
+        assert han == 0
+
+
+@BOTH
+async def test_the_same_brief_gives_the_same_chapter_and_chapters_differ(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    bible = bibles[language]
+    assert chapter(brief(bible, language, 2)) == chapter(brief(bible, language, 2))
+    assert chapter(brief(bible, language, 2))[1] != chapter(brief(bible, language, 3))[1]
+
+
+@BOTH
+async def test_feedback_changes_the_chapter_and_what_it_names_appears(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    bible = bibles[language]
+    first_beats, first = chapter(brief(bible, language, 1))
+    feedback, things, mood = FEEDBACK[language]
+    beats, revised = chapter(brief(bible, language, 1, feedback=feedback, previous_text=first))
+    assert revised != first and beats != first_beats
+    for thing in things:
+        assert thing not in first
+        assert thing in revised and any(thing in beat for beat in beats)
+    # "darker" / "lighter": the atmosphere changes to the one asked for.
+    words = CHINESE if language == "zh" else ENGLISH
+    asked = [line.split("{place}")[-1][:12] for line in words.atmospheres[mood]]
+    assert any(part in revised for part in asked) and not any(part in first for part in asked)
+    assert MIN_BEATS <= len(beats) <= MAX_BEATS
+
+
+async def test_a_character_the_feedback_names_takes_part(bibles: dict[str, NovelBible]) -> None:
+    bible = bibles["zh"]
+    ally = next(name for name, role in people(bible) if role == "盟友")
+    _, first = chapter(brief(bible, "zh", 1))
+    assert ally not in first
+    beats, revised = chapter(brief(bible, "zh", 1, feedback=f"让{ally}和主角吵一架"))
+    assert ally in revised
+    assert any(f"{ally}和主角吵一架" in beat for beat in beats)  # the wish, told as said
+
+
+@BOTH
+async def test_wishes_for_a_draft_are_applied_like_feedback(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    wishes, things, _ = FEEDBACK[language]
+    _, text = chapter(brief(bibles[language], language, 5, wishes=wishes))
+    assert all(thing in text for thing in things)
+
+
+@BOTH
+async def test_the_chapter_follows_on_from_the_last_confirmed_one(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    bible = bibles[language]
+    earlier = chapter_outline(bible.outline)[:2]
+    beats = plan_beats(brief(bible, language, 3))
+    assert earlier[1][2].lower() in beats[0].lower()
+    assert earlier[0][2].lower() not in beats[0].lower()
+    assert plan_beats(brief(bible, language, 1, earlier=()))[0] != beats[0]
+
+
+async def test_an_edited_beat_is_written_as_edited(bibles: dict[str, NovelBible]) -> None:
+    bible = bibles["zh"]
+    given = brief(bible, "zh", 2)
+    ally = next(name for name, role in people(bible) if role == "盟友")
+    edge = places(bible)[-1]
+    beats = [*plan_beats(given)[:2], f"{ally}在{edge}等了一整夜。"]
+    prose = write_beat(given, beats, 2)
+    assert ally in prose and edge in prose
+    with pytest.raises(IndexError):
+        write_beat(given, beats, 3)
+
+
+@BOTH
+async def test_a_bare_bible_and_odd_words_still_make_a_chapter(language: str) -> None:
+    bible = NovelBible(title="X", characters={"characters": "none"}, worldview={"rules": [1]})
+    odd = "{hero} {0} $place %s " + "\x00" * 3
+    given = ChapterBrief(NOVEL, 1, odd, odd, language, bible, wishes=odd, feedback=odd * 500)
+    beats, text = chapter(given)
+    assert MIN_BEATS <= len(beats) <= MAX_BEATS
+    assert size(text, language) > 100
+    assert chapter(replace(given)) == (beats, text)
+
+
+@BOTH
+async def test_no_line_is_said_twice_in_a_chapter(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    bible = bibles[language]
+    feedback = FEEDBACK[language][0]
+    for number in range(1, 10):
+        for extra in ({}, {"feedback": feedback}):
+            _, text = chapter(brief(bible, language, number, **extra))
+            quoted = re.findall(r"“([^”]+)”", text)
+            assert len(quoted) == len(set(quoted)), (number, extra)
