@@ -13,7 +13,16 @@ import asyncpg
 import pytest
 
 from infinite_scribe.settings.settings import Settings
-from tests.e2e.test_console_browser import LATER_STAGES, sign_in, submit, until, wait, wait_count
+from tests.e2e.test_console_browser import (
+    LATER_STAGES,
+    sign_in,
+    submit,
+    text_of,
+    until,
+    wait,
+    wait_count,
+)
+from tests.integration.test_console_failures import unreachable_model
 from tests.support.agent_stack import agent_stack, stack_settings
 from tests.support.browser import MISSING, chromium, console_errors, screenshot
 from tests.support.console import token
@@ -112,3 +121,37 @@ async def test_a_writer_walks_genesis_in_chinese_to_an_epub(
     assert (epub["status"], epub["type"], epub["head"]) == (200, "application/epub+zip", "PK")
     assert epub["size"] > 1000
     assert walked["errors"] == []
+
+
+def fail_in_chinese(driver: Any, url: str, jwt: str) -> dict[str, Any]:
+    """The writer asks for concepts while the model is unreachable, then tries again."""
+    sign_in(driver, url, jwt)
+    submit(driver, "#start-session")
+    wait(driver, "#text").send_keys(IDEA)
+    submit(driver, "#request-proposal")
+    failed = wait(driver, '#panel-state[data-pending="no"] #generation-failed')
+    shown = {"reason": failed.text, "typed": text_of(driver, "#text")}
+    screenshot(driver, "failure-zh")
+    submit(driver, "#try-again")
+    wait(driver, '#panel-state[data-pending="no"] #generation-failed')
+    shown["again"] = text_of(driver, "#text")
+    wait_count(driver, '#timeline li[data-event-type$="Failed"]', 2)
+    shown["errors"] = console_errors(driver)
+    return shown
+
+
+async def test_a_writer_sees_why_a_generation_failed_and_keeps_the_idea(
+    settings: Settings, clean_db: asyncpg.Pool, tmp_path: Path
+) -> None:
+    config = unreachable_model(settings)
+    async with agent_stack(config) as server:
+
+        def drive() -> dict[str, Any]:
+            with chromium(tmp_path / "profile", language="zh-CN") as driver:
+                return fail_in_chinese(driver, server.url, token(config, uuid.uuid4()))
+
+        shown = await asyncio.to_thread(drive)
+    assert "生成失败" in shown["reason"] and "无法连接到模型" in shown["reason"], shown
+    assert "LLM_UNAVAILABLE" in shown["reason"]
+    assert shown["typed"] == shown["again"] == IDEA
+    assert shown["errors"] == []

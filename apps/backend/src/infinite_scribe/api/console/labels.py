@@ -131,6 +131,10 @@ CHINESE_TEXTS: dict[str, str] = {
         "从这个版本开始一个新会话；当前会话保持不变。"
     ),
     "Branch": "创建分支",
+    "The generation failed": "生成失败",
+    "error code": "错误代码",
+    "What you typed is still in the form below.": "你输入的内容还在下面的表单里。",
+    "Try again": "再试一次",
 }
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from infinite_scribe.api.console.bible_history import bible_history
+from infinite_scribe.api.console.failures import RECENT_EVENTS, last_failure
 from infinite_scribe.api.console.genesis_forms import (
     confirm_payload,
     options_of,
@@ -79,7 +80,16 @@ async def session_view(
     events = page.events
     snapshot = await services.sessions.snapshot(session_id, principal.user_id)
     state = snapshot.state
+    # The latest events, for a failure to show where the writer looks (issue 38).
+    recent = await services.sessions.events_within(
+        session_id,
+        principal.user_id,
+        max(0, state.version - RECENT_EVENTS),
+        RECENT_EVENTS,
+        TIMELINE_MAX_BYTES,
+    )
     return {
+        "failure": None if state.is_pending else last_failure(recent.events),
         "state": state,
         "trashed": snapshot.trashed,
         "stages": list(GenesisStage),
