@@ -53,8 +53,13 @@ class Failure:
     fields: Mapping[str, str] = field(default_factory=dict)
 
     def reason(self, language: str) -> str:
-        english, chinese = REASONS.get(self.code, _UNKNOWN)
-        return chinese if language == "zh" else english
+        return reason(self.code, language)
+
+
+def reason(code: str | None, language: str) -> str:
+    """What an error code means to the writer, in their language."""
+    english, chinese = REASONS.get(code or "", _UNKNOWN)
+    return chinese if language == "zh" else english
 
 
 def last_failure(events: Iterable[Mapping[str, Any]]) -> Failure | None:
