@@ -61,6 +61,7 @@ ENGLISH_UI = (
     *("console", "Untitled", "Working", "Updated", "Back", "Request", "Ask", "Edit", "Branch"),
     *("Roll", "Access token", "Development", "operator", "Plot outline", "concept", "In progress"),
     *("IN_PROGRESS", "COMPLETED", "GENESIS", "CONCEPT_SELECTION", "Request", "Genesis"),
+    *("Position", "Remove", "Add one"),
 )
 
 
@@ -141,6 +142,12 @@ def walk_in_chinese(driver: Any, url: str, jwt: str, pages: list[str]) -> dict[s
         )
         if stage == "CHARACTERS":
             screenshot(driver, "cards-zh")
+            # A character added on the blank card, the first one removed (issue 38).
+            driver.execute_script(
+                "const card = document.querySelector('[data-new-card=\"characters\"]');"
+                "card.open = true; card.querySelector('input[name$=\".name\"]').value = '苏禾';"
+                "document.querySelector('input[name=\"drop:characters.0\"]').click();"
+            )
         submit(driver, "#confirm-stage")
     submit(driver, "#novel-link")
     bible = wait(driver, "#novel-bible").text
@@ -179,7 +186,7 @@ async def test_a_writer_walks_genesis_in_chinese_to_an_epub(
                 return walk_in_chinese(driver, server.url, token(config, uuid.uuid4()), pages)
 
         walked = await asyncio.to_thread(drive)
-    assert "灯塔" in walked["bible"]
+    assert "灯塔" in walked["bible"] and "苏禾" in walked["bible"]
     epub = walked["epub"]
     assert (epub["status"], epub["type"], epub["head"]) == (200, "application/epub+zip", "PK")
     assert epub["size"] > 1000

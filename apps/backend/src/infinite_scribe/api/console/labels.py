@@ -165,6 +165,10 @@ CHINESE_TEXTS: dict[str, str] = {
     "Development writer": "开发作者",
     "Development token (for the operator)": "开发令牌（运维用）",
     "Development operator": "开发运维",
+    "Position": "位置",
+    "Remove": "删除",
+    "Add one": "添加一项",
+    "Edit this concept": "修改这个创意",
 }
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from infinite_scribe.api.auth import OPERATOR_ROLE, roles_of_verified
+from infinite_scribe.api.console.card_lists import blank_of
 from infinite_scribe.api.console.labels import (
     LANGUAGE_COOKIE,
     event_label,
@@ -174,6 +175,7 @@ def render(
         "event_label": event_label,
         "field_label": lambda key: field_label(str(key), language),
         "status_label": lambda status: status_label(str(status), language),
+        "blank_of": blank_of,
         **(context or {}),
     }
     response = templates.TemplateResponse(request, template, values, status_code=status_code)
