@@ -142,12 +142,7 @@ def walk_in_chinese(driver: Any, url: str, jwt: str, pages: list[str]) -> dict[s
         )
         if stage == "CHARACTERS":
             screenshot(driver, "cards-zh")
-            # A character added on the blank card, the first one removed (issue 38).
-            driver.execute_script(
-                "const card = document.querySelector('[data-new-card=\"characters\"]');"
-                "card.open = true; card.querySelector('input[name$=\".name\"]').value = '苏禾';"
-                "document.querySelector('input[name=\"drop:characters.0\"]').click();"
-            )
+            edit_the_cast(driver)
         submit(driver, "#confirm-stage")
     submit(driver, "#novel-link")
     bible = wait(driver, "#novel-bible").text
@@ -158,6 +153,15 @@ def walk_in_chinese(driver: Any, url: str, jwt: str, pages: list[str]) -> dict[s
     epub = download(driver, f"/console/novels/{novel_id}/download/epub")
     look_around(driver, pages)
     return {"bible": bible, "epub": epub, "errors": console_errors(driver)}
+
+
+def edit_the_cast(driver: Any) -> None:
+    """A character added on the blank card, the first one removed (issue 38)."""
+    driver.execute_script(
+        "const card = document.querySelector('[data-new-card=\"characters\"]');"
+        "card.open = true; card.querySelector('input[name$=\".name\"]').value = '苏禾';"
+        "document.querySelector('input[name=\"drop:characters.0\"]').click();"
+    )
 
 
 def look_around(driver: Any, pages: list[str]) -> None:
