@@ -1,12 +1,14 @@
 """`scribe up` from nothing: embedded PostgreSQL and broker, migrations, a healthy API; SIGTERM
 stops everything and leaves no process behind."""
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,6 +40,28 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _console_page_open(port: int) -> None:
+    """A writer's session page open in a browser: its live stream, read until the server ends
+    it (issue 38: an open stream held the stop 3 s, then was cancelled with ERRORs)."""
+    base = f"http://127.0.0.1:{port}"
+    client = httpx.Client(base_url=base, headers={"Origin": base}, timeout=30)
+    assert client.post("/console/sign-in", data={"dev": "writer"}).status_code == 303
+    session = client.post("/console/sessions").headers["location"]
+    opened = threading.Event()
+
+    def follow() -> None:
+        with (
+            contextlib.suppress(httpx.HTTPError),
+            client.stream("GET", f"{session}/stream?after=0") as reply,
+        ):
+            opened.set()
+            for _ in reply.iter_bytes():
+                pass
+
+    threading.Thread(target=follow, daemon=True).start()
+    assert opened.wait(30)
 
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="tests the embedded mode")
@@ -86,12 +110,13 @@ def test_scribe_up_serves_health_and_stops_everything(stop_signal: int) -> None:
             if "tansu" in Path(f"/proc/{pid}/cmdline").read_text()
         }
         assert broker_pids and _running(postmaster)
+        _console_page_open(port)
 
         os.killpg(process.pid, stop_signal)
         output, _ = process.communicate(timeout=30)
         assert process.returncode == 0, output
         # The embedded broker stops after the relay and the worker, not first (issue 28).
-        assert '"level":"ERROR"' not in output, output
+        assert '"level":"ERROR"' not in output and "Traceback" not in output, output
         assert "dev token" in output and "/api/v1/health" in output and "/console" in output
         assert not _running(postmaster)
         assert not any(_running(pid) for pid in broker_pids)

@@ -396,4 +396,4 @@ async def test_the_novel_page_shows_the_bibles_history(
     assert history.count('data-version="proposed"') == 1
     assert history.count('data-version="revised"') == 1 and "“更黑暗一些”" in history
     assert history.count('data-version="confirmed"') == 5
-    assert "改动：concepts" in history  # noqa: RUF001 - the revision changed the concepts
+    assert "改动：创意" in history  # noqa: RUF001 - the revision changed the concepts (issue 38: named in Chinese)

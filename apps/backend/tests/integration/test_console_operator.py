@@ -75,6 +75,9 @@ async def test_requeue_is_audited_and_idempotent(
     assert audit[1]["target"] == {"filter": {"key": "key-b"}}
     page = await operator.get("/console/ops/audit")
     assert page.text.count('data-audit="outbox.requeue"') == 2
+    # Readable (issue 38): who in words, what in words, the target's fields, no raw JSON.
+    assert page.text.count("Requeued outbox rows") == 2 and page.text.count(">you<") == 2
+    assert "key = <strong>key-b</strong>" in page.text and "{&#34;" not in page.text
 
 
 def _consume_keys(servers: str, topic: str, within: float = 20) -> list[str]:

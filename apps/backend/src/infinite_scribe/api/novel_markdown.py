@@ -6,7 +6,7 @@ than by a fixed template: texts become paragraphs, lists of texts bullets, objec
 objects sub-sections named by their `title` or `name`. Nothing confirmed is left out.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -14,12 +14,11 @@ from markdown_it import MarkdownIt
 from infinite_scribe.api.novel_chapters import chapter_markdown, confirmed_chapters
 from infinite_scribe.application.ports.reads import NovelView
 
-_SECTIONS = (
-    ("story", "Story"),
-    ("worldview", "World"),
-    ("characters", "Characters"),
-    ("outline", "Plot outline"),
-)
+_SECTIONS = ("story", "worldview", "characters", "outline")
+#: Field names said otherwise than by capitalizing them.
+_ENGLISH = {"worldview": "World", "outline": "Plot outline", "target_chapters": "Chapters"}
+#: A field's name as a heading or label (the console passes one in the writer's language).
+Label = Callable[[str], str]
 _NAME_KEYS = ("title", "name")
 _MAX_LEVEL = 6
 
@@ -37,27 +36,29 @@ def _heading(level: int, text: str) -> str:
     return f"{'#' * min(level, _MAX_LEVEL)} {text}"
 
 
-def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+def english_label(key: str) -> str:
+    return _ENGLISH.get(key) or key.replace("_", " ").capitalize()
 
 
 def _scalar(value: Any) -> str:
     return str(value).strip()
 
 
-def _list(key: str, items: list[Any], level: int) -> list[str]:
+def _list(key: str, items: list[Any], level: int, label: Label) -> list[str]:
     if all(not isinstance(item, (Mapping, list)) for item in items):
-        return [_heading(level, _label(key)), "", *(f"- {_scalar(item)}" for item in items), ""]
-    lines = [_heading(level, _label(key)), ""]
+        return [_heading(level, label(key)), "", *(f"- {_scalar(item)}" for item in items), ""]
+    lines = [_heading(level, label(key)), ""]
     for number, item in enumerate(items, start=1):
         if isinstance(item, Mapping):
-            lines += _object(item, level + 1, fallback=f"{_label(key)} {number}")
+            lines += _object(item, level + 1, label, fallback=f"{label(key)} {number}")
         else:
             lines += [f"- {_scalar(item)}", ""]
     return lines
 
 
-def _object(data: Mapping[str, Any], level: int, fallback: str | None = None) -> list[str]:
+def _object(
+    data: Mapping[str, Any], level: int, label: Label, fallback: str | None = None
+) -> list[str]:
     """An object: a heading from its title or name (when it has one), then its fields."""
     lines: list[str] = []
     name_key = next((key for key in _NAME_KEYS if isinstance(data.get(key), str)), None)
@@ -65,41 +66,67 @@ def _object(data: Mapping[str, Any], level: int, fallback: str | None = None) ->
         title = _scalar(data[name_key]) if name_key else str(fallback)
         lines += [_heading(level, title), ""]
         level += 1
-    lines += _fields(data, level, skip=name_key)
+    lines += _fields(data, level, label, skip=name_key)
     return lines
 
 
-def _fields(data: Mapping[str, Any], level: int, skip: str | None = None) -> list[str]:
+def _fields(
+    data: Mapping[str, Any], level: int, label: Label, skip: str | None = None
+) -> list[str]:
     lines: list[str] = []
     for key, value in data.items():
         if key == skip or value is None or value == "" or value == [] or value == {}:
             continue
         if isinstance(value, Mapping):
-            lines += [_heading(level, _label(key)), "", *_fields(value, level + 1)]
+            lines += [_heading(level, label(key)), "", *_fields(value, level + 1, label)]
         elif isinstance(value, list):
-            lines += _list(key, value, level)
+            lines += _list(key, value, level, label)
         else:
-            lines += [f"**{_label(key)}:** {_scalar(value)}", ""]
+            lines += [f"**{label(key)}:** {_scalar(value)}", ""]
     return lines
 
 
-def novel_markdown(novel: NovelView, chapters: Sequence[Mapping[str, Any]] = ()) -> str:
-    """The whole bible: title, pitch, then every confirmed stage in Genesis order; then every
-    CONFIRMED chapter of `chapters` (`number`, `title`, `text`, `status`), in number order."""
-    lines = [_heading(1, novel.title), ""]
+def _section(attribute: str, stage: Mapping[str, Any], label: Label, title: str) -> list[str]:
+    """A confirmed stage under its heading. A stage whose one list is named as the stage
+    (the characters' `characters`) lists it under the stage's heading, not under a second
+    heading of the same name; its other fields (relationships) follow. The novel's title is
+    said once, at the top (the story's `title` is left out when it is the same)."""
+    lines = [_heading(2, label(attribute)), ""]
+    if stage.get("title") == title:
+        stage = {key: value for key, value in stage.items() if key != "title"}
+    inner = stage.get(attribute)
+    if isinstance(inner, list) and all(isinstance(item, Mapping) for item in inner):
+        for number, item in enumerate(inner, start=1):
+            lines += _object(item, 3, label, fallback=f"{label(attribute)} {number}")
+        stage = {key: value for key, value in stage.items() if key != attribute}
+    return lines + _fields(stage, 3, label)
+
+
+def novel_markdown(
+    novel: NovelView,
+    chapters: Sequence[Mapping[str, Any]] = (),
+    label: Label = english_label,
+    *,
+    titled: bool = True,
+) -> str:
+    """The whole bible: title (unless the page shows it already: `titled=False`), pitch, then
+    every confirmed stage in Genesis order, its headings and field names said by `label`
+    (English unless the console's writer reads another language); then every CONFIRMED
+    chapter of `chapters` (`number`, `title`, `text`, `status`), in number order."""
+    lines = [_heading(1, novel.title), ""] if titled else []
     if novel.logline:
         lines += [f"> {novel.logline}", ""]
     facts = (
-        ("Theme", novel.theme),
-        ("Writing style", novel.writing_style),
-        ("Chapters", novel.target_chapters or None),
+        ("theme", novel.theme),
+        ("writing_style", novel.writing_style),
+        ("target_chapters", novel.target_chapters or None),
     )
-    lines += [f"- **{label}:** {value}" for label, value in facts if value is not None]
+    lines += [f"- **{label(key)}:** {value}" for key, value in facts if value is not None]
     lines.append("")
-    for attribute, heading in _SECTIONS:
+    for attribute in _SECTIONS:
         stage: Mapping[str, Any] = getattr(novel, attribute)
         if stage:
-            lines += [_heading(2, heading), "", *_fields(stage, 3)]
+            lines += _section(attribute, stage, label, novel.title)
     for chapter in confirmed_chapters(chapters):
         lines += chapter_markdown(chapter, 2)
     return "\n".join(lines).rstrip() + "\n"

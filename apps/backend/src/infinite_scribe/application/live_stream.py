@@ -70,6 +70,10 @@ class LiveStreams:
         """Stop the hub: open streams end, the feed's connection closes."""
         await self.hub.stop()
 
+    def close_streams(self) -> None:
+        """End the open streams now (the server starts to stop; the hub stops later)."""
+        self.hub.close_streams()
+
     async def issue_ticket(self, follower: Follower, session_id: UUID) -> IssuedTicket:
         """A ticket for the user's own session (404 otherwise; 409 when it is in the trash)."""
         await self._followable(session_id, follower.user_id)

@@ -122,6 +122,8 @@ class StreamHub:
         self._runner: asyncio.Task[None] | None = None
         #: Subscriptions that overflowed and re-read from the database (a metric).
         self.resyncs = 0
+        #: The server is stopping: every stream ends, and one opened now ends at once.
+        self.closing = False
 
     @property
     def subscriber_count(self) -> int:
@@ -181,8 +183,18 @@ class StreamHub:
     def latest_draft(self, session_id: str) -> Draft | None:
         return self._latest_drafts.get(session_id)
 
+    def close_streams(self) -> None:
+        """End every open stream, and every one opened from now on (the server is stopping:
+        an open stream would hold its shutdown until the grace runs out, issue 38)."""
+        self.closing = True
+        for subscriptions in self._subscriptions.values():
+            for subscription in subscriptions:
+                subscription.close()
+
     def subscribe(self, session_id: str) -> Subscription:
         subscription = Subscription(session_id, self.horizon)
+        if self.closing:
+            subscription.close()
         self._subscriptions.setdefault(session_id, set()).add(subscription)
         return subscription
 

@@ -1,6 +1,7 @@
 """Running the services: the API alone, or everything at once (`scribe up`)."""
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -14,6 +15,7 @@ import uvicorn
 import uvicorn.supervisors
 
 from infinite_scribe.api.app import create_app
+from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.dev_credential import DEV_USER_ID, development_token
 from infinite_scribe.api.http_protocol import HttpLimits, limited_protocol
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
@@ -159,6 +161,18 @@ def uvicorn_config(
     )
 
 
+class ApiServer(uvicorn.Server):
+    """uvicorn's server that ends the live streams (SSE, the console's pages) as it starts to
+    stop: left open they held the shutdown for the whole grace, then were cancelled with an
+    ERROR and a traceback in the log (issue 38). The browsers reconnect to the next server."""
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        state = getattr(self.config.app, "state", None)
+        if state is not None and hasattr(state, "services"):  # started (not a factory string)
+            services_of(self.config.app).live.close_streams()
+        await super().shutdown(sockets)
+
+
 def http_limits(settings: Settings) -> HttpLimits:
     return HttpLimits(
         max_header_bytes=settings.http_max_header_bytes,
@@ -173,7 +187,7 @@ def run_api(settings: Settings, host: str, port: int, access_log: bool = True) -
         run_api_workers(settings, host, port, access_log)
         return
     with traced_process(settings, "infinite-scribe-api"):
-        uvicorn.Server(uvicorn_config(settings, host, port, access_log)).run()
+        ApiServer(uvicorn_config(settings, host, port, access_log)).run()
 
 
 def app_from_environment() -> Any:
@@ -261,7 +275,7 @@ def run_up(settings: Settings, workers: list[Background], host: str, port: int) 
         ):
             resolved = running.settings
             token = development_token(resolved)
-            server = uvicorn.Server(uvicorn_config(resolved, host, port, access_log=True))
+            server = ApiServer(uvicorn_config(resolved, host, port, access_log=True))
             supervisor = Supervisor(running.children)
             asyncio.run(
                 serve_with_workers(
@@ -271,6 +285,10 @@ def run_up(settings: Settings, workers: list[Background], host: str, port: int) 
                     ready=lambda: print_banner(running, host, port, token),
                 )
             )
+            # The workers' Kafka clients, unreachable now, are destroyed here, while the broker
+            # still runs: left to the interpreter's exit, librdkafka waited seconds for a
+            # broker already stopped (issue 38).
+            gc.collect()
     except KeyboardInterrupt:
         logger.info("stopped")
 

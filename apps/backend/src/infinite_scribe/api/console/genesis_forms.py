@@ -6,6 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from infinite_scribe.api.console.card_lists import arrange, grow
 from infinite_scribe.domain.confirmation import options_of
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types import GenesisStage
@@ -29,7 +30,7 @@ def confirm_payload(
         raise IndexError(f"option {choice} is not in the current proposal")
     payload: dict[str, Any] = {"stage": stage.value, "choice": choice}
     option = options[choice]
-    edited = edited_option(option, fields or {})
+    edited = edited_option(option, _of_option(fields or {}, choice))
     changed = {key: value for key, value in edited.items() if value != option.get(key)}
     if changed:
         payload["data"] = changed
@@ -41,6 +42,7 @@ def edited_option(option: Mapping[str, Any], fields: Mapping[str, list[str]]) ->
     a list of texts comes as one line per item. Paths the option does not have are ignored:
     the writer edits the proposal's fields, the form cannot add others."""
     edited = copy.deepcopy(dict(option))
+    grow(edited, fields)  # a blank card filled in: a new item to edit like the others
     for name, values in fields.items():
         if not name.startswith("f:") or not values:
             continue
@@ -54,7 +56,23 @@ def edited_option(option: Mapping[str, Any], fields: Mapping[str, list[str]]) ->
             holder[key] = values[-1].strip()
         elif isinstance(current, list) and all(isinstance(item, str) for item in current):
             holder[key] = [line.strip() for line in values[-1].splitlines() if line.strip()]
+    arrange(edited, fields)  # moved and removed cards (issue 38)
     return edited
+
+
+def _of_option(fields: Mapping[str, list[str]], choice: int) -> dict[str, list[str]]:
+    """The form's fields for option `choice`: each concept's own (`f2:title` for the third;
+    issue 38: concepts are edited before one is chosen), with the single proposal's (`f:`)."""
+    own = f"f{choice}:"
+    chosen = {
+        f"f:{name[len(own) :]}": values for name, values in fields.items() if name.startswith(own)
+    }
+    return {name: values for name, values in fields.items() if not _is_option_field(name)} | chosen
+
+
+def _is_option_field(name: str) -> bool:
+    head, colon, _ = name.partition(":")
+    return bool(colon) and head[:1] == "f" and head[1:].isdigit()
 
 
 def _step(holder: Any, step: str) -> Any:

@@ -1,12 +1,18 @@
 # ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """What the console calls things, in the writer's language (issue 29): the writer's screens'
 texts, event types as people say them, and the language itself, followed from the browser's
-`Accept-Language` (Chinese when it ranks a `zh` tag above any `en` tag, else English). The
+`Accept-Language` (Chinese when it ranks a `zh` tag above any `en` tag, else English) unless
+the writer chose one with the page's switch (`?lang=`, then kept in a cookie: issue 38). The
 operator's screens stay in English."""
 
 from fastapi import Request
 
+from infinite_scribe.api.novel_markdown import english_label
+
 ENGLISH, CHINESE = "en", "zh"
+LANGUAGES = (ENGLISH, CHINESE)
+#: The language the writer chose with the page's switch (set by `?lang=`).
+LANGUAGE_COOKIE = "scribe_lang"
 
 #: Event type -> (English, Chinese). Unknown types are shown as they are.
 EVENT_LABELS: dict[str, tuple[str, str]] = {
@@ -30,6 +36,11 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "Genesis.Session.RolledBack": ("Rolled back", "已回滚"),
     "Genesis.Session.Branched": ("Branched", "已创建分支"),
 }
+
+
+#: The flow's bookkeeping (issue 38): true, but nothing the writer did or has to act on, so
+#: the writer's timeline leaves them out (the operator's event chain shows them).
+BOOKKEEPING_EVENTS = frozenset({"Genesis.Session.FlowPaused", "Genesis.Session.FlowResumed"})
 
 
 #: The writer's screens in Chinese: English text -> Chinese (`t(...)` in the templates; the
@@ -131,6 +142,33 @@ CHINESE_TEXTS: dict[str, str] = {
         "从这个版本开始一个新会话；当前会话保持不变。"
     ),
     "Branch": "创建分支",
+    "The generation failed": "生成失败",
+    "error code": "错误代码",
+    "What you typed is still in the form below.": "你输入的内容还在下面的表单里。",
+    "Try again": "再试一次",
+    "Console": "控制台",
+    "console": "控制台",
+    "operator": "运维",
+    "This session is": "这个会话",
+    "The agents are writing concepts from your idea": "智能体正在根据你的创意写候选创意",
+    "The agents are writing a proposal for this stage": "智能体正在为这个阶段写方案",
+    "The agents are revising the proposal with your feedback": "智能体正在按你的反馈修改方案",
+    "The agents are working": "智能体正在工作",
+    "proposal": "方案",
+    "command": "你的操作",
+    "event": "进展",
+    "Access token (JWT)": "访问令牌（JWT）",
+    "Embedded development run: sign in as the development writer, or paste the token scribe "
+    "up printed to act as the development operator.": (
+        "嵌入式开发运行：以开发作者身份登录，或粘贴 scribe up 打印的令牌以开发运维身份登录。"
+    ),
+    "Development writer": "开发作者",
+    "Development token (for the operator)": "开发令牌（运维用）",
+    "Development operator": "开发运维",
+    "Position": "位置",
+    "Remove": "删除",
+    "Add one": "添加一项",
+    "Edit this concept": "修改这个创意",
 }
 
 
@@ -139,8 +177,20 @@ def translate(text: str, language: str = ENGLISH) -> str:
     return CHINESE_TEXTS.get(text, text) if language == CHINESE else text
 
 
+def chosen_language(request: Request) -> str | None:
+    """The language the page's switch asked for now (`?lang=`), else the one it kept."""
+    for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen in LANGUAGES:
+            return chosen
+    return None
+
+
 def language_of(request: Request) -> str:
-    """`zh` when the browser's Accept-Language names Chinese before English, else `en`."""
+    """The writer's choice, else `zh` when the browser's Accept-Language names Chinese before
+    English, else `en`."""
+    chosen = chosen_language(request)
+    if chosen is not None:
+        return chosen
     ranked: list[tuple[float, int, str]] = []
     for index, part in enumerate(request.headers.get("accept-language", "")[:500].split(",")):
         tag, _, params = part.strip().partition(";")
@@ -163,4 +213,71 @@ def event_label(event_type: str, language: str = ENGLISH) -> str:
     labels = EVENT_LABELS.get(event_type)
     if labels is None:
         return event_type
+    return labels[1] if language == CHINESE else labels[0]
+
+
+#: A proposal's and a novel's field names (the keys of the stage models, domain/proposals.py,
+#: and the novel's facts) in Chinese; English says them as `english_label` does.
+CHINESE_FIELDS: dict[str, str] = {
+    "title": "标题",
+    "logline": "一句话简介",
+    "themes": "主题",
+    "theme": "主题",
+    "tone": "基调",
+    "genre": "类型",
+    "concepts": "创意",
+    "premise": "前提",
+    "synopsis": "梗概",
+    "conflicts": "冲突",
+    "writing_style": "写作风格",
+    "setting": "背景",
+    "rules": "规则",
+    "locations": "地点",
+    "history": "历史",
+    "name": "名字",
+    "description": "描述",
+    "role": "角色定位",
+    "motivation": "动机",
+    "arc": "成长弧线",
+    "characters": "角色",
+    "relationships": "关系",
+    "summary": "概要",
+    "chapters": "章节",
+    "acts": "幕",
+    "story": "故事",
+    "worldview": "世界观",
+    "outline": "情节大纲",
+    "target_chapters": "章节数",
+    "feedback_applied": "已采纳的反馈",
+    "revision_note": "修改说明",
+    "note": "说明",
+    "source": "来源",
+    "stage": "阶段",
+    "novel_id": "小说编号",
+}
+
+#: Session and novel statuses -> (English, Chinese).
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "IN_PROGRESS": ("In progress", "进行中"),
+    "COMPLETED": ("Completed", "已完成"),
+    "ABANDONED": ("Abandoned", "已放弃"),
+    "GENESIS": ("Being created", "创世中"),
+    "GENERATING": ("Being written", "写作中"),
+    "PAUSED": ("Paused", "已暂停"),
+    "FAILED": ("Failed", "失败"),
+}
+
+
+def field_label(key: str, language: str = ENGLISH) -> str:
+    """A field's name as the writer reads it ("core_conflict" -> "Core conflict"); unknown
+    fields (a model may add its own) are shown in English words."""
+    if language == CHINESE and key in CHINESE_FIELDS:
+        return CHINESE_FIELDS[key]
+    return english_label(key)
+
+
+def status_label(status: str, language: str = ENGLISH) -> str:
+    labels = STATUS_LABELS.get(status)
+    if labels is None:
+        return status
     return labels[1] if language == CHINESE else labels[0]

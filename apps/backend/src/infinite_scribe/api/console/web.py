@@ -13,7 +13,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from infinite_scribe.api.auth import OPERATOR_ROLE, roles_of_verified
-from infinite_scribe.api.console.labels import event_label, language_of, translate
+from infinite_scribe.api.console.card_lists import blank_of
+from infinite_scribe.api.console.labels import (
+    LANGUAGE_COOKIE,
+    event_label,
+    field_label,
+    language_of,
+    status_label,
+    translate,
+)
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.dev_credential import carries_dev_key, offers_dev_token
@@ -114,6 +122,9 @@ Writer = Annotated[Principal, Depends(current_principal)]
 Operator = Annotated[Principal, Depends(current_operator)]
 SameOrigin = Depends(same_origin)
 
+#: How long the language chosen with the page's switch is kept (seconds: a year).
+LANGUAGE_KEPT = 365 * 24 * 3600
+
 #: Longest form field the console accepts (the body limit bounds the whole request already).
 MAX_FIELD = 10_000
 
@@ -163,8 +174,15 @@ def render(
         "lang": language,
         "t": lambda text: translate(text, language),
         "event_label": event_label,
+        "field_label": lambda key: field_label(str(key), language),
+        "status_label": lambda status: status_label(str(status), language),
+        "blank_of": blank_of,
         **(context or {}),
     }
     response = templates.TemplateResponse(request, template, values, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
+    if request.query_params.get("lang") == language:  # the page's language switch: kept
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=LANGUAGE_KEPT, path=PREFIX, samesite="strict"
+        )
     return response

@@ -11,11 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from infinite_scribe.api.console.bible_history import bible_history
+from infinite_scribe.api.console.failures import RECENT_EVENTS, last_failure, reason
 from infinite_scribe.api.console.genesis_forms import (
     confirm_payload,
     options_of,
     request_command,
 )
+from infinite_scribe.api.console.labels import BOOKKEEPING_EVENTS, field_label, language_of
 from infinite_scribe.api.console.web import (
     COOKIE,
     PREFIX,
@@ -33,6 +35,7 @@ from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admi
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.domain.errors import InvalidPayload, NotFound
+from infinite_scribe.domain.genesis import GENERATION_FAILED_EVENTS
 from shared_types import GenesisStage, GenesisStatus
 
 #: CommonMark with raw HTML off: the writer's text is escaped, the document's structure rendered.
@@ -79,13 +82,24 @@ async def session_view(
     events = page.events
     snapshot = await services.sessions.snapshot(session_id, principal.user_id)
     state = snapshot.state
+    # The latest events, for a failure to show where the writer looks (issue 38).
+    recent = await services.sessions.events_within(
+        session_id,
+        principal.user_id,
+        max(0, state.version - RECENT_EVENTS),
+        RECENT_EVENTS,
+        TIMELINE_MAX_BYTES,
+    )
     return {
+        "failure": None if state.is_pending else last_failure(recent.events),
+        "failed_events": GENERATION_FAILED_EVENTS,
+        "failure_reason": reason,
         "state": state,
         "trashed": snapshot.trashed,
         "stages": list(GenesisStage),
         "finished": state.status is GenesisStatus.COMPLETED,
         "options": options_of(state.current_stage, state.last_result),
-        "events": [dict(row) for row in events],
+        "events": [dict(row) for row in events if row["event_type"] not in BOOKKEEPING_EVENTS],
         "last_event_id": max((int(row["id"]) for row in events), default=0),
         "session_id": session_id,
         "more_after": page.more_after,
@@ -198,8 +212,15 @@ async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Res
             )
             events = page.events
 
+    language = language_of(request)
+
+    def label(key: str) -> str:
+        return field_label(key, language)
+
     def page_parts() -> tuple[Markup, list[Any]]:  # CPU: off the loop (issue 41)
-        return Markup(_MARKDOWN.render(novel_markdown(novel))), bible_history(events)
+        # The page shows the title once, as its heading (issue 38).
+        markdown = novel_markdown(novel, label=label, titled=False)
+        return Markup(_MARKDOWN.render(markdown)), bible_history(events)
 
     bible, history = await services.renders.run(principal.user_id, page_parts)
     context = {"novel": novel, "bible": bible, "history": history}

@@ -1,0 +1,99 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""A generation that failed, as the writer's page shows it (issue 38): the reason in the
+writer's language, and what they had typed, so the form comes back filled and "try again"
+re-sends the same request. Read from the session's latest events: the failure is the latest
+answer to a request, with nothing asked or confirmed after it."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from infinite_scribe.domain.genesis import (
+    CONCEPT_GENERATION_REQUESTED,
+    FEEDBACK_SUBMITTED,
+    GENERATION_FAILED_EVENTS,
+    PROPOSAL_EVENTS,
+    STAGE_CONFIRMED,
+    STAGE_GENERATION_REQUESTED,
+)
+
+#: How many of the session's latest events are read for it (a failure is followed by a few
+#: bookkeeping events at most: the flow's pause).
+RECENT_EVENTS = 12
+
+_REQUESTS = frozenset(
+    {CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED, FEEDBACK_SUBMITTED}
+)
+#: Events after which an earlier failure no longer matters (answered, asked again, moved on).
+_SETTLING = _REQUESTS | PROPOSAL_EVENTS | {STAGE_CONFIRMED}
+
+#: Error code -> (English, Chinese): what went wrong, as the writer can act on it.
+REASONS: dict[str, tuple[str, str]] = {
+    "LLM_UNAVAILABLE": (
+        "The model could not be reached (is it running, and is its address right?).",
+        "无法连接到模型（它在运行吗？地址对吗？）。",
+    ),
+    "LLM_TIMEOUT": ("The model took too long to answer.", "模型回答超时。"),
+    "LLM_RATE_LIMITED": ("The model is busy (rate limited).", "模型繁忙（请求过于频繁）。"),
+    "LLM_REJECTED": ("The model refused the request.", "模型拒绝了这个请求。"),
+    "LLM_INVALID_OUTPUT": (
+        "The model answered something that is not a usable proposal.",
+        "模型的回答不是可用的方案。",
+    ),
+}
+_UNKNOWN = ("The generation failed.", "生成失败。")
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    #: "request" (a proposal was asked for) or "feedback" (a revision was).
+    kind: str
+    #: What the writer had typed, by form field: themes, styles, text / feedback.
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def reason(self, language: str) -> str:
+        return reason(self.code, language)
+
+
+def reason(code: str | None, language: str) -> str:
+    """What an error code means to the writer, in their language."""
+    english, chinese = REASONS.get(code or "", _UNKNOWN)
+    return chinese if language == "zh" else english
+
+
+def last_failure(events: Iterable[Mapping[str, Any]]) -> Failure | None:
+    """The failure the writer has not moved past, from events oldest first (None: there is
+    none, or something was asked, proposed or confirmed after it)."""
+    failure: Mapping[str, Any] | None = None
+    request: Mapping[str, Any] | None = None
+    for event in events:
+        kind = event["event_type"]
+        if kind in GENERATION_FAILED_EVENTS:
+            failure = event["payload"] or {}
+        elif kind in _SETTLING:
+            failure = None
+            if kind in _REQUESTS:
+                request = event
+    if failure is None:
+        return None
+    code = str(failure.get("error_code") or "GENERATION_FAILED")
+    if request is None:
+        return Failure(code, "request")
+    payload = request["payload"] or {}
+    if request["event_type"] == FEEDBACK_SUBMITTED:
+        return Failure(code, "feedback", {"feedback": str(payload.get("feedback", ""))})
+    return Failure(code, "request", _typed(payload))
+
+
+def _typed(payload: Mapping[str, Any]) -> dict[str, str]:
+    """The request form's fields back from a request event's payload."""
+    preferences = payload.get("preferences") or {}
+    themes = payload.get("theme_preferences", preferences.get("themes")) or []
+    styles = payload.get("style_preferences", preferences.get("styles")) or []
+    text = payload.get("user_input", preferences.get("notes")) or ""
+    return {
+        "themes": ", ".join(map(str, themes)),
+        "styles": ", ".join(map(str, styles)),
+        "text": str(text),
+    }
