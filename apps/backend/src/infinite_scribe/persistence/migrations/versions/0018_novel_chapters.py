@@ -5,13 +5,13 @@ stream's version, checked by every write like a session's `version`). `completed
 counts the confirmed ones.
 
 Revision ID: 0018_novel_chapters
-Revises: 0016_branched_from
+Revises: 0017_outbox_switch
 """
 
 from alembic import op
 
 revision = "0018_novel_chapters"
-down_revision = "0016_branched_from"
+down_revision = "0017_outbox_switch"
 branch_labels = None
 depends_on = None
 
