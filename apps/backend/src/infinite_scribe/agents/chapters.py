@@ -8,15 +8,15 @@ is retried with backoff a bounded number of times; then task and command fail, a
 `DraftFailed` event tells the novel, and the message goes to the dead-letter topic.
 """
 
-import asyncio
 import logging
 import time
 from typing import Any
 
+from infinite_scribe.agents.attempts import GaveUp, attempted
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.drafts import DraftThrottle
 from infinite_scribe.agents.generation import Streaming
-from infinite_scribe.agents.llm.port import GenerationError, InvalidOutput, Usage, metering
+from infinite_scribe.agents.llm.port import InvalidOutput, Usage, metering
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
@@ -79,27 +79,27 @@ class ChapterHandler:
             self.metrics.duration.observe(time.monotonic() - started)
 
     async def _attempts(self, delivery: Delivery, job: ChapterJob, usage: Usage) -> None:
-        for attempt in range(1, self.attempts + 1):
-            started = time.monotonic()
-            try:
-                text, beats = await self._write(job)
-            except GenerationError as error:
-                if error.retryable and attempt < self.attempts:
-                    logger.warning("chapter attempt %d failed: %s; retrying", attempt, error)
-                    self.metrics.retries.inc()
-                    await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
-                    continue
-                logger.error("chapter task %s failed for good: %s", job.task.task_id, error)
-                await self.dead_letters.send(delivery, error.code, str(error))
-                await self.work.fail(job, error.code, str(error), attempt)
-                self.metrics.failed.inc()
-                return
-            provenance = self._provenance(usage, started, attempt, len(beats))
-            if await self.work.propose(job, text, beats, provenance):
-                self.metrics.handled.inc()
-            else:  # confirmed meanwhile, or already answered
-                self.metrics.skipped.inc()
+        try:
+            done = await attempted(
+                lambda: self._write(job),
+                attempts=self.attempts,
+                backoff_seconds=self.backoff_seconds,
+                metrics=self.metrics,
+                what="chapter",
+            )
+        except GaveUp as failed:
+            error = failed.error
+            logger.error("chapter task %s failed for good: %s", job.task.task_id, error)
+            await self.dead_letters.send(delivery, error.code, str(error))
+            await self.work.fail(job, error.code, str(error), failed.attempts)
+            self.metrics.failed.inc()
             return
+        text, beats = done.result
+        provenance = self._provenance(usage, done.started, done.attempt, len(beats))
+        if await self.work.propose(job, text, beats, provenance):
+            self.metrics.handled.inc()
+        else:  # confirmed meanwhile, or already answered
+            self.metrics.skipped.inc()
 
     async def _write(self, job: ChapterJob) -> tuple[str, list[str]]:
         """The chapter's beats, then its prose beat by beat, the text so far streamed."""

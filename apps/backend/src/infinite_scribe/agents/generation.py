@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from infinite_scribe.agents.attempts import GaveUp, attempted
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.heartbeats import Heartbeats
@@ -106,39 +107,37 @@ class GenerationHandler:
     async def _attempts(
         self, delivery: Delivery, job: Job, cancelled: asyncio.Event, usage: Usage
     ) -> None:
-        for attempt in range(1, self.attempts + 1):
-            started = time.monotonic()
-            try:
-                proposal = await self._call_model(job, cancelled)
-            except _Cancelled:
-                logger.info("task %s cancelled: model call stopped", job.task.task_id)
-                self.metrics.cancelled.inc()
-                self.metrics.skipped.inc()
-                return
-            except GenerationError as error:
-                if error.retryable and attempt < self.attempts:
-                    logger.warning("generation attempt %d failed: %s; retrying", attempt, error)
-                    self.metrics.retries.inc()
-                    await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
-                    continue
-                await self._give_up(delivery, job, error, attempt)
-                return
-            proposal_data = proposal.model_dump(mode="json")
-            reported = {
-                "model": getattr(self.provider, "model", None),
-                "prompt_version": getattr(self.provider, "prompt_version", None),
-                "tokens_in": usage.tokens_in,
-                "tokens_out": usage.tokens_out,
-                "latency_ms": round((time.monotonic() - started) * 1000, 1),
-                "attempts": max(attempt, usage.calls),  # the gate's own retries count too
-            }
-            # One transaction: the proposal, task and command, and the flow's pause.
-            if await self.work.propose(job, proposal_data, self.provider.name, reported):
-                self.metrics.handled.inc()
-                logger.info("task %s answered (%s)", job.task.task_id, self.provider.name)
-            else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent
-                self.metrics.skipped.inc()
+        try:
+            done = await attempted(
+                lambda: self._call_model(job, cancelled),
+                attempts=self.attempts,
+                backoff_seconds=self.backoff_seconds,
+                metrics=self.metrics,
+                what="generation",
+            )
+        except _Cancelled:
+            logger.info("task %s cancelled: model call stopped", job.task.task_id)
+            self.metrics.cancelled.inc()
+            self.metrics.skipped.inc()
             return
+        except GaveUp as failed:
+            await self._give_up(delivery, job, failed.error, failed.attempts)
+            return
+        reported = {
+            "model": getattr(self.provider, "model", None),
+            "prompt_version": getattr(self.provider, "prompt_version", None),
+            "tokens_in": usage.tokens_in,
+            "tokens_out": usage.tokens_out,
+            "latency_ms": round((time.monotonic() - done.started) * 1000, 1),
+            "attempts": max(done.attempt, usage.calls),  # the gate's own retries count too
+        }
+        # One transaction: the proposal, task and command, and the flow's pause.
+        proposal_data = done.result.model_dump(mode="json")
+        if await self.work.propose(job, proposal_data, self.provider.name, reported):
+            self.metrics.handled.inc()
+            logger.info("task %s answered (%s)", job.task.task_id, self.provider.name)
+        else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent
+            self.metrics.skipped.inc()
 
     async def _call_model(self, job: Job, cancelled: asyncio.Event) -> Proposal:
         """The provider's proposal, streaming drafts; _Cancelled (the call cancelled) once a
