@@ -136,7 +136,11 @@ def test_the_console_follows_the_browsers_language(header: str, language: str) -
 
     from infinite_scribe.api.console.labels import event_label, language_of
 
-    scope = {"type": "http", "headers": [(b"accept-language", header.encode())]}
+    scope = {
+        "type": "http",
+        "query_string": b"",
+        "headers": [(b"accept-language", header.encode())],
+    }
     assert language_of(Request(scope)) == language
     assert event_label("Genesis.Session.Finished", language) in ("Novel created", "小说已创建")
     assert event_label("Some.Unknown.Event", language) == "Some.Unknown.Event"
