@@ -206,8 +206,10 @@ def fail_in_chinese(driver: Any, url: str, jwt: str) -> dict[str, Any]:
     submit(driver, "#start-session")
     wait(driver, "#text").send_keys(IDEA)
     submit(driver, "#request-proposal")
-    failed = wait(driver, '#panel-state[data-pending="no"] #generation-failed')
-    shown = {"reason": failed.text, "typed": text_of(driver, "#text")}
+    # Read in one script: a live refresh of the panel may replace the element meanwhile.
+    failed = '#panel-state[data-pending="no"] #generation-failed'
+    wait(driver, failed)
+    shown = {"reason": text_of(driver, failed), "typed": text_of(driver, "#text")}
     screenshot(driver, "failure-zh")
     submit(driver, "#try-again")
     wait(driver, '#panel-state[data-pending="no"] #generation-failed')
