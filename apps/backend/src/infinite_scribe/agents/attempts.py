@@ -1,17 +1,24 @@
-"""A model call retried with backoff: the one retry rule of the agent's handlers (a Genesis
-stage's proposal, a chapter's draft). A retryable `GenerationError` (an outage, a timeout, a
-rate limit) is tried again after `backoff * 2**(n-1)` seconds up to `attempts` calls in all;
-anything else, or the last failure, is `GaveUp`. Other exceptions (a cancellation) pass."""
+"""What the agent's two handlers (a Genesis stage's proposal, a chapter's draft) do alike: read
+the request a delivery carries (`received`), call the model with the one retry rule
+(`attempted`: a retryable `GenerationError` — an outage, a timeout, a rate limit — is tried
+again after `backoff * 2**(n-1)` seconds up to `attempts` calls in all; anything else, or the
+last failure, is `GaveUp`; other exceptions, a cancellation, pass), and give up (`give_up`)."""
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from infinite_scribe.agents.llm.port import GenerationError
 from infinite_scribe.agents.metrics import AgentMetrics
+from infinite_scribe.kafka.consumer import Delivery
+from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
+from infinite_scribe.kafka.dead_letters import DeadLetters
+from infinite_scribe.observability.log_context import bind, log_scope
+from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +65,35 @@ async def attempted(
             metrics.retries.inc()
             await asyncio.sleep(backoff_seconds * 2 ** (attempt - 1))
             attempt += 1
+
+
+async def give_up(
+    delivery: Delivery,
+    failed: GaveUp,
+    dead_letters: DeadLetters,
+    record_failure: Callable[[str, str, int], Awaitable[object]],
+    metrics: AgentMetrics,
+) -> None:
+    """A request failed for good: its message to the dead-letter topic, then the failure
+    recorded (task, command, the aggregate's `...Failed` event)."""
+    error = failed.error
+    # The dead letter first: if recording the failure then fails, the redelivery finds the
+    # task still running and tries again (a second dead letter rather than none).
+    await dead_letters.send(delivery, error.code, str(error))
+    await record_failure(error.code, str(error), failed.attempts)
+    metrics.failed.inc()
+
+
+@contextmanager
+def received(delivery: Delivery, consumer: str) -> Iterator[EventEnvelope]:
+    """The request a delivery carries, inside its consume span and with its ids in every log
+    line (an unreadable value raises: the consumer dead-letters it as poison)."""
+    with consume_span(delivery, consumer), log_scope():
+        request = EventEnvelope.model_validate_json(delivery.value or b"")
+        bind(
+            request_id=request.metadata.request_id,
+            user_id=request.metadata.user_id,
+            session_id=request.aggregate_id,
+            correlation_id=request.correlation_id,
+        )
+        yield in_current_trace(request)

@@ -8,11 +8,12 @@ is retried with backoff a bounded number of times; then task and command fail, a
 `DraftFailed` event tells the novel, and the message goes to the dead-letter topic.
 """
 
+import functools
 import logging
 import time
 from typing import Any
 
-from infinite_scribe.agents.attempts import GaveUp, attempted
+from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.drafts import DraftThrottle
 from infinite_scribe.agents.generation import Streaming
@@ -23,10 +24,7 @@ from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
 from infinite_scribe.domain.chapters import CHAPTER_REQUEST_EVENTS
 from infinite_scribe.kafka.consumer import Delivery
-from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
 from infinite_scribe.kafka.dead_letters import DeadLetters
-from infinite_scribe.observability.log_context import bind, log_scope
-from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +59,8 @@ class ChapterHandler:
         self.backoff_seconds = backoff_seconds
 
     async def __call__(self, delivery: Delivery) -> None:
-        with consume_span(delivery, self.work.consumer), log_scope():
-            request = EventEnvelope.model_validate_json(delivery.value or b"")  # invalid: poison
-            bind(
-                request_id=request.metadata.request_id,
-                user_id=request.metadata.user_id,
-                session_id=request.aggregate_id,
-                correlation_id=request.correlation_id,
-            )
-            job = await self.work.begin(in_current_trace(request))
+        with received(delivery, self.work.consumer) as request:
+            job = await self.work.begin(request)
             if job is None:
                 self.metrics.skipped.inc()
                 return
@@ -88,11 +79,9 @@ class ChapterHandler:
                 what="chapter",
             )
         except GaveUp as failed:
-            error = failed.error
-            logger.error("chapter task %s failed for good: %s", job.task.task_id, error)
-            await self.dead_letters.send(delivery, error.code, str(error))
-            await self.work.fail(job, error.code, str(error), failed.attempts)
-            self.metrics.failed.inc()
+            logger.error("chapter task %s failed for good: %s", job.task.task_id, failed.error)
+            fail = functools.partial(self.work.fail, job)
+            await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
             return
         text, beats = done.result
         provenance = self._provenance(usage, done.started, done.attempt, len(beats))

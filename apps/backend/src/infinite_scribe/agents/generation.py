@@ -10,16 +10,16 @@ copied to the dead-letter topic.
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass
 
-from infinite_scribe.agents.attempts import GaveUp, attempted
+from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.port import (
-    GenerationError,
     GenerationRequest,
     LLMProvider,
     Usage,
@@ -30,9 +30,7 @@ from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
 from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.kafka.consumer import Delivery
-from infinite_scribe.kafka.consumer_tracing import consume_span, in_current_trace
 from infinite_scribe.kafka.dead_letters import DeadLetters
-from infinite_scribe.observability.log_context import bind, log_scope
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
@@ -78,15 +76,8 @@ class GenerationHandler:
         if delivery.header("ce_type") not in GENERATION_REQUEST_EVENTS:
             self.metrics.ignored.inc()
             return
-        with consume_span(delivery, self.work.consumer), log_scope():
-            request = EventEnvelope.model_validate_json(delivery.value or b"")  # invalid: poison
-            bind(
-                request_id=request.metadata.request_id,
-                user_id=request.metadata.user_id,
-                session_id=request.aggregate_id,
-                correlation_id=request.correlation_id,
-            )
-            await self._answer(delivery, in_current_trace(request))
+        with received(delivery, self.work.consumer) as request:
+            await self._answer(delivery, request)
 
     async def _answer(self, delivery: Delivery, request: EventEnvelope) -> None:
         # Watched from before `begin`: a cancellation that arrives meanwhile is not missed.
@@ -121,7 +112,9 @@ class GenerationHandler:
             self.metrics.skipped.inc()
             return
         except GaveUp as failed:
-            await self._give_up(delivery, job, failed.error, failed.attempts)
+            logger.error("generation for task %s failed for good: %s", job.task.task_id, failed)
+            fail = functools.partial(self.work.fail, job)
+            await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
             return
         reported = {
             "model": getattr(self.provider, "model", None),
@@ -167,16 +160,6 @@ class GenerationHandler:
                 call.cancel()
                 with contextlib.suppress(BaseException):
                     await call
-
-    async def _give_up(
-        self, delivery: Delivery, job: Job, error: GenerationError, attempts: int
-    ) -> None:
-        logger.error("generation for task %s failed for good: %s", job.task.task_id, error)
-        # The dead letter first: if recording the failure then fails, the redelivery finds the
-        # task still running and tries again (a second dead letter rather than none).
-        await self.dead_letters.send(delivery, error.code, str(error))
-        await self.work.fail(job, error.code, str(error), attempts)
-        self.metrics.failed.inc()
 
 
 class _Counted:
