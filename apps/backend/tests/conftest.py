@@ -54,6 +54,7 @@ os.environ["SCRIBE_ENV_FILE"] = ""
 
 ALL_TABLES = (
     "relay_members",
+    "worker_registry",
     "operator_audit",
     "dead_letter_dispositions",
     "processed_messages",

@@ -22,12 +22,14 @@ from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.parts import AgentParts, EventConsumer, WorkerClients
+from infinite_scribe.agents.worker_registry import WorkerPresence
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.chapter_work import ChapterWork
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.persistence.genesis.adapters import PoolProbe
+from infinite_scribe.persistence.operator.workers import PostgresWorkerRegistry
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
 
@@ -159,7 +161,14 @@ class AgentWorker:
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         running = self.running
+        presence = WorkerPresence(  # the overview's worker count (decision 4003)
+            PostgresWorkerRegistry(running.clients.pool),
+            SOURCE_SERVICE,
+            running.heartbeats.interval,
+            lambda: running.consumer.in_flight,
+        )
         helpers = [
+            asyncio.create_task(presence.run(stop)),
             asyncio.create_task(running.heartbeats.run(stop)),
             asyncio.create_task(self._sweep(stop)),
             asyncio.create_task(self._lag(stop)),

@@ -16,6 +16,7 @@ from infinite_scribe.persistence.operator.reads import (
     PostgresEventQueries,
     PostgresPipelineQueries,
 )
+from infinite_scribe.persistence.operator.workers import PostgresWorkerRegistry
 from infinite_scribe.settings.settings import Settings
 
 
@@ -41,4 +42,5 @@ def console_services(settings: Settings, pool: asyncpg.Pool) -> ConsoleServices:
         PostgresDispositions(pool, dead_letter_topic),
         PostgresEventQueries(pool),
     )
-    return ConsoleServices(operator, PipelineOverview(PostgresPipelineQueries(pool), probe))
+    overview = PipelineOverview(PostgresPipelineQueries(pool), probe, PostgresWorkerRegistry(pool))
+    return ConsoleServices(operator, overview)

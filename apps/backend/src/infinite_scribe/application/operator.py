@@ -30,6 +30,7 @@ from infinite_scribe.application.ports.operator import (
     PipelineFigures,
     PipelineQueries,
 )
+from infinite_scribe.application.ports.workers import WorkerRegistry
 from infinite_scribe.domain.errors import NotFound
 
 REQUEUE_OUTBOX = "outbox.requeue"
@@ -198,12 +199,20 @@ def _with_disposition(letter: DeadLetterView, disposition: str | None) -> DeadLe
 class PipelineOverview:
     """The figures of the operator's overview: the database's and the broker's."""
 
-    def __init__(self, queries: PipelineQueries, broker: BrokerProbe | None) -> None:
+    def __init__(
+        self,
+        queries: PipelineQueries,
+        broker: BrokerProbe | None,
+        workers: WorkerRegistry | None = None,
+    ) -> None:
         self.queries = queries
         self.broker = broker
+        self.workers = workers
 
     async def figures(self, window_seconds: float = 60.0) -> PipelineFigures:
         figures = await self.queries.database_figures(window_seconds)
+        if self.workers is not None:  # the workers' own beats (decision 4003)
+            figures = _replace(figures, registered_workers=await self.workers.live())
         if self.broker is None:
             return _replace(figures, broker_error="no broker configured")
         # Each broker figure on its own: a broker without DescribeGroups still shows the lag.

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from infinite_scribe.application.ports.workers import WorkerBeat
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -164,6 +166,8 @@ class PipelineFigures:
     dead_letters: int | None = None
     workers: list[str] | None = None
     broker_error: str | None = None
+    #: The agent workers that beat recently in the worker registry (None: not read).
+    registered_workers: list[WorkerBeat] | None = None
 
 
 class PipelineQueries(Protocol):

@@ -1,0 +1,70 @@
+"""The worker's own row in the worker registry (issue 38, decision 4003): the operator's
+overview counts agent workers from it, not from the broker (the embedded broker lists the
+consumer group without members).
+
+Each process beats once per heartbeat interval (the interval of the tasks' heartbeats), from
+its start until `stop` is set; a clean stop deletes its row at once, a killed process's row
+expires after three of its intervals and is pruned later by any worker's start.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+
+from infinite_scribe.application.ports.workers import WorkerBeat, WorkerRegistry
+
+logger = logging.getLogger(__name__)
+
+
+def worker_identity(kind: str) -> tuple[str, str, int]:
+    """(worker id, host, pid): the id is unique even when a pid is reused on the host."""
+    host, pid = socket.gethostname()[:200], os.getpid()
+    return f"{kind}@{host}:{pid}:{uuid.uuid4().hex[:8]}", host, pid
+
+
+class WorkerPresence:
+    """Keeps one worker's row in the registry while the worker runs."""
+
+    def __init__(
+        self,
+        registry: WorkerRegistry,
+        kind: str,
+        interval: float,
+        in_flight: Callable[[], int] = lambda: 0,
+    ) -> None:
+        self.registry = registry
+        self.kind = kind
+        self.interval = interval
+        self.in_flight = in_flight
+        self.worker_id, self.host, self.pid = worker_identity(kind)
+
+    def _beat(self) -> WorkerBeat:
+        return WorkerBeat(
+            self.worker_id, self.kind, self.host, self.pid, self.interval, self.in_flight()
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Beat until `stop`; then (or when cancelled) leave the registry."""
+        with contextlib.suppress(Exception):
+            await self.registry.prune()  # rows of workers killed long ago
+        try:
+            while not stop.is_set():
+                try:
+                    await self.registry.beat(self._beat())
+                except Exception as error:  # the next beat tries again
+                    logger.warning("worker registry beat failed: %s", error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.interval)
+        finally:
+            await self._leave()
+
+    async def _leave(self) -> None:
+        try:
+            # Shielded: a stop that cancels the helpers must not cancel the row's deletion.
+            await asyncio.shield(self.registry.leave(self.worker_id))
+        except (Exception, asyncio.CancelledError) as error:
+            logger.warning("could not leave the worker registry: %r", error)
