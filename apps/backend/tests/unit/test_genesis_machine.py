@@ -39,6 +39,7 @@ def command_for(command_type: str, stage: GenesisStage) -> CommandPayload:
         "ConfirmStage": {"stage": stage.value, "data": {"title": "T"}},
         "AbandonSession": {"reason": "bored"},
         "RollbackToVersion": {"event_id": str(TARGET.event_id)},
+        "CancelGeneration": {"reason": "not this one"},
     }
     command = PAYLOAD_MODELS[command_type].model_validate(payloads[command_type])
     return command.resolved(TARGET) if isinstance(command, RollbackToVersion) else command
@@ -82,6 +83,8 @@ def allowed(
         return result is not None and not busy
     if command_type == "ConfirmStage":
         return stage is not GenesisStage.FINISHED
+    if command_type == "CancelGeneration":  # decision 4003: only a running generation
+        return pending is not None
     return True  # AbandonSession
 
 
@@ -131,6 +134,12 @@ def test_every_command_in_every_state(
         assert after.confirmed_data == {"CONCEPT_SELECTION": {"title": "Old"}}
         assert after.last_result == {"premise": "p"} and after.pending_command_type is None
         assert after.novel_id == state.novel_id
+    elif command_type == "CancelGeneration":
+        # Stopped: nothing pending, the stage, status and earlier proposal as they were.
+        [event] = events
+        assert event.payload["command_type"] == pending
+        assert after.pending_command_type is None and after.last_result == state.last_result
+        assert (after.status, after.current_stage) == (state.status, state.current_stage)
     else:
         assert after.status is GenesisStatus.ABANDONED
 

@@ -1,8 +1,9 @@
 """Cancelling a generation the writer no longer wants, within a second.
 
-Confirming a stage, abandoning or finishing a session cancels its unfinished tasks in the
-command's transaction (trashing does not: decisions 0810, 2803); the event it writes reaches
-the worker on the session's partition (same key). The consumer shows every message to `peek`
+Confirming a stage, abandoning or finishing a session, and the writer's CancelGeneration
+(decision 4003) cancel its unfinished tasks in the command's transaction (trashing does not:
+decisions 0810, 2803); the event it writes reaches the worker on the session's partition (same
+key). The consumer shows every message to `peek`
 on arrival, before it waits behind the session's running request, so the generation hears of
 it at once; the handler then checks the task really is cancelled and stops the model call.
 """
@@ -11,11 +12,16 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from infinite_scribe.domain.genesis import ABANDONED, FINISHED, STAGE_CONFIRMED
+from infinite_scribe.domain.genesis import (
+    ABANDONED,
+    FINISHED,
+    GENERATION_CANCELLED,
+    STAGE_CONFIRMED,
+)
 from infinite_scribe.kafka.consumer import Delivery
 
 #: Events whose command cancels the session's unfinished tasks.
-CANCELLING_EVENTS = frozenset({STAGE_CONFIRMED, ABANDONED, FINISHED})
+CANCELLING_EVENTS = frozenset({STAGE_CONFIRMED, ABANDONED, FINISHED, GENERATION_CANCELLED})
 
 
 class Cancellations:

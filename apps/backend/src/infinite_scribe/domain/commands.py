@@ -123,6 +123,15 @@ class AbandonSession(CommandPayload):
     reason: Text | None = Field(default=None, max_length=MAX_TEXT)
 
 
+class CancelGeneration(CommandPayload):
+    """Stop the generation the agents are writing (the running request of any kind): its task
+    is CANCELLED, the model call stopped, no proposal lands; 409 when none is running."""
+
+    is_async: ClassVar[bool] = False
+
+    reason: Text | None = Field(default=None, max_length=1000)
+
+
 #: command_type -> payload model; the application registry is built from this table.
 PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
     model.__name__: model
@@ -133,6 +142,7 @@ PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
         ConfirmStage,
         AbandonSession,
         RollbackToVersion,
+        CancelGeneration,
     )
 }
 

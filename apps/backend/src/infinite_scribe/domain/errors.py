@@ -39,6 +39,12 @@ class GenerationPending(InvalidState):
     error_code = "GENERATION_PENDING"
 
 
+class NothingToCancel(InvalidState):
+    """CancelGeneration while no generation is running (409)."""
+
+    error_code = "NO_GENERATION_RUNNING"
+
+
 class HistoryTooLarge(ScribeError):
     """A session's history is beyond what one answer carries (413)."""
 

@@ -29,6 +29,8 @@ PAST_TENSE_VERBS = (
     # goes back to one of its versions, or a new session starts from one
     "RolledBack",
     "Branched",
+    # cancel extension (issue 38, decision 4003): the writer stopped a running generation
+    "Cancelled",
 )
 
 _SEGMENT = r"[A-Z][A-Za-z0-9]*"

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from infinite_scribe.domain.commands import (
     AbandonSession,
+    CancelGeneration,
     CommandIds,
     CommandPayload,
     ConfirmStage,
@@ -28,6 +29,7 @@ from infinite_scribe.domain.errors import (
     GenerationPending,
     InvalidState,
     InvalidVersion,
+    NothingToCancel,
     VersionConflict,
 )
 from shared_types.enums import GenesisStage, GenesisStatus
@@ -55,6 +57,9 @@ PROPOSAL_EVENTS = frozenset({CONCEPT_PROPOSED, STAGE_CONTENT_PROPOSED})
 CONCEPT_GENERATION_FAILED = "Genesis.Session.ConceptGeneration.Failed"
 STAGE_GENERATION_FAILED = "Genesis.Session.StageGeneration.Failed"
 GENERATION_FAILED_EVENTS = frozenset({CONCEPT_GENERATION_FAILED, STAGE_GENERATION_FAILED})
+#: The writer stopped the running generation (CancelGeneration): clears the pending flag and
+#: leaves any earlier proposal in place, as a failure does (decision 4003).
+GENERATION_CANCELLED = "Genesis.Session.GenerationCancelled"
 #: The request events an agent answers (the worker ignores every other event type).
 GENERATION_REQUEST_EVENTS = frozenset(
     {CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED, FEEDBACK_SUBMITTED}
@@ -198,7 +203,17 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
             return events
         case AbandonSession():
             return [Decided(ABANDONED, {"reason": command.reason, "stage": stage.value})]
+        case CancelGeneration():
+            return [cancelled(state, command)]
     raise InvalidState(f"{command_type} is not a genesis command")
+
+
+def cancelled(state: GenesisState, command: CancelGeneration) -> Decided:
+    """The running generation stopped; the application's supersede part cancels its task."""
+    if not state.is_pending:
+        raise NothingToCancel("No generation is running for this session")
+    payload = {"stage": state.current_stage.value, "command_type": state.pending_command_type}
+    return Decided(GENERATION_CANCELLED, payload | {"reason": command.reason})
 
 
 def rolled_back(
@@ -260,7 +275,7 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
         result = payload.get("result", payload.get("content", {}))
         proposal = dict(result) if isinstance(result, Mapping) else {"content": result}
         return replace(state, pending_command_type=None, last_result=proposal, version=version)
-    if event_type in GENERATION_FAILED_EVENTS:
+    if event_type in GENERATION_FAILED_EVENTS or event_type == GENERATION_CANCELLED:
         return replace(state, pending_command_type=None, version=version)
     if event_type == STAGE_CONFIRMED:
         stage = GenesisStage(payload["stage"])

@@ -30,6 +30,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "Genesis.Session.FlowExpired": ("Wait expired", "等待已过期"),
     "Genesis.Session.Finished": ("Novel created", "小说已创建"),
     "Genesis.Session.Abandoned": ("Abandoned", "已放弃"),
+    "Genesis.Session.GenerationCancelled": ("Generation cancelled", "已取消生成"),
     "Genesis.Session.Trashed": ("Moved to the trash", "已移入回收站"),
     "Genesis.Session.Restored": ("Restored", "已恢复"),
     "Genesis.Session.Purged": ("Deleted for good", "已永久删除"),
@@ -169,6 +170,13 @@ CHINESE_TEXTS: dict[str, str] = {
     "Remove": "删除",
     "Add one": "添加一项",
     "Edit this concept": "修改这个创意",
+    "Asked": "已等待",
+    "s ago": "秒",
+    "Stop this generation": "停止生成",
+    "Stop it? What the agent wrote so far is dropped.": "要停止吗？智能体已写的内容会被丢弃。",
+    "Yes, stop": "是的，停止",
+    "No, keep going": "不，继续",
+    "characters so far": "字已写出",
 }
 
 

@@ -18,6 +18,7 @@ from infinite_scribe.api.console.genesis_forms import (
     request_command,
 )
 from infinite_scribe.api.console.labels import BOOKKEEPING_EVENTS, field_label, language_of
+from infinite_scribe.api.console.progress import pending_seconds
 from infinite_scribe.api.console.web import (
     COOKIE,
     PREFIX,
@@ -34,7 +35,7 @@ from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.stream import Follower
-from infinite_scribe.domain.errors import InvalidPayload, NotFound
+from infinite_scribe.domain.errors import InvalidPayload, NotFound, NothingToCancel
 from infinite_scribe.domain.genesis import GENERATION_FAILED_EVENTS
 from shared_types import GenesisStage, GenesisStatus
 
@@ -92,6 +93,7 @@ async def session_view(
     )
     return {
         "failure": None if state.is_pending else last_failure(recent.events),
+        "pending_seconds": pending_seconds(recent.events) if state.is_pending else 0,
         "failed_events": GENERATION_FAILED_EVENTS,
         "failure_reason": reason,
         "state": state,
@@ -195,6 +197,18 @@ async def confirm_stage(request: Request, session_id: UUID, principal: Writer) -
     return await _command(
         request, principal, session_id, "ConfirmStage", payload, action_id(fields)
     )
+
+
+@router.post("/sessions/{session_id}/cancel", dependencies=[SameOrigin])
+async def cancel_generation(request: Request, session_id: UUID, principal: Writer) -> Response:
+    """Stop the running generation (CancelGeneration); when it ended meanwhile (its proposal
+    landed) the page shows what there is now rather than an error."""
+    fields = await form_of(request)
+    with contextlib.suppress(NothingToCancel):
+        return await _command(
+            request, principal, session_id, "CancelGeneration", {}, action_id(fields)
+        )
+    return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
 
 
 @router.get("/novels/{novel_id}")

@@ -119,6 +119,10 @@ COMMAND_EXAMPLES: dict[str, Example] = {
             },
         },
     ),
+    "cancel": Example(
+        summary="Stop the running generation (sync, 200; 409 when none runs)",
+        value={"command_type": "CancelGeneration", "payload": {"reason": "Not this idea"}},
+    ),
     "abandon": Example(
         summary="Abandon the session (sync, 200)",
         value={"command_type": "AbandonSession", "payload": {"reason": "Starting over"}},

@@ -65,7 +65,12 @@
     }
     var shown = rawText[task] || "";
     rawText[task] = text.indexOf(shown) === 0 ? text : shown + text;
-    block.querySelector("pre").textContent = readable(rawText[task]);
+    var shownText = readable(rawText[task]);
+    block.querySelector("pre").textContent = shownText;
+    /* Progress (decision 4003): how much the model has written so far. */
+    block.setAttribute("data-chars", String(shownText.length));
+    block.querySelector("small").textContent = (container.getAttribute("data-writing-text") || "")
+      + " " + shownText.length + " " + (container.getAttribute("data-chars-text") || "");
     if (data.sequence !== undefined) { block.setAttribute("data-sequence", String(data.sequence)); }
   }
 
@@ -74,7 +79,7 @@
     var event;
     try { event = JSON.parse(raw); } catch (error) { return; }
     var type = String(event.event_type || "");
-    if (!/Proposed$|Failed$/.test(type)) { return; }
+    if (!/Proposed$|Failed$|Cancelled$/.test(type)) { return; }
     var task = event.payload && event.payload.task_id ? String(event.payload.task_id) : null;
     if (task !== null) { finished[task] = true; }
     container.querySelectorAll("[data-draft]").forEach(function (el) {
@@ -98,6 +103,17 @@
       clearDrafts(document.getElementById("drafts"), event.detail.data);
     }
   });
+
+  /* The working banner's "asked N s ago" counts on from the value the panel was rendered
+     with (the server's clock, not the browser's). */
+  var seenAt = new WeakMap();
+  setInterval(function () {
+    document.querySelectorAll("[data-elapsed]").forEach(function (el) {
+      if (!seenAt.has(el)) { seenAt.set(el, Date.now()); }
+      var start = parseInt(el.getAttribute("data-elapsed"), 10) || 0;
+      el.textContent = String(start + Math.floor((Date.now() - seenAt.get(el)) / 1000));
+    });
+  }, 1000);
 
   document.addEventListener("alpine:init", function () {
     window.Alpine.data("confirmable", function () {
