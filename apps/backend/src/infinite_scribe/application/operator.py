@@ -27,6 +27,7 @@ from infinite_scribe.application.ports.operator import (
     FailedRow,
     OutboxAdmin,
     OutboxFilter,
+    OutboxRow,
     PipelineFigures,
     PipelineQueries,
 )
@@ -34,6 +35,9 @@ from infinite_scribe.application.ports.workers import WorkerRegistry
 from infinite_scribe.domain.errors import NotFound
 
 REQUEUE_OUTBOX = "outbox.requeue"
+DISCARD_OUTBOX_ROW = "outbox.discard"
+#: How much of an outbox row's payload the operator's page shows (characters).
+PAYLOAD_SHOWN = 20_000
 REPLAY_DEAD_LETTERS = "dead_letters.replay"
 DISCARD_DEAD_LETTERS = "dead_letters.discard"
 #: Events drawn in one causation tree.
@@ -78,6 +82,36 @@ class OperatorActions:
             return await self.outbox.requeue(row_id=row_id, where=where)
 
         return await self._audited(AuditEntry(action_id, actor, REQUEUE_OUTBOX, target, 0), act)
+
+    async def discard_outbox_row(
+        self, actor: UUID, action_id: UUID, row_id: UUID
+    ) -> ActionOutcome:
+        """Delete one FAILED row (it is never published; the event stays in the log and the
+        rows its key held go on). The audit keeps what the row was."""
+        if (done := await self.audit.find(action_id)) is not None:
+            return ActionOutcome(done, repeated=True)
+        row = await self.outbox.row(row_id, 0)
+        if row is None or row.status != "FAILED":
+            raise NotFound("No such FAILED outbox row")
+        target = {
+            "row_id": str(row.id),
+            "event_id": str(row.event_id),
+            "key": row.key,
+            "topic": row.topic,
+            "position": row.position,
+        }
+
+        async def act() -> int:
+            return await self.outbox.discard(row_id)
+
+        entry = AuditEntry(action_id, actor, DISCARD_OUTBOX_ROW, target, 0)
+        return await self._audited(entry, act)
+
+    async def outbox_row(self, row_id: UUID) -> OutboxRow:
+        row = await self.outbox.row(row_id, PAYLOAD_SHOWN)
+        if row is None:
+            raise NotFound("No such outbox row")
+        return row
 
     async def replay_dead_letters(
         self,

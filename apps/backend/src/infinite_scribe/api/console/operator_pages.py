@@ -119,6 +119,29 @@ async def requeue(request: Request, principal: Operator) -> Response:
     return RedirectResponse(f"{PREFIX}/ops/outbox?done={key}", status_code=303)
 
 
+@router.get("/outbox/{row_id}")
+async def outbox_row_page(
+    request: Request, row_id: UUID, principal: Operator, done: UUID | None = None
+) -> Response:
+    """One row: its key, headers and payload (escaped, indented, bounded) and, while it is
+    FAILED, a discard that asks first (issue 38)."""
+    row = await _operator(request).outbox_row(row_id)
+    context = {"row": row, "done": await _done(request, done)}
+    return render(request, "ops_outbox_row.html", context, principal=principal)
+
+
+@router.post("/outbox/discard", dependencies=[SameOrigin])
+async def discard_outbox_row(request: Request, principal: Operator) -> Response:
+    fields = await form_of(request)
+    try:
+        row_id = UUID(one(fields, "row_id") or "")
+    except ValueError as error:
+        raise InvalidPayload("row_id is not a row id") from error
+    key = action_id(fields)
+    await _operator(request).discard_outbox_row(principal.user_id, key, row_id)
+    return RedirectResponse(f"{PREFIX}/ops/outbox?done={key}", status_code=303)
+
+
 def _letter_filter(
     key: str | None, error_class: str | None, text: str | None, settled: bool
 ) -> DeadLetterFilter:

@@ -74,8 +74,42 @@ class FailedRow:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    """One outbox row as the operator inspects it (issue 38): what it would publish."""
+
+    id: UUID
+    position: int
+    event_id: UUID | None
+    topic: str
+    key: str | None
+    status: str
+    headers: dict[str, Any]
+    #: The payload as indented JSON, cut at the bound the adapter was asked for.
+    payload: str
+    #: The payload's whole size (its JSON text, bytes): more than `payload` when cut.
+    payload_bytes: int
+    attempts: int
+    last_error_class: str | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def cut(self) -> bool:
+        return self.payload_bytes > len(self.payload.encode())
+
+
 class OutboxAdmin(Protocol):
     async def failed(self, where: OutboxFilter, limit: int) -> list[FailedRow]: ...
+
+    async def row(self, row_id: UUID, max_chars: int) -> OutboxRow | None:
+        """One row whatever its status (its payload at most `max_chars` characters)."""
+        ...
+
+    async def discard(self, row_id: UUID) -> int:
+        """Delete the row if it is FAILED (the rows its key held go on); how many went."""
+        ...
 
     async def requeue(self, *, row_id: UUID | None, where: OutboxFilter | None) -> int:
         """FAILED -> PENDING (one row, or every row matching); how many rows moved."""
