@@ -19,7 +19,11 @@ HOSTILE = "<script>alert('x')</script>"
 
 
 async def _hostile_row(pool: asyncpg.Pool, topic: str, key: str) -> uuid.UUID:
-    payload = {"event_type": "Genesis.Session.Created", "title": HOSTILE, "zz_long_body_text": "字" * 30_000}
+    payload = {
+        "event_type": "Genesis.Session.Created",
+        "title": HOSTILE,
+        "zz_long_body_text": "字" * 30_000,
+    }
     row_id: uuid.UUID = await pool.fetchval(
         "INSERT INTO event_outbox (event_id, topic, key, payload, headers, status, attempts, "
         "last_error, last_error_class) VALUES ($1, $2, $3, $4, $5, 'FAILED', 3, $6, 'KafkaError') "
@@ -45,7 +49,7 @@ async def test_a_row_shows_its_payload_escaped_and_bounded(
     text = page.text
     assert HOSTILE not in text and "<img src=x" not in text and "</pre><b>" not in text
     assert "&lt;script&gt;" in text and "key-&lt;i&gt;" in text
-    assert '&#34;title&#34;: ' in text  # indented JSON (autoescaped quotes)
+    assert "&#34;title&#34;: " in text  # indented JSON (autoescaped quotes)
     size = len(str(await clean_db.fetchval("SELECT payload::text FROM event_outbox")).encode())
     assert f"{size} bytes" in text and f"the first {PAYLOAD_SHOWN} characters shown" in text
     assert text.count("字") <= PAYLOAD_SHOWN
