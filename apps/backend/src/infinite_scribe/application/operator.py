@@ -83,9 +83,7 @@ class OperatorActions:
 
         return await self._audited(AuditEntry(action_id, actor, REQUEUE_OUTBOX, target, 0), act)
 
-    async def discard_outbox_row(
-        self, actor: UUID, action_id: UUID, row_id: UUID
-    ) -> ActionOutcome:
+    async def discard_outbox_row(self, actor: UUID, action_id: UUID, row_id: UUID) -> ActionOutcome:
         """Delete one FAILED row (it is never published; the event stays in the log and the
         rows its key held go on). The audit keeps what the row was."""
         if (done := await self.audit.find(action_id)) is not None:

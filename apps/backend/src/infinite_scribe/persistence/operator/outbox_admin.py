@@ -35,7 +35,6 @@ class OutboxOperations:
                 return await operations.requeue(self.pool, row_id=row_id)
             return await operations.requeue(self.pool, where=_filter(where or OutboxFilter()))
 
-
     async def row(self, row_id: UUID, max_chars: int) -> OutboxRow | None:
         with translated():
             row = await self.pool.fetchrow(_ROW_SQL, row_id, max_chars)
