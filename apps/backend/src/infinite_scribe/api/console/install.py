@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infinite_scribe.api.console import chapters, novels, operator_pages, sign_in, versions, writer
+from infinite_scribe.api.console.error_texts import error_text
+from infinite_scribe.api.console.labels import language_of
 from infinite_scribe.api.console.web import (
     HERE,
     PREFIX,
@@ -68,7 +70,8 @@ def console_error(request: Request, exc: Exception) -> Response:
         status, code, message = 422, "VALIDATION_ERROR", "The address is not valid"
     if isinstance(exc, OperatorOnly | CrossSiteForm):
         status = 403
-    context = {"status": status, "code": code, "message": message}
+    words = error_text(status, code, language_of(request))  # the writer's language
+    context = {"status": status, "code": code, "message": message, "words": words}
     response = render(request, "error.html", context, status_code=status)
     if isinstance(exc, StarletteHTTPException) and exc.headers:
         response.headers.update(exc.headers)  # a 405's Allow
