@@ -200,6 +200,16 @@ def operate(
         count(driver, f'[data-row="{row}"]') == 0
         and count(driver, f'[data-row="{other_row}"]') == 1
     )
+    # One row's page: its payload; its discard asks first (decision 4003).
+    submit(driver, f'[data-row-link="{other_row}"]')
+    wait(driver, "[data-payload]")
+    assert "Genesis.Session.Created" in (text_of(driver, "[data-payload]") or "")
+    screenshot(driver, "outbox-row")
+    driver.execute_script("document.querySelector('#discard-row-ask').click()")
+    until(driver, lambda d: d.find_element("css selector", "#discard-row").is_displayed())
+    submit(driver, "#discard-row")
+    wait(driver, "[data-done]")
+    assert count(driver, f'[data-row="{other_row}"]') == 0
     # The bulk action asks first (Alpine under the CSP), then requeues what the filter matches.
     wait(driver, "#requeue-all-ask").click()
     until(driver, lambda d: d.find_element("css selector", "#requeue-all").is_displayed())
@@ -220,8 +230,9 @@ def operate(
     ]
     assert sorted(audit) == [
         ("dead_letters.replay", "1"),
+        ("outbox.discard", "1"),
         ("outbox.requeue", "1"),
-        ("outbox.requeue", "2"),
+        ("outbox.requeue", "1"),
     ]
 
 
@@ -256,7 +267,7 @@ async def test_an_operator_requeues_and_replays_and_the_audit_shows_both(
 
         await asyncio.to_thread(drive)
     audit = await clean_db.fetch("SELECT actor_id, action, row_count FROM operator_audit")
-    assert {r["actor_id"] for r in audit} == {operator} and len(audit) == 3
+    assert {r["actor_id"] for r in audit} == {operator} and len(audit) == 4
 
 
 def chain_screens(driver: Any, url: str, writer_jwt: str, operator_jwt: str) -> None:
@@ -271,6 +282,8 @@ def chain_screens(driver: Any, url: str, writer_jwt: str, operator_jwt: str) -> 
     driver.delete_all_cookies()
     sign_in(driver, url, operator_jwt)
     until(driver, lambda d: text_of(d, '[data-figure="relay"]') not in (None, "0.00"))
+    # The stack's one agent worker, from its own beats (decision 4003).
+    until(driver, lambda d: text_of(d, "[data-workers]", "data-workers") == "1")
     screenshot(driver, "overview")
     driver.get(f"{url}/console/ops/chain?id={requested}")
     node = wait(driver, f'svg a[data-node="{requested}"]')
