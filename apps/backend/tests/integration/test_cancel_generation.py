@@ -64,6 +64,10 @@ async def test_cancel_stops_the_request_once_and_409s_when_nothing_runs(
     version = (await state(http, session_id))["version"]
     assert version == after["version"]
 
+    # The history reads past it (the stopped request proposed nothing).
+    history = await http.get(f"{BASE}/{session_id}/history")
+    assert history.status_code == 200, history.text
+
     # The writer may ask again at once (the cancelled request no longer blocks it).
     retry = await command(http, session_id, "RequestConceptGeneration", {"user_input": "y"})
     assert retry.status_code == 202, retry.text
