@@ -19,6 +19,8 @@ from tests.support.browser import MISSING, chromium, console_errors, screenshot
 from tests.support.console import token
 from tests.support.fake_llm import FakeLLMServer, Reply
 
+IDEA = "一位守灯塔的老人在雾夜里收到来自未来的信"
+
 pytestmark = [
     pytest.mark.kafka,
     pytest.mark.slow,
@@ -34,7 +36,7 @@ def _number(driver: Any, css: str, attribute: str | None = None) -> int:
 def stop_while_streaming(driver: Any, url: str, jwt: str, llm: FakeLLMServer) -> None:
     sign_in(driver, url, jwt)
     submit(driver, "#start-session")
-    wait(driver, "#text").send_keys("一位守灯塔的老人在雾夜里收到来自未来的信")
+    wait(driver, "#text").send_keys(IDEA)
     submit(driver, "#request-proposal")
     # Progress: what the model wrote so far grows in the drafts column; the clock counts on.
     wait(driver, "[data-draft][data-chars]")
@@ -55,6 +57,9 @@ def stop_while_streaming(driver: Any, url: str, jwt: str, llm: FakeLLMServer) ->
     until(driver, lambda d: not d.find_elements("css selector", "[data-draft]"))
     until(driver, lambda d: llm.abandoned >= 1)
     assert "已取消生成" in (text_of(driver, "#timeline") or "")
+    # Stopped, not failed: the page says so and the idea is back in the form.
+    wait(driver, "#generation-stopped")
+    assert driver.execute_script("return document.querySelector('#text').value") == IDEA
     assert console_errors(driver) == []
 
 

@@ -42,6 +42,11 @@ async def test_a_running_generation_can_be_stopped_from_the_page(
     assert stopped.status_code == 303
     panel = (await writer.get(f"{session}/panel")).text
     assert 'data-pending="no"' in panel and "cancel-ask" not in panel
+    # Stopped, not failed: said so, and what the writer typed is back in the form.
+    assert 'id="generation-stopped"' in panel and "你停止了这次生成" in panel
+    assert (
+        "生成失败" not in panel and "雾夜里的信</textarea>" in panel and 'id="try-again"' in panel
+    )
     assert "已取消生成" in (await writer.get(f"{session}/timeline")).text
     status = await clean_db.fetchval("SELECT status::text FROM async_tasks")
     assert status == "CANCELLED"

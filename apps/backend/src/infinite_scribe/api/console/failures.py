@@ -11,6 +11,7 @@ from typing import Any
 from infinite_scribe.domain.genesis import (
     CONCEPT_GENERATION_REQUESTED,
     FEEDBACK_SUBMITTED,
+    GENERATION_CANCELLED,
     GENERATION_FAILED_EVENTS,
     PROPOSAL_EVENTS,
     STAGE_CONFIRMED,
@@ -27,8 +28,12 @@ _REQUESTS = frozenset(
 #: Events after which an earlier failure no longer matters (answered, asked again, moved on).
 _SETTLING = _REQUESTS | PROPOSAL_EVENTS | {STAGE_CONFIRMED}
 
+#: The writer stopped it (CancelGeneration, decision 4003): the form comes back the same way.
+CANCELLED = "CANCELLED"
+
 #: Error code -> (English, Chinese): what went wrong, as the writer can act on it.
 REASONS: dict[str, tuple[str, str]] = {
+    CANCELLED: ("You stopped this generation.", "你停止了这次生成。"),
     "LLM_UNAVAILABLE": (
         "The model could not be reached (is it running, and is its address right?).",
         "无法连接到模型（它在运行吗？地址对吗？）。",
@@ -55,6 +60,11 @@ class Failure:
     def reason(self, language: str) -> str:
         return reason(self.code, language)
 
+    @property
+    def stopped(self) -> bool:
+        """The writer stopped it (not a failure: the panel says so)."""
+        return self.code == CANCELLED
+
 
 def reason(code: str | None, language: str) -> str:
     """What an error code means to the writer, in their language."""
@@ -71,6 +81,8 @@ def last_failure(events: Iterable[Mapping[str, Any]]) -> Failure | None:
         kind = event["event_type"]
         if kind in GENERATION_FAILED_EVENTS:
             failure = event["payload"] or {}
+        elif kind == GENERATION_CANCELLED:
+            failure = {"error_code": CANCELLED}
         elif kind in _SETTLING:
             failure = None
             if kind in _REQUESTS:
