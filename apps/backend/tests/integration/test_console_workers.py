@@ -1,5 +1,6 @@
 """The overview's worker count from the worker registry (issue 38, decision 4003), as the
-operator's page shows it: live rows counted and listed, an expired one left out, escaped."""
+operator's page shows it: live rows counted and listed, an expired one left out, escaped; the
+relays from their own heartbeats beside them."""
 
 import asyncpg
 import httpx
@@ -28,5 +29,13 @@ async def test_the_overview_counts_the_workers_that_beat(
     assert 'data-worker="live-1"' in figures and 'data-worker="live-2"' in figures
     assert 'data-worker="dead"' not in figures
     assert "<b>host</b>" not in figures and "&lt;b&gt;host&lt;/b&gt; · 101" in figures
+    # Relays from their own heartbeats too (relay_members): a silent one left out.
+    assert 'data-relays="0"' in figures
+    await clean_db.execute(
+        "INSERT INTO relay_members (relay_id, seen_at) VALUES ('relay-a', now()), "
+        "('relay-<gone>', now() - interval '10 minutes')"
+    )
+    figures = (await operator.get("/console/ops/figures")).text
+    assert 'data-relays="1"' in figures and "relay-a" in figures and "gone" not in figures
     await clean_db.execute("DELETE FROM worker_registry")
     assert 'data-workers="0"' in (await operator.get("/console/ops")).text

@@ -42,5 +42,10 @@ def console_services(settings: Settings, pool: asyncpg.Pool) -> ConsoleServices:
         PostgresDispositions(pool, dead_letter_topic),
         PostgresEventQueries(pool),
     )
-    overview = PipelineOverview(PostgresPipelineQueries(pool), probe, PostgresWorkerRegistry(pool))
+    overview = PipelineOverview(
+        PostgresPipelineQueries(pool),
+        probe,
+        PostgresWorkerRegistry(pool),
+        settings.relay_member_ttl_seconds,
+    )
     return ConsoleServices(operator, overview)

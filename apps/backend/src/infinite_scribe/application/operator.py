@@ -236,15 +236,19 @@ class PipelineOverview:
         queries: PipelineQueries,
         broker: BrokerProbe | None,
         workers: WorkerRegistry | None = None,
+        relay_ttl_seconds: float = 15.0,
     ) -> None:
         self.queries = queries
         self.broker = broker
         self.workers = workers
+        self.relay_ttl_seconds = relay_ttl_seconds
 
     async def figures(self, window_seconds: float = 60.0) -> PipelineFigures:
         figures = await self.queries.database_figures(window_seconds)
-        if self.workers is not None:  # the workers' own beats (decision 4003)
-            figures = _replace(figures, registered_workers=await self.workers.live())
+        if self.workers is not None:  # the workers' and relays' own beats (decision 4003)
+            beating = await self.workers.live()
+            relays = await self.workers.relays(self.relay_ttl_seconds)
+            figures = _replace(figures, registered_workers=beating, relays=relays)
         if self.broker is None:
             return _replace(figures, broker_error="no broker configured")
         # Each broker figure on its own: a broker without DescribeGroups still shows the lag.

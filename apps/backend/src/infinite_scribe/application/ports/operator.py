@@ -202,6 +202,8 @@ class PipelineFigures:
     broker_error: str | None = None
     #: The agent workers that beat recently in the worker registry (None: not read).
     registered_workers: list[WorkerBeat] | None = None
+    #: The relays that beat recently (their key shares' heartbeat), by id.
+    relays: list[str] | None = None
 
 
 class PipelineQueries(Protocol):

@@ -43,3 +43,8 @@ class WorkerRegistry(Protocol):
     async def live(self, expiry_beats: float = EXPIRY_BEATS) -> list[WorkerBeat]:
         """Rows seen within `expiry_beats` of their own intervals, oldest first."""
         ...
+
+    async def relays(self, ttl_seconds: float) -> list[str]:
+        """The relays heard from within `ttl_seconds` (their own heartbeats: the key shares'
+        `relay_members`, decision 2600), by id."""
+        ...

@@ -56,3 +56,12 @@ class PostgresWorkerRegistry:
             WorkerBeat(**{**dict(row), "silent_seconds": float(row["silent_seconds"])})
             for row in rows
         ]
+
+    async def relays(self, ttl_seconds: float) -> list[str]:
+        with translated():
+            rows = await self.pool.fetch(
+                "SELECT relay_id FROM relay_members WHERE seen_at > now() - "
+                "make_interval(secs => $1) ORDER BY relay_id LIMIT 200",
+                ttl_seconds,
+            )
+        return [row["relay_id"] for row in rows]
