@@ -2,7 +2,6 @@
 the overview's count goes 0 -> 1 -> 0 as a worker starts and stops cleanly, and a worker
 killed with -9 drops out once three of its beat intervals passed."""
 
-import asyncio
 import signal
 from pathlib import Path
 
@@ -72,4 +71,3 @@ async def test_the_count_follows_workers_that_start_stop_and_die(
             return await _count(overview) == 0
 
         await _until(none, 30, "the killed worker's row to expire")
-        await asyncio.sleep(0)
