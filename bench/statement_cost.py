@@ -51,8 +51,9 @@ WALK: list[tuple[str, dict[str, Any]]] = [
     ("RequestConceptGeneration", {}),
     *(("ConfirmStage", {"stage": s, "data": {"title": "Bench"}}) for s in STAGES),
 ]
-#: Commands run on each connection before counting (asyncpg prepares, plans turn generic).
-WARM_PER_CLIENT = 24
+#: Commands run on each connection before counting: asyncpg prepares, and every shape of the
+#: walk passes the five custom plans PostgreSQL makes before it keeps a generic one.
+WARM_PER_CLIENT = 48
 
 
 def cpu_seconds(pid: int) -> float:
