@@ -39,6 +39,9 @@ class Refusal:
     failed: str
     sqlstate: str
     constraint: str
+    #: An SQL expression naming the constraint instead, when one condition has several causes
+    #: that the statement tells apart only after it holds (`constraint` is then the last one).
+    constraint_sql: str | None = None
 
 
 class StatementPart(Protocol):
@@ -152,10 +155,14 @@ def _rank(entry: tuple[int, int, int, Refusal]) -> tuple[int, int, int]:
 def _guard(refusals: Sequence[Refusal]) -> str:
     """The one expression that reports the first refusal by rank (module docstring)."""
     branches = "\n".join(
-        f"  WHEN {r.failed} THEN scribe_expect(false, '{r.sqlstate}', '{r.constraint}')"
+        f"  WHEN {r.failed} THEN scribe_expect(false, '{r.sqlstate}', {_named(r)})"
         for r in refusals
     )
     return f"CASE\n{branches}\n  ELSE true END AS refused"
+
+
+def _named(refusal: Refusal) -> str:
+    return refusal.constraint_sql or f"'{refusal.constraint}'"
 
 
 def arguments(compiled: Compiled, parts: Sequence[StatementPart]) -> list[Any]:
