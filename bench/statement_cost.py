@@ -1,9 +1,9 @@
 """PostgreSQL CPU per command of the command path's own SQL (issue 40): N commands through the
 application and the real persistence layer (CommandService: one read, one write statement, in
-autocommit on the API's pool; no HTTP), then bench/limit.py's one-statement limit on the same
-database, the same number of times, at the same concurrency; the two figures and their ratio.
+autocommit on the API's pool; no HTTP), and bench/limit.py's one-statement limit on the same
+database, as many times, at the same concurrency; the two figures and their ratio.
 
-    .venv/bin/python bench/statement_cost.py [--commands 6000] [--clients 4] [--rounds 3]
+    .venv/bin/python bench/statement_cost.py [--commands 6000] [--clients 4] [--chunks 10]
                                              [--keyed] [--mode table|logical]
 
 The commands walk sessions as bench/commands.py does (RequestConceptGeneration, then ConfirmStage
@@ -13,7 +13,9 @@ NOTIFY (a dedicated connection, coalesced) is printed apart. Statements per comm
 by the driver (asyncpg's query logger on every pool connection). `--keyed`: every command also
 carries an idempotency key (its record is written by the same statement). `--mode logical`
 switches the outbox to the slot first (the write then emits messages instead of rows). The
-median of `--rounds` alternated rounds is printed, with the load average.
+commands run in `--chunks` chunks, each followed by as many limit statements: a chunk's ratio
+compares figures taken seconds apart, under the same load from the machine's other processes.
+The medians and the median of the chunks' ratios are printed, with the load average.
 
 DATABASE_URL to use a real server (its backends must be on this machine), else an embedded one.
 """
@@ -107,79 +109,116 @@ async def _walks(
     await asyncio.gather(*(client(sessions[c]) for c in range(clients)))
 
 
-async def commands_round(url: str, commands: int, clients: int, keyed: bool) -> Figures:
-    """`commands` commands through CommandService on a fresh pool (the API's settings)."""
-    pool = await create_pool(url, min_size=clients, max_size=clients, reset=keep_session)
-    uow = unit_of_work(pool, WriteComposer(TOPIC), url)
-    await uow.notifier.open()
-    service = CommandService(uow, PostgresGenesisQueries(pool))
-    user = uuid.uuid4()
-    context = RequestContext(user_id=user, request_id="bench")
-    walks = max(1, commands // len(WALK) // clients)
-    creator = GenesisSessions(uow, PostgresGenesisQueries(pool))
-    warm = [[(await creator.create(context, None))[0].session_id] for _ in range(clients)]
-    sessions = [
+async def _new_sessions(
+    creator: GenesisSessions, context: RequestContext, clients: int, walks: int
+) -> list[list[uuid.UUID]]:
+    """`walks` new sessions for each client."""
+    return [
         [(await creator.create(context, None))[0].session_id for _ in range(walks)]
         for _ in range(clients)
     ]
-    failures = 0
 
-    async def step(session: uuid.UUID, n: int) -> None:
-        nonlocal failures
+
+class Commands:
+    """Commands through CommandService on a pool with the API's settings, `clients` at once."""
+
+    def __init__(self, url: str, clients: int, keyed: bool) -> None:
+        self.url, self.clients, self.keyed = url, clients, keyed
+        self.context = RequestContext(user_id=uuid.uuid4(), request_id="bench")
+        self.counter = [0]
+        self.failures = 0
+
+    async def open(self) -> None:
+        size = self.clients
+        self.pool = await create_pool(self.url, min_size=size, max_size=size, reset=keep_session)
+        self.uow = unit_of_work(self.pool, WriteComposer(TOPIC), self.url)
+        await self.uow.notifier.open()
+        self.service = CommandService(self.uow, PostgresGenesisQueries(self.pool))
+        self.creator = GenesisSessions(self.uow, PostgresGenesisQueries(self.pool))
+        self.pids = await _pool_pids(self.pool, size, self.counter)
+        await self.chunk(WARM_PER_CLIENT // len(WALK))
+
+    async def step(self, session: uuid.UUID, n: int) -> None:
         command_type, payload = WALK[n]
-        receipt = _receipt(session) if keyed else None
+        receipt = _receipt(session) if self.keyed else None
         try:
-            await service.execute(context, session, command_type, payload, None, receipt)
+            await self.service.execute(self.context, session, command_type, payload, None, receipt)
         except Exception:  # counted: every command of the walk should pass
-            failures += 1
+            self.failures += 1
 
-    counter = [0]
-    pids = await _pool_pids(pool, clients, counter)
-    for _ in range(WARM_PER_CLIENT // len(WALK)):
-        await _walks(clients, warm, step)
-        warm = [[(await creator.create(context, None))[0].session_id] for _ in range(clients)]
-    await uow.notifier.idle()
-    notifier = uow.notifier._connection  # the wake-up's own backend, counted apart
-    notify_pid = notifier.get_server_pid() if notifier is not None else None
-    counter[0], failures, sent = 0, 0, uow.notifier.sent
-    before = backends_cpu(pids)
-    notify_before = cpu_seconds(notify_pid) if notify_pid else 0.0
-    await _walks(clients, sessions, step)
-    await uow.notifier.idle()
-    done = walks * clients * len(WALK)
-    cpu = backends_cpu(pids) - before
-    notify_cpu = (cpu_seconds(notify_pid) - notify_before) if notify_pid else 0.0
-    figures = Figures(
-        cpu * 1000 / done,
-        counter[0] / done,
-        notify_cpu * 1000 / done,
-        (uow.notifier.sent - sent) / done,
-        failures,
-    )
-    await uow.close()
-    await pool.close()
-    return figures
+    async def chunk(self, walks: int) -> Figures:
+        """`walks` walks per client (sessions made first, not counted)."""
+        sessions = await _new_sessions(self.creator, self.context, self.clients, walks)
+        await self.uow.notifier.idle()
+        notifier = self.uow.notifier._connection  # the wake-up's own backend, counted apart
+        notify_pid = notifier.get_server_pid() if notifier is not None else None
+        self.counter[0], self.failures, sent = 0, 0, self.uow.notifier.sent
+        before = backends_cpu(self.pids)
+        notify_before = cpu_seconds(notify_pid) if notify_pid else 0.0
+        await _walks(self.clients, sessions, self.step)
+        await self.uow.notifier.idle()
+        cpu = backends_cpu(self.pids) - before
+        notify_cpu = (cpu_seconds(notify_pid) - notify_before) if notify_pid else 0.0
+        done = walks * self.clients * len(WALK)
+        notifies = (self.uow.notifier.sent - sent) / done
+        return Figures(
+            cpu * 1000 / done, self.counter[0] / done, notify_cpu * 1000 / done, notifies,
+            self.failures,
+        )  # fmt: skip
+
+    async def close(self) -> None:
+        await self.uow.close()
+        await self.pool.close()
 
 
-async def limit_round(url: str, statements: int, clients: int) -> Figures:
-    """bench/limit.py's statement `statements` times from `clients` connections."""
-    connections = [await asyncpg.connect(url) for _ in range(clients)]
-    prepared = [await c.prepare(limit.STATEMENT) for c in connections]
-    pids = [c.get_server_pid() for c in connections]
-    share = statements // clients
-    sessions = iter(range(1, 10**9))
+class Limit:
+    """bench/limit.py's statement from `clients` connections, prepared."""
 
-    async def client(statement: Any, count: int) -> None:
-        for _ in range(count):
-            await statement.fetchval(str(next(sessions) % limit.SESSIONS + 1))
+    def __init__(self, url: str, clients: int) -> None:
+        self.url, self.clients = url, clients
+        self.sessions = iter(range(1, 10**9))
 
-    await asyncio.gather(*(client(p, WARM_PER_CLIENT) for p in prepared))
-    before = backends_cpu(pids)
-    await asyncio.gather(*(client(p, share) for p in prepared))
-    cpu = backends_cpu(pids) - before
-    for connection in connections:
-        await connection.close()
-    return Figures(cpu * 1000 / (share * clients), 1.0)
+    async def open(self) -> None:
+        self.connections = [await asyncpg.connect(self.url) for _ in range(self.clients)]
+        self.prepared = [await c.prepare(limit.STATEMENT) for c in self.connections]
+        self.pids = [c.get_server_pid() for c in self.connections]
+        await self._run(WARM_PER_CLIENT)
+
+    async def _run(self, each: int) -> None:
+        async def client(statement: Any) -> None:
+            for _ in range(each):
+                await statement.fetchval(str(next(self.sessions) % limit.SESSIONS + 1))
+
+        await asyncio.gather(*(client(p) for p in self.prepared))
+
+    async def chunk(self, statements: int) -> Figures:
+        each = max(1, statements // self.clients)
+        before = backends_cpu(self.pids)
+        await self._run(each)
+        return Figures((backends_cpu(self.pids) - before) * 1000 / (each * self.clients), 1.0)
+
+    async def close(self) -> None:
+        for connection in self.connections:
+            await connection.close()
+
+
+async def measure(url: str, args: argparse.Namespace) -> tuple[list[Figures], list[Figures]]:
+    """Chunks of commands, each followed by as many limit statements: a chunk's ratio compares
+    two figures taken seconds apart, under the same load from the rest of the machine."""
+    commands, limits = Commands(url, args.clients, args.keyed), Limit(url, args.clients)
+    await commands.open()
+    await limits.open()
+    walks = max(1, args.commands // args.chunks // len(WALK) // args.clients)
+    ours: list[Figures] = []
+    theirs: list[Figures] = []
+    try:
+        for _ in range(args.chunks):
+            ours.append(await commands.chunk(walks))
+            theirs.append(await limits.chunk(walks * len(WALK) * args.clients))
+    finally:
+        await commands.close()
+        await limits.close()
+    return ours, theirs
 
 
 async def set_mode(url: str, mode: str) -> None:
@@ -201,21 +240,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--commands", type=int, default=6000)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--chunks", type=int, default=10)
     parser.add_argument("--keyed", action="store_true", help="an idempotency key per command")
     parser.add_argument("--mode", choices=("table", "logical"), default="table")
     args = parser.parse_args()
-    ours: list[Figures] = []
-    limits: list[Figures] = []
     with fresh_database() as url:
         asyncio.run(limit.seed(url))
         asyncio.run(set_mode(url, args.mode))
         try:
-            for _ in range(args.rounds):
-                ours.append(
-                    asyncio.run(commands_round(url, args.commands, args.clients, args.keyed))
-                )
-                limits.append(asyncio.run(limit_round(url, args.commands, args.clients)))
+            ours, limits = asyncio.run(measure(url, args))
         finally:
             asyncio.run(set_mode(url, "table"))  # a database with a slot cannot be dropped
     report(args, ours, limits)
@@ -224,11 +257,13 @@ def main() -> None:
 def report(args: argparse.Namespace, ours: list[Figures], limits: list[Figures]) -> None:
     cpu = median([f.cpu_ms for f in ours])
     limit_cpu = median([f.cpu_ms for f in limits])
+    ratio = median([o.cpu_ms / t.cpu_ms for o, t in zip(ours, limits, strict=True) if t.cpu_ms])
     load = os.getloadavg()
     kind = "keyed " if args.keyed else ""
     print(
         f"{kind}commands ({args.mode} outbox): PostgreSQL CPU {cpu:.3f} ms per command "
-        f"(target <= 0.6; rounds {', '.join(f'{f.cpu_ms:.3f}' for f in ours)}), "
+        f"(target <= 0.6; median of {len(ours)} chunks, quartiles "
+        f"{_quartiles([f.cpu_ms for f in ours])}), "
         f"{median([f.statements for f in ours]):.2f} statements per command, "
         f"failures {sum(f.failures for f in ours)}"
     )
@@ -238,13 +273,20 @@ def report(args: argparse.Namespace, ours: list[Figures], limits: list[Figures])
     )
     print(
         f"limit statement (bench/limit.py): PostgreSQL CPU {limit_cpu:.3f} ms per statement "
-        f"(rounds {', '.join(f'{f.cpu_ms:.3f}' for f in limits)}), 1 statement per command"
+        f"(quartiles {_quartiles([f.cpu_ms for f in limits])}), 1 statement per command"
     )
     print(
-        f"ratio: commands cost {cpu / limit_cpu:.2f}x the limit's statement "
-        f"({args.commands} commands x {args.rounds} rounds, {args.clients} clients; load average "
+        f"ratio: commands cost {ratio:.2f}x the limit's statement (median of the chunks' "
+        f"ratios; {args.commands} commands, {args.clients} clients; load average "
         f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores)"
     )
+
+
+def _quartiles(values: list[float]) -> str:
+    if len(values) < 2:
+        return f"{median(values):.3f}"
+    q = statistics.quantiles(values, n=4)
+    return f"{q[0]:.3f}-{q[2]:.3f}"
 
 
 if __name__ == "__main__":
