@@ -3,7 +3,7 @@ autocommit or not at all, refused parts undo the whole statement, and parameters
 however the parts change."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence.errors import IDEMPOTENCY_RECORD_KEY, PENDING_COMMAND_INDEX
+from infinite_scribe.persistence.writes import composer as composer_module
 from infinite_scribe.persistence.writes import statement as write_statement
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.parts import InboxPart
@@ -243,3 +244,83 @@ async def test_the_first_refusal_by_rank_wins_whatever_the_order_in_the_text(
         await write_statement.run(pool, without_record[::-1])
     assert raised.value.constraint_name == PENDING_COMMAND_INDEX
     assert (await _counts(pool, state))[2] == 1
+
+
+def test_a_statement_carries_one_outbox_mode() -> None:
+    """Decision 4001: rows or messages, not both behind a per-statement test of the mode."""
+    composer = WriteComposer(TEST_TOPIC)
+    write = Write(events=[_event("one-mode", 1)])
+    composer.outbox_mode = "table"
+    table = write_statement.compile_parts(composer.parts(write)).sql
+    composer.outbox_mode = "logical"
+    logical = write_statement.compile_parts(composer.parts(write)).sql
+    assert "INSERT INTO event_outbox" in table and "pg_logical_emit_message" not in table
+    assert "pg_logical_emit_message" in logical and "INSERT INTO event_outbox" not in logical
+    assert table.count("scribe_outbox_mode()") == logical.count("scribe_outbox_mode()") == 1
+
+
+@pytest.fixture
+async def switched(pool: asyncpg.Pool) -> AsyncIterator[Callable[[str], Awaitable[None]]]:
+    """Sets the outbox mode row as a switch would (no slot: the messages go nowhere), and puts
+    `table` back."""
+
+    async def to(mode: str) -> None:
+        await pool.execute("UPDATE outbox_mode SET mode = $1", mode)
+
+    yield to
+    await to("table")
+
+
+async def _outbox_rows(pool: asyncpg.Pool, key: str) -> int:
+    return int(await pool.fetchval("SELECT count(*) FROM event_outbox WHERE key = $1", key))
+
+
+async def test_a_write_after_a_switch_is_refused_in_its_mode_and_run_in_the_other(
+    pool: asyncpg.Pool,
+    switched: Callable[[str], Awaitable[None]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = f"switched-{uuid.uuid4()}"
+    composer = WriteComposer(TEST_TOPIC)
+    await composer.write(pool, Write(events=[_event(key, 1)]))
+    assert composer.outbox_mode == "table" and await _outbox_rows(pool, key) == 1
+    await switched("logical")
+    statements: list[str] = []
+
+    async def counted(executor: Any, parts: Sequence[Any]) -> Any:
+        statements.append(write_statement.compile_parts(parts).sql)
+        return await write_statement.run(executor, parts)
+
+    monkeypatch.setattr(composer_module, "run", counted)
+    await composer.write(pool, Write(events=[_event(key, 2)]))
+    # The table statement was refused (nothing written), the logical one ran.
+    assert ["INSERT INTO event_outbox" in sql for sql in statements] == [True, False]
+    assert composer.outbox_mode == "logical" and await _outbox_rows(pool, key) == 1
+    await composer.write(pool, Write(events=[_event(key, 3)]))
+    assert len(statements) == 3
+    versions = await pool.fetch(
+        "SELECT aggregate_version FROM domain_events WHERE aggregate_id = $1", key
+    )
+    assert sorted(r[0] for r in versions) == [1, 2, 3]
+
+
+async def test_in_a_transaction_a_missed_switch_is_a_conflict_and_the_next_write_sees_it(
+    pool: asyncpg.Pool, switched: Callable[[str], Awaitable[None]]
+) -> None:
+    key = f"switched-tx-{uuid.uuid4()}"
+    composer = WriteComposer(TEST_TOPIC)
+    await composer.write(pool, Write(events=[_event(key, 1)]))
+    await switched("logical")
+    async with pool.acquire() as connection:
+        with pytest.raises(ConcurrencyConflict):
+            async with connection.transaction():
+                await composer.write(connection, Write(events=[_event(key, 2)]))
+        async with connection.transaction():
+            await composer.write(connection, Write(events=[_event(key, 2)]))
+    assert composer.outbox_mode == "logical" and await _outbox_rows(pool, key) == 1
+    assert (
+        await pool.fetchval(
+            "SELECT max(aggregate_version) FROM domain_events WHERE aggregate_id = $1", key
+        )
+        == 2
+    )

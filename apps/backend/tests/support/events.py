@@ -14,7 +14,9 @@ from infinite_scribe.persistence.writes.composer import WriteComposer
 from shared_types import EventEnvelope
 from tests.conftest import TEST_TOPIC
 
-#: The test topic's composer (what the unit of work writes through).
+#: The test topic's composer (what the unit of work writes through), for the tests' database
+#: only: a composer learns the outbox mode of the database it writes to (decision 4001), so the
+#: helpers below, which write to several databases, take a fresh one each time.
 COMPOSER = WriteComposer(TEST_TOPIC)
 
 
@@ -23,7 +25,7 @@ async def write_events(
 ) -> list[int]:
     """`events` as the events part of a write on `executor` (in its transaction, if any); no
     wake-up (tests that poll, or that commit later)."""
-    return await COMPOSER.write(executor, Write(events=events))
+    return await WriteComposer(TEST_TOPIC).write(executor, Write(events=events))
 
 
 async def append_events(
@@ -34,8 +36,7 @@ async def append_events(
     wake: bool = True,
 ) -> list[int]:
     """Commit `events` (versions set) with their outbox rows; their global ids."""
-    composer = COMPOSER if topic == TEST_TOPIC else WriteComposer(topic)
-    ids = await composer.write(pool, Write(events=events))
+    ids = await WriteComposer(topic).write(pool, Write(events=events))
     if wake:
         await notify(pool)
     return ids

@@ -1,8 +1,8 @@
 """The only writer of `event_outbox`: one row per event, the envelope as payload, the aggregate
 id as key, in the order of the events' global ids (the relay keeps that order per key).
 
-Three ways in, one SQL text each: `OUTBOX_PART` joins a write statement (the rows of the events
-that statement appends, or their messages in logical mode), `enqueue` re-enqueues stored
+Three ways in: `outbox_part` joins a write statement (the rows of the events that statement
+appends, or their messages: one SQL text per mode), `enqueue` re-enqueues stored
 envelopes (the task re-drive, operators' replays), `enqueue_handed_over` takes messages the
 logical outbox's reader hands back (refused, or queued behind a key's unsent rows). None
 NOTIFYs: the relay is woken after the commit, coalesced (persistence/outbox/notifier.py,
@@ -15,52 +15,67 @@ from typing import Any
 
 import asyncpg
 
-#: The outbox rows of the events a write statement appends: `new_events` is that statement's
-#: events CTE (id, event_id, aggregate_id), `p` names its parameters. ORDER BY the global id:
-#: positions (a sequence default) follow the events' order.
+#: The name of the write statement's CTE that hands its events to the relay (a row per event).
 OUTBOX_PART_NAME = "outbox"
 
-#: The database's outbox mode (decisions 2600, 3500): `table`, rows in `event_outbox` for the
-#: polling relay; `logical`, each event a transactional `pg_logical_emit_message` that the relay
-#: reads from the slot. The CTE of this name reads it ONCE per statement through
-#: `scribe_outbox_mode()` (migration 0017), which fences the writer against the switch: it
-#: commits entirely before or entirely after `scribe outbox logical on|off`.
+#: The outbox modes (decisions 2600, 3500, 4001): `table`, rows in `event_outbox` for the polling
+#: relay; `logical`, each event a transactional `pg_logical_emit_message` read from the slot.
+TABLE, LOGICAL = "table", "logical"
+MODES = (TABLE, LOGICAL)
+#: The CTE that reads the database's mode ONCE per statement through `scribe_outbox_mode()`
+#: (migration 0017), which fences the writer against the switch: it commits entirely before or
+#: entirely after `scribe outbox logical on|off`.
 MODE_CTE = "outbox_switch"
-MODE = f"(SELECT mode FROM {MODE_CTE})"
+#: What the statement's guard reports when the mode is not the one it was written for (SQLSTATE
+#: 40001): nothing was written; the writer runs the statement of the other mode.
+MODE_SWITCHED = "outbox_mode_switched"
 
 #: The prefix of the messages the logical mode emits (relay/slot_source.py reads only these).
 MESSAGE_PREFIX = "infinite-scribe.outbox"
 
 
-def outbox_part(p: Callable[[str], str]) -> list[tuple[str, str]]:
-    """The CTEs that hand a write's events to the relay: rows, or messages in logical mode; the
-    last one (`OUTBOX_PART_NAME`) has a row per event handed over, whichever way."""
-    events = (
-        "FROM new_events e\n"
-        f"JOIN unnest({p('event_ids')}::uuid[], {p('envelopes')}::jsonb[]) AS o(event_id, envelope)"
-        " USING (event_id)\n"
+def other_mode(mode: str) -> str:
+    return LOGICAL if mode == TABLE else TABLE
+
+
+def outbox_part(p: Callable[[str], str], mode: str) -> list[tuple[str, str]]:
+    """The CTEs that hand a write's events to the relay in `mode` (one mode per statement,
+    decision 4001): rows, or messages; `OUTBOX_PART_NAME` has a row per event handed over.
+
+    They read the offered events, not the events CTE: an event that was not stored (a taken
+    version, a stored id) refuses the whole statement (writes/parts.py), so no row or message
+    outlives it, and the statement needs no join. Array order is the events' order (their global
+    ids are given in it): positions and messages follow it."""
+    offered = (
+        f"FROM unnest({p('event_ids')}::uuid[], {p('aggregate_ids')}::text[], "
+        f"{p('envelopes')}::jsonb[]) WITH ORDINALITY AS o(event_id, key, envelope, n)\n"
+        "ORDER BY o.n"
     )
-    rows = (
-        "INSERT INTO event_outbox (event_id, topic, key, payload)\n"
-        f"SELECT e.event_id, {p('topic')}::text, e.aggregate_id, o.envelope\n"
-        + events
-        + f"WHERE {MODE} <> 'logical'\n"
-        "ORDER BY e.id\n"
-        "RETURNING 1"
-    )
-    # One message per event, in the events' order (outbox_message: migration 0015).
-    messages = (
-        "SELECT 1 FROM outbox_rows\n"
-        "UNION ALL\n"
-        f"SELECT 1 FROM (SELECT pg_logical_emit_message(true, '{MESSAGE_PREFIX}', "
-        f"outbox_message({p('topic')}::text, o.envelope))\n"
-        + events
-        + f"WHERE {MODE} = 'logical'\n"
-        "ORDER BY e.id) AS emitted"
-    )
-    # Referenced twice, so PostgreSQL materialises it: one call (one lock, one read) per write.
-    mode = (MODE_CTE, "SELECT scribe_outbox_mode() AS mode")
-    return [mode, ("outbox_rows", rows), (OUTBOX_PART_NAME, messages)]
+    if mode == TABLE:
+        body = (
+            "INSERT INTO event_outbox (event_id, topic, key, payload)\n"
+            f"SELECT o.event_id, {p('topic')}::text, o.key, o.envelope\n{offered}\nRETURNING 1"
+        )
+    else:
+        # One message per event (outbox_message: migration 0015); a SELECT CTE runs only when
+        # read, so the statement reads its count.
+        body = (
+            f"SELECT pg_logical_emit_message(true, '{MESSAGE_PREFIX}', "
+            f"outbox_message({p('topic')}::text, o.envelope))\n{offered}"
+        )
+    # Read once, by the guard (its function is volatile: PostgreSQL materialises the CTE).
+    switch = (MODE_CTE, "SELECT scribe_outbox_mode() AS mode")
+    return [(OUTBOX_PART_NAME, body), switch]
+
+
+def mode_changed(mode: str) -> str:
+    """The guard's condition "the database's mode is not `mode`" (read under the fence)."""
+    return f"(SELECT mode FROM {MODE_CTE}) <> '{mode}'"
+
+
+async def read_mode(connection: asyncpg.Connection | asyncpg.Pool) -> str:
+    """The mode now (unfenced: what a writer starts from; its statement's guard checks it)."""
+    return str(await connection.fetchval("SELECT mode FROM outbox_mode"))
 
 
 _ENQUEUE = """

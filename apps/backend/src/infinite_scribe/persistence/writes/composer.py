@@ -6,6 +6,13 @@ connection of a transaction (`PostgresTransaction.write`). It is the only writer
 
 Events are checked before anything is written: names (the controlled vocabulary), versions set,
 and the produced size (an event too big to publish could never leave the outbox).
+
+One outbox mode per statement (decision 4001): a composer learns its database's mode on its first
+write and writes the statement of that mode; the statement's guard reads the mode under the
+switch's fence and refuses it, writing nothing, after a switch. In autocommit the composer then
+runs the other mode's statement at once; in a transaction the refusal is a `ConcurrencyConflict`
+(the transaction is lost: its caller runs it again, as after any serialization failure), and the
+next write uses the other mode. A composer serves one database (its mode is that database's).
 """
 
 import re
@@ -16,7 +23,7 @@ import asyncpg
 import orjson
 
 from infinite_scribe.application.ports.writes import PART_ORDER, Write, check_events
-from infinite_scribe.domain.errors import EventTooLarge
+from infinite_scribe.domain.errors import ConcurrencyConflict, EventTooLarge
 from infinite_scribe.domain.event_size import (
     DEFAULT_EVENT_MAX_BYTES,
     RECORD_OVERHEAD,
@@ -24,6 +31,7 @@ from infinite_scribe.domain.event_size import (
 )
 from infinite_scribe.persistence.chapters.parts import ChaptersPart
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.outbox.rows import MODE_SWITCHED, TABLE, other_mode, read_mode
 from infinite_scribe.persistence.writes import genesis_parts, parts, task_parts
 from infinite_scribe.persistence.writes.statement import StatementPart, run
 from shared_types import EventEnvelope
@@ -69,6 +77,8 @@ class WriteComposer:
     def __init__(self, topic: str, max_event_bytes: int = DEFAULT_EVENT_MAX_BYTES) -> None:
         self.topic = topic
         self.max_event_bytes = max_event_bytes
+        #: The outbox mode the statements are written for (None: read at the first write).
+        self.outbox_mode: str | None = None
         #: The SQL of each part of `Write`, by its name in `PART_ORDER`.
         self._makers: dict[str, Callable[[Any], StatementPart]] = {
             "idempotency": parts.IdempotencyPart,
@@ -97,7 +107,8 @@ class WriteComposer:
             if size > self.max_event_bytes:
                 raise EventTooLarge(envelope["event_type"], size, self.max_event_bytes)
         metadata = [stored_metadata(envelope) for envelope in envelopes]
-        return parts.EventsPart(events, envelopes, metadata, self.topic)
+        mode = self.outbox_mode or TABLE
+        return parts.EventsPart(events, envelopes, metadata, self.topic, mode)
 
     def parts(self, write: Write) -> list[StatementPart]:
         """The statement parts of the parts `write` declares, in `PART_ORDER`."""
@@ -105,11 +116,32 @@ class WriteComposer:
 
     async def write(self, connection: asyncpg.Connection | asyncpg.Pool, write: Write) -> list[int]:
         """Run `write` as one statement; the events' global ids (errors translated)."""
-        statement_parts = self.parts(write)
         with translated():
-            row = await run(connection, statement_parts)
+            if write.events and self.outbox_mode is None:
+                self.outbox_mode = await read_mode(connection)
+            statement_parts = self.parts(write)
+            try:
+                row = await run(connection, statement_parts)
+            except asyncpg.SerializationError as error:
+                if error.constraint_name != MODE_SWITCHED:
+                    raise
+                row = await self._switched(connection, write, statement_parts)
         ids = row["event_ids"] if write.events else None
         return [int(i) for i in ids or []]
+
+    async def _switched(
+        self,
+        connection: asyncpg.Connection | asyncpg.Pool,
+        write: Write,
+        refused: list[StatementPart],
+    ) -> Any:
+        """The mode was switched since this composer learned it: learn the other one, and run
+        the write again in it unless a transaction was lost with the refused statement."""
+        events = next(part for part in refused if isinstance(part, parts.EventsPart))
+        self.outbox_mode = other_mode(events.mode)
+        if isinstance(connection, asyncpg.Pool) or not connection.is_in_transaction():
+            return await run(connection, self.parts(write))
+        raise ConcurrencyConflict("The outbox mode was switched; run the transaction again")
 
 
 class PoolWrites:

@@ -9,7 +9,7 @@ from typing import Any
 from infinite_scribe.application.ports.projections import state_columns
 from infinite_scribe.application.ports.writes import NewNovel, NewSession, SnapshotSave, Supersede
 from infinite_scribe.persistence.writes.parts import NeverRefuses, insert_row, missing
-from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, count_of
+from infinite_scribe.persistence.writes.statement import Placeholder, Refusal
 
 #: What a snapshot that moved meanwhile reports (with SQLSTATE 40001: a lost race, retried).
 SNAPSHOT_VERSION_CHECK = "genesis_sessions_version"
@@ -58,7 +58,7 @@ class NewSessionPart(NeverRefuses):
         return [("new_session", insert_row(p, "genesis_sessions", columns))]
 
     def reads(self) -> Sequence[str]:
-        return [count_of("new_session")]
+        return ()
 
     def values(self) -> Mapping[str, Any]:
         s = self.session
@@ -96,7 +96,7 @@ class SnapshotPart:
         ]
 
     def reads(self) -> Sequence[str]:
-        return [count_of("snapshot")]
+        return ()
 
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
         return [Refusal(missing("snapshot"), "40001", SNAPSHOT_VERSION_CHECK)]
@@ -139,7 +139,7 @@ class SupersedePart(NeverRefuses):
         ]
 
     def reads(self) -> Sequence[str]:
-        return [count_of("superseded_tasks"), count_of("superseded_commands")]
+        return ()
 
     def values(self) -> Mapping[str, Any]:
         s = self.supersede
@@ -160,7 +160,7 @@ class NovelPart(NeverRefuses):
         return [("novel", insert_row(p, "novels", _NOVEL_COLUMNS, tail))]
 
     def reads(self) -> Sequence[str]:
-        return [count_of("novel")]
+        return ()
 
     def values(self) -> Mapping[str, Any]:
         n = self.novel

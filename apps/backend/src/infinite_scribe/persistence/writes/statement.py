@@ -18,6 +18,7 @@ The statement of one shape (which parts, in which order) is built once and cache
 then prepares it once per connection.
 """
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,6 +39,9 @@ class Refusal:
     failed: str
     sqlstate: str
     constraint: str
+    #: An SQL expression naming the constraint instead, when one condition has several causes
+    #: that the statement tells apart only after it holds (`constraint` is then the last one).
+    constraint_sql: str | None = None
 
 
 class StatementPart(Protocol):
@@ -56,7 +60,8 @@ class StatementPart(Protocol):
         ...
 
     def reads(self) -> Sequence[str]:
-        """Expressions of the final SELECT that read this part's CTEs (each `AS` a column)."""
+        """Expressions of the final SELECT that the caller reads (each `AS` a column); none is
+        needed to run a data-modifying CTE, which runs to completion whether read or not."""
         ...
 
     def values(self) -> Mapping[str, Any]:
@@ -111,12 +116,36 @@ def _compile(parts: Sequence[StatementPart]) -> Compiled:
         reads.extend(part.reads())
         for within, refusal in enumerate(part.refusals(p)):
             ranked.append((rank_of(part.part), index, within, refusal))
-    if not reads:
+    if not ctes:
         raise ValueError("a write statement needs at least one part")
     if ranked:
         reads.insert(0, _guard([refusal for *_, refusal in sorted(ranked, key=_rank)]))
-    sql = "WITH " + ",\n".join(ctes) + "\nSELECT " + ",\n       ".join(reads)
+    sql = "WITH " + ",\n".join(ctes) + "\n" + _final_select(reads or ["true AS written"])
     return Compiled(sql, tuple(order))
+
+
+#: How a refusal or a read counts a CTE's rows (`count_of`, `missing`).
+_COUNT = re.compile(r"\(SELECT count\(\*\) FROM (\w+)\)")
+
+
+def _final_select(reads: Sequence[str]) -> str:
+    """The final SELECT, each CTE counted once (decision 4001): the refusals read a count up to
+    three times, and each `(SELECT count(*) ...)` would be a subplan of its own, set up at every
+    execution. The counts are the columns of a subquery (OFFSET 0 keeps the planner from
+    pulling it up, which would copy them back) that the reads refer to. A data-modifying CTE
+    runs to completion whether it is read or not."""
+    counted: dict[str, None] = {}
+
+    def column(match: re.Match[str]) -> str:
+        counted[match.group(1)] = None
+        return f"written.{match.group(1)}"
+
+    columns = [_COUNT.sub(column, read) for read in reads]
+    select = "SELECT " + ",\n       ".join(columns)
+    if not counted:
+        return select
+    counts = ", ".join(f"(SELECT count(*) FROM {name}) AS {name}" for name in counted)
+    return f"{select}\nFROM (SELECT {counts} OFFSET 0) AS written"
 
 
 def _rank(entry: tuple[int, int, int, Refusal]) -> tuple[int, int, int]:
@@ -126,10 +155,14 @@ def _rank(entry: tuple[int, int, int, Refusal]) -> tuple[int, int, int]:
 def _guard(refusals: Sequence[Refusal]) -> str:
     """The one expression that reports the first refusal by rank (module docstring)."""
     branches = "\n".join(
-        f"  WHEN {r.failed} THEN scribe_expect(false, '{r.sqlstate}', '{r.constraint}')"
+        f"  WHEN {r.failed} THEN scribe_expect(false, '{r.sqlstate}', {_named(r)})"
         for r in refusals
     )
     return f"CASE\n{branches}\n  ELSE true END AS refused"
+
+
+def _named(refusal: Refusal) -> str:
+    return refusal.constraint_sql or f"'{refusal.constraint}'"
 
 
 def arguments(compiled: Compiled, parts: Sequence[StatementPart]) -> list[Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from infinite_scribe.application.ports.writes import FlowHandleRow, LedgerRow, NewTask, TaskFinish
 from infinite_scribe.persistence.errors import LEDGER_KEY
 from infinite_scribe.persistence.writes.parts import NeverRefuses, insert_row, missing
-from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, count_of
+from infinite_scribe.persistence.writes.statement import Placeholder, Refusal
 
 #: The columns of a new task and their types.
 _TASK_COLUMNS = {
@@ -37,7 +37,7 @@ class LedgerPart:
         return [("ledger", row)]
 
     def reads(self) -> Sequence[str]:
-        return [count_of("ledger")]
+        return ()
 
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
         return [Refusal(missing("ledger"), "23505", LEDGER_KEY)]
@@ -56,7 +56,7 @@ class TaskPart(NeverRefuses):
         return [("task", insert_row(p, "async_tasks", _TASK_COLUMNS))]
 
     def reads(self) -> Sequence[str]:
-        return [count_of("task")]
+        return ()
 
     def values(self) -> Mapping[str, Any]:
         t = self.task
@@ -104,7 +104,7 @@ class TaskFinishPart(NeverRefuses):
         ]
 
     def reads(self) -> Sequence[str]:
-        return [count_of("finished_task"), count_of("finished_command")]
+        return ()
 
     def values(self) -> Mapping[str, Any]:
         f = self.finish
@@ -138,7 +138,7 @@ class FlowHandlePart(NeverRefuses):
         ]
 
     def reads(self) -> Sequence[str]:
-        return [count_of("flow_handle")]
+        return ()
 
     def values(self) -> Mapping[str, Any]:
         r = self.row
