@@ -37,8 +37,9 @@ REQUEST = json.dumps({"command_type": "RequestConceptGeneration", "payload": {}}
 
 
 @contextmanager
-def background(command: str, env: dict[str, str], profile: str | None = None) -> Iterator[None]:
-    """`scribe <command>` as a process of its own (under pyinstrument with `profile`)."""
+def background(command: str, env: dict[str, str], profile: str | None = None) -> Iterator[int]:
+    """`scribe <command>` as a process of its own (under pyinstrument with `profile`); yields
+    its pid."""
     args = ["-m", "infinite_scribe.cli", command]
     if profile:
         args = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *args]
@@ -47,7 +48,7 @@ def background(command: str, env: dict[str, str], profile: str | None = None) ->
         time.sleep(1.0)
         if process.poll() is not None:
             raise RuntimeError(f"scribe {command} exited with {process.returncode}")
-        yield
+        yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
