@@ -82,10 +82,19 @@ async def counted_statements(database_url: str | None) -> AsyncIterator[Counter[
         with log.open("rb") as handle:
             handle.seek(start)
             text = handle.read().decode("utf-8", "replace")
-        for line in text.splitlines():
-            match = _LOGGED.search(line)
-            if match and not any(mine in match["sql"] for mine in _BENCH_OWN):
-                found[" ".join(match["sql"].split())[:70]] += 1
+        _tally(text.splitlines(), found)
+
+
+def _tally(lines: list[str], found: Counter[str]) -> None:
+    """Count the logged statements by their first words (a statement that starts on a new
+    line is named by its next line)."""
+    for number, line in enumerate(lines):
+        match = _LOGGED.search(line)
+        if not match:
+            continue
+        sql = match["sql"].strip() or (lines[number + 1] if number + 1 < len(lines) else "")
+        if not any(mine in sql for mine in _BENCH_OWN):
+            found[" ".join(sql.split())[:70]] += 1
 
 
 def cost_lines(label: str, cpu: dict[str, float], statements: Counter[str], units: int) -> str:

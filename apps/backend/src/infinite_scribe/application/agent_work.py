@@ -86,8 +86,11 @@ class AgentWork:
     async def begin(self, request: EventEnvelope) -> Job | None:
         """Start the request's task; None when there is nothing to do (already handled,
         cancelled, unknown task or session). No separate ledger read: a request in the ledger
-        has a finished task (both are written in one transaction), which this finds."""
-        async with self.uow.transaction() as tx:
+        has a finished task (both are written in one transaction), which this finds. In
+        autocommit (no BEGIN/COMMIT, issue 40): `start` moves only a PENDING or RUNNING task,
+        and a second worker's copy of the request waits on the row's lock for the first one's
+        finish, as it did inside a transaction."""
+        async with self.uow.autocommit() as tx:
             task = await tx.repository(ASYNC_TASKS).lock_for_event(request.event_id)
             if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
                 return None

@@ -115,6 +115,12 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
             options.database_url, min_size=1, max_size=WORKER_POOL_SIZE, reset=keep_session
         )
         stack.push_async_callback(close_pool, pool)
+        # The follows are read on a connection of their own: behind a burst of generations
+        # on the pool, the first drafts would wait for them (decision 4002).
+        follows_pool = await create_pool(
+            options.database_url, min_size=1, max_size=1, reset=keep_session
+        )
+        stack.push_async_callback(close_pool, follows_pool)
         composer = WriteComposer(options.topic, options.event_max_bytes)
         uow = unit_of_work(pool, composer, options.database_url)
         stack.push_async_callback(uow.close)
@@ -125,7 +131,7 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
             PostgresFlowQueries(pool),
             drafts,
             dead_letters,
-            PostgresStreamFollows(pool),
+            PostgresStreamFollows(follows_pool),
         )
 
 

@@ -110,6 +110,9 @@ class MemorySession:
         return await self.writes.write(write)
 
     def repository(self, key: RepositoryKey[R]) -> R:
+        # The tasks too: an agent begins its task in autocommit (each statement commits).
+        if key.name == ASYNC_TASKS.name:
+            return cast(R, MemoryTasks(self.db.tables))
         if key.name != GENESIS_SESSIONS.name:
             raise NotImplementedError(f"{key.name} is used inside transactions only")
         return cast(R, MemoryGenesis(self.db))

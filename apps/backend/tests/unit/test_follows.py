@@ -1,0 +1,43 @@
+"""Which generations someone follows (agents/follows.py, decision 4002): read for all the
+sessions generating here at once, in one call for those that start together, again while they
+run; nothing is read when nothing runs."""
+
+import asyncio
+from collections.abc import Collection
+
+from infinite_scribe.agents.follows import REFRESH_SECONDS, Follows
+
+
+class Table:
+    def __init__(self, followed: set[str]) -> None:
+        self.followed = followed
+        self.reads: list[set[str]] = []
+
+    async def read(self, sessions: Collection[str]) -> set[str]:
+        self.reads.append(set(sessions))
+        return self.followed & set(sessions)
+
+
+async def test_generations_starting_together_share_one_read_and_see_their_follows() -> None:
+    table = Table({"a"})
+    follows, stop = Follows(table.read), asyncio.Event()
+    runner = asyncio.create_task(follows.run(stop))
+    with follows.watching("a"), follows.watching("b"):
+        await asyncio.sleep(0.1)
+        assert table.reads == [{"a", "b"}]
+        assert follows.is_followed("a") and not follows.is_followed("b")
+        table.followed.add("b")  # a writer opens b's stream mid-generation
+        await asyncio.sleep(REFRESH_SECONDS + 0.1)
+        assert follows.is_followed("b")
+    assert not follows.is_followed("a")  # done here: forgotten
+    reads = len(table.reads)
+    await asyncio.sleep(REFRESH_SECONDS + 0.1)
+    assert len(table.reads) == reads  # nothing runs: nothing read
+    stop.set()
+    await runner
+
+
+async def test_without_a_table_everyone_counts_as_followed() -> None:
+    follows = Follows(None)
+    assert follows.is_followed("anything")
+    await follows.run(asyncio.Event())  # returns at once
