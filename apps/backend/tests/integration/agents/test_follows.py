@@ -45,20 +45,12 @@ async def test_only_the_followed_session_gets_drafts(
         followed, alone = await session(http), await session(http)
         async with open_stream(http, followed) as stream:
             await stream.next()  # open: the hub records the follow at once
-            row = await clean_db.fetchrow(
-                "SELECT expires_at > now() AS live FROM stream_follows WHERE session_id = $1",
-                uuid.UUID(followed),
-            )
+            live = "SELECT expires_at > now() FROM stream_follows WHERE session_id = $1"
             for _ in range(50):
-                if row is not None:
+                if await clean_db.fetchval(live, uuid.UUID(followed)):
                     break
                 await asyncio.sleep(0.1)
-                row = await clean_db.fetchrow(
-                    "SELECT expires_at > now() AS live FROM stream_follows "
-                    "WHERE session_id = $1",
-                    uuid.UUID(followed),
-                )
-            assert row is not None and row["live"]
+            assert await clean_db.fetchval(live, uuid.UUID(followed))
             tasks = [await ask(http, followed), await ask(http, alone)]
             finished = [await wait_task(http, task, 60) for task in tasks]
         assert [t["status"] for t in finished] == ["COMPLETED", "COMPLETED"]
