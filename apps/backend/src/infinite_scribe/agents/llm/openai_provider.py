@@ -9,6 +9,7 @@ Pydantic model accepts it. Cancelling the caller closes the HTTP stream.
 """
 
 import asyncio
+import functools
 import json
 import re
 from typing import Any
@@ -104,16 +105,7 @@ class OpenAIProvider:
         draft: DraftCallback | None,
     ) -> str:
         """The reply's text; a stage's reply is held to its proposal's schema (None: text)."""
-        response_format: ResponseFormatJSONSchema | None = None
-        if stage is not None:
-            response_format = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": schema_name(stage),
-                    "schema": response_schema(stage),
-                    "strict": True,
-                },
-            }
+        response_format = None if stage is None else _response_format(stage)
         reply = _Reply()
         try:
             async with asyncio.timeout(self.timeout):  # the whole reply, not each read
@@ -141,15 +133,29 @@ class OpenAIProvider:
             body["response_format"] = response_format
         async with self._transport.lines(body) as lines:  # closed on cancellation too
             async for line in lines:
-                if not line.startswith("data:"):
+                if not line.startswith(b"data:"):
                     continue  # blank separators, comments, `event:` lines
                 data = line[5:].strip()
-                if data == "[DONE]":
+                if data == b"[DONE]":
                     return
                 reply.take(_chunk(data), draft)
 
 
-def _chunk(data: str) -> dict[str, Any]:
+@functools.cache
+def _response_format(stage: GenesisStage) -> ResponseFormatJSONSchema:
+    """The stage's strict structured output, built once (the schema is static; it is only
+    encoded, never changed)."""
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": schema_name(stage),
+            "schema": response_schema(stage),
+            "strict": True,
+        },
+    }
+
+
+def _chunk(data: str | bytes) -> dict[str, Any]:
     """One streamed chunk (`data:` of a server-sent event), as the protocol defines it."""
     try:
         chunk = orjson.loads(data)
