@@ -221,6 +221,7 @@ def main() -> None:
         os.environ.setdefault("STREAM_MAX_PER_USER", "100000")
         os.environ.setdefault("API_METRICS_PORT", "0")
         processes = Processes()
+        processes.add("bench", os.getpid())  # the clients and the fake model (not counted)
         processes.add("relay", stack.enter_context(background("relay", env)))
         profile = os.environ.get("BENCH_PROFILE_WORKER")  # a path: pyinstrument's report
         for n in range(workers):
