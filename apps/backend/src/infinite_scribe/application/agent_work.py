@@ -199,7 +199,7 @@ class AgentWork:
                     change = self._with_pause(job, change)
                 await tx.write(change.write)
                 if pausing:
-                    await self._land_pause(tx, job)
+                    await self._land_pause(tx, job, change.after)
             return True
 
         try:
@@ -217,13 +217,14 @@ class AgentWork:
         row = self.flows.handle_row(str(job.request.correlation_id), handle)
         return change.with_parts(Write(flow_handle=row))
 
-    async def _land_pause(self, tx: Transaction, job: Job) -> None:
+    async def _land_pause(self, tx: Transaction, job: Job, state: GenesisState) -> None:
         """Land the pause in the proposal's own transaction (no second transaction per
-        request): a reply can only find the handle once this commits, so it finds it PAUSED."""
+        request): a reply can only find the handle once this commits, so it finds it PAUSED.
+        `state`: the session after the proposal (its handle's session), not read again."""
         assert self.flows is not None
         seen = await tx.repository(FLOW_HANDLES).get(str(job.request.correlation_id))
         if seen is not None:
-            await self.flows.land_in(tx, seen)
+            await self.flows.land_in(tx, seen, state)
 
     def _origin(self, job: Job) -> Origin:
         return answer_origin(job.request, job.task, self.source_service)
