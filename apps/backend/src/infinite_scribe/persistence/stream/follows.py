@@ -12,10 +12,15 @@ import asyncpg
 from infinite_scribe.persistence.errors import translated
 
 # Sorted ids: two API processes recording overlapping sets lock the rows in the same order.
-# The sweep is bounded by the table's size (the followed streams of the deployment).
+# The sweep is bounded by the table's size (the followed streams of the deployment), skips rows
+# another process holds and leaves this statement's own rows alone: it never waits.
 _RECORD = """
 WITH swept AS (
-    DELETE FROM stream_follows WHERE expires_at < now() - interval '1 minute'
+    DELETE FROM stream_follows WHERE session_id IN (
+        SELECT session_id FROM stream_follows
+        WHERE expires_at < now() - interval '1 minute' AND session_id <> ALL($1::uuid[])
+        FOR UPDATE SKIP LOCKED
+    )
 )
 INSERT INTO stream_follows (session_id, expires_at)
 SELECT id, now() + make_interval(secs => $2::float8)
