@@ -87,17 +87,17 @@ class AgentWork:
         """Start the request's task; None when there is nothing to do (already handled,
         cancelled, unknown task or session). No separate ledger read: a request in the ledger
         has a finished task (both are written in one transaction), which this finds. In
-        autocommit (no BEGIN/COMMIT, issue 40): `start` moves only a PENDING or RUNNING task,
-        and a second worker's copy of the request waits on the row's lock for the first one's
-        finish, as it did inside a transaction."""
+        autocommit, the task started by one statement (issue 40): it moves only a PENDING or
+        RUNNING task, and a second worker's copy of the request waits on the row's lock for
+        the first one's finish, as it did inside a transaction. (A session gone meanwhile
+        leaves the task RUNNING: the re-drive sweeper finds it, as it found it PENDING.)"""
         async with self.uow.autocommit() as tx:
-            task = await tx.repository(ASYNC_TASKS).lock_for_event(request.event_id)
-            if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
+            task = await tx.repository(ASYNC_TASKS).start_for_event(request.event_id)
+            if task is None:
                 return None
             snapshot = await tx.repository(GENESIS_SESSIONS).load(task.session_id)
             if snapshot is None:
                 return None
-            await tx.repository(ASYNC_TASKS).start(task.task_id)
         stage = GenesisStage(request.payload.get("stage", snapshot.state.current_stage))
         # Every job reads them, a concept request too: what the writer gave at creation
         # (initial_user_input) stands under what a request says itself.

@@ -235,6 +235,13 @@ class MemoryTasks:
                 )  # fmt: skip
         return None
 
+    async def start_for_event(self, request_event_id: UUID) -> TaskRecord | None:
+        found = await self.lock_for_event(request_event_id)
+        if found is None or found.status not in UNFINISHED:
+            return None
+        await self.start(found.task_id)
+        return await self.lock_for_event(request_event_id)
+
     async def start(self, task_id: UUID) -> None:
         task = self.tables.tasks[task_id]
         if task["status"] in UNFINISHED:
