@@ -70,3 +70,18 @@ async def test_flush_sends_the_final_text_at_once() -> None:
     assert [text for _, text, _ in sink.sent] == ["a", "ab"]
     throttle.flush()  # nothing pending: nothing more
     assert len(sink.sent) == 2
+
+
+async def test_a_poke_sends_the_held_text_and_close_undoes_the_registration() -> None:
+    sink, followed, undone = Recorder(), [False], []
+    throttle = DraftThrottle(sink, "s", "t", "X", interval=10.0, followed=lambda: followed[0])
+    throttle.on_close = lambda: undone.append(True)
+    throttle("held")
+    throttle.poke()
+    assert sink.sent == []  # still nobody
+    followed[0] = True
+    throttle.poke()
+    assert [text for _, text, _ in sink.sent] == ["held"]
+    throttle.close()
+    throttle.close()
+    assert undone == [True]

@@ -41,3 +41,18 @@ async def test_without_a_table_everyone_counts_as_followed() -> None:
     follows = Follows(None)
     assert follows.is_followed("anything")
     await follows.run(asyncio.Event())  # returns at once
+
+
+async def test_a_session_found_followed_is_poked_once_until_undone() -> None:
+    table = Table({"a"})
+    follows, stop = Follows(table.read), asyncio.Event()
+    pokes: list[str] = []
+    undo = follows.on_followed("a", lambda: pokes.append("a"))
+    runner = asyncio.create_task(follows.run(stop))
+    with follows.watching("a"):
+        await asyncio.sleep(REFRESH_SECONDS + 0.2)  # a second read: still followed, no poke
+        assert pokes == ["a"]
+        undo()
+        undo()  # twice is harmless
+    stop.set()
+    await runner

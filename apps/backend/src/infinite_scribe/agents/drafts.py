@@ -41,6 +41,8 @@ class DraftThrottle:
         self._pending: str | None = None
         self._last = float("-inf")
         self._timer: asyncio.TimerHandle | None = None
+        #: Called once by `close` (the follows' registration of `poke`).
+        self.on_close: Callable[[], None] | None = None
 
     def __call__(self, text: str) -> None:
         self._pending = text
@@ -67,6 +69,11 @@ class DraftThrottle:
         self._pending = None
         self._last = time.monotonic()
 
+    def poke(self) -> None:
+        """The session became followed: the text held back goes out (within the interval)."""
+        if self._pending is not None and self._timer is None:
+            self(self._pending)
+
     def flush(self) -> None:
         """The model is done: its final text goes out now (if it has not yet)."""
         if self._timer is not None:
@@ -81,3 +88,6 @@ class DraftThrottle:
             self._timer.cancel()
             self._timer = None
         self._pending = None
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None

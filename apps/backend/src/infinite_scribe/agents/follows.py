@@ -30,6 +30,8 @@ class Follows:
         self._running: Counter[str] = Counter()
         self._followed: set[str] = set()
         self._wake = asyncio.Event()
+        #: What to call when a session turns out followed (its drafts' held text goes out).
+        self._pokes: dict[str, set[Callable[[], None]]] = {}
 
     def is_followed(self, session_id: str) -> bool:
         return self._read is None or session_id in self._followed
@@ -47,6 +49,19 @@ class Follows:
                 del self._running[session_id]
                 self._followed.discard(session_id)
 
+    def on_followed(self, session_id: str, poke: Callable[[], None]) -> Callable[[], None]:
+        """Call `poke` whenever a read finds `session_id` newly followed; returns the undo."""
+        self._pokes.setdefault(session_id, set()).add(poke)
+
+        def undo() -> None:
+            pokes = self._pokes.get(session_id)
+            if pokes is not None:
+                pokes.discard(poke)
+                if not pokes:
+                    del self._pokes[session_id]
+
+        return undo
+
     async def run(self, stop: asyncio.Event) -> None:
         if self._read is None:
             return
@@ -60,6 +75,11 @@ class Follows:
             if not self._running:
                 continue
             try:
-                self._followed = await self._read(list(self._running))
+                followed = await self._read(list(self._running))
             except Exception as error:  # the next round tries again; drafts wait meanwhile
                 logger.warning("reading followed streams failed: %s", error)
+                continue
+            newly, self._followed = followed - self._followed, followed
+            for session_id in newly:  # their text so far goes out now, not at the next chunk
+                for poke in list(self._pokes.get(session_id, ())):
+                    poke()

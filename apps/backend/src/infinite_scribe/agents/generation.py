@@ -61,8 +61,9 @@ class Streaming:
         stage: str,
         extra: dict[str, Any] | None = None,
     ) -> DraftThrottle:
-        """The draft callback of one generation for `stream` (a session's or a novel's id)."""
-        return DraftThrottle(
+        """The draft callback of one generation for `stream` (a session's or a novel's id);
+        its held text goes out as soon as the stream turns out followed."""
+        throttle = DraftThrottle(
             sink,
             stream,
             task_id,
@@ -71,6 +72,8 @@ class Streaming:
             extra,
             followed=lambda: self.follows.is_followed(stream),
         )
+        throttle.on_close = self.follows.on_followed(stream, throttle.poke)
+        return throttle
 
 
 class GenerationHandler:
