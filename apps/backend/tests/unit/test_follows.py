@@ -1,6 +1,6 @@
-"""Which generations someone follows (agents/follows.py, decision 4002): read for all the
-sessions generating here at once, in one call for those that start together, again while they
-run; nothing is read when nothing runs."""
+"""Which generations someone follows (agents/follows.py, decision 4002): read for the sessions
+generating here that have a draft to send, in one call for those that ask together, again
+while they run; nothing is read when nothing asks."""
 
 import asyncio
 from collections.abc import Collection
@@ -18,13 +18,16 @@ class Table:
         return self.followed & set(sessions)
 
 
-async def test_generations_starting_together_share_one_read_and_see_their_follows() -> None:
+async def test_generations_asking_together_share_one_read_and_see_their_follows() -> None:
     table = Table({"a"})
     follows, stop = Follows(table.read), asyncio.Event()
     runner = asyncio.create_task(follows.run(stop))
-    with follows.watching("a"), follows.watching("b"):
+    with follows.watching("a"), follows.watching("b"), follows.watching("quiet"):
         await asyncio.sleep(0.1)
-        assert table.reads == [{"a", "b"}]
+        assert table.reads == []  # nobody has a draft yet: nothing read
+        assert not follows.is_followed("a") and not follows.is_followed("b")  # unknown yet
+        await asyncio.sleep(0.1)
+        assert table.reads == [{"a", "b"}]  # the quiet one is never read
         assert follows.is_followed("a") and not follows.is_followed("b")
         table.followed.add("b")  # a writer opens b's stream mid-generation
         await asyncio.sleep(REFRESH_SECONDS + 0.1)
@@ -50,6 +53,7 @@ async def test_a_session_found_followed_is_poked_once_until_undone() -> None:
     undo = follows.on_followed("a", lambda: pokes.append("a"))
     runner = asyncio.create_task(follows.run(stop))
     with follows.watching("a"):
+        assert not follows.is_followed("a")  # asks
         await asyncio.sleep(REFRESH_SECONDS + 0.2)  # a second read: still followed, no poke
         assert pokes == ["a"]
         undo()

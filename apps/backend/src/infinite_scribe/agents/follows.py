@@ -1,9 +1,10 @@
 """Which of this worker's generations someone follows (decision 4002): drafts go out only for
 sessions (or novels) whose live stream is open somewhere. The API processes record their open
-streams (`StreamFollows.record`); this asks for the sessions generating here, in one statement
-for all of them: at once (coalesced over BATCH_SECONDS) when a generation starts, and every
-REFRESH_SECONDS while any runs (a writer who opens the stream mid-generation gets its drafts
-from then on). Nothing runs here: no statement."""
+streams (`StreamFollows.record`); this reads, in one statement for all of them, the sessions
+generating here that have a draft to send: when a first draft asks (coalesced over
+BATCH_SECONDS, at most one read per MIN_GAP_SECONDS), and every REFRESH_SECONDS while any of
+them runs (a writer who opens the stream mid-generation gets its drafts from then on). A
+generation that never drafts costs no read; when nothing drafts, nothing is read."""
 
 import asyncio
 import contextlib
@@ -15,8 +16,10 @@ logger = logging.getLogger(__name__)
 
 #: How often the follows of running generations are read again.
 REFRESH_SECONDS = 0.5
-#: Generations that start within this share one read.
+#: First drafts within this share one read.
 BATCH_SECONDS = 0.02
+#: The least time between two reads (bounds the reads per second whatever the throughput).
+MIN_GAP_SECONDS = 0.05
 
 Followed = Callable[[Collection[str]], Awaitable[set[str]]]
 
@@ -28,25 +31,33 @@ class Follows:
         #: None: no follows table (a test's worker): every session counts as followed.
         self._read = followed
         self._running: Counter[str] = Counter()
+        #: Running sessions with a draft to send (their follow state is read).
+        self._asked: set[str] = set()
         self._followed: set[str] = set()
         self._wake = asyncio.Event()
         #: What to call when a session turns out followed (its drafts' held text goes out).
         self._pokes: dict[str, set[Callable[[], None]]] = {}
 
     def is_followed(self, session_id: str) -> bool:
-        return self._read is None or session_id in self._followed
+        """Whether anyone follows `session_id` as last read; a first ask wakes a read."""
+        if self._read is None or session_id in self._followed:
+            return True
+        if session_id in self._running and session_id not in self._asked:
+            self._asked.add(session_id)
+            self._wake.set()
+        return False
 
     @contextlib.contextmanager
     def watching(self, session_id: str) -> Iterator[None]:
-        """A generation for `session_id` runs here: its follow is read (now, then again)."""
+        """A generation for `session_id` runs here (its follow may be asked for meanwhile)."""
         self._running[session_id] += 1
-        self._wake.set()
         try:
             yield
         finally:
             self._running[session_id] -= 1
             if self._running[session_id] <= 0:
                 del self._running[session_id]
+                self._asked.discard(session_id)
                 self._followed.discard(session_id)
 
     def on_followed(self, session_id: str, poke: Callable[[], None]) -> Callable[[], None]:
@@ -70,16 +81,20 @@ class Follows:
                 async with asyncio.timeout(REFRESH_SECONDS):
                     await self._wake.wait()
             if self._wake.is_set():
-                await asyncio.sleep(BATCH_SECONDS)  # the other generations starting now
+                await asyncio.sleep(BATCH_SECONDS)  # the other first drafts of this moment
                 self._wake.clear()
-            if not self._running:
-                continue
-            try:
-                followed = await self._read(list(self._running))
-            except Exception as error:  # the next round tries again; drafts wait meanwhile
-                logger.warning("reading followed streams failed: %s", error)
-                continue
-            newly, self._followed = followed - self._followed, followed
-            for session_id in newly:  # their text so far goes out now, not at the next chunk
-                for poke in list(self._pokes.get(session_id, ())):
-                    poke()
+            if self._asked:
+                await self._refresh(self._read)
+                await asyncio.sleep(MIN_GAP_SECONDS)
+
+    async def _refresh(self, read: Followed) -> None:
+        try:
+            followed = await read(list(self._asked))
+        except Exception as error:  # the next round tries again; drafts wait meanwhile
+            logger.warning("reading followed streams failed: %s", error)
+            return
+        followed &= self._asked  # those that finished meanwhile are forgotten
+        newly, self._followed = followed - self._followed, followed
+        for session_id in newly:  # their text so far goes out now, not at the next chunk
+            for poke in list(self._pokes.get(session_id, ())):
+                poke()
