@@ -22,6 +22,9 @@ async def test_recorded_streams_are_followed_until_they_expire(clean_db: asyncpg
     )
     assert await follows.followed([a, b]) == {a}
     await follows.record([c], 30)  # sweeps b in passing
-    rows = await clean_db.fetch("SELECT session_id::text AS id FROM stream_follows")
+    rows = await clean_db.fetch(
+        "SELECT session_id::text AS id FROM stream_follows WHERE session_id = ANY($1::uuid[])",
+        [uuid.UUID(x) for x in (a, b, c)],  # other tests' streams may be in the table too
+    )
     assert {row["id"] for row in rows} == {a, c}
     assert await follows.followed([]) == set()
