@@ -2,9 +2,10 @@
 
 Works with OpenAI and with local servers that speak the same protocol (vLLM, llama.cpp,
 Ollama, LM Studio). The reply is streamed (`stream=True`): each chunk's text goes to the
-caller's `draft` callback while the model writes. Failures are mapped to the port's errors
-here, in one place; retries and the provider-wide 429 slow-down are `gate.ModelGate`'s (the
-worker builds this adapter with `max_retries=0`). A reply is used only once the stage's
+caller's `draft` callback while the model writes. The HTTP exchange is `chat_transport.py`'s
+(aiohttp, sized to the gate's bound, decision 4002), which maps HTTP failures to the port's
+errors; retries and the provider-wide 429 slow-down are `gate.ModelGate`'s (the worker builds
+this adapter with `max_retries=0`). A reply is used only once the stage's
 Pydantic model accepts it. Cancelling the caller closes the HTTP stream.
 """
 
