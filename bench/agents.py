@@ -30,6 +30,7 @@ import httpx
 import uvloop
 
 from _commands_http import KeepAliveClient
+from _generation_cost import Processes, cost_lines, counted_statements, cpu_per_unit
 from commands import HOST, api_process, create_sessions, percentile, services
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.settings.settings import Settings
@@ -42,6 +43,8 @@ from tests.support.fake_llm import FakeLLMServer, Reply
 SID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Writers whose stream is followed (first-draft latency); the rest only ask.
 SAMPLE = 50
+#: Scenarios up to this N count their SQL statements (BENCH_COUNT_UP_TO).
+COUNT_UP_TO = int(os.environ.get("BENCH_COUNT_UP_TO", "200"))
 FIRST_TOKEN = 0.2  # seconds before the model's first token; the rest is streamed over D - this
 
 
@@ -89,8 +92,14 @@ async def follow(
 
 
 async def scenario(
-    port: int, headers: dict[str, str], url: str, llm: FakeLLMServer, n: int, d: float
-) -> dict[str, float]:
+    port: int,
+    headers: dict[str, str],
+    url: str,
+    llm: FakeLLMServer,
+    n: int,
+    d: float,
+    processes: Processes,
+) -> dict[str, object]:
     llm.default = Reply.streamed(FIRST_TOKEN, max(d - FIRST_TOKEN, 0.0))
     llm.reset()
     llm.peak_in_flight = 0
@@ -110,12 +119,20 @@ async def scenario(
         ]
         await asyncio.wait_for(asyncio.gather(*(ev.wait() for ev in opened)), 30)
         owners: dict[str, str] = {}
-        accepted = await ask_all(port, headers, sessions, owners)
-        done = await finished(url, accepted, 120 + 20 * d)
+        before = processes.snapshot()
+        # Statements are counted in the quick scenarios only: the log costs PostgreSQL CPU.
+        async with counted_statements(url if n <= COUNT_UP_TO else None) as statements:
+            accepted = await ask_all(port, headers, sessions, owners)
+            done = await finished(url, accepted, 120 + 20 * d)
+        cpu = cpu_per_unit(before, processes.snapshot(), n)
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
-    return figures(llm, n, d, sample, accepted, done, owners, drafts)
+    result: dict[str, object] = dict(figures(llm, n, d, sample, accepted, done, owners, drafts))
+    result["cpu_ms_per_generation"] = cpu
+    result["statements_per_generation"] = round(sum(statements.values()) / n, 2)
+    result["report"] = cost_lines(f"N={n} D={d:g}", cpu, statements, n)
+    return result
 
 
 def figures(
@@ -203,14 +220,19 @@ def main() -> None:
         # hostile user, not for a benchmark's 50 followers. The API process reads os.environ.
         os.environ.setdefault("STREAM_MAX_PER_USER", "100000")
         os.environ.setdefault("API_METRICS_PORT", "0")
-        stack.enter_context(background("relay", env))
+        processes = Processes()
+        processes.add("bench", os.getpid())  # the clients and the fake model (not counted)
+        processes.add("relay", stack.enter_context(background("relay", env)))
         profile = os.environ.get("BENCH_PROFILE_WORKER")  # a path: pyinstrument's report
         for n in range(workers):
-            stack.enter_context(background("worker", env, profile if n == 0 else None))
-        port, _ = stack.enter_context(api_process(database_url, servers, secret, None))
+            worker = stack.enter_context(background("worker", env, profile if n == 0 else None))
+            processes.add(f"worker{n or ''}", worker)
+        port, api = stack.enter_context(api_process(database_url, servers, secret, None))
+        processes.add("api", api)
         uvloop.run(warm_up(port, headers, database_url))
         for n, d in plan:
-            results.append(uvloop.run(scenario(port, headers, database_url, llm, n, d)))
+            run = scenario(port, headers, database_url, llm, n, d, processes)
+            results.append(uvloop.run(run))
     for r in results:
         print(
             f"N={r['n']} D={r['d']:g} s: 202 -> COMPLETED p50 {r['p50_s']:.2f} p99 "
@@ -220,6 +242,7 @@ def main() -> None:
             f"{r['model_peak_in_flight']}; {r['completed']}/{r['n']} completed; 202 -> model "
             f"call p50 {r['to_model_p50_s']:.2f} max {r['to_model_max_s']:.2f} s"
         )
+        print(r["report"])
     print(
         json.dumps({"bench": "agents", "workers": workers, "in_flight": bound, "results": results})
     )

@@ -22,13 +22,16 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 
 import asyncpg
 import uvloop
 
 from _commands_http import KeepAliveClient
+from _generation_cost import Processes, cost_lines, cpu_per_unit
 from commands import HOST, api_process, create_sessions, percentile, services
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.settings.settings import Settings
@@ -37,8 +40,9 @@ REQUEST = json.dumps({"command_type": "RequestConceptGeneration", "payload": {}}
 
 
 @contextmanager
-def background(command: str, env: dict[str, str], profile: str | None = None) -> Iterator[None]:
-    """`scribe <command>` as a process of its own (under pyinstrument with `profile`)."""
+def background(command: str, env: dict[str, str], profile: str | None = None) -> Iterator[int]:
+    """`scribe <command>` as a process of its own (under pyinstrument with `profile`); yields
+    its pid."""
     args = ["-m", "infinite_scribe.cli", command]
     if profile:
         args = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *args]
@@ -47,7 +51,7 @@ def background(command: str, env: dict[str, str], profile: str | None = None) ->
         time.sleep(1.0)
         if process.poll() is not None:
             raise RuntimeError(f"scribe {command} exited with {process.returncode}")
-        yield
+        yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -86,11 +90,23 @@ async def finished(database_url: str, sent: dict[str, float], within: float) -> 
         await connection.close()
 
 
-async def throughput(port: int, headers: dict[str, str], database_url: str) -> dict[str, float]:
+@dataclass(frozen=True)
+class Throughput:
+    requests: int
+    accept_per_s: float
+    e2e_per_s: float
+    #: CPU per request by process (ms), and their total.
+    cpu: dict[str, float]
+
+
+async def throughput(
+    port: int, headers: dict[str, str], database_url: str, processes: Processes
+) -> Throughput:
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
     clients = int(os.environ.get("BENCH_CLIENTS", "32"))
     sessions = await create_sessions(port, headers, int(seconds * 600), clients)
     sent: dict[str, float] = {}
+    before = processes.snapshot()
     start = time.time()
     end = start + seconds
 
@@ -105,11 +121,8 @@ async def throughput(port: int, headers: dict[str, str], database_url: str) -> d
     accepted = time.time() - start
     done = await finished(database_url, sent, 120)
     elapsed = max(done.values()) - start
-    return {
-        "requests": len(sent),
-        "accept_per_s": len(sent) / accepted,
-        "e2e_per_s": len(sent) / elapsed,
-    }
+    cpu = cpu_per_unit(before, processes.snapshot(), len(sent))
+    return Throughput(len(sent), len(sent) / accepted, len(sent) / elapsed, cpu)
 
 
 async def steady(port: int, headers: dict[str, str], database_url: str, rate: float) -> list[float]:
@@ -155,25 +168,30 @@ def main() -> None:
             # pipeline, not a model.
             "LLM_OFFLINE_STREAM_SECONDS": "0",
         }
-        stack.enter_context(background("relay", env))
-        stack.enter_context(background("worker", env))
-        port, _ = stack.enter_context(api_process(database_url, servers, secret, None))
+        processes = Processes()
+        processes.add("bench", os.getpid())
+        processes.add("relay", stack.enter_context(background("relay", env)))
+        processes.add("worker", stack.enter_context(background("worker", env)))
+        port, api = stack.enter_context(api_process(database_url, servers, secret, None))
+        processes.add("api", api)
         time.sleep(5)  # the worker's consumer-group join
         uvloop.run(steady(port, headers, database_url, 10))  # warm-up
-        figures = uvloop.run(throughput(port, headers, database_url))
+        figures = uvloop.run(throughput(port, headers, database_url, processes))
         latencies = uvloop.run(steady(port, headers, database_url, 100))
     p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
-    ratio = figures["e2e_per_s"] / figures["accept_per_s"]
+    ratio = figures.e2e_per_s / figures.accept_per_s
     print(
-        f"end to end: {figures['requests']:.0f} requests, {figures['e2e_per_s']:.1f} requests/s "
-        f"(target >= 300); API accepted {figures['accept_per_s']:.1f}/s in the same run "
+        f"end to end: {figures.requests} requests, {figures.e2e_per_s:.1f} requests/s "
+        f"(target >= 300); API accepted {figures.accept_per_s:.1f}/s in the same run "
         f"(ratio {ratio:.2f})"
     )
     print(f"at 100 requests/s offered: p50 {p50:.1f} ms, p99 {p99:.1f} ms (target p99 <= 100)")
+    print(cost_lines("throughput (offline model)", figures.cpu, Counter(), figures.requests))
     result = {
         "bench": "worker",
-        "e2e_requests_per_s": round(figures["e2e_per_s"], 1),
-        "accepted_per_s": round(figures["accept_per_s"], 1),
+        "e2e_requests_per_s": round(figures.e2e_per_s, 1),
+        "accepted_per_s": round(figures.accept_per_s, 1),
+        "cpu_ms_per_request": figures.cpu,
         "ratio": round(ratio, 3),
         "p50_ms_at_100": round(p50, 2),
         "p99_ms_at_100": round(p99, 2),

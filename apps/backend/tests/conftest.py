@@ -59,6 +59,7 @@ ALL_TABLES = (
     "dead_letter_dispositions",
     "processed_messages",
     "stream_tickets",
+    "stream_follows",
     "idempotency_cache",
     "genesis_sessions",
     "novels",

@@ -45,3 +45,43 @@ async def test_at_most_about_five_a_second() -> None:
     assert len(times) >= 3
     assert all(later - earlier >= 0.19 for earlier, later in itertools.pairwise(times))
     assert [seq for seq, _, _ in sink.sent] == list(range(1, len(sink.sent) + 1))
+
+
+async def test_nothing_goes_out_while_nobody_follows_then_the_text_so_far() -> None:
+    # Decision 4002: drafts only for followed streams; the text waits, nothing is lost.
+    sink, followed = Recorder(), [False]
+    throttle = DraftThrottle(sink, "s", "t", "X", interval=0.05, followed=lambda: followed[0])
+    for text in ("a", "ab", "abc"):
+        throttle(text)
+        await asyncio.sleep(0.06)
+    assert sink.sent == []
+    followed[0] = True
+    throttle("abcd")
+    assert [(seq, text) for seq, text, _ in sink.sent] == [(1, "abcd")]
+
+
+async def test_flush_sends_the_final_text_at_once() -> None:
+    sink = Recorder()
+    throttle = DraftThrottle(sink, "s", "t", "X", interval=10.0)
+    throttle("a")
+    throttle("ab")  # held: the interval is long
+    throttle.flush()
+    throttle.close()
+    assert [text for _, text, _ in sink.sent] == ["a", "ab"]
+    throttle.flush()  # nothing pending: nothing more
+    assert len(sink.sent) == 2
+
+
+async def test_a_poke_sends_the_held_text_and_close_undoes_the_registration() -> None:
+    sink, followed, undone = Recorder(), [False], []
+    throttle = DraftThrottle(sink, "s", "t", "X", interval=10.0, followed=lambda: followed[0])
+    throttle.on_close = lambda: undone.append(True)
+    throttle("held")
+    throttle.poke()
+    assert sink.sent == []  # still nobody
+    followed[0] = True
+    throttle.poke()
+    assert [text for _, text, _ in sink.sent] == ["held"]
+    throttle.close()
+    throttle.close()
+    assert undone == [True]

@@ -28,6 +28,7 @@ from shared_types.models import (
     NovelRow,
     OperatorAuditRow,
     ProcessedMessageRow,
+    StreamFollowRow,
     StreamTicketRow,
     TableModel,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "OperatorAuditRow",
     "OutboxStatus",
     "ProcessedMessageRow",
+    "StreamFollowRow",
     "StreamTicketRow",
     "TableModel",
     "TaskStatus",

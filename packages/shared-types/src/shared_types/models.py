@@ -211,6 +211,17 @@ class StreamTicketRow(TableModel):
     created_at: datetime
 
 
+class StreamFollowRow(TableModel):
+    """A followed live stream (a session's or a novel's): someone has it open until
+    `expires_at` (API processes move it forward while they serve it); workers send drafts only
+    to followed streams."""
+
+    __tablename__ = "stream_follows"
+
+    session_id: UUID
+    expires_at: datetime
+
+
 class OperatorAuditRow(TableModel):
     """One operator action from the console: who (`actor_id`), what (`action`, `target`),
     when, and how many rows it changed; `action_id` is unique per submitted form; written
@@ -254,6 +265,7 @@ TABLE_MODELS: tuple[type[TableModel], ...] = (
     IdempotencyCacheRow,
     ProcessedMessageRow,
     StreamTicketRow,
+    StreamFollowRow,
     OperatorAuditRow,
     DeadLetterDispositionRow,
 )

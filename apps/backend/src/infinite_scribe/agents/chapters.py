@@ -15,7 +15,6 @@ from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.chapter_writer import ChapterWriter
-from infinite_scribe.agents.drafts import DraftThrottle
 from infinite_scribe.agents.generation import Streaming
 from infinite_scribe.agents.llm.port import InvalidOutput, Usage, metering
 from infinite_scribe.agents.metrics import AgentMetrics
@@ -65,7 +64,12 @@ class ChapterHandler:
                 self.metrics.skipped.inc()
                 return
             started = time.monotonic()
-            with self.streaming.heartbeats.running(job.task.task_id), metering() as usage:
+            streaming = self.streaming
+            with (
+                streaming.heartbeats.running(job.task.task_id),
+                streaming.follows.watching(str(job.task.session_id)),
+                metering() as usage,
+            ):
                 await self._attempts(delivery, job, usage)
             self.metrics.duration.observe(time.monotonic() - started)
 
@@ -93,12 +97,11 @@ class ChapterHandler:
     async def _write(self, job: ChapterJob) -> tuple[str, list[str]]:
         """The chapter's beats, then its prose beat by beat, the text so far streamed."""
         brief = chapter_brief(job)
-        throttle = DraftThrottle(
+        throttle = self.streaming.throttle(
             self.streaming.drafts,
             str(job.task.session_id),
             str(job.task.task_id),
             DRAFT_STAGE,
-            self.streaming.draft_interval,
             {"chapter": job.chapter},
         )
         try:
@@ -112,6 +115,7 @@ class ChapterHandler:
                     throttle(before + joiner + text)
 
                 written.append(await self.writer.prose(brief, beats, index, draft))
+            throttle.flush()  # the final text arrives too
         finally:
             throttle.close()
         text = "\n\n".join(part for part in written if part)

@@ -1,8 +1,11 @@
 """What the writer sees while the model writes: the text so far, at most one `draft` per
-`interval` per generation (the first at once, then the newest text; nothing queues up)."""
+`interval` per generation (the first at once, then the newest text; nothing queues up), and the
+final text when the model is done (`flush`). Only while someone follows the session's stream
+(`followed`, decision 4002): the text waits meanwhile, and goes out once someone does."""
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -25,8 +28,11 @@ class DraftThrottle:
         stage: str,
         interval: float,
         extra: dict[str, Any] | None = None,
+        followed: Callable[[], bool] | None = None,
     ) -> None:
         self.sink = sink
+        #: Whether anyone follows the session now (None: always sent).
+        self.followed = followed
         #: More of the body (a chapter's draft says its chapter).
         self.extra = extra or {}
         self.session_id, self.task_id, self.stage = session_id, task_id, stage
@@ -35,6 +41,8 @@ class DraftThrottle:
         self._pending: str | None = None
         self._last = float("-inf")
         self._timer: asyncio.TimerHandle | None = None
+        #: Called once by `close` (the follows' registration of `poke`).
+        self.on_close: Callable[[], None] | None = None
 
     def __call__(self, text: str) -> None:
         self._pending = text
@@ -53,11 +61,26 @@ class DraftThrottle:
 
     def _send(self) -> None:
         assert self._pending is not None
+        if self.followed is not None and not self.followed():
+            return  # nobody reads it: kept, the next text (or flush) tries again
         self.sequence += 1
         body = {"stage": self.stage, **self.extra, "text": self._pending, "sent_at": time.time()}
         self.sink.publish(self.session_id, self.task_id, self.sequence, body)
         self._pending = None
         self._last = time.monotonic()
+
+    def poke(self) -> None:
+        """The session became followed: the text held back goes out (within the interval)."""
+        if self._pending is not None and self._timer is None:
+            self(self._pending)
+
+    def flush(self) -> None:
+        """The model is done: its final text goes out now (if it has not yet)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._pending is not None:
+            self._send()
 
     def close(self) -> None:
         """The generation is over: nothing more goes out (the proposal event follows)."""
@@ -65,3 +88,6 @@ class DraftThrottle:
             self._timer.cancel()
             self._timer = None
         self._pending = None
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None

@@ -13,11 +13,13 @@ import contextlib
 import functools
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
+from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.port import (
     GenerationRequest,
@@ -42,12 +44,36 @@ class _Cancelled(Exception):
 
 @dataclass(frozen=True)
 class Streaming:
-    """Where drafts go and how often, who hears of cancellations, who keeps tasks alive."""
+    """Where drafts go and how often, who hears of cancellations, who keeps tasks alive, and
+    whose streams are followed (drafts only for those)."""
 
     drafts: DraftSink
     draft_interval: float
     cancellations: Cancellations
     heartbeats: Heartbeats
+    follows: Follows = field(default_factory=lambda: Follows(None))
+
+    def throttle(
+        self,
+        sink: DraftSink,
+        stream: str,
+        task_id: str,
+        stage: str,
+        extra: dict[str, Any] | None = None,
+    ) -> DraftThrottle:
+        """The draft callback of one generation for `stream` (a session's or a novel's id);
+        its held text goes out as soon as the stream turns out followed."""
+        throttle = DraftThrottle(
+            sink,
+            stream,
+            task_id,
+            stage,
+            self.draft_interval,
+            extra,
+            followed=lambda: self.follows.is_followed(stream),
+        )
+        throttle.on_close = self.follows.on_followed(stream, throttle.poke)
+        return throttle
 
 
 class GenerationHandler:
@@ -87,7 +113,11 @@ class GenerationHandler:
                 self.metrics.skipped.inc()
                 return
             started = time.monotonic()
-            with self.streaming.heartbeats.running(job.task.task_id):
+            streaming = self.streaming
+            with (
+                streaming.heartbeats.running(job.task.task_id),
+                streaming.follows.watching(str(job.task.session_id)),
+            ):
                 await self._generate(delivery, job, cancelled)
         self.metrics.duration.observe(time.monotonic() - started)
 
@@ -136,12 +166,11 @@ class GenerationHandler:
         """The provider's proposal, streaming drafts; _Cancelled (the call cancelled) once a
         cancelling event came and the task is indeed no longer wanted."""
         streaming = self.streaming
-        throttle = DraftThrottle(
+        throttle = streaming.throttle(
             _Counted(streaming.drafts, self.metrics),
             str(job.task.session_id),
             str(job.task.task_id),
             job.stage.value,
-            streaming.draft_interval,
         )
         call = asyncio.create_task(self.provider.generate(generation_request(job), throttle))
         try:
@@ -150,7 +179,9 @@ class GenerationHandler:
                 await asyncio.wait({call, waiter}, return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
                 if call.done():
-                    return call.result()
+                    proposal = call.result()
+                    throttle.flush()  # the final text arrives too
+                    return proposal
                 cancelled.clear()
                 if not await self.work.still_wanted(job):
                     raise _Cancelled

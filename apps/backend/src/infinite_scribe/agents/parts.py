@@ -18,6 +18,7 @@ from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, Peek, PoisonHandler
 from infinite_scribe.kafka.dead_letters import DeadLetters
 from infinite_scribe.kafka.drafts import DraftPublisher
+from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.runtime.worker import RuntimeOptions
@@ -61,6 +62,8 @@ class WorkerClients:
     flow_queries: PostgresFlowQueries
     drafts: DraftPublisher
     dead_letters: DeadLetters
+    #: Which streams are followed (None: every session counts as followed, decision 4002).
+    follows: PostgresStreamFollows | None = None
 
 
 class EventConsumer(Protocol):

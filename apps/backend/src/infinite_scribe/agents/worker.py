@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.chapter_writer import chapter_writer
 from infinite_scribe.agents.chapters import ChapterHandler, is_chapter_request
+from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.metrics import AgentMetrics
@@ -45,6 +46,7 @@ class _Running:
     clients: WorkerClients
     flows: FlowControl
     heartbeats: Heartbeats
+    follows: Follows
     consumer: EventConsumer
 
 
@@ -114,8 +116,9 @@ class AgentWorker:
             flows=flows,
         )
         heartbeats = Heartbeats(work.heartbeat, max(options.redrive_after_seconds / 3, 0.1))
+        follows = Follows(None if clients.follows is None else clients.follows.followed)
         streaming = Streaming(
-            clients.drafts, options.draft_interval_seconds, self.cancellations, heartbeats
+            clients.drafts, options.draft_interval_seconds, self.cancellations, heartbeats, follows
         )
         handler = GenerationHandler(
             work,
@@ -143,7 +146,7 @@ class AgentWorker:
             peek=self.cancellations.peek,
         )
         self.metrics.in_flight.set_function(lambda: consumer.in_flight)
-        self._running = _Running(clients, flows, heartbeats, consumer)
+        self._running = _Running(clients, flows, heartbeats, follows, consumer)
         logger.info("agent worker started (provider %s)", self.provider.name)
 
     def _chapter_handler(self, clients: WorkerClients, streaming: Streaming) -> ChapterHandler:
@@ -170,6 +173,7 @@ class AgentWorker:
         helpers = [
             asyncio.create_task(presence.run(stop)),
             asyncio.create_task(running.heartbeats.run(stop)),
+            asyncio.create_task(running.follows.run(stop)),
             asyncio.create_task(self._sweep(stop)),
             asyncio.create_task(self._lag(stop)),
             asyncio.create_task(self._sweep_flows(stop)),

@@ -10,6 +10,7 @@ from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import StreamHub
 from infinite_scribe.kafka.drafts import KafkaDraftSource, drafts_topic, ensure_drafts_topic
 from infinite_scribe.persistence.stream.event_feed import PostgresEventFeed
+from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
 from infinite_scribe.persistence.stream.tickets import PostgresStreamTickets
 from infinite_scribe.settings.settings import Settings
 
@@ -28,6 +29,7 @@ async def start_live_streams(
         queue_size=settings.stream_queue_size,
         poll_interval=settings.stream_poll_interval,
         drafts=_draft_source(settings),
+        follows=PostgresStreamFollows(pool),
     )
     await hub.start()
     return LiveStreams(

@@ -86,15 +86,18 @@ class AgentWork:
     async def begin(self, request: EventEnvelope) -> Job | None:
         """Start the request's task; None when there is nothing to do (already handled,
         cancelled, unknown task or session). No separate ledger read: a request in the ledger
-        has a finished task (both are written in one transaction), which this finds."""
-        async with self.uow.transaction() as tx:
-            task = await tx.repository(ASYNC_TASKS).lock_for_event(request.event_id)
-            if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
+        has a finished task (both are written in one transaction), which this finds. In
+        autocommit, the task started by one statement (issue 40): it moves only a PENDING or
+        RUNNING task, and a second worker's copy of the request waits on the row's lock for
+        the first one's finish, as it did inside a transaction. (A session gone meanwhile
+        leaves the task RUNNING: the re-drive sweeper finds it, as it found it PENDING.)"""
+        async with self.uow.autocommit() as tx:
+            task = await tx.repository(ASYNC_TASKS).start_for_event(request.event_id)
+            if task is None:
                 return None
             snapshot = await tx.repository(GENESIS_SESSIONS).load(task.session_id)
             if snapshot is None:
                 return None
-            await tx.repository(ASYNC_TASKS).start(task.task_id)
         stage = GenesisStage(request.payload.get("stage", snapshot.state.current_stage))
         # Every job reads them, a concept request too: what the writer gave at creation
         # (initial_user_input) stands under what a request says itself.
@@ -196,7 +199,7 @@ class AgentWork:
                     change = self._with_pause(job, change)
                 await tx.write(change.write)
                 if pausing:
-                    await self._land_pause(tx, job)
+                    await self._land_pause(tx, job, change.after)
             return True
 
         try:
@@ -214,13 +217,14 @@ class AgentWork:
         row = self.flows.handle_row(str(job.request.correlation_id), handle)
         return change.with_parts(Write(flow_handle=row))
 
-    async def _land_pause(self, tx: Transaction, job: Job) -> None:
+    async def _land_pause(self, tx: Transaction, job: Job, state: GenesisState) -> None:
         """Land the pause in the proposal's own transaction (no second transaction per
-        request): a reply can only find the handle once this commits, so it finds it PAUSED."""
+        request): a reply can only find the handle once this commits, so it finds it PAUSED.
+        `state`: the session after the proposal (its handle's session), not read again."""
         assert self.flows is not None
         seen = await tx.repository(FLOW_HANDLES).get(str(job.request.correlation_id))
         if seen is not None:
-            await self.flows.land_in(tx, seen)
+            await self.flows.land_in(tx, seen, state)
 
     def _origin(self, job: Job) -> Origin:
         return answer_origin(job.request, job.task, self.source_service)

@@ -10,6 +10,10 @@ Drafts (what a model has written so far) come from a `DraftSource`: each is push
 session's subscriptions, and the latest one per session is kept (bounded) for clients that
 connect mid-generation, until its task is seen finished.
 
+Follows (decision 4002): the hub records the streams it serves through `StreamFollows` (a new
+one at once, every one again each FOLLOW_RENEW_SECONDS, each for FOLLOW_TTL_SECONDS), so
+workers send drafts only to streams someone has open.
+
 Ordering contract: `subscribe` and every dispatch run on the event loop without an await in
 between, so a subscription gets exactly the events with id > its `start`, in id order.
 """
@@ -26,6 +30,7 @@ from infinite_scribe.application.ports.stream import (
     DraftSource,
     EventFeed,
     StreamEvent,
+    StreamFollows,
     TaskProgress,
 )
 
@@ -39,6 +44,10 @@ _TASK_LOOKBACK_SECONDS = 30.0
 #: out only waits for its next draft, <= DRAFT_INTERVAL_SECONDS away). Bounds the memory.
 MAX_LATEST_DRAFTS = 4096
 _FINISHED = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+#: How long a recorded follow lasts, and how often the hub renews those of its open streams: a
+#: stream closed (or a process gone) stops drafts for its session within the TTL.
+FOLLOW_TTL_SECONDS = 30.0
+FOLLOW_RENEW_SECONDS = 10.0
 
 Item = StreamEvent | TaskProgress | Draft
 
@@ -106,9 +115,15 @@ class StreamHub:
         queue_size: int,
         poll_interval: float,
         drafts: DraftSource | None = None,
+        follows: StreamFollows | None = None,
     ) -> None:
         self.feed = feed
         self.drafts = drafts
+        self.follows = follows
+        #: Streams subscribed here whose follow is not recorded yet; the keeper is woken.
+        self._unrecorded: set[str] = set()
+        self._follow_wake = asyncio.Event()
+        self._keeper: asyncio.Task[None] | None = None
         self._latest_drafts: OrderedDict[str, Draft] = OrderedDict()
         self.queue_size = queue_size
         self.poll_interval = poll_interval
@@ -141,6 +156,8 @@ class StreamHub:
         self._runner = asyncio.create_task(self._run(), name="stream-hub")
         if self.drafts is not None:
             self.drafts.start(self.on_draft)
+        if self.follows is not None:
+            self._keeper = asyncio.create_task(self._keep_follows(self.follows), name="follows")
 
     async def _open(self) -> None:
         try:
@@ -152,10 +169,11 @@ class StreamHub:
             self.ready = True
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
+        for task in (self._runner, self._keeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for subscriptions in self._subscriptions.values():
             for subscription in subscriptions:
                 subscription.close()
@@ -195,6 +213,9 @@ class StreamHub:
         subscription = Subscription(session_id, self.horizon)
         if self.closing:
             subscription.close()
+        if self.follows is not None and session_id not in self._subscriptions:
+            self._unrecorded.add(session_id)  # a stream newly followed here: recorded at once
+            self._follow_wake.set()
         self._subscriptions.setdefault(session_id, set()).add(subscription)
         return subscription
 
@@ -211,6 +232,32 @@ class StreamHub:
         subscription.lagging = False
         self.resyncs += 1
         return self.horizon
+
+    async def _keep_follows(self, follows: StreamFollows) -> None:
+        """Record new streams as they open (one statement for those that opened together) and
+        renew every open one each FOLLOW_RENEW_SECONDS; a failure is retried (drafts for a
+        stream wait meanwhile, events do not)."""
+        renew_at = time.monotonic()
+        while True:
+            wait = renew_at - time.monotonic()
+            if wait > 0 and not self._unrecorded:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await self._follow_wake.wait()
+            self._follow_wake.clear()
+            renewing = time.monotonic() >= renew_at
+            streams = set(self._subscriptions) if renewing else self._unrecorded
+            streams &= self._subscriptions.keys()
+            self._unrecorded = set()
+            try:
+                await follows.record(streams, FOLLOW_TTL_SECONDS)
+            except Exception as error:  # the database is away: try again shortly
+                logger.warning("recording followed streams failed: %s", error)
+                self._unrecorded |= streams
+                await asyncio.sleep(self.poll_interval)
+                continue
+            if renewing:
+                renew_at = time.monotonic() + FOLLOW_RENEW_SECONDS
 
     async def _run(self) -> None:
         while True:

@@ -19,7 +19,8 @@ from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, KeyedConsumer, Peek, PoisonHandler
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
-from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
@@ -107,8 +108,19 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
         stack.push_async_callback(asyncio.to_thread, drafts.close)
         dead_letters = DeadLetters(options.kafka, options.consumer_group)
         stack.push_async_callback(asyncio.to_thread, dead_letters.close)
-        pool = await create_pool(options.database_url, min_size=1, max_size=WORKER_POOL_SIZE)
+        # No RESET round trip per release (3 per generation): the worker never changes session
+        # state (as the API's pool, issue 13); the uow's `transaction()` and `autocommit()` are
+        # all it runs.
+        pool = await create_pool(
+            options.database_url, min_size=1, max_size=WORKER_POOL_SIZE, reset=keep_session
+        )
         stack.push_async_callback(close_pool, pool)
+        # The follows are read on a connection of their own: behind a burst of generations
+        # on the pool, the first drafts would wait for them (decision 4002).
+        follows_pool = await create_pool(
+            options.database_url, min_size=1, max_size=1, reset=keep_session
+        )
+        stack.push_async_callback(close_pool, follows_pool)
         composer = WriteComposer(options.topic, options.event_max_bytes)
         uow = unit_of_work(pool, composer, options.database_url)
         stack.push_async_callback(uow.close)
@@ -119,6 +131,7 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
             PostgresFlowQueries(pool),
             drafts,
             dead_letters,
+            PostgresStreamFollows(follows_pool),
         )
 
 

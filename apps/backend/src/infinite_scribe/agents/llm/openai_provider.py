@@ -2,36 +2,31 @@
 
 Works with OpenAI and with local servers that speak the same protocol (vLLM, llama.cpp,
 Ollama, LM Studio). The reply is streamed (`stream=True`): each chunk's text goes to the
-caller's `draft` callback while the model writes. Failures are mapped to the port's errors
-here, in one place; retries and the provider-wide 429 slow-down are `gate.ModelGate`'s (the
-worker builds this adapter with `max_retries=0`). A reply is used only once the stage's
+caller's `draft` callback while the model writes. The HTTP exchange is `chat_transport.py`'s
+(aiohttp, sized to the gate's bound, decision 4002), which maps HTTP failures to the port's
+errors; retries and the provider-wide 429 slow-down are `gate.ModelGate`'s (the worker builds
+this adapter with `max_retries=0`). A reply is used only once the stage's
 Pydantic model accepts it. Cancelling the caller closes the HTTP stream.
 """
 
 import asyncio
-import itertools
+import functools
 import json
 import re
 from typing import Any
 
-import httpx
-import openai
 import orjson
-from openai import AsyncOpenAI, omit
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
 from infinite_scribe.agents.llm import prompts
+from infinite_scribe.agents.llm.chat_transport import CALLS_PER_CLIENT, ChatTransport
 from infinite_scribe.agents.llm.port import (
     DraftCallback,
-    GenerationError,
     GenerationRequest,
     GenerationTimeout,
     InvalidOutput,
-    ProviderRejected,
-    ProviderUnavailable,
-    RateLimited,
     report_usage,
 )
 from infinite_scribe.domain.proposals import (
@@ -43,8 +38,6 @@ from infinite_scribe.domain.proposals import (
 )
 from shared_types.enums import GenesisStage
 
-#: Model calls per HTTP client (connection pool) before another client is added.
-CALLS_PER_CLIENT = 64
 #: Sent when no key is configured: the SDK insists on one, local servers ignore it.
 NO_KEY = "not-needed"
 # Some local models wrap JSON in a Markdown fence even in JSON mode; strip exactly that.
@@ -73,19 +66,13 @@ class OpenAIProvider:
     ) -> None:
         self.model = model
         self.timeout = timeout
-        # httpx's connection pool does O(connections) work per request and per closed stream:
-        # hundreds of streams at once on one client cost more CPU than the streams themselves
-        # (profiled at 1,000 concurrent calls). Calls are spread over clients of bounded size.
-        self._clients = [
-            AsyncOpenAI(
-                base_url=base_url,
-                api_key=api_key or NO_KEY,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
-            for _ in range(max(1, -(-max_concurrency // CALLS_PER_CLIENT)))
-        ]
-        self._turn = itertools.cycle(self._clients)
+        self._transport = ChatTransport(
+            base_url=base_url,
+            api_key=api_key or NO_KEY,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+            max_retries=max_retries,
+        )
 
     async def generate(
         self,
@@ -109,9 +96,8 @@ class OpenAIProvider:
         return await self._complete(None, messages, draft)
 
     async def aclose(self) -> None:
-        """Close the HTTP connection pool."""
-        for client in self._clients:
-            await client.close()
+        """Close the HTTP connection pools."""
+        await self._transport.aclose()
 
     async def _complete(
         self,
@@ -120,26 +106,13 @@ class OpenAIProvider:
         draft: DraftCallback | None,
     ) -> str:
         """The reply's text; a stage's reply is held to its proposal's schema (None: text)."""
-        response_format: ResponseFormatJSONSchema | None = None
-        if stage is not None:
-            response_format = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": schema_name(stage),
-                    "schema": response_schema(stage),
-                    "strict": True,
-                },
-            }
+        response_format = None if stage is None else _response_format(stage)
         reply = _Reply()
         try:
             async with asyncio.timeout(self.timeout):  # the whole reply, not each read
                 await self._stream(messages, response_format, reply, draft)
         except TimeoutError as error:
             raise GenerationTimeout(f"the model did not answer in {self.timeout} s") from error
-        except openai.APIError as error:
-            raise map_sdk_error(error) from error
-        except httpx.HTTPError as error:  # raised while reading the stream, not wrapped
-            raise ProviderUnavailable(f"the model's stream broke: {error!r}") from error
         return reply.checked()
 
     async def _stream(
@@ -149,27 +122,41 @@ class OpenAIProvider:
         reply: "_Reply",
         draft: DraftCallback | None,
     ) -> None:
-        # The SDK sends the request and raises its errors; the stream's lines are read here:
-        # the SDK builds a typed object per chunk, which was the worker's largest cost at
-        # thousands of generations at once (decision 2700).
-        client = next(self._turn)
-        async with client.chat.completions.with_streaming_response.create(
-            model=self.model,
-            messages=messages,
-            response_format=omit if response_format is None else response_format,
-            stream=True,
-            stream_options={"include_usage": True},  # the last chunk reports the tokens
-        ) as response:  # closes the connection on cancellation too
-            async for line in response.iter_lines():
-                if not line.startswith("data:"):
+        # The stream's lines are read here, not as the SDK's typed chunk objects: those were
+        # the worker's largest cost at thousands of generations at once (decision 2700).
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},  # the last chunk reports the tokens
+        }
+        if response_format is not None:
+            body["response_format"] = response_format
+        async with self._transport.lines(body) as lines:  # closed on cancellation too
+            async for line in lines:
+                if not line.startswith(b"data:"):
                     continue  # blank separators, comments, `event:` lines
                 data = line[5:].strip()
-                if data == "[DONE]":
+                if data == b"[DONE]":
                     return
                 reply.take(_chunk(data), draft)
 
 
-def _chunk(data: str) -> dict[str, Any]:
+@functools.cache
+def _response_format(stage: GenesisStage) -> ResponseFormatJSONSchema:
+    """The stage's strict structured output, built once (the schema is static; it is only
+    encoded, never changed)."""
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": schema_name(stage),
+            "schema": response_schema(stage),
+            "strict": True,
+        },
+    }
+
+
+def _chunk(data: str | bytes) -> dict[str, Any]:
     """One streamed chunk (`data:` of a server-sent event), as the protocol defines it."""
     try:
         chunk = orjson.loads(data)
@@ -260,32 +247,3 @@ def parse_proposal(
         raise InvalidOutput(
             f"the reply is not a valid {stage.value} proposal: {problems}"
         ) from error
-
-
-def map_sdk_error(error: openai.APIError) -> GenerationError:
-    """The port's error for what the SDK raised once its own retries were spent."""
-    if isinstance(error, openai.APITimeoutError):
-        return GenerationTimeout(f"the model did not answer in time: {error}")
-    if isinstance(error, openai.APIConnectionError):
-        return ProviderUnavailable(f"cannot reach the model server: {error}")
-    if isinstance(error, openai.RateLimitError):
-        return RateLimited(f"rate limited: {error.message}", retry_after=_retry_after(error))
-    if isinstance(error, openai.APIStatusError):
-        status = error.status_code
-        if status >= 500:
-            return ProviderUnavailable(f"model server error {status}: {error.message}")
-        if status == 408:
-            return GenerationTimeout(f"the model server timed out (408): {error.message}")
-        return ProviderRejected(f"the model server refused the request ({status}): {error.message}")
-    # APIResponseValidationError and the like: the server answered, but not in the protocol.
-    return InvalidOutput(f"unexpected reply from the model server: {error}")
-
-
-def _retry_after(error: openai.APIStatusError) -> float | None:
-    headers = error.response.headers
-    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        try:
-            return float(headers[header]) / divisor
-        except (KeyError, ValueError):
-            continue
-    return None

@@ -53,6 +53,19 @@ class DraftSource(Protocol):
     async def stop(self) -> None: ...
 
 
+class StreamFollows(Protocol):
+    """Which live streams someone has open, across API processes (decision 4002): the API
+    records the streams it serves, a worker sends drafts only to followed ones."""
+
+    async def record(self, streams: Collection[str], ttl_seconds: float) -> None:
+        """These streams are followed for `ttl_seconds` from now (ids as text)."""
+        ...
+
+    async def followed(self, streams: Collection[str]) -> set[str]:
+        """Those of `streams` someone follows now."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class FeedWake:
     """Why the feed woke: new commits (events), a catch-up of every followed session's tasks

@@ -54,6 +54,11 @@ class TaskRepository(Protocol):
         """PENDING/RUNNING -> RUNNING (one more attempt); its command -> PROCESSING."""
         ...
 
+    async def start_for_event(self, request_event_id: UUID) -> TaskRecord | None:
+        """`start` the task that answers `request_event_id` and return it, in one statement;
+        None when there is none, or it is finished or cancelled."""
+        ...
+
 
 class TaskQueries(Protocol):
     """Reads and small writes outside command transactions."""

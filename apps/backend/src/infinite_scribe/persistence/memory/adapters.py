@@ -110,6 +110,9 @@ class MemorySession:
         return await self.writes.write(write)
 
     def repository(self, key: RepositoryKey[R]) -> R:
+        # The tasks too: an agent begins its task in autocommit (each statement commits).
+        if key.name == ASYNC_TASKS.name:
+            return cast(R, MemoryTasks(self.db.tables))
         if key.name != GENESIS_SESSIONS.name:
             raise NotImplementedError(f"{key.name} is used inside transactions only")
         return cast(R, MemoryGenesis(self.db))
@@ -231,6 +234,13 @@ class MemoryTasks:
                     t["session_id"], t["correlation_id"], t["attempts"],
                 )  # fmt: skip
         return None
+
+    async def start_for_event(self, request_event_id: UUID) -> TaskRecord | None:
+        found = await self.lock_for_event(request_event_id)
+        if found is None or found.status not in UNFINISHED:
+            return None
+        await self.start(found.task_id)
+        return await self.lock_for_event(request_event_id)
 
     async def start(self, task_id: UUID) -> None:
         task = self.tables.tasks[task_id]

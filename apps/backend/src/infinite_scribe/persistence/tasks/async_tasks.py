@@ -49,6 +49,12 @@ class PostgresTaskRepository:
         )
         return None if row is None else _record(row)
 
+    async def start_for_event(self, request_event_id: UUID) -> TaskRecord | None:
+        # One statement (issue 40): the row lock of the UPDATE makes a second worker's copy of
+        # the request wait for the first one's finish, then find the task finished.
+        row = await self.connection.fetchrow(_START_FOR_EVENT, request_event_id)
+        return None if row is None else _record(row)
+
     async def start(self, task_id: UUID) -> None:
         await self.connection.execute(
             "WITH task AS (UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1, "
@@ -59,6 +65,19 @@ class PostgresTaskRepository:
             task_id,
         )
 
+
+_START_FOR_EVENT = f"""
+WITH task AS (
+    UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1,
+        started_at = coalesce(started_at, clock_timestamp()), message = 'started'
+    WHERE request_event_id = $1 AND status IN ('PENDING', 'RUNNING')
+    RETURNING {_RECORD_COLUMNS}
+), command AS (
+    UPDATE command_inbox c SET status = 'PROCESSING' FROM task
+    WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'
+)
+SELECT * FROM task
+"""
 
 _VIEW = """
 SELECT id, task_type, status::text AS status, progress, message, result_data, error_data,

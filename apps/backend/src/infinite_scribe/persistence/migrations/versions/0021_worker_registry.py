@@ -11,7 +11,7 @@ Revises: 0018_novel_chapters
 from alembic import op
 
 revision = "0021_worker_registry"
-down_revision = "0018_novel_chapters"
+down_revision = "0020_stream_follows"
 branch_labels = None
 depends_on = None
 
