@@ -5,7 +5,7 @@ drops out on its own. The embedded broker lists consumer groups without members:
 own beats are the count.
 
 Revision ID: 0021_worker_registry
-Revises: 0018_novel_chapters
+Revises: 0020_stream_follows
 """
 
 from alembic import op
