@@ -59,9 +59,9 @@ class SlotStream:
         )
         self._thread.start()
 
-    async def batch(self, limit: int, wait_seconds: float) -> tuple[list[bytes], int] | None:
-        """The records of the transactions queued now (at least one, up to about `limit`
-        records), and the end of the last one; None when none came within `wait_seconds`."""
+    async def batch(self, limit: int, wait_seconds: float) -> list[Transaction] | None:
+        """The transactions queued now (at least one, up to about `limit` records), in commit
+        order; None when none came within `wait_seconds`."""
         try:
             async with asyncio.timeout(wait_seconds):  # not wait_for: see event_feed.wait
                 first = await self._queue.get()
@@ -74,9 +74,7 @@ class SlotStream:
             size += len(taken[-1].records)
         self._taken += size
         current = [t for t in taken if t.generation == self._generation]
-        if not current:
-            return None
-        return [record for t in current for record in t.records], current[-1].end_lsn
+        return current or None
 
     def confirm(self, lsn: int) -> None:
         """Everything before `lsn` was acknowledged: the slot may forget it."""
