@@ -73,7 +73,8 @@ def messages_of(records: Sequence[bytes], position: bytes | None = None) -> list
     `orjson.loads`, one slice for the value, one tuple; the parsed header dict goes to the
     producer as it is."""
     found: list[SlotMessage] = []
-    append, loads = found.append, orjson.loads
+    # tuple.__new__: a NamedTuple's own constructor is a Python function (a frame per event).
+    append, loads, new = found.append, orjson.loads, tuple.__new__
     for data in records:
         if data[:1] != b"M" or not data.startswith(_MARK, 10):
             continue
@@ -81,7 +82,7 @@ def messages_of(records: Sequence[bytes], position: bytes | None = None) -> list
         topic, key, headers = loads(data[_CONTENT:newline])
         if position is not None:
             headers[POSITION_HEADER] = position
-        append(SlotMessage(topic, key, headers, data[newline + 1 :]))
+        append(new(SlotMessage, (topic, key, headers, data[newline + 1 :])))
     return found
 
 
