@@ -44,7 +44,11 @@ def read_back(kafka: KafkaConnection, topics: Iterable[str], found: Delivered) -
     consumer = Consumer(
         client_config(
             kafka,
-            owned={"group.id": "scribe-relay-resume", "enable.auto.commit": False},
+            owned={
+                "group.id": "scribe-relay-resume",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 20,  # the tail is there already: do not wait for more
+            },
         )
     )
     try:

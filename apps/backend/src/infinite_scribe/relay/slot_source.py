@@ -81,6 +81,7 @@ class SlotSource:
         #: point (None: not looked at yet), until the stream is past it.
         self._resume: resume.Delivered | None = None
         self._resuming = True
+        self._connection = 0  # the stream's connection of the last batch
         #: Messages skipped because the broker held them already (since start).
         self.skipped = 0
 
@@ -126,6 +127,10 @@ class SlotSource:
             position = slot.position_of(transaction.end_lsn)
             messages += slot.messages_of(transaction.records, position)
         end_lsn = got[-1].end_lsn
+        if got[-1].connection != self._connection:
+            # A new replication connection (the stream's own reconnection after a database
+            # restart, or a take-over): it streams again from the slot's confirmed point.
+            self._connection, self._resuming, self._resume = got[-1].connection, True, None
         if self._resuming:
             messages = await self._skip_delivered(messages, end_lsn)
         async with self.pool.acquire() as connection:
