@@ -123,7 +123,14 @@ async def _crash_and_restart(postgres: EmbeddedPostgres) -> None:
     backends = postmaster.children(recursive=True)
     postmaster.send_signal(signal.SIGKILL)
     await asyncio.to_thread(psutil.wait_procs, [postmaster, *backends], 30)
-    await asyncio.to_thread(postgres.restart)
+    for attempt in range(3):  # pg_ctl start can fail once right after a crash on a loaded host
+        try:
+            await asyncio.to_thread(postgres.restart)
+            return
+        except RuntimeError:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(3)
 
 
 async def _everything(servers: str, topic: str, acknowledged: set[str]) -> list[Received]:
