@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -157,6 +157,39 @@ async def _streaming_moved(url: str, relay: subprocess.Popen[bytes]) -> None:
     assert relay.poll() is None
 
 
+async def _switched_on(url: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await switch.switch_on(connection)
+    finally:
+        await connection.close()
+
+
+async def _faults(
+    postgres: EmbeddedPostgres,
+    broker: EmbeddedKafka,
+    relays: list[subprocess.Popen[bytes]],
+    start_relay: Callable[[], subprocess.Popen[bytes]],
+    url: str,
+) -> None:
+    """The issue's sequence, each step once the relay streams and confirms again."""
+    relays.append(start_relay())
+    await _streaming_moved(url, relays[0])
+    assert broker.pid is not None
+    os.kill(broker.pid, signal.SIGSTOP)  # frozen past the message timeout, writers on
+    await asyncio.sleep(FREEZE_SECONDS)
+    os.kill(broker.pid, signal.SIGCONT)
+    await _streaming_moved(url, relays[0])
+    await _crash_and_restart(postgres)  # the postmaster, kill -9
+    await _streaming_moved(url, relays[0])
+    relays.append(start_relay())  # stands by
+    await asyncio.sleep(3)
+    _kill(relays[0])  # the second relay takes the slot over
+    await _streaming_moved(url, relays[1])
+    _kill(relays[1])  # that relay, kill -9
+    await asyncio.sleep(1)
+
+
 async def test_the_issues_fault_sequence_loses_nothing_and_duplicates_little(
     own_services: tuple[EmbeddedPostgres, EmbeddedKafka, str], settings: Settings
 ) -> None:
@@ -164,39 +197,17 @@ async def test_the_issues_fault_sequence_loses_nothing_and_duplicates_little(
     servers = broker.bootstrap_servers
     topic = f"faults-{uuid.uuid4().hex[:8]}"
     ensure_topic(servers, topic, 6)
-    connection = await asyncpg.connect(url)
-    try:
-        await switch.switch_on(connection)
-    finally:
-        await connection.close()
-    env = {
-        "DATABASE_URL": url,
-        "KAFKA_BOOTSTRAP_SERVERS": servers,
-        "KAFKA_TOPIC": topic,
-        "RELAY_MESSAGE_TIMEOUT_MS": "2000",
-    }
+    await _switched_on(url)
+    env = {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": servers, "KAFKA_TOPIC": topic}
+    env["RELAY_MESSAGE_TIMEOUT_MS"] = "2000"
     writers = Writers(url, topic, keys=20)
     writing = asyncio.create_task(writers.run())
     relays: list[subprocess.Popen[bytes]] = []
     try:
-        relays.append(start_relay_process(settings, **env))
-        await _streaming_moved(url, relays[0])
-        assert broker.pid is not None
-        os.kill(broker.pid, signal.SIGSTOP)  # frozen past the message timeout, writers on
-        await asyncio.sleep(FREEZE_SECONDS)
-        os.kill(broker.pid, signal.SIGCONT)
-        await _streaming_moved(url, relays[0])
-        await _crash_and_restart(postgres)  # the postmaster, kill -9
-        await _streaming_moved(url, relays[0])
-        relays.append(start_relay_process(settings, **env))  # stands by
-        await asyncio.sleep(3)
-        _kill(relays[0])  # the second relay takes the slot over
-        await _streaming_moved(url, relays[1])
-        _kill(relays[1])  # that relay, kill -9
-        await asyncio.sleep(1)
+        await _faults(postgres, broker, relays, lambda: start_relay_process(settings, **env), url)
         writers.stop.set()
         await writing
-        relays.append(start_relay_process(settings, **env))
+        relays.append(start_relay_process(settings, **env))  # a third one finishes
         received = await _everything(servers, topic, writers.acknowledged)
     finally:
         writers.stop.set()
@@ -204,14 +215,17 @@ async def test_the_issues_fault_sequence_loses_nothing_and_duplicates_little(
             if relay.poll() is None:
                 relay.terminate()
                 relay.wait(15)
-    total = len(writers.acknowledged)
+    await _assert_delivered(url, writers.acknowledged, received)
+
+
+async def _assert_delivered(url: str, acknowledged: set[str], received: list[Received]) -> None:
     ids = [m.headers["ce_id"].decode() for m in received]
-    assert writers.acknowledged <= set(ids), "an acknowledged event is missing from the topic"
+    assert acknowledged <= set(ids), "an acknowledged event is missing from the topic"
     assert first_delivery_order_ok(received)
     duplicates = len(ids) - len(set(ids))
     print(
         f"\nfault sequence: {duplicates} duplicates of {len(set(ids))} events "
-        f"({duplicates / len(set(ids)):.1%}), {total} acknowledged"
+        f"({duplicates / len(set(ids)):.1%}), {len(acknowledged)} acknowledged"
     )
     assert duplicates <= 0.05 * len(set(ids))
     pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
