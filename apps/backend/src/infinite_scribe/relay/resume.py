@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 MAX_BACK = 50_000
 _CHUNK = 2_000
 _TIMEOUT = 10.0
+#: No message past the high watermark within this: there is none.
+_QUIET = 0.3
 
 
 @dataclass
@@ -66,12 +68,24 @@ def read_back(kafka: KafkaConnection, topics: Iterable[str], found: Delivered) -
 def _partition_back(consumer: Consumer, where: TopicPartition, found: Delivered) -> None:
     """Read one partition backwards in chunks until a message at or before the confirmed point."""
     low, high = consumer.get_watermark_offsets(where, timeout=_TIMEOUT)
+    _past_high(consumer, TopicPartition(where.topic, where.partition, high), found)
     end = high
     while end > low and high - end < MAX_BACK:
         start = max(low, end - _CHUNK)
         if _chunk(consumer, TopicPartition(where.topic, where.partition, start), end, found):
             return
         end = start
+
+
+def _past_high(consumer: Consumer, start: TopicPartition, found: Delivered) -> None:
+    """Whatever lies past the reported high watermark: a broker may report it behind its
+    latest appends (the newest messages are the likeliest to have been in flight)."""
+    consumer.assign([start])
+    while batch := consumer.consume(500, timeout=_QUIET):
+        for message in batch:
+            if message.error() is None:
+                headers = message.headers() or []
+                _note(headers if isinstance(headers, list) else [], found)
 
 
 def _chunk(consumer: Consumer, start: TopicPartition, end: int, found: Delivered) -> bool:
