@@ -5,7 +5,8 @@ another relay or an outage, the stream starts again at the slot's confirmed poin
 again the batch that was in flight: published, maybe, but not confirmed. Each slot message
 carries its position (`scribe_slot_lsn`, its transaction's end LSN); before producing the first
 batches of a new stream, the reader reads the tail of each partition of their topics back to
-the confirmed point and skips the messages whose event id is already there. Only a message
+the confirmed point (and past the reported high watermark, which a broker may report behind its
+newest appends) and skips the messages whose event id is already there. Only a message
 found on the broker is skipped, so a wrong guess costs a duplicate, never a loss. Reading stops
 at the confirmed point or after `MAX_BACK` messages per partition (then: duplicates).
 """
