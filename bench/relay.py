@@ -61,6 +61,27 @@ def cpu_snapshot() -> dict[str, float]:
     return {name: cpu_seconds(pid) for name, pid in WATCHED.items()}
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of a process's threads by thread name (the relay: its event loop, the slot
+    stream, librdkafka's threads), from /proc."""
+    found: dict[str, float] = {}
+    with contextlib.suppress(psutil.Error, OSError):
+        for thread in psutil.Process(pid).threads():
+            with open(f"/proc/{pid}/task/{thread.id}/comm") as comm:
+                name = comm.read().strip()
+            name = "rdkafka" if name.startswith("rdk:") else name
+            found[name] = found.get(name, 0.0) + thread.user_time + thread.system_time
+    return found
+
+
+def per_event(before: dict[str, float], after: dict[str, float], events: int) -> str:
+    """`after - before` per event in microseconds, largest first."""
+    spent = {name: (after[name] - before.get(name, 0.0)) * 1e6 / events for name in after}
+    return ", ".join(
+        f"{name} {us:.1f} us" for name, us in sorted(spent.items(), key=lambda kv: -kv[1]) if us
+    )
+
+
 @contextlib.contextmanager
 def services() -> Iterator[tuple[str, str]]:
     """A fresh database (DATABASE_URL's server or embedded) and a broker, for this run."""
@@ -185,6 +206,8 @@ async def drain(
         )
         committed = time.perf_counter()
         cpu_before = cpu_snapshot()
+        relay_pid = WATCHED.get("relay")
+        threads_before = thread_cpu(relay_pid) if relay_pid else {}
         print(f"  inserted {len(envelopes)} rows in {committed - started:.2f}s", flush=True)
         # Watch the relay's own counter (polling the outbox would add database load).
         async with httpx.AsyncClient(timeout=5) as client:
@@ -192,14 +215,17 @@ async def drain(
                 await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - committed
         cpu_after = cpu_snapshot()
-        per_event = {
+        if relay_pid:
+            threads = per_event(threads_before, thread_cpu(relay_pid), len(envelopes))
+            print(f"  relay CPU per drained event by thread: {threads}", flush=True)
+        spent = {
             name: (cpu_after[name] - cpu_before.get(name, 0.0)) * 1e6 / len(envelopes)
             for name in cpu_after
         }
-        if per_event:
+        if spent:
             print(
                 "  CPU per drained event: "
-                + ", ".join(f"{name} {us:.0f} us" for name, us in per_event.items()),
+                + ", ".join(f"{name} {us:.1f} us" for name, us in spent.items()),
                 flush=True,
             )
         return elapsed

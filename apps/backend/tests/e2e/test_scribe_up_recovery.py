@@ -215,6 +215,8 @@ def test_a_killed_broker_under_load_recovers_by_itself_with_nothing_lost() -> No
         "WORKER_REDRIVE_AFTER_SECONDS": "5",
         "WORKER_REDRIVE_INTERVAL_SECONDS": "1",
         "RELAY_MESSAGE_TIMEOUT_MS": "3000",
+        # It reads what was published from `event_outbox` (SENT rows): the table mode.
+        "EMBEDDED_OUTBOX_MODE": "table",
     }
     with ScribeUp(**env) as up:
         services = up.wait_healthy()

@@ -8,7 +8,12 @@ from confluent_kafka import KafkaError
 
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.persistence.outbox.rows import MESSAGE_PREFIX
-from infinite_scribe.persistence.outbox.slot import SlotMessage, messages_of
+from infinite_scribe.persistence.outbox.slot import (
+    POSITION_HEADER,
+    SlotMessage,
+    messages_of,
+    position_of,
+)
 
 TIMED_OUT = KafkaError(KafkaError._MSG_TIMED_OUT, "timed out")
 
@@ -42,10 +47,17 @@ def test_only_the_outbox_messages_are_read_in_order() -> None:
     ]
     messages = messages_of(records)
     assert messages == [
-        SlotMessage("events", "k1", [("ce_id", "e1"), ("ce_specversion", "1.0")], value),
-        SlotMessage("events", None, [("ce_id", "e2"), ("ce_specversion", "1.0")], b"{}"),
+        SlotMessage("events", "k1", {"ce_id": "e1", "ce_specversion": "1.0"}, value),
+        SlotMessage("events", None, {"ce_id": "e2", "ce_specversion": "1.0"}, b"{}"),
     ]
     assert messages[0].event_id == "e1"
+
+
+def test_each_message_carries_its_position_in_the_slot() -> None:
+    records = [_message(MESSAGE_PREFIX, _content("events", "k1", "e1", b"{}"))]
+    (message,) = messages_of(records, position_of(0x1_0000_002A))
+    assert message.headers[POSITION_HEADER] == bytes.fromhex("000000010000002a")
+    assert position_of(7) < position_of(256)  # bytes order is LSN order
 
 
 def _bulk() -> BulkPublisher:
@@ -54,13 +66,13 @@ def _bulk() -> BulkPublisher:
 
 def test_failures_are_placed_on_their_messages_by_value() -> None:
     bulk = _bulk()
-    rows = [SlotMessage("t", f"k{n}", [], f"v{n}".encode()) for n in range(3)]
+    rows = [SlotMessage("t", f"k{n}", {}, f"v{n}".encode()) for n in range(3)]
     bulk._failures = {b"v1": TIMED_OUT}
     assert bulk._results(rows, {}) == [None, TIMED_OUT, None]
 
 
 def test_a_failure_that_matches_no_message_fails_the_whole_batch() -> None:
     bulk = _bulk()
-    rows = [SlotMessage("t", "k", [], b"v0")]
+    rows = [SlotMessage("t", "k", {}, b"v0")]
     bulk._failures = {b"somewhere else": TIMED_OUT}
     assert bulk._results(rows, {}) == [TIMED_OUT]

@@ -48,6 +48,19 @@ def logical(database_url: str, on: bool) -> switch.Off | None:
     return run_with_pool(database_url, flip)
 
 
+def default_mode(database_url: str, wanted: str) -> str:
+    """The outbox mode of a new embedded database (`scribe up`, decision 4004): `wanted`, or
+    the table mode with the reason when the server cannot run the logical outbox. A line for
+    the log."""
+    if wanted != "logical":
+        return "outbox mode of the new database: table (EMBEDDED_OUTBOX_MODE=table)"
+    try:
+        logical(database_url, True)
+    except slot.LogicalModeUnavailable as error:
+        return f"outbox mode of the new database: table ({error})"
+    return "outbox mode of the new database: logical (`scribe outbox logical off` switches back)"
+
+
 def requeue(database_url: str, row_id: uuid.UUID | None, all_failed: bool) -> int:
     return run_with_pool(
         database_url, lambda pool: operations.requeue(pool, row_id=row_id, all_failed=all_failed)

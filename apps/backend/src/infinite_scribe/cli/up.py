@@ -18,6 +18,7 @@ from infinite_scribe.api.app import create_app
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.dev_credential import DEV_USER_ID, development_token
 from infinite_scribe.api.http_protocol import HttpLimits, limited_protocol
+from infinite_scribe.cli import outbox_calls
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.embedded.supervisor import Child, Supervisor, kafka_child, postgres_child
@@ -107,7 +108,11 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
         updates |= _side_by_side(settings)
         started: list[str] = []
         children: list[Child] = []
+        new_database = False
         if settings.embedded_database:
+            # A data directory made now gets the default outbox mode; an existing one keeps its
+            # own (an operator's `off` is not undone by the next `up`).
+            new_database = not (settings.scribe_data_dir / "pg").exists()
             postgres = EmbeddedPostgres(settings.scribe_data_dir / "pg", watched=True)
             updates["database_url"] = postgres.start()
             stack.callback(postgres.stop)
@@ -124,6 +129,8 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
         database_url = resolved.resolved_database_url()
         assert database_url is not None and resolved.resolved_kafka_servers() is not None
         migrate.upgrade(database_url)
+        if new_database:
+            logger.info(outbox_calls.default_mode(database_url, settings.embedded_outbox_mode))
         create_topics(resolved)
         if settings.embedded_kafka:
             children.append(kafka_child(kafka, lambda: create_topics(resolved)))

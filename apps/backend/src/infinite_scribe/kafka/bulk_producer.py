@@ -30,7 +30,9 @@ class Producible(Protocol):
     @property
     def value(self) -> bytes: ...
     @property
-    def headers(self) -> Sequence[tuple[str, Any]]: ...
+    def headers(self) -> Any:
+        """A list of (name, value) pairs or a dict: `produce` takes either as it is."""
+        ...
 
 
 class BulkPublisher(Publisher):
@@ -63,7 +65,7 @@ class BulkPublisher(Publisher):
                 continue
             while True:
                 try:
-                    producer.produce(row.topic, row.value, row.key, headers=list(row.headers))
+                    producer.produce(row.topic, row.value, row.key, headers=row.headers)
                     break
                 except BufferError:
                     producer.poll(0.05)  # local queue full: let deliveries drain

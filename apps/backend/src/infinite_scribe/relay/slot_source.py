@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
-from confluent_kafka import KafkaError
+from confluent_kafka import KafkaError, KafkaException
 
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.outbox import slot, switch
 from infinite_scribe.persistence.outbox.slot_stream import SlotStream
+from infinite_scribe.relay import resume
 from infinite_scribe.relay.delivery import Acknowledged, Refusal, rest
 from infinite_scribe.relay.outcome import BatchOutcome
 from infinite_scribe.relay.parts import RelayOptions
@@ -48,7 +49,7 @@ class SlotBatch:
 
 def row_of(message: slot.SlotMessage, index: int) -> ClaimedRow:
     """A slot message as the outcome is sorted (its position: its index in the batch)."""
-    headers: list[tuple[str, str | bytes | None]] = message.headers  # type: ignore[assignment]
+    headers: list[tuple[str, str | bytes | None]] = list(message.headers.items())
     try:
         row_id = UUID(message.event_id)
     except ValueError:
@@ -75,6 +76,14 @@ class SlotSource:
         self._pending: SlotBatch | None = None
         self._pause = 0.0
         self._announced = False
+        self.kafka = options.kafka
+        #: After a (re)start of the stream: what the broker already holds past the confirmed
+        #: point (None: not looked at yet), until the stream is past it.
+        self._resume: resume.Delivered | None = None
+        self._resuming = True
+        self._connection = 0  # the stream's connection of the last batch
+        #: Messages skipped because the broker held them already (since start).
+        self.skipped = 0
 
     async def _announce(self) -> None:
         """Say at start which outbox mode the database runs (a warning when it looks wrong)."""
@@ -107,19 +116,52 @@ class SlotSource:
             if not self.publisher.started:
                 self.publisher.start()
             self._stream = SlotStream(self.database_url)
+            self._resuming, self._resume = True, None
         got = await self._stream.batch(self.batch_size, self.poll_interval)
         if got is None:
             if not await slot.slot_exists(self.pool):
                 await self.close()  # switched off and dropped
             return None
-        records, end_lsn = got
-        messages = slot.messages_of(records)
+        messages: list[slot.SlotMessage] = []
+        for transaction in got:  # each message tagged with its position (relay/resume.py)
+            position = slot.position_of(transaction.end_lsn)
+            messages += slot.messages_of(transaction.records, position)
+        end_lsn = got[-1].end_lsn
+        if got[-1].connection != self._connection:
+            # A new replication connection (the stream's own reconnection after a database
+            # restart, or a take-over): it streams again from the slot's confirmed point.
+            self._connection, self._resuming, self._resume = got[-1].connection, True, None
+        if self._resuming:
+            messages = await self._skip_delivered(messages, end_lsn)
         async with self.pool.acquire() as connection:
             held = await slot.held_keys(connection, sorted({m.key for m in messages if m.key}))
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held] if held else messages
         self._pending = SlotBatch(messages, direct, queued, end_lsn)
         return self._pending
+
+    async def _skip_delivered(
+        self, messages: list[slot.SlotMessage], end_lsn: int
+    ) -> list[slot.SlotMessage]:
+        """The first batches of a new stream without what the broker already holds."""
+        found = self._resume
+        if found is None:
+            confirmed = await self.pool.fetchval(_CONFIRMED_SQL, slot.SLOT)
+            found = self._resume = resume.Delivered(int(confirmed or 0))
+        topics = {m.topic for m in messages} - found.topics
+        if topics:
+            try:
+                await asyncio.to_thread(resume.read_back, self.kafka, topics, found)
+            except KafkaException as error:  # then duplicates, not a loss
+                logger.warning("cannot read back what the broker holds (%s)", error)
+                found.topics |= topics
+        kept = [m for m in messages if _id_of(m) not in found.ids] if found.ids else messages
+        found.skipped += len(messages) - len(kept)
+        self.skipped += len(messages) - len(kept)
+        if end_lsn >= found.furthest:
+            self._resuming, self._resume = False, None
+            logger.info("slot resumed: %d message(s) already on the broker skipped", found.skipped)
+        return kept
 
     async def _slot_exists(self) -> bool:
         try:
@@ -174,6 +216,7 @@ class SlotSource:
         """Stream again from the confirmed point: nothing of the pending batch is lost."""
         if self._stream is not None:
             self._stream.restart()
+            self._resuming, self._resume = True, None
         self._pending = None
         self._pause = pause
 
@@ -191,6 +234,17 @@ class SlotSource:
         stream, self._stream = self._stream, None
         if stream is not None:
             await asyncio.to_thread(stream.close)
+
+
+_CONFIRMED_SQL = (
+    "SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots "
+    "WHERE slot_name = $1 AND database = current_database()"
+)
+
+
+def _id_of(message: slot.SlotMessage) -> bytes:
+    event_id = message.headers.get("ce_id", b"")
+    return event_id.encode() if isinstance(event_id, str) else event_id
 
 
 def _diverted(message: slot.SlotMessage, refusal: Refusal) -> slot.Diverted:

@@ -1,7 +1,7 @@
 """The database's settings: one URL, or the same in parts (docs/deploy.md). Unset: `scribe up`
 starts an embedded PostgreSQL. Mixed into `Settings` (settings.py)."""
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from urllib.parse import quote
 
 from pydantic import Field, SecretStr, field_validator
@@ -35,6 +35,15 @@ class DatabaseSettings(BaseSettings):
     postgres_password: Annotated[
         SecretStr, Field(description="Its password (with `POSTGRES_HOST`).")
     ] = SecretStr("")
+
+    embedded_outbox_mode: Annotated[
+        Literal["logical", "table"],
+        Field(
+            description="The outbox mode `scribe up` gives a NEW embedded database: `logical` "
+            "(writers emit into a replication slot) or `table` (`event_outbox` rows); a data "
+            "directory that exists keeps its mode (`scribe outbox logical on|off` changes it)."
+        ),
+    ] = "logical"
 
     @field_validator("database_url")
     @classmethod

@@ -37,6 +37,8 @@ class Transaction:
     records: list[bytes]
     end_lsn: int
     generation: int
+    #: The replication connection that streamed it (SlotStream.connection).
+    connection: int
 
 
 class SlotStream:
@@ -53,15 +55,18 @@ class SlotStream:
         self._taken = 0
         self._confirmed = 0  # the flush position to report (set by the loop, sent by the thread)
         self._generation = 0  # a new stream after restart(); older transactions are dropped
+        #: Replication connections made so far (the thread's only): a new one streams again
+        #: from the slot's confirmed point, so what older ones queued is dropped.
+        self.connection = 0
         self._restart = threading.Event()
         self._thread = threading.Thread(
             target=self._stream_forever, name="outbox-slot", daemon=True
         )
         self._thread.start()
 
-    async def batch(self, limit: int, wait_seconds: float) -> tuple[list[bytes], int] | None:
-        """The records of the transactions queued now (at least one, up to about `limit`
-        records), and the end of the last one; None when none came within `wait_seconds`."""
+    async def batch(self, limit: int, wait_seconds: float) -> list[Transaction] | None:
+        """The transactions queued now (at least one, up to about `limit` records), in commit
+        order; None when none came within `wait_seconds`."""
         try:
             async with asyncio.timeout(wait_seconds):  # not wait_for: see event_feed.wait
                 first = await self._queue.get()
@@ -73,10 +78,9 @@ class SlotStream:
             taken.append(self._queue.get_nowait())
             size += len(taken[-1].records)
         self._taken += size
-        current = [t for t in taken if t.generation == self._generation]
-        if not current:
-            return None
-        return [record for t in current for record in t.records], current[-1].end_lsn
+        generation, connection = self._generation, self.connection
+        current = [t for t in taken if t.generation == generation and t.connection == connection]
+        return current or None
 
     def confirm(self, lsn: int) -> None:
         """Everything before `lsn` was acknowledged: the slot may forget it."""
@@ -117,8 +121,13 @@ class SlotStream:
         try:
             cursor = connection.cursor()
             cursor.start_replication(slot_name=SLOT, decode=False, options=_OPTIONS)
+            self.connection += 1
+            number = self.connection
             logger.info("streaming the logical outbox slot")
-            sent, records = 0, []
+            # Not the last confirmation again: after a crash the slot may be back at its last
+            # checkpoint, and the reader must learn that point (relay/resume.py) before a
+            # feedback moves it; the next acknowledged batch moves it.
+            sent, records = self._confirmed, []
             read, push = cursor.read_message, self._loop.call_soon_threadsafe
             while self._running and not self._restart.is_set():
                 if self._confirmed != sent:
@@ -137,7 +146,10 @@ class SlotStream:
                     if payload[:1] == b"C":  # commit: flags, commit lsn, end lsn, time
                         (end_lsn,) = struct.unpack_from(">Q", payload, 10)
                         self._pushed += len(records)
-                        push(self._queue.put_nowait, Transaction(records, end_lsn, generation))
+                        push(
+                            self._queue.put_nowait,
+                            Transaction(records, end_lsn, generation, number),
+                        )
                         records = []
                         if self._pushed - self._taken >= self.max_queued:
                             break
