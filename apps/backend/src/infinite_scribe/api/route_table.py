@@ -106,10 +106,10 @@ class RouteTable:
         # gives the operations of both).
         templates = {entry.template: entry for bucket in by_segments.values() for entry in bucket}
         for template, methods in openapi.get("paths", {}).items():
-            entry = templates.get(template)
-            if entry is None:
+            route = templates.get(template)
+            if route is None:
                 continue  # not in the app's routes (a document patched by hand)
-            entry.operations.extend(
+            route.operations.extend(
                 Operation(
                     method.upper(),
                     template,
