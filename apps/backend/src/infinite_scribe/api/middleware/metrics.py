@@ -11,6 +11,9 @@ from infinite_scribe.api.route_table import ROUTE_KEY, UNMATCHED, RouteTable
 
 __all__ = ["UNMATCHED", "MetricsMiddleware"]
 
+#: The series children kept at hand (the rest are looked up each time, as before).
+MAX_SERIES = 1_000
+
 
 class MetricsMiddleware:
     """Outermost but for tracing, so idempotency replays and 413s are counted too. The match
@@ -21,6 +24,10 @@ class MetricsMiddleware:
         self.metrics = metrics
         self.inline_routes = inline_routes
         self._table: RouteTable | None = None
+        # prometheus_client's `labels()` takes a lock and builds the key on every call: each
+        # series' child is looked up once (templates and statuses are few, both bounded).
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,11 +46,22 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_counting)
         finally:
-            method = scope["method"]
-            self.metrics.requests.labels(method, match.template, str(status)).inc()
-            self.metrics.latency.labels(method, match.template).observe(
-                time.perf_counter() - started
-            )
+            self._count(scope["method"], match.template, status, time.perf_counter() - started)
+
+    def _count(self, method: str, template: str, status: int, seconds: float) -> None:
+        counted = self._counted.get((method, template, status))
+        if counted is None:
+            counted = self.metrics.requests.labels(method, template, str(status))
+            # Methods are client-chosen: only known ones (and a bounded number) are kept.
+            if len(self._counted) < MAX_SERIES:
+                self._counted[(method, template, status)] = counted
+        timed = self._timed.get((method, template))
+        if timed is None:
+            timed = self.metrics.latency.labels(method, template)
+            if len(self._timed) < MAX_SERIES:
+                self._timed[(method, template)] = timed
+        counted.inc()
+        timed.observe(seconds)
 
     def table(self, app: Any) -> RouteTable:
         # Built on the first request: every route is added by then, and the document with it.
