@@ -5,12 +5,15 @@ CPU time is the app's (plus the few microseconds of this driver's ASGI calls).
 
     .venv/bin/python bench/_commands_inprocess.py [--walks 8] [--sessions 200] [--profile FILE]
 
-`--profile` writes a pyinstrument text profile of the command phase (idle time shows as the
+`--calls` counts the Python function calls per command (cProfile: the CPU figure is then
+inflated, the count is not moved by the machine's load). `--profile` writes a pyinstrument text profile of the command phase (idle time shows as the
 event loop's `select`).
 """
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import json
 import os
 import secrets
@@ -99,7 +102,12 @@ async def open_sessions(caller: Caller, sessions: int) -> list[str]:
 
 
 async def run(
-    database_url: str, walks: int, sessions: int, keyed: bool, profiler: Profiler | None
+    database_url: str,
+    walks: int,
+    sessions: int,
+    keyed: bool,
+    profiler: Profiler | None,
+    count_calls: bool = False,
 ) -> dict[str, Any]:
     """`walks` concurrent walks over `sessions` fresh sessions; the app's CPU per command."""
     settings = Settings(database_url=database_url, jwt_secret_key=secrets.token_urlsafe(48))  # type: ignore[call-arg]
@@ -118,15 +126,22 @@ async def run(
                     status, _ = await caller.post(path, body, extra)
                     statuses[status] = statuses.get(status, 0) + 1
 
+        counter = cProfile.Profile() if count_calls else None
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.start()
+        if counter:
+            counter.enable()
         await asyncio.gather(*(walk() for _ in range(walks)))
+        if counter:
+            counter.disable()
         if profiler:
             profiler.stop()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     count = sum(statuses.values())
+    calls = pstats.Stats(counter).total_calls if counter else 0  # type: ignore[attr-defined]
     return {
+        "python_calls_per_command": round(calls / count),
         "commands": count,
         "statuses": statuses,
         "keyed": keyed,
@@ -142,10 +157,15 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--keyed", action="store_true")
     parser.add_argument("--profile")
+    parser.add_argument(
+        "--calls",
+        action="store_true",
+        help="count Python function calls per command (cProfile): a figure the load cannot move",
+    )
     args = parser.parse_args()
     profiler = Profiler(interval=0.0002, async_mode="disabled") if args.profile else None
     with fresh_database() as url:
-        result = uvloop.run(run(url, args.walks, args.sessions, args.keyed, profiler))
+        result = uvloop.run(run(url, args.walks, args.sessions, args.keyed, profiler, args.calls))
     if profiler:
         Path(args.profile).write_text(profiler.output_text(unicode=False, show_all=False))
     print(json.dumps(result))

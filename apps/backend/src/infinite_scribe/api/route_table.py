@@ -4,8 +4,9 @@ scope (`route_of`) and every layer reads it: the metrics' template, the operatio
 405, the idempotency middleware's inline routes, and the route's own stack (api/route_stacks.py).
 
 Built on the first request (all routes are added by then, and the document can be generated).
-Paths are bucketed by their number of segments, so a request compares its path with the few
-templates of its length, not with every route of the app.
+Paths are bucketed by their number of segments and told apart by a literal last segment first,
+so a request runs the patterns of the one or two templates that may match it, not of every
+route of the app.
 """
 
 import re
@@ -57,29 +58,22 @@ class _Template:
     pattern: re.Pattern[str]
     template: str
     operations: list[Operation] = field(default_factory=list)
-    #: (index, text) of each literal segment; None: a converter only the pattern can check.
-    literals: tuple[tuple[int, str], ...] | None = None
-    parameters: tuple[int, ...] = ()
+    #: The last segment when it is literal: most paths are told apart by it without a regex.
+    last: str | None = None
 
-    def matches(self, path: str, segments: list[str]) -> bool:
-        if self.literals is None:
-            return self.pattern.match(path) is not None
-        # A plain `{name}` takes any non-empty segment; the literals must be equal.
-        return all(segments[i] == text for i, text in self.literals) and all(
-            segments[i] for i in self.parameters
-        )
+    def matches(self, path: str, last: str) -> bool:
+        if self.last is not None and self.last != last:
+            return False
+        return self.pattern.match(path) is not None
 
 
 def _plain(path: str) -> _Template:
-    """A route template without a mount: matched segment by segment when its parameters are
-    plain (`{name}`), else by Starlette's own pattern."""
+    """A route template without a mount, matched by Starlette's own pattern (after its last
+    segment, when that is literal)."""
     entry = _Template(compile_path(path)[0], path)
-    segments = path.split("/")
-    if all(":" not in seg for seg in segments if seg.startswith("{")):
-        entry.literals = tuple(
-            (i, seg) for i, seg in enumerate(segments) if not seg.startswith("{")
-        )
-        entry.parameters = tuple(i for i, seg in enumerate(segments) if seg.startswith("{"))
+    last = path.rsplit("/", 1)[-1]
+    if "{" not in last:
+        entry.last = last
     return entry
 
 
@@ -121,11 +115,9 @@ class RouteTable:
         self._buckets = by_segments
 
     def match(self, path: str) -> RouteMatch:
-        segments = path.split("/")
+        last = path.rsplit("/", 1)[-1]
         found = [
-            entry
-            for entry in self._buckets.get(len(segments) - 1, ())
-            if entry.matches(path, segments)
+            entry for entry in self._buckets.get(path.count("/"), ()) if entry.matches(path, last)
         ]
         if not found:
             for entry in self._prefixes:
