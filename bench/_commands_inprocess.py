@@ -13,9 +13,9 @@ event loop's `select`).
 import argparse
 import asyncio
 import cProfile
-import pstats
 import json
 import os
+import pstats
 import secrets
 import time
 import uuid
