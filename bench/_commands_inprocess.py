@@ -3,11 +3,12 @@ middleware) called as uvicorn calls it, against a fresh database, with `walks` c
 session walks of bench/commands.py's mix. PostgreSQL runs in its own process, so this process's
 CPU time is the app's (plus the few microseconds of this driver's ASGI calls).
 
-    .venv/bin/python bench/_commands_inprocess.py [--walks 8] [--sessions 200] [--profile FILE]
+    .venv/bin/python bench/_commands_inprocess.py [--walks 8] [--sessions 200] [--keyed]
+        [--calls] [--profile FILE]
 
 `--calls` counts the Python function calls per command (cProfile: the CPU figure is then
-inflated, the count is not moved by the machine's load). `--profile` writes a pyinstrument text profile of the command phase (idle time shows as the
-event loop's `select`).
+inflated, the count is not moved by the machine's load). `--profile` writes a pyinstrument text
+profile of the command phase (idle time shows as the event loop's `select`).
 """
 
 import argparse
