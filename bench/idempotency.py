@@ -6,9 +6,9 @@ Starts the API (the real app and middleware) in a uvicorn subprocess against Pos
   as the events part of a write (domain_events + outbox), then a NOTIFY after the commit;
 - `insert`: a single INSERT, the lightest possible write (the worst case for the overhead).
 32 concurrent clients drive each route without keys and with a fresh key per request, the modes
-alternating in rounds so both see the same machine. The target (at most 15% fewer requests/s
-with keys) applies to `command`, the stand-in for the command API until bench/commands.py
-gets the keyed run. Ends with one JSON line.
+alternating in rounds so both see the same machine. The target (at most 10% fewer requests/s
+with keys, issue 40) applies to `command`; bench/commands.py measures the command API itself
+with and without keys. Ends with one JSON line (with the load average).
 
     .venv/bin/python bench/idempotency.py [--seconds 4] [--rounds 3] [--clients 32] [--redis-url U]
 """
@@ -36,7 +36,7 @@ from infinite_scribe.settings.settings import Settings
 
 ROUTES = {"command": "/api/v1/bench/commands", "insert": "/api/v1/bench/novels"}
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
-TARGET_MAX_DROP = 0.15
+TARGET_MAX_DROP = 0.10
 
 
 def serve(port: int) -> None:
@@ -217,6 +217,7 @@ def main() -> None:
             "ok": drop <= TARGET_MAX_DROP,
             "seconds_per_run": args.seconds,
             "rounds": args.rounds,
+            "load_average": round(os.getloadavg()[0], 1),
         }
     )
     print(json.dumps(result))
