@@ -41,16 +41,24 @@ TARGET_MAX_DROP = 0.10
 
 def serve(port: int) -> None:
     """The server side (run in its own process): the app plus one benchmark route."""
+    from typing import Annotated
+
+    import asyncpg
     import uvicorn
-    from fastapi import APIRouter
+    from fastapi import APIRouter, Depends, Request
     from pydantic import BaseModel
 
     from infinite_scribe.api.app import create_app
-    from infinite_scribe.api.deps import CurrentUser, PoolDep
+    from infinite_scribe.api.deps import CurrentUser, services_of
     from infinite_scribe.application.ports.writes import Write
     from infinite_scribe.persistence.outbox.notifier import notify
     from infinite_scribe.persistence.writes.composer import WriteComposer
     from shared_types import EventEnvelope, EventMetadata
+
+    async def pool_of(request: Request) -> asyncpg.Pool:
+        return services_of(request.app).pool
+
+    PoolDep = Annotated[asyncpg.Pool, Depends(pool_of)]
 
     class NovelIn(BaseModel):
         title: str
@@ -168,7 +176,7 @@ def main() -> None:
         if args.redis_url:
             env.update({"IDEMPOTENCY_BACKEND": "redis", "REDIS_URL": args.redis_url})
         server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env)
-        wait_for_port(port)
+        wait_for_port(port, 60)  # a loaded machine imports the app slowly
         settings = Settings(jwt_secret_key=SECRET)  # type: ignore[arg-type]
         token = create_access_token(settings, uuid.uuid4(), 3600)
         runs = asyncio.run(measure(f"http://127.0.0.1:{port}", token, args))
