@@ -1,7 +1,7 @@
-"""The command endpoint answered before routing (api/command_route.py) answers every request
-as the FastAPI route does: two live servers on one database, one with `CommandRoute` in its
-stack and one without, get the same requests and must give the same answers; well-formed
-commands must really skip the router, the rest must reach it."""
+"""The command route's own raw ASGI handler (api/command_route.py) answers every request as
+the FastAPI route does: two live servers on one database, one whose command route ends in its
+raw handler and one whose ends in FastAPI's router, get the same requests and must give the
+same answers; well-formed commands must really skip the router, the rest must reach it."""
 
 import uuid
 from collections.abc import Iterator
@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from infinite_scribe.api import app as app_module
+from infinite_scribe.api import route_stacks
 from infinite_scribe.api.app import create_app
-from infinite_scribe.api.command_route import CommandRoute
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
 from tests.support.genesis_client import BASE
@@ -38,12 +37,8 @@ class Routed:
 @pytest.fixture
 def servers(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     fast = Routed(create_app(settings))
-    stack = app_module.middleware_stack
-
-    def without_command_route(*args: Any) -> list[tuple[Any, dict[str, Any]]]:
-        return [entry for entry in stack(*args) if entry[0] is not CommandRoute]
-
-    monkeypatch.setattr(app_module, "middleware_stack", without_command_route)
+    # The other server's command routes end in FastAPI's router like every route.
+    monkeypatch.setattr(route_stacks, "COMMAND_ROUTES", {})
     routed = Routed(create_app(settings))
     with LiveServer(fast) as fast_server, LiveServer(routed) as routed_server:  # type: ignore[arg-type]
         yield {"fast": (fast, fast_server.url), "routed": (routed, routed_server.url)}

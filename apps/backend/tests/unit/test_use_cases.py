@@ -90,13 +90,13 @@ async def test_refusals_write_nothing(app: App) -> None:
 async def test_a_receipt_stores_the_answer_with_the_write_and_replays_it(app: App) -> None:
     session = await app.session()
 
-    def render(result: object) -> StoredResponse:
-        return StoredResponse(200, [("content-type", "application/json")], repr(result).encode())
-
-    receipt = Receipt("user:x", "key-1", "fp-1", 60, render)
-    done = await app.commands.execute(
-        app.context, session, "ConfirmStage", CONFIRM, receipt=receipt
-    )
+    # The application says what the command will answer; the caller renders it (the API's
+    # HTTP answer) and the record stores that with the write.
+    prepared = app.commands.prepare(app.context, session, "ConfirmStage", CONFIRM)
+    rendered = StoredResponse(200, [("content-type", "text/plain")], repr(prepared.result).encode())
+    receipt = Receipt("user:x", "key-1", "fp-1", 60, rendered)
+    done = await app.commands.run(prepared, receipt)
+    assert done == prepared.result
     stored = app.db.tables.keys[("user:x", "key-1")]["record"]
     assert stored.body == repr(done).encode()
     replay = await app.commands.execute(
@@ -104,7 +104,7 @@ async def test_a_receipt_stores_the_answer_with_the_write_and_replays_it(app: Ap
     )
     assert replay.stored is not None and replay.stored.body == stored.body
     with pytest.raises(KeyReused):
-        other = Receipt("user:x", "key-1", "fp-2", 60, render)
+        other = Receipt("user:x", "key-1", "fp-2", 60, rendered)
         await app.commands.execute(app.context, session, "ConfirmStage", CONFIRM, receipt=other)
     assert (await app.sessions.state(session, app.user)).current_stage.value == "STORY_CONCEPTION"
 

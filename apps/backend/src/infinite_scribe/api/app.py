@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from infinite_scribe.api.command_route import CommandRoute
+from infinite_scribe.api import route_stacks
 from infinite_scribe.api.console.install import install_console
 from infinite_scribe.api.container import api_services
 from infinite_scribe.api.docs import install_docs
@@ -16,12 +16,9 @@ from infinite_scribe.api.errors import install_error_handlers
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.middleware.cors import cors_middleware
 from infinite_scribe.api.middleware.deadline import DeadlineMiddleware
-from infinite_scribe.api.middleware.idempotency import IdempotencyMiddleware
-from infinite_scribe.api.middleware.limits import BodyLimitMiddleware
+from infinite_scribe.api.middleware.idempotency import INLINE_ROUTES
 from infinite_scribe.api.middleware.metrics import MetricsMiddleware
-from infinite_scribe.api.middleware.operations import OperationGateMiddleware
 from infinite_scribe.api.middleware.request_context import RequestContextMiddleware
-from infinite_scribe.api.middleware.strict_json import StrictJsonMiddleware
 from infinite_scribe.api.middleware.trusted_host import TrustedHostMiddleware
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.routes import (
@@ -116,8 +113,9 @@ def middleware_stack(
     """The middleware stack, outermost first (Starlette runs the last one added first):
 
     0. with OTEL_EXPORTER_OTLP_ENDPOINT set, the OpenTelemetry server span (instrument_app);
-       then MetricsMiddleware, counting every answer by route template and status;
-       then TrustedHostMiddleware: 400 for a Host this API does not answer to (DNS
+       then MetricsMiddleware, the front door: the request matched once (api/route_table.py:
+       every later layer reads that match) and every answer counted by route template and
+       status; then TrustedHostMiddleware: 400 for a Host this API does not answer to (DNS
        rebinding), before CORS, the console's same-origin check and every route;
        then CORSMiddleware (when origins are allowed): answers preflights before anything else
        (no auth, no idempotency claim) and adds the CORS headers to every answer, errors
@@ -126,36 +124,36 @@ def middleware_stack(
        a 413 or an unhandled error's 500 included) carries them;
     2. DeadlineMiddleware: 503 when no answer has begun after API_REQUEST_TIMEOUT_SECONDS
        (a frozen database), sent then and there (issue 21);
+    then RouteStacks: the stack of the operation the request reached, built once per operation
+    (api/route_stacks.py):
     3. OperationGateMiddleware: a route that needs a token gets a 401 as soon as the
-       head is in, before any byte of the body is read; a method the path lacks a 405
-       with the document's whole Allow (issue 21);
+       head is in, before any byte of the body is read (the token verified once); a method the
+       path lacks a 405 with the document's whole Allow (issue 21);
     4. BodyLimitMiddleware: the body limit while it streams, the process's body budget and
        the once-only headers, before any other work;
-    5. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null;
+    5. StrictJsonMiddleware: NaN / Infinity / 1e400 are a 422, not null (the body read and
+       parsed once);
     6. IdempotencyMiddleware: claim, replay or refuse the key before any route runs (the
-       command route checks the key and stores its answer in its own write: decision 2000);
-    7. CommandRoute: a well-formed command is answered here, without FastAPI's routing and
-       dependency resolution (api/command_route.py, issue 27);
-    8. the routes (exceptions -> HTTP in api/errors.py).
+       command routes check the key and store their answer in their own write: decision 2504);
+    7. the route: a command route's own raw ASGI handler (api/command_route.py), else FastAPI's
+       router (exceptions -> HTTP in api/errors.py).
     """
     cors = cors_middleware(settings)
     return [
-        (MetricsMiddleware, {"metrics": api_metrics}),
+        (MetricsMiddleware, {"metrics": api_metrics, "inline_routes": INLINE_ROUTES}),
         (TrustedHostMiddleware, {"allowed_hosts": settings.allowed_hosts()}),
         *([cors] if cors else []),
         (RequestContextMiddleware, {}),
         (DeadlineMiddleware, {"seconds": settings.api_request_timeout_seconds}),
-        (OperationGateMiddleware, {"verified_tokens": verified_tokens}),
         (
-            BodyLimitMiddleware,
+            route_stacks.RouteStacks,
             {
-                "max_body_bytes": settings.http_max_body_bytes,
-                "budget_bytes": settings.http_body_budget_bytes,
+                "settings": settings,
+                "verified_tokens": verified_tokens,
+                # Read now: a test builds one app with the raw command handlers, one without.
+                "command_routes": dict(route_stacks.COMMAND_ROUTES),
             },
         ),
-        (StrictJsonMiddleware, {}),
-        (IdempotencyMiddleware, {"settings": settings}),
-        (CommandRoute, {}),
     ]
 
 

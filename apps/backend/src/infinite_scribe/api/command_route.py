@@ -1,18 +1,21 @@
-"""`POST /api/v1/genesis/sessions/{session_id}/commands`, the API's busiest request, answered
-as a pure ASGI endpoint (issue 27), and the command's answer both ways share.
+"""The command endpoints (`POST .../genesis/sessions/{session_id}/commands` and
+`POST .../novels/{novel_id}/commands`), the API's busiest requests, as their routes' own raw
+ASGI handlers (issue 40), and the command's answer both ways share.
 
-FastAPI's routing walk, dependency resolution, and second JSON parse cost more CPU than the
-command itself. `CommandRoute` sits innermost in the middleware stack (every middleware still
-runs: deadline, limits, strict JSON, idempotency) and answers a well-formed command itself:
-canonical session UUID, a JSON body that `CommandRequest` accepts, at most one key. Everything
-else (a malformed UUID, another media type, a body the schema refuses) goes on to the FastAPI
-route `send_command`, which stays the documented one and gives its own 4xx answers. Both run
-`command_reply`, and domain errors are answered by `api.errors.scribe_error_response` either way,
-so the two ways answer alike (tests/integration/test_command_route.py).
+The request was matched once at the front door (api/route_table.py); its route's stack
+(api/route_stacks.py) ran the gate (the token verified once, its user left in the scope), the
+limits, strict JSON (the body read once and parsed once, its value left in the scope) and the
+idempotency middleware (the key checked once, handed on as `InlineKey`). `CommandEndpoint` takes
+all of that from the scope and runs the command: no FastAPI routing, dependency resolution or
+model round trip. A request the documented route would refuse (a session id in another spelling,
+another media type, a body its schema refuses) goes on to that FastAPI route, which gives its
+own 4xx; both run `command_reply`, and domain errors are answered by
+`api.errors.scribe_error_response` either way (tests/integration/test_command_route.py).
 """
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -23,13 +26,12 @@ from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.errors import scribe_error_response
-from infinite_scribe.api.identity import authorization_and_key
-from infinite_scribe.api.middleware.asgi_body import read_body, replaying
+from infinite_scribe.api.middleware.asgi_body import body_of, json_of, replaying
 from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey, key_in_use, key_reused
 from infinite_scribe.api.middleware.idempotency_replies import Reply, replay_reply, send_reply
 from infinite_scribe.api.middleware.strict_json import is_json_body
 from infinite_scribe.api.paths import API_PREFIX
-from infinite_scribe.api.schemas.chapters import NovelCommandRequest
+from infinite_scribe.api.request_head import head_of, verified_user
 from infinite_scribe.api.schemas.genesis import CommandRequest
 from infinite_scribe.application.command_service import (
     CommandResult,
@@ -39,112 +41,115 @@ from infinite_scribe.application.command_service import (
     Receipt,
 )
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.idempotency import StoredResponse, valid_key
+from infinite_scribe.application.idempotency import StoredResponse
 from infinite_scribe.domain.errors import ScribeError
 from infinite_scribe.observability.log_context import bind
 
 _HEX = "[0-9a-fA-F]"
 #: Only the canonical UUID form: every other spelling FastAPI accepts is left to it.
-COMMAND_PATH = re.compile(
-    rf"{re.escape(API_PREFIX)}/genesis/sessions/"
-    rf"({_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}})/commands"
-)
+_CANONICAL_UUID = re.compile(rf"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}")
+#: `command_type`'s bounds in `CommandRequest` / `NovelCommandRequest`.
+_TYPE_LENGTH = range(1, 101)
+
+#: The command service a route's commands go to.
+CommandsOf = Callable[[ApiServices], CommandService]
 
 
-class CommandRoute:
-    """Answers well-formed commands; hands every other request to `app` unchanged."""
+class CommandEndpoint:
+    """The raw ASGI handler of one command route; `fallback` is its FastAPI route."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, fallback: ASGIApp, commands_of: CommandsOf, id_segment: int) -> None:
+        self.fallback = fallback
+        self.commands_of = commands_of
+        self.id_segment = id_segment  # the aggregate id's index in the path's segments
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = _command_path(scope)
-        if match is None or not is_json_body(scope):
-            await self.app(scope, receive, send)
+        aggregate_id = scope["path"].split("/")[self.id_segment]
+        if not _CANONICAL_UUID.fullmatch(aggregate_id) or not is_json_body(scope):
+            await self.fallback(scope, receive, send)
             return
-        body = await read_body(receive)  # already bounded by middleware/limits.py
+        body = await body_of(scope, receive)  # already bounded by middleware/limits.py
         if body is None:
             return  # the client went away
-        well_formed = _well_formed(scope, body)
-        if well_formed is None:
-            await self.app(scope, replaying(body, receive), send)
+        command = _command_of(scope, body)
+        if command is None:
+            await self.fallback(scope, replaying(body, receive), send)
             return
+        services = services_of(scope["app"])
         try:
-            reply = await _run(scope, match, well_formed)
+            reply = await command_reply(
+                services,
+                _context(scope, services, aggregate_id),
+                UUID(aggregate_id),
+                command,
+                head_of(scope).key,
+                scope.get("state", {}).get(INLINE_KEY),
+                self.commands_of(services),
+            )
         except ScribeError as error:
             await scribe_error_response(error)(scope, receive, send)
             return
         await send_reply(send, reply)
 
 
-def _command_path(scope: Scope) -> str | None:
-    """The session id of a command request, None for any other request."""
-    if scope["type"] != "http" or scope["method"] != "POST":
+def _command_of(scope: Scope, body: bytes) -> tuple[str, dict[str, Any]] | None:
+    """(command_type, payload) when the route's schema takes the body as it is, else None
+    (the FastAPI route answers). The value strict JSON parsed is checked against the schema's
+    rules directly: a JSON object with a 1-100 character `command_type` string and an object
+    `payload` (absent: {}); other keys are ignored, as the model ignores them."""
+    value = json_of(scope)
+    if value is None:
+        try:  # strict JSON did not keep a value (an integer of 19+ digits somewhere)
+            parsed = CommandRequest.model_validate_json(body)
+        except ValidationError:
+            return None
+        return parsed.command_type, parsed.payload
+    if type(value) is not dict:
         return None
-    match = COMMAND_PATH.fullmatch(scope["path"])
-    return None if match is None else match.group(1)
-
-
-@dataclass(frozen=True, slots=True)
-class _WellFormed:
-    """A command the route's schema takes as is, with the request's one-time headers."""
-
-    command: CommandRequest
-    authorization: str | None
-    key: str | None
-
-
-def _well_formed(scope: Scope, body: bytes) -> _WellFormed | None:
-    """The command and its headers, when the route's schema takes them as they are (None: the
-    FastAPI route answers)."""
-    try:
-        authorization, key = authorization_and_key(scope["headers"])
-    except ScribeError:
+    command_type = value.get("command_type")
+    payload = value.get("payload", {})
+    if type(command_type) is not str or len(command_type) not in _TYPE_LENGTH:
         return None
-    if key is not None and not valid_key(key):
+    if type(payload) is not dict:
         return None
-    try:
-        command = CommandRequest.model_validate_json(body)
-    except ValidationError:
-        return None
-    return _WellFormed(command, authorization, key)
+    return command_type, payload
 
 
-async def _run(scope: Scope, session_id: str, request: _WellFormed) -> Reply:
-    """The work of `send_command`'s dependencies (who is acting, the request's ids), then the
-    command."""
-    services = services_of(scope["app"])
-    user_id = services.verified_tokens.user_id(bearer_token(request.authorization))
-    bind(user_id=user_id, session_id=session_id)  # as api/deps.py's BearerUser does
+def _context(scope: Scope, services: ApiServices, aggregate_id: str) -> RequestContext:
+    """Who is acting (verified once, by the operation gate) and the request's ids."""
+    user_id = verified_user(scope)
+    if user_id is None:  # a stack without the gate (never in the app; kept exact anyway)
+        user_id = services.verified_tokens.user_id(bearer_token(head_of(scope).authorization))
+    bind(user_id=user_id, session_id=aggregate_id)  # as api/deps.py's BearerUser does
     state = scope.get("state", {})
-    context = RequestContext(
-        user_id=user_id,
-        request_id=state.get("request_id"),
-        traceparent=state.get("traceparent"),
-    )
-    return await command_reply(
-        services, context, UUID(session_id), request.command, request.key, state.get(INLINE_KEY)
+    return RequestContext(
+        user_id=user_id, request_id=state.get("request_id"), traceparent=state.get("traceparent")
     )
 
 
 async def command_reply(
     services: ApiServices,
     context: RequestContext,
-    session_id: UUID,
-    command: CommandRequest | NovelCommandRequest,
+    aggregate_id: UUID,
+    command: tuple[str, dict[str, Any]],
     key: str | None,
     inline: InlineKey | None,
     commands: CommandService | None = None,
 ) -> Reply:
-    """Run the command (on `commands`: another aggregate's, else the sessions'); its answer
-    (a keyed one is stored with the command's own write)."""
+    """Run the command (on `commands`: another aggregate's, else the sessions'); its answer.
+    A keyed one's record is the answer rendered here for the result the application says the
+    command will have, stored with the command's own write (decision 4000)."""
+    service = commands or services.commands
+    command_type, payload = command
+    prepared = service.prepare(context, aggregate_id, command_type, payload, key)
     receipt = None
     if inline is not None:
-        receipt = Receipt(inline.scope, inline.key, inline.fingerprint, inline.ttl_seconds, answer)
-    try:
-        result = await (commands or services.commands).execute(
-            context, session_id, command.command_type, command.payload, key, receipt
+        response = answer(prepared.result)
+        receipt = Receipt(
+            inline.scope, inline.key, inline.fingerprint, inline.ttl_seconds, response
         )
+    try:
+        result = await service.run(prepared, receipt)
     except KeyReused:
         services.metrics.idempotency_conflicts.labels("mismatch").inc()
         return key_reused()
@@ -153,7 +158,9 @@ async def command_reply(
         return key_in_use(busy.retry_after)
     if result.stored is not None:
         return replay_reply(result.stored)
-    stored = answer(result)
+    # The answer rendered for the record is the answer, unless the inbox replayed another run.
+    ran = receipt is not None and result == prepared.result
+    stored = receipt.response if receipt is not None and ran else answer(result)
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers]
     return stored.status, headers, stored.body
 

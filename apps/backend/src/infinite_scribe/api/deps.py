@@ -13,6 +13,7 @@ from fastapi.security.base import SecurityBase
 
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.container import ApiServices
+from infinite_scribe.api.request_head import verified_user
 from infinite_scribe.observability.log_context import bind
 from infinite_scribe.settings.settings import Settings
 
@@ -49,8 +50,10 @@ class BearerUser(SecurityBase):
         self.scheme_name = "BearerAuth"
 
     async def __call__(self, request: Request) -> UUID:
-        tokens = services_of(request.app).verified_tokens
-        user_id = tokens.user_id(bearer_token(request.headers.get("authorization")))
+        user_id = verified_user(request.scope)  # the operation gate's: verified once
+        if user_id is None:
+            tokens = services_of(request.app).verified_tokens
+            user_id = tokens.user_id(bearer_token(request.headers.get("authorization")))
         # The request's log lines name who is acting and on which session.
         bind(user_id=user_id, session_id=request.path_params.get("session_id"))
         return user_id

@@ -13,6 +13,7 @@ from infinite_scribe.application.command_service import (
     CommandResult,
     CommandService,
     KeyRefused,
+    PreparedCommand,
     Receipt,
 )
 from infinite_scribe.application.context import RequestContext
@@ -36,22 +37,28 @@ class MeteredCommandService(CommandService):
         super().__init__(uow, queries, registry, reactions)
         self.metrics = metrics
 
-    async def execute(
+    def prepare(
         self,
         context: RequestContext,
         aggregate_id: UUID,
         command_type: str,
         payload: Mapping[str, Any] | None,
         idempotency_key: str | None = None,
-        receipt: Receipt | None = None,
-    ) -> CommandResult:
-        # A client-chosen string never becomes a label value: unknown types share one.
-        label = command_type if command_type in self.registry.specs else UNKNOWN_COMMAND_TYPE
+    ) -> PreparedCommand:
         bind(session_id=aggregate_id)
         try:
-            result = await super().execute(
-                context, aggregate_id, command_type, payload, idempotency_key, receipt
-            )
+            return super().prepare(context, aggregate_id, command_type, payload, idempotency_key)
+        except ScribeError as error:  # an unknown type, a payload its model refuses
+            # A client-chosen string never becomes a label value: unknown types share one.
+            known = command_type in self.registry.specs
+            label = command_type if known else UNKNOWN_COMMAND_TYPE
+            self.metrics.commands.labels(label, error.error_code).inc()
+            raise
+
+    async def run(self, prepared: PreparedCommand, receipt: Receipt | None = None) -> CommandResult:
+        label = prepared.spec.command_type
+        try:
+            result = await super().run(prepared, receipt)
         except (ScribeError, KeyRefused) as error:
             self.metrics.commands.labels(label, error.error_code).inc()
             raise

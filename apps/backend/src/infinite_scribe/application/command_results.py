@@ -2,7 +2,6 @@
 (`Receipt`: the idempotency record written with the command, Stripe's atomic phases) and the two
 refusals of a key (reused for another request, held by a running one)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -61,20 +60,22 @@ class CommandResult:
 @dataclass(frozen=True)
 class Receipt:
     """A keyed command's idempotency record, stored with its write (no claim, no completion):
-    `render` is the answer the API sends for a result, stored byte for byte."""
+    `response` is what the API renders for the command's result (`PreparedCommand.result`,
+    known before the write), stored byte for byte. The application never renders it."""
 
     scope: str
     key: str
     fingerprint: str
     ttl_seconds: float
-    render: Callable[[CommandResult], StoredResponse]
+    response: StoredResponse
 
     @property
     def lookup(self) -> KeyLookup:
         return KeyLookup(self.scope, self.key)
 
-    def record(self, result: CommandResult) -> IdempotencyRecord:
-        answer = self.render(result)
+    @property
+    def record(self) -> IdempotencyRecord:
+        answer = self.response
         return IdempotencyRecord(
             self.scope,
             self.key,

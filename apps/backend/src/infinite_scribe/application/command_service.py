@@ -11,7 +11,7 @@ flow) opens a transaction, around its write and the reaction.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
@@ -151,15 +151,16 @@ class _Refused:
 
 
 @dataclass(frozen=True)
-class _Attempt:
-    """One command as decided: its spec, payload, inbox row and task id."""
+class PreparedCommand:
+    """One command parsed and given its ids, before it runs: `result` is what it answers when
+    it runs (the API renders it for a keyed command's record before the write, decision 4000)."""
 
     context: RequestContext
     spec: CommandSpec
     command: CommandPayload
     entry: InboxEntry
     task_id: UUID | None
-    receipt: Receipt | None
+    receipt: Receipt | None = None
 
     @property
     def result(self) -> CommandResult:
@@ -199,6 +200,18 @@ class CommandService:
     ) -> CommandResult:
         """Run the command (202/200 result), or replay it: by the inbox (same key on the same
         session) or by `receipt`'s stored answer (`result.stored`)."""
+        prepared = self.prepare(context, aggregate_id, command_type, payload, idempotency_key)
+        return await self.run(prepared, receipt)
+
+    def prepare(
+        self,
+        context: RequestContext,
+        aggregate_id: UUID,
+        command_type: str,
+        payload: Mapping[str, Any] | None,
+        idempotency_key: str | None = None,
+    ) -> PreparedCommand:
+        """The command parsed (UnknownCommand, InvalidPayload) and its ids drawn; nothing read."""
         spec = self.registry.spec_for(command_type)
         command = spec.parse(payload)
         command_id = uuid4()
@@ -213,7 +226,12 @@ class CommandService:
             status=status.value,
         )
         task_id = uuid4() if spec.is_async else None
-        run = _Attempt(context, spec, command, entry, task_id, receipt)
+        return PreparedCommand(context, spec, command, entry, task_id)
+
+    async def run(self, prepared: PreparedCommand, receipt: Receipt | None = None) -> CommandResult:
+        """Run a prepared command; `receipt` is a keyed command's record, written with it."""
+        run = prepared if receipt is None else replace(prepared, receipt=receipt)
+        spec, entry = run.spec, run.entry
 
         async def attempt(number: int) -> CommandResult:
             try:
@@ -226,7 +244,7 @@ class CommandService:
 
         return await with_retries(attempt)
 
-    async def _run(self, run: _Attempt) -> CommandResult:
+    async def _run(self, run: PreparedCommand) -> CommandResult:
         entry = run.entry
         reactions: list[CommandReaction] = []
         async with self.uow.autocommit() as session:
@@ -251,7 +269,7 @@ class CommandService:
         return run.result
 
     async def _decide(
-        self, session: Transaction, run: _Attempt
+        self, session: Transaction, run: PreparedCommand
     ) -> "Change[Any] | CommandResult | _Refused":
         """The one read, then the change to write; or the stored answer of its key; or the
         state's refusal, for the caller to check against the inbox (`_refused`)."""
@@ -279,10 +297,10 @@ class CommandService:
         if run.task_id is not None and change.events:
             change = change.with_parts(Write(task=_task_of(entry, run.task_id, change.events[0])))
         if receipt is not None:
-            change = change.with_parts(Write(idempotency=receipt.record(run.result)))
+            change = change.with_parts(Write(idempotency=receipt.record))
         return change
 
-    async def _refused(self, run: _Attempt, refusal: InvalidState) -> CommandResult:
+    async def _refused(self, run: PreparedCommand, refusal: InvalidState) -> CommandResult:
         """The state refused the command; the inbox may know it better: a command with the
         same key ran already (replay it) or one of the same type is pending (409). Only
         refusals pay this read."""

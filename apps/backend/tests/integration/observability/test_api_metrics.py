@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from infinite_scribe.api.app import create_app
-from infinite_scribe.api.middleware.metrics import RouteTemplates
+from infinite_scribe.api.route_table import RouteTable
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
 
@@ -139,9 +139,15 @@ async def test_the_public_api_port_serves_no_metrics(server: LiveServer) -> None
 def test_route_templates_cover_included_routers_mounts_and_unknown_paths(
     settings: Settings,
 ) -> None:
-    templates = RouteTemplates(create_app(settings).routes)
-    assert templates.template_of(f"/api/v1/genesis/sessions/{uuid.uuid4()}/commands") == ROUTE
-    assert templates.template_of("/api/v1/genesis/sessions") == "/api/v1/genesis/sessions"
-    assert templates.template_of("/metrics") == "unmatched"  # not served here any more
-    assert templates.template_of("/docs-assets/swagger-ui.css") == "/docs-assets/{path}"
-    assert templates.template_of("/api/v1/genesis/sessions/a/b/c/d") == "unmatched"
+    app = create_app(settings)
+    table = RouteTable(app.routes, app.openapi())
+
+    def template_of(path: str) -> str:
+        return table.match(path).template
+
+    assert template_of(f"/api/v1/genesis/sessions/{uuid.uuid4()}/commands") == ROUTE
+    assert template_of("/api/v1/genesis/sessions") == "/api/v1/genesis/sessions"
+    assert template_of("/metrics") == "unmatched"  # not served here any more
+    assert template_of("/docs-assets/swagger-ui.css") == "/docs-assets/{path}"
+    assert template_of("/api/v1/genesis/sessions/a/b/c/d") == "unmatched"
+    assert template_of("/") == "/"

@@ -1,15 +1,20 @@
 """Reading a whole ASGI request body before the route does, and handing it on unchanged: the
 middlewares that must see the body first (the idempotency fingerprint, strict JSON) share it."""
 
+from typing import Any
+
 from starlette.types import Message, Receive, Scope
+
+from infinite_scribe.api.request_head import head_of
+
+#: Where the body is kept once read (and its JSON value, when strict JSON parsed it cleanly).
+BODY_KEY = "scribe.body"
+JSON_KEY = "scribe.json"
 
 
 def content_length(scope: Scope) -> int | None:
     """The declared body size, or None when absent or not a plain number."""
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else None
-    return None
+    return head_of(scope).declared_length
 
 
 class BodyTooLarge(Exception):
@@ -32,6 +37,25 @@ async def read_body(receive: Receive, limit: int | None = None) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+async def body_of(scope: Scope, receive: Receive, limit: int | None = None) -> bytes | None:
+    """The request's body, read once: a later layer gets what the first one read (and passes
+    on the `replaying` receive the first one made, for the route)."""
+    body: bytes | None = scope.get(BODY_KEY)
+    if body is None:
+        body = await read_body(receive, limit)
+        if body is not None:
+            scope[BODY_KEY] = body
+    elif limit is not None and len(body) > limit:
+        raise BodyTooLarge
+    return body
+
+
+def json_of(scope: Scope) -> Any:
+    """The body's JSON value as strict JSON parsed it (None when it did not, or it was not
+    exact: the route parses the body itself then)."""
+    return scope.get(JSON_KEY)
 
 
 def replaying(body: bytes, receive: Receive) -> Receive:

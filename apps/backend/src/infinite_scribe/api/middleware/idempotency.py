@@ -16,12 +16,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.deps import services_of
-from infinite_scribe.api.identity import RepeatedHeader, authorization_and_key
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.middleware.asgi_body import (
     BodyTooLarge,
+    body_of,
     content_length,
-    read_body,
     replaying,
 )
 from infinite_scribe.api.middleware.idempotency_replies import (
@@ -32,6 +31,8 @@ from infinite_scribe.api.middleware.idempotency_replies import (
     send_reply,
 )
 from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.request_head import head_of, verified_user
+from infinite_scribe.api.route_table import route_of
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.idempotency import (
     Claimed,
@@ -56,7 +57,8 @@ MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 #: Routes that store a keyed request's answer inside their own write (issue 20: a keyed command
 #: costs no extra round trip), when the store is PostgreSQL. The middleware still validates the
-#: key, reads the body and computes the fingerprint; the route gets them as `InlineKey`.
+#: key, reads the body and computes the fingerprint; the route gets them as `InlineKey`. The
+#: request's one match says whether it reached one of them (api/route_table.py `inline`).
 INLINE_ROUTES = (
     f"POST {API_PREFIX}/genesis/sessions/{{session_id}}/commands",
     f"POST {API_PREFIX}/novels/{{novel_id}}/commands",
@@ -87,12 +89,13 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] not in MUTATING_METHODS:
             await self.app(scope, receive, send)
             return
-        try:
-            # The same reading of the identity as the auth dependency (api/identity.py).
-            authorization, key = authorization_and_key(scope["headers"])
-        except RepeatedHeader as error:
+        # The same reading of the identity as the auth dependency (api/request_head.py).
+        head = head_of(scope)
+        if head.repeated is not None:
+            error = head.repeated
             await send_reply(send, error_reply(400, error.error_code, error.message))
             return
+        authorization, key = head.authorization, head.key
         limit = self.settings.idempotency_max_body_bytes
         declared = content_length(scope)
         if declared is not None and declared > limit:
@@ -110,7 +113,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)  # the route answers 401 itself
             return
         try:
-            body = await read_body(receive, limit)
+            body = await body_of(scope, receive, limit)
         except BodyTooLarge:
             await send_reply(send, _too_large(limit))
             return
@@ -169,8 +172,8 @@ class IdempotencyMiddleware:
     def _writes_inline(self, scope: Scope) -> bool:
         if not services_of(scope["app"]).inline_idempotency:
             return False
-        target = f"{scope['method']} {scope['path']}"
-        return any(pattern.fullmatch(target) for pattern in _INLINE_PATTERNS)
+        reached = route_of(scope).reached(scope["method"])
+        return len(reached) == 1 and reached[0].inline
 
     def _opts_in_to_auto_key(self, scope: Scope) -> bool:
         if not self._auto_routes:
@@ -258,11 +261,11 @@ def _route_pattern(route: str) -> re.Pattern[str]:
     )
 
 
-_INLINE_PATTERNS = [_route_pattern(route) for route in INLINE_ROUTES]
-
-
 def _user_of(scope: Scope, authorization: str | None) -> str | None:
     """The authenticated user's id, or None (the route itself then answers 401)."""
+    user = verified_user(scope)
+    if user is not None:
+        return str(user)  # the operation gate verified the token
     tokens: VerifiedTokens = services_of(scope["app"]).verified_tokens
     try:
         return str(tokens.user_id(bearer_token(authorization)))

@@ -8,9 +8,9 @@ the HTTP protocol (api/http_protocol.py): they must act before the ASGI app is c
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infinite_scribe.api.identity import RepeatedHeader, single_headers
 from infinite_scribe.api.middleware.asgi_body import BodyTooLarge, content_length
 from infinite_scribe.api.middleware.idempotency_replies import error_reply, send_reply
+from infinite_scribe.api.request_head import head_of
 
 #: Seconds a client refused by the body budget is told to wait (bodies finish in milliseconds).
 BUDGET_RETRY_AFTER = "1"
@@ -40,19 +40,21 @@ class BodyLimitMiddleware:
     503 with Retry-After when the bodies in progress would pass `budget_bytes`; 400 for a
     repeated once-only header."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, budget_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, budget_bytes: int, budget: BodyBudget | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.budget = BodyBudget(budget_bytes)
+        # One budget for the process: every route's stack shares it (api/route_stacks.py).
+        self.budget = budget or BodyBudget(budget_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        try:
-            single_headers(scope["headers"])
-        except RepeatedHeader as error:
-            await send_reply(send, error_reply(400, error.error_code, error.message))
+        repeated = head_of(scope).repeated
+        if repeated is not None:
+            await send_reply(send, error_reply(400, repeated.error_code, repeated.message))
             return
         declared = content_length(scope)
         if declared is not None and declared > self.max_body_bytes:

@@ -1,32 +1,40 @@
-"""A pure ASGI middleware counting every answer by route template and status, and timing it."""
+"""The front door: every request matched once (api/route_table.py), and every answer counted
+by its route template and status, and timed."""
 
-import re
 import time
-from collections.abc import Sequence
 from typing import Any
 
-import fastapi.routing
-from starlette.routing import Mount, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infinite_scribe.api.metrics import ApiMetrics
+from infinite_scribe.api.route_table import ROUTE_KEY, UNMATCHED, RouteTable
 
-UNMATCHED = "unmatched"
+__all__ = ["UNMATCHED", "MetricsMiddleware"]
+
+#: The series children kept at hand (the rest are looked up each time, as before).
+MAX_SERIES = 1_000
 
 
 class MetricsMiddleware:
-    """Outermost but for tracing, so idempotency replays and 413s are counted too."""
+    """Outermost but for tracing, so idempotency replays and 413s are counted too. The match
+    it leaves in the scope is the one every later layer reads (`route_of`)."""
 
-    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics, inline_routes: tuple[str, ...]) -> None:
         self.app = app
         self.metrics = metrics
-        self._table: RouteTemplates | None = None
+        self.inline_routes = inline_routes
+        self._table: RouteTable | None = None
+        # prometheus_client's `labels()` takes a lock and builds the key on every call: each
+        # series' child is looked up once (templates and statuses are few, both bounded).
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        match = scope[ROUTE_KEY] = self.table(scope["app"]).match(scope["path"])
         status = 500  # an exception escaping the app is answered 500 by the server
 
         async def send_counting(message: Message) -> None:
@@ -38,47 +46,25 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_counting)
         finally:
-            route = self._templates(scope["app"]).template_of(scope["path"])
-            method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            self._count(scope["method"], match.template, status, time.perf_counter() - started)
 
-    def _templates(self, app: Any) -> "RouteTemplates":
-        # Built on the first request: routes are all added by then.
+    def _count(self, method: str, template: str, status: int, seconds: float) -> None:
+        counted = self._counted.get((method, template, status))
+        if counted is None:
+            counted = self.metrics.requests.labels(method, template, str(status))
+            # Methods are client-chosen: only known ones (and a bounded number) are kept.
+            if len(self._counted) < MAX_SERIES:
+                self._counted[(method, template, status)] = counted
+        timed = self._timed.get((method, template))
+        if timed is None:
+            timed = self.metrics.latency.labels(method, template)
+            if len(self._timed) < MAX_SERIES:
+                self._timed[(method, template)] = timed
+        counted.inc()
+        timed.observe(seconds)
+
+    def table(self, app: Any) -> RouteTable:
+        # Built on the first request: every route is added by then, and the document with it.
         if self._table is None:
-            self._table = RouteTemplates(app.routes)
+            self._table = RouteTable(app.routes, app.openapi(), self.inline_routes)
         return self._table
-
-
-class RouteTemplates:
-    """Path -> route template (`/api/v1/tasks/{task_id}`), matched like the router does, for
-    every answer: also those given before routing (an idempotency replay, a 413)."""
-
-    def __init__(self, routes: Sequence[Any]) -> None:
-        self.patterns = [
-            (re.compile(re.escape(path) + "/"), f"{path}/{{path}}")
-            if mount
-            else (compile_path(path)[0], path)
-            for path, mount in sorted(_paths(routes))
-        ]
-
-    def template_of(self, path: str) -> str:
-        for pattern, template in self.patterns:
-            if pattern.match(path):
-                return template
-        return UNMATCHED
-
-
-def _paths(routes: Sequence[Any]) -> set[tuple[str, bool]]:
-    """Every route's full path, and whether it is a mount (static files: one template for
-    everything under it). FastAPI >= 0.13x keeps included routers as such (its public
-    `iter_route_contexts` resolves them); older versions flatten them into `app.routes`."""
-    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
-    found = contexts(routes) if contexts is not None else routes
-    paths = set()
-    for route in found:
-        path = getattr(route, "path", None)
-        if isinstance(path, str):
-            original = getattr(route, "original_route", route)
-            paths.add((path, isinstance(original, Mount)))
-    return paths

@@ -13,51 +13,26 @@ Health, docs, a path no operation knows (404) and the live stream (a ticket or a
 checked by its route) pass on unchanged.
 """
 
-import re
-from typing import Any
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infinite_scribe.api.auth import bearer_token
-from infinite_scribe.api.identity import AUTHORIZATION, RepeatedHeader
+from infinite_scribe.api.identity import RepeatedHeader
 from infinite_scribe.api.middleware.idempotency_replies import Reply, error_reply, send_reply
+from infinite_scribe.api.request_head import USER_KEY, head_of
+from infinite_scribe.api.route_table import route_of
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.domain.errors import AuthenticationError
-
-#: A path template's parameter (as `re.escape` wrote its braces): one path segment.
-_PARAMETER = re.compile(r"\\\{[^/]+?\\\}")
-
-
-class Operation:
-    """One operation of the document: its method, its path as a pattern, whether it needs a
-    bearer token."""
-
-    def __init__(self, method: str, template: str, needs_token: bool) -> None:
-        self.method = method
-        self.pattern = re.compile("^" + _PARAMETER.sub("[^/]+", re.escape(template)) + "$")
-        self.needs_token = needs_token
-
-
-def operations_of(openapi: dict[str, Any]) -> list[Operation]:
-    return [
-        Operation(
-            method.upper(),
-            template,
-            any("BearerAuth" in entry for entry in operation.get("security", [])),
-        )
-        for template, methods in openapi.get("paths", {}).items()
-        for method, operation in methods.items()
-    ]
 
 
 class OperationGateMiddleware:
     """401 (400 for two Authorization headers) and 405 before the route, the body and the
-    idempotency key are looked at; a route's own check then hits the token cache."""
+    idempotency key are looked at. The operations come from the request's one match
+    (api/route_table.py); a verified token's user is left in the scope, so neither the
+    idempotency middleware nor the route verifies it again."""
 
     def __init__(self, app: ASGIApp, verified_tokens: VerifiedTokens) -> None:
         self.app = app
         self.verified_tokens = verified_tokens
-        self._operations: list[Operation] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = self._refusal(scope) if scope["type"] == "http" else None
@@ -69,12 +44,12 @@ class OperationGateMiddleware:
             await send_reply(send, refusal)
 
     def _refusal(self, scope: Scope) -> Reply | None:
-        on_path = [op for op in self._operations_of(scope) if op.pattern.match(scope["path"])]
-        if not on_path:
+        match = route_of(scope)
+        if not match.operations:
             return None  # a 404 (or a route outside the document: docs, assets)
-        reached = [op for op in on_path if op.method == scope["method"]]
+        reached = match.reached(scope["method"])
         if not reached:
-            allowed = ", ".join(sorted({op.method for op in on_path}))
+            allowed = match.allowed
             status, headers, body = error_reply(
                 405, "METHOD_NOT_ALLOWED", f"{scope['method']} is not allowed here; use {allowed}"
             )
@@ -86,23 +61,13 @@ class OperationGateMiddleware:
         return None
 
     def _authentication_refusal(self, scope: Scope) -> Reply | None:
-        values = [value for name, value in scope["headers"] if name == AUTHORIZATION]
-        try:
-            if len(values) > 1:
-                raise RepeatedHeader("authorization")
-            authorization = values[0].decode("latin-1") if values else None
-            self.verified_tokens.user_id(bearer_token(authorization))
-        except RepeatedHeader as error:
+        head = head_of(scope)
+        if head.repeated_authorization:
+            error = RepeatedHeader("authorization")
             return error_reply(400, error.error_code, error.message)
+        try:
+            scope[USER_KEY] = self.verified_tokens.user_id(bearer_token(head.authorization))
         except AuthenticationError as error:
             status, headers, body = error_reply(401, error.error_code, error.message)
             return status, [*headers, (b"www-authenticate", b"Bearer")], body
         return None
-
-    def _operations_of(self, scope: Scope) -> list[Operation]:
-        if self._operations is None:
-            app: Any = scope.get("app")
-            if app is None:
-                return []
-            self._operations = operations_of(app.openapi())
-        return self._operations

@@ -9,6 +9,7 @@ from uuid import uuid4
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infinite_scribe.api.middleware.idempotency_replies import error_reply, send_reply
+from infinite_scribe.api.request_head import head_of
 from infinite_scribe.observability.log_context import log_scope
 from infinite_scribe.observability.tracing import current_traceparent
 
@@ -33,12 +34,14 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        head = head_of(scope)
         request_id: bytes | None = None
         traceparent: bytes | None = None
-        for name, value in scope["headers"]:
-            if name == REQUEST_ID_HEADER and _REQUEST_ID.match(value):
+        for value in head.request_ids:
+            if _REQUEST_ID.match(value):
                 request_id = value
-            elif name == b"traceparent" and _TRACEPARENT.match(value.lower()):
+        for value in head.traceparents:
+            if _TRACEPARENT.match(value.lower()):
                 traceparent = value.lower()
         # An unusable client id (too long, odd characters) is replaced, never reflected.
         request_id = request_id or uuid4().hex.encode()

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from infinite_scribe.api.middleware.asgi_body import read_body, replaying
+from infinite_scribe.api.middleware.asgi_body import JSON_KEY, body_of, replaying
 from infinite_scribe.api.middleware.idempotency_replies import send_reply
 
 #: What orjson can write back (asyncpg's JSONB codec uses it): int64 and uint64.
@@ -42,13 +42,22 @@ def offending_fields(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple
 def strict_json_problems(body: bytes) -> list[tuple[Any, ...]] | None:
     """None when `body` is strict JSON (or not JSON at all: FastAPI answers that); else the
     paths of the fields at fault (an empty list: not strict, but no number to blame)."""
+    return _checked(body)[0]
+
+
+def _checked(body: bytes) -> tuple[list[tuple[Any, ...]] | None, Any]:
+    """`strict_json_problems`, and the parsed value when orjson read it exactly (None else)."""
     try:
-        orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError:
         pass
     else:
         if not _LONG_DIGITS.search(body):
-            return None
+            return None, value
+    return _lenient_problems(body), None
+
+
+def _lenient_problems(body: bytes) -> list[tuple[Any, ...]] | None:
     try:
         lenient = json.loads(body)
     except (ValueError, RecursionError):
@@ -75,13 +84,15 @@ class StrictJsonMiddleware:
         if scope["type"] != "http" or not is_json_body(scope):
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive)
+        body = await body_of(scope, receive)
         if body is None:
             return  # the client went away
-        problems = strict_json_problems(body)
+        problems, value = _checked(body)
         if problems is not None:
             await send_reply(send, _rejection(problems))
             return
+        if value is not None:
+            scope[JSON_KEY] = value  # the route takes it instead of parsing the body again
         await self.app(scope, replaying(body, receive), send)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infinite_scribe.api.middleware.idempotency_replies import error_reply, send_reply
+from infinite_scribe.api.request_head import head_of
 
 
 def host_name(header: str) -> str:
@@ -42,7 +43,7 @@ class TrustedHostMiddleware:
         if self.everyone or scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        header = next((v for k, v in scope["headers"] if k == b"host"), b"")
+        header = head_of(scope).host or b""
         if allows(self.allowed, host_name(header.decode("latin-1"))):
             await self.app(scope, receive, send)
             return

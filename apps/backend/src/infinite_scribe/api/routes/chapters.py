@@ -66,7 +66,13 @@ async def send_novel_command(
     key = idempotency_key or standard_idempotency_key
     services = call.services
     reply = await command_reply(
-        services, call.context, novel_id, command, key, call.inline_key, services.novel_commands
+        services,
+        call.context,
+        novel_id,
+        (command.command_type, command.payload),
+        key,
+        call.inline_key,
+        services.novel_commands,
     )
     return raw_response(reply)
 

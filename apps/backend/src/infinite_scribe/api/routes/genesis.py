@@ -136,7 +136,14 @@ async def send_command(
     # answers the rest, and documents the endpoint.
     key = idempotency_key or standard_idempotency_key
     return raw_response(
-        await command_reply(call.services, call.context, session_id, command, key, call.inline_key)
+        await command_reply(
+            call.services,
+            call.context,
+            session_id,
+            (command.command_type, command.payload),
+            key,
+            call.inline_key,
+        )
     )
 
 
