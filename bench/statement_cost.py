@@ -34,7 +34,7 @@ import asyncpg
 
 import limit  # bench/limit.py: its statement and its seed, read only
 from _services import fresh_database
-from infinite_scribe.application.command_results import CommandResult, Receipt
+from infinite_scribe.application.command_results import Receipt
 from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.idempotency import StoredResponse
@@ -79,11 +79,7 @@ class Figures:
 def _receipt(session: uuid.UUID) -> Receipt:
     """A keyed command's record, as the API's command route makes it (a fixed answer)."""
     answer = StoredResponse(202, [("content-type", "application/json")], b'{"ok":true}')
-
-    def render(result: CommandResult) -> StoredResponse:
-        return answer
-
-    return Receipt(f"user:{session}", f"key-{uuid.uuid4()}", "fingerprint", 86_400.0, render)
+    return Receipt(f"user:{session}", f"key-{uuid.uuid4()}", "fingerprint", 86_400.0, answer)
 
 
 async def _pool_pids(pool: asyncpg.Pool, size: int, counter: list[int]) -> list[int]:
