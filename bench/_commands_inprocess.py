@@ -27,20 +27,10 @@ import uvloop
 from pyinstrument import Profiler
 
 from _services import fresh_database
+from commands import STEPS
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.settings.settings import Settings
-
-STAGES = ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE")
-STEPS: list[bytes] = [
-    json.dumps({"command_type": "RequestConceptGeneration", "payload": {}}).encode(),
-    *(
-        json.dumps(
-            {"command_type": "ConfirmStage", "payload": {"stage": s, "data": {"title": "Bench"}}}
-        ).encode()
-        for s in STAGES
-    ),
-]
 
 
 class Caller:

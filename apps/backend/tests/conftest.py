@@ -5,6 +5,7 @@ and a live uvicorn server for tests that speak real HTTP."""
 import asyncio
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -25,7 +26,7 @@ from fastapi import FastAPI
 
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
+from infinite_scribe.embedded.kafka import EmbeddedKafka
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence import migrate
@@ -176,7 +177,11 @@ class LiveServer:
     """uvicorn serving the app on a free loopback port, in a background thread."""
 
     def __init__(self, target: Settings | FastAPI) -> None:
-        self.port = free_port()
+        # The socket is bound here and handed to uvicorn: a port only picked here would be free
+        # again until uvicorn binds it, after the lifespan, whose metrics listener on "any free
+        # port" could be given the same port in between (seen: Errno 98 in CI).
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(target) if isinstance(target, Settings) else target
         config = uvicorn.Config(
@@ -189,7 +194,9 @@ class LiveServer:
         )
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
 
     def start(self) -> None:
         self.thread.start()
@@ -202,6 +209,7 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.socket.close()
 
     def __enter__(self) -> "LiveServer":
         self.start()

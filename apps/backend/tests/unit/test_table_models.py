@@ -21,6 +21,7 @@ from shared_types import (
     NovelRow,
     OperatorAuditRow,
     ProcessedMessageRow,
+    StreamFollowRow,
     StreamTicketRow,
     TableModel,
 )
@@ -116,6 +117,7 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "expires_at": NOW,
     },
     ProcessedMessageRow: {"consumer": "agent-worker", "event_id": uuid4(), "processed_at": NOW},
+    StreamFollowRow: {"session_id": uuid4(), "expires_at": NOW},
     StreamTicketRow: {
         "ticket_hash": b"\x00" * 32,
         "user_id": uuid4(),
@@ -153,6 +155,7 @@ WRONG_TYPE = {
     GenesisSessionRow: ("current_stage", "EPILOGUE"),
     IdempotencyCacheRow: ("expires_at", "tomorrow"),
     ProcessedMessageRow: ("event_id", "not-a-uuid"),
+    StreamFollowRow: ("expires_at", "soon"),
     StreamTicketRow: ("session_id", "not-a-uuid"),
     OperatorAuditRow: ("row_count", "many"),
     DeadLetterDispositionRow: ("offset", "end"),
