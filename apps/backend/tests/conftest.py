@@ -176,11 +176,11 @@ async def clean_db(pool: asyncpg.Pool) -> asyncpg.Pool:
 class LiveServer:
     """uvicorn serving the app on a free loopback port, in a background thread."""
 
-    def __init__(self, target: Settings | FastAPI) -> None:
+    def __init__(self, target: Settings | FastAPI, port: int = 0) -> None:
         # The socket is bound here and handed to uvicorn: a port only picked here would be free
         # again until uvicorn binds it, after the lifespan, whose metrics listener on "any free
         # port" could be given the same port in between (seen: Errno 98 in CI).
-        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket = socket.create_server(("127.0.0.1", port))  # SO_REUSEADDR: a restart
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(target) if isinstance(target, Settings) else target

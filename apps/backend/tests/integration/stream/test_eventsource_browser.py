@@ -22,7 +22,6 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from infinite_scribe.api.app import create_app
-from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.sse_client import TICKETS, auth, new_session
@@ -91,9 +90,7 @@ def api_with_page(settings: Settings) -> FastAPI:
 
 
 def api_on(port: int, settings: Settings) -> LiveServer:
-    server = LiveServer(api_with_page(settings))
-    server.port, server.url = port, f"http://127.0.0.1:{port}"
-    server.server.config.port = port
+    server = LiveServer(api_with_page(settings), port)
     server.server.config.timeout_graceful_shutdown = 1  # streams never end on their own
     return server
 
@@ -132,7 +129,7 @@ async def test_eventsource_follows_the_stream_across_a_server_restart(
     stream_settings: Settings, pool: asyncpg.Pool, collector: Collector, tmp_path: Path
 ) -> None:
     settings = stream_settings.model_copy(update={"stream_retry_ms": 300})
-    first = api_on(free_port(), settings)
+    first = api_on(0, settings)
     first.start()
     headers = auth(settings, uuid.uuid4())
     async with httpx.AsyncClient(base_url=first.url, timeout=30) as http:
