@@ -142,9 +142,8 @@ def walk_in_chinese(driver: Any, url: str, jwt: str, pages: list[str]) -> dict[s
         )
         if stage == "CHARACTERS":
             screenshot(driver, "cards-zh")
-            edit_the_cast_and_confirm(driver)
-        else:
-            submit(driver, "#confirm-stage")
+        edit = EDIT_THE_CAST if stage == "CHARACTERS" else ""
+        submit(driver, "#confirm-stage", before=edit)
     submit(driver, "#novel-link")
     bible = wait(driver, "#novel-bible").text
     wait(driver, "#bible-history")
@@ -156,22 +155,14 @@ def walk_in_chinese(driver: Any, url: str, jwt: str, pages: list[str]) -> dict[s
     return {"bible": bible, "epub": epub, "errors": console_errors(driver)}
 
 
-def edit_the_cast_and_confirm(driver: Any) -> None:
-    """A character added on the blank card, the first one removed, and the stage confirmed
-    (issue 38), in one script with the confirm's click: a live refresh of the panel between the
-    edit and the click would send the proposal as it came (seen once in CI: no 苏禾)."""
-    driver.execute_script(
-        "const card = document.querySelector('[data-new-card=\"characters\"]');"
-        "card.open = true; card.querySelector('input[name$=\".name\"]').value = '苏禾';"
-        "document.querySelector('input[name=\"drop:characters.0\"]').click();"
-        "window.__old_page = true; document.querySelector('#confirm-stage').click();"
-    )
-    until(
-        driver,
-        lambda d: d.execute_script(
-            "return window.__old_page === undefined && document.readyState === 'complete'"
-        ),
-    )
+#: A character added on the blank card and the first one removed (issue 38), sent in the
+#: confirm's own script: a live refresh of the panel between the edit and the click would send
+#: the proposal as it came (seen once in CI: no 苏禾).
+EDIT_THE_CAST = (
+    "const card = document.querySelector('[data-new-card=\"characters\"]');"
+    "card.open = true; card.querySelector('input[name$=\".name\"]').value = '苏禾';"
+    "document.querySelector('input[name=\"drop:characters.0\"]').click();"
+)
 
 
 def look_around(driver: Any, pages: list[str]) -> None:

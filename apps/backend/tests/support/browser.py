@@ -71,3 +71,55 @@ def screenshot(driver: Any, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(Path(SCREENSHOTS) / f"console-{name}.png"))
+
+
+def wait(driver: Any, css: str, within: float = 60) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, within, poll_frequency=0.1).until(
+        lambda d: (found := d.find_elements(By.CSS_SELECTOR, css)) and found[0]
+    )
+
+
+def until(driver: Any, check: Any, within: float = 60) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, within, poll_frequency=0.1).until(check)
+
+
+def submit(driver: Any, css: str, before: str = "") -> None:
+    """Click a form's button and wait for the page the form leads to (a marker set on the old
+    page is gone). Found and clicked in one script, after `before` (form edits, in the same
+    script): the page's live panels may be swapped at any moment, so an element found earlier
+    can be a detached copy, and an edit made in an earlier script can be lost."""
+    driver.execute_script(
+        before + "window.__old_page = true; document.querySelector(arguments[0]).click()", css
+    )
+    until(
+        driver,
+        lambda d: d.execute_script(
+            "return window.__old_page === undefined && document.readyState === 'complete'"
+        ),
+    )
+
+
+def text_of(driver: Any, css: str, attribute: str | None = None) -> str | None:
+    """Read a live element in one script (a refresh may replace it between two calls)."""
+    found: str | None = driver.execute_script(
+        "const e = document.querySelector(arguments[0]);"
+        "return e ? (arguments[1] ? e.getAttribute(arguments[1]) : e.textContent.trim()) : null",
+        css,
+        attribute,
+    )
+    return found
+
+
+def wait_count(driver: Any, css: str, expected: int) -> None:
+    until(driver, lambda d: count(d, css) == expected)
+
+
+def count(driver: Any, css: str) -> int:
+    from selenium.webdriver.common.by import By
+
+    return len(driver.find_elements(By.CSS_SELECTOR, css))
