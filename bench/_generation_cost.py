@@ -15,7 +15,7 @@ import asyncpg
 import psutil
 
 from _services import WATCHED
-from relay import cpu_seconds
+from _relay_cpu import cpu_seconds
 
 #: A statement in PostgreSQL's log: simple protocol (`statement:`) or extended (`execute`).
 _LOGGED = re.compile(r"LOG:  (?:statement|execute [^:]*): (?P<sql>.*)$")
