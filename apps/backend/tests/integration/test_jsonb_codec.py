@@ -45,7 +45,7 @@ async def test_stored_text_is_unchanged(database_url: str) -> None:
         text = await connection.fetchval("SELECT ($1::jsonb)::text", {"k": "苏禾", "n": 2**60})
         assert text == '{"k": "苏禾", "n": 1152921504606846976}'
         # A value PostgreSQL produced decodes as it would from text.
-        assert await connection.fetchval("SELECT '[1, \"é\", {\"a\": null}]'::jsonb") == [
+        assert await connection.fetchval('SELECT \'[1, "é", {"a": null}]\'::jsonb') == [
             1,
             "é",
             {"a": None},
