@@ -88,3 +88,19 @@ def test_no_events_is_no_part() -> None:
     assert Write(events=[]).declared() == []
     assert Write(events=[], inbox=ENTRY).declared() == [("inbox", ENTRY)]
     assert isinstance(Write(events=[]).events, tuple)
+
+
+def test_merged_keeps_its_parts_takes_the_others_and_adds_the_events() -> None:
+    first, second = object(), object()
+    save = SnapshotSave(2, STATE)
+    mine = Write(inbox=ENTRY, events=[first], snapshot=save)  # type: ignore[list-item]
+    other = InboxEntry(uuid.uuid4(), STATE.session_id, STATE.user_id, "Y", "j", {}, "RECEIVED")
+    merged = mine.merged(Write(inbox=other, idempotency=RECORD, events=[second]))  # type: ignore[list-item]
+    assert merged.declared() == [
+        ("idempotency", RECORD),
+        ("inbox", other),
+        ("events", (first, second)),
+        ("snapshot", save),
+    ]
+    assert mine.merged(Write()) == mine
+    assert mine.declared() == [("inbox", ENTRY), ("events", (first,)), ("snapshot", save)]

@@ -36,6 +36,18 @@ class MeteredCommandService(CommandService):
     ) -> None:
         super().__init__(uow, queries, registry, reactions)
         self.metrics = metrics
+        # prometheus_client's `labels()` takes a lock and builds the key on every call: each
+        # (command type, outcome) child is looked up once. Both are bounded: known types (or
+        # UNKNOWN_COMMAND_TYPE) and the project's error codes and statuses.
+        self._children: dict[tuple[str, str], Any] = {}
+
+    def _count(self, command_type: str, outcome: str) -> None:
+        child = self._children.get((command_type, outcome))
+        if child is None:
+            child = self._children[(command_type, outcome)] = self.metrics.commands.labels(
+                command_type, outcome
+            )
+        child.inc()
 
     def prepare(
         self,
@@ -52,7 +64,7 @@ class MeteredCommandService(CommandService):
             # A client-chosen string never becomes a label value: unknown types share one.
             known = command_type in self.registry.specs
             label = command_type if known else UNKNOWN_COMMAND_TYPE
-            self.metrics.commands.labels(label, error.error_code).inc()
+            self._count(label, error.error_code)
             raise
 
     async def run(self, prepared: PreparedCommand, receipt: Receipt | None = None) -> CommandResult:
@@ -60,16 +72,16 @@ class MeteredCommandService(CommandService):
         try:
             result = await super().run(prepared, receipt)
         except (ScribeError, KeyRefused) as error:
-            self.metrics.commands.labels(label, error.error_code).inc()
+            self._count(label, error.error_code)
             raise
         except Exception:
-            self.metrics.commands.labels(label, "ERROR").inc()
+            self._count(label, "ERROR")
             raise
         if result.stored is not None:  # the stored answer of its idempotency key
             self.metrics.idempotency_replays.inc()
-            self.metrics.commands.labels(label, "replayed").inc()
+            self._count(label, "replayed")
             return result
         bind(correlation_id=result.correlation_id)
         outcome = "replayed" if result.replayed else result.status.lower()
-        self.metrics.commands.labels(label, outcome).inc()
+        self._count(label, outcome)
         return result

@@ -291,13 +291,11 @@ class CommandService:
             state,
             decided,
             Origin(entry.command_id, entry.command_id, run.context.metadata()),
-            parts=Write(inbox=entry),
+            parts=Write(inbox=entry, idempotency=None if receipt is None else receipt.record),
             supersede_by=None if run.spec.is_async else entry.command_type,
         )
         if run.task_id is not None and change.events:
             change = change.with_parts(Write(task=_task_of(entry, run.task_id, change.events[0])))
-        if receipt is not None:
-            change = change.with_parts(Write(idempotency=receipt.record))
         return change
 
     async def _refused(self, run: PreparedCommand, refusal: InvalidState) -> CommandResult:

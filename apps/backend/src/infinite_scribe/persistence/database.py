@@ -11,16 +11,36 @@ import orjson
 T = TypeVar("T")
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+#: The binary `jsonb` format is a version byte (1) before the JSON text (PostgreSQL's
+#: jsonb_send / jsonb_recv); `json`'s binary format is the text itself.
+_JSONB_VERSION = b"\x01"
+
+
+def _jsonb_encode(value: Any) -> bytes:
+    return _JSONB_VERSION + orjson.dumps(value)
+
+
+def _jsonb_decode(data: bytes) -> Any:
+    if data[:1] != _JSONB_VERSION:
+        raise ValueError(f"unknown jsonb binary format version {data[:1]!r}")
+    return orjson.loads(memoryview(data)[1:])
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    # JSONB in and out as Python objects, encoded with orjson (UUIDs and datetimes included).
-    for type_name in ("json", "jsonb"):
-        await connection.set_type_codec(
-            type_name, encoder=_dumps, decoder=orjson.loads, schema="pg_catalog"
-        )
+    # JSON and JSONB in and out as Python objects, encoded with orjson (UUIDs and datetimes
+    # included), in the binary format (issue 40): the text format made asyncpg quote every
+    # element of a `jsonb[]` parameter into an array literal and PostgreSQL parse it back
+    # (array_in), and every value went bytes -> str -> bytes on the way.
+    await connection.set_type_codec(
+        "jsonb",
+        encoder=_jsonb_encode,
+        decoder=_jsonb_decode,
+        schema="pg_catalog",
+        format="binary",
+    )
+    await connection.set_type_codec(
+        "json", encoder=orjson.dumps, decoder=orjson.loads, schema="pg_catalog", format="binary"
+    )
 
 
 def asyncpg_dsn(url: str) -> str:

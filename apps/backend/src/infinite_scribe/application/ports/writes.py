@@ -9,7 +9,7 @@ transaction (`Transaction.write`) or, when nothing else needs one, in autocommit
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -188,17 +188,26 @@ class Write:
 
     def declared(self) -> list[tuple[str, Any]]:
         """(part name, value) of every part this write declares, in `PART_ORDER`."""
-        found = [(name, getattr(self, name)) for name in PART_ORDER]
-        return [(name, value) for name, value in found if value is not None and value != ()]
+        # Read from the instance's dict, events by their truth: `value != ()` ran a part's
+        # dataclass `__eq__` for every part of every write (issue 40, the command path).
+        parts = self.__dict__
+        return [
+            (name, parts[name])
+            for name in PART_ORDER
+            if parts[name] is not None and (name != "events" or parts[name])
+        ]
 
     def merged(self, other: "Write") -> "Write":
         """This write with every part `other` declares (other's win; events add up)."""
-        updates = {
-            f.name: getattr(other, f.name)
-            for f in fields(other)
-            if f.name != "events" and getattr(other, f.name) is not None
-        }
-        return replace(self, **updates, events=(*self.events, *other.events))
+        # The fields by the instances' dicts, not `fields()` and `replace()`: a command merges
+        # four writes (issue 40).
+        parts = dict(self.__dict__)
+        for name, value in other.__dict__.items():
+            if value is not None and name != "events":
+                parts[name] = value
+        if other.events:
+            parts["events"] = (*self.events, *other.events)
+        return Write(**parts)
 
 
 #: The parts of a write, declared once: every adapter writes them in this order, and when

@@ -41,9 +41,9 @@ from shared_types import EventEnvelope
 ACTOR_KEY = "actor_id"
 
 
-def stored_metadata(envelope: dict[str, Any]) -> dict[str, Any]:
-    metadata: dict[str, Any] = envelope["metadata"]
-    actor = envelope["actor_id"]
+def stored_metadata(event: EventEnvelope) -> dict[str, Any]:
+    metadata: dict[str, Any] = event.metadata.model_dump(mode="json")
+    actor = event.actor_id
     if actor is not None and actor != metadata.get("user_id"):
         return metadata | {ACTOR_KEY: actor}
     return metadata
@@ -58,17 +58,27 @@ _HEADER_ROOM = 512
 
 
 def surely_fits(envelope: dict[str, Any], limit: int) -> bool:
-    """A cheap upper bound of `produced_size` (the exact walk was the command path's busiest
-    Python function): without exponent numbers the JSONB text is at most twice the JSON (one
-    more byte per separator), and the key and every header value are copies of envelope fields,
-    so at most the JSON once more each side. False only means "measure it exactly"."""
+    """`surely_fits_json` of an envelope's `model_dump(mode="json")`."""
     try:
         text = orjson.dumps(envelope)
     except TypeError:  # e.g. an integer beyond 64 bits: measured exactly
         return False
+    return surely_fits_json(text, limit)
+
+
+def surely_fits_json(text: bytes, limit: int) -> bool:
+    """A cheap upper bound of `produced_size` from the envelope's compact JSON `text` (the
+    exact walk was the command path's busiest Python function): without exponent numbers the
+    JSONB text is at most twice the JSON (one more byte per separator), and the key and every
+    header value are copies of envelope fields, so at most the JSON once more each side. False
+    only means "measure it exactly"."""
     if _EXPONENT.search(text) is not None:
         return False
     return RECORD_OVERHEAD + 4 * len(text) + _HEADER_ROOM <= limit
+
+
+#: An envelope's JSON as pydantic writes it for `model_dump_json` (bytes, no str round trip).
+_ENVELOPE_JSON = EventEnvelope.__pydantic_serializer__.to_json
 
 
 class WriteComposer:
@@ -99,14 +109,18 @@ class WriteComposer:
 
     def events_part(self, events: Sequence[EventEnvelope]) -> parts.EventsPart:
         check_events(events)
-        envelopes = [event.model_dump(mode="json") for event in events]
-        for envelope in envelopes:
-            if surely_fits(envelope, self.max_event_bytes):
+        # Each envelope is written to JSON once (issue 40): that text is measured here and is
+        # the outbox's value as it is (an orjson Fragment the jsonb codec copies), where a
+        # `model_dump(mode="json")` dict was dumped again to measure it and again to send it.
+        texts: list[bytes] = [_ENVELOPE_JSON(event) for event in events]
+        for event, text in zip(events, texts, strict=True):
+            if surely_fits_json(text, self.max_event_bytes):
                 continue
-            size = produced_size(envelope)
+            size = produced_size(event.model_dump(mode="json"))
             if size > self.max_event_bytes:
-                raise EventTooLarge(envelope["event_type"], size, self.max_event_bytes)
-        metadata = [stored_metadata(envelope) for envelope in envelopes]
+                raise EventTooLarge(event.event_type, size, self.max_event_bytes)
+        metadata = [stored_metadata(event) for event in events]
+        envelopes = [orjson.Fragment(text) for text in texts]
         mode = self.outbox_mode or TABLE
         return parts.EventsPart(events, envelopes, metadata, self.topic, mode)
 

@@ -3,7 +3,7 @@ version-checked move, the pending commands a sync command supersedes, the novel 
 session makes (`StatementPart`s, persistence/writes/statement.py)."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from infinite_scribe.application.ports.projections import state_columns
@@ -164,4 +164,6 @@ class NovelPart(NeverRefuses):
 
     def values(self) -> Mapping[str, Any]:
         n = self.novel
-        return {"id": n.novel_id, "user_id": n.user_id, **asdict(n.bible)}
+        # The bible's fields as they are (`asdict` deep-copied every stage's content, only to
+        # be encoded): its columns are flat, the jsonb ones dicts the codec encodes.
+        return {"id": n.novel_id, "user_id": n.user_id, **vars(n.bible)}

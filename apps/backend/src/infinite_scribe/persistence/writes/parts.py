@@ -157,7 +157,8 @@ class EventsPart:
     """The events and their outbox rows, or messages in `mode` (persistence/outbox/rows.py)."""
 
     events: Sequence[EventEnvelope]
-    envelopes: Sequence[dict[str, Any]]
+    #: Each event's JSON (the outbox's value): a JSON value or an `orjson.Fragment` of its text.
+    envelopes: Sequence[Any]
     metadata: Sequence[dict[str, Any]]
     topic: str
     #: The outbox mode this statement is written for; its guard refuses it in the other one.
