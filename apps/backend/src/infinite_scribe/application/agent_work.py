@@ -28,7 +28,7 @@ from infinite_scribe.application.ports.writes import (
     Write,
 )
 from infinite_scribe.application.retries import with_retries
-from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
 from infinite_scribe.domain.genesis import (
     FEEDBACK_SUBMITTED,
     Decided,
@@ -201,8 +201,12 @@ class AgentWork:
             with contextlib.suppress(AlreadyProcessed):
                 await self.uow.writes.write(ledger)
             return False
-        except (AlreadyProcessed, EventAlreadyStored):
-            return False  # a redelivery: this consumer (or another) answered the request
+        except (AlreadyProcessed, EventAlreadyStored, EventIdConflict):
+            # A redelivery: this consumer (or another) answered the request. The answer's
+            # event ids derive from the request's, so a stored one with other content (a
+            # second generation, or the FlowPaused's later expiry) is an earlier answer too:
+            # the events' refusal is reported before the finished task's (PART_ORDER).
+            return False
         if waiting:
             await self.pause_landed(job)
         return True
