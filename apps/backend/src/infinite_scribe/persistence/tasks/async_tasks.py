@@ -59,7 +59,9 @@ class PostgresTaskRepository:
     async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
         # One statement for the begin (issue 40): the session and the requests are read in
         # the statement's snapshot, taken before a wait on the task's lock; the answer's
-        # version check catches a session moved since (the agent reads it again then).
+        # version check catches a session moved since (the agent reads it again then). The
+        # requests come as text[] and one jsonb: uuid[] and jsonb[] results make asyncpg
+        # read their types on each new connection (3 statements), in the burst's begins.
         row = await self.connection.fetchrow(
             _START_WITH_SESSION, request_event_id, AGGREGATE_TYPE, list(PROMPT_SOURCES)
         )
@@ -82,7 +84,7 @@ class PostgresTaskRepository:
             row["request_payloads"] or [],
             strict=True,
         )
-        return StartedTask(task, session, [(i, kind, payload) for i, kind, payload in found])
+        return StartedTask(task, session, [(UUID(i), kind, payload) for i, kind, payload in found])
 
     async def start(self, task_id: UUID) -> None:
         await self.connection.execute(
@@ -126,9 +128,9 @@ LEFT JOIN LATERAL (
     SELECT {SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = task.session_id
 ) s ON true
 LEFT JOIN LATERAL (
-    SELECT array_agg(event_id ORDER BY id) AS request_ids,
+    SELECT array_agg(event_id::text ORDER BY id) AS request_ids,
            array_agg(event_type ORDER BY id) AS request_types,
-           array_agg(payload ORDER BY id) AS request_payloads
+           jsonb_agg(payload ORDER BY id) AS request_payloads
     FROM domain_events
     WHERE aggregate_type = $2 AND aggregate_id = task.session_id::text AND event_type = ANY($3)
 ) r ON true
