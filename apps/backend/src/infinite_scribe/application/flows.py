@@ -63,8 +63,8 @@ class FlowControl:
         self.source_service = source_service
 
     def handle_row(self, correlation_id: str, handle: Mapping[str, Any]) -> FlowHandleRow:
-        """The flow decided to wait for the writer: its PENDING_PAUSE handle, as a part of the
-        proposal's write (one statement; a no-op when the flow has a waiting one already)."""
+        """A PENDING_PAUSE handle, as a part of a write (a no-op when the flow has a waiting
+        one already), landed later by `pause_landed`; the agent writes `pause_with` instead."""
         return FlowHandleRow(correlation_id, handle, self.ttl_seconds)
 
     def pause_with(
