@@ -170,18 +170,15 @@ class AgentWork:
         session as the begin read it (its version the expected one); the task finish refuses
         a task cancelled meanwhile (TaskNotRunning: the ledger row alone), and a session moved
         meanwhile (ConcurrencyConflict) is read again and the answer run again."""
-        result, error = outcome.get("result"), outcome.get("error")
-        finish = TaskFinish(job.task.task_id, status.value, result, error, outcome["message"])
         ledger = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
-        decided = [Decided(event_type, payload)]
-        state = job.state
-        waiting = False
+        parts = ledger.merged(Write(task_finish=_task_finish(job, status, outcome)))
+        state, waiting = job.state, False
 
         async def attempt(number: int) -> None:
             nonlocal state, waiting
             if number > 1:  # lost the optimistic race: the session as it is now
                 state = await self._session(job)
-            parts = ledger.merged(Write(task_finish=finish))
+            decided = [Decided(event_type, payload)]
             change = SESSIONS.change(state, decided, self._origin(job), parts=parts)
             writes = self.uow.writes
             if status is TaskStatus.COMPLETED and job.stage is state.current_stage:
@@ -256,6 +253,11 @@ def answer_origin(request: EventEnvelope, task: TaskRecord, source_service: str)
             _ANSWER_NAMESPACE, f"{request.event_id}:{event_type}"
         ),
     )
+
+
+def _task_finish(job: Job, status: TaskStatus, outcome: dict[str, Any]) -> TaskFinish:
+    result, error = outcome.get("result"), outcome.get("error")
+    return TaskFinish(job.task.task_id, status.value, result, error, outcome["message"])
 
 
 def _pause_handle(job: Job, proposal: EventEnvelope) -> dict[str, Any]:
