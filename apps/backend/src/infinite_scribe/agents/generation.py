@@ -154,7 +154,7 @@ class GenerationHandler:
             "latency_ms": round((time.monotonic() - done.started) * 1000, 1),
             "attempts": max(done.attempt, usage.calls),  # the gate's own retries count too
         }
-        # One transaction: the proposal, task and command, and the flow's pause.
+        # One statement: the proposal, task and command, and the flow's pause (issue 40).
         proposal_data = done.result.model_dump(mode="json")
         if await self.work.propose(job, proposal_data, self.provider.name, reported):
             self.metrics.handled.inc()

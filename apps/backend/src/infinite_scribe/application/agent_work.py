@@ -1,10 +1,12 @@
 """What an agent does with a generation request, as use cases: begin (task RUNNING, command
-PROCESSING), report progress, and finish with a proposal or a failure. Each finish is one
-transaction: the task's lock, the session's read, then one write (the aggregate writer) with
-the ledger row (dedupe), the `...Proposed` / `...Failed` event with its outbox row, the task and
-command moves, the session snapshot and the flow's resume handle, all or nothing.
+PROCESSING, the session and the writer's requests read, one statement), report progress, and
+finish with a proposal or a failure. Each finish is one statement in autocommit (the aggregate
+writer): the ledger row (dedupe), the `...Proposed` / `...Failed` event with its outbox row,
+the task and command moves (refused for a task cancelled meanwhile), the session snapshot and,
+for a proposal, the flow's handle PAUSED with its FlowPaused event; all or nothing.
 """
 
+import contextlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,19 +15,20 @@ from typing import Any
 from infinite_scribe.application.aggregates import Change, Origin
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.genesis_commands import SESSIONS
-from infinite_scribe.application.ports.flows import FLOW_HANDLES
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
-from infinite_scribe.application.ports.storage import Transaction, UnitOfWork
+from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskQueries, TaskRecord
 from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
     EventAlreadyStored,
+    FlowAlreadyWaiting,
     LedgerRow,
     TaskFinish,
+    TaskNotRunning,
     Write,
 )
 from infinite_scribe.application.retries import with_retries
-from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
 from infinite_scribe.domain.genesis import (
     FEEDBACK_SUBMITTED,
     Decided,
@@ -86,26 +89,23 @@ class AgentWork:
     async def begin(self, request: EventEnvelope) -> Job | None:
         """Start the request's task; None when there is nothing to do (already handled,
         cancelled, unknown task or session). No separate ledger read: a request in the ledger
-        has a finished task (both are written in one transaction), which this finds. In
-        autocommit, the task started by one statement (issue 40): it moves only a PENDING or
-        RUNNING task, and a second worker's copy of the request waits on the row's lock for
-        the first one's finish, as it did inside a transaction. (A session gone meanwhile
-        leaves the task RUNNING: the re-drive sweeper finds it, as it found it PENDING.)"""
+        has a finished task (both are written in one statement), which this finds. One
+        statement in autocommit (issue 40): the task started (only a PENDING or RUNNING one;
+        a second worker's copy of the request waits on the row's lock for the first one's
+        finish), the session and the writer's requests read. (A session gone meanwhile leaves
+        the task RUNNING: the re-drive sweeper finds it, as it found it PENDING.)"""
         async with self.uow.autocommit() as tx:
-            task = await tx.repository(ASYNC_TASKS).start_for_event(request.event_id)
-            if task is None:
-                return None
-            snapshot = await tx.repository(GENESIS_SESSIONS).load(task.session_id)
-            if snapshot is None:
-                return None
-        stage = GenesisStage(request.payload.get("stage", snapshot.state.current_stage))
+            started = await tx.repository(ASYNC_TASKS).start_with_session(request.event_id)
+        if started is None or started.session is None:
+            return None
+        task, state = started.task, started.session.state
+        stage = GenesisStage(request.payload.get("stage", state.current_stage))
         # Every job reads them, a concept request too: what the writer gave at creation
         # (initial_user_input) stands under what a request says itself.
-        found = await self.tasks.generation_requests(task.session_id)
+        found = started.requests
         wishes = writer_wishes([(kind, payload) for _, kind, payload in found], stage)
-        confirmed = snapshot.state.confirmed_data
-        sources = prompt_inputs(found, stage, confirmed, request.event_id)
-        return Job(request, task, stage, snapshot.state, wishes, tuple(sources))
+        sources = prompt_inputs(found, stage, state.confirmed_data, request.event_id)
+        return Job(request, task, stage, state, wishes, tuple(sources))
 
     async def heartbeat(self, task_ids: list[uuid.UUID]) -> None:
         """Every generation of this process in one statement (the re-drive sweeper skips
@@ -166,65 +166,65 @@ class AgentWork:
         status: TaskStatus,
         outcome: dict[str, Any],
     ) -> bool:
-        async def attempt(number: int) -> bool:
-            async with self.uow.transaction() as tx:
-                ledger = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
-                task = await tx.repository(ASYNC_TASKS).lock_for_event(job.request.event_id)
-                if task is None or task.status not in (TaskStatus.PENDING, TaskStatus.RUNNING):
-                    # Cancelled meanwhile (confirm, abandon): handled, nothing to publish.
-                    await tx.write(ledger)
-                    return False
-                snapshot = await tx.repository(GENESIS_SESSIONS).load(job.task.session_id)
-                if snapshot is None:
-                    raise ConcurrencyConflict("The session disappeared")
-                finish = TaskFinish(
-                    task.task_id,
-                    status.value,
-                    outcome.get("result"),
-                    outcome.get("error"),
-                    outcome["message"],
-                )
-                change = SESSIONS.change(
-                    snapshot.state,
-                    [Decided(event_type, payload)],
-                    self._origin(job),
-                    parts=ledger.merged(Write(task_finish=finish)),
-                )
-                pausing = (
-                    self.flows is not None
-                    and status is TaskStatus.COMPLETED
-                    and job.stage is snapshot.state.current_stage
-                )
-                if pausing:
-                    change = self._with_pause(job, change)
-                await tx.write(change.write)
-                if pausing:
-                    await self._land_pause(tx, job, change.after)
-            return True
+        """One statement in autocommit (issue 40), optimistic: the answer is written on the
+        session as the begin read it (its version the expected one); the task finish refuses
+        a task cancelled meanwhile (TaskNotRunning: the ledger row alone), and a session moved
+        meanwhile (ConcurrencyConflict) is read again and the answer run again."""
+        ledger = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
+        parts = ledger.merged(Write(task_finish=_task_finish(job, status, outcome)))
+        state, waiting = job.state, False
+
+        async def attempt(number: int) -> None:
+            nonlocal state, waiting
+            if number > 1:  # lost the optimistic race: the session as it is now
+                state = await self._session(job)
+            decided = [Decided(event_type, payload)]
+            change = SESSIONS.change(state, decided, self._origin(job), parts=parts)
+            writes = self.uow.writes
+            if status is TaskStatus.COMPLETED and job.stage is state.current_stage:
+                try:
+                    await writes.write(self._with_pause(job, change).write)
+                    return
+                except FlowAlreadyWaiting:
+                    # The flow waits on an earlier handle: the answer goes without a pause of
+                    # its own (as the PENDING_PAUSE insert was a no-op), that handle lands.
+                    waiting = True
+            await writes.write(change.write)
 
         try:
-            return await with_retries(attempt)
-        except (AlreadyProcessed, EventAlreadyStored):
-            return False  # a redelivery: this consumer (or another) answered the request
+            await with_retries(attempt)
+        except TaskNotRunning:
+            # Cancelled meanwhile (confirm, abandon): handled, nothing to publish.
+            with contextlib.suppress(AlreadyProcessed):
+                await self.uow.writes.write(ledger)
+            return False
+        except (AlreadyProcessed, EventAlreadyStored, EventIdConflict):
+            # A redelivery: this consumer (or another) answered the request. The answer's
+            # event ids derive from the request's, so a stored one with other content (a
+            # second generation, or the FlowPaused's later expiry) is an earlier answer too:
+            # the events' refusal is reported before the finished task's (PART_ORDER).
+            return False
+        if waiting:
+            await self.pause_landed(job)
+        return True
+
+    async def _session(self, job: Job) -> GenesisState:
+        async with self.uow.autocommit() as tx:
+            snapshot = await tx.repository(GENESIS_SESSIONS).load(job.task.session_id)
+        if snapshot is None:
+            raise ConcurrencyConflict("The session disappeared")
+        return snapshot.state
 
     def _with_pause(self, job: Job, change: Change[GenesisState]) -> Change[GenesisState]:
-        """The proposal's flow waits for the writer: its handle joins the write. Only for a
-        proposal the writer sees as the session's last result (evolve ignores a late one for a
-        stage the session has left; flow_replies.py skips sessions with none)."""
+        """The proposal's flow waits for the writer: its handle, PAUSED, and its FlowPaused
+        event join the write. Only for a proposal the writer sees as the session's last result
+        (evolve ignores a late one for a stage the session has left; flow_replies.py skips
+        sessions with none)."""
         if self.flows is None:
             return change
         handle = _pause_handle(job, change.events[0])
-        row = self.flows.handle_row(str(job.request.correlation_id), handle)
-        return change.with_parts(Write(flow_handle=row))
-
-    async def _land_pause(self, tx: Transaction, job: Job, state: GenesisState) -> None:
-        """Land the pause in the proposal's own transaction (no second transaction per
-        request): a reply can only find the handle once this commits, so it finds it PAUSED.
-        `state`: the session after the proposal (its handle's session), not read again."""
-        assert self.flows is not None
-        seen = await tx.repository(FLOW_HANDLES).get(str(job.request.correlation_id))
-        if seen is not None:
-            await self.flows.land_in(tx, seen, state)
+        correlation = str(job.request.correlation_id)
+        return self.flows.pause_with(change, correlation, handle, job.request.event_id)
 
     def _origin(self, job: Job) -> Origin:
         return answer_origin(job.request, job.task, self.source_service)
@@ -253,6 +253,11 @@ def answer_origin(request: EventEnvelope, task: TaskRecord, source_service: str)
             _ANSWER_NAMESPACE, f"{request.event_id}:{event_type}"
         ),
     )
+
+
+def _task_finish(job: Job, status: TaskStatus, outcome: dict[str, Any]) -> TaskFinish:
+    result, error = outcome.get("result"), outcome.get("error")
+    return TaskFinish(job.task.task_id, status.value, result, error, outcome["message"])
 
 
 def _pause_handle(job: Job, proposal: EventEnvelope) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Pause and resume of generation flows on `flow_resume_handles` (docs/flows.md).
 
-- The agent registers a PENDING_PAUSE handle in its proposal's write (`handle_row`), and
-  once that committed (its work is over) lands the pause (`pause_landed`): PAUSED and
-  `Genesis.Session.FlowPaused`, or, when the writer's reply already came, RESUMED and
+- The agent writes its proposal with the pause (`pause_with`, issue 40): the handle inserted
+  PAUSED and its `Genesis.Session.FlowPaused` event in the proposal's own statement. A reply can
+  only find the handle once that committed, so it finds it PAUSED. Handles written
+  PENDING_PAUSE (`handle_row`: rows already in databases, tests) are landed by `pause_landed`:
+  PAUSED and FlowPaused, or, when the writer's reply already came, RESUMED and
   `Genesis.Session.FlowResumed` (the early resume is consumed, not lost).
 - The writer's reply resumes it (`resume_in`, inside the reply command's transaction): RESUMED
   and `FlowResumed` when PAUSED; the reply kept in `resume_payload` when still PENDING_PAUSE.
@@ -15,15 +17,16 @@ one FlowResumed is written per handle, whatever the order of pause and reply.
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from infinite_scribe.application.aggregates import Origin
+from infinite_scribe.application.aggregates import Change, Origin
 from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.flows import FLOW_HANDLES, FlowHandle, FlowHandleQueries
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
 from infinite_scribe.application.ports.storage import Transaction, UnitOfWork
-from infinite_scribe.application.ports.writes import FlowHandleRow
+from infinite_scribe.application.ports.writes import FlowHandleRow, SnapshotSave, Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.flows import (
@@ -60,9 +63,37 @@ class FlowControl:
         self.source_service = source_service
 
     def handle_row(self, correlation_id: str, handle: Mapping[str, Any]) -> FlowHandleRow:
-        """The flow decided to wait for the writer: its PENDING_PAUSE handle, as a part of the
-        proposal's write (one statement; a no-op when the flow has a waiting one already)."""
+        """A PENDING_PAUSE handle, as a part of a write (a no-op when the flow has a waiting
+        one already), landed later by `pause_landed`; the agent writes `pause_with` instead."""
         return FlowHandleRow(correlation_id, handle, self.ttl_seconds)
+
+    def pause_with(
+        self,
+        change: Change[GenesisState],
+        correlation_id: str,
+        handle: Mapping[str, Any],
+        seed: UUID,
+    ) -> Change[GenesisState]:
+        """`change` (a proposal) with its flow's pause in the same write: the handle inserted
+        PAUSED and its FlowPaused event next (one version on). The handle's id derives from
+        `seed` (the request's event id), so a repeated answer is the same rows; the write is
+        refused (FlowAlreadyWaiting) when the flow has a waiting handle already."""
+        handle_id = uuid.uuid5(_FLOW_NAMESPACE, f"{seed}:handle")
+        expires_at = datetime.now(UTC) + timedelta(seconds=self.ttl_seconds)
+        paused_id = _flow_event_id(handle_id, FLOW_PAUSED)
+        stored = {**handle, "paused_event_id": str(paused_id)}
+        row = FlowHandleRow(correlation_id, stored, self.ttl_seconds, handle_id, expires_at)
+        seen = FlowHandle(handle_id, correlation_id, HandleStatus.PAUSED, stored, None, expires_at)
+        paused = SESSIONS.change(
+            change.after,
+            [Decided(FLOW_PAUSED, _paused_payload(seen))],
+            self._origin(seen, None, None),
+        )
+        assert change.write.snapshot is not None  # a proposal moves an existing session
+        snapshot = SnapshotSave(change.write.snapshot.old_version, paused.after)
+        parts = Write(events=paused.events, snapshot=snapshot, flow_handle=row)
+        events = [*change.events, *paused.events]
+        return Change(change.before, paused.after, events, change.write.merged(parts))
 
     async def pause_landed(self, correlation_id: str) -> LandingOutcome:
         """The flow has stopped: PAUSED, or RESUMED when a reply came meanwhile."""
@@ -185,19 +216,27 @@ class FlowControl:
             if snapshot is None:
                 return None
             state = snapshot.state
+        origin = self._origin(handle, cause, metadata)
+        change = await SESSIONS.apply(tx, state, [Decided(event_type, payload)], origin)
+        return change.events[0]
+
+    def _origin(
+        self, handle: FlowHandle, cause: Mapping[str, Any] | None, metadata: EventMetadata | None
+    ) -> Origin:
+        """A flow event's origin: caused by the reply, else by the proposal."""
         causation = (cause or {}).get("reply_event_id") or handle.handle.get("proposal_event_id")
-        origin = Origin(
+        return Origin(
             correlation_id=_uuid_or_none(handle.correlation_id),
             causation_id=_uuid_or_none(causation),
             metadata=metadata
             or EventMetadata(user_id=str(handle.user_id), source_service=self.source_service),
             actor_id=None if metadata else f"agent:{self.source_service}",
-            event_ids=lambda event_type: uuid.uuid5(
-                _FLOW_NAMESPACE, f"{handle.handle_id}:{event_type}"
-            ),
+            event_ids=lambda event_type: _flow_event_id(handle.handle_id, event_type),
         )
-        change = await SESSIONS.apply(tx, state, [Decided(event_type, payload)], origin)
-        return change.events[0]
+
+
+def _flow_event_id(handle_id: UUID, event_type: str) -> UUID:
+    return uuid.uuid5(_FLOW_NAMESPACE, f"{handle_id}:{event_type}")
 
 
 def _paused_payload(handle: FlowHandle) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from infinite_scribe.application.ports.storage import InboxConflict
 from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
     EventAlreadyStored,
+    FlowAlreadyWaiting,
     IdempotencyKeyTaken,
+    TaskNotRunning,
 )
 from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict, StorageUnavailable
 
@@ -54,6 +56,10 @@ EVENT_ID_CONTENT = "domain_events_event_id_content"
 IDEMPOTENCY_RECORD_KEY = "idempotency_cache_pkey"
 #: A consumer's ledger row is there already.
 LEDGER_KEY = "processed_messages_pkey"
+#: A task finish met a task no longer PENDING/RUNNING (reported by the write's guard).
+TASK_NOT_RUNNING = "async_tasks_not_running"
+#: A PAUSED flow handle met the flow's waiting one (the partial unique index).
+FLOW_WAITING_INDEX = "idx_flow_resume_handles_unique_correlation"
 
 
 def translate(error: BaseException) -> BaseException:
@@ -70,8 +76,12 @@ def translate(error: BaseException) -> BaseException:
             return IdempotencyKeyTaken(constraint)
         if constraint == LEDGER_KEY:
             return AlreadyProcessed(constraint)
+        if constraint == FLOW_WAITING_INDEX:
+            return FlowAlreadyWaiting(constraint)
         if constraint == AGGREGATE_VERSION_INDEX:
             return ConcurrencyConflict("The aggregate was changed concurrently; retry the command")
+    if isinstance(error, asyncpg.CheckViolationError) and error.constraint_name == TASK_NOT_RUNNING:
+        return TaskNotRunning(TASK_NOT_RUNNING)
     if isinstance(error, _RETRYABLE):
         return ConcurrencyConflict("The session was changed concurrently")
     if isinstance(error, _DRIVER_ERRORS):

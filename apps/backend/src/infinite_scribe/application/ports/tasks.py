@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
+from infinite_scribe.application.ports.genesis import SessionSnapshot
 from infinite_scribe.application.ports.storage import RepositoryKey
 
 
@@ -43,6 +44,20 @@ class TaskRecord:
     attempts: int
 
 
+#: (event id, event type, payload) of a session's events a prompt is built from.
+GenerationRequests = list[tuple[UUID, str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class StartedTask:
+    """What an agent's begin reads in its one statement: the started task, its session (None:
+    gone) and the session's `generation_requests`."""
+
+    task: TaskRecord
+    session: SessionSnapshot | None
+    requests: GenerationRequests
+
+
 class TaskRepository(Protocol):
     """Tasks inside a transaction: each move commits with the events that cause it."""
 
@@ -59,6 +74,11 @@ class TaskRepository(Protocol):
         None when there is none, or it is finished or cancelled."""
         ...
 
+    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
+        """`start_for_event` with the task's session and its `generation_requests`, all in
+        one statement (issue 40)."""
+        ...
+
 
 class TaskQueries(Protocol):
     """Reads and small writes outside command transactions."""
@@ -68,7 +88,7 @@ class TaskQueries(Protocol):
     async def touch(self, task_ids: list[UUID]) -> None:
         """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
 
-    async def generation_requests(self, session_id: UUID) -> list[tuple[UUID, str, dict[str, Any]]]:
+    async def generation_requests(self, session_id: UUID) -> GenerationRequests:
         """(event id, event type, payload) of the session's events a prompt is built from
         (domain.wishes.PROMPT_SOURCES), oldest first: writer_wishes folds the wishes,
         prompt_inputs names them in a proposal's provenance."""

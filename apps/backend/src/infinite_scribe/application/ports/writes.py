@@ -32,6 +32,16 @@ class AlreadyProcessed(Exception):
     """The write's ledger row is there already: the consumer handled this message before."""
 
 
+class TaskNotRunning(Exception):
+    """The write's task finish found its task no longer PENDING/RUNNING (cancelled or finished
+    meanwhile): nothing is written."""
+
+
+class FlowAlreadyWaiting(Exception):
+    """The write's PAUSED handle met the flow's waiting one (its partial unique index): nothing
+    is written (the handle's FlowPaused event must not go without it)."""
+
+
 @dataclass(frozen=True)
 class SnapshotSave:
     """Move an aggregate's snapshot from `old_version` to `state` (its `version` is the new
@@ -128,11 +138,15 @@ class ChaptersSave:
 
 @dataclass(frozen=True)
 class FlowHandleRow:
-    """A PENDING_PAUSE resume handle (a no-op when the flow has a waiting one already)."""
+    """A PENDING_PAUSE resume handle (a no-op when the flow has a waiting one already), or,
+    with `handle_id` and `expires_at`, a PAUSED one whose FlowPaused event is in the same
+    write: refused as a whole (FlowAlreadyWaiting) when the flow has a waiting one already."""
 
     correlation_id: str
     handle: Mapping[str, Any]
     ttl_seconds: float
+    handle_id: UUID | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -216,7 +230,8 @@ class Write:
 #: database happens to run them in. Refusals by part: idempotency (IdempotencyKeyTaken), ledger
 #: (AlreadyProcessed), inbox (InboxConflict), events (a stored event id: EventIdConflict with
 #: other content, else EventAlreadyStored; a taken version: ConcurrencyConflict), snapshot
-#: and chapters (ConcurrencyConflict).
+#: and chapters (ConcurrencyConflict), task_finish (TaskNotRunning), a PAUSED flow_handle
+#: (FlowAlreadyWaiting).
 PART_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Write))
 
 

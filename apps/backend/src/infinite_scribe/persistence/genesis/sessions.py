@@ -23,6 +23,8 @@ _SNAPSHOT_COLUMNS = (
     "pending_command_type, last_result, novel_id, version, branched_from, "
     "trashed_at IS NOT NULL AS trashed, trashed_at"
 )
+#: The snapshot's columns as `snapshot_of` reads them (the agent's begin reads them too).
+SNAPSHOT_COLUMNS = _SNAPSHOT_COLUMNS
 
 # A command's one read: the user's session (trashed ones too: whether a command may run on one
 # is the handler's decision) and nothing else. A missing or foreign session reads as no row, so

@@ -30,7 +30,13 @@ from infinite_scribe.application.ports.genesis import (
 )
 from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
-from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord, TaskView
+from infinite_scribe.application.ports.tasks import (
+    ASYNC_TASKS,
+    GenerationRequests,
+    StartedTask,
+    TaskRecord,
+    TaskView,
+)
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
@@ -242,6 +248,17 @@ class MemoryTasks:
         await self.start(found.task_id)
         return await self.lock_for_event(request_event_id)
 
+    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
+        task = await self.start_for_event(request_event_id)
+        if task is None:
+            return None
+        row = self.tables.sessions.get(task.session_id)
+        session = None
+        if row is not None:
+            trashed_at = row["trashed_at"]
+            session = SessionSnapshot(row["state"], trashed_at is not None, trashed_at)
+        return StartedTask(task, session, requests_of(self.tables, task.session_id))
+
     async def start(self, task_id: UUID) -> None:
         task = self.tables.tasks[task_id]
         if task["status"] in UNFINISHED:
@@ -269,11 +286,8 @@ class MemoryTaskQueries:
     async def touch(self, task_ids: list[UUID]) -> None:
         return None
 
-    async def generation_requests(self, session_id: UUID) -> list[tuple[UUID, str, dict[str, Any]]]:
-        return [
-            (e.event_id, e.event_type, dict(e.payload)) for e in self.db.tables.events
-            if e.aggregate_id == str(session_id) and e.event_type in PROMPT_SOURCES
-        ]  # fmt: skip
+    async def generation_requests(self, session_id: UUID) -> GenerationRequests:
+        return requests_of(self.db.tables, session_id)
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         return 0
@@ -312,6 +326,13 @@ class MemoryHandles:
             handle=dict(handle.handle) | dict(handle_additions or {}),
         )
         self.tables.handle_moved[handle_id] = datetime.now(UTC)
+
+
+def requests_of(tables: Tables, session_id: UUID) -> GenerationRequests:
+    return [
+        (e.event_id, e.event_type, dict(e.payload)) for e in tables.events
+        if e.aggregate_id == str(session_id) and e.event_type in PROMPT_SOURCES
+    ]  # fmt: skip
 
 
 def newest_handle(

@@ -18,6 +18,7 @@ from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
     ChaptersSave,
     EventAlreadyStored,
+    FlowAlreadyWaiting,
     FlowHandleRow,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -29,6 +30,7 @@ from infinite_scribe.application.ports.writes import (
     SnapshotSave,
     Supersede,
     TaskFinish,
+    TaskNotRunning,
     Write,
     check_events,
 )
@@ -127,11 +129,31 @@ def _task(tables: Tables, task: NewTask) -> None:
 
 
 def _task_finish(tables: Tables, finish: TaskFinish) -> None:
+    task = tables.tasks.get(finish.task_id)
+    if task is None or task["status"] not in UNFINISHED:
+        raise TaskNotRunning("async_tasks_not_running")
     _finish_task(tables, finish.task_id, finish.status)
 
 
 def _flow_handle(tables: Tables, handle: FlowHandleRow) -> None:
-    register(tables, handle.correlation_id, handle.handle, handle.ttl_seconds)
+    if handle.handle_id is None:
+        register(tables, handle.correlation_id, handle.handle, handle.ttl_seconds)
+        return
+    if any(
+        h.correlation_id == handle.correlation_id and h.status in WAITING
+        for h in tables.handles.values()
+    ):
+        raise FlowAlreadyWaiting("idx_flow_resume_handles_unique_correlation")
+    new = FlowHandle(
+        handle.handle_id,
+        handle.correlation_id,
+        HandleStatus.PAUSED,
+        dict(handle.handle),
+        None,
+        handle.expires_at,
+    )
+    tables.handles[new.handle_id] = new
+    tables.handle_moved[new.handle_id] = datetime.now(UTC)
 
 
 def _insert_command(tables: Tables, row: dict[str, Any]) -> None:

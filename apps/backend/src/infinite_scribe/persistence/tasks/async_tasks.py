@@ -6,10 +6,11 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.tasks import TaskRecord, TaskView
+from infinite_scribe.application.ports.tasks import StartedTask, TaskRecord, TaskView
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.genesis.sessions import SNAPSHOT_COLUMNS, snapshot_of
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.event_store import envelope_of
@@ -55,6 +56,36 @@ class PostgresTaskRepository:
         row = await self.connection.fetchrow(_START_FOR_EVENT, request_event_id)
         return None if row is None else _record(row)
 
+    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
+        # One statement for the begin (issue 40): the session and the requests are read in
+        # the statement's snapshot, taken before a wait on the task's lock; the answer's
+        # version check catches a session moved since (the agent reads it again then). The
+        # requests come as text[] and one jsonb: uuid[] and jsonb[] results make asyncpg
+        # read their types on each new connection (3 statements), in the burst's begins.
+        row = await self.connection.fetchrow(
+            _START_WITH_SESSION, request_event_id, AGGREGATE_TYPE, list(PROMPT_SOURCES)
+        )
+        if row is None:
+            return None
+        task = TaskRecord(
+            task_id=row["task_id"],
+            task_type=row["task_type"],
+            status=row["task_status"],
+            command_id=row["triggered_by_command_id"],
+            user_id=row["task_user_id"],
+            session_id=row["session_id"],
+            correlation_id=row["correlation_id"],
+            attempts=row["attempts"],
+        )
+        session = None if row["id"] is None else snapshot_of(row)
+        found = zip(
+            row["request_ids"] or [],
+            row["request_types"] or [],
+            row["request_payloads"] or [],
+            strict=True,
+        )
+        return StartedTask(task, session, [(UUID(i), kind, payload) for i, kind, payload in found])
+
     async def start(self, task_id: UUID) -> None:
         await self.connection.execute(
             "WITH task AS (UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1, "
@@ -77,6 +108,32 @@ WITH task AS (
     WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'
 )
 SELECT * FROM task
+"""
+
+_START_WITH_SESSION = f"""
+WITH task AS (
+    UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1,
+        started_at = coalesce(started_at, clock_timestamp()), message = 'started'
+    WHERE request_event_id = $1 AND status IN ('PENDING', 'RUNNING')
+    RETURNING {_RECORD_COLUMNS}
+), command AS (
+    UPDATE command_inbox c SET status = 'PROCESSING' FROM task
+    WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'
+)
+SELECT task.id AS task_id, task.task_type, task.status AS task_status,
+       task.triggered_by_command_id, task.user_id AS task_user_id, task.session_id,
+       task.correlation_id, task.attempts, s.*, r.*
+FROM task
+LEFT JOIN LATERAL (
+    SELECT {SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = task.session_id
+) s ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(event_id::text ORDER BY id) AS request_ids,
+           array_agg(event_type ORDER BY id) AS request_types,
+           jsonb_agg(payload ORDER BY id) AS request_payloads
+    FROM domain_events
+    WHERE aggregate_type = $2 AND aggregate_id = task.session_id::text AND event_type = ANY($3)
+) r ON true
 """
 
 _VIEW = """

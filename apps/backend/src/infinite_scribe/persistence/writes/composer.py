@@ -102,7 +102,7 @@ class WriteComposer:
             "chapters": ChaptersPart,
             "task": task_parts.TaskPart,
             "task_finish": task_parts.TaskFinishPart,
-            "flow_handle": task_parts.FlowHandlePart,
+            "flow_handle": task_parts.flow_handle_part,
         }
         if set(self._makers) != set(PART_ORDER):
             raise TypeError("every part of Write needs its SQL here")

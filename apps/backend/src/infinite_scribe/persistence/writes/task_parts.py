@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infinite_scribe.application.ports.writes import FlowHandleRow, LedgerRow, NewTask, TaskFinish
-from infinite_scribe.persistence.errors import LEDGER_KEY
+from infinite_scribe.persistence.errors import FLOW_WAITING_INDEX, LEDGER_KEY, TASK_NOT_RUNNING
 from infinite_scribe.persistence.writes.parts import NeverRefuses, insert_row, missing
 from infinite_scribe.persistence.writes.statement import Placeholder, Refusal
 
@@ -73,7 +73,7 @@ class TaskPart(NeverRefuses):
 
 
 @dataclass(frozen=True)
-class TaskFinishPart(NeverRefuses):
+class TaskFinishPart:
     finish: TaskFinish
     shape = "task_finish"
     part = "task_finish"
@@ -106,6 +106,11 @@ class TaskFinishPart(NeverRefuses):
     def reads(self) -> Sequence[str]:
         return ()
 
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        # A task cancelled (or finished) since its worker read it: the answer is not written
+        # (the agent's optimistic answer, issue 40, writes its ledger row alone then).
+        return [Refusal(missing("finished_task"), "23514", TASK_NOT_RUNNING)]
+
     def values(self) -> Mapping[str, Any]:
         f = self.finish
         return {
@@ -132,8 +137,7 @@ class FlowHandlePart(NeverRefuses):
                 "INSERT INTO flow_resume_handles (correlation_id, resume_handle, expires_at) "
                 f"VALUES ({p('correlation_id')}::text, {p('handle')}::jsonb, "
                 f"now() + make_interval(secs => {p('ttl')}::float8))\n"
-                "ON CONFLICT (correlation_id) WHERE status IN ('PENDING_PAUSE', 'PAUSED') "
-                "DO NOTHING RETURNING 1",
+                f"{_WAITING_CONFLICT} RETURNING 1",
             )
         ]
 
@@ -147,3 +151,50 @@ class FlowHandlePart(NeverRefuses):
             "handle": dict(r.handle),
             "ttl": float(r.ttl_seconds),
         }
+
+
+_WAITING_CONFLICT = (
+    "ON CONFLICT (correlation_id) WHERE status IN ('PENDING_PAUSE', 'PAUSED') DO NOTHING"
+)
+
+
+@dataclass(frozen=True)
+class PausedHandlePart:
+    """A handle inserted PAUSED (id and expiry given) with its FlowPaused event in the same
+    write: refused when the flow has a waiting handle already, so that no FlowPaused event is
+    written for a handle that is not (the agent then writes its answer without a pause)."""
+
+    row: FlowHandleRow
+    shape = "flow_handle:paused"
+    part = "flow_handle"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        return [
+            (
+                "flow_handle",
+                "INSERT INTO flow_resume_handles (id, correlation_id, resume_handle, status, "
+                f"expires_at) VALUES ({p('id')}::uuid, {p('correlation_id')}::text, "
+                f"{p('handle')}::jsonb, 'PAUSED', {p('expires_at')}::timestamptz)\n"
+                f"{_WAITING_CONFLICT} RETURNING 1",
+            )
+        ]
+
+    def reads(self) -> Sequence[str]:
+        return ()
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        return [Refusal(missing("flow_handle"), "23505", FLOW_WAITING_INDEX)]
+
+    def values(self) -> Mapping[str, Any]:
+        r = self.row
+        return {
+            "id": r.handle_id,
+            "correlation_id": r.correlation_id,
+            "handle": dict(r.handle),
+            "expires_at": r.expires_at,
+        }
+
+
+def flow_handle_part(row: FlowHandleRow) -> FlowHandlePart | PausedHandlePart:
+    """The part of a flow handle: PAUSED with its event when its id is given (composer.py)."""
+    return FlowHandlePart(row) if row.handle_id is None else PausedHandlePart(row)
