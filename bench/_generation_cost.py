@@ -14,8 +14,8 @@ from pathlib import Path
 import asyncpg
 import psutil
 
-from _services import WATCHED
 from _relay_cpu import cpu_seconds
+from _services import WATCHED
 
 #: A statement in PostgreSQL's log: simple protocol (`statement:`) or extended (`execute`).
 _LOGGED = re.compile(r"LOG:  (?:statement|execute [^:]*): (?P<sql>.*)$")
