@@ -1,6 +1,8 @@
 """The services every benchmark runs against: a fresh database (dropped afterwards) on the
 server in DATABASE_URL or an embedded PostgreSQL, and KAFKA_BOOTSTRAP_SERVERS or an embedded
-broker. Migrated, with the topic created."""
+broker. Migrated, with the topic created. The benches of the whole system (commands, worker,
+agents) put the database in the outbox mode `scribe up` gives a new one (`system_outbox_mode`:
+logical, decision 4004; BENCH_OUTBOX_MODE=table for the table outbox)."""
 
 import asyncio
 import os
@@ -18,6 +20,7 @@ from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import asyncpg_dsn, with_database
+from infinite_scribe.persistence.outbox import switch
 
 #: Process ids of the embedded services (their CPU time is reported by some benches).
 WATCHED: dict[str, int] = {}
@@ -53,6 +56,35 @@ def fresh_database() -> Iterator[str]:
                 WATCHED["postgres"] = postgres.pid
         migrate.upgrade(url)
         yield url
+
+
+def system_outbox_mode() -> str:
+    """The outbox mode of the whole-system benches: `scribe up`'s for a new database."""
+    mode = os.environ.get("BENCH_OUTBOX_MODE", "logical")
+    if mode not in ("logical", "table"):
+        raise SystemExit(f"BENCH_OUTBOX_MODE must be logical or table, not {mode!r}")
+    return mode
+
+
+async def _switch(url: str, on: bool) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await (switch.switch_on(connection) if on else switch.switch_off(connection))
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def outbox_mode(url: str, mode: str) -> Iterator[str]:
+    """The database in `mode` for the run; back to the table at the end (with the processes
+    stopped), as a database that holds a replication slot cannot be dropped."""
+    if mode == "logical":
+        asyncio.run(_switch(url, True))
+    try:
+        yield mode
+    finally:
+        if mode == "logical":
+            asyncio.run(_switch(url, False))
 
 
 @contextmanager

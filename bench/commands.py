@@ -36,7 +36,7 @@ import uvloop
 
 from _commands_http import KeepAliveClient
 from _commands_raw import raw_sql_tps
-from _services import broker, fresh_database
+from _services import broker, fresh_database, outbox_mode, system_outbox_mode
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.embedded.kafka import free_port, port_open
 from infinite_scribe.settings.settings import Settings
@@ -64,9 +64,13 @@ class Stats:
 
 @contextmanager
 def services() -> Iterator[tuple[str, str]]:
-    """A fresh database (DATABASE_URL's server or embedded) and a broker, for this run."""
+    """A fresh database (DATABASE_URL's server or embedded) in the system's outbox mode, and a
+    broker, for this run."""
     with fresh_database() as database_url, broker() as servers:
-        yield database_url, servers
+        mode = system_outbox_mode()
+        print(f"outbox mode: {mode} (BENCH_OUTBOX_MODE)", flush=True)
+        with outbox_mode(database_url, mode):
+            yield database_url, servers
 
 
 @contextmanager
