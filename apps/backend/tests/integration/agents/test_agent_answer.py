@@ -197,3 +197,19 @@ async def test_a_flow_that_waits_already_keeps_its_handle_and_lands_it(agent: Ag
         "SELECT payload->>'handle_id' FROM domain_events WHERE event_type = $1", FLOW_PAUSED
     )
     assert paused == str(handle["id"])
+
+
+async def test_a_repeated_answer_after_the_writer_replied_is_a_repeat(agent: Agent) -> None:
+    """Two workers generated for one request (a rebalance); the writer answered the first one's
+    proposal before the second one finished: its handle (the same id) is no longer waiting, so
+    only the primary key meets the second insert. Still a repeat (False), not an error."""
+    job = await agent.work().begin(await agent.request())
+    assert job is not None
+    assert await agent.work().propose(job, {"concepts": ["A"]}, "test")
+    await agent.pool.execute(
+        "UPDATE flow_resume_handles SET status = 'RESUMED' WHERE correlation_id = $1",
+        str(job.request.correlation_id),
+    )
+    rows = (await agent.events(job), await agent.handles(job))
+    assert not await agent.work("other-agent").propose(job, {"concepts": ["B"]}, "test")
+    assert (await agent.events(job), await agent.handles(job)) == rows

@@ -175,7 +175,10 @@ class PausedHandlePart:
                 "INSERT INTO flow_resume_handles (id, correlation_id, resume_handle, status, "
                 f"expires_at) VALUES ({p('id')}::uuid, {p('correlation_id')}::text, "
                 f"{p('handle')}::jsonb, 'PAUSED', {p('expires_at')}::timestamptz)\n"
-                f"{_WAITING_CONFLICT} RETURNING 1",
+                # Every unique index an arbiter: the flow's waiting handle, and the id (the
+                # same answer's handle, no longer waiting once the writer replied to it: a
+                # repeat, reported by the events' refusal, which ranks first).
+                "ON CONFLICT DO NOTHING RETURNING 1",
             )
         ]
 
