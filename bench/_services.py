@@ -44,7 +44,10 @@ def fresh_database() -> Iterator[str]:
             server = url
             asyncio.run(_admin(server, f"CREATE DATABASE {name}"))
             drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            stack.callback(lambda: asyncio.run(_admin(server, drop)))
+            if os.environ.get("BENCH_KEEP_DB"):  # to look at afterwards
+                print(f"database {name} kept (BENCH_KEEP_DB)", flush=True)
+            else:
+                stack.callback(lambda: asyncio.run(_admin(server, drop)))
             url = with_database(url, name)
         else:
             root = Path(tempfile.mkdtemp(prefix="scribe-bench-"))

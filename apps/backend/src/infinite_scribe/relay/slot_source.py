@@ -24,7 +24,7 @@ from confluent_kafka import KafkaError, KafkaException
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.outbox import slot, switch
+from infinite_scribe.persistence.outbox import slot, switch, visibility
 from infinite_scribe.persistence.outbox.slot_stream import SlotStream
 from infinite_scribe.relay import resume
 from infinite_scribe.relay.delivery import Acknowledged, Refusal, rest
@@ -134,6 +134,7 @@ class SlotSource:
         if self._resuming:
             messages = await self._skip_delivered(messages, end_lsn)
         async with self.pool.acquire() as connection:
+            await visibility.wait_visible(connection, [t.xid for t in got])
             held = await slot.held_keys(connection, sorted({m.key for m in messages if m.key}))
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held] if held else messages

@@ -22,6 +22,7 @@ import psycopg2.extras
 
 from infinite_scribe.persistence.database import asyncpg_dsn
 from infinite_scribe.persistence.outbox.slot import PUBLICATION, SLOT
+from infinite_scribe.persistence.outbox.visibility import xid_of
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class Transaction:
     generation: int
     #: The replication connection that streamed it (SlotStream.connection).
     connection: int
+    #: Its xid (0: unknown): the reader waits until it is visible (outbox/visibility.py).
+    xid: int = 0
 
 
 class SlotStream:
@@ -146,9 +149,10 @@ class SlotStream:
                     if payload[:1] == b"C":  # commit: flags, commit lsn, end lsn, time
                         (end_lsn,) = struct.unpack_from(">Q", payload, 10)
                         self._pushed += len(records)
+                        xid = xid_of(records[0])
                         push(
                             self._queue.put_nowait,
-                            Transaction(records, end_lsn, generation, number),
+                            Transaction(records, end_lsn, generation, number, xid),
                         )
                         records = []
                         if self._pushed - self._taken >= self.max_queued:

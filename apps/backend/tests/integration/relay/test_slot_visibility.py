@@ -1,0 +1,53 @@
+"""The slot reader hands a decoded transaction over only once readers can see it
+(persistence/outbox/visibility.py): a consumer that reads the database back must find what the
+message's transaction wrote. The window itself (between the commit record's flush and the end of
+the commit) cannot be held open from a test; a transaction that has an xid and is still open
+stands in for it: the wait must last exactly as long as that transaction runs."""
+
+import asyncio
+import struct
+
+import asyncpg
+
+from infinite_scribe.persistence.outbox.visibility import running, wait_visible, xid_of
+
+
+def begin_record(xid: int) -> bytes:
+    """pgoutput's BEGIN: 'B', final LSN, commit time, xid."""
+    return b"B" + struct.pack(">QqI", 123, 456, xid)
+
+
+def test_the_xid_is_read_from_the_begin_record() -> None:
+    assert xid_of(begin_record(4_000_000_123)) == 4_000_000_123
+    assert xid_of(b"C" + bytes(25)) == 0  # not a BEGIN
+    assert xid_of(b"B") == 0
+
+
+def test_running_reads_the_snapshot_as_postgresql_does() -> None:
+    epoch = 2**32
+    assert running("100:105:100,103", [103])  # listed as in progress
+    assert running("100:105:100,103", [105])  # at xmax: not yet completed
+    assert not running("100:105:100,103", [101, 104, 99])
+    # In xmax's epoch (3), and an xid from just before the wraparound in the epoch before.
+    assert running(f"{3 * epoch + 5}:{3 * epoch + 9}:{3 * epoch + 7}", [7])
+    assert not running(f"{3 * epoch + 5}:{3 * epoch + 9}:", [6, epoch - 2])
+    assert running(f"{3 * epoch - 4}:{3 * epoch + 9}:{3 * epoch - 3}", [epoch - 3])
+
+
+async def test_the_wait_lasts_while_the_transaction_runs(clean_db: asyncpg.Pool) -> None:
+    async with clean_db.acquire() as writer, clean_db.acquire() as reader:
+        transaction = writer.transaction()
+        await transaction.start()
+        xid8 = int(await writer.fetchval("SELECT pg_current_xact_id()::text"))
+        xid = xid_of(begin_record(xid8 % 2**32))
+        waiting = asyncio.create_task(wait_visible(reader, [xid]))
+        try:
+            done, _ = await asyncio.wait({waiting}, timeout=0.5)
+            assert not done, "handed over while its transaction was still running"
+        finally:
+            await transaction.commit()
+        waited = await asyncio.wait_for(waiting, 5)
+        assert waited >= 0.5
+        # Committed (and unknown xids): no wait, one look.
+        assert await wait_visible(reader, [xid, 0]) < 0.5
+        assert await wait_visible(reader, []) == 0.0
