@@ -97,7 +97,8 @@ class PostgresTaskRepository:
         )
 
 
-_START_FOR_EVENT = f"""
+#: The request's task RUNNING (only a PENDING or RUNNING one) and its command PROCESSING.
+_START_CTES = f"""
 WITH task AS (
     UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1,
         started_at = coalesce(started_at, clock_timestamp()), message = 'started'
@@ -107,20 +108,13 @@ WITH task AS (
     UPDATE command_inbox c SET status = 'PROCESSING' FROM task
     WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'
 )
-SELECT * FROM task
 """
 
-_START_WITH_SESSION = f"""
-WITH task AS (
-    UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1,
-        started_at = coalesce(started_at, clock_timestamp()), message = 'started'
-    WHERE request_event_id = $1 AND status IN ('PENDING', 'RUNNING')
-    RETURNING {_RECORD_COLUMNS}
-), command AS (
-    UPDATE command_inbox c SET status = 'PROCESSING' FROM task
-    WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'
-)
-SELECT task.id AS task_id, task.task_type, task.status AS task_status,
+_START_FOR_EVENT = _START_CTES + "SELECT * FROM task\n"
+
+_START_WITH_SESSION = (
+    _START_CTES
+    + f"""SELECT task.id AS task_id, task.task_type, task.status AS task_status,
        task.triggered_by_command_id, task.user_id AS task_user_id, task.session_id,
        task.correlation_id, task.attempts, s.*, r.*
 FROM task
@@ -135,6 +129,7 @@ LEFT JOIN LATERAL (
     WHERE aggregate_type = $2 AND aggregate_id = task.session_id::text AND event_type = ANY($3)
 ) r ON true
 """
+)
 
 _VIEW = """
 SELECT id, task_type, status::text AS status, progress, message, result_data, error_data,
