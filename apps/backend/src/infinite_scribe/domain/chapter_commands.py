@@ -1,7 +1,7 @@
 """The novel's chapter commands (issue 39): the payload model of each command type sent to
 `POST /api/v1/novels/{id}/commands`, validated at the API edge."""
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -54,8 +54,17 @@ class ConfirmChapter(CommandPayload):
     expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
-#: command_type -> payload model of the novel's commands (RollbackToVersion: as for sessions).
+class RollbackChapters(RollbackToVersion):
+    """Go back to a version of the novel's chapters (an `event_id` of its chapter history).
+
+    `scope: "chapter"` (the default for a version of one chapter) restores that chapter only:
+    the other chapters keep their text, confirmations and edits. `scope: "novel"` (explicit, and
+    the default for a version that names no chapter) puts every chapter back as it was then."""
+
+    scope: Literal["chapter", "novel"] | None = None
+
+
+#: command_type -> payload model of the novel's commands (its RollbackToVersion is scoped).
 NOVEL_PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
-    model.__name__: model
-    for model in (RequestChapterDraft, SubmitChapterFeedback, ConfirmChapter, RollbackToVersion)
-}
+    model.__name__: model for model in (RequestChapterDraft, SubmitChapterFeedback, ConfirmChapter)
+} | {"RollbackToVersion": RollbackChapters}

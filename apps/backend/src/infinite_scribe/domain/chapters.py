@@ -143,7 +143,7 @@ def decide(state: NovelState, command: CommandPayload) -> list[Decided]:
             version=state.version,
         )
     if isinstance(command, RollbackToVersion):
-        return rolled_back(state, command.target)
+        return rolled_back(state, command.target, getattr(command, "scope", None))
     command_type = type(command).__name__
     match command:
         case RequestChapterDraft():
@@ -167,24 +167,37 @@ def decide(state: NovelState, command: CommandPayload) -> list[Decided]:
     raise InvalidState(f"{command_type} is not a novel command")
 
 
-def rolled_back(state: NovelState, target: ChaptersVersion | None) -> list[Decided]:
+def rolled_back(
+    state: NovelState, target: ChaptersVersion | None, scope: str | None = None
+) -> list[Decided]:
     """Back to the chapters as they were right after `target`'s event, as a new event that
-    carries the chapters that differ (whole) and those that had no text then."""
+    carries the chapters that differ (whole) and those that had no text then. A chapter's
+    version restores that chapter only unless `scope` is "novel" (decision 5600)."""
     if target is None:
         raise InvalidVersion("The event is not a version of this novel")
     if state.is_pending:
         raise GenerationPending(
             f"{state.pending_command_type} is still being processed; wait for its draft"
         )
+    if scope is None:
+        scope = "novel" if target.chapter is None else "chapter"
+    if scope == "chapter" and target.chapter is None:
+        raise InvalidVersion('That version names no chapter: roll back with scope "novel"')
+    numbers = set(state.chapters) | set(target.chapters)
+    if scope == "chapter":
+        numbers &= {str(target.chapter)}
     changed = {
-        number: dict(chapter)
-        for number, chapter in target.chapters.items()
-        if state.chapters.get(number) != chapter
+        number: dict(target.chapters[number])
+        for number in numbers
+        if number in target.chapters and state.chapters.get(number) != target.chapters[number]
     }
-    removed = sorted(set(state.chapters) - set(target.chapters), key=int)
+    removed = sorted(
+        (n for n in numbers if n in state.chapters and n not in target.chapters), key=int
+    )
     payload = {
         "to_event_id": str(target.event_id),
         "chapter": target.chapter,
+        "scope": scope,
         "chapters": changed,
         "removed": removed,
     }

@@ -12,6 +12,20 @@ from infinite_scribe.application.ports.operator import PartitionLag
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 TIMEOUT = 3.0
+#: Shown when the group committed past the log's end: the embedded broker keeps its log in
+#: memory, so a restart leaves it shorter than what the workers had already consumed.
+PAST_THE_END = (
+    "the broker's log ends before the committed offset: it restarted (the embedded broker "
+    "keeps messages in memory), so nothing is waiting"
+)
+
+
+def partition_lag(partition: int, committed: int | None, end: int) -> PartitionLag:
+    """Messages the group has not consumed: a group that never committed owes the whole
+    log; one that committed past the end owes nothing, and says why."""
+    if committed is not None and committed > end:
+        return PartitionLag(partition, committed, end, 0, PAST_THE_END)
+    return PartitionLag(partition, committed, end, end - (committed or 0))
 
 
 class KafkaPipelineProbe:
@@ -55,7 +69,7 @@ class KafkaPipelineProbe:
             for position in committed:
                 _low, high = consumer.get_watermark_offsets(position, timeout=TIMEOUT)
                 done = position.offset if position.offset >= 0 else None
-                result.append(PartitionLag(position.partition, done, high, high - (done or 0)))
+                result.append(partition_lag(position.partition, done, high))
             return result
         finally:
             consumer.close()

@@ -124,10 +124,24 @@ async def _history_and_rollback(http: httpx.AsyncClient, novel_id: str, edited: 
     assert rolled.status_code == 200, rolled.text
     after = await chapters(http, novel_id)
     assert (after[0]["status"], after[0]["text"]) == ("DRAFTED", "第一段。\n\n第二段。")
-    # The version gone back to is right after chapter 1's first draft: no chapter 2 or 3 yet.
-    assert [c["status"] for c in after[1:]] == ["PLANNED", "PLANNED"]
+    # A chapter's version restores that chapter only: chapters 2 and 3 keep their drafts.
+    assert [(c["status"], c["text"]) for c in after[1:]] == [
+        ("DRAFTED", "二。\n\n二二。"),
+        ("DRAFTED", "三。"),
+    ]
     again = (await http.get(f"{NOVELS}/{novel_id}/history")).json()["chapters"][0]["versions"]
     assert again[-1]["kind"] == "rolled_back" and again[-1]["target_event_id"] == back
+    # The whole novel goes back only when asked: right after chapter 1's first draft there
+    # was no chapter 2 or 3.
+    whole = {"event_id": back, "scope": "novel"}
+    assert (await novel_command(http, novel_id, "RollbackToVersion", whole)).status_code == 200
+    assert [c["status"] for c in await chapters(http, novel_id)] == [
+        "DRAFTED",
+        "PLANNED",
+        "PLANNED",
+    ]
+    odd = await novel_command(http, novel_id, "RollbackToVersion", {"event_id": back, "scope": "x"})
+    assert odd.status_code == 422
     stranger = await novel_command(
         http, novel_id, "RollbackToVersion", {"event_id": str(uuid.uuid4())}
     )

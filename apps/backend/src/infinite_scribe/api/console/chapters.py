@@ -106,6 +106,8 @@ async def confirm_chapter(request: Request, novel_id: UUID, principal: Writer) -
 async def rollback_chapters(request: Request, novel_id: UUID, principal: Writer) -> Response:
     fields = await form_of(request)
     payload = {"event_id": one(fields, "event_id")}
+    if one(fields, "scope") == "novel":  # the checkbox: the whole novel, explicitly
+        payload["scope"] = "novel"
     return await _command(request, principal, novel_id, "RollbackToVersion", payload, fields)
 
 

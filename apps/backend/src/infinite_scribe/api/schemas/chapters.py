@@ -66,10 +66,17 @@ NOVEL_COMMAND_EXAMPLES: dict[str, Example] = {
         value={"command_type": "ConfirmChapter", "payload": {"chapter": 1, "text": "……"}},
     ),
     "rollback": Example(
-        summary="Go back to a version of the chapters",
+        summary="Restore one chapter to one of its versions (the others keep theirs)",
         value={
             "command_type": "RollbackToVersion",
             "payload": {"event_id": "3f0e2f6c-0000-4000-8000-000000000000"},
+        },
+    ),
+    "rollback_novel": Example(
+        summary="Put every chapter back as it was right after a version",
+        value={
+            "command_type": "RollbackToVersion",
+            "payload": {"event_id": "3f0e2f6c-0000-4000-8000-000000000000", "scope": "novel"},
         },
     ),
 }

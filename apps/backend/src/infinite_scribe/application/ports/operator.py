@@ -184,6 +184,8 @@ class PartitionLag:
     committed: int | None
     end: int
     lag: int
+    #: Why the figure is what it is when it is not plain (a log shorter than the commit).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
