@@ -113,12 +113,13 @@ async def api_services(
         await uow.notifier.open()
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
+        novel_commands = MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY)
         kafka = settings.kafka_connection()
         yield ApiServices(
             settings=settings,
             pool=pool,
             commands=commands,
-            novel_commands=MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY),
+            novel_commands=novel_commands,
             chapters=chapters,
             sessions=GenesisSessions(uow, queries),
             versions=SessionVersions(uow, queries, cpu),
@@ -136,7 +137,7 @@ async def api_services(
             event_chains=EventChains(flow_queries),
             live=live,
             stream_admission=StreamAdmission.of(settings),
-            console=console_services(settings, pool),
+            console=console_services(settings, pool, commands, novel_commands),
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
 

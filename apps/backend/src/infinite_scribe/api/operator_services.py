@@ -7,10 +7,15 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.operator import OperatorActions, PipelineOverview
+from infinite_scribe.application.redrives import GenerationRedrive
+from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE as GENESIS_AGGREGATE
 from infinite_scribe.kafka.dead_letter_topic import KafkaDeadLetterTopic, NoBroker
 from infinite_scribe.kafka.pipeline_probe import KafkaPipelineProbe
 from infinite_scribe.persistence.operator.audit import PostgresAuditLog, PostgresDispositions
+from infinite_scribe.persistence.operator.failed_requests import PostgresFailedRequests
 from infinite_scribe.persistence.operator.outbox_admin import OutboxOperations
 from infinite_scribe.persistence.operator.reads import (
     PostgresEventQueries,
@@ -26,7 +31,11 @@ class ConsoleServices:
     overview: PipelineOverview
 
 
-def console_services(settings: Settings, pool: asyncpg.Pool) -> ConsoleServices:
+def console_services(
+    settings: Settings, pool: asyncpg.Pool, commands: CommandService, novels: CommandService
+) -> ConsoleServices:
+    """`commands` and `novels`: the sessions' and the novels' command services, through which
+    a dead letter's replay re-drives a failed generation (application/redrives.py)."""
     connection = settings.kafka_connection()
     dead_letter_topic = f"{settings.kafka_topic}.dlq"
     letters = KafkaDeadLetterTopic(connection, settings.kafka_topic) if connection else NoBroker()
@@ -41,6 +50,10 @@ def console_services(settings: Settings, pool: asyncpg.Pool) -> ConsoleServices:
         letters,
         PostgresDispositions(pool, dead_letter_topic),
         PostgresEventQueries(pool),
+        GenerationRedrive(
+            PostgresFailedRequests(pool),
+            {GENESIS_AGGREGATE: commands, NOVEL_AGGREGATE: novels},
+        ),
     )
     overview = PipelineOverview(
         PostgresPipelineQueries(pool),

@@ -32,6 +32,8 @@ from infinite_scribe.application.ports.operator import (
     PipelineQueries,
 )
 from infinite_scribe.application.ports.workers import WorkerRegistry
+from infinite_scribe.application.redrives import REFUSED, GenerationRedrive
+from infinite_scribe.application.replays import LetterReplays
 from infinite_scribe.domain.errors import NotFound
 
 REQUEUE_OUTBOX = "outbox.requeue"
@@ -61,12 +63,14 @@ class OperatorActions:
         letters: DeadLetterTopic,
         dispositions: Dispositions,
         events: EventQueries,
+        redrive: GenerationRedrive | None = None,
     ) -> None:
         self.audit = audit
         self.outbox = outbox
         self.topic = letters
         self.dispositions = dispositions
         self.events = events
+        self.replays = LetterReplays(letters, redrive)
 
     async def requeue_outbox(
         self, actor: UUID, action_id: UUID, *, row_id: UUID | None, where: OutboxFilter | None
@@ -119,21 +123,30 @@ class OperatorActions:
         positions: list[str] | None,
         where: DeadLetterFilter | None,
     ) -> ActionOutcome:
-        """Produce letters (by position, or all matching) again to their original topic."""
+        """Replay letters (by position, or all matching): a failed generation is re-driven,
+        another letter is published again to its original topic (application/replays.py).
+        A letter leaves the list only when that attempt was made; the audit keeps each
+        letter's outcome (re-driven, republished, refused and why)."""
         if (done := await self.audit.find(action_id)) is not None:
             return ActionOutcome(done, repeated=True)
         chosen, target = await self._choose(positions, where)
+        outcomes: dict[str, str] = {}
 
         async def act() -> int:
             claimed = await self.dispositions.claim(chosen, "REPLAYED", action_id)
             try:
-                return await self.topic.replay(claimed) if claimed else 0
+                replayed = await self.replays.replay(claimed) if claimed else []
             except BaseException:
                 await self.dispositions.release(claimed, action_id)  # may be replayed again
                 raise
+            refused = [o.position for o in replayed if o.outcome == REFUSED]
+            if refused:  # nothing was attempted: they stay listed, with the reason audited
+                await self.dispositions.release(refused, action_id)
+            outcomes.update({o.position: str(o) for o in replayed})
+            return len(replayed) - len(refused)
 
         entry = AuditEntry(action_id, actor, REPLAY_DEAD_LETTERS, target, 0)
-        return await self._audited(entry, act)
+        return await self._audited(entry, act, outcomes)
 
     async def discard_dead_letters(
         self,
@@ -154,9 +167,15 @@ class OperatorActions:
         entry = AuditEntry(action_id, actor, DISCARD_DEAD_LETTERS, target, 0)
         return await self._audited(entry, act)
 
-    async def _audited(self, entry: AuditEntry, act: Callable[[], Awaitable[int]]) -> ActionOutcome:
-        """Claim the action id in the audit log, act, record how many rows; a repeat of the
-        same id (even a concurrent one) gets the first entry and runs nothing."""
+    async def _audited(
+        self,
+        entry: AuditEntry,
+        act: Callable[[], Awaitable[int]],
+        outcome: dict[str, str] | None = None,
+    ) -> ActionOutcome:
+        """Claim the action id in the audit log, act, record how many rows (and `outcome`,
+        filled by `act`); a repeat of the same id (even a concurrent one) gets the first
+        entry and runs nothing."""
         stored = await self.audit.claim(entry)
         if stored is not None:
             return ActionOutcome(stored, repeated=True)
@@ -165,7 +184,8 @@ class OperatorActions:
         except BaseException:
             await self.audit.abandon(entry.action_id)
             raise
-        return ActionOutcome(await self.audit.complete(entry.action_id, count), repeated=False)
+        completed = await self.audit.complete(entry.action_id, count, outcome or None)
+        return ActionOutcome(completed, repeated=False)
 
     async def dead_letters(self, where: DeadLetterFilter) -> list[DeadLetterView]:
         letters, settled = await asyncio.gather(self.topic.letters(), self.dispositions.all())

@@ -1,11 +1,17 @@
 """`scribe worker`: the agent worker, and its dead-letter topic (`dlq list|replay`)."""
 
+import asyncio
 import re
-from typing import Annotated
+import uuid
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from infinite_scribe.cli.app import database_url, fail, kafka_connection, settings
+
+if TYPE_CHECKING:
+    from infinite_scribe.application.ports.operator import AuditEntry
+    from infinite_scribe.settings.settings import Settings
 
 worker_app = typer.Typer(help="The agent worker and its dead-letter topic")
 dlq_app = typer.Typer(help="The dead-letter topic of the agent worker", no_args_is_help=True)
@@ -81,6 +87,10 @@ def _check_positions(positions: list[str]) -> None:
         raise typer.Exit(2)
 
 
+#: The actor the audit log names for an action from the command line (no user signs it).
+COMMAND_LINE_ACTOR = uuid.UUID(int=0)
+
+
 @dlq_app.command("replay")
 def dlq_replay(
     position: Annotated[
@@ -88,29 +98,41 @@ def dlq_replay(
     ] = None,
     all_letters: Annotated[bool, typer.Option("--all", help="every dead letter")] = False,
 ) -> None:
-    """Produce dead letters again to their original topic (the worker dedupes by event id)."""
-    from infinite_scribe.kafka.dead_letters import read_dead_letters, replay_dead_letters
-
+    """Replay dead letters as the console does: a failed generation is re-driven (its
+    command sent again: a new attempt), another letter published again to its topic; each
+    letter's outcome is printed and audited. Exit 1 when one was refused."""
     if bool(position) == all_letters:
         fail("give --position P:O (one or more) or --all")
     _check_positions(position or [])
     current = settings()
-    servers = kafka_connection(current)
-    wanted = set(position or [])
-    letters = [
-        letter
-        for letter in read_dead_letters(servers, current.kafka_topic)
-        if all_letters or letter.position in wanted
-    ]
-    missing = wanted - {letter.position for letter in letters}
-    if missing:
-        fail(f"not in the dead-letter topic: {', '.join(sorted(missing))}", code=1)
-    # A message someone produced to the topic by hand has no original topic: say so and go on
-    # with the others (one such letter made `--all` crash and replay nothing: issue 21).
-    skipped = [letter for letter in letters if letter.original_topic is None]
-    for letter in skipped:
-        typer.echo(f"skipped {letter.position}: no dlq_original_topic header", err=True)
-    typer.echo(f"replayed {replay_dead_letters(servers, letters)} dead letter(s)")
-    if skipped:
-        typer.echo(f"skipped {len(skipped)} letter(s) without dead-letter headers", err=True)
+    url = database_url(current)
+    kafka_connection(current)
+    entry = asyncio.run(_replayed(current, url, position))
+    outcomes = entry.target.get("outcome") or {}
+    for where, outcome in sorted(outcomes.items()):
+        typer.echo(f"{where} {outcome}", err=outcome.startswith("refused"))
+    refused = sum(outcome.startswith("refused") for outcome in outcomes.values())
+    for where in sorted(set(position or []) - set(outcomes)):
+        typer.echo(f"{where} skipped: not in the topic, or already replayed or discarded", err=True)
+        refused += 1
+    typer.echo(f"replayed {entry.row_count} dead letter(s), refused {refused}")
+    if refused:
         raise typer.Exit(1)
+
+
+async def _replayed(current: "Settings", url: str, positions: list[str] | None) -> "AuditEntry":
+    from infinite_scribe.application.ports.operator import DeadLetterFilter
+    from infinite_scribe.composition.operator import operator_actions
+    from infinite_scribe.domain.errors import NotFound
+
+    async with operator_actions(current, url) as operator:
+        try:
+            done = await operator.replay_dead_letters(
+                COMMAND_LINE_ACTOR,
+                uuid.uuid4(),
+                positions=positions,
+                where=None if positions else DeadLetterFilter(),
+            )
+        except NotFound:
+            fail(f"not in the dead-letter topic: {', '.join(sorted(positions or []))}", code=1)
+    return done.entry

@@ -2,6 +2,7 @@
 by position; over the worker's own dead-letter tools (kafka/dead_letters.py)."""
 
 import asyncio
+from uuid import UUID
 
 import orjson
 
@@ -51,6 +52,7 @@ class NoBroker:
 
 def _view(letter: DeadLetter) -> DeadLetterView:
     headers = letter.headers
+    event_type, event_id = _envelope_ids(letter.value)
     return DeadLetterView(
         partition=letter.partition,
         offset=letter.offset,
@@ -61,14 +63,23 @@ def _view(letter: DeadLetter) -> DeadLetterView:
             f"{headers.get('dlq_original_topic')}/{headers.get('dlq_original_partition')}/"
             f"{headers.get('dlq_original_offset')}"
         ),
-        event_type=_event_type(letter.value),
+        event_type=event_type,
+        event_id=event_id,
+        has_origin=letter.original_topic is not None,
     )
 
 
-def _event_type(value: bytes | None) -> str | None:
+def _envelope_ids(value: bytes | None) -> tuple[str | None, UUID | None]:
+    """The letter's event type and id when it is an event envelope (else None, None)."""
     try:
         decoded = orjson.loads(value or b"")
     except orjson.JSONDecodeError:
-        return None
-    found = decoded.get("event_type") if isinstance(decoded, dict) else None
-    return found if isinstance(found, str) else None
+        return None, None
+    if not isinstance(decoded, dict):
+        return None, None
+    found, event_id = decoded.get("event_type"), decoded.get("event_id")
+    try:
+        parsed = UUID(event_id) if isinstance(event_id, str) else None
+    except ValueError:
+        parsed = None
+    return (found if isinstance(found, str) else None), parsed

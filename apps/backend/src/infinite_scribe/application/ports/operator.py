@@ -33,8 +33,11 @@ class AuditLog(Protocol):
         already stored under its `action_id` (unchanged)."""
         ...
 
-    async def complete(self, action_id: UUID, row_count: int) -> AuditEntry:
-        """The action ran: its row count and `finished_at`."""
+    async def complete(
+        self, action_id: UUID, row_count: int, outcome: dict[str, str] | None = None
+    ) -> AuditEntry:
+        """The action ran: its row count and `finished_at`; `outcome` (what happened to each
+        target, e.g. a letter re-driven or refused and why) is kept in its target."""
         ...
 
     async def abandon(self, action_id: UUID) -> None:
@@ -126,6 +129,10 @@ class DeadLetterView:
     original: str
     event_type: str | None
     disposition: str | None = None
+    #: The envelope's event id (a generation request's id: what a replay re-drives).
+    event_id: UUID | None = None
+    #: Written by a worker (it names its original topic): it can be published again.
+    has_origin: bool = True
 
     @property
     def position(self) -> str:
@@ -161,6 +168,28 @@ class DeadLetterTopic(Protocol):
 
     async def replay(self, positions: list[str]) -> int:
         """Produce these letters again to their original topic; how many were acknowledged."""
+        ...
+
+
+@dataclass(frozen=True)
+class FailedRequest:
+    """The command behind a generation request whose task failed: what a re-drive sends
+    again, as its writer did."""
+
+    task_status: str
+    aggregate_type: str
+    aggregate_id: UUID
+    user_id: UUID
+    command_type: str
+    payload: dict[str, Any]
+    #: A later task on the same aggregate: the writer asked again since.
+    superseded: bool
+
+
+class FailedRequests(Protocol):
+    async def behind(self, request_event_id: UUID) -> FailedRequest | None:
+        """The command and task behind a request event; None when no task answers it (the
+        event is not a generation request)."""
         ...
 
 

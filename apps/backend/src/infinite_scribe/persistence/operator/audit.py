@@ -52,13 +52,18 @@ class PostgresAuditLog:
         assert stored is not None  # finished entries are never deleted
         return stored
 
-    async def complete(self, action_id: UUID, row_count: int) -> AuditEntry:
+    async def complete(
+        self, action_id: UUID, row_count: int, outcome: dict[str, str] | None = None
+    ) -> AuditEntry:
         with translated():
             row = await self.pool.fetchrow(
-                "UPDATE operator_audit SET row_count = $2, finished_at = now() "
+                "UPDATE operator_audit SET row_count = $2, finished_at = now(), "
+                "target = CASE WHEN $3::jsonb IS NULL THEN target "
+                "ELSE target || jsonb_build_object('outcome', $3::jsonb) END "
                 f"WHERE action_id = $1 RETURNING {_COLUMNS}",
                 action_id,
                 row_count,
+                outcome,
             )
         assert row is not None
         return _entry(row)
