@@ -120,6 +120,9 @@ async def test_dead_letters_replay_once_and_discard(
     replay = {"action_id": action(), "position": by_key["dl-replay"]}
     done = await operator.post("/console/ops/dead-letters/replay", data=replay)
     assert done.status_code == 303
+    # No task answers the letter's event: it is published again, and the page says so.
+    shown = await operator.get(done.headers["location"])
+    assert f"{by_key['dl-replay']}</code> republished: published again" in shown.text
     second = {"action_id": action(), "position": by_key["dl-replay"]}  # a new form, same letter
     await operator.post("/console/ops/dead-letters/replay", data=second)
     discard = {"action_id": action(), "position": by_key["dl-discard"]}
