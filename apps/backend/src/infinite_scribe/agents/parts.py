@@ -6,7 +6,7 @@ clients and a factory of its consumer. Nothing here reads `Settings`: a test bui
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import asyncpg
@@ -21,6 +21,7 @@ from infinite_scribe.kafka.drafts import DraftPublisher
 from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
+from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.runtime.worker import RuntimeOptions
 from infinite_scribe.settings.kafka import KafkaConnection
 
@@ -105,3 +106,5 @@ class AgentParts:
     consumer: ConsumerFactory
     #: Who writes chapters (None: the provider's model, else the offline writer at once).
     chapters: ChapterWriter | None = None
+    #: Whether the model server answers, for /health (default: no server, the offline one).
+    model_health: ModelHealth = field(default_factory=lambda: ModelHealth(None))

@@ -71,6 +71,7 @@ class AgentWorker:
         self.metrics.model_in_flight.set_function(lambda: self.provider.in_flight)
         self.metrics.model_peak.set_function(lambda: self.provider.peak_in_flight)
         self.cluster = parts.cluster
+        self.model_health = parts.model_health
         #: Who writes chapters (issue 39): the provider's model, or the offline writer.
         self.chapter_writer = parts.chapters or chapter_writer(self.provider, 0.0)
         self.cancellations = Cancellations()
@@ -240,6 +241,9 @@ class AgentWorker:
         logger.info("agent worker stopped")
 
     async def health(self) -> tuple[bool, dict[str, object]]:
+        """Unhealthy when the broker or the database fails it; degraded (still healthy: it
+        serves, and a restart would not bring the model back) when the model server does not
+        answer, with the reason."""
         details: dict[str, object] = {"worker": self.name, "provider": self.provider.name}
         if self.cluster.foreign:
             details["broker_problem"] = self.cluster.problem
@@ -250,4 +254,8 @@ class AgentWorker:
         except Exception as error:
             details["database_error"] = str(error)
             return False, details
+        model = await self.model_health.status()
+        details["model"] = model.detail
+        if not model.ok:
+            details["degraded"] = [f"model: {model.detail}"]
         return True, details

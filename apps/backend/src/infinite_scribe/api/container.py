@@ -40,6 +40,7 @@ from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork
 from infinite_scribe.runtime.metrics import MetricsServer
+from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.settings.settings import Settings
 
 #: Connections of the API's pool (commands, queries, health).
@@ -68,6 +69,8 @@ class ApiServices:
     database: HealthProbe
     #: The broker for the health check (None: no broker configured).
     kafka: HealthProbe | None
+    #: Whether the model server answers (health and the console's overview: degraded).
+    model: ModelHealth
     #: Paused flows and event chains (issue 11, docs/flows.md).
     flows: FlowReplies
     event_chains: EventChains
@@ -130,6 +133,7 @@ async def api_services(
             verified_tokens=verified_tokens,
             database=PoolProbe(pool),
             kafka=BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None,
+            model=ModelHealth.of(settings),
             reads=Reads(PostgresReadQueries(pool)),
             metrics=metrics,
             metrics_listener=listener,

@@ -25,6 +25,7 @@ from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.repositories import unit_of_work
+from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.runtime.worker import RuntimeOptions, serve
 from infinite_scribe.settings.kafka import client_config
 from infinite_scribe.settings.settings import Settings
@@ -186,6 +187,7 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
         clients=lambda: worker_clients(options),
         consumer=consumer,
         chapters=chapter_writer(model, settings.llm_offline_stream_seconds),
+        model_health=ModelHealth.of(settings) if provider is None else ModelHealth(None),
     )
 
 

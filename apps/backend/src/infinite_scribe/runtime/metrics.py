@@ -15,6 +15,14 @@ logger = logging.getLogger(__name__)
 HealthCheck = Callable[[], Awaitable[tuple[bool, dict[str, object]]]]
 
 
+def _status(healthy: bool, details: dict[str, object]) -> str:
+    """ "unhealthy" (503), else "degraded" (200: it serves, a dependency of its work does not
+    answer; `details["degraded"]` says which), else "ok"."""
+    if not healthy:
+        return "unhealthy"
+    return "degraded" if details.get("degraded") else "ok"
+
+
 class MetricsServer:
     """Serves GET /metrics (Prometheus text) and GET /health (200 or 503 with a JSON body)."""
 
@@ -50,7 +58,7 @@ class MetricsServer:
                 healthy, details = await self.health()
                 status = "200 OK" if healthy else "503 Service Unavailable"
                 ctype = "application/json"
-                body = orjson.dumps({"status": "ok" if healthy else "unhealthy", **details})
+                body = orjson.dumps({"status": _status(healthy, details), **details})
             else:
                 status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
             head = (

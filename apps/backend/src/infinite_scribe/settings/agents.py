@@ -159,6 +159,16 @@ class LlmSettings(BaseSettings):
             "(0: at once).",
         ),
     ] = 1.0
+    llm_health_ttl_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=3600,
+            description="How long the API's and the worker's health reuse their last probe of "
+            "the model server (`GET {LLM_BASE_URL}/models`): an unreachable model is reported "
+            "as `degraded` with its reason, liveness stays ok.",
+        ),
+    ] = 15.0
 
     @model_validator(mode="after")
     def _openai_needs_url_and_model(self) -> Self:

@@ -14,6 +14,7 @@ read by the adapter as before (decision 2700)."""
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -28,6 +29,9 @@ from infinite_scribe.agents.llm.port import (
     ProviderUnavailable,
     RateLimited,
 )
+from infinite_scribe.runtime.model_health import connection_failure
+
+logger = logging.getLogger(__name__)
 
 #: Model calls in flight a provider is built for when not told (the gate's usual bound).
 CALLS_PER_CLIENT = 64
@@ -83,9 +87,13 @@ class ChatTransport:
             finally:
                 response.release()
         except aiohttp.ServerTimeoutError as error:
-            raise GenerationTimeout(f"the model did not answer in time: {error!r}") from error
+            logger.warning("model call to %s timed out: %r", self.url, error)
+            message = f"the model server did not answer within {self.timeout:g} s"
+            raise GenerationTimeout(message) from error
         except aiohttp.ClientError as error:
-            raise ProviderUnavailable(f"the model's connection broke: {error!r}") from error
+            # The writer and the operator read a sentence; the repr is for whoever debugs.
+            logger.warning("model call to %s failed: %r", self.url, error)
+            raise ProviderUnavailable(connection_failure(error)) from error
 
     async def _open(self, content: bytes) -> aiohttp.ClientResponse:
         """The answer's head (200), after the transport's own retries of retryable failures."""

@@ -2,6 +2,7 @@
 outbox's FAILED rows, dead letters and the audit log. Every action is audited and idempotent
 (application/operator.py); after it the page shows the recorded outcome."""
 
+import asyncio
 from typing import Annotated
 from uuid import UUID
 
@@ -41,14 +42,21 @@ async def _done(request: Request, done: UUID | None) -> AuditEntry | None:
 
 @router.get("")
 async def overview_page(request: Request, principal: Operator) -> Response:
-    figures = await services_of(request.app).console.overview.figures()
-    return render(request, "ops_overview.html", {"f": figures}, principal=principal)
+    return render(request, "ops_overview.html", await _figures(request), principal=principal)
 
 
 @router.get("/figures")
 async def overview_figures(request: Request, principal: Operator) -> Response:
-    figures = await services_of(request.app).console.overview.figures()
-    return render(request, "_figures.html", {"f": figures}, principal=principal)
+    return render(request, "_figures.html", await _figures(request), principal=principal)
+
+
+async def _figures(request: Request) -> dict[str, object]:
+    """The overview's figures and whether the model server answers (cached probe)."""
+    services = services_of(request.app)
+    figures, model = await asyncio.gather(
+        services.console.overview.figures(), services.model.status()
+    )
+    return {"f": figures, "model": model}
 
 
 @router.get("/chain")

@@ -1,4 +1,6 @@
-"""GET /api/v1/health: really asks PostgreSQL and Kafka, each with a short timeout."""
+"""GET /api/v1/health: really asks PostgreSQL and Kafka, each with a short timeout, and says
+whether the model server answers (runtime/model_health.py: cached; an unreachable model makes
+the API `degraded`, still 200: it serves everything but new generations)."""
 
 import asyncio
 from typing import Literal
@@ -31,13 +33,19 @@ async def _status(probe: HealthProbe | None, missing: str) -> str:
 
 
 class HealthOut(BaseModel):
-    """Whether the API can serve: both dependencies answered (200) or not (503)."""
+    """Whether the API can serve: both dependencies answered (200) or not (503); `degraded`
+    (200) when the model server does not answer (generations will fail until it does)."""
 
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded", "unavailable"]
     database: str = Field(description='"ok" or "unavailable: <reason>"', examples=["ok"])
     kafka: str = Field(
         description='"ok" or "unavailable: <reason>"',
         examples=["unavailable: broker did not answer"],
+    )
+    model: str = Field(
+        description='"ok", "ok: the offline generator (no model server)" or why the model '
+        "server does not answer",
+        examples=["the model server at 127.0.0.1:11434 cannot be reached (connection refused)"],
     )
 
 
@@ -47,12 +55,12 @@ class HealthOut(BaseModel):
     responses={503: {"model": HealthOut, "description": "PostgreSQL or Kafka is unavailable"}},
 )
 async def health(services: Services) -> JSONResponse:
-    database, kafka = await asyncio.gather(
+    database, kafka, model = await asyncio.gather(
         _status(services.database, "DATABASE_URL not configured"),
         _status(services.kafka, "KAFKA_BOOTSTRAP_SERVERS not configured"),
+        services.model.status(),
     )
     healthy = database == "ok" and kafka == "ok"
-    return JSONResponse(
-        {"status": "ok" if healthy else "unavailable", "database": database, "kafka": kafka},
-        status_code=200 if healthy else 503,
-    )
+    status = "unavailable" if not healthy else "ok" if model.ok else "degraded"
+    body = {"status": status, "database": database, "kafka": kafka, "model": model.detail}
+    return JSONResponse(body, status_code=200 if healthy else 503)
