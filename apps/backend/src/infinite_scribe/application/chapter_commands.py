@@ -21,7 +21,7 @@ from infinite_scribe.domain.chapters import (
     evolve,
 )
 from infinite_scribe.domain.commands import CommandPayload, RollbackToVersion
-from infinite_scribe.domain.errors import NotFound
+from infinite_scribe.domain.errors import NotFound, SessionTrashed
 from infinite_scribe.domain.history import LoggedEvent
 
 
@@ -51,7 +51,11 @@ class NovelCommands:
     repository_key: RepositoryKey[Any] = NOVELS
 
     def visible(self, snapshot: NovelState | None) -> NovelState:
-        return owned_novel(snapshot)
+        """The user's novel; 409 SESSION_TRASHED while its session is in the trash."""
+        novel = owned_novel(snapshot)
+        if novel.trashed:
+            raise SessionTrashed("The novel's session is in the trash; restore it to send commands")
+        return novel
 
     def aggregate_id(self, state: NovelState) -> str:
         return str(state.novel_id)

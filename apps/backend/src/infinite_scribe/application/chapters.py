@@ -10,6 +10,7 @@ from infinite_scribe.application.genesis_commands import HISTORY_LIMITS
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.domain.chapter_history import chapter_history
+from infinite_scribe.domain.errors import SessionTrashed
 
 
 class NovelChapters:
@@ -20,9 +21,12 @@ class NovelChapters:
         self.cpu = cpu
 
     async def owns(self, novel_id: UUID, user_id: UUID) -> bool:
-        """Whether `novel_id` is the user's novel (its live stream is theirs to follow)."""
+        """Whether `novel_id` is the user's novel (its live stream is theirs to follow);
+        SessionTrashed (409) while its session is in the trash, as the session's stream."""
         async with self.uow.autocommit() as session:
             target = await session.repository(NOVELS).command_target(novel_id, user_id, None)
+        if target.snapshot is not None and target.snapshot.trashed:
+            raise SessionTrashed("The novel's session is in the trash; restore it to follow it")
         return target.snapshot is not None
 
     async def history(self, novel_id: UUID, user_id: UUID) -> list[dict[str, Any]]:

@@ -61,6 +61,8 @@ class NovelState:
     #: The generation running: {"command_type", "chapter"} (None: none).
     pending: Mapping[str, Any] | None = None
     version: int = 0
+    #: Its genesis session is in the trash (commands and streams refuse it until restored).
+    trashed: bool = False
 
     @property
     def pending_command_type(self) -> str | None:

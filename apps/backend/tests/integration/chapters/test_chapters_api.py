@@ -11,7 +11,7 @@ from tests.conftest import LiveServer, make_token
 from tests.integration.test_novels import finished_novel
 from tests.support.chapter_api import NOVELS, chapters, error_code, novel_command
 from tests.support.genesis_client import BASE, command
-from tests.support.trash import purge, trash
+from tests.support.trash import purge, restore, trash
 
 
 async def test_the_novel_lists_its_outline_chapters_as_planned(http: httpx.AsyncClient) -> None:
@@ -166,3 +166,34 @@ async def test_purging_the_session_erases_the_novels_stream(
         uuid.UUID(novel_id),
     )
     assert left == 0
+
+
+async def test_a_trashed_sessions_novel_refuses_commands_streams_and_exports(
+    http: httpx.AsyncClient,
+) -> None:
+    # Issue 49: on 5af61bc the chapter command was accepted (202, the agent drafted) and a
+    # stream ticket for the novel was issued while its session was in the trash.
+    session_id, novel_id = await finished_novel(http)
+    assert (await trash(http, session_id)).status_code == 200
+
+    drafted = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 1})
+    assert drafted.status_code == 409 and error_code(drafted) == "SESSION_TRASHED"
+    ticket = await http.post("/api/v1/events/stream-tickets", json={"context_id": novel_id})
+    assert ticket.status_code == 409 and error_code(ticket) == "SESSION_TRASHED"
+    for media in ("text/markdown", "application/epub+zip"):
+        export = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": media})
+        assert export.status_code == 409 and error_code(export) == "SESSION_TRASHED", media
+    read = await http.get(f"{NOVELS}/{novel_id}")
+    assert read.status_code == 200 and read.json()["trashed"] is True
+    assert [c["status"] for c in read.json()["chapters"]] == ["PLANNED"] * 3  # nothing moved
+
+    assert (await restore(http, session_id)).status_code == 200
+    again = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 1})
+    assert again.status_code == 202, again.text
+    ticket = await http.post("/api/v1/events/stream-tickets", json={"context_id": novel_id})
+    assert ticket.status_code == 201, ticket.text
+    export = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": "text/markdown"})
+    assert (
+        export.status_code == 200
+        and (await http.get(f"{NOVELS}/{novel_id}")).json()["trashed"] is False
+    )

@@ -48,8 +48,8 @@ _NOVEL_ERRORS: dict[int | str, dict[str, Any]] = {
             "model": DuplicateCommandBody | ErrorBody,
             "description": "DUPLICATE_COMMAND (same type still pending), INVALID_STATE (the "
             "novel's Genesis is not complete, or another chapter is being written), "
-            "VERSION_CONFLICT, GENERATION_PENDING (a rollback while a chapter is written) or "
-            "CONCURRENCY_CONFLICT",
+            "VERSION_CONFLICT, GENERATION_PENDING (a rollback while a chapter is written), "
+            "SESSION_TRASHED (the novel's session is in the trash) or CONCURRENCY_CONFLICT",
         },
     },
 )

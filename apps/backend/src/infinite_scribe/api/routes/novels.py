@@ -14,6 +14,7 @@ from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.reads import NovelListOut, NovelOut
 from infinite_scribe.application.ports.reads import NovelView
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
+from infinite_scribe.domain.errors import SessionTrashed
 
 router = APIRouter(prefix="/novels", tags=["novels"])
 
@@ -30,6 +31,11 @@ _NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     404: {"model": ErrorBody, "description": "No such novel for this user"},
+    409: {
+        "model": ErrorBody,
+        "description": "SESSION_TRASHED: a Markdown or EPUB export of a novel whose session is "
+        "in the trash (its JSON stays readable, `trashed: true`)",
+    },
     429: {
         "model": ErrorBody,
         "description": "TOO_MANY_RENDERS: the caller's previous Markdown or EPUB is still "
@@ -93,7 +99,10 @@ async def novel_response(
 ) -> Response:
     """The novel as `media` (JSON, Markdown or EPUB); `download` names a file to save. Markdown
     and EPUB are rendered off the loop, bounded (application/cpu.py); JSON is pydantic-core's,
-    milliseconds even for the largest bible STAGE_MAX_BYTES allows."""
+    milliseconds even for the largest bible STAGE_MAX_BYTES allows. An export of a novel
+    whose session is in the trash is refused (409 SESSION_TRASHED), as its commands are."""
+    if novel.trashed and media in (MARKDOWN, EPUB):
+        raise SessionTrashed("The novel's session is in the trash; restore it to export it")
     if media == MARKDOWN:
         text = await services.renders.run(user_id, lambda: novel_markdown(novel, novel.chapters))
         response = Response(text, media_type=f"{MARKDOWN}; charset=utf-8")

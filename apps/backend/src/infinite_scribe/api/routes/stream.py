@@ -32,6 +32,10 @@ KEEPALIVE = b": keep-alive\n\n"
 _TICKET_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
     404: {"model": ErrorBody, "description": "No such session for this user"},
+    409: {
+        "model": ErrorBody,
+        "description": "SESSION_TRASHED: the session (or the novel's session) is in the trash",
+    },
     422: {"model": ErrorBody, "description": "Invalid request"},
     429: {"model": ErrorBody, "description": "STREAM_TICKETS_PER_MINUTE reached (Retry-After)"},
 }

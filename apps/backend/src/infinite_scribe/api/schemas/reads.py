@@ -68,6 +68,9 @@ class NovelSummaryOut(BaseModel):
     updated_at: datetime
     #: The genesis session that created it.
     genesis_session_id: UUID | None
+    #: That session is in the trash: readable, but commands, streams and exports answer 409
+    #: SESSION_TRASHED until it is restored.
+    trashed: bool = False
 
     @classmethod
     def of(cls, novel: NovelSummary) -> "NovelSummaryOut":

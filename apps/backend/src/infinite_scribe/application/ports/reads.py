@@ -53,6 +53,9 @@ class NovelSummary:
     updated_at: datetime
     #: The genesis session that created it (None for novels made another way).
     genesis_session_id: UUID | None
+    #: That session is in the trash: the novel is readable, but refuses commands, streams
+    #: and exports (409 SESSION_TRASHED) until it is restored.
+    trashed: bool = False
 
 
 @dataclass(frozen=True)

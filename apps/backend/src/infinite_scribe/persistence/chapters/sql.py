@@ -18,11 +18,19 @@ from infinite_scribe.persistence.genesis.sessions import record_of
 # The novel's Genesis is complete while its session is (a session rolled back reopens it).
 _STATE_COLUMNS = """
 n.id, n.user_id, n.outline, n.chapters, n.pending_chapter, n.stream_version,
-COALESCE((SELECT s.status = 'COMPLETED' FROM genesis_sessions s WHERE s.novel_id = n.id
-          ORDER BY s.created_at LIMIT 1), false) AS genesis_complete
+COALESCE(g.status = 'COMPLETED', false) AS genesis_complete,
+COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
 """
 
-_TARGET = f"SELECT {_STATE_COLUMNS} FROM novels n WHERE n.id = $1 AND n.user_id = $2"
+# The novel's first session: its Genesis, and whether it is in the trash.
+_GENESIS = """
+LEFT JOIN LATERAL (
+    SELECT s.status, s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
+    ORDER BY s.created_at LIMIT 1
+) g ON true
+"""
+
+_TARGET = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1 AND n.user_id = $2"
 
 _KEYED_TARGET = f"""
 SELECT s.*, k.fingerprint AS key_fingerprint, k.state::text AS key_state,
@@ -36,7 +44,7 @@ LEFT JOIN idempotency_cache AS k
      OR (k.state = 'IN_PROGRESS' AND k.lease_expires_at > now()))
 """
 
-_LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n WHERE n.id = $1"
+_LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1"
 
 _BIBLE = (
     "SELECT title, logline, theme, writing_style, target_chapters, story, worldview, "
@@ -71,6 +79,7 @@ def state_of(row: Mapping[str, object]) -> NovelState:
         chapters=dict(chapters) if isinstance(chapters, Mapping) else {},
         pending=dict(pending) if isinstance(pending, Mapping) else None,
         version=int(row["stream_version"]),  # type: ignore[call-overload]
+        trashed=bool(row["trashed"]),
     )
 
 

@@ -16,13 +16,21 @@ from infinite_scribe.persistence.errors import translated
 _SUMMARY_COLUMNS = """
 n.id, n.title, n.logline, n.theme, n.writing_style, n.status::text AS status, n.target_chapters,
 n.completed_chapters, n.version, n.created_at, n.updated_at,
-(SELECT s.id FROM genesis_sessions s WHERE s.novel_id = n.id LIMIT 1) AS genesis_session_id
+g.id AS genesis_session_id, COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
+"""
+
+# The session that created the novel (the first of its sessions: a branch may name it too).
+_GENESIS = """
+LEFT JOIN LATERAL (
+    SELECT s.id, s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
+    ORDER BY s.created_at LIMIT 1
+) g ON true
 """
 
 _NOVEL = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
        n.chapters AS chapter_state, n.pending_chapter
-FROM novels n
+FROM novels n {_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """
 
@@ -30,7 +38,7 @@ WHERE n.id = $1 AND n.user_id = $2
 # comparison breaks ties between novels created in the same transaction (same now()).
 _NOVELS_PAGE = f"""
 SELECT {_SUMMARY_COLUMNS}
-FROM novels n
+FROM novels n {_GENESIS}
 WHERE n.user_id = $1
   AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2::timestamptz, $3::uuid))
 ORDER BY n.created_at DESC, n.id DESC
@@ -52,6 +60,7 @@ def _summary(row: asyncpg.Record) -> NovelSummary:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         genesis_session_id=row["genesis_session_id"],
+        trashed=row["trashed"],
     )
 
 
