@@ -8,12 +8,15 @@ from uuid import UUID, uuid4
 from infinite_scribe.application.aggregates import Origin
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import SESSIONS, owned
-from infinite_scribe.application.ports.genesis import GenesisQueries, SessionSnapshot
+from infinite_scribe.application.ports.genesis import EventLines, GenesisQueries, SessionSnapshot
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.domain.event_size import jsonb_text_size
 from infinite_scribe.domain.genesis import GenesisState, created
 from shared_types import EventEnvelope
 
+#: The bytes of JSON one page of events holds at most (the events routes and the console's
+#: timeline): past it the page stops, with the cursor where it stopped (issue 49).
+EVENT_PAGE_MAX_BYTES = 8 * 2**20
 #: Events read per query by `events_within`: what it may read past its byte bound is one such
 #: page (at EVENT_MAX_BYTES each, ~9 MB).
 _PAGE = 10
@@ -54,10 +57,23 @@ class GenesisSessions:
         """The user's session with its trash status (a trashed one stays readable)."""
         return owned(await self.queries.snapshot(session_id, user_id))
 
-    async def events(self, session_id: UUID, user_id: UUID, after: int, limit: int) -> list[Any]:
-        """The session's events after aggregate version `after` (404 unless the user's)."""
+    async def event_lines(
+        self, session_id: UUID, user_id: UUID, after: int, limit: int
+    ) -> EventLines:
+        """The session's events after version `after` as JSON texts, at most `limit` and
+        EVENT_PAGE_MAX_BYTES (404 unless the user's)."""
         await self.state(session_id, user_id)
-        return await self.queries.session_events(session_id, after, limit)
+        return await self.queries.session_event_lines(
+            session_id, after, limit, EVENT_PAGE_MAX_BYTES
+        )
+
+    async def flow_event_lines(
+        self, correlation_id: UUID, user_id: UUID, after: int, limit: int
+    ) -> EventLines:
+        """One flow's events the user caused after global id `after`, bounded likewise."""
+        return await self.queries.correlated_event_lines(
+            correlation_id, user_id, after, limit, EVENT_PAGE_MAX_BYTES
+        )
 
     async def events_within(
         self, session_id: UUID, user_id: UUID, after: int, limit: int, max_bytes: int
@@ -78,12 +94,6 @@ class GenesisSessions:
                 return EventPage(events, None)
         more = await self.queries.session_events(session_id, after, 1)
         return EventPage(events, after if more else None)
-
-    async def flow_events(
-        self, correlation_id: UUID, user_id: UUID, after: int, limit: int
-    ) -> list[Any]:
-        """One business flow's events the user caused, after global id `after`."""
-        return await self.queries.correlated_events(correlation_id, user_id, after, limit)
 
 
 def _field(row: Any, name: str) -> Any:

@@ -35,6 +35,7 @@ from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.stream import Follower
+from infinite_scribe.application.sessions import EVENT_PAGE_MAX_BYTES
 from infinite_scribe.domain.errors import InvalidPayload, NotFound, NothingToCancel
 from infinite_scribe.domain.genesis import GENERATION_FAILED_EVENTS
 from shared_types import GenesisStage, GenesisStatus
@@ -44,8 +45,9 @@ _MARKDOWN = bible_renderer()
 
 router = APIRouter(prefix=PREFIX)
 TIMELINE_LIMIT = 500
-#: What a timeline or bible-history page reads of its events' payloads, at most (issue 41).
-TIMELINE_MAX_BYTES = 8 * 2**20
+#: What a timeline or bible-history page reads of its events' payloads, at most (issue 41):
+#: the events routes' bound too (issue 49).
+TIMELINE_MAX_BYTES = EVENT_PAGE_MAX_BYTES
 
 
 def context_of(request: Request, principal: Principal) -> RequestContext:

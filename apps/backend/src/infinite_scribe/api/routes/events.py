@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
-from infinite_scribe.api.routes.genesis import ERRORS, CursorQuery, event_page, json_response
+from infinite_scribe.api.routes.genesis import ERRORS, CursorQuery, lines_response
 from infinite_scribe.api.schemas.genesis import EventPage
 from infinite_scribe.application.reads import decode_sequence
 
@@ -24,6 +24,5 @@ async def events_by_correlation(
     """The user's events of one flow in commit order, `limit` at a time (422 INVALID_CURSOR
     for a cursor this API did not hand out)."""
     after = decode_sequence(cursor) if cursor else 0
-    rows = await services.sessions.flow_events(correlation_id, user_id, after, limit)
-    next_after = rows[-1]["id"] if len(rows) == limit else None
-    return json_response(event_page(rows, next_after), 200)
+    page = await services.sessions.flow_event_lines(correlation_id, user_id, after, limit)
+    return lines_response(page)

@@ -19,12 +19,12 @@ from infinite_scribe.api.schemas.genesis import (
     CreateSessionRequest,
     DuplicateCommandBody,
     ErrorBody,
-    EventOut,
     EventPage,
     SessionCreated,
     SessionStateOut,
 )
 from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.ports.genesis import EventLines
 from infinite_scribe.application.reads import decode_sequence, encode_sequence
 
 router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
@@ -169,12 +169,13 @@ async def session_events(
     cursor this API did not hand out)."""
     user_id = call.context.user_id
     after = decode_sequence(cursor, 2**31 - 1) if cursor else 0
-    rows = await call.services.sessions.events(session_id, user_id, after, limit)
-    next_after = rows[-1]["aggregate_version"] if len(rows) == limit else None
-    return json_response(event_page(rows, next_after), 200)
+    page = await call.services.sessions.event_lines(session_id, user_id, after, limit)
+    return lines_response(page)
 
 
-def event_page(rows: list[Any], next_after: int | None) -> dict[str, Any]:
-    events = [EventOut.model_validate(dict(row)).model_dump(mode="json") for row in rows]
-    next_cursor = None if next_after is None else encode_sequence(next_after)
-    return {"events": events, "next_cursor": next_cursor}
+def lines_response(page: EventLines) -> Response:
+    """An `EventPage` from the store's JSON texts: joined, never parsed (issue 49)."""
+    cursor = None if page.next_after is None else encode_sequence(page.next_after)
+    events = ",".join(page.lines).encode()
+    body = b'{"events":[' + events + b'],"next_cursor":' + orjson.dumps(cursor) + b"}"
+    return Response(body, status_code=200, media_type="application/json")

@@ -105,6 +105,16 @@ class GenesisRepository(CommandReads, Protocol):
     async def load(self, session_id: UUID) -> SessionSnapshot | None: ...
 
 
+@dataclass(frozen=True)
+class EventLines:
+    """A page of events as the JSON texts of `EventOut` objects, made by the store (the
+    payloads are never decoded into Python objects: issue 49), cut at a byte bound."""
+
+    lines: list[str]
+    #: Where to continue (aggregate version or global id); None: this is the last page.
+    next_after: int | None
+
+
 class GenesisQueries(CommandReads, Protocol):
     """Reads for genesis sessions and their events (no transaction; errors translated)."""
 
@@ -117,6 +127,19 @@ class GenesisQueries(CommandReads, Protocol):
     async def correlated_events(
         self, correlation_id: UUID, user_id: UUID, after: int, limit: int
     ) -> list[Any]: ...
+
+    async def session_event_lines(
+        self, session_id: UUID, after: int, limit: int, max_bytes: int
+    ) -> EventLines:
+        """At most `limit` events after version `after`, and none past the one that
+        reaches `max_bytes` of JSON (always one, if there is one)."""
+        ...
+
+    async def correlated_event_lines(
+        self, correlation_id: UUID, user_id: UUID, after: int, limit: int, max_bytes: int
+    ) -> EventLines:
+        """The flow's events the user caused after global id `after`, bounded likewise."""
+        ...
 
     async def aggregate_events(
         self, aggregate_type: str, aggregate_id: str

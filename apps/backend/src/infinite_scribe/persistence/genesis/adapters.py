@@ -7,6 +7,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.genesis import (
     CommandTarget,
+    EventLines,
     ExistingCommand,
     HistoryLimits,
     KeyLookup,
@@ -14,6 +15,7 @@ from infinite_scribe.application.ports.genesis import (
 )
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.genesis import event_lines
 from infinite_scribe.persistence.genesis import lineage as lineage_sql
 from infinite_scribe.persistence.genesis import sessions as genesis_sql
 from infinite_scribe.persistence.writes.event_store import load_events
@@ -75,6 +77,22 @@ class PostgresGenesisQueries:
     ) -> list[DomainEventRow]:
         with translated():
             return await load_events(self.pool, aggregate_type, aggregate_id)
+
+    async def session_event_lines(
+        self, session_id: UUID, after: int, limit: int, max_bytes: int
+    ) -> EventLines:
+        with translated():
+            return await event_lines.session_event_lines(
+                self.pool, session_id, after, limit, max_bytes
+            )
+
+    async def correlated_event_lines(
+        self, correlation_id: UUID, user_id: UUID, after: int, limit: int, max_bytes: int
+    ) -> EventLines:
+        with translated():
+            return await event_lines.correlated_event_lines(
+                self.pool, correlation_id, user_id, after, limit, max_bytes
+            )
 
     async def existing(
         self, aggregate_id: UUID, idempotency_key: str, command_type: str

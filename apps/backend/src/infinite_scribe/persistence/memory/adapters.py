@@ -22,6 +22,7 @@ from infinite_scribe.application.ports.flows import FLOW_HANDLES, FlowHandle
 from infinite_scribe.application.ports.genesis import (
     GENESIS_SESSIONS,
     CommandTarget,
+    EventLines,
     ExistingCommand,
     HistoryLimits,
     KeyLookup,
@@ -214,6 +215,18 @@ class MemoryGenesis:
     ) -> list[Any]:
         return [e for e in self.tables.events if e.correlation_id == correlation_id][:limit]
 
+    async def session_event_lines(
+        self, session_id: UUID, after: int, limit: int, max_bytes: int
+    ) -> EventLines:
+        rows = await self.session_events(session_id, after, limit + 1)
+        return _lines(rows, limit, max_bytes, "aggregate_version")
+
+    async def correlated_event_lines(
+        self, correlation_id: UUID, user_id: UUID, after: int, limit: int, max_bytes: int
+    ) -> EventLines:
+        rows = await self.correlated_events(correlation_id, user_id, after, limit + 1)
+        return _lines(rows, limit, max_bytes, "id")
+
     async def aggregate_events(
         self, aggregate_type: str, aggregate_id: str
     ) -> list[DomainEventRow]:
@@ -373,3 +386,18 @@ class MemoryFlowQueries:
             and h.expires_at is not None and h.expires_at <= now
         ]  # fmt: skip
         return [h.correlation_id for h in due][:limit]
+
+
+def _lines(rows: list[Any], limit: int, max_bytes: int, position: str) -> EventLines:
+    """As the SQL store's pages (persistence/genesis/event_lines.py), from envelopes."""
+    lines: list[str] = []
+    size = 0
+    for row in rows[:limit]:
+        if lines and size >= max_bytes:
+            break
+        line = row.model_dump_json()
+        lines.append(line)
+        size += len(line.encode())
+    more = len(rows) > len(lines)
+    last = rows[len(lines) - 1] if lines else None
+    return EventLines(lines, getattr(last, position, None) if more else None)
