@@ -1,4 +1,10 @@
-"""Strict JSON request bodies: `NaN`, `Infinity`, `-Infinity`, numbers beyond a double (`1e400`)
+"""Strict JSON request bodies, bounded in their work: a body with more than JSON_MAX_VALUES
+values and keys or JSON_MAX_STRINGS strings is a 413 `JSON_TOO_COMPLEX` before it is parsed
+(issue 49: 215,000 empty lists in 0.86 MB held the loop 0.8-1.5 s per request, under every
+byte and depth limit); the count is taken from the text's structure, in C (a regex and
+`bytes.count`), so refusing costs milliseconds.
+
+`NaN`, `Infinity`, `-Infinity`, numbers beyond a double (`1e400`)
 and integers beyond 64 bits are a 422 naming the field, instead of being stored as null/0.0.
 
 Python's json module (what FastAPI parses with) accepts all of them. orjson refuses the
@@ -23,6 +29,26 @@ from infinite_scribe.api.middleware.idempotency_replies import send_reply
 #: What orjson can write back (asyncpg's JSONB codec uses it): int64 and uint64.
 INT_RANGE = (-(2**63), 2**64 - 1)
 _LONG_DIGITS = re.compile(rb"\d{19,}")
+#: Values and keys one body may hold: a whole plot outline of 1,000 chapters is ~7,000.
+JSON_MAX_VALUES = 20_000
+#: Strings (keys included) one body may hold.
+JSON_MAX_STRINGS = 10_000
+#: A JSON string, or an unterminated one to the end: it never fails once it has begun (and
+#: is possessive), so the scan is linear whatever the text (a failing match would be tried
+#: again from every later quote: quadratic on `"\"\"\"...`).
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.S)
+
+
+def too_complex(body: bytes) -> str | None:
+    """Why `body` is more work than a request may cause (None: it is not). Values and keys
+    are counted by what precedes each of them outside strings (`,` `:` `[` `{`)."""
+    structure, strings = _STRING.subn(b"", body)
+    if strings > JSON_MAX_STRINGS:
+        return f"{strings} strings, more than the {JSON_MAX_STRINGS} a request may hold"
+    values = 1 + sum(structure.count(mark) for mark in (b",", b":", b"[", b"{"))
+    if values > JSON_MAX_VALUES:
+        return f"about {values} values, more than the {JSON_MAX_VALUES} a request may hold"
+    return None
 
 
 def offending_fields(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[Any, ...]]:
@@ -87,6 +113,9 @@ class StrictJsonMiddleware:
         body = await body_of(scope, receive)
         if body is None:
             return  # the client went away
+        if (reason := too_complex(body)) is not None:
+            await send_reply(send, _too_complex(reason))
+            return
         problems, value = _checked(body)
         if problems is not None:
             await send_reply(send, _rejection(problems))
@@ -133,3 +162,9 @@ def _rejection(problems: list[tuple[Any, ...]]) -> tuple[int, list[tuple[bytes, 
     message = "Request body is not strict JSON"
     body = orjson.dumps({"error_code": "VALIDATION_ERROR", "message": message, "errors": errors})
     return 422, [(b"content-type", b"application/json")], body
+
+
+def _too_complex(reason: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    message = f"Request body is too complex: {reason}"
+    body = orjson.dumps({"error_code": "JSON_TOO_COMPLEX", "message": message})
+    return 413, [(b"content-type", b"application/json")], body

@@ -12,7 +12,8 @@ _COMMON: dict[int, str] = {
     "invalid idempotency key",
     401: "Missing or invalid bearer token",
     408: "The request was not received in time (HTTP_READ_TIMEOUT_SECONDS)",
-    413: "Request body over HTTP_MAX_BODY_BYTES, an event over EVENT_MAX_BYTES, or a stage "
+    413: "Request body over HTTP_MAX_BODY_BYTES, a JSON body of more than 20,000 values and "
+    "keys or 10,000 strings (JSON_TOO_COMPLEX), an event over EVENT_MAX_BYTES, or a stage "
     "over STAGE_MAX_BYTES",
     415: "Unsupported media type",
     422: "Invalid request (validation, not strict JSON)",
