@@ -163,6 +163,7 @@ async def test_chain_draws_the_flow_and_links_payloads(
     overview = await operator.get("/console/ops/figures")
     assert overview.status_code == 200 and 'data-figure="backlog"' in overview.text
     assert 'data-model="ok"' in overview.text and "the offline generator" in overview.text
+    assert 'data-figure="loop-lag"' in overview.text and "API loop lag" in overview.text
 
 
 async def test_a_form_submitted_twice_at_once_acts_once(

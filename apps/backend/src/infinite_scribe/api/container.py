@@ -39,6 +39,12 @@ from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork
+from infinite_scribe.runtime.loop_lag import (
+    LoopLagMonitor,
+    lag_histogram,
+    unwatch_loop,
+    watch_loop,
+)
 from infinite_scribe.runtime.metrics import MetricsServer
 from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.settings.settings import Settings
@@ -71,6 +77,8 @@ class ApiServices:
     kafka: HealthProbe | None
     #: Whether the model server answers (health and the console's overview: degraded).
     model: ModelHealth
+    #: The event loop's lag (`event_loop_lag_seconds`; the overview shows the worst of late).
+    loop: LoopLagMonitor
     #: Paused flows and event chains (issue 11, docs/flows.md).
     flows: FlowReplies
     event_chains: EventChains
@@ -99,6 +107,9 @@ async def api_services(
     """Open the pool and the stores, wire the adapters to the ports, close them on exit (in
     the reverse order of opening, also when one of them fails to open)."""
     async with AsyncExitStack() as opened:
+        lag = lag_histogram(metrics.registry)
+        loop = watch_loop(lag)
+        opened.callback(unwatch_loop, lag)
         pool, uow = await _open_writes(opened, settings, database_url, metrics)
         idempotency_store = await open_idempotency_store(settings, database_url)
         opened.push_async_callback(idempotency_store.close)
@@ -134,6 +145,7 @@ async def api_services(
             database=PoolProbe(pool),
             kafka=BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None,
             model=ModelHealth.of(settings),
+            loop=loop,
             reads=Reads(PostgresReadQueries(pool)),
             metrics=metrics,
             metrics_listener=listener,

@@ -16,6 +16,7 @@ from typing import Protocol
 import uvloop
 from prometheus_client import CollectorRegistry
 
+from infinite_scribe.runtime.loop_lag import lag_histogram, unwatch_loop, watch_loop
 from infinite_scribe.runtime.metrics import MetricsServer
 from infinite_scribe.settings.agents import WorkerRuntimeSettings
 
@@ -85,6 +86,8 @@ async def _start_metrics(worker: Worker, options: RuntimeOptions) -> MetricsServ
 async def run_worker(worker: Worker, stop: asyncio.Event, options: RuntimeOptions) -> None:
     """Start-up hook, metrics server, `work` until `stop` (+ grace, then cancel), shut-down."""
     server: MetricsServer | None = None
+    lag = lag_histogram(worker.registry)
+    watch_loop(lag)  # the loop's lag in the worker's own series (issue 49)
     try:
         await worker.startup()
         server = await _start_metrics(worker, options)
@@ -102,6 +105,7 @@ async def run_worker(worker: Worker, stop: asyncio.Event, options: RuntimeOption
         else:
             task.result()  # a crash of the work is the process's failure
     finally:
+        unwatch_loop(lag)
         await worker.shutdown()
         if server is not None:
             await server.close()

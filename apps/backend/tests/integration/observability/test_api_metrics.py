@@ -124,6 +124,8 @@ async def test_pool_usage_and_scrapes_are_never_claimed(
     assert value(samples, "api_db_pool_connections", state="max") == 20
     assert value(samples, "api_db_pool_connections", state="open") >= 1
     assert value(samples, "api_db_pool_connections", state="in_use") >= 0
+    # The loop's lag (issue 49): the monitor has timed the loop at least once by now.
+    assert value(samples, "event_loop_lag_seconds_count") >= 1
     # The scrape sent an Idempotency-Key: nothing was stored for it.
     assert await clean_db.fetchval("SELECT count(*) FROM idempotency_cache") == 0
 

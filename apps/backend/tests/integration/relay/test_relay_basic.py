@@ -105,6 +105,7 @@ async def test_metrics_and_health_endpoints(
         assert 'relay_outbox_rows{status="PENDING"}' in text
         assert "relay_oldest_pending_age_seconds" in text
         assert "relay_broker_up 1.0" in text
+        assert "event_loop_lag_seconds_bucket" in text  # the worker runtime's (issue 49)
         assert (await client.get("/nope")).status_code == 404
         published = [line for line in text.splitlines() if line.startswith("relay_published_total")]
         assert float(published[0].split()[-1]) >= 3

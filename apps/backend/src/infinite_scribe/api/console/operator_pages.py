@@ -56,7 +56,7 @@ async def _figures(request: Request) -> dict[str, object]:
     figures, model = await asyncio.gather(
         services.console.overview.figures(), services.model.status()
     )
-    return {"f": figures, "model": model}
+    return {"f": figures, "model": model, "loop_lag_ms": services.loop.worst_recent() * 1000}
 
 
 @router.get("/chain")

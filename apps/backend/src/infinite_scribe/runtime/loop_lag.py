@@ -1,0 +1,137 @@
+"""The loop reports who held it (issue 49): every process measures its event loop's lag (a
+timer that should fire every INTERVAL, observed into an `event_loop_lag_seconds` histogram of
+each registry attached) and a watchdog thread that, when the loop has not come back for
+WARN_AFTER, logs a warning with the stack of the code holding it: the route's or task's
+function is in it, by name and line. asyncio's debug mode says which callback was slow only
+afterwards and costs on every callback; aiodebug's idea (a thread watching a heartbeat) costs
+one timer per INTERVAL.
+
+One monitor per loop: in `scribe up` the API, the relay and the agent worker share a loop, and
+each attaches its own histogram to the same monitor (one measurement, one warning)."""
+
+import asyncio
+import contextlib
+import logging
+import sys
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+
+from prometheus_client import CollectorRegistry, Histogram
+
+logger = logging.getLogger(__name__)
+
+#: How often the loop is asked to come back (seconds).
+INTERVAL = 0.05
+#: A loop held longer than this is logged with the stack holding it.
+WARN_AFTER = 0.1
+#: The lag buckets: a healthy loop lives in the first two.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+#: How far back `worst_recent` looks (seconds).
+RECENT_SECONDS = 60.0
+
+
+_HISTOGRAMS: "weakref.WeakKeyDictionary[CollectorRegistry, Histogram]" = weakref.WeakKeyDictionary()
+
+
+def lag_histogram(registry: CollectorRegistry) -> Histogram:
+    """The registry's `event_loop_lag_seconds` (made once per registry)."""
+    histogram = _HISTOGRAMS.get(registry)
+    if histogram is None:
+        histogram = _HISTOGRAMS[registry] = Histogram(
+            "event_loop_lag_seconds",
+            "How late the event loop ran a timer due every 50 ms (its lag)",
+            buckets=BUCKETS,
+            registry=registry,
+        )
+    return histogram
+
+
+class LoopLagMonitor:
+    """The lag of one loop, into every attached histogram; the watchdog's warnings."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.histograms: list[Histogram] = []
+        self._beat = time.monotonic()
+        self._recent: deque[tuple[float, float]] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._stopped = threading.Event()
+        self._loop_thread = threading.get_ident()
+
+    def attach(self, histogram: Histogram) -> None:
+        if histogram not in self.histograms:
+            self.histograms.append(histogram)
+
+    def start(self) -> None:
+        if self._task is not None:
+            return
+        self._task = self.loop.create_task(self._measure(), name="loop-lag")
+        threading.Thread(target=self._watch, name="loop-lag-watchdog", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._task is not None:
+            self._task.cancel()
+
+    def worst_recent(self) -> float:
+        """The largest lag seen in the last RECENT_SECONDS (seconds)."""
+        return max((lag for _, lag in self._recent), default=0.0)
+
+    async def _measure(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                started = time.monotonic()
+                await asyncio.sleep(INTERVAL)
+                now = time.monotonic()
+                self._beat = now
+                self._record(now, max(0.0, now - started - INTERVAL))
+
+    def _record(self, now: float, lag: float) -> None:
+        for histogram in self.histograms:
+            histogram.observe(lag)
+        self._recent.append((now, lag))
+        while self._recent and self._recent[0][0] < now - RECENT_SECONDS:
+            self._recent.popleft()
+
+    def _watch(self) -> None:
+        """On its own thread: a loop that missed its beat by WARN_AFTER is logged once per
+        stall, with the stack of what holds it."""
+        reported = 0.0
+        while not self._stopped.wait(INTERVAL):
+            late = time.monotonic() - self._beat - INTERVAL
+            if late < WARN_AFTER or self._beat == reported:
+                continue
+            reported = self._beat
+            frame = sys._current_frames().get(self._loop_thread)
+            held_by = "".join(traceback.format_stack(frame, limit=12)) if frame else "?"
+            logger.warning("event loop held for %.0f ms so far, by:\n%s", late * 1000, held_by)
+
+
+_MONITORS: dict[int, LoopLagMonitor] = {}
+
+
+def watch_loop(histogram: Histogram) -> LoopLagMonitor:
+    """The running loop's monitor (started on first use), `histogram` attached to it."""
+    loop = asyncio.get_running_loop()
+    monitor = _MONITORS.get(id(loop))
+    if monitor is None or monitor.loop is not loop or monitor.loop.is_closed():
+        monitor = _MONITORS[id(loop)] = LoopLagMonitor(loop)
+        monitor.start()
+    monitor.attach(histogram)
+    return monitor
+
+
+def unwatch_loop(histogram: Histogram) -> None:
+    """Detach `histogram`; the last one out stops the running loop's monitor."""
+    loop = asyncio.get_running_loop()
+    monitor = _MONITORS.get(id(loop))
+    if monitor is None or monitor.loop is not loop:
+        return
+    with contextlib.suppress(ValueError):
+        monitor.histograms.remove(histogram)
+    if not monitor.histograms:
+        monitor.stop()
+        del _MONITORS[id(loop)]

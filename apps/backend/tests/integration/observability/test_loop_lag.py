@@ -1,0 +1,49 @@
+"""The loop reports who held it (issue 49): a callback that holds the event loop is logged by
+the watchdog while it holds it, with its function's name in the stack; the lag lands in the
+histogram of every registry attached; one monitor per loop (in `scribe up`, three processes'
+series share one loop)."""
+
+import asyncio
+import logging
+import time
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from infinite_scribe.runtime.loop_lag import lag_histogram, unwatch_loop, watch_loop
+
+
+def _count(registry: CollectorRegistry, bucket: str | None = None) -> float:
+    name = "event_loop_lag_seconds_count" if bucket is None else "event_loop_lag_seconds_bucket"
+    labels = {} if bucket is None else {"le": bucket}
+    return registry.get_sample_value(name, labels) or 0.0
+
+
+def hold_the_loop_for_a_while() -> None:
+    time.sleep(0.4)  # the point of the test: a handler that blocks the loop
+
+
+async def test_a_held_loop_is_measured_and_its_holder_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api, relay = CollectorRegistry(), CollectorRegistry()
+    monitor = watch_loop(lag_histogram(api))
+    assert watch_loop(lag_histogram(relay)) is monitor  # one per loop
+    try:
+        with caplog.at_level(logging.WARNING, logger="infinite_scribe.runtime.loop_lag"):
+            await asyncio.sleep(0.12)  # the monitor has timed the loop
+            hold_the_loop_for_a_while()
+            await asyncio.sleep(0.12)  # it measures the lag of the timer the hold delayed
+        warnings = [r.getMessage() for r in caplog.records]
+        assert len(warnings) == 1, warnings
+        assert "event loop held for" in warnings[0]
+        assert "hold_the_loop_for_a_while" in warnings[0]
+        for registry in (api, relay):
+            late = _count(registry) - _count(registry, "0.25")
+            assert late >= 1, "a lag past 250 ms is in both histograms"
+        assert monitor.worst_recent() >= 0.25
+    finally:
+        unwatch_loop(lag_histogram(api))
+        unwatch_loop(lag_histogram(relay))
+    assert watch_loop(lag_histogram(api)) is not monitor  # the last one out stopped it
+    unwatch_loop(lag_histogram(api))
