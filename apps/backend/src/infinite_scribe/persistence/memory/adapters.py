@@ -41,6 +41,7 @@ from infinite_scribe.application.ports.tasks import (
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
+from infinite_scribe.persistence.memory.event_lines import event_lines
 from infinite_scribe.persistence.memory.tables import (
     PENDING,
     UNFINISHED,
@@ -219,13 +220,13 @@ class MemoryGenesis:
         self, session_id: UUID, after: int, limit: int, max_bytes: int
     ) -> EventLines:
         rows = await self.session_events(session_id, after, limit + 1)
-        return _lines(rows, limit, max_bytes, "aggregate_version")
+        return event_lines(rows, limit, max_bytes, "aggregate_version")
 
     async def correlated_event_lines(
         self, correlation_id: UUID, user_id: UUID, after: int, limit: int, max_bytes: int
     ) -> EventLines:
         rows = await self.correlated_events(correlation_id, user_id, after, limit + 1)
-        return _lines(rows, limit, max_bytes, "id")
+        return event_lines(rows, limit, max_bytes, "id")
 
     async def aggregate_events(
         self, aggregate_type: str, aggregate_id: str
@@ -386,18 +387,3 @@ class MemoryFlowQueries:
             and h.expires_at is not None and h.expires_at <= now
         ]  # fmt: skip
         return [h.correlation_id for h in due][:limit]
-
-
-def _lines(rows: list[Any], limit: int, max_bytes: int, position: str) -> EventLines:
-    """As the SQL store's pages (persistence/genesis/event_lines.py), from envelopes."""
-    lines: list[str] = []
-    size = 0
-    for row in rows[:limit]:
-        if lines and size >= max_bytes:
-            break
-        line = row.model_dump_json()
-        lines.append(line)
-        size += len(line.encode())
-    more = len(rows) > len(lines)
-    last = rows[len(lines) - 1] if lines else None
-    return EventLines(lines, getattr(last, position, None) if more else None)
