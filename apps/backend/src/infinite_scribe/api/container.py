@@ -107,9 +107,7 @@ async def api_services(
     """Open the pool and the stores, wire the adapters to the ports, close them on exit (in
     the reverse order of opening, also when one of them fails to open)."""
     async with AsyncExitStack() as opened:
-        lag = lag_histogram(metrics.registry)
-        loop = watch_loop(lag)
-        opened.callback(unwatch_loop, lag)
+        loop = _watched_loop(opened, metrics)
         pool, uow = await _open_writes(opened, settings, database_url, metrics)
         idempotency_store = await open_idempotency_store(settings, database_url)
         opened.push_async_callback(idempotency_store.close)
@@ -156,6 +154,13 @@ async def api_services(
             console=console_services(settings, pool, commands, novel_commands),
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
+
+
+def _watched_loop(opened: AsyncExitStack, metrics: ApiMetrics) -> LoopLagMonitor:
+    """The loop's lag in the API's series, until `opened` closes (issue 49)."""
+    lag = lag_histogram(metrics.registry)
+    opened.callback(unwatch_loop, lag)
+    return watch_loop(lag)
 
 
 async def _open_writes(

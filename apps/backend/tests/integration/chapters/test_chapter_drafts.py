@@ -82,21 +82,7 @@ async def test_draft_feedback_confirm_with_the_bible_in_the_prompt(
             assert all("林舟" in prompt and "来信" in prompt for prompt in asked)
             assert "林舟决定去找苏晚" in asked[2]
 
-            llm.reset()
-            llm.script(Reply.text(json.dumps(BEATS)), _prose("紧张的一段。"), _prose("再一段。"))
-            await _drafted(http, novel_id, "SubmitChapterFeedback", chapter=1, feedback="更紧张些")
-            revised = (await chapters(http, novel_id))[0]
-            assert revised["text"] == "紧张的一段。\n\n再一段。"
-            assert all(
-                "更紧张些" in seen.prompt and "第一段。" in seen.prompt for seen in llm.requests
-            )
-
-            edited = "第一段(改)。\n\n再一段。"
-            confirm = await novel_command(
-                http, novel_id, "ConfirmChapter", {"chapter": 1, "text": edited}
-            )
-            assert confirm.status_code == 200, confirm.text
-            assert (await chapters(http, novel_id))[0]["status"] == "CONFIRMED"
+            edited = await _revised_and_confirmed(http, llm, novel_id)
 
             # Chapter 2's prompt holds the confirmed chapter 1's summary; chapter 3 not yet 2's.
             llm.reset()
@@ -108,6 +94,22 @@ async def test_draft_feedback_confirm_with_the_bible_in_the_prompt(
             await _drafted(http, novel_id, "RequestChapterDraft", chapter=3)
             assert all('"summary": "寻人"' not in seen.prompt for seen in llm.requests)
             await _history_and_rollback(http, novel_id, edited)
+
+
+async def _revised_and_confirmed(http: httpx.AsyncClient, llm: FakeLLMServer, novel_id: str) -> str:
+    """Chapter 1 revised from feedback (the draft and the feedback in every prompt), then
+    confirmed with the writer's edit; the edited text."""
+    llm.reset()
+    llm.script(Reply.text(json.dumps(BEATS)), _prose("紧张的一段。"), _prose("再一段。"))
+    await _drafted(http, novel_id, "SubmitChapterFeedback", chapter=1, feedback="更紧张些")
+    revised = (await chapters(http, novel_id))[0]
+    assert revised["text"] == "紧张的一段。\n\n再一段。"
+    assert all("更紧张些" in seen.prompt and "第一段。" in seen.prompt for seen in llm.requests)
+    edited = "第一段(改)。\n\n再一段。"
+    confirm = await novel_command(http, novel_id, "ConfirmChapter", {"chapter": 1, "text": edited})
+    assert confirm.status_code == 200, confirm.text
+    assert (await chapters(http, novel_id))[0]["status"] == "CONFIRMED"
+    return edited
 
 
 async def _history_and_rollback(http: httpx.AsyncClient, novel_id: str, edited: str) -> None:
