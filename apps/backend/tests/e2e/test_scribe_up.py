@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from infinite_scribe.embedded.kafka import free_port
+from infinite_scribe.runtime.model_health import OFFLINE as OFFLINE_MODEL
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,12 @@ def test_scribe_up_serves_health_and_stops_everything(stop_signal: int) -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        assert body == {"status": "ok", "database": "ok", "kafka": "ok"}
+        assert body == {
+            "status": "ok",
+            "database": "ok",
+            "kafka": "ok",
+            "model": OFFLINE_MODEL.detail,
+        }
         # The embedded mode lets a frontend dev server on localhost call the API (issue 12).
         dev_origin = {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"}
         preflight = httpx.options(

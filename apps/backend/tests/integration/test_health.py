@@ -14,7 +14,12 @@ async def test_health_ok_when_both_answer(live_server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=live_server.url) as client:
         response = await client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "kafka": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "kafka": "ok",
+        "model": "ok: the offline generator (no model server)",
+    }
 
 
 async def test_health_503_names_the_broker_when_it_is_down(settings: Settings) -> None:

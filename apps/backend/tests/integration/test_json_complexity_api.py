@@ -43,3 +43,18 @@ async def test_a_large_ordinary_command_still_passes(http: httpx.AsyncClient) ->
         json={"command_type": "RequestConceptGeneration", "payload": wishes},
     )
     assert reply.status_code == 202, reply.text
+
+
+async def test_a_body_nested_past_the_limit_is_413_not_500(http: httpx.AsyncClient) -> None:
+    # Found by tests/integration/test_no_request_holds_the_loop.py: 1,000 levels in a field
+    # validated against an enum made the error's repr recurse past Python's limit (a 500).
+    session_id = (await http.post(BASE)).json()["session_id"]
+    stage = b"[" * 1000 + b"]" * 1000
+    body = b'{"command_type": "ConfirmStage", "payload": {"stage": ' + stage + b', "choice": 1}}'
+    headers = {"Content-Type": "application/json"}
+    reply = await http.post(f"{BASE}/{session_id}/commands", content=body, headers=headers)
+    assert reply.status_code == 413, reply.text
+    assert "nested deeper than the 64" in reply.json()["message"]
+    at_the_limit = body.replace(stage, b"[" * 60 + b"]" * 60)
+    reply = await http.post(f"{BASE}/{session_id}/commands", content=at_the_limit, headers=headers)
+    assert reply.status_code == 422, reply.text

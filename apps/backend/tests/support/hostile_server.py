@@ -36,8 +36,13 @@ class ApiProcess:
 
 @contextmanager
 def api_process(
-    settings: Settings, *, max_open_files: int | None = None, **extra_env: str
+    settings: Settings,
+    *,
+    max_open_files: int | None = None,
+    log: Path | None = None,
+    **extra_env: str,
 ) -> Iterator[ApiProcess]:
+    """`scribe api` on a free port (`log`: where its log lines go; else nowhere)."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -57,11 +62,12 @@ def api_process(
             hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
             resource.setrlimit(resource.RLIMIT_NOFILE, (max_open_files, hard))
 
+    output = log.open("ab") if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         [*command, "--no-access-log"],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
         preexec_fn=limit_files,
     )
     try:
@@ -76,6 +82,8 @@ def api_process(
                 time.sleep(0.2)
         yield ApiProcess(process, port)
     finally:
+        if log is not None:
+            output.close()  # type: ignore[union-attr]
         process.terminate()
         try:
             process.wait(10)

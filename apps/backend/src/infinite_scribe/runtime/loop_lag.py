@@ -18,6 +18,7 @@ import time
 import traceback
 import weakref
 from collections import deque
+from types import FrameType
 
 from prometheus_client import CollectorRegistry, Histogram
 
@@ -106,9 +107,23 @@ class LoopLagMonitor:
                 continue
             reported = self._beat
             frame = sys._current_frames().get(self._loop_thread)
-            held_by = "".join(traceback.format_stack(frame, limit=12)) if frame else "?"
+            held_by = holding_stack(frame) if frame else "?"
             logger.warning("event loop held for %.0f ms so far, by:\n%s", late * 1000, held_by)
 
+
+def holding_stack(frame: FrameType) -> str:
+    """What holds the loop: the project's own frames (they name the route, middleware or
+    task: `api/app.py ... lifespan`, `api/command_route.py`), then the innermost few (the
+    library call that takes the time)."""
+    frames = traceback.extract_stack(frame)
+    own = [entry for entry in frames[:-INNERMOST] if "infinite_scribe" in entry.filename]
+    shown = traceback.StackSummary.from_list([*own[-OWN_FRAMES:], *frames[-INNERMOST:]])
+    return "".join(shown.format())
+
+
+#: Frames of the warning: the project's outermost-to-innermost, then the innermost of all.
+OWN_FRAMES = 8
+INNERMOST = 6
 
 _MONITORS: dict[int, LoopLagMonitor] = {}
 

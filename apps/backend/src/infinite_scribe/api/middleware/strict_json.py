@@ -1,8 +1,9 @@
 """Strict JSON request bodies, bounded in their work: a body with more than JSON_MAX_VALUES
 values and keys or JSON_MAX_STRINGS strings is a 413 `JSON_TOO_COMPLEX` before it is parsed
 (issue 49: 215,000 empty lists in 0.86 MB held the loop 0.8-1.5 s per request, under every
-byte and depth limit); the count is taken from the text's structure, in C (a regex and
-`bytes.count`), so refusing costs milliseconds.
+byte limit); the count is taken from the text's structure, in C (domain/json_text.py:
+`bytes.replace`, `split`, `count`), so refusing costs milliseconds. Nesting past 64 levels is
+refused the same way.
 
 `NaN`, `Infinity`, `-Infinity`, numbers beyond a double (`1e400`)
 and integers beyond 64 bits are a 422 naming the field, instead of being stored as null/0.0.
@@ -17,7 +18,6 @@ lenient parser to find the offending field. Anything still not JSON is left to F
 import email.message
 import json
 import math
-import re
 from typing import Any
 
 import orjson
@@ -25,29 +25,37 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infinite_scribe.api.middleware.asgi_body import JSON_KEY, body_of, replaying
 from infinite_scribe.api.middleware.idempotency_replies import send_reply
+from infinite_scribe.domain.json_text import (
+    has_digit_run,
+    nested_deeper,
+    string_count,
+    without_strings,
+)
 
 #: What orjson can write back (asyncpg's JSONB codec uses it): int64 and uint64.
 INT_RANGE = (-(2**63), 2**64 - 1)
-_LONG_DIGITS = re.compile(rb"\d{19,}")
+
 #: Values and keys one body may hold: a whole plot outline of 1,000 chapters is ~7,000.
 JSON_MAX_VALUES = 20_000
 #: Strings (keys included) one body may hold.
 JSON_MAX_STRINGS = 10_000
-#: A JSON string, or an unterminated one to the end: it never fails once it has begun (and
-#: is possessive), so the scan is linear whatever the text (a failing match would be tried
-#: again from every later quote: quadratic on `"\"\"\"...`).
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.S)
+#: Levels of nesting: a stored payload may nest 32 (domain/commands.py); 1,000 levels made a
+#: validation error's repr recurse past Python's limit (a 500, issue 49).
+JSON_MAX_DEPTH = 64
 
 
 def too_complex(body: bytes) -> str | None:
     """Why `body` is more work than a request may cause (None: it is not). Values and keys
     are counted by what precedes each of them outside strings (`,` `:` `[` `{`)."""
-    structure, strings = _STRING.subn(b"", body)
-    if strings > JSON_MAX_STRINGS:
+    strings = string_count(body)
+    if strings > JSON_MAX_STRINGS:  # counted before the split: it makes a piece per string
         return f"{strings} strings, more than the {JSON_MAX_STRINGS} a request may hold"
+    structure = without_strings(body)
     values = 1 + sum(structure.count(mark) for mark in (b",", b":", b"[", b"{"))
     if values > JSON_MAX_VALUES:
         return f"about {values} values, more than the {JSON_MAX_VALUES} a request may hold"
+    if nested_deeper(structure, JSON_MAX_DEPTH):
+        return f"nested deeper than the {JSON_MAX_DEPTH} levels a request may hold"
     return None
 
 
@@ -78,7 +86,7 @@ def _checked(body: bytes) -> tuple[list[tuple[Any, ...]] | None, Any]:
     except orjson.JSONDecodeError:
         pass
     else:
-        if not _LONG_DIGITS.search(body):
+        if not has_digit_run(body, 19):
             return None, value
     return _lenient_problems(body), None
 

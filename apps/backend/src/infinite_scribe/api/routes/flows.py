@@ -5,6 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.routes.genesis import (
     CallerDep,
@@ -15,7 +16,7 @@ from infinite_scribe.api.routes.genesis import (
 from infinite_scribe.api.schemas.flows import FlowOut, ResumeReply, ResumeRequest
 from infinite_scribe.api.schemas.genesis import DuplicateCommandBody, ErrorBody
 
-router = APIRouter(prefix="/flows", tags=["flows"])
+router = APIRouter(prefix="/flows", tags=["flows"], route_class=ParsedJsonRoute)
 
 _CONFLICT = (
     "FLOW_HANDLE_EXPIRED (also a waiting flow past its expires_at), FLOW_ALREADY_RESUMED, "

@@ -12,6 +12,7 @@ from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, services_of
 from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey
 from infinite_scribe.api.middleware.idempotency_replies import Reply
+from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.schemas.commands import COMMAND_EXAMPLES
 from infinite_scribe.api.schemas.genesis import (
     CommandReply,
@@ -27,7 +28,7 @@ from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.genesis import EventLines
 from infinite_scribe.application.reads import decode_sequence, encode_sequence
 
-router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
+router = APIRouter(prefix="/genesis/sessions", tags=["genesis"], route_class=ParsedJsonRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},

@@ -6,11 +6,12 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
+from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.history import BranchCreated, BranchRequest, HistoryOut
 
-router = APIRouter(prefix="/genesis/sessions", tags=["genesis"])
+router = APIRouter(prefix="/genesis/sessions", tags=["genesis"], route_class=ParsedJsonRoute)
 
 _HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,

@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, Services
+from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.stream import StreamTicketOut, StreamTicketRequest
@@ -24,7 +25,7 @@ from infinite_scribe.application.ports.stream import Draft, Follower, StreamEven
 from infinite_scribe.application.stream_hub import Signal
 from infinite_scribe.domain.errors import InvalidPayload
 
-router = APIRouter(prefix="/events", tags=["events"])
+router = APIRouter(prefix="/events", tags=["events"], route_class=ParsedJsonRoute)
 
 MAX_EVENT_ID = 2**63 - 1
 KEEPALIVE = b": keep-alive\n\n"

@@ -15,8 +15,10 @@ runs the other mode's statement at once; in a transaction the refusal is a `Conc
 next write uses the other mode. A composer serves one database (its mode is that database's).
 """
 
+import asyncio
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import asyncpg
@@ -66,16 +68,26 @@ def surely_fits(envelope: dict[str, Any], limit: int) -> bool:
     return surely_fits_json(text, limit)
 
 
+def _texts(events: Sequence[EventEnvelope]) -> list[bytes]:
+    # Each envelope is written to JSON once (issue 40): that text is measured and is the
+    # outbox's value as it is (an orjson Fragment the jsonb codec copies).
+    return [_ENVELOPE_JSON(event) for event in events]
+
+
 def surely_fits_json(text: bytes, limit: int) -> bool:
     """A cheap upper bound of `produced_size` from the envelope's compact JSON `text` (the
     exact walk was the command path's busiest Python function): without exponent numbers the
     JSONB text is at most twice the JSON (one more byte per separator), and the key and every
     header value are copies of envelope fields, so at most the JSON once more each side. False
     only means "measure it exactly"."""
-    if _EXPONENT.search(text) is not None:
-        return False
-    return RECORD_OVERHEAD + 4 * len(text) + _HEADER_ROOM <= limit
+    if RECORD_OVERHEAD + 4 * len(text) + _HEADER_ROOM > limit:
+        return False  # before the scan: 6 ms a MiB, on the loop (issue 49)
+    return _EXPONENT.search(text) is None
 
+
+#: One thread for all the measuring of a process: two or more would each take the GIL from
+#: the loop in turn (bounded in total, as the exports are: application/cpu.py).
+_MEASURING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-size")
 
 #: An envelope's JSON as pydantic writes it for `model_dump_json` (bytes, no str round trip).
 _ENVELOPE_JSON = EventEnvelope.__pydantic_serializer__.to_json
@@ -107,33 +119,60 @@ class WriteComposer:
         if set(self._makers) != set(PART_ORDER):
             raise TypeError("every part of Write needs its SQL here")
 
-    def events_part(self, events: Sequence[EventEnvelope]) -> parts.EventsPart:
+    def events_part(
+        self, events: Sequence[EventEnvelope], texts: list[bytes] | None = None
+    ) -> parts.EventsPart:
+        """`texts`: the events' JSON, already measured (`write` measures large ones in a
+        thread); without them they are made and measured here."""
         check_events(events)
-        # Each envelope is written to JSON once (issue 40): that text is measured here and is
-        # the outbox's value as it is (an orjson Fragment the jsonb codec copies), where a
-        # `model_dump(mode="json")` dict was dumped again to measure it and again to send it.
-        texts: list[bytes] = [_ENVELOPE_JSON(event) for event in events]
-        for event, text in zip(events, texts, strict=True):
-            if surely_fits_json(text, self.max_event_bytes):
-                continue
-            size = produced_size(event.model_dump(mode="json"))
-            if size > self.max_event_bytes:
-                raise EventTooLarge(event.event_type, size, self.max_event_bytes)
+        if texts is None:
+            texts = _texts(events)
+            self._check_sizes(self._unsure(events, texts))
         metadata = [stored_metadata(event) for event in events]
         envelopes = [orjson.Fragment(text) for text in texts]
         mode = self.outbox_mode or TABLE
         return parts.EventsPart(events, envelopes, metadata, self.topic, mode)
 
-    def parts(self, write: Write) -> list[StatementPart]:
-        """The statement parts of the parts `write` declares, in `PART_ORDER`."""
-        return [self._makers[name](value) for name, value in write.declared()]
+    def _unsure(self, events: Sequence[EventEnvelope], texts: list[bytes]) -> list[EventEnvelope]:
+        """The events whose JSON is too close to the limit to be sure without measuring."""
+        return [
+            event
+            for event, text in zip(events, texts, strict=True)
+            if not surely_fits_json(text, self.max_event_bytes)
+        ]
+
+    def _check_sizes(self, events: Sequence[EventEnvelope]) -> None:
+        for event in events:
+            size = produced_size(event.model_dump(mode="json"))
+            if size > self.max_event_bytes:
+                raise EventTooLarge(event.event_type, size, self.max_event_bytes)
+
+    async def _measured(self, events: Sequence[EventEnvelope]) -> list[bytes]:
+        """The events' JSON, the large ones measured in a worker thread: measuring is 10-30 ms
+        of Python for a body of many numbers, which on the loop held every other request
+        (issue 49); the thread gives the loop its turn at each GIL switch (5 ms)."""
+        texts = _texts(events)
+        unsure = self._unsure(events, texts)
+        if unsure:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(_MEASURING, self._check_sizes, unsure)
+        return texts
+
+    def parts(self, write: Write, texts: list[bytes] | None = None) -> list[StatementPart]:
+        """The statement parts of the parts `write` declares, in `PART_ORDER` (`texts`: its
+        events' JSON, measured)."""
+        return [
+            self.events_part(value, texts) if name == "events" else self._makers[name](value)
+            for name, value in write.declared()
+        ]
 
     async def write(self, connection: asyncpg.Connection | asyncpg.Pool, write: Write) -> list[int]:
         """Run `write` as one statement; the events' global ids (errors translated)."""
         with translated():
             if write.events and self.outbox_mode is None:
                 self.outbox_mode = await read_mode(connection)
-            statement_parts = self.parts(write)
+            texts = await self._measured(write.events) if write.events else None
+            statement_parts = self.parts(write, texts)
             try:
                 row = await run(connection, statement_parts)
             except asyncpg.SerializationError as error:
