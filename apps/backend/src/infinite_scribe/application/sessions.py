@@ -15,8 +15,10 @@ from infinite_scribe.domain.genesis import GenesisState, created
 from shared_types import EventEnvelope
 
 #: The bytes of JSON one page of events holds at most (the events routes and the console's
-#: timeline): past it the page stops, with the cursor where it stopped (issue 49).
-EVENT_PAGE_MAX_BYTES = 8 * 2**20
+#: timeline): past it the page stops, with the cursor where it stopped (issue 49). 2 MiB, not
+#: 8: four readers of 8 MiB pages at once took two cores (PostgreSQL building the JSON, the
+#: API copying it) and `/health` p99 to 168 ms; at 2 MiB 60 ms (bench/loop_hold.py).
+EVENT_PAGE_MAX_BYTES = 2 * 2**20
 #: Events read per query by `events_within`: what it may read past its byte bound is one such
 #: page (at EVENT_MAX_BYTES each, ~9 MB).
 _PAGE = 10
