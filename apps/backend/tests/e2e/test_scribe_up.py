@@ -20,6 +20,8 @@ from infinite_scribe.runtime.model_health import OFFLINE as OFFLINE_MODEL
 
 pytestmark = pytest.mark.slow
 
+HEALTHY = {"status": "ok", "database": "ok", "kafka": "ok", "model": OFFLINE_MODEL.detail}
+
 
 def _children_of(pid: int) -> set[int]:
     children = set()
@@ -97,12 +99,7 @@ def test_scribe_up_serves_health_and_stops_everything(stop_signal: int) -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        assert body == {
-            "status": "ok",
-            "database": "ok",
-            "kafka": "ok",
-            "model": OFFLINE_MODEL.detail,
-        }
+        assert body == HEALTHY
         # The embedded mode lets a frontend dev server on localhost call the API (issue 12).
         dev_origin = {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"}
         preflight = httpx.options(

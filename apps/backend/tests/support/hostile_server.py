@@ -34,16 +34,7 @@ class ApiProcess:
         raise AssertionError("no VmRSS")
 
 
-@contextmanager
-def api_process(
-    settings: Settings,
-    *,
-    max_open_files: int | None = None,
-    log: Path | None = None,
-    **extra_env: str,
-) -> Iterator[ApiProcess]:
-    """`scribe api` on a free port (`log`: where its log lines go; else nowhere)."""
-    port = free_port()
+def _environment(settings: Settings, extra_env: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=str(settings.database_url),
@@ -55,6 +46,20 @@ def api_process(
         API_METRICS_PORT="0",
     )
     env.update(extra_env)  # a test's own values win (a proxied DATABASE_URL, limits)
+    return env
+
+
+@contextmanager
+def api_process(
+    settings: Settings,
+    *,
+    max_open_files: int | None = None,
+    log: Path | None = None,
+    **extra_env: str,
+) -> Iterator[ApiProcess]:
+    """`scribe api` on a free port (`log`: where its log lines go; else nowhere)."""
+    port = free_port()
+    env = _environment(settings, extra_env)
     command = [sys.executable, "-m", "infinite_scribe.cli", "api", "--port", str(port)]
 
     def limit_files() -> None:  # in the child, before exec: its own RLIMIT_NOFILE
