@@ -22,6 +22,9 @@ def _unescaped(text: bytes) -> bytes:
 
 
 _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+#: Objects' braces as brackets: nesting is nesting, whatever opens it (and one kind of pair per
+#: pass takes off exactly one level: with both, `{[]}` lost two in one pass).
+_BRACES_AS_BRACKETS = bytes.maketrans(b"{}", b"[]")
 #: Digits as "0", anything else as " ": a run of digits is then a plain substring search.
 _DIGITS_AS_ZERO = bytes.maketrans(
     bytes(range(256)), bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
@@ -32,9 +35,9 @@ def nested_deeper(structure: bytes, levels: int) -> bool:
     """Whether the brackets of `structure` (JSON text without its strings) nest deeper than
     `levels`: each pass takes off the innermost pairs (`levels` passes, each linear).
     Unbalanced brackets are not JSON: the parser says so (False here)."""
-    brackets = structure.translate(None, _NOT_BRACKETS)
+    brackets = structure.translate(_BRACES_AS_BRACKETS, _NOT_BRACKETS)
     for _ in range(levels):
-        inner = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        inner = brackets.replace(b"[]", b"")
         if not inner or len(inner) == len(brackets):
             return False
         brackets = inner
