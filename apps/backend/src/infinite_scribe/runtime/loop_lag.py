@@ -7,11 +7,16 @@ afterwards and costs on every callback; aiodebug's idea (a thread watching a hea
 one timer per INTERVAL.
 
 One monitor per loop: in `scribe up` the API, the relay and the agent worker share a loop, and
-each attaches its own histogram to the same monitor (one measurement, one warning)."""
+each attaches its own histogram to the same monitor (one measurement, one warning).
+
+A loop is also late when its process waits for a CPU (two cores shared with a database): the
+warning says how much of the time since the last beat the loop's thread ran and how much it
+waited for a CPU (Linux's schedstat), so a reader tells the code's hold from the machine's."""
 
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import threading
 import time
@@ -56,7 +61,9 @@ class LoopLagMonitor:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.histograms: list[Histogram] = []
-        self._beat = time.monotonic()
+        self._sched = SchedStat.of_this_thread()
+        #: When the loop last came back, and its thread's schedstat then (set together).
+        self._beat: tuple[float, tuple[int, int] | None] = (time.monotonic(), self._sched.read())
         self._recent: deque[tuple[float, float]] = deque()
         self._task: asyncio.Task[None] | None = None
         self._stopped = threading.Event()
@@ -87,7 +94,7 @@ class LoopLagMonitor:
                 started = time.monotonic()
                 await asyncio.sleep(INTERVAL)
                 now = time.monotonic()
-                self._beat = now
+                self._beat = (now, self._sched.read())
                 self._record(now, max(0.0, now - started - INTERVAL))
 
     def _record(self, now: float, lag: float) -> None:
@@ -102,13 +109,54 @@ class LoopLagMonitor:
         stall, with the stack of what holds it."""
         reported = 0.0
         while not self._stopped.wait(INTERVAL):
-            late = time.monotonic() - self._beat - INTERVAL
-            if late < WARN_AFTER or self._beat == reported:
+            beat, sched = self._beat
+            late = time.monotonic() - beat - INTERVAL
+            if late < WARN_AFTER or beat == reported:
                 continue
-            reported = self._beat
+            reported = beat
+            # Read with `late`: formatting the stack takes the GIL many times, and the loop's
+            # thread runs on meanwhile.
+            spent = self._sched.since(sched)
             frame = sys._current_frames().get(self._loop_thread)
             held_by = holding_stack(frame) if frame else "?"
-            logger.warning("event loop held for %.0f ms so far, by:\n%s", late * 1000, held_by)
+            logger.warning(
+                "event loop held for %.0f ms so far%s, by:\n%s", late * 1000, spent, held_by
+            )
+
+
+class SchedStat:
+    """One thread's time on a CPU and waiting for one (nanoseconds), from Linux's
+    /proc/<pid>/task/<tid>/schedstat (1 us a read); elsewhere it knows nothing."""
+
+    def __init__(self, fd: int | None) -> None:
+        self._fd = fd
+        if fd is not None:  # closed when neither the loop's task nor the watchdog reads it
+            weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def of_this_thread(cls) -> "SchedStat":
+        path = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+        try:
+            return cls(os.open(path, os.O_RDONLY))
+        except OSError:
+            return cls(None)
+
+    def read(self) -> tuple[int, int] | None:
+        if self._fd is None:
+            return None
+        try:
+            running, waiting, _ = os.pread(self._fd, 100, 0).split()
+        except (OSError, ValueError):
+            return None
+        return int(running), int(waiting)
+
+    def since(self, before: tuple[int, int] | None) -> str:
+        """`; since its last beat it ran R ms and waited W ms for a CPU`, or nothing."""
+        now = self.read()
+        if before is None or now is None:
+            return ""
+        ran, waited = ((now[i] - before[i]) / 1e6 for i in (0, 1))
+        return f"; since its last beat it ran {ran:.0f} ms and waited {waited:.0f} ms for a CPU"
 
 
 def holding_stack(frame: FrameType) -> str:

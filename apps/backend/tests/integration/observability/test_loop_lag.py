@@ -5,6 +5,7 @@ series share one loop)."""
 
 import asyncio
 import logging
+import re
 import time
 
 import pytest
@@ -38,6 +39,8 @@ async def test_a_held_loop_is_measured_and_its_holder_named(
         assert len(warnings) == 1, warnings
         assert "event loop held for" in warnings[0]
         assert "hold_the_loop_for_a_while" in warnings[0]
+        ran, _ = _ran_and_waited(warnings[0])
+        assert ran < 100, "a sleep holds the loop without running on a CPU"
         for registry in (api, relay):
             late = _count(registry) - _count(registry, "0.25")
             assert late >= 1, "a lag past 250 ms is in both histograms"
@@ -47,3 +50,32 @@ async def test_a_held_loop_is_measured_and_its_holder_named(
         unwatch_loop(lag_histogram(relay))
     assert watch_loop(lag_histogram(api)) is not monitor  # the last one out stopped it
     unwatch_loop(lag_histogram(api))
+
+
+def _ran_and_waited(warning: str) -> tuple[float, float]:
+    found = re.search(r"it ran (\d+) ms and waited (\d+) ms for a CPU", warning)
+    assert found, warning
+    return float(found[1]), float(found[2])
+
+
+def spin_on_the_loop() -> None:
+    ends = time.thread_time() + 0.3
+    while time.thread_time() < ends:  # the point of the test: a handler that computes
+        pass
+
+
+async def test_a_hold_says_how_long_the_loop_ran_on_a_cpu(caplog: pytest.LogCaptureFixture) -> None:
+    """Computing on the loop is told from waiting for a CPU: the warning says both."""
+    registry = CollectorRegistry()
+    watch_loop(lag_histogram(registry))
+    try:
+        with caplog.at_level(logging.WARNING, logger="infinite_scribe.runtime.loop_lag"):
+            await asyncio.sleep(0.12)
+            spin_on_the_loop()
+            await asyncio.sleep(0.12)
+        (warning,) = [r.getMessage() for r in caplog.records]
+        ran, waited = _ran_and_waited(warning)
+        assert ran >= 100 and waited >= 0, warning
+        assert "spin_on_the_loop" in warning
+    finally:
+        unwatch_loop(lag_histogram(registry))

@@ -1,12 +1,12 @@
 """Response bodies of the read routes: the session list, the novel list and a novel."""
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel
 
+from infinite_scribe.api.schemas.fields import shallow_fields
 from infinite_scribe.api.schemas.history import BranchOrigin
 from infinite_scribe.application.ports.reads import NovelSummary, SessionSummary
 from infinite_scribe.application.reads import NovelPage, SessionPage
@@ -30,7 +30,7 @@ class SessionSummaryOut(BaseModel):
 
     @classmethod
     def of(cls, summary: SessionSummary) -> "SessionSummaryOut":
-        fields = asdict(summary)
+        fields = shallow_fields(summary)
         del fields["trashed_at"]  # the live list holds no trashed sessions
         return cls(**fields)
 
@@ -107,7 +107,7 @@ class NovelOut(NovelSummaryOut):
 
     @classmethod
     def of(cls, novel: NovelSummary) -> "NovelOut":
-        return cls(**asdict(novel))
+        return cls(**shallow_fields(novel))
 
 
 class NovelListOut(BaseModel):
