@@ -118,22 +118,19 @@ async def api_services(
         sessions = GenesisSessions(uow, queries)
         live = await start_live_streams(settings, database_url, pool, sessions, chapters.owns)
         opened.push_async_callback(live.stop)
-        listener = await start_metrics_listener(settings, metrics, PoolProbe(pool).ping)
-        if listener is not None:
-            opened.push_async_callback(listener.close)
+        listener = await _metrics_listener(opened, settings, metrics, pool)
         # Now, not at the first commit: its wake-up (and the live streams') is not delayed.
         await uow.notifier.open()
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
         novel_commands = MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY)
-        kafka = settings.kafka_connection()
         yield ApiServices(
             settings=settings,
             pool=pool,
             commands=commands,
             novel_commands=novel_commands,
             chapters=chapters,
-            sessions=GenesisSessions(uow, queries),
+            sessions=sessions,
             versions=SessionVersions(uow, queries, cpu),
             tasks=PostgresTaskQueries(pool, settings.kafka_topic),
             trash=TrashService(uow, PostgresTrashQueries(pool)),
@@ -141,7 +138,7 @@ async def api_services(
             renders=cpu,
             verified_tokens=verified_tokens,
             database=PoolProbe(pool),
-            kafka=BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None,
+            kafka=_broker_probe(settings),
             model=ModelHealth.of(settings),
             loop=loop,
             reads=Reads(PostgresReadQueries(pool)),
@@ -154,6 +151,21 @@ async def api_services(
             console=console_services(settings, pool, commands, novel_commands),
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
+
+
+async def _metrics_listener(
+    opened: AsyncExitStack, settings: Settings, metrics: ApiMetrics, pool: asyncpg.Pool
+) -> MetricsServer | None:
+    """The metrics port's listener when one is configured, closed with `opened`."""
+    listener = await start_metrics_listener(settings, metrics, PoolProbe(pool).ping)
+    if listener is not None:
+        opened.push_async_callback(listener.close)
+    return listener
+
+
+def _broker_probe(settings: Settings) -> HealthProbe | None:
+    kafka = settings.kafka_connection()
+    return BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None
 
 
 def _watched_loop(opened: AsyncExitStack, metrics: ApiMetrics) -> LoopLagMonitor:
