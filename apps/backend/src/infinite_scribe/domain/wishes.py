@@ -28,6 +28,9 @@ PROMPT_SOURCES = (
 
 #: What the writer asks for in a generation request (the fields a prompt shows as wishes).
 WISH_FIELDS = ("user_input", "theme_preferences", "style_preferences", "preferences")
+#: The payload fields `writer_wishes` and `prompt_inputs` read: a source is read with these
+#: only (a confirmation's data and a rollback's copy of the state are never read, issue 54).
+PROMPT_KEYS = ("stage", "confirmed_by", "initial_user_input", *WISH_FIELDS)
 
 
 #: Keys of a session's free-form `initial_user_input` read as the writer's idea, themes and

@@ -8,7 +8,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.tasks import StartedTask, TaskRecord, TaskView
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
-from infinite_scribe.domain.wishes import PROMPT_SOURCES
+from infinite_scribe.domain.wishes import PROMPT_KEYS, PROMPT_SOURCES
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis.sessions import SNAPSHOT_COLUMNS, snapshot_of
 from infinite_scribe.persistence.outbox import rows as outbox
@@ -63,7 +63,11 @@ class PostgresTaskRepository:
         # requests come as text[] and one jsonb: uuid[] and jsonb[] results make asyncpg
         # read their types on each new connection (3 statements), in the burst's begins.
         row = await self.connection.fetchrow(
-            _START_WITH_SESSION, request_event_id, AGGREGATE_TYPE, list(PROMPT_SOURCES)
+            _START_WITH_SESSION,
+            request_event_id,
+            AGGREGATE_TYPE,
+            list(PROMPT_SOURCES),
+            list(PROMPT_KEYS),
         )
         if row is None:
             return None
@@ -112,6 +116,28 @@ WITH task AS (
 
 _START_FOR_EVENT = _START_CTES + "SELECT * FROM task\n"
 
+
+def _prompt_sources(session_id: str) -> str:
+    """The session's prompt sources ($2 its aggregate type, $3 PROMPT_SOURCES) with each
+    payload cut to PROMPT_KEYS ($4), and to its stage alone where a later source of the same
+    type and stage supersedes it (the folds read the latest request of each, and a rollback
+    replaces what came before): bytes read stay small however many stages were confirmed,
+    rolled back and asked for again (issue 54: every payload whole was 17.4 s at 60)."""
+    return f"""
+    SELECT id, event_id, event_type,
+           CASE WHEN latest THEN (
+               SELECT coalesce(jsonb_object_agg(key, value), '{{}}'::jsonb)
+               FROM jsonb_each(payload) WHERE key = ANY($4)
+           ) ELSE jsonb_build_object('stage', payload -> 'stage') END AS payload
+    FROM (
+        SELECT id, event_id, event_type, payload, row_number() OVER (
+            PARTITION BY event_type, payload ->> 'stage' ORDER BY id DESC
+        ) = 1 AS latest
+        FROM domain_events
+        WHERE aggregate_type = $2 AND aggregate_id = {session_id} AND event_type = ANY($3)
+    ) found"""
+
+
 _START_WITH_SESSION = (
     _START_CTES
     + f"""SELECT task.id AS task_id, task.task_type, task.status AS task_status,
@@ -125,8 +151,7 @@ LEFT JOIN LATERAL (
     SELECT array_agg(event_id::text ORDER BY id) AS request_ids,
            array_agg(event_type ORDER BY id) AS request_types,
            jsonb_agg(payload ORDER BY id) AS request_payloads
-    FROM domain_events
-    WHERE aggregate_type = $2 AND aggregate_id = task.session_id::text AND event_type = ANY($3)
+    FROM ({_prompt_sources("task.session_id::text")}) sources
 ) r ON true
 """
 )
@@ -193,12 +218,12 @@ class PostgresTaskQueries:
         # Served by the (aggregate_type, aggregate_id) index; a session has a handful of these.
         with translated():
             rows = await self.pool.fetch(
-                "SELECT event_id, event_type, payload FROM domain_events "
-                "WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = ANY($3) "
+                f"SELECT event_id, event_type, payload FROM ({_prompt_sources('$1')}) s "
                 "ORDER BY id",
-                AGGREGATE_TYPE,
                 str(session_id),
+                AGGREGATE_TYPE,
                 list(PROMPT_SOURCES),
+                list(PROMPT_KEYS),
             )
         return [(row["event_id"], row["event_type"], row["payload"]) for row in rows]
 
