@@ -48,16 +48,22 @@ async def test_500_concurrent_clients_each_get_their_sessions_events(
 ) -> None:
     headers = auth(stream_settings, uuid.uuid4())
     baseline = services(stream_server).live.hub.subscriber_count
-    async with client(stream_server, limits=MANY) as http:
-        sessions = [await new_session(http, headers) for _ in range(50)]
+    # One client per session, ten streams each: httpx's pool walks all its requests on every
+    # open and close, so one client of 500 streams costs the test process (which also runs
+    # the server) quadratic time: minutes under coverage on a loaded machine, not the server's.
+    async with contextlib.AsyncExitStack() as clients:
+        https = [
+            await clients.enter_async_context(client(stream_server, limits=MANY)) for _ in range(50)
+        ]
+        sessions = [await new_session(http, headers) for http in https]
         opened = asyncio.Event()
         ready = 0
         expected: dict[str, list[int]] = {}
         go = asyncio.Event()
 
-        async def follower(session: str) -> list[int]:
+        async def follower(n: int) -> list[int]:
             nonlocal ready
-            async with open_stream(http, session, headers) as stream:
+            async with open_stream(https[n % 50], sessions[n % 50], headers) as stream:
                 await stream.next()  # the opening frame: subscribed
                 ready += 1
                 if ready == 500:
@@ -66,7 +72,7 @@ async def test_500_concurrent_clients_each_get_their_sessions_events(
                 got = await stream.domain_events(2, within=60)
                 return [int(sse.id) for sse in got]
 
-        followers = [asyncio.create_task(follower(sessions[n % 50])) for n in range(500)]
+        followers = [asyncio.create_task(follower(n)) for n in range(500)]
         await asyncio.wait_for(opened.wait(), 120)
         await wait_for_subscribers(stream_server, baseline + 500)
         go.set()
