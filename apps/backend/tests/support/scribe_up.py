@@ -136,13 +136,18 @@ class ScribeUp:
             time.sleep(0.2)
         raise AssertionError(f"{url} never healthy: {self.output[-3000:]}")
 
-    def token(self) -> str:
-        lines = self.output.splitlines()
-        for index, line in enumerate(lines):
-            # "  dev token (user ..., 7 days):" (the console line mentions the dev token too)
-            if line.strip().startswith("dev token"):
-                return lines[index + 1].strip()
-        raise AssertionError("no dev token in the banner")
+    def token(self, within: float = 30) -> str:
+        """The banner's dev token. The banner is printed by a task that sees the API listen
+        (cli/up.py `_when_started`), so `/health` may answer before it is written: wait."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            lines = self.output.splitlines()
+            for index, line in enumerate(lines[:-1]):
+                # "  dev token (user ..., 7 days):" (the console line mentions it too)
+                if line.strip().startswith("dev token"):
+                    return lines[index + 1].strip()
+            time.sleep(0.1)
+        raise AssertionError(f"no dev token in the banner: {self.output[-3000:]}")
 
     def broker_pids(self) -> set[int]:
         services = self.services()
