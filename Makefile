@@ -34,7 +34,8 @@ lint: install
 TEST_WORKERS ?= 2
 
 # The tests marked `alone` time answers of a real server (issue 49's /health p99 under hostile
-# input): they run after the rest, in one process, so no other test's work shares the cores.
+# input, 500 concurrent streams): they run after the rest, in one process, so no other test's
+# work shares the cores.
 test: lint
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone" --cov --cov-report=

@@ -6,6 +6,7 @@ import contextlib
 import json
 import socket
 import uuid
+from typing import Any
 
 import asyncpg
 import httpx
@@ -42,7 +43,11 @@ async def wait_for_subscribers(server: LiveServer, count: int, within: float = 2
     await until(lambda: hub.subscriber_count == count, within)
 
 
+# Alone (after the parallel suite, on a database of its own run): it failed twice in CI at its
+# 60 s wait while another test process shared the two cores and earlier modules had used
+# the same database; the cause is not found yet (its failure now prints the feed's gap state).
 @pytest.mark.slow
+@pytest.mark.alone
 async def test_500_concurrent_clients_each_get_their_sessions_events(
     stream_server: LiveServer, stream_settings: Settings, pool: asyncpg.Pool
 ) -> None:
@@ -78,10 +83,24 @@ async def test_500_concurrent_clients_each_get_their_sessions_events(
         go.set()
         for session in sessions:
             expected[session] = await append(pool, session, 2, count=2)
-        results = await asyncio.wait_for(asyncio.gather(*followers), 120)
+        try:
+            results = await asyncio.wait_for(asyncio.gather(*followers), 120)
+        except TimeoutError:
+            raise AssertionError(_feed_state(stream_server, followers)) from None
     for n, ids in enumerate(results):
         assert ids == expected[sessions[n % 50]]
     await wait_for_subscribers(stream_server, baseline)
+
+
+def _feed_state(server: LiveServer, followers: list[asyncio.Task[list[int]]]) -> str:
+    """What a timed-out wait leaves to read: the hub's gap tracker, and who got their events."""
+    feed: Any = services(server).live.hub.feed
+    tracker = feed.tracker
+    done = sum(1 for task in followers if task.done() and not task.cancelled())
+    return (
+        f"followers done {done}/500; cursor {tracker.cursor}, hole {tracker.hole}, "
+        f"skipped by timeout {tracker.skipped_by_timeout}"
+    )
 
 
 @pytest.mark.slow
