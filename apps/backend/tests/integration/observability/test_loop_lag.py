@@ -11,7 +11,7 @@ import time
 import pytest
 from prometheus_client import CollectorRegistry
 
-from infinite_scribe.runtime.loop_lag import lag_histogram, unwatch_loop, watch_loop
+from infinite_scribe.runtime.loop_lag import SchedStat, lag_histogram, unwatch_loop, watch_loop
 
 
 def _count(registry: CollectorRegistry, bucket: str | None = None) -> float:
@@ -74,8 +74,25 @@ async def test_a_hold_says_how_long_the_loop_ran_on_a_cpu(caplog: pytest.LogCapt
             spin_on_the_loop()
             await asyncio.sleep(0.12)
         (warning,) = [r.getMessage() for r in caplog.records]
-        ran, waited = _ran_and_waited(warning)
-        assert ran >= 100 and waited >= 0, warning
+        ran, _ = _ran_and_waited(warning)
+        # The warning comes at the first look past WARN_AFTER: on a loaded machine part of the
+        # hold went waiting for a CPU (CI: ran 95 and waited 52 ms of 117 held), so how much
+        # it ran is not fixed; that the clause counts CPU time exactly is the next test's.
+        assert ran > 0, warning
         assert "spin_on_the_loop" in warning
     finally:
         unwatch_loop(lag_histogram(registry))
+
+
+def test_schedstat_counts_the_cpu_time_the_thread_spent() -> None:
+    """The warning's "ran" is the thread's CPU time: the same clock as `time.thread_time`."""
+    sched = SchedStat.of_this_thread()
+    before = sched.read()
+    if before is None:
+        pytest.skip("no /proc/<pid>/task/<tid>/schedstat here")
+    spent = time.thread_time()
+    spin_on_the_loop()
+    spent = (time.thread_time() - spent) * 1000
+    ran, waited = _ran_and_waited(sched.since(before))
+    # /proc reads a running thread's total as of its last tick: up to one tick (4 ms) behind.
+    assert spent - 10 <= ran <= spent + 10 and waited >= 0
