@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from infinite_scribe.persistence.outbox.slot_stream import SlotStream, Transaction
+from infinite_scribe.persistence.outbox.slot_stream import Part, SlotStream
 from infinite_scribe.persistence.stream.event_feed import PostgresEventFeed
 
 
@@ -26,7 +26,7 @@ async def test_the_slot_readers_wait_ends_when_cancelled_as_a_transaction_arrive
     try:
         waiting = asyncio.create_task(stream.batch(10, 30))
         await asyncio.sleep(0)  # the task now waits for a transaction
-        stream._queue.put_nowait(Transaction([b"C"], 1, 0, 0))  # one arrives ...
+        stream._queue.put_nowait(Part([], 1, 0, 0))  # one arrives ...
         waiting.cancel()  # ... in the same turn as the relay's cancellation
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(waiting), 5)

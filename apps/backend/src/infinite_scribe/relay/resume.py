@@ -55,33 +55,51 @@ def read_back(kafka: KafkaConnection, topics: Iterable[str], found: Delivered) -
         )
     )
     try:
-        for topic in topics:
-            found.topics.add(topic)
-            metadata = consumer.list_topics(topic, timeout=_TIMEOUT).topics.get(topic)
-            if metadata is None or metadata.error is not None:
-                continue  # no such topic yet: nothing of it was delivered
-            for partition in metadata.partitions:
-                _partition_back(consumer, TopicPartition(topic, partition), found)
+        marks = _watermarks(consumer, topics, found)
+        # All partitions at once: the wait for "nothing more" is paid once, not per partition.
+        starts = [TopicPartition(t, p, high) for (t, p), (_, high) in marks.items()]
+        _past_high(consumer, starts, found)
+        for (topic, partition), (low, high) in marks.items():
+            _partition_back(consumer, TopicPartition(topic, partition), low, high, found)
     finally:
         consumer.close()
 
 
-def _partition_back(consumer: Consumer, where: TopicPartition, found: Delivered) -> None:
-    """Read one partition backwards in chunks until a message at or before the confirmed point."""
-    low, high = consumer.get_watermark_offsets(where, timeout=_TIMEOUT)
-    _past_high(consumer, TopicPartition(where.topic, where.partition, high), found)
-    end = high
+def _watermarks(
+    consumer: Consumer, topics: Iterable[str], found: Delivered
+) -> dict[tuple[str, int], tuple[int, int]]:
+    """(low, high) of every partition of `topics` (a topic not created yet has none)."""
+    marks: dict[tuple[str, int], tuple[int, int]] = {}
+    for topic in topics:
+        found.topics.add(topic)
+        metadata = consumer.list_topics(topic, timeout=_TIMEOUT).topics.get(topic)
+        if metadata is None or metadata.error is not None:
+            continue  # no such topic yet: nothing of it was delivered
+        for partition in metadata.partitions:
+            where = TopicPartition(topic, partition)
+            marks[topic, partition] = consumer.get_watermark_offsets(where, timeout=_TIMEOUT)
+    return marks
+
+
+def _partition_back(
+    consumer: Consumer, where: TopicPartition, low: int, high: int, found: Delivered
+) -> None:
+    """Read one partition backwards until a message at or before the confirmed point: its last
+    message first (usually confirmed already: then that is all), then in chunks."""
+    end, size = high, 1
     while end > low and high - end < MAX_BACK:
-        start = max(low, end - _CHUNK)
+        start = max(low, end - size)
         if _chunk(consumer, TopicPartition(where.topic, where.partition, start), end, found):
             return
-        end = start
+        end, size = start, _CHUNK
 
 
-def _past_high(consumer: Consumer, start: TopicPartition, found: Delivered) -> None:
-    """Whatever lies past the reported high watermark: a broker may report it behind its
+def _past_high(consumer: Consumer, starts: list[TopicPartition], found: Delivered) -> None:
+    """Whatever lies past the reported high watermarks: a broker may report one behind its
     latest appends (the newest messages are the likeliest to have been in flight)."""
-    consumer.assign([start])
+    if not starts:
+        return
+    consumer.assign(starts)
     while batch := consumer.consume(500, timeout=_QUIET):
         for message in batch:
             if message.error() is None:

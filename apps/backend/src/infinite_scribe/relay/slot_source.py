@@ -25,7 +25,7 @@ from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.outbox import slot, switch, visibility
-from infinite_scribe.persistence.outbox.slot_stream import SlotStream
+from infinite_scribe.persistence.outbox.slot_stream import Part, SlotStream
 from infinite_scribe.relay import resume
 from infinite_scribe.relay.delivery import Acknowledged, Refusal, rest
 from infinite_scribe.relay.outcome import BatchOutcome
@@ -115,26 +115,24 @@ class SlotSource:
                 return None
             if not self.publisher.started:
                 self.publisher.start()
-            self._stream = SlotStream(self.database_url)
+            self._stream = SlotStream(self.database_url, part_size=self.batch_size)
             self._resuming, self._resume = True, None
         got = await self._stream.batch(self.batch_size, self.poll_interval)
         if got is None:
             if not await slot.slot_exists(self.pool):
                 await self.close()  # switched off and dropped
             return None
-        messages: list[slot.SlotMessage] = []
-        for transaction in got:  # each message tagged with its position (relay/resume.py)
-            position = slot.position_of(transaction.end_lsn)
-            messages += slot.messages_of(transaction.records, position)
-        end_lsn = got[-1].end_lsn
+        messages = [message for part in got for message in part.messages]
+        # Confirmed once acknowledged: the end of its last whole transaction (0: none ended).
+        end_lsn = next((part.end_lsn for part in reversed(got) if part.end_lsn), 0)
         if got[-1].connection != self._connection:
             # A new replication connection (the stream's own reconnection after a database
             # restart, or a take-over): it streams again from the slot's confirmed point.
             self._connection, self._resuming, self._resume = got[-1].connection, True, None
         if self._resuming:
-            messages = await self._skip_delivered(messages, end_lsn)
+            messages = await self._skip_delivered(messages, _reached(got[-1]))
         async with self.pool.acquire() as connection:
-            await visibility.wait_visible(connection, [t.xid for t in got])
+            await visibility.wait_visible(connection, sorted({part.xid for part in got}))
             held = await slot.held_keys(connection, sorted({m.key for m in messages if m.key}))
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held] if held else messages
@@ -142,9 +140,10 @@ class SlotSource:
         return self._pending
 
     async def _skip_delivered(
-        self, messages: list[slot.SlotMessage], end_lsn: int
+        self, messages: list[slot.SlotMessage], reached: int
     ) -> list[slot.SlotMessage]:
-        """The first batches of a new stream without what the broker already holds."""
+        """The first batches of a new stream without what the broker already holds (`reached`:
+        every later message's position is past it)."""
         found = self._resume
         if found is None:
             confirmed = await self.pool.fetchval(_CONFIRMED_SQL, slot.SLOT)
@@ -159,7 +158,7 @@ class SlotSource:
         kept = [m for m in messages if _id_of(m) not in found.ids] if found.ids else messages
         found.skipped += len(messages) - len(kept)
         self.skipped += len(messages) - len(kept)
-        if end_lsn >= found.furthest:
+        if reached >= found.furthest:
             self._resuming, self._resume = False, None
             logger.info("slot resumed: %d message(s) already on the broker skipped", found.skipped)
         return kept
@@ -241,6 +240,14 @@ _CONFIRMED_SQL = (
     "SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots "
     "WHERE slot_name = $1 AND database = current_database()"
 )
+
+
+def _reached(last: Part) -> int:
+    """How far a batch ending with `last` reached: every later message is positioned past it."""
+    if last.end_lsn:
+        return last.end_lsn
+    # Inside a transaction: its next parts carry its position (commit LSN + 1).
+    return int.from_bytes(last.position, "big") - 1
 
 
 def _id_of(message: slot.SlotMessage) -> bytes:

@@ -9,7 +9,8 @@ import struct
 
 import asyncpg
 
-from infinite_scribe.persistence.outbox.visibility import running, wait_visible, xid_of
+from infinite_scribe.persistence.outbox.slot import begun, position_of
+from infinite_scribe.persistence.outbox.visibility import running, wait_visible
 
 
 def begin_record(xid: int) -> bytes:
@@ -17,10 +18,9 @@ def begin_record(xid: int) -> bytes:
     return b"B" + struct.pack(">QqI", 123, 456, xid)
 
 
-def test_the_xid_is_read_from_the_begin_record() -> None:
-    assert xid_of(begin_record(4_000_000_123)) == 4_000_000_123
-    assert xid_of(b"C" + bytes(25)) == 0  # not a BEGIN
-    assert xid_of(b"B") == 0
+def test_the_xid_and_the_position_are_read_from_the_begin_record() -> None:
+    # The position: the commit's LSN + 1 (slot.POSITION_HEADER).
+    assert begun(begin_record(4_000_000_123)) == (4_000_000_123, position_of(124))
 
 
 def test_running_reads_the_snapshot_as_postgresql_does() -> None:
@@ -39,7 +39,7 @@ async def test_the_wait_lasts_while_the_transaction_runs(clean_db: asyncpg.Pool)
         transaction = writer.transaction()
         await transaction.start()
         xid8 = int(await writer.fetchval("SELECT pg_current_xact_id()::text"))
-        xid = xid_of(begin_record(xid8 % 2**32))
+        xid, _ = begun(begin_record(xid8 % 2**32))
         waiting = asyncio.create_task(wait_visible(reader, [xid]))
         try:
             done, _ = await asyncio.wait({waiting}, timeout=0.5)

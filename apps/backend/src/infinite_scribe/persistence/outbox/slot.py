@@ -6,6 +6,7 @@ The relay streams the slot (persistence/outbox/slot_stream.py); the SQL interfac
 advance) serves the operator's switch and the tests, when no relay streams it.
 """
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -23,9 +24,11 @@ PUBLICATION = "infinite_scribe_outbox"
 _OPTIONS = f"'proto_version', '1', 'publication_names', '{PUBLICATION}', 'messages', 'true'"
 _PEEK_SQL = f"SELECT lsn, data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2, {_OPTIONS})"
 _PREFIX = MESSAGE_PREFIX.encode()
-#: The slot position of a published message (its transaction's end LSN, 8 bytes): after a
-#: restart the reader skips what the broker already holds past the slot's confirmed point
-#: (relay/resume.py, decision 4004).
+#: The slot position of a published message (8 bytes): after a restart the reader skips what
+#: the broker already holds past the slot's confirmed point (relay/resume.py, decision 4004).
+#: It is its transaction's commit LSN + 1 (read from the BEGIN record, so that the parts of a
+#: large transaction carry it before its COMMIT is read): at or before a confirmed point (the
+#: end LSN of a confirmed transaction) exactly when its transaction was confirmed.
 POSITION_HEADER = "scribe_slot_lsn"
 
 
@@ -65,30 +68,41 @@ _CONTENT = 10 + len(_MARK) + 4
 
 def messages_of(records: Sequence[bytes], position: bytes | None = None) -> list[SlotMessage]:
     """The outbox messages among pgoutput's records (Begin and Commit records, and messages of
-    other prefixes, are skipped). Format: 'M', flags, lsn (8 bytes), prefix NUL, length, content;
-    content: the header line [topic, key, {header: value}], then the envelope. `position` (the
-    transaction's end in the slot) is added to every message as the `POSITION_HEADER` header.
+    other prefixes, are skipped), each with `position` (when given) as its `POSITION_HEADER`."""
+    found = [message_of(data, position) for data in records if data[:1] == b"M"]
+    return [message for message in found if message is not None]
 
-    The reader's hot loop (decision 4004): per record one slice for the header line, one
-    `orjson.loads`, one slice for the value, one tuple; the parsed header dict goes to the
-    producer as it is."""
-    found: list[SlotMessage] = []
+
+def message_of(data: bytes, position: bytes | None) -> SlotMessage | None:
+    """One pgoutput 'M' record as an outbox message (None: another prefix's). Format: 'M',
+    flags, lsn (8 bytes), prefix NUL, length, content; content: the header line
+    [topic, key, {header: value}], then the envelope.
+
+    The reader's hot path (decision 4004): one slice for the header line, one `orjson.loads`,
+    one slice for the value, one tuple; the parsed header dict goes to the producer as it is."""
+    if not data.startswith(_MARK, 10):
+        return None
+    newline = data.index(b"\n", _CONTENT)
+    topic, key, headers = orjson.loads(data[_CONTENT:newline])
+    if position is not None:
+        headers[POSITION_HEADER] = position
     # tuple.__new__: a NamedTuple's own constructor is a Python function (a frame per event).
-    append, loads, new = found.append, orjson.loads, tuple.__new__
-    for data in records:
-        if data[:1] != b"M" or not data.startswith(_MARK, 10):
-            continue
-        newline = data.index(b"\n", _CONTENT)
-        topic, key, headers = loads(data[_CONTENT:newline])
-        if position is not None:
-            headers[POSITION_HEADER] = position
-        append(new(SlotMessage, (topic, key, headers, data[newline + 1 :])))
-    return found
+    return tuple.__new__(SlotMessage, (topic, key, headers, data[newline + 1 :]))
 
 
-def position_of(end_lsn: int) -> bytes:
-    """A transaction's end LSN as the position header's value (8 bytes, big-endian: ordered)."""
-    return end_lsn.to_bytes(8, "big")
+#: pgoutput's BEGIN: 'B', the commit's LSN (8 bytes), the commit time (8), the xid (4).
+_BEGIN = struct.Struct(">QqI")
+
+
+def begun(begin: bytes) -> tuple[int, bytes]:
+    """A BEGIN record's xid and the position of its transaction's messages."""
+    commit_lsn, _, xid = _BEGIN.unpack_from(begin, 1)
+    return xid, position_of(commit_lsn + 1)
+
+
+def position_of(lsn: int) -> bytes:
+    """An LSN as the position header's value (8 bytes, big-endian: ordered as LSNs are)."""
+    return lsn.to_bytes(8, "big")
 
 
 async def peek(connection: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:

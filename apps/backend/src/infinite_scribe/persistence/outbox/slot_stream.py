@@ -4,8 +4,11 @@ only what the broker acknowledged, so a new stream (after a kill, an outage, a r
 again right after that point.
 
 asyncpg has no replication protocol, so the stream runs psycopg2's `LogicalReplicationConnection`
-in a thread of its own; whole transactions reach the event loop through a bounded queue. The
-slot is its own lock: a second relay's START_REPLICATION is refused while one streams it.
+in a thread of its own, which also parses the records into outbox messages (off the event loop:
+decision 5300); they reach the loop through a bounded queue in parts of at most `part_size`
+messages, so that the relay produces the first part of a large transaction while the thread
+still reads the rest. The slot is its own lock: a second relay's START_REPLICATION is refused
+while one streams it.
 """
 
 import asyncio
@@ -21,39 +24,52 @@ import psycopg2.errors
 import psycopg2.extras
 
 from infinite_scribe.persistence.database import asyncpg_dsn
-from infinite_scribe.persistence.outbox.slot import PUBLICATION, SLOT
-from infinite_scribe.persistence.outbox.visibility import xid_of
+from infinite_scribe.persistence.outbox.slot import (
+    PUBLICATION,
+    SLOT,
+    SlotMessage,
+    begun,
+    message_of,
+)
 
 logger = logging.getLogger(__name__)
 
 _OPTIONS = {"proto_version": "1", "publication_names": PUBLICATION, "messages": "true"}
 #: How often a relay whose slot another relay streams tries to take it over.
 STANDBY_SECONDS = 2.0
+_COMMIT_END = struct.Struct(">Q")
 
 
 @dataclass(frozen=True, slots=True)
-class Transaction:
-    """One committed transaction's pgoutput records, and where the next one starts."""
+class Part:
+    """The outbox messages of a committed transaction, in order: all of them, or a part of a
+    large one. `end_lsn` is 0 but in its last part, where it says where the next one starts."""
 
-    records: list[bytes]
+    messages: list[SlotMessage]
     end_lsn: int
     generation: int
     #: The replication connection that streamed it (SlotStream.connection).
     connection: int
-    #: Its xid (0: unknown): the reader waits until it is visible (outbox/visibility.py).
+    #: Its transaction's xid (0: unknown): the reader waits until it is visible
+    #: (outbox/visibility.py).
     xid: int = 0
+    #: Its messages' position (slot.POSITION_HEADER).
+    position: bytes = bytes(8)
 
 
 class SlotStream:
     """Streams the slot from a thread; `batch()` hands whole transactions to the event loop."""
 
-    def __init__(self, database_url: str, max_queued: int = 100_000) -> None:
+    def __init__(
+        self, database_url: str, part_size: int = 2_000, max_queued: int = 100_000
+    ) -> None:
         self.dsn = asyncpg_dsn(database_url)
+        self.part_size = part_size
         self.max_queued = max_queued
-        self._queue: asyncio.Queue[Transaction] = asyncio.Queue()
+        self._queue: asyncio.Queue[Part] = asyncio.Queue()
         self._loop = asyncio.get_running_loop()
         self._running = True
-        # Records handed over and taken: each counter has one writer (thread, loop).
+        # Messages (and parts) handed over and taken: each counter has one writer.
         self._pushed = 0
         self._taken = 0
         self._confirmed = 0  # the flush position to report (set by the loop, sent by the thread)
@@ -67,19 +83,19 @@ class SlotStream:
         )
         self._thread.start()
 
-    async def batch(self, limit: int, wait_seconds: float) -> list[Transaction] | None:
-        """The transactions queued now (at least one, up to about `limit` records), in commit
-        order; None when none came within `wait_seconds`."""
+    async def batch(self, limit: int, wait_seconds: float) -> list[Part] | None:
+        """The parts queued now (at least one, up to about `limit` messages), in commit order;
+        None when none came within `wait_seconds`."""
         try:
             async with asyncio.timeout(wait_seconds):  # not wait_for: see event_feed.wait
                 first = await self._queue.get()
         except TimeoutError:
             return None
         taken = [first]
-        size = len(first.records)
+        size = len(first.messages) + 1
         while size < limit and not self._queue.empty():
             taken.append(self._queue.get_nowait())
-            size += len(taken[-1].records)
+            size += len(taken[-1].messages) + 1
         self._taken += size
         generation, connection = self._generation, self.connection
         current = [t for t in taken if t.generation == generation and t.connection == connection]
@@ -130,8 +146,8 @@ class SlotStream:
             # Not the last confirmation again: after a crash the slot may be back at its last
             # checkpoint, and the reader must learn that point (relay/resume.py) before a
             # feedback moves it; the next acknowledged batch moves it.
-            sent, records = self._confirmed, []
-            read, push = cursor.read_message, self._loop.call_soon_threadsafe
+            sent = self._confirmed
+            parts = _Parts(self, generation, number)
             while self._running and not self._restart.is_set():
                 if self._confirmed != sent:
                     sent = self._confirmed
@@ -142,22 +158,7 @@ class SlotStream:
                 if self._pushed - self._taken >= self.max_queued:  # the loop is behind
                     self._restart.wait(0.01)
                     continue
-                # A burst: everything the walsender has sent so far, without the checks above.
-                while (message := read()) is not None:
-                    payload = message.payload
-                    records.append(payload)
-                    if payload[:1] == b"C":  # commit: flags, commit lsn, end lsn, time
-                        (end_lsn,) = struct.unpack_from(">Q", payload, 10)
-                        self._pushed += len(records)
-                        xid = xid_of(records[0])
-                        push(
-                            self._queue.put_nowait,
-                            Transaction(records, end_lsn, generation, number, xid),
-                        )
-                        records = []
-                        if self._pushed - self._taken >= self.max_queued:
-                            break
-                else:
+                if not parts.read(cursor):
                     select.select([connection], [], [], 0.1)
         finally:
             with contextlib.suppress(psycopg2.Error):
@@ -165,3 +166,47 @@ class SlotStream:
                     # A clean stop reports its last confirmation (else it is sent again).
                     cursor.send_feedback(flush_lsn=self._confirmed, force=True)
                 connection.close()
+
+
+class _Parts:
+    """The stream thread's reading: pgoutput records into parts (one per commit, or per
+    `part_size` messages of a large transaction), handed to the loop as they are made."""
+
+    def __init__(self, stream: SlotStream, generation: int, connection: int) -> None:
+        self.stream = stream
+        self.generation, self.connection = generation, connection
+        self.messages: list[SlotMessage] = []
+        self.xid, self.position = 0, bytes(8)
+        self.push = stream._loop.call_soon_threadsafe
+
+    def read(self, cursor: psycopg2.extras.ReplicationCursor) -> bool:
+        """Everything the walsender has sent so far (a burst, without the stream's checks);
+        False when nothing was waiting."""
+        read, stream, limit = cursor.read_message, self.stream, self.stream.part_size
+        messages, got = self.messages, False
+        while (record := read()) is not None:
+            got, data = True, record.payload
+            kind = data[:1]
+            if kind == b"M":
+                message = message_of(data, self.position)
+                if message is None:
+                    continue
+                messages.append(message)
+                if len(messages) < limit:
+                    continue
+                messages = self._hand_over(messages, 0)
+            elif kind == b"B":
+                self.xid, self.position = begun(data)
+                continue
+            elif kind == b"C":  # commit: flags, commit lsn, end lsn, time
+                messages = self._hand_over(messages, _COMMIT_END.unpack_from(data, 10)[0])
+            if stream._pushed - stream._taken >= stream.max_queued:
+                break  # the loop is behind: the stream waits for it
+        self.messages = messages
+        return got
+
+    def _hand_over(self, messages: list[SlotMessage], end_lsn: int) -> list[SlotMessage]:
+        part = Part(messages, end_lsn, self.generation, self.connection, self.xid, self.position)
+        self.stream._pushed += len(messages) + 1
+        self.push(self.stream._queue.put_nowait, part)
+        return []

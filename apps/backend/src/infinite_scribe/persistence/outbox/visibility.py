@@ -10,14 +10,13 @@ table outbox never had this window (its relay reads rows through a snapshot that
 So the slot reader waits, before it hands a batch over, until a current snapshot sees every
 one of the batch's transactions: one cheap query per batch (`pg_current_snapshot()`), a wait
 only in that rare window. A snapshot `xmin:xmax:xip` counts as running every xid at or past
-`xmax` and those listed in `xip`. pgoutput's BEGIN record carries the 32-bit xid; the
-snapshot's are 64-bit: the xid is placed in `xmax`'s epoch (or the one before, for an xid from
-just before a wraparound).
+`xmax` and those listed in `xip`. pgoutput's BEGIN record carries the 32-bit xid (`slot.begun`
+reads it); the snapshot's are 64-bit: the xid is placed in `xmax`'s epoch (or the one before,
+for an xid from just before a wraparound).
 """
 
 import asyncio
 import logging
-import struct
 import time
 from collections.abc import Sequence
 
@@ -25,22 +24,11 @@ import asyncpg
 
 logger = logging.getLogger(__name__)
 
-#: pgoutput's BEGIN: 'B', the final LSN (8 bytes), the commit time (8), the xid (4).
-_BEGIN_XID = struct.Struct(">I")
-_BEGIN_XID_OFFSET = 17
-
 _EPOCH = 2**32
 
 #: The longest wait for a transaction whose commit was decoded to become visible; past it the
 #: batch goes anyway (a consumer then meets the window, as without this module).
 LIMIT_SECONDS = 5.0
-
-
-def xid_of(begin: bytes) -> int:
-    """The xid of a transaction from its pgoutput BEGIN record (0: not a BEGIN)."""
-    if begin[:1] != b"B" or len(begin) < _BEGIN_XID_OFFSET + 4:
-        return 0
-    return int(_BEGIN_XID.unpack_from(begin, _BEGIN_XID_OFFSET)[0])
 
 
 def running(snapshot: str, xids: Sequence[int]) -> bool:
