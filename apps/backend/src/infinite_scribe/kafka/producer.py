@@ -18,6 +18,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.cluster import broker_problem
 from infinite_scribe.kafka.producer_tracing import traced_produce
+from infinite_scribe.observability.thread_names import name_this_thread
 from infinite_scribe.observability.tracing import enabled as tracing_enabled
 from infinite_scribe.settings.kafka import KAFKA_LOGGER, KafkaConnection, client_config
 
@@ -145,6 +146,7 @@ class Publisher:
         self._thread.start()
 
     def _poll_forever(self) -> None:
+        name_this_thread("relay-poll")
         producer = self._producer
         assert producer is not None
         while self._running:

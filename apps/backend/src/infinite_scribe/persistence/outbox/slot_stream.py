@@ -23,6 +23,7 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extras
 
+from infinite_scribe.observability.thread_names import name_this_thread
 from infinite_scribe.persistence.database import asyncpg_dsn
 from infinite_scribe.persistence.outbox.slot import (
     PUBLICATION,
@@ -117,6 +118,7 @@ class SlotStream:
     # -- the thread ---------------------------------------------------------------------------
 
     def _stream_forever(self) -> None:
+        name_this_thread("outbox-slot")
         while self._running:
             generation = self._generation
             self._restart.clear()
