@@ -1,7 +1,9 @@
 """The logical outbox's pure parts (decision 2600): pgoutput records parsed into messages, and a
 bulk batch's failure reports placed on its messages."""
 
+import asyncio
 import struct
+from types import SimpleNamespace
 
 import orjson
 from confluent_kafka import KafkaError
@@ -14,6 +16,7 @@ from infinite_scribe.persistence.outbox.slot import (
     messages_of,
     position_of,
 )
+from infinite_scribe.persistence.outbox.slot_stream import SlotStream, _Parts
 
 TIMED_OUT = KafkaError(KafkaError._MSG_TIMED_OUT, "timed out")
 
@@ -76,3 +79,46 @@ def test_a_failure_that_matches_no_message_fails_the_whole_batch() -> None:
     rows = [SlotMessage("t", "k", {}, b"v0")]
     bulk._failures = {b"somewhere else": TIMED_OUT}
     assert bulk._results(rows, {}) == [TIMED_OUT]
+
+
+class _Cursor:
+    """pgoutput records as psycopg2's replication cursor hands them over, then nothing."""
+
+    def __init__(self, records: list[bytes]) -> None:
+        self.records = records
+
+    def read_message(self) -> SimpleNamespace | None:
+        return SimpleNamespace(payload=self.records.pop(0)) if self.records else None
+
+
+def _begin(commit_lsn: int, xid: int) -> bytes:
+    return b"B" + struct.pack(">QqI", commit_lsn, 0, xid)
+
+
+def _commit(end_lsn: int) -> bytes:
+    return b"C" + b"\0" + struct.pack(">QQq", end_lsn - 8, end_lsn, 0)
+
+
+async def test_a_large_transaction_is_handed_over_in_parts_confirmable_only_at_its_end() -> None:
+    stream = SlotStream("postgresql://127.0.0.1:1/none", part_size=2)  # port 1: it only retries
+    try:
+        outbox = [_message(MESSAGE_PREFIX, _content("t", "k", f"e{n}", b"{}")) for n in range(5)]
+        records = [_begin(1000, 7), *outbox[:3], _message("other", b"x"), *outbox[3:]]
+        records += [_commit(1010), _begin(2000, 8), _commit(2010)]
+        parts = _Parts(stream, generation=0, connection=0)
+        assert parts.read(_Cursor(records))  # type: ignore[arg-type]
+        assert not parts.read(_Cursor([]))  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # the hand-overs are the loop's callbacks
+        got = await stream.batch(limit=100, wait_seconds=1)
+        assert got is not None
+        assert [[m.event_id for m in p.messages] for p in got] == [
+            ["e0", "e1"],
+            ["e2", "e3"],
+            ["e4"],
+            [],  # a transaction with no outbox message: confirmable all the same
+        ]
+        assert [p.end_lsn for p in got] == [0, 0, 1010, 2010]  # only a whole one is confirmed
+        assert [p.xid for p in got] == [7, 7, 7, 8]
+        assert got[0].messages[0].headers[POSITION_HEADER] == position_of(1001)
+    finally:
+        stream.close()

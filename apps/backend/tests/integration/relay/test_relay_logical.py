@@ -8,15 +8,13 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
 import pytest
 
 from infinite_scribe.persistence import migrate
-from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.outbox import slot, switch
+from infinite_scribe.persistence.outbox import slot
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope
 from tests.support.events import append_events
@@ -31,31 +29,6 @@ from tests.support.relay import (
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-
-
-@pytest.fixture
-def logical_url(fresh_database: object) -> Iterator[str]:
-    """A database of its own in logical mode (the switch is per database)."""
-    url = str(fresh_database())  # type: ignore[operator]
-    migrate.upgrade(url)
-
-    async def flip(on: bool) -> None:
-        connection = await asyncpg.connect(url)
-        try:
-            await (switch.switch_on if on else slot.drop)(connection)
-        finally:
-            await connection.close()
-
-    asyncio.run(flip(True))
-    yield url
-    asyncio.run(flip(False))  # a database with a slot cannot be dropped
-
-
-@pytest.fixture
-async def logical_pool(logical_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(logical_url, min_size=1, max_size=4)
-    yield pool
-    await pool.close()
 
 
 def _events(key: str, count: int) -> list[EventEnvelope]:
