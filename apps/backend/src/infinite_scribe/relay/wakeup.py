@@ -7,12 +7,13 @@ full catch-up; the poll interval covers a connection that died silently.
 import asyncio
 import contextlib
 import logging
+from functools import partial
 
 import asyncpg
 
 from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL
+from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL, SLOT_ONLY
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ async def listen_forever(
             connection = await asyncio.wait_for(connect(database_url), 10)
             assert connection is not None
             connection.add_termination_listener(lambda _conn, lost=lost: lost.set())
-            await connection.add_listener(OUTBOX_CHANNEL, lambda *_args: wake.set())
+            await connection.add_listener(OUTBOX_CHANNEL, partial(_woken, wake))
             wake.set()  # catch up on whatever was committed while we were not listening
             backoff = 0.2
             while not stop.is_set() and not lost.is_set():
@@ -48,6 +49,14 @@ async def listen_forever(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), backoff)
             backoff = min(backoff * 2, 5.0)
+
+
+def _woken(
+    wake: asyncio.Event, _connection: object, _pid: int, _channel: str, payload: str
+) -> None:
+    """A NOTIFY: the table has new rows, unless it says the commits wrote only slot messages."""
+    if payload != SLOT_ONLY:
+        wake.set()
 
 
 async def _first(*events: asyncio.Event) -> None:

@@ -20,6 +20,7 @@ from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.outbox.notifier import OutboxNotifier
+from infinite_scribe.persistence.outbox.rows import LOGICAL
 from infinite_scribe.persistence.writes.composer import PoolWrites, WriteComposer
 
 R = TypeVar("R")
@@ -73,7 +74,11 @@ class PostgresUnitOfWork:
         self.notifier = OutboxNotifier(pool, database_url)
         #: Writes outside a transaction (autocommit: one round trip, woken relay after it).
         self.writes = PoolWrites(pool, composer)
-        self.writes.on_commit = self.notifier.committed
+        self.writes.on_commit = self._committed
+
+    def _committed(self) -> None:
+        # The mode of the statement that committed (a stale one was refused by its guard).
+        self.notifier.committed(rows=self.composer.outbox_mode != LOGICAL)
 
     async def close(self) -> None:
         """Flush the pending wake-up and close the notifier's connection (before the pool)."""
@@ -91,7 +96,7 @@ class PostgresUnitOfWork:
             # Each write committed as it ran: wake the relay (after an error that followed one
             # too).
             if tx is not None and tx.wrote_outbox:
-                self.notifier.committed()
+                self._committed()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
@@ -102,4 +107,4 @@ class PostgresUnitOfWork:
                     yield tx
                 # Committed (an exception skips this): wake the relay, off the commit path.
                 if tx.wrote_outbox:
-                    self.notifier.committed()
+                    self._committed()
