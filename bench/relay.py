@@ -63,6 +63,7 @@ def agent_worker(url: str, servers: str, topic: str) -> Iterator[None]:
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen([sys.executable, "-m", "infinite_scribe.cli", "worker"], env=env)
+    WATCHED["worker"] = process.pid
     try:
         time.sleep(1.0)
         if process.poll() is not None:
@@ -307,6 +308,18 @@ async def switch_logical(url: str, on: bool) -> None:
         await connection.close()
 
 
+def print_cpu_per_event(
+    before: dict[str, float], after: dict[str, float], events: int, rate: float
+) -> None:
+    """Each process's CPU per event of the latency run: who the machine worked for."""
+    spent = {name: (after[name] - before.get(name, 0.0)) * 1e6 / max(events, 1) for name in after}
+    print(
+        f"  CPU per event at {rate:.0f}/s: "
+        + ", ".join(f"{name} {us:.0f} us" for name, us in spent.items()),
+        flush=True,
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -339,9 +352,11 @@ def main() -> None:
                 f"  load average after the drain: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
             )
             with agent_worker(url, servers, latency_topic):
+                cpu_before = cpu_snapshot()
                 latencies = asyncio.run(
                     latency(url, servers, latency_topic, args.seconds, args.rate)
                 )
+                print_cpu_per_event(cpu_before, cpu_snapshot(), len(latencies), args.rate)
         finally:
             for relay in relays:
                 relay.terminate()
