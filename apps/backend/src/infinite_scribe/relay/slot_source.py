@@ -24,7 +24,7 @@ from confluent_kafka import KafkaError, KafkaException
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.outbox import slot, switch, visibility
+from infinite_scribe.persistence.outbox import slot, switch
 from infinite_scribe.persistence.outbox.slot_stream import Part, SlotStream
 from infinite_scribe.relay import resume
 from infinite_scribe.relay.delivery import Acknowledged, Refusal, rest
@@ -131,9 +131,9 @@ class SlotSource:
             self._connection, self._resuming, self._resume = got[-1].connection, True, None
         if self._resuming:
             messages = await self._skip_delivered(messages, _reached(got[-1]))
+        xids, keys = {part.xid for part in got}, {m.key for m in messages if m.key}
         async with self.pool.acquire() as connection:
-            await visibility.wait_visible(connection, sorted({part.xid for part in got}))
-            held = await slot.held_keys(connection, sorted({m.key for m in messages if m.key}))
+            held = await slot.held_keys_once_visible(connection, sorted(xids), sorted(keys))
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held] if held else messages
         self._pending = SlotBatch(messages, direct, queued, end_lsn)

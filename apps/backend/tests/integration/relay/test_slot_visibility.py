@@ -6,10 +6,11 @@ stands in for it: the wait must last exactly as long as that transaction runs.""
 
 import asyncio
 import struct
+import uuid
 
 import asyncpg
 
-from infinite_scribe.persistence.outbox.slot import begun, position_of
+from infinite_scribe.persistence.outbox.slot import begun, held_keys_once_visible, position_of
 from infinite_scribe.persistence.outbox.visibility import running, wait_visible
 
 
@@ -51,3 +52,25 @@ async def test_the_wait_lasts_while_the_transaction_runs(clean_db: asyncpg.Pool)
         # Committed (and unknown xids): no wait, one look.
         assert await wait_visible(reader, [xid, 0]) < 0.5
         assert await wait_visible(reader, []) == 0.0
+
+
+async def test_one_look_gives_the_held_keys_once_the_transactions_are_visible(
+    clean_db: asyncpg.Pool,
+) -> None:
+    await clean_db.execute(
+        "INSERT INTO event_outbox (event_id, topic, key, payload) VALUES ($1, 't', 'held', '{}')",
+        uuid.uuid4(),
+    )
+    async with clean_db.acquire() as writer, clean_db.acquire() as reader:
+        assert await held_keys_once_visible(reader, [], ["held", "free"]) == {"held"}
+        assert await held_keys_once_visible(reader, [0], []) == set()
+        transaction = writer.transaction()
+        await transaction.start()
+        xid8 = int(await writer.fetchval("SELECT pg_current_xact_id()::text"))
+        checking = asyncio.create_task(held_keys_once_visible(reader, [xid8 % 2**32], ["held"]))
+        try:
+            done, _ = await asyncio.wait({checking}, timeout=0.5)
+            assert not done, "answered while a transaction of the batch was still running"
+        finally:
+            await transaction.commit()
+        assert await asyncio.wait_for(checking, 5) == {"held"}

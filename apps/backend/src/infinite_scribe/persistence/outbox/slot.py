@@ -15,6 +15,7 @@ import asyncpg
 import orjson
 
 from infinite_scribe.persistence.outbox import rows as outbox
+from infinite_scribe.persistence.outbox import visibility
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.outbox.rows import MESSAGE_PREFIX
 
@@ -173,16 +174,28 @@ class Diverted:
     failed: bool = False
 
 
-_HELD_KEYS_SQL = (
-    "SELECT DISTINCT key FROM event_outbox WHERE key = ANY($1::text[]) AND status <> 'SENT'"
+#: A batch's two checks in one round trip: a current snapshot (are its transactions visible?)
+#: and its keys with unsent rows in the table (their messages queue behind those rows).
+_CHECKS_SQL = (
+    "SELECT pg_current_snapshot()::text, ARRAY(SELECT DISTINCT key FROM event_outbox "
+    "WHERE key = ANY($1::text[]) AND status <> 'SENT')"
 )
 
 
-async def held_keys(connection: asyncpg.Connection, keys: Sequence[str]) -> set[str]:
-    """Keys with unsent rows in the table: their messages must queue behind those rows."""
+async def held_keys_once_visible(
+    connection: asyncpg.Connection, xids: Sequence[int], keys: Sequence[str]
+) -> set[str]:
+    """Once no transaction of `xids` runs (visibility.py), the keys of `keys` with unsent rows
+    in the table. One query when the transactions are visible already (the usual case)."""
+    wanted = [xid for xid in xids if xid]
     if not keys:
+        await visibility.wait_visible(connection, wanted)
         return set()
-    return {r["key"] for r in await connection.fetch(_HELD_KEYS_SQL, list(keys))}
+    snapshot, held = await connection.fetchrow(_CHECKS_SQL, list(keys))
+    if wanted and visibility.running(snapshot, wanted):
+        await visibility.wait_visible(connection, wanted)
+        _, held = await connection.fetchrow(_CHECKS_SQL, list(keys))  # as seen after them
+    return set(held)
 
 
 async def divert(

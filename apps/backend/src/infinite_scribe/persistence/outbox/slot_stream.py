@@ -59,7 +59,7 @@ class Part:
 
 
 class SlotStream:
-    """Streams the slot from a thread; `batch()` hands whole transactions to the event loop."""
+    """Streams the slot from a thread; `batch()` hands parts of transactions to the event loop."""
 
     def __init__(
         self, database_url: str, part_size: int = 2_000, max_queued: int = 100_000
