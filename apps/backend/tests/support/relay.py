@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -166,3 +167,18 @@ def start_relay_process(
     return subprocess.Popen(
         [sys.executable, "-m", "infinite_scribe"], env=relay_env(settings, **extra), stderr=stderr
     )
+
+
+def stop_relay_process(relay: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and the relay must exit cleanly (0) within 15 s (else killed, and it fails)."""
+    relay.send_signal(signal.SIGTERM)
+    try:
+        assert relay.wait(15) == 0
+    except subprocess.TimeoutExpired:
+        relay.kill()
+        raise
+
+
+#: The slot's confirmed point, and whether a relay streams it (slot.SLOT as $1).
+CONFIRMED = "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1"
+ACTIVE = "SELECT active FROM pg_replication_slots WHERE slot_name = $1"

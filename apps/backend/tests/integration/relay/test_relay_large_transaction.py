@@ -14,18 +14,19 @@ from confluent_kafka import Consumer, TopicPartition
 from infinite_scribe.persistence.outbox import slot
 from infinite_scribe.settings.settings import Settings
 from tests.support.relay import (
+    ACTIVE,
+    CONFIRMED,
     consume,
     envelope,
     first_delivery_order_ok,
     new_topic,
     start_relay_process,
+    stop_relay_process,
     wait_for,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
-CONFIRMED = "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1"
-ACTIVE = "SELECT active FROM pg_replication_slots WHERE slot_name = $1"
 #: Every event in one commit, as the write path emits them.
 EMIT_ALL = (
     "SELECT count(pg_logical_emit_message(true, 'infinite-scribe.outbox', outbox_message($1, e))) "
@@ -81,12 +82,7 @@ async def test_a_large_transaction_killed_midway_resumes_from_what_the_broker_ho
         received = consume(kafka_bootstrap, topic, total, timeout=120)
         await wait_for(logical_pool, f"SELECT ({CONFIRMED}) <> $2", slot.SLOT, start, within=30)
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            assert second.wait(15) == 0
-        except subprocess.TimeoutExpired:
-            second.kill()
-            raise
+        stop_relay_process(second)
     assert len({m.headers["ce_id"] for m in received}) == total
     assert first_delivery_order_ok(received)
     # What the broker held at the kill is skipped (a resume that skipped nothing would send

@@ -5,7 +5,6 @@ acknowledged; refusals and held keys go through the table."""
 import asyncio
 import os
 import signal
-import subprocess
 import time
 import uuid
 from typing import Any
@@ -19,12 +18,15 @@ from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope
 from tests.support.events import append_events
 from tests.support.relay import (
+    ACTIVE,
+    CONFIRMED,
     consume,
     envelope,
     first_delivery_order_ok,
     new_topic,
     running_relay,
     start_relay_process,
+    stop_relay_process,
     wait_for,
 )
 
@@ -141,12 +143,7 @@ async def test_kill_9_then_restart_delivers_everything_in_order(
         await wait_for(logical_pool, ACTIVE, slot.SLOT, expected=True, within=30)
         received = consume(kafka_bootstrap, topic, total, timeout=90)
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            assert second.wait(15) == 0
-        except subprocess.TimeoutExpired:
-            second.kill()
-            raise
+        stop_relay_process(second)
     assert len({m.headers["ce_id"] for m in received}) == total
     assert first_delivery_order_ok(received)
     # The slot is confirmed as soon as the broker acknowledges a batch (issue 36): what is
@@ -155,11 +152,6 @@ async def test_kill_9_then_restart_delivers_everything_in_order(
     duplicates = len(received) - total
     print(f"\nkill -9: {duplicates} duplicates of {total} events ({duplicates / total:.1%})")
     assert duplicates <= 0.05 * total
-
-
-CONFIRMED = "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1"
-#: Whether a relay streams the slot.
-ACTIVE = "SELECT active FROM pg_replication_slots WHERE slot_name = $1"
 
 
 def test_the_switch_on_and_off_from_the_command_line(
