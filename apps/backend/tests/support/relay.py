@@ -106,6 +106,14 @@ def consume(servers: str, topic: str, expected: int, timeout: float = 60.0) -> l
         consumer.close()
 
 
+def duplicates_of_all_in_order(received: list[Received], total: int) -> int:
+    """Asserts that all `total` events arrived, first deliveries in order per key; returns the
+    number of duplicates (at-least-once: redeliveries after a kill)."""
+    assert len({m.headers["ce_id"] for m in received}) == total
+    assert first_delivery_order_ok(received)
+    return len(received) - total
+
+
 def first_delivery_order_ok(received: list[Received]) -> bool:
     """Per key, the first delivery of every seq comes in increasing seq order."""
     seen: dict[str, set[int]] = {}

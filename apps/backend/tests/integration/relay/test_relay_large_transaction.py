@@ -17,8 +17,8 @@ from tests.support.relay import (
     ACTIVE,
     CONFIRMED,
     consume,
+    duplicates_of_all_in_order,
     envelope,
-    first_delivery_order_ok,
     new_topic,
     start_relay_process,
     stop_relay_process,
@@ -83,10 +83,8 @@ async def test_a_large_transaction_killed_midway_resumes_from_what_the_broker_ho
         await wait_for(logical_pool, f"SELECT ({CONFIRMED}) <> $2", slot.SLOT, start, within=30)
     finally:
         stop_relay_process(second)
-    assert len({m.headers["ce_id"] for m in received}) == total
-    assert first_delivery_order_ok(received)
     # What the broker held at the kill is skipped (a resume that skipped nothing would send
     # those 400+ again); only the part in flight at the kill may come twice.
-    duplicates = len(received) - total
+    duplicates = duplicates_of_all_in_order(received, total)
     print(f"\nkilled mid-transaction with {held} of {total} out: {duplicates} duplicates")
     assert duplicates <= 100

@@ -21,6 +21,7 @@ from tests.support.relay import (
     ACTIVE,
     CONFIRMED,
     consume,
+    duplicates_of_all_in_order,
     envelope,
     first_delivery_order_ok,
     new_topic,
@@ -144,12 +145,10 @@ async def test_kill_9_then_restart_delivers_everything_in_order(
         received = consume(kafka_bootstrap, topic, total, timeout=90)
     finally:
         stop_relay_process(second)
-    assert len({m.headers["ce_id"] for m in received}) == total
-    assert first_delivery_order_ok(received)
     # The slot is confirmed as soon as the broker acknowledges a batch (issue 36): what is
     # sent again after the kill is at most the batches in flight then, not the ~10 s of
     # acknowledgements psycopg2 used to hold back before reporting them.
-    duplicates = len(received) - total
+    duplicates = duplicates_of_all_in_order(received, total)
     print(f"\nkill -9: {duplicates} duplicates of {total} events ({duplicates / total:.1%})")
     assert duplicates <= 0.05 * total
 
