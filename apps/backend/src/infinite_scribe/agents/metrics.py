@@ -22,6 +22,12 @@ class AgentMetrics:
             "Requests with nothing to do (redelivered, cancelled)",
             registry=self.registry,
         )
+        self.continuity = Counter(
+            "agent_continuity_events",
+            "Continuity events (confirmed chapters, rollbacks, waivers) by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.ignored = Counter(
             "agent_events_ignored",
             "Events that are not generation requests",

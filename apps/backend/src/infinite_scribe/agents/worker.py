@@ -18,6 +18,12 @@ from prometheus_client import CollectorRegistry
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.chapter_writer import chapter_writer
 from infinite_scribe.agents.chapters import ChapterHandler, is_chapter_request
+from infinite_scribe.agents.continuity.bible import read_bible, read_for
+from infinite_scribe.agents.continuity.handler import (
+    ContinuityHandler,
+    OneCore,
+    is_continuity_delivery,
+)
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
@@ -26,6 +32,7 @@ from infinite_scribe.agents.parts import AgentParts, EventConsumer, WorkerClient
 from infinite_scribe.agents.worker_registry import WorkerPresence
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.chapter_work import ChapterWork
+from infinite_scribe.application.continuity import ContinuityWork
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
 from infinite_scribe.kafka.consumer import Delivery
@@ -131,10 +138,14 @@ class AgentWorker:
             backoff_seconds=options.retry_backoff_seconds,
         )
         chapters = self._chapter_handler(clients, streaming)
+        continuity = self._continuity_handler(clients)
 
         async def guarded(delivery: Delivery) -> None:
             self.cluster.check()  # raises while the broker is another cluster's (issue 21)
-            await (chapters if is_chapter_request(delivery) else handler)(delivery)
+            if is_continuity_delivery(delivery):
+                await continuity(delivery)
+            else:
+                await (chapters if is_chapter_request(delivery) else handler)(delivery)
 
         async def poison(delivery: Delivery, error: BaseException) -> None:
             self.metrics.poison.inc()
@@ -162,6 +173,18 @@ class AgentWorker:
             attempts=options.generation_attempts,
             backoff_seconds=options.retry_backoff_seconds,
         )
+
+    def _continuity_handler(self, clients: WorkerClients) -> ContinuityHandler:
+        """The continuity check (issue 48): its own ledger, its CPU work on one thread."""
+        work = ContinuityWork(
+            clients.uow,
+            f"{self.options.consumer_group}.continuity",
+            SOURCE_SERVICE,
+            read_for,
+            read_bible,
+            OneCore(),
+        )
+        return ContinuityHandler(work, self.metrics)
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         running = self.running

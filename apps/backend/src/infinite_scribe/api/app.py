@@ -35,6 +35,7 @@ from infinite_scribe.api.routes import (
     history,
     novels,
     reads,
+    story,
     stream,
     tasks,
     trash,
@@ -62,6 +63,7 @@ def build_router() -> APIRouter:
     router.include_router(reads.sessions_router)
     router.include_router(novels.router)
     router.include_router(chapters.router)
+    router.include_router(story.router)
     router.include_router(stream.router)  # before events: /events/stream is not an event id
     router.include_router(events.router)
     router.include_router(tasks.router)

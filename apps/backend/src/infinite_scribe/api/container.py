@@ -25,6 +25,7 @@ from infinite_scribe.application.ports.storage import HealthProbe
 from infinite_scribe.application.ports.tasks import TaskQueries
 from infinite_scribe.application.reads import Reads
 from infinite_scribe.application.sessions import GenesisSessions
+from infinite_scribe.application.story import StoryReads
 from infinite_scribe.application.trash import TrashService
 from infinite_scribe.application.versions import SessionVersions
 from infinite_scribe.kafka.admin import BrokerProbe
@@ -34,6 +35,7 @@ from infinite_scribe.persistence.genesis.reads import PostgresReadQueries
 from infinite_scribe.persistence.genesis.trash import PostgresTrashQueries
 from infinite_scribe.persistence.idempotency.postgres_store import PostgresIdempotencyStore
 from infinite_scribe.persistence.idempotency.stores import open_idempotency_store
+from infinite_scribe.persistence.story.memory import PostgresStoryQueries
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
@@ -84,6 +86,8 @@ class ApiServices:
     event_chains: EventChains
     #: Session list and novels (issue 12, reading).
     reads: Reads
+    #: A novel's story memory and continuity findings (issue 48).
+    story: StoryReads
     #: The API's Prometheus series (issue 12), served by `metrics_listener` (None: its port was
     #: taken) on API_METRICS_HOST:API_METRICS_PORT, not on the API's port (issue 21).
     metrics: ApiMetrics
@@ -142,6 +146,7 @@ async def api_services(
             model=ModelHealth.of(settings),
             loop=loop,
             reads=Reads(PostgresReadQueries(pool)),
+            story=StoryReads(PostgresStoryQueries(pool)),
             metrics=metrics,
             metrics_listener=listener,
             flows=FlowReplies(commands, flow_queries),

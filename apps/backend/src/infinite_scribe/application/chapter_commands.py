@@ -11,7 +11,7 @@ from infinite_scribe.application.genesis_commands import HISTORY_LIMITS
 from infinite_scribe.application.ports.novels import NOVELS, NovelRepository
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import ChaptersSave, Supersede, Write
-from infinite_scribe.domain.chapter_commands import NOVEL_PAYLOAD_MODELS
+from infinite_scribe.domain.chapter_commands import NOVEL_PAYLOAD_MODELS, WaiveFinding
 from infinite_scribe.domain.chapter_history import fold_chapters
 from infinite_scribe.domain.chapters import (
     AGGREGATE_TYPE,
@@ -66,7 +66,10 @@ class NovelCommands:
     async def resolve(
         self, reads: NovelRepository, state: NovelState, command: CommandPayload
     ) -> CommandPayload:
-        """A rollback's version: the chapters right after that event, from the stream."""
+        """A rollback's version: the chapters right after that event, from the stream; a
+        waiver's finding, from the novel's findings."""
+        if isinstance(command, WaiveFinding):
+            return command.resolved(await reads.finding(state.novel_id, command.finding_id))
         if not isinstance(command, RollbackToVersion):
             return command
         lineage = await reads.lineage(state.novel_id, HISTORY_LIMITS)

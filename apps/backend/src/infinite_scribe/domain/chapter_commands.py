@@ -1,9 +1,11 @@
 """The novel's chapter commands (issue 39): the payload model of each command type sent to
 `POST /api/v1/novels/{id}/commands`, validated at the API edge."""
 
-from typing import Annotated, ClassVar, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
+from uuid import UUID
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PrivateAttr
 
 from infinite_scribe.domain.commands import (
     MAX_TEXT,
@@ -16,6 +18,8 @@ from infinite_scribe.domain.commands import (
 #: 3,000-10,000 words; this leaves room while keeping a chapter's events far under the
 #: broker's record limit (a RolledBack event may carry several chapters).
 MAX_CHAPTER_TEXT = 60_000
+#: A waiver's reason: a sentence or two.
+MAX_FINDING_REASON = 1000
 #: Chapter numbers are 1-based; no outline has more chapters than this.
 MAX_CHAPTER = 10_000
 
@@ -54,6 +58,27 @@ class ConfirmChapter(CommandPayload):
     expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
+class WaiveFinding(CommandPayload):
+    """Mark a continuity finding of the novel as intentional (200, issue 48): it stays in the
+    history and in the findings, as waived, and a later check does not open it again."""
+
+    is_async: ClassVar[bool] = False
+
+    finding_id: UUID
+    reason: Text | None = Field(default=None, max_length=MAX_FINDING_REASON)
+    _finding: Mapping[str, Any] | None = PrivateAttr(default=None)
+
+    @property
+    def finding(self) -> Mapping[str, Any] | None:
+        return self._finding
+
+    def resolved(self, finding: Mapping[str, Any] | None) -> "WaiveFinding":
+        """This command with its finding read (decide stays pure: it reads no table)."""
+        copy = self.model_copy()
+        copy._finding = finding
+        return copy
+
+
 class RollbackChapters(RollbackToVersion):
     """Go back to a version of the novel's chapters (an `event_id` of its chapter history).
 
@@ -66,5 +91,6 @@ class RollbackChapters(RollbackToVersion):
 
 #: command_type -> payload model of the novel's commands (its RollbackToVersion is scoped).
 NOVEL_PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
-    model.__name__: model for model in (RequestChapterDraft, SubmitChapterFeedback, ConfirmChapter)
+    model.__name__: model
+    for model in (RequestChapterDraft, SubmitChapterFeedback, ConfirmChapter, WaiveFinding)
 } | {"RollbackToVersion": RollbackChapters}

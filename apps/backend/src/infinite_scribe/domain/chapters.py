@@ -16,6 +16,7 @@ from infinite_scribe.domain.chapter_commands import (
     ConfirmChapter,
     RequestChapterDraft,
     SubmitChapterFeedback,
+    WaiveFinding,
 )
 from infinite_scribe.domain.commands import CommandPayload, RollbackToVersion
 from infinite_scribe.domain.errors import (
@@ -24,6 +25,7 @@ from infinite_scribe.domain.errors import (
     InvalidState,
     InvalidVersion,
     NoDraft,
+    NotFound,
     VersionConflict,
 )
 
@@ -40,6 +42,8 @@ ROLLED_BACK = "Novel.Chapters.RolledBack"
 #: The novel's tombstone when its Genesis session is purged: its chapters' payloads are then
 #: erased (the append-only guard erases only aggregates with a `...Purged` event).
 PURGED = "Novel.Chapters.Purged"
+#: The writer marked a continuity finding as intentional (issue 48).
+FINDING_WAIVED = "Novel.Finding.Waived"
 #: The request events the agent answers.
 CHAPTER_REQUEST_EVENTS = frozenset({DRAFT_REQUESTED, FEEDBACK_SUBMITTED})
 
@@ -166,7 +170,23 @@ def decide(state: NovelState, command: CommandPayload) -> list[Decided]:
             text = command.text if command.text is not None else draft.get("text")
             payload = {"chapter": command.chapter, "text": text, "edited": edited}
             return [Decided(CONFIRMED, payload)]
+        case WaiveFinding():
+            return [Decided(FINDING_WAIVED, _waived(command))]
     raise InvalidState(f"{command_type} is not a novel command")
+
+
+def _waived(command: WaiveFinding) -> dict[str, Any]:
+    finding = command.finding
+    if finding is None:
+        raise NotFound("The novel has no such finding")
+    if finding.get("status") != "open":
+        raise InvalidState(f"The finding is {finding.get('status')}; only an open one is waived")
+    return {
+        "finding_id": str(command.finding_id),
+        "kind": finding.get("kind"),
+        "chapter": finding.get("chapter"),
+        "reason": command.reason,
+    }
 
 
 def rolled_back(

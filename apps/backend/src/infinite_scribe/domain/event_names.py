@@ -31,6 +31,11 @@ PAST_TENSE_VERBS = (
     "Branched",
     # cancel extension (issue 38, decision 4003): the writer stopped a running generation
     "Cancelled",
+    # continuity extension (issue 48, decision 4800): the story memory is seeded from the
+    # bible, each confirmed chapter is checked, and the writer waives a finding
+    "Seeded",
+    "Checked",
+    "Waived",
 )
 
 _SEGMENT = r"[A-Z][A-Za-z0-9]*"

@@ -65,6 +65,16 @@ NOVEL_COMMAND_EXAMPLES: dict[str, Example] = {
         summary="Confirm chapter 1 as edited",
         value={"command_type": "ConfirmChapter", "payload": {"chapter": 1, "text": "……"}},
     ),
+    "waive": Example(
+        summary="Waive a continuity finding: the contradiction is intended",
+        value={
+            "command_type": "WaiveFinding",
+            "payload": {
+                "finding_id": "3f0e2f6c-0000-4000-8000-000000000000",
+                "reason": "他假死, 第十二章揭晓",
+            },
+        },
+    ),
     "rollback": Example(
         summary="Restore one chapter to one of its versions (the others keep theirs)",
         value={

@@ -1,8 +1,9 @@
 """Ports of the novel aggregate (issue 39): its state as a command reads it, with a keyed
 command's idempotency record, and its stream as the history reads it."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup, KeyRecord
@@ -32,6 +33,10 @@ class NovelRepository(Protocol):
 
     async def bible(self, novel_id: UUID) -> NovelBible | None:
         """The novel's bible (what its chapters are written with)."""
+        ...
+
+    async def finding(self, novel_id: UUID, finding_id: UUID) -> Mapping[str, Any] | None:
+        """One continuity finding of the novel, with its status (None: not the novel's)."""
         ...
 
     async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:

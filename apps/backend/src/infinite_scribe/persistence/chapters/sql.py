@@ -2,6 +2,7 @@
 idempotency record, in the same round trip), and its stream, bounded as a session's lineage."""
 
 from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -14,6 +15,7 @@ from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.genesis.sessions import record_of
+from infinite_scribe.persistence.story.memory import PostgresStoryRepository
 
 # The novel's Genesis is complete while its session is (a session rolled back reopens it).
 _STATE_COLUMNS = """
@@ -146,3 +148,6 @@ class PostgresNovelRepository:
 
     async def bible(self, novel_id: UUID) -> NovelBible | None:
         return await bible(self.connection, novel_id)
+
+    async def finding(self, novel_id: UUID, finding_id: UUID) -> Mapping[str, Any] | None:
+        return await PostgresStoryRepository(self.connection).finding(novel_id, finding_id)

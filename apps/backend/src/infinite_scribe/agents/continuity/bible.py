@@ -1,0 +1,96 @@
+"""The story memory's start (issue 48): what the bible says, read as chapter 0 of the book.
+
+The characters' cards give the names (and aliases: a card's `aliases`, `alias` or `nickname`,
+and an English full name's first name), their descriptions the traits they state; the world's
+locations give the places; the outline's chapters plant the threads they name (`foreshadowing`,
+`setup`, `伏笔`), due at the chapter they say (`payoff_chapter`, `due_chapter`) if they do.
+"""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from infinite_scribe.agents.continuity.reader import Known, read_chapter
+from infinite_scribe.agents.continuity.rules import data
+from infinite_scribe.domain.chapter_brief import chapter_outline, novel_language
+from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.domain.story_memory import known_names, open_threads
+
+_MAX_CARDS = 200
+_MAX_TEXT = 2_000
+_SETUPS = ("foreshadowing", "setup", "setups", "伏笔")
+_DUE = ("payoff_chapter", "due_chapter")
+
+
+def _clip(value: Any) -> str:
+    return " ".join(value.split())[:_MAX_TEXT] if isinstance(value, str) else ""
+
+
+def _cards(bible: NovelBible) -> list[Mapping[str, Any]]:
+    cards = bible.characters.get("characters")
+    listed = cards if isinstance(cards, list) else []
+    return [c for c in listed[:_MAX_CARDS] if isinstance(c, Mapping) and _clip(c.get("name"))]
+
+
+def _aliases(card: Mapping[str, Any], language: str) -> list[str]:
+    said = [card.get(key) for key in ("aliases", "alias", "nickname")]
+    flat = [a for s in said for a in (s if isinstance(s, list) else [s])]
+    aliases = [_clip(a)[:100] for a in flat if _clip(a)]
+    name = _clip(card["name"])[:100]
+    first = name.split(" ")[0]
+    if language == "en" and " " in name and first not in data()["en"]["not_names"]:
+        aliases.append(first)
+    return [a for a in dict.fromkeys(aliases) if a != name]
+
+
+def _outline_threads(bible: NovelBible) -> Iterator[dict[str, Any]]:
+    entries = bible.outline.get("chapters") or [
+        c for act in bible.outline.get("acts") or [] if isinstance(act, Mapping)
+        for c in act.get("chapters") or []
+    ]  # fmt: skip
+    numbered = zip(chapter_outline(bible.outline), entries, strict=False)
+    for (number, _, _), entry in numbered:
+        if not isinstance(entry, Mapping):
+            continue
+        due = next((entry[k] for k in _DUE if isinstance(entry.get(k), int)), None)
+        for key in _SETUPS:
+            said = entry.get(key)
+            for text in said if isinstance(said, list) else [said]:
+                if _clip(text):
+                    quote = _clip(text)[:300]
+                    yield {"kind": "thread", "who": None, "text": quote, "quote": quote,
+                           "planted_chapter": number, "due_chapter": due}  # fmt: skip
+
+
+def read_bible(bible: NovelBible) -> tuple[str, dict[str, Any]]:
+    """(the novel's language, what its bible says as a chapter read)."""
+    language = novel_language(bible)
+    names: dict[str, str] = {}
+    facts: list[dict[str, Any]] = []
+    for card in _cards(bible):
+        name = _clip(card["name"])[:100]
+        names[name] = name
+        for alias in _aliases(card, language):
+            names.setdefault(alias, name)
+            facts.append({"kind": "alias", "who": name, "alias": alias, "quote": alias})
+    known = Known(names)
+    for card in _cards(bible):
+        for key in ("description", "appearance", "background"):
+            text = _clip(card.get(key))
+            if text:
+                said = read_chapter(language, text, known)["facts"]
+                facts += [f for f in said if f["kind"] in ("trait", "status")]
+    facts += list(_outline_threads(bible))
+    places = bible.worldview.get("locations")
+    place_names = [
+        _clip(p.get("name"))[:100]
+        for p in (places if isinstance(places, list) else [])[:_MAX_CARDS]
+        if isinstance(p, Mapping) and _clip(p.get("name"))
+    ]
+    read = {"seen": list(dict.fromkeys(names.values())), "new": [], "places": place_names}
+    return language, read | {"facts": facts}
+
+
+def read_for(language: str, text: str, memory: Mapping[str, Any]) -> dict[str, Any]:
+    """A chapter read with what the memory knows (the application's ChapterReader)."""
+    known = Known(known_names(dict(memory)), list(memory["places"]), open_threads(dict(memory)))
+    return read_chapter(language, text, known)

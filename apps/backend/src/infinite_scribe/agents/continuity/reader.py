@@ -1,0 +1,213 @@
+"""The offline continuity reader (issue 48): what one chapter says about the story, as facts
+with the exact sentence each came from. CPU work: callers run it in a thread.
+
+Facts (JSON, as the `Novel.Memory.ChapterChecked` event carries them):
+- `{"kind": "status", "who", "value": "dead" | "missing" | "alive", "quote"}`
+- `{"kind": "trait", "who", "attribute", "value", "quote"}` (hair, eyes, age, profession,
+  `relation:<other>`)
+- `{"kind": "act", "who", "quote"}`: the character does something, here and now (a sentence
+  that remembers them, or is about their death, is not an act)
+- `{"kind": "thread", "who", "text", "quote"}`: a vow or promise, a setup to pay off
+- `{"kind": "payoff", "thread", "quote"}`: a sentence that pays an open thread off
+plus the known characters (`seen`) and places (`places`) the chapter mentions, and the
+characters it names for the first time (`new`).
+"""
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from infinite_scribe.agents.continuity.rules import Rules, Trait, compiled
+
+#: A chapter is at most 60,000 characters (MAX_CHAPTER_TEXT): about 2,000 sentences.
+MAX_SENTENCES = 4_000
+_MAX_QUOTE = 300
+_MAX_FACTS = 400
+_NEGATION_REACH = 16
+_HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+_HAN_DIGITS |= {"九": 9}
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the memory knows before the chapter: name or alias -> the character's name, the
+    places, and the open threads ((id, text))."""
+
+    names: Mapping[str, str]
+    places: Sequence[str] = ()
+    threads: Sequence[tuple[str, str]] = ()
+
+
+def sentences(text: str, rules: Rules) -> Iterator[str]:
+    """The text's sentences, exactly as written (stripped), at most MAX_SENTENCES."""
+    count = 0
+    for piece in rules.sentence_end.split(text):
+        if piece and piece.strip():
+            yield piece.strip()
+            count += 1
+            if count >= MAX_SENTENCES:
+                return
+
+
+def _number(said: str) -> int | None:
+    if said.isdigit():
+        return int(said)
+    if said.startswith("十"):
+        said = "一" + said
+    if "十" in said:
+        tens, _, ones = said.partition("十")
+        return _HAN_DIGITS.get(tens, 0) * 10 + (_HAN_DIGITS.get(ones, 0) if ones else 0)
+    return _HAN_DIGITS.get(said)
+
+
+class _Chapter:
+    """Reads one text for a cast; collects facts in order."""
+
+    def __init__(self, language: str, known: Known) -> None:
+        self.known = known
+        self.rules = compiled(language, tuple(sorted(known.names)))
+        self.facts: list[dict[str, Any]] = []
+        self.new: dict[str, None] = {}
+
+    def who(self, said: str) -> str | None:
+        name = self.known.names.get(said)
+        if name is not None:
+            return name
+        if said in self.rules.not_names or said.split(" ")[0] in self.rules.not_names:
+            return None
+        self.new.setdefault(said)
+        return said
+
+    def negated(self, sentence: str, start: int) -> bool:
+        before = sentence[max(start - _NEGATION_REACH, 0) : start].lower()
+        return any(word in before for word in self.rules.negations)
+
+    def remembers(self, sentence: str, name: str) -> bool:
+        lowered = sentence.lower()
+        for marker in self.rules.remembrance:
+            for pronoun in ("his", "her", "their", "他", "她"):
+                filled = marker.replace("{name}", name).replace("{pronoun}", pronoun).lower()
+                if filled in lowered:
+                    return True
+        return False
+
+    def add(self, fact: dict[str, Any], sentence: str) -> None:
+        if len(self.facts) < _MAX_FACTS:
+            self.facts.append(fact | {"quote": sentence[:_MAX_QUOTE]})
+
+    def read(self, sentence: str) -> None:
+        dead = self._statuses(sentence)
+        self._traits(sentence)
+        self._acts(sentence, dead)
+        self._vows(sentence)
+        self._payoffs(sentence)
+
+    def _statuses(self, sentence: str) -> set[str]:
+        """The status facts of the sentence; the names it is about (their death or life)."""
+        about: set[str] = set()
+        for value, patterns in (
+            ("alive", self.rules.alive),
+            ("dead", self.rules.death),
+            ("missing", self.rules.missing),
+        ):
+            for pattern in patterns:
+                for match in pattern.finditer(sentence):
+                    who = self.who(match.group("name"))
+                    if who is None or who in about:
+                        continue
+                    if value != "alive" and self.negated(sentence, match.start()):
+                        continue
+                    about.add(who)
+                    self.add({"kind": "status", "who": who, "value": value}, sentence)
+        return about
+
+    def _traits(self, sentence: str) -> None:
+        for trait in self.rules.traits:
+            said: set[tuple[str, str]] = set()
+            for pattern in trait.patterns:
+                for match in pattern.finditer(sentence):
+                    fact = self._trait_fact(trait, match)
+                    if fact is not None and (fact["who"], fact["attribute"]) not in said:
+                        said.add((fact["who"], fact["attribute"]))
+                        self.add(fact, sentence)
+
+    def _trait_fact(self, trait: Trait, match: re.Match[str]) -> dict[str, Any] | None:
+        who = self.who(match.group("name"))
+        said = match.group("value").lower()
+        value: str | int | None = trait.canonical.get(said)
+        if trait.attribute == "age":
+            value = _number(said)
+        if who is None or value is None:
+            return None
+        attribute = trait.attribute
+        if "other" in match.re.groupindex:
+            other = self.known.names.get(match.group("other"))
+            if other is None or other == who:
+                return None
+            attribute = f"relation:{other}"
+        return {"kind": "trait", "who": who, "attribute": attribute, "value": value}
+
+    def _acts(self, sentence: str, about: set[str]) -> None:
+        if self.rules.acts is None:
+            return
+        acting: set[str] = set()
+        for match in self.rules.acts.finditer(sentence):
+            groups = match.groupdict()
+            who = self.known.names.get(groups.get("name") or groups.get("said") or "")
+            if who is None or who in about or who in acting:
+                continue
+            if self.remembers(sentence, who) or self.negated(sentence, match.start()):
+                continue
+            acting.add(who)
+            self.add({"kind": "act", "who": who}, sentence)
+
+    def _vows(self, sentence: str) -> None:
+        for pattern in self.rules.vows:
+            for match in pattern.finditer(sentence):
+                who = self.who(match.group("name"))
+                if who is not None and not self.negated(sentence, match.start()):
+                    text = match.group("text").strip(" ,\uff0c")
+                    self.add({"kind": "thread", "who": who, "text": text}, sentence)
+
+    def _payoffs(self, sentence: str) -> None:
+        lowered = sentence.lower()
+        if not self.known.threads or not any(
+            p.split("{")[0] in lowered for p in self.rules.payoffs
+        ):
+            return
+        said = key_words(sentence, self.rules)
+        for thread_id, text in self.known.threads:
+            wanted = key_words(text, self.rules)
+            if wanted and len(wanted & said) >= 0.6 * len(wanted):
+                self.add({"kind": "payoff", "thread": thread_id}, sentence)
+
+
+def key_words(text: str, rules: Rules) -> set[str]:
+    """What a thread is about: its content words (English) or its two-character runs."""
+    if rules.language == "zh":
+        han = "".join(c for c in text if _HAN_WORD.match(c) and c not in rules.stop_words)
+        return {han[i : i + 2] for i in range(len(han) - 1)}
+    words = re.findall(r"[a-z']+", text.lower())
+    return {w.rstrip("s") for w in words if len(w) > 2 and w not in rules.stop_words}
+
+
+def mentioned(text: str, names: Sequence[str]) -> list[str]:
+    """The names `text` mentions (exactly as written), in the order of `names`."""
+    return [name for name in names if name and name in text]
+
+
+def read_chapter(language: str, text: str, known: Known) -> dict[str, Any]:
+    """The facts of one chapter's text (module docstring)."""
+    chapter = _Chapter(language, known)
+    for sentence in sentences(text, chapter.rules):
+        chapter.read(sentence)
+    said = mentioned(text, list(known.names))
+    seen = list(dict.fromkeys(known.names[name] for name in said))
+    return {
+        "seen": seen + [name for name in chapter.new if name not in seen],
+        "new": list(chapter.new),
+        "places": mentioned(text, list(known.places)),
+        "facts": chapter.facts,
+    }

@@ -1,0 +1,121 @@
+"""The continuity reader's rules (issue 48), read once from `rules.json` (data, not code: a
+phrase is added there) and compiled per novel's names.
+
+A pattern of the data is a regular expression with holes: `{name}` (a character the memory
+knows, or in English any capitalised name), `{other}` (another known character), `{value}`
+(one of a trait's values) and `{pronoun}`. `compiled(language, names)` fills them and compiles
+each pattern once per set of names (a novel's cast changes rarely: the cache keeps the last).
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+_DATA = Path(__file__).with_name("rules.json")
+#: An English name the memory does not know yet: one or two capitalised words.
+_NEW_NAME_EN = r"[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})?"
+
+
+@cache
+def data() -> dict[str, Any]:
+    """The rules file, parsed once per process."""
+    loaded: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    return loaded
+
+
+@dataclass(frozen=True)
+class Trait:
+    """One attribute's patterns; `canonical` maps a said value to its canonical one."""
+
+    attribute: str
+    patterns: tuple[re.Pattern[str], ...]
+    canonical: dict[str, str]
+    only_forward: bool  # age: a later chapter may say more, never less
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One language's rules, compiled for one set of names."""
+
+    language: str
+    sentence_end: re.Pattern[str]
+    death: tuple[re.Pattern[str], ...]
+    missing: tuple[re.Pattern[str], ...]
+    alive: tuple[re.Pattern[str], ...]
+    acts: re.Pattern[str] | None
+    traits: tuple[Trait, ...]
+    vows: tuple[re.Pattern[str], ...]
+    payoffs: tuple[str, ...]
+    negations: tuple[str, ...]
+    remembrance: tuple[str, ...]
+    stop_words: frozenset[str]
+    not_names: frozenset[str]
+    thread_horizon: int
+
+
+def _names(names: tuple[str, ...], new_names: bool) -> str:
+    known = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n)
+    options = [option for option in (known, _NEW_NAME_EN if new_names else "") if option]
+    # The name itself is matched case-sensitively even where the phrase is not ("Will" is
+    # a name, "will" is not).
+    return f"(?-i:{'|'.join(options)})" if options else "(?!x)x"
+
+
+def _filled(pattern: str, spec: dict[str, Any], holes: dict[str, str]) -> str:
+    for hole, value in holes.items():
+        pattern = pattern.replace("{" + hole + "}", value, 1 if hole == "name" else -1)
+    return pattern.replace("{name}", "(?P=name)")
+
+
+def _compile(patterns: list[str], spec: dict[str, Any], holes: dict[str, str]) -> tuple[Any, ...]:
+    return tuple(re.compile(_filled(p, spec, holes), re.IGNORECASE) for p in patterns)
+
+
+def _trait(
+    attribute: str, trait: dict[str, Any], spec: dict[str, Any], holes: dict[str, str]
+) -> Trait:
+    canonical: dict[str, str] = {}
+    for value, said in (trait.get("values") or {}).items():
+        canonical.update({word.lower(): value for word in said})
+    if "number" in trait:
+        value_group = f"(?P<value>{trait['number']})"
+    else:
+        words = "|".join(re.escape(w) for w in sorted(canonical, key=len, reverse=True))
+        value_group = f"(?P<value>{words})"
+    filled = holes | {"value": value_group}
+    patterns = _compile(trait["patterns"], spec, filled)
+    return Trait(attribute, patterns, canonical, bool(trait.get("only_forward")))
+
+
+@lru_cache(maxsize=8)
+def compiled(language: str, names: tuple[str, ...]) -> Rules:
+    """`language`'s rules ("zh" or "en") for a cast of `names` (sorted, for the cache)."""
+    spec = data()[language]
+    english = language == "en"
+    pronoun = "(?:" + "|".join(spec["pronouns"]) + ")"
+    holes = {"name": f"(?P<name>{_names(names, english)})", "pronoun": pronoun}
+    holes["other"] = f"(?P<other>{_names(names, False)})"
+    acts = "|".join(re.escape(a) for a in spec["acts"])
+    act_pattern = f"(?P<name>{_names(names, False)}){spec['act_gap']}(?:{acts})"
+    if english:
+        said = "|".join(spec["acts_before"])  # '"Go," said Mara'
+        act_pattern += rf"\b|\b(?:{said}) (?P<said>{_names(names, False)})"
+    return Rules(
+        language=language,
+        sentence_end=re.compile(spec["sentence_end"]),
+        death=_compile(spec["death"], spec, holes),
+        missing=_compile(spec["missing"], spec, holes),
+        alive=_compile(spec["alive"], spec, holes),
+        acts=re.compile(act_pattern, re.IGNORECASE) if names else None,
+        traits=tuple(_trait(a, t, spec, holes) for a, t in spec["traits"].items()),
+        vows=_compile(spec["vows"], spec, holes),
+        payoffs=tuple(spec["payoffs"]),
+        negations=tuple(spec["negations"]),
+        remembrance=tuple(spec["remembrance"]),
+        stop_words=frozenset(spec["stop_words"]),
+        not_names=frozenset(spec.get("not_names", ())),
+        thread_horizon=int(spec["thread_horizon"]),
+    )

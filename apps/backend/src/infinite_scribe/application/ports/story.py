@@ -1,0 +1,88 @@
+"""Ports of a novel's story memory and its continuity findings (issue 48): the projection the
+continuity check moves (memory, findings, the chapters' passage fingerprints) and its reads."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.domain.continuity import Finding
+from infinite_scribe.domain.story_memory import Memory
+
+
+@dataclass(frozen=True)
+class StoredMemory:
+    """A novel's memory as projected (version 0 and None memory: not seeded yet)."""
+
+    novel_id: UUID
+    version: int = 0
+    memory: Memory | None = None
+
+
+@dataclass(frozen=True)
+class ChapterMarks:
+    """A chapter's passage fingerprints and the event its text is in (None: gone)."""
+
+    chapter: int
+    event_id: UUID | None
+    marks: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class MemoryMove:
+    """One version-checked move of the projection: the memory, the chapters' fingerprints,
+    the new findings (an existing id keeps its status) and the findings settled."""
+
+    novel_id: UUID
+    user_id: UUID
+    old_version: int
+    version: int
+    memory: Memory
+    chapters: Sequence[ChapterMarks] = ()
+    findings: Sequence[Finding] = ()
+    resolved: Sequence[str] = ()
+    waived: Mapping[str, str] = field(default_factory=dict)
+
+
+class StoryRepository(Protocol):
+    """The projection on one connection (a transaction's, or the autocommit one)."""
+
+    async def stored(self, novel_id: UUID) -> StoredMemory: ...
+
+    async def sharing(
+        self, novel_id: UUID, chapter: int, marks: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """(chapter, fingerprints shared) of the other chapters that share any of `marks`."""
+        ...
+
+    async def chapter_text(self, novel_id: UUID, chapter: int) -> tuple[str, UUID] | None:
+        """A checked chapter's text and the event it is in (None: not confirmed)."""
+        ...
+
+    async def open_findings(self, novel_id: UUID, chapter: int) -> list[Finding]:
+        """Open findings a new version of `chapter` may settle: its own, those with evidence
+        in it, and the overdue threads."""
+        ...
+
+    async def finding(self, novel_id: UUID, finding_id: UUID) -> Finding | None: ...
+
+    async def move(self, move: MemoryMove) -> None:
+        """Write the move; ConcurrencyConflict when the version moved meanwhile."""
+        ...
+
+
+class StoryQueries(Protocol):
+    """What the API reads: the memory and a page of findings."""
+
+    async def memory(self, novel_id: UUID, user_id: UUID) -> StoredMemory | None:
+        """None: not the user's novel."""
+        ...
+
+    async def findings(
+        self, novel_id: UUID, user_id: UUID, status: str | None, limit: int, after: str | None
+    ) -> list[dict[str, Any]] | None: ...
+
+
+#: The story memory's repository.
+STORY: RepositoryKey[StoryRepository] = RepositoryKey("story")

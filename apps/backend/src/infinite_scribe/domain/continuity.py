@@ -1,0 +1,172 @@
+"""The continuity check (issue 48), pure: a chapter's facts against the memory of the chapters
+before it, as findings with their evidence; and the memory as the API shows it.
+
+Kinds: `dead_character_acts` (a character dead before this chapter acts in it),
+`trait_changed` (hair, eyes, profession or a relation said otherwise than before; an age said
+lower), `repetition` (a passage of 50+ characters the chapter repeats, from an earlier chapter
+or from itself), `thread_overdue` (a setup 3 chapters past its due chapter). A finding's id
+is derived from what it is about, so a chapter checked again finds the same finding (its
+status kept) and a finding no longer found is resolved.
+"""
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from uuid import UUID, uuid5
+
+from infinite_scribe.domain.passages import folded
+from infinite_scribe.domain.story_memory import Memory, latest_before
+
+DEAD_ACTS, TRAIT_CHANGED, REPETITION, THREAD_OVERDUE = (
+    "dead_character_acts",
+    "trait_changed",
+    "repetition",
+    "thread_overdue",
+)
+KINDS = (DEAD_ACTS, TRAIT_CHANGED, REPETITION, THREAD_OVERDUE)
+OPEN, WAIVED, RESOLVED = "open", "waived", "resolved"
+#: A thread is overdue this many chapters past its due chapter.
+OVERDUE_AFTER = 3
+MAX_FINDINGS_PER_CHAPTER = 20
+_NAMESPACE = UUID("6f1c1a3e-48a0-4c1b-9a57-0c0b1e9d4830")
+
+Finding = dict[str, Any]
+
+
+def finding_id(novel_id: UUID, kind: str, chapter: int | None, key: str) -> str:
+    return str(uuid5(_NAMESPACE, f"{novel_id}|{kind}|{chapter}|{key}"))
+
+
+def _evidence(fact: Mapping[str, Any]) -> dict[str, Any]:
+    return {"chapter": fact["chapter"], "event_id": fact.get("event_id"), "quote": fact["quote"]}
+
+
+def _finding(
+    novel_id: UUID, kind: str, where: tuple[int, str | None], quote: str, key: str, **about: Any
+) -> Finding:
+    chapter, event_id = where
+    found = {"id": finding_id(novel_id, kind, chapter, key), "kind": kind, "chapter": chapter}
+    return found | {"event_id": event_id, "quote": quote} | about
+
+
+def _dead_acts(
+    novel_id: UUID,
+    memory: Memory,
+    where: tuple[int, str | None],
+    facts: Sequence[Mapping[str, Any]],
+) -> list[Finding]:
+    alive_now = {f["who"] for f in facts if f["kind"] == "status" and f["value"] == "alive"}
+    found: dict[str, Finding] = {}
+    for fact in facts:
+        if fact["kind"] != "act" or fact["who"] in alive_now or fact["who"] in found:
+            continue
+        who = str(fact["who"])
+        status = latest_before(memory, who, where[0], "status")
+        if status is not None and status["value"] == "dead":
+            evidence = [_evidence(status)]
+            found[who] = _finding(
+                novel_id, DEAD_ACTS, where, fact["quote"], who, who=who, evidence=evidence
+            )
+    return list(found.values())
+
+
+def _changed(earlier: Mapping[str, Any], value: Any, attribute: str) -> bool:
+    if attribute == "age":
+        return (
+            isinstance(value, int)
+            and isinstance(earlier["value"], int)
+            and value < earlier["value"]
+        )
+    return bool(value != earlier["value"])
+
+
+def _traits(
+    novel_id: UUID,
+    memory: Memory,
+    where: tuple[int, str | None],
+    facts: Sequence[Mapping[str, Any]],
+) -> list[Finding]:
+    found: dict[tuple[str, str], Finding] = {}
+    for fact in facts:
+        if fact["kind"] != "trait" or (fact["who"], fact["attribute"]) in found:
+            continue
+        who, attribute, value = fact["who"], fact["attribute"], fact["value"]
+        earlier = latest_before(memory, who, where[0], "trait", attribute)
+        if earlier is None or not _changed(earlier, value, attribute):
+            continue
+        key = f"{who}|{attribute}|{value}"
+        found[(who, attribute)] = _finding(
+            novel_id, TRAIT_CHANGED, where, fact["quote"], key, who=who, attribute=attribute,
+            value=value, was=earlier["value"], evidence=[_evidence(earlier)],
+        )  # fmt: skip
+    return list(found.values())
+
+
+def repetitions(
+    novel_id: UUID, where: tuple[int, str | None], repeats: Iterable[tuple[str, int, str | None]]
+) -> list[Finding]:
+    """Findings for passages (quote, the chapter it repeats, that chapter's event id)."""
+    found = []
+    for quote, chapter, event_id in repeats:
+        key = f"{chapter}|{hashlib.sha1(quote.encode()).hexdigest()[:16]}"
+        evidence = [{"chapter": chapter, "event_id": event_id, "quote": quote}]
+        found.append(_finding(novel_id, REPETITION, where, quote, key, evidence=evidence))
+    return found
+
+
+def overdue(novel_id: UUID, memory: Memory, where: tuple[int, str | None]) -> list[Finding]:
+    """The setups not paid off 3 chapters past their due chapter, as of this chapter (one
+    finding per thread, whichever chapter noticed it)."""
+    found = []
+    for tid, thread in memory["threads"].items():
+        due = int(thread["due_chapter"])
+        if thread["resolved_chapter"] is None and where[0] >= due + OVERDUE_AFTER:
+            found.append(
+                {
+                    "id": finding_id(novel_id, THREAD_OVERDUE, None, tid),
+                    "kind": THREAD_OVERDUE,
+                    "chapter": where[0],
+                    "event_id": where[1],
+                    "quote": thread["text"],
+                    "thread": tid,
+                    "evidence": list(thread["evidence"]),
+                }
+            )
+    return found
+
+
+def check(
+    novel_id: UUID, before: Memory, where: tuple[int, str | None], read: Mapping[str, Any]
+) -> list[Finding]:
+    """The findings of a chapter (number, event id) read as `read`, against `before` (the
+    memory without this chapter); repetition and overdue threads are added by the caller."""
+    facts = read.get("facts", ())
+    found = _dead_acts(novel_id, before, where, facts) + _traits(novel_id, before, where, facts)
+    return found[:MAX_FINDINGS_PER_CHAPTER]
+
+
+def resolved(
+    open_findings: Iterable[Finding],
+    chapter: int,
+    found_ids: set[str],
+    text: str | None,
+    memory: Memory,
+) -> list[str]:
+    """The open findings a new version of `chapter` (None text: it is no longer confirmed)
+    settles: its own that are not found again, those whose evidence it no longer says, and
+    overdue threads paid off or gone."""
+    flat = None if text is None else folded(text)
+    settled = []
+    for finding in open_findings:
+        if finding["id"] in found_ids:
+            continue
+        if finding["kind"] == THREAD_OVERDUE:
+            thread = memory["threads"].get(finding.get("thread"))
+            if thread is None or thread["resolved_chapter"] is not None:
+                settled.append(finding["id"])
+        elif finding["chapter"] == chapter or any(
+            e["chapter"] == chapter and (flat is None or folded(e["quote"]) not in flat)
+            for e in finding["evidence"]
+        ):
+            settled.append(finding["id"])
+    return settled
