@@ -197,17 +197,15 @@ class ContinuityWork:
         """Passages of 50+ characters the chapter repeats: from itself, and from the chapters
         that share most of its fingerprints (looked up, not read: flat in the book's length)."""
         repeats = [
-            (p.quote, where[0], where[1]) for p in await self.cpu(passages.shared, text, text, True)
+            (p, where[0], where[1]) for p in await self.cpu(passages.shared, text, text, True)
         ]
         sharing = await story.sharing(novel_id, where[0], marks)
         for other in passages.best_chapters(sharing, _COMPARED):
             stored = await story.chapter_text(novel_id, other)
             if stored is not None:
                 found = await self.cpu(passages.shared, text, stored[0])
-                repeats += [(p.quote, other, str(stored[1])) for p in found]
-        return continuity.repetitions(
-            novel_id, where, repeats[: continuity.MAX_FINDINGS_PER_CHAPTER]
-        )
+                repeats += [(p, other, str(stored[1])) for p in found]
+        return continuity.repetitions(novel_id, where, _earliest(repeats))
 
     def _events(self, event: EventEnvelope, plan: _Plan) -> list[EventEnvelope]:
         if not plan.decided:
@@ -246,3 +244,15 @@ class ContinuityWork:
 class _Decided:
     event_type: str
     payload: dict[str, Any]
+
+
+def _earliest(
+    repeats: list[tuple[passages.Passage, int, str]],
+) -> list[tuple[str, int, str]]:
+    """One finding per stretch of the chapter: the earliest chapter it repeats is the evidence
+    (a passage also in chapters 1 and 3 cites chapter 1)."""
+    kept: list[tuple[passages.Passage, int, str]] = []
+    for repeat in sorted(repeats, key=lambda r: (r[1], r[0].start)):
+        if not any(passages.same_stretch(repeat[0], k) for k, _, _ in kept):
+            kept.append(repeat)
+    return [(p.quote, chapter, event_id) for p, chapter, event_id in kept]

@@ -106,12 +106,13 @@ def repetitions(
     novel_id: UUID, where: tuple[int, str | None], repeats: Iterable[tuple[str, int, str | None]]
 ) -> list[Finding]:
     """Findings for passages (quote, the chapter it repeats, that chapter's event id)."""
-    found = []
+    found: dict[str, Finding] = {}  # by id: a passage said twice is one finding
     for quote, chapter, event_id in repeats:
         key = f"{chapter}|{hashlib.sha1(quote.encode()).hexdigest()[:16]}"
         evidence = [{"chapter": chapter, "event_id": event_id, "quote": quote}]
-        found.append(_finding(novel_id, REPETITION, where, quote, key, evidence=evidence))
-    return found
+        finding = _finding(novel_id, REPETITION, where, quote, key, evidence=evidence)
+        found.setdefault(finding["id"], finding)
+    return list(found.values())[:MAX_FINDINGS_PER_CHAPTER]
 
 
 def overdue(novel_id: UUID, memory: Memory, where: tuple[int, str | None]) -> list[Finding]:

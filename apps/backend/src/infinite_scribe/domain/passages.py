@@ -54,13 +54,12 @@ def marks(text: str) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class Passage:
-    """A passage of `text` (from `start`, folded) that `other` repeats from `other_start`."""
+    """A passage of `text` (from `start`, folded) that `other` also has from `other_start`."""
 
     start: int
     other_start: int
     length: int
     quote: str
-    other_quote: str
 
 
 def _grown(text: str, other: str, i: int, j: int) -> tuple[int, int, int]:
@@ -95,10 +94,17 @@ def shared(text: str, other: str, same: bool = False) -> list[Passage]:
                 continue  # a run overlapping itself ("ababab") is not a repetition
             if length >= MIN_PASSAGE:
                 quote = flat[start : start + length]
-                found.append(Passage(start, other_start, length, quote, quote))
+                found.append(Passage(start, other_start, length, quote))
                 covered.append((start, start + length))
                 break
     return found
+
+
+def same_stretch(one: Passage, other: Passage) -> bool:
+    """Whether two passages of a text are mostly the same stretch of it (more than half of
+    the shorter): two matches of one sentence may differ by a few characters at their ends."""
+    overlap = min(one.start + one.length, other.start + other.length) - max(one.start, other.start)
+    return overlap > min(one.length, other.length) / 2
 
 
 def best_chapters(hits: Iterable[tuple[int, int]], limit: int = 3) -> list[int]:

@@ -6,7 +6,7 @@ import uuid
 import asyncpg
 import httpx
 
-from tests.support.continuity import confirm, continuity_work, finished, findings, memory, roll_back
+from tests.support.continuity import confirm, continuity_work, findings, finished, memory, roll_back
 
 DIES = "The storm broke at midnight. Ilya was killed in the storm at Port Sable."
 WALKS = 'Morning came grey over the water. "Go," said Ilya, and he opened the door.'
@@ -72,3 +72,92 @@ async def test_a_rollback_that_takes_the_evidence_back_resolves_the_finding(
         c for c in (await memory(http, novel_id))["characters"] if c["name"] == "Ilya Brandt"
     )
     assert ilya["status"] == "alive" and ilya["chapters"] == [[2, 2]]
+
+
+REPEATED = "The lamps along the harbour wall guttered one by one as the tide came in."
+
+
+async def test_a_passage_repeated_from_an_earlier_chapter_or_within_one_is_found(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID
+) -> None:
+    novel_id = await finished(http)
+    work = continuity_work(clean_db)
+    novel = (novel_id, user_id)
+    first = await confirm(clean_db, work, novel, 1, f"Night fell. {REPEATED} Mara waited.")
+    await confirm(clean_db, work, novel, 2, "A different chapter, with nothing said twice in it.")
+    await confirm(clean_db, work, novel, 3, f"Again:   {REPEATED}\nThen silence.")
+    [found] = await findings(http, novel_id)
+    assert (found["kind"], found["chapter"]) == ("repetition", 3)
+    assert REPEATED in found["quote"] and len(found["quote"]) >= 50
+    assert found["evidence"][0]["chapter"] == 1
+    assert found["evidence"][0]["event_id"] == str(first.event_id)
+    twice = "Nobody on the quay would say where the ferry had gone that night, nobody at all."
+    await confirm(clean_db, work, novel, 4, f"{REPEATED} {twice} Later. {twice} {REPEATED}")
+    fourth = [f for f in await findings(http, novel_id) if f["chapter"] == 4]
+    # One finding per stretch of chapter 4, its earliest occurrence as the evidence (chapter
+    # 1, not 3, nor chapter 4's own first copy): both copies of REPEATED, and `twice` once.
+    assert sorted((f["evidence"][0]["chapter"], twice in f["quote"]) for f in fourth) == [
+        (1, False),
+        (1, False),
+        (4, True),
+    ]
+
+
+async def test_a_vow_not_kept_three_chapters_past_its_due_chapter_is_overdue_until_kept(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID
+) -> None:
+    novel_id = await finished(http)
+    work = continuity_work(clean_db)
+    novel = (novel_id, user_id)
+    await confirm(clean_db, work, novel, 1, "Mara vowed to find the lost compass of her father.")
+    [thread] = (await memory(http, novel_id))["threads"]
+    assert (thread["planted_chapter"], thread["due_chapter"]) == (1, 11)
+    await confirm(clean_db, work, novel, 13, "Rain, and nothing else.")
+    assert await findings(http, novel_id) == []
+    await confirm(clean_db, work, novel, 14, "Rain again, and the harbour asleep.")
+    [found] = await findings(http, novel_id)
+    assert (found["kind"], found["chapter"], found["thread"]) == (
+        "thread_overdue",
+        14,
+        thread["id"],
+    )
+    assert found["evidence"][0]["chapter"] == 1
+    await confirm(clean_db, work, novel, 15, "At last Mara found the lost compass of her father.")
+    [settled] = await findings(http, novel_id)
+    assert settled["status"] == "resolved"
+    [kept] = (await memory(http, novel_id))["threads"]
+    assert kept["resolved_chapter"] == 15
+
+
+async def test_a_redelivered_confirmation_is_checked_once(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID
+) -> None:
+    novel_id = await finished(http)
+    work = continuity_work(clean_db)
+    event = await confirm(clean_db, work, (novel_id, user_id), 1, DIES)
+    assert not await work.handle(event)
+    checks = await clean_db.fetchval(
+        "SELECT count(*) FROM domain_events WHERE aggregate_type = 'STORY_MEMORY' "
+        "AND aggregate_id = $1",
+        str(novel_id),
+    )
+    assert checks == 2  # Seeded, then the one ChapterChecked
+    assert (await memory(http, novel_id))["version"] == 2
+
+
+async def test_a_chinese_novel_remembers_its_dead(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID
+) -> None:
+    from tests.integration.test_novels import BIBLE
+
+    novel_id = await finished(http, BIBLE)
+    work = continuity_work(clean_db)
+    novel = (novel_id, user_id)
+    await confirm(clean_db, work, novel, 1, "潮水退去。林舟在灯塔下断了气。")
+    await confirm(clean_db, work, novel, 2, "天亮了。林舟推开灯塔的门，笑着说：“我回来了。”")
+    [found] = await findings(http, novel_id)
+    assert found["kind"] == "dead_character_acts"
+    assert found["evidence"][0]["quote"] == "林舟在灯塔下断了气。"
+    [lin] = (await memory(http, novel_id))["characters"]
+    assert (lin["name"], lin["status"]) == ("林舟", "dead")
+    assert (await memory(http, novel_id))["places"][0]["name"] == "灯塔"

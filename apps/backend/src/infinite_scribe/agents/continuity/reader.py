@@ -43,9 +43,9 @@ class Known:
 def sentences(text: str, rules: Rules) -> Iterator[str]:
     """The text's sentences, exactly as written (stripped), at most MAX_SENTENCES."""
     count = 0
-    for piece in rules.sentence_end.split(text):
-        if piece and piece.strip():
-            yield piece.strip()
+    for match in rules.sentence.finditer(text):
+        if match.group().strip():
+            yield match.group().strip()
             count += 1
             if count >= MAX_SENTENCES:
                 return
@@ -80,9 +80,11 @@ class _Chapter:
         self.new.setdefault(said)
         return said
 
-    def negated(self, sentence: str, start: int) -> bool:
-        before = sentence[max(start - _NEGATION_REACH, 0) : start].lower()
-        return any(word in before for word in self.rules.negations)
+    def negated(self, sentence: str, match: re.Match[str]) -> bool:
+        """A negation, a doubt or a condition just before the match or inside it ("林舟差点
+        死了", "they thought Ilya was dead")."""
+        said = sentence[max(match.start() - _NEGATION_REACH, 0) : match.end()].lower()
+        return any(word in said for word in self.rules.negations)
 
     def remembers(self, sentence: str, name: str) -> bool:
         lowered = sentence.lower()
@@ -117,7 +119,7 @@ class _Chapter:
                     who = self.who(match.group("name"))
                     if who is None or who in about:
                         continue
-                    if value != "alive" and self.negated(sentence, match.start()):
+                    if value != "alive" and self.negated(sentence, match):
                         continue
                     about.add(who)
                     self.add({"kind": "status", "who": who, "value": value}, sentence)
@@ -158,7 +160,7 @@ class _Chapter:
             who = self.known.names.get(groups.get("name") or groups.get("said") or "")
             if who is None or who in about or who in acting:
                 continue
-            if self.remembers(sentence, who) or self.negated(sentence, match.start()):
+            if self.remembers(sentence, who) or self.negated(sentence, match):
                 continue
             acting.add(who)
             self.add({"kind": "act", "who": who}, sentence)
@@ -167,7 +169,7 @@ class _Chapter:
         for pattern in self.rules.vows:
             for match in pattern.finditer(sentence):
                 who = self.who(match.group("name"))
-                if who is not None and not self.negated(sentence, match.start()):
+                if who is not None and not self.negated(sentence, match):
                     text = match.group("text").strip(" ,\uff0c")
                     self.add({"kind": "thread", "who": who, "text": text}, sentence)
 

@@ -3,7 +3,8 @@ phrase is added there) and compiled per novel's names.
 
 A pattern of the data is a regular expression with holes: `{name}` (a character the memory
 knows, or in English any capitalised name), `{other}` (another known character), `{value}`
-(one of a trait's values) and `{pronoun}`. `compiled(language, names)` fills them and compiles
+(one of a trait's values), `{pronoun}` and `{gap}` (what may stand between a name and what
+is said of it). `compiled(language, names)` fills them and compiles
 each pattern once per set of names (a novel's cast changes rarely: the cache keeps the last).
 """
 
@@ -41,7 +42,7 @@ class Rules:
     """One language's rules, compiled for one set of names."""
 
     language: str
-    sentence_end: re.Pattern[str]
+    sentence: re.Pattern[str]
     death: tuple[re.Pattern[str], ...]
     missing: tuple[re.Pattern[str], ...]
     alive: tuple[re.Pattern[str], ...]
@@ -97,6 +98,7 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
     english = language == "en"
     pronoun = "(?:" + "|".join(spec["pronouns"]) + ")"
     holes = {"name": f"(?P<name>{_names(names, english)})", "pronoun": pronoun}
+    holes["gap"] = spec["gap"]
     holes["other"] = f"(?P<other>{_names(names, False)})"
     acts = "|".join(re.escape(a) for a in spec["acts"])
     act_pattern = f"(?P<name>{_names(names, False)}){spec['act_gap']}(?:{acts})"
@@ -105,7 +107,7 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         act_pattern += rf"\b|\b(?:{said}) (?P<said>{_names(names, False)})"
     return Rules(
         language=language,
-        sentence_end=re.compile(spec["sentence_end"]),
+        sentence=re.compile(spec["sentence"]),
         death=_compile(spec["death"], spec, holes),
         missing=_compile(spec["missing"], spec, holes),
         alive=_compile(spec["alive"], spec, holes),

@@ -22,7 +22,7 @@ GROUP BY chapter
 
 # The chapter's text where its checked event holds it: a confirmation's, or a rollback's copy.
 _CHAPTER_TEXT = """
-SELECT coalesce(e.payload->>'text', e.payload #>> ARRAY['chapters', $2::text, 'text']) AS text,
+SELECT coalesce(e.payload->>'text', e.payload #>> ARRAY['chapters', $3::text, 'text']) AS text,
        c.event_id
 FROM story_chapters c JOIN domain_events e ON e.event_id = c.event_id
 WHERE c.novel_id = $1 AND c.chapter = $2
@@ -103,7 +103,7 @@ class PostgresStoryRepository:
 
     async def chapter_text(self, novel_id: UUID, chapter: int) -> tuple[str, UUID] | None:
         with translated():
-            row = await self.connection.fetchrow(_CHAPTER_TEXT, novel_id, chapter)
+            row = await self.connection.fetchrow(_CHAPTER_TEXT, novel_id, chapter, str(chapter))
         if row is None or row["text"] is None:
             return None
         return str(row["text"]), row["event_id"]
