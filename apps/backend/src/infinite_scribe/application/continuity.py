@@ -36,6 +36,7 @@ from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain import continuity, passages
 from infinite_scribe.domain.chapters import CONFIRMED, CONFIRMED_STATUS, ROLLED_BACK
 from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.domain.story_fold import THREAD_HORIZON
 from infinite_scribe.domain.story_memory import (
     AGGREGATE_TYPE,
     CHAPTER_CHECKED,
@@ -53,8 +54,6 @@ ChapterReader = Callable[[str, str, Memory], dict[str, Any]]
 #: The bible -> (its language, what it says, as chapter 0).
 BibleReader = Callable[[NovelBible], tuple[str, dict[str, Any]]]
 WAIVED = "Novel.Finding.Waived"
-#: A thread is due this many chapters after it was planted unless the outline says when.
-THREAD_HORIZON = 10
 _IDS = uuid.UUID("0b7d7f0e-5e0a-4a43-8f5e-3c3ad1e6b448")
 #: The other chapters a chapter's passages are compared with (those sharing most marks).
 _COMPARED = 3

@@ -1,4 +1,5 @@
-"""`scribe projections rebuild`: genesis_sessions rebuilt (or checked) from domain_events alone;
+"""`scribe projections rebuild`: genesis_sessions and the novels' story memory (issue 48) rebuilt
+(or checked) from domain_events alone;
 and `maintenance()`, the small pool and services the maintenance commands share."""
 
 import asyncio
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
         ProjectionRebuilder,
         RebuildReport,
     )
+    from infinite_scribe.application.story_rebuild import StoryRebuilder, StoryReport
     from infinite_scribe.application.trash import TrashService
     from infinite_scribe.settings.settings import Settings
 
@@ -29,12 +31,14 @@ projections_app = typer.Typer(help="Projections rebuilt from domain_events", no_
 class Maintenance:
     rebuilder: "ProjectionRebuilder"
     trash: "TrashService"
+    story: "StoryRebuilder"
 
 
 @asynccontextmanager
 async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[Maintenance]:
     """A small pool and the maintenance services on it."""
     from infinite_scribe.application.projections import ProjectionRebuilder
+    from infinite_scribe.application.story_rebuild import StoryRebuilder
     from infinite_scribe.application.trash import TrashService
     from infinite_scribe.persistence.database import create_pool
     from infinite_scribe.persistence.genesis.projections import PostgresProjectionQueries
@@ -48,6 +52,7 @@ async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[
         yield Maintenance(
             rebuilder=ProjectionRebuilder(uow, PostgresProjectionQueries(pool)),
             trash=TrashService(uow, PostgresTrashQueries(pool)),
+            story=StoryRebuilder(uow),
         )
     finally:
         await pool.close()
@@ -73,21 +78,35 @@ def rebuild(
     session: Annotated[
         list[UUID] | None, typer.Option("--session", help="a session id (repeatable)")
     ] = None,
-    all_sessions: Annotated[bool, typer.Option("--all", help="every session")] = False,
+    novel: Annotated[
+        list[UUID] | None,
+        typer.Option("--novel", help="a novel id (repeatable): its story memory and findings"),
+    ] = None,
+    all_sessions: Annotated[
+        bool, typer.Option("--all", help="every session, and every novel's story memory")
+    ] = False,
     check: Annotated[
         bool, typer.Option("--check", help="compare only; exit 1 on any difference")
     ] = False,
 ) -> None:
-    """Rebuild genesis_sessions from domain_events alone (or --check it without writing)."""
-    if bool(session) == all_sessions:
-        fail("give --session ID (one or more) or --all")
+    """Rebuild genesis_sessions (and the story memory projection, issue 48) from domain_events
+    alone (or --check them without writing)."""
+    if bool(session or novel) == all_sessions:
+        fail("give --session ID or --novel ID (one or more), or --all")
     current, url = settings_and_url()
+    broken = False
+    if session or all_sessions:
+        broken |= _sessions(current, url, None if all_sessions else session, check)
+    if novel or all_sessions:
+        broken |= _novels(current, url, None if all_sessions else novel, check)
+    if broken:
+        raise typer.Exit(1)
 
+
+def _sessions(current: "Settings", url: str, ids: list[UUID] | None, check: bool) -> bool:
     async def run(advance: Advance) -> "RebuildReport":
         async with maintenance(current, url) as services:
-            return await services.rebuilder.run(
-                None if all_sessions else session, write=not check, on_progress=advance
-            )
+            return await services.rebuilder.run(ids, write=not check, on_progress=advance)
 
     with progress("checking sessions" if check else "rebuilding sessions", unit="sessions") as bar:
         report = asyncio.run(run(bar))
@@ -98,5 +117,20 @@ def rebuild(
     count = len(report.differences) if check else report.rewritten
     typer.echo(f"checked {report.checked} session(s); {count} {verb}")
     broken = any(d.error is not None for d in report.differences)
-    if broken or (check and report.differences):
-        raise typer.Exit(1)
+    return broken or (check and bool(report.differences))
+
+
+def _novels(current: "Settings", url: str, ids: list[UUID] | None, check: bool) -> bool:
+    async def run(advance: Advance) -> "StoryReport":
+        async with maintenance(current, url) as services:
+            return await services.story.run(ids, write=not check, on_progress=advance)
+
+    with progress("checking novels" if check else "rebuilding novels", unit="novels") as bar:
+        report = asyncio.run(run(bar))
+    for difference in report.differences:
+        for what in difference.what:
+            typer.echo(f"novel {difference.novel_id}: {what}")
+    verb = "differ" if check else "rewritten"
+    count = len(report.differences) if check else report.rewritten
+    typer.echo(f"checked {report.checked} novel(s); {count} {verb}")
+    return check and bool(report.differences)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """The continuity check on PostgreSQL (issue 48): each kind of finding with its evidence, a
 finding settled by an edit or a rollback, and the memory the API shows."""
 

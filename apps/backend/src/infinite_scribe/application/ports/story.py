@@ -72,6 +72,43 @@ class StoryRepository(Protocol):
         ...
 
 
+class StoryRebuild(Protocol):
+    """What `scribe projections rebuild --novel` reads and writes in one transaction."""
+
+    async def owner(self, novel_id: UUID) -> UUID | None:
+        """The novel's writer (None: no such novel, purged)."""
+        ...
+
+    async def stream(self, novel_id: UUID) -> list[tuple[str, dict[str, Any]]]:
+        """The novel's memory stream, oldest first."""
+        ...
+
+    async def waivers(self, novel_id: UUID) -> list[dict[str, Any]]:
+        """The payloads of the novel's `Novel.Finding.Waived` events."""
+        ...
+
+    async def projected(self, novel_id: UUID) -> tuple[StoredMemory, dict[str, Finding]]:
+        """The stored projection (locked against the consumer until commit)."""
+        ...
+
+    async def text_of(self, novel_id: UUID, chapter: int, event_id: UUID) -> str | None: ...
+
+    async def replace(
+        self,
+        novel_id: UUID,
+        user_id: UUID,
+        stored: StoredMemory,
+        findings: Sequence[Finding],
+        chapters: Sequence[ChapterMarks],
+    ) -> None:
+        """The projection as given, in place of what was stored."""  # fmt: skip
+        ...
+
+    async def novel_ids(self) -> list[UUID]:
+        """Every novel with a memory stream, in a stable order."""
+        ...
+
+
 class StoryQueries(Protocol):
     """What the API reads: the memory and a page of findings."""
 
@@ -86,3 +123,5 @@ class StoryQueries(Protocol):
 
 #: The story memory's repository.
 STORY: RepositoryKey[StoryRepository] = RepositoryKey("story")
+#: Its rebuild's.
+STORY_REBUILD: RepositoryKey[StoryRebuild] = RepositoryKey("story_rebuild")

@@ -44,8 +44,8 @@ RETURNING 1
 """
 
 _CHAPTER_GONE = "DELETE FROM story_chapters WHERE novel_id = $1 AND chapter = $2"
-_CHAPTER = "INSERT INTO story_chapters (novel_id, chapter, event_id) VALUES ($1, $2, $3)"
-_MARKS = """
+CHAPTER = "INSERT INTO story_chapters (novel_id, chapter, event_id) VALUES ($1, $2, $3)"
+MARKS = """
 INSERT INTO story_marks (novel_id, mark, chapter)
 SELECT $1, m, $3 FROM unnest($2::bigint[]) AS m ON CONFLICT DO NOTHING
 """
@@ -76,7 +76,7 @@ LIMIT $5
 """
 
 
-def _finding(row: asyncpg.Record) -> Finding:
+def finding_of(row: asyncpg.Record) -> Finding:
     found: Finding = dict(row["finding"])
     return found | {"status": row["status"], "reason": row["reason"]}
 
@@ -111,12 +111,12 @@ class PostgresStoryRepository:
     async def open_findings(self, novel_id: UUID, chapter: int) -> list[Finding]:
         with translated():
             rows = await self.connection.fetch(_OPEN, novel_id, chapter)
-        return [_finding(row) for row in rows]
+        return [finding_of(row) for row in rows]
 
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Finding | None:
         with translated():
             row = await self.connection.fetchrow(_FINDING, novel_id, finding_id)
-        return None if row is None else _finding(row)
+        return None if row is None else finding_of(row)
 
     async def move(self, move: MemoryMove) -> None:
         connection = self.connection
@@ -135,10 +135,10 @@ class PostgresStoryRepository:
                 await connection.execute(_CHAPTER_GONE, move.novel_id, chapter.chapter)
                 if chapter.event_id is not None:
                     await connection.execute(
-                        _CHAPTER, move.novel_id, chapter.chapter, chapter.event_id
+                        CHAPTER, move.novel_id, chapter.chapter, chapter.event_id
                     )
                     await connection.execute(
-                        _MARKS, move.novel_id, list(chapter.marks), chapter.chapter
+                        MARKS, move.novel_id, list(chapter.marks), chapter.chapter
                     )
             if move.findings:
                 await connection.execute(_FINDINGS, move.novel_id, list(move.findings))
@@ -175,7 +175,7 @@ class PostgresStoryQueries:
                 if await connection.fetchval(_OWNED, novel_id, user_id) is None:
                     return None
                 rows = await connection.fetch(_PAGE, novel_id, status, chapter, last, limit)
-        return [_finding(row) for row in rows]
+        return [finding_of(row) for row in rows]
 
 
 def _position(after: str | None) -> tuple[int | None, UUID | None]:

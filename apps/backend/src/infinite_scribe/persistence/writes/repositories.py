@@ -9,7 +9,7 @@ from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.projections import PROJECTIONS
 from infinite_scribe.application.ports.storage import RepositoryKey
-from infinite_scribe.application.ports.story import STORY
+from infinite_scribe.application.ports.story import STORY, STORY_REBUILD
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS
 from infinite_scribe.application.ports.trash import TRASH
 from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository
@@ -17,6 +17,7 @@ from infinite_scribe.persistence.genesis.adapters import PostgresGenesisReposito
 from infinite_scribe.persistence.genesis.projections import PostgresProjectionRepository
 from infinite_scribe.persistence.genesis.trash import PostgresTrashRepository
 from infinite_scribe.persistence.story.memory import PostgresStoryRepository
+from infinite_scribe.persistence.story.rebuild import PostgresStoryRebuild
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskRepository
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowHandles
 from infinite_scribe.persistence.writes.composer import WriteComposer
@@ -30,6 +31,7 @@ REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
     PROJECTIONS: PostgresProjectionRepository,
     NOVELS: PostgresNovelRepository,
     STORY: PostgresStoryRepository,
+    STORY_REBUILD: PostgresStoryRebuild,
 }
 
 

@@ -1,0 +1,111 @@
+"""`scribe projections rebuild --novel ID` (or `--all`): the story memory projection rebuilt (or
+checked) from the memory stream and the novel's waivers alone (domain/story_fold.py).
+
+Each novel in a transaction of its own that locks its memory row, so a rebuild can run beside a
+live continuity consumer; the chapters' passage fingerprints are computed again from the texts
+the stream names (the one part of the projection not in the events themselves).
+"""
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.application.ports.story import (
+    STORY_REBUILD,
+    ChapterMarks,
+    StoredMemory,
+    StoryRebuild,
+)
+from infinite_scribe.application.retries import with_retries
+from infinite_scribe.domain import passages
+from infinite_scribe.domain.continuity import Finding
+from infinite_scribe.domain.story_fold import FoldedStory, fold_story
+
+
+@dataclass(frozen=True)
+class StoryDifference:
+    novel_id: UUID
+    #: What differs: "memory", "version", "finding <id>".
+    what: tuple[str, ...]
+
+
+@dataclass
+class StoryReport:
+    checked: int = 0
+    rewritten: int = 0
+    differences: list[StoryDifference] = field(default_factory=list)
+
+
+def _differences(
+    stored: StoredMemory, findings: dict[str, Finding], folded: FoldedStory
+) -> tuple[str, ...]:
+    what = []
+    if stored.version != folded.version:
+        what.append(f"version: stored={stored.version} expected={folded.version}")
+    if (stored.memory or {}) != (folded.memory if folded.version else {}):
+        what.append("memory")
+    for finding_id in sorted(set(findings) | set(folded.findings)):
+        if findings.get(finding_id) != folded.findings.get(finding_id):
+            what.append(f"finding {finding_id}")
+    return tuple(what)
+
+
+class StoryRebuilder:
+    """Check or rewrite the story memory projection of novels from their events."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def run(
+        self,
+        novel_ids: Iterable[UUID] | None,
+        *,
+        write: bool,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> StoryReport:
+        if novel_ids is None:
+            async with self.uow.autocommit() as reads:
+                novel_ids = await reads.repository(STORY_REBUILD).novel_ids()
+        report = StoryReport()
+        for novel_id in novel_ids:
+            what = await with_retries(functools.partial(self._attempt, novel_id, write))
+            report.checked += 1
+            if what:
+                report.differences.append(StoryDifference(novel_id, what))
+                report.rewritten += int(write)
+            if on_progress is not None:
+                on_progress(1)
+        return report
+
+    async def _attempt(self, novel_id: UUID, write: bool, number: int) -> tuple[str, ...]:
+        return await self.one(novel_id, write=write)
+
+    async def one(self, novel_id: UUID, *, write: bool) -> tuple[str, ...]:
+        async with self.uow.transaction() as tx:
+            repository = tx.repository(STORY_REBUILD)
+            stored, findings = await repository.projected(novel_id)
+            folded = fold_story(
+                await repository.stream(novel_id), await repository.waivers(novel_id)
+            )
+            what = _differences(stored, findings, folded)
+            owner = await repository.owner(novel_id)
+            if what and write and owner is not None:
+                chapters = await _chapters(repository, novel_id, folded)
+                memory = StoredMemory(novel_id, folded.version, folded.memory)
+                await repository.replace(
+                    novel_id, owner, memory, list(folded.findings.values()), chapters
+                )
+        return what
+
+
+async def _chapters(
+    repository: StoryRebuild, novel_id: UUID, folded: FoldedStory
+) -> list[ChapterMarks]:
+    marked = []
+    for chapter, event_id in sorted(folded.chapters.items()):
+        text = await repository.text_of(novel_id, chapter, UUID(event_id))
+        marks = [] if text is None else [mark for mark, _ in passages.marks(text)]
+        marked.append(ChapterMarks(chapter, UUID(event_id), marks))
+    return marked
