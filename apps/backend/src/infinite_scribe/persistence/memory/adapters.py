@@ -30,7 +30,9 @@ from infinite_scribe.application.ports.genesis import (
     SessionSnapshot,
 )
 from infinite_scribe.application.ports.idempotency import StoredResponse
+from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.application.ports.story import STORY
 from infinite_scribe.application.ports.tasks import (
     ASYNC_TASKS,
     GenerationRequests,
@@ -42,6 +44,7 @@ from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
 from infinite_scribe.persistence.memory.event_lines import event_lines
+from infinite_scribe.persistence.memory.story import MemoryBibles, MemoryStory
 from infinite_scribe.persistence.memory.tables import (
     PENDING,
     UNFINISHED,
@@ -103,6 +106,7 @@ class MemoryTransaction:
             GENESIS_SESSIONS.name: MemoryGenesis(self.db, self.tables),
             ASYNC_TASKS.name: MemoryTasks(self.tables),
             FLOW_HANDLES.name: MemoryHandles(self.tables),
+            STORY.name: MemoryStory(self.tables),
         }
         return cast(R, adapters[key.name])
 
@@ -121,6 +125,10 @@ class MemorySession:
         # The tasks too: an agent begins its task in autocommit (each statement commits).
         if key.name == ASYNC_TASKS.name:
             return cast(R, MemoryTasks(self.db.tables))
+        if key.name == STORY.name:
+            return cast(R, MemoryStory(self.db.tables))
+        if key.name == NOVELS.name:
+            return cast(R, MemoryBibles(self.db.tables))
         if key.name != GENESIS_SESSIONS.name:
             raise NotImplementedError(f"{key.name} is used inside transactions only")
         return cast(R, MemoryGenesis(self.db))

@@ -59,6 +59,8 @@ class Tables:
     #: When each handle last moved (the `updated_at` the flow sweeper reads).
     handle_moved: dict[UUID, datetime] = field(default_factory=dict)
     novels: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    #: The story memory projection (issue 48): novel id -> version, memory, findings, chapters.
+    story: dict[UUID, dict[str, Any]] = field(default_factory=dict)
 
 
 def apply(tables: Tables, write: Write) -> list[int]:
