@@ -11,7 +11,7 @@ projection's version-checked move. A lost race (another check of the same novel)
 import asyncio
 import itertools
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
@@ -172,9 +172,10 @@ class ContinuityWork:
         if text is not None:
             read = await self.cpu(self.reader, plan.memory.get("language", "en"), text, before)
             plan.memory = with_chapter(before, chapter, str(event_id), read, THREAD_HORIZON)
-            marks = [mark for mark, _ in await self.cpu(passages.marks, text)]
+            own = await self.cpu(passages.marks, text)
+            marks = [mark for mark, _ in own]
             found = continuity.check(novel_id, before, where, read)
-            found += await self._repeats(story, novel_id, where, text, marks)
+            found += await self._repeats(story, novel_id, where, text, own)
             found += continuity.overdue(novel_id, plan.memory, where)
         ids = {f["id"] for f in found}
         open_findings = await story.open_findings(novel_id, chapter)
@@ -191,18 +192,17 @@ class ContinuityWork:
         novel_id: UUID,
         where: tuple[int, str],
         text: str,
-        marks: Sequence[int],
+        own: list[tuple[int, int]],
     ) -> list[dict[str, Any]]:
         """Passages of 50+ characters the chapter repeats: from itself, and from the chapters
         that share most of its fingerprints (looked up, not read: flat in the book's length)."""
-        repeats = [
-            (p, where[0], where[1]) for p in await self.cpu(passages.shared, text, text, True)
-        ]
-        sharing = await story.sharing(novel_id, where[0], marks)
+        itself = await self.cpu(passages.shared, text, text, True, own)
+        repeats = [(p, where[0], where[1]) for p in itself]
+        sharing = await story.sharing(novel_id, where[0], [mark for mark, _ in own])
         for other in passages.best_chapters(sharing, _COMPARED):
             stored = await story.chapter_text(novel_id, other)
             if stored is not None:
-                found = await self.cpu(passages.shared, text, stored[0])
+                found = await self.cpu(passages.shared, text, stored[0], False, own)
                 repeats += [(p, other, str(stored[1])) for p in found]
         return continuity.repetitions(novel_id, where, _earliest(repeats))
 

@@ -74,16 +74,20 @@ def _grown(text: str, other: str, i: int, j: int) -> tuple[int, int, int]:
     return i, j, length
 
 
-def shared(text: str, other: str, same: bool = False) -> list[Passage]:
+def shared(
+    text: str, other: str, same: bool = False, own: list[tuple[int, int]] | None = None
+) -> list[Passage]:
     """Passages of at least MIN_PASSAGE characters of `text` that `other` also has (both are
-    folded first); `same`: `other` is `text` itself (a passage repeated inside one chapter)."""
+    folded first); `same`: `other` is `text` itself (a passage repeated inside one chapter);
+    `own`: `marks(text)`, when the caller has them already."""
     flat, flat_other = folded(text), folded(other)
+    mine = marks(flat) if own is None else own
     theirs: dict[int, list[int]] = {}
-    for value, position in marks(flat_other):
+    for value, position in mine if same else marks(flat_other):
         theirs.setdefault(value, []).append(position)
     found: list[Passage] = []
     covered: list[tuple[int, int]] = []
-    for value, position in marks(flat):
+    for value, position in mine:
         if any(start <= position < end for start, end in covered):
             continue
         for at in theirs.get(value, ()):

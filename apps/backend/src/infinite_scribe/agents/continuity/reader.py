@@ -109,13 +109,14 @@ class _Chapter:
     def _statuses(self, sentence: str) -> set[str]:
         """The status facts of the sentence; the names it is about (their death or life)."""
         about: set[str] = set()
+        lowered = sentence.lower()
         for value, patterns in (
             ("alive", self.rules.alive),
             ("dead", self.rules.death),
             ("missing", self.rules.missing),
         ):
             for pattern in patterns:
-                for match in pattern.finditer(sentence):
+                for match in pattern.finditer(sentence, lowered):
                     who = self.who(match.group("name"))
                     if who is None or who in about:
                         continue
@@ -126,10 +127,11 @@ class _Chapter:
         return about
 
     def _traits(self, sentence: str) -> None:
+        lowered = sentence.lower()
         for trait in self.rules.traits:
             said: set[tuple[str, str]] = set()
             for pattern in trait.patterns:
-                for match in pattern.finditer(sentence):
+                for match in pattern.finditer(sentence, lowered):
                     fact = self._trait_fact(trait, match)
                     if fact is not None and (fact["who"], fact["attribute"]) not in said:
                         said.add((fact["who"], fact["attribute"]))
@@ -166,8 +168,9 @@ class _Chapter:
             self.add({"kind": "act", "who": who}, sentence)
 
     def _vows(self, sentence: str) -> None:
+        lowered = sentence.lower()
         for pattern in self.rules.vows:
-            for match in pattern.finditer(sentence):
+            for match in pattern.finditer(sentence, lowered):
                 who = self.who(match.group("name"))
                 if who is not None and not self.negated(sentence, match):
                     text = match.group("text").strip(" ,\uff0c")

@@ -14,10 +14,17 @@ from infinite_scribe.persistence.errors import translated
 
 _STORED = "SELECT version, memory FROM story_memory WHERE novel_id = $1"
 
+# At most a few chapters per fingerprint: a phrase the whole book uses ("said the captain")
+# would otherwise bring every chapter back, a cost that grows with the book.
 _SHARING = """
-SELECT chapter, count(*)::int AS shared FROM story_marks
-WHERE novel_id = $1 AND mark = ANY($2::bigint[]) AND chapter <> $3
-GROUP BY chapter
+SELECT s.chapter, count(*)::int AS shared
+FROM unnest($2::bigint[]) AS m(mark)
+CROSS JOIN LATERAL (
+    SELECT chapter FROM story_marks
+    WHERE novel_id = $1 AND mark = m.mark AND chapter <> $3
+    ORDER BY chapter LIMIT 8
+) AS s
+GROUP BY s.chapter
 """
 
 # The chapter's text where its checked event holds it: a confirmation's, or a rollback's copy.

@@ -1,0 +1,159 @@
+"""The continuity check (issue 48): how well the offline reader finds contradictions, how many
+it finds in the offline generator's own books, and what one chapter's check costs as the book
+grows.
+
+1. The labelled set (bench/data/continuity_cases.json: short books, flawed and clean, both
+   languages, written by hand): precision and recall per kind; target precision >= 0.9 and
+   recall >= 0.8 for each. Checked in memory through the consumer's use case (OfflineBook).
+2. The offline generator's books: a Chinese and an English bible from its own Genesis, then
+   BENCH_BOOK_CHAPTERS chapters (default 30) from its chapter writer: findings per 10,000
+   characters, by kind (on clean books every one is a false alarm, or the writer's own flaw).
+3. The check's cost on PostgreSQL (a fresh database: DATABASE_URL's server or embedded): the
+   chapters of a synthetic book of BENCH_CHAPTERS chapters (default 1,000; BENCH_QUICK=1: 200)
+   of ~3,000 characters confirmed one after another and checked as the worker does; the mean
+   time of a check at chapters 1-10 and at the last 10, and its ratio to the same-run limit
+   (one INSERT of the chapter's event, what the confirmation itself costs the database).
+   Target: flat (last 10 / first 10 <= 1.2).
+
+Usage: .venv/bin/python bench/continuity.py   (prints one JSON line at the end)
+"""
+
+import asyncio
+import json
+import os
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from _continuity_cost import check_cost
+from _services import fresh_database
+from infinite_scribe.agents.continuity.book import OfflineBook
+from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
+from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
+from infinite_scribe.domain.continuity import KINDS
+from infinite_scribe.domain.genesis import STAGE_ORDER
+from infinite_scribe.domain.novel import NovelBible, novel_bible
+from infinite_scribe.domain.proposals import PROPOSAL_META
+from shared_types.enums import GenesisStage
+
+CASES = Path(__file__).with_name("data") / "continuity_cases.json"
+QUICK = bool(os.environ.get("BENCH_QUICK"))
+CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "200" if QUICK else "1000"))
+BOOK_CHAPTERS = int(os.environ.get("BENCH_BOOK_CHAPTERS", "30"))
+IDEAS = {
+    "zh": "2150年的火星殖民地，一名女法医发现氧气配给记录被人篡改。",  # noqa: RUF001
+    "en": "A forensic doctor on Mars in 2150 discovers that the oxygen ledger was falsified.",
+}
+
+
+def case_bible(case: dict[str, Any]) -> NovelBible:
+    places = [{"name": name} for name in case.get("places", [])]
+    return NovelBible(
+        title="labelled",
+        characters={"characters": case["characters"]},
+        worldview={"locations": places},
+    )
+
+
+async def labelled() -> dict[str, dict[str, float]]:
+    """Precision and recall per kind over the labelled set (a finding is its kind + chapter)."""
+    cases = json.loads(CASES.read_text(encoding="utf-8"))["cases"]
+    tally: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
+    for case in cases:
+        book = OfflineBook(case_bible(case))
+        for number, text in enumerate(case["chapters"], start=1):
+            await book.confirm(number, text)
+        found = {(f["kind"], f["chapter"]) for f in await book.findings()}
+        wanted = {(e["kind"], e["chapter"]) for e in case["expected"]}
+        for kind, chapter in found | wanted:
+            outcome = "tp" if (kind, chapter) in found & wanted else "fp"
+            outcome = "fn" if (kind, chapter) not in found else outcome
+            tally[kind][outcome] += 1
+            if outcome != "tp":
+                print(f"  {outcome}: {case['id']} {kind} chapter {chapter}", flush=True)
+    scores = {}
+    for kind, counts in tally.items():
+        tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+        scores[kind] = {
+            "precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+            "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+            "expected": tp + fn,
+        }
+    return scores
+
+
+async def offline_bible(language: str) -> NovelBible:
+    """What a writer who confirms every first offline proposal ends Genesis with."""
+    confirmed: dict[str, Any] = {}
+    novel = uuid.uuid4()
+    for stage in STAGE_ORDER:
+        if stage is GenesisStage.FINISHED:
+            continue
+        request = GenerationRequest(
+            session_id=novel,
+            stage=stage,
+            confirmed_data=dict(confirmed),
+            user_input=IDEAS[language],
+        )
+        proposal = (await OfflineGenerator().generate(request)).model_dump(mode="json")
+        content = {k: v for k, v in proposal.items() if k not in PROPOSAL_META}
+        if stage is GenesisStage.CONCEPT_SELECTION:
+            content = content["concepts"][0]
+        confirmed[stage.value] = content
+    return novel_bible(confirmed)
+
+
+def offline_chapter(bible: NovelBible, language: str, number: int) -> str:
+    outline = chapter_outline(bible.outline)
+    _, title, summary = outline[(number - 1) % len(outline)]
+    brief = ChapterBrief(uuid.uuid4(), number, title, summary, language, bible)
+    beats = plan_beats(brief)
+    return "\n\n".join(write_beat(brief, beats, index) for index in range(len(beats)))
+
+
+async def generated_books() -> dict[str, dict[str, Any]]:
+    """Findings per 10,000 characters in the offline generator's own books."""
+    report = {}
+    for language in ("zh", "en"):
+        bible = await offline_bible(language)
+        book = OfflineBook(bible)
+        size = 0
+        for number in range(1, BOOK_CHAPTERS + 1):
+            text = offline_chapter(bible, language, number)
+            size += len(text)
+            await book.confirm(number, text)
+        kinds = Counter(f["kind"] for f in await book.findings())
+        report[language] = {
+            "chapters": BOOK_CHAPTERS,
+            "characters": size,
+            "per_10k": round(10_000 * sum(kinds.values()) / max(size, 1), 2),
+            "by_kind": dict(kinds),
+        }
+    return report
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    scores = asyncio.run(labelled())
+    for kind, score in scores.items():
+        met = score["precision"] >= 0.9 and score["recall"] >= 0.8
+        print(f"{kind}: {score} ({'met' if met else 'MISSED'}: precision >= 0.9, recall >= 0.8)")
+    books = asyncio.run(generated_books())
+    for language, book in books.items():
+        print(f"offline generator's {language} book: {book}")
+    with fresh_database() as url:
+        cost = asyncio.run(check_cost(url, CHAPTERS))
+    ratio = cost["last_ms"] / cost["first_ms"]
+    print(
+        f"check per chapter: chapters 1-10 {cost['first_ms']:.1f} ms, chapters "
+        f"{CHAPTERS - 9}-{CHAPTERS} {cost['last_ms']:.1f} ms: {ratio:.2f}x "
+        f"({'met' if ratio <= 1.2 else 'MISSED'}: <= 1.2x); the limit (one INSERT of the "
+        f"chapter's event) {cost['limit_ms']:.2f} ms: {cost['last_ms'] / cost['limit_ms']:.1f}x"
+    )
+    summary = {"labelled": scores, "books": books, "cost": cost, "seconds": 0.0}
+    summary["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(summary, ensure_ascii=False), flush=True)
