@@ -1,0 +1,104 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""The offline continuity reader (issue 48): its rules are data, read once; each fact keeps the
+exact sentence it came from; a negation, a doubt or a memory is not a fact."""
+
+import json
+
+import pytest
+
+from infinite_scribe.agents.continuity import rules as rules_module
+from infinite_scribe.agents.continuity.reader import Known, read_chapter
+from infinite_scribe.agents.continuity.rules import compiled, data, required
+
+EN = Known({"Mara Quinn": "Mara Quinn", "Mara": "Mara Quinn", "Ilya": "Ilya Brandt"})
+ZH = Known({"林舟": "林舟", "苏晚": "苏晚"}, ["灯塔"])
+
+
+def facts(language: str, text: str, known: Known) -> list[tuple[str, ...]]:
+    return [
+        tuple(str(f.get(k)) for k in ("kind", "who", "attribute", "value") if k in f)
+        for f in read_chapter(language, text, known)["facts"]
+    ]
+
+
+def test_the_rules_file_has_every_section_in_both_languages() -> None:
+    sections = {"death", "missing", "alive", "acts", "traits", "vows", "payoffs", "sentence"}
+    for language in ("en", "zh"):
+        assert sections <= set(data()[language]), language
+        assert set(data()[language]["traits"]) >= {"hair", "eyes", "age", "profession", "relation"}
+        compiled(language, ("Mara",))  # every pattern compiles
+    assert json.loads(rules_module._DATA.read_text(encoding="utf-8")) == data()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        ("{name}{gap}was killed", "was killed"),
+        ("killed {name}", "killed "),
+        ("{name}{gap}断了气", "断了气"),
+        ("{name}(?:今年|已经)?{value}岁", "岁"),
+        ("{name}, {value}(?: years old|-year-old|,)", ""),
+        ("(?:a|b) {name}", ""),
+    ],
+)
+def test_a_pattern_needs_its_literal_text(pattern: str, needs: str) -> None:
+    assert required(pattern) == needs
+
+
+def test_deaths_with_their_sentence_and_not_the_doubted_ones() -> None:
+    text = (
+        "Ilya, the old doctor, died at dawn. Mara almost died. They thought Mara was dead. "
+        "If Mara died, who would sail?"
+    )
+    found = read_chapter("en", text, EN)["facts"]
+    assert [(f["who"], f["value"], f["quote"]) for f in found] == [
+        ("Ilya Brandt", "dead", "Ilya, the old doctor, died at dawn.")
+    ]
+    assert facts("zh", "林舟差点死了。大家都以为林舟死了。林舟在灯塔下断了气。", ZH) == [
+        ("status", "林舟", "dead")
+    ]
+
+
+def test_acts_here_and_now_but_not_remembered_ones() -> None:
+    text = 'Mara remembered how Ilya laughed. "Go," said Ilya. At the grave Ilya smiled in a dream.'
+    assert facts("en", text, EN) == [("act", "Ilya Brandt")]
+    assert facts("zh", "苏晚回忆起林舟笑着的样子。林舟推开门，说：“走吧。”", ZH) == [
+        ("act", "林舟")
+    ]
+
+
+def test_traits_in_both_languages_with_canonical_values() -> None:
+    text = (
+        "Mara's golden hair was wet. Mara, 32 years old, climbed. Mara was a surgeon. "
+        "Mara was Ilya's sister."
+    )
+    assert facts("en", text, EN) == [
+        ("trait", "Mara Quinn", "hair", "blond"),
+        ("trait", "Mara Quinn", "age", "32"),
+        ("trait", "Mara Quinn", "profession", "doctor"),
+        ("trait", "Mara Quinn", "relation:Ilya Brandt", "sister"),
+    ]
+    zh = "林舟有一头火红的长发。二十三岁的林舟是一名法医。苏晚是林舟的妹妹。"
+    assert facts("zh", zh, ZH) == [
+        ("trait", "林舟", "hair", "red"),
+        ("trait", "林舟", "age", "23"),
+        ("trait", "林舟", "profession", "coroner"),
+        ("trait", "苏晚", "relation:林舟", "sister"),
+    ]
+
+
+def test_new_english_names_and_the_places_seen() -> None:
+    read = read_chapter("en", "Tom Reed died at dawn. The rain died down.", EN)
+    assert read["new"] == ["Tom Reed"] and read["seen"] == ["Tom Reed"]
+    assert read_chapter("zh", "林舟走向灯塔。", ZH)["places"] == ["灯塔"]
+
+
+def test_a_vow_and_its_payoff() -> None:
+    planted = read_chapter("en", "Mara vowed to find the lost compass of her father.", EN)
+    [thread] = planted["facts"]
+    assert (thread["kind"], thread["text"]) == ("thread", "find the lost compass of her father")
+    known = Known(EN.names, threads=[("t1", thread["text"])])
+    paid = read_chapter("en", "At last Mara found the lost compass of her father.", known)
+    assert [f["thread"] for f in paid["facts"] if f["kind"] == "payoff"] == ["t1"]
+    unrelated = read_chapter("en", "At last Mara found a warm bed.", known)
+    assert [f for f in unrelated["facts"] if f["kind"] == "payoff"] == []
