@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from infinite_scribe.application.aggregates import Origin
+from infinite_scribe.application.aggregates import Origin, envelopes
 from infinite_scribe.application.chapter_commands import NOVEL_WRITER
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import SESSIONS
@@ -21,6 +21,7 @@ from infinite_scribe.application.ports.genesis import SessionSnapshot
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.ports.storage import Transaction, UnitOfWork
+from infinite_scribe.application.ports.story import STORY
 from infinite_scribe.application.ports.trash import (
     TRASH,
     PurgedRows,
@@ -32,6 +33,8 @@ from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.chapters import PURGED as NOVEL_PURGED
 from infinite_scribe.domain.chapters import Decided
 from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidState, NotFound
+from infinite_scribe.domain.story_memory import AGGREGATE_TYPE as STORY_AGGREGATE
+from infinite_scribe.domain.story_memory import PURGED as MEMORY_PURGED
 from infinite_scribe.domain.trash import (
     PURGED_BY_RETENTION,
     PURGED_BY_USER,
@@ -189,3 +192,8 @@ async def _novel_tombstone(
     if novel is not None and novel.version > 0:
         tombstone = [Decided(NOVEL_PURGED, {"reason": reason})]
         await NOVEL_WRITER.apply(tx, novel, tombstone, _origin(context))
+    story = await tx.repository(STORY).stored(novel_id)
+    if story.version > 0:  # its story memory quotes its chapters (issue 48): erased too
+        decided = [Decided(MEMORY_PURGED, {"reason": reason})]
+        events = envelopes(STORY_AGGREGATE, str(novel_id), story.version, decided, _origin(context))
+        await tx.write(Write(events=events))

@@ -17,6 +17,8 @@ from typing import Any
 AGGREGATE_TYPE = "STORY_MEMORY"
 SEEDED = "Novel.Memory.Seeded"
 CHAPTER_CHECKED = "Novel.Memory.ChapterChecked"
+#: The memory stream's tombstone when the novel is purged: its payloads (quotes) are erased.
+PURGED = "Novel.Memory.Purged"
 
 MAX_CHARACTERS = 300
 MAX_PLACES = 200

@@ -162,3 +162,53 @@ async def test_a_chinese_novel_remembers_its_dead(
     [lin] = (await memory(http, novel_id))["characters"]
     assert (lin["name"], lin["status"]) == ("林舟", "dead")
     assert (await memory(http, novel_id))["places"][0]["name"] == "灯塔"
+
+
+async def test_a_purged_novel_keeps_no_quote_of_its_chapters_in_its_memory_stream(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID
+) -> None:
+    from tests.support.genesis_client import new_session, state
+    from tests.support.trash import confirm_all, ok, purge, trash
+
+    session_id = await new_session(http)
+    await confirm_all(http, session_id)
+    novel_id = uuid.UUID((await state(http, session_id))["novel_id"])
+    work = continuity_work(clean_db)
+    await confirm(clean_db, work, (novel_id, user_id), 1, DIES)
+    # The confirmation was appended past the novel's projection: catch the projection up, as
+    # the command would have, so the purge's tombstone takes the next version.
+    await clean_db.execute(
+        "UPDATE novels SET stream_version = (SELECT max(aggregate_version) FROM domain_events "
+        "WHERE aggregate_type = 'NOVEL' AND aggregate_id = $1::text) WHERE id = $1",
+        novel_id,
+    )
+    ok(await trash(http, session_id))
+    ok(await purge(http, session_id))
+    rows = await clean_db.fetch(
+        "SELECT event_type, payload FROM domain_events "
+        "WHERE aggregate_type = 'STORY_MEMORY' AND aggregate_id = $1 ORDER BY aggregate_version",
+        str(novel_id),
+    )
+    assert [r["event_type"] for r in rows] == [
+        "Novel.Memory.Seeded",
+        "Novel.Memory.ChapterChecked",
+        "Novel.Memory.Purged",
+    ]
+    assert all("killed" not in str(r["payload"]) for r in rows)
+    for table in ("story_memory", "story_findings", "story_chapters", "story_marks"):
+        assert (
+            await clean_db.fetchval(f"SELECT count(*) FROM {table} WHERE novel_id = $1", novel_id)
+            == 0
+        )
+    late = await confirm_late(clean_db, work, (novel_id, user_id))
+    assert late is False  # a check that arrives after the purge remembers nothing
+
+
+async def confirm_late(
+    pool: asyncpg.Pool, work: object, novel: tuple[uuid.UUID, uuid.UUID]
+) -> bool:
+    from infinite_scribe.domain.chapters import CONFIRMED
+    from tests.support.continuity import novel_event
+
+    event = novel_event(*novel, CONFIRMED, {"chapter": 2, "text": WALKS, "edited": False})
+    return await work.handle(event)  # type: ignore[attr-defined, no-any-return]

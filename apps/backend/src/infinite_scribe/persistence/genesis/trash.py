@@ -9,6 +9,7 @@ from infinite_scribe.application.ports.genesis import SessionSnapshot
 from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.ports.trash import PurgedRows
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE
+from infinite_scribe.domain.story_memory import AGGREGATE_TYPE as STORY_AGGREGATE
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis.reads import summary_of
 from infinite_scribe.persistence.genesis.sessions import load_session
@@ -125,15 +126,18 @@ class PostgresTrashRepository:
         )
 
     async def _purge_novel_stream(self, novel_id: UUID | None) -> dict[str, int]:
-        """The novel's own stream (its chapters, issue 39): its commands and tasks deleted, its
-        events' payloads erased (its `Novel.Chapters.Purged` tombstone was written first), its
-        outbox copies gone or erased."""
+        """The novel's own streams (its chapters, issue 39; its story memory, issue 48): its
+        commands and tasks deleted, its events' payloads erased (their `...Purged` tombstones
+        were written first), its outbox copies gone or erased."""
         if novel_id is None:
             return {"events": 0, "commands": 0, "tasks": 0, "outbox": 0}
         rows = await self.connection.fetchrow(_PURGE_NOVEL_ROWS, novel_id)
-        erased = await self.connection.fetchval(
-            "SELECT erase_purged_aggregate($1, $2)", NOVEL_AGGREGATE, str(novel_id)
-        )
+        erased = 0
+        # Its story memory's stream too (issue 48: it quotes the chapters), when it has one.
+        for aggregate in (NOVEL_AGGREGATE, STORY_AGGREGATE):
+            erased += await self.connection.fetchval(
+                "SELECT erase_purged_aggregate($1, $2)", aggregate, str(novel_id)
+            )
         outbox = await self.connection.fetchval(_PURGE_NOVEL_OUTBOX, str(novel_id))
         return {
             "events": int(erased),
