@@ -1,6 +1,8 @@
 """The story memory, the findings and the passage search, pure (issue 48); and the whole check
 in memory through the consumer's use case (OfflineBook): rollback, waiver, redelivery, fold."""
 
+import uuid
+
 import pytest
 
 from infinite_scribe.agents.continuity.book import OfflineBook, check_book
@@ -12,6 +14,7 @@ from infinite_scribe.domain.story_memory import (
     _add_range,
     _drop_range,
     blank,
+    digest,
     view,
     with_chapter,
     without_chapter,
@@ -131,3 +134,42 @@ async def test_a_rollback_to_a_draft_takes_the_chapter_out(chapter_status: str) 
     ilya = next(c for c in view(await book.memory())["characters"] if c["name"] == "Ilya Brandt")
     assert ilya["chapters"] == ([] if chapter_status == "DRAFTED" else [[1, 1]])
     assert ilya["status"] in ("alive", "unknown")
+
+
+async def test_the_digest_tells_a_chapter_who_is_on_stage_who_is_dead_and_what_is_open() -> None:
+    book = OfflineBook(BIBLE)
+    await book.confirm(1, "Ilya was killed at Port Sable. Mara vowed to find the lost compass.")
+    await book.confirm(2, "Mara's red hair was wet. Mara, 30 years old, waited.")
+    memory = await book.memory()
+    later = digest(memory, 3, "A chapter about the harbour")
+    assert later["dead"] == ["Ilya Brandt"]
+    assert [(c["name"], c["status"]) for c in later["characters"]] == [
+        ("Mara Quinn", "alive"),
+        ("Ilya Brandt", "dead"),
+    ]
+    assert later["characters"][0]["traits"] == {"hair": "red", "age": 30}
+    assert [t["text"] for t in later["threads"]] == ["find the lost compass"]
+    # As of chapter 1, nothing before it: the bible's hair only, nobody dead, no thread yet.
+    first = digest(memory, 1, "Mara at sea")
+    assert (first["dead"], first["threads"]) == ([], [])
+    assert first["characters"] == [
+        {"name": "Mara Quinn", "status": "alive", "traits": {"hair": "red"}}
+    ]
+    far = digest(memory, 40, "nobody named")
+    assert far["characters"] == [] and far["dead"] == ["Ilya Brandt"]
+    assert digest(None, 3, "x") == {}
+
+
+def test_the_prompt_carries_the_memory_and_the_offline_writer_leaves_the_dead_out() -> None:
+    from infinite_scribe.agents.llm.chapter_prompts import beats_messages
+    from infinite_scribe.agents.llm.offline.chapter_cast import read_cast
+    from infinite_scribe.domain.chapter_brief import ChapterBrief
+
+    remembered = {"dead": ["Ilya Brandt"], "characters": [], "threads": []}
+    brief = ChapterBrief(uuid.uuid4(), 3, "Three", "The harbour", "en", BIBLE, memory=remembered)
+    prompt = beats_messages(brief)[1]["content"]
+    assert "What the book remembers" in prompt and '"Ilya Brandt"' in prompt.split("remembers")[1]
+    names = [person.name for person in read_cast(brief).people]
+    assert names == ["Mara Quinn"]
+    everyone = read_cast(ChapterBrief(uuid.uuid4(), 3, "Three", "The harbour", "en", BIBLE))
+    assert [p.name for p in everyone.people] == ["Mara Quinn", "Ilya Brandt"]

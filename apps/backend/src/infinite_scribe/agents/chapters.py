@@ -142,6 +142,9 @@ def chapter_brief(job: ChapterJob) -> ChapterBrief:
     before it, and the request's wishes or feedback (with the draft it applies to)."""
     number, title, summary = job.outline_entry
     payload = job.request.payload
+    hint = " ".join(
+        str(x) for x in (title, summary, payload.get("wishes"), payload.get("feedback")) if x
+    )
     return ChapterBrief(
         novel_id=job.task.session_id,
         number=number,
@@ -153,4 +156,5 @@ def chapter_brief(job: ChapterJob) -> ChapterBrief:
         wishes=payload.get("wishes") if not job.is_revision else None,
         feedback=payload.get("feedback") if job.is_revision else None,
         previous_text=job.previous_text(),
+        memory=job.memory_digest(hint),
     )

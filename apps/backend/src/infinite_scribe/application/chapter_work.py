@@ -13,6 +13,7 @@ from infinite_scribe.application.agent_work import answer_origin
 from infinite_scribe.application.chapter_commands import NOVEL_WRITER
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.application.ports.story import STORY
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord
 from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
@@ -22,6 +23,7 @@ from infinite_scribe.application.ports.writes import (
     Write,
 )
 from infinite_scribe.application.retries import with_retries
+from infinite_scribe.domain.chapter_brief import EARLIER_CHAPTERS
 from infinite_scribe.domain.chapters import (
     CONFIRMED_STATUS,
     DRAFT_FAILED,
@@ -32,6 +34,7 @@ from infinite_scribe.domain.chapters import (
 )
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.domain.story_memory import Memory, digest
 from shared_types import EventEnvelope
 from shared_types.enums import TaskStatus
 
@@ -44,6 +47,8 @@ class ChapterJob:
     task: TaskRecord
     state: NovelState
     bible: NovelBible
+    #: The novel's story memory (issue 48; None before its first confirmed chapter).
+    memory: Memory | None = None
 
     @property
     def chapter(self) -> int:
@@ -59,13 +64,19 @@ class ChapterJob:
         return found[0] if found else (self.chapter, str(self.chapter), "")
 
     def earlier(self) -> tuple[tuple[int, str, str], ...]:
-        """(number, title, summary) of the confirmed chapters before this one."""
-        return tuple(
+        """(number, title, summary) of the last EARLIER_CHAPTERS confirmed chapters before
+        this one (the memory digest tells the rest)."""
+        confirmed = [
             entry
             for entry in self.state.outline
             if entry[0] < self.chapter
             and (self.state.chapters.get(str(entry[0])) or {}).get("status") == CONFIRMED_STATUS
-        )
+        ]
+        return tuple(confirmed[-EARLIER_CHAPTERS:])
+
+    def memory_digest(self, hint: str) -> dict[str, Any]:
+        """What the book remembers for this chapter (`hint`: its outline entry and wishes)."""
+        return digest(self.memory, self.chapter, hint)
 
     def previous_text(self) -> str | None:
         """The draft a revision rewrites."""
@@ -94,8 +105,9 @@ class ChapterWork:
             bible = await novels.bible(task.session_id)
             if state is None or bible is None:
                 return None
+            memory = (await tx.repository(STORY).stored(task.session_id)).memory
             await tx.repository(ASYNC_TASKS).start(task.task_id)
-        return ChapterJob(request, task, state, bible)
+        return ChapterJob(request, task, state, bible, memory)
 
     async def propose(
         self, job: ChapterJob, text: str, beats: list[str], provenance: Mapping[str, Any]

@@ -8,12 +8,15 @@ from the brief, then writes each beat as prose; the brief is everything it may u
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from infinite_scribe.domain.novel import NovelBible
 
+#: The confirmed chapters before one whose summaries its brief carries (issue 48: the story
+#: memory's digest carries the rest, so the brief is bounded whatever the book's length).
+EARLIER_CHAPTERS = 5
 #: An outline is the writer's JSON (edited freely): what is read from it is bounded.
 MAX_CHAPTERS = 500
 _MAX_TITLE = 200
@@ -24,8 +27,9 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 @dataclass(frozen=True)
 class ChapterBrief:
-    """One chapter to draft (or revise): `earlier` holds (number, title, summary) of the
-    CONFIRMED chapters before this one; `previous_text` is the draft feedback applies to."""
+    """One chapter to draft (or revise): `earlier` holds (number, title, summary) of the last
+    EARLIER_CHAPTERS CONFIRMED chapters before this one (the story memory tells the rest);
+    `previous_text` is the draft feedback applies to."""
 
     novel_id: UUID
     number: int
@@ -37,6 +41,9 @@ class ChapterBrief:
     wishes: str | None = None
     feedback: str | None = None
     previous_text: str | None = None
+    #: What the book remembers for this chapter (domain/story_memory.digest, issue 48): on
+    #: stage characters' status and traits, who is dead, the open threads; {} before any.
+    memory: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _entries(outline: Mapping[str, Any]) -> list[Any]:

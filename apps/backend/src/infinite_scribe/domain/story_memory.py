@@ -216,3 +216,52 @@ def view(memory: Memory) -> dict[str, Any]:
         for tid, thread in memory["threads"].items()
     ]
     return {"characters": characters, "places": places, "threads": threads}
+
+
+#: What a chapter's brief carries of the memory (issue 48): bounded whatever the book's length.
+DIGEST_CHARACTERS = 12
+DIGEST_THREADS = 8
+#: Characters seen this many chapters before the one written count as on stage.
+DIGEST_RECENT = 3
+
+
+def _said_before(card: Mapping[str, Any], chapter: int) -> tuple[str | None, dict[str, Any]]:
+    facts = [f for f in card["facts"] if f["chapter"] < chapter]
+    statuses = [f["value"] for f in facts if f["kind"] == "status"]
+    traits = {f["attribute"]: f["value"] for f in facts if f["kind"] == "trait"}
+    return (statuses[-1] if statuses else None), traits
+
+
+def _recent(card: Mapping[str, Any], chapter: int) -> bool:
+    return any(a < chapter and b >= chapter - DIGEST_RECENT for a, b in card["chapters"])
+
+
+def digest(memory: Memory | None, chapter: int, hint: str) -> dict[str, Any]:
+    """What the book remembers that a writer of `chapter` needs, as of the chapters before it:
+    the characters `hint` (its outline entry, the writer's words) names or the last chapters
+    saw, with their status and traits; who is dead; the threads still open."""
+    if not memory:
+        return {}
+    characters: list[dict[str, Any]] = []
+    dead: list[str] = []
+    for name, card in memory["characters"].items():
+        status, traits = _said_before(card, chapter)
+        if status == "dead":
+            dead.append(name)
+        named = any(n and n in hint for n in (name, *card["aliases"]))
+        if (named or _recent(card, chapter)) and len(characters) < DIGEST_CHARACTERS:
+            characters.append({"name": name, "status": status or "alive", "traits": traits})
+    threads = sorted(
+        (t for t in memory["threads"].values() if t["resolved_chapter"] is None),
+        key=lambda t: t["due_chapter"],
+    )
+    open_threads = [
+        {
+            "text": t["text"],
+            "planted_chapter": t["planted_chapter"],
+            "due_chapter": t["due_chapter"],
+        }
+        for t in threads
+        if t["planted_chapter"] < chapter
+    ][:DIGEST_THREADS]
+    return {"characters": characters, "dead": dead[:DIGEST_CHARACTERS], "threads": open_threads}

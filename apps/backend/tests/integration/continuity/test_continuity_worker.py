@@ -97,3 +97,34 @@ async def test_another_writer_reads_no_memory_and_no_findings(
     for params in ({"status": "lost"}, {"limit": 0}, {"limit": 201}, {"cursor": "1:x"}):
         reply = await http.get(f"{NOVELS}/{novel_id}/findings", params=params)
         assert reply.status_code == 422, (params, reply.text)
+
+
+async def test_the_next_chapters_prompt_carries_what_the_book_remembers(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    import json
+
+    from tests.support.fake_llm import FakeLLMServer, Reply
+
+    with FakeLLMServer() as llm:
+        config = stack_settings(
+            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
+        )
+        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
+            novel_id = await finished(http)
+            llm.script(Reply.text(json.dumps(["Ilya dies"])), Reply.text("A storm."))
+            await _confirmed(http, novel_id, 1, DIES)
+            deadline = asyncio.get_running_loop().time() + 30
+            while (await http.get(f"{NOVELS}/{novel_id}/memory")).json()["version"] < 2:
+                assert asyncio.get_running_loop().time() < deadline, "chapter 1 never checked"
+                await asyncio.sleep(0.1)
+            llm.reset()
+            llm.script(Reply.text(json.dumps(["Mara alone"])), Reply.text("Mara sails."))
+            await _confirmed(http, novel_id, 2, "Mara sailed alone.")
+            [beats, _] = [seen.prompt for seen in llm.requests]
+            section = beats.split("What the book remembers")[1]
+            remembered = json.loads(section.split("```json")[1].split("```")[0])
+            assert remembered["dead"] == ["Ilya Brandt"]
+            assert {c["name"]: c["status"] for c in remembered["characters"]}[
+                "Ilya Brandt"
+            ] == "dead"

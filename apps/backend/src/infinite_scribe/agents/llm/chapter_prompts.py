@@ -69,6 +69,7 @@ def _context(brief: ChapterBrief) -> str:
         characters=_json(characters),
         places=_json(_cards(bible.worldview.get("locations"), "name", "description")),
         earlier=_json(earlier),
+        memory=_json(dict(brief.memory)),
         chapter=_json({"number": brief.number, "title": brief.title, "summary": brief.summary}),
         asked=_json(_asked(brief)),
     )

@@ -183,8 +183,11 @@ def read_cast(brief: ChapterBrief) -> Cast:
     """Who and what the chapter is about, and what the writer asked for."""
     words = words_for(brief)
     rules = brief.bible.worldview.get("rules")
+    # The dead do not walk again (issue 48): the story memory says who died before this chapter.
+    dead = set(brief.memory.get("dead") or ())
+    alive = tuple(p for p in _people(brief.bible, words) if p.name not in dead)
     cast = Cast(
-        _people(brief.bible, words),
+        alive or (Person(words.someone, "hero", ""),),
         _places(brief.bible, words),
         tuple(
             _clip(rule).rstrip("。.；;")
