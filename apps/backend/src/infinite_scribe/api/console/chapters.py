@@ -1,6 +1,7 @@
 """A novel's chapters in the console (issue 39): the outline's chapters with their status, a
 form to draft each one, the text streaming in as the agent writes, feedback, edit and
-confirm, and every chapter's history with a way back. Commands go through the novel's command
+confirm, every chapter's history with a way back, and (issue 48) the open continuity findings
+of each chapter with their evidence and a way to waive them, beside the story memory. Commands go through the novel's command
 service, each form's action id as its idempotency key (a double submit sends one command)."""
 
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from infinite_scribe.api.console.writer import context_of
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
 from infinite_scribe.application.ports.stream import Follower
+from infinite_scribe.application.story import MAX_FINDINGS_PAGE
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
 from infinite_scribe.domain.errors import InvalidPayload
 
@@ -31,10 +33,18 @@ router = APIRouter(prefix=PREFIX)
 
 
 async def chapters_view(request: Request, principal: Principal, novel_id: UUID) -> dict[str, Any]:
-    """What the chapters page and its panel show (404 unless the writer's novel)."""
+    """What the chapters page and its panel show (404 unless the writer's novel): the
+    chapters, the open continuity findings of each (issue 48) and the story memory."""
     services = services_of(request.app)
     novel = await services.reads.novel(novel_id, principal.user_id)
-    return {"novel": novel, "chapters": novel.chapters}
+    memory = await services.story.memory(novel_id, principal.user_id)
+    page = await services.story.findings(
+        novel_id, principal.user_id, "open", MAX_FINDINGS_PAGE, None
+    )
+    findings: dict[int, list[dict[str, Any]]] = {}
+    for finding in page["findings"]:
+        findings.setdefault(finding["chapter"], []).append(finding)
+    return {"novel": novel, "chapters": novel.chapters, "findings": findings, "memory": memory}
 
 
 @router.get("/novels/{novel_id}/chapters")
@@ -100,6 +110,13 @@ async def confirm_chapter(request: Request, novel_id: UUID, principal: Writer) -
     fields = await form_of(request, max_field=MAX_CHAPTER_TEXT)
     payload = {"chapter": _chapter(one(fields, "chapter")), "text": one(fields, "text")}
     return await _command(request, principal, novel_id, "ConfirmChapter", payload, fields)
+
+
+@router.post("/novels/{novel_id}/findings/waive", dependencies=[SameOrigin])
+async def waive_finding(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    fields = await form_of(request)
+    payload = {"finding_id": one(fields, "finding_id"), "reason": one(fields, "reason")}
+    return await _command(request, principal, novel_id, "WaiveFinding", payload, fields)
 
 
 @router.post("/novels/{novel_id}/chapters/rollback", dependencies=[SameOrigin])
