@@ -24,6 +24,7 @@ from infinite_scribe.agents.continuity.handler import (
     OneCore,
     is_continuity_delivery,
 )
+from infinite_scribe.agents.continuity.model_review import chapter_reviewer
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
@@ -183,6 +184,7 @@ class AgentWorker:
             read_for,
             read_bible,
             OneCore(),
+            chapter_reviewer(self.provider),
         )
         return ContinuityHandler(work, self.metrics)
 

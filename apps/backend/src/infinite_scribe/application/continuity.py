@@ -10,6 +10,7 @@ projection's version-checked move. A lost race (another check of the same novel)
 
 import asyncio
 import itertools
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -49,10 +50,14 @@ from infinite_scribe.domain.story_memory import (
 from shared_types import EventEnvelope, EventMetadata
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 #: (language, chapter text, the memory before it) -> what the chapter says (agents/continuity).
 ChapterReader = Callable[[str, str, Memory], dict[str, Any]]
 #: The bible -> (its language, what it says, as chapter 0).
 BibleReader = Callable[[NovelBible], tuple[str, dict[str, Any]]]
+#: (language, chapter, text, what was said before of its characters) -> a model's findings
+#: (agents/continuity/model_review.py); None: the offline reader's rules find them.
+ChapterReviewer = Callable[[str, int, str, Any], Awaitable[list[dict[str, Any]]]]
 WAIVED = "Novel.Finding.Waived"
 _IDS = uuid.UUID("0b7d7f0e-5e0a-4a43-8f5e-3c3ad1e6b448")
 #: The other chapters a chapter's passages are compared with (those sharing most marks).
@@ -101,6 +106,7 @@ class ContinuityWork:
         reader: ChapterReader,
         seeder: BibleReader,
         cpu: Callable[..., Awaitable[Any]] = asyncio.to_thread,
+        reviewer: ChapterReviewer | None = None,
     ) -> None:
         self.uow = uow
         self.consumer = consumer
@@ -108,6 +114,7 @@ class ContinuityWork:
         self.reader = reader
         self.seeder = seeder
         self.cpu = cpu
+        self.reviewer = reviewer
 
     async def handle(self, event: EventEnvelope) -> bool:
         """Check what `event` confirms or takes back, or record a waiver; False: handled
@@ -174,7 +181,7 @@ class ContinuityWork:
             plan.memory = with_chapter(before, chapter, str(event_id), read, THREAD_HORIZON)
             own = await self.cpu(passages.marks, text)
             marks = [mark for mark, _ in own]
-            found = continuity.check(novel_id, before, where, read)
+            found = await self._findings(novel_id, before, where, (text, read))
             found += await self._repeats(story, novel_id, where, text, own)
             found += continuity.overdue(novel_id, plan.memory, where)
         ids = {f["id"] for f in found}
@@ -185,6 +192,27 @@ class ContinuityWork:
         plan.resolved += settled
         payload = {"chapter": chapter, "source_event_id": str(event_id), "read": read}
         plan.decided.append((CHAPTER_CHECKED, payload | {"findings": found, "resolved": settled}))
+
+    async def _findings(
+        self,
+        novel_id: UUID,
+        before: Memory,
+        where: tuple[int, str],
+        chapter: tuple[str, dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """The chapter's contradictions: the model's (with their proof) when there is one,
+        else (or when it fails) the offline reader's rules'."""
+        text, read = chapter
+        facts = continuity.review_facts(before, where[0], read.get("seen", ()))
+        if self.reviewer is None or not facts:
+            return continuity.check(novel_id, before, where, read)
+        language = str(before.get("language", "en"))
+        try:
+            said = await self.reviewer(language, where[0], text, facts)
+        except Exception as error:  # the model's failure is not the book's: the rules stand
+            logger.warning("continuity review by the model failed, rules used: %s", error)
+            return continuity.check(novel_id, before, where, read)
+        return continuity.from_model(novel_id, before, where, said, text)
 
     async def _repeats(
         self,

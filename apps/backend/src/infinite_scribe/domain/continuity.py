@@ -171,3 +171,66 @@ def resolved(
         ):
             settled.append(finding["id"])
     return settled
+
+
+#: Characters (and their facts) a model is shown with a chapter.
+REVIEW_CHARACTERS = 12
+
+
+def review_facts(before: Memory, chapter: int, names: Iterable[str]) -> list[dict[str, Any]]:
+    """What a model checking `chapter` is shown: for each character the chapter names (at
+    most REVIEW_CHARACTERS), the statuses and traits said before it, each with its sentence."""
+    shown = []
+    for name in list(names)[:REVIEW_CHARACTERS]:
+        card = before["characters"].get(name)
+        if card is None:
+            continue
+        facts = [
+            {k: f[k] for k in ("kind", "attribute", "value", "chapter", "quote") if k in f}
+            for f in card["facts"]
+            if f["chapter"] < chapter
+        ]
+        if facts:
+            shown.append({"name": name, "aliases": list(card["aliases"]), "facts": facts})
+    return shown
+
+
+def _said(before: Memory, who: str, quote: str, chapter: int) -> dict[str, Any] | None:
+    """The fact about `who` said before `chapter` whose sentence is `quote` (or holds it)."""
+    card = before["characters"].get(who)
+    wanted = folded(quote)
+    if card is None or not wanted:
+        return None
+    for fact in card["facts"]:
+        said = folded(fact["quote"])
+        if fact["chapter"] < chapter and (wanted in said or said in wanted):
+            return dict(fact)
+    return None
+
+
+def from_model(
+    novel_id: UUID,
+    before: Memory,
+    where: tuple[int, str | None],
+    said: Iterable[Mapping[str, Any]],
+    text: str,
+) -> list[Finding]:
+    """A model's findings of a chapter, kept only with their proof: the quote is in the
+    chapter and the evidence is a sentence the memory holds about that character."""
+    flat = folded(text)
+    found: dict[str, Finding] = {}
+    for item in said:
+        kind, quote = item.get("kind"), str(item.get("quote") or "").strip()
+        if kind not in (DEAD_ACTS, TRAIT_CHANGED) or not quote or folded(quote) not in flat:
+            continue
+        who = str(item.get("who") or "")
+        evidence = _said(before, who, str(item.get("evidence_quote") or ""), where[0])
+        if evidence is None:
+            continue
+        about: dict[str, Any] = {"who": who, "evidence": [_evidence(evidence)]}
+        if kind == TRAIT_CHANGED:
+            about["attribute"] = str(item.get("attribute") or evidence.get("attribute"))
+        key = f"{who}|{about.get('attribute')}|{hashlib.sha1(quote.encode()).hexdigest()[:16]}"
+        finding = _finding(novel_id, str(kind), where, quote, key, **about)
+        found.setdefault(finding["id"], finding)
+    return list(found.values())[:MAX_FINDINGS_PER_CHAPTER]

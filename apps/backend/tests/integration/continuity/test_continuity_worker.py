@@ -128,3 +128,37 @@ async def test_the_next_chapters_prompt_carries_what_the_book_remembers(
             assert {c["name"]: c["status"] for c in remembered["characters"]}[
                 "Ilya Brandt"
             ] == "dead"
+
+
+async def test_through_a_model_a_finding_is_kept_only_with_its_proof(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    import json
+
+    from tests.support.fake_llm import FakeLLMServer, Reply
+
+    review = [
+        {"kind": "dead_character_acts", "who": "Ilya Brandt", "quote": WALKS.split(" ", 5)[-1],
+         "evidence_quote": "Ilya was killed in the storm at Port Sable."},
+        {"kind": "dead_character_acts", "who": "Ilya Brandt", "quote": "Ilya sang at the feast.",
+         "evidence_quote": "Ilya was killed in the storm at Port Sable."},
+    ]  # fmt: skip
+    with FakeLLMServer() as llm:
+        config = stack_settings(
+            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
+        )
+        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
+            novel_id = await finished(http)
+            llm.script(Reply.text(json.dumps(["Ilya dies"])), Reply.text("A storm."))
+            await _confirmed(http, novel_id, 1, DIES)  # names nobody the book knew of yet
+            llm.script(
+                Reply.text(json.dumps(["Ilya walks"])),
+                Reply.text("Ilya walks."),
+                Reply.text(json.dumps(review)),
+            )
+            await _confirmed(http, novel_id, 2, WALKS)
+            [found] = await _findings_until(http, novel_id, lambda f: len(f) == 1)
+            assert found["quote"] == review[0]["quote"] and found["who"] == "Ilya Brandt"
+            assert found["evidence"][0]["chapter"] == 1
+            asked = llm.requests[-1].prompt
+            assert "continuity editor" in asked and WALKS in asked

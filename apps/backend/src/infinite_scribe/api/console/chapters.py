@@ -1,8 +1,9 @@
 """A novel's chapters in the console (issue 39): the outline's chapters with their status, a
 form to draft each one, the text streaming in as the agent writes, feedback, edit and
 confirm, every chapter's history with a way back, and (issue 48) the open continuity findings
-of each chapter with their evidence and a way to waive them, beside the story memory. Commands go through the novel's command
-service, each form's action id as its idempotency key (a double submit sends one command)."""
+of each chapter with their evidence and a way to waive them, beside the story memory.
+Commands go through the novel's command service, each form's action id as its idempotency
+key (a double submit sends one command)."""
 
 from typing import Annotated, Any
 from uuid import UUID
