@@ -14,6 +14,9 @@ grows.
    time of a check at chapters 10-19 and at the last 10, and its ratio to the same-run limit
    (one INSERT of the chapter's event, what the confirmation itself costs the database).
    Target: flat (last 10 / chapters 10-19 <= 1.2).
+4. How soon findings appear: `scribe api`, `relay` and `worker` as processes, a writer drafting
+   and confirming BENCH_DELAY_CHAPTERS chapters (default 10); from the confirmation's 200 to
+   its check in `GET /memory`, p50 and max. Target: <= 2 s.
 
 Usage: .venv/bin/python bench/continuity.py   (prints one JSON line at the end)
 """
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from _continuity_cost import check_cost
+from _continuity_latency import findings_delay
 from _services import fresh_database
 from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.agents.llm.offline import OfflineGenerator
@@ -154,6 +158,12 @@ if __name__ == "__main__":
         f"({'met' if ratio <= 1.2 else 'MISSED'}: <= 1.2x); the limit (one INSERT of the "
         f"chapter's event) {cost['limit_ms']:.2f} ms: {cost['last_ms'] / cost['limit_ms']:.1f}x"
     )
-    summary = {"labelled": scores, "books": books, "cost": cost, "seconds": 0.0}
+    delay = findings_delay(int(os.environ.get("BENCH_DELAY_CHAPTERS", "10")))
+    met = "met" if delay["max_s"] <= 2 else "MISSED"
+    print(
+        f"findings after a confirmation: p50 {delay['p50_s']:.2f} s, "
+        f"max {delay['max_s']:.2f} s ({met}: <= 2 s)"
+    )
+    summary = {"labelled": scores, "books": books, "cost": cost, "delay": delay, "seconds": 0.0}
     summary["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(summary, ensure_ascii=False), flush=True)
