@@ -20,6 +20,9 @@ MIN_PASSAGE = 50
 _K = 25
 _W = MIN_PASSAGE - _K + 1
 _SPACE = re.compile(r"\s+")
+_EDGES = (
+    " .,;:!?\"'()\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001\u201c\u201d\u2018\u2019\uff08\uff09"
+)
 #: A chapter keeps about 2 / (W + 1) of its positions: ~230 marks for 3,000 characters.
 MAX_MARKS = 8_000
 
@@ -97,7 +100,8 @@ def shared(
             if same and start - other_start < length:
                 continue  # a run overlapping itself ("ababab") is not a repetition
             if length >= MIN_PASSAGE:
-                quote = flat[start : start + length]
+                # Shown without the punctuation a match may begin on (". Tomas...").
+                quote = flat[start : start + length].lstrip(_EDGES).rstrip()
                 found.append(Passage(start, other_start, length, quote))
                 covered.append((start, start + length))
                 break
