@@ -173,3 +173,21 @@ def test_the_prompt_carries_the_memory_and_the_offline_writer_leaves_the_dead_ou
     assert names == ["Mara Quinn"]
     everyone = read_cast(ChapterBrief(uuid.uuid4(), 3, "Three", "The harbour", "en", BIBLE))
     assert [p.name for p in everyone.people] == ["Mara Quinn", "Ilya Brandt"]
+
+
+async def test_a_long_repeat_is_quoted_by_its_start_and_an_overdue_thread_is_said_once() -> None:
+    book = OfflineBook(BIBLE)
+    long_passage = " ".join(f"The tide turned at the {n}th bell of the harbour." for n in range(40))
+    await book.confirm(1, f"Mara vowed to find the lost compass. {long_passage}")
+    await book.confirm(2, long_passage)
+    [repeat] = await book.findings()
+    assert len(repeat["quote"]) == 500 and repeat["length"] >= len(long_passage) - 1
+    assert repeat["quote"] in long_passage and repeat["evidence"][0]["quote"] == repeat["quote"]
+    for chapter in (14, 15, 16):
+        await book.confirm(chapter, f"Rain over the harbour in chapter {chapter}.")
+    overdue = [f for f in await book.findings() if f["kind"] == "thread_overdue"]
+    assert [(f["chapter"], f["status"]) for f in overdue] == [(14, "open")]
+    checked = [
+        e.payload for e in book.db.tables.events if e.event_type == "Novel.Memory.ChapterChecked"
+    ]
+    assert [len(p["findings"]) for p in checked[-3:]] == [1, 0, 0]

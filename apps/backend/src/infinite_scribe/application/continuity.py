@@ -184,6 +184,7 @@ class ContinuityWork:
             found = await self._findings(novel_id, before, where, (text, read))
             found += await self._repeats(story, novel_id, where, text, own)
             found += continuity.overdue(novel_id, plan.memory, where)
+            continuity.flag_overdue(plan.memory, found)
         ids = {f["id"] for f in found}
         open_findings = await story.open_findings(novel_id, chapter)
         settled = continuity.resolved(open_findings, chapter, ids, text, plan.memory)

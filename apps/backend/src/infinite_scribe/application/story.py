@@ -11,7 +11,7 @@ from infinite_scribe.domain.story_memory import blank, view
 #: Findings per page at most.
 MAX_FINDINGS_PAGE = 200
 _SHOWN = ("id", "kind", "chapter", "event_id", "quote", "evidence", "status", "reason")
-_ABOUT = ("who", "attribute", "value", "was", "thread")
+_ABOUT = ("who", "attribute", "value", "was", "thread", "length")
 
 
 class StoryReads:

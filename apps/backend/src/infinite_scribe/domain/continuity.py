@@ -28,6 +28,8 @@ OPEN, WAIVED, RESOLVED = "open", "waived", "resolved"
 #: A thread is overdue this many chapters past its due chapter.
 OVERDUE_AFTER = 3
 MAX_FINDINGS_PER_CHAPTER = 20
+#: A repeated passage's quote at most (characters): its start, still an exact quote.
+MAX_QUOTE = 500
 _NAMESPACE = UUID("6f1c1a3e-48a0-4c1b-9a57-0c0b1e9d4830")
 
 Finding = dict[str, Any]
@@ -109,8 +111,12 @@ def repetitions(
     found: dict[str, Finding] = {}  # by id: a passage said twice is one finding
     for quote, chapter, event_id in repeats:
         key = f"{chapter}|{hashlib.sha1(quote.encode()).hexdigest()[:16]}"
-        evidence = [{"chapter": chapter, "event_id": event_id, "quote": quote}]
-        finding = _finding(novel_id, REPETITION, where, quote, key, evidence=evidence)
+        # A whole chapter may repeat another: the quote is the passage's start (still exact).
+        shown = quote[:MAX_QUOTE]
+        evidence = [{"chapter": chapter, "event_id": event_id, "quote": shown}]
+        finding = _finding(
+            novel_id, REPETITION, where, shown, key, evidence=evidence, length=len(quote)
+        )
         found.setdefault(finding["id"], finding)
     return list(found.values())[:MAX_FINDINGS_PER_CHAPTER]
 
@@ -121,7 +127,9 @@ def overdue(novel_id: UUID, memory: Memory, where: tuple[int, str | None]) -> li
     found = []
     for tid, thread in memory["threads"].items():
         due = int(thread["due_chapter"])
-        if thread["resolved_chapter"] is None and where[0] >= due + OVERDUE_AFTER:
+        if thread.get("flagged") or thread["resolved_chapter"] is not None:
+            continue  # said once (its finding stays open until paid off), or paid off
+        if where[0] >= due + OVERDUE_AFTER:
             found.append(
                 {
                     "id": finding_id(novel_id, THREAD_OVERDUE, None, tid),
@@ -134,6 +142,19 @@ def overdue(novel_id: UUID, memory: Memory, where: tuple[int, str | None]) -> li
                 }
             )
     return found
+
+
+def flag_overdue(memory: Memory, found: Iterable[Finding]) -> None:
+    """Mark the threads `found` says are overdue: a later check does not say it again (the
+    finding stays open until the thread is paid off or gone)."""
+    for finding in found:
+        thread = (
+            memory["threads"].get(finding.get("thread"))
+            if finding["kind"] == THREAD_OVERDUE
+            else None
+        )
+        if thread is not None:
+            thread["flagged"] = True
 
 
 def check(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from infinite_scribe.domain.continuity import OPEN, RESOLVED, WAIVED, Finding
+from infinite_scribe.domain.continuity import OPEN, RESOLVED, WAIVED, Finding, flag_overdue
 from infinite_scribe.domain.story_memory import (
     CHAPTER_CHECKED,
     SEEDED,
@@ -45,6 +45,7 @@ def _checked(story: FoldedStory, payload: Mapping[str, Any]) -> None:
         source = str(payload["source_event_id"])
         story.memory = with_chapter(story.memory, chapter, source, read, THREAD_HORIZON)
         story.chapters[chapter] = source
+    flag_overdue(story.memory, payload.get("findings") or ())
     for finding in payload.get("findings") or ():
         known = story.findings.get(finding["id"])
         if known is None or known["status"] == RESOLVED:

@@ -64,6 +64,8 @@ class FindingOut(BaseModel):
     value: Any = None
     was: Any = None
     thread: str | None = None
+    #: A repeated passage's whole length (its quote is its first 500 characters at most).
+    length: int | None = None
 
 
 class FindingsOut(BaseModel):
