@@ -3,10 +3,10 @@
 and `maintenance()`, the small pool and services the maintenance commands share."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from infinite_scribe.application.story_rebuild import StoryRebuilder, StoryReport
     from infinite_scribe.application.trash import TrashService
     from infinite_scribe.settings.settings import Settings
+
+R = TypeVar("R")
 
 projections_app = typer.Typer(help="Projections rebuilt from domain_events", no_args_is_help=True)
 
@@ -108,14 +110,9 @@ def _sessions(current: "Settings", url: str, ids: list[UUID] | None, check: bool
         async with maintenance(current, url) as services:
             return await services.rebuilder.run(ids, write=not check, on_progress=advance)
 
-    with progress("checking sessions" if check else "rebuilding sessions", unit="sessions") as bar:
-        report = asyncio.run(run(bar))
-    for difference in report.differences:
-        for line in describe(difference):
-            typer.echo(line)
-    verb = "differ" if check else "rewritten"
-    count = len(report.differences) if check else report.rewritten
-    typer.echo(f"checked {report.checked} session(s); {count} {verb}")
+    report = _ran(run, "session", check)
+    lines = [line for difference in report.differences for line in describe(difference)]
+    _summary(lines, report.checked, len(report.differences), report.rewritten, "session", check)
     broken = any(d.error is not None for d in report.differences)
     return broken or (check and bool(report.differences))
 
@@ -125,12 +122,22 @@ def _novels(current: "Settings", url: str, ids: list[UUID] | None, check: bool) 
         async with maintenance(current, url) as services:
             return await services.story.run(ids, write=not check, on_progress=advance)
 
-    with progress("checking novels" if check else "rebuilding novels", unit="novels") as bar:
-        report = asyncio.run(run(bar))
-    for difference in report.differences:
-        for what in difference.what:
-            typer.echo(f"novel {difference.novel_id}: {what}")
-    verb = "differ" if check else "rewritten"
-    count = len(report.differences) if check else report.rewritten
-    typer.echo(f"checked {report.checked} novel(s); {count} {verb}")
+    report = _ran(run, "novel", check)
+    lines = [f"novel {d.novel_id}: {what}" for d in report.differences for what in d.what]
+    _summary(lines, report.checked, len(report.differences), report.rewritten, "novel", check)
     return check and bool(report.differences)
+
+
+def _ran(run: Callable[[Advance], Coroutine[Any, Any, R]], noun: str, check: bool) -> R:
+    """`run` under a progress bar of `noun`s."""
+    with progress(f"{'checking' if check else 'rebuilding'} {noun}s", unit=f"{noun}s") as bar:
+        return asyncio.run(run(bar))
+
+
+def _summary(
+    lines: list[str], checked: int, differ: int, rewritten: int, noun: str, check: bool
+) -> None:
+    for line in lines:
+        typer.echo(line)
+    verb = "differ" if check else "rewritten"
+    typer.echo(f"checked {checked} {noun}(s); {differ if check else rewritten} {verb}")

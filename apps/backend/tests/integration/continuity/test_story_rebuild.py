@@ -3,17 +3,12 @@ from the memory stream and the waivers alone equal what the live consumer projec
 statuses, an edit's resolution, a waiver); a corrupted projection is found by --check (exit
 1), repaired by a rebuild, and the repaired projection still finds repeated passages."""
 
-import asyncio
 import uuid
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from infinite_scribe.cli import app
 from infinite_scribe.domain.chapters import FINDING_WAIVED
 from tests.support.continuity import (
     confirm,
@@ -25,18 +20,7 @@ from tests.support.continuity import (
 )
 from tests.support.events import append_events
 
-runner = CliRunner()
 PASSAGE = "The lamps along the harbour wall guttered one by one as the tide came in."
-
-
-@pytest.fixture
-def scribe(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-    async def invoke(*args: str) -> Result:
-        return await asyncio.to_thread(runner.invoke, app, list(args))
-
-    return invoke
 
 
 async def test_the_story_projection_is_rebuilt_from_its_events_alone(

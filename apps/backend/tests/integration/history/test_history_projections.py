@@ -2,32 +2,15 @@
 rows are what their events alone fold to, a corrupted branch row is found and rebuilt (its
 origin too)."""
 
-import asyncio
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import httpx
-import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from infinite_scribe.cli import app
 from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import new_session
 from tests.support.history import ask, branch, history, ok, rollback, versions, walk
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def scribe(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-    async def invoke(*args: str) -> Result:
-        return await asyncio.to_thread(runner.invoke, app, list(args))  # its own event loop
-
-    return invoke
 
 
 async def test_rolled_back_and_branched_sessions_rebuild_exactly(

@@ -3,34 +3,17 @@
 alone gives back the live projection of sessions with proposals, feedback, confirmations,
 trash/restore, a finished novel and a purge."""
 
-import asyncio
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import httpx
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from infinite_scribe.cli import app
 from infinite_scribe.persistence.genesis.projections import PROJECTED_COLUMNS
 from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import command, new_session
 from tests.support.trash import confirm_all, ok, propose, purge, restore, trash
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def scribe(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
-    async def invoke(*args: str) -> Result:
-        # In a thread: the CLI runs its own event loop.
-        return await asyncio.to_thread(runner.invoke, app, list(args))
-
-    return invoke
 
 
 async def rich_session(http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings) -> UUID:
