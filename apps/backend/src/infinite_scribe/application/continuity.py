@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
@@ -25,7 +25,6 @@ from infinite_scribe.application.ports.story import (
     ChapterMarks,
     MemoryMove,
     StoredMemory,
-    StoryRepository,
 )
 from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
@@ -142,29 +141,29 @@ class ContinuityWork:
     async def _plan(self, event: EventEnvelope) -> _Plan | None:
         novel_id = UUID(event.aggregate_id)
         async with self.uow.autocommit() as reads:
-            story = reads.repository(STORY)
-            stored = await story.stored(novel_id)
-            plan = _Plan(stored, stored.memory or blank())
-            if stored.memory is None:
-                bible = await reads.repository(NOVELS).bible(novel_id)
-                if bible is None:
-                    return None  # the novel is gone (purged): nothing to remember
-                language, read = await self.cpu(self.seeder, bible)
-                plan.memory = with_chapter(blank(), 0, None, read, THREAD_HORIZON)
-                plan.memory["language"] = language
-                plan.decided.append((SEEDED, {"language": language, "read": read}))
-            if event.event_type == WAIVED:
-                found = await story.finding(novel_id, UUID(str(event.payload["finding_id"])))
-                if found is not None:
-                    plan.waived[found["id"]] = str(event.payload.get("reason") or "")
-                return plan
-            for chapter, text in chapters_of(event):
-                await self._check(story, novel_id, plan, (chapter, text, event.event_id))
+            stored = await reads.repository(STORY).stored(novel_id)
+            bible = None if stored.memory else await reads.repository(NOVELS).bible(novel_id)
+        plan = _Plan(stored, stored.memory or blank())
+        if stored.memory is None:
+            if bible is None:
+                return None  # the novel is gone (purged): nothing to remember
+            language, read = await self.cpu(self.seeder, bible)
+            plan.memory = with_chapter(blank(), 0, None, read, THREAD_HORIZON)
+            plan.memory["language"] = language
+            plan.decided.append((SEEDED, {"language": language, "read": read}))
+        story = _Reads(self.uow)
+        if event.event_type == WAIVED:
+            found = await story.finding(novel_id, UUID(str(event.payload["finding_id"])))
+            if found is not None:
+                plan.waived[found["id"]] = str(event.payload.get("reason") or "")
+            return plan
+        for chapter, text in chapters_of(event):
+            await self._check(story, novel_id, plan, (chapter, text, event.event_id))
         return plan
 
     async def _check(
         self,
-        story: StoryRepository,
+        story: "_Reads",
         novel_id: UUID,
         plan: _Plan,
         what: tuple[int, str | None, UUID],
@@ -217,7 +216,7 @@ class ContinuityWork:
 
     async def _repeats(
         self,
-        story: StoryRepository,
+        story: "_Reads",
         novel_id: UUID,
         where: tuple[int, str],
         text: str,
@@ -266,6 +265,32 @@ class ContinuityWork:
             resolved=plan.resolved,
             waived=plan.waived,
         )
+
+
+class _Reads:
+    """The projection's reads a check makes, each on a pooled connection of its own for just
+    that read: none is held while the reader runs or a model answers (seconds)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def sharing(
+        self, novel_id: UUID, chapter: int, marks: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        async with self.uow.autocommit() as reads:
+            return await reads.repository(STORY).sharing(novel_id, chapter, marks)
+
+    async def chapter_text(self, novel_id: UUID, chapter: int) -> tuple[str, UUID] | None:
+        async with self.uow.autocommit() as reads:
+            return await reads.repository(STORY).chapter_text(novel_id, chapter)
+
+    async def open_findings(self, novel_id: UUID, chapter: int) -> list[dict[str, Any]]:
+        async with self.uow.autocommit() as reads:
+            return await reads.repository(STORY).open_findings(novel_id, chapter)
+
+    async def finding(self, novel_id: UUID, finding_id: UUID) -> dict[str, Any] | None:
+        async with self.uow.autocommit() as reads:
+            return await reads.repository(STORY).finding(novel_id, finding_id)
 
 
 @dataclass(frozen=True)
