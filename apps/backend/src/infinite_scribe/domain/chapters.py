@@ -53,13 +53,13 @@ PLANNED, DRAFTING, DRAFTED, CONFIRMED_STATUS = "PLANNED", "DRAFTING", "DRAFTED",
 @dataclass(frozen=True)
 class NovelState:
     """The novel as its chapter commands see it (the `novels` row's projection columns, with
-    the outline's chapters and whether its Genesis is complete)."""
+    the outline's chapters)."""
 
     novel_id: UUID
     user_id: UUID
-    #: (number, title, summary) of every chapter of the confirmed outline.
+    #: (number, title, summary) of every chapter of the outline last confirmed: a Genesis
+    #: reopened by a rollback leaves the book writable against it until it finishes again.
     outline: tuple[tuple[int, str, str], ...] = ()
-    genesis_complete: bool = True
     #: str(number) -> {"status": DRAFTED | CONFIRMED, "text", "beats"}: chapters with text.
     chapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: The generation running: {"command_type", "chapter"} (None: none).
@@ -140,8 +140,6 @@ def _require_not_busy(state: NovelState, command_type: str) -> None:
 
 def decide(state: NovelState, command: CommandPayload) -> list[Decided]:
     """The events `command` causes, or InvalidState (409) / InvalidChapter (422)."""
-    if not state.genesis_complete:
-        raise InvalidState("The novel's Genesis is not complete; finish it to write chapters")
     expected = getattr(command, "expected_version", None)
     if expected is not None and expected != state.version:
         raise VersionConflict(

@@ -46,8 +46,8 @@ _NOVEL_ERRORS: dict[int | str, dict[str, Any]] = {
         200: {"model": CommandReply, "description": "Sync command completed"},
         409: {
             "model": DuplicateCommandBody | ErrorBody,
-            "description": "DUPLICATE_COMMAND (same type still pending), INVALID_STATE (the "
-            "novel's Genesis is not complete, or another chapter is being written), "
+            "description": "DUPLICATE_COMMAND (same type still pending), INVALID_STATE "
+            "(another chapter is being written, a finding not open), "
             "VERSION_CONFLICT, GENERATION_PENDING (a rollback while a chapter is written), "
             "SESSION_TRASHED (the novel's session is in the trash) or CONCURRENCY_CONFLICT",
         },

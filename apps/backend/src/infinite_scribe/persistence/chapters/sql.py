@@ -17,14 +17,12 @@ from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.genesis.sessions import record_of
 from infinite_scribe.persistence.story.memory import PostgresStoryRepository
 
-# The novel's Genesis is complete while its session is (a session rolled back reopens it).
 _STATE_COLUMNS = """
 n.id, n.user_id, n.outline, n.chapters, n.pending_chapter, n.stream_version,
-COALESCE(g.status = 'COMPLETED', false) AS genesis_complete,
 COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
 """
 
-# The novel's first session: its Genesis, and whether it is in the trash.
+# The novel's first session: whether it is in the trash.
 _GENESIS = """
 LEFT JOIN LATERAL (
     SELECT s.status, s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
@@ -77,7 +75,6 @@ def state_of(row: Mapping[str, object]) -> NovelState:
         novel_id=row["id"],  # type: ignore[arg-type]
         user_id=row["user_id"],  # type: ignore[arg-type]
         outline=tuple(chapter_outline(outline if isinstance(outline, Mapping) else {})),
-        genesis_complete=bool(row["genesis_complete"]),
         chapters=dict(chapters) if isinstance(chapters, Mapping) else {},
         pending=dict(pending) if isinstance(pending, Mapping) else None,
         version=int(row["stream_version"]),  # type: ignore[call-overload]
