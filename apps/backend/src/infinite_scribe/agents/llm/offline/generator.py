@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import random
 import re
+import threading
 
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
 from infinite_scribe.agents.llm.offline import segment
@@ -44,10 +45,21 @@ class OfflineGenerator:
         if not segment.loaded() and _HAN.search(repr(request)):
             # The first Chinese request of a process loads the dictionary (seconds); off the loop.
             await asyncio.to_thread(segment.warm)
-        return draft(request, words)
+        # Off the loop too (issue 55): milliseconds once every clause is cut to MAX_CLAUSE, but
+        # the loop is the API's and the relay's as well in `scribe up`.
+        return await asyncio.to_thread(_bounded_draft, request, words)
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+#: Offline drafts computed at once in a process (threads): the machine's cores are the API's too.
+_DRAFTS = threading.BoundedSemaphore(2)
+
+
+def _bounded_draft(request: GenerationRequest, words: Words) -> Proposal:
+    with _DRAFTS:
+        return draft(request, words)
 
 
 def draft(request: GenerationRequest, words: Words) -> Proposal:

@@ -232,11 +232,16 @@ def _clean(phrase: str) -> str:
     return phrase.strip(" 。，,")[:100]
 
 
+#: A clause is read from its first MAX_CLAUSE characters (a writer's sentence is far shorter).
+MAX_CLAUSE = 400
+
+
 def read_feedback(feedback: str) -> Facts:
     """What a Chinese feedback asks for, clause by clause (主角必须是…, 加入…, 第二幕要有…)."""
     facts = Facts(styles=tuple(STYLES.findall(feedback)))
     for clause in re.split(r"[。！？!?\n；;]", feedback):
-        facts = _directive(clause.strip()).over(facts)
+        # Cut before parsing, as in English (reading_en.MAX_CLAUSE): linear in what was typed.
+        facts = _directive(clause.strip()[:MAX_CLAUSE]).over(facts)
     return facts
 
 
