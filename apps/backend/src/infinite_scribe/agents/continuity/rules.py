@@ -71,7 +71,6 @@ class Trait:
     attribute: str
     patterns: tuple[Pattern, ...]
     canonical: dict[str, str]
-    only_forward: bool  # age: a later chapter may say more, never less
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,6 @@ class Rules:
     remembrance: tuple[str, ...]
     stop_words: frozenset[str]
     not_names: frozenset[str]
-    thread_horizon: int
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
@@ -102,21 +100,19 @@ def _names(names: tuple[str, ...], new_names: bool) -> str:
     return f"(?-i:{'|'.join(options)})" if options else "(?!x)x"
 
 
-def _filled(pattern: str, spec: dict[str, Any], holes: dict[str, str]) -> str:
+def _filled(pattern: str, holes: dict[str, str]) -> str:
     for hole, value in holes.items():
         pattern = pattern.replace("{" + hole + "}", value, 1 if hole == "name" else -1)
     return pattern.replace("{name}", "(?P=name)")
 
 
-def _compile(patterns: list[str], spec: dict[str, Any], holes: dict[str, str]) -> tuple[Any, ...]:
+def _compile(patterns: list[str], holes: dict[str, str]) -> tuple[Pattern, ...]:
     return tuple(
-        Pattern(re.compile(_filled(p, spec, holes), re.IGNORECASE), required(p)) for p in patterns
+        Pattern(re.compile(_filled(p, holes), re.IGNORECASE), required(p)) for p in patterns
     )
 
 
-def _trait(
-    attribute: str, trait: dict[str, Any], spec: dict[str, Any], holes: dict[str, str]
-) -> Trait:
+def _trait(attribute: str, trait: dict[str, Any], holes: dict[str, str]) -> Trait:
     canonical: dict[str, str] = {}
     for value, said in (trait.get("values") or {}).items():
         canonical.update({word.lower(): value for word in said})
@@ -126,8 +122,8 @@ def _trait(
         words = "|".join(re.escape(w) for w in sorted(canonical, key=len, reverse=True))
         value_group = f"(?P<value>{words})"
     filled = holes | {"value": value_group}
-    patterns = _compile(trait["patterns"], spec, filled)
-    return Trait(attribute, patterns, canonical, bool(trait.get("only_forward")))
+    patterns = _compile(trait["patterns"], filled)
+    return Trait(attribute, patterns, canonical)
 
 
 @lru_cache(maxsize=8)
@@ -147,16 +143,15 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
     return Rules(
         language=language,
         sentence=re.compile(spec["sentence"]),
-        death=_compile(spec["death"], spec, holes),
-        missing=_compile(spec["missing"], spec, holes),
-        alive=_compile(spec["alive"], spec, holes),
+        death=_compile(spec["death"], holes),
+        missing=_compile(spec["missing"], holes),
+        alive=_compile(spec["alive"], holes),
         acts=re.compile(act_pattern, re.IGNORECASE) if names else None,
-        traits=tuple(_trait(a, t, spec, holes) for a, t in spec["traits"].items()),
-        vows=_compile(spec["vows"], spec, holes),
+        traits=tuple(_trait(a, t, holes) for a, t in spec["traits"].items()),
+        vows=_compile(spec["vows"], holes),
         payoffs=tuple(spec["payoffs"]),
         negations=tuple(spec["negations"]),
         remembrance=tuple(spec["remembrance"]),
         stop_words=frozenset(spec["stop_words"]),
         not_names=frozenset(spec.get("not_names", ())),
-        thread_horizon=int(spec["thread_horizon"]),
     )
