@@ -3,10 +3,12 @@ every Genesis stage, both languages, the idea and the feedback each MAX_TEXT cha
 no sentence end (the worst case for a clause reader), against the same stage's proposal for a
 one-line idea measured in the same run (the floor). Target: <= 5 ms of CPU per proposal.
 
-Usage: .venv/bin/python bench/offline_generator.py   (prints one JSON line at the end)
+Usage: .venv/bin/python bench/offline_generator.py   (prints one JSON line at the end;
+BENCH_ROUNDS: proposals measured per figure, default 20, the median reported)
 """
 
 import json
+import os
 import statistics
 import time
 import uuid
@@ -29,7 +31,7 @@ SHORT = {
     "en": "A lighthouse keeper gets a letter from next year.",
     "zh": "守灯人收到一封来自明年的信。",
 }
-ROUNDS = 20
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 
 
 def cpu_ms(request: GenerationRequest) -> float:
