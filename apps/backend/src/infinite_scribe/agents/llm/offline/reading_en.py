@@ -4,34 +4,14 @@ discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "disc
 
 import re
 
-from infinite_scribe.agents.llm.offline.facts import Facts, lexicon
+from infinite_scribe.agents.llm.offline import vocabulary
+from infinite_scribe.agents.llm.offline.facts import Facts
 
-ROLES = lexicon(
-    "doctor detective keeper archivist courier engineer pilot captain soldier knight prince "
-    "princess king queen spy agent hacker assassin thief hunter farmer miner merchant poet "
-    "painter writer singer cook nun monk priest witch wizard mage alchemist orphan girl boy "
-    "woman man widow mother father daughter son robot android clone alien survivor refugee "
-    "prisoner scientist professor student teacher nurse lawyer judge journalist reporter "
-    "medic surgeon physician investigator inspector officer sheriff ranger guard librarian "
-    "sailor smuggler pirate mechanic twin heir apprentice messenger detective coroner "
-    "examiner astronaut colonist settler doctor translator linguist cartographer botanist "
-    "chemist diplomat governor mayor scribe bard healer midwife soldier mercenary exile"
-)
-_ROLE_ENDS = ("ist", "ian", "woman", "man", "wife", "smith")
-_NOT_ROLES = frozenset(["human", "woman", "man"]) - {"woman", "man"}
-PLACE_NOUNS = lexicon(
-    "city town village colony station ship island port kingdom empire desert forest "
-    "lighthouse monastery abbey prison hospital school academy mine base outpost planet "
-    "moon world valley mountain mountains coast sea harbor harbour castle palace temple "
-    "library archive market district quarter orbit capital border frontier settlement ruins "
-    "dome habitat asteroid continent realm country republic county farm manor inn tower "
-    "citadel fortress camp"
-)
+ROLES = vocabulary.words("en", "roles")
+_ROLE_ENDS = vocabulary.phrases("en", "role_ends")
+PLACE_NOUNS = vocabulary.words("en", "place_nouns")
 _PREPOSITIONS = r"(?:on|in|at|aboard|inside|beneath|under|across|near|within|outside)"
-_STOP = lexicon(
-    "who that which where when while and but with as after before because whose discovers "
-    "finds learns must is was has have had on in at aboard to for from by of"
-)
+_STOP = vocabulary.words("en", "stop")
 _ARTICLES = ("the ", "a ", "an ")
 _TIME = re.compile(
     r"\b(?:in |by |around )?((?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
@@ -39,17 +19,7 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_VERB_LEADS = (
-    "discovers that",
-    "finds out that",
-    "finds that",
-    "learns that",
-    "realizes that",
-    "realises that",
-    "discovers",
-    "finds",
-    "learns",
-)
+_VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
 
 
 def _strip_article(phrase: str) -> str:

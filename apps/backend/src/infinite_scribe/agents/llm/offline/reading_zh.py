@@ -4,59 +4,27 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.agents.llm.offline import segment
-from infinite_scribe.agents.llm.offline.facts import Facts, lexicon
+from infinite_scribe.agents.llm.offline import segment, vocabulary
+from infinite_scribe.agents.llm.offline.facts import Facts
 
-ROLES = lexicon(
-    "侦探 法医 医生 护士 警察 刑警 警探 记者 律师 法官 教师 老师 学生 科学家 "
-    "工程师 宇航员 飞行员 船长 舰长 士兵 将军 骑士 王子 公主 国王 女王 皇帝 间谍 "
-    "特工 黑客 杀手 刺客 小偷 盗贼 海盗 猎人 农民 矿工 商人 诗人 画家 作家 歌手 "
-    "厨师 修女 僧人 和尚 道士 巫师 魔法师 法师 守灯人 档案管理员 管理员 信使 "
-    "孪生子 孤儿 少女 少年 女孩 男孩 老人 寡妇 母亲 父亲 女儿 儿子 机器人 仿生人 "
-    "克隆人 外星人 幸存者 难民 移民 殖民者 囚犯 逃犯 医师 药剂师 调查员 探员 翻译 "
-    "向导 学徒 教授 研究员 驾驶员 维修工 邮差 信差 守卫 狱警 管家 继承人 女巫 "
-    "剑客 侠客 书生 掌柜 镖师 捕快 县令 宫女 太监 将领 领航员 通讯员 修士"
-)
-_ROLE_ENDS = tuple("医师员者探官匠士使客侠徒工家手")
-_NOT_ROLES = lexicon(
-    "国家 大家 人家 自家 老家 回家 或者 再者 对手 动手 双手 下手 出手 上手 着手 "
-    "联手 高手 人员 成员 全员 官员 记者 作者 读者 二者 三者 前者 后者 加工 员工 "
-    "手工 人工 义工 施工 开工 工作 神探 使者 博士 女士 男士 勇士 战士 人士 护士 "
-    "学者"
-) - {"记者", "学者", "使者", "博士", "护士", "战士", "勇士"}
-_MODIFIERS = lexicon(
-    "女 男 年轻 年老 年迈 老 小 退休 前 失忆 失明 落魄 天才 见习 实习 孤独 "
-    "流亡 独臂 盲眼 首席 女性 男性 叛逃 最后 唯一 无名 年少 年幼 瞎眼 跛脚 沉默 "
-    "冷静"
-)
-PLACES = lexicon(
-    "火星 月球 地球 金星 木星 土星 殖民地 城市 小镇 村庄 村子 空间站 飞船 星舰 "
-    "基地 王国 帝国 大陆 沙漠 森林 草原 雪山 海岛 孤岛 岛屿 灯塔 港口 医院 学校 "
-    "学院 监狱 修道院 寺庙 宫殿 皇宫 城堡 矿井 矿区 地下城 废墟 边境 边疆 北海 "
-    "长安 江南 京城 上海 北京 香港 深渊 荒原 冰原 海底 深海 太空 轨道 星球 沉船 "
-    "列车 码头 旅馆 酒馆 庄园 小城 古城 山村 渔村 都市 首都 海边 江湖 皇城 宗门 "
-    "书院 客栈 王都 要塞 哨站 堡垒 穹顶"
-)
-_PLACE_ENDS = tuple("城镇村岛港站星国市山谷湖海宫寺院塔堡营洲原")
-_NOT_PLACES = lexicon(
-    "明星 星星 卫星 流星 救星 克星 零星 寿星 子宫 全国 各国 外国 爱国 报国 天国 "
-    "人山 这里 那里 心海 人海 脑海 苦海 火海 学海 本市 上市 股市 城市化"
-)
-_MEASURES = lexicon("一座 一个 一片 一所 一艘 一颗 一间 一处 一家 这座 那座 某座")
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
-    "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
-    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤温柳殷楚凌萧上官欧阳司马诸葛慕容"
-)
+ROLES = vocabulary.words("zh", "roles")
+_ROLE_ENDS = vocabulary.characters("zh", "role_ends")
+_NOT_ROLES = vocabulary.words("zh", "not_roles")
+_MODIFIERS = vocabulary.words("zh", "modifiers")
+PLACES = vocabulary.words("zh", "places")
+_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
+_NOT_PLACES = vocabulary.words("zh", "not_places")
+_MEASURES = vocabulary.words("zh", "measures")
+_SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 _TIME = re.compile(
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
     r"|近未来|未来|远古|古代|末日之后|战后|民国|唐朝|宋朝|明朝|清朝|汉朝|秦朝|元朝|中世纪)"
 )
 _SENTENCE_END = re.compile(r"[。！？!?\n；;]")
-_VERB_LEADS = ("意外发现", "发现", "得知", "察觉", "注意到", "收到了", "收到", "听说", "意识到")
-_FUNCTION = lexicon("的 在 是 了 和 与 上 中 里 被 把 将 也 都 就 要 会 有 这 那 一")
-_STOPS = _FUNCTION - {"的", "会"} | lexicon("于 从 到 来自 去 回 来到 前往 位于 年")
-_DIRECTIONS = lexicon("东 西 南 北")
+_VERB_LEADS = vocabulary.phrases("zh", "verb_leads")  # the longest first
+_FUNCTION = vocabulary.words("zh", "function")
+_STOPS = _FUNCTION - {"的", "会"} | vocabulary.words("zh", "stops")
+_DIRECTIONS = vocabulary.words("zh", "directions")
 
 
 def _han(word: str) -> bool:
@@ -222,7 +190,7 @@ _ADD_WISH = re.compile(r"(?:加入|增加|添加|加上|引入|需要有|要有|
 _PLACE_WISH = re.compile(r"(?:故事|背景|地点)(?:应该|必须|要)?(?:发生在|设在|放在|改到|改在)(.+)")
 STYLES = re.compile(r"第[一二三]人称|现在时|过去时|倒叙|日记体|书信体|多视角|单一视角")
 _NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
-_TRAILING = ("本身", "才对", "才行", "吧", "呢", "啊", "就好", "比较好")
+_TRAILING = vocabulary.phrases("zh", "trailing")
 
 
 def _clean(phrase: str) -> str:

@@ -1,0 +1,63 @@
+"""The offline generator's words, kept as data (data/en.json, data/zh.json) and loaded once.
+
+The code holds the rules; the files hold the vocabularies and sentence patterns, one file per
+language, in sections: `genesis` (the five stages' patterns, `words.Words`), `chapters` (the
+chapter writer's, `chapter_words.ChapterWords`), `reading` (the word lists that read a writer's
+idea or feedback) and `tone_moods`. A section is validated against the dataclass that holds it
+(pydantic: every field present, none unknown, each of its type and arity), so a bad edit fails
+at import and in the unit tests, not in a writer's draft.
+"""
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+
+from infinite_scribe.agents.llm.offline.facts import lexicon
+
+LANGUAGES = ("en", "zh")
+_T = TypeVar("_T")
+
+
+@cache
+def document(language: str) -> dict[str, Any]:
+    """One language's file, parsed once per process."""
+    text = resources.files(__package__).joinpath("data", f"{language}.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def load(holder: type[_T], language: str, section: str) -> _T:
+    """The section as an instance of `holder`, a frozen dataclass whose `__pydantic_config__`
+    forbids unknown keys (lists become its tuples; a wrong arity or type is an error)."""
+    return validate(holder, document(language)[section])
+
+
+def validate(holder: type[_T], raw: object) -> _T:
+    """`raw` as an instance of `holder`, or pydantic's ValidationError naming what is wrong."""
+    return TypeAdapter(holder).validate_python(raw)
+
+
+def words(language: str, name: str) -> frozenset[str]:
+    """A word list of the `reading` section, written as one space-separated string."""
+    return lexicon(_reading(language, name, str))
+
+
+def characters(language: str, name: str) -> tuple[str, ...]:
+    """A list of single characters of the `reading` section (Chinese endings, surnames)."""
+    return tuple(_reading(language, name, str))
+
+
+def phrases(language: str, name: str) -> tuple[str, ...]:
+    """An ordered list of the `reading` section (the first that matches wins)."""
+    return tuple(_reading(language, name, list))
+
+
+def _reading(language: str, name: str, kind: type) -> Any:
+    value: Any = document(language)["reading"][name]
+    words_only = kind is str or all(isinstance(item, str) for item in value)
+    if not isinstance(value, kind) or not words_only:
+        raise TypeError(f"{language}.json reading.{name}: expected {kind.__name__} of words")
+    return value
