@@ -26,12 +26,9 @@ from fastapi import FastAPI
 
 from infinite_scribe.api.app import create_app
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.embedded.kafka import EmbeddedKafka
-from infinite_scribe.embedded.postgres import EmbeddedPostgres
-from infinite_scribe.kafka.admin import ensure_topic
-from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool, with_database
 from infinite_scribe.settings.settings import Settings
+from tests.support.clock import loop_clock  # noqa: F401 - a fixture for every test
 
 # anyio imports its submodules lazily, on first use, and pytest rewrites (compiles) every module
 # of a distribution with a pytest11 entry point, anyio's included even with `-p no:anyio`.
@@ -75,6 +72,9 @@ ALL_TABLES = (
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A PostgreSQL server: DATABASE_URL when set, else an embedded one for this session."""
+    # Imported here, not at the top: the unit tier (this conftest too) needs no server.
+    from infinite_scribe.embedded.postgres import EmbeddedPostgres
+
     given = os.environ.get("DATABASE_URL")
     if given:
         yield given
@@ -121,6 +121,8 @@ def fresh_database(postgres_server_url: str) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def database_url(fresh_database: object) -> str:
     """The session's database, migrated to head."""
+    from infinite_scribe.persistence import migrate  # lazily: alembic is 0.5 s of the unit tier
+
     url = fresh_database()  # type: ignore[operator]
     migrate.upgrade(url)
     return str(url)
@@ -128,6 +130,9 @@ def database_url(fresh_database: object) -> str:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
+    from infinite_scribe.embedded.kafka import EmbeddedKafka  # lazily, as the database's
+    from infinite_scribe.kafka.admin import ensure_topic
+
     given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if given:
         ensure_topic(given, TEST_TOPIC, 6)

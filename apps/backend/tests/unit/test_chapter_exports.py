@@ -1,17 +1,10 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """Issue 39: the Markdown and the EPUB hold every CONFIRMED chapter after the bible, in number
 order (EPUB: one XHTML file per chapter, in the spine and the navigation), XML-safe, and still
-a book epubcheck takes."""
+a book epubcheck takes (tests/integration/chapters/test_epubcheck.py: it runs a Java tool)."""
 
 import asyncio
 import io
-import shutil
-import subprocess
 import zipfile
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
-from uuid import UUID
 from xml.etree import ElementTree
 
 import pytest
@@ -19,58 +12,16 @@ import pytest
 from infinite_scribe.api.novel_epub import novel_epub
 from infinite_scribe.api.novel_markdown import novel_markdown
 from infinite_scribe.application.ports.reads import NovelView
-from infinite_scribe.domain.novel import NovelBible
 from tests.support.chapters import genesis_bible
+from tests.support.exports import CHAPTERS, hostile_book, view
 
 OPF = "{http://www.idpf.org/2007/opf}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
-HOSTILE = "Form\x0cfeed \x01 & <b>tags</b> ![pixel](http://evil.example/t.png) ]]> \ufffe"
-
-
-def view(bible: NovelBible) -> NovelView:
-    now = datetime(2026, 11, 23, tzinfo=UTC)
-    return NovelView(
-        novel_id=UUID(int=39),
-        title=bible.title,
-        logline=bible.logline,
-        theme=bible.theme,
-        writing_style=bible.writing_style,
-        status="GENESIS",
-        target_chapters=bible.target_chapters,
-        completed_chapters=0,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        genesis_session_id=None,
-        story=bible.story,
-        worldview=bible.worldview,
-        characters=bible.characters,
-        outline=bible.outline,
-    )
 
 
 @pytest.fixture(scope="module")
 def novel() -> NovelView:
     return view(asyncio.run(genesis_bible("zh")))
-
-
-#: Given out of order, with a draft and a planned chapter that are not exported.
-CHAPTERS: list[dict[str, Any]] = [
-    {
-        "number": 3,
-        "title": "第3章",
-        "text": "陈默劝顾南收手。\n顾南没有答应。",
-        "status": "CONFIRMED",
-    },
-    {"number": 2, "title": "第2章", "text": "草稿：还没写完。", "status": "DRAFTED"},
-    {
-        "number": 1,
-        "title": "第1章",
-        "text": "顾南发现记录被篡改。\n\n她对谁都没说。",
-        "status": "CONFIRMED",
-    },
-    {"number": 4, "title": "第4章", "text": "", "status": "PLANNED"},
-]
 
 
 def files(book: bytes) -> dict[str, bytes]:
@@ -131,11 +82,6 @@ def test_without_chapters_the_epub_is_the_bible_alone(novel: NovelView) -> None:
     assert [ref.get("idref") for ref in spine] == ["bible"]
 
 
-def hostile_book(novel: NovelView) -> bytes:
-    chapters = [{"number": 1, "title": HOSTILE, "text": HOSTILE, "status": "CONFIRMED"}]
-    return novel_epub(novel, chapters)
-
-
 def test_a_hostile_chapter_is_well_formed_xml_without_remote_images(novel: NovelView) -> None:
     for name, content in files(hostile_book(novel)).items():
         if name.endswith((".xhtml", ".opf", ".xml")):
@@ -143,25 +89,3 @@ def test_a_hostile_chapter_is_well_formed_xml_without_remote_images(novel: Novel
             assert b"<img" not in content and b"<b>" not in content, name
     page = files(hostile_book(novel))["OEBPS/chapter-1.xhtml"].decode()
     assert "Formfeed" in page and "evil.example/t.png" in page  # kept, as text
-
-
-def _epubcheck() -> list[str] | None:
-    jar = Path("/usr/bin/epubcheck")
-    if shutil.which("java") and jar.exists() and jar.read_bytes()[:2] == b"PK":
-        return ["java", "-jar", str(jar)]  # Debian's is the jar itself
-    found = shutil.which("epubcheck")
-    return [found] if found else None
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(_epubcheck() is None, reason="epubcheck is not installed (apt epubcheck)")
-@pytest.mark.parametrize("hostile", [False, True])
-def test_epubcheck_takes_the_book_with_chapters(
-    novel: NovelView, tmp_path: Path, hostile: bool
-) -> None:
-    path = tmp_path / "novel.epub"
-    path.write_bytes(hostile_book(novel) if hostile else novel_epub(novel, CHAPTERS))
-    checker = _epubcheck()
-    assert checker is not None
-    result = subprocess.run([*checker, str(path)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -1,11 +1,16 @@
 """Drafts of one generation: the first at once, then at most one per interval, always the
-newest text, nothing after the generation ended."""
+newest text, nothing after the generation ended. The intervals are exact on the loop's clock."""
 
 import asyncio
 import itertools
 from typing import Any
 
+import pytest
+
 from infinite_scribe.agents.drafts import DraftThrottle
+
+#: On the loop's fake clock (tests/support/clock.py): a sleep advances the loop, not the wall.
+pytestmark = pytest.mark.usefixtures("loop_clock")
 
 
 class Recorder:
@@ -27,7 +32,7 @@ async def test_first_at_once_then_the_newest_per_interval() -> None:
     assert len(sink.sent) == 1  # held back: the interval has not passed
     await asyncio.sleep(0.15)
     assert [(seq, text) for seq, text, _ in sink.sent] == [(1, "a"), (2, "abcd")]
-    assert sink.sent[1][2] - start >= 0.09
+    assert sink.sent[1][2] - start == pytest.approx(0.1)
     throttle("abcde")
     throttle.close()
     await asyncio.sleep(0.15)
@@ -43,7 +48,7 @@ async def test_at_most_about_five_a_second() -> None:
     throttle.close()
     times = [at for _, _, at in sink.sent]
     assert len(times) >= 3
-    assert all(later - earlier >= 0.19 for earlier, later in itertools.pairwise(times))
+    assert all(later - earlier >= 0.2 - 1e-6 for earlier, later in itertools.pairwise(times))
     assert [seq for seq, _, _ in sink.sent] == list(range(1, len(sink.sent) + 1))
 
 

@@ -5,7 +5,12 @@ while they run; nothing is read when nothing asks."""
 import asyncio
 from collections.abc import Collection
 
+import pytest
+
 from infinite_scribe.agents.follows import REFRESH_SECONDS, Follows
+
+#: On the loop's fake clock (tests/support/clock.py): the waits take no wall time.
+pytestmark = pytest.mark.usefixtures("loop_clock")
 
 
 class Table:

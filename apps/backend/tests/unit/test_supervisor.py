@@ -3,11 +3,10 @@ restarted after a short delay, failed restarts back off exponentially up to a ca
 living child is left alone."""
 
 import asyncio
-import time
+import itertools
 
 import pytest
 
-from infinite_scribe.embedded import supervisor
 from infinite_scribe.embedded.supervisor import Child, Supervisor
 
 
@@ -24,34 +23,31 @@ class Flaky:
         return self.up
 
     async def restart(self) -> None:
-        self.attempts.append(time.monotonic())
+        self.attempts.append(asyncio.get_running_loop().time())
         if len(self.attempts) <= self.failures:
             raise RuntimeError(f"attempt {len(self.attempts)} failed")
         self.up = True
         self.restarted.set()
 
 
-async def test_restarts_with_backoff_until_it_stays_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(supervisor, "FIRST_BACKOFF_SECONDS", 0.05)
-    monkeypatch.setattr(supervisor, "MAX_BACKOFF_SECONDS", 0.2)
-    flaky, steady = Flaky(failures=4), Flaky(failures=0)
+@pytest.mark.usefixtures("loop_clock")
+async def test_restarts_with_backoff_until_it_stays_up() -> None:
+    flaky, steady = Flaky(failures=7), Flaky(failures=0)
     steady.up = True
     children = [
         Child("flaky", flaky.alive, flaky.restart),
         Child("steady", steady.alive, steady.restart),
     ]
     stop = asyncio.Event()
-    task = asyncio.create_task(Supervisor(children, interval=0.01).run(stop))
+    task = asyncio.create_task(Supervisor(children, interval=0.25).run(stop))
     try:
-        await asyncio.wait_for(flaky.restarted.wait(), 10)
+        await asyncio.wait_for(flaky.restarted.wait(), 300)  # on the loop's clock
     finally:
         stop.set()
         await task
-    assert len(flaky.attempts) == 5 and steady.attempts == []
-    gaps = [
-        later - earlier for earlier, later in zip(flaky.attempts, flaky.attempts[1:], strict=False)
-    ]
-    # 0.1, 0.2 (capped), 0.2, 0.2 after the failures: doubling, then the cap.
-    assert gaps[0] >= 0.1 and all(gap >= 0.2 for gap in gaps[1:]), gaps
-    assert all(gap < 1.0 for gap in gaps), gaps
+    assert len(flaky.attempts) == 8 and steady.attempts == []
+    gaps = [later - earlier for earlier, later in itertools.pairwise(flaky.attempts)]
+    # After each failure: 0.5 s doubled per failure, capped at 30 s (each within one check).
+    expected = [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert all(want <= gap <= want + 0.25 for gap, want in zip(gaps, expected, strict=True)), gaps
     assert children[0].restarts == 1 and children[0].failures == 0

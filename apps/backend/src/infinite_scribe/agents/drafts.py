@@ -48,7 +48,7 @@ class DraftThrottle:
         self._pending = text
         if self._timer is not None:
             return  # the timer sends the newest text when it fires
-        wait = self._last + self.interval - time.monotonic()
+        wait = self._last + self.interval - asyncio.get_running_loop().time()
         if wait <= 0:
             self._send()
         else:
@@ -67,7 +67,7 @@ class DraftThrottle:
         body = {"stage": self.stage, **self.extra, "text": self._pending, "sent_at": time.time()}
         self.sink.publish(self.session_id, self.task_id, self.sequence, body)
         self._pending = None
-        self._last = time.monotonic()
+        self._last = asyncio.get_running_loop().time()  # the loop's clock: its timers' own
 
     def poke(self) -> None:
         """The session became followed: the text held back goes out (within the interval)."""

@@ -11,7 +11,6 @@ worker's re-drive sweep (WORKER_REDRIVE_AFTER_SECONDS), since their tasks stay u
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -77,7 +76,8 @@ class Supervisor:
                 await asyncio.wait_for(stop.wait(), self.interval)
 
     async def _check(self, child: Child) -> None:
-        now = time.monotonic()
+        clock = asyncio.get_running_loop().time  # the loop's clock: its waits' own (a test's fake)
+        now = clock()
         if child.alive():
             return
         if child.down_since is None:
@@ -91,7 +91,7 @@ class Supervisor:
         except Exception as error:
             child.failures += 1
             delay = min(FIRST_BACKOFF_SECONDS * 2**child.failures, MAX_BACKOFF_SECONDS)
-            child.next_attempt = time.monotonic() + delay
+            child.next_attempt = clock() + delay
             logger.warning(
                 "%s restart failed (%s: %s); next attempt in %.1f s",
                 child.name,
@@ -104,7 +104,7 @@ class Supervisor:
         logger.warning(
             "%s restarted after %.1f s down (restart %d)",
             child.name,
-            time.monotonic() - child.down_since,
+            clock() - child.down_since,
             child.restarts,
         )
         child.failures, child.down_since = 0, None
