@@ -16,7 +16,7 @@ $(STAMP): apps/backend/pyproject.toml packages/shared-types/pyproject.toml
 	# the unit tier took 28 s of which about 7 s was compiling).
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(PACKAGES) \
 		|| $(BIN)/python -m pip install --quiet $(PACKAGES)
-	$(BIN)/python -m compileall -q -j 0 apps/backend/src packages/shared-types/src
+	$(BIN)/python -m compileall -q -j 0 apps/backend/src apps/backend/tests packages/shared-types/src
 	touch $(STAMP)
 
 install: $(STAMP)
