@@ -5,20 +5,13 @@ the confirmation's 200 to its check in `GET /novels/{id}/memory` (the memory's v
 is measured per chapter. Target: <= 2 s on the 2-core machine."""
 
 import asyncio
-import os
-import secrets
 import time
-import uuid
 from contextlib import ExitStack
 from typing import Any
 
 import httpx
 
-from chapters import api_port
-from commands import HOST, percentile, services
-from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.settings.settings import Settings
-from worker import background
+from _harness import HOST, api_port, background, bench_user, percentile, services, system_env
 
 CAST = {"characters": [{"name": "Mara Quinn", "description": "Mara Quinn has red hair."},
                        {"name": "Ilya Brandt", "description": "An old doctor."}]}  # fmt: skip
@@ -83,20 +76,16 @@ async def _scenario(port: int, headers: dict[str, str], chapters: int) -> list[f
 
 
 def findings_delay(chapters: int) -> dict[str, float]:
-    secret = secrets.token_urlsafe(48)
-    token = create_access_token(Settings(jwt_secret_key=secret), uuid.uuid4())  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
+    user = bench_user()
+    secret, headers = user.secret, user.headers
     with services() as (database_url, servers), ExitStack() as stack:
-        env = os.environ | {
-            "DATABASE_URL": database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": servers,
-            "JWT_SECRET_KEY": secret,
-            "LOG_LEVEL": "WARNING",
-            "RELAY_METRICS_PORT": "0",
-            "WORKER_METRICS_PORT": "0",
-            "API_METRICS_PORT": "0",
-            "LLM_PROVIDER": "offline",
-        }
+        env = system_env(
+            database_url,
+            servers,
+            secret,
+            API_METRICS_PORT="0",
+            LLM_PROVIDER="offline",
+        )
         stack.enter_context(background("relay", env))
         stack.enter_context(background("worker", env))
         port = stack.enter_context(api_port(env))

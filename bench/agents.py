@@ -19,10 +19,8 @@ import json
 import math
 import os
 import re
-import secrets
 import sys
 import time
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -31,10 +29,9 @@ import uvloop
 
 from _commands_http import KeepAliveClient
 from _generation_cost import Processes, cost_lines, counted_statements, cpu_per_unit
-from commands import HOST, api_process, create_sessions, percentile, services
-from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.settings.settings import Settings
-from worker import background, finished
+from _harness import HOST, api_process, background, bench_user, percentile, services, system_env
+from commands import create_sessions
+from worker import finished
 
 # The fake model server is the tests' one (one implementation of the protocol).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps" / "backend"))
@@ -196,26 +193,22 @@ def main() -> None:
         plan = [(50, 1.0)] if os.environ.get("BENCH_QUICK") else [(200, 2.0), (1000, 5.0)]
     workers = int(os.environ.get("BENCH_AGENT_WORKERS", "1"))
     bound = max(256, math.ceil(max(n for n, _ in plan) / workers) + 16)
-    secret = secrets.token_urlsafe(48)
-    token = create_access_token(Settings(jwt_secret_key=secret), uuid.uuid4())  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
+    user = bench_user()
+    secret, headers = user.secret, user.headers
     results = []
     with services() as (database_url, servers), ExitStack() as stack:
         llm = stack.enter_context(FakeLLMServer())
-        env = os.environ | {
-            "DATABASE_URL": database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": servers,
-            "JWT_SECRET_KEY": secret,
-            "LOG_LEVEL": "WARNING",
-            "RELAY_METRICS_PORT": "0",
-            "WORKER_METRICS_PORT": "0",
-            "LLM_PROVIDER": "openai",
-            "LLM_BASE_URL": llm.base_url,
-            "LLM_MODEL": FakeLLMServer.MODEL,
-            "LLM_TIMEOUT_SECONDS": "120",
-            "WORKER_MAX_IN_FLIGHT": str(bound),
-            "LLM_MAX_CONCURRENCY": str(bound),
-        }
+        env = system_env(
+            database_url,
+            servers,
+            secret,
+            LLM_PROVIDER="openai",
+            LLM_BASE_URL=llm.base_url,
+            LLM_MODEL=FakeLLMServer.MODEL,
+            LLM_TIMEOUT_SECONDS="120",
+            WORKER_MAX_IN_FLIGHT=str(bound),
+            LLM_MAX_CONCURRENCY=str(bound),
+        )
         # One bench user stands for every writer: the per-user stream cap (issue 21) is for one
         # hostile user, not for a benchmark's 50 followers. The API process reads os.environ.
         os.environ.setdefault("STREAM_MAX_PER_USER", "100000")

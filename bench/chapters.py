@@ -24,12 +24,9 @@ overrides the number of measured chapters.
 import asyncio
 import json
 import os
-import secrets
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,11 +35,8 @@ import httpx
 import uvloop
 from aiohttp import web
 
-from commands import HOST, percentile, services
-from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.embedded.kafka import free_port, port_open
-from infinite_scribe.settings.settings import Settings
-from worker import background, finished
+from _harness import HOST, api_port, background, bench_user, percentile, services, system_env
+from worker import finished
 
 # The fake model server is the tests' one (one implementation of the protocol).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps" / "backend"))
@@ -313,38 +307,20 @@ def report(results: list[dict[str, float]]) -> None:
     print(json.dumps(summary))
 
 
-@contextmanager
-def api_port(env: dict[str, str]) -> Iterator[int]:
-    """`scribe api` as a process of its own; its port once it listens. Waited for longer than
-    bench/commands.py's 30 s: on the shared, loaded machine its imports alone took 30 s."""
-    port = free_port()
-    with background("api", env | {"API_HOST": HOST, "API_PORT": str(port)}):
-        deadline = time.monotonic() + 300
-        while not port_open(HOST, port):
-            if time.monotonic() > deadline:
-                raise RuntimeError("scribe api did not start")
-            time.sleep(0.2)
-        yield port
-
-
 def main() -> None:
-    secret = secrets.token_urlsafe(48)
-    token = create_access_token(Settings(jwt_secret_key=secret), uuid.uuid4())  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
+    user = bench_user()
+    secret, headers = user.secret, user.headers
     with services() as (database_url, servers), ExitStack() as stack:
         llm = stack.enter_context(TimedLLM())
-        env = os.environ | {
-            "DATABASE_URL": database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": servers,
-            "JWT_SECRET_KEY": secret,
-            "LOG_LEVEL": "WARNING",
-            "RELAY_METRICS_PORT": "0",
-            "WORKER_METRICS_PORT": "0",
-            "LLM_PROVIDER": "openai",
-            "LLM_BASE_URL": llm.base_url,
-            "LLM_MODEL": FakeLLMServer.MODEL,
-            "LLM_TIMEOUT_SECONDS": "120",
-        }
+        env = system_env(
+            database_url,
+            servers,
+            secret,
+            LLM_PROVIDER="openai",
+            LLM_BASE_URL=llm.base_url,
+            LLM_MODEL=FakeLLMServer.MODEL,
+            LLM_TIMEOUT_SECONDS="120",
+        )
         env["API_METRICS_PORT"] = os.environ.get("API_METRICS_PORT", "0")
         stack.enter_context(background("relay", env))
         stack.enter_context(background("worker", env))

@@ -20,14 +20,10 @@ import asyncio
 import json
 import os
 import secrets
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,12 +32,10 @@ import uvloop
 
 from _commands_http import KeepAliveClient
 from _commands_raw import raw_sql_tps
-from _services import broker, fresh_database, outbox_mode, system_outbox_mode
+from _harness import HOST, api_process, percentile, services
 from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.embedded.kafka import free_port, port_open
 from infinite_scribe.settings.settings import Settings
 
-HOST = "127.0.0.1"
 STAGES = ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE")
 #: One session's walk: request concepts, then confirm each of the five stages (1:5 mix).
 STEPS: list[bytes] = [
@@ -60,50 +54,6 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     sessions_created: int = 0
-
-
-@contextmanager
-def services() -> Iterator[tuple[str, str]]:
-    """A fresh database (DATABASE_URL's server or embedded) in the system's outbox mode, and a
-    broker, for this run."""
-    with fresh_database() as database_url, broker() as servers:
-        mode = system_outbox_mode()
-        print(f"outbox mode: {mode} (BENCH_OUTBOX_MODE)", flush=True)
-        with outbox_mode(database_url, mode):
-            yield database_url, servers
-
-
-@contextmanager
-def api_process(
-    database_url: str, servers: str, secret: str, profile: str | None
-) -> Iterator[tuple[int, int]]:
-    """`scribe api` as production runs it: one uvicorn process, no reload, INFO logs."""
-    port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": servers,
-        "JWT_SECRET_KEY": secret,
-        "LOG_LEVEL": "INFO",
-    }
-    command = ["-m", "infinite_scribe.cli", "api", "--host", HOST, "--port", str(port)]
-    command.append("--no-access-log")
-    if profile:
-        command = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *command]
-    process = subprocess.Popen([sys.executable, *command], env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while not port_open(HOST, port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("scribe api did not start")
-            time.sleep(0.1)
-        yield port, process.pid
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def create_sessions(
@@ -219,11 +169,6 @@ async def backend_cpu(database_url: str) -> dict[int, float]:
         except (OSError, IndexError, ValueError):
             continue
     return found
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
 @dataclass

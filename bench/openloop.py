@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 import uvloop
 
 from _commands_http import KeepAliveClient
+from _harness import HOST, api_process, percentile
 from _services import broker, fresh_database
-from commands import HOST, STEPS, api_process, create_sessions, percentile
+from commands import STEPS, create_sessions
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.settings.settings import Settings
 

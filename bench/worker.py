@@ -16,15 +16,10 @@ Usage: python bench/worker.py   (BENCH_SECONDS, BENCH_CLIENTS)
 import asyncio
 import json
 import os
-import secrets
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import asyncpg
@@ -32,33 +27,10 @@ import uvloop
 
 from _commands_http import KeepAliveClient
 from _generation_cost import Processes, cost_lines, cpu_per_unit
-from commands import HOST, api_process, create_sessions, percentile, services
-from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.settings.settings import Settings
+from _harness import HOST, api_process, background, bench_user, percentile, services, system_env
+from commands import create_sessions
 
 REQUEST = json.dumps({"command_type": "RequestConceptGeneration", "payload": {}}).encode()
-
-
-@contextmanager
-def background(command: str, env: dict[str, str], profile: str | None = None) -> Iterator[int]:
-    """`scribe <command>` as a process of its own (under pyinstrument with `profile`); yields
-    its pid."""
-    args = ["-m", "infinite_scribe.cli", command]
-    if profile:
-        args = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *args]
-    process = subprocess.Popen([sys.executable, *args], env=env)
-    try:
-        time.sleep(1.0)
-        if process.poll() is not None:
-            raise RuntimeError(f"scribe {command} exited with {process.returncode}")
-        yield process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def send(client: KeepAliveClient, session_id: str) -> str:
@@ -153,21 +125,17 @@ async def steady(port: int, headers: dict[str, str], database_url: str, rate: fl
 
 
 def main() -> None:
-    secret = secrets.token_urlsafe(48)
-    token = create_access_token(Settings(jwt_secret_key=secret), uuid.uuid4())  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
+    user = bench_user()
+    secret, headers = user.secret, user.headers
     with services() as (database_url, servers), ExitStack() as stack:
-        env = os.environ | {
-            "DATABASE_URL": database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": servers,
-            "JWT_SECRET_KEY": secret,
-            "LOG_LEVEL": "WARNING",
-            "RELAY_METRICS_PORT": "0",
-            "WORKER_METRICS_PORT": "0",
+        env = system_env(
+            database_url,
+            servers,
+            secret,
             # The offline generator answers at once (no paced draft stream): this measures the
             # pipeline, not a model.
-            "LLM_OFFLINE_STREAM_SECONDS": "0",
-        }
+            LLM_OFFLINE_STREAM_SECONDS="0",
+        )
         processes = Processes()
         processes.add("bench", os.getpid())
         processes.add("relay", stack.enter_context(background("relay", env)))

@@ -1,0 +1,134 @@
+"""The harness of the whole-system benches: the services (a fresh database in the system's
+outbox mode and a broker, bench/_services.py), the bench's user, the environment and the
+processes of the system (`scribe api`, `relay`, `worker`), and the statistics they report."""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from _services import broker, fresh_database, outbox_mode, system_outbox_mode
+from infinite_scribe.api.auth import create_access_token
+from infinite_scribe.embedded.kafka import free_port, port_open
+from infinite_scribe.settings.settings import Settings
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class BenchUser:
+    """The one user a bench's requests come from, with the secret the API verifies its token by."""
+
+    secret: str
+    headers: dict[str, str]
+
+
+def bench_user() -> BenchUser:
+    secret = secrets.token_urlsafe(48)
+    token = create_access_token(Settings(jwt_secret_key=secret), uuid.uuid4())  # type: ignore[arg-type]
+    return BenchUser(secret, {"Authorization": f"Bearer {token}"})
+
+
+def system_env(database_url: str, servers: str, secret: str, **extra: str) -> dict[str, str]:
+    """The environment of the system's processes: these services, quiet logs, metrics on free
+    ports; `extra` adds to it or overrides it."""
+    return os.environ | {
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": servers,
+        "JWT_SECRET_KEY": secret,
+        "LOG_LEVEL": "WARNING",
+        "RELAY_METRICS_PORT": "0",
+        "WORKER_METRICS_PORT": "0",
+        **extra,
+    }
+
+
+@contextmanager
+def services() -> Iterator[tuple[str, str]]:
+    """A fresh database (DATABASE_URL's server or embedded) in the system's outbox mode, and a
+    broker, for this run."""
+    with fresh_database() as database_url, broker() as servers:
+        mode = system_outbox_mode()
+        print(f"outbox mode: {mode} (BENCH_OUTBOX_MODE)", flush=True)
+        with outbox_mode(database_url, mode):
+            yield database_url, servers
+
+
+@contextmanager
+def api_process(
+    database_url: str, servers: str, secret: str, profile: str | None
+) -> Iterator[tuple[int, int]]:
+    """`scribe api` as production runs it: one uvicorn process, no reload, INFO logs."""
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": servers,
+        "JWT_SECRET_KEY": secret,
+        "LOG_LEVEL": "INFO",
+    }
+    command = ["-m", "infinite_scribe.cli", "api", "--host", HOST, "--port", str(port)]
+    command.append("--no-access-log")
+    if profile:
+        command = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *command]
+    process = subprocess.Popen([sys.executable, *command], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open(HOST, port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("scribe api did not start")
+            time.sleep(0.1)
+        yield port, process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def background(command: str, env: dict[str, str], profile: str | None = None) -> Iterator[int]:
+    """`scribe <command>` as a process of its own (under pyinstrument with `profile`); yields
+    its pid."""
+    args = ["-m", "infinite_scribe.cli", command]
+    if profile:
+        args = ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", profile, *args]
+    process = subprocess.Popen([sys.executable, *args], env=env)
+    try:
+        time.sleep(1.0)
+        if process.poll() is not None:
+            raise RuntimeError(f"scribe {command} exited with {process.returncode}")
+        yield process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def api_port(env: dict[str, str]) -> Iterator[int]:
+    """`scribe api` as a process of its own; its port once it listens. Waited for longer than
+    bench/commands.py's 30 s: on the shared, loaded machine its imports alone took 30 s."""
+    port = free_port()
+    with background("api", env | {"API_HOST": HOST, "API_PORT": str(port)}):
+        deadline = time.monotonic() + 300
+        while not port_open(HOST, port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("scribe api did not start")
+            time.sleep(0.2)
+        yield port
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
