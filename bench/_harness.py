@@ -85,12 +85,7 @@ def api_process(
             time.sleep(0.1)
         yield port, process.pid
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, signal.SIGINT, 30)
 
 
 @contextmanager
@@ -107,12 +102,17 @@ def background(command: str, env: dict[str, str], profile: str | None = None) ->
             raise RuntimeError(f"scribe {command} exited with {process.returncode}")
         yield process.pid
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, signal.SIGTERM, 20)
+
+
+def stop(process: subprocess.Popen[bytes], signum: int, seconds: float) -> None:
+    """`signum` to a process, then SIGKILL if it has not exited within `seconds`."""
+    process.send_signal(signum)
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager

@@ -26,7 +26,8 @@ from infinite_scribe.persistence.outbox import switch
 WATCHED: dict[str, int] = {}
 
 
-async def _admin(url: str, statement: str) -> None:
+async def admin(url: str, statement: str) -> None:
+    """One statement on its own connection (CREATE / DROP DATABASE cannot run in a transaction)."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.execute(statement)
@@ -42,12 +43,12 @@ def fresh_database() -> Iterator[str]:
         if url:
             name = f"bench_{uuid.uuid4().hex[:10]}"
             server = url
-            asyncio.run(_admin(server, f"CREATE DATABASE {name}"))
+            asyncio.run(admin(server, f"CREATE DATABASE {name}"))
             drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
             if os.environ.get("BENCH_KEEP_DB"):  # to look at afterwards
                 print(f"database {name} kept (BENCH_KEEP_DB)", flush=True)
             else:
-                stack.callback(lambda: asyncio.run(_admin(server, drop)))
+                stack.callback(lambda: asyncio.run(admin(server, drop)))
             url = with_database(url, name)
         else:
             root = Path(tempfile.mkdtemp(prefix="scribe-bench-"))

@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import asyncpg
 import httpx
 
+from _services import admin
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
 from infinite_scribe.settings.settings import Settings
@@ -43,7 +43,7 @@ LISTS = json.dumps(
 @contextmanager
 def database() -> Iterator[str]:
     name = f"bench_loop_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f"CREATE DATABASE {name}"))
+    asyncio.run(admin(SERVER, f"CREATE DATABASE {name}"))
     url = SERVER.rsplit("/", 1)[0] + f"/{name}"
     try:
         env = dict(os.environ, DATABASE_URL=url)
@@ -55,15 +55,7 @@ def database() -> Iterator[str]:
         )
         yield url
     finally:
-        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(SERVER)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+        asyncio.run(admin(SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @contextmanager

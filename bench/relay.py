@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,7 @@ import asyncpg
 import httpx
 from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 
+from _harness import stop
 from _relay_cpu import cpu_snapshot, per_event, thread_cpu
 from _services import WATCHED, broker, fresh_database
 from infinite_scribe.application.ports.writes import Write
@@ -42,13 +44,6 @@ from shared_types import EventEnvelope, EventMetadata
 
 RAW_SECONDS = float(os.environ.get("BENCH_RAW_SECONDS", "3"))
 PARTITIONS = 6
-
-
-@contextlib.contextmanager
-def services() -> Iterator[tuple[str, str]]:
-    """A fresh database (DATABASE_URL's server or embedded) and a broker, for this run."""
-    with fresh_database() as url, broker() as servers:
-        yield url, servers
 
 
 @contextlib.contextmanager
@@ -70,12 +65,7 @@ def agent_worker(url: str, servers: str, topic: str) -> Iterator[None]:
             raise RuntimeError(f"scribe worker exited with {process.returncode}")
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, signal.SIGTERM, 20)
 
 
 def envelope(key: str, seq: int) -> dict[str, object]:
@@ -327,7 +317,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     args = arguments()
-    with services() as (url, servers):
+    with fresh_database() as url, broker() as servers:
         drain_topic, raw_topic, latency_topic = (f"bench-{n}-{uuid.uuid4().hex[:6]}" for n in "drl")
         for topic in (drain_topic, raw_topic, latency_topic):
             ensure_topic(servers, topic, PARTITIONS)

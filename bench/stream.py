@@ -17,11 +17,9 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,13 +29,12 @@ import asyncpg
 import httpx
 import psutil
 
+from _services import fresh_database
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.embedded.kafka import free_port
-from infinite_scribe.embedded.postgres import EmbeddedPostgres
-from infinite_scribe.persistence import migrate
-from infinite_scribe.persistence.database import create_pool, with_database
+from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.settings.settings import Settings
@@ -50,35 +47,6 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 WRITERS = 8
 SECRET = secrets.token_urlsafe(48)
 COMPOSER = WriteComposer("domain-events")
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    """A scratch database on DATABASE_URL's server, or an embedded server."""
-    given = os.environ.get("DATABASE_URL")
-    if given:
-        name = f"scribe_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin(given, f'CREATE DATABASE "{name}"'))
-        try:
-            yield with_database(given, name)
-        finally:
-            asyncio.run(_admin(given, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        return
-    root = Path(tempfile.mkdtemp(prefix="scribe-bench-"))
-    server = EmbeddedPostgres(root / "pg", database="bench")
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-async def _admin(url: str, sql: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 @contextlib.contextmanager
@@ -258,8 +226,7 @@ async def run(url: str, port: int, api: psutil.Process, clients: int) -> dict[st
 
 def main() -> None:
     results = []
-    with database() as url:
-        migrate.upgrade(url)
+    with fresh_database() as url:  # migrated
         for clients in CLIENTS:
             port = free_port()
             with api_process(url, port) as api:
