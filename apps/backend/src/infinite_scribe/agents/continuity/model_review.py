@@ -4,16 +4,23 @@ and are kept only where the proof holds (domain/continuity.from_model: the quote
 chapter, the evidence is a sentence the memory holds). Used when the worker's provider is an
 OpenAI-compatible model; the offline reader's rules otherwise."""
 
+from __future__ import annotations
+
 import logging
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from openai.types.chat import ChatCompletionMessageParam
 
 from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.llm.prompts import load_template
+
+# The openai SDK's message and response-format types only (the HTTP is chat_transport's):
+# imported for the type checker, so no process pays the SDK's import (0.3 s) at start.
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
+
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +69,7 @@ class ModelReviewer:
         self, language: str, chapter: int, text: str, facts: Any
     ) -> list[dict[str, Any]]:
         messages = cast(
-            list[ChatCompletionMessageParam], review_messages(language, chapter, text, facts)
+            "list[ChatCompletionMessageParam]", review_messages(language, chapter, text, facts)
         )
         provider = self.provider
         if self.gate is None:

@@ -9,15 +9,15 @@ this adapter with `max_retries=0`). A reply is used only once the stage's
 Pydantic model accepts it. Cancelling the caller closes the HTTP stream.
 """
 
+from __future__ import annotations
+
 import asyncio
 import functools
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from openai.types.chat import ChatCompletionMessageParam
-from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
 from infinite_scribe.agents.llm import prompts
@@ -37,6 +37,13 @@ from infinite_scribe.domain.proposals import (
     schema_name,
 )
 from shared_types.enums import GenesisStage
+
+# The openai SDK's message and response-format types only (the HTTP is chat_transport's):
+# imported for the type checker, so no process pays the SDK's import (0.3 s) at start.
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
+    from openai.types.shared_params import ResponseFormatJSONSchema
+
 
 #: Sent when no key is configured: the SDK insists on one, local servers ignore it.
 NO_KEY = "not-needed"
@@ -119,7 +126,7 @@ class OpenAIProvider:
         self,
         messages: list[ChatCompletionMessageParam],
         response_format: ResponseFormatJSONSchema | None,
-        reply: "_Reply",
+        reply: _Reply,
         draft: DraftCallback | None,
     ) -> None:
         # The stream's lines are read here, not as the SDK's typed chunk objects: those were
