@@ -5,7 +5,6 @@ remote resource in it."""
 
 import asyncio
 import io
-import shutil
 import subprocess
 import uuid
 import zipfile
@@ -20,6 +19,7 @@ import pytest
 from infinite_scribe.domain.confirmation import STAGE_MAX_BYTES
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import make_token
+from tests.support.exports import epubcheck
 from tests.support.genesis_client import command, new_session, state
 from tests.support.hostile_server import ApiProcess, api_process
 
@@ -129,19 +129,11 @@ async def test_a_hostile_title_and_text_make_well_formed_xml_without_remote_imag
     assert "Formfeed" in bible and "evil.example/t.png" in bible  # kept, as text
 
 
-def _epubcheck() -> list[str] | None:
-    jar = Path("/usr/bin/epubcheck")
-    if shutil.which("java") and jar.exists() and jar.read_bytes()[:2] == b"PK":
-        return ["java", "-jar", str(jar)]  # Debian's is the jar itself
-    found = shutil.which("epubcheck")
-    return [found] if found else None
-
-
-@pytest.mark.skipif(_epubcheck() is None, reason="epubcheck is not installed (apt epubcheck)")
+@pytest.mark.skipif(epubcheck() is None, reason="epubcheck is not installed (apt epubcheck)")
 async def test_epubcheck_takes_the_hostile_book(writer: httpx.AsyncClient, tmp_path: Path) -> None:
     book = tmp_path / "hostile.epub"
     book.write_bytes(await _hostile_book(writer))
-    checker = _epubcheck()
+    checker = epubcheck()
     assert checker is not None
     result = await asyncio.to_thread(
         subprocess.run, [*checker, str(book)], capture_output=True, text=True, timeout=300

@@ -2,7 +2,9 @@
 """A novel to export and the chapters of its book (the exports' unit tests and the epubcheck
 check of the integration tier)."""
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -57,3 +59,12 @@ CHAPTERS: list[dict[str, Any]] = [
 def hostile_book(novel: NovelView) -> bytes:
     chapters = [{"number": 1, "title": HOSTILE, "text": HOSTILE, "status": "CONFIRMED"}]
     return novel_epub(novel, chapters)
+
+
+def epubcheck() -> list[str] | None:
+    """The command that runs epubcheck here, None where it is not installed."""
+    jar = Path("/usr/bin/epubcheck")
+    if shutil.which("java") and jar.exists() and jar.read_bytes()[:2] == b"PK":
+        return ["java", "-jar", str(jar)]  # Debian's is the jar itself
+    found = shutil.which("epubcheck")
+    return [found] if found else None

@@ -3,7 +3,6 @@ the exports' own checks are tests/unit/test_chapter_exports.py). Java starts for
 belongs to this tier, not the unit tier's."""
 
 import asyncio
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from infinite_scribe.api.novel_epub import novel_epub
 from infinite_scribe.application.ports.reads import NovelView
 from tests.support.chapters import genesis_bible
-from tests.support.exports import CHAPTERS, hostile_book, view
+from tests.support.exports import CHAPTERS, epubcheck, hostile_book, view
 
 
 @pytest.fixture(scope="module")
@@ -20,23 +19,15 @@ def novel() -> NovelView:
     return view(asyncio.run(genesis_bible("zh")))
 
 
-def _epubcheck() -> list[str] | None:
-    jar = Path("/usr/bin/epubcheck")
-    if shutil.which("java") and jar.exists() and jar.read_bytes()[:2] == b"PK":
-        return ["java", "-jar", str(jar)]  # Debian's is the jar itself
-    found = shutil.which("epubcheck")
-    return [found] if found else None
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(_epubcheck() is None, reason="epubcheck is not installed (apt epubcheck)")
+@pytest.mark.skipif(epubcheck() is None, reason="epubcheck is not installed (apt epubcheck)")
 @pytest.mark.parametrize("hostile", [False, True])
 def test_epubcheck_takes_the_book_with_chapters(
     novel: NovelView, tmp_path: Path, hostile: bool
 ) -> None:
     path = tmp_path / "novel.epub"
     path.write_bytes(hostile_book(novel) if hostile else novel_epub(novel, CHAPTERS))
-    checker = _epubcheck()
+    checker = epubcheck()
     assert checker is not None
     result = subprocess.run([*checker, str(path)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
