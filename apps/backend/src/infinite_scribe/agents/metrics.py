@@ -22,12 +22,6 @@ class AgentMetrics:
             "Requests with nothing to do (redelivered, cancelled)",
             registry=self.registry,
         )
-        self.continuity = Counter(
-            "agent_continuity_events",
-            "Continuity events (confirmed chapters, rollbacks, waivers) by outcome",
-            ["outcome"],
-            registry=self.registry,
-        )
         self.ignored = Counter(
             "agent_events_ignored",
             "Events that are not generation requests",
@@ -56,6 +50,16 @@ class AgentMetrics:
             registry=self.registry,
         )
         self._model_series()
+        self._story_series()
+
+    def _story_series(self) -> None:
+        """Issue 48: the continuity check's events by outcome."""
+        self.continuity = Counter(
+            "agent_continuity_events",
+            "Continuity events (confirmed chapters, rollbacks, waivers) by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def _model_series(self) -> None:
         """Issue 18: what runs at once, the model's share, cancellations and drafts."""

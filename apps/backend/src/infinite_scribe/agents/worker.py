@@ -129,15 +129,7 @@ class AgentWorker:
         streaming = Streaming(
             clients.drafts, options.draft_interval_seconds, self.cancellations, heartbeats, follows
         )
-        handler = GenerationHandler(
-            work,
-            self.provider,
-            clients.dead_letters,
-            self.metrics,
-            streaming,
-            attempts=options.generation_attempts,
-            backoff_seconds=options.retry_backoff_seconds,
-        )
+        handler = self._generation_handler(work, clients, streaming)
         chapters = self._chapter_handler(clients, streaming)
         continuity = self._continuity_handler(clients)
 
@@ -161,6 +153,21 @@ class AgentWorker:
         self.metrics.in_flight.set_function(lambda: consumer.in_flight)
         self._running = _Running(clients, flows, heartbeats, follows, consumer)
         logger.info("agent worker started (provider %s)", self.provider.name)
+
+    def _generation_handler(
+        self, work: AgentWork, clients: WorkerClients, streaming: Streaming
+    ) -> GenerationHandler:
+        """The Genesis stages' handler: one request in, a proposal out (retried, then dead)."""
+        options = self.options
+        return GenerationHandler(
+            work,
+            self.provider,
+            clients.dead_letters,
+            self.metrics,
+            streaming,
+            attempts=options.generation_attempts,
+            backoff_seconds=options.retry_backoff_seconds,
+        )
 
     def _chapter_handler(self, clients: WorkerClients, streaming: Streaming) -> ChapterHandler:
         """The chapter requests' handler (issue 39), on the same clients and streams."""

@@ -113,8 +113,7 @@ async def api_services(
     async with AsyncExitStack() as opened:
         loop = _watched_loop(opened, metrics)
         pool, uow = await _open_writes(opened, settings, database_url, metrics)
-        idempotency_store = await open_idempotency_store(settings, database_url)
-        opened.push_async_callback(idempotency_store.close)
+        idempotency_store = await _open_idempotency(opened, settings, database_url)
         queries = PostgresGenesisQueries(pool)
         # One CPU budget for every heavy request (exports, bible pages, history diffs).
         cpu = CpuGate()
@@ -156,6 +155,15 @@ async def api_services(
             console=console_services(settings, pool, commands, novel_commands),
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
+
+
+async def _open_idempotency(
+    opened: AsyncExitStack, settings: Settings, database_url: str
+) -> IdempotencyStore:
+    """The idempotency store the settings name, closed with `opened`."""
+    store = await open_idempotency_store(settings, database_url)
+    opened.push_async_callback(store.close)
+    return store
 
 
 async def _metrics_listener(
