@@ -13,8 +13,7 @@ import httpx
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from infinite_scribe.embedded.kafka import free_port
-from tests.support.scribe_up import CLI, ScribeUp, environment
+from tests.support.scribe_up import CLI, ScribeUp, environment, named_port
 
 pytestmark = pytest.mark.slow
 
@@ -108,7 +107,7 @@ def _assert_other_broker_refused(
 ) -> None:
     """A's database with B's broker (what a restarted relay met on a reused address): the
     cluster id A recorded in services.json is expected, and B's broker is refused."""
-    relay_port, api_port, worker_port = free_port(), free_port(), free_port()
+    relay_port, api_port, worker_port = named_port(), named_port(), named_port()
     rogue = {
         "DATABASE_URL": one["database_url"],
         "KAFKA_BOOTSTRAP_SERVERS": two["kafka_bootstrap_servers"],
@@ -149,7 +148,7 @@ def _assert_other_broker_refused(
 
 
 def test_two_make_runs_side_by_side_and_the_other_broker_refused(tmp_path: Path) -> None:
-    port_a, port_b = free_port(), free_port()
+    port_a, port_b = named_port(), named_port()
     with (
         ScribeUp(["make", "--no-print-directory", "run", f"PORT={port_a}"]) as a,
         ScribeUp(API_PORT=str(port_b)) as b,

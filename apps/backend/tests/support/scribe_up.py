@@ -3,8 +3,10 @@ output in a file (a pipe nobody reads would block it under load), and what it an
 
 import json
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -13,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-from infinite_scribe.embedded.kafka import free_port
 
 CLI = [sys.executable, "-m", "infinite_scribe.cli"]
 #: Variables that would point `up` at the test run's services instead of its embedded ones.
@@ -73,6 +73,24 @@ def _in_group(pid: int, group: int) -> bool:
         return False
 
 
+def named_port() -> int:
+    """A free loopback port for a server told its port in advance (`make run PORT=`,
+    API_PORT). Drawn below the kernel's ephemeral range: a port from `free_port` (bind to 0)
+    is one the kernel may hand any other socket before the server binds it, and once did (a
+    side-by-side `make run` lost its API port to another socket while its services started)."""
+    ephemeral = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(ephemeral.read_text().split()[0]) if ephemeral.exists() else 32768
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
 class ScribeUp:
     """`scribe up` in a fresh data directory; use as a context manager."""
 
@@ -81,7 +99,7 @@ class ScribeUp:
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
         # A free API port unless the test names one: the default 8000 may be a developer's
         # `make run`, or another test process's `scribe up` (make test runs two at once).
-        self.env = environment(self.data_dir, **({"API_PORT": str(free_port())} | env))
+        self.env = environment(self.data_dir, **({"API_PORT": str(named_port())} | env))
         self.command = command or [*CLI, "up"]
         self.process: subprocess.Popen[bytes] | None = None
 
