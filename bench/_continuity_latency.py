@@ -88,6 +88,6 @@ def findings_delay(chapters: int) -> dict[str, float]:
         )
         stack.enter_context(background("relay", env))
         stack.enter_context(background("worker", env))
-        port = stack.enter_context(api_port(env))
+        port, _ = stack.enter_context(api_port(env))
         delays = asyncio.run(_scenario(port, headers, chapters))
     return {"chapters": chapters, "p50_s": percentile(delays, 0.5), "max_s": max(delays)}

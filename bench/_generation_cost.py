@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
-import psutil
 
-from _relay_cpu import cpu_seconds
+from _harness import cpu_seconds, tree_cpu_seconds
 from _services import WATCHED
 
 #: A statement in PostgreSQL's log: simple protocol (`statement:`) or extended (`execute`).
@@ -36,7 +35,7 @@ class Processes:
         every = {**self.pids, **WATCHED}
         # The bench's own process alone: the services it started are its children.
         return {
-            role: sum(psutil.Process(pid).cpu_times()[:2]) if role in NOT_OURS else cpu_seconds(pid)
+            role: cpu_seconds(pid) if role in NOT_OURS else tree_cpu_seconds(pid)
             for role, pid in every.items()
         }
 

@@ -1,7 +1,9 @@
 """The harness of the whole-system benches: the services (a fresh database in the system's
 outbox mode and a broker, bench/_services.py), the bench's user, the environment and the
-processes of the system (`scribe api`, `relay`, `worker`), and the statistics they report."""
+processes of the system (`scribe api`, `relay`, `worker`), the CPU each process spends, and the
+statistics they report."""
 
+import contextlib
 import os
 import secrets
 import signal
@@ -12,13 +14,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from _services import broker, fresh_database, outbox_mode, system_outbox_mode
+import psutil
+
+from _services import WATCHED, broker, fresh_database, outbox_mode, system_outbox_mode
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.embedded.kafka import free_port, port_open
 from infinite_scribe.settings.settings import Settings
 
 HOST = "127.0.0.1"
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -116,17 +122,71 @@ def stop(process: subprocess.Popen[bytes], signum: int, seconds: float) -> None:
 
 
 @contextmanager
-def api_port(env: dict[str, str]) -> Iterator[int]:
-    """`scribe api` as a process of its own; its port once it listens. Waited for longer than
-    bench/commands.py's 30 s: on the shared, loaded machine its imports alone took 30 s."""
+def api_port(env: dict[str, str]) -> Iterator[tuple[int, int]]:
+    """`scribe api` as a process of its own; its port once it listens, and its pid. Waited for
+    longer than bench/commands.py's 30 s: on the shared, loaded machine its imports alone took
+    30 s."""
     port = free_port()
-    with background("api", env | {"API_HOST": HOST, "API_PORT": str(port)}):
+    with background("api", env | {"API_HOST": HOST, "API_PORT": str(port)}) as pid:
         deadline = time.monotonic() + 300
         while not port_open(HOST, port):
             if time.monotonic() > deadline:
                 raise RuntimeError("scribe api did not start")
             time.sleep(0.2)
-        yield port
+        yield port, pid
+
+
+# CPU per process: the one way every bench counts what a process spent (Linux /proc, psutil).
+
+
+def cpu_times(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of a process, all its threads included (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process."""
+    return sum(cpu_times(pid))
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (PostgreSQL's backends are the
+    postmaster's children); 0.0 once it is gone."""
+    try:
+        process = psutil.Process(pid)
+        total = sum(process.cpu_times()[:2])
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(child.cpu_times()[:2])
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+def cpu_snapshot() -> dict[str, float]:
+    """CPU seconds so far of each watched service (_services.WATCHED), children included."""
+    return {name: tree_cpu_seconds(pid) for name, pid in WATCHED.items()}
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of a process's threads by thread name (the relay: its event loop, the slot
+    stream, librdkafka's threads)."""
+    found: dict[str, float] = {}
+    with contextlib.suppress(psutil.Error, OSError):
+        for thread in psutil.Process(pid).threads():
+            name = Path(f"/proc/{pid}/task/{thread.id}/comm").read_text().strip()
+            name = "rdkafka" if name.startswith("rdk:") else name
+            found[name] = found.get(name, 0.0) + thread.user_time + thread.system_time
+    return found
+
+
+def per_event(before: dict[str, float], after: dict[str, float], events: int) -> str:
+    """`after - before` per event in microseconds, largest first."""
+    spent = {name: (after[name] - before.get(name, 0.0)) * 1e6 / events for name in after}
+    return ", ".join(
+        f"{name} {us:.1f} us" for name, us in sorted(spent.items(), key=lambda kv: -kv[1]) if us
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -324,7 +324,7 @@ def main() -> None:
         env["API_METRICS_PORT"] = os.environ.get("API_METRICS_PORT", "0")
         stack.enter_context(background("relay", env))
         stack.enter_context(background("worker", env))
-        port = stack.enter_context(api_port(env))
+        port, _ = stack.enter_context(api_port(env))
         results = uvloop.run(scenario(port, headers, database_url, llm))
     report(results)
 

@@ -25,14 +25,13 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import uvloop
 
 from _commands_http import KeepAliveClient
 from _commands_raw import raw_sql_tps
-from _harness import HOST, api_process, percentile, services
+from _harness import HOST, api_process, cpu_seconds, cpu_times, percentile, services
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.settings.settings import Settings
 
@@ -134,18 +133,6 @@ async def paired_rounds(port: int, token: str, clients: int) -> tuple[Stats, flo
     keyed_rate = totals[True][0] / totals[True][1]
     plain_rate = totals[False][0] / totals[False][1]
     return keyed_stats, keyed_rate, plain_rate
-
-
-def cpu_times(pid: int) -> tuple[float, float]:
-    """User and system CPU time of a process and its threads (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), to report CPU cost per command."""
-    return sum(cpu_times(pid))
 
 
 async def backend_cpu(database_url: str) -> dict[int, float]:

@@ -10,12 +10,12 @@ write statement (persistence/writes). PostgreSQL CPU is its backends' user+syste
 
 import argparse
 import asyncio
-import os
 import time
 import uuid
 
 import asyncpg
 
+from _harness import cpu_seconds
 from _services import fresh_database
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.persistence.database import create_pool
@@ -26,13 +26,6 @@ UNFENCED = """
 CREATE OR REPLACE FUNCTION scribe_outbox_mode() RETURNS text LANGUAGE sql STABLE AS
 $$ SELECT coalesce(current_setting('scribe.outbox_mode', true), 'table') $$
 """
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def events(key: str, start: int, count: int) -> list[EventEnvelope]:

@@ -29,8 +29,7 @@ import asyncpg
 import httpx
 from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 
-from _harness import stop
-from _relay_cpu import cpu_snapshot, per_event, thread_cpu
+from _harness import cpu_snapshot, per_event, stop, thread_cpu
 from _services import WATCHED, broker, fresh_database
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.embedded.kafka import free_port

@@ -27,12 +27,12 @@ import statistics
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 import limit  # bench/limit.py: its statement and its seed, read only
+from _harness import cpu_seconds
 from _services import fresh_database
 from infinite_scribe.application.command_results import Receipt
 from infinite_scribe.application.command_service import CommandService
@@ -46,7 +46,6 @@ from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.repositories import unit_of_work
 
 TOPIC = "domain-events"
-TICK = os.sysconf("SC_CLK_TCK")
 STAGES = ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE")
 #: One session's walk (bench/commands.py's mix): (command type, payload).
 WALK: list[tuple[str, dict[str, Any]]] = [
@@ -56,11 +55,6 @@ WALK: list[tuple[str, dict[str, Any]]] = [
 #: Commands run on each connection before counting: asyncpg prepares, and every shape of the
 #: walk passes the five custom plans PostgreSQL makes before it keeps a generic one.
 WARM_PER_CLIENT = 48
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def backends_cpu(pids: list[int]) -> float:

@@ -13,27 +13,21 @@ created on it and dropped), else an embedded PostgreSQL.
 """
 
 import asyncio
-import contextlib
 import json
 import os
 import secrets
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import asyncpg
-import httpx
 import psutil
 
+from _harness import api_port
 from _services import fresh_database
 from infinite_scribe.api.auth import create_access_token
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
-from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.composer import WriteComposer
@@ -49,28 +43,13 @@ SECRET = secrets.token_urlsafe(48)
 COMPOSER = WriteComposer("domain-events")
 
 
-@contextlib.contextmanager
-def api_process(url: str, port: int) -> Iterator[psutil.Process]:
-    env = {**os.environ, "DATABASE_URL": url, "JWT_SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
-    # One bench user holds every stream: lift the per-user cap of issue 21 for it.
+def api_env(url: str) -> dict[str, str]:
+    """The API alone (no broker): one bench user holds every stream, so the per-user cap of
+    issue 21 is lifted for it."""
+    env = os.environ | {"DATABASE_URL": url, "JWT_SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
     env |= {"STREAM_MAX_PER_USER": "100000", "API_METRICS_PORT": "0"}
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-    scribe = Path(sys.executable).parent / "scribe"
-    command = [str(scribe), "api", "--port", str(port), "--no-access-log"]
-    process = subprocess.Popen(command, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-                break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the API did not start")
-        yield psutil.Process(process.pid)
-    finally:
-        process.terminate()
-        process.wait(15)
+    return env
 
 
 def event(session: str, version: int) -> EventEnvelope:
@@ -228,9 +207,8 @@ def main() -> None:
     results = []
     with fresh_database() as url:  # migrated
         for clients in CLIENTS:
-            port = free_port()
-            with api_process(url, port) as api:
-                result = asyncio.run(run(url, port, api, clients))
+            with api_port(api_env(url)) as (port, pid):
+                result = asyncio.run(run(url, port, psutil.Process(pid), clients))
                 results.append(result)
                 print(
                     f"{clients:5d} clients, {result['events_per_s']:.0f} events/s over "
