@@ -29,6 +29,7 @@ from infinite_scribe.api.routes import (
     chapters,
     event_chains,
     events,
+    exports,
     flows,
     genesis,
     health,
@@ -62,6 +63,7 @@ def build_router() -> APIRouter:
     router.include_router(history.router)
     router.include_router(reads.sessions_router)
     router.include_router(novels.router)
+    router.include_router(exports.router)
     router.include_router(chapters.router)
     router.include_router(story.router)
     router.include_router(stream.router)  # before events: /events/stream is not an event id

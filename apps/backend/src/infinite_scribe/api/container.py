@@ -9,6 +9,8 @@ import asyncpg
 
 from infinite_scribe.api.metered_commands import MeteredCommandService
 from infinite_scribe.api.metrics import ApiMetrics, start_metrics_listener
+from infinite_scribe.api.novel_epub import epub_file
+from infinite_scribe.api.novel_markdown import markdown_file
 from infinite_scribe.api.operator_services import ConsoleServices, console_services
 from infinite_scribe.api.stream_admission import StreamAdmission
 from infinite_scribe.api.stream_services import start_live_streams
@@ -17,6 +19,7 @@ from infinite_scribe.application.chapters import NovelChapters
 from infinite_scribe.application.command_service import NOVEL_REGISTRY, CommandService
 from infinite_scribe.application.cpu import CpuGate
 from infinite_scribe.application.event_chains import EventChains
+from infinite_scribe.application.exports import NovelExports
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.live_stream import LiveStreams
@@ -30,6 +33,7 @@ from infinite_scribe.application.trash import TrashService
 from infinite_scribe.application.versions import SessionVersions
 from infinite_scribe.kafka.admin import BrokerProbe
 from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.exports.store import PostgresNovelExports
 from infinite_scribe.persistence.genesis.adapters import PoolProbe, PostgresGenesisQueries
 from infinite_scribe.persistence.genesis.reads import PostgresReadQueries
 from infinite_scribe.persistence.genesis.trash import PostgresTrashQueries
@@ -86,6 +90,8 @@ class ApiServices:
     event_chains: EventChains
     #: Session list and novels (issue 12, reading).
     reads: Reads
+    #: A novel's Markdown and EPUB built as jobs (issue 54).
+    exports: NovelExports
     #: A novel's story memory and continuity findings (issue 48).
     story: StoryReads
     #: The API's Prometheus series (issue 12), served by `metrics_listener` (None: its port was
@@ -127,6 +133,7 @@ async def api_services(
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
         novel_commands = MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY)
+        reads = Reads(PostgresReadQueries(pool))
         yield ApiServices(
             settings=settings,
             pool=pool,
@@ -144,7 +151,8 @@ async def api_services(
             kafka=_broker_probe(settings),
             model=ModelHealth.of(settings),
             loop=loop,
-            reads=Reads(PostgresReadQueries(pool)),
+            reads=reads,
+            exports=_exports(opened, pool, reads),
             story=StoryReads(PostgresStoryQueries(pool)),
             metrics=metrics,
             metrics_listener=listener,
@@ -155,6 +163,14 @@ async def api_services(
             console=console_services(settings, pool, commands, novel_commands),
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
+
+
+def _exports(opened: AsyncExitStack, pool: asyncpg.Pool, reads: Reads) -> NovelExports:
+    """The novel's exports as jobs, their builds stopped with `opened` (before the pool)."""
+    renderers = {"markdown": markdown_file, "epub": epub_file}
+    exports = NovelExports(PostgresNovelExports(pool), reads, renderers)
+    opened.push_async_callback(exports.close)
+    return exports
 
 
 async def _open_idempotency(

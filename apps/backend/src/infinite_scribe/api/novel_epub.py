@@ -124,3 +124,8 @@ def novel_epub(novel: NovelView, chapters: Sequence[Mapping[str, Any]] = ()) -> 
         for name, text in files.items():
             archive.writestr(name, text, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+def epub_file(novel: NovelView) -> bytes:
+    """The novel's EPUB file with every confirmed chapter: an export job's renderer."""
+    return novel_epub(novel, novel.chapters)

@@ -130,3 +130,9 @@ def novel_markdown(
     for chapter in confirmed_chapters(chapters):
         lines += chapter_markdown(chapter, 2)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def markdown_file(novel: NovelView) -> bytes:
+    """The novel's Markdown file (its bible and every confirmed chapter), UTF-8: an export job's
+    renderer (application/exports.py)."""
+    return novel_markdown(novel, novel.chapters).encode()

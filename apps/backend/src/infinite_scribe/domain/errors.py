@@ -194,3 +194,9 @@ class NoDraft(InvalidChapter):
     """Feedback on, or confirmation of, a chapter that has no draft yet (422)."""
 
     error_code = "NO_DRAFT"
+
+
+class ExportNotReady(NotFound):
+    """No file of the novel as it is now in that format: build one first (404)."""
+
+    error_code = "EXPORT_NOT_READY"

@@ -1,0 +1,73 @@
+"""A novel's Markdown and EPUB as jobs (issue 54, docs/exports.md): ask for the file of the
+novel as it is now, follow its task, download it; built once per version of the novel."""
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from infinite_scribe.api.novel_epub import EPUB
+from infinite_scribe.api.parsed_json import ParsedJsonRoute
+from infinite_scribe.api.routes.genesis import CallerDep, json_response
+from infinite_scribe.api.schemas.exports import ExportAccepted, ExportFormat, ExportRequest
+from infinite_scribe.api.schemas.genesis import ErrorBody
+
+router = APIRouter(prefix="/novels", tags=["novels"], route_class=ParsedJsonRoute)
+
+MEDIA_TYPES = {"markdown": "text/markdown; charset=utf-8", "epub": EPUB}
+_EXTENSIONS = {"markdown": "md", "epub": "epub"}
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such novel for this user"},
+    409: {
+        "model": ErrorBody,
+        "description": "SESSION_TRASHED: the novel's session is in the trash",
+    },
+    429: {"model": ErrorBody, "description": "TOO_MANY_RENDERS: this writer's builds waiting"},
+    503: {"model": ErrorBody, "description": "SERVER_BUSY: the process has all the builds it may"},
+}
+_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file of the novel as it is now",
+        "content": {
+            MEDIA_TYPES["markdown"]: {"schema": {"type": "string"}},
+            EPUB: {"schema": {"type": "string", "format": "binary"}},
+        },
+    },
+    404: {
+        "model": ErrorBody,
+        "description": "EXPORT_NOT_READY: no file of the novel as it is now (build one first)",
+    },
+}
+
+
+@router.post(
+    "/{novel_id}/exports",
+    status_code=202,
+    response_model=ExportAccepted,
+    responses={200: {"model": ExportAccepted, "description": "The file is ready"}, **_ERRORS},
+)
+async def request_export(novel_id: UUID, body: ExportRequest, call: CallerDep) -> Response:
+    """The novel's file in `format`, built as a job: 202 with the task that builds it (GET
+    `task_url` for its progress), or 200 when the file of the novel as it is now is there
+    already. Asking again while it builds answers the same task; a changed novel is built
+    again."""
+    ticket = await call.services.exports.request(novel_id, call.context.user_id, body.format)
+    reply = {
+        "task_id": str(ticket.task_id),
+        "format": body.format,
+        "ready": ticket.ready,
+        "task_url": f"/api/v1/tasks/{ticket.task_id}",
+        "download_url": f"/api/v1/novels/{novel_id}/exports/{body.format}",
+    }
+    return json_response(reply, 200 if ticket.ready else 202)
+
+
+@router.get("/{novel_id}/exports/{export_format}", responses=_DOWNLOAD)
+async def download_export(novel_id: UUID, export_format: ExportFormat, call: CallerDep) -> Response:
+    """The built file of the novel as it is now (404 EXPORT_NOT_READY while it builds, or once
+    the novel changed: ask for it again)."""
+    found = await call.services.exports.download(novel_id, call.context.user_id, export_format)
+    name = f"novel-{novel_id}.{_EXTENSIONS[export_format]}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(found.body, media_type=MEDIA_TYPES[export_format], headers=headers)
