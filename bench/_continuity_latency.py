@@ -11,30 +11,16 @@ from typing import Any
 
 import httpx
 
-from _harness import HOST, api_port, background, bench_user, percentile, services, system_env
-
-CAST = {"characters": [{"name": "Mara Quinn", "description": "Mara Quinn has red hair."},
-                       {"name": "Ilya Brandt", "description": "An old doctor."}]}  # fmt: skip
-
-
-def _bible(chapters: int) -> dict[str, dict[str, Any]]:
-    outline = [{"title": f"Chapter {n}", "summary": "Mara at sea"} for n in range(1, chapters + 1)]
-    return {
-        "CONCEPT_SELECTION": {"title": "Salt Harbour", "logline": "A pilot and a doctor."},
-        "STORY_CONCEPTION": {"premise": "A storm hides a crime."},
-        "WORLDVIEW": {"locations": [{"name": "Port Sable", "description": "a harbour"}]},
-        "CHARACTERS": CAST,
-        "PLOT_OUTLINE": {"chapters": outline},
-    }
-
-
-async def _novel(http: httpx.AsyncClient, chapters: int) -> str:
-    session = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
-    for stage, data in _bible(chapters).items():
-        body = {"command_type": "ConfirmStage", "payload": {"stage": stage, "data": data}}
-        reply = await http.post(f"/api/v1/genesis/sessions/{session}/commands", json=body)
-        assert reply.status_code == 200, reply.text
-    return str((await http.get(f"/api/v1/genesis/sessions/{session}/state")).json()["novel_id"])
+from _harness import (
+    HOST,
+    api_port,
+    background,
+    bench_user,
+    finished_novel,
+    percentile,
+    services,
+    system_env,
+)
 
 
 async def _command(http: httpx.AsyncClient, novel: str, kind: str, payload: Any) -> Any:
@@ -68,7 +54,7 @@ async def _scenario(port: int, headers: dict[str, str], chapters: int) -> list[f
     async with httpx.AsyncClient(
         base_url=f"http://{HOST}:{port}", headers=headers, timeout=60
     ) as http:
-        novel = await _novel(http, chapters)
+        novel = await finished_novel(http, chapters)
         delays = [await _one(http, novel, n) for n in range(1, chapters + 1)]
         found = (await http.get(f"/api/v1/novels/{novel}/findings")).json()["findings"]
         assert len(found) == chapters - 1, found  # Ilya acts in every chapter after his death

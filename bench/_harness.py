@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psutil
 
 from _services import WATCHED, broker, fresh_database, outbox_mode, system_outbox_mode
@@ -187,6 +189,33 @@ def per_event(before: dict[str, float], after: dict[str, float], events: int) ->
     return ", ".join(
         f"{name} {us:.1f} us" for name, us in sorted(spent.items(), key=lambda kv: -kv[1]) if us
     )
+
+
+# A writer's book.
+
+CAST = {"characters": [{"name": "Mara Quinn", "description": "Mara Quinn has red hair."},
+                       {"name": "Ilya Brandt", "description": "An old doctor."}]}  # fmt: skip
+
+
+def novel_bible(chapters: int) -> dict[str, dict[str, Any]]:
+    outline = [{"title": f"Chapter {n}", "summary": "Mara at sea"} for n in range(1, chapters + 1)]
+    return {
+        "CONCEPT_SELECTION": {"title": "Salt Harbour", "logline": "A pilot and a doctor."},
+        "STORY_CONCEPTION": {"premise": "A storm hides a crime."},
+        "WORLDVIEW": {"locations": [{"name": "Port Sable", "description": "a harbour"}]},
+        "CHARACTERS": CAST,
+        "PLOT_OUTLINE": {"chapters": outline},
+    }
+
+
+async def finished_novel(http: httpx.AsyncClient, chapters: int) -> str:
+    """A novel of `chapters` outlined chapters, its five stages confirmed over HTTP."""
+    session = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
+    for stage, data in novel_bible(chapters).items():
+        body = {"command_type": "ConfirmStage", "payload": {"stage": stage, "data": data}}
+        reply = await http.post(f"/api/v1/genesis/sessions/{session}/commands", json=body)
+        assert reply.status_code == 200, reply.text
+    return str((await http.get(f"/api/v1/genesis/sessions/{session}/state")).json()["novel_id"])
 
 
 def percentile(values: list[float], fraction: float) -> float:

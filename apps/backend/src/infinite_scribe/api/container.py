@@ -1,7 +1,9 @@
 """The API's services, built once in `lifespan` (the composition: which adapter serves which
 port) and read by routes and middleware through `services_of` / the `Services` dependency."""
 
+import multiprocessing
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -19,7 +21,7 @@ from infinite_scribe.application.chapters import NovelChapters
 from infinite_scribe.application.command_service import NOVEL_REGISTRY, CommandService
 from infinite_scribe.application.cpu import CpuGate
 from infinite_scribe.application.event_chains import EventChains
-from infinite_scribe.application.exports import NovelExports
+from infinite_scribe.application.exports import BUILDS, NovelExports
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.live_stream import LiveStreams
@@ -168,7 +170,11 @@ async def api_services(
 def _exports(opened: AsyncExitStack, pool: asyncpg.Pool, reads: Reads) -> NovelExports:
     """The novel's exports as jobs, their builds stopped with `opened` (before the pool)."""
     renderers = {"markdown": markdown_file, "epub": epub_file}
-    exports = NovelExports(PostgresNovelExports(pool), reads, renderers)
+    # Spawned, not forked: a fork would copy the API's threads' locks mid-use. Started on the
+    # first build, and kept for the next.
+    builder = ProcessPoolExecutor(BUILDS, mp_context=multiprocessing.get_context("spawn"))
+    opened.callback(builder.shutdown, wait=False, cancel_futures=True)
+    exports = NovelExports(PostgresNovelExports(pool), reads, renderers, BUILDS, builder)
     opened.push_async_callback(exports.close)
     return exports
 

@@ -17,6 +17,7 @@ import orjson
 
 from infinite_scribe.application.ports.reads import (
     NovelPosition,
+    NovelSource,
     NovelSummary,
     NovelView,
     ReadQueries,
@@ -132,3 +133,10 @@ class Reads:
         if novel is None:  # someone else's novel is as absent as a missing one
             raise NotFound("No such novel")
         return novel
+
+    async def novel_source(self, novel_id: UUID, user_id: UUID) -> NovelSource:
+        """The novel with its chapters undecoded (`parsed()` off the loop); 404 as `novel`."""
+        source = await self.queries.novel_source(novel_id, user_id)
+        if source is None:
+            raise NotFound("No such novel")
+        return source

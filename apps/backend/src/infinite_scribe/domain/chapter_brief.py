@@ -18,7 +18,7 @@ from infinite_scribe.domain.novel import NovelBible
 #: memory's digest carries the rest, so the brief is bounded whatever the book's length).
 EARLIER_CHAPTERS = 5
 #: An outline is the writer's JSON (edited freely): what is read from it is bounded.
-MAX_CHAPTERS = 500
+MAX_CHAPTERS = 2000
 _MAX_TITLE = 200
 _MAX_SUMMARY = 2000
 # CJK Unified Ideographs and extension A, as agents/llm/language.py tells Chinese apart.

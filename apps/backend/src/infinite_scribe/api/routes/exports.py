@@ -1,10 +1,10 @@
 """A novel's Markdown and EPUB as jobs (issue 54, docs/exports.md): ask for the file of the
 novel as it is now, follow its task, download it; built once per version of the novel."""
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Response
 
 from infinite_scribe.api.novel_epub import EPUB
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
@@ -40,6 +40,11 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
     },
 }
 
+_EXAMPLES: dict[str, Any] = {
+    "epub": {"summary": "The whole book as an EPUB 3 file", "value": {"format": "epub"}},
+    "markdown": {"summary": "The whole book as Markdown", "value": {"format": "markdown"}},
+}
+
 
 @router.post(
     "/{novel_id}/exports",
@@ -47,7 +52,11 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
     response_model=ExportAccepted,
     responses={200: {"model": ExportAccepted, "description": "The file is ready"}, **_ERRORS},
 )
-async def request_export(novel_id: UUID, body: ExportRequest, call: CallerDep) -> Response:
+async def request_export(
+    novel_id: UUID,
+    body: Annotated[ExportRequest, Body(openapi_examples=_EXAMPLES)],
+    call: CallerDep,
+) -> Response:
     """The novel's file in `format`, built as a job: 202 with the task that builds it (GET
     `task_url` for its progress), or 200 when the file of the novel as it is now is there
     already. Asking again while it builds answers the same task; a changed novel is built

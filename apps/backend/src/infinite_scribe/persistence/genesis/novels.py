@@ -8,7 +8,12 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.reads import NovelPosition, NovelSummary, NovelView
+from infinite_scribe.application.ports.reads import (
+    NovelPosition,
+    NovelSource,
+    NovelSummary,
+    NovelView,
+)
 from infinite_scribe.domain.chapter_brief import chapter_outline
 from infinite_scribe.domain.chapters import NovelState, chapter_views
 from infinite_scribe.persistence.errors import translated
@@ -30,6 +35,14 @@ LEFT JOIN LATERAL (
 _NOVEL = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
        n.chapters AS chapter_state, n.pending_chapter
+FROM novels n {_GENESIS}
+WHERE n.id = $1 AND n.user_id = $2
+"""
+
+# The chapters as text: an export decodes them in its worker thread (NovelSource.parsed).
+_NOVEL_SOURCE = f"""
+SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
+       n.chapters::text AS chapter_text, n.pending_chapter
 FROM novels n {_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """
@@ -91,6 +104,15 @@ class PostgresNovelQueries:
                 )
             ),
         )
+
+    async def novel_source(self, novel_id: UUID, user_id: UUID) -> NovelSource | None:
+        with translated():
+            row = await self.pool.fetchrow(_NOVEL_SOURCE, novel_id, user_id)
+        if row is None:
+            return None
+        stages = {name: row[name] for name in ("story", "worldview", "characters", "outline")}
+        novel = NovelView(**asdict(_summary(row)), **stages)
+        return NovelSource(novel, row["chapter_text"], row["pending_chapter"])
 
     async def novels_page(
         self, user_id: UUID, after: NovelPosition | None, limit: int

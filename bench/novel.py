@@ -1,0 +1,125 @@
+"""A whole novel's export as a job (issue 54, decision 5400): a book of 1,000 chapters of about
+3,000 characters each (about 3 million), built as Markdown and as EPUB by `scribe api` on a
+fresh database, while a probe asks `/health` every 10 ms: the seconds from the request to the
+file, its size, and the slowest `/health` meanwhile (the API's loop held, an upper bound: the
+probe's own HTTP round trip is in it). The old synchronous export (`GET /novels/{id}` with
+`Accept`) is asked once too, for comparison.
+
+The novel's five stages are confirmed over HTTP (an outline of 1,000 chapters); its chapters
+are written straight into the novel's projection (`novels.chapters`), as 1,000 confirmations
+would leave it: an export reads the projection only, and 1,000 drafts through the offline
+writer take longer than the bench.
+
+Usage: python bench/novel.py   (BENCH_CHAPTERS, default 1000; BENCH_CHAPTER_CHARS, 3000)
+Targets: each file built in <= 30 s; /health never slower than 50 ms meanwhile.
+"""
+
+import asyncio
+import json
+import os
+import time
+from typing import Any
+
+import asyncpg
+import httpx
+import uvloop
+
+from _harness import HOST, api_port, bench_user, finished_novel, services, system_env
+
+CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "1000"))
+CHAPTER_CHARS = int(os.environ.get("BENCH_CHAPTER_CHARS", "3000"))
+SENTENCE = "守灯人在雾里数着潮声，信上的日期是明年的今天。\n"  # noqa: RUF001 - Chinese punctuation
+
+
+def chapter_text(number: int) -> str:
+    lines = (CHAPTER_CHARS // len(SENTENCE)) + 1
+    return (f"第{number}章。" + SENTENCE * lines)[:CHAPTER_CHARS]
+
+
+async def seed_chapters(database_url: str, novel_id: str) -> int:
+    """Every chapter CONFIRMED with its text, as the novel's projection holds them."""
+    chapters = {
+        str(n): {"status": "CONFIRMED", "text": chapter_text(n), "beats": []}
+        for n in range(1, CHAPTERS + 1)
+    }
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "UPDATE novels SET chapters = $2::text::jsonb, completed_chapters = $3, "
+            "stream_version = stream_version + 1 WHERE id = $1::uuid",
+            novel_id,
+            json.dumps(chapters, ensure_ascii=False),
+            CHAPTERS,
+        )
+    finally:
+        await connection.close()
+    return sum(len(c["text"]) for c in chapters.values())
+
+
+async def probe(http: httpx.AsyncClient, stop: asyncio.Event, seen: list[float]) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        await http.get("/api/v1/health")
+        seen.append(time.perf_counter() - started)
+        await asyncio.sleep(0.01)
+
+
+async def build(http: httpx.AsyncClient, novel_id: str, media: str) -> dict[str, Any]:
+    """Ask for the file, follow its task, download it; /health probed all along."""
+    stop, seen = asyncio.Event(), []
+    probing = asyncio.create_task(probe(http, stop, seen))
+    started = time.perf_counter()
+    ticket = (await http.post(f"/api/v1/novels/{novel_id}/exports", json={"format": media})).json()
+    while (task := (await http.get(ticket["task_url"])).json())["status"] == "RUNNING":  # noqa: ASYNC110 - polling the API, as a writer's client does
+        await asyncio.sleep(0.05)
+    built = time.perf_counter() - started
+    stop.set()
+    await probing
+    file = await http.get(ticket["download_url"])
+    return {
+        "format": media,
+        "status": task["status"],
+        "build_s": round(built, 2),
+        "bytes": len(file.content),
+        "health_max_ms": round(max(seen) * 1000, 1),
+        "health_probes": len(seen),
+    }
+
+
+async def synchronous(http: httpx.AsyncClient, novel_id: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    reply = await http.get(f"/api/v1/novels/{novel_id}", headers={"Accept": "text/markdown"})
+    return {"status": reply.status_code, "seconds": round(time.perf_counter() - started, 2)}
+
+
+async def run(port: int, headers: dict[str, str], database_url: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(
+        base_url=f"http://{HOST}:{port}", headers=headers, timeout=120
+    ) as http:
+        novel_id = await finished_novel(http, CHAPTERS)
+        characters = await seed_chapters(database_url, novel_id)
+        exports = [await build(http, novel_id, media) for media in ("markdown", "epub")]
+        old = await synchronous(http, novel_id)
+    return {"chapters": CHAPTERS, "characters": characters, "exports": exports, "sync_get": old}
+
+
+def main() -> None:
+    user = bench_user()
+    with services() as (database_url, servers):
+        env = system_env(database_url, servers, user.secret, API_METRICS_PORT="0")
+        with api_port(env) as (port, _):
+            result = uvloop.run(run(port, user.headers, database_url))
+    for export in result["exports"]:
+        print(
+            f"{export['format']}: {export['status']} in {export['build_s']} s "
+            f"(target <= 30), {export['bytes']:,} bytes; /health max {export['health_max_ms']} ms "
+            f"over {export['health_probes']} probes (target <= 50)",
+            flush=True,
+        )
+    sync = result["sync_get"]
+    print(f"the synchronous Markdown GET: {sync['status']} in {sync['seconds']} s", flush=True)
+    print(json.dumps({"bench": "novel", **result}))
+
+
+if __name__ == "__main__":
+    main()
