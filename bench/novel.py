@@ -6,7 +6,7 @@ probe's own HTTP round trip is in it). The old synchronous export (`GET /novels/
 `Accept`) is asked once too, for comparison.
 
 The novel's five stages are confirmed over HTTP (an outline of 1,000 chapters); its chapters
-are written straight into the novel's projection (`novels.chapters`), as 1,000 confirmations
+are written straight into the novel's projection (`novel_chapters`), as 1,000 confirmations
 would leave it: an export reads the projection only, and 1,000 drafts through the offline
 writer take longer than the bench.
 
@@ -38,22 +38,25 @@ def chapter_text(number: int) -> str:
 
 async def seed_chapters(database_url: str, novel_id: str) -> int:
     """Every chapter CONFIRMED with its text, as the novel's projection holds them."""
-    chapters = {
-        str(n): {"status": "CONFIRMED", "text": chapter_text(n), "beats": []}
-        for n in range(1, CHAPTERS + 1)
-    }
+    texts = [chapter_text(n) for n in range(1, CHAPTERS + 1)]
     connection = await asyncpg.connect(database_url)
     try:
         await connection.execute(
-            "UPDATE novels SET chapters = $2::text::jsonb, completed_chapters = $3, "
-            "stream_version = stream_version + 1 WHERE id = $1::uuid",
+            "INSERT INTO novel_chapters (novel_id, number, status, text) "
+            "SELECT $1::uuid, n, 'CONFIRMED', t FROM unnest($2::int[], $3::text[]) AS c(n, t)",
             novel_id,
-            json.dumps(chapters, ensure_ascii=False),
+            list(range(1, CHAPTERS + 1)),
+            texts,
+        )
+        await connection.execute(
+            "UPDATE novels SET completed_chapters = $2, stream_version = stream_version + 1 "
+            "WHERE id = $1::uuid",
+            novel_id,
             CHAPTERS,
         )
     finally:
         await connection.close()
-    return sum(len(c["text"]) for c in chapters.values())
+    return sum(len(text) for text in texts)
 
 
 async def probe(http: httpx.AsyncClient, stop: asyncio.Event, seen: list[float]) -> None:

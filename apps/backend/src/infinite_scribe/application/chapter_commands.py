@@ -3,6 +3,7 @@ service (application/command_service.py, with NOVEL_REGISTRY) and its agent answ
 the one aggregate writer (`NOVEL_WRITER`)."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,12 @@ from infinite_scribe.application.genesis_commands import HISTORY_LIMITS
 from infinite_scribe.application.ports.novels import NOVELS, NovelRepository
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import ChaptersSave, Supersede, Write
-from infinite_scribe.domain.chapter_commands import NOVEL_PAYLOAD_MODELS, WaiveFinding
+from infinite_scribe.domain.chapter_commands import (
+    NOVEL_PAYLOAD_MODELS,
+    ConfirmChapter,
+    SubmitChapterFeedback,
+    WaiveFinding,
+)
 from infinite_scribe.domain.chapter_history import fold_chapters
 from infinite_scribe.domain.chapters import (
     AGGREGATE_TYPE,
@@ -75,6 +81,18 @@ class NovelCommands:
         lineage = await reads.lineage(state.novel_id, HISTORY_LIMITS)
         return command.resolved(chapters_version_in(state, lineage, command.event_id))
 
+    async def complete(
+        self, reads: NovelRepository, state: NovelState, command: CommandPayload
+    ) -> NovelState:
+        """The state with the chapters the command decides on (its one read holds none,
+        decision 5401): a confirmation's or a feedback's own chapter, every chapter for a
+        rollback (it compares them all with the version it goes back to)."""
+        if isinstance(command, RollbackToVersion):
+            return replace(state, chapters=await reads.chapters(state.novel_id, None))
+        if isinstance(command, ConfirmChapter | SubmitChapterFeedback):
+            return replace(state, chapters=await reads.chapters(state.novel_id, command.chapter))
+        return state
+
     def decide(
         self, state: NovelState, command: CommandPayload, command_id: UUID
     ) -> Sequence[DecidedEvent]:
@@ -96,7 +114,15 @@ class NovelCommands:
         if before.is_pending and not after.is_pending and supersede_by is not None:
             # Confirming a chapter while its draft is written: the draft is moot.
             supersede = Supersede(before.novel_id, supersede_by)
-        return Write(chapters=ChaptersSave(before.version, after), supersede=supersede)
+        return Write(chapters=chapters_save(before, after), supersede=supersede)
+
+
+def chapters_save(before: NovelState, after: NovelState) -> ChaptersSave:
+    """The move from `before` to `after`: the chapters that changed (whole) or went away; a
+    chapter neither state holds is not touched (a state holds the chapters its use case read)."""
+    changed = {k: v for k, v in after.chapters.items() if before.chapters.get(k) != v}
+    removed = tuple(int(k) for k in before.chapters if k not in after.chapters)
+    return ChaptersSave(before.version, after, changed, removed)
 
 
 #: The one writer of novel changes (commands and the agent's answers).

@@ -25,7 +25,6 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.chapter_brief import EARLIER_CHAPTERS
 from infinite_scribe.domain.chapters import (
-    CONFIRMED_STATUS,
     DRAFT_FAILED,
     DRAFT_PROPOSED,
     FEEDBACK_SUBMITTED,
@@ -49,6 +48,10 @@ class ChapterJob:
     bible: NovelBible
     #: The novel's story memory (issue 48; None before its first confirmed chapter).
     memory: Memory | None = None
+    #: The numbers of the last EARLIER_CHAPTERS confirmed chapters before this one.
+    confirmed_before: tuple[int, ...] = ()
+    #: This chapter as stored ({"status", "text", "beats"}; None: no text yet).
+    stored: Mapping[str, Any] | None = None
 
     @property
     def chapter(self) -> int:
@@ -66,13 +69,8 @@ class ChapterJob:
     def earlier(self) -> tuple[tuple[int, str, str], ...]:
         """(number, title, summary) of the last EARLIER_CHAPTERS confirmed chapters before
         this one (the memory digest tells the rest)."""
-        confirmed = [
-            entry
-            for entry in self.state.outline
-            if entry[0] < self.chapter
-            and (self.state.chapters.get(str(entry[0])) or {}).get("status") == CONFIRMED_STATUS
-        ]
-        return tuple(confirmed[-EARLIER_CHAPTERS:])
+        wanted = set(self.confirmed_before)
+        return tuple(entry for entry in self.state.outline if entry[0] in wanted)
 
     def memory_digest(self, hint: str) -> dict[str, Any]:
         """What the book remembers for this chapter (`hint`: its outline entry and wishes)."""
@@ -80,8 +78,7 @@ class ChapterJob:
 
     def previous_text(self) -> str | None:
         """The draft a revision rewrites."""
-        stored = self.state.chapters.get(str(self.chapter)) or {}
-        text = stored.get("text")
+        text = (self.stored or {}).get("text")
         return str(text) if self.is_revision and text else None
 
 
@@ -106,8 +103,11 @@ class ChapterWork:
             if state is None or bible is None:
                 return None
             memory = (await tx.repository(STORY).stored(task.session_id)).memory
+            chapter = int(request.payload["chapter"])
+            before = await novels.confirmed_before(task.session_id, chapter, EARLIER_CHAPTERS)
+            stored = (await novels.chapters(task.session_id, chapter)).get(str(chapter))
             await tx.repository(ASYNC_TASKS).start(task.task_id)
-        return ChapterJob(request, task, state, bible, memory)
+        return ChapterJob(request, task, state, bible, memory, tuple(before), stored)
 
     async def propose(
         self, job: ChapterJob, text: str, beats: list[str], provenance: Mapping[str, Any]

@@ -43,6 +43,16 @@ class NovelRepository(Protocol):
         """The novel's stream, oldest first (a rollback's second read; the history)."""
         ...
 
+    async def chapters(self, novel_id: UUID, number: int | None) -> dict[str, dict[str, Any]]:
+        """str(number) -> {"status", "text", "beats"}: chapter `number` when it has text, or
+        every chapter with text (None: a rollback's read). A NovelState loaded by
+        `command_target` or `load` holds no chapter: a use case reads those it needs."""
+        ...
+
+    async def confirmed_before(self, novel_id: UUID, number: int, limit: int) -> list[int]:
+        """The numbers of the last `limit` CONFIRMED chapters before `number`, in order."""
+        ...
+
 
 #: The novel aggregate's repository.
 NOVELS: RepositoryKey[NovelRepository] = RepositoryKey("novels")

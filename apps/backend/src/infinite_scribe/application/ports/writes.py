@@ -9,7 +9,7 @@ transaction (`Transaction.write`) or, when nothing else needs one, in autocommit
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -129,11 +129,14 @@ class NewNovel:
 @dataclass(frozen=True)
 class ChaptersSave:
     """Move a novel's chapters projection (`state`: a domain.chapters.NovelState) from stream
-    version `old_version` to `state.version`; refused as a whole (ConcurrencyConflict) when
-    somebody moved it meanwhile."""
+    version `old_version` to `state.version`, writing the chapters `changed` (str(number) ->
+    {"status", "text", "beats"}, whole) and deleting those `removed`; refused as a whole
+    (ConcurrencyConflict) when somebody moved it meanwhile."""
 
     old_version: int
     state: Any
+    changed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    removed: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

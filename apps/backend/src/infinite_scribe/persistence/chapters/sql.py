@@ -17,8 +17,10 @@ from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.genesis.sessions import record_of
 from infinite_scribe.persistence.story.memory import PostgresStoryRepository
 
+# No chapter here: a command reads the chapters it needs (NovelCommands.complete), the agent
+# its chapter and the numbers of the confirmed ones before it (decision 5401).
 _STATE_COLUMNS = """
-n.id, n.user_id, n.outline, n.chapters, n.pending_chapter, n.stream_version,
+n.id, n.user_id, n.outline, n.pending_chapter, n.stream_version,
 COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
 """
 
@@ -46,6 +48,17 @@ LEFT JOIN idempotency_cache AS k
 
 _LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1"
 
+_CHAPTERS = """
+SELECT number, status, text, beats FROM novel_chapters
+WHERE novel_id = $1 AND ($2::int IS NULL OR number = $2)
+"""
+
+_CONFIRMED_BEFORE = """
+SELECT number FROM novel_chapters
+WHERE novel_id = $1 AND number < $2 AND status = 'CONFIRMED'
+ORDER BY number DESC LIMIT $3
+"""
+
 _BIBLE = (
     "SELECT title, logline, theme, writing_style, target_chapters, story, worldview, "
     "characters, outline FROM novels WHERE id = $1"
@@ -69,13 +82,11 @@ LIMIT $4
 
 def state_of(row: Mapping[str, object]) -> NovelState:
     outline = row["outline"]
-    chapters = row["chapters"]
     pending = row["pending_chapter"]
     return NovelState(
         novel_id=row["id"],  # type: ignore[arg-type]
         user_id=row["user_id"],  # type: ignore[arg-type]
         outline=tuple(chapter_outline(outline if isinstance(outline, Mapping) else {})),
-        chapters=dict(chapters) if isinstance(chapters, Mapping) else {},
         pending=dict(pending) if isinstance(pending, Mapping) else None,
         version=int(row["stream_version"]),  # type: ignore[call-overload]
         trashed=bool(row["trashed"]),
@@ -100,6 +111,25 @@ async def command_target(
 async def load(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelState | None:
     row = await connection.fetchrow(_LOAD, novel_id)
     return None if row is None else state_of(row)
+
+
+async def chapters(
+    connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, number: int | None
+) -> dict[str, dict[str, Any]]:
+    """str(number) -> {"status", "text", "beats"} of chapter `number` (every chapter: None)."""
+    rows = await connection.fetch(_CHAPTERS, novel_id, number)
+    return {
+        str(r["number"]): {"status": r["status"], "text": r["text"], "beats": list(r["beats"])}
+        for r in rows
+    }
+
+
+async def confirmed_before(
+    connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, number: int, limit: int
+) -> list[int]:
+    """The numbers of the last `limit` CONFIRMED chapters before `number`, in order."""
+    rows = await connection.fetch(_CONFIRMED_BEFORE, novel_id, number, limit)
+    return sorted(r["number"] for r in rows)
 
 
 async def bible(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelBible | None:
@@ -142,6 +172,12 @@ class PostgresNovelRepository:
 
     async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         return await stream(self.connection, novel_id, limits)
+
+    async def chapters(self, novel_id: UUID, number: int | None) -> dict[str, dict[str, Any]]:
+        return await chapters(self.connection, novel_id, number)
+
+    async def confirmed_before(self, novel_id: UUID, number: int, limit: int) -> list[int]:
+        return await confirmed_before(self.connection, novel_id, number, limit)
 
     async def bible(self, novel_id: UUID) -> NovelBible | None:
         return await bible(self.connection, novel_id)

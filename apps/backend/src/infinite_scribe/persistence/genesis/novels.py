@@ -32,9 +32,16 @@ LEFT JOIN LATERAL (
 ) g ON true
 """
 
+# Every chapter with text, as the map the domain folds (str(number) -> status, text, beats).
+_CHAPTER_MAP = """
+(SELECT COALESCE(jsonb_object_agg(c.number::text, jsonb_build_object(
+     'status', c.status, 'text', c.text, 'beats', c.beats)), '{}'::jsonb)
+ FROM novel_chapters c WHERE c.novel_id = n.id)
+"""
+
 _NOVEL = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
-       n.chapters AS chapter_state, n.pending_chapter
+       {_CHAPTER_MAP} AS chapter_state, n.pending_chapter
 FROM novels n {_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """
@@ -42,7 +49,7 @@ WHERE n.id = $1 AND n.user_id = $2
 # The chapters as text: an export decodes them in its worker thread (NovelSource.parsed).
 _NOVEL_SOURCE = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
-       n.chapters::text AS chapter_text, n.pending_chapter
+       {_CHAPTER_MAP}::text AS chapter_text, n.pending_chapter
 FROM novels n {_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """

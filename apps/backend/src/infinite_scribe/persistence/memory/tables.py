@@ -123,7 +123,8 @@ def _novel(tables: Tables, novel: NewNovel) -> None:
 def _chapters(tables: Tables, save: ChaptersSave) -> None:
     # The memory adapters serve genesis sessions only; a novel's chapters live in PostgreSQL.
     row = tables.novels.setdefault(save.state.novel_id, {})
-    row["chapters"] = dict(save.state.chapters)
+    chapters = dict(row.get("chapters") or {}) | {k: dict(v) for k, v in save.changed.items()}
+    row["chapters"] = {k: v for k, v in chapters.items() if int(k) not in save.removed}
 
 
 def _task(tables: Tables, task: NewTask) -> None:
