@@ -19,7 +19,12 @@ from _services import WATCHED
 #: A statement in PostgreSQL's log: simple protocol (`statement:`) or extended (`execute`).
 _LOGGED = re.compile(r"LOG:  (?:statement|execute [^:]*): (?P<sql>.*)$")
 #: The bench's own statements (switching the log, polling for finished tasks).
-_BENCH_OWN = ("pg_reload_conf", "ALTER SYSTEM", "extract(epoch FROM finished_at)")
+_BENCH_OWN = (
+    "pg_reload_conf",
+    "ALTER SYSTEM",
+    "extract(epoch FROM finished_at)",
+    "/* bench-own */",
+)
 
 
 @dataclass

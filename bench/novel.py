@@ -1,16 +1,22 @@
-"""A whole novel's export as a job (issue 54, decision 5400): a book of 1,000 chapters of about
-3,000 characters each (about 3 million), built as Markdown and as EPUB by `scribe api` on a
-fresh database, while a probe asks `/health` every 10 ms: the seconds from the request to the
-file, its size, and the slowest `/health` meanwhile (the API's loop held, an upper bound: the
-probe's own HTTP round trip is in it). The old synchronous export (`GET /novels/{id}` with
-`Accept`) is asked once too, for comparison.
+"""A whole novel (issue 54), `scribe api`, `relay` and `worker` (the offline writer) as processes
+of their own on a fresh database and broker:
+
+1. one chapter at chapter 10 and at chapter 1,000 of a 1,000-chapter book: CPU per process,
+   statements and bytes read per chapter (bench/_novel_chapters.py); target <= 1.2x;
+2. the whole book's export as a job (decision 5400): 1,000 chapters of about 3,000 characters
+   each (about 3 million), built as Markdown and as EPUB while a probe asks `/health` every
+   10 ms: the seconds from the request to the file, its size, and the slowest `/health`
+   meanwhile (the API's loop held, an upper bound: the probe's own HTTP round trip is in it).
+   The old synchronous export (`GET /novels/{id}` with `Accept`) is asked once too;
+3. the RSS of the three processes before and after (target: grows <= 100 MB).
 
 The novel's five stages are confirmed over HTTP (an outline of 1,000 chapters); its chapters
 are written straight into the novel's projection (`novel_chapters`), as 1,000 confirmations
 would leave it: an export reads the projection only, and 1,000 drafts through the offline
 writer take longer than the bench.
 
-Usage: python bench/novel.py   (BENCH_CHAPTERS, default 1000; BENCH_CHAPTER_CHARS, 3000)
+Usage: python bench/novel.py   (BENCH_CHAPTERS, default 1000; BENCH_CHAPTER_CHARS, 3000;
+BENCH_ROUNDS, novels per place in part 1, default 3)
 Targets: each file built in <= 30 s; /health never slower than 50 ms meanwhile.
 """
 
@@ -18,16 +24,21 @@ import asyncio
 import json
 import os
 import time
+from contextlib import ExitStack
 from typing import Any
 
 import asyncpg
 import httpx
+import psutil
 import uvloop
 
-from _harness import HOST, api_port, bench_user, finished_novel, services, system_env
+from _generation_cost import Processes
+from _harness import HOST, api_port, background, bench_user, finished_novel, services, system_env
+from _novel_chapters import chapter_costs, ratio_lines
 
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "1000"))
 CHAPTER_CHARS = int(os.environ.get("BENCH_CHAPTER_CHARS", "3000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SENTENCE = "守灯人在雾里数着潮声，信上的日期是明年的今天。\n"  # noqa: RUF001 - Chinese punctuation
 
 
@@ -95,23 +106,48 @@ async def synchronous(http: httpx.AsyncClient, novel_id: str) -> dict[str, Any]:
     return {"status": reply.status_code, "seconds": round(time.perf_counter() - started, 2)}
 
 
-async def run(port: int, headers: dict[str, str], database_url: str) -> dict[str, Any]:
+def rss_mb(processes: Processes) -> float:
+    roles = ("api", "relay", "worker")
+    return sum(psutil.Process(processes.pids[r]).memory_info().rss for r in roles) / 2**20
+
+
+async def run(
+    port: int, headers: dict[str, str], database_url: str, processes: Processes
+) -> dict[str, Any]:
+    rss_before = rss_mb(processes)
     async with httpx.AsyncClient(
         base_url=f"http://{HOST}:{port}", headers=headers, timeout=120
     ) as http:
+        costs = await chapter_costs(http, database_url, processes, CHAPTERS, ROUNDS)
         novel_id = await finished_novel(http, CHAPTERS)
         characters = await seed_chapters(database_url, novel_id)
         exports = [await build(http, novel_id, media) for media in ("markdown", "epub")]
         old = await synchronous(http, novel_id)
-    return {"chapters": CHAPTERS, "characters": characters, "exports": exports, "sync_get": old}
+    return {
+        "chapters": CHAPTERS,
+        "chapter_costs": costs,
+        "characters": characters,
+        "exports": exports,
+        "sync_get": old,
+        "rss_mb": [round(rss_before, 1), round(rss_mb(processes), 1)],
+    }
 
 
 def main() -> None:
     user = bench_user()
-    with services() as (database_url, servers):
-        env = system_env(database_url, servers, user.secret, API_METRICS_PORT="0")
-        with api_port(env) as (port, _):
-            result = uvloop.run(run(port, user.headers, database_url))
+    with services() as (database_url, servers), ExitStack() as stack:
+        env = system_env(
+            database_url, servers, user.secret, API_METRICS_PORT="0", LLM_OFFLINE_STREAM_SECONDS="0"
+        )
+        processes = Processes()
+        processes.add("bench", os.getpid())
+        processes.add("relay", stack.enter_context(background("relay", env)))
+        processes.add("worker", stack.enter_context(background("worker", env)))
+        port, api = stack.enter_context(api_port(env))
+        processes.add("api", api)
+        result = uvloop.run(run(port, user.headers, database_url, processes))
+    for line in ratio_lines(result["chapter_costs"]):
+        print(line, flush=True)
     for export in result["exports"]:
         print(
             f"{export['format']}: {export['status']} in {export['build_s']} s "
@@ -121,6 +157,8 @@ def main() -> None:
         )
     sync = result["sync_get"]
     print(f"the synchronous Markdown GET: {sync['status']} in {sync['seconds']} s", flush=True)
+    before, after = result["rss_mb"]
+    print(f"RSS of api + relay + worker: {before} MB -> {after} MB (target: grows <= 100 MB)")
     print(json.dumps({"bench": "novel", **result}))
 
 
