@@ -29,15 +29,27 @@ SETTLE_SECONDS = 11.0
 
 
 async def seed(database_url: str, novel_id: str, before: int, text: str) -> None:
+    """Chapters 1..`before` CONFIRMED: as rows, or, on a checkout from before decision 5401 (an
+    A/B), as the `novels.chapters` map."""
     connection = await asyncpg.connect(database_url)
     try:
-        await connection.execute(
-            "INSERT INTO novel_chapters (novel_id, number, status, text) "
-            "SELECT $1::uuid, n, 'CONFIRMED', $3 FROM generate_series(1, $2) n",
-            novel_id,
-            before,
-            text,
-        )
+        if await connection.fetchval("SELECT to_regclass('novel_chapters') IS NOT NULL"):
+            await connection.execute(
+                "INSERT INTO novel_chapters (novel_id, number, status, text) "
+                "SELECT $1::uuid, n, 'CONFIRMED', $3 FROM generate_series(1, $2) n",
+                novel_id,
+                before,
+                text,
+            )
+        else:
+            await connection.execute(
+                "UPDATE novels SET chapters = (SELECT jsonb_object_agg(n::text, jsonb_build_object("
+                "'status', 'CONFIRMED', 'text', $3::text, 'beats', '[]'::jsonb)) "
+                "FROM generate_series(1, $2) n) WHERE id = $1::uuid",
+                novel_id,
+                before,
+                text,
+            )
         await connection.execute(
             "UPDATE novels SET completed_chapters = $2 WHERE id = $1::uuid", novel_id, before
         )
@@ -138,6 +150,8 @@ async def chapter_costs(
 
 
 def ratio_lines(costs: list[dict[str, Any]]) -> list[str]:
+    if len(costs) != 2:
+        return []
     early, late = costs
     lines = []
     for label, key in (("CPU ms", "cpu"), ("statements", "statements"), ("KiB read", "kib_read")):

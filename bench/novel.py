@@ -16,7 +16,7 @@ would leave it: an export reads the projection only, and 1,000 drafts through th
 writer take longer than the bench.
 
 Usage: python bench/novel.py   (BENCH_CHAPTERS, default 1000; BENCH_CHAPTER_CHARS, 3000;
-BENCH_ROUNDS, novels per place in part 1, default 3)
+BENCH_ROUNDS, novels per place in part 1, default 3; BENCH_PARTS, default chapters,exports)
 Targets: each file built in <= 30 s; /health never slower than 50 ms meanwhile.
 """
 
@@ -39,6 +39,9 @@ from _novel_chapters import chapter_costs, ratio_lines
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "1000"))
 CHAPTER_CHARS = int(os.environ.get("BENCH_CHAPTER_CHARS", "3000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+#: Which parts run (`chapters`, `exports`): an A/B against a checkout without export jobs
+#: runs `chapters` alone.
+PARTS = os.environ.get("BENCH_PARTS", "chapters,exports").split(",")
 SENTENCE = "守灯人在雾里数着潮声，信上的日期是明年的今天。\n"  # noqa: RUF001 - Chinese punctuation
 
 
@@ -118,19 +121,17 @@ async def run(
     async with httpx.AsyncClient(
         base_url=f"http://{HOST}:{port}", headers=headers, timeout=120
     ) as http:
-        costs = await chapter_costs(http, database_url, processes, CHAPTERS, ROUNDS)
-        novel_id = await finished_novel(http, CHAPTERS)
-        characters = await seed_chapters(database_url, novel_id)
-        exports = [await build(http, novel_id, media) for media in ("markdown", "epub")]
-        old = await synchronous(http, novel_id)
-    return {
-        "chapters": CHAPTERS,
-        "chapter_costs": costs,
-        "characters": characters,
-        "exports": exports,
-        "sync_get": old,
-        "rss_mb": [round(rss_before, 1), round(rss_mb(processes), 1)],
-    }
+        found: dict[str, Any] = {"chapters": CHAPTERS}
+        if "chapters" in PARTS:
+            found["chapter_costs"] = await chapter_costs(
+                http, database_url, processes, CHAPTERS, ROUNDS
+            )
+        if "exports" in PARTS:
+            novel_id = await finished_novel(http, CHAPTERS)
+            found["characters"] = await seed_chapters(database_url, novel_id)
+            found["exports"] = [await build(http, novel_id, m) for m in ("markdown", "epub")]
+            found["sync_get"] = await synchronous(http, novel_id)
+    return found | {"rss_mb": [round(rss_before, 1), round(rss_mb(processes), 1)]}
 
 
 def main() -> None:
@@ -146,17 +147,17 @@ def main() -> None:
         port, api = stack.enter_context(api_port(env))
         processes.add("api", api)
         result = uvloop.run(run(port, user.headers, database_url, processes))
-    for line in ratio_lines(result["chapter_costs"]):
+    for line in ratio_lines(result.get("chapter_costs") or []):
         print(line, flush=True)
-    for export in result["exports"]:
+    for export in result.get("exports") or []:
         print(
             f"{export['format']}: {export['status']} in {export['build_s']} s "
             f"(target <= 30), {export['bytes']:,} bytes; /health max {export['health_max_ms']} ms "
             f"over {export['health_probes']} probes (target <= 50)",
             flush=True,
         )
-    sync = result["sync_get"]
-    print(f"the synchronous Markdown GET: {sync['status']} in {sync['seconds']} s", flush=True)
+    if sync := result.get("sync_get"):
+        print(f"the synchronous Markdown GET: {sync['status']} in {sync['seconds']} s")
     before, after = result["rss_mb"]
     print(f"RSS of api + relay + worker: {before} MB -> {after} MB (target: grows <= 100 MB)")
     print(json.dumps({"bench": "novel", **result}))
