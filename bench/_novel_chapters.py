@@ -4,12 +4,12 @@ checked for continuity, on `BENCH_ROUNDS` novels at each place.
 
 For each place: CPU per chapter of every process (`Processes`), the statements PostgreSQL ran
 per chapter (its statement log, `counted_statements`), and the bytes it read per chapter: the
-shared-buffer pages its backends touched (`blks_hit + blks_read` of `pg_stat_database`, 8 KiB
-each), read after every backend's statistics were flushed (a backend flushes them within 10 s of
-going idle), less what the services touch in as long when idle. The chapters before the measured
-one are seeded CONFIRMED straight into their rows (`novel_chapters`): writing 999 chapters
-through the offline writer takes longer than the bench, and what a chapter reads must not depend
-on how its predecessors got there.
+shared-buffer pages its client backends touched (`pg_stat_io`, 8 KiB each), read after every
+backend's statistics were flushed (a backend flushes them within 10 s of going idle), less what
+the services touch in as long when idle. The chapters before the measured one are seeded
+CONFIRMED straight into their rows (`novel_chapters`): writing 999 chapters through the offline
+writer takes longer than the bench, and what a chapter reads must not depend on how its
+predecessors got there.
 """
 
 import asyncio
@@ -57,15 +57,32 @@ async def seed(database_url: str, novel_id: str, before: int, text: str) -> None
         await connection.close()
 
 
-async def pages_touched(database_url: str) -> int:
+async def vacuumed(database_url: str) -> None:
+    """The database vacuumed and analyzed now, so that autovacuum does not read the seeded
+    rows (megabytes of pages) while a chapter is measured."""
     connection = await asyncpg.connect(database_url)
     try:
-        return int(
-            await connection.fetchval(
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+
+
+async def pages_touched(database_url: str) -> int:
+    """Shared-buffer pages the client backends touched so far (PostgreSQL 16's `pg_stat_io`:
+    not the walsender decoding for the relay, not autovacuum), else every backend's."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        if await connection.fetchval("SELECT to_regclass('pg_stat_io') IS NOT NULL"):
+            statement = (
+                f"SELECT {OWN} sum(COALESCE(hits, 0) + COALESCE(reads, 0)) FROM pg_stat_io "
+                "WHERE backend_type = 'client backend'"
+            )
+        else:
+            statement = (
                 f"SELECT {OWN} blks_hit + blks_read FROM pg_stat_database "
                 "WHERE datname = current_database()"
             )
-        )
+        return int(await connection.fetchval(statement))
     finally:
         await connection.close()
 
@@ -143,6 +160,7 @@ async def chapter_costs(
             await seed(database_url, novel, chapter - 1, text)
         await one_chapter(http, database_url, novels.pop(), chapter)  # warm-up
         places[chapter] = novels
+    await vacuumed(database_url)
     return [
         await cost_at(http, database_url, processes, novels, chapter)
         for chapter, novels in places.items()
