@@ -110,8 +110,9 @@ async def checked(database_url: str, novel_id: str, chapter: int) -> None:
 async def one_chapter(http: httpx.AsyncClient, database_url: str, novel: str, n: int) -> None:
     """Drafted, confirmed as drafted, checked."""
     body = {"command_type": "RequestChapterDraft", "payload": {"chapter": n}}
-    task = (await http.post(f"/api/v1/novels/{novel}/commands", json=body)).json()["task_id"]
-    await finished(database_url, {task: 0.0}, 120)
+    asked = await http.post(f"/api/v1/novels/{novel}/commands", json=body)
+    assert asked.status_code == 202, asked.text
+    await finished(database_url, {asked.json()["task_id"]: 0.0}, 120)
     body = {"command_type": "ConfirmChapter", "payload": {"chapter": n}}
     reply = await http.post(f"/api/v1/novels/{novel}/commands", json=body)
     assert reply.status_code == 200, reply.text

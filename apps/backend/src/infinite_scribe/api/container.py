@@ -123,8 +123,7 @@ async def api_services(
         pool, uow = await _open_writes(opened, settings, database_url, metrics)
         idempotency_store = await _open_idempotency(opened, settings, database_url)
         queries = PostgresGenesisQueries(pool)
-        # One CPU budget for every heavy request (exports, bible pages, history diffs).
-        cpu = CpuGate()
+        cpu = CpuGate()  # one budget for every heavy request (bible pages, history diffs)
         chapters = NovelChapters(uow, cpu)
         sessions = GenesisSessions(uow, queries)
         live = await start_live_streams(settings, database_url, pool, sessions, chapters.owns)
@@ -135,7 +134,6 @@ async def api_services(
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
         novel_commands = MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY)
-        reads = Reads(PostgresReadQueries(pool))
         yield ApiServices(
             settings=settings,
             pool=pool,
@@ -153,8 +151,8 @@ async def api_services(
             kafka=_broker_probe(settings),
             model=ModelHealth.of(settings),
             loop=loop,
-            reads=reads,
-            exports=_exports(opened, pool, reads),
+            reads=Reads(PostgresReadQueries(pool)),
+            exports=_exports(opened, pool),
             story=StoryReads(PostgresStoryQueries(pool)),
             metrics=metrics,
             metrics_listener=listener,
@@ -167,13 +165,14 @@ async def api_services(
         )
 
 
-def _exports(opened: AsyncExitStack, pool: asyncpg.Pool, reads: Reads) -> NovelExports:
+def _exports(opened: AsyncExitStack, pool: asyncpg.Pool) -> NovelExports:
     """The novel's exports as jobs, their builds stopped with `opened` (before the pool)."""
     renderers = {"markdown": markdown_file, "epub": epub_file}
     # Spawned, not forked: a fork would copy the API's threads' locks mid-use. Started on the
     # first build, and kept for the next.
     builder = ProcessPoolExecutor(BUILDS, mp_context=multiprocessing.get_context("spawn"))
     opened.callback(builder.shutdown, wait=False, cancel_futures=True)
+    reads = Reads(PostgresReadQueries(pool))
     exports = NovelExports(PostgresNovelExports(pool), reads, renderers, BUILDS, builder)
     opened.push_async_callback(exports.close)
     return exports

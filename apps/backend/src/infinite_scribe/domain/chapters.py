@@ -60,7 +60,9 @@ class NovelState:
     #: (number, title, summary) of every chapter of the outline last confirmed: a Genesis
     #: reopened by a rollback leaves the book writable against it until it finishes again.
     outline: tuple[tuple[int, str, str], ...] = ()
-    #: str(number) -> {"status": DRAFTED | CONFIRMED, "text", "beats"}: chapters with text.
+    #: str(number) -> {"status": DRAFTED | CONFIRMED, "text", "beats"}: the chapters with text
+    #: that this state's use case read (its own chapter; every chapter for a rollback or a
+    #: replay), not necessarily all of them (decision 5401).
     chapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: The generation running: {"command_type", "chapter"} (None: none).
     pending: Mapping[str, Any] | None = None
