@@ -1,4 +1,4 @@
-"""A novel's Markdown and EPUB built as a job (issue 54, docs/exports.md).
+"""A novel's Markdown and EPUB built as a job (issue 54, decision 5400).
 
 A request claims the build of the novel's current version (application/ports/exports.py) and
 is answered at once with the task that builds it (GET /tasks/{id}); the file is stored with the
@@ -32,7 +32,7 @@ from infinite_scribe.domain.errors import (
 
 logger = logging.getLogger(__name__)
 
-#: A novel's file in one format, from the novel (pure; run in a worker thread).
+#: A novel's file in one format, from the novel (pure; run in the build's process).
 Render = Callable[[NovelView], bytes]
 
 #: Builds running at once in one process: the machine's cores are for the requests too.

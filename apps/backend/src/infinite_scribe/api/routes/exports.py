@@ -1,4 +1,4 @@
-"""A novel's Markdown and EPUB as jobs (issue 54, docs/exports.md): ask for the file of the
+"""A novel's Markdown and EPUB as jobs (issue 54, decision 5400): ask for the file of the
 novel as it is now, follow its task, download it; built once per version of the novel."""
 
 from typing import Annotated, Any

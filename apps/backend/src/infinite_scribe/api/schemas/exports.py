@@ -1,4 +1,4 @@
-"""A novel's exports as jobs (issue 54, docs/exports.md), as OpenAPI shows them."""
+"""A novel's exports as jobs (issue 54, decision 5400), as OpenAPI shows them."""
 
 from typing import Literal
 from uuid import UUID
