@@ -12,15 +12,16 @@ import pytest
 
 from shared_types import DATABASE_ENUMS, TABLE_MODELS, TableModel
 
-PYTHON_TYPE_BY_PG = {
-    "uuid": UUID,
-    "text": str,
-    "integer": int,
-    "bigint": int,
-    "jsonb": dict,
-    "timestamp with time zone": datetime,
-    "numeric": Decimal,
-    "bytea": bytes,
+PYTHON_TYPES_BY_PG: dict[str, tuple[type, ...]] = {
+    "uuid": (UUID,),
+    "text": (str,),
+    "integer": (int,),
+    "bigint": (int,),
+    "boolean": (bool,),
+    "jsonb": (dict, list),  # an object, or an array (a chapter's beats)
+    "timestamp with time zone": (datetime,),
+    "numeric": (Decimal,),
+    "bytea": (bytes,),
 }
 
 
@@ -53,5 +54,5 @@ async def test_model_matches_live_columns(pool: asyncpg.Pool, model: type[TableM
             assert isinstance(base, type) and issubclass(base, StrEnum)
             assert DATABASE_ENUMS[column["udt_name"]] is base, column["column_name"]
         else:
-            assert base is PYTHON_TYPE_BY_PG[column["data_type"]], column["column_name"]
+            assert base in PYTHON_TYPES_BY_PG[column["data_type"]], column["column_name"]
             assert field.is_required() == (not nullable), column["column_name"]

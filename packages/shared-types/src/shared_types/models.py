@@ -24,6 +24,7 @@ from shared_types.enums import (
 )
 
 JsonObject = dict[str, Any]
+JsonArray = list[Any]
 
 
 class TableModel(BaseModel):
@@ -142,14 +143,41 @@ class NovelRow(TableModel):
     worldview: JsonObject
     characters: JsonObject
     outline: JsonObject
-    #: The projection of the novel's own stream (issue 39): str(number) -> the chapter's
-    #: status, text and beats; the generation running; the stream's version.
-    chapters: JsonObject
+    #: The projection of the novel's own stream (issue 39): the generation running and the
+    #: stream's version; its chapters are `novel_chapters` rows (decision 5401).
     pending_chapter: JsonObject | None = None
     stream_version: int
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class NovelChapterRow(TableModel):
+    """A chapter of a novel that has text (decision 5401): its status, text and beats."""
+
+    __tablename__ = "novel_chapters"
+
+    novel_id: UUID
+    number: int
+    status: str
+    text: str | None = None
+    beats: JsonArray
+
+
+class NovelExportRow(TableModel):
+    """A novel's file in one format, built as a job for one version of it (decision 5400)."""
+
+    __tablename__ = "novel_exports"
+
+    novel_id: UUID
+    format: str
+    novel_version: int
+    stream_version: int
+    task_id: UUID
+    body: bytes | None = None
+    failed: bool
+    heartbeat_at: datetime
+    built_at: datetime | None = None
 
 
 class GenesisSessionRow(TableModel):
@@ -261,6 +289,8 @@ TABLE_MODELS: tuple[type[TableModel], ...] = (
     EventOutboxRow,
     FlowResumeHandleRow,
     NovelRow,
+    NovelChapterRow,
+    NovelExportRow,
     GenesisSessionRow,
     IdempotencyCacheRow,
     ProcessedMessageRow,

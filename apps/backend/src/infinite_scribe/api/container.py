@@ -2,6 +2,7 @@
 port) and read by routes and middleware through `services_of` / the `Services` dependency."""
 
 import multiprocessing
+import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -169,8 +170,10 @@ def _exports(opened: AsyncExitStack, pool: asyncpg.Pool) -> NovelExports:
     """The novel's exports as jobs, their builds stopped with `opened` (before the pool)."""
     renderers = {"markdown": markdown_file, "epub": epub_file}
     # Spawned, not forked: a fork would copy the API's threads' locks mid-use. Started on the
-    # first build, and kept for the next.
-    builder = ProcessPoolExecutor(BUILDS, mp_context=multiprocessing.get_context("spawn"))
+    # first build, and kept for the next; niced, so that on a busy machine the requests' loop
+    # and PostgreSQL get a core before a build does.
+    spawn = multiprocessing.get_context("spawn")
+    builder = ProcessPoolExecutor(BUILDS, mp_context=spawn, initializer=os.nice, initargs=(10,))
     opened.callback(builder.shutdown, wait=False, cancel_futures=True)
     reads = Reads(PostgresReadQueries(pool))
     exports = NovelExports(PostgresNovelExports(pool), reads, renderers, BUILDS, builder)
