@@ -31,7 +31,7 @@ async def ask(http: httpx.AsyncClient, novel_id: str, media: str = "markdown") -
 
 async def finished_task(http: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
     """The task once it is no longer RUNNING (polled: the build runs beside the requests)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a first build spawns its process (imports) under load
     while True:
         task = (await http.get(f"/api/v1/tasks/{task_id}")).json()
         if task["status"] != "RUNNING" or time.monotonic() > deadline:
