@@ -78,7 +78,7 @@ class NovelView(NovelSummary):
 class NovelSource:
     """A novel as its export reads it: the novel without its chapters, and the chapters' JSON
     text as stored. Decoding a whole book's chapters (9 MB for 1,000 chapters of 3,000
-    characters) is CPU work, so `parsed()` runs where the render does: in a worker thread."""
+    characters) is CPU work, so `parsed()` runs where the render does: in the build's process."""
 
     novel: NovelView
     chapter_state: str

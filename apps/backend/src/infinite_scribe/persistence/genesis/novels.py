@@ -46,7 +46,7 @@ FROM novels n {_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """
 
-# The chapters as text: an export decodes them in its worker thread (NovelSource.parsed).
+# The chapters as text: an export decodes them in its build's process (NovelSource.parsed).
 _NOVEL_SOURCE = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
        {_CHAPTER_MAP}::text AS chapter_text, n.pending_chapter
