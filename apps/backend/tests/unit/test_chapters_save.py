@@ -10,12 +10,8 @@ OUTLINE = ((1, "一", "s"), (2, "二", "s"), (3, "三", "s"))
 DRAFTED = {"status": "DRAFTED", "text": "draft", "beats": ["b"]}
 
 
-def state(**chapters: dict[str, object]) -> NovelState:
-    return NovelState(uuid.uuid4(), uuid.uuid4(), outline=OUTLINE, chapters=chapters, version=4)
-
-
 def test_a_draft_touches_its_own_chapter_only() -> None:
-    before = state()  # as the agent loads it: no chapter read
+    before = NovelState(uuid.uuid4(), uuid.uuid4(), outline=OUTLINE, version=4)  # no chapter read
     after = evolve(before, DRAFT_PROPOSED, {"chapter": 2, "text": "new", "beats": ["x"]})
     save = chapters_save(before, after)
     assert save.changed == {"2": {"status": "DRAFTED", "text": "new", "beats": ["x"]}}

@@ -55,12 +55,6 @@ class ExportTicket:
     ready: bool
 
 
-@dataclass(frozen=True)
-class ExportFile:
-    body: bytes
-    media: str
-
-
 class NovelExports:
     """Claims, runs and serves a novel's exports in the formats of `renderers`."""
 
@@ -98,14 +92,14 @@ class NovelExports:
             self._start(novel_id, user_id, media, claim.task_id)
         return ExportTicket(claim.task_id, claim.built)
 
-    async def download(self, novel_id: UUID, user_id: UUID, media: str) -> ExportFile:
+    async def download(self, novel_id: UUID, user_id: UUID, media: str) -> bytes:
         """The stored file of the novel as it is now (404 EXPORT_NOT_READY otherwise)."""
         stored = await self.store.stored(novel_id, user_id, media)
         if stored is None or stored.body is None or not stored.current:
             raise ExportNotReady(
                 f"No {media} file of this novel as it is now: POST .../exports to build one"
             )
-        return ExportFile(stored.body, media)
+        return stored.body
 
     async def close(self) -> None:
         """Stop the builds still running (their rows are taken over by the next request)."""

@@ -78,9 +78,6 @@ class NovelState:
     def is_pending(self) -> bool:
         return self.pending is not None
 
-    def confirmed_count(self) -> int:
-        return sum(1 for c in self.chapters.values() if c.get("status") == CONFIRMED_STATUS)
-
 
 @dataclass(frozen=True)
 class Decided:

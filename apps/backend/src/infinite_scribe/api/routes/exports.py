@@ -76,7 +76,7 @@ async def request_export(
 async def download_export(novel_id: UUID, export_format: ExportFormat, call: CallerDep) -> Response:
     """The built file of the novel as it is now (404 EXPORT_NOT_READY while it builds, or once
     the novel changed: ask for it again)."""
-    found = await call.services.exports.download(novel_id, call.context.user_id, export_format)
+    body = await call.services.exports.download(novel_id, call.context.user_id, export_format)
     name = f"novel-{novel_id}.{_EXTENSIONS[export_format]}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(found.body, media_type=MEDIA_TYPES[export_format], headers=headers)
+    return Response(body, media_type=MEDIA_TYPES[export_format], headers=headers)
