@@ -51,6 +51,7 @@ os.environ["SCRIBE_DATA_DIR"] = str(Path(tempfile.gettempdir()) / f"scribe-test-
 os.environ["SCRIBE_ENV_FILE"] = ""
 
 ALL_TABLES = (
+    "session_finishes",
     "novel_chapters",
     "novel_exports",
     "relay_members",

@@ -23,6 +23,7 @@ from shared_types import (
     NovelRow,
     OperatorAuditRow,
     ProcessedMessageRow,
+    SessionFinishRow,
     StreamFollowRow,
     StreamTicketRow,
     TableModel,
@@ -113,6 +114,7 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "failed": False,
         "heartbeat_at": NOW,
     },
+    SessionFinishRow: {"session_id": uuid4(), "seq": 12, "bible": {"title": "雾港"}},
     GenesisSessionRow: {
         "id": uuid4(),
         "user_id": uuid4(),
@@ -171,6 +173,7 @@ WRONG_TYPE = {
     NovelRow: ("target_chapters", "many"),
     NovelChapterRow: ("number", "first"),
     NovelExportRow: ("heartbeat_at", "now"),
+    SessionFinishRow: ("bible", "not an object"),
     GenesisSessionRow: ("current_stage", "EPILOGUE"),
     IdempotencyCacheRow: ("expires_at", "tomorrow"),
     ProcessedMessageRow: ("event_id", "not-a-uuid"),

@@ -180,6 +180,16 @@ class NovelExportRow(TableModel):
     built_at: datetime | None = None
 
 
+class SessionFinishRow(TableModel):
+    """The bible a session's finish made (the history's FINISHED version; decision 5402)."""
+
+    __tablename__ = "session_finishes"
+
+    session_id: UUID
+    seq: int
+    bible: JsonObject
+
+
 class GenesisSessionRow(TableModel):
     __tablename__ = "genesis_sessions"
 
@@ -291,6 +301,7 @@ TABLE_MODELS: tuple[type[TableModel], ...] = (
     NovelRow,
     NovelChapterRow,
     NovelExportRow,
+    SessionFinishRow,
     GenesisSessionRow,
     IdempotencyCacheRow,
     ProcessedMessageRow,

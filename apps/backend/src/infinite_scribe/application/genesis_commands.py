@@ -113,8 +113,11 @@ class GenesisCommands:
         supersede_by: str | None,
     ) -> Write:
         novel = None
-        if after.novel_id is not None and any(e.event_type == FINISHED for e in decided):
-            novel = NewNovel(after.novel_id, after.user_id, novel_bible(after.confirmed_data))
+        finish = next((i for i, e in enumerate(decided, 1) if e.event_type == FINISHED), None)
+        if after.novel_id is not None and finish is not None:
+            bible = novel_bible(after.confirmed_data)
+            seq = before.version + finish
+            novel = NewNovel(after.novel_id, after.user_id, bible, after.session_id, seq)
         if before.version == 0:  # Created or Branched: the snapshot row is new
             whole = after if decided and decided[0].event_type == BRANCHED else None
             new = NewSession(after.session_id, after.user_id, after.version, whole)

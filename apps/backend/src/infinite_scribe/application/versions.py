@@ -10,9 +10,18 @@ from infinite_scribe.application.cpu import CpuGate
 from infinite_scribe.application.genesis_commands import HISTORY_LIMITS, SESSIONS, owned
 from infinite_scribe.application.ports.genesis import GenesisQueries
 from infinite_scribe.application.ports.storage import UnitOfWork
+from infinite_scribe.application.reads import InvalidCursor
 from infinite_scribe.domain.errors import InvalidVersion
-from infinite_scribe.domain.genesis import GenesisState
-from infinite_scribe.domain.history import branched, fold, session_history
+from infinite_scribe.domain.genesis import STAGE_ORDER, GenesisState
+from infinite_scribe.domain.history import branched, fold
+from infinite_scribe.domain.version_page import PageCursor, render
+from shared_types.enums import GenesisStage
+
+#: Versions on one history page unless the writer asks for fewer (at most MAX_PAGE_SIZE).
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+#: About this many bytes of payload per page: a page of large stages is shorter, never refused.
+PAGE_BYTES = 4 * 1024 * 1024
 
 
 class SessionVersions:
@@ -23,12 +32,27 @@ class SessionVersions:
         self.queries = queries
         self.cpu = cpu
 
-    async def history(self, session_id: UUID, user_id: UUID) -> list[dict[str, Any]]:
-        """Every stage in Genesis order with its versions (404 unless the user's session;
-        413 HISTORY_TOO_LARGE beyond HISTORY_LIMITS). The diffs run in a thread."""
+    async def history(
+        self, session_id: UUID, user_id: UUID, before: str | None = None, limit: int = PAGE_SIZE
+    ) -> dict[str, Any]:
+        """One page of the lineage's versions older than `before` (newest first; 404 unless
+        the user's session, 422 INVALID_CURSOR): `stages` in Genesis order, each oldest first,
+        and `next_before` (None: the first version is on this page). The diffs run in a
+        thread."""
         owned(await self.queries.snapshot(session_id, user_id))
-        lineage = await self.queries.lineage(session_id, HISTORY_LIMITS)
-        return await self.cpu.run(user_id, session_history, lineage)
+        try:
+            cursor = PageCursor.parse(before)
+        except ValueError as error:
+            raise InvalidCursor("`before` is not a cursor this history gave") from error
+        page = await self.queries.version_page(session_id, cursor, limit, PAGE_BYTES)
+        rendered = await self.cpu.run(user_id, render, page.versions, page.before_page)
+        stages: dict[GenesisStage, list[dict[str, Any]]] = {stage: [] for stage in STAGE_ORDER}
+        for stage, version in reversed(rendered):
+            stages[stage].append(version)
+        return {
+            "stages": [{"stage": s.value, "versions": v} for s, v in stages.items()],
+            "next_before": None if page.next_before is None else str(page.next_before),
+        }
 
     async def branch(
         self, context: RequestContext, source_id: UUID, at_event_id: UUID, title: str | None

@@ -198,7 +198,7 @@ def _seen(walk: _Fold, event: LoggedEvent) -> _Seen | None:
 
 def _proposed(walk: _Fold, payload: Mapping[str, Any]) -> _Seen:
     stage_value = payload.get("stage")
-    seen = _Seen(stage_value, payload.get("result"), "proposed", provenance=_provenance(payload))
+    seen = _Seen(stage_value, payload.get("result"), "proposed", provenance=provenance_of(payload))
     if payload.get("revision"):
         seen.kind = "revised"
         seen.extra["feedback"] = walk.feedback.pop(str(stage_value), None)
@@ -206,14 +206,19 @@ def _proposed(walk: _Fold, payload: Mapping[str, Any]) -> _Seen:
 
 
 def _confirmed(payload: Mapping[str, Any]) -> _Seen:
+    confirmation = confirmation_of(payload)
+    kind = "edited" if confirmation["how"] == "edited" else "confirmed"
+    return _Seen(payload.get("stage"), payload.get("data"), kind, {"confirmation": confirmation})
+
+
+def confirmation_of(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """How a StageConfirmed took its proposal: as proposed, one of its options, or edited."""
     how = payload.get("confirmation") or ("choice" if "choice" in payload else "edited")
-    confirmation = {
+    return {
         "how": how,
         "choice": payload.get("choice"),
         "edited": list(payload.get("edited") or []),
     }
-    kind = "edited" if how == "edited" else "confirmed"
-    return _Seen(payload.get("stage"), payload.get("data"), kind, {"confirmation": confirmation})
 
 
 def _restored(walk: _Fold, event: LoggedEvent) -> _Seen:
@@ -235,7 +240,8 @@ def _restored(walk: _Fold, event: LoggedEvent) -> _Seen:
     return _Seen(payload.get("to_stage"), content, "rolled_back", extra)
 
 
-def _provenance(payload: Mapping[str, Any]) -> dict[str, Any]:
+def provenance_of(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A proposal's provenance, every field present (null where the event does not say)."""
     given = payload.get("provenance")
     known = dict(given) if isinstance(given, Mapping) else {"provider": payload.get("provider")}
     return {name: known.get(name) for name in PROVENANCE_FIELDS} | {

@@ -110,6 +110,8 @@ CHINESE_TEXTS: dict[str, str] = {
     "finished": "完成",
     "History": "历史",
     "Back to the session": "返回会话",
+    "The newest versions are shown.": "这里显示最新的版本。",
+    "Older versions": "更早的版本",
     "Branched from": "分支自",
     "Branches of this session": "本会话的分支",
     "from the origin session": "来自原会话",

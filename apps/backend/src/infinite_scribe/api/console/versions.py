@@ -4,9 +4,10 @@ every version "roll back to this version" and "branch from here" (each behind a 
 says what will happen). The same application services as the API: RollbackToVersion is a
 command with the form's idempotency key; a branch is `SessionVersions.branch`."""
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from infinite_scribe.api.console.web import (
@@ -26,10 +27,15 @@ router = APIRouter(prefix=PREFIX)
 
 
 @router.get("/sessions/{session_id}/history")
-async def history_page(request: Request, session_id: UUID, principal: Writer) -> Response:
+async def history_page(
+    request: Request,
+    session_id: UUID,
+    principal: Writer,
+    before: Annotated[str | None, Query(max_length=24)] = None,
+) -> Response:
     services = services_of(request.app)
     snapshot = await services.sessions.snapshot(session_id, principal.user_id)
-    stages = await services.versions.history(session_id, principal.user_id)
+    stages = await services.versions.history(session_id, principal.user_id, before)
     branches = await services.reads.branches(session_id, principal.user_id)
     context = {
         "session_id": session_id,

@@ -1,38 +1,48 @@
 """A session's versions (issue 37): its history, and a new session branched from one of its
 versions. Rolling back is a command (RollbackToVersion on .../commands). docs/command-api.md."""
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.history import BranchCreated, BranchRequest, HistoryOut
+from infinite_scribe.application.versions import MAX_PAGE_SIZE, PAGE_SIZE
 
 router = APIRouter(prefix="/genesis/sessions", tags=["genesis"], route_class=ParsedJsonRoute)
 
 _HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    413: {"model": ErrorBody, "description": "HISTORY_TOO_LARGE: beyond 5,000 events or 8 MiB"},
+    422: {"model": ErrorBody, "description": "INVALID_CURSOR: `before` is not one we gave"},
     429: {"model": ErrorBody, "description": "TOO_MANY_RENDERS: this writer's heavy request runs"},
     503: {"model": ErrorBody, "description": "SERVER_BUSY: the process computes all it may"},
 }
 _BRANCH_ERRORS: dict[int | str, dict[str, Any]] = {
     **_HISTORY_ERRORS,
+    413: {"model": ErrorBody, "description": "HISTORY_TOO_LARGE: beyond 5,000 events or 8 MiB"},
     422: {"model": ErrorBody, "description": "INVALID_VERSION: not a version of this session"},
 }
 
 
 @router.get("/{session_id}/history", response_model=HistoryOut, responses=_HISTORY_ERRORS)
-async def session_history(session_id: UUID, call: CallerDep) -> Any:
-    """Every version of every stage, in Genesis order, oldest first: proposals (with their
-    provenance), revisions (with the feedback), confirmations (how the proposal was taken),
-    rollbacks and branches, each with its full content and its changes against the stage's
-    previous version. A branch shows its origin's versions up to the branch point first."""
-    stages = await call.services.versions.history(session_id, call.context.user_id)
-    return json_response({"session_id": str(session_id), "stages": stages}, 200)
+async def session_history(
+    session_id: UUID,
+    call: CallerDep,
+    before: Annotated[str | None, Query(max_length=24)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+) -> Any:
+    """The newest `limit` versions older than `before`, grouped by stage in Genesis order, each
+    stage oldest first: proposals (with their provenance), revisions (with the feedback),
+    confirmations (how the proposal was taken), rollbacks and branches, each with its full
+    content and its changes against the stage's previous version (also when that one is on an
+    older page). A branch continues into its origin's versions up to the branch point. The
+    next page: `?before=<next_before>`; `next_before` is null on the page of the first version.
+    A page is shorter when its versions are large (about 4 MiB); no history is too long."""
+    page = await call.services.versions.history(session_id, call.context.user_id, before, limit)
+    return json_response({"session_id": str(session_id), **page}, 200)
 
 
 @router.post(

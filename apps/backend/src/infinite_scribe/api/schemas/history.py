@@ -96,7 +96,9 @@ class StageVersions(BaseModel):
 
 
 class HistoryOut(BaseModel):
-    """Every version of every stage, in Genesis order, oldest first."""
+    """One page of versions (the newest first), by stage in Genesis order, each oldest first."""
 
     session_id: UUID
     stages: list[StageVersions]
+    #: `?before=` of the next (older) page; null: this page holds the session's first version.
+    next_before: str | None = Field(default=None, examples=["0.118"])

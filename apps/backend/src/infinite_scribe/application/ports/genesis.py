@@ -10,6 +10,7 @@ from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from shared_types import DomainEventRow
 
 
@@ -119,6 +120,12 @@ class GenesisQueries(CommandReads, Protocol):
     """Reads for genesis sessions and their events (no transaction; errors translated)."""
 
     async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None: ...
+
+    async def version_page(
+        self, session_id: UUID, cursor: PageCursor, limit: int, max_bytes: int
+    ) -> VersionPage:
+        """One page of the lineage's versions older than `cursor`, newest first."""
+        ...
 
     async def session_events(self, session_id: UUID, after: int, limit: int) -> list[Any]:
         """Rows with the columns of `EventOut`, in aggregate-version order."""

@@ -124,6 +124,9 @@ class NewNovel:
     novel_id: UUID
     user_id: UUID
     bible: NovelBible
+    #: The finish's place in its session's log: its bible is kept there for the history.
+    session_id: UUID
+    seq: int
 
 
 @dataclass(frozen=True)

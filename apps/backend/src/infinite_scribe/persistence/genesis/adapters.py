@@ -14,10 +14,12 @@ from infinite_scribe.application.ports.genesis import (
     SessionSnapshot,
 )
 from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis import event_lines
 from infinite_scribe.persistence.genesis import lineage as lineage_sql
 from infinite_scribe.persistence.genesis import sessions as genesis_sql
+from infinite_scribe.persistence.genesis.version_page import version_page
 from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import DomainEventRow
 
@@ -59,6 +61,12 @@ class PostgresGenesisQueries:
     async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         with translated():
             return await lineage_sql.lineage(self.pool, session_id, limits)
+
+    async def version_page(
+        self, session_id: UUID, cursor: PageCursor, limit: int, max_bytes: int
+    ) -> VersionPage:
+        with translated():
+            return await version_page(self.pool, session_id, cursor, limit, max_bytes)
 
     async def session_events(self, session_id: UUID, after: int, limit: int) -> list[Any]:
         with translated():

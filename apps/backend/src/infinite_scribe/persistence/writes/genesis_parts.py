@@ -157,7 +157,18 @@ class NovelPart(NeverRefuses):
         # the content it had is still in the log (the history's FINISHED versions).
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _NOVEL_COLUMNS if name != "id")
         tail = f"\nON CONFLICT (id) DO UPDATE SET {updates}, version = novels.version + 1"
-        return [("novel", insert_row(p, "novels", _NOVEL_COLUMNS, tail))]
+        # The bible as this finish made it, for the history (decision 5402).
+        fields = ", ".join(
+            f"'{name}', {p(name)}::{cast}"
+            for name, cast in _NOVEL_COLUMNS.items()
+            if name[-2:] != "id"
+        )
+        keep = (
+            "INSERT INTO session_finishes (session_id, seq, bible)\n"
+            f"VALUES ({p('session_id')}::uuid, {p('seq')}::int, jsonb_build_object({fields}))\n"
+            "RETURNING 1"
+        )
+        return [("novel", insert_row(p, "novels", _NOVEL_COLUMNS, tail)), ("finish", keep)]
 
     def reads(self) -> Sequence[str]:
         return ()
@@ -166,4 +177,5 @@ class NovelPart(NeverRefuses):
         n = self.novel
         # The bible's fields as they are (`asdict` deep-copied every stage's content, only to
         # be encoded): its columns are flat, the jsonb ones dicts the codec encodes.
-        return {"id": n.novel_id, "user_id": n.user_id, **vars(n.bible)}
+        ids = {"id": n.novel_id, "user_id": n.user_id, "session_id": n.session_id, "seq": n.seq}
+        return ids | vars(n.bible)

@@ -1,0 +1,189 @@
+"""SQL of one page of a session's history (issue 54, decision 5402): keyset reads of the log's
+partial indexes of version events (migration 0026), newest first, across a branch's lineage
+(the session, then its origin up to the branch point, and so on).
+
+A page costs `limit` index entries, the previous version of each stage it shows (one probe of
+the stage index per stage) and the rollbacks' targets by event id, whatever the lineage holds.
+"""
+
+from dataclasses import replace
+from uuid import UUID
+
+import asyncpg
+
+from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.version_page import (
+    RESTORES,
+    PageCursor,
+    VersionEvent,
+    VersionPage,
+    stage_of,
+)
+from shared_types.enums import GenesisStage
+
+#: The events that are versions; the same text as the indexes' predicate (migration 0026).
+_VERSIONS = """aggregate_type = 'GENESIS_SESSION' AND event_type IN (
+    'Genesis.Session.Concept.Proposed', 'Genesis.Session.StageContent.Proposed',
+    'Genesis.Session.StageConfirmed', 'Genesis.Session.Finished',
+    'Genesis.Session.RolledBack', 'Genesis.Session.Branched')"""
+#: A version's stage; the stage index's expression (a query must use the same one).
+_STAGE = """(CASE event_type
+    WHEN 'Genesis.Session.Finished' THEN 'FINISHED'
+    WHEN 'Genesis.Session.RolledBack' THEN payload ->> 'to_stage'
+    WHEN 'Genesis.Session.Branched' THEN payload ->> 'to_stage'
+    ELSE payload ->> 'stage' END)"""
+#: What a version needs besides its event: a revision's feedback (the event that caused it), a
+#: finish's bible (as that finish made it: `session_finishes`).
+_COLUMNS = """e.event_id, e.event_type, e.payload, e.created_at, e.aggregate_id,
+    e.aggregate_version, f.payload ->> 'feedback' AS feedback,
+    (SELECT bible FROM session_finishes
+     WHERE session_id = e.aggregate_id::uuid AND seq = e.aggregate_version
+       AND e.event_type = 'Genesis.Session.Finished') AS bible"""
+_FEEDBACK = """LEFT JOIN domain_events f ON f.event_id = e.causation_id
+    AND f.event_type = 'Genesis.Session.FeedbackSubmitted'"""
+
+# The page: `limit` versions older than the cursor, cut where their payloads pass the byte
+# budget (always at least one: a single version is bounded by the event size limit).
+_PAGE = f"""
+WITH page AS (
+    SELECT * FROM domain_events
+    WHERE aggregate_id = $1 AND aggregate_version < $2 AND {_VERSIONS}
+    ORDER BY aggregate_version DESC LIMIT $3
+), sized AS (
+    SELECT page.*, octet_length(payload::text) AS size,
+           sum(octet_length(payload::text)) OVER (ORDER BY aggregate_version DESC) AS running
+    FROM page
+)
+SELECT {_COLUMNS}, e.size, (SELECT count(*) FROM page) AS fetched
+FROM sized e {_FEEDBACK}
+WHERE e.running - e.size <= $4 OR e.running = e.size
+ORDER BY e.aggregate_version DESC
+"""
+
+_PREVIOUS = f"""
+SELECT {_COLUMNS}
+FROM unnest($2::text[], $3::int[]) AS b (stage, upto)
+CROSS JOIN LATERAL (
+    SELECT * FROM domain_events
+    WHERE aggregate_id = $1 AND {_VERSIONS} AND {_STAGE} = b.stage AND aggregate_version < b.upto
+    ORDER BY aggregate_version DESC LIMIT 1
+) AS e {_FEEDBACK}
+"""
+
+_BY_ID = f"SELECT {_COLUMNS} FROM domain_events e {_FEEDBACK} WHERE e.event_id = ANY($1::uuid[])"
+
+# The lineage: the session, its origin up to the branch point, that one's origin...
+_LINEAGE = """
+WITH RECURSIVE chain (depth, session_id, upto) AS (
+    SELECT 0, $1::uuid, 2147483647
+    UNION ALL
+    SELECT c.depth + 1, (s.branched_from ->> 'session_id')::uuid, e.aggregate_version
+    FROM chain c
+    JOIN genesis_sessions s ON s.id = c.session_id AND s.branched_from IS NOT NULL
+    JOIN domain_events e ON e.event_id = (s.branched_from ->> 'event_id')::uuid
+    WHERE c.depth < $2
+)
+SELECT session_id, upto FROM chain ORDER BY depth
+"""
+
+#: At most this many sessions in a lineage (a branch of a branch of ...): far past any writer's
+#: practice; older generations are not shown (docs/history.md).
+MAX_DEPTH = 1_000
+#: The previous version of a stage is looked for in at most this many older sessions.
+_PREVIOUS_DEPTH = 64
+
+
+async def version_page(
+    pool: asyncpg.Pool, session_id: UUID, cursor: PageCursor, limit: int, max_bytes: int
+) -> VersionPage:
+    """Up to `limit` versions older than `cursor`, newest first, within about `max_bytes` of
+    payload (one version more at most), walking from the session into its origins."""
+    chain = [
+        (r["session_id"], r["upto"]) for r in await pool.fetch(_LINEAGE, session_id, MAX_DEPTH)
+    ]
+    found: list[tuple[int, VersionEvent]] = []
+    depth, upto, budget, more = cursor.depth, cursor.seq, max_bytes, False
+    while depth < len(chain):
+        segment, last = chain[depth]
+        wanted = limit + 1 - len(found)
+        rows = await pool.fetch(_PAGE, str(segment), min(upto, last + 1), wanted, budget)
+        found += [(depth, _version(row)) for row in rows]
+        budget -= sum(row["size"] for row in rows)
+        cut = bool(rows) and len(rows) < rows[0]["fetched"]  # the byte budget ended the page
+        if len(found) > limit or cut or budget <= 0:
+            found, more = found[:limit], True
+            break
+        depth, upto = depth + 1, 2**31 - 1
+    next_before = PageCursor(found[-1][0], found[-1][1].seq) if more and found else None
+    versions = [version for _, version in found]
+    before_page = await _before_page(pool, chain, found)
+    return VersionPage(await _with_targets(pool, versions), before_page, next_before)
+
+
+async def _before_page(
+    pool: asyncpg.Pool, chain: list[tuple[UUID, int]], found: list[tuple[int, VersionEvent]]
+) -> dict[GenesisStage, VersionEvent]:
+    """The previous version of each stage the page shows: older than its oldest on the page,
+    in its session, else in the origins (one query per session looked into)."""
+    oldest: dict[GenesisStage, tuple[int, int]] = {}
+    for depth, version in found:
+        stage = stage_of(version.event)
+        if stage is not None:
+            oldest[stage] = (depth, version.seq)
+    if not oldest:
+        return {}
+    before: dict[GenesisStage, VersionEvent] = {}
+    first = min(depth for depth, _ in oldest.values())
+    for depth in range(first, min(len(chain), first + _PREVIOUS_DEPTH)):
+        asked = {
+            stage: seq if start == depth else chain[depth][1] + 1
+            for stage, (start, seq) in oldest.items()
+            if start <= depth and stage not in before
+        }
+        if not asked:
+            break
+        segment = str(chain[depth][0])
+        rows = await pool.fetch(_PREVIOUS, segment, [s.value for s in asked], list(asked.values()))
+        for row in rows:
+            version = _version(row)
+            stage = stage_of(version.event)
+            if stage is not None:
+                before[stage] = version
+    stages, versions = list(before), await _with_targets(pool, list(before.values()))
+    return dict(zip(stages, versions, strict=True))
+
+
+async def _with_targets(pool: asyncpg.Pool, versions: list[VersionEvent]) -> list[VersionEvent]:
+    """Rollbacks and branches with the version each went back to (one read for the page)."""
+    wanted = {v.event.event_id: _target_id(v) for v in versions}
+    ids = [target for target in wanted.values() if target is not None]
+    if not ids:
+        return versions
+    targets = {r["event_id"]: _version(r) for r in await pool.fetch(_BY_ID, ids)}
+    return [
+        replace(v, target=targets.get(wanted[v.event.event_id])) if wanted[v.event.event_id] else v
+        for v in versions
+    ]
+
+
+def _target_id(version: VersionEvent) -> UUID | None:
+    payload = version.event.payload
+    origin = payload.get("branched_from") or {}
+    found = payload.get("to_event_id") or (origin.get("event_id") if origin else None)
+    if version.event.event_type not in RESTORES or not found:
+        return None
+    try:
+        return UUID(str(found))
+    except ValueError:
+        return None
+
+
+def _version(row: asyncpg.Record) -> VersionEvent:
+    event = LoggedEvent(
+        row["event_id"],
+        UUID(row["aggregate_id"]),
+        row["event_type"],
+        row["payload"],
+        row["created_at"],
+    )
+    return VersionEvent(event, row["aggregate_version"], row["feedback"], row["bible"])
