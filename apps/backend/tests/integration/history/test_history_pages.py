@@ -1,0 +1,135 @@
+"""The history a page at a time (issue 54, decision 5402): pages of any size put together are
+the whole fold of the lineage, changes included across page boundaries; a lineage past the old
+limits (5,000 events) pages instead of a 413; a cursor we did not give is a 422."""
+
+import json
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+import pytest
+
+from infinite_scribe.application.ports.genesis import HistoryLimits
+from infinite_scribe.domain.errors import HistoryTooLarge
+from infinite_scribe.domain.history import session_history
+from infinite_scribe.persistence.genesis.lineage import lineage
+from infinite_scribe.settings.settings import Settings
+from tests.support.genesis_client import BASE, new_session
+from tests.support.history import ask, branch, confirm, history, ok, revise, rollback, versions
+from tests.support.history import walk as walk_stages
+
+
+async def _pages(http: httpx.AsyncClient, session_id: UUID, limit: int) -> list[dict[str, Any]]:
+    """Every page of the history, newest first."""
+    pages, before = [], None
+    while True:
+        params: dict[str, Any] = {"limit": limit} | ({"before": before} if before else {})
+        page = ok(await http.get(f"{BASE}/{session_id}/history", params=params))
+        pages.append(page)
+        before = page["next_before"]
+        if before is None:
+            return pages
+
+
+def _joined(pages: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The pages' versions by stage, oldest first (the pages come newest first)."""
+    stages: dict[str, list[dict[str, Any]]] = {}
+    for page in reversed(pages):
+        for stage in page["stages"]:
+            stages.setdefault(stage["stage"], []).extend(stage["versions"])
+    return stages
+
+
+async def test_pages_of_any_size_are_the_whole_fold_with_changes_across_pages(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    source = await new_session(http, initial_user_input={"idea": "a lighthouse keeper"})
+    await walk_stages(http, pool, settings, source, 2)
+    await ask(http, pool, settings, source, "WORLDVIEW")
+    await revise(http, pool, settings, source, "colder, and at sea")
+    await confirm(http, source, "WORLDVIEW")
+    for stage in ("CHARACTERS", "PLOT_OUTLINE"):
+        await ask(http, pool, settings, source, stage)
+        await confirm(http, source, stage)
+    body = await history(http, source)
+    ok(await rollback(http, source, versions(body, "WORLDVIEW")[0]["event_id"]))
+    ok(await rollback(http, source, versions(body, "FINISHED")[0]["event_id"]))
+    child = UUID(
+        ok(await branch(http, source, versions(body, "CHARACTERS")[-1]["event_id"]), 201)[
+            "session_id"
+        ]
+    )
+    await ask(http, pool, settings, child, "PLOT_OUTLINE")
+    await revise(http, pool, settings, child, "end it in winter")
+    for session_id in (source, child):
+        whole = session_history(await lineage(pool, session_id, HistoryLimits()))
+        expected = {s["stage"]: s["versions"] for s in json.loads(json.dumps(whole, default=str))}
+        total = sum(len(v) for v in expected.values())
+        for limit in (1, 3, 200):
+            pages = await _pages(http, session_id, limit)
+            assert len(pages) == -(-total // limit)  # the last page says it is the last
+            joined = _joined(pages)
+            assert {s: v for s, v in joined.items() if v} == {
+                s: v for s, v in expected.items() if v
+            }
+    revised = _joined(await _pages(http, child, 1))["PLOT_OUTLINE"]
+    assert revised[-1]["kind"] == "revised" and revised[-1]["feedback"] == "end it in winter"
+
+
+async def test_a_lineage_past_the_old_limits_pages_instead_of_a_413(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    session_id = await new_session(http, initial_user_input={"idea": "a long one"})
+    await ask(http, pool, settings, session_id, "CONCEPT_SELECTION")
+    start = await pool.fetchval(
+        "SELECT max(aggregate_version) FROM domain_events WHERE aggregate_id = $1", str(session_id)
+    )
+    await pool.execute(  # 6,000 more proposals, as a writer asking again and again would write
+        """
+        INSERT INTO domain_events (event_type, aggregate_type, aggregate_id, aggregate_version,
+                                   payload)
+        SELECT 'Genesis.Session.Concept.Proposed', 'GENESIS_SESSION', $1, v,
+               jsonb_build_object('stage', 'CONCEPT_SELECTION',
+                                  'result', jsonb_build_object('title', 'Take ' || v))
+        FROM generate_series($2::int, $2::int + 5999) AS v
+        """,
+        str(session_id),
+        start + 1,
+    )
+    with pytest.raises(HistoryTooLarge):  # what the history read before answered with a 413
+        await lineage(pool, session_id, HistoryLimits())
+    first = ok(await http.get(f"{BASE}/{session_id}/history"))
+    newest = versions(first, "CONCEPT_SELECTION")
+    assert len(newest) == 50 and newest[-1]["content"]["title"] == f"Take {start + 6000}"
+    assert newest[-1]["changes"] == [
+        {"path": "title", "before": f"Take {start + 5999}", "after": f"Take {start + 6000}"}
+    ]
+    assert newest[0]["changes"][0]["before"] == f"Take {start + 5950}"  # from the older page
+    second = ok(
+        await http.get(f"{BASE}/{session_id}/history", params={"before": first["next_before"]})
+    )
+    assert versions(second, "CONCEPT_SELECTION")[-1]["content"]["title"] == f"Take {start + 5950}"
+    last = ok(await http.get(f"{BASE}/{session_id}/history", params={"before": "0.4", "limit": 9}))
+    assert last["next_before"] is None
+    assert [v["kind"] for v in versions(last, "CONCEPT_SELECTION")] == ["proposed"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"before": "x"},
+        {"before": "1"},
+        {"before": "0.-1"},
+        {"before": "0.²"},
+        {"limit": 0},
+        {"limit": 201},
+        {"before": "1" * 30},
+    ],
+)
+async def test_a_cursor_or_limit_we_did_not_give_is_a_422(
+    http: httpx.AsyncClient, params: dict[str, Any]
+) -> None:
+    session_id = await new_session(http, initial_user_input={"idea": "x"})
+    response = await http.get(f"{BASE}/{session_id}/history", params=params)
+    assert response.status_code == 422, response.text
