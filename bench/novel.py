@@ -8,7 +8,9 @@ of their own on a fresh database and broker:
    10 ms: the seconds from the request to the file, its size, and the slowest `/health`
    meanwhile (the API's loop held, an upper bound: the probe's own HTTP round trip is in it).
    The old synchronous export (`GET /novels/{id}` with `Accept`) is asked once too;
-3. the RSS of the three processes before and after (target: grows <= 100 MB).
+3. a session's history page, one version's diff, rollback and branch at 10 and at 100,000
+   events in its log (bench/_novel_history.py; targets 50 / 50 / 100 / 100 ms);
+4. the RSS of the three processes before and after (target: grows <= 100 MB).
 
 The novel's five stages are confirmed over HTTP (an outline of 1,000 chapters); its chapters
 are written straight into the novel's projection (`novel_chapters`), as 1,000 confirmations
@@ -16,7 +18,8 @@ would leave it: an export reads the projection only, and 1,000 drafts through th
 writer take longer than the bench.
 
 Usage: python bench/novel.py   (BENCH_CHAPTERS, default 1000; BENCH_CHAPTER_CHARS, 3000;
-BENCH_ROUNDS, novels per place in part 1, default 3; BENCH_PARTS, default chapters,exports)
+BENCH_ROUNDS, novels per place in part 1, default 3; BENCH_PARTS, default
+chapters,exports,history; BENCH_HISTORY_EVENTS, default 10,100000)
 Targets: each file built in <= 30 s; /health never slower than 50 ms meanwhile.
 """
 
@@ -35,13 +38,15 @@ import uvloop
 from _generation_cost import Processes
 from _harness import HOST, api_port, background, bench_user, finished_novel, services, system_env
 from _novel_chapters import chapter_costs, ratio_lines
+from _novel_history import history_costs, history_lines
 
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "1000"))
 CHAPTER_CHARS = int(os.environ.get("BENCH_CHAPTER_CHARS", "3000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 #: Which parts run (`chapters`, `exports`): an A/B against a checkout without export jobs
 #: runs `chapters` alone.
-PARTS = os.environ.get("BENCH_PARTS", "chapters,exports").split(",")
+PARTS = os.environ.get("BENCH_PARTS", "chapters,exports,history").split(",")
+HISTORY_EVENTS = [int(n) for n in os.environ.get("BENCH_HISTORY_EVENTS", "10,100000").split(",")]
 SENTENCE = "守灯人在雾里数着潮声，信上的日期是明年的今天。\n"  # noqa: RUF001 - Chinese punctuation
 
 
@@ -131,6 +136,8 @@ async def run(
             found["characters"] = await seed_chapters(database_url, novel_id)
             found["exports"] = [await build(http, novel_id, m) for m in ("markdown", "epub")]
             found["sync_get"] = await synchronous(http, novel_id)
+        if "history" in PARTS:
+            found["history"] = [await history_costs(http, database_url, n) for n in HISTORY_EVENTS]
     return found | {"rss_mb": [round(rss_before, 1), round(rss_mb(processes), 1)]}
 
 
@@ -156,6 +163,8 @@ def main() -> None:
             f"over {export['health_probes']} probes (target <= 50)",
             flush=True,
         )
+    for line in history_lines(result.get("history") or []):
+        print(line, flush=True)
     if sync := result.get("sync_get"):
         print(f"the synchronous Markdown GET: {sync['status']} in {sync['seconds']} s")
     before, after = result["rss_mb"]

@@ -31,11 +31,9 @@ from infinite_scribe.domain.genesis import (
     BRANCHED,
     FINISHED,
     GenesisState,
-    VersionTarget,
     decide,
     evolve,
 )
-from infinite_scribe.domain.history import LoggedEvent, fold
 from infinite_scribe.domain.novel import novel_bible
 
 
@@ -48,15 +46,6 @@ def owned(snapshot: SessionSnapshot | None) -> SessionSnapshot:
 
 #: How much of a session's log a rollback, a branch or the history reads (413 beyond).
 HISTORY_LIMITS = HistoryLimits()
-
-
-def version_in(lineage: list[LoggedEvent], event_id: UUID) -> VersionTarget | None:
-    """The version `event_id` of a lineage; None when it is none of its versions (or its
-    events can no longer be folded: an origin whose payloads were purged)."""
-    try:
-        return fold(lineage, with_changes=False).targets.get(event_id)
-    except (KeyError, ValueError, TypeError):
-        return None
 
 
 def visible(snapshot: SessionSnapshot | None) -> GenesisState:
@@ -89,11 +78,11 @@ class GenesisCommands:
         self, reads: CommandReads, state: GenesisState, command: CommandPayload
     ) -> CommandPayload:
         """What a command needs beyond the snapshot, read before it decides: a rollback's
-        version (the state right after it, from the session's log)."""
+        version (the state right after it, from a bounded read of the lineage's log)."""
         if not isinstance(command, RollbackToVersion):
             return command
-        lineage = await reads.lineage(state.session_id, HISTORY_LIMITS)
-        return command.resolved(version_in(lineage, command.event_id))
+        target = await reads.version_target(state.session_id, command.event_id, state.user_id)
+        return command.resolved(target)
 
     def decide(
         self, state: GenesisState, command: CommandPayload, command_id: UUID

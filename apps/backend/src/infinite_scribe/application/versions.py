@@ -7,13 +7,13 @@ from uuid import UUID, uuid4
 from infinite_scribe.application.aggregates import Origin
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.cpu import CpuGate
-from infinite_scribe.application.genesis_commands import HISTORY_LIMITS, SESSIONS, owned
+from infinite_scribe.application.genesis_commands import SESSIONS, owned
 from infinite_scribe.application.ports.genesis import GenesisQueries
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.reads import InvalidCursor
 from infinite_scribe.domain.errors import InvalidVersion
 from infinite_scribe.domain.genesis import STAGE_ORDER, GenesisState
-from infinite_scribe.domain.history import branched, fold
+from infinite_scribe.domain.history import branched
 from infinite_scribe.domain.version_page import PageCursor, render
 from shared_types.enums import GenesisStage
 
@@ -60,21 +60,13 @@ class SessionVersions:
         """A new session of the same writer starting from the state right after `at_event_id`
         (a version of the source: 422 INVALID_VERSION otherwise); the source is untouched."""
         owned(await self.queries.snapshot(source_id, context.user_id))
-        lineage = await self.queries.lineage(source_id, HISTORY_LIMITS)
-        try:
-            walk = await self.cpu.run(context.user_id, _fold_states, lineage)
-        except (KeyError, ValueError, TypeError) as error:  # an origin's purged payloads
-            raise InvalidVersion("The session's versions can no longer be read") from error
-        target = walk.targets.get(at_event_id)
+        target = await self.queries.version_target(source_id, at_event_id, context.user_id)
         if target is None:
             raise InvalidVersion("The event is not a version of this session")
-        decided = branched(context.user_id, source_id, target, title, walk.initial, uuid4())
+        initial = await self.queries.session_input(source_id)
+        decided = branched(context.user_id, source_id, target, title, initial, uuid4())
         blank = GenesisState(session_id=uuid4(), user_id=context.user_id, version=0)
         flow_id = uuid4()  # a branch starts its own flow, caused by the version it starts from
         origin = Origin(flow_id, at_event_id, context.metadata())
         change = await SESSIONS.apply(self.uow.writes, blank, decided, origin)
         return change.after
-
-
-def _fold_states(lineage: list[Any]) -> Any:
-    return fold(lineage, with_changes=False)

@@ -25,6 +25,8 @@ from infinite_scribe.domain.history import LoggedEvent, confirmation_of, provena
 from shared_types.enums import GenesisStage
 
 RESTORES = frozenset({ROLLED_BACK, BRANCHED})
+#: The events that are versions of a stage (the store's index holds these).
+VERSION_EVENTS = PROPOSAL_EVENTS | RESTORES | {STAGE_CONFIRMED, FINISHED}
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class VersionEvent:
 def stage_of(event: LoggedEvent) -> GenesisStage | None:
     """The stage a version event belongs to (None: not a version of any stage)."""
     payload = event.payload
+    if event.event_type not in VERSION_EVENTS:
+        return None
     if event.event_type == FINISHED:
         value: Any = GenesisStage.FINISHED.value
     elif event.event_type in RESTORES:

@@ -4,7 +4,7 @@ limits (5,000 events) pages instead of a 413; a cursor we did not give is a 422.
 
 import json
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
@@ -12,7 +12,9 @@ import pytest
 
 from infinite_scribe.application.ports.genesis import HistoryLimits
 from infinite_scribe.domain.errors import HistoryTooLarge
-from infinite_scribe.domain.history import session_history
+from infinite_scribe.domain.genesis import version_payload
+from infinite_scribe.domain.history import fold, session_history
+from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.genesis.lineage import lineage
 from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import BASE, new_session
@@ -75,6 +77,29 @@ async def test_pages_of_any_size_are_the_whole_fold_with_changes_across_pages(
             }
     revised = _joined(await _pages(http, child, 1))["PLOT_OUTLINE"]
     assert revised[-1]["kind"] == "revised" and revised[-1]["feedback"] == "end it in winter"
+    await _targets_are_the_folds(pool, source)
+    await _targets_are_the_folds(pool, child)
+    inherited = versions(body, "STORY_CONCEPTION")[0]["event_id"]  # the origin's version
+    ok(await rollback(http, child, inherited))
+    state = ok(await http.get(f"{BASE}/{child}/state"))
+    assert (
+        state["current_stage"] == "STORY_CONCEPTION"
+        and "STORY_CONCEPTION" not in state["confirmed_data"]
+    )
+
+
+async def _targets_are_the_folds(pool: asyncpg.Pool, session_id: UUID) -> None:
+    """The bounded read of every version's state equals the full fold's (the reference)."""
+    walk = fold(await lineage(pool, session_id, HistoryLimits()), with_changes=False)
+    queries = PostgresGenesisQueries(pool)
+    assert len(walk.targets) > 5
+    for event_id, expected in walk.targets.items():
+        found = await queries.version_target(session_id, event_id, expected.state.user_id)
+        assert found is not None, event_id
+        assert version_payload(found.state, found) == version_payload(expected.state, expected)
+        for name in ("current_stage", "status", "novel_id", "last_result", "confirmed_data"):
+            assert getattr(found.state, name) == getattr(expected.state, name), (event_id, name)
+    assert await queries.version_target(session_id, uuid4(), uuid4()) is None
 
 
 async def test_a_lineage_past_the_old_limits_pages_instead_of_a_413(

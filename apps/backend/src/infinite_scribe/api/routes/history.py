@@ -22,7 +22,6 @@ _HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _BRANCH_ERRORS: dict[int | str, dict[str, Any]] = {
     **_HISTORY_ERRORS,
-    413: {"model": ErrorBody, "description": "HISTORY_TOO_LARGE: beyond 5,000 events or 8 MiB"},
     422: {"model": ErrorBody, "description": "INVALID_VERSION: not a version of this session"},
 }
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
-from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.domain.genesis import GenesisState, VersionTarget
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from shared_types import DomainEventRow
@@ -92,7 +92,18 @@ class CommandReads(Protocol):
 
     async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         """The session's events and, for a branch, its origin's up to the branch point,
-        oldest first (a rollback's second read; the history)."""
+        oldest first (the reference the bounded reads are tested against)."""
+        ...
+
+    async def version_target(
+        self, session_id: UUID, event_id: UUID, user_id: UUID
+    ) -> VersionTarget | None:
+        """The version `event_id` of the session's lineage and the state right after it (a
+        rollback's or branch's read, bounded); None: not one of its versions."""
+        ...
+
+    async def session_input(self, session_id: UUID) -> dict[str, Any]:
+        """What the writer gave when the lineage began (a branch carries it on)."""
         ...
 
 

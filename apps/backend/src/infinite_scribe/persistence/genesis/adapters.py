@@ -13,13 +13,18 @@ from infinite_scribe.application.ports.genesis import (
     KeyLookup,
     SessionSnapshot,
 )
+from infinite_scribe.domain.genesis import VersionTarget
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis import event_lines
 from infinite_scribe.persistence.genesis import lineage as lineage_sql
 from infinite_scribe.persistence.genesis import sessions as genesis_sql
-from infinite_scribe.persistence.genesis.version_page import version_page
+from infinite_scribe.persistence.genesis.version_page import (
+    session_input,
+    version_page,
+    version_target,
+)
 from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import DomainEventRow
 
@@ -41,6 +46,14 @@ class PostgresGenesisRepository:
     async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         return await lineage_sql.lineage(self.connection, session_id, limits)
 
+    async def version_target(
+        self, session_id: UUID, event_id: UUID, user_id: UUID
+    ) -> VersionTarget | None:
+        return await version_target(self.connection, session_id, event_id, user_id)
+
+    async def session_input(self, session_id: UUID) -> dict[str, Any]:
+        return await session_input(self.connection, session_id)
+
 
 class PostgresGenesisQueries:
     """`GenesisQueries` and `CommandInbox` on the pool, outside any transaction."""
@@ -61,6 +74,16 @@ class PostgresGenesisQueries:
     async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         with translated():
             return await lineage_sql.lineage(self.pool, session_id, limits)
+
+    async def version_target(
+        self, session_id: UUID, event_id: UUID, user_id: UUID
+    ) -> VersionTarget | None:
+        with translated():
+            return await version_target(self.pool, session_id, event_id, user_id)
+
+    async def session_input(self, session_id: UUID) -> dict[str, Any]:
+        with translated():
+            return await session_input(self.pool, session_id)
 
     async def version_page(
         self, session_id: UUID, cursor: PageCursor, limit: int, max_bytes: int

@@ -7,10 +7,13 @@ the stage index per stage) and the rollbacks' targets by event id, whatever the 
 """
 
 from dataclasses import replace
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
 
+from infinite_scribe.domain.genesis import FINISHED as FINISHED_EVENT
+from infinite_scribe.domain.genesis import VersionTarget
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.version_page import (
     RESTORES,
@@ -19,6 +22,7 @@ from infinite_scribe.domain.version_page import (
     VersionPage,
     stage_of,
 )
+from infinite_scribe.domain.version_state import version_target as state_target
 from shared_types.enums import GenesisStage
 
 #: The events that are versions; the same text as the indexes' predicate (migration 0026).
@@ -85,6 +89,8 @@ WITH RECURSIVE chain (depth, session_id, upto) AS (
 )
 SELECT session_id, upto FROM chain ORDER BY depth
 """
+
+Reader: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 #: At most this many sessions in a lineage (a branch of a branch of ...): far past any writer's
 #: practice; older generations are not shown (docs/history.md).
@@ -187,3 +193,69 @@ def _version(row: asyncpg.Record) -> VersionEvent:
         row["created_at"],
     )
     return VersionEvent(event, row["aggregate_version"], row["feedback"], row["bible"])
+
+
+_EVENT = """SELECT event_id, event_type, payload, created_at, aggregate_id, aggregate_version
+FROM domain_events"""
+_TARGET = f"{_EVENT} WHERE event_id = $1 AND aggregate_type = 'GENESIS_SESSION'"
+# The last start or restore at or before the version (migration 0026's third index).
+_BASE = f"""{_EVENT}
+WHERE aggregate_id = $1 AND aggregate_version <= $2 AND aggregate_type = 'GENESIS_SESSION'
+  AND event_type IN ('Genesis.Session.Created', 'Genesis.Session.RolledBack',
+                     'Genesis.Session.Branched')
+ORDER BY aggregate_version DESC LIMIT 1"""
+# Each stage's latest version in (base, target], and the latest finish up to the target.
+_LATEST = f"""
+SELECT e.* FROM unnest($2::text[], $3::int[]) AS b (stage, after)
+CROSS JOIN LATERAL (
+    {_EVENT}
+    WHERE aggregate_id = $1 AND {_VERSIONS} AND {_STAGE} = b.stage
+      AND aggregate_version > b.after AND aggregate_version <= $4
+      AND (b.stage <> 'FINISHED' OR event_type = 'Genesis.Session.Finished')
+    ORDER BY aggregate_version DESC LIMIT 1
+) AS e
+"""
+
+
+_INPUT = """SELECT payload -> 'initial_user_input' FROM domain_events
+WHERE aggregate_type = 'GENESIS_SESSION' AND aggregate_id = $1 AND aggregate_version = 1"""
+
+
+async def session_input(pool: Reader, session_id: UUID) -> dict[str, Any]:
+    """The writer's input at the session's start (Created or Branched carries it)."""
+    found = await pool.fetchval(_INPUT, str(session_id))
+    return dict(found) if isinstance(found, dict) else {}
+
+
+async def version_target(
+    pool: Reader, session_id: UUID, event_id: UUID, user_id: UUID
+) -> VersionTarget | None:
+    """The version `event_id` of the session's lineage and the state right after it, from at
+    most eight rows (domain/version_state.py); None: not a version of this lineage."""
+    chain = dict(
+        (r["session_id"], r["upto"]) for r in await pool.fetch(_LINEAGE, session_id, MAX_DEPTH)
+    )
+    row = await pool.fetchrow(_TARGET, event_id)
+    if row is None or chain.get(UUID(row["aggregate_id"]), -1) < row["aggregate_version"]:
+        return None
+    segment, seq = row["aggregate_id"], row["aggregate_version"]
+    base = await pool.fetchrow(_BASE, segment, seq)
+    if base is None:
+        return None
+    stages = [stage.value for stage in GenesisStage]
+    after = [base["aggregate_version"]] * (len(stages) - 1) + [0]  # a finish: any before
+    rows = await pool.fetch(_LATEST, segment, stages, after, seq)
+    latest = {stage_of(e): e for e in map(_logged, rows) if e.event_type != FINISHED_EVENT}
+    finish = next((e for e in map(_logged, rows) if e.event_type == FINISHED_EVENT), None)
+    found = {stage: event for stage, event in latest.items() if stage is not None}
+    return state_target(_logged(row), user_id, _logged(base), found, finish)
+
+
+def _logged(row: asyncpg.Record) -> LoggedEvent:
+    return LoggedEvent(
+        row["event_id"],
+        UUID(row["aggregate_id"]),
+        row["event_type"],
+        row["payload"],
+        row["created_at"],
+    )

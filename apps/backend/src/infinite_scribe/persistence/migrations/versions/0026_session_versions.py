@@ -2,7 +2,9 @@
 partial indexes over `domain_events`, on the genesis events that are versions (proposals,
 confirmations, finishes, rollbacks, branches). PostgreSQL writes them in the transaction that
 appends the events, so the history is read a page at a time by keyset (`?before=`) and the
-previous version of one stage is one index probe, at version 10 as at version 100,000.
+previous version of one stage is one index probe, at version 10 as at version 100,000. A third
+index finds the last start or rollback before a version: the state right after any version is
+derived from it and the latest version of each stage (a rollback or branch reads 8 rows).
 
 A finish's content is the novel's bible as it was then, and a session that finishes again after
 a rollback rewrites its novel: `session_finishes` keeps each finish's bible, written with it
@@ -66,8 +68,18 @@ WHERE e.aggregate_type = 'GENESIS_SESSION' AND e.event_type = 'Genesis.Session.F
         f"ON domain_events (aggregate_id, {_STAGE}, aggregate_version) WHERE {_VERSIONS}"
     )
 
+    # Where a version's state starts from: the session's start, or the last rollback (a
+    # restore carries the whole state it restores), found by one probe.
+    op.execute(
+        "CREATE INDEX domain_events_session_bases "
+        "ON domain_events (aggregate_id, aggregate_version) "
+        "WHERE aggregate_type = 'GENESIS_SESSION' AND event_type IN ('Genesis.Session.Created', "
+        "'Genesis.Session.RolledBack', 'Genesis.Session.Branched')"
+    )
+
 
 def downgrade() -> None:
+    op.execute("DROP INDEX domain_events_session_bases")
     op.execute("DROP INDEX domain_events_session_stage_versions")
     op.execute("DROP INDEX domain_events_session_versions")
     op.execute("DROP TABLE session_finishes")

@@ -1,0 +1,112 @@
+"""Part 3 of bench/novel.py: a session's history, rollback and branch at 10 and at 100,000
+events in its log (issue 54 targets: a page of 50 <= 50 ms, one version's diff <= 50 ms,
+rollback <= 100 ms, branch <= 100 ms, at both lengths; no 413).
+
+The session is made over HTTP (created, its concept confirmed); the rest of its log is written
+straight into `domain_events` as STORY_CONCEPTION proposals (a writer asking again and again), in
+one INSERT: 100,000 proposals through the offline writer would take longer than the bench. The
+session's snapshot row is moved to the last of them, as the worker's writes would leave it.
+"""
+
+import time
+from typing import Any
+
+import asyncpg
+import httpx
+
+from _harness import percentile
+
+SESSIONS = "/api/v1/genesis/sessions"
+REPEATS = 20
+
+
+async def seeded_session(http: httpx.AsyncClient, database_url: str, events: int) -> str:
+    session = (await http.post(SESSIONS)).json()["session_id"]
+    body = {
+        "command_type": "ConfirmStage",
+        "payload": {"stage": "CONCEPT_SELECTION", "data": {"title": "雾港", "logline": "守灯人"}},
+    }
+    assert (await http.post(f"{SESSIONS}/{session}/commands", json=body)).status_code == 200
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            """
+            INSERT INTO domain_events (event_type, aggregate_type, aggregate_id,
+                                       aggregate_version, payload)
+            SELECT 'Genesis.Session.StageContent.Proposed', 'GENESIS_SESSION', $1, v,
+                   jsonb_build_object('stage', 'STORY_CONCEPTION', 'result',
+                       jsonb_build_object('title', '雾港', 'premise', '第' || v || '稿 潮声'))
+            FROM generate_series(3, $2::int) AS v
+            """,
+            session,
+            events,
+        )
+        await connection.execute(
+            "UPDATE genesis_sessions SET version = $2::int, last_result = jsonb_build_object("
+            "'title', '雾港', 'premise', '第' || $2::int || '稿 潮声') WHERE id = $1",
+            session,
+            events,
+        )
+        await connection.execute("ANALYZE domain_events")
+    finally:
+        await connection.close()
+    return str(session)
+
+
+async def _timed(call: Any) -> tuple[float, int]:
+    started = time.perf_counter()
+    reply = await call()
+    return (time.perf_counter() - started) * 1000, reply.status_code
+
+
+async def _series(call: Any) -> dict[str, Any]:
+    timings = [await _timed(call) for _ in range(REPEATS)]
+    ms = [t for t, _ in timings]
+    return {
+        "p50_ms": round(percentile(ms, 0.5), 1),
+        "max_ms": round(max(ms), 1),
+        "statuses": sorted({s for _, s in timings}),
+    }
+
+
+async def history_costs(http: httpx.AsyncClient, database_url: str, events: int) -> dict[str, Any]:
+    session = await seeded_session(http, database_url, events)
+    url = f"{SESSIONS}/{session}/history"
+    page = (await http.get(url)).json()
+    middle = f"0.{events // 2}"
+    found = {
+        "events": events,
+        "page_of_50": await _series(lambda: http.get(url)),
+        "one_version": await _series(lambda: http.get(url, params={"before": middle, "limit": 1})),
+    }
+    target = (await http.get(url, params={"before": middle, "limit": 1})).json()
+    event_id = next(v for s in target["stages"] for v in s["versions"])["event_id"]
+    branch = {"at_event_id": event_id}
+    found["branch"] = await _series(
+        lambda: http.post(f"{SESSIONS}/{session}/branches", json=branch)
+    )
+    found["rollback"] = await _series(lambda: _rollback(http, session, event_id))
+    found["page_versions"] = sum(len(s["versions"]) for s in page["stages"])
+    return found
+
+
+async def _rollback(http: httpx.AsyncClient, session: str, event_id: str) -> httpx.Response:
+    body = {"command_type": "RollbackToVersion", "payload": {"event_id": event_id}}
+    return await http.post(f"{SESSIONS}/{session}/commands", json=body)
+
+
+def history_lines(costs: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for cost in costs:
+        for name, target in (
+            ("page_of_50", 50),
+            ("one_version", 50),
+            ("rollback", 100),
+            ("branch", 100),
+        ):
+            s = cost[name]
+            lines.append(
+                f"history at {cost['events']:,} events, {name}: p50 {s['p50_ms']} ms, max "
+                f"{s['max_ms']} ms (target <= {target}), statuses {s['statuses']}"
+            )
+    return lines
