@@ -148,13 +148,18 @@ def _kind(event: LoggedEvent) -> str:
     return "branched" if event.event_type == BRANCHED else "rolled_back"
 
 
+_MAX_CURSOR_DEPTH = 1_000_000
+#: The largest aggregate version (an int4 column).
+_MAX_SEQ = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class PageCursor:
     """Where a page starts: versions older than `seq` in the lineage's `depth`-th session (0:
     the session itself, 1: its origin, ...)."""
 
     depth: int = 0
-    seq: int = 2**31 - 1
+    seq: int = _MAX_SEQ
 
     @classmethod
     def parse(cls, text: str | None) -> "PageCursor":
@@ -164,7 +169,10 @@ class PageCursor:
         depth, _, seq = text.partition(".")
         if not (f"{depth}{seq}".isascii() and depth.isdigit() and seq.isdigit()):
             raise ValueError("not a history cursor")
-        return cls(int(depth), int(seq))
+        cursor = cls(int(depth), int(seq))
+        if cursor.depth > _MAX_CURSOR_DEPTH or cursor.seq > _MAX_SEQ:
+            raise ValueError("not a history cursor")
+        return cursor
 
     def __str__(self) -> str:
         return f"{self.depth}.{self.seq}"

@@ -150,6 +150,8 @@ async def test_a_lineage_past_the_old_limits_pages_instead_of_a_413(
         {"limit": 0},
         {"limit": 201},
         {"before": "1" * 30},
+        {"before": "0.9999999999"},
+        {"before": "9999999.1"},
     ],
 )
 async def test_a_cursor_or_limit_we_did_not_give_is_a_422(
