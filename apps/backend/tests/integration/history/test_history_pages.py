@@ -160,3 +160,27 @@ async def test_a_cursor_or_limit_we_did_not_give_is_a_422(
     session_id = await new_session(http, initial_user_input={"idea": "x"})
     response = await http.get(f"{BASE}/{session_id}/history", params=params)
     assert response.status_code == 422, response.text
+
+
+async def test_a_branch_at_an_inherited_version_keeps_the_versions_before_it(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    source = await new_session(http, initial_user_input={"idea": "a salt mine"})
+    await walk_stages(http, pool, settings, source, 2)
+    story = versions(await history(http, source), "STORY_CONCEPTION")[-1]
+    child = UUID(ok(await branch(http, source, story["event_id"]), 201)["session_id"])
+    await ask(http, pool, settings, child, "WORLDVIEW")
+    inherited = versions(await history(http, child), "CONCEPT_SELECTION")
+    assert [v["session_id"] for v in inherited] == [str(source)] * 2
+    grand = UUID(ok(await branch(http, child, inherited[-1]["event_id"]), 201)["session_id"])
+    body = await history(http, grand)
+    kinds = {s["stage"]: [v["kind"] for v in s["versions"]] for s in body["stages"]}
+    assert kinds["CONCEPT_SELECTION"] == ["proposed", "confirmed", "branched"]
+    assert kinds["STORY_CONCEPTION"] == kinds["WORLDVIEW"] == []  # after the branch point
+    assert {v["session_id"] for s in body["stages"] for v in s["versions"]} == {
+        str(source),
+        str(grand),
+    }
+    ok(await rollback(http, grand, inherited[0]["event_id"]))  # the grandparent's proposal
+    now = ok(await http.get(f"{BASE}/{grand}/state"))
+    assert now["current_stage"] == "CONCEPT_SELECTION" and now["confirmed_data"] == {}

@@ -76,12 +76,14 @@ CROSS JOIN LATERAL (
 
 _BY_ID = f"SELECT {_COLUMNS} FROM domain_events e {_FEEDBACK} WHERE e.event_id = ANY($1::uuid[])"
 
-# The lineage: the session, its origin up to the branch point, that one's origin...
+# The lineage: the session, then the session whose log holds its branch point, up to it, and so
+# on. That is the origin itself, or the origin's own origin when the branch started from a
+# version the origin inherited (then the origin's later versions are not this branch's past).
 _LINEAGE = """
 WITH RECURSIVE chain (depth, session_id, upto) AS (
     SELECT 0, $1::uuid, 2147483647
     UNION ALL
-    SELECT c.depth + 1, (s.branched_from ->> 'session_id')::uuid, e.aggregate_version
+    SELECT c.depth + 1, e.aggregate_id::uuid, e.aggregate_version
     FROM chain c
     JOIN genesis_sessions s ON s.id = c.session_id AND s.branched_from IS NOT NULL
     JOIN domain_events e ON e.event_id = (s.branched_from ->> 'event_id')::uuid
