@@ -78,6 +78,11 @@ class NovelCommands:
             return command.resolved(await reads.finding(state.novel_id, command.finding_id))
         if not isinstance(command, RollbackToVersion):
             return command
+        scope = getattr(command, "scope", None)
+        if scope != "novel":  # one chapter's: a few indexed rows (decision 5402)
+            found = await reads.chapter_version(state.novel_id, state.user_id, command.event_id)
+            if found is not None or scope == "chapter":
+                return command.resolved(found)
         lineage = await reads.lineage(state.novel_id, HISTORY_LIMITS)
         return command.resolved(chapters_version_in(state, lineage, command.event_id))
 
@@ -85,10 +90,13 @@ class NovelCommands:
         self, reads: NovelRepository, state: NovelState, command: CommandPayload
     ) -> NovelState:
         """The state with the chapters the command decides on (its one read holds none,
-        decision 5401): a confirmation's or a feedback's own chapter, every chapter for a
-        rollback (it compares them all with the version it goes back to)."""
+        decision 5401): a confirmation's or a feedback's own chapter, a chapter's rollback its
+        chapter, a novel-wide rollback every chapter (it compares them all with the version)."""
         if isinstance(command, RollbackToVersion):
-            return replace(state, chapters=await reads.chapters(state.novel_id, None))
+            target = command.target
+            one = getattr(command, "scope", None) != "novel" and target is not None
+            number = target.chapter if one else None
+            return replace(state, chapters=await reads.chapters(state.novel_id, number))
         if isinstance(command, ConfirmChapter | SubmitChapterFeedback):
             return replace(state, chapters=await reads.chapters(state.novel_id, command.chapter))
         return state

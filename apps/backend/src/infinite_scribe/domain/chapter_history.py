@@ -95,3 +95,26 @@ def _provenance(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {name: known.get(name) for name in PROVENANCE_FIELDS} | {
         "inputs": list(known.get("inputs") or [])
     }
+
+
+def sets_chapter(event: LoggedEvent, number: int) -> bool:
+    """Whether `event` sets chapter `number` whole (a draft of it, or a rollback that put it
+    back or took its text away): the chapter right after any later event starts from it."""
+    payload, key = event.payload, str(number)
+    if event.event_type == DRAFT_PROPOSED:
+        return payload.get("chapter") == number
+    if event.event_type == ROLLED_BACK:
+        return key in (payload.get("chapters") or {}) or number in (payload.get("removed") or ())
+    return False
+
+
+def chapter_after(
+    novel_id: UUID, user_id: UUID, number: int, since: Iterable[LoggedEvent]
+) -> Mapping[str, Any] | None:
+    """Chapter `number` right after the last of `since` (oldest first, starting with the event
+    that set it whole, or with nothing when none did): its status, text and beats, or None
+    when it had no text then. A chapter's rollback reads these few events, not the stream."""
+    state = NovelState(novel_id=novel_id, user_id=user_id)
+    for event in since:
+        state = evolve(state, event.event_type, event.payload)
+    return state.chapters.get(str(number))

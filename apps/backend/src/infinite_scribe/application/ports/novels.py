@@ -8,7 +8,7 @@ from uuid import UUID
 
 from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup, KeyRecord
 from infinite_scribe.application.ports.storage import RepositoryKey
-from infinite_scribe.domain.chapters import NovelState
+from infinite_scribe.domain.chapters import ChaptersVersion, NovelState
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.novel import NovelBible
 
@@ -41,6 +41,13 @@ class NovelRepository(Protocol):
 
     async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         """The novel's stream, oldest first (a rollback's second read; the history)."""
+        ...
+
+    async def chapter_version(
+        self, novel_id: UUID, user_id: UUID, event_id: UUID
+    ) -> ChaptersVersion | None:
+        """A version of one chapter with that chapter right after it, from a few indexed rows
+        (None: not a version of this novel, or one naming no chapter)."""
         ...
 
     async def chapters(self, novel_id: UUID, number: int | None) -> dict[str, dict[str, Any]]:

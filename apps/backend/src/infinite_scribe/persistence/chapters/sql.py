@@ -10,10 +10,11 @@ import asyncpg
 from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup
 from infinite_scribe.application.ports.novels import NovelTarget
 from infinite_scribe.domain.chapter_brief import chapter_outline
-from infinite_scribe.domain.chapters import AGGREGATE_TYPE, NovelState
+from infinite_scribe.domain.chapters import AGGREGATE_TYPE, ChaptersVersion, NovelState
 from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.persistence.chapters.versions import chapter_version
 from infinite_scribe.persistence.genesis.sessions import record_of
 from infinite_scribe.persistence.story.memory import PostgresStoryRepository
 
@@ -172,6 +173,11 @@ class PostgresNovelRepository:
 
     async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         return await stream(self.connection, novel_id, limits)
+
+    async def chapter_version(
+        self, novel_id: UUID, user_id: UUID, event_id: UUID
+    ) -> ChaptersVersion | None:
+        return await chapter_version(self.connection, novel_id, user_id, event_id)
 
     async def chapters(self, novel_id: UUID, number: int | None) -> dict[str, dict[str, Any]]:
         return await chapters(self.connection, novel_id, number)

@@ -30,6 +30,9 @@ _VERSIONS = """aggregate_type = 'GENESIS_SESSION' AND event_type IN (
     'Genesis.Session.StageConfirmed', 'Genesis.Session.Finished',
     'Genesis.Session.RolledBack', 'Genesis.Session.Branched')"""
 
+_CHAPTER_VERSIONS = """aggregate_type = 'NOVEL' AND event_type IN (
+    'Novel.Chapter.DraftProposed', 'Novel.Chapter.Confirmed', 'Novel.Chapters.RolledBack')"""
+
 _STAGE = """(CASE event_type
     WHEN 'Genesis.Session.Finished' THEN 'FINISHED'
     WHEN 'Genesis.Session.RolledBack' THEN payload ->> 'to_stage'
@@ -77,8 +80,27 @@ WHERE e.aggregate_type = 'GENESIS_SESSION' AND e.event_type = 'Genesis.Session.F
         "'Genesis.Session.RolledBack', 'Genesis.Session.Branched')"
     )
 
+    # The novel's chapter versions (its history page) and one chapter's versions (what a
+    # chapter's rollback reads), and its rollbacks (a novel-wide one may touch any chapter).
+    op.execute(
+        "CREATE INDEX domain_events_novel_versions ON domain_events (aggregate_id, "
+        f"aggregate_version) WHERE {_CHAPTER_VERSIONS}"
+    )
+    op.execute(
+        "CREATE INDEX domain_events_novel_chapter_versions ON domain_events (aggregate_id, "
+        f"(payload ->> 'chapter'), aggregate_version) WHERE {_CHAPTER_VERSIONS}"
+    )
+    op.execute(
+        "CREATE INDEX domain_events_novel_rollbacks ON domain_events (aggregate_id, "
+        "aggregate_version) WHERE aggregate_type = 'NOVEL' "
+        "AND event_type = 'Novel.Chapters.RolledBack'"
+    )
+
 
 def downgrade() -> None:
+    op.execute("DROP INDEX domain_events_novel_rollbacks")
+    op.execute("DROP INDEX domain_events_novel_chapter_versions")
+    op.execute("DROP INDEX domain_events_novel_versions")
     op.execute("DROP INDEX domain_events_session_bases")
     op.execute("DROP INDEX domain_events_session_stage_versions")
     op.execute("DROP INDEX domain_events_session_versions")
