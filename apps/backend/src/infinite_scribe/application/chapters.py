@@ -6,11 +6,13 @@ from uuid import UUID
 
 from infinite_scribe.application.chapter_commands import owned_novel
 from infinite_scribe.application.cpu import CpuGate
-from infinite_scribe.application.genesis_commands import HISTORY_LIMITS
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.storage import UnitOfWork
-from infinite_scribe.domain.chapter_history import chapter_history
+from infinite_scribe.application.versions import PAGE_BYTES, PAGE_SIZE
+from infinite_scribe.domain.chapter_history import page_history
 from infinite_scribe.domain.errors import SessionTrashed
+
+_MAX_SEQ = 2**31 - 1
 
 
 class NovelChapters:
@@ -29,12 +31,17 @@ class NovelChapters:
             raise SessionTrashed("The novel's session is in the trash; restore it to follow it")
         return target.snapshot is not None
 
-    async def history(self, novel_id: UUID, user_id: UUID) -> list[dict[str, Any]]:
-        """Every chapter's versions (404 unless the user's novel; 413 HISTORY_TOO_LARGE
-        beyond HISTORY_LIMITS). The fold runs in a thread."""
+    async def history(
+        self, novel_id: UUID, user_id: UUID, before: int | None = None, limit: int = PAGE_SIZE
+    ) -> dict[str, Any]:
+        """One page of the chapters' versions older than `before` (newest first; 404 unless
+        the user's novel): `chapters` by number, each oldest first, and `next_before` (None:
+        the first version is on this page). Read by index, whatever the novel's length."""
         async with self.uow.autocommit() as session:
             novels = session.repository(NOVELS)
             target = await novels.command_target(novel_id, user_id, None)
             owned_novel(target.snapshot)
-            lineage = await novels.lineage(novel_id, HISTORY_LIMITS)
-        return await self.cpu.run(user_id, chapter_history, novel_id, user_id, lineage)
+            start = _MAX_SEQ if before is None else before
+            page = await novels.history_page(novel_id, user_id, start, limit, PAGE_BYTES)
+        chapters = await self.cpu.run(user_id, page_history, page)
+        return {"chapters": chapters, "next_before": page.next_before}

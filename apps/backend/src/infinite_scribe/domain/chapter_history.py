@@ -30,6 +30,16 @@ class ChapterFold:
     targets: dict[UUID, ChaptersVersion] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ChapterPage:
+    """A page of the novel's chapter versions, newest first: each event with the feedback a
+    revision answered and a rollback's chapter right after it; `next_before`: the next page's
+    `before` (None: this page holds the first version)."""
+
+    entries: list[tuple[LoggedEvent, str | None, Mapping[str, Any] | None]]
+    next_before: int | None
+
+
 def fold_chapters(novel_id: UUID, user_id: UUID, events: Iterable[LoggedEvent]) -> ChapterFold:
     """Walk the novel's stream (oldest first): its versions and the chapters after each."""
     walk = ChapterFold(NovelState(novel_id=novel_id, user_id=user_id))
@@ -49,32 +59,39 @@ def chapter_history(
     novel_id: UUID, user_id: UUID, events: Iterable[LoggedEvent]
 ) -> list[dict[str, Any]]:
     """Every chapter with versions, by number, each chapter's versions oldest first."""
-    walk = fold_chapters(novel_id, user_id, events)
-    by_chapter: dict[int, list[dict[str, Any]]] = {}
-    for version in walk.versions:
-        by_chapter.setdefault(int(version["chapter"] or 0), []).append(version)
-    return [{"chapter": n, "versions": by_chapter[n]} for n in sorted(by_chapter)]
+    return by_chapter(fold_chapters(novel_id, user_id, events).versions)
 
 
 def _version(walk: ChapterFold, event: LoggedEvent) -> dict[str, Any] | None:
     payload, event_type = event.payload, event.event_type
     chapter = payload.get("chapter")
     number = int(chapter) if isinstance(chapter, int) else 0
+    if event_type == FEEDBACK_SUBMITTED:
+        walk.feedback[number] = str(payload.get("feedback", ""))
+        return None
+    revised = event_type == DRAFT_PROPOSED and bool(payload.get("revision"))
+    feedback = walk.feedback.pop(number, None) if revised else None
+    restored = walk.state.chapters.get(str(chapter)) if chapter is not None else None
+    return version_view(event, feedback, restored)
+
+
+def version_view(
+    event: LoggedEvent, feedback: str | None, restored: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """One version as the history shows it; `feedback`: what a revision answered, `restored`:
+    a rollback's chapter right after it. None: the event is no version."""
+    payload, event_type = event.payload, event.event_type
     base = {
         "event_id": str(event.event_id),
         "event_type": event_type,
         "at": event.created_at.isoformat(),
-        "chapter": chapter,
+        "chapter": payload.get("chapter"),
         "feedback": None,
         "provenance": None,
     }
-    if event_type == FEEDBACK_SUBMITTED:
-        walk.feedback[number] = str(payload.get("feedback", ""))
-        return None
     if event_type == DRAFT_PROPOSED:
         revision = bool(payload.get("revision"))
         content = {"text": payload.get("text"), "beats": list(payload.get("beats") or [])}
-        feedback = walk.feedback.pop(number, None) if revision else None
         kind = "revised" if revision else "proposed"
         extra = {"feedback": feedback, "provenance": _provenance(payload)}
         return base | {"kind": kind, "content": content} | extra
@@ -82,11 +99,18 @@ def _version(walk: ChapterFold, event: LoggedEvent) -> dict[str, Any] | None:
         kind = "edited" if payload.get("edited") else "confirmed"
         return base | {"kind": kind, "content": {"text": payload.get("text")}}
     if event_type == ROLLED_BACK:
-        restored = walk.state.chapters.get(str(chapter)) if chapter is not None else None
         content = dict(restored) if isinstance(restored, Mapping) else {}
         extra = {"target_event_id": payload.get("to_event_id")}
         return base | {"kind": "rolled_back", "content": content} | extra
     return None
+
+
+def by_chapter(versions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Versions (oldest first) grouped by chapter number (0: a rollback naming none)."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for version in versions:
+        grouped.setdefault(int(version["chapter"] or 0), []).append(version)
+    return [{"chapter": n, "versions": grouped[n]} for n in sorted(grouped)]
 
 
 def _provenance(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,3 +142,9 @@ def chapter_after(
     for event in since:
         state = evolve(state, event.event_type, event.payload)
     return state.chapters.get(str(number))
+
+
+def page_history(page: ChapterPage) -> list[dict[str, Any]]:
+    """A page's versions by chapter, each chapter's oldest first (the history answer's shape)."""
+    views = (version_view(event, feedback, restored) for event, feedback, restored in page.entries)
+    return by_chapter(reversed([view for view in views if view is not None]))

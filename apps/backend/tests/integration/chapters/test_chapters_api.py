@@ -92,7 +92,7 @@ async def test_hostile_payloads_are_422_and_change_nothing(http: httpx.AsyncClie
         assert reply.status_code == 422, (command_type, payload, reply.text)
     assert [c["status"] for c in await chapters(http, novel_id)] == ["PLANNED"] * 3
     history = (await http.get(f"{NOVELS}/{novel_id}/history")).json()
-    assert history == {"novel_id": novel_id, "chapters": []}
+    assert history == {"novel_id": novel_id, "chapters": [], "next_before": None}
 
 
 async def test_another_writers_novel_is_not_found(

@@ -61,11 +61,16 @@ async def chapters_panel(request: Request, novel_id: UUID, principal: Writer) ->
 
 
 @router.get("/novels/{novel_id}/chapters/history")
-async def chapters_history(request: Request, novel_id: UUID, principal: Writer) -> Response:
+async def chapters_history(
+    request: Request,
+    novel_id: UUID,
+    principal: Writer,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Response:
     services = services_of(request.app)
     novel = await services.reads.novel(novel_id, principal.user_id)
-    history = await services.chapters.history(novel_id, principal.user_id)
-    context = {"novel": novel, "history": history}
+    page = await services.chapters.history(novel_id, principal.user_id, before)
+    context = {"novel": novel, "history": page["chapters"], "next_before": page["next_before"]}
     return render(request, "chapter_history.html", context, principal=principal)
 
 

@@ -5,7 +5,7 @@ SubmitChapterFeedback, ConfirmChapter, RollbackToVersion) and its chapters' hist
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from infinite_scribe.api.command_route import command_reply
 from infinite_scribe.api.routes.genesis import (
@@ -22,6 +22,7 @@ from infinite_scribe.api.schemas.chapters import (
     NovelCommandRequest,
 )
 from infinite_scribe.api.schemas.genesis import CommandReply, DuplicateCommandBody, ErrorBody
+from infinite_scribe.application.versions import MAX_PAGE_SIZE, PAGE_SIZE
 
 router = APIRouter(prefix="/novels", tags=["novels"])
 
@@ -79,16 +80,22 @@ async def send_novel_command(
 
 _HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
     **_NOVEL_ERRORS,
-    413: {"model": ErrorBody, "description": "HISTORY_TOO_LARGE: beyond 5,000 events or 8 MiB"},
     429: {"model": ErrorBody, "description": "TOO_MANY_RENDERS: this writer's heavy request runs"},
     503: {"model": ErrorBody, "description": "SERVER_BUSY: the process computes all it may"},
 }
 
 
 @router.get("/{novel_id}/history", response_model=ChapterHistoryOut, responses=_HISTORY_ERRORS)
-async def novel_history(novel_id: UUID, call: CallerDep) -> Response:
-    """Every version of every chapter, oldest first: drafts (with their provenance and beats),
-    revisions (with the feedback), confirmations (as drafted or edited) and rollbacks; an
-    `event_id` of a version is what RollbackToVersion goes back to."""
-    chapters = await call.services.chapters.history(novel_id, call.context.user_id)
-    return json_response({"novel_id": str(novel_id), "chapters": chapters}, 200)
+async def novel_history(
+    novel_id: UUID,
+    call: CallerDep,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+) -> Response:
+    """The newest `limit` versions older than `before`, by chapter number, each chapter's oldest
+    first: drafts (with their provenance and beats), revisions (with the feedback),
+    confirmations (as drafted or edited) and rollbacks; an `event_id` of a version is what
+    RollbackToVersion goes back to. The next page: `?before=<next_before>` (null: this page
+    holds the first version). A page is shorter when its versions are large (about 4 MiB)."""
+    page = await call.services.chapters.history(novel_id, call.context.user_id, before, limit)
+    return json_response({"novel_id": str(novel_id), **page}, 200)

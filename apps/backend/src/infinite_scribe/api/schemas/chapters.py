@@ -115,7 +115,9 @@ class ChapterVersions(BaseModel):
 
 
 class ChapterHistoryOut(BaseModel):
-    """Every version of every chapter with one, by number, oldest first."""
+    """One page of versions (the newest first), by chapter number, each chapter's oldest first."""
 
     novel_id: UUID
     chapters: list[ChapterVersions]
+    #: `?before=` of the next (older) page; null: this page holds the novel's first version.
+    next_before: int | None = Field(default=None, examples=[4812])

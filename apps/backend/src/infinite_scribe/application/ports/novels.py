@@ -8,6 +8,7 @@ from uuid import UUID
 
 from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup, KeyRecord
 from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.domain.chapter_history import ChapterPage
 from infinite_scribe.domain.chapters import ChaptersVersion, NovelState
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.novel import NovelBible
@@ -41,6 +42,13 @@ class NovelRepository(Protocol):
 
     async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         """The novel's stream, oldest first (a rollback's second read; the history)."""
+        ...
+
+    async def history_page(
+        self, novel_id: UUID, user_id: UUID, before: int, limit: int, max_bytes: int
+    ) -> ChapterPage:
+        """Up to `limit` chapter versions older than `before` (an aggregate version), newest
+        first, within about `max_bytes` of payload."""
         ...
 
     async def chapter_version(

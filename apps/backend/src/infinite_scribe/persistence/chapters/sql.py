@@ -10,11 +10,12 @@ import asyncpg
 from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup
 from infinite_scribe.application.ports.novels import NovelTarget
 from infinite_scribe.domain.chapter_brief import chapter_outline
+from infinite_scribe.domain.chapter_history import ChapterPage
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE, ChaptersVersion, NovelState
 from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.persistence.chapters.versions import chapter_version
+from infinite_scribe.persistence.chapters.versions import chapter_version, history_page
 from infinite_scribe.persistence.genesis.sessions import record_of
 from infinite_scribe.persistence.story.memory import PostgresStoryRepository
 
@@ -173,6 +174,11 @@ class PostgresNovelRepository:
 
     async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
         return await stream(self.connection, novel_id, limits)
+
+    async def history_page(
+        self, novel_id: UUID, user_id: UUID, before: int, limit: int, max_bytes: int
+    ) -> ChapterPage:
+        return await history_page(self.connection, novel_id, user_id, before, limit, max_bytes)
 
     async def chapter_version(
         self, novel_id: UUID, user_id: UUID, event_id: UUID

@@ -3,13 +3,16 @@ its versions, for a rollback of that chapter. The chapter's own versions and the
 rollbacks (migration 0026's partial indexes) are read newest first back to the event that set
 the chapter whole, a window at a time: a few rows whatever the novel's length."""
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.domain.chapter_history import chapter_after, sets_chapter
-from infinite_scribe.domain.chapters import ChaptersVersion
+from infinite_scribe.domain.chapter_history import ChapterPage, chapter_after, sets_chapter
+from infinite_scribe.domain.chapters import ROLLED_BACK, ChaptersVersion
 from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.persistence.genesis.version_page import keyset_page
 
 _COLUMNS = "event_id, event_type, payload, created_at, aggregate_id, aggregate_version"
 _VERSIONS = """aggregate_type = 'NOVEL' AND event_type IN (
@@ -26,6 +29,13 @@ WHERE aggregate_id = $1 AND aggregate_version <= $2 AND aggregate_version < $4
 ORDER BY aggregate_version DESC LIMIT $5
 """
 _WINDOW_ROWS = 32
+_PAGE = keyset_page(
+    _VERSIONS,
+    "e.event_id, e.event_type, e.payload, e.created_at, e.aggregate_id, e.aggregate_version, "
+    "f.payload ->> 'feedback' AS feedback",
+    "LEFT JOIN domain_events f ON f.event_id = e.causation_id "
+    "AND f.event_type = 'Novel.Chapter.FeedbackSubmitted'",
+)
 
 
 async def chapter_version(
@@ -51,6 +61,29 @@ async def chapter_version(
     chapter = chapter_after(novel_id, user_id, number, reversed(since))
     chapters = {} if chapter is None else {str(number): chapter}
     return ChaptersVersion(row["event_id"], number, chapters)
+
+
+async def history_page(
+    connection: asyncpg.Connection | asyncpg.Pool,
+    novel_id: UUID,
+    user_id: UUID,
+    before: int,
+    limit: int,
+    max_bytes: int,
+) -> ChapterPage:
+    """Up to `limit` chapter versions older than `before`, newest first, each with what its
+    view needs besides its payload (a revision's feedback, a rollback's chapter after it)."""
+    rows = await connection.fetch(_PAGE, str(novel_id), before, limit + 1, max_bytes)
+    more = len(rows) > limit or (bool(rows) and len(rows) < rows[0]["fetched"])
+    entries: list[tuple[LoggedEvent, str | None, Mapping[str, Any] | None]] = []
+    for row in rows[:limit]:
+        event, restored = _logged(row), None
+        if event.event_type == ROLLED_BACK:
+            found = await chapter_version(connection, novel_id, user_id, event.event_id)
+            restored = None if found is None else found.chapters.get(str(found.chapter))
+        entries.append((event, row["feedback"], restored))
+    last = rows[len(entries) - 1]["aggregate_version"] if more and entries else None
+    return ChapterPage(entries, last)
 
 
 def _logged(row: asyncpg.Record) -> LoggedEvent:

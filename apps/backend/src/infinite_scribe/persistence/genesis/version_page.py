@@ -46,23 +46,30 @@ _COLUMNS = """e.event_id, e.event_type, e.payload, e.created_at, e.aggregate_id,
 _FEEDBACK = """LEFT JOIN domain_events f ON f.event_id = e.causation_id
     AND f.event_type = 'Genesis.Session.FeedbackSubmitted'"""
 
-# The page: `limit` versions older than the cursor, cut where their payloads pass the byte
-# budget (always at least one: a single version is bounded by the event size limit).
-_PAGE = f"""
+
+def keyset_page(versions: str, columns: str, joins: str) -> str:
+    """The SQL of a page of version events (`versions`: their predicate, an index's): $3 of
+    them older than version $2 of stream $1, newest first, cut where their payloads pass $4
+    bytes (always at least one: a single version is bounded by the event size limit), with
+    `size` and `fetched` (the rows before the cut) besides `columns` of `e` and `joins`."""
+    return f"""
 WITH page AS (
     SELECT * FROM domain_events
-    WHERE aggregate_id = $1 AND aggregate_version < $2 AND {_VERSIONS}
+    WHERE aggregate_id = $1 AND aggregate_version < $2 AND {versions}
     ORDER BY aggregate_version DESC LIMIT $3
 ), sized AS (
     SELECT page.*, octet_length(payload::text) AS size,
            sum(octet_length(payload::text)) OVER (ORDER BY aggregate_version DESC) AS running
     FROM page
 )
-SELECT {_COLUMNS}, e.size, (SELECT count(*) FROM page) AS fetched
-FROM sized e {_FEEDBACK}
+SELECT {columns}, e.size, (SELECT count(*) FROM page) AS fetched
+FROM sized e {joins}
 WHERE e.running - e.size <= $4 OR e.running = e.size
 ORDER BY e.aggregate_version DESC
 """
+
+
+_PAGE = keyset_page(_VERSIONS, _COLUMNS, _FEEDBACK)
 
 _PREVIOUS = f"""
 SELECT {_COLUMNS}
