@@ -20,10 +20,10 @@ from infinite_scribe.domain.errors import (
 from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
 from infinite_scribe.persistence.memory.adapters import (
     MemoryDatabase,
-    MemoryFlowQueries,
     MemoryGenesis,
     MemoryUnitOfWork,
 )
+from infinite_scribe.persistence.memory.flows import MemoryFlowQueries
 from shared_types import EventEnvelope
 from tests.support.flows import CONFIRM, FlowApp
 

@@ -9,7 +9,6 @@ from uuid import UUID
 from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.domain.genesis import GenesisState, VersionTarget
-from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from shared_types import DomainEventRow
 
@@ -89,11 +88,6 @@ class CommandReads(Protocol):
     async def command_target(
         self, session_id: UUID, user_id: UUID, lookup: KeyLookup | None
     ) -> CommandTarget: ...
-
-    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
-        """The session's events and, for a branch, its origin's up to the branch point,
-        oldest first (the reference the bounded reads are tested against)."""
-        ...
 
     async def version_target(
         self, session_id: UUID, event_id: UUID, user_id: UUID

@@ -9,16 +9,13 @@ from infinite_scribe.application.ports.genesis import (
     CommandTarget,
     EventLines,
     ExistingCommand,
-    HistoryLimits,
     KeyLookup,
     SessionSnapshot,
 )
 from infinite_scribe.domain.genesis import VersionTarget
-from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis import event_lines
-from infinite_scribe.persistence.genesis import lineage as lineage_sql
 from infinite_scribe.persistence.genesis import sessions as genesis_sql
 from infinite_scribe.persistence.genesis.version_page import (
     session_input,
@@ -42,9 +39,6 @@ class PostgresGenesisRepository:
 
     async def load(self, session_id: UUID) -> SessionSnapshot | None:
         return await genesis_sql.load_session(self.connection, session_id)
-
-    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
-        return await lineage_sql.lineage(self.connection, session_id, limits)
 
     async def version_target(
         self, session_id: UUID, event_id: UUID, user_id: UUID
@@ -70,10 +64,6 @@ class PostgresGenesisQueries:
     ) -> CommandTarget:
         with translated():
             return await genesis_sql.command_target(self.pool, session_id, user_id, lookup)
-
-    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
-        with translated():
-            return await lineage_sql.lineage(self.pool, session_id, limits)
 
     async def version_target(
         self, session_id: UUID, event_id: UUID, user_id: UUID

@@ -10,21 +10,19 @@ write outside a transaction is a one-write transaction.
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from infinite_scribe.application.ports.flows import FLOW_HANDLES, FlowHandle
+from infinite_scribe.application.ports.flows import FLOW_HANDLES
 from infinite_scribe.application.ports.genesis import (
     GENESIS_SESSIONS,
     CommandTarget,
     EventLines,
     ExistingCommand,
-    HistoryLimits,
     KeyLookup,
     KeyRecord,
     SessionSnapshot,
@@ -41,19 +39,19 @@ from infinite_scribe.application.ports.tasks import (
     TaskView,
 )
 from infinite_scribe.application.ports.writes import Write
-from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.genesis import VersionTarget
+from infinite_scribe.domain.history import LoggedEvent, fold
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
 from infinite_scribe.persistence.memory.event_lines import event_lines
+from infinite_scribe.persistence.memory.flows import MemoryHandles
 from infinite_scribe.persistence.memory.story import MemoryBibles, MemoryStory
 from infinite_scribe.persistence.memory.tables import (
     PENDING,
     UNFINISHED,
-    WAITING,
     Tables,
     apply,
 )
 from shared_types import DomainEventRow
-from shared_types.enums import HandleStatus
 
 R = TypeVar("R")
 
@@ -172,13 +170,21 @@ class MemoryGenesis:
             return None
         return SessionSnapshot(row["state"], row["trashed_at"] is not None, row["trashed_at"])
 
-    async def lineage(self, session_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
-        """The session's own events (the in-memory adapter does not follow a branch's origin)."""
+    async def version_target(
+        self, session_id: UUID, event_id: UUID, user_id: UUID
+    ) -> VersionTarget | None:
+        """Folded from the session's own events (it does not follow a branch's origin)."""
+        return fold(self._events_of(session_id), with_changes=False).targets.get(event_id)
+
+    async def session_input(self, session_id: UUID) -> dict[str, Any]:
+        first = next(iter(self._events_of(session_id)), None)
+        return dict((first.payload if first else {}).get("initial_user_input") or {})
+
+    def _events_of(self, session_id: UUID) -> list[LoggedEvent]:
+        own = [e for e in self.tables.events if e.aggregate_id == str(session_id)]
         return [
-            LoggedEvent(e.event_id, session_id, e.event_type, e.payload, e.occurred_at)
-            for e in self.tables.events
-            if e.aggregate_id == str(session_id)
-        ][: limits.max_events]
+            LoggedEvent(e.event_id, session_id, e.event_type, e.payload, e.occurred_at) for e in own
+        ]
 
     async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None:
         found = await self.load(session_id)
@@ -315,83 +321,8 @@ class MemoryTaskQueries:
         return 0
 
 
-class MemoryHandles:
-    """`FlowHandleRepository` on a transaction's tables."""
-
-    def __init__(self, tables: Tables) -> None:
-        self.tables = tables
-
-    async def get(self, correlation_id: str) -> FlowHandle | None:
-        return newest_handle(self.tables, correlation_id)
-
-    lock = get
-
-    async def lock_waiting_of_session(self, session_id: UUID) -> list[FlowHandle]:
-        return [
-            h for h in self.tables.handles.values()
-            if h.status in WAITING and h.session_id == session_id
-        ]  # fmt: skip
-
-    async def move(
-        self,
-        handle_id: UUID,
-        status: HandleStatus,
-        *,
-        resume_payload: Mapping[str, Any] | None = None,
-        handle_additions: Mapping[str, Any] | None = None,
-    ) -> None:
-        handle = self.tables.handles[handle_id]
-        self.tables.handles[handle_id] = replace(
-            handle,
-            status=status,
-            resume_payload=resume_payload if resume_payload is not None else handle.resume_payload,
-            handle=dict(handle.handle) | dict(handle_additions or {}),
-        )
-        self.tables.handle_moved[handle_id] = datetime.now(UTC)
-
-
 def requests_of(tables: Tables, session_id: UUID) -> GenerationRequests:
     return [
         (e.event_id, e.event_type, dict(e.payload)) for e in tables.events
         if e.aggregate_id == str(session_id) and e.event_type in PROMPT_SOURCES
     ]  # fmt: skip
-
-
-def newest_handle(
-    tables: Tables, correlation_id: str, user_id: UUID | None = None
-) -> FlowHandle | None:
-    """The flow's waiting handle, else its newest (of `user_id`, when given)."""
-    mine = [h for h in tables.handles.values() if h.correlation_id == correlation_id]
-    if user_id is not None:
-        mine = [h for h in mine if h.handle.get("user_id") == str(user_id)]
-    waiting = [h for h in mine if h.status in WAITING]
-    found = waiting or mine
-    return found[-1] if found else None
-
-
-class MemoryFlowQueries:
-    """`FlowHandleQueries` on the committed tables."""
-
-    def __init__(self, db: MemoryDatabase) -> None:
-        self.db = db
-
-    async def handle_for(self, correlation_id: str, user_id: UUID) -> FlowHandle | None:
-        return newest_handle(self.db.tables, correlation_id, user_id)
-
-    async def unsettled(self, older_than_seconds: float, limit: int) -> list[str]:
-        before = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
-        moved = self.db.tables.handle_moved
-        stale = [
-            h for h in self.db.tables.handles.values()
-            if h.status is HandleStatus.PENDING_PAUSE and moved[h.handle_id] < before
-        ]  # fmt: skip
-        return [h.correlation_id for h in sorted(stale, key=lambda h: moved[h.handle_id])][:limit]
-
-    async def due(self, limit: int) -> list[str]:
-        now = datetime.now(UTC)
-        due = [
-            h for h in self.db.tables.handles.values()
-            if h.status in WAITING and h.resume_payload is None
-            and h.expires_at is not None and h.expires_at <= now
-        ]  # fmt: skip
-        return [h.correlation_id for h in due][:limit]
