@@ -9,7 +9,8 @@ of their own on a fresh database and broker:
    meanwhile (the API's loop held, an upper bound: the probe's own HTTP round trip is in it).
    The old synchronous export (`GET /novels/{id}` with `Accept`) is asked once too;
 3. a session's history page, one version's diff, rollback and branch at 10 and at 100,000
-   events in its log (bench/_novel_history.py; targets 50 / 50 / 100 / 100 ms);
+   events in its log, and a novel's chapter history page, one version and a chapter's rollback
+   (bench/_novel_history.py; targets 50 / 50 / 100 / 100 ms);
 4. the RSS of the three processes before and after (target: grows <= 100 MB).
 
 The novel's five stages are confirmed over HTTP (an outline of 1,000 chapters); its chapters
@@ -38,7 +39,7 @@ import uvloop
 from _generation_cost import Processes
 from _harness import HOST, api_port, background, bench_user, finished_novel, services, system_env
 from _novel_chapters import chapter_costs, ratio_lines
-from _novel_history import history_costs, history_lines
+from _novel_history import chapter_history_costs, history_costs, history_lines
 
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "1000"))
 CHAPTER_CHARS = int(os.environ.get("BENCH_CHAPTER_CHARS", "3000"))
@@ -138,6 +139,9 @@ async def run(
             found["sync_get"] = await synchronous(http, novel_id)
         if "history" in PARTS:
             found["history"] = [await history_costs(http, database_url, n) for n in HISTORY_EVENTS]
+            found["history"] += [
+                await chapter_history_costs(http, database_url, n) for n in HISTORY_EVENTS
+            ]
     return found | {"rss_mb": [round(rss_before, 1), round(rss_mb(processes), 1)]}
 
 

@@ -16,6 +16,7 @@ from uuid import UUID
 import orjson
 
 from infinite_scribe.application.ports.reads import (
+    ChapterWindow,
     NovelPosition,
     NovelSource,
     NovelSummary,
@@ -128,8 +129,12 @@ class Reads:
         page, next_cursor = page_of(rows, limit, lambda row: (row.created_at, row.novel_id))
         return NovelPage(page, next_cursor)
 
-    async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView:
-        novel = await self.queries.novel(novel_id, user_id)
+    async def novel(
+        self, novel_id: UUID, user_id: UUID, window: ChapterWindow | None = None
+    ) -> NovelView:
+        """The novel with the chapters of `window` (None: every chapter, for a synchronous
+        export: the whole book's read is the export job's, application/exports.py)."""
+        novel = await self.queries.novel(novel_id, user_id, window)
         if novel is None:  # someone else's novel is as absent as a missing one
             raise NotFound("No such novel")
         return novel

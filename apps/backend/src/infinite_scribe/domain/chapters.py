@@ -94,11 +94,14 @@ class ChaptersVersion:
     chapters: Mapping[str, Mapping[str, Any]]
 
 
-def chapter_views(state: NovelState) -> list[dict[str, Any]]:
-    """One entry per chapter of the outline, as `GET /novels/{id}` shows it."""
+def chapter_views(state: NovelState, window: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    """One entry per chapter of the outline, as `GET /novels/{id}` shows it; `window`: only
+    the chapters numbered from `first` for `limit` of them (`(first, limit)`)."""
     pending_chapter = None if state.pending is None else state.pending.get("chapter")
     views = []
     for number, title, summary in state.outline:
+        if window is not None and not window[0] <= number < window[0] + window[1]:
+            continue
         stored = state.chapters.get(str(number)) or {}
         status = str(stored.get("status", PLANNED))
         if pending_chapter == number:
@@ -114,6 +117,11 @@ def chapter_views(state: NovelState) -> list[dict[str, Any]]:
             }
         )
     return views
+
+
+def next_chapter(state: NovelState, window: tuple[int, int]) -> int | None:
+    """The first outline chapter after `window` (None: the window reaches the outline's end)."""
+    return next((n for n, _, _ in state.outline if n >= window[0] + window[1]), None)
 
 
 def _require_chapter(state: NovelState, number: int) -> None:

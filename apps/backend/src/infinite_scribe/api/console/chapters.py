@@ -25,19 +25,25 @@ from infinite_scribe.api.console.web import (
 from infinite_scribe.api.console.writer import context_of
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
+from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.story import MAX_FINDINGS_PAGE
+from infinite_scribe.domain.chapter_brief import MAX_CHAPTERS
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
 from infinite_scribe.domain.errors import InvalidPayload
 
 router = APIRouter(prefix=PREFIX)
 
 
-async def chapters_view(request: Request, principal: Principal, novel_id: UUID) -> dict[str, Any]:
-    """What the chapters page and its panel show (404 unless the writer's novel): the
-    chapters, the open continuity findings of each (issue 48) and the story memory."""
+async def chapters_view(
+    request: Request, principal: Principal, novel_id: UUID, chapter_from: int
+) -> dict[str, Any]:
+    """What the chapters page and its panel show (404 unless the writer's novel): a window of
+    the chapters (a long book is shown `CHAPTER_WINDOW` at a time), the open continuity
+    findings of each (issue 48) and the story memory."""
     services = services_of(request.app)
-    novel = await services.reads.novel(novel_id, principal.user_id)
+    window = ChapterWindow(window_start(chapter_from), CHAPTER_WINDOW)
+    novel = await services.reads.novel(novel_id, principal.user_id, window)
     memory = await services.story.memory(novel_id, principal.user_id)
     page = await services.story.findings(
         novel_id, principal.user_id, "open", MAX_FINDINGS_PAGE, None
@@ -45,18 +51,34 @@ async def chapters_view(request: Request, principal: Principal, novel_id: UUID) 
     findings: dict[int, list[dict[str, Any]]] = {}
     for finding in page["findings"]:
         findings.setdefault(finding["chapter"], []).append(finding)
-    return {"novel": novel, "chapters": novel.chapters, "findings": findings, "memory": memory}
+    shown = {"chapter_from": window.first, "previous_chapter": max(1, window.first - window.limit)}
+    view = {"novel": novel, "chapters": novel.chapters, "findings": findings, "memory": memory}
+    return view | shown
+
+
+def window_start(chapter: int) -> int:
+    """The first chapter of the console's window that shows `chapter`."""
+    return (max(chapter, 1) - 1) // CHAPTER_WINDOW * CHAPTER_WINDOW + 1
+
+
+#: The chapters a console page shows at once.
+CHAPTER_WINDOW = 50
+ChapterFrom = Annotated[int, Query(ge=1, le=MAX_CHAPTERS)]
 
 
 @router.get("/novels/{novel_id}/chapters")
-async def chapters_page(request: Request, novel_id: UUID, principal: Writer) -> Response:
-    view = await chapters_view(request, principal, novel_id)
+async def chapters_page(
+    request: Request, novel_id: UUID, principal: Writer, chapter_from: ChapterFrom = 1
+) -> Response:
+    view = await chapters_view(request, principal, novel_id, chapter_from)
     return render(request, "chapters.html", view, principal=principal)
 
 
 @router.get("/novels/{novel_id}/chapters/panel")
-async def chapters_panel(request: Request, novel_id: UUID, principal: Writer) -> Response:
-    view = await chapters_view(request, principal, novel_id)
+async def chapters_panel(
+    request: Request, novel_id: UUID, principal: Writer, chapter_from: ChapterFrom = 1
+) -> Response:
+    view = await chapters_view(request, principal, novel_id, chapter_from)
     return render(request, "_chapters_panel.html", view, principal=principal)
 
 
@@ -68,7 +90,7 @@ async def chapters_history(
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     services = services_of(request.app)
-    novel = await services.reads.novel(novel_id, principal.user_id)
+    novel = await services.reads.novel(novel_id, principal.user_id, ChapterWindow(1, 1))
     page = await services.chapters.history(novel_id, principal.user_id, before)
     context = {"novel": novel, "history": page["chapters"], "next_before": page["next_before"]}
     return render(request, "chapter_history.html", context, principal=principal)
@@ -147,4 +169,6 @@ async def _command(
     await services_of(request.app).novel_commands.execute(
         context_of(request, principal), novel_id, command, sent, f"console:{key}"
     )
-    return RedirectResponse(f"{PREFIX}/novels/{novel_id}/chapters", status_code=303)
+    chapter = payload.get("chapter")
+    shown = f"?chapter_from={window_start(int(str(chapter)))}" if str(chapter).isdigit() else ""
+    return RedirectResponse(f"{PREFIX}/novels/{novel_id}/chapters{shown}", status_code=303)

@@ -34,6 +34,7 @@ from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
 from infinite_scribe.application.context import RequestContext
+from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.sessions import EVENT_PAGE_MAX_BYTES
 from infinite_scribe.domain.errors import InvalidPayload, NotFound, NothingToCancel
@@ -219,7 +220,8 @@ async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Res
     (404 unless the writer's), and its bible's history from the Genesis session's events. Raw
     HTML in the writer's text is escaped, never rendered."""
     services = services_of(request.app)
-    novel = await services.reads.novel(novel_id, principal.user_id)
+    # The bible only: the page shows no chapter's text (the chapters page does, a window).
+    novel = await services.reads.novel(novel_id, principal.user_id, ChapterWindow(1, 1))
     events: list[Any] = []
     if novel.genesis_session_id is not None:
         with contextlib.suppress(NotFound):  # a purged session leaves its novel

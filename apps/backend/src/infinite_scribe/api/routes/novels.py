@@ -12,13 +12,18 @@ from infinite_scribe.api.novel_epub import EPUB, novel_epub
 from infinite_scribe.api.novel_markdown import novel_markdown
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.reads import NovelListOut, NovelOut
-from infinite_scribe.application.ports.reads import NovelView
+from infinite_scribe.application.ports.reads import ChapterWindow, NovelView
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
+from infinite_scribe.domain.chapter_brief import MAX_CHAPTERS
 from infinite_scribe.domain.errors import SessionTrashed
 
 router = APIRouter(prefix="/novels", tags=["novels"])
 
 MARKDOWN = "text/markdown"
+JSON = "application/json"
+#: Chapters (with their text) a JSON read of one novel carries unless asked otherwise.
+CHAPTER_WINDOW = 50
+MAX_CHAPTER_WINDOW = 200
 _NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": (
@@ -60,9 +65,7 @@ def preferred(accept: str | None) -> str:
                     quality = 0.0
         best[media.lower()] = max(quality, best.get(media.lower(), 0.0))
     quality, media = max((best.get(media, 0.0), media) for media in (MARKDOWN, EPUB))
-    return (
-        media if quality > 0 and quality > best.get("application/json", 0.0) else "application/json"
-    )
+    return media if quality > 0 and quality > best.get(JSON, 0.0) else JSON
 
 
 @router.get("", response_model=NovelListOut)
@@ -86,12 +89,19 @@ async def get_novel(
     user_id: CurrentUser,
     services: Services,
     accept: Annotated[str | None, Header(max_length=1024)] = None,
+    chapter_from: Annotated[int, Query(ge=1, le=MAX_CHAPTERS)] = 1,
+    chapter_limit: Annotated[int, Query(ge=1, le=MAX_CHAPTER_WINDOW)] = CHAPTER_WINDOW,
 ) -> Response:
     """A novel the caller owns (a finished genesis session creates one: its `novel_id`), with
-    every confirmed stage; `Accept: text/markdown` gives the same as a Markdown document,
-    `Accept: application/epub+zip` as an EPUB book."""
-    novel = await services.reads.novel(novel_id, user_id)
-    return await novel_response(services, user_id, novel, preferred(accept))
+    every confirmed stage and the chapters from `chapter_from`, `chapter_limit` of them (with
+    their text; `next_chapter`: the next window's `chapter_from`, null at the outline's end), so
+    a read costs the same at chapter 10 and 1,000. `Accept: text/markdown` gives the whole book
+    as a Markdown document, `Accept: application/epub+zip` as an EPUB book (for a long book,
+    `POST .../exports` builds it as a job)."""
+    media = preferred(accept)
+    window = ChapterWindow(chapter_from, chapter_limit) if media == JSON else None
+    novel = await services.reads.novel(novel_id, user_id, window)
+    return await novel_response(services, user_id, novel, media)
 
 
 async def novel_response(

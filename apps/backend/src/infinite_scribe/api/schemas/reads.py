@@ -102,8 +102,11 @@ class NovelOut(NovelSummaryOut):
     characters: dict[str, Any]
     #: PLOT_OUTLINE as confirmed (acts, each with its chapters).
     outline: dict[str, Any]
-    #: One entry per chapter of the outline, in order (RequestChapterDraft, ConfirmChapter).
+    #: The outline's chapters from `chapter_from`, `chapter_limit` of them, in order, each with
+    #: its text (RequestChapterDraft, ConfirmChapter).
     chapters: list[ChapterOut]
+    #: `chapter_from` of the next window; null: these reach the outline's last chapter.
+    next_chapter: int | None = None
 
     @classmethod
     def of(cls, novel: NovelSummary) -> "NovelOut":

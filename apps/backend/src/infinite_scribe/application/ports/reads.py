@@ -70,8 +70,20 @@ class NovelView(NovelSummary):
     worldview: dict[str, Any] = field(default_factory=dict)
     characters: dict[str, Any] = field(default_factory=dict)
     outline: dict[str, Any] = field(default_factory=dict)
-    #: One entry per chapter of the outline (domain.chapters.chapter_views), issue 39.
+    #: One entry per chapter of the outline (domain.chapters.chapter_views), issue 39; a
+    #: window of them when read with a `ChapterWindow`.
     chapters: list[dict[str, Any]] = field(default_factory=list)
+    #: The first chapter after the window read (None: it reaches the outline's end).
+    next_chapter: int | None = None
+
+
+@dataclass(frozen=True)
+class ChapterWindow:
+    """Which chapters a read of one novel carries (with their text): from `first`, `limit` of
+    them; a novel is read a window at a time whatever its length (issue 54)."""
+
+    first: int = 1
+    limit: int = 50
 
 
 @dataclass(frozen=True)
@@ -122,8 +134,11 @@ class ReadQueries(Protocol):
         """The user's sessions branched from `session_id` (not trashed), oldest first."""
         ...
 
-    async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:
-        """The novel when it exists and belongs to the user."""
+    async def novel(
+        self, novel_id: UUID, user_id: UUID, window: "ChapterWindow | None" = None
+    ) -> NovelView | None:
+        """The novel when it exists and belongs to the user, with the chapters of `window`
+        (None: every chapter, for an export)."""
         ...
 
     async def novels_page(

@@ -19,16 +19,21 @@ _VERSIONS = """aggregate_type = 'NOVEL' AND event_type IN (
     'Novel.Chapter.DraftProposed', 'Novel.Chapter.Confirmed', 'Novel.Chapters.RolledBack')"""
 _TARGET = f"""SELECT {_COLUMNS} FROM domain_events
 WHERE event_id = $1 AND aggregate_id = $2 AND {_VERSIONS}"""
-# Chapter $3's versions and the novel's rollbacks (any may touch it) up to version $2 and
-# older than $4, newest first.
-_WINDOW = f"""
+# Chapter $3's versions up to version $2 and older than $4, newest first (by its index).
+_CHAPTER_WINDOW = f"""
 SELECT {_COLUMNS} FROM domain_events
-WHERE aggregate_id = $1 AND aggregate_version <= $2 AND aggregate_version < $4
-  AND (({_VERSIONS} AND (payload ->> 'chapter') = $3::text)
-       OR (aggregate_type = 'NOVEL' AND event_type = 'Novel.Chapters.RolledBack'))
+WHERE aggregate_id = $1 AND {_VERSIONS} AND (payload ->> 'chapter') = $3::text
+  AND aggregate_version <= $2 AND aggregate_version < $4
 ORDER BY aggregate_version DESC LIMIT $5
 """
-_WINDOW_ROWS = 32
+# The novel's rollbacks (a novel-wide one may touch any chapter), the same way.
+_ROLLBACK_WINDOW = f"""
+SELECT {_COLUMNS} FROM domain_events
+WHERE aggregate_id = $1 AND aggregate_type = 'NOVEL' AND event_type = 'Novel.Chapters.RolledBack'
+  AND aggregate_version <= $2 AND aggregate_version < $3
+ORDER BY aggregate_version DESC LIMIT $4
+"""
+_ROWS = 32
 _PAGE = keyset_page(
     _VERSIONS,
     "e.event_id, e.event_type, e.payload, e.created_at, e.aggregate_id, e.aggregate_version, "
@@ -47,20 +52,37 @@ async def chapter_version(
     number = None if row is None else row["payload"].get("chapter")
     if row is None or not isinstance(number, int):
         return None
-    seq, before, since = row["aggregate_version"], 2**31 - 1, []
-    while True:
-        rows = await connection.fetch(
-            _WINDOW, str(novel_id), seq, str(number), before, _WINDOW_ROWS
-        )
-        events = [_logged(r) for r in rows]
-        start = next((i for i, e in enumerate(events) if sets_chapter(e, number)), None)
-        since += events if start is None else events[: start + 1]  # newest first
-        if start is not None or len(rows) < _WINDOW_ROWS:
-            break
-        before = rows[-1]["aggregate_version"]
+    since = await _back_to_whole(connection, str(novel_id), row["aggregate_version"], number)
     chapter = chapter_after(novel_id, user_id, number, reversed(since))
     chapters = {} if chapter is None else {str(number): chapter}
     return ChaptersVersion(row["event_id"], number, chapters)
+
+
+async def _back_to_whole(
+    connection: asyncpg.Connection | asyncpg.Pool, novel: str, seq: int, number: int
+) -> list[LoggedEvent]:
+    """Chapter `number`'s events up to `seq`, newest first, back to the one that set it whole
+    (or to the stream's start): two index-ordered windows at a time, merged, trusted down to
+    the higher of their last rows when either was full."""
+    before, since = 2**31 - 1, []
+    while True:
+        own = await connection.fetch(_CHAPTER_WINDOW, novel, seq, str(number), before, _ROWS)
+        rollbacks = await connection.fetch(_ROLLBACK_WINDOW, novel, seq, before, _ROWS)
+        floor = max(
+            (rows[-1]["aggregate_version"] for rows in (own, rollbacks) if len(rows) == _ROWS),
+            default=0,
+        )
+        merged = {r["event_id"]: r for r in [*own, *rollbacks] if r["aggregate_version"] >= floor}
+        events = [_logged(r) for r in sorted(merged.values(), key=_seq, reverse=True)]
+        start = next((i for i, e in enumerate(events) if sets_chapter(e, number)), None)
+        since += events if start is None else events[: start + 1]
+        if start is not None or floor == 0:
+            return since
+        before = floor
+
+
+def _seq(row: asyncpg.Record) -> int:
+    return int(row["aggregate_version"])
 
 
 async def history_page(

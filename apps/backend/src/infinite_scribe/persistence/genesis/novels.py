@@ -9,13 +9,14 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.reads import (
+    ChapterWindow,
     NovelPosition,
     NovelSource,
     NovelSummary,
     NovelView,
 )
 from infinite_scribe.domain.chapter_brief import chapter_outline
-from infinite_scribe.domain.chapters import NovelState, chapter_views
+from infinite_scribe.domain.chapters import NovelState, chapter_views, next_chapter
 from infinite_scribe.persistence.errors import translated
 
 _SUMMARY_COLUMNS = """
@@ -36,12 +37,14 @@ LEFT JOIN LATERAL (
 _CHAPTER_MAP = """
 (SELECT COALESCE(jsonb_object_agg(c.number::text, jsonb_build_object(
      'status', c.status, 'text', c.text, 'beats', c.beats)), '{}'::jsonb)
- FROM novel_chapters c WHERE c.novel_id = n.id)
+ FROM novel_chapters c WHERE c.novel_id = n.id {window})
 """
+# The chapters of a window ($3 first, $4 of them; $3 NULL: every one), by the primary key.
+_WINDOW = "AND ($3::int IS NULL OR (c.number >= $3 AND c.number < $3 + $4::int))"
 
 _NOVEL = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
-       {_CHAPTER_MAP} AS chapter_state, n.pending_chapter
+       {_CHAPTER_MAP.replace("{window}", _WINDOW)} AS chapter_state, n.pending_chapter
 FROM novels n {_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """
@@ -49,7 +52,7 @@ WHERE n.id = $1 AND n.user_id = $2
 # The chapters as text: an export decodes them in its build's process (NovelSource.parsed).
 _NOVEL_SOURCE = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
-       {_CHAPTER_MAP}::text AS chapter_text, n.pending_chapter
+       {_CHAPTER_MAP.replace("{window}", "")}::text AS chapter_text, n.pending_chapter
 FROM novels n {_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """
@@ -90,26 +93,30 @@ class PostgresNovelQueries:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def novel(self, novel_id: UUID, user_id: UUID) -> NovelView | None:
+    async def novel(
+        self, novel_id: UUID, user_id: UUID, window: ChapterWindow | None = None
+    ) -> NovelView | None:
+        first, limit = (None, None) if window is None else (window.first, window.limit)
         with translated():
-            row = await self.pool.fetchrow(_NOVEL, novel_id, user_id)
+            row = await self.pool.fetchrow(_NOVEL, novel_id, user_id, first, limit)
         if row is None:
             return None
+        state = NovelState(
+            novel_id=row["id"],
+            user_id=user_id,
+            outline=tuple(chapter_outline(row["outline"] or {})),
+            chapters=row["chapter_state"] or {},
+            pending=row["pending_chapter"],
+        )
+        shown = None if window is None else (window.first, window.limit)
         return NovelView(
             **asdict(_summary(row)),
             story=row["story"],
             worldview=row["worldview"],
             characters=row["characters"],
             outline=row["outline"],
-            chapters=chapter_views(
-                NovelState(
-                    novel_id=row["id"],
-                    user_id=user_id,
-                    outline=tuple(chapter_outline(row["outline"] or {})),
-                    chapters=row["chapter_state"] or {},
-                    pending=row["pending_chapter"],
-                )
-            ),
+            chapters=chapter_views(state, shown),
+            next_chapter=None if shown is None else next_chapter(state, shown),
         )
 
     async def novel_source(self, novel_id: UUID, user_id: UUID) -> NovelSource | None:
