@@ -2,6 +2,7 @@
 the whole fold of the lineage, changes included across page boundaries; a lineage past the old
 limits (5,000 events) pages instead of a 413; a cursor we did not give is a 422."""
 
+import asyncio
 import json
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,6 +15,7 @@ from infinite_scribe.application.ports.genesis import HistoryLimits
 from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.genesis import version_payload
 from infinite_scribe.domain.history import fold, session_history
+from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.genesis.lineage import lineage
 from infinite_scribe.settings.settings import Settings
@@ -184,3 +186,47 @@ async def test_a_branch_at_an_inherited_version_keeps_the_versions_before_it(
     ok(await rollback(http, grand, inherited[0]["event_id"]))  # the grandparent's proposal
     now = ok(await http.get(f"{BASE}/{grand}/state"))
     assert now["current_stage"] == "CONCEPT_SELECTION" and now["confirmed_data"] == {}
+
+
+def test_the_migration_keeps_each_finish_bible_of_a_populated_database(
+    fresh_database: object,
+) -> None:
+    url = str(fresh_database())  # type: ignore[operator]
+    session_id, novel_id = uuid4(), uuid4()
+
+    async def run(statement: str, *args: object) -> object:
+        connection = await asyncpg.connect(url)
+        try:
+            return await connection.fetchval(statement, *args)
+        finally:
+            await connection.close()
+
+    migrate.upgrade(url, "0025_chapter_rows")
+    asyncio.run(
+        run(
+            "INSERT INTO novels (id, user_id, title, story) VALUES ($1, $2, '雾港', "
+            '\'{"premise": "信"}\'::jsonb)',
+            novel_id,
+            uuid4(),
+        )
+    )
+    asyncio.run(
+        run(
+            "INSERT INTO domain_events (event_type, aggregate_type, aggregate_id, "
+            "aggregate_version, payload) VALUES ('Genesis.Session.Finished', 'GENESIS_SESSION', "
+            "$1, 12, jsonb_build_object('novel_id', $2::text))",
+            str(session_id),
+            str(novel_id),
+        )
+    )
+    migrate.upgrade(url)
+    kept = asyncio.run(
+        run(
+            "SELECT bible::text FROM session_finishes WHERE session_id = $1 AND seq = 12",
+            session_id,
+        )
+    )
+    bible = json.loads(str(kept))
+    assert bible["title"] == "雾港" and bible["story"] == {"premise": "信"}
+    migrate.downgrade(url, "0025_chapter_rows")
+    assert asyncio.run(run("SELECT to_regclass('session_finishes')")) is None

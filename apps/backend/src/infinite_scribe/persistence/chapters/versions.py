@@ -12,7 +12,7 @@ import asyncpg
 from infinite_scribe.domain.chapter_history import ChapterPage, chapter_after, sets_chapter
 from infinite_scribe.domain.chapters import ROLLED_BACK, ChaptersVersion
 from infinite_scribe.domain.history import LoggedEvent
-from infinite_scribe.persistence.genesis.version_page import keyset_page
+from infinite_scribe.persistence.genesis.version_page import keyset_page, logged_event
 
 _COLUMNS = "event_id, event_type, payload, created_at, aggregate_id, aggregate_version"
 _VERSIONS = """aggregate_type = 'NOVEL' AND event_type IN (
@@ -73,7 +73,7 @@ async def _back_to_whole(
             default=0,
         )
         merged = {r["event_id"]: r for r in [*own, *rollbacks] if r["aggregate_version"] >= floor}
-        events = [_logged(r) for r in sorted(merged.values(), key=_seq, reverse=True)]
+        events = [logged_event(r) for r in sorted(merged.values(), key=_seq, reverse=True)]
         start = next((i for i, e in enumerate(events) if sets_chapter(e, number)), None)
         since += events if start is None else events[: start + 1]
         if start is not None or floor == 0:
@@ -99,20 +99,10 @@ async def history_page(
     more = len(rows) > limit or (bool(rows) and len(rows) < rows[0]["fetched"])
     entries: list[tuple[LoggedEvent, str | None, Mapping[str, Any] | None]] = []
     for row in rows[:limit]:
-        event, restored = _logged(row), None
+        event, restored = logged_event(row), None
         if event.event_type == ROLLED_BACK:
             found = await chapter_version(connection, novel_id, user_id, event.event_id)
             restored = None if found is None else found.chapters.get(str(found.chapter))
         entries.append((event, row["feedback"], restored))
     last = rows[len(entries) - 1]["aggregate_version"] if more and entries else None
     return ChapterPage(entries, last)
-
-
-def _logged(row: asyncpg.Record) -> LoggedEvent:
-    return LoggedEvent(
-        row["event_id"],
-        UUID(row["aggregate_id"]),
-        row["event_type"],
-        row["payload"],
-        row["created_at"],
-    )

@@ -254,13 +254,14 @@ async def version_target(
     stages = [stage.value for stage in GenesisStage]
     after = [base["aggregate_version"]] * (len(stages) - 1) + [0]  # a finish: any before
     rows = await pool.fetch(_LATEST, segment, stages, after, seq)
-    latest = {stage_of(e): e for e in map(_logged, rows) if e.event_type != FINISHED_EVENT}
-    finish = next((e for e in map(_logged, rows) if e.event_type == FINISHED_EVENT), None)
+    latest = {stage_of(e): e for e in map(logged_event, rows) if e.event_type != FINISHED_EVENT}
+    finish = next((e for e in map(logged_event, rows) if e.event_type == FINISHED_EVENT), None)
     found = {stage: event for stage, event in latest.items() if stage is not None}
-    return state_target(_logged(row), user_id, _logged(base), found, finish)
+    return state_target(logged_event(row), user_id, logged_event(base), found, finish)
 
 
-def _logged(row: asyncpg.Record) -> LoggedEvent:
+def logged_event(row: asyncpg.Record) -> LoggedEvent:
+    """A row with the columns of `LoggedEvent` (its session is `aggregate_id`)."""
     return LoggedEvent(
         row["event_id"],
         UUID(row["aggregate_id"]),

@@ -41,6 +41,12 @@ _STAGE = """(CASE event_type
 
 
 def upgrade() -> None:
+    _finishes()
+    _session_indexes()
+    _novel_indexes()
+
+
+def _finishes() -> None:
     op.execute(
         """
 CREATE TABLE session_finishes (
@@ -62,6 +68,9 @@ FROM domain_events e JOIN novels n ON n.id = (e.payload ->> 'novel_id')::uuid
 WHERE e.aggregate_type = 'GENESIS_SESSION' AND e.event_type = 'Genesis.Session.Finished'
 """
     )
+
+
+def _session_indexes() -> None:
     op.execute(
         "CREATE INDEX domain_events_session_versions "
         f"ON domain_events (aggregate_id, aggregate_version) WHERE {_VERSIONS}"
@@ -70,7 +79,6 @@ WHERE e.aggregate_type = 'GENESIS_SESSION' AND e.event_type = 'Genesis.Session.F
         "CREATE INDEX domain_events_session_stage_versions "
         f"ON domain_events (aggregate_id, {_STAGE}, aggregate_version) WHERE {_VERSIONS}"
     )
-
     # Where a version's state starts from: the session's start, or the last rollback (a
     # restore carries the whole state it restores), found by one probe.
     op.execute(
@@ -80,6 +88,8 @@ WHERE e.aggregate_type = 'GENESIS_SESSION' AND e.event_type = 'Genesis.Session.F
         "'Genesis.Session.RolledBack', 'Genesis.Session.Branched')"
     )
 
+
+def _novel_indexes() -> None:
     # The novel's chapter versions (its history page) and one chapter's versions (what a
     # chapter's rollback reads), and its rollbacks (a novel-wide one may touch any chapter).
     op.execute(
