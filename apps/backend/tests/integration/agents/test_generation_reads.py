@@ -21,6 +21,7 @@ from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.event_store import envelope_of
 from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import DomainEventRow
+from shared_types.enums import GenesisStage
 
 TOPIC = "domain-events"
 #: A stage's confirmed data: about 150 KB (three of them and a rollback's copy fit an event).
@@ -78,7 +79,19 @@ async def test_a_generation_reads_what_its_prompt_uses(clean_db: asyncpg.Pool) -
     read = await PostgresTaskQueries(clean_db, TOPIC).generation_requests(session_id)
     assert len(orjson.dumps([p for _, _, p in whole])) > 1_000_000  # what was read before
     assert len(orjson.dumps([p for _, _, p in read])) < READ_BOUND
-    assert [(i, t) for i, t, _ in read] == [(i, t) for i, t, _ in whole]
+    # The latest source of each type and stage, oldest first: bounded whatever the log holds,
+    # and the folds over it end where they end over every source.
+    order = [i for i, _, _ in whole]
+    assert [i for i, _, _ in read] == sorted((i for i, _, _ in read), key=order.index)
+    assert len(read) < len(whole) and len(read) <= len(PROMPT_SOURCES) * (len(GenesisStage) + 1)
+    for stage in GenesisStage:
+        assert writer_wishes([(t, p) for _, t, p in read], stage) == writer_wishes(
+            [(t, p) for _, t, p in whole], stage
+        )
+        confirmed = {s.value: {} for s in GenesisStage}
+        assert prompt_inputs(read, stage, confirmed, command_id) == prompt_inputs(
+            whole, stage, confirmed, command_id
+        )
     try:
         job = await AgentWork(uow, PostgresTaskQueries(clean_db, TOPIC), "test", "agent").begin(
             request

@@ -118,24 +118,24 @@ _START_FOR_EVENT = _START_CTES + "SELECT * FROM task\n"
 
 
 def _prompt_sources(session_id: str) -> str:
-    """The session's prompt sources ($2 its aggregate type, $3 PROMPT_SOURCES) with each
-    payload cut to PROMPT_KEYS ($4), and to its stage alone where a later source of the same
-    type and stage supersedes it (the folds read the latest request of each, and a rollback
-    replaces what came before): bytes read stay small however many stages were confirmed,
-    rolled back and asked for again (issue 54: every payload whole was 17.4 s at 60)."""
+    """The session's prompt sources ($2 its aggregate type, $3 PROMPT_SOURCES), the latest of
+    each type and stage only, each payload cut to PROMPT_KEYS ($4). The folds that read them
+    (domain/wishes.py) end where the latest of each leaves them: a later request of a type and
+    stage supersedes an earlier one, a confirmation counts until the rollback after it, and
+    the last rollback's `confirmed_by` replaces what came before. So rows and bytes stay
+    bounded however many stages were confirmed, rolled back and asked for again (issue 54:
+    every payload whole was 17.4 s at 60 requests; a row for each was linear in the log)."""
     return f"""
-    SELECT id, event_id, event_type,
-           CASE WHEN latest THEN (
+    SELECT id, event_id, event_type, (
                SELECT coalesce(jsonb_object_agg(key, value), '{{}}'::jsonb)
                FROM jsonb_each(payload) WHERE key = ANY($4)
-           ) ELSE jsonb_build_object('stage', payload -> 'stage') END AS payload
+           ) AS payload
     FROM (
-        SELECT id, event_id, event_type, payload, row_number() OVER (
-            PARTITION BY event_type, payload ->> 'stage' ORDER BY id DESC
-        ) = 1 AS latest
+        SELECT DISTINCT ON (event_type, payload ->> 'stage') id, event_id, event_type, payload
         FROM domain_events
         WHERE aggregate_type = $2 AND aggregate_id = {session_id} AND event_type = ANY($3)
-    ) found"""
+        ORDER BY event_type, payload ->> 'stage', id DESC
+    ) latest"""
 
 
 _START_WITH_SESSION = (
