@@ -59,6 +59,8 @@ async def test_pages_of_any_size_are_the_whole_fold_with_changes_across_pages(
     body = await history(http, source)
     ok(await rollback(http, source, versions(body, "WORLDVIEW")[0]["event_id"]))
     ok(await rollback(http, source, versions(body, "FINISHED")[0]["event_id"]))
+    restores = versions(await history(http, source), "WORLDVIEW")
+    ok(await rollback(http, source, restores[-1]["event_id"]))  # back to a rollback's version
     child = UUID(
         ok(await branch(http, source, versions(body, "CHARACTERS")[-1]["event_id"]), 201)[
             "session_id"
