@@ -1,6 +1,7 @@
 """The API's services, built once in `lifespan` (the composition: which adapter serves which
 port) and read by routes and middleware through `services_of` / the `Services` dependency."""
 
+import functools
 import multiprocessing
 import os
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from infinite_scribe.api.export_build import build_and_store
 from infinite_scribe.api.metered_commands import MeteredCommandService
 from infinite_scribe.api.metrics import ApiMetrics, start_metrics_listener
 from infinite_scribe.api.novel_epub import epub_file
@@ -153,7 +155,7 @@ async def api_services(
             model=ModelHealth.of(settings),
             loop=loop,
             reads=Reads(PostgresReadQueries(pool)),
-            exports=_exports(opened, pool),
+            exports=_exports(opened, pool, database_url),
             story=StoryReads(PostgresStoryQueries(pool)),
             metrics=metrics,
             metrics_listener=listener,
@@ -166,8 +168,9 @@ async def api_services(
         )
 
 
-def _exports(opened: AsyncExitStack, pool: asyncpg.Pool) -> NovelExports:
-    """The novel's exports as jobs, their builds stopped with `opened` (before the pool)."""
+def _exports(opened: AsyncExitStack, pool: asyncpg.Pool, database_url: str) -> NovelExports:
+    """The novel's exports as jobs, their builds stopped with `opened` (before the pool); a
+    build reads and stores on its process's own connection (api/export_build.py)."""
     renderers = {"markdown": markdown_file, "epub": epub_file}
     # Spawned, not forked: a fork would copy the API's threads' locks mid-use. Started on the
     # first build, and kept for the next; niced, so that on a busy machine the requests' loop
@@ -176,7 +179,10 @@ def _exports(opened: AsyncExitStack, pool: asyncpg.Pool) -> NovelExports:
     builder = ProcessPoolExecutor(BUILDS, mp_context=spawn, initializer=os.nice, initargs=(10,))
     opened.callback(builder.shutdown, wait=False, cancel_futures=True)
     reads = Reads(PostgresReadQueries(pool))
-    exports = NovelExports(PostgresNovelExports(pool), reads, renderers, BUILDS, builder)
+    in_process = functools.partial(build_and_store, database_url)
+    exports = NovelExports(
+        PostgresNovelExports(pool), reads, renderers, BUILDS, builder, process_build=in_process
+    )
     opened.push_async_callback(exports.close)
     return exports
 
