@@ -13,6 +13,8 @@ from uuid import UUID
 import asyncpg
 import httpx
 
+from infinite_scribe.api.export_build import build_and_store
+from infinite_scribe.api.novel_markdown import markdown_file
 from infinite_scribe.application.exports import STALE_SECONDS, NovelExports
 from infinite_scribe.application.ports.reads import NovelView
 from infinite_scribe.application.reads import Reads
@@ -185,3 +187,22 @@ async def test_a_failed_build_fails_its_task_and_the_next_request_builds_again(
         assert await exports.download(UUID(novel_id), user_id, "markdown") == b"# fixed"
     finally:
         await exports.close()
+
+
+async def test_the_build_reads_and_stores_on_its_own_connection(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, database_url: str, user_id: UUID
+) -> None:
+    """What the build's process runs (api/export_build.py), here in a thread: it reads the
+    novel, renders and stores the file itself; a novel that is gone is False, nothing stored."""
+    _, novel_id = await finished_novel(http)
+    store, task_id = PostgresNovelExports(pool), uuid.uuid4()
+    claim = await store.claim(UUID(novel_id), user_id, "markdown", task_id, STALE_SECONDS)
+    assert claim is not None and claim.claimed
+    args = (markdown_file, UUID(novel_id), user_id, "markdown", task_id)
+    assert await asyncio.to_thread(build_and_store, database_url, *args)
+    stored = await store.stored(UUID(novel_id), user_id, "markdown")
+    assert stored is not None and stored.current and b"# " in (stored.body or b"")
+    status = await pool.fetchval("SELECT status::text FROM async_tasks WHERE id = $1", task_id)
+    assert status == "COMPLETED"
+    gone = (markdown_file, uuid.uuid4(), user_id, "markdown", uuid.uuid4())
+    assert not await asyncio.to_thread(build_and_store, database_url, *gone)
