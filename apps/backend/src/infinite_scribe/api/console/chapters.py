@@ -35,6 +35,11 @@ from infinite_scribe.domain.errors import InvalidPayload
 router = APIRouter(prefix=PREFIX)
 
 
+#: The chapters a console page shows at once.
+CHAPTER_WINDOW = 50
+ChapterFrom = Annotated[int, Query(ge=1, le=MAX_CHAPTERS)]
+
+
 async def chapters_view(
     request: Request, principal: Principal, novel_id: UUID, chapter_from: int
 ) -> dict[str, Any]:
@@ -59,11 +64,6 @@ async def chapters_view(
 def window_start(chapter: int) -> int:
     """The first chapter of the console's window that shows `chapter`."""
     return (max(chapter, 1) - 1) // CHAPTER_WINDOW * CHAPTER_WINDOW + 1
-
-
-#: The chapters a console page shows at once.
-CHAPTER_WINDOW = 50
-ChapterFrom = Annotated[int, Query(ge=1, le=MAX_CHAPTERS)]
 
 
 @router.get("/novels/{novel_id}/chapters")
