@@ -2,7 +2,6 @@
 own chapter, not the book; the count of confirmed chapters follows every move; the migration
 moves a populated book's chapters into rows, and back."""
 
-import asyncio
 import uuid
 
 import asyncpg
@@ -12,6 +11,7 @@ import orjson
 from infinite_scribe.persistence import migrate
 from tests.integration.test_novels import finished_novel
 from tests.support.chapter_api import NOVELS, chapters, novel_command
+from tests.support.one_value import one_value
 
 BOOK = {
     "1": {"status": "CONFIRMED", "text": "第一章。\n雨夜。", "beats": ["雨"]},
@@ -122,33 +122,24 @@ def test_the_migration_moves_a_books_chapters_into_rows_and_back(fresh_database:
     url = str(fresh_database())  # type: ignore[operator]
     novel_id = uuid.uuid4()
 
-    async def run(statement: str, *args: object) -> object:
-        connection = await asyncpg.connect(url)
-        try:
-            return await connection.fetchval(statement, *args)
-        finally:
-            await connection.close()
-
     migrate.upgrade(url, "0024_novel_exports")
-    asyncio.run(
-        run(
-            "INSERT INTO novels (id, user_id, title, chapters, completed_chapters) "
-            "VALUES ($1, $2, 't', $3::text::jsonb, 2)",
-            novel_id,
-            uuid.uuid4(),
-            orjson.dumps(BOOK).decode(),
-        )
+    one_value(
+        url,
+        "INSERT INTO novels (id, user_id, title, chapters, completed_chapters) "
+        "VALUES ($1, $2, 't', $3::text::jsonb, 2)",
+        novel_id,
+        uuid.uuid4(),
+        orjson.dumps(BOOK).decode(),
     )
     migrate.upgrade(url)
-    moved = asyncio.run(
-        run(
-            "SELECT jsonb_object_agg(number::text, jsonb_build_object("
-            "'status', status, 'text', text, 'beats', beats))::text "
-            "FROM novel_chapters WHERE novel_id = $1",
-            novel_id,
-        )
+    moved = one_value(
+        url,
+        "SELECT jsonb_object_agg(number::text, jsonb_build_object("
+        "'status', status, 'text', text, 'beats', beats))::text "
+        "FROM novel_chapters WHERE novel_id = $1",
+        novel_id,
     )
     assert orjson.loads(str(moved)) == BOOK
     migrate.downgrade(url, "0024_novel_exports")
-    back = asyncio.run(run("SELECT chapters::text FROM novels WHERE id = $1", novel_id))
+    back = one_value(url, "SELECT chapters::text FROM novels WHERE id = $1", novel_id)
     assert orjson.loads(str(back)) == BOOK

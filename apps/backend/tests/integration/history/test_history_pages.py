@@ -2,7 +2,6 @@
 the whole fold of the lineage, changes included across page boundaries; a lineage past the old
 limits (5,000 events) pages instead of a 413; a cursor we did not give is a 422."""
 
-import asyncio
 import json
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,11 +16,12 @@ from infinite_scribe.domain.genesis import version_payload
 from infinite_scribe.domain.history import fold, session_history
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
-from infinite_scribe.persistence.genesis.lineage import lineage
 from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import BASE, new_session
 from tests.support.history import ask, branch, confirm, history, ok, revise, rollback, versions
 from tests.support.history import walk as walk_stages
+from tests.support.lineage import lineage
+from tests.support.one_value import one_value
 
 
 async def _pages(http: httpx.AsyncClient, session_id: UUID, limit: int) -> list[dict[str, Any]]:
@@ -196,39 +196,29 @@ def test_the_migration_keeps_each_finish_bible_of_a_populated_database(
     url = str(fresh_database())  # type: ignore[operator]
     session_id, novel_id = uuid4(), uuid4()
 
-    async def run(statement: str, *args: object) -> object:
-        connection = await asyncpg.connect(url)
-        try:
-            return await connection.fetchval(statement, *args)
-        finally:
-            await connection.close()
-
     migrate.upgrade(url, "0025_chapter_rows")
-    asyncio.run(
-        run(
-            "INSERT INTO novels (id, user_id, title, story) VALUES ($1, $2, '雾港', "
-            '\'{"premise": "信"}\'::jsonb)',
-            novel_id,
-            uuid4(),
-        )
+    one_value(
+        url,
+        "INSERT INTO novels (id, user_id, title, story) VALUES ($1, $2, '雾港', "
+        '\'{"premise": "信"}\'::jsonb)',
+        novel_id,
+        uuid4(),
     )
-    asyncio.run(
-        run(
-            "INSERT INTO domain_events (event_type, aggregate_type, aggregate_id, "
-            "aggregate_version, payload) VALUES ('Genesis.Session.Finished', 'GENESIS_SESSION', "
-            "$1, 12, jsonb_build_object('novel_id', $2::text))",
-            str(session_id),
-            str(novel_id),
-        )
+    one_value(
+        url,
+        "INSERT INTO domain_events (event_type, aggregate_type, aggregate_id, "
+        "aggregate_version, payload) VALUES ('Genesis.Session.Finished', 'GENESIS_SESSION', "
+        "$1, 12, jsonb_build_object('novel_id', $2::text))",
+        str(session_id),
+        str(novel_id),
     )
     migrate.upgrade(url)
-    kept = asyncio.run(
-        run(
-            "SELECT bible::text FROM session_finishes WHERE session_id = $1 AND seq = 12",
-            session_id,
-        )
+    kept = one_value(
+        url,
+        "SELECT bible::text FROM session_finishes WHERE session_id = $1 AND seq = 12",
+        session_id,
     )
     bible = json.loads(str(kept))
     assert bible["title"] == "雾港" and bible["story"] == {"premise": "信"}
     migrate.downgrade(url, "0025_chapter_rows")
-    assert asyncio.run(run("SELECT to_regclass('session_finishes')")) is None
+    assert one_value(url, "SELECT to_regclass('session_finishes')") is None

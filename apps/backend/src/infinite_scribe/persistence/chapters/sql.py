@@ -66,7 +66,7 @@ _BIBLE = (
     "characters, outline FROM novels WHERE id = $1"
 )
 
-# As a session's lineage segment (persistence/genesis/lineage.py): stopped in the database at
+# As the old read of a session's lineage (tests/support/lineage.py): stopped in the database at
 # the first row past the byte budget.
 _STREAM = """
 SELECT event_id, event_type, payload, created_at, running FROM (

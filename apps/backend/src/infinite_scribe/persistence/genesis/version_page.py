@@ -131,8 +131,11 @@ async def version_page(
         depth, upto = depth + 1, 2**31 - 1
     next_before = PageCursor(found[-1][0], found[-1][1].seq) if more and found else None
     versions = [version for _, version in found]
-    before_page = await _before_page(pool, chain, found)
-    return VersionPage(await _with_targets(pool, versions), before_page, next_before)
+    before = await _before_page(pool, chain, found)
+    # One read of the rollbacks' targets for the page and the versions before it.
+    completed = await _with_targets(pool, versions + list(before.values()))
+    before_page = dict(zip(before, completed[len(versions) :], strict=True))
+    return VersionPage(completed[: len(versions)], before_page, next_before)
 
 
 async def _before_page(
@@ -164,8 +167,7 @@ async def _before_page(
             stage = stage_of(version.event)
             if stage is not None:
                 before[stage] = version
-    stages, versions = list(before), await _with_targets(pool, list(before.values()))
-    return dict(zip(stages, versions, strict=True))
+    return before
 
 
 async def _with_targets(pool: asyncpg.Pool, versions: list[VersionEvent]) -> list[VersionEvent]:

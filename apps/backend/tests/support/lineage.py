@@ -1,5 +1,8 @@
-"""SQL of a session's lineage (issue 37): its events and, for a branch, its origin's events up
-to the branch point (and so on up to a session that was created), oldest first, bounded."""
+"""The tests' reference read of a session's lineage (issue 37): its events and, for a branch, its
+origin's events up to the branch point (and so on up to a session that was created), oldest
+first, bounded. The service reads pages and a version's state by index instead (decision 5402);
+the full fold of this read is what those are checked against, and its 413 past 5,000 events is
+what they replaced."""
 
 from uuid import UUID
 
