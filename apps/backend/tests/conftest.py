@@ -52,6 +52,7 @@ os.environ["SCRIBE_ENV_FILE"] = ""
 
 ALL_TABLES = (
     "session_finishes",
+    "session_restores",
     "novel_chapters",
     "novel_exports",
     "relay_members",

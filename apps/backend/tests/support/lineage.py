@@ -2,7 +2,8 @@
 origin's events up to the branch point (and so on up to a session that was created), oldest
 first, bounded. The service reads pages and a version's state by index instead (decision 5402);
 the full fold of this read is what those are checked against, and its 413 past 5,000 events is
-what they replaced."""
+what they replaced. A restore's payload is read with its row's state (decision 5403), as the
+service's readers resolve it."""
 
 from uuid import UUID
 
@@ -18,10 +19,13 @@ from infinite_scribe.domain.history import LoggedEvent
 # shipped, so an oversized history costs a bounded read before it is refused).
 _SEGMENT = """
 SELECT event_id, event_type, payload, created_at, running FROM (
-    SELECT event_id, event_type, payload, created_at, aggregate_version,
+    SELECT event_id, event_type, created_at, aggregate_version,
+           CASE WHEN r.seq IS NULL THEN payload ELSE payload || jsonb_build_object(
+               'confirmed_data', r.confirmed_data, 'last_result', r.last_result) END AS payload,
            octet_length(payload::text) AS size,
            sum(octet_length(payload::text)) OVER (ORDER BY aggregate_version) AS running
-    FROM domain_events
+    FROM domain_events LEFT JOIN session_restores r
+        ON r.session_id = aggregate_id::uuid AND r.seq = aggregate_version
     WHERE aggregate_type = 'GENESIS_SESSION' AND aggregate_id = $1 AND aggregate_version <= $2
 ) AS segment
 WHERE running - size <= $3

@@ -119,7 +119,7 @@ def test_every_command_in_every_state(
         validate_event_name(event.event_type)
     after = state
     for event in events:
-        after = genesis.evolve(after, event.event_type, event.payload)
+        after = genesis.evolve(after, event.event_type, event.folded())
     assert after.version == state.version + len(events)
     if command.is_async:
         assert after.pending_command_type == command_type
@@ -169,7 +169,7 @@ def test_full_walk_finishes_with_a_novel() -> None:
         data = {"title": "The Title"} if stage is GenesisStage.CONCEPT_SELECTION else {"n": 1}
         decided = genesis.decide(state, ConfirmStage(stage=stage, data=data), IDS)
         for event in decided:
-            state = genesis.evolve(state, event.event_type, event.payload)
+            state = genesis.evolve(state, event.event_type, event.folded())
         events.extend(decided)
     assert state.status is GenesisStatus.COMPLETED
     assert state.current_stage is GenesisStage.FINISHED

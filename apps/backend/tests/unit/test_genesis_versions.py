@@ -45,7 +45,8 @@ class Log:
 
     def command(self, command: Any) -> list[UUID]:
         decided = genesis.decide(self.state, command, IDS)
-        return [self.apply(d.event_type, d.payload) for d in decided]
+        # Logged as the store's readers return it: a restore with its row's state.
+        return [self.apply(d.event_type, d.folded()) for d in decided]
 
     def propose(self, stage: GenesisStage, result: Mapping[str, Any]) -> UUID:
         event = genesis.proposal_event_for(stage)
@@ -113,7 +114,7 @@ def test_a_branch_starts_with_the_version_state_and_its_origin() -> None:
     walk = fold(log.events)
     decided = branched(USER, SESSION, walk.targets[ids["story"]], "B", walk.initial, uuid4())
     branch_id = uuid4()
-    pairs = [(d.event_type, d.payload) for d in decided]
+    pairs = [(d.event_type, d.folded()) for d in decided]
     state = genesis.replay(branch_id, pairs)
     assert state is not None and state.version == 1 and state.session_id == branch_id
     assert state.current_stage is GenesisStage.STORY_CONCEPTION and state.last_result == STORY
@@ -127,6 +128,29 @@ def test_a_branch_starts_with_the_version_state_and_its_origin() -> None:
     assert decided[0].payload["confirmed_by"] == {
         "CONCEPT_SELECTION": str(ids["concept_confirmed"])
     }
+
+
+def test_a_restore_names_its_version_and_its_state_goes_beside_it() -> None:
+    """Decision 5403: the event stays small whatever the state's size; a fold that was not
+    given the state refuses instead of silently losing every stage."""
+    log, _ = walked()
+    big = {"premise": "p" * 2_000_000}
+    log.apply(genesis.STAGE_CONTENT_PROPOSED, {"stage": "STORY_CONCEPTION", "result": big})
+    big_version = log.events[-1].event_id
+    log.command(ConfirmStage(stage=GenesisStage.STORY_CONCEPTION, data={"premise": "q"}))
+    target = fold(log.events).targets[big_version]
+    [decided] = genesis.decide(
+        log.state, RollbackToVersion(event_id=big_version).resolved(target), IDS
+    )
+    assert decided.restored is not None and decided.restored.last_result == big
+    assert "confirmed_data" not in decided.payload and "last_result" not in decided.payload
+    assert len(str(decided.payload)) < 1_000
+    assert decided.payload["to_event_id"] == str(big_version)
+    with pytest.raises(genesis.UnresolvedRestore):
+        genesis.evolve(log.state, decided.event_type, decided.payload)
+    state = genesis.evolve(log.state, decided.event_type, decided.folded())
+    assert state.last_result == big and state.confirmed_data == target.state.confirmed_data
+    assert state.current_stage is GenesisStage.STORY_CONCEPTION
 
 
 def test_the_history_fold_kinds_and_how_a_confirmation_took_the_proposal() -> None:

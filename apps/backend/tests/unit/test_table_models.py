@@ -24,6 +24,7 @@ from shared_types import (
     OperatorAuditRow,
     ProcessedMessageRow,
     SessionFinishRow,
+    SessionRestoreRow,
     StreamFollowRow,
     StreamTicketRow,
     TableModel,
@@ -115,6 +116,12 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "heartbeat_at": NOW,
     },
     SessionFinishRow: {"session_id": uuid4(), "seq": 12, "bible": {"title": "雾港"}},
+    SessionRestoreRow: {
+        "session_id": uuid4(),
+        "seq": 9,
+        "confirmed_data": {"CONCEPT_SELECTION": {"title": "雾港"}},
+        "last_result": None,
+    },
     GenesisSessionRow: {
         "id": uuid4(),
         "user_id": uuid4(),
@@ -174,6 +181,7 @@ WRONG_TYPE = {
     NovelChapterRow: ("number", "first"),
     NovelExportRow: ("heartbeat_at", "now"),
     SessionFinishRow: ("bible", "not an object"),
+    SessionRestoreRow: ("confirmed_data", ["not", "an", "object"]),
     GenesisSessionRow: ("current_stage", "EPILOGUE"),
     IdempotencyCacheRow: ("expires_at", "tomorrow"),
     ProcessedMessageRow: ("event_id", "not-a-uuid"),

@@ -190,6 +190,17 @@ class SessionFinishRow(TableModel):
     bible: JsonObject
 
 
+class SessionRestoreRow(TableModel):
+    """The state a rollback or branch restored, beside its event (decision 5403)."""
+
+    __tablename__ = "session_restores"
+
+    session_id: UUID
+    seq: int
+    confirmed_data: JsonObject
+    last_result: JsonObject | None = None
+
+
 class GenesisSessionRow(TableModel):
     __tablename__ = "genesis_sessions"
 
@@ -302,6 +313,7 @@ TABLE_MODELS: tuple[type[TableModel], ...] = (
     NovelChapterRow,
     NovelExportRow,
     SessionFinishRow,
+    SessionRestoreRow,
     GenesisSessionRow,
     IdempotencyCacheRow,
     ProcessedMessageRow,

@@ -15,6 +15,7 @@ from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import (
     NewNovel,
     NewSession,
+    SessionRestore,
     SnapshotSave,
     Supersede,
     Write,
@@ -30,9 +31,11 @@ from infinite_scribe.domain.genesis import (
     AGGREGATE_TYPE,
     BRANCHED,
     FINISHED,
+    Decided,
     GenesisState,
     decide,
     evolve,
+    resolved,
 )
 from infinite_scribe.domain.novel import novel_bible
 
@@ -91,7 +94,8 @@ class GenesisCommands:
 
     def evolve(self, state: GenesisState, decided: Sequence[DecidedEvent]) -> GenesisState:
         for event in decided:
-            state = evolve(state, event.event_type, event.payload)
+            restored = event.restored if isinstance(event, Decided) else None
+            state = evolve(state, event.event_type, resolved(event.payload, restored))
         return state
 
     def parts(
@@ -101,7 +105,7 @@ class GenesisCommands:
         decided: Sequence[DecidedEvent],
         supersede_by: str | None,
     ) -> Write:
-        novel = None
+        novel, restore = None, _restore(before, decided)
         finish = next((i for i, e in enumerate(decided, 1) if e.event_type == FINISHED), None)
         if after.novel_id is not None and finish is not None:
             bible = novel_bible(after.confirmed_data)
@@ -110,11 +114,23 @@ class GenesisCommands:
         if before.version == 0:  # Created or Branched: the snapshot row is new
             whole = after if decided and decided[0].event_type == BRANCHED else None
             new = NewSession(after.session_id, after.user_id, after.version, whole)
-            return Write(session=new, novel=novel)
+            return Write(session=new, novel=novel, restore=restore)
         supersede = None
         if before.is_pending and supersede_by is not None:
             supersede = Supersede(before.session_id, supersede_by)
-        return Write(snapshot=SnapshotSave(before.version, after), supersede=supersede, novel=novel)
+        snapshot = SnapshotSave(before.version, after)
+        return Write(snapshot=snapshot, supersede=supersede, novel=novel, restore=restore)
+
+
+def _restore(before: GenesisState, decided: Sequence[DecidedEvent]) -> SessionRestore | None:
+    """The row of the change's restore (a rollback or a branch: one per change at most)."""
+    for seq, event in enumerate(decided, before.version + 1):
+        if isinstance(event, Decided) and event.restored is not None:
+            content = event.restored
+            return SessionRestore(
+                before.session_id, seq, content.confirmed_data, content.last_result
+            )
+    return None
 
 
 #: The one writer of genesis session changes.

@@ -130,11 +130,41 @@ class VersionTarget:
 
 
 @dataclass(frozen=True)
+class Restored:
+    """What a rollback or a branch brings back that its event does not carry: the confirmed
+    stages and the last proposal (together they may be larger than one event may be)."""
+
+    confirmed_data: Mapping[str, Any]
+    last_result: Mapping[str, Any] | None
+
+    def columns(self) -> dict[str, Any]:
+        """As `session_restores` holds it, and as a resolved restore payload carries it."""
+        last = self.last_result
+        return {
+            "confirmed_data": dict(self.confirmed_data),
+            "last_result": None if last is None else dict(last),
+        }
+
+
+@dataclass(frozen=True)
 class Decided:
     """An event decided by the machine: its type and payload (the application adds ids)."""
 
     event_type: str
     payload: dict[str, Any]
+    #: A restore's state: written beside the event (`session_restores`), not in it, so the
+    #: event names its version and stays small whatever the state's size (decision 5403).
+    restored: Restored | None = None
+
+    def folded(self) -> Mapping[str, Any]:
+        """The payload as `evolve` reads it (a restore's with its state resolved)."""
+        return resolved(self.payload, self.restored)
+
+
+def resolved(payload: Mapping[str, Any], restored: Restored | None) -> Mapping[str, Any]:
+    """A restore's payload with the state its row holds (None: no row, the payload is either
+    not a restore's or one written before decision 5403, which carries its state itself)."""
+    return payload if restored is None else {**payload, **restored.columns()}
 
 
 def created(user_id: UUID, initial_user_input: Mapping[str, Any] | None) -> Decided:
@@ -230,7 +260,7 @@ def rolled_back(
         raise GenerationPending(
             f"{state.pending_command_type} is still being processed; wait for its proposal"
         )
-    events = [Decided(ROLLED_BACK, version_payload(state, target))]
+    events = [Decided(ROLLED_BACK, version_payload(state, target), restored_of(target))]
     if target.state.current_stage is GenesisStage.FINISHED:
         novel_id = state.novel_id or ids.novel_id  # the session's novel is updated, not doubled
         events.append(Decided(FINISHED, {"novel_id": str(novel_id)}))
@@ -238,19 +268,21 @@ def rolled_back(
 
 
 def version_payload(state: GenesisState, target: VersionTarget) -> dict[str, Any]:
-    """What a RolledBack (or Branched) event carries: the whole state it restores, so the
-    event folds alone (projections never read the history again)."""
-    restored = target.state
+    """What a RolledBack (or Branched) event carries: the version it goes back to, the stage
+    it reopens and the events its confirmed stages came from; the state itself is its
+    `Restored`, written beside it (decision 5403)."""
     return {
         "to_event_id": str(target.event_id),
         "to_stage": target.version_stage.value,
-        "stage": restored.current_stage.value,
-        "confirmed_data": dict(restored.confirmed_data),
-        "last_result": None if restored.last_result is None else dict(restored.last_result),
+        "stage": target.state.current_stage.value,
         "confirmed_by": dict(target.confirmed_by),
         "from_stage": state.current_stage.value,
         "from_status": state.status.value,
     }
+
+
+def restored_of(target: VersionTarget) -> Restored:
+    return Restored(target.state.confirmed_data, target.state.last_result)
 
 
 def _request(
@@ -309,7 +341,10 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
 
 
 def _restored(state: GenesisState, payload: Mapping[str, Any], version: int) -> GenesisState:
-    """The state a RolledBack or Branched event carries (the session's novel stays its own)."""
+    """The state a RolledBack or Branched event restores (the session's novel stays its own),
+    from its payload as `resolved` (a reader that forgot its row would lose every stage)."""
+    if "confirmed_data" not in payload:
+        raise UnresolvedRestore("a restore's state was not read from session_restores")
     last = payload.get("last_result")
     return replace(
         state,
@@ -320,6 +355,10 @@ def _restored(state: GenesisState, payload: Mapping[str, Any], version: int) -> 
         last_result=dict(last) if isinstance(last, Mapping) else None,
         version=version,
     )
+
+
+class UnresolvedRestore(ValueError):
+    """A restore folded without the state its row holds (a reader's bug, never a writer's)."""
 
 
 def started(session_id: UUID, event_type: str, payload: Mapping[str, Any]) -> GenesisState:

@@ -27,6 +27,7 @@ from infinite_scribe.domain.genesis import (
     GenesisState,
     VersionTarget,
     evolve,
+    restored_of,
     started,
     version_payload,
 )
@@ -122,7 +123,7 @@ def branched(
         "branched_from": origin,
         "initial_user_input": dict(initial_user_input),
     }
-    events = [Decided(BRANCHED, payload)]
+    events = [Decided(BRANCHED, payload, restored_of(target))]
     if target.state.current_stage is GenesisStage.FINISHED:
         events.append(Decided(FINISHED, {"novel_id": str(novel_id)}))
     return events

@@ -42,6 +42,9 @@ class VersionEvent:
     bible: Mapping[str, Any] | None = None
     #: A rollback or a branch: the version it went back to, when the log still holds it.
     target: "VersionEvent | None" = None
+    #: A rollback or a branch: the restored stage's content, from its restore's row (None: a
+    #: restore written before decision 5403, whose event carries it).
+    restored: Mapping[str, Any] | None = None
 
 
 def stage_of(event: LoggedEvent) -> GenesisStage | None:
@@ -79,11 +82,13 @@ def content_of(version: VersionEvent) -> Mapping[str, Any] | None:
 
 def _restored(version: VersionEvent) -> Any:
     """A rollback's or branch's content: its target's (one level: a target that is itself a
-    restore, or one whose payload was purged, is read from the state this event carries)."""
+    restore, or one whose payload was purged, is read from the state this event restored)."""
     target = version.target
     found = None if target is None or target.event.event_type in RESTORES else content_of(target)
     if found is not None:
         return found
+    if version.restored is not None:
+        return version.restored
     payload = version.event.payload
     to_stage, last = payload.get("to_stage"), payload.get("last_result")
     if payload.get("stage") == to_stage and isinstance(last, Mapping):

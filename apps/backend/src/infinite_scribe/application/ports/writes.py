@@ -130,6 +130,17 @@ class NewNovel:
 
 
 @dataclass(frozen=True)
+class SessionRestore:
+    """The state a rollback or a branch restored, beside its event (the event at `seq` of the
+    session's log names the version; this holds what it brings back: decision 5403)."""
+
+    session_id: UUID
+    seq: int
+    confirmed_data: Mapping[str, Any]
+    last_result: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
 class ChaptersSave:
     """Move a novel's chapters projection (`state`: a domain.chapters.NovelState) from stream
     version `old_version` to `state.version`, writing the chapters `changed` (str(number) ->
@@ -192,6 +203,7 @@ class Write:
     snapshot: SnapshotSave | None = None
     supersede: Supersede | None = None
     novel: NewNovel | None = None
+    restore: SessionRestore | None = None
     chapters: ChaptersSave | None = None
     task: NewTask | None = None
     task_finish: TaskFinish | None = None

@@ -6,7 +6,9 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.projections import ProjectedRow
+from infinite_scribe.domain.version_page import RESTORES
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.genesis.restores import resolved_payload, restores_of
 from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import DomainEventRow
 
@@ -61,7 +63,18 @@ class PostgresProjectionRepository:
         return values
 
     async def events(self, session_id: UUID) -> list[DomainEventRow]:
-        return await load_events(self.connection, _AGGREGATE_TYPE, str(session_id))
+        """The session's events, each restore with the state its row holds (decision 5403)."""
+        events = await load_events(self.connection, _AGGREGATE_TYPE, str(session_id))
+        at = [e.aggregate_version for e in events if e.event_type in RESTORES]
+        restores = await restores_of(self.connection, session_id, at)
+        return [
+            e.model_copy(
+                update={"payload": resolved_payload(e.payload, e.aggregate_version, restores)}
+            )
+            if e.aggregate_version in restores
+            else e
+            for e in events
+        ]
 
     async def write(self, session_id: UUID, expected: ProjectedRow | None) -> None:
         if expected is None:

@@ -47,6 +47,8 @@ WITH handles AS (
     DELETE FROM genesis_sessions WHERE id = $1 RETURNING 1
 ), finishes AS (
     DELETE FROM session_finishes WHERE session_id = $1 RETURNING 1
+), restores AS (
+    DELETE FROM session_restores WHERE session_id = $1 RETURNING 1
 ), novel AS (
     DELETE FROM novels WHERE id = $3 RETURNING 1
 )

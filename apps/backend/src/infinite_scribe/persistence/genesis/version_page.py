@@ -7,7 +7,7 @@ the stage index per stage) and the rollbacks' targets by event id, whatever the 
 """
 
 from dataclasses import replace
-from typing import Any, TypeAlias
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -23,6 +23,7 @@ from infinite_scribe.domain.version_page import (
     stage_of,
 )
 from infinite_scribe.domain.version_state import version_target as state_target
+from infinite_scribe.persistence.genesis.restores import Reader, resolved_payload, restores_of
 from shared_types.enums import GenesisStage
 
 #: The events that are versions; the same text as the indexes' predicate (migration 0026).
@@ -37,12 +38,20 @@ _STAGE = """(CASE event_type
     WHEN 'Genesis.Session.Branched' THEN payload ->> 'to_stage'
     ELSE payload ->> 'stage' END)"""
 #: What a version needs besides its event: a revision's feedback (the event that caused it), a
-#: finish's bible (as that finish made it: `session_finishes`).
+#: finish's bible (as that finish made it: `session_finishes`), a restore's content (the
+#: restored stage's, from `session_restores`: decision 5403).
 _COLUMNS = """e.event_id, e.event_type, e.payload, e.created_at, e.aggregate_id,
     e.aggregate_version, f.payload ->> 'feedback' AS feedback,
     (SELECT bible FROM session_finishes
      WHERE session_id = e.aggregate_id::uuid AND seq = e.aggregate_version
-       AND e.event_type = 'Genesis.Session.Finished') AS bible"""
+       AND e.event_type = 'Genesis.Session.Finished') AS bible,
+    (SELECT CASE WHEN r.last_result IS NOT NULL AND e.payload ->> 'stage' = e.payload ->> 'to_stage'
+                 THEN r.last_result
+                 ELSE coalesce(r.confirmed_data -> (e.payload ->> 'to_stage'), r.last_result) END
+     FROM session_restores r
+     WHERE r.session_id = e.aggregate_id::uuid AND r.seq = e.aggregate_version
+       AND e.event_type IN ('Genesis.Session.RolledBack', 'Genesis.Session.Branched')
+    ) AS restored"""
 _FEEDBACK = """LEFT JOIN domain_events f ON f.event_id = e.causation_id
     AND f.event_type = 'Genesis.Session.FeedbackSubmitted'"""
 
@@ -98,8 +107,6 @@ WITH RECURSIVE chain (depth, session_id, upto) AS (
 )
 SELECT session_id, upto FROM chain ORDER BY depth
 """
-
-Reader: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 #: At most this many sessions in a lineage (a branch of a branch of ...): far past any writer's
 #: practice; older generations are not shown (docs/history.md).
@@ -203,7 +210,9 @@ def _version(row: asyncpg.Record) -> VersionEvent:
         row["payload"],
         row["created_at"],
     )
-    return VersionEvent(event, row["aggregate_version"], row["feedback"], row["bible"])
+    return VersionEvent(
+        event, row["aggregate_version"], row["feedback"], row["bible"], restored=row["restored"]
+    )
 
 
 _EVENT = """SELECT event_id, event_type, payload, created_at, aggregate_id, aggregate_version
@@ -253,13 +262,18 @@ async def version_target(
     base = await pool.fetchrow(_BASE, segment, seq)
     if base is None:
         return None
+    base_event = logged_event(base)
+    if base_event.event_type in RESTORES:
+        at = base["aggregate_version"]
+        restores = await restores_of(pool, base_event.session_id, [at])
+        base_event = replace(base_event, payload=resolved_payload(base_event.payload, at, restores))
     stages = [stage.value for stage in GenesisStage]
     after = [base["aggregate_version"]] * (len(stages) - 1) + [0]  # a finish: any before
     rows = await pool.fetch(_LATEST, segment, stages, after, seq)
     latest = {stage_of(e): e for e in map(logged_event, rows) if e.event_type != FINISHED_EVENT}
     finish = next((e for e in map(logged_event, rows) if e.event_type == FINISHED_EVENT), None)
     found = {stage: event for stage, event in latest.items() if stage is not None}
-    return state_target(logged_event(row), user_id, logged_event(base), found, finish)
+    return state_target(logged_event(row), user_id, base_event, found, finish)
 
 
 def logged_event(row: asyncpg.Record) -> LoggedEvent:

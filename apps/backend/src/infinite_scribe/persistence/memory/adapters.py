@@ -39,7 +39,7 @@ from infinite_scribe.application.ports.tasks import (
     TaskView,
 )
 from infinite_scribe.application.ports.writes import Write
-from infinite_scribe.domain.genesis import VersionTarget
+from infinite_scribe.domain.genesis import VersionTarget, resolved
 from infinite_scribe.domain.history import LoggedEvent, fold
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
 from infinite_scribe.persistence.memory.event_lines import event_lines
@@ -182,8 +182,13 @@ class MemoryGenesis:
 
     def _events_of(self, session_id: UUID) -> list[LoggedEvent]:
         own = [e for e in self.tables.events if e.aggregate_id == str(session_id)]
+        restores = self.tables.restores
         return [
-            LoggedEvent(e.event_id, session_id, e.event_type, e.payload, e.occurred_at) for e in own
+            LoggedEvent(e.event_id, session_id, e.event_type, payload, e.occurred_at)
+            for e in own
+            for payload in [
+                resolved(e.payload, restores.get((session_id, e.aggregate_version or 0)))
+            ]
         ]
 
     async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None:

@@ -27,6 +27,7 @@ from infinite_scribe.application.ports.writes import (
     NewNovel,
     NewSession,
     NewTask,
+    SessionRestore,
     SnapshotSave,
     Supersede,
     TaskFinish,
@@ -35,7 +36,7 @@ from infinite_scribe.application.ports.writes import (
     check_events,
 )
 from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
-from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.domain.genesis import GenesisState, Restored
 from shared_types import EventEnvelope
 from shared_types.enums import HandleStatus
 
@@ -61,6 +62,8 @@ class Tables:
     novels: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     #: The story memory projection (issue 48): novel id -> version, memory, findings, chapters.
     story: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    #: A restore's state by (session, seq): `session_restores` (decision 5403).
+    restores: dict[tuple[UUID, int], Restored] = field(default_factory=dict)
 
 
 def apply(tables: Tables, write: Write) -> list[int]:
@@ -118,6 +121,12 @@ def _supersede(tables: Tables, supersede: Supersede) -> None:
 
 def _novel(tables: Tables, novel: NewNovel) -> None:
     tables.novels[novel.novel_id] = novel.__dict__
+
+
+def _restore(tables: Tables, restore: SessionRestore) -> None:
+    tables.restores[(restore.session_id, restore.seq)] = Restored(
+        restore.confirmed_data, restore.last_result
+    )
 
 
 def _chapters(tables: Tables, save: ChaptersSave) -> None:
@@ -233,6 +242,7 @@ _APPLIERS: dict[str, Callable[[Tables, Any], Any]] = {
     "snapshot": _snapshot,
     "supersede": _supersede,
     "novel": _novel,
+    "restore": _restore,
     "chapters": _chapters,
     "task": _task,
     "task_finish": _task_finish,

@@ -111,6 +111,7 @@ class WriteComposer:
             "snapshot": genesis_parts.SnapshotPart,
             "supersede": genesis_parts.SupersedePart,
             "novel": genesis_parts.NovelPart,
+            "restore": genesis_parts.RestorePart,
             "chapters": ChaptersPart,
             "task": task_parts.TaskPart,
             "task_finish": task_parts.TaskFinishPart,

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from infinite_scribe.application.ports.projections import state_columns
-from infinite_scribe.application.ports.writes import NewNovel, NewSession, SnapshotSave, Supersede
+from infinite_scribe.application.ports.writes import (
+    NewNovel,
+    NewSession,
+    SessionRestore,
+    SnapshotSave,
+    Supersede,
+)
 from infinite_scribe.persistence.writes.parts import NeverRefuses, insert_row, missing
 from infinite_scribe.persistence.writes.statement import Placeholder, Refusal
 
@@ -179,3 +185,28 @@ class NovelPart(NeverRefuses):
         # be encoded): its columns are flat, the jsonb ones dicts the codec encodes.
         ids = {"id": n.novel_id, "user_id": n.user_id, "session_id": n.session_id, "seq": n.seq}
         return ids | vars(n.bible)
+
+
+@dataclass(frozen=True)
+class RestorePart(NeverRefuses):
+    """The state a rollback or a branch restored, beside its event (decision 5403)."""
+
+    restore: SessionRestore
+    shape = "restore"
+    part = "restore"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        columns = {"session_id": "uuid", "seq": "int", "confirmed_data": "jsonb"}
+        return [("restore", insert_row(p, "session_restores", columns | {"last_result": "jsonb"}))]
+
+    def reads(self) -> Sequence[str]:
+        return ()
+
+    def values(self) -> Mapping[str, Any]:
+        r = self.restore
+        return {
+            "session_id": r.session_id,
+            "seq": r.seq,
+            "confirmed_data": r.confirmed_data,
+            "last_result": r.last_result,
+        }
