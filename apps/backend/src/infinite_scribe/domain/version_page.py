@@ -10,7 +10,7 @@ or the one the store found before the page), so a page costs the same at version
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from infinite_scribe.domain.diff import changes
@@ -22,6 +22,7 @@ from infinite_scribe.domain.genesis import (
     STAGE_CONFIRMED,
 )
 from infinite_scribe.domain.history import LoggedEvent, confirmation_of, provenance_of
+from infinite_scribe.domain.novel import novel_bible
 from shared_types.enums import GenesisStage
 
 RESTORES = frozenset({ROLLED_BACK, BRANCHED})
@@ -42,8 +43,9 @@ class VersionEvent:
     bible: Mapping[str, Any] | None = None
     #: A rollback or a branch: the version it went back to, when the log still holds it.
     target: "VersionEvent | None" = None
-    #: A rollback or a branch: the restored stage's content, from its restore's row (None: a
-    #: restore written before decision 5403, whose event carries it).
+    #: A rollback or a branch: the restored stage's content from its restore's row, every
+    #: stage's when it restored a finish (None: a restore written before decision 5403, whose
+    #: event carries its state).
     restored: Mapping[str, Any] | None = None
 
 
@@ -84,11 +86,17 @@ def _restored(version: VersionEvent) -> Any:
     """A rollback's or branch's content: its target's (one level: a target that is itself a
     restore, or one whose payload was purged, is read from the state this event restored)."""
     target = version.target
-    found = None if target is None or target.event.event_type in RESTORES else content_of(target)
+    # A target whose payload was purged (its session's) says nothing, whatever its type.
+    usable = target is not None and target.event.payload and target.event.event_type not in RESTORES
+    found = content_of(target) if target is not None and usable else None
     if found is not None:
         return found
-    if version.restored is not None:
-        return version.restored
+    restored = version.restored
+    if restored is not None and stage_of(version.event) is GenesisStage.FINISHED:
+        bible = novel_bible(restored)  # a finish's content is the bible of every stage
+        return {part.name: getattr(bible, part.name) for part in fields(bible)}
+    if restored is not None:
+        return restored
     payload = version.event.payload
     to_stage, last = payload.get("to_stage"), payload.get("last_result")
     if payload.get("stage") == to_stage and isinstance(last, Mapping):

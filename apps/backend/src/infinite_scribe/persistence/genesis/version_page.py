@@ -39,13 +39,14 @@ _STAGE = """(CASE event_type
     ELSE payload ->> 'stage' END)"""
 #: What a version needs besides its event: a revision's feedback (the event that caused it), a
 #: finish's bible (as that finish made it: `session_finishes`), a restore's content (the
-#: restored stage's, from `session_restores`: decision 5403).
+#: restored stage's from `session_restores`, every stage's for a finish: decision 5403).
 _COLUMNS = """e.event_id, e.event_type, e.payload, e.created_at, e.aggregate_id,
     e.aggregate_version, f.payload ->> 'feedback' AS feedback,
     (SELECT bible FROM session_finishes
      WHERE session_id = e.aggregate_id::uuid AND seq = e.aggregate_version
        AND e.event_type = 'Genesis.Session.Finished') AS bible,
-    (SELECT CASE WHEN r.last_result IS NOT NULL AND e.payload ->> 'stage' = e.payload ->> 'to_stage'
+    (SELECT CASE WHEN e.payload ->> 'to_stage' = 'FINISHED' THEN r.confirmed_data
+                 WHEN r.last_result IS NOT NULL AND e.payload ->> 'stage' = e.payload ->> 'to_stage'
                  THEN r.last_result
                  ELSE coalesce(r.confirmed_data -> (e.payload ->> 'to_stage'), r.last_result) END
      FROM session_restores r
