@@ -62,13 +62,15 @@ class SessionFinished(EventPayload):
 
 
 class SessionRolledBack(EventPayload):
-    """The session went back to a version of its history (issue 37): the state it restores,
-    whole, so the event folds on its own."""
+    """The session went back to a version of its history (issue 37). It names the version;
+    the state it restores is written beside it (`session_restores`, decision 5403): read the
+    session for it. Events written before that carry the state here."""
 
     to_event_id: UUID
     to_stage: GenesisStage
     stage: GenesisStage
-    confirmed_data: dict[str, Any] = Field(default_factory=dict)
+    #: Only in events written before decision 5403 (the restored state, whole).
+    confirmed_data: dict[str, Any] | None = None
     last_result: dict[str, Any] | None = None
     #: Stage -> the event whose confirmation the restored data holds.
     confirmed_by: dict[str, str] = Field(default_factory=dict)
