@@ -21,13 +21,16 @@ from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.heartbeats import Heartbeats
+from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.port import (
+    DraftCallback,
     GenerationRequest,
     LLMProvider,
     Usage,
     metering,
 )
 from infinite_scribe.agents.metrics import AgentMetrics
+from infinite_scribe.agents.outline_batches import OutlineParts, batched_outline, outline_size
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
 from infinite_scribe.domain.proposals import Proposal
@@ -157,10 +160,29 @@ class GenerationHandler:
         # One statement: the proposal, task and command, and the flow's pause (issue 40).
         proposal_data = done.result.model_dump(mode="json")
         if await self.work.propose(job, proposal_data, self.provider.name, reported):
+            parts = self._outline_parts(job, generation_request(job))
+            if parts is not None:
+                await parts.forget()  # written: its parts are in the proposal now
             self.metrics.handled.inc()
             logger.info("task %s answered (%s)", job.task.task_id, self.provider.name)
         else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent
             self.metrics.skipped.inc()
+
+    async def _proposal(self, job: Job, draft: DraftCallback) -> Proposal:
+        """The provider's proposal: one call, or an outline of many chapters in batches."""
+        request = generation_request(job)
+        parts = self._outline_parts(job, request)
+        provider = self.provider
+        if parts is None or not isinstance(provider, ModelGate):
+            return await provider.generate(request, draft)
+        return await batched_outline(provider, request, parts, draft)
+
+    def _outline_parts(self, job: Job, request: GenerationRequest) -> OutlineParts | None:
+        total = outline_size(request)
+        provider = self.provider
+        if total is None or not (isinstance(provider, ModelGate) and provider.writes_outlines):
+            return None  # a provider that writes no batches answers in one call
+        return OutlineParts(self.work.tasks, job, total, getattr(provider, "model", None))
 
     async def _call_model(self, job: Job, cancelled: asyncio.Event) -> Proposal:
         """The provider's proposal, streaming drafts; _Cancelled (the call cancelled) once a
@@ -172,7 +194,7 @@ class GenerationHandler:
             str(job.task.task_id),
             job.stage.value,
         )
-        call = asyncio.create_task(self.provider.generate(generation_request(job), throttle))
+        call = asyncio.create_task(self._proposal(job, throttle))
         try:
             while True:
                 waiter = asyncio.create_task(cancelled.wait())

@@ -13,12 +13,14 @@ from typing import Any
 from uuid import UUID
 
 from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.domain.proposals import MAX_OUTLINE_CHAPTERS
 
 #: The confirmed chapters before one whose summaries its brief carries (issue 48: the story
 #: memory's digest carries the rest, so the brief is bounded whatever the book's length).
 EARLIER_CHAPTERS = 5
-#: An outline is the writer's JSON (edited freely): what is read from it is bounded.
-MAX_CHAPTERS = 2000
+#: An outline is the writer's JSON (edited freely): what is read from it is bounded (the chapters
+#: a proposal may hold).
+MAX_CHAPTERS = MAX_OUTLINE_CHAPTERS
 _MAX_TITLE = 200
 _MAX_SUMMARY = 2000
 # CJK Unified Ideographs and extension A, as agents/llm/language.py tells Chinese apart.

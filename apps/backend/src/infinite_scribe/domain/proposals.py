@@ -110,10 +110,15 @@ class Chapter(_Strict):
     summary: Line
 
 
+#: Chapters an outline may hold (domain.chapter_brief.MAX_CHAPTERS): a model writes a few dozen
+#: in one reply; more are written in batches (domain/outline_plan.py).
+MAX_OUTLINE_CHAPTERS = 2000
+
+
 class Act(_Strict):
     title: Name
     summary: Line
-    chapters: list[Chapter] = Field(min_length=1, max_length=30)
+    chapters: list[Chapter] = Field(min_length=1, max_length=MAX_OUTLINE_CHAPTERS)
 
 
 class PlotOutlineProposal(Proposal):
@@ -138,6 +143,22 @@ _UNSUPPORTED_KEYWORDS = frozenset({"minLength", "maxLength", "default", "title"}
 def proposal_model(stage: GenesisStage) -> type[Proposal]:
     """The model of `stage`'s proposal; KeyError for FINISHED (nothing is proposed there)."""
     return PROPOSAL_MODELS[stage]
+
+
+class OutlineBatch(_Strict):
+    """One batch of an outline's chapters (a model's reply to a batch's prompt)."""
+
+    chapters: list[Chapter] = Field(min_length=1, max_length=30)
+
+
+#: The `json_schema.name` of a batch of outline chapters.
+OUTLINE_BATCH_SCHEMA = "outline_chapters"
+
+
+@cache
+def outline_batch_schema() -> dict[str, Any]:
+    """The strict structured output of a batch of outline chapters."""
+    return _strictify(OutlineBatch.model_json_schema())
 
 
 def schema_name(stage: GenesisStage) -> str:

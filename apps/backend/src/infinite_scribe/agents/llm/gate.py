@@ -11,16 +11,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.port import (
     DraftCallback,
     GenerationError,
     GenerationRequest,
+    InvalidOutput,
     LLMProvider,
+    OutlineWriter,
     RateLimited,
     count_call,
 )
+from infinite_scribe.domain.outline_plan import BatchBrief
 from infinite_scribe.domain.proposals import Proposal
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,22 @@ class ModelGate:
         draft: DraftCallback | None = None,
     ) -> Proposal:
         return await self.run(lambda: self.provider.generate(request, draft))
+
+    @property
+    def writes_outlines(self) -> bool:
+        """Whether the wrapped provider writes an outline's chapters in batches."""
+        return isinstance(self.provider, OutlineWriter)
+
+    async def outline_chapters(
+        self,
+        request: GenerationRequest,
+        brief: BatchBrief,
+        draft: DraftCallback | None = None,
+    ) -> list[dict[str, Any]]:
+        provider = self.provider
+        if not isinstance(provider, OutlineWriter):
+            raise InvalidOutput(f"{self.name} writes no outline in batches", retryable=False)
+        return await self.run(lambda: provider.outline_chapters(request, brief, draft))
 
     async def run(self, call: Callable[[], Awaitable[T]]) -> T:
         """`call()` (one model call of the wrapped provider) under the gate: its turn among

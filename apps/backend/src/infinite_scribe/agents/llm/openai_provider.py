@@ -29,9 +29,13 @@ from infinite_scribe.agents.llm.port import (
     InvalidOutput,
     report_usage,
 )
+from infinite_scribe.domain.outline_plan import BatchBrief
 from infinite_scribe.domain.proposals import (
+    OUTLINE_BATCH_SCHEMA,
+    OutlineBatch,
     Proposal,
     ProposalSource,
+    outline_batch_schema,
     proposal_model,
     response_schema,
     schema_name,
@@ -92,8 +96,23 @@ class OpenAIProvider:
             {"role": "system", "content": prompt.system},
             {"role": "user", "content": prompt.user},
         ]
-        content = await self._complete(request.stage, messages, draft)
+        content = await self._complete(_response_format(request.stage), messages, draft)
         return parse_proposal(request.stage, content, applied_feedback(request))
+
+    async def outline_chapters(
+        self,
+        request: GenerationRequest,
+        brief: BatchBrief,
+        draft: DraftCallback | None = None,
+    ) -> list[dict[str, Any]]:
+        """One batch of a long outline's chapters (decision 5404), held to its schema."""
+        prompt = prompts.render_batch(request, brief)
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": prompt.user},
+        ]
+        content = await self._complete(_outline_format(), messages, draft)
+        return parse_batch(content)
 
     async def complete_text(
         self, messages: list[ChatCompletionMessageParam], draft: DraftCallback | None = None
@@ -108,12 +127,11 @@ class OpenAIProvider:
 
     async def _complete(
         self,
-        stage: GenesisStage | None,
+        response_format: ResponseFormatJSONSchema | None,
         messages: list[ChatCompletionMessageParam],
         draft: DraftCallback | None,
     ) -> str:
-        """The reply's text; a stage's reply is held to its proposal's schema (None: text)."""
-        response_format = None if stage is None else _response_format(stage)
+        """The reply's text, held to `response_format` (None: text)."""
         reply = _Reply()
         try:
             async with asyncio.timeout(self.timeout):  # the whole reply, not each read
@@ -160,6 +178,15 @@ def _response_format(stage: GenesisStage) -> ResponseFormatJSONSchema:
             "schema": response_schema(stage),
             "strict": True,
         },
+    }
+
+
+@functools.cache
+def _outline_format() -> ResponseFormatJSONSchema:
+    schema = outline_batch_schema()
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": OUTLINE_BATCH_SCHEMA, "schema": schema, "strict": True},
     }
 
 
@@ -230,10 +257,8 @@ def applied_feedback(request: GenerationRequest) -> list[str]:
     return [text[:1000] for text in [*said, *filter(None, [request.feedback])]][-20:]
 
 
-def parse_proposal(
-    stage: GenesisStage, content: str, feedback_applied: list[str] | None = None
-) -> Proposal:
-    """Validate a model's reply as `stage`'s proposal; InvalidOutput if it is not one."""
+def _json_object(content: str) -> dict[str, Any]:
+    """The JSON object a reply holds (a Markdown fence around it stripped)."""
     fenced = _FENCE.match(content)
     text = fenced.group("body") if fenced else content
     try:
@@ -242,6 +267,23 @@ def parse_proposal(
         raise InvalidOutput(f"the reply is not JSON: {error}") from error
     if not isinstance(data, dict):
         raise InvalidOutput(f"the reply is JSON {type(data).__name__}, not an object")
+    return data
+
+
+def parse_batch(content: str) -> list[dict[str, Any]]:
+    """A batch of outline chapters from a model's reply; InvalidOutput if it is not one."""
+    try:
+        batch = OutlineBatch.model_validate(_json_object(content))
+    except ValidationError as error:
+        raise InvalidOutput(f"the reply is not a batch of outline chapters: {error}") from error
+    return [chapter.model_dump(mode="json") for chapter in batch.chapters]
+
+
+def parse_proposal(
+    stage: GenesisStage, content: str, feedback_applied: list[str] | None = None
+) -> Proposal:
+    """Validate a model's reply as `stage`'s proposal; InvalidOutput if it is not one."""
+    data = _json_object(content)
     data.pop("source", None)  # the model does not get to claim it was offline (or anything)
     stamped = {"source": ProposalSource.LLM, "feedback_applied": feedback_applied or []}
     try:

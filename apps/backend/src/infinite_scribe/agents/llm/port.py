@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 from uuid import UUID
 
+from infinite_scribe.domain.outline_plan import BatchBrief
 from infinite_scribe.domain.proposals import Proposal
 from shared_types.enums import GenesisStage
 
@@ -103,6 +104,21 @@ class LLMProvider(Protocol):
 
     async def aclose(self) -> None:
         """Release connections; the provider is not used afterwards."""
+        ...
+
+
+@runtime_checkable
+class OutlineWriter(Protocol):
+    """A provider that also writes an outline's chapters a batch at a time (decision 5404)."""
+
+    async def outline_chapters(
+        self,
+        request: GenerationRequest,
+        brief: BatchBrief,
+        draft: DraftCallback | None = None,
+    ) -> list[dict[str, Any]]:
+        """`brief.batch.count` chapters (at most; at least one) of the PLOT_OUTLINE `request`,
+        each `{"title", "summary"}`, validated; the port's errors as for a proposal."""
         ...
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from infinite_scribe.agents.llm.language import LANGUAGE_NAMES, writer_language
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.genesis import STAGE_ORDER
+from infinite_scribe.domain.outline_plan import BatchBrief
 from shared_types.enums import GenesisStage
 
 _PACKAGE = "infinite_scribe.agents"
@@ -48,19 +49,40 @@ def load_template(name: str) -> Template:
     return Template(text)
 
 
-def render(request: GenerationRequest) -> RenderedPrompt:
-    """The system and user messages for `request`'s stage (a revision adds its section)."""
-    context = load_template("context").substitute(
+def _context(request: GenerationRequest) -> str:
+    return load_template("context").substitute(
         confirmed_data=_json(earlier_confirmed(request)),
         writer_input=_json(writer_input(request)),
         language=LANGUAGE_NAMES[writer_language(request)],
     )
+
+
+def render(request: GenerationRequest) -> RenderedPrompt:
+    """The system and user messages for `request`'s stage (a revision adds its section)."""
+    context = _context(request)
     if request.is_revision:
         context += "\n" + load_template("revision").substitute(
             previous_proposal=_json(request.previous_proposal or {}),
             feedback=_json(request.feedback),
         )
     user = load_template(request.stage.value.lower()).substitute(context=context)
+    return RenderedPrompt(system=load_template("system").template.strip(), user=user.strip())
+
+
+def render_batch(request: GenerationRequest, brief: BatchBrief) -> RenderedPrompt:
+    """The messages for one batch of a long outline's chapters (decision 5404): the stage's
+    context, the acts and the chapters just before the batch."""
+    batch = brief.batch
+    user = load_template("outline_batch").substitute(
+        total=brief.total,
+        count=batch.count,
+        act=batch.act + 1,
+        first=batch.first,
+        last=batch.first + batch.count - 1,
+        acts=_json(list(brief.acts)),
+        recent=_json(list(brief.recent)),
+        context=_context(request),
+    )
     return RenderedPrompt(system=load_template("system").template.strip(), user=user.strip())
 
 

@@ -1,6 +1,7 @@
 """Ports of async tasks (what an async command asked the agents to do). Their writes (a new
 task, a finish, the consumers' dedupe ledger) are `Write` parts (ports/writes.py)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -93,6 +94,24 @@ class TaskQueries(Protocol):
         (domain.wishes.PROMPT_SOURCES), oldest first: writer_wishes folds the wishes,
         prompt_inputs names them in a proposal's provenance."""
         ...
+
+    async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
+        """The parts of a batched outline kept so far (decision 5404), by part number."""
+        ...
+
+    async def save_outline_part(
+        self,
+        session_id: UUID,
+        plan: str,
+        part: int,
+        content: Mapping[str, Any],
+        task: tuple[UUID, float],
+    ) -> None:
+        """Keep one part (a part kept already stays as it was) and move the task's progress
+        (`task`: its id and the percent done) with it."""
+
+    async def forget_outline(self, session_id: UUID, plan: str) -> None:
+        """Drop a plan's parts (its proposal is written)."""
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         """Re-publish the request events of unfinished tasks with no activity for

@@ -49,6 +49,8 @@ WITH handles AS (
     DELETE FROM session_finishes WHERE session_id = $1 RETURNING 1
 ), restores AS (
     DELETE FROM session_restores WHERE session_id = $1 RETURNING 1
+), outline AS (
+    DELETE FROM outline_parts WHERE session_id = $1 RETURNING 1
 ), novel AS (
     DELETE FROM novels WHERE id = $3 RETURNING 1
 )

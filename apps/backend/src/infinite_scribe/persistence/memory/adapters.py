@@ -10,7 +10,7 @@ write outside a transaction is a one-write transaction.
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -324,6 +324,24 @@ class MemoryTaskQueries:
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         return 0
+
+    async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
+        return dict(self.db.tables.outline_parts.get((session_id, plan), {}))
+
+    async def save_outline_part(
+        self,
+        session_id: UUID,
+        plan: str,
+        part: int,
+        content: Mapping[str, Any],
+        task: tuple[UUID, float],
+    ) -> None:
+        self.db.tables.outline_parts.setdefault((session_id, plan), {}).setdefault(
+            part, dict(content)
+        )
+
+    async def forget_outline(self, session_id: UUID, plan: str) -> None:
+        self.db.tables.outline_parts.pop((session_id, plan), None)
 
 
 def requests_of(tables: Tables, session_id: UUID) -> GenerationRequests:

@@ -64,6 +64,8 @@ class Tables:
     story: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     #: A restore's state by (session, seq): `session_restores` (decision 5403).
     restores: dict[tuple[UUID, int], Restored] = field(default_factory=dict)
+    #: A batched outline's parts by (session, plan): `outline_parts` (decision 5404).
+    outline_parts: dict[tuple[UUID, str], dict[int, dict[str, Any]]] = field(default_factory=dict)
 
 
 def apply(tables: Tables, write: Write) -> list[int]:

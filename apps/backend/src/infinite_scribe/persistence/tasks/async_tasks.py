@@ -1,6 +1,7 @@
 """Adapters of the task ports: `async_tasks` in SQL (their writes are `Write` parts,
 writes/task_parts.py)."""
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis.sessions import SNAPSHOT_COLUMNS, snapshot_of
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
+from infinite_scribe.persistence.tasks import outline_parts
 from infinite_scribe.persistence.writes.event_store import envelope_of
 from shared_types import DomainEventRow
 
@@ -204,6 +206,25 @@ class PostgresTaskQueries:
             command_id=row["triggered_by_command_id"],
             correlation_id=row["correlation_id"],
         )
+
+    async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
+        with translated():
+            return await outline_parts.parts(self.pool, session_id, plan)
+
+    async def save_outline_part(
+        self,
+        session_id: UUID,
+        plan: str,
+        part: int,
+        content: Mapping[str, Any],
+        task: tuple[UUID, float],
+    ) -> None:
+        with translated():
+            await outline_parts.save(self.pool, session_id, plan, part, content, task)
+
+    async def forget_outline(self, session_id: UUID, plan: str) -> None:
+        with translated():
+            await outline_parts.forget(self.pool, session_id, plan)
 
     async def touch(self, task_ids: list[UUID]) -> None:
         with translated():

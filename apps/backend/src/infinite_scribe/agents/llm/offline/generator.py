@@ -14,6 +14,8 @@ import hashlib
 import random
 import re
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
 from infinite_scribe.agents.llm.offline import segment
@@ -23,6 +25,7 @@ from infinite_scribe.agents.llm.offline.story import Story, feedbacks
 from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS
 from infinite_scribe.agents.llm.offline.words import ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.outline_plan import Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 
 NOTE = ENGLISH.note
@@ -41,13 +44,17 @@ class OfflineGenerator:
 
     async def generate(self, request: GenerationRequest) -> Proposal:
         """A valid proposal for `request.stage`, the same one every time for this request."""
-        words = CHINESE_WORDS if writer_language(request) == CHINESE else ENGLISH
-        if not segment.loaded() and _HAN.search(repr(request)):
-            # The first Chinese request of a process loads the dictionary (seconds); off the loop.
-            await asyncio.to_thread(segment.warm)
+        words = await _words(request)
         # Off the loop too (issue 55): milliseconds once every clause is cut to MAX_CLAUSE, but
         # the loop is the API's and the relay's as well in `scribe up`.
-        return await asyncio.to_thread(_bounded_draft, request, words)
+        return await asyncio.to_thread(_bounded, draft, request, words)
+
+    async def outline_chapters(
+        self, request: GenerationRequest, brief: BatchBrief
+    ) -> list[dict[str, Any]]:
+        """One batch of a long outline's chapters (decision 5404), off the loop."""
+        words = await _words(request)
+        return await asyncio.to_thread(_bounded, batch_chapters, request, words, brief.batch)
 
     async def aclose(self) -> None:
         """Nothing to release."""
@@ -55,11 +62,26 @@ class OfflineGenerator:
 
 #: Offline drafts computed at once in a process (threads): the machine's cores are the API's too.
 _DRAFTS = threading.BoundedSemaphore(2)
+T = TypeVar("T")
 
 
-def _bounded_draft(request: GenerationRequest, words: Words) -> Proposal:
+async def _words(request: GenerationRequest) -> Words:
+    """The words of the writer's language (the first Chinese request of a process loads the
+    dictionary: seconds, off the loop)."""
+    if not segment.loaded() and _HAN.search(repr(request)):
+        await asyncio.to_thread(segment.warm)
+    return CHINESE_WORDS if writer_language(request) == CHINESE else ENGLISH
+
+
+def _bounded(work: Callable[..., T], *args: Any) -> T:
     with _DRAFTS:
-        return draft(request, words)
+        return work(*args)
+
+
+def batch_chapters(request: GenerationRequest, words: Words, batch: Batch) -> list[dict[str, Any]]:
+    """The chapters of `batch`, from the story the request tells (the same every time)."""
+    drafter = Drafter(Story(request, words), words, random.Random(_seed(request)))
+    return [drafter.outline_entry(n) for n in range(batch.first, batch.first + batch.count)]
 
 
 def draft(request: GenerationRequest, words: Words) -> Proposal:

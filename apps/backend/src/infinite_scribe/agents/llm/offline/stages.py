@@ -166,11 +166,10 @@ class Drafter:
                 chapter = 3 * number - 2 + i
                 wish = wishes.get(number) if i == 1 else None
                 if wish is None:
-                    title = words.chapter_title.format(number=chapter)
-                    summary = self.fill(words.beats[chapter - 1])
-                else:
-                    title = self.fill(words.wish_chapter_title, number=str(chapter), wish=wish)
-                    summary = self.fill(words.wish_beat, wish=wish)
+                    chapters.append(self.outline_entry(chapter))
+                    continue
+                title = self.fill(words.wish_chapter_title, number=str(chapter), wish=wish)
+                summary = self.fill(words.wish_beat, wish=wish)
                 chapters.append({"title": title[:200], "summary": _sentence(summary)[:1000]})
             summary = self.fill(words.act_summaries[number - 1])
             if number in wishes:
@@ -183,6 +182,14 @@ class Drafter:
                 }
             )
         return {"acts": acts}
+
+    def outline_entry(self, number: int) -> dict[str, str]:
+        """Chapter `number` of the outline: its title and a beat of the story (the beats
+        come round again in a long outline's later chapters)."""
+        words = self.words
+        title = words.chapter_title.format(number=number)
+        summary = self.fill(words.beats[(number - 1) % len(words.beats)])
+        return {"title": title[:200], "summary": _sentence(summary)[:1000]}
 
 
 def _sentence(text: str) -> str:

@@ -5,9 +5,11 @@ A thin layer: what the generator writes is offline.py's business; this only pace
 """
 
 import asyncio
+from typing import Any
 
 from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
 from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest
+from infinite_scribe.domain.outline_plan import BatchBrief
 from infinite_scribe.domain.proposals import Proposal
 
 #: Chunks a proposal is streamed in.
@@ -24,8 +26,6 @@ class StreamingOffline:
         self.generator = generator or OfflineGenerator()
         #: A proposal's provenance names the generator's.
         self.model, self.prompt_version = OfflineGenerator.model, OfflineGenerator.prompt_version
-        #: A proposal's provenance names the generator's.
-        self.model, self.prompt_version = OfflineGenerator.model, OfflineGenerator.prompt_version
 
     async def generate(
         self,
@@ -40,6 +40,15 @@ class StreamingOffline:
                 draft(text[:end])
                 await asyncio.sleep(self.seconds / CHUNKS)
         return proposal
+
+    async def outline_chapters(
+        self,
+        request: GenerationRequest,
+        brief: BatchBrief,
+        draft: DraftCallback | None = None,
+    ) -> list[dict[str, Any]]:
+        """A batch of a long outline's chapters (not paced: a batch is a part of one draft)."""
+        return await self.generator.outline_chapters(request, brief)
 
     async def aclose(self) -> None:
         await self.generator.aclose()
