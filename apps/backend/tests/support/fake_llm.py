@@ -21,6 +21,7 @@ subprocesses alike:
 
 import asyncio
 import json
+import re
 import socket
 import threading
 import time
@@ -36,7 +37,7 @@ from aiohttp import web
 from infinite_scribe.agents.llm.language import CHINESE, LANGUAGE_NAMES
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.domain.proposals import PROPOSAL_MODELS, schema_name
+from infinite_scribe.domain.proposals import OUTLINE_BATCH_SCHEMA, PROPOSAL_MODELS, schema_name
 from shared_types.enums import GenesisStage
 
 _STAGES = {schema_name(stage): stage for stage in PROPOSAL_MODELS}
@@ -278,7 +279,28 @@ class FakeLLMServer:
         return response
 
 
+def _outline_batch(seen: SeenRequest) -> str | None:
+    """A batch of outline chapters when the request asks for one (decision 5404): the chapters
+    the prompt names, as a model that follows it would write them."""
+    response_format = seen.body.get("response_format") or {}
+    if (response_format.get("json_schema") or {}).get("name") != OUTLINE_BATCH_SCHEMA:
+        return None
+    asked = _ASKED_CHAPTERS.search(seen.prompt)
+    first, last = (int(asked[1]), int(asked[2])) if asked else (1, 1)
+    chapters = [
+        {"title": f"Scripted chapter {n}", "summary": f"What happens in chapter {n}."}
+        for n in range(first, last + 1)
+    ]
+    return json.dumps({"chapters": chapters})
+
+
+_ASKED_CHAPTERS = re.compile(r"chapters (\d+) to (\d+) of the book")
+
+
 async def _valid_content(seen: SeenRequest) -> str:
+    batch = _outline_batch(seen)
+    if batch is not None:
+        return batch
     stage = seen.stage or GenesisStage.CONCEPT_SELECTION
     session = uuid5(NAMESPACE_URL, seen.prompt)
     # Like a model, answer in the language the prompt asks for (agents/prompts/context.md).
