@@ -53,7 +53,9 @@ async def _session_with_history(pool: asyncpg.Pool) -> tuple[CommandService, Any
         str(session),
         STAGE_CONFIRMED,
     )
-    for wish in ("y" * 20_000, "darker"):
+    # Rollbacks no longer copy the state they restore (decision 5403): more confirmations make
+    # the log large instead.
+    for wish in ("y" * 20_000, "z" * 20_000, "x" * 20_000, "v" * 20_000, "darker"):
         await run("RequestStageGeneration", {"preferences": {"mood": wish}})
         await run("ConfirmStage", {"stage": "WORLDVIEW", "data": BIG})
         await run("RollbackToVersion", {"event_id": str(story)})
