@@ -55,11 +55,17 @@ def test_a_chapters_version_restores_that_chapter_and_keeps_the_others_edits() -
     assert after.chapters == {"1": EDITED_ONE, "2": CONFIRMED_TWO, "3": THREE_THEN}
 
 
-def test_scope_novel_puts_every_chapter_back() -> None:
+def test_scope_novel_puts_every_chapter_back_an_event_per_chapter() -> None:
+    """Decision 5405: each event is one chapter's size and is named by its chapter."""
     state = _state()
-    [event] = decide(state, _rollback(THEN, scope="novel"))
-    after = evolve(state, event.event_type, event.payload)
-    assert dict(after.chapters) == dict(THEN.chapters)
+    events = decide(state, _rollback(THEN, scope="novel"))
+    assert [e.payload["chapter"] for e in events] == [1, 2, 3]
+    for event in events:
+        assert list(event.payload["chapters"]) == [str(event.payload["chapter"])]
+        assert event.payload["per_chapter"] is True and event.payload["scope"] == "novel"
+        assert event.payload["to_event_id"] == str(THEN.event_id)
+        state = evolve(state, event.event_type, event.payload)
+    assert dict(state.chapters) == dict(THEN.chapters)
 
 
 def test_a_chapter_with_no_text_then_is_removed_only_in_its_own_scope() -> None:
@@ -72,8 +78,14 @@ def test_a_chapter_with_no_text_then_is_removed_only_in_its_own_scope() -> None:
 
 def test_a_version_of_no_chapter_is_the_novels_and_refuses_chapter_scope() -> None:
     whole = ChaptersVersion(uuid.uuid4(), None, {"1": EDITED_ONE})
-    [event] = decide(_state(), _rollback(whole))
-    assert event.payload["scope"] == "novel" and event.payload["removed"] == ["2", "3"]
+    events = decide(_state(), _rollback(whole))
+    assert [(e.payload["chapter"], e.payload["removed"]) for e in events] == [
+        (2, ["2"]),
+        (3, ["3"]),
+    ]
+    assert all(e.payload["scope"] == "novel" and not e.payload["chapters"] for e in events)
+    unchanged = decide(_state(), _rollback(ChaptersVersion(uuid.uuid4(), None, _state().chapters)))
+    assert [e.payload["chapters"] for e in unchanged] == [{}]  # recorded, though nothing moved
     with pytest.raises(InvalidVersion):
         decide(_state(), _rollback(whole, scope="chapter"))
 

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from infinite_scribe.application.aggregates import AggregateWriter, DecidedEvent
-from infinite_scribe.application.genesis_commands import HISTORY_LIMITS
 from infinite_scribe.application.ports.novels import NOVELS, NovelRepository
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import ChaptersSave, Supersede, Write
@@ -18,17 +17,14 @@ from infinite_scribe.domain.chapter_commands import (
     SubmitChapterFeedback,
     WaiveFinding,
 )
-from infinite_scribe.domain.chapter_history import fold_chapters
 from infinite_scribe.domain.chapters import (
     AGGREGATE_TYPE,
-    ChaptersVersion,
     NovelState,
     decide,
     evolve,
 )
 from infinite_scribe.domain.commands import CommandPayload, RollbackToVersion
 from infinite_scribe.domain.errors import NotFound, SessionTrashed
-from infinite_scribe.domain.history import LoggedEvent
 
 
 def owned_novel(state: NovelState | None) -> NovelState:
@@ -36,16 +32,6 @@ def owned_novel(state: NovelState | None) -> NovelState:
     if state is None:
         raise NotFound("Novel not found")
     return state
-
-
-def chapters_version_in(
-    state: NovelState, lineage: list[LoggedEvent], event_id: UUID
-) -> ChaptersVersion | None:
-    """The version `event_id` of the novel's stream (None: none of its versions)."""
-    try:
-        return fold_chapters(state.novel_id, state.user_id, lineage).targets.get(event_id)
-    except (KeyError, ValueError, TypeError):
-        return None
 
 
 class NovelCommands:
@@ -72,8 +58,8 @@ class NovelCommands:
     async def resolve(
         self, reads: NovelRepository, state: NovelState, command: CommandPayload
     ) -> CommandPayload:
-        """A rollback's version: the chapters right after that event, from the stream; a
-        waiver's finding, from the novel's findings."""
+        """A rollback's version: the chapter (or every chapter) right after that event, from
+        a few indexed rows per chapter; a waiver's finding, from the novel's findings."""
         if isinstance(command, WaiveFinding):
             return command.resolved(await reads.finding(state.novel_id, command.finding_id))
         if not isinstance(command, RollbackToVersion):
@@ -83,8 +69,9 @@ class NovelCommands:
             found = await reads.chapter_version(state.novel_id, state.user_id, command.event_id)
             if found is not None or scope == "chapter":
                 return command.resolved(found)
-        lineage = await reads.lineage(state.novel_id, HISTORY_LIMITS)
-        return command.resolved(chapters_version_in(state, lineage, command.event_id))
+        # Every chapter's: each chapter's few newest versions (decision 5405).
+        found = await reads.novel_version(state.novel_id, state.user_id, command.event_id)
+        return command.resolved(found)
 
     async def complete(
         self, reads: NovelRepository, state: NovelState, command: CommandPayload

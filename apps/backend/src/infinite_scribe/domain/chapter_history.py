@@ -128,7 +128,8 @@ def sets_chapter(event: LoggedEvent, number: int) -> bool:
     if event.event_type == DRAFT_PROPOSED:
         return payload.get("chapter") == number
     if event.event_type == ROLLED_BACK:
-        return key in (payload.get("chapters") or {}) or number in (payload.get("removed") or ())
+        removed = {str(n) for n in payload.get("removed") or ()}  # numbers, or their keys
+        return key in (payload.get("chapters") or {}) or key in removed
     return False
 
 

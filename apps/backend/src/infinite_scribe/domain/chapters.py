@@ -39,6 +39,8 @@ DRAFT_FAILED = "Novel.Chapter.DraftFailed"
 CONFIRMED = "Novel.Chapter.Confirmed"
 #: The chapters went back to one of their versions (the chapters that differ, whole).
 ROLLED_BACK = "Novel.Chapters.RolledBack"
+#: A novel-wide rollback's events each change their own chapter only (decision 5405).
+PER_CHAPTER = "per_chapter"
 #: The novel's tombstone when its Genesis session is purged: its chapters' payloads are then
 #: erased (the append-only guard erases only aggregates with a `...Purged` event).
 PURGED = "Novel.Chapters.Purged"
@@ -197,9 +199,10 @@ def _waived(command: WaiveFinding) -> dict[str, Any]:
 def rolled_back(
     state: NovelState, target: ChaptersVersion | None, scope: str | None = None
 ) -> list[Decided]:
-    """Back to the chapters as they were right after `target`'s event, as a new event that
-    carries the chapters that differ (whole) and those that had no text then. A chapter's
-    version restores that chapter only unless `scope` is "novel" (decision 5600)."""
+    """Back to the chapters as they were right after `target`'s event, as new events that
+    carry the chapters that differ (whole; one event per chapter) and those that had no text
+    then. A chapter's version restores that chapter only unless `scope` is "novel" (decision
+    5600)."""
     if target is None:
         raise InvalidVersion("The event is not a version of this novel")
     if state.is_pending:
@@ -221,14 +224,22 @@ def rolled_back(
     removed = sorted(
         (n for n in numbers if n in state.chapters and n not in target.chapters), key=int
     )
-    payload = {
-        "to_event_id": str(target.event_id),
-        "chapter": target.chapter,
-        "scope": scope,
-        "chapters": changed,
-        "removed": removed,
-    }
-    return [Decided(ROLLED_BACK, payload)]
+    base = {"to_event_id": str(target.event_id), "chapter": target.chapter, "scope": scope}
+    if scope == "chapter" or not (changed or removed):
+        return [Decided(ROLLED_BACK, base | {"chapters": changed, "removed": removed})]
+    # Novel-wide: one event per chapter it changes, named by that chapter, so each is one
+    # chapter's size whatever the book's (the whole book in one event met the event size
+    # limit) and each chapter's versions are found by the chapter's index (decision 5405).
+    each: list[tuple[str, dict[str, Any], list[str]]]
+    each = [(n, {n: changed[n]}, []) for n in sorted(changed, key=int)]
+    each += [(n, {}, [n]) for n in removed]
+    return [
+        Decided(
+            ROLLED_BACK,
+            base | {"chapter": int(n), "chapters": put, "removed": gone, PER_CHAPTER: True},
+        )
+        for n, put, gone in each
+    ]
 
 
 def evolve(state: NovelState, event_type: str, payload: Mapping[str, Any]) -> NovelState:

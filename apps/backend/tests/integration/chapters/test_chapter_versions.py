@@ -13,9 +13,10 @@ import pytest
 from infinite_scribe.application.ports.genesis import HistoryLimits
 from infinite_scribe.domain.chapter_history import chapter_history, fold_chapters
 from infinite_scribe.domain.errors import HistoryTooLarge
-from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository, stream
+from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository
 from tests.integration.test_novels import finished_novel
 from tests.support.chapter_api import NOVELS, chapters, novel_command
+from tests.support.novel_stream import stream
 
 DRAFT, CONFIRMED, ROLLED, FEEDBACK = (
     "Novel.Chapter.DraftProposed",

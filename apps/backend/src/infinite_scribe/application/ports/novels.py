@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup, KeyRecord
+from infinite_scribe.application.ports.genesis import KeyLookup, KeyRecord
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.domain.chapter_history import ChapterPage
 from infinite_scribe.domain.chapters import ChaptersVersion, NovelState
-from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.novel import NovelBible
 
 
@@ -40,8 +39,11 @@ class NovelRepository(Protocol):
         """One continuity finding of the novel, with its status (None: not the novel's)."""
         ...
 
-    async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
-        """The novel's stream, oldest first (a rollback's second read; the history)."""
+    async def novel_version(
+        self, novel_id: UUID, user_id: UUID, event_id: UUID
+    ) -> ChaptersVersion | None:
+        """A version of the novel with every chapter right after it, from each chapter's few
+        newest versions (None: not a version of this novel); a novel-wide rollback's read."""
         ...
 
     async def history_page(

@@ -7,14 +7,13 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.genesis import HistoryLimits, KeyLookup
+from infinite_scribe.application.ports.genesis import KeyLookup
 from infinite_scribe.application.ports.novels import NovelTarget
 from infinite_scribe.domain.chapter_brief import chapter_outline
 from infinite_scribe.domain.chapter_history import ChapterPage
-from infinite_scribe.domain.chapters import AGGREGATE_TYPE, ChaptersVersion, NovelState
-from infinite_scribe.domain.errors import HistoryTooLarge
-from infinite_scribe.domain.history import LoggedEvent
+from infinite_scribe.domain.chapters import ChaptersVersion, NovelState
 from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.persistence.chapters.novel_version import novel_version
 from infinite_scribe.persistence.chapters.versions import chapter_version, history_page
 from infinite_scribe.persistence.genesis.sessions import record_of
 from infinite_scribe.persistence.story.memory import PostgresStoryRepository
@@ -67,19 +66,6 @@ _BIBLE = (
 )
 
 # As the old read of a session's lineage (tests/support/lineage.py): stopped in the database at
-# the first row past the byte budget.
-_STREAM = """
-SELECT event_id, event_type, payload, created_at, running FROM (
-    SELECT event_id, event_type, payload, created_at, aggregate_version,
-           octet_length(payload::text) AS size,
-           sum(octet_length(payload::text)) OVER (ORDER BY aggregate_version) AS running
-    FROM domain_events
-    WHERE aggregate_type = $1 AND aggregate_id = $2
-) AS stream
-WHERE running - size <= $3
-ORDER BY aggregate_version
-LIMIT $4
-"""
 
 
 def state_of(row: Mapping[str, object]) -> NovelState:
@@ -139,25 +125,6 @@ async def bible(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -
     return None if row is None else NovelBible(**dict(row))
 
 
-async def stream(
-    connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, limits: HistoryLimits
-) -> list[LoggedEvent]:
-    """The novel's events, oldest first; HistoryTooLarge beyond `limits`."""
-    rows = await connection.fetch(
-        _STREAM, AGGREGATE_TYPE, str(novel_id), limits.max_bytes, limits.max_events + 1
-    )
-    if len(rows) > limits.max_events or (rows and rows[-1]["running"] > limits.max_bytes):
-        raise HistoryTooLarge(
-            f"The novel's history exceeds {limits.max_events} events or {limits.max_bytes} bytes",
-            max_events=limits.max_events,
-            max_bytes=limits.max_bytes,
-        )
-    return [
-        LoggedEvent(r["event_id"], novel_id, r["event_type"], r["payload"], r["created_at"])
-        for r in rows
-    ]
-
-
 class PostgresNovelRepository:
     """`NovelRepository` on one connection (a transaction's, or the autocommit one)."""
 
@@ -172,8 +139,10 @@ class PostgresNovelRepository:
     async def load(self, novel_id: UUID) -> NovelState | None:
         return await load(self.connection, novel_id)
 
-    async def lineage(self, novel_id: UUID, limits: HistoryLimits) -> list[LoggedEvent]:
-        return await stream(self.connection, novel_id, limits)
+    async def novel_version(
+        self, novel_id: UUID, user_id: UUID, event_id: UUID
+    ) -> ChaptersVersion | None:
+        return await novel_version(self.connection, novel_id, user_id, event_id)
 
     async def history_page(
         self, novel_id: UUID, user_id: UUID, before: int, limit: int, max_bytes: int

@@ -26,10 +26,12 @@ WHERE aggregate_id = $1 AND {_VERSIONS} AND (payload ->> 'chapter') = $3::text
   AND aggregate_version <= $2 AND aggregate_version < $4
 ORDER BY aggregate_version DESC LIMIT $5
 """
-# The novel's rollbacks (a novel-wide one may touch any chapter), the same way.
+# The novel's rollbacks that may touch any chapter (written before decision 5405 made a
+# novel-wide one an event per chapter: migration 0029's index), the same way.
 _ROLLBACK_WINDOW = f"""
 SELECT {_COLUMNS} FROM domain_events
 WHERE aggregate_id = $1 AND aggregate_type = 'NOVEL' AND event_type = 'Novel.Chapters.RolledBack'
+  AND NOT (payload ? 'per_chapter') AND (payload ->> 'scope') IS DISTINCT FROM 'chapter'
   AND aggregate_version <= $2 AND aggregate_version < $3
 ORDER BY aggregate_version DESC LIMIT $4
 """
@@ -52,13 +54,13 @@ async def chapter_version(
     number = None if row is None else row["payload"].get("chapter")
     if row is None or not isinstance(number, int):
         return None
-    since = await _back_to_whole(connection, str(novel_id), row["aggregate_version"], number)
+    since = await back_to_whole(connection, str(novel_id), row["aggregate_version"], number)
     chapter = chapter_after(novel_id, user_id, number, reversed(since))
     chapters = {} if chapter is None else {str(number): chapter}
     return ChaptersVersion(row["event_id"], number, chapters)
 
 
-async def _back_to_whole(
+async def back_to_whole(
     connection: asyncpg.Connection | asyncpg.Pool, novel: str, seq: int, number: int
 ) -> list[LoggedEvent]:
     """Chapter `number`'s events up to `seq`, newest first, back to the one that set it whole
@@ -100,9 +102,13 @@ async def history_page(
     entries: list[tuple[LoggedEvent, str | None, Mapping[str, Any] | None]] = []
     for row in rows[:limit]:
         event, restored = logged_event(row), None
-        if event.event_type == ROLLED_BACK:
-            found = await chapter_version(connection, novel_id, user_id, event.event_id)
-            restored = None if found is None else found.chapters.get(str(found.chapter))
+        number = event.payload.get("chapter")
+        if event.event_type == ROLLED_BACK and isinstance(number, int):
+            if sets_chapter(event, number):  # it carries its chapter (or took it away)
+                restored = chapter_after(novel_id, user_id, number, [event])
+            else:
+                found = await chapter_version(connection, novel_id, user_id, event.event_id)
+                restored = None if found is None else found.chapters.get(str(found.chapter))
         entries.append((event, row["feedback"], restored))
     last = rows[len(entries) - 1]["aggregate_version"] if more and entries else None
     return ChapterPage(entries, last)
