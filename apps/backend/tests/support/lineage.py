@@ -9,10 +9,9 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.genesis import HistoryLimits
-from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.genesis import BRANCHED
 from infinite_scribe.domain.history import LoggedEvent
+from tests.support.history_limits import HistoryLimits, HistoryTooLarge
 
 # One segment: a session's events up to a version, with the running size of their payloads,
 # stopped in the database at the first row past the byte budget (only that one row more is

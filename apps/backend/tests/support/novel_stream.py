@@ -6,10 +6,9 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.genesis import HistoryLimits
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE
-from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.history import LoggedEvent
+from tests.support.history_limits import HistoryLimits, HistoryTooLarge
 
 # the first row past the byte budget.
 _STREAM = """

@@ -13,7 +13,6 @@ from infinite_scribe.domain.errors import (
     DuplicateCommand,
     EventTooLarge,
     FlowHandleConflict,
-    HistoryTooLarge,
     InvalidChapter,
     InvalidEventName,
     InvalidPayload,
@@ -48,7 +47,6 @@ STATUS_BY_ERROR: dict[type[ScribeError], int] = {
     RendersBusy: 503,
     InvalidVersion: 422,
     InvalidChapter: 422,
-    HistoryTooLarge: 413,
 }
 
 _HTTP_ERROR_CODES = {

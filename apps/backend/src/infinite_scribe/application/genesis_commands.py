@@ -8,7 +8,6 @@ from infinite_scribe.application.aggregates import AggregateWriter, DecidedEvent
 from infinite_scribe.application.ports.genesis import (
     GENESIS_SESSIONS,
     CommandReads,
-    HistoryLimits,
     SessionSnapshot,
 )
 from infinite_scribe.application.ports.storage import RepositoryKey
@@ -45,10 +44,6 @@ def owned(snapshot: SessionSnapshot | None) -> SessionSnapshot:
     if snapshot is None:
         raise NotFound("Genesis session not found")
     return snapshot
-
-
-#: How much of a session's log a rollback, a branch or the history reads (413 beyond).
-HISTORY_LIMITS = HistoryLimits()
 
 
 def visible(snapshot: SessionSnapshot | None) -> GenesisState:

@@ -45,12 +45,6 @@ class NothingToCancel(InvalidState):
     error_code = "NO_GENERATION_RUNNING"
 
 
-class HistoryTooLarge(ScribeError):
-    """A session's history is beyond what one answer carries (413)."""
-
-    error_code = "HISTORY_TOO_LARGE"
-
-
 class UnknownCommand(ScribeError):
     error_code = "UNKNOWN_COMMAND"
 

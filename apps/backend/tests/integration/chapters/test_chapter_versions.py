@@ -10,12 +10,11 @@ import httpx
 import orjson
 import pytest
 
-from infinite_scribe.application.ports.genesis import HistoryLimits
 from infinite_scribe.domain.chapter_history import chapter_history, fold_chapters
-from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository
 from tests.integration.test_novels import finished_novel
 from tests.support.chapter_api import NOVELS, chapters, novel_command
+from tests.support.history_limits import HistoryLimits, HistoryTooLarge
 from tests.support.novel_stream import stream
 
 DRAFT, CONFIRMED, ROLLED, FEEDBACK = (

@@ -10,7 +10,6 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 
-from infinite_scribe.application.ports.genesis import HistoryLimits
 from infinite_scribe.domain.chapter_history import fold_chapters
 from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository
 from tests.integration.chapters.test_chapter_versions import (
@@ -23,6 +22,7 @@ from tests.integration.chapters.test_chapter_versions import (
 )
 from tests.integration.test_novels import finished_novel
 from tests.support.chapter_api import chapters, novel_command
+from tests.support.history_limits import HistoryLimits
 from tests.support.novel_stream import stream
 
 

@@ -7,12 +7,11 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.application.ports.genesis import HistoryLimits
-from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.genesis_client import BASE, new_session
 from tests.support.history import ask, confirm, history, revise, versions
+from tests.support.history_limits import HistoryLimits, HistoryTooLarge
 from tests.support.lineage import lineage
 from tests.support.trash import stranger
 

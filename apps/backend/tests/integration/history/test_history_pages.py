@@ -10,8 +10,6 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.application.ports.genesis import HistoryLimits
-from infinite_scribe.domain.errors import HistoryTooLarge
 from infinite_scribe.domain.genesis import version_payload
 from infinite_scribe.domain.history import fold, session_history
 from infinite_scribe.persistence import migrate
@@ -20,6 +18,7 @@ from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import BASE, new_session
 from tests.support.history import ask, branch, confirm, history, ok, revise, rollback, versions
 from tests.support.history import walk as walk_stages
+from tests.support.history_limits import HistoryLimits, HistoryTooLarge
 from tests.support.lineage import lineage
 from tests.support.one_value import one_value
 

@@ -63,10 +63,6 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
         "Too many pages are being prepared at once. Try again in a moment.",
         "同时准备的页面太多。请稍后再试。",
     ),
-    "HISTORY_TOO_LARGE": (
-        "The session's history is too large to show at once.",
-        "这个会话的历史太长，无法一次显示。",
-    ),
     "OPERATOR_ROLE_REQUIRED": (
         "This page is for operators: sign in with an operator's token.",
         "这个页面只供运维使用：请用运维令牌登录。",

@@ -73,15 +73,6 @@ class CommandInbox(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class HistoryLimits:
-    """How much of a lineage one read loads: events and bytes of payload (HistoryTooLarge,
-    413, beyond either)."""
-
-    max_events: int = 5_000
-    max_bytes: int = 8 * 1024 * 1024
-
-
 class CommandReads(Protocol):
     """The one read of a command (outside a transaction, or inside one)."""
 
