@@ -12,6 +12,7 @@ seeded events) before anything is timed.
 
 import asyncio
 import time
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -21,6 +22,8 @@ from _harness import finished_novel, percentile
 
 SESSIONS = "/api/v1/genesis/sessions"
 REPEATS = 20
+#: A whole book's rollback writes an event per chapter: a few turns are enough.
+WHOLE_BOOK_TURNS = 6
 
 
 async def seeded_session(http: httpx.AsyncClient, database_url: str, events: int) -> str:
@@ -168,12 +171,76 @@ async def chapter_history_costs(
     middle = {"before": events // 2, "limit": 1}
     event_id = await middle_event(database_url, novel, events)
     body = {"command_type": "RollbackToVersion", "payload": {"event_id": event_id}}
+    wide = {
+        "command_type": "RollbackToVersion",
+        "payload": {"event_id": event_id, "scope": "novel"},
+    }
+    commands = f"/api/v1/novels/{novel}/commands"
     return {
         "of": "novel",
         "events": events,
         "page_of_50": await _series(lambda: http.get(url)),
         "one_version": await _series(lambda: http.get(url, params=middle)),
-        "rollback": await _series(lambda: http.post(f"/api/v1/novels/{novel}/commands", json=body)),
+        "rollback": await _series(lambda: http.post(commands, json=body)),
+        "novel_rollback": await _series(lambda: http.post(commands, json=wide)),
+    }
+
+
+async def whole_book_rollback(
+    http: httpx.AsyncClient, database_url: str, chapters: int
+) -> dict[str, Any]:
+    """A novel-wide rollback of a book of `chapters` chapters, each drafted twice: back to the
+    first drafts and forward to the second, in turn (every chapter changes each time)."""
+    novel = await finished_novel(http, chapters)
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            """
+            INSERT INTO domain_events (event_type, aggregate_type, aggregate_id,
+                                       aggregate_version, payload)
+            SELECT 'Novel.Chapter.DraftProposed', 'NOVEL', $1, v, jsonb_build_object(
+                'chapter', 1 + (v - 1) % $2::int, 'text', repeat('潮', 3000) || v,
+                'beats', '[]'::jsonb)
+            FROM generate_series(1, 2 * $2::int) AS v
+            """,
+            novel,
+            chapters,
+        )
+        await connection.execute(
+            "INSERT INTO novel_chapters (novel_id, number, status, text) SELECT $1::uuid, n, "
+            "'DRAFTED', repeat('潮', 3000) || ($2::int + n) FROM generate_series(1, $2::int) AS n",
+            novel,
+            chapters,
+        )
+        await connection.execute(
+            "UPDATE novels SET stream_version = $2::int WHERE id = $1::uuid", novel, 2 * chapters
+        )
+        targets = [
+            await connection.fetchval(
+                "SELECT event_id::text FROM domain_events WHERE aggregate_id = $1 "
+                "AND aggregate_version = $2",
+                novel,
+                version,
+            )
+            for version in (chapters, 2 * chapters)
+        ]
+        await connection.execute("VACUUM ANALYZE domain_events")
+        await _relayed(connection)
+    finally:
+        await connection.close()
+    timings = []
+    for turn in range(WHOLE_BOOK_TURNS):
+        wide = {"event_id": targets[turn % 2], "scope": "novel"}
+        body = {"command_type": "RollbackToVersion", "payload": wide}
+        timings.append(
+            await _timed(partial(http.post, f"/api/v1/novels/{novel}/commands", json=body))
+        )
+    ms = [t for t, _ in timings]
+    return {
+        "chapters": chapters,
+        "p50_ms": round(percentile(ms, 0.5), 1),
+        "max_ms": round(max(ms), 1),
+        "statuses": sorted({s for _, s in timings}),
     }
 
 
@@ -184,6 +251,7 @@ def history_lines(costs: list[dict[str, Any]]) -> list[str]:
             ("page_of_50", 50),
             ("one_version", 50),
             ("rollback", 100),
+            ("novel_rollback", 100),
             ("branch", 100),
         ):
             if name not in cost:  # a novel has no branch

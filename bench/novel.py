@@ -10,7 +10,8 @@ of their own on a fresh database and broker:
    The old synchronous export (`GET /novels/{id}` with `Accept`) is asked once too;
 3. a session's history page, one version's diff, rollback and branch at 10 and at 100,000
    events in its log, and a novel's chapter history page, one version and a chapter's rollback
-   (bench/_novel_history.py; targets 50 / 50 / 100 / 100 ms);
+   (bench/_novel_history.py; targets 50 / 50 / 100 / 100 ms), a novel-wide rollback there,
+   and one of a whole book of BENCH_CHAPTERS chapters that changes every chapter;
 4. the RSS of the three processes before and after (target: grows <= 100 MB).
 
 The novel's five stages are confirmed over HTTP (an outline of 1,000 chapters); its chapters
@@ -39,7 +40,12 @@ import uvloop
 from _generation_cost import Processes
 from _harness import HOST, api_port, background, bench_user, finished_novel, services, system_env
 from _novel_chapters import chapter_costs, ratio_lines
-from _novel_history import chapter_history_costs, history_costs, history_lines
+from _novel_history import (
+    chapter_history_costs,
+    history_costs,
+    history_lines,
+    whole_book_rollback,
+)
 
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "1000"))
 CHAPTER_CHARS = int(os.environ.get("BENCH_CHAPTER_CHARS", "3000"))
@@ -142,6 +148,7 @@ async def run(
             found["history"] += [
                 await chapter_history_costs(http, database_url, n) for n in HISTORY_EVENTS
             ]
+            found["whole_book_rollback"] = await whole_book_rollback(http, database_url, CHAPTERS)
     return found | {"rss_mb": [round(rss_before, 1), round(rss_mb(processes), 1)]}
 
 
@@ -169,6 +176,12 @@ def main() -> None:
         )
     for line in history_lines(result.get("history") or []):
         print(line, flush=True)
+    if whole := result.get("whole_book_rollback"):
+        print(
+            f"novel-wide rollback of {whole['chapters']:,} chapters (each changes): p50 "
+            f"{whole['p50_ms']} ms, max {whole['max_ms']} ms, statuses {whole['statuses']}",
+            flush=True,
+        )
     if sync := result.get("sync_get"):
         print(f"the synchronous Markdown GET: {sync['status']} in {sync['seconds']} s")
     before, after = result["rss_mb"]
