@@ -1,7 +1,7 @@
 """A novel is read a window of chapters at a time (issue 54): `GET /novels/{id}` of a book of
 1,000 chapters of 3,000 characters carries 50 chapters with their text unless asked for others,
 and the same bytes at chapter 10 as at chapter 950; the console's chapters page too. Markdown
-(the whole book, synchronous) still carries every chapter."""
+of the whole book is its export job's (202 with the task, then the stored file)."""
 
 from typing import Any
 from uuid import UUID
@@ -11,6 +11,7 @@ import httpx
 
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
+from tests.integration.chapters.test_export_jobs import finished_task
 from tests.support.chapter_api import NOVELS
 from tests.support.console import signed_in
 from tests.support.genesis_client import BASE, new_session
@@ -63,8 +64,26 @@ async def test_a_long_novel_is_read_a_window_of_chapters_at_a_time(
     assert [c["number"] for c in one.json()["chapters"]] == [500]
     for params in ({"chapter_from": 0}, {"chapter_limit": 201}, {"chapter_from": "x"}):
         assert (await http.get(f"{NOVELS}/{novel_id}", params=params)).status_code == 422
-    markdown = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": "text/markdown"})
+    await _the_whole_book_is_its_export_jobs(http, novel_id)
+
+
+async def _the_whole_book_is_its_export_jobs(http: httpx.AsyncClient, novel_id: str) -> None:
+    """Markdown of more than 200 chapters is not rendered in the request: 202 with the export
+    job's task (the same one asked again), then the stored file."""
+    wanted = {"Accept": "text/markdown"}
+    building = await http.get(f"{NOVELS}/{novel_id}", headers=wanted)
+    assert building.status_code == 202, building.text
+    task = building.json()
+    assert building.headers["Location"] == task["task_url"] and building.headers["Retry-After"]
+    again = await http.get(f"{NOVELS}/{novel_id}", headers=wanted)
+    assert again.status_code in (200, 202)
+    if again.status_code == 202:
+        assert again.json()["task_id"] == task["task_id"]
+    assert (await finished_task(http, task["task_id"]))["status"] == "COMPLETED"
+    markdown = await http.get(f"{NOVELS}/{novel_id}", headers=wanted)
     assert markdown.status_code == 200 and markdown.text.count("守灯人在雾里") >= CHAPTERS * 300
+    stored = await http.get(f"{NOVELS}/{novel_id}/exports/markdown")
+    assert markdown.content == stored.content
 
 
 async def test_the_console_shows_a_window_of_chapters_and_a_way_on(

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from infinite_scribe.api.console.web import PREFIX, Writer, render
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.novel_epub import EPUB
-from infinite_scribe.api.routes.novels import MARKDOWN, novel_response
+from infinite_scribe.api.novel_files import MARKDOWN, book_response
 
 router = APIRouter(prefix=PREFIX)
 
@@ -30,7 +30,8 @@ async def novels_page(request: Request, principal: Writer) -> Response:
 async def download_novel(
     request: Request, novel_id: UUID, kind: Literal["md", "epub", "json"], principal: Writer
 ) -> Response:
-    """The novel as a file to save (404 unless the writer's)."""
+    """The novel as a file to save (404 unless the writer's); a long book's Markdown or EPUB is
+    its export job's (api/novel_files.py: 202 with the task while it builds)."""
     services = services_of(request.app)
-    novel = await services.reads.novel(novel_id, principal.user_id)
-    return await novel_response(services, principal.user_id, novel, _MEDIA[kind], download=True)
+    media = _MEDIA[kind]
+    return await book_response(services, novel_id, principal.user_id, media, download=True)

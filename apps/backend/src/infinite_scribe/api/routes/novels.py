@@ -6,21 +6,18 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 
-from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, Services
-from infinite_scribe.api.novel_epub import EPUB, novel_epub
-from infinite_scribe.api.novel_markdown import novel_markdown
+from infinite_scribe.api.novel_epub import EPUB
+from infinite_scribe.api.novel_files import JSON, MARKDOWN, book_response, novel_response
+from infinite_scribe.api.schemas.exports import ExportAccepted
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.reads import NovelListOut, NovelOut
-from infinite_scribe.application.ports.reads import ChapterWindow, NovelView
+from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
 from infinite_scribe.domain.chapter_brief import MAX_CHAPTERS
-from infinite_scribe.domain.errors import SessionTrashed
 
 router = APIRouter(prefix="/novels", tags=["novels"])
 
-MARKDOWN = "text/markdown"
-JSON = "application/json"
 #: Chapters (with their text) a JSON read of one novel carries unless asked otherwise.
 CHAPTER_WINDOW = 50
 MAX_CHAPTER_WINDOW = 200
@@ -34,6 +31,11 @@ _NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
             MARKDOWN: {"schema": {"type": "string"}},
             EPUB: {"schema": {"type": "string", "format": "binary"}},
         },
+    },
+    202: {
+        "model": ExportAccepted,
+        "description": "A Markdown or EPUB of a book of more than 200 outlined chapters: its "
+        "export job builds it (`Location`: the task; ask again after `Retry-After` seconds)",
     },
     404: {"model": ErrorBody, "description": "No such novel for this user"},
     409: {
@@ -96,34 +98,11 @@ async def get_novel(
     every confirmed stage and the chapters from `chapter_from`, `chapter_limit` of them (with
     their text; `next_chapter`: the next window's `chapter_from`, null at the outline's end), so
     a read costs the same at chapter 10 and 1,000. `Accept: text/markdown` gives the whole book
-    as a Markdown document, `Accept: application/epub+zip` as an EPUB book (for a long book,
-    `POST .../exports` builds it as a job)."""
+    as a Markdown document, `Accept: application/epub+zip` as an EPUB book; a book of more than
+    200 outlined chapters is its export job's: the file once built, 202 with the task before."""
     media = preferred(accept)
-    window = ChapterWindow(chapter_from, chapter_limit) if media == JSON else None
+    if media != JSON:  # the whole book: rendered here when small, else the export job's
+        return await book_response(services, novel_id, user_id, media)
+    window = ChapterWindow(chapter_from, chapter_limit)
     novel = await services.reads.novel(novel_id, user_id, window)
     return await novel_response(services, user_id, novel, media)
-
-
-async def novel_response(
-    services: ApiServices, user_id: UUID, novel: NovelView, media: str, download: bool = False
-) -> Response:
-    """The novel as `media` (JSON, Markdown or EPUB); `download` names a file to save. Markdown
-    and EPUB are rendered off the loop, bounded (application/cpu.py); JSON is pydantic-core's,
-    milliseconds even for the largest bible STAGE_MAX_BYTES allows. An export of a novel
-    whose session is in the trash is refused (409 SESSION_TRASHED), as its commands are."""
-    if novel.trashed and media in (MARKDOWN, EPUB):
-        raise SessionTrashed("The novel's session is in the trash; restore it to export it")
-    if media == MARKDOWN:
-        text = await services.renders.run(user_id, lambda: novel_markdown(novel, novel.chapters))
-        response = Response(text, media_type=f"{MARKDOWN}; charset=utf-8")
-    elif media == EPUB:
-        book = await services.renders.run(user_id, lambda: novel_epub(novel, novel.chapters))
-        response = Response(book, media_type=EPUB)
-    else:
-        response = Response(NovelOut.of(novel).model_dump_json(), media_type="application/json")
-    if download:
-        extension = {MARKDOWN: "md", EPUB: "epub"}.get(media, "json")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="novel-{novel.novel_id}.{extension}"'
-        )
-    return response

@@ -1,0 +1,86 @@
+"""A novel as a file: JSON, Markdown or EPUB (`novel_response`), and the whole book from a read
+of one novel (`book_response`: `GET /novels/{id}` with `Accept`, the console's download),
+bounded whatever the book's length (issue 54). A book of at most `SYNC_BOOK_CHAPTERS` outlined
+chapters is rendered in the request, as before; a longer one is its export job's (decision
+5400): the stored file of the novel as it is now, or 202 with the task that builds it
+(`Location`, `Retry-After`), as GitHub's statistics endpoints answer while they compute. Asking
+again while it builds answers the same task."""
+
+from uuid import UUID
+
+import orjson
+from fastapi import Response
+
+from infinite_scribe.api.container import ApiServices
+from infinite_scribe.api.novel_epub import EPUB, novel_epub
+from infinite_scribe.api.novel_markdown import novel_markdown
+from infinite_scribe.api.routes.exports import MEDIA_TYPES
+from infinite_scribe.api.schemas.reads import NovelOut
+from infinite_scribe.application.ports.reads import ChapterWindow, NovelView
+from infinite_scribe.domain.errors import SessionTrashed
+
+MARKDOWN = "text/markdown"
+JSON = "application/json"
+
+#: A book of more outlined chapters is built by its export job, not in a request.
+SYNC_BOOK_CHAPTERS = 200
+#: Seconds a client waits before asking again while the file builds.
+RETRY_AFTER = 2
+_FORMATS = {MARKDOWN: "markdown", EPUB: "epub"}
+
+
+async def book_response(
+    services: ApiServices, novel_id: UUID, user_id: UUID, media: str, download: bool = False
+) -> Response:
+    """The novel as `media` (JSON: its first window of chapters, `next_chapter` saying more)."""
+    window = ChapterWindow(1, SYNC_BOOK_CHAPTERS)
+    novel = await services.reads.novel(novel_id, user_id, window)
+    if media not in _FORMATS or novel.next_chapter is None:
+        return await novel_response(services, user_id, novel, media, download)
+    if novel.trashed:
+        raise SessionTrashed("The novel's session is in the trash; restore it to export it")
+    file_format = _FORMATS[media]
+    ticket = await services.exports.request(novel_id, user_id, file_format)
+    if ticket.ready:
+        body = await services.exports.download(novel_id, user_id, file_format)
+        response = Response(body, media_type=MEDIA_TYPES[file_format])
+        if download:
+            extension = "md" if file_format == "markdown" else "epub"
+            name = f"novel-{novel_id}.{extension}"
+            response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    task_url = f"/api/v1/tasks/{ticket.task_id}"
+    reply = {
+        "task_id": str(ticket.task_id),
+        "format": file_format,
+        "ready": False,
+        "task_url": task_url,
+        "download_url": f"/api/v1/novels/{novel_id}/exports/{file_format}",
+    }
+    headers = {"Location": task_url, "Retry-After": str(RETRY_AFTER)}
+    return Response(orjson.dumps(reply), 202, headers, media_type="application/json")
+
+
+async def novel_response(
+    services: ApiServices, user_id: UUID, novel: NovelView, media: str, download: bool = False
+) -> Response:
+    """The novel as `media` (JSON, Markdown or EPUB); `download` names a file to save. Markdown
+    and EPUB are rendered off the loop, bounded (application/cpu.py); JSON is pydantic-core's,
+    milliseconds even for the largest bible STAGE_MAX_BYTES allows. An export of a novel
+    whose session is in the trash is refused (409 SESSION_TRASHED), as its commands are."""
+    if novel.trashed and media in (MARKDOWN, EPUB):
+        raise SessionTrashed("The novel's session is in the trash; restore it to export it")
+    if media == MARKDOWN:
+        text = await services.renders.run(user_id, lambda: novel_markdown(novel, novel.chapters))
+        response = Response(text, media_type=f"{MARKDOWN}; charset=utf-8")
+    elif media == EPUB:
+        book = await services.renders.run(user_id, lambda: novel_epub(novel, novel.chapters))
+        response = Response(book, media_type=EPUB)
+    else:
+        response = Response(NovelOut.of(novel).model_dump_json(), media_type="application/json")
+    if download:
+        extension = {MARKDOWN: "md", EPUB: "epub"}.get(media, "json")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="novel-{novel.novel_id}.{extension}"'
+        )
+    return response
