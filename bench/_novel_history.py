@@ -11,6 +11,7 @@ seeded events) before anything is timed.
 """
 
 import asyncio
+import os
 import time
 from functools import partial
 from typing import Any
@@ -23,7 +24,7 @@ from _harness import finished_novel, percentile
 SESSIONS = "/api/v1/genesis/sessions"
 REPEATS = 20
 #: A whole book's rollback writes an event per chapter: a few turns are enough.
-WHOLE_BOOK_TURNS = 6
+WHOLE_BOOK_TURNS = int(os.environ.get("BENCH_WHOLE_BOOK_TURNS", "6"))
 
 
 async def seeded_session(http: httpx.AsyncClient, database_url: str, events: int) -> str:

@@ -35,15 +35,24 @@ SELECT (jsonb_array_elements_text(payload -> 'removed'))::int FROM domain_events
 WHERE aggregate_id = $1::text AND aggregate_type = 'NOVEL'
   AND event_type = 'Novel.Chapters.RolledBack' AND aggregate_version > $2
 """
+# Each chapter's newest versions up to version $2, without their payloads: whether each set the
+# chapter whole (a draft of it, or a rollback that put it back or took it away), so only the
+# payloads from the newest down to that one are read (a book's texts, not four of each).
 _OWN_WINDOWS = f"""
-SELECT e.* FROM unnest($3::int[]) AS n (number)
+SELECT n.number, e.event_id, e.aggregate_version, e.whole FROM unnest($3::int[]) AS n (number)
 CROSS JOIN LATERAL (
-    SELECT {_COLUMNS} FROM domain_events
+    SELECT event_id, aggregate_version,
+           event_type = 'Novel.Chapter.DraftProposed'
+           OR (payload -> 'chapters') ? n.number::text
+           OR (payload -> 'removed') @> to_jsonb(n.number::text)
+           OR (payload -> 'removed') @> to_jsonb(n.number) AS whole
+    FROM domain_events
     WHERE aggregate_id = $1 AND {_VERSIONS} AND (payload ->> 'chapter') = n.number::text
       AND aggregate_version <= $2
     ORDER BY aggregate_version DESC LIMIT {_OWN}
 ) AS e
 """
+_PAYLOADS = f"SELECT {_COLUMNS} FROM domain_events WHERE event_id = ANY($1::uuid[])"
 
 
 async def novel_version(
@@ -57,13 +66,11 @@ async def novel_version(
         return None
     seq = row["aggregate_version"]
     numbers = sorted({r["number"] for r in await reader.fetch(_NUMBERS, novel, seq)})
-    own: dict[int, list[asyncpg.Record]] = {n: [] for n in numbers}
-    for found in await reader.fetch(_OWN_WINDOWS, novel, seq, numbers):
-        own[found["payload"]["chapter"]].append(found)
+    own, floors = await _own_versions(reader, novel, seq, numbers)
     rollbacks = await reader.fetch(_ROLLBACK_WINDOW, novel, seq, 2**31 - 1, _ROLLBACKS)
     chapters = {}
     for number in numbers:
-        since = _since(number, own[number], rollbacks)
+        since = _since(number, own[number], floors[number], rollbacks)
         if since is None:  # the windows end before the event that set it whole
             since = await back_to_whole(reader, novel, seq, number)
         chapter = chapter_after(novel_id, user_id, number, reversed(since))
@@ -74,14 +81,38 @@ async def novel_version(
     return ChaptersVersion(row["event_id"], number, chapters)
 
 
+async def _own_versions(
+    reader: Reader, novel: str, seq: int, numbers: list[int]
+) -> tuple[dict[int, list[asyncpg.Record]], dict[int, int]]:
+    """Each chapter's versions from its newest down to the one that set it whole (with their
+    payloads), and how far down its window is to be trusted (0: to the stream's start, or it
+    holds that event)."""
+    rows: dict[int, list[asyncpg.Record]] = {n: [] for n in numbers}
+    for row in await reader.fetch(_OWN_WINDOWS, novel, seq, numbers):
+        rows[row["number"]].append(row)
+    wanted, floors = [], {}
+    for number, window in rows.items():
+        window.sort(key=lambda r: int(r["aggregate_version"]), reverse=True)  # newest first
+        start = next((i for i, r in enumerate(window) if r["whole"]), None)
+        kept = window if start is None else window[: start + 1]
+        wanted += [r["event_id"] for r in kept]
+        full = start is None and len(window) == _OWN
+        floors[number] = window[-1]["aggregate_version"] if full else 0
+    found = {r["event_id"]: r for r in await reader.fetch(_PAYLOADS, wanted)}
+    own = {n: [found[r["event_id"]] for r in window if r["event_id"] in found]
+           for n, window in rows.items()}  # fmt: skip
+    return own, floors
+
+
 def _since(
-    number: int, own: list[asyncpg.Record], rollbacks: list[asyncpg.Record]
+    number: int, own: list[asyncpg.Record], own_floor: int, rollbacks: list[asyncpg.Record]
 ) -> list[LoggedEvent] | None:
     """The chapter's events newest first back to the one that set it whole (all of them when
     both windows hold everything there is); None: a full window ends before that event."""
-    full = [rows[-1]["aggregate_version"] for rows, size in ((own, _OWN), (rollbacks, _ROLLBACKS))
-            if len(rows) == size]  # fmt: skip
-    floor = max(full, default=0)
+    full = [own_floor] + (
+        [rollbacks[-1]["aggregate_version"]] if len(rollbacks) == _ROLLBACKS else []
+    )
+    floor = max(full)
     merged = {r["event_id"]: r for r in [*own, *rollbacks] if r["aggregate_version"] >= floor}
     ordered = sorted(merged.values(), key=lambda r: int(r["aggregate_version"]), reverse=True)
     events = [logged_event(r) for r in ordered]
