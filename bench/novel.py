@@ -41,6 +41,7 @@ from _generation_cost import Processes
 from _harness import HOST, api_port, background, bench_user, finished_novel, services, system_env
 from _novel_chapters import chapter_costs, ratio_lines
 from _novel_history import (
+    WHOLE_BOOK_TURNS,
     chapter_history_costs,
     history_costs,
     history_lines,
@@ -148,7 +149,10 @@ async def run(
             found["history"] += [
                 await chapter_history_costs(http, database_url, n) for n in HISTORY_EVENTS
             ]
-            found["whole_book_rollback"] = await whole_book_rollback(http, database_url, CHAPTERS)
+            if WHOLE_BOOK_TURNS:  # BENCH_WHOLE_BOOK_TURNS=0: the bench alone
+                found["whole_book_rollback"] = await whole_book_rollback(
+                    http, database_url, CHAPTERS
+                )
     return found | {"rss_mb": [round(rss_before, 1), round(rss_mb(processes), 1)]}
 
 
