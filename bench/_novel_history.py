@@ -193,6 +193,25 @@ async def whole_book_rollback(
     """A novel-wide rollback of a book of `chapters` chapters, each drafted twice: back to the
     first drafts and forward to the second, in turn (every chapter changes each time)."""
     novel = await finished_novel(http, chapters)
+    targets = await _twice_drafted(database_url, novel, chapters)
+    timings = []
+    for turn in range(WHOLE_BOOK_TURNS):
+        wide = {"event_id": targets[turn % 2], "scope": "novel"}
+        body = {"command_type": "RollbackToVersion", "payload": wide}
+        post = partial(http.post, f"/api/v1/novels/{novel}/commands", json=body)
+        timings.append(await _timed(post))
+    ms = [t for t, _ in timings]
+    return {
+        "chapters": chapters,
+        "p50_ms": round(percentile(ms, 0.5), 1),
+        "max_ms": round(max(ms), 1),
+        "statuses": sorted({s for _, s in timings}),
+    }
+
+
+async def _twice_drafted(database_url: str, novel: str, chapters: int) -> list[str]:
+    """Every chapter drafted twice (3,000 characters each) in the novel's stream and its rows
+    as the second drafts leave them; the versions right after the first and second drafts."""
     connection = await asyncpg.connect(database_url)
     try:
         await connection.execute(
@@ -216,33 +235,11 @@ async def whole_book_rollback(
         await connection.execute(
             "UPDATE novels SET stream_version = $2::int WHERE id = $1::uuid", novel, 2 * chapters
         )
-        targets = [
-            await connection.fetchval(
-                "SELECT event_id::text FROM domain_events WHERE aggregate_id = $1 "
-                "AND aggregate_version = $2",
-                novel,
-                version,
-            )
-            for version in (chapters, 2 * chapters)
-        ]
         await connection.execute("VACUUM ANALYZE domain_events")
         await _relayed(connection)
     finally:
         await connection.close()
-    timings = []
-    for turn in range(WHOLE_BOOK_TURNS):
-        wide = {"event_id": targets[turn % 2], "scope": "novel"}
-        body = {"command_type": "RollbackToVersion", "payload": wide}
-        timings.append(
-            await _timed(partial(http.post, f"/api/v1/novels/{novel}/commands", json=body))
-        )
-    ms = [t for t, _ in timings]
-    return {
-        "chapters": chapters,
-        "p50_ms": round(percentile(ms, 0.5), 1),
-        "max_ms": round(max(ms), 1),
-        "statuses": sorted({s for _, s in timings}),
-    }
+    return [await middle_event(database_url, novel, 2 * v) for v in (chapters, 2 * chapters)]
 
 
 def history_lines(costs: list[dict[str, Any]]) -> list[str]:
