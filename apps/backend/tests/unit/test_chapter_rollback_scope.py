@@ -86,6 +86,7 @@ def test_a_version_of_no_chapter_is_the_novels_and_refuses_chapter_scope() -> No
     assert all(e.payload["scope"] == "novel" and not e.payload["chapters"] for e in events)
     unchanged = decide(_state(), _rollback(ChaptersVersion(uuid.uuid4(), None, _state().chapters)))
     assert [e.payload["chapters"] for e in unchanged] == [{}]  # recorded, though nothing moved
+    assert unchanged[0].payload["per_chapter"] is True  # never read beside other chapters
     with pytest.raises(InvalidVersion):
         decide(_state(), _rollback(whole, scope="chapter"))
 

@@ -225,8 +225,10 @@ def rolled_back(
         (n for n in numbers if n in state.chapters and n not in target.chapters), key=int
     )
     base = {"to_event_id": str(target.event_id), "chapter": target.chapter, "scope": scope}
-    if scope == "chapter" or not (changed or removed):
+    if scope == "chapter":
         return [Decided(ROLLED_BACK, base | {"chapters": changed, "removed": removed})]
+    if not (changed or removed):  # recorded, and marked as touching no other chapter
+        return [Decided(ROLLED_BACK, base | {"chapters": {}, "removed": [], PER_CHAPTER: True})]
     # Novel-wide: one event per chapter it changes, named by that chapter, so each is one
     # chapter's size whatever the book's (the whole book in one event met the event size
     # limit) and each chapter's versions are found by the chapter's index (decision 5405).
