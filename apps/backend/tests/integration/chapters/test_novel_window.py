@@ -3,6 +3,7 @@
 and the same bytes at chapter 10 as at chapter 950; the console's chapters page too. Markdown
 of the whole book is its export job's (202 with the task, then the stored file)."""
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -96,6 +97,23 @@ async def test_the_console_shows_a_window_of_chapters_and_a_way_on(
     novel_id = await long_novel(http, pool)
     async with signed_in(live_server.url, settings, user_id) as console:
         await _windows(console, novel_id)
+        await _a_long_books_download(console, novel_id)
+
+
+async def _a_long_books_download(console_http: httpx.AsyncClient, novel_id: str) -> None:
+    """The console's EPUB of a long book: a page that asks again while the job builds it,
+    then the file."""
+    url = f"/console/novels/{novel_id}/download/epub"
+    building = await console_http.get(url)
+    assert building.status_code == 202, building.text
+    assert 'http-equiv="refresh"' in building.text and "data-building=" in building.text
+    task_id = building.text.split('data-building="')[1].split('"')[0]
+    deadline = asyncio.get_running_loop().time() + 90
+    while (book := await console_http.get(url)).status_code == 202:
+        assert asyncio.get_running_loop().time() < deadline, f"task {task_id} never finished"
+        await asyncio.sleep(0.2)
+    assert book.status_code == 200 and book.headers["content-type"] == "application/epub+zip"
+    assert book.content[:2] == b"PK" and "attachment" in book.headers["Content-Disposition"]
 
 
 async def _windows(console_http: httpx.AsyncClient, novel_id: str) -> None:

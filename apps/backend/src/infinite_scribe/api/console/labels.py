@@ -102,6 +102,12 @@ CHINESE_TEXTS: dict[str, str] = {
     "download": "下载",
     "The Genesis session": "创世会话",
     "Back to the console": "返回控制台",
+    "The book is being prepared": "正在准备这本书",
+    "A book this long is built once, as a job; this page asks again every few seconds and the "
+    "file comes when it is ready.": (
+        "这么长的书会作为任务生成一次；本页每隔几秒再问一次，文件准备好就会开始下载。"
+    ),
+    "Back to the novels": "返回小说列表",
     "concept selection": "创意",
     "story conception": "故事",
     "worldview": "世界观",

@@ -5,13 +5,14 @@ the API's JSON, which wants a bearer token, so a browser got a 401)."""
 from typing import Literal
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from infinite_scribe.api.console.web import PREFIX, Writer, render
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.novel_epub import EPUB
-from infinite_scribe.api.novel_files import MARKDOWN, book_response
+from infinite_scribe.api.novel_files import MARKDOWN, RETRY_AFTER, book_response
 
 router = APIRouter(prefix=PREFIX)
 
@@ -34,4 +35,9 @@ async def download_novel(
     its export job's (api/novel_files.py: 202 with the task while it builds)."""
     services = services_of(request.app)
     media = _MEDIA[kind]
-    return await book_response(services, novel_id, principal.user_id, media, download=True)
+    found = await book_response(services, novel_id, principal.user_id, media, download=True)
+    if found.status_code != 202:
+        return found
+    # A long book's file is its export job's: a page that asks again until it is there.
+    building = {"task_id": orjson.loads(found.body)["task_id"], "retry_after": RETRY_AFTER}
+    return render(request, "book_building.html", building, status_code=202, principal=principal)
