@@ -150,3 +150,28 @@ async def test_characters_have_their_own_arcs_and_chapters_their_own_beats() -> 
         assert isinstance(plot, PlotOutlineProposal)
         summaries = [ch.summary for act in plot.acts for ch in act.chapters]
         assert len(summaries) >= 7 and len(set(summaries)) == len(summaries)
+
+
+@pytest.mark.parametrize(
+    ("feedback", "said"),
+    [("嗯……再想想吧", "没能从这条反馈里看出要改什么"), ("hmm, not sure", "I could not tell")],
+)
+async def test_feedback_nothing_was_read_from_is_said_so_never_reported_as_applied(
+    feedback: str, said: str
+) -> None:
+    """Issue 55: a revision note lists what changed; a request not understood says so."""
+    revised = await OfflineGenerator().generate(
+        GenerationRequest(
+            session_id=uuid4(),
+            stage=GenesisStage.STORY_CONCEPTION,
+            feedback=feedback,
+            previous_proposal={"premise": "p"},
+            preferences={"语言": "中文"} if said[0] == "没" else {},
+        )
+    )
+    assert revised.revision_note is not None and said in revised.revision_note
+    assert feedback in revised.revision_note
+    assert (
+        "已按反馈修改" not in revised.revision_note
+        and "Revised as asked" not in revised.revision_note
+    )

@@ -117,8 +117,8 @@ def _revision_note(wished: Facts, words: Words, feedback: str | None) -> str | N
         if any(key in feedback.lower() for key in keys):
             said.append(changes["tone"].format(value=tone))
             break
-    if not said:
-        said.append(feedback)
+    if not said:  # nothing understood: said so, never reported as applied (issue 55)
+        return words.not_understood.format(feedback=feedback[:200])[:1000]
     separator = "；" if words is CHINESE_WORDS else "; "  # noqa: RUF001
     return words.revised.format(changes=separator.join(said))[:1000]
 

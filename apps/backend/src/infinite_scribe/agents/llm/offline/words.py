@@ -60,6 +60,9 @@ class Words:
     #: Feedback words -> the tone a revision takes ("darker" -> brooding).
     moods: tuple[tuple[tuple[str, ...], str], ...]
     revised: str  # {changes}
+    #: A revision whose feedback the reader could not tell a change from: said so, not
+    #: reported as applied (issue 55). {feedback}
+    not_understood: str
     changes: dict[str, str]  # what a revision changed, by kind
     long_ago: str
 
