@@ -1,12 +1,13 @@
 """The state right after one version, from a bounded read, pure (issue 54, decision 5402).
 
-Every rollback (and branch) event carries the whole state it restores, and after one, a session
-only moves forward through its stages: a stage confirmed after it is not proposed again without
-another rollback. So the state right after version `v` is its base (the last start or restore at
-or before `v`) with, for each stage, the latest version of that stage between the base and `v`
-(a StageConfirmed adds its data and its event to `confirmed_by`), and `v` itself applied last.
-The store reads those rows by index (at most eight), whatever the log's length; the full fold
-(`history.fold`) is the reference this is tested against.
+Every rollback (and branch) restores a whole state (its row beside the event, resolved by the
+store: decision 5403), and after one, a session only moves forward through its stages: a stage
+confirmed after it is not proposed again without another rollback. So the state right after
+version `v` is its base (the last start or restore at or before `v`) with, for each stage, the
+latest version of that stage between the base and `v` (a StageConfirmed adds its data and its
+event to `confirmed_by`), and `v` itself applied last. The store reads those rows by index (at
+most eight, and a restore's row), whatever the log's length; the full fold (`history.fold`) is
+the reference this is tested against.
 """
 
 from collections.abc import Mapping

@@ -252,7 +252,8 @@ async def version_target(
     pool: Reader, session_id: UUID, event_id: UUID, user_id: UUID
 ) -> VersionTarget | None:
     """The version `event_id` of the session's lineage and the state right after it, from at
-    most eight rows (domain/version_state.py); None: not a version of this lineage."""
+    most eight rows and a restore's state (domain/version_state.py); None: not a version of
+    this lineage."""
     chain = dict(
         (r["session_id"], r["upto"]) for r in await pool.fetch(_LINEAGE, session_id, MAX_DEPTH)
     )
