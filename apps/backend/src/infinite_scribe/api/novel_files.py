@@ -33,13 +33,23 @@ async def book_response(
     services: ApiServices, novel_id: UUID, user_id: UUID, media: str, download: bool = False
 ) -> Response:
     """The novel as `media` (JSON: its first window of chapters, `next_chapter` saying more)."""
-    window = ChapterWindow(1, SYNC_BOOK_CHAPTERS)
-    novel = await services.reads.novel(novel_id, user_id, window)
-    if media not in _FORMATS or novel.next_chapter is None:
-        return await novel_response(services, user_id, novel, media, download)
+    if media in _FORMATS:
+        # The window's last chapter alone first: a long book's poll reads one chapter, not 200.
+        window = ChapterWindow(SYNC_BOOK_CHAPTERS, 1)
+        probe = await services.reads.novel(novel_id, user_id, window)
+        if probe.next_chapter is not None:
+            return await _from_export(services, probe, user_id, media, download)
+    novel = await services.reads.novel(novel_id, user_id, ChapterWindow(1, SYNC_BOOK_CHAPTERS))
+    return await novel_response(services, user_id, novel, media, download)
+
+
+async def _from_export(
+    services: ApiServices, novel: NovelView, user_id: UUID, media: str, download: bool
+) -> Response:
+    """A long book's file: the export of the novel as it is now, or 202 with its job's task."""
     if novel.trashed:
         raise SessionTrashed("The novel's session is in the trash; restore it to export it")
-    file_format = _FORMATS[media]
+    file_format, novel_id = _FORMATS[media], novel.novel_id
     ticket = await services.exports.request(novel_id, user_id, file_format)
     if ticket.ready:
         body = await services.exports.download(novel_id, user_id, file_format)
