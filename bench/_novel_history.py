@@ -134,34 +134,44 @@ async def seeded_novel(http: httpx.AsyncClient, database_url: str, events: int) 
     """A finished novel of three chapters whose stream holds `events` drafts of them, and its
     chapters as the last drafts leave them."""
     novel = await finished_novel(http, 3)
+    await _seed_drafts(database_url, novel, events, 3, "'第' || v || '稿 潮声'")
+    return novel
+
+
+async def _seed_drafts(
+    database_url: str, novel: str, drafts: int, chapters: int, text: str
+) -> None:
+    """`drafts` drafts of the novel's `chapters` chapters in turn (`text`: the SQL of draft
+    `v`'s text), the chapter rows as the last drafts leave them, vacuumed and relayed."""
     connection = await asyncpg.connect(database_url)
     try:
         await connection.execute(
-            """
+            f"""
             INSERT INTO domain_events (event_type, aggregate_type, aggregate_id,
                                        aggregate_version, payload)
             SELECT 'Novel.Chapter.DraftProposed', 'NOVEL', $1, v, jsonb_build_object(
-                'chapter', 1 + v % 3, 'text', '第' || v || '稿 潮声', 'beats', '[]'::jsonb)
+                'chapter', 1 + (v - 1) % $3::int, 'text', {text}, 'beats', '[]'::jsonb)
             FROM generate_series(1, $2::int) AS v
             """,
             novel,
-            events,
+            drafts,
+            chapters,
         )
         await connection.execute(
-            "INSERT INTO novel_chapters (novel_id, number, status, text) SELECT $1::uuid, n, "
-            "'DRAFTED', '第' || ($2::int - (($2::int - n + 1) % 3)) || '稿 潮声' "
-            "FROM generate_series(1, 3) AS n",
+            f"INSERT INTO novel_chapters (novel_id, number, status, text) "
+            f"SELECT $1::uuid, n, 'DRAFTED', {text} FROM (SELECT n, "
+            "$2::int - (($2::int - n) % $3::int) AS v FROM generate_series(1, $3::int) AS n) AS x",
             novel,
-            events,
+            drafts,
+            chapters,
         )
         await connection.execute(
-            "UPDATE novels SET stream_version = $2::int WHERE id = $1::uuid", novel, events
+            "UPDATE novels SET stream_version = $2::int WHERE id = $1::uuid", novel, drafts
         )
         await connection.execute("VACUUM ANALYZE domain_events")
         await _relayed(connection)
     finally:
         await connection.close()
-    return novel
 
 
 async def chapter_history_costs(
@@ -210,35 +220,9 @@ async def whole_book_rollback(
 
 
 async def _twice_drafted(database_url: str, novel: str, chapters: int) -> list[str]:
-    """Every chapter drafted twice (3,000 characters each) in the novel's stream and its rows
-    as the second drafts leave them; the versions right after the first and second drafts."""
-    connection = await asyncpg.connect(database_url)
-    try:
-        await connection.execute(
-            """
-            INSERT INTO domain_events (event_type, aggregate_type, aggregate_id,
-                                       aggregate_version, payload)
-            SELECT 'Novel.Chapter.DraftProposed', 'NOVEL', $1, v, jsonb_build_object(
-                'chapter', 1 + (v - 1) % $2::int, 'text', repeat('潮', 3000) || v,
-                'beats', '[]'::jsonb)
-            FROM generate_series(1, 2 * $2::int) AS v
-            """,
-            novel,
-            chapters,
-        )
-        await connection.execute(
-            "INSERT INTO novel_chapters (novel_id, number, status, text) SELECT $1::uuid, n, "
-            "'DRAFTED', repeat('潮', 3000) || ($2::int + n) FROM generate_series(1, $2::int) AS n",
-            novel,
-            chapters,
-        )
-        await connection.execute(
-            "UPDATE novels SET stream_version = $2::int WHERE id = $1::uuid", novel, 2 * chapters
-        )
-        await connection.execute("VACUUM ANALYZE domain_events")
-        await _relayed(connection)
-    finally:
-        await connection.close()
+    """Every chapter drafted twice (3,000 characters each) and its rows as the second drafts
+    leave them; the versions right after the first and the second drafts."""
+    await _seed_drafts(database_url, novel, 2 * chapters, chapters, "repeat('潮', 3000) || v")
     return [await middle_event(database_url, novel, 2 * v) for v in (chapters, 2 * chapters)]
 
 

@@ -131,9 +131,10 @@ class GenerationHandler:
     async def _attempts(
         self, delivery: Delivery, job: Job, cancelled: asyncio.Event, usage: Usage
     ) -> None:
+        parts = self._outline_parts(job)  # a long outline's kept parts (None: one call)
         try:
             done = await attempted(
-                lambda: self._call_model(job, cancelled),
+                lambda: self._call_model(job, cancelled, parts),
                 attempts=self.attempts,
                 backoff_seconds=self.backoff_seconds,
                 metrics=self.metrics,
@@ -160,7 +161,6 @@ class GenerationHandler:
         # One statement: the proposal, task and command, and the flow's pause (issue 40).
         proposal_data = done.result.model_dump(mode="json")
         if await self.work.propose(job, proposal_data, self.provider.name, reported):
-            parts = self._outline_parts(job, generation_request(job))
             if parts is not None:
                 await parts.forget()  # written: its parts are in the proposal now
             self.metrics.handled.inc()
@@ -168,23 +168,26 @@ class GenerationHandler:
         else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent
             self.metrics.skipped.inc()
 
-    async def _proposal(self, job: Job, draft: DraftCallback) -> Proposal:
+    async def _proposal(
+        self, job: Job, draft: DraftCallback, parts: OutlineParts | None
+    ) -> Proposal:
         """The provider's proposal: one call, or an outline of many chapters in batches."""
         request = generation_request(job)
-        parts = self._outline_parts(job, request)
         provider = self.provider
         if parts is None or not isinstance(provider, ModelGate):
             return await provider.generate(request, draft)
         return await batched_outline(provider, request, parts, draft)
 
-    def _outline_parts(self, job: Job, request: GenerationRequest) -> OutlineParts | None:
-        total = outline_size(request)
+    def _outline_parts(self, job: Job) -> OutlineParts | None:
+        total = outline_size(generation_request(job))
         provider = self.provider
         if total is None or not (isinstance(provider, ModelGate) and provider.writes_outlines):
             return None  # a provider that writes no batches answers in one call
         return OutlineParts(self.work.tasks, job, total, getattr(provider, "model", None))
 
-    async def _call_model(self, job: Job, cancelled: asyncio.Event) -> Proposal:
+    async def _call_model(
+        self, job: Job, cancelled: asyncio.Event, parts: OutlineParts | None
+    ) -> Proposal:
         """The provider's proposal, streaming drafts; _Cancelled (the call cancelled) once a
         cancelling event came and the task is indeed no longer wanted."""
         streaming = self.streaming
@@ -194,7 +197,7 @@ class GenerationHandler:
             str(job.task.task_id),
             job.stage.value,
         )
-        call = asyncio.create_task(self._proposal(job, throttle))
+        call = asyncio.create_task(self._proposal(job, throttle, parts))
         try:
             while True:
                 waiter = asyncio.create_task(cancelled.wait())

@@ -34,7 +34,6 @@ from infinite_scribe.domain.genesis import (
     GenesisState,
     decide,
     evolve,
-    resolved,
 )
 from infinite_scribe.domain.novel import novel_bible
 
@@ -89,8 +88,8 @@ class GenesisCommands:
 
     def evolve(self, state: GenesisState, decided: Sequence[DecidedEvent]) -> GenesisState:
         for event in decided:
-            restored = event.restored if isinstance(event, Decided) else None
-            state = evolve(state, event.event_type, resolved(event.payload, restored))
+            payload = event.folded() if isinstance(event, Decided) else event.payload
+            state = evolve(state, event.event_type, payload)
         return state
 
     def parts(

@@ -12,6 +12,7 @@ import httpx
 
 from infinite_scribe.domain.chapter_history import fold_chapters
 from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository
+from infinite_scribe.persistence.chapters.versions import ROLLBACK_WINDOW
 from tests.integration.chapters.test_chapter_versions import (
     ROLLED,
     append,
@@ -119,3 +120,14 @@ async def test_a_novel_wide_rollback_past_the_old_limit_and_larger_than_an_event
     )
     assert [r["payload"]["chapter"] for r in written] == [1, 2, 3]
     assert max(r["size"] for r in written) < 400_000
+
+
+async def test_the_wide_rollbacks_window_reads_its_own_index(pool: asyncpg.Pool) -> None:
+    """Migration 0029's partial index answers the window (its predicate is the query's): a
+    chapter's read never wades through the per-chapter events of a novel-wide rollback."""
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute("SET LOCAL enable_seqscan = off")
+        plan = await connection.fetchval(
+            f"EXPLAIN (FORMAT JSON) {ROLLBACK_WINDOW}", str(uuid4()), 10, 2**31 - 1, 64
+        )
+    assert "domain_events_novel_wide_rollbacks" in str(plan)

@@ -103,6 +103,15 @@ async def test_purge_only_from_the_trash_removes_everything_and_is_idempotent(
         flow,
     )
     ok(await command(http, session_id, "AbandonSession", {"reason": "private words"}))
+    for owner in (session_id, other):  # a restore's state and an outline's part of each
+        await pool.execute(
+            "INSERT INTO session_restores (session_id, seq, confirmed_data) VALUES ($1, 9, '{}')",
+            owner,
+        )
+        await pool.execute(
+            "INSERT INTO outline_parts (session_id, plan, part, content) VALUES ($1, 'p', 0, '{}')",
+            owner,
+        )
 
     refused = await purge(http, session_id)
     assert refused.status_code == 409 and refused.json()["error_code"] == "SESSION_NOT_TRASHED"
@@ -116,9 +125,14 @@ async def test_purge_only_from_the_trash_removes_everything_and_is_idempotent(
         ("genesis_sessions", "id"),
         ("command_inbox", "session_id"),
         ("async_tasks", "session_id"),
+        ("session_restores", "session_id"),
+        ("outline_parts", "session_id"),
     ):
         count = await pool.fetchval(f"SELECT count(*) FROM {table} WHERE {column} = $1", session_id)
         assert count == 0, table
+    for table in ("session_restores", "outline_parts"):  # the neighbour's stay
+        count = await pool.fetchval(f"SELECT count(*) FROM {table} WHERE session_id = $1", other)
+        assert count == 1, table
     assert (
         await pool.fetchval(
             "SELECT count(*) FROM flow_resume_handles WHERE correlation_id = $1", flow

@@ -8,18 +8,18 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.domain.chapter_history import chapter_after, sets_chapter
+from infinite_scribe.domain.chapter_history import chapter_after
 from infinite_scribe.domain.chapters import ChaptersVersion
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.persistence.chapters.versions import (
-    _COLUMNS,
-    _ROLLBACK_WINDOW,
-    _TARGET,
-    _VERSIONS,
+    COLUMNS,
+    ROLLBACK_WINDOW,
+    TARGET,
+    VERSIONS,
     back_to_whole,
+    merged_back,
 )
 from infinite_scribe.persistence.genesis.restores import Reader
-from infinite_scribe.persistence.genesis.version_page import logged_event
 
 #: A chapter's newest versions read at once (a draft, a revision, its confirmation, ...).
 _OWN = 4
@@ -47,12 +47,12 @@ CROSS JOIN LATERAL (
            OR (payload -> 'removed') @> to_jsonb(n.number::text)
            OR (payload -> 'removed') @> to_jsonb(n.number) AS whole
     FROM domain_events
-    WHERE aggregate_id = $1 AND {_VERSIONS} AND (payload ->> 'chapter') = n.number::text
+    WHERE aggregate_id = $1 AND {VERSIONS} AND (payload ->> 'chapter') = n.number::text
       AND aggregate_version <= $2
     ORDER BY aggregate_version DESC LIMIT {_OWN}
 ) AS e
 """
-_PAYLOADS = f"SELECT {_COLUMNS} FROM domain_events WHERE event_id = ANY($1::uuid[])"
+_PAYLOADS = f"SELECT {COLUMNS} FROM domain_events WHERE event_id = ANY($1::uuid[])"
 
 
 async def novel_version(
@@ -61,13 +61,13 @@ async def novel_version(
     """The version `event_id` of the novel and every chapter right after it; None: not one
     of its versions."""
     novel = str(novel_id)
-    row = await reader.fetchrow(_TARGET, event_id, novel)
+    row = await reader.fetchrow(TARGET, event_id, novel)
     if row is None:
         return None
     seq = row["aggregate_version"]
     numbers = sorted({r["number"] for r in await reader.fetch(_NUMBERS, novel, seq)})
     own, floors = await _own_versions(reader, novel, seq, numbers)
-    rollbacks = await reader.fetch(_ROLLBACK_WINDOW, novel, seq, 2**31 - 1, _ROLLBACKS)
+    rollbacks = await reader.fetch(ROLLBACK_WINDOW, novel, seq, 2**31 - 1, _ROLLBACKS)
     chapters = {}
     for number in numbers:
         since = _since(number, own[number], floors[number], rollbacks)
@@ -109,14 +109,7 @@ def _since(
 ) -> list[LoggedEvent] | None:
     """The chapter's events newest first back to the one that set it whole (all of them when
     both windows hold everything there is); None: a full window ends before that event."""
-    full = [own_floor] + (
-        [rollbacks[-1]["aggregate_version"]] if len(rollbacks) == _ROLLBACKS else []
-    )
-    floor = max(full)
-    merged = {r["event_id"]: r for r in [*own, *rollbacks] if r["aggregate_version"] >= floor}
-    ordered = sorted(merged.values(), key=lambda r: int(r["aggregate_version"]), reverse=True)
-    events = [logged_event(r) for r in ordered]
-    start = next((i for i, e in enumerate(events) if sets_chapter(e, number)), None)
-    if start is not None:
-        return events[: start + 1]
-    return events if floor == 0 else None
+    rollback_floor = rollbacks[-1]["aggregate_version"] if len(rollbacks) == _ROLLBACKS else 0
+    floor = max(own_floor, rollback_floor)
+    events, whole = merged_back(number, [*own, *rollbacks], floor)
+    return events if whole or floor == 0 else None

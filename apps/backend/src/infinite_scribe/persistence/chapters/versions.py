@@ -14,22 +14,22 @@ from infinite_scribe.domain.chapters import ROLLED_BACK, ChaptersVersion
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.persistence.genesis.version_page import keyset_page, logged_event
 
-_COLUMNS = "event_id, event_type, payload, created_at, aggregate_id, aggregate_version"
-_VERSIONS = """aggregate_type = 'NOVEL' AND event_type IN (
+COLUMNS = "event_id, event_type, payload, created_at, aggregate_id, aggregate_version"
+VERSIONS = """aggregate_type = 'NOVEL' AND event_type IN (
     'Novel.Chapter.DraftProposed', 'Novel.Chapter.Confirmed', 'Novel.Chapters.RolledBack')"""
-_TARGET = f"""SELECT {_COLUMNS} FROM domain_events
-WHERE event_id = $1 AND aggregate_id = $2 AND {_VERSIONS}"""
+TARGET = f"""SELECT {COLUMNS} FROM domain_events
+WHERE event_id = $1 AND aggregate_id = $2 AND {VERSIONS}"""
 # Chapter $3's versions up to version $2 and older than $4, newest first (by its index).
 _CHAPTER_WINDOW = f"""
-SELECT {_COLUMNS} FROM domain_events
-WHERE aggregate_id = $1 AND {_VERSIONS} AND (payload ->> 'chapter') = $3::text
+SELECT {COLUMNS} FROM domain_events
+WHERE aggregate_id = $1 AND {VERSIONS} AND (payload ->> 'chapter') = $3::text
   AND aggregate_version <= $2 AND aggregate_version < $4
 ORDER BY aggregate_version DESC LIMIT $5
 """
 # The novel's rollbacks that may touch any chapter (written before decision 5405 made a
 # novel-wide one an event per chapter: migration 0029's index), the same way.
-_ROLLBACK_WINDOW = f"""
-SELECT {_COLUMNS} FROM domain_events
+ROLLBACK_WINDOW = f"""
+SELECT {COLUMNS} FROM domain_events
 WHERE aggregate_id = $1 AND aggregate_type = 'NOVEL' AND event_type = 'Novel.Chapters.RolledBack'
   AND NOT (payload ? 'per_chapter') AND (payload ->> 'scope') IS DISTINCT FROM 'chapter'
   AND aggregate_version <= $2 AND aggregate_version < $3
@@ -37,7 +37,7 @@ ORDER BY aggregate_version DESC LIMIT $4
 """
 _ROWS = 32
 _PAGE = keyset_page(
-    _VERSIONS,
+    VERSIONS,
     "e.event_id, e.event_type, e.payload, e.created_at, e.aggregate_id, e.aggregate_version, "
     "f.payload ->> 'feedback' AS feedback",
     "LEFT JOIN domain_events f ON f.event_id = e.causation_id "
@@ -50,7 +50,7 @@ async def chapter_version(
 ) -> ChaptersVersion | None:
     """The version `event_id` of a chapter of the novel, with that chapter as it was right
     after it; None: not a version of this novel, or one that names no chapter."""
-    row = await connection.fetchrow(_TARGET, event_id, str(novel_id))
+    row = await connection.fetchrow(TARGET, event_id, str(novel_id))
     number = None if row is None else row["payload"].get("chapter")
     if row is None or not isinstance(number, int):
         return None
@@ -69,22 +69,28 @@ async def back_to_whole(
     before, since = 2**31 - 1, []
     while True:
         own = await connection.fetch(_CHAPTER_WINDOW, novel, seq, str(number), before, _ROWS)
-        rollbacks = await connection.fetch(_ROLLBACK_WINDOW, novel, seq, before, _ROWS)
+        rollbacks = await connection.fetch(ROLLBACK_WINDOW, novel, seq, before, _ROWS)
         floor = max(
             (rows[-1]["aggregate_version"] for rows in (own, rollbacks) if len(rows) == _ROWS),
             default=0,
         )
-        merged = {r["event_id"]: r for r in [*own, *rollbacks] if r["aggregate_version"] >= floor}
-        events = [logged_event(r) for r in sorted(merged.values(), key=_seq, reverse=True)]
-        start = next((i for i, e in enumerate(events) if sets_chapter(e, number)), None)
-        since += events if start is None else events[: start + 1]
-        if start is not None or floor == 0:
+        events, whole = merged_back(number, [*own, *rollbacks], floor)
+        since += events
+        if whole or floor == 0:
             return since
         before = floor
 
 
-def _seq(row: asyncpg.Record) -> int:
-    return int(row["aggregate_version"])
+def merged_back(
+    number: int, rows: list[asyncpg.Record], floor: int
+) -> tuple[list[LoggedEvent], bool]:
+    """Chapter `number`'s events among `rows` (windows that may overlap) from `floor` up,
+    newest first, down to the one that set it whole; and whether one did."""
+    merged = {r["event_id"]: r for r in rows if r["aggregate_version"] >= floor}
+    ordered = sorted(merged.values(), key=lambda r: int(r["aggregate_version"]), reverse=True)
+    events = [logged_event(r) for r in ordered]
+    start = next((i for i, e in enumerate(events) if sets_chapter(e, number)), None)
+    return (events, False) if start is None else (events[: start + 1], True)
 
 
 async def history_page(

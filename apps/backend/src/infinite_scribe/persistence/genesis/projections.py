@@ -6,9 +6,10 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.projections import ProjectedRow
+from infinite_scribe.domain.genesis import resolved
 from infinite_scribe.domain.version_page import RESTORES
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.genesis.restores import resolved_payload, restores_of
+from infinite_scribe.persistence.genesis.restores import restores_of
 from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import DomainEventRow
 
@@ -68,9 +69,7 @@ class PostgresProjectionRepository:
         at = [e.aggregate_version for e in events if e.event_type in RESTORES]
         restores = await restores_of(self.connection, session_id, at)
         return [
-            e.model_copy(
-                update={"payload": resolved_payload(e.payload, e.aggregate_version, restores)}
-            )
+            e.model_copy(update={"payload": resolved(e.payload, restores[e.aggregate_version])})
             if e.aggregate_version in restores
             else e
             for e in events

@@ -1,13 +1,13 @@
 """The state a rollback or a branch restored, read beside its event (decision 5403): every
-reader that folds a restore (a version's state, the rebuild, the history) resolves it here."""
+reader that folds a restore (a version's state, the rebuild) reads its rows here and resolves
+its payload with `domain.genesis.resolved`."""
 
-from collections.abc import Mapping
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.domain.genesis import Restored, resolved
+from infinite_scribe.domain.genesis import Restored
 
 Reader: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
@@ -22,10 +22,3 @@ async def restores_of(reader: Reader, session_id: UUID, seqs: list[int]) -> dict
         return {}
     rows = await reader.fetch(_ROWS, session_id, seqs)
     return {r["seq"]: Restored(r["confirmed_data"], r["last_result"]) for r in rows}
-
-
-def resolved_payload(
-    payload: Mapping[str, Any], seq: int, restores: Mapping[int, Restored]
-) -> Mapping[str, Any]:
-    """`payload` of the event at `seq` with its restore's state, when it has a row."""
-    return resolved(payload, restores.get(seq))

@@ -13,7 +13,7 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.domain.genesis import FINISHED as FINISHED_EVENT
-from infinite_scribe.domain.genesis import VersionTarget
+from infinite_scribe.domain.genesis import VersionTarget, resolved
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.version_page import (
     RESTORES,
@@ -23,7 +23,7 @@ from infinite_scribe.domain.version_page import (
     stage_of,
 )
 from infinite_scribe.domain.version_state import version_target as state_target
-from infinite_scribe.persistence.genesis.restores import Reader, resolved_payload, restores_of
+from infinite_scribe.persistence.genesis.restores import Reader, restores_of
 from shared_types.enums import GenesisStage
 
 #: The events that are versions; the same text as the indexes' predicate (migration 0026).
@@ -268,7 +268,7 @@ async def version_target(
     if base_event.event_type in RESTORES:
         at = base["aggregate_version"]
         restores = await restores_of(pool, base_event.session_id, [at])
-        base_event = replace(base_event, payload=resolved_payload(base_event.payload, at, restores))
+        base_event = replace(base_event, payload=resolved(base_event.payload, restores.get(at)))
     stages = [stage.value for stage in GenesisStage]
     after = [base["aggregate_version"]] * (len(stages) - 1) + [0]  # a finish: any before
     rows = await pool.fetch(_LATEST, segment, stages, after, seq)
