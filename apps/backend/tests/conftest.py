@@ -53,6 +53,7 @@ os.environ["SCRIBE_ENV_FILE"] = ""
 ALL_TABLES = (
     "session_finishes",
     "session_restores",
+    "outline_parts",
     "novel_chapters",
     "novel_exports",
     "relay_members",
