@@ -6,11 +6,19 @@ import re
 
 from infinite_scribe.agents.llm.offline import vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.agents.llm.offline.requests import read_changes
 
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
 PLACE_NOUNS = vocabulary.words("en", "place_nouns")
-_PREPOSITIONS = r"(?:on|in|at|aboard|inside|beneath|under|across|near|within|outside)"
+_PREPOSITIONS = (
+    r"(?:on|in|at|aboard|inside|beneath|under|across|near|within|outside|orbiting|above)"
+)
+#: The hero's name as an English idea gives it: "Mara Quinn, a salvage pilot, ...", "a pilot
+#: named Mara Quinn" (carried verbatim into every stage, issue 55).
+_PROPER = r"([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)"
+_NAMED = re.compile(r"\b(?:named|called)\s+" + _PROPER)
+_APPOSITION = re.compile(r"^" + _PROPER + r",\s+(?:a|an|the)\s")
 _STOP = vocabulary.words("en", "stop")
 _ARTICLES = ("the ", "a ", "an ")
 _TIME = re.compile(
@@ -112,8 +120,10 @@ def read(text: str) -> Facts:
         event = event.removeprefix("who ").strip() or None
     elif hero is None and len(_WORD.findall(first)) >= 3:
         event = first
+    named = _NAMED.search(first) or _APPOSITION.match(first)
     return Facts(
         hero=hero,
+        hero_name=named.group(1) if named else None,
         place=places[0][0] if places else None,
         places=tuple(phrase for phrase, _ in places),
         time=time.group(1) if time else None,
@@ -121,9 +131,6 @@ def read(text: str) -> Facts:
     )
 
 
-_DIRECTIVE = r"\s+(?:should|must|has to|needs to|ought to|could)?\s*(?:be|become)\s+(.+)"
-_HERO_WISH = re.compile(r"\b(?:protagonist|hero|heroine|main character|lead)" + _DIRECTIVE, re.I)
-_FOE_WISH = re.compile(r"\b(?:villain|antagonist|enemy|bad guy|big bad)" + _DIRECTIVE, re.I)
 _ACT_NUMBERS = {"one": 1, "two": 2, "three": 3, "i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3}
 _ACT = r"act\s+(one|two|three|iii|ii|i|1|2|3)\b"
 _ACT_WISH = re.compile(
@@ -137,9 +144,6 @@ _WISH_LEADS = re.compile(
     r"^(?:i want|i'd like|we need|there should be|there must be|add|put|include|give it)\s+", re.I
 )
 _ADD_WISH = re.compile(r"\b(?:add|include|introduce|bring in)\s+(.+)", re.I)
-_PLACE_WISH = re.compile(
-    r"\b(?:set it|set the story|take place|takes place)\s+(?:on|in|at)\s+(.+)", re.I
-)
 STYLES = re.compile(
     r"\b(?:first|second|third)[- ]person\b|\b(?:present|past) tense\b|\bepistolary\b", re.I
 )
@@ -168,20 +172,14 @@ def read_feedback(feedback: str) -> Facts:
 
 
 def _directive(clause: str) -> Facts:
-    if match := _HERO_WISH.search(clause):
-        wished = read(match.group(1))
-        return Facts(hero=wished.hero or _clean(match.group(1)), place=wished.place)
-    if match := _FOE_WISH.search(clause):
-        return Facts(antagonist=_clean(match.group(1), article=True))
+    if (asked := read_changes(clause, "en", read, _TIME)) is not None:
+        return asked
     if (match := _ACT_WISH.search(clause)) is not None:
         event = _clean(match.group(2), article=True)
         return Facts(acts=((_ACT_NUMBERS[match.group(1).lower()], event),))
     if (match := _ACT_AFTER.search(clause)) is not None:
         event = _WISH_LEADS.sub("", match.group(1))
         return Facts(acts=((_ACT_NUMBERS[match.group(2).lower()], _clean(event, article=True)),))
-    if match := _PLACE_WISH.search(clause):
-        place = _clean(match.group(1))
-        return Facts(place=place, places=(place,))
     if match := _ADD_WISH.search(clause):
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))
         return Facts(elements=tuple(_clean(part) for part in parts if _clean(part)))

@@ -6,6 +6,7 @@ import re
 
 from infinite_scribe.agents.llm.offline import segment, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.agents.llm.offline.requests import read_changes
 
 ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
@@ -16,6 +17,10 @@ _PLACE_ENDS = vocabulary.characters("zh", "place_ends")
 _NOT_PLACES = vocabulary.words("zh", "not_places")
 _MEASURES = vocabulary.words("zh", "measures")
 _SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
+#: A given name may open with 阿 or 小 (阿罗, 小满); a word opening with a direction or a
+#: preposition is not a name, whatever surname it looks like (上守灯).
+_NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
+_NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
 _TIME = re.compile(
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
     r"|近未来|未来|远古|古代|末日之后|战后|民国|唐朝|宋朝|明朝|清朝|汉朝|秦朝|元朝|中世纪)"
@@ -44,8 +49,28 @@ def _is_place(word: str) -> bool:
 
 
 def _name(word: str) -> bool:
-    """A person's name the writer made up: not in the dictionary, and it starts with a surname."""
-    return 2 <= len(word) <= 3 and _han(word) and word[0] in _SURNAMES and not segment.known(word)
+    """A person's name the writer made up: not in the dictionary, and it starts with a surname;
+    a job or a trade is not a name (胡商, issue 55)."""
+    return (
+        2 <= len(word) <= 3
+        and _han(word)
+        and word[0] in _SURNAMES
+        and word[0] not in _NOT_NAME_OPENERS
+        and not segment.known(word)
+        and not is_role(word)
+    )
+
+
+def _hero_name(words: list[str], after: int) -> str | None:
+    """The name right after the hero's role (仵作宋慈, 女儿阿罗): an apposition."""
+    if after < 0 or after >= len(words):
+        return None
+    word = words[after]
+    if not (2 <= len(word) <= 3 and _han(word)) or is_role(word) or _is_place(word):
+        return None
+    # Right after the role a known word may be a name too (宋慈 is in the dictionary).
+    opens = word[0] in _NAME_OPENERS or (word[0] in _SURNAMES and word[0] not in _NOT_NAME_OPENERS)
+    return word if opens and word not in _STOPS else None
 
 
 def _merged(words: list[str]) -> list[str]:
@@ -77,7 +102,10 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
             or (words[start - 1] == "的" and start > 1 and words[start - 2] in _MODIFIERS)
         ):
             start -= 1
-        return "".join(words[start : index + 1]), index + 1
+        end = index + 1
+        if end + 1 < len(words) and words[end] == "的" and is_role(words[end + 1]):
+            end += 2  # 胡商的女儿: the daughter is the hero, her father's trade describes her
+        return "".join(words[start:end]), end
     return None, -1
 
 
@@ -160,7 +188,7 @@ def read(text: str) -> Facts:
     places = _places(all_words)
     names = [word for word in all_words if _name(word)]
     time = _TIME.search(text)
-    name = names[0] if names else None
+    name = _hero_name(words, after) or (names[0] if names else None)
     event = _event(words, after, places, name)
     if event is None and hero is None:
         event = first
@@ -179,15 +207,11 @@ def read(text: str) -> Facts:
     )
 
 
-_DIRECTIVE = r"(?:必须|应该|应当|需要|要|得|最好)?(?:是|为|改为|改成|换成|变成)"
-_HERO_WISH = re.compile(r"(?:主角|主人公|女主角?|男主角?)" + _DIRECTIVE + r"(.+)")
-_FOE_WISH = re.compile(r"(?:大反派|反派|敌人|对手|幕后黑手)" + _DIRECTIVE + r"(.+)")
 _ACT_WISH = re.compile(
     r"第([一二三四五12345])幕(?:里|中|之中)?(?:应该|必须|需要|要|得)*"
     r"(?:有|加入|安排|出现|包含)?(?:一次|一场|一段|一个)?(.+)"
 )
 _ADD_WISH = re.compile(r"(?:加入|增加|添加|加上|引入|需要有|要有|加点|加一些)(.+)")
-_PLACE_WISH = re.compile(r"(?:故事|背景|地点)(?:应该|必须|要)?(?:发生在|设在|放在|改到|改在)(.+)")
 STYLES = re.compile(r"第[一二三]人称|现在时|过去时|倒叙|日记体|书信体|多视角|单一视角")
 _NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _TRAILING = vocabulary.phrases("zh", "trailing")
@@ -214,17 +238,11 @@ def read_feedback(feedback: str) -> Facts:
 
 
 def _directive(clause: str) -> Facts:
-    if match := _HERO_WISH.search(clause):
-        wished = read(_clean(match.group(1)))
-        return Facts(hero=wished.hero or _clean(match.group(1)), place=wished.place)
-    if match := _FOE_WISH.search(clause):
-        return Facts(antagonist=_clean(match.group(1)))
+    if (asked := read_changes(clause, "zh", read, _TIME)) is not None:
+        return asked
     if match := _ACT_WISH.search(clause):
         number = _NUMBERS.get(match.group(1)) or int(match.group(1))
         return Facts(acts=((number, _clean(match.group(2))),))
-    if match := _PLACE_WISH.search(clause):
-        place = _clean(match.group(1))
-        return Facts(place=place, places=(place,))
     if match := _ADD_WISH.search(clause):
         parts = re.split(r"和|与|及|以及|、|，|,", match.group(1))
         return Facts(elements=tuple(_clean(part) for part in parts if _clean(part)))

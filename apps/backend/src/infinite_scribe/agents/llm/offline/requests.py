@@ -1,0 +1,249 @@
+# ruff: noqa: RUF001, RUF002, RUF003 - Chinese text uses full-width punctuation on purpose
+"""A writer's change request read by its structure (issue 55): which part of the story it
+changes and the new value, whatever the phrasing.
+
+A request names a part (a *slot*: the hero, the antagonist, the place, the time, the hero's
+name) and says what it becomes. Chinese and English say it in a few shapes, each with the
+slot word where a noun goes and the value as the noun phrase after the verb:
+
+    把主角改成一名仵作 / 主角应该是老船长 / 让老船长当主角 / 故事搬到长安
+    make the hero a ship's doctor / change the villain to the colony AI / the hero's name is
+    Mara / I'd rather the protagonist be an old smuggler / set it in the 1920s
+
+The slot words are data (`reading.request_*` of data/<language>.json); the shapes are the few
+regular expressions below, each anchored on a slot or verb word with no unbounded run before
+it, so a clause of n characters is read in O(n). Only the slot the request names is returned:
+every other part of the story stays as it was.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from infinite_scribe.agents.llm.offline import vocabulary
+from infinite_scribe.agents.llm.offline.facts import Facts
+
+SLOTS = ("hero", "antagonist", "place", "time", "name")
+_DATA_NAMES = {"hero": "hero", "antagonist": "foe", "place": "place", "time": "time"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One part of the story a request changes and its new value (a noun phrase)."""
+
+    slot: str
+    value: str
+
+
+def _words(name: str) -> str:
+    """A Chinese word list of the `reading` section as an alternation, the longest first."""
+    return "|".join(sorted(vocabulary.words("zh", name), key=len, reverse=True))
+
+
+def _alternation(language: str, slot: str) -> str:
+    data_name = _DATA_NAMES.get(slot, slot)
+    words = sorted(vocabulary.words(language, f"request_{data_name}"), key=len, reverse=True)
+    # English slot words are written with "-" for a space ("main-character").
+    return "|".join(re.escape(word).replace("\\-", r"\s+") for word in words)
+
+
+@cache
+def _shapes(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(slot, pattern with a `value` group), tried in order: the first match wins."""
+    s = {slot: _alternation(language, slot) for slot in SLOTS}
+    return _zh_shapes(s) if language == "zh" else _en_shapes(s)
+
+
+def _zh_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    should = f"(?:{_words('request_should')})?" * 2  # 也必须是, 最好能是
+    becomes = f"(?:{_words('request_becomes')})"
+    lead = r"(?:把|将|让)?(?:故事的?|小说的?)?"
+    moves = f"(?:{_words('request_moves')})"
+    return (
+        ("name", re.compile(f"{lead}(?:{s['name']})" + should + becomes + r"(?P<value>.+)")),
+        (
+            "name",
+            re.compile(r"(?:主角|主人公|男主|女主)(?:改)?(?:叫做|叫|名叫|取名为?)(?P<value>.+)"),
+        ),
+        *(
+            (slot, re.compile(f"{lead}(?:{s[slot]})" + should + becomes + r"(?P<value>.+)"))
+            for slot in ("hero", "antagonist", "place", "time")
+        ),
+        ("hero", re.compile(r"(?:换|换一个|换个)(?:主角|主人公)[，,：:为成]?(?P<value>.+)")),
+        (
+            "hero",
+            re.compile(r"让(?P<value>[^，,]{1,30}?)(?:来)?(?:当|做|作为|成为)(?:主角|主人公)"),
+        ),
+        (
+            "time",
+            re.compile(
+                r"(?:把)?(?:故事|时间|时间线|背景)"
+                + moves
+                + r"(?P<value>.+?(?:年代|年|朝|时代|时期|世纪))"
+            ),
+        ),
+        (
+            "place",
+            re.compile(
+                r"(?:把|将)?(?:故事|背景|地点|舞台|一切)" + should + moves + r"(?P<value>.+)"
+            ),
+        ),
+    )
+
+
+def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    the = r"(?:the\s+|our\s+|my\s+|this\s+)?"
+    hero = s["hero"]
+    be = r"(?:should|must|has\s+to|needs\s+to|ought\s+to|could|would|shall|will|can)?\s*"
+    be += r"(?:be|become|is|was|were)\s+(?:changed\s+to\s+|now\s+|instead\s+)?"
+    named = r"(?P<value>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})"
+    return (
+        (
+            "name",
+            re.compile(
+                rf"\b(?:call|name|rename)\s+{the}(?:{hero}|her|him|them)\s+(?:to\s+|as\s+)?{named}"
+            ),
+        ),
+        ("name", re.compile(rf"\b(?:{hero})(?:'s|’s)?\s+name\s+{be}{named}", re.I)),
+        *(
+            shape
+            for slot in ("hero", "antagonist", "place", "time")
+            for shape in _en_slot(slot, s[slot], the, be)
+        ),
+        (
+            "place",
+            re.compile(
+                r"\b(?:set\s+(?:it|the\s+story|this|the\s+novel|everything)|take\s+place|takes\s+place|"
+                r"move\s+(?:it|the\s+story|everything)|relocate\s+(?:it|the\s+story))"
+                r"\s+(?:on|in|at|to|onto|into)\s+(?P<value>.+)",
+                re.I,
+            ),
+        ),
+    )
+
+
+def _en_slot(slot: str, words: str, the: str, be: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    noun = rf"{the}(?:{words})"
+    return (
+        (
+            slot,
+            re.compile(rf"\b(?:make|let|have)\s+{noun}\s+(?:be\s+|become\s+)?(?P<value>.+)", re.I),
+        ),
+        (
+            slot,
+            re.compile(
+                rf"\b(?:change|switch|turn|swap)\s+{noun}\s+(?:to|into|for)\s+(?P<value>.+)", re.I
+            ),
+        ),
+        (slot, re.compile(rf"\breplace\s+{noun}\s+with\s+(?P<value>.+)", re.I)),
+        (slot, re.compile(rf"\b(?:{words})\s*(?::|->|→|=)\s*(?P<value>.+)", re.I)),
+        (slot, re.compile(rf"\b(?:{words})\s+{be}(?P<value>.+)", re.I)),
+    )
+
+
+_ZH_CUT = re.compile(r"[，,；;。！!？?、\n]|而不是|而非|不要|别再|并且|而且|同时|然后|以便|因为")
+_EN_CUT = re.compile(
+    r"[,;.!?\n]|\s(?:but|because|so\s+that|rather\s+than|instead\s+of|not|and\s+(?:make|set|"
+    r"change|give|have|let|keep|add))\s",
+    re.I,
+)
+_EN_OPENS = re.compile(r"(?:a|an|the|some)\s|[A-Z0-9]")
+
+
+def read_change(clause: str, language: str) -> Change | None:
+    """The part of the story `clause` asks to change and its new value, or None when it asks
+    for no such change (or asks in a shape the reader does not know: it is then said so)."""
+    for slot, shape in _shapes(language):
+        match = shape.search(clause)
+        if match is None:
+            continue
+        # English keeps the antagonist's article ("faces the colony AI"), as the idea reader does.
+        keep = language == "en" and slot == "antagonist"
+        value = _value(match.group("value"), language, keep_article=keep)
+        if value is None:
+            continue
+        if language == "en" and slot == "hero" and value[0].isupper() and " " not in value:
+            return Change("name", value)  # "the hero should be Mara": a name, not a role
+        return Change(slot, value)
+    return None
+
+
+def _value(raw: str, language: str, keep_article: bool = False) -> str | None:
+    """The noun phrase a request gives as the new value: up to where the clause goes on
+    ("，而不是…", ", not ..."), without its polite tail ("吧", "instead"); None when what
+    follows the verb is not a noun phrase ("主角是不是太弱", "make the hero braver")."""
+    if language == "zh":
+        value = _ZH_CUT.split(raw, maxsplit=1)[0].strip()
+        if value.startswith(_zh_list("request_not_values")):
+            return None
+    else:
+        value = _EN_CUT.split(raw, maxsplit=1)[0].strip()
+        if not _EN_OPENS.match(value):
+            return None
+    return _trimmed(value, language, keep_article) or None
+
+
+def _trimmed(value: str, language: str, keep_article: bool) -> str:
+    tails = _zh_list("request_values_trailing") if language == "zh" else _en_tails()
+    changed = True
+    while changed and value:
+        changed = False
+        for tail in tails:
+            if value.lower().endswith(tail) and len(value) > len(tail):
+                value, changed = value[: -len(tail)].strip(), True
+    measures = () if keep_article else vocabulary.phrases(language, "request_measures")
+    for measure in measures:
+        joined = measure if language == "zh" else measure + " "
+        if value.lower().startswith(joined) and len(value) > len(joined):
+            value = value[len(joined) :].strip()
+            break
+    return value.strip(" \"'“”‘’「」")[:100]
+
+
+@cache
+def _zh_list(name: str) -> tuple[str, ...]:
+    return tuple(sorted(vocabulary.phrases("zh", name), key=len, reverse=True))
+
+
+@cache
+def _en_tails() -> tuple[str, ...]:
+    return tuple(" " + tail for tail in vocabulary.phrases("en", "request_values_trailing"))
+
+
+def changed(change: Change, read: Callable[[str], Facts], time: re.Pattern[str]) -> Facts:
+    """The facts a change asks for, only its own slot set. A hero's value is read as an idea
+    is ("火星上的女法医": the role, and the place it names); a "place" that is a time ("set it
+    in the 1920s", "故事搬到唐朝") is the time."""
+    value = change.value
+    if change.slot == "hero":
+        wished = read(value)
+        return Facts(hero=wished.hero or value, place=wished.place)
+    if change.slot == "antagonist":
+        return Facts(antagonist=value)
+    if change.slot == "time" or (change.slot == "place" and time.fullmatch(value)):
+        return Facts(time=value)
+    if change.slot == "place":
+        return Facts(place=value, places=(value,))
+    return Facts(hero_name=value)
+
+
+# Where one clause asks several changes ("主角改成船长，时代改为唐朝", "make the hero a pilot
+# and set it on Venus"): each part is read alone.
+_PARTS = {
+    "zh": re.compile(r"[，,]"),
+    "en": re.compile(r",\s*|\s+and\s+(?=(?:make|set|change|move|rename|replace|turn)\b)", re.I),
+}
+
+
+def read_changes(
+    clause: str, language: str, read: Callable[[str], Facts], time: re.Pattern[str]
+) -> Facts | None:
+    """The facts every change `clause` asks for (the later over the earlier), or None."""
+    found = [c for part in _PARTS[language].split(clause) if (c := read_change(part, language))]
+    if not found:
+        return None
+    facts = Facts()
+    for change in found:
+        facts = changed(change, read, time).over(facts)
+    return facts
