@@ -6,7 +6,7 @@ import re
 
 from infinite_scribe.agents.llm.offline import segment, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.requests import read_changes
+from infinite_scribe.agents.llm.offline.requests import read_changes, without_measure
 
 ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
@@ -245,6 +245,7 @@ def _directive(clause: str) -> Facts:
         return Facts(acts=((number, _clean(match.group(2))),))
     if match := _ADD_WISH.search(clause):
         parts = re.split(r"和|与|及|以及|、|，|,", match.group(1))
-        return Facts(elements=tuple(_clean(part) for part in parts if _clean(part)))
+        things = (without_measure(_clean(part), "zh") for part in parts if _clean(part))
+        return Facts(elements=tuple(things))
     time = _TIME.search(clause) if re.search(r"时间|年代|时代|背景", clause) else None
     return Facts(time=time.group(0) if time else None)

@@ -59,6 +59,7 @@ def _zh_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     should = f"(?:{_words('request_should')})?" * 2  # 也必须是, 最好能是
     becomes = f"(?:{_words('request_becomes')})"
     lead = r"(?:把|将|让)?(?:故事的?|小说的?)?"
+    # "故事搬到唐朝" moves the story in time: `changed` tells a time from a place.
     moves = f"(?:{_words('request_moves')})"
     return (
         ("name", re.compile(f"{lead}(?:{s['name']})" + should + becomes + r"(?P<value>.+)")),
@@ -76,17 +77,9 @@ def _zh_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
             re.compile(r"让(?P<value>[^，,]{1,30}?)(?:来)?(?:当|做|作为|成为)(?:主角|主人公)"),
         ),
         (
-            "time",
-            re.compile(
-                r"(?:把)?(?:故事|时间|时间线|背景)"
-                + moves
-                + r"(?P<value>.+?(?:年代|年|朝|时代|时期|世纪))"
-            ),
-        ),
-        (
             "place",
             re.compile(
-                r"(?:把|将)?(?:故事|背景|地点|舞台|一切)" + should + moves + r"(?P<value>.+)"
+                r"(?:把|将)?(?:故事|背景|地点|舞台|一切|时间线|时间)" + should + moves + r"(?P<value>.+)"
             ),
         ),
     )
@@ -102,7 +95,7 @@ def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
         (
             "name",
             re.compile(
-                rf"\b(?:call|name|rename)\s+{the}(?:{hero}|her|him|them)\s+(?:to\s+|as\s+)?{named}"
+                rf"\b(?i:(?:call|name|rename)\s+{the}(?:{hero}|her|him|them)\s+(?:to\s+|as\s+)?){named}"
             ),
         ),
         ("name", re.compile(rf"\b(?:{hero})(?:'s|’s)?\s+name\s+{be}{named}", re.I)),
@@ -148,7 +141,7 @@ _EN_CUT = re.compile(
     r"change|give|have|let|keep|add))\s",
     re.I,
 )
-_EN_OPENS = re.compile(r"(?:a|an|the|some)\s|[A-Z0-9]")
+_EN_OPENS = re.compile(r"(?:a|an|the|some|her|his|their|its|my|our)\s|[A-Z0-9]")
 
 
 def read_change(clause: str, language: str) -> Change | None:
@@ -192,13 +185,22 @@ def _trimmed(value: str, language: str, keep_article: bool) -> str:
         for tail in tails:
             if value.lower().endswith(tail) and len(value) > len(tail):
                 value, changed = value[: -len(tail)].strip(), True
-    measures = () if keep_article else vocabulary.phrases(language, "request_measures")
-    for measure in measures:
-        joined = measure if language == "zh" else measure + " "
-        if value.lower().startswith(joined) and len(value) > len(joined):
-            value = value[len(joined) :].strip()
-            break
+    if not keep_article:
+        value = without_measure(value, language)
     return value.strip(" \"'“”‘’「」")[:100]
+
+
+_ZH_MEASURE = re.compile(
+    f"^(?:[一两几]?[{''.join(vocabulary.characters('zh', 'request_measures'))}])(?=.)"
+)
+_EN_ARTICLE = re.compile(r"^(?:a|an|the|some)\s+(?=\S)", re.I)
+
+
+def without_measure(phrase: str, language: str) -> str:
+    """A noun phrase without its measure word or article ("一座海岛" -> "海岛", "a chase" ->
+    "chase")."""
+    pattern = _ZH_MEASURE if language == "zh" else _EN_ARTICLE
+    return pattern.sub("", phrase.strip(), count=1)
 
 
 @cache
@@ -217,11 +219,15 @@ def changed(change: Change, read: Callable[[str], Facts], time: re.Pattern[str])
     in the 1920s", "故事搬到唐朝") is the time."""
     value = change.value
     if change.slot == "hero":
+        # "火星上的女法医": the role, and the place it names; else the phrase as the writer gave it
         wished = read(value)
-        return Facts(hero=wished.hero or value, place=wished.place)
+        if wished.place and wished.hero:
+            return Facts(hero=wished.hero, place=wished.place)
+        return Facts(hero=value)
     if change.slot == "antagonist":
         return Facts(antagonist=value)
-    if change.slot == "time" or (change.slot == "place" and time.fullmatch(value)):
+    timely = time.fullmatch(value) or time.fullmatch(f"the {value}")
+    if change.slot == "time" or (change.slot == "place" and timely):
         return Facts(time=value)
     if change.slot == "place":
         return Facts(place=value, places=(value,))
@@ -240,7 +246,15 @@ def read_changes(
     clause: str, language: str, read: Callable[[str], Facts], time: re.Pattern[str]
 ) -> Facts | None:
     """The facts every change `clause` asks for (the later over the earlier), or None."""
-    found = [c for part in _PARTS[language].split(clause) if (c := read_change(part, language))]
+    parts = _PARTS[language].split(clause)
+    found = []
+    for index, part in enumerate(parts):
+        change = read_change(part, language)
+        if change is None and index + 1 < len(parts):  # 换个主角，一名铁匠
+            comma = "，" if language == "zh" else ", "
+            change = read_change(f"{part}{comma}{parts[index + 1]}", language)
+        if change is not None:
+            found.append(change)
     if not found:
         return None
     facts = Facts()
