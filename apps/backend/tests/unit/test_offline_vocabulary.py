@@ -19,7 +19,7 @@ from shared_types.enums import GenesisStage
 CHAPTER_SLOTS = {"hero", "other", "place", "thing", "wish", "rule", "motivation", "last"}
 CHAPTER_SLOTS |= {"who", "line"}
 #: What the stages pass to `Story.slots` beyond the story's own (agents/llm/offline/stages.py).
-GENESIS_EXTRAS = {"wish", "element", "number", "act", "changes", "value", "feedback"}
+GENESIS_EXTRAS = {"wish", "element", "number", "act", "changes", "value", "value_a", "feedback"}
 
 
 def _names(value: Any) -> set[str]:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
 from infinite_scribe.agents.llm.offline import segment
-from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.agents.llm.offline.revision_note import revision_note
 from infinite_scribe.agents.llm.offline.stages import Drafter
 from infinite_scribe.agents.llm.offline.story import Story, feedbacks
 from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS
@@ -89,38 +89,14 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     story = Story(request, words)
     content = Drafter(story, words, random.Random(_seed(request))).draft()
     applied = feedbacks(request)
+    note = revision_note(story.wished, words, request.feedback, request.previous_proposal, content)
     meta = {
         "source": ProposalSource.OFFLINE_DRAFT,
         "note": words.note,
-        "revision_note": _revision_note(story.wished, words, request.feedback),
+        "revision_note": note,
         "feedback_applied": [text[:1000] for text in applied[-20:]],
     }
     return proposal_model(request.stage).model_validate(content | meta)
-
-
-def _revision_note(wished: Facts, words: Words, feedback: str | None) -> str | None:
-    """What the feedback changed, in the writer's language (None for a first draft)."""
-    if feedback is None:
-        return None
-    changes = words.changes
-    said = []
-    for kind in ("hero", "place", "time", "antagonist"):
-        value = getattr(wished, kind)
-        if value:
-            said.append(changes[kind].format(value=value))
-    if wished.elements:
-        said.append(changes["elements"].format(value=words.list_separator.join(wished.elements)))
-    said += [changes["acts"].format(number=n, value=wish) for n, wish in wished.acts]
-    if wished.styles:
-        said.append(changes["styles"].format(value=words.list_separator.join(wished.styles)))
-    for keys, tone in words.moods:
-        if any(key in feedback.lower() for key in keys):
-            said.append(changes["tone"].format(value=tone))
-            break
-    if not said:  # nothing understood: said so, never reported as applied (issue 55)
-        return words.not_understood.format(feedback=feedback[:200])[:1000]
-    separator = "；" if words is CHINESE_WORDS else "; "  # noqa: RUF001
-    return words.revised.format(changes=separator.join(said))[:1000]
 
 
 def _seed(request: GenerationRequest) -> int:

@@ -79,7 +79,10 @@ def _zh_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
         (
             "place",
             re.compile(
-                r"(?:把|将)?(?:故事|背景|地点|舞台|一切|时间线|时间)" + should + moves + r"(?P<value>.+)"
+                r"(?:把|将)?(?:故事|背景|地点|舞台|一切|时间线|时间)"
+                + should
+                + moves
+                + r"(?P<value>.+)"
             ),
         ),
     )

@@ -63,6 +63,8 @@ class Words:
     #: A revision whose feedback the reader could not tell a change from: said so, not
     #: reported as applied (issue 55). {feedback}
     not_understood: str
+    #: What a revision was asked to change but does not show (issue 55). {changes}
+    not_applied: str
     changes: dict[str, str]  # what a revision changed, by kind
     long_ago: str
 

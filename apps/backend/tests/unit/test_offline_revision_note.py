@@ -1,0 +1,82 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""A revision's note says only what the new version shows (issue 55): every request of the
+corpus (tests/data/change_requests.json) revised at one of the five stages, the note checked
+against the two versions; a change the stage does not tell, or the old version already had,
+is said so and never reported as applied."""
+
+import json
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
+from infinite_scribe.agents.llm.port import GenerationRequest
+from shared_types.enums import GenesisStage
+from tests.unit.test_change_request_corpus import CORPUS
+
+_IDEAS = {
+    "zh": "一名女法医在火星殖民地发现一具不该存在的尸体。",
+    "en": "A forensic doctor on a Mars colony finds a body that should not exist.",
+}
+_APPLIED = {"zh": "已按反馈修改", "en": "Revised as asked"}
+_STAGES = list(GenesisStage)[:5]
+_ASKING = [case for case in CORPUS if case["slot"] != "none"]
+
+
+async def _revised(language: str, stage: GenesisStage, feedback: str) -> tuple[Any, Any]:
+    session = uuid4()
+    first = GenerationRequest(session_id=session, stage=stage, user_input=_IDEAS[language])
+    before = (await OfflineGenerator().generate(first)).model_dump(mode="json")
+    again = GenerationRequest(
+        session_id=session,
+        stage=stage,
+        user_input=_IDEAS[language],
+        feedback=feedback,
+        previous_proposal=before,
+    )
+    return before, (await OfflineGenerator().generate(again)).model_dump(mode="json")
+
+
+def _story(proposal: dict[str, Any]) -> str:
+    meta = ("source", "note", "revision_note", "feedback_applied")
+    text = json.dumps({k: v for k, v in proposal.items() if k not in meta}, ensure_ascii=False)
+    return text.lower()
+
+
+@pytest.mark.parametrize("index", range(len(_ASKING)), ids=[c["text"][:30] for c in _ASKING])
+async def test_a_note_never_reports_a_change_the_new_version_does_not_show(index: int) -> None:
+    case = _ASKING[index]
+    stage = _STAGES[index % len(_STAGES)]
+    before, after = await _revised(case["language"], stage, case["text"])
+    note: str = after["revision_note"]
+    applied = (
+        note.split(_APPLIED[case["language"]], 1)[1] if _APPLIED[case["language"]] in note else ""
+    )
+    applied = applied.split("Not shown")[0].split("这一稿没有体现")[0]
+    value = case["value"].lower()
+    if value in applied.lower():
+        assert value in _story(after) and value not in _story(before), (stage, note)
+    if value not in _story(after):
+        assert value not in applied.lower(), (stage, note)
+
+
+@pytest.mark.parametrize(
+    ("language", "feedback", "said"),
+    [
+        ("zh", "时代改为唐朝", "这一稿没有体现：时间设在唐朝"),
+        ("en", "Set it in the 1920s.", "Not shown"),
+    ],
+)
+async def test_a_change_the_stage_does_not_tell_is_said_not_shown(
+    language: str, feedback: str, said: str
+) -> None:
+    """The characters stage tells no time: the note says the change is not in this draft."""
+    _, after = await _revised(language, GenesisStage.CHARACTERS, feedback)
+    assert said in after["revision_note"]
+    assert _APPLIED[language] not in after["revision_note"]
+
+
+async def test_what_the_old_version_already_had_is_not_a_change() -> None:
+    _, after = await _revised("zh", GenesisStage.STORY_CONCEPTION, "主角改成女法医")
+    assert after["revision_note"].startswith("这一稿没有体现：主角改为女法医")
