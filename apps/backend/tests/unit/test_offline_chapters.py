@@ -14,6 +14,7 @@ from infinite_scribe.agents.llm.offline.chapter_words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.offline.chapters import (
     MAX_BEATS,
     MIN_BEATS,
+    open_notes,
     plan_beats,
     write_beat,
 )
@@ -119,9 +120,14 @@ async def test_a_character_the_feedback_names_takes_part(bibles: dict[str, Novel
     ally = next(name for name, role in people(bible) if role == "盟友")
     _, first = chapter(brief(bible, "zh", 1))
     assert ally not in first
-    beats, revised = chapter(brief(bible, "zh", 1, feedback=f"让{ally}和主角吵一架"))
+    asked = brief(bible, "zh", 1, feedback=f"让{ally}和主角吵一架")
+    beats, revised = chapter(asked)
     assert ally in revised
-    assert any(f"{ally}和主角吵一架" in beat for beat in beats)  # the wish, told as said
+    # The quarrel is not pasted into the prose: it is an open note on the draft (issue 55).
+    assert "吵一架" not in revised and not any("吵一架" in beat for beat in beats)
+    assert open_notes(asked) == [
+        f"这一稿没有写进：「让{ally}和主角吵一架」。请换个说法，或直接编辑正文。"
+    ]
 
 
 @BOTH
@@ -179,3 +185,42 @@ async def test_no_line_is_said_twice_in_a_chapter(
             _, text = chapter(brief(bible, language, number, **extra))
             quoted = re.findall(r"“([^”]+)”", text)
             assert len(quoted) == len(set(quoted)), (number, extra)
+
+
+#: Wishes as writers type them, and the thing each asks to be written (None: nothing the
+#: offline writer can write, so an open note).
+_WISHES = {
+    "zh": [
+        ("加一场雨夜追逐", "雨夜追逐"),
+        ("写一段回忆", "回忆"),
+        ("加入一封神秘的信", "神秘的信"),
+        ("视角换一下", None),
+        ("让主角哭一场", None),
+        ("多一些对话", None),
+    ],
+    "en": [
+        ("Add a chase in the rain.", "chase in the rain"),
+        ("I want a storm at sea.", "storm at sea"),
+        ("Include a coded letter.", "coded letter"),
+        ("Switch the point of view.", None),
+        ("Let the hero cry.", None),
+        ("More dialogue.", None),
+    ],
+}
+
+
+@BOTH
+async def test_a_wish_is_never_pasted_into_the_prose(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    """Issue 55: 加一场雨夜追逐 came back as 「接着，加一场雨夜追逐。」 in the confirmed chapter.
+    A wish is written as the thing it asks for, or kept as an open note, never as typed."""
+    for wish, thing in _WISHES[language]:
+        asked = brief(bibles[language], language, 3, wishes=wish)
+        beats, text = chapter(asked)
+        typed = wish.rstrip(".。")
+        assert typed.lower() not in text.lower() and typed not in " ".join(beats), wish
+        if thing is None:
+            assert any(typed in note for note in open_notes(asked)), wish
+        else:
+            assert thing in text and open_notes(asked) == [], wish

@@ -58,7 +58,9 @@ class Cast:
     rules: tuple[str, ...]
     things: tuple[str, ...] = ()
     asked_people: tuple[str, ...] = ()
-    wishes: tuple[str, ...] = ()
+    #: What the writer asked that the reader made nothing of, as they said it: kept as the
+    #: draft's open notes, never written into the prose.
+    unread: tuple[str, ...] = ()
     mood: str = "plain"
 
     @property
@@ -128,26 +130,14 @@ def _mood(text: str, chinese: bool) -> str | None:
     return None
 
 
-def _wish(clause: str, words: ChapterWords) -> str:
-    """A wish as the prose can tell it: without "let", "我希望" and the final stop."""
-    wish = clause.strip(" 。.!！?？")
-    changed = True
-    while changed:
-        changed = False
-        for lead in words.wish_leads:
-            if wish.lower().startswith(lead) and len(wish) > len(lead):
-                wish, changed = wish[len(lead) :].lstrip(), True
-    return wish[:_MAX_TEXT]
-
-
 def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
     """`cast` with what the writer's wishes and feedback (the latest word last) ask for."""
-    chinese, words = brief.language == "zh", words_for(brief)
+    chinese = brief.language == "zh"
     reader = reading_zh if chinese else reading_en
     names = [person.name for person in cast.people]
     things: list[str] = []
     asked: list[str] = []
-    wishes: list[str] = []
+    unread: list[str] = []
     mood = _mood(brief.bible.writing_style or "", chinese) or "plain"
     for text in (brief.wishes, brief.feedback):
         clauses = _CLAUSES["zh" if chinese else "en"].split((text or "")[:4000])
@@ -159,15 +149,15 @@ def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
             asked += mentions(clause, names, fold=not chinese)
             said = _mood(clause, chinese)
             mood = said or mood
-            if not told and said is None and len(_wish(clause, words)) >= 2:
-                wishes.append(_wish(clause, words))
+            if not told and said is None:  # a character it names takes part all the same
+                unread.append(clause.strip(" 。.!！?？")[:_MAX_TEXT])
     return Cast(
         cast.people,
         cast.places,
         cast.rules,
         tuple(dict.fromkeys(things))[:4],
         tuple(dict.fromkeys(asked)),
-        tuple(dict.fromkeys(wishes))[:3],
+        tuple(dict.fromkeys(unread))[:3],
         mood,
     )
 

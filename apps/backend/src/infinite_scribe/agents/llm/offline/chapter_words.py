@@ -32,7 +32,9 @@ class ChapterWords:
     meet: dict[str, str]  # by role of the other character: {hero} {other} {place}
     rule: str  # {place} {rule}
     thing: str  # {thing} {hero} {place}: something the writer asked for
-    wish: str  # {wish}: a wish read as nothing else, told as it was said
+    #: A wish or feedback the reader made nothing of: an open note on the draft, never
+    #: pasted into the prose (issue 55). {wish}
+    unread: str
     turn: str  # {hero} {motivation}
     turn_plain: str  # {hero}
     close: str  # {hero} {place}
@@ -45,8 +47,6 @@ class ChapterWords:
     said: str  # {line} {who}
     thoughts: tuple[str, ...]  # {who} {line}
     hooks: tuple[str, ...]  # the chapter's last lines: {hero} {place}
-    #: Words a wish starts with that the prose leaves out ("let", "让").
-    wish_leads: tuple[str, ...]
 
 
 ENGLISH = vocabulary.load(ChapterWords, "en", "chapters")

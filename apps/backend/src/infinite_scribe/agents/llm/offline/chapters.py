@@ -84,16 +84,14 @@ def _meeting(brief: ChapterBrief, cast: Cast, words: ChapterWords, place: str) -
 
 
 def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: bool) -> list[str]:
-    """What the writer asked for: up to two beats of things (the second takes the rest),
-    and one of wishes told as they were said."""
+    """What the writer asked for: up to two beats of things (the second takes the rest). A
+    wish read as nothing is not told (it is an open note: `open_notes`)."""
     beats = []
     things = list(cast.things)
     joiner = "、" if zh else " and "
     for group in (things[:1], things[1:]):
         if group:
             beats.append(fill(words.thing, zh, **slots, thing=joiner.join(group)))
-    if cast.wishes:
-        beats.append(fill(words.wish, zh, **slots, wish=("；" if zh else "; ").join(cast.wishes)))
     return beats
 
 
@@ -175,3 +173,10 @@ def _described(place: str, description: str, words: ChapterWords, zh: bool) -> s
     if zh:
         return f"{place}，{text}"
     return f"{cap(place)}: {text[:1].lower() + text[1:]}"
+
+
+def open_notes(brief: ChapterBrief) -> list[str]:
+    """What the writer asked for that this draft does not write, in their language (issue 55:
+    said so and kept visible, never pasted into the prose)."""
+    words = words_for(brief)
+    return [words.unread.format(wish=wish) for wish in read_cast(brief).unread]

@@ -143,7 +143,11 @@ _ACT_AFTER = re.compile(r"(.+?)\s+(?:in|into|during)\s+" + _ACT, re.I)
 _WISH_LEADS = re.compile(
     r"^(?:i want|i'd like|we need|there should be|there must be|add|put|include|give it)\s+", re.I
 )
-_ADD_WISH = re.compile(r"\b(?:add|include|introduce|bring in)\s+(.+)", re.I)
+_ADD_WISH = re.compile(
+    r"\b(?:add|include|introduce|bring in|throw in|write in|put in|insert"
+    r"|(?:i want|i'd like|give me|there should be|we need)(?=\s+(?:a|an|some|more)\s))\s+(.+)",
+    re.I,
+)
 STYLES = re.compile(
     r"\b(?:first|second|third)[- ]person\b|\b(?:present|past) tense\b|\bepistolary\b", re.I
 )
