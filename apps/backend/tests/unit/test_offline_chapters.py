@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+# ruff: noqa: RUF001, RUF002 - Chinese text uses full-width punctuation on purpose
 """Issue 39, the offline default: chapters a writer can read, planned as beats from the
 chapter's outline entry and written beat by beat with the bible's characters and places, in
 the writer's language, several hundred characters or words long, the same for the same input,

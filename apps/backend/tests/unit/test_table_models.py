@@ -105,6 +105,7 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "status": "DRAFTED",
         "text": "第一章",
         "beats": ["雨夜"],
+        "notes": ['Not written into this draft: "More dialogue."'],
     },
     NovelExportRow: {
         "novel_id": uuid4(),

@@ -162,6 +162,8 @@ class NovelChapterRow(TableModel):
     status: str
     text: str | None = None
     beats: JsonArray
+    #: A draft's open notes (issue 55): what it does not write of what the writer asked.
+    notes: JsonArray
 
 
 class NovelExportRow(TableModel):

@@ -13,7 +13,8 @@ import orjson
 
 from infinite_scribe.agents.llm.chapter_prompts import beats_messages, prose_messages
 from infinite_scribe.agents.llm.gate import ModelGate
-from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
+from infinite_scribe.agents.llm.offline.chapters import open_notes, plan_beats, write_beat
+from infinite_scribe.agents.llm.offline.generator import offline_work
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import DraftCallback, InvalidOutput, LLMProvider
 from infinite_scribe.domain.chapter_brief import ChapterBrief
@@ -44,6 +45,10 @@ class ChapterWriter(Protocol):
         self, brief: ChapterBrief, beats: list[str], index: int, draft: DraftCallback
     ) -> str: ...
 
+    async def notes(self, brief: ChapterBrief) -> list[str]:
+        """What the writer asked for that the draft does not write (its open notes)."""
+        ...
+
 
 class OfflineChapterWriter:
     """Deterministic prose per beat, handed to `draft` in pieces over `seconds` per chapter."""
@@ -55,13 +60,18 @@ class OfflineChapterWriter:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
 
+    # Reading the writer's words and writing prose is CPU work: off the loop, under the
+    # offline generator's bound (issue 55).
     async def beats(self, brief: ChapterBrief) -> list[str]:
-        return plan_beats(brief)
+        return await offline_work(plan_beats, brief)
+
+    async def notes(self, brief: ChapterBrief) -> list[str]:
+        return await offline_work(open_notes, brief)
 
     async def prose(
         self, brief: ChapterBrief, beats: list[str], index: int, draft: DraftCallback
     ) -> str:
-        text = write_beat(brief, beats, index)
+        text = await offline_work(write_beat, brief, beats, index)
         size = max(-(-len(text) // _PIECES), 1)
         pause = self.seconds / max(len(beats), 1) / _PIECES
         for end in range(size, len(text) + size, size):
@@ -86,6 +96,10 @@ class ModelChapterWriter:
     async def beats(self, brief: ChapterBrief) -> list[str]:
         reply = await self._text(_messages(beats_messages(brief)), None)
         return parse_beats(reply)
+
+    async def notes(self, brief: ChapterBrief) -> list[str]:
+        """None: the model reads the writer's wishes itself (its prompt carries them)."""
+        return []
 
     async def prose(
         self, brief: ChapterBrief, beats: list[str], index: int, draft: DraftCallback

@@ -87,14 +87,14 @@ class ChapterHandler:
             fail = functools.partial(self.work.fail, job)
             await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
             return
-        text, beats = done.result
+        text, beats, notes = done.result
         provenance = self._provenance(usage, done.started, done.attempt, len(beats))
-        if await self.work.propose(job, text, beats, provenance):
+        if await self.work.propose(job, text, beats, provenance, notes):
             self.metrics.handled.inc()
         else:  # confirmed meanwhile, or already answered
             self.metrics.skipped.inc()
 
-    async def _write(self, job: ChapterJob) -> tuple[str, list[str]]:
+    async def _write(self, job: ChapterJob) -> tuple[str, list[str], list[str]]:
         """The chapter's beats, then its prose beat by beat, the text so far streamed."""
         brief = chapter_brief(job)
         throttle = self.streaming.throttle(
@@ -122,7 +122,7 @@ class ChapterHandler:
         if not text.strip():
             raise InvalidOutput("the model wrote no prose for the chapter")
         # Bounded as a writer's edit is: the draft event stays far under the record limit.
-        return text[:MAX_CHAPTER_TEXT], beats
+        return text[:MAX_CHAPTER_TEXT], beats, await self.writer.notes(brief)
 
     def _provenance(self, usage: Usage, started: float, attempt: int, calls: int) -> dict[str, Any]:
         return {

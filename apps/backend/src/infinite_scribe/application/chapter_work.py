@@ -5,7 +5,7 @@ novel's read, then one write with the ledger row, the `Novel.Chapter.DraftPropos
 `DraftFailed`) event and its outbox row, the task and command moves and the chapters
 projection."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,7 +110,12 @@ class ChapterWork:
         return ChapterJob(request, task, state, bible, memory, tuple(before), stored)
 
     async def propose(
-        self, job: ChapterJob, text: str, beats: list[str], provenance: Mapping[str, Any]
+        self,
+        job: ChapterJob,
+        text: str,
+        beats: list[str],
+        provenance: Mapping[str, Any],
+        notes: Sequence[str] = (),
     ) -> bool:
         """Record the chapter's draft and complete task and command; False if it was a
         repeat or the task was cancelled meanwhile (the chapter was confirmed)."""
@@ -124,7 +129,10 @@ class ChapterWork:
             "provider": provenance.get("provider"),
             "provenance": dict(provenance) | {"inputs": [str(job.request.event_id)]},
         }
-        result = {"chapter": job.chapter, "beats": len(beats), "characters": len(text)}
+        if notes:  # what the draft does not write of what the writer asked (issue 55)
+            payload["notes"] = [note[:1000] for note in notes[:5]]
+        result: dict[str, Any] = {"chapter": job.chapter, "beats": len(beats)}
+        result |= {"characters": len(text), "notes": payload.get("notes", [])}
         finish = (TaskStatus.COMPLETED, result, None, f"{DRAFT_PROPOSED}")
         return await self._finish(job, Decided(DRAFT_PROPOSED, payload), finish)
 

@@ -92,6 +92,7 @@ def version_view(
     if event_type == DRAFT_PROPOSED:
         revision = bool(payload.get("revision"))
         content = {"text": payload.get("text"), "beats": list(payload.get("beats") or [])}
+        content["notes"] = list(payload.get("notes") or [])
         kind = "revised" if revision else "proposed"
         extra = {"feedback": feedback, "provenance": _provenance(payload)}
         return base | {"kind": kind, "content": content} | extra

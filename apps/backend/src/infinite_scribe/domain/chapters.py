@@ -62,7 +62,8 @@ class NovelState:
     #: (number, title, summary) of every chapter of the outline last confirmed: a Genesis
     #: reopened by a rollback leaves the book writable against it until it finishes again.
     outline: tuple[tuple[int, str, str], ...] = ()
-    #: str(number) -> {"status": DRAFTED | CONFIRMED, "text", "beats"}: the chapters with text
+    #: str(number) -> {"status": DRAFTED | CONFIRMED, "text", "beats"} (and a draft's "notes"
+    #: when it has open ones): the chapters with text
     #: that this state's use case read (its own chapter; every chapter for a rollback or a
     #: replay), not necessarily all of them (decision 5401).
     chapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -116,6 +117,7 @@ def chapter_views(state: NovelState, window: tuple[int, int] | None = None) -> l
                 "status": status,
                 "text": stored.get("text"),
                 "beats": list(stored.get("beats") or []),
+                "notes": list(stored.get("notes") or []),
             }
         )
     return views
@@ -255,13 +257,16 @@ def evolve(state: NovelState, event_type: str, payload: Mapping[str, Any]) -> No
         return replace(state, pending=pending, version=version)
     if event_type == DRAFT_PROPOSED:
         drafted = {"status": DRAFTED, "text": payload["text"], "beats": list(payload["beats"])}
+        if payload.get("notes"):  # what the draft does not write (issue 55), until confirmed
+            drafted["notes"] = list(payload["notes"])
         return _with_chapter(state, payload["chapter"], drafted, version)
     if event_type == DRAFT_FAILED:
         return replace(state, pending=_cleared(state, payload["chapter"]), version=version)
     if event_type == CONFIRMED:
         stored = state.chapters.get(str(payload["chapter"])) or {}
         confirmed = {"status": CONFIRMED_STATUS, "text": payload["text"]}
-        return _with_chapter(state, payload["chapter"], {**stored, **confirmed}, version)
+        kept = {key: value for key, value in stored.items() if key != "notes"}
+        return _with_chapter(state, payload["chapter"], {**kept, **confirmed}, version)
     if event_type == ROLLED_BACK:
         chapters = dict(state.chapters) | dict(payload.get("chapters") or {})
         for number in payload.get("removed") or ():

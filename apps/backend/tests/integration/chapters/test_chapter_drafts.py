@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """Chapters written by the agent worker (issue 39), end to end: the API, the relay, the broker,
 a real agent worker and a fake OpenAI-compatible model server (the one faked part). Draft ->
 feedback -> confirm with `draft` events on the novel's live stream, the bible and the earlier
@@ -168,8 +169,14 @@ async def test_the_offline_writer_drafts_readable_chapters(
         assert (await chapters(http, novel_id))[0]["status"] == "CONFIRMED"
         book = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": "text/markdown"})
         assert revised["text"].splitlines()[0] in book.text
-        await _drafted(http, novel_id, "RequestChapterDraft", chapter=3)
+        wishes = "加一场雨夜追逐。多一些对话"
+        await _drafted(http, novel_id, "RequestChapterDraft", chapter=3, wishes=wishes)
+        third = (await chapters(http, novel_id))[2]
+        # Issue 55: the chase is written, the wish is not pasted, what was not written is said.
+        assert "雨夜追逐" in third["text"] and "加一场" not in third["text"]
+        assert third["notes"] == ["这一稿没有写进：「多一些对话」。请换个说法，或直接编辑正文。"]
         assert (await novel_command(http, novel_id, "ConfirmChapter", {"chapter": 3})).is_success
+        assert (await chapters(http, novel_id))[2]["notes"] == []
         epub = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": "application/epub+zip"})
         with zipfile.ZipFile(io.BytesIO(epub.content)) as archive:
             names = set(archive.namelist())

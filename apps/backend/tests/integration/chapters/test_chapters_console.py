@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """The console's chapters view over real HTTP with a real agent worker (issue 39): the
 outline's chapters with their status, "draft this chapter", the text streaming in on the
 novel's stream, edit and confirm, and the chapters' history with a way back."""
@@ -50,7 +51,7 @@ async def test_draft_stream_edit_confirm_and_roll_back_in_the_console(
                 assert source.response.status_code == 200
                 drafted = await console.post(
                     f"{base}/chapters/draft",
-                    data={"action_id": action(), "chapter": "1", "wishes": "多写灯塔"},
+                    data={"action_id": action(), "chapter": "1", "wishes": "多写灯塔。视角换一下"},
                 )
                 assert drafted.status_code == 303
                 draft = await asyncio.wait_for(_first_draft(source.aiter_sse()), 30)
@@ -58,6 +59,9 @@ async def test_draft_stream_edit_confirm_and_roll_back_in_the_console(
             written = await _until_status(http, novel_id, "DRAFTED")
             panel = await console.get(f"{base}/chapters/panel", headers=ZH)
             assert 'data-confirm-chapter="1"' in panel.text and "按意见重写" in panel.text
+            # What the draft does not write is in sight, not in the prose (issue 55).
+            assert "这一稿没有写进：「视角换一下」" in panel.text
+            assert "视角换一下" not in written["text"]
             edited = written["text"] + "\n尾声。"
             confirmed = await console.post(
                 f"{base}/chapters/confirm",

@@ -89,6 +89,9 @@ class ChapterOut(BaseModel):
     text: str | None
     #: The beats the draft was written from, in order.
     beats: list[str]
+    #: What the writer asked for that this draft does not write, in their language (issue
+    #: 55): open until the chapter is drafted again or confirmed.
+    notes: list[str] = []
 
 
 class NovelOut(NovelSummaryOut):

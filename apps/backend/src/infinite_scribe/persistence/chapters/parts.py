@@ -43,12 +43,13 @@ class ChaptersPart:
             ),
             (
                 "chapter_rows",
-                "INSERT INTO novel_chapters AS c (novel_id, number, status, text, beats)\n"
-                f"SELECT {novel}::uuid, r.n, r.s, r.t, r.b::jsonb\n"
+                "INSERT INTO novel_chapters AS c (novel_id, number, status, text, beats, notes)\n"
+                f"SELECT {novel}::uuid, r.n, r.s, r.t, r.b::jsonb, r.o::jsonb\n"
                 f"FROM unnest({p('numbers')}::int[], {p('statuses')}::text[], "
-                f"{p('texts')}::text[], {p('beats')}::text[]) AS r(n, s, t, b)\n"
+                f"{p('texts')}::text[], {p('beats')}::text[], {p('notes')}::text[]) "
+                "AS r(n, s, t, b, o)\n"
                 "ON CONFLICT (novel_id, number) DO UPDATE SET status = EXCLUDED.status, "
-                "text = EXCLUDED.text, beats = EXCLUDED.beats RETURNING 1",
+                "text = EXCLUDED.text, beats = EXCLUDED.beats, notes = EXCLUDED.notes RETURNING 1",
             ),
             (
                 "gone_rows",
@@ -78,6 +79,7 @@ class ChaptersPart:
             # As JSON text: a list of lists would be sent as a two-dimensional jsonb[] (one
             # element per beat), and unnest would flatten it.
             "beats": [orjson.dumps(list(c.get("beats") or [])).decode() for c in changed.values()],
+            "notes": [orjson.dumps(list(c.get("notes") or [])).decode() for c in changed.values()],
             "removed": list(self.save.removed),
             "version": state.version,
         }

@@ -50,7 +50,7 @@ LEFT JOIN idempotency_cache AS k
 _LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1"
 
 _CHAPTERS = """
-SELECT number, status, text, beats FROM novel_chapters
+SELECT number, status, text, beats, notes FROM novel_chapters
 WHERE novel_id = $1 AND ($2::int IS NULL OR number = $2)
 """
 
@@ -104,12 +104,17 @@ async def load(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) ->
 async def chapters(
     connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, number: int | None
 ) -> dict[str, dict[str, Any]]:
-    """str(number) -> {"status", "text", "beats"} of chapter `number` (every chapter: None)."""
+    """str(number) -> {"status", "text", "beats"} (and "notes" when the draft has open ones)
+    of chapter `number` (every chapter: None)."""
     rows = await connection.fetch(_CHAPTERS, novel_id, number)
-    return {
-        str(r["number"]): {"status": r["status"], "text": r["text"], "beats": list(r["beats"])}
-        for r in rows
-    }
+    return {str(r["number"]): _chapter(r) for r in rows}
+
+
+def _chapter(row: asyncpg.Record) -> dict[str, Any]:
+    chapter = {"status": row["status"], "text": row["text"], "beats": list(row["beats"])}
+    if row["notes"]:  # as the fold keeps them (domain/chapters.py)
+        chapter["notes"] = list(row["notes"])
+    return chapter
 
 
 async def confirmed_before(

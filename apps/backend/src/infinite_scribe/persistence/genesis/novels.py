@@ -33,10 +33,11 @@ LEFT JOIN LATERAL (
 ) g ON true
 """
 
-# Every chapter with text, as the map the domain folds (str(number) -> status, text, beats).
+# Every chapter with text, as the map the domain folds (str(number) -> status, text, beats,
+# and a draft's open notes).
 _CHAPTER_MAP = """
 (SELECT COALESCE(jsonb_object_agg(c.number::text, jsonb_build_object(
-     'status', c.status, 'text', c.text, 'beats', c.beats)), '{}'::jsonb)
+     'status', c.status, 'text', c.text, 'beats', c.beats, 'notes', c.notes)), '{}'::jsonb)
  FROM novel_chapters c WHERE c.novel_id = n.id {window})
 """
 # The chapters of a window ($3 first, $4 of them; $3 NULL: every one), by the primary key.

@@ -47,14 +47,14 @@ class OfflineGenerator:
         words = await _words(request)
         # Off the loop too (issue 55): milliseconds once every clause is cut to MAX_CLAUSE, but
         # the loop is the API's and the relay's as well in `scribe up`.
-        return await asyncio.to_thread(_bounded, draft, request, words)
+        return await offline_work(draft, request, words)
 
     async def outline_chapters(
         self, request: GenerationRequest, brief: BatchBrief
     ) -> list[dict[str, Any]]:
         """One batch of a long outline's chapters (decision 5404), off the loop."""
         words = await _words(request)
-        return await asyncio.to_thread(_bounded, batch_chapters, request, words, brief.batch)
+        return await offline_work(batch_chapters, request, words, brief.batch)
 
     async def aclose(self) -> None:
         """Nothing to release."""
@@ -71,6 +71,11 @@ async def _words(request: GenerationRequest) -> Words:
     if not segment.loaded() and _HAN.search(repr(request)):
         await asyncio.to_thread(segment.warm)
     return CHINESE_WORDS if writer_language(request) == CHINESE else ENGLISH
+
+
+async def offline_work(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` in a worker thread, at most two at once in the process."""
+    return await asyncio.to_thread(_bounded, work, *args)
 
 
 def _bounded(work: Callable[..., T], *args: Any) -> T:
