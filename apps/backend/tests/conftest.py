@@ -54,6 +54,7 @@ ALL_TABLES = (
     "session_finishes",
     "session_restores",
     "outline_parts",
+    "proposal_inputs",
     "novel_chapters",
     "novel_exports",
     "relay_members",

@@ -52,6 +52,7 @@ class FakeWork:
         proposal: dict[str, Any],
         provider: str,
         provenance: dict[str, Any] | None = None,
+        recorded: Any = None,
     ) -> bool:
         self.calls.append("propose")
         self.proposals.append(proposal)

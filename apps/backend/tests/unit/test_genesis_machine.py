@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from infinite_scribe.application.ports.writes import ProposalInput
 from infinite_scribe.domain import genesis
 from infinite_scribe.domain.commands import (
     PAYLOAD_MODELS,
@@ -14,6 +15,7 @@ from infinite_scribe.domain.commands import (
     CommandIds,
     CommandPayload,
     ConfirmStage,
+    RegenerateProposal,
     RequestConceptGeneration,
     RequestStageGeneration,
     RollbackToVersion,
@@ -40,8 +42,12 @@ def command_for(command_type: str, stage: GenesisStage) -> CommandPayload:
         "AbandonSession": {"reason": "bored"},
         "RollbackToVersion": {"event_id": str(TARGET.event_id)},
         "CancelGeneration": {"reason": "not this one"},
+        "RegenerateProposal": {"event_id": str(uuid4()), "model": "offline"},
     }
     command = PAYLOAD_MODELS[command_type].model_validate(payloads[command_type])
+    if isinstance(command, RegenerateProposal):  # a proposal of the current stage, recorded
+        recorded = ProposalInput(command.event_id, uuid4(), {"stage": stage.value}, None)
+        return command.resolved(recorded)
     return command.resolved(TARGET) if isinstance(command, RollbackToVersion) else command
 
 
@@ -85,6 +91,8 @@ def allowed(
         return stage is not GenesisStage.FINISHED
     if command_type == "CancelGeneration":  # decision 4003: only a running generation
         return pending is not None
+    if command_type == "RegenerateProposal":  # issue 55: a proposal of the stage, again
+        return stage is not GenesisStage.FINISHED and not busy
     return True  # AbandonSession
 
 

@@ -203,6 +203,18 @@ class SessionRestoreRow(TableModel):
     last_result: JsonObject | None = None
 
 
+class ProposalInputRow(TableModel):
+    """What a proposal was generated from (issue 55): the request, and a model's messages."""
+
+    __tablename__ = "proposal_inputs"
+
+    event_id: UUID
+    session_id: UUID
+    request: JsonObject
+    messages: JsonArray | None = None
+    created_at: datetime
+
+
 class GenesisSessionRow(TableModel):
     __tablename__ = "genesis_sessions"
 
@@ -316,6 +328,7 @@ TABLE_MODELS: tuple[type[TableModel], ...] = (
     NovelExportRow,
     SessionFinishRow,
     SessionRestoreRow,
+    ProposalInputRow,
     GenesisSessionRow,
     IdempotencyCacheRow,
     ProcessedMessageRow,

@@ -13,6 +13,7 @@ import contextlib
 import functools
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,12 @@ from infinite_scribe.agents.llm.port import (
 )
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.outline_batches import OutlineParts, batched_outline, outline_size
+from infinite_scribe.agents.proposal_inputs import (
+    provider_for,
+    request_from,
+    request_record,
+    sent_messages,
+)
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
 from infinite_scribe.domain.proposals import Proposal
@@ -92,6 +99,7 @@ class GenerationHandler:
         *,
         attempts: int,
         backoff_seconds: float,
+        models: Mapping[str, LLMProvider] | None = None,
     ) -> None:
         self.work = work
         self.provider = provider
@@ -100,6 +108,8 @@ class GenerationHandler:
         self.streaming = streaming
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
+        #: The providers a regeneration may name (issue 55), by the names the API accepts.
+        self.models = models or {provider.name: provider}
 
     async def __call__(self, delivery: Delivery) -> None:
         if delivery.header("ce_type") not in GENERATION_REQUEST_EVENTS:
@@ -150,9 +160,10 @@ class GenerationHandler:
             fail = functools.partial(self.work.fail, job)
             await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
             return
+        provider = provider_for(self.provider, self.models, job.model)
         reported = {
-            "model": getattr(self.provider, "model", None),
-            "prompt_version": getattr(self.provider, "prompt_version", None),
+            "model": getattr(provider, "model", None),
+            "prompt_version": getattr(provider, "prompt_version", None),
             "tokens_in": usage.tokens_in,
             "tokens_out": usage.tokens_out,
             "latency_ms": round((time.monotonic() - done.started) * 1000, 1),
@@ -160,11 +171,13 @@ class GenerationHandler:
         }
         # One statement: the proposal, task and command, and the flow's pause (issue 40).
         proposal_data = done.result.model_dump(mode="json")
-        if await self.work.propose(job, proposal_data, self.provider.name, reported):
+        request = generation_request(job)
+        recorded = (request_record(request), sent_messages(provider, request, parts is not None))
+        if await self.work.propose(job, proposal_data, provider.name, reported, recorded):
             if parts is not None:
                 await parts.forget()  # written: its parts are in the proposal now
             self.metrics.handled.inc()
-            logger.info("task %s answered (%s)", job.task.task_id, self.provider.name)
+            logger.info("task %s answered (%s)", job.task.task_id, provider.name)
         else:  # cancelled meanwhile (confirm, abandon) or already answered: nothing sent
             self.metrics.skipped.inc()
 
@@ -173,14 +186,14 @@ class GenerationHandler:
     ) -> Proposal:
         """The provider's proposal: one call, or an outline of many chapters in batches."""
         request = generation_request(job)
-        provider = self.provider
+        provider = provider_for(self.provider, self.models, job.model)
         if parts is None or not isinstance(provider, ModelGate):
             return await provider.generate(request, draft)
         return await batched_outline(provider, request, parts, draft)
 
     def _outline_parts(self, job: Job) -> OutlineParts | None:
         total = outline_size(generation_request(job))
-        provider = self.provider
+        provider = provider_for(self.provider, self.models, job.model)
         if total is None or not (isinstance(provider, ModelGate) and provider.writes_outlines):
             return None  # a provider that writes no batches answers in one call
         return OutlineParts(self.work.tasks, job, total, getattr(provider, "model", None))
@@ -233,7 +246,10 @@ class _Counted:
 
 def generation_request(job: Job) -> GenerationRequest:
     """What the provider needs: the writer's wishes (this request's, else the standing ones),
-    earlier stages, and for a revision the writer's feedback and the proposal it is about."""
+    earlier stages, and for a revision the writer's feedback and the proposal it is about; a
+    regeneration's is the recorded one (issue 55)."""
+    if job.replayed is not None:
+        return request_from(job.replayed)
     inputs = {**job.wishes, **{key: value for key, value in job.inputs.items() if value}}
     return GenerationRequest(
         session_id=job.task.session_id,

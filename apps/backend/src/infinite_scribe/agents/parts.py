@@ -4,7 +4,7 @@ clients and a factory of its consumer. Nothing here reads `Settings`: a test bui
 `AgentWorker` from fakes of these parts."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -13,6 +13,7 @@ import asyncpg
 
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.llm.gate import ModelGate
+from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, Peek, PoisonHandler
@@ -106,5 +107,8 @@ class AgentParts:
     consumer: ConsumerFactory
     #: Who writes chapters (None: the provider's model, else the offline writer at once).
     chapters: ChapterWriter | None = None
+    #: The providers a regeneration may name (issue 55; empty: the provider alone, by its
+    #: model's name, "offline" for the offline generator).
+    models: Mapping[str, LLMProvider] = field(default_factory=dict)
     #: Whether the model server answers, for /health (default: no server, the offline one).
     model_health: ModelHealth = field(default_factory=lambda: ModelHealth(None))

@@ -82,6 +82,7 @@ class AgentWorker:
         self.model_health = parts.model_health
         #: Who writes chapters (issue 39): the provider's model, or the offline writer.
         self.chapter_writer = parts.chapters or chapter_writer(self.provider, 0.0)
+        self.models = parts.models
         self.cancellations = Cancellations()
         self._open_clients = parts.clients
         self._new_consumer = parts.consumer
@@ -167,6 +168,7 @@ class AgentWorker:
             streaming,
             attempts=options.generation_attempts,
             backoff_seconds=options.retry_backoff_seconds,
+            models=self.models,
         )
 
     def _chapter_handler(self, clients: WorkerClients, streaming: Streaming) -> ChapterHandler:

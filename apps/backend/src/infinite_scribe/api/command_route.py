@@ -42,7 +42,7 @@ from infinite_scribe.application.command_service import (
 )
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.idempotency import StoredResponse
-from infinite_scribe.domain.errors import ScribeError
+from infinite_scribe.domain.errors import ScribeError, UnknownModel
 from infinite_scribe.observability.log_context import bind
 
 _HEX = "[0-9a-fA-F]"
@@ -141,6 +141,8 @@ async def command_reply(
     command will have, stored with the command's own write (decision 4000)."""
     service = commands or services.commands
     command_type, payload = command
+    if command_type == "RegenerateProposal":
+        known_model(services.settings.models, payload)
     prepared = service.prepare(context, aggregate_id, command_type, payload, key)
     receipt = None
     if inline is not None:
@@ -163,6 +165,14 @@ async def command_reply(
     stored = receipt.response if receipt is not None and ran else answer(result)
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers]
     return stored.status, headers, stored.body
+
+
+def known_model(models: tuple[str, ...], payload: dict[str, Any]) -> None:
+    """A regeneration's model is one the worker has (issue 55): 422 UNKNOWN_MODEL before
+    anything is written, not a task that fails later."""
+    model = payload.get("model") if isinstance(payload, dict) else None
+    if isinstance(model, str) and model not in models:
+        raise UnknownModel(f"No model {model[:200]!r}; models: {', '.join(models)}")
 
 
 def answer(result: CommandResult) -> StoredResponse:

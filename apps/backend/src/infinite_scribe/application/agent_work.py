@@ -8,7 +8,7 @@ for a proposal, the flow's handle PAUSED with its FlowPaused event; all or nothi
 
 import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from infinite_scribe.application.ports.writes import (
     EventAlreadyStored,
     FlowAlreadyWaiting,
     LedgerRow,
+    ProposalInput,
     TaskFinish,
     TaskNotRunning,
     Write,
@@ -31,6 +32,7 @@ from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
 from infinite_scribe.domain.genesis import (
     FEEDBACK_SUBMITTED,
+    REGENERATION_REQUESTED,
     Decided,
     GenesisState,
     failure_event_for,
@@ -58,6 +60,14 @@ class Job:
     wishes: Mapping[str, Any] = field(default_factory=dict)
     #: The event ids the prompt is built from (a proposal's provenance `inputs`).
     sources: tuple[str, ...] = ()
+    #: A regeneration's: the recorded request it generates from (None: none was recorded) and
+    #: the model it names (issue 55).
+    replayed: Mapping[str, Any] | None = None
+    model: str | None = None
+
+    @property
+    def is_replay(self) -> bool:
+        return self.request.event_type == REGENERATION_REQUESTED
 
     @property
     def is_revision(self) -> bool:
@@ -105,7 +115,21 @@ class AgentWork:
         found = started.requests
         wishes = writer_wishes([(kind, payload) for _, kind, payload in found], stage)
         sources = prompt_inputs(found, stage, state.confirmed_data, request.event_id)
+        if request.event_type == REGENERATION_REQUESTED:
+            return await self._replay(request, task, stage, state)
         return Job(request, task, stage, state, wishes, tuple(sources))
+
+    async def _replay(
+        self, request: EventEnvelope, task: TaskRecord, stage: GenesisStage, state: GenesisState
+    ) -> Job:
+        """A regeneration's job: the recorded request of the proposal it names."""
+        named = uuid.UUID(str(request.payload["event_id"]))
+        async with self.uow.autocommit() as tx:
+            recorded = await tx.repository(GENESIS_SESSIONS).proposal_input(task.session_id, named)
+        model = str(request.payload.get("model"))
+        replayed = None if recorded is None else recorded.request
+        sources = (str(named), str(request.event_id))
+        return Job(request, task, stage, state, sources=sources, replayed=replayed, model=model)
 
     async def heartbeat(self, task_ids: list[uuid.UUID]) -> None:
         """Every generation of this process in one statement (the re-drive sweeper skips
@@ -124,6 +148,7 @@ class AgentWork:
         proposal: dict[str, Any],
         provider: str,
         provenance: Mapping[str, Any] | None = None,
+        recorded: tuple[Mapping[str, Any], Sequence[Mapping[str, str]] | None] | None = None,
     ) -> bool:
         """Publish the proposal and complete task and command; False if it was a repeat.
         `provenance`: what the generation reports about itself (model, tokens, time...); the
@@ -141,7 +166,12 @@ class AgentWork:
         # The task's result says its stage, as clients read proposals (api/schemas/proposals.py).
         result = {"stage": job.stage.value, **proposal}
         outcome = {"result": result, "message": f"{event_type} by {provider}"}
-        return await self._finish(job, event_type, payload, TaskStatus.COMPLETED, outcome)
+        extra = Write()
+        if recorded is not None:  # what it was generated from, beside it (issue 55)
+            event_id = _answer_id(job.request, event_type)
+            found = ProposalInput(event_id, job.task.session_id, recorded[0], recorded[1])
+            extra = Write(proposal_input=found)
+        return await self._finish(job, event_type, payload, TaskStatus.COMPLETED, outcome, extra)
 
     async def fail(self, job: Job, error_code: str, error: str, attempts: int) -> bool:
         """Publish the failure and fail task and command (the writer may ask again)."""
@@ -165,6 +195,7 @@ class AgentWork:
         payload: dict[str, Any],
         status: TaskStatus,
         outcome: dict[str, Any],
+        extra: Write | None = None,
     ) -> bool:
         """One statement in autocommit (issue 40), optimistic: the answer is written on the
         session as the begin read it (its version the expected one); the task finish refuses
@@ -172,6 +203,7 @@ class AgentWork:
         meanwhile (ConcurrencyConflict) is read again and the answer run again."""
         ledger = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
         parts = ledger.merged(Write(task_finish=_task_finish(job, status, outcome)))
+        parts = parts if extra is None else parts.merged(extra)
         state, waiting = job.state, False
 
         async def attempt(number: int) -> None:
@@ -249,10 +281,12 @@ def answer_origin(request: EventEnvelope, task: TaskRecord, source_service: str)
             traceparent=request.metadata.traceparent,
         ),
         actor_id=f"agent:{source_service}",
-        event_ids=lambda event_type: uuid.uuid5(
-            _ANSWER_NAMESPACE, f"{request.event_id}:{event_type}"
-        ),
+        event_ids=lambda event_type: _answer_id(request, event_type),
     )
+
+
+def _answer_id(request: EventEnvelope, event_type: str) -> uuid.UUID:
+    return uuid.uuid5(_ANSWER_NAMESPACE, f"{request.event_id}:{event_type}")
 
 
 def _task_finish(job: Job, status: TaskStatus, outcome: dict[str, Any]) -> TaskFinish:
@@ -279,4 +313,7 @@ def provenance_of(job: Job, provider: str, reported: Mapping[str, Any]) -> dict[
     provider that wrote it and the events its prompt used."""
     fields = ("model", "prompt_version", "tokens_in", "tokens_out", "latency_ms", "attempts")
     found = {name: reported.get(name) for name in fields}
-    return {"provider": provider, **found, "inputs": list(job.sources)}
+    provenance = {"provider": provider, **found, "inputs": list(job.sources)}
+    if job.is_replay:  # the proposal it was generated again from (issue 55)
+        provenance["replay_of"] = str(job.request.payload.get("event_id"))
+    return provenance

@@ -23,6 +23,7 @@ from infinite_scribe.domain.commands import (
     PAYLOAD_MODELS,
     CommandIds,
     CommandPayload,
+    RegenerateProposal,
     RollbackToVersion,
 )
 from infinite_scribe.domain.errors import NotFound, SessionTrashed
@@ -75,7 +76,11 @@ class GenesisCommands:
         self, reads: CommandReads, state: GenesisState, command: CommandPayload
     ) -> CommandPayload:
         """What a command needs beyond the snapshot, read before it decides: a rollback's
-        version (the state right after it, from a bounded read of the lineage's log)."""
+        version (the state right after it, from a bounded read of the lineage's log), a
+        regeneration's recorded inputs."""
+        if isinstance(command, RegenerateProposal):
+            recorded = await reads.proposal_input(state.session_id, command.event_id)
+            return command.resolved(recorded)
         if not isinstance(command, RollbackToVersion):
             return command
         target = await reads.version_target(state.session_id, command.event_id, state.user_id)

@@ -11,7 +11,7 @@ from infinite_scribe.application.genesis_commands import SESSIONS, owned
 from infinite_scribe.application.ports.genesis import GenesisQueries
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.reads import InvalidCursor
-from infinite_scribe.domain.errors import InvalidVersion
+from infinite_scribe.domain.errors import InvalidVersion, NotFound
 from infinite_scribe.domain.genesis import STAGE_ORDER, GenesisState
 from infinite_scribe.domain.history import branched
 from infinite_scribe.domain.version_page import PageCursor, render
@@ -52,6 +52,21 @@ class SessionVersions:
         return {
             "stages": [{"stage": s.value, "versions": v} for s, v in stages.items()],
             "next_before": None if page.next_before is None else str(page.next_before),
+        }
+
+    async def prompt(self, session_id: UUID, event_id: UUID, user_id: UUID) -> dict[str, Any]:
+        """What the proposal `event_id` was generated from (404 unless the user's session and
+        a proposal of it whose inputs were kept: those written before issue 55 have none)."""
+        owned(await self.queries.snapshot(session_id, user_id))
+        found = await self.queries.proposal_input(session_id, event_id)
+        if found is None:
+            raise NotFound("No recorded inputs for this proposal of the session")
+        messages = None if found.messages is None else [dict(m) for m in found.messages]
+        return {
+            "session_id": str(session_id),
+            "event_id": str(event_id),
+            "request": dict(found.request),
+            "messages": messages,
         }
 
     async def branch(

@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from infinite_scribe.agents.chapter_writer import chapter_writer
-from infinite_scribe.agents.llm.factory import build_provider, gate
+from infinite_scribe.agents.llm.factory import build_provider, gate, replay_models
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.parts import AgentParts, WorkerClients, WorkerOptions
 from infinite_scribe.agents.worker import AgentWorker
@@ -187,6 +187,7 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
         clients=lambda: worker_clients(options),
         consumer=consumer,
         chapters=chapter_writer(model, settings.llm_offline_stream_seconds),
+        models=replay_models(model, settings),
         model_health=ModelHealth.of(settings) if provider is None else ModelHealth(None),
     )
 

@@ -1,6 +1,6 @@
 """Genesis commands: the payload model of each command type (validated at the API edge)."""
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID
 
 import orjson
@@ -122,28 +122,47 @@ class ConfirmStage(CommandPayload):
     expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
-class RollbackToVersion(CommandPayload):
-    """Go back to a version of the session (an `event_id` of its history): its stage, confirmed
-    data and proposal become what they were right after that event, as a new event."""
-
-    is_async: ClassVar[bool] = False
+class _Resolved(CommandPayload):
+    """A command about one event of the session's log (`event_id`), which the application
+    resolves from the log before it decides (decide stays pure: it reads no log)."""
 
     event_id: UUID
-    #: Optional guard: the session `version` the writer saw (another: 409 VERSION_CONFLICT).
-    expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
-    #: The version as the application resolved it from the event log (genesis.VersionTarget;
-    #: None: not a version of the session). Private: never read from a request.
+    #: What the application resolved (None: not an event the command may name). Private:
+    #: never read from a request.
     _target: Any = PrivateAttr(default=None)
 
     @property
     def target(self) -> Any:
         return self._target
 
-    def resolved(self, target: Any) -> "RollbackToVersion":
-        """This command with its version resolved (decide stays pure: it reads no log)."""
+    def resolved(self, target: Any) -> Self:
         copy = self.model_copy()
         copy._target = target
         return copy
+
+
+class RollbackToVersion(_Resolved):
+    """Go back to a version of the session (an `event_id` of its history): its stage, confirmed
+    data and proposal become what they were right after that event, as a new event. Its target
+    is a genesis.VersionTarget."""
+
+    is_async: ClassVar[bool] = False
+
+    #: Optional guard: the session `version` the writer saw (another: 409 VERSION_CONFLICT).
+    expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+#: A model's name as the worker knows it: "offline", or the configured model's.
+ModelName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\w.:/@+-]+$")]
+
+
+class RegenerateProposal(_Resolved):
+    """Generate a proposal of the current stage again (the proposal `event_id` of its history)
+    from the same recorded inputs with another `model` (issue 55); the new proposal is a new
+    version, the old one stays in the history and can be kept by rolling back to it. Its
+    target is the proposal's recorded inputs (ports.writes.ProposalInput)."""
+
+    model: ModelName
 
 
 class AbandonSession(CommandPayload):
@@ -172,6 +191,7 @@ PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
         AbandonSession,
         RollbackToVersion,
         CancelGeneration,
+        RegenerateProposal,
     )
 }
 

@@ -53,6 +53,12 @@ class InvalidPayload(ScribeError):
     error_code = "VALIDATION_ERROR"
 
 
+class UnknownModel(InvalidPayload):
+    """A regeneration names a model this service does not have (422, issue 55)."""
+
+    error_code = "UNKNOWN_MODEL"
+
+
 class DuplicateCommand(ScribeError):
     """A command of the same type is already RECEIVED/PROCESSING for the session."""
 

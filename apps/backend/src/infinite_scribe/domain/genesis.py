@@ -15,6 +15,7 @@ from infinite_scribe.domain.commands import (
     CommandIds,
     CommandPayload,
     ConfirmStage,
+    RegenerateProposal,
     RequestConceptGeneration,
     RequestStageGeneration,
     RollbackToVersion,
@@ -60,9 +61,17 @@ GENERATION_FAILED_EVENTS = frozenset({CONCEPT_GENERATION_FAILED, STAGE_GENERATIO
 #: The writer stopped the running generation (CancelGeneration): clears the pending flag and
 #: leaves any earlier proposal in place, as a failure does (decision 4003).
 GENERATION_CANCELLED = "Genesis.Session.GenerationCancelled"
+#: The writer asked for a proposal again, from its recorded inputs, with another model (issue
+#: 55): a generation request like the others, answered by a proposal of the same stage.
+REGENERATION_REQUESTED = "Genesis.Session.RegenerationRequested"
 #: The request events an agent answers (the worker ignores every other event type).
 GENERATION_REQUEST_EVENTS = frozenset(
-    {CONCEPT_GENERATION_REQUESTED, STAGE_GENERATION_REQUESTED, FEEDBACK_SUBMITTED}
+    {
+        CONCEPT_GENERATION_REQUESTED,
+        STAGE_GENERATION_REQUESTED,
+        FEEDBACK_SUBMITTED,
+        REGENERATION_REQUESTED,
+    }
 )
 
 
@@ -235,7 +244,25 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
             return [Decided(ABANDONED, {"reason": command.reason, "stage": stage.value})]
         case CancelGeneration():
             return [cancelled(state, command)]
+        case RegenerateProposal():
+            return [regenerated(state, command)]
     raise InvalidState(f"{command_type} is not a genesis command")
+
+
+def regenerated(state: GenesisState, command: RegenerateProposal) -> Decided:
+    """A generation request from a proposal's recorded inputs (`command.target`: its
+    ProposalInput, None when the event is no proposal of this session with recorded inputs)."""
+    recorded = command.target
+    if recorded is None:
+        raise InvalidVersion("The event is not a proposal of this session with recorded inputs")
+    stage = state.current_stage
+    if stage is GenesisStage.FINISHED:
+        raise InvalidState("The session is finished: roll back to a stage to generate again")
+    if recorded.request.get("stage") != stage.value:
+        raise InvalidState(f"The proposal is of another stage than {stage}: roll back to it first")
+    _require_not_busy(state, "RegenerateProposal")
+    payload = {"stage": stage.value, "event_id": str(command.event_id), "model": command.model}
+    return Decided(REGENERATION_REQUESTED, payload)
 
 
 def cancelled(state: GenesisState, command: CancelGeneration) -> Decided:
@@ -301,6 +328,8 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
         return replace(state, pending_command_type="RequestStageGeneration", version=version)
     if event_type == FEEDBACK_SUBMITTED:
         return replace(state, pending_command_type="SubmitFeedback", version=version)
+    if event_type == REGENERATION_REQUESTED:
+        return replace(state, pending_command_type="RegenerateProposal", version=version)
     if event_type in PROPOSAL_EVENTS:
         if payload.get("stage", state.current_stage.value) != state.current_stage.value:
             return replace(state, version=version)  # a late proposal for a confirmed stage

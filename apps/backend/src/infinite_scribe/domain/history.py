@@ -44,6 +44,7 @@ PROVENANCE_FIELDS = (
     "tokens_out",
     "latency_ms",
     "attempts",
+    "replay_of",
 )
 
 

@@ -170,6 +170,13 @@ class LlmSettings(BaseSettings):
         ),
     ] = 15.0
 
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The models a proposal may be generated again with (issue 55): the offline
+        generator always, and the configured model."""
+        configured = (self.llm_model,) if self.llm_provider == "openai" and self.llm_model else ()
+        return ("offline", *configured)
+
     @model_validator(mode="after")
     def _openai_needs_url_and_model(self) -> Self:
         if self.llm_provider == "openai" and (self.llm_base_url is None or not self.llm_model):

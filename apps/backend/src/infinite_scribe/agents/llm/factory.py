@@ -13,6 +13,15 @@ def build_provider(settings: Settings) -> ModelGate:
     return gate(_adapter(settings), settings)
 
 
+def replay_models(model: ModelGate, settings: Settings) -> dict[str, LLMProvider]:
+    """The providers a regeneration may name (issue 55), by the name the API accepts: the
+    offline generator as "offline", and the worker's model by its own name."""
+    if model.name == "offline":
+        return {"offline": model}
+    offline = gate(StreamingOffline(settings.llm_offline_stream_seconds), settings)
+    return {"offline": offline, **({model.model: model} if model.model else {})}
+
+
 def gate(provider: LLMProvider, settings: Settings) -> ModelGate:
     return ModelGate(
         provider,

@@ -4,12 +4,26 @@ versions. Rolling back is a command (RollbackToVersion on .../commands). docs/co
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query, Response
 
+from infinite_scribe.api.command_route import command_reply
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
-from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
-from infinite_scribe.api.schemas.genesis import ErrorBody
-from infinite_scribe.api.schemas.history import BranchCreated, BranchRequest, HistoryOut
+from infinite_scribe.api.routes.genesis import (
+    ERRORS,
+    CallerDep,
+    IdempotencyKey,
+    StandardIdempotencyKey,
+    json_response,
+    raw_response,
+)
+from infinite_scribe.api.schemas.genesis import CommandReply, ErrorBody
+from infinite_scribe.api.schemas.history import (
+    BranchCreated,
+    BranchRequest,
+    HistoryOut,
+    PromptOut,
+    RegenerateRequest,
+)
 from infinite_scribe.application.versions import MAX_PAGE_SIZE, PAGE_SIZE
 
 router = APIRouter(prefix="/genesis/sessions", tags=["genesis"], route_class=ParsedJsonRoute)
@@ -65,3 +79,66 @@ async def branch_session(session_id: UUID, body: BranchRequest, call: CallerDep)
         "version": state.version,
     }
     return json_response(reply, 201)
+
+
+_REGENERATE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    409: {
+        "model": ErrorBody,
+        "description": "INVALID_STATE (the proposal is of another stage than the current one, "
+        "or a generation is running) or DUPLICATE_COMMAND",
+    },
+    422: {
+        "model": ErrorBody,
+        "description": "UNKNOWN_MODEL (not `offline` nor the configured model) or "
+        "INVALID_VERSION (not a proposal of this session with recorded inputs)",
+    },
+}
+_REGENERATE_EXAMPLES = {
+    "offline": {"summary": "Again with the offline generator", "value": {"model": "offline"}},
+    "configured": {
+        "summary": "Again with the configured model (`LLM_MODEL`)",
+        "value": {"model": "qwen2.5:7b-instruct"},
+    },
+}
+
+
+@router.post(
+    "/{session_id}/versions/{event_id}/regenerate",
+    status_code=202,
+    response_model=CommandReply,
+    responses=_REGENERATE_ERRORS,
+)
+async def regenerate_proposal(
+    session_id: UUID,
+    event_id: UUID,
+    body: Annotated[RegenerateRequest, Body(openapi_examples=_REGENERATE_EXAMPLES)],
+    call: CallerDep,
+    idempotency_key: IdempotencyKey = None,
+    standard_idempotency_key: StandardIdempotencyKey = None,
+) -> Response:
+    """Generate the proposal `event_id` (a proposal of the current stage, in the history) again
+    from the inputs it was generated from, with another `model`: the `RegenerateProposal`
+    command. The new proposal is the stage's next version, its provenance names the model and
+    `replay_of`; the history shows it after the old one with the changes between them. To
+    keep the old one, roll back to it."""
+    payload = {"event_id": str(event_id), "model": body.model}
+    key = idempotency_key or standard_idempotency_key
+    reply = await command_reply(
+        call.services,
+        call.context,
+        session_id,
+        ("RegenerateProposal", payload),
+        key,
+        call.inline_key,
+    )
+    return raw_response(reply)
+
+
+@router.get("/{session_id}/versions/{event_id}/prompt", response_model=PromptOut, responses=ERRORS)
+async def proposal_prompt(session_id: UUID, event_id: UUID, call: CallerDep) -> Any:
+    """What the proposal `event_id` was generated from: the request as the provider got it
+    and the messages sent to the model, exactly (null for the offline generator, which sends
+    none). 404 for a proposal written before the inputs were kept."""
+    found = await call.services.versions.prompt(session_id, event_id, call.context.user_id)
+    return json_response(found, 200)

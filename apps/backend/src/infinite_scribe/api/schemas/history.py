@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infinite_scribe.domain.commands import Text
+from infinite_scribe.domain.commands import ModelName, Text
 from shared_types.enums import GenesisStage
 
 
@@ -55,6 +55,8 @@ class Provenance(BaseModel):
     tokens_out: int | None
     latency_ms: float | None
     attempts: int | None
+    #: A regeneration's: the proposal generated again, from the same inputs (issue 55).
+    replay_of: UUID | None = None
 
 
 class Confirmation(BaseModel):
@@ -88,6 +90,28 @@ class VersionOut(BaseModel):
     restored_stage: GenesisStage | None = None
     #: `branched`: the source session and version.
     branched_from: BranchOrigin | None = None
+
+
+class RegenerateRequest(BaseModel):
+    """Generate a proposal again from its recorded inputs with `model` (issue 55)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: "offline" (the built-in generator) or the configured model (`LLM_MODEL`).
+    model: ModelName
+
+
+class PromptOut(BaseModel):
+    """What a proposal was generated from (issue 55): the request as the provider got it and
+    the chat messages sent to the model, as they were (null: the offline generator sends
+    none, or an outline written in batches)."""
+
+    session_id: UUID
+    event_id: UUID
+    #: The stage, the confirmed stages before it, the writer's wishes, a revision's feedback
+    #: and the proposal it revised.
+    request: dict[str, Any]
+    messages: list[dict[str, str]] | None
 
 
 class StageVersions(BaseModel):

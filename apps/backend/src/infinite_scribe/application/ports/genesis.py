@@ -8,6 +8,7 @@ from uuid import UUID
 
 from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.application.ports.writes import ProposalInput
 from infinite_scribe.domain.genesis import GenesisState, VersionTarget
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from shared_types import DomainEventRow
@@ -89,6 +90,11 @@ class CommandReads(Protocol):
 
     async def session_input(self, session_id: UUID) -> dict[str, Any]:
         """What the writer gave when the lineage began (a branch carries it on)."""
+        ...
+
+    async def proposal_input(self, session_id: UUID, event_id: UUID) -> ProposalInput | None:
+        """What the proposal `event_id` of this session was generated from (issue 55); None:
+        no such proposal, or one written before its inputs were kept."""
         ...
 
 

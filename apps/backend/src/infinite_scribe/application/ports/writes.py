@@ -141,6 +141,19 @@ class SessionRestore:
 
 
 @dataclass(frozen=True)
+class ProposalInput:
+    """What a proposal (the event `event_id`) was generated from (issue 55): the generation
+    request's fields as the provider got them, and the chat messages sent to a model (None:
+    the offline generator sends none). The prompt view shows them; a replay with another model
+    generates from the same request."""
+
+    event_id: UUID
+    session_id: UUID
+    request: Mapping[str, Any]
+    messages: Sequence[Mapping[str, str]] | None
+
+
+@dataclass(frozen=True)
 class ChaptersSave:
     """Move a novel's chapters projection (`state`: a domain.chapters.NovelState) from stream
     version `old_version` to `state.version`, writing the chapters `changed` (str(number) ->
@@ -204,6 +217,7 @@ class Write:
     supersede: Supersede | None = None
     novel: NewNovel | None = None
     restore: SessionRestore | None = None
+    proposal_input: ProposalInput | None = None
     chapters: ChaptersSave | None = None
     task: NewTask | None = None
     task_finish: TaskFinish | None = None

@@ -12,11 +12,13 @@ from infinite_scribe.application.ports.genesis import (
     KeyLookup,
     SessionSnapshot,
 )
+from infinite_scribe.application.ports.writes import ProposalInput
 from infinite_scribe.domain.genesis import VersionTarget
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis import event_lines
 from infinite_scribe.persistence.genesis import sessions as genesis_sql
+from infinite_scribe.persistence.genesis.proposal_inputs import proposal_input
 from infinite_scribe.persistence.genesis.version_page import (
     session_input,
     version_page,
@@ -48,6 +50,9 @@ class PostgresGenesisRepository:
     async def session_input(self, session_id: UUID) -> dict[str, Any]:
         return await session_input(self.connection, session_id)
 
+    async def proposal_input(self, session_id: UUID, event_id: UUID) -> ProposalInput | None:
+        return await proposal_input(self.connection, session_id, event_id)
+
 
 class PostgresGenesisQueries:
     """`GenesisQueries` and `CommandInbox` on the pool, outside any transaction."""
@@ -74,6 +79,10 @@ class PostgresGenesisQueries:
     async def session_input(self, session_id: UUID) -> dict[str, Any]:
         with translated():
             return await session_input(self.pool, session_id)
+
+    async def proposal_input(self, session_id: UUID, event_id: UUID) -> ProposalInput | None:
+        with translated():
+            return await proposal_input(self.pool, session_id, event_id)
 
     async def version_page(
         self, session_id: UUID, cursor: PageCursor, limit: int, max_bytes: int

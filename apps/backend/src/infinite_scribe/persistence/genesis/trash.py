@@ -51,6 +51,8 @@ WITH handles AS (
     DELETE FROM session_restores WHERE session_id = $1 RETURNING 1
 ), outline AS (
     DELETE FROM outline_parts WHERE session_id = $1 RETURNING 1
+), inputs AS (
+    DELETE FROM proposal_inputs WHERE session_id = $1 RETURNING 1
 ), novel AS (
     DELETE FROM novels WHERE id = $3 RETURNING 1
 )

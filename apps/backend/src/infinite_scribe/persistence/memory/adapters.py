@@ -38,7 +38,7 @@ from infinite_scribe.application.ports.tasks import (
     TaskRecord,
     TaskView,
 )
-from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.application.ports.writes import ProposalInput, Write
 from infinite_scribe.domain.genesis import VersionTarget, resolved
 from infinite_scribe.domain.history import LoggedEvent, fold
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
@@ -175,6 +175,10 @@ class MemoryGenesis:
     ) -> VersionTarget | None:
         """Folded from the session's own events (it does not follow a branch's origin)."""
         return fold(self._events_of(session_id), with_changes=False).targets.get(event_id)
+
+    async def proposal_input(self, session_id: UUID, event_id: UUID) -> ProposalInput | None:
+        found = self.tables.proposal_inputs.get(event_id)
+        return found if found is not None and found.session_id == session_id else None
 
     async def session_input(self, session_id: UUID) -> dict[str, Any]:
         first = next(iter(self._events_of(session_id)), None)

@@ -27,6 +27,7 @@ from infinite_scribe.application.ports.writes import (
     NewNovel,
     NewSession,
     NewTask,
+    ProposalInput,
     SessionRestore,
     SnapshotSave,
     Supersede,
@@ -66,6 +67,8 @@ class Tables:
     restores: dict[tuple[UUID, int], Restored] = field(default_factory=dict)
     #: A batched outline's parts by (session, plan): `outline_parts` (decision 5404).
     outline_parts: dict[tuple[UUID, str], dict[int, dict[str, Any]]] = field(default_factory=dict)
+    #: What each proposal was generated from, by its event id: `proposal_inputs` (issue 55).
+    proposal_inputs: dict[UUID, ProposalInput] = field(default_factory=dict)
 
 
 def apply(tables: Tables, write: Write) -> list[int]:
@@ -129,6 +132,10 @@ def _restore(tables: Tables, restore: SessionRestore) -> None:
     tables.restores[(restore.session_id, restore.seq)] = Restored(
         restore.confirmed_data, restore.last_result
     )
+
+
+def _proposal_input(tables: Tables, found: ProposalInput) -> None:
+    tables.proposal_inputs.setdefault(found.event_id, found)
 
 
 def _chapters(tables: Tables, save: ChaptersSave) -> None:
@@ -245,6 +252,7 @@ _APPLIERS: dict[str, Callable[[Tables, Any], Any]] = {
     "supersede": _supersede,
     "novel": _novel,
     "restore": _restore,
+    "proposal_input": _proposal_input,
     "chapters": _chapters,
     "task": _task,
     "task_finish": _task_finish,

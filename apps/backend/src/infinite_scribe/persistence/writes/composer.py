@@ -112,6 +112,7 @@ class WriteComposer:
             "supersede": genesis_parts.SupersedePart,
             "novel": genesis_parts.NovelPart,
             "restore": genesis_parts.RestorePart,
+            "proposal_input": genesis_parts.ProposalInputPart,
             "chapters": ChaptersPart,
             "task": task_parts.TaskPart,
             "task_finish": task_parts.TaskFinishPart,

@@ -10,6 +10,7 @@ from infinite_scribe.application.ports.projections import state_columns
 from infinite_scribe.application.ports.writes import (
     NewNovel,
     NewSession,
+    ProposalInput,
     SessionRestore,
     SnapshotSave,
     Supersede,
@@ -185,6 +186,38 @@ class NovelPart(NeverRefuses):
         # be encoded): its columns are flat, the jsonb ones dicts the codec encodes.
         ids = {"id": n.novel_id, "user_id": n.user_id, "session_id": n.session_id, "seq": n.seq}
         return ids | vars(n.bible)
+
+
+@dataclass(frozen=True)
+class ProposalInputPart(NeverRefuses):
+    """What a proposal was generated from, beside it (issue 55). A redelivered answer's row is
+    already there: the events part refuses that write first."""
+
+    proposal_input: ProposalInput
+    shape = "proposal_input"
+    part = "proposal_input"
+
+    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
+        columns = {"event_id": "uuid", "session_id": "uuid", "request": "jsonb"}
+        tail = "\nON CONFLICT (event_id) DO NOTHING"
+        return [
+            (
+                "proposal_input",
+                insert_row(p, "proposal_inputs", columns | {"messages": "jsonb"}, tail),
+            )
+        ]
+
+    def reads(self) -> Sequence[str]:
+        return ()
+
+    def values(self) -> Mapping[str, Any]:
+        found = self.proposal_input
+        return {
+            "event_id": found.event_id,
+            "session_id": found.session_id,
+            "request": found.request,
+            "messages": None if found.messages is None else list(found.messages),
+        }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,82 @@
+"""What a proposal is generated from, kept beside it (issue 55), and a replay from it.
+
+The worker records the generation request as the provider got it and, for a model, the chat
+messages it sent (the offline generator sends none); the prompt view shows them as they were.
+A regeneration (`Genesis.Session.RegenerationRequested`) names a recorded proposal and a
+model: the worker generates from the recorded request with that model, so the two proposals
+differ by the model alone.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from infinite_scribe.agents.llm.port import GenerationRequest, LLMProvider
+from infinite_scribe.agents.llm.prompts import render
+from shared_types.enums import GenesisStage
+
+#: The fields of `GenerationRequest` as they are recorded (a tuple is recorded as a list).
+_FIELDS = (
+    "confirmed_data",
+    "user_input",
+    "preferences",
+    "theme_preferences",
+    "style_preferences",
+    "feedback",
+    "previous_proposal",
+)
+
+
+def request_record(request: GenerationRequest) -> dict[str, Any]:
+    """`request` as JSON (what `proposal_inputs.request` holds)."""
+    fields = {name: getattr(request, name) for name in _FIELDS}
+    fields["theme_preferences"] = list(request.theme_preferences)
+    fields["style_preferences"] = list(request.style_preferences)
+    fields["confirmed_data"] = dict(request.confirmed_data)
+    fields["preferences"] = dict(request.preferences)
+    return {"session_id": str(request.session_id), "stage": request.stage.value, **fields}
+
+
+def request_from(record: Mapping[str, Any]) -> GenerationRequest:
+    """The request a record was made from (a replay generates from it)."""
+    return GenerationRequest(
+        session_id=UUID(str(record["session_id"])),
+        stage=GenesisStage(record["stage"]),
+        confirmed_data=dict(record.get("confirmed_data") or {}),
+        user_input=record.get("user_input"),
+        preferences=dict(record.get("preferences") or {}),
+        theme_preferences=tuple(record.get("theme_preferences") or ()),
+        style_preferences=tuple(record.get("style_preferences") or ()),
+        feedback=record.get("feedback"),
+        previous_proposal=record.get("previous_proposal"),
+    )
+
+
+def sent_messages(
+    provider: LLMProvider, request: GenerationRequest, batched: bool
+) -> Sequence[Mapping[str, str]] | None:
+    """The chat messages a model got for `request` (None: the offline generator, which sends
+    none, or an outline written in batches, whose many prompts the batches' parts record)."""
+    if provider.name != "openai" or batched:
+        return None
+    rendered = render(request)
+    return [
+        {"role": "system", "content": rendered.system},
+        {"role": "user", "content": rendered.user},
+    ]
+
+
+class UnknownModel(Exception):
+    """A regeneration names a model this worker does not have."""
+
+
+def provider_for(
+    default: LLMProvider, models: Mapping[str, LLMProvider], model: str | None
+) -> LLMProvider:
+    """The provider a generation runs on: a regeneration's named model, else the worker's."""
+    if model is None:
+        return default
+    found = models.get(model)
+    if found is None:
+        raise UnknownModel(f"No model {model!r} here; models: {', '.join(sorted(models))}")
+    return found

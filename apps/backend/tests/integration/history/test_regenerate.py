@@ -1,0 +1,121 @@
+"""A proposal generated again with another model, and the prompt each was generated from
+(issue 55), over real HTTP with the outbox, the relay, the broker, an agent worker and a fake
+OpenAI-compatible model server (the one faked part): the regeneration reads the same recorded
+request, its provenance names its model and the proposal it replays; the prompt view shows the
+messages the model got; bad input is refused before anything is written."""
+
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from infinite_scribe.settings.settings import Settings
+from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
+from tests.support.fake_llm import FakeLLMServer
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+SESSIONS = "/api/v1/genesis/sessions"
+
+
+async def _answered(http: httpx.AsyncClient, reply: httpx.Response) -> None:
+    assert reply.status_code == 202, reply.text
+    assert (await wait_task(http, reply.json()["task_id"]))["status"] == "COMPLETED"
+
+
+async def _proposals(http: httpx.AsyncClient, sid: str) -> list[dict[str, Any]]:
+    history = (await http.get(f"{SESSIONS}/{sid}/history")).json()
+    versions: list[dict[str, Any]] = history["stages"][0]["versions"]
+    return [v for v in versions if v["kind"] == "proposed"]
+
+
+async def _events(pool: asyncpg.Pool, sid: str) -> int:
+    count: int = await pool.fetchval(
+        "SELECT count(*) FROM domain_events WHERE aggregate_id = $1", sid
+    )
+    return count
+
+
+async def test_a_proposal_again_with_another_model_from_the_same_inputs(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    with FakeLLMServer() as llm:
+        config = stack_settings(
+            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
+        )
+        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
+            idea = {"initial_user_input": {"idea": "灯塔看守人收到一封来自明年的信"}}
+            sid = (await http.post(SESSIONS, json=idea)).json()["session_id"]
+            ask = {"command_type": "RequestConceptGeneration"}
+            await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
+            [first] = await _proposals(http, sid)
+            shown = await http.get(f"{SESSIONS}/{sid}/versions/{first['event_id']}/prompt")
+            assert shown.status_code == 200, shown.text
+            sent = shown.json()
+            # The messages the model got, as it got them (the fake server saw the same).
+            assert sent["messages"] == llm.requests[0].body["messages"]
+            assert [m["role"] for m in sent["messages"]] == ["system", "user"]
+            assert sent["request"]["stage"] == "CONCEPT_SELECTION"
+
+            again = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"
+            await _answered(http, await http.post(again, json={"model": "offline"}))
+            first_again, second = await _proposals(http, sid)
+            assert first_again["event_id"] == first["event_id"]
+            assert second["provenance"]["model"] == "offline-generator"
+            assert second["provenance"]["replay_of"] == first["event_id"]
+            assert first["provenance"]["model"] == llm.MODEL
+            replayed = await http.get(f"{SESSIONS}/{sid}/versions/{second['event_id']}/prompt")
+            # The same recorded inputs; the offline generator sends no messages.
+            assert replayed.json()["request"] == sent["request"]
+            assert replayed.json()["messages"] is None
+
+            # Back to the model, from the offline proposal: the model gets the same prompt.
+            back = f"{SESSIONS}/{sid}/versions/{second['event_id']}/regenerate"
+            await _answered(http, await http.post(back, json={"model": llm.MODEL}))
+            assert llm.requests[-1].body["messages"] == llm.requests[0].body["messages"]
+            *_, third = await _proposals(http, sid)
+            assert third["provenance"]["model"] == llm.MODEL
+
+
+async def test_a_bad_regeneration_is_refused_and_writes_nothing(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    config = stack_settings(settings)
+    async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
+        sid = (await http.post(SESSIONS, json={})).json()["session_id"]
+        ask = {"command_type": "RequestConceptGeneration"}
+        await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
+        [proposal] = await _proposals(http, sid)
+        before = await _events(clean_db, sid)
+        path = f"{SESSIONS}/{sid}/versions/{proposal['event_id']}/regenerate"
+        unknown = await http.post(path, json={"model": "gpt-99"})
+        assert unknown.status_code == 422 and unknown.json()["error_code"] == "UNKNOWN_MODEL"
+        odd = await http.post(path, json={"model": "x" * 201})
+        assert odd.status_code == 422
+        # Through the commands endpoint too.
+        command = {"event_id": proposal["event_id"], "model": "gpt-99"}
+        body = {"command_type": "RegenerateProposal", "payload": command}
+        generic = await http.post(f"{SESSIONS}/{sid}/commands", json=body)
+        assert generic.status_code == 422 and generic.json()["error_code"] == "UNKNOWN_MODEL"
+        created = await clean_db.fetchval(
+            "SELECT event_id FROM domain_events WHERE aggregate_id = $1 AND aggregate_version = 1",
+            sid,
+        )
+        not_a_proposal = f"{SESSIONS}/{sid}/versions/{created}/regenerate"
+        refused = await http.post(not_a_proposal, json={"model": "offline"})
+        assert refused.status_code == 422 and refused.json()["error_code"] == "INVALID_VERSION"
+        assert await _events(clean_db, sid) == before
+        # Another writer sees neither the prompt nor may regenerate.
+        async with client(server, config, uuid.uuid4()) as stranger:
+            prompt = f"{SESSIONS}/{sid}/versions/{proposal['event_id']}/prompt"
+            assert (await stranger.get(prompt)).status_code == 404
+            assert (await stranger.post(path, json={"model": "offline"})).status_code == 404
+        # A proposal of a stage the session has left: roll back to it first.
+        confirm = {
+            "command_type": "ConfirmStage",
+            "payload": {"stage": "CONCEPT_SELECTION", "choice": 0},
+        }
+        assert (await http.post(f"{SESSIONS}/{sid}/commands", json=confirm)).status_code == 200
+        moved = await http.post(path, json={"model": "offline"})
+        assert moved.status_code == 409 and moved.json()["error_code"] == "INVALID_STATE"
