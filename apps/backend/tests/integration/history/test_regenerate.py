@@ -13,10 +13,12 @@ import pytest
 
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
+from tests.support.console import action, signed_in
 from tests.support.fake_llm import FakeLLMServer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 SESSIONS = "/api/v1/genesis/sessions"
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
 
 async def _answered(http: httpx.AsyncClient, reply: httpx.Response) -> None:
@@ -119,3 +121,44 @@ async def test_a_bad_regeneration_is_refused_and_writes_nothing(
         assert (await http.post(f"{SESSIONS}/{sid}/commands", json=confirm)).status_code == 200
         moved = await http.post(path, json={"model": "offline"})
         assert moved.status_code == 409 and moved.json()["error_code"] == "INVALID_STATE"
+
+
+async def test_the_console_regenerates_and_shows_the_prompt(
+    settings: Settings, clean_db: asyncpg.Pool
+) -> None:
+    with FakeLLMServer() as llm:
+        config = stack_settings(
+            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
+        )
+        user_id = uuid.uuid4()
+        async with agent_stack(config) as server, client(server, config, user_id) as http:
+            sid = (await http.post(SESSIONS, json={})).json()["session_id"]
+            ask = {"command_type": "RequestConceptGeneration"}
+            await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
+            [first] = await _proposals(http, sid)
+            async with signed_in(server.url, config, user_id) as console:
+                page = await console.get(f"/console/sessions/{sid}/history", headers=ZH)
+                assert f'data-regenerate="{first["event_id"]}"' in page.text
+                assert "换一个模型重新生成" in page.text and llm.MODEL in page.text
+                prompt = await console.get(
+                    f"/console/sessions/{sid}/versions/{first['event_id']}/prompt", headers=ZH
+                )
+                assert prompt.status_code == 200 and 'data-role="system"' in prompt.text
+                form = {"action_id": action(), "event_id": first["event_id"], "model": "nope"}
+                refused = await console.post(f"/console/sessions/{sid}/regenerate", data=form)
+                assert refused.status_code == 422
+                form |= {"action_id": action(), "model": "offline"}
+                sent = await console.post(f"/console/sessions/{sid}/regenerate", data=form)
+                assert sent.status_code == 303, sent.text
+                [task] = await clean_db.fetch(
+                    "SELECT id FROM async_tasks WHERE session_id = $1 AND status <> 'COMPLETED'",
+                    uuid.UUID(sid),
+                )
+                assert (await wait_task(http, str(task["id"])))["status"] == "COMPLETED"
+                _, second = await _proposals(http, sid)
+                page = await console.get(f"/console/sessions/{sid}/history", headers=ZH)
+                assert "重新生成自" in page.text
+                offline = await console.get(
+                    f"/console/sessions/{sid}/versions/{second['event_id']}/prompt", headers=ZH
+                )
+                assert 'id="no-messages"' in offline.text

@@ -185,6 +185,21 @@ CHINESE_TEXTS: dict[str, str] = {
     "Yes, stop": "是的，停止",
     "No, keep going": "不，继续",
     "characters so far": "字已写出",
+    "Generate again with another model": "换一个模型重新生成",
+    "A new proposal from the same inputs; this one stays in the history.": (
+        "用同样的输入生成一个新方案；这一个仍保留在历史里。"
+    ),
+    "Model": "模型",
+    "Generate again": "重新生成",
+    "The prompt": "提示词",
+    "generated again from": "重新生成自",
+    "What this proposal was generated from": "这个方案的生成依据",
+    "The messages sent to the model": "发给模型的消息",
+    "The offline generator sends no messages: it writes from the request below.": (
+        "离线生成器不发送消息：它直接根据下面的请求写作。"
+    ),
+    "The request": "请求",
+    "Back to the history": "返回历史",
 }
 
 

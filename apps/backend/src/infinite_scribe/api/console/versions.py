@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from infinite_scribe.api.command_route import known_model
 from infinite_scribe.api.console.web import (
     PREFIX,
     SameOrigin,
@@ -42,8 +43,36 @@ async def history_page(
         "state": snapshot.state,
         "history": stages,
         "branches": branches,
+        "models": services.settings.models,
     }
     return render(request, "history.html", context, principal=principal)
+
+
+@router.get("/sessions/{session_id}/versions/{event_id}/prompt")
+async def prompt_page(
+    request: Request, session_id: UUID, event_id: UUID, principal: Writer
+) -> Response:
+    """The messages a proposal's model got and the request they came from (issue 55)."""
+    found = await services_of(request.app).versions.prompt(session_id, event_id, principal.user_id)
+    context = {"session_id": session_id, "found": found}
+    return render(request, "prompt.html", context, principal=principal)
+
+
+@router.post("/sessions/{session_id}/regenerate", dependencies=[SameOrigin])
+async def regenerate(request: Request, session_id: UUID, principal: Writer) -> Response:
+    """RegenerateProposal with the form's model (issue 55): the session page shows it coming."""
+    fields = await form_of(request)
+    services = services_of(request.app)
+    payload = {"event_id": str(_event_id(fields)), "model": one(fields, "model") or ""}
+    known_model(services.settings.models, payload)
+    await services.commands.execute(
+        context_of(request, principal),
+        session_id,
+        "RegenerateProposal",
+        payload,
+        f"console:{action_id(fields)}",
+    )
+    return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
 
 
 def _event_id(fields: dict[str, list[str]]) -> UUID:

@@ -119,6 +119,13 @@ COMMAND_EXAMPLES: dict[str, Example] = {
             },
         },
     ),
+    "regenerate": Example(
+        summary="Generate a proposal again with another model (async, 202; issue 55)",
+        value={
+            "command_type": "RegenerateProposal",
+            "payload": {"event_id": "0b6f3c1e-6a55-4d3e-9a8e-2f6d2f0f7a11", "model": "offline"},
+        },
+    ),
     "cancel": Example(
         summary="Stop the running generation (sync, 200; 409 when none runs)",
         value={"command_type": "CancelGeneration", "payload": {"reason": "Not this idea"}},
