@@ -1,7 +1,8 @@
 """The offline generator's CPU per proposal at the longest input a writer may send (issue 55):
 every Genesis stage, both languages, the idea and the feedback each MAX_TEXT characters with
 no sentence end (the worst case for a clause reader), against the same stage's proposal for a
-one-line idea measured in the same run (the floor). Target: <= 5 ms of CPU per proposal.
+one-line idea measured in the same run (the floor), and the same length as one-line change
+requests (each sentence a request the reader parses). Target: <= 5 ms of CPU per proposal.
 
 Usage: .venv/bin/python bench/offline_generator.py   (prints one JSON line at the end;
 BENCH_ROUNDS: proposals measured per figure, default 20, the median reported)
@@ -26,6 +27,11 @@ from shared_types.enums import GenesisStage
 LONG = {
     "en": ("make the hero older and wiser and kinder " * 400)[:MAX_TEXT],
     "zh": ("让主角更老练更沉稳也更善良" * 800)[:MAX_TEXT],
+}
+#: The longest input as many one-line change requests (each sentence read as a request).
+MANY = {
+    "en": ("Make the hero a ship's doctor. " * 400)[:MAX_TEXT],
+    "zh": ("主角改成一名仵作。" * 1200)[:MAX_TEXT],
 }
 SHORT = {
     "en": "A lighthouse keeper gets a letter from next year.",
@@ -58,14 +64,23 @@ def main() -> None:
                 uuid.uuid4(), stage, user_input=LONG[language], feedback=LONG[language],
                 previous_proposal={},
             )  # fmt: skip
-            worst = cpu_ms(long)
+            many = GenerationRequest(
+                uuid.uuid4(), stage, user_input=SHORT[language], feedback=MANY[language],
+                previous_proposal={},
+            )  # fmt: skip
+            worst = max(cpu_ms(long), requests := cpu_ms(many))
             met = "met" if worst <= 5 else "MISSED"
             print(
-                f"{language} {stage.value}: {worst:.2f} ms at the longest input, {floor:.2f} ms "
-                f"for one line ({worst / floor:.1f}x) ({met}: <= 5 ms)",
+                f"{language} {stage.value}: {worst:.2f} ms at the longest input ({requests:.2f} "
+                f"ms as one-line requests), {floor:.2f} ms for one line ({worst / floor:.1f}x) "
+                f"({met}: <= 5 ms)",
                 flush=True,
             )
-            figures[f"{language}.{stage.value}"] = {"longest_ms": worst, "one_line_ms": floor}
+            figures[f"{language}.{stage.value}"] = {
+                "longest_ms": worst,
+                "many_requests_ms": requests,
+                "one_line_ms": floor,
+            }
     print(json.dumps(figures))
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from infinite_scribe.agents.llm.offline import OfflineGenerator, reading_en, reading_zh
 from infinite_scribe.agents.llm.offline import generator as generator_module
+from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.commands import MAX_TEXT
 from shared_types.enums import GenesisStage
@@ -64,3 +65,20 @@ def test_a_clause_is_read_in_time_linear_in_its_length(reader: object) -> None:
     started = time.process_time()
     reader.read_feedback(text)  # type: ignore[attr-defined]
     assert time.process_time() - started < 0.5  # quadratic, it took seconds
+
+
+@pytest.mark.parametrize(
+    ("reader", "filler", "late"),
+    [
+        (reading_zh, "节奏再快一点。", "时代改为唐朝。"),
+        (reading_en, "Faster, please. ", "Set it in 1920."),
+    ],
+)
+def test_a_feedback_is_read_up_to_its_first_sentences(
+    reader: object, filler: str, late: str
+) -> None:
+    """Ten thousand characters of one-line requests are not ten thousand parses: the reader
+    reads the first MAX_SENTENCES sentences (requests.py), a writer's note is far shorter."""
+    read = reader.read_feedback  # type: ignore[attr-defined]
+    assert read(filler * (MAX_SENTENCES - 1) + late).time is not None
+    assert read(filler * MAX_SENTENCES + late).time is None

@@ -6,7 +6,7 @@ import re
 
 from infinite_scribe.agents.llm.offline import vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.requests import read_changes
+from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES, read_changes
 
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
@@ -168,7 +168,7 @@ def read_feedback(feedback: str) -> Facts:
     """What an English feedback asks for, clause by clause ("the hero must be ...", "add ...",
     "act two should have ...")."""
     facts = Facts(styles=tuple(match.lower() for match in STYLES.findall(feedback)))
-    for clause in re.split(r"(?<=[.!?])\s|[;\n]", feedback):
+    for clause in re.split(r"(?<=[.!?])\s|[;\n]", feedback)[:MAX_SENTENCES]:
         # Cut before parsing: a clause's patterns search it lazily, so a clause of n characters
         # with no keyword costs n^2 (10,000 characters held the loop for seconds, issue 55).
         facts = _directive(clause.strip()[:MAX_CLAUSE]).over(facts)

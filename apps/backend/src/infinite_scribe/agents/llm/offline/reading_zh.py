@@ -6,7 +6,11 @@ import re
 
 from infinite_scribe.agents.llm.offline import segment, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.requests import read_changes, without_measure
+from infinite_scribe.agents.llm.offline.requests import (
+    MAX_SENTENCES,
+    read_changes,
+    without_measure,
+)
 
 ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
@@ -234,7 +238,7 @@ MAX_CLAUSE = 400
 def read_feedback(feedback: str) -> Facts:
     """What a Chinese feedback asks for, clause by clause (主角必须是…, 加入…, 第二幕要有…)."""
     facts = Facts(styles=tuple(STYLES.findall(feedback)))
-    for clause in re.split(r"[。！？!?\n；;]", feedback):
+    for clause in re.split(r"[。！？!?\n；;]", feedback)[:MAX_SENTENCES]:
         # Cut before parsing, as in English (reading_en.MAX_CLAUSE): linear in what was typed.
         facts = _directive(clause.strip()[:MAX_CLAUSE]).over(facts)
     return facts

@@ -25,6 +25,9 @@ from infinite_scribe.agents.llm.offline import vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
 
 SLOTS = ("hero", "antagonist", "place", "time", "name")
+#: A feedback is read sentence by sentence up to this many (a writer's note is far shorter; ten
+#: thousand characters of one-line requests would otherwise cost tens of milliseconds).
+MAX_SENTENCES = 40
 _DATA_NAMES = {"hero": "hero", "antagonist": "foe", "place": "place", "time": "time"}
 
 
