@@ -268,7 +268,10 @@ async def test_the_writer_lists_and_takes_away_their_novels(
         assert 'id="download-epub"' in page.text and "/api/v1/novels" not in page.text
         markdown = await writer.get(f"/console/novels/{novel_id}/download/md")
         assert markdown.status_code == 200 and markdown.text.startswith("# 雾港")
-        assert markdown.headers["content-disposition"].endswith(f'novel-{novel_id}.md"')
+        # Named after the book (issue 55), with an ASCII fallback.
+        named = markdown.headers["content-disposition"]
+        assert f'filename="novel-{novel_id}.md"' in named
+        assert named.endswith("filename*=UTF-8''%E9%9B%BE%E6%B8%AF.md")
         epub = await writer.get(f"/console/novels/{novel_id}/download/epub")
         assert epub.headers["content-type"] == "application/epub+zip"
         assert zipfile.ZipFile(BytesIO(epub.content)).read("mimetype") == b"application/epub+zip"

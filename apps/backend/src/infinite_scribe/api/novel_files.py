@@ -12,6 +12,7 @@ import orjson
 from fastapi import Response
 
 from infinite_scribe.api.container import ApiServices
+from infinite_scribe.api.file_names import attachment
 from infinite_scribe.api.novel_epub import EPUB, novel_epub
 from infinite_scribe.api.novel_markdown import novel_markdown
 from infinite_scribe.api.routes.exports import MEDIA_TYPES
@@ -56,8 +57,7 @@ async def _from_export(
         response = Response(body, media_type=MEDIA_TYPES[file_format])
         if download:
             extension = "md" if file_format == "markdown" else "epub"
-            name = f"novel-{novel_id}.{extension}"
-            response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            response.headers["Content-Disposition"] = attachment(novel.title, novel_id, extension)
         return response
     task_url = f"/api/v1/tasks/{ticket.task_id}"
     reply = {
@@ -90,7 +90,5 @@ async def novel_response(
         response = Response(NovelOut.of(novel).model_dump_json(), media_type="application/json")
     if download:
         extension = {MARKDOWN: "md", EPUB: "epub"}.get(media, "json")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="novel-{novel.novel_id}.{extension}"'
-        )
+        response.headers["Content-Disposition"] = attachment(novel.title, novel.novel_id, extension)
     return response

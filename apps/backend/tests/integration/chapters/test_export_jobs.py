@@ -61,6 +61,7 @@ async def test_an_export_is_a_task_then_a_file_served_until_the_novel_changes(
     file = await http.get(ticket["download_url"])
     assert file.status_code == 200 and file.headers["content-type"].startswith("text/markdown")
     assert "attachment" in file.headers["content-disposition"]
+    assert file.headers["content-disposition"].endswith("filename*=UTF-8''%E9%9B%BE%E6%B8%AF.md")
     rendered = await http.get(f"{NOVELS}/{novel_id}", headers={"Accept": "text/markdown"})
     assert file.text == rendered.text  # the same renderer, stored
 

@@ -158,6 +158,9 @@ async def test_the_console_regenerates_and_shows_the_prompt(
                 _, second = await _proposals(http, sid)
                 page = await console.get(f"/console/sessions/{sid}/history", headers=ZH)
                 assert "重新生成自" in page.text
+                # In words, with no internal values (issue 55).
+                assert "离线草稿" in page.text and "offline_draft" not in page.text
+                assert ">None<" not in page.text
                 offline = await console.get(
                     f"/console/sessions/{sid}/versions/{second['event_id']}/prompt", headers=ZH
                 )

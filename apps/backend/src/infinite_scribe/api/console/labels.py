@@ -307,6 +307,24 @@ def field_label(key: str, language: str = ENGLISH) -> str:
     return english_label(key)
 
 
+#: (field, code) -> (English, Chinese): codes a proposal stores that a writer reads as words.
+VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
+    ("source", "offline_draft"): (
+        "Offline draft (the built-in generator)",
+        "离线草稿（内置生成器）",
+    ),
+    ("source", "llm"): ("Language model", "语言模型"),
+}
+
+
+def value_label(key: str, value: str, language: str = ENGLISH) -> str:
+    """A field's value in words when it is a known code ("offline_draft"), else as it is."""
+    labels = VALUE_LABELS.get((key, value))
+    if labels is None:
+        return value
+    return labels[1] if language == CHINESE else labels[0]
+
+
 def status_label(status: str, language: str = ENGLISH) -> str:
     labels = STATUS_LABELS.get(status)
     if labels is None:

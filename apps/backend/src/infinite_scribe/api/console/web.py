@@ -21,6 +21,7 @@ from infinite_scribe.api.console.labels import (
     language_of,
     status_label,
     translate,
+    value_label,
 )
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
@@ -176,6 +177,7 @@ def render(
         "event_label": event_label,
         "field_label": lambda key: field_label(str(key), language),
         "status_label": lambda status: status_label(str(status), language),
+        "value_label": lambda key, value: value_label(str(key), value, language),
         "blank_of": blank_of,
         **(context or {}),
     }

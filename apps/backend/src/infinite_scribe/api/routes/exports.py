@@ -6,11 +6,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Response
 
+from infinite_scribe.api.file_names import attachment
 from infinite_scribe.api.novel_epub import EPUB
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.routes.genesis import CallerDep, json_response
 from infinite_scribe.api.schemas.exports import ExportAccepted, ExportFormat, ExportRequest
 from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.application.ports.reads import ChapterWindow
 
 router = APIRouter(prefix="/novels", tags=["novels"], route_class=ParsedJsonRoute)
 
@@ -76,7 +78,9 @@ async def request_export(
 async def download_export(novel_id: UUID, export_format: ExportFormat, call: CallerDep) -> Response:
     """The built file of the novel as it is now (404 EXPORT_NOT_READY while it builds, or once
     the novel changed: ask for it again)."""
-    body = await call.services.exports.download(novel_id, call.context.user_id, export_format)
-    name = f"novel-{novel_id}.{_EXTENSIONS[export_format]}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    user_id = call.context.user_id
+    body = await call.services.exports.download(novel_id, user_id, export_format)
+    novel = await call.services.reads.novel(novel_id, user_id, ChapterWindow(1, 1))
+    name = attachment(novel.title, novel_id, _EXTENSIONS[export_format])
+    headers = {"Content-Disposition": name}
     return Response(body, media_type=MEDIA_TYPES[export_format], headers=headers)
