@@ -93,7 +93,8 @@ async def test_the_markdown_bible_has_every_stage(http: httpx.AsyncClient) -> No
     assert response.headers["content-type"].startswith("text/markdown")
     text = response.text
     assert text.startswith("# 雾港\n")
-    for heading in ("## Story", "## World", "## Characters", "## Plot outline"):
+    # A Chinese book's headings in Chinese (issue 55).
+    for heading in ("## 故事", "## 世界观", "## 角色", "## 情节大纲"):
         assert heading in text
     for stage in BIBLE.values():
         for value in _leaves(stage):

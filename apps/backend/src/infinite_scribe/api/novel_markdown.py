@@ -6,17 +6,17 @@ than by a fixed template: texts become paragraphs, lists of texts bullets, objec
 objects sub-sections named by their `title` or `name`. Nothing confirmed is left out.
 """
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
 
-from infinite_scribe.api.novel_chapters import chapter_markdown, confirmed_chapters
+from infinite_scribe.api.field_names import field_label
+from infinite_scribe.api.novel_chapters import chapter_markdown, confirmed_chapters, language_of
 from infinite_scribe.application.ports.reads import NovelView
 
 _SECTIONS = ("story", "worldview", "characters", "outline")
-#: Field names said otherwise than by capitalizing them.
-_ENGLISH = {"worldview": "World", "outline": "Plot outline", "target_chapters": "Chapters"}
 #: A field's name as a heading or label (the console passes one in the writer's language).
 Label = Callable[[str], str]
 _NAME_KEYS = ("title", "name")
@@ -34,10 +34,6 @@ def bible_renderer(*, xhtml: bool = False) -> MarkdownIt:
 
 def _heading(level: int, text: str) -> str:
     return f"{'#' * min(level, _MAX_LEVEL)} {text}"
-
-
-def english_label(key: str) -> str:
-    return _ENGLISH.get(key) or key.replace("_", " ").capitalize()
 
 
 def _scalar(value: Any) -> str:
@@ -105,14 +101,18 @@ def _section(attribute: str, stage: Mapping[str, Any], label: Label, title: str)
 def novel_markdown(
     novel: NovelView,
     chapters: Sequence[Mapping[str, Any]] = (),
-    label: Label = english_label,
+    label: Label | None = None,
     *,
     titled: bool = True,
 ) -> str:
     """The whole bible: title (unless the page shows it already: `titled=False`), pitch, then
     every confirmed stage in Genesis order, its headings and field names said by `label`
     (English unless the console's writer reads another language); then every CONFIRMED
-    chapter of `chapters` (`number`, `title`, `text`, `status`), in number order."""
+    chapter of `chapters` (`number`, `title`, `text`, `status`), in number order. Without a
+    `label`, the book's own language says them (a Chinese book's headings in Chinese)."""
+    if label is None:
+        language = language_of(novel.title, novel.logline or "")
+        label = functools.partial(field_label, language=language)
     lines = [_heading(1, novel.title), ""] if titled else []
     if novel.logline:
         lines += [f"> {novel.logline}", ""]

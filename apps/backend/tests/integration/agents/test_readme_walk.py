@@ -58,6 +58,6 @@ async def test_the_readme_walk_runs_to_a_novel(settings: Settings, clean_db: asy
     session = await clean_db.fetchrow("SELECT * FROM genesis_sessions WHERE user_id = $1", user)
     confirmed = session["confirmed_data"]
     assert novel["outline"] == confirmed["PLOT_OUTLINE"] and "source" not in novel["outline"]
-    assert f"# {novel['title']}\n" in output and "## Plot outline" in output
+    assert f"# {novel['title']}\n" in output and "## 情节大纲" in output  # in the book's language
     assert HAN.search(novel["title"]) and HAN.search(novel["logline"])
     assert output.count('"status":"COMPLETED"') == 5  # five stages confirmed

@@ -17,7 +17,6 @@ from infinite_scribe.api.console.card_lists import blank_of
 from infinite_scribe.api.console.labels import (
     LANGUAGE_COOKIE,
     event_label,
-    field_label,
     language_of,
     status_label,
     translate,
@@ -26,6 +25,7 @@ from infinite_scribe.api.console.labels import (
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.dev_credential import carries_dev_key, offers_dev_token
+from infinite_scribe.api.field_names import field_label
 from infinite_scribe.domain.errors import AuthenticationError, InvalidPayload, ScribeError
 
 PREFIX = "/console"

@@ -17,7 +17,7 @@ from infinite_scribe.api.console.genesis_forms import (
     options_of,
     request_command,
 )
-from infinite_scribe.api.console.labels import BOOKKEEPING_EVENTS, field_label, language_of
+from infinite_scribe.api.console.labels import BOOKKEEPING_EVENTS, language_of
 from infinite_scribe.api.console.progress import pending_seconds
 from infinite_scribe.api.console.web import (
     COOKIE,
@@ -31,6 +31,7 @@ from infinite_scribe.api.console.web import (
     render,
 )
 from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.field_names import field_label
 from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
 from infinite_scribe.application.context import RequestContext
