@@ -54,11 +54,12 @@ async def test_the_novel_page_in_chinese_says_its_title_once(
         markdown = (await client.get(f"/console/novels/{novel_id}/download/md")).text
     bible = page[page.index('id="novel-bible"') : page.index('id="bible-history"')]
     assert page.count("雾港") == 2  # the page's heading, and its <title>
-    for label in ("<h2>故事</h2>", "<h2>世界观</h2>", "<h2>角色</h2>", "主题:", "创世中"):
+    for label in ("<h2>故事</h2>", "<h2>世界观</h2>", "<h2>角色</h2>", "主题:", "写作中"):
         assert label in page, label
     shown = re.sub(r"<[^>]*>", " ", page)  # the text, not the markup
     assert bible.count("角色</h2>") == 1
-    assert "Characters" not in shown and "GENESIS" not in shown, shown
+    assert "Characters" not in shown and "GENERATING" not in shown, shown
+    assert "创世中" not in shown  # a finished novel is not badged as in Genesis (issue 55)
     assert english.count("<h2>Characters</h2>") == 1 and "<h3>Characters</h3>" not in english
     # The Markdown to keep still has its title.
     assert markdown.startswith("# 雾港\n")

@@ -147,7 +147,7 @@ async def test_finished_session_novel_is_readable_by_its_owner_only(
     assert response.status_code == 200, response.text
     novel = response.json()
     assert novel["novel_id"] == novel_id and novel["title"] == "Storm Keeper"
-    assert novel["theme"] == "loss" and novel["status"] == "GENESIS"
+    assert novel["theme"] == "loss" and novel["status"] == "GENERATING"  # written, not in Genesis
     assert novel["genesis_session_id"] == str(session_id)
     listed = (await http.get(BASE, params={"status": "COMPLETED"})).json()["sessions"]
     assert [(item["session_id"], item["novel_id"]) for item in listed] == [
