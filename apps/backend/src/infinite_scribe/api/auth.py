@@ -78,6 +78,23 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
+#: The longest name shown for a writer (a token's claim is not ours to trust with a page).
+MAX_NAME = 100
+_CONTROL = {code: None for code in (*range(32), 127)}
+
+
+def name_of_verified(token: str) -> str | None:
+    """The writer's name in a token that has already passed `decode_access_token`: its `name`
+    or `preferred_username` claim (OpenID Connect's), printable and at most MAX_NAME long;
+    None when it has neither (issue 55: a page names the writer, not an id)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    for claim in ("name", "preferred_username"):
+        value = claims.get(claim)
+        if isinstance(value, str) and (name := value.translate(_CONTROL).strip()[:MAX_NAME]):
+            return name
+    return None
+
+
 def roles_of_verified(token: str) -> frozenset[str]:
     """The roles of a token that has already passed `decode_access_token`: a `roles` list of
     strings, or a single `role` string (both shapes are common in identity providers); any

@@ -21,6 +21,8 @@ from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
 #: The user of `scribe up`'s development token.
 DEV_USER_ID = UUID("00000000-0000-4000-8000-000000000001")
 DEV_TOKEN_TTL = 7 * 24 * 3600
+#: The development writer's name (the console's header says it, in the page's language).
+DEV_NAME = "Development writer"
 KEY_CLAIM = "dev_key"
 KEY_FILE = "dev-operator-key"
 
@@ -56,7 +58,7 @@ def dev_key(data_dir: Path) -> str:
 def development_token(settings: Settings, *, operator: bool = False) -> str:
     """The token `scribe up` prints (and the console's development operator keeps)."""
     roles = [OPERATOR_ROLE] if operator else []
-    extra = {KEY_CLAIM: dev_key(settings.scribe_data_dir)}
+    extra = {KEY_CLAIM: dev_key(settings.scribe_data_dir), "name": DEV_NAME}
     return create_access_token(settings, DEV_USER_ID, DEV_TOKEN_TTL, roles=roles, extra=extra)
 
 

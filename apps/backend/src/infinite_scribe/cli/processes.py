@@ -91,6 +91,9 @@ def token(
     operator: Annotated[
         bool, typer.Option("--operator", help="add the operator role (the console's ops pages)")
     ] = False,
+    name: Annotated[
+        str | None, typer.Option(help="the writer's name the console shows (the name claim)")
+    ] = None,
 ) -> None:
     """Print an HS256 JWT for USER signed with JWT_SECRET_KEY."""
     from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token
@@ -101,5 +104,7 @@ def token(
     # The development secret is public: the console takes an operator only with the data
     # directory's key beside it (decision 3100).
     public = operator and offers_dev_token(current)
-    extra = {KEY_CLAIM: dev_key(current.scribe_data_dir)} if public else None
+    extra: dict[str, object] = {KEY_CLAIM: dev_key(current.scribe_data_dir)} if public else {}
+    if name:
+        extra["name"] = name[:100]
     typer.echo(create_access_token(current, user, ttl, roles=roles, extra=extra))

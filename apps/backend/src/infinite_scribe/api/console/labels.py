@@ -199,6 +199,7 @@ CHINESE_TEXTS: dict[str, str] = {
     ),
     "The request": "请求",
     "Back to the history": "返回历史",
+    "Writer": "作者",
 }
 
 

@@ -24,6 +24,7 @@ from infinite_scribe.api.console.web import (
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.dev_credential import (
+    DEV_NAME,
     DEV_TOKEN_TTL,
     DEV_USER_ID,
     carries_dev_key,
@@ -106,7 +107,7 @@ def _development_token(
     if dev not in ("writer", "operator") or not offers_dev_token(settings):
         return token
     if dev == "writer":
-        return create_access_token(settings, DEV_USER_ID, DEV_TOKEN_TTL)
+        return create_access_token(settings, DEV_USER_ID, DEV_TOKEN_TTL, extra={"name": DEV_NAME})
     if not token:
         raise AuthenticationError("paste the development token scribe up printed")
     principal = principal_of_token(services, token)

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from infinite_scribe.api.auth import OPERATOR_ROLE, roles_of_verified
+from infinite_scribe.api.auth import OPERATOR_ROLE, name_of_verified, roles_of_verified
 from infinite_scribe.api.console.card_lists import blank_of
 from infinite_scribe.api.console.labels import (
     LANGUAGE_COOKIE,
@@ -69,6 +69,8 @@ class CrossSiteForm(ScribeError):  # 403
 class Principal:
     user_id: UUID
     roles: frozenset[str]
+    #: The writer's name from the token (None: it names none; the page says "writer").
+    name: str | None = None
 
     @property
     def is_operator(self) -> bool:
@@ -87,7 +89,7 @@ def principal_of_token(services: ApiServices, token: str) -> Principal:
         raise AuthenticationError(
             "on the development default only the token scribe up printed is an operator's"
         )
-    return Principal(user_id, roles)
+    return Principal(user_id, roles, name_of_verified(token))
 
 
 async def current_principal(request: Request) -> Principal:
