@@ -75,6 +75,80 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
         "This address cannot be used like that.",
         "这个地址不能这样使用。",
     ),
+    # Issue 55: every error code the service has, said to the writer in their language.
+    "CONCURRENCY_CONFLICT": (
+        "Something else changed this at the same moment. Open the page again and retry.",
+        "同一时刻有别的操作改动了这里。请重新打开页面再试。",
+    ),
+    "EVENT_ID_CONFLICT": (
+        "This was already recorded with other content. Open the page again.",
+        "这一项已经以其他内容记录过了。请重新打开页面。",
+    ),
+    "EVENT_TOO_LARGE": (
+        "What you sent is too long to keep as one step. Shorten it and try again.",
+        "你提交的内容太长，无法作为一步保存。请缩短后再试。",
+    ),
+    "STAGE_TOO_LARGE": (
+        "This stage's content is too long. Shorten it and try again.",
+        "这个阶段的内容太长。请缩短后再试。",
+    ),
+    "EXPORT_NOT_READY": (
+        "The file is still being built, or the novel changed since. Ask for it again.",
+        "文件还在生成，或者小说在那之后有了改动。请重新请求。",
+    ),
+    "FLOW_ALREADY_RESUMED": (
+        "You already answered this proposal.",
+        "你已经回复过这个方案了。",
+    ),
+    "FLOW_HANDLE_CONFLICT": (
+        "This proposal was answered another way meanwhile. Open the page again.",
+        "这个方案在此期间已被另一种方式回复。请重新打开页面。",
+    ),
+    "FLOW_HANDLE_EXPIRED": (
+        "This proposal waited too long for an answer. Ask for a new one.",
+        "这个方案等待回复的时间太长了。请重新请求一个。",
+    ),
+    "INVALID_CHAPTER": (
+        "There is no such chapter in the outline.",
+        "大纲里没有这一章。",
+    ),
+    "INVALID_CURSOR": (
+        "This page of the list is out of date. Start from the first page.",
+        "列表的这一页已经过期。请从第一页开始。",
+    ),
+    "INVALID_EVENT_NAME": (
+        "That is not an event name this service knows.",
+        "这不是本服务认识的事件名称。",
+    ),
+    "INVALID_VERSION": (
+        "That is not a version of this session's or novel's history.",
+        "这不是这个会话或小说历史里的版本。",
+    ),
+    "NO_DRAFT": (
+        "This chapter has no draft yet. Ask for one first.",
+        "这一章还没有草稿。请先请求一份。",
+    ),
+    "REPEATED_HEADER": (
+        "The request carried a header twice. Send it once.",
+        "请求里有重复的头部字段。请只发送一次。",
+    ),
+    "SESSION_NOT_TRASHED": (
+        "This session is not in the trash.",
+        "这个会话不在回收站里。",
+    ),
+    "SIGN_IN_REQUIRED": ("Sign in to use the console.", "请先登录控制台。"),
+    "UNAUTHORIZED": (
+        "Your sign-in is missing or no longer valid. Sign in again.",
+        "你的登录信息缺失或已失效。请重新登录。",
+    ),
+    "UNKNOWN_COMMAND": (
+        "That is not something this page can do.",
+        "这个页面不能做这个操作。",
+    ),
+    "UNKNOWN_MODEL": (
+        "That model is not available here: choose the offline generator or the configured model.",
+        "这里没有这个模型：请选择离线生成器或已配置的模型。",
+    ),
 }
 _EXPLANATION = ("The console could not do this.", "控制台无法完成这个操作。")
 
