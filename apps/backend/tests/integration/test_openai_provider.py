@@ -11,7 +11,7 @@ import pytest
 
 from infinite_scribe.agents.llm.factory import build_provider
 from infinite_scribe.agents.llm.gate import ModelGate
-from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
+from infinite_scribe.agents.llm.openai_provider import OpenAIProvider, truncated
 from infinite_scribe.agents.llm.port import (
     GenerationRequest,
     GenerationTimeout,
@@ -250,3 +250,27 @@ async def test_the_usage_chunk_is_reported_for_provenance(
     assert provider.prompt_version.startswith("prompts-")
     # Outside a meter nothing is recorded (and nothing fails).
     await provider.generate(request())
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"concepts": [{"title": "Storm', '{"concepts": [{"title": "Storm"}', '```json\n{"a": ['],
+)
+async def test_a_reply_cut_off_is_said_so_even_when_the_server_says_stop(
+    llm: FakeLLMServer, provider: OpenAIProvider, content: str
+) -> None:
+    """Issue 55: a proxy or a server limit may cut a reply and still send `stop`; the JSON that
+    ends before it closes tells, and the error says so (retryable: the next attempt may fit)."""
+    llm.script(Reply(finish_reason="stop", content=content))
+    with pytest.raises(InvalidOutput, match="cut off") as caught:
+        await provider.generate(request())
+    assert caught.value.retryable
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [('{"a": "b"}', False), ('{"a": "}"', True), ('{"a": "x\\"', True), ("{not json", True),
+     ("not json", False), ('{"a": 1}}', False)],
+)  # fmt: skip
+def test_a_cut_is_told_from_other_bad_json(text: str, cut: bool) -> None:
+    assert truncated(text) is cut

@@ -257,6 +257,27 @@ def applied_feedback(request: GenerationRequest) -> list[str]:
     return [text[:1000] for text in [*said, *filter(None, [request.feedback])]][-20:]
 
 
+def truncated(text: str) -> bool:
+    """Whether JSON text ends inside a string or with an object or array still open (one pass,
+    no parse): what a reply cut off looks like, whatever the server said about it."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+    return in_string or depth > 0
+
+
 def _json_object(content: str) -> dict[str, Any]:
     """The JSON object a reply holds (a Markdown fence around it stripped)."""
     fenced = _FENCE.match(content)
@@ -264,6 +285,9 @@ def _json_object(content: str) -> dict[str, Any]:
     try:
         data: Any = json.loads(text)
     except ValueError as error:
+        if truncated(text):
+            # The server may say `stop` for a reply its proxy or its own limit cut (issue 55).
+            raise InvalidOutput("the reply was cut off: its JSON ends before it closes") from error
         raise InvalidOutput(f"the reply is not JSON: {error}") from error
     if not isinstance(data, dict):
         raise InvalidOutput(f"the reply is JSON {type(data).__name__}, not an object")
