@@ -202,12 +202,18 @@ class FakeLLMServer:
     async def _serve(self) -> None:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
+        app.router.add_get("/v1/models", self._models)
         # A client that gave up (timeout) cancels its slow handler; shutdown waits for nothing.
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=0.1
         )
         await self._runner.setup()
         await web.SockSite(self._runner, self._socket).start()
+
+    async def _models(self, request: web.Request) -> web.StreamResponse:
+        """The models the server has, as the protocol lists them (`GET /v1/models`)."""
+        listed = {"object": "list", "data": [{"id": self.MODEL, "object": "model"}]}
+        return web.json_response(listed)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
