@@ -17,8 +17,7 @@ import uuid
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
 from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.llm.offline.generator import draft
-from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS
-from infinite_scribe.agents.llm.offline.words import ENGLISH
+from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.commands import MAX_TEXT
 from infinite_scribe.domain.genesis import STAGE_ORDER

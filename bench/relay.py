@@ -35,8 +35,7 @@ from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence.database import create_pool
-from infinite_scribe.persistence.outbox import slot as outbox_slot
-from infinite_scribe.persistence.outbox import switch as outbox_switch
+from infinite_scribe.persistence.outbox import slot as outbox_slot, switch as outbox_switch
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata

@@ -24,8 +24,10 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence.errors import IDEMPOTENCY_RECORD_KEY, PENDING_COMMAND_INDEX
-from infinite_scribe.persistence.writes import composer as composer_module
-from infinite_scribe.persistence.writes import statement as write_statement
+from infinite_scribe.persistence.writes import (
+    composer as composer_module,
+    statement as write_statement,
+)
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.parts import InboxPart
 from infinite_scribe.persistence.writes.repositories import unit_of_work

@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -16,6 +17,7 @@ from infinite_scribe.composition.relay import build_relay
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer, make_token
+from tests.support.fake_llm import FakeLLMServer
 
 
 def stack_settings(settings: Settings, **overrides: Any) -> Settings:
@@ -30,6 +32,33 @@ def stack_settings(settings: Settings, **overrides: Any) -> Settings:
         "relay_poll_interval": 0.5,
     }
     return settings.model_copy(update=values | overrides)
+
+
+@dataclass(frozen=True)
+class ModelStack:
+    """The agent stack on a fake OpenAI-compatible server, and a writer's client."""
+
+    llm: FakeLLMServer
+    server: LiveServer
+    settings: Settings
+    http: httpx.AsyncClient
+    user_id: uuid.UUID
+
+
+@contextlib.asynccontextmanager
+async def model_stack(settings: Settings, **overrides: Any) -> AsyncIterator[ModelStack]:
+    """`agent_stack` whose worker talks to a fake model server (`LLM_PROVIDER=openai`)."""
+    with FakeLLMServer() as llm:
+        config = stack_settings(
+            settings,
+            llm_provider="openai",
+            llm_base_url=llm.base_url,
+            llm_model=llm.MODEL,
+            **overrides,
+        )
+        user_id = uuid.uuid4()
+        async with agent_stack(config) as server, client(server, config, user_id) as http:
+            yield ModelStack(llm, server, config, http, user_id)
 
 
 @contextlib.asynccontextmanager

@@ -6,8 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from infinite_scribe.domain import genesis
-from infinite_scribe.domain import wishes as standing
+from infinite_scribe.domain import genesis, wishes as standing
 from infinite_scribe.domain.commands import CommandIds, ConfirmStage
 from infinite_scribe.domain.errors import InvalidPayload
 from infinite_scribe.domain.novel import UNTITLED, novel_bible

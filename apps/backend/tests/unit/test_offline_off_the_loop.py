@@ -9,8 +9,12 @@ import uuid
 
 import pytest
 
-from infinite_scribe.agents.llm.offline import OfflineGenerator, reading_en, reading_zh
-from infinite_scribe.agents.llm.offline import generator as generator_module
+from infinite_scribe.agents.llm.offline import (
+    OfflineGenerator,
+    generator as generator_module,
+    reading_en,
+    reading_zh,
+)
 from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.commands import MAX_TEXT

@@ -4,8 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from infinite_scribe.application.ports.reads import SessionPosition
 from infinite_scribe.application.reads import InvalidCursor, decode_cursor, encode_position

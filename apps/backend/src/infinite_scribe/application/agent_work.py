@@ -45,6 +45,8 @@ from shared_types.enums import GenesisStage, TaskStatus
 #: Event ids of an agent's answers are derived from the request's id, so a repeated answer to
 #: one request is the same event (the event bus refuses to store it twice).
 _ANSWER_NAMESPACE = uuid.UUID("6f1c3c8e-6a55-4d3e-9a8e-2f6d2f0f7a11")
+#: A write with no parts: what an answer adds when it adds nothing.
+_NOTHING = Write()
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ class AgentWork:
         # The task's result says its stage, as clients read proposals (api/schemas/proposals.py).
         result = {"stage": job.stage.value, **proposal}
         outcome = {"result": result, "message": f"{event_type} by {provider}"}
-        extra = Write()
+        extra = _NOTHING
         if recorded is not None:  # what it was generated from, beside it (issue 55)
             event_id = _answer_id(job.request, event_type)
             found = ProposalInput(event_id, job.task.session_id, recorded[0], recorded[1])
@@ -195,15 +197,14 @@ class AgentWork:
         payload: dict[str, Any],
         status: TaskStatus,
         outcome: dict[str, Any],
-        extra: Write | None = None,
+        extra: Write = _NOTHING,
     ) -> bool:
         """One statement in autocommit (issue 40), optimistic: the answer is written on the
         session as the begin read it (its version the expected one); the task finish refuses
         a task cancelled meanwhile (TaskNotRunning: the ledger row alone), and a session moved
         meanwhile (ConcurrencyConflict) is read again and the answer run again."""
         ledger = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
-        parts = ledger.merged(Write(task_finish=_task_finish(job, status, outcome)))
-        parts = parts if extra is None else parts.merged(extra)
+        parts = ledger.merged(extra).merged(Write(task_finish=_task_finish(job, status, outcome)))
         state, waiting = job.state, False
 
         async def attempt(number: int) -> None:

@@ -24,11 +24,13 @@ from infinite_scribe.application.aggregates import (
     Origin,
 )
 from infinite_scribe.application.chapter_commands import NovelCommands
-from infinite_scribe.application.command_results import CommandResult as CommandResult
-from infinite_scribe.application.command_results import KeyInUse as KeyInUse
-from infinite_scribe.application.command_results import KeyRefused as KeyRefused
-from infinite_scribe.application.command_results import KeyReused as KeyReused
-from infinite_scribe.application.command_results import Receipt as Receipt
+from infinite_scribe.application.command_results import (
+    CommandResult as CommandResult,
+    KeyInUse as KeyInUse,
+    KeyRefused as KeyRefused,
+    KeyReused as KeyReused,
+    Receipt as Receipt,
+)
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import GenesisCommands
 from infinite_scribe.application.ports.genesis import CommandQueries, ExistingCommand

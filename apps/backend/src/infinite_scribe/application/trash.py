@@ -30,11 +30,12 @@ from infinite_scribe.application.ports.trash import (
 from infinite_scribe.application.ports.writes import SnapshotSave, TrashMove, Write
 from infinite_scribe.application.reads import decode_position, page_of
 from infinite_scribe.application.retries import with_retries
-from infinite_scribe.domain.chapters import PURGED as NOVEL_PURGED
-from infinite_scribe.domain.chapters import Decided
+from infinite_scribe.domain.chapters import PURGED as NOVEL_PURGED, Decided
 from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidState, NotFound
-from infinite_scribe.domain.story_memory import AGGREGATE_TYPE as STORY_AGGREGATE
-from infinite_scribe.domain.story_memory import PURGED as MEMORY_PURGED
+from infinite_scribe.domain.story_memory import (
+    AGGREGATE_TYPE as STORY_AGGREGATE,
+    PURGED as MEMORY_PURGED,
+)
 from infinite_scribe.domain.trash import (
     PURGED_BY_RETENTION,
     PURGED_BY_USER,

@@ -33,59 +33,31 @@ from infinite_scribe.domain.errors import (
     NothingToCancel,
     VersionConflict,
 )
-from shared_types.enums import GenesisStage, GenesisStatus
-
-AGGREGATE_TYPE = "GENESIS_SESSION"
-CREATED = "Genesis.Session.Created"
-CONCEPT_GENERATION_REQUESTED = "Genesis.Session.ConceptGenerationRequested"
-STAGE_GENERATION_REQUESTED = "Genesis.Session.StageGenerationRequested"
-FEEDBACK_SUBMITTED = "Genesis.Session.FeedbackSubmitted"
-STAGE_CONFIRMED = "Genesis.Session.StageConfirmed"
-FINISHED = "Genesis.Session.Finished"
-ABANDONED = "Genesis.Session.Abandoned"
-#: History (issue 37, decision 3000): the session went back to one of its versions; a new
-#: session started from a version of another (its first event, in place of Created).
-ROLLED_BACK = "Genesis.Session.RolledBack"
-BRANCHED = "Genesis.Session.Branched"
-SESSION_STARTS = frozenset({CREATED, BRANCHED})
-#: Written by the agent worker: a proposal for the current stage; clears the pending flag and
-#: becomes `last_result`, which makes SubmitFeedback allowed.
-CONCEPT_PROPOSED = "Genesis.Session.Concept.Proposed"
-STAGE_CONTENT_PROPOSED = "Genesis.Session.StageContent.Proposed"
-PROPOSAL_EVENTS = frozenset({CONCEPT_PROPOSED, STAGE_CONTENT_PROPOSED})
-#: Written by the agent worker when a generation failed for good: clears the pending flag (the
-#: writer may ask again) and leaves any earlier proposal in place.
-CONCEPT_GENERATION_FAILED = "Genesis.Session.ConceptGeneration.Failed"
-STAGE_GENERATION_FAILED = "Genesis.Session.StageGeneration.Failed"
-GENERATION_FAILED_EVENTS = frozenset({CONCEPT_GENERATION_FAILED, STAGE_GENERATION_FAILED})
-#: The writer stopped the running generation (CancelGeneration): clears the pending flag and
-#: leaves any earlier proposal in place, as a failure does (decision 4003).
-GENERATION_CANCELLED = "Genesis.Session.GenerationCancelled"
-#: The writer asked for a proposal again, from its recorded inputs, with another model (issue
-#: 55): a generation request like the others, answered by a proposal of the same stage.
-REGENERATION_REQUESTED = "Genesis.Session.RegenerationRequested"
-#: The request events an agent answers (the worker ignores every other event type).
-GENERATION_REQUEST_EVENTS = frozenset(
-    {
-        CONCEPT_GENERATION_REQUESTED,
-        STAGE_GENERATION_REQUESTED,
-        FEEDBACK_SUBMITTED,
-        REGENERATION_REQUESTED,
-    }
+from infinite_scribe.domain.genesis_events import (
+    ABANDONED as ABANDONED,
+    AGGREGATE_TYPE as AGGREGATE_TYPE,
+    BRANCHED as BRANCHED,
+    CONCEPT_GENERATION_FAILED as CONCEPT_GENERATION_FAILED,
+    CONCEPT_GENERATION_REQUESTED as CONCEPT_GENERATION_REQUESTED,
+    CONCEPT_PROPOSED as CONCEPT_PROPOSED,
+    CREATED as CREATED,
+    FEEDBACK_SUBMITTED as FEEDBACK_SUBMITTED,
+    FINISHED as FINISHED,
+    GENERATION_CANCELLED as GENERATION_CANCELLED,
+    GENERATION_FAILED_EVENTS as GENERATION_FAILED_EVENTS,
+    GENERATION_REQUEST_EVENTS as GENERATION_REQUEST_EVENTS,
+    PROPOSAL_EVENTS as PROPOSAL_EVENTS,
+    REGENERATION_REQUESTED as REGENERATION_REQUESTED,
+    ROLLED_BACK as ROLLED_BACK,
+    SESSION_STARTS as SESSION_STARTS,
+    STAGE_CONFIRMED as STAGE_CONFIRMED,
+    STAGE_CONTENT_PROPOSED as STAGE_CONTENT_PROPOSED,
+    STAGE_GENERATION_FAILED as STAGE_GENERATION_FAILED,
+    STAGE_GENERATION_REQUESTED as STAGE_GENERATION_REQUESTED,
+    failure_event_for as failure_event_for,
+    proposal_event_for as proposal_event_for,
 )
-
-
-def proposal_event_for(stage: GenesisStage) -> str:
-    """The event a proposal for `stage` is published as."""
-    return CONCEPT_PROPOSED if stage is GenesisStage.CONCEPT_SELECTION else STAGE_CONTENT_PROPOSED
-
-
-def failure_event_for(stage: GenesisStage) -> str:
-    """The event a generation for `stage` that failed for good is published as."""
-    if stage is GenesisStage.CONCEPT_SELECTION:
-        return CONCEPT_GENERATION_FAILED
-    return STAGE_GENERATION_FAILED
-
+from shared_types.enums import GenesisStage, GenesisStatus
 
 STAGE_ORDER = (
     GenesisStage.CONCEPT_SELECTION,
@@ -228,18 +200,7 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
             payload = {"stage": stage.value, "feedback": command.feedback}
             return [Decided(FEEDBACK_SUBMITTED, payload | {"details": command.details})]
         case ConfirmStage():
-            if command.stage is not stage:
-                raise InvalidState(f"The current stage is {stage}, not {command.stage}")
-            following = next_stage(stage)
-            data = bounded(confirmed_choice(stage, state.last_result, command))
-            confirmed = {"stage": stage.value, "data": data, "next_stage": following.value}
-            how = how_confirmed(stage, state.last_result, command, data)
-            events = [Decided(STAGE_CONFIRMED, {**confirmed, **how})]
-            if following is GenesisStage.FINISHED:
-                # Finishing again after a rollback updates the session's novel, not a new one.
-                novel_id = state.novel_id or ids.novel_id
-                events.append(Decided(FINISHED, {"novel_id": str(novel_id)}))
-            return events
+            return confirmed(state, command, ids)
         case AbandonSession():
             return [Decided(ABANDONED, {"reason": command.reason, "stage": stage.value})]
         case CancelGeneration():
@@ -247,6 +208,24 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
         case RegenerateProposal():
             return [regenerated(state, command)]
     raise InvalidState(f"{command_type} is not a genesis command")
+
+
+def confirmed(state: GenesisState, command: ConfirmStage, ids: CommandIds) -> list[Decided]:
+    """The stage confirmed as the command chose or edited it (and the session finished after
+    PLOT_OUTLINE)."""
+    stage = state.current_stage
+    if command.stage is not stage:
+        raise InvalidState(f"The current stage is {stage}, not {command.stage}")
+    following = next_stage(stage)
+    data = bounded(confirmed_choice(stage, state.last_result, command))
+    taken = {"stage": stage.value, "data": data, "next_stage": following.value}
+    how = how_confirmed(stage, state.last_result, command, data)
+    events = [Decided(STAGE_CONFIRMED, {**taken, **how})]
+    if following is GenesisStage.FINISHED:
+        # Finishing again after a rollback updates the session's novel, not a new one.
+        novel_id = state.novel_id or ids.novel_id
+        events.append(Decided(FINISHED, {"novel_id": str(novel_id)}))
+    return events
 
 
 def regenerated(state: GenesisState, command: RegenerateProposal) -> Decided:

@@ -18,7 +18,7 @@ import pytest
 from infinite_scribe.domain.chapters import DRAFT_PROPOSED
 from infinite_scribe.settings.settings import Settings
 from tests.integration.test_novels import finished_novel
-from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
+from tests.support.agent_stack import agent_stack, client, model_stack, stack_settings, wait_task
 from tests.support.chapter_api import NOVELS, chapters, novel_command
 from tests.support.fake_llm import FakeLLMServer, Reply
 from tests.support.sse_client import Stream, open_stream
@@ -56,45 +56,42 @@ async def _drafts_until_proposed(stream: Stream) -> tuple[list[dict[str, Any]], 
 async def test_draft_feedback_confirm_with_the_bible_in_the_prompt(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    with FakeLLMServer() as llm:
-        config = stack_settings(
-            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
+    async with model_stack(settings) as stack:
+        llm, http = stack.llm, stack.http
+        _, novel_id = await finished_novel(http)
+        llm.script(Reply.text(json.dumps(BEATS)), _prose("第一段。"), _prose("第二段。"))
+        async with open_stream(http, novel_id) as stream:
+            reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 1})
+            assert reply.status_code == 202, reply.text
+            drafts, proposed = await _drafts_until_proposed(stream)
+        assert drafts and {d["chapter"] for d in drafts} == {1}
+        assert {d["task_id"] for d in drafts} == {reply.json()["task_id"]}
+        assert drafts[-1]["text"].startswith("第一段。")
+        assert proposed["payload"]["text"] == "第一段。\n\n第二段。"
+        first = (await chapters(http, novel_id))[0]
+        assert (first["status"], first["text"], first["beats"]) == (
+            "DRAFTED",
+            "第一段。\n\n第二段。",
+            BEATS,
         )
-        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
-            _, novel_id = await finished_novel(http)
-            llm.script(Reply.text(json.dumps(BEATS)), _prose("第一段。"), _prose("第二段。"))
-            async with open_stream(http, novel_id) as stream:
-                reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 1})
-                assert reply.status_code == 202, reply.text
-                drafts, proposed = await _drafts_until_proposed(stream)
-            assert drafts and {d["chapter"] for d in drafts} == {1}
-            assert {d["task_id"] for d in drafts} == {reply.json()["task_id"]}
-            assert drafts[-1]["text"].startswith("第一段。")
-            assert proposed["payload"]["text"] == "第一段。\n\n第二段。"
-            first = (await chapters(http, novel_id))[0]
-            assert (first["status"], first["text"], first["beats"]) == (
-                "DRAFTED",
-                "第一段。\n\n第二段。",
-                BEATS,
-            )
-            # Beats first, then prose per beat; the bible's characters in every prompt.
-            asked = [seen.prompt for seen in llm.requests]
-            assert len(asked) == 3 and "JSON list" in asked[0]
-            assert all("林舟" in prompt and "来信" in prompt for prompt in asked)
-            assert "林舟决定去找苏晚" in asked[2]
+        # Beats first, then prose per beat; the bible's characters in every prompt.
+        asked = [seen.prompt for seen in llm.requests]
+        assert len(asked) == 3 and "JSON list" in asked[0]
+        assert all("林舟" in prompt and "来信" in prompt for prompt in asked)
+        assert "林舟决定去找苏晚" in asked[2]
 
-            edited = await _revised_and_confirmed(http, llm, novel_id)
+        edited = await _revised_and_confirmed(http, llm, novel_id)
 
-            # Chapter 2's prompt holds the confirmed chapter 1's summary; chapter 3 not yet 2's.
-            llm.reset()
-            llm.script(Reply.text(json.dumps(BEATS)), _prose("二。"), _prose("二二。"))
-            await _drafted(http, novel_id, "RequestChapterDraft", chapter=2)
-            assert all('"summary": "来信"' in seen.prompt for seen in llm.requests)
-            llm.reset()
-            llm.script(Reply.text(json.dumps(BEATS[:1])), _prose("三。"))
-            await _drafted(http, novel_id, "RequestChapterDraft", chapter=3)
-            assert all('"summary": "寻人"' not in seen.prompt for seen in llm.requests)
-            await _history_and_rollback(http, novel_id, edited)
+        # Chapter 2's prompt holds the confirmed chapter 1's summary; chapter 3 not yet 2's.
+        llm.reset()
+        llm.script(Reply.text(json.dumps(BEATS)), _prose("二。"), _prose("二二。"))
+        await _drafted(http, novel_id, "RequestChapterDraft", chapter=2)
+        assert all('"summary": "来信"' in seen.prompt for seen in llm.requests)
+        llm.reset()
+        llm.script(Reply.text(json.dumps(BEATS[:1])), _prose("三。"))
+        await _drafted(http, novel_id, "RequestChapterDraft", chapter=3)
+        assert all('"summary": "寻人"' not in seen.prompt for seen in llm.requests)
+        await _history_and_rollback(http, novel_id, edited)
 
 
 async def _revised_and_confirmed(http: httpx.AsyncClient, llm: FakeLLMServer, novel_id: str) -> str:
@@ -190,33 +187,30 @@ async def test_the_offline_writer_drafts_readable_chapters(
 async def test_a_draft_the_model_refuses_fails_and_the_chapter_may_be_asked_again(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    with FakeLLMServer() as llm:
-        config = stack_settings(
-            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
+    async with model_stack(settings) as stack:
+        llm, http = stack.llm, stack.http
+        _, novel_id = await finished_novel(http)
+        llm.script(Reply.error(400))  # refused: not retried
+        reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 2})
+        task = await wait_task(http, reply.json()["task_id"])
+        assert task["status"] == "FAILED"
+        assert [c["status"] for c in await chapters(http, novel_id)] == ["PLANNED"] * 3
+        events = await clean_db.fetch(
+            "SELECT event_type FROM domain_events WHERE aggregate_id = $1 "
+            "ORDER BY aggregate_version",
+            novel_id,
         )
-        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
-            _, novel_id = await finished_novel(http)
-            llm.script(Reply.error(400))  # refused: not retried
-            reply = await novel_command(http, novel_id, "RequestChapterDraft", {"chapter": 2})
-            task = await wait_task(http, reply.json()["task_id"])
-            assert task["status"] == "FAILED"
-            assert [c["status"] for c in await chapters(http, novel_id)] == ["PLANNED"] * 3
-            events = await clean_db.fetch(
-                "SELECT event_type FROM domain_events WHERE aggregate_id = $1 "
-                "ORDER BY aggregate_version",
-                novel_id,
-            )
-            assert [e["event_type"] for e in events] == [
-                "Novel.Chapter.DraftRequested",
-                "Novel.Chapter.DraftFailed",
-            ]
-            # An outage is retried under the model gate, as a proposal's call is.
-            llm.reset()
-            llm.script(Reply.error(500), Reply.text(json.dumps(BEATS[:1])), _prose("二。"))
-            await _drafted(http, novel_id, "RequestChapterDraft", chapter=2)
-            assert (await chapters(http, novel_id))[1]["text"] == "二。"
-            assert len(llm.requests) == 3
-            # A model that writes on and on: the draft is bounded as a writer's edit is.
-            llm.script(Reply.text(json.dumps(BEATS[:1])), Reply.text("长" * 70_000))
-            await _drafted(http, novel_id, "RequestChapterDraft", chapter=3)
-            assert (await chapters(http, novel_id))[2]["text"] == "长" * 60_000
+        assert [e["event_type"] for e in events] == [
+            "Novel.Chapter.DraftRequested",
+            "Novel.Chapter.DraftFailed",
+        ]
+        # An outage is retried under the model gate, as a proposal's call is.
+        llm.reset()
+        llm.script(Reply.error(500), Reply.text(json.dumps(BEATS[:1])), _prose("二。"))
+        await _drafted(http, novel_id, "RequestChapterDraft", chapter=2)
+        assert (await chapters(http, novel_id))[1]["text"] == "二。"
+        assert len(llm.requests) == 3
+        # A model that writes on and on: the draft is bounded as a writer's edit is.
+        llm.script(Reply.text(json.dumps(BEATS[:1])), Reply.text("长" * 70_000))
+        await _drafted(http, novel_id, "RequestChapterDraft", chapter=3)
+        assert (await chapters(http, novel_id))[2]["text"] == "长" * 60_000

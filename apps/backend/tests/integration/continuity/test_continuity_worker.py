@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from infinite_scribe.settings.settings import Settings
-from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
+from tests.support.agent_stack import agent_stack, client, model_stack, stack_settings, wait_task
 from tests.support.chapter_api import error_code, novel_command
 from tests.support.continuity import NOVELS, finished
 
@@ -104,30 +104,25 @@ async def test_the_next_chapters_prompt_carries_what_the_book_remembers(
 ) -> None:
     import json
 
-    from tests.support.fake_llm import FakeLLMServer, Reply
+    from tests.support.fake_llm import Reply
 
-    with FakeLLMServer() as llm:
-        config = stack_settings(
-            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
-        )
-        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
-            novel_id = await finished(http)
-            llm.script(Reply.text(json.dumps(["Ilya dies"])), Reply.text("A storm."))
-            await _confirmed(http, novel_id, 1, DIES)
-            deadline = asyncio.get_running_loop().time() + 30
-            while (await http.get(f"{NOVELS}/{novel_id}/memory")).json()["version"] < 2:
-                assert asyncio.get_running_loop().time() < deadline, "chapter 1 never checked"
-                await asyncio.sleep(0.1)
-            llm.reset()
-            llm.script(Reply.text(json.dumps(["Mara alone"])), Reply.text("Mara sails."))
-            await _confirmed(http, novel_id, 2, "Mara sailed alone.")
-            [beats, _] = [seen.prompt for seen in llm.requests]
-            section = beats.split("What the book remembers")[1]
-            remembered = json.loads(section.split("```json")[1].split("```")[0])
-            assert remembered["dead"] == ["Ilya Brandt"]
-            assert {c["name"]: c["status"] for c in remembered["characters"]}[
-                "Ilya Brandt"
-            ] == "dead"
+    async with model_stack(settings) as stack:
+        llm, http = stack.llm, stack.http
+        novel_id = await finished(http)
+        llm.script(Reply.text(json.dumps(["Ilya dies"])), Reply.text("A storm."))
+        await _confirmed(http, novel_id, 1, DIES)
+        deadline = asyncio.get_running_loop().time() + 30
+        while (await http.get(f"{NOVELS}/{novel_id}/memory")).json()["version"] < 2:
+            assert asyncio.get_running_loop().time() < deadline, "chapter 1 never checked"
+            await asyncio.sleep(0.1)
+        llm.reset()
+        llm.script(Reply.text(json.dumps(["Mara alone"])), Reply.text("Mara sails."))
+        await _confirmed(http, novel_id, 2, "Mara sailed alone.")
+        [beats, _] = [seen.prompt for seen in llm.requests]
+        section = beats.split("What the book remembers")[1]
+        remembered = json.loads(section.split("```json")[1].split("```")[0])
+        assert remembered["dead"] == ["Ilya Brandt"]
+        assert {c["name"]: c["status"] for c in remembered["characters"]}["Ilya Brandt"] == "dead"
 
 
 async def test_through_a_model_a_finding_is_kept_only_with_its_proof(
@@ -135,7 +130,7 @@ async def test_through_a_model_a_finding_is_kept_only_with_its_proof(
 ) -> None:
     import json
 
-    from tests.support.fake_llm import FakeLLMServer, Reply
+    from tests.support.fake_llm import Reply
 
     review = [
         {"kind": "dead_character_acts", "who": "Ilya Brandt", "quote": WALKS.split(" ", 5)[-1],
@@ -143,22 +138,19 @@ async def test_through_a_model_a_finding_is_kept_only_with_its_proof(
         {"kind": "dead_character_acts", "who": "Ilya Brandt", "quote": "Ilya sang at the feast.",
          "evidence_quote": "Ilya was killed in the storm at Port Sable."},
     ]  # fmt: skip
-    with FakeLLMServer() as llm:
-        config = stack_settings(
-            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
+    async with model_stack(settings) as stack:
+        llm, http = stack.llm, stack.http
+        novel_id = await finished(http)
+        llm.script(Reply.text(json.dumps(["Ilya dies"])), Reply.text("A storm."))
+        await _confirmed(http, novel_id, 1, DIES)  # names nobody the book knew of yet
+        llm.script(
+            Reply.text(json.dumps(["Ilya walks"])),
+            Reply.text("Ilya walks."),
+            Reply.text(json.dumps(review)),
         )
-        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
-            novel_id = await finished(http)
-            llm.script(Reply.text(json.dumps(["Ilya dies"])), Reply.text("A storm."))
-            await _confirmed(http, novel_id, 1, DIES)  # names nobody the book knew of yet
-            llm.script(
-                Reply.text(json.dumps(["Ilya walks"])),
-                Reply.text("Ilya walks."),
-                Reply.text(json.dumps(review)),
-            )
-            await _confirmed(http, novel_id, 2, WALKS)
-            [found] = await _findings_until(http, novel_id, lambda f: len(f) == 1)
-            assert found["quote"] == review[0]["quote"] and found["who"] == "Ilya Brandt"
-            assert found["evidence"][0]["chapter"] == 1
-            asked = llm.requests[-1].prompt
-            assert "continuity editor" in asked and WALKS in asked
+        await _confirmed(http, novel_id, 2, WALKS)
+        [found] = await _findings_until(http, novel_id, lambda f: len(f) == 1)
+        assert found["quote"] == review[0]["quote"] and found["who"] == "Ilya Brandt"
+        assert found["evidence"][0]["chapter"] == 1
+        asked = llm.requests[-1].prompt
+        assert "continuity editor" in asked and WALKS in asked

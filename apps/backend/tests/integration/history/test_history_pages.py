@@ -16,8 +16,17 @@ from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import BASE, new_session
-from tests.support.history import ask, branch, confirm, history, ok, revise, rollback, versions
-from tests.support.history import walk as walk_stages
+from tests.support.history import (
+    ask,
+    branch,
+    confirm,
+    history,
+    ok,
+    revise,
+    rollback,
+    versions,
+    walk as walk_stages,
+)
 from tests.support.history_limits import HistoryLimits, HistoryTooLarge
 from tests.support.lineage import lineage
 from tests.support.one_value import one_value

@@ -12,9 +12,8 @@ import httpx
 import pytest
 
 from infinite_scribe.settings.settings import Settings
-from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
+from tests.support.agent_stack import agent_stack, client, model_stack, stack_settings, wait_task
 from tests.support.console import action, signed_in
-from tests.support.fake_llm import FakeLLMServer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 SESSIONS = "/api/v1/genesis/sessions"
@@ -42,42 +41,39 @@ async def _events(pool: asyncpg.Pool, sid: str) -> int:
 async def test_a_proposal_again_with_another_model_from_the_same_inputs(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    with FakeLLMServer() as llm:
-        config = stack_settings(
-            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
-        )
-        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
-            idea = {"initial_user_input": {"idea": "灯塔看守人收到一封来自明年的信"}}
-            sid = (await http.post(SESSIONS, json=idea)).json()["session_id"]
-            ask = {"command_type": "RequestConceptGeneration"}
-            await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
-            [first] = await _proposals(http, sid)
-            shown = await http.get(f"{SESSIONS}/{sid}/versions/{first['event_id']}/prompt")
-            assert shown.status_code == 200, shown.text
-            sent = shown.json()
-            # The messages the model got, as it got them (the fake server saw the same).
-            assert sent["messages"] == llm.requests[0].body["messages"]
-            assert [m["role"] for m in sent["messages"]] == ["system", "user"]
-            assert sent["request"]["stage"] == "CONCEPT_SELECTION"
+    async with model_stack(settings) as stack:
+        llm, http = stack.llm, stack.http
+        idea = {"initial_user_input": {"idea": "灯塔看守人收到一封来自明年的信"}}
+        sid = (await http.post(SESSIONS, json=idea)).json()["session_id"]
+        ask = {"command_type": "RequestConceptGeneration"}
+        await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
+        [first] = await _proposals(http, sid)
+        shown = await http.get(f"{SESSIONS}/{sid}/versions/{first['event_id']}/prompt")
+        assert shown.status_code == 200, shown.text
+        sent = shown.json()
+        # The messages the model got, as it got them (the fake server saw the same).
+        assert sent["messages"] == llm.requests[0].body["messages"]
+        assert [m["role"] for m in sent["messages"]] == ["system", "user"]
+        assert sent["request"]["stage"] == "CONCEPT_SELECTION"
 
-            again = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"
-            await _answered(http, await http.post(again, json={"model": "offline"}))
-            first_again, second = await _proposals(http, sid)
-            assert first_again["event_id"] == first["event_id"]
-            assert second["provenance"]["model"] == "offline-generator"
-            assert second["provenance"]["replay_of"] == first["event_id"]
-            assert first["provenance"]["model"] == llm.MODEL
-            replayed = await http.get(f"{SESSIONS}/{sid}/versions/{second['event_id']}/prompt")
-            # The same recorded inputs; the offline generator sends no messages.
-            assert replayed.json()["request"] == sent["request"]
-            assert replayed.json()["messages"] is None
+        again = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"
+        await _answered(http, await http.post(again, json={"model": "offline"}))
+        first_again, second = await _proposals(http, sid)
+        assert first_again["event_id"] == first["event_id"]
+        assert second["provenance"]["model"] == "offline-generator"
+        assert second["provenance"]["replay_of"] == first["event_id"]
+        assert first["provenance"]["model"] == llm.MODEL
+        replayed = await http.get(f"{SESSIONS}/{sid}/versions/{second['event_id']}/prompt")
+        # The same recorded inputs; the offline generator sends no messages.
+        assert replayed.json()["request"] == sent["request"]
+        assert replayed.json()["messages"] is None
 
-            # Back to the model, from the offline proposal: the model gets the same prompt.
-            back = f"{SESSIONS}/{sid}/versions/{second['event_id']}/regenerate"
-            await _answered(http, await http.post(back, json={"model": llm.MODEL}))
-            assert llm.requests[-1].body["messages"] == llm.requests[0].body["messages"]
-            *_, third = await _proposals(http, sid)
-            assert third["provenance"]["model"] == llm.MODEL
+        # Back to the model, from the offline proposal: the model gets the same prompt.
+        back = f"{SESSIONS}/{sid}/versions/{second['event_id']}/regenerate"
+        await _answered(http, await http.post(back, json={"model": llm.MODEL}))
+        assert llm.requests[-1].body["messages"] == llm.requests[0].body["messages"]
+        *_, third = await _proposals(http, sid)
+        assert third["provenance"]["model"] == llm.MODEL
 
 
 async def test_a_bad_regeneration_is_refused_and_writes_nothing(
@@ -126,42 +122,38 @@ async def test_a_bad_regeneration_is_refused_and_writes_nothing(
 async def test_the_console_regenerates_and_shows_the_prompt(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    with FakeLLMServer() as llm:
-        config = stack_settings(
-            settings, llm_provider="openai", llm_base_url=llm.base_url, llm_model=llm.MODEL
-        )
-        user_id = uuid.uuid4()
-        async with agent_stack(config) as server, client(server, config, user_id) as http:
-            sid = (await http.post(SESSIONS, json={})).json()["session_id"]
-            ask = {"command_type": "RequestConceptGeneration"}
-            await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
-            [first] = await _proposals(http, sid)
-            async with signed_in(server.url, config, user_id) as console:
-                page = await console.get(f"/console/sessions/{sid}/history", headers=ZH)
-                assert f'data-regenerate="{first["event_id"]}"' in page.text
-                assert "换一个模型重新生成" in page.text and llm.MODEL in page.text
-                prompt = await console.get(
-                    f"/console/sessions/{sid}/versions/{first['event_id']}/prompt", headers=ZH
-                )
-                assert prompt.status_code == 200 and 'data-role="system"' in prompt.text
-                form = {"action_id": action(), "event_id": first["event_id"], "model": "nope"}
-                refused = await console.post(f"/console/sessions/{sid}/regenerate", data=form)
-                assert refused.status_code == 422
-                form |= {"action_id": action(), "model": "offline"}
-                sent = await console.post(f"/console/sessions/{sid}/regenerate", data=form)
-                assert sent.status_code == 303, sent.text
-                [task] = await clean_db.fetch(
-                    "SELECT id FROM async_tasks WHERE session_id = $1 AND status <> 'COMPLETED'",
-                    uuid.UUID(sid),
-                )
-                assert (await wait_task(http, str(task["id"])))["status"] == "COMPLETED"
-                _, second = await _proposals(http, sid)
-                page = await console.get(f"/console/sessions/{sid}/history", headers=ZH)
-                assert "重新生成自" in page.text
-                # In words, with no internal values (issue 55).
-                assert "离线草稿" in page.text and "offline_draft" not in page.text
-                assert ">None<" not in page.text
-                offline = await console.get(
-                    f"/console/sessions/{sid}/versions/{second['event_id']}/prompt", headers=ZH
-                )
-                assert 'id="no-messages"' in offline.text
+    async with model_stack(settings) as stack:
+        llm, http = stack.llm, stack.http
+        sid = (await http.post(SESSIONS, json={})).json()["session_id"]
+        ask = {"command_type": "RequestConceptGeneration"}
+        await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
+        [first] = await _proposals(http, sid)
+        async with signed_in(stack.server.url, stack.settings, stack.user_id) as console:
+            page = await console.get(f"/console/sessions/{sid}/history", headers=ZH)
+            assert f'data-regenerate="{first["event_id"]}"' in page.text
+            assert "换一个模型重新生成" in page.text and llm.MODEL in page.text
+            prompt = await console.get(
+                f"/console/sessions/{sid}/versions/{first['event_id']}/prompt", headers=ZH
+            )
+            assert prompt.status_code == 200 and 'data-role="system"' in prompt.text
+            form = {"action_id": action(), "event_id": first["event_id"], "model": "nope"}
+            refused = await console.post(f"/console/sessions/{sid}/regenerate", data=form)
+            assert refused.status_code == 422
+            form |= {"action_id": action(), "model": "offline"}
+            sent = await console.post(f"/console/sessions/{sid}/regenerate", data=form)
+            assert sent.status_code == 303, sent.text
+            [task] = await clean_db.fetch(
+                "SELECT id FROM async_tasks WHERE session_id = $1 AND status <> 'COMPLETED'",
+                uuid.UUID(sid),
+            )
+            assert (await wait_task(http, str(task["id"])))["status"] == "COMPLETED"
+            _, second = await _proposals(http, sid)
+            page = await console.get(f"/console/sessions/{sid}/history", headers=ZH)
+            assert "重新生成自" in page.text
+            # In words, with no internal values (issue 55).
+            assert "离线草稿" in page.text and "offline_draft" not in page.text
+            assert ">None<" not in page.text
+            offline = await console.get(
+                f"/console/sessions/{sid}/versions/{second['event_id']}/prompt", headers=ZH
+            )
+            assert 'id="no-messages"' in offline.text

@@ -24,8 +24,7 @@ from fastapi.responses import HTMLResponse
 from infinite_scribe.api.app import create_app
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
-from tests.support.sse_client import TICKETS, auth, new_session
-from tests.support.sse_client import stream_settings as stream_settings
+from tests.support.sse_client import TICKETS, auth, new_session, stream_settings as stream_settings
 from tests.support.stream import append, until
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")

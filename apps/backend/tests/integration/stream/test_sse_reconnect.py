@@ -8,9 +8,16 @@ import asyncpg
 
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
-from tests.support.sse_client import STREAM, TICKETS, auth, client, new_session, open_stream
-from tests.support.sse_client import stream_server as stream_server
-from tests.support.sse_client import stream_settings as stream_settings
+from tests.support.sse_client import (
+    STREAM,
+    TICKETS,
+    auth,
+    client,
+    new_session,
+    open_stream,
+    stream_server as stream_server,
+    stream_settings as stream_settings,
+)
 from tests.support.stream import append
 
 

@@ -16,8 +16,7 @@ from infinite_scribe.application.ports.writes import ProposalInput
 from infinite_scribe.domain.genesis import VersionTarget
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.genesis import event_lines
-from infinite_scribe.persistence.genesis import sessions as genesis_sql
+from infinite_scribe.persistence.genesis import event_lines, sessions as genesis_sql
 from infinite_scribe.persistence.genesis.proposal_inputs import proposal_input
 from infinite_scribe.persistence.genesis.version_page import (
     session_input,

@@ -12,8 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.domain.genesis import FINISHED as FINISHED_EVENT
-from infinite_scribe.domain.genesis import VersionTarget, resolved
+from infinite_scribe.domain.genesis import FINISHED as FINISHED_EVENT, VersionTarget, resolved
 from infinite_scribe.domain.history import LoggedEvent
 from infinite_scribe.domain.version_page import (
     RESTORES,

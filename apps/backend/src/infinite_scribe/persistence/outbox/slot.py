@@ -14,8 +14,7 @@ from typing import NamedTuple
 import asyncpg
 import orjson
 
-from infinite_scribe.persistence.outbox import rows as outbox
-from infinite_scribe.persistence.outbox import visibility
+from infinite_scribe.persistence.outbox import rows as outbox, visibility
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.outbox.rows import MESSAGE_PREFIX
 

@@ -8,8 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.story import ChapterMarks, StoredMemory
-from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE
-from infinite_scribe.domain.chapters import FINDING_WAIVED
+from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE, FINDING_WAIVED
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.story_memory import AGGREGATE_TYPE
 from infinite_scribe.persistence.errors import translated

@@ -23,8 +23,10 @@ from infinite_scribe.agents.llm.offline.chapter_words import (
     TONE_MOODS,
     ChapterWords,
 )
-from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_GENESIS
-from infinite_scribe.agents.llm.offline.words import ENGLISH as ENGLISH_GENESIS
+from infinite_scribe.agents.llm.offline.words import (
+    CHINESE as CHINESE_GENESIS,
+    ENGLISH as ENGLISH_GENESIS,
+)
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.novel import NovelBible
 

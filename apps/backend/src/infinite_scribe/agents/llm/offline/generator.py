@@ -22,8 +22,7 @@ from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.llm.offline.revision_note import revision_note
 from infinite_scribe.agents.llm.offline.stages import Drafter
 from infinite_scribe.agents.llm.offline.story import Story, feedbacks
-from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS
-from infinite_scribe.agents.llm.offline.words import ENGLISH, Words
+from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.outline_plan import Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model

@@ -170,16 +170,12 @@ class Story:
             # Before the cast exists the hero is "the forensic doctor", not a name from a bank.
             cast = replace(cast, name=self.hero if chinese else f"the {self.hero}")
         hero, place, time = self.hero, self.place, facts.time
-        # The name the writer gave goes with the role wherever the hero is introduced (issue 55:
-        # names are carried verbatim into every stage).
-        given = facts.hero_name
         if chinese:
-            hero_a = ("" if facts.hero is None else "一名") + hero + (given or "")
+            hero_a = ("" if facts.hero is None else "一名") + hero + (facts.hero_name or "")
             at_place = f"在{place}，"
             when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
         else:
-            hero_a = f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}"
-            hero_a = f"{given}, {hero_a}," if given and facts.hero else hero_a
+            hero_a = _named(facts, f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}")
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
@@ -270,3 +266,9 @@ def _title(text: str) -> str:
     return " ".join(
         w if w[:1].isupper() or (i and w in small) else w.capitalize() for i, w in enumerate(words)
     )
+
+
+def _named(facts: Facts, hero_a: str) -> str:
+    """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
+    goes with the role (issue 55: names are carried verbatim into every stage)."""
+    return f"{facts.hero_name}, {hero_a}," if facts.hero_name and facts.hero else hero_a
