@@ -36,6 +36,7 @@ from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.story import StoryReads
 from infinite_scribe.application.trash import TrashService
 from infinite_scribe.application.versions import SessionVersions
+from infinite_scribe.domain.estimates import Pricing
 from infinite_scribe.kafka.admin import BrokerProbe
 from infinite_scribe.persistence.database import create_pool, keep_session
 from infinite_scribe.persistence.exports.store import PostgresNovelExports
@@ -144,7 +145,7 @@ async def api_services(
             novel_commands=novel_commands,
             chapters=chapters,
             sessions=sessions,
-            versions=SessionVersions(uow, queries, cpu),
+            versions=SessionVersions(uow, queries, cpu, pricing_of(settings)),
             tasks=PostgresTaskQueries(pool, settings.kafka_topic),
             trash=TrashService(uow, PostgresTrashQueries(pool)),
             idempotency_store=idempotency_store,
@@ -250,3 +251,11 @@ def _command_service(
 async def _close_pool(pool: asyncpg.Pool, metrics: ApiMetrics) -> None:
     metrics.pool = None
     await pool.close()
+
+
+def pricing_of(settings: Settings) -> Pricing:
+    """The configured model and its prices (the offline generator has neither)."""
+    model = settings.llm_model if settings.llm_provider == "openai" else None
+    return Pricing(
+        model, settings.llm_price_input_per_million, settings.llm_price_output_per_million
+    )

@@ -1,6 +1,7 @@
 """Every version is the writer's (issue 37): a session's history, and a branch from one of its
 versions. A rollback is a command (RollbackToVersion, application/genesis_commands.py)."""
 
+from dataclasses import asdict
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,6 +13,7 @@ from infinite_scribe.application.ports.genesis import GenesisQueries
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.reads import InvalidCursor
 from infinite_scribe.domain.errors import InvalidVersion, NotFound
+from infinite_scribe.domain.estimates import Pricing, estimate
 from infinite_scribe.domain.genesis import STAGE_ORDER, GenesisState
 from infinite_scribe.domain.history import branched
 from infinite_scribe.domain.version_page import PageCursor, render
@@ -27,10 +29,13 @@ PAGE_BYTES = 4 * 1024 * 1024
 class SessionVersions:
     """The history and branches of the writer's sessions."""
 
-    def __init__(self, uow: UnitOfWork, queries: GenesisQueries, cpu: CpuGate) -> None:
+    def __init__(
+        self, uow: UnitOfWork, queries: GenesisQueries, cpu: CpuGate, pricing: Pricing
+    ) -> None:
         self.uow = uow
         self.queries = queries
         self.cpu = cpu
+        self.pricing = pricing
 
     async def history(
         self, session_id: UUID, user_id: UUID, before: str | None = None, limit: int = PAGE_SIZE
@@ -68,6 +73,24 @@ class SessionVersions:
             "request": dict(found.request),
             "messages": messages,
         }
+
+    async def estimate(self, session_id: UUID, user_id: UUID) -> dict[str, Any]:
+        """What the next generation of the session's stage will cost, before it runs (a new
+        proposal, a revision or a regeneration with the configured model; domain/estimates.py).
+        """
+        state = owned(await self.queries.snapshot(session_id, user_id)).state
+        recorded = await self.queries.latest_proposal_input(session_id)
+        messages = None if recorded is None else recorded.messages
+        stage = state.current_stage.value
+        extra: Any = state.last_result  # a revision's prompt carries the proposal
+        if recorded is not None and recorded.request.get("stage") != stage:
+            known = recorded.request.get("confirmed_data") or {}
+            extra = {k: v for k, v in state.confirmed_data.items() if k not in known}
+        # Off the loop, bounded like the history's diffs: the texts measured may be large.
+        found = await self.cpu.run(
+            user_id, estimate, self.pricing, messages, state.last_result, extra
+        )
+        return {"session_id": str(session_id), "stage": stage, **asdict(found)}
 
     async def branch(
         self, context: RequestContext, source_id: UUID, at_event_id: UUID, title: str | None

@@ -170,6 +170,25 @@ class LlmSettings(BaseSettings):
         ),
     ] = 15.0
 
+    llm_price_input_per_million: Annotated[
+        float | None,
+        Field(
+            ge=0,
+            le=1_000_000,
+            description="What the configured model costs per million prompt tokens, for the "
+            "estimate shown before a generation (unset: tokens only, no cost).",
+        ),
+    ] = None
+    llm_price_output_per_million: Annotated[
+        float | None,
+        Field(
+            ge=0,
+            le=1_000_000,
+            description="What the configured model costs per million reply tokens (see "
+            "`LLM_PRICE_INPUT_PER_MILLION`).",
+        ),
+    ] = None
+
     @property
     def models(self) -> tuple[str, ...]:
         """The models a proposal may be generated again with (issue 55): the offline

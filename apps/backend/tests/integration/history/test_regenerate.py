@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
+from infinite_scribe.domain.estimates import tokens
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent_stack import agent_stack, client, model_stack, stack_settings, wait_task
 from tests.support.console import action, signed_in
@@ -41,13 +42,21 @@ async def _events(pool: asyncpg.Pool, sid: str) -> int:
 async def test_a_proposal_again_with_another_model_from_the_same_inputs(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    async with model_stack(settings) as stack:
+    prices = {"llm_price_input_per_million": 2.0, "llm_price_output_per_million": 8.0}
+    async with model_stack(settings, **prices) as stack:
         llm, http = stack.llm, stack.http
         idea = {"initial_user_input": {"idea": "灯塔看守人收到一封来自明年的信"}}
         sid = (await http.post(SESSIONS, json=idea)).json()["session_id"]
         ask = {"command_type": "RequestConceptGeneration"}
         await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
         [first] = await _proposals(http, sid)
+        # Before the next generation: about what it costs, from the prompt just sent.
+        ahead = (await http.get(f"{SESSIONS}/{sid}/estimate")).json()
+        sent_tokens = sum(tokens(m["content"]) for m in llm.requests[0].body["messages"])
+        assert ahead["model"] == llm.MODEL and ahead["tokens_in"] > sent_tokens
+        assert ahead["tokens_out"] > 0 and ahead["cost"] == pytest.approx(
+            ahead["tokens_in"] * 2 / 1e6 + ahead["tokens_out"] * 8 / 1e6
+        )
         shown = await http.get(f"{SESSIONS}/{sid}/versions/{first['event_id']}/prompt")
         assert shown.status_code == 200, shown.text
         sent = shown.json()
@@ -85,6 +94,8 @@ async def test_a_bad_regeneration_is_refused_and_writes_nothing(
         ask = {"command_type": "RequestConceptGeneration"}
         await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
         [proposal] = await _proposals(http, sid)
+        offline = (await http.get(f"{SESSIONS}/{sid}/estimate")).json()
+        assert (offline["model"], offline["tokens_in"], offline["cost"]) == (None, 0, 0.0)
         before = await _events(clean_db, sid)
         path = f"{SESSIONS}/{sid}/versions/{proposal['event_id']}/regenerate"
         unknown = await http.post(path, json={"model": "gpt-99"})

@@ -200,6 +200,8 @@ CHINESE_TEXTS: dict[str, str] = {
     "The request": "请求",
     "Back to the history": "返回历史",
     "Writer": "作者",
+    "tokens in": "输入词元",
+    "out": "输出",
 }
 
 

@@ -30,6 +30,7 @@ from infinite_scribe.api.console.web import (
     one,
     render,
 )
+from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.field_names import field_label
 from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
@@ -38,7 +39,13 @@ from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.sessions import EVENT_PAGE_MAX_BYTES
-from infinite_scribe.domain.errors import InvalidPayload, NotFound, NothingToCancel
+from infinite_scribe.domain.errors import (
+    InvalidPayload,
+    NotFound,
+    NothingToCancel,
+    RendersBusy,
+    TooManyRenders,
+)
 from infinite_scribe.domain.genesis import GENERATION_FAILED_EVENTS
 from shared_types import GenesisStage, GenesisStatus
 
@@ -109,7 +116,19 @@ async def session_view(
         "last_event_id": max((int(row["id"]) for row in events), default=0),
         "session_id": session_id,
         "more_after": page.more_after,
+        "estimate": await _estimate(services, session_id, principal.user_id),
     }
+
+
+async def _estimate(services: ApiServices, session_id: UUID, user_id: UUID) -> Any:
+    """The next generation's cost with the configured model (issue 55); None for the offline
+    generator (it costs nothing) or while the process's renders are all busy."""
+    if services.versions.pricing.model is None:
+        return None
+    try:
+        return await services.versions.estimate(session_id, user_id)
+    except (TooManyRenders, RendersBusy):
+        return None
 
 
 @router.get("/sessions/{session_id}")

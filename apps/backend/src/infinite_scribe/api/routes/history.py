@@ -20,6 +20,7 @@ from infinite_scribe.api.schemas.genesis import CommandReply, ErrorBody
 from infinite_scribe.api.schemas.history import (
     BranchCreated,
     BranchRequest,
+    EstimateOut,
     HistoryOut,
     PromptOut,
     RegenerateRequest,
@@ -141,4 +142,14 @@ async def proposal_prompt(session_id: UUID, event_id: UUID, call: CallerDep) -> 
     and the messages sent to the model, exactly (null for the offline generator, which sends
     none). 404 for a proposal written before the inputs were kept."""
     found = await call.services.versions.prompt(session_id, event_id, call.context.user_id)
+    return json_response(found, 200)
+
+
+@router.get("/{session_id}/estimate", response_model=EstimateOut, responses=ERRORS)
+async def generation_estimate(session_id: UUID, call: CallerDep) -> Any:
+    """Before a generation: about how many tokens the next proposal of the current stage (a new
+    one, a revision or a regeneration with the configured model) sends and receives, and what
+    it costs at `LLM_PRICE_INPUT_PER_MILLION` / `LLM_PRICE_OUTPUT_PER_MILLION`. After it, the
+    history's provenance has the model's own counts."""
+    found = await call.services.versions.estimate(session_id, call.context.user_id)
     return json_response(found, 200)

@@ -114,6 +114,22 @@ class PromptOut(BaseModel):
     messages: list[dict[str, str]] | None
 
 
+class EstimateOut(BaseModel):
+    """What the next generation of the session's stage will cost, before it runs (issue 55):
+    tokens by about four characters of English or one Chinese character each, from the last
+    prompt sent for the session; the history shows the model's own counts after."""
+
+    session_id: UUID
+    stage: GenesisStage
+    #: The configured model (null: the offline generator, which costs nothing).
+    model: str | None
+    tokens_in: int
+    tokens_out: int
+    #: In the currency of `LLM_PRICE_*_PER_MILLION`; null when no price is set.
+    cost: float | None
+    basis: str
+
+
 class StageVersions(BaseModel):
     stage: GenesisStage
     versions: list[VersionOut]

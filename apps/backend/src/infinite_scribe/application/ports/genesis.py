@@ -121,6 +121,10 @@ class EventLines:
 class GenesisQueries(CommandReads, Protocol):
     """Reads for genesis sessions and their events (no transaction; errors translated)."""
 
+    async def latest_proposal_input(self, session_id: UUID) -> ProposalInput | None:
+        """What the session's newest proposal was generated from (None: none recorded)."""
+        ...
+
     async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None: ...
 
     async def version_page(

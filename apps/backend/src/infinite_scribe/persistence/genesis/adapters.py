@@ -16,7 +16,11 @@ from infinite_scribe.application.ports.writes import ProposalInput
 from infinite_scribe.domain.genesis import VersionTarget
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.genesis import event_lines, sessions as genesis_sql
+from infinite_scribe.persistence.genesis import (
+    event_lines,
+    proposal_inputs,
+    sessions as genesis_sql,
+)
 from infinite_scribe.persistence.genesis.proposal_inputs import proposal_input
 from infinite_scribe.persistence.genesis.version_page import (
     session_input,
@@ -82,6 +86,10 @@ class PostgresGenesisQueries:
     async def proposal_input(self, session_id: UUID, event_id: UUID) -> ProposalInput | None:
         with translated():
             return await proposal_input(self.pool, session_id, event_id)
+
+    async def latest_proposal_input(self, session_id: UUID) -> ProposalInput | None:
+        with translated():
+            return await proposal_inputs.latest(self.pool, session_id)
 
     async def version_page(
         self, session_id: UUID, cursor: PageCursor, limit: int, max_bytes: int

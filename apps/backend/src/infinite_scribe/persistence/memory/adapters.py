@@ -176,6 +176,10 @@ class MemoryGenesis:
         """Folded from the session's own events (it does not follow a branch's origin)."""
         return fold(self._events_of(session_id), with_changes=False).targets.get(event_id)
 
+    async def latest_proposal_input(self, session_id: UUID) -> ProposalInput | None:
+        found = [i for i in self.tables.proposal_inputs.values() if i.session_id == session_id]
+        return found[-1] if found else None  # a dict keeps the order they were written in
+
     async def proposal_input(self, session_id: UUID, event_id: UUID) -> ProposalInput | None:
         found = self.tables.proposal_inputs.get(event_id)
         return found if found is not None and found.session_id == session_id else None
