@@ -28,6 +28,7 @@ from infinite_scribe.agents.continuity.model_review import chapter_reviewer
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
+from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.parts import AgentParts, EventConsumer, WorkerClients
 from infinite_scribe.agents.worker_registry import WorkerPresence
@@ -110,6 +111,12 @@ class AgentWorker:
         return None if self._running is None else self._running.consumer
 
     async def startup(self) -> None:
+        if self.provider.name == "offline":
+            # The offline writer's Chinese dictionary (0.5 s, 70 MB) is loaded before the first
+            # request, not during it: its load holds the GIL, so the first Chinese writer's
+            # proposal stalled every request on the process's loop for hundreds of ms (issue 55,
+            # bench/longest_inputs.py). Here it delays the worker's readiness instead.
+            await asyncio.to_thread(segment.warm)
         clients = await self._stack.enter_async_context(self._open_clients())
         options = self.options
         flows = FlowControl(

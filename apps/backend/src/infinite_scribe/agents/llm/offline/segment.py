@@ -3,11 +3,13 @@
 jieba's dictionary (shipped inside the package, no download) costs about 0.6 s to import,
 1.2-2 s to load (from its cache in the temp directory; the first run ever builds the cache
 from `dict.txt`) and about 110 MB of memory, all once per process. `warm()` pays it on a
-thread when the agent worker starts, so the first request does not; after that a short text
-segments in well under a millisecond. Part-of-speech tagging (`jieba.posseg`) is not used: it
-would add 2 s and 160 MB, and the readers need only the words.
+thread when the agent worker starts (agents/worker.py), so the first request does not: its
+load holds the GIL, and mid-run it stalled the shared loop for 0.5 s (bench/longest_inputs.py).
+After that a short text segments in well under a millisecond. Part-of-speech tagging
+(`jieba.posseg`) is not used: it would add 2 s and 160 MB, and the readers need only the words.
 """
 
+import gc
 import threading
 import warnings
 from collections.abc import Callable
@@ -28,6 +30,10 @@ def _tokenizer() -> Any:
         jieba.setLogLevel(60)  # no "Building prefix dict" lines in the worker's log
         tokenizer = jieba.Tokenizer()
         tokenizer.initialize()
+        # The dictionary is hundreds of thousands of objects that live as long as the process:
+        # out of the collector's reach, or every full collection walks them (12.5 ms each,
+        # measured, holding the GIL the shared loop needs).
+        gc.freeze()
         return tokenizer
 
 
