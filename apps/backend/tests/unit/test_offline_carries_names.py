@@ -45,3 +45,7 @@ async def test_every_name_and_place_of_the_idea_reaches_every_stage_and_chapter(
         for where, text in (texts | written).items()
     }
     assert {where: lost for where, lost in missing.items() if lost} == {}
+    # A job or a trade is not a name; an activity is not a place (issue 55).
+    premise = confirmed["STORY_CONCEPTION"]["premise"]
+    assert not [wrong for wrong in idea.get("never", []) if f"在{wrong}" in premise or
+                f"一名{wrong}" in premise], premise  # fmt: skip

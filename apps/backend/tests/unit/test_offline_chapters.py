@@ -21,6 +21,7 @@ from infinite_scribe.agents.llm.offline.chapters import (
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.novel import NovelBible
 from tests.support.chapters import NOVEL, brief, genesis_bible, people, places
+from tests.unit.test_change_request_corpus import CORPUS
 
 BOTH = pytest.mark.parametrize("language", ["zh", "en"])
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -224,3 +225,19 @@ async def test_a_wish_is_never_pasted_into_the_prose(
             assert any(typed in note for note in open_notes(asked)), wish
         else:
             assert thing in text and open_notes(asked) == [], wish
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_no_request_of_the_corpus_is_pasted_into_a_chapter(
+    bibles: dict[str, NovelBible], language: str
+) -> None:
+    """Every writer's request of the corpus (tests/data/change_requests.json) sent as a chapter
+    wish: the prose and the beats never hold it as it was typed (issue 55: 0 wishes pasted)."""
+    asked = [case["text"] for case in CORPUS if case["language"] == language]
+    pasted = []
+    for wish in dict.fromkeys(asked):
+        beats, text = chapter(brief(bibles[language], language, 2, wishes=wish))
+        typed = wish.strip().rstrip(".。?？!！")
+        if typed.lower() in text.lower() or any(typed in beat for beat in beats):
+            pasted.append(wish)
+    assert pasted == []

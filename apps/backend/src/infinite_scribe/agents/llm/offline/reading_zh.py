@@ -41,8 +41,13 @@ def _han(word: str) -> bool:
 
 
 def is_role(word: str) -> bool:
+    # 一家 (a shop), 两位: a number and a measure word, not a role ending in 家 or 位.
     return word in ROLES or (
-        len(word) >= 2 and word.endswith(_ROLE_ENDS) and word not in _NOT_ROLES and _han(word)
+        len(word) >= 2
+        and word.endswith(_ROLE_ENDS)
+        and word not in _NOT_ROLES
+        and _han(word)
+        and word[0] not in "一二两三几"
     )
 
 
