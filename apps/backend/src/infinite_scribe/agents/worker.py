@@ -110,13 +110,16 @@ class AgentWorker:
         """The consumer once started (None before: tests and tools wait for assignments)."""
         return None if self._running is None else self._running.consumer
 
-    async def startup(self) -> None:
+    async def _warm(self) -> None:
+        """The offline writer's Chinese dictionary (0.5 s, 70 MB) loaded before the first
+        request, not during it: its load holds the GIL, so the first Chinese writer's proposal
+        stalled every request on the process's loop for 0.5 s (issue 55,
+        bench/longest_inputs.py). Here it delays the worker's readiness instead."""
         if self.provider.name == "offline":
-            # The offline writer's Chinese dictionary (0.5 s, 70 MB) is loaded before the first
-            # request, not during it: its load holds the GIL, so the first Chinese writer's
-            # proposal stalled every request on the process's loop for hundreds of ms (issue 55,
-            # bench/longest_inputs.py). Here it delays the worker's readiness instead.
             await asyncio.to_thread(segment.warm)
+
+    async def startup(self) -> None:
+        await self._warm()
         clients = await self._stack.enter_async_context(self._open_clients())
         options = self.options
         flows = FlowControl(
