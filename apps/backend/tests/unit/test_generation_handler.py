@@ -30,8 +30,8 @@ class FakeWork:
 
     consumer = "test-agent"
 
-    def __init__(self, wanted: bool = True, begins: bool = True) -> None:
-        self.wanted, self.begins = wanted, begins
+    def __init__(self, wanted: bool = True, begins: bool = True, model: str | None = None) -> None:
+        self.wanted, self.begins, self.model = wanted, begins, model
         self.calls: list[str] = []
         self.proposals: list[dict[str, Any]] = []
         self.provenances: list[dict[str, Any]] = []
@@ -44,7 +44,7 @@ class FakeWork:
             uuid.uuid4(), "t", "RUNNING", uuid.uuid4(), USER, SESSION, uuid.uuid4(), 0
         )
         state = GenesisState(SESSION, USER, pending_command_type="RequestConceptGeneration")
-        return Job(request, task, GenesisStage.CONCEPT_SELECTION, state)
+        return Job(request, task, GenesisStage.CONCEPT_SELECTION, state, model=self.model)
 
     async def propose(
         self,
@@ -101,7 +101,12 @@ class NoDrafts:
         return None
 
 
-def _handler(work: FakeWork, provider: Any, cancellations: Cancellations | None = None) -> Any:
+def _handler(
+    work: FakeWork,
+    provider: Any,
+    cancellations: Cancellations | None = None,
+    models: dict[str, Any] | None = None,
+) -> Any:
     async def touch(task_ids: list[uuid.UUID]) -> None:
         return None
 
@@ -114,6 +119,7 @@ def _handler(work: FakeWork, provider: Any, cancellations: Cancellations | None 
         streaming,
         attempts=3,
         backoff_seconds=0.001,
+        models=models,
     )
     return handler
 
@@ -190,3 +196,21 @@ async def test_other_event_types_are_ignored_unread() -> None:
     broken = Delivery("events", 0, 8, b"k", b"not json", {"ce_type": b"Genesis.Session.Created"})
     await _handler(work, Scripted())(broken)
     assert work.calls == []
+
+
+async def test_a_regeneration_runs_on_the_model_it_names() -> None:
+    """Issue 55: the named model's provider answers, the worker's own is not called."""
+    work, named, own = FakeWork(model="offline"), Scripted(), Scripted()
+    await _handler(work, own, models={"offline": named})(_delivery())
+    assert (named.calls, own.calls) == (1, 0) and work.calls == ["begin", "propose"]
+
+
+async def test_a_regeneration_naming_a_model_the_worker_lacks_fails_at_once() -> None:
+    work, own = FakeWork(model="gpt-99"), Scripted()
+    await _handler(work, own, models={"offline": own})(_delivery())
+    assert own.calls == 0
+    assert work.calls == [
+        "begin",
+        "dead letter LLM_UNKNOWN_MODEL",
+        "fail LLM_UNKNOWN_MODEL after 1",
+    ]

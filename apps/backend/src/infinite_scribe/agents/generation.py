@@ -193,7 +193,8 @@ class GenerationHandler:
 
     def _outline_parts(self, job: Job) -> OutlineParts | None:
         total = outline_size(generation_request(job))
-        provider = provider_for(self.provider, self.models, job.model)
+        # An unknown model fails in the attempt (UnknownModel), not here, outside it.
+        provider = self.models.get(job.model or "", self.provider)
         if total is None or not (isinstance(provider, ModelGate) and provider.writes_outlines):
             return None  # a provider that writes no batches answers in one call
         return OutlineParts(self.work.tasks, job, total, getattr(provider, "model", None))

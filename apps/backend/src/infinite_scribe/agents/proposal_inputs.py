@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from infinite_scribe.agents.llm.port import GenerationRequest, LLMProvider
+from infinite_scribe.agents.llm.port import GenerationRequest, LLMProvider, UnknownModel
 from infinite_scribe.agents.llm.prompts import render
 from shared_types.enums import GenesisStage
 
@@ -64,10 +64,6 @@ def sent_messages(
         {"role": "system", "content": rendered.system},
         {"role": "user", "content": rendered.user},
     ]
-
-
-class UnknownModel(Exception):
-    """A regeneration names a model this worker does not have."""
 
 
 def provider_for(

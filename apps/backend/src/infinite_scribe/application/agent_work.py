@@ -9,7 +9,7 @@ for a proposal, the flow's handle PAUSED with its FlowPaused event; all or nothi
 import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from infinite_scribe.application.aggregates import Change, Origin
@@ -117,21 +117,22 @@ class AgentWork:
         found = started.requests
         wishes = writer_wishes([(kind, payload) for _, kind, payload in found], stage)
         sources = prompt_inputs(found, stage, state.confirmed_data, request.event_id)
-        if request.event_type == REGENERATION_REQUESTED:
-            return await self._replay(request, task, stage, state)
-        return Job(request, task, stage, state, wishes, tuple(sources))
+        job = Job(request, task, stage, state, wishes, tuple(sources))
+        return await self._replay(job) if request.event_type == REGENERATION_REQUESTED else job
 
-    async def _replay(
-        self, request: EventEnvelope, task: TaskRecord, stage: GenesisStage, state: GenesisState
-    ) -> Job:
-        """A regeneration's job: the recorded request of the proposal it names."""
-        named = uuid.UUID(str(request.payload["event_id"]))
+    async def _replay(self, job: Job) -> Job:
+        """A regeneration's job: the recorded request of the proposal it names (the command
+        found it; gone since, with a purge racing it, the session's own inputs stand in)."""
+        named = uuid.UUID(str(job.request.payload["event_id"]))
         async with self.uow.autocommit() as tx:
-            recorded = await tx.repository(GENESIS_SESSIONS).proposal_input(task.session_id, named)
-        model = str(request.payload.get("model"))
-        replayed = None if recorded is None else recorded.request
-        sources = (str(named), str(request.event_id))
-        return Job(request, task, stage, state, sources=sources, replayed=replayed, model=model)
+            sessions = tx.repository(GENESIS_SESSIONS)
+            recorded = await sessions.proposal_input(job.task.session_id, named)
+        return replace(
+            job,
+            sources=(str(named), str(job.request.event_id)),
+            replayed=None if recorded is None else recorded.request,
+            model=str(job.request.payload.get("model")),
+        )
 
     async def heartbeat(self, task_ids: list[uuid.UUID]) -> None:
         """Every generation of this process in one statement (the re-drive sweeper skips

@@ -177,6 +177,13 @@ class ProviderRejected(GenerationError):
     default_retryable = False
 
 
+class UnknownModel(GenerationError):
+    """A regeneration names a model this worker does not have (the API's models and the
+    worker's differ): the task fails with this code, nothing is retried (issue 55)."""
+
+    code = "LLM_UNKNOWN_MODEL"
+
+
 class InvalidOutput(GenerationError):
     """The reply was not JSON, or not a valid proposal for the stage, or was truncated.
 
