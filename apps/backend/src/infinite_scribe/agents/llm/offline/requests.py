@@ -162,8 +162,10 @@ def read_change(clause: str, language: str) -> Change | None:
         value = _value(match.group("value"), language, keep_article=keep)
         if value is None:
             continue
-        if language == "en" and slot == "hero" and value[0].isupper() and " " not in value:
-            return Change("name", value)  # "the hero should be Mara": a name, not a role
+        # "the hero should be Mara": a name, not a role ("a Martian", with its article, is one).
+        bare = not _EN_ARTICLE.match(match.group("value").strip())
+        if language == "en" and slot == "hero" and bare and value[0].isupper() and " " not in value:
+            return Change("name", value)
         return Change(slot, value)
     return None
 
