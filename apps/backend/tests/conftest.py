@@ -177,10 +177,30 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
             pool.terminate()
 
 
+#: Who held the locks a TRUNCATE waited for (its own transactions are not listed).
+_HOLDERS = """
+SELECT pid, application_name, state, now() - xact_start AS open_for, left(query, 300) AS query
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+"""
+
+
 @pytest.fixture
 async def clean_db(pool: asyncpg.Pool) -> asyncpg.Pool:
-    """Empty every table before the test (TRUNCATE bypasses the append-only row trigger)."""
-    await pool.execute(f"TRUNCATE {', '.join(ALL_TABLES)} RESTART IDENTITY CASCADE")
+    """Empty every table before the test (TRUNCATE bypasses the append-only row trigger).
+
+    A TRUNCATE waits for every lock on the tables: one that waited past `lock_timeout` names
+    the transactions that held them, where a silent wait ran into the suite's timeout (once
+    in CI, 180 s at this fixture, with nothing to say who held them)."""
+    async with pool.acquire() as connection:
+        await connection.execute("SET lock_timeout = '60s'")
+        try:
+            await connection.execute(f"TRUNCATE {', '.join(ALL_TABLES)} RESTART IDENTITY CASCADE")
+        except asyncpg.LockNotAvailableError as error:
+            holders = [dict(row) for row in await connection.fetch(_HOLDERS)]
+            raise AssertionError(f"TRUNCATE waited 60 s for locks held by {holders}") from error
+        finally:
+            await connection.execute("RESET lock_timeout")
     return pool
 
 
