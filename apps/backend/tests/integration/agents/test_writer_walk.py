@@ -15,8 +15,7 @@ import pytest
 
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from infinite_scribe.settings.settings import Settings
-from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
-from tests.support.fake_llm import FakeLLMServer
+from tests.support.agent_stack import agent_stack, client, model_stack, stack_settings, wait_task
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -51,45 +50,37 @@ def without_meta(proposal: dict[str, Any]) -> dict[str, Any]:
 async def test_a_writer_walks_genesis_to_a_novel(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    with FakeLLMServer() as llm:
-        config = stack_settings(
-            settings,
-            llm_provider="openai",
-            llm_base_url=llm.base_url,
-            llm_model=FakeLLMServer.MODEL,
-        )
-        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
-            sid = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
-            concepts = await send(http, sid, "RequestConceptGeneration", WISHES)
-            assert concepts["stage"] == "CONCEPT_SELECTION" and len(concepts["concepts"]) >= 2
-            assert HAN.search(concepts["concepts"][1]["title"])  # in the writer's language
+    async with model_stack(settings) as stack:
+        llm, http = stack.llm, stack.http
+        sid = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
+        concepts = await send(http, sid, "RequestConceptGeneration", WISHES)
+        assert concepts["stage"] == "CONCEPT_SELECTION" and len(concepts["concepts"]) >= 2
+        assert HAN.search(concepts["concepts"][1]["title"])  # in the writer's language
 
-            revised = await send(http, sid, "SubmitFeedback", {"feedback": "更黑暗一些"})
-            revision_prompt = llm.requests[-1].prompt
-            assert "更黑暗一些" in revision_prompt and "## Revision" in revision_prompt
-            for wish in ("科幻", "悬疑", "快节奏", "第一人称", "Chinese (简体中文)"):
-                assert wish in revision_prompt, wish
-            assert revised["concepts"] != concepts["concepts"]
+        revised = await send(http, sid, "SubmitFeedback", {"feedback": "更黑暗一些"})
+        revision_prompt = llm.requests[-1].prompt
+        assert "更黑暗一些" in revision_prompt and "## Revision" in revision_prompt
+        for wish in ("科幻", "悬疑", "快节奏", "第一人称", "Chinese (简体中文)"):
+            assert wish in revision_prompt, wish
+        assert revised["concepts"] != concepts["concepts"]
 
-            chosen = revised["concepts"][1]  # the writer picks option 2
-            await send(http, sid, "ConfirmStage", {"stage": "CONCEPT_SELECTION", "choice": 1})
-            confirmed = {}
-            for stage in STAGES:
-                proposal = await send(http, sid, "RequestStageGeneration", {"stage": stage})
-                assert proposal["stage"] == stage
-                # The writer's wishes reach the later stages too.
-                assert "科幻" in llm.requests[-1].prompt
-                await send(http, sid, "ConfirmStage", {"stage": stage, "choice": 0})
-                confirmed[stage] = without_meta(proposal)
+        chosen = revised["concepts"][1]  # the writer picks option 2
+        await send(http, sid, "ConfirmStage", {"stage": "CONCEPT_SELECTION", "choice": 1})
+        confirmed = {}
+        for stage in STAGES:
+            proposal = await send(http, sid, "RequestStageGeneration", {"stage": stage})
+            assert proposal["stage"] == stage
+            # The writer's wishes reach the later stages too.
+            assert "科幻" in llm.requests[-1].prompt
+            await send(http, sid, "ConfirmStage", {"stage": stage, "choice": 0})
+            confirmed[stage] = without_meta(proposal)
 
-            state = (await http.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
-            assert state["status"] == "COMPLETED"
-            assert state["confirmed_data"]["CONCEPT_SELECTION"] == chosen
-            novel_id = state["novel_id"]
-            novel = (await http.get(f"/api/v1/novels/{novel_id}")).json()
-            markdown = await http.get(
-                f"/api/v1/novels/{novel_id}", headers={"Accept": "text/markdown"}
-            )
+        state = (await http.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
+        assert state["status"] == "COMPLETED"
+        assert state["confirmed_data"]["CONCEPT_SELECTION"] == chosen
+        novel_id = state["novel_id"]
+        novel = (await http.get(f"/api/v1/novels/{novel_id}")).json()
+        markdown = await http.get(f"/api/v1/novels/{novel_id}", headers={"Accept": "text/markdown"})
 
     _check_novel(novel, markdown.status_code, markdown.text, chosen, confirmed)
 
@@ -127,21 +118,13 @@ async def test_the_idea_given_at_creation_shapes_the_first_concepts(
     model's prompt carries the idea and the themes."""
     idea = "一位守灯塔的老人在雾夜里收到来自未来的信"
     initial = {"idea": idea, "themes": ["奇幻", "悬疑"]}
-    with FakeLLMServer() as llm:
-        config = stack_settings(
-            settings,
-            llm_provider="openai",
-            llm_base_url=llm.base_url,
-            llm_model=FakeLLMServer.MODEL,
-        )
-        async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
-            created = await http.post(
-                "/api/v1/genesis/sessions", json={"initial_user_input": initial}
-            )
-            sid = created.json()["session_id"]
-            await send(http, sid, "RequestConceptGeneration", {})
-            prompt = llm.requests[-1].prompt
-            assert idea in prompt and "奇幻" in prompt and "简体中文" in prompt
+    async with model_stack(settings) as stack:
+        llm, http = stack.llm, stack.http
+        created = await http.post("/api/v1/genesis/sessions", json={"initial_user_input": initial})
+        sid = created.json()["session_id"]
+        await send(http, sid, "RequestConceptGeneration", {})
+        prompt = llm.requests[-1].prompt
+        assert idea in prompt and "奇幻" in prompt and "简体中文" in prompt
     offline = stack_settings(settings)  # the offline generator everyone sees first
     async with agent_stack(offline) as server, client(server, offline, uuid.uuid4()) as http:
         created = await http.post("/api/v1/genesis/sessions", json={"initial_user_input": initial})
