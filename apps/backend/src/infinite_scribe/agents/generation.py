@@ -36,7 +36,6 @@ from infinite_scribe.agents.proposal_inputs import (
     provider_for,
     request_from,
     request_record,
-    sent_messages,
 )
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
@@ -172,7 +171,8 @@ class GenerationHandler:
         # One statement: the proposal, task and command, and the flow's pause (issue 40).
         proposal_data = done.result.model_dump(mode="json")
         request = generation_request(job)
-        recorded = (request_record(request), sent_messages(provider, request, parts is not None))
+        # An outline in batches sent many prompts: the request alone is kept (its parts hold them).
+        recorded = (request_record(request), None if parts is not None else usage.messages)
         if await self.work.propose(job, proposal_data, provider.name, reported, recorded):
             if parts is not None:
                 await parts.forget()  # written: its parts are in the proposal now

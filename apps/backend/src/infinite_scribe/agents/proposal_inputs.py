@@ -1,18 +1,18 @@
 """What a proposal is generated from, kept beside it (issue 55), and a replay from it.
 
 The worker records the generation request as the provider got it and, for a model, the chat
-messages it sent (the offline generator sends none); the prompt view shows them as they were.
+messages it sent (reported by the adapter on the generation's meter, `port.report_messages`;
+the offline generator sends none); the prompt view shows them as they were.
 A regeneration (`Genesis.Session.RegenerationRequested`) names a recorded proposal and a
 model: the worker generates from the recorded request with that model, so the two proposals
 differ by the model alone.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from infinite_scribe.agents.llm.port import GenerationRequest, LLMProvider, UnknownModel
-from infinite_scribe.agents.llm.prompts import render
 from shared_types.enums import GenesisStage
 
 #: The fields of `GenerationRequest` as they are recorded (a tuple is recorded as a list).
@@ -50,20 +50,6 @@ def request_from(record: Mapping[str, Any]) -> GenerationRequest:
         feedback=record.get("feedback"),
         previous_proposal=record.get("previous_proposal"),
     )
-
-
-def sent_messages(
-    provider: LLMProvider, request: GenerationRequest, batched: bool
-) -> Sequence[Mapping[str, str]] | None:
-    """The chat messages a model got for `request` (None: the offline generator, which sends
-    none, or an outline written in batches, whose many prompts the batches' parts record)."""
-    if provider.name != "openai" or batched:
-        return None
-    rendered = render(request)
-    return [
-        {"role": "system", "content": rendered.system},
-        {"role": "user", "content": rendered.user},
-    ]
 
 
 def provider_for(

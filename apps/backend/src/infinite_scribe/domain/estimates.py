@@ -64,6 +64,8 @@ def estimate(
         return Estimate(pricing.model, 0, 0, 0.0 if pricing.model is None else None, basis)
     sent = sum(tokens(str(message.get("content", ""))) for message in messages)
     added = tokens(_text(extra)) if extra else 0
+    # A stage's first proposal has none before it: a quarter of its prompt, as a stage's
+    # proposal is a fraction of the context it is written from.
     out = tokens(_text(last_result)) if last_result else sent // 4
     cost = None
     if pricing.input_per_million is not None and pricing.output_per_million is not None:

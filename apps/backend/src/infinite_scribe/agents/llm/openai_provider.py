@@ -15,7 +15,7 @@ import asyncio
 import functools
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from pydantic import ValidationError
@@ -27,6 +27,7 @@ from infinite_scribe.agents.llm.port import (
     GenerationRequest,
     GenerationTimeout,
     InvalidOutput,
+    report_messages,
     report_usage,
 )
 from infinite_scribe.domain.outline_plan import BatchBrief
@@ -92,10 +93,12 @@ class OpenAIProvider:
     ) -> Proposal:
         """Ask the model for `request.stage`'s proposal and validate it (see the module doc)."""
         prompt = prompts.render(request)
-        messages: list[ChatCompletionMessageParam] = [
+        sent = [
             {"role": "system", "content": prompt.system},
             {"role": "user", "content": prompt.user},
         ]
+        report_messages(sent)  # what the prompt view shows, as sent (issue 55)
+        messages = cast("list[ChatCompletionMessageParam]", sent)
         content = await self._complete(_response_format(request.stage), messages, draft)
         return parse_proposal(request.stage, content, applied_feedback(request))
 

@@ -52,6 +52,9 @@ class Usage:
     tokens_out: int | None = None
     #: Model calls made (a gate's retries included); 0 when nothing counted them.
     calls: int = 0
+    #: The chat messages the proposal's call sent (None: no model was called), kept beside the
+    #: proposal for the prompt view (issue 55).
+    messages: list[dict[str, str]] | None = None
 
 
 # The meter of the generation running in this context: `generate` keeps its signature (every
@@ -82,6 +85,13 @@ def report_usage(tokens_in: int | None, tokens_out: int | None) -> None:
     usage = _USAGE.get()
     if usage is not None:
         usage.tokens_in, usage.tokens_out = tokens_in, tokens_out
+
+
+def report_messages(messages: list[dict[str, str]]) -> None:
+    """The messages an adapter sent for the current generation (ignored outside a meter)."""
+    usage = _USAGE.get()
+    if usage is not None:
+        usage.messages = messages
 
 
 class LLMProvider(Protocol):
