@@ -168,6 +168,17 @@ class FlowExpired(EventPayload):
     stage: GenesisStage | None = None
 
 
+class SessionArchiveMoved(EventPayload):
+    """A session's streams (its novel's too) moved to the archived partition or back (the
+    archive stream, aggregate ARCHIVE: decision 5101). `reason`: request, finished, trashed
+    (archived) or write (a writer came back)."""
+
+    session_id: UUID
+    novel_id: UUID | None = None
+    reason: Literal["request", "finished", "trashed", "write"]
+    events_moved: int
+
+
 #: (event_type, event_version) -> the payload model; a breaking change adds a new version.
 EVENT_PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     ("Genesis.Session.Created", 1): SessionCreated,
@@ -189,4 +200,6 @@ EVENT_PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     ("Genesis.Session.FlowPaused", 1): FlowPaused,
     ("Genesis.Session.FlowResumed", 1): FlowResumed,
     ("Genesis.Session.FlowExpired", 1): FlowExpired,
+    ("Archive.Session.Archived", 1): SessionArchiveMoved,
+    ("Archive.Session.Unarchived", 1): SessionArchiveMoved,
 }

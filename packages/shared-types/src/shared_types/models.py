@@ -49,6 +49,8 @@ class DomainEventRow(TableModel):
     payload: JsonObject
     metadata: JsonObject
     created_at: datetime
+    #: The partition it lives in: a stream of an archived session (decision 5101).
+    archived: bool = False
 
 
 class CommandInboxRow(TableModel):
@@ -150,6 +152,8 @@ class NovelRow(TableModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    #: Since when its streams are in the archive (decision 5101); NULL: hot.
+    archived_at: datetime | None = None
 
 
 class NovelChapterRow(TableModel):
@@ -232,6 +236,8 @@ class GenesisSessionRow(TableModel):
     updated_at: datetime
     #: A branch's origin {"session_id", "event_id"[, "title"]} (issue 37); NULL: created.
     branched_from: JsonObject | None = None
+    #: Since when its streams are in the archive (decision 5101); NULL: hot.
+    archived_at: datetime | None = None
 
 
 class IdempotencyCacheRow(TableModel):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from infinite_scribe.application.archive import ArchiveService
 from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.operator import OperatorActions, PipelineOverview
 from infinite_scribe.application.redrives import GenerationRedrive
@@ -54,6 +55,7 @@ def console_services(
             PostgresFailedRequests(pool),
             {GENESIS_AGGREGATE: commands, NOVEL_AGGREGATE: novels},
         ),
+        ArchiveService(commands.uow),
     )
     overview = PipelineOverview(
         PostgresPipelineQueries(pool),

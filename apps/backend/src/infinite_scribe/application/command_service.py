@@ -23,6 +23,7 @@ from infinite_scribe.application.aggregates import (
     Change,
     Origin,
 )
+from infinite_scribe.application.archive import ArchiveService
 from infinite_scribe.application.chapter_commands import NovelCommands
 from infinite_scribe.application.command_results import (
     CommandResult as CommandResult,
@@ -146,6 +147,13 @@ class CommandReaction(Protocol):
 
 
 @dataclass(frozen=True)
+class _Archived:
+    """The command's session or novel is in the archive: it comes back before the command runs."""
+
+    aggregate_type: str
+
+
+@dataclass(frozen=True)
 class _Refused:
     """The state refused the command; the inbox may still know it as a repeat or a twin."""
 
@@ -260,6 +268,13 @@ class CommandService:
                     return run.result
         if isinstance(decision, CommandResult):
             return decision
+        if isinstance(decision, _Archived):
+            # A writer returns to an archived book: its events go back to the hot partition
+            # (their own transaction), then the command reads and runs as on any hot session.
+            await ArchiveService(self.uow).unarchive(
+                decision.aggregate_type, str(entry.aggregate_id)
+            )
+            return await self._run(run)
         if isinstance(decision, _Refused):
             # The inbox check runs once the connection is back in the pool: no nested acquire.
             return await self._refused(run, decision.refusal)
@@ -272,7 +287,7 @@ class CommandService:
 
     async def _decide(
         self, session: Transaction, run: PreparedCommand
-    ) -> "Change[Any] | CommandResult | _Refused":
+    ) -> "Change[Any] | CommandResult | _Refused | _Archived":
         """The one read, then the change to write; or the stored answer of its key; or the
         state's refusal, for the caller to check against the inbox (`_refused`)."""
         entry, receipt, handler = run.entry, run.receipt, run.spec.handler
@@ -281,6 +296,8 @@ class CommandService:
         )
         if receipt is not None and target.record is not None:
             return receipt.replay(target.record)
+        if target.archived:
+            return _Archived(handler.aggregate_type)
         try:
             state = handler.visible(target.snapshot)
             command = await _resolved(run.spec.handler, session, state, run.command)

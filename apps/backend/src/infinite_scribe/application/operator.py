@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from infinite_scribe.application.archive import ArchiveService
 from infinite_scribe.application.event_chains import build_tree
 from infinite_scribe.application.ports.operator import (
     AuditEntry,
@@ -34,6 +35,7 @@ from infinite_scribe.application.ports.operator import (
 from infinite_scribe.application.ports.workers import WorkerRegistry
 from infinite_scribe.application.redrives import REFUSED, GenerationRedrive
 from infinite_scribe.application.replays import LetterReplays
+from infinite_scribe.domain.archive import ON_REQUEST
 from infinite_scribe.domain.errors import NotFound
 
 REQUEUE_OUTBOX = "outbox.requeue"
@@ -42,6 +44,7 @@ DISCARD_OUTBOX_ROW = "outbox.discard"
 PAYLOAD_SHOWN = 20_000
 REPLAY_DEAD_LETTERS = "dead_letters.replay"
 DISCARD_DEAD_LETTERS = "dead_letters.discard"
+ARCHIVE_SESSION = "session.archive"
 #: Events drawn in one causation tree.
 CHAIN_LIMIT = 500
 
@@ -64,6 +67,7 @@ class OperatorActions:
         dispositions: Dispositions,
         events: EventQueries,
         redrive: GenerationRedrive | None = None,
+        archive: ArchiveService | None = None,
     ) -> None:
         self.audit = audit
         self.outbox = outbox
@@ -71,6 +75,7 @@ class OperatorActions:
         self.dispositions = dispositions
         self.events = events
         self.replays = LetterReplays(letters, redrive)
+        self.archive = archive
 
     async def requeue_outbox(
         self, actor: UUID, action_id: UUID, *, row_id: UUID | None, where: OutboxFilter | None
@@ -166,6 +171,25 @@ class OperatorActions:
 
         entry = AuditEntry(action_id, actor, DISCARD_DEAD_LETTERS, target, 0)
         return await self._audited(entry, act)
+
+    async def archive_session(
+        self, actor: UUID, action_id: UUID, session_id: UUID
+    ) -> ActionOutcome:
+        """Move a session and its novel to the archived partition (decision 5101); the count is
+        the events moved, 0 when it was archived already."""
+        if self.archive is None:
+            raise NotFound("The archive is not available in this process")
+        archive = self.archive
+        outcome: dict[str, str] = {}
+
+        async def act() -> int:
+            done = await archive.archive(session_id, ON_REQUEST)
+            outcome[str(session_id)] = "archived" if done.changed else "was archived already"
+            return done.events_moved
+
+        target = {"session_id": str(session_id)}
+        entry = AuditEntry(action_id, actor, ARCHIVE_SESSION, target, 0)
+        return await self._audited(entry, act, outcome)
 
     async def _audited(
         self,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from infinite_scribe.application.aggregates import Origin, envelopes
+from infinite_scribe.application.archive import unarchive_in
 from infinite_scribe.application.chapter_commands import NOVEL_WRITER
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import SESSIONS
@@ -32,6 +33,7 @@ from infinite_scribe.application.reads import decode_position, page_of
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.chapters import PURGED as NOVEL_PURGED, Decided
 from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidState, NotFound
+from infinite_scribe.domain.genesis_events import AGGREGATE_TYPE as SESSION_AGGREGATE
 from infinite_scribe.domain.story_memory import (
     AGGREGATE_TYPE as STORY_AGGREGATE,
     PURGED as MEMORY_PURGED,
@@ -91,6 +93,7 @@ class TrashService:
             async with self.uow.transaction() as tx:
                 trash = tx.repository(TRASH)
                 session = _owned(await trash.load(session_id, context.user_id))
+                await _hot(tx, session)
                 state = TrashState(trashed_at=session.trashed_at)
                 now = datetime.now(UTC)
                 decided = (
@@ -123,6 +126,7 @@ class TrashService:
                 session = await trash.load(session_id, context.user_id)
                 if session is None:
                     return None
+                await _hot(tx, session)
                 state = TrashState(trashed_at=session.trashed_at)
                 decided = decide_purge(session.state, state, reason)
                 # The tombstone first: the erasure function only touches purged aggregates.
@@ -174,6 +178,12 @@ def _owned(session: SessionSnapshot | None) -> SessionSnapshot:
     if session is None:
         raise NotFound("Genesis session not found")
     return session
+
+
+async def _hot(tx: Transaction, session: SessionSnapshot) -> None:
+    """An archived session comes back before the trash writes to it (in the same transaction)."""
+    if session.archived:
+        await unarchive_in(tx, SESSION_AGGREGATE, str(session.state.session_id))
 
 
 def _origin(context: RequestContext) -> Origin:

@@ -5,6 +5,7 @@ The command tree is assembled here; each sub-command lives in the module named a
 
 from infinite_scribe.cli import processes, settings
 from infinite_scribe.cli.app import app
+from infinite_scribe.cli.archive import archive_app
 from infinite_scribe.cli.db import db_app
 from infinite_scribe.cli.idempotency import idempotency_app
 from infinite_scribe.cli.kafka import kafka_app
@@ -26,6 +27,7 @@ for sub_app, name in (
     (worker_app, "worker"),
     (projections_app, "projections"),
     (trash_app, "trash"),
+    (archive_app, "archive"),
     (outbox_app, "outbox"),
     (events_app, "events"),
 ):

@@ -15,6 +15,7 @@ from infinite_scribe.cli.app import database_url, fail, settings
 from infinite_scribe.cli.progress import Advance, progress
 
 if TYPE_CHECKING:
+    from infinite_scribe.application.archive import ArchiveService
     from infinite_scribe.application.projections import (
         Difference,
         ProjectionRebuilder,
@@ -34,11 +35,13 @@ class Maintenance:
     rebuilder: "ProjectionRebuilder"
     trash: "TrashService"
     story: "StoryRebuilder"
+    archive: "ArchiveService"
 
 
 @asynccontextmanager
 async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[Maintenance]:
     """A small pool and the maintenance services on it."""
+    from infinite_scribe.application.archive import ArchiveService
     from infinite_scribe.application.projections import ProjectionRebuilder
     from infinite_scribe.application.story_rebuild import StoryRebuilder
     from infinite_scribe.application.trash import TrashService
@@ -55,6 +58,7 @@ async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[
             rebuilder=ProjectionRebuilder(uow, PostgresProjectionQueries(pool)),
             trash=TrashService(uow, PostgresTrashQueries(pool)),
             story=StoryRebuilder(uow),
+            archive=ArchiveService(uow),
         )
     finally:
         await pool.close()

@@ -35,7 +35,8 @@ def purge_expired(
 
 async def run_trash_sweeper(settings: "Settings", stop: asyncio.Event) -> None:
     """A `cli.up.Background` for `scribe up`: the trash sweeper on the worker runtime, purging
-    expired trash now and then every TRASH_SWEEP_INTERVAL seconds until `stop` is set."""
+    expired trash (and archiving the sessions due, cli/archive.py) now and then every
+    TRASH_SWEEP_INTERVAL seconds until `stop` is set."""
     from infinite_scribe.runtime.sweeper import PeriodicSweeper
     from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
 
@@ -45,8 +46,11 @@ async def run_trash_sweeper(settings: "Settings", stop: asyncio.Event) -> None:
     retention = timedelta(days=settings.trash_retention_days)
 
     async def sweep() -> int:
+        from infinite_scribe.cli.archive import sweep_archive
+
         async with maintenance(settings, url) as services:
-            return await services.trash.purge_expired(retention)
+            purged = await services.trash.purge_expired(retention)
+            return purged + await sweep_archive(settings, services.archive)
 
     sweeper = PeriodicSweeper("trash sweeper", settings.trash_sweep_interval, sweep)
     options = RuntimeOptions(grace_seconds=settings.worker_shutdown_grace_seconds)

@@ -200,3 +200,9 @@ class ExportNotReady(NotFound):
     """No file of the novel as it is now in that format: build one first (404)."""
 
     error_code = "EXPORT_NOT_READY"
+
+
+class SessionBusy(InvalidState):
+    """The archive was asked for a session with a command or a chapter in flight (409)."""
+
+    error_code = "SESSION_BUSY"

@@ -36,6 +36,10 @@ PAST_TENSE_VERBS = (
     "Seeded",
     "Checked",
     "Waived",
+    # archive extension (issue 51, decision 5101): a session's streams move to the archived
+    # partition, and back when a writer returns
+    "Archived",
+    "Unarchived",
 )
 
 _SEGMENT = r"[A-Z][A-Za-z0-9]*"

@@ -109,3 +109,21 @@ class TrashSettings(BaseSettings):
             "purge-expired`).",
         ),
     ] = 3600.0
+    archive_trashed_after_days: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=36500,
+            description="Sessions trashed longer than this move to the archived partition "
+            "(the sweeper of `scribe up`; `scribe archive trashed`; docs/operations.md).",
+        ),
+    ] = 7.0
+    archive_finished_after_days: Annotated[
+        float | None,
+        Field(
+            gt=0,
+            le=36500,
+            description="Finished sessions idle longer than this move to the archived "
+            "partition in the sweeper of `scribe up` (unset: only `scribe archive finished`).",
+        ),
+    ] = None

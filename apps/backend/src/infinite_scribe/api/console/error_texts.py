@@ -132,6 +132,10 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
         "The request carried a header twice. Send it once.",
         "请求里有重复的头部字段。请只发送一次。",
     ),
+    "SESSION_BUSY": (
+        "This session is still being written to. Wait until the work in flight is done.",
+        "这个会话还有进行中的工作。请等它完成后再试。",
+    ),
     "SESSION_NOT_TRASHED": (
         "This session is not in the trash.",
         "这个会话不在回收站里。",

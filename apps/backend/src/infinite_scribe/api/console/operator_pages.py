@@ -41,8 +41,24 @@ async def _done(request: Request, done: UUID | None) -> AuditEntry | None:
 
 
 @router.get("")
-async def overview_page(request: Request, principal: Operator) -> Response:
-    return render(request, "ops_overview.html", await _figures(request), principal=principal)
+async def overview_page(
+    request: Request, principal: Operator, done: Annotated[UUID | None, Query()] = None
+) -> Response:
+    context = {**await _figures(request), "done": await _done(request, done)}
+    return render(request, "ops_overview.html", context, principal=principal)
+
+
+@router.post("/archive", dependencies=[SameOrigin])
+async def archive_session(request: Request, principal: Operator) -> Response:
+    """Archive one session and its novel (decision 5101): audited, idempotent."""
+    fields = await form_of(request)
+    try:
+        session_id = UUID(one(fields, "session_id") or "")
+    except ValueError as error:
+        raise InvalidPayload("session_id is not a session id") from error
+    key = action_id(fields)
+    await _operator(request).archive_session(principal.user_id, key, session_id)
+    return RedirectResponse(f"{PREFIX}/ops?done={key}", status_code=303)
 
 
 @router.get("/figures")

@@ -22,6 +22,8 @@ class SessionSnapshot:
     trashed: bool
     #: Since when it sits in the trash (None: not trashed).
     trashed_at: datetime | None = None
+    #: Its events are in the archive (a writer brings it back first: application/archive.py).
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class CommandTarget:
 
     snapshot: SessionSnapshot | None
     record: KeyRecord | None = None
+
+    @property
+    def archived(self) -> bool:
+        return self.snapshot is not None and self.snapshot.archived
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ class NovelTarget:
 
     snapshot: NovelState | None
     record: KeyRecord | None = None
+    #: Its events are in the archive (a writer brings it back first: application/archive.py).
+    archived: bool = False
 
 
 class NovelRepository(Protocol):

@@ -26,7 +26,8 @@ class ChaptersPart:
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # Version-checked as a session's snapshot (genesis_parts.SnapshotPart): a writer that
         # moved the stream since our read makes this update nothing and the write is refused
-        # (the whole statement, the chapters' rows with it). The count of confirmed chapters
+        # (the whole statement, the chapters' rows with it); so does an archived novel (its
+        # writer brings it back first, decision 5101). The count of confirmed chapters
         # moves by the touched rows: their count before this statement (every part of one
         # statement reads the same snapshot) out, the new rows' in.
         novel, touched = p("id"), p("touched")
@@ -39,7 +40,7 @@ class ChaptersPart:
                 f"AND number = ANY({touched}::int[]) AND status = 'CONFIRMED')::int, "
                 f"stream_version = {p('version')}::int, updated_at = now()\n"
                 f"WHERE id = {novel}::uuid AND stream_version = {p('old_version')}::int "
-                "RETURNING 1",
+                "AND archived_at IS NULL RETURNING 1",
             ),
             (
                 "chapter_rows",

@@ -22,7 +22,7 @@ from infinite_scribe.persistence.story.memory import PostgresStoryRepository
 # its chapter and the numbers of the confirmed ones before it (decision 5401).
 _STATE_COLUMNS = """
 n.id, n.user_id, n.outline, n.pending_chapter, n.stream_version,
-COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
+COALESCE(g.trashed_at IS NOT NULL, false) AS trashed, n.archived_at IS NOT NULL AS archived
 """
 
 # The novel's first session: whether it is in the trash.
@@ -90,10 +90,14 @@ async def command_target(
     """The novel a command acts on (None: not the user's) and its key's live record."""
     if lookup is None:
         row = await connection.fetchrow(_TARGET, novel_id, user_id)
-        return NovelTarget(None if row is None else state_of(row))
+        if row is None:
+            return NovelTarget(None)
+        return NovelTarget(state_of(row), archived=row["archived"])
     row = await connection.fetchrow(_KEYED_TARGET, novel_id, user_id, lookup.scope, lookup.key)
     assert row is not None  # (SELECT 1) LEFT JOIN ...: always one row
-    return NovelTarget(None if row["id"] is None else state_of(row), record_of(row))
+    if row["id"] is None:
+        return NovelTarget(None, record_of(row))
+    return NovelTarget(state_of(row), record_of(row), bool(row["archived"]))
 
 
 async def load(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelState | None:

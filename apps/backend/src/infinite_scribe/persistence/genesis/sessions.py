@@ -21,7 +21,7 @@ from shared_types.enums import GenesisStage, GenesisStatus
 _SNAPSHOT_COLUMNS = (
     "id, user_id, status::text AS status, current_stage::text AS current_stage, confirmed_data, "
     "pending_command_type, last_result, novel_id, version, branched_from, "
-    "trashed_at IS NOT NULL AS trashed, trashed_at"
+    "trashed_at IS NOT NULL AS trashed, trashed_at, archived_at IS NOT NULL AS archived"
 )
 #: The snapshot's columns as `snapshot_of` reads them (the agent's begin reads them too).
 SNAPSHOT_COLUMNS = _SNAPSHOT_COLUMNS
@@ -62,7 +62,10 @@ LIMIT 1
 
 def snapshot_of(row: asyncpg.Record) -> SessionSnapshot:
     return SessionSnapshot(
-        state_of(row), trashed=bool(row["trashed"]), trashed_at=row["trashed_at"]
+        state_of(row),
+        trashed=bool(row["trashed"]),
+        trashed_at=row["trashed_at"],
+        archived=bool(row["archived"]),
     )
 
 

@@ -24,7 +24,9 @@ from shared_types import DomainEventRow
 
 logger = logging.getLogger(__name__)
 
-_ADVANCE = "SELECT * FROM domain_events WHERE id > $1 ORDER BY id LIMIT $2"
+# Hot rows only (the partition pruned): what is new is never in the archive, and rows moved
+# back from it keep their old ids, below the cursor (decision 5101).
+_ADVANCE = "SELECT * FROM domain_events WHERE id > $1 AND NOT archived ORDER BY id LIMIT $2"
 # The writers that may still hold an uncommitted id: ROW EXCLUSIVE on domain_events in this
 # database (stream/event_horizon.py). pg_locks is live (not MVCC): a look at it sees the present.
 _WRITER_LOCKS = """

@@ -86,7 +86,8 @@ class SnapshotPart:
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # Version-checked: under READ COMMITTED the WHERE is re-checked on the newest row
         # version, so a writer that moved the snapshot since our read makes this update
-        # nothing, and the write is refused (40001 -> the command runs again).
+        # nothing, and the write is refused (40001 -> the command runs again). An archived
+        # session refuses the same way: its writer brings it back first (decision 5101).
         return [
             (
                 "snapshot",
@@ -98,7 +99,8 @@ class SnapshotPart:
                 f"last_result = {p('last_result')}::jsonb, novel_id = {p('novel_id')}::uuid, "
                 f"version = {p('version')}::int, trashed_at = CASE WHEN {p('move_trash')}::bool "
                 f"THEN {p('trashed_at')}::timestamptz ELSE trashed_at END\n"
-                f"WHERE id = {p('id')}::uuid AND version = {p('old_version')}::int RETURNING 1",
+                f"WHERE id = {p('id')}::uuid AND version = {p('old_version')}::int "
+                "AND archived_at IS NULL RETURNING 1",
             )
         ]
 

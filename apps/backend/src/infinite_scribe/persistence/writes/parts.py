@@ -217,7 +217,7 @@ class EventsPart:
             f"d.aggregate_id, d.payload) IS DISTINCT FROM ({offered})) "
             f"THEN '{EVENT_ID_CONTENT}' WHEN count(*) > 0 THEN '{EVENT_ID_INDEX}' "
             f"ELSE '{AGGREGATE_VERSION_INDEX}' END "
-            f"FROM domain_events d WHERE d.event_id = ANY({ids}))"
+            f"FROM domain_events d WHERE d.event_id = ANY({ids}) AND NOT d.archived)"
         )
         short = missing("new_events", f"cardinality({ids})")
         return [

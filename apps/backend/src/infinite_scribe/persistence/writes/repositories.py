@@ -4,6 +4,7 @@ from typing import Any
 
 import asyncpg
 
+from infinite_scribe.application.ports.archive import ARCHIVE
 from infinite_scribe.application.ports.flows import FLOW_HANDLES
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
 from infinite_scribe.application.ports.novels import NOVELS
@@ -12,6 +13,7 @@ from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.story import STORY, STORY_REBUILD
 from infinite_scribe.application.ports.tasks import ASYNC_TASKS
 from infinite_scribe.application.ports.trash import TRASH
+from infinite_scribe.persistence.archive.store import PostgresArchiveRepository
 from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisRepository
 from infinite_scribe.persistence.genesis.projections import PostgresProjectionRepository
@@ -32,6 +34,7 @@ REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
     NOVELS: PostgresNovelRepository,
     STORY: PostgresStoryRepository,
     STORY_REBUILD: PostgresStoryRebuild,
+    ARCHIVE: PostgresArchiveRepository,
 }
 
 

@@ -1,0 +1,1 @@
+"""The archive of sessions: their events moved between the hot and archived partitions."""
