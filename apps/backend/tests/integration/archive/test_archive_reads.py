@@ -55,7 +55,7 @@ async def test_an_archived_book_reads_the_same_and_lives_in_the_archive(
 async def test_archiving_again_moves_nothing_and_records_nothing(
     http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
 ) -> None:
-    session_id, novel_id = await finished_book(http, pool, settings)
+    session_id, _ = await finished_book(http, pool, settings)
     archive = archive_service(pool)
     first = await archive.archive(session_id)
     again = await archive.archive(session_id)
