@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from infinite_scribe.application.ports.writes import NewSession, SnapshotSave, Write
-from infinite_scribe.domain.errors import ConcurrencyConflict, ScribeError
+from infinite_scribe.domain.errors import ConcurrencyConflict, NotFound, ScribeError
 from infinite_scribe.persistence.genesis.sessions import load_session
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.repositories import unit_of_work
@@ -157,3 +157,8 @@ async def test_archive_and_writers_race_without_a_version_taken_twice(
         assert len(places) == 1, places  # never split between the partitions
         assert flagged == ((ARCHIVED in places),) * 2, (flagged, places, archived)
         assert await pool.fetch(_TWICE, [str(session_id), str(novel_id)]) == []
+
+
+async def test_archiving_an_unknown_session_is_not_found(pool: asyncpg.Pool) -> None:
+    with pytest.raises(NotFound):
+        await archive_service(pool).archive(uuid.uuid4())

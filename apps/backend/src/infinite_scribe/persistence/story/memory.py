@@ -28,10 +28,11 @@ GROUP BY s.chapter
 """
 
 # The chapter's text where its checked event holds it: a confirmation's, or a rollback's copy.
+# Hot rows only: the continuity check runs on a book being written, never an archived one.
 _CHAPTER_TEXT = """
 SELECT coalesce(e.payload->>'text', e.payload #>> ARRAY['chapters', $3::text, 'text']) AS text,
        c.event_id
-FROM story_chapters c JOIN domain_events e ON e.event_id = c.event_id
+FROM story_chapters c JOIN domain_events e ON e.event_id = c.event_id AND NOT e.archived
 WHERE c.novel_id = $1 AND c.chapter = $2
 """
 

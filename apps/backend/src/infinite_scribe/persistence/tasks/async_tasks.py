@@ -126,7 +126,8 @@ def _prompt_sources(session_id: str) -> str:
     stage supersedes an earlier one, a confirmation counts until the rollback after it, and
     the last rollback's `confirmed_by` replaces what came before. So rows and bytes stay
     bounded however many stages were confirmed, rolled back and asked for again (issue 54:
-    every payload whole was 17.4 s at 60 requests; a row for each was linear in the log)."""
+    every payload whole was 17.4 s at 60 requests; a row for each was linear in the log).
+    Hot rows only: a session with work in flight is never archived (decision 5101)."""
     return f"""
     SELECT id, event_id, event_type, (
                SELECT coalesce(jsonb_object_agg(key, value), '{{}}'::jsonb)
@@ -136,6 +137,7 @@ def _prompt_sources(session_id: str) -> str:
         SELECT DISTINCT ON (event_type, payload ->> 'stage') id, event_id, event_type, payload
         FROM domain_events
         WHERE aggregate_type = $2 AND aggregate_id = {session_id} AND event_type = ANY($3)
+          AND NOT archived
         ORDER BY event_type, payload ->> 'stage', id DESC
     ) latest"""
 
