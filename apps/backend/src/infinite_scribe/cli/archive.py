@@ -12,7 +12,8 @@ from infinite_scribe.cli.app import fail
 from infinite_scribe.cli.projections import maintenance, settings_and_url
 
 if TYPE_CHECKING:
-    from infinite_scribe.application.archive import ArchiveOutcome, ArchiveService
+    from infinite_scribe.application.archive import ArchiveOutcome
+    from infinite_scribe.cli.projections import Maintenance
     from infinite_scribe.settings.settings import Settings
 
 archive_app = typer.Typer(
@@ -80,15 +81,35 @@ def _archive_due(reason: str, days: float | None, batch: int) -> None:
     typer.echo(f"archived {len(done)} session(s) ({reason}, over {age:g} day(s)): {moved} event(s)")
 
 
-async def sweep_archive(settings: "Settings", archive: "ArchiveService") -> int:
+@archive_app.command("prune")
+def prune_derived(
+    older_than_days: Annotated[
+        float | None, typer.Option(min=0, help="default: DERIVED_RETENTION_DAYS")
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="rows per transaction")] = 1000,
+) -> None:
+    """Delete finished tasks, finished commands' inbox rows and consumer ledger rows older
+    than the retention (the event log keeps everything)."""
+    from infinite_scribe.persistence.archive.retention import prune
+    from infinite_scribe.persistence.database import run_with_pool
+
+    current, url = settings_and_url()
+    days = current.derived_retention_days if older_than_days is None else older_than_days
+    counts = run_with_pool(url, lambda pool: prune(pool, days * 86400, batch))
+    typer.echo("deleted " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+
+
+async def sweep_archive(settings: "Settings", services: "Maintenance") -> int:
     """The sweeper's step: trashed sessions past ARCHIVE_TRASHED_AFTER_DAYS, and finished ones
-    past ARCHIVE_FINISHED_AFTER_DAYS when it is set."""
+    past ARCHIVE_FINISHED_AFTER_DAYS when it is set; then the derived tables' retention."""
     from infinite_scribe.domain.archive import FINISHED_AND_IDLE, TRASHED_AND_IDLE
+    from infinite_scribe.persistence.archive.retention import prune
 
     ages = {TRASHED_AND_IDLE: settings.archive_trashed_after_days}
     if settings.archive_finished_after_days is not None:
         ages[FINISHED_AND_IDLE] = settings.archive_finished_after_days
     done = 0
     for reason, days in ages.items():
-        done += len(await archive.archive_due(reason, timedelta(days=days)))
-    return done
+        done += len(await services.archive.archive_due(reason, timedelta(days=days)))
+    pruned = await prune(services.pool, settings.derived_retention_days * 86400)
+    return done + sum(pruned.values())

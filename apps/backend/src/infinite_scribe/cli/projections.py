@@ -15,6 +15,8 @@ from infinite_scribe.cli.app import database_url, fail, settings
 from infinite_scribe.cli.progress import Advance, progress
 
 if TYPE_CHECKING:
+    import asyncpg
+
     from infinite_scribe.application.archive import ArchiveService
     from infinite_scribe.application.projections import (
         Difference,
@@ -36,6 +38,7 @@ class Maintenance:
     trash: "TrashService"
     story: "StoryRebuilder"
     archive: "ArchiveService"
+    pool: "asyncpg.Pool"
 
 
 @asynccontextmanager
@@ -59,6 +62,7 @@ async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[
             trash=TrashService(uow, PostgresTrashQueries(pool)),
             story=StoryRebuilder(uow),
             archive=ArchiveService(uow),
+            pool=pool,
         )
     finally:
         await pool.close()

@@ -50,7 +50,7 @@ async def run_trash_sweeper(settings: "Settings", stop: asyncio.Event) -> None:
 
         async with maintenance(settings, url) as services:
             purged = await services.trash.purge_expired(retention)
-            return purged + await sweep_archive(settings, services.archive)
+            return purged + await sweep_archive(settings, services)
 
     sweeper = PeriodicSweeper("trash sweeper", settings.trash_sweep_interval, sweep)
     options = RuntimeOptions(grace_seconds=settings.worker_shutdown_grace_seconds)

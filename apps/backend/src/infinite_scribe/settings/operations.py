@@ -94,7 +94,10 @@ class ObservabilitySettings(BaseSettings):
 
 
 class TrashSettings(BaseSettings):
-    section: ClassVar[str] = "Trash ([docs/trash.md](docs/trash.md))"
+    section: ClassVar[str] = (
+        "Trash and archive ([docs/trash.md](docs/trash.md), "
+        "[docs/operations.md](docs/operations.md#the-archive-and-retention))"
+    )
 
     trash_retention_days: Annotated[
         float,
@@ -127,3 +130,13 @@ class TrashSettings(BaseSettings):
             "partition in the sweeper of `scribe up` (unset: only `scribe archive finished`).",
         ),
     ] = None
+    derived_retention_days: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=36500,
+            description="Finished tasks, finished commands' inbox rows and consumer ledger rows "
+            "older than this are deleted (the sweeper of `scribe up`; `scribe archive prune`). "
+            "Keep it above the topic's retention.",
+        ),
+    ] = 30.0

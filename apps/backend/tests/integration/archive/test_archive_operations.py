@@ -71,9 +71,7 @@ async def test_scribe_archive_finished_takes_only_the_idle_books(
     unfinished = await new_session(http)
     await idle_for(pool, idle, 40)
     await idle_for(pool, unfinished, 40)
-    code, output = await scribe(
-        database_url, "archive", "finished", "--older-than-days", "30"
-    )
+    code, output = await scribe(database_url, "archive", "finished", "--older-than-days", "30")
     assert code == 0 and "archived" in output, output
     assert set(await partitions(pool, idle, idle_novel)) == ARCHIVED
     assert set(await partitions(pool, active, active_novel)) == {"domain_events_hot"}
@@ -118,5 +116,7 @@ async def test_the_operator_archives_a_session_once_per_form(
     assert f'data-done="{form["action_id"]}"' in shown.text and "session.archive" in shown.text
     assert set(await partitions(pool, session_id, novel_id)) == ARCHIVED
     assert len(await archive_events(pool, session_id)) == 1
-    bad = await operator.post("/console/ops/archive", data={"action_id": action(), "session_id": "x"})
+    bad = await operator.post(
+        "/console/ops/archive", data={"action_id": action(), "session_id": "x"}
+    )
     assert bad.status_code == 422

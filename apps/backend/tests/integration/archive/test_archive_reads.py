@@ -9,6 +9,7 @@ import httpx
 from infinite_scribe.settings.settings import Settings
 from tests.support.archive import archive_events, archive_service, finished_book, partitions
 from tests.support.genesis_client import BASE
+from tests.support.history import branch, history, versions
 
 NOVELS = "/api/v1/novels"
 
@@ -89,3 +90,18 @@ async def test_a_live_stream_replays_an_archived_sessions_events(
             if str(ids[2]) in seen:
                 break
     assert str(ids[1]) in seen and str(ids[2]) in seen
+
+
+async def test_a_branch_starts_from_an_archived_version_and_leaves_the_source_archived(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    session_id, novel_id = await finished_book(http, pool, settings)
+    target = versions(await history(http, session_id), "WORLDVIEW")[0]
+    await archive_service(pool).archive(session_id)
+
+    reply = await branch(http, session_id, target["event_id"])
+
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["current_stage"] == "WORLDVIEW"
+    assert set(await partitions(pool, session_id, novel_id)) == {"domain_events_archived"}
+    assert set(await partitions(pool, UUID(reply.json()["session_id"]))) == {"domain_events_hot"}
