@@ -5,9 +5,10 @@ ago. In one run, alternated (empty, loaded, loaded, empty):
 - the relay's drain (bench/relay.py's, BENCH_ROWS events through one relay process)
 
 on an empty database and on one holding BENCH_EVENTS (10,000,000) events of which 99% are
-archived; then, on the loaded one, the p99 of an archived session's state and history reads
-(BENCH_SESSIONS real sessions, walked through the API and archived); and migration 0033 timed
-on a database of BENCH_MIGRATION_EVENTS (1,000,000) events.
+archived, after a warm-up round on each (BENCH_ROUNDS rounds each, default 4); then, on the
+loaded one, the p99 of an archived session's state and history reads (BENCH_SESSIONS real
+sessions, walked through the API and archived); and migration 0033 timed on a database of
+BENCH_MIGRATION_EVENTS (1,000,000) events.
 
 The archive is seeded the fast way: the archived partition is detached, filled by one
 INSERT ... SELECT without indexes, and attached again (PostgreSQL builds its indexes once).
@@ -48,7 +49,9 @@ EVENTS = int(os.environ.get("BENCH_EVENTS", "10000000"))
 MIGRATION_EVENTS = int(os.environ.get("BENCH_MIGRATION_EVENTS", "1000000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
-ROWS = int(os.environ.get("BENCH_ROWS", "50000"))
+ROWS = int(os.environ.get("BENCH_ROWS", "200000"))
+#: Rounds per database, in the order empty, loaded, loaded, empty (repeated).
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "100"))
 BEFORE = "0032_novel_status"
 
@@ -91,6 +94,8 @@ async def seed(url: str, events: int) -> float:
         )
         await connection.execute(_insert("domain_events", False), "h-", archived, events)
         await connection.execute("VACUUM ANALYZE domain_events")
+        # The load's dirty pages written now, not by a checkpoint during the measured rounds.
+        await connection.execute("CHECKPOINT")
     finally:
         await connection.close()
     return time.perf_counter() - started

@@ -45,6 +45,7 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "payload": {},
         "metadata": {},
         "created_at": NOW,
+        "archived": False,
     },
     CommandInboxRow: {
         "id": uuid4(),

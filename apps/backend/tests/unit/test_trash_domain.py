@@ -88,6 +88,7 @@ def _rows(session_id: object, pairs: list[tuple[str, dict[str, object]]]) -> lis
             payload=payload,
             metadata={},
             created_at=NOW + timedelta(seconds=number),
+            archived=False,
         )
         for number, (event_type, payload) in enumerate(pairs, start=1)
     ]

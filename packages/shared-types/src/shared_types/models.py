@@ -50,7 +50,7 @@ class DomainEventRow(TableModel):
     metadata: JsonObject
     created_at: datetime
     #: The partition it lives in: a stream of an archived session (decision 5101).
-    archived: bool = False
+    archived: bool
 
 
 class CommandInboxRow(TableModel):

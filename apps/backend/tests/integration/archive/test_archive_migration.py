@@ -21,6 +21,7 @@ _SEED = (
     "payload) SELECT 'Genesis.Session.StageConfirmed', 'GENESIS_SESSION', 's' || (g / 20), "
     "g % 20 + 1, jsonb_build_object('n', g) FROM generate_series(0, 4999) g"
 )
+_INDEXES = "SELECT count(*) FROM pg_indexes WHERE tablename = $1"
 _ONE = (
     "INSERT INTO domain_events (event_type, aggregate_type, aggregate_id, aggregate_version) "
     "VALUES ('Genesis.Session.StageConfirmed', 'GENESIS_SESSION', $1, $2) RETURNING id"
@@ -51,6 +52,10 @@ def test_a_populated_database_is_partitioned_in_place_and_back(fresh_database: o
 
     assert _parts(url) == "domain_events_hot:5000"
     assert one_value(url, _DIGEST) == digest
+    # Each of the parent's indexes adopted or built once on the partition: no index twice.
+    assert one_value(url, _INDEXES, "domain_events_hot") == one_value(
+        url, _INDEXES, "domain_events"
+    )
     assert one_value(url, _ONE, "s-new", 1) == 5001  # the same sequence goes on
     assert _refused(url, _ONE, "s1", 3) is asyncpg.UniqueViolationError
     assert _refused(url, "DELETE FROM domain_events WHERE id = 1") is asyncpg.RestrictViolationError

@@ -262,7 +262,7 @@ class MemoryGenesis:
         for number, e in enumerate(self.tables.events, start=1):
             if (e.aggregate_type, e.aggregate_id) == (aggregate_type, aggregate_id):
                 fields = e.model_dump(exclude={"actor_id", "occurred_at"})
-                fields |= {"id": number, "metadata": e.metadata.model_dump()}
+                fields |= {"id": number, "metadata": e.metadata.model_dump(), "archived": False}
                 rows.append(DomainEventRow.model_validate(fields | {"created_at": e.occurred_at}))
         return rows
 

@@ -126,26 +126,58 @@ def _timestamp_trigger(table: str, *, skip_archive: bool) -> None:
     )
 
 
-def _plain_indexes() -> list[tuple[str, str]]:
-    """(name, definition) of every index of the unpartitioned table but the unique ones."""
-    rows = op.get_bind().exec_driver_sql(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-        "JOIN pg_class c ON c.relname = i.indexname "
-        "JOIN pg_index x ON x.indexrelid = c.oid "
-        "WHERE i.tablename = 'domain_events' AND NOT x.indisunique ORDER BY 1"
-    )
-    return [(str(name), str(definition)) for name, definition in rows]
+# The plain indexes are read from the catalog by the server (DO blocks), so `scribe db sql`
+# prints a script that works offline too. First each is renamed `<name>_hot`: the partition keeps
+# it; then the parent gets the same definition under the old name, and PostgreSQL attaches the
+# partition's index to it instead of building one.
+_PLAIN = """
+SELECT i.indexname, i.indexdef FROM pg_indexes i
+JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid
+WHERE i.schemaname = current_schema() AND i.tablename = '{table}' AND NOT x.indisunique
+"""
+_RENAME_PLAIN = f"""
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN {_PLAIN.format(table="domain_events_hot")} LOOP
+        EXECUTE format('ALTER INDEX %I RENAME TO %I', r.indexname, r.indexname || '_hot');
+    END LOOP;
+END
+$$
+"""
+_ADOPT_PLAIN = f"""
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN {_PLAIN.format(table="domain_events_hot")} AND i.indexname LIKE '%\\_hot' LOOP
+        EXECUTE regexp_replace(
+            r.indexdef,
+            '^CREATE INDEX \\S+ ON \\S+ ',
+            'CREATE INDEX ' || quote_ident(left(r.indexname, -4)) || ' ON domain_events '
+        );
+    END LOOP;
+END
+$$
+"""
+_RESTORE_PLAIN = f"""
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN {_PLAIN.format(table="domain_events")} AND i.indexname LIKE '%\\_hot' LOOP
+        EXECUTE format('ALTER INDEX %I RENAME TO %I', r.indexname, left(r.indexname, -4));
+    END LOOP;
+END
+$$
+"""
 
 
 def upgrade() -> None:
-    plain = _plain_indexes()
     op.execute("ALTER TABLE domain_events RENAME TO domain_events_hot")
     op.execute("DROP TRIGGER domain_events_append_only ON domain_events_hot")
     for name, _ in _UNIQUE:
         op.execute(f"ALTER TABLE domain_events_hot DROP CONSTRAINT IF EXISTS {name}")
         op.execute(f"DROP INDEX IF EXISTS {name}")
-    for name, _ in plain:
-        op.execute(f"ALTER INDEX {name} RENAME TO {name}_hot")
+    op.execute(_RENAME_PLAIN)
     op.execute("ALTER TABLE domain_events_hot ADD COLUMN archived BOOLEAN NOT NULL DEFAULT false")
     op.execute(
         "ALTER TABLE domain_events_hot ADD CONSTRAINT domain_events_hot_only CHECK (NOT archived)"
@@ -165,9 +197,7 @@ def upgrade() -> None:
         "CREATE UNIQUE INDEX uq_domain_events_aggregate_version ON domain_events "
         "(aggregate_type, aggregate_id, aggregate_version, archived)"
     )
-    for _, definition in plain:
-        # The same definition on the parent: PostgreSQL adopts the partition's index.
-        op.execute(definition.replace(" ON public.domain_events ", " ON domain_events ", 1))
+    op.execute(_ADOPT_PLAIN)
     op.execute(
         "CREATE TABLE domain_events_archived PARTITION OF domain_events FOR VALUES IN (true)"
     )
@@ -183,11 +213,6 @@ def downgrade() -> None:
     for table in _TIMESTAMPED:
         _timestamp_trigger(table, skip_archive=False)
         op.execute(f"ALTER TABLE {table} DROP COLUMN archived_at")
-    plain = [
-        (name, definition)
-        for name, definition in _plain_indexes()
-        if name not in {"uq_domain_events_aggregate_version"}
-    ]
     op.execute("DROP FUNCTION move_stream_events(TEXT, TEXT, BOOLEAN)")
     op.execute("ALTER TABLE domain_events DETACH PARTITION domain_events_hot")
     op.execute("ALTER TABLE domain_events DETACH PARTITION domain_events_archived")
@@ -203,8 +228,7 @@ def downgrade() -> None:
     op.execute("ALTER TABLE domain_events_hot DROP COLUMN archived")
     op.execute("ALTER TABLE domain_events_hot RENAME TO domain_events")
     op.execute("ALTER SEQUENCE domain_events_id_seq OWNED BY domain_events.id")
-    for name, _ in plain:
-        op.execute(f"ALTER INDEX IF EXISTS {name}_hot RENAME TO {name}")
+    op.execute(_RESTORE_PLAIN)
     op.execute("ALTER TABLE domain_events ADD PRIMARY KEY (id)")
     op.execute(
         "ALTER TABLE domain_events ADD CONSTRAINT domain_events_event_id_key UNIQUE (event_id)"
