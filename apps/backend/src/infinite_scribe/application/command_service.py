@@ -54,6 +54,7 @@ from infinite_scribe.domain.errors import (
     DuplicateCommand,
     InvalidPayload,
     InvalidState,
+    NotFound,
     UnknownCommand,
 )
 from shared_types import EventEnvelope
@@ -271,9 +272,11 @@ class CommandService:
         if isinstance(decision, _Archived):
             # A writer returns to an archived book: its events go back to the hot partition
             # (their own transaction), then the command reads and runs as on any hot session.
-            await ArchiveService(self.uow).unarchive(
+            back = await ArchiveService(self.uow).unarchive(
                 decision.aggregate_type, str(entry.aggregate_id)
             )
+            if back is None:  # flagged, yet no session holds it: nothing a retry would fix
+                raise NotFound("The archived book has no session to bring back")
             return await self._run(run)
         if isinstance(decision, _Refused):
             # The inbox check runs once the connection is back in the pool: no nested acquire.
