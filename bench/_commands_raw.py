@@ -73,7 +73,11 @@ async def _command(
         events=[event],
         snapshot=SnapshotSave(state.version, after),
         supersede=Supersede(session_id, command_type) if step == 1 else None,
-        novel=NewNovel(novel_id, user_id, NovelBible(title="Bench")) if novel_id else None,
+        novel=(
+            NewNovel(novel_id, user_id, NovelBible(title="Bench"), session_id, after.version)
+            if novel_id
+            else None
+        ),
     )
     await COMPOSER.write(pool, write)
 
