@@ -7,6 +7,7 @@ import asyncpg
 import httpx
 
 from infinite_scribe.settings.settings import Settings
+from tests.integration.chapters.test_export_jobs import ask, finished_task
 from tests.support.archive import archive_events, archive_service, finished_book, partitions
 from tests.support.genesis_client import BASE
 from tests.support.history import branch, history, versions
@@ -105,3 +106,17 @@ async def test_a_branch_starts_from_an_archived_version_and_leaves_the_source_ar
     assert reply.json()["current_stage"] == "WORLDVIEW"
     assert set(await partitions(pool, session_id, novel_id)) == {"domain_events_archived"}
     assert set(await partitions(pool, UUID(reply.json()["session_id"]))) == {"domain_events_hot"}
+
+
+async def test_an_archived_novels_export_is_built_and_served_and_the_book_stays_archived(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    session_id, novel_id = await finished_book(http, pool, settings)
+    await archive_service(pool).archive(session_id)
+    asked = await ask(http, str(novel_id))
+    assert asked.status_code == 202, asked.text
+    task = await finished_task(http, asked.json()["task_id"])
+    assert task["status"] == "COMPLETED", task
+    download = await http.get(f"{NOVELS}/{novel_id}/exports/markdown")
+    assert download.status_code == 200 and download.content
+    assert set(await partitions(pool, session_id, novel_id)) == {"domain_events_archived"}
