@@ -4,6 +4,7 @@ before them (one event for many chapters), more of those than one read's window,
 with more versions than its window; over HTTP, a novel-wide rollback works past the old 5,000
 events and whatever the book's size, one event per chapter it changes."""
 
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -139,4 +140,13 @@ async def test_the_wide_rollbacks_window_reads_its_own_index(pool: asyncpg.Pool)
         wide = await connection.fetch(ROLLBACK_WINDOW, *args)
     assert "domain_events_novel_wide_rollbacks" in str(plan)
     assert wide and plan[0]["Plan"]["Actual Rows"] == len(wide)  # found without a filter
-    assert "Rows Removed by Filter" not in str(plan)
+    # No node reads a row it then throws away. (The empty archived partition may be planned
+    # as a scan with a filter that removes nothing: the planner guesses an empty table's size.)
+    assert sum(_removed(plan[0]["Plan"])) == 0
+
+
+def _removed(node: dict[str, Any]) -> Iterator[int]:
+    """Every plan node's "Rows Removed by Filter"."""
+    yield int(node.get("Rows Removed by Filter", 0))
+    for child in node.get("Plans", []):
+        yield from _removed(child)
