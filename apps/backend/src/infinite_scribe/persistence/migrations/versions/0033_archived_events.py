@@ -31,13 +31,9 @@ _COLUMNS = (
     "aggregate_id, aggregate_version, payload, metadata, created_at"
 )
 
-#: The unique keys: (name, columns) of the unpartitioned table; the partitioned ones add
-#: `archived`.
-_UNIQUE = (
-    ("domain_events_pkey", "id"),
-    ("domain_events_event_id_key", "event_id"),
-    ("uq_domain_events_aggregate_version", "aggregate_type, aggregate_id, aggregate_version"),
-)
+#: The unpartitioned table's unique keys, dropped there and made again on the parent with
+#: `archived` (the only indexes the conversion builds).
+_UNIQUE = ("domain_events_pkey", "domain_events_event_id_key", "uq_domain_events_aggregate_version")
 
 _GUARD = """
 CREATE OR REPLACE FUNCTION forbid_domain_event_mutation() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -174,7 +170,7 @@ $$
 def upgrade() -> None:
     op.execute("ALTER TABLE domain_events RENAME TO domain_events_hot")
     op.execute("DROP TRIGGER domain_events_append_only ON domain_events_hot")
-    for name, _ in _UNIQUE:
+    for name in _UNIQUE:
         op.execute(f"ALTER TABLE domain_events_hot DROP CONSTRAINT IF EXISTS {name}")
         op.execute(f"DROP INDEX IF EXISTS {name}")
     op.execute(_RENAME_PLAIN)
