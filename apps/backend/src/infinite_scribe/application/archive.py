@@ -15,6 +15,7 @@ from infinite_scribe.application.ports.storage import Transaction, UnitOfWork
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain import archive
+from infinite_scribe.domain.chapters import Decided
 from infinite_scribe.domain.errors import NotFound, SessionBusy
 
 #: The `source_service` of the archive's events.
@@ -27,7 +28,6 @@ class ArchiveOutcome:
     #: False: it was archived (or hot) already; nothing was written.
     changed: bool
     events_moved: int = 0
-    event_id: UUID | None = None
 
 
 class ArchiveService:
@@ -110,9 +110,7 @@ async def _moved(
     context = RequestContext(user_id=locked.owner, source_service=ARCHIVE_SOURCE)
     flow = uuid4()  # each move is a flow of its own
     decided = [
-        archive.Decided(
-            archive.ARCHIVED if archived else archive.UNARCHIVED, unit.payload(reason, moved)
-        )
+        Decided(archive.ARCHIVED if archived else archive.UNARCHIVED, unit.payload(reason, moved))
     ]
     events = envelopes(
         archive.AGGREGATE_TYPE,
@@ -122,4 +120,4 @@ async def _moved(
         Origin(flow, flow, context.metadata()),
     )
     await tx.write(Write(events=events))
-    return ArchiveOutcome(unit.session_id, True, moved, events[0].event_id)
+    return ArchiveOutcome(unit.session_id, True, moved)

@@ -48,9 +48,3 @@ class ArchiveUnit:
             "reason": reason,
             "events_moved": events_moved,
         }
-
-
-@dataclass(frozen=True)
-class Decided:
-    event_type: str
-    payload: dict[str, Any]

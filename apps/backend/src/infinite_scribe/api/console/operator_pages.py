@@ -36,6 +36,14 @@ def _operator(request: Request) -> OperatorActions:
     return services_of(request.app).console.operator
 
 
+def _id_field(fields: dict[str, list[str]], name: str, what: str) -> UUID:
+    """A form's id field, or 422 saying which field is not what."""
+    try:
+        return UUID(one(fields, name) or "")
+    except ValueError as error:
+        raise InvalidPayload(f"{name} is not a {what}") from error
+
+
 async def _done(request: Request, done: UUID | None) -> AuditEntry | None:
     return await _operator(request).recorded(done) if done else None
 
@@ -52,10 +60,7 @@ async def overview_page(
 async def archive_session(request: Request, principal: Operator) -> Response:
     """Archive one session and its novel (decision 5101): audited, idempotent."""
     fields = await form_of(request)
-    try:
-        session_id = UUID(one(fields, "session_id") or "")
-    except ValueError as error:
-        raise InvalidPayload("session_id is not a session id") from error
+    session_id = _id_field(fields, "session_id", "session id")
     key = action_id(fields)
     await _operator(request).archive_session(principal.user_id, key, session_id)
     return RedirectResponse(f"{PREFIX}/ops?done={key}", status_code=303)
@@ -157,10 +162,7 @@ async def outbox_row_page(
 @router.post("/outbox/discard", dependencies=[SameOrigin])
 async def discard_outbox_row(request: Request, principal: Operator) -> Response:
     fields = await form_of(request)
-    try:
-        row_id = UUID(one(fields, "row_id") or "")
-    except ValueError as error:
-        raise InvalidPayload("row_id is not a row id") from error
+    row_id = _id_field(fields, "row_id", "row id")
     key = action_id(fields)
     await _operator(request).discard_outbox_row(principal.user_id, key, row_id)
     return RedirectResponse(f"{PREFIX}/ops/outbox?done={key}", status_code=303)

@@ -42,7 +42,6 @@ _FLAG_NOVEL = "UPDATE novels SET archived_at = CASE WHEN $2 THEN now() END WHERE
 _SESSION_OF_NOVEL = """
 SELECT id FROM genesis_sessions WHERE novel_id = $1 ORDER BY created_at, id LIMIT 1
 """
-_SESSION = "SELECT id FROM genesis_sessions WHERE id = $1"
 _DUE = """
 SELECT s.id FROM genesis_sessions s LEFT JOIN novels n ON n.id = s.novel_id
 WHERE s.archived_at IS NULL AND s.pending_command_type IS NULL AND n.pending_chapter IS NULL
@@ -77,10 +76,13 @@ class PostgresArchiveRepository:
         return LockedUnit(unit, row["user_id"], bool(row["archived"]), busy, int(version))
 
     async def session_of(self, aggregate_type: str, aggregate_id: str) -> UUID | None:
+        if aggregate_type == SESSION:
+            return UUID(aggregate_id)  # whether it exists is `lock`'s to say, in one read
         # A novel's streams (chapters, story memory) are named by the novel's id.
-        query = _SESSION if aggregate_type == SESSION else _SESSION_OF_NOVEL
         with translated():
-            found: UUID | None = await self.connection.fetchval(query, UUID(aggregate_id))
+            found: UUID | None = await self.connection.fetchval(
+                _SESSION_OF_NOVEL, UUID(aggregate_id)
+            )
         return found
 
     async def move(self, unit: ArchiveUnit, archived: bool) -> int:

@@ -126,45 +126,44 @@ def _timestamp_trigger(table: str, *, skip_archive: bool) -> None:
 # prints a script that works offline too. First each is renamed `<name>_hot`: the partition keeps
 # it; then the parent gets the same definition under the old name, and PostgreSQL attaches the
 # partition's index to it instead of building one.
-_PLAIN = """
-SELECT i.indexname, i.indexdef FROM pg_indexes i
-JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid
-WHERE i.schemaname = current_schema() AND i.tablename = '{table}' AND NOT x.indisunique
-"""
-_RENAME_PLAIN = f"""
+
+
+def _each_plain_index(table: str, action: str, *, renamed_only: bool) -> str:
+    """A DO block running `action` (plpgsql over `r.indexname`, `r.indexdef`) for each plain
+    index of `table` (`renamed_only`: those renamed `<name>_hot`)."""
+    renamed = " AND i.indexname LIKE '%\\_hot'" if renamed_only else ""
+    return f"""
 DO $$
 DECLARE r record;
 BEGIN
-    FOR r IN {_PLAIN.format(table="domain_events_hot")} LOOP
-        EXECUTE format('ALTER INDEX %I RENAME TO %I', r.indexname, r.indexname || '_hot');
+    FOR r IN SELECT i.indexname, i.indexdef FROM pg_indexes i
+        JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid
+        WHERE i.schemaname = current_schema() AND i.tablename = '{table}'
+          AND NOT x.indisunique{renamed}
+    LOOP
+        {action};
     END LOOP;
 END
 $$
 """
-_ADOPT_PLAIN = f"""
-DO $$
-DECLARE r record;
-BEGIN
-    FOR r IN {_PLAIN.format(table="domain_events_hot")} AND i.indexname LIKE '%\\_hot' LOOP
-        EXECUTE regexp_replace(
-            r.indexdef,
-            '^CREATE INDEX \\S+ ON \\S+ ',
-            'CREATE INDEX ' || quote_ident(left(r.indexname, -4)) || ' ON domain_events '
-        );
-    END LOOP;
-END
-$$
-"""
-_RESTORE_PLAIN = f"""
-DO $$
-DECLARE r record;
-BEGIN
-    FOR r IN {_PLAIN.format(table="domain_events")} AND i.indexname LIKE '%\\_hot' LOOP
-        EXECUTE format('ALTER INDEX %I RENAME TO %I', r.indexname, left(r.indexname, -4));
-    END LOOP;
-END
-$$
-"""
+
+
+_RENAME_PLAIN = _each_plain_index(
+    "domain_events_hot",
+    "EXECUTE format('ALTER INDEX %I RENAME TO %I', r.indexname, r.indexname || '_hot')",
+    renamed_only=False,
+)
+_ADOPT_PLAIN = _each_plain_index(
+    "domain_events_hot",
+    "EXECUTE regexp_replace(r.indexdef, '^CREATE INDEX \\S+ ON \\S+ ', "
+    "'CREATE INDEX ' || quote_ident(left(r.indexname, -4)) || ' ON domain_events ')",
+    renamed_only=True,
+)
+_RESTORE_PLAIN = _each_plain_index(
+    "domain_events",
+    "EXECUTE format('ALTER INDEX %I RENAME TO %I', r.indexname, left(r.indexname, -4))",
+    renamed_only=True,
+)
 
 
 def upgrade() -> None:
