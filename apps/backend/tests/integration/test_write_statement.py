@@ -289,9 +289,9 @@ async def test_a_write_after_a_switch_is_refused_in_its_mode_and_run_in_the_othe
     await switched("logical")
     statements: list[str] = []
 
-    async def counted(executor: Any, parts: Sequence[Any]) -> Any:
+    async def counted(executor: Any, parts: Sequence[Any], group: Any = None) -> Any:
         statements.append(write_statement.compile_parts(parts).sql)
-        return await write_statement.run(executor, parts)
+        return await write_statement.run(executor, parts, group)
 
     monkeypatch.setattr(composer_module, "run", counted)
     await composer.write(pool, Write(events=[_event(key, 2)]))

@@ -52,6 +52,8 @@ class WorkerOptions:
     draft_interval_seconds: float
     generation_attempts: int
     retry_backoff_seconds: float
+    #: Group commit's batch of the worker's autocommit writes (persistence/writes/group_commit.py).
+    write_batch_max: int = 16
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,7 @@ async def _open_writes(
     opened.push_async_callback(_close_pool, pool, metrics)
     # The Kafka topic is decided here, once, not per request.
     composer = WriteComposer(settings.kafka_topic, settings.event_max_bytes)
-    uow = unit_of_work(pool, composer, database_url)
+    uow = unit_of_work(pool, composer, database_url, settings.write_batch_max)
     opened.push_async_callback(uow.close)
     return pool, uow
 

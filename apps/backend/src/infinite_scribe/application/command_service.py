@@ -2,7 +2,8 @@
 (docs/command-api.md, docs/architecture.md "The write path").
 
 A command costs two round trips: the session (with a keyed command's idempotency record) read
-in autocommit, then one statement in autocommit that writes the inbox row, the events, their
+in autocommit, then one statement in autocommit (batched with other commands' by the group
+commit, decision 5001) that writes the inbox row, the events, their
 outbox rows, the version-checked snapshot, the task of an async command and the idempotency
 record of a keyed one. A lost race (the snapshot moved, the version was taken) fails that
 statement as a whole and the command runs again; the inbox's unique indexes decide duplicates
@@ -260,13 +261,14 @@ class CommandService:
         reactions: list[CommandReaction] = []
         async with self.uow.autocommit() as session:
             decision = await self._decide(session, run)
-            if isinstance(decision, Change):
-                reactions = [
-                    r for r in self.reactions if r.wants(run.context, entry, decision.before)
-                ]
-                if not reactions:
-                    await session.write(decision.write)
-                    return run.result
+        if isinstance(decision, Change):
+            reactions = [r for r in self.reactions if r.wants(run.context, entry, decision.before)]
+            if not reactions:
+                # Written once the read's connection is back in the pool: concurrent commands'
+                # writes leave as one batch (group commit, decision 5001), and a command never
+                # holds two connections while it waits for one.
+                await self.uow.writes.write(decision.write)
+                return run.result
         if isinstance(decision, CommandResult):
             return decision
         if isinstance(decision, _Archived):

@@ -49,6 +49,7 @@ def worker_options(settings: Settings) -> WorkerOptions:
         session_timeout_ms=settings.worker_session_timeout_ms,
         max_in_flight=settings.worker_max_in_flight,
         event_max_bytes=settings.event_max_bytes,
+        write_batch_max=settings.write_batch_max,
         cluster_id=settings.kafka_cluster_id,
         probe_interval_seconds=settings.relay_broker_probe_interval_seconds,
         probe_timeout_seconds=settings.relay_broker_probe_timeout_seconds,
@@ -123,7 +124,7 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
         )
         stack.push_async_callback(close_pool, follows_pool)
         composer = WriteComposer(options.topic, options.event_max_bytes)
-        uow = unit_of_work(pool, composer, options.database_url)
+        uow = unit_of_work(pool, composer, options.database_url, options.write_batch_max)
         stack.push_async_callback(uow.close)
         yield WorkerClients(
             pool,

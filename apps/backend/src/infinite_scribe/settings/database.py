@@ -45,6 +45,17 @@ class DatabaseSettings(BaseSettings):
         ),
     ] = "logical"
 
+    write_batch_max: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=256,
+            description="Group commit: concurrent autocommit writes of one shape (commands, "
+            "agents' answers) that go to PostgreSQL as one batch and one commit, at most "
+            "(docs/decisions/5001-group-commit.md); 1 writes each alone.",
+        ),
+    ] = 16
+
     @field_validator("database_url")
     @classmethod
     def _postgres_scheme(cls, value: str | None) -> str | None:

@@ -56,8 +56,7 @@ class UnitOfWork(Protocol):
 
     def autocommit(self) -> AbstractAsyncContextManager[Transaction]:
         """One connection and no transaction: reads see the latest commits, each `write` is a
-        transaction of its own (a command's read and write share one pooled connection, so it
-        waits for the pool once, not twice)."""
+        transaction of its own."""
         ...
 
     @property

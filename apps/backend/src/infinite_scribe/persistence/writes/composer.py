@@ -35,6 +35,7 @@ from infinite_scribe.persistence.chapters.parts import ChaptersPart
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.outbox.rows import MODE_SWITCHED, TABLE, other_mode, read_mode
 from infinite_scribe.persistence.writes import genesis_parts, parts, task_parts
+from infinite_scribe.persistence.writes.group_commit import GroupCommit
 from infinite_scribe.persistence.writes.statement import StatementPart, run
 from shared_types import EventEnvelope
 
@@ -168,15 +169,21 @@ class WriteComposer:
             for name, value in write.declared()
         ]
 
-    async def write(self, connection: asyncpg.Connection | asyncpg.Pool, write: Write) -> list[int]:
-        """Run `write` as one statement; the events' global ids (errors translated)."""
+    async def write(
+        self,
+        connection: asyncpg.Connection | asyncpg.Pool,
+        write: Write,
+        group: GroupCommit | None = None,
+    ) -> list[int]:
+        """Run `write` as one statement; the events' global ids (errors translated). `group`:
+        the pool's group commit, for a write in autocommit."""
         with translated():
             if write.events and self.outbox_mode is None:
                 self.outbox_mode = await read_mode(connection)
             texts = await self._measured(write.events) if write.events else None
             statement_parts = self.parts(write, texts)
             try:
-                row = await run(connection, statement_parts)
+                row = await run(connection, statement_parts, group)
             except asyncpg.SerializationError as error:
                 if error.constraint_name != MODE_SWITCHED:
                     raise
@@ -202,14 +209,18 @@ class WriteComposer:
 class PoolWrites:
     """`AggregateWrites` in autocommit: each write is its own transaction, one round trip."""
 
-    def __init__(self, pool: asyncpg.Pool, composer: WriteComposer) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, composer: WriteComposer, group: GroupCommit | None = None
+    ) -> None:
         self.pool = pool
         self.composer = composer
+        #: Concurrent writes of one shape batched into one transaction (None: each alone).
+        self.group = group
         #: Called after each write that appended events (the coalesced relay wake-up).
         self.on_commit: Callable[[], None] | None = None
 
     async def write(self, write: Write) -> list[int]:
-        ids = await self.composer.write(self.pool, write)
+        ids = await self.composer.write(self.pool, write, self.group)
         if write.events and self.on_commit is not None:
             self.on_commit()
         return ids

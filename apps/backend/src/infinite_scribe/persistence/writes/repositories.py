@@ -23,6 +23,7 @@ from infinite_scribe.persistence.story.rebuild import PostgresStoryRebuild
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskRepository
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowHandles
 from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.group_commit import DEFAULT_MAX_BATCH
 from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork, RepositoryFactory
 
 REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
@@ -39,8 +40,12 @@ REPOSITORIES: dict[RepositoryKey[Any], RepositoryFactory] = {
 
 
 def unit_of_work(
-    pool: asyncpg.Pool, composer: WriteComposer, database_url: str | None = None
+    pool: asyncpg.Pool,
+    composer: WriteComposer,
+    database_url: str | None = None,
+    write_batch_max: int = DEFAULT_MAX_BATCH,
 ) -> PostgresUnitOfWork:
     """A unit of work on `pool` that knows every aggregate's repository (`database_url`: the
-    relay wake-ups get their own connection, see persistence/outbox/notifier.py)."""
-    return PostgresUnitOfWork(pool, composer, REPOSITORIES, database_url)
+    relay wake-ups get their own connection, see persistence/outbox/notifier.py;
+    `write_batch_max`: its group commit's batch, writes/group_commit.py)."""
+    return PostgresUnitOfWork(pool, composer, REPOSITORIES, database_url, write_batch_max)

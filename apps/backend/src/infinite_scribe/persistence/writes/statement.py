@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from infinite_scribe.application.ports.writes import rank_of
+from infinite_scribe.persistence.writes.group_commit import GroupCommit
 
 #: A part's SQL asks for a parameter by name; the answer is its placeholder ($n).
 Placeholder = Callable[[str], str]
@@ -171,9 +172,16 @@ def arguments(compiled: Compiled, parts: Sequence[StatementPart]) -> list[Any]:
     return [values[index][name] for index, name in compiled.parameters]
 
 
-async def run(connection: asyncpg.Connection | asyncpg.Pool, parts: Sequence[StatementPart]) -> Any:
-    """Run the parts as one statement; the one row of the final SELECT."""
+async def run(
+    connection: asyncpg.Connection | asyncpg.Pool,
+    parts: Sequence[StatementPart],
+    group: GroupCommit | None = None,
+) -> Any:
+    """Run the parts as one statement; the one row of the final SELECT (`group`: in autocommit
+    on the pool, batched with the same shape's concurrent writes, writes/group_commit.py)."""
     compiled = compile_parts(parts)
+    if group is not None:
+        return await group.fetchrow(compiled.sql, arguments(compiled, parts))
     return await connection.fetchrow(compiled.sql, *arguments(compiled, parts))
 
 

@@ -22,6 +22,7 @@ from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.outbox.notifier import OutboxNotifier
 from infinite_scribe.persistence.outbox.rows import LOGICAL
 from infinite_scribe.persistence.writes.composer import PoolWrites, WriteComposer
+from infinite_scribe.persistence.writes.group_commit import DEFAULT_MAX_BATCH, GroupCommit
 
 R = TypeVar("R")
 
@@ -66,14 +67,17 @@ class PostgresUnitOfWork:
         composer: WriteComposer,
         repositories: Mapping[RepositoryKey[Any], RepositoryFactory] | None = None,
         database_url: str | None = None,
+        write_batch_max: int = DEFAULT_MAX_BATCH,
     ) -> None:
         self.pool = pool
         self.composer = composer
         self.repositories = dict(repositories or {})
         #: Wakes the relay after commits (a dedicated connection when `database_url` is given).
         self.notifier = OutboxNotifier(pool, database_url)
-        #: Writes outside a transaction (autocommit: one round trip, woken relay after it).
-        self.writes = PoolWrites(pool, composer)
+        #: Writes outside a transaction (autocommit: one round trip, woken relay after it),
+        #: concurrent ones of one shape batched (writes/group_commit.py).
+        self.group = GroupCommit(pool, write_batch_max)
+        self.writes = PoolWrites(pool, composer, self.group)
         self.writes.on_commit = self._committed
 
     def _committed(self) -> None:
