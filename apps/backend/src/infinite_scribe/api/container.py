@@ -38,7 +38,7 @@ from infinite_scribe.application.trash import TrashService
 from infinite_scribe.application.versions import SessionVersions
 from infinite_scribe.domain.estimates import Pricing
 from infinite_scribe.kafka.admin import BrokerProbe
-from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.database import create_pool, create_write_pool, keep_session
 from infinite_scribe.persistence.exports.store import PostgresNovelExports
 from infinite_scribe.persistence.genesis.adapters import PoolProbe, PostgresGenesisQueries
 from infinite_scribe.persistence.genesis.reads import PostgresReadQueries
@@ -62,7 +62,7 @@ from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.settings.settings import Settings
 
 #: Connections of the API's pool (commands, queries, health).
-API_POOL_SIZE = 20
+API_POOL_SIZE = 16
 
 
 @dataclass(frozen=True)
@@ -228,8 +228,10 @@ async def _open_writes(
     metrics.pool = pool
     opened.push_async_callback(_close_pool, pool, metrics)
     # The Kafka topic is decided here, once, not per request.
+    write_pool = await create_write_pool(database_url)
+    opened.push_async_callback(write_pool.close)
     composer = WriteComposer(settings.kafka_topic, settings.event_max_bytes)
-    uow = unit_of_work(pool, composer, database_url, settings.write_batch_max)
+    uow = unit_of_work(pool, composer, database_url, settings.write_batch_max, write_pool)
     opened.push_async_callback(uow.close)
     return pool, uow
 

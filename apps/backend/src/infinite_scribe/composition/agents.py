@@ -19,7 +19,7 @@ from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, KeyedConsumer, Peek, PoisonHandler
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
-from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.database import create_pool, create_write_pool, keep_session
 from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
@@ -33,6 +33,8 @@ from infinite_scribe.settings.settings import Settings
 #: The agent worker's database connections: many generations share them (each holds one only
 #: for a short transaction at its start and end, never while the model writes).
 WORKER_POOL_SIZE = 16
+#: Its autocommit writes' own pool (an agent's answer, its ledger row: planned once).
+WORKER_WRITE_POOL_SIZE = 4
 
 
 def worker_options(settings: Settings) -> WorkerOptions:
@@ -123,8 +125,12 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
             options.database_url, min_size=1, max_size=1, reset=keep_session
         )
         stack.push_async_callback(close_pool, follows_pool)
+        write_pool = await create_write_pool(options.database_url, WORKER_WRITE_POOL_SIZE)
+        stack.push_async_callback(close_pool, write_pool)
         composer = WriteComposer(options.topic, options.event_max_bytes)
-        uow = unit_of_work(pool, composer, options.database_url, options.write_batch_max)
+        uow = unit_of_work(
+            pool, composer, options.database_url, options.write_batch_max, write_pool
+        )
         stack.push_async_callback(uow.close)
         yield WorkerClients(
             pool,

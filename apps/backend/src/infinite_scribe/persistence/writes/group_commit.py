@@ -27,7 +27,7 @@ import asyncpg
 #: Members of one batch at most (its statements share one transaction's locks till the commit).
 DEFAULT_MAX_BATCH = 16
 #: Batches of one shape in flight at once: one being written while the next is sent.
-DEFAULT_LANES = 2
+DEFAULT_LANES = 1
 
 _Member = tuple[Sequence[Any], "asyncio.Future[asyncpg.Record]"]
 

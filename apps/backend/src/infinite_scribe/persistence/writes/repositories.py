@@ -44,8 +44,12 @@ def unit_of_work(
     composer: WriteComposer,
     database_url: str | None = None,
     write_batch_max: int = DEFAULT_MAX_BATCH,
+    write_pool: asyncpg.Pool | None = None,
 ) -> PostgresUnitOfWork:
     """A unit of work on `pool` that knows every aggregate's repository (`database_url`: the
     relay wake-ups get their own connection, see persistence/outbox/notifier.py;
-    `write_batch_max`: its group commit's batch, writes/group_commit.py)."""
-    return PostgresUnitOfWork(pool, composer, REPOSITORIES, database_url, write_batch_max)
+    `write_batch_max`: its group commit's batch, writes/group_commit.py; `write_pool`: where
+    its autocommit writes run, database.create_write_pool)."""
+    return PostgresUnitOfWork(
+        pool, composer, REPOSITORIES, database_url, write_batch_max, write_pool
+    )

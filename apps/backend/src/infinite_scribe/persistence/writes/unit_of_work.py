@@ -68,6 +68,7 @@ class PostgresUnitOfWork:
         repositories: Mapping[RepositoryKey[Any], RepositoryFactory] | None = None,
         database_url: str | None = None,
         write_batch_max: int = DEFAULT_MAX_BATCH,
+        write_pool: asyncpg.Pool | None = None,
     ) -> None:
         self.pool = pool
         self.composer = composer
@@ -75,9 +76,11 @@ class PostgresUnitOfWork:
         #: Wakes the relay after commits (a dedicated connection when `database_url` is given).
         self.notifier = OutboxNotifier(pool, database_url)
         #: Writes outside a transaction (autocommit: one round trip, woken relay after it),
-        #: concurrent ones of one shape batched (writes/group_commit.py).
-        self.group = GroupCommit(pool, write_batch_max)
-        self.writes = PoolWrites(pool, composer, self.group)
+        #: concurrent ones of one shape batched (writes/group_commit.py), on `write_pool`
+        #: (database.create_write_pool: planned once) when there is one.
+        writes_pool = write_pool or pool
+        self.group = GroupCommit(writes_pool, write_batch_max)
+        self.writes = PoolWrites(writes_pool, composer, self.group)
         self.writes.on_commit = self._committed
 
     def _committed(self) -> None:
