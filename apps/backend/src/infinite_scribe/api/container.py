@@ -62,7 +62,7 @@ from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.settings.settings import Settings
 
 #: Connections of the API's pool (commands, queries, health).
-API_POOL_SIZE = 16
+API_POOL_SIZE = 20
 
 
 @dataclass(frozen=True)
