@@ -83,8 +83,8 @@ async def drive_api(
     """`clients` closed loops of commands for `seconds`; the sessions they walk are opened
     first, and `on_start` runs between the two (the CPU figures count commands only)."""
     headers = {"Authorization": f"Bearer {token}"}
-    # Enough sessions for ~1,500 commands/s; clients open more if they run out.
-    sessions = await create_sessions(port, headers, int(seconds * 1500 / len(STEPS)), clients)
+    # Enough sessions for ~3,000 commands/s; clients open more if they run out.
+    sessions = await create_sessions(port, headers, int(seconds * 3000 / len(STEPS)), clients)
     stats = Stats()
     if on_start is not None:
         await on_start()

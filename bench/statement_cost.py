@@ -39,7 +39,12 @@ from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.sessions import GenesisSessions
-from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.database import (
+    WRITE_POOL_SIZE,
+    create_pool,
+    create_write_pool,
+    keep_session,
+)
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.outbox import slot, switch
 from infinite_scribe.persistence.writes.composer import WriteComposer
@@ -121,11 +126,16 @@ class Commands:
     async def open(self) -> None:
         size = self.clients
         self.pool = await create_pool(self.url, min_size=size, max_size=size, reset=keep_session)
-        self.uow = unit_of_work(self.pool, WriteComposer(TOPIC), self.url)
+        # The writes on their own pool, as the API runs them (decision 5002).
+        self.write_pool = await create_write_pool(self.url)
+        self.uow = unit_of_work(
+            self.pool, WriteComposer(TOPIC), self.url, write_pool=self.write_pool
+        )
         await self.uow.notifier.open()
         self.service = CommandService(self.uow, PostgresGenesisQueries(self.pool))
         self.creator = GenesisSessions(self.uow, PostgresGenesisQueries(self.pool))
         self.pids = await _pool_pids(self.pool, size, self.counter)
+        self.pids += await _pool_pids(self.write_pool, WRITE_POOL_SIZE, self.counter)
         await self.chunk(WARM_PER_CLIENT // len(WALK))
 
     async def step(self, session: uuid.UUID, n: int) -> None:
@@ -158,6 +168,7 @@ class Commands:
 
     async def close(self) -> None:
         await self.uow.close()
+        await self.write_pool.close()
         await self.pool.close()
 
 
