@@ -86,7 +86,7 @@ class AgentSettings(BaseSettings):
             description="Messages held per worker process (different sessions concurrently, "
             "one session in order); at the bound the partitions pause.",
         ),
-    ] = 256
+    ] = 1024
     draft_interval_seconds: Annotated[
         float,
         Field(ge=0.01, le=60, description="At most one draft per generation this often."),
