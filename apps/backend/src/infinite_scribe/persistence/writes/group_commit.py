@@ -26,7 +26,8 @@ import asyncpg
 
 #: Members of one batch at most (its statements share one transaction's locks till the commit).
 DEFAULT_MAX_BATCH = 16
-#: Batches of one shape in flight at once: one being written while the next is sent.
+#: Batches of one shape in flight at once: one (a second flight of a shape only split its queue
+#: into smaller batches: 1,098 commands/s with two, 1,201 with one, decision 5001).
 DEFAULT_LANES = 1
 
 _Member = tuple[Sequence[Any], "asyncio.Future[asyncpg.Record]"]
@@ -54,7 +55,7 @@ class GroupCommit:
         self._shapes: dict[str, _Shape] = {}
         #: The flights started for queued writes (a reference keeps each task alive).
         self._flights: set[asyncio.Task[None]] = set()
-        #: Batches of more than one write sent so far, and their members (for /metrics, tests).
+        #: Batches of more than one write sent so far, and their members (tests, benches).
         self.batches = 0
         self.batched_writes = 0
 
