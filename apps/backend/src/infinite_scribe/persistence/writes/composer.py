@@ -207,7 +207,8 @@ class WriteComposer:
 
 
 class PoolWrites:
-    """`AggregateWrites` in autocommit: each write is its own transaction, one round trip."""
+    """`AggregateWrites` in autocommit: each write is its own transaction, one round trip, or a
+    member of its group commit's batch (writes/group_commit.py)."""
 
     def __init__(
         self, pool: asyncpg.Pool, composer: WriteComposer, group: GroupCommit | None = None
