@@ -102,6 +102,7 @@ def _options() -> WorkerOptions:
         draft_interval_seconds=0.1,
         generation_attempts=2,
         retry_backoff_seconds=0.01,
+        write_batch_max=16,
     )
 
 

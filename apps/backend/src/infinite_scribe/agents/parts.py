@@ -53,7 +53,7 @@ class WorkerOptions:
     generation_attempts: int
     retry_backoff_seconds: float
     #: Group commit's batch of the worker's autocommit writes (persistence/writes/group_commit.py).
-    write_batch_max: int = 16
+    write_batch_max: int
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ the protocol's turns, a pool acquire, each backend's wake-up (bench/commands.py,
 Each member keeps its own outcome. A refusal (a moved version, a taken key, a duplicate) or any
 other error the server reports undoes the whole batch, so every member then runs again alone and
 gets its own answer, as it would have without the batch. An error that leaves the outcome unknown
-(the connection lost mid-flight) is every member's error, as it is a lone statement's: running
-them again could write twice.
+(the connection lost mid-flight, a backend terminated: its end may follow the commit) is every
+member's error, as it is a lone statement's: running them again could write twice.
 """
 
 import asyncio
@@ -107,20 +107,29 @@ class GroupCommit:
         self.batched_writes += len(batch)
         try:
             rows = await self.pool.fetchmany(sql, [arguments for arguments, _ in batch])
-        except asyncpg.PostgresError:
-            # The server refused one of them and undid all: each runs alone for its own answer.
-            await asyncio.gather(*(_alone(self.pool, sql, member) for member in batch))
-            return
         except asyncio.CancelledError:
             for _, future in batch:
                 future.cancel()
             raise
-        except Exception as error:  # the outcome is unknown: nobody may run twice
-            for _, future in batch:
+        except Exception as error:
+            if _reported(error):
+                # The server refused one of them and undid all: each runs alone for its answer.
+                await asyncio.gather(*(_alone(self.pool, sql, member) for member in batch))
+                return
+            for _, future in batch:  # the outcome is unknown: nobody may run twice
                 _settle(future, error=error)
             return
         for (_, future), row in zip(batch, rows, strict=True):
             _settle(future, row=row)
+
+
+def _reported(error: Exception) -> bool:
+    """Whether the server answered with an error, so the batch was undone: asyncpg's
+    connection errors are `PostgresError`s too, but a lost connection says nothing of a
+    commit its Sync may already have asked for."""
+    return isinstance(error, asyncpg.PostgresError) and not isinstance(
+        error, asyncpg.PostgresConnectionError
+    )
 
 
 async def _alone(pool: asyncpg.Pool, sql: str, member: _Member) -> None:
