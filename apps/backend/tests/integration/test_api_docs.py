@@ -115,7 +115,7 @@ async def test_route_specific_answers_are_declared_with_bodies(openapi: dict[str
     health = paths["/api/v1/health"]["get"]["responses"]
     assert ref_name(health["200"]) == ref_name(health["503"]) == "HealthOut"
     health_schema = openapi["components"]["schemas"]["HealthOut"]
-    assert set(health_schema["properties"]) == {"status", "database", "kafka", "model"}
+    assert set(health_schema["properties"]) == {"status", "database", "kafka", "model", "exports"}
 
 
 async def test_the_specs_own_request_is_accepted(http: httpx.AsyncClient) -> None:

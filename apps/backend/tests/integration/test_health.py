@@ -19,6 +19,7 @@ async def test_health_ok_when_both_answer(live_server: LiveServer) -> None:
         "database": "ok",
         "kafka": "ok",
         "model": "ok: the offline generator (no model server)",
+        "exports": "ok",
     }
 
 

@@ -177,12 +177,13 @@ def _exports(opened: AsyncExitStack, pool: asyncpg.Pool, database_url: str) -> N
     # first build, and kept for the next; niced, so that on a busy machine the requests' loop
     # and PostgreSQL get a core before a build does.
     spawn = multiprocessing.get_context("spawn")
-    builder = ProcessPoolExecutor(BUILDS, mp_context=spawn, initializer=os.nice, initargs=(10,))
-    opened.callback(builder.shutdown, wait=False, cancel_futures=True)
+    builders = functools.partial(
+        ProcessPoolExecutor, BUILDS, mp_context=spawn, initializer=os.nice, initargs=(10,)
+    )
     reads = Reads(PostgresReadQueries(pool))
     in_process = functools.partial(build_and_store, database_url)
     exports = NovelExports(
-        PostgresNovelExports(pool), reads, renderers, BUILDS, builder, process_build=in_process
+        PostgresNovelExports(pool), reads, renderers, BUILDS, builders, process_build=in_process
     )
     opened.push_async_callback(exports.close)
     return exports

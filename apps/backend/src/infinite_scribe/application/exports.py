@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 #: A novel's file in one format, from the novel (pure; run in the build's process).
 Render = Callable[[NovelView], bytes]
+#: A new pool of build processes (called again when the last one broke: a build process killed,
+#: by the OOM killer say, breaks the whole pool for every later build).
+BuildPool = Callable[[], Executor]
 #: Reads the novel, renders it and stores the file where it runs (the build's process, on a
 #: connection of its own): (render, novel_id, user_id, media, task_id) -> False when the novel
 #: is gone. The book's megabytes then never pass through the API's process.
@@ -68,7 +71,7 @@ class NovelExports:
         reads: Reads,
         renderers: Mapping[str, Render],
         builds: int = BUILDS,
-        executor: Executor | None = None,
+        builders: BuildPool | None = None,
         process_build: ProcessBuild | None = None,
     ) -> None:
         self.store = store
@@ -77,7 +80,10 @@ class NovelExports:
         #: Where a file is built: a process of its own in the API (a thread would hold the GIL
         #: the loop needs: /health took 104-122 ms while a 1,000-chapter book rendered in one);
         #: None, the loop's default thread pool (tests, with renderers a process cannot take).
-        self.executor = executor
+        self.builders = builders
+        self.executor: Executor | None = builders() if builders is not None else None
+        #: Why builds cannot run (a pool that broke again right after it was replaced), or None.
+        self.broken: str | None = None
         #: With `executor` a process: the whole build there, reads and write included (its
         #: megabytes through the API's loop held /health 46-82 ms); None: read and store here.
         self.process_build = process_build
@@ -101,8 +107,11 @@ class NovelExports:
         return ExportTicket(claim.task_id, claim.built)
 
     async def download(self, novel_id: UUID, user_id: UUID, media: str) -> bytes:
-        """The stored file of the novel as it is now (404 EXPORT_NOT_READY otherwise)."""
+        """The stored file of the novel as it is now (404 EXPORT_NOT_READY otherwise; 409
+        SESSION_TRASHED while its session is in the trash)."""
         stored = await self.store.stored(novel_id, user_id, media)
+        if stored is not None and stored.trashed:
+            raise SessionTrashed("The novel's session is in the trash; restore it to download it")
         if stored is None or stored.body is None or not stored.current:
             raise ExportNotReady(
                 f"No {media} file of this novel as it is now: POST .../exports to build one"
@@ -110,10 +119,17 @@ class NovelExports:
         return stored.body
 
     async def close(self) -> None:
-        """Stop the builds still running (their rows are taken over by the next request)."""
+        """Stop the builds still running (their rows are taken over by the next request), then
+        their processes."""
         for job in list(self._jobs):
             job.cancel()
         await asyncio.gather(*self._jobs, return_exceptions=True)
+        if self.builders is not None and self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def health(self) -> str:
+        """ "ok", or why a file cannot be built now."""
+        return "ok" if self.broken is None else f"unavailable: {self.broken}"
 
     def _admit(self, user_id: UUID) -> None:
         if self._by_user[user_id] >= PER_USER:
@@ -153,18 +169,46 @@ class NovelExports:
         self, novel_id: UUID, user_id: UUID, media: str, task_id: UUID, progress: "_Progress"
     ) -> None:
         render = self.renderers[media]
-        loop = asyncio.get_running_loop()
         if self.process_build is not None:
             progress.percent = 40
             args = (render, novel_id, user_id, media, task_id)
-            if not await loop.run_in_executor(self.executor, self.process_build, *args):
+            if not await self._in_build_process(self.process_build, args):
                 raise NotFound("Novel not found")
             return
+        loop = asyncio.get_running_loop()
         source = await self.reads.novel_source(novel_id, user_id)
         progress.percent = 40
         body = await loop.run_in_executor(self.executor, build_file, render, source)
         progress.percent = 90
         await self.store.built(novel_id, media, task_id, body)
+
+    async def _in_build_process(
+        self, build: ProcessBuild, args: tuple[Render, UUID, UUID, str, UUID]
+    ) -> bool:
+        """`build(*args)` in the build's process; a pool broken by a process that died (its
+        build, or one before it) is replaced and the build run once more there."""
+        executor = self.executor
+        try:
+            done = await asyncio.get_running_loop().run_in_executor(executor, build, *args)
+        except BrokenExecutor:
+            self._replace(executor)
+            try:
+                done = await asyncio.get_running_loop().run_in_executor(self.executor, build, *args)
+            except BrokenExecutor:
+                self.broken = "the build process died, and so did its replacement"
+                self._replace(self.executor)
+                raise
+        self.broken = None
+        return bool(done)
+
+    def _replace(self, broken: Executor | None) -> None:
+        """A new pool in place of `broken` (once: builds that broke together share it)."""
+        if self.builders is None or self.executor is not broken:
+            return
+        logger.warning("the export build process died; starting a new one")
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+        self.executor = self.builders()
 
     async def _beat(self, novel_id: UUID, media: str, task_id: UUID, progress: "_Progress") -> None:
         while True:

@@ -40,6 +40,7 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
         "model": ErrorBody,
         "description": "EXPORT_NOT_READY: no file of the novel as it is now (build one first)",
     },
+    409: _ERRORS[409],
 }
 
 _EXAMPLES: dict[str, Any] = {
@@ -77,7 +78,8 @@ async def request_export(
 @router.get("/{novel_id}/exports/{export_format}", responses=_DOWNLOAD)
 async def download_export(novel_id: UUID, export_format: ExportFormat, call: CallerDep) -> Response:
     """The built file of the novel as it is now (404 EXPORT_NOT_READY while it builds, or once
-    the novel changed: ask for it again)."""
+    the novel changed: ask for it again; 409 SESSION_TRASHED while its session is in the
+    trash)."""
     user_id = call.context.user_id
     body = await call.services.exports.download(novel_id, user_id, export_format)
     novel = await call.services.reads.novel(novel_id, user_id, ChapterWindow(1, 1))

@@ -34,7 +34,8 @@ async def _status(probe: HealthProbe | None, missing: str) -> str:
 
 class HealthOut(BaseModel):
     """Whether the API can serve: both dependencies answered (200) or not (503); `degraded`
-    (200) when the model server does not answer (generations will fail until it does)."""
+    (200) when the model server does not answer (generations will fail until it does) or a
+    novel's file cannot be built."""
 
     status: Literal["ok", "degraded", "unavailable"]
     database: str = Field(description='"ok" or "unavailable: <reason>"', examples=["ok"])
@@ -46,6 +47,11 @@ class HealthOut(BaseModel):
         description='"ok", "ok: the offline generator (no model server)" or why the model '
         "server does not answer",
         examples=["the model server at 127.0.0.1:11434 cannot be reached (connection refused)"],
+    )
+    exports: str = Field(
+        "ok",
+        description='"ok", or why a novel\'s file cannot be built now (the API is `degraded`)',
+        examples=["unavailable: the build process died, and so did its replacement"],
     )
 
 
@@ -60,7 +66,10 @@ async def health(services: Services) -> JSONResponse:
         _status(services.kafka, "KAFKA_BOOTSTRAP_SERVERS not configured"),
         services.model.status(),
     )
+    exports = services.exports.health()
     healthy = database == "ok" and kafka == "ok"
-    status = "unavailable" if not healthy else "ok" if model.ok else "degraded"
+    whole = model.ok and exports == "ok"
+    status = "unavailable" if not healthy else "ok" if whole else "degraded"
     body = {"status": status, "database": database, "kafka": kafka, "model": model.detail}
+    body["exports"] = exports
     return JSONResponse(body, status_code=200 if healthy else 503)

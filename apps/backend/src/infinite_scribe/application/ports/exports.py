@@ -27,6 +27,8 @@ class StoredExport:
     current: bool
     body: bytes | None
     built_at: datetime | None
+    #: The novel's session is in the trash: its files are not served.
+    trashed: bool = False
 
 
 class NovelExportStore(Protocol):

@@ -84,8 +84,13 @@ WHERE id = $3
 
 _STORED = """
 SELECT e.task_id, e.body, e.built_at,
-       (e.novel_version, e.stream_version) = (n.version, n.stream_version) AS current
+       (e.novel_version, e.stream_version) = (n.version, n.stream_version) AS current,
+       COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
 FROM novel_exports e JOIN novels n ON n.id = e.novel_id
+LEFT JOIN LATERAL (
+    SELECT s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
+    ORDER BY s.created_at LIMIT 1
+) g ON true
 WHERE e.novel_id = $1 AND n.user_id = $2 AND e.format = $3
 """
 
@@ -134,4 +139,5 @@ class PostgresNovelExports:
             row = await self.pool.fetchrow(_STORED, novel_id, user_id, media)
         if row is None:
             return None
-        return StoredExport(row["task_id"], bool(row["current"]), row["body"], row["built_at"])
+        current, trashed = bool(row["current"]), bool(row["trashed"])
+        return StoredExport(row["task_id"], current, row["body"], row["built_at"], trashed)
