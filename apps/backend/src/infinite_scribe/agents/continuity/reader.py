@@ -18,13 +18,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infinite_scribe.agents.continuity.referents import Referents
 from infinite_scribe.agents.continuity.rules import Rules, Trait, compiled
 
 #: A chapter is at most 60,000 characters (MAX_CHAPTER_TEXT): about 2,000 sentences.
 MAX_SENTENCES = 4_000
 _MAX_QUOTE = 300
 _MAX_FACTS = 400
-_NEGATION_REACH = 16
 _HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _HAN_DIGITS |= {"九": 9}
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
@@ -51,9 +51,12 @@ def sentences(text: str, rules: Rules) -> Iterator[str]:
                 return
 
 
-def _number(said: str) -> int | None:
+def _number(said: str, words: Mapping[str, int]) -> int | None:
+    """An age as written: digits, Chinese numerals ("三十二") or English words ("thirty-two")."""
     if said.isdigit():
         return int(said)
+    if said[:1].isascii():
+        return sum(words.get(word, 0) for word in re.split(r"[- ]+", said)) or None
     if said.startswith("十"):
         said = "一" + said
     if "十" in said:
@@ -70,6 +73,8 @@ class _Chapter:
         self.rules = compiled(language, tuple(sorted(known.names)))
         self.facts: list[dict[str, Any]] = []
         self.new: dict[str, None] = {}
+        self.referents = Referents(self.rules, known.names)
+        self.words = dict(self.rules.number_words)
 
     def who(self, said: str) -> str | None:
         name = self.known.names.get(said)
@@ -83,8 +88,13 @@ class _Chapter:
     def negated(self, sentence: str, match: re.Match[str]) -> bool:
         """A negation, a doubt or a condition just before the match or inside it ("林舟差点
         死了", "they thought Ilya was dead")."""
-        said = sentence[max(match.start() - _NEGATION_REACH, 0) : match.end()].lower()
-        return any(word in said for word in self.rules.negations)
+        said = sentence[max(match.start() - self.rules.negation_reach, 0) : _said_end(match)]
+        return any(word in said.lower() for word in self.rules.negations)
+
+    def otherwise(self, sentence: str, match: re.Match[str]) -> bool:
+        """What follows the match makes it something else ("dead tired", "死去的母亲")."""
+        after = sentence[match.end() : match.end() + 16].lower()
+        return any(after.startswith(word) for word in self.rules.not_after)
 
     def remembers(self, sentence: str, name: str) -> bool:
         lowered = sentence.lower()
@@ -100,13 +110,16 @@ class _Chapter:
             self.facts.append(fact | {"quote": sentence[:_MAX_QUOTE]})
 
     def read(self, sentence: str) -> None:
-        dead = self._statuses(sentence)
-        self._traits(sentence)
+        """The facts of one sentence; a sentence opening on a pronoun ("His hair was blond",
+        "她的眼睛是蓝色的") is read as about the one character the sentence before names."""
+        said = self.referents.resolved(sentence)
+        dead = self._statuses(said, sentence)
+        self._traits(said, sentence)
         self._acts(sentence, dead)
         self._vows(sentence)
         self._payoffs(sentence)
 
-    def _statuses(self, sentence: str) -> set[str]:
+    def _statuses(self, sentence: str, quote: str) -> set[str]:
         """The status facts of the sentence; the names it is about (their death or life)."""
         about: set[str] = set()
         lowered = sentence.lower()
@@ -120,13 +133,15 @@ class _Chapter:
                     who = self.who(match.group("name"))
                     if who is None or who in about:
                         continue
-                    if value != "alive" and self.negated(sentence, match):
+                    if value != "alive" and (
+                        self.negated(sentence, match) or self.otherwise(sentence, match)
+                    ):
                         continue
                     about.add(who)
-                    self.add({"kind": "status", "who": who, "value": value}, sentence)
+                    self.add({"kind": "status", "who": who, "value": value}, quote)
         return about
 
-    def _traits(self, sentence: str) -> None:
+    def _traits(self, sentence: str, quote: str) -> None:
         lowered = sentence.lower()
         for trait in self.rules.traits:
             said: set[tuple[str, str]] = set()
@@ -135,14 +150,14 @@ class _Chapter:
                     fact = self._trait_fact(trait, match)
                     if fact is not None and (fact["who"], fact["attribute"]) not in said:
                         said.add((fact["who"], fact["attribute"]))
-                        self.add(fact, sentence)
+                        self.add(fact, quote)
 
     def _trait_fact(self, trait: Trait, match: re.Match[str]) -> dict[str, Any] | None:
         who = self.who(match.group("name"))
         said = match.group("value").lower()
         value: str | int | None = trait.canonical.get(said)
         if trait.attribute == "age":
-            value = _number(said)
+            value = _number(said, self.words)
         if who is None or value is None:
             return None
         attribute = trait.attribute
@@ -187,6 +202,13 @@ class _Chapter:
             wanted = key_words(text, self.rules)
             if wanted and len(wanted & said) >= 0.6 * len(wanted):
                 self.add({"kind": "payoff", "thread": thread_id}, sentence)
+
+
+def _said_end(match: re.Match[str]) -> int:
+    """Where a negation may still stand: before the phrase of dying, not inside it."""
+    if "pred" in match.re.groupindex and match.start("pred") >= 0:
+        return match.start("pred")
+    return match.end()
 
 
 def key_words(text: str, rules: Rules) -> set[str]:

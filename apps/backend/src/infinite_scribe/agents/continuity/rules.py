@@ -4,7 +4,9 @@ phrase is added there) and compiled per novel's names.
 A pattern of the data is a regular expression with holes: `{name}` (a character the memory
 knows, or in English any capitalised name), `{other}` (another known character), `{value}`
 (one of a trait's values), `{pronoun}` and `{gap}` (what may stand between a name and what
-is said of it). `compiled(language, names)` fills them and compiles
+is said of it), `{dies}` (one of the language's phrases of dying, as the group `pred`: a
+negation is looked for before it, not inside it: "再也没有醒来"), `{and}`, `{clause}`, `{cast}`,
+`{adj}` and `{shade}` (rules.json's `_about`). `compiled(language, names)` fills them and compiles
 each pattern once per set of names (a novel's cast changes rarely: the cache keeps the last).
 """
 
@@ -90,6 +92,16 @@ class Rules:
     remembrance: tuple[str, ...]
     stop_words: frozenset[str]
     not_names: frozenset[str]
+    #: What, right after a death, makes it something else ("dead tired", "死去的母亲").
+    not_after: tuple[str, ...] = ()
+    #: How far before a death a negation or a doubt is looked for (characters).
+    negation_reach: int = 16
+    #: A sentence's opening pronoun -> what it stands for, "{name}" being its referent.
+    pronoun_starts: tuple[tuple[str, str], ...] = ()
+    #: English number words -> their value ("thirty" -> 30).
+    number_words: tuple[tuple[str, int], ...] = ()
+    #: Any known name (None without a cast): which characters a sentence names.
+    cast: re.Pattern[str] | None = None
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
@@ -126,15 +138,27 @@ def _trait(attribute: str, trait: dict[str, Any], holes: dict[str, str]) -> Trai
     return Trait(attribute, patterns, canonical)
 
 
+def _holes(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> dict[str, str]:
+    """Every hole's regular expression, the composite ones (made of others) first."""
+    simple = {
+        "pronoun": "(?:" + "|".join(spec["pronouns"]) + ")",
+        "cast": _names(names, False),
+    }
+    composite = {
+        key: _filled(spec[key], simple) for key in ("clause", "and", "adj", "shade") if key in spec
+    }
+    dies = "|".join(_filled(p, simple) for p in spec.get("dies", ()))
+    holes = {"dies": f"(?P<pred>{dies})"} | composite | {"gap": spec["gap"]}
+    holes |= {"name": f"(?P<name>{_names(names, english)})"} | simple
+    return holes | {"other": f"(?P<other>{_names(names, False)})"}
+
+
 @lru_cache(maxsize=8)
 def compiled(language: str, names: tuple[str, ...]) -> Rules:
     """`language`'s rules ("zh" or "en") for a cast of `names` (sorted, for the cache)."""
     spec = data()[language]
     english = language == "en"
-    pronoun = "(?:" + "|".join(spec["pronouns"]) + ")"
-    holes = {"name": f"(?P<name>{_names(names, english)})", "pronoun": pronoun}
-    holes["gap"] = spec["gap"]
-    holes["other"] = f"(?P<other>{_names(names, False)})"
+    holes = _holes(spec, names, english)
     acts = "|".join(re.escape(a) for a in spec["acts"])
     act_pattern = f"(?P<name>{_names(names, False)}){spec['act_gap']}(?:{acts})"
     if english:
@@ -154,4 +178,9 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         remembrance=tuple(spec["remembrance"]),
         stop_words=frozenset(spec["stop_words"]),
         not_names=frozenset(spec.get("not_names", ())),
+        not_after=tuple(spec.get("not_after", ())),
+        negation_reach=int(spec.get("negation_reach", 16)),
+        pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
+        number_words=tuple(spec.get("number_words", {}).items()),
+        cast=re.compile(_names(names, False)) if names else None,
     )
