@@ -25,6 +25,8 @@ from infinite_scribe.agents.continuity.rules import Rules, Trait, compiled
 MAX_SENTENCES = 4_000
 _MAX_QUOTE = 300
 _MAX_FACTS = 400
+#: How far before an act or a vow a negation is looked for (a death: the rules' own reach).
+_REACH = 16
 _HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _HAN_DIGITS |= {"九": 9}
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
@@ -88,8 +90,16 @@ class _Chapter:
     def negated(self, sentence: str, match: re.Match[str]) -> bool:
         """A negation, a doubt or a condition just before the match or inside it ("林舟差点
         死了", "they thought Ilya was dead")."""
-        said = sentence[max(match.start() - self.rules.negation_reach, 0) : _said_end(match)]
-        return any(word in said.lower() for word in self.rules.negations)
+        said = sentence[max(match.start() - _REACH, 0) : match.end()].lower()
+        return any(word in said for word in self.rules.negations)
+
+    def doubted(self, sentence: str, match: re.Match[str]) -> bool:
+        """A death not said as one: a negation, a doubt, a dream or a rumour before its phrase
+        of dying ("听说沈青已经死了", "Rumour had it that Nell was dead"), not inside it
+        ("再也没有醒来" is a death)."""
+        start = max(match.start() - self.rules.negation_reach, 0)
+        said = sentence[start : _said_end(match)].lower()
+        return any(word in said for word in self.rules.doubts)
 
     def otherwise(self, sentence: str, match: re.Match[str]) -> bool:
         """What follows the match makes it something else ("dead tired", "死去的母亲")."""
@@ -123,18 +133,21 @@ class _Chapter:
         """The status facts of the sentence; the names it is about (their death or life)."""
         about: set[str] = set()
         lowered = sentence.lower()
+        dying = self.rules.dies is None or self.rules.dies.search(sentence) is not None
         for value, patterns in (
             ("alive", self.rules.alive),
             ("dead", self.rules.death),
             ("missing", self.rules.missing),
         ):
             for pattern in patterns:
+                if pattern.dies and not dying:
+                    continue
                 for match in pattern.finditer(sentence, lowered):
                     who = self.who(match.group("name"))
                     if who is None or who in about:
                         continue
                     if value != "alive" and (
-                        self.negated(sentence, match) or self.otherwise(sentence, match)
+                        self.doubted(sentence, match) or self.otherwise(sentence, match)
                     ):
                         continue
                     about.add(who)

@@ -59,6 +59,8 @@ class Pattern:
 
     regex: re.Pattern[str]
     needs: str
+    #: The pattern says `{dies}`: a sentence no phrase of dying matches is not searched.
+    dies: bool = False
 
     def finditer(self, sentence: str, lowered: str) -> Iterator[re.Match[str]]:
         if self.needs and self.needs not in lowered:
@@ -96,12 +98,16 @@ class Rules:
     not_after: tuple[str, ...] = ()
     #: How far before a death a negation or a doubt is looked for (characters).
     negation_reach: int = 16
+    #: The negations and what else makes a death no death ("rumour", "梦", "以为").
+    doubts: tuple[str, ...] = ()
     #: A sentence's opening pronoun -> what it stands for, "{name}" being its referent.
     pronoun_starts: tuple[tuple[str, str], ...] = ()
     #: English number words -> their value ("thirty" -> 30).
     number_words: tuple[tuple[str, int], ...] = ()
     #: Any known name (None without a cast): which characters a sentence names.
     cast: re.Pattern[str] | None = None
+    #: Any phrase of dying (`{dies}`), searched once per sentence before the patterns with it.
+    dies: re.Pattern[str] | None = None
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
@@ -120,7 +126,8 @@ def _filled(pattern: str, holes: dict[str, str]) -> str:
 
 def _compile(patterns: list[str], holes: dict[str, str]) -> tuple[Pattern, ...]:
     return tuple(
-        Pattern(re.compile(_filled(p, holes), re.IGNORECASE), required(p)) for p in patterns
+        Pattern(re.compile(_filled(p, holes), re.IGNORECASE), required(p), "{dies}" in p)
+        for p in patterns
     )
 
 
@@ -180,7 +187,9 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         not_names=frozenset(spec.get("not_names", ())),
         not_after=tuple(spec.get("not_after", ())),
         negation_reach=int(spec.get("negation_reach", 16)),
+        doubts=tuple(spec["negations"]) + tuple(spec.get("doubts", ())),
         pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
+        dies=re.compile(holes["dies"], re.IGNORECASE),
     )
