@@ -5,6 +5,7 @@ precision >= 0.9 and recall >= 0.85 for each kind, over all its cases and over i
 (the cases written before the reader changed for them): a phrasing the reader stops
 understanding fails here."""
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from infinite_scribe.agents.continuity import labelled
 from infinite_scribe.agents.continuity.reader import Known, read_chapter
+from infinite_scribe.agents.continuity.rules import data
 
 CASES = labelled.load(Path(__file__).parents[1] / "data" / "continuity_phrasings.json")
 
@@ -104,3 +106,91 @@ def test_ages_in_digits_words_and_numerals(language: str, text: str, age: str) -
     assert [value for _, attribute, value in said(language, text, known) if attribute == "age"] == [
         age
     ]
+
+
+def _top(pattern: str) -> list[str]:
+    """`pattern`'s alternatives at the top level."""
+    parts, depth, current, i = [], 0, "", 0
+    while i < len(pattern):
+        step = 2 if pattern[i] == "\\" else 1
+        depth += {"(": 1, ")": -1}.get(pattern[i], 0)
+        if pattern[i] == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += pattern[i : i + step]
+        i += step
+    return [*parts, current]
+
+
+def _group_end(pattern: str, start: int) -> int:
+    depth, i = 0, start
+    while True:
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(pattern[i], 0)
+        i += 1
+        if depth == 0:
+            return i
+
+
+def _piece(pattern: str, i: int) -> tuple[list[str], int]:
+    """The literal variants of the piece at `i` and where the next starts; a class, a hole
+    (but `{dies}`) or an escape is a blank (it holds no cue); a lookaround is nothing."""
+    if pattern[i] == "(":
+        end = _group_end(pattern, i)
+        inner = pattern[i + 1 : end - 1]
+        if inner.startswith(("?!", "?=", "?<!", "?<=")):
+            return [""], end
+        inner = inner[inner.index(">") + 1 :] if inner.startswith("?P<") else inner
+        return expand(inner.removeprefix("?:")), end
+    if pattern[i] == "[":
+        return [" "], pattern.index("]", i + 1) + 1
+    if pattern[i] == "{":  # a hole: kept ({dies} is filled by the test), or a blank
+        end = pattern.index("}", i) + 1
+        return [pattern[i:end] if pattern[i:end] == "{dies}" else " "], end
+    if pattern[i] == "\\":
+        return [" "], i + 2
+    return [" " if pattern[i] == "." else pattern[i]], i + 1
+
+
+def expand(pattern: str) -> list[str]:
+    """Every literal shape of a simple pattern (its groups' alternatives, optional parts with
+    and without): enough to see which words every match of it holds."""
+    if len(alternatives := _top(pattern)) > 1:
+        return [shape for alternative in alternatives for shape in expand(alternative)]
+    shapes, before, i = [""], [""], 0
+    while i < len(pattern):
+        quantifier = re.match(r"[?*+]\??|\{(\d*),?\d*\}\??", pattern[i:])
+        if quantifier:
+            optional = quantifier.group() in ("?", "*", "??", "*?") or quantifier.group(1) in (
+                "0",
+                "",
+            )
+            shapes = before + shapes if optional and quantifier.group() != "+" else shapes
+            i += quantifier.end()
+            continue
+        pieces, i = _piece(pattern, i)
+        before, shapes = shapes, [shape + piece for shape in shapes for piece in pieces]
+    return shapes
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_death_holds_a_cue(language: str) -> None:
+    """A sentence without a cue is not searched for a death: no pattern may match without one."""
+    spec = data()[language]
+    dies = [shape for phrase in spec["dies"] for shape in expand(phrase)]
+    assert len(dies) > 50
+    for pattern in spec["death"]:
+        for shape in expand(pattern):
+            for said in [shape.replace("{dies}", d) for d in dies] if "{dies}" in shape else [shape]:
+                lowered = said.lower()
+                assert any(cue in lowered for cue in spec["death_cues"]), (pattern, said)
+
+
+def test_shapes_of_a_pattern() -> None:
+    assert expand("(?:was|had been) (?:[a-z]+ )?shot") == [
+        "was shot", "had been shot", "was   shot", "had been   shot",
+    ]  # fmt: skip
+    assert expand("永远地?闭上了(?!眼)") == ["永远闭上了", "永远地闭上了"]

@@ -133,15 +133,13 @@ class _Chapter:
         """The status facts of the sentence; the names it is about (their death or life)."""
         about: set[str] = set()
         lowered = sentence.lower()
-        dying = self.rules.dies is None or self.rules.dies.search(sentence) is not None
+        dying = any(cue in lowered for cue in self.rules.death_cues)
         for value, patterns in (
             ("alive", self.rules.alive),
-            ("dead", self.rules.death),
+            ("dead", self.rules.death if dying else ()),
             ("missing", self.rules.missing),
         ):
             for pattern in patterns:
-                if pattern.dies and not dying:
-                    continue
                 for match in pattern.finditer(sentence, lowered):
                     who = self.who(match.group("name"))
                     if who is None or who in about:

@@ -59,8 +59,6 @@ class Pattern:
 
     regex: re.Pattern[str]
     needs: str
-    #: The pattern says `{dies}`: a sentence no phrase of dying matches is not searched.
-    dies: bool = False
 
     def finditer(self, sentence: str, lowered: str) -> Iterator[re.Match[str]]:
         if self.needs and self.needs not in lowered:
@@ -106,8 +104,8 @@ class Rules:
     number_words: tuple[tuple[str, int], ...] = ()
     #: Any known name (None without a cast): which characters a sentence names.
     cast: re.Pattern[str] | None = None
-    #: Any phrase of dying (`{dies}`), searched once per sentence before the patterns with it.
-    dies: re.Pattern[str] | None = None
+    #: What every death holds (lower case): a sentence without any is not searched for one.
+    death_cues: tuple[str, ...] = ()
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
@@ -126,8 +124,7 @@ def _filled(pattern: str, holes: dict[str, str]) -> str:
 
 def _compile(patterns: list[str], holes: dict[str, str]) -> tuple[Pattern, ...]:
     return tuple(
-        Pattern(re.compile(_filled(p, holes), re.IGNORECASE), required(p), "{dies}" in p)
-        for p in patterns
+        Pattern(re.compile(_filled(p, holes), re.IGNORECASE), required(p)) for p in patterns
     )
 
 
@@ -191,5 +188,5 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
-        dies=re.compile(holes["dies"], re.IGNORECASE),
+        death_cues=tuple(spec.get("death_cues", ())),
     )
