@@ -186,6 +186,13 @@ if __name__ == "__main__":
         f"findings after a confirmation: p50 {delay['p50_s']:.2f} s, "
         f"max {delay['max_s']:.2f} s ({met}: <= 2 s)"
     )
-    summary = {"labelled": scores, "phrasings": phrased, "books": books, "cost": cost, "delay": delay, "seconds": 0.0}
+    summary = {
+        "labelled": scores,
+        "phrasings": phrased,
+        "books": books,
+        "cost": cost,
+        "delay": delay,
+        "seconds": 0.0,
+    }
     summary["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(summary, ensure_ascii=False), flush=True)

@@ -40,7 +40,9 @@ def figures() -> tuple[dict[str, Any], list[str]]:
 
 
 @pytest.mark.parametrize("share", ["all", "blind"])
-def test_every_kind_meets_its_targets(figures: tuple[dict[str, Any], list[str]], share: str) -> None:
+def test_every_kind_meets_its_targets(
+    figures: tuple[dict[str, Any], list[str]], share: str
+) -> None:
     scores, errors = figures
     kinds = scores[share]
     assert {"dead_character_acts", "trait_changed:hair", "trait_changed:eyes"} <= set(kinds)
@@ -184,7 +186,9 @@ def test_every_death_holds_a_cue(language: str) -> None:
     assert len(dies) > 50
     for pattern in spec["death"]:
         for shape in expand(pattern):
-            for said in [shape.replace("{dies}", d) for d in dies] if "{dies}" in shape else [shape]:
+            for said in (
+                [shape.replace("{dies}", d) for d in dies] if "{dies}" in shape else [shape]
+            ):
                 lowered = said.lower()
                 assert any(cue in lowered for cue in spec["death_cues"]), (pattern, said)
 

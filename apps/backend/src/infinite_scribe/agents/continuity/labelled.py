@@ -82,8 +82,7 @@ def missed(figures: Mapping[str, Mapping[str, float]]) -> list[str]:
     return [
         kind
         for kind, f in figures.items()
-        if f["expected"] + f["found"]
-        and (f["precision"] < PRECISION or f["recall"] < RECALL)
+        if f["expected"] + f["found"] and (f["precision"] < PRECISION or f["recall"] < RECALL)
     ]
 
 
