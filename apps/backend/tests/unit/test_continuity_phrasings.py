@@ -93,6 +93,18 @@ def test_a_death_doubted_or_idiomatic_is_none_but_a_negation_inside_the_phrase_i
     ]
 
 
+def test_a_colour_said_where_a_look_changes_is_marked_a_change() -> None:
+    text = "Nell's hair was black. Nell dyed it. Nell's red hair shone. Nell's eyes were blue."
+    marked = [
+        (f["attribute"], f["value"], bool(f.get("change")))
+        for f in read_chapter("en", text, EN)["facts"]
+        if f["kind"] == "trait"
+    ]
+    assert marked == [("hair", "black", False), ("hair", "red", True), ("eyes", "blue", False)]
+    said = read_chapter("zh", "苏晚把头发染成了金色。苏晚一头金发。", ZH)["facts"]
+    assert [f.get("change") for f in said if f["kind"] == "trait"] == [True]
+
+
 @pytest.mark.parametrize(
     ("language", "text", "age"),
     [

@@ -25,6 +25,8 @@ from infinite_scribe.agents.continuity.rules import Rules, Trait, compiled
 MAX_SENTENCES = 4_000
 _MAX_QUOTE = 300
 _MAX_FACTS = 400
+#: The traits a dye, lenses or a wig change.
+_LOOKS = ("hair", "eyes")
 #: How far before an act or a vow a negation is looked for (a death: the rules' own reach).
 _REACH = 16
 _HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
@@ -77,6 +79,7 @@ class _Chapter:
         self.new: dict[str, None] = {}
         self.referents = Referents(self.rules, known.names)
         self.words = dict(self.rules.number_words)
+        self.changing = False  # the sentence before said a look changed
 
     def who(self, said: str) -> str | None:
         name = self.known.names.get(said)
@@ -124,7 +127,9 @@ class _Chapter:
         "她的眼睛是蓝色的") is read as about the one character the sentence before names."""
         said = self.referents.resolved(sentence)
         dead = self._statuses(said, sentence)
-        self._traits(said, sentence)
+        lowered = sentence.lower()
+        changing, self.changing = self.changing, any(w in lowered for w in self.rules.changes)
+        self._traits(said, sentence, changing or self.changing)
         self._acts(sentence, dead)
         self._vows(sentence)
         self._payoffs(sentence)
@@ -152,7 +157,9 @@ class _Chapter:
                     self.add({"kind": "status", "who": who, "value": value}, quote)
         return about
 
-    def _traits(self, sentence: str, quote: str) -> None:
+    def _traits(self, sentence: str, quote: str, changing: bool = False) -> None:
+        """The trait facts of the sentence; a hair or eye colour said where a look changes
+        ("she dyed it", "染成了金色", this sentence or the one before) is marked `change`."""
         lowered = sentence.lower()
         for trait in self.rules.traits:
             said: set[tuple[str, str]] = set()
@@ -161,6 +168,8 @@ class _Chapter:
                     fact = self._trait_fact(trait, match)
                     if fact is not None and (fact["who"], fact["attribute"]) not in said:
                         said.add((fact["who"], fact["attribute"]))
+                        if changing and fact["attribute"] in _LOOKS:
+                            fact["change"] = True
                         self.add(fact, quote)
 
     def _trait_fact(self, trait: Trait, match: re.Match[str]) -> dict[str, Any] | None:

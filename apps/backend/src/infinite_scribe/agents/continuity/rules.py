@@ -104,6 +104,8 @@ class Rules:
     number_words: tuple[tuple[str, int], ...] = ()
     #: Any known name (None without a cast): which characters a sentence names.
     cast: re.Pattern[str] | None = None
+    #: What says a look changed (a dye, lenses): hair and eyes said then are a change.
+    changes: tuple[str, ...] = ()
     #: What every death holds (lower case): a sentence without any is not searched for one.
     death_cues: tuple[str, ...] = ()
 
@@ -189,4 +191,5 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
         death_cues=tuple(spec.get("death_cues", ())),
+        changes=tuple(spec.get("changes", ())),
     )
