@@ -102,6 +102,8 @@ class _Chapter:
         ("再也没有醒来" is a death)."""
         start = max(match.start() - self.rules.negation_reach, 0)
         said = sentence[start : _said_end(match)].lower()
+        for phrase in self.rules.not_doubts:
+            said = said.replace(phrase, " ")
         return any(word in said for word in self.rules.doubts)
 
     def otherwise(self, sentence: str, match: re.Match[str]) -> bool:

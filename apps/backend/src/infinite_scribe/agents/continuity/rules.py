@@ -98,6 +98,8 @@ class Rules:
     negation_reach: int = 16
     #: The negations and what else makes a death no death ("rumour", "梦", "以为").
     doubts: tuple[str, ...] = ()
+    #: What holds a doubt's word but says none ("没过多久", "not long after").
+    not_doubts: tuple[str, ...] = ()
     #: A sentence's opening pronoun -> what it stands for, "{name}" being its referent.
     pronoun_starts: tuple[tuple[str, str], ...] = ()
     #: English number words -> their value ("thirty" -> 30).
@@ -187,6 +189,7 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         not_after=tuple(spec.get("not_after", ())),
         negation_reach=int(spec.get("negation_reach", 16)),
         doubts=tuple(spec["negations"]) + tuple(spec.get("doubts", ())),
+        not_doubts=tuple(spec.get("not_doubts", ())),
         pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
