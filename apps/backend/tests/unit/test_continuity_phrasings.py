@@ -93,6 +93,14 @@ def test_a_death_doubted_or_idiomatic_is_none_but_a_negation_inside_the_phrase_i
     ]
 
 
+def test_a_death_is_the_nearest_named_characters_not_the_one_who_learns_of_it() -> None:
+    assert said("zh", "苏晚得知老顾死了。", ZH) == [("顾南", "status", "dead")]
+    assert said("zh", "顾南在苏晚的怀里死了。", ZH) == [("顾南", "status", "dead")]
+    assert said("zh", "顾南从苏晚那里得知父亲死了。", ZH) == []
+    assert said("en", "Nell learned that Ilya had died.", EN) == [("Ilya Brandt", "status", "dead")]
+    assert said("en", "Nell saw the man fall and die.", EN) == []
+
+
 def test_a_colour_said_where_a_look_changes_is_marked_a_change() -> None:
     text = "Nell's hair was black. Nell dyed it. Nell's red hair shone. Nell's eyes were blue."
     marked = [

@@ -60,7 +60,9 @@ def _number(said: str, words: Mapping[str, int]) -> int | None:
     if said.isdigit():
         return int(said)
     if said[:1].isascii():
-        return sum(words.get(word, 0) for word in re.split(r"[- ]+", said)) or None
+        parts = re.split(r"[- ]+", said)
+        units = sum(words.get(word, 0) for word in parts if word != "hundred")
+        return 100 * max(units, 1) if "hundred" in parts else units or None
     if said.startswith("十"):
         said = "一" + said
     if "十" in said:
@@ -99,12 +101,16 @@ class _Chapter:
     def doubted(self, sentence: str, match: re.Match[str]) -> bool:
         """A death not said as one: a negation, a doubt, a dream or a rumour before its phrase
         of dying ("听说沈青已经死了", "Rumour had it that Nell was dead"), not inside it
-        ("再也没有醒来" is a death)."""
-        start = max(match.start() - self.rules.negation_reach, 0)
-        said = sentence[start : _said_end(match)].lower()
+        ("再也没有醒来" is a death); nor a death the character only sees or learns of ("林舟得知
+        父亲死了")."""
+        start, end = max(match.start() - self.rules.negation_reach, 0), _said_end(match)
+        said = sentence[start:end].lower()
         for phrase in self.rules.not_doubts:
             said = said.replace(phrase, " ")
-        return any(word in said for word in self.rules.doubts)
+        between = sentence[match.end("name") : end].lower() if end < match.end() else ""
+        return any(word in said for word in self.rules.doubts) or any(
+            word in between for word in self.rules.perceives
+        )
 
     def otherwise(self, sentence: str, match: re.Match[str]) -> bool:
         """What follows the match makes it something else ("dead tired", "死去的母亲")."""

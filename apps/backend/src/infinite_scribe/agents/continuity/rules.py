@@ -98,6 +98,8 @@ class Rules:
     negation_reach: int = 16
     #: The negations and what else makes a death no death ("rumour", "梦", "以为").
     doubts: tuple[str, ...] = ()
+    #: Between a name and its phrase of dying, what makes the death another's ("林舟得知父亲死了").
+    perceives: tuple[str, ...] = ()
     #: What holds a doubt's word but says none ("没过多久", "not long after").
     not_doubts: tuple[str, ...] = ()
     #: A sentence's opening pronoun -> what it stands for, "{name}" being its referent.
@@ -156,7 +158,7 @@ def _holes(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> dict[
         key: _filled(spec[key], simple) for key in ("clause", "and", "adj", "shade") if key in spec
     }
     dies = "|".join(_filled(p, simple) for p in spec.get("dies", ()))
-    holes = {"dies": f"(?P<pred>{dies})"} | composite | {"gap": spec["gap"]}
+    holes = {"dies": f"(?P<pred>{dies})"} | composite | {"gap": _filled(spec["gap"], simple)}
     holes |= {"name": f"(?P<name>{_names(names, english)})"} | simple
     return holes | {"other": f"(?P<other>{_names(names, False)})"}
 
@@ -190,6 +192,7 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         negation_reach=int(spec.get("negation_reach", 16)),
         doubts=tuple(spec["negations"]) + tuple(spec.get("doubts", ())),
         not_doubts=tuple(spec.get("not_doubts", ())),
+        perceives=tuple(spec.get("perceives", ())),
         pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
