@@ -84,6 +84,26 @@ def test_an_opening_pronoun_is_the_one_character_named_before_it() -> None:
     assert [f["quote"] for f in facts if f["kind"] == "trait"] == ["His hair was blond."]
 
 
+def test_a_subject_pronoun_after_a_clause_is_the_sentences_one_character() -> None:
+    assert said("zh", "顾南挡在苏晚身前，长剑穿胸而过，他当场毙命。", ZH) == [
+        ("顾南", "status", "dead")
+    ]
+    # Chinese: the character the sentence opens on, not one named later in it.
+    assert said("zh", "长剑刺向苏晚，他当场毙命。", ZH) == []
+    assert said("en", "Nell fell back against the wall, and she was dead.", EN) == [
+        ("Nell", "status", "dead")
+    ]
+    assert said("en", "Nell shot at Ilya, and he was dead.", EN) == []  # two characters
+
+
+def test_a_lower_case_alias_opens_a_sentence_and_a_word_before_a_name_is_not_one() -> None:
+    known = Known({"Eleanor Voss": "Eleanor Voss", "the Duchess": "Eleanor Voss", "Rowan": "Rowan"})
+    assert said("en", "The Duchess died in her sleep.", known) == [
+        ("Eleanor Voss", "status", "dead")
+    ]
+    assert said("en", "But Rowan was alive.", known) == [("Rowan", "status", "alive")]
+
+
 def test_a_death_doubted_or_idiomatic_is_none_but_a_negation_inside_the_phrase_is() -> None:
     assert said("zh", "老顾被人从背后捅了一刀，再也没有醒来。", ZH) == [("顾南", "status", "dead")]
     assert said("zh", "听说顾南已经死了。顾南想起了死去的母亲。", ZH) == []

@@ -84,11 +84,12 @@ class _Chapter:
         self.changing = False  # the sentence before said a look changed
 
     def who(self, said: str) -> str | None:
-        name = self.known.names.get(said)
+        name = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
         if name is not None:
             return name
-        if said in self.rules.not_names or said.split(" ")[0] in self.rules.not_names:
-            return None
+        first, _, rest = said.partition(" ")
+        if said in self.rules.not_names or first in self.rules.not_names:
+            return self.known.names.get(rest)  # "But Rowan was alive": Rowan
         self.new.setdefault(said)
         return said
 

@@ -104,6 +104,8 @@ class Rules:
     not_doubts: tuple[str, ...] = ()
     #: A sentence's opening pronoun -> what it stands for, "{name}" being its referent.
     pronoun_starts: tuple[tuple[str, str], ...] = ()
+    #: A subject pronoun inside a sentence, after a clause ("..., and by then she was dead").
+    pronoun_inside: re.Pattern[str] | None = None
     #: English number words -> their value ("thirty" -> 30).
     number_words: tuple[tuple[str, int], ...] = ()
     #: Any known name (None without a cast): which characters a sentence names.
@@ -115,7 +117,9 @@ class Rules:
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
-    known = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n)
+    # An alias opening in lower case ("the Duchess") opens a sentence capitalised too.
+    said = {n for n in names if n} | {n[0].upper() + n[1:] for n in names if n[:1].islower()}
+    known = "|".join(re.escape(n) for n in sorted(said, key=len, reverse=True))
     options = [option for option in (known, _NEW_NAME_EN if new_names else "") if option]
     # The name itself is matched case-sensitively even where the phrase is not ("Will" is
     # a name, "will" is not).
@@ -194,6 +198,7 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         not_doubts=tuple(spec.get("not_doubts", ())),
         perceives=tuple(spec.get("perceives", ())),
         pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
+        pronoun_inside=re.compile(spec["pronoun_inside"]) if "pronoun_inside" in spec else None,
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
         death_cues=tuple(spec.get("death_cues", ())),
