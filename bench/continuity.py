@@ -6,7 +6,7 @@ grows.
    languages, written by hand): precision and recall per kind; target precision >= 0.9 and
    recall >= 0.8 for each. Checked in memory through the consumer's use case (OfflineBook).
 1b. The phrasings writers use (issue 70: apps/backend/tests/data/continuity_phrasings.json,
-   296 short books in both languages: deaths as writers write them, what is not a death, traits
+   320 short books in both languages: deaths as writers write them, what is not a death, traits
    in their common shapes, aliases and pronouns): precision and recall per kind (a changed trait
    by its attribute), over all cases, the blind half (written before the reader changed for
    them) and the later half; target precision >= 0.9 and recall >= 0.85 for each, overall and
