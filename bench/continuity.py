@@ -5,6 +5,12 @@ grows.
 1. The labelled set (bench/data/continuity_cases.json: short books, flawed and clean, both
    languages, written by hand): precision and recall per kind; target precision >= 0.9 and
    recall >= 0.8 for each. Checked in memory through the consumer's use case (OfflineBook).
+1b. The phrasings writers use (issue 70: apps/backend/tests/data/continuity_phrasings.json,
+   320 short books in both languages: deaths as writers write them, what is not a death, traits
+   in their common shapes, aliases and pronouns): precision and recall per kind (a changed trait
+   by its attribute), over all cases, the blind half (written before the reader changed for
+   them) and the later half; target precision >= 0.9 and recall >= 0.85 for each, overall and
+   blind (agents/continuity/labelled.py; the unit test test_continuity_phrasings asserts it).
 2. The offline generator's books: a Chinese and an English bible from its own Genesis, then
    BENCH_BOOK_CHAPTERS chapters (default 30) from its chapter writer: findings per 10,000
    characters, by kind (on clean books every one is a false alarm, or the writer's own flaw).
@@ -33,6 +39,7 @@ from typing import Any
 from _continuity_cost import check_cost
 from _continuity_latency import findings_delay
 from _services import fresh_database
+from infinite_scribe.agents.continuity import labelled as phrasing_set
 from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
@@ -45,6 +52,7 @@ from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types.enums import GenesisStage
 
 CASES = Path(__file__).with_name("data") / "continuity_cases.json"
+PHRASINGS = Path(__file__).parents[1] / "apps/backend/tests/data/continuity_phrasings.json"
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "200" if QUICK else "1000"))
 BOOK_CHAPTERS = int(os.environ.get("BENCH_BOOK_CHAPTERS", "30"))
@@ -88,6 +96,19 @@ async def labelled() -> dict[str, dict[str, float]]:
             "expected": tp + fn,
         }
     return scores
+
+
+async def phrasings() -> dict[str, dict[str, dict[str, float]]]:
+    """Precision and recall per kind on the phrasings set: all, blind, later (module doc, 1b)."""
+    figures, errors = await phrasing_set.run(phrasing_set.load(PHRASINGS))
+    for error in errors:
+        print(f"  {error}", flush=True)
+    for share in ("all", "blind", "later"):
+        missed = phrasing_set.missed(figures[share])
+        verdict = f"MISSED: {', '.join(missed)}" if missed else "met"
+        print(f"phrasings, {share} ({verdict}: precision >= 0.9, recall >= 0.85):")
+        print(phrasing_set.table(figures[share]), flush=True)
+    return figures
 
 
 async def offline_bible(language: str) -> NovelBible:
@@ -146,6 +167,7 @@ if __name__ == "__main__":
     for kind, score in scores.items():
         met = score["precision"] >= 0.9 and score["recall"] >= 0.8
         print(f"{kind}: {score} ({'met' if met else 'MISSED'}: precision >= 0.9, recall >= 0.8)")
+    phrased = asyncio.run(phrasings())
     books = asyncio.run(generated_books())
     for language, book in books.items():
         print(f"offline generator's {language} book: {book}")
@@ -164,6 +186,13 @@ if __name__ == "__main__":
         f"findings after a confirmation: p50 {delay['p50_s']:.2f} s, "
         f"max {delay['max_s']:.2f} s ({met}: <= 2 s)"
     )
-    summary = {"labelled": scores, "books": books, "cost": cost, "delay": delay, "seconds": 0.0}
+    summary = {
+        "labelled": scores,
+        "phrasings": phrased,
+        "books": books,
+        "cost": cost,
+        "delay": delay,
+        "seconds": 0.0,
+    }
     summary["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(summary, ensure_ascii=False), flush=True)

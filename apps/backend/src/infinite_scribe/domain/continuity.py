@@ -89,8 +89,12 @@ def _traits(
     facts: Sequence[Mapping[str, Any]],
 ) -> list[Finding]:
     found: dict[tuple[str, str], Finding] = {}
+    # A chapter that says the trait changed ("she dyed it", 染: facts marked `change`)
+    # contradicts nothing by it.
+    said_changed = {(f["who"], f["attribute"]) for f in facts if f.get("change")}
     for fact in facts:
-        if fact["kind"] != "trait" or (fact["who"], fact["attribute"]) in found:
+        pair = (fact.get("who"), fact.get("attribute"))
+        if fact["kind"] != "trait" or pair in found or pair in said_changed:
             continue
         who, attribute, value = fact["who"], fact["attribute"], fact["value"]
         earlier = latest_before(memory, who, where[0], "trait", attribute)

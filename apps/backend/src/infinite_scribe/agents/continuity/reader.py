@@ -18,13 +18,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infinite_scribe.agents.continuity.referents import Referents
 from infinite_scribe.agents.continuity.rules import Rules, Trait, compiled
 
 #: A chapter is at most 60,000 characters (MAX_CHAPTER_TEXT): about 2,000 sentences.
 MAX_SENTENCES = 4_000
 _MAX_QUOTE = 300
 _MAX_FACTS = 400
-_NEGATION_REACH = 16
+#: The traits a dye, lenses or a wig change.
+_LOOKS = ("hair", "eyes")
+#: How far before an act or a vow a negation is looked for (a death: the rules' own reach).
+_REACH = 16
 _HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _HAN_DIGITS |= {"九": 9}
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
@@ -51,9 +55,14 @@ def sentences(text: str, rules: Rules) -> Iterator[str]:
                 return
 
 
-def _number(said: str) -> int | None:
+def _number(said: str, words: Mapping[str, int]) -> int | None:
+    """An age as written: digits, Chinese numerals ("三十二") or English words ("thirty-two")."""
     if said.isdigit():
         return int(said)
+    if said[:1].isascii():
+        parts = re.split(r"[- ]+", said)
+        units = sum(words.get(word, 0) for word in parts if word != "hundred")
+        return 100 * max(units, 1) if "hundred" in parts else units or None
     if said.startswith("十"):
         said = "一" + said
     if "十" in said:
@@ -70,21 +79,44 @@ class _Chapter:
         self.rules = compiled(language, tuple(sorted(known.names)))
         self.facts: list[dict[str, Any]] = []
         self.new: dict[str, None] = {}
+        self.referents = Referents(self.rules, known.names)
+        self.words = dict(self.rules.number_words)
+        self.changing = False  # the sentence before said a look changed
 
     def who(self, said: str) -> str | None:
-        name = self.known.names.get(said)
+        name = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
         if name is not None:
             return name
-        if said in self.rules.not_names or said.split(" ")[0] in self.rules.not_names:
-            return None
+        first, _, rest = said.partition(" ")
+        if said in self.rules.not_names or first in self.rules.not_names:
+            return self.known.names.get(rest)  # "But Rowan was alive": Rowan
         self.new.setdefault(said)
         return said
 
     def negated(self, sentence: str, match: re.Match[str]) -> bool:
         """A negation, a doubt or a condition just before the match or inside it ("林舟差点
         死了", "they thought Ilya was dead")."""
-        said = sentence[max(match.start() - _NEGATION_REACH, 0) : match.end()].lower()
+        said = sentence[max(match.start() - _REACH, 0) : match.end()].lower()
         return any(word in said for word in self.rules.negations)
+
+    def doubted(self, sentence: str, match: re.Match[str]) -> bool:
+        """A death not said as one: a negation, a doubt, a dream or a rumour before its phrase
+        of dying ("听说沈青已经死了", "Rumour had it that Nell was dead"), not inside it
+        ("再也没有醒来" is a death); nor a death the character only sees or learns of ("林舟得知
+        父亲死了")."""
+        start, end = max(match.start() - self.rules.negation_reach, 0), _said_end(match)
+        said = sentence[start:end].lower()
+        for phrase in self.rules.not_doubts:
+            said = said.replace(phrase, " ")
+        between = sentence[match.end("name") : end].lower() if end < match.end() else ""
+        return any(word in said for word in self.rules.doubts) or any(
+            word in between for word in self.rules.perceives
+        )
+
+    def otherwise(self, sentence: str, match: re.Match[str]) -> bool:
+        """What follows the match makes it something else ("dead tired", "死去的母亲")."""
+        after = sentence[match.end() : match.end() + 16].lower()
+        return any(after.startswith(word) for word in self.rules.not_after)
 
     def remembers(self, sentence: str, name: str) -> bool:
         lowered = sentence.lower()
@@ -100,19 +132,25 @@ class _Chapter:
             self.facts.append(fact | {"quote": sentence[:_MAX_QUOTE]})
 
     def read(self, sentence: str) -> None:
-        dead = self._statuses(sentence)
-        self._traits(sentence)
+        """The facts of one sentence; a sentence opening on a pronoun ("His hair was blond",
+        "她的眼睛是蓝色的") is read as about the one character the sentence before names."""
+        said = self.referents.resolved(sentence)
+        dead = self._statuses(said, sentence)
+        lowered = sentence.lower()
+        changing, self.changing = self.changing, any(w in lowered for w in self.rules.changes)
+        self._traits(said, sentence, changing or self.changing)
         self._acts(sentence, dead)
         self._vows(sentence)
         self._payoffs(sentence)
 
-    def _statuses(self, sentence: str) -> set[str]:
+    def _statuses(self, sentence: str, quote: str) -> set[str]:
         """The status facts of the sentence; the names it is about (their death or life)."""
         about: set[str] = set()
         lowered = sentence.lower()
+        dying = any(cue in lowered for cue in self.rules.death_cues)
         for value, patterns in (
             ("alive", self.rules.alive),
-            ("dead", self.rules.death),
+            ("dead", self.rules.death if dying else ()),
             ("missing", self.rules.missing),
         ):
             for pattern in patterns:
@@ -120,13 +158,17 @@ class _Chapter:
                     who = self.who(match.group("name"))
                     if who is None or who in about:
                         continue
-                    if value != "alive" and self.negated(sentence, match):
+                    if value != "alive" and (
+                        self.doubted(sentence, match) or self.otherwise(sentence, match)
+                    ):
                         continue
                     about.add(who)
-                    self.add({"kind": "status", "who": who, "value": value}, sentence)
+                    self.add({"kind": "status", "who": who, "value": value}, quote)
         return about
 
-    def _traits(self, sentence: str) -> None:
+    def _traits(self, sentence: str, quote: str, changing: bool = False) -> None:
+        """The trait facts of the sentence; a hair or eye colour said where a look changes
+        ("she dyed it", "染成了金色", this sentence or the one before) is marked `change`."""
         lowered = sentence.lower()
         for trait in self.rules.traits:
             said: set[tuple[str, str]] = set()
@@ -135,14 +177,16 @@ class _Chapter:
                     fact = self._trait_fact(trait, match)
                     if fact is not None and (fact["who"], fact["attribute"]) not in said:
                         said.add((fact["who"], fact["attribute"]))
-                        self.add(fact, sentence)
+                        if changing and fact["attribute"] in _LOOKS:
+                            fact["change"] = True
+                        self.add(fact, quote)
 
     def _trait_fact(self, trait: Trait, match: re.Match[str]) -> dict[str, Any] | None:
         who = self.who(match.group("name"))
         said = match.group("value").lower()
         value: str | int | None = trait.canonical.get(said)
         if trait.attribute == "age":
-            value = _number(said)
+            value = _number(said, self.words)
         if who is None or value is None:
             return None
         attribute = trait.attribute
@@ -187,6 +231,13 @@ class _Chapter:
             wanted = key_words(text, self.rules)
             if wanted and len(wanted & said) >= 0.6 * len(wanted):
                 self.add({"kind": "payoff", "thread": thread_id}, sentence)
+
+
+def _said_end(match: re.Match[str]) -> int:
+    """Where a negation may still stand: before the phrase of dying, not inside it."""
+    if "pred" in match.re.groupindex and match.start("pred") >= 0:
+        return match.start("pred")
+    return match.end()
 
 
 def key_words(text: str, rules: Rules) -> set[str]:

@@ -4,7 +4,9 @@ phrase is added there) and compiled per novel's names.
 A pattern of the data is a regular expression with holes: `{name}` (a character the memory
 knows, or in English any capitalised name), `{other}` (another known character), `{value}`
 (one of a trait's values), `{pronoun}` and `{gap}` (what may stand between a name and what
-is said of it). `compiled(language, names)` fills them and compiles
+is said of it), `{dies}` (one of the language's phrases of dying, as the group `pred`: a
+negation is looked for before it, not inside it: "再也没有醒来"), `{and}`, `{clause}`, `{cast}`,
+`{adj}` and `{shade}` (rules.json's `_about`). `compiled(language, names)` fills them and compiles
 each pattern once per set of names (a novel's cast changes rarely: the cache keeps the last).
 """
 
@@ -90,10 +92,34 @@ class Rules:
     remembrance: tuple[str, ...]
     stop_words: frozenset[str]
     not_names: frozenset[str]
+    #: What, right after a death, makes it something else ("dead tired", "死去的母亲").
+    not_after: tuple[str, ...] = ()
+    #: How far before a death a negation or a doubt is looked for (characters).
+    negation_reach: int = 16
+    #: The negations and what else makes a death no death ("rumour", "梦", "以为").
+    doubts: tuple[str, ...] = ()
+    #: Between a name and its phrase of dying, what makes the death another's ("林舟得知父亲死了").
+    perceives: tuple[str, ...] = ()
+    #: What holds a doubt's word but says none ("没过多久", "not long after").
+    not_doubts: tuple[str, ...] = ()
+    #: A sentence's opening pronoun -> what it stands for, "{name}" being its referent.
+    pronoun_starts: tuple[tuple[str, str], ...] = ()
+    #: A subject pronoun inside a sentence, after a clause ("..., and by then she was dead").
+    pronoun_inside: re.Pattern[str] | None = None
+    #: English number words -> their value ("thirty" -> 30).
+    number_words: tuple[tuple[str, int], ...] = ()
+    #: Any known name (None without a cast): which characters a sentence names.
+    cast: re.Pattern[str] | None = None
+    #: What says a look changed (a dye, lenses): hair and eyes said then are a change.
+    changes: tuple[str, ...] = ()
+    #: What every death holds (lower case): a sentence without any is not searched for one.
+    death_cues: tuple[str, ...] = ()
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
-    known = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n)
+    # An alias opening in lower case ("the Duchess") opens a sentence capitalised too.
+    said = {n for n in names if n} | {n[0].upper() + n[1:] for n in names if n[:1].islower()}
+    known = "|".join(re.escape(n) for n in sorted(said, key=len, reverse=True))
     options = [option for option in (known, _NEW_NAME_EN if new_names else "") if option]
     # The name itself is matched case-sensitively even where the phrase is not ("Will" is
     # a name, "will" is not).
@@ -126,15 +152,27 @@ def _trait(attribute: str, trait: dict[str, Any], holes: dict[str, str]) -> Trai
     return Trait(attribute, patterns, canonical)
 
 
+def _holes(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> dict[str, str]:
+    """Every hole's regular expression, the composite ones (made of others) first."""
+    simple = {
+        "pronoun": "(?:" + "|".join(spec["pronouns"]) + ")",
+        "cast": _names(names, False),
+    }
+    composite = {
+        key: _filled(spec[key], simple) for key in ("clause", "and", "adj", "shade") if key in spec
+    }
+    dies = "|".join(_filled(p, simple) for p in spec.get("dies", ()))
+    holes = {"dies": f"(?P<pred>{dies})"} | composite | {"gap": _filled(spec["gap"], simple)}
+    holes |= {"name": f"(?P<name>{_names(names, english)})"} | simple
+    return holes | {"other": f"(?P<other>{_names(names, False)})"}
+
+
 @lru_cache(maxsize=8)
 def compiled(language: str, names: tuple[str, ...]) -> Rules:
     """`language`'s rules ("zh" or "en") for a cast of `names` (sorted, for the cache)."""
     spec = data()[language]
     english = language == "en"
-    pronoun = "(?:" + "|".join(spec["pronouns"]) + ")"
-    holes = {"name": f"(?P<name>{_names(names, english)})", "pronoun": pronoun}
-    holes["gap"] = spec["gap"]
-    holes["other"] = f"(?P<other>{_names(names, False)})"
+    holes = _holes(spec, names, english)
     acts = "|".join(re.escape(a) for a in spec["acts"])
     act_pattern = f"(?P<name>{_names(names, False)}){spec['act_gap']}(?:{acts})"
     if english:
@@ -154,4 +192,15 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         remembrance=tuple(spec["remembrance"]),
         stop_words=frozenset(spec["stop_words"]),
         not_names=frozenset(spec.get("not_names", ())),
+        not_after=tuple(spec.get("not_after", ())),
+        negation_reach=int(spec.get("negation_reach", 16)),
+        doubts=tuple(spec["negations"]) + tuple(spec.get("doubts", ())),
+        not_doubts=tuple(spec.get("not_doubts", ())),
+        perceives=tuple(spec.get("perceives", ())),
+        pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
+        pronoun_inside=re.compile(spec["pronoun_inside"]) if "pronoun_inside" in spec else None,
+        number_words=tuple(spec.get("number_words", {}).items()),
+        cast=re.compile(_names(names, False)) if names else None,
+        death_cues=tuple(spec.get("death_cues", ())),
+        changes=tuple(spec.get("changes", ())),
     )
