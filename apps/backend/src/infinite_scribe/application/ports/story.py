@@ -1,8 +1,8 @@
 """Ports of a novel's story memory and its continuity findings (issue 48): the projection the
 continuity check moves (memory, findings, the chapters' passage fingerprints) and its reads."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -18,6 +18,8 @@ class StoredMemory:
     novel_id: UUID
     version: int = 0
     memory: Memory | None = None
+    #: The consumer's ledger holds the event asked about (a redelivery: nothing to do).
+    processed: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,9 @@ class ChapterMarks:
 
 @dataclass(frozen=True)
 class MemoryMove:
-    """One version-checked move of the projection: the memory, the chapters' fingerprints,
-    the new findings (an existing id keeps its status) and the findings settled."""
+    """One version-checked move of the projection: the memory, the chapters' fingerprints
+    and the findings the events changed, each as the story's `evolve` computed it (status and
+    reason included): stored as given, no rule of their own."""
 
     novel_id: UUID
     user_id: UUID
@@ -41,14 +44,15 @@ class MemoryMove:
     memory: Memory
     chapters: Sequence[ChapterMarks] = ()
     findings: Sequence[Finding] = ()
-    resolved: Sequence[str] = ()
-    waived: Mapping[str, str] = field(default_factory=dict)
 
 
 class StoryRepository(Protocol):
     """The projection on one connection (a transaction's, or the autocommit one)."""
 
-    async def stored(self, novel_id: UUID) -> StoredMemory: ...
+    async def stored(self, novel_id: UUID, ledger: tuple[str, UUID] | None = None) -> StoredMemory:
+        """The memory row; with `ledger` (consumer, event id) also whether that consumer
+        handled that event already, in the same read."""
+        ...
 
     async def sharing(
         self, novel_id: UUID, chapter: int, marks: Sequence[int]
@@ -60,9 +64,12 @@ class StoryRepository(Protocol):
         """A checked chapter's text and the event it is in (None: not confirmed)."""
         ...
 
-    async def open_findings(self, novel_id: UUID, chapter: int) -> list[Finding]:
-        """Open findings a new version of `chapter` may settle: its own, those with evidence
-        in it, and the overdue threads."""
+    async def touched(
+        self, novel_id: UUID, chapter: int | None, ids: Sequence[str]
+    ) -> list[Finding]:
+        """The findings a check of `chapter` touches, with their status: those with an id of
+        `ids` (found again), and the open ones a new version of `chapter` may settle (its
+        own, those with evidence in it, the overdue threads); `chapter` None: `ids` only."""
         ...
 
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Finding | None: ...

@@ -12,7 +12,15 @@ from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.persistence.errors import translated
 
-_STORED = "SELECT version, memory FROM story_memory WHERE novel_id = $1"
+# The memory row and, in the same read, the consumer's ledger: a redelivered event costs this
+# one read (the check's work starts only after it).
+_STORED = """
+SELECT m.version, m.memory,
+       $2::text IS NOT NULL AND EXISTS (
+           SELECT 1 FROM processed_messages WHERE consumer = $2 AND event_id = $3
+       ) AS processed
+FROM (SELECT 1) AS one LEFT JOIN story_memory m ON m.novel_id = $1
+"""
 
 # At most a few chapters per fingerprint: a phrase the whole book uses ("said the captain")
 # would otherwise bring every chapter back, a cost that grows with the book.
@@ -36,13 +44,27 @@ FROM story_chapters c JOIN domain_events e ON e.event_id = c.event_id AND NOT e.
 WHERE c.novel_id = $1 AND c.chapter = $2
 """
 
-_OPEN = """
+_TOUCHED = """
 SELECT finding, status, reason FROM story_findings
-WHERE novel_id = $1 AND status = 'open'
-  AND (chapter = $2 OR kind = 'thread_overdue' OR $2 = ANY(evidence_chapters))
+WHERE novel_id = $1 AND (
+    id = ANY($3::uuid[])
+    OR status = 'open' AND $2::int IS NOT NULL
+       AND (chapter = $2 OR kind = 'thread_overdue' OR $2 = ANY(evidence_chapters))
+)
 """
 
-_FINDING = "SELECT finding, status, reason FROM story_findings WHERE novel_id = $1 AND id = $2"
+# A finding with its status as the novel's own events say: waived once a waiver of it is in the
+# novel's stream, whether or not the continuity consumer has projected it yet (a second waiver
+# sent at once is refused; migration 0034's partial index finds the waiver).
+_FINDING = """
+SELECT f.finding, f.reason,
+       CASE WHEN EXISTS (
+           SELECT 1 FROM domain_events e
+           WHERE e.aggregate_type = 'NOVEL' AND e.aggregate_id = $3
+             AND e.event_type = 'Novel.Finding.Waived' AND e.payload ->> 'finding_id' = $4
+       ) THEN 'waived' ELSE f.status END AS status
+FROM story_findings f WHERE f.novel_id = $1 AND f.id = $2
+"""
 
 _MOVE_MEMORY = """
 INSERT INTO story_memory AS m (novel_id, user_id, version, memory) VALUES ($1, $2, $4, $5)
@@ -58,19 +80,17 @@ INSERT INTO story_marks (novel_id, mark, chapter)
 SELECT $1, m, $3 FROM unnest($2::bigint[]) AS m ON CONFLICT DO NOTHING
 """
 
-# A finding found again keeps its status (a waiver stays); one resolved before opens again.
-_FINDINGS = """
-INSERT INTO story_findings AS f (id, novel_id, kind, chapter, finding, evidence_chapters)
-SELECT (x->>'id')::uuid, $1, x->>'kind', (x->>'chapter')::int, x,
+# The findings as the story's `evolve` computed them (domain/story_fold.py): status and reason
+# stored as given; the rule that computes them lives there alone.
+FINDINGS = """
+INSERT INTO story_findings AS f
+    (id, novel_id, kind, chapter, status, reason, finding, evidence_chapters)
+SELECT (x->>'id')::uuid, $1, x->>'kind', (x->>'chapter')::int, x->>'status', x->>'reason',
+       x - 'status' - 'reason',
        ARRAY(SELECT (e->>'chapter')::int FROM jsonb_array_elements(x->'evidence') AS e)
 FROM jsonb_array_elements($2::jsonb) AS x
-ON CONFLICT (id) DO UPDATE SET status = 'open', finding = excluded.finding, updated_at = now()
-WHERE f.status = 'resolved'
-"""
-
-_SETTLE = """
-UPDATE story_findings SET status = $3, reason = coalesce($4, reason), updated_at = now()
-WHERE novel_id = $1 AND id = ANY($2::uuid[]) AND status <> 'waived'
+ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+    finding = excluded.finding, evidence_chapters = excluded.evidence_chapters, updated_at = now()
 """
 
 _QUERY_MEMORY = "SELECT version, memory, user_id FROM story_memory WHERE novel_id = $1"
@@ -95,12 +115,14 @@ class PostgresStoryRepository:
     def __init__(self, connection: asyncpg.Connection | asyncpg.Pool) -> None:
         self.connection = connection
 
-    async def stored(self, novel_id: UUID) -> StoredMemory:
+    async def stored(self, novel_id: UUID, ledger: tuple[str, UUID] | None = None) -> StoredMemory:
+        consumer, event_id = ledger if ledger is not None else (None, None)
         with translated():
-            row = await self.connection.fetchrow(_STORED, novel_id)
-        if row is None:
-            return StoredMemory(novel_id)
-        return StoredMemory(novel_id, int(row["version"]), dict(row["memory"]))
+            row = await self.connection.fetchrow(_STORED, novel_id, consumer, event_id)
+        if row["version"] is None:
+            return StoredMemory(novel_id, processed=bool(row["processed"]))
+        memory = dict(row["memory"])
+        return StoredMemory(novel_id, int(row["version"]), memory, bool(row["processed"]))
 
     async def sharing(
         self, novel_id: UUID, chapter: int, marks: Sequence[int]
@@ -116,14 +138,18 @@ class PostgresStoryRepository:
             return None
         return str(row["text"]), row["event_id"]
 
-    async def open_findings(self, novel_id: UUID, chapter: int) -> list[Finding]:
+    async def touched(
+        self, novel_id: UUID, chapter: int | None, ids: Sequence[str]
+    ) -> list[Finding]:
         with translated():
-            rows = await self.connection.fetch(_OPEN, novel_id, chapter)
+            rows = await self.connection.fetch(_TOUCHED, novel_id, chapter, list(ids))
         return [finding_of(row) for row in rows]
 
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Finding | None:
         with translated():
-            row = await self.connection.fetchrow(_FINDING, novel_id, finding_id)
+            row = await self.connection.fetchrow(
+                _FINDING, novel_id, finding_id, str(novel_id), str(finding_id)
+            )
         return None if row is None else finding_of(row)
 
     async def move(self, move: MemoryMove) -> None:
@@ -149,13 +175,7 @@ class PostgresStoryRepository:
                         MARKS, move.novel_id, list(chapter.marks), chapter.chapter
                     )
             if move.findings:
-                await connection.execute(_FINDINGS, move.novel_id, list(move.findings))
-            if move.resolved:
-                await connection.execute(
-                    _SETTLE, move.novel_id, list(move.resolved), "resolved", None
-                )
-            for finding_id, reason in move.waived.items():
-                await connection.execute(_SETTLE, move.novel_id, [finding_id], "waived", reason)
+                await connection.execute(FINDINGS, move.novel_id, list(move.findings))
 
 
 class PostgresStoryQueries:

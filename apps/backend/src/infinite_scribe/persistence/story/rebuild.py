@@ -12,7 +12,7 @@ from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE, F
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.story_memory import AGGREGATE_TYPE
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.story.memory import CHAPTER, MARKS, finding_of
+from infinite_scribe.persistence.story.memory import CHAPTER, FINDINGS, MARKS, finding_of
 
 _STREAM = """
 SELECT event_type, payload FROM domain_events
@@ -35,13 +35,6 @@ WITH f AS (DELETE FROM story_findings WHERE novel_id = $1 RETURNING 1),
 DELETE FROM story_memory WHERE novel_id = $1
 """
 _MEMORY = "INSERT INTO story_memory (novel_id, user_id, version, memory) VALUES ($1, $2, $3, $4)"
-_INSERT_FINDINGS = """
-INSERT INTO story_findings (id, novel_id, kind, chapter, status, reason, finding, evidence_chapters)
-SELECT (x->>'id')::uuid, $1, x->>'kind', (x->>'chapter')::int, x->>'status', x->>'reason',
-       x - 'status' - 'reason',
-       ARRAY(SELECT (e->>'chapter')::int FROM jsonb_array_elements(x->'evidence') AS e)
-FROM jsonb_array_elements($2::jsonb) AS x
-"""
 
 
 class PostgresStoryRebuild:
@@ -100,7 +93,7 @@ class PostgresStoryRebuild:
             if stored.version:
                 await connection.execute(_MEMORY, novel_id, user_id, stored.version, stored.memory)
             if findings:
-                await connection.execute(_INSERT_FINDINGS, novel_id, list(findings))
+                await connection.execute(FINDINGS, novel_id, list(findings))
             for chapter in chapters:
                 await connection.execute(CHAPTER, novel_id, chapter.chapter, chapter.event_id)
                 await connection.execute(MARKS, novel_id, list(chapter.marks), chapter.chapter)

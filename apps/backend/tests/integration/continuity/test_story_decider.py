@@ -1,0 +1,119 @@
+"""The story memory as a Decider (issue 70) and rebuilds that agree (issue 71, P4 and P5): the
+live projection stores what the one `evolve` computes, so `scribe projections rebuild --all
+--check` finds nothing to say after double waivers and purges; a second waiver is refused from
+the novel's own events before the consumer has projected the first; a purged novel's stream
+is a tombstone the fold expects, and a novel whose events cannot be folded is a line of the
+report while the others are still checked."""
+
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+
+from infinite_scribe.domain.chapters import FINDING_WAIVED
+from infinite_scribe.domain.story_memory import AGGREGATE_TYPE, CHAPTER_CHECKED
+from shared_types import EventEnvelope, EventMetadata
+from tests.support.chapter_api import error_code, novel_command
+from tests.support.continuity import confirm, continuity_work, findings, finished, novel_event
+from tests.support.events import append_events
+
+DIES = "The storm broke at midnight. Ilya was killed in the storm at Port Sable."
+WALKS = 'Morning came grey over the water. "Go," said Ilya, and he opened the door.'
+BLONDE = "Mara's blonde hair was wet with the rain."
+
+
+async def _waiver_event(pool: asyncpg.Pool, finding_id: str) -> EventEnvelope:
+    row = await pool.fetchrow(
+        "SELECT event_id, event_type, aggregate_type, aggregate_id, aggregate_version, payload, "
+        "metadata, correlation_id, causation_id FROM domain_events "
+        "WHERE event_type = $1 AND payload ->> 'finding_id' = $2",
+        FINDING_WAIVED,
+        finding_id,
+    )
+    return EventEnvelope(**dict(row))
+
+
+async def test_a_second_waiver_is_refused_from_the_events_and_the_rebuild_agrees(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID, scribe: Any
+) -> None:
+    novel_id = await finished(http)
+    work = continuity_work(clean_db)
+    novel = (novel_id, user_id)
+    for chapter, text in enumerate((DIES, WALKS, BLONDE), start=1):
+        await confirm(clean_db, work, novel, chapter, text)
+    found = {f["kind"]: f for f in await findings(http, novel_id, status="open")}
+    dead, hair = found.pop("dead_character_acts"), found.pop("trait_changed")
+    assert not found
+
+    # A waiver without a reason, then at once another: the projection still says "open" (the
+    # consumer has not run), the novel's own events say "waived": refused.
+    first = await novel_command(http, novel_id, "WaiveFinding", {"finding_id": dead["id"]})
+    assert first.status_code == 200, first.text
+    again = await novel_command(http, novel_id, "WaiveFinding", {"finding_id": dead["id"]})
+    assert (again.status_code, error_code(again)) == (409, "INVALID_STATE")
+    assert await work.handle(await _waiver_event(clean_db, dead["id"]))
+
+    # Two waivers of one finding in the log (as a race before this fix could leave them): the
+    # first reason stays, live and in the fold alike.
+    for reason in ("dyed for the funeral", "a later reason"):
+        waiver = novel_event(*novel, FINDING_WAIVED, {"finding_id": hair["id"], "reason": reason})
+        await append_events(clean_db, [waiver], wake=False)
+        assert await work.handle(waiver)
+    shown = {f["kind"]: (f["status"], f["reason"]) for f in await findings(http, novel_id)}
+    assert shown == {
+        "dead_character_acts": ("waived", None),
+        "trait_changed": ("waived", "dyed for the funeral"),
+    }
+    checked = await scribe("projections", "rebuild", "--all", "--check")
+    assert checked.exit_code == 0, checked.output
+    assert "checked 1 novel(s); 0 differ" in checked.output
+
+
+async def test_a_rebuild_after_a_purge_checks_every_novel_and_reports_the_unfoldable(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID, scribe: Any
+) -> None:
+    from tests.support.genesis_client import new_session, state
+    from tests.support.trash import confirm_all, ok, purge, trash
+
+    session_id = await new_session(http)
+    await confirm_all(http, session_id)
+    purged = uuid.UUID((await state(http, session_id))["novel_id"])
+    work = continuity_work(clean_db)
+    await confirm(clean_db, work, (purged, user_id), 1, DIES)
+    await clean_db.execute(
+        "UPDATE novels SET stream_version = (SELECT max(aggregate_version) FROM domain_events "
+        "WHERE aggregate_type = 'NOVEL' AND aggregate_id = $1::text) WHERE id = $1",
+        purged,
+    )
+    ok(await trash(http, session_id))
+    ok(await purge(http, session_id))
+    kept = await finished(http)
+    await confirm(clean_db, work, (kept, user_id), 1, DIES)
+    await confirm(clean_db, work, (kept, user_id), 2, WALKS)
+
+    for args in (("--all", "--check"), ("--novel", str(purged), "--check"), ("--all",)):
+        run = await scribe("projections", "rebuild", *args)
+        assert run.exit_code == 0, (args, run.output)
+        assert "Traceback" not in run.output
+    assert (
+        "checked 2 novel(s); 0 differ"
+        in (await scribe("projections", "rebuild", "--all", "--check")).output
+    )
+
+    # A stream no fold can read (a check of chapter "one"): a line, and the loop goes on.
+    broken = await finished(http)
+    await confirm(clean_db, work, (broken, user_id), 1, WALKS)
+    bad = EventEnvelope(
+        event_type=CHAPTER_CHECKED,
+        aggregate_type=AGGREGATE_TYPE,
+        aggregate_id=str(broken),
+        aggregate_version=3,
+        payload={"chapter": "one", "source_event_id": str(uuid.uuid4()), "read": {}},
+        metadata=EventMetadata(user_id=str(user_id), source_service="test"),
+    )
+    await append_events(clean_db, [bad], wake=False)
+    run = await scribe("projections", "rebuild", "--all", "--check")
+    assert run.exit_code == 1, run.output
+    assert f"novel {broken}: not folded: ValueError" in run.output
+    assert "checked 3 novel(s); 0 differ" in run.output
