@@ -10,6 +10,7 @@ adapter use too. One transaction then writes the ledger row, the memory stream's
 the projection's version-checked move: what `evolve` computed, stored as it is. A lost race
 (another check of the same novel) runs again.
 """
+
 import asyncio
 import itertools
 import logging

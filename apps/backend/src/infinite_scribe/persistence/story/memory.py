@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.story import MemoryMove, StoredMemory
-from infinite_scribe.domain.continuity import Finding
+from infinite_scribe.domain.continuity import Finding, rank
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.persistence.errors import translated
 
@@ -82,25 +82,36 @@ SELECT $1, m, $3 FROM unnest($2::bigint[]) AS m ON CONFLICT DO NOTHING
 
 # The findings as the story's `evolve` computed them (domain/story_fold.py): status and reason
 # stored as given; the rule that computes them lives there alone.
-FINDINGS = """
+_FINDINGS = """
 INSERT INTO story_findings AS f
-    (id, novel_id, kind, chapter, status, reason, finding, evidence_chapters)
+    (id, novel_id, kind, chapter, status, reason, rank, finding, evidence_chapters)
 SELECT (x->>'id')::uuid, $1, x->>'kind', (x->>'chapter')::int, x->>'status', x->>'reason',
-       x - 'status' - 'reason',
+       (x->>'rank')::smallint, x - 'status' - 'reason' - 'rank',
        ARRAY(SELECT (e->>'chapter')::int FROM jsonb_array_elements(x->'evidence') AS e)
 FROM jsonb_array_elements($2::jsonb) AS x
 ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
     finding = excluded.finding, evidence_chapters = excluded.evidence_chapters, updated_at = now()
 """
 
+
+async def write_findings(
+    connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, findings: Sequence[Finding]
+) -> None:
+    """The findings as given (status and reason included), each with its rank."""
+    ranked = [dict(finding) | {"rank": rank(finding)} for finding in findings]
+    await connection.execute(_FINDINGS, novel_id, ranked)
+
+
 _QUERY_MEMORY = "SELECT version, memory, user_id FROM story_memory WHERE novel_id = $1"
 _OWNED = "SELECT 1 FROM novels WHERE id = $1 AND user_id = $2"
+# Ranked (life and death first, repetitions last), then newest chapter first; the cursor is
+# the last row's (rank, chapter, id).
 _PAGE = """
-SELECT finding, status, reason FROM story_findings
+SELECT finding, status, reason, rank FROM story_findings
 WHERE novel_id = $1 AND ($2::text IS NULL OR status = $2)
-  AND ($3::int IS NULL OR (chapter, id) < ($3::int, $4::uuid))
-ORDER BY chapter DESC, id DESC
-LIMIT $5
+  AND ($3::int IS NULL OR rank > $3 OR rank = $3 AND (chapter, id) < ($4::int, $5::uuid))
+ORDER BY rank, chapter DESC, id DESC
+LIMIT $6
 """
 
 
@@ -175,7 +186,7 @@ class PostgresStoryRepository:
                         MARKS, move.novel_id, list(chapter.marks), chapter.chapter
                     )
             if move.findings:
-                await connection.execute(FINDINGS, move.novel_id, list(move.findings))
+                await write_findings(connection, move.novel_id, move.findings)
 
 
 class PostgresStoryQueries:
@@ -197,18 +208,18 @@ class PostgresStoryQueries:
     async def findings(
         self, novel_id: UUID, user_id: UUID, status: str | None, limit: int, after: str | None
     ) -> list[dict[str, Any]] | None:
-        chapter, last = _position(after)
+        ranked, chapter, last = _position(after)
         with translated():
             async with self.pool.acquire() as connection:
                 if await connection.fetchval(_OWNED, novel_id, user_id) is None:
                     return None
-                rows = await connection.fetch(_PAGE, novel_id, status, chapter, last, limit)
-        return [finding_of(row) for row in rows]
+                rows = await connection.fetch(_PAGE, novel_id, status, ranked, chapter, last, limit)
+        return [finding_of(row) | {"rank": row["rank"]} for row in rows]
 
 
-def _position(after: str | None) -> tuple[int | None, UUID | None]:
-    """A findings cursor ("<chapter>:<finding id>") as the page's keyset position."""
+def _position(after: str | None) -> tuple[int | None, int | None, UUID | None]:
+    """A findings cursor ("<rank>:<chapter>:<finding id>") as the page's keyset position."""
     if not after:
-        return None, None
-    chapter, _, last = after.partition(":")
-    return int(chapter), UUID(last)
+        return None, None, None
+    ranked, chapter, last = after.split(":", 2)
+    return int(ranked), int(chapter), UUID(last)

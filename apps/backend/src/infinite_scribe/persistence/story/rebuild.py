@@ -12,7 +12,7 @@ from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE, F
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.story_memory import AGGREGATE_TYPE
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.story.memory import CHAPTER, FINDINGS, MARKS, finding_of
+from infinite_scribe.persistence.story.memory import CHAPTER, MARKS, finding_of, write_findings
 
 _STREAM = """
 SELECT event_type, payload FROM domain_events
@@ -93,7 +93,7 @@ class PostgresStoryRebuild:
             if stored.version:
                 await connection.execute(_MEMORY, novel_id, user_id, stored.version, stored.memory)
             if findings:
-                await connection.execute(FINDINGS, novel_id, list(findings))
+                await write_findings(connection, novel_id, findings)
             for chapter in chapters:
                 await connection.execute(CHAPTER, novel_id, chapter.chapter, chapter.event_id)
                 await connection.execute(MARKS, novel_id, list(chapter.marks), chapter.chapter)

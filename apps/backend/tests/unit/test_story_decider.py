@@ -1,0 +1,85 @@
+"""The story memory's one `evolve` (issue 70; issue 71 P4, P5), pure: the status of a finding
+is computed there alone (found, settled, waived for good, the first reason kept), a purged
+stream is a tombstone, the live check and the fold agree, and a redelivery costs one read."""
+
+from typing import Any
+
+from infinite_scribe.agents.continuity.bible import read_bible, read_for
+from infinite_scribe.agents.continuity.book import OfflineBook
+from infinite_scribe.domain.chapters import FINDING_WAIVED
+from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.domain.story_fold import StoryState, checked, evolve, fold_story, seeded
+from infinite_scribe.domain.story_memory import CHAPTER_CHECKED, PURGED, SEEDED
+
+BIBLE = NovelBible(
+    title="x",
+    characters={"characters": [{"name": "Mara Quinn", "description": "Mara Quinn has red hair."}]},
+)
+FOUND = {"id": "f1", "kind": "trait_changed", "chapter": 2, "quote": "q", "evidence": []}
+
+
+def _after(*events: tuple[str, dict[str, Any]]) -> StoryState:
+    state = StoryState()
+    for event_type, payload in events:
+        state = evolve(state, event_type, payload)
+    return state
+
+
+def test_a_finding_opens_settles_opens_again_and_a_waiver_is_final() -> None:
+    seed = (SEEDED, seeded("en", {}))
+    found = (CHAPTER_CHECKED, checked(2, "e2", {}, [FOUND]))
+    settled = (CHAPTER_CHECKED, checked(2, "e3", {}, [], ["f1"]))
+    state = _after(seed, found)
+    assert (state.version, state.findings["f1"]["status"]) == (2, "open")
+    assert _after(seed, found, settled).findings["f1"]["status"] == "resolved"
+    assert _after(seed, found, settled, found).findings["f1"]["status"] == "open"
+    first = (FINDING_WAIVED, {"finding_id": "f1", "reason": None})
+    second = (FINDING_WAIVED, {"finding_id": "f1", "reason": "later"})
+    waived = _after(seed, found, first, second, settled, found)
+    assert (waived.findings["f1"]["status"], waived.findings["f1"]["reason"]) == ("waived", None)
+    assert waived.version == 4  # the novel's waivers do not count in the memory stream
+    # Applied where they happened or after the whole stream: the same state.
+    folded = fold_story([seed, found, settled, found], [first[1], second[1]])
+    assert folded.findings == waived.findings and folded.memory == waived.memory
+
+
+def test_a_purged_stream_is_a_tombstone_whatever_its_erased_payloads() -> None:
+    erased = [(SEEDED, {}), (CHAPTER_CHECKED, {}), (PURGED, {"reason": "user"})]
+    folded = fold_story(erased, [{"finding_id": "f1"}])
+    assert (folded.version, folded.purged, folded.memory, dict(folded.findings)) == (
+        3,
+        True,
+        None,
+        {},
+    )
+    assert _after(*erased) == folded
+
+
+async def test_the_live_check_stores_what_the_fold_computes_and_a_redelivery_reads_once() -> None:
+    book = OfflineBook(BIBLE)
+    await book.confirm(1, "Mara's red hair was wet.")
+    blonde = await book.confirm(2, "Mara's blonde hair was wet.")
+    [hair] = await book.findings()
+    await book.record(book.event(FINDING_WAIVED, {"finding_id": hair["id"]}))
+    await book.record(book.event(FINDING_WAIVED, {"finding_id": hair["id"], "reason": "x"}))
+    stream = [
+        (e.event_type, e.payload) for e in book.db.tables.events if e.aggregate_type != "NOVEL"
+    ]
+    waivers = [e.payload for e in book.db.tables.events if e.event_type == FINDING_WAIVED]
+    folded = fold_story(stream, waivers)
+    assert list(folded.findings.values()) == await book.findings()
+    assert (hair := folded.findings[hair["id"]])["status"] == "waived" and hair["reason"] is None
+
+    calls: list[str] = []
+
+    def reader(*args: Any) -> dict[str, Any]:
+        calls.append("read")
+        return read_for(*args)
+
+    def seeder(*args: Any) -> Any:
+        calls.append("seed")
+        return read_bible(*args)
+
+    book.work.reader, book.work.seeder = reader, seeder
+    assert not await book.work.handle(blonde)  # handled before: the ledger says so first
+    assert calls == []
