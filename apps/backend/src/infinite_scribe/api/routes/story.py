@@ -43,8 +43,9 @@ async def novel_findings(
 ) -> Response:
     """The novel's continuity findings, ranked: contradictions of life and death first, then
     traits, overdue threads, repetitions last; newest chapter first within a rank (`cursor`:
-    the previous page's `next_cursor`): `dead_character_acts`, `trait_changed`, `repetition`, `thread_overdue`,
-    each with the quote that contradicts and the evidence it contradicts, and its status
+    the previous page's `next_cursor`): `dead_character_acts`, `trait_changed`, `repetition`,
+    `thread_overdue`, each with the quote that contradicts and the evidence it contradicts, and
+    its status
     (`open`, `waived` by the writer, `resolved` by a later edit or rollback)."""
     page = await call.services.story.findings(novel_id, call.context.user_id, status, limit, cursor)
     return json_response(page, 200)
