@@ -26,7 +26,7 @@ def _after(*events: tuple[str, dict[str, Any]]) -> StoryState:
 
 
 def test_a_finding_opens_settles_opens_again_and_a_waiver_is_final() -> None:
-    seed = (SEEDED, seeded("en", {}))
+    seed = (SEEDED, seeded("en", {}, 1))
     found = (CHAPTER_CHECKED, checked(2, "e2", {}, [FOUND]))
     settled = (CHAPTER_CHECKED, checked(2, "e3", {}, [], ["f1"]))
     state = _after(seed, found)
@@ -84,3 +84,52 @@ async def test_the_live_check_stores_what_the_fold_computes_and_a_redelivery_rea
     book.work.reader, book.work.seeder = reader, seeder
     assert not await book.work.handle(blonde)  # handled before: the ledger says so first
     assert calls == []
+
+
+ZH_BIBLE = NovelBible(
+    title="苏州河",
+    characters={
+        "characters": [
+            {"name": "林舟", "description": "林舟是一名侦探。他很沉默。"},
+            {"name": "顾南", "role": "反派"},
+        ]
+    },
+    outline={"chapters": [{"title": "一", "summary": "开端", "foreshadowing": "一把旧钥匙"}]},
+)
+
+
+async def test_every_bible_character_has_evidence_and_a_rename_is_followed() -> None:
+    from infinite_scribe.domain.story_memory import view
+
+    book = OfflineBook(ZH_BIBLE)
+    await book.confirm(1, "林舟走进了房间。顾南站在门口。")
+    shown = {c["name"]: c for c in view(await book.memory())["characters"]}
+    assert shown["林舟"]["evidence"] == [
+        {"chapter": 0, "event_id": None, "quote": "林舟是一名侦探。"}
+    ]
+    assert shown["顾南"]["evidence"] == [{"chapter": 0, "event_id": None, "quote": "反派"}]
+    [thread] = (await book.memory())["threads"].values()
+    thread_id = next(iter((await book.memory())["threads"]))
+    # The writer renames the villain (a Genesis finished anew: the novel's version moves).
+    cards = [dict(ZH_BIBLE.characters["characters"][0]), {"name": "顾远山", "role": "反派"}]
+    renamed = NovelBible(title="苏州河", characters={"characters": cards}, outline=ZH_BIBLE.outline)
+    book.db.tables.novels[book.novel_id] = {"bible": renamed, "version": 2}
+    await book.confirm(2, "顾远山死了。林舟看着他。")
+    memory = await book.memory()
+    shown = {c["name"]: c for c in view(memory)["characters"]}
+    assert set(shown) == {"林舟", "顾远山"}
+    villain = shown["顾远山"]
+    assert (villain["aliases"], villain["status"], villain["chapters"]) == (
+        ["顾南"],
+        "dead",
+        [[1, 2]],
+    )
+    assert list(memory["threads"]) == [thread_id] and thread["text"] == "一把旧钥匙"
+    seeds = [e for e in book.db.tables.events if e.event_type == SEEDED]
+    assert [e.payload["bible_version"] for e in seeds] == [1, 2]
+    await book.confirm(3, "林舟走了。")  # the same bible: not read again
+    assert len([e for e in book.db.tables.events if e.event_type == SEEDED]) == 2
+    stream = [
+        (e.event_type, e.payload) for e in book.db.tables.events if e.aggregate_type != "NOVEL"
+    ]
+    assert fold_story(stream, []).memory == await book.memory()

@@ -163,16 +163,20 @@ class ContinuityWork:
         novel_id = UUID(event.aggregate_id)
         async with self.uow.autocommit() as reads:
             stored = await reads.repository(STORY).stored(novel_id, (self.consumer, event.event_id))
-            if stored.processed:
-                return None
-            bible = None if stored.memory else await reads.repository(NOVELS).bible(novel_id)
+            if stored.processed or stored.bible_version is None:
+                return None  # handled before, or the novel is gone (purged)
+            # The bible is read (again) when the memory has not seen this version of it: the
+            # first time, or after a Genesis finished anew (a character renamed is followed).
+            seen = (stored.memory or {}).get("bible_version")
+            stale = seen != stored.bible_version
+            bible = await reads.repository(NOVELS).bible(novel_id) if stale else None
         state = StoryState(stored.version, stored.memory)
         plan = _Plan(stored, state, state)
-        if stored.memory is None:
-            if bible is None:
-                return None  # the novel is gone (purged): nothing to remember
+        if bible is not None:
             language, read = await self.cpu(self.seeder, bible)
-            plan.apply(SEEDED, seeded(language, read))
+            plan.apply(SEEDED, seeded(language, read, stored.bible_version))
+        elif stored.memory is None:
+            return None
         story = _Reads(self.uow)
         if event.event_type == WAIVED:
             plan.touched(await story.touched(novel_id, None, [str(event.payload["finding_id"])]))

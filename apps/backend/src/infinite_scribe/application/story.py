@@ -25,7 +25,8 @@ class StoryReads:
         if stored is None:
             raise NotFound("Novel not found")
         memory = stored.memory or blank()
-        return {"novel_id": str(novel_id), "version": stored.version} | view(memory)
+        shown = {"novel_id": str(novel_id), "version": stored.version, "archived": stored.archived}
+        return shown | view(memory)
 
     async def findings(
         self, novel_id: UUID, user_id: UUID, status: str | None, limit: int, cursor: str | None

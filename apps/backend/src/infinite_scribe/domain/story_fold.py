@@ -27,6 +27,7 @@ from infinite_scribe.domain.story_memory import (
     SEEDED,
     Memory,
     blank,
+    renamed,
     with_chapter,
     without_chapter,
 )
@@ -48,9 +49,11 @@ class StoryState:
     purged: bool = False
 
 
-def seeded(language: str, read: Mapping[str, Any]) -> dict[str, Any]:
-    """The `Seeded` payload: the bible read as chapter 0."""
-    return {"language": language, "read": dict(read)}
+def seeded(language: str, read: Mapping[str, Any], bible_version: int) -> dict[str, Any]:
+    """The `Seeded` payload: the bible (the novel's `bible_version`) read as chapter 0; its
+    characters' names in the cards' order (`cast`), to follow a rename."""
+    cast = list(read.get("seen") or [])
+    return {"language": language, "read": dict(read), "cast": cast, "bible_version": bible_version}
 
 
 def checked(
@@ -103,6 +106,24 @@ def _checked(state: StoryState, payload: Mapping[str, Any]) -> StoryState:
     return replace(state, memory=memory, findings=findings, chapters=chapters)
 
 
+def _seeded(memory: Memory | None, payload: Mapping[str, Any]) -> Memory:
+    """The memory after the bible was read (again: a Genesis finished anew changed it): its
+    renamed characters followed, what it says replacing what it said (chapter 0)."""
+    read = payload["read"]
+    if memory is not None and "cast" in payload:
+        memory = renamed(memory, list(payload["cast"]))
+    before = {} if memory is None else memory["threads"]
+    memory = with_chapter(memory or blank(), 0, None, read, THREAD_HORIZON)
+    for thread_id, thread in memory["threads"].items():
+        if thread["from_chapter"] == 0 and thread_id in before:  # the outline's, planted again
+            kept = ("resolved_chapter", "payoff", "flagged")
+            thread.update({k: before[thread_id][k] for k in kept if k in before[thread_id]})
+    memory["language"] = payload["language"]
+    if "cast" in payload:
+        memory["cast"], memory["bible_version"] = list(payload["cast"]), payload["bible_version"]
+    return memory
+
+
 def _waived(state: StoryState, payload: Mapping[str, Any]) -> StoryState:
     finding_id = str(payload.get("finding_id"))
     known = state.findings.get(finding_id)
@@ -125,8 +146,7 @@ def evolve(state: StoryState, event_type: str, payload: Mapping[str, Any]) -> St
     if state.purged or not payload:
         return state
     if event_type == SEEDED:
-        memory = with_chapter(blank(), 0, None, payload["read"], THREAD_HORIZON)
-        return replace(state, memory=memory | {"language": payload["language"]})
+        return replace(state, memory=_seeded(state.memory, payload))
     if event_type == CHAPTER_CHECKED:
         return _checked(state, payload)
     return state

@@ -117,3 +117,37 @@ async def test_a_rebuild_after_a_purge_checks_every_novel_and_reports_the_unfold
     assert run.exit_code == 1, run.output
     assert f"novel {broken}: not folded: ValueError" in run.output
     assert "checked 3 novel(s); 0 differ" in run.output
+
+
+async def test_a_memory_a_writer_reads_bible_evidence_a_rename_and_an_archived_book(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID, scribe: Any
+) -> None:
+    from tests.support.continuity import memory
+
+    novel_id = await finished(http)
+    work = continuity_work(clean_db)
+    await confirm(clean_db, work, (novel_id, user_id), 1, DIES)
+    shown = await memory(http, novel_id)
+    bible = {c["name"]: c["evidence"] for c in shown["characters"]}
+    assert {"chapter": 0, "event_id": None, "quote": "An old doctor."} in bible["Ilya Brandt"]
+    assert all(bible.values()) and shown["archived"] is False
+
+    # The writer renames the doctor (as a Genesis finished anew does: the novel row's bible
+    # and version move); the next check follows it, the old name an alias.
+    await clean_db.execute(
+        "UPDATE novels SET characters = jsonb_set(characters, '{characters,1,name}', "
+        "'\"Ilya Varga\"'), version = version + 1 WHERE id = $1",
+        novel_id,
+    )
+    await confirm(clean_db, work, (novel_id, user_id), 2, '"Go," said Ilya Varga.')
+    shown = await memory(http, novel_id)
+    ilya = next(c for c in shown["characters"] if c["name"] == "Ilya Varga")
+    assert "Ilya Brandt" in ilya["aliases"] and ilya["status"] == "dead"
+    assert ilya["chapters"] == [[1, 2]]
+    [dead] = await findings(http, novel_id)
+    assert dead["kind"] == "dead_character_acts"
+
+    await clean_db.execute("UPDATE novels SET archived_at = now() WHERE id = $1", novel_id)
+    assert (await memory(http, novel_id))["archived"] is True
+    checked = await scribe("projections", "rebuild", "--novel", str(novel_id), "--check")
+    assert checked.exit_code == 0, checked.output

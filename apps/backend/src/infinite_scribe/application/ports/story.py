@@ -20,6 +20,11 @@ class StoredMemory:
     memory: Memory | None = None
     #: The consumer's ledger holds the event asked about (a redelivery: nothing to do).
     processed: bool = False
+    #: The novel's bible version (its `novels.version`: a Genesis finished anew moves it);
+    #: None: no such novel (purged).
+    bible_version: int | None = None
+    #: The novel is archived (the API's read says so to its writer).
+    archived: bool = False
 
 
 @dataclass(frozen=True)

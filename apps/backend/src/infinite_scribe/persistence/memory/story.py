@@ -28,7 +28,9 @@ class MemoryStory:
     async def stored(self, novel_id: UUID, ledger: tuple[str, UUID] | None = None) -> StoredMemory:
         row = self._row(novel_id)
         processed = ledger is not None and ledger in self.tables.ledger
-        return StoredMemory(novel_id, row["version"], row["memory"], processed)
+        novel = self.tables.novels.get(novel_id)
+        bible_version = None if novel is None else int(novel.get("version", 1))
+        return StoredMemory(novel_id, row["version"], row["memory"], processed, bible_version)
 
     async def sharing(
         self, novel_id: UUID, chapter: int, marks: Sequence[int]

@@ -15,11 +15,13 @@ from infinite_scribe.persistence.errors import translated
 # The memory row and, in the same read, the consumer's ledger: a redelivered event costs this
 # one read (the check's work starts only after it).
 _STORED = """
-SELECT m.version, m.memory,
+SELECT m.version, m.memory, n.version AS bible_version,
        $2::text IS NOT NULL AND EXISTS (
            SELECT 1 FROM processed_messages WHERE consumer = $2 AND event_id = $3
        ) AS processed
-FROM (SELECT 1) AS one LEFT JOIN story_memory m ON m.novel_id = $1
+FROM (SELECT 1) AS one
+LEFT JOIN story_memory m ON m.novel_id = $1
+LEFT JOIN novels n ON n.id = $1
 """
 
 # At most a few chapters per fingerprint: a phrase the whole book uses ("said the captain")
@@ -103,7 +105,7 @@ async def write_findings(
 
 
 _QUERY_MEMORY = "SELECT version, memory, user_id FROM story_memory WHERE novel_id = $1"
-_OWNED = "SELECT 1 FROM novels WHERE id = $1 AND user_id = $2"
+_OWNED = "SELECT archived_at IS NOT NULL FROM novels WHERE id = $1 AND user_id = $2"
 # Ranked (life and death first, repetitions last), then newest chapter first; the cursor is
 # the last row's (rank, chapter, id).
 _PAGE = """
@@ -130,10 +132,11 @@ class PostgresStoryRepository:
         consumer, event_id = ledger if ledger is not None else (None, None)
         with translated():
             row = await self.connection.fetchrow(_STORED, novel_id, consumer, event_id)
+        processed, bible_version = bool(row["processed"]), row["bible_version"]
         if row["version"] is None:
-            return StoredMemory(novel_id, processed=bool(row["processed"]))
+            return StoredMemory(novel_id, 0, None, processed, bible_version)
         memory = dict(row["memory"])
-        return StoredMemory(novel_id, int(row["version"]), memory, bool(row["processed"]))
+        return StoredMemory(novel_id, int(row["version"]), memory, processed, bible_version)
 
     async def sharing(
         self, novel_id: UUID, chapter: int, marks: Sequence[int]
@@ -198,12 +201,14 @@ class PostgresStoryQueries:
     async def memory(self, novel_id: UUID, user_id: UUID) -> StoredMemory | None:
         with translated():
             async with self.pool.acquire() as connection:
-                if await connection.fetchval(_OWNED, novel_id, user_id) is None:
+                archived = await connection.fetchval(_OWNED, novel_id, user_id)
+                if archived is None:
                     return None
                 row = await connection.fetchrow(_QUERY_MEMORY, novel_id)
         if row is None:
-            return StoredMemory(novel_id)
-        return StoredMemory(novel_id, int(row["version"]), dict(row["memory"]))
+            return StoredMemory(novel_id, archived=archived)
+        memory = dict(row["memory"])
+        return StoredMemory(novel_id, int(row["version"]), memory, archived=archived)
 
     async def findings(
         self, novel_id: UUID, user_id: UUID, status: str | None, limit: int, after: str | None
