@@ -6,9 +6,9 @@ ledger (a redelivery costs that read and nothing more); for each chapter an even
 takes back) it runs the reader and the passage search off the event loop (`cpu`), decides the
 `ChapterChecked` event (what the chapter said, its findings and those it settled) and evolves
 the state with the one `evolve` of domain/story_fold.py, which the rebuild and the in-memory
-adapter use too. One transaction then writes the ledger row, the memory stream's events and
-the projection's version-checked move: what `evolve` computed, stored as it is. A lost race
-(another check of the same novel) runs again.
+adapter use too. One write statement then holds the ledger row, the memory stream's events and
+the projection's version-checked move (`Write.story`): what `evolve` computed, stored as it
+is. A lost race (another check of the same novel) runs again.
 """
 
 import asyncio
@@ -144,12 +144,13 @@ class ContinuityWork:
             plan = await self._plan(event)
             if plan is None:
                 return False
-            async with self.uow.transaction() as tx:
-                events = self._events(event, plan)
-                await tx.write(
-                    Write(ledger=LedgerRow(self.consumer, event.event_id), events=events)
-                )
-                await tx.repository(STORY).move(self._move(event, plan))
+            # One statement: the ledger row, the memory stream's events and the projection's
+            # version-checked move (a redelivery meets the ledger, a race the version).
+            ledger = LedgerRow(self.consumer, event.event_id)
+            events = self._events(event, plan)
+            await self.uow.writes.write(
+                Write(ledger=ledger, events=events, story=self._move(event, plan))
+            )
             return True
 
         try:

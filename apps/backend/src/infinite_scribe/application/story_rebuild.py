@@ -18,9 +18,11 @@ from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.ports.story import (
     STORY_REBUILD,
     ChapterMarks,
+    MemoryMove,
     StoredMemory,
     StoryRebuild,
 )
+from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain import passages
 from infinite_scribe.domain.continuity import Finding
@@ -108,10 +110,13 @@ class StoryRebuilder:
             owner = await repository.owner(novel_id)
             if what and write and owner is not None and not folded.purged:
                 chapters = await _chapters(repository, novel_id, folded)
-                memory = StoredMemory(novel_id, folded.version, folded.memory)
-                await repository.replace(
-                    novel_id, owner, memory, list(folded.findings.values()), chapters
-                )
+                await repository.clear(novel_id)
+                if folded.memory is not None:  # written as the live check writes it
+                    move = MemoryMove(
+                        novel_id, owner, 0, folded.version, folded.memory, chapters,
+                        list(folded.findings.values()),
+                    )  # fmt: skip
+                    await tx.write(Write(story=move))
         return what
 
 

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.application.ports.story_move import ChapterMarks, MemoryMove
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.story_memory import Memory
 
@@ -27,32 +28,9 @@ class StoredMemory:
     archived: bool = False
 
 
-@dataclass(frozen=True)
-class ChapterMarks:
-    """A chapter's passage fingerprints and the event its text is in (None: gone)."""
-
-    chapter: int
-    event_id: UUID | None
-    marks: Sequence[int] = ()
-
-
-@dataclass(frozen=True)
-class MemoryMove:
-    """One version-checked move of the projection: the memory, the chapters' fingerprints
-    and the findings the events changed, each as the story's `evolve` computed it (status and
-    reason included): stored as given, no rule of their own."""
-
-    novel_id: UUID
-    user_id: UUID
-    old_version: int
-    version: int
-    memory: Memory
-    chapters: Sequence[ChapterMarks] = ()
-    findings: Sequence[Finding] = ()
-
-
 class StoryRepository(Protocol):
-    """The projection on one connection (a transaction's, or the autocommit one)."""
+    """The projection's reads on one connection (a transaction's, or the autocommit one); its
+    move is a part of the check's write (`Write.story`, application/ports/story_move.py)."""
 
     async def stored(self, novel_id: UUID, ledger: tuple[str, UUID] | None = None) -> StoredMemory:
         """The memory row; with `ledger` (consumer, event id) also whether that consumer
@@ -79,10 +57,6 @@ class StoryRepository(Protocol):
 
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Finding | None: ...
 
-    async def move(self, move: MemoryMove) -> None:
-        """Write the move; ConcurrencyConflict when the version moved meanwhile."""
-        ...
-
 
 class StoryRebuild(Protocol):
     """What `scribe projections rebuild --novel` reads and writes in one transaction."""
@@ -105,15 +79,8 @@ class StoryRebuild(Protocol):
 
     async def text_of(self, novel_id: UUID, chapter: int, event_id: UUID) -> str | None: ...
 
-    async def replace(
-        self,
-        novel_id: UUID,
-        user_id: UUID,
-        stored: StoredMemory,
-        findings: Sequence[Finding],
-        chapters: Sequence[ChapterMarks],
-    ) -> None:
-        """The projection as given, in place of what was stored."""  # fmt: skip
+    async def clear(self, novel_id: UUID) -> None:
+        """The projection's rows gone (the rebuild then writes the folded ones)."""
         ...
 
     async def novel_ids(self) -> list[UUID]:
@@ -137,3 +104,6 @@ class StoryQueries(Protocol):
 STORY: RepositoryKey[StoryRepository] = RepositoryKey("story")
 #: Its rebuild's.
 STORY_REBUILD: RepositoryKey[StoryRebuild] = RepositoryKey("story_rebuild")
+
+
+__all__ = ["ChapterMarks", "MemoryMove", "StoredMemory", "StoryQueries", "StoryRebuild"]

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from infinite_scribe.application.ports.story import MemoryMove, StoredMemory
+from infinite_scribe.application.ports.story import StoredMemory
 from infinite_scribe.domain.chapters import FINDING_WAIVED
 from infinite_scribe.domain.continuity import OPEN, THREAD_OVERDUE, WAIVED, Finding
-from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.memory.tables import Tables
 
@@ -85,18 +84,6 @@ class MemoryStory:
             for e in self.tables.events
         )  # as the novel's own events say, as on PostgreSQL
         return dict(found) | ({"status": WAIVED} if waived else {})
-
-    async def move(self, move: MemoryMove) -> None:
-        row = self._row(move.novel_id)
-        if row["version"] != move.old_version:
-            raise ConcurrencyConflict("The story memory was moved concurrently")
-        row["version"], row["memory"] = move.version, move.memory
-        for chapter in move.chapters:
-            row["chapters"].pop(chapter.chapter, None)
-            if chapter.event_id is not None:
-                row["chapters"][chapter.chapter] = (chapter.event_id, list(chapter.marks))
-        # As `evolve` computed them (domain/story_fold.py): stored as given.
-        row["findings"].update({finding["id"]: dict(finding) for finding in move.findings})
 
 
 class MemoryBibles:

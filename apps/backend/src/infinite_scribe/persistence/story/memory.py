@@ -7,9 +7,8 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.story import MemoryMove, StoredMemory
-from infinite_scribe.domain.continuity import Finding, rank
-from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.application.ports.story import StoredMemory
+from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.persistence.errors import translated
 
 # The memory row and, in the same read, the consumer's ledger: a redelivered event costs this
@@ -67,42 +66,6 @@ SELECT f.finding, f.reason,
        ) THEN 'waived' ELSE f.status END AS status
 FROM story_findings f WHERE f.novel_id = $1 AND f.id = $2
 """
-
-_MOVE_MEMORY = """
-INSERT INTO story_memory AS m (novel_id, user_id, version, memory) VALUES ($1, $2, $4, $5)
-ON CONFLICT (novel_id) DO UPDATE SET version = $4, memory = $5, updated_at = now()
-WHERE m.version = $3
-RETURNING 1
-"""
-
-_CHAPTER_GONE = "DELETE FROM story_chapters WHERE novel_id = $1 AND chapter = $2"
-CHAPTER = "INSERT INTO story_chapters (novel_id, chapter, event_id) VALUES ($1, $2, $3)"
-MARKS = """
-INSERT INTO story_marks (novel_id, mark, chapter)
-SELECT $1, m, $3 FROM unnest($2::bigint[]) AS m ON CONFLICT DO NOTHING
-"""
-
-# The findings as the story's `evolve` computed them (domain/story_fold.py): status and reason
-# stored as given; the rule that computes them lives there alone.
-_FINDINGS = """
-INSERT INTO story_findings AS f
-    (id, novel_id, kind, chapter, status, reason, rank, finding, evidence_chapters)
-SELECT (x->>'id')::uuid, $1, x->>'kind', (x->>'chapter')::int, x->>'status', x->>'reason',
-       (x->>'rank')::smallint, x - 'status' - 'reason' - 'rank',
-       ARRAY(SELECT (e->>'chapter')::int FROM jsonb_array_elements(x->'evidence') AS e)
-FROM jsonb_array_elements($2::jsonb) AS x
-ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
-    finding = excluded.finding, evidence_chapters = excluded.evidence_chapters, updated_at = now()
-"""
-
-
-async def write_findings(
-    connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, findings: Sequence[Finding]
-) -> None:
-    """The findings as given (status and reason included), each with its rank."""
-    ranked = [dict(finding) | {"rank": rank(finding)} for finding in findings]
-    await connection.execute(_FINDINGS, novel_id, ranked)
-
 
 _QUERY_MEMORY = "SELECT version, memory, user_id FROM story_memory WHERE novel_id = $1"
 _OWNED = "SELECT archived_at IS NOT NULL FROM novels WHERE id = $1 AND user_id = $2"
@@ -165,31 +128,6 @@ class PostgresStoryRepository:
                 _FINDING, novel_id, finding_id, str(novel_id), str(finding_id)
             )
         return None if row is None else finding_of(row)
-
-    async def move(self, move: MemoryMove) -> None:
-        connection = self.connection
-        with translated():
-            moved = await connection.fetchval(
-                _MOVE_MEMORY,
-                move.novel_id,
-                move.user_id,
-                move.old_version,
-                move.version,
-                move.memory,
-            )
-            if moved is None:
-                raise ConcurrencyConflict("The story memory was moved concurrently")
-            for chapter in move.chapters:
-                await connection.execute(_CHAPTER_GONE, move.novel_id, chapter.chapter)
-                if chapter.event_id is not None:
-                    await connection.execute(
-                        CHAPTER, move.novel_id, chapter.chapter, chapter.event_id
-                    )
-                    await connection.execute(
-                        MARKS, move.novel_id, list(chapter.marks), chapter.chapter
-                    )
-            if move.findings:
-                await write_findings(connection, move.novel_id, move.findings)
 
 
 class PostgresStoryQueries:
