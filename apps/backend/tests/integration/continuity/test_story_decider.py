@@ -151,3 +151,42 @@ async def test_a_memory_a_writer_reads_bible_evidence_a_rename_and_an_archived_b
     assert (await memory(http, novel_id))["archived"] is True
     checked = await scribe("projections", "rebuild", "--novel", str(novel_id), "--check")
     assert checked.exit_code == 0, checked.output
+
+
+PASSAGE = "The lamps along the harbour wall guttered one by one as the tide came in."
+
+
+async def test_the_check_writes_its_move_in_one_statement_races_and_edits_included(
+    http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID, scribe: Any
+) -> None:
+    import asyncio
+
+    from infinite_scribe.domain import passages
+    from infinite_scribe.domain.chapters import CONFIRMED
+
+    novel_id = await finished(http)
+    work = continuity_work(clean_db)
+    novel = (novel_id, user_id)
+    texts = {1: f"Night. {PASSAGE}", 2: "Mara waited.", 3: "Rain all day at Port Sable."}
+    events = [
+        novel_event(*novel, CONFIRMED, {"chapter": n, "text": t, "edited": False})
+        for n, t in texts.items()
+    ]
+    await append_events(clean_db, events, wake=False)
+    # Three checks of one novel at once: the version check refuses the losers, they run again.
+    assert await asyncio.gather(*(work.handle(e) for e in events)) == [True, True, True]
+    assert (
+        await clean_db.fetchval("SELECT version FROM story_memory WHERE novel_id = $1", novel_id)
+        == 4
+    )
+    # Chapter 1 edited: its fingerprints are its new text's (the passage's are gone).
+    edited = "Night, and nothing else said of the harbour that night at all, not a word more."
+    await confirm(clean_db, work, novel, 1, edited)
+    stored = await clean_db.fetch(
+        "SELECT mark FROM story_marks WHERE novel_id = $1 AND chapter = 1", novel_id
+    )
+    assert sorted(r["mark"] for r in stored) == sorted({m for m, _ in passages.marks(edited)})
+    await confirm(clean_db, work, novel, 4, f"Later. {PASSAGE}")
+    assert [f for f in await findings(http, novel_id) if f["kind"] == "repetition"] == []
+    checked = await scribe("projections", "rebuild", "--novel", str(novel_id), "--check")
+    assert checked.exit_code == 0, checked.output
