@@ -10,6 +10,7 @@ that read is one index probe whatever the book's length. Its predicate is the te
 The findings page shows contradictions of life and death first, repetitions last: each row
 keeps its `rank` (written by the adapter from `domain/continuity.RANKS`, the one table of
 ranks; rows written before are ranked here once), and the page reads an index in that order.
+A chapter's fingerprints get an index by chapter (the check's write replaces them).
 
 Revision ID: 0034_finding_waivers
 Revises: 0033_archived_events
@@ -40,9 +41,14 @@ def upgrade() -> None:
         "ON story_findings (novel_id, rank, chapter DESC, id DESC)"
     )
     op.execute("DROP INDEX idx_story_findings_novel")
+    # A chapter's fingerprints by chapter: the check's write replaces a checked chapter's, and
+    # a chapter gone takes its own with it (the foreign key's cascade), without reading the
+    # fingerprints of the whole book.
+    op.execute("CREATE INDEX idx_story_marks_chapter ON story_marks (novel_id, chapter)")
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX idx_story_marks_chapter")
     op.execute(
         "CREATE INDEX idx_story_findings_novel ON story_findings (novel_id, chapter DESC, id)"
     )
