@@ -5,6 +5,7 @@ the novel's own events before the consumer has projected the first; a purged nov
 is a tombstone the fold expects, and a novel whose events cannot be folded is a line of the
 report while the others are still checked."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -53,9 +54,25 @@ async def test_a_second_waiver_is_refused_from_the_events_and_the_rebuild_agrees
     again = await novel_command(http, novel_id, "WaiveFinding", {"finding_id": dead["id"]})
     assert (again.status_code, error_code(again)) == (409, "INVALID_STATE")
     assert await work.handle(await _waiver_event(clean_db, dead["id"]))
+    # Eight waivers of one finding sent at once: one is written, the others refused.
+    at_once = await asyncio.gather(
+        *(
+            novel_command(http, novel_id, "WaiveFinding", {"finding_id": hair["id"], "reason": "x"})
+            for _ in range(8)
+        )
+    )
+    assert sorted(r.status_code for r in at_once) == [200] + [409] * 7, [r.text for r in at_once]
+    hair_waivers = await clean_db.fetchval(
+        "SELECT count(*) FROM domain_events "
+        "WHERE event_type = $1 AND payload ->> 'finding_id' = $2",
+        FINDING_WAIVED,
+        hair["id"],
+    )
+    assert hair_waivers == 1
 
-    # Two waivers of one finding in the log (as a race before this fix could leave them): the
+    # Two more waivers of it in the log (as a race before this fix could leave them): the
     # first reason stays, live and in the fold alike.
+    assert await work.handle(await _waiver_event(clean_db, hair["id"]))
     for reason in ("dyed for the funeral", "a later reason"):
         waiver = novel_event(*novel, FINDING_WAIVED, {"finding_id": hair["id"], "reason": reason})
         await append_events(clean_db, [waiver], wake=False)
@@ -63,7 +80,7 @@ async def test_a_second_waiver_is_refused_from_the_events_and_the_rebuild_agrees
     shown = {f["kind"]: (f["status"], f["reason"]) for f in await findings(http, novel_id)}
     assert shown == {
         "dead_character_acts": ("waived", None),
-        "trait_changed": ("waived", "dyed for the funeral"),
+        "trait_changed": ("waived", "x"),
     }
     checked = await scribe("projections", "rebuild", "--all", "--check")
     assert checked.exit_code == 0, checked.output
@@ -159,8 +176,6 @@ PASSAGE = "The lamps along the harbour wall guttered one by one as the tide came
 async def test_the_check_writes_its_move_in_one_statement_races_and_edits_included(
     http: httpx.AsyncClient, clean_db: asyncpg.Pool, user_id: uuid.UUID, scribe: Any
 ) -> None:
-    import asyncio
-
     from infinite_scribe.domain import passages
     from infinite_scribe.domain.chapters import CONFIRMED
 
