@@ -133,3 +133,19 @@ async def test_every_bible_character_has_evidence_and_a_rename_is_followed() -> 
         (e.event_type, e.payload) for e in book.db.tables.events if e.aggregate_type != "NOVEL"
     ]
     assert fold_story(stream, []).memory == await book.memory()
+
+
+def test_a_quote_is_cut_on_sentence_or_word_boundaries() -> None:
+    from infinite_scribe.domain.continuity import quoted
+
+    text = (
+        "They walked on with their heads down. The lamps guttered one by one as the tide came in. T"
+    )
+    cut = quoted(text, "ith their heads down. The lamps guttered one by one as the tide came in. T")
+    assert cut == "The lamps guttered one by one as the tide came in."
+    words = quoted(text, "ith their heads down. The lamps gutt")
+    assert words == "their heads down. The lamps"
+    chinese = "林舟走进了房间。他看着窗外的雨，想起了很多年前的那个夜晚，灯光一盏一盏地熄灭了。顾南"  # noqa: RUF001
+    assert quoted(chinese, chinese[3:]) == chinese[8:-2]
+    assert quoted("elsewhere", "not in the text at all") == "not in the text at all"
+    assert len(quoted(text * 20, (text * 20).strip(), limit=120)) <= 120
