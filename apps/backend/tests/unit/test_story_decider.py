@@ -81,6 +81,13 @@ async def test_the_live_check_stores_what_the_fold_computes_and_a_redelivery_rea
         calls.append("seed")
         return read_bible(*args)
 
+    # The finding as the novel's own events say (a second waiver is refused from them).
+    from infinite_scribe.persistence.memory.story import MemoryStory
+
+    stored = MemoryStory(book.db.tables)
+    found = await stored.finding(book.novel_id, hair["id"])
+    assert found is not None and found["status"] == "waived"
+    assert await stored.finding(book.novel_id, book.user_id) is None
     book.work.reader, book.work.seeder = reader, seeder
     assert not await book.work.handle(blonde)  # handled before: the ledger says so first
     assert calls == []
