@@ -181,7 +181,9 @@ async def test_a_long_repeat_is_quoted_by_its_start_and_an_overdue_thread_is_sai
     await book.confirm(1, f"Mara vowed to find the lost compass. {long_passage}")
     await book.confirm(2, long_passage)
     [repeat] = await book.findings()
-    assert len(repeat["quote"]) == 500 and repeat["length"] >= len(long_passage) - 1
+    # Its start, at most 500 characters, cut where a sentence ends (never mid-word).
+    assert 400 < len(repeat["quote"]) <= 500 and repeat["quote"].endswith("of the harbour.")
+    assert repeat["length"] >= len(long_passage) - 1
     assert repeat["quote"] in long_passage and repeat["evidence"][0]["quote"] == repeat["quote"]
     for chapter in (14, 15, 16):
         await book.confirm(chapter, f"Rain over the harbour in chapter {chapter}.")

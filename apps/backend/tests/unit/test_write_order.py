@@ -39,7 +39,8 @@ RECORD = IdempotencyRecord("s", "k", "fp", 200, [], b"", 60)
 def test_the_order_of_the_parts_is_the_order_of_writes_fields() -> None:
     assert PART_ORDER == (
         "idempotency", "ledger", "session", "inbox", "events", "snapshot", "supersede",
-        "novel", "restore", "proposal_input", "chapters", "task", "task_finish", "flow_handle",
+        "novel", "restore", "proposal_input", "chapters", "story", "task", "task_finish",
+        "flow_handle",
     )  # fmt: skip
     assert list(memory_tables._APPLIERS) == list(PART_ORDER)
     write = Write(snapshot=SnapshotSave(1, STATE), inbox=ENTRY, idempotency=RECORD)

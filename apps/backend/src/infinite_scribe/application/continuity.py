@@ -1,11 +1,14 @@
 """The continuity check as a use case (issue 48): a consumer of the novel's confirmed chapters
 (`Novel.Chapter.Confirmed`, `Novel.Chapters.RolledBack`) and of the writer's waivers.
 
-For each chapter an event confirms (or takes back), it reads the memory as projected, runs the
-reader and the passage search off the event loop (`cpu`), and writes in one transaction the
-consumer's ledger row, the memory stream's events (`Seeded` from the bible the first time,
-then `ChapterChecked` with what the chapter said, its findings and those it settled) and the
-projection's version-checked move. A lost race (another check of the same novel) runs again.
+The story memory is a Decider (issue 70): its first read is the memory row with the consumer's
+ledger (a redelivery costs that read and nothing more); for each chapter an event confirms (or
+takes back) it runs the reader and the passage search off the event loop (`cpu`), decides the
+`ChapterChecked` event (what the chapter said, its findings and those it settled) and evolves
+the state with the one `evolve` of domain/story_fold.py, which the rebuild and the in-memory
+adapter use too. One write statement then holds the ledger row, the memory stream's events and
+the projection's version-checked move (`Write.story`): what `evolve` computed, stored as it
+is. A lost race (another check of the same novel) runs again.
 """
 
 import asyncio
@@ -13,7 +16,7 @@ import itertools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -34,16 +37,21 @@ from infinite_scribe.application.ports.writes import (
 )
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain import continuity, passages
-from infinite_scribe.domain.chapters import CONFIRMED, CONFIRMED_STATUS, ROLLED_BACK
+from infinite_scribe.domain.chapters import (
+    CONFIRMED,
+    CONFIRMED_STATUS,
+    FINDING_WAIVED,
+    ROLLED_BACK,
+)
+from infinite_scribe.domain.continuity import OPEN, Finding
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.domain.story_fold import THREAD_HORIZON
+from infinite_scribe.domain.story_fold import StoryState, checked, evolve, seeded
 from infinite_scribe.domain.story_memory import (
     AGGREGATE_TYPE,
     CHAPTER_CHECKED,
     SEEDED,
     Memory,
     blank,
-    with_chapter,
     without_chapter,
 )
 from shared_types import EventEnvelope, EventMetadata
@@ -57,7 +65,7 @@ BibleReader = Callable[[NovelBible], tuple[str, dict[str, Any]]]
 #: (language, chapter, text, what was said before of its characters) -> a model's findings
 #: (agents/continuity/model_review.py); None: the offline reader's rules find them.
 ChapterReviewer = Callable[[str, int, str, Any], Awaitable[list[dict[str, Any]]]]
-WAIVED = "Novel.Finding.Waived"
+WAIVED = FINDING_WAIVED
 _IDS = uuid.UUID("0b7d7f0e-5e0a-4a43-8f5e-3c3ad1e6b448")
 #: The other chapters a chapter's passages are compared with (those sharing most marks).
 _COMPARED = 3
@@ -65,15 +73,26 @@ _COMPARED = 3
 
 @dataclass
 class _Plan:
-    """What one event does to the memory: the events and the projection's move."""
+    """What one event does to the memory: the events decided, the state they evolve to (from
+    the state as read, with the findings the event touches) and the chapters' fingerprints."""
 
     stored: StoredMemory
-    memory: Memory
+    read: StoryState
+    state: StoryState
     decided: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     chapters: list[ChapterMarks] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    resolved: list[str] = field(default_factory=list)
-    waived: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, event_type: str, payload: dict[str, Any], recorded: bool = True) -> None:
+        self.state = evolve(self.state, event_type, payload)
+        if recorded:
+            self.decided.append((event_type, payload))
+
+    def touched(self, findings: Sequence[Finding]) -> None:
+        """Findings read from the projection, held by both states (the read one and the
+        evolving one) so the move writes only what the events changed."""
+        held = {f["id"]: f for f in findings if f["id"] not in self.state.findings}
+        self.read = replace(self.read, findings=dict(self.read.findings) | held)
+        self.state = replace(self.state, findings=dict(self.state.findings) | held)
 
 
 def chapters_of(event: EventEnvelope) -> list[tuple[int, str | None]]:
@@ -125,12 +144,13 @@ class ContinuityWork:
             plan = await self._plan(event)
             if plan is None:
                 return False
-            async with self.uow.transaction() as tx:
-                events = self._events(event, plan)
-                await tx.write(
-                    Write(ledger=LedgerRow(self.consumer, event.event_id), events=events)
-                )
-                await tx.repository(STORY).move(self._move(event, plan, len(events)))
+            # One statement: the ledger row, the memory stream's events and the projection's
+            # version-checked move (a redelivery meets the ledger, a race the version).
+            ledger = LedgerRow(self.consumer, event.event_id)
+            events = self._events(event, plan)
+            await self.uow.writes.write(
+                Write(ledger=ledger, events=events, story=self._move(event, plan))
+            )
             return True
 
         try:
@@ -139,23 +159,29 @@ class ContinuityWork:
             return False
 
     async def _plan(self, event: EventEnvelope) -> _Plan | None:
+        """The plan of `event`, or None: handled before (the ledger, read with the memory in
+        the first read: a redelivery costs that one read) or nothing to remember."""
         novel_id = UUID(event.aggregate_id)
         async with self.uow.autocommit() as reads:
-            stored = await reads.repository(STORY).stored(novel_id)
-            bible = None if stored.memory else await reads.repository(NOVELS).bible(novel_id)
-        plan = _Plan(stored, stored.memory or blank())
-        if stored.memory is None:
-            if bible is None:
-                return None  # the novel is gone (purged): nothing to remember
+            stored = await reads.repository(STORY).stored(novel_id, (self.consumer, event.event_id))
+            if stored.processed or stored.bible_version is None:
+                return None  # handled before, or the novel is gone (purged)
+            # The bible is read (again) when the memory has not seen this version of it: the
+            # first time, or after a Genesis finished anew (a character renamed is followed).
+            seen = (stored.memory or {}).get("bible_version")
+            stale = seen != stored.bible_version
+            bible = await reads.repository(NOVELS).bible(novel_id) if stale else None
+        state = StoryState(stored.version, stored.memory)
+        plan = _Plan(stored, state, state)
+        if bible is not None:
             language, read = await self.cpu(self.seeder, bible)
-            plan.memory = with_chapter(blank(), 0, None, read, THREAD_HORIZON)
-            plan.memory["language"] = language
-            plan.decided.append((SEEDED, {"language": language, "read": read}))
+            plan.apply(SEEDED, seeded(language, read, stored.bible_version))
+        elif stored.memory is None:
+            return None
         story = _Reads(self.uow)
         if event.event_type == WAIVED:
-            found = await story.finding(novel_id, UUID(str(event.payload["finding_id"])))
-            if found is not None:
-                plan.waived[found["id"]] = str(event.payload.get("reason") or "")
+            plan.touched(await story.touched(novel_id, None, [str(event.payload["finding_id"])]))
+            plan.apply(WAIVED, dict(event.payload), recorded=False)  # the novel's own event
             return plan
         for chapter, text in chapters_of(event):
             await self._check(story, novel_id, plan, (chapter, text, event.event_id))
@@ -169,29 +195,29 @@ class ContinuityWork:
         what: tuple[int, str | None, UUID],
     ) -> None:
         chapter, text, event_id = what
-        before = without_chapter(plan.memory, chapter)
+        memory = plan.state.memory or blank()
+        before = without_chapter(memory, chapter)
         where = (chapter, str(event_id))
         found: list[dict[str, Any]] = []
         read: dict[str, Any] | None = None
         marks: list[int] = []
-        plan.memory = before
         if text is not None:
-            read = await self.cpu(self.reader, plan.memory.get("language", "en"), text, before)
-            plan.memory = with_chapter(before, chapter, str(event_id), read, THREAD_HORIZON)
+            read = await self.cpu(self.reader, memory.get("language", "en"), text, before)
             own = await self.cpu(passages.marks, text)
             marks = [mark for mark, _ in own]
             found = await self._findings(novel_id, before, where, (text, read))
             found += await self._repeats(story, novel_id, where, text, own)
-            found += continuity.overdue(novel_id, plan.memory, where)
-            continuity.flag_overdue(plan.memory, found)
+        # What the chapter says, evolved alone: the threads it plants and pays off.
+        said = evolve(plan.state, CHAPTER_CHECKED, checked(chapter, str(event_id), read))
+        if text is not None:
+            found += continuity.overdue(novel_id, said.memory or blank(), where)
+        found = continuity.ranked(found)
+        plan.touched(await story.touched(novel_id, chapter, [f["id"] for f in found]))
+        open_ones = [f for f in plan.state.findings.values() if f["status"] == OPEN]
         ids = {f["id"] for f in found}
-        open_findings = await story.open_findings(novel_id, chapter)
-        settled = continuity.resolved(open_findings, chapter, ids, text, plan.memory)
+        settled = continuity.resolved(open_ones, chapter, ids, text, said.memory or blank())
         plan.chapters.append(ChapterMarks(chapter, None if text is None else event_id, marks))
-        plan.findings += found
-        plan.resolved += settled
-        payload = {"chapter": chapter, "source_event_id": str(event_id), "read": read}
-        plan.decided.append((CHAPTER_CHECKED, payload | {"findings": found, "resolved": settled}))
+        plan.apply(CHAPTER_CHECKED, checked(chapter, str(event_id), read, found, settled))
 
     async def _findings(
         self,
@@ -222,17 +248,17 @@ class ContinuityWork:
         text: str,
         own: list[tuple[int, int]],
     ) -> list[dict[str, Any]]:
-        """Passages of 50+ characters the chapter repeats: from itself, and from the chapters
-        that share most of its fingerprints (looked up, not read: flat in the book's length)."""
-        itself = await self.cpu(passages.shared, text, text, True, own)
-        repeats = [(p, where[0], where[1]) for p in itself]
+        """Passages of 50+ characters the chapter repeats from the chapters that share most of
+        its fingerprints (looked up, not read: flat in the book's length). A chapter never
+        repeats itself: what it says twice is its own style, not the book's memory."""
+        repeats: list[tuple[passages.Passage, int, str]] = []
         sharing = await story.sharing(novel_id, where[0], [mark for mark, _ in own])
         for other in passages.best_chapters(sharing, _COMPARED):
             stored = await story.chapter_text(novel_id, other)
             if stored is not None:
                 found = await self.cpu(passages.shared, text, stored[0], False, own)
                 repeats += [(p, other, str(stored[1])) for p in found]
-        return continuity.repetitions(novel_id, where, _earliest(repeats))
+        return continuity.repetitions(novel_id, where, _earliest(repeats), text)
 
     def _events(self, event: EventEnvelope, plan: _Plan) -> list[EventEnvelope]:
         if not plan.decided:
@@ -253,17 +279,21 @@ class ContinuityWork:
         )
         return envelopes(AGGREGATE_TYPE, event.aggregate_id, plan.stored.version, decided, origin)
 
-    def _move(self, event: EventEnvelope, plan: _Plan, appended: int) -> MemoryMove:
+    def _move(self, event: EventEnvelope, plan: _Plan) -> MemoryMove:
+        """The projection's move: what `evolve` computed, stored as it is."""
+        changed = [
+            finding
+            for finding_id, finding in plan.state.findings.items()
+            if plan.read.findings.get(finding_id) != finding
+        ]
         return MemoryMove(
             novel_id=UUID(event.aggregate_id),
             user_id=UUID(str(event.metadata.user_id)),
             old_version=plan.stored.version,
-            version=plan.stored.version + appended,
-            memory=plan.memory,
+            version=plan.state.version,
+            memory=plan.state.memory or blank(),
             chapters=plan.chapters,
-            findings=plan.findings,
-            resolved=plan.resolved,
-            waived=plan.waived,
+            findings=changed,
         )
 
 
@@ -284,13 +314,11 @@ class _Reads:
         async with self.uow.autocommit() as reads:
             return await reads.repository(STORY).chapter_text(novel_id, chapter)
 
-    async def open_findings(self, novel_id: UUID, chapter: int) -> list[dict[str, Any]]:
+    async def touched(
+        self, novel_id: UUID, chapter: int | None, ids: Sequence[str]
+    ) -> list[Finding]:
         async with self.uow.autocommit() as reads:
-            return await reads.repository(STORY).open_findings(novel_id, chapter)
-
-    async def finding(self, novel_id: UUID, finding_id: UUID) -> dict[str, Any] | None:
-        async with self.uow.autocommit() as reads:
-            return await reads.repository(STORY).finding(novel_id, finding_id)
+            return await reads.repository(STORY).touched(novel_id, chapter, ids)
 
 
 @dataclass(frozen=True)

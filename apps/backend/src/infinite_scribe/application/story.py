@@ -25,12 +25,14 @@ class StoryReads:
         if stored is None:
             raise NotFound("Novel not found")
         memory = stored.memory or blank()
-        return {"novel_id": str(novel_id), "version": stored.version} | view(memory)
+        shown = {"novel_id": str(novel_id), "version": stored.version, "archived": stored.archived}
+        return shown | view(memory)
 
     async def findings(
         self, novel_id: UUID, user_id: UUID, status: str | None, limit: int, cursor: str | None
     ) -> dict[str, Any]:
-        """A page of the novel's findings, newest chapter first; `next_cursor` for the next."""
+        """A page of the novel's findings, ranked (contradictions of life and death first,
+        repetitions last), newest chapter first within a rank; `next_cursor` for the next."""
         rows = await self.queries.findings(novel_id, user_id, status, limit + 1, cursor)
         if rows is None:
             raise NotFound("Novel not found")
@@ -40,5 +42,5 @@ class StoryReads:
             for row in page
         ]
         last = page[-1] if len(rows) > limit else None
-        cursor_out = None if last is None else f"{last['chapter']}:{last['id']}"
+        cursor_out = None if last is None else f"{last['rank']}:{last['chapter']}:{last['id']}"
         return {"novel_id": str(novel_id), "findings": shown, "next_cursor": cursor_out}

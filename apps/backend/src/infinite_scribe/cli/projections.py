@@ -132,8 +132,13 @@ def _novels(current: "Settings", url: str, ids: list[UUID] | None, check: bool) 
 
     report = _ran(run, "novel", check)
     lines = [f"novel {d.novel_id}: {what}" for d in report.differences for what in d.what]
-    _summary(lines, report.checked, len(report.differences), report.rewritten, "novel", check)
-    return check and bool(report.differences)
+    failed = [d for d in report.differences if d.error is not None]
+    lines += [f"novel {d.novel_id}: not folded: {d.error}" for d in failed]
+    differ = len(report.differences) - len(failed)
+    _summary(lines, report.checked, differ, report.rewritten, "novel", check)
+    if failed:
+        typer.echo(f"{len(failed)} novel(s) could not be folded")
+    return bool(failed) or (check and bool(differ))
 
 
 def _ran(run: Callable[[Advance], Coroutine[Any, Any, R]], noun: str, check: bool) -> R:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid5
 
-from infinite_scribe.domain.passages import folded
+from infinite_scribe.domain.passages import MIN_PASSAGE, folded
 from infinite_scribe.domain.story_memory import Memory, latest_before
 
 DEAD_ACTS, TRAIT_CHANGED, REPETITION, THREAD_OVERDUE = (
@@ -108,15 +108,84 @@ def _traits(
     return list(found.values())
 
 
+#: Findings shown first to last: contradictions of life and death, of traits, of time, then
+#: what the book forgot, then what it repeats.
+RANKS = {DEAD_ACTS: 0, TRAIT_CHANGED: 1, "timeline": 2, THREAD_OVERDUE: 3, REPETITION: 4}
+
+
+def rank(finding: Mapping[str, Any]) -> int:
+    return RANKS.get(str(finding.get("kind")), len(RANKS))
+
+
+def ranked(found: Iterable[Finding]) -> list[Finding]:
+    """`found` in the order a writer reads them (stable within a kind)."""
+    return sorted(found, key=rank)
+
+
+_ENDS = ".!?\u3002\uff01\uff1f\u2026"
+_CLOSERS = "\"'\u201d\u2019\u300d\u300f)\uff09"
+
+
+def _wordy(char: str) -> bool:
+    """A letter of a spaced script (a CJK character is a word boundary on either side)."""
+    return char.isalnum() and ord(char) < 0x2E80
+
+
+def _sentence_start(flat: str, at: int) -> bool:
+    """Whether a sentence begins at `at` (a few spaces and closing quotes looked past)."""
+    if flat[at].isspace() or flat[at] in _CLOSERS:
+        return False
+    i = at - 1
+    while i >= max(0, at - 4) and (flat[i].isspace() or flat[i] in _CLOSERS):
+        i -= 1
+    return i < 0 or flat[i] in _ENDS
+
+
+def _snapped(flat: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) moved inwards onto sentence boundaries when a sentence of the passage is
+    long enough to show, else onto word boundaries: a quote never begins or ends mid-word."""
+    first = next((i for i in range(start, end) if _sentence_start(flat, i)), None)
+    last = next(
+        (i for i in range(end, start, -1) if flat[i - 1] in _ENDS + _CLOSERS and
+         (i == len(flat) or flat[i] not in _CLOSERS)),
+        None,
+    )  # fmt: skip
+    if first is not None and last is not None and last - first >= MIN_PASSAGE // 2:
+        return first, last
+    while start < end and start > 0 and _wordy(flat[start - 1]) and _wordy(flat[start]):
+        start += 1
+    while end > start and end < len(flat) and _wordy(flat[end - 1]) and _wordy(flat[end]):
+        end -= 1
+    return start, end
+
+
+def quoted(text: str, quote: str, limit: int = MAX_QUOTE) -> str:
+    """`quote` (a passage of `text`, folded) cut on sentence or word boundaries, at most
+    `limit` characters: still an exact quote of the text."""
+    flat = folded(text)
+    at = flat.find(quote)
+    if at < 0:
+        return quote[:limit]
+    start, end = _snapped(flat, at, at + min(len(quote), limit))
+    shown = flat[start:end].strip()
+    return shown if shown else quote[:limit]
+
+
 def repetitions(
-    novel_id: UUID, where: tuple[int, str | None], repeats: Iterable[tuple[str, int, str | None]]
+    novel_id: UUID,
+    where: tuple[int, str | None],
+    repeats: Iterable[tuple[str, int, str | None]],
+    text: str | None = None,
 ) -> list[Finding]:
-    """Findings for passages (quote, the chapter it repeats, that chapter's event id)."""
+    """Findings for passages (quote, the chapter it repeats, that chapter's event id): one
+    per passage and chapter pair, never the chapter itself, quoted on word or sentence
+    boundaries (`text`: the chapter, to find them)."""
     found: dict[str, Finding] = {}  # by id: a passage said twice is one finding
     for quote, chapter, event_id in repeats:
-        key = f"{chapter}|{hashlib.sha1(quote.encode()).hexdigest()[:16]}"
-        # A whole chapter may repeat another: the quote is the passage's start (still exact).
-        shown = quote[:MAX_QUOTE]
+        if chapter == where[0]:
+            continue
+        shown = quote[:MAX_QUOTE] if text is None else quoted(text, quote)
+        key = f"{chapter}|{hashlib.sha1(folded(shown).lower().encode()).hexdigest()[:16]}"
         evidence = [{"chapter": chapter, "event_id": event_id, "quote": shown}]
         finding = _finding(
             novel_id, REPETITION, where, shown, key, evidence=evidence, length=len(quote)

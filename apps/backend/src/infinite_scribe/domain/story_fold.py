@@ -1,22 +1,33 @@
-"""The story memory projection as a fold of its events (issue 48), pure: what `scribe
-projections rebuild --novel` writes, and what `--check` compares with the stored projection.
+"""The story memory as a Decider (issue 48, issue 70), pure: its state and the one `evolve` that
+the live continuity check, `scribe projections rebuild` and the in-memory adapter all use.
 
-The memory stream (`Seeded`, then `ChapterChecked`s) says what each chapter said and which
-findings each check found or settled; the novel's `Novel.Finding.Waived` events say which the
-writer waived. A waiver is final (a later check finds the finding again, and it stays waived),
-so waivers are applied last.
+The memory stream (`Seeded`, then `ChapterChecked`s, then perhaps the `Purged` tombstone) says
+what each chapter said and which findings each check found or settled; the novel's
+`Novel.Finding.Waived` events say which the writer waived. The status of a finding is computed
+here and nowhere else: found -> open (a resolved one opens again), settled -> resolved, waived
+-> waived for good (a later check neither reopens nor resolves it, a second waiver changes
+nothing: the first reason stays). So a waiver gives the same state whether it is applied where
+it happened or after the whole stream, which is what lets the rebuild fold the two streams one
+after the other.
+
+A live check holds only the findings it touches (those it finds again and those it may
+settle); the fold holds them all. Either way `evolve` says what each becomes, and the
+projection stores exactly that.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from infinite_scribe.domain.chapters import FINDING_WAIVED
 from infinite_scribe.domain.continuity import OPEN, RESOLVED, WAIVED, Finding, flag_overdue
 from infinite_scribe.domain.story_memory import (
     CHAPTER_CHECKED,
+    PURGED,
     SEEDED,
     Memory,
     blank,
+    renamed,
     with_chapter,
     without_chapter,
 )
@@ -25,51 +36,133 @@ from infinite_scribe.domain.story_memory import (
 THREAD_HORIZON = 10
 
 
-@dataclass
-class FoldedStory:
-    """The projection the events imply: the memory at its version, every finding with its
-    status, and the chapter -> event id whose text each checked chapter is."""
+@dataclass(frozen=True)
+class StoryState:
+    """The projection the events imply: the memory at its stream version (None: not seeded),
+    the findings held with their status, and the chapter -> event id whose text each checked
+    chapter is; `purged`: the stream ended in its tombstone (nothing is projected)."""
 
     version: int = 0
-    memory: Memory = field(default_factory=blank)
-    findings: dict[str, Finding] = field(default_factory=dict)
-    chapters: dict[int, str] = field(default_factory=dict)
+    memory: Memory | None = None
+    findings: Mapping[str, Finding] = field(default_factory=dict)
+    chapters: Mapping[int, str] = field(default_factory=dict)
+    purged: bool = False
 
 
-def _checked(story: FoldedStory, payload: Mapping[str, Any]) -> None:
+def seeded(language: str, read: Mapping[str, Any], bible_version: int) -> dict[str, Any]:
+    """The `Seeded` payload: the bible (the novel's `bible_version`) read as chapter 0; its
+    characters' names in the cards' order (`cast`), to follow a rename."""
+    cast = list(read.get("seen") or [])
+    return {"language": language, "read": dict(read), "cast": cast, "bible_version": bible_version}
+
+
+def checked(
+    chapter: int,
+    source_event_id: str,
+    read: Mapping[str, Any] | None,
+    found: Iterable[Finding] = (),
+    settled: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The `ChapterChecked` payload (`read` None: the chapter is no longer confirmed)."""
+    return {
+        "chapter": chapter,
+        "source_event_id": source_event_id,
+        "read": None if read is None else dict(read),
+        "findings": list(found),
+        "resolved": list(settled),
+    }
+
+
+def _found(findings: dict[str, Finding], found: Iterable[Mapping[str, Any]]) -> None:
+    for finding in found:
+        known = findings.get(finding["id"])
+        if known is None or known["status"] == RESOLVED:
+            findings[finding["id"]] = dict(finding) | {"status": OPEN, "reason": None}
+
+
+def _settled(findings: dict[str, Finding], settled: Iterable[str]) -> None:
+    for finding_id in settled:
+        known = findings.get(finding_id)
+        if known is not None and known["status"] == OPEN:
+            findings[finding_id] = dict(known) | {"status": RESOLVED}
+
+
+def _checked(state: StoryState, payload: Mapping[str, Any]) -> StoryState:
     chapter, read = int(payload["chapter"]), payload.get("read")
+    memory = state.memory if state.memory is not None else blank()
+    chapters = dict(state.chapters)
     if read is None:
-        story.memory = without_chapter(story.memory, chapter)
-        story.chapters.pop(chapter, None)
+        memory = without_chapter(memory, chapter)
+        chapters.pop(chapter, None)
     else:
         source = str(payload["source_event_id"])
-        story.memory = with_chapter(story.memory, chapter, source, read, THREAD_HORIZON)
-        story.chapters[chapter] = source
-    flag_overdue(story.memory, payload.get("findings") or ())
-    for finding in payload.get("findings") or ():
-        known = story.findings.get(finding["id"])
-        if known is None or known["status"] == RESOLVED:
-            story.findings[finding["id"]] = dict(finding) | {"status": OPEN, "reason": None}
-    for finding_id in payload.get("resolved") or ():
-        known = story.findings.get(finding_id)
-        if known is not None:
-            known["status"] = RESOLVED
+        memory = with_chapter(memory, chapter, source, read, THREAD_HORIZON)
+        chapters[chapter] = source
+    found = payload.get("findings") or ()
+    flag_overdue(memory, found)
+    findings = dict(state.findings)
+    _found(findings, found)
+    _settled(findings, payload.get("resolved") or ())
+    return replace(state, memory=memory, findings=findings, chapters=chapters)
+
+
+def _seeded(memory: Memory | None, payload: Mapping[str, Any]) -> Memory:
+    """The memory after the bible was read (again: a Genesis finished anew changed it): its
+    renamed characters followed, what it says replacing what it said (chapter 0)."""
+    read = payload["read"]
+    if memory is not None and "cast" in payload:
+        memory = renamed(memory, list(payload["cast"]))
+    before = {} if memory is None else memory["threads"]
+    memory = with_chapter(memory or blank(), 0, None, read, THREAD_HORIZON)
+    for thread_id, thread in memory["threads"].items():
+        if thread["from_chapter"] == 0 and thread_id in before:  # the outline's, planted again
+            kept = ("resolved_chapter", "payoff", "flagged")
+            thread.update({k: before[thread_id][k] for k in kept if k in before[thread_id]})
+    memory["language"] = payload["language"]
+    if "cast" in payload:
+        memory["cast"], memory["bible_version"] = list(payload["cast"]), payload["bible_version"]
+    return memory
+
+
+def _waived(state: StoryState, payload: Mapping[str, Any]) -> StoryState:
+    finding_id = str(payload.get("finding_id"))
+    known = state.findings.get(finding_id)
+    if known is None or known["status"] == WAIVED:
+        return state  # a second waiver (or one of a finding never found) changes nothing
+    reason = payload.get("reason")
+    waived = dict(known) | {"status": WAIVED, "reason": None if reason is None else str(reason)}
+    return replace(state, findings=dict(state.findings) | {finding_id: waived})
+
+
+def evolve(state: StoryState, event_type: str, payload: Mapping[str, Any]) -> StoryState:
+    """Apply one event of the memory stream (its version counts) or a waiver of the novel's
+    stream (it does not). A payload the purge erased only counts: the tombstone that follows
+    it ends the stream's projection."""
+    if event_type == FINDING_WAIVED:
+        return _waived(state, payload) if not state.purged else state
+    state = replace(state, version=state.version + 1)
+    if event_type == PURGED:
+        return StoryState(version=state.version, purged=True)
+    if state.purged or not payload:
+        return state
+    if event_type == SEEDED:
+        return replace(state, memory=_seeded(state.memory, payload))
+    if event_type == CHAPTER_CHECKED:
+        return _checked(state, payload)
+    return state
 
 
 def fold_story(
     events: Iterable[tuple[str, Mapping[str, Any]]], waivers: Iterable[Mapping[str, Any]]
-) -> FoldedStory:
+) -> StoryState:
     """The projection of a memory stream's events (oldest first) and the novel's waivers."""
-    story = FoldedStory()
+    events = list(events)
+    state = StoryState()
+    if any(event_type == PURGED for event_type, _ in events):
+        # Purged: the payloads before the tombstone are erased; only their count is left.
+        return StoryState(version=len(events), purged=True)
     for event_type, payload in events:
-        story.version += 1
-        if event_type == SEEDED:
-            story.memory = with_chapter(blank(), 0, None, payload["read"], THREAD_HORIZON)
-            story.memory["language"] = payload["language"]
-        elif event_type == CHAPTER_CHECKED:
-            _checked(story, payload)
+        state = evolve(state, event_type, payload)
     for waiver in waivers:
-        known = story.findings.get(str(waiver.get("finding_id")))
-        if known is not None:
-            known["status"], known["reason"] = WAIVED, waiver.get("reason")
-    return story
+        state = evolve(state, FINDING_WAIVED, waiver)
+    return state

@@ -60,6 +60,8 @@ def without_chapter(memory: Memory, chapter: int) -> Memory:
     memory = deepcopy(memory)
     for card in memory["characters"].values():
         card["facts"] = [f for f in card["facts"] if f["chapter"] != chapter]
+        if (card.get("intro") or {}).get("chapter") == chapter:
+            del card["intro"]
         card["chapters"] = _drop_range(card["chapters"], chapter)
     for place in memory["places"].values():
         place["chapters"] = _drop_range(place["chapters"], chapter)
@@ -131,6 +133,10 @@ def _remember(
         if thread is not None and thread["planted_chapter"] < chapter:
             thread["resolved_chapter"] = chapter
             thread["payoff"] = evidence | {"quote": fact["quote"]}
+    elif kind == "intro":  # who the bible says they are: every bible character's evidence
+        card = _card(memory, fact["who"])
+        if card is not None:
+            card["intro"] = evidence | {"quote": fact["quote"]}
     elif kind == "alias":
         card = _card(memory, fact["who"])
         if card is not None and fact["alias"] not in card["aliases"]:
@@ -146,6 +152,22 @@ def _place(memory: Memory, name: str, chapter: int, evidence: dict[str, Any]) ->
         place["chapters"] = _add_range(place["chapters"], chapter)
         if len(place["evidence"]) < _MAX_PLACE_EVIDENCE:
             place["evidence"].append(evidence | {"quote": name})
+
+
+def renamed(memory: Memory, cast: list[str]) -> Memory:
+    """The memory with the bible's characters renamed as its new `cast` says (the cards in
+    the same order, issue 38's rule): a renamed character keeps what the book said of them,
+    under the new name, with the old name as an alias."""
+    memory = deepcopy(memory)
+    cards, before = memory["characters"], memory.get("cast") or []
+    for old, new in zip(before, cast, strict=False):
+        if old == new or old not in cards or new in cards or old in cast:
+            continue
+        card = cards.pop(old)
+        card["aliases"] = [a for a in card["aliases"] if a != new] + [old]
+        cards[new] = card
+    memory["cast"] = list(cast)
+    return memory
 
 
 def latest_before(
@@ -191,6 +213,18 @@ def _evidence(fact: Mapping[str, Any]) -> dict[str, Any]:
     return {"chapter": fact["chapter"], "event_id": fact.get("event_id"), "quote": fact["quote"]}
 
 
+def _shown(card: Mapping[str, Any], facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A character's evidence: the facts shown, then who the bible says they are (each
+    sentence once)."""
+    shown: dict[tuple[int, str], dict[str, Any]] = {}
+    for evidence in [
+        *(_evidence(f) for f in facts),
+        *([card["intro"]] if card.get("intro") else []),
+    ]:
+        shown.setdefault((evidence["chapter"], evidence["quote"]), dict(evidence))
+    return list(shown.values())
+
+
 def view(memory: Memory) -> dict[str, Any]:
     """The memory as `GET /novels/{id}/memory` shows it: each character's status and traits
     (the latest said of each), with the evidence of each."""
@@ -205,7 +239,7 @@ def view(memory: Memory) -> dict[str, Any]:
                 "status": status,
                 "traits": {attribute: fact["value"] for attribute, fact in latest.items()},
                 "chapters": card["chapters"],
-                "evidence": [_evidence(f) for f in [*evidence, *latest.values()]],
+                "evidence": _shown(card, [*evidence, *latest.values()]),
             }
         )
     places = [{"name": name} | dict(place) for name, place in memory["places"].items()]

@@ -70,3 +70,49 @@ async def _envelope(pool: asyncpg.Pool, event_id: uuid.UUID) -> EventEnvelope:
         event_id,
     )
     return EventEnvelope(**dict(row))
+
+
+REPEATED = "The lamps along the harbour wall guttered one by one as the tide came in."
+
+
+async def test_repetitions_are_one_group_per_passage_waived_at_once(
+    http: httpx.AsyncClient,
+    clean_db: asyncpg.Pool,
+    user_id: uuid.UUID,
+    live_server: LiveServer,
+    settings: Settings,
+) -> None:
+    novel_id = await finished(http)
+    work = continuity_work(clean_db)
+    novel = (novel_id, user_id)
+    await confirm(clean_db, work, novel, 1, f"Ilya was killed in the storm. {REPEATED}")
+    await confirm(clean_db, work, novel, 2, f"Night again. {REPEATED}")
+    await confirm(clean_db, work, novel, 3, f"{REPEATED} Then morning. {REPEATED}")
+    await confirm(clean_db, work, novel, 4, '"Go," said Ilya.')
+    found = await findings(http, novel_id)
+    # Ranked: the dead man acting first, the repetitions (one per chapter pair) after it.
+    assert [f["kind"] for f in found] == ["dead_character_acts", "repetition", "repetition"]
+    repeats = [f["id"] for f in found[1:]]
+    base = f"/console/novels/{novel_id}"
+    async with signed_in(live_server.url, settings, user_id) as console:
+        page = await console.get(f"{base}/chapters")
+        assert page.text.count("data-repeat-group=") == 1 and "All 2 are intended" in page.text
+        assert "In chapter(s) 2, 3, repeating chapter(s) 1" in page.text
+        form = {"action_id": action(), "finding_id": repeats, "reason": "a refrain"}
+        for _ in range(2):  # a double submit sends each waiver once
+            waived = await console.post(f"{base}/findings/waive-group", data=form)
+            assert waived.status_code == 303
+        # Again with a new form: both are waived already, nothing more is written.
+        again = {"action_id": action(), "finding_id": repeats}
+        assert (await console.post(f"{base}/findings/waive-group", data=again)).status_code == 303
+        empty = await console.post(
+            f"{base}/findings/waive-group", data={"action_id": action(), "finding_id": []}
+        )
+        assert empty.status_code in (400, 422)
+    stored = await clean_db.fetch(
+        "SELECT payload FROM domain_events WHERE event_type = $1 AND aggregate_id = $2",
+        FINDING_WAIVED,
+        str(novel_id),
+    )
+    assert sorted(r["payload"]["finding_id"] for r in stored) == sorted(repeats)
+    assert {r["payload"]["reason"] for r in stored} == {"a refrain"}

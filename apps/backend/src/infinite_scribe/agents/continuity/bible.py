@@ -1,11 +1,13 @@
 """The story memory's start (issue 48): what the bible says, read as chapter 0 of the book.
 
 The characters' cards give the names (and aliases: a card's `aliases`, `alias` or `nickname`,
-and an English full name's first name), their descriptions the traits they state; the world's
+and an English full name's first name), who each is (the first sentence the card says: every
+bible character's evidence), their descriptions the traits they state; the world's
 locations give the places; the outline's chapters plant the threads they name (`foreshadowing`,
 `setup`, `伏笔`), due at the chapter they say (`payoff_chapter`, `due_chapter`) if they do.
 """
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -17,6 +19,7 @@ from infinite_scribe.domain.story_memory import known_names, open_threads
 
 _MAX_CARDS = 200
 _MAX_TEXT = 2_000
+_MAX_INTRO = 300
 _SETUPS = ("foreshadowing", "setup", "setups", "伏笔")
 _DUE = ("payoff_chapter", "due_chapter")
 
@@ -40,6 +43,20 @@ def _aliases(card: Mapping[str, Any], language: str) -> list[str]:
     if language == "en" and " " in name and first not in data()["en"]["not_names"]:
         aliases.append(first)
     return [a for a in dict.fromkeys(aliases) if a != name]
+
+
+_INTRO_KEYS = ("description", "role", "personality", "appearance", "background")
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s*")
+
+
+def _intro(card: Mapping[str, Any]) -> str:
+    """Who the bible says a character is, in its own words: the first sentence of the first of
+    its card's texts (the name alone when the card says nothing more)."""
+    for key in _INTRO_KEYS:
+        text = _clip(card.get(key))
+        if text:
+            return _SENTENCE_END.split(text, maxsplit=1)[0][:_MAX_INTRO]
+    return _clip(card["name"])[:100]
 
 
 def _outline_threads(bible: NovelBible) -> Iterator[dict[str, Any]]:
@@ -74,6 +91,7 @@ def read_bible(bible: NovelBible) -> tuple[str, dict[str, Any]]:
             facts.append({"kind": "alias", "who": name, "alias": alias, "quote": alias})
     known = Known(names)
     for card in _cards(bible):
+        facts.append({"kind": "intro", "who": _clip(card["name"])[:100], "quote": _intro(card)})
         for key in ("description", "appearance", "background"):
             text = _clip(card.get(key))
             if text:

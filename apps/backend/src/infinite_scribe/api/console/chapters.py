@@ -30,7 +30,9 @@ from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.story import MAX_FINDINGS_PAGE
 from infinite_scribe.domain.chapter_brief import MAX_CHAPTERS
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
-from infinite_scribe.domain.errors import InvalidPayload
+from infinite_scribe.domain.continuity import REPETITION
+from infinite_scribe.domain.errors import InvalidPayload, InvalidState
+from infinite_scribe.domain.passages import folded
 
 router = APIRouter(prefix=PREFIX)
 
@@ -55,10 +57,27 @@ async def chapters_view(
     )
     findings: dict[int, list[dict[str, Any]]] = {}
     for finding in page["findings"]:
-        findings.setdefault(finding["chapter"], []).append(finding)
+        if finding["kind"] != REPETITION:
+            findings.setdefault(finding["chapter"], []).append(finding)
     shown = {"chapter_from": window.first, "previous_chapter": max(1, window.first - window.limit)}
     view = {"novel": novel, "chapters": novel.chapters, "findings": findings, "memory": memory}
-    return view | shown
+    return view | shown | {"repeats": repetition_groups(page["findings"])}
+
+
+def repetition_groups(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The open repetitions grouped by their passage (a sentence the book says in many
+    chapters is one group, waived at once), the most repeated first."""
+    groups: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        if finding["kind"] != REPETITION:
+            continue
+        key = folded(finding["quote"]).lower()
+        group = groups.setdefault(key, {"quote": finding["quote"], "findings": []})
+        group["findings"].append(finding)
+    for group in groups.values():
+        group["chapters"] = sorted({f["chapter"] for f in group["findings"]})
+        group["sources"] = sorted({e["chapter"] for f in group["findings"] for e in f["evidence"]})
+    return sorted(groups.values(), key=lambda g: (-len(g["findings"]), g["chapters"][0]))
 
 
 def window_start(chapter: int) -> int:
@@ -145,6 +164,29 @@ async def waive_finding(request: Request, novel_id: UUID, principal: Writer) -> 
     fields = await form_of(request)
     payload = {"finding_id": one(fields, "finding_id"), "reason": one(fields, "reason")}
     return await _command(request, principal, novel_id, "WaiveFinding", payload, fields)
+
+
+@router.post("/novels/{novel_id}/findings/waive-group", dependencies=[SameOrigin])
+async def waive_group(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    """Waive every finding of a group (a passage repeated in many chapters) at once: one
+    `WaiveFinding` each, keyed by the form's action id and the finding (a double submit
+    sends nothing twice); one already waived or settled meanwhile is passed over."""
+    fields = await form_of(request)
+    key, reason = action_id(fields), one(fields, "reason")
+    ids = list(dict.fromkeys(v.strip() for v in fields.get("finding_id", []) if v.strip()))
+    if not ids or len(ids) > MAX_FINDINGS_PAGE:
+        raise InvalidPayload(f"A group names 1 to {MAX_FINDINGS_PAGE} findings")
+    commands = services_of(request.app).novel_commands
+    context = context_of(request, principal)
+    for finding_id in ids:
+        payload = {"finding_id": finding_id} | ({"reason": reason} if reason else {})
+        try:
+            await commands.execute(
+                context, novel_id, "WaiveFinding", payload, f"console:{key}:{finding_id}"
+            )
+        except InvalidState:
+            continue  # waived or settled since the page was shown
+    return RedirectResponse(f"{PREFIX}/novels/{novel_id}/chapters", status_code=303)
 
 
 @router.post("/novels/{novel_id}/chapters/rollback", dependencies=[SameOrigin])

@@ -38,12 +38,14 @@ async def novel_findings(
     limit: Annotated[int, Query(ge=1, le=MAX_FINDINGS_PAGE)] = 50,
     cursor: Annotated[
         str | None,
-        Query(pattern=r"^\d{1,5}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        Query(pattern=r"^\d:\d{1,5}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
     ] = None,
 ) -> Response:
-    """The novel's continuity findings, newest chapter first (`cursor`: the previous page's
-    `next_cursor`): `dead_character_acts`, `trait_changed`, `repetition`, `thread_overdue`,
-    each with the quote that contradicts and the evidence it contradicts, and its status
+    """The novel's continuity findings, ranked: contradictions of life and death first, then
+    traits, overdue threads, repetitions last; newest chapter first within a rank (`cursor`:
+    the previous page's `next_cursor`): `dead_character_acts`, `trait_changed`, `repetition`,
+    `thread_overdue`, each with the quote that contradicts and the evidence it contradicts, and
+    its status
     (`open`, `waived` by the writer, `resolved` by a later edit or rollback)."""
     page = await call.services.story.findings(novel_id, call.context.user_id, status, limit, cursor)
     return json_response(page, 200)

@@ -43,6 +43,9 @@ class ThreadOut(BaseModel):
 class MemoryOut(BaseModel):
     novel_id: str
     version: int
+    #: The book is archived (idle long enough to move to the archive, decision 5101): its
+    #: memory is as it was then, and its next write brings it back.
+    archived: bool = False
     characters: list[CharacterOut]
     places: list[PlaceOut]
     threads: list[ThreadOut]

@@ -1,12 +1,13 @@
 """Ports of a novel's story memory and its continuity findings (issue 48): the projection the
 continuity check moves (memory, findings, the chapters' passage fingerprints) and its reads."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
 from infinite_scribe.application.ports.storage import RepositoryKey
+from infinite_scribe.application.ports.story_move import ChapterMarks, MemoryMove
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.story_memory import Memory
 
@@ -18,37 +19,23 @@ class StoredMemory:
     novel_id: UUID
     version: int = 0
     memory: Memory | None = None
-
-
-@dataclass(frozen=True)
-class ChapterMarks:
-    """A chapter's passage fingerprints and the event its text is in (None: gone)."""
-
-    chapter: int
-    event_id: UUID | None
-    marks: Sequence[int] = ()
-
-
-@dataclass(frozen=True)
-class MemoryMove:
-    """One version-checked move of the projection: the memory, the chapters' fingerprints,
-    the new findings (an existing id keeps its status) and the findings settled."""
-
-    novel_id: UUID
-    user_id: UUID
-    old_version: int
-    version: int
-    memory: Memory
-    chapters: Sequence[ChapterMarks] = ()
-    findings: Sequence[Finding] = ()
-    resolved: Sequence[str] = ()
-    waived: Mapping[str, str] = field(default_factory=dict)
+    #: The consumer's ledger holds the event asked about (a redelivery: nothing to do).
+    processed: bool = False
+    #: The novel's bible version (its `novels.version`: a Genesis finished anew moves it);
+    #: None: no such novel (purged).
+    bible_version: int | None = None
+    #: The novel is archived (the API's read says so to its writer).
+    archived: bool = False
 
 
 class StoryRepository(Protocol):
-    """The projection on one connection (a transaction's, or the autocommit one)."""
+    """The projection's reads on one connection (a transaction's, or the autocommit one); its
+    move is a part of the check's write (`Write.story`, application/ports/story_move.py)."""
 
-    async def stored(self, novel_id: UUID) -> StoredMemory: ...
+    async def stored(self, novel_id: UUID, ledger: tuple[str, UUID] | None = None) -> StoredMemory:
+        """The memory row; with `ledger` (consumer, event id) also whether that consumer
+        handled that event already, in the same read."""
+        ...
 
     async def sharing(
         self, novel_id: UUID, chapter: int, marks: Sequence[int]
@@ -60,16 +47,15 @@ class StoryRepository(Protocol):
         """A checked chapter's text and the event it is in (None: not confirmed)."""
         ...
 
-    async def open_findings(self, novel_id: UUID, chapter: int) -> list[Finding]:
-        """Open findings a new version of `chapter` may settle: its own, those with evidence
-        in it, and the overdue threads."""
+    async def touched(
+        self, novel_id: UUID, chapter: int | None, ids: Sequence[str]
+    ) -> list[Finding]:
+        """The findings a check of `chapter` touches, with their status: those with an id of
+        `ids` (found again), and the open ones a new version of `chapter` may settle (its
+        own, those with evidence in it, the overdue threads); `chapter` None: `ids` only."""
         ...
 
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Finding | None: ...
-
-    async def move(self, move: MemoryMove) -> None:
-        """Write the move; ConcurrencyConflict when the version moved meanwhile."""
-        ...
 
 
 class StoryRebuild(Protocol):
@@ -93,15 +79,8 @@ class StoryRebuild(Protocol):
 
     async def text_of(self, novel_id: UUID, chapter: int, event_id: UUID) -> str | None: ...
 
-    async def replace(
-        self,
-        novel_id: UUID,
-        user_id: UUID,
-        stored: StoredMemory,
-        findings: Sequence[Finding],
-        chapters: Sequence[ChapterMarks],
-    ) -> None:
-        """The projection as given, in place of what was stored."""  # fmt: skip
+    async def clear(self, novel_id: UUID) -> None:
+        """The projection's rows gone (the rebuild then writes the folded ones)."""
         ...
 
     async def novel_ids(self) -> list[UUID]:
@@ -125,3 +104,6 @@ class StoryQueries(Protocol):
 STORY: RepositoryKey[StoryRepository] = RepositoryKey("story")
 #: Its rebuild's.
 STORY_REBUILD: RepositoryKey[StoryRebuild] = RepositoryKey("story_rebuild")
+
+
+__all__ = ["ChapterMarks", "MemoryMove", "StoredMemory", "StoryQueries", "StoryRebuild"]

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from infinite_scribe.application.ports.story_move import MemoryMove
 from infinite_scribe.domain.event_names import validate_event_name
 from infinite_scribe.domain.novel import NovelBible
 from shared_types import EventEnvelope
@@ -219,6 +220,8 @@ class Write:
     restore: SessionRestore | None = None
     proposal_input: ProposalInput | None = None
     chapters: ChaptersSave | None = None
+    #: The story memory's projection, moved with the check's event (issue 70).
+    story: MemoryMove | None = None
     task: NewTask | None = None
     task_finish: TaskFinish | None = None
     flow_handle: FlowHandleRow | None = None
@@ -261,8 +264,8 @@ class Write:
 #: reported (a repeated key before a pending twin before a taken version), whatever order the
 #: database happens to run them in. Refusals by part: idempotency (IdempotencyKeyTaken), ledger
 #: (AlreadyProcessed), inbox (InboxConflict), events (a stored event id: EventIdConflict with
-#: other content, else EventAlreadyStored; a taken version: ConcurrencyConflict), snapshot
-#: and chapters (ConcurrencyConflict), task_finish (TaskNotRunning), a PAUSED flow_handle
+#: other content, else EventAlreadyStored; a taken version: ConcurrencyConflict), snapshot,
+#: chapters and story (ConcurrencyConflict), task_finish (TaskNotRunning), a PAUSED flow_handle
 #: (FlowAlreadyWaiting).
 PART_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Write))
 

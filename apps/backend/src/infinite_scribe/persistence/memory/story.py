@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from infinite_scribe.application.ports.story import MemoryMove, StoredMemory
-from infinite_scribe.domain.continuity import OPEN, RESOLVED, THREAD_OVERDUE, WAIVED, Finding
-from infinite_scribe.domain.errors import ConcurrencyConflict
+from infinite_scribe.application.ports.story import StoredMemory
+from infinite_scribe.domain.chapters import FINDING_WAIVED
+from infinite_scribe.domain.continuity import OPEN, THREAD_OVERDUE, WAIVED, Finding
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.memory.tables import Tables
 
@@ -24,9 +24,12 @@ class MemoryStory:
             novel_id, {"version": 0, "memory": None, "findings": {}, "chapters": {}}
         )
 
-    async def stored(self, novel_id: UUID) -> StoredMemory:
+    async def stored(self, novel_id: UUID, ledger: tuple[str, UUID] | None = None) -> StoredMemory:
         row = self._row(novel_id)
-        return StoredMemory(novel_id, row["version"], row["memory"])
+        processed = ledger is not None and ledger in self.tables.ledger
+        novel = self.tables.novels.get(novel_id)
+        bible_version = None if novel is None else int(novel.get("version", 1))
+        return StoredMemory(novel_id, row["version"], row["memory"], processed, bible_version)
 
     async def sharing(
         self, novel_id: UUID, chapter: int, marks: Sequence[int]
@@ -48,15 +51,22 @@ class MemoryStory:
                 return (str(text), stored[0]) if text else None
         return None
 
-    async def open_findings(self, novel_id: UUID, chapter: int) -> list[Finding]:
+    async def touched(
+        self, novel_id: UUID, chapter: int | None, ids: Sequence[str]
+    ) -> list[Finding]:
+        wanted = set(ids)
         return [
             dict(f)
             for f in self._row(novel_id)["findings"].values()
-            if f["status"] == OPEN
-            and (
-                f["chapter"] == chapter
-                or f["kind"] == THREAD_OVERDUE
-                or any(e["chapter"] == chapter for e in f["evidence"])
+            if f["id"] in wanted
+            or (
+                f["status"] == OPEN
+                and chapter is not None
+                and (
+                    f["chapter"] == chapter
+                    or f["kind"] == THREAD_OVERDUE
+                    or any(e["chapter"] == chapter for e in f["evidence"])
+                )
             )
         ]
 
@@ -65,28 +75,15 @@ class MemoryStory:
 
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Finding | None:
         found = self._row(novel_id)["findings"].get(str(finding_id))
-        return None if found is None else dict(found)
-
-    async def move(self, move: MemoryMove) -> None:
-        row = self._row(move.novel_id)
-        if row["version"] != move.old_version:
-            raise ConcurrencyConflict("The story memory was moved concurrently")
-        row["version"], row["memory"] = move.version, move.memory
-        for chapter in move.chapters:
-            row["chapters"].pop(chapter.chapter, None)
-            if chapter.event_id is not None:
-                row["chapters"][chapter.chapter] = (chapter.event_id, list(chapter.marks))
-        findings = row["findings"]
-        for finding in move.findings:
-            known = findings.get(finding["id"])
-            if known is None or known["status"] == RESOLVED:
-                findings[finding["id"]] = dict(finding) | {"status": OPEN, "reason": None}
-        for finding_id in move.resolved:
-            if findings.get(finding_id, {}).get("status", WAIVED) != WAIVED:
-                findings[finding_id]["status"] = RESOLVED
-        for finding_id, reason in move.waived.items():
-            if finding_id in findings:
-                findings[finding_id] |= {"status": WAIVED, "reason": reason}
+        if found is None:
+            return None
+        waived = any(
+            e.event_type == FINDING_WAIVED
+            and e.aggregate_id == str(novel_id)
+            and e.payload.get("finding_id") == str(finding_id)
+            for e in self.tables.events
+        )  # as the novel's own events say, as on PostgreSQL
+        return dict(found) | ({"status": WAIVED} if waived else {})
 
 
 class MemoryBibles:

@@ -13,6 +13,7 @@ import orjson
 
 from infinite_scribe.application.ports.flows import FlowHandle
 from infinite_scribe.application.ports.storage import InboxConflict
+from infinite_scribe.application.ports.story_move import MemoryMove
 from infinite_scribe.application.ports.writes import (
     PART_ORDER,
     AlreadyProcessed,
@@ -145,6 +146,22 @@ def _chapters(tables: Tables, save: ChaptersSave) -> None:
     row["chapters"] = {k: v for k, v in chapters.items() if int(k) not in save.removed}
 
 
+def _story(tables: Tables, move: MemoryMove) -> None:
+    """The story memory's move (persistence/story/parts.py does it in SQL)."""
+    row = tables.story.setdefault(
+        move.novel_id, {"version": 0, "memory": None, "findings": {}, "chapters": {}}
+    )
+    if row["version"] != move.old_version:
+        raise ConcurrencyConflict("The story memory was moved concurrently")
+    row["version"], row["memory"] = move.version, move.memory
+    for chapter in move.chapters:
+        row["chapters"].pop(chapter.chapter, None)
+        if chapter.event_id is not None:
+            row["chapters"][chapter.chapter] = (chapter.event_id, list(chapter.marks))
+    # As `evolve` computed them (domain/story_fold.py): stored as given.
+    row["findings"].update({finding["id"]: dict(finding) for finding in move.findings})
+
+
 def _task(tables: Tables, task: NewTask) -> None:
     tables.tasks[task.task_id] = task.__dict__ | {"status": "PENDING", "attempts": 0}
 
@@ -254,6 +271,7 @@ _APPLIERS: dict[str, Callable[[Tables, Any], Any]] = {
     "restore": _restore,
     "proposal_input": _proposal_input,
     "chapters": _chapters,
+    "story": _story,
     "task": _task,
     "task_finish": _task_finish,
     "flow_handle": _flow_handle,

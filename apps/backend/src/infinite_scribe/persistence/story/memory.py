@@ -7,12 +7,21 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.story import MemoryMove, StoredMemory
+from infinite_scribe.application.ports.story import StoredMemory
 from infinite_scribe.domain.continuity import Finding
-from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.persistence.errors import translated
 
-_STORED = "SELECT version, memory FROM story_memory WHERE novel_id = $1"
+# The memory row and, in the same read, the consumer's ledger: a redelivered event costs this
+# one read (the check's work starts only after it).
+_STORED = """
+SELECT m.version, m.memory, n.version AS bible_version,
+       $2::text IS NOT NULL AND EXISTS (
+           SELECT 1 FROM processed_messages WHERE consumer = $2 AND event_id = $3
+       ) AS processed
+FROM (SELECT 1) AS one
+LEFT JOIN story_memory m ON m.novel_id = $1
+LEFT JOIN novels n ON n.id = $1
+"""
 
 # At most a few chapters per fingerprint: a phrase the whole book uses ("said the captain")
 # would otherwise bring every chapter back, a cost that grows with the book.
@@ -36,51 +45,38 @@ FROM story_chapters c JOIN domain_events e ON e.event_id = c.event_id AND NOT e.
 WHERE c.novel_id = $1 AND c.chapter = $2
 """
 
-_OPEN = """
+_TOUCHED = """
 SELECT finding, status, reason FROM story_findings
-WHERE novel_id = $1 AND status = 'open'
-  AND (chapter = $2 OR kind = 'thread_overdue' OR $2 = ANY(evidence_chapters))
+WHERE novel_id = $1 AND (
+    id = ANY($3::uuid[])
+    OR status = 'open' AND $2::int IS NOT NULL
+       AND (chapter = $2 OR kind = 'thread_overdue' OR $2 = ANY(evidence_chapters))
+)
 """
 
-_FINDING = "SELECT finding, status, reason FROM story_findings WHERE novel_id = $1 AND id = $2"
-
-_MOVE_MEMORY = """
-INSERT INTO story_memory AS m (novel_id, user_id, version, memory) VALUES ($1, $2, $4, $5)
-ON CONFLICT (novel_id) DO UPDATE SET version = $4, memory = $5, updated_at = now()
-WHERE m.version = $3
-RETURNING 1
-"""
-
-_CHAPTER_GONE = "DELETE FROM story_chapters WHERE novel_id = $1 AND chapter = $2"
-CHAPTER = "INSERT INTO story_chapters (novel_id, chapter, event_id) VALUES ($1, $2, $3)"
-MARKS = """
-INSERT INTO story_marks (novel_id, mark, chapter)
-SELECT $1, m, $3 FROM unnest($2::bigint[]) AS m ON CONFLICT DO NOTHING
-"""
-
-# A finding found again keeps its status (a waiver stays); one resolved before opens again.
-_FINDINGS = """
-INSERT INTO story_findings AS f (id, novel_id, kind, chapter, finding, evidence_chapters)
-SELECT (x->>'id')::uuid, $1, x->>'kind', (x->>'chapter')::int, x,
-       ARRAY(SELECT (e->>'chapter')::int FROM jsonb_array_elements(x->'evidence') AS e)
-FROM jsonb_array_elements($2::jsonb) AS x
-ON CONFLICT (id) DO UPDATE SET status = 'open', finding = excluded.finding, updated_at = now()
-WHERE f.status = 'resolved'
-"""
-
-_SETTLE = """
-UPDATE story_findings SET status = $3, reason = coalesce($4, reason), updated_at = now()
-WHERE novel_id = $1 AND id = ANY($2::uuid[]) AND status <> 'waived'
+# A finding with its status as the novel's own events say: waived once a waiver of it is in the
+# novel's stream, whether or not the continuity consumer has projected it yet (a second waiver
+# sent at once is refused; migration 0034's partial index finds the waiver).
+_FINDING = """
+SELECT f.finding, f.reason,
+       CASE WHEN EXISTS (
+           SELECT 1 FROM domain_events e
+           WHERE e.aggregate_type = 'NOVEL' AND e.aggregate_id = $3
+             AND e.event_type = 'Novel.Finding.Waived' AND e.payload ->> 'finding_id' = $4
+       ) THEN 'waived' ELSE f.status END AS status
+FROM story_findings f WHERE f.novel_id = $1 AND f.id = $2
 """
 
 _QUERY_MEMORY = "SELECT version, memory, user_id FROM story_memory WHERE novel_id = $1"
-_OWNED = "SELECT 1 FROM novels WHERE id = $1 AND user_id = $2"
+_OWNED = "SELECT archived_at IS NOT NULL FROM novels WHERE id = $1 AND user_id = $2"
+# Ranked (life and death first, repetitions last), then newest chapter first; the cursor is
+# the last row's (rank, chapter, id).
 _PAGE = """
-SELECT finding, status, reason FROM story_findings
+SELECT finding, status, reason, rank FROM story_findings
 WHERE novel_id = $1 AND ($2::text IS NULL OR status = $2)
-  AND ($3::int IS NULL OR (chapter, id) < ($3::int, $4::uuid))
-ORDER BY chapter DESC, id DESC
-LIMIT $5
+  AND ($3::int IS NULL OR rank > $3 OR rank = $3 AND (chapter, id) < ($4::int, $5::uuid))
+ORDER BY rank, chapter DESC, id DESC
+LIMIT $6
 """
 
 
@@ -95,12 +91,15 @@ class PostgresStoryRepository:
     def __init__(self, connection: asyncpg.Connection | asyncpg.Pool) -> None:
         self.connection = connection
 
-    async def stored(self, novel_id: UUID) -> StoredMemory:
+    async def stored(self, novel_id: UUID, ledger: tuple[str, UUID] | None = None) -> StoredMemory:
+        consumer, event_id = ledger if ledger is not None else (None, None)
         with translated():
-            row = await self.connection.fetchrow(_STORED, novel_id)
-        if row is None:
-            return StoredMemory(novel_id)
-        return StoredMemory(novel_id, int(row["version"]), dict(row["memory"]))
+            row = await self.connection.fetchrow(_STORED, novel_id, consumer, event_id)
+        processed, bible_version = bool(row["processed"]), row["bible_version"]
+        if row["version"] is None:
+            return StoredMemory(novel_id, 0, None, processed, bible_version)
+        memory = dict(row["memory"])
+        return StoredMemory(novel_id, int(row["version"]), memory, processed, bible_version)
 
     async def sharing(
         self, novel_id: UUID, chapter: int, marks: Sequence[int]
@@ -116,46 +115,19 @@ class PostgresStoryRepository:
             return None
         return str(row["text"]), row["event_id"]
 
-    async def open_findings(self, novel_id: UUID, chapter: int) -> list[Finding]:
+    async def touched(
+        self, novel_id: UUID, chapter: int | None, ids: Sequence[str]
+    ) -> list[Finding]:
         with translated():
-            rows = await self.connection.fetch(_OPEN, novel_id, chapter)
+            rows = await self.connection.fetch(_TOUCHED, novel_id, chapter, list(ids))
         return [finding_of(row) for row in rows]
 
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Finding | None:
         with translated():
-            row = await self.connection.fetchrow(_FINDING, novel_id, finding_id)
-        return None if row is None else finding_of(row)
-
-    async def move(self, move: MemoryMove) -> None:
-        connection = self.connection
-        with translated():
-            moved = await connection.fetchval(
-                _MOVE_MEMORY,
-                move.novel_id,
-                move.user_id,
-                move.old_version,
-                move.version,
-                move.memory,
+            row = await self.connection.fetchrow(
+                _FINDING, novel_id, finding_id, str(novel_id), str(finding_id)
             )
-            if moved is None:
-                raise ConcurrencyConflict("The story memory was moved concurrently")
-            for chapter in move.chapters:
-                await connection.execute(_CHAPTER_GONE, move.novel_id, chapter.chapter)
-                if chapter.event_id is not None:
-                    await connection.execute(
-                        CHAPTER, move.novel_id, chapter.chapter, chapter.event_id
-                    )
-                    await connection.execute(
-                        MARKS, move.novel_id, list(chapter.marks), chapter.chapter
-                    )
-            if move.findings:
-                await connection.execute(_FINDINGS, move.novel_id, list(move.findings))
-            if move.resolved:
-                await connection.execute(
-                    _SETTLE, move.novel_id, list(move.resolved), "resolved", None
-                )
-            for finding_id, reason in move.waived.items():
-                await connection.execute(_SETTLE, move.novel_id, [finding_id], "waived", reason)
+        return None if row is None else finding_of(row)
 
 
 class PostgresStoryQueries:
@@ -167,28 +139,30 @@ class PostgresStoryQueries:
     async def memory(self, novel_id: UUID, user_id: UUID) -> StoredMemory | None:
         with translated():
             async with self.pool.acquire() as connection:
-                if await connection.fetchval(_OWNED, novel_id, user_id) is None:
+                archived = await connection.fetchval(_OWNED, novel_id, user_id)
+                if archived is None:
                     return None
                 row = await connection.fetchrow(_QUERY_MEMORY, novel_id)
         if row is None:
-            return StoredMemory(novel_id)
-        return StoredMemory(novel_id, int(row["version"]), dict(row["memory"]))
+            return StoredMemory(novel_id, archived=archived)
+        memory = dict(row["memory"])
+        return StoredMemory(novel_id, int(row["version"]), memory, archived=archived)
 
     async def findings(
         self, novel_id: UUID, user_id: UUID, status: str | None, limit: int, after: str | None
     ) -> list[dict[str, Any]] | None:
-        chapter, last = _position(after)
+        ranked, chapter, last = _position(after)
         with translated():
             async with self.pool.acquire() as connection:
                 if await connection.fetchval(_OWNED, novel_id, user_id) is None:
                     return None
-                rows = await connection.fetch(_PAGE, novel_id, status, chapter, last, limit)
-        return [finding_of(row) for row in rows]
+                rows = await connection.fetch(_PAGE, novel_id, status, ranked, chapter, last, limit)
+        return [finding_of(row) | {"rank": row["rank"]} for row in rows]
 
 
-def _position(after: str | None) -> tuple[int | None, UUID | None]:
-    """A findings cursor ("<chapter>:<finding id>") as the page's keyset position."""
+def _position(after: str | None) -> tuple[int | None, int | None, UUID | None]:
+    """A findings cursor ("<rank>:<chapter>:<finding id>") as the page's keyset position."""
     if not after:
-        return None, None
-    chapter, _, last = after.partition(":")
-    return int(chapter), UUID(last)
+        return None, None, None
+    ranked, chapter, last = after.split(":", 2)
+    return int(ranked), int(chapter), UUID(last)

@@ -1,18 +1,18 @@
 """`StoryRebuild` on PostgreSQL: the memory stream, the waivers and the projection's rows,
-replaced in the rebuild's transaction."""
+cleared in the rebuild's transaction (which then writes the folded projection as the check
+does, with its `Write.story` part)."""
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.story import ChapterMarks, StoredMemory
+from infinite_scribe.application.ports.story import StoredMemory
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE, FINDING_WAIVED
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.story_memory import AGGREGATE_TYPE
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.story.memory import CHAPTER, MARKS, finding_of
+from infinite_scribe.persistence.story.memory import finding_of
 
 _STREAM = """
 SELECT event_type, payload FROM domain_events
@@ -33,14 +33,6 @@ _CLEAR = """
 WITH f AS (DELETE FROM story_findings WHERE novel_id = $1 RETURNING 1),
      c AS (DELETE FROM story_chapters WHERE novel_id = $1 RETURNING 1)
 DELETE FROM story_memory WHERE novel_id = $1
-"""
-_MEMORY = "INSERT INTO story_memory (novel_id, user_id, version, memory) VALUES ($1, $2, $3, $4)"
-_INSERT_FINDINGS = """
-INSERT INTO story_findings (id, novel_id, kind, chapter, status, reason, finding, evidence_chapters)
-SELECT (x->>'id')::uuid, $1, x->>'kind', (x->>'chapter')::int, x->>'status', x->>'reason',
-       x - 'status' - 'reason',
-       ARRAY(SELECT (e->>'chapter')::int FROM jsonb_array_elements(x->'evidence') AS e)
-FROM jsonb_array_elements($2::jsonb) AS x
 """
 
 
@@ -86,24 +78,9 @@ class PostgresStoryRebuild:
             )
         return None if row is None or row[0] is None else str(row[0])
 
-    async def replace(
-        self,
-        novel_id: UUID,
-        user_id: UUID,
-        stored: StoredMemory,
-        findings: Sequence[Finding],
-        chapters: Sequence[ChapterMarks],
-    ) -> None:
-        connection = self.connection
+    async def clear(self, novel_id: UUID) -> None:
         with translated():
-            await connection.execute(_CLEAR, novel_id)
-            if stored.version:
-                await connection.execute(_MEMORY, novel_id, user_id, stored.version, stored.memory)
-            if findings:
-                await connection.execute(_INSERT_FINDINGS, novel_id, list(findings))
-            for chapter in chapters:
-                await connection.execute(CHAPTER, novel_id, chapter.chapter, chapter.event_id)
-                await connection.execute(MARKS, novel_id, list(chapter.marks), chapter.chapter)
+            await self.connection.execute(_CLEAR, novel_id)
 
     async def novel_ids(self) -> list[UUID]:
         with translated():

@@ -34,6 +34,7 @@ from infinite_scribe.domain.event_size import (
 from infinite_scribe.persistence.chapters.parts import ChaptersPart
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.outbox.rows import MODE_SWITCHED, TABLE, other_mode, read_mode
+from infinite_scribe.persistence.story.parts import StoryPart
 from infinite_scribe.persistence.writes import genesis_parts, parts, task_parts
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
 from infinite_scribe.persistence.writes.statement import StatementPart, run
@@ -115,6 +116,7 @@ class WriteComposer:
             "restore": genesis_parts.RestorePart,
             "proposal_input": genesis_parts.ProposalInputPart,
             "chapters": ChaptersPart,
+            "story": StoryPart,
             "task": task_parts.TaskPart,
             "task_finish": task_parts.TaskFinishPart,
             "flow_handle": task_parts.flow_handle_part,
