@@ -41,13 +41,19 @@ class ChapterWords:
     # Prose.
     atmospheres: dict[str, tuple[str, ...]]  # by mood: {place}
     gestures: tuple[str, ...]  # {who}
-    lines: dict[str, tuple[str, ...]]  # what the other says, by role: {hero} {place}
-    replies: tuple[str, ...]  # {hero}
-    alone: tuple[str, ...]  # the hero's thought when no one else is in the beat: {place}
+    #: A sentence of neutral connective text: one part of each bank, by the chapter's number
+    #: and the beat's index, so no two beats of a book (up to 1,001) get the same. {who}
+    details: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+    #: A line of dialogue, three parts as `details` (no two chapters say the same). {hero} {place}
+    speech: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     said: str  # {line} {who}
-    thoughts: tuple[str, ...]  # {who} {line}
     hooks: tuple[str, ...]  # the chapter's last lines: {hero} {place}
-
+    #: Plot wishes written as scenes, by kind (issue 69): {who} {other} {witness} {place}
+    #: {hero} {thing}; the kind's words (a regular expression) and the default {thing}.
+    scenes: dict[str, str]
+    scene_kinds: dict[str, str]
+    scene_thing: dict[str, str]
+    transitive: str  # "kill " before a name: the name after it is the one who dies
 
 ENGLISH = vocabulary.load(ChapterWords, "en", "chapters")
 CHINESE = vocabulary.load(ChapterWords, "zh", "chapters")
