@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import reading_en, reading_zh
+from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh
 from infinite_scribe.agents.llm.offline.facts import Facts
 from infinite_scribe.agents.llm.offline.words import CHINESE, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
@@ -77,6 +77,11 @@ class Story:
             self.wished = replace(self.wished, place=None)
         self.facts = self.wished.over(told)
         self.event_core = reader.event_core
+        given = named.Named()
+        for text in [*feedbacks(request), request.user_input or ""]:
+            given = given.over(named.read(text, bool(_HAN.search(text))))
+        #: What the writer named (issue 69): carried verbatim into every stage.
+        self.given = given
 
     def _told(self) -> list[str]:
         """The writer's story as they gave and confirmed it, most recent first."""
@@ -94,18 +99,20 @@ class Story:
 
     @property
     def place(self) -> str:
-        place = self.facts.place
-        if place is None:
+        place = self.wished.place or next(iter(self.given.places), None) or self.told.place
+        if place is None or not named.plain(place, self.chinese, self.given.people):
             return self.words.nowhere
         return place if self.chinese or place[0].isupper() else f"the {place}"
 
     @property
     def places(self) -> list[str]:
-        """The story's places, its main place first."""
-        named = [self.place, *self.facts.places]
+        """The story's places, its main place first: the writer's words only, never a phrase
+        with a verb or a name in it (issue 69)."""
+        found = [self.place, *self.given.places]
+        found += [p for p in self.facts.places if named.plain(p, self.chinese, self.given.people)]
         if not self.chinese:
-            named = [p if p[0].isupper() or p.startswith("the ") else f"the {p}" for p in named]
-        return list(dict.fromkeys(named))
+            found = [p if p[0].isupper() or p.startswith("the ") else f"the {p}" for p in found]
+        return list(dict.fromkeys(found))
 
     @property
     def event(self) -> str:
@@ -125,8 +132,14 @@ class Story:
 
     @property
     def antagonist(self) -> str:
+        """Who stands against the hero, as a description (its name, if any, is the cast's)."""
         if self.facts.antagonist:
-            return self.facts.antagonist
+            rest = self.facts.antagonist
+            for name in self.foe_names:
+                rest = rest.replace(name, "")
+            rest = rest.strip(" ，,的")
+            if rest:
+                return rest
         conflicts = confirmed(self.request, GenesisStage.STORY_CONCEPTION).get("conflicts")
         pattern = _FOE_ZH if self.chinese else _FOE_EN
         for line in conflicts if isinstance(conflicts, list) else []:
@@ -135,22 +148,41 @@ class Story:
         return self.words.powers.format(place=self.place)
 
     @property
+    def foe_names(self) -> tuple[str, ...]:
+        """The name a feedback gives the antagonist ("把反派改成…副探长顾远山")."""
+        wished = self.wished.antagonist
+        if not wished:
+            return ()
+        people = named.read(wished, self.chinese).people
+        if not people and not self.chinese and wished[:1].isupper() and " " in wished:
+            return (wished,)
+        return people
+
+    @property
     def foe_is_machine(self) -> bool:
         return bool(_MACHINE.search(self.antagonist))
 
     def cast(self) -> Cast:
-        """The confirmed cast's names by role, else the hero's own name and names from the bank,
-        chosen once per session."""
-        pool = session_rng(self.request).sample(self.words.names, 4)
-        hero = self.facts.hero_name or pool[0]
-        foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
-        names = [hero, foe, pool[2], pool[3]]
+        """The confirmed cast's names by role, else the people the writer named (the hero,
+        a rival, the others), else names from the bank (never one the writer gave),
+        chosen once per session. A feedback's new name for the antagonist wins."""
+        given = self.given.people
+        bank = [n for n in self.words.names if not any(n in g or g in n for g in given)]
+        pool = session_rng(self.request).sample(bank, 4)
+        hero = self.facts.hero_name or (given[0] if given else pool[0])
+        others = [p for p in given if p != hero and p not in hero]
+        rivals = [p for p in others if p not in self.given.kin]
+        foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
+        if foe is None:
+            foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
+        rest = [p for p in others if p != foe] + pool[2:]
+        names = [hero, foe, rest[0], rest[1]]
         cards = confirmed(self.request, GenesisStage.CHARACTERS).get("characters")
         if isinstance(cards, list):
             cards = [c for c in cards if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
             for index, role in enumerate(self.words.roles):
                 card = _card(cards, role, index)
-                if card is not None:
+                if card is not None and not (index == 1 and self.foe_names):
                     names[index] = str(card["name"])[:200]
         return Cast(*names)
 
