@@ -150,6 +150,9 @@ def _from_stock(name: str, language: str) -> bool:
         regex = re.escape(pattern).replace(r"\{place\}", ".+").replace(r"\{Place\}", ".+")
         if re.fullmatch(regex, name, re.I):
             return True
+    titles = [re.escape(t).replace(r"\{Place\}", ".+").replace(r"\{place\}", ".+").replace(r"\{Hero\}", ".+").replace(r"\{hero\}", ".+") for t in _words(language).concept_titles]
+    if any(re.fullmatch(t, name) for t in titles):
+        return True
     return name in (_words(language).nowhere, _words(language).untitled)
 
 

@@ -2,6 +2,7 @@
 """The five stages the offline generator drafts, each built from the story's parts
 (agents/llm/offline/story.py) and the sentence patterns of the writer's language."""
 
+import json
 import random
 from collections.abc import Callable
 from typing import Any
@@ -29,12 +30,41 @@ class Drafter:
             GenesisStage.CHARACTERS: self.characters,
             GenesisStage.PLOT_OUTLINE: self.plot,
         }
-        return builders[self.request.stage]()
+        return self.keep(builders[self.request.stage]())
+
+    def keep(self, content: Draft) -> Draft:
+        """`content` with every item the writer named (issue 69): what its text does not say
+        is said in one line of the stage's main text."""
+        said = json.dumps(content, ensure_ascii=False)
+        missing = [item for item in self.story.given.items if item not in said]
+        if not missing:
+            return content
+        line = self.words.named_line.format(items=self.story.join(missing))
+        stage = self.request.stage
+        if stage is GenesisStage.CONCEPT_SELECTION:
+            for concept in content["concepts"]:
+                concept["logline"] = (concept["logline"] + line)[:1000]
+        elif stage is GenesisStage.STORY_CONCEPTION:
+            content["synopsis"] = (content["synopsis"] + line)[:6000]
+        elif stage is GenesisStage.WORLDVIEW:
+            content["setting"] += line
+        elif stage is GenesisStage.CHARACTERS:
+            hero = content["characters"][0]
+            hero["description"] = (hero["description"] + line)[:1000]
+        else:
+            first = content["acts"][0]["chapters"][0]
+            first["summary"] = (first["summary"] + line)[:1000]
+        return content
 
     def fill(self, pattern: str, **extra: str) -> str:
         return pattern.format(**self.story.slots(**extra))
 
     def themes(self) -> list[str]:
+        """The writer's themes and one from the bank; from the story stage on, the themes of
+        the concept they chose (kept unless asked, issue 69)."""
+        chosen = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("themes")
+        if isinstance(chosen, list) and chosen and all(isinstance(t, str) for t in chosen):
+            return [theme[:100] for theme in chosen[:8]]
         themes = [theme[:100] for theme in self.request.theme_preferences[:7]]
         bank = self.words.themes
         return [*themes, self.rng.choice([t for t in bank if t not in themes] or bank)]
@@ -54,6 +84,9 @@ class Drafter:
 
     def tone(self) -> str:
         parts = list(dict.fromkeys([m for m in [self.mood()] if m] + self.styles()))
+        chosen = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("tone")
+        if not parts and isinstance(chosen, str) and chosen.strip():
+            return chosen.strip()[:100]
         return self.words.list_separator.join(parts)[:100] or self.rng.choice(self.words.tones)
 
     def title(self) -> str:
@@ -64,6 +97,11 @@ class Drafter:
         return self.words.untitled
 
     def premise(self) -> str:
+        """The writer's idea as they wrote it (its first 600 characters), else, once a
+        feedback changed who, where or when, the pattern filled with the story's parts."""
+        idea = " ".join((self.request.user_input or "").split())[:600].rstrip("。.!！?？ ")
+        if idea and not self.story.wished.story_changed:
+            return idea
         text = self.fill(self.words.premise)
         return text[:1].upper() + text[1:]
 
@@ -188,8 +226,14 @@ class Drafter:
         come round again in a long outline's later chapters)."""
         words = self.words
         title = words.chapter_title.format(number=number)
-        summary = self.fill(words.beats[(number - 1) % len(words.beats)])
-        return {"title": title[:200], "summary": _sentence(summary)[:1000]}
+        summary = _sentence(self.fill(words.beats[(number - 1) % len(words.beats)]))
+        turn = (number - 1) // len(words.beats)
+        if turn:  # a later round of the beats: its own words (no two chapters alike)
+            items = [*self.story.given.items, *self.story.places]
+            rounds = words.rounds
+            item = items[(turn - 1) // len(rounds) % len(items)]
+            summary = summary.rstrip("。.") + rounds[(turn - 1) % len(rounds)].format(item=item)
+        return {"title": title[:200], "summary": summary[:1000]}
 
 
 def _sentence(text: str) -> str:

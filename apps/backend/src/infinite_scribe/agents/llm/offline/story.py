@@ -167,9 +167,9 @@ class Story:
         a rival, the others), else names from the bank (never one the writer gave),
         chosen once per session. A feedback's new name for the antagonist wins."""
         given = self.given.people
-        bank = [n for n in self.words.names if not any(n in g or g in n for g in given)]
+        bank = [n for n in self.words.names if not any(_kindred(n, g) for g in given)]
         pool = session_rng(self.request).sample(bank, 4)
-        hero = self.facts.hero_name or (given[0] if given else pool[0])
+        hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero]
         rivals = [p for p in others if p not in self.given.kin]
         foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
@@ -185,6 +185,17 @@ class Story:
                 if card is not None and not (index == 1 and self.foe_names):
                     names[index] = str(card["name"])[:200]
         return Cast(*names)
+
+    @property
+    def hero_name(self) -> str | None:
+        """The hero's name: a feedback's, else the one the idea gives the hero (if it is one
+        of the people the writer named), else the first person they named."""
+        told, given = self.told.hero_name, self.given.people
+        if self.wished.hero_name:
+            return self.wished.hero_name
+        if told and (told in given or not given) and named.plain(told, self.chinese):
+            return told
+        return given[0] if given else None
 
     def slots(self, **extra: str) -> dict[str, str]:
         """What the patterns are filled with ({hero}, {place}, {At_place}, {Name}, ...), with
@@ -203,11 +214,11 @@ class Story:
             cast = replace(cast, name=self.hero if chinese else f"the {self.hero}")
         hero, place, time = self.hero, self.place, facts.time
         if chinese:
-            hero_a = ("" if facts.hero is None else "一名") + hero + (facts.hero_name or "")
+            hero_a = ("" if facts.hero is None else "一名") + hero + (self.hero_name or "")
             at_place = f"在{place}，"
             when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
         else:
-            hero_a = _named(facts, f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}")
+            hero_a = _named(self.hero_name, facts, f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}")
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
@@ -249,7 +260,7 @@ class Story:
     def named(self) -> bool:
         """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
         cast_stages = (GenesisStage.CHARACTERS, GenesisStage.PLOT_OUTLINE)
-        return self.facts.hero_name is not None or self.request.stage in cast_stages
+        return self.hero_name is not None or self.request.stage in cast_stages
 
     def elements_line(self) -> str:
         if not self.facts.elements:
@@ -287,6 +298,14 @@ _ROLE_ALIASES = {
 }
 
 
+def _kindred(bank: str, given: str) -> bool:
+    """Whether a bank name would pass for the writer's ("Mira Okafor" by "Tunde Okafor",
+    "顾南" by "顾远山"): a shared word, a shared surname."""
+    if " " in bank or " " in given:
+        return bool(set(bank.split()) & set(given.split()))
+    return bank[:1] == given[:1] or bank in given or given in bank
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -300,7 +319,7 @@ def _title(text: str) -> str:
     )
 
 
-def _named(facts: Facts, hero_a: str) -> str:
+def _named(name: str | None, facts: Facts, hero_a: str) -> str:
     """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
     goes with the role (issue 55: names are carried verbatim into every stage)."""
-    return f"{facts.hero_name}, {hero_a}," if facts.hero_name and facts.hero else hero_a
+    return f"{name}, {hero_a}," if name and facts.hero else hero_a
