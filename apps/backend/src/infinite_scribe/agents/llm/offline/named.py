@@ -169,10 +169,11 @@ def _zh_thing(pairs: list[tuple[str, str]]) -> str | None:
     for index, (word, flag) in enumerate(pairs):
         if flag == "x" or (found and flag in ("v", "p", "d")):
             break
+        following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
         if flag in ("n", "nz", "v", "ng") and len(word) >= 2 and (
-            index + 1 == len(pairs) or pairs[index + 1][1] in ("x", "v", "p", "d", "f", "uj")
+            following in ("x", "v", "p", "d", "f", "uj")
         ):
-            found = word if flag != "v" or pairs[index + 1][1] == "x" else found
+            found = word if flag != "v" or following == "x" else found
         elif flag == "n" and len(word) == 1 and index and pairs[index - 1][1] == "a":
             found = pairs[index - 1][0] + word  # 旧/a 信/n
     return found if found and found not in _ZH_ROLES else None

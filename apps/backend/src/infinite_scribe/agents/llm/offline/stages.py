@@ -97,11 +97,6 @@ class Drafter:
         return self.words.untitled
 
     def premise(self) -> str:
-        """The writer's idea as they wrote it (its first 600 characters), else, once a
-        feedback changed who, where or when, the pattern filled with the story's parts."""
-        idea = " ".join((self.request.user_input or "").split())[:600].rstrip("。.!！?？ ")
-        if idea and not self.story.wished.story_changed:
-            return idea
         text = self.fill(self.words.premise)
         return text[:1].upper() + text[1:]
 

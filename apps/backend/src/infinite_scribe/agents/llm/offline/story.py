@@ -82,6 +82,18 @@ class Story:
             given = given.over(named.read(text, bool(_HAN.search(text))))
         #: What the writer named (issue 69): carried verbatim into every stage.
         self.given = given
+        idea = request.user_input or ""
+        own = (reading_zh if _HAN.search(idea) else reading_en).read(idea) if idea else Facts()
+        #: Places in the writer's own words (their idea, their feedback), not in a draft's.
+        self.own_places = {*own.places, *self.wished.places, self.wished.place}
+        self.own_place = own.place
+
+    def fits(self, place: str) -> bool:
+        """Whether `place` can stand as a place: the writer's own words with no one in them,
+        or a noun phrase with no verb (never a cut of a draft's sentence, issue 69)."""
+        if any(person in place for person in self.given.people):
+            return False
+        return place in self.own_places or named.plain(place, self.chinese)
 
     def _told(self) -> list[str]:
         """The writer's story as they gave and confirmed it, most recent first."""
@@ -99,8 +111,13 @@ class Story:
 
     @property
     def place(self) -> str:
-        place = self.wished.place or next(iter(self.given.places), None) or self.told.place
-        if place is None or not named.plain(place, self.chinese, self.given.people):
+        place, given = self.wished.place, self.given.places
+        for told in (self.told.place, self.own_place):
+            if place is None and told and self.fits(told):
+                # "火星殖民地" is the idea's place, 火星 its part; "the flooded city" is not Lagos.
+                place = told if not given or any(g in told for g in given) else None
+        place = place or next(iter(given), None)
+        if place is None:
             return self.words.nowhere
         return place if self.chinese or place[0].isupper() else f"the {place}"
 
@@ -109,7 +126,7 @@ class Story:
         """The story's places, its main place first: the writer's words only, never a phrase
         with a verb or a name in it (issue 69)."""
         found = [self.place, *self.given.places]
-        found += [p for p in self.facts.places if named.plain(p, self.chinese, self.given.people)]
+        found += [p for p in self.facts.places if self.fits(p)]
         if not self.chinese:
             found = [p if p[0].isupper() or p.startswith("the ") else f"the {p}" for p in found]
         return list(dict.fromkeys(found))
