@@ -105,6 +105,12 @@ def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
             ),
         ),
         ("name", re.compile(rf"\b(?:{hero})(?:'s|’s)?\s+name\s+{be}{named}", re.I)),
+        (
+            "antagonist",
+            re.compile(
+                rf"\b(?i:(?:call|name|rename)\s+{the}(?:{s['antagonist']})\s+(?:to\s+|as\s+)?){named}"
+            ),
+        ),
         *(
             shape
             for slot in ("hero", "antagonist", "place", "time")

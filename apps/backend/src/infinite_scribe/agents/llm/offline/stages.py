@@ -21,6 +21,14 @@ class Drafter:
     def __init__(self, story: Story, words: Words, rng: random.Random) -> None:
         self.story, self.words, self.rng = story, words, rng
         self.request = story.request
+        self.base = rng.random()
+        self.drawn = 0
+
+    def pick(self, bank: "list[str] | tuple[str, ...]") -> str:
+        """The n-th open choice of the draft, drawn on its own: a tone asked for does not move
+        the themes drawn after it (a revision changes only what it asks, issue 69)."""
+        self.drawn += 1
+        return random.Random(f"{self.base}:{self.drawn}").choice(list(bank))
 
     def draft(self) -> Draft:
         builders: dict[GenesisStage, Callable[[], Draft]] = {
@@ -36,7 +44,8 @@ class Drafter:
         """`content` with every item the writer named (issue 69): what its text does not say
         is said in one line of the stage's main text."""
         said = json.dumps(content, ensure_ascii=False)
-        missing = [item for item in self.story.given.items if item not in said]
+        gone = self.story.gone
+        missing = [item for item in self.story.given.items if item not in said and item not in gone]
         if not missing:
             return content
         line = self.words.named_line.format(items=self.story.join(missing))
@@ -67,7 +76,7 @@ class Drafter:
             return [theme[:100] for theme in chosen[:8]]
         themes = [theme[:100] for theme in self.request.theme_preferences[:7]]
         bank = self.words.themes
-        return [*themes, self.rng.choice([t for t in bank if t not in themes] or bank)]
+        return [*themes, self.pick([t for t in bank if t not in themes] or bank)]
 
     def mood(self) -> str | None:
         """The tone the writer's feedback asks for ("darker" -> brooding), if it names one."""
@@ -87,7 +96,8 @@ class Drafter:
         chosen = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("tone")
         if not parts and isinstance(chosen, str) and chosen.strip():
             return chosen.strip()[:100]
-        return self.words.list_separator.join(parts)[:100] or self.rng.choice(self.words.tones)
+        tone = self.pick(self.words.tones)
+        return self.words.list_separator.join(parts)[:100] or tone
 
     def title(self) -> str:
         for stage in (GenesisStage.STORY_CONCEPTION, GenesisStage.CONCEPT_SELECTION):

@@ -133,13 +133,32 @@ class Story:
 
     @property
     def event(self) -> str:
-        return self.facts.event or self.words.happening
+        return self.renamed(self.facts.event) or self.words.happening
+
+    def renamed(self, text: str | None) -> str | None:
+        """`text` with a renamed antagonist's new name (everywhere, issue 69), and a name
+        the reader's seam doubled said once (韩小川韩小川)."""
+        if text is None:
+            return None
+        for person in self.given.people:
+            text = text.replace(person + person, person)
+        for old in self.gone:
+            text = text.replace(old, self.foe_names[0])
+        return text
+
+    @property
+    def gone(self) -> tuple[str, ...]:
+        """The rival the idea named, once a feedback renames the antagonist."""
+        if not self.foe_names:
+            return ()
+        given = [p for p in self.given.people if p not in self.foe_names and p != self.hero_name]
+        return tuple([p for p in given if p not in self.given.kin][:1])
 
     @property
     def core(self) -> str:
         """What the story turns on, as a noun ("氧气配给记录被人篡改"; English: "why the oxygen
         ledger has been falsified", or "what happened" when the idea says no more)."""
-        event = self.facts.event
+        event = self.renamed(self.facts.event)
         if event is None:
             return "这件事" if self.chinese else "what happened"
         core = self.event_core(event)
@@ -184,15 +203,19 @@ class Story:
         a rival, the others), else names from the bank (never one the writer gave),
         chosen once per session. A feedback's new name for the antagonist wins."""
         given = self.given.people
-        bank = [n for n in self.words.names if not any(_kindred(n, g) for g in given)]
-        pool = session_rng(self.request).sample(bank, 4)
+        # The bank in the session's order, then without what would pass for a writer's name
+        # (filtered after the draw: a new name in a feedback moves no other name).
+        order = session_rng(self.request).sample(self.words.names, len(self.words.names))
+        pool = [n for n in order if not any(_kindred(n, g) for g in given)]
+        pool = (pool + [n for n in order if n not in pool and n not in given] + order)[:4]
         hero = self.hero_name or pool[0]
-        others = [p for p in given if p != hero and p not in hero]
+        others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
         rivals = [p for p in others if p not in self.given.kin]
         foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
         if foe is None:
             foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
-        rest = [p for p in others if p != foe] + pool[2:]
+        # A renamed antagonist leaves the cast under the old name (the rival the idea named).
+        rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
         names = [hero, foe, rest[0], rest[1]]
         cards = confirmed(self.request, GenesisStage.CHARACTERS).get("characters")
         if isinstance(cards, list):
@@ -207,12 +230,13 @@ class Story:
     def hero_name(self) -> str | None:
         """The hero's name: a feedback's, else the one the idea gives the hero (if it is one
         of the people the writer named), else the first person they named."""
-        told, given = self.told.hero_name, self.given.people
+        told = self.told.hero_name
+        given = [p for p in self.given.people if p not in self.foe_names]
         if self.wished.hero_name:
             return self.wished.hero_name
-        if told and (told in given or not given) and named.plain(told, self.chinese):
-            return told
-        return given[0] if given else None
+        if given:
+            return given[0]
+        return told if told and named.plain(told, self.chinese) else None
 
     def slots(self, **extra: str) -> dict[str, str]:
         """What the patterns are filled with ({hero}, {place}, {At_place}, {Name}, ...), with
