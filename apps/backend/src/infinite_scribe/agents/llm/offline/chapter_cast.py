@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import reading_en, reading_zh, scenes
+from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh, scenes
 from infinite_scribe.agents.llm.offline.chapter_words import (
     CHINESE,
     ENGLISH,
@@ -160,6 +160,11 @@ def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
             asked += mentions(clause, names, fold=not chinese)
             said = _mood(clause, chinese)
             mood = said or mood
+            rest = clause
+            for time in named.read(clause, chinese).times:
+                rest = rest.replace(time, "")
+            if rest != clause and len(rest.strip(" 。.!！?？夜晚上那天时,")) <= 1:
+                continue  # "除夕夜": when the next clause's scene happens, not a wish of its own
             if not told and said is None and wished is None:
                 unread.append(clause.strip(" 。.!！?？")[:_MAX_TEXT])
     return replace(

@@ -116,8 +116,8 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     arrivals = _arrivals(brief, beats[: index + 1], list(places), zh)
     who = (lead or cast.hero).name
     parts = []
-    if arrivals and arrivals[-1] == (index, here):
-        mood = words.atmospheres[cast.mood]
+    mood = words.atmospheres[cast.mood]
+    if arrivals and arrivals[-1] == (index, here) and len(arrivals) <= len(mood):
         parts.append(fill(mood[(brief.number + len(arrivals) - 1) % len(mood)], zh, place=here))
         told = " ".join(summary for _, _, summary in brief.earlier)
         first = [i for i, place in arrivals if place == here][0] == index

@@ -159,7 +159,7 @@ class Drafter:
         places = story.places
         locations = [{"name": places[0], "description": self.fill(words.home)}]
         locations += [
-            {"name": place, "description": self.fill(words.story_place)} for place in places[1:4]
+            {"name": place, "description": self.fill(words.story_place)} for place in places[1:8]
         ]
         for name, description in words.sites:
             locations.append({"name": self.fill(name), "description": self.fill(description)})

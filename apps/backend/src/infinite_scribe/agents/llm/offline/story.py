@@ -91,9 +91,21 @@ class Story:
     def fits(self, place: str) -> bool:
         """Whether `place` can stand as a place: the writer's own words with no one in them,
         or a noun phrase with no verb (never a cut of a draft's sentence, issue 69)."""
-        if any(person in place for person in self.given.people):
+        if any(person in place for person in self.given.people) or self._straddles(place):
             return False
         return place in self.own_places or named.plain(place, self.chinese)
+
+    def _straddles(self, place: str) -> bool:
+        """Whether `place` is written in the idea only across a name or a time (顾南站上:
+        南站; 民国二十三年: 民国)."""
+        idea = self.request.user_input or ""
+        spans = [
+            (m.start(), m.end())
+            for item in (*self.given.people, *self.given.times)
+            for m in re.finditer(re.escape(item), idea)
+        ]
+        found = [(m.start(), m.end()) for m in re.finditer(re.escape(place), idea)]
+        return bool(found) and all(any(a < e and s < b for s, e in spans) for a, b in found)
 
     def _told(self) -> list[str]:
         """The writer's story as they gave and confirmed it, most recent first."""
@@ -117,7 +129,9 @@ class Story:
                 # "火星殖民地" is the idea's place, 火星 its part; "the flooded city" is not Lagos.
                 place = told if not given or any(g in told for g in given) else None
         place = place or next(iter(given), None)
-        if place is None:
+        for time in self.given.times if place else ():
+            place = place.replace(f"{time}的", "").strip()  # 民国二十三年的上海: the time is told
+        if not place:
             return self.words.nowhere
         return place if self.chinese or place[0].isupper() else f"the {place}"
 
