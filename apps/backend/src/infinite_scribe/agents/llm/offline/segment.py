@@ -56,9 +56,17 @@ def words(text: str) -> list[str]:
     return [word for word in cut(text) if word.strip()]
 
 
+#: Characters tagged with the tagger's hidden Markov model (which finds the names nobody put in
+#: the dictionary: 10 us a character): a writer names the people of an idea in its first lines;
+#: the rest by the dictionary alone (1.5 us a character).
+GUESSED = 120
+
+
 def tagged(text: str) -> list[tuple[str, str]]:
     """`text` cut into (word, part of speech) ("沈青" nr, "上海" ns, "除夕" t, "怀表" n)."""
-    return [(pair.word, pair.flag) for pair in _tokenizer().cut(text) if pair.word.strip()]
+    cut = _tokenizer().cut
+    pairs = [*cut(text[:GUESSED]), *cut(text[GUESSED:], HMM=False)]
+    return [(pair.word, pair.flag) for pair in pairs if pair.word.strip()]
 
 
 def known(word: str) -> bool:

@@ -7,7 +7,7 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh
@@ -69,8 +69,7 @@ class Story:
         told = Facts()
         for text in self._told():
             # Each text by the reader of its own language (a Chinese title over an English idea).
-            own = reading_zh if _HAN.search(text) else reading_en
-            told = told.over(own.read(text))
+            told = told.over(_read(text))
         self.told = told
         if self.wished.place and told.place and self.wished.place in told.place:
             # "主角必须是火星上的女法医" keeps the story on 火星殖民地, the place it was on.
@@ -83,7 +82,7 @@ class Story:
         #: What the writer named (issue 69): carried verbatim into every stage.
         self.given = given
         idea = request.user_input or ""
-        own = (reading_zh if _HAN.search(idea) else reading_en).read(idea) if idea else Facts()
+        own = _read(idea) if idea.strip() else Facts()
         #: Places in the writer's own words (their idea, their feedback), not in a draft's.
         self.own_places = {*own.places, *self.wished.places, self.wished.place}
         self.own_place = own.place
@@ -351,6 +350,13 @@ _ROLE_ALIASES = {
     "ally": "盟友",
     "盟友": "ally",
 }
+
+
+@lru_cache(maxsize=256)
+def _read(text: str) -> Facts:
+    """The facts a text states, by the reader of its language; cached (a session's idea and
+    drafts are read again at every stage)."""
+    return (reading_zh if _HAN.search(text) else reading_en).read(text)
 
 
 def _kindred(bank: str, given: str) -> bool:
