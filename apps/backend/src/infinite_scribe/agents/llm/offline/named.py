@@ -198,7 +198,10 @@ def _read_en(text: str) -> Named:
         if not run or any(run in t or t in run for t in times if not t[0].isdigit()):
             continue
         lead = text[: match.start() + match.group(0).find(run)]
-        if _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
+        noun = re.match(r"\s+([a-z]+)", text[match.end() :])
+        if noun and noun.group(1) in _EN_PLACE_WORDS:  # "A Mars colony"
+            places.append(f"{run} {noun.group(1)}")
+        elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
             places.append(run)
         elif len(words) >= 2:
             people.append(run)

@@ -140,6 +140,10 @@ class Story:
         with a verb or a name in it (issue 69)."""
         found = [self.place, *self.given.places]
         found += [p for p in self.facts.places if self.fits(p)]
+        hero = self.wished.hero or ""
+        # 火星 inside 火星殖民地 is no place of its own; 飞船 in "飞船机械师" is the hero's.
+        found = [p for p in found if p == found[0] or not (p in hero or any(
+            p in other and p != other for other in found))]  # fmt: skip
         if not self.chinese:
             found = [p if p[0].isupper() or p.startswith("the ") else f"the {p}" for p in found]
         return list(dict.fromkeys(found))
