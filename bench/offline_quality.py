@@ -11,7 +11,9 @@ Printed per language and in total:
 - fragments: locations, names and titles that are neither the writer's words (verbatim, with
   no verb in them) nor the fixed stock's site names;
 - repeats: sentences said twice in a chapter, paragraphs in two chapters, lines of dialogue
-  in two chapters, worldview rules pasted as narration (in the 30 chapters);
+  in two chapters, worldview rules pasted as narration (in the 30 chapters), and the passages
+  of 50+ characters the continuity check would report (domain/passages.py: in a chapter, and
+  with each of the three chapters before it);
 - untrue notes: revisions whose note does not match the diff (a villain rename the text does
   not show everywhere, a changed tone/theme/other field the note does not name), and themes
   chosen at the concept lost at the story stage without being asked;
@@ -38,6 +40,7 @@ from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.novel import novel_bible
+from infinite_scribe.domain.passages import shared
 from infinite_scribe.domain.outline_plan import Batch
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types.enums import GenesisStage
@@ -187,7 +190,12 @@ def repeats(chapters: list[str], rules: list[str]) -> dict[str, int]:
         paragraphs.update({p.strip() for p in text.split("\n\n") if p.strip()})
         lines.update(set(_QUOTE.findall(text)))
         pasted += sum(1 for rule in rules if rule.rstrip("。.") in text)
+    passages = 0
+    for number, text in enumerate(chapters):
+        passages += len(shared(text, text, True))
+        passages += sum(len(shared(text, other)) for other in chapters[max(number - 3, 0) : number])
     return {
+        "continuity_passages": passages,
         "sentence_twice_in_chapter": twice,
         "paragraph_in_two_chapters": sum(n - 1 for n in paragraphs.values() if n > 1),
         "dialogue_in_two_chapters": sum(n - 1 for n in lines.values() if n > 1),

@@ -28,16 +28,19 @@ class ChapterWords:
     end: str  # a sentence's full stop
     # Beats: one sentence each, for the writer to read and for the prose to follow.
     open_first: str  # {hero} {place}
-    open_after: str  # {hero} {place} {last}: the last confirmed chapter's summary
-    meet: dict[str, str]  # by role of the other character: {hero} {other} {place}
+    #: {hero} {place} {last}: who and where the last confirmed chapter named (its summary is
+    #: not quoted: a passage of the chapter before, issue 69), by the chapter's number
+    open_after: tuple[str, ...]
+    before: str  # {last} when the last chapter named no one and nowhere
+    meet: dict[str, tuple[str, ...]]  # by the other's role, then the chapter's number
     rule: str  # {place} {rule}
     thing: str  # {thing} {hero} {place}: something the writer asked for
     #: A wish or feedback the reader made nothing of: an open note on the draft, never
     #: pasted into the prose (issue 55). {wish}
     unread: str
     turn: str  # {hero} {motivation}
-    turn_plain: str  # {hero}
-    close: str  # {hero} {place}
+    turn_plain: tuple[str, ...]  # {hero}: by the chapter's number
+    close: tuple[str, ...]  # {hero} {place}: by the chapter's number
     # Prose.
     atmospheres: dict[str, tuple[str, ...]]  # by mood: {place}
     gestures: tuple[str, ...]  # {who}

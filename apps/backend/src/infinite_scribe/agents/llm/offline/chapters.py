@@ -38,12 +38,12 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     meeting = _meeting(brief, cast, words, slots["place"])
     asked = [*cast.scenes, *_asked_beats(cast, words, slots, zh)]
     core = [sentence(brief.summary, words)] if brief.summary else []
-    fixed = [_opening(brief, words, slots), *core, _turn(cast.hero, words, zh)]
+    fixed = [_opening(brief, words, slots), *core, _turn(brief, cast.hero, words)]
     # Too many: the meeting goes first; what the writer asked for stays.
     if len(fixed) + len(meeting) + len(asked) + 1 > MAX_BEATS:
         meeting = []
     filler = [fill(words.rule, zh, **slots)] if len(fixed) + len(meeting) + len(asked) < 3 else []
-    close = fill(words.close, zh, **slots)
+    close = fill(words.close[brief.number % len(words.close)], zh, **slots)
     return [*fixed[:-1], *meeting, *asked, *filler, fixed[-1], close][:MAX_BEATS]
 
 
@@ -52,8 +52,12 @@ def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) ->
     zh = brief.language == "zh"
     if not earlier:
         return fill(words.open_first, zh, **slots)
-    last = sentence(max(earlier)[2][:500], words)
-    return fill(words.open_after, zh, **slots, last=last)
+    cast = read_cast(brief)
+    known = [p.name for p in cast.people[1:]] + [name for name, _ in cast.places]
+    named = mentions(max(earlier)[2][:500], known, fold=not zh)[:2]
+    last = ("、" if zh else " and ").join(named) or words.before
+    pattern = words.open_after[brief.number % len(words.open_after)]
+    return fill(pattern, zh, **slots, last=last)
 
 
 def _meeting(brief: ChapterBrief, cast: Cast, words: ChapterWords, place: str) -> list[str]:
@@ -67,7 +71,7 @@ def _meeting(brief: ChapterBrief, cast: Cast, words: ChapterWords, place: str) -
     zh = brief.language == "zh"
     return [
         fill(
-            words.meet[other.role if other.role in words.meet else "other"],
+            _by(words.meet[other.role if other.role in words.meet else "other"], brief.number),
             zh,
             hero=cast.hero.name,
             other=other.name,
@@ -88,9 +92,13 @@ def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: boo
     return beats
 
 
-def _turn(hero: Person, words: ChapterWords, zh: bool) -> str:
-    if not hero.motivation:
-        return fill(words.turn_plain, zh, hero=hero.name)
+def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str:
+    """Why the hero goes on: their motivation in the first chapter, a short turn of a bank
+    after it (a motivation said in every chapter is a repeated passage, issue 69)."""
+    zh = brief.language == "zh"
+    if not hero.motivation or brief.number > 1:
+        plain = words.turn_plain[brief.number % len(words.turn_plain)]
+        return fill(plain, zh, hero=hero.name)
     motivation = sentence(hero.motivation, words)
     if not zh and motivation.startswith("To "):
         motivation = "to " + motivation[3:]
@@ -117,15 +125,15 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     who = (lead or cast.hero).name
     parts = []
     mood = words.atmospheres[cast.mood]
-    if arrivals and arrivals[-1] == (index, here) and len(arrivals) <= len(mood):
-        parts.append(fill(mood[(brief.number + len(arrivals) - 1) % len(mood)], zh, place=here))
+    if arrivals and arrivals[-1] == (index, here) and len(arrivals) == 1:
+        parts.append(fill(mood[brief.number % len(mood)], zh, place=here))
         told = " ".join(summary for _, _, summary in brief.earlier)
         first = [i for i, place in arrivals if place == here][0] == index
         if first and places.get(here) and not mentions(told, [here], fold=not zh):
             parts.append(_described(here, places[here], words, zh))
     parts.append(sentence(beat, words))
-    if index < len(words.gestures):
-        gesture = words.gestures[(brief.number + index) % len(words.gestures)]
+    if index == 0:  # one gesture a chapter, by its number
+        gesture = words.gestures[brief.number % len(words.gestures)]
         parts.append(fill(gesture, zh, who=who))
     parts.append(fill(_three(words.details, 8 * brief.number + index), zh, who=who))
     talk = _talk(brief, cast, beats, index, here)
@@ -152,6 +160,10 @@ def _arrivals(
 
 def chapter_place_name(brief: ChapterBrief) -> str:
     return chapter_place(brief, read_cast(brief))
+
+
+def _by(bank: tuple[str, ...], number: int) -> str:
+    return bank[number % len(bank)]
 
 
 def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:

@@ -237,7 +237,8 @@ class Drafter:
             items = [*self.story.given.items, *self.story.places]
             rounds = words.rounds
             item = items[(turn - 1) // len(rounds) % len(items)]
-            summary = summary.rstrip("。.") + rounds[(turn - 1) % len(rounds)].format(item=item)
+            pattern = rounds[number % len(rounds)]  # its own in each chapter of the round
+            summary = summary.rstrip("。.") + pattern.format(item=item)
         return {"title": title[:200], "summary": summary[:1000]}
 
 
