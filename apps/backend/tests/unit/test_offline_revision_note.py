@@ -56,7 +56,8 @@ async def test_a_note_never_reports_a_change_the_new_version_does_not_show(index
     applied = applied.split("Not shown")[0].split("这一稿没有体现")[0]
     value = case["value"].lower()
     if value in applied.lower():
-        assert value in _story(after) and value not in _story(before), (stage, note)
+        # Shown more than before (issue 69: 苏晚 was the bank's antagonist, now the hero's name).
+            assert _story(after).count(value) > _story(before).count(value), (stage, note)
     if value not in _story(after):
         assert value not in applied.lower(), (stage, note)
 

@@ -135,7 +135,8 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     if index == 0:  # one gesture a chapter, by its number
         gesture = words.gestures[brief.number % len(words.gestures)]
         parts.append(fill(gesture, zh, who=who))
-    parts.append(fill(_three(words.details, 8 * brief.number + index), zh, who=who))
+    for turn in (16 * brief.number + 2 * index, 16 * brief.number + 2 * index + 1):
+        parts.append(fill(_three(words.details, turn), zh, who=who))
     talk = _talk(brief, cast, beats, index, here)
     if talk:
         parts.append(talk)
