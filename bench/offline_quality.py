@@ -40,8 +40,8 @@ from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.novel import novel_bible
-from infinite_scribe.domain.passages import shared
 from infinite_scribe.domain.outline_plan import Batch
+from infinite_scribe.domain.passages import shared
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types.enums import GenesisStage
 
@@ -96,9 +96,7 @@ def book(idea: dict[str, Any], session: uuid.UUID, confirmed: dict[str, Any]) ->
     request = GenerationRequest(
         session, GenesisStage.PLOT_OUTLINE, dict(confirmed), user_input=idea["text"]
     )
-    entries = [
-        {"title": t, "summary": s} for _, t, s in chapter_outline(confirmed["PLOT_OUTLINE"])
-    ]
+    entries = [{"title": t, "summary": s} for _, t, s in chapter_outline(confirmed["PLOT_OUTLINE"])]
     first = len(entries) + 1
     more = batch_chapters(request, _words(idea["language"]), Batch(2, first, CHAPTERS - first + 1))
     outline = {"chapters": [*entries, *more][:CHAPTERS]}
@@ -153,7 +151,14 @@ def _from_stock(name: str, language: str) -> bool:
         regex = re.escape(pattern).replace(r"\{place\}", ".+").replace(r"\{Place\}", ".+")
         if re.fullmatch(regex, name, re.I):
             return True
-    titles = [re.escape(t).replace(r"\{Place\}", ".+").replace(r"\{place\}", ".+").replace(r"\{Hero\}", ".+").replace(r"\{hero\}", ".+") for t in _words(language).concept_titles]
+    titles = [
+        re.escape(t)
+        .replace(r"\{Place\}", ".+")
+        .replace(r"\{place\}", ".+")
+        .replace(r"\{Hero\}", ".+")
+        .replace(r"\{hero\}", ".+")
+        for t in _words(language).concept_titles
+    ]
     if any(re.fullmatch(t, name) for t in titles):
         return True
     return name in (_words(language).nowhere, _words(language).untitled)
@@ -167,8 +172,10 @@ def fragment(name: str, idea: dict[str, Any]) -> bool:
     bare = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
     verbs = _ZH_VERBS if language == "zh" else _EN_VERBS
     people = [n for n in idea["names"] if n != name and n in name]
-    return bool(verbs.search(bare)) or bool(people) or (
-        language == "en" and bare.lower() not in text.lower() and bare[:1].islower()
+    return (
+        bool(verbs.search(bare))
+        or bool(people)
+        or (language == "en" and bare.lower() not in text.lower() and bare[:1].islower())
     )
 
 

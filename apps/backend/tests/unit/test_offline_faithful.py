@@ -7,6 +7,7 @@ walked through the five Genesis stages, each first proposal confirmed, then a 30
 outline (the plot stage's chapters, then outline batches) is drafted chapter by chapter.
 bench/offline_quality.py reports the same measures as figures."""
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -152,7 +153,7 @@ def _twice(text: str, language: str) -> bool:
     if language == "zh":
         return any(text.count(text[i : i + 4]) > 1 for i in range(len(text) - 3))
     words = text.lower().split()
-    pairs = list(zip(words, words[1:], strict=False))
+    pairs = list(itertools.pairwise(words))
     return len(pairs) != len(set(pairs))
 
 
@@ -219,7 +220,10 @@ def _revised(index: int, stage: GenesisStage, feedback: str) -> tuple[dict[str, 
     return _content(proposal), proposal.revision_note or ""  # type: ignore[attr-defined]
 
 
-RENAME = {"zh": ("把反派改成巡捕房的副探长顾远山", "顾远山"), "en": ("Rename the villain to Marcus Vale", "Marcus Vale")}
+RENAME = {
+    "zh": ("把反派改成巡捕房的副探长顾远山", "顾远山"),
+    "en": ("Rename the villain to Marcus Vale", "Marcus Vale"),
+}
 
 
 @pytest.mark.parametrize("index", [i for i, idea in enumerate(IDEAS) if "rival" in idea])
@@ -269,8 +273,10 @@ def test_a_revision_changes_only_what_was_asked(index: int) -> None:
             GenesisStage.WORLDVIEW,
             "2150年的火星殖民地，一名女法医发现氧气配给记录被人篡改。",
             "主角改成一名年迈的飞船机械师",
-            lambda c: [loc["name"] for loc in c["locations"]][0] == "火星殖民地"
-            and not any("飞船" in loc["name"] for loc in c["locations"]),
+            lambda c: (
+                next(loc["name"] for loc in c["locations"]) == "火星殖民地"
+                and not any("飞船" in loc["name"] for loc in c["locations"])
+            ),
         ),
     ],
 )

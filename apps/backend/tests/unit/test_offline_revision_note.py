@@ -57,7 +57,7 @@ async def test_a_note_never_reports_a_change_the_new_version_does_not_show(index
     value = case["value"].lower()
     if value in applied.lower():
         # Shown more than before (issue 69: 苏晚 was the bank's antagonist, now the hero's name).
-            assert _story(after).count(value) > _story(before).count(value), (stage, note)
+        assert _story(after).count(value) > _story(before).count(value), (stage, note)
     if value not in _story(after):
         assert value not in applied.lower(), (stage, note)
 

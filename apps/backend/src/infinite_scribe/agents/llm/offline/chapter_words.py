@@ -58,6 +58,7 @@ class ChapterWords:
     scene_thing: dict[str, str]
     transitive: str  # "kill " before a name: the name after it is the one who dies
 
+
 ENGLISH = vocabulary.load(ChapterWords, "en", "chapters")
 CHINESE = vocabulary.load(ChapterWords, "zh", "chapters")
 #: Tones the generator's words and the writer's style name -> the atmosphere they ask for.

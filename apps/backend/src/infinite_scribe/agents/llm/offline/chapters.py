@@ -128,7 +128,7 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     if arrivals and arrivals[-1] == (index, here) and len(arrivals) == 1:
         parts.append(fill(mood[brief.number % len(mood)], zh, place=here))
         told = " ".join(summary for _, _, summary in brief.earlier)
-        first = [i for i, place in arrivals if place == here][0] == index
+        first = next(i for i, place in arrivals if place == here) == index
         if first and places.get(here) and not mentions(told, [here], fold=not zh):
             parts.append(_described(here, places[here], words, zh))
     parts.append(sentence(beat, words))

@@ -26,9 +26,11 @@ _NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
 #: A tagged name ending so is a place (龙井村, 广寒宫); 王铁山 and 赵德海 are people.
 _STRICT_PLACE_ENDS = tuple("村镇城宫寺院堡港站岛州窟园街碑")
 _ZH_TIME = re.compile(
-    r"(?:公元前?)?\d{1,4}年(?:代)?|(?:民国|万历|开元|光绪|康熙|乾隆|嘉靖|贞观|永乐|天宝|洪武|崇祯|宣统)"
-    r"[一二三四五六七八九十元]+年|除夕|春节|元宵节?|上元节|清明节?|端午节?|七夕|中秋节?|重阳节?|冬至|腊八"
+    r"(?:公元前?)?\d{1,4}年(?:代)?"
+    r"|(?:民国|万历|开元|光绪|康熙|乾隆|嘉靖|贞观|永乐|天宝|洪武|崇祯|宣统)[一二三四五六七八九十元]+年"
+    r"|除夕|春节|元宵节?|上元节|清明节?|端午节?|七夕|中秋节?|重阳节?|冬至|腊八"
 )
+_OPENS = ("", "，", "。")
 _MEASURE = re.compile(r"^[一两几][只幅块张卷枚封个把件颗本条面串盏]$")
 _ZH_KIN = re.compile(r"妹妹|姐姐|哥哥|弟弟|母亲|父亲|师父|师兄|师姐|女儿|儿子|妻子|丈夫|朋友")
 _EN_FESTIVAL = re.compile(
@@ -38,19 +40,35 @@ _EN_FESTIVAL = re.compile(
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | frozenset(
-    "vault hall station fair checkpoint street square market bridge gate quarter".split()
+    [
+        "vault",
+        "hall",
+        "station",
+        "fair",
+        "checkpoint",
+        "street",
+        "square",
+        "market",
+        "bridge",
+        "gate",
+        "quarter",
+    ]
 )
 _EN_AFTER_PLACE = re.compile(
     r"\b(?:in|on|at|to|from|across|near|into|of)\s+(?:\d{3,4}\s+|the\s+)?$", re.I
 )
-_EN_OPENERS = frozenset("in on at during the a an when after before while by it".split())
+_EN_OPENERS = frozenset(
+    ["in", "on", "at", "during", "the", "a", "an", "when", "after", "before", "while", "by", "it"]
+)
 _EN_THING = re.compile(
     r"\b(?:carry|carries|find|finds|found|hide|hides|keep|keeps|hold|holds|discovers?|smuggle"
     r"|smuggles|sets?|receives?|steals?|carries|opens?|guards?|loses?|buries|bury)\s+"
     r"(?:a|an|the|his|her|their)\s+((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
     r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|while|which)\b|[,.;]|$)"
 )
-_EN_BEFORE_THING = re.compile(r"\b(?:before|until|after|when)\s+the\s+([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b")
+_EN_BEFORE_THING = re.compile(
+    r"\b(?:before|until|after|when)\s+the\s+([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
+)
 _EN_KIN = re.compile(r"\b(?:brother|sister|mother|father|daughter|wife|husband|friend)\s+$")
 
 
@@ -114,7 +132,7 @@ def _read_zh(text: str) -> Named:
             thing = _zh_thing(pairs[index + 1 : index + 9])
             if thing:
                 things.append(thing)
-        elif flag == "n" and (after[0] == "被" or before in ("", "，", "。") and after[0] == "是"):
+        elif flag == "n" and (after[0] == "被" or (before in _OPENS and after[0] == "是")):
             things.append(word)  # 鹦鹉是……, 账本被……
     places = [p for p in places if not any(p in n for n in (*people, *times))]
     times = [t for t in times if not any(t in name for name in people)]
@@ -123,9 +141,7 @@ def _read_zh(text: str) -> Named:
                                 tuple(kin))))  # fmt: skip
 
 
-def _zh_name(
-    word: str, flag: str, after: tuple[str, str], before: str, later: str
-) -> str | None:
+def _zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: str) -> str | None:
     """A person's name: tagged `nr` (not a place, a role or a dictionary word without a
     surname), or a surname alone before the given name the tagger split off (韩 + 小川;
     顾 + 南站 where 站上 is a word: 顾南)."""
@@ -174,8 +190,10 @@ def _zh_thing(pairs: list[tuple[str, str]]) -> str | None:
         if flag == "x" or (found and flag in ("v", "p", "d")):
             break
         following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
-        if flag in ("n", "nz", "v", "ng") and len(word) >= 2 and (
-            following in ("x", "v", "p", "d", "f", "uj")
+        if (
+            flag in ("n", "nz", "v", "ng")
+            and len(word) >= 2
+            and (following in ("x", "v", "p", "d", "f", "uj"))
         ):
             found = word if flag != "v" or following == "x" else found
         elif flag == "n" and len(word) == 1 and index and pairs[index - 1][1] == "a":

@@ -18,6 +18,7 @@ from infinite_scribe.agents.llm.offline.words import CHINESE, Words
 #: A proposal's fields that are about the draft, not the writer's story.
 _META = frozenset({"source", "note", "revision_note", "feedback_applied"})
 _MAX_NOTE = 1000
+_PARTS = re.compile("[\uff0c,]|的(?=副|正)|(?<=长)(?=\\w)")
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def claims(
     unmade: list[tuple[str, str]] = []
     for value, said in _asked(wished, words, feedback):
         # "巡捕房的副探长顾远山": shown as the name and the role, each where it belongs.
-        parts = [p for p in re.split(r"[，,]|的(?=副|正)|(?<=长)(?=\w)", value) if p] if value else []
+        parts = [p for p in _PARTS.split(value) if p]
         more = new.count(value.lower()) > old.count(value.lower())  # a tone one concept had
         shown = more or (all(_shows(p, new) for p in parts) and not _shows(value, old))
         (made if shown else unmade).append((value, said))

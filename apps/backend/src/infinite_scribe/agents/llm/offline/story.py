@@ -127,8 +127,8 @@ class Story:
             if place is None and told and self.fits(told):
                 # "火星殖民地" is the idea's place, 火星 its part; "the flooded city" is not Lagos.
                 place = told if not given or any(g in told for g in given) else None
-        place = place or next(iter(given), None)
-        for time in self.given.times if place else ():
+        place = place or next(iter(given), "")
+        for time in self.given.times:
             place = place.replace(f"{time}的", "").strip()  # 民国二十三年的上海: the time is told
         if not place:
             return self.words.nowhere
@@ -276,7 +276,9 @@ class Story:
             at_place = f"在{place}，"
             when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
         else:
-            hero_a = _named(self.hero_name, facts, f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}")
+            hero_a = _named(
+                self.hero_name, facts, f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}"
+            )
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
