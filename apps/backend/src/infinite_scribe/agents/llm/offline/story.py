@@ -276,9 +276,7 @@ class Story:
             at_place = f"在{place}，"
             when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
         else:
-            hero_a = _named(
-                self.hero_name, facts, f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}"
-            )
+            hero_a = _named(self.hero_name, facts, f"{_article(hero)} {hero}")
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
@@ -371,6 +369,10 @@ def _kindred(bank: str, given: str) -> bool:
     if " " in bank or " " in given:
         return bool(set(bank.split()) & set(given.split()))
     return bank[:1] == given[:1] or bank in given or given in bank
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _cap(text: str) -> str:
