@@ -10,7 +10,6 @@ jieba's dictionary (seconds, once per process): a caller on the event loop warms
 thread first (`segment.warm`), as the Genesis generator does.
 """
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -201,14 +200,6 @@ def read_cast(brief: ChapterBrief) -> Cast:
         ),
     )
     return _asked(brief, cast)
-
-
-def seed(brief: ChapterBrief) -> int:
-    """The chapter's variant choices, derived from everything in the brief that differs."""
-    parts = [str(brief.novel_id), str(brief.number), brief.title, brief.summary, brief.language]
-    parts += [brief.wishes or "", brief.feedback or "", repr(brief.earlier)]
-    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 def cap(text: str) -> str:

@@ -42,7 +42,8 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     # Too many: the meeting goes first; what the writer asked for stays.
     if len(fixed) + len(meeting) + len(asked) + 1 > MAX_BEATS:
         meeting = []
-    filler = [fill(words.rule, zh, **slots)] if len(fixed) + len(meeting) + len(asked) < 3 else []
+    # A short chapter (no one else in the book, nothing asked) keeps to the place's ways.
+    filler = [fill(words.rule, zh, **slots)] if len(fixed) + len(meeting) + len(asked) < 4 else []
     close = fill(words.close[brief.number % len(words.close)], zh, **slots)
     return [*fixed[:-1], *meeting, *asked, *filler, fixed[-1], close][:MAX_BEATS]
 
