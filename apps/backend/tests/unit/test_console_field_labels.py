@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+# ruff: noqa: RUF001 - Chinese text and the path separator on purpose
 """Issue 69: the console says a changed field's path and a character's trait in the page's
 language ("characters[0].motivation", "eyes", "relation:Mara" are the data's names)."""
 
@@ -12,7 +12,11 @@ from infinite_scribe.api.field_names import path_label, trait_label
     [
         ("tone", "Tone", "基调"),
         ("characters[0].motivation", "Characters 1 › Motivation", "角色 1 › 动机"),
-        ("characters.characters[2].name", "Characters › Characters 3 › Name", "角色 › 角色 3 › 名字"),
+        (
+            "characters.characters[2].name",
+            "Characters › Characters 3 › Name",
+            "角色 › 角色 3 › 名字",
+        ),
         ("acts[1].chapters[0].summary", "Acts 2 › Chapters 1 › Summary", "幕 2 › 章节 1 › 概要"),
         ("core_conflict", "Core conflict", "Core conflict"),
     ],

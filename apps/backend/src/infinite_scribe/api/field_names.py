@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002 - the path separator and Chinese punctuation on purpose
 """A field's name as a writer reads it, in English or Chinese: the console's labels and the
 headings of a novel's Markdown and EPUB (a Chinese book's in Chinese, issue 55)."""
 

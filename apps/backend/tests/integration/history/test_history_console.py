@@ -37,7 +37,7 @@ async def test_the_history_page_rolls_back_and_branches(
         assert f'data-event-id="{first["event_id"]}"' in html and 'data-kind="revised"' in html
         assert "offline-generator" in html and "more bells" in html
         assert '<table class="diff">' in html
-        # The changed field as the writer reads it ("concepts[0].tone" -> "Concepts 1 › Tone").
+        # The changed field as the writer reads it ("concepts[0].tone": "Concepts 1, Tone").
         assert path_label(revised["changes"][0]["path"]) in html
         chinese = await console.get(page_url, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
         assert "回滚到这个版本" in chinese.text and "从这里创建分支" in chinese.text
