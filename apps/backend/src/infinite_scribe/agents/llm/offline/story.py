@@ -77,7 +77,8 @@ class Story:
         self.facts = self.wished.over(told)
         self.event_core = reader.event_core
         given = named.Named()
-        for text in [*feedbacks(request), request.user_input or ""]:
+        # A feedback names its people in its first words (read up to 80 characters).
+        for text in [*(said[:80] for said in feedbacks(request)), request.user_input or ""]:
             given = given.over(named.read(text, bool(_HAN.search(text))))
         #: What the writer named (issue 69): carried verbatim into every stage.
         self.given = given
