@@ -56,7 +56,7 @@ class Drafter:
         elif stage is GenesisStage.STORY_CONCEPTION:
             content["synopsis"] = (content["synopsis"] + line)[:6000]
         elif stage is GenesisStage.WORLDVIEW:
-            content["setting"] += line
+            content["setting"] = (content["setting"] + line)[:6000]
         elif stage is GenesisStage.CHARACTERS:
             hero = content["characters"][0]
             hero["description"] = (hero["description"] + line)[:1000]
