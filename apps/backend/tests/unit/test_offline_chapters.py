@@ -69,7 +69,8 @@ async def test_every_chapter_is_prose_from_its_beats_with_the_bibles_people_and_
         assert any(place in text for place in places(bible))
         # The characters the outline entry names take part.
         assert all(name in text for name in names if name in summary)
-        low, high = (600, 3000) if language == "zh" else (400, 1500)
+        # Issue 69: a short, plain scaffold (decision 6901), not padding from a stock of lines.
+        low, high = (300, 3000) if language == "zh" else (200, 1500)
         assert low <= size(text, language) <= high
         seen += text
     assert all(name in seen for name in names)  # the whole cast, over the book
@@ -111,7 +112,7 @@ async def test_feedback_changes_the_chapter_and_what_it_names_appears(
         assert thing in revised and any(thing in beat for beat in beats)
     # "darker" / "lighter": the atmosphere changes to the one asked for.
     words = CHINESE if language == "zh" else ENGLISH
-    asked = [line.split("{place}")[-1][:12] for line in words.atmospheres[mood]]
+    asked = [line.split("}")[-1][:12] for line in words.atmospheres[mood]]
     assert any(part in revised for part in asked) and not any(part in first for part in asked)
     assert MIN_BEATS <= len(beats) <= MAX_BEATS
 
@@ -147,8 +148,12 @@ async def test_the_chapter_follows_on_from_the_last_confirmed_one(
     bible = bibles[language]
     earlier = chapter_outline(bible.outline)[:2]
     beats = plan_beats(brief(bible, language, 3))
-    assert earlier[1][2].lower() in beats[0].lower()
-    assert earlier[0][2].lower() not in beats[0].lower()
+    # Issue 69: the opening recalls who and where the last chapter named, never quoting its
+    # summary (a passage of the chapter before: a repetition the continuity check reports).
+    known = [name for name, _ in people(bible)[1:]] + places(bible)
+    recalled = [name for name in known if name in earlier[1][2]]
+    assert recalled and all(name in beats[0] for name in recalled[:1])
+    assert earlier[1][2].lower() not in beats[0].lower()
     assert plan_beats(brief(bible, language, 1, earlier=()))[0] != beats[0]
 
 

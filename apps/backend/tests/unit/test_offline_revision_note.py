@@ -56,27 +56,25 @@ async def test_a_note_never_reports_a_change_the_new_version_does_not_show(index
     applied = applied.split("Not shown")[0].split("这一稿没有体现")[0]
     value = case["value"].lower()
     if value in applied.lower():
-        assert value in _story(after) and value not in _story(before), (stage, note)
+        # Shown more than before (issue 69: 苏晚 was the bank's antagonist, now the hero's name).
+        assert _story(after).count(value) > _story(before).count(value), (stage, note)
     if value not in _story(after):
         assert value not in applied.lower(), (stage, note)
 
 
 @pytest.mark.parametrize(
-    ("language", "feedback", "said"),
+    ("language", "feedback", "said", "value"),
     [
-        ("zh", "时代改为唐朝", "这一稿没有体现：时间设在唐朝"),
-        ("en", "Set it in the 1920s.", "Not shown"),
+        ("zh", "时代改为唐朝", "已按反馈修改：时间设在唐朝", "唐朝"),
+        ("en", "Set it in the 1920s.", "Revised as asked: the time is 1920s", "1920s"),
     ],
 )
-async def test_a_change_the_stage_does_not_tell_is_said_not_shown(
-    language: str, feedback: str, said: str
+async def test_a_time_asked_at_the_characters_stage_is_carried_and_said(
+    language: str, feedback: str, said: str, value: str
 ) -> None:
-    """The characters stage tells no time: the note says the change is not in this draft."""
+    """Issue 69: what a feedback names is carried into the stage it is given at (the
+    characters stage tells the time in the hero's card), and the note says what the draft
+    shows (it was "not shown" before: true then, and true now that it is shown)."""
     _, after = await _revised(language, GenesisStage.CHARACTERS, feedback)
     assert said in after["revision_note"]
-    assert _APPLIED[language] not in after["revision_note"]
-
-
-async def test_what_the_old_version_already_had_is_not_a_change() -> None:
-    _, after = await _revised("zh", GenesisStage.STORY_CONCEPTION, "主角改成女法医")
-    assert after["revision_note"].startswith("这一稿没有体现：主角改为女法医")
+    assert value in after["characters"][0]["description"]

@@ -17,9 +17,10 @@ from shared_types.enums import GenesisStage
 
 #: What the chapter writer passes to `chapter_cast.fill` (agents/llm/offline/chapters.py).
 CHAPTER_SLOTS = {"hero", "other", "place", "thing", "wish", "rule", "motivation", "last"}
-CHAPTER_SLOTS |= {"who", "line"}
+CHAPTER_SLOTS |= {"who", "line", "witness"}
 #: What the stages pass to `Story.slots` beyond the story's own (agents/llm/offline/stages.py).
 GENESIS_EXTRAS = {"wish", "element", "number", "act", "changes", "value", "value_a", "feedback"}
+GENESIS_EXTRAS |= {"items", "item"}
 
 
 def _names(value: Any) -> set[str]:

@@ -1,5 +1,8 @@
+# ruff: noqa: RUF001, RUF002 - the path separator and Chinese punctuation on purpose
 """A field's name as a writer reads it, in English or Chinese: the console's labels and the
 headings of a novel's Markdown and EPUB (a Chinese book's in Chinese, issue 55)."""
+
+import re
 
 ENGLISH, CHINESE = "en", "zh"
 #: Field names said otherwise than by capitalizing them.
@@ -43,6 +46,11 @@ CHINESE_FIELDS: dict[str, str] = {
     "source": "来源",
     "stage": "阶段",
     "novel_id": "小说编号",
+    # A character's traits, as the story memory keeps them (issue 69: the console's words).
+    "age": "年龄",
+    "eyes": "眼睛",
+    "hair": "头发",
+    "profession": "职业",
 }
 
 
@@ -56,3 +64,25 @@ def field_label(key: str, language: str = ENGLISH) -> str:
     if language == CHINESE and key in CHINESE_FIELDS:
         return CHINESE_FIELDS[key]
     return english_label(key)
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def path_label(path: str, language: str = ENGLISH) -> str:
+    """A changed field's path as the writer reads it ("characters[0].motivation" ->
+    "Characters 1 › Motivation", "角色 1 › 动机")."""
+    parts = []
+    for part in str(path).split(".")[:8]:
+        key = _INDEX.sub("", part)
+        numbers = " ".join(str(int(n) + 1) for n in _INDEX.findall(part))
+        parts.append(" ".join(p for p in (field_label(key, language) if key else "", numbers) if p))
+    return " › ".join(parts)
+
+
+def trait_label(attribute: str, language: str = ENGLISH) -> str:
+    """A trait's name ("eyes" -> "Eyes", "眼睛"; "relation:Mara" -> "Relation to Mara")."""
+    kind, _, other = str(attribute).partition(":")
+    if kind == "relation" and other:
+        return f"与{other}的关系" if language == CHINESE else f"Relation to {other}"
+    return field_label(kind, language)

@@ -7,6 +7,7 @@ from uuid import UUID
 import asyncpg
 import httpx
 
+from infinite_scribe.api.field_names import path_label
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.console import action, signed_in
@@ -23,7 +24,8 @@ async def test_the_history_page_rolls_back_and_branches(
 ) -> None:
     session_id = await new_session(http, initial_user_input={"idea": "bells"})
     await ask(http, pool, settings, session_id, "CONCEPT_SELECTION")
-    await revise(http, pool, settings, session_id, "more bells")
+    # A revision changes only what it asks (issue 69): a darker tone, so the page has a diff.
+    await revise(http, pool, settings, session_id, "more bells, and darker")
     await walk(http, pool, settings, session_id, 0)
     body = await history(http, session_id)
     first, revised = versions(body, "CONCEPT_SELECTION")
@@ -35,7 +37,8 @@ async def test_the_history_page_rolls_back_and_branches(
         assert f'data-event-id="{first["event_id"]}"' in html and 'data-kind="revised"' in html
         assert "offline-generator" in html and "more bells" in html
         assert '<table class="diff">' in html
-        assert revised["changes"][0]["path"] in html
+        # The changed field as the writer reads it ("concepts[0].tone": "Concepts 1, Tone").
+        assert path_label(revised["changes"][0]["path"]) in html
         chinese = await console.get(page_url, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
         assert "回滚到这个版本" in chinese.text and "从这里创建分支" in chinese.text
 

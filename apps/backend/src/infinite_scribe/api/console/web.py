@@ -25,7 +25,7 @@ from infinite_scribe.api.console.labels import (
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.dev_credential import carries_dev_key, offers_dev_token
-from infinite_scribe.api.field_names import field_label
+from infinite_scribe.api.field_names import field_label, path_label, trait_label
 from infinite_scribe.domain.errors import AuthenticationError, InvalidPayload, ScribeError
 
 PREFIX = "/console"
@@ -178,6 +178,8 @@ def render(
         "t": lambda text: translate(text, language),
         "event_label": event_label,
         "field_label": lambda key: field_label(str(key), language),
+        "path_label": lambda path: path_label(str(path), language),
+        "trait_label": lambda key: trait_label(str(key), language),
         "status_label": lambda status: status_label(str(status), language),
         "value_label": lambda key, value: value_label(str(key), value, language),
         "blank_of": blank_of,

@@ -10,13 +10,12 @@ jieba's dictionary (seconds, once per process): a caller on the event loop warms
 thread first (`segment.warm`), as the Genesis generator does.
 """
 
-import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import reading_en, reading_zh
+from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh, scenes
 from infinite_scribe.agents.llm.offline.chapter_words import (
     CHINESE,
     ENGLISH,
@@ -64,6 +63,7 @@ class Cast:
     #: draft's open notes, never written into the prose.
     unread: tuple[str, ...] = ()
     mood: str = "plain"
+    scenes: tuple[str, ...] = ()  # plot wishes written as scenes (agents/llm/offline/scenes.py)
 
     @property
     def hero(self) -> Person:
@@ -133,34 +133,46 @@ def _mood(text: str, chinese: bool) -> str | None:
 
 
 def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
-    """`cast` with what the writer's wishes and feedback (the latest word last) ask for."""
+    """`cast` with what the writer's wishes and feedback (the latest word last) ask for: a
+    plot wish (a death, a chase, ...) as its scene, a thing to add, a character, a mood."""
     chinese = brief.language == "zh"
     reader = reading_zh if chinese else reading_en
     names = [person.name for person in cast.people]
     things: list[str] = []
+    written: list[str] = []
     asked: list[str] = []
     unread: list[str] = []
     mood = _mood(brief.bible.writing_style or "", chinese) or "plain"
+    words, at = words_for(brief), chapter_place(brief, cast)
     for text in (brief.wishes, brief.feedback):
         clauses = _CLAUSES["zh" if chinese else "en"].split((text or "")[:4000])
         for clause in [c.strip() for c in clauses if c.strip()][:_MAX_CLAUSES]:
             facts = reader.read_feedback(clause)
             told = [*facts.elements, *(wish for _, wish in facts.acts)]
             told += [t for t in (facts.antagonist, facts.place, facts.hero) if t]
+            wished = scenes.scene(clause, words, names, [n for n, _ in cast.places], at,
+                                  _thing(told[0][:100], chinese) if told else None)  # fmt: skip
+            if wished is not None:
+                written.append(fill(wished[0], chinese, **wished[1]))
+                told = []
             things += [_thing(thing[:100], chinese) for thing in told]
             asked += mentions(clause, names, fold=not chinese)
             said = _mood(clause, chinese)
             mood = said or mood
-            if not told and said is None:  # a character it names takes part all the same
+            rest = clause
+            for time in named.read(clause, chinese).times:
+                rest = rest.replace(time, "")
+            if rest != clause and len(rest.strip(" 。.!！?？夜晚上那天时,")) <= 1:
+                continue  # "除夕夜": when the next clause's scene happens, not a wish of its own
+            if not told and said is None and wished is None:
                 unread.append(clause.strip(" 。.!！?？")[:_MAX_TEXT])
-    return Cast(
-        cast.people,
-        cast.places,
-        cast.rules,
-        tuple(dict.fromkeys(things))[:4],
-        tuple(dict.fromkeys(asked)),
-        tuple(dict.fromkeys(unread))[:3],
-        mood,
+    return replace(
+        cast,
+        things=tuple(dict.fromkeys(things))[:4],
+        scenes=tuple(dict.fromkeys(written))[:2],
+        asked_people=tuple(dict.fromkeys(asked)),
+        unread=tuple(dict.fromkeys(unread))[:3],
+        mood=mood,
     )
 
 
@@ -188,14 +200,6 @@ def read_cast(brief: ChapterBrief) -> Cast:
         ),
     )
     return _asked(brief, cast)
-
-
-def seed(brief: ChapterBrief) -> int:
-    """The chapter's variant choices, derived from everything in the brief that differs."""
-    parts = [str(brief.novel_id), str(brief.number), brief.title, brief.summary, brief.language]
-    parts += [brief.wishes or "", brief.feedback or "", repr(brief.earlier)]
-    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 def cap(text: str) -> str:

@@ -28,25 +28,35 @@ class ChapterWords:
     end: str  # a sentence's full stop
     # Beats: one sentence each, for the writer to read and for the prose to follow.
     open_first: str  # {hero} {place}
-    open_after: str  # {hero} {place} {last}: the last confirmed chapter's summary
-    meet: dict[str, str]  # by role of the other character: {hero} {other} {place}
+    #: {hero} {place} {last}: who and where the last confirmed chapter named (its summary is
+    #: not quoted: a passage of the chapter before, issue 69), by the chapter's number
+    open_after: tuple[str, ...]
+    before: str  # {last} when the last chapter named no one and nowhere
+    meet: dict[str, tuple[str, ...]]  # by the other's role, then the chapter's number
     rule: str  # {place} {rule}
     thing: str  # {thing} {hero} {place}: something the writer asked for
     #: A wish or feedback the reader made nothing of: an open note on the draft, never
     #: pasted into the prose (issue 55). {wish}
     unread: str
     turn: str  # {hero} {motivation}
-    turn_plain: str  # {hero}
-    close: str  # {hero} {place}
+    turn_plain: tuple[str, ...]  # {hero}: by the chapter's number
+    close: tuple[str, ...]  # {hero} {place}: by the chapter's number
     # Prose.
     atmospheres: dict[str, tuple[str, ...]]  # by mood: {place}
     gestures: tuple[str, ...]  # {who}
-    lines: dict[str, tuple[str, ...]]  # what the other says, by role: {hero} {place}
-    replies: tuple[str, ...]  # {hero}
-    alone: tuple[str, ...]  # the hero's thought when no one else is in the beat: {place}
+    #: A sentence of neutral connective text: one part of each bank, by the chapter's number
+    #: and the beat's index, so no two beats of a book (up to 1,001) get the same. {who}
+    details: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+    #: A line of dialogue, three parts as `details` (no two chapters say the same). {hero} {place}
+    speech: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     said: str  # {line} {who}
-    thoughts: tuple[str, ...]  # {who} {line}
     hooks: tuple[str, ...]  # the chapter's last lines: {hero} {place}
+    #: Plot wishes written as scenes, by kind (issue 69): {who} {other} {witness} {place}
+    #: {hero} {thing}; the kind's words (a regular expression) and the default {thing}.
+    scenes: dict[str, str]
+    scene_kinds: dict[str, str]
+    scene_thing: dict[str, str]
+    transitive: str  # "kill " before a name: the name after it is the one who dies
 
 
 ENGLISH = vocabulary.load(ChapterWords, "en", "chapters")

@@ -18,7 +18,6 @@ from infinite_scribe.agents.llm.offline.chapter_cast import (
     mentions,
     other_for,
     read_cast,
-    seed,
     sentence,
     words_for,
 )
@@ -31,27 +30,22 @@ _MAX_BEAT = 1000
 
 def plan_beats(brief: ChapterBrief) -> list[str]:
     """The chapter's beats, in order (4 to 8): the hero's opening, the outline entry, a
-    meeting, what the writer asked for, the world's rule in the way, the hero's turn and
-    the chapter's close."""
+    meeting, what the writer asked for (a plot wish as its scene), the hero's turn and the
+    chapter's close. A world's rule is never pasted into the beats (issue 69)."""
     cast, words = read_cast(brief), words_for(brief)
     zh = brief.language == "zh"
     slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
     meeting = _meeting(brief, cast, words, slots["place"])
-    asked = _asked_beats(cast, words, slots, zh)
-    rule = []
-    if cast.rules:
-        rule = [
-            fill(words.rule, zh, **slots, rule=cast.rules[(brief.number - 1) % len(cast.rules)])
-        ]
+    asked = [*cast.scenes, *_asked_beats(cast, words, slots, zh)]
     core = [sentence(brief.summary, words)] if brief.summary else []
-    fixed = [_opening(brief, words, slots), *core, _turn(cast.hero, words, zh), ""]
-    # Too many: the rule goes first, then the meeting; what the writer asked for stays.
-    if len(fixed) + len(meeting) + len(asked) + len(rule) > MAX_BEATS:
-        rule = []
-    if len(fixed) + len(meeting) + len(asked) > MAX_BEATS:
+    fixed = [_opening(brief, words, slots), *core, _turn(brief, cast.hero, words)]
+    # Too many: the meeting goes first; what the writer asked for stays.
+    if len(fixed) + len(meeting) + len(asked) + 1 > MAX_BEATS:
         meeting = []
-    close = fill(words.close, zh, **slots)
-    return [*fixed[:-2], *meeting, *asked, *rule, fixed[-2], close][:MAX_BEATS]
+    # A short chapter (no one else in the book, nothing asked) keeps to the place's ways.
+    filler = [fill(words.rule, zh, **slots)] if len(fixed) + len(meeting) + len(asked) < 4 else []
+    close = fill(words.close[brief.number % len(words.close)], zh, **slots)
+    return [*fixed[:-1], *meeting, *asked, *filler, fixed[-1], close][:MAX_BEATS]
 
 
 def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) -> str:
@@ -59,8 +53,12 @@ def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) ->
     zh = brief.language == "zh"
     if not earlier:
         return fill(words.open_first, zh, **slots)
-    last = sentence(max(earlier)[2][:500], words)
-    return fill(words.open_after, zh, **slots, last=last)
+    cast = read_cast(brief)
+    known = [p.name for p in cast.people[1:]] + [name for name, _ in cast.places]
+    named = mentions(max(earlier)[2][:500], known, fold=not zh)[:2]
+    last = ("、" if zh else " and ").join(named) or words.before
+    pattern = words.open_after[brief.number % len(words.open_after)]
+    return fill(pattern, zh, **slots, last=last)
 
 
 def _meeting(brief: ChapterBrief, cast: Cast, words: ChapterWords, place: str) -> list[str]:
@@ -74,7 +72,7 @@ def _meeting(brief: ChapterBrief, cast: Cast, words: ChapterWords, place: str) -
     zh = brief.language == "zh"
     return [
         fill(
-            words.meet[other.role if other.role in words.meet else "other"],
+            _by(words.meet[other.role if other.role in words.meet else "other"], brief.number),
             zh,
             hero=cast.hero.name,
             other=other.name,
@@ -95,9 +93,13 @@ def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: boo
     return beats
 
 
-def _turn(hero: Person, words: ChapterWords, zh: bool) -> str:
-    if not hero.motivation:
-        return fill(words.turn_plain, zh, hero=hero.name)
+def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str:
+    """Why the hero goes on: their motivation in the first chapter, a short turn of a bank
+    after it (a motivation said in every chapter is a repeated passage, issue 69)."""
+    zh = brief.language == "zh"
+    if not hero.motivation or brief.number > 1:
+        plain = words.turn_plain[brief.number % len(words.turn_plain)]
+        return fill(plain, zh, hero=hero.name)
     motivation = sentence(hero.motivation, words)
     if not zh and motivation.startswith("To "):
         motivation = "to " + motivation[3:]
@@ -105,9 +107,11 @@ def _turn(hero: Person, words: ChapterWords, zh: bool) -> str:
 
 
 def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
-    """The prose of beat `index` (a few paragraphs): the place's atmosphere, the beat as it
-    happens, who is in it speaking (or the hero's thought), and the chapter's last line at
-    its last beat."""
+    """The prose of beat `index`, one paragraph: the place's atmosphere where the chapter
+    arrives there, the beat as it happens, a line of neutral detail, a line the beat's other
+    character says, and the chapter's last line at its last beat. The detail and the line are
+    drawn by the chapter's number and the beat's index (no sentence twice in a chapter, no
+    paragraph or line of dialogue in two chapters, issue 69)."""
     if not 0 <= index < len(beats):
         raise IndexError(f"beat {index} of {len(beats)}")
     cast, words = read_cast(brief), words_for(brief)
@@ -118,19 +122,56 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     places = dict(cast.places)
     here_named = mentions(beat, list(places), fold=not zh)
     here = here_named[0] if here_named else chapter_place(brief, cast)
-    told_before = mentions(" ".join(beats[:index]), [here], fold=not zh)
-    turn = seed(brief) + index
-    join = "" if zh else " "
-    setting = fill(_pick(words.atmospheres[cast.mood], turn), zh, place=here)
-    if places.get(here) and (index == 0 or not told_before):
-        setting += join + _described(here, places[here], words, zh)
+    arrivals = _arrivals(brief, beats[: index + 1], list(places), zh)
     who = (lead or cast.hero).name
-    action = sentence(beat, words) + join + fill(_pick(words.gestures, turn + 1), zh, who=who)
-    paragraphs = [setting, action, _talk(brief, cast, beats, index, here)]
+    parts = []
+    mood = words.atmospheres[cast.mood]
+    if arrivals and arrivals[-1] == (index, here) and len(arrivals) == 1:
+        parts.append(fill(mood[brief.number % len(mood)], zh, place=here))
+        told = " ".join(summary for _, _, summary in brief.earlier)
+        first = next(i for i, place in arrivals if place == here) == index
+        if first and places.get(here) and not mentions(told, [here], fold=not zh):
+            parts.append(_described(here, places[here], words, zh))
+    parts.append(sentence(beat, words))
+    if index == 0:  # one gesture a chapter, by its number
+        gesture = words.gestures[brief.number % len(words.gestures)]
+        parts.append(fill(gesture, zh, who=who))
+    for turn in (16 * brief.number + 2 * index, 16 * brief.number + 2 * index + 1):
+        parts.append(fill(_three(words.details, turn), zh, who=who))
+    talk = _talk(brief, cast, beats, index, here)
+    if talk:
+        parts.append(talk)
     if index == len(beats) - 1:
-        hook = _pick(words.hooks, turn)
-        paragraphs.append(fill(hook, zh, hero=cast.hero.name, place=here))
-    return "\n\n".join(paragraphs)
+        hook = words.hooks[brief.number % len(words.hooks)]
+        parts.append(fill(hook, zh, hero=cast.hero.name, place=here))
+    return ("" if zh else " ").join(parts)
+
+
+def _arrivals(
+    brief: ChapterBrief, beats: list[str], places: list[str], zh: bool
+) -> list[tuple[int, str]]:
+    """(beat index, place) where the chapter comes to a place it was not at just before."""
+    found: list[tuple[int, str]] = []
+    for index, beat in enumerate(beats):
+        named = mentions(beat, places, fold=not zh)
+        here = named[0] if named else (found[-1][1] if found else chapter_place_name(brief))
+        if not found or found[-1][1] != here:
+            found.append((index, here))
+    return found
+
+
+def chapter_place_name(brief: ChapterBrief) -> str:
+    return chapter_place(brief, read_cast(brief))
+
+
+def _by(bank: tuple[str, ...], number: int) -> str:
+    return bank[number % len(bank)]
+
+
+def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:
+    """One part of each bank by `turn`: banks of coprime sizes (7, 11, 13) give 1,001
+    different sentences before one comes round again."""
+    return "".join(bank[turn % len(bank)] for bank in banks)
 
 
 def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
@@ -140,32 +181,18 @@ def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
 
 
 def _talk(brief: ChapterBrief, cast: Cast, beats: list[str], index: int, here: str) -> str:
-    """A line the beat's other character says and the hero's reply, or the hero's thought.
-    Variants go in turn through the chapter (a line is not said twice before the bank is
-    used up): the n-th line of a role is the bank's n-th after the chapter's start."""
+    """A line the beat's other character says to the hero, or nothing: the n-th line of the
+    chapter is drawn by the chapter's number (no line said in two chapters of a book)."""
     words, zh = words_for(brief), brief.language == "zh"
-    speakers = [_speaker(beat, cast, zh) for beat in beats[: index + 1]]
-    speaker, before = speakers[-1], speakers[:-1]
-    start, join = seed(brief), "" if zh else " "
-    slots = {"hero": cast.hero.name, "place": here}
+    speaker = _speaker(beats[index], cast, zh)
     if speaker is None:
-        alone = sum(1 for person in before if person is None)
-        line = fill(_pick(words.alone, start + alone), zh, **slots)
-        thought = _pick(words.thoughts, start + alone + 1)
-        return fill(thought, zh, line=line, who=cast.hero.name)
-    role = speaker.role if speaker.role in words.lines else "other"
-    same = sum(1 for person in before if person is not None and person.role == speaker.role)
-    line = fill(_pick(words.lines[role], start + same), zh, **slots)
+        return ""
+    spoken = sum(1 for beat in beats[:index] if _speaker(beat, cast, zh) is not None)
+    line = fill(_three(words.speech, 4 * brief.number + min(spoken, 3)), zh, hero=cast.hero.name,
+                place=here)  # fmt: skip
     if not zh and line.endswith("."):
         line = line[:-1] + ","  # “..., ” she says.
-    talk = fill(words.said, zh, line=line, who=speaker.name)
-    spoken = sum(1 for person in before if person is not None)
-    return talk + join + fill(_pick(words.replies, start + spoken), zh, **slots)
-
-
-def _pick(bank: tuple[str, ...], turn: int) -> str:
-    """A variant by turn: consecutive beats of a chapter get different ones."""
-    return bank[turn % len(bank)]
+    return fill(words.said, zh, line=line, who=speaker.name)
 
 
 def _described(place: str, description: str, words: ChapterWords, zh: bool) -> str:

@@ -192,7 +192,7 @@ def read(text: str) -> Facts:
         return Facts()
     first = _SENTENCE_END.split(text, 1)[0]
     words = _merged(segment.words(first))
-    all_words = _merged(segment.words(text))
+    all_words = words if first == text else _merged(segment.words(text))
     hero, after = _hero(words)
     places = _places(all_words)
     names = [word for word in all_words if _name(word)]

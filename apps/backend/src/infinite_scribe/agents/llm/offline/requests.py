@@ -94,7 +94,7 @@ def _zh_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
 def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     the = r"(?:the\s+|our\s+|my\s+|this\s+)?"
     hero = s["hero"]
-    be = r"(?:should|must|has\s+to|needs\s+to|ought\s+to|could|would|shall|will|can)?\s*"
+    be = r"(?:should|must|has\s+to|needs\s+to|ought\s+to|could|would|shall|will|can|to)?\s*"
     be += r"(?:be|become|is|was|were)\s+(?:changed\s+to\s+|now\s+|instead\s+)?"
     named = r"(?P<value>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})"
     return (
@@ -105,6 +105,12 @@ def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
             ),
         ),
         ("name", re.compile(rf"\b(?:{hero})(?:'s|’s)?\s+name\s+{be}{named}", re.I)),
+        (
+            "antagonist",
+            re.compile(
+                rf"\b(?i:(?:call|name|rename)\s+{the}(?:{s['antagonist']})\s+(?:to\s+|as\s+)?){named}"
+            ),
+        ),
         *(
             shape
             for slot in ("hero", "antagonist", "place", "time")
@@ -229,7 +235,8 @@ def changed(change: Change, read: Callable[[str], Facts], time: re.Pattern[str])
     if change.slot == "hero":
         # "火星上的女法医": the role, and the place it names; else the phrase as the writer gave it
         wished = read(value)
-        if wished.place and wished.hero:
+        # "火星上的女法医" is on 火星; "年迈的飞船机械师" is a mechanic, not on a ship.
+        if wished.place and wished.hero and wished.place + wished.hero not in value:
             return Facts(hero=wished.hero, place=wished.place)
         return Facts(hero=value)
     if change.slot == "antagonist":

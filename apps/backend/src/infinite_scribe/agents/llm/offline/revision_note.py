@@ -7,6 +7,7 @@ had) is said so, never reported as applied; a feedback nothing was read from is 
 """
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from infinite_scribe.agents.llm.offline.words import CHINESE, Words
 #: A proposal's fields that are about the draft, not the writer's story.
 _META = frozenset({"source", "note", "revision_note", "feedback_applied"})
 _MAX_NOTE = 1000
+_PARTS = re.compile("[\uff0c,]|的(?=副|正)|(?<=长)(?=\\w)")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,10 @@ def claims(
     made: list[tuple[str, str]] = []
     unmade: list[tuple[str, str]] = []
     for value, said in _asked(wished, words, feedback):
-        shown = _shows(value, new) and not _shows(value, old)
+        # "巡捕房的副探长顾远山": shown as the name and the role, each where it belongs.
+        parts = [p for p in _PARTS.split(value) if p]
+        more = new.count(value.lower()) > old.count(value.lower())  # a tone one concept had
+        shown = more or (all(_shows(p, new) for p in parts) and not _shows(value, old))
         (made if shown else unmade).append((value, said))
     return Claims(tuple(made), tuple(unmade))
 

@@ -2,6 +2,7 @@
 """The five stages the offline generator drafts, each built from the story's parts
 (agents/llm/offline/story.py) and the sentence patterns of the writer's language."""
 
+import json
 import random
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,14 @@ class Drafter:
     def __init__(self, story: Story, words: Words, rng: random.Random) -> None:
         self.story, self.words, self.rng = story, words, rng
         self.request = story.request
+        self.base = rng.random()
+        self.drawn = 0
+
+    def pick(self, bank: "list[str] | tuple[str, ...]") -> str:
+        """The n-th open choice of the draft, drawn on its own: a tone asked for does not move
+        the themes drawn after it (a revision changes only what it asks, issue 69)."""
+        self.drawn += 1
+        return random.Random(f"{self.base}:{self.drawn}").choice(list(bank))
 
     def draft(self) -> Draft:
         builders: dict[GenesisStage, Callable[[], Draft]] = {
@@ -29,15 +38,45 @@ class Drafter:
             GenesisStage.CHARACTERS: self.characters,
             GenesisStage.PLOT_OUTLINE: self.plot,
         }
-        return builders[self.request.stage]()
+        return self.keep(builders[self.request.stage]())
+
+    def keep(self, content: Draft) -> Draft:
+        """`content` with every item the writer named (issue 69): what its text does not say
+        is said in one line of the stage's main text."""
+        said = json.dumps(content, ensure_ascii=False)
+        gone = self.story.gone
+        missing = [item for item in self.story.given.items if item not in said and item not in gone]
+        if not missing:
+            return content
+        line = self.words.named_line.format(items=self.story.join(missing))
+        stage = self.request.stage
+        if stage is GenesisStage.CONCEPT_SELECTION:
+            for concept in content["concepts"]:
+                concept["logline"] = (concept["logline"] + line)[:1000]
+        elif stage is GenesisStage.STORY_CONCEPTION:
+            content["synopsis"] = (content["synopsis"] + line)[:6000]
+        elif stage is GenesisStage.WORLDVIEW:
+            content["setting"] = (content["setting"] + line)[:6000]
+        elif stage is GenesisStage.CHARACTERS:
+            hero = content["characters"][0]
+            hero["description"] = (hero["description"] + line)[:1000]
+        else:
+            first = content["acts"][0]["chapters"][0]
+            first["summary"] = (first["summary"] + line)[:1000]
+        return content
 
     def fill(self, pattern: str, **extra: str) -> str:
         return pattern.format(**self.story.slots(**extra))
 
     def themes(self) -> list[str]:
+        """The writer's themes and one from the bank; from the story stage on, the themes of
+        the concept they chose (kept unless asked, issue 69)."""
+        chosen = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("themes")
+        if isinstance(chosen, list) and chosen and all(isinstance(t, str) for t in chosen):
+            return [theme[:100] for theme in chosen[:8]]
         themes = [theme[:100] for theme in self.request.theme_preferences[:7]]
         bank = self.words.themes
-        return [*themes, self.rng.choice([t for t in bank if t not in themes] or bank)]
+        return [*themes, self.pick([t for t in bank if t not in themes] or bank)]
 
     def mood(self) -> str | None:
         """The tone the writer's feedback asks for ("darker" -> brooding), if it names one."""
@@ -54,7 +93,11 @@ class Drafter:
 
     def tone(self) -> str:
         parts = list(dict.fromkeys([m for m in [self.mood()] if m] + self.styles()))
-        return self.words.list_separator.join(parts)[:100] or self.rng.choice(self.words.tones)
+        chosen = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("tone")
+        if not parts and isinstance(chosen, str) and chosen.strip():
+            return chosen.strip()[:100]
+        tone = self.pick(self.words.tones)
+        return self.words.list_separator.join(parts)[:100] or tone
 
     def title(self) -> str:
         for stage in (GenesisStage.STORY_CONCEPTION, GenesisStage.CONCEPT_SELECTION):
@@ -116,7 +159,7 @@ class Drafter:
         places = story.places
         locations = [{"name": places[0], "description": self.fill(words.home)}]
         locations += [
-            {"name": place, "description": self.fill(words.story_place)} for place in places[1:4]
+            {"name": place, "description": self.fill(words.story_place)} for place in places[1:8]
         ]
         for name, description in words.sites:
             locations.append({"name": self.fill(name), "description": self.fill(description)})
@@ -188,8 +231,15 @@ class Drafter:
         come round again in a long outline's later chapters)."""
         words = self.words
         title = words.chapter_title.format(number=number)
-        summary = self.fill(words.beats[(number - 1) % len(words.beats)])
-        return {"title": title[:200], "summary": _sentence(summary)[:1000]}
+        summary = _sentence(self.fill(words.beats[(number - 1) % len(words.beats)]))
+        turn = (number - 1) // len(words.beats)
+        if turn:  # a later round of the beats: its own words (no two chapters alike)
+            items = [*self.story.given.items, *self.story.places]
+            rounds = words.rounds
+            item = items[(turn - 1) // len(rounds) % len(items)]
+            pattern = rounds[number % len(rounds)]  # its own in each chapter of the round
+            summary = summary.rstrip("。.") + pattern.format(item=item)
+        return {"title": title[:200], "summary": summary[:1000]}
 
 
 def _sentence(text: str) -> str:

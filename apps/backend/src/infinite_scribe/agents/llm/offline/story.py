@@ -7,10 +7,10 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import reading_en, reading_zh
+from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh
 from infinite_scribe.agents.llm.offline.facts import Facts
 from infinite_scribe.agents.llm.offline.words import CHINESE, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
@@ -69,14 +69,43 @@ class Story:
         told = Facts()
         for text in self._told():
             # Each text by the reader of its own language (a Chinese title over an English idea).
-            own = reading_zh if _HAN.search(text) else reading_en
-            told = told.over(own.read(text))
+            told = told.over(_read(text))
         self.told = told
         if self.wished.place and told.place and self.wished.place in told.place:
             # "主角必须是火星上的女法医" keeps the story on 火星殖民地, the place it was on.
             self.wished = replace(self.wished, place=None)
         self.facts = self.wished.over(told)
         self.event_core = reader.event_core
+        given = named.Named()
+        # A feedback names its people in its first words (read up to 80 characters).
+        for text in [*(said[:80] for said in feedbacks(request)), request.user_input or ""]:
+            given = given.over(named.read(text, bool(_HAN.search(text))))
+        #: What the writer named (issue 69): carried verbatim into every stage.
+        self.given = given
+        idea = request.user_input or ""
+        own = _read(idea) if idea.strip() else Facts()
+        #: Places in the writer's own words (their idea, their feedback), not in a draft's.
+        self.own_places = {*own.places, *self.wished.places, self.wished.place}
+        self.own_place = own.place
+
+    def fits(self, place: str) -> bool:
+        """Whether `place` can stand as a place: the writer's own words with no one in them,
+        or a noun phrase with no verb (never a cut of a draft's sentence, issue 69)."""
+        if any(person in place for person in self.given.people) or self._straddles(place):
+            return False
+        return place in self.own_places or named.plain(place, self.chinese)
+
+    def _straddles(self, place: str) -> bool:
+        """Whether `place` is written in the idea only across a name or a time (顾南站上:
+        南站; 民国二十三年: 民国)."""
+        idea = self.request.user_input or ""
+        spans = [
+            (m.start(), m.end())
+            for item in (*self.given.people, *self.given.times)
+            for m in re.finditer(re.escape(item), idea)
+        ]
+        found = [(m.start(), m.end()) for m in re.finditer(re.escape(place), idea)]
+        return bool(found) and all(any(a < e and s < b for s, e in spans) for a, b in found)
 
     def _told(self) -> list[str]:
         """The writer's story as they gave and confirmed it, most recent first."""
@@ -94,28 +123,60 @@ class Story:
 
     @property
     def place(self) -> str:
-        place = self.facts.place
-        if place is None:
+        place, given = self.wished.place, self.given.places
+        for told in (self.told.place, self.own_place):
+            if place is None and told and self.fits(told):
+                # "火星殖民地" is the idea's place, 火星 its part; "the flooded city" is not Lagos.
+                place = told if not given or any(g in told for g in given) else None
+        place = place or next(iter(given), "")
+        for time in self.given.times:
+            place = place.replace(f"{time}的", "").strip()  # 民国二十三年的上海: the time is told
+        if not place:
             return self.words.nowhere
         return place if self.chinese or place[0].isupper() else f"the {place}"
 
     @property
     def places(self) -> list[str]:
-        """The story's places, its main place first."""
-        named = [self.place, *self.facts.places]
+        """The story's places, its main place first: the writer's words only, never a phrase
+        with a verb or a name in it (issue 69)."""
+        found = [self.place, *self.given.places]
+        found += [p for p in self.facts.places if self.fits(p)]
+        hero = self.wished.hero or ""
+        # 火星 inside 火星殖民地 is no place of its own; 飞船 in "飞船机械师" is the hero's.
+        found = [p for p in found if p == found[0] or not (p in hero or any(
+            p in other and p != other for other in found))]  # fmt: skip
         if not self.chinese:
-            named = [p if p[0].isupper() or p.startswith("the ") else f"the {p}" for p in named]
-        return list(dict.fromkeys(named))
+            found = [p if p[0].isupper() or p.startswith("the ") else f"the {p}" for p in found]
+        return list(dict.fromkeys(found))
 
     @property
     def event(self) -> str:
-        return self.facts.event or self.words.happening
+        return self.renamed(self.facts.event) or self.words.happening
+
+    def renamed(self, text: str | None) -> str | None:
+        """`text` with a renamed antagonist's new name (everywhere, issue 69), and a name
+        the reader's seam doubled said once (韩小川韩小川)."""
+        if text is None:
+            return None
+        for person in self.given.people:
+            text = text.replace(person + person, person)
+        for old in self.gone:
+            text = text.replace(old, self.foe_names[0])
+        return text
+
+    @property
+    def gone(self) -> tuple[str, ...]:
+        """The rival the idea named, once a feedback renames the antagonist."""
+        if not self.foe_names:
+            return ()
+        given = [p for p in self.given.people if p not in self.foe_names and p != self.hero_name]
+        return tuple([p for p in given if p not in self.given.kin][:1])
 
     @property
     def core(self) -> str:
         """What the story turns on, as a noun ("氧气配给记录被人篡改"; English: "why the oxygen
         ledger has been falsified", or "what happened" when the idea says no more)."""
-        event = self.facts.event
+        event = self.renamed(self.facts.event)
         if event is None:
             return "这件事" if self.chinese else "what happened"
         core = self.event_core(event)
@@ -125,8 +186,14 @@ class Story:
 
     @property
     def antagonist(self) -> str:
+        """Who stands against the hero, as a description (its name, if any, is the cast's)."""
         if self.facts.antagonist:
-            return self.facts.antagonist
+            rest = self.facts.antagonist
+            for name in self.foe_names:
+                rest = rest.replace(name, "")
+            rest = rest.strip(" ，,的")
+            if rest:
+                return rest
         conflicts = confirmed(self.request, GenesisStage.STORY_CONCEPTION).get("conflicts")
         pattern = _FOE_ZH if self.chinese else _FOE_EN
         for line in conflicts if isinstance(conflicts, list) else []:
@@ -135,24 +202,59 @@ class Story:
         return self.words.powers.format(place=self.place)
 
     @property
+    def foe_names(self) -> tuple[str, ...]:
+        """The name a feedback gives the antagonist ("把反派改成…副探长顾远山")."""
+        wished = self.wished.antagonist
+        if not wished:
+            return ()
+        people = named.read(wished, self.chinese).people
+        if not people and not self.chinese and wished[:1].isupper() and " " in wished:
+            return (wished,)
+        return people
+
+    @property
     def foe_is_machine(self) -> bool:
         return bool(_MACHINE.search(self.antagonist))
 
     def cast(self) -> Cast:
-        """The confirmed cast's names by role, else the hero's own name and names from the bank,
-        chosen once per session."""
-        pool = session_rng(self.request).sample(self.words.names, 4)
-        hero = self.facts.hero_name or pool[0]
-        foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
-        names = [hero, foe, pool[2], pool[3]]
+        """The confirmed cast's names by role, else the people the writer named (the hero,
+        a rival, the others), else names from the bank (never one the writer gave),
+        chosen once per session. A feedback's new name for the antagonist wins."""
+        given = self.given.people
+        # The bank in the session's order, then without what would pass for a writer's name
+        # (filtered after the draw: a new name in a feedback moves no other name).
+        order = session_rng(self.request).sample(self.words.names, len(self.words.names))
+        pool = [n for n in order if not any(_kindred(n, g) for g in given)]
+        pool = (pool + [n for n in order if n not in pool and n not in given] + order)[:4]
+        hero = self.hero_name or pool[0]
+        others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
+        rivals = [p for p in others if p not in self.given.kin]
+        foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
+        if foe is None:
+            foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
+        # A renamed antagonist leaves the cast under the old name (the rival the idea named).
+        rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
+        names = [hero, foe, rest[0], rest[1]]
         cards = confirmed(self.request, GenesisStage.CHARACTERS).get("characters")
         if isinstance(cards, list):
             cards = [c for c in cards if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
             for index, role in enumerate(self.words.roles):
                 card = _card(cards, role, index)
-                if card is not None:
+                if card is not None and not (index == 1 and self.foe_names):
                     names[index] = str(card["name"])[:200]
         return Cast(*names)
+
+    @property
+    def hero_name(self) -> str | None:
+        """The hero's name: a feedback's, else the one the idea gives the hero (if it is one
+        of the people the writer named), else the first person they named."""
+        told = self.told.hero_name
+        given = [p for p in self.given.people if p not in self.foe_names]
+        if self.wished.hero_name:
+            return self.wished.hero_name
+        if given:
+            return given[0]
+        return told if told and named.plain(told, self.chinese) else None
 
     def slots(self, **extra: str) -> dict[str, str]:
         """What the patterns are filled with ({hero}, {place}, {At_place}, {Name}, ...), with
@@ -171,11 +273,11 @@ class Story:
             cast = replace(cast, name=self.hero if chinese else f"the {self.hero}")
         hero, place, time = self.hero, self.place, facts.time
         if chinese:
-            hero_a = ("" if facts.hero is None else "一名") + hero + (facts.hero_name or "")
+            hero_a = ("" if facts.hero is None else "一名") + hero + (self.hero_name or "")
             at_place = f"在{place}，"
             when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
         else:
-            hero_a = _named(facts, f"{'an' if hero[:1].lower() in 'aeiou' else 'a'} {hero}")
+            hero_a = _named(self.hero_name, facts, f"{_article(hero)} {hero}")
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
@@ -217,7 +319,7 @@ class Story:
     def named(self) -> bool:
         """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
         cast_stages = (GenesisStage.CHARACTERS, GenesisStage.PLOT_OUTLINE)
-        return self.facts.hero_name is not None or self.request.stage in cast_stages
+        return self.hero_name is not None or self.request.stage in cast_stages
 
     def elements_line(self) -> str:
         if not self.facts.elements:
@@ -255,6 +357,25 @@ _ROLE_ALIASES = {
 }
 
 
+@lru_cache(maxsize=256)
+def _read(text: str) -> Facts:
+    """The facts a text states, by the reader of its language; cached (a session's idea and
+    drafts are read again at every stage)."""
+    return (reading_zh if _HAN.search(text) else reading_en).read(text)
+
+
+def _kindred(bank: str, given: str) -> bool:
+    """Whether a bank name would pass for the writer's ("Mira Okafor" by "Tunde Okafor",
+    "顾南" by "顾远山"): a shared word, a shared surname."""
+    if " " in bank or " " in given:
+        return bool(set(bank.split()) & set(given.split()))
+    return bank[:1] == given[:1] or bank in given or given in bank
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -268,7 +389,7 @@ def _title(text: str) -> str:
     )
 
 
-def _named(facts: Facts, hero_a: str) -> str:
+def _named(name: str | None, facts: Facts, hero_a: str) -> str:
     """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
     goes with the role (issue 55: names are carried verbatim into every stage)."""
-    return f"{facts.hero_name}, {hero_a}," if facts.hero_name and facts.hero else hero_a
+    return f"{name}, {hero_a}," if name and facts.hero else hero_a

@@ -67,6 +67,10 @@ class Words:
     not_applied: str
     changes: dict[str, str]  # what a revision changed, by kind
     long_ago: str
+    #: What the writer named that a stage's text does not say yet (issue 69): {items}
+    named_line: str
+    #: A long outline's later rounds of the beats, each its own ({item}: a named item).
+    rounds: tuple[str, ...]
 
 
 ENGLISH = vocabulary.load(Words, "en", "genesis")
