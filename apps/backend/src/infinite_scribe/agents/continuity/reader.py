@@ -14,10 +14,11 @@ characters it names for the first time (`new`).
 """
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infinite_scribe.agents.continuity.names import MAX_RULE_NAMES, names_in
 from infinite_scribe.agents.continuity.rules import Rules, Trait, compiled
 
 #: A chapter is at most 60,000 characters (MAX_CHAPTER_TEXT): about 2,000 sentences.
@@ -65,9 +66,11 @@ def _number(said: str) -> int | None:
 class _Chapter:
     """Reads one text for a cast; collects facts in order."""
 
-    def __init__(self, language: str, known: Known) -> None:
+    def __init__(self, language: str, known: Known, present: Iterable[str] | None = None) -> None:
         self.known = known
-        self.rules = compiled(language, tuple(sorted(known.names)))
+        # Compiled for the names the text has (issue 71): a cast's thousands cost per position.
+        cast = list(known.names) if present is None else list(present)[:MAX_RULE_NAMES]
+        self.rules = compiled(language, tuple(sorted(cast)))
         self.facts: list[dict[str, Any]] = []
         self.new: dict[str, None] = {}
 
@@ -205,10 +208,11 @@ def mentioned(text: str, names: Sequence[str]) -> list[str]:
 
 def read_chapter(language: str, text: str, known: Known) -> dict[str, Any]:
     """The facts of one chapter's text (module docstring)."""
-    chapter = _Chapter(language, known)
+    present = names_in(text, known.names)
+    chapter = _Chapter(language, known, present)
     for sentence in sentences(text, chapter.rules):
         chapter.read(sentence)
-    said = mentioned(text, list(known.names))
+    said = [name for name in known.names if name in present]
     seen = list(dict.fromkeys(known.names[name] for name in said))
     return {
         "seen": seen + [name for name in chapter.new if name not in seen],
