@@ -21,7 +21,7 @@ from infinite_scribe.agents.chapters import ChapterHandler, is_chapter_request
 from infinite_scribe.agents.continuity.bible import read_bible, read_for
 from infinite_scribe.agents.continuity.handler import (
     ContinuityHandler,
-    OneCore,
+    CheckThreads,
     is_continuity_delivery,
 )
 from infinite_scribe.agents.continuity.model_review import chapter_reviewer
@@ -195,14 +195,16 @@ class AgentWorker:
         )
 
     def _continuity_handler(self, clients: WorkerClients) -> ContinuityHandler:
-        """The continuity check (issue 48): its own ledger, its CPU work on one thread."""
+        """The continuity check (issue 48): its own ledger, its CPU work on its own threads."""
+        threads = CheckThreads()
+        self._stack.callback(threads.close)
         work = ContinuityWork(
             clients.uow,
             f"{self.options.consumer_group}.continuity",
             SOURCE_SERVICE,
             read_for,
             read_bible,
-            OneCore(),
+            threads,
             chapter_reviewer(self.provider),
         )
         return ContinuityHandler(work, self.metrics)

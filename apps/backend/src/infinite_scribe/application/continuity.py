@@ -6,11 +6,17 @@ reader and the passage search off the event loop (`cpu`), and writes in one tran
 consumer's ledger row, the memory stream's events (`Seeded` from the bible the first time,
 then `ChapterChecked` with what the chapter said, its findings and those it settled) and the
 projection's version-checked move. A lost race (another check of the same novel) runs again.
+
+A check is taken at its start (`CheckLedger.begin`, issue 71): an event checked already costs
+one read, and a check begun MAX_ATTEMPTS times (each ended by a crash, a kill, an OOM) is
+recorded without its costly parts. Each check has a time budget: past it, what is left is
+skipped and the `ChapterChecked` says so (`"incomplete": "budget"`).
 """
 
 import asyncio
 import itertools
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +24,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from infinite_scribe.application.aggregates import Origin, envelopes
+from infinite_scribe.application.ports.checks import CheckLedger
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.ports.story import (
@@ -61,6 +68,13 @@ WAIVED = "Novel.Finding.Waived"
 _IDS = uuid.UUID("0b7d7f0e-5e0a-4a43-8f5e-3c3ad1e6b448")
 #: The other chapters a chapter's passages are compared with (those sharing most marks).
 _COMPARED = 3
+#: A check's time budget (s): past it the rest of the check is skipped, and says so.
+CHECK_BUDGET_SECONDS = 60.0
+#: A check begun this many times without its results stored is recorded without its costly
+#: parts (each attempt ended with the worker: a kill, an OOM): never a loop of restarts.
+MAX_ATTEMPTS = 3
+#: What a chapter read without its reader says (past the budget, or after MAX_ATTEMPTS).
+_UNREAD: dict[str, Any] = {"seen": [], "new": [], "places": [], "facts": []}
 
 
 @dataclass
@@ -74,6 +88,8 @@ class _Plan:
     findings: list[dict[str, Any]] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
     waived: dict[str, str] = field(default_factory=dict)
+    #: When the check stops doing its costly parts (its budget's end, a monotonic time).
+    deadline: float = float("inf")
 
 
 def chapters_of(event: EventEnvelope) -> list[tuple[int, str | None]]:
@@ -106,6 +122,8 @@ class ContinuityWork:
         seeder: BibleReader,
         cpu: Callable[..., Awaitable[Any]] = asyncio.to_thread,
         reviewer: ChapterReviewer | None = None,
+        ledger: CheckLedger | None = None,
+        budget: tuple[float, Callable[[], float]] = (CHECK_BUDGET_SECONDS, time.monotonic),
     ) -> None:
         self.uow = uow
         self.consumer = consumer
@@ -114,36 +132,50 @@ class ContinuityWork:
         self.seeder = seeder
         self.cpu = cpu
         self.reviewer = reviewer
+        self.ledger = ledger
+        #: (seconds, clock): the time budget of one check and the clock it is measured by.
+        self.budget = budget
 
     async def handle(self, event: EventEnvelope) -> bool:
         """Check what `event` confirms or takes back, or record a waiver; False: handled
         before (a redelivery) or nothing to do."""
         if not is_continuity_event(event.event_type):
             return False
+        begun = 1
+        if self.ledger is not None:
+            taken = await self.ledger.begin(self.consumer, event.event_id)
+            if taken is None:
+                return False  # checked before (a redelivery, a re-drive's copy)
+            begun = taken
 
         async def attempt(number: int) -> bool:
-            plan = await self._plan(event)
-            if plan is None:
-                return False
+            seconds, clock = self.budget
+            # Past MAX_ATTEMPTS the budget is spent before the check starts.
+            deadline = clock() + seconds if begun <= MAX_ATTEMPTS else -float("inf")
+            plan = await self._plan(event, deadline)
             async with self.uow.transaction() as tx:
-                events = self._events(event, plan)
+                events = [] if plan is None else self._events(event, plan)
                 await tx.write(
                     Write(ledger=LedgerRow(self.consumer, event.event_id), events=events)
                 )
-                await tx.repository(STORY).move(self._move(event, plan, len(events)))
-            return True
+                if plan is not None:  # None: the novel is gone, the ledger row alone
+                    await tx.repository(STORY).move(self._move(event, plan, len(events)))
+            return plan is not None
 
         try:
-            return await with_retries(attempt)
+            checked = await with_retries(attempt)
         except (AlreadyProcessed, EventAlreadyStored):
-            return False
+            checked = False
+        if self.ledger is not None:
+            await self.ledger.finish(self.consumer, event.event_id)
+        return checked
 
-    async def _plan(self, event: EventEnvelope) -> _Plan | None:
+    async def _plan(self, event: EventEnvelope, deadline: float) -> _Plan | None:
         novel_id = UUID(event.aggregate_id)
         async with self.uow.autocommit() as reads:
             stored = await reads.repository(STORY).stored(novel_id)
             bible = None if stored.memory else await reads.repository(NOVELS).bible(novel_id)
-        plan = _Plan(stored, stored.memory or blank())
+        plan = _Plan(stored, stored.memory or blank(), deadline=deadline)
         if stored.memory is None:
             if bible is None:
                 return None  # the novel is gone (purged): nothing to remember
@@ -175,13 +207,20 @@ class ContinuityWork:
         read: dict[str, Any] | None = None
         marks: list[int] = []
         plan.memory = before
+        incomplete = False
         if text is not None:
-            read = await self.cpu(self.reader, plan.memory.get("language", "en"), text, before)
+            clock = self.budget[1]
+            incomplete = clock() > plan.deadline
+            language = plan.memory.get("language", "en")
+            read = _UNREAD if incomplete else await self.cpu(self.reader, language, text, before)
             plan.memory = with_chapter(before, chapter, str(event_id), read, THREAD_HORIZON)
             own = await self.cpu(passages.marks, text)
             marks = [mark for mark, _ in own]
-            found = await self._findings(novel_id, before, where, (text, read))
-            found += await self._repeats(story, novel_id, where, text, own)
+            if not incomplete:
+                found = await self._findings(novel_id, before, where, (text, read))
+            incomplete = incomplete or clock() > plan.deadline
+            if not incomplete:
+                found += await self._repeats(story, novel_id, where, text, own)
             found += continuity.overdue(novel_id, plan.memory, where)
             continuity.flag_overdue(plan.memory, found)
         ids = {f["id"] for f in found}
@@ -191,6 +230,9 @@ class ContinuityWork:
         plan.findings += found
         plan.resolved += settled
         payload = {"chapter": chapter, "source_event_id": str(event_id), "read": read}
+        if incomplete:  # what the check skipped past its budget, said (issue 71)
+            logger.warning("continuity check of chapter %s incomplete: budget", chapter)
+            payload["incomplete"] = "budget"
         plan.decided.append((CHAPTER_CHECKED, payload | {"findings": found, "resolved": settled}))
 
     async def _findings(
@@ -232,7 +274,7 @@ class ContinuityWork:
             if stored is not None:
                 found = await self.cpu(passages.shared, text, stored[0], False, own)
                 repeats += [(p, other, str(stored[1])) for p in found]
-        return continuity.repetitions(novel_id, where, _earliest(repeats))
+        return continuity.repetitions(novel_id, where, await self.cpu(_earliest, repeats))
 
     def _events(self, event: EventEnvelope, plan: _Plan) -> list[EventEnvelope]:
         if not plan.decided:
@@ -303,9 +345,12 @@ def _earliest(
     repeats: list[tuple[passages.Passage, int, str]],
 ) -> list[tuple[str, int, str]]:
     """One finding per stretch of the chapter: the earliest chapter it repeats is the evidence
-    (a passage also in chapters 1 and 3 cites chapter 1)."""
+    (a passage also in chapters 1 and 3 cites chapter 1). CPU work (thousands of passages on
+    a hostile chapter, issue 71): run off the loop; each passage is compared with the kept
+    ones it can overlap only (`passages.Stretches`), not with all of them."""
     kept: list[tuple[passages.Passage, int, str]] = []
+    stretches = passages.Stretches()
     for repeat in sorted(repeats, key=lambda r: (r[1], r[0].start)):
-        if not any(passages.same_stretch(repeat[0], k) for k, _, _ in kept):
+        if stretches.add(repeat[0]):
             kept.append(repeat)
     return [(p.quote, chapter, event_id) for p, chapter, event_id in kept]

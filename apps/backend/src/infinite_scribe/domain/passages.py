@@ -9,6 +9,7 @@ is found by looking its fingerprints up (an index, a cost flat in the book's len
 passage itself is then measured on the two texts.
 """
 
+import bisect
 import hashlib
 import re
 from collections import deque
@@ -161,6 +162,29 @@ def same_stretch(one: Passage, other: Passage) -> bool:
     the shorter): two matches of one sentence may differ by a few characters at their ends."""
     overlap = min(one.start + one.length, other.start + other.length) - max(one.start, other.start)
     return overlap > min(one.length, other.length) / 2
+
+
+class Stretches:
+    """Passages of one text kept one per stretch (`same_stretch`): a new passage is compared
+    with the kept ones it overlaps, found by their starts (bisect), not with every one."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._kept: list[Passage] = []
+        self._longest = 0
+
+    def add(self, passage: Passage) -> bool:
+        """Keep `passage` unless it is mostly the stretch of one kept already."""
+        end = passage.start + passage.length
+        low = bisect.bisect_right(self._starts, passage.start - self._longest)
+        high = bisect.bisect_left(self._starts, end)
+        if any(same_stretch(passage, kept) for kept in self._kept[low:high]):
+            return False
+        at = bisect.bisect_right(self._starts, passage.start)
+        self._starts.insert(at, passage.start)
+        self._kept.insert(at, passage)
+        self._longest = max(self._longest, passage.length)
+        return True
 
 
 def best_chapters(hits: Iterable[tuple[int, int]], limit: int = 3) -> list[int]:

@@ -1,12 +1,14 @@
 """The continuity consumer in the agent worker (issue 48): a confirmed chapter, a rollback of
 the chapters or a waiver in, the story memory's events and projection out
 (application/continuity.py). Its reads and its CPU work (the reader, the passage search) run
-in a thread, one check at a time per worker: a check never holds the event loop, and never
-takes more than one core from the generations beside it.
+on a small pool of threads of its own (`CheckThreads`): a check never holds the event loop, one
+novel's check never waits for another's to end (issue 71: one lock served every novel), and the
+interpreter's lock keeps them all to one core beside the generations.
 """
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from infinite_scribe.agents.attempts import received
@@ -21,15 +23,24 @@ def is_continuity_delivery(delivery: Delivery) -> bool:
     return is_continuity_event(delivery.header("ce_type"))
 
 
-class OneCore:
-    """Runs CPU work in a thread, one piece at a time (the checks of all novels share it)."""
+#: Checks whose CPU work runs at once: the pieces of different novels' checks interleave
+#: (first come, first served), so a long check slows a short one down, never holds it.
+CHECK_THREADS = 4
 
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
+
+class CheckThreads:
+    """Runs the checks' CPU work on `size` threads of their own, no lock between novels (a
+    check's order is its novel's: the consumer handles one novel's events in order)."""
+
+    def __init__(self, size: int = CHECK_THREADS) -> None:
+        self._pool = ThreadPoolExecutor(size, thread_name_prefix="continuity")
 
     async def __call__(self, function: Callable[..., T], *args: Any) -> T:
-        async with self._lock:
-            return await asyncio.to_thread(function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+
+    def close(self) -> None:
+        """Drop the work not started (a stopped worker's checks are re-driven, issue 71)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class ContinuityHandler:
