@@ -253,7 +253,7 @@ class AgentWorker:
         while not stop.is_set():
             try:
                 count = await tasks.redrive_stale(options.redrive_after_seconds, 100)
-                count += await self._checks.sweep() if self._checks is not None else 0
+                count += await self._sweep_checks()
                 if count:
                     logger.info("re-published %d stale request(s) or check(s)", count)
                     self.metrics.redriven.inc(count)
@@ -261,6 +261,16 @@ class AgentWorker:
                 logger.warning("re-drive sweep failed: %s", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), options.redrive_interval_seconds)
+
+    async def _sweep_checks(self) -> int:
+        """The continuity checks' re-drive (its failure is logged, never the tasks' loop's)."""
+        try:
+            return await self._checks.sweep() if self._checks is not None else 0
+        except StorageUnavailable:
+            raise
+        except Exception:
+            logger.exception("continuity re-drive failed")
+            return 0
 
     async def _sweep_flows(self, stop: asyncio.Event) -> None:
         """Land pauses a dead worker left PENDING_PAUSE, and expire handles past their time

@@ -79,5 +79,5 @@ class PostgresCheckBacklog:
 
 
 def _envelope(row: asyncpg.Record) -> dict[str, object]:
-    event = {k: v for k, v in dict(row).items() if k not in ("checked", "archived")}
+    event = {k: v for k, v in dict(row).items() if k != "checked"}
     return envelope_of(DomainEventRow.model_validate(event)).model_dump(mode="json")
