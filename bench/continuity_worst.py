@@ -26,7 +26,10 @@ from infinite_scribe.agents.continuity.reader import Known, read_chapter
 from infinite_scribe.domain import passages
 from infinite_scribe.domain.novel import NovelBible
 
-WORDS = "the a ship moved slowly across river Mara looked back at town and said nothing".split()
+WORDS = [
+    *("the", "a", "ship", "moved", "slowly", "across", "river", "Mara", "looked", "back"),
+    *("at", "town", "and", "said", "nothing"),
+]
 
 
 def prose(size: int, seed: int = 1) -> str:

@@ -114,7 +114,9 @@ def test_checks_waiting_at_a_stop_are_done_after_the_restart() -> None:
         second = ScribeUp(**_env(llm))
         os.rmdir(second.data_dir)
         second.data_dir = first.data_dir
-        second.env = environment(first.data_dir, **(_env(llm) | {"API_PORT": second.env["API_PORT"]}))
+        second.env = environment(
+            first.data_dir, **(_env(llm) | {"API_PORT": second.env["API_PORT"]})
+        )
         with second:
 
             async def after() -> dict[str, Any]:

@@ -18,7 +18,10 @@ from infinite_scribe.application.continuity import _earliest
 from infinite_scribe.domain import passages
 from infinite_scribe.domain.passages import MIN_PASSAGE, Passage, folded, marks
 
-WORDS = "the a ship moved slowly across river Mara looked back at town and said nothing".split()
+WORDS = [
+    *("the", "a", "ship", "moved", "slowly", "across", "river", "Mara", "looked", "back"),
+    *("at", "town", "and", "said", "nothing"),
+]
 
 
 def _prose(size: int, seed: int = 1) -> str:
@@ -94,7 +97,10 @@ def test_the_search_finds_what_the_old_one_found_on_prose(seed: int) -> None:
         ("separator line", _prose(1_500) + "\n" + "=" * 1_000 + "\n" + _prose(1_500, 2)),
         ("run of 哈", "他笑了：" + "哈" * 4_000 + "。"),
         ("run of ……", "……" * 2_000),
-        ("shuffled blocks", "\n".join(_prose(120, random.Random(3).randrange(5)) for _ in range(40))),
+        (
+            "shuffled blocks",
+            "\n".join(_prose(120, random.Random(3).randrange(5)) for _ in range(40)),
+        ),
     ],
 )
 def test_each_hostile_shape_is_searched_within_a_bound(shape: str, text: str) -> None:
@@ -157,6 +163,8 @@ def test_the_name_index_finds_what_a_substring_test_finds() -> None:
     names = ["林舟", "林", "舟子", "Mara", "Mara Quinn", "ara", "Quinn", "x" * 100, "苏晚"]
     index = NameIndex(names)
     for _ in range(50):
-        text = "".join(pick.choice(["林舟", "子", "Mara ", "Quinn", "a", " ", "苏", "晚"]) for _ in range(30))
+        text = "".join(
+            pick.choice(["林舟", "子", "Mara ", "Quinn", "a", " ", "苏", "晚"]) for _ in range(30)
+        )
         assert set(index.present(text)) == {n for n in names if n in text}, text
     assert list(index.present("Quinn met Mara Quinn")) == ["Quinn", "Mara", "Mara Quinn", "ara"]

@@ -63,7 +63,9 @@ async def test_a_check_begun_too_often_is_recorded_without_its_costly_parts(
         "Novel.Memory.ChapterChecked",
     )
     assert checked["incomplete"] == "budget" and checked["read"]["facts"] == []
-    ilya = next(c for c in (await memory(http, novel_id))["characters"] if c["name"] == "Ilya Brandt")
+    ilya = next(
+        c for c in (await memory(http, novel_id))["characters"] if c["name"] == "Ilya Brandt"
+    )
     assert ilya["status"] != "dead"  # not read: the chapter's facts are not there
 
 
@@ -83,7 +85,9 @@ async def test_the_redrive_publishes_again_what_no_check_recorded_in_log_order(
     assert await redrive.sweep() == 2
     assert [r["event_id"] for r in await clean_db.fetch(outbox, ids)] == ids
     # The cursor passed the checked prefix (the first event) and stops at the second.
-    first_id = await clean_db.fetchval("SELECT id FROM domain_events WHERE event_id = $1", first.event_id)
+    first_id = await clean_db.fetchval(
+        "SELECT id FROM domain_events WHERE event_id = $1", first.event_id
+    )
     assert redrive.cursor == first_id
     assert await work.handle(second) and await work.handle(third)
     assert await redrive.sweep() == 0

@@ -5,10 +5,12 @@ the chapters or a waiver in, the story memory's events and projection out
 A check is derived work: the consumer hands it to the novel's own queue (`NovelChecks`) and
 goes on, so a novel's draft requests never wait behind its check (issue 71: the key-ordered
 consumer held them). Checks run in each novel's order; a check the worker drops (a stop, a
-crash) is published again by the re-drive (agents/continuity/redrive.py) from the log. Its reads and its CPU work (the reader, the passage search) run
-on a small pool of threads of its own (`CheckThreads`): a check never holds the event loop, one
-novel's check never waits for another's to end (issue 71: one lock served every novel), and the
-interpreter's lock keeps them all to one core beside the generations.
+crash) is published again by the re-drive (agents/continuity/redrive.py) from the log.
+
+Its reads and its CPU work (the reader, the passage search) run on a small pool of threads
+of its own (`CheckThreads`): a check never holds the event loop, one novel's check never waits
+for another's to end (issue 71: one lock served every novel), and the interpreter's lock keeps
+them all to one core beside the generations.
 """
 
 import asyncio

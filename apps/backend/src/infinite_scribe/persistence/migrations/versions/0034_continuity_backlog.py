@@ -36,7 +36,9 @@ CREATE TABLE continuity_attempts (
 """
     )
     types = ", ".join(f"'{t}'" for t in CONTINUITY_TYPES)
-    op.execute(f"CREATE INDEX domain_events_continuity ON domain_events (id) WHERE event_type IN ({types})")
+    op.execute(
+        f"CREATE INDEX domain_events_continuity ON domain_events (id) WHERE event_type IN ({types})"
+    )
 
 
 def downgrade() -> None:
