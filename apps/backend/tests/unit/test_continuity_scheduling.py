@@ -131,7 +131,7 @@ class _Backlog:
         self.published: list[str] = []
 
     async def page(
-        self, consumer: str, after: int, older_than_seconds: float, limit: int
+        self, consumer: str, after: int, ages: tuple[float, float], limit: int
     ) -> list[tuple[int, dict[str, Any] | None]]:
         return [
             (id_, None if checked else {"event_id": event_id})
@@ -141,6 +141,9 @@ class _Backlog:
 
     async def publish(self, envelopes: list[dict[str, Any]]) -> None:
         self.published += [str(e["event_id"]) for e in envelopes]
+
+    async def start(self, horizon_seconds: float) -> int:
+        return 0
 
 
 async def test_the_redrive_publishes_in_log_order_spaced_and_a_few_times_at_most() -> None:

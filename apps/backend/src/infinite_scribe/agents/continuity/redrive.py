@@ -4,8 +4,8 @@ worker drops the checks it had queued and the embedded broker restarts empty; th
 ledger still say what is unchecked.
 
 The worker reads the log's continuity events from a cursor (the global id up to which every
-one is checked; 0 at start: the first sweep reads the hot log's backlog once), and publishes
-again each unchecked one older than `after` s, at most MAX_REDRIVES times per process (a
+one is checked; at start, the first event of the last day, HORIZON_SECONDS: the first sweep
+reads that day's backlog once), and publishes again each unchecked one older than `after` s, at most MAX_REDRIVES times per process (a
 poison event is not published for ever; the check's own attempts cap does the rest).
 """
 
@@ -17,16 +17,24 @@ from typing import Any, Protocol
 MAX_REDRIVES = 3
 #: Events read per page, pages per sweep.
 PAGE, PAGES = 500, 20
+#: Events older than this (s) are not re-driven: the consumers' ledger rows are pruned after
+#: DERIVED_RETENTION_DAYS (30 by default), and an event whose row is gone is not unchecked.
+HORIZON_SECONDS = 86_400.0
 
 
 class Backlog(Protocol):
     """persistence/tasks/checks.PostgresCheckBacklog."""
 
     async def page(
-        self, consumer: str, after: int, older_than_seconds: float, limit: int
+        self, consumer: str, after: int, ages: tuple[float, float], limit: int
     ) -> list[tuple[int, dict[str, Any] | None]]: ...
 
     async def publish(self, envelopes: list[dict[str, Any]]) -> None: ...
+
+    async def start(self, horizon_seconds: float) -> int:
+        """The cursor where a process begins: just before the log's first event younger than
+        `horizon_seconds` (the log's end when there is none)."""
+        ...
 
 
 class CheckRedrive:
@@ -43,15 +51,19 @@ class CheckRedrive:
         self.consumer = consumer
         self.after = after_seconds
         self.clock = clock
-        self.cursor = 0
+        #: None until the first sweep asks the backlog where to begin.
+        self.cursor: int | None = None
         #: event id -> (copies published, when the last was).
         self.sent: dict[str, tuple[int, float]] = {}
 
     async def sweep(self) -> int:
         """Publish again what is unchecked and due; how many."""
+        if self.cursor is None:
+            self.cursor = await self.backlog.start(HORIZON_SECONDS)
         due: list[dict[str, Any]] = []
         for _ in range(PAGES):
-            rows = await self.backlog.page(self.consumer, self.cursor, self.after, PAGE)
+            ages = (self.after, HORIZON_SECONDS)
+            rows = await self.backlog.page(self.consumer, self.cursor, ages, PAGE)
             passed = self._take(rows, due)
             if not passed or len(rows) < PAGE:
                 break
