@@ -14,6 +14,7 @@ characters it names for the first time (`new`).
 """
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,7 @@ class _Chapter:
         self.rules = compiled(language, tuple(sorted(cast)))
         self.facts: list[dict[str, Any]] = []
         self.new: dict[str, None] = {}
+        self._threads: tuple[list[set[str]], dict[str, list[int]]] | None = None
 
     def who(self, said: str) -> str | None:
         name = self.known.names.get(said)
@@ -185,11 +187,24 @@ class _Chapter:
             p.split("{")[0] in lowered for p in self.rules.payoffs
         ):
             return
-        said = key_words(sentence, self.rules)
-        for thread_id, text in self.known.threads:
-            wanted = key_words(text, self.rules)
-            if wanted and len(wanted & said) >= 0.6 * len(wanted):
-                self.add({"kind": "payoff", "thread": thread_id}, sentence)
+        wanted, index = self._thread_words()
+        # Each word of the sentence counts for the threads that have it (issue 71: every
+        # thread's words against every sentence cost 28 s for 500 threads, 4,000 sentences).
+        hits = Counter(at for word in key_words(sentence, self.rules) for at in index.get(word, ()))
+        for at in sorted(hits):
+            if hits[at] >= 0.6 * len(wanted[at]):
+                self.add({"kind": "payoff", "thread": self.known.threads[at][0]}, sentence)
+
+    def _thread_words(self) -> tuple[list[set[str]], dict[str, list[int]]]:
+        """The open threads' key words (by position), and which threads each word is in."""
+        if self._threads is None:
+            wanted = [key_words(text, self.rules) for _, text in self.known.threads]
+            index: dict[str, list[int]] = {}
+            for at, words in enumerate(wanted):
+                for word in words:
+                    index.setdefault(word, []).append(at)
+            self._threads = (wanted, index)
+        return self._threads
 
 
 def key_words(text: str, rules: Rules) -> set[str]:
