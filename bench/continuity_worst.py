@@ -5,7 +5,8 @@ chapter) and the offline reader (`agents/continuity/reader.read_chapter`), in se
 Shapes: periodic text (`ab` x 2,000 and x 30,000), one long run (`=` x 1,000 in prose,
 "哈" x 20,000, "…" x 20,000), shuffled blocks (40 copies of 5 blocks of 120 characters), a
 60,000-character chapter of prose; the reader with a bible cast of 20,400 names and aliases
-over one 59,000-character sentence, and over a sentence naming 5,000 of them.
+over one 59,000-character sentence, and over a sentence naming 5,000 of them; 500 open threads
+over 4,000 sentences with a payoff word (28 s before).
 
 Before issue 71 (main 54f5ee0, the issue's figures): `ab` x 2,000 195-216 s, `=` x 1,000 in
 prose 11.6-16 s, the huge cast and sentence 42 s. The unit tests assert a generous bound per
@@ -110,6 +111,11 @@ def main() -> None:
     naming = " and ".join(list(names)[:5_000])[:59_000] + " died."
     figures["reader:cast_20400_sentence_naming_5000"] = timed(
         lambda: read_chapter("en", naming, known)
+    )
+    threads = [(f"t{n}", prose(80, n)) for n in range(500)]
+    finally_said = " ".join("It was finally over." for _ in range(4_000))
+    figures["reader:threads_500_payoff_sentences_4000"] = timed(
+        lambda: read_chapter("en", finally_said, Known({"Mara": "Mara"}, [], threads))
     )
     figures["reader:zh_run_59000"] = timed(lambda: read_chapter("zh", "哈" * 59_000, known))
     print(json.dumps(figures))

@@ -5,8 +5,9 @@ ledger still say what is unchecked.
 
 The worker reads the log's continuity events from a cursor (the global id up to which every
 one is checked; at start, the first event of the last day, HORIZON_SECONDS: the first sweep
-reads that day's backlog once), and publishes again each unchecked one older than `after` s, at most MAX_REDRIVES times per process (a
-poison event is not published for ever; the check's own attempts cap does the rest).
+reads that day's backlog once), and publishes again each unchecked one older than `after` s,
+at most MAX_REDRIVES times per process (a poison event is not published for ever; the check's
+own attempts cap does the rest).
 """
 
 import time
