@@ -5,6 +5,7 @@ check recorded, a few copies at most; the checks' threads take no lock across no
 
 import asyncio
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -161,3 +162,18 @@ async def test_the_redrive_publishes_in_log_order_spaced_and_a_few_times_at_most
     assert redrive.cursor == 4  # given up: the cursor passes them
     backlog.rows[1] = (2, "b", True)
     assert await redrive.sweep() == 0
+
+
+async def test_a_model_that_does_not_answer_within_the_budget_leaves_the_rules() -> None:
+    async def silent(language: str, chapter: int, text: str, facts: Any) -> list[dict[str, Any]]:
+        await asyncio.Event().wait()  # never answers
+        return []
+
+    book = OfflineBook(BIBLE)
+    await book.confirm(1, DIES)
+    book.work.reviewer = silent
+    book.work.budget = (0.3, time.monotonic)
+    await book.confirm(
+        2, 'Morning came grey over the water. "Go," said Ilya, and he opened the door.'
+    )
+    assert [f["kind"] for f in await book.findings()] == ["dead_character_acts"]

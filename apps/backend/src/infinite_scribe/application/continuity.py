@@ -217,7 +217,8 @@ class ContinuityWork:
             own = await self.cpu(passages.marks, text)
             marks = [mark for mark, _ in own]
             if not incomplete:
-                found = await self._findings(novel_id, before, where, (text, read))
+                chapter_read = (text, read, plan.deadline - clock())
+                found = await self._findings(novel_id, before, where, chapter_read)
             incomplete = incomplete or clock() > plan.deadline
             if not incomplete:
                 found += await self._repeats(story, novel_id, where, text, own)
@@ -240,17 +241,19 @@ class ContinuityWork:
         novel_id: UUID,
         before: Memory,
         where: tuple[int, str],
-        chapter: tuple[str, dict[str, Any]],
+        chapter: tuple[str, dict[str, Any], float],
     ) -> list[dict[str, Any]]:
         """The chapter's contradictions: the model's (with their proof) when there is one,
-        else (or when it fails) the offline reader's rules'."""
-        text, read = chapter
+        else (or when it fails, or does not answer within the check's budget: the seconds
+        left, `chapter`'s last) the offline reader's rules'."""
+        text, read, seconds = chapter
         facts = continuity.review_facts(before, where[0], read.get("seen", ()))
         if self.reviewer is None or not facts:
             return continuity.check(novel_id, before, where, read)
         language = str(before.get("language", "en"))
         try:
-            said = await self.reviewer(language, where[0], text, facts)
+            review = self.reviewer(language, where[0], text, facts)
+            said = await asyncio.wait_for(review, max(seconds, 0.0))
         except Exception as error:  # the model's failure is not the book's: the rules stand
             logger.warning("continuity review by the model failed, rules used: %s", error)
             return continuity.check(novel_id, before, where, read)
