@@ -177,3 +177,15 @@ async def test_a_model_that_does_not_answer_within_the_budget_leaves_the_rules()
         2, 'Morning came grey over the water. "Go," said Ilya, and he opened the door.'
     )
     assert [f["kind"] for f in await book.findings()] == ["dead_character_acts"]
+
+
+async def test_a_chapter_request_waits_for_its_novels_checks_a_while_at_most() -> None:
+    work = _Work()
+    checks = NovelChecks(work, AgentMetrics(), lambda e: False)  # type: ignore[arg-type]
+    assert await checks.settled("A", 0.01)  # nothing queued
+    await checks.put(_event("A", 1))
+    assert not await checks.settled("A", 0.01)  # held: the draft starts anyway
+    work.gates["A"].set()
+    assert await checks.settled("A", 10)
+    assert work.done == [("A", 1)]
+    await checks.close()

@@ -152,8 +152,12 @@ class AgentWorker:
             self.cluster.check()  # raises while the broker is another cluster's (issue 21)
             if is_continuity_delivery(delivery):
                 await continuity(delivery)
+            elif is_chapter_request(delivery):
+                # The brief reads the memory of the chapters confirmed before the request.
+                await continuity.checks.settled((delivery.key or b"").decode(errors="replace"))
+                await chapters(delivery)
             else:
-                await (chapters if is_chapter_request(delivery) else handler)(delivery)
+                await handler(delivery)
 
         async def poison(delivery: Delivery, error: BaseException) -> None:
             self.metrics.poison.inc()

@@ -3,9 +3,11 @@ the chapters or a waiver in, the story memory's events and projection out
 (application/continuity.py).
 
 A check is derived work: the consumer hands it to the novel's own queue (`NovelChecks`) and
-goes on, so a novel's draft requests never wait behind its check (issue 71: the key-ordered
-consumer held them). Checks run in each novel's order; a check the worker drops (a stop, a
-crash) is published again by the re-drive (agents/continuity/redrive.py) from the log.
+goes on (issue 71: the key-ordered consumer held everything of the novel behind it); a chapter
+request waits for its novel's queued checks SETTLE_SECONDS at most, so its brief reads the
+memory of the chapters confirmed before it, never a check without end. Checks run in each
+novel's order; a check the worker drops (a stop, a crash) is published again by the re-drive
+(agents/continuity/redrive.py) from the log.
 
 Its reads and its CPU work (the reader, the passage search) run on a small pool of threads
 of its own (`CheckThreads`): a check never holds the event loop, one novel's check never waits
@@ -31,6 +33,10 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 #: Checks waiting in all novels' queues at most: past it the consumer waits (back-pressure).
 MAX_WAITING = 1_000
+#: How long a novel's chapter request waits for the novel's checks queued before it, so its
+#: brief reads the memory of the chapters confirmed before it (a check is ~1 s, decision 7100);
+#: past it the draft starts with the memory as it is.
+SETTLE_SECONDS = 10.0
 
 
 def is_continuity_delivery(delivery: Delivery) -> bool:
@@ -78,6 +84,15 @@ class NovelChecks:
     @property
     def waiting(self) -> int:
         return sum(len(queue) for queue in self._queues.values())
+
+    async def settled(self, novel: str, within: float = SETTLE_SECONDS) -> bool:
+        """Wait (at most `within` s) until the checks queued for `novel` are done; whether
+        they are."""
+        task = self._tasks.get(novel)
+        if task is None:
+            return True
+        done, _ = await asyncio.wait({task}, timeout=within)
+        return bool(done)
 
     async def put(self, event: EventEnvelope) -> None:
         await self._room.acquire()
