@@ -25,13 +25,14 @@ ON CONFLICT (consumer, event_id) DO UPDATE SET attempts = a.attempts + 1, starte
 RETURNING attempts
 """
 _FINISH = "DELETE FROM continuity_attempts WHERE consumer = $1 AND event_id = $2"
-# The literal type list lets the planner use the partial index; hot partition only.
+# The literal type list and `metadata IS NOT NULL` are the partial index's predicate (migration
+# 0034: only this statement can use it); hot partition only.
 _BACKLOG = f"""
 SELECT e.*, EXISTS (
     SELECT 1 FROM processed_messages p WHERE p.consumer = $1 AND p.event_id = e.event_id
 ) AS checked
 FROM domain_events e
-WHERE NOT e.archived AND e.id > $2 AND e.event_type IN ({_TYPES})
+WHERE NOT e.archived AND e.id > $2 AND e.event_type IN ({_TYPES}) AND e.metadata IS NOT NULL
   AND e.created_at < now() - make_interval(secs => $3)
   AND e.created_at > now() - make_interval(secs => $5)
 ORDER BY e.id LIMIT $4
