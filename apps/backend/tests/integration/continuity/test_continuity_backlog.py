@@ -11,6 +11,7 @@ import httpx
 from infinite_scribe.agents.continuity.redrive import MAX_REDRIVES, CheckRedrive
 from infinite_scribe.application.continuity import MAX_ATTEMPTS
 from infinite_scribe.domain.chapters import CONFIRMED
+from infinite_scribe.persistence.tasks import checks
 from infinite_scribe.persistence.tasks.checks import PostgresCheckBacklog, PostgresCheckLedger
 from shared_types import EventEnvelope
 from tests.conftest import TEST_TOPIC
@@ -114,3 +115,26 @@ async def test_a_poison_event_is_published_again_a_few_times_only(
     redrive = CheckRedrive(PostgresCheckBacklog(clean_db, TEST_TOPIC), CONSUMER, 0)
     counts = [await redrive.sweep() for _ in range(MAX_REDRIVES + 2)]
     assert counts == [1] * MAX_REDRIVES + [0, 0]
+
+
+async def test_the_redrive_reads_its_own_index_and_no_other_statement_does(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """Among 20,000 other events, the re-drive's page is an index scan of the partial index
+    (migration 0034), whose predicate no other statement states."""
+    await clean_db.execute(
+        "INSERT INTO domain_events (event_type, aggregate_type, aggregate_id, aggregate_version) "
+        "SELECT CASE WHEN n % 1000 = 0 THEN $1 ELSE 'Other.Event' END, 'NOVEL', 'n', n "
+        "FROM generate_series(1, 20000) AS n",
+        CONFIRMED,
+    )
+    async with clean_db.acquire() as connection:
+        await connection.execute("ANALYZE domain_events")
+        index = await connection.fetchval(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'domain_events_hot' "
+            "AND indexdef LIKE '%metadata IS NOT NULL%'"
+        )
+        plan = await connection.fetchval(
+            f"EXPLAIN (FORMAT JSON) {checks._BACKLOG}", CONSUMER, 0, 0.0, 500, 86_400.0
+        )
+    assert index is not None and index in str(plan), plan
