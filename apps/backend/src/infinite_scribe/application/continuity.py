@@ -74,7 +74,7 @@ CHECK_BUDGET_SECONDS = 60.0
 #: parts (each attempt ended with the worker: a kill, an OOM): never a loop of restarts.
 MAX_ATTEMPTS = 3
 #: What a chapter read without its reader says (past the budget, or after MAX_ATTEMPTS).
-_UNREAD: dict[str, Any] = {"seen": [], "new": [], "places": [], "facts": []}
+_UNREAD = ("seen", "new", "places", "facts")
 
 
 @dataclass
@@ -212,7 +212,8 @@ class ContinuityWork:
             clock = self.budget[1]
             incomplete = clock() > plan.deadline
             language = plan.memory.get("language", "en")
-            read = _UNREAD if incomplete else await self.cpu(self.reader, language, text, before)
+            unread: dict[str, Any] = {key: [] for key in _UNREAD}
+            read = unread if incomplete else await self.cpu(self.reader, language, text, before)
             plan.memory = with_chapter(before, chapter, str(event_id), read, THREAD_HORIZON)
             own = await self.cpu(passages.marks, text)
             marks = [mark for mark, _ in own]
