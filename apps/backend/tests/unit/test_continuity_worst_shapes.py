@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.agents.continuity.names import NameIndex
+from infinite_scribe.agents.continuity.names import NameIndex, names_in
 from infinite_scribe.agents.continuity.reader import Known, read_chapter
 from infinite_scribe.application.continuity import _earliest
 from infinite_scribe.domain import passages
@@ -167,6 +167,7 @@ def test_the_name_index_finds_what_a_substring_test_finds() -> None:
             pick.choice(["林舟", "子", "Mara ", "Quinn", "a", " ", "苏", "晚"]) for _ in range(30)
         )
         assert set(index.present(text)) == {n for n in names if n in text}, text
+        assert list(names_in(text, names)) == list(index.present(text))  # a small cast's way
     assert list(index.present("Quinn met Mara Quinn")) == ["Quinn", "Mara", "Mara Quinn", "ara"]
 
 

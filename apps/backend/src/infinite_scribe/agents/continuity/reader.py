@@ -69,8 +69,10 @@ class _Chapter:
 
     def __init__(self, language: str, known: Known, present: Iterable[str] | None = None) -> None:
         self.known = known
-        # Compiled for the names the text has (issue 71): a cast's thousands cost per position.
-        cast = list(known.names) if present is None else list(present)[:MAX_RULE_NAMES]
+        # A cast past MAX_RULE_NAMES: compiled for the names the text has (issue 71: a cast's
+        # thousands cost per position); a smaller one whole (compiled once for the novel).
+        small = present is None or len(known.names) <= MAX_RULE_NAMES
+        cast = list(known.names) if small else list(present or ())[:MAX_RULE_NAMES]
         self.rules = compiled(language, tuple(sorted(cast)))
         self.facts: list[dict[str, Any]] = []
         self.new: dict[str, None] = {}
