@@ -12,6 +12,7 @@ from infinite_scribe.application.continuity import ContinuityWork
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE, CONFIRMED
 from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.tasks.checks import PostgresCheckLedger
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
@@ -80,7 +81,11 @@ async def check_cost(url: str, chapters: int) -> dict[str, Any]:
         _CHARACTERS,
     )
     composer = WriteComposer("bench-continuity")
-    work = ContinuityWork(unit_of_work(pool, composer), "bench", "bench", read_for, read_bible)
+    uow = unit_of_work(pool, composer)
+    # As the worker runs it: the check taken at its start (decision 7101).
+    work = ContinuityWork(
+        uow, "bench", "bench", read_for, read_bible, ledger=PostgresCheckLedger(pool)
+    )
     rng = random.Random(48)
     checks, inserts, again = [], [], []
     events = []

@@ -62,6 +62,7 @@ ALL_TABLES = (
     "operator_audit",
     "dead_letter_dispositions",
     "processed_messages",
+    "continuity_attempts",
     "stream_tickets",
     "stream_follows",
     "idempotency_cache",

@@ -20,11 +20,13 @@ from infinite_scribe.agents.chapter_writer import chapter_writer
 from infinite_scribe.agents.chapters import ChapterHandler, is_chapter_request
 from infinite_scribe.agents.continuity.bible import read_bible, read_for
 from infinite_scribe.agents.continuity.handler import (
+    CheckThreads,
     ContinuityHandler,
-    OneCore,
+    NovelChecks,
     is_continuity_delivery,
 )
 from infinite_scribe.agents.continuity.model_review import chapter_reviewer
+from infinite_scribe.agents.continuity.redrive import CheckRedrive
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
@@ -40,6 +42,7 @@ from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailabl
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.persistence.genesis.adapters import PoolProbe
 from infinite_scribe.persistence.operator.workers import PostgresWorkerRegistry
+from infinite_scribe.persistence.tasks.checks import PostgresCheckBacklog, PostgresCheckLedger
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
 
@@ -89,6 +92,7 @@ class AgentWorker:
         self._new_consumer = parts.consumer
         self._stack = AsyncExitStack()
         self._running: _Running | None = None
+        self._checks: CheckRedrive | None = None
 
     def runtime_options(self) -> RuntimeOptions:
         """How the worker runtime runs this worker (WORKER_METRICS_PORT, the grace)."""
@@ -148,8 +152,12 @@ class AgentWorker:
             self.cluster.check()  # raises while the broker is another cluster's (issue 21)
             if is_continuity_delivery(delivery):
                 await continuity(delivery)
+            elif is_chapter_request(delivery):
+                # The brief reads the memory of the chapters confirmed before the request.
+                await continuity.checks.settled((delivery.key or b"").decode(errors="replace"))
+                await chapters(delivery)
             else:
-                await (chapters if is_chapter_request(delivery) else handler)(delivery)
+                await handler(delivery)
 
         async def poison(delivery: Delivery, error: BaseException) -> None:
             self.metrics.poison.inc()
@@ -195,17 +203,25 @@ class AgentWorker:
         )
 
     def _continuity_handler(self, clients: WorkerClients) -> ContinuityHandler:
-        """The continuity check (issue 48): its own ledger, its CPU work on one thread."""
+        """The continuity check (issue 48): its own ledger, its CPU work on its own threads."""
+        threads = CheckThreads()
+        self._stack.callback(threads.close)
+        consumer = f"{self.options.consumer_group}.continuity"
         work = ContinuityWork(
             clients.uow,
-            f"{self.options.consumer_group}.continuity",
+            consumer,
             SOURCE_SERVICE,
             read_for,
             read_bible,
-            OneCore(),
+            threads,
             chapter_reviewer(self.provider),
+            PostgresCheckLedger(clients.pool),
         )
-        return ContinuityHandler(work, self.metrics)
+        backlog = PostgresCheckBacklog(clients.pool, self.options.topic)
+        self._checks = CheckRedrive(backlog, consumer, self.options.redrive_after_seconds)
+        checks = NovelChecks(work, self.metrics, is_transient)
+        self._stack.push_async_callback(checks.close)
+        return ContinuityHandler(checks)
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         running = self.running
@@ -235,18 +251,30 @@ class AgentWorker:
             await asyncio.gather(*helpers, return_exceptions=True)
 
     async def _sweep(self, stop: asyncio.Event) -> None:
-        """Re-publish the requests of tasks nobody works on (e.g. the broker lost them)."""
+        """Re-publish the requests of tasks nobody works on (e.g. the broker lost them), and
+        the continuity events no check recorded (issue 71)."""
         tasks, options = self.running.clients.tasks, self.options
         while not stop.is_set():
             try:
                 count = await tasks.redrive_stale(options.redrive_after_seconds, 100)
+                count += await self._sweep_checks()
                 if count:
-                    logger.info("re-published %d stale request(s)", count)
+                    logger.info("re-published %d stale request(s) or check(s)", count)
                     self.metrics.redriven.inc(count)
             except StorageUnavailable as error:
                 logger.warning("re-drive sweep failed: %s", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), options.redrive_interval_seconds)
+
+    async def _sweep_checks(self) -> int:
+        """The continuity checks' re-drive (its failure is logged, never the tasks' loop's)."""
+        try:
+            return await self._checks.sweep() if self._checks is not None else 0
+        except StorageUnavailable:
+            raise
+        except Exception:
+            logger.exception("continuity re-drive failed")
+            return 0
 
     async def _sweep_flows(self, stop: asyncio.Event) -> None:
         """Land pauses a dead worker left PENDING_PAUSE, and expire handles past their time

@@ -9,11 +9,17 @@ the state with the one `evolve` of domain/story_fold.py, which the rebuild and t
 adapter use too. One write statement then holds the ledger row, the memory stream's events and
 the projection's version-checked move (`Write.story`): what `evolve` computed, stored as it
 is. A lost race (another check of the same novel) runs again.
+
+A check is taken at its start (`CheckLedger.begin`, issue 71): an event checked already costs
+one read, and a check begun MAX_ATTEMPTS times (each ended by a crash, a kill, an OOM) is
+recorded without its costly parts. Each check has a time budget: past it, what is left is
+skipped and the `ChapterChecked` says so (`"incomplete": "budget"`).
 """
 
 import asyncio
 import itertools
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +27,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from infinite_scribe.application.aggregates import Origin, envelopes
+from infinite_scribe.application.ports.checks import CheckLedger
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.ports.story import (
@@ -69,6 +76,13 @@ WAIVED = FINDING_WAIVED
 _IDS = uuid.UUID("0b7d7f0e-5e0a-4a43-8f5e-3c3ad1e6b448")
 #: The other chapters a chapter's passages are compared with (those sharing most marks).
 _COMPARED = 3
+#: A check's time budget (s): past it the rest of the check is skipped, and says so.
+CHECK_BUDGET_SECONDS = 60.0
+#: A check begun this many times without its results stored is recorded without its costly
+#: parts (each attempt ended with the worker: a kill, an OOM): never a loop of restarts.
+MAX_ATTEMPTS = 3
+#: What a chapter read without its reader says (past the budget, or after MAX_ATTEMPTS).
+_UNREAD = ("seen", "new", "places", "facts")
 
 
 @dataclass
@@ -81,6 +95,8 @@ class _Plan:
     state: StoryState
     decided: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     chapters: list[ChapterMarks] = field(default_factory=list)
+    #: When the check stops doing its costly parts (its budget's end, a monotonic time).
+    deadline: float = float("inf")
 
     def apply(self, event_type: str, payload: dict[str, Any], recorded: bool = True) -> None:
         self.state = evolve(self.state, event_type, payload)
@@ -125,6 +141,8 @@ class ContinuityWork:
         seeder: BibleReader,
         cpu: Callable[..., Awaitable[Any]] = asyncio.to_thread,
         reviewer: ChapterReviewer | None = None,
+        ledger: CheckLedger | None = None,
+        budget: tuple[float, Callable[[], float]] = (CHECK_BUDGET_SECONDS, time.monotonic),
     ) -> None:
         self.uow = uow
         self.consumer = consumer
@@ -133,20 +151,34 @@ class ContinuityWork:
         self.seeder = seeder
         self.cpu = cpu
         self.reviewer = reviewer
+        self.ledger = ledger
+        #: (seconds, clock): the time budget of one check and the clock it is measured by.
+        self.budget = budget
 
     async def handle(self, event: EventEnvelope) -> bool:
         """Check what `event` confirms or takes back, or record a waiver; False: handled
         before (a redelivery) or nothing to do."""
         if not is_continuity_event(event.event_type):
             return False
+        begun = 1
+        if self.ledger is not None:
+            taken = await self.ledger.begin(self.consumer, event.event_id)
+            if taken is None:
+                return False  # checked before (a redelivery, a re-drive's copy)
+            begun = taken
 
         async def attempt(number: int) -> bool:
-            plan = await self._plan(event)
-            if plan is None:
-                return False
+            seconds, clock = self.budget
+            # Past MAX_ATTEMPTS the budget is spent before the check starts.
+            deadline = clock() + seconds if begun <= MAX_ATTEMPTS else -float("inf")
+            plan = await self._plan(event, deadline)
             # One statement: the ledger row, the memory stream's events and the projection's
-            # version-checked move (a redelivery meets the ledger, a race the version).
+            # version-checked move (a redelivery meets the ledger, a race the version); a
+            # novel that is gone (None) gets its ledger row alone, never to be re-driven.
             ledger = LedgerRow(self.consumer, event.event_id)
+            if plan is None:
+                await self.uow.writes.write(Write(ledger=ledger, events=[]))
+                return False
             events = self._events(event, plan)
             await self.uow.writes.write(
                 Write(ledger=ledger, events=events, story=self._move(event, plan))
@@ -154,25 +186,31 @@ class ContinuityWork:
             return True
 
         try:
-            return await with_retries(attempt)
+            checked = await with_retries(attempt)
         except (AlreadyProcessed, EventAlreadyStored):
-            return False
+            checked = False
+        if self.ledger is not None:
+            await self.ledger.finish(self.consumer, event.event_id)
+        return checked
 
-    async def _plan(self, event: EventEnvelope) -> _Plan | None:
-        """The plan of `event`, or None: handled before (the ledger, read with the memory in
-        the first read: a redelivery costs that one read) or nothing to remember."""
+    async def _plan(self, event: EventEnvelope, deadline: float) -> _Plan | None:
+        """The plan of `event`, or None: nothing to remember (the novel is gone); handled
+        before (the ledger, read with the memory in the first read: a redelivery costs that
+        one read) raises AlreadyProcessed."""
         novel_id = UUID(event.aggregate_id)
         async with self.uow.autocommit() as reads:
             stored = await reads.repository(STORY).stored(novel_id, (self.consumer, event.event_id))
-            if stored.processed or stored.bible_version is None:
-                return None  # handled before, or the novel is gone (purged)
+            if stored.processed:
+                raise AlreadyProcessed(str(event.event_id))
+            if stored.bible_version is None:
+                return None  # the novel is gone (purged)
             # The bible is read (again) when the memory has not seen this version of it: the
             # first time, or after a Genesis finished anew (a character renamed is followed).
             seen = (stored.memory or {}).get("bible_version")
             stale = seen != stored.bible_version
             bible = await reads.repository(NOVELS).bible(novel_id) if stale else None
         state = StoryState(stored.version, stored.memory)
-        plan = _Plan(stored, state, state)
+        plan = _Plan(stored, state, state, deadline=deadline)
         if bible is not None:
             language, read = await self.cpu(self.seeder, bible)
             plan.apply(SEEDED, seeded(language, read, stored.bible_version))
@@ -201,12 +239,20 @@ class ContinuityWork:
         found: list[dict[str, Any]] = []
         read: dict[str, Any] | None = None
         marks: list[int] = []
+        clock, incomplete = self.budget[1], False
         if text is not None:
-            read = await self.cpu(self.reader, memory.get("language", "en"), text, before)
+            incomplete = clock() > plan.deadline
+            language = memory.get("language", "en")
+            unread: dict[str, Any] = {key: [] for key in _UNREAD}
+            read = unread if incomplete else await self.cpu(self.reader, language, text, before)
             own = await self.cpu(passages.marks, text)
             marks = [mark for mark, _ in own]
-            found = await self._findings(novel_id, before, where, (text, read))
-            found += await self._repeats(story, novel_id, where, text, own)
+            if not incomplete:
+                chapter_read = (text, read, plan.deadline - clock())
+                found = await self._findings(novel_id, before, where, chapter_read)
+            incomplete = incomplete or clock() > plan.deadline
+            if not incomplete:
+                found += await self._repeats(story, novel_id, where, text, own)
         # What the chapter says, evolved alone: the threads it plants and pays off.
         said = evolve(plan.state, CHAPTER_CHECKED, checked(chapter, str(event_id), read))
         if text is not None:
@@ -217,24 +263,30 @@ class ContinuityWork:
         ids = {f["id"] for f in found}
         settled = continuity.resolved(open_ones, chapter, ids, text, said.memory or blank())
         plan.chapters.append(ChapterMarks(chapter, None if text is None else event_id, marks))
-        plan.apply(CHAPTER_CHECKED, checked(chapter, str(event_id), read, found, settled))
+        payload = checked(chapter, str(event_id), read, found, settled)
+        if incomplete:  # what the check skipped past its budget, said (issue 71)
+            logger.warning("continuity check of chapter %s incomplete: budget", chapter)
+            payload["incomplete"] = "budget"
+        plan.apply(CHAPTER_CHECKED, payload)
 
     async def _findings(
         self,
         novel_id: UUID,
         before: Memory,
         where: tuple[int, str],
-        chapter: tuple[str, dict[str, Any]],
+        chapter: tuple[str, dict[str, Any], float],
     ) -> list[dict[str, Any]]:
         """The chapter's contradictions: the model's (with their proof) when there is one,
-        else (or when it fails) the offline reader's rules'."""
-        text, read = chapter
+        else (or when it fails, or does not answer within the check's budget: the seconds
+        left, `chapter`'s last) the offline reader's rules'."""
+        text, read, seconds = chapter
         facts = continuity.review_facts(before, where[0], read.get("seen", ()))
         if self.reviewer is None or not facts:
             return continuity.check(novel_id, before, where, read)
         language = str(before.get("language", "en"))
         try:
-            said = await self.reviewer(language, where[0], text, facts)
+            review = self.reviewer(language, where[0], text, facts)
+            said = await asyncio.wait_for(review, max(seconds, 0.0))
         except Exception as error:  # the model's failure is not the book's: the rules stand
             logger.warning("continuity review by the model failed, rules used: %s", error)
             return continuity.check(novel_id, before, where, read)
@@ -258,7 +310,8 @@ class ContinuityWork:
             if stored is not None:
                 found = await self.cpu(passages.shared, text, stored[0], False, own)
                 repeats += [(p, other, str(stored[1])) for p in found]
-        return continuity.repetitions(novel_id, where, _earliest(repeats), text)
+        earliest = await self.cpu(_earliest, repeats)
+        return continuity.repetitions(novel_id, where, earliest, text)
 
     def _events(self, event: EventEnvelope, plan: _Plan) -> list[EventEnvelope]:
         if not plan.decided:
@@ -331,9 +384,12 @@ def _earliest(
     repeats: list[tuple[passages.Passage, int, str]],
 ) -> list[tuple[str, int, str]]:
     """One finding per stretch of the chapter: the earliest chapter it repeats is the evidence
-    (a passage also in chapters 1 and 3 cites chapter 1)."""
+    (a passage also in chapters 1 and 3 cites chapter 1). CPU work (thousands of passages on
+    a hostile chapter, issue 71): run off the loop; each passage is compared with the kept
+    ones it can overlap only (`passages.Stretches`), not with all of them."""
     kept: list[tuple[passages.Passage, int, str]] = []
+    stretches = passages.Stretches()
     for repeat in sorted(repeats, key=lambda r: (r[1], r[0].start)):
-        if not any(passages.same_stretch(repeat[0], k) for k, _, _ in kept):
+        if stretches.add(repeat[0]):
             kept.append(repeat)
     return [(p.quote, chapter, event_id) for p, chapter, event_id in kept]

@@ -9,6 +9,7 @@ is found by looking its fingerprints up (an index, a cost flat in the book's len
 passage itself is then measured on the two texts.
 """
 
+import bisect
 import hashlib
 import re
 from collections import deque
@@ -65,16 +66,60 @@ class Passage:
     quote: str
 
 
-def _grown(text: str, other: str, i: int, j: int) -> tuple[int, int, int]:
-    """The longest common run through text[i] == other[j]: (start, other start, length)."""
-    while i > 0 and j > 0 and text[i - 1] == other[j - 1]:
-        i, j = i - 1, j - 1
-    length = 0
-    while (
-        i + length < len(text) and j + length < len(other) and text[i + length] == other[j + length]
-    ):
-        length += 1
-    return i, j, length
+def _reach(a: str, i: int, b: str, j: int, limit: int, step: int) -> int:
+    """How many characters a and b have in common from a[i] and b[j] on (step 1) or before
+    them (step -1), at most `limit`: galloping slice comparisons (memcmp in C), so a run of
+    L characters costs O(log L) comparisons of O(L) bytes, never L Python steps."""
+    limit = min(limit, len(a) - i, len(b) - j) if step > 0 else min(limit, i, j)
+    done, chunk = 0, 16
+    while done < limit:
+        size = min(chunk, limit - done)
+        if step > 0:
+            same = a[i + done : i + done + size] == b[j + done : j + done + size]
+        else:
+            same = a[i - done - size : i - done] == b[j - done - size : j - done]
+        if not same:
+            if size == 1:
+                return done
+            chunk = size // 2  # halve within the chunk that differs
+            continue
+        done += size
+        chunk *= 2
+    return done
+
+
+@dataclass
+class _Runs:
+    """The maximal common runs of two texts, grown once per diagonal (i - j) and stretch: a
+    mark found again inside a run already grown reads it, not the texts (periodic text would
+    otherwise grow the same run once per mark and occurrence: cubic)."""
+
+    text: str
+    other: str
+    same: bool
+    known: dict[int, tuple[int, int, bool]]
+
+    def run(self, i: int, j: int) -> tuple[int, int, bool]:
+        """(start in text, length, overlapping) of the common run through text[i] ==
+        other[j]; `overlapping` (one text only): the run is longer than its distance to its
+        copy, and is grown no further than that (it is refused whatever its length)."""
+        diagonal = i - j
+        start, end, overlapping = self.known.get(diagonal, (0, 0, False))
+        if not start <= i < end:
+            # Inside one text, a run longer than its distance overlaps its copy: refused,
+            # so growing it further would be wasted work.
+            limit = diagonal + 1 if self.same else len(self.text)
+            back = _reach(self.text, i, self.other, j, limit, -1)
+            ahead = _reach(self.text, i, self.other, j, limit - back, 1)
+            start, end = i - back, i + ahead
+            overlapping = self.same and end - start > diagonal
+            self.known[diagonal] = (start, end, overlapping)
+        return start, end - start, overlapping
+
+
+#: At most this many occurrences of one mark in the other text are grown: a fingerprint met
+#: more often is a refrain or a run ("======", "哈哈哈"), whose first copies decide.
+MAX_OCCURRENCES = 32
 
 
 def shared(
@@ -82,28 +127,32 @@ def shared(
 ) -> list[Passage]:
     """Passages of at least MIN_PASSAGE characters of `text` that `other` also has (both are
     folded first); `same`: `other` is `text` itself (a passage repeated inside one chapter);
-    `own`: `marks(text)`, when the caller has them already."""
+    `own`: `marks(text)`, when the caller has them already.
+
+    Cost: O(marks x MAX_OCCURRENCES) run look-ups, each run grown once (`_Runs`): about
+    linear in the text whatever its shape (periodic text, one long run, shuffled blocks)."""
     flat, flat_other = folded(text), folded(other)
     mine = marks(flat) if own is None else own
     theirs: dict[int, list[int]] = {}
     for value, position in mine if same else marks(flat_other):
         theirs.setdefault(value, []).append(position)
+    runs = _Runs(flat, flat_other, same, {})
     found: list[Passage] = []
-    covered: list[tuple[int, int]] = []
+    covered = 0  # marks come in text order: one passed a found passage's end is outside all
     for value, position in mine:
-        if any(start <= position < end for start, end in covered):
+        if position < covered:
             continue
-        for at in theirs.get(value, ()):
+        for at in theirs.get(value, ())[:MAX_OCCURRENCES]:
             if same and at >= position:
-                continue  # inside one text the later copy repeats the earlier, once
-            start, other_start, length = _grown(flat, flat_other, position, at)
-            if same and start - other_start < length:
+                break  # inside one text the later copy repeats the earlier, once
+            start, length, overlapping = runs.run(position, at)
+            if overlapping:
                 continue  # a run overlapping itself ("ababab") is not a repetition
             if length >= MIN_PASSAGE:
                 # Shown without the punctuation a match may begin on (". Tomas...").
                 quote = flat[start : start + length].lstrip(_EDGES).rstrip()
-                found.append(Passage(start, other_start, length, quote))
-                covered.append((start, start + length))
+                found.append(Passage(start, start - (position - at), length, quote))
+                covered = max(covered, start + length)
                 break
     return found
 
@@ -113,6 +162,29 @@ def same_stretch(one: Passage, other: Passage) -> bool:
     the shorter): two matches of one sentence may differ by a few characters at their ends."""
     overlap = min(one.start + one.length, other.start + other.length) - max(one.start, other.start)
     return overlap > min(one.length, other.length) / 2
+
+
+class Stretches:
+    """Passages of one text kept one per stretch (`same_stretch`): a new passage is compared
+    with the kept ones it overlaps, found by their starts (bisect), not with every one."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._kept: list[Passage] = []
+        self._longest = 0
+
+    def add(self, passage: Passage) -> bool:
+        """Keep `passage` unless it is mostly the stretch of one kept already."""
+        end = passage.start + passage.length
+        low = bisect.bisect_right(self._starts, passage.start - self._longest)
+        high = bisect.bisect_left(self._starts, end)
+        if any(same_stretch(passage, kept) for kept in self._kept[low:high]):
+            return False
+        at = bisect.bisect_right(self._starts, passage.start)
+        self._starts.insert(at, passage.start)
+        self._kept.insert(at, passage)
+        self._longest = max(self._longest, passage.length)
+        return True
 
 
 def best_chapters(hits: Iterable[tuple[int, int]], limit: int = 3) -> list[int]:
