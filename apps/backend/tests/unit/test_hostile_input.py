@@ -14,6 +14,7 @@ from infinite_scribe.api.middleware.strict_json import strict_json_problems
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.domain.errors import AuthenticationError
 from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
+from tests.support.openapi import api_document
 
 SECRET = "unit-secret-that-is-long-enough-0123456789"
 
@@ -108,8 +109,7 @@ async def test_a_500_carries_the_request_id_and_the_error_body() -> None:
 
 
 def test_every_operation_documents_the_common_error_statuses() -> None:
-    app = create_app(Settings(database_url="postgresql://unused/db"))
-    document = app.openapi()
+    document = api_document()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             declared = set(operation["responses"])
