@@ -70,13 +70,9 @@ class TaskRepository(Protocol):
         """PENDING/RUNNING -> RUNNING (one more attempt); its command -> PROCESSING."""
         ...
 
-    async def start_for_event(self, request_event_id: UUID) -> TaskRecord | None:
-        """`start` the task that answers `request_event_id` and return it, in one statement;
-        None when there is none, or it is finished or cancelled."""
-        ...
-
     async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
-        """`start_for_event` with the task's session and its `generation_requests`, all in
+        """`start` the task that answers `request_event_id` (None when there is none, or it is
+        finished or cancelled), with the task's session and its `generation_requests`, all in
         one statement (issue 40)."""
         ...
 
