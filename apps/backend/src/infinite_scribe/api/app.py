@@ -21,11 +21,10 @@ from infinite_scribe.api.errors import install_error_handlers
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.middleware.cors import cors_middleware
 from infinite_scribe.api.middleware.deadline import DeadlineMiddleware
-from infinite_scribe.api.middleware.idempotency import INLINE_ROUTES
 from infinite_scribe.api.middleware.metrics import MetricsMiddleware
 from infinite_scribe.api.middleware.request_context import RequestContextMiddleware
 from infinite_scribe.api.middleware.trusted_host import TrustedHostMiddleware
-from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.paths import API_PREFIX, COMMAND_OPERATIONS
 from infinite_scribe.api.routes import (
     chapters,
     event_chains,
@@ -181,7 +180,7 @@ def middleware_stack(
     """
     cors = cors_middleware(settings)
     return [
-        (MetricsMiddleware, {"metrics": api_metrics, "inline_routes": INLINE_ROUTES}),
+        (MetricsMiddleware, {"metrics": api_metrics, "inline_routes": tuple(COMMAND_OPERATIONS)}),
         (TrustedHostMiddleware, {"allowed_hosts": settings.allowed_hosts()}),
         *([cors] if cors else []),
         (RequestContextMiddleware, {}),
