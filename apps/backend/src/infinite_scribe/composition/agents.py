@@ -13,18 +13,17 @@ from infinite_scribe.agents.llm.factory import build_provider, gate, replay_mode
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.parts import AgentParts, WorkerClients, WorkerOptions
 from infinite_scribe.agents.worker import AgentWorker
-from infinite_scribe.composition.common import close_pool, endpoints
+from infinite_scribe.composition.common import endpoints
 from infinite_scribe.kafka.admin import admin_client, ensure_topic
 from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, KeyedConsumer, Peek, PoisonHandler
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
-from infinite_scribe.persistence.database import create_pool, create_write_pool, keep_session
+from infinite_scribe.persistence.database import close_pool, create_pool, keep_session
+from infinite_scribe.persistence.storage import StorageOptions, open_storage
 from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
-from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.runtime.worker import RuntimeOptions, serve
 from infinite_scribe.settings.kafka import client_config
@@ -115,23 +114,26 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
         # No RESET round trip per release (3 per generation): the worker never changes session
         # state (as the API's pool, issue 13); the uow's `transaction()` and `autocommit()` are
         # all it runs.
-        pool = await create_pool(
-            options.database_url, min_size=1, max_size=WORKER_POOL_SIZE, reset=keep_session
+        storage = await stack.enter_async_context(
+            open_storage(
+                StorageOptions(
+                    options.database_url,
+                    options.topic,
+                    options.event_max_bytes,
+                    pool_size=WORKER_POOL_SIZE,
+                    write_pool_size=WORKER_WRITE_POOL_SIZE,
+                    write_batch_max=options.write_batch_max,
+                    keep_session=True,
+                )
+            )
         )
-        stack.push_async_callback(close_pool, pool)
+        pool, uow = storage.pool, storage.uow
         # The follows are read on a connection of their own: behind a burst of generations
         # on the pool, the first drafts would wait for them (decision 4002).
         follows_pool = await create_pool(
             options.database_url, min_size=1, max_size=1, reset=keep_session
         )
         stack.push_async_callback(close_pool, follows_pool)
-        write_pool = await create_write_pool(options.database_url, WORKER_WRITE_POOL_SIZE)
-        stack.push_async_callback(close_pool, write_pool)
-        composer = WriteComposer(options.topic, options.event_max_bytes)
-        uow = unit_of_work(
-            pool, composer, options.database_url, options.write_batch_max, write_pool
-        )
-        stack.push_async_callback(uow.close)
         yield WorkerClients(
             pool,
             uow,

@@ -1,15 +1,7 @@
-"""What both workers' composition shares: their endpoints, and closing a pool in time."""
-
-import asyncio
-import contextlib
-
-import asyncpg
+"""What both workers' composition shares: their endpoints."""
 
 from infinite_scribe.settings.kafka import KafkaConnection
 from infinite_scribe.settings.settings import Settings
-
-#: How long closing a pool may wait for its connections at shutdown.
-POOL_CLOSE_SECONDS = 2.0
 
 
 def endpoints(settings: Settings, who: str) -> tuple[str, KafkaConnection]:
@@ -18,8 +10,3 @@ def endpoints(settings: Settings, who: str) -> tuple[str, KafkaConnection]:
     if url is None or servers is None:
         raise ValueError(f"the {who} needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS")
     return url, settings.kafka_connection() or KafkaConnection(servers)
-
-
-async def close_pool(pool: asyncpg.Pool) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)

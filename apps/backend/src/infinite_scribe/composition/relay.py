@@ -9,10 +9,10 @@ from typing import TypeVar
 
 import asyncpg
 
-from infinite_scribe.composition.common import close_pool, endpoints
+from infinite_scribe.composition.common import endpoints
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.kafka.producer import Publisher
-from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.database import close_pool, create_pool, keep_session
 from infinite_scribe.persistence.relay.members import RelayMembers
 from infinite_scribe.persistence.relay.store import OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
