@@ -17,35 +17,33 @@ from prometheus_client import CollectorRegistry
 
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.chapter_writer import chapter_writer
-from infinite_scribe.agents.chapters import ChapterHandler, is_chapter_request
-from infinite_scribe.agents.continuity.bible import read_bible, read_for
-from infinite_scribe.agents.continuity.handler import (
-    ContinuityHandler,
-    OneCore,
-    is_continuity_delivery,
-)
-from infinite_scribe.agents.continuity.model_review import chapter_reviewer
+from infinite_scribe.agents.chapters import ChapterHandler
+from infinite_scribe.agents.continuity.handler import ContinuityHandler
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.metrics import AgentMetrics
-from infinite_scribe.agents.parts import AgentParts, EventConsumer, WorkerClients
+from infinite_scribe.agents.parts import AgentParts, EventConsumer, UseCases, WorkerClients
 from infinite_scribe.agents.worker_registry import WorkerPresence
-from infinite_scribe.application.agent_work import AgentWork
-from infinite_scribe.application.chapter_work import ChapterWork
-from infinite_scribe.application.continuity import ContinuityWork
+from infinite_scribe.application.continuity import CONTINUITY_EVENTS
 from infinite_scribe.application.flows import FlowControl
+from infinite_scribe.domain.chapters import CHAPTER_REQUEST_EVENTS
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
-from infinite_scribe.kafka.consumer import Delivery
+from infinite_scribe.domain.genesis_events import GENERATION_REQUEST_EVENTS
+from infinite_scribe.kafka.consumer import Delivery, Handler
 from infinite_scribe.persistence.genesis.adapters import PoolProbe
 from infinite_scribe.persistence.operator.workers import PostgresWorkerRegistry
 from infinite_scribe.runtime.deadlines import answered_within
+from infinite_scribe.runtime.periodic import Periodic, run_periodic
+from infinite_scribe.runtime.routing import Routes, by_type
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
 
 logger = logging.getLogger(__name__)
 
 SOURCE_SERVICE = "agent-worker"
+#: How often the consumer's lag is reported (seconds).
+LAG_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,10 @@ def is_transient(error: BaseException) -> bool:
 
 
 class AgentWorker:
-    """A `runtime.Worker`: the consumer, the re-drive sweeper and the lag gauge. It is handed
-    its parts (agents/parts.py) by the composition root (composition/agents.py)."""
+    """A `runtime.Worker`: its consumers declared by event type (`_handlers`), its periodic
+    jobs declared by interval (`_jobs`: the re-drive and flow sweeps, the beats, the lag
+    gauge, the cluster guard). It is handed its parts (agents/parts.py), its use cases among
+    them, by the composition root (composition/agents.py)."""
 
     name = SOURCE_SERVICE
 
@@ -87,8 +87,10 @@ class AgentWorker:
         self.cancellations = Cancellations()
         self._open_clients = parts.clients
         self._new_consumer = parts.consumer
+        self._use_cases = parts.use_cases
         self._stack = AsyncExitStack()
         self._running: _Running | None = None
+        self._lag_reported: set[str] = set()
 
     def runtime_options(self) -> RuntimeOptions:
         """How the worker runtime runs this worker (WORKER_METRICS_PORT, the grace)."""
@@ -122,34 +124,21 @@ class AgentWorker:
         await self._warm()
         clients = await self._stack.enter_async_context(self._open_clients())
         options = self.options
-        flows = FlowControl(
-            clients.uow,
-            clients.flow_queries,
-            ttl_seconds=options.flow_handle_ttl_seconds,
-            source_service=SOURCE_SERVICE,
-        )
-        work = AgentWork(
-            clients.uow,
-            clients.tasks,
-            consumer=options.consumer_group,
-            source_service=SOURCE_SERVICE,
-            flows=flows,
-        )
-        heartbeats = Heartbeats(work.heartbeat, max(options.redrive_after_seconds / 3, 0.1))
+        cases = self._use_cases(clients)
+        heartbeats = Heartbeats(cases.work.heartbeat, max(options.redrive_after_seconds / 3, 0.1))
         follows = Follows(None if clients.follows is None else clients.follows.followed)
         streaming = Streaming(
             clients.drafts, options.draft_interval_seconds, self.cancellations, heartbeats, follows
         )
-        handler = self._generation_handler(work, clients, streaming)
-        chapters = self._chapter_handler(clients, streaming)
-        continuity = self._continuity_handler(clients)
+        routes = Routes(
+            self._handlers(cases, clients, streaming),
+            lambda delivery: delivery.header("ce_type"),
+            self.metrics.ignored.inc,  # a type no handler takes: counted here, acknowledged
+        )
 
         async def guarded(delivery: Delivery) -> None:
             self.cluster.check()  # raises while the broker is another cluster's (issue 21)
-            if is_continuity_delivery(delivery):
-                await continuity(delivery)
-            else:
-                await (chapters if is_chapter_request(delivery) else handler)(delivery)
+            await routes(delivery)
 
         async def poison(delivery: Delivery, error: BaseException) -> None:
             self.metrics.poison.inc()
@@ -162,16 +151,17 @@ class AgentWorker:
             peek=self.cancellations.peek,
         )
         self.metrics.in_flight.set_function(lambda: consumer.in_flight)
-        self._running = _Running(clients, flows, heartbeats, follows, consumer)
+        self._running = _Running(clients, cases.flows, heartbeats, follows, consumer)
         logger.info("agent worker started (provider %s)", self.provider.name)
 
-    def _generation_handler(
-        self, work: AgentWork, clients: WorkerClients, streaming: Streaming
-    ) -> GenerationHandler:
-        """The Genesis stages' handler: one request in, a proposal out (retried, then dead)."""
+    def _handlers(
+        self, cases: UseCases, clients: WorkerClients, streaming: Streaming
+    ) -> dict[str, Handler]:
+        """The worker's consumers, by the event type each takes: the Genesis stages' requests,
+        the chapters' (issue 39), and the continuity check's events (issue 48)."""
         options = self.options
-        return GenerationHandler(
-            work,
+        generation = GenerationHandler(
+            cases.work,
             self.provider,
             clients.dead_letters,
             self.metrics,
@@ -180,12 +170,8 @@ class AgentWorker:
             backoff_seconds=options.retry_backoff_seconds,
             models=self.models,
         )
-
-    def _chapter_handler(self, clients: WorkerClients, streaming: Streaming) -> ChapterHandler:
-        """The chapter requests' handler (issue 39), on the same clients and streams."""
-        options = self.options
-        return ChapterHandler(
-            ChapterWork(clients.uow, options.consumer_group, SOURCE_SERVICE),
+        chapters = ChapterHandler(
+            cases.chapters,
             self.chapter_writer,
             clients.dead_letters,
             self.metrics,
@@ -193,19 +179,23 @@ class AgentWorker:
             attempts=options.generation_attempts,
             backoff_seconds=options.retry_backoff_seconds,
         )
-
-    def _continuity_handler(self, clients: WorkerClients) -> ContinuityHandler:
-        """The continuity check (issue 48): its own ledger, its CPU work on one thread."""
-        work = ContinuityWork(
-            clients.uow,
-            f"{self.options.consumer_group}.continuity",
-            SOURCE_SERVICE,
-            read_for,
-            read_bible,
-            OneCore(),
-            chapter_reviewer(self.provider),
+        return by_type(
+            (GENERATION_REQUEST_EVENTS, generation),
+            (CHAPTER_REQUEST_EVENTS, chapters),
+            (CONTINUITY_EVENTS, ContinuityHandler(cases.continuity, self.metrics)),
         )
-        return ContinuityHandler(work, self.metrics)
+
+    def _jobs(self, presence: WorkerPresence) -> list[Periodic]:
+        """The worker's periodic jobs, each on its interval (runtime/periodic.py)."""
+        running, options = self.running, self.options
+        return [
+            Periodic("worker registry beat", presence.interval, presence.beat),
+            Periodic("heartbeat", running.heartbeats.interval, running.heartbeats.beat, False),
+            Periodic("re-drive sweep", options.redrive_interval_seconds, self._redrive),
+            Periodic("flow sweep", options.flow_sweep_interval_seconds, self._settle_flows),
+            Periodic("lag", LAG_SECONDS, self._report_lag),
+            Periodic("cluster guard", self.cluster.interval, self.cluster.probe),
+        ]
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         running = self.running
@@ -215,14 +205,10 @@ class AgentWorker:
             running.heartbeats.interval,
             lambda: running.consumer.in_flight,
         )
+        await presence.arrive()
         helpers = [
-            asyncio.create_task(presence.run(stop)),
-            asyncio.create_task(running.heartbeats.run(stop)),
+            asyncio.create_task(run_periodic(self._jobs(presence), stop)),
             asyncio.create_task(running.follows.run(stop)),
-            asyncio.create_task(self._sweep(stop)),
-            asyncio.create_task(self._lag(stop)),
-            asyncio.create_task(self._sweep_flows(stop)),
-            asyncio.create_task(self.cluster.run(stop)),
         ]
         try:
             # Not one group join on a broker of another cluster: the group there is another
@@ -233,51 +219,36 @@ class AgentWorker:
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+            await presence.leave()
 
-    async def _sweep(self, stop: asyncio.Event) -> None:
+    async def _redrive(self) -> None:
         """Re-publish the requests of tasks nobody works on (e.g. the broker lost them)."""
-        tasks, options = self.running.clients.tasks, self.options
-        while not stop.is_set():
-            try:
-                count = await tasks.redrive_stale(options.redrive_after_seconds, 100)
-                if count:
-                    logger.info("re-published %d stale request(s)", count)
-                    self.metrics.redriven.inc(count)
-            except StorageUnavailable as error:
-                logger.warning("re-drive sweep failed: %s", error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), options.redrive_interval_seconds)
+        count = await self.running.clients.tasks.redrive_stale(
+            self.options.redrive_after_seconds, 100
+        )
+        if count:
+            logger.info("re-published %d stale request(s)", count)
+            self.metrics.redriven.inc(count)
 
-    async def _sweep_flows(self, stop: asyncio.Event) -> None:
+    async def _settle_flows(self) -> None:
         """Land pauses a dead worker left PENDING_PAUSE, and expire handles past their time
         (docs/flows.md: the agent worker owns the flows it paused)."""
-        flows, options = self.running.flows, self.options
-        while not stop.is_set():
-            try:
-                landed = await flows.settle(options.flow_settle_after_seconds)
-                expired = await flows.expire_due()
-                if landed or expired:
-                    logger.info("flows: %d pause(s) landed, %d expired", landed, expired)
-            except (StorageUnavailable, ConcurrencyConflict) as error:
-                logger.warning("flow sweep failed: %s", error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), options.flow_sweep_interval_seconds)
+        flows = self.running.flows
+        landed = await flows.settle(self.options.flow_settle_after_seconds)
+        expired = await flows.expire_due()
+        if landed or expired:
+            logger.info("flows: %d pause(s) landed, %d expired", landed, expired)
 
-    async def _lag(self, stop: asyncio.Event) -> None:
-        consumer = self.running.consumer
-        reported: set[str] = set()
-        while not stop.is_set():
-            with contextlib.suppress(Exception):
-                current = {str(p): lag for (_, p), lag in (await consumer.lag()).items()}
-                for partition, lag in current.items():
-                    self.metrics.lag.labels(partition).set(lag)
-                # A partition given to another worker is its to report: a stale value here
-                # would keep a lag alert firing after a rebalance.
-                for partition in reported - current.keys():
-                    self.metrics.lag.remove(partition)
-                reported = set(current)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 5)
+    async def _report_lag(self) -> None:
+        with contextlib.suppress(Exception):  # a broker away: the lag is reported again later
+            current = {str(p): lag for (_, p), lag in (await self.running.consumer.lag()).items()}
+            for partition, lag in current.items():
+                self.metrics.lag.labels(partition).set(lag)
+            # A partition given to another worker is its to report: a stale value here would
+            # keep a lag alert firing after a rebalance.
+            for partition in self._lag_reported - current.keys():
+                self.metrics.lag.remove(partition)
+            self._lag_reported = set(current)
 
     async def shutdown(self) -> None:
         await self._stack.aclose()  # what startup opened, in reverse (also after a failed one)

@@ -9,10 +9,17 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from infinite_scribe.agents.chapter_writer import chapter_writer
+from infinite_scribe.agents.continuity.bible import read_bible, read_for
+from infinite_scribe.agents.continuity.handler import OneCore
+from infinite_scribe.agents.continuity.model_review import chapter_reviewer
 from infinite_scribe.agents.llm.factory import build_provider, gate, replay_models
 from infinite_scribe.agents.llm.port import LLMProvider
-from infinite_scribe.agents.parts import AgentParts, WorkerClients, WorkerOptions
-from infinite_scribe.agents.worker import AgentWorker
+from infinite_scribe.agents.parts import AgentParts, UseCases, WorkerClients, WorkerOptions
+from infinite_scribe.agents.worker import SOURCE_SERVICE, AgentWorker
+from infinite_scribe.application.agent_work import AgentWork
+from infinite_scribe.application.chapter_work import ChapterWork
+from infinite_scribe.application.continuity import ContinuityWork
+from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.composition.common import endpoints
 from infinite_scribe.kafka.admin import admin_client, ensure_topic
 from infinite_scribe.kafka.cluster import ClusterGuard
@@ -145,6 +152,39 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
         )
 
 
+def agent_use_cases(
+    options: WorkerOptions, provider: LLMProvider
+) -> Callable[[WorkerClients], UseCases]:
+    """The use cases the worker runs, built on its clients once they are open."""
+
+    def build(clients: WorkerClients) -> UseCases:
+        uow, group = clients.uow, options.consumer_group
+        flows = FlowControl(
+            uow,
+            clients.flow_queries,
+            ttl_seconds=options.flow_handle_ttl_seconds,
+            source_service=SOURCE_SERVICE,
+        )
+        return UseCases(
+            work=AgentWork(
+                uow, clients.tasks, consumer=group, source_service=SOURCE_SERVICE, flows=flows
+            ),
+            flows=flows,
+            chapters=ChapterWork(uow, group, SOURCE_SERVICE),
+            continuity=ContinuityWork(
+                uow,
+                f"{group}.continuity",  # its own ledger
+                SOURCE_SERVICE,
+                read_for,
+                read_bible,
+                OneCore(),  # its CPU work on one thread
+                chapter_reviewer(provider),
+            ),
+        )
+
+    return build
+
+
 def worker_consumer(
     options: WorkerOptions,
     handler: Handler,
@@ -195,6 +235,7 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
         cluster=cluster,
         clients=lambda: worker_clients(options),
         consumer=consumer,
+        use_cases=agent_use_cases(options, model),
         chapters=chapter_writer(model, settings.llm_offline_stream_seconds),
         models=replay_models(model, settings),
         model_health=ModelHealth.of(settings) if provider is None else ModelHealth(None),

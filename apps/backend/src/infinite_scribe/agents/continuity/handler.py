@@ -11,14 +11,10 @@ from typing import Any, TypeVar
 
 from infinite_scribe.agents.attempts import received
 from infinite_scribe.agents.metrics import AgentMetrics
-from infinite_scribe.application.continuity import ContinuityWork, is_continuity_event
+from infinite_scribe.application.continuity import ContinuityWork
 from infinite_scribe.kafka.consumer import Delivery
 
 T = TypeVar("T")
-
-
-def is_continuity_delivery(delivery: Delivery) -> bool:
-    return is_continuity_event(delivery.header("ce_type"))
 
 
 class OneCore:
