@@ -20,7 +20,7 @@ from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.application.chapter_work import ChapterWork
 from infinite_scribe.application.continuity import ContinuityWork
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.composition.common import endpoints
+from infinite_scribe.composition.common import endpoints, options_from
 from infinite_scribe.kafka.admin import admin_client, ensure_topic
 from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, KeyedConsumer, Peek, PoisonHandler
@@ -44,31 +44,15 @@ WORKER_WRITE_POOL_SIZE = 4
 
 
 def worker_options(settings: Settings) -> WorkerOptions:
-    """What the agent worker reads of the settings."""
+    """What the agent worker reads of the settings (each option: the setting of its name)."""
     url, kafka = endpoints(settings, "agent worker")
-    return WorkerOptions(
+    return options_from(
+        settings,
+        WorkerOptions,
+        ("", "worker_", "kafka_", "kafka_topic_", "relay_broker_"),
         database_url=url,
         kafka=kafka,
-        topic=settings.kafka_topic,
-        partitions=settings.kafka_topic_partitions,
         replication=settings.kafka_topic_replication_factor,
-        drafts_retention_ms=settings.drafts_retention_ms,
-        consumer_group=settings.worker_consumer_group,
-        session_timeout_ms=settings.worker_session_timeout_ms,
-        max_in_flight=settings.worker_max_in_flight,
-        event_max_bytes=settings.event_max_bytes,
-        write_batch_max=settings.write_batch_max,
-        cluster_id=settings.kafka_cluster_id,
-        probe_interval_seconds=settings.relay_broker_probe_interval_seconds,
-        probe_timeout_seconds=settings.relay_broker_probe_timeout_seconds,
-        redrive_after_seconds=settings.worker_redrive_after_seconds,
-        redrive_interval_seconds=settings.worker_redrive_interval_seconds,
-        flow_handle_ttl_seconds=settings.flow_handle_ttl_seconds,
-        flow_settle_after_seconds=settings.flow_settle_after_seconds,
-        flow_sweep_interval_seconds=settings.flow_sweep_interval_seconds,
-        draft_interval_seconds=settings.draft_interval_seconds,
-        generation_attempts=settings.worker_generation_attempts,
-        retry_backoff_seconds=settings.worker_retry_backoff_seconds,
     )
 
 
