@@ -307,9 +307,6 @@ class MemoryTaskQueries:
     async def touch(self, task_ids: list[UUID]) -> None:
         return None
 
-    async def generation_requests(self, session_id: UUID) -> GenerationRequests:
-        return requests_of(self.db.tables, session_id)
-
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         return 0
 

@@ -229,19 +229,6 @@ class PostgresTaskQueries:
                 task_ids,
             )
 
-    async def generation_requests(self, session_id: UUID) -> list[tuple[UUID, str, dict[str, Any]]]:
-        # Served by the (aggregate_type, aggregate_id) index; a session has a handful of these.
-        with translated():
-            rows = await self.pool.fetch(
-                f"SELECT event_id, event_type, payload FROM ({_prompt_sources('$1')}) s "
-                "ORDER BY id",
-                str(session_id),
-                AGGREGATE_TYPE,
-                list(PROMPT_SOURCES),
-                list(PROMPT_KEYS),
-            )
-        return [(row["event_id"], row["event_type"], row["payload"]) for row in rows]
-
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         with translated():
             async with self.pool.acquire() as connection, connection.transaction():
