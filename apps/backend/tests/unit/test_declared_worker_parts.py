@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from infinite_scribe.kafka.cluster import ClusterGuard, ForeignBroker
 from infinite_scribe.runtime.periodic import Periodic, run_every, run_periodic
 from infinite_scribe.runtime.routing import Routes, by_type
 
@@ -62,3 +63,32 @@ async def test_a_job_may_first_run_after_one_interval() -> None:
     jobs = [Periodic("late", 5.0, job, at_start=False)]
     await asyncio.wait_for(run_periodic(jobs, stop), 100)
     assert [round(at - started) for at in runs] == [5]
+
+
+class Metadata:
+    def __init__(self, cluster_id: str) -> None:
+        self.cluster_id, self.brokers = cluster_id, {1: "b"}
+
+
+class Broker:
+    """A broker whose cluster id the test changes."""
+
+    def __init__(self, cluster_id: str) -> None:
+        self.cluster_id = cluster_id
+
+    def list_topics(self, timeout: float) -> Metadata:
+        return Metadata(self.cluster_id)
+
+
+async def test_the_cluster_guard_probes_as_a_periodic_job() -> None:
+    broker = Broker("ours")
+    guard = ClusterGuard(broker, "ours", 1.0, 1.0)
+    await guard.probe()
+    assert guard.verified.is_set() and not guard.foreign
+    broker.cluster_id = "theirs"
+    await guard.probe()
+    with pytest.raises(ForeignBroker):
+        guard.check()
+    unguarded = ClusterGuard(broker, None, 1.0, 1.0)
+    await unguarded.probe()  # nothing expected: verified without asking
+    assert unguarded.verified.is_set() and unguarded.problem is None
