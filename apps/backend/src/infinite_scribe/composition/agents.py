@@ -4,6 +4,7 @@ after a start that failed part way), its consumer's factory, model gate and clus
 the `AgentWorker` handed all of them."""
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -200,17 +201,6 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
         options.probe_timeout_seconds,
     )
 
-    def consumer(
-        handler: Handler,
-        *,
-        on_poison: PoisonHandler,
-        is_transient: Callable[[BaseException], bool],
-        peek: Peek,
-    ) -> KeyedConsumer:
-        return worker_consumer(
-            options, handler, on_poison=on_poison, is_transient=is_transient, peek=peek
-        )
-
     model = build_provider(settings) if provider is None else gate(provider, settings)
     return AgentParts(
         options=options,
@@ -218,7 +208,7 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
         provider=model,
         cluster=cluster,
         clients=lambda: worker_clients(options),
-        consumer=consumer,
+        consumer=functools.partial(worker_consumer, options),
         use_cases=agent_use_cases(options, model),
         chapters=chapter_writer(model, settings.llm_offline_stream_seconds),
         models=replay_models(model, settings),
