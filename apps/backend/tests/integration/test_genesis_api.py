@@ -6,7 +6,6 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.genesis.sessions import load_session
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent import answer_request
@@ -147,7 +146,7 @@ async def assert_snapshot_is_replay(pool: asyncpg.Pool, settings: Settings, sid:
     owner = await pool.fetchval("SELECT user_id FROM genesis_sessions WHERE id = $1", sid)
     stored = await load_session(pool, sid, owner)
     assert stored is not None
-    assert await replayed(PostgresGenesisQueries(pool), sid) == stored.state
+    assert await replayed(pool, sid) == stored.state
 
 
 async def test_events_pagination_and_correlation(http: httpx.AsyncClient) -> None:

@@ -6,11 +6,12 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.genesis import GenesisQueries
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE, GenesisState, replay
+from infinite_scribe.persistence.memory.tables import Tables
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.composer import WriteComposer
+from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import EventEnvelope
 from tests.conftest import TEST_TOPIC
 
@@ -42,7 +43,13 @@ async def append_events(
     return ids
 
 
-async def replayed(queries: GenesisQueries, session_id: UUID) -> GenesisState | None:
+async def replayed(pool: asyncpg.Pool, session_id: UUID) -> GenesisState | None:
     """The session's state computed from `domain_events` alone (what the snapshot must equal)."""
-    rows = await queries.aggregate_events(AGGREGATE_TYPE, str(session_id))
+    rows = await load_events(pool, AGGREGATE_TYPE, str(session_id))
     return replay(session_id, ((row.event_type, row.payload) for row in rows))
+
+
+def replayed_in_memory(tables: Tables, session_id: UUID) -> GenesisState | None:
+    """The same, from the in-memory adapter's event list."""
+    events = [e for e in tables.events if e.aggregate_id == str(session_id)]
+    return replay(session_id, ((e.event_type, e.payload) for e in events))

@@ -14,6 +14,7 @@ from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.offline.stream import StreamingOffline
 from infinite_scribe.agents.parts import AgentParts, WorkerClients, WorkerOptions
 from infinite_scribe.agents.worker import AgentWorker, is_transient
+from infinite_scribe.composition.agents import agent_use_cases
 from infinite_scribe.kafka.cluster import ClusterGuard, ForeignBroker
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.runtime.worker import RuntimeOptions
@@ -108,13 +109,15 @@ def _options() -> WorkerOptions:
 
 def _worker(fakes: FakeParts) -> tuple[AgentWorker, ClusterGuard]:
     cluster = ClusterGuard(NoMetadata(), None, 1.0, 1.0)
+    provider = ModelGate(StreamingOffline(0.0), max_concurrency=2, max_retries=0)
     parts = AgentParts(
         options=_options(),
         runtime=RuntimeOptions(),
-        provider=ModelGate(StreamingOffline(0.0), max_concurrency=2, max_retries=0),
+        provider=provider,
         cluster=cluster,
         clients=fakes.clients,
         consumer=fakes.consumer,
+        use_cases=agent_use_cases(_options(), provider),
     )
     return AgentWorker(parts), cluster
 
@@ -162,3 +165,24 @@ async def test_a_poison_message_goes_to_the_handed_dead_letters() -> None:
     assert fakes.dead_letters.sent == [(DELIVERY, "ValueError", "not a proposal")]
     assert worker.registry.get_sample_value("agent_messages_poison_total") == 1
     await worker.shutdown()
+
+
+async def test_a_type_no_consumer_takes_is_counted_and_left_unread() -> None:
+    worker, _ = _worker(FakeParts(FakePool()))
+    await worker.startup()
+    handler = worker.running.consumer.handler  # type: ignore[attr-defined]
+    broken = Delivery("events", 0, 8, b"k", b"not json", {"ce_type": b"Genesis.Session.Created"})
+    await handler(broken)
+    await handler(Delivery("events", 0, 9, b"k", b"{}", {}))  # no type at all
+    assert worker.metrics.ignored._value.get() == 2
+    await worker.shutdown()
+
+
+def test_every_request_and_checked_event_has_its_consumer() -> None:
+    from infinite_scribe.application.continuity import CONTINUITY_EVENTS
+    from infinite_scribe.domain.chapters import CHAPTER_REQUEST_EVENTS
+    from infinite_scribe.domain.genesis_events import GENERATION_REQUEST_EVENTS
+
+    types = GENERATION_REQUEST_EVENTS | CHAPTER_REQUEST_EVENTS | CONTINUITY_EVENTS
+    lengths = len(GENERATION_REQUEST_EVENTS) + len(CHAPTER_REQUEST_EVENTS)
+    assert len(types) == lengths + len(CONTINUITY_EVENTS)  # no type has two consumers

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from infinite_scribe.api.app import create_app
 from infinite_scribe.application.event_chains import build_tree
 from infinite_scribe.domain.errors import FlowAlreadyResumed, FlowHandleExpired, FlowHandleNotFound
 from infinite_scribe.domain.event_names import validate_event_name
@@ -18,10 +17,10 @@ from infinite_scribe.domain.flows import (
     on_resume,
 )
 from infinite_scribe.domain.genesis import GenesisState, evolve
-from infinite_scribe.settings.settings import Settings
 from shared_types.enums import HandleStatus
 from shared_types.event_payloads import EVENT_PAYLOADS
 from shared_types.schema_export import export_schemas
+from tests.support.openapi import api_document
 
 KEPT = {"command_type": "ConfirmStage"}
 
@@ -93,11 +92,7 @@ def test_build_tree_nests_by_causation() -> None:
 
 
 def test_openapi_lists_the_flow_routes_with_their_errors() -> None:
-    settings = Settings(
-        database_url="postgresql://scribe@127.0.0.1:5432/scribe",
-        jwt_secret_key="x" * 48,  # type: ignore[arg-type]
-    )
-    paths = create_app(settings).openapi()["paths"]
+    paths = api_document()["paths"]
     resume = paths["/api/v1/flows/{correlation_id}/resume"]["post"]["responses"]
     assert {"200", "202", "401", "404", "409", "422"} <= resume.keys()
     assert "FLOW_HANDLE_EXPIRED" in resume["409"]["description"]

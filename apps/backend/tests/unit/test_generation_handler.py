@@ -2,7 +2,8 @@
 propose, fail, still wanted), the model provider and the dead-letter topic. A proposal is
 published once; a retryable failure is retried with backoff, then the task fails and the
 message goes to the dead letters (in that order); a request nobody wants any more is skipped;
-a cancelling event stops the model call; other event types are ignored unread."""
+a cancelling event stops the model call (other event types are the worker's routing's:
+test_agent_worker_parts.py)."""
 
 import asyncio
 import uuid
@@ -189,13 +190,6 @@ async def test_a_cancelling_event_stops_the_model_call() -> None:
     cancellations.peek(_delivery("Genesis.Session.StageConfirmed"))
     await asyncio.wait_for(handling, 5)
     assert work.calls == ["begin", "still_wanted"]  # stopped: nothing proposed, nothing failed
-
-
-async def test_other_event_types_are_ignored_unread() -> None:
-    work = FakeWork()
-    broken = Delivery("events", 0, 8, b"k", b"not json", {"ce_type": b"Genesis.Session.Created"})
-    await _handler(work, Scripted())(broken)
-    assert work.calls == []
 
 
 async def test_a_regeneration_runs_on_the_model_it_names() -> None:

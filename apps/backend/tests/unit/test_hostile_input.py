@@ -9,11 +9,12 @@ import jwt
 import pytest
 
 from infinite_scribe.api.app import create_app
-from infinite_scribe.api.identity import RepeatedHeader, authorization_and_key, single_headers
 from infinite_scribe.api.middleware.strict_json import strict_json_problems
+from infinite_scribe.api.request_head import head_of
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.domain.errors import AuthenticationError
 from infinite_scribe.settings.settings import ConfigurationError, Settings, load_settings
+from tests.support.openapi import api_document
 
 SECRET = "unit-secret-that-is-long-enough-0123456789"
 
@@ -45,13 +46,13 @@ def test_the_default_limits_agree() -> None:
     ],
 )
 def test_a_repeated_once_only_header_is_refused(headers: list[tuple[bytes, bytes]]) -> None:
-    with pytest.raises(RepeatedHeader):
-        single_headers(headers)
+    assert head_of({"headers": headers}).repeated is not None
 
 
 def test_one_of_each_is_read() -> None:
     headers = [(b"x-idempotency-key", b"k 1"), (b"authorization", b"Bearer t"), (b"a", b"b")]
-    assert authorization_and_key(headers) == ("Bearer t", "k 1")
+    head = head_of({"headers": headers})
+    assert (head.authorization, head.key, head.repeated) == ("Bearer t", "k 1", None)
 
 
 @pytest.mark.parametrize(
@@ -108,8 +109,7 @@ async def test_a_500_carries_the_request_id_and_the_error_body() -> None:
 
 
 def test_every_operation_documents_the_common_error_statuses() -> None:
-    app = create_app(Settings(database_url="postgresql://unused/db"))
-    document = app.openapi()
+    document = api_document()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             declared = set(operation["responses"])

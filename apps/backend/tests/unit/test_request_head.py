@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from infinite_scribe.api.identity import RepeatedHeader, authorization_and_key
+from infinite_scribe.api.identity import IDEMPOTENCY_KEY_HEADERS, SINGLE_HEADERS, RepeatedHeader
 from infinite_scribe.api.request_head import head_of
 
 HEADERS = [
@@ -17,6 +17,23 @@ HEADERS = [
     (b"content-type", b"application/json"),
     (b"host", b"example"),
 ]
+
+
+def authorization_and_key(
+    headers: tuple[tuple[bytes, bytes], ...],
+) -> tuple[str | None, str | None]:
+    """The rule, said plainly: each once-only header at most once, the two idempotency key
+    names counting as one; the one Authorization and the one key."""
+    found: dict[bytes, str] = {}
+    for name, value in headers:
+        if name not in SINGLE_HEADERS:
+            continue
+        keys = [seen for seen in found if seen in IDEMPOTENCY_KEY_HEADERS]
+        if name in found or (name in IDEMPOTENCY_KEY_HEADERS and keys):
+            raise RepeatedHeader((name if name in found else keys[0]).decode("latin-1"))
+        found[name] = value.decode("latin-1")
+    key = found.get(b"idempotency-key", found.get(b"x-idempotency-key"))
+    return found.get(b"authorization"), key
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3])

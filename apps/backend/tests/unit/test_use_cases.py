@@ -24,7 +24,7 @@ from infinite_scribe.persistence.memory.adapters import (
     MemoryUnitOfWork,
 )
 from shared_types import EventEnvelope
-from tests.support.events import replayed
+from tests.support.events import replayed_in_memory
 
 CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
 
@@ -58,7 +58,7 @@ async def test_a_command_is_one_read_and_one_write(app: App) -> None:
     state = await app.sessions.state(session, app.user)
     assert state.pending_command_type == "RequestConceptGeneration" and state.version == 2
     assert app.db.tables.tasks[result.task_id]["status"] == "PENDING"
-    assert await replayed(app.queries, session) == state
+    assert replayed_in_memory(app.db.tables, session) == state
 
 
 async def test_a_pending_twin_is_a_duplicate_and_a_repeated_key_replays(app: App) -> None:
@@ -124,7 +124,7 @@ async def test_the_agent_answer_finishes_the_task_once_and_registers_the_pause(a
     assert app.db.tables.inbox[asked.command_id]["status"] == "COMPLETED"
     [handle] = app.db.tables.handles.values()
     assert handle.correlation_id == str(asked.command_id)
-    assert await replayed(app.queries, session) == state
+    assert replayed_in_memory(app.db.tables, session) == state
 
 
 async def test_a_walk_to_the_end_supersedes_pending_requests_and_makes_the_novel(
@@ -144,4 +144,4 @@ async def test_a_walk_to_the_end_supersedes_pending_requests_and_makes_the_novel
     state = await app.sessions.state(session, app.user)
     assert state.current_stage.value == "FINISHED" and state.novel_id is not None
     assert app.db.tables.novels[state.novel_id]["user_id"] == app.user
-    assert await replayed(app.queries, session) == state
+    assert replayed_in_memory(app.db.tables, session) == state

@@ -21,7 +21,6 @@ from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
-from infinite_scribe.domain.chapters import CHAPTER_REQUEST_EVENTS
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
 
@@ -29,10 +28,6 @@ logger = logging.getLogger(__name__)
 
 #: The `stage` of a chapter's draft events (their `chapter` says which).
 DRAFT_STAGE = "CHAPTER"
-
-
-def is_chapter_request(delivery: Delivery) -> bool:
-    return delivery.header("ce_type") in CHAPTER_REQUEST_EVENTS
 
 
 class ChapterHandler:

@@ -38,7 +38,6 @@ from infinite_scribe.agents.proposal_inputs import (
     request_record,
 )
 from infinite_scribe.application.agent_work import AgentWork, Job
-from infinite_scribe.domain.genesis import GENERATION_REQUEST_EVENTS
 from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
@@ -111,9 +110,6 @@ class GenerationHandler:
         self.models = models or {provider.name: provider}
 
     async def __call__(self, delivery: Delivery) -> None:
-        if delivery.header("ce_type") not in GENERATION_REQUEST_EVENTS:
-            self.metrics.ignored.inc()
-            return
         with received(delivery, self.work.consumer) as request:
             await self._answer(delivery, request)
 

@@ -2,7 +2,6 @@
 one statement per interval (the re-drive sweeper leaves them alone), instead of one write per
 task per interval."""
 
-import asyncio
 import contextlib
 import logging
 from collections import Counter
@@ -29,12 +28,7 @@ class Heartbeats:
             if self._running[task_id] <= 0:
                 del self._running[task_id]
 
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
-            if self._running and not stop.is_set():
-                try:
-                    await self.touch(list(self._running))
-                except Exception as error:  # the next beat tries again
-                    logger.warning("heartbeat failed: %s", error)
+    async def beat(self) -> None:
+        """Touch the tasks running here (every `interval`, as the worker runs it)."""
+        if self._running:
+            await self.touch(list(self._running))

@@ -12,8 +12,14 @@ from typing import Protocol
 import asyncpg
 
 from infinite_scribe.agents.chapter_writer import ChapterWriter
+from infinite_scribe.agents.continuity.handler import CheckThreads
+from infinite_scribe.agents.continuity.redrive import CheckRedrive
 from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.port import LLMProvider
+from infinite_scribe.application.agent_work import AgentWork
+from infinite_scribe.application.chapter_work import ChapterWork
+from infinite_scribe.application.continuity import ContinuityWork
+from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, Peek, PoisonHandler
@@ -70,6 +76,20 @@ class WorkerClients:
     follows: PostgresStreamFollows | None = None
 
 
+@dataclass(frozen=True)
+class UseCases:
+    """The application's use cases the worker's handlers and jobs run, built on its clients
+    by the composition root (composition/agents.py `agent_use_cases`)."""
+
+    work: AgentWork
+    flows: FlowControl
+    chapters: ChapterWork
+    continuity: ContinuityWork
+    #: The checks' threads (closed with the worker) and their re-drive (issue 71).
+    check_threads: CheckThreads
+    check_redrive: CheckRedrive
+
+
 class EventConsumer(Protocol):
     """The consumer of the events topic as the worker drives it (kafka.consumer.KeyedConsumer)."""
 
@@ -107,6 +127,8 @@ class AgentParts:
     #: Opens the pool, unit of work and producers; entered in the worker's loop at start-up.
     clients: Callable[[], AbstractAsyncContextManager[WorkerClients]]
     consumer: ConsumerFactory
+    #: The use cases on the clients, built once they are open.
+    use_cases: Callable[[WorkerClients], UseCases]
     #: Who writes chapters (None: the provider's model, else the offline writer at once).
     chapters: ChapterWriter | None = None
     #: The providers a regeneration may name (issue 55; empty: the provider alone, by its

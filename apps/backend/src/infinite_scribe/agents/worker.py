@@ -17,38 +17,34 @@ from prometheus_client import CollectorRegistry
 
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.chapter_writer import chapter_writer
-from infinite_scribe.agents.chapters import ChapterHandler, is_chapter_request
-from infinite_scribe.agents.continuity.bible import read_bible, read_for
-from infinite_scribe.agents.continuity.handler import (
-    CheckThreads,
-    ContinuityHandler,
-    NovelChecks,
-    is_continuity_delivery,
-)
-from infinite_scribe.agents.continuity.model_review import chapter_reviewer
+from infinite_scribe.agents.chapters import ChapterHandler
+from infinite_scribe.agents.continuity.handler import ContinuityHandler, NovelChecks
 from infinite_scribe.agents.continuity.redrive import CheckRedrive
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.metrics import AgentMetrics
-from infinite_scribe.agents.parts import AgentParts, EventConsumer, WorkerClients
+from infinite_scribe.agents.parts import AgentParts, EventConsumer, UseCases, WorkerClients
 from infinite_scribe.agents.worker_registry import WorkerPresence
-from infinite_scribe.application.agent_work import AgentWork
-from infinite_scribe.application.chapter_work import ChapterWork
-from infinite_scribe.application.continuity import ContinuityWork
+from infinite_scribe.application.continuity import CONTINUITY_EVENTS
 from infinite_scribe.application.flows import FlowControl
+from infinite_scribe.domain.chapters import CHAPTER_REQUEST_EVENTS
 from infinite_scribe.domain.errors import ConcurrencyConflict, StorageUnavailable
-from infinite_scribe.kafka.consumer import Delivery
+from infinite_scribe.domain.genesis_events import GENERATION_REQUEST_EVENTS
+from infinite_scribe.kafka.consumer import Delivery, Handler
 from infinite_scribe.persistence.genesis.adapters import PoolProbe
 from infinite_scribe.persistence.operator.workers import PostgresWorkerRegistry
-from infinite_scribe.persistence.tasks.checks import PostgresCheckBacklog, PostgresCheckLedger
 from infinite_scribe.runtime.deadlines import answered_within
+from infinite_scribe.runtime.periodic import Periodic, run_periodic
+from infinite_scribe.runtime.routing import Routes, by_type
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
 
 logger = logging.getLogger(__name__)
 
 SOURCE_SERVICE = "agent-worker"
+#: How often the consumer's lag is reported (seconds).
+LAG_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +56,7 @@ class _Running:
     heartbeats: Heartbeats
     follows: Follows
     consumer: EventConsumer
+    check_redrive: CheckRedrive
 
 
 def is_transient(error: BaseException) -> bool:
@@ -68,8 +65,10 @@ def is_transient(error: BaseException) -> bool:
 
 
 class AgentWorker:
-    """A `runtime.Worker`: the consumer, the re-drive sweeper and the lag gauge. It is handed
-    its parts (agents/parts.py) by the composition root (composition/agents.py)."""
+    """A `runtime.Worker`: its consumers declared by event type (`_handlers`), its periodic
+    jobs declared by interval (`_jobs`: the re-drive and flow sweeps, the beats, the lag
+    gauge, the cluster guard). It is handed its parts (agents/parts.py), its use cases among
+    them, by the composition root (composition/agents.py)."""
 
     name = SOURCE_SERVICE
 
@@ -90,9 +89,11 @@ class AgentWorker:
         self.cancellations = Cancellations()
         self._open_clients = parts.clients
         self._new_consumer = parts.consumer
+        self._use_cases = parts.use_cases
         self._stack = AsyncExitStack()
         self._running: _Running | None = None
-        self._checks: CheckRedrive | None = None
+        self._lag_reported: set[str] = set()
+        self._checks: NovelChecks | None = None
 
     def runtime_options(self) -> RuntimeOptions:
         """How the worker runtime runs this worker (WORKER_METRICS_PORT, the grace)."""
@@ -108,6 +109,13 @@ class AgentWorker:
         if self._running is None:
             raise RuntimeError("the agent worker has not started")
         return self._running
+
+    @property
+    def checks(self) -> NovelChecks:
+        """Each novel's continuity checks (built at start-up)."""
+        if self._checks is None:
+            raise RuntimeError("the agent worker has not started")
+        return self._checks
 
     @property
     def consumer(self) -> EventConsumer | None:
@@ -126,38 +134,24 @@ class AgentWorker:
         await self._warm()
         clients = await self._stack.enter_async_context(self._open_clients())
         options = self.options
-        flows = FlowControl(
-            clients.uow,
-            clients.flow_queries,
-            ttl_seconds=options.flow_handle_ttl_seconds,
-            source_service=SOURCE_SERVICE,
-        )
-        work = AgentWork(
-            clients.uow,
-            clients.tasks,
-            consumer=options.consumer_group,
-            source_service=SOURCE_SERVICE,
-            flows=flows,
-        )
-        heartbeats = Heartbeats(work.heartbeat, max(options.redrive_after_seconds / 3, 0.1))
+        cases = self._use_cases(clients)
+        self._stack.callback(cases.check_threads.close)
+        self._checks = NovelChecks(cases.continuity, self.metrics, is_transient)
+        self._stack.push_async_callback(self._checks.close)
+        heartbeats = Heartbeats(cases.work.heartbeat, max(options.redrive_after_seconds / 3, 0.1))
         follows = Follows(None if clients.follows is None else clients.follows.followed)
         streaming = Streaming(
             clients.drafts, options.draft_interval_seconds, self.cancellations, heartbeats, follows
         )
-        handler = self._generation_handler(work, clients, streaming)
-        chapters = self._chapter_handler(clients, streaming)
-        continuity = self._continuity_handler(clients)
+        routes = Routes(
+            self._handlers(cases, clients, streaming),
+            lambda delivery: delivery.header("ce_type"),
+            self.metrics.ignored.inc,  # a type no handler takes: counted here, acknowledged
+        )
 
         async def guarded(delivery: Delivery) -> None:
             self.cluster.check()  # raises while the broker is another cluster's (issue 21)
-            if is_continuity_delivery(delivery):
-                await continuity(delivery)
-            elif is_chapter_request(delivery):
-                # The brief reads the memory of the chapters confirmed before the request.
-                await continuity.checks.settled((delivery.key or b"").decode(errors="replace"))
-                await chapters(delivery)
-            else:
-                await handler(delivery)
+            await routes(delivery)
 
         async def poison(delivery: Delivery, error: BaseException) -> None:
             self.metrics.poison.inc()
@@ -170,16 +164,19 @@ class AgentWorker:
             peek=self.cancellations.peek,
         )
         self.metrics.in_flight.set_function(lambda: consumer.in_flight)
-        self._running = _Running(clients, flows, heartbeats, follows, consumer)
+        self._running = _Running(
+            clients, cases.flows, heartbeats, follows, consumer, cases.check_redrive
+        )
         logger.info("agent worker started (provider %s)", self.provider.name)
 
-    def _generation_handler(
-        self, work: AgentWork, clients: WorkerClients, streaming: Streaming
-    ) -> GenerationHandler:
-        """The Genesis stages' handler: one request in, a proposal out (retried, then dead)."""
+    def _handlers(
+        self, cases: UseCases, clients: WorkerClients, streaming: Streaming
+    ) -> dict[str, Handler]:
+        """The worker's consumers, by the event type each takes: the Genesis stages' requests,
+        the chapters' (issue 39), and the continuity check's events (issue 48)."""
         options = self.options
-        return GenerationHandler(
-            work,
+        generation = GenerationHandler(
+            cases.work,
             self.provider,
             clients.dead_letters,
             self.metrics,
@@ -188,12 +185,8 @@ class AgentWorker:
             backoff_seconds=options.retry_backoff_seconds,
             models=self.models,
         )
-
-    def _chapter_handler(self, clients: WorkerClients, streaming: Streaming) -> ChapterHandler:
-        """The chapter requests' handler (issue 39), on the same clients and streams."""
-        options = self.options
-        return ChapterHandler(
-            ChapterWork(clients.uow, options.consumer_group, SOURCE_SERVICE),
+        chapter_drafts = ChapterHandler(
+            cases.chapters,
             self.chapter_writer,
             clients.dead_letters,
             self.metrics,
@@ -201,27 +194,31 @@ class AgentWorker:
             attempts=options.generation_attempts,
             backoff_seconds=options.retry_backoff_seconds,
         )
+        checks = self.checks
 
-    def _continuity_handler(self, clients: WorkerClients) -> ContinuityHandler:
-        """The continuity check (issue 48): its own ledger, its CPU work on its own threads."""
-        threads = CheckThreads()
-        self._stack.callback(threads.close)
-        consumer = f"{self.options.consumer_group}.continuity"
-        work = ContinuityWork(
-            clients.uow,
-            consumer,
-            SOURCE_SERVICE,
-            read_for,
-            read_bible,
-            threads,
-            chapter_reviewer(self.provider),
-            PostgresCheckLedger(clients.pool),
+        async def chapters(delivery: Delivery) -> None:
+            # The brief reads the memory of the chapters confirmed before the request.
+            await checks.settled((delivery.key or b"").decode(errors="replace"))
+            await chapter_drafts(delivery)
+
+        return by_type(
+            (GENERATION_REQUEST_EVENTS, generation),
+            (CHAPTER_REQUEST_EVENTS, chapters),
+            (CONTINUITY_EVENTS, ContinuityHandler(checks)),
         )
-        backlog = PostgresCheckBacklog(clients.pool, self.options.topic)
-        self._checks = CheckRedrive(backlog, consumer, self.options.redrive_after_seconds)
-        checks = NovelChecks(work, self.metrics, is_transient)
-        self._stack.push_async_callback(checks.close)
-        return ContinuityHandler(checks)
+
+    def _jobs(self, presence: WorkerPresence) -> list[Periodic]:
+        """The worker's periodic jobs, each on its interval (runtime/periodic.py)."""
+        running, options = self.running, self.options
+        return [
+            Periodic("worker registry beat", presence.interval, presence.beat),
+            Periodic("heartbeat", running.heartbeats.interval, running.heartbeats.beat, False),
+            Periodic("re-drive sweep", options.redrive_interval_seconds, self._redrive),
+            Periodic("checks' re-drive", options.redrive_interval_seconds, self._redrive_checks),
+            Periodic("flow sweep", options.flow_sweep_interval_seconds, self._settle_flows),
+            Periodic("lag", LAG_SECONDS, self._report_lag),
+            Periodic("cluster guard", self.cluster.interval, self.cluster.probe),
+        ]
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         running = self.running
@@ -231,14 +228,10 @@ class AgentWorker:
             running.heartbeats.interval,
             lambda: running.consumer.in_flight,
         )
+        await presence.arrive()
         helpers = [
-            asyncio.create_task(presence.run(stop)),
-            asyncio.create_task(running.heartbeats.run(stop)),
+            asyncio.create_task(run_periodic(self._jobs(presence), stop)),
             asyncio.create_task(running.follows.run(stop)),
-            asyncio.create_task(self._sweep(stop)),
-            asyncio.create_task(self._lag(stop)),
-            asyncio.create_task(self._sweep_flows(stop)),
-            asyncio.create_task(self.cluster.run(stop)),
         ]
         try:
             # Not one group join on a broker of another cluster: the group there is another
@@ -249,63 +242,44 @@ class AgentWorker:
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+            await presence.leave()
 
-    async def _sweep(self, stop: asyncio.Event) -> None:
-        """Re-publish the requests of tasks nobody works on (e.g. the broker lost them), and
-        the continuity events no check recorded (issue 71)."""
-        tasks, options = self.running.clients.tasks, self.options
-        while not stop.is_set():
-            try:
-                count = await tasks.redrive_stale(options.redrive_after_seconds, 100)
-                count += await self._sweep_checks()
-                if count:
-                    logger.info("re-published %d stale request(s) or check(s)", count)
-                    self.metrics.redriven.inc(count)
-            except StorageUnavailable as error:
-                logger.warning("re-drive sweep failed: %s", error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), options.redrive_interval_seconds)
+    async def _redrive(self) -> None:
+        """Re-publish the requests of tasks nobody works on (e.g. the broker lost them)."""
+        count = await self.running.clients.tasks.redrive_stale(
+            self.options.redrive_after_seconds, 100
+        )
+        if count:
+            logger.info("re-published %d stale request(s)", count)
+            self.metrics.redriven.inc(count)
 
-    async def _sweep_checks(self) -> int:
-        """The continuity checks' re-drive (its failure is logged, never the tasks' loop's)."""
-        try:
-            return await self._checks.sweep() if self._checks is not None else 0
-        except StorageUnavailable:
-            raise
-        except Exception:
-            logger.exception("continuity re-drive failed")
-            return 0
+    async def _redrive_checks(self) -> None:
+        """Re-publish the continuity events no check recorded (issue 71: a stop, a broker
+        restarted empty)."""
+        count = await self.running.check_redrive.sweep()
+        if count:
+            logger.info("re-published %d unchecked chapter event(s)", count)
+            self.metrics.redriven.inc(count)
 
-    async def _sweep_flows(self, stop: asyncio.Event) -> None:
+    async def _settle_flows(self) -> None:
         """Land pauses a dead worker left PENDING_PAUSE, and expire handles past their time
         (docs/flows.md: the agent worker owns the flows it paused)."""
-        flows, options = self.running.flows, self.options
-        while not stop.is_set():
-            try:
-                landed = await flows.settle(options.flow_settle_after_seconds)
-                expired = await flows.expire_due()
-                if landed or expired:
-                    logger.info("flows: %d pause(s) landed, %d expired", landed, expired)
-            except (StorageUnavailable, ConcurrencyConflict) as error:
-                logger.warning("flow sweep failed: %s", error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), options.flow_sweep_interval_seconds)
+        flows = self.running.flows
+        landed = await flows.settle(self.options.flow_settle_after_seconds)
+        expired = await flows.expire_due()
+        if landed or expired:
+            logger.info("flows: %d pause(s) landed, %d expired", landed, expired)
 
-    async def _lag(self, stop: asyncio.Event) -> None:
-        consumer = self.running.consumer
-        reported: set[str] = set()
-        while not stop.is_set():
-            with contextlib.suppress(Exception):
-                current = {str(p): lag for (_, p), lag in (await consumer.lag()).items()}
-                for partition, lag in current.items():
-                    self.metrics.lag.labels(partition).set(lag)
-                # A partition given to another worker is its to report: a stale value here
-                # would keep a lag alert firing after a rebalance.
-                for partition in reported - current.keys():
-                    self.metrics.lag.remove(partition)
-                reported = set(current)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 5)
+    async def _report_lag(self) -> None:
+        with contextlib.suppress(Exception):  # a broker away: the lag is reported again later
+            current = {str(p): lag for (_, p), lag in (await self.running.consumer.lag()).items()}
+            for partition, lag in current.items():
+                self.metrics.lag.labels(partition).set(lag)
+            # A partition given to another worker is its to report: a stale value here would
+            # keep a lag alert firing after a rebalance.
+            for partition in self._lag_reported - current.keys():
+                self.metrics.lag.remove(partition)
+            self._lag_reported = set(current)
 
     async def shutdown(self) -> None:
         await self._stack.aclose()  # what startup opened, in reverse (also after a failed one)

@@ -47,22 +47,16 @@ class WorkerPresence:
             self.worker_id, self.kind, self.host, self.pid, self.interval, self.in_flight()
         )
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Beat until `stop`; then (or when cancelled) leave the registry."""
+    async def arrive(self) -> None:
+        """At the worker's start: prune the rows of workers killed long ago."""
         with contextlib.suppress(Exception):
-            await self.registry.prune()  # rows of workers killed long ago
-        try:
-            while not stop.is_set():
-                try:
-                    await self.registry.beat(self._beat())
-                except Exception as error:  # the next beat tries again
-                    logger.warning("worker registry beat failed: %s", error)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.interval)
-        finally:
-            await self._leave()
+            await self.registry.prune()
 
-    async def _leave(self) -> None:
+    async def beat(self) -> None:
+        """The worker's row, fresh (every `interval`, as the worker runs it)."""
+        await self.registry.beat(self._beat())
+
+    async def leave(self) -> None:
         try:
             # Shielded: a stop that cancels the helpers must not cancel the row's deletion.
             await asyncio.shield(self.registry.leave(self.worker_id))

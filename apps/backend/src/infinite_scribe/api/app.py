@@ -1,5 +1,6 @@
 """The FastAPI application factory: lifespan builds the typed services container."""
 
+import asyncio
 import gc
 import inspect
 from collections.abc import AsyncIterator
@@ -20,11 +21,10 @@ from infinite_scribe.api.errors import install_error_handlers
 from infinite_scribe.api.metrics import ApiMetrics
 from infinite_scribe.api.middleware.cors import cors_middleware
 from infinite_scribe.api.middleware.deadline import DeadlineMiddleware
-from infinite_scribe.api.middleware.idempotency import INLINE_ROUTES
 from infinite_scribe.api.middleware.metrics import MetricsMiddleware
 from infinite_scribe.api.middleware.request_context import RequestContextMiddleware
 from infinite_scribe.api.middleware.trusted_host import TrustedHostMiddleware
-from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.paths import API_PREFIX, COMMAND_OPERATIONS
 from infinite_scribe.api.routes import (
     chapters,
     event_chains,
@@ -75,17 +75,26 @@ def build_router() -> APIRouter:
     return router
 
 
+def _build_routes_and_document(app: FastAPI) -> None:
+    for route in app.router.routes:
+        for _ in getattr(route, "effective_route_contexts", list)():
+            pass
+    app.openapi()
+
+
 async def _warm_up(app: FastAPI) -> None:
     """What FastAPI (0.16x) and anyio do at their first use, done before serving: each was
     0.1-0.5 s of the loop, taken by whichever request came first (issue 49). FastAPI builds
     an included router's routes and the OpenAPI document (the metrics middleware's route
     table reads it) at the first request; anyio imports its parts and its backend at their
     first use (Starlette runs sync dependencies and streams through it). A FastAPI without
-    `effective_route_contexts` builds its routes lazily as before."""
-    for route in app.router.routes:
-        for _ in getattr(route, "effective_route_contexts", list)():
-            pass
-    app.openapi()
+    `effective_route_contexts` builds its routes lazily as before.
+
+    The routes and the document are built on a thread: in `scribe up` the relay and the agent
+    worker already run on this loop, and the build (0.1-0.2 s of pure Python) held it, which
+    the loop's watchdog rightly reported as a stall at every start. Nothing serves yet, so
+    nothing else reads what the thread builds."""
+    await asyncio.to_thread(_build_routes_and_document, app)
     for module in (anyio, anyio.abc):
         for name in dir(module):
             getattr(module, name)
@@ -171,7 +180,7 @@ def middleware_stack(
     """
     cors = cors_middleware(settings)
     return [
-        (MetricsMiddleware, {"metrics": api_metrics, "inline_routes": INLINE_ROUTES}),
+        (MetricsMiddleware, {"metrics": api_metrics, "inline_routes": tuple(COMMAND_OPERATIONS)}),
         (TrustedHostMiddleware, {"allowed_hosts": settings.allowed_hosts()}),
         *([cors] if cors else []),
         (RequestContextMiddleware, {}),

@@ -38,18 +38,17 @@ from infinite_scribe.application.trash import TrashService
 from infinite_scribe.application.versions import SessionVersions
 from infinite_scribe.domain.estimates import Pricing
 from infinite_scribe.kafka.admin import BrokerProbe
-from infinite_scribe.persistence.database import create_pool, create_write_pool, keep_session
+from infinite_scribe.persistence.database import WRITE_POOL_SIZE
 from infinite_scribe.persistence.exports.store import PostgresNovelExports
 from infinite_scribe.persistence.genesis.adapters import PoolProbe, PostgresGenesisQueries
 from infinite_scribe.persistence.genesis.reads import PostgresReadQueries
 from infinite_scribe.persistence.genesis.trash import PostgresTrashQueries
 from infinite_scribe.persistence.idempotency.postgres_store import PostgresIdempotencyStore
 from infinite_scribe.persistence.idempotency.stores import open_idempotency_store
+from infinite_scribe.persistence.storage import StorageOptions, open_storage
 from infinite_scribe.persistence.story.memory import PostgresStoryQueries
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
-from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork
 from infinite_scribe.runtime.loop_lag import (
     LoopLagMonitor,
@@ -224,17 +223,21 @@ async def _open_writes(
     opened: AsyncExitStack, settings: Settings, database_url: str, metrics: ApiMetrics
 ) -> tuple[asyncpg.Pool, PostgresUnitOfWork]:
     """The API's pool and the unit of work on it, both closed by `opened`."""
-    # No per-release RESET round trip: the API's code never changes session state (issue 13).
-    pool = await create_pool(database_url, max_size=API_POOL_SIZE, reset=keep_session)
-    metrics.pool = pool
-    opened.push_async_callback(_close_pool, pool, metrics)
-    # The Kafka topic is decided here, once, not per request.
-    write_pool = await create_write_pool(database_url)
-    opened.push_async_callback(write_pool.close)
-    composer = WriteComposer(settings.kafka_topic, settings.event_max_bytes)
-    uow = unit_of_work(pool, composer, database_url, settings.write_batch_max, write_pool)
-    opened.push_async_callback(uow.close)
-    return pool, uow
+    options = StorageOptions(
+        database_url,
+        settings.kafka_topic,
+        settings.event_max_bytes,
+        pool_size=API_POOL_SIZE,
+        min_size=2,
+        write_pool_size=WRITE_POOL_SIZE,
+        write_batch_max=settings.write_batch_max,
+        # No per-release RESET round trip: the API's code never changes session state.
+        keep_session=True,
+    )
+    storage = await opened.enter_async_context(open_storage(options))
+    metrics.pool = storage.pool
+    opened.callback(setattr, metrics, "pool", None)  # before the pool closes
+    return storage.pool, storage.uow
 
 
 def _command_service(
@@ -249,11 +252,6 @@ def _command_service(
         uow, flow_queries, ttl_seconds=settings.flow_handle_ttl_seconds, source_service="api"
     )
     return MeteredCommandService(uow, queries, metrics, reactions=[ResumeOnReply(flow_control)])
-
-
-async def _close_pool(pool: asyncpg.Pool, metrics: ApiMetrics) -> None:
-    metrics.pool = None
-    await pool.close()
 
 
 def pricing_of(settings: Settings) -> Pricing:

@@ -15,7 +15,6 @@ from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.request_head import verified_user
 from infinite_scribe.observability.log_context import bind
-from infinite_scribe.settings.settings import Settings
 
 
 def services_of(app: Any) -> ApiServices:
@@ -29,13 +28,6 @@ async def get_services(request: Request) -> ApiServices:
 
 
 Services = Annotated[ApiServices, Depends(get_services)]
-
-
-async def get_settings(request: Request) -> Settings:
-    return services_of(request.app).settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 class BearerUser(SecurityBase):

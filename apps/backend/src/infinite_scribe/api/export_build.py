@@ -3,11 +3,12 @@ novel, renders it and stores the file on a small pool of its own, so that the bo
 megabytes (9 MB of chapters in, 9 MB of Markdown out for 1,000 chapters) never pass through the
 API's process and its loop."""
 
-import asyncio
 from uuid import UUID
 
+import asyncpg
+
 from infinite_scribe.application.exports import Render, build_file
-from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.database import run_with_pool
 from infinite_scribe.persistence.exports.store import PostgresNovelExports
 from infinite_scribe.persistence.genesis.novels import PostgresNovelQueries
 
@@ -16,18 +17,12 @@ def build_and_store(
     database_url: str, render: Render, novel_id: UUID, user_id: UUID, media: str, task_id: UUID
 ) -> bool:
     """Build and store the file (in the build's process; False: the novel is gone)."""
-    return asyncio.run(_build_and_store(database_url, render, novel_id, user_id, media, task_id))
 
-
-async def _build_and_store(
-    database_url: str, render: Render, novel_id: UUID, user_id: UUID, media: str, task_id: UUID
-) -> bool:
-    pool = await create_pool(database_url, min_size=1, max_size=1)
-    try:
+    async def build(pool: asyncpg.Pool) -> bool:
         source = await PostgresNovelQueries(pool).novel_source(novel_id, user_id)
         if source is None:
             return False
         await PostgresNovelExports(pool).built(novel_id, media, task_id, build_file(render, source))
         return True
-    finally:
-        await pool.close()
+
+    return run_with_pool(database_url, build)

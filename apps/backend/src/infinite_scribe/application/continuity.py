@@ -125,8 +125,12 @@ def chapters_of(event: EventEnvelope) -> list[tuple[int, str | None]]:
     return sorted(changed + [(int(n), None) for n in payload.get("removed") or ()])
 
 
+#: The events the continuity check takes (the agent worker routes them to it).
+CONTINUITY_EVENTS = frozenset({CONFIRMED, ROLLED_BACK, WAIVED})
+
+
 def is_continuity_event(event_type: str | None) -> bool:
-    return event_type in (CONFIRMED, ROLLED_BACK, WAIVED)
+    return event_type in CONTINUITY_EVENTS
 
 
 class ContinuityWork:

@@ -48,15 +48,13 @@ async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[
     from infinite_scribe.application.projections import ProjectionRebuilder
     from infinite_scribe.application.story_rebuild import StoryRebuilder
     from infinite_scribe.application.trash import TrashService
-    from infinite_scribe.persistence.database import create_pool
     from infinite_scribe.persistence.genesis.projections import PostgresProjectionQueries
     from infinite_scribe.persistence.genesis.trash import PostgresTrashQueries
-    from infinite_scribe.persistence.writes.composer import WriteComposer
-    from infinite_scribe.persistence.writes.repositories import unit_of_work
+    from infinite_scribe.persistence.storage import StorageOptions, open_storage
 
-    pool = await create_pool(database_url, min_size=1, max_size=2)
-    try:
-        uow = unit_of_work(pool, WriteComposer(settings.kafka_topic))
+    options = StorageOptions(database_url, settings.kafka_topic, settings.event_max_bytes)
+    async with open_storage(options) as storage:
+        pool, uow = storage.pool, storage.uow
         yield Maintenance(
             rebuilder=ProjectionRebuilder(uow, PostgresProjectionQueries(pool)),
             trash=TrashService(uow, PostgresTrashQueries(pool)),
@@ -64,8 +62,6 @@ async def maintenance(settings: "Settings", database_url: str) -> AsyncIterator[
             archive=ArchiveService(uow),
             pool=pool,
         )
-    finally:
-        await pool.close()
 
 
 def settings_and_url() -> tuple["Settings", str]:

@@ -4,27 +4,36 @@ after a start that failed part way), its consumer's factory, model gate and clus
 the `AgentWorker` handed all of them."""
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from infinite_scribe.agents.chapter_writer import chapter_writer
+from infinite_scribe.agents.continuity.bible import read_bible, read_for
+from infinite_scribe.agents.continuity.handler import CheckThreads
+from infinite_scribe.agents.continuity.model_review import chapter_reviewer
+from infinite_scribe.agents.continuity.redrive import CheckRedrive
 from infinite_scribe.agents.llm.factory import build_provider, gate, replay_models
 from infinite_scribe.agents.llm.port import LLMProvider
-from infinite_scribe.agents.parts import AgentParts, WorkerClients, WorkerOptions
-from infinite_scribe.agents.worker import AgentWorker
-from infinite_scribe.composition.common import close_pool, endpoints
+from infinite_scribe.agents.parts import AgentParts, UseCases, WorkerClients, WorkerOptions
+from infinite_scribe.agents.worker import SOURCE_SERVICE, AgentWorker
+from infinite_scribe.application.agent_work import AgentWork
+from infinite_scribe.application.chapter_work import ChapterWork
+from infinite_scribe.application.continuity import ContinuityWork
+from infinite_scribe.application.flows import FlowControl
+from infinite_scribe.composition.common import endpoints, options_from
 from infinite_scribe.kafka.admin import admin_client, ensure_topic
 from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, KeyedConsumer, Peek, PoisonHandler
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
-from infinite_scribe.persistence.database import create_pool, create_write_pool, keep_session
+from infinite_scribe.persistence.database import close_pool, create_pool, keep_session
+from infinite_scribe.persistence.storage import StorageOptions, open_storage
 from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
+from infinite_scribe.persistence.tasks.checks import PostgresCheckBacklog, PostgresCheckLedger
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
-from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.runtime.worker import RuntimeOptions, serve
 from infinite_scribe.settings.kafka import client_config
@@ -38,31 +47,15 @@ WORKER_WRITE_POOL_SIZE = 4
 
 
 def worker_options(settings: Settings) -> WorkerOptions:
-    """What the agent worker reads of the settings."""
+    """What the agent worker reads of the settings (each option: the setting of its name)."""
     url, kafka = endpoints(settings, "agent worker")
-    return WorkerOptions(
+    return options_from(
+        settings,
+        WorkerOptions,
+        ("", "worker_", "kafka_", "kafka_topic_", "relay_broker_"),
         database_url=url,
         kafka=kafka,
-        topic=settings.kafka_topic,
-        partitions=settings.kafka_topic_partitions,
         replication=settings.kafka_topic_replication_factor,
-        drafts_retention_ms=settings.drafts_retention_ms,
-        consumer_group=settings.worker_consumer_group,
-        session_timeout_ms=settings.worker_session_timeout_ms,
-        max_in_flight=settings.worker_max_in_flight,
-        event_max_bytes=settings.event_max_bytes,
-        write_batch_max=settings.write_batch_max,
-        cluster_id=settings.kafka_cluster_id,
-        probe_interval_seconds=settings.relay_broker_probe_interval_seconds,
-        probe_timeout_seconds=settings.relay_broker_probe_timeout_seconds,
-        redrive_after_seconds=settings.worker_redrive_after_seconds,
-        redrive_interval_seconds=settings.worker_redrive_interval_seconds,
-        flow_handle_ttl_seconds=settings.flow_handle_ttl_seconds,
-        flow_settle_after_seconds=settings.flow_settle_after_seconds,
-        flow_sweep_interval_seconds=settings.flow_sweep_interval_seconds,
-        draft_interval_seconds=settings.draft_interval_seconds,
-        generation_attempts=settings.worker_generation_attempts,
-        retry_backoff_seconds=settings.worker_retry_backoff_seconds,
     )
 
 
@@ -115,23 +108,26 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
         # No RESET round trip per release (3 per generation): the worker never changes session
         # state (as the API's pool, issue 13); the uow's `transaction()` and `autocommit()` are
         # all it runs.
-        pool = await create_pool(
-            options.database_url, min_size=1, max_size=WORKER_POOL_SIZE, reset=keep_session
+        storage = await stack.enter_async_context(
+            open_storage(
+                StorageOptions(
+                    options.database_url,
+                    options.topic,
+                    options.event_max_bytes,
+                    pool_size=WORKER_POOL_SIZE,
+                    write_pool_size=WORKER_WRITE_POOL_SIZE,
+                    write_batch_max=options.write_batch_max,
+                    keep_session=True,
+                )
+            )
         )
-        stack.push_async_callback(close_pool, pool)
+        pool, uow = storage.pool, storage.uow
         # The follows are read on a connection of their own: behind a burst of generations
         # on the pool, the first drafts would wait for them (decision 4002).
         follows_pool = await create_pool(
             options.database_url, min_size=1, max_size=1, reset=keep_session
         )
         stack.push_async_callback(close_pool, follows_pool)
-        write_pool = await create_write_pool(options.database_url, WORKER_WRITE_POOL_SIZE)
-        stack.push_async_callback(close_pool, write_pool)
-        composer = WriteComposer(options.topic, options.event_max_bytes)
-        uow = unit_of_work(
-            pool, composer, options.database_url, options.write_batch_max, write_pool
-        )
-        stack.push_async_callback(uow.close)
         yield WorkerClients(
             pool,
             uow,
@@ -141,6 +137,45 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
             dead_letters,
             PostgresStreamFollows(follows_pool),
         )
+
+
+def agent_use_cases(
+    options: WorkerOptions, provider: LLMProvider
+) -> Callable[[WorkerClients], UseCases]:
+    """The use cases the worker runs, built on its clients once they are open."""
+
+    def build(clients: WorkerClients) -> UseCases:
+        uow, group = clients.uow, options.consumer_group
+        flows = FlowControl(
+            uow,
+            clients.flow_queries,
+            ttl_seconds=options.flow_handle_ttl_seconds,
+            source_service=SOURCE_SERVICE,
+        )
+        checks = f"{group}.continuity"  # its own ledger
+        threads = CheckThreads()  # its CPU work on threads of its own (closed by the worker)
+        backlog = PostgresCheckBacklog(clients.pool, options.topic)
+        return UseCases(
+            work=AgentWork(
+                uow, clients.tasks, consumer=group, source_service=SOURCE_SERVICE, flows=flows
+            ),
+            flows=flows,
+            chapters=ChapterWork(uow, group, SOURCE_SERVICE),
+            continuity=ContinuityWork(
+                uow,
+                checks,
+                SOURCE_SERVICE,
+                read_for,
+                read_bible,
+                threads,
+                chapter_reviewer(provider),
+                PostgresCheckLedger(clients.pool),
+            ),
+            check_threads=threads,
+            check_redrive=CheckRedrive(backlog, checks, options.redrive_after_seconds),
+        )
+
+    return build
 
 
 def worker_consumer(
@@ -174,17 +209,6 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
         options.probe_timeout_seconds,
     )
 
-    def consumer(
-        handler: Handler,
-        *,
-        on_poison: PoisonHandler,
-        is_transient: Callable[[BaseException], bool],
-        peek: Peek,
-    ) -> KeyedConsumer:
-        return worker_consumer(
-            options, handler, on_poison=on_poison, is_transient=is_transient, peek=peek
-        )
-
     model = build_provider(settings) if provider is None else gate(provider, settings)
     return AgentParts(
         options=options,
@@ -192,7 +216,8 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
         provider=model,
         cluster=cluster,
         clients=lambda: worker_clients(options),
-        consumer=consumer,
+        consumer=functools.partial(worker_consumer, options),
+        use_cases=agent_use_cases(options, model),
         chapters=chapter_writer(model, settings.llm_offline_stream_seconds),
         models=replay_models(model, settings),
         model_health=ModelHealth.of(settings) if provider is None else ModelHealth(None),

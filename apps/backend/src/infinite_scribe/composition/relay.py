@@ -9,10 +9,10 @@ from typing import TypeVar
 
 import asyncpg
 
-from infinite_scribe.composition.common import close_pool, endpoints
+from infinite_scribe.composition.common import endpoints, options_from
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.kafka.producer import Publisher
-from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.database import close_pool, create_pool, keep_session
 from infinite_scribe.persistence.relay.members import RelayMembers
 from infinite_scribe.persistence.relay.store import OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
@@ -25,25 +25,16 @@ P = TypeVar("P", bound=Publisher)
 
 
 def relay_options(settings: Settings) -> RelayOptions:
-    """What the relay reads of the settings."""
+    """What the relay reads of the settings (each option: the setting of its name)."""
     url, kafka = endpoints(settings, "relay")
     backoff = tuple(float(p) for p in settings.relay_retry_backoff.split(",") if p.strip())
-    return RelayOptions(
+    return options_from(
+        settings,
+        RelayOptions,
+        ("relay_", "kafka_", "relay_broker_"),
         database_url=url,
         kafka=kafka,
-        batch_size=settings.relay_batch_size,
-        max_in_flight_batches=settings.relay_max_in_flight_batches,
-        max_per_key=settings.relay_max_per_key,
-        member_ttl_seconds=settings.relay_member_ttl_seconds,
-        poll_interval=settings.relay_poll_interval,
-        lease_seconds=settings.relay_lease_seconds,
         retry_backoff=backoff,
-        max_message_bytes=settings.relay_max_message_bytes,
-        message_timeout_ms=settings.relay_message_timeout_ms,
-        cluster_id=settings.kafka_cluster_id,
-        probe_interval_seconds=settings.relay_broker_probe_interval_seconds,
-        probe_timeout_seconds=settings.relay_broker_probe_timeout_seconds,
-        health_max_pending_age=settings.relay_health_max_pending_age,
     )
 
 

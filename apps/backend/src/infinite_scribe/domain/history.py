@@ -101,11 +101,6 @@ def session_history(events: Iterable[LoggedEvent]) -> list[dict[str, Any]]:
     return [{"stage": stage.value, "versions": versions} for stage, versions in stages.items()]
 
 
-def target_of(events: Iterable[LoggedEvent], event_id: UUID) -> VersionTarget | None:
-    """The version `event_id` of this lineage (None: it is not one of its versions)."""
-    return fold(events).targets.get(event_id)
-
-
 def branched(
     user_id: UUID,
     source_id: UUID,

@@ -4,7 +4,6 @@ process whose broker died never reconnects to another instance's broker on the s
 (issue 21; docs/decisions/2150-embedded-broker-identity.md)."""
 
 import asyncio
-import contextlib
 import logging
 from typing import Any, Protocol
 
@@ -82,19 +81,15 @@ class ClusterGuard:
             for task in waits:
                 task.cancel()
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def probe(self) -> None:
+        """Ask the broker once which cluster it is (every `interval`, as the worker runs it)."""
         if self.expected is None:
             self.verified.set()
             return
-        while not stop.is_set():
-            problem = await asyncio.to_thread(
-                broker_problem, self.client, self.expected, self.timeout
-            )
-            if is_wrong_cluster(problem) != self.foreign:
-                log = logger.warning if is_wrong_cluster(problem) else logger.info
-                log("cluster guard: %s", problem or "the expected broker answers again")
-            self.problem = problem
-            if problem is None:
-                self.verified.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+        problem = await asyncio.to_thread(broker_problem, self.client, self.expected, self.timeout)
+        if is_wrong_cluster(problem) != self.foreign:
+            log = logger.warning if is_wrong_cluster(problem) else logger.info
+            log("cluster guard: %s", problem or "the expected broker answers again")
+        self.problem = problem
+        if problem is None:
+            self.verified.set()

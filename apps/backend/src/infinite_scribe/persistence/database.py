@@ -1,6 +1,7 @@
 """asyncpg connection pools with JSON codecs, and the database URL forms each driver wants."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -120,6 +121,16 @@ async def create_write_pool(url: str, max_size: int = WRITE_POOL_SIZE) -> asyncp
         server_settings={"plan_cache_mode": "force_generic_plan"},
         reset=keep_session,
     )
+
+
+#: How long closing a pool may wait for its connections at shutdown.
+POOL_CLOSE_SECONDS = 2.0
+
+
+async def close_pool(pool: asyncpg.Pool) -> None:
+    """Close `pool`, waiting at most POOL_CLOSE_SECONDS for its connections."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
 
 
 async def connect(url: str) -> asyncpg.Connection:

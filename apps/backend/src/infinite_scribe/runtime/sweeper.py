@@ -3,11 +3,12 @@ until the stop event. A failed sweep is logged and retried at the next interval 
 may be restarting); /health reports the last failure until a sweep succeeds."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter
+
+from infinite_scribe.runtime.periodic import Periodic, run_every
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,7 @@ class PeriodicSweeper:
         """Nothing to close."""
 
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
-        while not stop.is_set():
-            await self._sweep_once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+        await run_every(Periodic(self.name, self.interval, self._sweep_once), stop)
 
     async def _sweep_once(self) -> None:
         try:

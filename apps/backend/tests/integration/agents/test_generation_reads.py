@@ -16,7 +16,10 @@ from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE, STAGE_CONFIRMED
 from infinite_scribe.domain.wishes import PROMPT_SOURCES, prompt_inputs, writer_wishes
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
-from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
+from infinite_scribe.persistence.tasks.async_tasks import (
+    PostgresTaskQueries,
+    PostgresTaskRepository,
+)
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.event_store import envelope_of
 from infinite_scribe.persistence.writes.repositories import unit_of_work
@@ -78,7 +81,10 @@ async def test_a_generation_reads_what_its_prompt_uses(clean_db: asyncpg.Pool) -
             list(PROMPT_SOURCES),
         )
     ]
-    read = await PostgresTaskQueries(clean_db, TOPIC).generation_requests(session_id)
+    async with clean_db.acquire() as connection:  # the start's one statement reads them
+        started = await PostgresTaskRepository(connection).start_with_session(request.event_id)
+    assert started is not None
+    read = started.requests
     assert len(orjson.dumps([p for _, _, p in whole])) > 1_000_000  # what was read before
     assert len(orjson.dumps([p for _, _, p in read])) < READ_BOUND
     # The latest source of each type and stage, oldest first: bounded whatever the log holds,

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from infinite_scribe.agents.attempts import received
 from infinite_scribe.agents.metrics import AgentMetrics
-from infinite_scribe.application.continuity import ContinuityWork, is_continuity_event
+from infinite_scribe.application.continuity import ContinuityWork
 from infinite_scribe.kafka.consumer import Delivery
 from shared_types import EventEnvelope
 
@@ -37,10 +37,6 @@ MAX_WAITING = 1_000
 #: brief reads the memory of the chapters confirmed before it (a check is ~1 s, decision 7100);
 #: past it the draft starts with the memory as it is.
 SETTLE_SECONDS = 10.0
-
-
-def is_continuity_delivery(delivery: Delivery) -> bool:
-    return is_continuity_event(delivery.header("ce_type"))
 
 
 #: Checks whose CPU work runs at once: the pieces of different novels' checks interleave

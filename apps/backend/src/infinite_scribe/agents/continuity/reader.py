@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infinite_scribe.agents.continuity.referents import Referents
 from infinite_scribe.agents.continuity.names import MAX_RULE_NAMES, names_in
+from infinite_scribe.agents.continuity.referents import Referents
 from infinite_scribe.agents.continuity.rules import Rules, Trait, compiled
 
 #: A chapter is at most 60,000 characters (MAX_CHAPTER_TEXT): about 2,000 sentences.

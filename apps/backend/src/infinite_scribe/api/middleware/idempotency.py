@@ -3,8 +3,8 @@
 A request carrying `Idempotency-Key` (or `X-Idempotency-Key`) claims the key for its user; the
 first one runs and its 2xx answer is stored; retries get that answer replayed byte for byte.
 Routes listed in IDEMPOTENCY_AUTO_KEY_ROUTES ("POST /api/v1/x/{id}") get a server-side `auto:`
-key when the client sends none. The command route (INLINE_ROUTES) stores its answer in its own
-write instead of claiming and completing here. See docs/idempotency.md.
+key when the client sends none. The command routes (api/paths.py COMMAND_OPERATIONS) store
+their answer in their own write instead of claiming and completing here. See docs/idempotency.md.
 """
 
 import logging
@@ -30,7 +30,6 @@ from infinite_scribe.api.middleware.idempotency_replies import (
     safe_headers,
     send_reply,
 )
-from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.request_head import head_of, verified_user
 from infinite_scribe.api.route_table import route_of
 from infinite_scribe.api.token_cache import VerifiedTokens
@@ -55,14 +54,11 @@ logger = logging.getLogger(__name__)
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
-#: Routes that store a keyed request's answer inside their own write (issue 20: a keyed command
-#: costs no extra round trip), when the store is PostgreSQL. The middleware still validates the
-#: key, reads the body and computes the fingerprint; the route gets them as `InlineKey`. The
-#: request's one match says whether it reached one of them (api/route_table.py `inline`).
-INLINE_ROUTES = (
-    f"POST {API_PREFIX}/genesis/sessions/{{session_id}}/commands",
-    f"POST {API_PREFIX}/novels/{{novel_id}}/commands",
-)
+# The command operations (api/paths.py COMMAND_OPERATIONS) store a keyed request's answer
+# inside their own write (issue 20: a keyed command costs no extra round trip), when the store
+# is PostgreSQL. The middleware still validates the key, reads the body and computes the
+# fingerprint; the route gets them as `InlineKey`. The request's one match says whether it
+# reached one of them (api/route_table.py `inline`).
 #: Where `InlineKey` is left in the ASGI scope's state (`request.state.idempotency`).
 INLINE_KEY = "idempotency"
 

@@ -7,21 +7,21 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
 
-from infinite_scribe.api.command_route import command_reply
-from infinite_scribe.api.routes.genesis import (
+from infinite_scribe.api.routes.common import (
     ERRORS,
     CallerDep,
     IdempotencyKey,
     StandardIdempotencyKey,
+    command_responses,
     json_response,
-    raw_response,
+    sent,
 )
 from infinite_scribe.api.schemas.chapters import (
     NOVEL_COMMAND_EXAMPLES,
     ChapterHistoryOut,
     NovelCommandRequest,
 )
-from infinite_scribe.api.schemas.genesis import CommandReply, DuplicateCommandBody, ErrorBody
+from infinite_scribe.api.schemas.genesis import CommandReply, ErrorBody
 from infinite_scribe.application.versions import MAX_PAGE_SIZE, PAGE_SIZE
 
 router = APIRouter(prefix="/novels", tags=["novels"])
@@ -41,18 +41,13 @@ _NOVEL_ERRORS: dict[int | str, dict[str, Any]] = {
     "/{novel_id}/commands",
     status_code=202,
     response_model=CommandReply,
-    responses={
-        **_NOVEL_ERRORS,
-        202: {"description": "Async command received; follow `task_id` (also `Location`)"},
-        200: {"model": CommandReply, "description": "Sync command completed"},
-        409: {
-            "model": DuplicateCommandBody | ErrorBody,
-            "description": "DUPLICATE_COMMAND (same type still pending), INVALID_STATE "
-            "(another chapter is being written, a finding not open), "
-            "VERSION_CONFLICT, GENERATION_PENDING (a rollback while a chapter is written), "
-            "SESSION_TRASHED (the novel's session is in the trash) or CONCURRENCY_CONFLICT",
-        },
-    },
+    responses=command_responses(
+        _NOVEL_ERRORS,
+        "DUPLICATE_COMMAND (same type still pending), INVALID_STATE (another chapter is being "
+        "written, a finding not open), VERSION_CONFLICT, GENERATION_PENDING (a rollback while "
+        "a chapter is written), SESSION_TRASHED (the novel's session is in the trash) or "
+        "CONCURRENCY_CONFLICT",
+    ),
 )
 async def send_novel_command(
     novel_id: UUID,
@@ -65,17 +60,8 @@ async def send_novel_command(
     `draft` events on the novel's live stream, `context_id` = the novel), 200 COMPLETED for
     ConfirmChapter and RollbackToVersion. Idempotency keys as for session commands."""
     key = idempotency_key or standard_idempotency_key
-    services = call.services
-    reply = await command_reply(
-        services,
-        call.context,
-        novel_id,
-        (command.command_type, command.payload),
-        key,
-        call.inline_key,
-        services.novel_commands,
-    )
-    return raw_response(reply)
+    command_of = (command.command_type, command.payload)
+    return await sent(call, novel_id, command_of, key, call.services.novel_commands)
 
 
 _HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
+from infinite_scribe.api.routes.common import ERRORS, CallerDep, json_response
 from infinite_scribe.api.schemas.flows import EventChainOut
 from infinite_scribe.api.schemas.genesis import EventOut
 

@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
-from infinite_scribe.api.routes.genesis import ERRORS, CursorQuery, lines_response
+from infinite_scribe.api.routes.common import ERRORS, CursorQuery, lines_response
 from infinite_scribe.api.schemas.genesis import EventPage
 from infinite_scribe.application.reads import decode_sequence
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Response
 from infinite_scribe.api.file_names import attachment
 from infinite_scribe.api.novel_epub import EPUB
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
-from infinite_scribe.api.routes.genesis import CallerDep, json_response
+from infinite_scribe.api.routes.common import CallerDep, json_response
 from infinite_scribe.api.schemas.exports import ExportAccepted, ExportFormat, ExportRequest
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.application.ports.reads import ChapterWindow

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.paths import API_PREFIX
-from infinite_scribe.api.routes.genesis import (
+from infinite_scribe.api.routes.common import (
     CallerDep,
     IdempotencyKey,
     StandardIdempotencyKey,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from infinite_scribe.api.command_route import command_reply
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
-from infinite_scribe.api.routes.genesis import (
+from infinite_scribe.api.routes.common import (
     ERRORS,
     CallerDep,
     IdempotencyKey,

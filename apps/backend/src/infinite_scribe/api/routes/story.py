@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from infinite_scribe.api.routes.genesis import CallerDep, json_response
+from infinite_scribe.api.routes.common import CallerDep, json_response
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.story import FindingsOut, MemoryOut
 from infinite_scribe.application.story import MAX_FINDINGS_PAGE

@@ -5,7 +5,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
-from infinite_scribe.api.routes.genesis import ERRORS, json_response
+from infinite_scribe.api.routes.common import ERRORS, json_response
 from infinite_scribe.api.schemas.fields import shallow_fields
 from infinite_scribe.api.schemas.genesis import TaskOut
 from infinite_scribe.application.tasks import read_task

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from infinite_scribe.api.routes.genesis import ERRORS, CallerDep, json_response
+from infinite_scribe.api.routes.common import ERRORS, CallerDep, json_response
 from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.trash import PurgeReply, TrashedSessionOut, TrashList, TrashReply
 

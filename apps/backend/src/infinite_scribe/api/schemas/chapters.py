@@ -3,39 +3,21 @@ typed variant per command type of the novel (domain/chapter_commands.py), parsed
 run time as the session commands are (api/schemas/commands.py)."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi.openapi.models import Example
-from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic import BaseModel, Field
 
-from infinite_scribe.api.schemas.commands import typed_command
+from infinite_scribe.api.schemas.commands import LooseCommand, typed_commands
 from infinite_scribe.api.schemas.history import Provenance
 from infinite_scribe.domain.chapter_commands import NOVEL_PAYLOAD_MODELS
 
-NOVEL_TYPED_COMMANDS = tuple(
-    typed_command(name, model, prefix="Novel") for name, model in NOVEL_PAYLOAD_MODELS.items()
-)
-NovelTypedCommand = Annotated[
-    Union[NOVEL_TYPED_COMMANDS],  # type: ignore[valid-type]  # noqa: UP007 - built at import
-    Field(discriminator="command_type"),
-]
-_TYPED = TypeAdapter(NovelTypedCommand)
 
-
-class NovelCommandRequest(BaseModel):
+class NovelCommandRequest(LooseCommand):
     """A command for the novel's chapters; see the variants for each type's payload."""
 
-    command_type: str = Field(min_length=1, max_length=100)
-    payload: dict[str, Any] = Field(default_factory=dict)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        return handler(_TYPED.core_schema)
+    typed = typed_commands(NOVEL_PAYLOAD_MODELS, prefix="Novel")
 
 
 NOVEL_COMMAND_EXAMPLES: dict[str, Example] = {

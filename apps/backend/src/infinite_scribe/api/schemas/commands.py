@@ -6,7 +6,8 @@ validated by the command's own model in the application (same models as the sche
 an unknown type is `UNKNOWN_COMMAND` and a bad payload lists the payload's errors, as before.
 """
 
-from typing import Annotated, Any, Literal, Union
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter, create_model
@@ -35,22 +36,14 @@ def typed_command(
     )
 
 
-#: One variant per registered command type (domain/commands.py PAYLOAD_MODELS), so a new
-#: command type appears in the OpenAPI document without touching this module.
-TYPED_COMMANDS = tuple(typed_command(name, model) for name, model in PAYLOAD_MODELS.items())
-TypedCommand = Annotated[
-    Union[TYPED_COMMANDS],  # type: ignore[valid-type]  # noqa: UP007 - built at import
-    Field(discriminator="command_type"),
-]
-_TYPED_COMMAND = TypeAdapter(TypedCommand)
-
-
-class CommandRequest(BaseModel):
-    """A command for the session; see the variants for each type's payload."""
+class LooseCommand(BaseModel):
+    """A command as it is parsed: its type and its payload, which the command's own payload
+    model validates (see the command table). Documented as its aggregate's typed variants."""
 
     command_type: str = Field(min_length=1, max_length=100)
-    #: Validated by the command's own payload model (see the command table).
     payload: dict[str, Any] = Field(default_factory=dict)
+    #: The discriminated union of the aggregate's variants (`typed_commands`).
+    typed: ClassVar[TypeAdapter[Any]]
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -58,7 +51,26 @@ class CommandRequest(BaseModel):
     ) -> JsonSchemaValue:
         # Document the discriminated union the application enforces instead of the loose
         # envelope it is parsed with.
-        return handler(_TYPED_COMMAND.core_schema)
+        return handler(cls.typed.core_schema)
+
+
+def typed_commands(
+    payload_models: Mapping[str, type[CommandPayload]], prefix: str = ""
+) -> TypeAdapter[Any]:
+    """One variant per registered command type of an aggregate, so a new command type appears
+    in the OpenAPI document without touching this module."""
+    variants = tuple(typed_command(type_, model, prefix) for type_, model in payload_models.items())
+    union = Annotated[
+        Union[variants],  # type: ignore[valid-type]  # noqa: UP007 - built at import
+        Field(discriminator="command_type"),
+    ]
+    return TypeAdapter(union)
+
+
+class CommandRequest(LooseCommand):
+    """A command for the session; see the variants for each type's payload."""
+
+    typed = typed_commands(PAYLOAD_MODELS)
 
 
 #: The request of the Story 2.2 spec (spec/story-2.2-summary.zh.md), sent as is by clients.

@@ -11,7 +11,6 @@ from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.writes import ProposalInput
 from infinite_scribe.domain.genesis import GenesisState, VersionTarget
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
-from shared_types import DomainEventRow
 
 
 @dataclass(frozen=True)
@@ -143,10 +142,6 @@ class GenesisQueries(CommandReads, Protocol):
         """Rows with the columns of `EventOut`, in aggregate-version order."""
         ...
 
-    async def correlated_events(
-        self, correlation_id: UUID, user_id: UUID, after: int, limit: int
-    ) -> list[Any]: ...
-
     async def session_event_lines(
         self, session_id: UUID, after: int, limit: int, max_bytes: int
     ) -> EventLines:
@@ -158,12 +153,6 @@ class GenesisQueries(CommandReads, Protocol):
         self, correlation_id: UUID, user_id: UUID, after: int, limit: int, max_bytes: int
     ) -> EventLines:
         """The flow's events the user caused after global id `after`, bounded likewise."""
-        ...
-
-    async def aggregate_events(
-        self, aggregate_type: str, aggregate_id: str
-    ) -> list[DomainEventRow]:
-        """Every event of one aggregate in version order (the input of a replay)."""
         ...
 
 

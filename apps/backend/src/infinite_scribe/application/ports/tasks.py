@@ -46,13 +46,16 @@ class TaskRecord:
 
 
 #: (event id, event type, payload) of a session's events a prompt is built from.
+#: (event id, event type, payload) of the session's events a prompt is built from
+#: (domain.wishes.PROMPT_SOURCES), oldest first: writer_wishes folds the wishes, prompt_inputs
+#: names them in a proposal's provenance.
 GenerationRequests = list[tuple[UUID, str, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
 class StartedTask:
     """What an agent's begin reads in its one statement: the started task, its session (None:
-    gone) and the session's `generation_requests`."""
+    gone) and the session's `GenerationRequests`."""
 
     task: TaskRecord
     session: SessionSnapshot | None
@@ -70,13 +73,9 @@ class TaskRepository(Protocol):
         """PENDING/RUNNING -> RUNNING (one more attempt); its command -> PROCESSING."""
         ...
 
-    async def start_for_event(self, request_event_id: UUID) -> TaskRecord | None:
-        """`start` the task that answers `request_event_id` and return it, in one statement;
-        None when there is none, or it is finished or cancelled."""
-        ...
-
     async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
-        """`start_for_event` with the task's session and its `generation_requests`, all in
+        """`start` the task that answers `request_event_id` (None when there is none, or it is
+        finished or cancelled), with the task's session and its `GenerationRequests`, all in
         one statement (issue 40)."""
         ...
 
@@ -88,12 +87,6 @@ class TaskQueries(Protocol):
 
     async def touch(self, task_ids: list[UUID]) -> None:
         """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
-
-    async def generation_requests(self, session_id: UUID) -> GenerationRequests:
-        """(event id, event type, payload) of the session's events a prompt is built from
-        (domain.wishes.PROMPT_SOURCES), oldest first: writer_wishes folds the wishes,
-        prompt_inputs names them in a proposal's provenance."""
-        ...
 
     async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
         """The parts of a batched outline kept so far (decision 5404), by part number."""

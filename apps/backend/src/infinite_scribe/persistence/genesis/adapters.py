@@ -27,8 +27,6 @@ from infinite_scribe.persistence.genesis.version_page import (
     version_page,
     version_target,
 )
-from infinite_scribe.persistence.writes.event_store import load_events
-from shared_types import DomainEventRow
 
 
 class PostgresGenesisRepository:
@@ -100,20 +98,6 @@ class PostgresGenesisQueries:
     async def session_events(self, session_id: UUID, after: int, limit: int) -> list[Any]:
         with translated():
             return await genesis_sql.session_events(self.pool, session_id, after, limit)
-
-    async def correlated_events(
-        self, correlation_id: UUID, user_id: UUID, after: int, limit: int
-    ) -> list[Any]:
-        with translated():
-            return await genesis_sql.correlated_events(
-                self.pool, correlation_id, user_id, after, limit
-            )
-
-    async def aggregate_events(
-        self, aggregate_type: str, aggregate_id: str
-    ) -> list[DomainEventRow]:
-        with translated():
-            return await load_events(self.pool, aggregate_type, aggregate_id)
 
     async def session_event_lines(
         self, session_id: UUID, after: int, limit: int, max_bytes: int

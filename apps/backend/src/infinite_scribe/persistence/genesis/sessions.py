@@ -152,22 +152,3 @@ async def session_events(
         after,
         limit,
     )
-
-
-async def correlated_events(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    correlation_id: UUID,
-    user_id: UUID,
-    after: int,
-    limit: int,
-) -> list[asyncpg.Record]:
-    """One business flow's events in global order, limited to those the user caused."""
-    return await connection.fetch(
-        f"SELECT {_EVENT_COLUMNS} FROM domain_events "
-        "WHERE correlation_id = $1 AND metadata->>'user_id' = $2 AND id > $3 "
-        "ORDER BY id LIMIT $4",
-        correlation_id,
-        str(user_id),
-        after,
-        limit,
-    )

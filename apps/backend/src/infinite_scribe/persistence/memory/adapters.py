@@ -51,7 +51,6 @@ from infinite_scribe.persistence.memory.tables import (
     Tables,
     apply,
 )
-from shared_types import DomainEventRow
 
 R = TypeVar("R")
 
@@ -238,11 +237,6 @@ class MemoryGenesis:
         events = [e for e in self.tables.events if e.aggregate_id == str(session_id)]
         return [e for e in events if (e.aggregate_version or 0) > after][:limit]
 
-    async def correlated_events(
-        self, correlation_id: UUID, user_id: UUID, after: int, limit: int
-    ) -> list[Any]:
-        return [e for e in self.tables.events if e.correlation_id == correlation_id][:limit]
-
     async def session_event_lines(
         self, session_id: UUID, after: int, limit: int, max_bytes: int
     ) -> EventLines:
@@ -252,19 +246,9 @@ class MemoryGenesis:
     async def correlated_event_lines(
         self, correlation_id: UUID, user_id: UUID, after: int, limit: int, max_bytes: int
     ) -> EventLines:
-        rows = await self.correlated_events(correlation_id, user_id, after, limit + 1)
+        events = self.tables.events
+        rows = [e for e in events if e.correlation_id == correlation_id][: limit + 1]
         return event_lines(rows, limit, max_bytes, "id")
-
-    async def aggregate_events(
-        self, aggregate_type: str, aggregate_id: str
-    ) -> list[DomainEventRow]:
-        rows = []
-        for number, e in enumerate(self.tables.events, start=1):
-            if (e.aggregate_type, e.aggregate_id) == (aggregate_type, aggregate_id):
-                fields = e.model_dump(exclude={"actor_id", "occurred_at"})
-                fields |= {"id": number, "metadata": e.metadata.model_dump(), "archived": False}
-                rows.append(DomainEventRow.model_validate(fields | {"created_at": e.occurred_at}))
-        return rows
 
 
 class MemoryTasks:
@@ -282,17 +266,13 @@ class MemoryTasks:
                 )  # fmt: skip
         return None
 
-    async def start_for_event(self, request_event_id: UUID) -> TaskRecord | None:
+    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
         found = await self.lock_for_event(request_event_id)
         if found is None or found.status not in UNFINISHED:
             return None
         await self.start(found.task_id)
-        return await self.lock_for_event(request_event_id)
-
-    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
-        task = await self.start_for_event(request_event_id)
-        if task is None:
-            return None
+        task = await self.lock_for_event(request_event_id)
+        assert task is not None
         row = self.tables.sessions.get(task.session_id)
         session = None
         if row is not None:
@@ -326,9 +306,6 @@ class MemoryTaskQueries:
 
     async def touch(self, task_ids: list[UUID]) -> None:
         return None
-
-    async def generation_requests(self, session_id: UUID) -> GenerationRequests:
-        return requests_of(self.db.tables, session_id)
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         return 0

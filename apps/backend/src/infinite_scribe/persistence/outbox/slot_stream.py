@@ -113,6 +113,7 @@ class SlotStream:
 
     def close(self) -> None:
         self._running = False
+        self._restart.set()  # a wait between attempts ends now, not after its second
         self._thread.join(5)
 
     # -- the thread ---------------------------------------------------------------------------

@@ -52,12 +52,6 @@ class PostgresTaskRepository:
         )
         return None if row is None else _record(row)
 
-    async def start_for_event(self, request_event_id: UUID) -> TaskRecord | None:
-        # One statement (issue 40): the row lock of the UPDATE makes a second worker's copy of
-        # the request wait for the first one's finish, then find the task finished.
-        row = await self.connection.fetchrow(_START_FOR_EVENT, request_event_id)
-        return None if row is None else _record(row)
-
     async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
         # One statement for the begin (issue 40): the session and the requests are read in
         # the statement's snapshot, taken before a wait on the task's lock; the answer's
@@ -115,8 +109,6 @@ WITH task AS (
     WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'
 )
 """
-
-_START_FOR_EVENT = _START_CTES + "SELECT * FROM task\n"
 
 
 def _prompt_sources(session_id: str) -> str:
@@ -236,19 +228,6 @@ class PostgresTaskQueries:
                 "WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'",
                 task_ids,
             )
-
-    async def generation_requests(self, session_id: UUID) -> list[tuple[UUID, str, dict[str, Any]]]:
-        # Served by the (aggregate_type, aggregate_id) index; a session has a handful of these.
-        with translated():
-            rows = await self.pool.fetch(
-                f"SELECT event_id, event_type, payload FROM ({_prompt_sources('$1')}) s "
-                "ORDER BY id",
-                str(session_id),
-                AGGREGATE_TYPE,
-                list(PROMPT_SOURCES),
-                list(PROMPT_KEYS),
-            )
-        return [(row["event_id"], row["event_type"], row["payload"]) for row in rows]
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         with translated():

@@ -36,22 +36,10 @@ from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.outbox.rows import MODE_SWITCHED, TABLE, other_mode, read_mode
 from infinite_scribe.persistence.story.parts import StoryPart
 from infinite_scribe.persistence.writes import genesis_parts, parts, task_parts
+from infinite_scribe.persistence.writes.event_store import stored_metadata
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
 from infinite_scribe.persistence.writes.statement import StatementPart, run
 from shared_types import EventEnvelope
-
-#: Metadata key keeping an actor other than the acting user (an agent, a job); the table has no
-#: actor column, and without it a replayed envelope would name the user as the actor.
-ACTOR_KEY = "actor_id"
-
-
-def stored_metadata(event: EventEnvelope) -> dict[str, Any]:
-    metadata: dict[str, Any] = event.metadata.model_dump(mode="json")
-    actor = event.actor_id
-    if actor is not None and actor != metadata.get("user_id"):
-        return metadata | {ACTOR_KEY: actor}
-    return metadata
-
 
 #: A number in exponent notation (a token after `:`, `[` or `,` in orjson's compact output):
 #: PostgreSQL prints it in full (1e300: 301 digits). A string that looks so only costs the

@@ -1,13 +1,27 @@
-"""The append-only event log, read side: an aggregate's events, and a stored event's envelope.
+"""The append-only event log: how an event's metadata is stored, an aggregate's events, and a
+stored event's envelope. The floor of persistence: every concern reads it, it imports none.
 
 Events are appended only as the events part of a `Write` (persistence/writes/parts.py: one
 statement writes them to `domain_events` with one `event_outbox` row each); nothing here writes.
 """
 
+from typing import Any
+
 import asyncpg
 
-from infinite_scribe.persistence.writes.composer import ACTOR_KEY
 from shared_types import DomainEventRow, EventEnvelope
+
+#: Metadata key keeping an actor other than the acting user (an agent, a job); the table has no
+#: actor column, and without it a replayed envelope would name the user as the actor.
+ACTOR_KEY = "actor_id"
+
+
+def stored_metadata(event: EventEnvelope) -> dict[str, Any]:
+    metadata: dict[str, Any] = event.metadata.model_dump(mode="json")
+    actor = event.actor_id
+    if actor is not None and actor != metadata.get("user_id"):
+        return metadata | {ACTOR_KEY: actor}
+    return metadata
 
 
 async def load_events(
