@@ -13,8 +13,8 @@ from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import ScribeError
-from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.database import create_write_pool
+from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
 from infinite_scribe.persistence.writes.repositories import unit_of_work
@@ -194,7 +194,10 @@ async def test_commands_batched_together_keep_their_own_outcomes(pool: asyncpg.P
 
 
 #: A member that rewrites row `n` (waiting for its lock when another transaction holds it).
-_UPDATE = "UPDATE {table} SET n = n WHERE n = $1::int AND $2::float8 >= 0 RETURNING n, txid_current() AS tx"
+_UPDATE = (
+    "UPDATE {table} SET n = n WHERE n = $1::int AND $2::float8 >= 0 "
+    "RETURNING n, txid_current() AS tx"
+)
 
 
 async def _lock_waiters(pool: asyncpg.Pool, table: str) -> int:

@@ -70,7 +70,9 @@ async def _race(http: httpx.AsyncClient, novel_id: str, chapter: int) -> list[in
     return [reply.status_code for reply in replies]
 
 
-async def _conflicts(server: LiveServer, token: str, pool: asyncpg.Pool, rounds: int) -> Counter[int]:
+async def _conflicts(
+    server: LiveServer, token: str, pool: asyncpg.Pool, rounds: int
+) -> Counter[int]:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
         _, novel_id = await finished_novel(http)
@@ -84,8 +86,8 @@ async def _conflicts(server: LiveServer, token: str, pool: asyncpg.Pool, rounds:
 async def test_the_same_chapter_race_conflicts_no_more_than_without_batching(
     live_server: LiveServer, settings: Settings, pool: asyncpg.Pool, user_id: uuid.UUID
 ) -> None:
-    """One writer's four clients confirm one chapter at once, 50 times (300 confirmations): group commit's refused
-    batches must not make the 409s more frequent than one write per transaction does."""
+    """One writer's six clients confirm one chapter at once, 50 times (300 confirmations):
+    group commit must not make the 409s more frequent than one write per transaction does."""
 
     token = make_token(settings, user_id)
     alone = settings.model_copy(update={"write_batch_max": 1})

@@ -89,10 +89,13 @@ class GroupCommit:
         except asyncpg.LockNotAvailableError:
             # A row lock is held: wait for it off the lane (this caller's task, its deadline).
             self.lock_waits += 1
-            async with self._lock_waits, self.pool.acquire() as connection:
-                async with connection.transaction():
-                    await connection.execute("SET LOCAL lock_timeout = 0")
-                    return await connection.fetchrow(sql, *arguments)
+            async with (
+                self._lock_waits,
+                self.pool.acquire() as connection,
+                connection.transaction(),
+            ):
+                await connection.execute("SET LOCAL lock_timeout = 0")
+                return await connection.fetchrow(sql, *arguments)
 
     async def _in_lane(self, sql: str, arguments: Sequence[Any]) -> asyncpg.Record:
         shape = self._shapes.get(sql)
