@@ -3,6 +3,8 @@ waiting for the WAL flush, so a crash of PostgreSQL may lose it. PostgreSQL kill
 a generation's start and its answer: the generation is answered once, after the restart."""
 
 import asyncio
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -48,9 +50,11 @@ async def _proposals(url: str, session_id: str) -> int:
 
 
 async def test_postgres_killed_between_a_start_and_its_answer_answers_once(
-    tmp_path: Path, settings: Settings
+    settings: Settings,
 ) -> None:
-    postgres = EmbeddedPostgres(tmp_path / "pg", database="starts")
+    # Not under pytest's tmp_path: concurrent pytest runs of the same user rotate those away.
+    root = Path(tempfile.mkdtemp(prefix="scribe-start-"))
+    postgres = EmbeddedPostgres(root / "pg", database="starts")
     url = await asyncio.to_thread(postgres.start)
     await asyncio.to_thread(migrate.upgrade, url)
     try:
@@ -82,3 +86,4 @@ async def test_postgres_killed_between_a_start_and_its_answer_answers_once(
             print(f"\nmodel requests: {len(llm.requests)}")
     finally:
         await asyncio.to_thread(postgres.stop)
+        shutil.rmtree(root, ignore_errors=True)
