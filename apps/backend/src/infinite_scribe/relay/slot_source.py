@@ -78,7 +78,8 @@ class SlotSource:
     """Streams the slot while it exists; idles (one query per poll) while it does not."""
 
     name = "slot"
-    max_in_flight = 2  # acknowledged (and the slot confirmed) in order, decision 7202
+    #: Batches in flight with a backlog (acknowledged and confirmed in order, decision 7202).
+    MAX_IN_FLIGHT = 2
     probes_broker = False  # the table source asks; this one waits for the shared flag
 
     def __init__(self, options: RelayOptions, publisher: BulkPublisher, pool: asyncpg.Pool) -> None:
@@ -103,6 +104,16 @@ class SlotSource:
         self.skipped = 0
         #: Batches handed out while an earlier one was still in flight (since start).
         self.overlapped = 0
+        #: Whether the last batch was full (more was queued): only then may a second fly.
+        self._backlog = False
+
+    @property
+    def max_in_flight(self) -> int:
+        """Two with a backlog; one otherwise: a second batch of the few messages a light load
+        brings would only split them into more, smaller produce requests, each a broker round
+        trip (measured: p99 at 500 events/s 85 ms with one, 404-479 ms with two; decision
+        7202), where with one they gather during the first's round trip."""
+        return self.MAX_IN_FLIGHT if self._backlog else 1
 
     async def _announce(self) -> None:
         """Say at start which outbox mode the database runs (a warning when it looks wrong)."""
@@ -142,6 +153,7 @@ class SlotSource:
                 await self.close()  # switched off and dropped
             return None
         messages = [message for part in got for message in part.messages]
+        self._backlog = sum(len(part.messages) + 1 for part in got) >= self.batch_size
         # Confirmed once acknowledged: the end of its last whole transaction (0: none ended).
         end_lsn = next((part.end_lsn for part in reversed(got) if part.end_lsn), 0)
         if got[-1].connection != self._connection:
