@@ -4,7 +4,7 @@ that queue behind a flight leave as one transaction, and every member keeps its 
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -13,6 +13,7 @@ from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import ScribeError
+from infinite_scribe.persistence.database import create_write_pool
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
@@ -190,3 +191,90 @@ async def test_commands_batched_together_keep_their_own_outcomes(pool: asyncpg.P
         [s.session_id for s in sessions],
     )
     assert {(row["version"], row["stage"]) for row in versions} == {(2, "STORY_CONCEPTION")}
+
+
+#: A member that rewrites row `n` (waiting for its lock when another transaction holds it).
+_UPDATE = (
+    "UPDATE {table} SET n = n WHERE n = $1::int AND $2::float8 >= 0 "
+    "RETURNING n, txid_current() AS tx"
+)
+
+
+async def _lock_waiters(pool: asyncpg.Pool, table: str) -> int:
+    """Statements on `table` that wait for a lock now."""
+    count = await pool.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
+        f"UPDATE {table}%",
+    )
+    return int(count)
+
+
+async def _until(condition: Callable[[], Awaitable[bool]]) -> None:
+    for _ in range(500):
+        if await condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never came true")
+
+
+async def test_a_write_waiting_for_a_row_lock_holds_no_lane(
+    pool: asyncpg.Pool, database_url: str, table: str
+) -> None:
+    """Issue 71's P2: another transaction holds a row; the write of that row waits for it out of
+    the lane, and the writes of its shape queued behind it are written while the row is held."""
+    writes = await create_write_pool(database_url, max_size=4)
+    group = GroupCommit(writes, max_batch=16, lanes=1)
+    await pool.execute(f"INSERT INTO {table} (n) VALUES (1)")
+    update = _UPDATE.format(table=table)
+    try:
+        async with pool.acquire() as holder, holder.transaction():
+            await holder.execute(f"SELECT n FROM {table} WHERE n = 1 FOR UPDATE")
+            held = asyncio.ensure_future(group.fetchrow(update, [1, 0.0]))
+            await _until(lambda: _waiting(group))
+            await _until(lambda: _has_waiter(pool, table))
+            others = [group.fetchrow(_INSERT.format(table=table), [n, 0.0]) for n in (2, 3, 4)]
+            written = await asyncio.gather(*others)
+            assert [row["n"] for row in written] == [2, 3, 4] and not held.done()
+            assert await _lock_waiters(pool, table) == 1  # the held write, still waiting
+        assert (await held)["n"] == 1  # the lock released: written, once
+        assert group.lock_waits == 1
+    finally:
+        await writes.close()
+    assert await _written(pool, table) == [1, 2, 3, 4]
+
+
+async def _waiting(group: GroupCommit) -> bool:
+    return group.lock_waits == 1
+
+
+async def test_a_write_waiting_for_a_row_lock_ends_with_its_request(
+    pool: asyncpg.Pool, database_url: str, table: str
+) -> None:
+    """The write waits in its caller's task: a request's deadline (a cancellation) ends the
+    wait, nothing is written, and the next write of the row does not wait for it."""
+    writes = await create_write_pool(database_url, max_size=4)
+    group = GroupCommit(writes, max_batch=16, lanes=1, lock_waiters=1)
+    await pool.execute(f"INSERT INTO {table} (n) VALUES (5)")
+    update = _UPDATE.format(table=table).replace("SET n = n", "SET n = n + 100")
+    try:
+        async with pool.acquire() as holder, holder.transaction():
+            await holder.execute(f"SELECT n FROM {table} WHERE n = 5 FOR UPDATE")
+            gone = asyncio.ensure_future(group.fetchrow(update, [5, 0.0]))
+            await _until(lambda: _waiting(group))
+            await _until(lambda: _has_waiter(pool, table))
+            gone.cancel()
+            await asyncio.gather(gone, return_exceptions=True)
+            await _until(lambda: _no_waiter(pool, table))
+        # The only lock waiter's turn was given back: the next waits (and writes) in its place.
+        assert (await group.fetchrow(update, [5, 0.0]))["n"] == 105
+    finally:
+        await writes.close()
+    assert await _written(pool, table) == [105]
+
+
+async def _has_waiter(pool: asyncpg.Pool, table: str) -> bool:
+    return await _lock_waiters(pool, table) == 1
+
+
+async def _no_waiter(pool: asyncpg.Pool, table: str) -> bool:
+    return await _lock_waiters(pool, table) == 0

@@ -72,7 +72,7 @@ class ListSource:
         if not self.batches:
             stop.set()  # the list is done
 
-    def settled(self) -> None:
+    def settled(self, batch: list[ClaimedRow] | None) -> None:
         pass
 
     async def close(self) -> None:

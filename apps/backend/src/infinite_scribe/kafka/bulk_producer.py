@@ -1,13 +1,14 @@
-"""The logical outbox's producer (decision 2600): delivery reports for failures only.
+"""The logical outbox's producer (decision 2600): whole batches, each with its own reports.
 
-The table relay's producer reports every message to a Python callback; at the slot reader's
-rates that callback was a large part of its CPU. This one asks librdkafka to report only the
-messages that failed (`delivery.report.only.error`) and learns that a batch is done from
-`flush()`: every message is then acknowledged or reported failed (`message.timeout.ms` bounds
-how long it can stay in between).
+Each produced batch counts its messages' delivery reports (decision 7202): it is done when every
+message is acknowledged or reported failed (`message.timeout.ms` bounds how long one can stay in
+between), whatever other batches are still in flight. `flush()` waited for everything produced,
+so a second batch in flight delayed the first's answer and ran its refusals together with it.
+A report costs one Python call (a count; a failure is kept by value).
 """
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -15,8 +16,8 @@ from confluent_kafka import KafkaError, KafkaException
 
 from infinite_scribe.kafka.producer import HELD_BEHIND, Publisher
 
-#: flush() waits up to the message timeout plus this: then every message has its report.
-_FLUSH_SLACK_SECONDS = 5.0
+#: A batch waits for its reports up to the message timeout plus this: then every one has come.
+_REPORT_SLACK_SECONDS = 5.0
 _UNREPORTED = KafkaError(KafkaError._MSG_TIMED_OUT, "no delivery report within the timeout")
 
 
@@ -35,28 +36,52 @@ class Producible(Protocol):
         ...
 
 
+class _Reports:
+    """The delivery reports of one batch: how many are still out, and the failures by value
+    (a delivery report carries no headers, and an envelope names its event)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+        self.loop = loop
+        self.remaining = size
+        self.failures: dict[bytes, KafkaError] = {}
+        self.lock = threading.Lock()
+        self.done: asyncio.Future[None] = loop.create_future()
+        if size == 0:
+            self.done.set_result(None)
+
+    def report(self, error: KafkaError | None, message: Any) -> None:
+        """The poll thread (or a flush at close): one message's fate."""
+        if error is not None:
+            self.failures[message.value() or b""] = error
+        self.settle(1)
+
+    def settle(self, count: int) -> None:
+        with self.lock:
+            self.remaining -= count
+            finished = self.remaining == 0
+        if finished:
+            self.loop.call_soon_threadsafe(self._resolve)
+
+    def _resolve(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
 class BulkPublisher(Publisher):
     """An idempotent producer for whole batches; `publish_bulk` answers as `publish` does."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.config["delivery.report.only.error"] = True
-        self.config["on_delivery"] = self._failed
-        #: value -> the error of a failed message of the batch in flight (one batch at a time).
-        #: By value: a delivery report carries no headers, and an envelope names its event.
+        #: The failures of the batch last answered (tests).
         self._failures: dict[bytes, KafkaError] = {}
 
-    def _failed(self, error: KafkaError | None, message: Any) -> None:
-        # The poll thread (or flush): only failures are reported.
-        if error is not None:
-            self._failures[message.value() or b""] = error
-
     async def publish_bulk(self, rows: Sequence[Producible]) -> list[KafkaError | None] | None:
-        """Produce `rows` in order; once all are done, None when every one was acknowledged,
-        else each row's error (None: acknowledged)."""
-        producer = self._producer
-        assert producer is not None
-        self._failures = {}
+        """Produce `rows` in order; once each has its report, None when every one was
+        acknowledged, else each row's error (None: acknowledged)."""
+        producer, loop = self._producer, self._loop
+        assert producer is not None and loop is not None
+        reports = _Reports(loop, len(rows))
+        report = reports.report
         local: dict[int, KafkaError] = {}
         failed_keys: set[str] = set()
         for index, row in enumerate(rows):
@@ -65,10 +90,12 @@ class BulkPublisher(Publisher):
                 continue
             while True:
                 try:
-                    producer.produce(row.topic, row.value, row.key, headers=row.headers)
+                    producer.produce(
+                        row.topic, row.value, row.key, headers=row.headers, on_delivery=report
+                    )
                     break
                 except BufferError:
-                    producer.poll(0.05)  # local queue full: let deliveries drain
+                    await asyncio.sleep(0.005)  # local queue full: the poll thread drains it
                 except KafkaException as error:
                     if error.args[0].code() == KafkaError._FATAL:
                         self.fatal = True
@@ -76,11 +103,16 @@ class BulkPublisher(Publisher):
                     if row.key is not None:
                         failed_keys.add(row.key)
                     break
-        wait = self.config["message.timeout.ms"] / 1000 + _FLUSH_SLACK_SECONDS
-        if await asyncio.to_thread(producer.flush, wait):
-            # Still queued past their timeout (should not happen): nothing counts as delivered.
+        if local:
+            reports.settle(len(local))
+        wait = self.config["message.timeout.ms"] / 1000 + _REPORT_SLACK_SECONDS
+        try:
+            await asyncio.wait_for(asyncio.shield(reports.done), wait)
+        except TimeoutError:
+            # Still unreported past their timeout (should not happen): nothing counts as sent.
             return [_UNREPORTED] * len(rows)
-        if not local and not self._failures:
+        self._failures = reports.failures
+        if not local and not reports.failures:
             return None
         return self._results(rows, local)
 

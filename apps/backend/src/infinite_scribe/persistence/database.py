@@ -104,6 +104,10 @@ async def create_pool(
 #: Connections of a process's write pool: a flight per statement shape (group commit's one
 #: lane), and room for a refused batch's members running again alone.
 WRITE_POOL_SIZE = 8
+#: How long a write on the write pool waits for a row lock before it leaves its group commit's
+#: lane to wait alone (writes/group_commit.py, decision 7200): far above a batch's own lock
+#: hold (a few ms), far below what the writes queued behind it can wait.
+WRITE_LOCK_WAIT = "20ms"
 
 
 async def create_write_pool(url: str, max_size: int = WRITE_POOL_SIZE) -> asyncpg.Pool:
@@ -113,12 +117,13 @@ async def create_write_pool(url: str, max_size: int = WRITE_POOL_SIZE) -> asyncp
     than the generic one, and for the write statement (a dozen CTEs, its events' JSON as
     parameters folded in and copied) that planning was half of PostgreSQL's CPU per command.
     Every write statement finds its rows by key, so the generic plan is the right one for all
-    values; reads keep the default on their own pool."""
+    values; reads keep the default on their own pool. A row lock is waited for `WRITE_LOCK_WAIT`
+    at most: group commit runs such a write again, off its lane, without the bound."""
     return await create_pool(
         url,
         min_size=1,
         max_size=max_size,
-        server_settings={"plan_cache_mode": "force_generic_plan"},
+        server_settings={"plan_cache_mode": "force_generic_plan", "lock_timeout": WRITE_LOCK_WAIT},
         reset=keep_session,
     )
 

@@ -127,8 +127,9 @@ class Source(Protocol, Generic[B]):
         """Wait until asking for a batch is worth it again."""
         ...
 
-    def settled(self) -> None:
-        """A batch finished (its acknowledged heads may unblock the next rows of their keys)."""
+    def settled(self, batch: B | None) -> None:
+        """`batch`'s delivery finished, acknowledged or not (its acknowledged heads may unblock
+        the next rows of their keys); None: the broker answers again."""
         ...
 
     async def close(self) -> None:
@@ -169,6 +170,7 @@ class Delivery(Generic[B]):
         self.source = source
         self.host = host
         self.inflight: set[asyncio.Task[None]] = set()
+        self._batches: dict[asyncio.Task[None], B] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         source, publisher = self.source, self.source.publisher
@@ -193,6 +195,7 @@ class Delivery(Generic[B]):
             if batch is not None:
                 task = asyncio.create_task(self.deliver(batch))
                 self.inflight.add(task)
+                self._batches[task] = batch
                 task.add_done_callback(self._done)
                 if source.full(batch):
                     continue
@@ -200,7 +203,7 @@ class Delivery(Generic[B]):
 
     def _done(self, task: "asyncio.Task[None]") -> None:
         self.inflight.discard(task)
-        self.source.settled()
+        self.source.settled(self._batches.pop(task, None))
         if not task.cancelled() and task.exception() is not None:
             logger.error("delivery task failed", exc_info=task.exception())
 
@@ -219,7 +222,7 @@ class Delivery(Generic[B]):
                 replaced = True
             if self.source.probes_broker and await publisher.problem() is None:
                 self.host.broker_up()
-                self.source.settled()
+                self.source.settled(None)
                 return
             await rest(stop, 1.0 if self.source.probes_broker else 0.5)
 

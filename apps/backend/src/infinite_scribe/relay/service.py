@@ -57,6 +57,8 @@ class Relay:
         self.broker_probe = parts.broker_probe
         self.broker_probe.on_wrong_cluster = self.broker_down
         self.outage = False
+        #: The replication slot's delivery source, once `work` runs (tests read its counters).
+        self.slot_source: SlotSource | None = None
         self.metrics_port: int | None = None
         # The pool and the outbox store, opened from the handed opener at start-up.
         self._open_clients = parts.clients
@@ -148,7 +150,7 @@ class Relay:
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         opts = self.options
         table = self.table_source()
-        reader = SlotSource(opts, self.bulk_publisher, self._clients_pool())
+        reader = self.slot_source = SlotSource(opts, self.bulk_publisher, self._clients_pool())
         self._helpers = [
             asyncio.create_task(
                 listen_forever(opts.database_url, table.wake, stop, opts.poll_interval)

@@ -131,7 +131,7 @@ class TableSource:
             for task in waits:
                 task.cancel()
 
-    def settled(self) -> None:
+    def settled(self, batch: list[ClaimedRow] | None) -> None:
         self.wake.set()  # acknowledged heads unblock the next rows of their keys
 
     async def close(self) -> None:

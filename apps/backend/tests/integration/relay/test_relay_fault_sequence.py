@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
-import psutil
 import pytest
 
 from infinite_scribe.application.ports.writes import Write
@@ -32,6 +31,7 @@ from infinite_scribe.persistence.outbox import slot, switch
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope
+from tests.support.postgres_crash import crash_and_restart
 from tests.support.relay import (
     Received,
     consume,
@@ -115,24 +115,6 @@ async def _until(pool_url: str, sql: str, test: object, within: float = 60) -> o
     raise AssertionError(f"{sql!r} -> {value!r}")
 
 
-async def _crash_and_restart(postgres: EmbeddedPostgres) -> None:
-    """kill -9 the postmaster; once its backends are gone too (until then its shared memory is
-    in use and pg_ctl refuses), start it again, as `scribe up`'s supervisor does."""
-    assert postgres.pid is not None
-    postmaster = psutil.Process(postgres.pid)
-    backends = postmaster.children(recursive=True)
-    postmaster.send_signal(signal.SIGKILL)
-    await asyncio.to_thread(psutil.wait_procs, [postmaster, *backends], 30)
-    for attempt in range(3):  # pg_ctl start can fail once right after a crash on a loaded host
-        try:
-            await asyncio.to_thread(postgres.restart)
-            return
-        except RuntimeError:
-            if attempt == 2:
-                raise
-            await asyncio.sleep(3)
-
-
 async def _everything(servers: str, topic: str, acknowledged: set[str]) -> list[Received]:
     """The topic from the start once it holds every acknowledged event (or after 120 s)."""
     deadline = time.monotonic() + 120
@@ -180,7 +162,7 @@ async def _faults(
     await asyncio.sleep(FREEZE_SECONDS)
     os.kill(broker.pid, signal.SIGCONT)
     await _streaming_moved(url, relays[0])
-    await _crash_and_restart(postgres)  # the postmaster, kill -9
+    await crash_and_restart(postgres)  # the postmaster, kill -9
     await _streaming_moved(url, relays[0])
     relays.append(start_relay())  # stands by
     await asyncio.sleep(3)

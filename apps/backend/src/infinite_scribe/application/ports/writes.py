@@ -9,6 +9,7 @@ transaction (`Transaction.write`) or, when nothing else needs one, in autocommit
 """
 
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,6 +19,21 @@ from infinite_scribe.application.ports.story_move import MemoryMove
 from infinite_scribe.domain.event_names import validate_event_name
 from infinite_scribe.domain.novel import NovelBible
 from shared_types import EventEnvelope
+
+
+@dataclass
+class Attempt:
+    """One attempt of a unit of work that may lose an optimistic race (application/retries)."""
+
+    #: It runs again after a loss: its autocommit write leaves at once, alone, instead of
+    #: queueing for a batch, where the losers of one race would leave in lockstep (7201).
+    retrying: bool = False
+    #: Its write waited for a batch (the adapter says so): a loss then is the batch's doing.
+    queued: bool = False
+
+
+#: The attempt the current task runs (None outside `with_retries`).
+ATTEMPT: ContextVar[Attempt | None] = ContextVar("attempt", default=None)
 
 
 class IdempotencyKeyTaken(Exception):

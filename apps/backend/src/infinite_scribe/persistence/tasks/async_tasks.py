@@ -97,9 +97,15 @@ class PostgresTaskRepository:
         )
 
 
-#: The request's task RUNNING (only a PENDING or RUNNING one) and its command PROCESSING.
+#: The request's task RUNNING (only a PENDING or RUNNING one) and its command PROCESSING,
+#: committed without waiting for the WAL flush (`quick`, decision 7203): a start is a claim the
+#: re-drive recovers. Lost in a crash, the task is PENDING (or RUNNING) and untouched, so the
+#: sweeper publishes its request again; and the answer's durable commit flushes the WAL up to
+#: itself, the start's record with it, so no answer outlives its start.
 _START_CTES = f"""
-WITH task AS (
+WITH quick AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+), task AS (
     UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1,
         started_at = coalesce(started_at, clock_timestamp()), message = 'started'
     WHERE request_event_id = $1 AND status IN ('PENDING', 'RUNNING')
@@ -139,7 +145,7 @@ _START_WITH_SESSION = (
     + f"""SELECT task.id AS task_id, task.task_type, task.status AS task_status,
        task.triggered_by_command_id, task.user_id AS task_user_id, task.session_id,
        task.correlation_id, task.attempts, s.*, r.*
-FROM task
+FROM task CROSS JOIN quick
 LEFT JOIN LATERAL (
     SELECT {SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = task.session_id
 ) s ON true

@@ -177,7 +177,7 @@ class WriteComposer:
             except asyncpg.SerializationError as error:
                 if error.constraint_name != MODE_SWITCHED:
                     raise
-                row = await self._switched(connection, write, statement_parts)
+                row = await self._switched(connection, write, statement_parts, group)
         ids = row["event_ids"] if write.events else None
         return [int(i) for i in ids or []]
 
@@ -186,13 +186,14 @@ class WriteComposer:
         connection: asyncpg.Connection | asyncpg.Pool,
         write: Write,
         refused: list[StatementPart],
+        group: GroupCommit | None = None,
     ) -> Any:
         """The mode was switched since this composer learned it: learn the other one, and run
         the write again in it unless a transaction was lost with the refused statement."""
         events = next(part for part in refused if isinstance(part, parts.EventsPart))
         self.outbox_mode = other_mode(events.mode)
         if isinstance(connection, asyncpg.Pool) or not connection.is_in_transaction():
-            return await run(connection, self.parts(write))
+            return await run(connection, self.parts(write), group)
         raise ConcurrencyConflict("The outbox mode was switched; run the transaction again")
 
 

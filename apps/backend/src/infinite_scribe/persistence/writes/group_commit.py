@@ -14,6 +14,13 @@ other error the server reports undoes the whole batch, so every member then runs
 gets its own answer, as it would have without the batch. An error that leaves the outcome unknown
 (the connection lost mid-flight, a backend terminated: its end may follow the commit) is every
 member's error, as it is a lone statement's: running them again could write twice.
+
+No row lock holds a lane (issue 71, decision 7200). The write pool's connections wait at most
+`lock_timeout` (database.WRITE_LOCK_WAIT) for a lock; a write refused for that (a novel's row held
+by an archive, a purge, a rebuild) leaves the lane and runs again alone, in its own caller's
+task, with no lock timeout: it waits for the lock as long as its request does (the request's
+deadline cancels it there, as it cancels a member still queued), while the writes of its shape
+that do not touch that row keep leaving in flights of their own.
 """
 
 import asyncio
@@ -24,8 +31,12 @@ from typing import Any
 
 import asyncpg
 
+from infinite_scribe.application.ports.writes import ATTEMPT
+
 #: Members of one batch at most (its statements share one transaction's locks till the commit).
 DEFAULT_MAX_BATCH = 16
+#: The lock waits out of the lanes at once, at most (the rest wait for a turn, not a connection).
+DEFAULT_LOCK_WAITERS = 4
 #: Batches of one shape in flight at once: one (a second flight of a shape only split its queue
 #: into smaller batches: 1,098 commands/s with two, 1,201 with one, decision 5001).
 DEFAULT_LANES = 1
@@ -45,22 +56,48 @@ class GroupCommit:
     """Runs one statement's rows, batching the writes that arrive while others are in flight."""
 
     def __init__(
-        self, pool: asyncpg.Pool, max_batch: int = DEFAULT_MAX_BATCH, lanes: int = DEFAULT_LANES
+        self,
+        pool: asyncpg.Pool,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        lanes: int = DEFAULT_LANES,
+        lock_waiters: int = DEFAULT_LOCK_WAITERS,
     ) -> None:
-        if max_batch < 1 or lanes < 1:
+        if max_batch < 1 or lanes < 1 or lock_waiters < 1:
             raise ValueError("a batch holds at least one write, and one flies at least")
         self.pool = pool
         self.max_batch = max_batch
         self.lanes = lanes
+        #: The writes that wait for a row lock out of the lanes, each on a connection of its own
+        #: (bounded: the lanes keep connections of the pool).
+        self._lock_waits = asyncio.Semaphore(lock_waiters)
         self._shapes: dict[str, _Shape] = {}
         #: The flights started for queued writes (a reference keeps each task alive).
         self._flights: set[asyncio.Task[None]] = set()
         #: Batches of more than one write sent so far, and their members (tests, benches).
         self.batches = 0
         self.batched_writes = 0
+        #: Writes that found a row lock held and ran again out of their lane.
+        self.lock_waits = 0
 
     async def fetchrow(self, sql: str, arguments: Sequence[Any]) -> asyncpg.Record:
         """`sql`'s one row for `arguments`, written alone or in a batch (module docstring)."""
+        try:
+            attempt = ATTEMPT.get()
+            if attempt is not None and attempt.retrying:  # a race's loser: at once (7201)
+                return await self.pool.fetchrow(sql, *arguments)
+            return await self._in_lane(sql, arguments)
+        except asyncpg.LockNotAvailableError:
+            # A row lock is held: wait for it off the lane (this caller's task, its deadline).
+            self.lock_waits += 1
+            async with (
+                self._lock_waits,
+                self.pool.acquire() as connection,
+                connection.transaction(),
+            ):
+                await connection.execute("SET LOCAL lock_timeout = 0")
+                return await connection.fetchrow(sql, *arguments)
+
+    async def _in_lane(self, sql: str, arguments: Sequence[Any]) -> asyncpg.Record:
         shape = self._shapes.get(sql)
         if shape is None:
             shape = self._shapes[sql] = _Shape()
@@ -70,6 +107,9 @@ class GroupCommit:
                 return await self.pool.fetchrow(sql, *arguments)
             finally:
                 self._landed(sql, shape)
+        attempt = ATTEMPT.get()
+        if attempt is not None:
+            attempt.queued = True
         future: asyncio.Future[asyncpg.Record] = asyncio.get_running_loop().create_future()
         shape.waiting.append((arguments, future))
         return await future
