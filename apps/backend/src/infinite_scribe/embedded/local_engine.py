@@ -188,6 +188,10 @@ class LocalEngine:
     def start(self, timeout: float = READY_SECONDS) -> str:
         """Spawn and wait until ready; returns the base URL. Stops the engine on failure."""
         self.spawn()
+        return self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = READY_SECONDS) -> str:
+        """Wait until the spawned engine answers; returns the base URL. Stops it on failure."""
         deadline = time.monotonic() + timeout
         try:
             while not self.ready():
@@ -211,9 +215,12 @@ class LocalEngine:
         return self.base_url
 
     async def restart(self) -> None:
-        """Start a dead engine again on the same port (the supervisor's restart)."""
+        """Start a dead engine again on the same port (the supervisor's restart). Spawned on
+        the calling (the loop's) thread: its parent-death signal follows the forking thread,
+        and a pool thread may end while the engine should live on."""
         self.stop()
-        await asyncio.to_thread(self.start)
+        self.spawn()
+        await asyncio.to_thread(self.wait_ready)
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
         """Stop the process (SIGTERM, then SIGKILL); its port is free when this returns."""
