@@ -37,10 +37,20 @@ from aiohttp import web
 from infinite_scribe.agents.llm.language import CHINESE, LANGUAGE_NAMES
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.agents.llm.replies import every_reply
+from infinite_scribe.agents.llm.schema_forms import sent_schema
 from infinite_scribe.domain.proposals import OUTLINE_BATCH_SCHEMA, PROPOSAL_MODELS, schema_name
 from shared_types.enums import GenesisStage
 
 _STAGES = {schema_name(stage): stage for stage in PROPOSAL_MODELS}
+
+
+def _key(schema: Any) -> str:
+    return json.dumps(schema, sort_keys=True)
+
+
+#: Each schema the project sends, to its name: a request in any form names its reply by it.
+_NAMES = {_key(reply.schema): reply.name for reply in every_reply()}
 SCRIPTED_NOTE = "Scripted by the fake LLM server."
 
 
@@ -95,11 +105,20 @@ class SeenRequest:
     body: Mapping[str, Any]
 
     @property
-    def stage(self) -> GenesisStage | None:
-        """The stage named by the request's `response_format.json_schema.name`."""
+    def schema_name(self) -> str | None:
+        """The name of the schema the request carries, in any form (agents/llm/schema_forms)."""
         response_format = self.body.get("response_format") or {}
         name = (response_format.get("json_schema") or {}).get("name")
-        return _STAGES.get(name) if isinstance(name, str) else None
+        if isinstance(name, str):
+            return name
+        schema = sent_schema(self.body)
+        return _NAMES.get(_key(schema)) if schema is not None else None
+
+    @property
+    def stage(self) -> GenesisStage | None:
+        """The stage whose proposal the request's schema is."""
+        name = self.schema_name
+        return _STAGES.get(name) if name is not None else None
 
     @property
     def prompt(self) -> str:
@@ -288,8 +307,7 @@ class FakeLLMServer:
 def _outline_batch(seen: SeenRequest) -> str | None:
     """A batch of outline chapters when the request asks for one (decision 5404): the chapters
     the prompt names, as a model that follows it would write them."""
-    response_format = seen.body.get("response_format") or {}
-    if (response_format.get("json_schema") or {}).get("name") != OUTLINE_BATCH_SCHEMA:
+    if seen.schema_name != OUTLINE_BATCH_SCHEMA:
         return None
     asked = _ASKED_CHAPTERS.search(seen.prompt)
     first, last = (int(asked[1]), int(asked[2])) if asked else (1, 1)

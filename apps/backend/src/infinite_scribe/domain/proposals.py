@@ -161,6 +161,12 @@ def outline_batch_schema() -> dict[str, Any]:
     return _strictify(OutlineBatch.model_json_schema())
 
 
+def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s JSON Schema for strict structured output (see `response_schema`)."""
+    schema: dict[str, Any] = _strictify(model.model_json_schema())
+    return schema
+
+
 def schema_name(stage: GenesisStage) -> str:
     """The `json_schema.name` sent for `stage` (letters and underscores, as OpenAI requires)."""
     return f"{stage.value.lower()}_proposal"

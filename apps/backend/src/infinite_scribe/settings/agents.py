@@ -182,6 +182,36 @@ class LlmSettings(BaseSettings):
             "model; a local server usually serves a few at a time well.",
         ),
     ] = 64
+    llm_schema_form: Annotated[
+        Literal["openai", "llama_cpp", "ollama", "json_object", "none"],
+        Field(
+            description="How a request asks the server for its JSON Schema "
+            "([docs/agents.md](docs/agents.md#json-schema-output-by-server)): `openai` "
+            "(`response_format` `json_schema`: OpenAI, vLLM, llama.cpp's server), `llama_cpp` "
+            "(`json_object` with a `schema`: llama-cpp-python, what `scribe up`'s local engine "
+            "uses), `ollama` (`format`), `json_object` (JSON mode, the schema in the prompt) "
+            "or `none` (the schema in the prompt only).",
+        ),
+    ] = "openai"
+    llm_context_tokens: Annotated[
+        int,
+        Field(
+            ge=512,
+            le=10_000_000,
+            description="The model's context window in tokens; the server's own figure wins "
+            "when it reports a smaller one (vLLM, llama.cpp). Prompts are cut to fit it with "
+            "`LLM_REPLY_TOKENS` left for the reply.",
+        ),
+    ] = 8192
+    llm_reply_tokens: Annotated[
+        int,
+        Field(
+            ge=64,
+            le=1_000_000,
+            description="Tokens kept for a reply (sent as `max_tokens`; at most half the "
+            "window).",
+        ),
+    ] = 2048
     llm_offline_stream_seconds: Annotated[
         float,
         Field(
