@@ -30,19 +30,23 @@ def local_engine(settings: Settings) -> LocalEngine | None:
     missing = engine_missing()
     if missing:
         raise EngineUnavailable(f"LLM_LOCAL_MODEL={settings.llm_local_model}: {missing}")
-    model = resolve_model(settings.llm_local_model, settings.llm_local_context_tokens)
+    model = resolve_model(settings.llm_local_model, settings.llm_context_tokens)
     return LocalEngine(
         model, engine_log(settings.scribe_data_dir), threads=settings.llm_local_threads
     )
 
 
-def engine_settings(engine: LocalEngine) -> dict[str, object]:
-    """What the API and the workers are given: the engine as an OpenAI-compatible server."""
-    return {
+def engine_settings(settings: Settings, engine: LocalEngine) -> dict[str, object]:
+    """What the API and the workers are given: the engine as an OpenAI-compatible server,
+    asked for JSON Schema output in llama-cpp-python's form (unless LLM_SCHEMA_FORM says)."""
+    updates: dict[str, object] = {
         "llm_provider": "openai",
         "llm_base_url": engine.base_url,
         "llm_model": engine.model.name,
     }
+    if "llm_schema_form" not in settings.model_fields_set:
+        updates["llm_schema_form"] = "llama_cpp"
+    return updates
 
 
 def describe(engine: LocalEngine) -> str:

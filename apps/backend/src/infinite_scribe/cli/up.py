@@ -128,7 +128,7 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
         updates: dict[str, object] = {"cors_allow_localhost": settings.allows_localhost_origins()}
         updates |= _side_by_side(settings)
         if engine is not None:
-            updates |= engine_settings(engine)
+            updates |= engine_settings(settings, engine)
         started: list[str] = []
         children: list[Child] = []
         # A data directory made now gets the default outbox mode; an existing one keeps its

