@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from infinite_scribe.cli import app
 from infinite_scribe.cli import local_model as cli_engine
 from infinite_scribe.cli.local_model import engine_settings, local_engine
 from infinite_scribe.cli.up import _model_line
@@ -118,6 +120,8 @@ def test_commands_beside_up_find_its_engine(tmp_path: Path) -> None:
     assert found.uses_local_engine and found.llm_base_url == "http://127.0.0.1:40001/v1"
     offline = with_running_services(load_settings(scribe_data_dir=tmp_path))
     assert offline.llm_provider == "offline"  # the engine is LLM_LOCAL_MODEL's, not everyone's
+    shown = CliRunner().invoke(app, ["services"], env={"SCRIBE_DATA_DIR": str(tmp_path)})
+    assert "local model   smollm2 at http://127.0.0.1:40001/v1" in shown.output, shown.output
 
 
 def test_health_names_the_model_and_the_engines_outage() -> None:
