@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from infinite_scribe.cli import app
-from infinite_scribe.cli import local_model as cli_engine
+from infinite_scribe.cli import app, local_model as cli_engine
 from infinite_scribe.cli.local_model import engine_settings, local_engine
 from infinite_scribe.cli.up import _model_line
 from infinite_scribe.embedded.local_engine import EngineUnavailable, LocalEngine, LocalModel
