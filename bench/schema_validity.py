@@ -34,7 +34,8 @@ IDEA = (
 
 async def confirmed_stages() -> dict[str, dict[str, Any]]:
     """What a writer confirmed at each stage: the offline generator's proposals, in order."""
-    offline, confirmed, session = OfflineGenerator(), {}, uuid4()
+    offline, session = OfflineGenerator(), uuid4()
+    confirmed: dict[str, dict[str, Any]] = {}
     for stage in PROMPT_STAGES:
         request = GenerationRequest(
             session_id=session, stage=stage, confirmed_data=dict(confirmed), user_input=IDEA

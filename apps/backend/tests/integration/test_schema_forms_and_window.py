@@ -28,10 +28,17 @@ def llm() -> Iterator[FakeLLMServer]:
         yield server
 
 
-def _provider(llm: FakeLLMServer, form: str = "openai", **kw: int) -> OpenAIProvider:
+def _provider(
+    llm: FakeLLMServer, form: str = "openai", context_tokens: int = 8192, reply_tokens: int = 2048
+) -> OpenAIProvider:
     return OpenAIProvider(
-        base_url=llm.base_url, model=FakeLLMServer.MODEL, max_retries=0, schema_form=form, **kw
-    )  # type: ignore[arg-type]
+        base_url=llm.base_url,
+        model=FakeLLMServer.MODEL,
+        max_retries=0,
+        schema_form=form,
+        context_tokens=context_tokens,
+        reply_tokens=reply_tokens,
+    )
 
 
 def _request(**kw: object) -> GenerationRequest:

@@ -1,5 +1,6 @@
 """A prompt cut to the model's window by rule (issue 68): what goes first, what is never cut."""
 
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -26,8 +27,10 @@ def _brief(**changes: object) -> ChapterBrief:
         title="The Drowned Bells",
         logline="A bell-ringer hears the sea.",
         story={"synopsis": LONG * 3},
-        worldview={"setting": LONG, "locations": [{"name": f"Pier {n}", "description": LONG[:200]}
-                                                  for n in range(20)]},  # fmt: skip
+        worldview={
+            "setting": LONG,
+            "locations": [{"name": f"Pier {n}", "description": LONG[:200]} for n in range(20)],
+        },  # fmt: skip
         characters={"characters": characters, "relationships": [LONG[:200]] * 10},
     )
     fields: dict[str, object] = {
@@ -98,7 +101,7 @@ def _render(inputs: object) -> list[dict[str, str]]:
 
 
 def test_other_prompts_halve_their_largest_input_first() -> None:
-    inputs = {"text": "x" * 9000, "facts": {"a": ["y" * 300] * 4}}
+    inputs: dict[str, Any] = {"text": "x" * 9000, "facts": {"a": ["y" * 300] * 4}}
     cut, size, shrunk = shrink_largest(inputs, 1500, _render, estimate_messages)
     assert shrunk and size <= 1500 and cut["facts"] == inputs["facts"]
     assert inputs["text"].startswith(cut["text"])

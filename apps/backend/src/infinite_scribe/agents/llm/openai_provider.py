@@ -327,5 +327,3 @@ class _Reply:
         if not content:
             raise InvalidOutput("the reply has no content")
         return content
-
-
