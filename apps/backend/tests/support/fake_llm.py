@@ -38,7 +38,7 @@ from infinite_scribe.agents.llm.language import CHINESE, LANGUAGE_NAMES
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.replies import every_reply
-from infinite_scribe.agents.llm.schema_forms import sent_schema
+from infinite_scribe.agents.llm.schema_forms import non_empty, sent_schema
 from infinite_scribe.domain.proposals import OUTLINE_BATCH_SCHEMA, PROPOSAL_MODELS, schema_name
 from shared_types.enums import GenesisStage
 
@@ -50,7 +50,11 @@ def _key(schema: Any) -> str:
 
 
 #: Each schema the project sends, to its name: a request in any form names its reply by it.
-_NAMES = {_key(reply.schema): reply.name for reply in every_reply()}
+_NAMES = {
+    _key(schema): reply.name
+    for reply in every_reply()
+    for schema in (reply.schema, non_empty(reply.schema))
+}
 SCRIPTED_NOTE = "Scripted by the fake LLM server."
 
 

@@ -49,6 +49,25 @@ def test_ollama_form_is_a_format_field() -> None:
     assert request_fields("ollama", REPLY) == {"format": dict(REPLY.schema)}
 
 
+@pytest.mark.parametrize("form", ["llama_cpp", "ollama"])
+def test_the_grammar_forms_ask_for_non_empty_free_strings(form: str) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "kind": {"type": "string", "enum": ["a", "b"]},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+    }
+    sent = sent_schema(request_fields(form, Structured("x", schema)))
+    assert sent is not None
+    assert sent["properties"]["name"] == {"type": "string", "minLength": 1}
+    assert sent["properties"]["kind"] == {"type": "string", "enum": ["a", "b"]}
+    assert sent["properties"]["note"]["anyOf"][0] == {"type": "string", "minLength": 1}
+    openai = sent_schema(request_fields("openai", Structured("x", schema)))
+    assert openai == schema  # OpenAI's strict mode refuses minLength
+
+
 def test_the_fallbacks_carry_no_schema_and_put_it_in_the_prompt() -> None:
     assert request_fields("json_object", REPLY) == {"response_format": {"type": "json_object"}}
     assert request_fields("none", REPLY) == {}
