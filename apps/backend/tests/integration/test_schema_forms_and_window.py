@@ -68,7 +68,8 @@ async def test_ollama_form_sends_a_format_field(llm: FakeLLMServer) -> None:
     finally:
         await provider.aclose()
     (seen,) = llm.requests
-    assert seen.body["format"] == non_empty(stage_reply(STAGE).schema) and "response_format" not in seen.body
+    assert seen.body["format"] == non_empty(stage_reply(STAGE).schema)
+    assert "response_format" not in seen.body
 
 
 @pytest.mark.parametrize("form", ["json_object", "none"])

@@ -30,7 +30,7 @@ def _brief(**changes: object) -> ChapterBrief:
         worldview={
             "setting": LONG,
             "locations": [{"name": f"Pier {n}", "description": LONG[:200]} for n in range(20)],
-        },  # fmt: skip
+        },
         characters={"characters": characters, "relationships": [LONG[:200]] * 10},
     )
     fields: dict[str, object] = {
