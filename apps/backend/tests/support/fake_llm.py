@@ -38,7 +38,7 @@ from infinite_scribe.agents.llm.language import CHINESE, LANGUAGE_NAMES
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.replies import every_reply
-from infinite_scribe.agents.llm.schema_forms import sent_schema
+from infinite_scribe.agents.llm.schema_forms import non_empty, sent_schema
 from infinite_scribe.domain.proposals import OUTLINE_BATCH_SCHEMA, PROPOSAL_MODELS, schema_name
 from shared_types.enums import GenesisStage
 
@@ -50,7 +50,11 @@ def _key(schema: Any) -> str:
 
 
 #: Each schema the project sends, to its name: a request in any form names its reply by it.
-_NAMES = {_key(reply.schema): reply.name for reply in every_reply()}
+_NAMES = {
+    _key(schema): reply.name
+    for reply in every_reply()
+    for schema in (reply.schema, non_empty(reply.schema))
+}
 SCRIPTED_NOTE = "Scripted by the fake LLM server."
 
 
@@ -149,6 +153,13 @@ class FakeLLMServer:
         self.abandoned = 0
         self.in_flight = 0
         self.peak_in_flight = 0
+        #: What `GET /v1/models` reports as the model's window (llama.cpp's `meta.n_ctx_train`).
+        self.context_length: int | None = None
+        #: Whether `POST /extras/tokenize/count` answers (llama-cpp-python's tokenizer): a token
+        #: per TOKEN_CHARACTERS characters.
+        self.tokenizer = False
+        #: Texts the tokenizer was asked to count.
+        self.tokenized: list[str] = []
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
         self.port: int = self._socket.getsockname()[1]
@@ -222,6 +233,7 @@ class FakeLLMServer:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/extras/tokenize/count", self._tokenize)
         # A client that gave up (timeout) cancels its slow handler; shutdown waits for nothing.
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=0.1
@@ -231,8 +243,18 @@ class FakeLLMServer:
 
     async def _models(self, request: web.Request) -> web.StreamResponse:
         """The models the server has, as the protocol lists them (`GET /v1/models`)."""
-        listed = {"object": "list", "data": [{"id": self.MODEL, "object": "model"}]}
-        return web.json_response(listed)
+        model: dict[str, Any] = {"id": self.MODEL, "object": "model"}
+        if self.context_length is not None:
+            model["meta"] = {"n_ctx_train": self.context_length}
+        return web.json_response({"object": "list", "data": [model]})
+
+    async def _tokenize(self, request: web.Request) -> web.StreamResponse:
+        if not self.tokenizer:
+            raise web.HTTPNotFound()
+        text = str((await request.json()).get("input", ""))
+        with self._lock:
+            self.tokenized.append(text)
+        return web.json_response({"count": -(-len(text) // TOKEN_CHARACTERS)})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -337,6 +359,8 @@ async def _valid_content(seen: SeenRequest) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+#: Characters per token of the fake's tokenizer.
+TOKEN_CHARACTERS = 4
 #: Chunks a streamed reply is cut into.
 STREAM_CHUNKS = 10
 

@@ -31,6 +31,7 @@ from infinite_scribe.agents.llm.port import (
     GenerationRequest,
     GenerationTimeout,
     InvalidOutput,
+    ProviderUnavailable,
     report_messages,
     report_prompt,
     report_usage,
@@ -240,7 +241,13 @@ class OpenAIProvider:
             raise GenerationTimeout(f"the model did not answer in {self.timeout} s") from error
         finally:
             report_writing(reply.writing_seconds())
-        return reply.checked()
+        content = reply.checked()
+        if not reply.usage_seen:  # llama-cpp-python streams no usage: its tokenizer counts
+            report_usage(
+                await self.window.exact(messages),
+                await self.window.exact([{"content": content}]) if content else 0,
+            )
+        return content
 
     async def _stream(
         self, body: dict[str, Any], reply: _Reply, draft: DraftCallback | None
@@ -287,6 +294,7 @@ class _Reply:
         self.finish_reason: str | None = None
         self.first: float | None = None
         self.last: float | None = None
+        self.usage_seen = False
 
     def writing_seconds(self) -> float:
         """From the first piece of text to the last (0 before any)."""
@@ -296,6 +304,7 @@ class _Reply:
         """One chunk's part of the reply (its first choice), and the text so far to `draft`."""
         usage = chunk.get("usage")
         if isinstance(usage, dict):
+            self.usage_seen = True
             report_usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
         choices = chunk.get("choices")
         if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
@@ -326,6 +335,11 @@ class _Reply:
             raise InvalidOutput("the reply was cut off at the token limit")
         if not content:
             raise InvalidOutput("the reply has no content")
+        if self.finish_reason is None:
+            # llama-cpp-python ends a stream with `[DONE]` and no reason when another request
+            # interrupts it (its `interrupt_requests`): a reply cut short, to be asked again.
+            raise ProviderUnavailable(
+                "the model server ended the reply before its end (no finish reason): another "
+                "request may have interrupted it"
+            )
         return content
-
-

@@ -53,7 +53,9 @@ def json_object(content: str) -> dict[str, Any]:
     fenced = _FENCE.match(content)
     text = fenced.group("body") if fenced else content
     try:
-        data: Any = json.loads(text)
+        # A raw newline inside a string is a common slip of a model (and of a grammar that allows
+        # it): the text is kept as written, the JSON read.
+        data: Any = json.loads(text, strict=False)
     except ValueError as error:
         if truncated(text):
             # The server may say `stop` for a reply its proxy or its own limit cut (issue 55).

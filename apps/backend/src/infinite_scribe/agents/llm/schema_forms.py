@@ -80,14 +80,29 @@ def request_fields(form: str, structured: Structured | None) -> dict[str, Any]:
         inner = {"name": structured.name, "schema": schema, "strict": True}
         return {"response_format": {"type": "json_schema", "json_schema": inner}}
     if form == "llama_cpp":
-        return {"response_format": {"type": "json_object", "schema": schema}}
+        return {"response_format": {"type": "json_object", "schema": non_empty(schema)}}
     if form == "ollama":
-        return {"format": schema}
+        return {"format": non_empty(schema)}
     if form == "json_object":
         return {"response_format": {"type": "json_object"}}
     if form == "none":
         return {}
     raise ValueError(f"unknown schema form {form!r} (one of {', '.join(SCHEMA_FORMS)})")
+
+
+def non_empty(node: Any) -> Any:
+    """`node` with `minLength: 1` on every free string: what a grammar (llama.cpp's, Ollama's)
+    holds a reply to, where the Pydantic models refuse an empty text. OpenAI's strict mode
+    refuses the keyword, so only the grammar forms get it; `maxLength` stays out (llama.cpp
+    would spell a 6,000-character bound as 6,000 rules)."""
+    if isinstance(node, list):
+        return [non_empty(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    out = {key: non_empty(value) for key, value in node.items()}
+    if out.get("type") == "string" and "enum" not in out and "const" not in out:
+        out.setdefault("minLength", 1)
+    return out
 
 
 def schema_note(form: str, structured: Structured | None) -> str | None:

@@ -101,11 +101,14 @@ class ModelWindow:
     async def count(self, messages: Sequence[Mapping[str, Any]]) -> int:
         """The prompt's tokens: the engine's count when it has a tokenizer, else the safe
         estimate (both with the template's overhead per message)."""
+        counted = await self.exact(messages)
+        return estimate_messages(messages) if counted is None else counted
+
+    async def exact(self, messages: Sequence[Mapping[str, Any]]) -> int | None:
+        """The engine tokenizer's count of `messages` (None: the server has no tokenizer)."""
         text = "\n".join(str(message.get("content", "")) for message in messages)
         counted = await self._tokenized(text)
-        if counted is None:
-            return estimate_messages(messages)
-        return counted + MESSAGE_OVERHEAD * len(messages)
+        return None if counted is None else counted + MESSAGE_OVERHEAD * len(messages)
 
     async def _tokenized(self, text: str) -> int | None:
         root = self.transport.root
