@@ -75,9 +75,11 @@ def test_up_hands_the_workers_the_engine_as_an_openai_server(tmp_path: Path) -> 
     assert resolved.uses_local_engine and resolved.llm_provider == "openai"
     assert (resolved.llm_base_url, resolved.llm_model) == (engine.base_url, "smollm2")
     assert resolved.llm_schema_form == "llama_cpp"
+    assert (resolved.llm_max_concurrency, resolved.llm_timeout_seconds) == (1, 300.0)
     assert f"smollm2 at {engine.base_url} (the local engine)" in _model_line(resolved)
-    chosen = load_settings(llm_local_model="smollm2", llm_schema_form="none")
-    assert "llm_schema_form" not in engine_settings(chosen, engine)  # the operator's form stands
+    chosen = load_settings(llm_local_model="smollm2", llm_schema_form="none", llm_max_concurrency=4)
+    given = engine_settings(chosen, engine)  # what the operator set stands
+    assert "llm_schema_form" not in given and "llm_max_concurrency" not in given
 
 
 def test_the_banner_names_the_offline_generator_and_a_server() -> None:
