@@ -8,7 +8,8 @@ event on the writer's stream), the engine's generation speed (tokens/s, from the
 timings in its log), and for the writers at once p50/p99/max per stage.
 
 Usage: python bench/model_walk.py   (BENCH_WRITERS=4, BENCH_REPLY_TOKENS=768,
-BENCH_ENGINE_THREADS=2; BENCH_QUICK=1: the single walk without chapters, 2 writers).
+BENCH_ENGINE_THREADS (unset: llama.cpp's default), BENCH_WRITER_STAGES=5 (the writers at once
+walk the first N stages); BENCH_QUICK=1: the single walk without chapters, 2 writers).
 """
 
 import asyncio
@@ -30,7 +31,10 @@ from tests.support.scribe_up import ScribeUp
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 WRITERS = int(os.environ.get("BENCH_WRITERS", "2" if QUICK else "4"))
 REPLY_TOKENS = os.environ.get("BENCH_REPLY_TOKENS", "768")
-THREADS = os.environ.get("BENCH_ENGINE_THREADS", "2")
+#: Generation threads (empty: llama.cpp's default, half the cores).
+THREADS = os.environ.get("BENCH_ENGINE_THREADS", "")
+#: The stages the writers at once walk (the first N of the five).
+WRITER_STAGES = int(os.environ.get("BENCH_WRITER_STAGES", "5"))
 HERO = "Elias Thorne"
 IDEA = (
     f"{HERO}, a lighthouse keeper on a storm-beaten island, finds a letter dated one year in "
@@ -72,13 +76,15 @@ async def one_walk(http: httpx.AsyncClient) -> Walk:
 
 async def writers_at_once(http: httpx.AsyncClient) -> list[Walk]:
     ideas = [f"{IDEA} (writer {n})" for n in range(WRITERS)]
-    return list(await asyncio.gather(*(walk_genesis(http, idea, within=1800) for idea in ideas)))
+    stages = STAGES[:WRITER_STAGES]
+    walks = (walk_genesis(http, idea, within=1800, stages=stages) for idea in ideas)
+    return list(await asyncio.gather(*walks))
 
 
 def show_writers(walks: list[Walk], seconds: float) -> None:
-    print(f"\n{WRITERS} writers at once, the five stages each ({seconds:.0f} s in all)")
+    print(f"\n{WRITERS} writers at once, {WRITER_STAGES} stages each ({seconds:.0f} s in all)")
     print(f"{'stage':<20} {'p50 s':>7} {'p99 s':>7} {'max s':>7} {'first draft p99 s':>18}")
-    for stage in STAGES:
+    for stage in STAGES[:WRITER_STAGES]:
         took = [walk.step(stage).seconds for walk in walks]
         firsts = [walk.step(stage).first_draft or 0.0 for walk in walks]
         print(
@@ -113,12 +119,12 @@ def main() -> None:
     if reason:
         sys.exit(f"no local model engine: {reason}")
     print(
-        f"local engine walk: SmolLM2-135M-Instruct Q4_1, {THREADS} threads, "
+        f"local engine walk: SmolLM2-135M-Instruct Q4_1, {THREADS or 'default'} threads, "
         f"LLM_REPLY_TOKENS={REPLY_TOKENS}"
     )
     environment = {
         "LLM_LOCAL_MODEL": "smollm2",
-        "LLM_LOCAL_THREADS": THREADS,
+        **({"LLM_LOCAL_THREADS": THREADS} if THREADS else {}),
         "LLM_REPLY_TOKENS": REPLY_TOKENS,
         "LLM_TIMEOUT_SECONDS": "600",
         "LOG_LEVEL": "WARNING",

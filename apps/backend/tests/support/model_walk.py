@@ -121,22 +121,26 @@ def _stage_command(stage: str) -> dict[str, Any]:
     return {"command_type": "RequestStageGeneration", "payload": {"stage": stage}}
 
 
-async def walk_genesis(http: httpx.AsyncClient, idea: str, within: float = 300) -> Walk:
-    """The idea through the five stages, each proposal's first option confirmed."""
+async def walk_genesis(
+    http: httpx.AsyncClient, idea: str, within: float = 300, stages: list[str] = STAGES
+) -> Walk:
+    """The idea through the five stages (or the first `stages`), each proposal's first
+    option confirmed; the novel's id once all five are."""
     created = await http.post(SESSIONS, json={"initial_user_input": {"idea": idea}})
     assert created.status_code == 201, created.text
     walk = Walk(str(created.json()["session_id"]))
     commands = f"{SESSIONS}/{walk.session_id}/commands"
     async with followed(http, walk.session_id) as drafts:
-        for stage in STAGES:
+        for stage in stages:
             step = await generate(http, stage, commands, _stage_command(stage), drafts, within)
             walk.steps.append(step)
             confirm = {"command_type": "ConfirmStage", "payload": {"stage": stage, "choice": 0}}
             confirmed = await http.post(commands, json=confirm)
             assert confirmed.status_code == 200, confirmed.text
-    state = (await http.get(f"{SESSIONS}/{walk.session_id}/state")).json()
-    assert state["status"] == "COMPLETED", state
-    walk.novel_id = str(state["novel_id"])
+    if stages == STAGES:
+        state = (await http.get(f"{SESSIONS}/{walk.session_id}/state")).json()
+        assert state["status"] == "COMPLETED", state
+        walk.novel_id = str(state["novel_id"])
     return walk
 
 
