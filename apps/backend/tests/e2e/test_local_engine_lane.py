@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -135,23 +136,27 @@ async def _contradiction_reviewed(http: httpx.AsyncClient, walk: Walk, engine: L
     names = [str(card["name"]) for card in walk.step("CHARACTERS").result["characters"]]
     victim = HERO if HERO in names else names[0]
     assert walk.novel_id is not None
+    memory = f"/api/v1/novels/{walk.novel_id}/memory"
+    seeded = (await http.get(memory)).json()["version"]
     await confirm_chapter(http, walk.novel_id, 1, f"The storm broke. {victim} was killed in it.")
-    await _memory_version(http, walk.novel_id, at_least=1)
-    memory = (await http.get(f"/api/v1/novels/{walk.novel_id}/memory")).json()
-    statuses = {card["name"]: card["status"] for card in memory["characters"]}
-    assert statuses.get(victim) == "dead", (victim, names, memory)
+    first = await _memory_after(http, memory, seeded)
+    statuses = {card["name"]: card["status"] for card in first["characters"]}
+    assert statuses.get(victim) == "dead", (victim, names, first)
     before = chat_posts(engine)
     contradiction = f'Morning came grey over the water. "Go," said {victim}, opening the door.'
     await confirm_chapter(http, walk.novel_id, 2, contradiction)
-    await _memory_version(http, walk.novel_id, at_least=2)
-    memory = (await http.get(f"/api/v1/novels/{walk.novel_id}/memory")).json()
-    assert chat_posts(engine) > before, ("the continuity check never asked the model", memory)
+    second = await _memory_after(http, memory, first["version"])
+    assert chat_posts(engine) > before, ("the continuity check never asked the model", second)
 
 
-async def _memory_version(http: httpx.AsyncClient, novel_id: str, at_least: int) -> None:
+async def _memory_after(http: httpx.AsyncClient, path: str, version: int) -> dict[str, Any]:
+    """The book's memory once a check after `version` has written it."""
     deadline = asyncio.get_running_loop().time() + 240
-    while (await http.get(f"/api/v1/novels/{novel_id}/memory")).json()["version"] < at_least:
-        assert asyncio.get_running_loop().time() < deadline, f"chapter {at_least} never checked"
+    while True:
+        memory: dict[str, Any] = (await http.get(path)).json()
+        if memory["version"] > version:
+            return memory
+        assert asyncio.get_running_loop().time() < deadline, f"no check after version {version}"
         await asyncio.sleep(0.2)
 
 
