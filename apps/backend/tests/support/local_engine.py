@@ -34,8 +34,9 @@ from infinite_scribe.embedded.net import port_open
 
 #: The model the tests use: the packaged one unless TEST_LOCAL_MODEL names another GGUF file.
 TEST_MODEL = os.environ.get("TEST_LOCAL_MODEL", "smollm2")
-#: Generation threads: the tests share a 2-core machine with the rest of the suite.
-TEST_THREADS = int(os.environ.get("TEST_LOCAL_ENGINE_THREADS", "2"))
+#: Generation threads (unset: llama.cpp's default, half the cores). Not more: on a loaded
+#: 2-core machine two threads made 3-4 tokens/s where one made 20-60 (its threads spin-wait).
+TEST_THREADS = int(os.environ.get("TEST_LOCAL_ENGINE_THREADS", "0")) or None
 
 
 def unavailable() -> str | None:
@@ -65,7 +66,7 @@ requires_engine = pytest.mark.skipif(
 
 @contextmanager
 def running_engine(
-    log_dir: Path, context_tokens: int | None = None, threads: int = TEST_THREADS
+    log_dir: Path, context_tokens: int | None = None, threads: int | None = TEST_THREADS
 ) -> Iterator[LocalEngine]:
     """A started engine (skips the test where it cannot run); stopped, its port free, on exit."""
     engine = LocalEngine(

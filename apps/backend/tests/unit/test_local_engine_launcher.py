@@ -73,6 +73,7 @@ def test_the_engine_is_started_as_llama_cpp_server_with_the_model_alias(tmp_path
         "--host": "127.0.0.1",
         "--port": "18123",
         "--n_ctx": "8192",
+        "--interrupt_requests": "false",
         "--n_threads": "2",
     }
     assert engine.base_url == "http://127.0.0.1:18123/v1"

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from infinite_scribe.cli import local_model as cli_engine
+from infinite_scribe.cli import app, local_model as cli_engine
 from infinite_scribe.cli.local_model import engine_settings, local_engine
 from infinite_scribe.cli.up import _model_line
 from infinite_scribe.embedded.local_engine import EngineUnavailable, LocalEngine, LocalModel
@@ -74,9 +75,11 @@ def test_up_hands_the_workers_the_engine_as_an_openai_server(tmp_path: Path) -> 
     assert resolved.uses_local_engine and resolved.llm_provider == "openai"
     assert (resolved.llm_base_url, resolved.llm_model) == (engine.base_url, "smollm2")
     assert resolved.llm_schema_form == "llama_cpp"
+    assert (resolved.llm_max_concurrency, resolved.llm_timeout_seconds) == (1, 300.0)
     assert f"smollm2 at {engine.base_url} (the local engine)" in _model_line(resolved)
-    chosen = load_settings(llm_local_model="smollm2", llm_schema_form="none")
-    assert "llm_schema_form" not in engine_settings(chosen, engine)  # the operator's form stands
+    chosen = load_settings(llm_local_model="smollm2", llm_schema_form="none", llm_max_concurrency=4)
+    given = engine_settings(chosen, engine)  # what the operator set stands
+    assert "llm_schema_form" not in given and "llm_max_concurrency" not in given
 
 
 def test_the_banner_names_the_offline_generator_and_a_server() -> None:
@@ -118,6 +121,8 @@ def test_commands_beside_up_find_its_engine(tmp_path: Path) -> None:
     assert found.uses_local_engine and found.llm_base_url == "http://127.0.0.1:40001/v1"
     offline = with_running_services(load_settings(scribe_data_dir=tmp_path))
     assert offline.llm_provider == "offline"  # the engine is LLM_LOCAL_MODEL's, not everyone's
+    shown = CliRunner().invoke(app, ["services"], env={"SCRIBE_DATA_DIR": str(tmp_path)})
+    assert "local model   smollm2 at http://127.0.0.1:40001/v1" in shown.output, shown.output
 
 
 def test_health_names_the_model_and_the_engines_outage() -> None:

@@ -36,16 +36,27 @@ def local_engine(settings: Settings) -> LocalEngine | None:
     )
 
 
+#: What suits the local engine where the operator set nothing: its schema form; one call at a
+#: time (it serves one; the rest wait in the worker's gate, where no timeout runs, rather than
+#: in its queue); and time for a whole reply on a CPU (2,048 tokens at 20 a second).
+LOCAL_DEFAULTS: dict[str, object] = {
+    "llm_schema_form": "llama_cpp",
+    "llm_max_concurrency": 1,
+    "llm_timeout_seconds": 300.0,
+}
+
+
 def engine_settings(settings: Settings, engine: LocalEngine) -> dict[str, object]:
-    """What the API and the workers are given: the engine as an OpenAI-compatible server,
-    asked for JSON Schema output in llama-cpp-python's form (unless LLM_SCHEMA_FORM says)."""
+    """What the API and the workers are given: the engine as an OpenAI-compatible server, and
+    LOCAL_DEFAULTS where the settings name none."""
     updates: dict[str, object] = {
         "llm_provider": "openai",
         "llm_base_url": engine.base_url,
         "llm_model": engine.model.name,
     }
-    if "llm_schema_form" not in settings.model_fields_set:
-        updates["llm_schema_form"] = "llama_cpp"
+    for name, value in LOCAL_DEFAULTS.items():
+        if name not in settings.model_fields_set:
+            updates[name] = value
     return updates
 
 

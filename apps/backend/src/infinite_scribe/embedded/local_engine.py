@@ -138,6 +138,9 @@ class LocalEngine:
             "--host": self.host,
             "--port": str(self.port),
             "--n_ctx": str(self.model.context_tokens),
+            # Requests wait their turn: by default a new request cuts the stream in progress
+            # short (another writer's generation would end without its finish reason).
+            "--interrupt_requests": "false",
         }
         if self.threads:
             arguments["--n_threads"] = str(self.threads)
