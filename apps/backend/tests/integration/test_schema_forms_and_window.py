@@ -174,3 +174,23 @@ def _brief(**changes: object) -> ChapterBrief:
         "bible": NovelBible(title="Bells", characters={"characters": [{"name": "Ana"}]}),
     }
     return ChapterBrief(**(fields | changes))  # type: ignore[arg-type]
+
+
+async def test_the_engines_count_lets_a_cut_prompt_keep_more_than_the_estimate(
+    llm: FakeLLMServer,
+) -> None:
+    confirmed = {"CONCEPT_SELECTION": {"title": "Bells", "logline": "word " * 20_000}}
+    kept = []
+    for tokenizer in (False, True):
+        llm.reset()
+        llm.tokenizer = tokenizer
+        provider = _provider(llm, "openai", context_tokens=8192, reply_tokens=1024)
+        try:
+            with metering() as usage:
+                await provider.generate(_request(confirmed_data=confirmed))
+        finally:
+            await provider.aclose()
+        assert usage.tokens_counted is not None and usage.tokens_counted <= 8192 - 1024 - 32
+        kept.append(len(llm.requests[-1].prompt))
+    # The estimate is on the safe side (3 characters a token); the fake's tokenizer counts 4.
+    assert kept[1] > kept[0]
