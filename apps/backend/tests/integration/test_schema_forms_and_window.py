@@ -14,7 +14,6 @@ from infinite_scribe.agents.llm.fitting import PromptTooLong
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import GenerationRequest, metering
 from infinite_scribe.agents.llm.replies import beats_reply, review_reply, stage_reply
-from infinite_scribe.agents.llm.schema_forms import non_empty
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.novel import NovelBible
 from shared_types.enums import GenesisStage
@@ -55,7 +54,7 @@ async def test_llama_cpp_form_sends_json_object_with_the_schema(llm: FakeLLMServ
     (seen,) = llm.requests
     assert seen.body["response_format"] == {
         "type": "json_object",
-        "schema": non_empty(stage_reply(STAGE).schema),  # free strings: minLength 1
+        "schema": stage_reply(STAGE).grammar,  # with the texts' bounds a grammar can hold
     }
     assert seen.stage is STAGE and seen.body["stream"] is True
     assert seen.body["stream_options"] == {"include_usage": True}
@@ -68,7 +67,7 @@ async def test_ollama_form_sends_a_format_field(llm: FakeLLMServer) -> None:
     finally:
         await provider.aclose()
     (seen,) = llm.requests
-    assert seen.body["format"] == non_empty(stage_reply(STAGE).schema)
+    assert seen.body["format"] == stage_reply(STAGE).grammar
     assert "response_format" not in seen.body
 
 
