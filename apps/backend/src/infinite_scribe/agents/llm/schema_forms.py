@@ -100,8 +100,8 @@ def request_fields(form: str, structured: Structured | None) -> dict[str, Any]:
 def non_empty(node: Any) -> Any:
     """`node` with `minLength: 1` on every free string: what a grammar (llama.cpp's, Ollama's)
     holds a reply to, where the Pydantic models refuse an empty text. OpenAI's strict mode
-    refuses the keyword, so only the grammar forms get it; `maxLength` stays out (llama.cpp
-    would spell a 6,000-character bound as 6,000 rules)."""
+    refuses the keyword, so only the grammar forms get it (`for_grammar` adds the short
+    `maxLength`s; llama.cpp would spell a 6,000-character bound as 6,000 rules)."""
     if isinstance(node, list):
         return [non_empty(item) for item in node]
     if not isinstance(node, Mapping):
