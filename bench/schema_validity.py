@@ -23,7 +23,9 @@ from uuid import uuid4
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import GenerationError, GenerationRequest, metering
-from infinite_scribe.agents.llm.prompts import PROMPT_STAGES
+from infinite_scribe.agents.llm.prompts import PROMPT_STAGES, render
+from infinite_scribe.agents.llm.window import estimate_messages
+from infinite_scribe.domain.estimates import tokens
 from infinite_scribe.domain.proposals import PROPOSAL_META
 
 IDEA = (
@@ -43,6 +45,28 @@ async def confirmed_stages() -> dict[str, dict[str, Any]]:
         data = (await offline.generate(request)).model_dump(mode="json", exclude=set(PROPOSAL_META))
         confirmed[stage.value] = data["concepts"][0] if "concepts" in data else data
     return confirmed
+
+
+async def estimates(provider: OpenAIProvider, confirmed: dict[str, Any]) -> dict[str, Any]:
+    """Each stage's prompt counted three ways: the API's estimate before a generation (issue 55,
+    four characters a token), the window's safe estimate, and the engine's tokenizer."""
+    rows = {}
+    for stage in PROMPT_STAGES:
+        request = GenerationRequest(
+            session_id=uuid4(), stage=stage, confirmed_data=confirmed, user_input=IDEA
+        )
+        prompt = render(request)
+        sent = [
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": prompt.user},
+        ]
+        engine = await provider.window.exact(sent)
+        rows[stage.value] = {
+            "engine_tokenizer": engine,
+            "api_estimate": sum(tokens(message["content"]) for message in sent),
+            "safe_estimate": estimate_messages(sent),
+        }
+    return rows
 
 
 async def one(provider: OpenAIProvider, request: GenerationRequest) -> dict[str, Any]:
@@ -117,6 +141,9 @@ async def main(args: argparse.Namespace) -> None:
     )
     results = []
     try:
+        print(json.dumps({"prompt_counts": await estimates(provider, confirmed)}), flush=True)
+        if args.estimates_only:
+            return
         for number in range(args.requests):
             stage = PROMPT_STAGES[number % len(PROMPT_STAGES)]
             request = GenerationRequest(
@@ -139,4 +166,5 @@ if __name__ == "__main__":
     parser.add_argument("--context", type=int, default=8192)
     parser.add_argument("--reply-tokens", type=int, default=2048)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--estimates-only", action="store_true", help="count prompts, no calls")
     asyncio.run(main(parser.parse_args()))

@@ -28,7 +28,8 @@ from infinite_scribe.embedded.local_engine import LocalEngine
 from shared_types.enums import GenesisStage
 from tests.support.local_engine import local_engine, requires_engine
 
-pytestmark = [requires_engine, pytest.mark.engine]
+# A generation on a shared 2-core machine takes minutes (bench/ holds the figures).
+pytestmark = [requires_engine, pytest.mark.engine, pytest.mark.timeout(1200)]
 __all__ = ["local_engine"]  # the module's fixture
 
 IDEA = "Mara Quill, a lighthouse keeper, hears the sea speak the names of ships."

@@ -14,7 +14,6 @@ from infinite_scribe.agents.llm.fitting import PromptTooLong
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import GenerationRequest, metering
 from infinite_scribe.agents.llm.replies import beats_reply, review_reply, stage_reply
-from infinite_scribe.agents.llm.schema_forms import non_empty
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.novel import NovelBible
 from shared_types.enums import GenesisStage
@@ -55,7 +54,7 @@ async def test_llama_cpp_form_sends_json_object_with_the_schema(llm: FakeLLMServ
     (seen,) = llm.requests
     assert seen.body["response_format"] == {
         "type": "json_object",
-        "schema": non_empty(stage_reply(STAGE).schema),  # free strings: minLength 1
+        "schema": stage_reply(STAGE).grammar,  # with the texts' bounds a grammar can hold
     }
     assert seen.stage is STAGE and seen.body["stream"] is True
     assert seen.body["stream_options"] == {"include_usage": True}
@@ -68,7 +67,7 @@ async def test_ollama_form_sends_a_format_field(llm: FakeLLMServer) -> None:
     finally:
         await provider.aclose()
     (seen,) = llm.requests
-    assert seen.body["format"] == non_empty(stage_reply(STAGE).schema)
+    assert seen.body["format"] == stage_reply(STAGE).grammar
     assert "response_format" not in seen.body
 
 
@@ -174,3 +173,23 @@ def _brief(**changes: object) -> ChapterBrief:
         "bible": NovelBible(title="Bells", characters={"characters": [{"name": "Ana"}]}),
     }
     return ChapterBrief(**(fields | changes))  # type: ignore[arg-type]
+
+
+async def test_the_engines_count_lets_a_cut_prompt_keep_more_than_the_estimate(
+    llm: FakeLLMServer,
+) -> None:
+    confirmed = {"CONCEPT_SELECTION": {"title": "Bells", "logline": "word " * 20_000}}
+    kept = []
+    for tokenizer in (False, True):
+        llm.reset()
+        llm.tokenizer = tokenizer
+        provider = _provider(llm, "openai", context_tokens=8192, reply_tokens=1024)
+        try:
+            with metering() as usage:
+                await provider.generate(_request(confirmed_data=confirmed))
+        finally:
+            await provider.aclose()
+        assert usage.tokens_counted is not None and usage.tokens_counted <= 8192 - 1024 - 32
+        kept.append(len(llm.requests[-1].prompt))
+    # The estimate is on the safe side (3 characters a token); the fake's tokenizer counts 4.
+    assert kept[1] > kept[0]

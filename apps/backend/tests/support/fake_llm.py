@@ -53,7 +53,7 @@ def _key(schema: Any) -> str:
 _NAMES = {
     _key(schema): reply.name
     for reply in every_reply()
-    for schema in (reply.schema, non_empty(reply.schema))
+    for schema in (reply.schema, non_empty(reply.schema), reply.grammar)
 }
 SCRIPTED_NOTE = "Scripted by the fake LLM server."
 

@@ -21,6 +21,7 @@ from infinite_scribe.agents.llm.schema_forms import (
     SCHEMA_FORMS,
     Structured,
     compiled,
+    for_grammar,
     request_fields,
     schema_note,
     sent_schema,
@@ -165,3 +166,27 @@ def test_a_stage_reply_is_read_by_the_model_its_schema_comes_from() -> None:
     }
     proposal = parse_proposal(GenesisStage.STORY_CONCEPTION, json.dumps(reply))
     assert proposal.model_dump()["premise"].startswith("A lighthouse")
+
+
+def test_a_grammar_keeps_the_short_text_bounds_only() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "genre": {"type": "string", "minLength": 1, "maxLength": 100},
+            "synopsis": {"type": "string", "minLength": 1, "maxLength": 6000},
+        },
+    }
+    grammar = for_grammar(schema)["properties"]
+    assert grammar["genre"] == {"type": "string", "minLength": 1, "maxLength": 100}
+    assert grammar["synopsis"] == {"type": "string", "minLength": 1}
+
+
+def test_each_reply_has_its_grammar_with_the_models_short_bounds() -> None:
+    concept = stage_reply(GenesisStage.CONCEPT_SELECTION)
+    option = concept.grammar["properties"]["concepts"]["items"]  # type: ignore[index]
+    assert option["properties"]["title"]["maxLength"] == 200
+    assert "maxLength" not in option["properties"]["logline"]  # 1,000: left to the model
+    assert "maxLength" not in json.dumps(concept.schema)  # OpenAI's form has none
+    assert all(reply.grammar for reply in every_reply())
+    sent = sent_schema(request_fields("llama_cpp", concept))
+    assert sent == concept.grammar

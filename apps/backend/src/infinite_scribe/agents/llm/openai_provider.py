@@ -58,6 +58,8 @@ NO_KEY = "not-needed"
 _FIT_ON_LOOP_CHARS = 20_000
 #: Rounds of fitting by the estimate, then counting by the engine, before giving up.
 _FIT_ROUNDS = 3
+#: A cut prompt counted under this share of its budget is refitted to a larger target.
+_FILLED = 0.85
 
 
 class OpenAIProvider:
@@ -206,20 +208,25 @@ class OpenAIProvider:
         self, uncut: Messages, fit: Callable[[int], tuple[Messages, list[str]]]
     ) -> Messages:
         """The messages `fit(target)` makes for the window: fitted by the safe estimate, then
-        counted by the engine's tokenizer; a count over the budget refits to a smaller target."""
+        counted by the engine's tokenizer; a count over the budget refits to a smaller target,
+        a cut prompt far under it (the estimate is on the safe side) to a larger one."""
         budget = await self.window.budget()
-        target = budget
+        target, best = budget, None
+        big = sum(len(message.get("content", "")) for message in uncut) > _FIT_ON_LOOP_CHARS
         for _ in range(_FIT_ROUNDS):
-            if sum(len(message.get("content", "")) for message in uncut) > _FIT_ON_LOOP_CHARS:
-                messages, cuts = await asyncio.to_thread(fit, target)
-            else:
-                messages, cuts = fit(target)
+            messages, cuts = await asyncio.to_thread(fit, target) if big else fit(target)
             counted = await self.window.count(messages)
             if counted <= budget:
-                report_prompt(counted, cuts)
-                return messages
+                best = (messages, counted, cuts)
+                if not cuts or counted >= budget * _FILLED:
+                    break
+            elif best is not None:
+                break
             target = max(1, target * budget // counted - MARGIN)
-        raise PromptTooLong(f"the prompt is {counted} tokens; the model's window leaves {budget}")
+        if best is None:
+            raise PromptTooLong(f"the prompt is {counted} tokens; the window leaves {budget}")
+        report_prompt(best[1], best[2])
+        return best[0]
 
     async def _complete(
         self, structured: Structured | None, messages: Messages, draft: DraftCallback | None

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from infinite_scribe.agents.llm.schema_forms import Structured, compiled
+from infinite_scribe.agents.llm.schema_forms import Structured, compiled, for_grammar
 from infinite_scribe.domain.proposals import (
     OUTLINE_BATCH_SCHEMA,
     PROPOSAL_MODELS,
@@ -59,22 +59,26 @@ class ContinuityReview(BaseModel):
 @cache
 def stage_reply(stage: GenesisStage) -> Structured:
     """The schema of `stage`'s proposal, as sent."""
-    return Structured(schema_name(stage), compiled(response_schema(stage)))
+    grammar = for_grammar(compiled(response_schema(stage, lengths=True)))
+    return Structured(schema_name(stage), compiled(response_schema(stage)), grammar)
 
 
 @cache
 def outline_batch_reply() -> Structured:
-    return Structured(OUTLINE_BATCH_SCHEMA, compiled(outline_batch_schema()))
+    grammar = for_grammar(compiled(outline_batch_schema(lengths=True)))
+    return Structured(OUTLINE_BATCH_SCHEMA, compiled(outline_batch_schema()), grammar)
 
 
 @cache
 def beats_reply() -> Structured:
-    return Structured("chapter_beats", compiled(strict_schema(BeatSheet)))
+    grammar = for_grammar(compiled(strict_schema(BeatSheet, lengths=True)))
+    return Structured("chapter_beats", compiled(strict_schema(BeatSheet)), grammar)
 
 
 @cache
 def review_reply() -> Structured:
-    return Structured("continuity_review", compiled(strict_schema(ContinuityReview)))
+    grammar = for_grammar(compiled(strict_schema(ContinuityReview, lengths=True)))
+    return Structured("continuity_review", compiled(strict_schema(ContinuityReview)), grammar)
 
 
 def every_reply() -> list[Structured]:

@@ -33,12 +33,18 @@ SCHEMA_IN_PROMPT = frozenset({"json_object", "none"})
 GRAMMAR_MAX_ITEMS = 64
 
 
+#: A text bound above this is left to the Pydantic model in a grammar (as GRAMMAR_MAX_ITEMS).
+GRAMMAR_MAX_LENGTH = 200
+
+
 @dataclass(frozen=True, slots=True)
 class Structured:
-    """A reply's JSON Schema by its name (letters and underscores, as OpenAI requires)."""
+    """A reply's JSON Schema by its name (letters and underscores, as OpenAI requires), and
+    the same with its texts' bounds for a grammar-constrained server (None: `non_empty`)."""
 
     name: str
     schema: Mapping[str, Any]
+    grammar: Mapping[str, Any] | None = None
 
 
 def compiled(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -79,10 +85,11 @@ def request_fields(form: str, structured: Structured | None) -> dict[str, Any]:
     if form == "openai":
         inner = {"name": structured.name, "schema": schema, "strict": True}
         return {"response_format": {"type": "json_schema", "json_schema": inner}}
-    if form == "llama_cpp":
-        return {"response_format": {"type": "json_object", "schema": non_empty(schema)}}
-    if form == "ollama":
-        return {"format": non_empty(schema)}
+    if form in ("llama_cpp", "ollama"):
+        grammar = dict(structured.grammar) if structured.grammar else non_empty(schema)
+        if form == "ollama":
+            return {"format": grammar}
+        return {"response_format": {"type": "json_object", "schema": grammar}}
     if form == "json_object":
         return {"response_format": {"type": "json_object"}}
     if form == "none":
@@ -93,8 +100,8 @@ def request_fields(form: str, structured: Structured | None) -> dict[str, Any]:
 def non_empty(node: Any) -> Any:
     """`node` with `minLength: 1` on every free string: what a grammar (llama.cpp's, Ollama's)
     holds a reply to, where the Pydantic models refuse an empty text. OpenAI's strict mode
-    refuses the keyword, so only the grammar forms get it; `maxLength` stays out (llama.cpp
-    would spell a 6,000-character bound as 6,000 rules)."""
+    refuses the keyword, so only the grammar forms get it (`for_grammar` adds the short
+    `maxLength`s; llama.cpp would spell a 6,000-character bound as 6,000 rules)."""
     if isinstance(node, list):
         return [non_empty(item) for item in node]
     if not isinstance(node, Mapping):
@@ -103,6 +110,24 @@ def non_empty(node: Any) -> Any:
     if out.get("type") == "string" and "enum" not in out and "const" not in out:
         out.setdefault("minLength", 1)
     return out
+
+
+def for_grammar(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A compiled schema that kept its texts' bounds, as a grammar is sent it: `minLength: 1`
+    on free strings, `maxLength` only up to GRAMMAR_MAX_LENGTH."""
+    return non_empty(_short_bounds(schema))
+
+
+def _short_bounds(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_short_bounds(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    return {
+        key: _short_bounds(value)
+        for key, value in node.items()
+        if not (key == "maxLength" and isinstance(value, int) and value > GRAMMAR_MAX_LENGTH)
+    }
 
 
 def schema_note(form: str, structured: Structured | None) -> str | None:
