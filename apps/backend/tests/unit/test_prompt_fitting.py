@@ -8,6 +8,7 @@ import pytest
 from infinite_scribe.agents.llm.chapter_prompts import beats_messages
 from infinite_scribe.agents.llm.fitting import PromptTooLong, fit_brief, shrink_largest
 from infinite_scribe.agents.llm.window import (
+    _count,
     estimate_messages,
     estimate_tokens,
     reported_context,
@@ -129,3 +130,9 @@ def test_the_estimate_is_on_the_safe_side() -> None:
 )
 def test_the_context_is_read_from_a_model_list(listing: object, found: int | None) -> None:
     assert reported_context(listing, "m") == found
+
+
+def test_both_tokenizer_answers_are_read() -> None:
+    # llama-cpp-python's /extras/tokenize/count, llama.cpp's /tokenize; anything else: none.
+    assert _count({"count": 5}) == 5 and _count({"tokens": [1, 2, 3]}) == 3
+    assert _count({"error": "no"}) is None and _count(None) is None
