@@ -100,7 +100,7 @@ async def test_an_idea_walks_to_two_chapters_on_the_real_engine(
                 assert text.strip() and drafts.texts[step.task_id].strip(), step
                 assert text.startswith(drafts.texts[step.task_id][:20])  # the streamed text
         await _contradiction_reviewed(http, walk, engine)
-        await _regenerated(http, walk)
+        await _regenerated(http)
 
 
 def _check_stages(walk: Walk) -> None:
@@ -160,26 +160,40 @@ async def _memory_after(http: httpx.AsyncClient, path: str, version: int) -> dic
         await asyncio.sleep(0.2)
 
 
-async def _regenerated(http: httpx.AsyncClient, walk: Walk) -> None:
-    """The concept proposal generated again from its recorded inputs, by the same model."""
-    history = (await http.get(f"{SESSIONS}/{walk.session_id}/history")).json()
-    [first] = [v for v in history["stages"][0]["versions"] if v["kind"] == "proposed"]
+async def _regenerated(http: httpx.AsyncClient) -> None:
+    """A concept proposal generated again from its recorded inputs, by the same model (in a
+    session of its own: a finished session takes no command)."""
+    created = await http.post(SESSIONS, json={"initial_user_input": {"idea": IDEA}})
+    sid = created.json()["session_id"]
+    ask = {"command_type": "RequestConceptGeneration", "payload": {}}
+    await _completed(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
+    [first] = await _proposed(http, sid)
     assert first["provenance"]["model"] == "smollm2"
-    path = f"{SESSIONS}/{walk.session_id}/versions/{first['event_id']}/regenerate"
-    reply = await http.post(path, json={"model": "smollm2"})
-    assert reply.status_code == 202, reply.text
-    task = await finished_task(http, str(reply.json()["task_id"]), 240)
-    assert task["status"] == "COMPLETED", task
-    history = (await http.get(f"{SESSIONS}/{walk.session_id}/history")).json()
-    again = [v for v in history["stages"][0]["versions"] if v["kind"] == "proposed"][-1]
+    path = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"
+    task = await _completed(http, await http.post(path, json={"model": "smollm2"}))
+    first_again, again = await _proposed(http, sid)
+    assert first_again["event_id"] == first["event_id"]
     assert again["provenance"]["replay_of"] == first["event_id"]
     assert again["provenance"]["model"] == "smollm2"
-    shown = await http.get(f"{SESSIONS}/{walk.session_id}/versions/{again['event_id']}/prompt")
-    original = await http.get(f"{SESSIONS}/{walk.session_id}/versions/{first['event_id']}/prompt")
+    shown = await http.get(f"{SESSIONS}/{sid}/versions/{again['event_id']}/prompt")
+    original = await http.get(f"{SESSIONS}/{sid}/versions/{first['event_id']}/prompt")
     assert shown.json()["request"] == original.json()["request"]  # the same recorded inputs
+    assert shown.json()["messages"] == original.json()["messages"]
     PROPOSAL_MODELS[GenesisStage.CONCEPT_SELECTION].model_validate(
         {k: v for k, v in task["result"].items() if k != "stage"}
     )
+
+
+async def _completed(http: httpx.AsyncClient, reply: httpx.Response) -> dict[str, Any]:
+    assert reply.status_code == 202, reply.text
+    task = await finished_task(http, str(reply.json()["task_id"]), 240)
+    assert task["status"] == "COMPLETED", task
+    return task
+
+
+async def _proposed(http: httpx.AsyncClient, sid: str) -> list[dict[str, Any]]:
+    history = (await http.get(f"{SESSIONS}/{sid}/history")).json()
+    return [v for v in history["stages"][0]["versions"] if v["kind"] == "proposed"]
 
 
 def test_scribe_up_runs_the_engine_restarts_it_and_stops_it() -> None:
