@@ -18,6 +18,8 @@ from httpx_sse import aconnect_sse
 SESSIONS = "/api/v1/genesis/sessions"
 NOVELS = "/api/v1/novels"
 STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
+#: The chapters a walk drafts: an outline needs at least this many.
+MIN_CHAPTERS = 2
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Walk:
     session_id: str
     novel_id: str | None = None
     steps: list[Step] = field(default_factory=list)
+    #: Chapters the writer added to the model's outline (see `_confirmation`).
+    writer_chapters: int = 0
 
     def step(self, name: str) -> Step:
         return next(step for step in self.steps if step.name == name)
@@ -134,7 +138,8 @@ async def walk_genesis(
         for stage in stages:
             step = await generate(http, stage, commands, _stage_command(stage), drafts, within)
             walk.steps.append(step)
-            confirm = {"command_type": "ConfirmStage", "payload": {"stage": stage, "choice": 0}}
+            payload = _confirmation(walk, stage, step.result)
+            confirm = {"command_type": "ConfirmStage", "payload": payload}
             confirmed = await http.post(commands, json=confirm)
             assert confirmed.status_code == 200, confirmed.text
     if stages == STAGES:
@@ -142,6 +147,18 @@ async def walk_genesis(
         assert state["status"] == "COMPLETED", state
         walk.novel_id = str(state["novel_id"])
     return walk
+
+
+def _confirmation(walk: Walk, stage: str, proposal: dict[str, Any]) -> dict[str, Any]:
+    """The first option as proposed; an outline of fewer than MIN_CHAPTERS chapters (a small
+    model writes one at times) gets the writer's own chapter added, as a writer would."""
+    acts = proposal.get("acts") if stage == "PLOT_OUTLINE" else None
+    if not isinstance(acts, list) or sum(len(act["chapters"]) for act in acts) >= MIN_CHAPTERS:
+        return {"stage": stage, "choice": 0}
+    extra = {"title": "The storm", "summary": "The storm reaches the island."}
+    acts[-1]["chapters"].append(extra)
+    walk.writer_chapters += 1
+    return {"stage": stage, "data": {"acts": acts}}
 
 
 async def draft_chapter(
