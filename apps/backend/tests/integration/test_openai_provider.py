@@ -21,11 +21,11 @@ from infinite_scribe.agents.llm.port import (
     RateLimited,
     metering,
 )
+from infinite_scribe.agents.llm.replies import stage_reply
 from infinite_scribe.domain.proposals import (
     PROPOSAL_MODELS,
     ConceptProposal,
     ProposalSource,
-    response_schema,
     schema_name,
 )
 from infinite_scribe.settings.settings import load_settings
@@ -76,7 +76,7 @@ async def test_every_stage_asks_for_strict_structured_output(
         "type": "json_schema",
         "json_schema": {
             "name": schema_name(stage),
-            "schema": response_schema(stage),
+            "schema": stage_reply(stage).schema,
             "strict": True,
         },
     }

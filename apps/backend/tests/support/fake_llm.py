@@ -37,10 +37,24 @@ from aiohttp import web
 from infinite_scribe.agents.llm.language import CHINESE, LANGUAGE_NAMES
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.agents.llm.replies import every_reply
+from infinite_scribe.agents.llm.schema_forms import non_empty, sent_schema
 from infinite_scribe.domain.proposals import OUTLINE_BATCH_SCHEMA, PROPOSAL_MODELS, schema_name
 from shared_types.enums import GenesisStage
 
 _STAGES = {schema_name(stage): stage for stage in PROPOSAL_MODELS}
+
+
+def _key(schema: Any) -> str:
+    return json.dumps(schema, sort_keys=True)
+
+
+#: Each schema the project sends, to its name: a request in any form names its reply by it.
+_NAMES = {
+    _key(schema): reply.name
+    for reply in every_reply()
+    for schema in (reply.schema, non_empty(reply.schema), reply.grammar)
+}
 SCRIPTED_NOTE = "Scripted by the fake LLM server."
 
 
@@ -95,11 +109,20 @@ class SeenRequest:
     body: Mapping[str, Any]
 
     @property
-    def stage(self) -> GenesisStage | None:
-        """The stage named by the request's `response_format.json_schema.name`."""
+    def schema_name(self) -> str | None:
+        """The name of the schema the request carries, in any form (agents/llm/schema_forms)."""
         response_format = self.body.get("response_format") or {}
         name = (response_format.get("json_schema") or {}).get("name")
-        return _STAGES.get(name) if isinstance(name, str) else None
+        if isinstance(name, str):
+            return name
+        schema = sent_schema(self.body)
+        return _NAMES.get(_key(schema)) if schema is not None else None
+
+    @property
+    def stage(self) -> GenesisStage | None:
+        """The stage whose proposal the request's schema is."""
+        name = self.schema_name
+        return _STAGES.get(name) if name is not None else None
 
     @property
     def prompt(self) -> str:
@@ -130,6 +153,13 @@ class FakeLLMServer:
         self.abandoned = 0
         self.in_flight = 0
         self.peak_in_flight = 0
+        #: What `GET /v1/models` reports as the model's window (llama.cpp's `meta.n_ctx_train`).
+        self.context_length: int | None = None
+        #: Whether `POST /extras/tokenize/count` answers (llama-cpp-python's tokenizer): a token
+        #: per TOKEN_CHARACTERS characters.
+        self.tokenizer = False
+        #: Texts the tokenizer was asked to count.
+        self.tokenized: list[str] = []
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
         self.port: int = self._socket.getsockname()[1]
@@ -203,6 +233,7 @@ class FakeLLMServer:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/extras/tokenize/count", self._tokenize)
         # A client that gave up (timeout) cancels its slow handler; shutdown waits for nothing.
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=0.1
@@ -212,8 +243,18 @@ class FakeLLMServer:
 
     async def _models(self, request: web.Request) -> web.StreamResponse:
         """The models the server has, as the protocol lists them (`GET /v1/models`)."""
-        listed = {"object": "list", "data": [{"id": self.MODEL, "object": "model"}]}
-        return web.json_response(listed)
+        model: dict[str, Any] = {"id": self.MODEL, "object": "model"}
+        if self.context_length is not None:
+            model["meta"] = {"n_ctx_train": self.context_length}
+        return web.json_response({"object": "list", "data": [model]})
+
+    async def _tokenize(self, request: web.Request) -> web.StreamResponse:
+        if not self.tokenizer:
+            raise web.HTTPNotFound()
+        text = str((await request.json()).get("input", ""))
+        with self._lock:
+            self.tokenized.append(text)
+        return web.json_response({"count": -(-len(text) // TOKEN_CHARACTERS)})
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -288,8 +329,7 @@ class FakeLLMServer:
 def _outline_batch(seen: SeenRequest) -> str | None:
     """A batch of outline chapters when the request asks for one (decision 5404): the chapters
     the prompt names, as a model that follows it would write them."""
-    response_format = seen.body.get("response_format") or {}
-    if (response_format.get("json_schema") or {}).get("name") != OUTLINE_BATCH_SCHEMA:
+    if seen.schema_name != OUTLINE_BATCH_SCHEMA:
         return None
     asked = _ASKED_CHAPTERS.search(seen.prompt)
     first, last = (int(asked[1]), int(asked[2])) if asked else (1, 1)
@@ -319,6 +359,8 @@ async def _valid_content(seen: SeenRequest) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+#: Characters per token of the fake's tokenizer.
+TOKEN_CHARACTERS = 4
 #: Chunks a streamed reply is cut into.
 STREAM_CHUNKS = 10
 

@@ -1,4 +1,4 @@
-"""Issue 39 with a model: the prompts ask for beats first (a JSON list), then prose per beat
+"""Issue 39 with a model: the prompts ask for beats first (`{"beats": [...]}`), then prose per beat
 (200-300 words) in the writer's language, with the bible's characters (names and roles), the
 world's places, the summaries of the confirmed chapters before this one, the chapter's outline
 entry and the writer's wishes or feedback in the context, as data."""
@@ -67,7 +67,7 @@ def test_the_beats_prompt_asks_for_a_json_list_and_the_prose_prompt_for_one_beat
 ) -> None:
     given = brief(bibles["en"], "en", 2)
     beats_user = beats_messages(given)[1]["content"]
-    assert "JSON list" in beats_user and "4 to 8 beats" in beats_user
+    assert '{"beats": [' in beats_user and "4 to 8 beats" in beats_user
     beats = ["Ada finds the ledger.", "Ada hides it."]
     prose_user = prose_messages(given, beats, 1)[1]["content"]
     assert "beat 2 of 2" in prose_user and "200 to 300 words" in prose_user

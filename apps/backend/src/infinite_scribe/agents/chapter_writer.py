@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import orjson
 
@@ -17,16 +18,9 @@ from infinite_scribe.agents.llm.offline.chapters import open_notes, plan_beats, 
 from infinite_scribe.agents.llm.offline.generator import offline_work
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import DraftCallback, InvalidOutput, LLMProvider
+from infinite_scribe.agents.llm.replies import MAX_BEATS, beats_reply
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 
-# The openai SDK's message and response-format types only (the HTTP is chat_transport's):
-# imported for the type checker, so no process pays the SDK's import (0.3 s) at start.
-if TYPE_CHECKING:
-    from openai.types.chat import ChatCompletionMessageParam
-
-
-#: A model's beats beyond this many are dropped (each is one more model call).
-MAX_BEATS = 12
 #: Pieces an offline beat is streamed in.
 _PIECES = 8
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)、])\s*")
@@ -94,7 +88,10 @@ class ModelChapterWriter:
         self.prompt_version: str | None = provider.prompt_version
 
     async def beats(self, brief: ChapterBrief) -> list[str]:
-        reply = await self._text(_messages(beats_messages(brief)), None)
+        """The beat sheet, held to its schema (agents/llm/replies.BeatSheet)."""
+        structured = beats_reply()
+        messages = await self.provider.chapter_messages(brief, beats_messages, structured)
+        reply = await self._call(lambda: self.provider.complete_json(messages, structured))
         return parse_beats(reply)
 
     async def notes(self, brief: ChapterBrief) -> list[str]:
@@ -104,19 +101,15 @@ class ModelChapterWriter:
     async def prose(
         self, brief: ChapterBrief, beats: list[str], index: int, draft: DraftCallback
     ) -> str:
-        messages = _messages(prose_messages(brief, beats, index))
-        return (await self._text(messages, draft)).strip()
+        def render(cut: ChapterBrief) -> list[dict[str, str]]:
+            return prose_messages(cut, beats, index)
 
-    async def _text(
-        self, messages: list[ChatCompletionMessageParam], draft: DraftCallback | None
-    ) -> str:
-        if self.gate is None:
-            return await self.provider.complete_text(messages, draft)
-        return await self.gate.run(lambda: self.provider.complete_text(messages, draft))
+        messages = await self.provider.chapter_messages(brief, render)
+        reply = await self._call(lambda: self.provider.complete_text(messages, draft))
+        return reply.strip()
 
-
-def _messages(messages: list[dict[str, str]]) -> list[ChatCompletionMessageParam]:
-    return cast("list[ChatCompletionMessageParam]", messages)
+    async def _call(self, call: Callable[[], Awaitable[str]]) -> str:
+        return await (call() if self.gate is None else self.gate.run(call))
 
 
 def parse_beats(reply: str) -> list[str]:

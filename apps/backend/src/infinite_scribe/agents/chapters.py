@@ -84,6 +84,8 @@ class ChapterHandler:
             return
         text, beats, notes = done.result
         provenance = self._provenance(usage, done.started, done.attempt, len(beats))
+        seconds = provenance["latency_ms"] / 1000
+        self.metrics.observe_usage(self.writer.model, "CHAPTER", usage, seconds)
         if await self.work.propose(job, text, beats, provenance, notes):
             self.metrics.handled.inc()
         else:  # confirmed meanwhile, or already answered
@@ -126,6 +128,8 @@ class ChapterHandler:
             "prompt_version": self.writer.prompt_version,
             "tokens_in": usage.tokens_in,
             "tokens_out": usage.tokens_out,
+            "tokens_counted": usage.tokens_counted,
+            "tokens_per_second": usage.tokens_per_second,
             "latency_ms": round((time.monotonic() - started) * 1000, 1),
             "attempts": attempt,
             "calls": calls + 1,

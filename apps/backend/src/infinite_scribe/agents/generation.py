@@ -156,14 +156,19 @@ class GenerationHandler:
             await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
             return
         provider = provider_for(self.provider, self.models, job.model)
+        model: str | None = getattr(provider, "model", None)
+        seconds = time.monotonic() - done.started
         reported = {
-            "model": getattr(provider, "model", None),
+            "model": model,
             "prompt_version": getattr(provider, "prompt_version", None),
             "tokens_in": usage.tokens_in,
             "tokens_out": usage.tokens_out,
-            "latency_ms": round((time.monotonic() - done.started) * 1000, 1),
+            "tokens_counted": usage.tokens_counted,
+            "tokens_per_second": usage.tokens_per_second,
+            "latency_ms": round(seconds * 1000, 1),
             "attempts": max(done.attempt, usage.calls),  # the gate's own retries count too
         }
+        self.metrics.observe_usage(model, job.stage.value, usage, seconds)
         # One statement: the proposal, task and command, and the flow's pause (issue 40).
         proposal_data = done.result.model_dump(mode="json")
         request = generation_request(job)

@@ -2,6 +2,8 @@
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from infinite_scribe.agents.llm.port import Usage
+
 
 class AgentMetrics:
     def __init__(self) -> None:
@@ -51,6 +53,56 @@ class AgentMetrics:
         )
         self._model_series()
         self._story_series()
+        self._usage_series()
+
+    def _usage_series(self) -> None:
+        """Issue 68: the model named, its tokens, its speed and the seconds per stage."""
+        self.model_info = Gauge(
+            "agent_model_info",
+            "The model the worker writes with (1 for its provider and name)",
+            ["provider", "model"],
+            registry=self.registry,
+        )
+        self.model_tokens = Counter(
+            "agent_model_tokens",
+            "Tokens the model server reported (usage), by direction (in: prompt, out: reply)",
+            ["model", "direction"],
+            registry=self.registry,
+        )
+        self.model_speed = Histogram(
+            "agent_model_tokens_per_second",
+            "Reply tokens per second of writing, per generation",
+            ["model"],
+            buckets=(1, 2, 5, 10, 20, 30, 50, 75, 100, 200, 500, 1000),
+            registry=self.registry,
+        )
+        self.stage_seconds = Histogram(
+            "agent_stage_seconds",
+            "Seconds of a generation from its begin to its result, by stage (CHAPTER: a draft)",
+            ["stage", "model"],
+            buckets=(0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600),
+            registry=self.registry,
+        )
+        self.count_ratio = Histogram(
+            "agent_prompt_tokens_reported_per_counted",
+            "The server's prompt tokens over the count made before sending (1: exact; under 1: "
+            "the count was on the safe side)",
+            buckets=(0.25, 0.5, 0.75, 0.9, 0.95, 1.0, 1.05, 1.1, 1.25, 1.5, 2.0),
+            registry=self.registry,
+        )
+
+    def observe_usage(self, model: str | None, stage: str, usage: Usage, seconds: float) -> None:
+        """One generation's counts (nothing of the offline generator's, which has none)."""
+        name = model or "unknown"
+        self.stage_seconds.labels(stage, name).observe(seconds)
+        if usage.tokens_in is not None:
+            self.model_tokens.labels(name, "in").inc(usage.tokens_in)
+            if usage.tokens_counted:
+                self.count_ratio.observe(usage.tokens_in / usage.tokens_counted)
+        if usage.tokens_out is not None:
+            self.model_tokens.labels(name, "out").inc(usage.tokens_out)
+        if usage.tokens_per_second is not None:
+            self.model_speed.labels(name).observe(usage.tokens_per_second)
 
     def _story_series(self) -> None:
         """Issue 48: the continuity check's events by outcome."""

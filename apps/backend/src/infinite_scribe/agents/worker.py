@@ -79,6 +79,8 @@ class AgentWorker:
         self.registry: CollectorRegistry = self.metrics.registry
         self.provider = parts.provider
         self.provider.on_rate_limited = self.metrics.rate_limited.inc
+        model = self.provider.model or self.provider.name
+        self.metrics.model_info.labels(self.provider.name, model).set(1)
         self.metrics.model_in_flight.set_function(lambda: self.provider.in_flight)
         self.metrics.model_peak.set_function(lambda: self.provider.peak_in_flight)
         self.cluster = parts.cluster

@@ -313,7 +313,16 @@ def _pause_handle(job: Job, proposal: EventEnvelope) -> dict[str, Any]:
 def provenance_of(job: Job, provider: str, reported: Mapping[str, Any]) -> dict[str, Any]:
     """A proposal's provenance: what the generation reported (null where it did not), the
     provider that wrote it and the events its prompt used."""
-    fields = ("model", "prompt_version", "tokens_in", "tokens_out", "latency_ms", "attempts")
+    fields = (
+        "model",
+        "prompt_version",
+        "tokens_in",
+        "tokens_out",
+        "tokens_counted",
+        "tokens_per_second",
+        "latency_ms",
+        "attempts",
+    )
     found = {name: reported.get(name) for name in fields}
     provenance = {"provider": provider, **found, "inputs": list(job.sources)}
     if job.is_replay:  # the proposal it was generated again from (issue 55)

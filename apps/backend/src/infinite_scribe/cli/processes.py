@@ -35,6 +35,7 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
     from infinite_scribe.cli.up import Background, run_up
     from infinite_scribe.composition.agents import run_agent_worker
     from infinite_scribe.composition.relay import run_relay
+    from infinite_scribe.embedded.local_engine import EngineFailed, EngineUnavailable
     from infinite_scribe.settings.services_file import AlreadyRunning, live_services, sole_up
     from infinite_scribe.settings.settings import ConfigurationError
 
@@ -53,7 +54,7 @@ def up(host: HostOption = None, port: PortOption = None) -> None:
             run_up(current, workers=workers, host=host, port=port)
     except AlreadyRunning as error:
         fail(f"`scribe up` is already running: {error}")
-    except ConfigurationError as error:
+    except (ConfigurationError, EngineUnavailable, EngineFailed) as error:
         fail(str(error))
 
 

@@ -40,4 +40,6 @@ def services(
     for name, url in (("relay", found.relay_metrics_url), ("worker", found.worker_metrics_url)):
         if url:
             typer.echo(f"{name:<13} {url}/health")
+    if found.local_model_url:
+        typer.echo(f"local model   {found.local_model_name} at {found.local_model_url}")
     typer.echo(f"embedded      {', '.join(embedded) or 'nothing'}")

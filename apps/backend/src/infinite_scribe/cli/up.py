@@ -19,9 +19,17 @@ from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.dev_credential import DEV_USER_ID, development_token
 from infinite_scribe.api.http_protocol import HttpLimits, limited_protocol
 from infinite_scribe.cli import outbox_calls
+from infinite_scribe.cli.local_model import describe, engine_settings, local_engine
 from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
+from infinite_scribe.embedded.local_engine import LocalEngine
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
-from infinite_scribe.embedded.supervisor import Child, Supervisor, kafka_child, postgres_child
+from infinite_scribe.embedded.supervisor import (
+    Child,
+    Supervisor,
+    engine_child,
+    kafka_child,
+    postgres_child,
+)
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.kafka.dead_letters import dead_letter_topic
 from infinite_scribe.observability.logs import configure_logging
@@ -98,21 +106,35 @@ def _start_broker(settings: Settings, kafka: EmbeddedKafka) -> dict[str, object]
     }
 
 
+def _spawn_engine(settings: Settings, stack: ExitStack) -> LocalEngine | None:
+    """The local model engine LLM_LOCAL_MODEL asks for, spawned first (it loads its model
+    while the database and the broker start) and stopped last (the workers call it to the
+    end); None when the setting is unset."""
+    engine = local_engine(settings)
+    if engine is not None:
+        engine.spawn()
+        stack.callback(engine.stop)
+    return engine
+
+
 @contextmanager
 def embedded_services(settings: Settings) -> Iterator[RunningStack]:
-    """Start whatever is not configured (PostgreSQL, Kafka), migrate, and stop them on exit."""
+    """Start whatever is not configured (PostgreSQL, Kafka) and the local model engine asked
+    for, migrate, and stop them on exit (the engine last: the workers call it to the end)."""
     with ExitStack() as stack:
+        engine = _spawn_engine(settings, stack)
         # Decided before DATABASE_URL is filled in: the embedded database is what makes this a
         # laptop, where a frontend dev server on localhost may call the API (issue 12).
         updates: dict[str, object] = {"cors_allow_localhost": settings.allows_localhost_origins()}
         updates |= _side_by_side(settings)
+        if engine is not None:
+            updates |= engine_settings(settings, engine)
         started: list[str] = []
         children: list[Child] = []
-        new_database = False
+        # A data directory made now gets the default outbox mode; an existing one keeps its
+        # own (an operator's `off` is not undone by the next `up`).
+        new_database = not (settings.scribe_data_dir / "pg").exists()
         if settings.embedded_database:
-            # A data directory made now gets the default outbox mode; an existing one keeps its
-            # own (an operator's `off` is not undone by the next `up`).
-            new_database = not (settings.scribe_data_dir / "pg").exists()
             postgres = EmbeddedPostgres(settings.scribe_data_dir / "pg", watched=True)
             updates["database_url"] = postgres.start()
             stack.callback(postgres.stop)
@@ -129,11 +151,15 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
         database_url = resolved.resolved_database_url()
         assert database_url is not None and resolved.resolved_kafka_servers() is not None
         migrate.upgrade(database_url)
-        if new_database:
+        if new_database and settings.embedded_database:
             logger.info(outbox_calls.default_mode(database_url, settings.embedded_outbox_mode))
         create_topics(resolved)
         if settings.embedded_kafka:
             children.append(kafka_child(kafka, lambda: create_topics(resolved)))
+        if engine is not None:
+            engine.wait_ready()
+            started.append(describe(engine))
+            children.append(engine_child(engine))
         yield RunningStack(
             resolved, started, settings.embedded_database, settings.embedded_kafka, children
         )
@@ -317,6 +343,8 @@ def announced(running: RunningStack, host: str, port: int) -> Iterator[None]:
         kafka_cluster_id=resolved.kafka_cluster_id,
         relay_metrics_url=_metrics_url(resolved.relay_metrics_host, resolved.relay_metrics_port),
         worker_metrics_url=_metrics_url(resolved.worker_metrics_host, resolved.worker_metrics_port),
+        local_model_url=resolved.llm_base_url if resolved.uses_local_engine else None,
+        local_model_name=resolved.llm_model if resolved.uses_local_engine else None,
     )
     write_services(resolved.scribe_data_dir, services)
     try:
@@ -327,6 +355,13 @@ def announced(running: RunningStack, host: str, port: int) -> Iterator[None]:
 
 def _metrics_url(host: str, port: int) -> str | None:
     return f"http://{host}:{port}" if port else None
+
+
+def _model_line(settings: Settings) -> str:
+    if settings.llm_provider == "offline":
+        return "the offline generator (LLM_LOCAL_MODEL=smollm2 after `make model`: a real one)"
+    where = "the local engine" if settings.uses_local_engine else "LLM_BASE_URL"
+    return f"{settings.llm_model} at {settings.llm_base_url} ({where})"
 
 
 def print_banner(running: RunningStack, host: str, port: int, token: str) -> None:
@@ -347,6 +382,7 @@ def print_banner(running: RunningStack, host: str, port: int, token: str) -> Non
         f"  console:    http://{host}:{port}/console  (sign in with the dev token below)",
         f"  DATABASE_URL={settings.resolved_database_url()}",
         f"  KAFKA_BOOTSTRAP_SERVERS={settings.resolved_kafka_servers()}{cluster}",
+        f"  model:      {_model_line(settings)}",
         f"  embedded:   {', '.join(running.started) or 'nothing (external services)'}",
         f"  other `scribe` commands find these in {settings.scribe_data_dir / 'services.json'}",
         f"  dev token (user {DEV_USER_ID}, 7 days):",

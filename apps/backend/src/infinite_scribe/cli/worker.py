@@ -39,6 +39,12 @@ def worker(
     current = settings()
     database_url(current)
     kafka_connection(current)
+    if current.llm_local_model is not None and not current.uses_local_engine:
+        fail(
+            f"LLM_LOCAL_MODEL={current.llm_local_model}: the local engine runs under `scribe up` "
+            "and none runs here; start `scribe up`, or name a running server with "
+            "LLM_BASE_URL and LLM_MODEL instead"
+        )
     if processes > 1:
         _run_processes(processes, current.worker_metrics_port)
         return

@@ -42,6 +42,8 @@ PROVENANCE_FIELDS = (
     "inputs",
     "tokens_in",
     "tokens_out",
+    "tokens_counted",
+    "tokens_per_second",
     "latency_ms",
     "attempts",
     "replay_of",

@@ -138,6 +138,8 @@ PROPOSAL_MODELS: dict[GenesisStage, type[Proposal]] = {
 # OpenAI's strict structured output rejects these keywords (the Pydantic model still enforces
 # them on the reply); local servers vary, so the portable subset is sent.
 _UNSUPPORTED_KEYWORDS = frozenset({"minLength", "maxLength", "default", "title"})
+#: What a grammar-constrained server is sent besides (issue 68): the texts' bounds.
+_LENGTHS = frozenset({"minLength", "maxLength"})
 
 
 def proposal_model(stage: GenesisStage) -> type[Proposal]:
@@ -156,9 +158,16 @@ OUTLINE_BATCH_SCHEMA = "outline_chapters"
 
 
 @cache
-def outline_batch_schema() -> dict[str, Any]:
+def outline_batch_schema(lengths: bool = False) -> dict[str, Any]:
     """The strict structured output of a batch of outline chapters."""
-    return _strictify(OutlineBatch.model_json_schema())
+    schema: dict[str, Any] = _strictify(OutlineBatch.model_json_schema(), lengths)
+    return schema
+
+
+def strict_schema(model: type[BaseModel], lengths: bool = False) -> dict[str, Any]:
+    """`model`'s JSON Schema for strict structured output (see `response_schema`)."""
+    schema: dict[str, Any] = _strictify(model.model_json_schema(), lengths)
+    return schema
 
 
 def schema_name(stage: GenesisStage) -> str:
@@ -167,7 +176,7 @@ def schema_name(stage: GenesisStage) -> str:
 
 
 @cache
-def _response_schema(stage: GenesisStage) -> dict[str, Any]:
+def _response_schema(stage: GenesisStage, lengths: bool = False) -> dict[str, Any]:
     schema = proposal_model(stage).model_json_schema()
     properties = schema["properties"]
     properties.pop("source")  # stamped by the provider, never the model's to claim
@@ -179,27 +188,31 @@ def _response_schema(stage: GenesisStage) -> dict[str, Any]:
     definitions.pop(ProposalSource.__name__, None)
     if not definitions:
         schema.pop("$defs", None)
-    return _strictify(schema)
+    strict: dict[str, Any] = _strictify(schema, lengths)
+    return strict
 
 
-def response_schema(stage: GenesisStage) -> dict[str, Any]:
+def response_schema(stage: GenesisStage, lengths: bool = False) -> dict[str, Any]:
     """JSON Schema for strict structured output: every property required (optional ones are
-    nullable), no additional properties, `source` left out."""
-    return deepcopy(_response_schema(stage))
+    nullable), no additional properties, `source` left out (`lengths`: see `_strictify`)."""
+    return deepcopy(_response_schema(stage, lengths))
 
 
-def _strictify(node: Any) -> Any:
+def _strictify(node: Any, lengths: bool = False) -> Any:
+    """`node` for strict output: no keyword OpenAI refuses (`lengths`: the texts' bounds kept,
+    for a grammar-constrained server), every property required, nothing else allowed."""
     if isinstance(node, list):
-        return [_strictify(item) for item in node]
+        return [_strictify(item, lengths) for item in node]
     if not isinstance(node, dict):
         return node
     out = {
-        key: (value if key == "properties" else _strictify(value))
+        key: (value if key == "properties" else _strictify(value, lengths))
         for key, value in node.items()
-        if key not in _UNSUPPORTED_KEYWORDS
+        if key not in _UNSUPPORTED_KEYWORDS or (lengths and key in _LENGTHS)
     }
     if "properties" in out:
-        out["properties"] = {name: _strictify(sub) for name, sub in out["properties"].items()}
+        properties = out["properties"].items()
+        out["properties"] = {name: _strictify(sub, lengths) for name, sub in properties}
         out["required"] = list(out["properties"])
         out["additionalProperties"] = False
     return out

@@ -1,6 +1,7 @@
 """`scribe up` restarts the embedded services it started when they die (issue 21): the broker
 (on the same port, with the same cluster id, its topics created again before anything else is
-expected of it) and PostgreSQL (same data directory and socket), with exponential backoff.
+expected of it) and PostgreSQL (same data directory and socket), with exponential backoff; and
+the local model engine (on the same port) when `LLM_LOCAL_MODEL` runs one (issue 68).
 
 The broker keeps messages in memory only, so a restarted broker is empty: what it held is not
 lost, though. Every outbox row the relay had not yet published is published to the new broker;
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from infinite_scribe.embedded.kafka import EmbeddedKafka
+from infinite_scribe.embedded.local_engine import LocalEngine
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,12 @@ def postgres_child(postgres: EmbeddedPostgres) -> Child:
         await asyncio.to_thread(postgres.restart)
 
     return Child("embedded PostgreSQL", lambda: postgres.alive, restart)
+
+
+def engine_child(engine: LocalEngine) -> Child:
+    """The local model engine (issue 68): started again on the same port, so the worker's
+    LLM_BASE_URL stays right; the generation it was serving is retried by the worker."""
+    return Child("local model engine", lambda: engine.alive, engine.restart)
 
 
 class Supervisor:

@@ -55,30 +55,60 @@ def _answered(status: int) -> ModelStatus:
 
 
 class ModelHealth:
-    """The model server's status, probed at most once per `ttl` seconds (None: offline)."""
+    """The model server's status, probed at most once per `ttl` seconds (None: offline);
+    `model` names the model in the answer, `local` says the server is `up`'s local engine."""
 
-    def __init__(self, base_url: str | None, api_key: str = "", ttl: float = 15.0) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str = "",
+        ttl: float = 15.0,
+        model: str | None = None,
+        local: bool = False,
+    ) -> None:
         self.url = None if base_url is None else base_url.rstrip("/") + "/models"
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.ttl = ttl
+        self.model = model
+        self.local = local
         self._last: tuple[float, ModelStatus] | None = None
         self._lock = asyncio.Lock()
 
     @classmethod
     def of(cls, settings: LlmSettings) -> "ModelHealth":
         """The configured model server's (none for the offline generator)."""
-        served = settings.llm_provider == "openai"
-        base_url = settings.llm_base_url if served else None
+        if settings.llm_provider != "openai":
+            return cls(None)
         key = settings.llm_api_key.get_secret_value()
-        return cls(base_url, key, settings.llm_health_ttl_seconds)
+        return cls(
+            settings.llm_base_url,
+            key,
+            settings.llm_health_ttl_seconds,
+            settings.llm_model,
+            settings.uses_local_engine,
+        )
 
     async def status(self) -> ModelStatus:
         if self.url is None:
             return OFFLINE
         async with self._lock:  # one probe at a time; the others read its answer
             if self._last is None or time.monotonic() - self._last[0] >= self.ttl:
-                self._last = (time.monotonic(), await self._probe(self.url))
+                self._last = (time.monotonic(), self._named(await self._probe(self.url)))
             return self._last[1]
+
+    def _named(self, status: ModelStatus) -> ModelStatus:
+        """The answer with the model's name, and what the local engine's outage means."""
+        server = "the local engine" if self.local else "the model server"
+        if status.ok:
+            named = f" ({self.model}, {server})" if self.model else ""
+            return ModelStatus(True, f"{status.detail}{named}")
+        if not self.local:
+            return status
+        return ModelStatus(
+            False,
+            f"the local engine serving {self.model} is down: {status.detail} (`scribe up` "
+            "restarts it; its log is local-engine.log in SCRIBE_DATA_DIR)",
+        )
 
     async def _probe(self, url: str) -> ModelStatus:
         timeout = aiohttp.ClientTimeout(total=PROBE_SECONDS)

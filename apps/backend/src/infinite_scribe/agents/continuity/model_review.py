@@ -7,7 +7,8 @@ OpenAI-compatible model; the offline reader's rules otherwise."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
@@ -15,12 +16,7 @@ from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import LLMProvider
 from infinite_scribe.agents.llm.prompts import load_template
-
-# The openai SDK's message and response-format types only (the HTTP is chat_transport's):
-# imported for the type checker, so no process pays the SDK's import (0.3 s) at start.
-if TYPE_CHECKING:
-    from openai.types.chat import ChatCompletionMessageParam
-
+from infinite_scribe.agents.llm.replies import review_reply
 
 logger = logging.getLogger(__name__)
 
@@ -68,14 +64,18 @@ class ModelReviewer:
     async def __call__(
         self, language: str, chapter: int, text: str, facts: Any
     ) -> list[dict[str, Any]]:
-        messages = cast(
-            "list[ChatCompletionMessageParam]", review_messages(language, chapter, text, facts)
-        )
-        provider = self.provider
+        provider, structured = self.provider, review_reply()
+
+        def render(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
+            messages = review_messages(language, chapter, inputs["text"], inputs["facts"])
+            return provider.framed(messages, structured)
+
+        # Cut to the window by halving the largest first: the chapter's text, then the facts.
+        messages = await provider.fitted_inputs({"text": text, "facts": facts}, render)
         if self.gate is None:
-            reply = await provider.complete_text(messages)
+            reply = await provider.complete_json(messages, structured)
         else:
-            reply = await self.gate.run(lambda: provider.complete_text(messages))
+            reply = await self.gate.run(lambda: provider.complete_json(messages, structured))
         return parse_review(reply)
 
 

@@ -38,6 +38,8 @@ CALLS_PER_CLIENT = 64
 #: Backoff of the transport's own retries (max_retries; the worker's are the gate's): first
 #: wait, doubling, capped.
 RETRY_FIRST, RETRY_CAP = 0.5, 8.0
+#: The longest a model list or a tokenizer call may take (they have a fallback).
+JSON_CALL_SECONDS = 10.0
 #: The longest line read from a reply (a server may send the whole reply as one chunk).
 MAX_LINE_BYTES = 1 << 22
 
@@ -115,6 +117,29 @@ class ChatTransport:
             attempt += 1
             hint = failure.retry_after if isinstance(failure, RateLimited) else None
             await asyncio.sleep(hint or min(RETRY_FIRST * 2 ** (attempt - 1), RETRY_CAP))
+
+    @property
+    def root(self) -> str:
+        """The server's root (the base URL without its `/v1`): where engines put extras."""
+        base = self.url.removesuffix("/chat/completions")
+        return base.removesuffix("/v1") if base.endswith("/v1") else base
+
+    async def json_call(self, url: str, body: Mapping[str, Any] | None = None) -> Any:
+        """A small JSON exchange beside the completions (GET, or POST of `body`): the model
+        list, a tokenizer. None when the server has no such endpoint or fails: the caller
+        has a fallback, so nothing here is retried or raised."""
+        session = self._opened_session()
+        data = None if body is None else orjson.dumps(body)
+        try:
+            async with asyncio.timeout(min(self.timeout, JSON_CALL_SECONDS)):
+                method = "GET" if body is None else "POST"
+                async with session.request(method, url, data=data) as response:
+                    if response.status != 200:
+                        return None
+                    return orjson.loads(await response.read())
+        except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError) as error:
+            logger.info("%s: no answer (%r); using the fallback", url, error)
+            return None
 
     async def aclose(self) -> None:
         if self._session is not None:

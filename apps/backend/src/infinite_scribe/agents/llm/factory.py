@@ -43,4 +43,7 @@ def _adapter(settings: Settings) -> LLMProvider:
         timeout=settings.llm_timeout_seconds,
         max_retries=0,  # the gate retries, and slows every call down on a 429
         max_concurrency=settings.llm_max_concurrency,
+        schema_form=settings.llm_schema_form,
+        context_tokens=settings.llm_context_tokens,
+        reply_tokens=settings.llm_reply_tokens,
     )

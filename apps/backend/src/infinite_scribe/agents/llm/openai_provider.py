@@ -1,59 +1,65 @@
-"""OpenAI-compatible HTTP provider: chat completions with strict structured output.
+"""OpenAI-compatible HTTP provider: chat completions held to each reply's JSON Schema.
 
 Works with OpenAI and with local servers that speak the same protocol (vLLM, llama.cpp,
-Ollama, LM Studio). The reply is streamed (`stream=True`): each chunk's text goes to the
-caller's `draft` callback while the model writes. The HTTP exchange is `chat_transport.py`'s
-(aiohttp, sized to the gate's bound, decision 4002), which maps HTTP failures to the port's
-errors; retries and the provider-wide 429 slow-down are `gate.ModelGate`'s (the worker builds
-this adapter with `max_retries=0`). A reply is used only once the stage's
-Pydantic model accepts it. Cancelling the caller closes the HTTP stream.
+llama-cpp-python, Ollama, LM Studio): the schema goes in the form the server accepts
+(`LLM_SCHEMA_FORM`, agents/llm/schema_forms.py). Every prompt is cut to the model's window
+first, with room for the reply (agents/llm/window.py, agents/llm/fitting.py). The reply is
+streamed (`stream=True`): each chunk's text goes to the caller's `draft` callback while the
+model writes; the engine's token counts come in the last chunk (`include_usage`). The HTTP
+exchange is `chat_transport.py`'s (aiohttp, sized to the gate's bound, decision 4002), which
+maps HTTP failures to the port's errors; retries and the provider-wide 429 slow-down are
+`gate.ModelGate`'s (the worker builds this adapter with `max_retries=0`). A reply is used only
+once its Pydantic model accepts it. Cancelling the caller closes the HTTP stream, which stops
+the engine's generation.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import json
-import re
-from typing import TYPE_CHECKING, Any, cast
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from infinite_scribe.agents.llm import prompts
 from infinite_scribe.agents.llm.chat_transport import CALLS_PER_CLIENT, ChatTransport
+from infinite_scribe.agents.llm.fitting import Messages, PromptTooLong, fit_brief, shrink_largest
 from infinite_scribe.agents.llm.port import (
     DraftCallback,
     GenerationRequest,
     GenerationTimeout,
     InvalidOutput,
+    ProviderUnavailable,
     report_messages,
+    report_prompt,
     report_usage,
+    report_writing,
 )
+from infinite_scribe.agents.llm.replies import outline_batch_reply, stage_reply
+from infinite_scribe.agents.llm.reply_parsing import (
+    applied_feedback,
+    parse_batch,
+    parse_proposal,
+    truncated,
+)
+from infinite_scribe.agents.llm.schema_forms import Structured, request_fields, schema_note
+from infinite_scribe.agents.llm.window import MARGIN, ModelWindow, estimate_messages
+from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.outline_plan import BatchBrief
-from infinite_scribe.domain.proposals import (
-    OUTLINE_BATCH_SCHEMA,
-    OutlineBatch,
-    Proposal,
-    ProposalSource,
-    outline_batch_schema,
-    proposal_model,
-    response_schema,
-    schema_name,
-)
-from shared_types.enums import GenesisStage
+from infinite_scribe.domain.proposals import Proposal
 
-# The openai SDK's message and response-format types only (the HTTP is chat_transport's):
-# imported for the type checker, so no process pays the SDK's import (0.3 s) at start.
-if TYPE_CHECKING:
-    from openai.types.chat import ChatCompletionMessageParam
-    from openai.types.shared_params import ResponseFormatJSONSchema
+__all__ = ["NO_KEY", "OpenAIProvider", "truncated"]
 
-
-#: Sent when no key is configured: the SDK insists on one, local servers ignore it.
+#: Sent when no key is configured: local servers ignore it.
 NO_KEY = "not-needed"
-# Some local models wrap JSON in a Markdown fence even in JSON mode; strip exactly that.
-_FENCE = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*)\n\s*```\s*$", re.DOTALL)
+#: A prompt whose uncut estimate is over this many characters is fitted off the event loop.
+_FIT_ON_LOOP_CHARS = 20_000
+#: Rounds of fitting by the estimate, then counting by the engine, before giving up.
+_FIT_ROUNDS = 3
+#: A cut prompt counted under this share of its budget is refitted to a larger target.
+_FILLED = 0.85
 
 
 class OpenAIProvider:
@@ -75,15 +81,22 @@ class OpenAIProvider:
         timeout: float = 60.0,
         max_retries: int = 2,
         max_concurrency: int = CALLS_PER_CLIENT,
+        schema_form: str = "openai",
+        context_tokens: int = 8192,
+        reply_tokens: int = 2048,
     ) -> None:
         self.model = model
         self.timeout = timeout
+        self.schema_form = schema_form
         self._transport = ChatTransport(
             base_url=base_url,
             api_key=api_key or NO_KEY,
             timeout=timeout,
             max_concurrency=max_concurrency,
             max_retries=max_retries,
+        )
+        self.window = ModelWindow(
+            self._transport, model, context_tokens=context_tokens, reply_tokens=reply_tokens
         )
 
     async def generate(
@@ -92,14 +105,19 @@ class OpenAIProvider:
         draft: DraftCallback | None = None,
     ) -> Proposal:
         """Ask the model for `request.stage`'s proposal and validate it (see the module doc)."""
-        prompt = prompts.render(request)
-        sent = [
-            {"role": "system", "content": prompt.system},
-            {"role": "user", "content": prompt.user},
-        ]
-        report_messages(sent)  # what the prompt view shows, as sent (issue 55)
-        messages = cast("list[ChatCompletionMessageParam]", sent)
-        content = await self._complete(_response_format(request.stage), messages, draft)
+        structured = stage_reply(request.stage)
+
+        def render(inputs: Mapping[str, Any]) -> Messages:
+            prompt = prompts.render(replace(request, **inputs))
+            return self.framed(_pair(prompt.system, prompt.user), structured)
+
+        recorded = {
+            "confirmed_data": request.confirmed_data,
+            "previous_proposal": request.previous_proposal,
+        }
+        messages = await self._fitted_inputs(recorded, render)
+        report_messages(messages)  # what the prompt view shows, as sent (issue 55)
+        content = await self._complete(structured, messages, draft)
         return parse_proposal(request.stage, content, applied_feedback(request))
 
     async def outline_chapters(
@@ -109,57 +127,140 @@ class OpenAIProvider:
         draft: DraftCallback | None = None,
     ) -> list[dict[str, Any]]:
         """One batch of a long outline's chapters (decision 5404), held to its schema."""
-        prompt = prompts.render_batch(request, brief)
-        messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": prompt.system},
-            {"role": "user", "content": prompt.user},
-        ]
-        content = await self._complete(_outline_format(), messages, draft)
-        return parse_batch(content)
+        structured = outline_batch_reply()
 
-    async def complete_text(
-        self, messages: list[ChatCompletionMessageParam], draft: DraftCallback | None = None
+        def render(inputs: Mapping[str, Any]) -> Messages:
+            cut = replace(brief, acts=inputs["acts"], recent=inputs["recent"])
+            asked = replace(request, confirmed_data=inputs["confirmed_data"])
+            prompt = prompts.render_batch(asked, cut)
+            return self.framed(_pair(prompt.system, prompt.user), structured)
+
+        recorded = {
+            "confirmed_data": request.confirmed_data,
+            "acts": list(brief.acts),
+            "recent": list(brief.recent),
+        }
+        messages = await self._fitted_inputs(recorded, render)
+        return parse_batch(await self._complete(structured, messages, draft))
+
+    async def chapter_messages(
+        self,
+        brief: ChapterBrief,
+        render: Callable[[ChapterBrief], Messages],
+        structured: Structured | None = None,
+    ) -> Messages:
+        """`render(brief)` with the brief cut to the window (fitting.fit_brief's rule)."""
+
+        def framed(cut: ChapterBrief) -> Messages:
+            return self.framed(render(cut), structured)
+
+        def fit(target: int) -> tuple[Messages, list[str]]:
+            cut, _, steps = fit_brief(brief, target, framed, estimate_messages)
+            return framed(cut), steps
+
+        return await self._fitted(framed(brief), fit)
+
+    async def fitted_inputs(
+        self, inputs: Mapping[str, Any], render: Callable[[Mapping[str, Any]], Messages]
+    ) -> Messages:
+        """`render(inputs)` with the largest inputs halved until it fits the window."""
+        return await self._fitted_inputs(inputs, render)
+
+    async def complete_json(
+        self,
+        messages: Messages,
+        structured: Structured,
+        draft: DraftCallback | None = None,
     ) -> str:
-        """A plain-text reply to `messages`, streamed to `draft` (a chapter's beats and prose,
+        """A JSON reply to `messages` (already `framed`) held to `structured`'s schema."""
+        return await self._complete(structured, messages, draft)
+
+    async def complete_text(self, messages: Messages, draft: DraftCallback | None = None) -> str:
+        """A plain-text reply to `messages`, streamed to `draft` (a chapter's prose,
         agents/chapter_writer.py); the port's errors as for a proposal."""
         return await self._complete(None, messages, draft)
+
+    def framed(self, messages: Messages, structured: Structured | None) -> Messages:
+        """`messages` with the reply's schema in the system message when the request cannot
+        carry it (LLM_SCHEMA_FORM `json_object` or `none`)."""
+        note = schema_note(self.schema_form, structured)
+        if note is None or not messages:
+            return messages
+        first = messages[0]
+        if first.get("role") != "system":
+            return [{"role": "system", "content": note}, *messages]
+        return [{**first, "content": f"{first['content']}\n\n{note}"}, *messages[1:]]
 
     async def aclose(self) -> None:
         """Close the HTTP connection pools."""
         await self._transport.aclose()
 
-    async def _complete(
-        self,
-        response_format: ResponseFormatJSONSchema | None,
-        messages: list[ChatCompletionMessageParam],
-        draft: DraftCallback | None,
-    ) -> str:
-        """The reply's text, held to `response_format` (None: text)."""
-        reply = _Reply()
-        try:
-            async with asyncio.timeout(self.timeout):  # the whole reply, not each read
-                await self._stream(messages, response_format, reply, draft)
-        except TimeoutError as error:
-            raise GenerationTimeout(f"the model did not answer in {self.timeout} s") from error
-        return reply.checked()
+    async def _fitted_inputs(
+        self, inputs: Mapping[str, Any], render: Callable[[Mapping[str, Any]], Messages]
+    ) -> Messages:
+        def fit(target: int) -> tuple[Messages, list[str]]:
+            cut, _, shrunk = shrink_largest(inputs, target, render, estimate_messages)
+            return render(cut), [name for name in inputs if shrunk and cut[name] != inputs[name]]
 
-    async def _stream(
-        self,
-        messages: list[ChatCompletionMessageParam],
-        response_format: ResponseFormatJSONSchema | None,
-        reply: _Reply,
-        draft: DraftCallback | None,
-    ) -> None:
-        # The stream's lines are read here, not as the SDK's typed chunk objects: those were
-        # the worker's largest cost at thousands of generations at once (decision 2700).
+        return await self._fitted(render(inputs), fit)
+
+    async def _fitted(
+        self, uncut: Messages, fit: Callable[[int], tuple[Messages, list[str]]]
+    ) -> Messages:
+        """The messages `fit(target)` makes for the window: fitted by the safe estimate, then
+        counted by the engine's tokenizer; a count over the budget refits to a smaller target,
+        a cut prompt far under it (the estimate is on the safe side) to a larger one."""
+        budget = await self.window.budget()
+        target, best = budget, None
+        big = sum(len(message.get("content", "")) for message in uncut) > _FIT_ON_LOOP_CHARS
+        for _ in range(_FIT_ROUNDS):
+            messages, cuts = await asyncio.to_thread(fit, target) if big else fit(target)
+            counted = await self.window.count(messages)
+            if counted <= budget:
+                best = (messages, counted, cuts)
+                if not cuts or counted >= budget * _FILLED:
+                    break
+            elif best is not None:
+                break
+            target = max(1, target * budget // counted - MARGIN)
+        if best is None:
+            raise PromptTooLong(f"the prompt is {counted} tokens; the window leaves {budget}")
+        report_prompt(best[1], best[2])
+        return best[0]
+
+    async def _complete(
+        self, structured: Structured | None, messages: Messages, draft: DraftCallback | None
+    ) -> str:
+        """The reply's text, held to `structured`'s schema (None: text)."""
+        reply = _Reply()
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "stream": True,
             "stream_options": {"include_usage": True},  # the last chunk reports the tokens
+            "max_tokens": await self.window.reply_tokens(),
+            **request_fields(self.schema_form, structured),
         }
-        if response_format is not None:
-            body["response_format"] = response_format
+        try:
+            async with asyncio.timeout(self.timeout):  # the whole reply, not each read
+                await self._stream(body, reply, draft)
+        except TimeoutError as error:
+            raise GenerationTimeout(f"the model did not answer in {self.timeout} s") from error
+        finally:
+            report_writing(reply.writing_seconds())
+        content = reply.checked()
+        if not reply.usage_seen:  # llama-cpp-python streams no usage: its tokenizer counts
+            report_usage(
+                await self.window.exact(messages),
+                await self.window.exact([{"content": content}]) if content else 0,
+            )
+        return content
+
+    async def _stream(
+        self, body: dict[str, Any], reply: _Reply, draft: DraftCallback | None
+    ) -> None:
+        # The stream's lines are read here, not as the SDK's typed chunk objects: those were
+        # the worker's largest cost at thousands of generations at once (decision 2700).
         async with self._transport.lines(body) as lines:  # closed on cancellation too
             async for line in lines:
                 if not line.startswith(b"data:"):
@@ -170,27 +271,8 @@ class OpenAIProvider:
                 reply.take(_chunk(data), draft)
 
 
-@functools.cache
-def _response_format(stage: GenesisStage) -> ResponseFormatJSONSchema:
-    """The stage's strict structured output, built once (the schema is static; it is only
-    encoded, never changed)."""
-    return {
-        "type": "json_schema",
-        "json_schema": {
-            "name": schema_name(stage),
-            "schema": response_schema(stage),
-            "strict": True,
-        },
-    }
-
-
-@functools.cache
-def _outline_format() -> ResponseFormatJSONSchema:
-    schema = outline_batch_schema()
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": OUTLINE_BATCH_SCHEMA, "schema": schema, "strict": True},
-    }
+def _pair(system: str, user: str) -> Messages:
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def _chunk(data: str | bytes) -> dict[str, Any]:
@@ -217,11 +299,19 @@ class _Reply:
         self.parts: list[str] = []
         self.refusal: list[str] = []
         self.finish_reason: str | None = None
+        self.first: float | None = None
+        self.last: float | None = None
+        self.usage_seen = False
+
+    def writing_seconds(self) -> float:
+        """From the first piece of text to the last (0 before any)."""
+        return 0.0 if self.first is None or self.last is None else self.last - self.first
 
     def take(self, chunk: dict[str, Any], draft: DraftCallback | None) -> None:
         """One chunk's part of the reply (its first choice), and the text so far to `draft`."""
         usage = chunk.get("usage")
         if isinstance(usage, dict):
+            self.usage_seen = True
             report_usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
         choices = chunk.get("choices")
         if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
@@ -235,6 +325,8 @@ class _Reply:
             self.refusal.append(str(delta["refusal"]))
         content = delta.get("content")
         if content:
+            self.last = time.monotonic()
+            self.first = self.first if self.first is not None else self.last
             self.parts.append(str(content))
             if draft is not None:
                 draft("".join(self.parts))
@@ -250,76 +342,11 @@ class _Reply:
             raise InvalidOutput("the reply was cut off at the token limit")
         if not content:
             raise InvalidOutput("the reply has no content")
+        if self.finish_reason is None:
+            # llama-cpp-python ends a stream with `[DONE]` and no reason when another request
+            # interrupts it (its `interrupt_requests`): a reply cut short, to be asked again.
+            raise ProviderUnavailable(
+                "the model server ended the reply before its end (no finish reason): another "
+                "request may have interrupted it"
+            )
         return content
-
-
-def applied_feedback(request: GenerationRequest) -> list[str]:
-    """The feedback a revision has taken in: the previous proposal's, and this request's."""
-    earlier = (request.previous_proposal or {}).get("feedback_applied")
-    said = [text for text in earlier if isinstance(text, str)] if isinstance(earlier, list) else []
-    return [text[:1000] for text in [*said, *filter(None, [request.feedback])]][-20:]
-
-
-def truncated(text: str) -> bool:
-    """Whether JSON text ends inside a string or with an object or array still open (one pass,
-    no parse): what a reply cut off looks like, whatever the server said about it."""
-    depth, in_string, escaped = 0, False, False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            depth += 1
-        elif char in "}]":
-            depth -= 1
-    return in_string or depth > 0
-
-
-def _json_object(content: str) -> dict[str, Any]:
-    """The JSON object a reply holds (a Markdown fence around it stripped)."""
-    fenced = _FENCE.match(content)
-    text = fenced.group("body") if fenced else content
-    try:
-        data: Any = json.loads(text)
-    except ValueError as error:
-        if truncated(text):
-            # The server may say `stop` for a reply its proxy or its own limit cut (issue 55).
-            raise InvalidOutput("the reply was cut off: its JSON ends before it closes") from error
-        raise InvalidOutput(f"the reply is not JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise InvalidOutput(f"the reply is JSON {type(data).__name__}, not an object")
-    return data
-
-
-def parse_batch(content: str) -> list[dict[str, Any]]:
-    """A batch of outline chapters from a model's reply; InvalidOutput if it is not one."""
-    try:
-        batch = OutlineBatch.model_validate(_json_object(content))
-    except ValidationError as error:
-        raise InvalidOutput(f"the reply is not a batch of outline chapters: {error}") from error
-    return [chapter.model_dump(mode="json") for chapter in batch.chapters]
-
-
-def parse_proposal(
-    stage: GenesisStage, content: str, feedback_applied: list[str] | None = None
-) -> Proposal:
-    """Validate a model's reply as `stage`'s proposal; InvalidOutput if it is not one."""
-    data = _json_object(content)
-    data.pop("source", None)  # the model does not get to claim it was offline (or anything)
-    stamped = {"source": ProposalSource.LLM, "feedback_applied": feedback_applied or []}
-    try:
-        return proposal_model(stage).model_validate(data | stamped)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}"
-            for item in error.errors()[:5]
-        )
-        raise InvalidOutput(
-            f"the reply is not a valid {stage.value} proposal: {problems}"
-        ) from error

@@ -55,6 +55,20 @@ class Usage:
     #: The chat messages the proposal's call sent (None: no model was called), kept beside the
     #: proposal for the prompt view (issue 55).
     messages: list[dict[str, str]] | None = None
+    #: The prompt's tokens as counted before it was sent (the engine's tokenizer, or the safe
+    #: estimate; issue 68), summed over the calls: compared with `tokens_in` after.
+    tokens_counted: int | None = None
+    #: Seconds the model spent writing (first token to last), summed over the calls.
+    writing_seconds: float = 0.0
+    #: What was cut from the prompts to fit the model's window (agents/llm/fitting.py).
+    cuts: list[str] = field(default_factory=list)
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """The model's writing speed over the calls (None: no tokens or no time counted)."""
+        if not self.tokens_out or self.writing_seconds <= 0:
+            return None
+        return round(self.tokens_out / self.writing_seconds, 2)
 
 
 # The meter of the generation running in this context: `generate` keeps its signature (every
@@ -81,10 +95,31 @@ def count_call() -> None:
 
 
 def report_usage(tokens_in: int | None, tokens_out: int | None) -> None:
-    """An adapter's token counts for the current generation (ignored outside a meter)."""
+    """An adapter's token counts of one call, added to the current generation's (ignored
+    outside a meter): a chapter's beats and prose calls are one generation."""
     usage = _USAGE.get()
     if usage is not None:
-        usage.tokens_in, usage.tokens_out = tokens_in, tokens_out
+        usage.tokens_in = _added(usage.tokens_in, tokens_in)
+        usage.tokens_out = _added(usage.tokens_out, tokens_out)
+
+
+def report_prompt(tokens_counted: int, cuts: list[str]) -> None:
+    """A call's prompt size as counted before it was sent, and what fitting it cut."""
+    usage = _USAGE.get()
+    if usage is not None:
+        usage.tokens_counted = _added(usage.tokens_counted, tokens_counted)
+        usage.cuts.extend(cut for cut in cuts if cut not in usage.cuts)
+
+
+def report_writing(seconds: float) -> None:
+    """Seconds a call's model spent writing its reply."""
+    usage = _USAGE.get()
+    if usage is not None:
+        usage.writing_seconds += max(seconds, 0.0)
+
+
+def _added(total: int | None, more: int | None) -> int | None:
+    return total if more is None else (total or 0) + more
 
 
 def report_messages(messages: list[dict[str, str]]) -> None:

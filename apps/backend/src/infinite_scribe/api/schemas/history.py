@@ -53,6 +53,11 @@ class Provenance(BaseModel):
     inputs: list[str]
     tokens_in: int | None
     tokens_out: int | None
+    #: The prompt's tokens as counted before it was sent (the engine's tokenizer, or an
+    #: estimate on the safe side), to compare with `tokens_in`, the server's (issue 68).
+    tokens_counted: int | None = None
+    #: Reply tokens per second of the model's writing.
+    tokens_per_second: float | None = None
     latency_ms: float | None
     attempts: int | None
     #: A regeneration's: the proposal generated again, from the same inputs (issue 55).

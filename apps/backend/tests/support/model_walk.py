@@ -1,0 +1,189 @@
+"""A writer's walk through a real model (issue 68), over the HTTP API: an idea through the five
+Genesis stages (each proposal asked for, then its first option confirmed) and the first
+chapters (drafted, then confirmed), with the session's and the novel's live streams followed,
+so every draft the model streams is seen and the first one timed. Used by the local engine's
+lane (tests/e2e/test_local_engine_lane.py) and its benchmark (bench/model_walk.py)."""
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from httpx_sse import aconnect_sse
+
+SESSIONS = "/api/v1/genesis/sessions"
+NOVELS = "/api/v1/novels"
+STAGES = ["CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS", "PLOT_OUTLINE"]
+#: The chapters a walk drafts: an outline needs at least this many.
+MIN_CHAPTERS = 2
+
+
+@dataclass
+class Step:
+    """One generation: a stage's proposal or a chapter's draft."""
+
+    name: str
+    task_id: str
+    seconds: float
+    #: From the 202 to the first `draft` event on the stream (None: no draft came).
+    first_draft: float | None
+    drafts: int
+    result: dict[str, Any]
+
+
+@dataclass
+class Walk:
+    session_id: str
+    novel_id: str | None = None
+    steps: list[Step] = field(default_factory=list)
+    #: Chapters the writer added to the model's outline (see `_confirmation`).
+    writer_chapters: int = 0
+
+    def step(self, name: str) -> Step:
+        return next(step for step in self.steps if step.name == name)
+
+
+class Drafts:
+    """The `draft` events of one stream, by task: how many, and when the first came."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, float] = {}
+        self.count: dict[str, int] = {}
+        self.texts: dict[str, str] = {}
+
+    def seen(self, data: dict[str, Any]) -> None:
+        task = str(data.get("task_id"))
+        self.first.setdefault(task, time.monotonic())
+        self.count[task] = self.count.get(task, 0) + 1
+        self.texts[task] = str(data.get("text", ""))
+
+
+@contextlib.asynccontextmanager
+async def followed(http: httpx.AsyncClient, context_id: str) -> AsyncIterator[Drafts]:
+    """The context's live stream read in the background while the block runs."""
+    drafts = Drafts()
+    opened = asyncio.Event()
+
+    async def read() -> None:
+        params = {"context_id": context_id}
+        async with aconnect_sse(http, "GET", "/api/v1/events/stream", params=params) as source:
+            assert source.response.status_code == 200, await source.response.aread()
+            opened.set()
+            async for sse in source.aiter_sse():
+                if sse.event == "draft":
+                    drafts.seen(json.loads(sse.data))
+
+    reader = asyncio.create_task(read())
+    await asyncio.wait_for(opened.wait(), 30)
+    try:
+        yield drafts
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+            await reader
+
+
+async def finished_task(http: httpx.AsyncClient, task_id: str, within: float) -> dict[str, Any]:
+    deadline = time.monotonic() + within
+    while True:
+        body: dict[str, Any] = (await http.get(f"/api/v1/tasks/{task_id}")).json()
+        if body.get("status") in ("COMPLETED", "FAILED", "CANCELLED"):
+            return body
+        assert time.monotonic() < deadline, f"task {task_id} not finished: {body}"
+        await asyncio.sleep(0.1)
+
+
+async def generate(
+    http: httpx.AsyncClient,
+    name: str,
+    path: str,
+    command: dict[str, Any],
+    drafts: Drafts,
+    within: float,
+) -> Step:
+    """Send an asynchronous command and wait for its task, which must complete."""
+    started = time.monotonic()
+    reply = await http.post(path, json=command)
+    assert reply.status_code == 202, reply.text
+    task_id = str(reply.json()["task_id"])
+    task = await finished_task(http, task_id, within)
+    assert task["status"] == "COMPLETED", (name, task)
+    seconds = time.monotonic() - started
+    first = drafts.first.get(task_id)
+    latency = None if first is None else first - started
+    count = drafts.count.get(task_id, 0)
+    return Step(name, task_id, seconds, latency, count, task.get("result") or {})
+
+
+def _stage_command(stage: str) -> dict[str, Any]:
+    if stage == STAGES[0]:
+        return {"command_type": "RequestConceptGeneration", "payload": {}}
+    return {"command_type": "RequestStageGeneration", "payload": {"stage": stage}}
+
+
+async def walk_genesis(
+    http: httpx.AsyncClient, idea: str, within: float = 300, stages: list[str] = STAGES
+) -> Walk:
+    """The idea through the five stages (or the first `stages`), each proposal's first
+    option confirmed; the novel's id once all five are."""
+    created = await http.post(SESSIONS, json={"initial_user_input": {"idea": idea}})
+    assert created.status_code == 201, created.text
+    walk = Walk(str(created.json()["session_id"]))
+    commands = f"{SESSIONS}/{walk.session_id}/commands"
+    async with followed(http, walk.session_id) as drafts:
+        for stage in stages:
+            step = await generate(http, stage, commands, _stage_command(stage), drafts, within)
+            walk.steps.append(step)
+            payload = _confirmation(walk, stage, step.result)
+            confirm = {"command_type": "ConfirmStage", "payload": payload}
+            confirmed = await http.post(commands, json=confirm)
+            assert confirmed.status_code == 200, confirmed.text
+    if stages == STAGES:
+        state = (await http.get(f"{SESSIONS}/{walk.session_id}/state")).json()
+        assert state["status"] == "COMPLETED", state
+        walk.novel_id = str(state["novel_id"])
+    return walk
+
+
+def _confirmation(walk: Walk, stage: str, proposal: dict[str, Any]) -> dict[str, Any]:
+    """The first option as proposed; an outline of fewer than MIN_CHAPTERS chapters (a small
+    model writes one at times) gets the writer's own chapter added, as a writer would."""
+    acts = proposal.get("acts") if stage == "PLOT_OUTLINE" else None
+    if not isinstance(acts, list) or sum(len(act["chapters"]) for act in acts) >= MIN_CHAPTERS:
+        return {"stage": stage, "choice": 0}
+    extra = {"title": "The storm", "summary": "The storm reaches the island."}
+    acts[-1]["chapters"].append(extra)
+    walk.writer_chapters += 1
+    return {"stage": stage, "data": {"acts": acts}}
+
+
+async def draft_chapter(
+    http: httpx.AsyncClient, walk: Walk, chapter: int, drafts: Drafts, within: float = 300
+) -> Step:
+    """Chapter `chapter` drafted by the model (its task finished), not yet confirmed."""
+    path = f"{NOVELS}/{walk.novel_id}/commands"
+    command = {"command_type": "RequestChapterDraft", "payload": {"chapter": chapter}}
+    step = await generate(http, f"chapter {chapter}", path, command, drafts, within)
+    walk.steps.append(step)
+    return step
+
+
+async def confirm_chapter(
+    http: httpx.AsyncClient, novel_id: str, chapter: int, text: str | None = None
+) -> None:
+    payload: dict[str, Any] = {"chapter": chapter} | ({"text": text} if text else {})
+    reply = await http.post(
+        f"{NOVELS}/{novel_id}/commands",
+        json={"command_type": "ConfirmChapter", "payload": payload},
+    )
+    assert reply.status_code == 200, reply.text
+
+
+async def chapter_text(http: httpx.AsyncClient, novel_id: str, chapter: int) -> str:
+    novel = (await http.get(f"{NOVELS}/{novel_id}")).json()
+    found = next(c for c in novel["chapters"] if c["number"] == chapter)
+    return str(found.get("text") or "")

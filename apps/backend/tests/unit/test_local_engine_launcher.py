@@ -1,0 +1,90 @@
+"""The local engine's launcher without the engine (issue 68): which file `LLM_LOCAL_MODEL`
+names, what is refused and how, and the command line the engine is started with."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from infinite_scribe.embedded import local_engine
+from infinite_scribe.embedded.local_engine import (
+    DEFAULT_CONTEXT_TOKENS,
+    EngineUnavailable,
+    LocalEngine,
+    LocalModel,
+    resolve_model,
+)
+
+
+def gguf(path: Path) -> Path:
+    path.write_bytes(b"GGUF" + bytes(60))
+    return path
+
+
+def test_a_path_names_the_model_by_its_file(tmp_path: Path) -> None:
+    model = resolve_model(str(gguf(tmp_path / "qwen2.5-7b-instruct-q4_k_m.gguf")))
+    assert model.name == "qwen2.5-7b-instruct-q4_k_m"
+    assert model.context_tokens == DEFAULT_CONTEXT_TOKENS
+    assert resolve_model(str(model.path), 2048).context_tokens == 2048
+
+
+def test_a_missing_file_is_refused_with_its_path(tmp_path: Path) -> None:
+    with pytest.raises(EngineUnavailable, match=r"no GGUF file at .*nothing\.gguf"):
+        resolve_model(str(tmp_path / "nothing.gguf"))
+
+
+def test_a_file_that_is_not_gguf_is_refused(tmp_path: Path) -> None:
+    text = tmp_path / "model.gguf"
+    text.write_text("not a model")
+    with pytest.raises(EngineUnavailable, match="is not a GGUF file"):
+        resolve_model(str(text))
+
+
+def test_a_packaged_model_not_installed_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(local_engine.PACKAGED, "absent", ("no_such_package_here", "x.gguf", 4096))
+    with pytest.raises(EngineUnavailable, match="make model"):
+        resolve_model("absent")
+
+
+def test_a_packaged_model_is_found_in_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "packaged_model_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    gguf(package / "tiny.gguf")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(local_engine.PACKAGED, "tiny", ("packaged_model_pkg", "tiny.gguf", 4096))
+    model = resolve_model("tiny")
+    assert (model.name, model.path, model.context_tokens) == ("tiny", package / "tiny.gguf", 4096)
+
+
+def test_the_engine_is_started_as_llama_cpp_server_with_the_model_alias(tmp_path: Path) -> None:
+    model = LocalModel("smollm2", tmp_path / "m.gguf", 8192)
+    engine = LocalEngine(model, tmp_path / "engine.log", port=18123, threads=2)
+    command = engine.command()
+    assert command[:3] == [sys.executable, "-m", "llama_cpp.server"]
+    options = dict(zip(command[3::2], command[4::2], strict=True))
+    assert options == {
+        "--model": str(tmp_path / "m.gguf"),
+        "--model_alias": "smollm2",
+        "--host": "127.0.0.1",
+        "--port": "18123",
+        "--n_ctx": "8192",
+        "--interrupt_requests": "false",
+        "--n_threads": "2",
+    }
+    assert engine.base_url == "http://127.0.0.1:18123/v1"
+    assert not engine.alive and engine.pid is None
+
+
+def test_without_llama_cpp_the_engine_refuses_to_spawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_engine, "engine_missing", lambda: "llama_cpp missing: make model")
+    engine = LocalEngine(LocalModel("m", tmp_path / "m.gguf", 512), tmp_path / "engine.log")
+    with pytest.raises(EngineUnavailable, match="make model"):
+        engine.spawn()
+    engine.stop()  # nothing started: nothing to stop, no error

@@ -1,0 +1,192 @@
+"""The one place a server's kind becomes its JSON Schema form (issue 68): each shape, and every
+schema the project sends compiled (no `$ref`, no grammar-sized `maxItems`)."""
+
+import json
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from infinite_scribe.agents.llm.replies import (
+    BeatSheet,
+    ContinuityReview,
+    beats_reply,
+    every_reply,
+    review_reply,
+    stage_reply,
+)
+from infinite_scribe.agents.llm.reply_parsing import parse_proposal
+from infinite_scribe.agents.llm.schema_forms import (
+    GRAMMAR_MAX_ITEMS,
+    SCHEMA_FORMS,
+    Structured,
+    compiled,
+    for_grammar,
+    request_fields,
+    schema_note,
+    sent_schema,
+)
+from infinite_scribe.domain.proposals import PROPOSAL_MODELS
+from shared_types.enums import GenesisStage
+
+REPLY = Structured("concept_selection_proposal", {"type": "object", "properties": {}})
+
+
+def test_openai_form_is_json_schema_with_its_name_and_strict() -> None:
+    assert request_fields("openai", REPLY) == {
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": REPLY.name, "schema": dict(REPLY.schema), "strict": True},
+        }
+    }
+
+
+def test_llama_cpp_form_is_json_object_with_the_schema() -> None:
+    fields = request_fields("llama_cpp", REPLY)
+    assert fields == {"response_format": {"type": "json_object", "schema": dict(REPLY.schema)}}
+
+
+def test_ollama_form_is_a_format_field() -> None:
+    assert request_fields("ollama", REPLY) == {"format": dict(REPLY.schema)}
+
+
+@pytest.mark.parametrize("form", ["llama_cpp", "ollama"])
+def test_the_grammar_forms_ask_for_non_empty_free_strings(form: str) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "kind": {"type": "string", "enum": ["a", "b"]},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+    }
+    sent = sent_schema(request_fields(form, Structured("x", schema)))
+    assert sent is not None
+    assert sent["properties"]["name"] == {"type": "string", "minLength": 1}
+    assert sent["properties"]["kind"] == {"type": "string", "enum": ["a", "b"]}
+    assert sent["properties"]["note"]["anyOf"][0] == {"type": "string", "minLength": 1}
+    openai = sent_schema(request_fields("openai", Structured("x", schema)))
+    assert openai == schema  # OpenAI's strict mode refuses minLength
+
+
+def test_the_fallbacks_carry_no_schema_and_put_it_in_the_prompt() -> None:
+    assert request_fields("json_object", REPLY) == {"response_format": {"type": "json_object"}}
+    assert request_fields("none", REPLY) == {}
+    for form in ("json_object", "none"):
+        note = schema_note(form, REPLY)
+        assert note is not None and REPLY.name in note and '"type":"object"' in note
+    for form in ("openai", "llama_cpp", "ollama"):
+        assert schema_note(form, REPLY) is None
+
+
+@pytest.mark.parametrize("form", SCHEMA_FORMS)
+def test_text_asks_for_nothing_in_any_form(form: str) -> None:
+    assert request_fields(form, None) == {} and schema_note(form, None) is None
+
+
+def test_an_unknown_form_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown schema form"):
+        request_fields("grpc", REPLY)
+
+
+@pytest.mark.parametrize("form", ["openai", "llama_cpp", "ollama"])
+def test_the_schema_sent_is_read_back_from_each_form(form: str) -> None:
+    assert sent_schema(request_fields(form, REPLY)) == REPLY.schema
+
+
+def test_no_schema_is_read_from_a_body_without_one() -> None:
+    assert sent_schema({"response_format": {"type": "json_object"}}) is None
+    assert sent_schema({}) is None
+
+
+def _walk(node: Any) -> list[tuple[str, Any]]:
+    if isinstance(node, list):
+        return [pair for item in node for pair in _walk(item)]
+    if isinstance(node, dict):
+        return [(k, v) for k, v in node.items()] + [p for v in node.values() for p in _walk(v)]
+    return []
+
+
+@pytest.mark.parametrize("reply", every_reply(), ids=lambda reply: reply.name)
+def test_every_schema_sent_is_self_contained(reply: Structured) -> None:
+    pairs = _walk(reply.schema)
+    keys = {key for key, _ in pairs}
+    assert "$ref" not in keys and "$defs" not in keys
+    assert all(v <= GRAMMAR_MAX_ITEMS for k, v in pairs if k == "maxItems")
+    assert reply.schema["type"] == "object" and reply.schema["additionalProperties"] is False
+
+
+def test_every_reply_names_each_stage_the_batch_the_beats_and_the_review() -> None:
+    names = [reply.name for reply in every_reply()]
+    assert len(names) == len(set(names)) == len(PROPOSAL_MODELS) + 3
+    assert {"outline_chapters", "chapter_beats", "continuity_review"} <= set(names)
+
+
+def test_the_outline_schema_keeps_its_acts_and_chapters_inline() -> None:
+    schema = stage_reply(GenesisStage.PLOT_OUTLINE).schema
+    act = schema["properties"]["acts"]["items"]
+    chapter = act["properties"]["chapters"]["items"]
+    assert set(chapter["properties"]) == {"title", "summary"}
+    assert "maxItems" not in act["properties"]["chapters"]  # 2,000: left to the model check
+    assert schema["properties"]["acts"]["maxItems"] == 5
+
+
+def test_compiling_inlines_siblings_and_refuses_a_recursive_schema() -> None:
+    schema = {
+        "$defs": {"A": {"type": "string"}},
+        "properties": {"a": {"$ref": "#/$defs/A", "description": "kept"}},
+    }
+    assert compiled(schema) == {"properties": {"a": {"type": "string", "description": "kept"}}}
+    looping = {"$defs": {"A": {"items": {"$ref": "#/$defs/A"}}}, "items": {"$ref": "#/$defs/A"}}
+    with pytest.raises(ValueError, match="inside itself"):
+        compiled(looping)
+
+
+@pytest.mark.parametrize(
+    ("reply", "model", "valid"),
+    [
+        (beats_reply(), BeatSheet, {"beats": ["Ana opens the door."]}),
+        (review_reply(), ContinuityReview, {"findings": []}),
+    ],
+)
+def test_the_beats_and_review_schemas_come_from_the_models_that_read_the_replies(
+    reply: Structured, model: type[BaseModel], valid: dict[str, Any]
+) -> None:
+    assert set(reply.schema["properties"]) == set(model.model_fields)
+    model.model_validate_json(json.dumps(valid))
+
+
+def test_a_stage_reply_is_read_by_the_model_its_schema_comes_from() -> None:
+    schema = stage_reply(GenesisStage.STORY_CONCEPTION).schema
+    reply = {name: None for name in schema["properties"]} | {
+        "premise": "A lighthouse keeper hears the sea talk.",
+        "synopsis": "She listens; the sea lies.",
+        "conflicts": ["the sea against the town"],
+        "themes": [],
+    }
+    proposal = parse_proposal(GenesisStage.STORY_CONCEPTION, json.dumps(reply))
+    assert proposal.model_dump()["premise"].startswith("A lighthouse")
+
+
+def test_a_grammar_keeps_the_short_text_bounds_only() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "genre": {"type": "string", "minLength": 1, "maxLength": 100},
+            "synopsis": {"type": "string", "minLength": 1, "maxLength": 6000},
+        },
+    }
+    grammar = for_grammar(schema)["properties"]
+    assert grammar["genre"] == {"type": "string", "minLength": 1, "maxLength": 100}
+    assert grammar["synopsis"] == {"type": "string", "minLength": 1}
+
+
+def test_each_reply_has_its_grammar_with_the_models_short_bounds() -> None:
+    concept = stage_reply(GenesisStage.CONCEPT_SELECTION)
+    option = concept.grammar["properties"]["concepts"]["items"]  # type: ignore[index]
+    assert option["properties"]["title"]["maxLength"] == 200
+    assert "maxLength" not in option["properties"]["logline"]  # 1,000: left to the model
+    assert "maxLength" not in json.dumps(concept.schema)  # OpenAI's form has none
+    assert all(reply.grammar for reply in every_reply())
+    sent = sent_schema(request_fields("llama_cpp", concept))
+    assert sent == concept.grammar
