@@ -12,9 +12,9 @@ from infinite_scribe.application.continuity import ContinuityWork
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE, CONFIRMED
 from infinite_scribe.persistence.database import create_pool
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks.checks import PostgresCheckLedger
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
 
 NAMES = ["Mara Quinn", "Ilya Brandt", "Tess Arden", "Owen Pike"]

@@ -40,8 +40,8 @@ from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import asyncpg_dsn, create_pool
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.settings.settings import Settings
 from relay import PARTITIONS, drain, envelope, start_relay
 

@@ -36,8 +36,8 @@ from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.outbox import slot as outbox_slot, switch as outbox_switch
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
 
 RAW_SECONDS = float(os.environ.get("BENCH_RAW_SECONDS", "3"))

@@ -8,8 +8,8 @@ import pytest
 
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.errors import ConcurrencyConflict, InvalidEventName
+from infinite_scribe.persistence.event_store import envelope_of, load_events
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.event_store import envelope_of, load_events
 from shared_types import EventEnvelope, EventMetadata
 from tests.conftest import TEST_TOPIC
 

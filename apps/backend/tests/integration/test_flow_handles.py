@@ -22,9 +22,9 @@ from infinite_scribe.domain.errors import (
 )
 from infinite_scribe.domain.flows import FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
 from tests.support.flows import CONFIRM, FlowApp
 

@@ -15,9 +15,9 @@ from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import ScribeError
 from infinite_scribe.persistence.database import create_write_pool
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 
 #: A member is written with the transaction it ran in; 13 breaks the table's CHECK (a refusal).
 _INSERT = (

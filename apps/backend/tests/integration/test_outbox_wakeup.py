@@ -10,8 +10,8 @@ import pytest
 
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL, OutboxNotifier
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
 from tests.conftest import TEST_TOPIC
 

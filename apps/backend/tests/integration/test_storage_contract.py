@@ -7,8 +7,8 @@ import asyncpg
 import pytest
 
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from tests.conftest import TEST_TOPIC
 from tests.support.storage_contract import *  # noqa: F403  (the contract's tests run here)
 from tests.support.storage_contract import Storage

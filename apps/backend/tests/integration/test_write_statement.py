@@ -24,13 +24,13 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence.errors import IDEMPOTENCY_RECORD_KEY, PENDING_COMMAND_INDEX
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes import (
     composer as composer_module,
     statement as write_statement,
 )
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.parts import InboxPart
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.persistence.writes.statement import Placeholder
 from shared_types import EventEnvelope, EventMetadata
 from tests.conftest import TEST_TOPIC

@@ -9,10 +9,10 @@ import asyncpg
 from infinite_scribe.agents.generation import generation_request
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.application.agent_work import AgentWork
+from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.event_store import envelope_of
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import DomainEventRow
 
 

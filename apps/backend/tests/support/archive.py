@@ -6,8 +6,8 @@ import asyncpg
 import httpx
 
 from infinite_scribe.application.archive import ArchiveService
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import TEST_TOPIC
 from tests.support.genesis_client import new_session, state

@@ -13,8 +13,8 @@ import httpx
 from infinite_scribe.agents.continuity.bible import read_bible, read_for
 from infinite_scribe.application.continuity import ContinuityWork
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE, CONFIRMED, ROLLED_BACK
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import EventEnvelope, EventMetadata
 from tests.conftest import TEST_TOPIC
 from tests.support.events import append_events

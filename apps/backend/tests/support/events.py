@@ -8,10 +8,10 @@ import asyncpg
 
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE, GenesisState, replay
-from infinite_scribe.persistence.memory.tables import Tables
+from infinite_scribe.persistence.event_store import load_events
+from infinite_scribe.persistence.in_memory.tables import Tables
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import EventEnvelope
 from tests.conftest import TEST_TOPIC
 

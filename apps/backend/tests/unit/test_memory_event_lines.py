@@ -1,8 +1,9 @@
-"""The memory store's event pages cut like the SQL store's (persistence/memory/event_lines.py)."""
+"""The memory store's event pages cut like the SQL store's
+(persistence/in_memory/event_lines.py)."""
 
 from dataclasses import dataclass
 
-from infinite_scribe.persistence.memory.event_lines import event_lines
+from infinite_scribe.persistence.in_memory.event_lines import event_lines
 
 
 @dataclass

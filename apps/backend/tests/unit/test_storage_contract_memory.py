@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from infinite_scribe.persistence.memory.adapters import (
+from infinite_scribe.persistence.in_memory.adapters import (
     MemoryDatabase,
     MemoryGenesis,
     MemoryUnitOfWork,

@@ -1,4 +1,5 @@
-"""The application's use cases on the in-memory adapters (persistence/memory/adapters.py): the real
+"""The application's use cases on the in-memory adapters (persistence/in_memory/adapters.py): the
+real
 services (commands, session creation, the agent's answer, the trash) without PostgreSQL."""
 
 import uuid
@@ -17,7 +18,7 @@ from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.idempotency import StoredResponse
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import DuplicateCommand, InvalidState, NotFound
-from infinite_scribe.persistence.memory.adapters import (
+from infinite_scribe.persistence.in_memory.adapters import (
     MemoryDatabase,
     MemoryGenesis,
     MemoryTaskQueries,

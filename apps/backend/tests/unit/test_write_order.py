@@ -24,7 +24,7 @@ from infinite_scribe.persistence.errors import (
     LEDGER_KEY,
     PENDING_COMMAND_INDEX,
 )
-from infinite_scribe.persistence.memory import tables as memory_tables
+from infinite_scribe.persistence.in_memory import tables as memory_tables
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.genesis_parts import SNAPSHOT_VERSION_CHECK, SnapshotPart
 from infinite_scribe.persistence.writes.parts import IdempotencyPart, InboxPart

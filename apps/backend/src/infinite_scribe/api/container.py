@@ -46,7 +46,7 @@ from infinite_scribe.persistence.genesis.trash import PostgresTrashQueries
 from infinite_scribe.persistence.idempotency.postgres_store import PostgresIdempotencyStore
 from infinite_scribe.persistence.idempotency.stores import open_idempotency_store
 from infinite_scribe.persistence.storage import StorageOptions, open_storage
-from infinite_scribe.persistence.story.memory import PostgresStoryQueries
+from infinite_scribe.persistence.story_memory.store import PostgresStoryQueries
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork

@@ -16,9 +16,9 @@ from infinite_scribe.persistence.database import (
     create_write_pool,
     keep_session as no_reset,
 )
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.group_commit import DEFAULT_MAX_BATCH
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork
 
 

@@ -21,12 +21,12 @@ from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
 from infinite_scribe.persistence.database import create_pool, keep_session
+from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.event_store import envelope_of
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import DomainEventRow, EventEnvelope, EventMetadata
 
 TOPIC = "domain-events"

@@ -15,14 +15,14 @@ from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE, STAGE_CONFIRMED
 from infinite_scribe.domain.wishes import PROMPT_SOURCES, prompt_inputs, writer_wishes
+from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.tasks.async_tasks import (
     PostgresTaskQueries,
     PostgresTaskRepository,
 )
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.event_store import envelope_of
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from shared_types import DomainEventRow
 from shared_types.enums import GenesisStage
 

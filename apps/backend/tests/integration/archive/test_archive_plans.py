@@ -15,13 +15,13 @@ from infinite_scribe.application.ports.writes import SnapshotSave, Write
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.domain.wishes import PROMPT_KEYS, PROMPT_SOURCES
 from infinite_scribe.persistence.archive import store as archive_store
+from infinite_scribe.persistence.event_store import load_events
 from infinite_scribe.persistence.relay import store as relay_store
-from infinite_scribe.persistence.story import memory
+from infinite_scribe.persistence.story_memory import memory
 from infinite_scribe.persistence.stream import event_feed
 from infinite_scribe.persistence.tasks import async_tasks
 from infinite_scribe.persistence.writes import statement as write_statement
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.event_store import load_events
 from tests.conftest import TEST_TOPIC
 from tests.integration.test_write_statement import _entry, _event, _session
 

@@ -15,8 +15,8 @@ import pytest
 from infinite_scribe.application.ports.writes import NewSession, SnapshotSave, Write
 from infinite_scribe.domain.errors import ConcurrencyConflict, NotFound, ScribeError
 from infinite_scribe.persistence.genesis.sessions import load_session
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import TEST_TOPIC
 from tests.support.archive import archive_events, archive_service, finished_book, partitions

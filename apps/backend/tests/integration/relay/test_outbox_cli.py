@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from infinite_scribe.cli import app
 from infinite_scribe.persistence.database import run_with_pool
-from infinite_scribe.persistence.writes.event_store import envelope_of
+from infinite_scribe.persistence.event_store import envelope_of
 from shared_types import DomainEventRow, EventEnvelope, EventMetadata
 from tests.support.events import append_events
 

@@ -8,8 +8,8 @@ import asyncpg
 
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL, SLOT_ONLY
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.relay.wakeup import _woken
 from shared_types import EventEnvelope
 from tests.support.relay import envelope

@@ -17,9 +17,9 @@ from infinite_scribe.application.ports.stream import StreamEvent
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.stream_hub import StreamHub
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.stream.event_feed import PostgresEventFeed
 from infinite_scribe.persistence.stream.tickets import PostgresStreamTickets
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.sse_client import (

@@ -12,8 +12,8 @@ import httpx
 
 from infinite_scribe.application.projections import ProjectionRebuilder
 from infinite_scribe.persistence.genesis.projections import PostgresProjectionQueries
+from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
-from infinite_scribe.persistence.writes.repositories import unit_of_work
 from tests.support.genesis_client import command, new_session
 from tests.support.trash import ok, purge, restore, trash
 

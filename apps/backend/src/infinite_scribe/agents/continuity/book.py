@@ -12,8 +12,8 @@ from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE, CONFIRMED
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.persistence.memory.adapters import MemoryDatabase, MemoryUnitOfWork
-from infinite_scribe.persistence.memory.story import MemoryStory
+from infinite_scribe.persistence.in_memory.adapters import MemoryDatabase, MemoryUnitOfWork
+from infinite_scribe.persistence.in_memory.story_memory import MemoryStory
 from shared_types import EventEnvelope, EventMetadata
 
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.chapters.novel_version import novel_version
 from infinite_scribe.persistence.chapters.versions import chapter_version, history_page
 from infinite_scribe.persistence.genesis.sessions import record_of
-from infinite_scribe.persistence.story.memory import PostgresStoryRepository
+from infinite_scribe.persistence.story_memory.store import PostgresStoryRepository
 
 # No chapter here: a command reads the chapters it needs (NovelCommands.complete), the agent
 # its chapter and the numbers of the confirmed ones before it (decision 5401).

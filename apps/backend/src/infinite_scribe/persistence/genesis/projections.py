@@ -9,8 +9,8 @@ from infinite_scribe.application.ports.projections import ProjectedRow
 from infinite_scribe.domain.genesis import resolved
 from infinite_scribe.domain.version_page import RESTORES
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.event_store import load_events
 from infinite_scribe.persistence.genesis.restores import restores_of
-from infinite_scribe.persistence.writes.event_store import load_events
 from shared_types import DomainEventRow
 
 _AGGREGATE_TYPE = "GENESIS_SESSION"

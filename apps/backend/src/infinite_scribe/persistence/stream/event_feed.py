@@ -17,9 +17,9 @@ from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS, translated
+from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL
 from infinite_scribe.persistence.stream.event_horizon import GapTracker
-from infinite_scribe.persistence.writes.event_store import envelope_of
 from shared_types import DomainEventRow
 
 logger = logging.getLogger(__name__)

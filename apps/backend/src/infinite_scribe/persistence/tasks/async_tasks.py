@@ -11,11 +11,11 @@ from infinite_scribe.application.ports.tasks import StartedTask, TaskRecord, Tas
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.domain.wishes import PROMPT_KEYS, PROMPT_SOURCES
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.genesis.sessions import SNAPSHOT_COLUMNS, snapshot_of
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.tasks import outline_parts
-from infinite_scribe.persistence.writes.event_store import envelope_of
 from shared_types import DomainEventRow
 
 _RECORD_COLUMNS = (

@@ -6,9 +6,9 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
-from infinite_scribe.persistence.writes.event_store import envelope_of
 from shared_types import DomainEventRow
 
 _TYPES = ", ".join(

@@ -31,14 +31,14 @@ from infinite_scribe.domain.event_size import (
     RECORD_OVERHEAD,
     produced_size,
 )
-from infinite_scribe.persistence.chapters.parts import ChaptersPart
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.event_store import stored_metadata
 from infinite_scribe.persistence.outbox.rows import MODE_SWITCHED, TABLE, other_mode, read_mode
-from infinite_scribe.persistence.story.parts import StoryPart
 from infinite_scribe.persistence.writes import genesis_parts, parts, task_parts
-from infinite_scribe.persistence.writes.event_store import stored_metadata
+from infinite_scribe.persistence.writes.chapter_parts import ChaptersPart
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
 from infinite_scribe.persistence.writes.statement import StatementPart, run
+from infinite_scribe.persistence.writes.story_parts import StoryPart
 from shared_types import EventEnvelope
 
 #: A number in exponent notation (a token after `:`, `[` or `,` in orjson's compact output):

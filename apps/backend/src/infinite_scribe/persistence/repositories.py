@@ -18,8 +18,8 @@ from infinite_scribe.persistence.chapters.sql import PostgresNovelRepository
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisRepository
 from infinite_scribe.persistence.genesis.projections import PostgresProjectionRepository
 from infinite_scribe.persistence.genesis.trash import PostgresTrashRepository
-from infinite_scribe.persistence.story.memory import PostgresStoryRepository
-from infinite_scribe.persistence.story.rebuild import PostgresStoryRebuild
+from infinite_scribe.persistence.story_memory.rebuild import PostgresStoryRebuild
+from infinite_scribe.persistence.story_memory.store import PostgresStoryRepository
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskRepository
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowHandles
 from infinite_scribe.persistence.writes.composer import WriteComposer

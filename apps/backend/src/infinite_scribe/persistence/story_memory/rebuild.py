@@ -12,7 +12,7 @@ from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE, F
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.story_memory import AGGREGATE_TYPE
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.story.memory import finding_of
+from infinite_scribe.persistence.story_memory.store import finding_of
 
 _STREAM = """
 SELECT event_type, payload FROM domain_events

@@ -1,4 +1,4 @@
-"""The in-memory tables behind persistence/memory/adapters.py, and `apply`: one `Write` applied
+"""The in-memory tables behind persistence/in_memory/adapters.py, and `apply`: one `Write` applied
 to them part by part in `PART_ORDER`, with the refusals of the SQL (a live idempotency record, a
 repeated ledger row, the inbox's unique indexes, a stored event id or a taken version, the
 snapshot's version check). The first refusal in that order is the one raised, as in SQL."""
@@ -147,7 +147,7 @@ def _chapters(tables: Tables, save: ChaptersSave) -> None:
 
 
 def _story(tables: Tables, move: MemoryMove) -> None:
-    """The story memory's move (persistence/story/parts.py does it in SQL)."""
+    """The story memory's move (persistence/writes/story_parts.py does it in SQL)."""
     row = tables.story.setdefault(
         move.novel_id, {"version": 0, "memory": None, "findings": {}, "chapters": {}}
     )

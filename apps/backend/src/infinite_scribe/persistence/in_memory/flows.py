@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from infinite_scribe.application.ports.flows import FlowHandle
-from infinite_scribe.persistence.memory.tables import WAITING, Tables
+from infinite_scribe.persistence.in_memory.tables import WAITING, Tables
 from shared_types.enums import HandleStatus
 
 if TYPE_CHECKING:
-    from infinite_scribe.persistence.memory.adapters import MemoryDatabase
+    from infinite_scribe.persistence.in_memory.adapters import MemoryDatabase
 
 
 class MemoryHandles:
