@@ -94,8 +94,10 @@ def resolve_model(spec: str, context_tokens: int | None = None) -> LocalModel:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     # As the embedded broker (kafka.py): the engine never outlives its owner, even a kill -9.
+    # SIGKILL, not SIGTERM: the engine's server waits on a generation in flight before it
+    # exits a SIGTERM (seen: an orphan kept generating), and it holds nothing to save.
     with suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class LocalEngine:
