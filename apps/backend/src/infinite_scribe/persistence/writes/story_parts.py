@@ -49,28 +49,8 @@ class StoryPart:
             "ON CONFLICT (novel_id, chapter) DO UPDATE SET event_id = EXCLUDED.event_id "
             "RETURNING 1"
         )
-        new_marks = f"unnest({p('mark_chapters')}::int[], {p('marks')}::bigint[]) AS n(c, m)"
-        stale = (
-            f"DELETE FROM story_marks s WHERE s.novel_id = {novel}::uuid "
-            f"AND s.chapter = ANY({p('chapters')}::int[]) AND NOT EXISTS "
-            f"(SELECT 1 FROM {new_marks} WHERE n.c = s.chapter AND n.m = s.mark) RETURNING 1"
-        )
-        marks = (
-            f"INSERT INTO story_marks (novel_id, mark, chapter) SELECT {novel}::uuid, n.m, n.c "
-            f"FROM {new_marks} ON CONFLICT DO NOTHING RETURNING 1"
-        )
-        findings = (
-            "INSERT INTO story_findings AS f\n"
-            "    (id, novel_id, kind, chapter, status, reason, rank, finding, evidence_chapters)\n"
-            f"SELECT (x->>'id')::uuid, {novel}::uuid, x->>'kind', (x->>'chapter')::int, "
-            "x->>'status', x->>'reason', (x->>'rank')::smallint, x - 'status' - 'reason' - 'rank',"
-            "\n       ARRAY(SELECT (e->>'chapter')::int "
-            "FROM jsonb_array_elements(x->'evidence') AS e)\n"
-            f"FROM jsonb_array_elements({p('findings')}::jsonb) AS x\n"
-            "ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, "
-            "finding = excluded.finding, evidence_chapters = excluded.evidence_chapters, "
-            "updated_at = now() RETURNING 1"
-        )
+        stale, marks = _marks(p, novel)
+        findings = _findings(p, novel)
         return [
             ("story", memory),
             ("story_gone", gone),
@@ -102,3 +82,35 @@ class StoryPart:
             "marks": [mark for c in checked for mark in c.marks],
             "findings": [dict(f) | {"rank": rank(f)} for f in move.findings],
         }
+
+
+def _marks(p: Placeholder, novel: str) -> tuple[str, str]:
+    """A chapter's old fingerprints its new text lacks, deleted; its new ones, inserted."""
+    new_marks = f"unnest({p('mark_chapters')}::int[], {p('marks')}::bigint[]) AS n(c, m)"
+    stale = (
+        f"DELETE FROM story_marks s WHERE s.novel_id = {novel}::uuid "
+        f"AND s.chapter = ANY({p('chapters')}::int[]) AND NOT EXISTS "
+        f"(SELECT 1 FROM {new_marks} WHERE n.c = s.chapter AND n.m = s.mark) RETURNING 1"
+    )
+    marks = (
+        f"INSERT INTO story_marks (novel_id, mark, chapter) SELECT {novel}::uuid, n.m, n.c "
+        f"FROM {new_marks} ON CONFLICT DO NOTHING RETURNING 1"
+    )
+    return stale, marks
+
+
+def _findings(p: Placeholder, novel: str) -> str:
+    """The findings `evolve` changed, stored as given (status and reason included)."""
+    findings = (
+        "INSERT INTO story_findings AS f\n"
+        "    (id, novel_id, kind, chapter, status, reason, rank, finding, evidence_chapters)\n"
+        f"SELECT (x->>'id')::uuid, {novel}::uuid, x->>'kind', (x->>'chapter')::int, "
+        "x->>'status', x->>'reason', (x->>'rank')::smallint, x - 'status' - 'reason' - 'rank',"
+        "\n       ARRAY(SELECT (e->>'chapter')::int "
+        "FROM jsonb_array_elements(x->'evidence') AS e)\n"
+        f"FROM jsonb_array_elements({p('findings')}::jsonb) AS x\n"
+        "ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, "
+        "finding = excluded.finding, evidence_chapters = excluded.evidence_chapters, "
+        "updated_at = now() RETURNING 1"
+    )
+    return findings
