@@ -20,7 +20,13 @@ from infinite_scribe.runtime.model_health import OFFLINE as OFFLINE_MODEL
 
 pytestmark = pytest.mark.slow
 
-HEALTHY = {"status": "ok", "database": "ok", "kafka": "ok", "model": OFFLINE_MODEL.detail}
+HEALTHY = {
+    "status": "ok",
+    "database": "ok",
+    "kafka": "ok",
+    "model": OFFLINE_MODEL.detail,
+    "exports": "ok",
+}
 
 
 def _children_of(pid: int) -> set[int]:

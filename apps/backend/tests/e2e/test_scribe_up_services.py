@@ -101,6 +101,7 @@ def test_commands_beside_scribe_up(data_dir: Path) -> None:
                 "database": "ok",
                 "kafka": "ok",
                 "model": "ok: the offline generator (no model server)",
+                "exports": "ok",
             }
         finally:
             _stop(api, -signal.SIGTERM)  # uvicorn re-raises the signal once it has stopped
