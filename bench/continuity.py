@@ -10,7 +10,8 @@ grows.
    in their common shapes, aliases and pronouns): precision and recall per kind (a changed trait
    by its attribute), over all cases, the blind half (written before the reader changed for
    them) and the later half; target precision >= 0.9 and recall >= 0.85 for each, overall and
-   blind (agents/continuity/labelled.py; the unit test test_continuity_phrasings asserts it).
+   blind (agents/continuity/labelled.py; tests/integration/continuity/
+   test_continuity_phrasings.py asserts it).
 2. The offline generator's books: a Chinese and an English bible from its own Genesis, then
    BENCH_BOOK_CHAPTERS chapters (default 30) from its chapter writer: findings per 10,000
    characters, by kind (on clean books every one is a false alarm, or the writer's own flaw).

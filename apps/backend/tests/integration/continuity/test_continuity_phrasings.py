@@ -16,7 +16,7 @@ from infinite_scribe.agents.continuity import labelled
 from infinite_scribe.agents.continuity.reader import Known, read_chapter
 from infinite_scribe.agents.continuity.rules import data
 
-CASES = labelled.load(Path(__file__).parents[1] / "data" / "continuity_phrasings.json")
+CASES = labelled.load(Path(__file__).parents[2] / "data" / "continuity_phrasings.json")
 
 
 def test_the_set_is_large_varied_and_half_blind() -> None:
