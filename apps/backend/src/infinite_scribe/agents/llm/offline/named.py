@@ -33,7 +33,7 @@ _ZH_TIME = re.compile(
 _OPENS = ("", "，", "。")
 _MEASURE = re.compile(r"^[一两几][只幅块张卷枚封个把件颗本条面串盏]$")
 _ZH_KIN = re.compile(r"妹妹|姐姐|哥哥|弟弟|母亲|父亲|师父|师兄|师姐|女儿|儿子|妻子|丈夫|朋友")
-_EN_FESTIVAL = re.compile(
+FESTIVAL = re.compile(
     r"\b(?:New Year's Eve|New Year's Day|Christmas Eve|Christmas|Easter|Halloween|Midsummer"
     r"|Harvest Festival|[A-Z][a-z]+ (?:Festival|Eve|Day))\b|\b(?:midnight|dawn|dusk|noon)\b"
 )
@@ -63,11 +63,11 @@ _EN_OPENERS = frozenset(
 _EN_THING = re.compile(
     r"\b(?:carry|carries|find|finds|found|hide|hides|keep|keeps|hold|holds|discovers?|smuggle"
     r"|smuggles|sets?|receives?|steals?|carries|opens?|guards?|loses?|buries|bury)\s+"
-    r"(?:a|an|the|his|her|their)\s+((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
+    r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
     r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|while|which)\b|[,.;]|$)"
 )
 _EN_BEFORE_THING = re.compile(
-    r"\b(?:before|until|after|when)\s+the\s+([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
+    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
 )
 _EN_KIN = re.compile(r"\b(?:brother|sister|mother|father|daughter|wife|husband|friend)\s+$")
 
@@ -205,7 +205,8 @@ def _read_en(text: str) -> Named:
     people: list[str] = []
     places: list[str] = []
     kin: list[str] = []
-    times = [m.group(0) for m in _EN_FESTIVAL.finditer(text)]
+    things: list[str] = []
+    times = [m.group(0) for m in FESTIVAL.finditer(text)]
     times += [m.group(0) for m in _EN_YEAR.finditer(text)]
     for match in _EN_RUN.finditer(text):
         run = match.group(0)
@@ -221,15 +222,24 @@ def _read_en(text: str) -> Named:
             places.append(f"{run} {noun.group(1)}")
         elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
             places.append(run)
+        elif re.search(r"\bthe\s+$", lead, re.I):
+            things.append(f"the {run}")  # "the Naval Court": a body or a thing, no person
         elif len(words) >= 2:
             people.append(run)
             if _EN_KIN.search(lead):
                 kin.append(run)
-    things = [m.group(1) for m in _EN_THING.finditer(text)]
-    things += [m.group(1) for m in _EN_BEFORE_THING.finditer(text)]
+    # A thing is a noun phrase with its article ("the only logbook"), never an adjective-led
+    # cut of one ("only logbook"); "her logbook" is "logbook".
+    things += [_thing(m) for m in _EN_THING.finditer(text)]
+    things += [_thing(m) for m in _EN_BEFORE_THING.finditer(text)]
     places = [p for p in places if p not in people]
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(kin))))  # fmt: skip
+
+
+def _thing(match: re.Match[str]) -> str:
+    article = match.group(1).strip().lower()
+    return f"{article} {match.group(2)}" if article in ("a", "an", "the") else match.group(2)
 
 
 _ZH_VERB_FLAGS = ("v", "vn", "vd", "p", "d", "r", "c")

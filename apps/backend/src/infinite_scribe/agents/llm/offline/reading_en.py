@@ -4,7 +4,7 @@ discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "disc
 
 import re
 
-from infinite_scribe.agents.llm.offline import vocabulary
+from infinite_scribe.agents.llm.offline import named as named_words, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
 from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES, read_changes
 
@@ -19,6 +19,10 @@ _PREPOSITIONS = (
 _PROPER = r"([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)"
 _NAMED = re.compile(r"\b(?:named|called)\s+" + _PROPER)
 _APPOSITION = re.compile(r"^" + _PROPER + r",\s+(?:a|an|the)\s")
+#: A role written before the name, with no article ("harbour pilot Ines Carrasco").
+_ROLE_NAME = re.compile(r"(?:^|[,;]\s*)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)\s+" + _PROPER + r"\b")
+#: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
+_OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
 _ARTICLES = ("the ", "a ", "an ")
 _TIME = re.compile(
@@ -66,6 +70,18 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     return None, (-1, -1), False
 
 
+def _role_name(sentence: str) -> tuple[str, str, int] | None:
+    """(role, name, where the name ends) of "harbour pilot Ines Carrasco": the words before
+    a proper name up to its role word, never a stop word or an article."""
+    for match in _ROLE_NAME.finditer(sentence):
+        words = match.group(1).split()
+        while words and (words[0].lower() in _STOP or words[0].lower() in ("a", "an", "the")):
+            words.pop(0)
+        if words and is_role(words[-1]) and not any(w.lower() in _STOP for w in words):
+            return " ".join(words), match.group(2), match.end(2)
+    return None
+
+
 def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
     """Places after a preposition: a proper name of one or more words ("Mars", "New Eden",
     "the colony of New Haven") or a phrase ending in a place noun ("a drowned city")."""
@@ -84,6 +100,8 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
             words.pop()
         phrase = _strip_article(" ".join(words))
         named = [word for word in phrase.split() if word[0].isupper()]
+        if named_words.FESTIVAL.fullmatch(phrase):
+            continue  # "on New Year's Eve" is a time, never a place
         if phrase and (named or any(w.lower() in PLACE_NOUNS for w in phrase.split())):
             start = match.start()
             found.append((phrase, (start, match.start(1) + len(" ".join(words)) + 0)))
@@ -105,6 +123,13 @@ def read(text: str) -> Facts:
         return Facts()
     first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
     hero, (_, hero_end), possessive = _hero(first)
+    role_name = _role_name(first)
+    if role_name and (hero is None or role_name[2] < hero_end):
+        hero, hero_name, hero_end = role_name
+        possessive = False
+    else:
+        named = _NAMED.search(first) or _APPOSITION.match(first)
+        hero_name = named.group(1) if named else None
     places = _places(text)
     time = _TIME.search(first)
     spans = [span for _, span in _places(first)]
@@ -119,11 +144,13 @@ def read(text: str) -> Facts:
         event = " ".join(rest.replace(" ,", ",").split()).strip(" ,")
         event = event.removeprefix("who ").strip() or None
     elif hero is None and len(_WORD.findall(first)) >= 3:
-        event = first
-    named = _NAMED.search(first) or _APPOSITION.match(first)
+        # The idea's opening is the time and place slots' to tell, never the event's.
+        opening = _OPENING.match(first)
+        told = opening and (_TIME.search(opening.group(0)) or _places(opening.group(0)))
+        event = first[opening.end() :] if opening and told else first
     return Facts(
         hero=hero,
-        hero_name=named.group(1) if named else None,
+        hero_name=hero_name,
         place=places[0][0] if places else None,
         places=tuple(phrase for phrase, _ in places),
         time=time.group(1) if time else None,
