@@ -134,9 +134,12 @@ def _read_zh(text: str) -> Named:
                 things.append(thing)
         elif flag == "n" and (after[0] == "被" or (before in _OPENS and after[0] == "是")):
             things.append(word)  # 鹦鹉是……, 账本被……
+        elif word in _ONLY and after[0] == "的":
+            things.append(_zh_noun_run(pairs[index + 2 : index + 5]))  # 唯一的调度日志
     places = [p for p in places if not any(p in n for n in (*people, *times))]
     times = [t for t in times if not any(t in name for name in people)]
-    things = [t for t in things if t not in places and not any(t in n for n in people)]
+    places = [p for p in places if p not in things]
+    things = [t for t in things if t and t not in places and not any(t in n for n in people)]
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(kin))))  # fmt: skip
 
@@ -145,9 +148,10 @@ def _zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: s
     """A person's name: tagged `nr` (not a place, a role or a dictionary word without a
     surname), or a surname alone before the given name the tagger split off (韩 + 小川;
     顾 + 南站 where 站上 is a word: 顾南)."""
-    if flag == "nr" and 2 <= len(word) <= 4 and _han(word) and word not in _ZH_ROLES:
+    if flag in ("nr", "nrt") and 2 <= len(word) <= 4 and _han(word) and word not in _ZH_ROLES:
         place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
-        if not place and (word[0] in _SURNAMES or not segment.known(word)):
+        # nrt: a transliterated name (佐藤), a name whatever its first character.
+        if not place and (flag == "nrt" or word[0] in _SURNAMES or not segment.known(word)):
             return word
         return None
     if len(word) != 1 or word not in _SURNAMES or word in _NOT_NAME_OPENERS:
@@ -181,6 +185,20 @@ def _zh_place(word: str) -> bool:
     return word in _ZH_PLACES or (
         len(word) >= 2 and word.endswith(_ZH_PLACE_ENDS) and word not in _NOT_PLACES
     )
+
+
+#: "the only" before a thing: 唯一的调度日志 is a thing, whatever the tagger says of 日志.
+_ONLY = frozenset(["唯一", "仅有", "仅存"])
+
+
+def _zh_noun_run(pairs: list[tuple[str, str]]) -> str:
+    """The nouns a thing is written with (调度/n 日志/ns -> 调度日志)."""
+    run = []
+    for word, flag in pairs:
+        if flag not in ("n", "ns", "nz", "vn", "ng") or not _han(word):
+            break
+        run.append(word)
+    return "".join(run)
 
 
 def _zh_thing(pairs: list[tuple[str, str]]) -> str | None:

@@ -111,11 +111,24 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
             or (words[start - 1] == "的" and start > 1 and words[start - 2] in _MODIFIERS)
         ):
             start -= 1
+        if _trade(words, start):
+            start -= 1  # 铁路巡警白露 after a comma: 铁路 is the hero's trade
         end = index + 1
         if end + 1 < len(words) and words[end] == "的" and is_role(words[end + 1]):
             end += 2  # 胡商的女儿: the daughter is the hero, her father's trade describes her
         return "".join(words[start:end]), end
     return None, -1
+
+
+def _trade(words: list[str], start: int) -> bool:
+    """Whether the word before a role at `start` opens its clause and is a plain noun (铁路 in
+    铁路巡警白露要…… after a comma): part of the role, not a place, a time or a name."""
+    opener = words[start - 2] if start > 1 else ""
+    if start < 1 or not (opener in ("", "，", ",", "；", ";", "：", ":") or opener[-1:] == "名"):
+        return False  # 铁路巡警 after a comma, and 一名铁路巡警, open the hero's phrase
+    word = words[start - 1]
+    plain = len(word) == 2 and _han(word) and word not in _STOPS and not _TIME.search(word)
+    return plain and not _is_place(word) and not _name(word) and not is_role(word)
 
 
 def _places(words: list[str]) -> list[str]:
