@@ -124,6 +124,7 @@ def read(text: str) -> Facts:
     first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
     hero, (_, hero_end), possessive = _hero(first)
     role_name = _role_name(first)
+    hero_name: str | None
     if role_name and (hero is None or role_name[2] < hero_end):
         hero, hero_name, hero_end = role_name
         possessive = False
