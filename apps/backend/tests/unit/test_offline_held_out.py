@@ -115,6 +115,10 @@ def test_the_thing_is_a_noun_phrase_and_the_rival_the_antagonist(index: int) -> 
     else:
         locations = [place["name"] for place in confirmed["WORLDVIEW"]["locations"]]
         assert idea["thing"] not in locations, locations
+    # What the story turns on is what is searched for, not the task pasted ("查明要在中秋前…").
+    assert "查明要" not in text
+    locations = [place["name"] for place in confirmed["WORLDVIEW"]["locations"]]
+    assert not any("New Year" in name for name in locations), locations  # a time, no place
     cast = confirmed["CHARACTERS"]["characters"]
     assert idea["rival"] in cast[1]["name"], cast
 

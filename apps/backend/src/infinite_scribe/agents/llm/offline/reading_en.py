@@ -91,8 +91,8 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
         for word in match.group(1).split():
             if word.lower() in _STOP and not (word == "of" and words):
                 break
-            if _TIME.fullmatch(word):
-                break
+            if _TIME.fullmatch(word) or not _WORD.match(word):
+                break  # a year, or a dash that closes an aside
             words.append(word)
             if len(words) == 7:
                 break
@@ -113,7 +113,17 @@ def event_core(event: str) -> str:
     for lead in _VERB_LEADS:
         if event.lower().startswith(lead + " "):
             return event[len(lead) + 1 :]
-    return event
+    # A task ("must find who sank the steamer") turns on the question it asks.
+    task = _TASK.match(event)
+    # The question without its deadline ("... before the Naval Court sits").
+    return re.split(r"\s+(?:before|until|by the time)\s", task.group(1))[0] if task else event
+
+
+_TASK = re.compile(
+    r"^(?:must|has to|needs to|sets out to|tries to|wants to)\s+(?:find out|find|learn|discover"
+    r"|uncover|prove)\s+((?:who|what|why|how|where|whether)\s.+)$",
+    re.I,
+)
 
 
 def read(text: str) -> Facts:

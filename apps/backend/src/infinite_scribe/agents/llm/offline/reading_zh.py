@@ -190,12 +190,19 @@ def _event(words: list[str], after: int, places: list[str], name: str | None) ->
     return rest[:200] or None
 
 
+_SEARCH = re.compile(
+    r"^(?:要|必须|得|需要|想)[^，,。]{0,12}?(?:查清|查明|找出|弄清|追查|调查)(.+)$"
+)
+
+
 def event_core(event: str) -> str:
     """What is found out, without the finding ("发现记录被篡改" -> "记录被篡改")."""
     for lead in _VERB_LEADS:
         if event.startswith(lead):
             return event.removeprefix(lead).lstrip("了：:，, ") or event
-    return event
+    # A task ("要在中秋前查清货车失踪案") turns on what is searched for (货车失踪案).
+    task = _SEARCH.search(event)
+    return task.group(1) if task and len(task.group(1)) >= 2 else event
 
 
 def read(text: str) -> Facts:

@@ -182,6 +182,8 @@ class Story:
         core = self.event_core(event)
         if self.chinese:
             return core
+        if core != event and core.split()[0].lower() in _QUESTIONS:
+            return core  # "who sank the steamer Aurora": already a question
         return f"why {core}" if core != event else "what happened"
 
     @property
@@ -362,6 +364,9 @@ def _read(text: str) -> Facts:
     """The facts a text states, by the reader of its language; cached (a session's idea and
     drafts are read again at every stage)."""
     return (reading_zh if _HAN.search(text) else reading_en).read(text)
+
+
+_QUESTIONS = frozenset(["who", "what", "why", "how", "where", "whether"])
 
 
 def _kindred(bank: str, given: str) -> bool:
