@@ -96,6 +96,7 @@ class AgentWorker:
         self._running: _Running | None = None
         self._lag_reported: set[str] = set()
         self._checks: NovelChecks | None = None
+        self._presence: WorkerPresence | None = None
 
     def runtime_options(self) -> RuntimeOptions:
         """How the worker runtime runs this worker (WORKER_METRICS_PORT, the grace)."""
@@ -231,6 +232,7 @@ class AgentWorker:
             lambda: running.consumer.in_flight,
         )
         await presence.arrive()
+        self._presence = presence
         helpers = [
             asyncio.create_task(run_periodic(self._jobs(presence), stop)),
             asyncio.create_task(running.follows.run(stop)),
@@ -244,7 +246,6 @@ class AgentWorker:
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
-            await presence.leave()
 
     async def _redrive(self) -> None:
         """Re-publish the requests of tasks nobody works on (e.g. the broker lost them)."""
@@ -284,6 +285,11 @@ class AgentWorker:
             self._lag_reported = set(current)
 
     async def shutdown(self) -> None:
+        # The registry's row goes here, before the pool closes: a Ctrl-C (KeyboardInterrupt)
+        # can cancel `work` after shutdown began, and its leave then met a closed pool.
+        if self._presence is not None:
+            await self._presence.leave()
+            self._presence = None
         await self._stack.aclose()  # what startup opened, in reverse (also after a failed one)
         await self.provider.aclose()
         logger.info("agent worker stopped")

@@ -17,7 +17,7 @@ from infinite_scribe.domain.wishes import PROMPT_KEYS, PROMPT_SOURCES
 from infinite_scribe.persistence.archive import store as archive_store
 from infinite_scribe.persistence.event_store import load_events
 from infinite_scribe.persistence.relay import store as relay_store
-from infinite_scribe.persistence.story_memory import memory
+from infinite_scribe.persistence.story_memory import store
 from infinite_scribe.persistence.stream import event_feed
 from infinite_scribe.persistence.tasks import async_tasks
 from infinite_scribe.persistence.writes import statement as write_statement
@@ -85,7 +85,7 @@ async def test_a_hot_read_is_pruned_to_the_hot_partition(
             f"SELECT * FROM ({async_tasks._prompt_sources('$1')}) s",
             (session, AGGREGATE_TYPE, list(PROMPT_SOURCES), list(PROMPT_KEYS)),
         ),
-        "chapter text": (memory._CHAPTER_TEXT, (uuid.uuid4(), 1, "1")),
+        "chapter text": (store._CHAPTER_TEXT, (uuid.uuid4(), 1, "1")),
         "archive head": (archive_store._ARCHIVE_VERSION, ("ARCHIVE", session)),
     }
     sql, args = statements[name]
