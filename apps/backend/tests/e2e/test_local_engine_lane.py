@@ -44,7 +44,15 @@ from tests.support.model_walk import (
 )
 from tests.support.scribe_up import ScribeUp, children_of, cmdline
 
-pytestmark = [requires_engine, pytest.mark.engine, pytest.mark.kafka, pytest.mark.slow]
+# The walk is minutes of generation on two cores (319 s under load): its own budget, as the
+# engine tests have.
+pytestmark = [
+    requires_engine,
+    pytest.mark.engine,
+    pytest.mark.kafka,
+    pytest.mark.slow,
+    pytest.mark.timeout(1200),
+]
 
 HERO = "Elias Thorne"
 IDEA = (
