@@ -207,3 +207,29 @@ async def test_the_build_reads_and_stores_on_its_own_connection(
     assert status == "COMPLETED"
     gone = (markdown_file, uuid.uuid4(), user_id, "markdown", uuid.uuid4())
     assert not await asyncio.to_thread(build_and_store, database_url, *gone)
+
+
+async def test_a_beat_and_the_failure_at_once_never_deadlock(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, user_id: UUID
+) -> None:
+    """A build that fails while its beat is in flight: both statements lock the export row, then
+    its task (an unnamed CTE runs after the outer UPDATE, so a failure once took them the other
+    way round, and PostgreSQL's deadlock check killed it: the task stayed RUNNING)."""
+    _, novel_id = await finished_novel(http)
+    store = PostgresNovelExports(pool)
+    for _ in range(20):
+        task_id = uuid.uuid4()
+        claim = await store.claim(UUID(novel_id), user_id, "markdown", task_id, 0)
+        assert claim is not None and claim.claimed
+        async with pool.acquire() as holder, holder.transaction():
+            # The beat holds the export row as a slow one would; the failure queues behind it.
+            await holder.execute(
+                "UPDATE novel_exports SET heartbeat_at = now() WHERE task_id = $1", task_id
+            )
+            beating = asyncio.create_task(store.beat(UUID(novel_id), "markdown", task_id, 50))
+            await asyncio.sleep(0.02)  # the beat waits first, so it is granted the row first
+            failing = asyncio.create_task(store.failed(UUID(novel_id), "markdown", task_id, "x"))
+            await asyncio.sleep(0.02)
+        await asyncio.gather(failing, beating)
+        status = await pool.fetchval("SELECT status::text FROM async_tasks WHERE id = $1", task_id)
+        assert status == "FAILED"

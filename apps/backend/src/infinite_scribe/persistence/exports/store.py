@@ -71,6 +71,9 @@ SET status = (CASE WHEN EXISTS (SELECT 1 FROM export) THEN 'COMPLETED' ELSE 'CAN
 WHERE id = $3
 """
 
+# The WHERE names `export` so that its row is locked before the task's, in _BEAT's order: a CTE
+# no one names runs after the outer UPDATE, and the reverse order deadlocked with a beat (the
+# failure was the victim and the task stayed RUNNING).
 _FAILED = """
 WITH export AS (
     UPDATE novel_exports SET failed = true
@@ -79,7 +82,7 @@ WITH export AS (
 UPDATE async_tasks SET status = 'FAILED', message = 'the build failed',
        error_data = jsonb_build_object('error_code', 'EXPORT_FAILED', 'message', $4::text),
        finished_at = now(), updated_at = now()
-WHERE id = $3
+WHERE id = $3 AND (SELECT count(*) FROM export) >= 0
 """
 
 _STORED = """
