@@ -31,6 +31,9 @@ _ZH_TIME = re.compile(
     r"|除夕|春节|元宵节?|上元节|清明节?|端午节?|七夕|中秋节?|重阳节?|冬至|腊八"
 )
 _OPENS = ("", "，", "。")
+_ZH_OPENING = re.compile(
+    f"^(?:{_ZH_TIME.pattern})[^，,。的]{{0,4}}的(?P<place>[\u4e00-\u9fff]{{2,8}})[，,]"
+)
 _MEASURE = re.compile(r"^[一两几][只幅块张卷枚封个把件颗本条面串盏]$")
 _ZH_KIN = re.compile(r"妹妹|姐姐|哥哥|弟弟|母亲|父亲|师父|师兄|师姐|女儿|儿子|妻子|丈夫|朋友")
 FESTIVAL = re.compile(
@@ -55,20 +58,29 @@ _EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | frozenset(
     ]
 )
 _EN_AFTER_PLACE = re.compile(
-    r"\b(?:in|on|at|to|from|across|near|into|of)\s+(?:\d{3,4}\s+|the\s+)?$", re.I
+    r"\b(?:in|on|at|to|from|across|near|into|of)\s+(?:\d{3,4}s?\s+|the\s+)?$", re.I
 )
 _EN_OPENERS = frozenset(
     ["in", "on", "at", "during", "the", "a", "an", "when", "after", "before", "while", "by", "it"]
 )
+#: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
+#: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must".
 _EN_THING = re.compile(
-    r"\b(?:carry|carries|find|finds|found|hide|hides|keep|keeps|hold|holds|discovers?|smuggle"
-    r"|smuggles|sets?|receives?|steals?|carries|opens?|guards?|loses?|buries|bury)\s+"
+    r"\b(?!(?:across|towards|besides|unless|was|has|is|his|its|this|as|us|perhaps|always)\b)"
+    r"(?:carry|find|found|hide|keep|hold|smuggle|bury|steal|buy|[a-z]{2,}(?:s|ed))\s+"
     r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
     r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|while|which)\b|[,.;]|$)"
 )
+_EN_NOT_THINGS = vocabulary.words("en", "roles") | _EN_PLACE_WORDS
 _EN_BEFORE_THING = re.compile(
     r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
 )
+_EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles")
+_ZH_MARKS = vocabulary.words("zh", "request_foe")
+_EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
+_EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+(?:[A-Z][\w'’-]*\s+)?$")
+_EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
+_ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
 _EN_KIN = re.compile(r"\b(?:brother|sister|mother|father|daughter|wife|husband|friend)\s+$")
 
 
@@ -82,6 +94,11 @@ class Named:
     times: tuple[str, ...] = ()
     things: tuple[str, ...] = ()
     kin: tuple[str, ...] = ()
+    #: People a word marks as the rival ("his nemesis, ...", 宿敌…, "… 是她的对手").
+    rivals: tuple[str, ...] = ()
+    #: A person with the title the writer gave them ("Captain Hollis Wren": the name is
+    #: "Hollis Wren", the title stays with their card).
+    titled: tuple[str, ...] = ()
 
     def over(self, older: "Named") -> "Named":
         return Named(*(_unique((*getattr(self, f), *getattr(older, f))) for f in _FIELDS))
@@ -91,7 +108,7 @@ class Named:
         return _unique((*self.people, *self.places, *self.times, *self.things))
 
 
-_FIELDS = ("people", "places", "times", "things", "kin")
+_FIELDS = ("people", "places", "times", "things", "kin", "rivals", "titled")
 
 
 def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
@@ -124,7 +141,9 @@ def _read_zh(text: str) -> Named:
             people.append(name)
             if _ZH_KIN.search(before):
                 kin.append(name)
-        elif flag == "ns" or (flag in ("n", "nr", "nz") and _zh_place(word)):
+        elif (flag == "ns" and not _describes(after)) or (
+            flag in ("n", "nr", "nz") and _zh_place(word)
+        ):
             _add_place(places, pairs, index)
         elif flag == "t" and len(word) >= 2 and word not in text[: text.find(word)].join(times):
             times.append(word)
@@ -136,12 +155,60 @@ def _read_zh(text: str) -> Named:
             things.append(word)  # 鹦鹉是……, 账本被……
         elif word in _ONLY and after[0] == "的":
             things.append(_zh_noun_run(pairs[index + 2 : index + 5]))  # 唯一的调度日志
+    opening = opening_place(text)
+    if opening and not any(p in opening for p in places):
+        places.insert(0, opening)
     places = [p for p in places if not any(p in n for n in (*people, *times))]
     times = [t for t in times if not any(t in name for name in people)]
     places = [p for p in places if p not in things]
     things = [t for t in things if t and t not in places and not any(t in n for n in people)]
+    rivals = _rivals(text, people, True)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
-                                tuple(kin))))  # fmt: skip
+                                tuple(kin), rivals)))  # fmt: skip
+
+
+def holders(text: str, given: Named) -> dict[str, str]:
+    """Who each thing is tied to: the last person `text` names before it in its sentence
+    ("Tomas Ferrer ... buys an ivory compass"; 宿敌白三爷却带着一把左轮枪)."""
+    found = {}
+    for thing in given.things:
+        at = text.find(thing)
+        before = re.split(r"[.;!?。；！？]", text[: max(at, 0)])[-1]
+        people = sorted((before.rfind(p), p) for p in given.people if p in before)
+        if at >= 0 and people:
+            found[thing] = people[-1][1]
+    return found
+
+
+def _describes(after: tuple[str, str]) -> bool:
+    """Whether a place right before `after` describes it (日本商人, 日本商会: a nationality or
+    an origin), so is no place of the story (火星殖民地 is one place)."""
+    return after[1] in ("n", "nz", "nt") and not _zh_place(after[0])
+
+
+def opening_place(text: str) -> str | None:
+    """The place a Chinese idea opens with after its time (宣统二年的大连), whatever the
+    tagger makes of the word (大连 is tagged an adverb)."""
+    match = _ZH_OPENING.match(text)
+    return match.group("place") if match else None
+
+
+def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
+    """The people a word marks as the rival, before the name in its clause ("his nemesis,
+    Commodore Ruth Calloway", 宿敌白三爷, 对手是…冯保) or after it ("Marc Vidal, her old
+    enemy", 马六是白露的对手)."""
+    found = []
+    for person in people:
+        at = text.find(person)
+        before, after = text[: max(at, 0)], text[at + len(person) :]
+        if chinese:
+            clause = re.split(r"[，,。；;！!？?]", before)[-1]
+            marked = any(mark in clause for mark in _ZH_MARKS) or _ZH_MARK_AFTER.match(after)
+        else:
+            marked = _EN_MARK_BEFORE.search(before) or _EN_MARK_AFTER.match(after)
+        if marked:
+            found.append(person)
+    return tuple(found)
 
 
 def _zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: str) -> str | None:
@@ -213,7 +280,16 @@ def _zh_thing(pairs: list[tuple[str, str]]) -> str | None:
             and len(word) >= 2
             and (following in ("x", "v", "p", "d", "f", "uj"))
         ):
-            found = word if flag != "v" or following == "x" else found
+            start = index  # with the nouns before it: 铜 + 钥匙
+            while (
+                flag != "v" and start and pairs[start - 1][1] == "n" and _han(pairs[start - 1][0])
+            ):
+                start -= 1
+            found = (
+                "".join(w for w, _ in pairs[start : index + 1])
+                if flag != "v" or following == "x"
+                else found
+            )
         elif flag == "n" and len(word) == 1 and index and pairs[index - 1][1] == "a":
             found = pairs[index - 1][0] + word  # 旧/a 信/n
     return found if found and found not in _ZH_ROLES else None
@@ -224,6 +300,7 @@ def _read_en(text: str) -> Named:
     places: list[str] = []
     kin: list[str] = []
     things: list[str] = []
+    titled: list[str] = []
     times = [m.group(0) for m in FESTIVAL.finditer(text)]
     times += [m.group(0) for m in _EN_YEAR.finditer(text)]
     for match in _EN_RUN.finditer(text):
@@ -231,6 +308,9 @@ def _read_en(text: str) -> Named:
         words = run.split()
         while words and words[0].lower() in _EN_OPENERS:
             words.pop(0)
+        title = []
+        while len(words) > 2 and words[0].lower() in _EN_TITLES:
+            title.append(words.pop(0))  # "Captain Hollis Wren": the name is "Hollis Wren"
         run = " ".join(words)
         if not run or any(run in t or t in run for t in times if not t[0].isdigit()):
             continue
@@ -244,15 +324,18 @@ def _read_en(text: str) -> Named:
             things.append(f"the {run}")  # "the Naval Court": a body or a thing, no person
         elif len(words) >= 2:
             people.append(run)
+            titled += [" ".join([*title, run])] if title else []
             if _EN_KIN.search(lead):
                 kin.append(run)
     # A thing is a noun phrase with its article ("the only logbook"), never an adjective-led
     # cut of one ("only logbook"); "her logbook" is "logbook".
-    things += [_thing(m) for m in _EN_THING.finditer(text)]
+    things += [_thing(m) for m in _EN_THING.finditer(text) if m.group(2).split()[-1] not in
+               _EN_NOT_THINGS]  # fmt: skip
     things += [_thing(m) for m in _EN_BEFORE_THING.finditer(text)]
     places = [p for p in places if p not in people]
+    rivals = _rivals(text, people, False)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
-                                tuple(kin))))  # fmt: skip
+                                tuple(kin), rivals, tuple(titled))))  # fmt: skip
 
 
 def _thing(match: re.Match[str]) -> str:

@@ -16,11 +16,20 @@ _PREPOSITIONS = (
 )
 #: The hero's name as an English idea gives it: "Mara Quinn, a salvage pilot, ...", "a pilot
 #: named Mara Quinn" (carried verbatim into every stage, issue 55).
-_PROPER = r"([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)"
+_PROPER = r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 _NAMED = re.compile(r"\b(?:named|called)\s+" + _PROPER)
 _APPOSITION = re.compile(r"^" + _PROPER + r",\s+(?:a|an|the)\s")
-#: A role written before the name, with no article ("harbour pilot Ines Carrasco").
-_ROLE_NAME = re.compile(r"(?:^|[,;]\s*)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)\s+" + _PROPER + r"\b")
+#: The role an idea gives a named person, whatever its words ("a night-tram driver"): in
+#: apposition ("Inês Duarte, a night-tram driver,"), before "named", after "the" ("the printer
+#: Michael Doyle"), or bare before the name when its last word is a role ("harbour pilot Ines
+#: Carrasco").
+_ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
+_NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
+_ATTACHED = (
+    re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + r"(?=,)"),
+    re.compile(r"\b(?:a|an|the)\s+" + _ROLE_WORDS + r"\s+(?:named|called)\s+" + _NAME),
+    re.compile(r"(?P<bare>^|[,;]\s*)(?:the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
+)
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
@@ -70,16 +79,25 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     return None, (-1, -1), False
 
 
-def _role_name(sentence: str) -> tuple[str, str, int] | None:
-    """(role, name, where the name ends) of "harbour pilot Ines Carrasco": the words before
-    a proper name up to its role word, never a stop word or an article."""
-    for match in _ROLE_NAME.finditer(sentence):
-        words = match.group(1).split()
-        while words and (words[0].lower() in _STOP or words[0].lower() in ("a", "an", "the")):
-            words.pop(0)
-        if words and is_role(words[-1]) and not any(w.lower() in _STOP for w in words):
-            return " ".join(words), match.group(2), match.end(2)
-    return None
+def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
+    """(role, name, where the phrase ends, where it starts) of the first person `sentence`
+    names with a role attached (`_ATTACHED`); a role has no stop word."""
+    found = []
+    for pattern in _ATTACHED:
+        for match in pattern.finditer(sentence):
+            words = match.group("role").split()
+            # Bare (no article before it): only a role word makes it a role.
+            bare = "bare" in pattern.groupindex and not match.group(0).lstrip(",; ").startswith(
+                "the "
+            )
+            while words and words[0].lower() in (*_STOP, "a", "an", "the"):
+                words.pop(0)
+            if not words or any(w.lower() in _STOP for w in words):
+                continue
+            if not bare or is_role(words[-1]):
+                found.append((" ".join(words), match.group("name"), match.end(), match.start()))
+                break
+    return min(found, key=lambda item: item[3], default=None)
 
 
 def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
@@ -132,11 +150,11 @@ def read(text: str) -> Facts:
     if not text:
         return Facts()
     first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
-    hero, (_, hero_end), possessive = _hero(first)
+    hero, (hero_start, hero_end), possessive = _hero(first)
     role_name = _role_name(first)
     hero_name: str | None
-    if role_name and (hero is None or role_name[2] < hero_end):
-        hero, hero_name, hero_end = role_name
+    if role_name and (hero is None or role_name[3] <= hero_start):
+        hero, hero_name, hero_end, _ = role_name
         possessive = False
     else:
         named = _NAMED.search(first) or _APPOSITION.match(first)

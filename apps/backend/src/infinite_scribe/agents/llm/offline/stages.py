@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from infinite_scribe.agents.llm.offline import named
 from infinite_scribe.agents.llm.offline.story import Story, confirmed
 from infinite_scribe.agents.llm.offline.words import Words
 from shared_types.enums import GenesisStage
@@ -168,8 +169,12 @@ class Drafter:
             self.fill(words.element_rule, element=e, Element=e[:1].upper() + e[1:])
             for e in story.facts.elements
         ]
+        things = story.join(story.given.things)
+        setting = self.fill(words.setting) + (
+            words.things_line.format(items=things) if things else ""
+        )
         return {
-            "setting": self.fill(words.setting).strip(),
+            "setting": setting.strip(),
             "rules": [rule[:1000] for rule in rules[:12]],
             "locations": [
                 {"name": loc["name"][:200], "description": loc["description"][:1000]}
@@ -182,16 +187,23 @@ class Drafter:
         words, story = self.words, self.story
         cast = story.cast()
         names = (cast.name, cast.foe_name, cast.mentor, cast.ally)
+        held = named.holders(self.request.user_input or "", story.given)
         characters = []
         for index, (name, role) in enumerate(zip(names, words.roles, strict=True)):
             pattern = words.character[index]
             if index == 1 and story.foe_is_machine:
                 pattern = words.machine_foe
+            description = self.fill(pattern)
+            if tied := [thing for thing, holder in held.items() if holder == name]:
+                description += words.thing_tie.format(items=story.join(tied))
+            # "Captain Hollis Wren": the name is the card's, the title stays with it.
+            titled = [t for t in story.given.titled if t.endswith(" " + name)]
+            description = description.replace(name, titled[0], 1) if titled else description
             characters.append(
                 {
                     "name": name[:200],
                     "role": role,
-                    "description": self.fill(pattern)[:1000],
+                    "description": description[:1000],
                     "motivation": self.fill(words.motivations[index])[:1000],
                     "arc": self.fill(words.arcs[index])[:1000],
                 }

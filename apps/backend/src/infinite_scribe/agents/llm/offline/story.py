@@ -12,7 +12,7 @@ from typing import Any
 
 from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh
 from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.words import CHINESE, Words
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from shared_types.enums import GenesisStage
 
@@ -170,7 +170,11 @@ class Story:
         if not self.foe_names:
             return ()
         given = [p for p in self.given.people if p not in self.foe_names and p != self.hero_name]
-        return tuple([p for p in given if p not in self.given.kin][:1])
+        return tuple(self.rivals_first([p for p in given if p not in self.given.kin])[:1])
+
+    def rivals_first(self, people: list[str]) -> list[str]:
+        """`people`, those a word marks as the rival first ("his nemesis", 宿敌: issue 69)."""
+        return sorted(people, key=lambda person: person not in self.given.rivals)
 
     @property
     def core(self) -> str:
@@ -184,7 +188,9 @@ class Story:
             return core
         if core != event and core.split()[0].lower() in _QUESTIONS:
             return core  # "who sank the steamer Aurora": already a question
-        return f"why {core}" if core != event else "what happened"
+        # A thing found ("finds a brass key that ...") is no question: the premise tells it.
+        noun = core.split()[0].lower() in ("a", "an", "the")
+        return f"why {core}" if core != event and not noun else "what happened"
 
     @property
     def antagonist(self) -> str:
@@ -230,7 +236,7 @@ class Story:
         pool = (pool + [n for n in order if n not in pool and n not in given] + order)[:4]
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
-        rivals = [p for p in others if p not in self.given.kin]
+        rivals = self.rivals_first([p for p in others if p not in self.given.kin])
         foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
         if foe is None:
             foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
@@ -347,16 +353,7 @@ def _card(cards: Sequence[Mapping[str, Any]], role: str, index: int) -> Mapping[
     return cards[index] if index < len(cards) else None
 
 
-_ROLE_ALIASES = {
-    "protagonist": "主角",
-    "主角": "protagonist",
-    "antagonist": "反派",
-    "反派": "antagonist",
-    "mentor": "导师",
-    "导师": "mentor",
-    "ally": "盟友",
-    "盟友": "ally",
-}
+_ROLE_ALIASES = dict(zip(ENGLISH.roles + CHINESE.roles, CHINESE.roles + ENGLISH.roles, strict=True))
 
 
 @lru_cache(maxsize=256)
