@@ -31,8 +31,9 @@ _ZH_TIME = re.compile(
     r"|除夕|春节|元宵节?|上元节|清明节?|端午节?|七夕|中秋节?|重阳节?|冬至|腊八"
 )
 _OPENS = ("", "，", "。")
+_ZH_WHEN = f"(?:{_ZH_TIME.pattern})[^，,。的]{{0,4}}"
 _ZH_OPENING = re.compile(
-    f"^(?:{_ZH_TIME.pattern})[^，,。的]{{0,4}}的(?P<place>[\u4e00-\u9fff]{{2,8}})[，,]"
+    f"^(?:{_ZH_WHEN}[，,])?(?:{_ZH_WHEN}的|在)(?P<place>[\u4e00-\u9fff]{{2,8}})[，,]"
 )
 _MEASURE = re.compile(r"^[一两几][只幅块张卷枚封个把件颗本条面串盏]$")
 _ZH_KIN = re.compile(r"妹妹|姐姐|哥哥|弟弟|母亲|父亲|师父|师兄|师姐|女儿|儿子|妻子|丈夫|朋友")
@@ -187,10 +188,12 @@ def _describes(after: tuple[str, str]) -> bool:
 
 
 def opening_place(text: str) -> str | None:
-    """The place a Chinese idea opens with after its time (宣统二年的大连), whatever the
-    tagger makes of the word (大连 is tagged an adverb)."""
+    """The place a Chinese idea or draft opens with (宣统二年的大连, 在大连), whatever the
+    tagger makes of the word (大连 is tagged an adverb), if no verb is in it."""
     match = _ZH_OPENING.match(text)
-    return match.group("place") if match else None
+    place = match.group("place") if match else ""
+    verb = any(flag[0] in "vpu" for _, flag in segment.tagged(place))
+    return place if place and not verb else None
 
 
 def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:

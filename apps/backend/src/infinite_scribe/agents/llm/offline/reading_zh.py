@@ -4,7 +4,7 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.agents.llm.offline import segment, vocabulary
+from infinite_scribe.agents.llm.offline import named, segment, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
 from infinite_scribe.agents.llm.offline.requests import (
     MAX_SENTENCES,
@@ -120,6 +120,19 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
     return None, -1
 
 
+def _named_role(words: list[str]) -> tuple[str, int] | None:
+    """The role right before the first name (码头工人秦小满, 绣娘林婉), whatever the word if
+    it is a noun, with the trade before it (冰雕 + 师傅); and the name's index."""
+    first = next((index for index, word in enumerate(words) if _name(word)), -1)
+    word = words[first - 1] if first > 0 else ""
+    tags = segment.tagged(word) if len(word) >= 2 and _han(word) else []
+    noun = len(tags) == 1 and tags[0][1] in ("n", "nr", "nz")
+    if not tags or _is_place(word) or not (noun or is_role(word)):
+        return None
+    start = first - 2 if _trade(words, first - 1) else first - 1
+    return "".join(words[start:first]), first
+
+
 def _trade(words: list[str], start: int) -> bool:
     """Whether the word before a role at `start` opens its clause and is a plain noun (铁路 in
     铁路巡警白露要…… after a comma): part of the role, not a place, a time or a name."""
@@ -214,7 +227,13 @@ def read(text: str) -> Facts:
     words = _merged(segment.words(first))
     all_words = words if first == text else _merged(segment.words(text))
     hero, after = _hero(words)
+    attached = _named_role(words)
+    if attached and (hero is None or after > attached[1]):
+        hero, after = attached  # 绣娘林婉…对手是织造太监冯保: the role the hero is given
     places = _places(all_words)
+    opening = named.opening_place(text)
+    if opening and not any(opening in place or place in opening for place in places):
+        places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
     names = [word for word in all_words if _name(word)]
     time = _TIME.search(text)
     name = _hero_name(words, after) or (names[0] if names else None)
