@@ -69,15 +69,10 @@ def _meeting(brief: ChapterBrief, cast: Cast, words: ChapterWords, place: str) -
     turn = brief.number % len(names)
     # Somewhere else than the chapter's opening place, when the world has another.
     where = next((name for name in names[turn:] + names[:turn] if name != place), place)
-    zh = brief.language == "zh"
+    bank = words.meet[other.role if other.role in words.meet else "other"]
+    pattern = bank[brief.number % len(bank)]
     return [
-        fill(
-            _by(words.meet[other.role if other.role in words.meet else "other"], brief.number),
-            zh,
-            hero=cast.hero.name,
-            other=other.name,
-            place=where,
-        )
+        fill(pattern, brief.language == "zh", hero=cast.hero.name, other=other.name, place=where)
     ]
 
 
@@ -122,7 +117,7 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     places = dict(cast.places)
     here_named = mentions(beat, list(places), fold=not zh)
     here = here_named[0] if here_named else chapter_place(brief, cast)
-    arrivals = _arrivals(brief, beats[: index + 1], list(places), zh)
+    arrivals = _arrivals(brief, cast, beats[: index + 1], zh)
     who = (lead or cast.hero).name
     parts = []
     mood = words.atmospheres[cast.mood]
@@ -147,25 +142,16 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     return ("" if zh else " ").join(parts)
 
 
-def _arrivals(
-    brief: ChapterBrief, beats: list[str], places: list[str], zh: bool
-) -> list[tuple[int, str]]:
+def _arrivals(brief: ChapterBrief, cast: Cast, beats: list[str], zh: bool) -> list[tuple[int, str]]:
     """(beat index, place) where the chapter comes to a place it was not at just before."""
     found: list[tuple[int, str]] = []
+    places = [name for name, _ in cast.places]
     for index, beat in enumerate(beats):
         named = mentions(beat, places, fold=not zh)
-        here = named[0] if named else (found[-1][1] if found else chapter_place_name(brief))
+        here = named[0] if named else (found[-1][1] if found else chapter_place(brief, cast))
         if not found or found[-1][1] != here:
             found.append((index, here))
     return found
-
-
-def chapter_place_name(brief: ChapterBrief) -> str:
-    return chapter_place(brief, read_cast(brief))
-
-
-def _by(bank: tuple[str, ...], number: int) -> str:
-    return bank[number % len(bank)]
 
 
 def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from infinite_scribe.agents.llm.offline import segment, vocabulary
+from infinite_scribe.agents.llm.offline.facts import lexicon
 
-_SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
+SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 _ZH_ROLES = vocabulary.words("zh", "roles")
 _ZH_PLACES = vocabulary.words("zh", "places")
 _ZH_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
 _NOT_PLACES = vocabulary.words("zh", "not_places")
-_NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
+NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
 #: A tagged name ending so is a place (龙井村, 广寒宫); 王铁山 and 赵德海 are people.
 _STRICT_PLACE_ENDS = tuple("村镇城宫寺院堡港站岛州窟园街碑")
 _ZH_TIME = re.compile(
@@ -43,27 +44,11 @@ FESTIVAL = re.compile(
 )
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
-_EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | frozenset(
-    [
-        "vault",
-        "hall",
-        "station",
-        "fair",
-        "checkpoint",
-        "street",
-        "square",
-        "market",
-        "bridge",
-        "gate",
-        "quarter",
-    ]
-)
+_EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
 _EN_AFTER_PLACE = re.compile(
     r"\b(?:in|on|at|to|from|across|near|into|of)\s+(?:\d{3,4}s?\s+|the\s+)?$", re.I
 )
-_EN_OPENERS = frozenset(
-    ["in", "on", "at", "during", "the", "a", "an", "when", "after", "before", "while", "by", "it"]
-)
+_EN_OPENERS = lexicon("in on at during the a an when after before while by it")
 #: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
 #: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must".
 _EN_THING = re.compile(
@@ -143,7 +128,7 @@ def _read_zh(text: str) -> Named:
             if _ZH_KIN.search(before):
                 kin.append(name)
         elif (flag == "ns" and not _describes(after)) or (
-            flag in ("n", "nr", "nz") and _zh_place(word)
+            flag in ("n", "nr", "nz") and zh_place(word)
         ):
             _add_place(places, pairs, index)
         elif flag == "t" and len(word) >= 2 and word not in text[: text.find(word)].join(times):
@@ -184,7 +169,7 @@ def holders(text: str, given: Named) -> dict[str, str]:
 def _describes(after: tuple[str, str]) -> bool:
     """Whether a place right before `after` describes it (日本商人, 日本商会: a nationality or
     an origin), so is no place of the story (火星殖民地 is one place)."""
-    return after[1] in ("n", "nz", "nt") and not _zh_place(after[0])
+    return after[1] in ("n", "nz", "nt") and not zh_place(after[0])
 
 
 def opening_place(text: str) -> str | None:
@@ -218,42 +203,42 @@ def _zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: s
     """A person's name: tagged `nr` (not a place, a role or a dictionary word without a
     surname), or a surname alone before the given name the tagger split off (韩 + 小川;
     顾 + 南站 where 站上 is a word: 顾南)."""
-    if flag in ("nr", "nrt") and 2 <= len(word) <= 4 and _han(word) and word not in _ZH_ROLES:
+    if flag in ("nr", "nrt") and 2 <= len(word) <= 4 and han(word) and word not in _ZH_ROLES:
         place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
         # nrt: a transliterated name (佐藤), a name whatever its first character.
-        if not place and (flag == "nrt" or word[0] in _SURNAMES or not segment.known(word)):
+        if not place and (flag == "nrt" or word[0] in SURNAMES or not segment.known(word)):
             return word
         return None
-    if len(word) != 1 or word not in _SURNAMES or word in _NOT_NAME_OPENERS:
+    if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
         return None
     given, tag = after
-    if not given or tag in ("v", "p", "x", "uj", "f") or not _han(given) or len(given) > 2:
+    if not given or tag in ("v", "p", "x", "uj", "f") or not han(given) or len(given) > 2:
         return None
-    if before and len(before) == 1 and before in _SURNAMES:
+    if before and len(before) == 1 and before in SURNAMES:
         return None
     if tag == "ns" and len(given) == 2 and later and segment.known(given[1] + later[0]):
         return word + given[0]
     return word + given
 
 
-def _han(word: str) -> bool:
-    return bool(word) and all("\u4e00" <= c <= "\u9fff" for c in word)
+def han(word: str) -> bool:
+    return bool(word) and all("\u3400" <= c <= "\u9fff" for c in word)
 
 
 def _add_place(places: list[str], pairs: list[tuple[str, str]], index: int) -> None:
     """The place at `index` with the plain nouns before it and the proper name before them
     (金陵 + 女子 + 学院), not another place (月球基地 + 广寒宫: 广寒宫)."""
     start = index
-    while start and pairs[start - 1][1] == "n" and not _zh_place(pairs[start - 1][0]):
+    while start and pairs[start - 1][1] == "n" and not zh_place(pairs[start - 1][0]):
         start -= 1
     if start < index and start and pairs[start - 1][1] in ("ns", "nr"):
         start -= 1
     places.append("".join(word for word, _ in pairs[start : index + 1]))
 
 
-def _zh_place(word: str) -> bool:
+def zh_place(word: str) -> bool:
     return word in _ZH_PLACES or (
-        len(word) >= 2 and word.endswith(_ZH_PLACE_ENDS) and word not in _NOT_PLACES
+        len(word) >= 2 and word.endswith(_ZH_PLACE_ENDS) and word not in _NOT_PLACES and han(word)
     )
 
 
@@ -265,7 +250,7 @@ def _zh_noun_run(pairs: list[tuple[str, str]]) -> str:
     """The nouns a thing is written with (调度/n 日志/ns -> 调度日志)."""
     run = []
     for word, flag in pairs:
-        if flag not in ("n", "ns", "nz", "vn", "ng") or not _han(word):
+        if flag not in ("n", "ns", "nz", "vn", "ng") or not han(word):
             break
         run.append(word)
     return "".join(run)
@@ -284,9 +269,7 @@ def _zh_thing(pairs: list[tuple[str, str]]) -> str | None:
             and (following in ("x", "v", "p", "d", "f", "uj"))
         ):
             start = index  # with the nouns before it: 铜 + 钥匙
-            while (
-                flag != "v" and start and pairs[start - 1][1] == "n" and _han(pairs[start - 1][0])
-            ):
+            while flag != "v" and start and pairs[start - 1][1] == "n" and han(pairs[start - 1][0]):
                 start -= 1
             found = (
                 "".join(w for w, _ in pairs[start : index + 1])

@@ -6,6 +6,12 @@ import re
 
 from infinite_scribe.agents.llm.offline import named, segment, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.agents.llm.offline.named import (
+    NOT_NAME_OPENERS as _NOT_NAME_OPENERS,
+    SURNAMES as _SURNAMES,
+    han as _han,
+    zh_place as _is_place,
+)
 from infinite_scribe.agents.llm.offline.requests import (
     MAX_SENTENCES,
     read_changes,
@@ -16,15 +22,10 @@ ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
 _NOT_ROLES = vocabulary.words("zh", "not_roles")
 _MODIFIERS = vocabulary.words("zh", "modifiers")
-PLACES = vocabulary.words("zh", "places")
-_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
-_NOT_PLACES = vocabulary.words("zh", "not_places")
 _MEASURES = vocabulary.words("zh", "measures")
-_SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 #: A given name may open with 阿 or 小 (阿罗, 小满); a word opening with a direction or a
 #: preposition is not a name, whatever surname it looks like (上守灯).
 _NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
-_NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
 _TIME = re.compile(
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
     r"|近未来|未来|远古|古代|末日之后|战后|民国|唐朝|宋朝|明朝|清朝|汉朝|秦朝|元朝|中世纪)"
@@ -36,10 +37,6 @@ _STOPS = _FUNCTION - {"的", "会"} | vocabulary.words("zh", "stops")
 _DIRECTIONS = vocabulary.words("zh", "directions")
 
 
-def _han(word: str) -> bool:
-    return bool(word) and all("\u3400" <= char <= "\u9fff" for char in word)
-
-
 def is_role(word: str) -> bool:
     # 一家 (a shop), 两位: a number and a measure word, not a role ending in 家 or 位.
     return word in ROLES or (
@@ -48,12 +45,6 @@ def is_role(word: str) -> bool:
         and word not in _NOT_ROLES
         and _han(word)
         and word[0] not in "一二两三几"
-    )
-
-
-def _is_place(word: str) -> bool:
-    return word in PLACES or (
-        len(word) >= 2 and word.endswith(_PLACE_ENDS) and word not in _NOT_PLACES and _han(word)
     )
 
 

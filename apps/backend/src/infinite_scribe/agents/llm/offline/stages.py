@@ -50,20 +50,16 @@ class Drafter:
         if not missing:
             return content
         line = self.words.named_line.format(items=self.story.join(missing))
-        stage = self.request.stage
+        stage, main = self.request.stage, [(content, "synopsis", 6000), (content, "setting", 6000)]
         if stage is GenesisStage.CONCEPT_SELECTION:
-            for concept in content["concepts"]:
-                concept["logline"] = (concept["logline"] + line)[:1000]
-        elif stage is GenesisStage.STORY_CONCEPTION:
-            content["synopsis"] = (content["synopsis"] + line)[:6000]
-        elif stage is GenesisStage.WORLDVIEW:
-            content["setting"] = (content["setting"] + line)[:6000]
+            main = [(concept, "logline", 1000) for concept in content["concepts"]]
         elif stage is GenesisStage.CHARACTERS:
-            hero = content["characters"][0]
-            hero["description"] = (hero["description"] + line)[:1000]
-        else:
-            first = content["acts"][0]["chapters"][0]
-            first["summary"] = (first["summary"] + line)[:1000]
+            main = [(content["characters"][0], "description", 1000)]
+        elif stage is GenesisStage.PLOT_OUTLINE:
+            main = [(content["acts"][0]["chapters"][0], "summary", 1000)]
+        for holder, key, bound in main:  # the story's synopsis, the world's setting
+            if key in holder:
+                holder[key] = (holder[key] + line)[:bound]
         return content
 
     def fill(self, pattern: str, **extra: str) -> str:
@@ -112,11 +108,8 @@ class Drafter:
         return text[:1].upper() + text[1:]
 
     def end(self, text: str) -> str:
-        return (
-            text
-            if text.endswith(("。", ".", "!", "?", "！", "？"))
-            else text + ("。" if self.story.chinese else ".")
-        )
+        done = text.endswith(("。", ".", "!", "?", "！", "？"))
+        return text if done else text + ("。" if self.story.chinese else ".")
 
     def concepts(self) -> Draft:
         words, request = self.words, self.request
