@@ -20,6 +20,7 @@ from infinite_scribe.agents.llm.offline.facts import lexicon
 
 SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 _ZH_ROLES = vocabulary.words("zh", "roles")
+_PEOPLE_WORDS = tuple(_ZH_ROLES)  # 洋孩子, 证人: a person, never a thing
 _ZH_PLACES = vocabulary.words("zh", "places")
 _ZH_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
 _NOT_PLACES = vocabulary.words("zh", "not_places")
@@ -147,7 +148,8 @@ def _read_zh(text: str) -> Named:
     places = [p for p in places if not any(p in n for n in (*people, *times))]
     times = [t for t in times if not any(t in name for name in people)]
     places = [p for p in places if p not in things]
-    things = [t for t in things if t and t not in places and not any(t in n for n in people)]
+    things = [t for t in things if t and t not in places and not t.endswith(_PEOPLE_WORDS)]
+    things = [t for t in things if not any(t in n for n in people)]
     rivals = _rivals(text, people, True)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(kin), rivals)))  # fmt: skip
@@ -257,28 +259,28 @@ def _zh_noun_run(pairs: list[tuple[str, str]]) -> str:
 
 
 def _zh_thing(pairs: list[tuple[str, str]]) -> str | None:
-    """The noun a measure word (or 着) opens: the last noun before the clause goes on."""
+    """The noun a measure word (or 着) opens: the last noun before the clause goes on that is
+    no person (一个带着怀表的洋孩子: 怀表), with the nouns before it (铜 + 钥匙)."""
     found = None
     for index, (word, flag) in enumerate(pairs):
         if flag == "x" or (found and flag in ("v", "p", "d")):
             break
         following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
-        if (
-            flag in ("n", "nz", "v", "ng")
-            and len(word) >= 2
-            and (following in ("x", "v", "p", "d", "f", "uj"))
-        ):
-            start = index  # with the nouns before it: 铜 + 钥匙
-            while flag != "v" and start and pairs[start - 1][1] == "n" and han(pairs[start - 1][0]):
-                start -= 1
-            found = (
-                "".join(w for w, _ in pairs[start : index + 1])
-                if flag != "v" or following == "x"
-                else found
-            )
-        elif flag == "n" and len(word) == 1 and index and pairs[index - 1][1] == "a":
+        if flag in ("n", "nz", "ng") or (flag == "v" and following == "x"):
+            if len(word) >= 2 and following in ("x", "v", "p", "d", "f", "uj"):
+                start = index
+                while (
+                    flag != "v"
+                    and start
+                    and pairs[start - 1][1] == "n"
+                    and han(pairs[start - 1][0])
+                ):
+                    start -= 1
+                thing = "".join(w for w, _ in pairs[start : index + 1])
+                found = found if thing.endswith(_PEOPLE_WORDS) else thing
+        if flag == "n" and len(word) == 1 and index and pairs[index - 1][1] == "a":
             found = pairs[index - 1][0] + word  # 旧/a 信/n
-    return found if found and found not in _ZH_ROLES else None
+    return found
 
 
 def _read_en(text: str) -> Named:

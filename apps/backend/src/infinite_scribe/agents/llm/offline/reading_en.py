@@ -28,7 +28,7 @@ _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 _ATTACHED = (
     re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + r"(?=,)"),
     re.compile(r"\b(?:a|an|the)\s+" + _ROLE_WORDS + r"\s+(?:named|called)\s+" + _NAME),
-    re.compile(r"(?P<bare>^|[,;]\s*)(?:the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
+    re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
@@ -87,9 +87,7 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
         for match in pattern.finditer(sentence):
             words = match.group("role").split()
             # Bare (no article before it): only a role word makes it a role.
-            bare = "bare" in pattern.groupindex and not match.group(0).lstrip(",; ").startswith(
-                "the "
-            )
+            bare = "the" in pattern.groupindex and not match.group("the")
             while words and words[0].lower() in (*_STOP, "a", "an", "the"):
                 words.pop(0)
             if not words or any(w.lower() in _STOP for w in words):
