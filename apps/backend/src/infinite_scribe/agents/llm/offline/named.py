@@ -266,18 +266,13 @@ def _zh_thing(pairs: list[tuple[str, str]]) -> str | None:
         if flag == "x" or (found and flag in ("v", "p", "d")):
             break
         following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
-        if flag in ("n", "nz", "ng") or (flag == "v" and following == "x"):
-            if len(word) >= 2 and following in ("x", "v", "p", "d", "f", "uj"):
-                start = index
-                while (
-                    flag != "v"
-                    and start
-                    and pairs[start - 1][1] == "n"
-                    and han(pairs[start - 1][0])
-                ):
-                    start -= 1
-                thing = "".join(w for w, _ in pairs[start : index + 1])
-                found = found if thing.endswith(_PEOPLE_WORDS) else thing
+        noun = flag in ("n", "nz", "ng") or (flag == "v" and following == "x")
+        if noun and len(word) >= 2 and following in ("x", "v", "p", "d", "f", "uj"):
+            start = index
+            while flag != "v" and start and pairs[start - 1][1] == "n" and han(pairs[start - 1][0]):
+                start -= 1
+            thing = "".join(w for w, _ in pairs[start : index + 1])
+            found = found if thing.endswith(_PEOPLE_WORDS) else thing
         if flag == "n" and len(word) == 1 and index and pairs[index - 1][1] == "a":
             found = pairs[index - 1][0] + word  # 旧/a 信/n
     return found
