@@ -20,20 +20,20 @@ from infinite_scribe.agents.llm.offline.facts import lexicon
 
 SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 _ZH_ROLES = vocabulary.words("zh", "roles")
-_PEOPLE_WORDS = tuple(_ZH_ROLES)  # 洋孩子, 证人: a person, never a thing
+_PEOPLE_WORDS = (*_ZH_ROLES, "人")  # 洋孩子, 证人: a person, never a thing
 _ZH_PLACES = vocabulary.words("zh", "places")
 _ZH_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
 _NOT_PLACES = vocabulary.words("zh", "not_places")
 NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
 #: A tagged name ending so is a place (龙井村, 广寒宫); 王铁山 and 赵德海 are people.
 _STRICT_PLACE_ENDS = tuple("村镇城宫寺院堡港站岛州窟园街碑")
-_ZH_TIME = re.compile(
+ZH_TIME = re.compile(
     r"(?:公元前?)?\d{1,4}年(?:代)?"
     r"|(?:民国|万历|开元|光绪|康熙|乾隆|嘉靖|贞观|永乐|天宝|洪武|崇祯|宣统)[一二三四五六七八九十元]+年"
     r"|除夕|春节|元宵节?|上元节|清明节?|端午节?|七夕|中秋节?|重阳节?|冬至|腊八"
 )
 _OPENS = ("", "，", "。")
-_ZH_WHEN = f"(?:{_ZH_TIME.pattern})[^，,。的]{{0,4}}"
+_ZH_WHEN = f"(?:{ZH_TIME.pattern})[^，,。的]{{0,4}}"
 _ZH_OPENING = re.compile(
     f"^(?:{_ZH_WHEN}[，,])?(?:{_ZH_WHEN}的|在)(?P<place>[\u4e00-\u9fff]{{2,8}})[，,]"
 )
@@ -116,7 +116,7 @@ def _read_zh(text: str) -> Named:
     places: list[str] = []
     things: list[str] = []
     kin: list[str] = []
-    times = [m.group(0) for m in _ZH_TIME.finditer(text)]
+    times = [m.group(0) for m in ZH_TIME.finditer(text)]
     for index, (word, flag) in enumerate(pairs):
         after = pairs[index + 1] if index + 1 < len(pairs) else ("", "x")
         before = pairs[index - 1][0] if index else ""

@@ -226,12 +226,14 @@ def read(text: str) -> Facts:
     if opening and not any(opening in place or place in opening for place in places):
         places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
     names = [word for word in all_words if _name(word)]
-    time = _TIME.search(text)
+    # The writer's time as they wrote it, the longest of the first (民国二十三年, not 民国).
+    found = [m for m in (named.ZH_TIME.search(text), _TIME.search(text)) if m]
+    time = min(found, key=lambda m: (m.start(), -len(m.group(0))), default=None)
     name = _hero_name(words, after) or (names[0] if names else None)
     event = _event(words, after, places, name)
     if event is None and hero is None:
         event = first
-        for found in (time.group(0) if time else None, *places, name):
+        for found in (*places, time.group(0) if time else None, name):  # 民国…的上海 first
             if found:
                 event = event.replace(found, "", 1)
         event = event.lstrip("的在于，,、 ").strip()

@@ -151,15 +151,17 @@ class Story:
 
     @property
     def event(self) -> str:
-        return self.renamed(self.facts.event) or self.words.happening
+        """What happens, without the hero's name it opens with: the premise says the name with
+        the role (一名快递员韩小川 + 在解放碑…, never 韩小川韩小川)."""
+        event = self.renamed(self.facts.event) or ""
+        if self.facts.hero and self.hero_name:
+            event = event.removeprefix(self.hero_name).lstrip(" ,，")
+        return event or self.words.happening
 
     def renamed(self, text: str | None) -> str | None:
-        """`text` with a renamed antagonist's new name (everywhere, issue 69), and a name
-        the reader's seam doubled said once (韩小川韩小川)."""
+        """`text` with a renamed antagonist's new name (everywhere, issue 69)."""
         if text is None:
             return None
-        for person in self.given.people:
-            text = text.replace(person + person, person)
         for old in self.gone:
             text = text.replace(old, self.foe_names[0])
         return text
