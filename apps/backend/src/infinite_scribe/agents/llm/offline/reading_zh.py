@@ -227,8 +227,8 @@ def read(text: str) -> Facts:
         places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
     names = [word for word in all_words if _name(word)]
     # The writer's time as they wrote it, the longest of the first (民国二十三年, not 民国).
-    found = [m for m in (named.ZH_TIME.search(text), _TIME.search(text)) if m]
-    time = min(found, key=lambda m: (m.start(), -len(m.group(0))), default=None)
+    times = [m for m in (named.ZH_TIME.search(text), _TIME.search(text)) if m]
+    time = min(times, key=lambda m: (m.start(), -len(m.group(0))), default=None)
     name = _hero_name(words, after) or (names[0] if names else None)
     event = _event(words, after, places, name)
     if event is None and hero is None:
