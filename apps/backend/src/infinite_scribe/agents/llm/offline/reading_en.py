@@ -14,17 +14,15 @@ PLACE_NOUNS = vocabulary.words("en", "place_nouns")
 _PREPOSITIONS = (
     r"(?:on|in|at|aboard|inside|beneath|under|across|near|within|outside|orbiting|above)"
 )
-#: The hero's name as an English idea gives it: "Mara Quinn, a salvage pilot, ...", "a pilot
-#: named Mara Quinn" (carried verbatim into every stage, issue 55).
-_PROPER = r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
-_NAMED = re.compile(r"\b(?:named|called)\s+" + _PROPER)
-_APPOSITION = re.compile(r"^" + _PROPER + r",\s+(?:a|an|the)\s")
-#: The role an idea gives a named person, whatever its words ("a night-tram driver"): in
-#: apposition ("Inês Duarte, a night-tram driver,"), before "named", after "the" ("the printer
-#: Michael Doyle"), or bare before the name when its last word is a role ("harbour pilot Ines
-#: Carrasco").
+#: The hero's name as an English idea gives it, and the role it gives them whatever its words
+#: (carried verbatim into every stage, issues 55 and 69): in apposition ("Inês Duarte, a
+#: night-tram driver,"), before "named" ("a piano tuner named Lotte Weiss"), after "the" ("the
+#: printer Michael Doyle"), or bare before the name if its last word is a role ("harbour pilot
+#: Ines Carrasco"); the name alone after "named" or before a role ("Mara Quinn, a pilot who").
 _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
+_NAMED = re.compile(r"\b(?:named|called)\s+" + _NAME)
+_APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
 _ATTACHED = (
     re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + r"(?=,)"),
     re.compile(r"\b(?:a|an|the)\s+" + _ROLE_WORDS + r"\s+(?:named|called)\s+" + _NAME),
@@ -156,7 +154,7 @@ def read(text: str) -> Facts:
         possessive = False
     else:
         named = _NAMED.search(first) or _APPOSITION.match(first)
-        hero_name = named.group(1) if named else None
+        hero_name = named.group("name") if named else None
     places = _places(text)
     time = _TIME.search(first)
     spans = [span for _, span in _places(first)]

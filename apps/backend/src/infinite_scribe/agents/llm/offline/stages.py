@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from infinite_scribe.agents.llm.offline import named
+from infinite_scribe.agents.llm.offline.facts import cap
 from infinite_scribe.agents.llm.offline.story import Story, confirmed
 from infinite_scribe.agents.llm.offline.words import Words
 from shared_types.enums import GenesisStage
@@ -104,8 +105,7 @@ class Drafter:
         return self.words.untitled
 
     def premise(self) -> str:
-        text = self.fill(self.words.premise)
-        return text[:1].upper() + text[1:]
+        return cap(self.fill(self.words.premise))
 
     def end(self, text: str) -> str:
         done = text.endswith(("。", ".", "!", "?", "！", "？"))
@@ -135,9 +135,7 @@ class Drafter:
         logline = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("logline")
         keep = isinstance(logline, str) and logline.strip() and not story.wished.story_changed
         conflicts = [self.fill(line) for line in words.conflicts]
-        conflicts += [
-            self.fill(words.element_conflict, element=e, Element=e) for e in story.facts.elements
-        ]
+        conflicts += [self.fill(words.element_conflict, element=e) for e in story.facts.elements]
         styles = self.words.list_separator.join(self.styles())
         return {
             "title": self.title(),
@@ -158,10 +156,7 @@ class Drafter:
         for name, description in words.sites:
             locations.append({"name": self.fill(name), "description": self.fill(description)})
         rules = [self.fill(rule) for rule in words.rules]
-        rules += [
-            self.fill(words.element_rule, element=e, Element=e[:1].upper() + e[1:])
-            for e in story.facts.elements
-        ]
+        rules += [self.fill(words.element_rule, element=e) for e in story.facts.elements]
         things = story.join(story.given.things)
         setting = self.fill(words.setting) + (
             words.things_line.format(items=things) if things else ""
@@ -218,14 +213,14 @@ class Drafter:
                     continue
                 title = self.fill(words.wish_chapter_title, number=str(chapter), wish=wish)
                 summary = self.fill(words.wish_beat, wish=wish)
-                chapters.append({"title": title[:200], "summary": _sentence(summary)[:1000]})
+                chapters.append({"title": title[:200], "summary": cap(summary)[:1000]})
             summary = self.fill(words.act_summaries[number - 1])
             if number in wishes:
                 summary += self.fill(words.act_wish, wish=wishes[number])
             acts.append(
                 {
                     "title": words.act_title.format(number=number, act=act),
-                    "summary": _sentence(summary)[:1000],
+                    "summary": cap(summary)[:1000],
                     "chapters": chapters,
                 }
             )
@@ -236,7 +231,7 @@ class Drafter:
         come round again in a long outline's later chapters)."""
         words = self.words
         title = words.chapter_title.format(number=number)
-        summary = _sentence(self.fill(words.beats[(number - 1) % len(words.beats)]))
+        summary = cap(self.fill(words.beats[(number - 1) % len(words.beats)]))
         turn = (number - 1) // len(words.beats)
         if turn:  # a later round of the beats: its own words (no two chapters alike)
             items = [*self.story.given.items, *self.story.places]
@@ -245,7 +240,3 @@ class Drafter:
             pattern = rounds[number % len(rounds)]  # its own in each chapter of the round
             summary = summary.rstrip("。.") + pattern.format(item=item)
         return {"title": title[:200], "summary": summary[:1000]}
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]

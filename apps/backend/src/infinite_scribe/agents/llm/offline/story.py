@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh
-from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.agents.llm.offline.facts import Facts, cap
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from shared_types.enums import GenesisStage
@@ -241,7 +241,7 @@ class Story:
         rivals = self.rivals_first([p for p in others if p not in self.given.kin])
         foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
         if foe is None:
-            foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
+            foe = cap(self.antagonist) if self.foe_is_machine else pool[1]
         # A renamed antagonist leaves the cast under the old name (the rival the idea named).
         rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
         names = [hero, foe, rest[0], rest[1]]
@@ -271,7 +271,7 @@ class Story:
         `extra` ({wish}, {element}) and their capitalized forms."""
         if not extra:
             return self._slots
-        capitalized = {key[:1].upper() + key[1:]: _cap(value) for key, value in extra.items()}
+        capitalized = {cap(key): cap(value) for key, value in extra.items()}
         return self._slots | capitalized | extra
 
     @cached_property
@@ -316,8 +316,8 @@ class Story:
             "long_ago": self.words.long_ago,
         }
         # Capitalized forms for English sentence starts ({Hero}, {At_place}, {When}, ...).
-        slots |= {key[:1].upper() + key[1:]: _cap(value) for key, value in list(slots.items())}
-        slots["Core_cap"] = _cap(self.core)
+        slots |= {cap(key): cap(value) for key, value in list(slots.items())}
+        slots["Core_cap"] = cap(self.core)
         slots["Hero"] = hero if chinese else hero.title()
         slots["Place"] = place if chinese else _title(place)
         if not chinese and cast.foe_name.startswith("The "):
@@ -378,10 +378,6 @@ def _kindred(bank: str, given: str) -> bool:
 
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _title(text: str) -> str:
