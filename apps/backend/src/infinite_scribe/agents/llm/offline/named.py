@@ -7,8 +7,9 @@ Chinese: jieba's part-of-speech tags (`nr` people, `ns` places, `t` times) with 
 where the tagger splits a name (韩/j 小川/nr -> 韩小川) or tags an invented one as a verb
 (顾/v 南站/ns -> 顾南); a thing is the noun a measure word opens (一只停在九点的怀表 -> 怀表).
 English: capitalised runs (people, or places after "in"/"on"/"at" and places' own words),
-years, festivals and hours, and the noun phrase after a verb of holding or finding ("carry a
-kidney", "finds a brass key"). A phrase with a verb in it is never a place or a name.
+years, festivals and hours, and the noun phrase a verb takes ("carry a kidney", "buys an ivory
+compass"). A phrase with a verb in it is never a place or a name; a title is no part of a name
+(Captain Hollis Wren); the rival is the one a word marks (nemesis, 宿敌).
 """
 
 import re
