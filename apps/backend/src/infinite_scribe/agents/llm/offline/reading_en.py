@@ -6,7 +6,7 @@ import re
 
 from infinite_scribe.agents.llm.offline import named as named_words, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES, read_changes
+from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES, read_changes, without_measure
 
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
@@ -31,7 +31,6 @@ _ATTACHED = (
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
-_ARTICLES = ("the ", "a ", "an ")
 _TIME = re.compile(
     r"\b(?:in |by |around )?((?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
     r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
@@ -39,14 +38,6 @@ _TIME = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
-
-
-def _strip_article(phrase: str) -> str:
-    lowered = phrase.lower()
-    for article in _ARTICLES:
-        if lowered.startswith(article):
-            return phrase[len(article) :]
-    return phrase
 
 
 def is_role(word: str) -> bool:
@@ -112,7 +103,7 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
                 break
         while words and words[-1].lower() in ("of", "the"):
             words.pop()
-        phrase = _strip_article(" ".join(words))
+        phrase = without_measure(" ".join(words), "en")
         named = [word for word in phrase.split() if word[0].isupper()]
         if named_words.FESTIVAL.fullmatch(phrase):
             continue  # "on New Year's Eve" is a time, never a place
@@ -213,7 +204,7 @@ def _clean(phrase: str, article: bool = False) -> str:
         if phrase.lower().endswith(tail):
             phrase = phrase[: -len(tail)]
     phrase = phrase.strip(" .,")
-    return (phrase if article else _strip_article(phrase))[:100]
+    return (phrase if article else without_measure(phrase, "en"))[:100]
 
 
 def read_feedback(feedback: str) -> Facts:
