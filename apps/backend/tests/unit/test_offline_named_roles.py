@@ -119,3 +119,10 @@ def test_a_title_is_no_part_of_a_name_and_stays_with_its_card() -> None:
     assert "Hollis Wren" in named.read(LISBON, False).people
     foe = _cast(LISBON)["characters"][1]
     assert foe["name"] == "Hollis Wren" and "Captain" in foe["description"], foe
+
+
+@pytest.mark.parametrize(
+    "feedback", ["It needs a darker tone.", "This lacks a real climax.", "It feels a bit slow."]
+)
+def test_what_a_feedback_says_of_the_draft_is_no_thing(feedback: str) -> None:
+    assert named.read(feedback, False).things == ()

@@ -52,8 +52,10 @@ _EN_AFTER_PLACE = re.compile(
 )
 _EN_OPENERS = lexicon("in on at during the a an when after before while by it")
 #: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
-#: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must".
+#: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
+#: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
 _EN_THING = re.compile(
+    r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
     r"\b(?!(?:across|towards|besides|unless|was|has|is|his|its|this|as|us|perhaps|always)\b)"
     r"(?:carry|find|found|hide|keep|hold|smuggle|bury|steal|buy|[a-z]{2,}(?:s|ed))\s+"
     r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
