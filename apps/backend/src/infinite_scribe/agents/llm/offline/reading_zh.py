@@ -26,7 +26,9 @@ _MEASURES = vocabulary.words("zh", "measures")
 #: A given name may open with 阿 or 小 (阿罗, 小满); a word opening with a direction or a
 #: preposition is not a name, whatever surname it looks like (上守灯).
 _NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
+#: The writer's time as written, the named reader's first (民国二十三年 before 民国).
 _TIME = re.compile(
+    f"{named.ZH_TIME.pattern}|"
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
     r"|近未来|未来|远古|古代|末日之后|战后|民国|唐朝|宋朝|明朝|清朝|汉朝|秦朝|元朝|中世纪)"
 )
@@ -226,9 +228,7 @@ def read(text: str) -> Facts:
     if opening and not any(opening in place or place in opening for place in places):
         places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
     names = [word for word in all_words if _name(word)]
-    # The writer's time as they wrote it, the longest of the first (民国二十三年, not 民国).
-    times = [m for m in (named.ZH_TIME.search(text), _TIME.search(text)) if m]
-    time = min(times, key=lambda m: (m.start(), -len(m.group(0))), default=None)
+    time = _TIME.search(text)
     name = _hero_name(words, after) or (names[0] if names else None)
     event = _event(words, after, places, name)
     if event is None and hero is None:
