@@ -126,3 +126,9 @@ def test_a_title_is_no_part_of_a_name_and_stays_with_its_card() -> None:
 )
 def test_what_a_feedback_says_of_the_draft_is_no_thing(feedback: str) -> None:
     assert named.read(feedback, False).things == ()
+
+
+def test_a_rival_named_first_is_not_the_hero() -> None:
+    text = "In 1890 Paris, Marc Vidal, her old enemy, waits; Anne Roy, a baker, hides a letter."
+    cast = [card["name"] for card in _cast(text)["characters"]]
+    assert cast[:2] == ["Anne Roy", "Marc Vidal"], cast

@@ -256,10 +256,11 @@ class Story:
 
     @property
     def hero_name(self) -> str | None:
-        """The hero's name: a feedback's, else the one the idea gives the hero (if it is one
-        of the people the writer named), else the first person they named."""
+        """The hero's name: a feedback's, else the first person the writer named that no word
+        marks as the rival, else the one the idea gives the hero."""
         told = self.told.hero_name
         given = [p for p in self.given.people if p not in self.foe_names]
+        given = [p for p in given if p not in self.given.rivals] or given
         if self.wished.hero_name:
             return self.wished.hero_name
         if given:
