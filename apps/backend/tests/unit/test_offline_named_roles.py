@@ -132,3 +132,12 @@ def test_a_rival_named_first_is_not_the_hero() -> None:
     text = "In 1890 Paris, Marc Vidal, her old enemy, waits; Anne Roy, a baker, hides a letter."
     cast = [card["name"] for card in _cast(text)["characters"]]
     assert cast[:2] == ["Anne Roy", "Marc Vidal"], cast
+
+
+def test_a_place_is_one_noun_phrase() -> None:
+    """A second article opens another phrase: "In the end the lighthouse keeper brings out the
+    truth" (the stock's synopsis, read back) names no place."""
+    assert reading_en.read("In the end the lighthouse keeper brings out the truth.").places == ()
+    assert reading_en.read("A keeper in the vault of the old lighthouse.").places == (
+        "vault of the old lighthouse",
+    )

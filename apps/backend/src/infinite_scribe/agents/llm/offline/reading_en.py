@@ -96,6 +96,8 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
         for word in match.group(1).split():
             if word.lower() in _STOP and not (word == "of" and words):
                 break
+            if word.lower() in ("the", "a", "an") and words and words[-1] != "of":
+                break  # another phrase ("in the end the keeper ..."), never one place
             if _TIME.fullmatch(word) or not _WORD.match(word):
                 break  # a year, or a dash that closes an aside
             words.append(word)
