@@ -3,9 +3,9 @@
 
 A command costs two round trips: the session (with a keyed command's idempotency record) read
 in autocommit, then one statement in autocommit (batched with other commands' by the group
-commit, decision 5001) that writes the inbox row, the events, their
-outbox rows, the version-checked snapshot, the task of an async command and the idempotency
-record of a keyed one. A lost race (the snapshot moved, the version was taken) fails that
+commit, decision 5001) that writes the inbox row (a keyed command's key record too, decision
+7204), the events, their outbox rows, the version-checked snapshot and the task of an async
+command. A lost race (the snapshot moved, the version was taken) fails that
 statement as a whole and the command runs again; the inbox's unique indexes decide duplicates
 (409) and repeats. Only a command whose reaction needs locks (a reply that resumes a paused
 flow) opens a transaction, around its write and the reaction.
@@ -35,7 +35,7 @@ from infinite_scribe.application.command_results import (
 )
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import GenesisCommands
-from infinite_scribe.application.ports.genesis import CommandQueries, ExistingCommand
+from infinite_scribe.application.ports.genesis import CommandQueries, ExistingCommand, KeyRecord
 from infinite_scribe.application.ports.storage import (
     InboxConflict,
     InboxEntry,
@@ -43,11 +43,7 @@ from infinite_scribe.application.ports.storage import (
     Transaction,
     UnitOfWork,
 )
-from infinite_scribe.application.ports.writes import (
-    IdempotencyKeyTaken,
-    NewTask,
-    Write,
-)
+from infinite_scribe.application.ports.writes import NewTask, Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.commands import CommandPayload
 from infinite_scribe.domain.errors import (
@@ -165,7 +161,7 @@ class _Refused:
 @dataclass(frozen=True)
 class PreparedCommand:
     """One command parsed and given its ids, before it runs: `result` is what it answers when
-    it runs (the API renders it for a keyed command's record before the write, decision 4000)."""
+    it runs."""
 
     context: RequestContext
     spec: CommandSpec
@@ -241,18 +237,17 @@ class CommandService:
         return PreparedCommand(context, spec, command, entry, task_id)
 
     async def run(self, prepared: PreparedCommand, receipt: Receipt | None = None) -> CommandResult:
-        """Run a prepared command; `receipt` is a keyed command's record, written with it."""
-        run = prepared if receipt is None else replace(prepared, receipt=receipt)
-        spec, entry = run.spec, run.entry
+        """Run a prepared command; `receipt` is a keyed command's key, kept in its inbox row."""
+        run = prepared
+        if receipt is not None:
+            keyed = replace(prepared.entry, request_fingerprint=receipt.fingerprint)
+            run = replace(prepared, receipt=receipt, entry=keyed)
 
         async def attempt(number: int) -> CommandResult:
             try:
                 return await self._run(run)
             except InboxConflict:
-                return await self._collided(spec, entry)
-            except IdempotencyKeyTaken as error:
-                # A twin with the same key wrote first: the next attempt reads its answer.
-                raise ConcurrencyConflict("The idempotency key was answered meanwhile") from error
+                return await self._collided(run)
 
         return await with_retries(attempt)
 
@@ -300,7 +295,7 @@ class CommandService:
             entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
         )
         if receipt is not None and target.record is not None:
-            return receipt.replay(target.record)
+            return self._answered(receipt, target.record, run.spec)
         if target.archived:
             return _Archived(handler.aggregate_type)
         try:
@@ -316,35 +311,55 @@ class CommandService:
             state,
             decided,
             Origin(entry.command_id, entry.command_id, run.context.metadata()),
-            parts=Write(inbox=entry, idempotency=None if receipt is None else receipt.record),
+            parts=Write(inbox=entry),
             supersede_by=None if run.spec.is_async else entry.command_type,
         )
         if run.task_id is not None and change.events:
             change = change.with_parts(Write(task=_task_of(entry, run.task_id, change.events[0])))
         return change
 
+    def _answered(self, receipt: Receipt, record: KeyRecord, spec: CommandSpec) -> CommandResult:
+        """The key's answer: another route's stored one, or its command's first (422 for
+        another request's key, 409 while another route's request holds it)."""
+        refusal = receipt.refusal(record)
+        if refusal is not None:
+            raise refusal
+        if record.response is not None:
+            return CommandResult.of_stored(record.response)
+        assert record.command is not None  # `refusal` says so: an answer, or its command
+        original = self.registry.specs.get(record.command.command_type, spec)
+        return CommandResult.of_first(record.command, original.is_async)
+
     async def _refused(self, run: PreparedCommand, refusal: InvalidState) -> CommandResult:
         """The state refused the command; the inbox may know it better: a command with the
         same key ran already (replay it) or one of the same type is pending (409). Only
         refusals pay this read."""
-        row = await self.inbox.existing(
-            run.entry.aggregate_id, run.entry.idempotency_key, run.spec.command_type
-        )
+        row = await self._existing(run)
         if row is None:
             raise refusal
-        return self._replay_or_duplicate(run.spec, row)
+        return self._replay_or_duplicate(run, row)
 
-    async def _collided(self, spec: CommandSpec, entry: InboxEntry) -> CommandResult:
+    async def _collided(self, run: PreparedCommand) -> CommandResult:
         """A unique index refused the inbox row: replay the same-key command, or 409."""
-        row = await self.inbox.existing(
-            entry.aggregate_id, entry.idempotency_key, spec.command_type
-        )
+        row = await self._existing(run)
         if row is None:
             # The pending command finished between our insert and this read: try again.
             raise ConcurrencyConflict("The pending command changed concurrently")
-        return self._replay_or_duplicate(spec, row)
+        return self._replay_or_duplicate(run, row)
 
-    def _replay_or_duplicate(self, spec: CommandSpec, row: ExistingCommand) -> CommandResult:
+    async def _existing(self, run: PreparedCommand) -> ExistingCommand | None:
+        entry = run.entry
+        return await self.inbox.existing(
+            entry.aggregate_id, entry.user_id, entry.idempotency_key, run.spec.command_type
+        )
+
+    def _replay_or_duplicate(self, run: PreparedCommand, row: ExistingCommand) -> CommandResult:
+        spec = run.spec
+        if row.same_key and row.aggregate_id not in (None, run.entry.aggregate_id):
+            raise KeyReused(run.entry.idempotency_key)  # the user's key, on another aggregate
+        if row.same_key and run.receipt is not None:
+            # A twin with the same key wrote first: the next attempt reads its answer (or 422).
+            raise ConcurrencyConflict("The idempotency key was answered meanwhile")
         if row.same_key:
             original = self.registry.specs.get(row.command_type, spec)
             return CommandResult(
