@@ -1,7 +1,7 @@
 """Command handling: registry lookup -> payload validation -> one read -> decide -> one write
 (docs/command-api.md, docs/architecture.md "The write path").
 
-A command costs two round trips: the session (with a keyed command's idempotency record) read
+A command costs two round trips: the session (with a keyed command's key record) read
 in autocommit, then one statement in autocommit (batched with other commands' by the group
 commit, decision 5001) that writes the inbox row (a keyed command's key record too, decision
 7204), the events, their outbox rows, the version-checked snapshot and the task of an async
