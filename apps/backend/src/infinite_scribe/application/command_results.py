@@ -3,6 +3,7 @@ again (`Receipt`: the key and the request's fingerprint, kept in the command's o
 decision 7204) and the two refusals of a key (reused for another request, held by a running
 one)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -87,10 +88,14 @@ class Receipt:
     def lookup(self) -> KeyLookup:
         return KeyLookup(self.scope, self.key)
 
-    def refusal(self, record: KeyRecord) -> "KeyRefused | None":
-        """Why this key's `record` is not this request's answer (None: it is)."""
+    def answer(self, record: KeyRecord, is_async: Callable[[str], bool]) -> CommandResult:
+        """The key's answer: another route's stored one, or its command's first (`is_async`
+        of its command type); KeyReused for another request's key, KeyInUse while another
+        route's request holds it."""
         if record.fingerprint != self.fingerprint:
-            return KeyReused(self.key)
-        if record.response is None and record.command is None:
-            return KeyInUse(record.retry_after or 1.0)
-        return None
+            raise KeyReused(self.key)
+        if record.response is not None:
+            return CommandResult.of_stored(record.response)
+        if record.command is None:
+            raise KeyInUse(record.retry_after or 1.0)
+        return CommandResult.of_first(record.command, is_async(record.command.command_type))

@@ -35,7 +35,7 @@ from infinite_scribe.application.command_results import (
 )
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.genesis_commands import GenesisCommands
-from infinite_scribe.application.ports.genesis import CommandQueries, ExistingCommand, KeyRecord
+from infinite_scribe.application.ports.genesis import CommandQueries, ExistingCommand
 from infinite_scribe.application.ports.storage import (
     InboxConflict,
     InboxEntry,
@@ -120,10 +120,6 @@ REGISTRY = CommandRegistry([GenesisCommands()])
 #: The commands of novels (`POST /novels/{id}/commands`): a registry of its own, as the same
 #: command type (RollbackToVersion) means another aggregate's rollback there.
 NOVEL_REGISTRY = CommandRegistry([NovelCommands()])
-
-
-def spec_for(command_type: str) -> CommandSpec:
-    return REGISTRY.spec_for(command_type)
 
 
 class CommandReaction(Protocol):
@@ -295,7 +291,8 @@ class CommandService:
             entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
         )
         if receipt is not None and target.record is not None:
-            return self._answered(receipt, target.record, run.spec)
+            specs, spec = self.registry.specs, run.spec
+            return receipt.answer(target.record, lambda kind: specs.get(kind, spec).is_async)
         if target.archived:
             return _Archived(handler.aggregate_type)
         try:
@@ -317,18 +314,6 @@ class CommandService:
         if run.task_id is not None and change.events:
             change = change.with_parts(Write(task=_task_of(entry, run.task_id, change.events[0])))
         return change
-
-    def _answered(self, receipt: Receipt, record: KeyRecord, spec: CommandSpec) -> CommandResult:
-        """The key's answer: another route's stored one, or its command's first (422 for
-        another request's key, 409 while another route's request holds it)."""
-        refusal = receipt.refusal(record)
-        if refusal is not None:
-            raise refusal
-        if record.response is not None:
-            return CommandResult.of_stored(record.response)
-        assert record.command is not None  # `refusal` says so: an answer, or its command
-        original = self.registry.specs.get(record.command.command_type, spec)
-        return CommandResult.of_first(record.command, original.is_async)
 
     async def _refused(self, run: PreparedCommand, refusal: InvalidState) -> CommandResult:
         """The state refused the command; the inbox may know it better: a command with the
