@@ -7,20 +7,13 @@ import asyncpg
 
 from infinite_scribe.application.ports.operator import AuditEntry
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.rows import from_row
 
 _COLUMNS = "action_id, actor_id, action, target, row_count, created_at, finished_at"
 
 
 def _entry(row: asyncpg.Record) -> AuditEntry:
-    return AuditEntry(
-        action_id=row["action_id"],
-        actor_id=row["actor_id"],
-        action=row["action"],
-        target=dict(row["target"]),
-        row_count=row["row_count"],
-        created_at=row["created_at"],
-        finished_at=row["finished_at"],
-    )
+    return from_row(AuditEntry, row, target=dict(row["target"]))
 
 
 class PostgresAuditLog:
