@@ -1,13 +1,12 @@
 """Adapters of the task ports: `async_tasks` in SQL (their writes are `Write` parts,
 writes/task_parts.py)."""
 
-from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.tasks import StartedTask, TaskRecord, TaskView
+from infinite_scribe.application.ports.tasks import OutlinePart, StartedTask, TaskRecord, TaskView
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.domain.wishes import PROMPT_KEYS, PROMPT_SOURCES
 from infinite_scribe.persistence.errors import translated
@@ -191,16 +190,9 @@ class PostgresTaskQueries:
         with translated():
             return await outline_parts.parts(self.pool, session_id, plan)
 
-    async def save_outline_part(
-        self,
-        session_id: UUID,
-        plan: str,
-        part: int,
-        content: Mapping[str, Any],
-        task: tuple[UUID, float],
-    ) -> None:
+    async def save_outline_part(self, part: OutlinePart) -> None:
         with translated():
-            await outline_parts.save(self.pool, session_id, plan, part, content, task)
+            await outline_parts.save(self.pool, part)
 
     async def forget_outline(self, session_id: UUID, plan: str) -> None:
         with translated():
