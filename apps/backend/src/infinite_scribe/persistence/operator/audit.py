@@ -96,7 +96,7 @@ class PostgresDispositions:
         return {f"{r['partition']}:{r['offset']}": r["disposition"] for r in rows}
 
     async def claim(self, positions: list[str], disposition: str, action_id: UUID) -> list[str]:
-        parsed = [_position(text) for text in positions]
+        partitions, offsets = _arrays(positions)
         with translated():
             # The primary key makes each letter's disposition once-only: a concurrent claim of
             # the same letter inserts nothing and so replays nothing.
@@ -106,23 +106,23 @@ class PostgresDispositions:
                 "FROM unnest($2::int[], $3::bigint[]) AS t(p, o) "
                 'ON CONFLICT DO NOTHING RETURNING partition, "offset"',
                 self.topic,
-                [p for p, _ in parsed],
-                [o for _, o in parsed],
+                partitions,
+                offsets,
                 disposition,
                 action_id,
             )
         return sorted(f"{r['partition']}:{r['offset']}" for r in rows)
 
     async def release(self, positions: list[str], action_id: UUID) -> None:
-        parsed = [_position(text) for text in positions]
+        partitions, offsets = _arrays(positions)
         with translated():
             await self.pool.execute(
                 "DELETE FROM dead_letter_dispositions d USING unnest($2::int[], $3::bigint[]) "
                 't(p, o) WHERE d.topic = $1 AND d.partition = t.p AND d."offset" = t.o '
                 "AND d.action_id = $4",
                 self.topic,
-                [p for p, _ in parsed],
-                [o for _, o in parsed],
+                partitions,
+                offsets,
                 action_id,
             )
 
@@ -130,3 +130,9 @@ class PostgresDispositions:
 def _position(text: str) -> tuple[int, int]:
     partition, _, offset = text.partition(":")
     return int(partition), int(offset)
+
+
+def _arrays(positions: list[str]) -> tuple[list[int], list[int]]:
+    """ "PARTITION:OFFSET" positions as the two arrays the statements unnest."""
+    parsed = [_position(text) for text in positions]
+    return [p for p, _ in parsed], [o for _, o in parsed]
