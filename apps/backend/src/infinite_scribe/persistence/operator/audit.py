@@ -133,6 +133,6 @@ def _position(text: str) -> tuple[int, int]:
 
 
 def _arrays(positions: list[str]) -> tuple[list[int], list[int]]:
-    """ "PARTITION:OFFSET" positions as the two arrays the statements unnest."""
+    """The positions (PARTITION:OFFSET) as the two arrays the statements unnest."""
     parsed = [_position(text) for text in positions]
     return [p for p, _ in parsed], [o for _, o in parsed]
