@@ -3,7 +3,6 @@ broker (embedded or KAFKA_BOOTSTRAP_SERVERS), a freshly migrated database per te
 and a live uvicorn server for tests that speak real HTTP."""
 
 import asyncio
-import gc
 import os
 import shutil
 import socket
@@ -42,15 +41,6 @@ with warnings.catch_warnings():
     for _module in (anyio, anyio.abc):
         for _name in dir(_module):
             getattr(_module, _name)
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """What the imports and the collection built lives until the run ends: out of the
-    collector's reach, so a full collection walks only what the tests make (issue 67: the
-    unit tier's full collections took about 0.4 s of its 10)."""
-    gc.collect()
-    gc.freeze()
-
 
 TEST_JWT_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_TOPIC = "domain-events"
