@@ -10,7 +10,7 @@ write outside a transaction is a one-write transaction.
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -33,6 +33,7 @@ from infinite_scribe.application.ports.story import STORY
 from infinite_scribe.application.ports.tasks import (
     ASYNC_TASKS,
     GenerationRequests,
+    OutlinePart,
     StartedTask,
     TaskRecord,
     TaskView,
@@ -310,17 +311,9 @@ class MemoryTaskQueries:
     async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
         return dict(self.db.tables.outline_parts.get((session_id, plan), {}))
 
-    async def save_outline_part(
-        self,
-        session_id: UUID,
-        plan: str,
-        part: int,
-        content: Mapping[str, Any],
-        task: tuple[UUID, float],
-    ) -> None:
-        self.db.tables.outline_parts.setdefault((session_id, plan), {}).setdefault(
-            part, dict(content)
-        )
+    async def save_outline_part(self, part: OutlinePart) -> None:
+        parts = self.db.tables.outline_parts.setdefault((part.session_id, part.plan), {})
+        parts.setdefault(part.part, dict(part.content))
 
     async def forget_outline(self, session_id: UUID, plan: str) -> None:
         self.db.tables.outline_parts.pop((session_id, plan), None)
