@@ -9,6 +9,7 @@ The beats are the plan a writer reads and may edit; the prose of a beat follows 
 and where it names), so an edited beat is written as edited.
 """
 
+from infinite_scribe.agents.llm.offline import chapter_book
 from infinite_scribe.agents.llm.offline.chapter_cast import (
     Cast,
     Person,
@@ -35,50 +36,69 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     cast, words = read_cast(brief), words_for(brief)
     zh = brief.language == "zh"
     slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
-    meeting = _meeting(brief, cast, words, slots["place"])
     asked = [*cast.scenes, *_asked_beats(cast, words, slots, zh)]
     core = [sentence(brief.summary, words)] if brief.summary else []
-    fixed = [_opening(brief, words, slots), *core, _turn(brief, cast.hero, words)]
+    # A meeting, a turn or a close the book has said all of is left out (not said again).
+    meeting = [told for told in [_meeting(brief)] if told]
+    turn = [told for told in [_turn(brief, cast.hero, words)] if told]
+    fixed = [told for told in [_opening(brief, words, slots)] if told] + core
     # Too many: the meeting goes first; what the writer asked for stays.
-    if len(fixed) + len(meeting) + len(asked) + 1 > MAX_BEATS:
+    if len(fixed) + len(turn) + len(meeting) + len(asked) + 1 > MAX_BEATS:
         meeting = []
+    close = [told for told in [chapter_book.once(brief, _closes)] if told]
     # A short chapter (no one else in the book, nothing asked) keeps to the place's ways.
-    filler = [fill(words.rule, zh, **slots)] if len(fixed) + len(meeting) + len(asked) < 4 else []
-    close = fill(words.close[brief.number % len(words.close)], zh, **slots)
-    return [*fixed[:-1], *meeting, *asked, *filler, fixed[-1], close][:MAX_BEATS]
+    short = len(fixed) + len(meeting) + len(asked) + len(turn) < 4
+    filler = [told for told in [chapter_book.once(brief, _rules)] if told and short]
+    beats = [*fixed, *meeting, *asked, *filler, *turn, *close]
+    # Still short (a book that has said all its banks): a moment of the details' stock, which
+    # gives each beat of a book its own (`_three`; the paragraphs' details stop before it).
+    moment = fill(_three(words.details, 16 * brief.number + 15), zh, who=cast.hero.name)
+    return ([*beats, moment] if len(beats) < MIN_BEATS else beats)[:MAX_BEATS]
 
 
-def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) -> str:
-    earlier = [entry for entry in brief.earlier if entry[0] < brief.number and entry[2]]
+def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) -> str | None:
     zh = brief.language == "zh"
-    if not earlier:
+    if brief.number <= 1 and not brief.earlier:
         return fill(words.open_first, zh, **slots)
-    cast = read_cast(brief)
+    return chapter_book.once(brief, _openings)
+
+
+def _rules(brief: ChapterBrief) -> list[str]:
+    cast, zh = read_cast(brief), brief.language == "zh"
+    place = chapter_place(brief, cast)
+    return [fill(words_for(brief).rule, zh, hero=cast.hero.name, place=place)]
+
+
+def _openings(brief: ChapterBrief) -> list[str]:
+    """The openings a chapter after the first may have: back at its place, still thinking of
+    who and where the last chapter named (its summary is not quoted, issue 69)."""
+    earlier = [entry for entry in brief.earlier if entry[0] < brief.number and entry[2]]
+    zh, words, cast = brief.language == "zh", words_for(brief), read_cast(brief)
     known = [p.name for p in cast.people[1:]] + [name for name, _ in cast.places]
-    named = mentions(max(earlier)[2][:500], known, fold=not zh)[:2]
+    named = mentions(max(earlier)[2][:500], known, fold=not zh)[:2] if earlier else []
     last = ("、" if zh else " and ").join(named) or words.before
-    pattern = words.open_after[brief.number % len(words.open_after)]
-    return fill(pattern, zh, **slots, last=last)
+    slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast), "last": last}
+    return [fill(pattern, zh, **slots) for pattern in words.open_after]
 
 
-def _meeting(brief: ChapterBrief, cast: Cast, words: ChapterWords, place: str) -> list[str]:
+def _meeting(brief: ChapterBrief) -> str | None:
+    return chapter_book.once(brief, _meetings)
+
+
+def _meetings(brief: ChapterBrief) -> list[str]:
+    """The ways the hero may meet the chapter's other character: somewhere else than the
+    chapter's opening place, when the world has another."""
+    cast, words = read_cast(brief), words_for(brief)
     other = other_for(brief, cast)
     if other is None:
         return []
+    place = chapter_place(brief, cast)
     names = [name for name, _ in cast.places]
     turn = brief.number % len(names)
-    # Somewhere else than the chapter's opening place, when the world has another.
     where = next((name for name in names[turn:] + names[:turn] if name != place), place)
-    zh = brief.language == "zh"
-    return [
-        fill(
-            _by(words.meet[other.role if other.role in words.meet else "other"], brief.number),
-            zh,
-            hero=cast.hero.name,
-            other=other.name,
-            place=where,
-        )
-    ]
+    bank = words.meet[other.role if other.role in words.meet else "other"]
+    slots = {"hero": cast.hero.name, "other": other.name, "place": where}
+    return [fill(pattern, brief.language == "zh", **slots) for pattern in bank]
 
 
 def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: bool) -> list[str]:
@@ -93,13 +113,12 @@ def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: boo
     return beats
 
 
-def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str:
+def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str | None:
     """Why the hero goes on: their motivation in the first chapter, a short turn of a bank
     after it (a motivation said in every chapter is a repeated passage, issue 69)."""
     zh = brief.language == "zh"
     if not hero.motivation or brief.number > 1:
-        plain = words.turn_plain[brief.number % len(words.turn_plain)]
-        return fill(plain, zh, hero=hero.name)
+        return chapter_book.once(brief, _turns)
     motivation = sentence(hero.motivation, words)
     if not zh and motivation.startswith("To "):
         motivation = "to " + motivation[3:]
@@ -110,8 +129,8 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     """The prose of beat `index`, one paragraph: the place's atmosphere where the chapter
     arrives there, the beat as it happens, a line of neutral detail, a line the beat's other
     character says, and the chapter's last line at its last beat. The detail and the line are
-    drawn by the chapter's number and the beat's index (no sentence twice in a chapter, no
-    paragraph or line of dialogue in two chapters, issue 69)."""
+    drawn by the chapter's number and the beat's index; a sentence of the other banks is said
+    once in a book (`chapter_book`: no passage in two chapters, issues 69 and 70)."""
     if not 0 <= index < len(beats):
         raise IndexError(f"beat {index} of {len(beats)}")
     cast, words = read_cast(brief), words_for(brief)
@@ -119,53 +138,67 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     beat = " ".join(beats[index].split())[:_MAX_BEAT]
     named = mentions(beat, [person.name for person in cast.people], fold=not zh)
     lead = next((person for person in cast.people if named and person.name == named[0]), None)
-    places = dict(cast.places)
-    here_named = mentions(beat, list(places), fold=not zh)
+    here_named = mentions(beat, [name for name, _ in cast.places], fold=not zh)
     here = here_named[0] if here_named else chapter_place(brief, cast)
-    arrivals = _arrivals(brief, beats[: index + 1], list(places), zh)
     who = (lead or cast.hero).name
-    parts = []
-    mood = words.atmospheres[cast.mood]
-    if arrivals and arrivals[-1] == (index, here) and len(arrivals) == 1:
-        parts.append(fill(mood[brief.number % len(mood)], zh, place=here))
-        told = " ".join(summary for _, _, summary in brief.earlier)
-        first = next(i for i, place in arrivals if place == here) == index
-        if first and places.get(here) and not mentions(told, [here], fold=not zh):
-            parts.append(_described(here, places[here], words, zh))
+    parts = _arriving(brief, beats, index, here) if index == 0 else []
     parts.append(sentence(beat, words))
-    if index == 0:  # one gesture a chapter, by its number
-        gesture = words.gestures[brief.number % len(words.gestures)]
-        parts.append(fill(gesture, zh, who=who))
-    for turn in (16 * brief.number + 2 * index, 16 * brief.number + 2 * index + 1):
+    if index == 0:  # one gesture a chapter, once in a book
+        parts.append(chapter_book.once(brief, _gestures) or "")
+    # Three details a beat in a short chapter (5 beats at most), else two: 16 a chapter.
+    count = 3 if len(beats) <= 5 else 2
+    for turn in range(16 * brief.number + count * index, 16 * brief.number + count * index + count):
         parts.append(fill(_three(words.details, turn), zh, who=who))
-    talk = _talk(brief, cast, beats, index, here)
-    if talk:
-        parts.append(talk)
+    parts.append(_talk(brief, cast, beats, index, here))
     if index == len(beats) - 1:
-        hook = words.hooks[brief.number % len(words.hooks)]
-        parts.append(fill(hook, zh, hero=cast.hero.name, place=here))
-    return ("" if zh else " ").join(parts)
+        parts.append(chapter_book.once(brief, _hooks) or "")
+    return ("" if zh else " ").join(part for part in parts if part)
 
 
-def _arrivals(
-    brief: ChapterBrief, beats: list[str], places: list[str], zh: bool
-) -> list[tuple[int, str]]:
-    """(beat index, place) where the chapter comes to a place it was not at just before."""
-    found: list[tuple[int, str]] = []
-    for index, beat in enumerate(beats):
-        named = mentions(beat, places, fold=not zh)
-        here = named[0] if named else (found[-1][1] if found else chapter_place_name(brief))
-        if not found or found[-1][1] != here:
-            found.append((index, here))
-    return found
+def _arriving(brief: ChapterBrief, beats: list[str], index: int, here: str) -> list[str]:
+    """The place's atmosphere where the chapter opens, and its description the first time
+    the book opens a chapter there (a description said in every chapter is a repeated
+    passage, issue 70)."""
+    cast, words, zh = read_cast(brief), words_for(brief), brief.language == "zh"
+    if here != chapter_place(brief, cast):
+        return []
+    parts = [chapter_book.once(brief, _atmospheres) or ""]
+    description = dict(cast.places).get(here)
+    if description and chapter_book.first_time(brief, here, _opening_place):
+        parts.append(_described(here, description, words, zh))
+    return parts
 
 
-def chapter_place_name(brief: ChapterBrief) -> str:
-    return chapter_place(brief, read_cast(brief))
+def _opening_place(brief: ChapterBrief) -> list[str]:
+    return [chapter_place(brief, read_cast(brief))]
 
 
-def _by(bank: tuple[str, ...], number: int) -> str:
-    return bank[number % len(bank)]
+def _atmospheres(brief: ChapterBrief) -> list[str]:
+    cast, words = read_cast(brief), words_for(brief)
+    place = chapter_place(brief, cast)
+    return [fill(p, brief.language == "zh", place=place) for p in words.atmospheres[cast.mood]]
+
+
+def _gestures(brief: ChapterBrief) -> list[str]:
+    hero, words = read_cast(brief).hero.name, words_for(brief)
+    return [fill(p, brief.language == "zh", who=hero) for p in words.gestures]
+
+
+def _hooks(brief: ChapterBrief) -> list[str]:
+    cast, words = read_cast(brief), words_for(brief)
+    slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
+    return [fill(p, brief.language == "zh", **slots) for p in words.hooks]
+
+
+def _turns(brief: ChapterBrief) -> list[str]:
+    hero, words = read_cast(brief).hero.name, words_for(brief)
+    return [fill(p, brief.language == "zh", hero=hero) for p in words.turn_plain]
+
+
+def _closes(brief: ChapterBrief) -> list[str]:
+    cast, words = read_cast(brief), words_for(brief)
+    slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
+    return [fill(p, brief.language == "zh", **slots) for p in words.close]
 
 
 def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:
