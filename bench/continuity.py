@@ -13,8 +13,10 @@ grows.
    blind (agents/continuity/labelled.py; tests/integration/continuity/
    test_continuity_phrasings.py asserts it).
 2. The offline generator's books: a Chinese and an English bible from its own Genesis, then
-   BENCH_BOOK_CHAPTERS chapters (default 30) from its chapter writer: findings per 10,000
-   characters, by kind (on clean books every one is a false alarm, or the writer's own flaw).
+   BENCH_BOOK_CHAPTERS chapters (default 30) from its chapter writer, as the worker drafts
+   them (the outline extended by its batches, each brief with the chapters before it):
+   findings per 10,000 characters, by kind (on clean books every one is a false alarm, or the
+   writer's own flaw; issue 70's target: no repetition).
 3. The check's cost on PostgreSQL (a fresh database: DATABASE_URL's server or embedded): the
    chapters of a synthetic book of BENCH_CHAPTERS chapters (default 1,000; BENCH_QUICK=1: 200)
    of ~3,000 characters confirmed one after another and checked as the worker does; the mean
@@ -44,11 +46,14 @@ from infinite_scribe.agents.continuity import labelled as phrasing_set
 from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
+from infinite_scribe.agents.llm.offline.generator import batch_chapters
+from infinite_scribe.agents.llm.offline.words import CHINESE as ZH_WORDS, ENGLISH as EN_WORDS
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
+from infinite_scribe.domain.chapter_brief import EARLIER_CHAPTERS, ChapterBrief, chapter_outline
 from infinite_scribe.domain.continuity import KINDS
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.novel import NovelBible, novel_bible
+from infinite_scribe.domain.outline_plan import Batch
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types.enums import GenesisStage
 
@@ -112,7 +117,7 @@ async def phrasings() -> dict[str, dict[str, dict[str, float]]]:
     return figures
 
 
-async def offline_bible(language: str) -> NovelBible:
+async def offline_confirmed(language: str) -> dict[str, Any]:
     """What a writer who confirms every first offline proposal ends Genesis with."""
     confirmed: dict[str, Any] = {}
     novel = uuid.uuid4()
@@ -130,26 +135,37 @@ async def offline_bible(language: str) -> NovelBible:
         if stage is GenesisStage.CONCEPT_SELECTION:
             content = content["concepts"][0]
         confirmed[stage.value] = content
-    return novel_bible(confirmed)
+    return confirmed
 
 
-def offline_chapter(bible: NovelBible, language: str, number: int) -> str:
-    outline = chapter_outline(bible.outline)
-    _, title, summary = outline[(number - 1) % len(outline)]
-    brief = ChapterBrief(uuid.uuid4(), number, title, summary, language, bible)
-    beats = plan_beats(brief)
-    return "\n\n".join(write_beat(brief, beats, index) for index in range(len(beats)))
+def offline_book(confirmed: dict[str, Any], language: str) -> list[str]:
+    """BOOK_CHAPTERS chapters as the worker drafts them: the plot stage's outline extended by
+    the offline generator's outline batches (a chapter is drafted from its own entry), each
+    brief with the EARLIER_CHAPTERS chapters confirmed before it."""
+    plot = confirmed[GenesisStage.PLOT_OUTLINE.value]
+    entries = [{"title": t, "summary": s} for _, t, s in chapter_outline(plot)]
+    request = GenerationRequest(uuid.uuid4(), GenesisStage.PLOT_OUTLINE, confirmed, IDEAS[language])
+    words = ZH_WORDS if language == "zh" else EN_WORDS
+    more = batch_chapters(request, words, Batch(2, len(entries) + 1, BOOK_CHAPTERS))
+    bible = novel_bible(confirmed | {"PLOT_OUTLINE": {"chapters": [*entries, *more]}})
+    chapters = chapter_outline(bible.outline)[:BOOK_CHAPTERS]
+    texts = []
+    for number, title, summary in chapters:
+        earlier = tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1])
+        brief = ChapterBrief(uuid.uuid4(), number, title, summary, language, bible, earlier)
+        beats = plan_beats(brief)
+        texts.append("\n\n".join(write_beat(brief, beats, i) for i in range(len(beats))))
+    return texts
 
 
 async def generated_books() -> dict[str, dict[str, Any]]:
     """Findings per 10,000 characters in the offline generator's own books."""
     report = {}
     for language in ("zh", "en"):
-        bible = await offline_bible(language)
-        book = OfflineBook(bible)
+        confirmed = await offline_confirmed(language)
+        book = OfflineBook(novel_bible(confirmed))
         size = 0
-        for number in range(1, BOOK_CHAPTERS + 1):
-            text = offline_chapter(bible, language, number)
+        for number, text in enumerate(offline_book(confirmed, language), start=1):
             size += len(text)
             await book.confirm(number, text)
         kinds = Counter(f["kind"] for f in await book.findings())
