@@ -37,7 +37,7 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     zh = brief.language == "zh"
     slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
     asked = [*cast.scenes, *_asked_beats(cast, words, slots, zh)]
-    core = [sentence(brief.summary, words)] if brief.summary else []
+    core = [_core(brief)] if brief.summary else []
     # A meeting, a turn or a close the book has said all of is left out (not said again).
     meeting = [told for told in [_meeting(brief)] if told]
     turn = [told for told in [_turn(brief, cast.hero, words)] if told]
@@ -54,6 +54,20 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     # gives each beat of a book its own (`_three`; the paragraphs' details stop before it).
     moment = fill(_three(words.details, 16 * brief.number + 15), zh, who=cast.hero.name)
     return ([*beats, moment] if len(beats) < MIN_BEATS else beats)[:MAX_BEATS]
+
+
+def _core(brief: ChapterBrief) -> str:
+    """The outline entry as a beat; an entry that says an earlier one's beat again with a
+    clause of its own (a long outline's later rounds) is told by that clause alone: the beat
+    is told in its first chapter, not again (issue 70)."""
+    words, summary = words_for(brief), brief.summary
+    for before in chapter_book.earlier_briefs(brief):
+        base = before.summary.rstrip("。.!！?？ ")
+        rest = summary[len(base) :].lstrip(" ,，;；") if summary.startswith(base) else ""
+        if base and rest:
+            rest = rest[4:] if rest.startswith("and ") else rest
+            return sentence(cap(rest), words)
+    return sentence(summary, words)
 
 
 def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) -> str | None:
