@@ -58,6 +58,7 @@ from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types.enums import GenesisStage
 
 CASES = Path(__file__).with_name("data") / "continuity_cases.json"
+PLANTED = Path(__file__).with_name("data") / "planted_contradictions.json"
 PHRASINGS = Path(__file__).parents[1] / "apps/backend/tests/data/continuity_phrasings.json"
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "200" if QUICK else "1000"))
@@ -138,10 +139,13 @@ async def offline_confirmed(language: str) -> dict[str, Any]:
     return confirmed
 
 
-def offline_book(confirmed: dict[str, Any], language: str) -> list[str]:
+def offline_book(
+    confirmed: dict[str, Any], language: str, dead: dict[str, int] | None = None
+) -> list[str]:
     """BOOK_CHAPTERS chapters as the worker drafts them: the plot stage's outline extended by
     the offline generator's outline batches (a chapter is drafted from its own entry), each
-    brief with the EARLIER_CHAPTERS chapters confirmed before it."""
+    brief with the EARLIER_CHAPTERS chapters confirmed before it; `dead`: who dies in which
+    chapter (the story memory tells the chapters after it, as the worker's digest does)."""
     plot = confirmed[GenesisStage.PLOT_OUTLINE.value]
     entries = [{"title": t, "summary": s} for _, t, s in chapter_outline(plot)]
     request = GenerationRequest(uuid.uuid4(), GenesisStage.PLOT_OUTLINE, confirmed, IDEAS[language])
@@ -152,7 +156,10 @@ def offline_book(confirmed: dict[str, Any], language: str) -> list[str]:
     texts = []
     for number, title, summary in chapters:
         earlier = tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1])
-        brief = ChapterBrief(uuid.uuid4(), number, title, summary, language, bible, earlier)
+        gone = [name for name, died in (dead or {}).items() if died < number]
+        brief = ChapterBrief(
+            uuid.uuid4(), number, title, summary, language, bible, earlier, memory={"dead": gone}
+        )
         beats = plan_beats(brief)
         texts.append("\n\n".join(write_beat(brief, beats, i) for i in range(len(beats))))
     return texts
@@ -178,6 +185,38 @@ async def generated_books() -> dict[str, dict[str, Any]]:
     return report
 
 
+async def planted_books() -> dict[str, dict[str, Any]]:
+    """The check on an offline book of BOOK_CHAPTERS chapters with PLANTED's contradictions:
+    how many it finds (kind and chapter) and every other finding, by kind."""
+    report = {}
+    planted = json.loads(PLANTED.read_text(encoding="utf-8"))
+    for language in ("zh", "en"):
+        confirmed = await offline_confirmed(language)
+        cards = novel_bible(confirmed).characters["characters"]
+        cast = dict(
+            zip(("hero", "foe", "mentor", "ally"), (c["name"] for c in cards), strict=False)
+        )
+        plants = planted[language]
+        dead = {cast[p["dies"]]: p["fact"][0] for p in plants if "dies" in p}
+        texts = offline_book(confirmed, language, dead)
+        for plant in plants:
+            for chapter, line in (plant["fact"], plant["contradiction"]):
+                texts[chapter - 1] += "\n\n" + line.format(**cast)
+        book = OfflineBook(novel_bible(confirmed))
+        for number, text in enumerate(texts, start=1):
+            await book.confirm(number, text)
+        found = {(f["kind"], f["chapter"]) for f in await book.findings()}
+        wanted = {(p["kind"], p["contradiction"][0]) for p in plants}
+        others = Counter(kind for kind, _ in found - wanted)
+        report[language] = {
+            "planted": len(wanted),
+            "found": len(wanted & found),
+            "other": sum(others.values()),
+            "other_by_kind": dict(others),
+        }
+    return report
+
+
 if __name__ == "__main__":
     started = time.perf_counter()
     scores = asyncio.run(labelled())
@@ -188,6 +227,9 @@ if __name__ == "__main__":
     books = asyncio.run(generated_books())
     for language, book in books.items():
         print(f"offline generator's {language} book: {book}")
+    planted = asyncio.run(planted_books())
+    for language, figures in planted.items():
+        print(f"offline {language} book with 5 planted contradictions: {figures}")
     with fresh_database() as url:
         cost = asyncio.run(check_cost(url, CHAPTERS))
     ratio = cost["last_ms"] / cost["first_ms"]
@@ -208,6 +250,7 @@ if __name__ == "__main__":
         "labelled": scores,
         "phrasings": phrased,
         "books": books,
+        "planted": planted,
         "cost": cost,
         "delay": delay,
         "seconds": 0.0,
