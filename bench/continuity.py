@@ -62,6 +62,8 @@ PLANTED = Path(__file__).with_name("data") / "planted_contradictions.json"
 PHRASINGS = Path(__file__).parents[1] / "apps/backend/tests/data/continuity_phrasings.json"
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "200" if QUICK else "1000"))
+#: The offline books' novel (its id seeds the offline Genesis: the same books every run).
+NOVEL = uuid.UUID(int=70)
 BOOK_CHAPTERS = int(os.environ.get("BENCH_BOOK_CHAPTERS", "30"))
 IDEAS = {
     "zh": "2150年的火星殖民地，一名女法医发现氧气配给记录被人篡改。",  # noqa: RUF001
@@ -121,7 +123,7 @@ async def phrasings() -> dict[str, dict[str, dict[str, float]]]:
 async def offline_confirmed(language: str) -> dict[str, Any]:
     """What a writer who confirms every first offline proposal ends Genesis with."""
     confirmed: dict[str, Any] = {}
-    novel = uuid.uuid4()
+    novel = NOVEL
     for stage in STAGE_ORDER:
         if stage is GenesisStage.FINISHED:
             continue
@@ -148,7 +150,7 @@ def offline_book(
     chapter (the story memory tells the chapters after it, as the worker's digest does)."""
     plot = confirmed[GenesisStage.PLOT_OUTLINE.value]
     entries = [{"title": t, "summary": s} for _, t, s in chapter_outline(plot)]
-    request = GenerationRequest(uuid.uuid4(), GenesisStage.PLOT_OUTLINE, confirmed, IDEAS[language])
+    request = GenerationRequest(NOVEL, GenesisStage.PLOT_OUTLINE, confirmed, IDEAS[language])
     words = ZH_WORDS if language == "zh" else EN_WORDS
     more = batch_chapters(request, words, Batch(2, len(entries) + 1, BOOK_CHAPTERS))
     bible = novel_bible(confirmed | {"PLOT_OUTLINE": {"chapters": [*entries, *more]}})
@@ -158,7 +160,7 @@ def offline_book(
         earlier = tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1])
         gone = [name for name, died in (dead or {}).items() if died < number]
         brief = ChapterBrief(
-            uuid.uuid4(), number, title, summary, language, bible, earlier, memory={"dead": gone}
+            NOVEL, number, title, summary, language, bible, earlier, memory={"dead": gone}
         )
         beats = plan_beats(brief)
         texts.append("\n\n".join(write_beat(brief, beats, i) for i in range(len(beats))))

@@ -32,9 +32,9 @@ def earlier_briefs(brief: ChapterBrief) -> Iterator[ChapterBrief]:
 
 
 class _Said:
-    """The sentences said so far, and every MIN_PASSAGE-character run of them: a sentence
-    that has one of them says a passage again (the continuity check's repetition), even
-    where its end differs ("still thinking of Ada" and "... of Tomas")."""
+    """The sentences said so far, and every RUN-character run of them: a sentence that has
+    one of them may say a passage again (the continuity check's repetition), even where its
+    end differs ("still thinking of Ada" and "... of Tomas")."""
 
     def __init__(self) -> None:
         self.sentences: set[str] = set()
@@ -50,8 +50,13 @@ class _Said:
         self.runs.update(_runs(flat))
 
 
+#: A run of a sentence shorter than a repeated passage: what flanks a sentence ("...,” Ada
+#: says. ") may make up the rest, so a sentence sharing this much with an earlier one is said.
+RUN = MIN_PASSAGE - 20
+
+
 def _runs(flat: str) -> list[str]:
-    return [flat[i : i + MIN_PASSAGE] for i in range(len(flat) - MIN_PASSAGE + 1)]
+    return [flat[i : i + RUN] for i in range(len(flat) - RUN + 1)]
 
 
 def _pick(choices: list[str], number: int, said: _Said) -> str | None:
@@ -64,14 +69,20 @@ def _pick(choices: list[str], number: int, said: _Said) -> str | None:
 
 def once(brief: ChapterBrief, choices: Choices) -> str | None:
     """The sentence `brief`'s chapter says of the bank `choices` gives (its variants, filled,
-    for a chapter): the first from its turn that no earlier chapter said, or None when the
-    book has said them all."""
+    for a chapter): the first from its turn that no earlier chapter said; when the book has
+    said them all, its turn's if shorter than a RUN (too short to be a passage: most Chinese
+    ones), else None."""
     said = _Said()
     for before in earlier_briefs(brief):
-        picked = _pick(choices(before), before.number, said)
+        picked = _pick(choices(before), before.number, said) or _short(choices(before), before)
         if picked is not None:
             said.add(picked)
-    return _pick(choices(brief), brief.number, said)
+    return _pick(choices(brief), brief.number, said) or _short(choices(brief), brief)
+
+
+def _short(choices: list[str], brief: ChapterBrief) -> str | None:
+    turn = choices[brief.number % len(choices)] if choices else ""
+    return turn if turn and len(folded(turn)) < RUN else None
 
 
 def first_time(brief: ChapterBrief, sentence: str, choices: Choices) -> bool:

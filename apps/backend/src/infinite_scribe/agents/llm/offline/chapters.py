@@ -50,10 +50,27 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     short = len(fixed) + len(meeting) + len(asked) + len(turn) < 4
     filler = [told for told in [chapter_book.once(brief, _rules)] if told and short]
     beats = [*fixed, *meeting, *asked, *filler, *turn, *close]
-    # Still short (a book that has said all its banks): a moment of the details' stock, which
-    # gives each beat of a book its own (`_three`; the paragraphs' details stop before it).
-    moment = fill(_three(words.details, 16 * brief.number + 15), zh, who=cast.hero.name)
-    return ([*beats, moment] if len(beats) < MIN_BEATS else beats)[:MAX_BEATS]
+    # Still short (a book that has said all its banks): a moment of the details' stock
+    # (`_moment`: each beat of a book its own).
+    return ([*beats, _moment(brief, len(beats))] if len(beats) < MIN_BEATS else beats)[:MAX_BEATS]
+
+
+def _details(beats: int, index: int) -> tuple[int, int]:
+    """(first, count) of the details of a chapter's paragraph `index` of `beats`, among its
+    16 (`_three`, by 16 x the chapter's number + these): fewer beats, more details each."""
+    count = 4 if beats <= 4 else 3 if beats == 5 else 2
+    return count * index, count
+
+
+def _moment(brief: ChapterBrief, index: int) -> str:
+    """The beat `index` a chapter short of beats gets: the detail its place among the
+    chapter's details gives, so that its paragraph's details follow it in their order (the
+    seams of the details are a book's own, `_three`)."""
+    first, _ = _details(index + 1, index)
+    who = read_cast(brief).hero.name
+    return fill(
+        _three(words_for(brief).details, 16 * brief.number + first), brief.language == "zh", who=who
+    )
 
 
 def _core(brief: ChapterBrief) -> str:
@@ -159,9 +176,10 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     parts.append(sentence(beat, words))
     if index == 0:  # one gesture a chapter, once in a book
         parts.append(chapter_book.once(brief, _gestures) or "")
-    # Three details a beat in a short chapter (5 beats at most), else two: 16 a chapter.
-    count = 3 if len(beats) <= 5 else 2
-    for turn in range(16 * brief.number + count * index, 16 * brief.number + count * index + count):
+    first, count = _details(len(beats), index)
+    if index == len(beats) - 1 and beats[index] == _moment(brief, index):
+        first, count = first + 1, count - 1  # the moment is the first of its paragraph's
+    for turn in range(16 * brief.number + first, 16 * brief.number + first + count):
         parts.append(fill(_three(words.details, turn), zh, who=who))
     parts.append(_talk(brief, cast, beats, index, here))
     if index == len(beats) - 1:
