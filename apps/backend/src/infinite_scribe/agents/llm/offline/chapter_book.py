@@ -8,27 +8,52 @@ outline the brief's bible holds. A chapter drafted with wishes, or edited by its
 differ from what is played here: then a sentence may come round again, rarely.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from uuid import UUID
 
 from infinite_scribe.domain.chapter_brief import EARLIER_CHAPTERS, ChapterBrief, chapter_outline
+from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.passages import MIN_PASSAGE, folded
 
 #: The earlier chapters played again: a bound on the cost of a chapter late in a long book
-#: (about 0.1 ms a chapter and kind); what lies further back may come round again.
-PLAYED = 240
+#: (about 2.5 ms an earlier chapter, all banks: 150 ms at most); the details' stock comes
+#: round after about as many (1,001 / 16 a chapter), so what lies further back may too.
+PLAYED = 60
 
 Choices = Callable[[ChapterBrief], list[str]]
 
 
-def earlier_briefs(brief: ChapterBrief) -> Iterator[ChapterBrief]:
+def earlier_briefs(brief: ChapterBrief) -> list[ChapterBrief]:
     """The briefs of the chapters before `brief`'s, as its outline gives them (at most the
-    PLAYED last), each with the outline entries before it as the chapters confirmed."""
+    PLAYED last), each with the outline entries before it as the chapters confirmed; kept for
+    the book's next look (one chapter's banks look at them all, `_BOOKS`)."""
+    key = (id(brief.bible), brief.number, brief.novel_id, brief.language)
+    kept = _BOOKS.get(key)
+    if kept is not None and kept[0] is brief.bible:
+        return kept[1]
     chapters = chapter_outline(brief.bible.outline)[: max(brief.number - 1, 0)]
-    for number, title, summary in chapters[-PLAYED:]:
-        earlier = tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1])
-        yield ChapterBrief(
-            brief.novel_id, number, title, summary, brief.language, brief.bible, earlier
+    briefs = [
+        ChapterBrief(
+            brief.novel_id,
+            number,
+            title,
+            summary,
+            brief.language,
+            brief.bible,
+            tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1]),
         )
+        for number, title, summary in chapters[-PLAYED:]
+    ]
+    if len(_BOOKS) >= 64:
+        _BOOKS.clear()
+    _BOOKS[key] = (brief.bible, briefs)
+    return briefs
+
+
+#: The earlier briefs of the chapters drafted last, by their bible (held, so its id is its
+#: own) and number: the banks of one chapter read the same earlier chapters, and their casts
+#: (`chapter_cast.read_cast`, kept by brief) are read once.
+_BOOKS: dict[tuple[int, int, UUID, str], tuple[NovelBible, list[ChapterBrief]]] = {}
 
 
 class _Said:
