@@ -37,7 +37,7 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     zh = brief.language == "zh"
     slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
     asked = [*cast.scenes, *_asked_beats(cast, words, slots, zh)]
-    core = [_core(brief)] if brief.summary else []
+    core = [told for told in [_core(brief)] if told] if brief.summary else []
     # A meeting, a turn or a close the book has said all of is left out (not said again).
     meeting = [told for told in [_meeting(brief)] if told]
     turn = [told for told in [_turn(brief, cast.hero, words)] if told]
@@ -50,9 +50,11 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     short = len(fixed) + len(meeting) + len(asked) + len(turn) < 4
     filler = [told for told in [chapter_book.once(brief, _rules)] if told and short]
     beats = [*fixed, *meeting, *asked, *filler, *turn, *close]
-    # Still short (a book that has said all its banks): a moment of the details' stock
+    # Still short (a book that has said all its banks): moments of the details' stock
     # (`_moment`: each beat of a book its own).
-    return ([*beats, _moment(brief, len(beats))] if len(beats) < MIN_BEATS else beats)[:MAX_BEATS]
+    while len(beats) < MIN_BEATS:
+        beats.append(_moment(brief, len(beats)))
+    return beats[:MAX_BEATS]
 
 
 def _details(beats: int, index: int) -> tuple[int, int]:
@@ -73,18 +75,30 @@ def _moment(brief: ChapterBrief, index: int) -> str:
     )
 
 
-def _core(brief: ChapterBrief) -> str:
-    """The outline entry as a beat; an entry that says an earlier one's beat again with a
-    clause of its own (a long outline's later rounds) is told by that clause alone: the beat
-    is told in its first chapter, not again (issue 70)."""
+def _core(brief: ChapterBrief) -> str | None:
+    """The outline entry as a beat. An entry that opens as an earlier one does (a long
+    outline's later rounds of its beats) is told by the clause it adds, and not at all when
+    an earlier entry has that clause too: what the book told is not told again (issue 70)."""
     words, summary = words_for(brief), brief.summary
-    for before in chapter_book.earlier_briefs(brief):
-        base = before.summary.rstrip("。.!！?？ ")
-        rest = summary[len(base) :].lstrip(" ,，;；") if summary.startswith(base) else ""
-        if base and rest:
-            rest = rest[4:] if rest.startswith("and ") else rest
-            return sentence(cap(rest), words)
-    return sentence(summary, words)
+    told = [before.summary for before in chapter_book.earlier_briefs(brief)]
+    shared = max((_common(summary, other) for other in told), default=0)
+    if shared < chapter_book.RUN:
+        return sentence(summary, words)
+    cut = max(summary.rfind(mark, 0, shared + 1) for mark in (", ", "\uff0c", "; ", "\uff1b"))
+    rest = summary[cut:].lstrip(" ,;\uff0c\uff1b") if cut > 0 else ""
+    rest = rest[4:] if rest.startswith("and ") else rest
+    key = rest.rstrip("\u3002.!?\uff01\uff1f ").lower()
+    if not key or any(key in other.lower() for other in told):
+        return None
+    return sentence(cap(rest), words)
+
+
+def _common(one: str, other: str) -> int:
+    """The length of the opening `one` and `other` share."""
+    return next(
+        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
+        min(len(one), len(other)),
+    )
 
 
 def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) -> str | None:
@@ -177,11 +191,12 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     if index == 0:  # one gesture a chapter, once in a book
         parts.append(chapter_book.once(brief, _gestures) or "")
     first, count = _details(len(beats), index)
-    if index == len(beats) - 1 and beats[index] == _moment(brief, index):
+    if len(beats) <= MIN_BEATS and beats[index] == _moment(brief, index):
         first, count = first + 1, count - 1  # the moment is the first of its paragraph's
     for turn in range(16 * brief.number + first, 16 * brief.number + first + count):
         parts.append(fill(_three(words.details, turn), zh, who=who))
-    parts.append(_talk(brief, cast, beats, index, here))
+    # The line's opening follows the details as their next would (`_talk`).
+    parts.append(_talk(brief, (beats, index), here, 16 * brief.number + first + count))
     if index == len(beats) - 1:
         parts.append(chapter_book.once(brief, _hooks) or "")
     return ("" if zh else " ").join(part for part in parts if part)
@@ -245,16 +260,21 @@ def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
     return next((person for person in cast.people[1:] if names and person.name == names[0]), None)
 
 
-def _talk(brief: ChapterBrief, cast: Cast, beats: list[str], index: int, here: str) -> str:
+def _talk(brief: ChapterBrief, beat: tuple[list[str], int], here: str, after: int) -> str:
     """A line the beat's other character says to the hero, or nothing: the n-th line of the
-    chapter is drawn by the chapter's number (no line said in two chapters of a book)."""
+    chapter is drawn by the chapter's number (no line said in two chapters of a book), its
+    opening by `after`, the details' turn it follows (so the seam of the last detail and the
+    line is the book's own, as the details' seams are)."""
+    (beats, index), cast = beat, read_cast(brief)
     words, zh = words_for(brief), brief.language == "zh"
     speaker = _speaker(beats[index], cast, zh)
     if speaker is None:
         return ""
     spoken = sum(1 for beat in beats[:index] if _speaker(beat, cast, zh) is not None)
-    line = fill(_three(words.speech, 4 * brief.number + min(spoken, 3)), zh, hero=cast.hero.name,
-                place=here)  # fmt: skip
+    turn = 4 * brief.number + min(spoken, 3)
+    opening, middle, end = words.speech
+    said = opening[after % len(opening)] + _three((middle, end), turn)
+    line = fill(said, zh, hero=cast.hero.name, place=here)
     if not zh and line.endswith("."):
         line = line[:-1] + ","  # “..., ” she says.
     return fill(words.said, zh, line=line, who=speaker.name)
