@@ -17,8 +17,8 @@ from infinite_scribe.domain.passages import MIN_PASSAGE, folded
 
 #: The earlier chapters played again: a bound on the cost of a chapter late in a long book
 #: (about 2.5 ms an earlier chapter, all banks: 150 ms at most); the details' stock comes
-#: round after about as many (1,001 / 16 a chapter), so what lies further back may too.
-PLAYED = 60
+#: round after about as many (1,001 / 20 a chapter), so what lies further back may too.
+PLAYED = 50
 
 Choices = Callable[[ChapterBrief], list[str]]
 

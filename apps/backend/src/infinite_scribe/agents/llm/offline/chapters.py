@@ -23,9 +23,12 @@ from infinite_scribe.agents.llm.offline.chapter_cast import (
     words_for,
 )
 from infinite_scribe.agents.llm.offline.chapter_words import ChapterWords
-from infinite_scribe.domain.chapter_brief import ChapterBrief
+from infinite_scribe.domain import passages
+from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 
 MIN_BEATS, MAX_BEATS = 4, 8
+#: The details a chapter may have: `_three`'s 1,001 sentences last a book of 50 chapters.
+SLOTS = 20
 _MAX_BEAT = 1000
 
 
@@ -59,8 +62,8 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
 
 def _details(beats: int, index: int) -> tuple[int, int]:
     """(first, count) of the details of a chapter's paragraph `index` of `beats`, among its
-    16 (`_three`, by 16 x the chapter's number + these): fewer beats, more details each."""
-    count = 4 if beats <= 4 else 3 if beats == 5 else 2
+    SLOTS (`_three`, by SLOTS x the chapter's number + these): fewer beats, more each."""
+    count = 5 if beats <= 4 else 4 if beats == 5 else 3 if beats == 6 else 2
     return count * index, count
 
 
@@ -71,7 +74,9 @@ def _moment(brief: ChapterBrief, index: int) -> str:
     first, _ = _details(index + 1, index)
     who = read_cast(brief).hero.name
     return fill(
-        _three(words_for(brief).details, 16 * brief.number + first), brief.language == "zh", who=who
+        _three(words_for(brief).details, SLOTS * brief.number + first),
+        brief.language == "zh",
+        who=who,
     )
 
 
@@ -164,10 +169,23 @@ def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str | None:
     zh = brief.language == "zh"
     if not hero.motivation or brief.number > 1:
         return chapter_book.once(brief, _turns)
-    motivation = sentence(hero.motivation, words)
+    motivation = sentence(_untold(hero.motivation, brief), words)
     if not zh and motivation.startswith("To "):
         motivation = "to " + motivation[3:]
     return fill(words.turn, zh, hero=hero.name, motivation=motivation)
+
+
+def _untold(text: str, brief: ChapterBrief) -> str:
+    """`text` without the passages the outline's later entries say (their first two words
+    kept): an outline that says "the truth about X" later is not quoted in the first chapter."""
+    zh, entries = brief.language == "zh", chapter_outline(brief.bible.outline)[brief.number :]
+    for said in {p.quote for _, _, summary in entries for p in passages.shared(text, summary)}:
+        at = text.find(said)
+        if not zh and at > 0 and text[at - 1].isalnum() and " " in said:
+            said = said.split(" ", 1)[1]  # from the first whole word
+        kept = said[:2] if zh else " ".join(said.split()[:2])
+        text = text.replace(said, kept)
+    return text
 
 
 def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
@@ -193,10 +211,9 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     first, count = _details(len(beats), index)
     if len(beats) <= MIN_BEATS and beats[index] == _moment(brief, index):
         first, count = first + 1, count - 1  # the moment is the first of its paragraph's
-    for turn in range(16 * brief.number + first, 16 * brief.number + first + count):
+    for turn in range(SLOTS * brief.number + first, SLOTS * brief.number + first + count):
         parts.append(fill(_three(words.details, turn), zh, who=who))
-    # The line's opening follows the details as their next would (`_talk`).
-    parts.append(_talk(brief, (beats, index), here, 16 * brief.number + first + count))
+    parts.append(_talk(brief, beats, index, here))
     if index == len(beats) - 1:
         parts.append(chapter_book.once(brief, _hooks) or "")
     return ("" if zh else " ").join(part for part in parts if part)
@@ -260,24 +277,30 @@ def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
     return next((person for person in cast.people[1:] if names and person.name == names[0]), None)
 
 
-def _talk(brief: ChapterBrief, beat: tuple[list[str], int], here: str, after: int) -> str:
-    """A line the beat's other character says to the hero, or nothing: the n-th line of the
-    chapter is drawn by the chapter's number (no line said in two chapters of a book), its
-    opening by `after`, the details' turn it follows (so the seam of the last detail and the
-    line is the book's own, as the details' seams are)."""
-    (beats, index), cast = beat, read_cast(brief)
-    words, zh = words_for(brief), brief.language == "zh"
+def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
+    """A line the beat's other character says to the hero, or nothing: the book's p-th line
+    (4 a chapter) is its opening, middle and end by `_line`: no line, and no opening with its
+    middle, said twice in a book of 30 chapters (issue 70)."""
+    cast, words, zh = read_cast(brief), words_for(brief), brief.language == "zh"
     speaker = _speaker(beats[index], cast, zh)
     if speaker is None:
         return ""
     spoken = sum(1 for beat in beats[:index] if _speaker(beat, cast, zh) is not None)
-    turn = 4 * brief.number + min(spoken, 3)
-    opening, middle, end = words.speech
-    said = opening[after % len(opening)] + _three((middle, end), turn)
-    line = fill(said, zh, hero=cast.hero.name, place=here)
-    if not zh and line.endswith("."):
+    line = fill(_line(words.speech, 4 * brief.number + min(spoken, 3)), zh,
+                hero=cast.hero.name, place=here)  # fmt: skip
+    if not zh and line.endswith(".") and words.said.startswith("“{line}"):
         line = line[:-1] + ","  # “..., ” she says.
     return fill(words.said, zh, line=line, who=speaker.name)
+
+
+def _line(banks: tuple[tuple[str, ...], ...], number: int) -> str:
+    """Line `number`: the opening by its rest after the openings' count, the middle by its
+    quotient, the end by its rest after the ends' count: an opening and a middle (a
+    passage, with "X says: “") come round after openings x middles lines (12 x 11 in
+    English), a middle and an end too (the ends outnumber the openings)."""
+    openings, middles, ends = banks
+    middle = middles[number // len(openings) % len(middles)]
+    return openings[number % len(openings)] + middle + ends[number % len(ends)]
 
 
 def _described(place: str, description: str, words: ChapterWords, zh: bool) -> str:
