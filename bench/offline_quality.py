@@ -8,6 +8,8 @@ Printed per language and in total:
   place, time and object of the idea in each stage's content and in the first three chapters;
 - invented: cast names the writer did not give standing where a name they gave is missing
   (a named rival replaced by a bank name), or sharing a word with one of theirs ("Ada Voss");
+- rival_missed: ideas whose named rival (the one a word marks: "nemesis", 宿敌) is not the
+  antagonist's card, under that name (no title in it);
 - fragments: locations, names and titles that are neither the writer's words (verbatim, with
   no verb in them) nor the fixed stock's site names;
 - repeats: sentences said twice in a chapter, paragraphs in two chapters, lines of dialogue
@@ -302,6 +304,8 @@ def measure() -> dict[str, Any]:
         figures["kept"] += found
         figures["items"] += total
         figures["invented"] += invented(idea, confirmed)
+        antagonist = confirmed["CHARACTERS"]["characters"][1]["name"]
+        figures["rival_missed"] += int("rival" in idea and antagonist != idea["rival"])
         figures["fragments"] += fragments(idea, confirmed, drafted)
         figures.update(repeats(chapters, confirmed["WORLDVIEW"]["rules"]))
         figures.update(untrue(idea, session, confirmed, drafted))

@@ -37,7 +37,6 @@ from _services import fresh_database
 from infinite_scribe.application.command_results import Receipt
 from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.persistence.database import (
     WRITE_POOL_SIZE,
@@ -76,9 +75,8 @@ class Figures:
 
 
 def _receipt(session: uuid.UUID) -> Receipt:
-    """A keyed command's record, as the API's command route makes it (a fixed answer)."""
-    answer = StoredResponse(202, [("content-type", "application/json")], b'{"ok":true}')
-    return Receipt(f"user:{session}", f"key-{uuid.uuid4()}", "fingerprint", 86_400.0, answer)
+    """A keyed command's key, as the API's command route makes it (kept in its inbox row)."""
+    return Receipt(f"user:{session}", f"key-{uuid.uuid4()}", "fingerprint")
 
 
 async def _pool_pids(pool: asyncpg.Pool, size: int, counter: list[int]) -> list[int]:

@@ -56,11 +56,13 @@ async def test_concurrent_commands_with_one_key_run_once(
     assert set(statuses) <= {202, 409}
     command_ids = {r.json()["command_id"] for r in replies if r.status_code == 202}
     assert command_ids == {executed[0].json()["command_id"]}
+    # A replay is the first answer, byte for byte (the inbox row is the key's record).
+    assert {r.content for r in replies if r.status_code == 202} == {executed[0].content}
     inbox = await pool.fetchval("SELECT count(*) FROM command_inbox WHERE session_id = $1", session)
     assert inbox == 1
 
 
-async def test_a_keyed_command_stores_its_answer_with_its_write(
+async def test_a_keyed_command_keeps_its_key_in_its_inbox_row(
     http: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     session = await new_session(http)
@@ -70,16 +72,18 @@ async def test_a_keyed_command_stores_its_answer_with_its_write(
         http, session, "SubmitFeedback", {"feedback": "x"}, **{"X-Idempotency-Key": key}
     )
     assert early.status_code == 409  # refused: nothing stored, the key stays free
-    assert await pool.fetchval("SELECT count(*) FROM idempotency_cache WHERE key = $1", key) == 0
+    assert (
+        await pool.fetchval("SELECT count(*) FROM command_inbox WHERE idempotency_key = $1", key)
+        == 0
+    )
     first = await command(http, session, "ConfirmStage", confirm, **{"X-Idempotency-Key": key})
     assert first.status_code == 200 and "idempotent-replayed" not in first.headers
     row = await pool.fetchrow(
-        "SELECT state::text AS state, lease_expires_at, response_status, response_body "
-        "FROM idempotency_cache WHERE key = $1",
-        key,
+        "SELECT id, request_fingerprint FROM command_inbox WHERE idempotency_key = $1", key
     )
-    assert row is not None and row["state"] == "COMPLETED" and row["lease_expires_at"] is None
-    assert (row["response_status"], bytes(row["response_body"])) == (200, first.content)
+    assert row is not None and str(row["id"]) == first.json()["command_id"]
+    assert row["request_fingerprint"]  # the record: one row, no idempotency_cache row
+    assert await pool.fetchval("SELECT count(*) FROM idempotency_cache WHERE key = $1", key) == 0
     again = await command(http, session, "ConfirmStage", confirm, **{"X-Idempotency-Key": key})
     assert again.status_code == 200 and again.content == first.content
     assert again.headers["idempotent-replayed"] == "true"
@@ -92,3 +96,45 @@ async def test_a_keyed_command_stores_its_answer_with_its_write(
         "SELECT count(*) FROM domain_events WHERE aggregate_id = $1", str(session)
     )
     assert events == 2  # Created, StageConfirmed: the replays wrote nothing
+
+
+async def test_a_commands_key_is_the_users_on_every_route(
+    http: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    """The key is scoped to the user (the contract): a command's key sent to another session,
+    or to another route, answers 422 and runs nothing; an async command's repeat names its
+    task as the first answer did."""
+    first_session, second_session = await new_session(http), await new_session(http)
+    key = f"concept-{uuid.uuid4()}"
+    first = await command(
+        http, first_session, "RequestConceptGeneration", {}, **{"X-Idempotency-Key": key}
+    )
+    assert first.status_code == 202 and "task_id" in first.json()
+    again = await command(
+        http, first_session, "RequestConceptGeneration", {}, **{"X-Idempotency-Key": key}
+    )
+    assert (again.status_code, again.content) == (202, first.content)
+    assert again.headers["location"] == first.headers["location"]
+    elsewhere = await command(
+        http, second_session, "RequestConceptGeneration", {}, **{"X-Idempotency-Key": key}
+    )
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["error_code"] == "IDEMPOTENCY_KEY_REUSED"
+    created = await http.post(BASE, json={}, headers={"X-Idempotency-Key": key})
+    assert created.status_code == 422 and created.json()["error_code"] == "IDEMPOTENCY_KEY_REUSED"
+    inbox = await pool.fetchval(
+        "SELECT count(*) FROM command_inbox WHERE session_id = $1", second_session
+    )
+    assert inbox == 0
+
+
+async def test_a_routes_key_refuses_a_command(http: httpx.AsyncClient) -> None:
+    """The other way round: a key another route answered is refused to a command (422)."""
+    key = f"create-{uuid.uuid4()}"
+    created = await http.post(BASE, json={}, headers={"X-Idempotency-Key": key})
+    assert created.status_code == 201
+    session = created.json()["session_id"]
+    refused = await command(
+        http, session, "RequestConceptGeneration", {}, **{"X-Idempotency-Key": key}
+    )
+    assert refused.status_code == 422 and refused.json()["error_code"] == "IDEMPOTENCY_KEY_REUSED"

@@ -15,7 +15,7 @@ EXPECTED_INDEXES = {
     "idx_domain_events_aggregate",
     "uq_domain_events_aggregate_version",
     "idx_command_inbox_unique_pending_command",
-    "uq_command_inbox_session_idempotency_key",
+    "uq_command_inbox_user_idempotency_key",
     "idx_async_tasks_status_type",
     "idx_event_outbox_pending",
     "idx_flow_resume_handles_unique_correlation",

@@ -11,10 +11,10 @@ from typing import Any
 import asyncpg
 import pytest
 
+from infinite_scribe.application.ports.storage import InboxConflict
 from infinite_scribe.application.ports.writes import (
-    IdempotencyKeyTaken,
-    IdempotencyRecord,
     InboxEntry,
+    LedgerRow,
     NewSession,
     NewTask,
     SnapshotSave,
@@ -23,7 +23,11 @@ from infinite_scribe.application.ports.writes import (
 )
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.genesis import GenesisState
-from infinite_scribe.persistence.errors import IDEMPOTENCY_RECORD_KEY, PENDING_COMMAND_INDEX
+from infinite_scribe.persistence.errors import (
+    IDEMPOTENCY_KEY_INDEX,
+    LEDGER_KEY,
+    PENDING_COMMAND_INDEX,
+)
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes import (
     composer as composer_module,
@@ -128,26 +132,29 @@ async def test_a_moved_snapshot_refuses_the_whole_write(pool: asyncpg.Pool) -> N
     await uow.close()
 
 
-async def test_a_live_idempotency_record_refuses_the_write_and_an_expired_one_is_taken(
+async def test_a_keyed_commands_inbox_row_holds_the_users_key_on_every_session(
     pool: asyncpg.Pool,
 ) -> None:
-    state = await _session(pool)
+    """The key's record is the inbox row (decision 7204): the fingerprint is stored with it, the
+    user's other session cannot take the key, another user can."""
+    state, other = await _session(pool), await _session(pool)
     uow = unit_of_work(pool, WriteComposer(TEST_TOPIC))
-    record = IdempotencyRecord(
-        "user:x", f"k-{uuid.uuid4()}", "fp", 202, [("content-type", "application/json")],
-        b'{"a":1}', 60,
-    )  # fmt: skip
-    first = Write(idempotency=record, inbox=_entry(state, "COMPLETED"))
-    await uow.writes.write(first)
-    with pytest.raises(IdempotencyKeyTaken):
-        await uow.writes.write(Write(idempotency=record, inbox=_entry(state, "COMPLETED")))
-    assert (await _counts(pool, state))[2] == 1
-    await pool.execute(
-        "UPDATE idempotency_cache SET expires_at = now() - interval '1 second' WHERE key = $1",
-        record.key,
+    keyed = replace(_entry(state, "COMPLETED"), request_fingerprint="fp-1")
+    await uow.writes.write(Write(inbox=keyed))
+    stored = await pool.fetchval(
+        "SELECT request_fingerprint FROM command_inbox WHERE id = $1", keyed.command_id
     )
-    await uow.writes.write(Write(idempotency=record, inbox=_entry(state, "COMPLETED")))
-    assert (await _counts(pool, state))[2] == 2
+    assert stored == "fp-1"
+    second_session = await _session(pool)
+    theirs = replace(
+        _entry(second_session), user_id=state.user_id, idempotency_key=keyed.idempotency_key
+    )
+    with pytest.raises(InboxConflict) as refused:
+        await uow.writes.write(Write(inbox=theirs))
+    assert refused.value.constraint == IDEMPOTENCY_KEY_INDEX
+    stranger = replace(_entry(other), idempotency_key=keyed.idempotency_key)
+    await uow.writes.write(Write(inbox=stranger))  # another user's key of the same name
+    assert (await _counts(pool, second_session))[2] == 0
     await uow.close()
 
 
@@ -164,11 +171,11 @@ class NotedInbox(InboxPart):
             (
                 "inbox",
                 "INSERT INTO command_inbox (id, session_id, error_message, user_id, command_type, "
-                "idempotency_key, correlation_id, payload, status)\n"
+                "idempotency_key, correlation_id, payload, status, request_fingerprint)\n"
                 f"VALUES ({p('id')}::uuid, {p('session_id')}::uuid, {p('note')}::text, "
                 f"{p('user_id')}::uuid, {p('command_type')}::text, {p('idempotency_key')}::text, "
-                f"{p('id')}::uuid, {p('payload')}::jsonb, {p('status')}::command_status) "
-                "RETURNING 1",
+                f"{p('id')}::uuid, {p('payload')}::jsonb, {p('status')}::command_status, "
+                f"{p('request_fingerprint')}::text) RETURNING 1",
             )
         ]
 
@@ -229,21 +236,21 @@ async def test_parameters_bind_by_name_when_a_part_gains_a_column(pool: asyncpg.
 async def test_the_first_refusal_by_rank_wins_whatever_the_order_in_the_text(
     pool: asyncpg.Pool,
 ) -> None:
-    """A live idempotency record, a pending twin and a moved snapshot at once: the record is
+    """A repeated ledger row, a pending twin and a moved snapshot at once: the ledger is
     reported (its rank is first) with the parts in rank order and with their text reversed."""
     state = await _session(pool)
     composer = WriteComposer(TEST_TOPIC)
-    record = IdempotencyRecord("user:x", f"k-{uuid.uuid4()}", "fp", 202, [], b"{}", 60)
-    await composer.write(pool, Write(idempotency=record, inbox=_entry(state)))
+    ledger = LedgerRow(f"consumer-{uuid.uuid4()}", uuid.uuid4())
+    await composer.write(pool, Write(ledger=ledger, inbox=_entry(state)))
     twin = replace(_entry(state), command_type="SubmitFeedback")
-    refused = Write(idempotency=record, inbox=twin, snapshot=SnapshotSave(7, state))
+    refused = Write(ledger=ledger, inbox=twin, snapshot=SnapshotSave(7, state))
     for parts in (composer.parts(refused), composer.parts(refused)[::-1]):
         with pytest.raises(asyncpg.UniqueViolationError) as raised:
             await write_statement.run(pool, parts)
-        assert raised.value.constraint_name == IDEMPOTENCY_RECORD_KEY
-    without_record = [part for part in composer.parts(refused) if part.part != "idempotency"]
+        assert raised.value.constraint_name == LEDGER_KEY
+    without_ledger = [part for part in composer.parts(refused) if part.part != "ledger"]
     with pytest.raises(asyncpg.UniqueViolationError) as raised:
-        await write_statement.run(pool, without_record[::-1])
+        await write_statement.run(pool, without_ledger[::-1])
     assert raised.value.constraint_name == PENDING_COMMAND_INDEX
     assert (await _counts(pool, state))[2] == 1
 

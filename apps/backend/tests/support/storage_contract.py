@@ -22,8 +22,6 @@ from infinite_scribe.application.ports.storage import InboxConflict
 from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
     EventAlreadyStored,
-    IdempotencyKeyTaken,
-    IdempotencyRecord,
     InboxEntry,
     LedgerRow,
     NewSession,
@@ -79,10 +77,6 @@ def _entry(state: GenesisState, key: str | None = None, status: str = "RECEIVED"
     )  # fmt: skip
 
 
-def _record(key: str, ttl: float = 60) -> IdempotencyRecord:
-    return IdempotencyRecord("user:x", key, "fp", 202, [], b"{}", ttl)
-
-
 def _moved(state: GenesisState, old_version: int) -> SnapshotSave:
     """The move of `state` from `old_version` (stale when the snapshot is elsewhere)."""
     return SnapshotSave(old_version, replace(state, version=old_version + 1))
@@ -104,7 +98,10 @@ async def test_a_stale_snapshot_is_a_version_conflict_and_writes_nothing(storage
         await storage.write(stale)
     assert await _events(storage, state) == 0 and await _version(storage, state) == 1
     assert (
-        await storage.queries.existing(state.session_id, stale.inbox.idempotency_key, "x") is None
+        await storage.queries.existing(
+            state.session_id, state.user_id, stale.inbox.idempotency_key, "x"
+        )
+        is None
     )  # type: ignore[union-attr]
     await storage.write(Write(events=[_event(state, 2)], snapshot=_moved(state, 1)))
     assert await _version(storage, state) == 2
@@ -126,7 +123,9 @@ async def test_a_pending_twin_and_a_repeated_key_are_refused_by_the_inbox(storag
         await storage.write(Write(inbox=_entry(state)))
     with pytest.raises(InboxConflict):  # the same key, even when no longer pending
         await storage.write(Write(inbox=replace(_entry(state, "k1"), status="COMPLETED")))
-    found = await storage.queries.existing(state.session_id, "k1", "RequestConceptGeneration")
+    found = await storage.queries.existing(
+        state.session_id, state.user_id, "k1", "RequestConceptGeneration"
+    )
     assert found is not None and found.command_id == first.command_id and found.same_key
 
 
@@ -141,20 +140,31 @@ async def test_a_duplicate_command_is_refused_through_the_service(storage: Stora
     assert await _events(storage, state) == 1
 
 
-async def test_a_live_key_is_in_use_and_an_expired_one_is_taken_over(storage: Storage) -> None:
-    state = await _session(storage)
+async def test_a_keyed_commands_inbox_row_is_its_keys_record(storage: Storage) -> None:
+    """The key is the user's (decision 7204): the command's row is found from any of the
+    user's sessions with its fingerprint and first answer's ids; another user's is not."""
+    state, stranger = await _session(storage), await _session(storage)
+    mine_too = replace(state, session_id=uuid.uuid4())
+    await storage.write(Write(session=NewSession(mine_too.session_id, state.user_id, 1)))
     key = f"k-{uuid.uuid4()}"
-    await storage.write(Write(idempotency=_record(key)))
-    with pytest.raises(IdempotencyKeyTaken):
-        await storage.write(Write(idempotency=_record(key), events=[_event(state, 2)]))
-    assert await _events(storage, state) == 0
-    lookup = KeyLookup("user:x", key)
-    target = await storage.queries.command_target(state.session_id, state.user_id, lookup)
-    assert target.record is not None and target.record.fingerprint == "fp"
-    expired = f"k-{uuid.uuid4()}"
-    await storage.write(Write(idempotency=_record(expired, ttl=0)))
-    await storage.write(Write(idempotency=_record(expired), events=[_event(state, 2)]))
-    assert await _events(storage, state) == 1
+    keyed = replace(_entry(state, key, "COMPLETED"), request_fingerprint="fp")
+    await storage.write(Write(inbox=keyed))
+    lookup = KeyLookup(f"user:{state.user_id}", key)
+    for session in (state.session_id, mine_too.session_id):
+        target = await storage.queries.command_target(session, state.user_id, lookup)
+        record = target.record
+        assert record is not None and record.fingerprint == "fp" and record.response is None
+        assert record.command is not None and record.command.command_id == keyed.command_id
+        assert record.command.aggregate_id == state.session_id
+    theirs = await storage.queries.command_target(
+        stranger.session_id, stranger.user_id, KeyLookup(f"user:{stranger.user_id}", key)
+    )
+    assert theirs.record is None and theirs.snapshot is not None
+    with pytest.raises(InboxConflict):
+        await storage.write(Write(inbox=_entry(mine_too, key)))
+    await storage.write(Write(inbox=_entry(stranger, key)))  # another user's key of that name
+    unkeyed = await storage.queries.command_target(state.session_id, state.user_id, None)
+    assert unkeyed.record is None and unkeyed.snapshot is not None
 
 
 async def test_a_stored_event_and_a_repeated_ledger_row_are_refused(storage: Storage) -> None:
@@ -204,11 +214,10 @@ async def test_two_refusals_at_once_report_the_first_part(storage: Storage) -> N
     """Each pair below is refused by two parts; the one reported is the earlier of
     `PART_ORDER` (a reordering of the parts, or a planner's whim, fails this)."""
     state = await _session(storage)
-    key, message, event = f"k-{uuid.uuid4()}", uuid.uuid4(), _event(state, 2)
+    message, event = uuid.uuid4(), _event(state, 2)
     pending = _entry(state, "held")
     await storage.write(
         Write(
-            idempotency=_record(key),
             ledger=LedgerRow("agents", message),
             inbox=pending,
             events=[event],
@@ -218,12 +227,12 @@ async def test_two_refusals_at_once_report_the_first_part(storage: Storage) -> N
     stale = _moved(state, 1)  # the snapshot is at version 2 now
     twin = _entry(state)  # the same type as `pending`, which is still pending
     cases: list[tuple[Write, type[Exception]]] = [
-        (Write(idempotency=_record(key), inbox=twin), IdempotencyKeyTaken),
+        (Write(ledger=LedgerRow("agents", message), inbox=twin), AlreadyProcessed),
         (Write(ledger=LedgerRow("agents", message), events=[event]), AlreadyProcessed),
         (Write(inbox=twin, events=[_event(state, 2)]), InboxConflict),
         (Write(inbox=twin, snapshot=stale), InboxConflict),
         (Write(events=[replace_version(event, 3)], snapshot=stale), EventAlreadyStored),
-        (Write(idempotency=_record(key), snapshot=stale), IdempotencyKeyTaken),
+        (Write(ledger=LedgerRow("agents", message), snapshot=stale), AlreadyProcessed),
     ]
     for write, expected in cases:
         assert await _refusal(storage, write) is expected, write

@@ -3,9 +3,11 @@
 import pytest
 from pydantic import ValidationError
 
-from infinite_scribe.application.command_service import spec_for
+from infinite_scribe.application.command_service import REGISTRY
 from infinite_scribe.domain.commands import ConfirmStage, RequestConceptGeneration, storable_json
 from infinite_scribe.domain.errors import InvalidPayload, UnknownCommand
+
+spec_for = REGISTRY.spec_for
 
 
 def nested(depth: int) -> object:

@@ -9,6 +9,8 @@ import time
 import uuid
 from typing import Any
 
+import pytest
+
 from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.agents.continuity.handler import CheckThreads, NovelChecks
 from infinite_scribe.agents.continuity.redrive import MAX_REDRIVES, CheckRedrive
@@ -78,16 +80,20 @@ async def test_a_novel_waiting_on_its_check_holds_no_other_novel() -> None:
     await checks.close()
 
 
+@pytest.mark.usefixtures("loop_clock")  # the retry's pause passes on the loop's clock
 async def test_a_failed_check_is_left_to_the_redrive_and_a_transient_one_retried() -> None:
     work = _Work()
     metrics = AgentMetrics()
     checks = NovelChecks(work, metrics, lambda e: isinstance(e, StorageUnavailable))  # type: ignore[arg-type]
     work.gates.setdefault("A", asyncio.Event()).set()
     work.fail = {1: [ValueError("poison")], 2: [StorageUnavailable("down")]}
+    loop = asyncio.get_running_loop()
+    began = loop.time()
     await checks.put(_event("A", 1))
     await checks.put(_event("A", 2))
     await asyncio.wait_for(asyncio.gather(*checks._tasks.values()), 10)
     assert work.done == [("A", 2)]
+    assert loop.time() - began >= 1.0  # the transient failure was retried after a pause
     assert metrics.continuity.labels("failed")._value.get() == 1
     await checks.close()
 

@@ -15,7 +15,6 @@ from infinite_scribe.application.command_service import (
 )
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.application.idempotency import StoredResponse
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import DuplicateCommand, InvalidState, NotFound
 from infinite_scribe.persistence.in_memory.adapters import (
@@ -88,26 +87,27 @@ async def test_refusals_write_nothing(app: App) -> None:
     assert len(app.db.tables.events) == events and not app.db.tables.inbox
 
 
-async def test_a_receipt_stores_the_answer_with_the_write_and_replays_it(app: App) -> None:
+async def test_a_keyed_command_keeps_its_key_in_its_inbox_row_and_answers_again(app: App) -> None:
     session = await app.session()
-
-    # The application says what the command will answer; the caller renders it (the API's
-    # HTTP answer) and the record stores that with the write.
-    prepared = app.commands.prepare(app.context, session, "ConfirmStage", CONFIRM)
-    rendered = StoredResponse(200, [("content-type", "text/plain")], repr(prepared.result).encode())
-    receipt = Receipt("user:x", "key-1", "fp-1", 60, rendered)
+    # The key and the request's fingerprint go into the command's own inbox row (decision
+    # 7204); a repeat is its first answer (the same ids, status and message), marked replayed.
+    prepared = app.commands.prepare(app.context, session, "ConfirmStage", CONFIRM, "key-1")
+    receipt = Receipt(f"user:{app.user}", "key-1", "fp-1")
     done = await app.commands.run(prepared, receipt)
-    assert done == prepared.result
-    stored = app.db.tables.keys[("user:x", "key-1")]["record"]
-    assert stored.body == repr(done).encode()
-    replay = await app.commands.execute(
-        app.context, session, "ConfirmStage", CONFIRM, receipt=receipt
+    assert done == prepared.result and not done.replayed
+    assert app.db.tables.inbox[done.command_id]["request_fingerprint"] == "fp-1"
+    again = await app.commands.execute(
+        app.context, session, "ConfirmStage", CONFIRM, "key-1", receipt=receipt
     )
-    assert replay.stored is not None and replay.stored.body == stored.body
+    assert again.first_answer and again.replayed and again.message == done.message
+    assert (again.command_id, again.status, again.task_id) == (done.command_id, "COMPLETED", None)
     with pytest.raises(KeyReused):
-        other = Receipt("user:x", "key-1", "fp-2", 60, rendered)
-        await app.commands.execute(app.context, session, "ConfirmStage", CONFIRM, receipt=other)
+        other = Receipt(f"user:{app.user}", "key-1", "fp-2")
+        await app.commands.execute(
+            app.context, session, "ConfirmStage", CONFIRM, "key-1", receipt=other
+        )
     assert (await app.sessions.state(session, app.user)).current_stage.value == "STORY_CONCEPTION"
+    assert len(app.db.tables.inbox) == 1
 
 
 async def test_the_agent_answer_finishes_the_task_once_and_registers_the_pause(app: App) -> None:

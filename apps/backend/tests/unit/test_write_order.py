@@ -8,7 +8,6 @@ import pytest
 
 from infinite_scribe.application.ports.writes import (
     PART_ORDER,
-    IdempotencyRecord,
     InboxEntry,
     LedgerRow,
     NewSession,
@@ -20,32 +19,31 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence.errors import (
     IDEMPOTENCY_KEY_INDEX,
-    IDEMPOTENCY_RECORD_KEY,
     LEDGER_KEY,
     PENDING_COMMAND_INDEX,
 )
 from infinite_scribe.persistence.in_memory import tables as memory_tables
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.genesis_parts import SNAPSHOT_VERSION_CHECK, SnapshotPart
-from infinite_scribe.persistence.writes.parts import IdempotencyPart, InboxPart
+from infinite_scribe.persistence.writes.parts import InboxPart
 from infinite_scribe.persistence.writes.statement import compile_parts
 from infinite_scribe.persistence.writes.task_parts import LedgerPart
 
 STATE = GenesisState(session_id=uuid.uuid4(), user_id=uuid.uuid4(), version=2)
 ENTRY = InboxEntry(uuid.uuid4(), STATE.session_id, STATE.user_id, "X", "k", {}, "RECEIVED")
-RECORD = IdempotencyRecord("s", "k", "fp", 200, [], b"", 60)
+LEDGER = LedgerRow("c", uuid.uuid4())
 
 
 def test_the_order_of_the_parts_is_the_order_of_writes_fields() -> None:
     assert PART_ORDER == (
-        "idempotency", "ledger", "session", "inbox", "events", "snapshot", "supersede",
+        "ledger", "session", "inbox", "events", "snapshot", "supersede",
         "novel", "restore", "proposal_input", "chapters", "story", "task", "task_finish",
         "flow_handle",
     )  # fmt: skip
     assert list(memory_tables._APPLIERS) == list(PART_ORDER)
-    write = Write(snapshot=SnapshotSave(1, STATE), inbox=ENTRY, idempotency=RECORD)
+    write = Write(snapshot=SnapshotSave(1, STATE), inbox=ENTRY, ledger=LEDGER)
     assert [type(part) for part in WriteComposer("t").parts(write)] == [
-        IdempotencyPart,
+        LedgerPart,
         InboxPart,
         SnapshotPart,
     ]
@@ -55,13 +53,11 @@ def test_the_guard_reports_refusals_by_rank_whatever_the_text_order() -> None:
     parts = [
         SnapshotPart(SnapshotSave(1, STATE)),
         InboxPart(ENTRY),
-        LedgerPart(LedgerRow("c", uuid.uuid4())),
-        IdempotencyPart(RECORD),
+        LedgerPart(LEDGER),
     ]
     sql = compile_parts(parts).sql
     guard = sql[sql.index("CASE") : sql.index("END AS refused")]
     named = [
-        IDEMPOTENCY_RECORD_KEY,
         LEDGER_KEY,
         IDEMPOTENCY_KEY_INDEX,
         PENDING_COMMAND_INDEX,
@@ -70,7 +66,7 @@ def test_the_guard_reports_refusals_by_rank_whatever_the_text_order() -> None:
     at = [guard.index(f"'{name}'") for name in named]
     assert at == sorted(at), guard
     # The snapshot's CTE comes first in the text: the guard does not follow the text.
-    assert sql.index("snapshot AS") < sql.index("idempotency AS")
+    assert sql.index("snapshot AS") < sql.index("ledger AS")
 
 
 def test_a_write_refuses_two_parts_that_move_the_same_rows() -> None:
@@ -96,9 +92,9 @@ def test_merged_keeps_its_parts_takes_the_others_and_adds_the_events() -> None:
     save = SnapshotSave(2, STATE)
     mine = Write(inbox=ENTRY, events=[first], snapshot=save)  # type: ignore[list-item]
     other = InboxEntry(uuid.uuid4(), STATE.session_id, STATE.user_id, "Y", "j", {}, "RECEIVED")
-    merged = mine.merged(Write(inbox=other, idempotency=RECORD, events=[second]))  # type: ignore[list-item]
+    merged = mine.merged(Write(inbox=other, ledger=LEDGER, events=[second]))  # type: ignore[list-item]
     assert merged.declared() == [
-        ("idempotency", RECORD),
+        ("ledger", LEDGER),
         ("inbox", other),
         ("events", (first, second)),
         ("snapshot", save),

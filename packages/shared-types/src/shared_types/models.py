@@ -67,6 +67,8 @@ class CommandInboxRow(TableModel):
     error_message: str | None = None
     created_at: datetime
     updated_at: datetime
+    #: The fingerprint of a keyed command's request: the row is its key's record (decision 7204).
+    request_fingerprint: str | None = None
 
 
 class AsyncTaskRow(TableModel):

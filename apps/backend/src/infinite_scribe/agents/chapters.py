@@ -59,12 +59,7 @@ class ChapterHandler:
                 self.metrics.skipped.inc()
                 return
             started = time.monotonic()
-            streaming = self.streaming
-            with (
-                streaming.heartbeats.running(job.task.task_id),
-                streaming.follows.watching(str(job.task.session_id)),
-                metering() as usage,
-            ):
+            with self.streaming.working(job.task), metering() as usage:
                 await self._attempts(delivery, job, usage)
             self.metrics.duration.observe(time.monotonic() - started)
 

@@ -13,7 +13,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ from infinite_scribe.agents.proposal_inputs import (
     request_record,
 )
 from infinite_scribe.application.agent_work import AgentWork, Job
+from infinite_scribe.application.ports.tasks import TaskRecord
 from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
@@ -83,6 +84,13 @@ class Streaming:
         throttle.on_close = self.follows.on_followed(stream, throttle.poke)
         return throttle
 
+    @contextlib.contextmanager
+    def working(self, task: TaskRecord) -> Iterator[None]:
+        """While `task` is worked on: its heartbeat, and its session's stream watched for a
+        follower (its drafts are sent once one follows)."""
+        with self.heartbeats.running(task.task_id), self.follows.watching(str(task.session_id)):
+            yield
+
 
 class GenerationHandler:
     """Handles one delivery; called concurrently for different sessions."""
@@ -121,11 +129,7 @@ class GenerationHandler:
                 self.metrics.skipped.inc()
                 return
             started = time.monotonic()
-            streaming = self.streaming
-            with (
-                streaming.heartbeats.running(job.task.task_id),
-                streaming.follows.watching(str(job.task.session_id)),
-            ):
+            with self.streaming.working(job.task):
                 await self._generate(delivery, job, cancelled)
         self.metrics.duration.observe(time.monotonic() - started)
 

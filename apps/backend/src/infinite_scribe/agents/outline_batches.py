@@ -16,7 +16,7 @@ from typing import Any
 from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest, InvalidOutput
 from infinite_scribe.application.agent_work import Job
-from infinite_scribe.application.ports.tasks import TaskQueries
+from infinite_scribe.application.ports.tasks import OutlinePart, TaskQueries
 from infinite_scribe.domain.outline_plan import OutlinePlan, wanted_chapters
 from infinite_scribe.domain.proposals import PlotOutlineProposal, Proposal
 from shared_types.enums import GenesisStage
@@ -34,8 +34,9 @@ class OutlineParts:
 
     async def save(self, part: int, content: Mapping[str, Any], chapters: int) -> None:
         progress = round(min(99.0, 100 * chapters / self.total), 2)
-        task = (self.job.task.task_id, progress)
-        await self.tasks.save_outline_part(self.job.task.session_id, self.plan, part, content, task)
+        task = self.job.task
+        kept = OutlinePart(task.session_id, self.plan, part, content, task.task_id, progress)
+        await self.tasks.save_outline_part(kept)
 
     async def forget(self) -> None:
         await self.tasks.forget_outline(self.job.task.session_id, self.plan)

@@ -136,20 +136,15 @@ async def command_reply(
     inline: InlineKey | None,
     commands: CommandService | None = None,
 ) -> Reply:
-    """Run the command (on `commands`: another aggregate's, else the sessions'); its answer.
-    A keyed one's record is the answer rendered here for the result the application says the
-    command will have, stored with the command's own write (decision 4000)."""
+    """Run the command (on `commands`: another aggregate's, else the sessions'); its answer,
+    rendered once. A keyed one's key is kept in its own inbox row (decision 7204): a repeat is
+    its first answer rendered again, the same bytes, with Idempotent-Replayed."""
     service = commands or services.commands
     command_type, payload = command
     if command_type == "RegenerateProposal":
         known_model(services.settings.models, payload)
     prepared = service.prepare(context, aggregate_id, command_type, payload, key)
-    receipt = None
-    if inline is not None:
-        response = answer(prepared.result)
-        receipt = Receipt(
-            inline.scope, inline.key, inline.fingerprint, inline.ttl_seconds, response
-        )
+    receipt = None if inline is None else Receipt(inline.scope, inline.key, inline.fingerprint)
     try:
         result = await service.run(prepared, receipt)
     except KeyReused:
@@ -160,9 +155,9 @@ async def command_reply(
         return key_in_use(busy.retry_after)
     if result.stored is not None:
         return replay_reply(result.stored)
-    # The answer rendered for the record is the answer, unless the inbox replayed another run.
-    ran = receipt is not None and result == prepared.result
-    stored = receipt.response if receipt is not None and ran else answer(result)
+    if result.first_answer:
+        return replay_reply(answer(result))
+    stored = answer(result)
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers]
     return stored.status, headers, stored.body
 

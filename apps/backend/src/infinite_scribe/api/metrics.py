@@ -16,12 +16,13 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.metrics import MetricsServer
+from infinite_scribe.runtime.series import Series
 from infinite_scribe.settings.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -56,36 +57,31 @@ class ApiMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.series = Series(self.registry)
         self.pool: Any = None
-        self.requests = Counter(
+        self.requests = self.series.counter(
             "api_requests",
             "HTTP requests answered, by route template and status",
             ["method", "route", "status"],
-            registry=self.registry,
         )
-        self.latency = Histogram(
+        self.latency = self.series.histogram(
             "api_request_duration_seconds",
             "From the request's arrival to the last byte of its answer",
             ["method", "route"],
             buckets=LATENCY_BUCKETS,
-            registry=self.registry,
         )
-        self.commands = Counter(
+        self.commands = self.series.counter(
             "api_commands",
             "Commands by type and outcome (received, completed, replayed or an error code)",
             ["command_type", "outcome"],
-            registry=self.registry,
         )
-        self.idempotency_replays = Counter(
-            "api_idempotency_replays",
-            "Requests answered from a stored Idempotency-Key response",
-            registry=self.registry,
+        self.idempotency_replays = self.series.counter(
+            "api_idempotency_replays", "Requests answered from a stored Idempotency-Key response"
         )
-        self.idempotency_conflicts = Counter(
+        self.idempotency_conflicts = self.series.counter(
             "api_idempotency_conflicts",
             "Idempotency-Key refusals: in_use (409) or reused for another request (422)",
             ["reason"],
-            registry=self.registry,
         )
         self.registry.register(PoolCollector(lambda: self.pool))
 

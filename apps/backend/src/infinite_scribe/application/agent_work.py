@@ -38,6 +38,7 @@ from infinite_scribe.domain.genesis import (
     failure_event_for,
     proposal_event_for,
 )
+from infinite_scribe.domain.history import PROVENANCE_FIELDS
 from infinite_scribe.domain.wishes import prompt_inputs, writer_wishes
 from shared_types import EventEnvelope, EventMetadata
 from shared_types.enums import GenesisStage, TaskStatus
@@ -310,20 +311,15 @@ def _pause_handle(job: Job, proposal: EventEnvelope) -> dict[str, Any]:
     }
 
 
+#: The provenance fields a generation reports; the provider, the inputs and what a replay
+#: replays are the worker's own.
+_REPORTED = tuple(f for f in PROVENANCE_FIELDS if f not in {"provider", "inputs", "replay_of"})
+
+
 def provenance_of(job: Job, provider: str, reported: Mapping[str, Any]) -> dict[str, Any]:
     """A proposal's provenance: what the generation reported (null where it did not), the
     provider that wrote it and the events its prompt used."""
-    fields = (
-        "model",
-        "prompt_version",
-        "tokens_in",
-        "tokens_out",
-        "tokens_counted",
-        "tokens_per_second",
-        "latency_ms",
-        "attempts",
-    )
-    found = {name: reported.get(name) for name in fields}
+    found = {name: reported.get(name) for name in _REPORTED}
     provenance = {"provider": provider, **found, "inputs": list(job.sources)}
     if job.is_replay:  # the proposal it was generated again from (issue 55)
         provenance["replay_of"] = str(job.request.payload.get("event_id"))

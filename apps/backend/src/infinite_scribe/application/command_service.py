@@ -1,11 +1,11 @@
 """Command handling: registry lookup -> payload validation -> one read -> decide -> one write
 (docs/command-api.md, docs/architecture.md "The write path").
 
-A command costs two round trips: the session (with a keyed command's idempotency record) read
+A command costs two round trips: the session (with a keyed command's key record) read
 in autocommit, then one statement in autocommit (batched with other commands' by the group
-commit, decision 5001) that writes the inbox row, the events, their
-outbox rows, the version-checked snapshot, the task of an async command and the idempotency
-record of a keyed one. A lost race (the snapshot moved, the version was taken) fails that
+commit, decision 5001) that writes the inbox row (a keyed command's key record too, decision
+7204), the events, their outbox rows, the version-checked snapshot and the task of an async
+command. A lost race (the snapshot moved, the version was taken) fails that
 statement as a whole and the command runs again; the inbox's unique indexes decide duplicates
 (409) and repeats. Only a command whose reaction needs locks (a reply that resumes a paused
 flow) opens a transaction, around its write and the reaction.
@@ -43,11 +43,7 @@ from infinite_scribe.application.ports.storage import (
     Transaction,
     UnitOfWork,
 )
-from infinite_scribe.application.ports.writes import (
-    IdempotencyKeyTaken,
-    NewTask,
-    Write,
-)
+from infinite_scribe.application.ports.writes import NewTask, Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.commands import CommandPayload
 from infinite_scribe.domain.errors import (
@@ -126,10 +122,6 @@ REGISTRY = CommandRegistry([GenesisCommands()])
 NOVEL_REGISTRY = CommandRegistry([NovelCommands()])
 
 
-def spec_for(command_type: str) -> CommandSpec:
-    return REGISTRY.spec_for(command_type)
-
-
 class CommandReaction(Protocol):
     """Runs in a command's transaction after its write (e.g. a reply resumes a paused flow,
     application/flow_replies.py); raising rolls the command back. `before` is the aggregate's
@@ -165,7 +157,7 @@ class _Refused:
 @dataclass(frozen=True)
 class PreparedCommand:
     """One command parsed and given its ids, before it runs: `result` is what it answers when
-    it runs (the API renders it for a keyed command's record before the write, decision 4000)."""
+    it runs."""
 
     context: RequestContext
     spec: CommandSpec
@@ -241,18 +233,17 @@ class CommandService:
         return PreparedCommand(context, spec, command, entry, task_id)
 
     async def run(self, prepared: PreparedCommand, receipt: Receipt | None = None) -> CommandResult:
-        """Run a prepared command; `receipt` is a keyed command's record, written with it."""
-        run = prepared if receipt is None else replace(prepared, receipt=receipt)
-        spec, entry = run.spec, run.entry
+        """Run a prepared command; `receipt` is a keyed command's key, kept in its inbox row."""
+        run = prepared
+        if receipt is not None:
+            keyed = replace(prepared.entry, request_fingerprint=receipt.fingerprint)
+            run = replace(prepared, receipt=receipt, entry=keyed)
 
         async def attempt(number: int) -> CommandResult:
             try:
                 return await self._run(run)
             except InboxConflict:
-                return await self._collided(spec, entry)
-            except IdempotencyKeyTaken as error:
-                # A twin with the same key wrote first: the next attempt reads its answer.
-                raise ConcurrencyConflict("The idempotency key was answered meanwhile") from error
+                return await self._collided(run)
 
         return await with_retries(attempt)
 
@@ -300,7 +291,8 @@ class CommandService:
             entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
         )
         if receipt is not None and target.record is not None:
-            return receipt.replay(target.record)
+            specs, spec = self.registry.specs, run.spec
+            return receipt.answer(target.record, lambda kind: specs.get(kind, spec).is_async)
         if target.archived:
             return _Archived(handler.aggregate_type)
         try:
@@ -316,7 +308,7 @@ class CommandService:
             state,
             decided,
             Origin(entry.command_id, entry.command_id, run.context.metadata()),
-            parts=Write(inbox=entry, idempotency=None if receipt is None else receipt.record),
+            parts=Write(inbox=entry),
             supersede_by=None if run.spec.is_async else entry.command_type,
         )
         if run.task_id is not None and change.events:
@@ -327,24 +319,32 @@ class CommandService:
         """The state refused the command; the inbox may know it better: a command with the
         same key ran already (replay it) or one of the same type is pending (409). Only
         refusals pay this read."""
-        row = await self.inbox.existing(
-            run.entry.aggregate_id, run.entry.idempotency_key, run.spec.command_type
-        )
+        row = await self._existing(run)
         if row is None:
             raise refusal
-        return self._replay_or_duplicate(run.spec, row)
+        return self._replay_or_duplicate(run, row)
 
-    async def _collided(self, spec: CommandSpec, entry: InboxEntry) -> CommandResult:
+    async def _collided(self, run: PreparedCommand) -> CommandResult:
         """A unique index refused the inbox row: replay the same-key command, or 409."""
-        row = await self.inbox.existing(
-            entry.aggregate_id, entry.idempotency_key, spec.command_type
-        )
+        row = await self._existing(run)
         if row is None:
             # The pending command finished between our insert and this read: try again.
             raise ConcurrencyConflict("The pending command changed concurrently")
-        return self._replay_or_duplicate(spec, row)
+        return self._replay_or_duplicate(run, row)
 
-    def _replay_or_duplicate(self, spec: CommandSpec, row: ExistingCommand) -> CommandResult:
+    async def _existing(self, run: PreparedCommand) -> ExistingCommand | None:
+        entry = run.entry
+        return await self.inbox.existing(
+            entry.aggregate_id, entry.user_id, entry.idempotency_key, run.spec.command_type
+        )
+
+    def _replay_or_duplicate(self, run: PreparedCommand, row: ExistingCommand) -> CommandResult:
+        spec = run.spec
+        if row.same_key and row.aggregate_id not in (None, run.entry.aggregate_id):
+            raise KeyReused(run.entry.idempotency_key)  # the user's key, on another aggregate
+        if row.same_key and run.receipt is not None:
+            # A twin with the same key wrote first: the next attempt reads its answer (or 422).
+            raise ConcurrencyConflict("The idempotency key was answered meanwhile")
         if row.same_key:
             original = self.registry.specs.get(row.command_type, spec)
             return CommandResult(

@@ -34,7 +34,6 @@ from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.kafka.dead_letters import dead_letter_topic
 from infinite_scribe.observability.logs import configure_logging
 from infinite_scribe.observability.tracing import traced_process
-from infinite_scribe.persistence import migrate
 from infinite_scribe.runtime.worker import CANCEL_MARGIN_SECONDS
 from infinite_scribe.settings.services_file import (
     RunningServices,
@@ -117,6 +116,13 @@ def _spawn_engine(settings: Settings, stack: ExitStack) -> LocalEngine | None:
     return engine
 
 
+def _migrate(database_url: str) -> None:
+    # Alembic (0.4 s of imports) loads when `up` migrates, not where its constants are read.
+    from infinite_scribe.persistence import migrate
+
+    migrate.upgrade(database_url)
+
+
 @contextmanager
 def embedded_services(settings: Settings) -> Iterator[RunningStack]:
     """Start whatever is not configured (PostgreSQL, Kafka) and the local model engine asked
@@ -150,7 +156,7 @@ def embedded_services(settings: Settings) -> Iterator[RunningStack]:
         resolved = settings.model_copy(update=updates)
         database_url = resolved.resolved_database_url()
         assert database_url is not None and resolved.resolved_kafka_servers() is not None
-        migrate.upgrade(database_url)
+        _migrate(database_url)
         if new_database and settings.embedded_database:
             logger.info(outbox_calls.default_mode(database_url, settings.embedded_outbox_mode))
         create_topics(resolved)

@@ -26,8 +26,8 @@ from infinite_scribe.domain.errors import (
     InvalidVersion,
     NoDraft,
     NotFound,
-    VersionConflict,
 )
+from infinite_scribe.domain.guards import require_not_busy, require_version
 
 AGGREGATE_TYPE = "NOVEL"
 DRAFT_REQUESTED = "Novel.Chapter.DraftRequested"
@@ -142,34 +142,22 @@ def _require_draft(state: NovelState, number: int) -> Mapping[str, Any]:
     return stored
 
 
-def _require_not_busy(state: NovelState, command_type: str) -> None:
-    # The same type pending is the inbox's partial unique index's case (DUPLICATE_COMMAND);
-    # another one pending: the agent is writing another chapter of this novel.
-    if state.pending_command_type not in (None, command_type):
-        raise InvalidState(f"{state.pending_command_type} is still being processed")
-
-
 def decide(state: NovelState, command: CommandPayload) -> list[Decided]:
     """The events `command` causes, or InvalidState (409) / InvalidChapter (422)."""
-    expected = getattr(command, "expected_version", None)
-    if expected is not None and expected != state.version:
-        raise VersionConflict(
-            f"The novel is at version {state.version}, not {expected}: read it again",
-            version=state.version,
-        )
+    require_version(command, state.version, "novel")
     if isinstance(command, RollbackToVersion):
         return rolled_back(state, command.target, getattr(command, "scope", None))
     command_type = type(command).__name__
     match command:
         case RequestChapterDraft():
             _require_chapter(state, command.chapter)
-            _require_not_busy(state, command_type)
+            require_not_busy(state.pending_command_type, command_type)
             payload = {"chapter": command.chapter, "wishes": command.wishes}
             return [Decided(DRAFT_REQUESTED, payload)]
         case SubmitChapterFeedback():
             _require_chapter(state, command.chapter)
             _require_draft(state, command.chapter)
-            _require_not_busy(state, command_type)
+            require_not_busy(state.pending_command_type, command_type)
             payload = {"chapter": command.chapter, "feedback": command.feedback}
             return [Decided(FEEDBACK_SUBMITTED, payload)]
         case ConfirmChapter():

@@ -31,7 +31,6 @@ from infinite_scribe.domain.errors import (
     InvalidState,
     InvalidVersion,
     NothingToCancel,
-    VersionConflict,
 )
 from infinite_scribe.domain.genesis_events import (
     ABANDONED as ABANDONED,
@@ -57,6 +56,7 @@ from infinite_scribe.domain.genesis_events import (
     failure_event_for as failure_event_for,
     proposal_event_for as proposal_event_for,
 )
+from infinite_scribe.domain.guards import require_not_busy, require_version
 from shared_types.enums import GenesisStage, GenesisStatus
 
 STAGE_ORDER = (
@@ -160,21 +160,9 @@ def _require_in_progress(state: GenesisState) -> None:
         raise InvalidState(f"The session is {state.status.value}; no command is accepted")
 
 
-def _require_not_busy(state: GenesisState, command_type: str) -> None:
-    # The same type pending is the partial unique index's case (DUPLICATE_COMMAND); a different
-    # async command pending means the agents are busy with something else.
-    if state.pending_command_type not in (None, command_type):
-        raise InvalidState(f"{state.pending_command_type} is still being processed")
-
-
 def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> list[Decided]:
     """The events `command` causes in `state`, or InvalidState when it is not allowed now."""
-    expected = getattr(command, "expected_version", None)
-    if expected is not None and expected != state.version:
-        raise VersionConflict(
-            f"The session is at version {state.version}, not {expected}: read it again",
-            version=state.version,
-        )
+    require_version(command, state.version, "session")
     if isinstance(command, RollbackToVersion):
         return rolled_back(state, command.target, ids)
     _require_in_progress(state)
@@ -184,19 +172,19 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
         case RequestConceptGeneration():
             if stage is not GenesisStage.CONCEPT_SELECTION:
                 raise InvalidState(f"Concepts are generated in CONCEPT_SELECTION, not {stage}")
-            _require_not_busy(state, command_type)
+            require_not_busy(state.pending_command_type, command_type)
             return [Decided(CONCEPT_GENERATION_REQUESTED, _request(command, stage))]
         case RequestStageGeneration():
             if stage not in GENERATION_STAGES:
                 raise InvalidState(f"Stage content cannot be generated in {stage}")
             if command.stage is not None and command.stage is not stage:
                 raise InvalidState(f"The current stage is {stage}, not {command.stage}")
-            _require_not_busy(state, command_type)
+            require_not_busy(state.pending_command_type, command_type)
             return [Decided(STAGE_GENERATION_REQUESTED, _request(command, stage))]
         case SubmitFeedback():
             if state.last_result is None:
                 raise InvalidState(f"No proposal exists yet for {stage}")
-            _require_not_busy(state, command_type)
+            require_not_busy(state.pending_command_type, command_type)
             payload = {"stage": stage.value, "feedback": command.feedback}
             return [Decided(FEEDBACK_SUBMITTED, payload | {"details": command.details})]
         case ConfirmStage():
@@ -239,7 +227,7 @@ def regenerated(state: GenesisState, command: RegenerateProposal) -> Decided:
         raise InvalidState("The session is finished: roll back to a stage to generate again")
     if recorded.request.get("stage") != stage.value:
         raise InvalidState(f"The proposal is of another stage than {stage}: roll back to it first")
-    _require_not_busy(state, "RegenerateProposal")
+    require_not_busy(state.pending_command_type, "RegenerateProposal")
     payload = {"stage": stage.value, "event_id": str(command.event_id), "model": command.model}
     return Decided(REGENERATION_REQUESTED, payload)
 

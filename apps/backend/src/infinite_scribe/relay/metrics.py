@@ -1,6 +1,8 @@
 """The relay's Prometheus series (served by the worker runtime's metrics server)."""
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+
+from infinite_scribe.runtime.series import Series
 
 
 class RelayMetrics:
@@ -8,43 +10,35 @@ class RelayMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.published = Counter(
-            "relay_published", "Outbox rows acknowledged by the broker", registry=self.registry
+        self.series = Series(self.registry)
+        self.published = self.series.counter(
+            "relay_published", "Outbox rows acknowledged by the broker"
         )
-        self.retries = Counter(
-            "relay_retries", "Rejected messages scheduled for a retry", registry=self.registry
+        self.retries = self.series.counter(
+            "relay_retries", "Rejected messages scheduled for a retry"
         )
-        self.failures = Counter(
-            "relay_failures", "Rows marked FAILED after the retry schedule", registry=self.registry
+        self.failures = self.series.counter(
+            "relay_failures", "Rows marked FAILED after the retry schedule"
         )
-        self.released = Counter(
-            "relay_released", "Rows given back unsent (outage, shutdown)", registry=self.registry
+        self.released = self.series.counter(
+            "relay_released", "Rows given back unsent (outage, shutdown)"
         )
-        self.backlog = Gauge(
-            "relay_outbox_rows",
-            "Unsent outbox rows per status (PENDING, FAILED)",
-            ["status"],
-            registry=self.registry,
+        self.backlog = self.series.gauge(
+            "relay_outbox_rows", "Unsent outbox rows per status (PENDING, FAILED)", ["status"]
         )
-        self.oldest_pending_age = Gauge(
-            "relay_oldest_pending_age_seconds",
-            "Age of the oldest PENDING outbox row",
-            registry=self.registry,
+        self.oldest_pending_age = self.series.gauge(
+            "relay_oldest_pending_age_seconds", "Age of the oldest PENDING outbox row"
         )
-        self.broker_up = Gauge(
-            "relay_broker_up", "1 while the broker is reachable", registry=self.registry
-        )
-        self.slot_lag = Gauge(
+        self.broker_up = self.series.gauge("relay_broker_up", "1 while the broker is reachable")
+        self.slot_lag = self.series.gauge(
             "relay_outbox_slot_lag_bytes",
             "WAL bytes between the server's position and the logical outbox slot's confirmed "
             "one (0 without a slot); grows without bound while no relay streams it",
-            registry=self.registry,
         )
-        self.publish_latency = Histogram(
+        self.publish_latency = self.series.histogram(
             "relay_publish_latency_seconds",
             "Produce to delivery report, per batch",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=self.registry,
         )
         self.broker_up.set(1)
 

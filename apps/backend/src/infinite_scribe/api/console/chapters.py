@@ -5,6 +5,7 @@ of each chapter with their evidence and a way to waive them, beside the story me
 Commands go through the novel's command service, each form's action id as its idempotency
 key (a double submit sends one command)."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -85,20 +86,19 @@ def window_start(chapter: int) -> int:
     return (max(chapter, 1) - 1) // CHAPTER_WINDOW * CHAPTER_WINDOW + 1
 
 
-@router.get("/novels/{novel_id}/chapters")
-async def chapters_page(
-    request: Request, novel_id: UUID, principal: Writer, chapter_from: ChapterFrom = 1
-) -> Response:
-    view = await chapters_view(request, principal, novel_id, chapter_from)
-    return render(request, "chapters.html", view, principal=principal)
+def _chapters_route(template: str) -> Callable[..., Awaitable[Response]]:
+    async def chapters_page(
+        request: Request, novel_id: UUID, principal: Writer, chapter_from: ChapterFrom = 1
+    ) -> Response:
+        view = await chapters_view(request, principal, novel_id, chapter_from)
+        return render(request, template, view, principal=principal)
+
+    return chapters_page
 
 
-@router.get("/novels/{novel_id}/chapters/panel")
-async def chapters_panel(
-    request: Request, novel_id: UUID, principal: Writer, chapter_from: ChapterFrom = 1
-) -> Response:
-    view = await chapters_view(request, principal, novel_id, chapter_from)
-    return render(request, "_chapters_panel.html", view, principal=principal)
+#: The chapters page, and its panel alone (what the page's forms swap in).
+router.get("/novels/{novel_id}/chapters")(_chapters_route("chapters.html"))
+router.get("/novels/{novel_id}/chapters/panel")(_chapters_route("_chapters_panel.html"))
 
 
 @router.get("/novels/{novel_id}/chapters/history")

@@ -65,12 +65,11 @@ INLINE_KEY = "idempotency"
 
 @dataclass(frozen=True)
 class InlineKey:
-    """A keyed request whose route writes its idempotency record itself."""
+    """A keyed request whose route keeps its key itself (a command: in its inbox row)."""
 
     scope: str
     key: str
     fingerprint: str
-    ttl_seconds: float
 
 
 class IdempotencyMiddleware:
@@ -129,15 +128,16 @@ class IdempotencyMiddleware:
         body: bytes,
     ) -> None:
         ttl = self.settings.idempotency_ttl_seconds
-        if key is None:
-            key, ttl = auto_key(request_fp), self.settings.idempotency_auto_ttl_seconds
         entry_scope = user_scope(user_id)
-        if self._writes_inline(scope):
-            # The route stores the answer with its own write (no claim, no completion).
+        if key is not None and self._writes_inline(scope):
+            # The route keeps the key in its own write (no claim, no completion). A server-side
+            # key is claimed below: its short window is the cache's, not the command's life.
             state = scope.setdefault("state", {})
-            state[INLINE_KEY] = InlineKey(entry_scope, key, request_fp, float(ttl))
+            state[INLINE_KEY] = InlineKey(entry_scope, key, request_fp)
             await self.app(scope, replaying(body, receive), send)
             return
+        if key is None:
+            key, ttl = auto_key(request_fp), self.settings.idempotency_auto_ttl_seconds
         claim = ClaimRequest(
             entry_scope, key, request_fp, self.settings.idempotency_lease_seconds, ttl
         )

@@ -21,19 +21,19 @@ from infinite_scribe.api.schemas.chapters import (
     ChapterHistoryOut,
     NovelCommandRequest,
 )
-from infinite_scribe.api.schemas.genesis import CommandReply, ErrorBody
+from infinite_scribe.api.schemas.errors import error_answer
+from infinite_scribe.api.schemas.genesis import CommandReply
 from infinite_scribe.application.versions import MAX_PAGE_SIZE, PAGE_SIZE
 
 router = APIRouter(prefix="/novels", tags=["novels"])
 
 _NOVEL_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    404: {"model": ErrorBody, "description": "No such novel for this user"},
-    422: {
-        "model": ErrorBody,
-        "description": "Invalid request; INVALID_CHAPTER (no such chapter in the outline), "
-        "NO_DRAFT (feedback or confirmation before a draft), INVALID_VERSION",
-    },
+    404: error_answer("No such novel for this user"),
+    422: error_answer(
+        "Invalid request; INVALID_CHAPTER (no such chapter in the outline), "
+        "NO_DRAFT (feedback or confirmation before a draft), INVALID_VERSION"
+    ),
 }
 
 
@@ -66,8 +66,8 @@ async def send_novel_command(
 
 _HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
     **_NOVEL_ERRORS,
-    429: {"model": ErrorBody, "description": "TOO_MANY_RENDERS: this writer's heavy request runs"},
-    503: {"model": ErrorBody, "description": "SERVER_BUSY: the process computes all it may"},
+    429: error_answer("TOO_MANY_RENDERS: this writer's heavy request runs"),
+    503: error_answer("SERVER_BUSY: the process computes all it may"),
 }
 
 

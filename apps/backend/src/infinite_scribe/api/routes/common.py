@@ -13,6 +13,7 @@ from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, services_of
 from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey
 from infinite_scribe.api.middleware.idempotency_replies import Reply
+from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.genesis import CommandReply, DuplicateCommandBody, ErrorBody
 from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
@@ -20,9 +21,9 @@ from infinite_scribe.application.ports.genesis import EventLines
 from infinite_scribe.application.reads import encode_sequence
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
-    404: {"model": ErrorBody, "description": "No such session for this user"},
-    422: {"model": ErrorBody, "description": "Invalid request"},
+    401: error_answer("Missing or invalid bearer token"),
+    404: error_answer("No such session for this user"),
+    422: error_answer("Invalid request"),
 }
 _KEY = {"max_length": 255, "pattern": r"^[\x20-\x7e]+$"}  # as valid_key
 # One key header in the document: it cannot say "one of the two", and a client that sent both

@@ -10,8 +10,8 @@ from infinite_scribe.api.file_names import attachment
 from infinite_scribe.api.novel_epub import EPUB
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.routes.common import CallerDep, json_response
+from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.exports import ExportAccepted, ExportFormat, ExportRequest
-from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.application.ports.reads import ChapterWindow
 
 router = APIRouter(prefix="/novels", tags=["novels"], route_class=ParsedJsonRoute)
@@ -20,13 +20,10 @@ MEDIA_TYPES = {"markdown": "text/markdown; charset=utf-8", "epub": EPUB}
 _EXTENSIONS = {"markdown": "md", "epub": "epub"}
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No such novel for this user"},
-    409: {
-        "model": ErrorBody,
-        "description": "SESSION_TRASHED: the novel's session is in the trash",
-    },
-    429: {"model": ErrorBody, "description": "TOO_MANY_RENDERS: this writer's builds waiting"},
-    503: {"model": ErrorBody, "description": "SERVER_BUSY: the process has all the builds it may"},
+    404: error_answer("No such novel for this user"),
+    409: error_answer("SESSION_TRASHED: the novel's session is in the trash"),
+    429: error_answer("TOO_MANY_RENDERS: this writer's builds waiting"),
+    503: error_answer("SERVER_BUSY: the process has all the builds it may"),
 }
 _DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {
@@ -36,10 +33,7 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
             EPUB: {"schema": {"type": "string", "format": "binary"}},
         },
     },
-    404: {
-        "model": ErrorBody,
-        "description": "EXPORT_NOT_READY: no file of the novel as it is now (build one first)",
-    },
+    404: error_answer("EXPORT_NOT_READY: no file of the novel as it is now (build one first)"),
     409: _ERRORS[409],
 }
 

@@ -13,6 +13,7 @@ from infinite_scribe.api.routes.common import (
     StandardIdempotencyKey,
     json_response,
 )
+from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.flows import FlowOut, ResumeReply, ResumeRequest
 from infinite_scribe.api.schemas.genesis import DuplicateCommandBody, ErrorBody
 
@@ -23,8 +24,8 @@ _CONFLICT = (
     "or the reply command's own 409s (DUPLICATE_COMMAND, INVALID_STATE)"
 )
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
-    422: {"model": ErrorBody, "description": "Invalid request"},
+    401: error_answer("Missing or invalid bearer token"),
+    422: error_answer("Invalid request"),
 }
 
 
@@ -33,7 +34,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     response_model=FlowOut,
     responses={
         **ERRORS,
-        404: {"model": ErrorBody, "description": "No handle for this flow among the user's"},
+        404: error_answer("No handle for this flow among the user's"),
     },
 )
 async def flow(correlation_id: UUID, call: CallerDep) -> Response:
@@ -49,11 +50,10 @@ async def flow(correlation_id: UUID, call: CallerDep) -> Response:
     responses={
         **ERRORS,
         200: {"model": ResumeReply, "description": "Resumed with a sync command (ConfirmStage)"},
-        404: {
-            "model": ErrorBody,
-            "description": "No handle for this flow among the user's (as GET), or its session "
-            "is gone or in the trash",
-        },
+        404: error_answer(
+            "No handle for this flow among the user's (as GET), or its session "
+            "is gone or in the trash"
+        ),
         409: {"model": ErrorBody | DuplicateCommandBody, "description": _CONFLICT},
     },
 )

@@ -16,7 +16,8 @@ from infinite_scribe.api.routes.common import (
     json_response,
     raw_response,
 )
-from infinite_scribe.api.schemas.genesis import CommandReply, ErrorBody
+from infinite_scribe.api.schemas.errors import error_answer
+from infinite_scribe.api.schemas.genesis import CommandReply
 from infinite_scribe.api.schemas.history import (
     BranchCreated,
     BranchRequest,
@@ -31,13 +32,13 @@ router = APIRouter(prefix="/genesis/sessions", tags=["genesis"], route_class=Par
 
 _HISTORY_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    422: {"model": ErrorBody, "description": "INVALID_CURSOR: `before` is not one we gave"},
-    429: {"model": ErrorBody, "description": "TOO_MANY_RENDERS: this writer's heavy request runs"},
-    503: {"model": ErrorBody, "description": "SERVER_BUSY: the process computes all it may"},
+    422: error_answer("INVALID_CURSOR: `before` is not one we gave"),
+    429: error_answer("TOO_MANY_RENDERS: this writer's heavy request runs"),
+    503: error_answer("SERVER_BUSY: the process computes all it may"),
 }
 _BRANCH_ERRORS: dict[int | str, dict[str, Any]] = {
     **_HISTORY_ERRORS,
-    422: {"model": ErrorBody, "description": "INVALID_VERSION: not a version of this session"},
+    422: error_answer("INVALID_VERSION: not a version of this session"),
 }
 
 
@@ -84,16 +85,14 @@ async def branch_session(session_id: UUID, body: BranchRequest, call: CallerDep)
 
 _REGENERATE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    409: {
-        "model": ErrorBody,
-        "description": "INVALID_STATE (the proposal is of another stage than the current one, "
-        "or a generation is running) or DUPLICATE_COMMAND",
-    },
-    422: {
-        "model": ErrorBody,
-        "description": "UNKNOWN_MODEL (not `offline` nor the configured model) or "
-        "INVALID_VERSION (not a proposal of this session with recorded inputs)",
-    },
+    409: error_answer(
+        "INVALID_STATE (the proposal is of another stage than the current one, "
+        "or a generation is running) or DUPLICATE_COMMAND"
+    ),
+    422: error_answer(
+        "UNKNOWN_MODEL (not `offline` nor the configured model) or "
+        "INVALID_VERSION (not a proposal of this session with recorded inputs)"
+    ),
 }
 _REGENERATE_EXAMPLES = {
     "offline": {"summary": "Again with the offline generator", "value": {"model": "offline"}},

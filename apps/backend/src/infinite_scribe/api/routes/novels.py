@@ -9,8 +9,8 @@ from fastapi import APIRouter, Header, Query, Response
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.novel_epub import EPUB
 from infinite_scribe.api.novel_files import JSON, MARKDOWN, book_response, novel_response
+from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.exports import ExportAccepted
-from infinite_scribe.api.schemas.genesis import ErrorBody
 from infinite_scribe.api.schemas.reads import NovelListOut, NovelOut
 from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
@@ -37,17 +37,14 @@ _NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "A Markdown or EPUB of a book of more than 200 outlined chapters: its "
         "export job builds it (`Location`: the task; ask again after `Retry-After` seconds)",
     },
-    404: {"model": ErrorBody, "description": "No such novel for this user"},
-    409: {
-        "model": ErrorBody,
-        "description": "SESSION_TRASHED: a Markdown or EPUB export of a novel whose session is "
-        "in the trash (its JSON stays readable, `trashed: true`)",
-    },
-    429: {
-        "model": ErrorBody,
-        "description": "TOO_MANY_RENDERS: the caller's previous Markdown or EPUB is still "
-        "rendering (Retry-After)",
-    },
+    404: error_answer("No such novel for this user"),
+    409: error_answer(
+        "SESSION_TRASHED: a Markdown or EPUB export of a novel whose session is "
+        "in the trash (its JSON stays readable, `trashed: true`)"
+    ),
+    429: error_answer(
+        "TOO_MANY_RENDERS: the caller's previous Markdown or EPUB is still rendering (Retry-After)"
+    ),
 }
 
 

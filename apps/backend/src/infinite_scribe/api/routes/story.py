@@ -9,14 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.routes.common import CallerDep, json_response
-from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.story import FindingsOut, MemoryOut
 from infinite_scribe.application.story import MAX_FINDINGS_PAGE
 
 router = APIRouter(prefix="/novels", tags=["novels"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No such novel for this user"},
+    404: error_answer("No such novel for this user"),
 }
 
 

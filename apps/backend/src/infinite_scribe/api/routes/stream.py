@@ -16,7 +16,7 @@ from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.paths import API_PREFIX
-from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.stream import StreamTicketOut, StreamTicketRequest
 from infinite_scribe.api.stream_admission import Refused, StreamPlace
 from infinite_scribe.api.stream_grant import StreamGrants
@@ -31,14 +31,11 @@ MAX_EVENT_ID = 2**63 - 1
 KEEPALIVE = b": keep-alive\n\n"
 
 _TICKET_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or invalid bearer token"},
-    404: {"model": ErrorBody, "description": "No such session for this user"},
-    409: {
-        "model": ErrorBody,
-        "description": "SESSION_TRASHED: the session (or the novel's session) is in the trash",
-    },
-    422: {"model": ErrorBody, "description": "Invalid request"},
-    429: {"model": ErrorBody, "description": "STREAM_TICKETS_PER_MINUTE reached (Retry-After)"},
+    401: error_answer("Missing or invalid bearer token"),
+    404: error_answer("No such session for this user"),
+    409: error_answer("SESSION_TRASHED: the session (or the novel's session) is in the trash"),
+    422: error_answer("Invalid request"),
+    429: error_answer("STREAM_TICKETS_PER_MINUTE reached (Retry-After)"),
 }
 _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -50,17 +47,11 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
         ),
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
-    401: {
-        "model": ErrorBody,
-        "description": "No credentials, or a ticket that is unknown, expired or already used",
-    },
-    404: {"model": ErrorBody, "description": "No such session for this user or ticket"},
-    422: {"model": ErrorBody, "description": "Invalid context_id or Last-Event-ID"},
-    429: {
-        "model": ErrorBody,
-        "description": "STREAM_MAX_PER_USER or the process's stream limit reached (Retry-After)",
-    },
-    503: {"model": ErrorBody, "description": "The stream feed is not open yet (retry)"},
+    401: error_answer("No credentials, or a ticket that is unknown, expired or already used"),
+    404: error_answer("No such session for this user or ticket"),
+    422: error_answer("Invalid context_id or Last-Event-ID"),
+    429: error_answer("STREAM_MAX_PER_USER or the process's stream limit reached (Retry-After)"),
+    503: error_answer("The stream feed is not open yet (retry)"),
 }
 
 

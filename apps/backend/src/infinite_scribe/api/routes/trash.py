@@ -7,16 +7,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.routes.common import ERRORS, CallerDep, json_response
-from infinite_scribe.api.schemas.genesis import ErrorBody
+from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.trash import PurgeReply, TrashedSessionOut, TrashList, TrashReply
 
 router = APIRouter(tags=["trash"])
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {
-        "model": ErrorBody,
-        "description": "SESSION_NOT_TRASHED (purge outside the trash) or CONCURRENCY_CONFLICT",
-    }
+    409: error_answer("SESSION_NOT_TRASHED (purge outside the trash) or CONCURRENCY_CONFLICT")
 }
 Cursor = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page")

@@ -24,9 +24,11 @@ _COMMON: dict[int, str] = {
 }
 
 
+def error_answer(description: str) -> dict[str, Any]:
+    """One documented error status (`responses=`): the error body, and when it is sent."""
+    return {"model": ErrorBody, "description": description}
+
+
 def common_error_responses() -> dict[int | str, dict[str, Any]]:
     """`responses=` for `include_router`: each common status with the error body schema."""
-    return {
-        status: {"model": ErrorBody, "description": description}
-        for status, description in _COMMON.items()
-    }
+    return {status: error_answer(description) for status, description in _COMMON.items()}

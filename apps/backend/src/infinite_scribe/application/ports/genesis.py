@@ -41,6 +41,9 @@ class KeyRecord:
     response: StoredResponse | None
     #: Seconds until a running claim's lease ends (None for an answer).
     retry_after: float | None = None
+    #: The keyed command whose inbox row is the record (decision 7204): its first answer is
+    #: given again, rendered as it was.
+    command: "ExistingCommand | None" = None
 
 
 @dataclass(frozen=True)
@@ -67,15 +70,19 @@ class ExistingCommand:
     same_key: bool
     #: Its async task (None for a sync command).
     task_id: UUID | None = None
+    #: The session or novel it was sent to (a key is the user's: another aggregate's command
+    #: may hold it).
+    aggregate_id: UUID | None = None
 
 
 class CommandInbox(Protocol):
     """Reads of the command inbox outside any transaction."""
 
     async def existing(
-        self, aggregate_id: UUID, idempotency_key: str, command_type: str
+        self, aggregate_id: UUID, user_id: UUID, idempotency_key: str, command_type: str
     ) -> ExistingCommand | None:
-        """The command a new one collided with: same key first, else the pending same type."""
+        """The command a new one collided with: the user's command with the same key first,
+        else the aggregate's pending command of the same type."""
         ...
 
 

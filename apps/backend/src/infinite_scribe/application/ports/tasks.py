@@ -53,6 +53,19 @@ GenerationRequests = list[tuple[UUID, str, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
+class OutlinePart:
+    """One part of a batched outline to keep (decision 5404), with its task's progress."""
+
+    session_id: UUID
+    plan: str
+    part: int
+    content: Mapping[str, Any]
+    #: The task that wrote it, and the percent done once it is kept.
+    task_id: UUID
+    progress: float
+
+
+@dataclass(frozen=True)
 class StartedTask:
     """What an agent's begin reads in its one statement: the started task, its session (None:
     gone) and the session's `GenerationRequests`."""
@@ -92,16 +105,9 @@ class TaskQueries(Protocol):
         """The parts of a batched outline kept so far (decision 5404), by part number."""
         ...
 
-    async def save_outline_part(
-        self,
-        session_id: UUID,
-        plan: str,
-        part: int,
-        content: Mapping[str, Any],
-        task: tuple[UUID, float],
-    ) -> None:
-        """Keep one part (a part kept already stays as it was) and move the task's progress
-        (`task`: its id and the percent done) with it."""
+    async def save_outline_part(self, part: OutlinePart) -> None:
+        """Keep one part (a part kept already stays as it was) and move its task's progress
+        with it."""
 
     async def forget_outline(self, session_id: UUID, plan: str) -> None:
         """Drop a plan's parts (its proposal is written)."""

@@ -2,8 +2,8 @@
 
 A use case never writes rows one by one: it declares what its change consists of (the events
 with their outbox rows, the snapshot's version-checked move, and whatever else belongs to the
-same change: the inbox row, a task, a flow handle, a ledger row, an idempotency record) and an
-`AggregateWrites` adapter writes all of it at once. The same parts are written inside a
+same change: the inbox row (a keyed command's key record), a task, a flow handle, a ledger
+row) and an `AggregateWrites` adapter writes all of it at once. The same parts are written inside a
 transaction (`Transaction.write`) or, when nothing else needs one, in autocommit
 (`UnitOfWork.writes`): one round trip either way (docs/architecture.md, "The write path").
 """
@@ -34,11 +34,6 @@ class Attempt:
 
 #: The attempt the current task runs (None outside `with_retries`).
 ATTEMPT: ContextVar[Attempt | None] = ContextVar("attempt", default=None)
-
-
-class IdempotencyKeyTaken(Exception):
-    """The write's idempotency record met a live record of the same (scope, key): the request
-    is a repeat (replay it) or reuses the key for another request (422)."""
 
 
 class EventAlreadyStored(Exception):
@@ -98,6 +93,9 @@ class InboxEntry:
     idempotency_key: str
     payload: dict[str, Any]
     status: str
+    #: The request's fingerprint when the client sent the key: the row is the key's record
+    #: (decision 7204); None for a key the command drew itself.
+    request_fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,26 +203,10 @@ class LedgerRow:
 
 
 @dataclass(frozen=True)
-class IdempotencyRecord:
-    """The answer of a keyed request, stored with the change it answers (Stripe's atomic
-    phases: no separate claim and completion). Refused as a whole (IdempotencyKeyTaken) when
-    a live record holds the key; an expired one is taken over."""
-
-    scope: str
-    key: str
-    fingerprint: str
-    status: int
-    headers: Sequence[tuple[str, str]]
-    body: bytes
-    ttl_seconds: float
-
-
-@dataclass(frozen=True)
 class Write:
     """Everything one aggregate change writes; each part is optional, the events carry their
     outbox rows. The order of these fields is the order of the parts (`PART_ORDER`)."""
 
-    idempotency: IdempotencyRecord | None = None
     ledger: LedgerRow | None = None
     session: NewSession | None = None
     inbox: InboxEntry | None = None
@@ -277,8 +259,8 @@ class Write:
 
 #: The parts of a write, declared once: every adapter writes them in this order, and when
 #: several parts of one write are refused, the first refused part of this order is the one
-#: reported (a repeated key before a pending twin before a taken version), whatever order the
-#: database happens to run them in. Refusals by part: idempotency (IdempotencyKeyTaken), ledger
+#: reported (a repeated message before a repeated or pending command before a taken version),
+#: whatever order the database happens to run them in. Refusals by part: ledger
 #: (AlreadyProcessed), inbox (InboxConflict), events (a stored event id: EventIdConflict with
 #: other content, else EventAlreadyStored; a taken version: ConcurrencyConflict), snapshot,
 #: chapters and story (ConcurrencyConflict), task_finish (TaskNotRunning), a PAUSED flow_handle
@@ -303,7 +285,7 @@ class AggregateWrites(Protocol):
     """Writes one `Write` in one round trip; returns the events' global ids.
 
     Raises ConcurrencyConflict (a version was taken or the snapshot moved), InboxConflict,
-    IdempotencyKeyTaken, AlreadyProcessed, EventAlreadyStored, EventIdConflict (the first in
+    AlreadyProcessed, EventAlreadyStored, EventIdConflict (the first in
     `PART_ORDER` when several parts refuse); the write is then entirely undone."""
 
     async def write(self, write: Write) -> list[int]: ...

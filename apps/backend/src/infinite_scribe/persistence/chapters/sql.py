@@ -15,7 +15,7 @@ from infinite_scribe.domain.chapters import ChaptersVersion, NovelState
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.chapters.novel_version import novel_version
 from infinite_scribe.persistence.chapters.versions import chapter_version, history_page
-from infinite_scribe.persistence.genesis.sessions import record_of
+from infinite_scribe.persistence.genesis.sessions import keyed_target, record_of
 from infinite_scribe.persistence.story_memory.store import PostgresStoryRepository
 
 # No chapter here: a command reads the chapters it needs (NovelCommands.complete), the agent
@@ -35,17 +35,7 @@ LEFT JOIN LATERAL (
 
 _TARGET = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1 AND n.user_id = $2"
 
-_KEYED_TARGET = f"""
-SELECT s.*, k.fingerprint AS key_fingerprint, k.state::text AS key_state,
-       k.response_status, k.response_headers, k.response_body,
-       GREATEST(extract(epoch FROM k.lease_expires_at - now()), 0)::float8 AS key_remaining
-FROM (SELECT 1) AS one
-LEFT JOIN ({_TARGET}) AS s ON true
-LEFT JOIN idempotency_cache AS k
-    ON k.scope = $3 AND k.key = $4
-   AND ((k.state = 'COMPLETED' AND k.expires_at > now())
-     OR (k.state = 'IN_PROGRESS' AND k.lease_expires_at > now()))
-"""
+_KEYED_TARGET = keyed_target(_TARGET)
 
 _LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1"
 

@@ -116,11 +116,11 @@ class PostgresGenesisQueries:
             )
 
     async def existing(
-        self, aggregate_id: UUID, idempotency_key: str, command_type: str
+        self, aggregate_id: UUID, user_id: UUID, idempotency_key: str, command_type: str
     ) -> ExistingCommand | None:
         with translated():
             row = await genesis_sql.existing_command(
-                self.pool, aggregate_id, idempotency_key, command_type
+                self.pool, aggregate_id, user_id, idempotency_key, command_type
             )
         if row is None:
             return None
@@ -131,6 +131,7 @@ class PostgresGenesisQueries:
             row["correlation_id"],
             row["same_key"],
             row["task_id"],
+            row["session_id"],
         )
 
 

@@ -18,6 +18,7 @@ from infinite_scribe.application.ports.reads import (
 from infinite_scribe.domain.chapter_brief import chapter_outline
 from infinite_scribe.domain.chapters import NovelState, chapter_views, next_chapter
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.rows import from_row
 
 _SUMMARY_COLUMNS = """
 n.id, n.title, n.logline, n.theme, n.writing_style, n.status::text AS status, n.target_chapters,
@@ -71,21 +72,7 @@ LIMIT $4
 
 
 def _summary(row: asyncpg.Record) -> NovelSummary:
-    return NovelSummary(
-        novel_id=row["id"],
-        title=row["title"],
-        logline=row["logline"],
-        theme=row["theme"],
-        writing_style=row["writing_style"],
-        status=row["status"],
-        target_chapters=row["target_chapters"],
-        completed_chapters=row["completed_chapters"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        genesis_session_id=row["genesis_session_id"],
-        trashed=row["trashed"],
-    )
+    return from_row(NovelSummary, row, {"novel_id": "id"})
 
 
 class PostgresNovelQueries:

@@ -7,6 +7,7 @@ import asyncpg
 from infinite_scribe.application.ports.reads import SessionPosition, SessionSummary
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis.novels import PostgresNovelQueries
+from infinite_scribe.persistence.rows import from_row
 from shared_types.enums import GenesisStage, GenesisStatus
 
 # Keyset pagination on (created_at, id), newest first: stable under concurrent inserts (a new
@@ -45,15 +46,12 @@ LIMIT $3
 
 def summary_of(row: asyncpg.Record) -> SessionSummary:
     """A session list's row (`trashed_at` when the query selects it: the trash list)."""
-    return SessionSummary(
-        session_id=row["id"],
+    return from_row(
+        SessionSummary,
+        row,
+        {"session_id": "id"},
         status=GenesisStatus(row["status"]),
         current_stage=GenesisStage(row["current_stage"]),
-        is_pending=row["is_pending"],
-        novel_id=row["novel_id"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
         trashed_at=row.get("trashed_at"),
         title=row.get("title"),
         branched_from=row.get("branched_from"),

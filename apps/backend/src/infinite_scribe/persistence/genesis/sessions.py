@@ -10,6 +10,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.genesis import (
     CommandTarget,
+    ExistingCommand,
     KeyLookup,
     KeyRecord,
     SessionSnapshot,
@@ -31,31 +32,45 @@ SNAPSHOT_COLUMNS = _SNAPSHOT_COLUMNS
 # a stranger's command writes nothing and learns nothing (404, never 409).
 _COMMAND_TARGET = f"SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = $1 AND user_id = $2"
 
-# A keyed command reads its key's live record in the same round trip (a LEFT JOIN each way:
-# either may be missing). Expired records read as none: the write takes them over.
-_KEYED_COMMAND_TARGET = f"""
+
+def keyed_target(target: str) -> str:
+    """`target` (a query of one row or none, with the user as $2) read with its key's records
+    in the same round trip: another route's live answer or claim ($3, $4: the cache's scope and
+    key) and the user's command that holds the key (its inbox row, decision 7204). A LEFT JOIN
+    each: any may be missing. Expired cache records read as none: a claim takes them over."""
+    return f"""
 SELECT s.*, k.fingerprint AS key_fingerprint, k.state::text AS key_state,
        k.response_status, k.response_headers, k.response_body,
-       GREATEST(extract(epoch FROM k.lease_expires_at - now()), 0)::float8 AS key_remaining
+       GREATEST(extract(epoch FROM k.lease_expires_at - now()), 0)::float8 AS key_remaining,
+       i.id AS key_command, i.command_type AS key_command_type, i.status::text AS key_status,
+       i.correlation_id AS key_correlation, i.session_id AS key_aggregate,
+       COALESCE(i.request_fingerprint, '') AS key_request,
+       CASE WHEN i.id IS NOT NULL THEN
+           (SELECT t.id FROM async_tasks t WHERE t.triggered_by_command_id = i.id)
+       END AS key_task
 FROM (SELECT 1) AS one
-LEFT JOIN (SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = $1 AND user_id = $2) AS s
-    ON true
+LEFT JOIN ({target}) AS s ON true
 LEFT JOIN idempotency_cache AS k
     ON k.scope = $3 AND k.key = $4
    AND ((k.state = 'COMPLETED' AND k.expires_at > now())
      OR (k.state = 'IN_PROGRESS' AND k.lease_expires_at > now()))
+LEFT JOIN command_inbox AS i ON i.user_id = $2 AND i.idempotency_key = $4
 """
 
+
+_KEYED_COMMAND_TARGET = keyed_target(_COMMAND_TARGET)
+
 # Read committed (outside the failed transaction): the conflicting command has committed by the
-# time its unique violation reached us, so it is visible here. An idempotency-key match wins.
+# time its unique violation reached us, so it is visible here. The user's command with the key
+# wins (a key is the user's: it may be another session's), else the session's pending twin.
 _EXISTING_COMMAND = """
-SELECT id, command_type, status::text AS status, correlation_id,
-       idempotency_key = $2 AS same_key,
+SELECT id, command_type, status::text AS status, correlation_id, session_id,
+       idempotency_key = $2 AND user_id = $4 AS same_key,
        (SELECT t.id FROM async_tasks t WHERE t.triggered_by_command_id = c.id) AS task_id
 FROM command_inbox c
-WHERE session_id = $1
-  AND (idempotency_key = $2 OR (command_type = $3 AND status IN ('RECEIVED', 'PROCESSING')))
-ORDER BY (idempotency_key = $2) DESC
+WHERE (user_id = $4 AND idempotency_key = $2)
+   OR (session_id = $1 AND command_type = $3 AND status IN ('RECEIVED', 'PROCESSING'))
+ORDER BY (idempotency_key = $2 AND user_id = $4) DESC
 LIMIT 1
 """
 
@@ -103,8 +118,22 @@ async def command_target(
 
 
 def record_of(row: asyncpg.Record) -> KeyRecord | None:
+    """The key's record a `keyed_target` read found: another route's, else its command's (a
+    command sent without the client's key, or before decision 7204, has no fingerprint: ''
+    matches no request, so its key is refused, never replayed as another request's)."""
     if row["key_fingerprint"] is None:
-        return None
+        if row["key_command"] is None:
+            return None
+        command = ExistingCommand(
+            row["key_command"],
+            row["key_command_type"],
+            row["key_status"],
+            row["key_correlation"],
+            same_key=True,
+            task_id=row["key_task"],
+            aggregate_id=row["key_aggregate"],
+        )
+        return KeyRecord(row["key_request"], None, command=command)
     if row["key_state"] != "COMPLETED":
         return KeyRecord(row["key_fingerprint"], None, float(row["key_remaining"]))
     headers = [(str(name), str(value)) for name, value in row["response_headers"] or []]
@@ -115,11 +144,15 @@ def record_of(row: asyncpg.Record) -> KeyRecord | None:
 async def existing_command(
     connection: asyncpg.Connection | asyncpg.Pool,
     session_id: UUID,
+    user_id: UUID,
     idempotency_key: str,
     command_type: str,
 ) -> asyncpg.Record | None:
-    """The command a unique violation collided with: same idempotency key, or pending same type."""
-    return await connection.fetchrow(_EXISTING_COMMAND, session_id, idempotency_key, command_type)
+    """The command a unique violation collided with: the user's with the same idempotency key,
+    or the session's pending one of the same type."""
+    return await connection.fetchrow(
+        _EXISTING_COMMAND, session_id, idempotency_key, command_type, user_id
+    )
 
 
 async def load_session(

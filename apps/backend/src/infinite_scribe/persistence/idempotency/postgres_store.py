@@ -21,15 +21,24 @@ from infinite_scribe.application.ports.idempotency import (
 )
 from infinite_scribe.persistence.database import create_pool, keep_session
 
+# A user's command that holds the key (its inbox row is the key's record, decision 7204): the
+# scope names the user (application/idempotency.user_scope); the key index is (user_id, key).
+_COMMAND_HOLDS_KEY = """
+SELECT 1 FROM command_inbox
+WHERE user_id = substring($1 FROM '^user:([0-9a-f-]{36})$')::uuid AND idempotency_key = $2
+"""
+
 # One statement claims the key: INSERT, or on conflict take the row over only when its lease
 # expired (a crashed holder) or its answer expired. Under READ COMMITTED, ON CONFLICT waits for a
 # concurrent claimer to commit and then evaluates the WHERE on the newest row version, so exactly
 # one of N racing requests gets a row back. expires_at covers the lease and the answer's ttl.
-_CLAIM_SQL = """
+# A key a command holds is never claimed: the key answered another request.
+_CLAIM_SQL = f"""
 INSERT INTO idempotency_cache AS c
     (scope, key, fingerprint, state, lease_expires_at, expires_at)
-VALUES ($1, $2, $3, 'IN_PROGRESS',
-        now() + make_interval(secs => $4), now() + make_interval(secs => $5))
+SELECT $1, $2, $3, 'IN_PROGRESS',
+       now() + make_interval(secs => $4), now() + make_interval(secs => $5)
+WHERE NOT EXISTS ({_COMMAND_HOLDS_KEY})
 ON CONFLICT (scope, key) DO UPDATE
 SET fingerprint = EXCLUDED.fingerprint, state = 'IN_PROGRESS',
     lease_expires_at = EXCLUDED.lease_expires_at, expires_at = EXCLUDED.expires_at,
@@ -42,10 +51,14 @@ RETURNING c.lease_expires_at
 
 # Only after a lost claim: why it was lost. A plain read is enough, the row it sees is the one
 # that beat us (committed, since ON CONFLICT waited for it); if it is gone already, claim again.
-_EXISTING_SQL = """
-SELECT fingerprint, state, response_status, response_headers,
+# A command holding the key reads as an answer to no request of this route ('' matches none).
+_EXISTING_SQL = f"""
+SELECT fingerprint, state::text, response_status, response_headers,
        response_body, GREATEST(extract(epoch FROM lease_expires_at - now()), 0)::float8 AS remaining
 FROM idempotency_cache WHERE scope = $1 AND key = $2
+UNION ALL
+SELECT '', 'COMPLETED', NULL, NULL, NULL, 0 WHERE EXISTS ({_COMMAND_HOLDS_KEY})
+LIMIT 1
 """
 
 # Only the lease holder (same token) may finish the entry; after a takeover it updates nothing.

@@ -10,7 +10,7 @@ write outside a transaction is a one-write transaction.
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,13 +27,13 @@ from infinite_scribe.application.ports.genesis import (
     KeyRecord,
     SessionSnapshot,
 )
-from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.storage import RepositoryKey
 from infinite_scribe.application.ports.story import STORY
 from infinite_scribe.application.ports.tasks import (
     ASYNC_TASKS,
     GenerationRequests,
+    OutlinePart,
     StartedTask,
     TaskRecord,
     TaskView,
@@ -50,6 +50,7 @@ from infinite_scribe.persistence.in_memory.tables import (
     UNFINISHED,
     Tables,
     apply,
+    key_holder,
 )
 
 R = TypeVar("R")
@@ -206,32 +207,29 @@ class MemoryGenesis:
         self, session_id: UUID, user_id: UUID, lookup: KeyLookup | None
     ) -> CommandTarget:
         record = None
-        held = self.tables.keys.get((lookup.scope, lookup.key)) if lookup else None
-        if held is not None and held["expires_at"] > datetime.now(UTC):
-            r = held["record"]
-            record = KeyRecord(r.fingerprint, StoredResponse(r.status, list(r.headers), r.body))
+        held = key_holder(self.tables, user_id, lookup.key) if lookup else None
+        if held is not None:
+            command = self._existing_of(held, same_key=True)
+            record = KeyRecord(held["request_fingerprint"] or "", None, command=command)
         return CommandTarget(await self.snapshot(session_id, user_id), record)
 
     async def existing(
-        self, aggregate_id: UUID, idempotency_key: str, command_type: str
+        self, aggregate_id: UUID, user_id: UUID, idempotency_key: str, command_type: str
     ) -> ExistingCommand | None:
+        same = key_holder(self.tables, user_id, idempotency_key)
+        if same is not None:
+            return self._existing_of(same, same_key=True)
         rows = [r for r in self.tables.inbox.values() if r["aggregate_id"] == aggregate_id]
-        same = [r for r in rows if r["idempotency_key"] == idempotency_key]
         pending = [r for r in rows if r["command_type"] == command_type and r["status"] in PENDING]
-        for row in same or pending:
-            task = next(
-                (
-                    t["task_id"]
-                    for t in self.tables.tasks.values()
-                    if t["command_id"] == row["command_id"]
-                ),
-                None,
-            )
-            return ExistingCommand(
-                row["command_id"], row["command_type"], row["status"], row["correlation_id"],
-                bool(same), task,
-            )  # fmt: skip
-        return None
+        return self._existing_of(pending[0], same_key=False) if pending else None
+
+    def _existing_of(self, row: dict[str, Any], same_key: bool) -> ExistingCommand:
+        tasks = self.tables.tasks.values()
+        task = next((t["task_id"] for t in tasks if t["command_id"] == row["command_id"]), None)
+        return ExistingCommand(
+            row["command_id"], row["command_type"], row["status"], row["correlation_id"],
+            same_key, task, row["aggregate_id"],
+        )  # fmt: skip
 
     async def session_events(self, session_id: UUID, after: int, limit: int) -> list[Any]:
         events = [e for e in self.tables.events if e.aggregate_id == str(session_id)]
@@ -313,17 +311,9 @@ class MemoryTaskQueries:
     async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
         return dict(self.db.tables.outline_parts.get((session_id, plan), {}))
 
-    async def save_outline_part(
-        self,
-        session_id: UUID,
-        plan: str,
-        part: int,
-        content: Mapping[str, Any],
-        task: tuple[UUID, float],
-    ) -> None:
-        self.db.tables.outline_parts.setdefault((session_id, plan), {}).setdefault(
-            part, dict(content)
-        )
+    async def save_outline_part(self, part: OutlinePart) -> None:
+        parts = self.db.tables.outline_parts.setdefault((part.session_id, part.plan), {})
+        parts.setdefault(part.part, dict(part.content))
 
     async def forget_outline(self, session_id: UUID, plan: str) -> None:
         self.db.tables.outline_parts.pop((session_id, plan), None)

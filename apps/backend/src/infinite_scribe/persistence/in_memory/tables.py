@@ -21,8 +21,6 @@ from infinite_scribe.application.ports.writes import (
     EventAlreadyStored,
     FlowAlreadyWaiting,
     FlowHandleRow,
-    IdempotencyKeyTaken,
-    IdempotencyRecord,
     InboxEntry,
     LedgerRow,
     NewNovel,
@@ -57,7 +55,6 @@ class Tables:
     inbox: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     tasks: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     ledger: set[tuple[str, UUID]] = field(default_factory=set)
-    keys: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     handles: dict[UUID, FlowHandle] = field(default_factory=dict)
     #: When each handle last moved (the `updated_at` the flow sweeper reads).
     handle_moved: dict[UUID, datetime] = field(default_factory=dict)
@@ -80,15 +77,6 @@ def apply(tables: Tables, write: Write) -> list[int]:
         if name == "events":
             ids = found
     return ids
-
-
-def _idempotency(tables: Tables, record: IdempotencyRecord) -> None:
-    now = datetime.now(UTC)
-    held = tables.keys.get((record.scope, record.key))
-    if held is not None and held["expires_at"] > now:
-        raise IdempotencyKeyTaken(record.key)
-    expires = now + timedelta(seconds=record.ttl_seconds)
-    tables.keys[(record.scope, record.key)] = {"record": record, "expires_at": expires}
 
 
 def _ledger(tables: Tables, ledger: LedgerRow) -> None:
@@ -195,17 +183,27 @@ def _flow_handle(tables: Tables, handle: FlowHandleRow) -> None:
 
 
 def _insert_command(tables: Tables, row: dict[str, Any]) -> None:
+    if key_holder(tables, row["user_id"], row["idempotency_key"]) is not None:
+        raise InboxConflict("uq_command_inbox_user_idempotency_key")
     mine = [
         other for other in tables.inbox.values() if other["aggregate_id"] == row["aggregate_id"]
     ]
-    if any(other["idempotency_key"] == row["idempotency_key"] for other in mine):
-        raise InboxConflict("uq_command_inbox_session_idempotency_key")
     if row["status"] in PENDING and any(
         other["status"] in PENDING and other["command_type"] == row["command_type"]
         for other in mine
     ):
         raise InboxConflict("idx_command_inbox_unique_pending_command")
     tables.inbox[row["command_id"]] = row
+
+
+def key_holder(tables: Tables, user_id: Any, key: str) -> dict[str, Any] | None:
+    """The user's command that holds `key` (a key is the user's, as the SQL index says)."""
+    found = (
+        row
+        for row in tables.inbox.values()
+        if row["user_id"] == user_id and row["idempotency_key"] == key
+    )
+    return next(found, None)
 
 
 def _append(tables: Tables, events: Sequence[EventEnvelope]) -> list[int]:
@@ -260,7 +258,6 @@ def register(tables: Tables, correlation_id: str, handle: Mapping[str, Any], ttl
 
 #: How each part of a `Write` is applied, by its name in `PART_ORDER`.
 _APPLIERS: dict[str, Callable[[Tables, Any], Any]] = {
-    "idempotency": _idempotency,
     "ledger": _ledger,
     "session": _session,
     "inbox": _inbox,

@@ -7,20 +7,13 @@ import asyncpg
 
 from infinite_scribe.application.ports.operator import AuditEntry
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.rows import from_row
 
 _COLUMNS = "action_id, actor_id, action, target, row_count, created_at, finished_at"
 
 
 def _entry(row: asyncpg.Record) -> AuditEntry:
-    return AuditEntry(
-        action_id=row["action_id"],
-        actor_id=row["actor_id"],
-        action=row["action"],
-        target=dict(row["target"]),
-        row_count=row["row_count"],
-        created_at=row["created_at"],
-        finished_at=row["finished_at"],
-    )
+    return from_row(AuditEntry, row, target=dict(row["target"]))
 
 
 class PostgresAuditLog:
@@ -103,7 +96,7 @@ class PostgresDispositions:
         return {f"{r['partition']}:{r['offset']}": r["disposition"] for r in rows}
 
     async def claim(self, positions: list[str], disposition: str, action_id: UUID) -> list[str]:
-        parsed = [_position(text) for text in positions]
+        partitions, offsets = _arrays(positions)
         with translated():
             # The primary key makes each letter's disposition once-only: a concurrent claim of
             # the same letter inserts nothing and so replays nothing.
@@ -113,23 +106,23 @@ class PostgresDispositions:
                 "FROM unnest($2::int[], $3::bigint[]) AS t(p, o) "
                 'ON CONFLICT DO NOTHING RETURNING partition, "offset"',
                 self.topic,
-                [p for p, _ in parsed],
-                [o for _, o in parsed],
+                partitions,
+                offsets,
                 disposition,
                 action_id,
             )
         return sorted(f"{r['partition']}:{r['offset']}" for r in rows)
 
     async def release(self, positions: list[str], action_id: UUID) -> None:
-        parsed = [_position(text) for text in positions]
+        partitions, offsets = _arrays(positions)
         with translated():
             await self.pool.execute(
                 "DELETE FROM dead_letter_dispositions d USING unnest($2::int[], $3::bigint[]) "
                 't(p, o) WHERE d.topic = $1 AND d.partition = t.p AND d."offset" = t.o '
                 "AND d.action_id = $4",
                 self.topic,
-                [p for p, _ in parsed],
-                [o for _, o in parsed],
+                partitions,
+                offsets,
                 action_id,
             )
 
@@ -137,3 +130,9 @@ class PostgresDispositions:
 def _position(text: str) -> tuple[int, int]:
     partition, _, offset = text.partition(":")
     return int(partition), int(offset)
+
+
+def _arrays(positions: list[str]) -> tuple[list[int], list[int]]:
+    """The positions (PARTITION:OFFSET) as the two arrays the statements unnest."""
+    parsed = [_position(text) for text in positions]
+    return [p for p, _ in parsed], [o for _, o in parsed]

@@ -7,6 +7,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.operator import FailedRequest
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.rows import from_row
 
 # The request's task and command, the aggregate its event is on, and whether a later task on
 # that aggregate exists (the writer asked again since: re-driving the old one would answer
@@ -33,12 +34,4 @@ class PostgresFailedRequests:
             row = await self.pool.fetchrow(_BEHIND, request_event_id)
         if row is None:
             return None
-        return FailedRequest(
-            task_status=row["task_status"],
-            aggregate_type=row["aggregate_type"],
-            aggregate_id=row["aggregate_id"],
-            user_id=row["user_id"],
-            command_type=row["command_type"],
-            payload=dict(row["payload"] or {}),
-            superseded=row["superseded"],
-        )
+        return from_row(FailedRequest, row, payload=dict(row["payload"] or {}))

@@ -1,13 +1,12 @@
 """Adapters of the task ports: `async_tasks` in SQL (their writes are `Write` parts,
 writes/task_parts.py)."""
 
-from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.application.ports.tasks import StartedTask, TaskRecord, TaskView
+from infinite_scribe.application.ports.tasks import OutlinePart, StartedTask, TaskRecord, TaskView
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.domain.wishes import PROMPT_KEYS, PROMPT_SOURCES
 from infinite_scribe.persistence.errors import translated
@@ -15,6 +14,7 @@ from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.genesis.sessions import SNAPSHOT_COLUMNS, snapshot_of
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
+from infinite_scribe.persistence.rows import from_row
 from infinite_scribe.persistence.tasks import outline_parts
 from shared_types import DomainEventRow
 
@@ -24,17 +24,19 @@ _RECORD_COLUMNS = (
 )
 
 
+#: Fields read from columns of other names: a task's own row, the row joined with its session
+#: (the session's columns keep their names there), and its owner's view.
+_TASK = {"task_id": "id", "command_id": "triggered_by_command_id"}
+_JOINED_TASK = {
+    "command_id": "triggered_by_command_id",
+    "status": "task_status",
+    "user_id": "task_user_id",
+}
+_VIEW_FIELDS = _TASK | {"result": "result_data", "error": "error_data"}
+
+
 def _record(row: asyncpg.Record) -> TaskRecord:
-    return TaskRecord(
-        task_id=row["id"],
-        task_type=row["task_type"],
-        status=row["status"],
-        command_id=row["triggered_by_command_id"],
-        user_id=row["user_id"],
-        session_id=row["session_id"],
-        correlation_id=row["correlation_id"],
-        attempts=row["attempts"],
-    )
+    return from_row(TaskRecord, row, _TASK)
 
 
 class PostgresTaskRepository:
@@ -67,16 +69,7 @@ class PostgresTaskRepository:
         )
         if row is None:
             return None
-        task = TaskRecord(
-            task_id=row["task_id"],
-            task_type=row["task_type"],
-            status=row["task_status"],
-            command_id=row["triggered_by_command_id"],
-            user_id=row["task_user_id"],
-            session_id=row["session_id"],
-            correlation_id=row["correlation_id"],
-            attempts=row["attempts"],
-        )
+        task = from_row(TaskRecord, row, _JOINED_TASK)
         session = None if row["id"] is None else snapshot_of(row)
         found = zip(
             row["request_ids"] or [],
@@ -191,36 +184,15 @@ class PostgresTaskQueries:
             row = await self.pool.fetchrow(_VIEW, task_id, user_id)
         if row is None:
             return None
-        return TaskView(
-            task_id=row["id"],
-            task_type=row["task_type"],
-            status=row["status"],
-            progress=row["progress"],
-            message=row["message"],
-            result=row["result_data"],
-            error=row["error_data"],
-            created_at=row["created_at"],
-            started_at=row["started_at"],
-            finished_at=row["finished_at"],
-            session_id=row["session_id"],
-            command_id=row["triggered_by_command_id"],
-            correlation_id=row["correlation_id"],
-        )
+        return from_row(TaskView, row, _VIEW_FIELDS)
 
     async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
         with translated():
             return await outline_parts.parts(self.pool, session_id, plan)
 
-    async def save_outline_part(
-        self,
-        session_id: UUID,
-        plan: str,
-        part: int,
-        content: Mapping[str, Any],
-        task: tuple[UUID, float],
-    ) -> None:
+    async def save_outline_part(self, part: OutlinePart) -> None:
         with translated():
-            await outline_parts.save(self.pool, session_id, plan, part, content, task)
+            await outline_parts.save(self.pool, part)
 
     async def forget_outline(self, session_id: UUID, plan: str) -> None:
         with translated():

@@ -14,6 +14,7 @@ import asyncpg
 
 from infinite_scribe.application.ports.flows import FlowHandle
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.rows import from_row
 from shared_types.enums import HandleStatus
 
 EVENT_COLUMNS = (
@@ -38,13 +39,11 @@ _READ_COLUMNS = (
 def _handle(row: asyncpg.Record | None) -> FlowHandle | None:
     if row is None:
         return None
-    return FlowHandle(
-        handle_id=row["id"],
-        correlation_id=row["correlation_id"],
+    return from_row(
+        FlowHandle,
+        row,
+        {"handle_id": "id", "handle": "resume_handle"},
         status=HandleStatus(row["status"]),
-        handle=row["resume_handle"],
-        resume_payload=row["resume_payload"],
-        expires_at=row["expires_at"],
     )
 
 

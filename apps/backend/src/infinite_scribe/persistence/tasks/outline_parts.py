@@ -1,11 +1,12 @@
 """SQL of an outline's parts (decision 5404): read a plan's parts, keep one (and the task's
 progress with it), forget a plan once its proposal is written."""
 
-from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from infinite_scribe.application.ports.tasks import OutlinePart
 
 _PARTS = "SELECT part, content FROM outline_parts WHERE session_id = $1 AND plan = $2"
 
@@ -26,16 +27,16 @@ async def parts(pool: asyncpg.Pool, session_id: UUID, plan: str) -> dict[int, di
     return {row["part"]: row["content"] for row in await pool.fetch(_PARTS, session_id, plan)}
 
 
-async def save(
-    pool: asyncpg.Pool,
-    session_id: UUID,
-    plan: str,
-    part: int,
-    content: Mapping[str, Any],
-    task: tuple[UUID, float],
-) -> None:
-    task_id, progress = task
-    await pool.execute(_SAVE, session_id, plan, part, dict(content), task_id, progress)
+async def save(pool: asyncpg.Pool, kept: OutlinePart) -> None:
+    await pool.execute(
+        _SAVE,
+        kept.session_id,
+        kept.plan,
+        kept.part,
+        dict(kept.content),
+        kept.task_id,
+        kept.progress,
+    )
 
 
 async def forget(pool: asyncpg.Pool, session_id: UUID, plan: str) -> None:

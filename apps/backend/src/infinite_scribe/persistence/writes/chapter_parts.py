@@ -11,16 +11,15 @@ import orjson
 from infinite_scribe.application.ports.writes import ChaptersSave
 from infinite_scribe.domain.chapters import CONFIRMED_STATUS
 from infinite_scribe.persistence.writes.parts import missing
-from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, count_of
+from infinite_scribe.persistence.writes.statement import Placeholder, PlainPart, Refusal, count_of
 
 #: What a novel whose stream moved meanwhile reports (with SQLSTATE 40001: retried).
 CHAPTERS_VERSION_CHECK = "novels_stream_version"
 
 
 @dataclass(frozen=True)
-class ChaptersPart:
+class ChaptersPart(PlainPart):
     save: ChaptersSave
-    shape = "chapters"
     part = "chapters"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:

@@ -93,7 +93,6 @@ class WriteComposer:
         self.outbox_mode: str | None = None
         #: The SQL of each part of `Write`, by its name in `PART_ORDER`.
         self._makers: dict[str, Callable[[Any], StatementPart]] = {
-            "idempotency": parts.IdempotencyPart,
             "ledger": task_parts.LedgerPart,
             "session": genesis_parts.NewSessionPart,
             "inbox": parts.InboxPart,

@@ -15,8 +15,8 @@ from infinite_scribe.application.ports.writes import (
     SnapshotSave,
     Supersede,
 )
-from infinite_scribe.persistence.writes.parts import NeverRefuses, insert_row, missing
-from infinite_scribe.persistence.writes.statement import Placeholder, Refusal
+from infinite_scribe.persistence.writes.parts import insert_row, missing
+from infinite_scribe.persistence.writes.statement import Placeholder, PlainPart, Refusal
 
 #: What a snapshot that moved meanwhile reports (with SQLSTATE 40001: a lost race, retried).
 SNAPSHOT_VERSION_CHECK = "genesis_sessions_version"
@@ -49,7 +49,7 @@ _STATE_COLUMNS = {
 
 
 @dataclass(frozen=True)
-class NewSessionPart(NeverRefuses):
+class NewSessionPart(PlainPart):
     session: NewSession
     part = "session"
 
@@ -64,9 +64,6 @@ class NewSessionPart(NeverRefuses):
             columns |= _STATE_COLUMNS
         return [("new_session", insert_row(p, "genesis_sessions", columns))]
 
-    def reads(self) -> Sequence[str]:
-        return ()
-
     def values(self) -> Mapping[str, Any]:
         s = self.session
         values = {"id": s.session_id, "user_id": s.user_id, "version": s.version}
@@ -78,9 +75,8 @@ class NewSessionPart(NeverRefuses):
 
 
 @dataclass(frozen=True)
-class SnapshotPart:
+class SnapshotPart(PlainPart):
     save: SnapshotSave
-    shape = "snapshot"
     part = "snapshot"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
@@ -104,9 +100,6 @@ class SnapshotPart:
             )
         ]
 
-    def reads(self) -> Sequence[str]:
-        return ()
-
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
         return [Refusal(missing("snapshot"), "40001", SNAPSHOT_VERSION_CHECK)]
 
@@ -123,9 +116,8 @@ class SnapshotPart:
 
 
 @dataclass(frozen=True)
-class SupersedePart(NeverRefuses):
+class SupersedePart(PlainPart):
     supersede: Supersede
-    shape = "supersede"
     part = "supersede"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
@@ -147,18 +139,14 @@ class SupersedePart(NeverRefuses):
             ),
         ]
 
-    def reads(self) -> Sequence[str]:
-        return ()
-
     def values(self) -> Mapping[str, Any]:
         s = self.supersede
         return {"session_id": s.session_id, "message": f"Superseded by {s.by_command_type}"}
 
 
 @dataclass(frozen=True)
-class NovelPart(NeverRefuses):
+class NovelPart(PlainPart):
     novel: NewNovel
-    shape = "novel"
     part = "novel"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
@@ -179,9 +167,6 @@ class NovelPart(NeverRefuses):
         )
         return [("novel", insert_row(p, "novels", _NOVEL_COLUMNS, tail)), ("finish", keep)]
 
-    def reads(self) -> Sequence[str]:
-        return ()
-
     def values(self) -> Mapping[str, Any]:
         n = self.novel
         # The bible's fields as they are (`asdict` deep-copied every stage's content, only to
@@ -191,12 +176,11 @@ class NovelPart(NeverRefuses):
 
 
 @dataclass(frozen=True)
-class ProposalInputPart(NeverRefuses):
+class ProposalInputPart(PlainPart):
     """What a proposal was generated from, beside it (issue 55). A redelivered answer's row is
     already there: the events part refuses that write first."""
 
     proposal_input: ProposalInput
-    shape = "proposal_input"
     part = "proposal_input"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
@@ -209,9 +193,6 @@ class ProposalInputPart(NeverRefuses):
             )
         ]
 
-    def reads(self) -> Sequence[str]:
-        return ()
-
     def values(self) -> Mapping[str, Any]:
         found = self.proposal_input
         return {
@@ -223,19 +204,15 @@ class ProposalInputPart(NeverRefuses):
 
 
 @dataclass(frozen=True)
-class RestorePart(NeverRefuses):
+class RestorePart(PlainPart):
     """The state a rollback or a branch restored, beside its event (decision 5403)."""
 
     restore: SessionRestore
-    shape = "restore"
     part = "restore"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         columns = {"session_id": "uuid", "seq": "int", "confirmed_data": "jsonb"}
         return [("restore", insert_row(p, "session_restores", columns | {"last_result": "jsonb"}))]
-
-    def reads(self) -> Sequence[str]:
-        return ()
 
     def values(self) -> Mapping[str, Any]:
         r = self.restore

@@ -1,6 +1,6 @@
-"""The SQL of the generic parts of a `Write` (application/ports/writes.py): the idempotency
-record, the command inbox row, the events with their outbox rows. The genesis session's parts
-are in writes/genesis_parts.py, the tasks' and agents' in writes/task_parts.py.
+"""The SQL of the generic parts of a `Write` (application/ports/writes.py): the command inbox
+row (a keyed command's key record), the events with their outbox rows. The genesis session's
+parts are in writes/genesis_parts.py, the tasks' and agents' in writes/task_parts.py.
 
 Every class here is a `StatementPart` (persistence/writes/statement.py): its CTEs ask for their
 parameters by name, `values` answers those names, `refusals` says when it refuses the write
@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infinite_scribe.application.ports.writes import IdempotencyRecord, InboxEntry
+from infinite_scribe.application.ports.writes import InboxEntry
 from infinite_scribe.persistence.errors import (
     AGGREGATE_VERSION_INDEX,
     EVENT_ID_CONTENT,
     EVENT_ID_INDEX,
     IDEMPOTENCY_KEY_INDEX,
-    IDEMPOTENCY_RECORD_KEY,
     PENDING_COMMAND_INDEX,
 )
 from infinite_scribe.persistence.outbox.rows import (
@@ -53,56 +52,6 @@ def missing(cte: str, expected: str = "1") -> str:
 
 
 @dataclass(frozen=True)
-class IdempotencyPart:
-    record: IdempotencyRecord
-    shape = "idempotency"
-    part = "idempotency"
-
-    def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
-        # A live record (another request's answer, or a claim of the generic middleware) is
-        # kept, writes no row, and the write is refused; an expired one is taken over.
-        # ON CONFLICT waits for a concurrent writer of the key to commit, so a racing repeat is
-        # refused once the first answer is stored, and then replays it.
-        return [
-            (
-                "idempotency",
-                "INSERT INTO idempotency_cache AS c (scope, key, fingerprint, state, "
-                "response_status, response_headers, response_body, completed_at, expires_at)\n"
-                f"VALUES ({p('scope')}::text, {p('key')}::text, {p('fingerprint')}::text, "
-                f"'COMPLETED', {p('status')}::int, {p('headers')}::jsonb, {p('body')}::bytea, "
-                f"now(), now() + make_interval(secs => {p('ttl')}::float8))\n"
-                "ON CONFLICT (scope, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
-                "state = 'COMPLETED', lease_expires_at = NULL, "
-                "response_status = EXCLUDED.response_status, "
-                "response_headers = EXCLUDED.response_headers, "
-                "response_body = EXCLUDED.response_body, completed_at = now(), created_at = now(), "
-                "expires_at = EXCLUDED.expires_at\n"
-                "WHERE (c.state = 'IN_PROGRESS' AND c.lease_expires_at <= now())\n"
-                "   OR (c.state = 'COMPLETED' AND c.expires_at <= now())\n"
-                "RETURNING 1",
-            )
-        ]
-
-    def reads(self) -> Sequence[str]:
-        return ()
-
-    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
-        return [Refusal(missing("idempotency"), "23505", IDEMPOTENCY_RECORD_KEY)]
-
-    def values(self) -> Mapping[str, Any]:
-        r = self.record
-        return {
-            "scope": r.scope,
-            "key": r.key,
-            "fingerprint": r.fingerprint,
-            "status": r.status,
-            "headers": [list(pair) for pair in r.headers],
-            "body": r.body,
-            "ttl": float(r.ttl_seconds),
-        }
-
-
-@dataclass(frozen=True)
 class InboxPart:
     entry: InboxEntry
     shape = "inbox"
@@ -116,10 +65,11 @@ class InboxPart:
             (
                 "inbox",
                 "INSERT INTO command_inbox (id, session_id, user_id, command_type, "
-                "idempotency_key, correlation_id, payload, status)\n"
+                "idempotency_key, correlation_id, payload, status, request_fingerprint)\n"
                 f"VALUES ({p('id')}::uuid, {p('session_id')}::uuid, {p('user_id')}::uuid, "
                 f"{p('command_type')}::text, {p('idempotency_key')}::text, {p('id')}::uuid, "
-                f"{p('payload')}::jsonb, {p('status')}::command_status)\n"
+                f"{p('payload')}::jsonb, {p('status')}::command_status, "
+                f"{p('request_fingerprint')}::text)\n"
                 "ON CONFLICT DO NOTHING RETURNING 1",
             )
         ]
@@ -131,8 +81,8 @@ class InboxPart:
         # Which index refused, as far as this statement sees (a twin committed after it began
         # reads as the pending one; the service reads the colliding command either way).
         same_key = (
-            "EXISTS (SELECT 1 FROM command_inbox WHERE session_id = "
-            f"{p('session_id')}::uuid AND idempotency_key = {p('idempotency_key')}::text)"
+            "EXISTS (SELECT 1 FROM command_inbox WHERE user_id = "
+            f"{p('user_id')}::uuid AND idempotency_key = {p('idempotency_key')}::text)"
         )
         return [
             Refusal(f"{missing('inbox')} AND {same_key}", "23505", IDEMPOTENCY_KEY_INDEX),
@@ -149,6 +99,7 @@ class InboxPart:
             "idempotency_key": e.idempotency_key,
             "payload": e.payload,
             "status": e.status,
+            "request_fingerprint": e.request_fingerprint,
         }
 
 

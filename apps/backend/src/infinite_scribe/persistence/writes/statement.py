@@ -21,7 +21,7 @@ then prepares it once per connection.
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import asyncpg
 
@@ -72,6 +72,23 @@ class StatementPart(Protocol):
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
         """When this part refuses the write, most specific first (none: it never does)."""
         ...
+
+
+class PlainPart:
+    """What most parts are: one SQL shape, named as the part; nothing the final SELECT reads;
+    no refusal of the write. A part says only where it differs."""
+
+    part: ClassVar[str]
+
+    @property
+    def shape(self) -> str:
+        return self.part
+
+    def reads(self) -> Sequence[str]:
+        return ()
+
+    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
+        return ()
 
 
 @dataclass(frozen=True)

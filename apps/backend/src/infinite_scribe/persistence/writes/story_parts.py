@@ -11,16 +11,15 @@ from typing import Any
 from infinite_scribe.application.ports.story import MemoryMove
 from infinite_scribe.domain.continuity import rank
 from infinite_scribe.persistence.writes.parts import missing
-from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, count_of
+from infinite_scribe.persistence.writes.statement import Placeholder, PlainPart, Refusal, count_of
 
 #: What a memory moved meanwhile reports (with SQLSTATE 40001: the check runs again).
 STORY_VERSION_CHECK = "story_memory_version"
 
 
 @dataclass(frozen=True)
-class StoryPart:
+class StoryPart(PlainPart):
     move: MemoryMove
-    shape = "story"
     part = "story"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:

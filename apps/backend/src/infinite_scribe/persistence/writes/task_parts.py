@@ -8,8 +8,8 @@ from typing import Any
 
 from infinite_scribe.application.ports.writes import FlowHandleRow, LedgerRow, NewTask, TaskFinish
 from infinite_scribe.persistence.errors import FLOW_WAITING_INDEX, LEDGER_KEY, TASK_NOT_RUNNING
-from infinite_scribe.persistence.writes.parts import NeverRefuses, insert_row, missing
-from infinite_scribe.persistence.writes.statement import Placeholder, Refusal
+from infinite_scribe.persistence.writes.parts import insert_row, missing
+from infinite_scribe.persistence.writes.statement import Placeholder, PlainPart, Refusal
 
 #: The columns of a new task and their types.
 _TASK_COLUMNS = {
@@ -25,9 +25,8 @@ _TASK_COLUMNS = {
 
 
 @dataclass(frozen=True)
-class LedgerPart:
+class LedgerPart(PlainPart):
     row: LedgerRow
-    shape = "ledger"
     part = "ledger"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
@@ -35,9 +34,6 @@ class LedgerPart:
         columns = {"consumer": "text", "event_id": "uuid"}
         row = insert_row(p, "processed_messages", columns, "\nON CONFLICT DO NOTHING")
         return [("ledger", row)]
-
-    def reads(self) -> Sequence[str]:
-        return ()
 
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
         return [Refusal(missing("ledger"), "23505", LEDGER_KEY)]
@@ -47,16 +43,12 @@ class LedgerPart:
 
 
 @dataclass(frozen=True)
-class TaskPart(NeverRefuses):
+class TaskPart(PlainPart):
     task: NewTask
-    shape = "task"
     part = "task"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         return [("task", insert_row(p, "async_tasks", _TASK_COLUMNS))]
-
-    def reads(self) -> Sequence[str]:
-        return ()
 
     def values(self) -> Mapping[str, Any]:
         t = self.task
@@ -73,9 +65,8 @@ class TaskPart(NeverRefuses):
 
 
 @dataclass(frozen=True)
-class TaskFinishPart:
+class TaskFinishPart(PlainPart):
     finish: TaskFinish
-    shape = "task_finish"
     part = "task_finish"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
@@ -103,9 +94,6 @@ class TaskFinishPart:
             ),
         ]
 
-    def reads(self) -> Sequence[str]:
-        return ()
-
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
         # A task cancelled (or finished) since its worker read it: the answer is not written
         # (the agent's optimistic answer, issue 40, writes its ledger row alone then).
@@ -123,9 +111,8 @@ class TaskFinishPart:
 
 
 @dataclass(frozen=True)
-class FlowHandlePart(NeverRefuses):
+class FlowHandlePart(PlainPart):
     row: FlowHandleRow
-    shape = "flow_handle"
     part = "flow_handle"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
@@ -140,9 +127,6 @@ class FlowHandlePart(NeverRefuses):
                 f"{_WAITING_CONFLICT} RETURNING 1",
             )
         ]
-
-    def reads(self) -> Sequence[str]:
-        return ()
 
     def values(self) -> Mapping[str, Any]:
         r = self.row
@@ -159,7 +143,7 @@ _WAITING_CONFLICT = (
 
 
 @dataclass(frozen=True)
-class PausedHandlePart:
+class PausedHandlePart(PlainPart):
     """A handle inserted PAUSED (id and expiry given) with its FlowPaused event in the same
     write: refused when the flow has a waiting handle already, so that no FlowPaused event is
     written for a handle that is not (the agent then writes its answer without a pause)."""
@@ -181,9 +165,6 @@ class PausedHandlePart:
                 "ON CONFLICT DO NOTHING RETURNING 1",
             )
         ]
-
-    def reads(self) -> Sequence[str]:
-        return ()
 
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
         return [Refusal(missing("flow_handle"), "23505", FLOW_WAITING_INDEX)]

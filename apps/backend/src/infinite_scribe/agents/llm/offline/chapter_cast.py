@@ -22,6 +22,7 @@ from infinite_scribe.agents.llm.offline.chapter_words import (
     TONE_MOODS,
     ChapterWords,
 )
+from infinite_scribe.agents.llm.offline.facts import cap
 from infinite_scribe.agents.llm.offline.words import (
     CHINESE as CHINESE_GENESIS,
     ENGLISH as ENGLISH_GENESIS,
@@ -216,10 +217,6 @@ def _read_cast(brief: ChapterBrief) -> Cast:
         ),
     )
     return _asked(brief, cast)
-
-
-def cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _mid(text: str, chinese: bool) -> str:

@@ -106,11 +106,5 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
 def _seed(request: GenerationRequest) -> int:
     """What the draft's open choices (a tone, a theme) are drawn by: not the feedback, so a
     revision changes only what it asks for (issue 69)."""
-    key = "\x1f".join(
-        (
-            str(request.session_id),
-            request.stage.value,
-            request.user_input or "",
-        )
-    )
+    key = "\x1f".join((str(request.session_id), request.stage.value, request.user_input or ""))
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")

@@ -6,7 +6,7 @@ import re
 
 from infinite_scribe.agents.llm.offline import named as named_words, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES, read_changes
+from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES, read_changes, without_measure
 
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
@@ -14,17 +14,23 @@ PLACE_NOUNS = vocabulary.words("en", "place_nouns")
 _PREPOSITIONS = (
     r"(?:on|in|at|aboard|inside|beneath|under|across|near|within|outside|orbiting|above)"
 )
-#: The hero's name as an English idea gives it: "Mara Quinn, a salvage pilot, ...", "a pilot
-#: named Mara Quinn" (carried verbatim into every stage, issue 55).
-_PROPER = r"([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)"
-_NAMED = re.compile(r"\b(?:named|called)\s+" + _PROPER)
-_APPOSITION = re.compile(r"^" + _PROPER + r",\s+(?:a|an|the)\s")
-#: A role written before the name, with no article ("harbour pilot Ines Carrasco").
-_ROLE_NAME = re.compile(r"(?:^|[,;]\s*)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)\s+" + _PROPER + r"\b")
+#: The hero's name as an English idea gives it, and the role it gives them whatever its words
+#: (carried verbatim into every stage, issues 55 and 69): in apposition ("Inês Duarte, a
+#: night-tram driver,"), before "named" ("a piano tuner named Lotte Weiss"), after "the" ("the
+#: printer Michael Doyle"), or bare before the name if its last word is a role ("harbour pilot
+#: Ines Carrasco"); the name alone after "named" or before a role ("Mara Quinn, a pilot who").
+_ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
+_NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
+_NAMED = re.compile(r"\b(?:named|called)\s+" + _NAME)
+_APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
+_ATTACHED = (
+    re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + r"(?=,)"),
+    re.compile(r"\b(?:a|an|the)\s+" + _ROLE_WORDS + r"\s+(?:named|called)\s+" + _NAME),
+    re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
+)
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
-_ARTICLES = ("the ", "a ", "an ")
 _TIME = re.compile(
     r"\b(?:in |by |around )?((?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
     r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
@@ -32,14 +38,6 @@ _TIME = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
-
-
-def _strip_article(phrase: str) -> str:
-    lowered = phrase.lower()
-    for article in _ARTICLES:
-        if lowered.startswith(article):
-            return phrase[len(article) :]
-    return phrase
 
 
 def is_role(word: str) -> bool:
@@ -70,16 +68,23 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     return None, (-1, -1), False
 
 
-def _role_name(sentence: str) -> tuple[str, str, int] | None:
-    """(role, name, where the name ends) of "harbour pilot Ines Carrasco": the words before
-    a proper name up to its role word, never a stop word or an article."""
-    for match in _ROLE_NAME.finditer(sentence):
-        words = match.group(1).split()
-        while words and (words[0].lower() in _STOP or words[0].lower() in ("a", "an", "the")):
-            words.pop(0)
-        if words and is_role(words[-1]) and not any(w.lower() in _STOP for w in words):
-            return " ".join(words), match.group(2), match.end(2)
-    return None
+def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
+    """(role, name, where the phrase ends, where it starts) of the first person `sentence`
+    names with a role attached (`_ATTACHED`); a role has no stop word."""
+    found = []
+    for pattern in _ATTACHED:
+        for match in pattern.finditer(sentence):
+            words = match.group("role").split()
+            # Bare (no article before it): only a role word makes it a role.
+            bare = "the" in pattern.groupindex and not match.group("the")
+            while words and words[0].lower() in (*_STOP, "a", "an", "the"):
+                words.pop(0)
+            if not words or any(w.lower() in _STOP for w in words):
+                continue
+            if not bare or is_role(words[-1]):
+                found.append((" ".join(words), match.group("name"), match.end(), match.start()))
+                break
+    return min(found, key=lambda item: item[3], default=None)
 
 
 def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
@@ -91,6 +96,8 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
         for word in match.group(1).split():
             if word.lower() in _STOP and not (word == "of" and words):
                 break
+            if word.lower() in ("the", "a", "an") and words and words[-1] != "of":
+                break  # another phrase ("in the end the keeper ..."), never one place
             if _TIME.fullmatch(word) or not _WORD.match(word):
                 break  # a year, or a dash that closes an aside
             words.append(word)
@@ -98,7 +105,7 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
                 break
         while words and words[-1].lower() in ("of", "the"):
             words.pop()
-        phrase = _strip_article(" ".join(words))
+        phrase = without_measure(" ".join(words), "en")
         named = [word for word in phrase.split() if word[0].isupper()]
         if named_words.FESTIVAL.fullmatch(phrase):
             continue  # "on New Year's Eve" is a time, never a place
@@ -132,15 +139,15 @@ def read(text: str) -> Facts:
     if not text:
         return Facts()
     first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
-    hero, (_, hero_end), possessive = _hero(first)
+    hero, (hero_start, hero_end), possessive = _hero(first)
     role_name = _role_name(first)
     hero_name: str | None
-    if role_name and (hero is None or role_name[2] < hero_end):
-        hero, hero_name, hero_end = role_name
+    if role_name and (hero is None or role_name[3] <= hero_start):
+        hero, hero_name, hero_end, _ = role_name
         possessive = False
     else:
         named = _NAMED.search(first) or _APPOSITION.match(first)
-        hero_name = named.group(1) if named else None
+        hero_name = named.group("name") if named else None
     places = _places(text)
     time = _TIME.search(first)
     spans = [span for _, span in _places(first)]
@@ -199,7 +206,7 @@ def _clean(phrase: str, article: bool = False) -> str:
         if phrase.lower().endswith(tail):
             phrase = phrase[: -len(tail)]
     phrase = phrase.strip(" .,")
-    return (phrase if article else _strip_article(phrase))[:100]
+    return (phrase if article else without_measure(phrase, "en"))[:100]
 
 
 def read_feedback(feedback: str) -> Facts:

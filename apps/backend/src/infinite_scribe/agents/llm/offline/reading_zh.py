@@ -4,8 +4,14 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.agents.llm.offline import segment, vocabulary
+from infinite_scribe.agents.llm.offline import named, segment, vocabulary
 from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.agents.llm.offline.named import (
+    NOT_NAME_OPENERS as _NOT_NAME_OPENERS,
+    SURNAMES as _SURNAMES,
+    han as _han,
+    zh_place as _is_place,
+)
 from infinite_scribe.agents.llm.offline.requests import (
     MAX_SENTENCES,
     read_changes,
@@ -16,16 +22,13 @@ ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
 _NOT_ROLES = vocabulary.words("zh", "not_roles")
 _MODIFIERS = vocabulary.words("zh", "modifiers")
-PLACES = vocabulary.words("zh", "places")
-_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
-_NOT_PLACES = vocabulary.words("zh", "not_places")
 _MEASURES = vocabulary.words("zh", "measures")
-_SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 #: A given name may open with 阿 or 小 (阿罗, 小满); a word opening with a direction or a
 #: preposition is not a name, whatever surname it looks like (上守灯).
 _NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
-_NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
+#: The writer's time as written, the named reader's first (民国二十三年 before 民国).
 _TIME = re.compile(
+    f"{named.ZH_TIME.pattern}|"
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
     r"|近未来|未来|远古|古代|末日之后|战后|民国|唐朝|宋朝|明朝|清朝|汉朝|秦朝|元朝|中世纪)"
 )
@@ -36,10 +39,6 @@ _STOPS = _FUNCTION - {"的", "会"} | vocabulary.words("zh", "stops")
 _DIRECTIONS = vocabulary.words("zh", "directions")
 
 
-def _han(word: str) -> bool:
-    return bool(word) and all("\u3400" <= char <= "\u9fff" for char in word)
-
-
 def is_role(word: str) -> bool:
     # 一家 (a shop), 两位: a number and a measure word, not a role ending in 家 or 位.
     return word in ROLES or (
@@ -48,12 +47,6 @@ def is_role(word: str) -> bool:
         and word not in _NOT_ROLES
         and _han(word)
         and word[0] not in "一二两三几"
-    )
-
-
-def _is_place(word: str) -> bool:
-    return word in PLACES or (
-        len(word) >= 2 and word.endswith(_PLACE_ENDS) and word not in _NOT_PLACES and _han(word)
     )
 
 
@@ -118,6 +111,19 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
             end += 2  # 胡商的女儿: the daughter is the hero, her father's trade describes her
         return "".join(words[start:end]), end
     return None, -1
+
+
+def _named_role(words: list[str]) -> tuple[str, int] | None:
+    """The role right before the first name (码头工人秦小满, 绣娘林婉), whatever the word if
+    it is a noun, with the trade before it (冰雕 + 师傅); and the name's index."""
+    first = next((index for index, word in enumerate(words) if _name(word)), -1)
+    word = words[first - 1] if first > 0 else ""
+    tags = segment.tagged(word) if len(word) >= 2 and _han(word) else []
+    noun = len(tags) == 1 and tags[0][1] in ("n", "nr", "nz")
+    if not tags or _is_place(word) or not (noun or is_role(word)):
+        return None
+    start = first - 2 if _trade(words, first - 1) else first - 1
+    return "".join(words[start:first]), first
 
 
 def _trade(words: list[str], start: int) -> bool:
@@ -214,14 +220,20 @@ def read(text: str) -> Facts:
     words = _merged(segment.words(first))
     all_words = words if first == text else _merged(segment.words(text))
     hero, after = _hero(words)
+    attached = _named_role(words)
+    if attached and (hero is None or after > attached[1]):
+        hero, after = attached  # 绣娘林婉…对手是织造太监冯保: the role the hero is given
     places = _places(all_words)
+    opening = named.opening_place(text)
+    if opening and not any(opening in place or place in opening for place in places):
+        places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
     names = [word for word in all_words if _name(word)]
     time = _TIME.search(text)
     name = _hero_name(words, after) or (names[0] if names else None)
     event = _event(words, after, places, name)
     if event is None and hero is None:
         event = first
-        for found in (time.group(0) if time else None, *places, name):
+        for found in (*places, time.group(0) if time else None, name):  # 民国…的上海 first
             if found:
                 event = event.replace(found, "", 1)
         event = event.lstrip("的在于，,、 ").strip()

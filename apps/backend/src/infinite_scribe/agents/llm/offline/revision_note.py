@@ -45,7 +45,7 @@ def claims(
         # "巡捕房的副探长顾远山": shown as the name and the role, each where it belongs.
         parts = [p for p in _PARTS.split(value) if p]
         more = new.count(value.lower()) > old.count(value.lower())  # a tone one concept had
-        shown = more or (all(_shows(p, new) for p in parts) and not _shows(value, old))
+        shown = more or (all(p.lower() in new for p in parts) and value.lower() not in old)
         (made if shown else unmade).append((value, said))
     return Claims(tuple(made), tuple(unmade))
 
@@ -95,7 +95,3 @@ def _a(value: str) -> str:
 def _story_text(proposal: Mapping[str, Any]) -> str:
     story = {key: value for key, value in proposal.items() if key not in _META}
     return json.dumps(story, ensure_ascii=False, default=str).lower()
-
-
-def _shows(value: str, text: str) -> bool:
-    return value.lower() in text

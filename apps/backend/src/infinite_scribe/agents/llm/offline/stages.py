@@ -7,6 +7,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from infinite_scribe.agents.llm.offline import named
+from infinite_scribe.agents.llm.offline.facts import cap
 from infinite_scribe.agents.llm.offline.story import Story, confirmed
 from infinite_scribe.agents.llm.offline.words import Words
 from shared_types.enums import GenesisStage
@@ -49,20 +51,16 @@ class Drafter:
         if not missing:
             return content
         line = self.words.named_line.format(items=self.story.join(missing))
-        stage = self.request.stage
+        stage, main = self.request.stage, [(content, "synopsis", 6000), (content, "setting", 6000)]
         if stage is GenesisStage.CONCEPT_SELECTION:
-            for concept in content["concepts"]:
-                concept["logline"] = (concept["logline"] + line)[:1000]
-        elif stage is GenesisStage.STORY_CONCEPTION:
-            content["synopsis"] = (content["synopsis"] + line)[:6000]
-        elif stage is GenesisStage.WORLDVIEW:
-            content["setting"] = (content["setting"] + line)[:6000]
+            main = [(concept, "logline", 1000) for concept in content["concepts"]]
         elif stage is GenesisStage.CHARACTERS:
-            hero = content["characters"][0]
-            hero["description"] = (hero["description"] + line)[:1000]
-        else:
-            first = content["acts"][0]["chapters"][0]
-            first["summary"] = (first["summary"] + line)[:1000]
+            main = [(content["characters"][0], "description", 1000)]
+        elif stage is GenesisStage.PLOT_OUTLINE:
+            main = [(content["acts"][0]["chapters"][0], "summary", 1000)]
+        for holder, key, bound in main:  # the story's synopsis, the world's setting
+            if key in holder:
+                holder[key] = (holder[key] + line)[:bound]
         return content
 
     def fill(self, pattern: str, **extra: str) -> str:
@@ -107,15 +105,11 @@ class Drafter:
         return self.words.untitled
 
     def premise(self) -> str:
-        text = self.fill(self.words.premise)
-        return text[:1].upper() + text[1:]
+        return cap(self.fill(self.words.premise))
 
     def end(self, text: str) -> str:
-        return (
-            text
-            if text.endswith(("。", ".", "!", "?", "！", "？"))
-            else text + ("。" if self.story.chinese else ".")
-        )
+        done = text.endswith(("。", ".", "!", "?", "！", "？"))
+        return text if done else text + ("。" if self.story.chinese else ".")
 
     def concepts(self) -> Draft:
         words, request = self.words, self.request
@@ -141,9 +135,7 @@ class Drafter:
         logline = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("logline")
         keep = isinstance(logline, str) and logline.strip() and not story.wished.story_changed
         conflicts = [self.fill(line) for line in words.conflicts]
-        conflicts += [
-            self.fill(words.element_conflict, element=e, Element=e) for e in story.facts.elements
-        ]
+        conflicts += [self.fill(words.element_conflict, element=e) for e in story.facts.elements]
         styles = self.words.list_separator.join(self.styles())
         return {
             "title": self.title(),
@@ -164,12 +156,13 @@ class Drafter:
         for name, description in words.sites:
             locations.append({"name": self.fill(name), "description": self.fill(description)})
         rules = [self.fill(rule) for rule in words.rules]
-        rules += [
-            self.fill(words.element_rule, element=e, Element=e[:1].upper() + e[1:])
-            for e in story.facts.elements
-        ]
+        rules += [self.fill(words.element_rule, element=e) for e in story.facts.elements]
+        things = story.join(story.given.things)
+        setting = self.fill(words.setting) + (
+            words.things_line.format(items=things) if things else ""
+        )
         return {
-            "setting": self.fill(words.setting).strip(),
+            "setting": setting.strip(),
             "rules": [rule[:1000] for rule in rules[:12]],
             "locations": [
                 {"name": loc["name"][:200], "description": loc["description"][:1000]}
@@ -182,16 +175,23 @@ class Drafter:
         words, story = self.words, self.story
         cast = story.cast()
         names = (cast.name, cast.foe_name, cast.mentor, cast.ally)
+        held = named.holders(self.request.user_input or "", story.given)
         characters = []
         for index, (name, role) in enumerate(zip(names, words.roles, strict=True)):
             pattern = words.character[index]
             if index == 1 and story.foe_is_machine:
                 pattern = words.machine_foe
+            description = self.fill(pattern)
+            if tied := [thing for thing, holder in held.items() if holder == name]:
+                description += words.thing_tie.format(items=story.join(tied))
+            # "Captain Hollis Wren": the name is the card's, the title stays with it.
+            titled = [t for t in story.given.titled if t.endswith(" " + name)]
+            description = description.replace(name, titled[0], 1) if titled else description
             characters.append(
                 {
                     "name": name[:200],
                     "role": role,
-                    "description": self.fill(pattern)[:1000],
+                    "description": description[:1000],
                     "motivation": self.fill(words.motivations[index])[:1000],
                     "arc": self.fill(words.arcs[index])[:1000],
                 }
@@ -213,14 +213,14 @@ class Drafter:
                     continue
                 title = self.fill(words.wish_chapter_title, number=str(chapter), wish=wish)
                 summary = self.fill(words.wish_beat, wish=wish)
-                chapters.append({"title": title[:200], "summary": _sentence(summary)[:1000]})
+                chapters.append({"title": title[:200], "summary": cap(summary)[:1000]})
             summary = self.fill(words.act_summaries[number - 1])
             if number in wishes:
                 summary += self.fill(words.act_wish, wish=wishes[number])
             acts.append(
                 {
                     "title": words.act_title.format(number=number, act=act),
-                    "summary": _sentence(summary)[:1000],
+                    "summary": cap(summary)[:1000],
                     "chapters": chapters,
                 }
             )
@@ -231,7 +231,7 @@ class Drafter:
         come round again in a long outline's later chapters)."""
         words = self.words
         title = words.chapter_title.format(number=number)
-        summary = _sentence(self.fill(words.beats[(number - 1) % len(words.beats)]))
+        summary = cap(self.fill(words.beats[(number - 1) % len(words.beats)]))
         turn = (number - 1) // len(words.beats)
         if turn:  # a later round of the beats: its own words (no two chapters alike)
             items = [*self.story.given.items, *self.story.places]
@@ -240,7 +240,3 @@ class Drafter:
             pattern = rounds[number % len(rounds)]  # its own in each chapter of the round
             summary = summary.rstrip("。.") + pattern.format(item=item)
         return {"title": title[:200], "summary": summary[:1000]}
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -11,8 +11,8 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh
-from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.words import CHINESE, Words
+from infinite_scribe.agents.llm.offline.facts import Facts, cap
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from shared_types.enums import GenesisStage
 
@@ -151,15 +151,17 @@ class Story:
 
     @property
     def event(self) -> str:
-        return self.renamed(self.facts.event) or self.words.happening
+        """What happens, without the hero's name it opens with: the premise says the name with
+        the role (一名快递员韩小川 + 在解放碑…, never 韩小川韩小川)."""
+        event = self.renamed(self.facts.event) or ""
+        if self.facts.hero and self.hero_name:
+            event = event.removeprefix(self.hero_name).lstrip(" ,，")
+        return event or self.words.happening
 
     def renamed(self, text: str | None) -> str | None:
-        """`text` with a renamed antagonist's new name (everywhere, issue 69), and a name
-        the reader's seam doubled said once (韩小川韩小川)."""
+        """`text` with a renamed antagonist's new name (everywhere, issue 69)."""
         if text is None:
             return None
-        for person in self.given.people:
-            text = text.replace(person + person, person)
         for old in self.gone:
             text = text.replace(old, self.foe_names[0])
         return text
@@ -170,7 +172,11 @@ class Story:
         if not self.foe_names:
             return ()
         given = [p for p in self.given.people if p not in self.foe_names and p != self.hero_name]
-        return tuple([p for p in given if p not in self.given.kin][:1])
+        return tuple(self.rivals_first([p for p in given if p not in self.given.kin])[:1])
+
+    def rivals_first(self, people: list[str]) -> list[str]:
+        """`people`, those a word marks as the rival first ("his nemesis", 宿敌: issue 69)."""
+        return sorted(people, key=lambda person: person not in self.given.rivals)
 
     @property
     def core(self) -> str:
@@ -184,7 +190,9 @@ class Story:
             return core
         if core != event and core.split()[0].lower() in _QUESTIONS:
             return core  # "who sank the steamer Aurora": already a question
-        return f"why {core}" if core != event else "what happened"
+        # A thing found ("finds a brass key that ...") is no question: the premise tells it.
+        noun = core.split()[0].lower() in ("a", "an", "the")
+        return f"why {core}" if core != event and not noun else "what happened"
 
     @property
     def antagonist(self) -> str:
@@ -230,10 +238,10 @@ class Story:
         pool = (pool + [n for n in order if n not in pool and n not in given] + order)[:4]
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
-        rivals = [p for p in others if p not in self.given.kin]
+        rivals = self.rivals_first([p for p in others if p not in self.given.kin])
         foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
         if foe is None:
-            foe = _cap(self.antagonist) if self.foe_is_machine else pool[1]
+            foe = cap(self.antagonist) if self.foe_is_machine else pool[1]
         # A renamed antagonist leaves the cast under the old name (the rival the idea named).
         rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
         names = [hero, foe, rest[0], rest[1]]
@@ -248,10 +256,11 @@ class Story:
 
     @property
     def hero_name(self) -> str | None:
-        """The hero's name: a feedback's, else the one the idea gives the hero (if it is one
-        of the people the writer named), else the first person they named."""
+        """The hero's name: a feedback's, else the first person the writer named that no word
+        marks as the rival, else the one the idea gives the hero."""
         told = self.told.hero_name
         given = [p for p in self.given.people if p not in self.foe_names]
+        given = [p for p in given if p not in self.given.rivals] or given
         if self.wished.hero_name:
             return self.wished.hero_name
         if given:
@@ -263,7 +272,7 @@ class Story:
         `extra` ({wish}, {element}) and their capitalized forms."""
         if not extra:
             return self._slots
-        capitalized = {key[:1].upper() + key[1:]: _cap(value) for key, value in extra.items()}
+        capitalized = {cap(key): cap(value) for key, value in extra.items()}
         return self._slots | capitalized | extra
 
     @cached_property
@@ -308,8 +317,8 @@ class Story:
             "long_ago": self.words.long_ago,
         }
         # Capitalized forms for English sentence starts ({Hero}, {At_place}, {When}, ...).
-        slots |= {key[:1].upper() + key[1:]: _cap(value) for key, value in list(slots.items())}
-        slots["Core_cap"] = _cap(self.core)
+        slots |= {cap(key): cap(value) for key, value in list(slots.items())}
+        slots["Core_cap"] = cap(self.core)
         slots["Hero"] = hero if chinese else hero.title()
         slots["Place"] = place if chinese else _title(place)
         if not chinese and cast.foe_name.startswith("The "):
@@ -347,16 +356,7 @@ def _card(cards: Sequence[Mapping[str, Any]], role: str, index: int) -> Mapping[
     return cards[index] if index < len(cards) else None
 
 
-_ROLE_ALIASES = {
-    "protagonist": "主角",
-    "主角": "protagonist",
-    "antagonist": "反派",
-    "反派": "antagonist",
-    "mentor": "导师",
-    "导师": "mentor",
-    "ally": "盟友",
-    "盟友": "ally",
-}
+_ROLE_ALIASES = dict(zip(ENGLISH.roles + CHINESE.roles, CHINESE.roles + ENGLISH.roles, strict=True))
 
 
 @lru_cache(maxsize=256)
@@ -379,10 +379,6 @@ def _kindred(bank: str, given: str) -> bool:
 
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _title(text: str) -> str:

@@ -69,6 +69,8 @@ class Words:
     long_ago: str
     #: What the writer named that a stage's text does not say yet (issue 69): {items}
     named_line: str
+    things_line: str  # the named things, in the worldview's setting: {items}
+    thing_tie: str  # the things the idea ties to a character, on their card: {items}
     #: A long outline's later rounds of the beats, each its own ({item}: a named item).
     rounds: tuple[str, ...]
 
