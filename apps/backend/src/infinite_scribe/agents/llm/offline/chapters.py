@@ -137,7 +137,7 @@ def _meeting(brief: ChapterBrief) -> str | None:
 
 def _meetings(brief: ChapterBrief) -> list[str]:
     """The ways the hero may meet the chapter's other character: somewhere else than the
-    chapter's opening place, when the world has another."""
+    chapter's opening place when the world has another, the next place in turn first."""
     cast, words = read_cast(brief), words_for(brief)
     other = other_for(brief, cast)
     if other is None:
@@ -145,10 +145,11 @@ def _meetings(brief: ChapterBrief) -> list[str]:
     place = chapter_place(brief, cast)
     names = [name for name, _ in cast.places]
     turn = brief.number % len(names)
-    where = next((name for name in names[turn:] + names[:turn] if name != place), place)
+    elsewhere = [name for name in names[turn:] + names[:turn] if name != place] or [place]
     bank = words.meet[other.role if other.role in words.meet else "other"]
-    slots = {"hero": cast.hero.name, "other": other.name, "place": where}
-    return [fill(pattern, brief.language == "zh", **slots) for pattern in bank]
+    slots = {"hero": cast.hero.name, "other": other.name}
+    zh = brief.language == "zh"
+    return [fill(p, zh, **slots, place=where) for where in elsewhere for p in bank]
 
 
 def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: bool) -> list[str]:
@@ -266,7 +267,7 @@ def _closes(brief: ChapterBrief) -> list[str]:
 
 
 def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:
-    """One part of each bank by `turn`: banks of coprime sizes (7, 11, 13) give 1,001
+    """One part of each bank by `turn`: banks of coprime sizes (7 or 23, 11, 13) give 1,001 or more
     different sentences before one comes round again."""
     return "".join(bank[turn % len(bank)] for bank in banks)
 
