@@ -44,7 +44,7 @@ def earlier_briefs(brief: ChapterBrief) -> list[ChapterBrief]:
         )
         for number, title, summary in chapters[-PLAYED:]
     ]
-    if len(_BOOKS) >= 64:
+    if len(_BOOKS) >= 16:
         _BOOKS.clear()
     _BOOKS[key] = (brief.bible, briefs)
     return briefs
