@@ -13,8 +13,10 @@ grows.
    blind (agents/continuity/labelled.py; tests/integration/continuity/
    test_continuity_phrasings.py asserts it).
 2. The offline generator's books: a Chinese and an English bible from its own Genesis, then
-   BENCH_BOOK_CHAPTERS chapters (default 30) from its chapter writer: findings per 10,000
-   characters, by kind (on clean books every one is a false alarm, or the writer's own flaw).
+   BENCH_BOOK_CHAPTERS chapters (default 30) from its chapter writer, as the worker drafts
+   them (the outline extended by its batches, each brief with the chapters before it):
+   findings per 10,000 characters, by kind (on clean books every one is a false alarm, or the
+   writer's own flaw; issue 70's target: no repetition).
 3. The check's cost on PostgreSQL (a fresh database: DATABASE_URL's server or embedded): the
    chapters of a synthetic book of BENCH_CHAPTERS chapters (default 1,000; BENCH_QUICK=1: 200)
    of ~3,000 characters confirmed one after another and checked as the worker does; the mean
@@ -44,18 +46,24 @@ from infinite_scribe.agents.continuity import labelled as phrasing_set
 from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
+from infinite_scribe.agents.llm.offline.generator import batch_chapters
+from infinite_scribe.agents.llm.offline.words import CHINESE as ZH_WORDS, ENGLISH as EN_WORDS
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
+from infinite_scribe.domain.chapter_brief import EARLIER_CHAPTERS, ChapterBrief, chapter_outline
 from infinite_scribe.domain.continuity import KINDS
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.novel import NovelBible, novel_bible
+from infinite_scribe.domain.outline_plan import Batch
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types.enums import GenesisStage
 
 CASES = Path(__file__).with_name("data") / "continuity_cases.json"
+PLANTED = Path(__file__).with_name("data") / "planted_contradictions.json"
 PHRASINGS = Path(__file__).parents[1] / "apps/backend/tests/data/continuity_phrasings.json"
 QUICK = bool(os.environ.get("BENCH_QUICK"))
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "200" if QUICK else "1000"))
+#: The offline books' novel (its id seeds the offline Genesis: the same books every run).
+NOVEL = uuid.UUID(int=70)
 BOOK_CHAPTERS = int(os.environ.get("BENCH_BOOK_CHAPTERS", "30"))
 IDEAS = {
     "zh": "2150年的火星殖民地，一名女法医发现氧气配给记录被人篡改。",  # noqa: RUF001
@@ -112,10 +120,10 @@ async def phrasings() -> dict[str, dict[str, dict[str, float]]]:
     return figures
 
 
-async def offline_bible(language: str) -> NovelBible:
+async def offline_confirmed(language: str) -> dict[str, Any]:
     """What a writer who confirms every first offline proposal ends Genesis with."""
     confirmed: dict[str, Any] = {}
-    novel = uuid.uuid4()
+    novel = NOVEL
     for stage in STAGE_ORDER:
         if stage is GenesisStage.FINISHED:
             continue
@@ -130,26 +138,43 @@ async def offline_bible(language: str) -> NovelBible:
         if stage is GenesisStage.CONCEPT_SELECTION:
             content = content["concepts"][0]
         confirmed[stage.value] = content
-    return novel_bible(confirmed)
+    return confirmed
 
 
-def offline_chapter(bible: NovelBible, language: str, number: int) -> str:
-    outline = chapter_outline(bible.outline)
-    _, title, summary = outline[(number - 1) % len(outline)]
-    brief = ChapterBrief(uuid.uuid4(), number, title, summary, language, bible)
-    beats = plan_beats(brief)
-    return "\n\n".join(write_beat(brief, beats, index) for index in range(len(beats)))
+def offline_book(
+    confirmed: dict[str, Any], language: str, dead: dict[str, int] | None = None
+) -> list[str]:
+    """BOOK_CHAPTERS chapters as the worker drafts them: the plot stage's outline extended by
+    the offline generator's outline batches (a chapter is drafted from its own entry), each
+    brief with the EARLIER_CHAPTERS chapters confirmed before it; `dead`: who dies in which
+    chapter (the story memory tells the chapters after it, as the worker's digest does)."""
+    plot = confirmed[GenesisStage.PLOT_OUTLINE.value]
+    entries = [{"title": t, "summary": s} for _, t, s in chapter_outline(plot)]
+    request = GenerationRequest(NOVEL, GenesisStage.PLOT_OUTLINE, confirmed, IDEAS[language])
+    words = ZH_WORDS if language == "zh" else EN_WORDS
+    more = batch_chapters(request, words, Batch(2, len(entries) + 1, BOOK_CHAPTERS))
+    bible = novel_bible(confirmed | {"PLOT_OUTLINE": {"chapters": [*entries, *more]}})
+    chapters = chapter_outline(bible.outline)[:BOOK_CHAPTERS]
+    texts = []
+    for number, title, summary in chapters:
+        earlier = tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1])
+        gone = [name for name, died in (dead or {}).items() if died < number]
+        brief = ChapterBrief(
+            NOVEL, number, title, summary, language, bible, earlier, memory={"dead": gone}
+        )
+        beats = plan_beats(brief)
+        texts.append("\n\n".join(write_beat(brief, beats, i) for i in range(len(beats))))
+    return texts
 
 
 async def generated_books() -> dict[str, dict[str, Any]]:
     """Findings per 10,000 characters in the offline generator's own books."""
     report = {}
     for language in ("zh", "en"):
-        bible = await offline_bible(language)
-        book = OfflineBook(bible)
+        confirmed = await offline_confirmed(language)
+        book = OfflineBook(novel_bible(confirmed))
         size = 0
-        for number in range(1, BOOK_CHAPTERS + 1):
-            text = offline_chapter(bible, language, number)
+        for number, text in enumerate(offline_book(confirmed, language), start=1):
             size += len(text)
             await book.confirm(number, text)
         kinds = Counter(f["kind"] for f in await book.findings())
@@ -158,6 +183,38 @@ async def generated_books() -> dict[str, dict[str, Any]]:
             "characters": size,
             "per_10k": round(10_000 * sum(kinds.values()) / max(size, 1), 2),
             "by_kind": dict(kinds),
+        }
+    return report
+
+
+async def planted_books() -> dict[str, dict[str, Any]]:
+    """The check on an offline book of BOOK_CHAPTERS chapters with PLANTED's contradictions:
+    how many it finds (kind and chapter) and every other finding, by kind."""
+    report = {}
+    planted = json.loads(PLANTED.read_text(encoding="utf-8"))
+    for language in ("zh", "en"):
+        confirmed = await offline_confirmed(language)
+        cards = novel_bible(confirmed).characters["characters"]
+        cast = dict(
+            zip(("hero", "foe", "mentor", "ally"), (c["name"] for c in cards), strict=False)
+        )
+        plants = planted[language]
+        dead = {cast[p["dies"]]: p["fact"][0] for p in plants if "dies" in p}
+        texts = offline_book(confirmed, language, dead)
+        for plant in plants:
+            for chapter, line in (plant["fact"], plant["contradiction"]):
+                texts[chapter - 1] += "\n\n" + line.format(**cast)
+        book = OfflineBook(novel_bible(confirmed))
+        for number, text in enumerate(texts, start=1):
+            await book.confirm(number, text)
+        found = {(f["kind"], f["chapter"]) for f in await book.findings()}
+        wanted = {(p["kind"], p["contradiction"][0]) for p in plants}
+        others = Counter(kind for kind, _ in found - wanted)
+        report[language] = {
+            "planted": len(wanted),
+            "found": len(wanted & found),
+            "other": sum(others.values()),
+            "other_by_kind": dict(others),
         }
     return report
 
@@ -172,6 +229,9 @@ if __name__ == "__main__":
     books = asyncio.run(generated_books())
     for language, book in books.items():
         print(f"offline generator's {language} book: {book}")
+    planted = asyncio.run(planted_books())
+    for language, figures in planted.items():
+        print(f"offline {language} book with 5 planted contradictions: {figures}")
     with fresh_database() as url:
         cost = asyncio.run(check_cost(url, CHAPTERS))
     ratio = cost["last_ms"] / cost["first_ms"]
@@ -192,6 +252,7 @@ if __name__ == "__main__":
         "labelled": scores,
         "phrasings": phrased,
         "books": books,
+        "planted": planted,
         "cost": cost,
         "delay": delay,
         "seconds": 0.0,

@@ -6,10 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.offline.generator import batch_chapters
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
+from infinite_scribe.domain.chapter_brief import EARLIER_CHAPTERS, ChapterBrief, chapter_outline
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.novel import NovelBible, novel_bible
+from infinite_scribe.domain.outline_plan import Batch
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types.enums import GenesisStage
 
@@ -55,3 +58,30 @@ def people(bible: NovelBible) -> list[tuple[str, str]]:
 
 def places(bible: NovelBible) -> list[str]:
     return [place["name"] for place in bible.worldview["locations"]]
+
+
+def whole_book(confirmed: dict[str, Any], language: str, count: int) -> list[ChapterBrief]:
+    """Briefs of a `count`-chapter book as the worker gives them: the plot stage's outline
+    extended by the offline generator's outline batches, each chapter with the EARLIER_CHAPTERS
+    confirmed before it."""
+    request = GenerationRequest(
+        NOVEL, GenesisStage.PLOT_OUTLINE, dict(confirmed), user_input=IDEAS[language]
+    )
+    entries = [{"title": t, "summary": s} for _, t, s in chapter_outline(confirmed["PLOT_OUTLINE"])]
+    words = CHINESE if language == "zh" else ENGLISH
+    first = len(entries) + 1
+    more = batch_chapters(request, words, Batch(2, first, max(count - first + 1, 0)))
+    bible = novel_bible(confirmed | {"PLOT_OUTLINE": {"chapters": [*entries, *more][:count]}})
+    chapters = chapter_outline(bible.outline)
+    return [
+        ChapterBrief(
+            NOVEL,
+            number,
+            title,
+            summary,
+            language,
+            bible,
+            earlier=tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1]),
+        )
+        for number, title, summary in chapters
+    ]

@@ -185,7 +185,23 @@ def _thing(thing: str, chinese: bool) -> str:
 
 
 def read_cast(brief: ChapterBrief) -> Cast:
-    """Who and what the chapter is about, and what the writer asked for."""
+    """Who and what the chapter is about, and what the writer asked for (kept by brief: a
+    chapter's writer reads the casts of the book's earlier chapters for each of its banks)."""
+    kept = _CASTS.get(id(brief))
+    if kept is not None and kept[0] is brief:
+        return kept[1]
+    cast = _read_cast(brief)
+    if len(_CASTS) >= 1024:
+        _CASTS.clear()
+    _CASTS[id(brief)] = (brief, cast)
+    return cast
+
+
+#: Casts by brief (held, so its id is its own), the last read.
+_CASTS: dict[int, tuple[ChapterBrief, Cast]] = {}
+
+
+def _read_cast(brief: ChapterBrief) -> Cast:
     words = words_for(brief)
     rules = brief.bible.worldview.get("rules")
     # The dead do not walk again (issue 48): the story memory says who died before this chapter.

@@ -9,6 +9,7 @@ The beats are the plan a writer reads and may edit; the prose of a beat follows 
 and where it names), so an edited beat is written as edited.
 """
 
+from infinite_scribe.agents.llm.offline import chapter_book
 from infinite_scribe.agents.llm.offline.chapter_cast import (
     Cast,
     Person,
@@ -22,9 +23,12 @@ from infinite_scribe.agents.llm.offline.chapter_cast import (
     words_for,
 )
 from infinite_scribe.agents.llm.offline.chapter_words import ChapterWords
-from infinite_scribe.domain.chapter_brief import ChapterBrief
+from infinite_scribe.domain import passages
+from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 
 MIN_BEATS, MAX_BEATS = 4, 8
+#: The details a chapter may have: `_three`'s 1,001 sentences last a book of 50 chapters.
+SLOTS = 20
 _MAX_BEAT = 1000
 
 
@@ -35,45 +39,117 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     cast, words = read_cast(brief), words_for(brief)
     zh = brief.language == "zh"
     slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
-    meeting = _meeting(brief, cast, words, slots["place"])
     asked = [*cast.scenes, *_asked_beats(cast, words, slots, zh)]
-    core = [sentence(brief.summary, words)] if brief.summary else []
-    fixed = [_opening(brief, words, slots), *core, _turn(brief, cast.hero, words)]
+    core = [told for told in [_core(brief)] if told] if brief.summary else []
+    # A meeting, a turn or a close the book has said all of is left out (not said again).
+    meeting = [told for told in [_meeting(brief)] if told]
+    turn = [told for told in [_turn(brief, cast.hero, words)] if told]
+    fixed = [told for told in [_opening(brief, words, slots)] if told] + core
     # Too many: the meeting goes first; what the writer asked for stays.
-    if len(fixed) + len(meeting) + len(asked) + 1 > MAX_BEATS:
+    if len(fixed) + len(turn) + len(meeting) + len(asked) + 1 > MAX_BEATS:
         meeting = []
+    close = [told for told in [chapter_book.once(brief, _closes)] if told]
     # A short chapter (no one else in the book, nothing asked) keeps to the place's ways.
-    filler = [fill(words.rule, zh, **slots)] if len(fixed) + len(meeting) + len(asked) < 4 else []
-    close = fill(words.close[brief.number % len(words.close)], zh, **slots)
-    return [*fixed[:-1], *meeting, *asked, *filler, fixed[-1], close][:MAX_BEATS]
+    short = len(fixed) + len(meeting) + len(asked) + len(turn) < 4
+    filler = [told for told in [chapter_book.once(brief, _rules)] if told and short]
+    beats = [*fixed, *meeting, *asked, *filler, *turn, *close]
+    # Still short (a book that has said all its banks): moments of the details' stock
+    # (`_moment`: each beat of a book its own).
+    while len(beats) < MIN_BEATS:
+        beats.append(_moment(brief, len(beats)))
+    return beats[:MAX_BEATS]
 
 
-def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) -> str:
-    earlier = [entry for entry in brief.earlier if entry[0] < brief.number and entry[2]]
+def _details(beats: int, index: int) -> tuple[int, int]:
+    """(first, count) of the details of a chapter's paragraph `index` of `beats`, among its
+    SLOTS (`_three`, by SLOTS x the chapter's number + these): fewer beats, more each."""
+    count = 5 if beats <= 4 else 4 if beats == 5 else 3 if beats == 6 else 2
+    return count * index, count
+
+
+def _moment(brief: ChapterBrief, index: int) -> str:
+    """The beat `index` a chapter short of beats gets: the detail its place among the
+    chapter's details gives, so that its paragraph's details follow it in their order (the
+    seams of the details are a book's own, `_three`)."""
+    first, _ = _details(index + 1, index)
+    who = read_cast(brief).hero.name
+    return fill(
+        _three(words_for(brief).details, SLOTS * brief.number + first),
+        brief.language == "zh",
+        who=who,
+    )
+
+
+def _core(brief: ChapterBrief) -> str | None:
+    """The outline entry as a beat. An entry that opens as an earlier one does (a long
+    outline's later rounds of its beats) is told by the clause it adds, and not at all when
+    an earlier entry has that clause too: what the book told is not told again (issue 70)."""
+    words, summary = words_for(brief), brief.summary
+    told = [before.summary for before in chapter_book.earlier_briefs(brief)]
+    shared = max((_common(summary, other) for other in told), default=0)
+    if shared < chapter_book.RUN:
+        return sentence(summary, words)
+    cut = max(summary.rfind(mark, 0, shared + 1) for mark in (", ", "\uff0c", "; ", "\uff1b"))
+    rest = summary[cut:].lstrip(" ,;\uff0c\uff1b") if cut > 0 else ""
+    rest = rest[4:] if rest.startswith("and ") else rest
+    key = rest.rstrip("\u3002.!?\uff01\uff1f ").lower()
+    if not key or any(key in other.lower() for other in told):
+        return None
+    return sentence(cap(rest), words)
+
+
+def _common(one: str, other: str) -> int:
+    """The length of the opening `one` and `other` share."""
+    return next(
+        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
+        min(len(one), len(other)),
+    )
+
+
+def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) -> str | None:
     zh = brief.language == "zh"
-    if not earlier:
+    if brief.number <= 1 and not brief.earlier:
         return fill(words.open_first, zh, **slots)
-    cast = read_cast(brief)
+    return chapter_book.once(brief, _openings)
+
+
+def _rules(brief: ChapterBrief) -> list[str]:
+    cast, zh = read_cast(brief), brief.language == "zh"
+    place = chapter_place(brief, cast)
+    return [fill(words_for(brief).rule, zh, hero=cast.hero.name, place=place)]
+
+
+def _openings(brief: ChapterBrief) -> list[str]:
+    """The openings a chapter after the first may have: back at its place, still thinking of
+    who and where the last chapter named (its summary is not quoted, issue 69)."""
+    earlier = [entry for entry in brief.earlier if entry[0] < brief.number and entry[2]]
+    zh, words, cast = brief.language == "zh", words_for(brief), read_cast(brief)
     known = [p.name for p in cast.people[1:]] + [name for name, _ in cast.places]
-    named = mentions(max(earlier)[2][:500], known, fold=not zh)[:2]
+    named = mentions(max(earlier)[2][:500], known, fold=not zh)[:2] if earlier else []
     last = ("、" if zh else " and ").join(named) or words.before
-    pattern = words.open_after[brief.number % len(words.open_after)]
-    return fill(pattern, zh, **slots, last=last)
+    slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast), "last": last}
+    return [fill(pattern, zh, **slots) for pattern in words.open_after]
 
 
-def _meeting(brief: ChapterBrief, cast: Cast, words: ChapterWords, place: str) -> list[str]:
+def _meeting(brief: ChapterBrief) -> str | None:
+    return chapter_book.once(brief, _meetings)
+
+
+def _meetings(brief: ChapterBrief) -> list[str]:
+    """The ways the hero may meet the chapter's other character: somewhere else than the
+    chapter's opening place when the world has another, the next place in turn first."""
+    cast, words = read_cast(brief), words_for(brief)
     other = other_for(brief, cast)
     if other is None:
         return []
+    place = chapter_place(brief, cast)
     names = [name for name, _ in cast.places]
     turn = brief.number % len(names)
-    # Somewhere else than the chapter's opening place, when the world has another.
-    where = next((name for name in names[turn:] + names[:turn] if name != place), place)
+    elsewhere = [name for name in names[turn:] + names[:turn] if name != place] or [place]
     bank = words.meet[other.role if other.role in words.meet else "other"]
-    pattern = bank[brief.number % len(bank)]
-    return [
-        fill(pattern, brief.language == "zh", hero=cast.hero.name, other=other.name, place=where)
-    ]
+    slots = {"hero": cast.hero.name, "other": other.name}
+    zh = brief.language == "zh"
+    return [fill(p, zh, **slots, place=where) for where in elsewhere for p in bank]
 
 
 def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: bool) -> list[str]:
@@ -88,25 +164,37 @@ def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: boo
     return beats
 
 
-def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str:
+def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str | None:
     """Why the hero goes on: their motivation in the first chapter, a short turn of a bank
     after it (a motivation said in every chapter is a repeated passage, issue 69)."""
     zh = brief.language == "zh"
     if not hero.motivation or brief.number > 1:
-        plain = words.turn_plain[brief.number % len(words.turn_plain)]
-        return fill(plain, zh, hero=hero.name)
-    motivation = sentence(hero.motivation, words)
+        return chapter_book.once(brief, _turns)
+    motivation = sentence(_untold(hero.motivation, brief), words)
     if not zh and motivation.startswith("To "):
         motivation = "to " + motivation[3:]
     return fill(words.turn, zh, hero=hero.name, motivation=motivation)
+
+
+def _untold(text: str, brief: ChapterBrief) -> str:
+    """`text` without the passages the outline's later entries say (their first two words
+    kept): an outline that says "the truth about X" later is not quoted in the first chapter."""
+    zh, entries = brief.language == "zh", chapter_outline(brief.bible.outline)[brief.number :]
+    for said in {p.quote for _, _, summary in entries for p in passages.shared(text, summary)}:
+        at = text.find(said)
+        if not zh and at > 0 and text[at - 1].isalnum() and " " in said:
+            said = said.split(" ", 1)[1]  # from the first whole word
+        kept = said[:2] if zh else " ".join(said.split()[:2])
+        text = text.replace(said, kept)
+    return text
 
 
 def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     """The prose of beat `index`, one paragraph: the place's atmosphere where the chapter
     arrives there, the beat as it happens, a line of neutral detail, a line the beat's other
     character says, and the chapter's last line at its last beat. The detail and the line are
-    drawn by the chapter's number and the beat's index (no sentence twice in a chapter, no
-    paragraph or line of dialogue in two chapters, issue 69)."""
+    drawn by the chapter's number and the beat's index; a sentence of the other banks is said
+    once in a book (`chapter_book`: no passage in two chapters, issues 69 and 70)."""
     if not 0 <= index < len(beats):
         raise IndexError(f"beat {index} of {len(beats)}")
     cast, words = read_cast(brief), words_for(brief)
@@ -114,48 +202,72 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     beat = " ".join(beats[index].split())[:_MAX_BEAT]
     named = mentions(beat, [person.name for person in cast.people], fold=not zh)
     lead = next((person for person in cast.people if named and person.name == named[0]), None)
-    places = dict(cast.places)
-    here_named = mentions(beat, list(places), fold=not zh)
+    here_named = mentions(beat, [name for name, _ in cast.places], fold=not zh)
     here = here_named[0] if here_named else chapter_place(brief, cast)
-    arrivals = _arrivals(brief, cast, beats[: index + 1], zh)
     who = (lead or cast.hero).name
-    parts = []
-    mood = words.atmospheres[cast.mood]
-    if arrivals and arrivals[-1] == (index, here) and len(arrivals) == 1:
-        parts.append(fill(mood[brief.number % len(mood)], zh, place=here))
-        told = " ".join(summary for _, _, summary in brief.earlier)
-        first = next(i for i, place in arrivals if place == here) == index
-        if first and places.get(here) and not mentions(told, [here], fold=not zh):
-            parts.append(_described(here, places[here], words, zh))
+    parts = _arriving(brief, beats, index, here) if index == 0 else []
     parts.append(sentence(beat, words))
-    if index == 0:  # one gesture a chapter, by its number
-        gesture = words.gestures[brief.number % len(words.gestures)]
-        parts.append(fill(gesture, zh, who=who))
-    for turn in (16 * brief.number + 2 * index, 16 * brief.number + 2 * index + 1):
+    if index == 0:  # one gesture a chapter, once in a book
+        parts.append(chapter_book.once(brief, _gestures) or "")
+    first, count = _details(len(beats), index)
+    if len(beats) <= MIN_BEATS and beats[index] == _moment(brief, index):
+        first, count = first + 1, count - 1  # the moment is the first of its paragraph's
+    for turn in range(SLOTS * brief.number + first, SLOTS * brief.number + first + count):
         parts.append(fill(_three(words.details, turn), zh, who=who))
-    talk = _talk(brief, cast, beats, index, here)
-    if talk:
-        parts.append(talk)
+    parts.append(_talk(brief, beats, index, here))
     if index == len(beats) - 1:
-        hook = words.hooks[brief.number % len(words.hooks)]
-        parts.append(fill(hook, zh, hero=cast.hero.name, place=here))
-    return ("" if zh else " ").join(parts)
+        parts.append(chapter_book.once(brief, _hooks) or "")
+    return ("" if zh else " ").join(part for part in parts if part)
 
 
-def _arrivals(brief: ChapterBrief, cast: Cast, beats: list[str], zh: bool) -> list[tuple[int, str]]:
-    """(beat index, place) where the chapter comes to a place it was not at just before."""
-    found: list[tuple[int, str]] = []
-    places = [name for name, _ in cast.places]
-    for index, beat in enumerate(beats):
-        named = mentions(beat, places, fold=not zh)
-        here = named[0] if named else (found[-1][1] if found else chapter_place(brief, cast))
-        if not found or found[-1][1] != here:
-            found.append((index, here))
-    return found
+def _arriving(brief: ChapterBrief, beats: list[str], index: int, here: str) -> list[str]:
+    """The place's atmosphere where the chapter opens, and its description the first time
+    the book opens a chapter there (a description said in every chapter is a repeated
+    passage, issue 70)."""
+    cast, words, zh = read_cast(brief), words_for(brief), brief.language == "zh"
+    if here != chapter_place(brief, cast):
+        return []
+    parts = [chapter_book.once(brief, _atmospheres) or ""]
+    description = dict(cast.places).get(here)
+    if description and chapter_book.first_time(brief, here, _opening_place):
+        parts.append(_described(here, description, words, zh))
+    return parts
+
+
+def _opening_place(brief: ChapterBrief) -> list[str]:
+    return [chapter_place(brief, read_cast(brief))]
+
+
+def _atmospheres(brief: ChapterBrief) -> list[str]:
+    cast, words = read_cast(brief), words_for(brief)
+    place = chapter_place(brief, cast)
+    return [fill(p, brief.language == "zh", place=place) for p in words.atmospheres[cast.mood]]
+
+
+def _gestures(brief: ChapterBrief) -> list[str]:
+    hero, words = read_cast(brief).hero.name, words_for(brief)
+    return [fill(p, brief.language == "zh", who=hero) for p in words.gestures]
+
+
+def _hooks(brief: ChapterBrief) -> list[str]:
+    cast, words = read_cast(brief), words_for(brief)
+    slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
+    return [fill(p, brief.language == "zh", **slots) for p in words.hooks]
+
+
+def _turns(brief: ChapterBrief) -> list[str]:
+    hero, words = read_cast(brief).hero.name, words_for(brief)
+    return [fill(p, brief.language == "zh", hero=hero) for p in words.turn_plain]
+
+
+def _closes(brief: ChapterBrief) -> list[str]:
+    cast, words = read_cast(brief), words_for(brief)
+    slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
+    return [fill(p, brief.language == "zh", **slots) for p in words.close]
 
 
 def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:
-    """One part of each bank by `turn`: banks of coprime sizes (7, 11, 13) give 1,001
+    """One part of each bank by `turn`: banks of coprime sizes (7 or 23, 11, 13) give 1,001 or more
     different sentences before one comes round again."""
     return "".join(bank[turn % len(bank)] for bank in banks)
 
@@ -166,19 +278,30 @@ def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
     return next((person for person in cast.people[1:] if names and person.name == names[0]), None)
 
 
-def _talk(brief: ChapterBrief, cast: Cast, beats: list[str], index: int, here: str) -> str:
-    """A line the beat's other character says to the hero, or nothing: the n-th line of the
-    chapter is drawn by the chapter's number (no line said in two chapters of a book)."""
-    words, zh = words_for(brief), brief.language == "zh"
+def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
+    """A line the beat's other character says to the hero, or nothing: the book's p-th line
+    (4 a chapter) is its opening, middle and end by `_line`: no line, and no opening with its
+    middle, said twice in a book of 30 chapters (issue 70)."""
+    cast, words, zh = read_cast(brief), words_for(brief), brief.language == "zh"
     speaker = _speaker(beats[index], cast, zh)
     if speaker is None:
         return ""
     spoken = sum(1 for beat in beats[:index] if _speaker(beat, cast, zh) is not None)
-    line = fill(_three(words.speech, 4 * brief.number + min(spoken, 3)), zh, hero=cast.hero.name,
-                place=here)  # fmt: skip
-    if not zh and line.endswith("."):
+    line = fill(_line(words.speech, 4 * brief.number + min(spoken, 3)), zh,
+                hero=cast.hero.name, place=here)  # fmt: skip
+    if not zh and line.endswith(".") and words.said.startswith("“{line}"):
         line = line[:-1] + ","  # “..., ” she says.
     return fill(words.said, zh, line=line, who=speaker.name)
+
+
+def _line(banks: tuple[tuple[str, ...], ...], number: int) -> str:
+    """Line `number`: the opening by its rest after the openings' count, the middle by its
+    quotient, the end by its rest after the ends' count: an opening and a middle (a
+    passage, with "X says: “") come round after openings x middles lines (12 x 11 in
+    English), a middle and an end too (the ends outnumber the openings)."""
+    openings, middles, ends = banks
+    middle = middles[number // len(openings) % len(middles)]
+    return openings[number % len(openings)] + middle + ends[number % len(ends)]
 
 
 def _described(place: str, description: str, words: ChapterWords, zh: bool) -> str:
