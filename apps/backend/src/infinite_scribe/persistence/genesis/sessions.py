@@ -65,12 +65,12 @@ _KEYED_COMMAND_TARGET = keyed_target(_COMMAND_TARGET)
 # wins (a key is the user's: it may be another session's), else the session's pending twin.
 _EXISTING_COMMAND = """
 SELECT id, command_type, status::text AS status, correlation_id, session_id,
-       idempotency_key = $2 AND user_id = $4 AS same_key,
+       (idempotency_key = $2 AND user_id = $4) IS TRUE AS same_key,
        (SELECT t.id FROM async_tasks t WHERE t.triggered_by_command_id = c.id) AS task_id
 FROM command_inbox c
 WHERE (user_id = $4 AND idempotency_key = $2)
    OR (session_id = $1 AND command_type = $3 AND status IN ('RECEIVED', 'PROCESSING'))
-ORDER BY (idempotency_key = $2 AND user_id = $4) DESC
+ORDER BY (idempotency_key = $2 AND user_id = $4) IS TRUE DESC
 LIMIT 1
 """
 
