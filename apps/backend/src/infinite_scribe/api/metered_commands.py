@@ -77,7 +77,7 @@ class MeteredCommandService(CommandService):
         except Exception:
             self._count(label, "ERROR")
             raise
-        if result.stored is not None:  # the stored answer of its idempotency key
+        if result.stored is not None or result.first_answer:  # its idempotency key's answer
             self.metrics.idempotency_replays.inc()
             self._count(label, "replayed")
             return result
