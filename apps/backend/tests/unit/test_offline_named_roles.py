@@ -141,3 +141,18 @@ def test_a_place_is_one_noun_phrase() -> None:
     assert reading_en.read("A keeper in the vault of the old lighthouse.").places == (
         "vault of the old lighthouse",
     )
+
+
+def test_a_year_before_a_place_and_a_verb_after_a_name_leave_the_place_alone() -> None:
+    """The last walk of a new idea: "In 1911 Valparaíso" lost the city to its year, and "a
+    lighthouse on Cerro Alegre keeps the log" made "Cerro Alegre keeps" the story's place."""
+    text = (
+        "In 1911 Valparaíso, Marta Quispe, a harbour pilot, finds a sealed brass chronometer. "
+        "A lighthouse on Cerro Alegre keeps the ship's last log."
+    )
+    facts = reading_en.read(text)
+    assert facts.place == "Valparaíso"
+    assert facts.places == ("Valparaíso", "Cerro Alegre")
+    # A named phrase still takes a place noun or a connector after it.
+    assert reading_en.read("She lands in New York harbour.").places == ("New York harbour",)
+    assert reading_en.read("She lands on Isla de Pascua at dawn.").places == ("Isla de Pascua",)

@@ -98,8 +98,12 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
                 break
             if word.lower() in ("the", "a", "an") and words and words[-1] != "of":
                 break  # another phrase ("in the end the keeper ..."), never one place
+            if _TIME.fullmatch(word) and not words:
+                continue  # the opening's year before its place ("In 1911 Valparaíso")
             if _TIME.fullmatch(word) or not _WORD.match(word):
                 break  # a year, or a dash that closes an aside
+            if _ends_a_name(words, word):
+                break  # "on Cerro Alegre keeps the log": the name's verb is no place
             words.append(word)
             if len(words) == 7:
                 break
@@ -113,6 +117,20 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
             start = match.start()
             found.append((phrase, (start, match.start(1) + len(" ".join(words)) + 0)))
     return found
+
+
+#: Small words inside a place's proper name ("Isla de Pascua", "Stratford upon Avon").
+_NAME_JOINS = frozenset(
+    {"of", "de", "del", "da", "do", "dos", "la", "le", "les", "von", "van", "upon"}
+)
+
+
+def _ends_a_name(words: list[str], word: str) -> bool:
+    """Whether `word` ends the proper name `words` began: a lowercase word after capitals that
+    neither joins a name nor is a place noun ("New York harbour" goes on)."""
+    if not words or not words[0][0].isupper() or word[0].isupper():
+        return False
+    return word.lower() not in _NAME_JOINS and word.lower() not in PLACE_NOUNS
 
 
 def event_core(event: str) -> str:
