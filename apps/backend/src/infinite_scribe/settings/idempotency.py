@@ -25,7 +25,12 @@ class IdempotencySettings(BaseSettings):
     ] = None
     idempotency_ttl_seconds: Annotated[
         int,
-        Field(ge=1, le=30 * 86400, description="How long a stored answer is replayed."),
+        Field(
+            ge=1,
+            le=30 * 86400,
+            description="How long a stored answer is replayed (a command's key lives as long "
+            "as its command, decision 7204).",
+        ),
     ] = 86400
     idempotency_lease_seconds: Annotated[
         float,
