@@ -91,6 +91,8 @@ class GenesisState:
     version: int = 0
     #: A branch's origin: {"session_id", "event_id"} (+ "title" when one was given).
     branched_from: Mapping[str, Any] | None = None
+    #: The writer's codex (`domain/codex.py`, issue 76) as `Codex.as_json()`; empty: none yet.
+    codex: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_pending(self) -> bool:
