@@ -75,7 +75,7 @@ def resolve_model(
     """`smollm2` (a packaged model), a model pulled into `data_dir` (`scribe model pull`), or
     a path to a GGUF file; raises EngineUnavailable."""
     spec = spec.strip()
-    pulled = _pulled(spec, data_dir)
+    pulled = None if spec in PACKAGED else _pulled(spec, data_dir)
     if pulled is not None:
         path, name, context = pulled.path, pulled.name, context_tokens or DEFAULT_CONTEXT_TOKENS
     elif spec in PACKAGED:
