@@ -1,10 +1,10 @@
 """The loop reports who held it (issue 49): every process measures its event loop's lag (a
 timer that should fire every INTERVAL, observed into an `event_loop_lag_seconds` histogram of
 each registry attached) and a watchdog thread that, when the loop has not come back for
-WARN_AFTER, logs a warning with the stack of the code holding it: the route's or task's
-function is in it, by name and line. asyncio's debug mode says which callback was slow only
-afterwards and costs on every callback; aiodebug's idea (a thread watching a heartbeat) costs
-one timer per INTERVAL.
+WARN_AFTER, logs a one-line warning naming the code holding it (the route's or task's function,
+by file and line; issue 77) and, at DEBUG, the stack. asyncio's debug mode says which callback
+was slow only afterwards and costs on every callback; aiodebug's idea (a thread watching a
+heartbeat) costs one timer per INTERVAL.
 
 One monitor per loop: in `scribe up` the API, the relay and the agent worker share a loop, and
 each attaches its own histogram to the same monitor (one measurement, one warning).
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 #: How often the loop is asked to come back (seconds).
 INTERVAL = 0.05
-#: A loop held longer than this is logged with the stack holding it.
+#: A loop held longer than this is logged with what holds it.
 WARN_AFTER = 0.1
 #: The lag buckets: a healthy loop lives in the first two.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -118,10 +118,15 @@ class LoopLagMonitor:
             # thread runs on meanwhile.
             spent = self._sched.since(sched)
             frame = sys._current_frames().get(self._loop_thread)
-            held_by = holding_stack(frame) if frame else "?"
             logger.warning(
-                "event loop held for %.0f ms so far%s, by:\n%s", late * 1000, spent, held_by
+                "event loop held for %.0f ms so far%s, by %s",
+                late * 1000,
+                spent,
+                holder(frame) if frame else "?",
             )
+            # The stack for whoever looks into it: a terminal at INFO reads one line (issue 77).
+            if frame is not None and logger.isEnabledFor(logging.DEBUG):
+                logger.debug("the stack holding the event loop:\n%s", holding_stack(frame))
 
 
 class SchedStat:
@@ -157,6 +162,38 @@ class SchedStat:
             return ""
         ran, waited = ((now[i] - before[i]) / 1e6 for i in (0, 1))
         return f"; since its last beat it ran {ran:.0f} ms and waited {waited:.0f} ms for a CPU"
+
+
+def holder(frame: FrameType) -> str:
+    """The holder in one line: the innermost of the project's own frames (what holds it), the
+    innermost frame of all where that is elsewhere (the library call), and the outermost own
+    frame (the route's middleware, the task, `lifespan`) it runs under:
+    `infinite_scribe/agents/x.py:88 in write (jieba/__init__.py:301 in cut), from
+    infinite_scribe/composition/agents.py:50 in run_agent_worker`."""
+    frames = traceback.extract_stack(frame)
+    own = [entry for entry in frames if "infinite_scribe" in entry.filename]
+    innermost = frames[-1]
+    if not own:
+        return _place(innermost)
+    line = _place(own[-1])
+    if own[-1] is not innermost:
+        line += f" ({_place(innermost)})"
+    if own[0] is not own[-1]:
+        line += f", from {_place(own[0])}"
+    return line
+
+
+def _place(entry: traceback.FrameSummary) -> str:
+    """`infinite_scribe/module.py:line in function` (the path from the package or from
+    site-packages; a file elsewhere by its name)."""
+    path = entry.filename
+    if "/infinite_scribe/" in path:
+        path = "infinite_scribe/" + path.rsplit("/infinite_scribe/", 1)[1]
+    elif "/site-packages/" in path:
+        path = path.rsplit("/site-packages/", 1)[1]
+    else:
+        path = os.path.basename(path)
+    return f"{path}:{entry.lineno} in {entry.name}"
 
 
 def holding_stack(frame: FrameType) -> str:

@@ -38,7 +38,9 @@ async def test_a_held_loop_is_measured_and_its_holder_named(
         warnings = [r.getMessage() for r in caplog.records]
         assert len(warnings) == 1, warnings
         assert "event loop held for" in warnings[0]
-        assert "hold_the_loop_for_a_while" in warnings[0]
+        assert "test_loop_lag.py" in warnings[0] and "in hold_the_loop_for_a_while" in warnings[0]
+        # One line at INFO and above (issue 77): the holder named, no stack.
+        assert "\n" not in warnings[0] and 'File "' not in warnings[0], warnings[0]
         ran, _ = _ran_and_waited(warnings[0])
         assert ran < 100, "a sleep holds the loop without running on a CPU"
         for registry in (api, relay):
@@ -50,6 +52,25 @@ async def test_a_held_loop_is_measured_and_its_holder_named(
         unwatch_loop(lag_histogram(relay))
     assert watch_loop(lag_histogram(api)) is not monitor  # the last one out stopped it
     unwatch_loop(lag_histogram(api))
+
+
+async def test_the_stack_is_logged_at_debug_only(caplog: pytest.LogCaptureFixture) -> None:
+    """The warning names the holder in one line; the stack follows as a DEBUG record, and only
+    where DEBUG is on."""
+    registry = CollectorRegistry()
+    watch_loop(lag_histogram(registry))
+    try:
+        with caplog.at_level(logging.DEBUG, logger="infinite_scribe.runtime.loop_lag"):
+            await asyncio.sleep(0.12)
+            hold_the_loop_for_a_while()
+            await asyncio.sleep(0.12)
+        levels = [(r.levelno, r.getMessage()) for r in caplog.records]
+        assert [level for level, _ in levels] == [logging.WARNING, logging.DEBUG], levels
+        stack = levels[1][1]
+        assert stack.startswith("the stack holding the event loop:\n")
+        assert 'File "' in stack and "hold_the_loop_for_a_while" in stack
+    finally:
+        unwatch_loop(lag_histogram(registry))
 
 
 def _ran_and_waited(warning: str) -> tuple[float, float]:
