@@ -116,17 +116,40 @@ class LoopLagMonitor:
             reported = beat
             # Read with `late`: formatting the stack takes the GIL many times, and the loop's
             # thread runs on meanwhile.
-            spent = self._sched.since(sched)
+            spent = self._sched.spent(sched)
             frame = sys._current_frames().get(self._loop_thread)
-            logger.warning(
+            frames = traceback.extract_stack(frame) if frame is not None else None
+            level = logging.WARNING if code_holds(late * 1000, spent, frames) else logging.DEBUG
+            logger.log(
+                level,
                 "event loop held for %.0f ms so far%s, by %s",
                 late * 1000,
-                spent,
-                holder(frame) if frame else "?",
+                SchedStat.words(spent),
+                holder(frames) if frames else "?",
             )
             # The stack for whoever looks into it: a terminal at INFO reads one line (issue 77).
             if frame is not None and logger.isEnabledFor(logging.DEBUG):
                 logger.debug("the stack holding the event loop:\n%s", holding_stack(frame))
+
+
+def code_holds(
+    late_ms: float, spent: tuple[float, float] | None, frames: traceback.StackSummary | None
+) -> bool:
+    """Whether a hold is the code's (a WARNING) rather than the machine's (DEBUG; issue 77):
+    the loop idle in its own poll (its thread waited for the GIL another thread held, or for a
+    CPU), or a hold mostly spent waiting for a CPU, is the machine's; the lag histogram counts
+    both."""
+    if frames and _idle(frames[-1]):
+        return False
+    return spent is None or spent[1] < late_ms / 2
+
+
+def _idle(entry: traceback.FrameSummary) -> bool:
+    """The loop's own waiting: asyncio's selector, or the caller of uvloop's loop (in C)."""
+    path = entry.filename.replace("\\", "/")
+    return path.endswith("/selectors.py") or (
+        path.endswith("/asyncio/runners.py") and entry.name in ("run", "run_until_complete")
+    )
 
 
 class SchedStat:
@@ -155,22 +178,31 @@ class SchedStat:
             return None
         return int(running), int(waiting)
 
-    def since(self, before: tuple[int, int] | None) -> str:
-        """`; since its last beat it ran R ms and waited W ms for a CPU`, or nothing."""
+    def spent(self, before: tuple[int, int] | None) -> tuple[float, float] | None:
+        """Milliseconds (on a CPU, waiting for one) since `before`, or None where unknown."""
         now = self.read()
         if before is None or now is None:
+            return None
+        return (now[0] - before[0]) / 1e6, (now[1] - before[1]) / 1e6
+
+    def since(self, before: tuple[int, int] | None) -> str:
+        """`; since its last beat it ran R ms and waited W ms for a CPU`, or nothing."""
+        return self.words(self.spent(before))
+
+    @staticmethod
+    def words(spent: tuple[float, float] | None) -> str:
+        if spent is None:
             return ""
-        ran, waited = ((now[i] - before[i]) / 1e6 for i in (0, 1))
+        ran, waited = spent
         return f"; since its last beat it ran {ran:.0f} ms and waited {waited:.0f} ms for a CPU"
 
 
-def holder(frame: FrameType) -> str:
+def holder(frames: traceback.StackSummary) -> str:
     """The holder in one line: the innermost of the project's own frames (what holds it), the
     innermost frame of all where that is elsewhere (the library call), and the outermost own
     frame (the route's middleware, the task, `lifespan`) it runs under:
     `infinite_scribe/agents/x.py:88 in write (jieba/__init__.py:301 in cut), from
     infinite_scribe/composition/agents.py:50 in run_agent_worker`."""
-    frames = traceback.extract_stack(frame)
     own = [entry for entry in frames if "infinite_scribe" in entry.filename]
     innermost = frames[-1]
     if not own:
