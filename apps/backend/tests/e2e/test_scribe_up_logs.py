@@ -1,8 +1,8 @@
 """What `scribe up` prints (issue 77), as a real process with LOG_FORMAT and LOG_ACCESS unset:
 its output captured (a file, not a terminal) is JSON, a line per request; on a terminal (a
 pseudo-terminal, as `make run` in a shell) it is text, with one short line per write or
-failed request and none per read. Neither has a traceback, and a loop-lag warning is one
-line."""
+failed request and none per read. Neither has a traceback, a loop-lag warning is one line, and
+the first start's migrations are one line."""
 
 import contextlib
 import os
@@ -85,6 +85,9 @@ def test_captured_output_is_json_with_a_line_per_request() -> None:
     assert ("GET", "/api/v1/no-such-thing", 404) in paths
     held = [x["message"] for x in lines if "event loop held" in x["message"]]
     assert all("\n" not in message for message in held), held
+    # A first start's migrations: one line, not alembic's hundred (each revision's docstring).
+    assert not [x for x in lines if x["logger"].startswith("alembic")], "alembic's INFO lines"
+    assert any(x["message"].startswith("database schema upgraded to") for x in lines)
 
 
 def test_a_terminal_reads_text_and_the_writes_and_failures() -> None:

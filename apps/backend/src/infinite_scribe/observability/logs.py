@@ -24,6 +24,9 @@ from infinite_scribe.settings.settings import Settings
 
 #: uvicorn's loggers: their own handlers are removed so that they write through the root one.
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+#: Loggers whose INFO lines say nothing to anyone running the service: alembic registers its
+#: built-in plugins at import, a line each (issue 77).
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
 #: uvicorn's access record args: (client_addr, method, full_path, http_version, status_code).
 _ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
 
@@ -140,6 +143,8 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in UVICORN_LOGGERS:
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()

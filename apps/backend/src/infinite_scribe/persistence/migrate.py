@@ -26,11 +26,11 @@ def alembic_config(database_url: str) -> Config:
 
 logger = logging.getLogger(__name__)
 #: Alembic's loggers that speak at INFO on every upgrade.
-_ALEMBIC_LOGGERS = ("alembic.runtime.migration", "alembic.runtime.plugins")
+_ALEMBIC_LOGGERS = ("alembic.runtime.migration",)
 
 
 class _Applied(logging.Filter):
-    """Alembic's INFO lines (its plugins, its context, each revision with its whole docstring:
+    """Alembic's INFO lines (its context, each revision with its whole docstring:
     about 100 lines on a first start) shown only where DEBUG is on (issue 77: a start a person
     can read); the revisions applied counted for one line of our own."""
 
