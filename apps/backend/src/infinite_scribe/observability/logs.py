@@ -25,8 +25,9 @@ from infinite_scribe.settings.settings import Settings
 #: uvicorn's loggers: their own handlers are removed so that they write through the root one.
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 #: Loggers whose INFO lines say nothing to anyone running the service: alembic registers its
-#: built-in plugins at import, a line each (issue 77).
-QUIET_LOGGERS = ("alembic.runtime.plugins",)
+#: built-in plugins at import, a line each; httpx logs every request it sends (the OpenAI
+#: client's, `scribe model pull`'s: a line through the progress bar) (issue 77).
+QUIET_LOGGERS = ("alembic.runtime.plugins", "httpx")
 #: uvicorn's access record args: (client_addr, method, full_path, http_version, status_code).
 _ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
 
