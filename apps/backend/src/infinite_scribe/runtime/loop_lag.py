@@ -203,7 +203,11 @@ def holder(frames: traceback.StackSummary) -> str:
     frame (the route's middleware, the task, `lifespan`) it runs under:
     `infinite_scribe/agents/x.py:88 in write (jieba/__init__.py:301 in cut), from
     infinite_scribe/composition/agents.py:50 in run_agent_worker`."""
-    own = [entry for entry in frames if "infinite_scribe" in entry.filename]
+    # The loop's own frames end where the callback or task runs: "from" names its first own
+    # frame (the task, the route's middleware, `lifespan`), not the command that ran the loop.
+    start = max((i for i, entry in enumerate(frames) if _loop_frame(entry)), default=-1) + 1
+    own = [entry for entry in frames[start:] if "infinite_scribe" in entry.filename]
+    own = own or [entry for entry in frames if "infinite_scribe" in entry.filename]
     innermost = frames[-1]
     if not own:
         return _place(innermost)
@@ -213,6 +217,12 @@ def holder(frames: traceback.StackSummary) -> str:
     if own[0] is not own[-1]:
         line += f", from {_place(own[0])}"
     return line
+
+
+def _loop_frame(entry: traceback.FrameSummary) -> bool:
+    """A frame of asyncio's loop itself (what runs callbacks and tasks)."""
+    path = entry.filename.replace("\\", "/")
+    return path.endswith(("/asyncio/events.py", "/asyncio/base_events.py", "/asyncio/runners.py"))
 
 
 def _place(entry: traceback.FrameSummary) -> str:

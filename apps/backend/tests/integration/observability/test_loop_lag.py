@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from infinite_scribe.runtime.loop_lag import (
     SchedStat,
     code_holds,
+    holder,
     lag_histogram,
     unwatch_loop,
     watch_loop,
@@ -101,6 +102,21 @@ def test_a_hold_is_the_codes_unless_the_loop_waited() -> None:
     assert not code_holds(150, (20, 120), handler)  # it waited for a CPU
     assert not code_holds(475, (1, 50), idle)
     assert not code_holds(475, None, uvloop_idle)
+
+
+def test_the_holder_is_one_line_from_the_task_it_runs_in() -> None:
+    stack = _stack(
+        ("/app/src/infinite_scribe/cli/__main__.py", "<module>"),
+        ("/usr/lib/python3.11/asyncio/runners.py", "run"),
+        ("/usr/lib/python3.11/asyncio/events.py", "_run"),
+        ("/app/src/infinite_scribe/composition/agents.py", "run_agent_worker"),
+        ("/app/src/infinite_scribe/agents/llm/prompts.py", "build"),
+        ("/venv/lib/python3.11/site-packages/jieba/__init__.py", "cut"),
+    )
+    assert holder(stack) == (
+        "infinite_scribe/agents/llm/prompts.py:1 in build (jieba/__init__.py:1 in cut), "
+        "from infinite_scribe/composition/agents.py:1 in run_agent_worker"
+    )
 
 
 def _ran_and_waited(warning: str) -> tuple[float, float]:
