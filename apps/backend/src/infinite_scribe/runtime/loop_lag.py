@@ -108,40 +108,111 @@ class LoopLagMonitor:
         """On its own thread: a loop that missed its beat by WARN_AFTER is logged once per
         stall, with the stack of what holds it."""
         reported = 0.0
+        others = OtherThreads(self._loop_thread)
         while not self._stopped.wait(INTERVAL):
             beat, sched = self._beat
             late = time.monotonic() - beat - INTERVAL
-            if late < WARN_AFTER or beat == reported:
+            if late < WARN_AFTER:
+                others.mark()  # the loop is on time: the other threads' times from here
+                continue
+            if beat == reported:
                 continue
             reported = beat
             # Read with `late`: formatting the stack takes the GIL many times, and the loop's
             # thread runs on meanwhile.
             spent = self._sched.spent(sched)
+            busiest = others.busiest()
             frame = sys._current_frames().get(self._loop_thread)
             frames = traceback.extract_stack(frame) if frame is not None else None
-            level = logging.WARNING if code_holds(late * 1000, spent, frames) else logging.DEBUG
+            other = _other_thread(late * 1000, spent, busiest)
+            codes = code_holds(late * 1000, spent, frames, busiest[1] if other and busiest else 0)
             logger.log(
-                level,
-                "event loop held for %.0f ms so far%s, by %s",
+                logging.WARNING if codes else logging.DEBUG,
+                "event loop held for %.0f ms so far%s, by %s%s",
                 late * 1000,
                 SchedStat.words(spent),
                 holder(frames) if frames else "?",
+                other,
             )
             # The stack for whoever looks into it: a terminal at INFO reads one line (issue 77).
             if frame is not None and logger.isEnabledFor(logging.DEBUG):
                 logger.debug("the stack holding the event loop:\n%s", holding_stack(frame))
 
 
+def _other_thread(
+    late_ms: float, spent: tuple[float, float] | None, busiest: tuple[str, float, str] | None
+) -> str:
+    """`; meanwhile thread NAME ran R ms, at HOLDER` when the loop's thread ran for less than
+    half the hold and another Python thread of the process ran WARN_AFTER or more: the thread
+    that kept the GIL, most likely (issue 77)."""
+    if spent is None or busiest is None or spent[0] >= late_ms / 2:
+        return ""
+    name, ran, where = busiest
+    if ran < WARN_AFTER * 1000:
+        return ""
+    return f"; meanwhile thread {name} ran {ran:.0f} ms, at {where}"
+
+
+class OtherThreads:
+    """The CPU time of the process's other Python threads since the loop was last on time."""
+
+    def __init__(self, loop_thread: int) -> None:
+        self._loop_thread = loop_thread
+        self._stats: dict[int, SchedStat] = {}
+        self._marked: dict[int, tuple[int, int] | None] = {}
+
+    def _threads(self) -> dict[int, threading.Thread]:
+        me = threading.get_ident()
+        return {
+            thread.ident: thread
+            for thread in threading.enumerate()
+            if thread.ident not in (None, me, self._loop_thread) and thread.native_id
+        }
+
+    def mark(self) -> None:
+        threads = self._threads()
+        for ident in set(self._stats) - set(threads):
+            del self._stats[ident]  # ended: its fd closes with it
+        for ident, thread in threads.items():
+            if ident not in self._stats:
+                assert thread.native_id is not None
+                self._stats[ident] = SchedStat.of(thread.native_id)
+        self._marked = {ident: stat.read() for ident, stat in self._stats.items()}
+
+    def busiest(self) -> tuple[str, float, str] | None:
+        """(name, ms on a CPU since the mark, where it is now) of the thread that ran most."""
+        threads = self._threads()
+        ran = []
+        for ident, thread in threads.items():
+            if ident not in self._stats and thread.native_id is not None:
+                self._stats[ident] = SchedStat.of(thread.native_id)
+            # A thread started since the mark ran all its time in the hold.
+            spent = self._stats[ident].spent(self._marked.get(ident, (0, 0)))
+            if spent is not None:
+                ran.append((spent[0], ident))
+        if not ran:
+            return None
+        most, ident = max(ran)
+        frame = sys._current_frames().get(ident)
+        where = holder(traceback.extract_stack(frame)) if frame is not None else "?"
+        return threads[ident].name, most, where
+
+
 def code_holds(
-    late_ms: float, spent: tuple[float, float] | None, frames: traceback.StackSummary | None
+    late_ms: float,
+    spent: tuple[float, float] | None,
+    frames: traceback.StackSummary | None,
+    other_ran_ms: float = 0.0,
 ) -> bool:
-    """Whether a hold is the code's (a WARNING) rather than the machine's (DEBUG; issue 77):
-    the loop idle in its own poll (its thread waited for the GIL another thread held, or for a
-    CPU), or a hold mostly spent waiting for a CPU, is the machine's; the lag histogram counts
-    both."""
-    if frames and _idle(frames[-1]):
+    """Whether a hold is the code's (a WARNING) rather than the machine's (DEBUG; issue 77): a
+    hold mostly spent waiting for a CPU is the machine's, and so is the loop idle in its own
+    poll, unless another thread of ours ran meanwhile (it kept the GIL); the lag histogram
+    counts both."""
+    if spent is not None and spent[1] >= late_ms / 2:
         return False
-    return spent is None or spent[1] < late_ms / 2
+    if frames and _idle(frames[-1]):
+        return other_ran_ms >= WARN_AFTER * 1000
+    return True
 
 
 def _idle(entry: traceback.FrameSummary) -> bool:
@@ -163,7 +234,11 @@ class SchedStat:
 
     @classmethod
     def of_this_thread(cls) -> "SchedStat":
-        path = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+        return cls.of(threading.get_native_id())
+
+    @classmethod
+    def of(cls, native_id: int) -> "SchedStat":
+        path = f"/proc/self/task/{native_id}/schedstat"
         try:
             return cls(os.open(path, os.O_RDONLY))
         except OSError:

@@ -6,6 +6,7 @@ series share one loop)."""
 import asyncio
 import logging
 import re
+import threading
 import time
 import traceback
 
@@ -102,6 +103,7 @@ def test_a_hold_is_the_codes_unless_the_loop_waited() -> None:
     assert not code_holds(150, (20, 120), handler)  # it waited for a CPU
     assert not code_holds(475, (1, 50), idle)
     assert not code_holds(475, None, uvloop_idle)
+    assert code_holds(475, (1, 50), idle, other_ran_ms=400)  # another thread kept the GIL
 
 
 def test_the_holder_is_one_line_from_the_task_it_runs_in() -> None:
@@ -117,6 +119,35 @@ def test_the_holder_is_one_line_from_the_task_it_runs_in() -> None:
         "infinite_scribe/agents/llm/prompts.py:1 in build (jieba/__init__.py:1 in cut), "
         "from infinite_scribe/composition/agents.py:1 in run_agent_worker"
     )
+
+
+def add_up_without_letting_go(done: threading.Event) -> None:
+    # sum() over a range runs in C with no bytecode boundary: it keeps the GIL to the end.
+    sum(range(8_000_000))
+    done.wait(5)  # alive while the watchdog looks (as a pool's thread is)
+
+
+async def test_a_thread_that_keeps_the_gil_is_named(caplog: pytest.LogCaptureFixture) -> None:
+    """The loop's thread waiting for the GIL another thread keeps: the warning names the
+    thread, how long it ran and where (issue 77)."""
+    if SchedStat.of_this_thread().read() is None:
+        pytest.skip("no /proc/<pid>/task/<tid>/schedstat here")
+    registry = CollectorRegistry()
+    watch_loop(lag_histogram(registry))
+    try:
+        with caplog.at_level(logging.DEBUG, logger="infinite_scribe.runtime.loop_lag"):
+            await asyncio.sleep(0.12)
+            done = threading.Event()
+            thread = threading.Thread(target=add_up_without_letting_go, args=(done,), name="adder")
+            thread.start()
+            await asyncio.sleep(0.3)
+            done.set()
+            await asyncio.to_thread(thread.join)
+        held = [r.getMessage() for r in caplog.records if "event loop held" in r.getMessage()]
+        # Its level depends on the machine's load (how long the loop waited for a CPU).
+        assert [m for m in held if "meanwhile thread adder ran" in m], held
+    finally:
+        unwatch_loop(lag_histogram(registry))
 
 
 def _ran_and_waited(warning: str) -> tuple[float, float]:
