@@ -5,7 +5,7 @@ the log read at DEBUG. Prints each hold of the loop over 100 ms the watchdog log
 (DEBUG: its thread waited for a CPU, or the loop sat in its poll while another thread held the
 GIL), grouped by holder. The target: no hold of the code's from the pipeline's own code.
 
-Usage: python bench/model_holds.py   (BENCH_CHAPTERS=1, BENCH_REPLY_TOKENS=512)
+Usage: python bench/model_holds.py   (BENCH_CHAPTERS=1, BENCH_REPLY_TOKENS=512, BENCH_STAGES=5)
 """
 
 import asyncio
@@ -21,10 +21,12 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps" / "backend"))
 from tests.support.local_engine import unavailable
-from tests.support.model_walk import draft_chapter, followed, walk_genesis
+from tests.support.model_walk import STAGES, draft_chapter, followed, walk_genesis
 from tests.support.scribe_up import ScribeUp
 
 CHAPTERS = int(os.environ.get("BENCH_CHAPTERS", "1"))
+#: The Genesis stages walked (the first N of the five; fewer than five: no chapter).
+STAGE_COUNT = int(os.environ.get("BENCH_STAGES", "5"))
 IDEA = (
     "Elias Thorne, a lighthouse keeper on a storm-beaten island, finds a letter dated one year "
     "in the future, written in his own hand."
@@ -39,8 +41,8 @@ async def walk(up: ScribeUp) -> float:
         base_url=services["api_url"], headers=headers, timeout=httpx.Timeout(120)
     ) as http:
         started = time.monotonic()
-        done = await walk_genesis(http, IDEA, within=1200)
-        if CHAPTERS:
+        done = await walk_genesis(http, IDEA, within=1200, stages=STAGES[:STAGE_COUNT])
+        if CHAPTERS and len(STAGES) == STAGE_COUNT:
             assert done.novel_id is not None
             async with followed(http, done.novel_id) as drafts:
                 for chapter in range(1, CHAPTERS + 1):
@@ -80,12 +82,15 @@ def main() -> None:
             raise
         up.stop()
         found = holds(up.output)
-    print(f"model run: five stages and {CHAPTERS} chapter(s) in {seconds:.0f} s")
+    chapters = CHAPTERS if len(STAGES) == STAGE_COUNT else 0
+    print(f"model run: {STAGE_COUNT} stages and {chapters} chapter(s) in {seconds:.0f} s")
     for level in ("WARNING", "DEBUG"):
         mine = [(ms, holder) for lvl, ms, holder in found if lvl == level]
         kind = "the code's" if level == "WARNING" else "the machine's"
         print(f"{kind} holds over 100 ms ({level}): {len(mine)}")
         by_holder = Counter(holder.split(" (")[0].split(", from")[0] for _, holder in mine)
+        for ms, holder in mine if level == "WARNING" else []:
+            print(f"  {ms} ms: {holder}")
         for holder, count in by_holder.most_common(12):
             worst = max(ms for ms, h in mine if h.startswith(holder))
             print(f"  {count:>3} x (worst {worst} ms) {holder}")
