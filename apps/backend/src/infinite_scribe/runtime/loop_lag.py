@@ -276,7 +276,7 @@ def holder(frames: traceback.StackSummary) -> str:
     """The holder in one line: the innermost of the project's own frames (what holds it), the
     innermost frame of all where that is elsewhere (the library call), and the outermost own
     frame (the route's middleware, the task, `lifespan`) it runs under:
-    `infinite_scribe/agents/x.py:88 in write (jieba/__init__.py:301 in cut), from
+    `infinite_scribe/agents/llm/offline/story.py:88 in write (jieba/__init__.py:301 in cut), from
     infinite_scribe/composition/agents.py:50 in run_agent_worker`."""
     # The loop's own frames end where the callback or task runs: "from" names its first own
     # frame (the task, the route's middleware, `lifespan`), not the command that ran the loop.
@@ -301,7 +301,7 @@ def _loop_frame(entry: traceback.FrameSummary) -> bool:
 
 
 def _place(entry: traceback.FrameSummary) -> str:
-    """`infinite_scribe/module.py:line in function` (the path from the package or from
+    """`infinite_scribe/<folder>/<module>:<line> in <function>` (the path from the package or from
     site-packages; a file elsewhere by its name)."""
     path = entry.filename
     if "/infinite_scribe/" in path:
