@@ -4,9 +4,9 @@ discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "disc
 
 import re
 
-from infinite_scribe.agents.llm.offline import named as named_words, vocabulary
-from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES, read_changes, without_measure
+from infinite_scribe.text import named as named_words, vocabulary
+from infinite_scribe.text.facts import Facts
+from infinite_scribe.text.requests import MAX_SENTENCES, read_changes, without_measure
 
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")

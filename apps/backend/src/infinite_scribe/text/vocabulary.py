@@ -1,11 +1,12 @@
-"""The offline generator's words, kept as data (data/en.json, data/zh.json) and loaded once.
+"""Words kept as data, one file per language, loaded once through `importlib.resources`.
 
-The code holds the rules; the files hold the vocabularies and sentence patterns, one file per
-language, in sections: `genesis` (the five stages' patterns, `words.Words`), `chapters` (the
-chapter writer's, `chapter_words.ChapterWords`), `reading` (the word lists that read a writer's
-idea or feedback) and `tone_moods`. A section is validated against the dataclass that holds it
-(pydantic: every field present, none unknown, each of its type and arity), so a bad edit fails
-at import and in the unit tests, not in a writer's draft.
+The code holds the rules; the files hold the vocabularies. The readers' word lists are this
+package's `data/<language>.json` (`reading`: the lists that read a writer's idea or feedback);
+the offline writer's sentence patterns are its own package's `data/<language>.json` (`genesis`,
+`chapters`, `tone_moods`), read through the same loader with `package=` its package. A section
+is validated against the dataclass that holds it (pydantic: every field present, none unknown,
+each of its type and arity), so a bad edit fails at import and in the unit tests, not in a
+writer's draft.
 """
 
 import json
@@ -15,24 +16,27 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
-from infinite_scribe.agents.llm.offline.facts import lexicon
+from infinite_scribe.text.facts import lexicon
+
+#: The package whose `data/` holds the readers' words (this one).
+READERS = __package__ or "infinite_scribe.text"
 
 LANGUAGES = ("en", "zh")
 _T = TypeVar("_T")
 
 
 @cache
-def document(language: str) -> dict[str, Any]:
-    """One language's file, parsed once per process."""
-    text = resources.files(__package__).joinpath("data", f"{language}.json").read_text("utf-8")
+def document(language: str, package: str = READERS) -> dict[str, Any]:
+    """One language's file of `package`'s `data/`, parsed once per process."""
+    text = resources.files(package).joinpath("data", f"{language}.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
-def load(holder: type[_T], language: str, section: str) -> _T:
+def load(holder: type[_T], language: str, section: str, package: str = READERS) -> _T:
     """The section as an instance of `holder`, a frozen dataclass whose `__pydantic_config__`
     forbids unknown keys (lists become its tuples; a wrong arity or type is an error)."""
-    return validate(holder, document(language)[section])
+    return validate(holder, document(language, package)[section])
 
 
 def validate(holder: type[_T], raw: object) -> _T:

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from infinite_scribe.agents.llm.offline import segment, vocabulary
-from infinite_scribe.agents.llm.offline.facts import lexicon
+from infinite_scribe.text import segment, vocabulary
+from infinite_scribe.text.facts import lexicon
 
 SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 _ZH_ROLES = vocabulary.words("zh", "roles")

@@ -4,15 +4,15 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.agents.llm.offline import named, segment, vocabulary
-from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.named import (
+from infinite_scribe.text import named, segment, vocabulary
+from infinite_scribe.text.facts import Facts
+from infinite_scribe.text.named import (
     NOT_NAME_OPENERS as _NOT_NAME_OPENERS,
     SURNAMES as _SURNAMES,
     han as _han,
     zh_place as _is_place,
 )
-from infinite_scribe.agents.llm.offline.requests import (
+from infinite_scribe.text.requests import (
     MAX_SENTENCES,
     read_changes,
     without_measure,

@@ -1,4 +1,4 @@
-"""The continuity reader's rules (issue 48), read once from `rules.json` (data, not code: a
+"""The continuity reader's rules (issue 48), read once from `data/rules.json` (data, not code: a
 phrase is added there) and compiled per novel's names.
 
 A pattern of the data is a regular expression with holes: `{name}` (a character the memory
@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
-_DATA = Path(__file__).with_name("rules.json")
+#: The rules file, inside this package (shipped as package data).
+DATA = resources.files(__package__ or "infinite_scribe.text").joinpath("data", "rules.json")
 #: An English name the memory does not know yet: one or two capitalised words.
 _NEW_NAME_EN = r"[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})?"
 
@@ -26,7 +27,7 @@ _NEW_NAME_EN = r"[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})?"
 @cache
 def data() -> dict[str, Any]:
     """The rules file, parsed once per process."""
-    loaded: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
     return loaded
 
 
