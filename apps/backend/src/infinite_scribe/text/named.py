@@ -13,7 +13,7 @@ compass"). A phrase with a verb in it is never a place or a name; a title is no 
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from infinite_scribe.text import segment, vocabulary
@@ -113,49 +113,92 @@ def read(text: str, chinese: bool) -> Named:
     return _read_zh(text) if chinese else _read_en(text)
 
 
+@dataclass
+class _Found:
+    """What a reading found so far, in the order written (lists it appends to)."""
+
+    people: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)
+    things: list[str] = field(default_factory=list)
+    kin: list[str] = field(default_factory=list)
+    titled: list[str] = field(default_factory=list)
+
+
 def _read_zh(text: str) -> Named:
     pairs = segment.tagged(text)
-    people: list[str] = []
-    places: list[str] = []
-    things: list[str] = []
-    kin: list[str] = []
-    times = [m.group(0) for m in ZH_TIME.finditer(text)]
-    for index, (word, flag) in enumerate(pairs):
-        after = pairs[index + 1] if index + 1 < len(pairs) else ("", "x")
-        before = pairs[index - 1][0] if index else ""
-        later = pairs[index + 2][0] if index + 2 < len(pairs) else ""
-        name = _zh_name(word, flag, after, before, later)
-        if people and name is None and (before + word).startswith(people[-1]):
-            continue  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
-        if name:
-            people.append(name)
-            if _ZH_KIN.search(before):
-                kin.append(name)
-        elif (flag == "ns" and not _describes(after)) or (
-            flag in ("n", "nr", "nz") and zh_place(word)
-        ):
-            _add_place(places, pairs, index)
-        elif flag == "t" and len(word) >= 2 and word not in text[: text.find(word)].join(times):
-            times.append(word)
-        if _MEASURE.match(word) or (word == "着" and flag == "uz"):
-            thing = _zh_thing(pairs[index + 1 : index + 9])
-            if thing:
-                things.append(thing)
-        elif flag == "n" and (after[0] == "被" or (before in _OPENS and after[0] == "是")):
-            things.append(word)  # 鹦鹉是……, 账本被……
-        elif word in _ONLY and after[0] == "的":
-            things.append(_zh_noun_run(pairs[index + 2 : index + 5]))  # 唯一的调度日志
+    found = _Found(times=[m.group(0) for m in ZH_TIME.finditer(text)])
+    for index in range(len(pairs)):
+        _zh_token(text, pairs, index, found)
+    return _zh_settled(text, found)
+
+
+def _neighbours(pairs: list[tuple[str, str]], index: int) -> tuple[tuple[str, str], str, str]:
+    """The pair after `index`, the word before it and the word two after it."""
+    after = pairs[index + 1] if index + 1 < len(pairs) else ("", "x")
+    before = pairs[index - 1][0] if index else ""
+    later = pairs[index + 2][0] if index + 2 < len(pairs) else ""
+    return after, before, later
+
+
+def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found) -> None:
+    """What the word at `index` names: a person, a place or a time, and a thing it opens."""
+    word, flag = pairs[index]
+    after, before, later = _neighbours(pairs, index)
+    name = _zh_name(word, flag, after, before, later)
+    if found.people and name is None and (before + word).startswith(found.people[-1]):
+        return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
+    if name:
+        found.people.append(name)
+        if _ZH_KIN.search(before):
+            found.kin.append(name)
+    elif _zh_place_at(word, flag, after):
+        _add_place(found.places, pairs, index)
+    elif flag == "t" and len(word) >= 2 and word not in text[: text.find(word)].join(found.times):
+        found.times.append(word)
+    thing = _zh_opened_thing(pairs, index, before, after)
+    if thing:
+        found.things.append(thing)
+
+
+def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
+    """A place tagged so (not describing the noun after it), or a noun that reads as one."""
+    tagged = flag == "ns" and not _describes(after)
+    return tagged or (flag in ("n", "nr", "nz") and zh_place(word))
+
+
+def _zh_opened_thing(
+    pairs: list[tuple[str, str]], index: int, before: str, after: tuple[str, str]
+) -> str | None:
+    """The thing the word at `index` opens (a measure word, 着, "the only"), or is."""
+    word, flag = pairs[index]
+    if _MEASURE.match(word) or (word == "着" and flag == "uz"):
+        return _zh_thing(pairs[index + 1 : index + 9])
+    if flag == "n" and (after[0] == "被" or (before in _OPENS and after[0] == "是")):
+        return word  # 鹦鹉是……, 账本被……
+    if word in _ONLY and after[0] == "的":
+        return _zh_noun_run(pairs[index + 2 : index + 5])  # 唯一的调度日志
+    return None
+
+
+def _zh_settled(text: str, found: _Found) -> Named:
+    """The items found, each kind without what another kind holds."""
+    people, places, times, things = found.people, found.places, found.times, found.things
     opening = opening_place(text)
     if opening and not any(p in opening for p in places):
         places.insert(0, opening)
-    places = [p for p in places if not any(p in n for n in (*people, *times))]
-    times = [t for t in times if not any(t in name for name in people)]
+    places = [p for p in places if not _inside(p, (*people, *times))]
+    times = [t for t in times if not _inside(t, people)]
     places = [p for p in places if p not in things]
-    things = [t for t in things if t and t not in places and not t.endswith(_PEOPLE_WORDS)]
-    things = [t for t in things if not any(t in n for n in people)]
+    things = [t for t in things if t not in places and not t.endswith(_PEOPLE_WORDS)]
+    things = [t for t in things if not _inside(t, people)]
     rivals = _rivals(text, people, True)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
-                                tuple(kin), rivals)))  # fmt: skip
+                                tuple(found.kin), rivals)))  # fmt: skip
+
+
+def _inside(item: str, names: tuple[str, ...] | list[str]) -> bool:
+    return any(item in name for name in names)
 
 
 def holders(text: str, given: Named) -> dict[str, str]:
@@ -209,21 +252,29 @@ def _zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: s
     surname), or a surname alone before the given name the tagger split off (韩 + 小川;
     顾 + 南站 where 站上 is a word: 顾南)."""
     if flag in ("nr", "nrt") and 2 <= len(word) <= 4 and han(word) and word not in _ZH_ROLES:
-        place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
-        # nrt: a transliterated name (佐藤), a name whatever its first character.
-        if not place and (flag == "nrt" or word[0] in SURNAMES or not segment.known(word)):
-            return word
-        return None
+        return word if _tagged_name(word, flag) else None
     if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
         return None
+    return _split_name(word, after, before, later)
+
+
+def _tagged_name(word: str, flag: str) -> bool:
+    """Whether a word tagged a name is one: no place, and a transliteration (nrt: 佐藤), a
+    surname first, or a word the dictionary does not know."""
+    place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
+    return not place and (flag == "nrt" or word[0] in SURNAMES or not segment.known(word))
+
+
+def _split_name(surname: str, after: tuple[str, str], before: str, later: str) -> str | None:
+    """The surname with the given name the tagger split off after it, if it is one."""
     given, tag = after
     if not given or tag in ("v", "p", "x", "uj", "f") or not han(given) or len(given) > 2:
         return None
     if before and len(before) == 1 and before in SURNAMES:
         return None
     if tag == "ns" and len(given) == 2 and later and segment.known(given[1] + later[0]):
-        return word + given[0]
-    return word + given
+        return surname + given[0]
+    return surname + given
 
 
 def han(word: str) -> bool:
@@ -268,60 +319,71 @@ def _zh_thing(pairs: list[tuple[str, str]]) -> str | None:
     for index, (word, flag) in enumerate(pairs):
         if flag == "x" or (found and flag in ("v", "p", "d")):
             break
-        following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
-        noun = flag in ("n", "nz", "ng") or (flag == "v" and following == "x")
-        if noun and len(word) >= 2 and following in ("x", "v", "p", "d", "f", "uj"):
-            start = index
-            while flag != "v" and start and pairs[start - 1][1] == "n" and han(pairs[start - 1][0]):
-                start -= 1
-            thing = "".join(w for w, _ in pairs[start : index + 1])
+        thing = _zh_noun_at(pairs, index)
+        if thing:
             found = found if thing.endswith(_PEOPLE_WORDS) else thing
         if flag == "n" and len(word) == 1 and index and pairs[index - 1][1] == "a":
             found = pairs[index - 1][0] + word  # 旧/a 信/n
     return found
 
 
+def _zh_noun_at(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """The noun ending a run at `index` (the clause goes on after it), with the plain nouns
+    before it, or None."""
+    word, flag = pairs[index]
+    following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
+    noun = flag in ("n", "nz", "ng") or (flag == "v" and following == "x")
+    if not noun or len(word) < 2 or following not in ("x", "v", "p", "d", "f", "uj"):
+        return None
+    start = index
+    while flag != "v" and start and pairs[start - 1][1] == "n" and han(pairs[start - 1][0]):
+        start -= 1
+    return "".join(w for w, _ in pairs[start : index + 1])
+
+
 def _read_en(text: str) -> Named:
-    people: list[str] = []
-    places: list[str] = []
-    kin: list[str] = []
-    things: list[str] = []
-    titled: list[str] = []
-    times = [m.group(0) for m in FESTIVAL.finditer(text)]
-    times += [m.group(0) for m in _EN_YEAR.finditer(text)]
+    found = _Found(times=[m.group(0) for m in FESTIVAL.finditer(text)])
+    found.times += [m.group(0) for m in _EN_YEAR.finditer(text)]
     for match in _EN_RUN.finditer(text):
-        run = match.group(0)
-        words = run.split()
-        while words and words[0].lower() in _EN_OPENERS:
-            words.pop(0)
-        title = []
-        while len(words) > 2 and words[0].lower() in _EN_TITLES:
-            title.append(words.pop(0))  # "Captain Hollis Wren": the name is "Hollis Wren"
-        run = " ".join(words)
-        if not run or any(run in t or t in run for t in times if not t[0].isdigit()):
-            continue
-        lead = text[: match.start() + match.group(0).find(run)]
-        noun = re.match(r"\s+([a-z]+)", text[match.end() :])
-        if noun and noun.group(1) in _EN_PLACE_WORDS:  # "A Mars colony"
-            places.append(f"{run} {noun.group(1)}")
-        elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
-            places.append(run)
-        elif re.search(r"\bthe\s+$", lead, re.I):
-            things.append(f"the {run}")  # "the Naval Court": a body or a thing, no person
-        elif len(words) >= 2:
-            people.append(run)
-            titled += [" ".join([*title, run])] if title else []
-            if _EN_KIN.search(lead):
-                kin.append(run)
+        _en_run(text, match, found)
     # A thing is a noun phrase with its article ("the only logbook"), never an adjective-led
     # cut of one ("only logbook"); "her logbook" is "logbook".
-    things += [_thing(m) for m in _EN_THING.finditer(text) if m.group(2).split()[-1] not in
-               _EN_NOT_THINGS]  # fmt: skip
-    things += [_thing(m) for m in _EN_BEFORE_THING.finditer(text)]
-    places = [p for p in places if p not in people]
+    found.things += [_thing(m) for m in _EN_THING.finditer(text) if m.group(2).split()[-1] not in
+                     _EN_NOT_THINGS]  # fmt: skip
+    found.things += [_thing(m) for m in _EN_BEFORE_THING.finditer(text)]
+    people = found.people
+    places = [p for p in found.places if p not in people]
     rivals = _rivals(text, people, False)
-    return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
-                                tuple(kin), rivals, tuple(titled))))  # fmt: skip
+    return Named(*map(_unique, (tuple(people), tuple(places), tuple(found.times),
+                                tuple(found.things), tuple(found.kin), rivals,
+                                tuple(found.titled))))  # fmt: skip
+
+
+def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
+    """What a capitalised run names: a place, a thing ("the Naval Court") or a person (with
+    the title the writer gave them)."""
+    words = match.group(0).split()
+    while words and words[0].lower() in _EN_OPENERS:
+        words.pop(0)
+    title = []
+    while len(words) > 2 and words[0].lower() in _EN_TITLES:
+        title.append(words.pop(0))  # "Captain Hollis Wren": the name is "Hollis Wren"
+    run = " ".join(words)
+    if not run or any(run in t or t in run for t in found.times if not t[0].isdigit()):
+        return
+    lead = text[: match.start() + match.group(0).find(run)]
+    noun = re.match(r"\s+([a-z]+)", text[match.end() :])
+    if noun and noun.group(1) in _EN_PLACE_WORDS:  # "A Mars colony"
+        found.places.append(f"{run} {noun.group(1)}")
+    elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
+        found.places.append(run)
+    elif re.search(r"\bthe\s+$", lead, re.I):
+        found.things.append(f"the {run}")  # "the Naval Court": a body or a thing, no person
+    elif len(words) >= 2:
+        found.people.append(run)
+        found.titled += [" ".join([*title, run])] if title else []
+        if _EN_KIN.search(lead):
+            found.kin.append(run)
 
 
 def _thing(match: re.Match[str]) -> str:

@@ -223,21 +223,13 @@ def read(text: str) -> Facts:
     attached = _named_role(words)
     if attached and (hero is None or after > attached[1]):
         hero, after = attached  # 绣娘林婉…对手是织造太监冯保: the role the hero is given
-    places = _places(all_words)
-    opening = named.opening_place(text)
-    if opening and not any(opening in place or place in opening for place in places):
-        places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
+    places = _text_places(text, all_words)
     names = [word for word in all_words if _name(word)]
     time = _TIME.search(text)
     name = _hero_name(words, after) or (names[0] if names else None)
     event = _event(words, after, places, name)
     if event is None and hero is None:
-        event = first
-        for found in (*places, time.group(0) if time else None, name):  # 民国…的上海 first
-            if found:
-                event = event.replace(found, "", 1)
-        event = event.lstrip("的在于，,、 ").strip()
-        event = event if len(event) >= 4 else None
+        event = _untold(first, places, time.group(0) if time else None, name)
     return Facts(
         hero=hero,
         hero_name=name,
@@ -246,6 +238,26 @@ def read(text: str) -> Facts:
         time=time.group(0) if time else None,
         event=event,
     )
+
+
+def _text_places(text: str, words: list[str]) -> list[str]:
+    """The places the words name, the place the text opens with first."""
+    places = _places(words)
+    opening = named.opening_place(text)
+    if opening and not any(opening in place or place in opening for place in places):
+        places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
+    return places
+
+
+def _untold(first: str, places: list[str], time: str | None, name: str | None) -> str | None:
+    """The first sentence as the event when no hero is in it, without its places, time and
+    name (民国…的上海 first)."""
+    event = first
+    for found in (*places, time, name):
+        if found:
+            event = event.replace(found, "", 1)
+    event = event.lstrip("的在于，,、 ").strip()
+    return event if len(event) >= 4 else None
 
 
 _ACT_WISH = re.compile(
