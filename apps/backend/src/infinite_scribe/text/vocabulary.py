@@ -1,7 +1,9 @@
 """Words kept as data, one file per language, loaded once through `importlib.resources`.
 
-The code holds the rules; the files hold the vocabularies. The readers' word lists are this
-package's `data/<language>.json` (`reading`: the lists that read a writer's idea or feedback);
+The code holds the rules; the files hold the vocabularies. The readers' lexicon is this
+package's `data/<language>.json` (`Lexicon`: `reading`, the lists that read a writer's idea or
+feedback; `continuity`, the continuity reader's rules; `tagged` and `splits`, what the segmenter
+gives jieba at load);
 the offline writer's sentence patterns are its own package's `data/<language>.json` (`genesis`,
 `chapters`, `tone_moods`), read through the same loader with `package=` its package. A section
 is validated against the dataclass that holds it (pydantic: every field present, none unknown,
@@ -14,9 +16,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from infinite_scribe.text.facts import lexicon
+from infinite_scribe.text.facts import lexicon as word_list
 
 #: The package whose `data/` holds the readers' words (this one).
 READERS = __package__ or "infinite_scribe.text"
@@ -33,6 +35,29 @@ def document(language: str, package: str = READERS) -> dict[str, Any]:
     return loaded
 
 
+class Lexicon(BaseModel):
+    """One language's readers' words (`data/<language>.json`), validated at load: a list of
+    the wrong shape or an unknown section fails at import and in the unit tests."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    about: dict[str, str] = Field(alias="_about")
+    #: A space-separated word list (str) or an ordered list of phrases.
+    reading: dict[str, str | list[str]]
+    #: The continuity reader's rules (text/rules.py compiles them).
+    continuity: dict[str, Any]
+    #: word -> jieba's part of speech, given to jieba at load (text/segment.py).
+    tagged: dict[str, str]
+    #: The parts a run of characters is cut into, given to jieba at load.
+    splits: list[list[str]]
+
+
+@cache
+def lexicon(language: str) -> Lexicon:
+    """The readers' words of one language, validated once per process."""
+    return Lexicon.model_validate(document(language))
+
+
 def load(holder: type[_T], language: str, section: str, package: str = READERS) -> _T:
     """The section as an instance of `holder`, a frozen dataclass whose `__pydantic_config__`
     forbids unknown keys (lists become its tuples; a wrong arity or type is an error)."""
@@ -46,7 +71,7 @@ def validate(holder: type[_T], raw: object) -> _T:
 
 def words(language: str, name: str) -> frozenset[str]:
     """A word list of the `reading` section, written as one space-separated string."""
-    return lexicon(_reading(language, name, str))
+    return word_list(_reading(language, name, str))
 
 
 def characters(language: str, name: str) -> tuple[str, ...]:
@@ -60,7 +85,7 @@ def phrases(language: str, name: str) -> tuple[str, ...]:
 
 
 def _reading(language: str, name: str, kind: type) -> Any:
-    value: Any = document(language)["reading"][name]
+    value: Any = lexicon(language).reading[name]
     words_only = kind is str or all(isinstance(item, str) for item in value)
     if not isinstance(value, kind) or not words_only:
         raise TypeError(f"{language}.json reading.{name}: expected {kind.__name__} of words")
