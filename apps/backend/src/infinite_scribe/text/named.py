@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from infinite_scribe.text import segment, vocabulary
-from infinite_scribe.text.facts import lexicon
 
 SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 _ZH_ROLES = vocabulary.words("zh", "roles")
@@ -27,30 +26,32 @@ _ZH_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
 _NOT_PLACES = vocabulary.words("zh", "not_places")
 NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
 #: A tagged name ending so is a place (龙井村, 广寒宫); 王铁山 and 赵德海 are people.
-_STRICT_PLACE_ENDS = tuple("村镇城宫寺院堡港站岛州窟园街碑")
+_STRICT_PLACE_ENDS = vocabulary.characters("zh", "strict_place_ends")
 ZH_TIME = re.compile(
     r"(?:公元前?)?\d{1,4}年(?:代)?"
-    r"|(?:民国|万历|开元|光绪|康熙|乾隆|嘉靖|贞观|永乐|天宝|洪武|崇祯|宣统)[一二三四五六七八九十元]+年"
-    r"|除夕|春节|元宵节?|上元节|清明节?|端午节?|七夕|中秋节?|重阳节?|冬至|腊八"
+    f"|(?:{vocabulary.alternation('zh', 'eras')})[一二三四五六七八九十元]+年"
+    f"|{vocabulary.alternation('zh', 'festivals')}"
 )
 _OPENS = ("", "，", "。")
 _ZH_WHEN = f"(?:{ZH_TIME.pattern})[^，,。的]{{0,4}}"
 _ZH_OPENING = re.compile(
     f"^(?:{_ZH_WHEN}[，,])?(?:{_ZH_WHEN}的|在)(?P<place>[\u4e00-\u9fff]{{2,8}})[，,]"
 )
-_MEASURE = re.compile(r"^[一两几][只幅块张卷枚封个把件颗本条面串盏]$")
-_ZH_KIN = re.compile(r"妹妹|姐姐|哥哥|弟弟|母亲|父亲|师父|师兄|师姐|女儿|儿子|妻子|丈夫|朋友")
+#: A measure word that opens a thing (一只, 两封): a number and one of the measures.
+_MEASURE = re.compile(f"^[一两几][{''.join(vocabulary.characters('zh', 'thing_measures'))}]$")
+_ZH_KIN = re.compile(vocabulary.alternation("zh", "kin"))
 FESTIVAL = re.compile(
-    r"\b(?:New Year's Eve|New Year's Day|Christmas Eve|Christmas|Easter|Halloween|Midsummer"
-    r"|Harvest Festival|[A-Z][a-z]+ (?:Festival|Eve|Day))\b|\b(?:midnight|dawn|dusk|noon)\b"
+    rf"\b(?:{vocabulary.alternation('en', 'festivals')}|[A-Z][a-z]+ (?:Festival|Eve|Day))\b"
+    rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
 )
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
 _EN_AFTER_PLACE = re.compile(
-    r"\b(?:in|on|at|to|from|across|near|into|of)\s+(?:\d{3,4}s?\s+|the\s+)?$", re.I
+    rf"\b(?:{vocabulary.alternation('en', 'place_prepositions')})\s+(?:\d{{3,4}}s?\s+|the\s+)?$",
+    re.I,
 )
-_EN_OPENERS = lexicon("in on at during the a an when after before while by it")
+_EN_OPENERS = vocabulary.words("en", "run_openers")
 #: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
 #: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
 #: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
@@ -71,7 +72,7 @@ _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request
 _EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+(?:[A-Z][\w'’-]*\s+)?$")
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
-_EN_KIN = re.compile(r"\b(?:brother|sister|mother|father|daughter|wife|husband|friend)\s+$")
+_EN_KIN = re.compile(rf"\b(?:{vocabulary.alternation('en', 'kin')})\s+$")
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,7 @@ def zh_place(word: str) -> bool:
 
 
 #: "the only" before a thing: 唯一的调度日志 is a thing, whatever the tagger says of 日志.
-_ONLY = frozenset(["唯一", "仅有", "仅存"])
+_ONLY = vocabulary.words("zh", "only")
 
 
 def _zh_noun_run(pairs: list[tuple[str, str]]) -> str:
@@ -405,9 +406,4 @@ def plain(phrase: str, chinese: bool, people: tuple[str, ...] = ()) -> bool:
     return not _EN_VERBS.search(phrase)
 
 
-_EN_VERBS = re.compile(
-    r"\b(?:is|are|was|were|has|have|had|must|will|would|can|could|should|keeps?|carr(?:y|ies)"
-    r"|finds?|hides?|discovers?|wants?|opens?|calls?|comes?|takes?|goes|gets?|makes?|says?"
-    r"|tells?|knows?|runs?|stops?|holds?|leads?|points?|first|who|that|which)\b",
-    re.I,
-)
+_EN_VERBS = re.compile(rf"\b(?:{vocabulary.alternation('en', 'verbs')})\b", re.I)

@@ -11,9 +11,7 @@ from infinite_scribe.text.requests import MAX_SENTENCES, read_changes, without_m
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
 PLACE_NOUNS = vocabulary.words("en", "place_nouns")
-_PREPOSITIONS = (
-    r"(?:on|in|at|aboard|inside|beneath|under|across|near|within|outside|orbiting|above)"
-)
+_PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
 #: The hero's name as an English idea gives it, and the role it gives them whatever its words
 #: (carried verbatim into every stage, issues 55 and 69): in apposition ("Inês Duarte, a
 #: night-tram driver,"), before "named" ("a piano tuner named Lotte Weiss"), after "the" ("the
@@ -130,9 +128,7 @@ def _a_place(phrase: str) -> bool:
 
 
 #: Small words inside a place's proper name ("Isla de Pascua", "Stratford upon Avon").
-_NAME_JOINS = frozenset(
-    {"of", "de", "del", "da", "do", "dos", "la", "le", "les", "von", "van", "upon"}
-)
+_NAME_JOINS = vocabulary.words("en", "name_joins")
 
 
 def _ends_a_name(words: list[str], word: str) -> bool:

@@ -30,13 +30,15 @@ _NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
 _TIME = re.compile(
     f"{named.ZH_TIME.pattern}|"
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
-    r"|近未来|未来|远古|古代|末日之后|战后|民国|唐朝|宋朝|明朝|清朝|汉朝|秦朝|元朝|中世纪)"
+    f"|{vocabulary.alternation('zh', 'periods')})"
 )
 _SENTENCE_END = re.compile(r"[。！？!?\n；;]")
 _VERB_LEADS = vocabulary.phrases("zh", "verb_leads")  # the longest first
 _FUNCTION = vocabulary.words("zh", "function")
 _STOPS = _FUNCTION - {"的", "会"} | vocabulary.words("zh", "stops")
 _DIRECTIONS = vocabulary.words("zh", "directions")
+#: A role's last character jieba cuts off (守灯 + 人).
+_ROLE_TAILS = vocabulary.characters("zh", "role_tails")
 
 
 def is_role(word: str) -> bool:
@@ -80,7 +82,7 @@ def _merged(words: list[str]) -> list[str]:
     out: list[str] = []
     for word in words:
         if (
-            word in ("人", "者", "师", "员", "手", "家", "医", "工")
+            word in _ROLE_TAILS
             and out
             and _han(out[-1])
             and out[-1] not in _FUNCTION

@@ -12,6 +12,7 @@ writer's draft.
 """
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
@@ -82,6 +83,14 @@ def characters(language: str, name: str) -> tuple[str, ...]:
 def phrases(language: str, name: str) -> tuple[str, ...]:
     """An ordered list of the `reading` section (the first that matches wins)."""
     return tuple(_reading(language, name, list))
+
+
+def alternation(language: str, name: str) -> str:
+    """A list of the `reading` section as a regular expression's alternation, in its order (a
+    string list: the longest first, so "元宵节" is tried before "元宵"), each word escaped."""
+    value: Any = lexicon(language).reading[name]
+    ordered = value if isinstance(value, list) else sorted(value.split(), key=len, reverse=True)
+    return "|".join(re.escape(word) for word in ordered)
 
 
 def _reading(language: str, name: str, kind: type) -> Any:
