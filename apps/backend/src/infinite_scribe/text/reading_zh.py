@@ -4,9 +4,9 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.text import named, segment, vocabulary
+from infinite_scribe.text import named_zh, segment, vocabulary
 from infinite_scribe.text.facts import Facts
-from infinite_scribe.text.named import (
+from infinite_scribe.text.named_zh import (
     NOT_NAME_OPENERS as _NOT_NAME_OPENERS,
     SURNAMES as _SURNAMES,
     han as _han,
@@ -28,7 +28,7 @@ _MEASURES = vocabulary.words("zh", "measures")
 _NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
 #: The writer's time as written, the named reader's first (民国二十三年 before 民国).
 _TIME = re.compile(
-    f"{named.ZH_TIME.pattern}|"
+    f"{named_zh.ZH_TIME.pattern}|"
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
     f"|{vocabulary.alternation('zh', 'periods')})"
 )
@@ -245,7 +245,7 @@ def read(text: str) -> Facts:
 def _text_places(text: str, words: list[str]) -> list[str]:
     """The places the words name, the place the text opens with first."""
     places = _places(words)
-    opening = named.opening_place(text)
+    opening = named_zh.opening_place(text)
     if opening and not any(opening in place or place in opening for place in places):
         places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
     return places
