@@ -113,10 +113,11 @@ class ModelGate:
         go through here as a proposal does)."""
         attempt = 0
         while True:
-            await self._wait_turn()
+            latest = self._clock() + self.max_pause  # however often the pause is renewed
+            await self._wait_turn(latest)
             try:
                 async with self._slots:
-                    await self._wait_turn()  # a 429 may have arrived while we queued
+                    await self._wait_turn(latest)  # a 429 may have arrived while we queued
                     result = await self._called(call)
             except GenerationError as error:
                 attempt += 1
@@ -145,10 +146,9 @@ class ModelGate:
         self.activity.answered()
         return result
 
-    async def _wait_turn(self) -> None:
-        """Until the shared pause ends, at most `max_pause` from now however often another
-        429 renews it (the call then goes ahead, and a 429 is one of its attempts)."""
-        latest = self._clock() + self.max_pause
+    async def _wait_turn(self, latest: float) -> None:
+        """Until the shared pause ends, at most until `latest` however often another 429
+        renews it (the call then goes ahead, and a 429 is one of its attempts)."""
         delay = min(self.not_before, latest) - self._clock()
         if delay > 0:
             report_progress(
