@@ -54,7 +54,10 @@ async def test_a_hint_over_the_cap_fails_its_call_and_holds_the_others_for_the_c
     with progress_to(notes.append):
         assert await gate.run(_answer) == "answer"
     assert loop.time() - started == pytest.approx(CAP)  # the cap, not the hour
-    assert notes == ["waiting 30 s: the model server asked to slow down (rate limited: quota)"]
+    assert notes == [
+        "waiting 30 s: the model server asked to slow down (rate limited: quota)",
+        "asking the model again: the pause is over",
+    ]
 
 
 async def test_a_pause_renewed_again_and_again_holds_a_waiter_for_the_cap_at_most() -> None:

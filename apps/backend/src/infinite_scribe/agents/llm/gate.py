@@ -150,13 +150,15 @@ class ModelGate:
         """Until the shared pause ends, at most until `latest` however often another 429
         renews it (the call then goes ahead, and a 429 is one of its attempts)."""
         delay = min(self.not_before, latest) - self._clock()
-        if delay > 0:
-            report_progress(
-                f"waiting {delay:.0f} s: the model server asked to slow down ({self._reason})"
-            )
+        if delay <= 0:
+            return
+        report_progress(
+            f"waiting {delay:.0f} s: the model server asked to slow down ({self._reason})"
+        )
         while delay > 0:
             await asyncio.sleep(delay)  # a cancel ends it at once
             delay = min(self.not_before, latest) - self._clock()
+        report_progress("asking the model again: the pause is over")
 
     def _rate_limited(self, error: RateLimited) -> None:
         """The shared pause the server asked for, capped; a hint over the cap fails its call."""
