@@ -211,7 +211,9 @@ class LlmSettings(BaseSettings):
         Field(
             ge=64,
             le=1_000_000,
-            description="Tokens kept for a reply (sent as `max_tokens`; at most half the window).",
+            description="Tokens kept for a reply (sent as `max_tokens`; at most half the window). "
+            "A reply of more than 32 bytes of text a token (a server that ignores `max_tokens`) "
+            "is cut off there and fails as invalid output.",
         ),
     ] = 2048
     llm_offline_stream_seconds: Annotated[
