@@ -1,6 +1,7 @@
 """A character renamed in a confirmed card is renamed in the texts that still say the old
-name (issue 38): pure, used when a stage is confirmed."""
+name (issue 38), and a name the writer renamed in the codex everywhere (issue 76): pure."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,4 +49,44 @@ def _rename(option: Any, value: Any, names: Mapping[str, str]) -> Any:
         return [
             _rename(was[i] if i < len(was) else None, item, names) for i, item in enumerate(value)
         ]
+    return value
+
+
+def renamed_everywhere(value: Any, renames: Mapping[str, str]) -> Any:
+    """`value` (a stage's data, a proposal) with every name of `renames` replaced by its new
+    name in every text, keys untouched (a codex rename, issue 76). A name is replaced only as
+    a whole word where its ends are letters ("Ann" is not renamed inside "Annabel"); Chinese
+    has no spaces, so a name in Han characters is replaced wherever it is written."""
+    if not renames:
+        return value
+    pattern = _names_pattern(tuple(renames))
+    return _replaced(value, pattern, renames)
+
+
+#: A Latin letter or digit: a name that ends in one must not go on in another.
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+
+
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    # Longest first: "Ann Lee" is renamed before "Ann" is looked for.
+    parts = [
+        (f"(?<![{_LATIN}])" if _latin(name[:1]) else "")
+        + re.escape(name)
+        + (f"(?![{_LATIN}])" if _latin(name[-1:]) else "")
+        for name in sorted(names, key=len, reverse=True)
+    ]
+    return re.compile("|".join(parts))
+
+
+def _latin(char: str) -> bool:
+    return bool(char) and (char.isascii() and char.isalnum() or "\u00c0" <= char <= "\u024f")
+
+
+def _replaced(value: Any, pattern: re.Pattern[str], renames: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(lambda found: renames[found.group(0)], value)
+    if isinstance(value, Mapping):
+        return {key: _replaced(item, pattern, renames) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replaced(item, pattern, renames) for item in value]
     return value
