@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """The writer's codex edits (issue 76): decided as one CodexUpdated event, folded by `evolve`
 (a rename renamed everywhere, nothing else), refused cleanly when they name nothing."""
 

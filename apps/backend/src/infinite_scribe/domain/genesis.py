@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
+from infinite_scribe.domain.codex_edits import codex_edited, codex_fields
+from infinite_scribe.domain.codex_stages import extended
 from infinite_scribe.domain.commands import (
     AbandonSession,
     CancelGeneration,
@@ -54,8 +56,6 @@ from infinite_scribe.domain.genesis_events import (
     failure_event_for as failure_event_for,
     proposal_event_for as proposal_event_for,
 )
-from infinite_scribe.domain.codex_edits import codex_edited, codex_fields
-from infinite_scribe.domain.codex_stages import extended
 from infinite_scribe.domain.guards import require_not_busy, require_version
 from shared_types.enums import GenesisStage, GenesisStatus
 

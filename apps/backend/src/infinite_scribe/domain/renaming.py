@@ -79,7 +79,7 @@ def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _latin(char: str) -> bool:
-    return bool(char) and (char.isascii() and char.isalnum() or "\u00c0" <= char <= "\u024f")
+    return bool(char) and ((char.isascii() and char.isalnum()) or "\u00c0" <= char <= "\u024f")
 
 
 def _replaced(value: Any, pattern: re.Pattern[str], renames: Mapping[str, str]) -> Any:
