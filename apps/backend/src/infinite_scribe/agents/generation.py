@@ -10,6 +10,7 @@ copied to the dead-letter topic.
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import time
@@ -19,6 +20,7 @@ from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.cancellation import Cancellations
+from infinite_scribe.agents.codex_reading import read_codex
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.heartbeats import Heartbeats
@@ -128,6 +130,7 @@ class GenerationHandler:
             if job is None:
                 self.metrics.skipped.inc()
                 return
+            job = await with_codex(job)
             started = time.monotonic()
             with self.streaming.working(job.task):
                 await self._generate(delivery, job, cancelled)
@@ -255,7 +258,8 @@ def generation_request(job: Job) -> GenerationRequest:
     earlier stages, and for a revision the writer's feedback and the proposal it is about; a
     regeneration's is the recorded one (issue 55)."""
     if job.replayed is not None:
-        return request_from(job.replayed)
+        replayed = request_from(job.replayed)  # one recorded before issue 76: today's codex
+        return replayed if replayed.codex else dataclasses.replace(replayed, codex=job.codex)
     inputs = {**job.wishes, **{key: value for key, value in job.inputs.items() if value}}
     return GenerationRequest(
         session_id=job.task.session_id,
@@ -267,4 +271,15 @@ def generation_request(job: Job) -> GenerationRequest:
         style_preferences=tuple(inputs.get("style_preferences") or ()),
         feedback=inputs.get("feedback") if job.is_revision else None,
         previous_proposal=dict(job.state.last_result or {}) if job.is_revision else None,
+        codex=dict(job.codex),
     )
+
+
+async def with_codex(job: Job) -> Job:
+    """`job` with the codex read from the writer's idea when its session has none yet (the
+    first proposal's generation; issue 76): read once, off the loop (CPU work)."""
+    if job.state.codex:
+        return job
+    idea = generation_request(job).user_input or ""
+    codex = await asyncio.to_thread(read_codex, idea)
+    return dataclasses.replace(job, codex_read=codex.as_json())

@@ -31,6 +31,7 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
 from infinite_scribe.domain.genesis import (
+    CODEX_UPDATED,
     FEEDBACK_SUBMITTED,
     REGENERATION_REQUESTED,
     Decided,
@@ -67,6 +68,14 @@ class Job:
     #: the model it names (issue 55).
     replayed: Mapping[str, Any] | None = None
     model: str | None = None
+    #: The codex read from the idea for this generation, when the session had none yet: it
+    #: is recorded with the proposal (`Genesis.Session.CodexUpdated`, issue 76).
+    codex_read: Mapping[str, Any] | None = None
+
+    @property
+    def codex(self) -> Mapping[str, Any]:
+        """The codex the generation is held to: the session's, else the one just read."""
+        return self.state.codex or self.codex_read or {}
 
     @property
     def is_replay(self) -> bool:
@@ -213,7 +222,7 @@ class AgentWork:
             nonlocal state, waiting
             if number > 1:  # lost the optimistic race: the session as it is now
                 state = await self._session(job)
-            decided = [Decided(event_type, payload)]
+            decided = [Decided(event_type, payload), *_codex_read(job, state, status)]
             change = SESSIONS.change(state, decided, self._origin(job), parts=parts)
             writes = self.uow.writes
             if status is TaskStatus.COMPLETED and job.stage is state.current_stage:
@@ -286,6 +295,15 @@ def answer_origin(request: EventEnvelope, task: TaskRecord, source_service: str)
         actor_id=f"agent:{source_service}",
         event_ids=lambda event_type: _answer_id(request, event_type),
     )
+
+
+def _codex_read(job: Job, state: GenesisState, status: TaskStatus) -> list[Decided]:
+    """The codex read from the idea, recorded with the first proposal (once: a session that
+    has one keeps it; the writer corrects it with EditCodex)."""
+    if job.codex_read is None or state.codex or status is not TaskStatus.COMPLETED:
+        return []
+    payload = {"source": "idea", "stage": job.stage.value, "codex": dict(job.codex_read)}
+    return [Decided(CODEX_UPDATED, payload)]
 
 
 def _answer_id(request: EventEnvelope, event_type: str) -> uuid.UUID:
