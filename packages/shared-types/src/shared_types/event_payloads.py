@@ -93,11 +93,11 @@ class SessionBranched(SessionRolledBack):
 
 
 class CodexUpdated(EventPayload):
-    """The writer's codex changed (issue 76): read from the idea with the first proposal
-    (`source` idea), or corrected by the writer's `EditCodex` (`source` edit, with its `edits`
-    and the `renames` it made everywhere in the confirmed stages and the proposal)."""
+    """The writer's codex corrected by the writer's `EditCodex` (issue 76): its `edits` and
+    the `renames` it made everywhere in the confirmed stages and the proposal. (The codex read
+    from the idea is in the first proposal's event; a confirmed stage's in its event.)"""
 
-    source: Literal["idea", "edit"]
+    source: Literal["edit"]
     #: The whole codex after the change (`Codex.as_json()`: language, entries, not_names).
     codex: dict[str, Any]
     stage: GenesisStage | None = None
@@ -123,6 +123,8 @@ class ProposalMade(EventPayload):
     #: Where it came from (issue 37): provider, model, prompt_version, inputs (event ids the
     #: prompt used), tokens_in, tokens_out, latency_ms, attempts.
     provenance: dict[str, Any] | None = None
+    #: The writer's codex read from the idea (issue 76): on the session's first proposal only.
+    codex: dict[str, Any] | None = None
 
 
 class GenerationFailed(EventPayload):

@@ -31,7 +31,6 @@ from infinite_scribe.application.ports.writes import (
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
 from infinite_scribe.domain.genesis import (
-    CODEX_UPDATED,
     FEEDBACK_SUBMITTED,
     REGENERATION_REQUESTED,
     Decided,
@@ -69,7 +68,7 @@ class Job:
     replayed: Mapping[str, Any] | None = None
     model: str | None = None
     #: The codex read from the idea for this generation, when the session had none yet: it
-    #: is recorded with the proposal (`Genesis.Session.CodexUpdated`, issue 76).
+    #: is recorded in the proposal's event (issue 76).
     codex_read: Mapping[str, Any] | None = None
 
     @property
@@ -222,7 +221,7 @@ class AgentWork:
             nonlocal state, waiting
             if number > 1:  # lost the optimistic race: the session as it is now
                 state = await self._session(job)
-            decided = [Decided(event_type, payload), *_codex_read(job, state, status)]
+            decided = [Decided(event_type, payload | _codex_read(job, state, status))]
             change = SESSIONS.change(state, decided, self._origin(job), parts=parts)
             writes = self.uow.writes
             if status is TaskStatus.COMPLETED and job.stage is state.current_stage:
@@ -297,13 +296,13 @@ def answer_origin(request: EventEnvelope, task: TaskRecord, source_service: str)
     )
 
 
-def _codex_read(job: Job, state: GenesisState, status: TaskStatus) -> list[Decided]:
-    """The codex read from the idea, recorded with the first proposal (once: a session that
-    has one keeps it; the writer corrects it with EditCodex)."""
+def _codex_read(job: Job, state: GenesisState, status: TaskStatus) -> dict[str, Any]:
+    """The codex read from the idea, recorded in the first proposal's event (once: a session
+    that has one keeps it; the writer corrects it with EditCodex). In the proposal's event,
+    not one of its own: the state right after that version holds it (a rollback to it)."""
     if job.codex_read is None or state.codex or status is not TaskStatus.COMPLETED:
-        return []
-    payload = {"source": "idea", "stage": job.stage.value, "codex": dict(job.codex_read)}
-    return [Decided(CODEX_UPDATED, payload)]
+        return {}
+    return {"codex": dict(job.codex_read)}
 
 
 def _answer_id(request: EventEnvelope, event_type: str) -> uuid.UUID:

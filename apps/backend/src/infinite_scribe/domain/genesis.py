@@ -309,7 +309,8 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
         return replace(state, pending_command_type="SubmitFeedback", version=version)
     if event_type == REGENERATION_REQUESTED:
         return replace(state, pending_command_type="RegenerateProposal", version=version)
-    if event_type in PROPOSAL_EVENTS:
+    if event_type in PROPOSAL_EVENTS:  # the first one carries the codex read from the idea
+        state = replace(state, codex=payload.get("codex") or state.codex)
         if payload.get("stage", state.current_stage.value) != state.current_stage.value:
             return replace(state, version=version)  # a late proposal for a confirmed stage
         result = payload.get("result", payload.get("content", {}))

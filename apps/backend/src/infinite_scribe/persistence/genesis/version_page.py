@@ -237,7 +237,8 @@ CROSS JOIN LATERAL (
 """
 
 # The codex's changes in (base, target], oldest first (issue 76): its edits (migration 0037's
-# index) and the confirmed stages that extended it (the versions index): the last one's codex,
+# index), the first proposal that read it and the confirmed stages that extended it (the
+# versions index): the last one's codex,
 # and the renames made since the base, which the state after the target has made everywhere.
 _CODEX = f"""
 SELECT * FROM (
@@ -248,7 +249,9 @@ SELECT * FROM (
     UNION ALL
     ({_EVENT}
      WHERE aggregate_id = $1 AND aggregate_version > $2 AND aggregate_version <= $3
-       AND {_VERSIONS} AND event_type = 'Genesis.Session.StageConfirmed' AND payload ? 'codex')
+       AND {_VERSIONS} AND event_type IN ('Genesis.Session.StageConfirmed',
+           'Genesis.Session.Concept.Proposed', 'Genesis.Session.StageContent.Proposed')
+       AND payload ? 'codex')
 ) AS changes ORDER BY aggregate_version"""
 
 
