@@ -29,7 +29,10 @@ IDEA = (
     "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger before "
     "Hogmanay; her nemesis, Mr Dunbar from Glasgow, wants it too."
 )
-IDEA_ZH = "民国二十三年的苏州，女法医沈清秋在观前街的老宅里发现一具尸体，她必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。"
+IDEA_ZH = (
+    "民国二十三年的苏州，女法医沈清秋在观前街的老宅里发现一具尸体，"
+    "她必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。"
+)
 
 
 def _people(codex: dict[str, Any]) -> dict[str, str | None]:
