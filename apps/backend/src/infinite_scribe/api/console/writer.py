@@ -39,6 +39,7 @@ from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.sessions import EVENT_PAGE_MAX_BYTES
+from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.errors import (
     InvalidPayload,
     NotFound,
@@ -108,6 +109,7 @@ async def session_view(
         "failed_events": GENERATION_FAILED_EVENTS,
         "failure_reason": reason,
         "state": state,
+        "codex": Codex.from_json(state.codex),
         "trashed": snapshot.trashed,
         "stages": list(GenesisStage),
         "finished": state.status is GenesisStatus.COMPLETED,
