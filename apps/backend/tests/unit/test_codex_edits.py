@@ -191,3 +191,14 @@ def test_renamed_everywhere_leaves_keys_and_other_names() -> None:
     value = {"Ann": ["Ann Lee and Ann", 3, None], "x": "Joanna"}
     renamed = renamed_everywhere(value, {"Ann": "Eve", "Ann Lee": "Eve Lee"})
     assert renamed == {"Ann": ["Eve Lee and Eve", 3, None], "x": "Joanna"}
+
+
+def test_the_codex_keeps_each_first_name_to_the_name_now() -> None:
+    once = _edit(_state(), {"op": "rename", "name": "Ann", "to": "Morag"})
+    assert Codex.from_json(once.codex).renames == {"Ann": "Morag"}
+    twice = _edit(once, {"op": "rename", "name": "Morag", "to": "Effie"})
+    assert Codex.from_json(twice.codex).renames == {"Ann": "Effie"}
+    back = _edit(twice, {"op": "rename", "name": "Effie", "to": "Ann"})
+    assert Codex.from_json(back.codex).renames == {}
+    other = _edit(back, {"op": "remove", "name": "Leith"})
+    assert Codex.from_json(other.codex).renames == {}

@@ -41,7 +41,9 @@ from infinite_scribe.agents.proposal_inputs import (
 )
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.application.ports.tasks import TaskRecord
+from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.proposals import Proposal
+from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
 from shared_types import EventEnvelope
@@ -261,11 +263,13 @@ def generation_request(job: Job) -> GenerationRequest:
         replayed = request_from(job.replayed)  # one recorded before issue 76: today's codex
         return replayed if replayed.codex else dataclasses.replace(replayed, codex=job.codex)
     inputs = {**job.wishes, **{key: value for key, value in job.inputs.items() if value}}
+    # The writer's idea with the names they have now (a codex rename, issue 76).
+    renames = Codex.from_json(job.codex).renames
     return GenerationRequest(
         session_id=job.task.session_id,
         stage=job.stage,
         confirmed_data=dict(job.state.confirmed_data),
-        user_input=inputs.get("user_input"),
+        user_input=renamed_everywhere(inputs.get("user_input"), renames),
         preferences=dict(inputs.get("preferences") or {}),
         theme_preferences=tuple(inputs.get("theme_preferences") or ()),
         style_preferences=tuple(inputs.get("style_preferences") or ()),

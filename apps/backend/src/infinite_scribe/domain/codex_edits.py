@@ -6,6 +6,7 @@ an edit names is checked here against the codex when the command is decided (`In
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -51,7 +52,17 @@ def edited(codex: Codex, edits: list[Any], event_id: str) -> tuple[Codex, dict[s
         codex = _one(codex, edit, event_id, renames)
     if len(codex.entries) > MAX_ENTRIES:
         raise InvalidEdit(f"A codex holds at most {MAX_ENTRIES} entries")
-    return codex, {old: new for old, new in renames.items() if old != new}
+    made = {old: new for old, new in renames.items() if old != new}
+    return replace(codex, renames=_since_first(codex.renames, made)), made
+
+
+def _since_first(before: Mapping[str, str], made: Mapping[str, str]) -> dict[str, str]:
+    """The renames from each first name to the name now (`before`, then `made`); a name
+    renamed back to its first is no rename. Bounded like the codex: the latest kept."""
+    after = {first: made.get(now, now) for first, now in before.items()}
+    after |= {old: new for old, new in made.items() if old not in before.values()}
+    kept = {first: now for first, now in after.items() if first != now}
+    return dict(list(kept.items())[-MAX_ENTRIES:])
 
 
 def _one(codex: Codex, edit: Any, event_id: str, renames: dict[str, str]) -> Codex:
@@ -63,7 +74,7 @@ def _one(codex: Codex, edit: Any, event_id: str, renames: dict[str, str]) -> Cod
         )
         kept = _without_role(codex.entries, edit.role)
         not_names = tuple(word for word in codex.not_names if word != edit.name)
-        return Codex((*kept, entry), codex.language, not_names)
+        return replace(codex, entries=(*kept, entry), not_names=not_names)
     entry = codex.named(edit.name)
     if entry is None:
         raise InvalidEdit(f"The codex names no {edit.name!r}")
@@ -85,7 +96,7 @@ def _one(codex: Codex, edit: Any, event_id: str, renames: dict[str, str]) -> Cod
         return _replaced(codex.with_entries(others), entry, changed)
     gone = tuple(e for e in codex.entries if e.name != edit.name)
     if isinstance(edit, NotAName):
-        return Codex(gone, codex.language, (*codex.not_names, edit.name))
+        return replace(codex, entries=gone, not_names=(*codex.not_names, edit.name))
     return codex.with_entries(gone)
 
 
