@@ -158,3 +158,17 @@ async def test_a_chinese_rename_and_the_refusals_while_generating(
     ok(await command(http, sid, "SubmitFeedback", {"feedback": "更紧张一些"}), 202)
     busy = await _edit(http, sid, {"op": "remove", "name": "沈清秋"})
     assert busy.status_code == 409, busy.text
+
+
+async def test_the_openapi_document_describes_the_codex_and_its_command(
+    http: httpx.AsyncClient,
+) -> None:
+    document = ok(await http.get("/openapi.json"))
+    schemas = document["components"]["schemas"]
+    state_schema = schemas["SessionStateOut"]["properties"]["codex"]
+    assert "CodexOut" in json.dumps(state_schema)
+    assert {"kind", "name", "role", "words", "source", "event_id"} <= set(
+        schemas["CodexEntryOut"]["properties"]
+    )
+    assert "EditCodexCommand" in schemas
+    assert "edit_codex" in json.dumps(document)

@@ -29,6 +29,8 @@ class CodexOut(BaseModel):
     entries: list[CodexEntryOut]
     #: Words the writer marked "not a name": never read as an entry again.
     not_names: list[str] = Field(default_factory=list)
+    #: The writer's renames so far: each first name -> the name now.
+    renames: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def of(cls, codex: Mapping[str, Any]) -> "CodexOut | None":

@@ -1,4 +1,4 @@
-"""The writer's codex on its session row (issue 76, decision 7600): `genesis_sessions.codex`,
+"""The writer's codex on its session row (issue 76, decision 7601): `genesis_sessions.codex`,
 the session's codex as `Codex.as_json()` (`{}` until it is read from the idea with the first
 proposal). Set by `Genesis.Session.CodexUpdated` events (and carried by rollbacks and
 branches), so the projection rebuild derives it from the log like every other column.
