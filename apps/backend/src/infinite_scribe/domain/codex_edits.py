@@ -75,9 +75,10 @@ def _one(codex: Codex, edit: Any, event_id: str, renames: dict[str, str]) -> Cod
         kept = _without_role(codex.entries, edit.role)
         not_names = tuple(word for word in codex.not_names if word != edit.name)
         return replace(codex, entries=(*kept, entry), not_names=not_names)
-    entry = codex.named(edit.name)
-    if entry is None:
+    named = codex.named(edit.name)
+    if named is None:
         raise InvalidEdit(f"The codex names no {edit.name!r}")
+    entry = named
     if isinstance(edit, Rename):
         if edit.to != edit.name and codex.named(edit.to) is not None:
             raise InvalidEdit(f"The codex already names {edit.to!r}")

@@ -24,10 +24,10 @@ def extended(
         return None
     found = Codex.from_json(codex)
     entries = list(found.entries)
-    for kind, name, role in _named(stage, data):
+    for kind, name, said in _named(stage, data):
         if found.named(name) is not None or name in found.not_names or len(entries) >= MAX_ENTRIES:
             continue
-        role = _ROLES.get(role.lower(), role) if role else None
+        role: str | None = _ROLES.get(said.lower(), said) if said else None
         if role in (HERO, RIVAL) and any(e.role == role for e in entries):
             role = None  # the writer's hero stays the hero
         entries.append(CodexEntry(kind, name, role, source="stage", event_id=str(event_id)))
@@ -39,10 +39,11 @@ def extended(
 
 def _named(stage: GenesisStage, data: Mapping[str, Any]) -> Iterator[tuple[Kind, str, str]]:
     """(kind, name, role) of what the stage's data names."""
-    key, kind = {
+    where: dict[GenesisStage, tuple[str, Kind]] = {
         GenesisStage.CHARACTERS: ("characters", "person"),
         GenesisStage.WORLDVIEW: ("locations", "place"),
-    }.get(stage, ("", "person"))
+    }
+    key, kind = where.get(stage, ("", "person"))
     items = data.get(key) if key else None
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
