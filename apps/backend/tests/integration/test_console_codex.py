@@ -63,3 +63,32 @@ async def test_the_session_page_shows_what_the_writer_named(
     codex = page[page.index('id="codex"') : page.index("</details>", page.index('id="codex"'))]
     for text in shown:
         assert text in codex, text
+
+
+async def test_the_writer_renames_from_the_session_page(
+    console: LiveServer, console_settings: Settings, pool: asyncpg.Pool
+) -> None:
+    user = uuid.uuid4()
+    bearer = {"Authorization": f"Bearer {token(console_settings, user)}"}
+    idea = "Isobel Reid, a pawnbroker's apprentice in Edinburgh; her nemesis, Mr Dunbar."
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        created = await api.post(
+            "/api/v1/genesis/sessions", json={"initial_user_input": {"idea": idea}}
+        )
+        sid = created.json()["session_id"]
+        ask = {"command_type": "RequestConceptGeneration", "payload": {}}
+        asked = await api.post(f"/api/v1/genesis/sessions/{sid}/commands", json=ask)
+    await offline_answer(pool, console_settings.kafka_topic, uuid.UUID(asked.json()["command_id"]))
+    async with signed_in(console.url, console_settings, user) as writer:
+        page = (await writer.get(f"/console/sessions/{sid}")).text
+        assert 'id="codex-edit"' in page
+        form = {"action_id": str(uuid.uuid4()), "name": "Isobel Reid", "op": "rename"}
+        done = await writer.post(f"/console/sessions/{sid}/codex", data=form | {"value": "Effie"})
+        assert done.status_code == 303, done.text
+        bad = await writer.post(f"/console/sessions/{sid}/codex", data=form | {"op": "explode"})
+        assert bad.status_code == 422, bad.text
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        state = (await api.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
+    assert "Isobel Reid" not in str(state["last_result"]) and "Effie" in str(state["last_result"])
+    names = [entry["name"] for entry in state["codex"]["entries"]]
+    assert "Effie" in names and "Isobel Reid" not in names
