@@ -187,10 +187,12 @@ def test_rollback_and_branch_carry_the_codex_of_their_version() -> None:
     assert back.codex == CODEX.as_json()
 
 
-def test_renamed_everywhere_leaves_keys_and_other_names() -> None:
-    value = {"Ann": ["Ann Lee and Ann", 3, None], "x": "Joanna"}
+def test_renamed_everywhere_leaves_other_names_and_words() -> None:
+    value = {"k": ["Ann Lee and Ann", 3, None, "Ann's", "Joanna", "Annabel", '"Ann"']}
     renamed = renamed_everywhere(value, {"Ann": "Eve", "Ann Lee": "Eve Lee"})
-    assert renamed == {"Ann": ["Eve Lee and Eve", 3, None], "x": "Joanna"}
+    assert renamed == {"k": ["Eve Lee and Eve", 3, None, "Eve's", "Joanna", "Annabel", '"Eve"']}
+    assert renamed_everywhere('Say "O\'Neil"', {'"O\'Neil"': "x"}) == "Say x"
+    assert renamed_everywhere("顾南站上，顾南说", {"顾南": "韩川"}) == "韩川站上，韩川说"
 
 
 def test_the_codex_keeps_each_first_name_to_the_name_now() -> None:
