@@ -13,9 +13,9 @@ import os
 import statistics
 import time
 
-from infinite_scribe.agents.codex_reading import read_codex
-from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.domain.renaming import renamed_everywhere
+from infinite_scribe.text import segment
+from infinite_scribe.text.codex_reading import read_codex
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 SUMMARY = "Isobel Reid meets Ann at Leith and they argue about the ledger for a long while. " * 3

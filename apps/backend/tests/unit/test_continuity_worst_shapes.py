@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.agents.continuity.names import NameIndex, names_in
-from infinite_scribe.agents.continuity.reader import Known, read_chapter
 from infinite_scribe.application.continuity import _earliest
 from infinite_scribe.domain import passages
 from infinite_scribe.domain.passages import MIN_PASSAGE, Passage, folded, marks
+from infinite_scribe.text.names import NameIndex, names_in
+from infinite_scribe.text.reader import Known, read_chapter
 
 WORDS = [
     *("the", "a", "ship", "moved", "slowly", "across", "river", "Mara", "looked", "back"),

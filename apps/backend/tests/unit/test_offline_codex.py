@@ -9,13 +9,13 @@ from uuid import uuid4
 
 import pytest
 
-from infinite_scribe.agents.codex_reading import read_codex
 from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex_edits import edited
 from infinite_scribe.domain.commands import EditCodex
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.renaming import renamed_everywhere
+from infinite_scribe.text.codex_reading import read_codex
 from shared_types.enums import GenesisStage
 
 META = ("source", "note", "feedback_applied", "stage")

@@ -20,7 +20,6 @@ from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.cancellation import Cancellations
-from infinite_scribe.agents.codex_reading import read_codex
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.heartbeats import Heartbeats
@@ -46,6 +45,7 @@ from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
+from infinite_scribe.text.codex_reading import read_codex
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)

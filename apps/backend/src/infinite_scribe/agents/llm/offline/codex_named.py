@@ -6,10 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import named
-from infinite_scribe.agents.llm.offline.named import Named
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import RIVAL, Codex
+from infinite_scribe.text import named
+from infinite_scribe.text.named import Named
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 

@@ -1,6 +1,6 @@
-"""The codex read from the writer's idea, once (issue 76, DESIGN 6b'): the offline writer's
-reader of names (`named.read`) and of the hero's role, turned into codex entries the writer
-then sees with the first proposal and corrects with `EditCodex`.
+"""The codex read from the writer's idea, once (issue 76, DESIGN 6b'): the reader of names
+(`named.read`) and of the hero's role, turned into codex entries the writer then sees with
+the first proposal and corrects with `EditCodex`.
 
 CPU work (a cold 500 characters of Chinese is ~2 ms of segmentation): the worker calls it off
 its loop (`asyncio.to_thread`). The hero is the first person no word marks as the rival or as
@@ -10,8 +10,8 @@ something must happen before ("before Hogmanay", 中秋节前) is the deadline.
 
 import re
 
-from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh, vocabulary
 from infinite_scribe.domain.codex import DEADLINE, HERO, RIVAL, Codex, CodexEntry
+from infinite_scribe.text import named, reading_en, reading_zh, vocabulary
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _EN_BEFORE = re.compile(r"\b(?:before|by|until|till|ahead of)\s+(?:the\s+)?$", re.I)
