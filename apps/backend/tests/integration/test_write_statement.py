@@ -168,6 +168,7 @@ class NotedInbox(InboxPart):
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         return [
+            super().ctes(p)[0],  # the key's claim (issue 79 Q3), as it is
             (
                 "inbox",
                 "INSERT INTO command_inbox (id, session_id, error_message, user_id, command_type, "
