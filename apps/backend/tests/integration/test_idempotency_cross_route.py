@@ -25,7 +25,9 @@ async def _race(http: httpx.AsyncClient, session: uuid.UUID, key: str) -> list[h
 
     async def concept() -> httpx.Response:
         await start.wait()
-        return await command(http, session, "RequestConceptGeneration", {}, **{"Idempotency-Key": key})
+        return await command(
+            http, session, "RequestConceptGeneration", {}, **{"Idempotency-Key": key}
+        )
 
     racing = [asyncio.ensure_future(creation()), asyncio.ensure_future(concept())]
     await asyncio.sleep(0)

@@ -177,7 +177,7 @@ class NotedInbox(InboxPart):
                 f"{p('user_id')}::uuid, {p('command_type')}::text, {p('idempotency_key')}::text, "
                 f"{p('id')}::uuid, {p('payload')}::jsonb, {p('status')}::command_status, "
                 f"{p('request_fingerprint')}::text) RETURNING 1",
-            )
+            ),
         ]
 
     def values(self) -> Mapping[str, Any]:

@@ -120,4 +120,3 @@ def test_the_engines_variables_are_the_installed_servers_settings() -> None:
     settings = pytest.importorskip("llama_cpp.server.settings")
     read = {*settings.Settings.model_fields, *settings.ConfigFileSettings.model_fields}
     assert read | {"config_file"} <= local_engine.ENGINE_VARIABLES
-

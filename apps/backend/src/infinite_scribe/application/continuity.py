@@ -382,4 +382,3 @@ class _Reads:
 class _Decided:
     event_type: str
     payload: dict[str, Any]
-

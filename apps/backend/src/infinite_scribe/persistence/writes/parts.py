@@ -95,9 +95,7 @@ class InboxPart:
             f"{p('user_id')}::uuid AND idempotency_key = {p('idempotency_key')}::text)"
         )
         return [
-            Refusal(
-                f"{missing('inbox')} AND (SELECT held FROM key_claim)", "23505", KEY_CLAIMED
-            ),
+            Refusal(f"{missing('inbox')} AND (SELECT held FROM key_claim)", "23505", KEY_CLAIMED),
             Refusal(f"{missing('inbox')} AND {same_key}", "23505", IDEMPOTENCY_KEY_INDEX),
             Refusal(missing("inbox"), "23505", PENDING_COMMAND_INDEX),
         ]
