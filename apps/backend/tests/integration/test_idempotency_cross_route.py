@@ -1,6 +1,6 @@
 """One key sent at one instant to a command and to a session's creation (issue 79 Q3): one of
 them runs. The command keeps its key in its inbox row and the creation in the cache (decision
-7204); both take the key's claim (migration 0037's `scribe_key_held`), so the loser gets 422
+7204); both take the key's claim (migration 0038's `scribe_key_held`), so the loser gets 422
 IDEMPOTENCY_KEY_REUSED (or 409 while the winner runs), and the winner's request sent again gets
 the winner's answer. Before: both ran in 19-24 of 30-40 rounds."""
 

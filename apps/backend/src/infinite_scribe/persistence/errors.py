@@ -45,7 +45,7 @@ _RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 PENDING_COMMAND_INDEX = "idx_command_inbox_unique_pending_command"
 IDEMPOTENCY_KEY_INDEX = "uq_command_inbox_user_idempotency_key"
 _INBOX_INDEXES = frozenset({PENDING_COMMAND_INDEX, IDEMPOTENCY_KEY_INDEX})
-#: A keyed command's key was claimed by another route meanwhile (issue 79 Q3, migration 0037):
+#: A keyed command's key was claimed by another route meanwhile (issue 79 Q3, migration 0038):
 #: run the command again, whose read then finds that route's record (409 or 422).
 KEY_CLAIMED = "scribe_key_held"
 #: Two writers appended the same (aggregate_type, aggregate_id, aggregate_version).

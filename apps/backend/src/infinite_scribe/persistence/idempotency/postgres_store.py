@@ -33,7 +33,7 @@ WHERE user_id = substring($1 FROM '^user:([0-9a-f-]{36})$')::uuid AND idempotenc
 # concurrent claimer to commit and then evaluates the WHERE on the newest row version, so exactly
 # one of N racing requests gets a row back. expires_at covers the lease and the answer's ttl.
 # A key a command holds is never claimed: the key answered another request. `scribe_key_held`
-# (migration 0037) is the key's one claim across this table and the inbox: a lock the command's
+# (migration 0038) is the key's one claim across this table and the inbox: a lock the command's
 # write takes too, then the inbox read afresh (a command writing the key meanwhile is seen).
 _CLAIM_SQL = """
 INSERT INTO idempotency_cache AS c

@@ -62,7 +62,7 @@ class InboxPart:
         # Its unique indexes are the judges of duplicates: same key (a repeat) or the same
         # type pending (409); a concurrent twin waits here until the first commits, then
         # writes no row. A client's key (a fingerprint) is first claimed across the cache and
-        # the inbox (issue 79 Q3, migration 0037): the key's lock, held to the commit, then
+        # the inbox (issue 79 Q3, migration 0038): the key's lock, held to the commit, then
         # the cache read afresh; another route's live record there writes no row either.
         return [
             (

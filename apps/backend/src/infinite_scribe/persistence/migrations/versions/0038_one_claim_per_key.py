@@ -12,14 +12,14 @@ snapshot, taken before the lock was granted, would not.
 `writer` is the table the caller writes: 'cache' (is a command holding the key?) or 'inbox' (is
 another route's answer or claim live?). The scope is the cache's, `user:<uuid>`.
 
-Revision ID: 0037_one_claim_per_key
-Revises: 0036_inbox_key_record
+Revision ID: 0038_one_claim_per_key
+Revises: 0037_session_codex
 """
 
 from alembic import op
 
-revision = "0037_one_claim_per_key"
-down_revision = "0036_inbox_key_record"
+revision = "0038_one_claim_per_key"
+down_revision = "0037_session_codex"
 branch_labels = None
 depends_on = None
 
