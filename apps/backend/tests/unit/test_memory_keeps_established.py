@@ -51,13 +51,13 @@ async def test_the_writer_waiving_the_finding_adopts_the_new_value() -> None:
     [hair] = await book.findings()
     await book.record(book.event(FINDING_WAIVED, {"finding_id": hair["id"], "reason": "dyed"}))
     memory = await book.memory()
-    assert _mara(memory)["traits"]["hair"] == "blond"
+    assert _mara(memory)["traits"]["hair"] == "blonde"  # the writer's word
     assert digest(memory, 2, "Mara")["characters"][0]["traits"] == {"hair": "blond"}
     # Now established: blond again is nothing, and the chapter read again stays waived.
     await book.confirm(2, "Mara's blonde hair was dry.")
     await book.confirm(1, "Mara's blonde hair was wet.")
     assert [f["status"] for f in await book.findings()] == ["waived"]
-    assert _mara(await book.memory())["traits"]["hair"] == "blond"
+    assert _mara(await book.memory())["traits"]["hair"] == "blonde"
     # The waiver folded after the whole stream: the same memory.
     assert await _folded(book) == await book.memory()
 
@@ -66,4 +66,4 @@ async def test_a_chapter_that_says_the_trait_changed_is_adopted() -> None:
     book = OfflineBook(BIBLE)
     await book.confirm(1, "Mara dyed her hair blonde. Mara's blonde hair was wet.")
     assert await book.findings() == []
-    assert _mara(await book.memory())["traits"]["hair"] == "blond"
+    assert _mara(await book.memory())["traits"]["hair"] == "blonde"

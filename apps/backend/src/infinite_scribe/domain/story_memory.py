@@ -10,7 +10,7 @@ appearances as chapter ranges, at most MAX_FACTS facts per character (the latest
 """
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from copy import deepcopy
 from typing import Any
 
@@ -111,7 +111,9 @@ def _remember(
     if kind in ("status", "trait"):
         card = _card(memory, fact["who"])
         if card is not None:
-            kept = {k: fact[k] for k in ("kind", "attribute", "value", "quote") if k in fact}
+            kept = {
+                k: fact[k] for k in ("kind", "attribute", "value", "said", "quote") if k in fact
+            }
             facts = [*card["facts"], kept | evidence]
             card["facts"] = sorted(facts, key=lambda f: f["chapter"])[-MAX_FACTS:]
     elif kind == "thread" and len(memory["threads"]) < MAX_THREADS:
@@ -258,9 +260,20 @@ def _shown(card: Mapping[str, Any], facts: list[dict[str, Any]]) -> list[dict[st
     return list(shown.values())
 
 
-def view(memory: Memory) -> dict[str, Any]:
+#: (attribute, normalised value) -> the value in the novel's language (text/rules.trait_word).
+Words = Callable[[str, Any], Any]
+
+
+def _word(fact: Mapping[str, Any], words: Words | None) -> Any:
+    """A trait as the writer reads it: the word the book said, else the value in its words."""
+    if fact.get("said"):
+        return fact["said"]
+    return words(fact["attribute"], fact["value"]) if words is not None else fact["value"]
+
+
+def view(memory: Memory, words: Words | None = None) -> dict[str, Any]:
     """The memory as `GET /novels/{id}/memory` shows it: each character's status and traits
-    (the latest established of each), with the evidence of each."""
+    (the latest established of each, in the writer's words), with the evidence of each."""
     characters = []
     for name, card in memory["characters"].items():
         status, evidence = _status(card)
@@ -270,7 +283,7 @@ def view(memory: Memory) -> dict[str, Any]:
                 "name": name,
                 "aliases": list(card["aliases"]),
                 "status": status,
-                "traits": {attribute: fact["value"] for attribute, fact in latest.items()},
+                "traits": {attribute: _word(fact, words) for attribute, fact in latest.items()},
                 "chapters": card["chapters"],
                 "evidence": _shown(card, [*evidence, *latest.values()]),
             }
