@@ -11,12 +11,13 @@ is retried with backoff a bounded number of times; then task and command fail, a
 import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.generation import Streaming
-from infinite_scribe.agents.llm.port import InvalidOutput, Usage, metering
+from infinite_scribe.agents.llm.port import DraftText, InvalidOutput, Usage, after, metering
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
@@ -59,11 +60,13 @@ class ChapterHandler:
                 self.metrics.skipped.inc()
                 return
             started = time.monotonic()
-            with self.streaming.working(job.task), metering() as usage:
-                await self._attempts(delivery, job, usage)
+            with self.streaming.working(job.task) as tell, metering() as usage:
+                await self._attempts(delivery, job, usage, tell)
             self.metrics.duration.observe(time.monotonic() - started)
 
-    async def _attempts(self, delivery: Delivery, job: ChapterJob, usage: Usage) -> None:
+    async def _attempts(
+        self, delivery: Delivery, job: ChapterJob, usage: Usage, tell: Callable[[str], None]
+    ) -> None:
         try:
             done = await attempted(
                 lambda: self._write(job),
@@ -71,6 +74,7 @@ class ChapterHandler:
                 backoff_seconds=self.backoff_seconds,
                 metrics=self.metrics,
                 what="chapter",
+                tell=tell,
             )
         except GaveUp as failed:
             logger.error("chapter task %s failed for good: %s", job.task.task_id, failed.error)
@@ -103,8 +107,8 @@ class ChapterHandler:
                 before = "\n\n".join(written)
                 joiner = "\n\n" if written else ""
 
-                def draft(text: str, before: str = before, joiner: str = joiner) -> None:
-                    throttle(before + joiner + text)
+                def draft(text: DraftText, before: str = before + joiner) -> None:
+                    throttle(after(before, text))
 
                 written.append(await self.writer.prose(brief, beats, index, draft))
             throttle.flush()  # the final text arrives too

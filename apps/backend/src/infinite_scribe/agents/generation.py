@@ -13,7 +13,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from infinite_scribe.agents.llm.port import (
     LLMProvider,
     Usage,
     metering,
+    progress_to,
 )
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.outline_batches import OutlineParts, batched_outline, outline_size
@@ -85,11 +86,21 @@ class Streaming:
         return throttle
 
     @contextlib.contextmanager
-    def working(self, task: TaskRecord) -> Iterator[None]:
-        """While `task` is worked on: its heartbeat, and its session's stream watched for a
-        follower (its drafts are sent once one follows)."""
-        with self.heartbeats.running(task.task_id), self.follows.watching(str(task.session_id)):
-            yield
+    def working(self, task: TaskRecord) -> Iterator[Callable[[str], None]]:
+        """While `task` is worked on: its heartbeat, its session's stream watched for a
+        follower (its drafts are sent once one follows), and what it says meanwhile (the
+        gate's waits, the retries: the task's message), through what this yields."""
+        heartbeats = self.heartbeats
+
+        def tell(message: str) -> None:
+            heartbeats.say(task.task_id, message)
+
+        with (
+            heartbeats.running(task.task_id),
+            self.follows.watching(str(task.session_id)),
+            progress_to(tell),
+        ):
+            yield tell
 
 
 class GenerationHandler:
@@ -129,16 +140,17 @@ class GenerationHandler:
                 self.metrics.skipped.inc()
                 return
             started = time.monotonic()
-            with self.streaming.working(job.task):
-                await self._generate(delivery, job, cancelled)
+            with self.streaming.working(job.task) as tell, metering() as usage:
+                await self._attempts(delivery, job, cancelled, usage, tell)
         self.metrics.duration.observe(time.monotonic() - started)
 
-    async def _generate(self, delivery: Delivery, job: Job, cancelled: asyncio.Event) -> None:
-        with metering() as usage:
-            await self._attempts(delivery, job, cancelled, usage)
-
     async def _attempts(
-        self, delivery: Delivery, job: Job, cancelled: asyncio.Event, usage: Usage
+        self,
+        delivery: Delivery,
+        job: Job,
+        cancelled: asyncio.Event,
+        usage: Usage,
+        tell: Callable[[str], None],
     ) -> None:
         parts = self._outline_parts(job)  # a long outline's kept parts (None: one call)
         try:
@@ -148,6 +160,7 @@ class GenerationHandler:
                 backoff_seconds=self.backoff_seconds,
                 metrics=self.metrics,
                 what="generation",
+                tell=tell,
             )
         except _Cancelled:
             logger.info("task %s cancelled: model call stopped", job.task.task_id)

@@ -141,6 +141,11 @@ class AgentWork:
         if task_ids:
             await self.tasks.touch(task_ids)
 
+    async def tell(self, messages: Mapping[uuid.UUID, str]) -> None:
+        """Running tasks' messages: which attempt, why the last failed, what they wait for."""
+        if messages:
+            await self.tasks.tell(messages)
+
     async def still_wanted(self, job: Job) -> bool:
         """False once the task was cancelled (confirm, abandon) or finished elsewhere."""
         view = await self.tasks.task(job.task.task_id, job.task.user_id)

@@ -165,6 +165,17 @@ class LlmSettings(BaseSettings):
             "call to the provider); the worker's own attempts come on top.",
         ),
     ] = 2
+    llm_rate_limit_max_pause_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=3600,
+            description="The longest every model call waits after a 429 (its `Retry-After`, "
+            "shared by all calls of the worker): a longer hint, such as a quota error's hour, "
+            "fails the generation that got it at once as rate-limited, with the hint in its "
+            "message, and holds the others for this long only.",
+        ),
+    ] = 30.0
     llm_max_concurrency: Annotated[
         int,
         Field(
@@ -200,7 +211,9 @@ class LlmSettings(BaseSettings):
         Field(
             ge=64,
             le=1_000_000,
-            description="Tokens kept for a reply (sent as `max_tokens`; at most half the window).",
+            description="Tokens kept for a reply (sent as `max_tokens`; at most half the window). "
+            "A reply of more than 32 bytes of text a token (a server that ignores `max_tokens`) "
+            "is cut off there and fails as invalid output.",
         ),
     ] = 2048
     llm_offline_stream_seconds: Annotated[
