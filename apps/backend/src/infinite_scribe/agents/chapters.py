@@ -155,4 +155,5 @@ def chapter_brief(job: ChapterJob) -> ChapterBrief:
         feedback=payload.get("feedback") if job.is_revision else None,
         previous_text=job.previous_text(),
         memory=job.memory_digest(hint),
+        codex=job.codex,
     )

@@ -10,6 +10,7 @@ copied to the dead-letter topic.
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import time
@@ -40,9 +41,12 @@ from infinite_scribe.agents.proposal_inputs import (
 )
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.application.ports.tasks import TaskRecord
+from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.proposals import Proposal
+from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
+from infinite_scribe.text.codex_reading import read_codex
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
@@ -139,6 +143,7 @@ class GenerationHandler:
             if job is None:
                 self.metrics.skipped.inc()
                 return
+            job = await with_codex(job)
             started = time.monotonic()
             with self.streaming.working(job.task) as tell, metering() as usage:
                 await self._attempts(delivery, job, cancelled, usage, tell)
@@ -268,16 +273,30 @@ def generation_request(job: Job) -> GenerationRequest:
     earlier stages, and for a revision the writer's feedback and the proposal it is about; a
     regeneration's is the recorded one (issue 55)."""
     if job.replayed is not None:
-        return request_from(job.replayed)
+        replayed = request_from(job.replayed)  # one recorded before issue 76: today's codex
+        return replayed if replayed.codex else dataclasses.replace(replayed, codex=job.codex)
     inputs = {**job.wishes, **{key: value for key, value in job.inputs.items() if value}}
+    # The writer's idea with the names they have now (a codex rename, issue 76).
+    renames = Codex.from_json(job.codex).renames
     return GenerationRequest(
         session_id=job.task.session_id,
         stage=job.stage,
         confirmed_data=dict(job.state.confirmed_data),
-        user_input=inputs.get("user_input"),
+        user_input=renamed_everywhere(inputs.get("user_input"), renames),
         preferences=dict(inputs.get("preferences") or {}),
         theme_preferences=tuple(inputs.get("theme_preferences") or ()),
         style_preferences=tuple(inputs.get("style_preferences") or ()),
         feedback=inputs.get("feedback") if job.is_revision else None,
         previous_proposal=dict(job.state.last_result or {}) if job.is_revision else None,
+        codex=dict(job.codex),
     )
+
+
+async def with_codex(job: Job) -> Job:
+    """`job` with the codex read from the writer's idea when its session has none yet (the
+    first proposal's generation; issue 76): read once, off the loop (CPU work)."""
+    if job.state.codex:
+        return job
+    idea = generation_request(job).user_input or ""
+    codex = await asyncio.to_thread(read_codex, idea)
+    return dataclasses.replace(job, codex_read=codex.as_json())

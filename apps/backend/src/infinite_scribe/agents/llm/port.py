@@ -53,6 +53,9 @@ class GenerationRequest:
     style_preferences: tuple[str, ...] = ()
     feedback: str | None = None
     previous_proposal: Mapping[str, Any] | None = None
+    #: The writer's codex (`domain/codex.py`, `Codex.as_json()`; issue 76): what every
+    #: generator is held to (names, roles, places, times as written); {}: none.
+    codex: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_revision(self) -> bool:
