@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from infinite_scribe.domain.passages import MIN_PASSAGE, Passage, Stretches, folded
-from infinite_scribe.domain.story_memory import Memory, latest_before
+from infinite_scribe.domain.story_memory import Memory, established, latest_before
 
 DEAD_ACTS, TRAIT_CHANGED, REPETITION, THREAD_OVERDUE = (
     "dead_character_acts",
@@ -308,7 +308,7 @@ def review_facts(before: Memory, chapter: int, names: Iterable[str]) -> list[dic
             continue
         facts = [
             {k: f[k] for k in ("kind", "attribute", "value", "chapter", "quote") if k in f}
-            for f in card["facts"]
+            for f in established(card["facts"])
             if f["chapter"] < chapter
         ]
         if facts:
