@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """The guard (issue 76, DESIGN 6b'): what any generator (the offline writer or a model) proposes
 is read here before the writer sees it, pure and cheap (under 5 ms a proposal, bench/guard.py).
 
@@ -13,6 +14,7 @@ chapter (nor more than twice in the book the pipeline holds), the count asked fo
 writer's language. `reason` says the failures in the writer's language.
 """
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -149,7 +151,7 @@ def _lang(language: str) -> str:
 def reason(failed: Sequence[Failed], language: str) -> str:
     """What the writer reads when a proposal is refused: each failed check, with its code."""
     lang = _lang(language)
-    separator = "；" if lang == "zh" else "; "  # noqa: RUF001
+    separator = "；" if lang == "zh" else "; "
     checks = separator.join(f"{f.said(lang)} [{f.code}]" for f in failed[:6])
     return _REFUSED[lang].format(checks=checks)[:1000]
 
@@ -163,7 +165,7 @@ def texts(content: Any, path: str = "") -> Iterator[tuple[str, str]]:
             if not path and key in PROPOSAL_META:
                 continue
             yield from texts(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(content, list):
+    elif isinstance(content, list | tuple):
         for index, item in enumerate(content):
             yield from texts(item, f"{path}[{index}]")
 
@@ -184,7 +186,11 @@ def check_chapter(
     found = list(_text_checks([("chapter", text)], language))
     beat_keys = {_key(beat) for beat in beats if len(_key(beat)) >= _min(language)}
     sentences = [key for key in map(_key, _SENTENCES.split(text)) if len(key) >= _min(language)]
-    pasted = next((key for key in sentences if key in beat_keys), None)
+    # The plan pasted as a block: two beats in a row with nothing told between them (a beat
+    # told as its paragraph's sentence, among its details, is the beat written).
+    pasted = next(
+        (one for one, two in itertools.pairwise(sentences) if {one, two} <= beat_keys), None
+    )
     if pasted is not None:
         found.append(Failed(PASTED_SCAFFOLD, "chapter", pasted[:60]))
     counts = Counter(sentences)
@@ -206,9 +212,7 @@ def _key(sentence: str) -> str:
 def _text_checks(found: list[tuple[str, str]], language: str) -> Iterator[Failed]:
     for path, text in found:
         flat = text.strip()
-        if not any(char.isalpha() for char in flat) or _MARKERS.search(flat):
-            yield Failed(JUNK_TEXT, path, flat[:40])
-        elif _FRAGMENT.search(flat):
+        if _junk(flat):
             yield Failed(JUNK_TEXT, path, flat[:40])
         elif echo := _ECHO.search(flat):
             yield Failed(PROMPT_ECHO, path, echo.group().strip()[:40])
@@ -220,6 +224,13 @@ def _text_checks(found: list[tuple[str, str]], language: str) -> Iterator[Failed
         share = han / (han + latin)
         if (share < 0.3) if _lang(language) == "zh" else (share > 0.5):
             yield Failed(WRONG_LANGUAGE, re.split(r"[.\[]", found[0][0])[0] or "text")
+
+
+def _junk(text: str) -> bool:
+    """Only punctuation or digits ("4.7"), a template marker ("{{"), or a fragment cut at
+    both ends ("...seven eyes 24-")."""
+    letters = any(char.isalpha() for char in text)
+    return not letters or bool(_MARKERS.search(text) or _FRAGMENT.search(text))
 
 
 def _nothing(content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Failed]:
@@ -260,7 +271,7 @@ def _overlap(one: frozenset[str], two: frozenset[str]) -> float:
 def _count(asked: Asked, where: str, got: int, wanted: int) -> Failed:
     what = f"{got} instead of the {wanted} asked for"
     if _lang(asked.language) == "zh":
-        what = f"有{got}个，要求的是{wanted}个"  # noqa: RUF001
+        what = f"有{got}个，要求的是{wanted}个"
     return Failed(WRONG_COUNT, where, what)
 
 
@@ -281,7 +292,9 @@ def _hero_and_deadlines(codex: Codex, where: str, told: Any) -> list[Failed]:
 
 def _world(content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Failed]:
     told = (content.get("setting"), content.get("locations"), content.get("history"))
-    return [Failed(PLACE_MISSING, "locations", p.name) for p in codex.of_kind("place") if not _said_in(p.name, told)]
+    places = codex.of_kind("place")
+    missing = [place for place in places if not _said_in(place.name, told)]
+    return [Failed(PLACE_MISSING, "locations", place.name) for place in missing]
 
 
 def _cast(content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Failed]:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """A revision's note (issues 55 and 76), computed from the diff of the two versions, by this
 one function for every generator (the offline writer and a model alike): what changed, in the
 writer's language, and what was asked but not applied. Never what a reader believed: an asked
@@ -40,7 +41,10 @@ _SAID = {
         "other": "另外改动了：{items}。",
         "changed": "改动了：{items}。",
         "unmade": "这一稿没有体现：{items}。",
-        "same": "没能从这条反馈里看出要改什么，这一稿没有按它修改：“{feedback}”。请换个说法，或直接编辑。",
+        "same": (
+            "没能从这条反馈里看出要改什么，这一稿没有按它修改：“{feedback}”。"
+            "请换个说法，或直接编辑。"
+        ),
         "more": "另有{count}处",
         "shorter": "{path}（缩短）",
         "added": "{path}（新增）",
@@ -78,7 +82,8 @@ def revision_note(
     if other:
         more = len(other) - _MAX_NAMED
         items = other[:_MAX_NAMED] + ([said["more"].format(count=more)] if more > 0 else [])
-        parts.append(said["other" if made else "changed"].format(items=said["separator"].join(items)))
+        label = said["other" if made else "changed"]
+        parts.append(label.format(items=said["separator"].join(items)))
     if not found:
         parts.append(said["same"].format(feedback=feedback[:200]))
     elif unmade:

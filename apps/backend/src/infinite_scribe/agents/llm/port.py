@@ -38,6 +38,11 @@ class GenerationRequest:
     style_preferences: tuple[str, ...] = ()
     feedback: str | None = None
     previous_proposal: Mapping[str, Any] | None = None
+    #: The writer's codex (`domain/codex.Codex.as_json()`, issue 76): names a grammar holds
+    #: the reply to ({} : none yet).
+    codex: Mapping[str, Any] = field(default_factory=dict)
+    #: The checks the guard failed the previous answer on (issue 76): the one retry names them.
+    failed_checks: tuple[str, ...] = ()
 
     @property
     def is_revision(self) -> bool:

@@ -25,8 +25,8 @@ from infinite_scribe.agents.llm.offline.story import Story, feedbacks
 from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.outline_plan import Batch, BatchBrief
-from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
+from infinite_scribe.domain.revision_note import revision_note
 
 NOTE = ENGLISH.note
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
