@@ -248,10 +248,12 @@ def _concepts(content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Fa
     for index, option in enumerate(options):
         if hero is not None and not _said_in(hero.name, option.get("title"), option.get("logline")):
             found.append(Failed(HERO_MISSING, f"concepts[{index}]", hero.name))
-    words = [_words(option.get("title"), option.get("logline")) for option in options]
+    words = [_words(option.get("logline")) for option in options]
+    titles = [_key(str(option.get("title") or "")) for option in options]
     for later in range(1, len(words)):
         for earlier in range(later):
-            if _overlap(words[earlier], words[later]) >= _SAME_OPTIONS:
+            same = titles[earlier] == titles[later]
+            if same or _overlap(words[earlier], words[later]) >= _SAME_OPTIONS:
                 found.append(Failed(REPEATED_OPTIONS, f"concepts[{earlier}], concepts[{later}]"))
                 break
     if asked.options is not None and len(options) != asked.options:
