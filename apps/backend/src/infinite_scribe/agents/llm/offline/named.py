@@ -13,11 +13,12 @@ compass"). A phrase with a verb in it is never a place or a name; a title is no 
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from infinite_scribe.agents.llm.offline import segment, vocabulary
 from infinite_scribe.agents.llm.offline.facts import lexicon
+from infinite_scribe.domain.codex import HERO, RIVAL, Codex
 
 SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
 _ZH_ROLES = vocabulary.words("zh", "roles")
@@ -349,3 +350,18 @@ _EN_VERBS = re.compile(
     r"|tells?|knows?|runs?|stops?|holds?|leads?|points?|first|who|that|which)\b",
     re.I,
 )
+
+
+def with_codex(given: Named, codex: Codex) -> Named:
+    """What the writer named as the codex says it (the hero first, the rival marked), the
+    reader's things and kin kept; `given` alone when the codex is empty."""
+    if not codex.entries:
+        return given
+    people = sorted(codex.of_kind("person"), key=lambda entry: entry.role != HERO)
+    return replace(
+        given,
+        people=tuple(entry.name for entry in people),
+        places=tuple(entry.name for entry in codex.of_kind("place")),
+        times=tuple(entry.name for entry in codex.of_kind("time")),
+        rivals=tuple(entry.name for entry in people if entry.role == RIVAL),
+    )

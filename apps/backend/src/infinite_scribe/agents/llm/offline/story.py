@@ -14,6 +14,7 @@ from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh
 from infinite_scribe.agents.llm.offline.facts import Facts, cap
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.codex import Codex
 from shared_types.enums import GenesisStage
 
 _MACHINE = re.compile(
@@ -80,8 +81,9 @@ class Story:
         # A feedback names its people in its first words (read up to 80 characters).
         for text in [*(said[:80] for said in feedbacks(request)), request.user_input or ""]:
             given = given.over(named.read(text, bool(_HAN.search(text))))
-        #: What the writer named (issue 69): carried verbatim into every stage.
-        self.given = given
+        #: What the writer named (issue 69): carried verbatim into every stage; the codex's
+        #: people, places and times when the session has one (issue 76: built from it).
+        self.given = named.with_codex(given, Codex.from_json(request.codex))
         idea = request.user_input or ""
         own = _read(idea) if idea.strip() else Facts()
         #: Places in the writer's own words (their idea, their feedback), not in a draft's.
@@ -394,3 +396,4 @@ def _named(name: str | None, facts: Facts, hero_a: str) -> str:
     """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
     goes with the role (issue 55: names are carried verbatim into every stage)."""
     return f"{name}, {hero_a}," if name and facts.hero else hero_a
+
