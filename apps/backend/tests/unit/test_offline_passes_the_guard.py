@@ -77,7 +77,9 @@ def chinese(draw: Any) -> Idea:
     deadline = draw(st.sampled_from(["除夕", "中秋", "端午节", "清明"]))
     job = draw(st.sampled_from(["锁匠", "接生婆", "船夫", "账房先生", "信差"]))
     thing = draw(st.sampled_from(["一把铜钥匙", "一张海图", "一只银锁", "一本旧账"]))
-    text = f"{place}的{job}{hero}捡到{thing}，必须在{deadline}前把它送回去，宿敌{rival}却想把它埋掉。"
+    text = (
+        f"{place}的{job}{hero}捡到{thing}，必须在{deadline}前把它送回去，宿敌{rival}却想把它埋掉。"
+    )
     codex = Codex(
         (
             CodexEntry("person", hero, "hero"),
