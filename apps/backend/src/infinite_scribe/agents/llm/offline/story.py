@@ -396,4 +396,3 @@ def _named(name: str | None, facts: Facts, hero_a: str) -> str:
     """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
     goes with the role (issue 55: names are carried verbatim into every stage)."""
     return f"{name}, {hero_a}," if name and facts.hero else hero_a
-
