@@ -105,10 +105,11 @@ def book(index: int, count: int = 30) -> tuple[Any, tuple[str, ...]]:
 
 def _codex(idea: dict[str, Any]) -> Codex:
     """The idea's codex as the corpus names it: the first name the hero, the rival's role."""
+    rival = idea.get("rival")
     people = [
-        CodexEntry("person", name, "hero" if not n else "rival" if name == idea.get("rival") else None)
+        CodexEntry("person", name, "hero" if not n else "rival" if name == rival else None)
         for n, name in enumerate(idea["names"])
-    ]  # fmt: skip
+    ]
     return Codex((*people, *(CodexEntry("place", place) for place in idea["places"])))
 
 

@@ -33,7 +33,11 @@ _ZH_TOWN_END = "镇城港村"
 
 
 def _en_word(draw: Any) -> str:
-    syllables = draw(st.lists(st.tuples(st.sampled_from(_UPPER), st.sampled_from(_LOWER)), min_size=2, max_size=3))  # fmt: skip
+    syllables = draw(
+        st.lists(
+            st.tuples(st.sampled_from(_UPPER), st.sampled_from(_LOWER)), min_size=2, max_size=3
+        )
+    )
     text = "".join(c + v for c, v in syllables)
     return text[0] + text[1:].lower() + draw(st.sampled_from(["n", "r", "th", "ck", ""]))
 
@@ -51,7 +55,9 @@ def english(draw: Any) -> Idea:
     hero, rival, place = _en_word(draw), _en_word(draw), _en_word(draw) + "ton"
     assume(rival != hero)
     year = draw(st.integers(1700, 2300))
-    deadline = draw(st.sampled_from(["Hogmanay", "the Harvest Festival", "Midsummer", "the spring tide"]))  # fmt: skip
+    deadline = draw(
+        st.sampled_from(["Hogmanay", "the Harvest Festival", "Midsummer", "the spring tide"])
+    )
     job = draw(st.sampled_from(["locksmith", "midwife", "ferryman", "archivist", "courier"]))
     thing = draw(st.sampled_from(["a brass key", "a torn map", "a silver locket", "a ledger"]))
     by_epithet = draw(st.booleans())
@@ -65,15 +71,30 @@ def english(draw: Any) -> Idea:
     codex = Codex(
         (*people, CodexEntry("place", place), CodexEntry("time", deadline, "deadline")), "en"
     )
-    feedback = draw(st.sampled_from(["Make it darker.", "Add a storm at sea.", "I like it, but give it more hope.", "hmm, not sure"]))  # fmt: skip
+    feedback = draw(
+        st.sampled_from(
+            [
+                "Make it darker.",
+                "Add a storm at sea.",
+                "I like it, but give it more hope.",
+                "hmm, not sure",
+            ]
+        )
+    )
     return Idea("en", text, codex, feedback)
 
 
 @st.composite
 def chinese(draw: Any) -> Idea:
-    hero = draw(st.sampled_from(_SURNAMES)) + "".join(draw(st.lists(st.sampled_from(_GIVEN), min_size=1, max_size=2)))  # fmt: skip
+    hero = draw(st.sampled_from(_SURNAMES)) + "".join(
+        draw(st.lists(st.sampled_from(_GIVEN), min_size=1, max_size=2))
+    )
     rival = draw(st.sampled_from(_SURNAMES)) + "三爷"
-    place = draw(st.sampled_from(_TOWN)) + draw(st.sampled_from(_TOWN)) + draw(st.sampled_from(_ZH_TOWN_END))  # fmt: skip
+    place = (
+        draw(st.sampled_from(_TOWN))
+        + draw(st.sampled_from(_TOWN))
+        + draw(st.sampled_from(_ZH_TOWN_END))
+    )
     deadline = draw(st.sampled_from(["除夕", "中秋", "端午节", "清明"]))
     job = draw(st.sampled_from(["锁匠", "接生婆", "船夫", "账房先生", "信差"]))
     thing = draw(st.sampled_from(["一把铜钥匙", "一张海图", "一只银锁", "一本旧账"]))
@@ -89,7 +110,9 @@ def chinese(draw: Any) -> Idea:
         ),
         "zh",
     )
-    feedback = draw(st.sampled_from(["更黑暗一些", "加一场暴风雨", "整体不错，再多一点希望", "嗯……再想想吧"]))  # fmt: skip
+    feedback = draw(
+        st.sampled_from(["更黑暗一些", "加一场暴风雨", "整体不错，再多一点希望", "嗯……再想想吧"])
+    )
     return Idea("zh", text, codex, feedback)
 
 
@@ -107,9 +130,13 @@ def _walk(idea: Idea, chapters: int) -> list[tuple[str, list[Failed]]]:
         if stage is GenesisStage.FINISHED:
             continue
         request = GenerationRequest(
-            session, stage, dict(confirmed), user_input=idea.text,
-            preferences={"chapters": chapters}, codex=idea.codex.as_json(),
-        )  # fmt: skip
+            session,
+            stage,
+            dict(confirmed),
+            user_input=idea.text,
+            preferences={"chapters": chapters},
+            codex=idea.codex.as_json(),
+        )
         first = draft(request, words).model_dump(mode="json")
         revised = draft(replace(request, feedback=idea.feedback, previous_proposal=first), words)
         for content in (_content(first), _content(revised)):
@@ -119,12 +146,21 @@ def _walk(idea: Idea, chapters: int) -> list[tuple[str, list[Failed]]]:
     bible = novel_bible(confirmed)
     outline = chapter_outline(bible.outline)
     for number, title, summary in outline[:2]:
-        brief = ChapterBrief(UUID(int=76), number, title, summary, idea.language, bible,
-                             earlier=tuple(outline[: number - 1]))  # fmt: skip
+        brief = ChapterBrief(
+            UUID(int=76),
+            number,
+            title,
+            summary,
+            idea.language,
+            bible,
+            earlier=tuple(outline[: number - 1]),
+        )
         beats = plan_beats(brief)
         text = "\n\n".join(write_beat(brief, beats, index) for index in range(len(beats)))
         book = [entry[2] for entry in brief.earlier]
-        failed.append((f"chapter {number}", check_chapter(text, beats, Codex(), idea.language, book)))  # fmt: skip
+        failed.append(
+            (f"chapter {number}", check_chapter(text, beats, Codex(), idea.language, book))
+        )
     return [(where, found) for where, found in failed if found]
 
 

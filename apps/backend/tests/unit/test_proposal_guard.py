@@ -59,7 +59,12 @@ def test_a_proposal_that_keeps_to_the_codex_passes_every_stage() -> None:
         "CHARACTERS": {
             "characters": [
                 {"name": "Isobel", "role": "protagonist", "description": "d", "motivation": "m"},
-                {"name": "the Collector", "role": "antagonist", "description": "d", "motivation": "m"},
+                {
+                    "name": "the Collector",
+                    "role": "antagonist",
+                    "description": "d",
+                    "motivation": "m",
+                },
                 {"name": "Mr Dunbar", "role": "mentor", "description": "d", "motivation": "m"},
             ]
         },
@@ -72,7 +77,7 @@ def test_a_proposal_that_keeps_to_the_codex_passes_every_stage() -> None:
                 }
             ]
         },
-    }  # fmt: skip
+    }
     assert {stage: check_stage(stage, c, CODEX, EN) for stage, c in stages.items()} == {
         stage: [] for stage in stages
     }
@@ -100,13 +105,26 @@ def test_a_story_without_the_hero_or_the_deadline_fails() -> None:
 
 
 def test_a_world_without_the_codex_place_fails() -> None:
-    world = {"setting": "A city.", "rules": ["r"], "locations": [{"name": "Glasgow", "description": "d"}]}  # fmt: skip
+    world = {
+        "setting": "A city.",
+        "rules": ["r"],
+        "locations": [{"name": "Glasgow", "description": "d"}],
+    }
     assert _codes(check_stage("WORLDVIEW", world, CODEX, EN)) == [guard.PLACE_MISSING]
 
 
 def test_a_cast_of_one_stranger_fails_for_every_person_the_writer_named() -> None:
     """The model's cast of one character named "theoritical mystery"."""
-    cast = {"characters": [{"name": "theoritical mystery", "role": "protagonist", "description": "d", "motivation": "m"}]}  # fmt: skip
+    cast = {
+        "characters": [
+            {
+                "name": "theoritical mystery",
+                "role": "protagonist",
+                "description": "d",
+                "motivation": "m",
+            }
+        ]
+    }
     codes = _codes(check_stage("CHARACTERS", cast, CODEX, EN))
     assert codes.count(guard.HERO_MISSING) == 1 and guard.RIVAL_RENAMED in codes
     assert guard.PERSON_MISSING in codes and guard.ROLE_INVENTED in codes
@@ -137,7 +155,12 @@ def test_a_cast_member_invented_in_the_mentors_role_fails() -> None:
     ],
 )
 def test_junk_echoes_and_pasted_lists_fail_in_any_field(text: str, code: str) -> None:
-    world = {"setting": "Leith.", "rules": ["r"], "locations": [{"name": "Leith", "description": "d"}], "history": text}  # fmt: skip
+    world = {
+        "setting": "Leith.",
+        "rules": ["r"],
+        "locations": [{"name": "Leith", "description": "d"}],
+        "history": text,
+    }
     assert _codes(check_stage("WORLDVIEW", world, Codex(), EN)) == [code]
     ok = {**world, "history": "Leith burned in 1544 and was built again."}
     assert check_stage("WORLDVIEW", ok, Codex(), EN) == []
@@ -153,11 +176,19 @@ def test_the_chapters_asked_for_are_counted() -> None:
 
 
 def test_english_text_for_a_chinese_writer_fails_and_chinese_text_passes() -> None:
-    story = {"premise": "A harbour town at the end of winter.", "synopsis": "Debts.", "conflicts": ["c"]}  # fmt: skip
+    story = {
+        "premise": "A harbour town at the end of winter.",
+        "synopsis": "Debts.",
+        "conflicts": ["c"],
+    }
     assert _codes(check_stage("STORY_CONCEPTION", story, Codex(), Asked("zh"))) == [
         guard.WRONG_LANGUAGE
     ]
-    zh = {"premise": "冬天将尽的港口小城里，一笔旧债浮出水面。", "synopsis": "旧债。", "conflicts": ["债"]}  # fmt: skip
+    zh = {
+        "premise": "冬天将尽的港口小城里，一笔旧债浮出水面。",
+        "synopsis": "旧债。",
+        "conflicts": ["债"],
+    }
     assert check_stage("STORY_CONCEPTION", zh, Codex(), Asked("zh")) == []
     assert _codes(check_stage("STORY_CONCEPTION", zh, Codex(), EN)) == [guard.WRONG_LANGUAGE]
 

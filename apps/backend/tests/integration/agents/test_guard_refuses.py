@@ -32,9 +32,13 @@ WORLD = {
 
 
 def _outline(count: int, summary: str) -> dict[str, Any]:
-    chapters = [{"title": f"Chapter {n}", "summary": summary or f"Isobel acts, part {n}."}
-                for n in range(1, count + 1)]  # fmt: skip
-    return {"acts": [{"title": "Act one", "summary": "Isobel runs out of time.", "chapters": chapters}]}  # fmt: skip
+    chapters = [
+        {"title": f"Chapter {n}", "summary": summary or f"Isobel acts, part {n}."}
+        for n in range(1, count + 1)
+    ]
+    return {
+        "acts": [{"title": "Act one", "summary": "Isobel runs out of time.", "chapters": chapters}]
+    }
 
 
 class StagedLLM(FakeLLMServer):
@@ -104,8 +108,10 @@ async def test_a_models_bad_answers_never_reach_the_writer(
         )
         async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
             sid = (await http.post("/api/v1/genesis/sessions")).json()["session_id"]
-            concept = {"command_type": "RequestConceptGeneration",
-                       "payload": {"user_input": "Isobel, a pawnbroker's apprentice in Leith."}}  # fmt: skip
+            concept = {
+                "command_type": "RequestConceptGeneration",
+                "payload": {"user_input": "Isobel, a pawnbroker's apprentice in Leith."},
+            }
 
             llm.by_stage["CONCEPT_SELECTION"] = [_json(CONCEPTS), _json(CONCEPTS)]
             _refused(await _ask(http, sid, concept), "GUARD_REPEATED_OPTIONS", "GUARD_JUNK_TEXT")
@@ -116,8 +122,14 @@ async def test_a_models_bad_answers_never_reach_the_writer(
             task = await _ask(http, sid, concept)  # usable: the next request is answered
             assert task["status"] == "COMPLETED", task
             await _confirm(http, sid, "CONCEPT_SELECTION", task["result"]["concepts"][0])
-            story = await _ask(http, sid, {"command_type": "RequestStageGeneration",
-                                           "payload": {"stage": "STORY_CONCEPTION"}})  # fmt: skip
+            story = await _ask(
+                http,
+                sid,
+                {
+                    "command_type": "RequestStageGeneration",
+                    "payload": {"stage": "STORY_CONCEPTION"},
+                },
+            )
             await _confirm(http, sid, "STORY_CONCEPTION", story["result"])
 
             world = {"command_type": "RequestStageGeneration", "payload": {"stage": "WORLDVIEW"}}
@@ -129,19 +141,28 @@ async def test_a_models_bad_answers_never_reach_the_writer(
             assert task["status"] == "COMPLETED" and task["result"]["history"], task
 
             # A model's revision note is computed from the diff, whatever the model says.
-            llm.by_stage["WORLDVIEW"] = [_json(WORLD | {"history": "Leith flooded in 1600.",
-                                                        "revision_note": "I changed nothing."})]  # fmt: skip
+            llm.by_stage["WORLDVIEW"] = [
+                _json(
+                    WORLD
+                    | {"history": "Leith flooded in 1600.", "revision_note": "I changed nothing."}
+                )
+            ]
             feedback = {"command_type": "SubmitFeedback", "payload": {"feedback": "a flood"}}
             revised = await _ask(http, sid, feedback)
             assert revised["status"] == "COMPLETED", revised
             assert revised["result"]["revision_note"].startswith("Changed: history"), revised
             await _confirm(http, sid, "WORLDVIEW", revised["result"])
-            cast = await _ask(http, sid, {"command_type": "RequestStageGeneration",
-                                          "payload": {"stage": "CHARACTERS"}})  # fmt: skip
+            cast = await _ask(
+                http,
+                sid,
+                {"command_type": "RequestStageGeneration", "payload": {"stage": "CHARACTERS"}},
+            )
             await _confirm(http, sid, "CHARACTERS", cast["result"])
 
-            outline = {"command_type": "RequestStageGeneration",
-                       "payload": {"stage": "PLOT_OUTLINE", "preferences": {"chapters": 3}}}  # fmt: skip
+            outline = {
+                "command_type": "RequestStageGeneration",
+                "payload": {"stage": "PLOT_OUTLINE", "preferences": {"chapters": 3}},
+            }
             llm.by_stage["PLOT_OUTLINE"] = [_json(_outline(1, "4.7")), _json(_outline(7, ""))]
             _refused(await _ask(http, sid, outline), "GUARD_WRONG_COUNT")
             _retried_with(llm, "PLOT_OUTLINE", "GUARD_JUNK_TEXT", "GUARD_WRONG_COUNT")
