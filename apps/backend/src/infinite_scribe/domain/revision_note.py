@@ -84,7 +84,7 @@ def revision_note(
         items = other[:_MAX_NAMED] + ([said["more"].format(count=more)] if more > 0 else [])
         label = said["other" if made else "changed"]
         parts.append(label.format(items=said["separator"].join(items)))
-    if not found:
+    if not found and not asked:
         parts.append(said["same"].format(feedback=feedback[:200]))
     elif unmade:
         parts.append(said["unmade"].format(items=said["separator"].join(unmade)))
