@@ -234,7 +234,7 @@ class Drafter:
 def _shares(asked: Any, acts: int) -> list[int]:
     """Chapters per act: the count the writer asked for (one reply's worth; more are written
     in batches, domain/outline_plan.py), else three an act; an act has one at least."""
-    total = asked if isinstance(asked, int) and not isinstance(asked, bool) else 3 * acts
-    total = max(1, min(total, BATCH))
+    fits = isinstance(asked, int) and not isinstance(asked, bool) and 0 < asked <= BATCH
+    total = asked if fits else 3 * acts
     count = min(acts, total)
     return [total // count + (1 if index < total % count else 0) for index in range(count)]
