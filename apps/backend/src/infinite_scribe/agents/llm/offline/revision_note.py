@@ -2,8 +2,8 @@
 sentence in the writer's language) for each change, handed to the one note function
 (domain/revision_note.py), which says each made only when the diff of the versions shows it."""
 
-from infinite_scribe.agents.llm.offline.facts import Facts
 from infinite_scribe.agents.llm.offline.words import Words
+from infinite_scribe.text.facts import Facts
 
 
 def asked(wished: Facts, words: Words, feedback: str | None) -> list[tuple[str, str]]:
