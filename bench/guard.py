@@ -16,13 +16,13 @@ import time
 import uuid
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex, CodexEntry
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.proposal_guard import Asked, check_chapter, check_stage
+from infinite_scribe.text import segment
 from shared_types.enums import GenesisStage
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "50"))

@@ -12,7 +12,6 @@ from uuid import UUID
 
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
@@ -23,6 +22,7 @@ from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.novel import novel_bible
 from infinite_scribe.domain.proposal_guard import Asked, Failed, check_chapter, check_stage
 from infinite_scribe.domain.proposals import PROPOSAL_META
+from infinite_scribe.text import segment
 from shared_types.enums import GenesisStage
 
 _UPPER, _LOWER = "BCDFGHJKLMNPRSTVW", "aeiou"
