@@ -31,13 +31,13 @@ WORLD = {
 }
 
 
-def _outline(count: int, summary: str) -> dict[str, Any]:
+def _outline(count: int, summary: str, hero: str = "Isobel") -> dict[str, Any]:
     chapters = [
-        {"title": f"Chapter {n}", "summary": summary or f"Isobel acts, part {n}."}
+        {"title": f"Chapter {n}", "summary": summary or f"{hero} acts, part {n}."}
         for n in range(1, count + 1)
     ]
     return {
-        "acts": [{"title": "Act one", "summary": "Isobel runs out of time.", "chapters": chapters}]
+        "acts": [{"title": "Act one", "summary": f"{hero} runs out of time.", "chapters": chapters}]
     }
 
 
@@ -166,7 +166,9 @@ async def test_a_models_bad_answers_never_reach_the_writer(
             llm.by_stage["PLOT_OUTLINE"] = [_json(_outline(1, "4.7")), _json(_outline(7, ""))]
             _refused(await _ask(http, sid, outline), "GUARD_WRONG_COUNT")
             _retried_with(llm, "PLOT_OUTLINE", "GUARD_JUNK_TEXT", "GUARD_WRONG_COUNT")
-            llm.by_stage["PLOT_OUTLINE"] = [_json(_outline(3, ""))]
+            # The confirmed cast's hero is the codex's now (a confirmed stage extends it).
+            hero = cast["result"]["characters"][0]["name"]
+            llm.by_stage["PLOT_OUTLINE"] = [_json(_outline(3, "", hero))]
             task = await _ask(http, sid, outline)
             assert task["status"] == "COMPLETED", task
             chapters = task["result"]["acts"][0]["chapters"]
