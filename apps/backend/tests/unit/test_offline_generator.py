@@ -1,5 +1,6 @@
 """The offline generator: deterministic, valid for every stage, built from the request."""
 
+from dataclasses import replace
 from uuid import uuid4
 
 import pytest
@@ -159,15 +160,16 @@ async def test_characters_have_their_own_arcs_and_chapters_their_own_beats() -> 
 async def test_feedback_nothing_was_read_from_is_said_so_never_reported_as_applied(
     feedback: str, said: str
 ) -> None:
-    """Issue 55: a revision note lists what changed; a request not understood says so."""
+    """Issue 55: a revision note lists what changed; a request not understood says so (issue
+    76: from the diff, so only when the draft indeed changed nothing)."""
+    first = GenerationRequest(
+        session_id=uuid4(),
+        stage=GenesisStage.STORY_CONCEPTION,
+        preferences={"语言": "中文"} if said[0] == "没" else {},
+    )
+    before = (await OfflineGenerator().generate(first)).model_dump(mode="json")
     revised = await OfflineGenerator().generate(
-        GenerationRequest(
-            session_id=uuid4(),
-            stage=GenesisStage.STORY_CONCEPTION,
-            feedback=feedback,
-            previous_proposal={"premise": "p"},
-            preferences={"语言": "中文"} if said[0] == "没" else {},
-        )
+        replace(first, feedback=feedback, previous_proposal=before)
     )
     assert revised.revision_note is not None and said in revised.revision_note
     assert feedback in revised.revision_note

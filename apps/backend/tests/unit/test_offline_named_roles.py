@@ -70,7 +70,8 @@ def test_a_decade_before_a_place_leaves_the_place() -> None:
 def test_every_object_is_a_thing_of_the_world_and_of_its_holder(text: str, thing: str) -> None:
     chinese = "\u4e00" <= text[0] <= "\u9fff"
     assert any(thing in found for found in named.read(text, chinese).things)
-    assert thing in str(_cast(text, GenesisStage.WORLDVIEW))
+    # Issue 76: on its holder's card (the cast), never pasted into the world as a list.
+    assert thing in str(_cast(text))
 
 
 def test_an_object_is_tied_to_the_character_the_idea_ties_it_to() -> None:

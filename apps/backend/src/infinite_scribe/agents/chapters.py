@@ -12,16 +12,20 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.generation import Streaming
+from infinite_scribe.agents.guarded import held
 from infinite_scribe.agents.llm.port import DraftText, InvalidOutput, Usage, after, metering
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
+from infinite_scribe.domain.codex import Codex
+from infinite_scribe.domain.proposal_guard import Failed, check_chapter
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
 
@@ -91,8 +95,24 @@ class ChapterHandler:
             self.metrics.skipped.inc()
 
     async def _write(self, job: ChapterJob) -> tuple[str, list[str], list[str]]:
-        """The chapter's beats, then its prose beat by beat, the text so far streamed."""
+        """The chapter's draft, held by the guard (agents/guarded.py): a draft it refuses is
+        written again once with the failed checks named."""
         brief = chapter_brief(job)
+        codex = Codex.from_json(brief.codex) if brief.codex else Codex(language=brief.language)
+        book = book_held(brief)
+
+        async def produce(failed: tuple[str, ...]) -> tuple[str, list[str], list[str]]:
+            return await self._draft(job, replace(brief, failed_checks=failed))
+
+        def check(draft: tuple[str, list[str], list[str]]) -> list[Failed]:
+            return check_chapter(draft[0], draft[1], codex, brief.language, book)
+
+        return await held(produce, check, brief.language)
+
+    async def _draft(
+        self, job: ChapterJob, brief: ChapterBrief
+    ) -> tuple[str, list[str], list[str]]:
+        """The chapter's beats, then its prose beat by beat, the text so far streamed."""
         throttle = self.streaming.throttle(
             self.streaming.drafts,
             str(job.task.session_id),
@@ -133,6 +153,16 @@ class ChapterHandler:
             "attempts": attempt,
             "calls": calls + 1,
         }
+
+
+def book_held(brief: ChapterBrief) -> list[str]:
+    """What the pipeline already holds of the book, for the guard's book-wide repeat check
+    (bounded: the brief's earlier summaries and the memory's open threads; never every
+    chapter's text)."""
+    held_texts = [summary for _, _, summary in brief.earlier]
+    threads = brief.memory.get("threads") or []
+    held_texts += [str(t.get("text") or "") for t in threads if isinstance(t, dict)]
+    return held_texts
 
 
 def chapter_brief(job: ChapterJob) -> ChapterBrief:

@@ -15,13 +15,14 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.follows import Follows
+from infinite_scribe.agents.guarded import asked_of, codex_of, held
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.port import (
@@ -42,8 +43,10 @@ from infinite_scribe.agents.proposal_inputs import (
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.application.ports.tasks import TaskRecord
 from infinite_scribe.domain.codex import Codex
-from infinite_scribe.domain.proposals import Proposal
+from infinite_scribe.domain.proposal_guard import Failed, check_stage
+from infinite_scribe.domain.proposals import Proposal, ProposalSource
 from infinite_scribe.domain.renaming import renamed_everywhere
+from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
 from infinite_scribe.text.codex_reading import read_codex
@@ -207,12 +210,33 @@ class GenerationHandler:
     async def _proposal(
         self, job: Job, draft: DraftCallback, parts: OutlineParts | None
     ) -> Proposal:
-        """The provider's proposal: one call, or an outline of many chapters in batches."""
+        """The provider's proposal, held by the guard (agents/guarded.py): one call, or an
+        outline of many chapters in batches; a revision's note from the diff."""
         request = generation_request(job)
         provider = provider_for(self.provider, self.models, job.model)
-        if parts is None or not isinstance(provider, ModelGate):
-            return await provider.generate(request, draft)
-        return await batched_outline(provider, request, parts, draft)
+        codex = codex_of(job.codex)
+        asked = asked_of(request, codex)
+
+        async def produce(failed: tuple[str, ...]) -> Proposal:
+            asking = replace(request, codex=codex.as_json(), failed_checks=failed)
+            if parts is None or not isinstance(provider, ModelGate):
+                return await provider.generate(asking, draft)
+            if failed:
+                await parts.forget()  # the refused outline's parts are not built on again
+            return await batched_outline(provider, asking, parts, draft)
+
+        def check(proposal: Proposal) -> list[Failed]:
+            content = proposal.model_dump(mode="json")
+            return check_stage(job.stage.value, content, codex, asked)
+
+        proposal = await held(produce, check, asked.language)
+        if proposal.source is ProposalSource.LLM and request.is_revision:
+            content = proposal.model_dump(mode="json")
+            note = revision_note(
+                request.previous_proposal, content, asked.language, request.feedback
+            )
+            proposal = proposal.model_copy(update={"revision_note": note})
+        return proposal
 
     def _outline_parts(self, job: Job) -> OutlineParts | None:
         total = outline_size(generation_request(job))

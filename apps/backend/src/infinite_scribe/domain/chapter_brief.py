@@ -48,6 +48,8 @@ class ChapterBrief:
     memory: Mapping[str, Any] = field(default_factory=dict)
     #: The writer's codex (issue 76, `Codex.as_json()`): named first in every chapter prompt.
     codex: Mapping[str, Any] = field(default_factory=dict)
+    #: The checks the guard failed the previous draft on (issue 76): the one retry names them.
+    failed_checks: tuple[str, ...] = ()
 
 
 def _entries(outline: Mapping[str, Any]) -> list[Any]:

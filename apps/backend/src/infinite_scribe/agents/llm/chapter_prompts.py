@@ -42,6 +42,8 @@ def _asked(brief: ChapterBrief) -> dict[str, Any]:
     if brief.feedback is not None and brief.previous_text:
         # A revision: the draft the feedback is about, so the model keeps what it did not name.
         asked["previous_draft"] = brief.previous_text[:_MAX_PREVIOUS]
+    # The guard's one retry (issue 76): what the previous draft failed, for this one to pass.
+    asked["refused_because"] = list(brief.failed_checks)
     return {key: value for key, value in asked.items() if value}
 
 

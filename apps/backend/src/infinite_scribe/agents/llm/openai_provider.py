@@ -25,6 +25,7 @@ import orjson
 
 from infinite_scribe.agents.llm import prompts
 from infinite_scribe.agents.llm.chat_transport import CALLS_PER_CLIENT, ChatTransport
+from infinite_scribe.agents.llm.codex_schema import with_codex
 from infinite_scribe.agents.llm.fitting import Messages, PromptTooLong, fit_brief, shrink_largest
 from infinite_scribe.agents.llm.port import (
     DraftCallback,
@@ -105,7 +106,8 @@ class OpenAIProvider:
         draft: DraftCallback | None = None,
     ) -> Proposal:
         """Ask the model for `request.stage`'s proposal and validate it (see the module doc)."""
-        structured = stage_reply(request.stage)
+        # The codex's names in the grammar, where the server takes one (issue 76).
+        structured = with_codex(stage_reply(request.stage), request.stage, request.codex)
 
         def render(inputs: Mapping[str, Any]) -> Messages:
             prompt = prompts.render(replace(request, **inputs))

@@ -56,6 +56,8 @@ class GenerationRequest:
     #: The writer's codex (`domain/codex.py`, `Codex.as_json()`; issue 76): what every
     #: generator is held to (names, roles, places, times as written); {}: none.
     codex: Mapping[str, Any] = field(default_factory=dict)
+    #: The checks the guard failed the previous answer on (issue 76): the one retry names them.
+    failed_checks: tuple[str, ...] = ()
 
     @property
     def is_revision(self) -> bool:

@@ -82,6 +82,10 @@ def render(request: GenerationRequest) -> RenderedPrompt:
             previous_proposal=_json(request.previous_proposal or {}),
             feedback=_json(request.feedback),
         )
+    if request.failed_checks:  # the guard's one retry (issue 76): last, after what stays the same
+        context += "\n" + load_template("guard_retry").substitute(
+            checks=_json(list(request.failed_checks))
+        )
     user = load_template(request.stage.value.lower()).substitute(context=context)
     user = codex_block(request.codex) + user.strip()
     return RenderedPrompt(system=load_template("system").template.strip(), user=user.strip())

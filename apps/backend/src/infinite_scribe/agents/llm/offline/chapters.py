@@ -287,7 +287,9 @@ def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
     if speaker is None:
         return ""
     spoken = sum(1 for beat in beats[:index] if _speaker(beat, cast, zh) is not None)
-    line = fill(_line(words.speech, 4 * brief.number + min(spoken, 3)), zh,
+    if spoken > 3:  # a chapter's lines are four: a fifth would say one of them again (76)
+        return ""
+    line = fill(_line(words.speech, 4 * brief.number + spoken), zh,
                 hero=cast.hero.name, place=here)  # fmt: skip
     if not zh and line.endswith(".") and words.said.startswith("“{line}"):
         line = line[:-1] + ","  # “..., ” she says.

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
-from infinite_scribe.agents.llm.offline.revision_note import revision_note
+from infinite_scribe.agents.llm.offline.revision_note import asked
 from infinite_scribe.agents.llm.offline.stages import Drafter
 from infinite_scribe.agents.llm.offline.story import Story, feedbacks
 from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.outline_plan import Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
+from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.text import segment
 
 NOTE = ENGLISH.note
@@ -93,7 +94,9 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     story = Story(request, words)
     content = Drafter(story, words, random.Random(_seed(request))).draft()
     applied = feedbacks(request)
-    note = revision_note(story.wished, words, request.feedback, request.previous_proposal, content)
+    language = CHINESE if words is CHINESE_WORDS else "en"
+    wished = asked(story.wished, words, request.feedback)
+    note = revision_note(request.previous_proposal, content, language, request.feedback, wished)
     meta = {
         "source": ProposalSource.OFFLINE_DRAFT,
         "note": words.note,

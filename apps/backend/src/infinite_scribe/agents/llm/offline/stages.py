@@ -2,13 +2,14 @@
 """The five stages the offline generator drafts, each built from the story's parts
 (agents/llm/offline/story.py) and the sentence patterns of the writer's language."""
 
-import json
 import random
 from collections.abc import Callable
 from typing import Any
 
 from infinite_scribe.agents.llm.offline.story import Story, confirmed
 from infinite_scribe.agents.llm.offline.words import Words
+from infinite_scribe.domain.codex import DEADLINE, Codex
+from infinite_scribe.domain.outline_plan import BATCH
 from infinite_scribe.text import named
 from infinite_scribe.text.facts import cap
 from shared_types.enums import GenesisStage
@@ -40,28 +41,16 @@ class Drafter:
             GenesisStage.CHARACTERS: self.characters,
             GenesisStage.PLOT_OUTLINE: self.plot,
         }
-        return self.keep(builders[self.request.stage]())
+        return builders[self.request.stage]()
 
-    def keep(self, content: Draft) -> Draft:
-        """`content` with every item the writer named (issue 69): what its text does not say
-        is said in one line of the stage's main text."""
-        said = json.dumps(content, ensure_ascii=False)
-        gone = self.story.gone
-        missing = [item for item in self.story.given.items if item not in said and item not in gone]
-        if not missing:
-            return content
-        line = self.words.named_line.format(items=self.story.join(missing))
-        stage, main = self.request.stage, [(content, "synopsis", 6000), (content, "setting", 6000)]
-        if stage is GenesisStage.CONCEPT_SELECTION:
-            main = [(concept, "logline", 1000) for concept in content["concepts"]]
-        elif stage is GenesisStage.CHARACTERS:
-            main = [(content["characters"][0], "description", 1000)]
-        elif stage is GenesisStage.PLOT_OUTLINE:
-            main = [(content["acts"][0]["chapters"][0], "summary", 1000)]
-        for holder, key, bound in main:  # the story's synopsis, the world's setting
-            if key in holder:
-                holder[key] = (holder[key] + line)[:bound]
-        return content
+    def by_deadline(self, text: str) -> str:
+        """`text` telling the codex's deadlines it does not say yet (issue 76: the story and the
+        outline hold the writer's deadline, verbatim)."""
+        codex = Codex.from_json(self.request.codex)
+        for entry in codex.of_kind("time"):
+            if entry.role == DEADLINE and entry.name not in text:
+                text += self.words.deadline_line.format(deadline=entry.name)
+        return text
 
     def fill(self, pattern: str, **extra: str) -> str:
         return pattern.format(**self.story.slots(**extra))
@@ -140,7 +129,7 @@ class Drafter:
         return {
             "title": self.title(),
             "premise": (logline if keep else self.end(self.premise()))[:1000],  # type: ignore[index]
-            "synopsis": self.fill(words.synopsis)[:6000],
+            "synopsis": self.by_deadline(self.fill(words.synopsis))[:6000],
             "conflicts": [line[:1000] for line in conflicts[:8]],
             "themes": self.themes(),
             "writing_style": styles[:100] or None,
@@ -157,10 +146,7 @@ class Drafter:
             locations.append({"name": self.fill(name), "description": self.fill(description)})
         rules = [self.fill(rule) for rule in words.rules]
         rules += [self.fill(words.element_rule, element=e) for e in story.facts.elements]
-        things = story.join(story.given.things)
-        setting = self.fill(words.setting) + (
-            words.things_line.format(items=things) if things else ""
-        )
+        setting = self.fill(words.setting)
         return {
             "setting": setting.strip(),
             "rules": [rule[:1000] for rule in rules[:12]],
@@ -202,12 +188,13 @@ class Drafter:
     def plot(self) -> Draft:
         words = self.words
         wishes = dict(self.story.facts.acts)
-        acts = []
-        for number, act in enumerate(words.acts, start=1):
+        shares = _shares(self.request.preferences.get("chapters"), len(words.acts))
+        acts, chapter = [], 0
+        for number, (act, share) in enumerate(zip(words.acts, shares, strict=False), start=1):
             chapters = []
-            for i in range(3):
-                chapter = 3 * number - 2 + i
-                wish = wishes.get(number) if i == 1 else None
+            for i in range(share):
+                chapter += 1
+                wish = wishes.get(number) if i == min(1, share - 1) else None
                 if wish is None:
                     chapters.append(self.outline_entry(chapter))
                     continue
@@ -217,6 +204,8 @@ class Drafter:
             summary = self.fill(words.act_summaries[number - 1])
             if number in wishes:
                 summary += self.fill(words.act_wish, wish=wishes[number])
+            if number == len(shares):
+                summary = self.by_deadline(summary)
             acts.append(
                 {
                     "title": words.act_title.format(number=number, act=act),
@@ -240,3 +229,12 @@ class Drafter:
             pattern = rounds[number % len(rounds)]  # its own in each chapter of the round
             summary = summary.rstrip("。.") + pattern.format(item=item)
         return {"title": title[:200], "summary": summary[:1000]}
+
+
+def _shares(asked: Any, acts: int) -> list[int]:
+    """Chapters per act: the count the writer asked for (one reply's worth; more are written
+    in batches, domain/outline_plan.py), else three an act; an act has one at least."""
+    fits = isinstance(asked, int) and not isinstance(asked, bool) and 0 < asked <= BATCH
+    total = asked if fits else 3 * acts
+    count = min(acts, total)
+    return [total // count + (1 if index < total % count else 0) for index in range(count)]

@@ -61,17 +61,10 @@ class Words:
     beats: tuple[str, ...]  # nine, one per chapter
     #: Feedback words -> the tone a revision takes ("darker" -> brooding).
     moods: tuple[tuple[tuple[str, ...], str], ...]
-    revised: str  # {changes}
-    #: A revision whose feedback the reader could not tell a change from: said so, not
-    #: reported as applied (issue 55). {feedback}
-    not_understood: str
-    #: What a revision was asked to change but does not show (issue 55). {changes}
-    not_applied: str
     changes: dict[str, str]  # what a revision changed, by kind
     long_ago: str
-    #: What the writer named that a stage's text does not say yet (issue 69): {items}
-    named_line: str
-    things_line: str  # the named things, in the worldview's setting: {items}
+    #: A codex deadline (issue 76) the story and the outline tell: {deadline}
+    deadline_line: str
     thing_tie: str  # the things the idea ties to a character, on their card: {items}
     #: A long outline's later rounds of the beats, each its own ({item}: a named item).
     rounds: tuple[str, ...]

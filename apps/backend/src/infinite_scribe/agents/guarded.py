@@ -1,0 +1,75 @@
+"""The guard's one call site in the agents (issue 76): every proposal, a Genesis stage's or a
+chapter's, from the offline writer or a model, is checked by `domain/proposal_guard.py`
+before it is stored for the writer. A failed one is asked again once with the failed checks
+named; a second failure ends the task with `ProposalRefused` (its code, the checks, in the
+writer's language) through the usual generation-failed path, and the session stays usable.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from infinite_scribe.agents.llm.language import writer_language
+from infinite_scribe.agents.llm.port import GenerationError, GenerationRequest
+from infinite_scribe.domain.codex import Codex
+from infinite_scribe.domain.proposal_guard import Asked, Failed, reason
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: The checks a proposal is read by: `check(proposal)` -> what failed ([]: it may be shown).
+Check = Callable[[T], list[Failed]]
+
+
+class ProposalRefused(GenerationError):
+    """The guard refused a proposal twice: nothing reaches the writer; the task fails with
+    this code and a reason the writer reads (the failed checks, in their language)."""
+
+    code = "PROPOSAL_REFUSED"
+    default_retryable = False  # the one retry with the checks named was the retry
+
+    def __init__(self, failed: list[Failed], language: str) -> None:
+        super().__init__(reason(failed, language))
+        self.checks = [item.code for item in failed]
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"checks": self.checks}
+
+
+async def held(
+    produce: Callable[[tuple[str, ...]], Awaitable[T]], check: Check[T], language: str
+) -> T:
+    """`produce(())`'s proposal once the guard passes it; else `produce(failed checks)`'s;
+    else ProposalRefused. The checks run off the loop (a long outline or chapter is text)."""
+    proposal = await produce(())
+    failed = await asyncio.to_thread(check, proposal)
+    if not failed:
+        return proposal
+    logger.info("guard refused a proposal once: %s", ", ".join(f.code for f in failed))
+    proposal = await produce(tuple(f"{f.code}: {f.said(language)}" for f in failed))
+    failed = await asyncio.to_thread(check, proposal)
+    if failed:
+        raise ProposalRefused(failed, language)
+    return proposal
+
+
+def codex_of(state_codex: Mapping[str, Any]) -> Codex:
+    """The session's codex (empty until one was read: the codex-free checks apply)."""
+    return Codex.from_json(state_codex)
+
+
+def asked_of(request: GenerationRequest, codex: Codex) -> Asked:
+    """What the writer asked that a proposal is counted against: their language (the codex's
+    when it has entries, else read from their words), the chapters and options asked for."""
+    language = codex.language if codex.entries else writer_language(request)
+    preferences = request.preferences
+    return Asked(
+        language=language,
+        chapters=_count(preferences.get("chapters")),
+        options=_count(preferences.get("options", preferences.get("concepts"))),
+    )
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

@@ -1,0 +1,56 @@
+"""The codex's names in a grammar (issue 76): where the server holds its reply to a grammar
+(LLM_SCHEMA_FORM `llama_cpp`, `ollama`: the local engine), the schema sent says what the writer
+named, so the model cannot leave it out: a `pattern` holding the name verbatim on the hero's
+text (every concept's logline, the story's premise), the deadline's (the story's synopsis) and
+the places' (the world's setting, in the codex's order). A cast is not held so: llama.cpp's
+converter reads `items` over `prefixItems` (a tuple would fix the cast's size), so the cast is
+left to the guard (domain/proposal_guard.py), which reads every reply after its Pydantic model.
+"""
+
+from collections.abc import Mapping
+from copy import deepcopy
+from dataclasses import replace
+from typing import Any
+
+from infinite_scribe.agents.llm.schema_forms import Structured
+from infinite_scribe.domain.codex import DEADLINE, Codex
+from shared_types.enums import GenesisStage
+
+#: What a regular expression reads as an operator: escaped in a name, whitespace left alone
+#: (llama.cpp's pattern converter reads `\ ` as an unknown escape).
+_OPERATORS = frozenset(".^$*+?()[]{}|\\/")
+
+
+def with_codex(structured: Structured, stage: GenesisStage, codex: Mapping[str, Any]) -> Structured:
+    """`structured` with the codex's names in its grammar (unchanged without a grammar or a
+    codex: OpenAI's strict form refuses `pattern` and `prefixItems`)."""
+    read = Codex.from_json(codex)
+    if structured.grammar is None or not read.entries:
+        return structured
+    grammar = deepcopy(dict(structured.grammar))
+    properties = grammar.get("properties", {})
+    hero = read.hero
+    deadlines = [entry.name for entry in read.of_kind("time") if entry.role == DEADLINE]
+    places = [entry.name for entry in read.of_kind("place")]
+    if stage is GenesisStage.CONCEPT_SELECTION and hero is not None:
+        option = properties["concepts"]["items"]["properties"]
+        option["logline"] = _naming(option["logline"], [hero.name])
+    elif stage is GenesisStage.STORY_CONCEPTION:
+        if hero is not None:
+            properties["premise"] = _naming(properties["premise"], [hero.name])
+        if deadlines:
+            properties["synopsis"] = _naming(properties["synopsis"], deadlines)
+    elif stage is GenesisStage.WORLDVIEW and places:
+        properties["setting"] = _naming(properties["setting"], places)
+    return replace(structured, grammar=grammar)
+
+
+def _escaped(name: str) -> str:
+    return "".join(f"\\{char}" if char in _OPERATORS else char for char in name)
+
+
+def _naming(text: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    """A string schema whose value holds each of `names` verbatim, in that order."""
+    bounded = {key: value for key, value in text.items() if key != "maxLength"}
+    held = ".*".join(_escaped(name) for name in names)
+    return bounded | {"pattern": f"^.*{held}.*$"}

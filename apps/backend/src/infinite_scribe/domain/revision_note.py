@@ -1,0 +1,118 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""A revision's note (issues 55 and 76), computed from the diff of the two versions, by this
+one function for every generator (the offline writer and a model alike): what changed, in the
+writer's language, and what was asked but not applied. Never what a reader believed: an asked
+change is reported made only when the new version shows its value where the old did not, and
+every other change the diff holds is named too (a shortened premise, a removed card)."""
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from infinite_scribe.domain.diff import changes
+
+_MAX_NOTE = 1000
+#: Changed fields named at most; the rest are counted.
+_MAX_NAMED = 8
+#: The parts an asked value may be shown in, each where it belongs ("巡捕房的副探长顾远山": a name
+#: on the card, the role in its description).
+_PARTS = re.compile("[\uff0c,]|的(?=副|正)|(?<=长)(?=\\w)")
+_SAID = {
+    "en": {
+        "made": "Revised as asked: {items}.",
+        "other": "Also changed: {items}.",
+        "changed": "Changed: {items}.",
+        "unmade": "Not shown in this draft: {items}.",
+        "same": (
+            "I could not tell what to change from this feedback, so this draft does not apply "
+            'it: "{feedback}". Say it another way, or edit the text yourself.'
+        ),
+        "more": "{count} more",
+        "shorter": "{path} (shortened)",
+        "added": "{path} (added)",
+        "removed": "{path} (removed)",
+        "renamed": '{path} ("{before}" to "{after}")',
+        "separator": "; ",
+        "joiner": " ",
+    },
+    "zh": {
+        "made": "已按反馈修改：{items}。",
+        "other": "另外改动了：{items}。",
+        "changed": "改动了：{items}。",
+        "unmade": "这一稿没有体现：{items}。",
+        "same": (
+            "没能从这条反馈里看出要改什么，这一稿没有按它修改：“{feedback}”。"
+            "请换个说法，或直接编辑。"
+        ),
+        "more": "另有{count}处",
+        "shorter": "{path}（缩短）",
+        "added": "{path}（新增）",
+        "removed": "{path}（删除）",
+        "renamed": "{path}（“{before}”改为“{after}”）",
+        "separator": "；",
+        "joiner": "",
+    },
+}
+
+
+def revision_note(
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+    language: str,
+    feedback: str | None,
+    asked: Sequence[tuple[str, str]] = (),
+) -> str | None:
+    """The note of a revision (None for a first draft): `asked` holds (value, sentence in the
+    writer's language) for each change the feedback asked for (a structured edit's, or what
+    the offline reader read), each said made only when the diff shows it."""
+    if feedback is None or before is None:
+        return None
+    said = _SAID["zh" if language == "zh" else "en"]
+    found = changes(before, after)
+    new = _text([change["after"] for change in found])
+    old = _text([change["before"] for change in found])
+    made = [(v, s) for v, s in asked if _shown(v.lower(), new, old)]
+    unmade = [s for v, s in asked if (v, s) not in made]
+    explained = [c for c in found if any(v.lower() in _text([c["after"]]) for v, _ in made)]
+    other = [_change(c, said) for c in found if c not in explained]
+    parts = []
+    if made:
+        parts.append(said["made"].format(items=said["separator"].join(s for _, s in made)))
+    if other:
+        more = len(other) - _MAX_NAMED
+        items = other[:_MAX_NAMED] + ([said["more"].format(count=more)] if more > 0 else [])
+        label = said["other" if made else "changed"]
+        parts.append(label.format(items=said["separator"].join(items)))
+    if not found and not asked:
+        parts.append(said["same"].format(feedback=feedback[:200]))
+    elif unmade:
+        parts.append(said["unmade"].format(items=said["separator"].join(unmade)))
+    return said["joiner"].join(parts)[:_MAX_NOTE]
+
+
+def _shown(value: str, new: str, old: str) -> bool:
+    """Whether the changed fields show `value` (or each of its parts) where they did not."""
+    if new.count(value) > old.count(value):
+        return True
+    parts = [part for part in _PARTS.split(value) if part]
+    return len(parts) > 1 and all(part in new for part in parts) and value not in old
+
+
+def _text(values: list[Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, default=str).lower()
+
+
+def _change(change: Mapping[str, Any], said: Mapping[str, str]) -> str:
+    """One change as the writer reads it: the field, and how it changed."""
+    path, old, new = change["path"], change["before"], change["after"]
+    if old is None:
+        return said["added"].format(path=path)
+    if new is None:
+        return said["removed"].format(path=path)
+    if isinstance(old, str) and isinstance(new, str):
+        if len(old) <= 40 and len(new) <= 40:
+            return said["renamed"].format(path=path, before=old, after=new)
+        if len(new) < 0.8 * len(old):
+            return said["shorter"].format(path=path)
+    return str(path)

@@ -1,0 +1,71 @@
+"""Issue 76: where the server takes a grammar, the codex's names are in the request's schema
+(agents/llm/codex_schema.py): the hero in every concept's logline and the story's premise, the
+deadline in the synopsis, the places in the world's setting, each as a `pattern` the grammar
+holds the reply to; OpenAI's strict form and an empty codex are sent as before. Where the
+local engine is installed (`make model`), llama.cpp's own converter compiles each schema and
+its grammar refuses a reply without the name."""
+
+import json
+from typing import Any
+
+import pytest
+
+from infinite_scribe.agents.llm.codex_schema import with_codex
+from infinite_scribe.agents.llm.replies import stage_reply
+from infinite_scribe.agents.llm.schema_forms import request_fields, sent_schema
+from infinite_scribe.domain.codex import Codex, CodexEntry
+from shared_types.enums import GenesisStage
+
+CODEX = Codex(
+    (
+        CodexEntry("person", "Isobel Grant", "hero"),
+        CodexEntry("place", "Leith"),
+        CodexEntry("time", "Hogmanay", "deadline"),
+    )
+).as_json()
+
+
+def _schema(stage: GenesisStage, form: str, codex: dict[str, Any]) -> Any:
+    structured = with_codex(stage_reply(stage), stage, codex)
+    return sent_schema(request_fields(form, structured))
+
+
+def test_the_hero_deadline_and_places_are_patterns_of_the_grammar() -> None:
+    concept = _schema(GenesisStage.CONCEPT_SELECTION, "llama_cpp", CODEX)
+    logline = concept["properties"]["concepts"]["items"]["properties"]["logline"]
+    assert logline["pattern"] == "^.*Isobel Grant.*$"
+    story = _schema(GenesisStage.STORY_CONCEPTION, "ollama", CODEX)["properties"]
+    assert story["premise"]["pattern"] == "^.*Isobel Grant.*$"
+    assert story["synopsis"]["pattern"] == "^.*Hogmanay.*$"
+    world = _schema(GenesisStage.WORLDVIEW, "llama_cpp", CODEX)["properties"]
+    assert world["setting"]["pattern"] == "^.*Leith.*$"
+
+
+def test_no_codex_or_no_grammar_sends_the_schema_as_before() -> None:
+    stage = GenesisStage.CONCEPT_SELECTION
+    assert _schema(stage, "llama_cpp", {}) == sent_schema(
+        request_fields("llama_cpp", stage_reply(stage))
+    )
+    assert "pattern" not in json.dumps(_schema(stage, "openai", CODEX))
+
+
+def test_a_name_with_regex_operators_is_held_verbatim() -> None:
+    codex = Codex((CodexEntry("person", "J. R. (Jack) Hale", "hero"),)).as_json()
+    premise = _schema(GenesisStage.STORY_CONCEPTION, "llama_cpp", codex)["properties"]["premise"]
+    assert premise["pattern"] == "^.*J\\. R\\. \\(Jack\\) Hale.*$"
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [GenesisStage.CONCEPT_SELECTION, GenesisStage.STORY_CONCEPTION, GenesisStage.WORLDVIEW],
+)
+def test_llama_cpp_compiles_the_schema_and_its_grammar_needs_the_name(
+    stage: GenesisStage,
+) -> None:
+    grammar_module = pytest.importorskip(
+        "llama_cpp.llama_grammar", reason="the local engine is not installed (make model)"
+    )
+    schema = _schema(stage, "llama_cpp", CODEX)
+    gbnf = grammar_module.json_schema_to_gbnf(json.dumps(schema))
+    name = {"CONCEPT_SELECTION": "Isobel Grant", "STORY_CONCEPTION": "Hogmanay"}
+    assert name.get(stage.value, "Leith") in gbnf
