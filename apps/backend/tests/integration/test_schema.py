@@ -16,18 +16,17 @@ EXPECTED_INDEXES = {
     "uq_domain_events_aggregate_version",
     "idx_command_inbox_unique_pending_command",
     "uq_command_inbox_user_idempotency_key",
-    "idx_async_tasks_status_type",
+    "idx_async_tasks_unfinished",
     "idx_event_outbox_pending",
     "idx_flow_resume_handles_unique_correlation",
     "idx_idempotency_cache_expires_at",
 }
+#: Tables whose trigger sets `updated_at` (command_inbox, async_tasks and genesis_sessions set it
+#: in their statements since migration 0037: tests/unit/test_updated_at.py).
 TABLES_WITH_UPDATED_AT = {
-    "command_inbox",
-    "async_tasks",
     "event_outbox",
     "flow_resume_handles",
     "novels",
-    "genesis_sessions",
 }
 
 
@@ -207,17 +206,6 @@ async def test_handle_status_defaults_to_pending_pause(pool: asyncpg.Pool) -> No
             "UPDATE novels SET title = 'u' WHERE id = $1",
         ),
         (
-            "command_inbox",
-            "INSERT INTO command_inbox (session_id, command_type, idempotency_key) "
-            "VALUES (gen_random_uuid(), 'X', gen_random_uuid()::text) RETURNING id",
-            "UPDATE command_inbox SET status = 'COMPLETED' WHERE id = $1",
-        ),
-        (
-            "async_tasks",
-            "INSERT INTO async_tasks (task_type) VALUES ('t') RETURNING id",
-            "UPDATE async_tasks SET progress = 50.5 WHERE id = $1",
-        ),
-        (
             "event_outbox",
             "INSERT INTO event_outbox (topic, payload) VALUES ('t', '{}') RETURNING id",
             "UPDATE event_outbox SET attempts = 1 WHERE id = $1",
@@ -228,16 +216,13 @@ async def test_handle_status_defaults_to_pending_pause(pool: asyncpg.Pool) -> No
             "VALUES (gen_random_uuid()::text, '{}', 'RESUMED') RETURNING id",
             "UPDATE flow_resume_handles SET status = 'EXPIRED' WHERE id = $1",
         ),
-        (
-            "genesis_sessions",
-            "INSERT INTO genesis_sessions (user_id) VALUES (gen_random_uuid()) RETURNING id",
-            "UPDATE genesis_sessions SET version = version + 1 WHERE id = $1",
-        ),
     ],
 )
 async def test_updated_at_changes_on_update(
     pool: asyncpg.Pool, table: str, insert: str, update: str
 ) -> None:
+    """The trigger's tables (command_inbox, async_tasks and genesis_sessions set `updated_at` in
+    their statements since 0037: tests/unit/test_updated_at.py)."""
     async with pool.acquire() as connection:
         row_id = await connection.fetchval(insert)
         before = await connection.fetchval(f"SELECT updated_at FROM {table} WHERE id = $1", row_id)
