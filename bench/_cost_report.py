@@ -24,7 +24,9 @@ def _statements(logged: Window, units: int, apps: tuple[str, ...] | None) -> lis
             continue
         share = count / found.count if found.count else 1.0
         who = ", ".join(sorted(found.apps))
-        rows.append([count / units, found.ms * share / units, found.ms / max(found.count, 1), who, sql])
+        rows.append(
+            [count / units, found.ms * share / units, found.ms / max(found.count, 1), who, sql]
+        )
     return sorted(rows, key=lambda row: -row[1])
 
 

@@ -140,7 +140,9 @@ async def window(url: str, statements: bool) -> AsyncIterator[Window]:
         found.wal = _wal_delta(wal_before, wal_after)
         found.wal["lsn_bytes"] = float(
             await connection.fetchval(
-                "SELECT pg_wal_lsn_diff($1::text::pg_lsn, $2::text::pg_lsn)", wal_after["lsn"], wal_before["lsn"]
+                "SELECT pg_wal_lsn_diff($1::text::pg_lsn, $2::text::pg_lsn)",
+                wal_after["lsn"],
+                wal_before["lsn"],
             )
         )
         names = await relations(url)

@@ -97,10 +97,11 @@ def table(title: str, samples: Samples, units: int, rows: int = 14) -> list[str]
         "| --- | --- | --- |",
     ]
     for frame, own in samples.own.most_common(rows):
-        inclusive = samples.inclusive[frame]
-        lines.append(
-            f"| `{frame}` | {samples.ms_per(own, units):.3f} | {samples.ms_per(inclusive, units):.3f} |"
+        own_ms, inclusive_ms = (
+            samples.ms_per(own, units),
+            samples.ms_per(samples.inclusive[frame], units),
         )
+        lines.append(f"| `{frame}` | {own_ms:.3f} | {inclusive_ms:.3f} |")
     lines += ["", "the project's functions, inclusive:", "| function | ms/unit |", "| --- | --- |"]
     ours = [
         (frame, n)

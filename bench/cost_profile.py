@@ -15,12 +15,11 @@ fresh X-Idempotency-Key (their CPU windows alternate unkeyed, keyed, keyed, unke
 (statements, WAL records, samples) hold under load; CPU times do not: compare them within a run.
 
 Usage: python bench/cost_profile.py   (BENCH_GENERATIONS 400, BENCH_CLIENTS 16,
-BENCH_COMMAND_SECONDS 6 (0: no commands), BENCH_PROFILE_DIR for py-spy's raw files; prints markdown tables and
-one JSON line)
+BENCH_COMMAND_SECONDS 6 (0: no commands), BENCH_PROFILE_DIR for py-spy's raw files; prints
+markdown tables and one JSON line)
 """
 
 import asyncio
-import json
 import os
 import tempfile
 import time
@@ -166,7 +165,9 @@ def _add(measure: Measure, units: int, cpu: dict[str, float]) -> None:
     """A second window's CPU per unit averaged in, weighted by its units."""
     total = measure.units + units
     for role, ms in cpu.items():
-        measure.cpu[role] = round((measure.cpu.get(role, 0.0) * measure.units + ms * units) / total, 3)
+        measure.cpu[role] = round(
+            (measure.cpu.get(role, 0.0) * measure.units + ms * units) / total, 3
+        )
     measure.units = total
 
 
@@ -181,7 +182,9 @@ async def _commands(
     async def start() -> None:
         if sample:
             out = OUT / f"api-{'keyed' if keyed else 'unkeyed'}-{time.monotonic_ns()}.raw"
-            marks["samples"] = spies.enter_context(_pyspy.sampled(system.processes.pids["api"], out))
+            marks["samples"] = spies.enter_context(
+                _pyspy.sampled(system.processes.pids["api"], out)
+            )
         marks["before"] = system.processes.snapshot()
         marks["window"] = await stack.enter_async_context(window(system.url, statements))
 
@@ -209,14 +212,14 @@ def main() -> None:
         for role in ("relay", "worker"):
             named_env = env | {"DATABASE_URL": named(url, f"scribe-{role}")}
             processes.add(role, stack.enter_context(background(role, named_env)))
-        port, api = stack.enter_context(
-            api_port(env | {"DATABASE_URL": named(url, "scribe-api")})
-        )
+        port, api = stack.enter_context(api_port(env | {"DATABASE_URL": named(url, "scribe-api")}))
         processes.add("api", api)
         token = user.headers["Authorization"].removeprefix("Bearer ")
         system = System(url, port, user.headers, token, processes)
         time.sleep(5)  # the worker's consumer-group join
-        asyncio.run(generations(system, asyncio.run(fresh_sessions(system, 60))))  # warm-up: caches, prepared statements, JIT-free paths
+        asyncio.run(
+            generations(system, asyncio.run(fresh_sessions(system, 60)))
+        )  # warm-up: caches, prepared statements, JIT-free paths
         generation = asyncio.run(generation_measure(system, count))
         commands = asyncio.run(command_measures(system, seconds)) if seconds > 0 else {}
     print(f"py-spy raw files in {OUT}", flush=True)

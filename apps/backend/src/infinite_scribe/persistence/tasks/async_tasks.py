@@ -168,7 +168,8 @@ WITH stale AS (
       AND request_event_id IS NOT NULL
     ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
 ), touched AS (
-    UPDATE async_tasks t SET message = 'request re-published', updated_at = now() FROM stale WHERE t.id = stale.id
+    UPDATE async_tasks t SET message = 'request re-published', updated_at = now()
+    FROM stale WHERE t.id = stale.id
 )
 SELECT e.* FROM domain_events e JOIN stale ON e.event_id = stale.request_event_id ORDER BY e.id
 """

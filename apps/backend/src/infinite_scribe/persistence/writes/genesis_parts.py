@@ -133,8 +133,8 @@ class SupersedePart(PlainPart):
             ),
             (
                 "superseded_commands",
-                f"UPDATE command_inbox SET status = 'FAILED', error_message = {p('message')}::text, "
-                "updated_at = now() "
+                "UPDATE command_inbox SET status = 'FAILED', updated_at = now(), "
+                f"error_message = {p('message')}::text "
                 f"WHERE session_id = {p('session_id')}::uuid "
                 "AND status IN ('RECEIVED', 'PROCESSING') RETURNING 1",
             ),

@@ -40,12 +40,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("CREATE INDEX idx_async_tasks_status_type ON async_tasks (status, task_type)")
-    op.execute("CREATE INDEX idx_command_inbox_status_created ON command_inbox (status, created_at)")
+    op.execute(
+        "CREATE INDEX idx_command_inbox_status_created ON command_inbox (status, created_at)"
+    )
     for table in _TABLES:
         op.execute(f"ALTER TABLE {table} RESET (fillfactor)")
         # genesis_sessions' kept `updated_at` when only the archive flag moved (0033).
         when = " WHEN (OLD.archived_at IS NOT DISTINCT FROM NEW.archived_at)"
+        condition = when if table == "genesis_sessions" else ""
         op.execute(
             f"CREATE TRIGGER set_timestamp_{table} BEFORE UPDATE ON {table} FOR EACH ROW"
-            f"{when if table == 'genesis_sessions' else ''} EXECUTE FUNCTION trigger_set_timestamp()"
+            f"{condition} EXECUTE FUNCTION trigger_set_timestamp()"
         )
