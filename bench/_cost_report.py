@@ -65,7 +65,18 @@ def measure_lines(name: str, measure: Any) -> tuple[list[str], dict[str, Any]]:
     for count, ms, each, who, sql in rows[:24]:
         lines.append(f"| {count:.2f} | {ms:.3f} | {each:.3f} | {who} | `{sql[:150]}` |")
     kinds = measure.quiet.wal_kinds
+    # pg_stat_wal's counters reach the view when a backend flushes its statistics (up to a
+    # second late, longer when idle): pg_waldump's records over the LSN range are exact.
+    dumped = {
+        "records": sum(kinds.values()) / units,
+        "index_entries": sum(n for k, n in kinds.items() if k.startswith("Btree/INSERT")) / units,
+        "row_locks": sum(n for k, n in kinds.items() if k.startswith("Heap/LOCK")) / units,
+    }
     if kinds:
+        lines += [
+            "",
+            "WAL (pg_waldump) per unit: " + ", ".join(f"{k} {v:.2f}" for k, v in dumped.items()),
+        ]
         lines += ["", "WAL records per unit by kind (pg_waldump):", ""]
         lines.append(", ".join(f"{kind} {n / units:.2f}" for kind, n in kinds.most_common(48)))
     for key, value in measure.extra.items():
@@ -79,6 +90,7 @@ def measure_lines(name: str, measure: Any) -> tuple[list[str], dict[str, Any]]:
         "pg_cpu_ms_per_unit": pg,
         "cpu_ms_per_unit": measure.cpu,
         "wal_per_unit": wal,
+        "wal_dumped_per_unit": {key: round(value, 2) for key, value in dumped.items()},
         **measure.extra,
     }
     return lines, figures
