@@ -40,7 +40,7 @@ ON CONFLICT (id) DO UPDATE SET
     current_stage = EXCLUDED.current_stage, confirmed_data = EXCLUDED.confirmed_data,
     pending_command_type = EXCLUDED.pending_command_type, last_result = EXCLUDED.last_result,
     novel_id = EXCLUDED.novel_id, version = EXCLUDED.version, trashed_at = EXCLUDED.trashed_at,
-    branched_from = EXCLUDED.branched_from, codex = EXCLUDED.codex
+    branched_from = EXCLUDED.branched_from, codex = EXCLUDED.codex, updated_at = now()
 """
 
 

@@ -17,7 +17,7 @@ from infinite_scribe.persistence.errors import translated
 # scans command_inbox; the suffix keeps every renamed key unique per session.
 _RELEASE = """
 UPDATE command_inbox
-SET idempotency_key = idempotency_key || ':invalidated:' || id::text
+SET idempotency_key = idempotency_key || ':invalidated:' || id::text, updated_at = now()
 WHERE user_id = $1 AND idempotency_key = $2 AND status IN ('COMPLETED', 'FAILED')
 """
 

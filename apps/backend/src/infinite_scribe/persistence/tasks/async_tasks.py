@@ -83,9 +83,10 @@ class PostgresTaskRepository:
     async def start(self, task_id: UUID) -> None:
         await self.connection.execute(
             "WITH task AS (UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1, "
-            "started_at = coalesce(started_at, clock_timestamp()), message = 'started' "
+            "started_at = coalesce(started_at, clock_timestamp()), message = 'started', "
+            "updated_at = now() "
             "WHERE id = $1 AND status IN ('PENDING', 'RUNNING') RETURNING triggered_by_command_id) "
-            "UPDATE command_inbox c SET status = 'PROCESSING' FROM task "
+            "UPDATE command_inbox c SET status = 'PROCESSING', updated_at = now() FROM task "
             "WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'",
             task_id,
         )
@@ -101,11 +102,12 @@ WITH quick AS (
     SELECT set_config('synchronous_commit', 'off', true)
 ), task AS (
     UPDATE async_tasks SET status = 'RUNNING', attempts = attempts + 1,
-        started_at = coalesce(started_at, clock_timestamp()), message = 'started'
+        started_at = coalesce(started_at, clock_timestamp()), message = 'started',
+        updated_at = now()
     WHERE request_event_id = $1 AND status IN ('PENDING', 'RUNNING')
     RETURNING {_RECORD_COLUMNS}
 ), command AS (
-    UPDATE command_inbox c SET status = 'PROCESSING' FROM task
+    UPDATE command_inbox c SET status = 'PROCESSING', updated_at = now() FROM task
     WHERE c.id = task.triggered_by_command_id AND c.status = 'RECEIVED'
 )
 """
@@ -167,7 +169,8 @@ WITH stale AS (
       AND request_event_id IS NOT NULL
     ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
 ), touched AS (
-    UPDATE async_tasks t SET message = 'request re-published' FROM stale WHERE t.id = stale.id
+    UPDATE async_tasks t SET message = 'request re-published', updated_at = now()
+    FROM stale WHERE t.id = stale.id
 )
 SELECT e.* FROM domain_events e JOIN stale ON e.event_id = stale.request_event_id ORDER BY e.id
 """

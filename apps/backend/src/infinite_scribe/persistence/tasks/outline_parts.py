@@ -17,7 +17,7 @@ WITH kept AS (
     INSERT INTO outline_parts (session_id, plan, part, content) VALUES ($1, $2, $3, $4)
     ON CONFLICT DO NOTHING RETURNING 1
 )
-UPDATE async_tasks SET progress = $6 WHERE id = $5 AND status = 'RUNNING'
+UPDATE async_tasks SET progress = $6, updated_at = now() WHERE id = $5 AND status = 'RUNNING'
 """
 
 _FORGET = "DELETE FROM outline_parts WHERE session_id = $1 AND plan = $2"

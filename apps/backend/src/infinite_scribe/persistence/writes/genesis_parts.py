@@ -96,7 +96,7 @@ class SnapshotPart(PlainPart):
                 f"last_result = {p('last_result')}::jsonb, novel_id = {p('novel_id')}::uuid, "
                 f"version = {p('version')}::int, codex = {p('codex')}::jsonb, "
                 f"trashed_at = CASE WHEN {p('move_trash')}::bool "
-                f"THEN {p('trashed_at')}::timestamptz ELSE trashed_at END\n"
+                f"THEN {p('trashed_at')}::timestamptz ELSE trashed_at END, updated_at = now()\n"
                 f"WHERE id = {p('id')}::uuid AND version = {p('old_version')}::int "
                 "AND archived_at IS NULL RETURNING 1",
             )
@@ -129,13 +129,14 @@ class SupersedePart(PlainPart):
             (
                 "superseded_tasks",
                 "UPDATE async_tasks SET status = 'CANCELLED', message = "
-                f"{p('message')}::text, finished_at = clock_timestamp() "
+                f"{p('message')}::text, finished_at = clock_timestamp(), updated_at = now() "
                 f"WHERE session_id = {p('session_id')}::uuid AND status IN ('PENDING', 'RUNNING') "
                 "RETURNING 1",
             ),
             (
                 "superseded_commands",
-                f"UPDATE command_inbox SET status = 'FAILED', error_message = {p('message')}::text "
+                "UPDATE command_inbox SET status = 'FAILED', updated_at = now(), "
+                f"error_message = {p('message')}::text "
                 f"WHERE session_id = {p('session_id')}::uuid "
                 "AND status IN ('RECEIVED', 'PROCESSING') RETURNING 1",
             ),

@@ -79,7 +79,7 @@ class TaskFinishPart(PlainPart):
                 f"result_data = {p('result')}::jsonb, error_data = {p('error')}::jsonb, "
                 f"message = {p('message')}::text, "
                 f"progress = CASE WHEN {p('status')}::text = 'COMPLETED' THEN 100 "
-                "ELSE progress END, finished_at = clock_timestamp()\n"
+                "ELSE progress END, finished_at = clock_timestamp(), updated_at = now()\n"
                 f"WHERE id = {p('id')}::uuid AND status IN ('PENDING', 'RUNNING') "
                 "RETURNING triggered_by_command_id",
             ),
@@ -88,7 +88,8 @@ class TaskFinishPart(PlainPart):
                 "UPDATE command_inbox c SET status = (CASE WHEN "
                 f"{p('status')}::text = 'COMPLETED' THEN 'COMPLETED' ELSE 'FAILED' END)"
                 "::command_status, error_message = CASE WHEN "
-                f"{p('status')}::text = 'COMPLETED' THEN NULL ELSE {p('message')}::text END\n"
+                f"{p('status')}::text = 'COMPLETED' THEN NULL ELSE {p('message')}::text END, "
+                "updated_at = now()\n"
                 "FROM finished_task WHERE c.id = finished_task.triggered_by_command_id "
                 "AND c.status IN ('RECEIVED', 'PROCESSING') RETURNING 1",
             ),
