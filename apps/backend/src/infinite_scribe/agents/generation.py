@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
-from infinite_scribe.agents.cancellation import Cancellations
+from infinite_scribe.agents.cancellation import Cancellations, Cancelled, unless_cancelled
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.heartbeats import Heartbeats
@@ -45,10 +45,6 @@ from infinite_scribe.kafka.dead_letters import DeadLetters
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
-
-
-class _Cancelled(Exception):
-    """The task was cancelled while its model call ran."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +145,7 @@ class GenerationHandler:
                 metrics=self.metrics,
                 what="generation",
             )
-        except _Cancelled:
+        except Cancelled:
             logger.info("task %s cancelled: model call stopped", job.task.task_id)
             self.metrics.cancelled.inc()
             self.metrics.skipped.inc()
@@ -207,7 +203,7 @@ class GenerationHandler:
     async def _call_model(
         self, job: Job, cancelled: asyncio.Event, parts: OutlineParts | None
     ) -> Proposal:
-        """The provider's proposal, streaming drafts; _Cancelled (the call cancelled) once a
+        """The provider's proposal, streaming drafts; Cancelled (the call cancelled) once a
         cancelling event came and the task is indeed no longer wanted."""
         streaming = self.streaming
         throttle = streaming.throttle(
@@ -216,25 +212,13 @@ class GenerationHandler:
             str(job.task.task_id),
             job.stage.value,
         )
-        call = asyncio.create_task(self._proposal(job, throttle, parts))
         try:
-            while True:
-                waiter = asyncio.create_task(cancelled.wait())
-                await asyncio.wait({call, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-                if call.done():
-                    proposal = call.result()
-                    throttle.flush()  # the final text arrives too
-                    return proposal
-                cancelled.clear()
-                if not await self.work.still_wanted(job):
-                    raise _Cancelled
+            work = self._proposal(job, throttle, parts)
+            proposal = await unless_cancelled(work, cancelled, lambda: self.work.still_wanted(job))
+            throttle.flush()  # the final text arrives too
+            return proposal
         finally:
             throttle.close()
-            if not call.done():
-                call.cancel()
-                with contextlib.suppress(BaseException):
-                    await call
 
 
 class _Counted:
