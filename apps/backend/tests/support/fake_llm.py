@@ -20,6 +20,7 @@ subprocesses alike:
 """
 
 import asyncio
+import os
 import json
 import re
 import socket
@@ -151,6 +152,9 @@ class FakeLLMServer:
         self.first_tokens: list[tuple[str, float]] = []
         #: Streams the client closed before their end (cancelled calls).
         self.abandoned = 0
+        #: The last prompt streamed: a hosted server's prefix cache reports the next prompt's
+        #: characters it shares as `usage.prompt_tokens_details.cached_tokens` (issue 77).
+        self._cached_prompt = ""
         self.in_flight = 0
         self.peak_in_flight = 0
         #: What `GET /v1/models` reports as the model's window (llama.cpp's `meta.n_ctx_train`).
@@ -317,6 +321,10 @@ class FakeLLMServer:
         if (seen.body.get("stream_options") or {}).get("include_usage"):
             # As OpenAI does: one more chunk with no choices and the request's token counts.
             usage = {"prompt_tokens": len(seen.prompt), "completion_tokens": len(content)}
+            with self._lock:
+                shared = len(os.path.commonprefix([self._cached_prompt, seen.prompt]))
+                self._cached_prompt = seen.prompt
+            usage["prompt_tokens_details"] = {"cached_tokens": shared}
             chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": []}
             await response.write(
                 b"data: " + json.dumps(chunk | {"usage": usage}).encode() + b"\n\n"

@@ -138,6 +138,8 @@ class ChapterHandler:
             "tokens_in": usage.tokens_in,
             "tokens_out": usage.tokens_out,
             "tokens_counted": usage.tokens_counted,
+            "tokens_cached": usage.tokens_cached,
+            "tokens_evaluated": usage.tokens_evaluated,
             "tokens_per_second": usage.tokens_per_second,
             "latency_ms": round((time.monotonic() - started) * 1000, 1),
             "attempts": attempt,

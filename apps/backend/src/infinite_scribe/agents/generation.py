@@ -164,6 +164,8 @@ class GenerationHandler:
             "tokens_in": usage.tokens_in,
             "tokens_out": usage.tokens_out,
             "tokens_counted": usage.tokens_counted,
+            "tokens_cached": usage.tokens_cached,
+            "tokens_evaluated": usage.tokens_evaluated,
             "tokens_per_second": usage.tokens_per_second,
             "latency_ms": round(seconds * 1000, 1),
             "attempts": max(done.attempt, usage.calls),  # the gate's own retries count too
