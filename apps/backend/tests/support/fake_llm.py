@@ -20,7 +20,7 @@ subprocesses alike:
 """
 
 import asyncio
-import os
+import itertools
 import json
 import re
 import socket
@@ -322,7 +322,8 @@ class FakeLLMServer:
             # As OpenAI does: one more chunk with no choices and the request's token counts.
             usage = {"prompt_tokens": len(seen.prompt), "completion_tokens": len(content)}
             with self._lock:
-                shared = len(os.path.commonprefix([self._cached_prompt, seen.prompt]))
+                pairs = zip(self._cached_prompt, seen.prompt, strict=False)
+                shared = sum(1 for _ in itertools.takewhile(lambda p: p[0] == p[1], pairs))
                 self._cached_prompt = seen.prompt
             usage["prompt_tokens_details"] = {"cached_tokens": shared}
             chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": []}

@@ -5,7 +5,7 @@ server that keeps the last prompt's state (llama.cpp) or a prefix cache (vLLM, h
 then evaluates only the rest."""
 
 import asyncio
-import os
+import itertools
 from dataclasses import replace
 from uuid import uuid4
 
@@ -23,7 +23,8 @@ def _text(messages: list[dict[str, str]]) -> str:
 
 
 def _shared(a: str, b: str) -> int:
-    return len(os.path.commonprefix([a, b]))
+    pairs = zip(a, b, strict=False)
+    return sum(1 for _ in itertools.takewhile(lambda p: p[0] == p[1], pairs))
 
 
 def test_a_chapters_calls_differ_only_in_their_tails() -> None:
@@ -32,7 +33,7 @@ def test_a_chapters_calls_differ_only_in_their_tails() -> None:
     prose = [_text(prose_messages(given, BEATS, index)) for index in range(len(BEATS))]
     # The beats call and the first beat's share all but the beats call's request.
     assert _shared(beats, prose[0]) >= beats.index("# Chapter 4: the beats")
-    for before, after in zip(prose, prose[1:], strict=False):
+    for before, after in itertools.pairwise(prose):
         # Beat after beat: all but the beat's own request (a few hundred characters).
         assert len(after) - _shared(before, after) < 700, after[_shared(before, after) :]
         assert _shared(before, after) > 0.8 * len(after)
