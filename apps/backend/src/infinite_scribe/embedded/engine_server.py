@@ -125,10 +125,12 @@ def _chat(self: Any, *args: Any, **kwargs: Any) -> Any:
     serial, call = _REQUEST.get(), _Call()
     context = contextvars.copy_context()
     context.run(_CALL.set, call)
-    result = context.run(_running_as, serial, lambda: _original_chat(self, *args, **kwargs))
     if not kwargs.get("stream"):
-        _forget(serial)
-        return result
+        try:
+            return context.run(_running_as, serial, lambda: _original_chat(self, *args, **kwargs))
+        finally:
+            _forget(serial)
+    result = context.run(_running_as, serial, lambda: _original_chat(self, *args, **kwargs))
     return _streamed(serial, context, call, iter(result))
 
 
@@ -145,6 +147,12 @@ def _streamed(
                 chunk = context.run(_running_as, serial, lambda: next(chunks))
             except StopIteration:
                 break
+            except RuntimeError:
+                if serial not in _gone:
+                    raise
+                # One line, not a stack trace: a writer's cancel is no error.
+                print(f"scribe: request {serial} aborted: its client went away", flush=True)
+                return
             last = chunk
             for choice in chunk.get("choices") or ():
                 finish = choice.get("finish_reason") or finish
