@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps" / "backend"))
+from tests.support.chapters import EN_IDEA, NOVEL, brief, genesis_bible, genesis_confirmed
+
 from infinite_scribe.agents.chapter_writer import ModelChapterWriter
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.embedded.local_engine import LocalEngine, resolve_model
 from shared_types.enums import GenesisStage
-from tests.support.chapters import EN_IDEA, NOVEL, brief, genesis_bible, genesis_confirmed
 
 TICK = os.sysconf("SC_CLK_TCK")
 WINDOW, STEP, IDLE_SHARE = 0.25, 0.05, 0.05

@@ -1,6 +1,7 @@
 """Prompts laid out for the engine's cache (issue 77), A/B on the local engine: this checkout
 against an older one (default dd15789, checked out with `git worktree add` beside this one),
-each with its own engine (SmolLM2-135M, `make model` first), one side after the other.
+each with its own engine (SmolLM2-135M, `make model` first, one thread each), both sides at
+once: on a machine other work loads, both meet the same load.
 
 Each side writes a 4-beat chapter through the pipeline's own chapter writer (the beats call,
 then 4 prose calls; the model's beats padded or cut to 4), then sends the five Genesis stages'
@@ -42,32 +43,33 @@ def engine_figures(log: str) -> dict[str, float]:
 
 
 async def chapter(provider: Any, log: Path, reply_tokens: int) -> dict[str, Any]:
+    from tests.support.chapters import brief, genesis_bible
+
     from infinite_scribe.agents.chapter_writer import ModelChapterWriter
     from infinite_scribe.agents.llm.chapter_prompts import prose_messages
-    from tests.support.chapters import brief, genesis_bible
 
     given = brief(await genesis_bible("en"), "en", 2, wishes="A storm at sea")
     writer = ModelChapterWriter(provider)
-    mark = log.stat().st_size
+    mark = await asyncio.to_thread(_size, log)
     started = time.monotonic()
     beats = (await writer.beats(given) + FILL)[:4]
     for index in range(4):
         await writer.prose(given, beats, index, lambda _: None)
     wall = time.monotonic() - started
     one_beat = await provider.window.exact(prose_messages(given, beats, 3))
-    figures = engine_figures(log.read_text(errors="replace")[mark:])
+    figures = engine_figures(await asyncio.to_thread(_since, log, mark))
     return figures | {"wall_s": wall, "one_beat_prompt": one_beat, "calls": 5}
 
 
 async def genesis(provider: Any, log: Path, base_url: str) -> dict[str, Any]:
     import httpx
+    from tests.support.chapters import EN_IDEA, NOVEL, genesis_confirmed
 
     from infinite_scribe.agents.llm.port import GenerationRequest
     from infinite_scribe.agents.llm.prompts import PROMPT_STAGES, render
-    from tests.support.chapters import EN_IDEA, NOVEL, genesis_confirmed
 
     confirmed = await genesis_confirmed(EN_IDEA)
-    mark = log.stat().st_size
+    mark = await asyncio.to_thread(_size, log)
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=3600, trust_env=False) as http:
         for number, stage in enumerate(PROMPT_STAGES):
@@ -81,7 +83,17 @@ async def genesis(provider: Any, log: Path, base_url: str) -> dict[str, Any]:
             body = {"model": provider.model, "messages": messages, "max_tokens": 8}
             (await http.post(f"{base_url}/chat/completions", json=body)).raise_for_status()
     wall = time.monotonic() - started
-    return engine_figures(log.read_text(errors="replace")[mark:]) | {"wall_s": wall}
+    return engine_figures(await asyncio.to_thread(_since, log, mark)) | {"wall_s": wall}
+
+
+def _size(log: Path) -> int:
+    return log.stat().st_size
+
+
+def _since(log: Path, mark: int) -> str:
+    with log.open("rb") as file:
+        file.seek(mark)
+        return file.read().decode(errors="replace")
 
 
 async def one_side(reply_tokens: int) -> dict[str, Any]:
@@ -90,7 +102,8 @@ async def one_side(reply_tokens: int) -> dict[str, Any]:
     from infinite_scribe.embedded.local_engine import LocalEngine, resolve_model
 
     folder = Path(tempfile.mkdtemp(prefix="engine-prefix-"))
-    engine = LocalEngine(resolve_model("smollm2"), folder / "engine.log")
+    engine = LocalEngine(resolve_model("smollm2"), folder / "engine.log", threads=1)
+    print(f"engine log: {engine.log_path}", file=sys.stderr, flush=True)
     await asyncio.to_thread(engine.start, 600)
     provider = OpenAIProvider(
         base_url=engine.base_url,
@@ -122,18 +135,20 @@ def checkout(base: str) -> Path:
     return folder
 
 
-def run_side(root: Path, reply_tokens: int) -> dict[str, Any]:
-    paths = [
-        root / "apps" / "backend",
-        root / "apps/backend/src",
-        root / "packages/shared-types/src",
-    ]
+def start_side(root: Path, reply_tokens: int) -> "subprocess.Popen[str]":
+    """One side's process: this file run with `root`'s code first on the path."""
+    paths = [root / "apps/backend", root / "apps/backend/src", root / "packages/shared-types/src"]
     environment = os.environ | {"PYTHONPATH": os.pathsep.join(map(str, paths))}
     command = [sys.executable, __file__, "--side", "--reply-tokens", str(reply_tokens)]
-    done = subprocess.run(command, env=environment, cwd=root, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"{root}: {done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    pipe = subprocess.PIPE
+    return subprocess.Popen(command, env=environment, cwd=root, stdout=pipe, stderr=pipe, text=True)
+
+
+def side_result(root: Path, process: "subprocess.Popen[str]") -> dict[str, Any]:
+    out, err = process.communicate()
+    if process.returncode != 0:
+        sys.exit(f"{root}: {err[-3000:]}")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
 
@@ -174,9 +189,11 @@ def main() -> None:
     if args.side:
         print(json.dumps(asyncio.run(one_side(args.reply_tokens))), flush=True)
         return
-    new = run_side(ROOT, args.reply_tokens)
+    base = checkout(args.base)
+    sides = [(ROOT, start_side(ROOT, args.reply_tokens))]
+    sides.append((base, start_side(base, args.reply_tokens)))
+    new, old = (side_result(root, process) for root, process in sides)
     print(json.dumps({"side": "this checkout"} | new), flush=True)
-    old = run_side(checkout(args.base), args.reply_tokens)
     print(json.dumps({"side": args.base} | old), flush=True)
     print(json.dumps(report(new, old, args.base)), flush=True)
 
