@@ -8,7 +8,8 @@ engine's CPU is sampled every 50 ms: it is idle at the end of the first 250 ms w
 it used under 5% of a core. A try passes when the engine is idle within 1 s of the cancel.
 
 Usage (starts its own engine from this checkout; `make model` first):
-  .venv/bin/python bench/engine_cancel.py [--tries 10]
+  .venv/bin/python bench/engine_cancel.py [--tries 10] [--bare]
+--bare runs llama-cpp-python's own server (no abort on a closed request) for comparison.
 The last line is one JSON object with the figures.
 """
 
@@ -31,6 +32,7 @@ from tests.support.chapters import EN_IDEA, NOVEL, brief, genesis_bible, genesis
 from infinite_scribe.agents.chapter_writer import ModelChapterWriter
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.embedded import local_engine
 from infinite_scribe.embedded.local_engine import LocalEngine, resolve_model
 from shared_types.enums import GenesisStage
 
@@ -71,7 +73,9 @@ async def cancelled_try(call: Any, pid: int, delay: float) -> float:
     return await idle_after(pid)
 
 
-async def run(tries: int) -> dict[str, Any]:
+async def run(tries: int, bare: bool) -> dict[str, Any]:
+    if bare:
+        local_engine.ENGINE_MODULE = "llama_cpp.server"
     folder = Path(tempfile.mkdtemp(prefix="engine-cancel-"))
     engine = LocalEngine(resolve_model("smollm2"), folder / "engine.log")
     await asyncio.to_thread(engine.start, 600)
@@ -113,6 +117,7 @@ async def run(tries: int) -> dict[str, Any]:
     return {
         "bench": "engine_cancel",
         "tries": tries,
+        "engine": local_engine.ENGINE_MODULE,
         "load_average": os.getloadavg()[0],
         **{f"{kind}_within_1s": sum(s <= 1.0 for s in got) for kind, got in results.items()},
         **{f"{kind}_idle_max_s": round(max(got), 3) for kind, got in results.items()},
@@ -127,4 +132,6 @@ async def run(tries: int) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tries", type=int, default=10)
-    print(json.dumps(asyncio.run(run(parser.parse_args().tries))), flush=True)
+    parser.add_argument("--bare", action="store_true")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args.tries, args.bare))), flush=True)
