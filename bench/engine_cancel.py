@@ -1,11 +1,14 @@
 """How fast a cancelled generation frees the engine (issues 68 and 77), measured from the
 engine's own CPU (/proc/<pid>/stat): a Genesis stage (the pipeline's provider, its JSON reply
 held to the schema) and a chapter's beat (the pipeline's chapter writer, plain prose) are
-started and cancelled, TRIES times each, at a point drawn at random from the prompt's
-evaluation to the reply's first tokens (the model call's task cancelled: the provider closes
-the HTTP stream, as the worker does when the writer's CancelGeneration arrives). Then the
-engine's CPU is sampled every 50 ms: it is idle at the end of the first 250 ms window in which
-it used under 5% of a core. A try passes when the engine is idle within 1 s of the cancel.
+started and cancelled, TRIES times each, once the engine works on it and a time drawn at
+random (0-3 s: the prompt's evaluation, or the reply's first tokens) later (the model call's
+task cancelled: the provider closes the HTTP stream, as the worker does when the writer's
+CancelGeneration arrives). Then the engine's threads are sampled every 20 ms
+(/proc/<pid>/task/*/stat): it is idle from the last sample with a thread runnable (state R)
+that 250 ms of none follow; a share of CPU time would not tell on a machine other work loads,
+where a busy engine gets little of it. A try passes when the engine is idle within 1 s of the
+cancel; the CPU seconds it used meanwhile are printed too.
 
 Usage (starts its own engine from this checkout; `make model` first):
   .venv/bin/python bench/engine_cancel.py [--tries 10] [--bare]
@@ -37,7 +40,7 @@ from infinite_scribe.embedded.local_engine import LocalEngine, resolve_model
 from shared_types.enums import GenesisStage
 
 TICK = os.sysconf("SC_CLK_TCK")
-WINDOW, STEP, IDLE_SHARE = 0.25, 0.05, 0.05
+WINDOW = 0.25
 BEATS = ["The keeper climbs the stair.", "A ship's light answers.", "The letter burns."]
 
 
@@ -47,25 +50,48 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-async def idle_after(pid: int, limit: float = 30.0) -> float:
-    """Seconds from now until the engine's CPU stays under IDLE_SHARE for a WINDOW."""
-    started = time.monotonic()
-    samples = [(started, cpu_seconds(pid))]
+def running_threads(pid: int) -> int:
+    """The engine's threads running or waiting for a core (state R): on a machine other work
+    loads, a busy engine may get little CPU time, but its threads stay runnable."""
+    count = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):
+            if task.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "R":
+                count += 1
+    return count
+
+
+async def busy(pid: int, limit: float = 600.0) -> bool:
+    """Wait until the engine works (a thread runnable in 3 samples running)."""
+    seen, started = 0, time.monotonic()
     while time.monotonic() - started < limit:
-        await asyncio.sleep(STEP)
+        seen = seen + 1 if running_threads(pid) else 0
+        if seen >= 3:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def idle_after(pid: int, limit: float = 60.0) -> tuple[float, float]:
+    """Seconds from now until no thread of the engine was runnable for a whole WINDOW, and the
+    CPU seconds it used meanwhile."""
+    started, cpu = time.monotonic(), cpu_seconds(pid)
+    last_busy = started
+    while time.monotonic() - started < limit:
         now = time.monotonic()
-        samples.append((now, cpu_seconds(pid)))
-        past = [(t, c) for t, c in samples if now - t >= WINDOW - 1e-3]
-        if past:
-            t0, c0 = past[-1]
-            if (samples[-1][1] - c0) / (now - t0) < IDLE_SHARE:
-                return max(t0 - started, 0.0)
-    return limit
+        if running_threads(pid):
+            last_busy = now
+        elif now - last_busy >= WINDOW:
+            return last_busy - started, cpu_seconds(pid) - cpu
+        await asyncio.sleep(0.02)
+    return limit, cpu_seconds(pid) - cpu
 
 
-async def cancelled_try(call: Any, pid: int, delay: float) -> float:
-    """Start `call()`, cancel it after `delay` s; seconds until the engine is idle."""
+async def cancelled_try(call: Any, pid: int, delay: float) -> tuple[float, float]:
+    """Start `call()`; once the engine works on it, cancel it after `delay` s more; seconds
+    until the engine is idle, and its CPU seconds meanwhile."""
     task = asyncio.create_task(call())
+    await busy(pid)
     await asyncio.sleep(delay)
     task.cancel()
     with suppress(asyncio.CancelledError, Exception):
@@ -106,11 +132,12 @@ async def run(tries: int, bare: bool) -> dict[str, Any]:
             for kind, call in calls.items():
                 # A new prompt each try (nothing cached): the cancel may land in its evaluation.
                 given = brief(await genesis_bible("en"), "en", 2, wishes=f"try {number}")
-                delay = rng.uniform(0.3, 4.0)
-                seconds = await cancelled_try(call, pid, delay)
+                delay = rng.uniform(0.0, 3.0)
+                seconds, cpu = await cancelled_try(call, pid, delay)
                 results[kind].append(seconds)
-                row = {"try": number, "kind": kind, "cancel_after_s": round(delay, 2)}
-                print(json.dumps(row | {"idle_after_s": round(seconds, 3)}), flush=True)
+                row = {"try": number, "kind": kind, "cancel_after_busy_s": round(delay, 2)}
+                row |= {"idle_after_s": round(seconds, 3), "cpu_s_until_idle": round(cpu, 3)}
+                print(json.dumps(row), flush=True)
     finally:
         await provider.aclose()
         engine.stop()

@@ -11,8 +11,11 @@ From the engine's own log: the prompt tokens it evaluated (llama.cpp's "prompt e
 tokens") against one beat's prompt, and its own time per request ("total time"), whose sum
 over the chapter's wall time is the engine's share (the rest: the pipeline's own overhead).
 
-Usage: .venv/bin/python bench/engine_prefix.py [--base dd15789] [--reply-tokens 64]
-The last line is one JSON object with the figures.
+Usage: .venv/bin/python bench/engine_prefix.py [--base dd15789] [--reply-tokens 64] [--tokens]
+The last line is one JSON object with the figures. `--tokens` runs no model: each side's prompts
+are tokenized by the model's own tokenizer (its chat template applied) and each call's evaluated
+tokens computed as the engine's prefix match does (the prompt less its common prefix with the
+call before): the layout's figure alone, in seconds, whatever the machine's load.
 """
 
 import argparse
@@ -96,6 +99,52 @@ def _since(log: Path, mark: int) -> str:
         return file.read().decode(errors="replace")
 
 
+def prompts_of_side() -> dict[str, list[list[dict[str, str]]]]:
+    """This checkout's prompts: a 4-beat chapter's five calls, and five stages of a session."""
+    from tests.support.chapters import EN_IDEA, NOVEL, brief, genesis_bible, genesis_confirmed
+
+    from infinite_scribe.agents.llm.chapter_prompts import beats_messages, prose_messages
+    from infinite_scribe.agents.llm.port import GenerationRequest
+    from infinite_scribe.agents.llm.prompts import PROMPT_STAGES, render
+
+    given = brief(asyncio.run(genesis_bible("en")), "en", 2, wishes="A storm at sea")
+    chapter = [beats_messages(given)] + [prose_messages(given, FILL, i) for i in range(4)]
+    confirmed = asyncio.run(genesis_confirmed(EN_IDEA))
+    stages = []
+    for number, stage in enumerate(PROMPT_STAGES):
+        earlier = {s.value: confirmed[s.value] for s in PROMPT_STAGES[:number]}
+        prompt = render(GenerationRequest(NOVEL, stage, earlier, user_input=EN_IDEA))
+        stages.append(
+            [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
+        )
+    return {"chapter": chapter, "genesis": stages}
+
+
+def token_side() -> dict[str, Any]:
+    """Each call's prompt tokens and those the engine evaluates after the call before."""
+    import llama_cpp
+
+    from infinite_scribe.embedded.local_engine import resolve_model
+
+    model = llama_cpp.Llama(str(resolve_model("smollm2").path), vocab_only=True, verbose=False)
+    result: dict[str, Any] = {}
+    for name, calls in prompts_of_side().items():
+        before: list[int] = []
+        sizes, evaluated = [], []
+        for messages in calls:
+            text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+            tokens = model.tokenize((text + "<|im_start|>assistant\n").encode(), special=True)
+            shared = next(
+                (i for i, (a, b) in enumerate(zip(before, tokens, strict=False)) if a != b),
+                min(len(before), len(tokens)),
+            )
+            sizes.append(len(tokens))
+            evaluated.append(len(tokens) - shared)
+            before = tokens
+        result[name] = {"prompt_tokens": sizes, "evaluated": evaluated}
+    return result
+
+
 async def one_side(reply_tokens: int) -> dict[str, Any]:
     """This interpreter's checkout (PYTHONPATH picks it), with an engine of its own."""
     from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
@@ -135,11 +184,11 @@ def checkout(base: str) -> Path:
     return folder
 
 
-def start_side(root: Path, reply_tokens: int) -> "subprocess.Popen[str]":
+def start_side(root: Path, reply_tokens: int, *extra: str) -> "subprocess.Popen[str]":
     """One side's process: this file run with `root`'s code first on the path."""
     paths = [root / "apps/backend", root / "apps/backend/src", root / "packages/shared-types/src"]
     environment = os.environ | {"PYTHONPATH": os.pathsep.join(map(str, paths))}
-    command = [sys.executable, __file__, "--side", "--reply-tokens", str(reply_tokens)]
+    command = [sys.executable, __file__, "--side", "--reply-tokens", str(reply_tokens), *extra]
     pipe = subprocess.PIPE
     return subprocess.Popen(command, env=environment, cwd=root, stdout=pipe, stderr=pipe, text=True)
 
@@ -180,14 +229,37 @@ def report(new: dict[str, Any], old: dict[str, Any], base: str) -> dict[str, Any
     return figures
 
 
+def token_report(base: str) -> None:
+    sides = {"this checkout": ROOT, base: checkout(base)}
+    found = {}
+    for name, root in sides.items():
+        process = start_side(root, 0, "--tokens")
+        found[name] = side_result(root, process)
+        print(json.dumps({"side": name} | found[name]), flush=True)
+    figures: dict[str, Any] = {"bench": "engine_prefix --tokens", "base": base}
+    for name, key in (("this checkout", ""), (base, "_base")):
+        c, g = found[name]["chapter"], found[name]["genesis"]
+        figures["chapter_evaluated" + key] = sum(c["evaluated"])
+        figures["chapter_evaluated_per_beat_prompt" + key] = round(
+            sum(c["evaluated"]) / c["prompt_tokens"][-1], 2
+        )
+        figures["genesis_evaluated" + key] = sum(g["evaluated"])
+    print(json.dumps(figures), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="dd15789")
     parser.add_argument("--reply-tokens", type=int, default=64)
+    parser.add_argument("--tokens", action="store_true", help="tokenize only: no model runs")
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:
-        print(json.dumps(asyncio.run(one_side(args.reply_tokens))), flush=True)
+        side = token_side() if args.tokens else asyncio.run(one_side(args.reply_tokens))
+        print(json.dumps(side), flush=True)
+        return
+    if args.tokens:
+        token_report(args.base)
         return
     base = checkout(args.base)
     sides = [(ROOT, start_side(ROOT, args.reply_tokens))]
