@@ -10,7 +10,7 @@ grows.
    in their common shapes, aliases and pronouns): precision and recall per kind (a changed trait
    by its attribute), over all cases, the blind half (written before the reader changed for
    them) and the later half; target precision >= 0.9 and recall >= 0.85 for each, overall and
-   blind (agents/continuity/labelled.py; tests/integration/continuity/
+   blind (tests/support/continuity_labelled.py; tests/integration/continuity/
    test_continuity_phrasings.py asserts it).
 2. The offline generator's books: a Chinese and an English bible from its own Genesis, then
    BENCH_BOOK_CHAPTERS chapters (default 30) from its chapter writer, as the worker drafts
@@ -33,6 +33,7 @@ Usage: .venv/bin/python bench/continuity.py   (prints one JSON line at the end)
 import asyncio
 import json
 import os
+import sys
 import time
 import uuid
 from collections import Counter
@@ -42,8 +43,6 @@ from typing import Any
 from _continuity_cost import check_cost
 from _continuity_latency import findings_delay
 from _services import fresh_database
-from infinite_scribe.agents.continuity import labelled as phrasing_set
-from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
 from infinite_scribe.agents.llm.offline.generator import batch_chapters
@@ -56,6 +55,11 @@ from infinite_scribe.domain.novel import NovelBible, novel_bible
 from infinite_scribe.domain.outline_plan import Batch
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types.enums import GenesisStage
+
+# The in-memory book and the phrasings set are the tests' harnesses (tests/support).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps" / "backend"))
+from tests.support import continuity_labelled as phrasing_set
+from tests.support.continuity_book import OfflineBook
 
 CASES = Path(__file__).with_name("data") / "continuity_cases.json"
 PLANTED = Path(__file__).with_name("data") / "planted_contradictions.json"

@@ -1,6 +1,6 @@
 """The continuity check's worst shapes (issue 71): what one chapter of each hostile shape costs
 the repetition search (`domain/passages.shared`, the chapter against itself and against another
-chapter) and the offline reader (`agents/continuity/reader.read_chapter`), in seconds.
+chapter) and the offline reader (`text/reader.read_chapter`), in seconds.
 
 Shapes: periodic text (`ab` x 2,000 and x 30,000), one long run (`=` x 1,000 in prose,
 "哈" x 20,000, "…" x 20,000), shuffled blocks (40 copies of 5 blocks of 120 characters), a
@@ -18,14 +18,19 @@ Usage: .venv/bin/python bench/continuity_worst.py   (one JSON line: shape -> sec
 import asyncio
 import json
 import random
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from infinite_scribe.agents.continuity.book import OfflineBook
-from infinite_scribe.agents.continuity.reader import Known, read_chapter
 from infinite_scribe.domain import passages
 from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.text.reader import Known, read_chapter
+
+# The in-memory book is the tests' harness (tests/support).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps" / "backend"))
+from tests.support.continuity_book import OfflineBook
 
 WORDS = [
     *("the", "a", "ship", "moved", "slowly", "across", "river", "Mara", "looked", "back"),

@@ -15,12 +15,13 @@ import time
 import uuid
 
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
-from infinite_scribe.agents.llm.offline import named, segment, story
+from infinite_scribe.agents.llm.offline import story
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.commands import MAX_TEXT
 from infinite_scribe.domain.genesis import STAGE_ORDER
+from infinite_scribe.text import named, segment
 from shared_types.enums import GenesisStage
 
 LONG = {

@@ -33,8 +33,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from infinite_scribe.agents.continuity.reader import Known, read_chapter
-from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.llm.offline.chapters import open_notes, plan_beats, write_beat
 from infinite_scribe.agents.llm.offline.generator import batch_chapters, draft
 from infinite_scribe.agents.llm.offline.words import CHINESE as ZH_WORDS, ENGLISH as EN_WORDS
@@ -45,6 +43,8 @@ from infinite_scribe.domain.novel import novel_bible
 from infinite_scribe.domain.outline_plan import Batch
 from infinite_scribe.domain.passages import shared
 from infinite_scribe.domain.proposals import PROPOSAL_META
+from infinite_scribe.text import segment
+from infinite_scribe.text.reader import Known, read_chapter
 from shared_types.enums import GenesisStage
 
 CORPUS = Path(__file__).parents[1] / "apps/backend/tests/data/offline_ideas.json"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.agents.llm.offline import reading_en, reading_zh
-from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.text import reading_en, reading_zh
+from infinite_scribe.text.facts import Facts
 
 CORPUS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[1] / "data" / "change_requests.json").read_text("utf-8")

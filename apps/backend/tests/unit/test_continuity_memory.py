@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 
-from infinite_scribe.agents.continuity.book import OfflineBook, check_book
 from infinite_scribe.domain import passages
 from infinite_scribe.domain.chapters import FINDING_WAIVED, ROLLED_BACK
 from infinite_scribe.domain.novel import NovelBible
@@ -19,6 +18,7 @@ from infinite_scribe.domain.story_memory import (
     with_chapter,
     without_chapter,
 )
+from tests.support.continuity_book import OfflineBook, check_book
 
 BIBLE = NovelBible(
     title="x",

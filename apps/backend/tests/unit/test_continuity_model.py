@@ -5,10 +5,10 @@ chapter, its evidence a sentence the memory holds); a failing model leaves the r
 import uuid
 from typing import Any
 
-from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.agents.continuity.model_review import parse_review, review_messages
 from infinite_scribe.domain.continuity import from_model, review_facts
 from infinite_scribe.domain.novel import NovelBible
+from tests.support.continuity_book import OfflineBook
 
 BIBLE = NovelBible(
     title="x",

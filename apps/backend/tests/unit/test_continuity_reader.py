@@ -2,13 +2,11 @@
 """The offline continuity reader (issue 48): its rules are data, read once; each fact keeps the
 exact sentence it came from; a negation, a doubt or a memory is not a fact."""
 
-import json
-
 import pytest
 
-from infinite_scribe.agents.continuity import rules as rules_module
-from infinite_scribe.agents.continuity.reader import Known, read_chapter
-from infinite_scribe.agents.continuity.rules import compiled, data, required
+from infinite_scribe.text import vocabulary
+from infinite_scribe.text.reader import Known, read_chapter
+from infinite_scribe.text.rules import compiled, data, required
 
 EN = Known({"Mara Quinn": "Mara Quinn", "Mara": "Mara Quinn", "Ilya": "Ilya Brandt"})
 ZH = Known({"林舟": "林舟", "苏晚": "苏晚"}, ["灯塔"])
@@ -27,7 +25,7 @@ def test_the_rules_file_has_every_section_in_both_languages() -> None:
         assert sections <= set(data()[language]), language
         assert set(data()[language]["traits"]) >= {"hair", "eyes", "age", "profession", "relation"}
         compiled(language, ("Mara",))  # every pattern compiles
-    assert json.loads(rules_module._DATA.read_text(encoding="utf-8")) == data()
+    assert {lang: vocabulary.document(lang)["continuity"] for lang in ("en", "zh")} == data()
 
 
 @pytest.mark.parametrize(

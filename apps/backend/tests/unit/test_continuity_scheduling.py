@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.agents.continuity.handler import CheckThreads, NovelChecks
 from infinite_scribe.agents.continuity.redrive import MAX_REDRIVES, CheckRedrive
 from infinite_scribe.agents.metrics import AgentMetrics
@@ -19,6 +18,7 @@ from infinite_scribe.domain.errors import StorageUnavailable
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.story_memory import CHAPTER_CHECKED
 from shared_types import EventEnvelope, EventMetadata
+from tests.support.continuity_book import OfflineBook
 
 DIES = "The storm broke at midnight. Ilya was killed in the storm at Port Sable."
 BIBLE = NovelBible(

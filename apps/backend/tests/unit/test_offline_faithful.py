@@ -18,8 +18,6 @@ from uuid import UUID
 
 import pytest
 
-from infinite_scribe.agents.continuity.reader import Known, read_chapter
-from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.llm.offline.chapters import open_notes, plan_beats, write_beat
 from infinite_scribe.agents.llm.offline.generator import batch_chapters, draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
@@ -30,6 +28,8 @@ from infinite_scribe.domain.novel import novel_bible
 from infinite_scribe.domain.outline_plan import Batch
 from infinite_scribe.domain.passages import shared
 from infinite_scribe.domain.proposals import PROPOSAL_META
+from infinite_scribe.text import segment
+from infinite_scribe.text.reader import Known, read_chapter
 from shared_types.enums import GenesisStage
 
 CORPUS = json.loads((Path(__file__).parents[1] / "data" / "offline_ideas.json").read_text())

@@ -12,7 +12,6 @@ from uuid import UUID
 
 import pytest
 
-from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
@@ -21,6 +20,7 @@ from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.novel import novel_bible
 from infinite_scribe.domain.proposals import PROPOSAL_META
+from infinite_scribe.text import segment
 from shared_types.enums import GenesisStage
 
 EN = {

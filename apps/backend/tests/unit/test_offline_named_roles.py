@@ -10,10 +10,10 @@ from uuid import UUID
 
 import pytest
 
-from infinite_scribe.agents.llm.offline import named, reading_en, segment
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.text import named, reading_en, segment
 from shared_types.enums import GenesisStage
 
 LISBON = (

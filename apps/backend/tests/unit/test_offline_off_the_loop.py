@@ -9,15 +9,11 @@ import uuid
 
 import pytest
 
-from infinite_scribe.agents.llm.offline import (
-    OfflineGenerator,
-    generator as generator_module,
-    reading_en,
-    reading_zh,
-)
-from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES
+from infinite_scribe.agents.llm.offline import OfflineGenerator, generator as generator_module
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.commands import MAX_TEXT
+from infinite_scribe.text import reading_en, reading_zh
+from infinite_scribe.text.requests import MAX_SENTENCES
 from shared_types.enums import GenesisStage
 
 LONG_EN = ("make the hero older and wiser and kinder " * 400)[:MAX_TEXT]

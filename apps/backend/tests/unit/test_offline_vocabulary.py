@@ -1,4 +1,5 @@
-"""Issue 52: the offline generator's words are data (agents/llm/offline/data/<language>.json),
+"""Issue 52: the offline generator's words are data (agents/llm/offline/data/<language>.json;
+the readers' lists in text/data/<language>.json, issue 75),
 validated against the dataclasses that hold them; every pattern names only slots the code
 fills, in both languages."""
 
@@ -10,9 +11,11 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from infinite_scribe.agents.llm.offline import chapter_words, vocabulary, words
+from infinite_scribe.agents.llm.offline import chapter_words, words
 from infinite_scribe.agents.llm.offline.story import Story
+from infinite_scribe.agents.llm.offline.words import WRITER
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.text import vocabulary
 from shared_types.enums import GenesisStage
 
 #: What the chapter writer passes to `chapter_cast.fill` (agents/llm/offline/chapters.py).
@@ -61,15 +64,18 @@ def test_every_chapter_pattern_names_a_slot_the_writer_fills(holder: Any) -> Non
 
 
 def test_both_languages_have_the_same_sections_and_word_lists() -> None:
-    english, chinese = vocabulary.document("en"), vocabulary.document("zh")
-    assert set(english) == set(chinese) == {"genesis", "chapters", "reading", "tone_moods"}
+    english, chinese = (vocabulary.document(lang, WRITER) for lang in ("en", "zh"))
+    assert set(english) == set(chinese) == {"genesis", "chapters", "tone_moods"}
+    read_en, read_zh = vocabulary.document("en"), vocabulary.document("zh")
+    lexicon = {"_about", "reading", "continuity", "tagged", "splits"}
+    assert set(read_en) == set(read_zh) == lexicon
     for mood in {**english["tone_moods"], **chinese["tone_moods"]}.values():
         assert mood in chapter_words.MOODS
     assert set(chapter_words.ENGLISH.atmospheres) == set(chapter_words.MOODS)
 
 
 def test_a_section_with_an_unknown_or_missing_key_is_refused() -> None:
-    good = dict(vocabulary.document("en")["chapters"])
+    good = dict(vocabulary.document("en", WRITER)["chapters"])
     assert vocabulary.validate(chapter_words.ChapterWords, good) == chapter_words.ENGLISH
     with pytest.raises(ValidationError, match="hoks"):
         vocabulary.validate(chapter_words.ChapterWords, good | {"hoks": []})
@@ -80,7 +86,7 @@ def test_a_section_with_an_unknown_or_missing_key_is_refused() -> None:
 
 
 def test_a_fixed_bank_of_the_wrong_length_or_type_is_refused() -> None:
-    good = dict(vocabulary.document("zh")["genesis"])
+    good = dict(vocabulary.document("zh", WRITER)["genesis"])
     with pytest.raises(ValidationError, match="roles"):
         vocabulary.validate(words.Words, good | {"roles": ["主角", "反派", "导师"]})
     with pytest.raises(ValidationError, match="tones"):

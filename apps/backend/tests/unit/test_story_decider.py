@@ -5,11 +5,11 @@ stream is a tombstone, the live check and the fold agree, and a redelivery costs
 from typing import Any
 
 from infinite_scribe.agents.continuity.bible import read_bible, read_for
-from infinite_scribe.agents.continuity.book import OfflineBook
 from infinite_scribe.domain.chapters import FINDING_WAIVED
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.story_fold import StoryState, checked, evolve, fold_story, seeded
 from infinite_scribe.domain.story_memory import CHAPTER_CHECKED, PURGED, SEEDED
+from tests.support.continuity_book import OfflineBook
 
 BIBLE = NovelBible(
     title="x",

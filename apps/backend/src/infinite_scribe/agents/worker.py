@@ -23,7 +23,6 @@ from infinite_scribe.agents.continuity.redrive import CheckRedrive
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.generation import GenerationHandler, Streaming
 from infinite_scribe.agents.heartbeats import Heartbeats
-from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.parts import AgentParts, EventConsumer, UseCases, WorkerClients
 from infinite_scribe.agents.worker_registry import WorkerPresence
@@ -39,6 +38,7 @@ from infinite_scribe.runtime.deadlines import answered_within
 from infinite_scribe.runtime.periodic import Periodic, run_periodic
 from infinite_scribe.runtime.routing import Routes, by_type
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
+from infinite_scribe.text import segment
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.agents.continuity import labelled
-from infinite_scribe.agents.continuity.reader import Known, read_chapter
-from infinite_scribe.agents.continuity.rules import data
+from infinite_scribe.text.reader import Known, read_chapter
+from infinite_scribe.text.rules import data
+from tests.support import continuity_labelled as labelled
 
 CASES = labelled.load(Path(__file__).parents[2] / "data" / "continuity_phrasings.json")
 

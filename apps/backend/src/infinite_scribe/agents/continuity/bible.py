@@ -11,11 +11,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from infinite_scribe.agents.continuity.reader import Known, read_chapter
-from infinite_scribe.agents.continuity.rules import data
 from infinite_scribe.domain.chapter_brief import chapter_outline, novel_language
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.story_memory import known_names, open_threads
+from infinite_scribe.text.reader import Known, read_chapter
+from infinite_scribe.text.rules import data
 
 _MAX_CARDS = 200
 _MAX_TEXT = 2_000

@@ -15,20 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh, scenes
+from infinite_scribe.agents.llm.offline import scenes
 from infinite_scribe.agents.llm.offline.chapter_words import (
     CHINESE,
     ENGLISH,
     TONE_MOODS,
     ChapterWords,
 )
-from infinite_scribe.agents.llm.offline.facts import cap
 from infinite_scribe.agents.llm.offline.words import (
     CHINESE as CHINESE_GENESIS,
     ENGLISH as ENGLISH_GENESIS,
 )
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.novel import NovelBible
+from infinite_scribe.text import named, reading_en, reading_zh
+from infinite_scribe.text.facts import cap
 
 # The bible and the writer's words are their JSON and text: what is read from them is bounded.
 _MAX_PEOPLE, _MAX_PLACES, _MAX_RULES, _MAX_CLAUSES = 24, 24, 12, 12

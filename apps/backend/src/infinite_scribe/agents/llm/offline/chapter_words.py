@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from pydantic import ConfigDict
 
-from infinite_scribe.agents.llm.offline import vocabulary
+from infinite_scribe.text import vocabulary
+
+#: The package whose `data/<language>.json` holds the writer's words.
+WRITER = __package__ or "infinite_scribe.agents.llm.offline"
 
 #: Atmospheres: the default, and the tones a writer's style or feedback can ask for.
 MOODS = ("plain", "dark", "tense", "warm")
@@ -59,11 +62,11 @@ class ChapterWords:
     transitive: str  # "kill " before a name: the name after it is the one who dies
 
 
-ENGLISH = vocabulary.load(ChapterWords, "en", "chapters")
-CHINESE = vocabulary.load(ChapterWords, "zh", "chapters")
+ENGLISH = vocabulary.load(ChapterWords, "en", "chapters", WRITER)
+CHINESE = vocabulary.load(ChapterWords, "zh", "chapters", WRITER)
 #: Tones the generator's words and the writer's style name -> the atmosphere they ask for.
 TONE_MOODS: dict[str, str] = {
     tone: mood
     for language in vocabulary.LANGUAGES
-    for tone, mood in vocabulary.document(language)["tone_moods"].items()
+    for tone, mood in vocabulary.document(language, WRITER)["tone_moods"].items()
 }

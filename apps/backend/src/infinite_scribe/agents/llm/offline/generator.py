@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
-from infinite_scribe.agents.llm.offline import segment
 from infinite_scribe.agents.llm.offline.revision_note import revision_note
 from infinite_scribe.agents.llm.offline.stages import Drafter
 from infinite_scribe.agents.llm.offline.story import Story, feedbacks
@@ -26,6 +25,7 @@ from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS, E
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.outline_plan import Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
+from infinite_scribe.text import segment
 
 NOTE = ENGLISH.note
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")

@@ -1,6 +1,6 @@
 """A revision's note (issue 55): what the feedback asked for, checked against the two versions.
 
-The reader says what the writer asked (agents/llm/offline/requests.py); the note says only
+The reader says what the writer asked (text/requests.py); the note says only
 what the new version shows that the previous one did not. A change asked for but not visible
 in the new version (a time the characters stage does not tell, a value the old version already
 had) is said so, never reported as applied; a feedback nothing was read from is said so too.
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infinite_scribe.agents.llm.offline.facts import Facts
 from infinite_scribe.agents.llm.offline.words import CHINESE, Words
+from infinite_scribe.text.facts import Facts
 
 #: A proposal's fields that are about the draft, not the writer's story.
 _META = frozenset({"source", "note", "revision_note", "feedback_applied"})

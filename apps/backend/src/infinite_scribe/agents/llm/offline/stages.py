@@ -7,10 +7,10 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import named
-from infinite_scribe.agents.llm.offline.facts import cap
 from infinite_scribe.agents.llm.offline.story import Story, confirmed
 from infinite_scribe.agents.llm.offline.words import Words
+from infinite_scribe.text import named
+from infinite_scribe.text.facts import cap
 from shared_types.enums import GenesisStage
 
 Draft = dict[str, Any]

@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import named, reading_en, reading_zh
-from infinite_scribe.agents.llm.offline.facts import Facts, cap
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.text import named, reading_en, reading_zh
+from infinite_scribe.text.facts import Facts, cap
 from shared_types.enums import GenesisStage
 
 _MACHINE = re.compile(

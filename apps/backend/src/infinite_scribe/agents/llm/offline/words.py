@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from pydantic import ConfigDict
 
-from infinite_scribe.agents.llm.offline import vocabulary
+from infinite_scribe.text import vocabulary
+
+#: The package whose `data/<language>.json` holds the writer's words.
+WRITER = __package__ or "infinite_scribe.agents.llm.offline"
 
 
 @dataclass(frozen=True)
@@ -75,5 +78,5 @@ class Words:
     rounds: tuple[str, ...]
 
 
-ENGLISH = vocabulary.load(Words, "en", "genesis")
-CHINESE = vocabulary.load(Words, "zh", "genesis")
+ENGLISH = vocabulary.load(Words, "en", "genesis", WRITER)
+CHINESE = vocabulary.load(Words, "zh", "genesis", WRITER)

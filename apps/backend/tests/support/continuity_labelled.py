@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from infinite_scribe.agents.continuity.book import check_book
 from infinite_scribe.domain.continuity import TRAIT_CHANGED
 from infinite_scribe.domain.novel import NovelBible
+from tests.support.continuity_book import check_book
 
 #: Precision and recall each kind must reach (issue 70's targets).
 PRECISION, RECALL = 0.9, 0.85

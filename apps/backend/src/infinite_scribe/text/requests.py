@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from infinite_scribe.agents.llm.offline import vocabulary
-from infinite_scribe.agents.llm.offline.facts import Facts
+from infinite_scribe.text import vocabulary
+from infinite_scribe.text.facts import Facts
 
 SLOTS = ("hero", "antagonist", "place", "time", "name")
 #: A feedback is read sentence by sentence up to this many (a writer's note is far shorter; ten

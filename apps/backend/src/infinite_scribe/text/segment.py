@@ -19,6 +19,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from infinite_scribe.text import vocabulary
+
 _lock = threading.Lock()
 
 
@@ -35,12 +37,25 @@ def _tokenizer() -> Any:
 
         tokenizer = jieba.posseg.POSTokenizer(jieba.Tokenizer())
         tokenizer.initialize()
+        _teach(tokenizer.tokenizer)
         list(tokenizer.cut("预热"))  # the tagger's tables
         # The dictionary is hundreds of thousands of objects that live as long as the process:
         # out of the collector's reach, or every full collection walks them (12.5 ms each,
         # measured, holding the GIL the shared loop needs).
         gc.freeze()
         return tokenizer
+
+
+def _teach(tokenizer: Any) -> None:
+    """Give jieba the lexicon's words before the first cut: each tagged word with its part of
+    speech (`add_word`: 大连 is a place, not the adverb the dictionary says), each known split
+    cut so (`suggest_freq(parts, tune=True)`). The tagger then reads them so from the start,
+    with no patch after the fact."""
+    lexicon = vocabulary.lexicon("zh")
+    for word, tag in lexicon.tagged.items():
+        tokenizer.add_word(word, tag=tag)
+    for parts in lexicon.splits:
+        tokenizer.suggest_freq(tuple(parts), tune=True)
 
 
 def loaded() -> bool:

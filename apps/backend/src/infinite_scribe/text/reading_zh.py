@@ -4,15 +4,15 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.agents.llm.offline import named, segment, vocabulary
-from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.named import (
+from infinite_scribe.text import named_zh, segment, vocabulary
+from infinite_scribe.text.facts import Facts
+from infinite_scribe.text.named_zh import (
     NOT_NAME_OPENERS as _NOT_NAME_OPENERS,
     SURNAMES as _SURNAMES,
     han as _han,
     zh_place as _is_place,
 )
-from infinite_scribe.agents.llm.offline.requests import (
+from infinite_scribe.text.requests import (
     MAX_SENTENCES,
     read_changes,
     without_measure,
@@ -28,15 +28,17 @@ _MEASURES = vocabulary.words("zh", "measures")
 _NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
 #: The writer's time as written, the named reader's first (民国二十三年 before 民国).
 _TIME = re.compile(
-    f"{named.ZH_TIME.pattern}|"
+    f"{named_zh.ZH_TIME.pattern}|"
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
-    r"|近未来|未来|远古|古代|末日之后|战后|民国|唐朝|宋朝|明朝|清朝|汉朝|秦朝|元朝|中世纪)"
+    f"|{vocabulary.alternation('zh', 'periods')})"
 )
 _SENTENCE_END = re.compile(r"[。！？!?\n；;]")
 _VERB_LEADS = vocabulary.phrases("zh", "verb_leads")  # the longest first
 _FUNCTION = vocabulary.words("zh", "function")
 _STOPS = _FUNCTION - {"的", "会"} | vocabulary.words("zh", "stops")
 _DIRECTIONS = vocabulary.words("zh", "directions")
+#: A role's last character jieba cuts off (守灯 + 人).
+_ROLE_TAILS = vocabulary.characters("zh", "role_tails")
 
 
 def is_role(word: str) -> bool:
@@ -80,7 +82,7 @@ def _merged(words: list[str]) -> list[str]:
     out: list[str] = []
     for word in words:
         if (
-            word in ("人", "者", "师", "员", "手", "家", "医", "工")
+            word in _ROLE_TAILS
             and out
             and _han(out[-1])
             and out[-1] not in _FUNCTION
@@ -223,21 +225,13 @@ def read(text: str) -> Facts:
     attached = _named_role(words)
     if attached and (hero is None or after > attached[1]):
         hero, after = attached  # 绣娘林婉…对手是织造太监冯保: the role the hero is given
-    places = _places(all_words)
-    opening = named.opening_place(text)
-    if opening and not any(opening in place or place in opening for place in places):
-        places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
+    places = _text_places(text, all_words)
     names = [word for word in all_words if _name(word)]
     time = _TIME.search(text)
     name = _hero_name(words, after) or (names[0] if names else None)
     event = _event(words, after, places, name)
     if event is None and hero is None:
-        event = first
-        for found in (*places, time.group(0) if time else None, name):  # 民国…的上海 first
-            if found:
-                event = event.replace(found, "", 1)
-        event = event.lstrip("的在于，,、 ").strip()
-        event = event if len(event) >= 4 else None
+        event = _untold(first, places, time.group(0) if time else None, name)
     return Facts(
         hero=hero,
         hero_name=name,
@@ -246,6 +240,26 @@ def read(text: str) -> Facts:
         time=time.group(0) if time else None,
         event=event,
     )
+
+
+def _text_places(text: str, words: list[str]) -> list[str]:
+    """The places the words name, the place the text opens with first."""
+    places = _places(words)
+    opening = named_zh.opening_place(text)
+    if opening and not any(opening in place or place in opening for place in places):
+        places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
+    return places
+
+
+def _untold(first: str, places: list[str], time: str | None, name: str | None) -> str | None:
+    """The first sentence as the event when no hero is in it, without its places, time and
+    name (民国…的上海 first)."""
+    event = first
+    for found in (*places, time, name):
+        if found:
+            event = event.replace(found, "", 1)
+    event = event.lstrip("的在于，,、 ").strip()
+    return event if len(event) >= 4 else None
 
 
 _ACT_WISH = re.compile(

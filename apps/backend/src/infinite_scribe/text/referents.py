@@ -14,7 +14,7 @@ prefix test per pronoun, one search for a pronoun inside.
 
 from collections.abc import Mapping
 
-from infinite_scribe.agents.continuity.rules import Rules
+from infinite_scribe.text.rules import Rules
 
 _OPENING = "\"'\u201c\u300c\u2018 \t"
 

@@ -4,16 +4,14 @@ discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "disc
 
 import re
 
-from infinite_scribe.agents.llm.offline import named as named_words, vocabulary
-from infinite_scribe.agents.llm.offline.facts import Facts
-from infinite_scribe.agents.llm.offline.requests import MAX_SENTENCES, read_changes, without_measure
+from infinite_scribe.text import named as named_words, vocabulary
+from infinite_scribe.text.facts import Facts
+from infinite_scribe.text.requests import MAX_SENTENCES, read_changes, without_measure
 
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
 PLACE_NOUNS = vocabulary.words("en", "place_nouns")
-_PREPOSITIONS = (
-    r"(?:on|in|at|aboard|inside|beneath|under|across|near|within|outside|orbiting|above)"
-)
+_PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
 #: The hero's name as an English idea gives it, and the role it gives them whatever its words
 #: (carried verbatim into every stage, issues 55 and 69): in apposition ("Inês Duarte, a
 #: night-tram driver,"), before "named" ("a piano tuner named Lotte Weiss"), after "the" ("the
@@ -92,37 +90,45 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
     "the colony of New Haven") or a phrase ending in a place noun ("a drowned city")."""
     found = []
     for match in re.finditer(r"\b" + _PREPOSITIONS + r"\s+(?=([^,.;:!?]+))", text, re.I):
-        words: list[str] = []
-        for word in match.group(1).split():
-            if word.lower() in _STOP and not (word == "of" and words):
-                break
-            if word.lower() in ("the", "a", "an") and words and words[-1] != "of":
-                break  # another phrase ("in the end the keeper ..."), never one place
-            if _TIME.fullmatch(word) and not words:
-                continue  # the opening's year before its place ("In 1911 Valparaíso")
-            if _TIME.fullmatch(word) or not _WORD.match(word):
-                break  # a year, or a dash that closes an aside
-            if _ends_a_name(words, word):
-                break  # "on Cerro Alegre keeps the log": the name's verb is no place
-            words.append(word)
-            if len(words) == 7:
-                break
-        while words and words[-1].lower() in ("of", "the"):
-            words.pop()
+        words = _place_words(match.group(1).split())
         phrase = without_measure(" ".join(words), "en")
-        named = [word for word in phrase.split() if word[0].isupper()]
-        if named_words.FESTIVAL.fullmatch(phrase):
-            continue  # "on New Year's Eve" is a time, never a place
-        if phrase and (named or any(w.lower() in PLACE_NOUNS for w in phrase.split())):
+        if _a_place(phrase):
             start = match.start()
             found.append((phrase, (start, match.start(1) + len(" ".join(words)) + 0)))
     return found
 
 
+def _place_words(following: list[str]) -> list[str]:
+    """The words after a preposition that may name a place (at most 7)."""
+    words: list[str] = []
+    for word in following:
+        if word.lower() in _STOP and not (word == "of" and words):
+            break
+        if word.lower() in ("the", "a", "an") and words and words[-1] != "of":
+            break  # another phrase ("in the end the keeper ..."), never one place
+        if _TIME.fullmatch(word) and not words:
+            continue  # the opening's year before its place ("In 1911 Valparaíso")
+        if _TIME.fullmatch(word) or not _WORD.match(word) or _ends_a_name(words, word):
+            break  # a year, a dash that closes an aside, or the verb after a name ("on Cerro
+            # Alegre keeps the log")
+        words.append(word)
+        if len(words) == 7:
+            break
+    while words and words[-1].lower() in ("of", "the"):
+        words.pop()
+    return words
+
+
+def _a_place(phrase: str) -> bool:
+    """Whether the phrase after a preposition is a place: a name or a place noun in it, and
+    no festival ("on New Year's Eve" is a time)."""
+    if not phrase or named_words.FESTIVAL.fullmatch(phrase):
+        return False
+    return any(w[0].isupper() or w.lower() in PLACE_NOUNS for w in phrase.split())
+
+
 #: Small words inside a place's proper name ("Isla de Pascua", "Stratford upon Avon").
-_NAME_JOINS = frozenset(
-    {"of", "de", "del", "da", "do", "dos", "la", "le", "les", "von", "van", "upon"}
-)
+_NAME_JOINS = vocabulary.words("en", "name_joins")
 
 
 def _ends_a_name(words: list[str], word: str) -> bool:
@@ -157,33 +163,15 @@ def read(text: str) -> Facts:
     if not text:
         return Facts()
     first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
-    hero, (hero_start, hero_end), possessive = _hero(first)
-    role_name = _role_name(first)
-    hero_name: str | None
-    if role_name and (hero is None or role_name[3] <= hero_start):
-        hero, hero_name, hero_end, _ = role_name
-        possessive = False
-    else:
-        named = _NAMED.search(first) or _APPOSITION.match(first)
-        hero_name = named.group("name") if named else None
+    hero, hero_name, hero_end, possessive = _who(first)
     places = _places(text)
     time = _TIME.search(first)
-    spans = [span for _, span in _places(first)]
-    if time and time.group(0).lower().startswith(("in ", "by ", "around ")):
-        spans.append(time.span())
-    event = None
     if hero is not None and not possessive:
-        rest = first[hero_end:]
-        for start, end in sorted(spans, reverse=True):
-            if start >= hero_end:
-                rest = rest[: start - hero_end] + rest[end - hero_end :]
-        event = " ".join(rest.replace(" ,", ",").split()).strip(" ,")
-        event = event.removeprefix("who ").strip() or None
+        event = _after_hero(first, hero_end, time)
     elif hero is None and len(_WORD.findall(first)) >= 3:
-        # The idea's opening is the time and place slots' to tell, never the event's.
-        opening = _OPENING.match(first)
-        told = opening and (_TIME.search(opening.group(0)) or _places(opening.group(0)))
-        event = first[opening.end() :] if opening and told else first
+        event = _untold(first)
+    else:
+        event = None
     return Facts(
         hero=hero,
         hero_name=hero_name,
@@ -192,6 +180,39 @@ def read(text: str) -> Facts:
         time=time.group(1) if time else None,
         event=event[:300] if event else None,
     )
+
+
+def _who(first: str) -> tuple[str | None, str | None, int, bool]:
+    """The hero's role, their name, where the role phrase ends and whether it is a possessive:
+    a role with a name attached first, else the first role and a name it is given."""
+    hero, (hero_start, hero_end), possessive = _hero(first)
+    role_name = _role_name(first)
+    if role_name and (hero is None or role_name[3] <= hero_start):
+        role, name, end, _ = role_name
+        return role, name, end, False
+    named = _NAMED.search(first) or _APPOSITION.match(first)
+    return hero, named.group("name") if named else None, hero_end, possessive
+
+
+def _after_hero(first: str, hero_end: int, time: re.Match[str] | None) -> str | None:
+    """What happens to the hero: the sentence after the hero, without its places and time."""
+    spans = [span for _, span in _places(first)]
+    if time and time.group(0).lower().startswith(("in ", "by ", "around ")):
+        spans.append(time.span())
+    rest = first[hero_end:]
+    for start, end in sorted(spans, reverse=True):
+        if start >= hero_end:
+            rest = rest[: start - hero_end] + rest[end - hero_end :]
+    event = " ".join(rest.replace(" ,", ",").split()).strip(" ,")
+    return event.removeprefix("who ").strip() or None
+
+
+def _untold(first: str) -> str:
+    """The sentence as the event when no hero is in it; the idea's opening is the time and
+    place slots' to tell, never the event's."""
+    opening = _OPENING.match(first)
+    told = opening and (_TIME.search(opening.group(0)) or _places(opening.group(0)))
+    return first[opening.end() :] if opening and told else first
 
 
 _ACT_NUMBERS = {"one": 1, "two": 2, "three": 3, "i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3}

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infinite_scribe.agents.continuity.names import MAX_RULE_NAMES, names_in
-from infinite_scribe.agents.continuity.referents import Referents
-from infinite_scribe.agents.continuity.rules import Rules, Trait, compiled
+from infinite_scribe.text.names import MAX_RULE_NAMES, names_in
+from infinite_scribe.text.referents import Referents
+from infinite_scribe.text.rules import Rules, Trait, compiled
 
 #: A chapter is at most 60,000 characters (MAX_CHAPTER_TEXT): about 2,000 sentences.
 MAX_SENTENCES = 4_000

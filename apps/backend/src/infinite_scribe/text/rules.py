@@ -1,33 +1,32 @@
-"""The continuity reader's rules (issue 48), read once from `rules.json` (data, not code: a
-phrase is added there) and compiled per novel's names.
+"""The continuity reader's rules (issue 48), the lexicon's `continuity` sections (data, not
+code: a phrase is added there) and compiled per novel's names.
 
 A pattern of the data is a regular expression with holes: `{name}` (a character the memory
 knows, or in English any capitalised name), `{other}` (another known character), `{value}`
 (one of a trait's values), `{pronoun}` and `{gap}` (what may stand between a name and what
 is said of it), `{dies}` (one of the language's phrases of dying, as the group `pred`: a
 negation is looked for before it, not inside it: "再也没有醒来"), `{and}`, `{clause}`, `{cast}`,
-`{adj}` and `{shade}` (rules.json's `_about`). `compiled(language, names)` fills them and compiles
-each pattern once per set of names (a novel's cast changes rarely: the cache keeps the last).
+`{adj}` and `{shade}` (the lexicon's `_about.continuity`). `compiled(language, names)` fills
+them and compiles each pattern once per set of names (a novel's cast changes rarely: the cache
+keeps the last).
 """
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
-_DATA = Path(__file__).with_name("rules.json")
+from infinite_scribe.text.vocabulary import LANGUAGES, lexicon
+
 #: An English name the memory does not know yet: one or two capitalised words.
 _NEW_NAME_EN = r"[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})?"
 
 
 @cache
 def data() -> dict[str, Any]:
-    """The rules file, parsed once per process."""
-    loaded: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
-    return loaded
+    """Each language's rules (`data/<language>.json`, `continuity`), read once per process."""
+    return {language: lexicon(language).continuity for language in LANGUAGES}
 
 
 _HOLE = re.compile(r"\{\w+\}")

@@ -1,0 +1,293 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""What the writer named (issue 69): the people, places, times and things of an idea or a
+feedback, exactly as written, so every stage carries them verbatim and the generator never
+invents a name for a role the writer named.
+
+Chinese: jieba's part-of-speech tags (`nr` people, `ns` places, `t` times) with a few rules
+where the tagger splits a name (韩/j 小川/nr -> 韩小川) or tags an invented one as a verb
+(顾/v 南站/ns -> 顾南); a thing is the noun a measure word opens (一只停在九点的怀表 -> 怀表).
+English: capitalised runs (people, or places after "in"/"on"/"at" and places' own words),
+years, festivals and hours, and the noun phrase a verb takes ("carry a kidney", "buys an ivory
+compass"). A phrase with a verb in it is never a place or a name; a title is no part of a name
+(Captain Hollis Wren); the rival is the one a word marks (nemesis, 宿敌).
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from infinite_scribe.text import segment, vocabulary
+from infinite_scribe.text.named_zh import (
+    KIN,
+    MEASURE,
+    ONLY,
+    OPENS,
+    PEOPLE_WORDS,
+    ZH_TIME,
+    add_place,
+    describes,
+    noun_run,
+    opening_place,
+    zh_name,
+    zh_place,
+    zh_thing,
+)
+
+FESTIVAL = re.compile(
+    rf"\b(?:{vocabulary.alternation('en', 'festivals')}|[A-Z][a-z]+ (?:Festival|Eve|Day))\b"
+    rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
+)
+_EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
+_EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
+_EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
+_EN_AFTER_PLACE = re.compile(
+    rf"\b(?:{vocabulary.alternation('en', 'place_prepositions')})\s+(?:\d{{3,4}}s?\s+|the\s+)?$",
+    re.I,
+)
+_EN_OPENERS = vocabulary.words("en", "run_openers")
+#: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
+#: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
+#: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
+_EN_THING = re.compile(
+    r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
+    r"\b(?!(?:across|towards|besides|unless|was|has|is|his|its|this|as|us|perhaps|always)\b)"
+    r"(?:carry|find|found|hide|keep|hold|smuggle|bury|steal|buy|[a-z]{2,}(?:s|ed))\s+"
+    r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
+    r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|while|which)\b|[,.;]|$)"
+)
+_EN_NOT_THINGS = vocabulary.words("en", "roles") | _EN_PLACE_WORDS
+_EN_BEFORE_THING = re.compile(
+    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
+)
+_EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles")
+_ZH_MARKS = vocabulary.words("zh", "request_foe")
+_EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
+_EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+(?:[A-Z][\w'’-]*\s+)?$")
+_EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
+_ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
+_EN_KIN = re.compile(rf"\b(?:{vocabulary.alternation('en', 'kin')})\s+$")
+
+
+@dataclass(frozen=True)
+class Named:
+    """The writer's named items in the order written; `kin` are people named as family or
+    friends of someone (never the rival)."""
+
+    people: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    times: tuple[str, ...] = ()
+    things: tuple[str, ...] = ()
+    kin: tuple[str, ...] = ()
+    #: People a word marks as the rival ("his nemesis, ...", 宿敌…, "… 是她的对手").
+    rivals: tuple[str, ...] = ()
+    #: A person with the title the writer gave them ("Captain Hollis Wren": the name is
+    #: "Hollis Wren", the title stays with their card).
+    titled: tuple[str, ...] = ()
+
+    def over(self, older: "Named") -> "Named":
+        return Named(*(_unique((*getattr(self, f), *getattr(older, f))) for f in _FIELDS))
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        return _unique((*self.people, *self.places, *self.times, *self.things))
+
+
+_FIELDS = ("people", "places", "times", "things", "kin", "rivals", "titled")
+
+
+def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item for item in items if item))
+
+
+@lru_cache(maxsize=256)
+def read(text: str, chinese: bool) -> Named:
+    """What `text` names (its first 500 characters). Cached: a session's idea is read at
+    every stage and every chapter (a cold 500 characters of Chinese is about 1.7 ms)."""
+    text = " ".join(text.split())[:500]
+    return _read_zh(text) if chinese else _read_en(text)
+
+
+@dataclass
+class _Found:
+    """What a reading found so far, in the order written (lists it appends to)."""
+
+    people: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)
+    things: list[str] = field(default_factory=list)
+    kin: list[str] = field(default_factory=list)
+    titled: list[str] = field(default_factory=list)
+
+
+def _read_zh(text: str) -> Named:
+    pairs = segment.tagged(text)
+    found = _Found(times=[m.group(0) for m in ZH_TIME.finditer(text)])
+    for index in range(len(pairs)):
+        _zh_token(text, pairs, index, found)
+    return _zh_settled(text, found)
+
+
+def _neighbours(pairs: list[tuple[str, str]], index: int) -> tuple[tuple[str, str], str, str]:
+    """The pair after `index`, the word before it and the word two after it."""
+    after = pairs[index + 1] if index + 1 < len(pairs) else ("", "x")
+    before = pairs[index - 1][0] if index else ""
+    later = pairs[index + 2][0] if index + 2 < len(pairs) else ""
+    return after, before, later
+
+
+def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found) -> None:
+    """What the word at `index` names: a person, a place or a time, and a thing it opens."""
+    word, flag = pairs[index]
+    after, before, later = _neighbours(pairs, index)
+    name = zh_name(word, flag, after, before, later)
+    if found.people and name is None and (before + word).startswith(found.people[-1]):
+        return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
+    if name:
+        found.people.append(name)
+        if KIN.search(before):
+            found.kin.append(name)
+    elif _zh_place_at(word, flag, after):
+        add_place(found.places, pairs, index)
+    elif flag == "t" and len(word) >= 2 and word not in text[: text.find(word)].join(found.times):
+        found.times.append(word)
+    thing = _zh_opened_thing(pairs, index, before, after)
+    if thing:
+        found.things.append(thing)
+
+
+def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
+    """A place tagged so (not describing the noun after it), or a noun that reads as one."""
+    tagged = flag == "ns" and not describes(after)
+    return tagged or (flag in ("n", "nr", "nz") and zh_place(word))
+
+
+def _zh_opened_thing(
+    pairs: list[tuple[str, str]], index: int, before: str, after: tuple[str, str]
+) -> str | None:
+    """The thing the word at `index` opens (a measure word, 着, "the only"), or is."""
+    word, flag = pairs[index]
+    if MEASURE.match(word) or (word == "着" and flag == "uz"):
+        return zh_thing(pairs[index + 1 : index + 9])
+    if flag == "n" and (after[0] == "被" or (before in OPENS and after[0] == "是")):
+        return word  # 鹦鹉是……, 账本被……
+    if word in ONLY and after[0] == "的":
+        return noun_run(pairs[index + 2 : index + 5])  # 唯一的调度日志
+    return None
+
+
+def _zh_settled(text: str, found: _Found) -> Named:
+    """The items found, each kind without what another kind holds."""
+    people, places, times, things = found.people, found.places, found.times, found.things
+    opening = opening_place(text)
+    if opening and not any(p in opening for p in places):
+        places.insert(0, opening)
+    places = [p for p in places if not _inside(p, (*people, *times))]
+    times = [t for t in times if not _inside(t, people)]
+    places = [p for p in places if p not in things]
+    things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
+    things = [t for t in things if not _inside(t, people)]
+    rivals = _rivals(text, people, True)
+    return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
+                                tuple(found.kin), rivals)))  # fmt: skip
+
+
+def _inside(item: str, names: tuple[str, ...] | list[str]) -> bool:
+    return any(item in name for name in names)
+
+
+def holders(text: str, given: Named) -> dict[str, str]:
+    """Who each thing is tied to: the last person `text` names before it in its sentence
+    ("Tomas Ferrer ... buys an ivory compass"; 宿敌白三爷却带着一把左轮枪)."""
+    found = {}
+    for thing in given.things:
+        at = text.find(thing)
+        before = re.split(r"[.;!?。；！？]", text[: max(at, 0)])[-1]
+        people = sorted((before.rfind(p), p) for p in given.people if p in before)
+        if at >= 0 and people:
+            found[thing] = people[-1][1]
+    return found
+
+
+def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
+    """The people a word marks as the rival, before the name in its clause ("his nemesis,
+    Commodore Ruth Calloway", 宿敌白三爷, 对手是…冯保) or after it ("Marc Vidal, her old
+    enemy", 马六是白露的对手)."""
+    found = []
+    for person in people:
+        at = text.find(person)
+        before, after = text[: max(at, 0)], text[at + len(person) :]
+        if chinese:
+            clause = re.split(r"[，,。；;！!？?]", before)[-1]
+            marked = any(mark in clause for mark in _ZH_MARKS) or _ZH_MARK_AFTER.match(after)
+        else:
+            marked = _EN_MARK_BEFORE.search(before) or _EN_MARK_AFTER.match(after)
+        if marked:
+            found.append(person)
+    return tuple(found)
+
+
+def _read_en(text: str) -> Named:
+    found = _Found(times=[m.group(0) for m in FESTIVAL.finditer(text)])
+    found.times += [m.group(0) for m in _EN_YEAR.finditer(text)]
+    for match in _EN_RUN.finditer(text):
+        _en_run(text, match, found)
+    # A thing is a noun phrase with its article ("the only logbook"), never an adjective-led
+    # cut of one ("only logbook"); "her logbook" is "logbook".
+    found.things += [_thing(m) for m in _EN_THING.finditer(text) if m.group(2).split()[-1] not in
+                     _EN_NOT_THINGS]  # fmt: skip
+    found.things += [_thing(m) for m in _EN_BEFORE_THING.finditer(text)]
+    people = found.people
+    places = [p for p in found.places if p not in people]
+    rivals = _rivals(text, people, False)
+    return Named(*map(_unique, (tuple(people), tuple(places), tuple(found.times),
+                                tuple(found.things), tuple(found.kin), rivals,
+                                tuple(found.titled))))  # fmt: skip
+
+
+def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
+    """What a capitalised run names: a place, a thing ("the Naval Court") or a person (with
+    the title the writer gave them)."""
+    words = match.group(0).split()
+    while words and words[0].lower() in _EN_OPENERS:
+        words.pop(0)
+    title = []
+    while len(words) > 2 and words[0].lower() in _EN_TITLES:
+        title.append(words.pop(0))  # "Captain Hollis Wren": the name is "Hollis Wren"
+    run = " ".join(words)
+    if not run or any(run in t or t in run for t in found.times if not t[0].isdigit()):
+        return
+    lead = text[: match.start() + match.group(0).find(run)]
+    noun = re.match(r"\s+([a-z]+)", text[match.end() :])
+    if noun and noun.group(1) in _EN_PLACE_WORDS:  # "A Mars colony"
+        found.places.append(f"{run} {noun.group(1)}")
+    elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
+        found.places.append(run)
+    elif re.search(r"\bthe\s+$", lead, re.I):
+        found.things.append(f"the {run}")  # "the Naval Court": a body or a thing, no person
+    elif len(words) >= 2:
+        found.people.append(run)
+        found.titled += [" ".join([*title, run])] if title else []
+        if _EN_KIN.search(lead):
+            found.kin.append(run)
+
+
+def _thing(match: re.Match[str]) -> str:
+    article = match.group(1).strip().lower()
+    return f"{article} {match.group(2)}" if article in ("a", "an", "the") else match.group(2)
+
+
+_ZH_VERB_FLAGS = ("v", "vn", "vd", "p", "d", "r", "c")
+
+
+def plain(phrase: str, chinese: bool, people: tuple[str, ...] = ()) -> bool:
+    """Whether `phrase` can stand as a place or a name: a noun phrase, with no verb, no
+    preposition and no person in it ("指向掌管…的上海" and "the first Tunde Okafor keeps it
+    quiet" cannot)."""
+    if any(person in phrase for person in people):
+        return False
+    if chinese:
+        return not any(flag in _ZH_VERB_FLAGS for _, flag in segment.tagged(phrase[:100]))
+    return not _EN_VERBS.search(phrase)
+
+
+_EN_VERBS = re.compile(rf"\b(?:{vocabulary.alternation('en', 'verbs')})\b", re.I)

@@ -1,0 +1,141 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""What a Chinese text names, word by word (issue 69): a person's name as jieba tags it or
+splits it (韩/j 小川/nr -> 韩小川; 顾/v 南站/ns -> 顾南), a place with the nouns before it, the
+thing a measure word opens (一只停在九点的怀表 -> 怀表), the place an idea opens with. `named`
+walks a text with these."""
+
+import re
+
+from infinite_scribe.text import segment, vocabulary
+
+SURNAMES = frozenset(vocabulary.characters("zh", "surnames"))
+_ZH_ROLES = vocabulary.words("zh", "roles")
+PEOPLE_WORDS = (*_ZH_ROLES, "人")  # 洋孩子, 证人: a person, never a thing
+_ZH_PLACES = vocabulary.words("zh", "places")
+_ZH_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
+_NOT_PLACES = vocabulary.words("zh", "not_places")
+NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
+#: A tagged name ending so is a place (龙井村, 广寒宫); 王铁山 and 赵德海 are people.
+_STRICT_PLACE_ENDS = vocabulary.characters("zh", "strict_place_ends")
+ZH_TIME = re.compile(
+    r"(?:公元前?)?\d{1,4}年(?:代)?"
+    f"|(?:{vocabulary.alternation('zh', 'eras')})[一二三四五六七八九十元]+年"
+    f"|{vocabulary.alternation('zh', 'festivals')}"
+)
+OPENS = ("", "，", "。")
+_ZH_WHEN = f"(?:{ZH_TIME.pattern})[^，,。的]{{0,4}}"
+_ZH_OPENING = re.compile(
+    f"^(?:{_ZH_WHEN}[，,])?(?:{_ZH_WHEN}的|在)(?P<place>[\u4e00-\u9fff]{{2,8}})[，,]"
+)
+#: A measure word that opens a thing (一只, 两封): a number and one of the measures.
+MEASURE = re.compile(f"^[一两几][{''.join(vocabulary.characters('zh', 'thing_measures'))}]$")
+KIN = re.compile(vocabulary.alternation("zh", "kin"))
+
+
+def describes(after: tuple[str, str]) -> bool:
+    """Whether a place right before `after` describes it (日本商人, 日本商会: a nationality or
+    an origin), so is no place of the story (火星殖民地 is one place)."""
+    return after[1] in ("n", "nz", "nt") and not zh_place(after[0])
+
+
+def opening_place(text: str) -> str | None:
+    """The place a Chinese idea or draft opens with (宣统二年的大连, 在大连), whatever the
+    tagger makes of the word (大连 is tagged an adverb), if no verb is in it."""
+    match = _ZH_OPENING.match(text)
+    place = match.group("place") if match else ""
+    verb = any(flag[0] in "vpu" for _, flag in segment.tagged(place))
+    return place if place and not verb else None
+
+
+def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: str) -> str | None:
+    """A person's name: tagged `nr` (not a place, a role or a dictionary word without a
+    surname), or a surname alone before the given name the tagger split off (韩 + 小川;
+    顾 + 南站 where 站上 is a word: 顾南)."""
+    if flag in ("nr", "nrt") and 2 <= len(word) <= 4 and han(word) and word not in _ZH_ROLES:
+        return word if _tagged_name(word, flag) else None
+    if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
+        return None
+    return _split_name(word, after, before, later)
+
+
+def _tagged_name(word: str, flag: str) -> bool:
+    """Whether a word tagged a name is one: no place, and a transliteration (nrt: 佐藤), a
+    surname first, or a word the dictionary does not know."""
+    place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
+    return not place and (flag == "nrt" or word[0] in SURNAMES or not segment.known(word))
+
+
+def _split_name(surname: str, after: tuple[str, str], before: str, later: str) -> str | None:
+    """The surname with the given name the tagger split off after it, if it is one."""
+    given, tag = after
+    if not given or tag in ("v", "p", "x", "uj", "f") or not han(given) or len(given) > 2:
+        return None
+    if before and len(before) == 1 and before in SURNAMES:
+        return None
+    if tag == "ns" and len(given) == 2 and later and segment.known(given[1] + later[0]):
+        return surname + given[0]
+    return surname + given
+
+
+def han(word: str) -> bool:
+    return bool(word) and all("\u3400" <= c <= "\u9fff" for c in word)
+
+
+def add_place(places: list[str], pairs: list[tuple[str, str]], index: int) -> None:
+    """The place at `index` with the plain nouns before it and the proper name before them
+    (金陵 + 女子 + 学院), not another place (月球基地 + 广寒宫: 广寒宫)."""
+    start = index
+    while start and pairs[start - 1][1] == "n" and not zh_place(pairs[start - 1][0]):
+        start -= 1
+    if start < index and start and pairs[start - 1][1] in ("ns", "nr"):
+        start -= 1
+    places.append("".join(word for word, _ in pairs[start : index + 1]))
+
+
+def zh_place(word: str) -> bool:
+    return word in _ZH_PLACES or (
+        len(word) >= 2 and word.endswith(_ZH_PLACE_ENDS) and word not in _NOT_PLACES and han(word)
+    )
+
+
+#: "the only" before a thing: 唯一的调度日志 is a thing, whatever the tagger says of 日志.
+ONLY = vocabulary.words("zh", "only")
+
+
+def noun_run(pairs: list[tuple[str, str]]) -> str:
+    """The nouns a thing is written with (调度/n 日志/ns -> 调度日志)."""
+    run = []
+    for word, flag in pairs:
+        if flag not in ("n", "ns", "nz", "vn", "ng") or not han(word):
+            break
+        run.append(word)
+    return "".join(run)
+
+
+def zh_thing(pairs: list[tuple[str, str]]) -> str | None:
+    """The noun a measure word (or 着) opens: the last noun before the clause goes on that is
+    no person (一个带着怀表的洋孩子: 怀表), with the nouns before it (铜 + 钥匙)."""
+    found = None
+    for index, (word, flag) in enumerate(pairs):
+        if flag == "x" or (found and flag in ("v", "p", "d")):
+            break
+        thing = _zh_noun_at(pairs, index)
+        if thing:
+            found = found if thing.endswith(PEOPLE_WORDS) else thing
+        if flag == "n" and len(word) == 1 and index and pairs[index - 1][1] == "a":
+            found = pairs[index - 1][0] + word  # 旧/a 信/n
+    return found
+
+
+def _zh_noun_at(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """The noun ending a run at `index` (the clause goes on after it), with the plain nouns
+    before it, or None."""
+    word, flag = pairs[index]
+    following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
+    noun = flag in ("n", "nz", "ng") or (flag == "v" and following == "x")
+    if not noun or len(word) < 2 or following not in ("x", "v", "p", "d", "f", "uj"):
+        return None
+    start = index
+    while flag != "v" and start and pairs[start - 1][1] == "n" and han(pairs[start - 1][0]):
+        start -= 1
+    return "".join(w for w, _ in pairs[start : index + 1])
