@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +51,19 @@ async def chapter(provider: Any, log: Path, reply_tokens: int) -> dict[str, Any]
 
     from infinite_scribe.agents.chapter_writer import ModelChapterWriter
     from infinite_scribe.agents.llm.chapter_prompts import prose_messages
+    from infinite_scribe.agents.llm.port import InvalidOutput
 
     given = brief(await genesis_bible("en"), "en", 2, wishes="A storm at sea")
     writer = ModelChapterWriter(provider)
     mark = await asyncio.to_thread(_size, log)
     started = time.monotonic()
-    beats = (await writer.beats(given) + FILL)[:4]
+    beats = FILL
+    # A reply cut at the bench's token limit is still a call the engine made (its time counts).
+    with suppress(InvalidOutput):
+        beats = (await writer.beats(given) + FILL)[:4]
     for index in range(4):
-        await writer.prose(given, beats, index, lambda _: None)
+        with suppress(InvalidOutput):
+            await writer.prose(given, beats, index, lambda _: None)
     wall = time.monotonic() - started
     one_beat = await provider.window.exact(prose_messages(given, beats, 3))
     figures = engine_figures(await asyncio.to_thread(_since, log, mark))
