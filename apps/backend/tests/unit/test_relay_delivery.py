@@ -14,6 +14,7 @@ import pytest
 from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.persistence.relay.members import Share
 from infinite_scribe.relay.broker_probe import BrokerProbe
 from infinite_scribe.relay.delivery import Delivery
 from infinite_scribe.relay.parts import RelayClients, RelayOptions, RelayParts
@@ -180,3 +181,31 @@ async def test_the_same_cluster_after_a_reconnection_keeps_the_acknowledgements(
     rows = _rows(2)
     store = await _deliver(relay, rows)
     assert store.sent == [r.id for r in rows] and not relay.outage
+
+
+class FakeMembers:
+    """The membership row: each heartbeat answers the share it is given."""
+
+    def __init__(self, share: Share) -> None:
+        self.share = share
+        self.beats = 0
+
+    async def heartbeat(self) -> Share:
+        self.beats += 1
+        return self.share
+
+
+async def test_the_relays_gauges_probe_and_heartbeat_are_declared_periodic_jobs() -> None:
+    """Issue 75: the relay writes no loop of its own for its helpers; `runtime.periodic` runs
+    them, each at its interval (the heartbeat four times per member TTL)."""
+    relay = _relay(FakePublisher([]))
+    members = FakeMembers(Share(0, 512, 2))
+    relay._clients = RelayClients(None, None, members)  # type: ignore[arg-type]
+    jobs = {job.name: job for job in relay.periodic_jobs()}
+    assert {name: job.interval for name, job in jobs.items()} == {
+        "relay gauges": 5.0,
+        "broker probe": 1.0,
+        "relay heartbeat": 2.5,
+    }
+    await jobs["relay heartbeat"].job()
+    assert members.beats == 1 and relay.share == Share(0, 512, 2)

@@ -10,7 +10,6 @@ worker's re-drive sweep (WORKER_REDRIVE_AFTER_SECONDS), since their tasks stay u
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from infinite_scribe.embedded.kafka import EmbeddedKafka
 from infinite_scribe.embedded.local_engine import LocalEngine
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
+from infinite_scribe.runtime.periodic import Periodic, run_every
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +76,16 @@ class Supervisor:
         self.interval = interval
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            for child in self.children:
-                if not stop.is_set():
-                    await self._check(child)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+        """The children checked every `interval` (a `runtime.periodic` job) until `stop`."""
+        checks = Periodic(
+            "the embedded services' supervisor", self.interval, lambda: self._all(stop)
+        )
+        await run_every(checks, stop)
+
+    async def _all(self, stop: asyncio.Event) -> None:
+        for child in self.children:
+            if not stop.is_set():  # none restarted once the shut-down began
+                await self._check(child)
 
     async def _check(self, child: Child) -> None:
         clock = asyncio.get_running_loop().time  # the loop's clock: its waits' own (a test's fake)

@@ -7,10 +7,10 @@ broker): a broker of another cluster is reported, and `on_wrong_cluster` stops t
 claiming until the right broker answers again (issue 21)."""
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from infinite_scribe.kafka.admin import admin_client
 from infinite_scribe.kafka.cluster import broker_problem, is_wrong_cluster
@@ -38,23 +38,24 @@ class BrokerProbe:
         self.on_wrong_cluster = on_wrong_cluster
         self.problem: str | None = None
         self.checked_at: float | None = None
+        self._admin: Any = None  # the admin client, made at the first probe
 
     @property
     def reachable(self) -> bool:
         return self.problem is None
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Probe until `stop` is set; each probe runs in a thread (librdkafka blocks)."""
-        admin = admin_client(self.cluster)
-        expected = self.expected_cluster_id
-        while not stop.is_set():
-            problem = await asyncio.to_thread(broker_problem, admin, expected, self.timeout)
-            if problem != self.problem:
-                log = logger.info if problem is None else logger.warning
-                log("broker probe: %s", problem or "broker answers again")
-            if is_wrong_cluster(problem) and self.on_wrong_cluster is not None:
-                self.on_wrong_cluster()
-            self.problem = problem
-            self.checked_at = time.monotonic()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+    async def probe(self) -> None:
+        """One probe, in a thread (librdkafka blocks): the relay runs it every `interval`
+        (a `runtime.periodic` job)."""
+        if self._admin is None:
+            self._admin = admin_client(self.cluster)
+        problem = await asyncio.to_thread(
+            broker_problem, self._admin, self.expected_cluster_id, self.timeout
+        )
+        if problem != self.problem:
+            log = logger.info if problem is None else logger.warning
+            log("broker probe: %s", problem or "broker answers again")
+        if is_wrong_cluster(problem) and self.on_wrong_cluster is not None:
+            self.on_wrong_cluster()
+        self.problem = problem
+        self.checked_at = time.monotonic()

@@ -1,8 +1,6 @@
 """The relay's /health answer and its gauges (outbox backlog, oldest PENDING age, the logical
 outbox slot's lag)."""
 
-import asyncio
-import contextlib
 from typing import Protocol
 
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
@@ -57,14 +55,16 @@ async def relay_health(relay: Observed) -> tuple[bool, dict[str, object]]:
     return healthy, details
 
 
-async def refresh_gauges(store: OutboxStore, metrics: RelayMetrics, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(*DATABASE_ERRORS):
-            counts = await store.counts()
-            for status in ("PENDING", "FAILED"):
-                metrics.backlog.labels(status).set(counts.get(status, 0))
-            metrics.oldest_pending_age.set(await store.oldest_pending_age())
-            logical = await outbox_slot.status(store.pool)
-            metrics.slot_lag.set(logical.lag_bytes if logical.slot_exists else 0)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 5)
+async def refresh_gauges(store: OutboxStore, metrics: RelayMetrics) -> None:
+    """The backlog, the oldest pending row's age and the slot's lag, once (the relay runs it
+    every GAUGES_SECONDS, a `runtime.periodic` job)."""
+    counts = await store.counts()
+    for status in ("PENDING", "FAILED"):
+        metrics.backlog.labels(status).set(counts.get(status, 0))
+    metrics.oldest_pending_age.set(await store.oldest_pending_age())
+    logical = await outbox_slot.status(store.pool)
+    metrics.slot_lag.set(logical.lag_bytes if logical.slot_exists else 0)
+
+
+#: How often the relay's gauges are refreshed.
+GAUGES_SECONDS = 5.0

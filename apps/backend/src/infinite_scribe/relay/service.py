@@ -1,7 +1,7 @@
 """The relay process: one `runtime.Worker` that runs the delivery loop (relay/delivery.py) over
 its two sources, the outbox table (relay/table_source.py) and the replication slot
 (relay/slot_source.py), and owns what they share: the broker outage flag, the counters, the
-share of the key space, the helpers (NOTIFY listener, gauges, broker probe, heartbeat).
+share of the key space, the NOTIFY listener and its periodic jobs (gauges, broker probe, heartbeat).
 """
 
 import asyncio
@@ -22,13 +22,14 @@ from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.relay.members import Share
 from infinite_scribe.persistence.relay.store import WHOLE, OutboxStore
 from infinite_scribe.relay.delivery import Delivery, RelayStats
-from infinite_scribe.relay.health import refresh_gauges, relay_health
+from infinite_scribe.relay.health import GAUGES_SECONDS, refresh_gauges, relay_health
 from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.parts import RelayClients, RelayParts
 from infinite_scribe.relay.shares import keep_share
 from infinite_scribe.relay.slot_source import SlotBatch, SlotSource
 from infinite_scribe.relay.table_source import TableSource
 from infinite_scribe.relay.wakeup import listen_forever
+from infinite_scribe.runtime.periodic import Periodic, run_periodic
 from infinite_scribe.runtime.worker import RuntimeOptions, run_worker
 
 logger = logging.getLogger(__name__)
@@ -92,9 +93,23 @@ class Relay:
     async def health(self) -> tuple[bool, dict[str, object]]:
         return await relay_health(self)
 
-    async def _keep_share(self, stop: asyncio.Event) -> None:
+    def periodic_jobs(self) -> list[Periodic]:
+        """The relay's own periodic jobs (declared, run by `runtime.periodic`): the gauges, the
+        broker probe and the heartbeat that keeps its share of the keys."""
         assert self._clients is not None
-        await keep_share(self._clients.members, self.options.member_ttl_seconds, stop, self)
+        members = self._clients.members
+        probe = self.broker_probe
+        return [
+            Periodic(
+                "relay gauges", GAUGES_SECONDS, lambda: refresh_gauges(self.store, self.metrics)
+            ),
+            Periodic("broker probe", probe.interval, probe.probe),
+            Periodic(
+                "relay heartbeat",
+                self.options.member_ttl_seconds / 4,
+                lambda: keep_share(members, self),
+            ),
+        ]
 
     def broker_up(self) -> None:
         """The broker answers again (the table loop asked it): both loops resume."""
@@ -155,9 +170,7 @@ class Relay:
             asyncio.create_task(
                 listen_forever(opts.database_url, table.wake, stop, opts.poll_interval)
             ),
-            asyncio.create_task(refresh_gauges(self.store, self.metrics, stop)),
-            asyncio.create_task(self.broker_probe.run(stop)),
-            asyncio.create_task(self._keep_share(stop)),
+            asyncio.create_task(run_periodic(self.periodic_jobs(), stop)),
         ]
         logger.info("relay %s started", self.relay_id)
         if opts.cluster_id is not None:

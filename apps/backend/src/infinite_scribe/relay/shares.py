@@ -1,11 +1,8 @@
 """A relay's heartbeat, and the share of the key space it claims from first (issue 26)."""
 
-import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
-from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.relay.members import RelayMembers, Share
 
 logger = logging.getLogger(__name__)
@@ -16,23 +13,18 @@ class HasShare(Protocol):
     share: Share
 
 
-async def keep_share(
-    members: RelayMembers, ttl_seconds: float, stop: asyncio.Event, relay: HasShare
-) -> None:
-    """Heartbeat four times per member TTL and keep `relay.share` current. While the database
-    does not answer the last share stays: at worst two relays claim from the same buckets for a
-    while, which the claim's lease makes safe."""
-    while not stop.is_set():
-        with contextlib.suppress(*DATABASE_ERRORS):
-            share = await members.heartbeat()
-            if share != relay.share:
-                logger.info(
-                    "relay %s claims key buckets %d-%d first (%d relays)",
-                    relay.relay_id,
-                    share.low,
-                    share.high - 1,
-                    share.members,
-                )
-            relay.share = share
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), ttl_seconds / 4)
+async def keep_share(members: RelayMembers, relay: HasShare) -> None:
+    """One heartbeat, keeping `relay.share` current (the relay runs it four times per member
+    TTL, a `runtime.periodic` job). While the database does not answer the last share stays:
+    at worst two relays claim from the same buckets for a while, which the claim's lease makes
+    safe."""
+    share = await members.heartbeat()
+    if share != relay.share:
+        logger.info(
+            "relay %s claims key buckets %d-%d first (%d relays)",
+            relay.relay_id,
+            share.low,
+            share.high - 1,
+            share.members,
+        )
+    relay.share = share

@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 from pydantic import ConfigDict
 
+from infinite_scribe.agents.llm.offline.words import WRITER
 from infinite_scribe.text import vocabulary
-
-#: The package whose `data/<language>.json` holds the writer's words.
-WRITER = __package__ or "infinite_scribe.agents.llm.offline"
 
 #: Atmospheres: the default, and the tones a writer's style or feedback can ask for.
 MOODS = ("plain", "dark", "tense", "warm")

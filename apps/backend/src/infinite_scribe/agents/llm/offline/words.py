@@ -12,8 +12,7 @@ from pydantic import ConfigDict
 
 from infinite_scribe.text import vocabulary
 
-#: The package whose `data/<language>.json` holds the writer's words.
-WRITER = __package__ or "infinite_scribe.agents.llm.offline"
+WRITER = __package__ or "infinite_scribe.agents.llm.offline"  # its data/<language>.json
 
 
 @dataclass(frozen=True)
