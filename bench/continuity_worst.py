@@ -20,11 +20,12 @@ import json
 import random
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infinite_scribe.domain import passages
+from infinite_scribe.domain import continuity, passages
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.text.reader import Known, read_chapter
 
@@ -77,7 +78,18 @@ def shapes() -> dict[str, str]:
         "run_ellipsis_20000": "…" * 20_000,
         "shuffled_blocks": blocks(),
         "prose_60000": prose(60_000),
+        # Issue 79 P6: 52-character blocks (just over a passage) shuffled: ~1,000 repeats.
+        "shuffled_52_blocks_30000": blocks52(30_000),
     }
+
+
+def blocks52(size: int, seed: int = 7) -> str:
+    pick = random.Random(seed)
+    parts = [prose(52, n) for n in range(40)]
+    lines: list[str] = []
+    while sum(len(line) + 1 for line in lines) < size:
+        lines.append(pick.choice(parts))
+    return "\n".join(lines)
 
 
 def whole_check(text: str) -> float:
@@ -123,6 +135,11 @@ def main() -> None:
         lambda: read_chapter("en", finally_said, Known({"Mara": "Mara"}, [], threads))
     )
     figures["reader:zh_run_59000"] = timed(lambda: read_chapter("zh", "哈" * 59_000, known))
+    chapter, other = blocks52(30_000), blocks52(30_000, seed=8)
+    repeats = [(p, 1, "e") for p in passages.shared(chapter, other, False)]
+    figures["findings:shuffled_52_blocks_30000"] = timed(
+        lambda: continuity.repeated(uuid.uuid4(), (2, "e2"), repeats, chapter)
+    )
     print(json.dumps(figures))
 
 

@@ -35,6 +35,7 @@ async def test_create_session_and_read_state(http: httpx.AsyncClient) -> None:
         "trashed": False,
         "trashed_at": None,
         "branched_from": None,
+        "codex": None,  # read from the idea with the first proposal (issue 76)
     }
     assert (await http.post(BASE)).status_code == 201  # the body is optional
 

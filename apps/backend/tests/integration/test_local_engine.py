@@ -7,13 +7,15 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from infinite_scribe.embedded.local_engine import EngineFailed, LocalEngine, LocalModel
-from infinite_scribe.embedded.net import port_open
+from infinite_scribe.embedded.net import free_port, port_open
 from infinite_scribe.embedded.supervisor import Supervisor, engine_child
 from tests.support.local_engine import model_or_skip, requires_engine, running_engine
 
@@ -72,3 +74,31 @@ def test_an_engine_that_cannot_start_says_where_its_log_is(tmp_path: Path) -> No
     with pytest.raises(EngineFailed, match=r"exited with .*engine\.log"):
         engine.start(timeout=60)
     assert not engine.alive and not port_open("127.0.0.1", engine.port)
+
+
+def test_port_and_host_in_the_environment_move_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 79 Q4: llama.cpp's server reads PORT and HOST from the environment over its
+    arguments; `make run PORT=8001` with a local model moved the engine off its port (`up` gave
+    up after 60 s) and HOST=0.0.0.0 would have put it, keyless, on every interface."""
+    elsewhere = free_port()
+    monkeypatch.setenv("PORT", str(elsewhere))
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    with running_engine(tmp_path) as engine:
+        assert _models(engine) == ["smollm2"]
+        assert not port_open("127.0.0.1", elsewhere), "the engine listens on $PORT"
+        outside = _outside_address()
+        if outside is not None:
+            assert not port_open(outside, engine.port), "the engine listens beyond loopback"
+
+
+def _outside_address() -> str | None:
+    """An address of this machine that is not loopback (None: it has none)."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: the route picks the address
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if address.startswith("127.") or address == "0.0.0.0" else address

@@ -232,7 +232,7 @@ async def test_streamed_text_reaches_the_draft_callback_as_it_grows(llm: FakeLLM
     llm.default = Reply.streamed(0.05, 0.2)
     provider = provider_for(llm, retries=0)
     drafts: list[str] = []
-    proposal = await provider.generate(request(), draft=drafts.append)
+    proposal = await provider.generate(request(), draft=lambda text: drafts.append(text()))
     await provider.aclose()
     assert len(drafts) >= 5  # the fake server streams 10 chunks
     assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(drafts))

@@ -168,6 +168,7 @@ class NotedInbox(InboxPart):
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         return [
+            super().ctes(p)[0],  # the key's claim (issue 79 Q3), as it is
             (
                 "inbox",
                 "INSERT INTO command_inbox (id, session_id, error_message, user_id, command_type, "
@@ -176,7 +177,7 @@ class NotedInbox(InboxPart):
                 f"{p('user_id')}::uuid, {p('command_type')}::text, {p('idempotency_key')}::text, "
                 f"{p('id')}::uuid, {p('payload')}::jsonb, {p('status')}::command_status, "
                 f"{p('request_fingerprint')}::text) RETURNING 1",
-            )
+            ),
         ]
 
     def values(self) -> Mapping[str, Any]:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import asyncpg
 
-from infinite_scribe.agents.generation import generation_request
+from infinite_scribe.agents.generation import generation_request, with_codex
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.application.agent_work import AgentWork
 from infinite_scribe.persistence.event_store import envelope_of
@@ -30,6 +30,7 @@ async def answer_request(
         work = AgentWork(uow, PostgresTaskQueries(pool, topic), "test-agent", "agent")
         job = await work.begin(request)
         assert job is not None, "the request's task is not open"
+        job = await with_codex(job)  # the codex read from the idea, as the worker reads it
         assert await work.propose(job, result, provider="test")
     finally:
         await uow.close()
@@ -49,6 +50,7 @@ async def offline_answer(pool: asyncpg.Pool, topic: str, command_id: UUID) -> di
         work = AgentWork(uow, PostgresTaskQueries(pool, topic), "test-agent", "agent")
         job = await work.begin(request)
         assert job is not None, "the request's task is not open"
+        job = await with_codex(job)  # the codex read from the idea, as the worker reads it
         proposal = (await provider.generate(generation_request(job))).model_dump(mode="json")
         reported = {"model": provider.model, "prompt_version": provider.prompt_version}
         assert await work.propose(job, proposal, provider.name, reported | {"attempts": 1})

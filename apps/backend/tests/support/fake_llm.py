@@ -28,7 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 from uuid import NAMESPACE_URL, uuid5
@@ -71,6 +71,8 @@ class Reply:
     refusal: str | None = None
     #: A streamed reply's chunks are spread over this long (after `delay`).
     stream_seconds: float = 0.0
+    #: A streamed reply in chunks of this many characters (None: STREAM_CHUNKS chunks).
+    chunk_size: int | None = None
 
     @classmethod
     def valid(cls, delay: float = 0.0) -> "Reply":
@@ -89,6 +91,22 @@ class Reply:
     def rate_limited(cls, retry_after_ms: int = 20) -> "Reply":
         # retry-after-ms keeps the SDK's wait short; it also reads `retry-after` in seconds.
         return cls.error(429, {"retry-after-ms": str(retry_after_ms)})
+
+    @classmethod
+    def rate_limited_for(cls, seconds: int) -> "Reply":
+        """A 429 whose `Retry-After` is in seconds (a quota error's hour: 3600)."""
+        return cls.error(429, {"Retry-After": str(seconds)})
+
+    @classmethod
+    def flood(cls, size: int = 10 * 1024 * 1024, chunk: int = 1024) -> "Reply":
+        """`size` characters of text streamed in `chunk`-character chunks, whatever
+        `max_tokens` the request asked for (a server that ignores it)."""
+        return cls(content="lorem ipsum " * (size // 12), chunk_size=chunk)
+
+    @classmethod
+    def hanging(cls) -> "Reply":
+        """A completion that never answers (the client's timeout ends it)."""
+        return cls(delay=3600.0)
 
     @classmethod
     def streamed(cls, delay: float, seconds: float) -> "Reply":
@@ -155,6 +173,8 @@ class FakeLLMServer:
         #: The last prompt streamed: a hosted server's prefix cache reports the next prompt's
         #: characters it shares as `usage.prompt_tokens_details.cached_tokens` (issue 77).
         self._cached_prompt = ""
+        #: Bytes each streamed reply wrote (when it ended, completed or abandoned).
+        self.stream_bytes: list[int] = []
         self.in_flight = 0
         self.peak_in_flight = 0
         #: What `GET /v1/models` reports as the model's window (llama.cpp's `meta.n_ctx_train`).
@@ -162,6 +182,8 @@ class FakeLLMServer:
         #: Whether `POST /extras/tokenize/count` answers (llama-cpp-python's tokenizer): a token
         #: per TOKEN_CHARACTERS characters.
         self.tokenizer = False
+        #: Seconds `GET /v1/models` takes (a busy engine that serves one request at a time).
+        self.models_delay = 0.0
         #: Texts the tokenizer was asked to count.
         self.tokenized: list[str] = []
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -247,6 +269,8 @@ class FakeLLMServer:
 
     async def _models(self, request: web.Request) -> web.StreamResponse:
         """The models the server has, as the protocol lists them (`GET /v1/models`)."""
+        if self.models_delay:
+            await asyncio.sleep(self.models_delay)
         model: dict[str, Any] = {"id": self.MODEL, "object": "model"}
         if self.context_length is not None:
             model["meta"] = {"n_ctx_train": self.context_length}
@@ -291,7 +315,7 @@ class FakeLLMServer:
             if reply.stream_seconds:  # the same reply, not streamed, comes when it is complete
                 await asyncio.sleep(reply.stream_seconds)
             return web.json_response(_completion(seen.body, content, reply), headers=reply.headers)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, ConnectionResetError):  # the client closed it
             with self._lock:
                 self.abandoned += 1
             raise
@@ -306,14 +330,35 @@ class FakeLLMServer:
             headers={"Content-Type": "text/event-stream", **dict(reply.headers)}
         )
         await response.prepare(request)
-        pieces = _pieces(content, STREAM_CHUNKS)
+        sent = 0
+        try:
+            sent = await self._stream_pieces(response, seen, content, reply)
+        finally:
+            with self._lock:
+                self.stream_bytes.append(sent)
+        return response
+
+    async def _stream_pieces(
+        self, response: web.StreamResponse, seen: SeenRequest, content: str, reply: Reply
+    ) -> int:
+        """Write the reply's chunks, its end and `[DONE]`; the bytes written."""
+        if reply.chunk_size is not None:
+            pieces = [
+                content[start : start + reply.chunk_size]
+                for start in range(0, len(content), reply.chunk_size)
+            ]
+        else:
+            pieces = _pieces(content, STREAM_CHUNKS)
+        sent = 0
         for number, piece in enumerate(pieces):
             delta: dict[str, Any] = {"content": piece}
             if number == 0:
                 delta["role"] = "assistant"
                 with self._lock:
                     self.first_tokens.append((seen.prompt, time.time()))
-            await response.write(_chunk(seen.body, delta, None))
+            data = _chunk(seen.body, delta, None)
+            await response.write(data)
+            sent += len(data)
             if reply.stream_seconds and number < len(pieces) - 1:
                 await asyncio.sleep(reply.stream_seconds / (len(pieces) - 1))
         final: dict[str, Any] = {"refusal": reply.refusal} if reply.refusal else {}
@@ -332,7 +377,30 @@ class FakeLLMServer:
             )
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
-        return response
+        return sent
+
+
+class RoutedLLM(FakeLLMServer):
+    """The fake LLM server, answering requests whose prompt contains a marker with that
+    marker's reply (so sessions can fail differently at the same time); the rest as usual."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.routes: dict[str, Reply] = {}
+
+    def hits(self, marker: str) -> int:
+        return sum(marker in seen.prompt for seen in self.requests)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        seen = SeenRequest(request.path, dict(request.headers), body)
+        reply = next((r for m, r in dict(self.routes).items() if m in seen.prompt), None)
+        if reply is None:
+            return await super()._handle(request)  # the body is cached: read again is fine
+        with self._lock:
+            self._seen.append(seen)
+            self.arrivals.append(time.time())
+        return await self._respond(request, seen, replace(reply, content=reply.content or ""))
 
 
 def _outline_batch(seen: SeenRequest) -> str | None:

@@ -13,6 +13,7 @@ import pytest
 from infinite_scribe.agents.llm.chapter_prompts import beats_messages, prose_messages
 from infinite_scribe.agents.llm.prompts import prompt_version
 from infinite_scribe.domain.chapter_brief import chapter_outline
+from infinite_scribe.domain.codex import Codex, CodexEntry
 from infinite_scribe.domain.novel import NovelBible
 from tests.support.chapters import brief, genesis_bible, people, places
 
@@ -92,3 +93,12 @@ def test_the_writers_text_is_data_never_template(bibles: dict[str, NovelBible]) 
     user = beats_messages(given)[1]["content"]
     assert {"wishes": odd} in _json_blocks(user)
     assert prompt_version().startswith("prompts-")  # the chapter templates are versioned too
+
+
+def test_every_chapter_prompt_names_the_codex_first(bibles: dict[str, NovelBible]) -> None:
+    codex = Codex((CodexEntry("person", "Effie Reid", "hero"),)).as_json()
+    given = replace(brief(bibles["en"], "en", 2), codex=codex)
+    for messages in (beats_messages(given), prose_messages(given, ["a", "b"], 1)):
+        user = messages[1]["content"]
+        assert user.startswith("## The writer's codex: fixed") and '"Effie Reid"' in user
+    assert not beats_messages(brief(bibles["en"], "en", 2))[1]["content"].startswith("## The w")

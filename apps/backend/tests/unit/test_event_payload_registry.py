@@ -7,10 +7,12 @@ from uuid import uuid4
 
 import pytest
 
+from infinite_scribe.domain.codex import Codex, CodexEntry
 from infinite_scribe.domain.commands import (
     AbandonSession,
     CommandIds,
     ConfirmStage,
+    EditCodex,
     RequestConceptGeneration,
     RequestStageGeneration,
     RollbackToVersion,
@@ -53,6 +55,21 @@ def _emitted() -> list[tuple[str, dict[str, Any]]]:
         ),
         (state, AbandonSession(reason="done")),
         (state, RollbackToVersion(event_id=TARGET.event_id).resolved(TARGET)),
+        (
+            replace(state, codex=Codex((CodexEntry("person", "Ann", "hero"),)).as_json()),
+            EditCodex.model_validate({"edits": [{"op": "rename", "name": "Ann", "to": "Eve"}]}),
+        ),
+        (
+            replace(
+                state,
+                current_stage=GenesisStage.CHARACTERS,
+                codex=Codex((CodexEntry("person", "Ann", "hero"),)).as_json(),
+            ),
+            ConfirmStage(
+                stage=GenesisStage.CHARACTERS,
+                data={"characters": [{"name": "Bo", "role": "mentor"}]},
+            ),
+        ),
     ]
     for current, command in commands:
         events += [(d.event_type, d.payload) for d in decide(current, command, ids)]
@@ -66,7 +83,7 @@ EMITTED = _emitted()
 def test_every_decided_event_type_is_registered() -> None:
     registered = {event_type for event_type, _ in EVENT_PAYLOADS}
     assert {event_type for event_type, _ in EMITTED} <= registered
-    assert len({event_type for event_type, _ in EMITTED}) == 9
+    assert len({event_type for event_type, _ in EMITTED}) == 10
 
 
 @pytest.mark.parametrize(("event_type", "payload"), EMITTED, ids=[e for e, _ in EMITTED])

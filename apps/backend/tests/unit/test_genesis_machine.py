@@ -43,6 +43,7 @@ def command_for(command_type: str, stage: GenesisStage) -> CommandPayload:
         "RollbackToVersion": {"event_id": str(TARGET.event_id)},
         "CancelGeneration": {"reason": "not this one"},
         "RegenerateProposal": {"event_id": str(uuid4()), "model": "offline"},
+        "EditCodex": {"edits": [{"op": "add", "kind": "place", "name": "Leith"}]},
     }
     command = PAYLOAD_MODELS[command_type].model_validate(payloads[command_type])
     if isinstance(command, RegenerateProposal):  # a proposal of the current stage, recorded
@@ -93,6 +94,8 @@ def allowed(
         return pending is not None
     if command_type == "RegenerateProposal":  # issue 55: a proposal of the stage, again
         return stage is not GenesisStage.FINISHED and not busy
+    if command_type == "EditCodex":  # issue 76: whenever no generation is running
+        return pending is None
     return True  # AbandonSession
 
 
@@ -115,6 +118,7 @@ def test_every_command_in_every_state(
         pending_command_type=pending,
         last_result=result,
         version=3,
+        codex={"language": "en", "entries": [{"kind": "person", "name": "Ann", "role": "hero"}]},
     )
     command = command_for(command_type, stage)
     if not allowed(command_type, stage, status, pending, result):
@@ -148,6 +152,10 @@ def test_every_command_in_every_state(
         assert event.payload["command_type"] == pending
         assert after.pending_command_type is None and after.last_result == state.last_result
         assert (after.status, after.current_stage) == (state.status, state.current_stage)
+    elif command_type == "EditCodex":
+        # The codex alone changes (a rename would rename its name everywhere).
+        assert after.codex["entries"][-1]["name"] == "Leith"
+        assert replace(after, codex=state.codex, version=state.version) == state
     else:
         assert after.status is GenesisStatus.ABANDONED
 

@@ -1,6 +1,7 @@
 """Prompt files and their rendering; the proposal schemas sent for structured output."""
 
 import json
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
@@ -8,6 +9,7 @@ import pytest
 
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.prompts import PROMPT_STAGES, load_template, render
+from infinite_scribe.domain.codex import Codex, CodexEntry
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS, response_schema
 from infinite_scribe.settings.settings import ConfigurationError, load_settings
 from shared_types.enums import GenesisStage
@@ -95,3 +97,22 @@ def test_response_schemas_are_strict(stage: GenesisStage) -> None:
 def test_llm_settings_are_validated(overrides: dict[str, object], problem: str) -> None:
     with pytest.raises(ConfigurationError, match=problem):
         load_settings(**overrides)
+
+
+def test_the_codex_goes_first_as_fixed_text_and_the_request_last() -> None:
+    codex = Codex(
+        (CodexEntry("person", "Isobel Reid", "hero", ("apprentice",), "edit", "e1"),),
+        renames={"Ann": "Isobel Reid"},
+    ).as_json()
+    request = GenerationRequest(
+        session_id=uuid4(), stage=GenesisStage.CHARACTERS, codex=codex, feedback="darker"
+    )
+    user = render(request).user
+    assert user.startswith("## The writer's codex: fixed")
+    assert user.index('"Isobel Reid"') < user.index("# Stage: characters")
+    assert '"hero"' in user and '"apprentice"' in user
+    assert "e1" not in user and '"edit"' not in user  # bookkeeping stays out: stable text
+    other = render(replace(request, feedback="lighter", stage=GenesisStage.WORLDVIEW)).user
+    prefix = user[: user.index("# Stage")]
+    assert other.startswith(prefix)  # the same first text across a session's calls
+    assert not render(replace(request, codex={})).user.startswith("## The writer's codex")

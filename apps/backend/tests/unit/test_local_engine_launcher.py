@@ -88,3 +88,35 @@ def test_without_llama_cpp_the_engine_refuses_to_spawn(
     with pytest.raises(EngineUnavailable, match="make model"):
         engine.spawn()
     engine.stop()  # nothing started: nothing to stop, no error
+
+
+def test_the_engines_environment_holds_none_of_its_settings_and_its_own_host_and_port(
+    tmp_path: Path,
+) -> None:
+    """Issue 79 Q4: the engine's server reads PORT and HOST over its arguments (and its other
+    settings, any case, where no argument names them)."""
+    engine = LocalEngine(LocalModel("m", gguf(tmp_path / "m.gguf"), 512), tmp_path / "log")
+    parent = {
+        "PORT": "8001",
+        "HOST": "0.0.0.0",
+        "host": "0.0.0.0",
+        "Api_Key": "secret",
+        "CONFIG_FILE": "/tmp/x.json",
+        "N_CTX": "99",
+        "PATH": "/usr/bin",
+        "LLM_BASE_URL": "http://x",
+    }
+    env = engine.environment(parent)
+    assert env == {
+        "PATH": "/usr/bin",
+        "LLM_BASE_URL": "http://x",
+        "HOST": "127.0.0.1",
+        "PORT": str(engine.port),
+    }
+
+
+def test_the_engines_variables_are_the_installed_servers_settings() -> None:
+    """ENGINE_VARIABLES names every setting the installed server reads (skipped without it)."""
+    settings = pytest.importorskip("llama_cpp.server.settings")
+    read = {*settings.Settings.model_fields, *settings.ConfigFileSettings.model_fields}
+    assert read | {"config_file"} <= local_engine.ENGINE_VARIABLES

@@ -127,12 +127,12 @@ def test_commands_beside_up_find_its_engine(tmp_path: Path) -> None:
 
 def test_health_names_the_model_and_the_engines_outage() -> None:
     served = ModelHealth(URL, model="qwen")
-    assert served._named(ModelStatus(True, "ok")).detail == "ok (qwen, the model server)"
+    assert served._read(ModelStatus(True, "ok")).detail == "ok (qwen, the model server)"
     down = ModelStatus(False, "the model server at 127.0.0.1:1 cannot be reached")
-    assert served._named(down) == down
+    assert served._read(down) == down
     engine = ModelHealth(URL, model="smollm2", local=True)
-    assert engine._named(ModelStatus(True, "ok")).detail == "ok (smollm2, the local engine)"
-    said = engine._named(down).detail
+    assert engine._read(ModelStatus(True, "ok")).detail == "ok (smollm2, the local engine)"
+    said = engine._read(down).detail
     assert said.startswith("the local engine serving smollm2 is down: the model server at")
     assert "`scribe up` restarts it" in said
 

@@ -55,6 +55,9 @@ class StageConfirmed(EventPayload):
     confirmation: Literal["as_proposed", "choice", "edited"] | None = None
     #: The paths that differ from the chosen option (or the proposal), e.g. `characters[0].name`.
     edited: list[str] = Field(default_factory=list)
+    #: The writer's codex after the stage added what it newly named (its cast, its locations;
+    #: issue 76); absent when it added nothing.
+    codex: dict[str, Any] | None = None
 
 
 class SessionFinished(EventPayload):
@@ -76,6 +79,8 @@ class SessionRolledBack(EventPayload):
     confirmed_by: dict[str, str] = Field(default_factory=dict)
     from_stage: GenesisStage
     from_status: str
+    #: The writer's codex as it was at that version (issue 76; absent in older events).
+    codex: dict[str, Any] = Field(default_factory=dict)
 
 
 class SessionBranched(SessionRolledBack):
@@ -85,6 +90,20 @@ class SessionBranched(SessionRolledBack):
     user_id: UUID
     branched_from: dict[str, Any]
     initial_user_input: dict[str, Any] = Field(default_factory=dict)
+
+
+class CodexUpdated(EventPayload):
+    """The writer's codex corrected by the writer's `EditCodex` (issue 76): its `edits` and
+    the `renames` it made everywhere in the confirmed stages and the proposal. (The codex read
+    from the idea is in the first proposal's event; a confirmed stage's in its event.)"""
+
+    source: Literal["edit"]
+    #: The whole codex after the change (`Codex.as_json()`: language, entries, not_names).
+    codex: dict[str, Any]
+    stage: GenesisStage | None = None
+    edits: list[dict[str, Any]] = Field(default_factory=list)
+    #: Old name -> new name, renamed in every confirmed stage and the current proposal.
+    renames: dict[str, str] = Field(default_factory=dict)
 
 
 class SessionAbandoned(EventPayload):
@@ -104,6 +123,8 @@ class ProposalMade(EventPayload):
     #: Where it came from (issue 37): provider, model, prompt_version, inputs (event ids the
     #: prompt used), tokens_in, tokens_out, latency_ms, attempts.
     provenance: dict[str, Any] | None = None
+    #: The writer's codex read from the idea (issue 76): on the session's first proposal only.
+    codex: dict[str, Any] | None = None
 
 
 class GenerationFailed(EventPayload):
@@ -188,6 +209,7 @@ EVENT_PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     ("Genesis.Session.StageConfirmed", 1): StageConfirmed,
     ("Genesis.Session.Finished", 1): SessionFinished,
     ("Genesis.Session.Abandoned", 1): SessionAbandoned,
+    ("Genesis.Session.CodexUpdated", 1): CodexUpdated,
     ("Genesis.Session.RolledBack", 1): SessionRolledBack,
     ("Genesis.Session.Branched", 1): SessionBranched,
     ("Genesis.Session.Concept.Proposed", 1): ProposalMade,

@@ -2,7 +2,9 @@
 the request a delivery carries (`received`), call the model with the one retry rule
 (`attempted`: a retryable `GenerationError` — an outage, a timeout, a rate limit — is tried
 again after `backoff * 2**(n-1)` seconds up to `attempts` calls in all; anything else, or the
-last failure, is `GaveUp`; other exceptions, a cancellation, pass), and give up (`give_up`)."""
+last failure, is `GaveUp`; other exceptions, a cancellation, pass), and give up (`give_up`).
+A retry is told (`tell`: the task's message, issue 79) which attempt it is and why the last
+failed: "attempt 2 of 3: the model did not answer in 60 s"."""
 
 import asyncio
 import logging
@@ -49,6 +51,7 @@ async def attempted(
     backoff_seconds: float,
     metrics: AgentMetrics,
     what: str,
+    tell: Callable[[str], None] | None = None,
 ) -> Attempted[T]:
     """`call()` until it answers, a failure is not retryable, or `attempts` calls were made."""
     if attempts < 1:
@@ -65,6 +68,8 @@ async def attempted(
             metrics.retries.inc()
             await asyncio.sleep(backoff_seconds * 2 ** (attempt - 1))
             attempt += 1
+            if tell is not None:
+                tell(f"attempt {attempt} of {attempts}: {error.message}")
 
 
 async def give_up(

@@ -17,7 +17,7 @@ from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.offline.chapters import open_notes, plan_beats, write_beat
 from infinite_scribe.agents.llm.offline.generator import offline_work
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
-from infinite_scribe.agents.llm.port import DraftCallback, InvalidOutput, LLMProvider
+from infinite_scribe.agents.llm.port import DraftCallback, InvalidOutput, LLMProvider, prefix_of
 from infinite_scribe.agents.llm.replies import MAX_BEATS, beats_reply
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 
@@ -69,7 +69,7 @@ class OfflineChapterWriter:
         size = max(-(-len(text) // _PIECES), 1)
         pause = self.seconds / max(len(beats), 1) / _PIECES
         for end in range(size, len(text) + size, size):
-            draft(text[:end])
+            draft(prefix_of(text, end))
             if pause > 0:
                 await asyncio.sleep(pause)
         return text

@@ -14,13 +14,14 @@ import asyncio
 import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.cancellation import Cancelled, unless_cancelled
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.generation import Streaming
-from infinite_scribe.agents.llm.port import InvalidOutput, Usage, metering
+from infinite_scribe.agents.llm.port import DraftText, InvalidOutput, Usage, after, metering
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
@@ -65,12 +66,17 @@ class ChapterHandler:
                     self.metrics.skipped.inc()
                     return
                 started = time.monotonic()
-                with self.streaming.working(job.task), metering() as usage:
-                    await self._attempts(delivery, job, usage, cancelled)
+                with self.streaming.working(job.task) as tell, metering() as usage:
+                    await self._attempts(delivery, job, usage, tell, cancelled)
             self.metrics.duration.observe(time.monotonic() - started)
 
     async def _attempts(
-        self, delivery: Delivery, job: ChapterJob, usage: Usage, cancelled: asyncio.Event
+        self,
+        delivery: Delivery,
+        job: ChapterJob,
+        usage: Usage,
+        tell: Callable[[str], None],
+        cancelled: asyncio.Event,
     ) -> None:
         wanted = functools.partial(self.work.still_wanted, job)
         try:
@@ -80,6 +86,7 @@ class ChapterHandler:
                 backoff_seconds=self.backoff_seconds,
                 metrics=self.metrics,
                 what="chapter",
+                tell=tell,
             )
         except Cancelled:
             logger.info("chapter task %s cancelled: model call stopped", job.task.task_id)
@@ -117,8 +124,8 @@ class ChapterHandler:
                 before = "\n\n".join(written)
                 joiner = "\n\n" if written else ""
 
-                def draft(text: str, before: str = before, joiner: str = joiner) -> None:
-                    throttle(before + joiner + text)
+                def draft(text: DraftText, before: str = before + joiner) -> None:
+                    throttle(after(before, text))
 
                 written.append(await self.writer.prose(brief, beats, index, draft))
             throttle.flush()  # the final text arrives too
@@ -167,4 +174,5 @@ def chapter_brief(job: ChapterJob) -> ChapterBrief:
         feedback=payload.get("feedback") if job.is_revision else None,
         previous_text=job.previous_text(),
         memory=job.memory_digest(hint),
+        codex=job.codex,
     )

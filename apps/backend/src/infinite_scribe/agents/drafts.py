@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from infinite_scribe.agents.llm.port import DraftText
+
 
 class DraftSink(Protocol):
     """Where drafts go (`kafka.drafts.DraftPublisher`): fire and forget."""
@@ -38,13 +40,15 @@ class DraftThrottle:
         self.session_id, self.task_id, self.stage = session_id, task_id, stage
         self.interval = interval
         self.sequence = 0
-        self._pending: str | None = None
+        #: The newest text, built only when it is sent (a 10 MB reply in 1 KB chunks must not
+        #: be joined per chunk, issue 79).
+        self._pending: DraftText | None = None
         self._last = float("-inf")
         self._timer: asyncio.TimerHandle | None = None
         #: Called once by `close` (the follows' registration of `poke`).
         self.on_close: Callable[[], None] | None = None
 
-    def __call__(self, text: str) -> None:
+    def __call__(self, text: DraftText) -> None:
         self._pending = text
         if self._timer is not None:
             return  # the timer sends the newest text when it fires
@@ -64,7 +68,7 @@ class DraftThrottle:
         if self.followed is not None and not self.followed():
             return  # nobody reads it: kept, the next text (or flush) tries again
         self.sequence += 1
-        body = {"stage": self.stage, **self.extra, "text": self._pending, "sent_at": time.time()}
+        body = {"stage": self.stage, **self.extra, "text": self._pending(), "sent_at": time.time()}
         self.sink.publish(self.session_id, self.task_id, self.sequence, body)
         self._pending = None
         self._last = asyncio.get_running_loop().time()  # the loop's clock: its timers' own

@@ -10,10 +10,11 @@ copied to the dead-letter topic.
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from infinite_scribe.agents.llm.port import (
     LLMProvider,
     Usage,
     metering,
+    progress_to,
 )
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.outline_batches import OutlineParts, batched_outline, outline_size
@@ -39,9 +41,12 @@ from infinite_scribe.agents.proposal_inputs import (
 )
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.application.ports.tasks import TaskRecord
+from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.proposals import Proposal
+from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
+from infinite_scribe.text.codex_reading import read_codex
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
@@ -81,11 +86,21 @@ class Streaming:
         return throttle
 
     @contextlib.contextmanager
-    def working(self, task: TaskRecord) -> Iterator[None]:
-        """While `task` is worked on: its heartbeat, and its session's stream watched for a
-        follower (its drafts are sent once one follows)."""
-        with self.heartbeats.running(task.task_id), self.follows.watching(str(task.session_id)):
-            yield
+    def working(self, task: TaskRecord) -> Iterator[Callable[[str], None]]:
+        """While `task` is worked on: its heartbeat, its session's stream watched for a
+        follower (its drafts are sent once one follows), and what it says meanwhile (the
+        gate's waits, the retries: the task's message), through what this yields."""
+        heartbeats = self.heartbeats
+
+        def tell(message: str) -> None:
+            heartbeats.say(task.task_id, message)
+
+        with (
+            heartbeats.running(task.task_id),
+            self.follows.watching(str(task.session_id)),
+            progress_to(tell),
+        ):
+            yield tell
 
 
 class GenerationHandler:
@@ -124,17 +139,19 @@ class GenerationHandler:
             if job is None:
                 self.metrics.skipped.inc()
                 return
+            job = await with_codex(job)
             started = time.monotonic()
-            with self.streaming.working(job.task):
-                await self._generate(delivery, job, cancelled)
+            with self.streaming.working(job.task) as tell, metering() as usage:
+                await self._attempts(delivery, job, cancelled, usage, tell)
         self.metrics.duration.observe(time.monotonic() - started)
 
-    async def _generate(self, delivery: Delivery, job: Job, cancelled: asyncio.Event) -> None:
-        with metering() as usage:
-            await self._attempts(delivery, job, cancelled, usage)
-
     async def _attempts(
-        self, delivery: Delivery, job: Job, cancelled: asyncio.Event, usage: Usage
+        self,
+        delivery: Delivery,
+        job: Job,
+        cancelled: asyncio.Event,
+        usage: Usage,
+        tell: Callable[[str], None],
     ) -> None:
         parts = self._outline_parts(job)  # a long outline's kept parts (None: one call)
         try:
@@ -144,6 +161,7 @@ class GenerationHandler:
                 backoff_seconds=self.backoff_seconds,
                 metrics=self.metrics,
                 what="generation",
+                tell=tell,
             )
         except Cancelled:
             logger.info("task %s cancelled: model call stopped", job.task.task_id)
@@ -241,16 +259,30 @@ def generation_request(job: Job) -> GenerationRequest:
     earlier stages, and for a revision the writer's feedback and the proposal it is about; a
     regeneration's is the recorded one (issue 55)."""
     if job.replayed is not None:
-        return request_from(job.replayed)
+        replayed = request_from(job.replayed)  # one recorded before issue 76: today's codex
+        return replayed if replayed.codex else dataclasses.replace(replayed, codex=job.codex)
     inputs = {**job.wishes, **{key: value for key, value in job.inputs.items() if value}}
+    # The writer's idea with the names they have now (a codex rename, issue 76).
+    renames = Codex.from_json(job.codex).renames
     return GenerationRequest(
         session_id=job.task.session_id,
         stage=job.stage,
         confirmed_data=dict(job.state.confirmed_data),
-        user_input=inputs.get("user_input"),
+        user_input=renamed_everywhere(inputs.get("user_input"), renames),
         preferences=dict(inputs.get("preferences") or {}),
         theme_preferences=tuple(inputs.get("theme_preferences") or ()),
         style_preferences=tuple(inputs.get("style_preferences") or ()),
         feedback=inputs.get("feedback") if job.is_revision else None,
         previous_proposal=dict(job.state.last_result or {}) if job.is_revision else None,
+        codex=dict(job.codex),
     )
+
+
+async def with_codex(job: Job) -> Job:
+    """`job` with the codex read from the writer's idea when its session has none yet (the
+    first proposal's generation; issue 76): read once, off the loop (CPU work)."""
+    if job.state.codex:
+        return job
+    idea = generation_request(job).user_input or ""
+    codex = await asyncio.to_thread(read_codex, idea)
+    return dataclasses.replace(job, codex_read=codex.as_json())

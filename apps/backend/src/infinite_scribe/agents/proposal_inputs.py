@@ -24,6 +24,7 @@ _FIELDS = (
     "style_preferences",
     "feedback",
     "previous_proposal",
+    "codex",
 )
 
 
@@ -34,6 +35,7 @@ def request_record(request: GenerationRequest) -> dict[str, Any]:
     fields["style_preferences"] = list(request.style_preferences)
     fields["confirmed_data"] = dict(request.confirmed_data)
     fields["preferences"] = dict(request.preferences)
+    fields["codex"] = dict(request.codex)
     return {"session_id": str(request.session_id), "stage": request.stage.value, **fields}
 
 
@@ -49,6 +51,7 @@ def request_from(record: Mapping[str, Any]) -> GenerationRequest:
         style_preferences=tuple(record.get("style_preferences") or ()),
         feedback=record.get("feedback"),
         previous_proposal=record.get("previous_proposal"),
+        codex=dict(record.get("codex") or {}),
     )
 
 

@@ -141,7 +141,8 @@ class AgentWorker:
         self._stack.callback(cases.check_threads.close)
         self._checks = NovelChecks(cases.continuity, self.metrics, is_transient)
         self._stack.push_async_callback(self._checks.close)
-        heartbeats = Heartbeats(cases.work.heartbeat, max(options.redrive_after_seconds / 3, 0.1))
+        beat = max(options.redrive_after_seconds / 3, 0.1)
+        heartbeats = Heartbeats(cases.work.heartbeat, beat, cases.work.tell)
         follows = Follows(None if clients.follows is None else clients.follows.followed)
         streaming = Streaming(
             clients.drafts, options.draft_interval_seconds, self.cancellations, heartbeats, follows

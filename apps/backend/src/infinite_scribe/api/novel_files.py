@@ -1,10 +1,11 @@
 """A novel as a file: JSON, Markdown or EPUB (`novel_response`), and the whole book from a read
 of one novel (`book_response`: `GET /novels/{id}` with `Accept`, the console's download),
 bounded whatever the book's length (issue 54). A book of at most `SYNC_BOOK_CHAPTERS` outlined
-chapters is rendered in the request, as before; a longer one is its export job's (decision
-5400): the stored file of the novel as it is now, or 202 with the task that builds it
-(`Location`, `Retry-After`), as GitHub's statistics endpoints answer while they compute. Asking
-again while it builds answers the same task."""
+chapters and `SYNC_BOOK_CHARACTERS` of confirmed text is rendered in the request, as before; a
+longer one is its export job's (decision 5400; by characters, issue 79 X1): the stored file
+of the novel as it is now, or 202 with the task that builds it (`Location`, `Retry-After`), as
+GitHub's statistics endpoints answer while they compute. Asking again while it builds answers
+the same task."""
 
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from fastapi import Response
 
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.file_names import attachment
+from infinite_scribe.api.novel_chapters import confirmed_chapters
 from infinite_scribe.api.novel_epub import EPUB, novel_epub
 from infinite_scribe.api.novel_markdown import novel_markdown
 from infinite_scribe.api.routes.exports import MEDIA_TYPES
@@ -25,6 +27,11 @@ JSON = "application/json"
 
 #: A book of more outlined chapters is built by its export job, not in a request.
 SYNC_BOOK_CHAPTERS = 200
+#: ... and so is one whose confirmed chapters hold more characters (issue 79 X1): a render
+#: costs up to ~25 us a character (short lines, a break each: 1.5 s a 60,000-character
+#: chapter), and one in a request holds one of the process's two render slots, which other
+#: writers' history and exports need. 2.5 s at worst here; 0.03 s of ordinary prose.
+SYNC_BOOK_CHARACTERS = 100_000
 #: Seconds a client waits before asking again while the file builds.
 RETRY_AFTER = 2
 _FORMATS = {MARKDOWN: "markdown", EPUB: "epub"}
@@ -41,7 +48,15 @@ async def book_response(
         if probe.next_chapter is not None:
             return await _from_export(services, probe, user_id, media, download)
     novel = await services.reads.novel(novel_id, user_id, ChapterWindow(1, SYNC_BOOK_CHAPTERS))
+    if media in _FORMATS and _characters(novel) > SYNC_BOOK_CHARACTERS:
+        return await _from_export(services, novel, user_id, media, download)
     return await novel_response(services, user_id, novel, media, download)
+
+
+def _characters(novel: NovelView) -> int:
+    """The characters of the novel's confirmed chapters (what an export renders beyond the
+    bible; `len` of each text: no copy, no scan)."""
+    return sum(len(c.text) for c in confirmed_chapters(novel.chapters))
 
 
 async def _from_export(

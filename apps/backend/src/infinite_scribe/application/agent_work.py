@@ -67,6 +67,14 @@ class Job:
     #: the model it names (issue 55).
     replayed: Mapping[str, Any] | None = None
     model: str | None = None
+    #: The codex read from the idea for this generation, when the session had none yet: it
+    #: is recorded in the proposal's event (issue 76).
+    codex_read: Mapping[str, Any] | None = None
+
+    @property
+    def codex(self) -> Mapping[str, Any]:
+        """The codex the generation is held to: the session's, else the one just read."""
+        return self.state.codex or self.codex_read or {}
 
     @property
     def is_replay(self) -> bool:
@@ -141,6 +149,11 @@ class AgentWork:
         if task_ids:
             await self.tasks.touch(task_ids)
 
+    async def tell(self, messages: Mapping[uuid.UUID, str]) -> None:
+        """Running tasks' messages: which attempt, why the last failed, what they wait for."""
+        if messages:
+            await self.tasks.tell(messages)
+
     async def still_wanted(self, job: Job) -> bool:
         """False once the task was cancelled (confirm, abandon) or finished elsewhere."""
         view = await self.tasks.task(job.task.task_id, job.task.user_id)
@@ -213,7 +226,7 @@ class AgentWork:
             nonlocal state, waiting
             if number > 1:  # lost the optimistic race: the session as it is now
                 state = await self._session(job)
-            decided = [Decided(event_type, payload)]
+            decided = [Decided(event_type, payload | _codex_read(job, state, status))]
             change = SESSIONS.change(state, decided, self._origin(job), parts=parts)
             writes = self.uow.writes
             if status is TaskStatus.COMPLETED and job.stage is state.current_stage:
@@ -286,6 +299,15 @@ def answer_origin(request: EventEnvelope, task: TaskRecord, source_service: str)
         actor_id=f"agent:{source_service}",
         event_ids=lambda event_type: _answer_id(request, event_type),
     )
+
+
+def _codex_read(job: Job, state: GenesisState, status: TaskStatus) -> dict[str, Any]:
+    """The codex read from the idea, recorded in the first proposal's event (once: a session
+    that has one keeps it; the writer corrects it with EditCodex). In the proposal's event,
+    not one of its own: the state right after that version holds it (a rollback to it)."""
+    if job.codex_read is None or state.codex or status is not TaskStatus.COMPLETED:
+        return {}
+    return {"codex": dict(job.codex_read)}
 
 
 def _answer_id(request: EventEnvelope, event_type: str) -> uuid.UUID:

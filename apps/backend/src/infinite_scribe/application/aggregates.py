@@ -83,7 +83,10 @@ def envelopes(
     cause = origin.causation_id
     for offset, event in enumerate(decided, start=1):
         fields: dict[str, Any] = {}
-        if origin.event_ids is not None:
+        named = getattr(event, "event_id", None)  # decide named it (a codex entry's event)
+        if named is not None:
+            fields["event_id"] = named
+        elif origin.event_ids is not None:
             fields["event_id"] = origin.event_ids(event.event_type)
         envelope = EventEnvelope(
             **fields,

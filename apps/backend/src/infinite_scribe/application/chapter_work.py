@@ -6,7 +6,7 @@ novel's read, then one write with the ledger row, the `Novel.Chapter.DraftPropos
 projection."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from infinite_scribe.application.agent_work import answer_origin
@@ -52,6 +52,8 @@ class ChapterJob:
     confirmed_before: tuple[int, ...] = ()
     #: This chapter as stored ({"status", "text", "beats"}; None: no text yet).
     stored: Mapping[str, Any] | None = None
+    #: The writer's codex (issue 76): every chapter prompt names it first, as fixed.
+    codex: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def chapter(self) -> int:
@@ -111,12 +113,13 @@ class ChapterWork:
             bible = await novels.bible(task.session_id)
             if state is None or bible is None:
                 return None
+            codex = await novels.codex(task.session_id)
             memory = (await tx.repository(STORY).stored(task.session_id)).memory
             chapter = int(request.payload["chapter"])
             before = await novels.confirmed_before(task.session_id, chapter, EARLIER_CHAPTERS)
             stored = (await novels.chapters(task.session_id, chapter)).get(str(chapter))
             await tx.repository(ASYNC_TASKS).start(task.task_id)
-        return ChapterJob(request, task, state, bible, memory, tuple(before), stored)
+        return ChapterJob(request, task, state, bible, memory, tuple(before), stored, codex)
 
     async def propose(
         self,

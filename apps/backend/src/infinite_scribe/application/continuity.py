@@ -305,8 +305,9 @@ class ContinuityWork:
         own: list[tuple[int, int]],
     ) -> list[dict[str, Any]]:
         """Passages of 50+ characters the chapter repeats from the chapters that share most of
-        its fingerprints (looked up, not read: flat in the book's length). A chapter never
-        repeats itself: what it says twice is its own style, not the book's memory."""
+        its fingerprints (looked up, not read: flat in the book's length), quoted and named
+        off the loop (thousands in a chapter of shuffled blocks). A chapter never repeats
+        itself: what it says twice is its own style, not the book's memory."""
         repeats: list[tuple[passages.Passage, int, str]] = []
         sharing = await story.sharing(novel_id, where[0], [mark for mark, _ in own])
         for other in passages.best_chapters(sharing, _COMPARED):
@@ -314,8 +315,7 @@ class ContinuityWork:
             if stored is not None:
                 found = await self.cpu(passages.shared, text, stored[0], False, own)
                 repeats += [(p, other, str(stored[1])) for p in found]
-        earliest = await self.cpu(_earliest, repeats)
-        return continuity.repetitions(novel_id, where, earliest, text)
+        return await self.cpu(continuity.repeated, novel_id, where, repeats, text)
 
     def _events(self, event: EventEnvelope, plan: _Plan) -> list[EventEnvelope]:
         if not plan.decided:
@@ -382,18 +382,3 @@ class _Reads:
 class _Decided:
     event_type: str
     payload: dict[str, Any]
-
-
-def _earliest(
-    repeats: list[tuple[passages.Passage, int, str]],
-) -> list[tuple[str, int, str]]:
-    """One finding per stretch of the chapter: the earliest chapter it repeats is the evidence
-    (a passage also in chapters 1 and 3 cites chapter 1). CPU work (thousands of passages on
-    a hostile chapter, issue 71): run off the loop; each passage is compared with the kept
-    ones it can overlap only (`passages.Stretches`), not with all of them."""
-    kept: list[tuple[passages.Passage, int, str]] = []
-    stretches = passages.Stretches()
-    for repeat in sorted(repeats, key=lambda r: (r[1], r[0].start)):
-        if stretches.add(repeat[0]):
-            kept.append(repeat)
-    return [(p.quote, chapter, event_id) for p, chapter, event_id in kept]

@@ -7,6 +7,7 @@ from uuid import UUID
 from infinite_scribe.application.ports.story import StoryQueries
 from infinite_scribe.domain.errors import NotFound
 from infinite_scribe.domain.story_memory import blank, view
+from infinite_scribe.text.rules import trait_word
 
 #: Findings per page at most.
 MAX_FINDINGS_PAGE = 200
@@ -26,7 +27,8 @@ class StoryReads:
             raise NotFound("Novel not found")
         memory = stored.memory or blank()
         shown = {"novel_id": str(novel_id), "version": stored.version, "archived": stored.archived}
-        return shown | view(memory)
+        language = str(memory.get("language") or "en")
+        return shown | view(memory, lambda attribute, value: trait_word(language, attribute, value))
 
     async def findings(
         self, novel_id: UUID, user_id: UUID, status: str | None, limit: int, cursor: str | None

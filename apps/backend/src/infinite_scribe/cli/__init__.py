@@ -9,6 +9,7 @@ from infinite_scribe.cli.archive import archive_app
 from infinite_scribe.cli.db import db_app
 from infinite_scribe.cli.idempotency import idempotency_app
 from infinite_scribe.cli.kafka import kafka_app
+from infinite_scribe.cli.model import model_app
 from infinite_scribe.cli.outbox import events_app, outbox_app
 from infinite_scribe.cli.projections import projections_app
 from infinite_scribe.cli.schema import schema_app
@@ -30,6 +31,7 @@ for sub_app, name in (
     (archive_app, "archive"),
     (outbox_app, "outbox"),
     (events_app, "events"),
+    (model_app, "model"),
 ):
     app.add_typer(sub_app, name=name)
 

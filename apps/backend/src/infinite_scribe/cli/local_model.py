@@ -30,7 +30,9 @@ def local_engine(settings: Settings) -> LocalEngine | None:
     missing = engine_missing()
     if missing:
         raise EngineUnavailable(f"LLM_LOCAL_MODEL={settings.llm_local_model}: {missing}")
-    model = resolve_model(settings.llm_local_model, settings.llm_context_tokens)
+    model = resolve_model(
+        settings.llm_local_model, settings.llm_context_tokens, settings.scribe_data_dir
+    )
     return LocalEngine(
         model, engine_log(settings.scribe_data_dir), threads=settings.llm_local_threads
     )

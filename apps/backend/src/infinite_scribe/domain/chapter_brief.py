@@ -46,6 +46,8 @@ class ChapterBrief:
     #: What the book remembers for this chapter (domain/story_memory.digest, issue 48): on
     #: stage characters' status and traits, who is dead, the open threads; {} before any.
     memory: Mapping[str, Any] = field(default_factory=dict)
+    #: The writer's codex (issue 76, `Codex.as_json()`): named first in every chapter prompt.
+    codex: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _entries(outline: Mapping[str, Any]) -> list[Any]:

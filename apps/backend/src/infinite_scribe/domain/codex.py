@@ -64,6 +64,9 @@ class Codex:
     language: str = "en"
     #: Words the writer marked "not a name": never read as an entry again.
     not_names: tuple[str, ...] = field(default=())
+    #: The writer's renames so far (first name -> name now): a generator reads the writer's
+    #: own earlier words (the idea) with the names they have now.
+    renames: Mapping[str, str] = field(default_factory=dict)
 
     def of_kind(self, kind: Kind) -> tuple[CodexEntry, ...]:
         return tuple(entry for entry in self.entries if entry.kind == kind)
@@ -90,6 +93,7 @@ class Codex:
             "language": self.language,
             "entries": [entry.as_json() for entry in self.entries],
             "not_names": list(self.not_names),
+            "renames": dict(self.renames),
         }
 
     @classmethod
@@ -100,4 +104,5 @@ class Codex:
             entries=tuple(CodexEntry.from_json(entry) for entry in data.get("entries") or ()),
             language=str(data.get("language") or "en"),
             not_names=tuple(str(word) for word in data.get("not_names") or ()),
+            renames={str(k): str(v) for k, v in (data.get("renames") or {}).items()},
         )

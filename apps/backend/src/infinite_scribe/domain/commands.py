@@ -1,11 +1,13 @@
 """Genesis commands: the payload model of each command type (validated at the API edge)."""
 
-from typing import Annotated, Any, ClassVar, Self
-from uuid import UUID
+import re
+from typing import Annotated, Any, ClassVar, Literal, Self
+from uuid import UUID, uuid4
 
 import orjson
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
+from infinite_scribe.domain.codex import Kind
 from infinite_scribe.domain.json_text import has_digit_run, nested_deeper, without_strings
 from shared_types.enums import GenesisStage
 
@@ -180,6 +182,75 @@ class CancelGeneration(CommandPayload):
     reason: Text | None = Field(default=None, max_length=1000)
 
 
+# The writer's structured edits of the codex (issue 76, DESIGN 6b').
+MAX_EDITS = 20
+MAX_WORDS = 8
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean(value: str) -> str:
+    """A name as it is kept: trimmed, one line, no control characters."""
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be blank")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+#: A name as the writer wrote it (kept verbatim by every generator).
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean)]
+#: A role: a short word (`hero`, `rival`, `mentor`, `deadline`, ...).
+Role = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w -]+$")]
+Words = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean)]
+
+
+class Rename(CommandPayload):
+    op: Literal["rename"]
+    name: Name
+    to: Name
+
+
+class SetRole(CommandPayload):
+    op: Literal["set_role"]
+    name: Name
+    #: None: the entry keeps no role.
+    role: Role | None
+
+
+class Add(CommandPayload):
+    op: Literal["add"]
+    kind: Kind
+    name: Name
+    role: Role | None = None
+    words: list[Words] = Field(default_factory=list, max_length=MAX_WORDS)
+
+
+class Remove(CommandPayload):
+    op: Literal["remove"]
+    name: Name
+
+
+class NotAName(CommandPayload):
+    op: Literal["not_a_name"]
+    name: Name
+
+
+Edit = Annotated[Rename | SetRole | Add | Remove | NotAName, Field(discriminator="op")]
+
+
+class EditCodex(CommandPayload):
+    """Correct the codex: `edits` applied in order, all or none; allowed when no generation
+    is running. A rename renames the name everywhere in the confirmed stages and the current
+    proposal; nothing else changes."""
+
+    is_async: ClassVar[bool] = False
+
+    edits: list[Edit] = Field(min_length=1, max_length=MAX_EDITS)
+    #: Optional guard: the session `version` the writer saw (another: 409 VERSION_CONFLICT).
+    expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
 #: command_type -> payload model; the application registry is built from this table.
 PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
     model.__name__: model
@@ -192,6 +263,7 @@ PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
         RollbackToVersion,
         CancelGeneration,
         RegenerateProposal,
+        EditCodex,
     )
 }
 
@@ -203,3 +275,5 @@ class CommandIds(BaseModel):
 
     command_id: UUID
     novel_id: UUID
+    #: The id of the event a codex entry points at (an edit's, a confirmed stage's).
+    event_id: UUID = Field(default_factory=uuid4)

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid5
 
-from infinite_scribe.domain.passages import MIN_PASSAGE, folded
-from infinite_scribe.domain.story_memory import Memory, latest_before
+from infinite_scribe.domain.passages import MIN_PASSAGE, Passage, Stretches, folded
+from infinite_scribe.domain.story_memory import Memory, established, latest_before
 
 DEAD_ACTS, TRAIT_CHANGED, REPETITION, THREAD_OVERDUE = (
     "dead_character_acts",
@@ -159,10 +159,10 @@ def _snapped(flat: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def quoted(text: str, quote: str, limit: int = MAX_QUOTE) -> str:
+def quoted(text: str, quote: str, limit: int = MAX_QUOTE, flat: str | None = None) -> str:
     """`quote` (a passage of `text`, folded) cut on sentence or word boundaries, at most
-    `limit` characters: still an exact quote of the text."""
-    flat = folded(text)
+    `limit` characters: still an exact quote of the text (`flat`: `text` folded already)."""
+    flat = folded(text) if flat is None else flat
     at = flat.find(quote)
     if at < 0:
         return quote[:limit]
@@ -181,10 +181,13 @@ def repetitions(
     per passage and chapter pair, never the chapter itself, quoted on word or sentence
     boundaries (`text`: the chapter, to find them)."""
     found: dict[str, Finding] = {}  # by id: a passage said twice is one finding
+    # Folded once: per passage it cost the whole chapter again (issue 79 P6: 1,100 passages of
+    # a 20,000-character chapter took 9 s).
+    flat = None if text is None else folded(text)
     for quote, chapter, event_id in repeats:
         if chapter == where[0]:
             continue
-        shown = quote[:MAX_QUOTE] if text is None else quoted(text, quote)
+        shown = quote[:MAX_QUOTE] if text is None else quoted(text, quote, flat=flat)
         key = f"{chapter}|{hashlib.sha1(folded(shown).lower().encode()).hexdigest()[:16]}"
         evidence = [{"chapter": chapter, "event_id": event_id, "quote": shown}]
         finding = _finding(
@@ -192,6 +195,30 @@ def repetitions(
         )
         found.setdefault(finding["id"], finding)
     return list(found.values())[:MAX_FINDINGS_PER_CHAPTER]
+
+
+def repeated(
+    novel_id: UUID,
+    where: tuple[int, str],
+    repeats: Iterable[tuple[Passage, int, str]],
+    text: str,
+) -> list[Finding]:
+    """The findings of the passages a chapter repeats (passage, the chapter it repeats, that
+    chapter's event id). CPU work, thousands of passages in a chapter of shuffled blocks: the
+    check runs it off the loop (issue 79 P6: the loop's watchdog named it)."""
+    return repetitions(novel_id, where, earliest(repeats), text)
+
+
+def earliest(repeats: Iterable[tuple[Passage, int, str]]) -> list[tuple[str, int, str]]:
+    """One passage per stretch of the chapter: the earliest chapter it repeats is the evidence
+    (a passage also in chapters 1 and 3 cites chapter 1). Each passage is compared with the
+    kept ones it can overlap only (`Stretches`), not with all of them (issue 71)."""
+    kept: list[tuple[str, int, str]] = []
+    stretches = Stretches()
+    for passage, chapter, event_id in sorted(repeats, key=lambda r: (r[1], r[0].start)):
+        if stretches.add(passage):
+            kept.append((passage.quote, chapter, event_id))
+    return kept
 
 
 def overdue(novel_id: UUID, memory: Memory, where: tuple[int, str | None]) -> list[Finding]:
@@ -281,7 +308,7 @@ def review_facts(before: Memory, chapter: int, names: Iterable[str]) -> list[dic
             continue
         facts = [
             {k: f[k] for k in ("kind", "attribute", "value", "chapter", "quote") if k in f}
-            for f in card["facts"]
+            for f in established(card["facts"])
             if f["chapter"] < chapter
         ]
         if facts:

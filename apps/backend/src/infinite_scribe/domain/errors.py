@@ -59,6 +59,12 @@ class UnknownModel(InvalidPayload):
     error_code = "UNKNOWN_MODEL"
 
 
+class InvalidEdit(InvalidPayload):
+    """A codex edit that names no entry of the codex, or would make two of one name (422)."""
+
+    error_code = "INVALID_EDIT"
+
+
 class DuplicateCommand(ScribeError):
     """A command of the same type is already RECEIVED/PROCESSING for the session."""
 

@@ -9,23 +9,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
+from infinite_scribe.domain.codex_edits import codex_edited, codex_fields
+from infinite_scribe.domain.codex_stages import extended
 from infinite_scribe.domain.commands import (
     AbandonSession,
     CancelGeneration,
     CommandIds,
     CommandPayload,
     ConfirmStage,
+    EditCodex,
     RegenerateProposal,
     RequestConceptGeneration,
     RequestStageGeneration,
     RollbackToVersion,
     SubmitFeedback,
 )
-from infinite_scribe.domain.confirmation import (
-    bounded,
-    confirmed_choice,
-    how_confirmed,
-)
+from infinite_scribe.domain.confirmation import bounded, confirmed_choice, how_confirmed
 from infinite_scribe.domain.errors import (
     GenerationPending,
     InvalidState,
@@ -36,6 +35,7 @@ from infinite_scribe.domain.genesis_events import (
     ABANDONED as ABANDONED,
     AGGREGATE_TYPE as AGGREGATE_TYPE,
     BRANCHED as BRANCHED,
+    CODEX_UPDATED as CODEX_UPDATED,
     CONCEPT_GENERATION_FAILED as CONCEPT_GENERATION_FAILED,
     CONCEPT_GENERATION_REQUESTED as CONCEPT_GENERATION_REQUESTED,
     CONCEPT_PROPOSED as CONCEPT_PROPOSED,
@@ -138,6 +138,8 @@ class Decided:
     #: A restore's state: written beside the event (`session_restores`), not in it, so the
     #: event names its version and stays small whatever the state's size (decision 5403).
     restored: Restored | None = None
+    #: The event's id when decide names it (a codex entry points at its event); None: new.
+    event_id: UUID | None = None
 
     def folded(self) -> Mapping[str, Any]:
         """The payload as `evolve` reads it (a restore's with its state resolved)."""
@@ -197,6 +199,10 @@ def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> lis
             return [cancelled(state, command)]
         case RegenerateProposal():
             return [regenerated(state, command)]
+        case EditCodex():
+            require_not_busy(state.pending_command_type, command_type)
+            edited = codex_edited(state.codex, command, ids.event_id)
+            return [Decided(CODEX_UPDATED, edited, event_id=ids.event_id)]
     raise InvalidState(f"{command_type} is not a genesis command")
 
 
@@ -210,7 +216,9 @@ def confirmed(state: GenesisState, command: ConfirmStage, ids: CommandIds) -> li
     data = bounded(confirmed_choice(stage, state.last_result, command))
     taken = {"stage": stage.value, "data": data, "next_stage": following.value}
     how = how_confirmed(stage, state.last_result, command, data)
-    events = [Decided(STAGE_CONFIRMED, {**taken, **how})]
+    codex = extended(state.codex, stage, data, ids.event_id)  # the cast, the locations
+    taken |= {} if codex is None else {"codex": codex}
+    events = [Decided(STAGE_CONFIRMED, {**taken, **how}, event_id=ids.event_id)]
     if following is GenesisStage.FINISHED:
         # Finishing again after a rollback updates the session's novel, not a new one.
         novel_id = state.novel_id or ids.novel_id
@@ -274,6 +282,8 @@ def version_payload(state: GenesisState, target: VersionTarget) -> dict[str, Any
         "confirmed_by": dict(target.confirmed_by),
         "from_stage": state.current_stage.value,
         "from_status": state.status.value,
+        # The codex as it was then: small and bounded, so in the event (issue 76).
+        "codex": dict(target.state.codex),
     }
 
 
@@ -299,7 +309,8 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
         return replace(state, pending_command_type="SubmitFeedback", version=version)
     if event_type == REGENERATION_REQUESTED:
         return replace(state, pending_command_type="RegenerateProposal", version=version)
-    if event_type in PROPOSAL_EVENTS:
+    if event_type in PROPOSAL_EVENTS:  # the first one carries the codex read from the idea
+        state = replace(state, codex=payload.get("codex") or state.codex)
         if payload.get("stage", state.current_stage.value) != state.current_stage.value:
             return replace(state, version=version)  # a late proposal for a confirmed stage
         result = payload.get("result", payload.get("content", {}))
@@ -317,6 +328,7 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
             pending_command_type=None,
             last_result=None,
             version=version,
+            codex=payload.get("codex") or state.codex,  # a stage that named more (issue 76)
         )
     if event_type == FINISHED:
         return replace(
@@ -330,6 +342,9 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
         return replace(
             state, status=GenesisStatus.ABANDONED, pending_command_type=None, version=version
         )
+    if event_type == CODEX_UPDATED:
+        changed = codex_fields(payload, state.confirmed_data, state.last_result)
+        return replace(state, **changed, version=version)
     if event_type == ROLLED_BACK:
         return _restored(state, payload, version)
     if event_type == BRANCHED:  # a branch's first event: its whole state and its origin
@@ -339,7 +354,7 @@ def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> 
 
 
 def _restored(state: GenesisState, payload: Mapping[str, Any], version: int) -> GenesisState:
-    """The state a RolledBack or Branched event restores (the session's novel stays its own),
+    """The state a RolledBack or Branched event restores (the session's novel stays its own)
     from its payload as `resolved` (a reader that forgot its row would lose every stage)."""
     if "confirmed_data" not in payload:
         raise UnresolvedRestore("a restore's state was not read from session_restores")
@@ -352,11 +367,12 @@ def _restored(state: GenesisState, payload: Mapping[str, Any], version: int) -> 
         pending_command_type=None,
         last_result=dict(last) if isinstance(last, Mapping) else None,
         version=version,
+        codex=dict(payload.get("codex") or {}),  # none before issue 76
     )
 
 
 class UnresolvedRestore(ValueError):
-    """A restore folded without the state its row holds (a reader's bug, never a writer's)."""
+    """A restore folded without its row's state (a reader's bug, never a writer's)."""
 
 
 def started(session_id: UUID, event_type: str, payload: Mapping[str, Any]) -> GenesisState:

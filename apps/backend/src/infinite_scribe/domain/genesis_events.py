@@ -32,6 +32,10 @@ GENERATION_CANCELLED = "Genesis.Session.GenerationCancelled"
 #: The writer asked for a proposal again, from its recorded inputs, with another model (issue
 #: 55): a generation request like the others, answered by a proposal of the same stage.
 REGENERATION_REQUESTED = "Genesis.Session.RegenerationRequested"
+#: The writer corrected the codex (issue 76, `EditCodex`): the payload carries the whole codex
+#: after the change (bounded), and a rename's names, which `evolve` renames everywhere. (The
+#: codex read from the idea rides on the first proposal's event, a stage's on its confirm.)
+CODEX_UPDATED = "Genesis.Session.CodexUpdated"
 #: The request events an agent answers (the worker ignores every other event type).
 GENERATION_REQUEST_EVENTS = frozenset(
     {

@@ -16,18 +16,28 @@ projection stores exactly that.
 """
 
 from collections.abc import Iterable, Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from infinite_scribe.domain.chapters import FINDING_WAIVED
-from infinite_scribe.domain.continuity import OPEN, RESOLVED, WAIVED, Finding, flag_overdue
+from infinite_scribe.domain.continuity import (
+    OPEN,
+    RESOLVED,
+    TRAIT_CHANGED,
+    WAIVED,
+    Finding,
+    flag_overdue,
+)
 from infinite_scribe.domain.story_memory import (
     CHAPTER_CHECKED,
     PURGED,
     SEEDED,
     Memory,
     blank,
+    contest,
     renamed,
+    waive,
     with_chapter,
     without_chapter,
 )
@@ -103,6 +113,9 @@ def _checked(state: StoryState, payload: Mapping[str, Any]) -> StoryState:
     findings = dict(state.findings)
     _found(findings, found)
     _settled(findings, payload.get("resolved") or ())
+    for finding in found:  # a waived one found again is established already
+        if finding["kind"] == TRAIT_CHANGED and findings[finding["id"]]["status"] != WAIVED:
+            contest(memory, finding)
     return replace(state, memory=memory, findings=findings, chapters=chapters)
 
 
@@ -131,7 +144,11 @@ def _waived(state: StoryState, payload: Mapping[str, Any]) -> StoryState:
         return state  # a second waiver (or one of a finding never found) changes nothing
     reason = payload.get("reason")
     waived = dict(known) | {"status": WAIVED, "reason": None if reason is None else str(reason)}
-    return replace(state, findings=dict(state.findings) | {finding_id: waived})
+    memory = state.memory
+    if memory is not None:
+        memory = deepcopy(memory)
+        waive(memory, finding_id)  # what the finding held contested is established now
+    return replace(state, memory=memory, findings=dict(state.findings) | {finding_id: waived})
 
 
 def evolve(state: StoryState, event_type: str, payload: Mapping[str, Any]) -> StoryState:

@@ -10,7 +10,7 @@ appearances as chapter ranges, at most MAX_FACTS facts per character (the latest
 """
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from copy import deepcopy
 from typing import Any
 
@@ -111,7 +111,9 @@ def _remember(
     if kind in ("status", "trait"):
         card = _card(memory, fact["who"])
         if card is not None:
-            kept = {k: fact[k] for k in ("kind", "attribute", "value", "quote") if k in fact}
+            kept = {
+                k: fact[k] for k in ("kind", "attribute", "value", "said", "quote") if k in fact
+            }
             facts = [*card["facts"], kept | evidence]
             card["facts"] = sorted(facts, key=lambda f: f["chapter"])[-MAX_FACTS:]
     elif kind == "thread" and len(memory["threads"]) < MAX_THREADS:
@@ -170,16 +172,49 @@ def renamed(memory: Memory, cast: list[str]) -> Memory:
     return memory
 
 
+# The waiver rule, said once (issue 78): a trait a chapter says against the one established is
+# a finding, and its fact is held `contested` (by that finding's id) until the writer waives
+# the finding as intended; a contested fact is nothing the memory says (its view, a brief's
+# digest, the check of a later chapter). A chapter that says the trait changed (facts marked
+# `change`) contradicts nothing, so its fact is never contested.
+
+
+def contest(memory: Memory, finding: Mapping[str, Any]) -> None:
+    """Hold the trait facts `finding` (a trait said against the established one) is about."""
+    card = memory["characters"].get(finding.get("who"))
+    for fact in card["facts"] if card is not None else ():
+        if (
+            fact["kind"] == "trait"
+            and fact["chapter"] == finding["chapter"]
+            and fact.get("attribute") == finding.get("attribute")
+        ):
+            fact["contested"] = finding["id"]
+
+
+def waive(memory: Memory, finding_id: str) -> None:
+    """The writer waived `finding_id` as intended: the facts it held are established."""
+    for card in memory["characters"].values():
+        for fact in card["facts"]:
+            if fact.get("contested") == finding_id:
+                del fact["contested"]
+
+
+def established(facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`facts` without those a finding holds contested."""
+    return [f for f in facts if not f.get("contested")]
+
+
 def latest_before(
     memory: Memory, who: str, chapter: int, kind: str, attribute: str | None = None
 ) -> dict[str, Any] | None:
-    """The last fact of `kind` (and `attribute`) about `who` stated before `chapter`."""
+    """The last established fact of `kind` (and `attribute`) about `who` stated before
+    `chapter`."""
     card = memory["characters"].get(who)
     if card is None:
         return None
     found = [
         f
-        for f in card["facts"]
+        for f in established(card["facts"])
         if f["kind"] == kind and f.get("attribute") == attribute and f["chapter"] < chapter
     ]
     return found[-1] if found else None
@@ -203,7 +238,7 @@ def open_threads(memory: Memory) -> list[tuple[str, str]]:
 def _status(card: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """A character's status as of the book's end: the last one said, else alive once seen in
     a chapter (nothing said otherwise), else unknown."""
-    said = [f for f in card["facts"] if f["kind"] == "status"]
+    said = [f for f in established(card["facts"]) if f["kind"] == "status"]
     if said:
         return said[-1]["value"], [said[-1]]
     return ("alive" if card["chapters"] else "unknown"), []
@@ -225,19 +260,30 @@ def _shown(card: Mapping[str, Any], facts: list[dict[str, Any]]) -> list[dict[st
     return list(shown.values())
 
 
-def view(memory: Memory) -> dict[str, Any]:
+#: (attribute, normalised value) -> the value in the novel's language (text/rules.trait_word).
+Words = Callable[[str, Any], Any]
+
+
+def _word(fact: Mapping[str, Any], words: Words | None) -> Any:
+    """A trait as the writer reads it: the word the book said, else the value in its words."""
+    if fact.get("said"):
+        return fact["said"]
+    return words(fact["attribute"], fact["value"]) if words is not None else fact["value"]
+
+
+def view(memory: Memory, words: Words | None = None) -> dict[str, Any]:
     """The memory as `GET /novels/{id}/memory` shows it: each character's status and traits
-    (the latest said of each), with the evidence of each."""
+    (the latest established of each, in the writer's words), with the evidence of each."""
     characters = []
     for name, card in memory["characters"].items():
         status, evidence = _status(card)
-        latest = {f["attribute"]: f for f in card["facts"] if f["kind"] == "trait"}
+        latest = {f["attribute"]: f for f in established(card["facts"]) if f["kind"] == "trait"}
         characters.append(
             {
                 "name": name,
                 "aliases": list(card["aliases"]),
                 "status": status,
-                "traits": {attribute: fact["value"] for attribute, fact in latest.items()},
+                "traits": {attribute: _word(fact, words) for attribute, fact in latest.items()},
                 "chapters": card["chapters"],
                 "evidence": _shown(card, [*evidence, *latest.values()]),
             }
@@ -260,7 +306,7 @@ DIGEST_RECENT = 3
 
 
 def _said_before(card: Mapping[str, Any], chapter: int) -> tuple[str | None, dict[str, Any]]:
-    facts = [f for f in card["facts"] if f["chapter"] < chapter]
+    facts = [f for f in established(card["facts"]) if f["chapter"] < chapter]
     statuses = [f["value"] for f in facts if f["kind"] == "status"]
     traits = {f["attribute"]: f["value"] for f in facts if f["kind"] == "trait"}
     return (statuses[-1] if statuses else None), traits

@@ -10,10 +10,11 @@ most eight, and a restore's row), whatever the log's length; the full fold (`his
 the reference this is tested against.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from uuid import UUID
 
+from infinite_scribe.domain.codex_edits import codex_fields
 from infinite_scribe.domain.genesis import (
     CREATED,
     FINISHED,
@@ -34,10 +35,12 @@ def version_target(
     base: LoggedEvent,
     latest: Mapping[GenesisStage, LoggedEvent],
     finish: LoggedEvent | None,
+    codex: Sequence[LoggedEvent] = (),
 ) -> VersionTarget | None:
     """The version `target` and the state right after it; `base`: the last start or restore
     at or before it, `latest`: each stage's latest version after the base up to `target`,
-    `finish`: the session's latest finish up to `target` (its novel stays the session's).
+    `finish`: the session's latest finish up to `target` (its novel stays the session's),
+    `codex`: the codex's changes after the base up to `target`, oldest first (issue 76).
     None: `target` is not a version (or its payload was purged)."""
     stage = stage_of(target)
     if stage is None or not target.payload or not base.payload:
@@ -50,6 +53,9 @@ def version_target(
                 confirmed[str(found.payload.get("stage"))] = found.payload.get("data", {})
                 confirmed_by[str(found.payload.get("stage"))] = str(found.event_id)
         state = replace(state, confirmed_data=confirmed)
+        for change in codex:  # its renames again: a stage confirmed since says the new names
+            fields = codex_fields(change.payload, state.confirmed_data, state.last_result)
+            state = replace(state, **fields)
         if target.event_type in PROPOSAL_EVENTS:
             state = replace(state, current_stage=stage)
         state = evolve(state, target.event_type, target.payload)

@@ -4,7 +4,7 @@ owner, and none is reached by the terminal's Ctrl-C."""
 import ctypes
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from typing import IO
 
@@ -20,6 +20,7 @@ def spawn_child(
     stdin: Stream = None,
     stdout: Stream = None,
     stderr: Stream = None,
+    env: Mapping[str, str] | None = None,
 ) -> "subprocess.Popen[bytes]":
     """`command` started (not waited for) with two guards:
 
@@ -28,6 +29,8 @@ def spawn_child(
       that forked: start children from a thread that lives as long as the process.
     - A process group of its own: a terminal's Ctrl-C reaches the whole foreground group, and
       `up` handles it, stopping its children in their order (issue 28).
+
+    `env`: the child's whole environment (None: this process's).
     """
 
     def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -41,6 +44,7 @@ def spawn_child(
         stderr=stderr,
         preexec_fn=die_with_parent,
         process_group=0,
+        env=env,
     )
 
 

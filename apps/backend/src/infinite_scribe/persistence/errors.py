@@ -45,6 +45,9 @@ _RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 PENDING_COMMAND_INDEX = "idx_command_inbox_unique_pending_command"
 IDEMPOTENCY_KEY_INDEX = "uq_command_inbox_user_idempotency_key"
 _INBOX_INDEXES = frozenset({PENDING_COMMAND_INDEX, IDEMPOTENCY_KEY_INDEX})
+#: A keyed command's key was claimed by another route meanwhile (issue 79 Q3, migration 0038):
+#: run the command again, whose read then finds that route's record (409 or 422).
+KEY_CLAIMED = "scribe_key_held"
 #: Two writers appended the same (aggregate_type, aggregate_id, aggregate_version).
 AGGREGATE_VERSION_INDEX = "uq_domain_events_aggregate_version"
 #: The same event id was appended twice.
@@ -73,6 +76,8 @@ def translate(error: BaseException) -> BaseException:
             return AlreadyProcessed(constraint)
         if constraint == FLOW_WAITING_INDEX:
             return FlowAlreadyWaiting(constraint)
+        if constraint == KEY_CLAIMED:
+            return ConcurrencyConflict("The idempotency key was claimed by another request")
         if constraint == AGGREGATE_VERSION_INDEX:
             return ConcurrencyConflict("The aggregate was changed concurrently; retry the command")
     if isinstance(error, asyncpg.CheckViolationError) and error.constraint_name == TASK_NOT_RUNNING:

@@ -1,6 +1,7 @@
 """Alembic driven from code: upgrade, downgrade, current revision, and the offline SQL script."""
 
 import io
+import logging
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -23,9 +24,46 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+logger = logging.getLogger(__name__)
+#: Alembic's loggers that speak at INFO on every upgrade.
+_ALEMBIC_LOGGERS = ("alembic.runtime.migration",)
+
+
+class _Applied(logging.Filter):
+    """Alembic's INFO lines (its context, each revision with its whole docstring:
+    about 100 lines on a first start) shown only where DEBUG is on (issue 77: a start a person
+    can read); the revisions applied counted for one line of our own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.revisions: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        message = record.getMessage()
+        if message.startswith("Running upgrade"):
+            self.revisions.append(message.split(",", 1)[0].rsplit(" ", 1)[-1])
+        return logger.isEnabledFor(logging.DEBUG)
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the schema up to `revision`. Runs its own event loop: call it from sync code."""
-    command.upgrade(alembic_config(database_url), revision)
+    """Bring the schema up to `revision`, logging one line for what it applied. Runs its own
+    event loop: call it from sync code."""
+    applied = _Applied()
+    for name in _ALEMBIC_LOGGERS:
+        logging.getLogger(name).addFilter(applied)
+    try:
+        command.upgrade(alembic_config(database_url), revision)
+    finally:
+        for name in _ALEMBIC_LOGGERS:
+            logging.getLogger(name).removeFilter(applied)
+    if applied.revisions:
+        logger.info(
+            "database schema upgraded to %s (%d migrations applied)",
+            applied.revisions[-1],
+            len(applied.revisions),
+        )
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

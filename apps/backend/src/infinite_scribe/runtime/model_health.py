@@ -4,7 +4,14 @@ for `LLM_HEALTH_TTL_SECONDS` and run once at a time, so a health check polled ev
 does not become load on the model. A model that cannot be reached makes the service
 `degraded` (with the reason), never unhealthy: the API and the worker still serve, and a
 liveness probe must not restart them for an outage that is not theirs. Also the one place
-that puts a model connection's failure into words (`connection_failure`)."""
+that puts a model connection's failure into words (`connection_failure`).
+
+The probe alone is not enough (issue 79): a server that answers `/models` while every
+completion fails or hangs read "ok", and a local engine busy with a long generation made the
+probe time out and read "down". So the answer also reads what the model path does
+(runtime/model_activity.py, fresh on every check): a rate-limit pause or recent failed calls
+make it `degraded` with the reason, and a probe that times out while calls are in flight reads
+"busy" (ok: the server is working, not gone)."""
 
 import asyncio
 import os
@@ -13,6 +20,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from infinite_scribe.runtime.model_activity import ModelActivity, activity_of
 from infinite_scribe.settings.agents import LlmSettings
 
 #: How long one probe may take (the health answer must stay fast).
@@ -24,6 +32,8 @@ class ModelStatus:
     ok: bool
     #: "ok", or why not, as a sentence.
     detail: str
+    #: The probe got no answer in time (which, with calls in flight, means busy).
+    timed_out: bool = False
 
 
 OFFLINE = ModelStatus(True, "ok: the offline generator (no model server)")
@@ -65,8 +75,11 @@ class ModelHealth:
         ttl: float = 15.0,
         model: str | None = None,
         local: bool = False,
+        activity: ModelActivity | None = None,
     ) -> None:
         self.url = None if base_url is None else base_url.rstrip("/") + "/models"
+        #: What this process's model calls to that server did (the worker's gate writes it).
+        self.activity = activity or (ModelActivity() if base_url is None else activity_of(base_url))
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.ttl = ttl
         self.model = model
@@ -93,15 +106,32 @@ class ModelHealth:
             return OFFLINE
         async with self._lock:  # one probe at a time; the others read its answer
             if self._last is None or time.monotonic() - self._last[0] >= self.ttl:
-                self._last = (time.monotonic(), self._named(await self._probe(self.url)))
-            return self._last[1]
+                self._last = (time.monotonic(), await self._probe(self.url))
+            probed = self._last[1]
+        return self._read(probed)
 
-    def _named(self, status: ModelStatus) -> ModelStatus:
-        """The answer with the model's name, and what the local engine's outage means."""
+    def _read(self, probed: ModelStatus) -> ModelStatus:
+        """The probe's answer beside what the calls do (busy, paused or failing), named."""
+        in_flight = self.activity.in_flight
+        if probed.timed_out and in_flight > 0:
+            busy = (
+                f"busy: the model server is answering {in_flight} call(s) and did not answer "
+                f"the health probe within {PROBE_SECONDS} s"
+            )
+            return ModelStatus(True, self._with_name(busy))
+        if not probed.ok:
+            return self._down(probed)
+        trouble = self.activity.trouble()
+        if trouble is not None:
+            return ModelStatus(False, self._with_name(trouble))
+        return ModelStatus(True, self._with_name(probed.detail))
+
+    def _with_name(self, detail: str) -> str:
         server = "the local engine" if self.local else "the model server"
-        if status.ok:
-            named = f" ({self.model}, {server})" if self.model else ""
-            return ModelStatus(True, f"{status.detail}{named}")
+        return f"{detail} ({self.model}, {server})" if self.model else detail
+
+    def _down(self, status: ModelStatus) -> ModelStatus:
+        """What the local engine's outage means (a remote server's reason stands as it is)."""
         if not self.local:
             return status
         return ModelStatus(
@@ -119,6 +149,7 @@ class ModelHealth:
             ):
                 return _answered(response.status)
         except TimeoutError:
-            return ModelStatus(False, f"the model server did not answer within {PROBE_SECONDS} s")
+            detail = f"the model server did not answer within {PROBE_SECONDS} s"
+            return ModelStatus(False, detail, timed_out=True)
         except aiohttp.ClientError as error:
             return ModelStatus(False, connection_failure(error))

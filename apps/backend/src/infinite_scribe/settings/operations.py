@@ -46,14 +46,25 @@ class ObservabilitySettings(BaseSettings):
         ),
     ] = "INFO"
     log_format: Annotated[
-        Literal["json", "text"],
+        Literal["auto", "json", "text"],
         Field(
             description="`json`: every process (and uvicorn's access log) writes one JSON "
             "object per line with `timestamp`, `level`, `logger`, `message` and, when known, "
             "`request_id`, `user_id`, `session_id`, `correlation_id`, `trace_id` (for log "
-            "shippers); `text`: the same as a readable line (`LOG_FORMAT=text make run`)."
+            "shippers); `text`: the same as a readable line, an access line as `METHOD path "
+            "status`; `auto`: `text` where stderr is a terminal (`make run` in a shell), "
+            "`json` elsewhere (a pipe, a file, a container's log), as uvicorn does."
         ),
-    ] = "json"
+    ] = "auto"
+    log_access: Annotated[
+        Literal["auto", "all", "off"],
+        Field(
+            description="The API's access log: `all`: a line per request; `off`: none; "
+            "`auto`: where stderr is a terminal, a line per write and per failed request "
+            "(status 400 or more; the console's reads are left out), elsewhere a line per "
+            "request. `scribe api --no-access-log` turns it off too."
+        ),
+    ] = "auto"
     log_repeat_interval_seconds: Annotated[
         float,
         Field(

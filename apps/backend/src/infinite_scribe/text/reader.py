@@ -3,8 +3,8 @@ with the exact sentence each came from. CPU work: callers run it in a thread.
 
 Facts (JSON, as the `Novel.Memory.ChapterChecked` event carries them):
 - `{"kind": "status", "who", "value": "dead" | "missing" | "alive", "quote"}`
-- `{"kind": "trait", "who", "attribute", "value", "quote"}` (hair, eyes, age, profession,
-  `relation:<other>`)
+- `{"kind": "trait", "who", "attribute", "value", "said", "quote"}` (hair, eyes, age,
+  profession, `relation:<other>`; `value` normalised, `said`: the word as written)
 - `{"kind": "act", "who", "quote"}`: the character does something, here and now (a sentence
   that remembers them, or is about their death, is not an act)
 - `{"kind": "thread", "who", "text", "quote"}`: a vow or promise, a setup to pay off
@@ -202,7 +202,10 @@ class _Chapter:
             if other is None or other == who:
                 return None
             attribute = f"relation:{other}"
-        return {"kind": "trait", "who": who, "attribute": attribute, "value": value}
+        fact = {"kind": "trait", "who": who, "attribute": attribute, "value": value}
+        # The writer's word, shown by the memory in the book's language (issue 78); an age is
+        # a number whatever the language.
+        return fact if trait.attribute == "age" else fact | {"said": match.group("value")}
 
     def _acts(self, sentence: str, about: set[str]) -> None:
         if self.rules.acts is None:

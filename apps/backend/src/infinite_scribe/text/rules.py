@@ -29,6 +29,15 @@ def data() -> dict[str, Any]:
     return {language: lexicon(language).continuity for language in LANGUAGES}
 
 
+def trait_word(language: str, attribute: str, value: Any) -> Any:
+    """A trait's normalised value in `language`'s words (blond -> 金): the first word the
+    lexicon lists for it; the value itself when it lists none (an age, an unknown value)."""
+    traits = data().get(language, {}).get("traits", {})
+    words = (traits.get(attribute.split(":")[0]) or {}).get("values") or {}
+    said = words.get(value) if isinstance(value, str) else None
+    return said[0] if said else value
+
+
 _HOLE = re.compile(r"\{\w+\}")
 _GROUP = re.compile(r"\([^()]*\)[?*+]?(?:\{\d*,?\d*\})?")
 _CLASS = re.compile(r"\[[^\]]*\][?*+]?(?:\{\d*,?\d*\})?")

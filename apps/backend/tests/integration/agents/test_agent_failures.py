@@ -6,13 +6,12 @@ the dead-letter topic, the writer can ask again, and other sessions keep flowing
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from aiohttp import web
 from confluent_kafka import Consumer, TopicPartition
 from typer.testing import CliRunner
 
@@ -25,33 +24,11 @@ from infinite_scribe.domain.genesis import (
 from infinite_scribe.kafka.dead_letters import DeadLetter, read_dead_letters
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent_stack import agent_stack, client, events_of, stack_settings, wait_task
-from tests.support.fake_llm import FakeLLMServer, Reply, SeenRequest
+from tests.support.fake_llm import FakeLLMServer, Reply, RoutedLLM
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 ATTEMPTS = 2  # WORKER_GENERATION_ATTEMPTS; the SDK's own retries are off (LLM_MAX_RETRIES=0)
-
-
-class RoutedLLM(FakeLLMServer):
-    """The fake LLM server, answering requests whose prompt contains a marker with that
-    marker's reply (so sessions can fail differently at the same time); the rest as usual."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.routes: dict[str, Reply] = {}
-
-    def hits(self, marker: str) -> int:
-        return sum(marker in seen.prompt for seen in self.requests)
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json()
-        seen = SeenRequest(request.path, dict(request.headers), body)
-        reply = next((r for m, r in dict(self.routes).items() if m in seen.prompt), None)
-        if reply is None:
-            return await super()._handle(request)  # the body is cached: read again is fine
-        with self._lock:
-            self._seen.append(seen)
-        return await self._respond(request, seen, replace(reply, content=reply.content or ""))
 
 
 @dataclass(frozen=True)

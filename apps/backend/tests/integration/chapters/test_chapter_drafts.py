@@ -189,7 +189,10 @@ async def test_the_offline_writer_drafts_readable_chapters(
 async def test_a_draft_the_model_refuses_fails_and_the_chapter_may_be_asked_again(
     settings: Settings, clean_db: asyncpg.Pool
 ) -> None:
-    async with model_stack(settings) as stack:
+    # Replies of up to 16,384 tokens: 512 KiB of text within the reply's bound (issue 79), so
+    # a reply longer than a chapter may be (below) reaches the chapter's own bound.
+    budget = {"llm_context_tokens": 65_536, "llm_reply_tokens": 16_384}
+    async with model_stack(settings, **budget) as stack:
         llm, http = stack.llm, stack.http
         _, novel_id = await finished_novel(http)
         llm.script(Reply.error(400))  # refused: not retried

@@ -14,6 +14,7 @@ from typing import Any
 from infinite_scribe.domain.chapter_brief import chapter_outline, novel_language
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.story_memory import known_names, open_threads
+from infinite_scribe.text import vocabulary
 from infinite_scribe.text.reader import Known, read_chapter
 from infinite_scribe.text.rules import data
 
@@ -39,10 +40,24 @@ def _aliases(card: Mapping[str, Any], language: str) -> list[str]:
     flat = [a for s in said for a in (s if isinstance(s, list) else [s])]
     aliases = [_clip(a)[:100] for a in flat if _clip(a)]
     name = _clip(card["name"])[:100]
-    first = name.split(" ")[0]
-    if language == "en" and " " in name and first not in data()["en"]["not_names"]:
-        aliases.append(first)
+    if language == "en":
+        aliases += _short_name(name)
     return [a for a in dict.fromkeys(aliases) if a != name]
+
+
+_TITLES = vocabulary.words("en", "titles")
+
+
+def _short_name(name: str) -> list[str]:
+    """The name a book calls an English character by: the first word, past any title ("Mr
+    Dunbar" is Dunbar, "Dr John Watson" John): a title alone is never an alias (issue 78: "Mr"
+    taken for Mr Dunbar)."""
+    words = name.split(" ")
+    while words and words[0].rstrip(".").lower() in _TITLES:
+        words = words[1:]
+    first = words[0] if words else ""
+    named = len(words) < len(name.split(" ")) or len(words) > 1
+    return [first] if first and named and first not in data()["en"]["not_names"] else []
 
 
 _INTRO_KEYS = ("description", "role", "personality", "appearance", "background")

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from infinite_scribe.agents.llm.prompts import load_template
+from infinite_scribe.agents.llm.prompts import codex_block, load_template
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 
 _LANGUAGES = {"zh": "Chinese (简体中文)", "en": "English"}
@@ -84,7 +84,7 @@ def _system(brief: ChapterBrief) -> dict[str, str]:
 def beats_messages(brief: ChapterBrief) -> list[dict[str, str]]:
     """The messages asking for the chapter's beats (a JSON list of sentences)."""
     user = load_template("chapter_beats").substitute(number=brief.number, context=_context(brief))
-    return [_system(brief), {"role": "user", "content": user.strip()}]
+    return [_system(brief), {"role": "user", "content": codex_block(brief.codex) + user.strip()}]
 
 
 def prose_messages(brief: ChapterBrief, beats: list[str], index: int) -> list[dict[str, str]]:
@@ -99,4 +99,4 @@ def prose_messages(brief: ChapterBrief, beats: list[str], index: int) -> list[di
         beat=_json(beats[index]),
         context=_context(brief),
     )
-    return [_system(brief), {"role": "user", "content": user.strip()}]
+    return [_system(brief), {"role": "user", "content": codex_block(brief.codex) + user.strip()}]

@@ -114,8 +114,10 @@ class ChatTransport:
             retryable = isinstance(failure, aiohttp.ClientError) or failure.retryable
             if not retryable or attempt >= self.max_retries:
                 raise failure
-            attempt += 1
             hint = failure.retry_after if isinstance(failure, RateLimited) else None
+            if hint is not None and hint > RETRY_CAP:
+                raise failure  # a long pause is the gate's to share and cap, not one call's
+            attempt += 1
             await asyncio.sleep(hint or min(RETRY_FIRST * 2 ** (attempt - 1), RETRY_CAP))
 
     @property

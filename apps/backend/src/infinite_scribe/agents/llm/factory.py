@@ -4,6 +4,7 @@ from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.offline.stream import StreamingOffline
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import LLMProvider
+from infinite_scribe.runtime.model_activity import activity_of
 from infinite_scribe.settings.settings import ConfigurationError, Settings
 
 
@@ -23,10 +24,16 @@ def replay_models(model: ModelGate, settings: Settings) -> dict[str, LLMProvider
 
 
 def gate(provider: LLMProvider, settings: Settings) -> ModelGate:
+    """`provider` behind the process's gate; a model server's calls recorded where the
+    model's health reads them (runtime/model_activity.py)."""
+    server = settings.llm_base_url if isinstance(provider, OpenAIProvider) else None
+    activity = activity_of(server).forgotten() if server is not None else None
     return ModelGate(
         provider,
         max_concurrency=settings.llm_max_concurrency,
         max_retries=settings.llm_max_retries,
+        max_pause=settings.llm_rate_limit_max_pause_seconds,
+        activity=activity,
     )
 
 

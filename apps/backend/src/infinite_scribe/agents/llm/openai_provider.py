@@ -232,20 +232,21 @@ class OpenAIProvider:
         self, structured: Structured | None, messages: Messages, draft: DraftCallback | None
     ) -> str:
         """The reply's text, held to `structured`'s schema (None: text)."""
-        reply = _Reply()
+        tokens = await self.window.reply_tokens()
+        reply = _Reply(tokens)
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "stream": True,
             "stream_options": {"include_usage": True},  # the last chunk reports the tokens
-            "max_tokens": await self.window.reply_tokens(),
+            "max_tokens": tokens,
             **request_fields(self.schema_form, structured),
         }
         try:
             async with asyncio.timeout(self.timeout):  # the whole reply, not each read
                 await self._stream(body, reply, draft)
         except TimeoutError as error:
-            raise GenerationTimeout(f"the model did not answer in {self.timeout} s") from error
+            raise GenerationTimeout(f"the model did not answer in {self.timeout:g} s") from error
         finally:
             report_writing(reply.writing_seconds())
         content = reply.checked()
@@ -263,6 +264,7 @@ class OpenAIProvider:
         # the worker's largest cost at thousands of generations at once (decision 2700).
         async with self._transport.lines(body) as lines:  # closed on cancellation too
             async for line in lines:
+                reply.received(len(line))  # bounded before it is parsed
                 if not line.startswith(b"data:"):
                     continue  # blank separators, comments, `event:` lines
                 data = line[5:].strip()
@@ -292,10 +294,23 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-class _Reply:
-    """A streamed reply as it arrives."""
+#: The most UTF-8 bytes of text one reply token may average (tokens are a few bytes; 32 is far
+#: over any real reply): a reply past `max_tokens` of them was not held to its limit.
+BYTES_PER_TOKEN = 32
+#: What the stream's lines may hold beyond the text (each chunk's JSON frame, usage, comments).
+FRAMING_FACTOR, FRAMING_BYTES = 16, 1 << 16
 
-    def __init__(self) -> None:
+
+class _Reply:
+    """A streamed reply as it arrives, bounded in bytes by the reply tokens asked for (issue
+    79: a server that ignores `max_tokens` streamed 10 MB): its text and its stream's lines
+    past the bound fail it as invalid output, and no work per chunk grows with the reply (the
+    text is joined only when a draft is sent, or at the end)."""
+
+    def __init__(self, reply_tokens: int) -> None:
+        self.max_bytes = reply_tokens * BYTES_PER_TOKEN
+        self.max_stream_bytes = self.max_bytes * FRAMING_FACTOR + FRAMING_BYTES
+        self.size = self.stream_size = 0
         self.parts: list[str] = []
         self.refusal: list[str] = []
         self.finish_reason: str | None = None
@@ -306,6 +321,30 @@ class _Reply:
     def writing_seconds(self) -> float:
         """From the first piece of text to the last (0 before any)."""
         return 0.0 if self.first is None or self.last is None else self.last - self.first
+
+    def received(self, line_bytes: int) -> None:
+        """One more line of the stream, within the bound or InvalidOutput."""
+        self.stream_size += line_bytes
+        if self.stream_size > self.max_stream_bytes:
+            raise InvalidOutput(
+                f"the model server's reply passed {self.max_stream_bytes} bytes (its text and "
+                "frames): it did not keep to the reply's token limit"
+            )
+
+    def _grew(self, text: str) -> None:
+        self.size += len(text.encode())
+        if self.size > self.max_bytes:
+            raise InvalidOutput(
+                f"the reply passed {self.max_bytes} bytes, more than the "
+                f"{self.max_bytes // BYTES_PER_TOKEN} tokens asked for can be: the model server "
+                "did not keep to the reply's token limit"
+            )
+
+    def text(self) -> str:
+        """The text so far, joined now (kept joined: the next join starts from it)."""
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
 
     def take(self, chunk: dict[str, Any], draft: DraftCallback | None) -> None:
         """One chunk's part of the reply (its first choice), and the text so far to `draft`."""
@@ -326,17 +365,19 @@ class _Reply:
             return
         if delta.get("refusal"):
             self.refusal.append(str(delta["refusal"]))
+            self._grew(self.refusal[-1])
         content = delta.get("content")
         if content:
             self.last = time.monotonic()
             self.first = self.first if self.first is not None else self.last
             self.parts.append(str(content))
+            self._grew(self.parts[-1])
             if draft is not None:
-                draft("".join(self.parts))
+                draft(self.text)  # joined only if and when the throttle sends it
 
     def checked(self) -> str:
         """The reply's text, or the port's error for a reply that is not one."""
-        content, refusal = "".join(self.parts), "".join(self.refusal)
+        content, refusal = self.text(), "".join(self.refusal)
         if refusal:
             raise InvalidOutput(f"the model refused: {refusal}", retryable=False)
         if self.finish_reason == "content_filter":

@@ -16,9 +16,24 @@ from infinite_scribe.domain.outline_plan import BatchBrief
 from infinite_scribe.domain.proposals import Proposal
 from shared_types.enums import GenesisStage
 
+#: The text written so far, built when called: a draft is built only when one is sent (at
+#: most one per DRAFT interval), never per streamed chunk (issue 79: joining a 10 MB reply at
+#: every 1 KB chunk held the event loop for seconds).
+DraftText = Callable[[], str]
 #: `draft(text_so_far)`: called as the model writes (often: per streamed chunk); it must be
-#: cheap and never block (the worker throttles what it forwards to the writer).
-DraftCallback = Callable[[str], None]
+#: cheap and never block (the worker throttles what it forwards to the writer, and calls
+#: `text_so_far()` only for what it sends).
+DraftCallback = Callable[[DraftText], None]
+
+
+def prefix_of(text: str, end: int) -> DraftText:
+    """`text[:end]` as a draft's text (what an adapter that has its whole text streams)."""
+    return lambda: text[:end]
+
+
+def after(before: str, text: DraftText) -> DraftText:
+    """`before` then `text()` (a chapter's earlier beats before the one being written)."""
+    return lambda: before + text()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +53,9 @@ class GenerationRequest:
     style_preferences: tuple[str, ...] = ()
     feedback: str | None = None
     previous_proposal: Mapping[str, Any] | None = None
+    #: The writer's codex (`domain/codex.py`, `Codex.as_json()`; issue 76): what every
+    #: generator is held to (names, roles, places, times as written); {}: none.
+    codex: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_revision(self) -> bool:
@@ -133,6 +151,28 @@ def report_writing(seconds: float) -> None:
 
 def _added(total: int | None, more: int | None) -> int | None:
     return total if more is None else (total or 0) + more
+
+
+# Where the running generation's progress notes go (the worker shows them as its task's
+# message): a gate waiting out a 429 says so here, as `_USAGE` carries token counts.
+_PROGRESS: ContextVar[Callable[[str], None] | None] = ContextVar("llm_progress", default=None)
+
+
+@contextmanager
+def progress_to(note: Callable[[str], None]) -> Iterator[None]:
+    """Progress notes of the calls started inside go to `note`."""
+    token = _PROGRESS.set(note)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def report_progress(message: str) -> None:
+    """A sentence on what the current generation waits for (ignored outside `progress_to`)."""
+    note = _PROGRESS.get()
+    if note is not None:
+        note(message)
 
 
 def report_messages(messages: list[dict[str, str]]) -> None:

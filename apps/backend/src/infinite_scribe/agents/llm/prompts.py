@@ -8,6 +8,7 @@ model to treat as data.
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -16,11 +17,14 @@ from typing import Any
 
 from infinite_scribe.agents.llm.language import LANGUAGE_NAMES, writer_language
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.outline_plan import BatchBrief
 from shared_types.enums import GenesisStage
 
 _PACKAGE = "infinite_scribe.agents"
+#: What of a codex entry a prompt names (its source and event are bookkeeping).
+_CODEX_KEYS = ("kind", "name", "role", "words")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,19 @@ def _context(request: GenerationRequest) -> str:
     )
 
 
+def codex_block(codex: Mapping[str, Any]) -> str:
+    """The writer's codex as the prompt names it, fixed (issue 76): what stays the same across
+    a session's calls, so it goes first, before the stage's request (an engine's prefix cache
+    serves it); "" when there is none."""
+    entries = [
+        {key: value for key, value in entry.items() if key in _CODEX_KEYS and value}
+        for entry in Codex.from_json(codex).as_json()["entries"]
+    ]
+    if not entries:
+        return ""
+    return load_template("codex").substitute(codex=_json(entries)).strip() + "\n\n"
+
+
 def render(request: GenerationRequest) -> RenderedPrompt:
     """The system and user messages for `request`'s stage (a revision adds its section)."""
     context = _context(request)
@@ -66,6 +83,7 @@ def render(request: GenerationRequest) -> RenderedPrompt:
             feedback=_json(request.feedback),
         )
     user = load_template(request.stage.value.lower()).substitute(context=context)
+    user = codex_block(request.codex) + user.strip()
     return RenderedPrompt(system=load_template("system").template.strip(), user=user.strip())
 
 
@@ -83,6 +101,7 @@ def render_batch(request: GenerationRequest, brief: BatchBrief) -> RenderedPromp
         recent=_json(list(brief.recent)),
         context=_context(request),
     )
+    user = codex_block(request.codex) + user.strip()
     return RenderedPrompt(system=load_template("system").template.strip(), user=user.strip())
 
 

@@ -149,6 +149,11 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
         "That is not something this page can do.",
         "这个页面不能做这个操作。",
     ),
+    "INVALID_EDIT": (
+        "That correction names nothing in what you named, or would give two entries one name: "
+        "nothing was changed.",
+        "这个修正没有对应你命名的任何条目，或会让两个条目同名：什么都没有改变。",
+    ),
     "UNKNOWN_MODEL": (
         "That model is not available here: choose the offline generator or the configured model.",
         "这里没有这个模型：请选择离线生成器或已配置的模型。",

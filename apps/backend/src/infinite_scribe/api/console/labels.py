@@ -35,6 +35,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "Genesis.Session.Purged": ("Deleted for good", "已永久删除"),
     "Genesis.Session.RolledBack": ("Rolled back", "已回滚"),
     "Genesis.Session.Branched": ("Branched", "已创建分支"),
+    "Genesis.Session.CodexUpdated": ("Names corrected", "已修正命名"),
 }
 
 
@@ -46,6 +47,30 @@ BOOKKEEPING_EVENTS = frozenset({"Genesis.Session.FlowPaused", "Genesis.Session.F
 #: The writer's screens in Chinese: English text -> Chinese (`t(...)` in the templates; the
 #: English is the key, so a text without a translation shows in English).
 CHINESE_TEXTS: dict[str, str] = {
+    # The writer's codex (issue 76).
+    "What you named": "你命名的",
+    "every proposal keeps these as written": "每个方案都原样保留这些名字",
+    "person": "人物",
+    "place": "地点",
+    "time": "时间",
+    "object": "物件",
+    "hero": "主角",
+    "rival": "对手",
+    "deadline": "期限",
+    "origin": "来处",
+    "mentor": "导师",
+    "from your idea": "来自你的创意",
+    "from your feedback": "来自你的反馈",
+    "from your edit": "来自你的修改",
+    "from a confirmed stage": "来自已确认的阶段",
+    "Name": "名字",
+    "Correction": "修正",
+    "rename to": "改名为",
+    "set the role to": "角色改为",
+    "is not a name": "不是名字",
+    "remove": "删除",
+    "New name or role": "新名字或角色",
+    "Correct": "修正",
     "Sessions": "会话",
     "Novels": "小说",
     "Later events": "更多事件",

@@ -39,6 +39,7 @@ from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.sessions import EVENT_PAGE_MAX_BYTES
+from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.errors import (
     InvalidPayload,
     NotFound,
@@ -108,6 +109,7 @@ async def session_view(
         "failed_events": GENERATION_FAILED_EVENTS,
         "failure_reason": reason,
         "state": state,
+        "codex": Codex.from_json(state.codex),
         "trashed": snapshot.trashed,
         "stages": list(GenesisStage),
         "finished": state.status is GenesisStatus.COMPLETED,
@@ -220,6 +222,21 @@ async def confirm_stage(request: Request, session_id: UUID, principal: Writer) -
     return await _command(
         request, principal, session_id, "ConfirmStage", payload, action_id(fields)
     )
+
+
+@router.post("/sessions/{session_id}/codex", dependencies=[SameOrigin])
+async def edit_codex(request: Request, session_id: UUID, principal: Writer) -> Response:
+    """One correction of the codex (EditCodex, issue 76): rename, set a role, not a name,
+    remove; the command's own model refuses anything else (422, nothing changed)."""
+    fields = await form_of(request)
+    op, name, value = one(fields, "op"), one(fields, "name"), one(fields, "value")
+    edit: dict[str, Any] = {"op": op, "name": name}
+    if op == "rename":
+        edit["to"] = value
+    elif op == "set_role":
+        edit["role"] = value or None
+    payload = {"edits": [edit]}
+    return await _command(request, principal, session_id, "EditCodex", payload, action_id(fields))
 
 
 @router.post("/sessions/{session_id}/cancel", dependencies=[SameOrigin])

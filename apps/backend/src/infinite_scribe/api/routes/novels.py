@@ -34,8 +34,9 @@ _NOVEL_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     202: {
         "model": ExportAccepted,
-        "description": "A Markdown or EPUB of a book of more than 200 outlined chapters: its "
-        "export job builds it (`Location`: the task; ask again after `Retry-After` seconds)",
+        "description": "A Markdown or EPUB of a book of more than 200 outlined chapters or "
+        "100,000 characters of confirmed chapters: its export job builds it (`Location`: the "
+        "task; ask again after `Retry-After` seconds)",
     },
     404: error_answer("No such novel for this user"),
     409: error_answer(
@@ -96,7 +97,8 @@ async def get_novel(
     their text; `next_chapter`: the next window's `chapter_from`, null at the outline's end), so
     a read costs the same at chapter 10 and 1,000. `Accept: text/markdown` gives the whole book
     as a Markdown document, `Accept: application/epub+zip` as an EPUB book; a book of more than
-    200 outlined chapters is its export job's: the file once built, 202 with the task before."""
+    200 outlined chapters (or 100,000 characters of chapters) is its export job's: the file
+    once built, 202 with the task before."""
     media = preferred(accept)
     if media != JSON:  # the whole book: rendered here when small, else the export job's
         return await book_response(services, novel_id, user_id, media)

@@ -138,6 +138,19 @@ COMMAND_EXAMPLES: dict[str, Example] = {
             "payload": {"event_id": "0b6f3c1e-6a55-4d3e-9a8e-2f6d2f0f7a11", "model": "offline"},
         },
     ),
+    "edit_codex": Example(
+        summary="Correct what you named: rename, set a role, add, remove (sync, 200; issue 76)",
+        value={
+            "command_type": "EditCodex",
+            "payload": {
+                "edits": [
+                    {"op": "rename", "name": "Isobel Reid", "to": "Effie Reid"},
+                    {"op": "set_role", "name": "Mr Dunbar", "role": "rival"},
+                    {"op": "not_a_name", "name": "Make Isobel"},
+                ]
+            },
+        },
+    ),
     "cancel": Example(
         summary="Stop the running generation (sync, 200; 409 when none runs)",
         value={"command_type": "CancelGeneration", "payload": {"reason": "Not this idea"}},

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from infinite_scribe.api.schemas.codex import CodexOut
 from infinite_scribe.api.schemas.commands import CommandRequest as CommandRequest
 from infinite_scribe.api.schemas.history import BranchOrigin
 from infinite_scribe.api.schemas.proposals import ProposalDocument, with_stage
@@ -45,6 +46,9 @@ class SessionStateOut(BaseModel):
     trashed_at: datetime | None = None
     #: A branch's origin: the source session and the version it left from (null: created).
     branched_from: BranchOrigin | None = None
+    #: What the writer named (issue 76), read from the idea with the first proposal (null
+    #: until then); every generator is held to it; the writer corrects it with EditCodex.
+    codex: CodexOut | None = None
 
     @classmethod
     def of(cls, state: GenesisState, trashed_at: datetime | None = None) -> "SessionStateOut":
@@ -66,6 +70,7 @@ class SessionStateOut(BaseModel):
             else BranchOrigin.model_validate(dict(state.branched_from)),
             trashed=trashed_at is not None,
             trashed_at=trashed_at,
+            codex=CodexOut.of(state.codex),
         )
 
 

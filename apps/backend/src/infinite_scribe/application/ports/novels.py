@@ -37,6 +37,10 @@ class NovelRepository(Protocol):
         """The novel's bible (what its chapters are written with)."""
         ...
 
+    async def codex(self, novel_id: UUID) -> Mapping[str, Any]:
+        """The writer's codex of the session the novel came from (issue 76; {}: none)."""
+        ...
+
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Mapping[str, Any] | None:
         """One continuity finding of the novel, with its status (None: not the novel's)."""
         ...

@@ -31,6 +31,7 @@ def state_columns(state: GenesisState) -> dict[str, Any]:
         "last_result": None if state.last_result is None else dict(state.last_result),
         "novel_id": state.novel_id,
         "version": state.version,
+        "codex": dict(state.codex),
     }
 
 

@@ -101,6 +101,10 @@ class TaskQueries(Protocol):
     async def touch(self, task_ids: list[UUID]) -> None:
         """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""
 
+    async def tell(self, messages: Mapping[UUID, str]) -> None:
+        """Set RUNNING tasks' messages (what a waiting or retrying generation is at), in one
+        statement; it counts as activity, as `touch` does."""
+
     async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
         """The parts of a batched outline kept so far (decision 5404), by part number."""
         ...

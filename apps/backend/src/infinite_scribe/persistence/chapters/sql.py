@@ -119,6 +119,10 @@ async def confirmed_before(
     return sorted(r["number"] for r in rows)
 
 
+# The session a novel came from holds the writer's codex (issue 76): one row by its novel.
+_CODEX = "SELECT codex FROM genesis_sessions WHERE novel_id = $1 LIMIT 1"
+
+
 async def bible(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelBible | None:
     row = await connection.fetchrow(_BIBLE, novel_id)
     return None if row is None else NovelBible(**dict(row))
@@ -158,6 +162,10 @@ class PostgresNovelRepository:
 
     async def confirmed_before(self, novel_id: UUID, number: int, limit: int) -> list[int]:
         return await confirmed_before(self.connection, novel_id, number, limit)
+
+    async def codex(self, novel_id: UUID) -> Mapping[str, Any]:
+        found = await self.connection.fetchval(_CODEX, novel_id)
+        return dict(found) if isinstance(found, Mapping) else {}
 
     async def bible(self, novel_id: UUID) -> NovelBible | None:
         return await bible(self.connection, novel_id)

@@ -27,19 +27,20 @@ PROJECTED_COLUMNS = (
     "version",
     "trashed_at",
     "branched_from",
+    "codex",
 )
 
 _UPSERT = """
 INSERT INTO genesis_sessions (
     id, user_id, status, current_stage, confirmed_data, pending_command_type, last_result,
-    novel_id, version, trashed_at, created_at, branched_from
-) VALUES ($1, $2, $3::genesis_status, $4::genesis_stage, $5, $6, $7, $8, $9, $10, $11, $12)
+    novel_id, version, trashed_at, created_at, branched_from, codex
+) VALUES ($1, $2, $3::genesis_status, $4::genesis_stage, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (id) DO UPDATE SET
     user_id = EXCLUDED.user_id, status = EXCLUDED.status,
     current_stage = EXCLUDED.current_stage, confirmed_data = EXCLUDED.confirmed_data,
     pending_command_type = EXCLUDED.pending_command_type, last_result = EXCLUDED.last_result,
     novel_id = EXCLUDED.novel_id, version = EXCLUDED.version, trashed_at = EXCLUDED.trashed_at,
-    branched_from = EXCLUDED.branched_from
+    branched_from = EXCLUDED.branched_from, codex = EXCLUDED.codex
 """
 
 
@@ -94,6 +95,7 @@ class PostgresProjectionRepository:
             expected.trashed_at,
             expected.created_at,
             None if state.branched_from is None else dict(state.branched_from),
+            dict(state.codex),
         )
 
 

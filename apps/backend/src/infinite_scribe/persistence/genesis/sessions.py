@@ -21,7 +21,7 @@ from shared_types.enums import GenesisStage, GenesisStatus
 
 _SNAPSHOT_COLUMNS = (
     "id, user_id, status::text AS status, current_stage::text AS current_stage, confirmed_data, "
-    "pending_command_type, last_result, novel_id, version, branched_from, "
+    "pending_command_type, last_result, novel_id, version, branched_from, codex, "
     "trashed_at IS NOT NULL AS trashed, trashed_at, archived_at IS NOT NULL AS archived"
 )
 #: The snapshot's columns as `snapshot_of` reads them (the agent's begin reads them too).
@@ -96,6 +96,7 @@ def state_of(row: asyncpg.Record) -> GenesisState:
         novel_id=row["novel_id"],
         version=row["version"],
         branched_from=row["branched_from"],
+        codex=row.get("codex") or {},
     )
 
 

@@ -236,6 +236,24 @@ CROSS JOIN LATERAL (
 ) AS e
 """
 
+# The codex's changes in (base, target], oldest first (issue 76): its edits (migration 0037's
+# index), the first proposal that read it and the confirmed stages that extended it (the
+# versions index): the last one's codex,
+# and the renames made since the base, which the state after the target has made everywhere.
+_CODEX = f"""
+SELECT * FROM (
+    ({_EVENT}
+     WHERE aggregate_id = $1 AND aggregate_version > $2 AND aggregate_version <= $3
+       AND aggregate_type = 'GENESIS_SESSION' AND event_type = 'Genesis.Session.CodexUpdated'
+     ORDER BY aggregate_version LIMIT 1000)
+    UNION ALL
+    ({_EVENT}
+     WHERE aggregate_id = $1 AND aggregate_version > $2 AND aggregate_version <= $3
+       AND {_VERSIONS} AND event_type IN ('Genesis.Session.StageConfirmed',
+           'Genesis.Session.Concept.Proposed', 'Genesis.Session.StageContent.Proposed')
+       AND payload ? 'codex')
+) AS changes ORDER BY aggregate_version"""
+
 
 _INPUT = """SELECT payload -> 'initial_user_input' FROM domain_events
 WHERE aggregate_type = 'GENESIS_SESSION' AND aggregate_id = $1 AND aggregate_version = 1"""
@@ -274,7 +292,8 @@ async def version_target(
     latest = {stage_of(e): e for e in map(logged_event, rows) if e.event_type != FINISHED_EVENT}
     finish = next((e for e in map(logged_event, rows) if e.event_type == FINISHED_EVENT), None)
     found = {stage: event for stage, event in latest.items() if stage is not None}
-    return state_target(logged_event(row), user_id, base_event, found, finish)
+    codex = [logged_event(e) for e in await pool.fetch(_CODEX, segment, after[0], seq)]
+    return state_target(logged_event(row), user_id, base_event, found, finish, codex)
 
 
 def logged_event(row: asyncpg.Record) -> LoggedEvent:

@@ -32,13 +32,15 @@ WHERE user_id = substring($1 FROM '^user:([0-9a-f-]{36})$')::uuid AND idempotenc
 # expired (a crashed holder) or its answer expired. Under READ COMMITTED, ON CONFLICT waits for a
 # concurrent claimer to commit and then evaluates the WHERE on the newest row version, so exactly
 # one of N racing requests gets a row back. expires_at covers the lease and the answer's ttl.
-# A key a command holds is never claimed: the key answered another request.
-_CLAIM_SQL = f"""
+# A key a command holds is never claimed: the key answered another request. `scribe_key_held`
+# (migration 0038) is the key's one claim across this table and the inbox: a lock the command's
+# write takes too, then the inbox read afresh (a command writing the key meanwhile is seen).
+_CLAIM_SQL = """
 INSERT INTO idempotency_cache AS c
     (scope, key, fingerprint, state, lease_expires_at, expires_at)
 SELECT $1, $2, $3, 'IN_PROGRESS',
        now() + make_interval(secs => $4), now() + make_interval(secs => $5)
-WHERE NOT EXISTS ({_COMMAND_HOLDS_KEY})
+WHERE NOT scribe_key_held('cache', $1, $2)
 ON CONFLICT (scope, key) DO UPDATE
 SET fingerprint = EXCLUDED.fingerprint, state = 'IN_PROGRESS',
     lease_expires_at = EXCLUDED.lease_expires_at, expires_at = EXCLUDED.expires_at,

@@ -3,7 +3,7 @@ the SQL adapter (persistence/story_memory/store.py) behaves, for unit tests and 
 bench;
 and the novel's bible, the one read of the novel the continuity check makes."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -92,6 +92,12 @@ class MemoryBibles:
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
+
+    async def codex(self, novel_id: UUID) -> Mapping[str, Any]:
+        for row in self.tables.sessions.values():
+            if row["state"].novel_id == novel_id:
+                return dict(row["state"].codex)
+        return {}
 
     async def bible(self, novel_id: UUID) -> NovelBible | None:
         row = self.tables.novels.get(novel_id)

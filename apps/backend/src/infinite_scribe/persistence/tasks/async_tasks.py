@@ -1,6 +1,7 @@
 """Adapters of the task ports: `async_tasks` in SQL (their writes are `Write` parts,
 writes/task_parts.py)."""
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -205,6 +206,16 @@ class PostgresTaskQueries:
                 "UPDATE async_tasks SET updated_at = clock_timestamp() "
                 "WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'",
                 task_ids,
+            )
+
+    async def tell(self, messages: Mapping[UUID, str]) -> None:
+        with translated():
+            await self.pool.execute(
+                "UPDATE async_tasks t SET message = m.message "
+                "FROM unnest($1::uuid[], $2::text[]) AS m(id, message) "
+                "WHERE t.id = m.id AND t.status = 'RUNNING'",
+                list(messages),
+                [message[:500] for message in messages.values()],
             )
 
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:

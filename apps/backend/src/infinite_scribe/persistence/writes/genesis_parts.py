@@ -45,6 +45,7 @@ _STATE_COLUMNS = {
     "last_result": "jsonb",
     "novel_id": "uuid",
     "branched_from": "jsonb",
+    "codex": "jsonb",
 }
 
 
@@ -93,7 +94,8 @@ class SnapshotPart(PlainPart):
                 f"confirmed_data = {p('confirmed_data')}::jsonb, "
                 f"pending_command_type = {p('pending_command_type')}::text, "
                 f"last_result = {p('last_result')}::jsonb, novel_id = {p('novel_id')}::uuid, "
-                f"version = {p('version')}::int, trashed_at = CASE WHEN {p('move_trash')}::bool "
+                f"version = {p('version')}::int, codex = {p('codex')}::jsonb, "
+                f"trashed_at = CASE WHEN {p('move_trash')}::bool "
                 f"THEN {p('trashed_at')}::timestamptz ELSE trashed_at END\n"
                 f"WHERE id = {p('id')}::uuid AND version = {p('old_version')}::int "
                 "AND archived_at IS NULL RETURNING 1",

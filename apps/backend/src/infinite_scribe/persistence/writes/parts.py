@@ -18,6 +18,7 @@ from infinite_scribe.persistence.errors import (
     EVENT_ID_CONTENT,
     EVENT_ID_INDEX,
     IDEMPOTENCY_KEY_INDEX,
+    KEY_CLAIMED,
     PENDING_COMMAND_INDEX,
 )
 from infinite_scribe.persistence.outbox.rows import (
@@ -60,18 +61,27 @@ class InboxPart:
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         # Its unique indexes are the judges of duplicates: same key (a repeat) or the same
         # type pending (409); a concurrent twin waits here until the first commits, then
-        # writes no row.
+        # writes no row. A client's key (a fingerprint) is first claimed across the cache and
+        # the inbox (issue 79 Q3, migration 0038): the key's lock, held to the commit, then
+        # the cache read afresh; another route's live record there writes no row either.
         return [
+            (
+                "key_claim",
+                f"SELECT CASE WHEN {p('request_fingerprint')}::text IS NULL THEN false "
+                f"ELSE scribe_key_held('inbox', 'user:' || {p('user_id')}::uuid::text, "
+                f"{p('idempotency_key')}::text) END AS held",
+            ),
             (
                 "inbox",
                 "INSERT INTO command_inbox (id, session_id, user_id, command_type, "
                 "idempotency_key, correlation_id, payload, status, request_fingerprint)\n"
-                f"VALUES ({p('id')}::uuid, {p('session_id')}::uuid, {p('user_id')}::uuid, "
+                f"SELECT {p('id')}::uuid, {p('session_id')}::uuid, {p('user_id')}::uuid, "
                 f"{p('command_type')}::text, {p('idempotency_key')}::text, {p('id')}::uuid, "
                 f"{p('payload')}::jsonb, {p('status')}::command_status, "
-                f"{p('request_fingerprint')}::text)\n"
+                f"{p('request_fingerprint')}::text\n"
+                "FROM key_claim WHERE NOT key_claim.held\n"
                 "ON CONFLICT DO NOTHING RETURNING 1",
-            )
+            ),
         ]
 
     def reads(self) -> Sequence[str]:
@@ -85,6 +95,7 @@ class InboxPart:
             f"{p('user_id')}::uuid AND idempotency_key = {p('idempotency_key')}::text)"
         )
         return [
+            Refusal(f"{missing('inbox')} AND (SELECT held FROM key_claim)", "23505", KEY_CLAIMED),
             Refusal(f"{missing('inbox')} AND {same_key}", "23505", IDEMPOTENCY_KEY_INDEX),
             Refusal(missing("inbox"), "23505", PENDING_COMMAND_INDEX),
         ]

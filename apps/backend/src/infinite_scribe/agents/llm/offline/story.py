@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
+from infinite_scribe.agents.llm.offline.codex_named import given_of
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, reading_zh
@@ -76,12 +77,8 @@ class Story:
             self.wished = replace(self.wished, place=None)
         self.facts = self.wished.over(told)
         self.event_core = reader.event_core
-        given = named.Named()
-        # A feedback names its people in its first words (read up to 80 characters).
-        for text in [*(said[:80] for said in feedbacks(request)), request.user_input or ""]:
-            given = given.over(named.read(text, bool(_HAN.search(text))))
-        #: What the writer named (issue 69): carried verbatim into every stage.
-        self.given = given
+        #: What the writer named (issue 69; the codex's, issue 76): carried verbatim.
+        self.given = given_of(request, feedbacks(request))
         idea = request.user_input or ""
         own = _read(idea) if idea.strip() else Facts()
         #: Places in the writer's own words (their idea, their feedback), not in a draft's.

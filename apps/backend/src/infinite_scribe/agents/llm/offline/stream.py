@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
-from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest
+from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest, prefix_of
 from infinite_scribe.domain.outline_plan import BatchBrief
 from infinite_scribe.domain.proposals import Proposal
 
@@ -37,7 +37,7 @@ class StreamingOffline:
             text = proposal.model_dump_json()
             size = -(-len(text) // CHUNKS)
             for end in range(size, len(text) + size, size):
-                draft(text[:end])
+                draft(prefix_of(text, end))
                 await asyncio.sleep(self.seconds / CHUNKS)
         return proposal
 

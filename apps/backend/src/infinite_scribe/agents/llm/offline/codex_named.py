@@ -1,0 +1,62 @@
+"""The writer's codex as the offline writer's `Named` (issue 76): its names, roles and places
+take precedence over what the writer re-reads from the idea, so a rename or a role the writer
+set is applied exactly by the offline writer too."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.codex import RIVAL, Codex
+from infinite_scribe.text import named
+from infinite_scribe.text.named import Named
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+#: A place someone comes from ("from 上海"): it names them, it does not move the story there.
+ORIGIN = "origin"
+
+
+def codex_named(codex: Mapping[str, Any]) -> Named | None:
+    """What the codex names, the hero first and the rival marked; None: no codex yet (the
+    writer reads the idea as before)."""
+    found = Codex.from_json(codex)
+    if not found.entries:
+        return None
+    people = [e.name for e in found.of_kind("person")]
+    hero = found.hero
+    if hero is not None and hero.kind == "person":
+        people = [hero.name, *(p for p in people if p != hero.name)]
+    rival = found.rival
+    return Named(
+        people=tuple(people),
+        places=tuple(e.name for e in found.of_kind("place") if e.role != ORIGIN),
+        times=tuple(e.name for e in found.of_kind("time")),
+        things=tuple(e.name for e in found.of_kind("object")),
+        rivals=(rival.name,) if rival is not None and rival.role == RIVAL else (),
+    )
+
+
+def without(given: Named, words: tuple[str, ...]) -> Named:
+    """`given` without the words the writer marked "not a name"."""
+    if not words:
+        return given
+    return Named(
+        *(
+            tuple(item for item in getattr(given, f) if item not in words)
+            for f in ("people", "places", "times", "things", "kin", "rivals", "titled")
+        )
+    )
+
+
+def given_of(request: GenerationRequest, feedbacks: list[str]) -> Named:
+    """What the writer named: a feedback names its people in its first words (read up to 80
+    characters), the idea's names are the codex's (else the idea is read), without the words
+    the writer marked "not a name"."""
+    codex = codex_named(request.codex)
+    idea = [request.user_input or ""] if codex is None else []
+    given = Named()
+    for text in [*(said[:80] for said in feedbacks), *idea]:
+        given = given.over(named.read(text, bool(_HAN.search(text))))
+    given = given if codex is None else codex.over(given)  # the codex's hero stays the hero
+    return without(given, Codex.from_json(request.codex).not_names)

@@ -1,0 +1,89 @@
+"""The codex read from the writer's idea, once (issue 76, DESIGN 6b'): the reader of names
+(`named.read`) and of the hero's role, turned into codex entries the writer then sees with
+the first proposal and corrects with `EditCodex`.
+
+CPU work (a cold 500 characters of Chinese is ~2 ms of segmentation): the worker calls it off
+its loop (`asyncio.to_thread`). The hero is the first person no word marks as the rival or as
+someone's kin; the rival is the person a word marks ("his nemesis", 宿敌); a time the idea says
+something must happen before ("before Hogmanay", 中秋节前) is the deadline.
+"""
+
+import re
+
+from infinite_scribe.domain.codex import DEADLINE, HERO, RIVAL, Codex, CodexEntry
+from infinite_scribe.text import named, reading_en, reading_zh, vocabulary
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_EN_BEFORE = re.compile(r"\b(?:before|by|until|till|ahead of)\s+(?:the\s+)?$", re.I)
+_ZH_BEFORE = ("前", "之前", "以前")
+_ZH_BY = ("赶在", "在", "于")
+#: A place said as where someone comes from ("from Shanghai", 上海来的): their origin, not
+#: where the story is (issue 76).
+_EN_FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.I)
+_ZH_FROM = ("来的", "人")
+ORIGIN = "origin"
+#: A role word is never a name or a thing (宿敌, nemesis).
+_ROLE_WORDS = {
+    language: vocabulary.words(language, "roles") | vocabulary.words(language, "request_foe")
+    for language in ("zh", "en")
+}
+#: Bounds of what one idea can put in the codex.
+MAX_READ = 40
+
+
+def read_codex(idea: str) -> Codex:
+    """The codex of `idea` (empty entries for an idea that names nothing): people with the
+    hero and the rival marked, places, times with the deadline marked, and things."""
+    chinese = bool(_HAN.search(idea))
+    language = "zh" if chinese else "en"
+    if not idea.strip():
+        return Codex(language=language)
+    given = named.read(idea, chinese)
+    facts = (reading_zh if chinese else reading_en).read(idea)
+    hero = next((p for p in given.people if p not in given.rivals and p not in given.kin), None)
+    rival = next((p for p in given.rivals if p != hero), None)
+    entries: list[CodexEntry] = []
+    for person in given.people:
+        role = HERO if person == hero else RIVAL if person == rival else None
+        words = (facts.hero,) if role == HERO and facts.hero else ()
+        entries.append(CodexEntry("person", person, role, _words(words)))
+    entries += [
+        CodexEntry("place", place, ORIGIN if _origin(idea, place, chinese) else None)
+        for place in given.places
+    ]
+    deadline = next((time for time in given.times if _before(idea, time, chinese)), None)
+    entries += [
+        CodexEntry("time", time, DEADLINE if time == deadline else None) for time in given.times
+    ]
+    roles = _ROLE_WORDS[language]
+    entries += [
+        CodexEntry("object", thing)
+        for thing in given.things
+        if thing not in roles and thing.split()[-1] not in roles
+    ]
+    unique = {entry.name: entry for entry in reversed(entries) if 0 < len(entry.name) <= 100}
+    kept = [entry for entry in entries if unique.get(entry.name) is entry]
+    return Codex(tuple(kept[:MAX_READ]), language)
+
+
+def _words(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(" ".join(word.split())[:200] for word in words if word.strip())
+
+
+def _origin(idea: str, place: str, chinese: bool) -> bool:
+    """Whether `place` is only ever said as where someone comes from."""
+    ats = [m.start() for m in re.finditer(re.escape(place), idea)]
+    if chinese:
+        return all(idea[at + len(place) :].startswith(_ZH_FROM) for at in ats)
+    return bool(ats) and all(_EN_FROM.search(idea[max(0, at - 12) : at]) for at in ats)
+
+
+def _before(idea: str, time: str, chinese: bool) -> bool:
+    """Whether the idea says something must happen before `time`."""
+    at = idea.find(time)
+    if at < 0:
+        return False
+    if chinese:
+        after = idea[at + len(time) : at + len(time) + 2]
+        return after.startswith(_ZH_BEFORE) or idea[max(0, at - 2) : at].endswith(_ZH_BY[:1])
+    return bool(_EN_BEFORE.search(idea[max(0, at - 20) : at]))

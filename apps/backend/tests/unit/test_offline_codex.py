@@ -1,0 +1,93 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""The offline writer builds from the writer's codex (issue 76): a rename or a role the writer
+set in the codex is applied exactly at every stage; the codex's names win over what the
+writer re-reads from the idea. Both languages."""
+
+import json
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
+from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.codex_edits import edited
+from infinite_scribe.domain.commands import EditCodex
+from infinite_scribe.domain.genesis import STAGE_ORDER
+from infinite_scribe.domain.renaming import renamed_everywhere
+from infinite_scribe.text.codex_reading import read_codex
+from shared_types.enums import GenesisStage
+
+META = ("source", "note", "feedback_applied", "stage")
+CASES = [
+    (
+        "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger "
+        "before Midsummer; her nemesis, Mr Dunbar, wants it too.",
+        "Isobel Reid",
+        "Effie Baird",
+        "Mr Dunbar",
+    ),
+    (
+        "民国二十三年的苏州，女法医沈清秋必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。",
+        "沈清秋",
+        "顾南星",
+        "白三爷",
+    ),
+]
+
+
+async def _walk(idea: str, codex: dict[str, Any]) -> dict[str, Any]:
+    """Every stage's first proposal confirmed, each generated from the codex and the idea
+    with the codex's names, as the worker asks (agents/generation.py)."""
+    confirmed: dict[str, Any] = {}
+    session = uuid4()
+    renames = codex.get("renames") or {}
+    for stage in STAGE_ORDER:
+        if stage is GenesisStage.FINISHED:
+            continue
+        request = GenerationRequest(
+            session_id=session,
+            stage=stage,
+            confirmed_data=dict(confirmed),
+            user_input=renamed_everywhere(idea, renames),
+            codex=codex,
+        )
+        proposal = (await OfflineGenerator().generate(request)).model_dump(mode="json")
+        content = {key: value for key, value in proposal.items() if key not in META}
+        confirmed[stage.value] = content["concepts"][0] if "concepts" in content else content
+    return confirmed
+
+
+def _edit(codex: dict[str, Any], *edits: dict[str, Any]) -> dict[str, Any]:
+    from infinite_scribe.domain.codex import Codex
+
+    command = EditCodex.model_validate({"edits": list(edits)})
+    after, _ = edited(Codex.from_json(codex), list(command.edits), "e")
+    return after.as_json()
+
+
+@pytest.mark.parametrize(("idea", "hero", "new", "rival"), CASES, ids=["en", "zh"])
+async def test_a_renamed_hero_is_the_new_name_at_every_stage_and_the_old_never(
+    idea: str, hero: str, new: str, rival: str
+) -> None:
+    codex = read_codex(idea).as_json()
+    renamed = _edit(codex, {"op": "rename", "name": hero, "to": new})
+    confirmed = await _walk(idea, renamed)
+    for stage, content in confirmed.items():
+        text = json.dumps(content, ensure_ascii=False)
+        assert hero not in text, stage
+        assert new in text, stage
+    cast = confirmed["CHARACTERS"]["characters"]
+    assert cast[0]["name"] == new
+    assert rival in [card["name"] for card in cast]
+
+
+@pytest.mark.parametrize(("idea", "hero", "new", "rival"), CASES, ids=["en", "zh"])
+async def test_the_codex_hero_stays_the_hero_and_the_rival_the_rival(
+    idea: str, hero: str, new: str, rival: str
+) -> None:
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    cast = confirmed["CHARACTERS"]["characters"]
+    roles = {card["name"]: card["role"] for card in cast}
+    assert cast[0]["name"] == hero
+    assert roles[rival] in ("antagonist", "反派")
