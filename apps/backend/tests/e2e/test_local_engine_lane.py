@@ -216,7 +216,7 @@ def test_scribe_up_runs_the_engine_restarts_it_and_stops_it() -> None:
         assert "model:      smollm2 at " in up.output and "local-engine.log" in up.output
         port = int(url.rsplit(":", 1)[1].split("/")[0])
         [engine] = [
-            pid for pid in children_of(int(services["pid"])) if "llama_cpp.server" in cmdline(pid)
+            pid for pid in children_of(int(services["pid"])) if "engine_server" in cmdline(pid)
         ]
         os.kill(engine, signal.SIGKILL)
         assert _model_health(health, "the local engine serving smollm2 is down")

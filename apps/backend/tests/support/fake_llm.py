@@ -20,6 +20,7 @@ subprocesses alike:
 """
 
 import asyncio
+import itertools
 import json
 import re
 import socket
@@ -169,6 +170,9 @@ class FakeLLMServer:
         self.first_tokens: list[tuple[str, float]] = []
         #: Streams the client closed before their end (cancelled calls).
         self.abandoned = 0
+        #: The last prompt streamed: a hosted server's prefix cache reports the next prompt's
+        #: characters it shares as `usage.prompt_tokens_details.cached_tokens` (issue 77).
+        self._cached_prompt = ""
         #: Bytes each streamed reply wrote (when it ended, completed or abandoned).
         self.stream_bytes: list[int] = []
         self.in_flight = 0
@@ -362,6 +366,11 @@ class FakeLLMServer:
         if (seen.body.get("stream_options") or {}).get("include_usage"):
             # As OpenAI does: one more chunk with no choices and the request's token counts.
             usage = {"prompt_tokens": len(seen.prompt), "completion_tokens": len(content)}
+            with self._lock:
+                pairs = zip(self._cached_prompt, seen.prompt, strict=False)
+                shared = sum(1 for _ in itertools.takewhile(lambda p: p[0] == p[1], pairs))
+                self._cached_prompt = seen.prompt
+            usage["prompt_tokens_details"] = {"cached_tokens": shared}
             chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": []}
             await response.write(
                 b"data: " + json.dumps(chunk | {"usage": usage}).encode() + b"\n\n"

@@ -65,7 +65,7 @@ def test_the_engine_is_started_as_llama_cpp_server_with_the_model_alias(tmp_path
     model = LocalModel("smollm2", tmp_path / "m.gguf", 8192)
     engine = LocalEngine(model, tmp_path / "engine.log", port=18123, threads=2)
     command = engine.command()
-    assert command[:3] == [sys.executable, "-m", "llama_cpp.server"]
+    assert command[:3] == [sys.executable, "-m", "infinite_scribe.embedded.engine_server"]
     options = dict(zip(command[3::2], command[4::2], strict=True))
     assert options == {
         "--model": str(tmp_path / "m.gguf"),

@@ -3,15 +3,20 @@
 Confirming a stage, abandoning or finishing a session, and the writer's CancelGeneration
 (decision 4003) cancel its unfinished tasks in the command's transaction (trashing does not:
 decisions 0810, 2803); the event it writes reaches the worker on the session's partition (same
-key). The consumer shows every message to `peek`
-on arrival, before it waits behind the session's running request, so the generation hears of
-it at once; the handler then checks the task really is cancelled and stops the model call.
+key). A novel's chapter draft or revision is stopped the same way (issue 77): CancelGeneration
+on the novel, or confirming the chapter being written, on the novel's partition. The consumer
+shows every message to `peek` on arrival, before it waits behind the session's running
+request, so the generation hears of it at once; the handler then checks the task really is
+cancelled and stops the model call.
 """
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
+from infinite_scribe.domain.chapters import CONFIRMED as CHAPTER_CONFIRMED, DRAFT_CANCELLED
 from infinite_scribe.domain.genesis import (
     ABANDONED,
     FINISHED,
@@ -20,8 +25,16 @@ from infinite_scribe.domain.genesis import (
 )
 from infinite_scribe.kafka.consumer import Delivery
 
-#: Events whose command cancels the session's unfinished tasks.
-CANCELLING_EVENTS = frozenset({STAGE_CONFIRMED, ABANDONED, FINISHED, GENERATION_CANCELLED})
+#: Events whose command cancels the session's (or the novel's) unfinished tasks.
+CANCELLING_EVENTS = frozenset(
+    {STAGE_CONFIRMED, ABANDONED, FINISHED, GENERATION_CANCELLED, DRAFT_CANCELLED, CHAPTER_CONFIRMED}
+)
+
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The task was cancelled while its model call ran (the call is stopped)."""
 
 
 class Cancellations:
@@ -50,3 +63,29 @@ class Cancellations:
             return
         for event in self._running.get(delivery.key.decode("utf-8", "replace"), ()):
             event.set()
+
+
+async def unless_cancelled(
+    work: Coroutine[Any, Any, T],
+    cancelled: asyncio.Event,
+    still_wanted: Callable[[], Awaitable[bool]],
+) -> T:
+    """`work`'s result; Cancelled, with `work` cancelled (its model call's HTTP stream closed,
+    so the engine stops writing), once a cancelling event came and the task is indeed no
+    longer wanted (an event that cancels another chapter's task leaves this one running)."""
+    call = asyncio.create_task(work)
+    try:
+        while True:
+            waiter = asyncio.create_task(cancelled.wait())
+            await asyncio.wait({call, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if call.done():
+                return call.result()
+            cancelled.clear()
+            if not await still_wanted():
+                raise Cancelled
+    finally:
+        if not call.done():
+            call.cancel()
+            with contextlib.suppress(BaseException):
+                await call

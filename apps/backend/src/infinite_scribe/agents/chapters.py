@@ -5,9 +5,12 @@ The writer plans the chapter's beats, then writes each beat as prose; the text s
 the novel's live stream as `draft` events (throttled, `context_id` = the novel), and the whole
 text with its beats and provenance becomes `Novel.Chapter.DraftProposed`. A provider failure
 is retried with backoff a bounded number of times; then task and command fail, a
-`DraftFailed` event tells the novel, and the message goes to the dead-letter topic.
+`DraftFailed` event tells the novel, and the message goes to the dead-letter topic. The
+writer's CancelGeneration on the novel (or confirming the chapter meanwhile) stops the model
+call at once (issue 77, agents/cancellation.py): no draft lands.
 """
 
+import asyncio
 import functools
 import logging
 import time
@@ -16,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
+from infinite_scribe.agents.cancellation import Cancelled, unless_cancelled
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.generation import Streaming
 from infinite_scribe.agents.guarded import held
@@ -59,27 +63,40 @@ class ChapterHandler:
 
     async def __call__(self, delivery: Delivery) -> None:
         with received(delivery, self.work.consumer) as request:
-            job = await self.work.begin(request)
-            if job is None:
-                self.metrics.skipped.inc()
-                return
-            started = time.monotonic()
-            with self.streaming.working(job.task) as tell, metering() as usage:
-                await self._attempts(delivery, job, usage, tell)
+            # Watched from before `begin`: a cancellation that arrives meanwhile is not missed.
+            with self.streaming.cancellations.watch(request.aggregate_id) as cancelled:
+                job = await self.work.begin(request)
+                if job is None:
+                    self.metrics.skipped.inc()
+                    return
+                started = time.monotonic()
+                with self.streaming.working(job.task) as tell, metering() as usage:
+                    await self._attempts(delivery, job, usage, tell, cancelled)
             self.metrics.duration.observe(time.monotonic() - started)
 
     async def _attempts(
-        self, delivery: Delivery, job: ChapterJob, usage: Usage, tell: Callable[[str], None]
+        self,
+        delivery: Delivery,
+        job: ChapterJob,
+        usage: Usage,
+        tell: Callable[[str], None],
+        cancelled: asyncio.Event,
     ) -> None:
+        wanted = functools.partial(self.work.still_wanted, job)
         try:
             done = await attempted(
-                lambda: self._write(job),
+                lambda: unless_cancelled(self._write(job), cancelled, wanted),
                 attempts=self.attempts,
                 backoff_seconds=self.backoff_seconds,
                 metrics=self.metrics,
                 what="chapter",
                 tell=tell,
             )
+        except Cancelled:
+            logger.info("chapter task %s cancelled: model call stopped", job.task.task_id)
+            self.metrics.cancelled.inc()
+            self.metrics.skipped.inc()
+            return
         except GaveUp as failed:
             logger.error("chapter task %s failed for good: %s", job.task.task_id, failed.error)
             fail = functools.partial(self.work.fail, job)
@@ -148,6 +165,8 @@ class ChapterHandler:
             "tokens_in": usage.tokens_in,
             "tokens_out": usage.tokens_out,
             "tokens_counted": usage.tokens_counted,
+            "tokens_cached": usage.tokens_cached,
+            "tokens_evaluated": usage.tokens_evaluated,
             "tokens_per_second": usage.tokens_per_second,
             "latency_ms": round((time.monotonic() - started) * 1000, 1),
             "attempts": attempt,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
-from infinite_scribe.agents.cancellation import Cancellations
+from infinite_scribe.agents.cancellation import Cancellations, Cancelled, unless_cancelled
 from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
 from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.guarded import asked_of, codex_of, held
@@ -53,10 +53,6 @@ from infinite_scribe.text.codex_reading import read_codex
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
-
-
-class _Cancelled(Exception):
-    """The task was cancelled while its model call ran."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +166,7 @@ class GenerationHandler:
                 what="generation",
                 tell=tell,
             )
-        except _Cancelled:
+        except Cancelled:
             logger.info("task %s cancelled: model call stopped", job.task.task_id)
             self.metrics.cancelled.inc()
             self.metrics.skipped.inc()
@@ -189,6 +185,8 @@ class GenerationHandler:
             "tokens_in": usage.tokens_in,
             "tokens_out": usage.tokens_out,
             "tokens_counted": usage.tokens_counted,
+            "tokens_cached": usage.tokens_cached,
+            "tokens_evaluated": usage.tokens_evaluated,
             "tokens_per_second": usage.tokens_per_second,
             "latency_ms": round(seconds * 1000, 1),
             "attempts": max(done.attempt, usage.calls),  # the gate's own retries count too
@@ -249,7 +247,7 @@ class GenerationHandler:
     async def _call_model(
         self, job: Job, cancelled: asyncio.Event, parts: OutlineParts | None
     ) -> Proposal:
-        """The provider's proposal, streaming drafts; _Cancelled (the call cancelled) once a
+        """The provider's proposal, streaming drafts; Cancelled (the call cancelled) once a
         cancelling event came and the task is indeed no longer wanted."""
         streaming = self.streaming
         throttle = streaming.throttle(
@@ -258,25 +256,13 @@ class GenerationHandler:
             str(job.task.task_id),
             job.stage.value,
         )
-        call = asyncio.create_task(self._proposal(job, throttle, parts))
         try:
-            while True:
-                waiter = asyncio.create_task(cancelled.wait())
-                await asyncio.wait({call, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-                if call.done():
-                    proposal = call.result()
-                    throttle.flush()  # the final text arrives too
-                    return proposal
-                cancelled.clear()
-                if not await self.work.still_wanted(job):
-                    raise _Cancelled
+            work = self._proposal(job, throttle, parts)
+            proposal = await unless_cancelled(work, cancelled, lambda: self.work.still_wanted(job))
+            throttle.flush()  # the final text arrives too
+            return proposal
         finally:
             throttle.close()
-            if not call.done():
-                call.cancel()
-                with contextlib.suppress(BaseException):
-                    await call
 
 
 class _Counted:

@@ -52,7 +52,8 @@ class AgentMetrics:
         )
         self.model_tokens = self.series.counter(
             "agent_model_tokens",
-            "Tokens the model server reported (usage), by direction (in: prompt, out: reply)",
+            "Tokens the model server reported (usage), by direction (in: prompt, out: reply, "
+            "cached: of the prompt's, those reused from the request before)",
             ["model", "direction"],
         )
         self.model_speed = self.series.histogram(
@@ -80,6 +81,8 @@ class AgentMetrics:
         self.stage_seconds.labels(stage, name).observe(seconds)
         if usage.tokens_in is not None:
             self.model_tokens.labels(name, "in").inc(usage.tokens_in)
+            if usage.tokens_cached is not None:
+                self.model_tokens.labels(name, "cached").inc(usage.tokens_cached)
             if usage.tokens_counted:
                 self.count_ratio.observe(usage.tokens_in / usage.tokens_counted)
         if usage.tokens_out is not None:

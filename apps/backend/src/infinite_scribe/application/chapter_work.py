@@ -14,7 +14,7 @@ from infinite_scribe.application.chapter_commands import NOVEL_WRITER
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.storage import UnitOfWork
 from infinite_scribe.application.ports.story import STORY
-from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskRecord
+from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskQueries, TaskRecord
 from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
     EventAlreadyStored,
@@ -87,10 +87,19 @@ class ChapterJob:
 class ChapterWork:
     """The agent's chapter use cases on the unit of work; `consumer` names its ledger."""
 
-    def __init__(self, uow: UnitOfWork, consumer: str, source_service: str) -> None:
+    def __init__(
+        self, uow: UnitOfWork, consumer: str, source_service: str, tasks: TaskQueries
+    ) -> None:
         self.uow = uow
         self.consumer = consumer
         self.source_service = source_service
+        self.tasks = tasks
+
+    async def still_wanted(self, job: ChapterJob) -> bool:
+        """False once the task was cancelled (CancelGeneration, the chapter confirmed) or
+        finished elsewhere."""
+        view = await self.tasks.task(job.task.task_id, job.task.user_id)
+        return view is not None and view.status in (TaskStatus.PENDING, TaskStatus.RUNNING)
 
     async def begin(self, request: EventEnvelope) -> ChapterJob | None:
         """Start the request's task; None when there is nothing to do (handled, cancelled,

@@ -160,7 +160,7 @@ def agent_use_cases(
                 uow, clients.tasks, consumer=group, source_service=SOURCE_SERVICE, flows=flows
             ),
             flows=flows,
-            chapters=ChapterWork(uow, group, SOURCE_SERVICE),
+            chapters=ChapterWork(uow, group, SOURCE_SERVICE, clients.tasks),
             continuity=ContinuityWork(
                 uow,
                 checks,

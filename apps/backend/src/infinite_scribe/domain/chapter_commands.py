@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, PrivateAttr
 
 from infinite_scribe.domain.commands import (
     MAX_TEXT,
+    CancelGeneration,
     CommandPayload,
     RollbackToVersion,
     Text,
@@ -89,8 +90,15 @@ class RollbackChapters(RollbackToVersion):
     scope: Literal["chapter", "novel"] | None = None
 
 
-#: command_type -> payload model of the novel's commands (its RollbackToVersion is scoped).
+#: command_type -> payload model of the novel's commands (its RollbackToVersion is scoped;
+#: CancelGeneration is Genesis's own: it stops a chapter's draft or revision, issue 77).
 NOVEL_PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
     model.__name__: model
-    for model in (RequestChapterDraft, SubmitChapterFeedback, ConfirmChapter, WaiveFinding)
+    for model in (
+        RequestChapterDraft,
+        SubmitChapterFeedback,
+        ConfirmChapter,
+        WaiveFinding,
+        CancelGeneration,
+    )
 } | {"RollbackToVersion": RollbackChapters}

@@ -18,7 +18,7 @@ from infinite_scribe.domain.chapter_commands import (
     SubmitChapterFeedback,
     WaiveFinding,
 )
-from infinite_scribe.domain.commands import CommandPayload, RollbackToVersion
+from infinite_scribe.domain.commands import CancelGeneration, CommandPayload, RollbackToVersion
 from infinite_scribe.domain.errors import (
     GenerationPending,
     InvalidChapter,
@@ -26,6 +26,7 @@ from infinite_scribe.domain.errors import (
     InvalidVersion,
     NoDraft,
     NotFound,
+    NothingToCancel,
 )
 from infinite_scribe.domain.guards import require_not_busy, require_version
 
@@ -36,6 +37,9 @@ FEEDBACK_SUBMITTED = "Novel.Chapter.FeedbackSubmitted"
 DRAFT_PROPOSED = "Novel.Chapter.DraftProposed"
 #: Written by the agent worker when a draft failed for good: the writer may ask again.
 DRAFT_FAILED = "Novel.Chapter.DraftFailed"
+#: The writer stopped the draft or revision being written (CancelGeneration, issue 77): the
+#: pending generation is cleared, its task cancelled, and no draft lands.
+DRAFT_CANCELLED = "Novel.Chapter.DraftCancelled"
 CONFIRMED = "Novel.Chapter.Confirmed"
 #: The chapters went back to one of their versions (the chapters that differ, whole).
 ROLLED_BACK = "Novel.Chapters.RolledBack"
@@ -169,7 +173,17 @@ def decide(state: NovelState, command: CommandPayload) -> list[Decided]:
             return [Decided(CONFIRMED, payload)]
         case WaiveFinding():
             return [Decided(FINDING_WAIVED, _waived(command))]
+        case CancelGeneration():
+            return [_cancelled(state, command)]
     raise InvalidState(f"{command_type} is not a novel command")
+
+
+def _cancelled(state: NovelState, command: CancelGeneration) -> Decided:
+    """The draft being written stopped; the application's supersede part cancels its task."""
+    if state.pending is None:
+        raise NothingToCancel("No chapter is being written for this novel")
+    payload = {"chapter": state.pending.get("chapter"), "command_type": state.pending_command_type}
+    return Decided(DRAFT_CANCELLED, payload | {"reason": command.reason})
 
 
 def _waived(command: WaiveFinding) -> dict[str, Any]:
@@ -248,7 +262,7 @@ def evolve(state: NovelState, event_type: str, payload: Mapping[str, Any]) -> No
         if payload.get("notes"):  # what the draft does not write (issue 55), until confirmed
             drafted["notes"] = list(payload["notes"])
         return _with_chapter(state, payload["chapter"], drafted, version)
-    if event_type == DRAFT_FAILED:
+    if event_type in (DRAFT_FAILED, DRAFT_CANCELLED):
         return replace(state, pending=_cleared(state, payload["chapter"]), version=version)
     if event_type == CONFIRMED:
         stored = state.chapters.get(str(payload["chapter"])) or {}

@@ -43,6 +43,8 @@ PROVENANCE_FIELDS = (
     "tokens_in",
     "tokens_out",
     "tokens_counted",
+    "tokens_cached",
+    "tokens_evaluated",
     "tokens_per_second",
     "latency_ms",
     "attempts",

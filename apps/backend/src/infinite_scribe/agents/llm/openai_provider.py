@@ -353,7 +353,10 @@ class _Reply:
         usage = chunk.get("usage")
         if isinstance(usage, dict):
             self.usage_seen = True
-            report_usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
+            details = usage.get("prompt_tokens_details")
+            cached = _count(details.get("cached_tokens")) if isinstance(details, dict) else None
+            tokens_in, tokens_out = usage.get("prompt_tokens"), usage.get("completion_tokens")
+            report_usage(_count(tokens_in), _count(tokens_out), cached)
         choices = chunk.get("choices")
         if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
             return

@@ -70,6 +70,9 @@ class Usage:
 
     tokens_in: int | None = None
     tokens_out: int | None = None
+    #: Of `tokens_in`, those the server reused from an earlier request's prompt instead of
+    #: evaluating them (`usage.prompt_tokens_details.cached_tokens`; issue 77).
+    tokens_cached: int | None = None
     #: Model calls made (a gate's retries included); 0 when nothing counted them.
     calls: int = 0
     #: The chat messages the proposal's call sent (None: no model was called), kept beside the
@@ -82,6 +85,13 @@ class Usage:
     writing_seconds: float = 0.0
     #: What was cut from the prompts to fit the model's window (agents/llm/fitting.py).
     cuts: list[str] = field(default_factory=list)
+
+    @property
+    def tokens_evaluated(self) -> int | None:
+        """The prompt tokens the server evaluated (its prefix cache's misses), when it says."""
+        if self.tokens_in is None or self.tokens_cached is None:
+            return None
+        return max(self.tokens_in - self.tokens_cached, 0)
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -114,13 +124,16 @@ def count_call() -> None:
         usage.calls += 1
 
 
-def report_usage(tokens_in: int | None, tokens_out: int | None) -> None:
+def report_usage(
+    tokens_in: int | None, tokens_out: int | None, tokens_cached: int | None = None
+) -> None:
     """An adapter's token counts of one call, added to the current generation's (ignored
     outside a meter): a chapter's beats and prose calls are one generation."""
     usage = _USAGE.get()
     if usage is not None:
         usage.tokens_in = _added(usage.tokens_in, tokens_in)
         usage.tokens_out = _added(usage.tokens_out, tokens_out)
+        usage.tokens_cached = _added(usage.tokens_cached, tokens_cached)
 
 
 def report_prompt(tokens_counted: int, cuts: list[str]) -> None:

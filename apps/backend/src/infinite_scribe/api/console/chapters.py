@@ -5,6 +5,7 @@ of each chapter with their evidence and a way to waive them, beside the story me
 Commands go through the novel's command service, each form's action id as its idempotency
 key (a double submit sends one command)."""
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
@@ -32,7 +33,7 @@ from infinite_scribe.application.story import MAX_FINDINGS_PAGE
 from infinite_scribe.domain.chapter_brief import MAX_CHAPTERS
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
 from infinite_scribe.domain.continuity import REPETITION
-from infinite_scribe.domain.errors import InvalidPayload, InvalidState
+from infinite_scribe.domain.errors import InvalidPayload, InvalidState, NothingToCancel
 from infinite_scribe.domain.passages import folded
 
 router = APIRouter(prefix=PREFIX)
@@ -157,6 +158,24 @@ async def confirm_chapter(request: Request, novel_id: UUID, principal: Writer) -
     fields = await form_of(request, max_field=MAX_CHAPTER_TEXT)
     payload = {"chapter": _chapter(one(fields, "chapter")), "text": one(fields, "text")}
     return await _command(request, principal, novel_id, "ConfirmChapter", payload, fields)
+
+
+@router.post("/novels/{novel_id}/chapters/cancel", dependencies=[SameOrigin])
+async def cancel_chapter(request: Request, novel_id: UUID, principal: Writer) -> Response:
+    """Stop the chapter being written (CancelGeneration, issue 77); when its draft landed
+    meanwhile, the page shows what there is now rather than an error."""
+    fields = await form_of(request)
+    number = _chapter(one(fields, "chapter"))  # the page to come back to
+    with contextlib.suppress(NothingToCancel):
+        await services_of(request.app).novel_commands.execute(
+            context_of(request, principal),
+            novel_id,
+            "CancelGeneration",
+            {},
+            f"console:{action_id(fields)}",
+        )
+    shown = f"?chapter_from={window_start(number)}"
+    return RedirectResponse(f"{PREFIX}/novels/{novel_id}/chapters{shown}", status_code=303)
 
 
 @router.post("/novels/{novel_id}/findings/waive", dependencies=[SameOrigin])

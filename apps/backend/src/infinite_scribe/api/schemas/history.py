@@ -56,6 +56,10 @@ class Provenance(BaseModel):
     #: The prompt's tokens as counted before it was sent (the engine's tokenizer, or an
     #: estimate on the safe side), to compare with `tokens_in`, the server's (issue 68).
     tokens_counted: int | None = None
+    #: Of `tokens_in`, those the server reused from the request before (its prompt cache:
+    #: `usage.prompt_tokens_details.cached_tokens`), and those it evaluated (issue 77).
+    tokens_cached: int | None = None
+    tokens_evaluated: int | None = None
     #: Reply tokens per second of the model's writing.
     tokens_per_second: float | None = None
     latency_ms: float | None
