@@ -113,6 +113,9 @@ def test_the_codex_goes_first_as_fixed_text_and_the_request_last() -> None:
     assert '"hero"' in user and '"apprentice"' in user
     assert "e1" not in user and '"edit"' not in user  # bookkeeping stays out: stable text
     other = render(replace(request, feedback="lighter", stage=GenesisStage.WORLDVIEW)).user
-    prefix = user[: user.index("# Stage")]
-    assert other.startswith(prefix)  # the same first text across a session's calls
+    # The same first text across a session's calls: the codex, the wishes, the language and the
+    # confirmed stages, up to what changes (the feedback, then the stage's request: decision 7712).
+    prefix = user[: user.index("## Revision")]
+    assert '"Isobel Reid"' in prefix and "darker" not in prefix
+    assert other.startswith(prefix)
     assert not render(replace(request, codex={})).user.startswith("## The writer's codex")

@@ -240,6 +240,8 @@ class GenesisSessionRow(TableModel):
     branched_from: JsonObject | None = None
     #: Since when its streams are in the archive (decision 5101); NULL: hot.
     archived_at: datetime | None = None
+    #: The writer's codex (issue 76, decision 7601): `Codex.as_json()`; empty until read.
+    codex: JsonObject
 
 
 class IdempotencyCacheRow(TableModel):
