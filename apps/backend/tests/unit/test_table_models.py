@@ -141,6 +141,7 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "version": 0,
         "created_at": NOW,
         "updated_at": NOW,
+        "codex": {},
     },
     IdempotencyCacheRow: {
         "scope": "user:1",
