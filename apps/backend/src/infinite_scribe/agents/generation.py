@@ -177,21 +177,9 @@ class GenerationHandler:
             await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
             return
         provider = provider_for(self.provider, self.models, job.model)
-        model: str | None = getattr(provider, "model", None)
         seconds = time.monotonic() - done.started
-        reported = {
-            "model": model,
-            "prompt_version": getattr(provider, "prompt_version", None),
-            "tokens_in": usage.tokens_in,
-            "tokens_out": usage.tokens_out,
-            "tokens_counted": usage.tokens_counted,
-            "tokens_cached": usage.tokens_cached,
-            "tokens_evaluated": usage.tokens_evaluated,
-            "tokens_per_second": usage.tokens_per_second,
-            "latency_ms": round(seconds * 1000, 1),
-            "attempts": max(done.attempt, usage.calls),  # the gate's own retries count too
-        }
-        self.metrics.observe_usage(model, job.stage.value, usage, seconds)
+        reported = _reported(provider, usage, seconds, done.attempt)
+        self.metrics.observe_usage(reported["model"], job.stage.value, usage, seconds)
         # One statement: the proposal, task and command, and the flow's pause (issue 40).
         proposal_data = done.result.model_dump(mode="json")
         request = generation_request(job)
@@ -310,3 +298,19 @@ async def with_codex(job: Job) -> Job:
     idea = generation_request(job).user_input or ""
     codex = await asyncio.to_thread(read_codex, idea)
     return dataclasses.replace(job, codex_read=codex.as_json())
+
+
+def _reported(provider: object, usage: Usage, seconds: float, attempt: int) -> dict[str, Any]:
+    """A proposal's provenance: the model, its prompt's version, the tokens and the time."""
+    return {
+        "model": getattr(provider, "model", None),
+        "prompt_version": getattr(provider, "prompt_version", None),
+        "tokens_in": usage.tokens_in,
+        "tokens_out": usage.tokens_out,
+        "tokens_counted": usage.tokens_counted,
+        "tokens_cached": usage.tokens_cached,
+        "tokens_evaluated": usage.tokens_evaluated,
+        "tokens_per_second": usage.tokens_per_second,
+        "latency_ms": round(seconds * 1000, 1),
+        "attempts": max(attempt, usage.calls),  # the gate's own retries count too
+    }

@@ -298,17 +298,20 @@ def _request(
     return payload | {"stage": stage.value}
 
 
+#: The command an event leaves pending until its generation ends.
+_PENDING_AFTER = {
+    CONCEPT_GENERATION_REQUESTED: "RequestConceptGeneration",
+    STAGE_GENERATION_REQUESTED: "RequestStageGeneration",
+    FEEDBACK_SUBMITTED: "SubmitFeedback",
+    REGENERATION_REQUESTED: "RegenerateProposal",
+}
+
+
 def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> GenesisState:
     """Apply one event; unknown event types leave the state as it was (forward compatible)."""
     version = state.version + 1
-    if event_type == CONCEPT_GENERATION_REQUESTED:
-        return replace(state, pending_command_type="RequestConceptGeneration", version=version)
-    if event_type == STAGE_GENERATION_REQUESTED:
-        return replace(state, pending_command_type="RequestStageGeneration", version=version)
-    if event_type == FEEDBACK_SUBMITTED:
-        return replace(state, pending_command_type="SubmitFeedback", version=version)
-    if event_type == REGENERATION_REQUESTED:
-        return replace(state, pending_command_type="RegenerateProposal", version=version)
+    if event_type in _PENDING_AFTER:
+        return replace(state, pending_command_type=_PENDING_AFTER[event_type], version=version)
     if event_type in PROPOSAL_EVENTS:  # the first one carries the codex read from the idea
         state = replace(state, codex=payload.get("codex") or state.codex)
         if payload.get("stage", state.current_stage.value) != state.current_stage.value:
