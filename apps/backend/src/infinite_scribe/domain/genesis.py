@@ -45,6 +45,7 @@ from infinite_scribe.domain.genesis_events import (
     GENERATION_CANCELLED as GENERATION_CANCELLED,
     GENERATION_FAILED_EVENTS as GENERATION_FAILED_EVENTS,
     GENERATION_REQUEST_EVENTS as GENERATION_REQUEST_EVENTS,
+    PENDING_AFTER as PENDING_AFTER,
     PROPOSAL_EVENTS as PROPOSAL_EVENTS,
     REGENERATION_REQUESTED as REGENERATION_REQUESTED,
     ROLLED_BACK as ROLLED_BACK,
@@ -298,20 +299,11 @@ def _request(
     return payload | {"stage": stage.value}
 
 
-#: The command an event leaves pending until its generation ends.
-_PENDING_AFTER = {
-    CONCEPT_GENERATION_REQUESTED: "RequestConceptGeneration",
-    STAGE_GENERATION_REQUESTED: "RequestStageGeneration",
-    FEEDBACK_SUBMITTED: "SubmitFeedback",
-    REGENERATION_REQUESTED: "RegenerateProposal",
-}
-
-
 def evolve(state: GenesisState, event_type: str, payload: Mapping[str, Any]) -> GenesisState:
     """Apply one event; unknown event types leave the state as it was (forward compatible)."""
     version = state.version + 1
-    if event_type in _PENDING_AFTER:
-        return replace(state, pending_command_type=_PENDING_AFTER[event_type], version=version)
+    if event_type in PENDING_AFTER:
+        return replace(state, pending_command_type=PENDING_AFTER[event_type], version=version)
     if event_type in PROPOSAL_EVENTS:  # the first one carries the codex read from the idea
         state = replace(state, codex=payload.get("codex") or state.codex)
         if payload.get("stage", state.current_stage.value) != state.current_stage.value:

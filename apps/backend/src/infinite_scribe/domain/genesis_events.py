@@ -57,3 +57,12 @@ def failure_event_for(stage: GenesisStage) -> str:
     if stage is GenesisStage.CONCEPT_SELECTION:
         return CONCEPT_GENERATION_FAILED
     return STAGE_GENERATION_FAILED
+
+
+#: The command an event leaves pending until its generation ends (`evolve`).
+PENDING_AFTER = {
+    CONCEPT_GENERATION_REQUESTED: "RequestConceptGeneration",
+    STAGE_GENERATION_REQUESTED: "RequestStageGeneration",
+    FEEDBACK_SUBMITTED: "SubmitFeedback",
+    REGENERATION_REQUESTED: "RegenerateProposal",
+}
