@@ -8,6 +8,7 @@ act found by the rules: the model now fails, and the rules stand)."""
 import asyncio
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,9 @@ pytestmark = pytest.mark.slow
 DIES = "The storm broke at midnight. Ilya was killed in the storm at Port Sable."
 WALKS = 'Morning came grey over the water. "Go," said Ilya, and he opened the door.'
 REVIEW = "# Continuity check of chapter"
+PROSE = ("The harbour woke slowly under a grey sky.", "Somewhere along the quay, a door opened.")
+#: The beat a prose request asks for (agents/prompts/chapter_prose.md).
+_BEAT = re.compile(r"\bbeat (\d+) of \d+")
 
 
 class ReviewHeld(FakeLLMServer):
@@ -44,8 +48,9 @@ class ReviewHeld(FakeLLMServer):
             reply = Reply.slow(600) if self.held else Reply.error(500)
         elif seen.body.get("response_format"):  # the chapter's beats, then their prose
             reply = Reply.text(json.dumps(["The harbour wakes", "A door opens"]))
-        else:
-            reply = Reply.text("The harbour woke slowly under a grey sky.")
+        else:  # each beat its own prose: a chapter saying a sentence twice is refused (guard)
+            beat = _BEAT.search(seen.prompt)
+            reply = Reply.text(PROSE[(int(beat[1]) - 1 if beat else 0) % len(PROSE)])
         return await self._respond(request, seen, reply)
 
 

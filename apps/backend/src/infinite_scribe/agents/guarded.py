@@ -60,9 +60,13 @@ def codex_of(state_codex: Mapping[str, Any]) -> Codex:
 
 
 def asked_of(request: GenerationRequest, codex: Codex) -> Asked:
-    """What the writer asked that a proposal is counted against: their language (the codex's
-    when it has entries, else read from their words), the chapters and options asked for."""
-    language = codex.language if codex.entries else writer_language(request)
+    """What the writer asked that a proposal is counted against: their language, the chapters
+    and options asked for. The language is the one every generator is told to write in (the
+    offline writer's words, a model's prompt): `writer_language` of the writer's own words.
+    Not the codex's: it is read from the idea alone, so an idea that is blank (a writer who
+    gave only Chinese themes) or in another language than the rest leaves it `en`, and the
+    entries a confirmed stage adds never correct it."""
+    language = writer_language(request)
     preferences = request.preferences
     return Asked(
         language=language,
