@@ -23,9 +23,13 @@ async def test_the_history_page_rolls_back_and_branches(
     user_id: UUID,
 ) -> None:
     session_id = await new_session(http, initial_user_input={"idea": "bells"})
-    await ask(http, pool, settings, session_id, "CONCEPT_SELECTION")
-    # A revision changes only what it asks (issue 69): a darker tone, so the page has a diff.
-    await revise(http, pool, settings, session_id, "more bells, and darker")
+    drafted = await ask(http, pool, settings, session_id, "CONCEPT_SELECTION")
+    # A revision changes only what it asks (issue 69): a tone the draft does not have, so the
+    # page has a diff. The offline draft's tones are drawn by the session's id: about one session
+    # in 125 draws "brooding" for every concept, and "darker" would then change nothing.
+    brooding = all(concept["tone"] == "brooding" for concept in drafted["concepts"])
+    tone = "lighter" if brooding else "darker"
+    await revise(http, pool, settings, session_id, f"more bells, and {tone}")
     await walk(http, pool, settings, session_id, 0)
     body = await history(http, session_id)
     first, revised = versions(body, "CONCEPT_SELECTION")
