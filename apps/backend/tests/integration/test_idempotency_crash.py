@@ -68,22 +68,24 @@ async def test_a_killed_holder_leaves_no_stuck_key(
     process, port = doomed_server
     user, key, title = uuid.uuid4(), uuid.uuid4().hex, uuid.uuid4().hex
     headers = {"Authorization": f"Bearer {make_token(settings, user)}", "Idempotency-Key": key}
-    async with httpx.AsyncClient(timeout=30) as doomed:
-        request = asyncio.create_task(
-            doomed.post(
-                f"http://127.0.0.1:{port}{PREFIX}/novels",
-                json={"title": title},
-                headers={**headers, "X-Test-Sleep": "30"},
-            )
-        )
-        await _wait_for_claim(pool, key)
-        os.kill(process.pid, signal.SIGKILL)
-        await asyncio.to_thread(process.wait, 10)
-        with contextlib.suppress(httpx.HTTPError):
-            await request
-
-    # Another server (same database) takes over once the dead holder's lease has run out.
+    # Another server (same database) takes over once the dead holder's lease has run out. It is
+    # started before the holder claims: its start-up (about 2 s quiet, more under a loaded
+    # suite) inside the 5 s lease left the lease expired when its first request came (201).
     with LiveServer(build_test_app(settings)) as server:
+        async with httpx.AsyncClient(timeout=30) as doomed:
+            request = asyncio.create_task(
+                doomed.post(
+                    f"http://127.0.0.1:{port}{PREFIX}/novels",
+                    json={"title": title},
+                    headers={**headers, "X-Test-Sleep": "30"},
+                )
+            )
+            await _wait_for_claim(pool, key)
+            os.kill(process.pid, signal.SIGKILL)
+            await asyncio.to_thread(process.wait, 10)
+            with contextlib.suppress(httpx.HTTPError):
+                await request
+
         async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
             busy = await http.post(f"{PREFIX}/novels", json={"title": title})
             assert busy.status_code == 409
