@@ -15,7 +15,7 @@ import pytest
 
 from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
-from infinite_scribe.agents.llm.port import ProviderUnavailable, metering
+from infinite_scribe.agents.llm.port import DraftText, ProviderUnavailable, metering
 from infinite_scribe.embedded.local_engine import LocalEngine
 from tests.support.local_engine import local_engine, requires_engine, running_engine
 
@@ -56,8 +56,8 @@ class Drafts:
         self.enough = enough
         self.arrived = asyncio.Event()
 
-    def __call__(self, text: str) -> None:
-        self.texts.append(text)
+    def __call__(self, text: DraftText) -> None:
+        self.texts.append(text())  # a draft's text is built when it is sent (decision 7910)
         if len(self.texts) >= self.enough:
             self.arrived.set()
 

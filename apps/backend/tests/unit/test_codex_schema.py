@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.agents.llm.codex_schema import with_codex
+from infinite_scribe.agents.llm.codex_schema import AROUND, with_codex
 from infinite_scribe.agents.llm.replies import stage_reply
 from infinite_scribe.agents.llm.schema_forms import request_fields, sent_schema
 from infinite_scribe.domain.codex import Codex, CodexEntry
@@ -30,15 +30,19 @@ def _schema(stage: GenesisStage, form: str, codex: dict[str, Any]) -> Any:
     return sent_schema(request_fields(form, structured))
 
 
+#: What a pattern allows around a name (bounded: an unbounded `.*` let a model write on).
+G = f".{{0,{AROUND}}}"
+
+
 def test_the_hero_deadline_and_places_are_patterns_of_the_grammar() -> None:
     concept = _schema(GenesisStage.CONCEPT_SELECTION, "llama_cpp", CODEX)
     logline = concept["properties"]["concepts"]["items"]["properties"]["logline"]
-    assert logline["pattern"] == "^.*Isobel Grant.*$"
+    assert logline["pattern"] == f"^{G}Isobel Grant{G}$"
     story = _schema(GenesisStage.STORY_CONCEPTION, "ollama", CODEX)["properties"]
-    assert story["premise"]["pattern"] == "^.*Isobel Grant.*$"
-    assert story["synopsis"]["pattern"] == "^.*Hogmanay.*$"
+    assert story["premise"]["pattern"] == f"^{G}Isobel Grant{G}$"
+    assert story["synopsis"]["pattern"] == f"^{G}Hogmanay{G}$"
     world = _schema(GenesisStage.WORLDVIEW, "llama_cpp", CODEX)["properties"]
-    assert world["setting"]["pattern"] == "^.*Leith.*$"
+    assert world["setting"]["pattern"] == f"^{G}Leith{G}$"
 
 
 def test_no_codex_or_no_grammar_sends_the_schema_as_before() -> None:
@@ -52,7 +56,7 @@ def test_no_codex_or_no_grammar_sends_the_schema_as_before() -> None:
 def test_a_name_with_regex_operators_is_held_verbatim() -> None:
     codex = Codex((CodexEntry("person", "J. R. (Jack) Hale", "hero"),)).as_json()
     premise = _schema(GenesisStage.STORY_CONCEPTION, "llama_cpp", codex)["properties"]["premise"]
-    assert premise["pattern"] == "^.*J\\. R\\. \\(Jack\\) Hale.*$"
+    assert premise["pattern"] == f"^{G}J\\. R\\. \\(Jack\\) Hale{G}$"
 
 
 @pytest.mark.parametrize(

@@ -49,8 +49,15 @@ def _escaped(name: str) -> str:
     return "".join(f"\\{char}" if char in _OPERATORS else char for char in name)
 
 
+#: The characters a pattern allows around and between the names: bounded, because llama.cpp's
+#: converter reads `pattern` over `maxLength`, and an unbounded `.*` let a small model write on
+#: until the token limit cut the reply (the engine lane's concepts, seen at the merge).
+AROUND = 240
+
+
 def _naming(text: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
     """A string schema whose value holds each of `names` verbatim, in that order."""
     bounded = {key: value for key, value in text.items() if key != "maxLength"}
-    held = ".*".join(_escaped(name) for name in names)
-    return bounded | {"pattern": f"^.*{held}.*$"}
+    gap = f".{{0,{AROUND}}}"
+    held = gap.join(_escaped(name) for name in names)
+    return bounded | {"pattern": f"^{gap}{held}{gap}$"}
