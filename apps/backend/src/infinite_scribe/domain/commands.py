@@ -5,7 +5,16 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
 import orjson
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+)
 
 from infinite_scribe.domain.codex import Kind
 from infinite_scribe.domain.json_text import has_digit_run, nested_deeper, without_strings
@@ -236,7 +245,25 @@ class NotAName(CommandPayload):
     name: Name
 
 
-Edit = Annotated[Rename | SetRole | Add | Remove | NotAName, Field(discriminator="op")]
+_EDIT_OPS = frozenset({"rename", "set_role", "add", "remove", "not_a_name"})
+
+
+def _edit_op(value: Any) -> str | None:
+    """An edit's `op` when it is one we know, else None: pydantic's own discriminator echoes
+    an unknown tag in its message, and a hostile `op` (50,000 long floats) made that message
+    1.25 MB and held the API's loop 340 ms (the hostile-input walk, seen at the merge)."""
+    op = value.get("op") if isinstance(value, dict) else getattr(value, "op", None)
+    return op if isinstance(op, str) and op in _EDIT_OPS else None
+
+
+Edit = Annotated[
+    Annotated[Rename, Tag("rename")]
+    | Annotated[SetRole, Tag("set_role")]
+    | Annotated[Add, Tag("add")]
+    | Annotated[Remove, Tag("remove")]
+    | Annotated[NotAName, Tag("not_a_name")],
+    Discriminator(_edit_op),
+]
 
 
 class EditCodex(CommandPayload):
