@@ -22,26 +22,31 @@ subprocesses alike:
 import asyncio
 import itertools
 import json
-import re
 import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
-from uuid import NAMESPACE_URL, uuid5
 
 from aiohttp import web
 
-from infinite_scribe.agents.llm.language import CHINESE, LANGUAGE_NAMES
-from infinite_scribe.agents.llm.offline import OfflineGenerator
-from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.replies import every_reply
 from infinite_scribe.agents.llm.schema_forms import non_empty, sent_schema
-from infinite_scribe.domain.proposals import OUTLINE_BATCH_SCHEMA, PROPOSAL_MODELS, schema_name
+from infinite_scribe.domain.proposals import PROPOSAL_MODELS, schema_name
 from shared_types.enums import GenesisStage
+from tests.support.fake_llm_wire import (
+    MODEL,
+    SCRIPTED_NOTE as SCRIPTED_NOTE,
+    STREAM_CHUNKS,
+    TOKEN_CHARACTERS as TOKEN_CHARACTERS,
+    _chunk,
+    _completion,
+    _pieces,
+    _valid_content,
+)
 
 _STAGES = {schema_name(stage): stage for stage in PROPOSAL_MODELS}
 
@@ -56,7 +61,6 @@ _NAMES = {
     for reply in every_reply()
     for schema in (reply.schema, non_empty(reply.schema), reply.grammar)
 }
-SCRIPTED_NOTE = "Scripted by the fake LLM server."
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,7 @@ class SeenRequest:
 class FakeLLMServer:
     """Chat-completions server on 127.0.0.1 and a free port, on a background thread."""
 
-    MODEL = "fake-model"
+    MODEL = MODEL
 
     def __init__(self, default: Reply | None = None) -> None:
         #: The reply once the script is used up.
@@ -378,95 +382,3 @@ class FakeLLMServer:
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return sent
-
-
-class RoutedLLM(FakeLLMServer):
-    """The fake LLM server, answering requests whose prompt contains a marker with that
-    marker's reply (so sessions can fail differently at the same time); the rest as usual."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.routes: dict[str, Reply] = {}
-
-    def hits(self, marker: str) -> int:
-        return sum(marker in seen.prompt for seen in self.requests)
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.json()
-        seen = SeenRequest(request.path, dict(request.headers), body)
-        reply = next((r for m, r in dict(self.routes).items() if m in seen.prompt), None)
-        if reply is None:
-            return await super()._handle(request)  # the body is cached: read again is fine
-        with self._lock:
-            self._seen.append(seen)
-            self.arrivals.append(time.time())
-        return await self._respond(request, seen, replace(reply, content=reply.content or ""))
-
-
-def _outline_batch(seen: SeenRequest) -> str | None:
-    """A batch of outline chapters when the request asks for one (decision 5404): the chapters
-    the prompt names, as a model that follows it would write them."""
-    if seen.schema_name != OUTLINE_BATCH_SCHEMA:
-        return None
-    asked = _ASKED_CHAPTERS.search(seen.prompt)
-    first, last = (int(asked[1]), int(asked[2])) if asked else (1, 1)
-    chapters = [
-        {"title": f"Scripted chapter {n}", "summary": f"What happens in chapter {n}."}
-        for n in range(first, last + 1)
-    ]
-    return json.dumps({"chapters": chapters})
-
-
-_ASKED_CHAPTERS = re.compile(r"chapters (\d+) to (\d+) of the book")
-
-
-async def _valid_content(seen: SeenRequest) -> str:
-    batch = _outline_batch(seen)
-    if batch is not None:
-        return batch
-    stage = seen.stage or GenesisStage.CONCEPT_SELECTION
-    session = uuid5(NAMESPACE_URL, seen.prompt)
-    # Like a model, answer in the language the prompt asks for (agents/prompts/context.md).
-    asks_chinese = LANGUAGE_NAMES[CHINESE] in seen.prompt
-    request = GenerationRequest(
-        session_id=session, stage=stage, preferences={"语言": "中文"} if asks_chinese else {}
-    )
-    proposal = await OfflineGenerator().generate(request)
-    data = proposal.model_dump(mode="json", exclude={"source"}) | {"note": SCRIPTED_NOTE}
-    return json.dumps(data, ensure_ascii=False)
-
-
-#: Characters per token of the fake's tokenizer.
-TOKEN_CHARACTERS = 4
-#: Chunks a streamed reply is cut into.
-STREAM_CHUNKS = 10
-
-
-def _pieces(content: str, count: int) -> list[str]:
-    size = max(-(-len(content) // count), 1)
-    return [content[start : start + size] for start in range(0, len(content), size)] or [""]
-
-
-def _chunk(body: Mapping[str, Any], delta: Mapping[str, Any], finish: str | None) -> bytes:
-    chunk = {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": body.get("model", FakeLLMServer.MODEL),
-        "choices": [{"index": 0, "delta": dict(delta), "finish_reason": finish}],
-    }
-    return b"data: " + json.dumps(chunk, ensure_ascii=False).encode() + b"\n\n"
-
-
-def _completion(body: Mapping[str, Any], content: str, reply: Reply) -> dict[str, Any]:
-    message = {"role": "assistant", "content": content, "refusal": reply.refusal}
-    return {
-        "id": f"chatcmpl-fake-{time.monotonic_ns()}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": body.get("model", FakeLLMServer.MODEL),
-        "choices": [
-            {"index": 0, "message": message, "finish_reason": reply.finish_reason, "logprobs": None}
-        ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }

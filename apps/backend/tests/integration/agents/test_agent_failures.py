@@ -24,7 +24,8 @@ from infinite_scribe.domain.genesis import (
 from infinite_scribe.kafka.dead_letters import DeadLetter, read_dead_letters
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent_stack import agent_stack, client, events_of, stack_settings, wait_task
-from tests.support.fake_llm import FakeLLMServer, Reply, RoutedLLM
+from tests.support.fake_llm import FakeLLMServer, Reply
+from tests.support.routed_llm import RoutedLLM
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -23,7 +23,8 @@ import pytest
 from infinite_scribe.settings.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.agent_stack import agent_stack, client, stack_settings, wait_task
-from tests.support.fake_llm import FakeLLMServer, Reply, RoutedLLM
+from tests.support.fake_llm import FakeLLMServer, Reply
+from tests.support.routed_llm import RoutedLLM
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
