@@ -22,10 +22,13 @@ READ_TIMEOUT_SECONDS = 2.0
 
 
 class ApiProcess:
-    def __init__(self, process: subprocess.Popen[bytes], port: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], port: int, serving_since: float) -> None:
         self.process = process
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        #: When (epoch seconds) the probe that got the first answer set out: uvicorn listens only
+        #: once the app's startup (lifespan) has finished, so what it logged before is startup's.
+        self.serving_since = serving_since
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -78,6 +81,7 @@ def api_process(
     try:
         deadline = time.monotonic() + 60
         while True:
+            probed = time.time()
             try:
                 httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5)
                 break
@@ -85,7 +89,7 @@ def api_process(
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise AssertionError("scribe api did not start") from None
                 time.sleep(0.2)
-        yield ApiProcess(process, port)
+        yield ApiProcess(process, port, serving_since=probed)
     finally:
         if log is not None:
             output.close()  # type: ignore[union-attr]
