@@ -12,6 +12,8 @@ import asyncpg
 import httpx
 import pytest
 
+from infinite_scribe.domain.codex import Codex
+from infinite_scribe.domain.proposal_guard import Asked, check_stage
 from infinite_scribe.settings.settings import Settings
 from tests.support.genesis_client import command, new_session, state
 from tests.support.history import (
@@ -21,6 +23,7 @@ from tests.support.history import (
     event_count,
     history,
     ok,
+    revise,
     rollback,
     versions,
 )
@@ -158,6 +161,52 @@ async def test_a_chinese_rename_and_the_refusals_while_generating(
     ok(await command(http, sid, "SubmitFeedback", {"feedback": "更紧张一些"}), 202)
     busy = await _edit(http, sid, {"op": "remove", "name": "沈清秋"})
     assert busy.status_code == 409, busy.text
+
+
+@pytest.mark.parametrize(
+    ("idea", "feedback", "person"),
+    [
+        (IDEA, "Add a lighthouse inspector named Tom Baxter who suspects Isobel.", "Tom Baxter"),
+        (IDEA_ZH, "加一个叫陆小川的助手。", "陆小川"),
+    ],
+)
+async def test_a_feedback_naming_a_new_person_adds_them_and_the_cast_holds_them(
+    http: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    idea: str,
+    feedback: str,
+    person: str,
+) -> None:
+    sid = await new_session(http, initial_user_input={"idea": idea})
+    await ask(http, pool, settings, sid, "CONCEPT_SELECTION")
+    read = (await state(http, sid))["codex"]
+    await revise(http, pool, settings, sid, "Make Isobel a pawnbroker's apprentice.")
+    assert (await state(http, sid))["codex"] == read  # unsure: nothing added
+    await revise(http, pool, settings, sid, feedback)
+    codex = (await state(http, sid))["codex"]
+    assert codex["entries"][: len(read["entries"])] == read["entries"]
+    added = codex["entries"][len(read["entries"]) :]
+    feedback_ids = [
+        str(row["event_id"])
+        for row in await pool.fetch(
+            "SELECT event_id FROM domain_events WHERE aggregate_id = $1 "
+            "AND event_type = 'Genesis.Session.FeedbackSubmitted' ORDER BY id",
+            str(sid),
+        )
+    ]
+    assert [(e["name"], e["source"], e["event_id"]) for e in added] == [
+        (person, "feedback", feedback_ids[-1])
+    ]
+    for stage in ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS"):
+        if stage != "CONCEPT_SELECTION":
+            proposal = await ask(http, pool, settings, sid, stage)
+            # What the worker's guard reads: the offline writer keeps the new person too.
+            asked = Asked(language=codex["language"])
+            assert check_stage(stage, proposal, Codex.from_json(codex), asked) == [], stage
+        await confirm(http, sid, stage)
+    cast = (await state(http, sid))["confirmed_data"]["CHARACTERS"]
+    assert person in _text(cast)
 
 
 async def test_the_openapi_document_describes_the_codex_and_its_command(

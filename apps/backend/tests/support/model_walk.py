@@ -33,6 +33,8 @@ class Step:
     first_draft: float | None
     drafts: int
     result: dict[str, Any]
+    #: The guard's refusals the writer read before this proposal came (each: its message).
+    refusals: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,6 +99,12 @@ async def finished_task(http: httpx.AsyncClient, task_id: str, within: float) ->
         await asyncio.sleep(0.1)
 
 
+#: How often a writer asks again after the guard refused a proposal ("Ask again, or change the
+#: request"): a 135M model's stage fails the guard at times (junk such as a rule "#"), twice in
+#: a row with the agent's own retry; a larger model seldom does.
+ASKS = 4
+
+
 async def generate(
     http: httpx.AsyncClient,
     name: str,
@@ -105,18 +113,34 @@ async def generate(
     drafts: Drafts,
     within: float,
 ) -> Step:
-    """Send an asynchronous command and wait for its task, which must complete."""
+    """Send an asynchronous command and wait for its task, which must complete; a task the
+    guard refused (its reason readable: the code of each failed check) is asked for again, as
+    the writer is told to, up to ASKS times."""
     started = time.monotonic()
-    reply = await http.post(path, json=command)
-    assert reply.status_code == 202, reply.text
-    task_id = str(reply.json()["task_id"])
-    task = await finished_task(http, task_id, within)
-    assert task["status"] == "COMPLETED", (name, task)
+    refusals: list[str] = []
+    for _ in range(ASKS):
+        reply = await http.post(path, json=command)
+        assert reply.status_code == 202, reply.text
+        task_id = str(reply.json()["task_id"])
+        task = await finished_task(http, task_id, within)
+        if not _refused(task):
+            break
+        refusals.append(str(task["error"]["message"]))
+    assert task["status"] == "COMPLETED", (name, task, refusals)
     seconds = time.monotonic() - started
     first = drafts.first.get(task_id)
     latency = None if first is None else first - started
     count = drafts.count.get(task_id, 0)
-    return Step(name, task_id, seconds, latency, count, task.get("result") or {})
+    return Step(name, task_id, seconds, latency, count, task.get("result") or {}, refusals)
+
+
+def _refused(task: dict[str, Any]) -> bool:
+    """A task the guard failed, saying why in words and codes the writer can read."""
+    error = task.get("error") or {}
+    if task["status"] != "FAILED" or error.get("code") != "PROPOSAL_REFUSED":
+        return False
+    assert "[GUARD_" in str(error.get("message")), task
+    return True
 
 
 def _stage_command(stage: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.agents.llm.codex_schema import AROUND, with_codex
+from infinite_scribe.agents.llm.codex_schema import AROUND, TEXT, with_codex
 from infinite_scribe.agents.llm.replies import stage_reply
 from infinite_scribe.agents.llm.schema_forms import request_fields, sent_schema
 from infinite_scribe.domain.codex import Codex, CodexEntry
@@ -30,19 +30,20 @@ def _schema(stage: GenesisStage, form: str, codex: dict[str, Any]) -> Any:
     return sent_schema(request_fields(form, structured))
 
 
-#: What a pattern allows around a name (bounded: an unbounded `.*` let a model write on).
-G = f".{{0,{AROUND}}}"
+#: What a pattern allows after a name (bounded: an unbounded `.*` let a model write on; no
+#: quote: a `.` took the model's closing quote as more text).
+G = f"{TEXT}{{0,{AROUND}}}"
 
 
 def test_the_hero_deadline_and_places_are_patterns_of_the_grammar() -> None:
     concept = _schema(GenesisStage.CONCEPT_SELECTION, "llama_cpp", CODEX)
     logline = concept["properties"]["concepts"]["items"]["properties"]["logline"]
-    assert logline["pattern"] == f"^{G}Isobel Grant{G}$"
+    assert logline["pattern"] == f"^Isobel Grant{G}$"
     story = _schema(GenesisStage.STORY_CONCEPTION, "ollama", CODEX)["properties"]
-    assert story["premise"]["pattern"] == f"^{G}Isobel Grant{G}$"
-    assert story["synopsis"]["pattern"] == f"^{G}Hogmanay{G}$"
+    assert story["premise"]["pattern"] == f"^Isobel Grant{G}$"
+    assert story["synopsis"]["pattern"] == f"^Hogmanay{G}$"
     world = _schema(GenesisStage.WORLDVIEW, "llama_cpp", CODEX)["properties"]
-    assert world["setting"]["pattern"] == f"^{G}Leith{G}$"
+    assert world["setting"]["pattern"] == f"^Leith{G}$"
 
 
 def test_no_codex_or_no_grammar_sends_the_schema_as_before() -> None:
@@ -56,7 +57,7 @@ def test_no_codex_or_no_grammar_sends_the_schema_as_before() -> None:
 def test_a_name_with_regex_operators_is_held_verbatim() -> None:
     codex = Codex((CodexEntry("person", "J. R. (Jack) Hale", "hero"),)).as_json()
     premise = _schema(GenesisStage.STORY_CONCEPTION, "llama_cpp", codex)["properties"]["premise"]
-    assert premise["pattern"] == f"^{G}J\\. R\\. \\(Jack\\) Hale{G}$"
+    assert premise["pattern"] == f"^J\\. R\\. \\(Jack\\) Hale{G}$"
 
 
 @pytest.mark.parametrize(
@@ -72,4 +73,13 @@ def test_llama_cpp_compiles_the_schema_and_its_grammar_needs_the_name(
     schema = _schema(stage, "llama_cpp", CODEX)
     gbnf = grammar_module.json_schema_to_gbnf(json.dumps(schema))
     name = {"CONCEPT_SELECTION": "Isobel Grant", "STORY_CONCEPTION": "Hogmanay"}
-    assert name.get(stage.value, "Leith") in gbnf
+    # The converter writes a literal in pieces ("Isobel Gran" "t"): read joined.
+    assert name.get(stage.value, "Leith") in gbnf.replace('" "', "")
+    # What follows the name is a JSON string's own characters: a quote ends the text.
+    assert '[^"\\\\\\x7F\\x00-\\x1F]' in gbnf
+
+
+def test_a_pattern_holds_names_in_order_the_first_leading() -> None:
+    codex = Codex((CodexEntry("place", "Leith"), CodexEntry("place", "Edinburgh"))).as_json()
+    setting = _schema(GenesisStage.WORLDVIEW, "llama_cpp", codex)["properties"]["setting"]
+    assert setting["pattern"] == f"^Leith{G}Edinburgh{G}$"

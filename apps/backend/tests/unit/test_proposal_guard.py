@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infinite_scribe.domain import proposal_guard as guard
-from infinite_scribe.domain.codex import Codex, CodexEntry
+from infinite_scribe.domain.codex import ORIGIN, Codex, CodexEntry
 from infinite_scribe.domain.proposal_guard import Asked, check_chapter, check_stage, reason
 
 CODEX = Codex(
@@ -111,6 +111,15 @@ def test_a_world_without_the_codex_place_fails() -> None:
         "locations": [{"name": "Glasgow", "description": "d"}],
     }
     assert _codes(check_stage("WORLDVIEW", world, CODEX, EN)) == [guard.PLACE_MISSING]
+
+
+def test_a_place_someone_only_comes_from_need_not_be_in_the_world() -> None:
+    """Issue 76: "Mr Dunbar from Glasgow" names him; it does not move the story to Glasgow."""
+    codex = CODEX.with_entries((*CODEX.entries, CodexEntry("place", "Glasgow", ORIGIN)))
+    world = {"setting": "Leith's docks.", "rules": ["r"], "locations": []}
+    assert _codes(check_stage("WORLDVIEW", world, codex, EN)) == []
+    codex = CODEX.with_entries((*CODEX.entries, CodexEntry("place", "Glasgow")))
+    assert _codes(check_stage("WORLDVIEW", world, codex, EN)) == [guard.PLACE_MISSING]
 
 
 def test_a_cast_of_one_stranger_fails_for_every_person_the_writer_named() -> None:

@@ -49,7 +49,7 @@ from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
-from infinite_scribe.text.codex_reading import read_codex
+from infinite_scribe.text.codex_reading import read_codex, read_feedback_people
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
@@ -292,9 +292,15 @@ def generation_request(job: Job) -> GenerationRequest:
 
 async def with_codex(job: Job) -> Job:
     """`job` with the codex read from the writer's idea when its session has none yet (the
-    first proposal's generation; issue 76): read once, off the loop (CPU work)."""
+    first proposal's generation; issue 76), or, for a revision, the people its feedback names
+    that the codex has not: read off the loop (CPU work)."""
     if job.state.codex:
-        return job
+        feedback = job.inputs.get("feedback") if job.is_revision else None
+        if not isinstance(feedback, str):
+            return job
+        codex = Codex.from_json(job.state.codex)
+        added = await asyncio.to_thread(read_feedback_people, feedback, codex)
+        return dataclasses.replace(job, codex_added=added) if added else job
     idea = generation_request(job).user_input or ""
     codex = await asyncio.to_thread(read_codex, idea)
     return dataclasses.replace(job, codex_read=codex.as_json())

@@ -29,6 +29,7 @@ from infinite_scribe.application.ports.writes import (
     Write,
 )
 from infinite_scribe.application.retries import with_retries
+from infinite_scribe.domain.codex import grown
 from infinite_scribe.domain.errors import ConcurrencyConflict, EventIdConflict
 from infinite_scribe.domain.genesis import (
     FEEDBACK_SUBMITTED,
@@ -70,11 +71,18 @@ class Job:
     #: The codex read from the idea for this generation, when the session had none yet: it
     #: is recorded in the proposal's event (issue 76).
     codex_read: Mapping[str, Any] | None = None
+    #: The people a revision's feedback names that the codex has not (issue 76): the
+    #: generation is held to them, and a completed proposal's event adds them to the codex.
+    codex_added: tuple[str, ...] = ()
 
     @property
     def codex(self) -> Mapping[str, Any]:
-        """The codex the generation is held to: the session's, else the one just read."""
-        return self.state.codex or self.codex_read or {}
+        """The codex the generation is held to: the session's, else the one just read, with
+        the people the feedback named."""
+        held = self.state.codex or self.codex_read or {}
+        if not self.codex_added:
+            return held
+        return grown(held, self.codex_added, str(self.request.event_id)).as_json()
 
     @property
     def is_replay(self) -> bool:
@@ -303,9 +311,16 @@ def answer_origin(request: EventEnvelope, task: TaskRecord, source_service: str)
 
 def _codex_read(job: Job, state: GenesisState, status: TaskStatus) -> dict[str, Any]:
     """The codex read from the idea, recorded in the first proposal's event (once: a session
-    that has one keeps it; the writer corrects it with EditCodex). In the proposal's event,
-    not one of its own: the state right after that version holds it (a rollback to it)."""
-    if job.codex_read is None or state.codex or status is not TaskStatus.COMPLETED:
+    that has one keeps it; the writer corrects it with EditCodex), and the people a feedback
+    named added to the session's codex as it is at the finish (an edit made meanwhile kept).
+    In the proposal's event, not one of its own: the state right after that version holds it
+    (a rollback to it)."""
+    if status is not TaskStatus.COMPLETED:
+        return {}
+    if job.codex_added and state.codex:
+        codex = grown(state.codex, job.codex_added, str(job.request.event_id))
+        return {} if codex.as_json() == state.codex else {"codex": codex.as_json()}
+    if job.codex_read is None or state.codex:
         return {}
     return {"codex": dict(job.codex_read)}
 

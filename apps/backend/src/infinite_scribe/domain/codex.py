@@ -17,6 +17,9 @@ Source = Literal["idea", "feedback", "edit", "stage"]
 #: The roles a person's entry may carry that the guard holds generators to.
 HERO, RIVAL = "hero", "rival"
 DEADLINE = "deadline"
+#: A place's role when it is only said as where someone comes from ("from 上海", 上海来的): it
+#: names them, it does not move the story there (no generator is held to put it in the world).
+ORIGIN = "origin"
 
 
 @dataclass(frozen=True)
@@ -106,3 +109,17 @@ class Codex:
             not_names=tuple(str(word) for word in data.get("not_names") or ()),
             renames={str(k): str(v) for k, v in (data.get("renames") or {}).items()},
         )
+
+
+def grown(codex: Mapping[str, Any], people: Iterable[str], event_id: str) -> Codex:
+    """`codex` with the people a feedback named (issue 76), each an entry of source `feedback`
+    that points at the feedback's event; a name it has (or marked "not a name") is not added
+    twice."""
+    read = Codex.from_json(codex)
+    known = {entry.name for entry in read.entries} | set(read.not_names)
+    added = [
+        CodexEntry("person", name, source="feedback", event_id=event_id)
+        for name in dict.fromkeys(people)
+        if name not in known
+    ]
+    return read.with_entries((*read.entries, *added)) if added else read

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infinite_scribe.domain.codex import DEADLINE, HERO, RIVAL, Codex, CodexEntry
+from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
 from infinite_scribe.domain.proposals import PROPOSAL_META
 
 HERO_MISSING = "GUARD_HERO_MISSING"
@@ -321,7 +321,8 @@ def _hero_and_deadlines(codex: Codex, where: str, told: Any) -> list[Failed]:
 
 def _world(content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Failed]:
     told = (content.get("setting"), content.get("locations"), content.get("history"))
-    places = codex.of_kind("place")
+    # A place someone only comes from is not where the story is (issue 76: "from 上海").
+    places = [place for place in codex.of_kind("place") if place.role != ORIGIN]
     missing = [place for place in places if not _said_in(place.name, told)]
     return [Failed(PLACE_MISSING, "locations", place.name) for place in missing]
 

@@ -10,18 +10,17 @@ something must happen before ("before Hogmanay", 中秋节前) is the deadline.
 
 import re
 
-from infinite_scribe.domain.codex import DEADLINE, HERO, RIVAL, Codex, CodexEntry
-from infinite_scribe.text import named, reading_en, reading_zh, vocabulary
+from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
+from infinite_scribe.text import named, reading_en, reading_zh, requests, vocabulary
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _EN_BEFORE = re.compile(r"\b(?:before|by|until|till|ahead of)\s+(?:the\s+)?$", re.I)
 _ZH_BEFORE = ("前", "之前", "以前")
 _ZH_BY = ("赶在", "在", "于")
 #: A place said as where someone comes from ("from Shanghai", 上海来的): their origin, not
-#: where the story is (issue 76).
+#: where the story is (issue 76; the role ORIGIN).
 _EN_FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.I)
 _ZH_FROM = ("来的", "人")
-ORIGIN = "origin"
 #: A role word is never a name or a thing (宿敌, nemesis).
 _ROLE_WORDS = {
     language: vocabulary.words(language, "roles") | vocabulary.words(language, "request_foe")
@@ -29,6 +28,9 @@ _ROLE_WORDS = {
 }
 #: Bounds of what one idea can put in the codex.
 MAX_READ = 40
+#: A feedback names its people in its first words: read up to this many characters (the
+#: offline writer reads a feedback's names so too, agents/llm/offline/codex_named.py).
+FEEDBACK_NAMES = 80
 
 
 def read_codex(idea: str) -> Codex:
@@ -64,6 +66,38 @@ def read_codex(idea: str) -> Codex:
     unique = {entry.name: entry for entry in reversed(entries) if 0 < len(entry.name) <= 100}
     kept = [entry for entry in entries if unique.get(entry.name) is entry]
     return Codex(tuple(kept[:MAX_READ]), language)
+
+
+def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
+    """The people a writer's feedback names that the codex has not (issue 76: "feedback that
+    names a new person"), for the codex as entries of source `feedback`. When unsure, none: not
+    from a feedback that asks to change a part of the story (the hero, the rival, a name:
+    `requests`; a person named there replaces someone, which the writer says exactly with
+    `EditCodex`); not a name sharing a word with one the codex has ("Make Isobel" beside
+    "Isobel Reid"), nor one that opens an English clause (a capital there says nothing: "Give
+    Tom a dog"); not a role word, nor a word the writer marked "not a name"."""
+    said = feedback[:FEEDBACK_NAMES]
+    chinese = bool(_HAN.search(said))
+    language = "zh" if chinese else "en"
+    clauses = [clause.strip() for clause in _CLAUSES.split(said) if clause.strip()]
+    if any(requests.read_change(clause, language) for clause in clauses):
+        return ()
+    known = {word for entry in codex.entries for word in entry.name.split()}
+    refused = _ROLE_WORDS[language] | set(codex.not_names)
+    return tuple(
+        person
+        for person in named.read(said, chinese).people
+        if person not in refused
+        and person.split()[-1] not in refused
+        and not any(person in name or name in person for name in known)
+        and not known.intersection(person.split())
+        and (chinese or not any(clause.startswith(person) for clause in clauses))
+    )
+
+
+#: A feedback's clauses: by its full stops, question and exclamation marks and semicolons
+#: (the Chinese ones written as escapes).
+_CLAUSES = re.compile(r"[.!?;\n\u3002\uff01\uff1f\uff1b]+")
 
 
 def _words(words: tuple[str, ...]) -> tuple[str, ...]:

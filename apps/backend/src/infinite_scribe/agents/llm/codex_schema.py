@@ -49,15 +49,21 @@ def _escaped(name: str) -> str:
     return "".join(f"\\{char}" if char in _OPERATORS else char for char in name)
 
 
-#: The characters a pattern allows around and between the names: bounded, because llama.cpp's
+#: The characters a pattern allows after and between the names: bounded, because llama.cpp's
 #: converter reads `pattern` over `maxLength`, and an unbounded `.*` let a small model write on
 #: until the token limit cut the reply (the engine lane's concepts, seen at the merge).
 AROUND = 240
+#: What a JSON string holds unescaped (llama.cpp's own `char` rule without its escapes): the
+#: pattern's `.` took `"` too, so a model's closing quote before the name read as more text and
+#: the grammar made it write on (the engine lane's concepts, issue 76).
+TEXT = r'[^"\\\x7F\x00-\x1F]'
 
 
 def _naming(text: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
-    """A string schema whose value holds each of `names` verbatim, in that order."""
+    """A string schema whose value starts with the first of `names` and holds the rest verbatim,
+    in that order. The first leads (a logline and a premise open on the hero): a name after a
+    gap is a choice at every character, which a 135M model put off to the bound."""
     bounded = {key: value for key, value in text.items() if key != "maxLength"}
-    gap = f".{{0,{AROUND}}}"
+    gap = f"{TEXT}{{0,{AROUND}}}"
     held = gap.join(_escaped(name) for name in names)
-    return bounded | {"pattern": f"^{gap}{held}{gap}$"}
+    return bounded | {"pattern": f"^{held}{gap}$"}

@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.domain.codex import RIVAL, Codex
+from infinite_scribe.domain.codex import ORIGIN, RIVAL, Codex
 from infinite_scribe.text import named
+from infinite_scribe.text.codex_reading import FEEDBACK_NAMES
 from infinite_scribe.text.named import Named
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
-#: A place someone comes from ("from 上海"): it names them, it does not move the story there.
-ORIGIN = "origin"
 
 
 def codex_named(codex: Mapping[str, Any]) -> Named | None:
@@ -56,7 +54,7 @@ def given_of(request: GenerationRequest, feedbacks: list[str]) -> Named:
     codex = codex_named(request.codex)
     idea = [request.user_input or ""] if codex is None else []
     given = Named()
-    for text in [*(said[:80] for said in feedbacks), *idea]:
+    for text in [*(said[:FEEDBACK_NAMES] for said in feedbacks), *idea]:
         given = given.over(named.read(text, bool(_HAN.search(text))))
     given = given if codex is None else codex.over(given)  # the codex's hero stays the hero
     return without(given, Codex.from_json(request.codex).not_names)

@@ -1,0 +1,66 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""Issue 76: a feedback that names a new person adds them to the codex (text/codex_reading.py
+`read_feedback_people`, domain/codex.py `grown`), and when the reader is unsure it adds
+nothing: a capitalised verb beside a known name, a name opening an English clause, a request
+that replaces someone (the writer says that exactly with EditCodex), a role word, a word the
+writer marked "not a name"."""
+
+import pytest
+
+from infinite_scribe.domain.codex import Codex, grown
+from infinite_scribe.text.codex_reading import read_codex, read_feedback_people
+
+IDEA = (
+    "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger before "
+    "Hogmanay; her nemesis, Mr Dunbar from Glasgow, wants it too."
+)
+IDEA_ZH = (
+    "民国二十三年的苏州，女法医沈清秋在观前街的老宅里发现一具尸体，"
+    "她必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。"
+)
+
+
+@pytest.mark.parametrize(
+    ("feedback", "people"),
+    [
+        ("Add a lighthouse inspector named Tom Baxter who suspects Isobel.", ("Tom Baxter",)),
+        ("Reid needs a friend, Ailsa Munro.", ("Ailsa Munro",)),
+        ("Make Isobel a pawnbroker's apprentice.", ()),  # a verb beside a known name
+        ("Give Tom a dog.", ()),  # a name opening a clause: unsure
+        ("Make the rival Jonas Crane.", ()),  # replaces someone: EditCodex says it exactly
+        ("Make it darker.", ()),
+        ("Mr Dunbar should be colder.", ()),  # known
+    ],
+)
+def test_the_people_an_english_feedback_names(feedback: str, people: tuple[str, ...]) -> None:
+    assert read_feedback_people(feedback, read_codex(IDEA)) == people
+
+
+@pytest.mark.parametrize(
+    ("feedback", "people"),
+    [
+        ("加一个叫陆小川的助手。", ("陆小川",)),
+        ("增加一个人物：巡捕房的探长韩铁山。", ("韩铁山",)),
+        ("把宿敌改成周老板。", ()),
+        ("让沈清秋更果断。", ()),
+    ],
+)
+def test_the_people_a_chinese_feedback_names(feedback: str, people: tuple[str, ...]) -> None:
+    assert read_feedback_people(feedback, read_codex(IDEA_ZH)) == people
+
+
+def test_a_word_marked_not_a_name_is_not_added_again() -> None:
+    codex = Codex(read_codex(IDEA).entries, "en", not_names=("Tom Baxter",))
+    said = "Add a lighthouse inspector named Tom Baxter."
+    assert read_feedback_people(said, codex) == ()
+
+
+def test_grown_adds_each_new_person_once_pointing_at_the_feedback() -> None:
+    codex = read_codex(IDEA)
+    after = grown(codex.as_json(), ["Tom Baxter", "Tom Baxter", "Isobel Reid"], "event-1")
+    added = after.entries[len(codex.entries) :]
+    assert [(e.kind, e.name, e.role, e.source, e.event_id) for e in added] == [
+        ("person", "Tom Baxter", None, "feedback", "event-1")
+    ]
+    assert after.entries[: len(codex.entries)] == codex.entries
+    assert grown(after.as_json(), ["Tom Baxter"], "event-2") == after
