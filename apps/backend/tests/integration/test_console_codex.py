@@ -92,3 +92,66 @@ async def test_the_writer_renames_from_the_session_page(
     assert "Isobel Reid" not in str(state["last_result"]) and "Effie" in str(state["last_result"])
     names = [entry["name"] for entry in state["codex"]["entries"]]
     assert "Effie" in names and "Isobel Reid" not in names
+
+
+@pytest.mark.parametrize(
+    ("idea", "feedback", "language", "offer"),
+    [
+        (
+            "Isobel Reid, a pawnbroker's apprentice in Edinburgh; her nemesis, Mr Dunbar.",
+            "Make the rival Jonas Crane.",
+            "en",
+            ("Mr Dunbar", "Jonas Crane", "Your feedback asks to rename"),
+        ),
+        (
+            "民国二十三年的苏州，女法医沈清秋必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。",
+            "把宿敌改成周老板。",
+            "zh-CN",
+            ("白三爷", "周老板", "你的反馈要把"),
+        ),
+    ],
+)
+async def test_a_rename_the_feedback_asks_is_offered_and_made_when_confirmed(
+    console: LiveServer,
+    console_settings: Settings,
+    pool: asyncpg.Pool,
+    idea: str,
+    feedback: str,
+    language: str,
+    offer: tuple[str, str, str],
+) -> None:
+    """Issue 76: a free-text rename of a person the writer named is not made by the reader;
+    the draft keeps the name, and the page offers the rename as a codex edit."""
+    old, new, words = offer
+    user = uuid.uuid4()
+    bearer = {"Authorization": f"Bearer {token(console_settings, user)}"}
+    topic = console_settings.kafka_topic
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        created = await api.post(
+            "/api/v1/genesis/sessions", json={"initial_user_input": {"idea": idea}}
+        )
+        sid = created.json()["session_id"]
+        commands = f"/api/v1/genesis/sessions/{sid}/commands"
+        ask = {"command_type": "RequestConceptGeneration", "payload": {}}
+        asked = await api.post(commands, json=ask)
+        await offline_answer(pool, topic, uuid.UUID(asked.json()["command_id"]))
+        revise = {"command_type": "SubmitFeedback", "payload": {"feedback": feedback}}
+        revised = await api.post(commands, json=revise)
+        assert revised.status_code == 202, revised.text
+        proposal = await offline_answer(pool, topic, uuid.UUID(revised.json()["command_id"]))
+        state = (await api.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
+    assert state["last_result"]["offered_edits"] == [{"op": "rename", "name": old, "to": new}]
+    assert new not in str(proposal["concepts"])  # not made by the reader
+    assert [e["name"] for e in state["codex"]["entries"] if e["role"] == "rival"] == [old]
+    async with signed_in(console.url, console_settings, user) as writer:
+        page = (
+            await writer.get(f"/console/sessions/{sid}", headers={"Accept-Language": language})
+        ).text
+        assert 'id="offered-edit-0"' in page and words in page
+        form = {"action_id": str(uuid.uuid4()), "op": "rename", "name": old, "value": new}
+        done = await writer.post(f"/console/sessions/{sid}/codex", data=form)
+        assert done.status_code == 303, done.text
+    async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
+        state = (await api.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
+    assert [e["name"] for e in state["codex"]["entries"] if e["role"] == "rival"] == [new]
+    assert old not in str(state["last_result"]["concepts"])

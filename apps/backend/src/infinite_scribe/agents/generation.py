@@ -49,7 +49,11 @@ from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
-from infinite_scribe.text.codex_reading import read_codex, read_feedback_people
+from infinite_scribe.text.codex_reading import (
+    offered_renames,
+    read_codex,
+    read_feedback_people,
+)
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
@@ -292,18 +296,27 @@ def generation_request(job: Job) -> GenerationRequest:
 
 async def with_codex(job: Job) -> Job:
     """`job` with the codex read from the writer's idea when its session has none yet (the
-    first proposal's generation; issue 76), or, for a revision, the people its feedback names
-    that the codex has not: read off the loop (CPU work)."""
+    first proposal's generation; issue 76), or, for a revision, what its feedback says of the
+    codex (the people it names that the codex has not; the renames it asks, to offer): read
+    off the loop (CPU work)."""
     if job.state.codex:
         feedback = job.inputs.get("feedback") if job.is_revision else None
         if not isinstance(feedback, str):
             return job
         codex = Codex.from_json(job.state.codex)
-        added = await asyncio.to_thread(read_feedback_people, feedback, codex)
-        return dataclasses.replace(job, codex_added=added) if added else job
+        added, offered = await asyncio.to_thread(_feedback_read, feedback, codex)
+        return dataclasses.replace(job, codex_added=added, offered_edits=offered)
     idea = generation_request(job).user_input or ""
     codex = await asyncio.to_thread(read_codex, idea)
     return dataclasses.replace(job, codex_read=codex.as_json())
+
+
+def _feedback_read(
+    feedback: str, codex: Codex
+) -> tuple[tuple[str, ...], tuple[Mapping[str, str], ...]]:
+    renames = offered_renames(feedback, codex)
+    offered = tuple({"op": "rename", "name": name, "to": to} for name, to in renames)
+    return read_feedback_people(feedback, codex), offered
 
 
 def _reported(provider: object, usage: Usage, seconds: float, attempt: int) -> dict[str, Any]:

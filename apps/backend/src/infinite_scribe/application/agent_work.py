@@ -74,6 +74,9 @@ class Job:
     #: The people a revision's feedback names that the codex has not (issue 76): the
     #: generation is held to them, and a completed proposal's event adds them to the codex.
     codex_added: tuple[str, ...] = ()
+    #: The codex edits the feedback asks for, offered to the writer with the proposal (not
+    #: made: the codex is the writer's, corrected by EditCodex; issue 76).
+    offered_edits: tuple[Mapping[str, str], ...] = ()
 
     @property
     def codex(self) -> Mapping[str, Any]:
@@ -178,6 +181,8 @@ class AgentWork:
         """Publish the proposal and complete task and command; False if it was a repeat.
         `provenance`: what the generation reports about itself (model, tokens, time...); the
         inputs the prompt used are the job's."""
+        if job.offered_edits:
+            proposal = {**proposal, "offered_edits": [dict(edit) for edit in job.offered_edits]}
         payload = {
             "stage": job.stage.value,
             "result": proposal,

@@ -10,7 +10,7 @@ structured output.
 from copy import deepcopy
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -33,6 +33,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class OfferedEdit(_Strict):
+    """A codex edit a revision's feedback read as (issue 76: "the mantle of Mr Dunbar goes to
+    Jonas Crane"?): not applied, offered for the writer to confirm with EditCodex."""
+
+    op: Literal["rename"] = "rename"
+    name: Name
+    to: Name
+
+
 class Proposal(_Strict):
     """Base of every stage proposal: its content, and what it says about itself (where it came
     from, a note for the writer, what a revision changed), which is never the writer's text."""
@@ -43,11 +52,14 @@ class Proposal(_Strict):
     revision_note: Line | None = None
     #: The writer's feedback this draft has taken in, oldest first (stamped by the provider).
     feedback_applied: list[Line] = Field(default_factory=list, max_length=20)
+    #: What the feedback asked that the codex decides (a rename of a person the writer
+    #: named): not made, offered as an edit the writer confirms (stamped by the worker).
+    offered_edits: list[OfferedEdit] = Field(default_factory=list, max_length=4)
 
 
 #: A proposal's fields about itself rather than the story: left out of what the writer
 #: confirms, of what the bible shows and of what a revision compares.
-PROPOSAL_META = ("source", "note", "revision_note", "feedback_applied")
+PROPOSAL_META = ("source", "note", "revision_note", "feedback_applied", "offered_edits")
 
 
 class ConceptOption(_Strict):
@@ -181,11 +193,13 @@ def _response_schema(stage: GenesisStage, lengths: bool = False) -> dict[str, An
     properties = schema["properties"]
     properties.pop("source")  # stamped by the provider, never the model's to claim
     properties.pop("feedback_applied")  # stamped by the provider from the request
+    properties.pop("offered_edits")  # stamped by the worker from the feedback
     # Last: a model writes the content first, then what it has to say about it.
     properties["note"] = properties.pop("note")
     properties["revision_note"] = properties.pop("revision_note")
     definitions = schema.get("$defs", {})
     definitions.pop(ProposalSource.__name__, None)
+    definitions.pop(OfferedEdit.__name__, None)
     if not definitions:
         schema.pop("$defs", None)
     strict: dict[str, Any] = _strictify(schema, lengths)

@@ -68,6 +68,34 @@ def read_codex(idea: str) -> Codex:
     return Codex(tuple(kept[:MAX_READ]), language)
 
 
+#: The request slots that name a person the codex holds by role.
+_SLOT_ROLES = {"name": HERO, "hero": HERO, "antagonist": RIVAL}
+
+
+def offered_renames(feedback: str, codex: Codex) -> tuple[tuple[str, str], ...]:
+    """The renames a feedback asks of people the codex names, as (name, new name), to offer
+    the writer as EditCodex edits rather than make (issue 76: a reader of free text is unsure;
+    the codex is the writer's): "the hero's name is Mara" renames the hero, "make the rival
+    Jonas Crane" the rival. Only a new value that reads as a person's name (not "the colony
+    AI", nor "一名仵作": a new hero or rival described is the generator's to write)."""
+    said = feedback[:FEEDBACK_NAMES]
+    chinese = bool(_HAN.search(said))
+    language = "zh" if chinese else "en"
+    offered: dict[str, str] = {}
+    for clause in _CLAUSES.split(said):
+        change = requests.read_change(clause.strip(), language)
+        role = (
+            {"name": HERO, "hero": HERO, "antagonist": RIVAL}.get(change.slot) if change else None
+        )
+        holder = codex.with_role(role) if role else None
+        if change is None or holder is None or change.value == holder.name:
+            continue
+        # The `name` slot's value is a name by the request's shape ("the hero's name is Mara").
+        if change.slot == "name" or change.value in named.read(change.value, chinese).people:
+            offered.setdefault(holder.name, change.value)
+    return tuple(offered.items())
+
+
 def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
     """The people a writer's feedback names that the codex has not (issue 76: "feedback that
     names a new person"), for the codex as entries of source `feedback`. When unsure, none: not

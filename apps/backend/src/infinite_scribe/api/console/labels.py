@@ -63,6 +63,12 @@ CHINESE_TEXTS: dict[str, str] = {
     "from your feedback": "来自你的反馈",
     "from your edit": "来自你的修改",
     "from a confirmed stage": "来自已确认的阶段",
+    "Your feedback asks to rename": "你的反馈要把",
+    "to": "改名为",
+    ": this draft keeps the name you gave until you confirm it.": (
+        "：确认之前，这一稿保留你起的名字。"
+    ),
+    "Rename everywhere": "全部改名",
     "Name": "名字",
     "Correction": "修正",
     "rename to": "改名为",

@@ -4,12 +4,14 @@ set is applied exactly by the offline writer too."""
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import ORIGIN, RIVAL, Codex
 from infinite_scribe.text import named
 from infinite_scribe.text.codex_reading import FEEDBACK_NAMES
+from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.named import Named
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -58,3 +60,26 @@ def given_of(request: GenerationRequest, feedbacks: list[str]) -> Named:
         given = given.over(named.read(text, bool(_HAN.search(text))))
     given = given if codex is None else codex.over(given)  # the codex's hero stays the hero
     return without(given, Codex.from_json(request.codex).not_names)
+
+
+def names_in(antagonist: str | None, chinese: bool) -> tuple[str, ...]:
+    """The names a feedback's antagonist holds ("把反派改成…副探长顾远山", "make the rival Jonas
+    Crane"): the people read, or an English capitalised phrase of two words or more."""
+    if not antagonist:
+        return ()
+    people = named.read(antagonist, chinese).people
+    if not people and not chinese and antagonist[:1].isupper() and " " in antagonist:
+        return (antagonist,)
+    return people
+
+
+def codex_held(wished: Facts, codex: Mapping[str, Any], chinese: bool) -> Facts:
+    """A feedback's facts without a new name for a person the codex holds by role (the hero's,
+    the rival's): the codex is the writer's, renamed by EditCodex only; the worker offers the
+    rename as that edit (issue 76). A new antagonist described ("the colony AI") stays."""
+    read = Codex.from_json(codex)
+    if read.hero is not None and wished.hero_name:
+        wished = replace(wished, hero_name=None)
+    if read.rival is not None and names_in(wished.antagonist, chinese):
+        wished = replace(wished, antagonist=None)
+    return wished

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
-from infinite_scribe.agents.llm.offline.codex_named import given_of
+from infinite_scribe.agents.llm.offline.codex_named import codex_held, given_of, names_in
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, reading_zh
@@ -67,6 +67,7 @@ class Story:
         self.wished = Facts()
         for text in feedbacks(request):
             self.wished = reader.read_feedback(text).over(self.wished)
+        self.wished = codex_held(self.wished, request.codex, self.chinese)
         told = Facts()
         for text in self._told():
             # Each text by the reader of its own language (a Chinese title over an English idea).
@@ -211,13 +212,7 @@ class Story:
     @property
     def foe_names(self) -> tuple[str, ...]:
         """The name a feedback gives the antagonist ("把反派改成…副探长顾远山")."""
-        wished = self.wished.antagonist
-        if not wished:
-            return ()
-        people = named.read(wished, self.chinese).people
-        if not people and not self.chinese and wished[:1].isupper() and " " in wished:
-            return (wished,)
-        return people
+        return names_in(self.wished.antagonist, self.chinese)
 
     @property
     def foe_is_machine(self) -> bool:
