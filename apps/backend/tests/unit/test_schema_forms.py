@@ -18,6 +18,7 @@ from infinite_scribe.agents.llm.replies import (
 from infinite_scribe.agents.llm.reply_parsing import parse_proposal
 from infinite_scribe.agents.llm.schema_forms import (
     GRAMMAR_MAX_ITEMS,
+    PROSE_GRAMMAR,
     SCHEMA_FORMS,
     Structured,
     compiled,
@@ -44,6 +45,12 @@ def test_openai_form_is_json_schema_with_its_name_and_strict() -> None:
 def test_llama_cpp_form_is_json_object_with_the_schema() -> None:
     fields = request_fields("llama_cpp", REPLY)
     assert fields == {"response_format": {"type": "json_object", "schema": dict(REPLY.schema)}}
+
+
+def test_a_text_reply_carries_the_prose_grammar_only_where_the_server_takes_one() -> None:
+    assert request_fields("llama_cpp", None) == {"grammar": PROSE_GRAMMAR}
+    for form in ("openai", "ollama", "json_object", "none"):
+        assert request_fields(form, None) == {}
 
 
 def test_ollama_form_is_a_format_field() -> None:
@@ -80,8 +87,8 @@ def test_the_fallbacks_carry_no_schema_and_put_it_in_the_prompt() -> None:
 
 
 @pytest.mark.parametrize("form", SCHEMA_FORMS)
-def test_text_asks_for_nothing_in_any_form(form: str) -> None:
-    assert request_fields(form, None) == {} and schema_note(form, None) is None
+def test_text_puts_no_schema_in_the_prompt_in_any_form(form: str) -> None:
+    assert schema_note(form, None) is None
 
 
 def test_an_unknown_form_is_refused() -> None:

@@ -36,6 +36,13 @@ GRAMMAR_MAX_ITEMS = 64
 #: A text bound above this is left to the Pydantic model in a grammar (as GRAMMAR_MAX_ITEMS).
 GRAMMAR_MAX_LENGTH = 200
 
+#: A chapter's prose on a server that takes a grammar (`llama_cpp`; issue 76): no character
+#: markup, JSON, code fences or chat templates are made of (`#`, `{`, `}`, `<`, `>`, `|`, and the
+#: backtick), and no control character but the line break. The guard refuses a heading or a
+#: JSON echo in a chapter; SmolLM2-135M wrote one in 8 of 8 tries (the engine lane), so the
+#: engine is held to prose instead of asked again.
+PROSE_GRAMMAR = r"root ::= [^#{}<>|`\x00-\x09\x0B-\x1F]*"
+
 
 @dataclass(frozen=True, slots=True)
 class Structured:
@@ -78,9 +85,10 @@ def _inline(node: Any, definitions: Mapping[str, Any], seen: tuple[str, ...]) ->
 
 
 def request_fields(form: str, structured: Structured | None) -> dict[str, Any]:
-    """The fields a chat-completions body gets for `structured` in `form` ({} for text)."""
+    """The fields a chat-completions body gets for `structured` in `form` (for text: the
+    prose grammar where the server takes one, else {})."""
     if structured is None:
-        return {}
+        return {"grammar": PROSE_GRAMMAR} if form == "llama_cpp" else {}
     schema = dict(structured.schema)
     if form == "openai":
         inner = {"name": structured.name, "schema": schema, "strict": True}
