@@ -15,6 +15,7 @@ import pytest
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.proposal_guard import Asked, check_stage
 from infinite_scribe.settings.settings import Settings
+from tests.support.agent import offline_answer
 from tests.support.genesis_client import command, new_session, state
 from tests.support.history import (
     ask,
@@ -221,3 +222,16 @@ async def test_the_openapi_document_describes_the_codex_and_its_command(
     )
     assert "EditCodexCommand" in schemas
     assert "edit_codex" in json.dumps(document)
+
+
+async def test_a_blank_ideas_codex_is_in_the_writers_language(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """The language the generators and the guard read (the writer's themes here), not the
+    blank idea's script ("en" before)."""
+    sid = await new_session(http, initial_user_input={})
+    payload = {"theme_preferences": ["复仇", "悬疑"]}
+    reply = ok(await command(http, sid, "RequestConceptGeneration", payload), 202)
+    await offline_answer(pool, settings.kafka_topic, UUID(reply["command_id"]))
+    codex = (await state(http, sid))["codex"]
+    assert codex["language"] == "zh" and codex["entries"] == []

@@ -25,6 +25,7 @@ from infinite_scribe.agents.follows import Follows
 from infinite_scribe.agents.guarded import asked_of, codex_of, held
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.gate import ModelGate
+from infinite_scribe.agents.llm.language import writer_language
 from infinite_scribe.agents.llm.port import (
     DraftCallback,
     GenerationRequest,
@@ -306,8 +307,11 @@ async def with_codex(job: Job) -> Job:
         codex = Codex.from_json(job.state.codex)
         added, offered = await asyncio.to_thread(_feedback_read, feedback, codex)
         return dataclasses.replace(job, codex_added=added, offered_edits=offered)
-    idea = generation_request(job).user_input or ""
-    codex = await asyncio.to_thread(read_codex, idea)
+    request = generation_request(job)
+    codex = await asyncio.to_thread(read_codex, request.user_input or "")
+    # The writer's language, as every generator and the guard read it: a blank idea's script
+    # says nothing (its themes or preferences may be Chinese).
+    codex = dataclasses.replace(codex, language=writer_language(request))
     return dataclasses.replace(job, codex_read=codex.as_json())
 
 
