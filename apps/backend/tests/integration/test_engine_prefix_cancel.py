@@ -83,10 +83,11 @@ async def test_a_chapters_prose_holds_no_markup(local_engine: LocalEngine) -> No
     asked for a Markdown heading and a JSON block, the model cannot write either (the guard
     refused SmolLM2's chapters for them in 8 tries of 8, the engine lane)."""
     asked = (
-        "Write a Markdown page: a '# The Lighthouse' heading, a '## Night' subheading, then a "
-        'JSON code block holding {"keeper": "Mara", "lamp": "lit"}.'
+        "Write a short Markdown page: a '# The Lighthouse' heading, a '## Night' subheading, "
+        'then a JSON code block holding {"keeper": "Mara", "lamp": "lit"}.'
     )
-    provider = _provider(local_engine, reply_tokens=96)
+    # Room to end on its own: a reply cut at the limit is an error of its own (InvalidOutput).
+    provider = _provider(local_engine, reply_tokens=1024)
     try:
         reply = await provider.complete_text([{"role": "user", "content": asked}])
     finally:
