@@ -97,11 +97,13 @@ def walk_genesis(driver: Any, url: str, jwt: str) -> str:
     submit(driver, "#send-feedback")
     wait_count(driver, '#timeline li[data-event-type$="Proposed"]', 2)
     wait(driver, '#panel-state[data-pending="no"] input[name="choice"][value="1"]')
-    driver.execute_script("document.querySelector('input[name=choice][value=\"1\"]').click()")
     title = driver.execute_script(
         "return document.querySelectorAll('.option strong')[1].textContent"
     )
-    submit(driver, "#confirm-stage")
+    # The choice is clicked in the submit's own script: the live panel may be swapped between
+    # two scripts, and a swapped-in panel has the first option checked (seen under load).
+    choose = "document.querySelector('input[name=choice][value=\"1\"]').click();"
+    submit(driver, "#confirm-stage", before=choose)
     for stage in LATER_STAGES:
         wait(driver, f'#panel-state[data-stage="{stage}"] #request-proposal')
         submit(driver, "#request-proposal")
