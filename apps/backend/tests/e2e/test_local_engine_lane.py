@@ -75,6 +75,9 @@ def engine_settings(settings: Settings, engine: LocalEngine) -> Settings:
         llm_reply_tokens=REPLY_TOKENS,
         llm_timeout_seconds=240,
         llm_max_concurrency=1,
+        # One attempt a task: a reply cut at the token limit fails it with its reason, and the
+        # writer asks again (model_walk.ASKS) rather than waiting out three long attempts.
+        worker_generation_attempts=1,
     )
 
 
@@ -91,7 +94,8 @@ async def engine(tmp_path: Path) -> AsyncIterator[LocalEngine]:
 
 
 # Issue 76: the codex's names are in the grammar (the hero opens every concept's logline, the
-# premise), and the guard reads every reply; a stage the guard refuses twice fails with its
+# premise), a chapter's prose is held to a grammar without markup, and the guard reads every
+# reply; a task the guard refuses twice, or whose reply the token limit cut, fails with its
 # reason, and the writer asks again (model_walk.ASKS), as they are told to.
 async def test_an_idea_walks_to_two_chapters_on_the_real_engine(
     settings: Settings, clean_db: asyncpg.Pool, engine: LocalEngine

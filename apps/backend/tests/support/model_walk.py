@@ -99,10 +99,13 @@ async def finished_task(http: httpx.AsyncClient, task_id: str, within: float) ->
         await asyncio.sleep(0.1)
 
 
-#: How often a writer asks again after the guard refused a proposal ("Ask again, or change the
-#: request"): a 135M model's stage fails the guard at times (junk such as a rule "#"), twice in
-#: a row with the agent's own retry; a larger model seldom does.
+#: How often a writer asks again after a generation failed with a reason they can read (the
+#: guard's refusal, "Ask again, or change the request"; a reply cut at the token limit): a 135M
+#: model's stage fails so at times, twice in a row with the agent's own retry; a larger model
+#: seldom does.
 ASKS = 4
+#: The failures a writer reads and asks again after (any other fails the walk at once).
+ASK_AGAIN = frozenset({"PROPOSAL_REFUSED", "LLM_INVALID_OUTPUT"})
 
 
 async def generate(
@@ -113,9 +116,9 @@ async def generate(
     drafts: Drafts,
     within: float,
 ) -> Step:
-    """Send an asynchronous command and wait for its task, which must complete; a task the
-    guard refused (its reason readable: the code of each failed check) is asked for again, as
-    the writer is told to, up to ASKS times."""
+    """Send an asynchronous command and wait for its task, which must complete; a task that
+    failed with a reason the writer can read (ASK_AGAIN: its code and its message) is asked
+    for again, as the writer is told to, up to ASKS times."""
     started = time.monotonic()
     refusals: list[str] = []
     for _ in range(ASKS):
@@ -123,9 +126,9 @@ async def generate(
         assert reply.status_code == 202, reply.text
         task_id = str(reply.json()["task_id"])
         task = await finished_task(http, task_id, within)
-        if not _refused(task):
+        if not _failed_with_a_reason(task):
             break
-        refusals.append(str(task["error"]["message"]))
+        refusals.append(f"{task['error']['code']}: {task['error']['message']}")
     assert task["status"] == "COMPLETED", (name, task, refusals)
     seconds = time.monotonic() - started
     first = drafts.first.get(task_id)
@@ -134,12 +137,15 @@ async def generate(
     return Step(name, task_id, seconds, latency, count, task.get("result") or {}, refusals)
 
 
-def _refused(task: dict[str, Any]) -> bool:
-    """A task the guard failed, saying why in words and codes the writer can read."""
+def _failed_with_a_reason(task: dict[str, Any]) -> bool:
+    """A task that failed saying why in words (a guard refusal names each failed check)."""
     error = task.get("error") or {}
-    if task["status"] != "FAILED" or error.get("code") != "PROPOSAL_REFUSED":
+    if task["status"] != "FAILED" or error.get("code") not in ASK_AGAIN:
         return False
-    assert "[GUARD_" in str(error.get("message")), task
+    message = str(error.get("message"))
+    assert message.strip(), task
+    if error["code"] == "PROPOSAL_REFUSED":
+        assert "[GUARD_" in message, task
     return True
 
 
