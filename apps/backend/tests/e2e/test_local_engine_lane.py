@@ -36,9 +36,9 @@ from tests.support.model_walk import (
     STAGES,
     Walk,
     chapter_text,
+    completed,
     confirm_chapter,
     draft_chapter,
-    finished_task,
     followed,
     walk_genesis,
 )
@@ -182,11 +182,11 @@ async def _regenerated(http: httpx.AsyncClient) -> None:
     created = await http.post(SESSIONS, json={"initial_user_input": {"idea": IDEA}})
     sid = created.json()["session_id"]
     ask = {"command_type": "RequestConceptGeneration", "payload": {}}
-    await _completed(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
+    await completed(http, f"{SESSIONS}/{sid}/commands", ask, 240)
     [first] = await _proposed(http, sid)
     assert first["provenance"]["model"] == "smollm2"
     path = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"
-    task = await _completed(http, await http.post(path, json={"model": "smollm2"}))
+    task, _ = await completed(http, path, {"model": "smollm2"}, 240)
     first_again, again = await _proposed(http, sid)
     assert first_again["event_id"] == first["event_id"]
     assert again["provenance"]["replay_of"] == first["event_id"]
@@ -198,13 +198,6 @@ async def _regenerated(http: httpx.AsyncClient) -> None:
     PROPOSAL_MODELS[GenesisStage.CONCEPT_SELECTION].model_validate(
         {k: v for k, v in task["result"].items() if k != "stage"}
     )
-
-
-async def _completed(http: httpx.AsyncClient, reply: httpx.Response) -> dict[str, Any]:
-    assert reply.status_code == 202, reply.text
-    task = await finished_task(http, str(reply.json()["task_id"]), 240)
-    assert task["status"] == "COMPLETED", task
-    return task
 
 
 async def _proposed(http: httpx.AsyncClient, sid: str) -> list[dict[str, Any]]:

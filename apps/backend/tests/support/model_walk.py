@@ -116,25 +116,35 @@ async def generate(
     drafts: Drafts,
     within: float,
 ) -> Step:
-    """Send an asynchronous command and wait for its task, which must complete; a task that
-    failed with a reason the writer can read (ASK_AGAIN: its code and its message) is asked
-    for again, as the writer is told to, up to ASKS times."""
+    """Send an asynchronous command and wait for its task, which must complete (asked again
+    as `completed` does)."""
     started = time.monotonic()
-    refusals: list[str] = []
-    for _ in range(ASKS):
-        reply = await http.post(path, json=command)
-        assert reply.status_code == 202, reply.text
-        task_id = str(reply.json()["task_id"])
-        task = await finished_task(http, task_id, within)
-        if not _failed_with_a_reason(task):
-            break
-        refusals.append(f"{task['error']['code']}: {task['error']['message']}")
-    assert task["status"] == "COMPLETED", (name, task, refusals)
+    task, refusals = await completed(http, path, command, within)
+    task_id = str(task["task_id"])
     seconds = time.monotonic() - started
     first = drafts.first.get(task_id)
     latency = None if first is None else first - started
     count = drafts.count.get(task_id, 0)
     return Step(name, task_id, seconds, latency, count, task.get("result") or {}, refusals)
+
+
+async def completed(
+    http: httpx.AsyncClient, path: str, body: dict[str, Any], within: float
+) -> tuple[dict[str, Any], list[str]]:
+    """POST `body` to `path` (an asynchronous command) and wait for its task, which must
+    complete; a task that failed with a reason the writer can read (ASK_AGAIN: its code and its
+    message) is asked for again, as the writer is told to, up to ASKS times. The task, and the
+    failures read on the way."""
+    refusals: list[str] = []
+    for _ in range(ASKS):
+        reply = await http.post(path, json=body)
+        assert reply.status_code == 202, reply.text
+        task = await finished_task(http, str(reply.json()["task_id"]), within)
+        if not _failed_with_a_reason(task):
+            break
+        refusals.append(f"{task['error']['code']}: {task['error']['message']}")
+    assert task["status"] == "COMPLETED", (path, task, refusals)
+    return task, refusals
 
 
 def _failed_with_a_reason(task: dict[str, Any]) -> bool:
