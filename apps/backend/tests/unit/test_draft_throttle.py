@@ -19,11 +19,17 @@ def _text(text: str) -> Callable[[], str]:
 
 
 class Recorder:
-    def __init__(self) -> None:
+    """What a throttle sent: (its number from the throttle's first, 1-based; the text; when)."""
+
+    def __init__(self, floor: int | None = None) -> None:
         self.sent: list[tuple[int, str, float]] = []
+        self.numbers: list[int] = []
+        self.floor = floor
 
     def publish(self, session_id: str, task_id: str, sequence: int, body: dict[str, Any]) -> None:
-        self.sent.append((sequence, body["text"], asyncio.get_running_loop().time()))
+        self.numbers.append(sequence)
+        floor = self.floor = self.floor if self.floor is not None else sequence - 1
+        self.sent.append((sequence - floor, body["text"], asyncio.get_running_loop().time()))
 
 
 async def test_first_at_once_then_the_newest_per_interval() -> None:
@@ -42,6 +48,21 @@ async def test_first_at_once_then_the_newest_per_interval() -> None:
     throttle.close()
     await asyncio.sleep(0.15)
     assert len(sink.sent) == 2  # nothing goes out once the generation is over
+
+
+async def test_a_later_attempt_numbers_its_drafts_after_the_earlier_ones() -> None:
+    """The live stream drops a draft numbered at or below the last it sent for the task: the
+    task's second attempt (a new throttle) must number after the first's."""
+    sink = Recorder()
+    first = DraftThrottle(sink, "s", "t", "CONCEPT_SELECTION", interval=0.1)
+    for text in ("a", "ab"):
+        first(_text(text))
+        await asyncio.sleep(0.15)
+    first.close()
+    second = DraftThrottle(sink, "s", "t", "CONCEPT_SELECTION", interval=0.1)
+    second(_text("b"))
+    second.close()
+    assert len(sink.numbers) == 3 and sink.numbers == sorted(set(sink.numbers))
 
 
 async def test_at_most_about_five_a_second() -> None:

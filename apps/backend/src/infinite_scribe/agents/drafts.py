@@ -19,6 +19,14 @@ class DraftSink(Protocol):
     ) -> None: ...
 
 
+def sequence_floor() -> int:
+    """Where one generation's draft numbers start: the wall clock in microseconds. A task's
+    later attempt (the agent's retry, the guard's second draft) has a throttle of its own, and
+    the live stream drops a draft numbered at or below the last it sent for the task: numbered
+    from 1 again, the retry's drafts were never shown (a chapter's, on the real engine)."""
+    return time.time_ns() // 1_000
+
+
 class DraftThrottle:
     """A provider's `draft` callback for one generation."""
 
@@ -39,7 +47,7 @@ class DraftThrottle:
         self.extra = extra or {}
         self.session_id, self.task_id, self.stage = session_id, task_id, stage
         self.interval = interval
-        self.sequence = 0
+        self.sequence = sequence_floor()
         #: The newest text, built only when it is sent (a 10 MB reply in 1 KB chunks must not
         #: be joined per chunk, issue 79).
         self._pending: DraftText | None = None
