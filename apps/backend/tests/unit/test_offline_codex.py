@@ -11,6 +11,7 @@ import pytest
 
 from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.codex import Codex, grown
 from infinite_scribe.domain.codex_edits import edited
 from infinite_scribe.domain.commands import EditCodex
 from infinite_scribe.domain.genesis import STAGE_ORDER
@@ -91,3 +92,21 @@ async def test_the_codex_hero_stays_the_hero_and_the_rival_the_rival(
     roles = {card["name"]: card["role"] for card in cast}
     assert cast[0]["name"] == hero
     assert roles[rival] in ("antagonist", "反派")
+
+
+@pytest.mark.parametrize("session", range(8))
+async def test_a_person_the_codex_gives_no_role_is_never_made_the_antagonist(
+    session: int,
+) -> None:
+    """The hand walk of stop 82: a lighthouse keeper the writer's feedback added (source
+    `feedback`, no role) was made the antagonist of an idea whose rival is named by an epithet
+    only ("the Harbourmaster"): a role given without being asked."""
+    idea = (
+        "Maren Solberg, a ferry pilot on the Hardanger fjord, must bring a stolen church bell "
+        "home before the midsummer fair; the Harbourmaster wants it sunk."
+    )
+    codex = grown(read_codex(idea).as_json(), ["Ingrid Haug"], "feedback-event").as_json()
+    assert Codex.from_json(codex).rival is None
+    cast = (await _walk(idea, codex))[GenesisStage.CHARACTERS.value]["characters"]
+    roles = {card["name"]: card["role"] for card in cast}
+    assert "Ingrid Haug" in roles and roles["Ingrid Haug"] != "antagonist", roles

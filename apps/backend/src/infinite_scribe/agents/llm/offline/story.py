@@ -231,6 +231,8 @@ class Story:
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
         rivals = self.rivals_first([p for p in others if p not in self.given.kin])
+        if self.request.codex:  # the codex says who the rival is: no one else is made it
+            rivals = [p for p in rivals if p in self.given.rivals]
         foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
         if foe is None:
             foe = cap(self.antagonist) if self.foe_is_machine else pool[1]
