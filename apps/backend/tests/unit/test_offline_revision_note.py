@@ -78,3 +78,25 @@ async def test_a_time_the_characters_stage_does_not_tell_is_said_not_shown(
     card as "Also in the story: ..."); the note, computed from the diff, says it is not shown."""
     _, after = await _revised(language, GenesisStage.CHARACTERS, feedback)
     assert said in after["revision_note"], after["revision_note"]
+
+
+async def test_an_earlier_feedbacks_ask_the_draft_already_shows_is_not_said_unshown() -> None:
+    """The hand walk of stop 82: a second feedback's note said the first feedback's addition
+    was "not shown in this draft" while the draft showed it (it was kept, not changed)."""
+    session, stage = uuid4(), GenesisStage.CONCEPT_SELECTION
+    idea = "Maren Solberg, a ferry pilot, must bring a stolen church bell home before midsummer."
+    proposal = None
+    notes = []
+    for feedback in (None, "Add a lighthouse keeper named Ingrid Haug.", "Make it darker."):
+        request = GenerationRequest(
+            session_id=session,
+            stage=stage,
+            user_input=idea,
+            feedback=feedback,
+            previous_proposal=proposal,
+        )
+        proposal = (await OfflineGenerator().generate(request)).model_dump(mode="json")
+        notes.append(proposal["revision_note"] or "")
+    assert proposal is not None and "ingrid haug" in _story(proposal)
+    assert "Ingrid Haug" in notes[1].split("Not shown")[0]  # made by the first feedback
+    assert "Ingrid Haug" not in notes[2].split("Already so")[0], notes[2]  # kept, not unmade

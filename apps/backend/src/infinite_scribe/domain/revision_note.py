@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from infinite_scribe.domain.diff import changes
+from infinite_scribe.domain.diff import ABOUT, changes
 
 _MAX_NOTE = 1000
 #: Changed fields named at most; the rest are counted.
@@ -24,6 +24,7 @@ _SAID = {
         "other": "Also changed: {items}.",
         "changed": "Changed: {items}.",
         "unmade": "Not shown in this draft: {items}.",
+        "kept": "Already so: {items}.",
         "same": (
             "I could not tell what to change from this feedback, so this draft does not apply "
             'it: "{feedback}". Say it another way, or edit the text yourself.'
@@ -41,6 +42,7 @@ _SAID = {
         "other": "另外改动了：{items}。",
         "changed": "改动了：{items}。",
         "unmade": "这一稿没有体现：{items}。",
+        "kept": "已经如此：{items}。",
         "same": (
             "没能从这条反馈里看出要改什么，这一稿没有按它修改：“{feedback}”。"
             "请换个说法，或直接编辑。"
@@ -72,6 +74,10 @@ def revision_note(
     found = changes(before, after)
     new = _text([change["after"] for change in found])
     old = _text([change["before"] for change in found])
+    # What an earlier feedback asked and the version before already showed is kept, not "not
+    # shown" (a feedback's asks accumulate: the hand walk's second note said the first unmade).
+    kept = _kept(asked, before, after)
+    asked = [ask for ask in asked if ask not in kept]
     made = [(v, s) for v, s in asked if _shown(v.lower(), new, old)]
     unmade = [s for v, s in asked if (v, s) not in made]
     explained = [c for c in found if any(v.lower() in _text([c["after"]]) for v, _ in made)]
@@ -84,11 +90,25 @@ def revision_note(
         items = other[:_MAX_NAMED] + ([said["more"].format(count=more)] if more > 0 else [])
         label = said["other" if made else "changed"]
         parts.append(label.format(items=said["separator"].join(items)))
-    if not found and not asked:
+    if kept:
+        parts.append(said["kept"].format(items=said["separator"].join(s for _, s in kept)))
+    if not found and not asked and not kept:
         parts.append(said["same"].format(feedback=feedback[:200]))
     elif unmade:
         parts.append(said["unmade"].format(items=said["separator"].join(unmade)))
     return said["joiner"].join(parts)[:_MAX_NOTE]
+
+
+def _kept(
+    asked: Sequence[tuple[str, str]], before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """The asks both versions' content shows (not their notes or the feedback they took in,
+    `diff.ABOUT`; each version's text read once, and only when asked)."""
+    if not asked:
+        return []
+    was = _text([{k: v for k, v in before.items() if k not in ABOUT}])
+    now = _text([{k: v for k, v in after.items() if k not in ABOUT}])
+    return [(v, s) for v, s in asked if v.lower() in was and v.lower() in now]
 
 
 def _shown(value: str, new: str, old: str) -> bool:
