@@ -95,34 +95,46 @@ async def test_the_writer_renames_from_the_session_page(
 
 
 @pytest.mark.parametrize(
-    ("idea", "feedback", "language", "offer"),
+    ("idea", "feedback", "language", "offer", "words"),
     [
         (
             "Isobel Reid, a pawnbroker's apprentice in Edinburgh; her nemesis, Mr Dunbar.",
             "Make the rival Jonas Crane.",
             "en",
-            ("Mr Dunbar", "Jonas Crane", "Your feedback asks to rename"),
+            {"op": "rename", "name": "Mr Dunbar", "to": "Jonas Crane"},
+            "Your feedback asks to rename",
         ),
         (
             "民国二十三年的苏州，女法医沈清秋必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。",
             "把宿敌改成周老板。",
             "zh-CN",
-            ("白三爷", "周老板", "你的反馈要把"),
+            {"op": "rename", "name": "白三爷", "to": "周老板"},
+            "你的反馈要把",
+        ),
+        (  # a rival named by an epithet only: the codex has none, the person is offered as it
+            "Maren Solberg, a ferry pilot on the Hardanger fjord, must bring a stolen church bell "
+            "home before the midsummer fair; the Harbourmaster wants it sunk.",
+            "Make the rival Per Lunde.",
+            "en",
+            {"op": "add", "kind": "person", "name": "Per Lunde", "role": "rival"},
+            "Your feedback names",
         ),
     ],
 )
-async def test_a_rename_the_feedback_asks_is_offered_and_made_when_confirmed(
+async def test_a_codex_edit_the_feedback_asks_is_offered_and_made_when_confirmed(
     console: LiveServer,
     console_settings: Settings,
     pool: asyncpg.Pool,
     idea: str,
     feedback: str,
     language: str,
-    offer: tuple[str, str, str],
+    offer: dict[str, str],
+    words: str,
 ) -> None:
-    """Issue 76: a free-text rename of a person the writer named is not made by the reader;
-    the draft keeps the name, and the page offers the rename as a codex edit."""
-    old, new, words = offer
+    """Issue 76: a free-text change of who the rival is, of a person the writer named or in a
+    role they gave, is not made by the reader; the draft keeps the codex's names, and the
+    page offers the change as a codex edit."""
+    new = offer.get("to") or offer["name"]
     user = uuid.uuid4()
     bearer = {"Authorization": f"Bearer {token(console_settings, user)}"}
     topic = console_settings.kafka_topic
@@ -140,18 +152,20 @@ async def test_a_rename_the_feedback_asks_is_offered_and_made_when_confirmed(
         assert revised.status_code == 202, revised.text
         proposal = await offline_answer(pool, topic, uuid.UUID(revised.json()["command_id"]))
         state = (await api.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
-    assert state["last_result"]["offered_edits"] == [{"op": "rename", "name": old, "to": new}]
+    assert state["last_result"]["offered_edits"] == [offer]
     assert new not in str(proposal["concepts"])  # not made by the reader
-    assert [e["name"] for e in state["codex"]["entries"] if e["role"] == "rival"] == [old]
+    assert new not in [e["name"] for e in state["codex"]["entries"]]
     async with signed_in(console.url, console_settings, user) as writer:
         page = (
             await writer.get(f"/console/sessions/{sid}", headers={"Accept-Language": language})
         ).text
         assert 'id="offered-edit-0"' in page and words in page
-        form = {"action_id": str(uuid.uuid4()), "op": "rename", "name": old, "value": new}
-        done = await writer.post(f"/console/sessions/{sid}/codex", data=form)
+        value = offer.get("to") or offer["role"]
+        form = {"action_id": str(uuid.uuid4()), "op": offer["op"], "name": offer["name"]}
+        done = await writer.post(f"/console/sessions/{sid}/codex", data=form | {"value": value})
         assert done.status_code == 303, done.text
     async with httpx.AsyncClient(base_url=console.url, headers=bearer, timeout=30) as api:
         state = (await api.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
     assert [e["name"] for e in state["codex"]["entries"] if e["role"] == "rival"] == [new]
-    assert old not in str(state["last_result"]["concepts"])
+    if offer["op"] == "rename":
+        assert offer["name"] not in str(state["last_result"]["concepts"])

@@ -8,7 +8,9 @@ writer marked "not a name"."""
 import pytest
 
 from infinite_scribe.domain.codex import Codex, grown
-from infinite_scribe.text.codex_reading import read_codex, read_feedback_people
+from infinite_scribe.domain.commands import EditCodex
+from infinite_scribe.domain.proposals import Proposal
+from infinite_scribe.text.codex_reading import offered_edits, read_codex, read_feedback_people
 
 IDEA = (
     "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger before "
@@ -64,3 +66,32 @@ def test_grown_adds_each_new_person_once_pointing_at_the_feedback() -> None:
     ]
     assert after.entries[: len(codex.entries)] == codex.entries
     assert grown(after.as_json(), ["Tom Baxter"], "event-2") == after
+
+
+HARBOUR = (
+    "Maren Solberg, a ferry pilot on the Hardanger fjord, must bring a stolen church bell home "
+    "before the midsummer fair; the Harbourmaster wants it sunk."
+)
+
+
+@pytest.mark.parametrize(
+    ("idea", "feedback", "offered"),
+    [
+        (IDEA, "Make the rival Jonas Crane.", [("rename", "Mr Dunbar", "Jonas Crane")]),
+        (IDEA, "The hero should be Mara.", [("rename", "Isobel Reid", "Mara")]),
+        (IDEA, "Make the hero Mr Dunbar.", [("set_role", "Mr Dunbar", "hero")]),
+        (IDEA, "Make the rival Mr Dunbar.", []),  # so already
+        (IDEA, "Change the villain to the colony AI.", []),  # described: the generator's
+        (HARBOUR, "Make the rival Per Lunde.", [("add", "Per Lunde", "rival")]),
+        (IDEA_ZH, "把宿敌改成周老板。", [("rename", "白三爷", "周老板")]),
+        (IDEA_ZH, "把主角改成一名仵作。", []),
+    ],
+)
+def test_the_codex_edits_a_feedback_is_offered(
+    idea: str, feedback: str, offered: list[tuple[str, str, str]]
+) -> None:
+    edits = offered_edits(feedback, read_codex(idea))
+    assert [(e["op"], e["name"], e.get("to") or e["role"]) for e in edits] == offered
+    if edits:  # each in EditCodex's own shape: the writer sends it as offered
+        EditCodex.model_validate({"edits": list(edits)})
+        Proposal.model_validate({"offered_edits": list(edits)})

@@ -51,7 +51,7 @@ from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
 from infinite_scribe.text.codex_reading import (
-    offered_renames,
+    offered_edits,
     read_codex,
     read_feedback_people,
 )
@@ -318,9 +318,7 @@ async def with_codex(job: Job) -> Job:
 def _feedback_read(
     feedback: str, codex: Codex
 ) -> tuple[tuple[str, ...], tuple[Mapping[str, str], ...]]:
-    renames = offered_renames(feedback, codex)
-    offered = tuple({"op": "rename", "name": name, "to": to} for name, to in renames)
-    return read_feedback_people(feedback, codex), offered
+    return read_feedback_people(feedback, codex), offered_edits(feedback, codex)
 
 
 def _reported(provider: object, usage: Usage, seconds: float, attempt: int) -> dict[str, Any]:

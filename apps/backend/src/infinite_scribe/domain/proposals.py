@@ -33,13 +33,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class OfferedEdit(_Strict):
-    """A codex edit a revision's feedback read as (issue 76: "the mantle of Mr Dunbar goes to
-    Jonas Crane"?): not applied, offered for the writer to confirm with EditCodex."""
+class _Offered(_Strict):
+    """A codex edit a revision's feedback asked for (issue 76): not made, offered for the
+    writer to confirm with EditCodex, in that command's own shape."""
 
-    op: Literal["rename"] = "rename"
     name: Name
+
+
+class OfferedRename(_Offered):
+    op: Literal["rename"]
     to: Name
+
+
+class OfferedRole(_Offered):
+    op: Literal["set_role"]
+    role: Literal["hero", "rival"]
+
+
+class OfferedPerson(_Offered):
+    op: Literal["add"]
+    kind: Literal["person"]
+    role: Literal["hero", "rival"]
+
+
+OfferedEdit = Annotated[OfferedRename | OfferedRole | OfferedPerson, Field(discriminator="op")]
 
 
 class Proposal(_Strict):
@@ -52,8 +69,9 @@ class Proposal(_Strict):
     revision_note: Line | None = None
     #: The writer's feedback this draft has taken in, oldest first (stamped by the provider).
     feedback_applied: list[Line] = Field(default_factory=list, max_length=20)
-    #: What the feedback asked that the codex decides (a rename of a person the writer
-    #: named): not made, offered as an edit the writer confirms (stamped by the worker).
+    #: What the feedback asked that the codex decides (a new name for the hero or the rival,
+    #: someone in that role): not made, offered as edits the writer confirms (stamped by the
+    #: worker).
     offered_edits: list[OfferedEdit] = Field(default_factory=list, max_length=4)
 
 
@@ -199,7 +217,8 @@ def _response_schema(stage: GenesisStage, lengths: bool = False) -> dict[str, An
     properties["revision_note"] = properties.pop("revision_note")
     definitions = schema.get("$defs", {})
     definitions.pop(ProposalSource.__name__, None)
-    definitions.pop(OfferedEdit.__name__, None)
+    for offered in (OfferedRename, OfferedRole, OfferedPerson):
+        definitions.pop(offered.__name__, None)
     if not definitions:
         schema.pop("$defs", None)
     strict: dict[str, Any] = _strictify(schema, lengths)

@@ -72,28 +72,34 @@ def read_codex(idea: str) -> Codex:
 _SLOT_ROLES = {"name": HERO, "hero": HERO, "antagonist": RIVAL}
 
 
-def offered_renames(feedback: str, codex: Codex) -> tuple[tuple[str, str], ...]:
-    """The renames a feedback asks of people the codex names, as (name, new name), to offer
-    the writer as EditCodex edits rather than make (issue 76: a reader of free text is unsure;
-    the codex is the writer's): "the hero's name is Mara" renames the hero, "make the rival
-    Jonas Crane" the rival. Only a new value that reads as a person's name (not "the colony
-    AI", nor "一名仵作": a new hero or rival described is the generator's to write)."""
+def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
+    """The codex edits a feedback asks for, to offer the writer as EditCodex edits rather than
+    make (issue 76: a reader of free text is unsure; the codex is the writer's): a new name for
+    the hero or the rival ("the hero's name is Mara", "make the rival Jonas Crane") renames
+    them; a person the codex has is offered the role, and where it has no one in that role,
+    the person named is offered as an entry in it. Only a value that reads as a person's name
+    (not "the colony AI", nor "一名仵作": a new hero or rival described is the generator's to
+    write)."""
     said = feedback[:FEEDBACK_NAMES]
     chinese = bool(_HAN.search(said))
-    language = "zh" if chinese else "en"
-    offered: dict[str, str] = {}
+    offered: dict[str, dict[str, str]] = {}
     for clause in _CLAUSES.split(said):
-        change = requests.read_change(clause.strip(), language)
-        role = (
-            {"name": HERO, "hero": HERO, "antagonist": RIVAL}.get(change.slot) if change else None
-        )
-        holder = codex.with_role(role) if role else None
-        if change is None or holder is None or change.value == holder.name:
+        change = requests.read_change(clause.strip(), "zh" if chinese else "en")
+        role = _SLOT_ROLES.get(change.slot) if change else None
+        if change is None or role is None or role in offered:
             continue
         # The `name` slot's value is a name by the request's shape ("the hero's name is Mara").
-        if change.slot == "name" or change.value in named.read(change.value, chinese).people:
-            offered.setdefault(holder.name, change.value)
-    return tuple(offered.items())
+        if change.slot != "name" and change.value not in named.read(change.value, chinese).people:
+            continue
+        holder, known = codex.with_role(role), codex.named(change.value)
+        if known is not None and known.kind == "person":  # someone it has takes the role
+            if known.role != role:
+                offered[role] = {"op": "set_role", "name": change.value, "role": role}
+        elif holder is not None:
+            offered[role] = {"op": "rename", "name": holder.name, "to": change.value}
+        elif known is None:
+            offered[role] = {"op": "add", "kind": "person", "name": change.value, "role": role}
+    return tuple(offered.values())
 
 
 def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:

@@ -69,6 +69,11 @@ CHINESE_TEXTS: dict[str, str] = {
         "：确认之前，这一稿保留你起的名字。"
     ),
     "Rename everywhere": "全部改名",
+    "Your feedback names": "你的反馈把",
+    "as the": "定为",
+    ": this draft keeps what you named until you confirm it.": (
+        "：确认之前，这一稿保留你命名的内容。"
+    ),
     "Name": "名字",
     "Correction": "修正",
     "rename to": "改名为",

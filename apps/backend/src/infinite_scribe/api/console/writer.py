@@ -227,7 +227,8 @@ async def confirm_stage(request: Request, session_id: UUID, principal: Writer) -
 @router.post("/sessions/{session_id}/codex", dependencies=[SameOrigin])
 async def edit_codex(request: Request, session_id: UUID, principal: Writer) -> Response:
     """One correction of the codex (EditCodex, issue 76): rename, set a role, not a name,
-    remove; the command's own model refuses anything else (422, nothing changed)."""
+    remove, or add a person in a role; the command's own model refuses anything else (422,
+    nothing changed)."""
     fields = await form_of(request)
     op, name, value = one(fields, "op"), one(fields, "name"), one(fields, "value")
     edit: dict[str, Any] = {"op": op, "name": name}
@@ -235,6 +236,8 @@ async def edit_codex(request: Request, session_id: UUID, principal: Writer) -> R
         edit["to"] = value
     elif op == "set_role":
         edit["role"] = value or None
+    elif op == "add":  # a person offered in a role (a revision's offered edit, issue 76)
+        edit |= {"kind": "person", "role": value or None}
     payload = {"edits": [edit]}
     return await _command(request, principal, session_id, "EditCodex", payload, action_id(fields))
 

@@ -74,12 +74,13 @@ def names_in(antagonist: str | None, chinese: bool) -> tuple[str, ...]:
 
 
 def codex_held(wished: Facts, codex: Mapping[str, Any], chinese: bool) -> Facts:
-    """A feedback's facts without a new name for a person the codex holds by role (the hero's,
-    the rival's): the codex is the writer's, renamed by EditCodex only; the worker offers the
-    rename as that edit (issue 76). A new antagonist described ("the colony AI") stays."""
-    read = Codex.from_json(codex)
-    if read.hero is not None and wished.hero_name:
+    """A feedback's facts without a new name for the hero or the rival where the writer has a
+    codex: its names are the writer's, changed by EditCodex only, and the worker offers the
+    change as that edit (issue 76). A new antagonist described ("the colony AI") stays."""
+    if not Codex.from_json(codex).entries:
+        return wished
+    if wished.hero_name:
         wished = replace(wished, hero_name=None)
-    if read.rival is not None and names_in(wished.antagonist, chinese):
+    if names_in(wished.antagonist, chinese):
         wished = replace(wished, antagonist=None)
     return wished
