@@ -87,7 +87,8 @@ async def test_an_earlier_feedbacks_ask_the_draft_already_shows_is_not_said_unsh
     idea = "Maren Solberg, a ferry pilot, must bring a stolen church bell home before midsummer."
     proposal = None
     notes = []
-    for feedback in (None, "Add a lighthouse keeper named Ingrid Haug.", "Make it darker."):
+    added = "Add a lighthouse keeper named Ingrid Haug."  # "lighthouse" asks no light tone
+    for feedback in (None, added, "Make it darker."):
         request = GenerationRequest(
             session_id=session,
             stage=stage,
@@ -99,4 +100,5 @@ async def test_an_earlier_feedbacks_ask_the_draft_already_shows_is_not_said_unsh
         notes.append(proposal["revision_note"] or "")
     assert proposal is not None and "ingrid haug" in _story(proposal)
     assert "Ingrid Haug" in notes[1].split("Not shown")[0]  # made by the first feedback
+    assert "tone" not in notes[1], notes[1]
     assert "Ingrid Haug" not in notes[2].split("Already so")[0], notes[2]  # kept, not unmade

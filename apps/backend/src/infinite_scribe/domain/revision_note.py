@@ -74,12 +74,11 @@ def revision_note(
     found = changes(before, after)
     new = _text([change["after"] for change in found])
     old = _text([change["before"] for change in found])
+    made = [(v, s) for v, s in asked if _shown(v.lower(), new, old)]
     # What an earlier feedback asked and the version before already showed is kept, not "not
     # shown" (a feedback's asks accumulate: the hand walk's second note said the first unmade).
-    kept = _kept(asked, before, after)
-    asked = [ask for ask in asked if ask not in kept]
-    made = [(v, s) for v, s in asked if _shown(v.lower(), new, old)]
-    unmade = [s for v, s in asked if (v, s) not in made]
+    kept = _kept([ask for ask in asked if ask not in made], before, after)
+    unmade = [s for v, s in asked if (v, s) not in made and (v, s) not in kept]
     explained = [c for c in found if any(v.lower() in _text([c["after"]]) for v, _ in made)]
     other = [_change(c, said) for c in found if c not in explained]
     parts = []
@@ -92,7 +91,7 @@ def revision_note(
         parts.append(label.format(items=said["separator"].join(items)))
     if kept:
         parts.append(said["kept"].format(items=said["separator"].join(s for _, s in kept)))
-    if not found and not asked and not kept:
+    if not found and not asked:
         parts.append(said["same"].format(feedback=feedback[:200]))
     elif unmade:
         parts.append(said["unmade"].format(items=said["separator"].join(unmade)))

@@ -25,6 +25,7 @@ from infinite_scribe.agents.llm.offline.chapter_words import (
 from infinite_scribe.agents.llm.offline.words import (
     CHINESE as CHINESE_GENESIS,
     ENGLISH as ENGLISH_GENESIS,
+    mood_of,
 )
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.novel import NovelBible
@@ -127,11 +128,8 @@ def mentions(text: str, names: Sequence[str], fold: bool) -> list[str]:
 
 def _mood(text: str, chinese: bool) -> str | None:
     """The atmosphere a text asks for ("darker", "更紧张"), by the Genesis generator's words."""
-    lowered = text.lower()
-    for keys, tone in (CHINESE_GENESIS if chinese else ENGLISH_GENESIS).moods:
-        if any(key in lowered for key in keys):
-            return TONE_MOODS.get(tone)
-    return None
+    tone = mood_of(CHINESE_GENESIS if chinese else ENGLISH_GENESIS, text)
+    return TONE_MOODS.get(tone) if tone else None
 
 
 def _asked(brief: ChapterBrief, cast: Cast) -> Cast:

@@ -2,7 +2,7 @@
 sentence in the writer's language) for each change, handed to the one note function
 (domain/revision_note.py), which says each made only when the diff of the versions shows it."""
 
-from infinite_scribe.agents.llm.offline.words import Words
+from infinite_scribe.agents.llm.offline.words import Words, mood_of
 from infinite_scribe.text.facts import Facts
 
 
@@ -20,10 +20,8 @@ def asked(wished: Facts, words: Words, feedback: str | None) -> list[tuple[str, 
     said += [(e, changes["elements"].format(value=e)) for e in wished.elements]
     said += [(wish, changes["acts"].format(number=n, value=wish)) for n, wish in wished.acts]
     said += [(s, changes["styles"].format(value=s)) for s in wished.styles]
-    for keys, tone in words.moods:
-        if any(key in feedback.lower() for key in keys):
-            said.append((tone, changes["tone"].format(value=tone)))
-            break
+    if tone := mood_of(words, feedback):
+        said.append((tone, changes["tone"].format(value=tone)))
     return said
 
 

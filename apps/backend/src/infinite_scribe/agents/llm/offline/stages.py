@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from infinite_scribe.agents.llm.offline.story import Story, confirmed
-from infinite_scribe.agents.llm.offline.words import Words
+from infinite_scribe.agents.llm.offline.words import Words, mood_of
 from infinite_scribe.domain.codex import DEADLINE, Codex
 from infinite_scribe.domain.outline_plan import BATCH
 from infinite_scribe.text import named
@@ -67,11 +67,7 @@ class Drafter:
 
     def mood(self) -> str | None:
         """The tone the writer's feedback asks for ("darker" -> brooding), if it names one."""
-        feedback = (self.request.feedback or "").lower()
-        for keys, tone in self.words.moods:
-            if any(key in feedback for key in keys):
-                return tone
-        return None
+        return mood_of(self.words, self.request.feedback or "")
 
     def styles(self) -> list[str]:
         """The writer's style wishes, those of their feedback too ("第三人称", "first person")."""

@@ -6,6 +6,7 @@ no word for is drawn from a bank: the names of unnamed characters, a tone, a the
 patterns themselves are data (data/<language>.json, section `genesis`).
 """
 
+import re
 from dataclasses import dataclass
 
 from pydantic import ConfigDict
@@ -72,3 +73,22 @@ class Words:
 
 ENGLISH = vocabulary.load(Words, "en", "genesis", WRITER)
 CHINESE = vocabulary.load(Words, "zh", "genesis", WRITER)
+
+
+def mood_of(words: Words, text: str) -> str | None:
+    """The tone `text` asks for by `words.moods` ("darker" -> brooding, "更紧张"), if it names
+    one: the one reader of a mood (the stages, the chapters and the revision note)."""
+    lowered = text.lower()
+    for keys, tone in words.moods:
+        if any(_mood_said(key, lowered) for key in keys):
+            return tone
+    return None
+
+
+def _mood_said(key: str, text: str) -> bool:
+    """Whether `text` says the mood word `key`: a Chinese word wherever written, an English one
+    as a word or with a comparative's ending ("darker", "lighter"), never inside another word
+    ("lighthouse" is not "light", the hand walk of stop 82)."""
+    if not key.isascii():
+        return key in text
+    return re.search(rf"\b{re.escape(key)}(?:er|est|ly|y|s|ing|ness)?\b", text) is not None
