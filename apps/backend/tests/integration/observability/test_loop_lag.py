@@ -14,6 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from infinite_scribe.runtime.loop_lag import (
+    WARN_AFTER,
     SchedStat,
     code_holds,
     holder,
@@ -121,10 +122,26 @@ def test_the_holder_is_one_line_from_the_task_it_runs_in() -> None:
     )
 
 
-def add_up_without_letting_go(done: threading.Event) -> None:
-    # sum() over a range runs in C with no bytecode boundary: it keeps the GIL to the end.
-    sum(range(8_000_000))
+def add_up_without_letting_go(summed: threading.Event, done: threading.Event, numbers: int) -> None:
+    # sum() over a range runs in C with no bytecode boundary: it keeps the GIL to the end. HOLDS
+    # holds: the watchdog warns of one only if it takes the GIL before the loop's thread when
+    # it ends (which one does is the OS's choice; the lag histogram counts every hold).
+    for _ in range(HOLDS):
+        sum(range(numbers))
+    summed.set()
     done.wait(5)  # alive while the watchdog looks (as a pool's thread is)
+
+
+#: How often the thread keeps the GIL in a row (each a chance for the watchdog to see it).
+HOLDS = 5
+
+
+def numbers_summed_in(seconds: float) -> int:
+    """How many numbers sum() adds in about `seconds` here: a fixed count held the GIL 79 ms on
+    a quiet machine (under WARN_AFTER: no hold to name) and 200 ms on a busy one."""
+    started = time.perf_counter()
+    sum(range(1_000_000))
+    return int(1_000_000 * seconds / max(time.perf_counter() - started, 1e-6))
 
 
 async def test_a_thread_that_keeps_the_gil_is_named(caplog: pytest.LogCaptureFixture) -> None:
@@ -137,10 +154,14 @@ async def test_a_thread_that_keeps_the_gil_is_named(caplog: pytest.LogCaptureFix
     try:
         with caplog.at_level(logging.DEBUG, logger="infinite_scribe.runtime.loop_lag"):
             await asyncio.sleep(0.12)
-            done = threading.Event()
-            thread = threading.Thread(target=add_up_without_letting_go, args=(done,), name="adder")
+            done, summed = threading.Event(), threading.Event()
+            numbers = numbers_summed_in(2 * WARN_AFTER)
+            thread = threading.Thread(
+                target=add_up_without_letting_go, args=(summed, done, numbers), name="adder"
+            )
             thread.start()
-            await asyncio.sleep(0.3)
+            await asyncio.to_thread(summed.wait, 30)
+            await asyncio.sleep(0.1)
             done.set()
             await asyncio.to_thread(thread.join)
         held = [r.getMessage() for r in caplog.records if "event loop held" in r.getMessage()]
