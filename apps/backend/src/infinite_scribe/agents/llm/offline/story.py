@@ -221,7 +221,8 @@ class Story:
     def cast(self) -> Cast:
         """The confirmed cast's names by role, else the people the writer named (the hero,
         a rival, the others), else names from the bank (never one the writer gave),
-        chosen once per session. A feedback's new name for the antagonist wins."""
+        chosen once per session. A feedback's new name for the antagonist wins where there is
+        no codex; with one, only the codex's rival is the antagonist (issue 76)."""
         given = self.given.people
         # The bank in the session's order, then without what would pass for a writer's name
         # (filtered after the draw: a new name in a feedback moves no other name).
