@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """The writer's codex through the real API and PostgreSQL (issue 76): read from the idea with
 the first proposal and shown in the state; `EditCodex` renames a person in every confirmed
 stage and the proposal and nothing else; bad edits are a 422 that changes nothing; confirmed
@@ -16,6 +15,7 @@ from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.proposal_guard import Asked, check_stage
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent import offline_answer
+from tests.support.codex_ideas import IDEA, IDEA_ZH
 from tests.support.genesis_client import command, new_session, state
 from tests.support.history import (
     ask,
@@ -27,15 +27,6 @@ from tests.support.history import (
     revise,
     rollback,
     versions,
-)
-
-IDEA = (
-    "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger before "
-    "Hogmanay; her nemesis, Mr Dunbar from Glasgow, wants it too."
-)
-IDEA_ZH = (
-    "民国二十三年的苏州，女法医沈清秋在观前街的老宅里发现一具尸体，"
-    "她必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。"
 )
 
 

@@ -11,15 +11,7 @@ from infinite_scribe.domain.codex import Codex, grown
 from infinite_scribe.domain.commands import EditCodex
 from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.text.codex_reading import offered_edits, read_codex, read_feedback_people
-
-IDEA = (
-    "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger before "
-    "Hogmanay; her nemesis, Mr Dunbar from Glasgow, wants it too."
-)
-IDEA_ZH = (
-    "民国二十三年的苏州，女法医沈清秋在观前街的老宅里发现一具尸体，"
-    "她必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。"
-)
+from tests.support.codex_ideas import IDEA, IDEA_ZH
 
 
 @pytest.mark.parametrize(
