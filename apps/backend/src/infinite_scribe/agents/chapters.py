@@ -21,6 +21,7 @@ from typing import Any
 from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
 from infinite_scribe.agents.cancellation import Cancelled, unless_cancelled
 from infinite_scribe.agents.chapter_writer import ChapterWriter
+from infinite_scribe.agents.continuity.draft_check import draft_checker
 from infinite_scribe.agents.generation import Streaming
 from infinite_scribe.agents.guarded import held
 from infinite_scribe.agents.llm.port import DraftText, InvalidOutput, Usage, after, metering
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 #: The `stage` of a chapter's draft events (their `chapter` says which).
 DRAFT_STAGE = "CHAPTER"
+#: A draft: its text, beats, open notes and the continuity findings shown beside it.
+Draft = tuple[str, list[str], list[str], list[dict[str, Any]]]
 
 
 class ChapterHandler:
@@ -102,29 +105,34 @@ class ChapterHandler:
             fail = functools.partial(self.work.fail, job)
             await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
             return
-        text, beats, notes = done.result
+        text, beats, notes, findings = done.result
         provenance = self._provenance(usage, done.started, done.attempt, len(beats))
         seconds = provenance["latency_ms"] / 1000
         self.metrics.observe_usage(self.writer.model, "CHAPTER", usage, seconds)
-        if await self.work.propose(job, text, beats, provenance, notes):
+        if await self.work.propose(job, text, beats, provenance, notes, findings):
             self.metrics.handled.inc()
         else:  # confirmed meanwhile, or already answered
             self.metrics.skipped.inc()
 
-    async def _write(self, job: ChapterJob) -> tuple[str, list[str], list[str]]:
+    async def _write(self, job: ChapterJob) -> Draft:
         """The chapter's draft, held by the guard (agents/guarded.py): a draft it refuses is
-        written again once with the failed checks named."""
+        written again once with the failed checks named; one that contradicts the story
+        memory (issue 78) too, and is then shown with its findings beside it."""
         brief = chapter_brief(job)
         codex = Codex.from_json(brief.codex) if brief.codex else Codex(language=brief.language)
         book = book_held(brief)
+        novel_id = job.task.session_id
+        contradictions = draft_checker(novel_id, job.memory, job.bible, job.chapter, brief.language)
 
         async def produce(failed: tuple[str, ...]) -> tuple[str, list[str], list[str]]:
             return await self._draft(job, replace(brief, failed_checks=failed))
 
         def check(draft: tuple[str, list[str], list[str]]) -> list[Failed]:
-            return check_chapter(draft[0], draft[1], codex, brief.language, book)
+            found = check_chapter(draft[0], draft[1], codex, brief.language, book)
+            return found + contradictions(draft[0])
 
-        return await held(produce, check, brief.language)
+        (text, beats, notes), noted = await held(produce, check, brief.language)
+        return text, beats, notes, [dict(f.finding) for f in noted if f.finding is not None]
 
     async def _draft(
         self, job: ChapterJob, brief: ChapterBrief

@@ -220,7 +220,7 @@ class GenerationHandler:
             content = proposal.model_dump(mode="json")
             return check_stage(job.stage.value, content, codex, asked)
 
-        proposal = await held(produce, check, asked.language)
+        proposal, _ = await held(produce, check, asked.language)  # a stage has no notes
         if proposal.source is ProposalSource.LLM and request.is_revision:
             content = proposal.model_dump(mode="json")
             note = revision_note(

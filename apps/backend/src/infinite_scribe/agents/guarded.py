@@ -3,6 +3,8 @@ chapter's, from the offline writer or a model, is checked by `domain/proposal_gu
 before it is stored for the writer. A failed one is asked again once with the failed checks
 named; a second failure ends the task with `ProposalRefused` (its code, the checks, in the
 writer's language) through the usual generation-failed path, and the session stays usable.
+A chapter draft's contradictions of the story memory (issue 78) are asked again the same way
+but never refuse: the draft is shown with them beside it.
 """
 
 import asyncio
@@ -39,19 +41,23 @@ class ProposalRefused(GenerationError):
 
 async def held(
     produce: Callable[[tuple[str, ...]], Awaitable[T]], check: Check[T], language: str
-) -> T:
+) -> tuple[T, list[Failed]]:
     """`produce(())`'s proposal once the guard passes it; else `produce(failed checks)`'s;
-    else ProposalRefused. The checks run off the loop (a long outline or chapter is text)."""
+    else ProposalRefused. With the notes (failures with a `finding`: a chapter draft that
+    contradicts the story memory) the shown proposal still holds: they never refuse, they
+    are asked again once and then shown beside it. The checks run off the loop (a long
+    outline or chapter is text)."""
     proposal = await produce(())
     failed = await asyncio.to_thread(check, proposal)
     if not failed:
-        return proposal
-    logger.info("guard refused a proposal once: %s", ", ".join(f.code for f in failed))
+        return proposal, []
+    logger.info("guard asked again once: %s", ", ".join(f.code for f in failed))
     proposal = await produce(tuple(f"{f.code}: {f.said(language)}" for f in failed))
     failed = await asyncio.to_thread(check, proposal)
-    if failed:
-        raise ProposalRefused(failed, language)
-    return proposal
+    refused = [item for item in failed if item.finding is None]
+    if refused:
+        raise ProposalRefused(refused, language)
+    return proposal, failed
 
 
 def codex_of(state_codex: Mapping[str, Any]) -> Codex:

@@ -31,6 +31,7 @@ from infinite_scribe.domain.chapters import (
     Decided,
     NovelState,
 )
+from infinite_scribe.domain.continuity import MAX_FINDINGS_PER_CHAPTER
 from infinite_scribe.domain.errors import ConcurrencyConflict
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.story_memory import Memory, digest
@@ -128,9 +129,11 @@ class ChapterWork:
         beats: list[str],
         provenance: Mapping[str, Any],
         notes: Sequence[str] = (),
+        findings: Sequence[Mapping[str, Any]] = (),
     ) -> bool:
         """Record the chapter's draft and complete task and command; False if it was a
-        repeat or the task was cancelled meanwhile (the chapter was confirmed)."""
+        repeat or the task was cancelled meanwhile (the chapter was confirmed). `findings`:
+        where the draft contradicts the story memory (issue 78), shown beside it."""
         payload = {
             "chapter": job.chapter,
             "text": text,
@@ -143,8 +146,11 @@ class ChapterWork:
         }
         if notes:  # what the draft does not write of what the writer asked (issue 55)
             payload["notes"] = [note[:1000] for note in notes[:5]]
+        if findings:  # bounded as a chapter check's (domain/continuity)
+            payload["findings"] = [dict(f) for f in findings[:MAX_FINDINGS_PER_CHAPTER]]
         result: dict[str, Any] = {"chapter": job.chapter, "beats": len(beats)}
         result |= {"characters": len(text), "notes": payload.get("notes", [])}
+        result["findings"] = min(len(findings), MAX_FINDINGS_PER_CHAPTER)
         finish = (TaskStatus.COMPLETED, result, None, f"{DRAFT_PROPOSED}")
         return await self._finish(job, Decided(DRAFT_PROPOSED, payload), finish)
 

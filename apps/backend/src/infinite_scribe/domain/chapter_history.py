@@ -93,6 +93,7 @@ def version_view(
         revision = bool(payload.get("revision"))
         content = {"text": payload.get("text"), "beats": list(payload.get("beats") or [])}
         content["notes"] = list(payload.get("notes") or [])
+        content["findings"] = list(payload.get("findings") or [])
         kind = "revised" if revision else "proposed"
         extra = {"feedback": feedback, "provenance": _provenance(payload)}
         return base | {"kind": kind, "content": content} | extra

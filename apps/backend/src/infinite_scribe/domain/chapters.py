@@ -52,6 +52,9 @@ PURGED = "Novel.Chapters.Purged"
 FINDING_WAIVED = "Novel.Finding.Waived"
 #: The request events the agent answers.
 CHAPTER_REQUEST_EVENTS = frozenset({DRAFT_REQUESTED, FEEDBACK_SUBMITTED})
+#: What a draft holds until it is confirmed: its open notes (issue 55) and its continuity
+#: findings (issue 78); a confirmed chapter's are the continuity check's.
+_DRAFT_ONLY = ("notes", "findings")
 
 PLANNED, DRAFTING, DRAFTED, CONFIRMED_STATUS = "PLANNED", "DRAFTING", "DRAFTED", "CONFIRMED"
 
@@ -67,7 +70,7 @@ class NovelState:
     #: reopened by a rollback leaves the book writable against it until it finishes again.
     outline: tuple[tuple[int, str, str], ...] = ()
     #: str(number) -> {"status": DRAFTED | CONFIRMED, "text", "beats"} (and a draft's "notes"
-    #: when it has open ones): the chapters with text
+    #: and "findings" when it has them): the chapters with text
     #: that this state's use case read (its own chapter; every chapter for a rollback or a
     #: replay), not necessarily all of them (decision 5401).
     chapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -122,6 +125,7 @@ def chapter_views(state: NovelState, window: tuple[int, int] | None = None) -> l
                 "text": stored.get("text"),
                 "beats": list(stored.get("beats") or []),
                 "notes": list(stored.get("notes") or []),
+                "findings": list(stored.get("findings") or []),
             }
         )
     return views
@@ -261,13 +265,15 @@ def evolve(state: NovelState, event_type: str, payload: Mapping[str, Any]) -> No
         drafted = {"status": DRAFTED, "text": payload["text"], "beats": list(payload["beats"])}
         if payload.get("notes"):  # what the draft does not write (issue 55), until confirmed
             drafted["notes"] = list(payload["notes"])
+        if payload.get("findings"):  # where it contradicts the memory (issue 78), as notes
+            drafted["findings"] = list(payload["findings"])
         return _with_chapter(state, payload["chapter"], drafted, version)
     if event_type in (DRAFT_FAILED, DRAFT_CANCELLED):
         return replace(state, pending=_cleared(state, payload["chapter"]), version=version)
     if event_type == CONFIRMED:
         stored = state.chapters.get(str(payload["chapter"])) or {}
         confirmed = {"status": CONFIRMED_STATUS, "text": payload["text"]}
-        kept = {key: value for key, value in stored.items() if key != "notes"}
+        kept = {key: value for key, value in stored.items() if key not in _DRAFT_ONLY}
         return _with_chapter(state, payload["chapter"], {**kept, **confirmed}, version)
     if event_type == ROLLED_BACK:
         chapters = dict(state.chapters) | dict(payload.get("chapters") or {})

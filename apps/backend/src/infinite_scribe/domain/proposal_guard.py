@@ -18,7 +18,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
@@ -37,6 +37,10 @@ PASTED_SCAFFOLD = "GUARD_PASTED_SCAFFOLD"
 REPEATED_SENTENCE = "GUARD_REPEATED_SENTENCE"
 WRONG_COUNT = "GUARD_WRONG_COUNT"
 WRONG_LANGUAGE = "GUARD_WRONG_LANGUAGE"
+#: A chapter draft that contradicts the story memory (issue 78): asked again once with it
+#: named, never refused: shown with its findings beside it.
+DEAD_ACTS = "CONTINUITY_DEAD_ACTS"
+TRAIT_CHANGED = "CONTINUITY_TRAIT_CHANGED"
 CODES = (
     HERO_MISSING,
     PERSON_MISSING,
@@ -51,6 +55,8 @@ CODES = (
     REPEATED_SENTENCE,
     WRONG_COUNT,
     WRONG_LANGUAGE,
+    DEAD_ACTS,
+    TRAIT_CHANGED,
 )
 #: A failure's line for the writer, by code and language ({where}: the field, {what}: detail).
 _SAID = {
@@ -68,6 +74,8 @@ _SAID = {
         REPEATED_SENTENCE: "a sentence is said again ({what})",
         WRONG_COUNT: "{where}: {what}",
         WRONG_LANGUAGE: "{where} is not in your language",
+        DEAD_ACTS: "{where} died earlier in the book, and acts here ({what})",
+        TRAIT_CHANGED: "{where}: this chapter contradicts what the book established ({what})",
     },
     "zh": {
         HERO_MISSING: "{where}没有写出主角{what}",
@@ -83,6 +91,8 @@ _SAID = {
         REPEATED_SENTENCE: "有句子重复出现（{what}）",
         WRONG_COUNT: "{where}：{what}",
         WRONG_LANGUAGE: "{where}不是你使用的语言",
+        DEAD_ACTS: "{where}在前文已经死去，本章却又有所行动（{what}）",
+        TRAIT_CHANGED: "{where}：本章与前文确立的不符（{what}）",
     },
 }
 _REFUSED = {
@@ -141,11 +151,14 @@ _LANGUAGE_SAMPLE = 400
 
 @dataclass(frozen=True)
 class Failed:
-    """One failed check: its stable `code`, where (a field's path) and what (the detail)."""
+    """One failed check: its stable `code`, where (a field's path) and what (the detail).
+    With a `finding` (a continuity finding of a chapter draft, issue 78) it is a note: the
+    draft is asked again once with it named, and then shown with the finding beside it."""
 
     code: str
     where: str
     what: str = ""
+    finding: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
 
     def said(self, language: str) -> str:
         return _SAID[_lang(language)][self.code].format(where=self.where, what=self.what)

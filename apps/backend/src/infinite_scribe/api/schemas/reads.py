@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from infinite_scribe.api.schemas.fields import shallow_fields
 from infinite_scribe.api.schemas.history import BranchOrigin
+from infinite_scribe.api.schemas.story import DraftFindingOut
 from infinite_scribe.application.ports.reads import NovelSummary, SessionSummary
 from infinite_scribe.application.reads import NovelPage, SessionPage
 from shared_types.enums import GenesisStage, GenesisStatus
@@ -92,6 +93,9 @@ class ChapterOut(BaseModel):
     #: What the writer asked for that this draft does not write, in their language (issue
     #: 55): open until the chapter is drafted again or confirmed.
     notes: list[str] = []
+    #: Where this draft contradicts what the book established (issue 78: read before it was
+    #: shown; a model was asked again once with them named): until drafted again or confirmed.
+    findings: list[DraftFindingOut] = []
 
 
 class NovelOut(NovelSummaryOut):

@@ -51,7 +51,10 @@ class MemoryOut(BaseModel):
     threads: list[ThreadOut]
 
 
-class FindingOut(BaseModel):
+class DraftFindingOut(BaseModel):
+    """Where a chapter's text contradicts what the book established: a draft's, read before
+    the writer sees it (issue 78; `event_id` null), or a confirmed chapter's."""
+
     id: str
     kind: Literal["dead_character_acts", "trait_changed", "repetition", "thread_overdue"]
     chapter: int
@@ -59,13 +62,16 @@ class FindingOut(BaseModel):
     event_id: str | None
     quote: str
     evidence: list[EvidenceOut]
-    status: Literal["open", "waived", "resolved"]
-    #: The writer's reason, for a waived finding.
-    reason: str | None
     who: str | None = None
     attribute: str | None = None
     value: Any = None
     was: Any = None
+
+
+class FindingOut(DraftFindingOut):
+    status: Literal["open", "waived", "resolved"]
+    #: The writer's reason, for a waived finding.
+    reason: str | None
     thread: str | None = None
     #: A repeated passage's whole length (its quote is its first 500 characters at most).
     length: int | None = None

@@ -40,7 +40,7 @@ _KEYED_TARGET = keyed_target(_TARGET)
 _LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1"
 
 _CHAPTERS = """
-SELECT number, status, text, beats, notes FROM novel_chapters
+SELECT number, status, text, beats, notes, findings FROM novel_chapters
 WHERE novel_id = $1 AND ($2::int IS NULL OR number = $2)
 """
 
@@ -98,7 +98,7 @@ async def load(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) ->
 async def chapters(
     connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, number: int | None
 ) -> dict[str, dict[str, Any]]:
-    """str(number) -> {"status", "text", "beats"} (and "notes" when the draft has open ones)
+    """str(number) -> {"status", "text", "beats"} (and a draft's "notes" and "findings")
     of chapter `number` (every chapter: None)."""
     rows = await connection.fetch(_CHAPTERS, novel_id, number)
     return {str(r["number"]): _chapter(r) for r in rows}
@@ -106,8 +106,9 @@ async def chapters(
 
 def _chapter(row: asyncpg.Record) -> dict[str, Any]:
     chapter = {"status": row["status"], "text": row["text"], "beats": list(row["beats"])}
-    if row["notes"]:  # as the fold keeps them (domain/chapters.py)
-        chapter["notes"] = list(row["notes"])
+    for key in ("notes", "findings"):  # as the fold keeps them (domain/chapters.py)
+        if row[key]:
+            chapter[key] = list(row[key])
     return chapter
 
 

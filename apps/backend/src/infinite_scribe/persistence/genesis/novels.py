@@ -35,10 +35,11 @@ LEFT JOIN LATERAL (
 """
 
 # Every chapter with text, as the map the domain folds (str(number) -> status, text, beats,
-# and a draft's open notes).
+# and a draft's open notes and findings).
 _CHAPTER_MAP = """
 (SELECT COALESCE(jsonb_object_agg(c.number::text, jsonb_build_object(
-     'status', c.status, 'text', c.text, 'beats', c.beats, 'notes', c.notes)), '{}'::jsonb)
+     'status', c.status, 'text', c.text, 'beats', c.beats, 'notes', c.notes,
+     'findings', c.findings)), '{}'::jsonb)
  FROM novel_chapters c WHERE c.novel_id = n.id {window})
 """
 # The chapters of a window ($3 first, $4 of them; $3 NULL: every one), by the primary key.

@@ -2,7 +2,7 @@
 (a `StatementPart`, persistence/writes/statement.py): the `novels` row and the rows of the
 chapters the change touched (decision 5401), nothing else of the book."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,13 +43,15 @@ class ChaptersPart(PlainPart):
             ),
             (
                 "chapter_rows",
-                "INSERT INTO novel_chapters AS c (novel_id, number, status, text, beats, notes)\n"
-                f"SELECT {novel}::uuid, r.n, r.s, r.t, r.b::jsonb, r.o::jsonb\n"
+                "INSERT INTO novel_chapters AS c "
+                "(novel_id, number, status, text, beats, notes, findings)\n"
+                f"SELECT {novel}::uuid, r.n, r.s, r.t, r.b::jsonb, r.o::jsonb, r.f::jsonb\n"
                 f"FROM unnest({p('numbers')}::int[], {p('statuses')}::text[], "
-                f"{p('texts')}::text[], {p('beats')}::text[], {p('notes')}::text[]) "
-                "AS r(n, s, t, b, o)\n"
+                f"{p('texts')}::text[], {p('beats')}::text[], {p('notes')}::text[], "
+                f"{p('findings')}::text[]) AS r(n, s, t, b, o, f)\n"
                 "ON CONFLICT (novel_id, number) DO UPDATE SET status = EXCLUDED.status, "
-                "text = EXCLUDED.text, beats = EXCLUDED.beats, notes = EXCLUDED.notes RETURNING 1",
+                "text = EXCLUDED.text, beats = EXCLUDED.beats, notes = EXCLUDED.notes, "
+                "findings = EXCLUDED.findings RETURNING 1",
             ),
             (
                 "gone_rows",
@@ -78,8 +80,14 @@ class ChaptersPart(PlainPart):
             "texts": [c.get("text") for c in changed.values()],
             # As JSON text: a list of lists would be sent as a two-dimensional jsonb[] (one
             # element per beat), and unnest would flatten it.
-            "beats": [orjson.dumps(list(c.get("beats") or [])).decode() for c in changed.values()],
-            "notes": [orjson.dumps(list(c.get("notes") or [])).decode() for c in changed.values()],
+            "beats": _json_texts(changed.values(), "beats"),
+            "notes": _json_texts(changed.values(), "notes"),
+            "findings": _json_texts(changed.values(), "findings"),
             "removed": list(self.save.removed),
             "version": state.version,
         }
+
+
+def _json_texts(chapters: Iterable[Mapping[str, Any]], key: str) -> list[str]:
+    """Each chapter's list at `key` as JSON text (cast to jsonb in the statement)."""
+    return [orjson.dumps(list(c.get(key) or [])).decode() for c in chapters]
