@@ -235,7 +235,9 @@ if __name__ == "__main__":
         print(f"offline generator's {language} book: {book}")
     planted = asyncio.run(planted_books())
     for language, figures in planted.items():
-        print(f"offline {language} book with 5 planted contradictions: {figures}")
+        print(
+            f"offline {language} book with {figures['planted']} planted contradictions: {figures}"
+        )
     with fresh_database() as url:
         cost = asyncio.run(check_cost(url, CHAPTERS))
     ratio = cost["last_ms"] / cost["first_ms"]
