@@ -217,7 +217,8 @@ class ContinuityWork:
         plan = _Plan(stored, state, state, deadline=deadline)
         if bible is not None:
             language, read = await self.cpu(self.seeder, bible)
-            plan.apply(SEEDED, seeded(language, read, stored.bible_version))
+            source = bible.source_event_id
+            plan.apply(SEEDED, seeded(language, read, stored.bible_version, source))
         elif stored.memory is None:
             return None
         story = _Reads(self.uow)

@@ -28,6 +28,9 @@ class NovelBible:
     worldview: dict[str, Any] = field(default_factory=dict)
     characters: dict[str, Any] = field(default_factory=dict)
     outline: dict[str, Any] = field(default_factory=dict)
+    #: The event that confirmed it (the Genesis session's last `Finished`, issue 78): what
+    #: the story memory's facts from the bible point at. None where it is not known.
+    source_event_id: str | None = None
 
 
 def _stage(confirmed: Mapping[str, Any], stage: GenesisStage) -> dict[str, Any]:

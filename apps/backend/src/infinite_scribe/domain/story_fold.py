@@ -59,11 +59,15 @@ class StoryState:
     purged: bool = False
 
 
-def seeded(language: str, read: Mapping[str, Any], bible_version: int) -> dict[str, Any]:
-    """The `Seeded` payload: the bible (the novel's `bible_version`) read as chapter 0; its
-    characters' names in the cards' order (`cast`), to follow a rename."""
+def seeded(
+    language: str, read: Mapping[str, Any], bible_version: int, source: str | None = None
+) -> dict[str, Any]:
+    """The `Seeded` payload: the bible (the novel's `bible_version`, confirmed by the event
+    `source`) read as chapter 0; its characters' names in the cards' order (`cast`), to follow
+    a rename."""
     cast = list(read.get("seen") or [])
-    return {"language": language, "read": dict(read), "cast": cast, "bible_version": bible_version}
+    payload = {"language": language, "read": dict(read), "cast": cast}
+    return payload | {"bible_version": bible_version, "source_event_id": source}
 
 
 def checked(
@@ -126,7 +130,8 @@ def _seeded(memory: Memory | None, payload: Mapping[str, Any]) -> Memory:
     if memory is not None and "cast" in payload:
         memory = renamed(memory, list(payload["cast"]))
     before = {} if memory is None else memory["threads"]
-    memory = with_chapter(memory or blank(), 0, None, read, THREAD_HORIZON)
+    source = payload.get("source_event_id")  # the bible's facts point at its confirmation
+    memory = with_chapter(memory or blank(), 0, source, read, THREAD_HORIZON)
     for thread_id, thread in memory["threads"].items():
         if thread["from_chapter"] == 0 and thread_id in before:  # the outline's, planted again
             kept = ("resolved_chapter", "payoff", "flagged")

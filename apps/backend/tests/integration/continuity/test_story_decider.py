@@ -146,7 +146,15 @@ async def test_a_memory_a_writer_reads_bible_evidence_a_rename_and_an_archived_b
     await confirm(clean_db, work, (novel_id, user_id), 1, DIES)
     shown = await memory(http, novel_id)
     bible = {c["name"]: c["evidence"] for c in shown["characters"]}
-    assert {"chapter": 0, "event_id": None, "quote": "An old doctor."} in bible["Ilya Brandt"]
+    # The bible's facts point at the event that confirmed it: its Genesis's `Finished`.
+    finished_ids = await clean_db.fetch(
+        "SELECT e.event_id::text FROM domain_events e JOIN genesis_sessions s "
+        "ON e.aggregate_id = s.id::text WHERE s.novel_id = $1 "
+        "AND e.event_type = 'Genesis.Session.Finished'",
+        novel_id,
+    )
+    [source] = [row[0] for row in finished_ids]
+    assert {"chapter": 0, "event_id": source, "quote": "An old doctor."} in bible["Ilya Brandt"]
     assert all(bible.values()) and shown["archived"] is False
 
     # The writer renames the doctor (as a Genesis finished anew does: the novel row's bible

@@ -12,6 +12,7 @@ from infinite_scribe.application.ports.novels import NovelTarget
 from infinite_scribe.domain.chapter_brief import chapter_outline
 from infinite_scribe.domain.chapter_history import ChapterPage
 from infinite_scribe.domain.chapters import ChaptersVersion, NovelState
+from infinite_scribe.domain.genesis_events import AGGREGATE_TYPE as GENESIS, FINISHED
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.chapters.novel_version import novel_version
 from infinite_scribe.persistence.chapters.versions import chapter_version, history_page
@@ -50,10 +51,17 @@ WHERE novel_id = $1 AND number < $2 AND status = 'CONFIRMED'
 ORDER BY number DESC LIMIT $3
 """
 
-_BIBLE = (
-    "SELECT title, logline, theme, writing_style, target_chapters, story, worldview, "
-    "characters, outline FROM novels WHERE id = $1"
-)
+# The bible with the event that confirmed it: its Genesis session's last `Finished` (by the
+# events' aggregate index; an archived session's events are not searched: None).
+_BIBLE = f"""
+SELECT title, logline, theme, writing_style, target_chapters, story, worldview, characters,
+       outline, (
+    SELECT e.event_id::text FROM genesis_sessions s JOIN domain_events e
+      ON e.aggregate_type = '{GENESIS}' AND e.aggregate_id = s.id::text
+     AND e.event_type = '{FINISHED}'
+    WHERE s.novel_id = novels.id ORDER BY e.id DESC LIMIT 1) AS source_event_id
+FROM novels WHERE id = $1
+"""
 
 # As the old read of a session's lineage (tests/support/lineage.py): stopped in the database at
 
