@@ -208,7 +208,8 @@ def test_the_continuity_check_finds_few_repeated_passages_it_wrote(index: int) -
 def test_a_plot_wish_is_written_as_a_scene(wish: dict[str, Any]) -> None:
     """A death, a return, a fight, a chase, an arrival, a meeting, a reveal or a confession
     becomes a scene with the characters it names, never pasted, never left as a note; a
-    death is read as a death by the continuity reader (the story memory knows it)."""
+    death is read as a death by the continuity reader (the story memory knows it), and the
+    dead do not act after it."""
     index = wish["idea"]
     confirmed, _ = walked(index)
     bible = novel_bible(confirmed)
@@ -222,6 +223,10 @@ def test_a_plot_wish_is_written_as_a_scene(wish: dict[str, Any]) -> None:
         facts = read_chapter(wish["language"], text, Known(cast))["facts"]
         dead = {f["who"] for f in facts if f["kind"] == "status" and f["value"] == "dead"}
         assert dead == set(wish["who"]), facts
+        # Nor do they act after it, in the paragraph of their death or later (issue 78).
+        died = [i for i, f in enumerate(facts) if f["kind"] == "status" and f["value"] == "dead"]
+        after = [f for f in facts[died[0] :] if f["kind"] == "act" and f["who"] in dead]
+        assert after == [], after
 
 
 def _revised(index: int, stage: GenesisStage, feedback: str) -> tuple[dict[str, Any], str]:

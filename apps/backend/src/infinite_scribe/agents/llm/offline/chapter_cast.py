@@ -67,6 +67,9 @@ class Cast:
     unread: tuple[str, ...] = ()
     mood: str = "plain"
     scenes: tuple[str, ...] = ()  # plot wishes written as scenes (agents/llm/offline/scenes.py)
+    #: Who dies in this chapter's scenes: never speaks nor leads a beat in it (issue 78: the
+    #: dead do not act, not even in the paragraph of their death).
+    dying: tuple[str, ...] = ()
 
     @property
     def hero(self) -> Person:
@@ -140,6 +143,7 @@ def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
     names = [person.name for person in cast.people]
     things: list[str] = []
     written: list[str] = []
+    dying: list[str] = []
     asked: list[str] = []
     unread: list[str] = []
     mood = _mood(brief.bible.writing_style or "", chinese) or "plain"
@@ -154,6 +158,7 @@ def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
                                   _thing(told[0][:100], chinese) if told else None)  # fmt: skip
             if wished is not None:
                 written.append(fill(wished[0], chinese, **wished[1]))
+                dying += [wished[1]["who"]] if wished[0] == words.scenes["death"] else []
                 told = []
             things += [_thing(thing[:100], chinese) for thing in told]
             asked += mentions(clause, names, fold=not chinese)
@@ -170,6 +175,7 @@ def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
         cast,
         things=tuple(dict.fromkeys(things))[:4],
         scenes=tuple(dict.fromkeys(written))[:2],
+        dying=tuple(dict.fromkeys(dying)),
         asked_people=tuple(dict.fromkeys(asked)),
         unread=tuple(dict.fromkeys(unread))[:3],
         mood=mood,

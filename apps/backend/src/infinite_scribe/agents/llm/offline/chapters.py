@@ -200,11 +200,12 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     cast, words = read_cast(brief), words_for(brief)
     zh = brief.language == "zh"
     beat = " ".join(beats[index].split())[:_MAX_BEAT]
-    named = mentions(beat, [person.name for person in cast.people], fold=not zh)
-    lead = next((person for person in cast.people if named and person.name == named[0]), None)
+    living = [person for person in cast.people if person.name not in cast.dying]
+    named = mentions(beat, [person.name for person in living], fold=not zh)
+    lead = next((person for person in living if named and person.name == named[0]), None)
     here_named = mentions(beat, [name for name, _ in cast.places], fold=not zh)
     here = here_named[0] if here_named else chapter_place(brief, cast)
-    who = (lead or cast.hero).name
+    who = (lead or (living or [cast.hero])[0]).name
     parts = _arriving(brief, beats, index, here) if index == 0 else []
     parts.append(sentence(beat, words))
     if index == 0:  # one gesture a chapter, once in a book
@@ -273,9 +274,11 @@ def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:
 
 
 def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
-    """Who speaks to the hero in a beat: the first character but the hero it names."""
-    names = mentions(beat[:_MAX_BEAT], [person.name for person in cast.people[1:]], fold=not zh)
-    return next((person for person in cast.people[1:] if names and person.name == names[0]), None)
+    """Who speaks to the hero in a beat: the first character but the hero it names who does
+    not die in the chapter."""
+    others = [person for person in cast.people[1:] if person.name not in cast.dying]
+    names = mentions(beat[:_MAX_BEAT], [person.name for person in others], fold=not zh)
+    return next((person for person in others if names and person.name == names[0]), None)
 
 
 def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
