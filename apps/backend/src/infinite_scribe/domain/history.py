@@ -8,7 +8,7 @@ rollback or a branch goes back to.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -31,7 +31,7 @@ from infinite_scribe.domain.genesis import (
     started,
     version_payload,
 )
-from infinite_scribe.domain.novel import novel_bible
+from infinite_scribe.domain.novel import bible_content, novel_bible
 from shared_types.enums import GenesisStage
 
 #: The provenance fields of a proposal (null where a provider or an older event has none).
@@ -189,7 +189,7 @@ def _seen(walk: _Fold, event: LoggedEvent) -> _Seen | None:
         # Field by field, not `asdict`: that deep-copied the whole bible for each finish (140 ms
         # of the loop for a bible of large stages, issue 49); nothing here changes its parts.
         bible = novel_bible(walk.state.confirmed_data)
-        content = {part.name: getattr(bible, part.name) for part in fields(bible)}
+        content = bible_content(bible)
         content["novel_id"] = payload.get("novel_id")
         return _Seen(GenesisStage.FINISHED.value, content, "confirmed")
     if event_type in (ROLLED_BACK, BRANCHED):

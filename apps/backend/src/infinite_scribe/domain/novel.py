@@ -6,7 +6,7 @@ target chapters) are read from them with the writer's edits winning over the mod
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from shared_types.enums import GenesisStage
@@ -60,6 +60,12 @@ def chapter_count(outline: Mapping[str, Any]) -> int:
         )
     chapters = outline.get("chapters")
     return len(chapters) if isinstance(chapters, list) else 0
+
+
+def bible_content(bible: NovelBible) -> dict[str, Any]:
+    """What the bible says, part by part (a finish's content in the history): its parts as
+    they are, not deep-copied (a bible of large stages, issue 49); not where it came from."""
+    return {f.name: getattr(bible, f.name) for f in fields(bible) if f.name != "source_event_id"}
 
 
 def novel_bible(confirmed: Mapping[str, Any]) -> NovelBible:

@@ -10,7 +10,7 @@ or the one the store found before the page), so a page costs the same at version
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from infinite_scribe.domain.diff import changes
@@ -22,7 +22,7 @@ from infinite_scribe.domain.genesis import (
     STAGE_CONFIRMED,
 )
 from infinite_scribe.domain.history import LoggedEvent, confirmation_of, provenance_of
-from infinite_scribe.domain.novel import novel_bible
+from infinite_scribe.domain.novel import bible_content, novel_bible
 from shared_types.enums import GenesisStage
 
 RESTORES = frozenset({ROLLED_BACK, BRANCHED})
@@ -94,7 +94,7 @@ def _restored(version: VersionEvent) -> Any:
     restored = version.restored
     if restored is not None and stage_of(version.event) is GenesisStage.FINISHED:
         bible = novel_bible(restored)  # a finish's content is the bible of every stage
-        return {part.name: getattr(bible, part.name) for part in fields(bible)}
+        return bible_content(bible)
     if restored is not None:
         return restored
     payload = version.event.payload
