@@ -7,11 +7,11 @@ writer marked "not a name"."""
 
 import pytest
 
-from infinite_scribe.domain.codex import Codex, grown
+from infinite_scribe.domain.codex import Codex, CodexEntry, grown
 from infinite_scribe.domain.commands import EditCodex
 from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.text.codex_reading import offered_edits, read_codex, read_feedback_people
-from tests.support.codex_ideas import IDEA, IDEA_ZH
+from tests.support.codex_ideas import IDEA, IDEA_ZH, TRAIN
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,21 @@ def test_the_codex_edits_a_feedback_is_offered(
     if edits:  # each in EditCodex's own shape: the writer sends it as offered
         EditCodex.model_validate({"edits": list(edits)})
         Proposal.model_validate({"offered_edits": list(edits)})
+
+
+@pytest.mark.parametrize(
+    ("idea", "time"),
+    [
+        (TRAIN, "All Saints Day"),
+        ("Ada must reach Bergen before All Souls' Night.", "All Souls' Night"),
+        ("Ada must reach Bergen before New Year's Eve.", "New Year's Eve"),
+        ("On Twelfth Night Ada must reach Bergen by Saint Lucy's Day.", "Saint Lucy's Day"),
+    ],
+)
+def test_a_festival_of_several_capitalised_words_is_read_whole_and_its_deadline(
+    idea: str, time: str
+) -> None:
+    """The hand walk of issue 76: "before All Saints Day" was the time "Saints Day"."""
+    codex = read_codex(idea)
+    assert codex.named(time) == CodexEntry("time", time, "deadline")
+    assert [e.name for e in codex.of_kind("time") if time in e.name or e.name in time] == [time]

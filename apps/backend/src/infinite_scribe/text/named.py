@@ -33,8 +33,12 @@ from infinite_scribe.text.named_zh import (
     zh_thing,
 )
 
+#: A festival: one of the list, or capitalised words ending in one of `festival_ends` ("All
+#: Saints Day", "All Souls' Night"), never opened by a run's opener ("On", "Before").
 FESTIVAL = re.compile(
-    rf"\b(?:{vocabulary.alternation('en', 'festivals')}|[A-Z][a-z]+ (?:Festival|Eve|Day))\b"
+    rf"\b(?:{vocabulary.alternation('en', 'festivals')}"
+    rf"|(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
+    rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
     rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
 )
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
