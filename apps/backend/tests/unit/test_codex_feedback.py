@@ -105,3 +105,28 @@ def test_a_festival_of_several_capitalised_words_is_read_whole_and_its_deadline(
     codex = read_codex(idea)
     assert codex.named(time) == CodexEntry("time", time, "deadline")
     assert [e.name for e in codex.of_kind("time") if time in e.name or e.name in time] == [time]
+
+
+@pytest.mark.parametrize(
+    ("idea", "person", "kin"),
+    [
+        (TRAIN, "Rosa", "aunt"),
+        ("Ada Brandt, a ferry pilot, must reach Bergen; her uncle Piet keeps the boat.", "Piet",
+         "uncle"),
+    ],
+)
+def test_kin_named_by_one_word_is_a_person_described_by_the_kin_word(
+    idea: str, person: str, kin: str
+) -> None:
+    """The hand walk of issue 76: "his aunt Rosa from Porto" named no one."""
+    codex = read_codex(idea)
+    assert codex.named(person) == CodexEntry("person", person, None, (kin,))
+    assert codex.hero is not None and codex.hero.name != person
+
+
+def test_the_hand_walk_reads_each_of_its_names_as_its_kind() -> None:
+    entries = [(e.kind, e.name, e.role) for e in read_codex(TRAIN).entries]
+    assert ("person", "Tomas Ferreira", "hero") in entries
+    assert ("person", "Vera Kask", "rival") in entries
+    assert ("place", "Porto", "origin") in entries
+    assert ("time", "All Saints Day", "deadline") in entries

@@ -69,7 +69,8 @@ _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request
 _EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+(?:[A-Z][\w'’-]*\s+)?$")
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
-_EN_KIN = re.compile(rf"\b(?:{vocabulary.alternation('en', 'kin')})\s+$")
+_EN_KIN = re.compile(rf"\b({vocabulary.alternation('en', 'kin')})\s+$")
+_ZH_KIN = re.compile(f"(?:{KIN.pattern})$")
 
 
 @dataclass(frozen=True)
@@ -268,11 +269,19 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         found.places.append(run)
     elif re.search(r"\bthe\s+$", lead, re.I):
         found.things.append(f"the {run}")  # "the Naval Court": a body or a thing, no person
-    elif len(words) >= 2:
+    elif len(words) >= 2 or _EN_KIN.search(lead):  # "his aunt Rosa": a kin word names one
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
         if _EN_KIN.search(lead):
             found.kin.append(run)
+
+
+def kin_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
+    """The kin word `text` names `person` by where it first names them ("his aunt Rosa":
+    "aunt"; 妹妹沈清禾: 妹妹), if any."""
+    at = text.find(person)
+    found = (_ZH_KIN if chinese else _EN_KIN).search(text[: max(at, 0)]) if at > 0 else None
+    return (found.group(0).strip(),) if found else ()
 
 
 def _thing(match: re.Match[str]) -> str:
