@@ -111,8 +111,11 @@ def test_a_festival_of_several_capitalised_words_is_read_whole_and_its_deadline(
     ("idea", "person", "kin"),
     [
         (TRAIN, "Rosa", "aunt"),
-        ("Ada Brandt, a ferry pilot, must reach Bergen; her uncle Piet keeps the boat.", "Piet",
-         "uncle"),
+        (
+            "Ada Brandt, a ferry pilot, must reach Bergen; her uncle Piet keeps the boat.",
+            "Piet",
+            "uncle",
+        ),
     ],
 )
 def test_kin_named_by_one_word_is_a_person_described_by_the_kin_word(
