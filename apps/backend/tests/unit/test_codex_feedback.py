@@ -133,3 +133,24 @@ def test_the_hand_walk_reads_each_of_its_names_as_its_kind() -> None:
     assert ("person", "Vera Kask", "rival") in entries
     assert ("place", "Porto", "origin") in entries
     assert ("time", "All Saints Day", "deadline") in entries
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        "Maren Solberg, a ferry pilot, must bring the bell home; her rival, the Harbourmaster, "
+        "wants it sunk.",
+        "Maren Solberg, a ferry pilot, must bring the bell home; the Harbourmaster, her old "
+        "enemy, wants it sunk.",
+    ],
+)
+def test_a_rival_named_by_an_epithet_is_a_person_in_the_rival_role(idea: str) -> None:
+    """The hand walk of issue 76: "his rival, the Harbourmaster" was an object."""
+    codex = read_codex(idea)
+    assert codex.named("the Harbourmaster") == CodexEntry("person", "the Harbourmaster", "rival")
+    assert codex.hero is not None and codex.hero.name == "Maren Solberg"
+
+
+def test_an_epithet_no_word_marks_stays_what_it_was() -> None:
+    codex = read_codex("Maren Solberg must bring the bell home before the Naval Court sits.")
+    assert [e.kind for e in codex.entries if e.name == "the Naval Court"] == ["object"]

@@ -268,7 +268,11 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
         found.places.append(run)
     elif re.search(r"\bthe\s+$", lead, re.I):
-        found.things.append(f"the {run}")  # "the Naval Court": a body or a thing, no person
+        # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a
+        # person, the epithet their name (a word marks them as the rival).
+        marked = _EN_MARK_BEFORE.search(lead[: lead.rstrip().rfind(" ") + 1])
+        marked = marked or _EN_MARK_AFTER.match(text[match.end() :])
+        (found.people if marked else found.things).append(f"the {run}")
     elif len(words) >= 2 or _EN_KIN.search(lead):  # "his aunt Rosa": a kin word names one
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
