@@ -23,7 +23,7 @@ CHAPTER_SLOTS = {"hero", "other", "place", "thing", "wish", "rule", "motivation"
 CHAPTER_SLOTS |= {"who", "line", "witness"}
 #: What the stages pass to `Story.slots` beyond the story's own (agents/llm/offline/stages.py).
 GENESIS_EXTRAS = {"wish", "element", "number", "act", "changes", "value", "value_a", "feedback"}
-GENESIS_EXTRAS |= {"items", "item", "deadline"}
+GENESIS_EXTRAS |= {"items", "item", "deadline", "person", "said"}
 
 
 def _names(value: Any) -> set[str]:
