@@ -133,3 +133,21 @@ async def test_a_person_the_writer_gave_no_role_gets_none_in_the_cast(
             assert card["role"] not in ("mentor", "ally", "导师", "盟友"), card
             assert "taught" not in relationships and "教过" not in relationships
     assert added in [card["name"] for card in cards]
+
+
+async def test_a_person_a_feedback_adds_is_told_by_name_and_description_not_its_words() -> None:
+    """The hand walk of issue 76: the logline said "Meanwhile stationmaster named Joaquim
+    Neves who saw the letter make everything harder"."""
+    feedback = "Add a stationmaster named Joaquim Neves who saw the letter"
+    codex = grown(read_codex(TRAIN).as_json(), ["Joaquim Neves"], "feedback-event")
+    request = GenerationRequest(
+        session_id=uuid4(),
+        stage=GenesisStage.CONCEPT_SELECTION,
+        user_input=TRAIN,
+        codex=codex.as_json(),
+        feedback=feedback,
+    )
+    concepts = (await OfflineGenerator().generate(request)).model_dump(mode="json")["concepts"]
+    for concept in concepts:
+        assert "Joaquim Neves, a stationmaster who saw the letter" in concept["logline"]
+        assert "named" not in concept["logline"]
