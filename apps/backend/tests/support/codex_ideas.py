@@ -1,6 +1,7 @@
 # ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
-"""Two ideas the codex tests read (issue 76): a hero, a place, a deadline, a rival by a word
-that marks them and a place the rival only comes from, in English and in Chinese."""
+"""The ideas the codex tests read (issue 76): a hero, a place, a deadline, a rival by a word
+that marks them and a place the rival only comes from, in English and in Chinese; and the
+hand walk of issue 76's defects (TRAIN: a festival of three words, kin named by one word)."""
 
 IDEA = (
     "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger before "
@@ -9,4 +10,9 @@ IDEA = (
 IDEA_ZH = (
     "民国二十三年的苏州，女法医沈清秋在观前街的老宅里发现一具尸体，"
     "她必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。"
+)
+TRAIN = (
+    "Tomas Ferreira, a night-train conductor out of Lisbon, must deliver a sealed letter before "
+    "All Saints Day; his rival, Vera Kask, wants it burned, and his aunt Rosa from Porto keeps "
+    "the key"
 )

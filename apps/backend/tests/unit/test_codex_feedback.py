@@ -7,11 +7,11 @@ writer marked "not a name"."""
 
 import pytest
 
-from infinite_scribe.domain.codex import Codex, grown
+from infinite_scribe.domain.codex import Codex, CodexEntry, grown
 from infinite_scribe.domain.commands import EditCodex
 from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.text.codex_reading import offered_edits, read_codex, read_feedback_people
-from tests.support.codex_ideas import IDEA, IDEA_ZH
+from tests.support.codex_ideas import IDEA, IDEA_ZH, TRAIN
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,70 @@ def test_the_codex_edits_a_feedback_is_offered(
     if edits:  # each in EditCodex's own shape: the writer sends it as offered
         EditCodex.model_validate({"edits": list(edits)})
         Proposal.model_validate({"offered_edits": list(edits)})
+
+
+@pytest.mark.parametrize(
+    ("idea", "time"),
+    [
+        (TRAIN, "All Saints Day"),
+        ("Ada must reach Bergen before All Souls' Night.", "All Souls' Night"),
+        ("Ada must reach Bergen before New Year's Eve.", "New Year's Eve"),
+        ("On Twelfth Night Ada must reach Bergen by Saint Lucy's Day.", "Saint Lucy's Day"),
+    ],
+)
+def test_a_festival_of_several_capitalised_words_is_read_whole_and_its_deadline(
+    idea: str, time: str
+) -> None:
+    """The hand walk of issue 76: "before All Saints Day" was the time "Saints Day"."""
+    codex = read_codex(idea)
+    assert codex.named(time) == CodexEntry("time", time, "deadline")
+    assert [e.name for e in codex.of_kind("time") if time in e.name or e.name in time] == [time]
+
+
+@pytest.mark.parametrize(
+    ("idea", "person", "kin"),
+    [
+        (TRAIN, "Rosa", "aunt"),
+        (
+            "Ada Brandt, a ferry pilot, must reach Bergen; her uncle Piet keeps the boat.",
+            "Piet",
+            "uncle",
+        ),
+    ],
+)
+def test_kin_named_by_one_word_is_a_person_described_by_the_kin_word(
+    idea: str, person: str, kin: str
+) -> None:
+    """The hand walk of issue 76: "his aunt Rosa from Porto" named no one."""
+    codex = read_codex(idea)
+    assert codex.named(person) == CodexEntry("person", person, None, (kin,))
+    assert codex.hero is not None and codex.hero.name != person
+
+
+def test_the_hand_walk_reads_each_of_its_names_as_its_kind() -> None:
+    entries = [(e.kind, e.name, e.role) for e in read_codex(TRAIN).entries]
+    assert ("person", "Tomas Ferreira", "hero") in entries
+    assert ("person", "Vera Kask", "rival") in entries
+    assert ("place", "Porto", "origin") in entries
+    assert ("time", "All Saints Day", "deadline") in entries
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        "Maren Solberg, a ferry pilot, must bring the bell home; her rival, the Harbourmaster, "
+        "wants it sunk.",
+        "Maren Solberg, a ferry pilot, must bring the bell home; the Harbourmaster, her old "
+        "enemy, wants it sunk.",
+    ],
+)
+def test_a_rival_named_by_an_epithet_is_a_person_in_the_rival_role(idea: str) -> None:
+    """The hand walk of issue 76: "his rival, the Harbourmaster" was an object."""
+    codex = read_codex(idea)
+    assert codex.named("the Harbourmaster") == CodexEntry("person", "the Harbourmaster", "rival")
+    assert codex.hero is not None and codex.hero.name == "Maren Solberg"
+
+
+def test_an_epithet_no_word_marks_stays_what_it_was() -> None:
+    codex = read_codex("Maren Solberg must bring the bell home before the Naval Court sits.")
+    assert [e.kind for e in codex.entries if e.name == "the Naval Court"] == ["object"]

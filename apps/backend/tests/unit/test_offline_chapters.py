@@ -246,3 +246,14 @@ async def test_no_request_of_the_corpus_is_pasted_into_a_chapter(
         if typed.lower() in text.lower() or any(typed in beat for beat in beats):
             pasted.append(wish)
     assert pasted == []
+
+
+async def test_a_place_is_told_in_a_sentence_never_as_its_name_a_colon_and_its_description(
+    bibles: dict[str, NovelBible],
+) -> None:
+    """The hand walk of issue 76: chapter 1 said "Lisbon: where Tomas Ferreira lives ..."."""
+    bible = bibles["en"]
+    _, text = chapter(brief(bible, "en", 1))
+    described = [place for place in places(bible) if re.search(rf"\b{place}\b[^.]*, where", text)]
+    assert not [place for place in places(bible) if f"{place}: " in text]
+    assert described, text[:600]

@@ -18,6 +18,7 @@ from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.text.codex_reading import read_codex
 from shared_types.enums import GenesisStage
+from tests.support.codex_ideas import IDEA_ZH, TRAIN
 
 META = ("source", "note", "feedback_applied", "stage")
 CASES = [
@@ -110,3 +111,43 @@ async def test_a_person_the_codex_gives_no_role_is_never_made_the_antagonist(
     cast = (await _walk(idea, codex))[GenesisStage.CHARACTERS.value]["characters"]
     roles = {card["name"]: card["role"] for card in cast}
     assert "Ingrid Haug" in roles and roles["Ingrid Haug"] != "antagonist", roles
+
+
+@pytest.mark.parametrize(
+    ("idea", "added"),
+    [(TRAIN, "Joaquim Neves"), (IDEA_ZH, "陆小川")],
+    ids=["en", "zh"],
+)
+async def test_a_person_the_writer_gave_no_role_gets_none_in_the_cast(
+    idea: str, added: str
+) -> None:
+    """The hand walk of issue 76: a stationmaster a feedback added (and the hero's aunt the
+    idea named) were made the mentor and the ally, roles the writer never asked for."""
+    codex = grown(read_codex(idea).as_json(), [added], "feedback-event")
+    unassigned = [e.name for e in codex.of_kind("person") if e.role is None]
+    confirmed = await _walk(idea, codex.as_json())
+    cards = confirmed[GenesisStage.CHARACTERS.value]["characters"]
+    relationships = " ".join(confirmed[GenesisStage.CHARACTERS.value]["relationships"])
+    for card in cards:
+        if card["name"] in unassigned:
+            assert card["role"] not in ("mentor", "ally", "导师", "盟友"), card
+            assert "taught" not in relationships and "教过" not in relationships
+    assert added in [card["name"] for card in cards]
+
+
+async def test_a_person_a_feedback_adds_is_told_by_name_and_description_not_its_words() -> None:
+    """The hand walk of issue 76: the logline said "Meanwhile stationmaster named Joaquim
+    Neves who saw the letter make everything harder"."""
+    feedback = "Add a stationmaster named Joaquim Neves who saw the letter"
+    codex = grown(read_codex(TRAIN).as_json(), ["Joaquim Neves"], "feedback-event")
+    request = GenerationRequest(
+        session_id=uuid4(),
+        stage=GenesisStage.CONCEPT_SELECTION,
+        user_input=TRAIN,
+        codex=codex.as_json(),
+        feedback=feedback,
+    )
+    concepts = (await OfflineGenerator().generate(request)).model_dump(mode="json")["concepts"]
+    for concept in concepts:
+        assert "Joaquim Neves, a stationmaster who saw the letter" in concept["logline"]
+        assert "named" not in concept["logline"]

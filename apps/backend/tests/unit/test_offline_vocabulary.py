@@ -20,10 +20,10 @@ from shared_types.enums import GenesisStage
 
 #: What the chapter writer passes to `chapter_cast.fill` (agents/llm/offline/chapters.py).
 CHAPTER_SLOTS = {"hero", "other", "place", "thing", "wish", "rule", "motivation", "last"}
-CHAPTER_SLOTS |= {"who", "line", "witness"}
+CHAPTER_SLOTS |= {"who", "line", "witness", "description"}
 #: What the stages pass to `Story.slots` beyond the story's own (agents/llm/offline/stages.py).
 GENESIS_EXTRAS = {"wish", "element", "number", "act", "changes", "value", "value_a", "feedback"}
-GENESIS_EXTRAS |= {"items", "item", "deadline"}
+GENESIS_EXTRAS |= {"items", "item", "deadline", "person", "said"}
 
 
 def _names(value: Any) -> set[str]:

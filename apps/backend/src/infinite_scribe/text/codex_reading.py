@@ -47,7 +47,9 @@ def read_codex(idea: str) -> Codex:
     entries: list[CodexEntry] = []
     for person in given.people:
         role = HERO if person == hero else RIVAL if person == rival else None
-        words = (facts.hero,) if role == HERO and facts.hero else ()
+        words: tuple[str, ...] = (facts.hero,) if role == HERO and facts.hero else ()
+        if person in given.kin:  # "his aunt Rosa": described as "aunt"
+            words = named.kin_words(idea, person, chinese)
         entries.append(CodexEntry("person", person, role, _words(words)))
     entries += [
         CodexEntry("place", place, ORIGIN if _origin(idea, place, chinese) else None)

@@ -33,8 +33,12 @@ from infinite_scribe.text.named_zh import (
     zh_thing,
 )
 
+#: A festival: one of the list, or capitalised words ending in one of `festival_ends` ("All
+#: Saints Day", "All Souls' Night"), never opened by a run's opener ("On", "Before").
 FESTIVAL = re.compile(
-    rf"\b(?:{vocabulary.alternation('en', 'festivals')}|[A-Z][a-z]+ (?:Festival|Eve|Day))\b"
+    rf"\b(?:{vocabulary.alternation('en', 'festivals')}"
+    rf"|(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
+    rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
     rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
 )
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
@@ -65,7 +69,8 @@ _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request
 _EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+(?:[A-Z][\w'’-]*\s+)?$")
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
-_EN_KIN = re.compile(rf"\b(?:{vocabulary.alternation('en', 'kin')})\s+$")
+_EN_KIN = re.compile(rf"\b({vocabulary.alternation('en', 'kin')})\s+$")
+_ZH_KIN = re.compile(f"(?:{KIN.pattern})$")
 
 
 @dataclass(frozen=True)
@@ -263,12 +268,24 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
         found.places.append(run)
     elif re.search(r"\bthe\s+$", lead, re.I):
-        found.things.append(f"the {run}")  # "the Naval Court": a body or a thing, no person
-    elif len(words) >= 2:
+        # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a
+        # person, the epithet their name (a word marks them as the rival).
+        marked = _EN_MARK_BEFORE.search(lead[: lead.rstrip().rfind(" ") + 1])
+        marked = marked or _EN_MARK_AFTER.match(text[match.end() :])
+        (found.people if marked else found.things).append(f"the {run}")
+    elif len(words) >= 2 or _EN_KIN.search(lead):  # "his aunt Rosa": a kin word names one
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
         if _EN_KIN.search(lead):
             found.kin.append(run)
+
+
+def kin_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
+    """The kin word `text` names `person` by where it first names them ("his aunt Rosa":
+    "aunt"; 妹妹沈清禾: 妹妹), if any."""
+    at = text.find(person)
+    found = (_ZH_KIN if chinese else _EN_KIN).search(text[: max(at, 0)]) if at > 0 else None
+    return (found.group(0).strip(),) if found else ()
 
 
 def _thing(match: re.Match[str]) -> str:

@@ -248,6 +248,19 @@ def _clean(phrase: str, article: bool = False) -> str:
     return (phrase if article else without_measure(phrase, "en"))[:100]
 
 
+def _introduced(part: str) -> str:
+    """A person a wish adds, by their name and then what they are ("a stationmaster named
+    Joaquim Neves who saw the letter" -> "Joaquim Neves, a stationmaster who saw the
+    letter"); any other wish as said."""
+    found = _role_name(part)
+    if found is None or found[3] != 0 or part.startswith(found[1]):
+        return part
+    role, name, end, _ = found
+    article = part.split()[0].lower()
+    article = article if article in ("a", "an", "the") else "an" if role[0] in "aeiou" else "a"
+    return f"{name}, {article} {role}{part[end:]}"
+
+
 def read_feedback(feedback: str) -> Facts:
     """What an English feedback asks for, clause by clause ("the hero must be ...", "add ...",
     "act two should have ...")."""
@@ -270,5 +283,6 @@ def _directive(clause: str) -> Facts:
         return Facts(acts=((_ACT_NUMBERS[match.group(2).lower()], _clean(event, article=True)),))
     if match := _ADD_WISH.search(clause):
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))
+        parts = [_introduced(part.strip()) for part in parts]
         return Facts(elements=tuple(_clean(part) for part in parts if _clean(part)))
     return Facts()

@@ -27,6 +27,11 @@ class ChapterWords:
     someone: str  # the hero when the bible has no characters
     somewhere: str  # the place when the world has none
     end: str  # a sentence's full stop
+    #: A place said the first time a chapter opens there, as a sentence: {place} with its
+    #: {description} joined (a description opening with one of `described_leads`: "where
+    #: ...", "a port ...") or told after it.
+    described: tuple[str, str]
+    described_leads: str
     # Beats: one sentence each, for the writer to read and for the prose to follow.
     open_first: str  # {hero} {place}
     #: {hero} {place} {last}: who and where the last confirmed chapter named (its summary is

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """The offline chapter writer (issue 39): beats planned from the chapter's outline entry, then
 prose for each beat, built from the bible's characters, places and rules (read in
 agents/llm/offline/chapter_cast.py), in the writer's language. No model, no network, no
@@ -310,10 +309,15 @@ def _line(banks: tuple[tuple[str, ...], ...], number: int) -> str:
 
 
 def _described(place: str, description: str, words: ChapterWords, zh: bool) -> str:
+    """The place and its description as a sentence ("This is Lisbon, where ..."), never the
+    name, a colon and the description pasted (the hand walk of issue 76)."""
     text = sentence(description, words)
-    if zh:
-        return f"{place}，{text}"
-    return f"{cap(place)}: {text[:1].lower() + text[1:]}"
+    lead = text.split(maxsplit=1)[0].lower() if text.split() else ""
+    joined = zh or lead in words.described_leads.split()
+    pattern = words.described[0 if joined else 1]
+    if joined and not zh:
+        text = text[:1].lower() + text[1:]
+    return pattern.format(place=place, description=text, Description=cap(text))
 
 
 def open_notes(brief: ChapterBrief) -> list[str]:

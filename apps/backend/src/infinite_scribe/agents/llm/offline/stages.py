@@ -158,12 +158,22 @@ class Drafter:
         cast = story.cast()
         names = (cast.name, cast.foe_name, cast.mentor, cast.ally)
         held = named.holders(self.request.user_input or "", story.given)
+        unassigned = self.unassigned()
         characters = []
         for index, (name, role) in enumerate(zip(names, words.roles, strict=True)):
-            pattern = words.character[index]
+            pattern, motivation, arc = (
+                words.character[index],
+                words.motivations[index],
+                words.arcs[index],
+            )
+            extra: dict[str, str] = {}
+            if index >= 2 and name in unassigned:  # no mentor nor ally the writer did not ask for
+                role, pattern, said, motivation, arc, _ = words.unassigned
+                extra = {"person": name, "said": said.format(said=unassigned[name])}
+                extra["said"] = extra["said"] if unassigned[name] else ""
             if index == 1 and story.foe_is_machine:
                 pattern = words.machine_foe
-            description = self.fill(pattern)
+            description = self.fill(pattern, **extra)
             if tied := [thing for thing, holder in held.items() if holder == name]:
                 description += words.thing_tie.format(items=story.join(tied))
             # "Captain Hollis Wren": the name is the card's, the title stays with it.
@@ -174,12 +184,22 @@ class Drafter:
                     "name": name[:200],
                     "role": role,
                     "description": description[:1000],
-                    "motivation": self.fill(words.motivations[index])[:1000],
-                    "arc": self.fill(words.arcs[index])[:1000],
+                    "motivation": self.fill(motivation, **extra)[:1000],
+                    "arc": self.fill(arc, **extra)[:1000],
                 }
             )
         relationships = [self.fill(line)[:1000] for line in words.relationships]
+        for index, name in ((1, cast.mentor), (2, cast.ally)):
+            if name in unassigned:
+                relationships[index] = self.fill(words.unassigned[5], person=name)[:1000]
         return {"characters": characters, "relationships": relationships}
+
+    def unassigned(self) -> dict[str, str]:
+        """The people the writer's codex names with no role, each with the words it describes
+        them with ("Rosa": "aunt"; a person a feedback added: none)."""
+        people = Codex.from_json(self.request.codex).of_kind("person")
+        joined = self.words.list_separator.join
+        return {entry.name: joined(entry.words) for entry in people if entry.role is None}
 
     def plot(self) -> Draft:
         words = self.words

@@ -53,6 +53,10 @@ class Words:
     motivations: tuple[str, str, str, str]
     arcs: tuple[str, str, str, str]
     relationships: tuple[str, str, str]
+    #: A person the writer named and gave no role (issue 76: never made the mentor or the
+    #: ally): the card's role, description ({person}, {said}), the words the writer described
+    #: them with ({said}), motivation, arc and relationship ({person}).
+    unassigned: tuple[str, str, str, str, str, str]
     act_title: str  # {number} {act}
     act_summaries: tuple[str, str, str]
     act_wish: str  # {wish}: appended to the act the writer asked it for
