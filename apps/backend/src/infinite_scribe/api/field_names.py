@@ -50,6 +50,7 @@ CHINESE_FIELDS: dict[str, str] = {
     "age": "年龄",
     "eyes": "眼睛",
     "hair": "头发",
+    "height": "身高",
     "profession": "职业",
 }
 
