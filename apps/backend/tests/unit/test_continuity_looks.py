@@ -82,3 +82,40 @@ def test_a_change_by_the_attribute_value_semantics(
     was: object, now: object, attribute: str, changed: bool
 ) -> None:
     assert _changed({"value": was}, now, attribute) is changed
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "value"),
+    [
+        ("en", "A pale scar ran down Mara's left cheek.", "left cheek:scarred"),
+        ("en", "Mara's left cheek was smooth and unmarked.", "left cheek:unmarked"),
+        ("en", "Mara had lost his right hand to a shark.", "right hand:lost"),
+        ("en", "Mara clapped both hands.", "both hand:used"),
+        ("zh", "林舟的额头上有一道寸许长的疤痕。", "forehead:scarred"),
+        ("zh", "林舟失去了右臂。", "right arm:lost"),
+        ("zh", "林舟赤着双脚跑了。", "both foot:used"),
+    ],
+)
+def test_a_body_part_and_its_state(language: str, text: str, value: str) -> None:
+    attribute = "scar" if "scar" in value or "marked" in value else "limb"
+    assert traits(language, text, EN if language == "en" else ZH) == [
+        (("Mara Quinn" if language == "en" else "林舟"), attribute, value)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("was", "now", "attribute", "changed"),
+    [
+        ("left cheek:scarred", "left cheek:unmarked", "scar", True),
+        ("hand:scarred", "right hand:unmarked", "scar", True),
+        ("left cheek:scarred", "right cheek:unmarked", "scar", False),
+        ("cheek:unmarked", "cheek:scarred", "scar", False),
+        ("right leg:lost", "right foot:used", "limb", True),
+        ("left arm:lost", "both arm:used", "limb", True),
+        ("left arm:lost", "right arm:used", "limb", False),
+        ("left hand:lost", "left arm:used", "limb", False),
+        ("left arm:used", "left arm:lost", "limb", False),
+    ],
+)
+def test_a_body_part_changed(was: str, now: str, attribute: str, changed: bool) -> None:
+    assert _changed({"value": was}, now, attribute) is changed

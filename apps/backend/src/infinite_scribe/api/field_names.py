@@ -51,7 +51,9 @@ CHINESE_FIELDS: dict[str, str] = {
     "eyes": "眼睛",
     "hair": "头发",
     "height": "身高",
+    "limb": "肢体",
     "profession": "职业",
+    "scar": "伤疤",
 }
 
 

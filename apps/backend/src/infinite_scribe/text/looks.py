@@ -59,6 +59,13 @@ class Look:
     parts: dict[str, str] | None = None
     #: What in the sentence makes its values another time's ("那年"): not read.
     not_with: tuple[str, ...] = ()
+    #: A body part's side, said just before its noun ("left", "右", "双") -> the side.
+    sides: tuple[tuple[str, str], ...] = ()
+    #: A side that says a state by itself ("both hands": both are there).
+    inherent: dict[str, str] | None = None
+    #: How far (characters) before and after a noun its value is looked for; None: the
+    #: language's.
+    reach: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,14 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
         ranges,
         parts,
         tuple(spec.get("not_with", ())),
+        tuple(
+            sorted(
+                ((w, side) for side, said in spec.get("sides", {}).items() for w in said),
+                key=lambda pair: -len(pair[0]),
+            )
+        ),
+        spec.get("inherent"),
+        tuple(spec["reach"]) if "reach" in spec else None,
     )
 
 
@@ -173,11 +188,31 @@ class Reading:
                 yield match.start("v"), match.end("v"), look.canonical[said.lower()], said
         else:
             for match in look.nouns.finditer(sentence):
-                said = self._value(look, sentence, match.start(), match.end())
-                if said is not None:
-                    value = look.canonical[said.lower()]
-                    part = (look.parts or {}).get(match.group().lower())
-                    yield match.start(), match.end(), f"{part}:{value}" if part else value, said
+                found = self._of_noun(look, sentence, match)
+                if found is not None:
+                    yield match.start(), match.end(), *found
+
+    def _of_noun(self, look: Look, sentence: str, match: re.Match[str]) -> tuple[str, str] | None:
+        """(value, said) of the noun `match`: its value, as "<part>:<value>" when the noun is
+        a part ("beard:red"), "<side> <part>:<state>" of a body part ("left arm:lost")."""
+        said = self._value(look, sentence, match.start(), match.end())
+        part = (look.parts or {}).get(match.group().lower())
+        if not look.sides:
+            if said is None:
+                return None
+            value = look.canonical[said.lower()]
+            return (f"{part}:{value}" if part else value), said
+        before = sentence[: match.start()].rstrip().lower()
+        noun = match.group().lower()
+        side = next(
+            (side for word, side in look.sides if before.endswith(word) or noun.startswith(word)),
+            "",
+        )
+        state = look.canonical[said.lower()] if said else (look.inherent or {}).get(side)
+        if state is None:
+            return None
+        where = f"{side} {part or noun}".strip()
+        return f"{where}:{state}", said or match.group()
 
     def _value(self, look: Look, sentence: str, start: int, end: int) -> str | None:
         """The value said of the noun at start:end: inside it, the last before it in its
@@ -185,7 +220,7 @@ class Reading:
         inside = look.values.search(sentence, start, end)
         if inside:
             return inside.group("v")
-        reach_before, reach_after = self.spec.reach
+        reach_before, reach_after = look.reach or self.spec.reach
         before = sentence[max(start - reach_before, 0) : start]
         stops = [stop.end() for stop in self.spec.stops.finditer(before)]
         before = before[stops[-1] :] if stops else before
