@@ -119,3 +119,20 @@ def test_a_body_part_and_its_state(language: str, text: str, value: str) -> None
 )
 def test_a_body_part_changed(was: str, now: str, attribute: str, changed: bool) -> None:
     assert _changed({"value": was}, now, attribute) is changed
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Mara counted the bells. It was one. The answer was short."),
+        ("en", "Mara was short with him."),
+        ("en", "Mara held a red scarf over her hair."),
+        ("en", "Mara walked past a man with black hair."),
+        ("en", "Mara lost her footing and fell on her left hand."),
+        ("zh", "苏晚戴着红色的帽子遮住头发。"),
+        ("zh", "林舟顶着两个黑眼圈来上班。"),
+        ("zh", "林舟现在十二点要去开会。"),
+    ],
+)
+def test_what_is_no_trait(language: str, text: str) -> None:
+    assert traits(language, text, EN if language == "en" else ZH) == []

@@ -53,8 +53,9 @@ class Look:
     nouns: re.Pattern[str] | None
     values: re.Pattern[str]
     canonical: dict[str, str]
-    #: Ages: (pattern with group `n`, lowest, highest, scale) in order; a value is a range.
-    ranges: tuple[tuple[re.Pattern[str], int, int, int], ...] = ()
+    #: Ages: (pattern with group `n`, lowest, highest, scale, near) in order; a value is a
+    #: range.
+    ranges: tuple[tuple[re.Pattern[str], int, int, int, int | None], ...] = ()
     #: noun -> the part it names ("beard"): its value is "beard:red", compared with a beard's.
     parts: dict[str, str] | None = None
     #: What in the sentence makes its values another time's ("那年"): not read.
@@ -66,6 +67,11 @@ class Look:
     #: How far (characters) before and after a noun its value is looked for; None: the
     #: language's.
     reach: tuple[int, int] | None = None
+    #: What ends a noun's phrase before it ("a red scarf over her hair", "红色的帽子遮住头发").
+    before_stops: re.Pattern[str] | None = None
+    #: At most this many characters between the person named and the value ("Mara was
+    #: short", not "The answer was short"); None: any, or the passage's only person.
+    near: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,9 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
     canonical = {w.lower(): value for value, said in spec.get("values", {}).items() for w in said}
     nouns = spec.get("nouns") or []
     ranges = tuple(
-        (re.compile(pattern.replace("{number}", holes["number"]), re.I), low, high, scale)
-        for pattern, low, high, scale in spec.get("ranges", ())
+        (re.compile(form[0].replace("{number}", holes["number"]), re.I), *form[1:4], near)
+        for form in spec.get("ranges", ())
+        for near in [form[4] if len(form) > 4 else None]
     )
     cues = tuple(w.lower() for w in spec.get("cues") or nouns or canonical)
     said = _alternation(list(canonical), english) if canonical else "(?!x)x"
@@ -118,6 +125,8 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
         ),
         spec.get("inherent"),
         tuple(spec["reach"]) if "reach" in spec else None,
+        before_stops=re.compile(spec["before_stops"], re.I) if "before_stops" in spec else None,
+        near=spec.get("near"),
     )
 
 
@@ -147,8 +156,10 @@ def _nearest(people: Sequence[Person], start: int, end: int) -> tuple[str, int, 
 class Reading:
     """Reads the looks of sentences for one language."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, card: bool = False) -> None:
         self.spec = compiled_looks(language)
+        #: A text all about one person (a bible card's): its values need no name near.
+        self.card = card
 
     def read(
         self, sentence: str, people: Sequence[Person], sole: str | None
@@ -159,38 +170,51 @@ class Reading:
             if not any(cue in lowered for cue in look.cues):
                 continue
             seen: set[str] = set()
-            for start, end, value, said in self._found(look, sentence):
-                who = self._whose(sentence, people, sole, start, end)
+            for start, end, value, said, near in self._found(look, sentence):
+                who = self._whose(sentence, people, sole, (start, end), near)
                 if who is not None and who not in seen:
                     seen.add(who)
                     yield look.attribute, who, value, said
 
     def _whose(
-        self, sentence: str, people: Sequence[Person], sole: str | None, start: int, end: int
+        self,
+        sentence: str,
+        people: Sequence[Person],
+        sole: str | None,
+        span: tuple[int, int],
+        near: int | None,
     ) -> str | None:
-        """The nearest person's, unless another's stands between ("his daughter's red hair");
-        the passage's only person's when the sentence names no one."""
+        """The nearest person's (at most `near` away), unless another's stands between ("his
+        daughter's red hair"); the passage's only person's when the sentence names no one."""
+        start, end = span
         if not people:
-            return None if self.spec.others.search(sentence, 0, start) else sole
+            if self.card:
+                return sole
+            found = near is not None or self.spec.others.search(sentence, 0, start)
+            return None if found else sole
         who, at, until = _nearest(people, start, end) or (None, 0, 0)
+        if near is not None and until - at > near:
+            return None
         for other in self.spec.others.finditer(sentence, at, until):
             # "...of his sister Annelise": the word before the name is her own
             if until == start or sentence[other.end() : until].strip():
                 return None
         return who
 
-    def _found(self, look: Look, sentence: str) -> Iterator[tuple[int, int, Any, str]]:
+    def _found(self, look: Look, sentence: str) -> Iterator[tuple[int, int, Any, str, Any]]:
+        """(start, end, value, said, near) of each value the sentence says."""
         if look.ranges:
             yield from self._ages(look, sentence)
         elif look.nouns is None:
             for match in look.values.finditer(sentence):
                 said = match.group("v")
-                yield match.start("v"), match.end("v"), look.canonical[said.lower()], said
+                value = look.canonical[said.lower()]
+                yield match.start(), match.end("v"), value, said, look.near
         else:
             for match in look.nouns.finditer(sentence):
                 found = self._of_noun(look, sentence, match)
                 if found is not None:
-                    yield match.start(), match.end(), *found
+                    yield match.start(), match.end(), *found, look.near
 
     def _of_noun(self, look: Look, sentence: str, match: re.Match[str]) -> tuple[str, str] | None:
         """(value, said) of the noun `match`: its value, as "<part>:<value>" when the noun is
@@ -223,6 +247,9 @@ class Reading:
         reach_before, reach_after = look.reach or self.spec.reach
         before = sentence[max(start - reach_before, 0) : start]
         stops = [stop.end() for stop in self.spec.stops.finditer(before)]
+        if look.before_stops is not None:
+            stops += [stop.end() for stop in look.before_stops.finditer(before)]
+            stops.sort()
         before = before[stops[-1] :] if stops else before
         found = list(look.values.finditer(before))
         if found:
@@ -240,9 +267,9 @@ class Reading:
         clause = sentence[start : stop.start() if stop else len(sentence)]
         return any(word in clause for word in look.not_with)
 
-    def _ages(self, look: Look, sentence: str) -> Iterator[tuple[int, int, Any, str]]:
+    def _ages(self, look: Look, sentence: str) -> Iterator[tuple[int, int, Any, str, Any]]:
         taken: list[tuple[int, int]] = []
-        for pattern, low, high, scale in look.ranges:
+        for pattern, low, high, scale, near in look.ranges:
             for match in pattern.finditer(sentence):
                 if any(match.start() < e and s < match.end() for s, e in taken):
                     continue
@@ -251,4 +278,4 @@ class Reading:
                     continue
                 taken.append((match.start(), match.end()))
                 value: Any = n * scale if low == high == 0 else [n * scale + low, n * scale + high]
-                yield match.start(), match.end(), value, match.group()
+                yield match.start(), match.end(), value, match.group(), near

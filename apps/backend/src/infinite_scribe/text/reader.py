@@ -68,7 +68,7 @@ class _Chapter:
         about: str | None = None,
     ) -> None:
         self.known = known
-        self.looks = Reading(language)
+        self.looks = Reading(language, card=about is not None)
         # The characters the passage names so far; `about`: whom a text is about (a card's).
         self.people: dict[str, None] = dict.fromkeys([about] if about else [])
         # A cast past MAX_RULE_NAMES: compiled for the names the text has (issue 71: a cast's
