@@ -81,6 +81,9 @@ class Looks:
     stops: re.Pattern[str]
     #: Another's (a son's, a daughter's, a portrait's), between a person and a trait.
     others: re.Pattern[str]
+    #: Before another's word, what makes it the person's own ("Lena was a small woman with
+    #: black hair", "Marcus had his mother's grey eyes").
+    own: re.Pattern[str]
     reach: tuple[int, int]
     words: dict[str, int]
 
@@ -140,7 +143,8 @@ def compiled_looks(language: str) -> Looks:
     before, after = spec.get("look_reach", [30, 60])
     others = re.compile(_alternation(spec.get("look_others") or ["(?!x)x"], english), re.I)
     stops = re.compile(spec["look_stops"])
-    return Looks(language, looks, stops, others, (before, after), words)
+    own = re.compile(spec.get("look_own") or "(?!x)x", re.I)
+    return Looks(language, looks, stops, others, own, (before, after), words)
 
 
 def _nearest(people: Sequence[Person], start: int, end: int) -> tuple[str, int, int] | None:
@@ -166,11 +170,15 @@ class Reading:
     ) -> Iterator[tuple[str, str, Any, str]]:
         """(attribute, who, value, said) of each look the sentence says, once per person."""
         lowered = sentence.lower()
+        # A name says no value of its own ("白露" is not white hair).
+        masked = sentence
+        for at, until, _ in people:
+            masked = masked[:at] + "\0" * (until - at) + masked[until:]
         for look in self.spec.looks:
             if not any(cue in lowered for cue in look.cues):
                 continue
             seen: set[str] = set()
-            for start, end, value, said, near in self._found(look, sentence):
+            for start, end, value, said, near in self._found(look, masked):
                 who = self._whose(sentence, people, sole, (start, end), near)
                 if who is not None and who not in seen:
                     seen.add(who)
@@ -197,6 +205,8 @@ class Reading:
             return None
         for other in self.spec.others.finditer(sentence, at, until):
             # "...of his sister Annelise": the word before the name is her own
+            if self.spec.own.search(sentence, at, other.start()):
+                continue
             if until == start or sentence[other.end() : until].strip():
                 return None
         return who
