@@ -246,7 +246,11 @@ class Reading:
         if state is None:
             return None
         where = f"{side} {part or noun}".strip()
-        return f"{where}:{state}", said or match.group()
+        # What the memory shows: the state's word with the part ("lost arm", "失去了右臂").
+        english = self.spec.language == "en"
+        part_said = f"{side} {match.group()}" if english and side else match.group()
+        space = " " if english else ""
+        return f"{where}:{state}", f"{said}{space}{part_said}" if said else part_said
 
     def _value(self, look: Look, sentence: str, start: int, end: int) -> str | None:
         """The value said of the noun at start:end: inside it, the last before it in its
