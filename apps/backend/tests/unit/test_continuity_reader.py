@@ -77,10 +77,11 @@ def test_traits_in_both_languages_with_canonical_values() -> None:
         ("trait", "Mara Quinn", "relation:Ilya Brandt", "sister"),
     ]
     zh = "林舟有一头火红的长发。二十三岁的林舟是一名法医。苏晚是林舟的妹妹。"
+    # A sentence's traits by kind (text/looks.py: the age) follow its phrase patterns'.
     assert facts("zh", zh, ZH) == [
         ("trait", "林舟", "hair", "red"),
-        ("trait", "林舟", "age", "23"),
         ("trait", "林舟", "profession", "coroner"),
+        ("trait", "林舟", "age", "23"),
         ("trait", "苏晚", "relation:林舟", "sister"),
     ]
 

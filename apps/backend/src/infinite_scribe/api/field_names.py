@@ -50,7 +50,10 @@ CHINESE_FIELDS: dict[str, str] = {
     "age": "年龄",
     "eyes": "眼睛",
     "hair": "头发",
+    "height": "身高",
+    "limb": "肢体",
     "profession": "职业",
+    "scar": "伤疤",
 }
 
 

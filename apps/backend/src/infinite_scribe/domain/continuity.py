@@ -2,9 +2,11 @@
 before it, as findings with their evidence; and the memory as the API shows it.
 
 Kinds: `dead_character_acts` (a character dead before this chapter acts in it),
-`trait_changed` (hair, eyes, profession or a relation said otherwise than before; an age said
-lower), `repetition` (a passage of 50+ characters the chapter repeats, from an earlier chapter
-or from itself), `thread_overdue` (a setup 3 chapters past its due chapter). A finding's id
+`trait_changed` (hair, eyes, height, profession or a relation said otherwise than before; an
+age said below every age the one before allows: ages are ranges, "in her thirties"; a scarred
+part said unmarked, a lost limb used),
+`repetition` (a passage of 50+ characters the chapter repeats, from an earlier chapter or from
+itself), `thread_overdue` (a setup 3 chapters past its due chapter). A finding's id
 is derived from what it is about, so a chapter checked again finds the same finding (its
 status kept) and a finding no longer found is resolved.
 """
@@ -72,14 +74,48 @@ def _dead_acts(
     return list(found.values())
 
 
+def _ages(value: Any) -> tuple[int, int] | None:
+    """An age as a range (lowest, highest): 34 or [30, 39] ("in her thirties")."""
+    if isinstance(value, int):
+        return value, value
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return value[0], value[1]
+    return None
+
+
 def _changed(earlier: Mapping[str, Any], value: Any, attribute: str) -> bool:
     if attribute == "age":
-        return (
-            isinstance(value, int)
-            and isinstance(earlier["value"], int)
-            and value < earlier["value"]
-        )
+        # Ages go forward: a contradiction only when the age said now is below every age
+        # the earlier one allows.
+        now, was = _ages(value), _ages(earlier["value"])
+        return now is not None and was is not None and now[1] < was[0]
+    if attribute in ("scar", "limb"):
+        return _body(str(earlier["value"]), str(value), attribute)
+    if _part(value) != _part(earlier["value"]):
+        return False  # a beard's colour and the hair's ("beard:red", text/looks.py)
     return bool(value != earlier["value"])
+
+
+#: A lost limb takes what it holds: a lost arm its hand, a lost leg its foot.
+_WITHIN = {"arm": ("arm", "hand"), "leg": ("leg", "foot")}
+
+
+def _body(was: str, now: str, attribute: str) -> bool:
+    """A body part's state ("left arm:lost", text/looks.py) said again: a scar then the same
+    part unmarked (a side unsaid is either), a limb lost then used (its side or both)."""
+    (where_was, _, state_was), (where_now, _, state_now) = was.partition(":"), now.partition(":")
+    side_was, _, part_was = where_was.rpartition(" ")
+    side_now, _, part_now = where_now.rpartition(" ")
+    if attribute == "scar":
+        sides = side_was == side_now or not side_was or not side_now
+        return (state_was, state_now) == ("scarred", "unmarked") and part_was == part_now and sides
+    within = part_now in _WITHIN.get(part_was, (part_was,))
+    lost_used = (state_was, state_now) == ("lost", "used")
+    return lost_used and within and side_now in (side_was, "both") and bool(side_was)
+
+
+def _part(value: Any) -> str:
+    return value.partition(":")[0] if isinstance(value, str) and ":" in value else ""
 
 
 def _traits(

@@ -3,8 +3,9 @@ with the exact sentence each came from. CPU work: callers run it in a thread.
 
 Facts (JSON, as the `Novel.Memory.ChapterChecked` event carries them):
 - `{"kind": "status", "who", "value": "dead" | "missing" | "alive", "quote"}`
-- `{"kind": "trait", "who", "attribute", "value", "said", "quote"}` (hair, eyes, age,
-  profession, `relation:<other>`; `value` normalised, `said`: the word as written)
+- `{"kind": "trait", "who", "attribute", "value", "said", "quote"}` (hair, eyes, age, height,
+  profession, `relation:<other>`; `value` normalised, `said`: the word as written; read by
+  phrase patterns and by kind, text/looks.py)
 - `{"kind": "act", "who", "quote"}`: the character does something, here and now (a sentence
   that remembers them, or is about their death, is not an act)
 - `{"kind": "thread", "who", "text", "quote"}`: a vow or promise, a setup to pay off
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infinite_scribe.text.looks import Reading, number
 from infinite_scribe.text.names import MAX_RULE_NAMES, names_in
 from infinite_scribe.text.referents import Referents
 from infinite_scribe.text.rules import Rules, Trait, compiled
@@ -31,8 +33,6 @@ _MAX_FACTS = 400
 _LOOKS = ("hair", "eyes")
 #: How far before an act or a vow a negation is looked for (a death: the rules' own reach).
 _REACH = 16
-_HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
-_HAN_DIGITS |= {"九": 9}
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -57,27 +57,20 @@ def sentences(text: str, rules: Rules) -> Iterator[str]:
                 return
 
 
-def _number(said: str, words: Mapping[str, int]) -> int | None:
-    """An age as written: digits, Chinese numerals ("三十二") or English words ("thirty-two")."""
-    if said.isdigit():
-        return int(said)
-    if said[:1].isascii():
-        parts = re.split(r"[- ]+", said)
-        units = sum(words.get(word, 0) for word in parts if word != "hundred")
-        return 100 * max(units, 1) if "hundred" in parts else units or None
-    if said.startswith("十"):
-        said = "一" + said
-    if "十" in said:
-        tens, _, ones = said.partition("十")
-        return _HAN_DIGITS.get(tens, 0) * 10 + (_HAN_DIGITS.get(ones, 0) if ones else 0)
-    return _HAN_DIGITS.get(said)
-
-
 class _Chapter:
     """Reads one text for a cast; collects facts in order."""
 
-    def __init__(self, language: str, known: Known, present: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        language: str,
+        known: Known,
+        present: Iterable[str] | None = None,
+        about: str | None = None,
+    ) -> None:
         self.known = known
+        self.looks = Reading(language, card=about is not None)
+        # The characters the passage names so far; `about`: whom a text is about (a card's).
+        self.people: dict[str, None] = dict.fromkeys([about] if about else [])
         # A cast past MAX_RULE_NAMES: compiled for the names the text has (issue 71: a cast's
         # thousands cost per position); a smaller one whole (compiled once for the novel).
         small = present is None or len(known.names) <= MAX_RULE_NAMES
@@ -177,23 +170,47 @@ class _Chapter:
         """The trait facts of the sentence; a hair or eye colour said where a look changes
         ("she dyed it", "染成了金色", this sentence or the one before) is marked `change`."""
         lowered = sentence.lower()
+        said: set[tuple[str, str]] = set()
         for trait in self.rules.traits:
-            said: set[tuple[str, str]] = set()
             for pattern in trait.patterns:
                 for match in pattern.finditer(sentence, lowered):
                     fact = self._trait_fact(trait, match)
                     if fact is not None and (fact["who"], fact["attribute"]) not in said:
                         said.add((fact["who"], fact["attribute"]))
-                        if changing and fact["attribute"] in _LOOKS:
-                            fact["change"] = True
-                        self.add(fact, quote)
+                        self._add_trait(fact, quote, changing)
+        self._looks(sentence, quote, changing, said)
+
+    def _add_trait(self, fact: dict[str, Any], quote: str, changing: bool) -> None:
+        if changing and fact["attribute"] in _LOOKS:
+            fact["change"] = True
+        self.add(fact, quote)
+
+    def _looks(self, sentence: str, quote: str, changing: bool, said: set[tuple[str, str]]) -> None:
+        """The traits said by kind (text/looks.py), of the persons the sentence names or of
+        the passage's only person."""
+        people: list[tuple[int, int, str]] = []
+        if self.rules.cast is not None:
+            for match in self.rules.cast.finditer(sentence):
+                said_as = match.group()
+                who = self.known.names.get(said_as) or self.known.names.get(
+                    said_as[:1].lower() + said_as[1:]
+                )
+                if who is not None:
+                    people.append((match.start(), match.end(), who))
+        self.people.update(dict.fromkeys(who for _, _, who in people))
+        sole = next(iter(self.people)) if len(self.people) == 1 else None
+        for attribute, who, value, word in self.looks.read(sentence, people, sole):
+            if (who, attribute) not in said:
+                said.add((who, attribute))
+                fact = {"kind": "trait", "who": who, "attribute": attribute, "value": value}
+                self._add_trait(fact | {"said": word}, quote, changing)
 
     def _trait_fact(self, trait: Trait, match: re.Match[str]) -> dict[str, Any] | None:
         who = self.who(match.group("name"))
         said = match.group("value").lower()
         value: str | int | None = trait.canonical.get(said)
         if trait.attribute == "age":
-            value = _number(said, self.words)
+            value = number(said, self.words)
         if who is None or value is None:
             return None
         attribute = trait.attribute
@@ -277,10 +294,13 @@ def mentioned(text: str, names: Sequence[str]) -> list[str]:
     return [name for name in names if name and name in text]
 
 
-def read_chapter(language: str, text: str, known: Known) -> dict[str, Any]:
-    """The facts of one chapter's text (module docstring)."""
+def read_chapter(
+    language: str, text: str, known: Known, about: str | None = None
+) -> dict[str, Any]:
+    """The facts of one chapter's text (module docstring); `about`: whom the text is about
+    when it names no one (a bible card's description)."""
     present = names_in(text, known.names)
-    chapter = _Chapter(language, known, present)
+    chapter = _Chapter(language, known, present, about)
     for sentence in sentences(text, chapter.rules):
         chapter.read(sentence)
     said = [name for name in known.names if name in present]

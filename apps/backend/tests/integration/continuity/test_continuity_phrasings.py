@@ -130,7 +130,8 @@ def test_a_colour_said_where_a_look_changes_is_marked_a_change() -> None:
     ]
     assert marked == [("hair", "black", False), ("hair", "red", True), ("eyes", "blue", False)]
     said = read_chapter("zh", "苏晚把头发染成了金色。苏晚一头金发。", ZH)["facts"]
-    assert [f.get("change") for f in said if f["kind"] == "trait"] == [True]
+    # Read by kind (issue 78), the dye's own sentence says the colour too: both a change.
+    assert [f.get("change") for f in said if f["kind"] == "trait"] == [True, True]
 
 
 @pytest.mark.parametrize(

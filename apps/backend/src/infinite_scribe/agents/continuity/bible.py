@@ -106,11 +106,12 @@ def read_bible(bible: NovelBible) -> tuple[str, dict[str, Any]]:
             facts.append({"kind": "alias", "who": name, "alias": alias, "quote": alias})
     known = Known(names)
     for card in _cards(bible):
-        facts.append({"kind": "intro", "who": _clip(card["name"])[:100], "quote": _intro(card)})
+        name = _clip(card["name"])[:100]
+        facts.append({"kind": "intro", "who": name, "quote": _intro(card)})
         for key in ("description", "appearance", "background"):
             text = _clip(card.get(key))
             if text:
-                said = read_chapter(language, text, known)["facts"]
+                said = read_chapter(language, text, known, name)["facts"]
                 facts += [f for f in said if f["kind"] in ("trait", "status")]
     facts += list(_outline_threads(bible))
     places = bible.worldview.get("locations")

@@ -17,7 +17,8 @@ class CharacterOut(BaseModel):
     name: str
     aliases: list[str]
     status: Literal["alive", "dead", "missing", "unknown"]
-    #: attribute (hair, eyes, age, profession, relation:<name>) -> the latest value said.
+    #: attribute (hair, eyes, age, height, scar, limb, profession, relation:<name>) -> the
+    #: latest value said (an age: a number, or a range [lowest, highest] as "in her thirties").
     traits: dict[str, Any]
     #: The chapters the character appears in, as ranges [[first, last], ...].
     chapters: list[list[int]]
