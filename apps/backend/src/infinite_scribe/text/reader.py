@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infinite_scribe.text.acts import acts
 from infinite_scribe.text.names import MAX_RULE_NAMES, names_in
 from infinite_scribe.text.referents import Referents
 from infinite_scribe.text.rules import Rules, Trait, compiled
@@ -103,7 +104,10 @@ class _Chapter:
     def negated(self, sentence: str, match: re.Match[str]) -> bool:
         """A negation, a doubt or a condition just before the match or inside it ("林舟差点
         死了", "they thought Ilya was dead")."""
-        said = sentence[max(match.start() - _REACH, 0) : match.end()].lower()
+        return self.negated_at(sentence, match.start(), match.end())
+
+    def negated_at(self, sentence: str, start: int, end: int) -> bool:
+        said = sentence[max(start - _REACH, 0) : end].lower()
         return any(word in said for word in self.rules.negations)
 
     def doubted(self, sentence: str, match: re.Match[str]) -> bool:
@@ -123,7 +127,7 @@ class _Chapter:
     def otherwise(self, sentence: str, match: re.Match[str]) -> bool:
         """What follows the match makes it something else ("dead tired", "死去的母亲")."""
         after = sentence[match.end() : match.end() + 16].lower()
-        return any(after.startswith(word) for word in self.rules.not_after)
+        return self.rules.not_after is not None and self.rules.not_after.match(after) is not None
 
     def remembers(self, sentence: str, name: str) -> bool:
         lowered = sentence.lower()
@@ -146,7 +150,7 @@ class _Chapter:
         lowered = sentence.lower()
         changing, self.changing = self.changing, any(w in lowered for w in self.rules.changes)
         self._traits(said, sentence, changing or self.changing)
-        self._acts(sentence, dead)
+        self._acts(said, dead, sentence)
         self._vows(sentence)
         self._payoffs(sentence)
 
@@ -207,19 +211,17 @@ class _Chapter:
         # a number whatever the language.
         return fact if trait.attribute == "age" else fact | {"said": match.group("value")}
 
-    def _acts(self, sentence: str, about: set[str]) -> None:
-        if self.rules.acts is None:
-            return
+    def _acts(self, sentence: str, about: set[str], quote: str) -> None:
+        """The acts of the sentence (its pronouns named: text/acts.py), quoted as written."""
         acting: set[str] = set()
-        for match in self.rules.acts.finditer(sentence):
-            groups = match.groupdict()
-            who = self.known.names.get(groups.get("name") or groups.get("said") or "")
+        for said, start, end in acts(sentence, self.rules):
+            who = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
             if who is None or who in about or who in acting:
                 continue
-            if self.remembers(sentence, who) or self.negated(sentence, match):
+            if self.remembers(sentence, who) or self.negated_at(sentence, start, end):
                 continue
             acting.add(who)
-            self.add({"kind": "act", "who": who}, sentence)
+            self.add({"kind": "act", "who": who}, quote)
 
     def _vows(self, sentence: str) -> None:
         lowered = sentence.lower()

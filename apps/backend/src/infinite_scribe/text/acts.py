@@ -1,0 +1,55 @@
+"""A character's act as a kind (issue 78), not as a phrase: a known character's name (or alias)
+followed, within a short gap, by a verb.
+
+- English: a speech or action verb the lexicon lists (`acts`), an irregular past form
+  (`past_irregular`), or any word in -ed; or a speech verb before the name ('"Go," snapped
+  Mara'). The verbs of dying and the like (`not_acts`) are no act.
+- Chinese: the lexicon's `acts`, or the first word after the name (past adverbs, numbers and
+  measure words: "慢慢走了进来", "一脚踩进") tagged a verb or an idiom by jieba, or one of the
+  words the tagger misreads (`act_starts`: "把", "接过"). `not_acts` again excludes "是", "死".
+
+Bounded: one search of the compiled alternation per sentence (compiled once per cast by
+`rules.compiled`); in Chinese one tagging of at most _TAIL characters per name the sentence
+says, whatever the lexicon's size.
+"""
+
+from collections.abc import Iterator
+
+from infinite_scribe.text import segment
+from infinite_scribe.text.rules import Rules
+
+#: How many characters after a Chinese name are tagged.
+_TAIL = 8
+#: What may stand between a Chinese name and its verb (adverbs, numbers, measure words).
+_SKIPPED = ("d", "ad", "m", "mq", "q")
+#: A verb or an idiom ("推门而入").
+_VERBS = ("v", "i")
+
+
+def acts(sentence: str, rules: Rules) -> Iterator[tuple[str, int, int]]:
+    """(the name as written, start, end) of each act `sentence` says of a known character."""
+    if rules.acts is None:
+        return
+    for match in rules.acts.finditer(sentence):
+        groups = match.groupdict()
+        verb = (groups.get("verb") or "").lower()
+        if verb not in rules.not_acts:
+            yield groups.get("name") or groups.get("said") or "", match.start(), match.end()
+    if rules.language == "zh" and rules.cast is not None:
+        for match in rules.cast.finditer(sentence):
+            if _verb_after(sentence[match.end() : match.end() + _TAIL], rules):
+                yield match.group(), match.start(), match.end()
+
+
+def _verb_after(tail: str, rules: Rules) -> bool:
+    """Whether a Chinese name's next word (past adverbs and numbers) is an act."""
+    if not tail or tail.startswith(rules.act_starts):
+        return bool(tail)
+    for skipped, (word, flag) in enumerate(segment.tagged(tail)):
+        if word in rules.not_acts:
+            return False
+        if flag.startswith(_VERBS) or word in rules.act_starts:
+            return True
+        if skipped >= 2 or not (flag in _SKIPPED or word.endswith("地")):
+            return False
+    return False
