@@ -19,9 +19,11 @@ from infinite_scribe.text import segment
 from infinite_scribe.text.rules import Rules
 
 #: How many characters after a Chinese name are tagged.
-_TAIL = 8
+_TAIL = 12
 #: What may stand between a Chinese name and its verb (adverbs, numbers, measure words).
 _SKIPPED = ("d", "ad", "m", "mq", "q")
+#: A place's last word ("里", "河边").
+_PLACES = ("f", "s")
 #: A verb or an idiom ("推门而入").
 _VERBS = ("v", "i")
 
@@ -45,7 +47,11 @@ def _verb_after(tail: str, rules: Rules) -> bool:
     """Whether a Chinese name's next word (past adverbs and numbers) is an act."""
     if not tail or tail.startswith(rules.act_starts):
         return bool(tail)
-    for skipped, (word, flag) in enumerate(segment.tagged(tail)):
+    words = segment.tagged(tail)
+    if words and words[0][0] in rules.act_places:  # "在酒肆里拍着": past the place
+        ends = [at for at, (word, flag) in enumerate(words) if flag in _PLACES or word[-1] in "里上边前中外"]
+        words = words[ends[0] + 1 :] if ends else []
+    for skipped, (word, flag) in enumerate(words):
         if word in rules.not_acts:
             return False
         if flag.startswith(_VERBS) or word in rules.act_starts:

@@ -34,6 +34,8 @@ _LOOKS = ("hair", "eyes")
 _REACH = 16
 _HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _HAN_DIGITS |= {"九": 9}
+#: The end of a quoted speech: what it says negates no act after it ("'Not now,' snapped Bell").
+_QUOTED = re.compile(r"[,.!?][\"'\u201d\u2019\u300d]\s")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -107,7 +109,7 @@ class _Chapter:
         return self.negated_at(sentence, match.start(), match.end())
 
     def negated_at(self, sentence: str, start: int, end: int) -> bool:
-        said = sentence[max(start - _REACH, 0) : end].lower()
+        said = _QUOTED.split(sentence[max(start - _REACH, 0) : end].lower())[-1]
         return any(word in said for word in self.rules.negations)
 
     def doubted(self, sentence: str, match: re.Match[str]) -> bool:

@@ -126,6 +126,8 @@ class Rules:
     not_acts: frozenset[str] = frozenset()
     #: What, right after a Chinese name, is an act the tagger misreads ("把", "接过").
     act_starts: tuple[str, ...] = ()
+    #: What opens a place between a Chinese name and its verb ("在").
+    act_places: tuple[str, ...] = ()
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
@@ -237,4 +239,5 @@ def _rules(language: str, spec: dict[str, Any], names: tuple[str, ...], holes: d
         changes=tuple(spec.get("changes", ())),
         not_acts=frozenset(spec.get("not_acts", ())),
         act_starts=tuple(spec.get("act_starts", ())),
+        act_places=tuple(spec.get("act_places", ())),
     )
