@@ -200,6 +200,7 @@ def _act_pattern(spec: dict[str, Any], names: tuple[str, ...], english: bool) ->
     before the name ('"Go," snapped Mara')."""
     verbs = sorted({*spec["acts"], *spec.get("past_irregular", ())}, key=len, reverse=True)
     acts = "|".join(re.escape(a) for a in verbs)
+    acts += "".join(f"|{form}" for form in spec.get("act_forms", ()))  # patterns, not words
     if english:
         acts += r"|[a-z]+ed\b"  # any past form in -ed
     act_pattern = f"(?P<name>{_names(names, False)}){spec['act_gap']}(?P<verb>{acts})"
