@@ -24,6 +24,7 @@ _TAIL = 12
 _SKIPPED = ("d", "ad", "m", "mq", "q")
 #: A place's last word ("里", "河边").
 _PLACES = ("f", "s")
+_PLACE_ENDS = "里上边前中外"
 #: A verb or an idiom ("推门而入").
 _VERBS = ("v", "i")
 
@@ -49,7 +50,7 @@ def _verb_after(tail: str, rules: Rules) -> bool:
         return bool(tail)
     words = segment.tagged(tail)
     if words and words[0][0] in rules.act_places:  # "在酒肆里拍着": past the place
-        ends = [at for at, (word, flag) in enumerate(words) if flag in _PLACES or word[-1] in "里上边前中外"]
+        ends = [at for at, (word, f) in enumerate(words) if f in _PLACES or word[-1] in _PLACE_ENDS]
         words = words[ends[0] + 1 :] if ends else []
     for skipped, (word, flag) in enumerate(words):
         if word in rules.not_acts:

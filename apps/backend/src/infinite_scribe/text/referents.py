@@ -46,7 +46,7 @@ class Referents:
             if opened:
                 self.previous = referent  # "He fell. He drowned.": still him
                 named, first = [referent], start
-            else:  # "过了一会儿，他的胸口不再起伏": the one the sentence before names
+            else:  # "过了一会儿, 他的胸口不再起伏": the one the sentence before names
                 return self._inside(sentence, referent)
         if self.rules.language == "zh":
             topic = named[0] if named and first == start else None

@@ -210,7 +210,9 @@ def _act_pattern(spec: dict[str, Any], names: tuple[str, ...], english: bool) ->
     return act_pattern
 
 
-def _rules(language: str, spec: dict[str, Any], names: tuple[str, ...], holes: dict[str, str]) -> Rules:
+def _rules(
+    language: str, spec: dict[str, Any], names: tuple[str, ...], holes: dict[str, str]
+) -> Rules:
     english = language == "en"
     act_pattern = _act_pattern(spec, names, english)
     return Rules(

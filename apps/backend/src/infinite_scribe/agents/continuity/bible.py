@@ -82,7 +82,7 @@ def _subjectless_deaths(
     name = _clip(card["name"])[:100]
     if any(f["kind"] == "status" and f["who"] == name for f in said):
         return []
-    comma = "，" if language == "zh" else ", "
+    comma = "\uff0c" if language == "zh" else ", "
     lines = [s for s in _SENTENCE_END.split(text) if s and not any(n in s for n in known.names)]
     facts = read_chapter(language, " ".join(name + comma + s for s in lines), known)["facts"]
     return [f for f in facts if f["kind"] == "status" and f["who"] == name and f["value"] == "dead"]
