@@ -25,6 +25,7 @@ _SKIPPED = ("d", "ad", "m", "mq", "q")
 #: A place's last word ("里", "河边").
 _PLACES = ("f", "s")
 _PLACE_ENDS = "里上边前中外"
+_NUMBERS = ("m", "mq")
 #: A verb or an idiom ("推门而入").
 _VERBS = ("v", "i")
 
@@ -45,18 +46,33 @@ def acts(sentence: str, rules: Rules) -> Iterator[tuple[str, int, int]]:
 
 
 def _verb_after(tail: str, rules: Rules) -> bool:
-    """Whether a Chinese name's next word (past adverbs and numbers) is an act."""
+    """Whether a Chinese name's next word (past adverbs and numbers) is an act; past a place
+    ("在酒肆里拍着", "已经在灶台前忙活"), any word that says what the character does there."""
     if not tail or tail.startswith(rules.act_starts):
         return bool(tail)
-    words = segment.tagged(tail)
-    if words and words[0][0] in rules.act_places:  # "在酒肆里拍着": past the place
-        ends = [at for at, (word, f) in enumerate(words) if f in _PLACES or word[-1] in _PLACE_ENDS]
-        words = words[ends[0] + 1 :] if ends else []
-    for skipped, (word, flag) in enumerate(words):
+    words, placed, previous = segment.tagged(tail), False, ""
+    at = 0
+    while at < len(words):
+        word, flag = words[at]
         if word in rules.not_acts:
             return False
+        if word in rules.act_places and not placed:
+            at, placed = _past_place(words, at), True
+            continue
         if flag.startswith(_VERBS) or word in rules.act_starts:
             return True
-        if skipped >= 2 or not (flag in _SKIPPED or word.endswith("地")):
+        if (placed and flag.startswith("a")) or (flag == "zg" and previous in _NUMBERS):
+            return True  # "在灶台前忙活", "一脚踩进"
+        if at >= 2 or not (flag in _SKIPPED or word.endswith("地")):
             return False
+        previous, at = flag, at + 1
     return False
+
+
+def _past_place(words: list[tuple[str, str]], at: int) -> int:
+    """Where the place that opens at `at` ("在", "河边") ends (the next word's index)."""
+    for end in range(at + 1, len(words)):
+        word, flag = words[end]
+        if flag in _PLACES or word[-1] in _PLACE_ENDS:
+            return end + 1
+    return len(words)
