@@ -156,6 +156,9 @@ def test_a_death_is_a_name_and_an_expression_of_dying(language: str, text: str) 
         ("zh", "苏晚在那场大火中险些丧命。"),
         ("zh", "苏晚在台上演霸王，最后自刎乌江。"),
         ("zh", "长剑刺向苏晚，他当场毙命。"),
+        ("zh", "林舟坐在父亲的坟前。"),  # another's grave
+        ("zh", "林舟说王大爷撒手人寰了。"),  # a death told
+        ("en", "Mara said everyone died."),
     ],
 )
 def test_a_death_doubted_played_or_anothers_is_none(language: str, text: str) -> None:
