@@ -169,3 +169,11 @@ def test_a_death_doubted_played_or_anothers_is_none(language: str, text: str) ->
 def test_each_language_says_dying_in_a_hundred_ways_at_least() -> None:
     for language in ("en", "zh"):
         assert len(data()[language]["dies"]) + len(data()[language]["death"]) >= 100, language
+
+
+def test_a_pronoun_in_a_sentence_naming_nobody_is_the_one_named_before() -> None:
+    known = Known(dict(EN.names) | {"Ilya Brandt": "Ilya Brandt"})
+    text = "Ilya's chair stood by the hearth. That evening he sat down in it."
+    assert acts_of("en", text, known) == ["Ilya Brandt"]
+    two = "Mara wept beside Ilya. That evening he sat down by the fire."
+    assert acts_of("en", two, known) == ["Mara Quinn"]  # two named before: "he" is no one's

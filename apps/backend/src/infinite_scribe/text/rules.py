@@ -114,6 +114,8 @@ class Rules:
     pronoun_starts: tuple[tuple[str, str], ...] = ()
     #: A subject pronoun inside a sentence, after a clause ("..., and by then she was dead").
     pronoun_inside: re.Pattern[str] | None = None
+    #: A subject pronoun anywhere in a sentence naming nobody, after one naming one character.
+    pronoun_alone: re.Pattern[str] | None = None
     #: English number words -> their value ("thirty" -> 30).
     number_words: tuple[tuple[str, int], ...] = ()
     #: Any known name (None without a cast): which characters a sentence names.
@@ -236,6 +238,7 @@ def _rules(
         perceives=tuple(spec.get("perceives", ())),
         pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
         pronoun_inside=re.compile(spec["pronoun_inside"]) if "pronoun_inside" in spec else None,
+        pronoun_alone=re.compile(spec["pronoun_alone"]) if "pronoun_alone" in spec else None,
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
         death_cues=tuple(spec.get("death_cues", ())),
