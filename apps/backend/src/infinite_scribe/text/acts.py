@@ -9,8 +9,9 @@ followed, within a short gap, by a verb.
   words the tagger misreads (`act_starts`: "把", "接过"). `not_acts` again excludes "是", "死".
 
 Bounded: one search of the compiled alternation per sentence (compiled once per cast by
-`rules.compiled`); in Chinese one tagging of at most _TAIL characters per name the sentence
-says, whatever the lexicon's size.
+`rules.compiled`); in Chinese one tagging (by the dictionary, no guessing) of at most _TAIL
+characters per name the sentence says (none when a possessive or a pause follows it), whatever
+the lexicon's size.
 """
 
 from collections.abc import Iterator
@@ -26,6 +27,11 @@ _SKIPPED = ("d", "ad", "m", "mq", "q")
 _PLACES = ("f", "s")
 _PLACE_ENDS = "里上边前中外"
 _NUMBERS = ("m", "mq")
+#: The aspect particles (着, 了, 过): the word before them is a verb, whatever its tag.
+_ASPECTS = ("uz", "ul", "ug")
+#: What, right after a name, starts no act (a possessive, a pause, full-width or not): not
+#: tagged at all.
+_NO_ACT = "的之\uff0c\u3002\uff01\uff1f\uff1b\u3001\uff1a,.!?;:\u201d\u300d"
 #: A verb or an idiom ("推门而入").
 _VERBS = ("v", "i")
 
@@ -48,9 +54,9 @@ def acts(sentence: str, rules: Rules) -> Iterator[tuple[str, int, int]]:
 def _verb_after(tail: str, rules: Rules) -> bool:
     """Whether a Chinese name's next word (past adverbs and numbers) is an act; past a place
     ("在酒肆里拍着", "已经在灶台前忙活"), any word that says what the character does there."""
-    if not tail or tail.startswith(rules.act_starts):
-        return bool(tail)
-    words, placed, previous = segment.tagged(tail), False, ""
+    if not tail or tail[0] in _NO_ACT or tail.startswith(rules.act_starts):
+        return bool(tail) and tail[0] not in _NO_ACT
+    words, placed, previous = segment.tagged(tail, guessed=0), False, ""
     at = 0
     while at < len(words):
         word, flag = words[at]
@@ -59,7 +65,8 @@ def _verb_after(tail: str, rules: Rules) -> bool:
         if word in rules.act_places and not placed:
             at, placed = _past_place(words, at), True
             continue
-        if flag.startswith(_VERBS) or word in rules.act_starts:
+        aspect = at + 1 < len(words) and words[at + 1][1] in _ASPECTS  # "挺着", "骂了"
+        if flag.startswith(_VERBS) or word in rules.act_starts or aspect:
             return True
         if (placed and flag.startswith("a")) or (flag == "zg" and previous in _NUMBERS):
             return True  # "在灶台前忙活", "一脚踩进"
