@@ -94,10 +94,87 @@ def test_new_english_names_and_the_places_seen() -> None:
 
 def test_a_vow_and_its_payoff() -> None:
     planted = read_chapter("en", "Mara vowed to find the lost compass of her father.", EN)
-    [thread] = planted["facts"]
+    # Vowing is an act too (issue 78: any verb after the name): the thread is the vow's fact.
+    [thread] = [f for f in planted["facts"] if f["kind"] != "act"]
     assert (thread["kind"], thread["text"]) == ("thread", "find the lost compass of her father")
     known = Known(EN.names, threads=[("t1", thread["text"])])
     paid = read_chapter("en", "At last Mara found the lost compass of her father.", known)
     assert [f["thread"] for f in paid["facts"] if f["kind"] == "payoff"] == ["t1"]
     unrelated = read_chapter("en", "At last Mara found a warm bed.", known)
     assert [f for f in unrelated["facts"] if f["kind"] == "payoff"] == []
+
+
+def acts_of(language: str, text: str, known: Known) -> list[str]:
+    return [f["who"] for f in read_chapter(language, text, known)["facts"] if f["kind"] == "act"]
+
+
+def test_an_act_is_any_verb_after_the_name_not_a_phrase() -> None:
+    """Issue 78: a name and a verb (listed, irregular, any -ed word; a speech verb before the
+    name), through a pronoun right after it; not a verb of dying, nor a quoted 'not'."""
+    assert acts_of("en", "Ilya knitted by the window.", EN) == ["Ilya Brandt"]
+    assert acts_of("en", "Ilya strode up the gangway.", EN) == ["Ilya Brandt"]
+    assert acts_of("en", "'Not now,' snapped Ilya.", EN) == ["Ilya Brandt"]
+    assert acts_of("en", "They looked at Ilya as he rose.", EN) == ["Ilya Brandt"]
+    known = Known({"Ilya Brandt": "Ilya Brandt", "Ilya": "Ilya Brandt"})
+    assert acts_of("en", "Ilya was in the garden when she called.", known) == ["Ilya Brandt"]
+    assert acts_of("en", "Ilya succumbed to the fever.", EN) == []
+    assert acts_of("en", "Ilya never returned the book.", EN) == []
+
+
+def test_a_chinese_act_is_the_word_the_tagger_reads_as_a_verb() -> None:
+    assert acts_of("zh", "苏晚拎着公文包走进会议室。", ZH) == ["苏晚"]
+    assert acts_of("zh", "苏晚慢慢走了进来。", ZH) == ["苏晚"]  # past an adverb
+    assert acts_of("zh", "苏晚在酒肆里拍着桌子。", ZH) == ["苏晚"]  # past a place
+    assert acts_of("zh", "苏晚是个医生。", ZH) == []
+    assert acts_of("zh", "墙上挂着苏晚的遗像。", ZH) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Mara Quinn went to meet her maker in the winter."),
+        ("en", "The light left Mara Quinn's eyes."),
+        ("en", "The whole village turned out for Mara Quinn's funeral."),
+        ("en", "Uncle Ilya finally kicked the bucket."),
+        ("en", "Deep in the night Mara quietly slipped away."),
+        ("zh", "苏晚撒手人寰的那天夜里，下了一场大雪。"),
+        ("zh", "苏晚老师是在去年九月去世的。"),
+        ("zh", "今天是苏晚的头七。"),
+        ("zh", "苏晚下葬那天，全村的人都来了。"),
+        ("zh", "手术之后，苏晚就再也没有睁开眼睛。"),
+    ],
+)
+def test_a_death_is_a_name_and_an_expression_of_dying(language: str, text: str) -> None:
+    known = EN if language == "en" else ZH
+    dead = [f for f in read_chapter(language, text, known)["facts"] if f["kind"] == "status"]
+    assert [f["value"] for f in dead] == ["dead"], text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Mara almost died when the boat capsized."),
+        ("zh", "苏晚在那场大火中险些丧命。"),
+        ("zh", "苏晚在台上演霸王，最后自刎乌江。"),
+        ("zh", "长剑刺向苏晚，他当场毙命。"),
+        ("zh", "林舟坐在父亲的坟前。"),  # another's grave
+        ("zh", "林舟说王大爷撒手人寰了。"),  # a death told
+        ("en", "Mara said everyone died."),
+    ],
+)
+def test_a_death_doubted_played_or_anothers_is_none(language: str, text: str) -> None:
+    known = EN if language == "en" else ZH
+    assert [f for f in read_chapter(language, text, known)["facts"] if f["kind"] == "status"] == []
+
+
+def test_each_language_says_dying_in_a_hundred_ways_at_least() -> None:
+    for language in ("en", "zh"):
+        assert len(data()[language]["dies"]) + len(data()[language]["death"]) >= 100, language
+
+
+def test_a_pronoun_in_a_sentence_naming_nobody_is_the_one_named_before() -> None:
+    known = Known(dict(EN.names) | {"Ilya Brandt": "Ilya Brandt"})
+    text = "Ilya's chair stood by the hearth. That evening he sat down in it."
+    assert acts_of("en", text, known) == ["Ilya Brandt"]
+    two = "Mara wept beside Ilya. That evening he sat down by the fire."
+    assert acts_of("en", two, known) == ["Mara Quinn"]  # two named before: "he" is no one's

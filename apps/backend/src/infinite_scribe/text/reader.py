@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infinite_scribe.text.acts import acts
 from infinite_scribe.text.looks import Reading, number
 from infinite_scribe.text.names import MAX_RULE_NAMES, names_in
 from infinite_scribe.text.referents import Referents
@@ -33,6 +34,8 @@ _MAX_FACTS = 400
 _LOOKS = ("hair", "eyes")
 #: How far before an act or a vow a negation is looked for (a death: the rules' own reach).
 _REACH = 16
+#: The end of a quoted speech: what it says negates no act after it ("'Not now,' snapped Bell").
+_QUOTED = re.compile(r"[,.!?][\"'\u201d\u2019\u300d]\s")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -96,7 +99,10 @@ class _Chapter:
     def negated(self, sentence: str, match: re.Match[str]) -> bool:
         """A negation, a doubt or a condition just before the match or inside it ("林舟差点
         死了", "they thought Ilya was dead")."""
-        said = sentence[max(match.start() - _REACH, 0) : match.end()].lower()
+        return self.negated_at(sentence, match.start(), match.end())
+
+    def negated_at(self, sentence: str, start: int, end: int) -> bool:
+        said = _QUOTED.split(sentence[max(start - _REACH, 0) : end].lower())[-1]
         return any(word in said for word in self.rules.negations)
 
     def doubted(self, sentence: str, match: re.Match[str]) -> bool:
@@ -116,7 +122,7 @@ class _Chapter:
     def otherwise(self, sentence: str, match: re.Match[str]) -> bool:
         """What follows the match makes it something else ("dead tired", "死去的母亲")."""
         after = sentence[match.end() : match.end() + 16].lower()
-        return any(after.startswith(word) for word in self.rules.not_after)
+        return self.rules.not_after is not None and self.rules.not_after.match(after) is not None
 
     def remembers(self, sentence: str, name: str) -> bool:
         lowered = sentence.lower()
@@ -139,7 +145,7 @@ class _Chapter:
         lowered = sentence.lower()
         changing, self.changing = self.changing, any(w in lowered for w in self.rules.changes)
         self._traits(said, sentence, changing or self.changing)
-        self._acts(sentence, dead)
+        self._acts(said, dead, sentence)
         self._vows(sentence)
         self._payoffs(sentence)
 
@@ -224,19 +230,17 @@ class _Chapter:
         # a number whatever the language.
         return fact if trait.attribute == "age" else fact | {"said": match.group("value")}
 
-    def _acts(self, sentence: str, about: set[str]) -> None:
-        if self.rules.acts is None:
-            return
+    def _acts(self, sentence: str, about: set[str], quote: str) -> None:
+        """The acts of the sentence (its pronouns named: text/acts.py), quoted as written."""
         acting: set[str] = set()
-        for match in self.rules.acts.finditer(sentence):
-            groups = match.groupdict()
-            who = self.known.names.get(groups.get("name") or groups.get("said") or "")
+        for said, start, end in acts(sentence, self.rules):
+            who = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
             if who is None or who in about or who in acting:
                 continue
-            if self.remembers(sentence, who) or self.negated(sentence, match):
+            if self.remembers(sentence, who) or self.negated_at(sentence, start, end):
                 continue
             acting.add(who)
-            self.add({"kind": "act", "who": who}, sentence)
+            self.add({"kind": "act", "who": who}, quote)
 
     def _vows(self, sentence: str) -> None:
         lowered = sentence.lower()

@@ -12,6 +12,7 @@ cast's names per sentence (their alternation, compiled once per cast by `rules.c
 prefix test per pronoun, one search for a pronoun inside.
 """
 
+import re
 from collections.abc import Mapping
 
 from infinite_scribe.text.rules import Rules
@@ -46,6 +47,11 @@ class Referents:
             if opened:
                 self.previous = referent  # "He fell. He drowned.": still him
                 named, first = [referent], start
+            else:  # "过了一会儿, 他的胸口不再起伏", "That evening he sat down": the one
+                # the sentence before names
+                said = self._inside(sentence, referent, self.rules.pronoun_alone)
+                self.previous = referent if said != sentence else None
+                return said
         if self.rules.language == "zh":
             topic = named[0] if named and first == start else None
         else:
@@ -60,9 +66,9 @@ class Referents:
                 return sentence[:start] + said + opened[len(pronoun) :], True
         return sentence, False
 
-    def _inside(self, sentence: str, topic: str) -> str:
+    def _inside(self, sentence: str, topic: str, pattern: re.Pattern[str] | None = None) -> str:
         """A subject pronoun after a clause, as `topic` ("..., and she was dead")."""
-        inside = self.rules.pronoun_inside
+        inside = pattern or self.rules.pronoun_inside
         if inside is None:
             return sentence
         return inside.sub(lambda m: m.group()[: -len(m.group().split()[-1])] + topic, sentence)

@@ -101,7 +101,7 @@ class Rules:
     stop_words: frozenset[str]
     not_names: frozenset[str]
     #: What, right after a death, makes it something else ("dead tired", "死去的母亲").
-    not_after: tuple[str, ...] = ()
+    not_after: re.Pattern[str] | None = None
     #: How far before a death a negation or a doubt is looked for (characters).
     negation_reach: int = 16
     #: The negations and what else makes a death no death ("rumour", "梦", "以为").
@@ -114,6 +114,8 @@ class Rules:
     pronoun_starts: tuple[tuple[str, str], ...] = ()
     #: A subject pronoun inside a sentence, after a clause ("..., and by then she was dead").
     pronoun_inside: re.Pattern[str] | None = None
+    #: A subject pronoun anywhere in a sentence naming nobody, after one naming one character.
+    pronoun_alone: re.Pattern[str] | None = None
     #: English number words -> their value ("thirty" -> 30).
     number_words: tuple[tuple[str, int], ...] = ()
     #: Any known name (None without a cast): which characters a sentence names.
@@ -122,6 +124,12 @@ class Rules:
     changes: tuple[str, ...] = ()
     #: What every death holds (lower case): a sentence without any is not searched for one.
     death_cues: tuple[str, ...] = ()
+    #: The verbs after a name that are no act ("died", "是", "死"): text/acts.py.
+    not_acts: frozenset[str] = frozenset()
+    #: What, right after a Chinese name, is an act the tagger misreads ("把", "接过").
+    act_starts: tuple[str, ...] = ()
+    #: What opens a place between a Chinese name and its verb ("在").
+    act_places: tuple[str, ...] = ()
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
@@ -175,17 +183,40 @@ def _holes(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> dict[
     return holes | {"other": f"(?P<other>{_names(names, False)})"}
 
 
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    """The patterns as one (each a regular expression), matched where a text starts."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
 @lru_cache(maxsize=8)
 def compiled(language: str, names: tuple[str, ...]) -> Rules:
     """`language`'s rules ("zh" or "en") for a cast of `names` (sorted, for the cache)."""
     spec = data()[language]
     english = language == "en"
     holes = _holes(spec, names, english)
-    acts = "|".join(re.escape(a) for a in spec["acts"])
-    act_pattern = f"(?P<name>{_names(names, False)}){spec['act_gap']}(?:{acts})"
+    return _rules(language, spec, names, holes)
+
+
+def _act_pattern(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> str:
+    """A known name, a short gap and a verb (text/acts.py); in English also a speech verb
+    before the name ('"Go," snapped Mara')."""
+    verbs = sorted({*spec["acts"], *spec.get("past_irregular", ())}, key=len, reverse=True)
+    acts = "|".join(re.escape(a) for a in verbs)
+    acts += "".join(f"|{form}" for form in spec.get("act_forms", ()))  # patterns, not words
+    if english:
+        acts += r"|[a-z]+ed\b"  # any past form in -ed
+    act_pattern = f"(?P<name>{_names(names, False)}){spec['act_gap']}(?P<verb>{acts})"
     if english:
         said = "|".join(spec["acts_before"])  # '"Go," said Mara'
         act_pattern += rf"\b|\b(?:{said}) (?P<said>{_names(names, False)})"
+    return act_pattern
+
+
+def _rules(
+    language: str, spec: dict[str, Any], names: tuple[str, ...], holes: dict[str, str]
+) -> Rules:
+    english = language == "en"
+    act_pattern = _act_pattern(spec, names, english)
     return Rules(
         language=language,
         sentence=re.compile(spec["sentence"]),
@@ -200,15 +231,19 @@ def compiled(language: str, names: tuple[str, ...]) -> Rules:
         remembrance=tuple(spec["remembrance"]),
         stop_words=frozenset(spec["stop_words"]),
         not_names=frozenset(spec.get("not_names", ())),
-        not_after=tuple(spec.get("not_after", ())),
+        not_after=_alternation(spec.get("not_after", ())),
         negation_reach=int(spec.get("negation_reach", 16)),
         doubts=tuple(spec["negations"]) + tuple(spec.get("doubts", ())),
         not_doubts=tuple(spec.get("not_doubts", ())),
         perceives=tuple(spec.get("perceives", ())),
         pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
         pronoun_inside=re.compile(spec["pronoun_inside"]) if "pronoun_inside" in spec else None,
+        pronoun_alone=re.compile(spec["pronoun_alone"]) if "pronoun_alone" in spec else None,
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
         death_cues=tuple(spec.get("death_cues", ())),
         changes=tuple(spec.get("changes", ())),
+        not_acts=frozenset(spec.get("not_acts", ())),
+        act_starts=tuple(spec.get("act_starts", ())),
+        act_places=tuple(spec.get("act_places", ())),
     )

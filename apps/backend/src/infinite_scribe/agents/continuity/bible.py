@@ -74,6 +74,20 @@ def _intro(card: Mapping[str, Any]) -> str:
     return _clip(card["name"])[:100]
 
 
+def _subjectless_deaths(
+    language: str, card: Mapping[str, Any], text: str, known: Known, said: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A card's death said without a subject ("Deceased before the story opens: drowned...",
+    "三年前已经病故"): each of its sentences naming nobody read as said of the card's character."""
+    name = _clip(card["name"])[:100]
+    if any(f["kind"] == "status" and f["who"] == name for f in said):
+        return []
+    comma = "\uff0c" if language == "zh" else ", "
+    lines = [s for s in _SENTENCE_END.split(text) if s and not any(n in s for n in known.names)]
+    facts = read_chapter(language, " ".join(name + comma + s for s in lines), known)["facts"]
+    return [f for f in facts if f["kind"] == "status" and f["who"] == name and f["value"] == "dead"]
+
+
 def _outline_threads(bible: NovelBible) -> Iterator[dict[str, Any]]:
     entries = bible.outline.get("chapters") or [
         c for act in bible.outline.get("acts") or [] if isinstance(act, Mapping)
@@ -113,6 +127,7 @@ def read_bible(bible: NovelBible) -> tuple[str, dict[str, Any]]:
             if text:
                 said = read_chapter(language, text, known, name)["facts"]
                 facts += [f for f in said if f["kind"] in ("trait", "status")]
+                facts += _subjectless_deaths(language, card, text, known, said)
     facts += list(_outline_threads(bible))
     places = bible.worldview.get("locations")
     place_names = [
