@@ -125,6 +125,8 @@ def test_a_chinese_act_is_the_word_the_tagger_reads_as_a_verb() -> None:
     assert acts_of("zh", "苏晚拎着公文包走进会议室。", ZH) == ["苏晚"]
     assert acts_of("zh", "苏晚慢慢走了进来。", ZH) == ["苏晚"]  # past an adverb
     assert acts_of("zh", "苏晚在酒肆里拍着桌子。", ZH) == ["苏晚"]  # past a place
+    assert acts_of("zh", "苏晚在门口低声说：“还不到时候。”", ZH) == ["苏晚"]  # and a manner
+    assert acts_of("zh", "苏晚在门口的石阶下。", ZH) == []
     assert acts_of("zh", "苏晚是个医生。", ZH) == []
     assert acts_of("zh", "墙上挂着苏晚的遗像。", ZH) == []
 

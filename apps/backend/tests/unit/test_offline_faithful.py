@@ -309,3 +309,22 @@ def test_the_held_out_requests_of_the_issue(
                                 previous_proposal={} if feedback else None)  # fmt: skip
     words = CHINESE if re.search(r"[\u4e00-\u9fff]", idea) else ENGLISH
     assert check(_content(draft(request, words)))
+
+
+@pytest.mark.parametrize("index", [0, 11])
+def test_an_outline_entry_planned_before_a_death_never_has_the_dead_act(index: int) -> None:
+    """Issue 78: the story memory says who died; an outline entry written before that ("the
+    mentor urges the hero on") is not told as this chapter's event."""
+    confirmed, _ = walked(index)
+    bible = novel_bible(confirmed)
+    cards = bible.characters["characters"]
+    hero, dead = cards[0]["name"], cards[2]["name"]
+    language = IDEAS[index]["language"]
+    said = f"{dead}劝{hero}收手。" if language == "zh" else f"{dead} urged {hero} to stop."
+    chapters = [(n, t, said if n == 2 else s) for n, t, s in chapter_outline(bible.outline)]
+    brief = _brief(index, 2, chapters, bible, memory={"dead": [dead]})
+    text = _text(brief)
+    facts = read_chapter(language, text, Known({c["name"]: c["name"] for c in cards}))["facts"]
+    assert [f for f in facts if f["kind"] == "act" and f["who"] == dead] == [], text
+    alive = _brief(index, 2, chapters, bible, memory={})
+    assert said.rstrip("。.") in _text(alive)  # the entry is told while they live

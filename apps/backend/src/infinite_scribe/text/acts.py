@@ -25,7 +25,7 @@ _TAIL = 12
 _SKIPPED = ("d", "ad", "m", "mq", "q")
 #: A place's last word ("里", "河边").
 _PLACES = ("f", "s")
-_PLACE_ENDS = "里上边前中外"
+_PLACE_ENDS = "里上边前中外口旁下后内头"
 _NUMBERS = ("m", "mq")
 #: The aspect particles (着, 了, 过): the word before them is a verb, whatever its tag.
 _ASPECTS = ("uz", "ul", "ug")
@@ -57,20 +57,21 @@ def _verb_after(tail: str, rules: Rules) -> bool:
     if not tail or tail[0] in _NO_ACT or tail.startswith(rules.act_starts):
         return bool(tail) and tail[0] not in _NO_ACT
     words, placed, previous = segment.tagged(tail, guessed=0), False, ""
-    at = 0
+    at = first = 0  # `first`: where the words that may be skipped start (past a place)
     while at < len(words):
         word, flag = words[at]
         if word in rules.not_acts:
             return False
         if word in rules.act_places and not placed:
             at, placed = _past_place(words, at), True
+            first = at
             continue
         aspect = at + 1 < len(words) and words[at + 1][1] in _ASPECTS  # "挺着", "骂了"
         if flag.startswith(_VERBS) or word in rules.act_starts or aspect:
             return True
         if (placed and flag.startswith("a")) or (flag == "zg" and previous in _NUMBERS):
             return True  # "在灶台前忙活", "一脚踩进"
-        if at >= 2 or not (flag in _SKIPPED or word.endswith("地")):
+        if at - first >= 2 or not (flag in _SKIPPED or word.endswith("地")):
             return False
         previous, at = flag, at + 1
     return False

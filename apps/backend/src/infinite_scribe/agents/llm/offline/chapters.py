@@ -84,6 +84,8 @@ def _core(brief: ChapterBrief) -> str | None:
     outline's later rounds of its beats) is told by the clause it adds, and not at all when
     an earlier entry has that clause too: what the book told is not told again (issue 70)."""
     words, summary = words_for(brief), brief.summary
+    if any(name and name in summary for name in brief.memory.get("dead") or ()):
+        return None  # an entry planned before someone died would have the dead act (78)
     told = [before.summary for before in chapter_book.earlier_briefs(brief)]
     shared = max((_common(summary, other) for other in told), default=0)
     if shared < chapter_book.RUN:
