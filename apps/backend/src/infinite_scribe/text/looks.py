@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from infinite_scribe.text.rules import any_of
 from infinite_scribe.text.vocabulary import lexicon
 
 _HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
@@ -49,7 +50,8 @@ class Look:
     """One attribute read by kind."""
 
     attribute: str
-    cues: tuple[str, ...]
+    #: The words one of which a sentence says the look with (one search, not a loop).
+    cues: re.Pattern[str]
     nouns: re.Pattern[str] | None
     values: re.Pattern[str]
     canonical: dict[str, str]
@@ -101,7 +103,7 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
         for form in spec.get("ranges", ())
         for near in [form[4] if len(form) > 4 else None]
     )
-    cues = tuple(w.lower() for w in spec.get("cues") or nouns or canonical)
+    cues = any_of(w.lower() for w in spec.get("cues") or nouns or canonical)
     said = _alternation(list(canonical), english) if canonical else "(?!x)x"
     # What must lead a value, what must not follow it ("was short", not "short hair").
     values = f"{spec.get('lead', '')}(?P<v>{said})"
@@ -175,7 +177,7 @@ class Reading:
         for at, until, _ in people:
             masked = masked[:at] + "\0" * (until - at) + masked[until:]
         for look in self.spec.looks:
-            if not any(cue in lowered for cue in look.cues):
+            if not look.cues.search(lowered):
                 continue
             seen: set[str] = set()
             for start, end, value, said, near in self._found(look, masked):

@@ -18,13 +18,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from infinite_scribe.text.acts import acts
 from infinite_scribe.text.looks import Reading, number
 from infinite_scribe.text.names import MAX_RULE_NAMES, names_in
 from infinite_scribe.text.referents import Referents
-from infinite_scribe.text.rules import Rules, Trait, compiled
+from infinite_scribe.text.rules import Rules, Trait, any_of, compiled
 
 #: A chapter is at most 60,000 characters (MAX_CHAPTER_TEXT): about 2,000 sentences.
 MAX_SENTENCES = 4_000
@@ -58,6 +59,17 @@ def sentences(text: str, rules: Rules) -> Iterator[str]:
             count += 1
             if count >= MAX_SENTENCES:
                 return
+
+
+@lru_cache(maxsize=256)
+def _remembrance(markers: tuple[str, ...], name: str) -> re.Pattern[str]:
+    """The lexicon's markers of remembering `name` ("{name}'s memory", "{pronoun} late
+    {name}"), filled with every pronoun: one search, made once per name."""
+    return any_of(
+        marker.replace("{name}", name).replace("{pronoun}", pronoun).lower()
+        for marker in markers
+        for pronoun in ("his", "her", "their", "他", "她")
+    )
 
 
 class _Chapter:
@@ -125,13 +137,7 @@ class _Chapter:
         return self.rules.not_after is not None and self.rules.not_after.match(after) is not None
 
     def remembers(self, sentence: str, name: str) -> bool:
-        lowered = sentence.lower()
-        for marker in self.rules.remembrance:
-            for pronoun in ("his", "her", "their", "他", "她"):
-                filled = marker.replace("{name}", name).replace("{pronoun}", pronoun).lower()
-                if filled in lowered:
-                    return True
-        return False
+        return _remembrance(self.rules.remembrance, name).search(sentence.lower()) is not None
 
     def add(self, fact: dict[str, Any], sentence: str) -> None:
         if len(self.facts) < _MAX_FACTS:
@@ -153,7 +159,8 @@ class _Chapter:
         """The status facts of the sentence; the names it is about (their death or life)."""
         about: set[str] = set()
         lowered = sentence.lower()
-        dying = any(cue in lowered for cue in self.rules.death_cues)
+        cues = self.rules.death_cues
+        dying = cues is not None and cues.search(lowered) is not None
         for value, patterns in (
             ("alive", self.rules.alive),
             ("dead", self.rules.death if dying else ()),

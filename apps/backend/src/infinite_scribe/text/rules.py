@@ -12,7 +12,7 @@ keeps the last).
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -61,15 +61,38 @@ def required(pattern: str) -> str:
     return longest.lower() if useful else ""
 
 
+#: A pattern that opens on a group of plain words: "(?:buried|mourned|laid out) {name}".
+_OPENING_WORDS = re.compile(r"\(\?:((?:[\w' -]+\|)+[\w' -]+)\)(?![?*{])")
+
+
+def any_of(words: Iterable[str]) -> re.Pattern[str]:
+    """One search for any of `words` (literal): a loop of substring tests in Python costs a
+    bytecode round per word, this one scan in C."""
+    ordered = sorted({w for w in words if w}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered) or "(?!x)x")
+
+
+def one_of(pattern: str) -> tuple[str, ...]:
+    """The words one of which every match of `pattern` opens with, lower case, when it opens
+    on a group of plain words (`required` finds no literal in an alternation); () otherwise."""
+    found = _OPENING_WORDS.match(pattern)
+    words = tuple(w.lower() for w in found.group(1).split("|")) if found else ()
+    return words if all(w.strip() for w in words) else ()
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """A compiled pattern and the literal text a sentence needs for it to match at all."""
+    """A compiled pattern and the literal text a sentence needs for it to match at all (and
+    the words one of which it needs, when it opens on a group of them)."""
 
     regex: re.Pattern[str]
     needs: str
+    one_of: tuple[str, ...] = ()
 
     def finditer(self, sentence: str, lowered: str) -> Iterator[re.Match[str]]:
         if self.needs and self.needs not in lowered:
+            return iter(())
+        if self.one_of and not any(word in lowered for word in self.one_of):
             return iter(())
         return self.regex.finditer(sentence)
 
@@ -123,7 +146,9 @@ class Rules:
     #: What says a look changed (a dye, lenses): hair and eyes said then are a change.
     changes: tuple[str, ...] = ()
     #: What every death holds (lower case): a sentence without any is not searched for one.
-    death_cues: tuple[str, ...] = ()
+    #: The words one of which a sentence says a death with (the death patterns are tried
+    #: only then).
+    death_cues: re.Pattern[str] | None = None
     #: The verbs after a name that are no act ("died", "是", "死"): text/acts.py.
     not_acts: frozenset[str] = frozenset()
     #: What, right after a Chinese name, is an act the tagger misreads ("把", "接过").
@@ -150,7 +175,8 @@ def _filled(pattern: str, holes: dict[str, str]) -> str:
 
 def _compile(patterns: list[str], holes: dict[str, str]) -> tuple[Pattern, ...]:
     return tuple(
-        Pattern(re.compile(_filled(p, holes), re.IGNORECASE), required(p)) for p in patterns
+        Pattern(re.compile(_filled(p, holes), re.IGNORECASE), required(p), one_of(p))
+        for p in patterns
     )
 
 
@@ -241,7 +267,7 @@ def _rules(
         pronoun_alone=re.compile(spec["pronoun_alone"]) if "pronoun_alone" in spec else None,
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
-        death_cues=tuple(spec.get("death_cues", ())),
+        death_cues=any_of(spec.get("death_cues", ())),
         changes=tuple(spec.get("changes", ())),
         not_acts=frozenset(spec.get("not_acts", ())),
         act_starts=tuple(spec.get("act_starts", ())),
