@@ -77,6 +77,15 @@ def _walk(node: Any) -> list[dict[str, Any]]:
 def test_response_schemas_are_strict(stage: GenesisStage) -> None:
     schema = response_schema(stage)
     assert "source" not in schema["properties"]
+    # What the provider and the worker stamp is not the model's: nor are their definitions
+    # (the offered codex edits are EditCodex's own models, docs/agents.md).
+    assert {"offered_edits", "feedback_applied"}.isdisjoint(schema["properties"])
+    text = json.dumps(schema)
+    assert not {"Rename", "SetRole", "Add", "Remove", "ProposalSource"} & set(
+        schema.get("$defs", {})
+    ), text[:300]
+    for name in schema.get("$defs", {}):
+        assert f"#/$defs/{name}" in text  # every definition left is used
     for node in _walk(schema):
         if node.get("type") == "object" and "properties" in node:
             assert node["additionalProperties"] is False

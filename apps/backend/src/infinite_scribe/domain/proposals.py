@@ -7,13 +7,15 @@ worth of text in one event. `response_schema(stage)` is the JSON Schema sent to 
 structured output.
 """
 
+from collections.abc import Iterator
 from copy import deepcopy
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from infinite_scribe.domain.commands import Edit
 from shared_types.enums import GenesisStage
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -33,32 +35,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Offered(_Strict):
-    """A codex edit a revision's feedback asked for (issue 76): not made, offered for the
-    writer to confirm with EditCodex, in that command's own shape."""
-
-    name: Name
-
-
-class OfferedRename(_Offered):
-    op: Literal["rename"]
-    to: Name
-
-
-class OfferedRole(_Offered):
-    op: Literal["set_role"]
-    role: Literal["hero", "rival"]
-
-
-class OfferedPerson(_Offered):
-    op: Literal["add"]
-    kind: Literal["person"]
-    role: Literal["hero", "rival"]
-
-
-OfferedEdit = Annotated[OfferedRename | OfferedRole | OfferedPerson, Field(discriminator="op")]
-
-
 class Proposal(_Strict):
     """Base of every stage proposal: its content, and what it says about itself (where it came
     from, a note for the writer, what a revision changed), which is never the writer's text."""
@@ -72,7 +48,7 @@ class Proposal(_Strict):
     #: What the feedback asked that the codex decides (a new name for the hero or the rival,
     #: someone in that role): not made, offered as edits the writer confirms (stamped by the
     #: worker).
-    offered_edits: list[OfferedEdit] = Field(default_factory=list, max_length=4)
+    offered_edits: list[Edit] = Field(default_factory=list, max_length=4)
 
 
 #: A proposal's fields about itself rather than the story: left out of what the writer
@@ -205,6 +181,34 @@ def schema_name(stage: GenesisStage) -> str:
     return f"{stage.value.lower()}_proposal"
 
 
+def _refs(node: Any) -> Iterator[str]:
+    """The names of the definitions `node` refers to ("#/$defs/Name")."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield ref.rsplit("/", 1)[-1]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _drop_unused_definitions(schema: dict[str, Any]) -> None:
+    """The definitions only the popped properties used (the stamped fields' models: the
+    source's enum, the offered codex edits) leave the schema a model is sent."""
+    definitions = schema.get("$defs", {})
+    used = set(_refs({k: v for k, v in schema.items() if k != "$defs"}))
+    frontier = set(used)
+    while frontier:
+        frontier = {n for name in frontier for n in _refs(definitions.get(name))} - used
+        used |= frontier
+    for name in set(definitions) - used:
+        definitions.pop(name)
+    if not definitions:
+        schema.pop("$defs", None)
+
+
 @cache
 def _response_schema(stage: GenesisStage, lengths: bool = False) -> dict[str, Any]:
     schema = proposal_model(stage).model_json_schema()
@@ -215,12 +219,7 @@ def _response_schema(stage: GenesisStage, lengths: bool = False) -> dict[str, An
     # Last: a model writes the content first, then what it has to say about it.
     properties["note"] = properties.pop("note")
     properties["revision_note"] = properties.pop("revision_note")
-    definitions = schema.get("$defs", {})
-    definitions.pop(ProposalSource.__name__, None)
-    for offered in (OfferedRename, OfferedRole, OfferedPerson):
-        definitions.pop(offered.__name__, None)
-    if not definitions:
-        schema.pop("$defs", None)
+    _drop_unused_definitions(schema)
     strict: dict[str, Any] = _strictify(schema, lengths)
     return strict
 
