@@ -170,6 +170,8 @@ class NovelChapterRow(TableModel):
     beats: JsonArray
     #: A draft's open notes (issue 55): what it does not write of what the writer asked.
     notes: JsonArray
+    #: A draft's continuity findings (issue 78): where it contradicts the story memory.
+    findings: JsonArray
 
 
 class NovelExportRow(TableModel):
