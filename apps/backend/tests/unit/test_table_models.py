@@ -108,6 +108,7 @@ VALID: dict[type[TableModel], dict[str, Any]] = {
         "text": "第一章",
         "beats": ["雨夜"],
         "notes": ['Not written into this draft: "More dialogue."'],
+        "findings": [{"kind": "dead_character_acts", "who": "林舟", "chapter": 1}],
     },
     NovelExportRow: {
         "novel_id": uuid4(),
