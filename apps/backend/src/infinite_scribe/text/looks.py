@@ -74,6 +74,8 @@ class Look:
     #: At most this many characters between the person named and the value ("Mara was
     #: short", not "The answer was short"); None: any, or the passage's only person.
     near: int | None = None
+    #: Any of `ranges` (one search: most sentences with a number say no age).
+    any_range: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
         for near in [form[4] if len(form) > 4 else None]
     )
     cues = any_of(w.lower() for w in spec.get("cues") or nouns or canonical)
+    # One alternation may hold a group's name once: the gate's groups are unnamed.
+    gate = "|".join(f"(?:{p.pattern.replace('(?P<n>', '(?:')})" for p, *_ in ranges)
     said = _alternation(list(canonical), english) if canonical else "(?!x)x"
     # What must lead a value, what must not follow it ("was short", not "short hair").
     values = f"{spec.get('lead', '')}(?P<v>{said})"
@@ -132,6 +136,7 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
         tuple(spec["reach"]) if "reach" in spec else None,
         before_stops=re.compile(spec["before_stops"], re.I) if "before_stops" in spec else None,
         near=spec.get("near"),
+        any_range=re.compile(gate, re.I) if ranges else None,
     )
 
 
@@ -285,6 +290,8 @@ class Reading:
 
     def _ages(self, look: Look, sentence: str) -> Iterator[tuple[int, int, Any, str, Any]]:
         taken: list[tuple[int, int]] = []
+        if look.any_range is None or not look.any_range.search(sentence):
+            return
         for pattern, low, high, scale, near in look.ranges:
             for match in pattern.finditer(sentence):
                 if any(match.start() < e and s < match.end() for s, e in taken):
