@@ -76,12 +76,17 @@ def test_the_passage_only_person_and_another_persons_trait() -> None:
         ("red", "beard:black", "hair", False),
         ("beard:red", "beard:black", "hair", True),
         ("tall", "short", "height", True),
+        ("none", "grey", "hair", True),
+        ("none", "length:long", "hair", True),
+        ("grey", "none", "hair", False),
+        ("length:short", "black", "hair", False),
+        ("length:short", "length:long", "hair", True),
     ],
 )
 def test_a_change_by_the_attribute_value_semantics(
     was: object, now: object, attribute: str, changed: bool
 ) -> None:
-    assert _changed({"value": was}, now, attribute) is changed
+    assert _changed({"value": was}, {"value": now}, attribute) is changed
 
 
 @pytest.mark.parametrize(
@@ -110,6 +115,10 @@ def test_a_body_part_and_its_state(language: str, text: str, value: str) -> None
         ("hand:scarred", "right hand:unmarked", "scar", True),
         ("left cheek:scarred", "right cheek:unmarked", "scar", False),
         ("cheek:unmarked", "cheek:scarred", "scar", False),
+        ("left brow:scarred", "right brow:only", "scar", True),
+        ("neck:only", "arm:scarred", "scar", True),
+        ("left cheek:only", "cheek:scarred", "scar", False),
+        ("left cheek:only", "left cheek:unmarked", "scar", True),
         ("right leg:lost", "right foot:used", "limb", True),
         ("left arm:lost", "both arm:used", "limb", True),
         ("left arm:lost", "right arm:used", "limb", False),
@@ -118,7 +127,7 @@ def test_a_body_part_and_its_state(language: str, text: str, value: str) -> None
     ],
 )
 def test_a_body_part_changed(was: str, now: str, attribute: str, changed: bool) -> None:
-    assert _changed({"value": was}, now, attribute) is changed
+    assert _changed({"value": was}, {"value": now}, attribute) is changed
 
 
 @pytest.mark.parametrize(

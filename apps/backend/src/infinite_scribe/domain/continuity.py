@@ -74,6 +74,10 @@ def _dead_acts(
     return list(found.values())
 
 
+#: A head without hair (text/looks.py's hair value).
+_BALD = "none"
+
+
 def _ages(value: Any) -> tuple[int, int] | None:
     """An age as a range (lowest, highest): 34 or [30, 39] ("in her thirties")."""
     if isinstance(value, int):
@@ -83,14 +87,20 @@ def _ages(value: Any) -> tuple[int, int] | None:
     return None
 
 
-def _changed(earlier: Mapping[str, Any], value: Any, attribute: str) -> bool:
+def _changed(earlier: Mapping[str, Any], fact: Mapping[str, Any], attribute: str) -> bool:
+    value = fact["value"]
     if attribute == "age":
-        # Ages go forward: a contradiction only when the age said now is below every age
-        # the earlier one allows.
+        # Ages go forward: a contradiction when the age said now is below every age the
+        # earlier one allows, or, said at the same time ("that same week"), years above.
         now, was = _ages(value), _ages(earlier["value"])
-        return now is not None and was is not None and now[1] < was[0]
+        if now is None or was is None:
+            return False
+        return now[1] < was[0] or (bool(fact.get("at_once")) and now[0] > was[1] + 1)
     if attribute in ("scar", "limb"):
         return _body(str(earlier["value"]), str(value), attribute)
+    if _BALD in (earlier["value"], value):
+        # Hair said after a bald head ("none"), of any colour or length; going bald is age.
+        return bool(earlier["value"] == _BALD and value != _BALD)
     if _part(value) != _part(earlier["value"]):
         return False  # a beard's colour and the hair's ("beard:red", text/looks.py)
     return bool(value != earlier["value"])
@@ -108,7 +118,11 @@ def _body(was: str, now: str, attribute: str) -> bool:
     side_now, _, part_now = where_now.rpartition(" ")
     if attribute == "scar":
         sides = side_was == side_now or not side_was or not side_now
-        return (state_was, state_now) == ("scarred", "unmarked") and part_was == part_now and sides
+        states = (state_was, state_now)
+        if "only" in states and "unmarked" not in states:
+            return part_was != part_now or not sides  # the only scar said somewhere else
+        unmarked = state_was in ("scarred", "only") and state_now == "unmarked"
+        return unmarked and part_was == part_now and sides
     within = part_now in _WITHIN.get(part_was, (part_was,))
     lost_used = (state_was, state_now) == ("lost", "used")
     return lost_used and within and side_now in (side_was, "both") and bool(side_was)
@@ -134,7 +148,7 @@ def _traits(
             continue
         who, attribute, value = fact["who"], fact["attribute"], fact["value"]
         earlier = latest_before(memory, who, where[0], "trait", attribute)
-        if earlier is None or not _changed(earlier, value, attribute):
+        if earlier is None or not _changed(earlier, fact, attribute):
             continue
         key = f"{who}|{attribute}|{value}"
         found[(who, attribute)] = _finding(

@@ -21,8 +21,18 @@ from infinite_scribe.text.vocabulary import lexicon
 
 _HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _HAN_DIGITS |= {"九": 9}
+#: A value that gives way to another of its look said in the same sentence (a length to a
+#: colour).
+_SECONDARY = "length:"
 #: A person is a span of the sentence and who it names.
 Person = tuple[int, int, str]
+
+
+def _places(said: str) -> int:
+    """Two places after a decimal point, in digits or Chinese digits ("85", "八五": 85; "9",
+    "九": 90)."""
+    digits = [int(c) if c.isdigit() else _HAN_DIGITS.get(c, 0) for c in said[:2]]
+    return digits[0] * 10 + (digits[1] if len(digits) > 1 else 0)
 
 
 def number(said: str, words: Mapping[str, int]) -> int | None:
@@ -76,6 +86,18 @@ class Look:
     near: int | None = None
     #: Any of `ranges` (one search: most sentences with a number say no age).
     any_range: re.Pattern[str] | None = None
+    #: Measures (pattern with groups `n` and `m`, the scale of each): a height in feet and
+    #: inches or metres, read as centimetres and then as the value whose bounds hold it.
+    measures: tuple[tuple[re.Pattern[str], float, float, bool], ...] = ()
+    classes: tuple[tuple[str, float, float], ...] = ()
+    #: At most this many characters between the person and a measure ("Bram was a giant,
+    #: close on seven feet").
+    measure_near: int | None = None
+    #: Words that make the value said the only one ("the only scar"): its state is "only".
+    only: re.Pattern[str] | None = None
+    #: Words that put the sentence at the time of the one before ("that same week", "第二天"):
+    #: an age said then cannot be years above the last one.
+    at_once: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +159,15 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
         before_stops=re.compile(spec["before_stops"], re.I) if "before_stops" in spec else None,
         near=spec.get("near"),
         any_range=re.compile(gate, re.I) if ranges else None,
+        measures=tuple(
+            (re.compile(form[0].replace("{number}", holes["number"]), re.I), *form[1:3], places)
+            for form in spec.get("measures", ())
+            for places in [len(form) > 3 and form[3] == "places"]
+        ),
+        classes=tuple((value, low, high) for value, (low, high) in spec.get("classes", {}).items()),
+        measure_near=spec.get("measure_near"),
+        only=any_of(spec["only"]) if spec.get("only") else None,
+        at_once=any_of(spec["at_once"]) if spec.get("at_once") else None,
     )
 
 
@@ -174,8 +205,9 @@ class Reading:
 
     def read(
         self, sentence: str, people: Sequence[Person], sole: str | None
-    ) -> Iterator[tuple[str, str, Any, str]]:
-        """(attribute, who, value, said) of each look the sentence says, once per person."""
+    ) -> Iterator[tuple[str, str, Any, str, dict[str, Any]]]:
+        """(attribute, who, value, said, what else the fact holds) of each look the sentence
+        says, once per person."""
         lowered = sentence.lower()
         # A name says no value of its own ("白露" is not white hair).
         masked = sentence
@@ -184,12 +216,31 @@ class Reading:
         for look in self.spec.looks:
             if not look.cues.search(lowered):
                 continue
-            seen: set[str] = set()
-            for start, end, value, said, near in self._found(look, masked):
-                who = self._whose(sentence, people, sole, (start, end), near)
-                if who is not None and who not in seen:
-                    seen.add(who)
-                    yield look.attribute, who, value, said
+            only = look.only is not None and look.only.search(lowered) is not None
+            at_once = look.at_once is not None and look.at_once.search(lowered) is not None
+            for who, (value, said) in self._chosen(look, sentence, masked, people, sole).items():
+                if only and isinstance(value, str) and value.endswith(":scarred"):
+                    value = value.rpartition(":")[0] + ":only"
+                yield look.attribute, who, value, said, {"at_once": True} if at_once else {}
+
+    def _chosen(
+        self,
+        look: Look,
+        sentence: str,
+        masked: str,
+        people: Sequence[Person],
+        sole: str | None,
+    ) -> dict[str, tuple[Any, str]]:
+        """Each person's value of `look` in the sentence: the first said, a colour before a
+        length (a bob said black is black)."""
+        chosen: dict[str, tuple[Any, str]] = {}
+        for start, end, value, said, near in self._found(look, masked):
+            who = self._whose(sentence, people, sole, (start, end), near)
+            if who is None:
+                continue
+            if who not in chosen or str(chosen[who][0]).startswith(_SECONDARY):
+                chosen[who] = (value, said)
+        return chosen
 
     def _whose(
         self,
@@ -227,6 +278,7 @@ class Reading:
                 said = match.group("v")
                 value = look.canonical[said.lower()]
                 yield match.start(), match.end("v"), value, said, look.near
+            yield from self._measures(look, sentence)
         else:
             for match in look.nouns.finditer(sentence):
                 found = self._of_noun(look, sentence, match)
@@ -279,6 +331,18 @@ class Reading:
         stop = self.spec.stops.search(after)
         match = look.values.search(after[: stop.start()] if stop else after)
         return match.group("v") if match else None
+
+    def _measures(self, look: Look, sentence: str) -> Iterator[tuple[int, int, Any, str, Any]]:
+        """A measure said in numbers ("six foot two", "一米八五"), as the value it falls in."""
+        for pattern, scale, minor, places in look.measures:
+            for match in pattern.finditer(sentence):
+                whole = number(match.group("n"), self.spec.words) or 0
+                part = match.group("m") if "m" in pattern.groupindex else None
+                after = (_places(part) if places else number(part, self.spec.words)) if part else 0
+                size = whole * scale + (after or 0) * minor
+                value = next((v for v, low, high in look.classes if low <= size <= high), None)
+                if value is not None:
+                    yield match.start(), match.end(), value, match.group(), look.measure_near
 
     def _another_time(self, look: Look, sentence: str, match: re.Match[str]) -> bool:
         """An age of another time ("那年福贵四十岁"): a word of `not_with` in its clause."""

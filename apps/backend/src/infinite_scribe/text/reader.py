@@ -212,11 +212,11 @@ class _Chapter:
                     people.append((match.start(), match.end(), who))
         self.people.update(dict.fromkeys(who for _, _, who in people))
         sole = next(iter(self.people)) if len(self.people) == 1 else None
-        for attribute, who, value, word in self.looks.read(sentence, people, sole):
+        for attribute, who, value, word, extra in self.looks.read(sentence, people, sole):
             if (who, attribute) not in said:
                 said.add((who, attribute))
                 fact = {"kind": "trait", "who": who, "attribute": attribute, "value": value}
-                self._add_trait(fact | {"said": word}, quote, changing)
+                self._add_trait(fact | {"said": word} | extra, quote, changing)
 
     def _trait_fact(self, trait: Trait, match: re.Match[str]) -> dict[str, Any] | None:
         who = self.who(match.group("name"))
