@@ -17,12 +17,19 @@ _PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
 #: night-tram driver,"), before "named" ("a piano tuner named Lotte Weiss"), after "the" ("the
 #: printer Michael Doyle"), or bare before the name if its last word is a role ("harbour pilot
 #: Ines Carrasco"); the name alone after "named" or before a role ("Mara Quinn, a pilot who").
+#: In apposition the role may say where the person is or comes from ("a glassblower in Murano,",
+#: "a conductor out of Lisbon,"): no part of the role, and a place when it reads as one.
 _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 _NAMED = re.compile(r"\b(?:named|called)\s+" + _NAME)
 _APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
+_WHERE = (
+    rf"(?:\s+(?:{vocabulary.alternation('en', 'apposition_prepositions')})\s+"
+    r"(?P<where>[^,;]{1,60}))?"
+)
+_APPOSED = re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + _WHERE + r"(?=,)")
 _ATTACHED = (
-    re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + r"(?=,)"),
+    _APPOSED,
     re.compile(r"\b(?:a|an|the)\s+" + _ROLE_WORDS + r"\s+(?:named|called)\s+" + _NAME),
     re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
 )
@@ -98,6 +105,19 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
     return found
 
 
+def _apposed_places(first: str) -> list[tuple[str, tuple[int, int]]]:
+    """The place a role in apposition says its person is in or comes from, when it reads as
+    one ("Tomas Ferreira, a night-train conductor out of Lisbon,": Lisbon)."""
+    found = []
+    for match in _APPOSED.finditer(first):
+        if match.group("where") is None:
+            continue
+        phrase = without_measure(" ".join(_place_words(match.group("where").split())), "en")
+        if _a_place(phrase) and named_words.plain(phrase, False):
+            found.append((phrase, match.span("where")))
+    return found
+
+
 def _place_words(following: list[str]) -> list[str]:
     """The words after a preposition that may name a place (at most 7)."""
     words: list[str] = []
@@ -165,6 +185,8 @@ def read(text: str) -> Facts:
     first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
     hero, hero_name, hero_end, possessive = _who(first)
     places = _places(text)
+    places += [place for place in _apposed_places(first) if place[0] not in dict(places)]
+    places.sort(key=lambda place: place[1])
     time = _TIME.search(first)
     if hero is not None and not possessive:
         event = _after_hero(first, hero_end, time)
