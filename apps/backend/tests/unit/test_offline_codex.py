@@ -18,7 +18,7 @@ from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.text.codex_reading import read_codex
 from shared_types.enums import GenesisStage
-from tests.support.codex_ideas import IDEA_ZH, TRAIN
+from tests.support.codex_ideas import GLASS, IDEA_ZH, TRAIN
 
 META = ("source", "note", "feedback_applied", "stage")
 CASES = [
@@ -151,3 +151,34 @@ async def test_a_person_a_feedback_adds_is_told_by_name_and_description_not_its_
     for concept in concepts:
         assert "Joaquim Neves, a stationmaster who saw the letter" in concept["logline"]
         assert "named" not in concept["logline"]
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        GLASS,
+        TRAIN,
+        "Odile Marchetti has until the Feast of the Redeemer to repair a chandelier; her rival, "
+        "Bastien Vogl, bribes the keepers.",
+        "Odile Marchetti, who blows glass in Murano, must repair a chandelier.",
+        "In Murano, Odile Marchetti must repair a chandelier.",
+        "A storm sinks the glass furnaces of Murano.",
+    ],
+    ids=["glass", "train", "no-role", "aside", "opening", "no-one"],
+)
+async def test_no_stage_says_the_stand_in_hero_beside_the_writers_own(idea: str) -> None:
+    """The hand walk of issue 76: the premise said "a stranger Odile Marchetti, a glassblower
+    in Murano, has until ...", the synopsis "a stranger a stranger ...", the outline "Odile
+    Marchetti a stranger Odile Marchetti": the stand-in for a hero the reader did not find,
+    put beside the writer's sentence that has one."""
+    codex = read_codex(idea)
+    confirmed = await _walk(idea, codex.as_json())
+    hero = codex.hero.name if codex.hero else None
+    subject = idea.split(",")[0].split()[0]
+    for stage, content in confirmed.items():
+        text = json.dumps(content, ensure_ascii=False)
+        assert "a stranger a stranger" not in text, (stage, text)
+        assert f"stranger {subject}" not in text, (stage, text)
+        if hero is not None:
+            assert f"{hero} a stranger" not in text and f"{hero} {hero}" not in text, (stage, text)
+        assert "In Murano, In Murano" not in text, (stage, text)

@@ -36,6 +36,7 @@ _ATTACHED = (
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
+_OPENERS = vocabulary.words("en", "run_openers")
 _TIME = re.compile(
     r"\b(?:in |by |around )?((?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
     r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
@@ -85,6 +86,8 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
             while words and words[0].lower() in (*_STOP, "a", "an", "the"):
                 words.pop(0)
             if not words or any(w.lower() in _STOP for w in words):
+                continue
+            if not _a_name(match.group("name")):
                 continue
             if not bare or is_role(words[-1]):
                 found.append((" ".join(words), match.group("name"), match.end(), match.start()))
@@ -213,7 +216,14 @@ def _who(first: str) -> tuple[str | None, str | None, int, bool]:
         role, name, end, _ = role_name
         return role, name, end, False
     named = _NAMED.search(first) or _APPOSITION.match(first)
-    return hero, named.group("name") if named else None, hero_end, possessive
+    given = named.group("name") if named and _a_name(named.group("name")) else None
+    return hero, given, hero_end, possessive
+
+
+def _a_name(words: str) -> bool:
+    """Whether capitalised words can be a name: not opened by a run's opener ("In Murano, a
+    storm ...": the opening's place)."""
+    return words.split()[0].lower() not in _OPENERS
 
 
 def _after_hero(first: str, hero_end: int, time: re.Match[str] | None) -> str | None:
