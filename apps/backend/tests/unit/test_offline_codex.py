@@ -182,3 +182,17 @@ async def test_no_stage_says_the_stand_in_hero_beside_the_writers_own(idea: str)
         if hero is not None:
             assert f"{hero} a stranger" not in text and f"{hero} {hero}" not in text, (stage, text)
         assert "In Murano, In Murano" not in text, (stage, text)
+
+
+async def test_every_card_sentence_opens_with_a_capital_when_the_rival_is_an_epithet() -> None:
+    """The hand walk of issue 76: the antagonist's card opened "the Harbourmaster, ..."."""
+    idea = (
+        "Maren Solberg, a ferry pilot, must bring the bell home before the midsummer fair; her "
+        "rival, the Harbourmaster, wants it sunk."
+    )
+    content = (await _walk(idea, read_codex(idea).as_json()))[GenesisStage.CHARACTERS.value]
+    cards = content["characters"]
+    assert "the Harbourmaster" in [card["name"] for card in cards]
+    said = [card[key] for card in cards for key in ("description", "motivation", "arc")]
+    for sentence in [*said, *content["relationships"]]:
+        assert sentence[:1].isupper(), sentence
