@@ -315,6 +315,7 @@ def _directive(clause: str) -> Facts:
         return Facts(acts=((_ACT_NUMBERS[match.group(2).lower()], _clean(event, article=True)),))
     if match := _ADD_WISH.search(clause):
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))
-        parts = [_introduced(part.strip()) for part in parts]
-        return Facts(elements=tuple(_clean(part) for part in parts if _clean(part)))
+        # A wish keeps the writer's article ("a dust storm", never "with dust storm").
+        parts = [_clean(_introduced(part.strip()), article=True) for part in parts]
+        return Facts(elements=tuple(part for part in parts if part))
     return Facts()
