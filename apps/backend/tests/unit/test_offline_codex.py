@@ -135,22 +135,32 @@ async def test_a_person_the_writer_gave_no_role_gets_none_in_the_cast(
     assert added in [card["name"] for card in cards]
 
 
-async def test_a_person_a_feedback_adds_is_told_by_name_and_description_not_its_words() -> None:
+@pytest.mark.parametrize(
+    ("idea", "feedback", "person", "told", "words"),
+    [
+        (TRAIN, "Add a stationmaster named Joaquim Neves who saw the letter", "Joaquim Neves",
+         "Joaquim Neves, a stationmaster who saw the letter", "named"),
+        (IDEA_ZH, "加一个叫陆小川的助手", "陆小川", "助手陆小川", "叫陆小川"),
+    ],
+    ids=["en", "zh"],
+)  # fmt: skip
+async def test_a_person_a_feedback_adds_is_told_by_name_and_description_not_its_words(
+    idea: str, feedback: str, person: str, told: str, words: str
+) -> None:
     """The hand walk of issue 76: the logline said "Meanwhile stationmaster named Joaquim
-    Neves who saw the letter make everything harder"."""
-    feedback = "Add a stationmaster named Joaquim Neves who saw the letter"
-    codex = grown(read_codex(TRAIN).as_json(), ["Joaquim Neves"], "feedback-event")
-    request = GenerationRequest(
-        session_id=uuid4(),
-        stage=GenesisStage.CONCEPT_SELECTION,
-        user_input=TRAIN,
-        codex=codex.as_json(),
-        feedback=feedback,
-    )
-    concepts = (await OfflineGenerator().generate(request)).model_dump(mode="json")["concepts"]
-    for concept in concepts:
-        assert "Joaquim Neves, a stationmaster who saw the letter" in concept["logline"]
-        assert "named" not in concept["logline"]
+    Neves who saw the letter make everything harder"; in Chinese "叫陆小川的助手让一切更加艰难"."""
+    codex = grown(read_codex(idea).as_json(), [person], "feedback-event")
+    for stage in (GenesisStage.CONCEPT_SELECTION, GenesisStage.STORY_CONCEPTION):
+        request = GenerationRequest(
+            session_id=uuid4(),
+            stage=stage,
+            user_input=idea,
+            codex=codex.as_json(),
+            feedback=feedback,
+        )
+        proposal = (await OfflineGenerator().generate(request)).model_dump(mode="json")
+        text = json.dumps({k: v for k, v in proposal.items() if k not in META}, ensure_ascii=False)
+        assert told in text and words not in text, text
 
 
 @pytest.mark.parametrize(
