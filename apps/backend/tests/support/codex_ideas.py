@@ -1,7 +1,8 @@
 # ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """The ideas the codex tests read (issue 76): a hero, a place, a deadline, a rival by a word
 that marks them and a place the rival only comes from, in English and in Chinese; and the
-hand walk of issue 76's defects (TRAIN: a festival of three words, kin named by one word)."""
+hand walk of issue 76's defects (TRAIN: a festival of three words, kin named by one word;
+GLASS: a festival "of" its saint, a hero's role with its place in apposition)."""
 
 IDEA = (
     "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger before "
@@ -15,4 +16,9 @@ TRAIN = (
     "Tomas Ferreira, a night-train conductor out of Lisbon, must deliver a sealed letter before "
     "All Saints Day; his rival, Vera Kask, wants it burned, and his aunt Rosa from Porto keeps "
     "the key"
+)
+GLASS = (
+    "Odile Marchetti, a glassblower in Murano, has until the Feast of the Redeemer to repair a "
+    "cracked chandelier for the Doge's palace; her rival, Bastien Vogl, bribes the furnace "
+    "keepers, and her cousin Livio from Trieste hides the last good cane of ruby glass"
 )

@@ -11,7 +11,7 @@ from infinite_scribe.domain.codex import Codex, CodexEntry, grown
 from infinite_scribe.domain.commands import EditCodex
 from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.text.codex_reading import offered_edits, read_codex, read_feedback_people
-from tests.support.codex_ideas import IDEA, IDEA_ZH, TRAIN
+from tests.support.codex_ideas import GLASS, IDEA, IDEA_ZH, TRAIN
 
 
 @pytest.mark.parametrize(
@@ -96,15 +96,21 @@ def test_the_codex_edits_a_feedback_is_offered(
         ("Ada must reach Bergen before All Souls' Night.", "All Souls' Night"),
         ("Ada must reach Bergen before New Year's Eve.", "New Year's Eve"),
         ("On Twelfth Night Ada must reach Bergen by Saint Lucy's Day.", "Saint Lucy's Day"),
+        (GLASS, "the Feast of the Redeemer"),
+        ("Ada must reach Bergen before the Festival of Saint Olaf.", "the Festival of Saint Olaf"),
+        ("Ada must reach Bergen by Feast of Lights.", "Feast of Lights"),
     ],
 )
 def test_a_festival_of_several_capitalised_words_is_read_whole_and_its_deadline(
     idea: str, time: str
 ) -> None:
-    """The hand walk of issue 76: "before All Saints Day" was the time "Saints Day"."""
+    """The hand walk of issue 76: "before All Saints Day" was the time "Saints Day"; "until the
+    Feast of the Redeemer" an object "the Feast" and a place "Redeemer"."""
     codex = read_codex(idea)
     assert codex.named(time) == CodexEntry("time", time, "deadline")
     assert [e.name for e in codex.of_kind("time") if time in e.name or e.name in time] == [time]
+    parts = [e.name for e in codex.entries if e.kind != "time" and e.name in time]
+    assert parts == [], parts
 
 
 @pytest.mark.parametrize(

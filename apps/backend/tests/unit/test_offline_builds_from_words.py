@@ -134,6 +134,15 @@ async def test_storms_and_oxygen_rationing_asked_for_are_in_the_world(lang: str)
         assert thing in world["setting"]
 
 
+async def test_a_wish_keeps_the_article_the_writer_gave_it() -> None:
+    """The hand walk of issue 76: "Add a dust storm" was told "with dust storm"."""
+    feedback = "Add a dust storm and an old map."
+    story = await revise(Stage.STORY_CONCEPTION, feedback, user_input=EN_IDEA)
+    assert "with a dust storm and an old map" in story["synopsis"], story["synopsis"]
+    assert "Surviving a dust storm" in story["conflicts"][-2], story["conflicts"]
+    assert " dust storm and old map" not in texts(content(story))
+
+
 @BOTH
 async def test_the_ai_asked_for_is_the_antagonist(lang: str) -> None:
     words = LANGUAGES[lang]

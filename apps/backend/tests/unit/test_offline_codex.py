@@ -18,7 +18,7 @@ from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.text.codex_reading import read_codex
 from shared_types.enums import GenesisStage
-from tests.support.codex_ideas import IDEA_ZH, TRAIN
+from tests.support.codex_ideas import GLASS, IDEA_ZH, TRAIN
 
 META = ("source", "note", "feedback_applied", "stage")
 CASES = [
@@ -135,19 +135,74 @@ async def test_a_person_the_writer_gave_no_role_gets_none_in_the_cast(
     assert added in [card["name"] for card in cards]
 
 
-async def test_a_person_a_feedback_adds_is_told_by_name_and_description_not_its_words() -> None:
+@pytest.mark.parametrize(
+    ("idea", "feedback", "person", "told", "words"),
+    [
+        (TRAIN, "Add a stationmaster named Joaquim Neves who saw the letter", "Joaquim Neves",
+         "Joaquim Neves, a stationmaster who saw the letter", "named"),
+        (IDEA_ZH, "加一个叫陆小川的助手", "陆小川", "助手陆小川", "叫陆小川"),
+    ],
+    ids=["en", "zh"],
+)  # fmt: skip
+async def test_a_person_a_feedback_adds_is_told_by_name_and_description_not_its_words(
+    idea: str, feedback: str, person: str, told: str, words: str
+) -> None:
     """The hand walk of issue 76: the logline said "Meanwhile stationmaster named Joaquim
-    Neves who saw the letter make everything harder"."""
-    feedback = "Add a stationmaster named Joaquim Neves who saw the letter"
-    codex = grown(read_codex(TRAIN).as_json(), ["Joaquim Neves"], "feedback-event")
-    request = GenerationRequest(
-        session_id=uuid4(),
-        stage=GenesisStage.CONCEPT_SELECTION,
-        user_input=TRAIN,
-        codex=codex.as_json(),
-        feedback=feedback,
+    Neves who saw the letter make everything harder"; in Chinese "叫陆小川的助手让一切更加艰难"."""
+    codex = grown(read_codex(idea).as_json(), [person], "feedback-event")
+    for stage in (GenesisStage.CONCEPT_SELECTION, GenesisStage.STORY_CONCEPTION):
+        request = GenerationRequest(
+            session_id=uuid4(),
+            stage=stage,
+            user_input=idea,
+            codex=codex.as_json(),
+            feedback=feedback,
+        )
+        proposal = (await OfflineGenerator().generate(request)).model_dump(mode="json")
+        text = json.dumps({k: v for k, v in proposal.items() if k not in META}, ensure_ascii=False)
+        assert told in text and words not in text, text
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        GLASS,
+        TRAIN,
+        "Odile Marchetti has until the Feast of the Redeemer to repair a chandelier; her rival, "
+        "Bastien Vogl, bribes the keepers.",
+        "Odile Marchetti, who blows glass in Murano, must repair a chandelier.",
+        "In Murano, Odile Marchetti must repair a chandelier.",
+        "A storm sinks the glass furnaces of Murano.",
+    ],
+    ids=["glass", "train", "no-role", "aside", "opening", "no-one"],
+)
+async def test_no_stage_says_the_stand_in_hero_beside_the_writers_own(idea: str) -> None:
+    """The hand walk of issue 76: the premise said "a stranger Odile Marchetti, a glassblower
+    in Murano, has until ...", the synopsis "a stranger a stranger ...", the outline "Odile
+    Marchetti a stranger Odile Marchetti": the stand-in for a hero the reader did not find,
+    put beside the writer's sentence that has one."""
+    codex = read_codex(idea)
+    confirmed = await _walk(idea, codex.as_json())
+    hero = codex.hero.name if codex.hero else None
+    subject = idea.split(",")[0].split()[0]
+    for stage, content in confirmed.items():
+        text = json.dumps(content, ensure_ascii=False)
+        assert "a stranger a stranger" not in text, (stage, text)
+        assert f"stranger {subject}" not in text, (stage, text)
+        if hero is not None:
+            assert f"{hero} a stranger" not in text and f"{hero} {hero}" not in text, (stage, text)
+        assert "In Murano, In Murano" not in text, (stage, text)
+
+
+async def test_every_card_sentence_opens_with_a_capital_when_the_rival_is_an_epithet() -> None:
+    """The hand walk of issue 76: the antagonist's card opened "the Harbourmaster, ..."."""
+    idea = (
+        "Maren Solberg, a ferry pilot, must bring the bell home before the midsummer fair; her "
+        "rival, the Harbourmaster, wants it sunk."
     )
-    concepts = (await OfflineGenerator().generate(request)).model_dump(mode="json")["concepts"]
-    for concept in concepts:
-        assert "Joaquim Neves, a stationmaster who saw the letter" in concept["logline"]
-        assert "named" not in concept["logline"]
+    content = (await _walk(idea, read_codex(idea).as_json()))[GenesisStage.CHARACTERS.value]
+    cards = content["characters"]
+    assert "the Harbourmaster" in [card["name"] for card in cards]
+    said = [card[key] for card in cards for key in ("description", "motivation", "arc")]
+    for sentence in [*said, *content["relationships"]]:
+        assert sentence[:1].isupper(), sentence

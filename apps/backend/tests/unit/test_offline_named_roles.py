@@ -15,6 +15,7 @@ from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, segment
 from shared_types.enums import GenesisStage
+from tests.support.codex_ideas import GLASS, TRAIN
 
 LISBON = (
     "In 1920s Lisbon, Inês Duarte, a night-tram driver, finds a violin in the depot; her "
@@ -43,6 +44,8 @@ def _cast(text: str, stage: GenesisStage = GenesisStage.CHARACTERS) -> Any:
          "Lotte Weiss"),
         ("In 1920 Dublin, the printer Michael Doyle sets a forbidden pamphlet.", "printer",
          "Michael Doyle"),
+        (GLASS, "glassblower", "Odile Marchetti"),
+        (TRAIN, "night-train conductor", "Tomas Ferreira"),
     ],
 )  # fmt: skip
 def test_the_role_an_idea_gives_its_named_hero_is_kept(text: str, role: str, name: str) -> None:
@@ -50,6 +53,24 @@ def test_the_role_an_idea_gives_its_named_hero_is_kept(text: str, role: str, nam
     assert (facts.hero, facts.hero_name) == (role, name)
     hero = _cast(text)["characters"][0]
     assert hero["name"] == name and role in hero["description"], hero
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "event"),
+    [
+        (GLASS, "Murano", "has until the Feast of the Redeemer to repair"),
+        (TRAIN, "Lisbon", "must deliver a sealed letter before All Saints Day"),
+    ],
+)
+def test_the_place_of_a_role_in_apposition_is_a_place_and_no_part_of_the_event(
+    text: str, place: str, event: str
+) -> None:
+    """The hand walk of issue 76: "Odile Marchetti, a glassblower in Murano," and "Tomas
+    Ferreira, a night-train conductor out of Lisbon," gave no role (the premise said "a stranger
+    Odile Marchetti, a glassblower in Murano, has until ...")."""
+    facts = reading_en.read(text)
+    assert facts.place == place and place in facts.places
+    assert facts.event is not None and facts.event.startswith(event), facts.event
 
 
 def test_a_decade_before_a_place_leaves_the_place() -> None:

@@ -17,18 +17,26 @@ _PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
 #: night-tram driver,"), before "named" ("a piano tuner named Lotte Weiss"), after "the" ("the
 #: printer Michael Doyle"), or bare before the name if its last word is a role ("harbour pilot
 #: Ines Carrasco"); the name alone after "named" or before a role ("Mara Quinn, a pilot who").
+#: In apposition the role may say where the person is or comes from ("a glassblower in Murano,",
+#: "a conductor out of Lisbon,"): no part of the role, and a place when it reads as one.
 _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 _NAMED = re.compile(r"\b(?:named|called)\s+" + _NAME)
 _APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
+_WHERE = (
+    rf"(?:\s+(?:{vocabulary.alternation('en', 'apposition_prepositions')})\s+"
+    r"(?P<where>[^,;]{1,60}))?"
+)
+_APPOSED = re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + _WHERE + r"(?=,)")
 _ATTACHED = (
-    re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + r"(?=,)"),
+    _APPOSED,
     re.compile(r"\b(?:a|an|the)\s+" + _ROLE_WORDS + r"\s+(?:named|called)\s+" + _NAME),
     re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
+_OPENERS = vocabulary.words("en", "run_openers")
 _TIME = re.compile(
     r"\b(?:in |by |around )?((?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
     r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
@@ -79,6 +87,8 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
                 words.pop(0)
             if not words or any(w.lower() in _STOP for w in words):
                 continue
+            if not _a_name(match.group("name")):
+                continue
             if not bare or is_role(words[-1]):
                 found.append((" ".join(words), match.group("name"), match.end(), match.start()))
                 break
@@ -95,6 +105,19 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
         if _a_place(phrase):
             start = match.start()
             found.append((phrase, (start, match.start(1) + len(" ".join(words)) + 0)))
+    return found
+
+
+def _apposed_places(first: str) -> list[tuple[str, tuple[int, int]]]:
+    """The place a role in apposition says its person is in or comes from, when it reads as
+    one ("Tomas Ferreira, a night-train conductor out of Lisbon,": Lisbon)."""
+    found = []
+    for match in _APPOSED.finditer(first):
+        if match.group("where") is None:
+            continue
+        phrase = without_measure(" ".join(_place_words(match.group("where").split())), "en")
+        if _a_place(phrase) and named_words.plain(phrase, False):
+            found.append((phrase, match.span("where")))
     return found
 
 
@@ -165,6 +188,8 @@ def read(text: str) -> Facts:
     first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
     hero, hero_name, hero_end, possessive = _who(first)
     places = _places(text)
+    places += [place for place in _apposed_places(first) if place[0] not in dict(places)]
+    places.sort(key=lambda place: place[1])
     time = _TIME.search(first)
     if hero is not None and not possessive:
         event = _after_hero(first, hero_end, time)
@@ -191,7 +216,14 @@ def _who(first: str) -> tuple[str | None, str | None, int, bool]:
         role, name, end, _ = role_name
         return role, name, end, False
     named = _NAMED.search(first) or _APPOSITION.match(first)
-    return hero, named.group("name") if named else None, hero_end, possessive
+    given = named.group("name") if named and _a_name(named.group("name")) else None
+    return hero, given, hero_end, possessive
+
+
+def _a_name(words: str) -> bool:
+    """Whether capitalised words can be a name: not opened by a run's opener ("In Murano, a
+    storm ...": the opening's place)."""
+    return words.split()[0].lower() not in _OPENERS
 
 
 def _after_hero(first: str, hero_end: int, time: re.Match[str] | None) -> str | None:
@@ -283,6 +315,7 @@ def _directive(clause: str) -> Facts:
         return Facts(acts=((_ACT_NUMBERS[match.group(2).lower()], _clean(event, article=True)),))
     if match := _ADD_WISH.search(clause):
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))
-        parts = [_introduced(part.strip()) for part in parts]
-        return Facts(elements=tuple(_clean(part) for part in parts if _clean(part)))
+        # A wish keeps the writer's article ("a dust storm", never "with dust storm").
+        parts = [_clean(_introduced(part.strip()), article=True) for part in parts]
+        return Facts(elements=tuple(part for part in parts if part))
     return Facts()

@@ -4,7 +4,7 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.text import named_zh, segment, vocabulary
+from infinite_scribe.text import named, named_zh, segment, vocabulary
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.named_zh import (
     NOT_NAME_OPENERS as _NOT_NAME_OPENERS,
@@ -284,6 +284,19 @@ def _clean(phrase: str) -> str:
 
 #: A clause is read from its first MAX_CLAUSE characters (a writer's sentence is far shorter).
 MAX_CLAUSE = 400
+#: A person a wish adds by a naming verb, their name and what they are (叫陆小川的助手).
+_NAMING = re.compile(
+    rf"^(?:{vocabulary.alternation('zh', 'naming')})(?P<name>[^的]+)的(?P<what>.+)$"
+)
+
+
+def _introduced(wish: str) -> str:
+    """A person a wish adds, told by what they are and their name (叫陆小川的助手 -> 助手陆小川,
+    as an idea gives its hero); any other wish, or a name the reader is unsure of, as said."""
+    match = _NAMING.match(wish)
+    if match is None or match.group("name") not in named.read(wish, True).people:
+        return wish
+    return match.group("what") + match.group("name")
 
 
 def read_feedback(feedback: str) -> Facts:
@@ -304,6 +317,6 @@ def _directive(clause: str) -> Facts:
     if match := _ADD_WISH.search(clause):
         parts = re.split(r"和|与|及|以及|、|，|,", match.group(1))
         things = (without_measure(_clean(part), "zh") for part in parts if _clean(part))
-        return Facts(elements=tuple(things))
+        return Facts(elements=tuple(_introduced(thing) for thing in things))
     time = _TIME.search(clause) if re.search(r"时间|年代|时代|背景", clause) else None
     return Facts(time=time.group(0) if time else None)

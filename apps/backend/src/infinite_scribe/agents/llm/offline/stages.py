@@ -173,7 +173,8 @@ class Drafter:
                 extra["said"] = extra["said"] if unassigned[name] else ""
             if index == 1 and story.foe_is_machine:
                 pattern = words.machine_foe
-            description = self.fill(pattern, **extra)
+            # Each of a card's sentences opens with a capital, a name that is an epithet too.
+            description = cap(self.fill(pattern, **extra))
             if tied := [thing for thing, holder in held.items() if holder == name]:
                 description += words.thing_tie.format(items=story.join(tied))
             # "Captain Hollis Wren": the name is the card's, the title stays with it.
@@ -184,14 +185,14 @@ class Drafter:
                     "name": name[:200],
                     "role": role,
                     "description": description[:1000],
-                    "motivation": self.fill(motivation, **extra)[:1000],
-                    "arc": self.fill(arc, **extra)[:1000],
+                    "motivation": cap(self.fill(motivation, **extra))[:1000],
+                    "arc": cap(self.fill(arc, **extra))[:1000],
                 }
             )
-        relationships = [self.fill(line)[:1000] for line in words.relationships]
+        relationships = [cap(self.fill(line))[:1000] for line in words.relationships]
         for index, name in ((1, cast.mentor), (2, cast.ally)):
             if name in unassigned:
-                relationships[index] = self.fill(words.unassigned[5], person=name)[:1000]
+                relationships[index] = cap(self.fill(words.unassigned[5], person=name))[:1000]
         return {"characters": characters, "relationships": relationships}
 
     def unassigned(self) -> dict[str, str]:

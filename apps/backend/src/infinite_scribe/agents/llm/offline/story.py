@@ -11,6 +11,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from infinite_scribe.agents.llm.offline.codex_named import codex_held, given_of, names_in
+from infinite_scribe.agents.llm.offline.opening import opening
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, reading_zh
@@ -150,11 +151,19 @@ class Story:
     @property
     def event(self) -> str:
         """What happens, without the hero's name it opens with: the premise says the name with
-        the role (一名快递员韩小川 + 在解放碑…, never 韩小川韩小川)."""
+        the role (一名快递员韩小川 + 在解放碑…, never 韩小川韩小川; English: `opening`)."""
         event = self.renamed(self.facts.event) or ""
-        if self.facts.hero and self.hero_name:
+        if not self.chinese:
+            event = self.opening[1]
+        elif self.facts.hero and self.hero_name:
             event = event.removeprefix(self.hero_name).lstrip(" ,，")
         return event or self.words.happening
+
+    @property
+    def opening(self) -> tuple[str, str]:
+        """The words an English premise names its hero with, and what happens after them."""
+        event = self.renamed(self.facts.event)
+        return opening(self.facts, self.hero_name, event, self.words.someone)
 
     def renamed(self, text: str | None) -> str | None:
         """`text` with a renamed antagonist's new name (everywhere, issue 69)."""
@@ -280,10 +289,14 @@ class Story:
         hero, place, time = self.hero, self.place, facts.time
         if chinese:
             hero_a = ("" if facts.hero is None else "一名") + hero + (self.hero_name or "")
+            hero_does, event = hero_a + self.event, self.event
             at_place = f"在{place}，"
             when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
         else:
-            hero_a = _named(self.hero_name, facts, f"{_article(hero)} {hero}")
+            hero_a = self.opening[0]
+            hero_does = f"{hero_a} {self.event}".strip()
+            # A sentence with its own subject is what the named hero sees happen.
+            event = self.event if hero_a else self.words.witnessed.format(event=self.event)
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
@@ -293,14 +306,14 @@ class Story:
         in_place = at_place.rstrip("，, ") if not chinese else f"在{place}"
         slots = {
             "hero": hero,
-            "hero_a": hero_a,
+            "hero_does": hero_does,
             "place": place,
             "place2": place2 if chinese else place2.replace("The ", "the ", 1),
             "in_place": in_place,
             "at_place": at_place,
             "when": when,
             "when_s": when_s,
-            "event": self.event,
+            "event": event,
             "core": self.core,
             "foe": self.antagonist,
             "foe_name": cast.foe_name,
@@ -372,10 +385,6 @@ def _kindred(bank: str, given: str) -> bool:
     return bank[:1] == given[:1] or bank in given or given in bank
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
-
-
 def _title(text: str) -> str:
     """ "the drowned city" -> "The Drowned City"; "Mars" stays."""
     small = {"of", "the", "a", "an", "on", "in"}
@@ -383,9 +392,3 @@ def _title(text: str) -> str:
     return " ".join(
         w if w[:1].isupper() or (i and w in small) else w.capitalize() for i, w in enumerate(words)
     )
-
-
-def _named(name: str | None, facts: Facts, hero_a: str) -> str:
-    """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
-    goes with the role (issue 55: names are carried verbatim into every stage)."""
-    return f"{name}, {hero_a}," if name and facts.hero else hero_a

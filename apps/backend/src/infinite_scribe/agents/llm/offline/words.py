@@ -27,6 +27,7 @@ class Words:
     untitled: str
     someone: str  # the hero when the writer named none
     happening: str  # what happens when the writer said nothing
+    witnessed: str  # {event}: the writer's sentence with its own subject, told of the hero
     powers: str  # the antagonist when the writer named none: {place}
     nowhere: str  # the place when the writer named none
     tones: tuple[str, ...]

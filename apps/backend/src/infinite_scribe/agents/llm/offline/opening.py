@@ -1,0 +1,42 @@
+"""How a story's first sentence opens on its hero (the premise's `{hero_does}`): with the role
+and name the writer gave ("Mara Quinn, a salvage pilot,"), with the name and aside the writer's
+own sentence opens on ("Odile Marchetti, who blows glass in Murano,"), or with the stand-in
+("a stranger") only where the writer said nothing happens; never the stand-in beside a
+sentence that has its own subject (issue 76: "a stranger Odile Marchetti has until ...")."""
+
+from infinite_scribe.text.facts import Facts
+
+
+def opening(facts: Facts, name: str | None, event: str | None, someone: str) -> tuple[str, str]:
+    """(the words that name the hero, what happens after them) in English; `event` as the
+    story tells it (renamed), `someone` the stand-in's word."""
+    if facts.hero:
+        rest = event.removeprefix(name).lstrip(" ,") if event and name else event
+        return _named(name, f"{article(facts.hero)} {facts.hero}"), rest or ""
+    if not event:
+        return f"{article(someone)} {someone}", ""
+    if name and event.startswith(name):
+        return _aside(event, name)
+    # The writer's sentence names its own subject ("A storm sinks the furnaces"): told as is.
+    first, _, rest = event.partition(" ")
+    return "", f"{first.lower()} {rest}" if first in ("A", "An", "The") else event
+
+
+def _aside(event: str, name: str) -> tuple[str, str]:
+    """The name the event opens on with the aside after it, if any ("Odile Marchetti, who
+    blows glass in Murano,"), and the rest."""
+    rest = event[len(name) :]
+    close = rest.find(",", 1) if rest.startswith(",") else -1
+    if close < 0:
+        return name, rest.lstrip(" ,")
+    return name + rest[: close + 1], rest[close + 1 :].strip()
+
+
+def article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _named(name: str | None, hero_a: str) -> str:
+    """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
+    goes with the role (issue 55: names are carried verbatim into every stage)."""
+    return f"{name}, {hero_a}," if name else hero_a
