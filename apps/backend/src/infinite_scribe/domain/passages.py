@@ -131,7 +131,7 @@ def _found_in(other: str, flat: str, mine: list[tuple[int, int]]) -> dict[int, l
     for value, position in mine:
         if value in where:
             continue
-        gram, found = flat[position : position + _K], []
+        gram, found = flat[position : position + _K], list[int]()
         at = other.find(gram)
         while at != -1 and len(found) < MAX_OCCURRENCES:
             found.append(at)
