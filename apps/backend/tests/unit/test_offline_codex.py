@@ -243,3 +243,30 @@ async def test_no_chinese_stage_doubles_a_word_or_puts_the_stand_in_beside_the_w
         if hero is not None:
             assert f"{hero.name}{hero.name}" not in text, (stage, text)
             assert f"陌生人{hero.name}" not in text, (stage, text)
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        GLASS,
+        "Odile Marchetti, a glassblower in Murano, must repair a cracked chandelier for the "
+        "Doge's palace before the Feast of the Redeemer.",
+        "Tomas Brandt must reach the Venice lagoon before the Feast of the Redeemer.",
+    ],
+    ids=["glass", "possessive", "noun"],
+)
+async def test_a_place_keeps_the_article_the_writer_gave_it_at_every_stage(idea: str) -> None:
+    """The hand walk of issue 76: "The first clue leads Odile Marchetti to Doge's palace": a
+    place named by a capitalised word and a place noun lost the writer's "the"."""
+    codex = read_codex(idea)
+    places = [entry.name for entry in codex.of_kind("place")]
+    # The writer's article stays with the place: no place is read from right after a "the".
+    bare = [p.removeprefix("the ") for p in places if f"the {p.removeprefix('the ')}" in idea]
+    for place in places:
+        assert place in idea and f"the {place}" not in idea, place
+    confirmed = await _walk(idea, codex.as_json())
+    for stage, content in confirmed.items():
+        text = json.dumps(content, ensure_ascii=False)
+        for place in bare:
+            assert re.search(rf"(?<!the ){re.escape(place)}", text) is None, (stage, text)
+            assert f"the the {place}" not in text.lower(), (stage, text)
