@@ -132,8 +132,8 @@ class Story:
             place = place.replace(f"{time}的", "").strip()  # 民国二十三年的上海: the time is told
         if not place:
             return self.words.nowhere
-        told = self.chinese or place[0].isupper() or place.startswith("the ")
-        return place if told else f"the {place}"
+        as_is = self.chinese or place[0].isupper() or place.startswith("the ")
+        return place if as_is else f"the {place}"
 
     @property
     def places(self) -> list[str]:
