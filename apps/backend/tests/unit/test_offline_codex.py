@@ -4,6 +4,7 @@ set in the codex is applied exactly at every stage; the codex's names win over w
 writer re-reads from the idea. Both languages."""
 
 import json
+import re
 from typing import Any
 from uuid import uuid4
 
@@ -206,3 +207,66 @@ async def test_every_card_sentence_opens_with_a_capital_when_the_rival_is_an_epi
     said = [card[key] for card in cards for key in ("description", "motivation", "arc")]
     for sentence in [*said, *content["relationships"]]:
         assert sentence[:1].isupper(), sentence
+
+
+ZH_IDEAS = [
+    IDEA_ZH,
+    "沈清秋必须在中秋节前找到凶手，宿敌是白三爷。",
+    "苏州的一场大火烧毁了半条街。",
+    "年轻的捕快沈清秋必须在中秋节之前找到凶手，宿敌是白三爷。",
+    "民国二十三年的苏州，女法医沈清秋必须在中秋节前找到凶手，宿敌是上海来的古董商白三爷。",
+    "长安城里，一名胡商的女儿阿罗要在上元节之前找回失窃的夜明珠。",
+]
+_DOUBLED = re.compile(r"([一两几][名个位座场])\1|陌生人陌生人")
+
+
+@pytest.mark.parametrize(
+    "idea", ZH_IDEAS, ids=["idea", "no-role", "no-one", "described", "opening", "daughter"]
+)
+async def test_no_chinese_stage_doubles_a_word_or_puts_the_stand_in_beside_the_writers_own(
+    idea: str,
+) -> None:
+    """The hand walk of issue 76 in Chinese: "一名一名凶手沈清秋宿敌是白三爷" (the object of the
+    hero's verb taken for her role, its measure word twice, the rival's clause pasted) and
+    "陌生人陌生人苏州的一场大火……". The hero's role is only what the idea says she is (the words
+    right before her name); a sentence with its own subject is told without the stand-in."""
+    codex = read_codex(idea)
+    hero = codex.hero
+    if hero is not None and hero.words:
+        assert hero.words[0] + hero.name in idea, hero
+    confirmed = await _walk(idea, codex.as_json())
+    for stage, content in confirmed.items():
+        text = json.dumps(content, ensure_ascii=False)
+        assert not _DOUBLED.search(text), (stage, text)
+        assert f"陌生人{idea[:2]}" not in text, (stage, text)
+        assert "宿敌是" not in text, (stage, text)
+        if hero is not None:
+            assert f"{hero.name}{hero.name}" not in text, (stage, text)
+            assert f"陌生人{hero.name}" not in text, (stage, text)
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        GLASS,
+        "Odile Marchetti, a glassblower in Murano, must repair a cracked chandelier for the "
+        "Doge's palace before the Feast of the Redeemer.",
+        "Tomas Brandt must reach the Venice lagoon before the Feast of the Redeemer.",
+    ],
+    ids=["glass", "possessive", "noun"],
+)
+async def test_a_place_keeps_the_article_the_writer_gave_it_at_every_stage(idea: str) -> None:
+    """The hand walk of issue 76: "The first clue leads Odile Marchetti to Doge's palace": a
+    place named by a capitalised word and a place noun lost the writer's "the"."""
+    codex = read_codex(idea)
+    places = [entry.name for entry in codex.of_kind("place")]
+    # The writer's article stays with the place: no place is read from right after a "the".
+    bare = [p.removeprefix("the ") for p in places if f"the {p.removeprefix('the ')}" in idea]
+    for place in places:
+        assert place in idea and f"the {place}" not in idea, place
+    confirmed = await _walk(idea, codex.as_json())
+    for stage, content in confirmed.items():
+        text = json.dumps(content, ensure_ascii=False)
+        for place in bare:
+            assert re.search(rf"(?<!the ){re.escape(place)}", text) is None, (stage, text)
+            assert f"the the {place}" not in text.lower(), (stage, text)

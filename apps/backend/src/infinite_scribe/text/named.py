@@ -268,7 +268,9 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     lead = text[: match.start() + match.group(0).find(run)]
     noun = re.match(r"\s+([a-z]+)", text[match.end() :])
     if noun and noun.group(1) in _EN_PLACE_WORDS:  # "A Mars colony"
-        found.places.append(f"{run} {noun.group(1)}")
+        # The writer's article stays with the place it opens (the Doge's palace).
+        article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
+        found.places.append(f"{article}{run} {noun.group(1)}")
     elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
         found.places.append(run)
     elif re.search(r"\bthe\s+$", lead, re.I):

@@ -39,6 +39,12 @@ _STOPS = _FUNCTION - {"的", "会"} | vocabulary.words("zh", "stops")
 _DIRECTIONS = vocabulary.words("zh", "directions")
 #: A role's last character jieba cuts off (守灯 + 人).
 _ROLE_TAILS = vocabulary.characters("zh", "role_tails")
+#: A verb that says what its subject is (是, 身为): the role after it is the hero's own.
+_COPULAS = vocabulary.words("zh", "copulas")
+_NUMERALS = "".join(vocabulary.characters("zh", "numerals"))
+_CLAUSE_MARKS = ("，", ",", "；", ";", "：", ":", "、")
+#: The marks of a person the idea sets against the hero (宿敌, 对手).
+_FOE_MARKS = vocabulary.words("zh", "request_foe")
 
 
 def is_role(word: str) -> bool:
@@ -48,7 +54,7 @@ def is_role(word: str) -> bool:
         and word.endswith(_ROLE_ENDS)
         and word not in _NOT_ROLES
         and _han(word)
-        and word[0] not in "一二两三几"
+        and word[0] not in _NUMERALS
     )
 
 
@@ -98,7 +104,7 @@ def _merged(words: list[str]) -> list[str]:
 def _hero(words: list[str]) -> tuple[str | None, int]:
     """The first role with its modifiers (女 + 法医 -> 女法医) and the index after it."""
     for index, word in enumerate(words):
-        if not is_role(word):
+        if not is_role(word) or _taken(words, index):
             continue
         start = index
         while start > 0 and (
@@ -113,6 +119,18 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
             end += 2  # 胡商的女儿: the daughter is the hero, her father's trade describes her
         return "".join(words[start:end]), end
     return None, -1
+
+
+def _taken(words: list[str], index: int) -> bool:
+    """Whether the role at `index` is what a verb of its clause takes (找到 + 凶手: the one
+    the hero looks for), not what the hero is: a verb before it with no 的 after the verb (来自
+    上海的女法医 is described) and no verb saying what its subject is (是, 身为)."""
+    for word in reversed(words[:index]):
+        if word in _CLAUSE_MARKS or word == "的" or word in _COPULAS:
+            return False
+        if not is_role(word) and any(flag.startswith("v") for _, flag in segment.tagged(word)):
+            return True
+    return False
 
 
 def _named_role(words: list[str]) -> tuple[str, int] | None:
@@ -136,6 +154,7 @@ def _trade(words: list[str], start: int) -> bool:
         return False  # 铁路巡警 after a comma, and 一名铁路巡警, open the hero's phrase
     word = words[start - 1]
     plain = len(word) == 2 and _han(word) and word not in _STOPS and not _TIME.search(word)
+    plain = plain and word[0] not in _NUMERALS  # 一名 before a role is its measure word
     return plain and not _is_place(word) and not _name(word) and not is_role(word)
 
 
@@ -195,7 +214,17 @@ def _event(words: list[str], after: int, places: list[str], name: str | None) ->
         for lead in ("在" + place, "于" + place, place):
             if rest.startswith(lead):
                 rest = rest.removeprefix(lead).lstrip("，,的里上中 ")
-    return rest[:200] or None
+    return _own_clauses(rest)[:200] or None
+
+
+def _own_clauses(event: str) -> str:
+    """What happens, up to a later clause about the one set against the hero (找到凶手 + 宿敌是
+    白三爷: the rival is the cast's, not a thing that happens)."""
+    cut = re.split(f"([{''.join(_CLAUSE_MARKS)}])", event)
+    for index in range(2, len(cut), 2):
+        if any(mark in cut[index] for mark in _FOE_MARKS):
+            return "".join(cut[: index - 1])
+    return event
 
 
 _SEARCH = re.compile(
@@ -231,7 +260,7 @@ def read(text: str) -> Facts:
     name = _hero_name(words, after) or (names[0] if names else None)
     event = _event(words, after, places, name)
     if event is None and hero is None:
-        event = _untold(first, places, time.group(0) if time else None, name)
+        event = _untold(first, places, time.group(0) if time else None)
     return Facts(
         hero=hero,
         hero_name=name,
@@ -251,15 +280,34 @@ def _text_places(text: str, words: list[str]) -> list[str]:
     return places
 
 
-def _untold(first: str, places: list[str], time: str | None, name: str | None) -> str | None:
-    """The first sentence as the event when no hero is in it, without its places, time and
-    name (民国…的上海 first)."""
+def _untold(first: str, places: list[str], time: str | None) -> str | None:
+    """The first sentence as the event when no role is said of anyone in it, without the
+    time and place it opens with (民国…的上海): as written, its own subject first."""
     event = first
-    for found in (*places, time, name):
-        if found:
-            event = event.replace(found, "", 1)
-    event = event.lstrip("的在于，,、 ").strip()
-    return event if len(event) >= 4 else None
+    # 民国…的上海 is read as one place: after its time, the place alone.
+    bare = [place.removeprefix(time).lstrip("的") for place in places if time]
+    while opening := _opening(event, (time, *places, *bare)):
+        event = event[len(opening) :]
+    event = _own_clauses(event.lstrip("的在于，,、 ").strip())
+    said = event  # what it says besides where and when (一座 + 会遗忘的城市: nothing)
+    for found in (time, *places):
+        said = said.replace(found, "") if found else said
+    return event if len(event) >= 4 and len(said) >= 4 else None
+
+
+def _opening(text: str, found: tuple[str | None, ...]) -> str:
+    """What `text` opens with that says when or where, not what happens: the time or a place
+    read, or a clause of a preposition and a place (在 + …的小镇 + a comma); "" if none."""
+    told = text.lstrip("的在于，,、 ")
+    lead = len(text) - len(told)
+    for item in found:
+        if item and told.startswith(item):
+            return text[: lead + len(item)]
+    clause, *after = re.split("[，,]", told, maxsplit=1)
+    words = segment.words(clause)
+    if after and text[:lead].strip("，, ") in ("在", "于") and words and _is_place(words[-1]):
+        return text[: lead + len(clause) + 1]
+    return ""
 
 
 _ACT_WISH = re.compile(

@@ -1,9 +1,11 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """How a story's first sentence opens on its hero (the premise's `{hero_does}`): with the role
 and name the writer gave ("Mara Quinn, a salvage pilot,"), with the name and aside the writer's
 own sentence opens on ("Odile Marchetti, who blows glass in Murano,"), or with the stand-in
 ("a stranger") only where the writer said nothing happens; never the stand-in beside a
 sentence that has its own subject (issue 76: "a stranger Odile Marchetti has until ...")."""
 
+from infinite_scribe.agents.llm.offline.words import Words
 from infinite_scribe.text.facts import Facts
 
 
@@ -20,6 +22,22 @@ def opening(facts: Facts, name: str | None, event: str | None, someone: str) -> 
     # The writer's sentence names its own subject ("A storm sinks the furnaces"): told as is.
     first, _, rest = event.partition(" ")
     return "", f"{first.lower()} {rest}" if first in ("A", "An", "The") else event
+
+
+def opening_zh(facts: Facts, name: str | None, event: str | None, words: Words) -> tuple[str, str]:
+    """(the words that name the hero, what happens after them) in Chinese: the role and name
+    read (一名女法医沈清秋), the name the writer's sentence opens on; before a sentence with its
+    own subject, the named hero learning of it, else nothing; the stand-in only where nothing
+    is said to happen."""
+    role = f"一名{facts.hero}{name or ''}" if facts.hero else ""
+    if not event:
+        return role or words.someone, ""
+    rest = event.removeprefix(name).lstrip("，,") if name else event
+    if role:
+        return role, rest
+    if name:
+        return name, rest if event.startswith(name) else words.witnessed.format(event=event)
+    return "", event
 
 
 def _aside(event: str, name: str) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from infinite_scribe.agents.llm.offline.codex_named import codex_held, given_of, names_in
-from infinite_scribe.agents.llm.offline.opening import opening
+from infinite_scribe.agents.llm.offline.opening import opening, opening_zh
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, reading_zh
@@ -132,7 +132,8 @@ class Story:
             place = place.replace(f"{time}的", "").strip()  # 民国二十三年的上海: the time is told
         if not place:
             return self.words.nowhere
-        return place if self.chinese or place[0].isupper() else f"the {place}"
+        as_is = self.chinese or place[0].isupper() or place.startswith("the ")
+        return place if as_is else f"the {place}"
 
     @property
     def places(self) -> list[str]:
@@ -151,18 +152,15 @@ class Story:
     @property
     def event(self) -> str:
         """What happens, without the hero's name it opens with: the premise says the name with
-        the role (一名快递员韩小川 + 在解放碑…, never 韩小川韩小川; English: `opening`)."""
-        event = self.renamed(self.facts.event) or ""
-        if not self.chinese:
-            event = self.opening[1]
-        elif self.facts.hero and self.hero_name:
-            event = event.removeprefix(self.hero_name).lstrip(" ,，")
-        return event or self.words.happening
+        the role (一名快递员韩小川 + 在解放碑…, never 韩小川韩小川: `opening`)."""
+        return self.opening[1] or self.words.happening
 
     @property
     def opening(self) -> tuple[str, str]:
-        """The words an English premise names its hero with, and what happens after them."""
+        """The words a premise names its hero with, and what happens after them."""
         event = self.renamed(self.facts.event)
+        if self.chinese:
+            return opening_zh(self.facts, self.hero_name, event, self.words)
         return opening(self.facts, self.hero_name, event, self.words.someone)
 
     def renamed(self, text: str | None) -> str | None:
@@ -192,9 +190,9 @@ class Story:
         event = self.renamed(self.facts.event)
         if event is None:
             return "这件事" if self.chinese else "what happened"
+        if self.chinese:  # without the hero's name it opens on (沈清秋必须…)
+            return self.event_core(self.opening[1] or event)
         core = self.event_core(event)
-        if self.chinese:
-            return core
         if core != event and core.split()[0].lower() in _QUESTIONS:
             return core  # "who sank the steamer Aurora": already a question
         # A thing found ("finds a brass key that ...") is no question: the premise tells it.
@@ -287,16 +285,15 @@ class Story:
             # Before the cast exists the hero is "the forensic doctor", not a name from a bank.
             cast = replace(cast, name=self.hero if chinese else f"the {self.hero}")
         hero, place, time = self.hero, self.place, facts.time
+        hero_a = self.opening[0]
+        # A sentence with its own subject is what the named hero sees happen.
+        event = self.event if hero_a else self.words.witnessed.format(event=self.event)
         if chinese:
-            hero_a = ("" if facts.hero is None else "一名") + hero + (self.hero_name or "")
-            hero_does, event = hero_a + self.event, self.event
-            at_place = f"在{place}，"
+            hero_does = hero_a + self.event
+            at_place = "" if self.event.startswith(place) else f"在{place}，"
             when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
         else:
-            hero_a = self.opening[0]
             hero_does = f"{hero_a} {self.event}".strip()
-            # A sentence with its own subject is what the named hero sees happen.
-            event = self.event if hero_a else self.words.witnessed.format(event=self.event)
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
