@@ -105,6 +105,8 @@ class _Chapter:
         first, _, rest = said.partition(" ")
         if said in self.rules.not_names or first in self.rules.not_names:
             return self.known.names.get(rest)  # "But Rowan was alive": Rowan
+        if first.lower() in self.rules.titles and rest in self.known.names:
+            return self.known.names[rest]  # a rank or title before a known name
         self.new.setdefault(said)
         return said
 
@@ -123,7 +125,7 @@ class _Chapter:
         ("再也没有醒来" is a death); nor a death the character only sees or learns of ("林舟得知
         父亲死了")."""
         start, end = max(match.start() - self.rules.negation_reach, 0), _said_end(match)
-        said = sentence[start:end].lower()
+        said = _last_clause(sentence[start:end].lower())
         for phrase in self.rules.not_doubts:
             said = said.replace(phrase, " ")
         between = sentence[match.end("name") : end].lower() if end < match.end() else ""
@@ -282,6 +284,11 @@ class _Chapter:
                     index.setdefault(word, []).append(at)
             self._threads = (wanted, index)
         return self._threads
+
+
+def _last_clause(said: str) -> str:
+    """What follows the last semicolon: a doubt of another clause doubts no death here."""
+    return said[max(said.rfind(";"), said.rfind("\uff1b")) + 1 :]
 
 
 def _said_end(match: re.Match[str]) -> int:

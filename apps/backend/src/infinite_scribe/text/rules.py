@@ -155,6 +155,8 @@ class Rules:
     act_starts: tuple[str, ...] = ()
     #: What opens a place between a Chinese name and its verb ("在").
     act_places: tuple[str, ...] = ()
+    #: A rank or title before a name, lower case ("captain"): not part of a new name.
+    titles: frozenset[str] = frozenset()
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
@@ -272,4 +274,5 @@ def _rules(
         not_acts=frozenset(spec.get("not_acts", ())),
         act_starts=tuple(spec.get("act_starts", ())),
         act_places=tuple(spec.get("act_places", ())),
+        titles=frozenset(spec.get("titles", ())),
     )
