@@ -138,8 +138,14 @@ class _Chapter:
         after = sentence[match.end() : match.end() + 16].lower()
         return self.rules.not_after is not None and self.rules.not_after.match(after) is not None
 
-    def remembers(self, sentence: str, name: str) -> bool:
-        return _remembrance(self.rules.remembrance, name).search(sentence.lower()) is not None
+    def remembers(self, sentence: str, name: str, end: int) -> bool:
+        """A marker of remembering anywhere (a dream, a photograph) or one that frames what
+        follows it before the act's `end` (a letter, a grave, a legend)."""
+        lowered = sentence.lower()
+        before = _remembrance(self.rules.remembrance_before, name).search(lowered, 0, end)
+        return before is not None or (
+            _remembrance(self.rules.remembrance, name).search(lowered) is not None
+        )
 
     def add(self, fact: dict[str, Any], sentence: str) -> None:
         if len(self.facts) < _MAX_FACTS:
@@ -246,7 +252,7 @@ class _Chapter:
             who = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
             if who is None or who in about or who in acting:
                 continue
-            if self.remembers(sentence, who) or self.negated_at(sentence, start, end):
+            if self.remembers(sentence, who, end) or self.negated_at(sentence, start, end):
                 continue
             acting.add(who)
             self.add({"kind": "act", "who": who}, quote)

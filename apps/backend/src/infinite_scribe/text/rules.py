@@ -155,6 +155,9 @@ class Rules:
     act_starts: tuple[str, ...] = ()
     #: What opens a place between a Chinese name and its verb ("在").
     act_places: tuple[str, ...] = ()
+    #: What remembers a character, or tells of them, only before their act ("In his letter,
+    #: Tobias said", not "Tobias typed a letter").
+    remembrance_before: tuple[str, ...] = ()
     #: A rank or title before a name, lower case ("captain"): not part of a new name.
     titles: frozenset[str] = frozenset()
 
@@ -275,4 +278,5 @@ def _rules(
         act_starts=tuple(spec.get("act_starts", ())),
         act_places=tuple(spec.get("act_places", ())),
         titles=frozenset(spec.get("titles", ())),
+        remembrance_before=tuple(spec.get("remembrance_before", ())),
     )
