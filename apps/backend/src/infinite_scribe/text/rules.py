@@ -155,6 +155,8 @@ class Rules:
     act_starts: tuple[str, ...] = ()
     #: What opens a place between a Chinese name and its verb ("在").
     act_places: tuple[str, ...] = ()
+    #: The prepositions whose phrase stands between a Chinese name and its verb ("替", "给").
+    act_preps: tuple[str, ...] = ()
     #: What remembers a character, or tells of them, only before their act ("In his letter,
     #: Tobias said", not "Tobias typed a letter").
     remembrance_before: tuple[str, ...] = ()
@@ -277,6 +279,7 @@ def _rules(
         not_acts=frozenset(spec.get("not_acts", ())),
         act_starts=tuple(spec.get("act_starts", ())),
         act_places=tuple(spec.get("act_places", ())),
+        act_preps=tuple(spec.get("act_preps", ())),
         titles=frozenset(spec.get("titles", ())),
         remembrance_before=tuple(spec.get("remembrance_before", ())),
     )
