@@ -17,7 +17,7 @@ characters it names for the first time (`new`).
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -43,11 +43,13 @@ _HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
 @dataclass(frozen=True)
 class Known:
     """What the memory knows before the chapter: name or alias -> the character's name, the
-    places, and the open threads ((id, text))."""
+    places, the open threads ((id, text)) and who each character is."""
 
     names: Mapping[str, str]
     places: Sequence[str] = ()
     threads: Sequence[tuple[str, str]] = ()
+    #: Name -> who the bible says the character is ("keeper of the light"): their role words.
+    cards: Mapping[str, str] = field(default_factory=dict)
 
 
 def sentences(text: str, rules: Rules) -> Iterator[str]:
@@ -93,7 +95,7 @@ class _Chapter:
         self.rules = compiled(language, tuple(sorted(cast)))
         self.facts: list[dict[str, Any]] = []
         self.new: dict[str, None] = {}
-        self.referents = Referents(self.rules, known.names)
+        self.referents = Referents(self.rules, known.names, known.cards)
         self.words = dict(self.rules.number_words)
         self.changing = False  # the sentence before said a look changed
         self._threads: tuple[list[set[str]], dict[str, list[int]]] | None = None

@@ -160,6 +160,10 @@ class Rules:
     #: What remembers a character, or tells of them, only before their act ("In his letter,
     #: Tobias said", not "Tobias typed a letter").
     remembrance_before: tuple[str, ...] = ()
+    #: A role word standing for a character, `{role}` being their words (text/roles.py).
+    role: str = ""
+    #: What ends an English card's first phrase (its head noun is the word before).
+    role_ends: frozenset[str] = frozenset()
     #: A rank or title before a name, lower case ("captain"): not part of a new name.
     titles: frozenset[str] = frozenset()
 
@@ -281,5 +285,7 @@ def _rules(
         act_places=tuple(spec.get("act_places", ())),
         act_preps=tuple(spec.get("act_preps", ())),
         titles=frozenset(spec.get("titles", ())),
+        role=str(spec.get("role", "")),
+        role_ends=frozenset(spec.get("role_ends", ())),
         remembrance_before=tuple(spec.get("remembrance_before", ())),
     )
