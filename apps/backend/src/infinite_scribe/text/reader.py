@@ -99,6 +99,7 @@ class _Chapter:
         self.words = dict(self.rules.number_words)
         self.changing = False  # the sentence before said a look changed
         self._threads: tuple[list[set[str]], dict[str, list[int]]] | None = None
+        self.reported: list[int] = []  # where the deaths the sentence before said are
 
     def who(self, said: str) -> str | None:
         name = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
@@ -157,13 +158,24 @@ class _Chapter:
         """The facts of one sentence; a sentence opening on a pronoun ("His hair was blond",
         "她的眼睛是蓝色的") is read as about the one character the sentence before names."""
         said = self.referents.resolved(sentence)
-        dead = self._statuses(said, sentence)
         lowered = sentence.lower()
+        if self.rules.disproofs.search(lowered):
+            self._retract()
+        start = len(self.facts)
+        dead = self._statuses(said, sentence)
+        self.reported = [at for at in range(start, len(self.facts)) if _dead(self.facts[at])]
         changing, self.changing = self.changing, any(w in lowered for w in self.rules.changes)
         self._traits(said, sentence, changing or self.changing)
         self._acts(said, dead, sentence)
         self._vows(sentence)
         self._payoffs(sentence)
+
+    def _retract(self) -> None:
+        """The deaths the sentence before said, taken back: this one says they were wrong
+        ("The word was wrong: ...", "那不过是谣言")."""
+        for at in reversed(self.reported):
+            del self.facts[at]
+        self.reported = []
 
     def _statuses(self, sentence: str, quote: str) -> set[str]:
         """The status facts of the sentence; the names it is about (their death or life)."""
@@ -292,6 +304,10 @@ class _Chapter:
                     index.setdefault(word, []).append(at)
             self._threads = (wanted, index)
         return self._threads
+
+
+def _dead(fact: Mapping[str, Any]) -> bool:
+    return fact["kind"] == "status" and fact["value"] == "dead"
 
 
 def _last_clause(said: str) -> str:

@@ -164,6 +164,8 @@ class Rules:
     role: str = ""
     #: What ends an English card's first phrase (its head noun is the word before).
     role_ends: frozenset[str] = frozenset()
+    #: What says the sentence before was wrong ("was false"): its deaths are taken back.
+    disproofs: re.Pattern[str] = re.compile("(?!x)x")
     #: A rank or title before a name, lower case ("captain"): not part of a new name.
     titles: frozenset[str] = frozenset()
 
@@ -285,6 +287,7 @@ def _rules(
         act_places=tuple(spec.get("act_places", ())),
         act_preps=tuple(spec.get("act_preps", ())),
         titles=frozenset(spec.get("titles", ())),
+        disproofs=any_of(spec.get("disproofs", ())),
         role=str(spec.get("role", "")),
         role_ends=frozenset(spec.get("role_ends", ())),
         remembrance_before=tuple(spec.get("remembrance_before", ())),
