@@ -63,15 +63,22 @@ def sentences(text: str, rules: Rules) -> Iterator[str]:
                 return
 
 
-@lru_cache(maxsize=256)
-def _remembrance(markers: tuple[str, ...], name: str) -> re.Pattern[str]:
-    """The lexicon's markers of remembering `name` ("{name}'s memory", "{pronoun} late
-    {name}"), filled with every pronoun: one search, made once per name."""
+def _filled_markers(markers: tuple[str, ...], name: str) -> re.Pattern[str]:
     return any_of(
         marker.replace("{name}", name).replace("{pronoun}", pronoun).lower()
         for marker in markers
         for pronoun in ("his", "her", "their", "他", "她")
     )
+
+
+@lru_cache(maxsize=256)
+def _remembrance(
+    anywhere: tuple[str, ...], before: tuple[str, ...], name: str
+) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The lexicon's markers of remembering `name` ("{name}'s memory", "{pronoun} late
+    {name}"), filled with every pronoun: those said anywhere and those said before an act,
+    made once per name."""
+    return _filled_markers(anywhere, name), _filled_markers(before, name)
 
 
 class _Chapter:
@@ -145,10 +152,8 @@ class _Chapter:
         """A marker of remembering anywhere (a dream, a photograph) or one that frames what
         follows it before the act's `end` (a letter, a grave, a legend)."""
         lowered = sentence.lower()
-        before = _remembrance(self.rules.remembrance_before, name).search(lowered, 0, end)
-        return before is not None or (
-            _remembrance(self.rules.remembrance, name).search(lowered) is not None
-        )
+        anywhere, before = _remembrance(self.rules.remembrance, self.rules.remembrance_before, name)
+        return before.search(lowered, 0, end) is not None or anywhere.search(lowered) is not None
 
     def add(self, fact: dict[str, Any], sentence: str) -> None:
         if len(self.facts) < _MAX_FACTS:
