@@ -180,3 +180,83 @@ def test_a_pronoun_in_a_sentence_naming_nobody_is_the_one_named_before() -> None
     assert acts_of("en", text, known) == ["Ilya Brandt"]
     two = "Mara wept beside Ilya. That evening he sat down by the fire."
     assert acts_of("en", two, known) == ["Mara Quinn"]  # two named before: "he" is no one's
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # A burial verb in any form before the name.
+        ("en", "They gathered on the hill to bury Mara Quinn."),
+        ("en", "The monks were burying Mara Quinn when the rain came."),
+        ("en", "At dusk they laid Mara Quinn out on the kitchen table."),
+        # A death idiom followed by when it happened.
+        ("en", "Mara Quinn slipped away before dawn with the curtains still drawn."),
+        # A participle of death in apposition, no verb "was".
+        ("en", "The list was short: Sergeant Mara Quinn, slain at the bridge."),
+        # A long clause, then a phrase of dying.
+        (
+            "en",
+            "Mara Quinn was pinned beneath the fallen mast through the long night "
+            "and did not live to see the dawn.",
+        ),
+        ("en", "Mara Quinn was laid in the family vault."),
+        # The dead one buried as "him" or "her" by their own people.
+        (
+            "en",
+            "Mara Quinn went down at the river with a lance in her side, and her troopers "
+            "buried her on the bank.",
+        ),
+        # A rank before a known name; a doubt of another clause (before a semicolon).
+        ("en", "Captain Ilya fell at the ford, and his men buried him there."),
+        ("en", "The doctor could not come in time; they laid Mara Quinn out in the parlour."),
+        # A manner of dying and 亡; an idiom of beheading; a lifetime gone; no way out alive.
+        ("zh", "苏晚在湖边失足溺亡。"),
+        ("zh", "午时三刻，苏晚在刑场上人头落地。"),
+        ("zh", "苏晚生前最爱这片海。"),
+        ("zh", "苏晚被困在火场里，没能活着出来。"),
+        ("zh", "苏晚被马车撞倒，当夜就没了。"),
+    ],
+)
+def test_a_death_said_by_kind(language: str, text: str) -> None:
+    known = EN if language == "en" else ZH
+    dead = [f for f in read_chapter(language, text, known)["facts"] if f["kind"] == "status"]
+    assert [f["value"] for f in dead] == ["dead"], text
+
+
+def test_a_body_found_is_its_owners_death_not_the_finders() -> None:
+    said = facts("zh", "林舟在河边找到了苏晚的尸首。", ZH)
+    assert [f for f in said if f[0] == "status"] == [("status", "苏晚", "dead")]
+
+
+def test_a_death_reported_then_disproved_is_none() -> None:
+    text = "News spread that Mara Quinn had been killed. The news was false: she had only fainted."
+    assert [f for f in facts("en", text, EN) if f[0] == "status"] == []
+
+
+def test_a_remembrance_counts_before_the_act_not_after_it() -> None:
+    assert acts_of("en", "Ilya leaned on the fence and said the harvest would be late.", EN) == [
+        "Ilya Brandt"
+    ]
+    assert acts_of("en", "Ilya typed a letter to his brother.", EN) == ["Ilya Brandt"]
+    assert acts_of("en", "In her last letter, Ilya said the harvest was in.", EN) == []
+    assert acts_of("en", "Ilya smiled in the photograph.", EN) == []  # a depiction, anywhere
+    assert acts_of("zh", "此后人们传说，苏晚还会在月夜里唱歌。", ZH) == []  # a legend
+
+
+def test_a_chinese_act_past_a_prepositional_phrase() -> None:
+    assert acts_of("zh", "苏晚替病人包扎了伤口。", ZH) == ["苏晚"]
+    assert acts_of("zh", "苏晚给远在北方的哥哥写了一封信。", ZH) == ["苏晚"]
+
+
+def test_a_role_word_of_the_passages_only_person_is_them() -> None:
+    known = Known({"Mara Quinn": "Mara Quinn"}, cards={"Mara Quinn": "the lighthouse keeper"})
+    text = "Mara Quinn's pipe lay on the sill. That evening the old keeper lit it."
+    assert acts_of("en", text, known) == ["Mara Quinn"]
+    assert acts_of("en", "Mara Quinn's pipe lay there. The new keeper lit it.", known) == []
+    known = Known({"Mara Quinn": "Mara Quinn", "General Quinn": "Mara Quinn", "Ilya": "Ilya"})
+    text = "Mara Quinn's coat hung there. By noon the general was back at her desk, writing."
+    assert acts_of("en", text, known) == ["Mara Quinn"]
+    text = "Mara Quinn's coat hung by Ilya's. By noon the general was back at her desk, writing."
+    assert acts_of("en", text, known) == []  # two named: no one in particular
+    known = Known({"林舟": "林舟"}, cards={"林舟": "镇上的郎中"})
+    assert acts_of("zh", "林舟的药箱还在。次日一早，老郎中提着药箱出了门。", known) == ["林舟"]

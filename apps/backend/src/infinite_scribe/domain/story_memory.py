@@ -229,6 +229,12 @@ def known_names(memory: Memory) -> dict[str, str]:
     return names
 
 
+def known_cards(memory: Memory) -> dict[str, str]:
+    """Each character's name -> who the bible says they are (its card's first sentence)."""
+    cards = memory["characters"].items()
+    return {name: str(card["intro"]["quote"]) for name, card in cards if card.get("intro")}
+
+
 def open_threads(memory: Memory) -> list[tuple[str, str]]:
     return [
         (t, th["text"]) for t, th in memory["threads"].items() if th["resolved_chapter"] is None

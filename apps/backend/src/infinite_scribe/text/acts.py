@@ -6,7 +6,9 @@ followed, within a short gap, by a verb.
   Mara'). The verbs of dying and the like (`not_acts`) are no act.
 - Chinese: the lexicon's `acts`, or the first word after the name (past adverbs, numbers and
   measure words: "慢慢走了进来", "一脚踩进") tagged a verb or an idiom by jieba, or one of the
-  words the tagger misreads (`act_starts`: "把", "接过"). `not_acts` again excludes "是", "死".
+  words the tagger misreads (`act_starts`: "把", "接过"), past a place ("在河边") or a
+  prepositional phrase (`act_preps`: "替病人", "给远在江南的妻子"). `not_acts` again excludes
+  "是", "死".
 
 Bounded: one search of the compiled alternation per sentence (compiled once per cast by
 `rules.compiled`); in Chinese one tagging (by the dictionary, no guessing) of at most _TAIL
@@ -32,6 +34,8 @@ _ASPECTS = ("uz", "ul", "ug")
 #: What, right after a name, starts no act (a possessive, a pause, full-width or not): not
 #: tagged at all.
 _NO_ACT = "的之\uff0c\u3002\uff01\uff1f\uff1b\u3001\uff1a,.!?;:\u201d\u300d"
+#: What ends a preposition's object (a noun, a pronoun, a place or a direction).
+_OBJECTS = ("n", "r", "s", "f")
 #: A verb or an idiom ("推门而入").
 _VERBS = ("v", "i")
 
@@ -66,6 +70,9 @@ def _verb_after(tail: str, rules: Rules) -> bool:
             at, placed = _past_place(words, at), True
             first = at
             continue
+        if flag == "p" and word in rules.act_preps and at == first:  # "替病人", "给他的妻子"
+            at = first = _past_object(words, at)
+            continue
         aspect = at + 1 < len(words) and words[at + 1][1] in _ASPECTS  # "挺着", "骂了"
         if flag.startswith(_VERBS) or word in rules.act_starts or aspect:
             return True
@@ -75,6 +82,15 @@ def _verb_after(tail: str, rules: Rules) -> bool:
             return False
         previous, at = flag, at + 1
     return False
+
+
+def _past_object(words: list[tuple[str, str]], at: int) -> int:
+    """Where the object of the preposition at `at` ends: its first noun or pronoun that no
+    的 follows ("远在江南的妻子": 妻子), the next word's index."""
+    for end in range(at + 1, len(words) - 1):
+        if words[end][1].startswith(_OBJECTS) and words[end + 1][1] != "uj":
+            return end + 1
+    return len(words)
 
 
 def _past_place(words: list[tuple[str, str]], at: int) -> int:

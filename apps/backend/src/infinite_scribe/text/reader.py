@@ -17,7 +17,7 @@ characters it names for the first time (`new`).
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -43,11 +43,13 @@ _HAN_WORD = re.compile(r"[\u4e00-\u9fff]")
 @dataclass(frozen=True)
 class Known:
     """What the memory knows before the chapter: name or alias -> the character's name, the
-    places, and the open threads ((id, text))."""
+    places, the open threads ((id, text)) and who each character is."""
 
     names: Mapping[str, str]
     places: Sequence[str] = ()
     threads: Sequence[tuple[str, str]] = ()
+    #: Name -> who the bible says the character is ("keeper of the light"): their role words.
+    cards: Mapping[str, str] = field(default_factory=dict)
 
 
 def sentences(text: str, rules: Rules) -> Iterator[str]:
@@ -61,15 +63,22 @@ def sentences(text: str, rules: Rules) -> Iterator[str]:
                 return
 
 
-@lru_cache(maxsize=256)
-def _remembrance(markers: tuple[str, ...], name: str) -> re.Pattern[str]:
-    """The lexicon's markers of remembering `name` ("{name}'s memory", "{pronoun} late
-    {name}"), filled with every pronoun: one search, made once per name."""
+def _filled_markers(markers: tuple[str, ...], name: str) -> re.Pattern[str]:
     return any_of(
         marker.replace("{name}", name).replace("{pronoun}", pronoun).lower()
         for marker in markers
         for pronoun in ("his", "her", "their", "他", "她")
     )
+
+
+@lru_cache(maxsize=256)
+def _remembrance(
+    anywhere: tuple[str, ...], before: tuple[str, ...], name: str
+) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The lexicon's markers of remembering `name` ("{name}'s memory", "{pronoun} late
+    {name}"), filled with every pronoun: those said anywhere and those said before an act,
+    made once per name."""
+    return _filled_markers(anywhere, name), _filled_markers(before, name)
 
 
 class _Chapter:
@@ -93,10 +102,11 @@ class _Chapter:
         self.rules = compiled(language, tuple(sorted(cast)))
         self.facts: list[dict[str, Any]] = []
         self.new: dict[str, None] = {}
-        self.referents = Referents(self.rules, known.names)
+        self.referents = Referents(self.rules, known.names, known.cards)
         self.words = dict(self.rules.number_words)
         self.changing = False  # the sentence before said a look changed
         self._threads: tuple[list[set[str]], dict[str, list[int]]] | None = None
+        self.reported: list[int] = []  # where the deaths the sentence before said are
 
     def who(self, said: str) -> str | None:
         name = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
@@ -105,6 +115,8 @@ class _Chapter:
         first, _, rest = said.partition(" ")
         if said in self.rules.not_names or first in self.rules.not_names:
             return self.known.names.get(rest)  # "But Rowan was alive": Rowan
+        if first.lower() in self.rules.titles and rest in self.known.names:
+            return self.known.names[rest]  # a rank or title before a known name
         self.new.setdefault(said)
         return said
 
@@ -123,7 +135,7 @@ class _Chapter:
         ("再也没有醒来" is a death); nor a death the character only sees or learns of ("林舟得知
         父亲死了")."""
         start, end = max(match.start() - self.rules.negation_reach, 0), _said_end(match)
-        said = sentence[start:end].lower()
+        said = _last_clause(sentence[start:end].lower())
         for phrase in self.rules.not_doubts:
             said = said.replace(phrase, " ")
         between = sentence[match.end("name") : end].lower() if end < match.end() else ""
@@ -136,8 +148,12 @@ class _Chapter:
         after = sentence[match.end() : match.end() + 16].lower()
         return self.rules.not_after is not None and self.rules.not_after.match(after) is not None
 
-    def remembers(self, sentence: str, name: str) -> bool:
-        return _remembrance(self.rules.remembrance, name).search(sentence.lower()) is not None
+    def remembers(self, sentence: str, name: str, end: int) -> bool:
+        """A marker of remembering anywhere (a dream, a photograph) or one that frames what
+        follows it before the act's `end` (a letter, a grave, a legend)."""
+        lowered = sentence.lower()
+        anywhere, before = _remembrance(self.rules.remembrance, self.rules.remembrance_before, name)
+        return before.search(lowered, 0, end) is not None or anywhere.search(lowered) is not None
 
     def add(self, fact: dict[str, Any], sentence: str) -> None:
         if len(self.facts) < _MAX_FACTS:
@@ -147,13 +163,24 @@ class _Chapter:
         """The facts of one sentence; a sentence opening on a pronoun ("His hair was blond",
         "她的眼睛是蓝色的") is read as about the one character the sentence before names."""
         said = self.referents.resolved(sentence)
-        dead = self._statuses(said, sentence)
         lowered = sentence.lower()
+        if self.rules.disproofs.search(lowered):
+            self._retract()
+        start = len(self.facts)
+        dead = self._statuses(said, sentence)
+        self.reported = [at for at in range(start, len(self.facts)) if _dead(self.facts[at])]
         changing, self.changing = self.changing, any(w in lowered for w in self.rules.changes)
         self._traits(said, sentence, changing or self.changing)
         self._acts(said, dead, sentence)
         self._vows(sentence)
         self._payoffs(sentence)
+
+    def _retract(self) -> None:
+        """The deaths the sentence before said, taken back: this one says they were wrong
+        ("The word was wrong: ...", "那不过是谣言")."""
+        for at in reversed(self.reported):
+            del self.facts[at]
+        self.reported = []
 
     def _statuses(self, sentence: str, quote: str) -> set[str]:
         """The status facts of the sentence; the names it is about (their death or life)."""
@@ -244,7 +271,7 @@ class _Chapter:
             who = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
             if who is None or who in about or who in acting:
                 continue
-            if self.remembers(sentence, who) or self.negated_at(sentence, start, end):
+            if self.remembers(sentence, who, end) or self.negated_at(sentence, start, end):
                 continue
             acting.add(who)
             self.add({"kind": "act", "who": who}, quote)
@@ -282,6 +309,15 @@ class _Chapter:
                     index.setdefault(word, []).append(at)
             self._threads = (wanted, index)
         return self._threads
+
+
+def _dead(fact: Mapping[str, Any]) -> bool:
+    return fact["kind"] == "status" and fact["value"] == "dead"
+
+
+def _last_clause(said: str) -> str:
+    """What follows the last semicolon: a doubt of another clause doubts no death here."""
+    return said[max(said.rfind(";"), said.rfind("\uff1b")) + 1 :]
 
 
 def _said_end(match: re.Match[str]) -> int:

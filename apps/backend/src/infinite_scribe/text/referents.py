@@ -5,7 +5,9 @@ about Ilya; "顾南中了一枪。他当场就死了。" about 顾南. Only wher
   none, and the pronoun is left alone);
 - a subject pronoun after a clause inside a sentence ("Lena fell back against the wall, and she
   was dead", a clause and then "她当场毙命"): in English the one character the sentence names,
-  in Chinese the one it opens on (its topic).
+  in Chinese the one it opens on (its topic);
+- a role word ("the old keeper", "这位老知府"): the passage's only named character, if the
+  word is said of them (text/roles.py).
 
 The reader reads the resolved sentence and quotes the one written. Bounded: one search of the
 cast's names per sentence (their alternation, compiled once per cast by `rules.compiled`), one
@@ -15,6 +17,7 @@ prefix test per pronoun, one search for a pronoun inside.
 import re
 from collections.abc import Mapping
 
+from infinite_scribe.text.roles import Roles
 from infinite_scribe.text.rules import Rules
 
 _OPENING = "\"'\u201c\u300c\u2018 \t"
@@ -23,10 +26,14 @@ _OPENING = "\"'\u201c\u300c\u2018 \t"
 class Referents:
     """Reads sentences in order; `resolved` gives each with its pronouns named."""
 
-    def __init__(self, rules: Rules, names: Mapping[str, str]) -> None:
+    def __init__(
+        self, rules: Rules, names: Mapping[str, str], cards: Mapping[str, str] | None = None
+    ) -> None:
         self.rules = rules
         self.names = names
         self.previous: str | None = None
+        self.roles = Roles(rules, names, cards or {})
+        self.people: dict[str, None] = {}  # the characters the passage names so far
 
     def named(self, sentence: str) -> tuple[list[str], int]:
         """The known characters `sentence` names (by name or alias; in order, once each) and
@@ -40,6 +47,10 @@ class Referents:
 
     def resolved(self, sentence: str) -> str:
         named, first = self.named(sentence)
+        self.people.update(dict.fromkeys(named))
+        if not named and len(self.people) == 1:  # "the old keeper": the only one named
+            sentence = self.roles.resolved(sentence, next(iter(self.people)))
+            named, first = self.named(sentence)
         referent, self.previous = self.previous, named[0] if len(named) == 1 else None
         start = len(sentence) - len(sentence.lstrip(_OPENING))
         if referent is not None and not named:

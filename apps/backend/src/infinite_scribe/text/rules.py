@@ -155,6 +155,19 @@ class Rules:
     act_starts: tuple[str, ...] = ()
     #: What opens a place between a Chinese name and its verb ("在").
     act_places: tuple[str, ...] = ()
+    #: The prepositions whose phrase stands between a Chinese name and its verb ("替", "给").
+    act_preps: tuple[str, ...] = ()
+    #: What remembers a character, or tells of them, only before their act ("In his letter,
+    #: Tobias said", not "Tobias typed a letter").
+    remembrance_before: tuple[str, ...] = ()
+    #: A role word standing for a character, `{role}` being their words (text/roles.py).
+    role: str = ""
+    #: What ends an English card's first phrase (its head noun is the word before).
+    role_ends: frozenset[str] = frozenset()
+    #: What says the sentence before was wrong ("was false"): its deaths are taken back.
+    disproofs: re.Pattern[str] = re.compile("(?!x)x")
+    #: A rank or title before a name, lower case ("captain"): not part of a new name.
+    titles: frozenset[str] = frozenset()
 
 
 def _names(names: tuple[str, ...], new_names: bool) -> str:
@@ -272,4 +285,10 @@ def _rules(
         not_acts=frozenset(spec.get("not_acts", ())),
         act_starts=tuple(spec.get("act_starts", ())),
         act_places=tuple(spec.get("act_places", ())),
+        act_preps=tuple(spec.get("act_preps", ())),
+        titles=frozenset(spec.get("titles", ())),
+        disproofs=any_of(spec.get("disproofs", ())),
+        role=str(spec.get("role", "")),
+        role_ends=frozenset(spec.get("role_ends", ())),
+        remembrance_before=tuple(spec.get("remembrance_before", ())),
     )

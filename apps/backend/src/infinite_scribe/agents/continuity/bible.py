@@ -13,7 +13,7 @@ from typing import Any
 
 from infinite_scribe.domain.chapter_brief import chapter_outline, novel_language
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.domain.story_memory import known_names, open_threads
+from infinite_scribe.domain.story_memory import known_cards, known_names, open_threads
 from infinite_scribe.text import vocabulary
 from infinite_scribe.text.reader import Known, read_chapter
 from infinite_scribe.text.rules import data
@@ -141,5 +141,6 @@ def read_bible(bible: NovelBible) -> tuple[str, dict[str, Any]]:
 
 def read_for(language: str, text: str, memory: Mapping[str, Any]) -> dict[str, Any]:
     """A chapter read with what the memory knows (the application's ChapterReader)."""
-    known = Known(known_names(dict(memory)), list(memory["places"]), open_threads(dict(memory)))
+    names, threads = known_names(dict(memory)), open_threads(dict(memory))
+    known = Known(names, list(memory["places"]), threads, known_cards(dict(memory)))
     return read_chapter(language, text, known)
