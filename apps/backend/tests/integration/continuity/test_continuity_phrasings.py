@@ -82,6 +82,23 @@ def test_every_kind_of_issue_78_is_read_by_kind(kinds: dict[str, Any]) -> None:
     assert below == [], labelled.table(kinds)
 
 
+#: Issue 78's second set, 60 cases per language written blind after the reader changed and
+#: tuned on since (its misses read): held to the targets for both kinds as a whole. The third
+#: (continuity_kinds_final.json) is never tuned on: `bench/continuity.py` prints it.
+HELD_OUT = labelled.load(Path(__file__).parents[2] / "data" / "continuity_kinds_heldout.json")
+
+
+def test_the_held_out_set_meets_the_targets_for_both_kinds() -> None:
+    import asyncio
+
+    scores, errors = asyncio.run(labelled.run(HELD_OUT))
+    both = {kind: scores["all"][kind] for kind in ("dead_character_acts", "trait_changed")}
+    below = [
+        k for k, f in both.items() if f["precision"] < KINDS_PRECISION or f["recall"] < KINDS_RECALL
+    ]
+    assert below == [], (labelled.table(scores["all"]), errors)
+
+
 def test_a_kind_below_a_target_is_reported() -> None:
     counts = {"trait_changed:age": Counter(tp=8, fn=2), "dead_character_acts": Counter(tp=9, fp=1)}
     scores = labelled.scores(counts)
