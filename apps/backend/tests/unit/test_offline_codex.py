@@ -257,8 +257,9 @@ async def test_no_chinese_stage_doubles_a_word_or_puts_the_stand_in_beside_the_w
         "Odile Marchetti, a glassblower in Murano, must repair a cracked chandelier for the "
         "Doge's palace before the Feast of the Redeemer.",
         "Tomas Brandt must reach the Venice lagoon before the Feast of the Redeemer.",
+        "Ines Carvalho, a lighthouse keeper on the Azores, must relight the lamp.",
     ],
-    ids=["glass", "possessive", "noun"],
+    ids=["glass", "possessive", "noun", "islands"],
 )
 async def test_a_place_keeps_the_article_the_writer_gave_it_at_every_stage(idea: str) -> None:
     """The hand walk of issue 76: "The first clue leads Odile Marchetti to Doge's palace": a
@@ -273,5 +274,5 @@ async def test_a_place_keeps_the_article_the_writer_gave_it_at_every_stage(idea:
     for stage, content in confirmed.items():
         text = json.dumps(content, ensure_ascii=False)
         for place in bare:
-            assert re.search(rf"(?<!the ){re.escape(place)}", text) is None, (stage, text)
+            assert re.search(rf"(?<![Tt]he ){re.escape(place)}", text) is None, (stage, text)
             assert f"the the {place}" not in text.lower(), (stage, text)

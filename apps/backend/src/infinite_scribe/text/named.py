@@ -63,7 +63,11 @@ _EN_THING = re.compile(
     r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
     r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|while|which)\b|[,.;]|$)"
 )
-_EN_NOT_THINGS = vocabulary.words("en", "roles") | _EN_PLACE_WORDS
+#: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
+#: to a thing, not a thing named.
+_EN_NOT_THINGS = (
+    vocabulary.words("en", "roles") | _EN_PLACE_WORDS | vocabulary.words("en", "complements")
+)
 _EN_BEFORE_THING = re.compile(
     r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
 )
@@ -272,7 +276,9 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
         found.places.append(f"{article}{run} {noun.group(1)}")
     elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
-        found.places.append(run)
+        # "on the Azores": the writer's article stays with the place too.
+        article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
+        found.places.append(f"{article}{run}")
     elif re.search(r"\bthe\s+$", lead, re.I):
         # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a
         # person, the epithet their name (a word marks them as the rival).
