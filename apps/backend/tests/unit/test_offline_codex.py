@@ -276,3 +276,98 @@ async def test_a_place_keeps_the_article_the_writer_gave_it_at_every_stage(idea:
         for place in bare:
             assert re.search(rf"(?<![Tt]he ){re.escape(place)}", text) is None, (stage, text)
             assert f"the the {place}" not in text.lower(), (stage, text)
+
+
+#: An idea in the spec's usual Chinese shape: the hero said by a copula (X是…的Y), her task in
+#: a clause of her own (她必须在…前…), the rival described before the name, then a clause of
+#: the rival's.
+COPULA_IDEAS = [
+    (
+        "苏小婉是苏州城里的绣娘，她必须在端午节前绣完一幅百鸟图，她的对手是绣坊老板娘钱三娘，"
+        "钱三娘买通了染坊的伙计。",
+        ("苏小婉", "绣娘", "必须在端午节前绣完一幅百鸟图", "钱三娘", "绣坊老板娘"),
+    ),
+    (
+        "林晚舟是长安城里的画师，他必须在上元节前画完一幅长卷，他的对手是宫廷画师赵元礼。",
+        ("林晚舟", "画师", "必须在上元节前画完一幅长卷", "赵元礼", "宫廷画师"),
+    ),
+    (
+        "沈青禾是江南小镇上的茶娘，她得在清明前采完一季新茶，她的对手是茶行老板娘孙七娘，"
+        "孙七娘收买了镇上的税吏。",
+        ("沈青禾", "茶娘", "得在清明前采完一季新茶", "孙七娘", "茶行老板娘"),
+    ),
+    (
+        "顾长风是扬州盐号的账房，他要在除夕前查清一笔亏空，对手是盐商汪守义。",
+        ("顾长风", "账房", "要在除夕前查清一笔亏空", "汪守义", "盐商"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("idea", "read"), COPULA_IDEAS, ids=["embroiderer", "painter", "tea", "clerk"]
+)
+async def test_a_chinese_hero_said_by_a_copula_has_that_role_and_her_own_task(
+    idea: str, read: tuple[str, str, str, str, str]
+) -> None:
+    """The hand walk of issue 76: the hero's role was taken from the rival's description, the
+    event was the rival's last clause, and the stages said "一名老板娘苏小婉钱三娘买通了……"
+    twice over. The role is what the copula says the hero is, the event the clause in which
+    she (or her pronoun) must do something, the rival is described as the idea describes him."""
+    hero, role, task, rival, described = read
+    codex = read_codex(idea)
+    assert codex.hero is not None and codex.rival is not None
+    assert (codex.hero.name, codex.hero.words) == (hero, (role,))
+    assert (codex.rival.name, codex.rival.words) == (rival, (described,))
+    confirmed = await _walk(idea, codex.as_json())
+    premise = confirmed[GenesisStage.STORY_CONCEPTION.value]["premise"]
+    assert f"{role}{hero}{task}" in premise, premise
+    for stage, content in confirmed.items():
+        text = json.dumps(content, ensure_ascii=False)
+        assert f"{hero}{hero}" not in text and f"{hero}{hero[-1]}" not in text, (stage, text)
+        assert f"{hero}{rival}" not in text and f"{role}{hero}{role}" not in text, (stage, text)
+        assert "陌生人" not in text and f"是{idea.split('是')[1][:4]}" not in text, (stage, text)
+
+
+RIVAL_BY_TITLE = [
+    (
+        "Ines Carvalho, a lighthouse keeper on the Azores, must relight the lamp before the "
+        "Feast of Saint John; her rival, the harbour master Rui Sousa, wants the light dark for "
+        "his smugglers, and her brother Tiago from Lisbon hides the spare lens.",
+        "Rui Sousa",
+        "harbour master",
+    ),
+    (
+        "Hana Mori, a tea blender in Kyoto, must finish the festival blend before the Gion "
+        "Matsuri; her rival, the guild master Kenji Ota, wants her stall closed.",
+        "Kenji Ota",
+        "guild master",
+    ),
+    (
+        "Tom Reed, a ferryman on the Thames, must carry the letters before Christmas; his "
+        "nemesis, the customs officer Silas Crane, seizes his boat.",
+        "Silas Crane",
+        "customs officer",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("idea", "rival", "described"), RIVAL_BY_TITLE, ids=["ines", "hana", "tom"]
+)
+async def test_a_rival_given_with_a_title_is_the_antagonist_and_no_name_is_invented(
+    idea: str, rival: str, described: str
+) -> None:
+    """The hand walk of issue 76: "her rival, the harbour master Rui Sousa" left Rui Sousa with
+    no role, the writer invented an antagonist (a name the writer never gave) and Rui Sousa's
+    card said "Bound up with the light dark"."""
+    codex = read_codex(idea)
+    assert codex.rival is not None and codex.rival.name == rival
+    assert codex.rival.words == (described,)
+    confirmed = await _walk(idea, codex.as_json())
+    cards = confirmed[GenesisStage.CHARACTERS.value]["characters"]
+    foe = cards[1]
+    assert (foe["name"], foe["role"]) == (rival, "antagonist"), cards
+    assert described in foe["description"], foe
+    for stage, content in confirmed.items():
+        text = json.dumps(content, ensure_ascii=False)
+        assert "Bound up with the light" not in text and "stall closed" not in text, (stage, text)

@@ -26,6 +26,7 @@ from infinite_scribe.text.named_zh import (
     ZH_TIME,
     add_place,
     describes,
+    han,
     noun_run,
     opening_place,
     zh_name,
@@ -74,7 +75,10 @@ _EN_BEFORE_THING = re.compile(
 _EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles")
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
 _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
-_EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+(?:[A-Z][\w'’-]*\s+)?$")
+#: What describes the rival between the word that marks them and their name ("his rival, the
+#: night warden Ada Pike"): an article and up to three lower-case words.
+_EN_DESCRIBED = r"(?:(?:the|a|an)\s+(?P<described>(?:[a-z-]+\s+){1,3}))?"
+_EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+{_EN_DESCRIBED}(?:[A-Z][\w'’-]*\s+)?$")
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
 _EN_KIN = re.compile(rf"\b({vocabulary.alternation('en', 'kin')})\s+$")
@@ -233,10 +237,41 @@ def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
             clause = re.split(r"[，,。；;！!？?]", before)[-1]
             marked = any(mark in clause for mark in _ZH_MARKS) or _ZH_MARK_AFTER.match(after)
         else:
-            marked = _EN_MARK_BEFORE.search(before) or _EN_MARK_AFTER.match(after)
+            marked = _en_marked(before) or _EN_MARK_AFTER.match(after)
         if marked:
             found.append(person)
     return tuple(found)
+
+
+_EN_NOT_DESCRIBING = vocabulary.words("en", "stop") | vocabulary.words("en", "verbs")
+_ZH_COPULAS = sorted(vocabulary.words("zh", "copulas"), key=len, reverse=True)
+
+
+def _en_marked(before: str) -> re.Match[str] | None:
+    """The word marking the rival right before their name, with what describes them; none if
+    a word of that description is a verb or a function word ("the man who …")."""
+    match = _EN_MARK_BEFORE.search(before)
+    described = (match.group("described") or "").split() if match else []
+    return None if set(described) & _EN_NOT_DESCRIBING else match
+
+
+def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
+    """What describes the rival between the word that marks them and their name ("his rival,
+    the night warden Ada Pike": "night warden"; 对手是茶楼掌柜马六: 茶楼掌柜)."""
+    at = text.find(person)
+    before = text[: max(at, 0)]
+    if not chinese:
+        match = _en_marked(before) if at > 0 else None
+        described = match.group("described") if match else None
+        return (described.strip(),) if described else ()
+    clause = re.split(r"[，,。；;！!？?]", before)[-1]
+    marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
+    if at <= 0 or not marks:
+        return ()
+    at_mark, mark = max(marks)
+    said = clause[at_mark + len(mark) :]
+    said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]
+    return (said,) if 2 <= len(said) <= 12 and han(said) else ()
 
 
 def _read_en(text: str) -> Named:
@@ -282,7 +317,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     elif re.search(r"\bthe\s+$", lead, re.I):
         # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a
         # person, the epithet their name (a word marks them as the rival).
-        marked = _EN_MARK_BEFORE.search(lead[: lead.rstrip().rfind(" ") + 1])
+        marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1])
         marked = marked or _EN_MARK_AFTER.match(text[match.end() :])
         (found.people if marked else found.things).append(f"the {run}")
     elif len(words) >= 2 or _EN_KIN.search(lead):  # "his aunt Rosa": a kin word names one

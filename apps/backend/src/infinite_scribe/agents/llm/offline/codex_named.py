@@ -84,3 +84,13 @@ def codex_held(wished: Facts, codex: Mapping[str, Any], chinese: bool) -> Facts:
     if names_in(wished.antagonist, chinese):
         wished = replace(wished, antagonist=None)
     return wished
+
+
+def rival_described(codex: Mapping[str, Any], chinese: bool) -> str | None:
+    """What the writer's codex describes the rival as ("night warden", 茶楼掌柜), said as a
+    description ("the night warden"); None where it has no rival or no words for them."""
+    rival = Codex.from_json(codex).rival
+    if rival is None or rival.role != RIVAL or not rival.words:
+        return None
+    said = rival.words[0]
+    return said if chinese or said.lower().startswith(("the ", "a ", "an ")) else f"the {said}"

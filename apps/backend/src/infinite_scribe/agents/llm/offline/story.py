@@ -10,7 +10,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
-from infinite_scribe.agents.llm.offline.codex_named import codex_held, given_of, names_in
+from infinite_scribe.agents.llm.offline.codex_named import (
+    codex_held,
+    given_of,
+    names_in,
+    rival_described,
+)
 from infinite_scribe.agents.llm.offline.opening import opening, opening_zh
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
 from infinite_scribe.agents.llm.port import GenerationRequest
@@ -209,6 +214,8 @@ class Story:
             rest = rest.strip(" ，,的")
             if rest:
                 return rest
+        if described := rival_described(self.request.codex, self.chinese):
+            return described
         conflicts = confirmed(self.request, GenesisStage.STORY_CONCEPTION).get("conflicts")
         pattern = _FOE_ZH if self.chinese else _FOE_EN
         for line in conflicts if isinstance(conflicts, list) else []:
