@@ -326,6 +326,8 @@ async def test_a_chinese_hero_said_by_a_copula_has_that_role_and_her_own_task(
         assert f"{hero}{hero}" not in text and f"{hero}{hero[-1]}" not in text, (stage, text)
         assert f"{hero}{rival}" not in text and f"{role}{hero}{role}" not in text, (stage, text)
         assert "陌生人" not in text and f"是{idea.split('是')[1][:4]}" not in text, (stage, text)
+        # A task is no thing to find out: never "the truth of" the hero's modal clause.
+        assert re.search(f"(?:让|揭开|查明|说出|关于|掩盖){task}", text) is None, (stage, text)
 
 
 RIVAL_BY_TITLE = [

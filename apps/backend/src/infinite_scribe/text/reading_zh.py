@@ -46,6 +46,8 @@ _NUMERALS = "".join(vocabulary.characters("zh", "numerals"))
 _CLAUSE_MARKS = ("，", ",", "；", ";", "：", ":", "、")
 #: The marks of a person the idea sets against the hero (宿敌, 对手).
 _FOE_MARKS = vocabulary.words("zh", "request_foe")
+#: A modal verb (必须, 要): what follows is a task of the hero's.
+_MODALS = tuple(vocabulary.words("zh", "modals"))
 
 
 def is_role(word: str) -> bool:
@@ -238,9 +240,12 @@ def event_core(event: str) -> str:
     for lead in _VERB_LEADS:
         if event.startswith(lead):
             return event.removeprefix(lead).lstrip("了：:，, ") or event
-    # A task ("要在中秋前查清货车失踪案") turns on what is searched for (货车失踪案).
+    # A task ("要在中秋前查清货车失踪案") turns on what is searched for (货车失踪案); a task
+    # that is no search turns on nothing to find out: "" (what happened, untold).
     task = _SEARCH.search(event)
-    return task.group(1) if task and len(task.group(1)) >= 2 else event
+    if task and len(task.group(1)) >= 2:
+        return task.group(1)
+    return "" if event.startswith(_MODALS) else event
 
 
 def read(text: str) -> Facts:

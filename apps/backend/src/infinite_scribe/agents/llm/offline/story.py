@@ -196,7 +196,7 @@ class Story:
         if event is None:
             return "这件事" if self.chinese else "what happened"
         if self.chinese:  # without the hero's name it opens on (沈清秋必须…)
-            return self.event_core(self.opening[1] or event)
+            return self.event_core(self.opening[1] or event) or "这件事"
         core = self.event_core(event)
         if core != event and core.split()[0].lower() in _QUESTIONS:
             return core  # "who sank the steamer Aurora": already a question
