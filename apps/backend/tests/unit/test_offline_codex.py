@@ -321,6 +321,8 @@ async def test_a_chinese_hero_said_by_a_copula_has_that_role_and_her_own_task(
     confirmed = await _walk(idea, codex.as_json())
     premise = confirmed[GenesisStage.STORY_CONCEPTION.value]["premise"]
     assert f"{role}{hero}{task}" in premise, premise
+    deadline = codex.with_role("deadline")
+    assert deadline is None or premise.count(deadline.name) == 1, premise  # said once
     for stage, content in confirmed.items():
         text = json.dumps(content, ensure_ascii=False)
         assert f"{hero}{hero}" not in text and f"{hero}{hero[-1]}" not in text, (stage, text)

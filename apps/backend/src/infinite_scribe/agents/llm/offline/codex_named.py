@@ -94,3 +94,11 @@ def rival_described(codex: Mapping[str, Any], chinese: bool) -> str | None:
         return None
     said = rival.words[0]
     return said if chinese or said.lower().startswith(("the ", "a ", "an ")) else f"the {said}"
+
+
+def kindred(bank: str, given: str) -> bool:
+    """Whether a bank name would pass for the writer's ("Mira Okafor" by "Tunde Okafor",
+    "顾南" by "顾远山"): a shared word, a shared surname."""
+    if " " in bank or " " in given:
+        return bool(set(bank.split()) & set(given.split()))
+    return bank[:1] == given[:1] or bank in given or given in bank

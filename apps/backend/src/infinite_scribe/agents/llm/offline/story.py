@@ -13,6 +13,7 @@ from typing import Any
 from infinite_scribe.agents.llm.offline.codex_named import (
     codex_held,
     given_of,
+    kindred,
     names_in,
     rival_described,
 )
@@ -241,7 +242,7 @@ class Story:
         # The bank in the session's order, then without what would pass for a writer's name
         # (filtered after the draw: a new name in a feedback moves no other name).
         order = session_rng(self.request).sample(self.words.names, len(self.words.names))
-        pool = [n for n in order if not any(_kindred(n, g) for g in given)]
+        pool = [n for n in order if not any(kindred(n, g) for g in given)]
         pool = (pool + [n for n in order if n not in pool and n not in given] + order)[:4]
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
@@ -298,7 +299,8 @@ class Story:
         if chinese:
             hero_does = hero_a + self.event
             at_place = "" if self.event.startswith(place) else f"在{place}，"
-            when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
+            told = not time or time in self.event  # a deadline the event says is said there
+            when, when_s = ("" if told else f"{time}，", f"{time}的" if time else "")
         else:
             hero_does = f"{hero_a} {self.event}".strip()
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
@@ -379,14 +381,6 @@ def _read(text: str) -> Facts:
 
 
 _QUESTIONS = frozenset(["who", "what", "why", "how", "where", "whether"])
-
-
-def _kindred(bank: str, given: str) -> bool:
-    """Whether a bank name would pass for the writer's ("Mira Okafor" by "Tunde Okafor",
-    "顾南" by "顾远山"): a shared word, a shared surname."""
-    if " " in bank or " " in given:
-        return bool(set(bank.split()) & set(given.split()))
-    return bank[:1] == given[:1] or bank in given or given in bank
 
 
 def _title(text: str) -> str:
