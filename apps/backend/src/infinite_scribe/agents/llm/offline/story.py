@@ -321,6 +321,8 @@ class Story:
             "when_s": when_s,
             "event": event,
             "core": self.core,
+            # A core that names a matter already (…事) is no matter of a matter (的事).
+            "core_matter": self.core if self.core.endswith("事") else f"{self.core}的事",
             "foe": self.antagonist,
             "foe_name": cast.foe_name,
             "name": cast.name,
