@@ -276,6 +276,8 @@ async def test_a_place_keeps_the_article_the_writer_gave_it_at_every_stage(idea:
         for place in bare:
             assert re.search(rf"(?<![Tt]he ){re.escape(place)}", text) is None, (stage, text)
             assert f"the the {place}" not in text.lower(), (stage, text)
+            # Inside a title the writer's article stays small ("The Heart of the Azores").
+            assert re.search(rf"[a-z] The {re.escape(place)}", text) is None, (stage, text)
 
 
 #: An idea in the spec's usual Chinese shape: the hero said by a copula (X是…的Y), her task in

@@ -18,7 +18,7 @@ from infinite_scribe.agents.llm.offline.codex_named import (
     rival_described,
 )
 from infinite_scribe.agents.llm.offline.opening import opening, opening_zh
-from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words, title_case
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
@@ -336,7 +336,8 @@ class Story:
         slots |= {cap(key): cap(value) for key, value in list(slots.items())}
         slots["Core_cap"] = cap(self.core)
         slots["Hero"] = hero if chinese else hero.title()
-        slots["Place"] = place if chinese else _title(place)
+        slots["Place"] = place if chinese else title_case(place)
+        slots["Place_in"] = place if chinese else title_case(place, inside=True)
         if not chinese and cast.foe_name.startswith("The "):
             slots["foe_name"] = "the " + cast.foe_name[4:]  # "faces the colony AI"
         if when:  # "In 2150, on Mars, ..." rather than "In 2150, On Mars, ..."
@@ -361,7 +362,7 @@ class Story:
 
     def site_name(self, index: int) -> str:
         pattern = self.words.sites[index - 1][0]
-        return pattern.format(place=self.place, Place=_title(self.place))
+        return pattern.format(place=self.place, Place_in=title_case(self.place, inside=True))
 
 
 def _card(cards: Sequence[Mapping[str, Any]], role: str, index: int) -> Mapping[str, Any] | None:
@@ -383,12 +384,3 @@ def _read(text: str) -> Facts:
 
 
 _QUESTIONS = frozenset(["who", "what", "why", "how", "where", "whether"])
-
-
-def _title(text: str) -> str:
-    """ "the drowned city" -> "The Drowned City"; "Mars" stays."""
-    small = {"of", "the", "a", "an", "on", "in"}
-    words = text.split()
-    return " ".join(
-        w if w[:1].isupper() or (i and w in small) else w.capitalize() for i, w in enumerate(words)
-    )
