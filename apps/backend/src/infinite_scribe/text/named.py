@@ -311,7 +311,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
         found.places.append(f"{article}{run} {noun.group(1)}")
     elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
-        # "on the Azores": the writer's article stays with the place too.
+        # "on the Hebrides": the writer's article stays with the place too.
         article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
         found.places.append(f"{article}{run}")
     elif re.search(r"\bthe\s+$", lead, re.I):
