@@ -375,6 +375,10 @@ async def test_a_rival_given_with_a_title_is_the_antagonist_and_no_name_is_inven
     foe = cards[1]
     assert (foe["name"], foe["role"]) == (rival, "antagonist"), cards
     assert described in foe["description"], foe
+    place = codex.of_kind("place")[0].name
+    said = re.search(rf"\b(on|in) {place}", idea)
+    premise = confirmed[GenesisStage.STORY_CONCEPTION.value]["premise"]
+    assert said is not None and premise.startswith(f"{said.group(1).title()} {place}"), premise
     for stage, content in confirmed.items():
         text = json.dumps(content, ensure_ascii=False)
         assert "Bound up with the light" not in text and "stall closed" not in text, (stage, text)

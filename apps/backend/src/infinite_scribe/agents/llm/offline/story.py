@@ -304,6 +304,7 @@ class Story:
         else:
             hero_does = f"{hero_a} {self.event}".strip()
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
+            on = on or f" on {place}" in (self.request.user_input or "")  # the writer's "on"
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
         elements = self.join(facts.elements)
