@@ -302,11 +302,15 @@ COPULA_IDEAS = [
         "顾长风是扬州盐号的账房，他要在除夕前查清一笔亏空，对手是盐商汪守义。",
         ("顾长风", "账房", "要在除夕前查清一笔亏空", "汪守义", "盐商"),
     ),
+    (
+        "陈阿福是泉州港的船工，他要在中秋节前修好一艘商船，对手是码头的掌柜周大有。",
+        ("陈阿福", "船工", "要在中秋节前修好一艘商船", "周大有", "码头的掌柜"),
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("idea", "read"), COPULA_IDEAS, ids=["embroiderer", "painter", "tea", "clerk"]
+    ("idea", "read"), COPULA_IDEAS, ids=["embroiderer", "painter", "tea", "clerk", "boatman"]
 )
 async def test_a_chinese_hero_said_by_a_copula_has_that_role_and_her_own_task(
     idea: str, read: tuple[str, str, str, str, str]

@@ -29,6 +29,7 @@ from infinite_scribe.text.named_zh import (
     han,
     noun_run,
     opening_place,
+    whole_split_name,
     zh_name,
     zh_place,
     zh_thing,
@@ -157,6 +158,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
     name = zh_name(word, flag, after, before, later)
+    name = whole_split_name(name, pairs, index) if name else None
     if found.people and name is None and (before + word).startswith(found.people[-1]):
         return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
     if name:
@@ -198,6 +200,8 @@ def _zh_settled(text: str, found: _Found) -> Named:
     opening = opening_place(text)
     if opening and not any(p in opening for p in places):
         places.insert(0, opening)
+    # A name read whole once and cut short elsewhere (韩大有, 韩大) is one person.
+    people = [p for p in people if not _inside(p, [q for q in people if q != p])]
     places = [p for p in places if not _inside(p, (*people, *times))]
     times = [t for t in times if not _inside(t, people)]
     places = [p for p in places if p not in things]
