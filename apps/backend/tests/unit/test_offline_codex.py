@@ -374,6 +374,8 @@ async def test_a_rival_given_with_a_title_is_the_antagonist_and_no_name_is_inven
     codex = read_codex(idea)
     assert codex.rival is not None and codex.rival.name == rival
     assert codex.rival.words == (described,)
+    deadline = codex.with_role("deadline")  # each idea says what must be done before when
+    assert deadline is not None and f"before {deadline.name}" in idea, codex
     confirmed = await _walk(idea, codex.as_json())
     cards = confirmed[GenesisStage.CHARACTERS.value]["characters"]
     foe = cards[1]

@@ -37,13 +37,13 @@ from infinite_scribe.text.named_zh import (
 
 #: A festival: one of `festival_heads` "of (the)" capitalised words, with the writer's article
 #: ("the Feast of the Redeemer"); one of the list; or capitalised words ending in one of
-#: `festival_ends` ("All Saints Day", "All Souls' Night"), never opened by a run's opener ("On",
-#: "Before").
+#: `festival_ends` ("All Saints Day", "All Souls' Night"), with the writer's "the", never opened
+#: by a run's opener ("On", "Before").
 FESTIVAL = re.compile(
     rf"\b(?:(?:[Tt]he\s+)?(?:{vocabulary.alternation('en', 'festival_heads')})\s+of\s+"
     r"(?:the\s+)?[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)*"
     rf"|{vocabulary.alternation('en', 'festivals')}"
-    rf"|(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
+    rf"|(?:the\s+)?(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
     rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
     rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
 )
