@@ -47,7 +47,11 @@ def read_codex(idea: str) -> Codex:
     entries: list[CodexEntry] = []
     for person in given.people:
         role = HERO if person == hero else RIVAL if person == rival else None
-        words: tuple[str, ...] = (facts.hero,) if role == HERO and facts.hero else ()
+        # The role read is the hero's only if read of no one else (a rival's title is his).
+        own = facts.hero_name in (None, person)
+        words: tuple[str, ...] = (facts.hero,) if role == HERO and facts.hero and own else ()
+        if role == RIVAL:  # "his rival, the night warden Ada Pike": "night warden"
+            words = named.rival_words(idea, person, chinese)
         if person in given.kin:  # "his aunt Rosa": described as "aunt"
             words = named.kin_words(idea, person, chinese)
         entries.append(CodexEntry("person", person, role, _words(words)))

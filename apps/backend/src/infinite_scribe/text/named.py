@@ -26,8 +26,10 @@ from infinite_scribe.text.named_zh import (
     ZH_TIME,
     add_place,
     describes,
+    han,
     noun_run,
     opening_place,
+    whole_split_name,
     zh_name,
     zh_place,
     zh_thing,
@@ -35,13 +37,13 @@ from infinite_scribe.text.named_zh import (
 
 #: A festival: one of `festival_heads` "of (the)" capitalised words, with the writer's article
 #: ("the Feast of the Redeemer"); one of the list; or capitalised words ending in one of
-#: `festival_ends` ("All Saints Day", "All Souls' Night"), never opened by a run's opener ("On",
-#: "Before").
+#: `festival_ends` ("All Saints Day", "All Souls' Night"), with the writer's "the", never opened
+#: by a run's opener ("On", "Before").
 FESTIVAL = re.compile(
     rf"\b(?:(?:[Tt]he\s+)?(?:{vocabulary.alternation('en', 'festival_heads')})\s+of\s+"
     r"(?:the\s+)?[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)*"
     rf"|{vocabulary.alternation('en', 'festivals')}"
-    rf"|(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
+    rf"|(?:the\s+)?(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
     rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
     rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
 )
@@ -63,14 +65,21 @@ _EN_THING = re.compile(
     r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
     r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|while|which)\b|[,.;]|$)"
 )
-_EN_NOT_THINGS = vocabulary.words("en", "roles") | _EN_PLACE_WORDS
+#: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
+#: to a thing, not a thing named.
+_EN_NOT_THINGS = (
+    vocabulary.words("en", "roles") | _EN_PLACE_WORDS | vocabulary.words("en", "complements")
+)
 _EN_BEFORE_THING = re.compile(
     r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
 )
 _EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles")
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
 _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
-_EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+(?:[A-Z][\w'’-]*\s+)?$")
+#: What describes the rival between the word that marks them and their name ("his rival, the
+#: night warden Ada Pike"): an article and up to three lower-case words.
+_EN_DESCRIBED = r"(?:(?:the|a|an)\s+(?P<described>(?:[a-z-]+\s+){1,3}))?"
+_EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+{_EN_DESCRIBED}(?:[A-Z][\w'’-]*\s+)?$")
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
 _EN_KIN = re.compile(rf"\b({vocabulary.alternation('en', 'kin')})\s+$")
@@ -149,6 +158,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
     name = zh_name(word, flag, after, before, later)
+    name = whole_split_name(name, pairs, index) if name else None
     if found.people and name is None and (before + word).startswith(found.people[-1]):
         return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
     if name:
@@ -190,6 +200,8 @@ def _zh_settled(text: str, found: _Found) -> Named:
     opening = opening_place(text)
     if opening and not any(p in opening for p in places):
         places.insert(0, opening)
+    # A name read whole once and cut short elsewhere (韩大有, 韩大) is one person.
+    people = [p for p in people if not _inside(p, [q for q in people if q != p])]
     places = [p for p in places if not _inside(p, (*people, *times))]
     times = [t for t in times if not _inside(t, people)]
     places = [p for p in places if p not in things]
@@ -229,10 +241,41 @@ def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
             clause = re.split(r"[，,。；;！!？?]", before)[-1]
             marked = any(mark in clause for mark in _ZH_MARKS) or _ZH_MARK_AFTER.match(after)
         else:
-            marked = _EN_MARK_BEFORE.search(before) or _EN_MARK_AFTER.match(after)
+            marked = _en_marked(before) or _EN_MARK_AFTER.match(after)
         if marked:
             found.append(person)
     return tuple(found)
+
+
+_EN_NOT_DESCRIBING = vocabulary.words("en", "stop") | vocabulary.words("en", "verbs")
+_ZH_COPULAS = sorted(vocabulary.words("zh", "copulas"), key=len, reverse=True)
+
+
+def _en_marked(before: str) -> re.Match[str] | None:
+    """The word marking the rival right before their name, with what describes them; none if
+    a word of that description is a verb or a function word ("the man who …")."""
+    match = _EN_MARK_BEFORE.search(before)
+    described = (match.group("described") or "").split() if match else []
+    return None if set(described) & _EN_NOT_DESCRIBING else match
+
+
+def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
+    """What describes the rival between the word that marks them and their name ("his rival,
+    the night warden Ada Pike": "night warden"; 对手是茶楼掌柜马六: 茶楼掌柜)."""
+    at = text.find(person)
+    before = text[: max(at, 0)]
+    if not chinese:
+        match = _en_marked(before) if at > 0 else None
+        described = match.group("described") if match else None
+        return (described.strip(),) if described else ()
+    clause = re.split(r"[，,。；;！!？?]", before)[-1]
+    marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
+    if at <= 0 or not marks:
+        return ()
+    at_mark, mark = max(marks)
+    said = clause[at_mark + len(mark) :]
+    said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]
+    return (said,) if 2 <= len(said) <= 12 and han(said) else ()
 
 
 def _read_en(text: str) -> Named:
@@ -272,11 +315,13 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
         found.places.append(f"{article}{run} {noun.group(1)}")
     elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
-        found.places.append(run)
+        # "on the Hebrides": the writer's article stays with the place too.
+        article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
+        found.places.append(f"{article}{run}")
     elif re.search(r"\bthe\s+$", lead, re.I):
         # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a
         # person, the epithet their name (a word marks them as the rival).
-        marked = _EN_MARK_BEFORE.search(lead[: lead.rstrip().rfind(" ") + 1])
+        marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1])
         marked = marked or _EN_MARK_AFTER.match(text[match.end() :])
         (found.people if marked else found.things).append(f"the {run}")
     elif len(words) >= 2 or _EN_KIN.search(lead):  # "his aunt Rosa": a kin word names one

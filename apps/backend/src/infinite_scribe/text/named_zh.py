@@ -77,6 +77,24 @@ def _split_name(surname: str, after: tuple[str, str], before: str, later: str) -
     return surname + given
 
 
+#: A particle or an auxiliary (吗, 了, 的) ends a clause; it is never the last of a name.
+_PARTICLES = ("y", "u", "e", "o", "x")
+
+
+def whole_split_name(name: str, pairs: list[tuple[str, str]], index: int) -> str:
+    """A surname and a one-character given name split off right before the clause's last
+    character, said after a noun that describes them (掌柜 + 韩 + 大 + 有 + 。): the name is
+    all three, the clause saying no more (交给 + 王五 + 看: a verb, as read)."""
+    if len(name) != 2 or len(pairs[index][0]) != 1 or index + 2 >= len(pairs):
+        return name
+    if index == 0 or not pairs[index - 1][1].startswith("n"):
+        return name
+    last, flag = pairs[index + 2]
+    ends = index + 3 == len(pairs) or pairs[index + 3][1] == "x"
+    fits = len(last) == 1 and han(last) and not flag.startswith(_PARTICLES)
+    return name + last if ends and fits else name
+
+
 def han(word: str) -> bool:
     return bool(word) and all("\u3400" <= c <= "\u9fff" for c in word)
 

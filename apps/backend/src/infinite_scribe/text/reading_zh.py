@@ -5,6 +5,7 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 import re
 
 from infinite_scribe.text import named, named_zh, segment, vocabulary
+from infinite_scribe.text.copula_zh import copula_hero
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.named_zh import (
     NOT_NAME_OPENERS as _NOT_NAME_OPENERS,
@@ -45,6 +46,8 @@ _NUMERALS = "".join(vocabulary.characters("zh", "numerals"))
 _CLAUSE_MARKS = ("，", ",", "；", ";", "：", ":", "、")
 #: The marks of a person the idea sets against the hero (宿敌, 对手).
 _FOE_MARKS = vocabulary.words("zh", "request_foe")
+#: A modal verb (必须, 要): what follows is a task of the hero's.
+_MODALS = tuple(vocabulary.words("zh", "modals"))
 
 
 def is_role(word: str) -> bool:
@@ -237,9 +240,12 @@ def event_core(event: str) -> str:
     for lead in _VERB_LEADS:
         if event.startswith(lead):
             return event.removeprefix(lead).lstrip("了：:，, ") or event
-    # A task ("要在中秋前查清货车失踪案") turns on what is searched for (货车失踪案).
+    # A task ("要在中秋前查清货车失踪案") turns on what is searched for (货车失踪案); a task
+    # that is no search turns on nothing to find out: "" (what happened, untold).
     task = _SEARCH.search(event)
-    return task.group(1) if task and len(task.group(1)) >= 2 else event
+    if task and len(task.group(1)) >= 2:
+        return task.group(1)
+    return "" if event.startswith(_MODALS) else event
 
 
 def read(text: str) -> Facts:
@@ -250,17 +256,33 @@ def read(text: str) -> Facts:
     first = _SENTENCE_END.split(text, 1)[0]
     words = _merged(segment.words(first))
     all_words = words if first == text else _merged(segment.words(text))
+    places = _text_places(text, all_words)
+    time = _TIME.search(text)
+    people = named.read(text, True).people
+    said = copula_hero(first, people)
+    if said is not None:  # a copula says what the hero is, a clause what she must do
+        return _facts(said.role, said.name, places, time, said.task)
     hero, after = _hero(words)
     attached = _named_role(words)
     if attached and (hero is None or after > attached[1]):
         hero, after = attached  # 绣娘林婉…对手是织造太监冯保: the role the hero is given
-    places = _text_places(text, all_words)
     names = [word for word in all_words if _name(word)]
-    time = _TIME.search(text)
     name = _hero_name(words, after) or (names[0] if names else None)
+    # A name the segmenter cut short (林晚 + 舟) is the whole name the names' reader read.
+    name = next((p for p in people if name and p.startswith(name) and p in first), name)
     event = _event(words, after, places, name)
     if event is None and hero is None:
         event = _untold(first, places, time.group(0) if time else None)
+    return _facts(hero, name, places, time, event)
+
+
+def _facts(
+    hero: str | None,
+    name: str | None,
+    places: list[str],
+    time: re.Match[str] | None,
+    event: str | None,
+) -> Facts:
     return Facts(
         hero=hero,
         hero_name=name,

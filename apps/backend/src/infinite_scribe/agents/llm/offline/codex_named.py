@@ -84,3 +84,21 @@ def codex_held(wished: Facts, codex: Mapping[str, Any], chinese: bool) -> Facts:
     if names_in(wished.antagonist, chinese):
         wished = replace(wished, antagonist=None)
     return wished
+
+
+def rival_described(codex: Mapping[str, Any], chinese: bool) -> str | None:
+    """What the writer's codex describes the rival as ("night warden", 茶楼掌柜), said as a
+    description ("the night warden"); None where it has no rival or no words for them."""
+    rival = Codex.from_json(codex).rival
+    if rival is None or rival.role != RIVAL or not rival.words:
+        return None
+    said = rival.words[0]
+    return said if chinese or said.lower().startswith(("the ", "a ", "an ")) else f"the {said}"
+
+
+def kindred(bank: str, given: str) -> bool:
+    """Whether a bank name would pass for the writer's ("Mira Okafor" by "Tunde Okafor",
+    "顾南" by "顾远山"): a shared word, a shared surname."""
+    if " " in bank or " " in given:
+        return bool(set(bank.split()) & set(given.split()))
+    return bank[:1] == given[:1] or bank in given or given in bank

@@ -10,9 +10,15 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
-from infinite_scribe.agents.llm.offline.codex_named import codex_held, given_of, names_in
+from infinite_scribe.agents.llm.offline.codex_named import (
+    codex_held,
+    given_of,
+    kindred,
+    names_in,
+    rival_described,
+)
 from infinite_scribe.agents.llm.offline.opening import opening, opening_zh
-from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words, title_case
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
@@ -191,7 +197,7 @@ class Story:
         if event is None:
             return "这件事" if self.chinese else "what happened"
         if self.chinese:  # without the hero's name it opens on (沈清秋必须…)
-            return self.event_core(self.opening[1] or event)
+            return self.event_core(self.opening[1] or event) or "这件事"
         core = self.event_core(event)
         if core != event and core.split()[0].lower() in _QUESTIONS:
             return core  # "who sank the steamer Aurora": already a question
@@ -209,6 +215,8 @@ class Story:
             rest = rest.strip(" ，,的")
             if rest:
                 return rest
+        if described := rival_described(self.request.codex, self.chinese):
+            return described
         conflicts = confirmed(self.request, GenesisStage.STORY_CONCEPTION).get("conflicts")
         pattern = _FOE_ZH if self.chinese else _FOE_EN
         for line in conflicts if isinstance(conflicts, list) else []:
@@ -234,7 +242,7 @@ class Story:
         # The bank in the session's order, then without what would pass for a writer's name
         # (filtered after the draw: a new name in a feedback moves no other name).
         order = session_rng(self.request).sample(self.words.names, len(self.words.names))
-        pool = [n for n in order if not any(_kindred(n, g) for g in given)]
+        pool = [n for n in order if not any(kindred(n, g) for g in given)]
         pool = (pool + [n for n in order if n not in pool and n not in given] + order)[:4]
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
@@ -291,10 +299,12 @@ class Story:
         if chinese:
             hero_does = hero_a + self.event
             at_place = "" if self.event.startswith(place) else f"在{place}，"
-            when, when_s = (f"{time}，", f"{time}的") if time else ("", "")
+            told = not time or time in self.event  # a deadline the event says is said there
+            when, when_s = ("" if told else f"{time}，", f"{time}的" if time else "")
         else:
             hero_does = f"{hero_a} {self.event}".strip()
             on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
+            on = on or f" on {place}" in (self.request.user_input or "")  # the writer's "on"
             at_place = f"{'on' if on else 'in'} {place}, "
             when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
         elements = self.join(facts.elements)
@@ -312,6 +322,8 @@ class Story:
             "when_s": when_s,
             "event": event,
             "core": self.core,
+            # A core that names a matter already (…事) is no matter of a matter (的事).
+            "core_matter": self.core if self.core.endswith("事") else f"{self.core}的事",
             "foe": self.antagonist,
             "foe_name": cast.foe_name,
             "name": cast.name,
@@ -325,7 +337,8 @@ class Story:
         slots |= {cap(key): cap(value) for key, value in list(slots.items())}
         slots["Core_cap"] = cap(self.core)
         slots["Hero"] = hero if chinese else hero.title()
-        slots["Place"] = place if chinese else _title(place)
+        slots["Place"] = place if chinese else title_case(place)
+        slots["Place_in"] = place if chinese else title_case(place, inside=True)
         if not chinese and cast.foe_name.startswith("The "):
             slots["foe_name"] = "the " + cast.foe_name[4:]  # "faces the colony AI"
         if when:  # "In 2150, on Mars, ..." rather than "In 2150, On Mars, ..."
@@ -350,7 +363,7 @@ class Story:
 
     def site_name(self, index: int) -> str:
         pattern = self.words.sites[index - 1][0]
-        return pattern.format(place=self.place, Place=_title(self.place))
+        return pattern.format(place=self.place, Place_in=title_case(self.place, inside=True))
 
 
 def _card(cards: Sequence[Mapping[str, Any]], role: str, index: int) -> Mapping[str, Any] | None:
@@ -372,20 +385,3 @@ def _read(text: str) -> Facts:
 
 
 _QUESTIONS = frozenset(["who", "what", "why", "how", "where", "whether"])
-
-
-def _kindred(bank: str, given: str) -> bool:
-    """Whether a bank name would pass for the writer's ("Mira Okafor" by "Tunde Okafor",
-    "顾南" by "顾远山"): a shared word, a shared surname."""
-    if " " in bank or " " in given:
-        return bool(set(bank.split()) & set(given.split()))
-    return bank[:1] == given[:1] or bank in given or given in bank
-
-
-def _title(text: str) -> str:
-    """ "the drowned city" -> "The Drowned City"; "Mars" stays."""
-    small = {"of", "the", "a", "an", "on", "in"}
-    words = text.split()
-    return " ".join(
-        w if w[:1].isupper() or (i and w in small) else w.capitalize() for i, w in enumerate(words)
-    )

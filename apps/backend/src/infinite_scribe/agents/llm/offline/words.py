@@ -97,3 +97,14 @@ def _mood_said(key: str, text: str) -> bool:
     if not key.isascii():
         return key in text
     return re.search(rf"\b{re.escape(key)}(?:er|est|ly|y|s|ing|ness)?\b", text) is not None
+
+
+def title_case(text: str, inside: bool = False) -> str:
+    """ "the drowned city" -> "The Drowned City"; "Mars" stays; `inside` a title, the writer's
+    small "the" stays small ("The Edge of the Hebrides")."""
+    small = {"of", "the", "a", "an", "on", "in"}
+    words = text.split()
+    return " ".join(
+        w if w[:1].isupper() or ((i or inside) and w in small) else w.capitalize()
+        for i, w in enumerate(words)
+    )

@@ -1,0 +1,75 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""A Chinese idea that says what its hero is by a copula (X是…的Y) and gives her task a clause
+of its own (她必须在…前…, issue 76): the hero's role is the noun the copula's clause ends on,
+and what happens is the clause in which the hero, by name or by pronoun, must do something.
+Anything else is left to the reader's other rules (when unsure, nothing is read here)."""
+
+import re
+from dataclasses import dataclass
+
+from infinite_scribe.text import segment, vocabulary
+from infinite_scribe.text.named_zh import han, zh_place
+
+_COPULAS = sorted(vocabulary.words("zh", "copulas"), key=len, reverse=True)
+_MODALS = vocabulary.words("zh", "modals")
+_PRONOUNS = vocabulary.words("zh", "subject_pronouns")
+_MODIFIERS = vocabulary.words("zh", "modifiers")
+#: A word that says whom someone is set against or kin to is no role of their own.
+_NOT_ROLES = vocabulary.words("zh", "request_foe") | vocabulary.words("zh", "kin")
+_CLAUSE = re.compile(r"[，,；;。！？!?\n]")
+_NOUNS = ("n", "nz", "ng")
+#: What may stand before the role a copula gives: a 的, a number and its measure word.
+_BEFORE_ROLE = ("uj", "m", "q", "mq")
+
+
+@dataclass(frozen=True)
+class Said:
+    """The hero as the copula says: their role, their name and their task (None: unsaid)."""
+
+    role: str
+    name: str
+    task: str | None
+
+
+def copula_hero(text: str, people: tuple[str, ...]) -> Said | None:
+    """The hero of the first clause that opens on a person, if a copula follows the name and
+    the clause ends on a role; None otherwise."""
+    clauses = [clause.strip() for clause in _CLAUSE.split(text) if clause.strip()]
+    for index, clause in enumerate(clauses):
+        name = next((person for person in people if clause.startswith(person)), None)
+        if name is None:
+            continue
+        said = clause[len(name) :]
+        copula = next((word for word in _COPULAS if said.startswith(word)), None)
+        role = _role(said[len(copula) :]) if copula else None
+        return Said(role, name, _task(clauses[index + 1 :], name)) if role else None
+    return None
+
+
+def _role(described: str) -> str | None:
+    """The nouns a copula's clause ends on, with the modifiers before them (一名 + 女 +
+    法医), if a 的 or a measure word opens them; never a place nor a word of kin or rivalry."""
+    pairs = segment.tagged(described)
+    start = end = len(pairs)
+    while start and pairs[start - 1][1] in _NOUNS and han(pairs[start - 1][0]):
+        start -= 1
+    if start == end:
+        return None
+    while start and pairs[start - 1][0] in _MODIFIERS:
+        start -= 1
+    if start and pairs[start - 1][1] not in _BEFORE_ROLE:
+        return None
+    role = "".join(word for word, _ in pairs[start:end])
+    unfit = zh_place(role) or any(word in role for word in _NOT_ROLES)
+    return role if 2 <= len(role) <= 8 and not unfit else None
+
+
+def _task(clauses: list[str], name: str) -> str | None:
+    """The first clause whose subject is the hero (by name or pronoun) and that opens on what
+    they must do, without its subject (她必须…: 必须…)."""
+    for clause in clauses:
+        subject = next((s for s in (name, *_PRONOUNS) if clause.startswith(s)), None)
+        rest = clause[len(subject) :] if subject else ""
+        if any(rest.startswith(modal) for modal in _MODALS):
+            return rest
+    return None
