@@ -151,6 +151,7 @@ class SlotStream:
             # feedback moves it; the next acknowledged batch moves it.
             sent = self._confirmed
             parts = _Parts(self, generation, number)
+            readable = readable_poller(connection.fileno())
             while self._running and not self._restart.is_set():
                 if self._confirmed != sent:
                     sent = self._confirmed
@@ -162,13 +163,26 @@ class SlotStream:
                     self._restart.wait(0.01)
                     continue
                 if not parts.read(cursor):
-                    select.select([connection], [], [], 0.1)
+                    readable.poll(_IDLE_MS)
         finally:
             with contextlib.suppress(psycopg2.Error):
                 if cursor is not None and self._confirmed:
                     # A clean stop reports its last confirmation (else it is sent again).
                     cursor.send_feedback(flush_lsn=self._confirmed, force=True)
                 connection.close()
+
+
+#: How long the stream thread waits for the server's next message when none is there (ms).
+_IDLE_MS = 100
+
+
+def readable_poller(fileno: int) -> "select.poll":
+    """A poller of one descriptor's input: poll(), not select(), which raises "filedescriptor
+    out of range" for a descriptor above FD_SETSIZE (1024) in a process holding many files
+    (found in CI: the stream restarted and read its slot again)."""
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN)
+    return poller
 
 
 class _Parts:
