@@ -5,7 +5,7 @@ domain/continuity._changed."""
 
 import pytest
 
-from infinite_scribe.domain.continuity import _changed
+from infinite_scribe.domain.trait_change import changed as _changed
 from infinite_scribe.text.reader import Known, read_chapter
 
 EN = Known({"Mara Quinn": "Mara Quinn", "Mara": "Mara Quinn", "Ilya": "Ilya Brandt"})

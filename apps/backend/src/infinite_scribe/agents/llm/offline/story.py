@@ -292,21 +292,11 @@ class Story:
         if not self.named():
             # Before the cast exists the hero is "the forensic doctor", not a name from a bank.
             cast = replace(cast, name=self.hero if chinese else f"the {self.hero}")
-        hero, place, time = self.hero, self.place, facts.time
+        hero, place = self.hero, self.place
         hero_a = self.opening[0]
         # A sentence with its own subject is what the named hero sees happen.
         event = self.event if hero_a else self.words.witnessed.format(event=self.event)
-        if chinese:
-            hero_does = hero_a + self.event
-            at_place = "" if self.event.startswith(place) else f"在{place}，"
-            told = not time or time in self.event  # a deadline the event says is said there
-            when, when_s = ("" if told else f"{time}，", f"{time}的" if time else "")
-        else:
-            hero_does = f"{hero_a} {self.event}".strip()
-            on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
-            on = on or f" on {place}" in (self.request.user_input or "")  # the writer's "on"
-            at_place = f"{'on' if on else 'in'} {place}, "
-            when, when_s = (f"in {time}, ", f"{time}: ") if time else ("", "")
+        hero_does, at_place, when, when_s = self._where_when(hero_a)
         elements = self.join(facts.elements)
         places = self.places
         place2 = places[1] if len(places) > 1 else self.site_name(1)
@@ -344,6 +334,20 @@ class Story:
         if when:  # "In 2150, on Mars, ..." rather than "In 2150, On Mars, ..."
             slots["At_place"] = at_place
         return slots
+
+    def _where_when(self, hero_a: str) -> tuple[str, str, str, str]:
+        """({hero_does}, {at_place}, {when}, {when_s}): the hero's event, where and when it
+        is told, in the idea's language."""
+        place, time = self.place, self.facts.time
+        if self.chinese:
+            at_place = "" if self.event.startswith(place) else f"在{place}，"
+            told = not time or time in self.event  # a deadline the event says is said there
+            when = ("" if told else f"{time}，", f"{time}的" if time else "")
+            return hero_a + self.event, at_place, *when
+        on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
+        on = on or f" on {place}" in (self.request.user_input or "")  # the writer's "on"
+        when = (f"in {time}, ", f"{time}: ") if time else ("", "")
+        return f"{hero_a} {self.event}".strip(), f"{'on' if on else 'in'} {place}, ", *when
 
     def named(self) -> bool:
         """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
