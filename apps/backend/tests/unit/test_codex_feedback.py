@@ -95,7 +95,6 @@ def test_the_codex_edits_a_feedback_is_offered(
         (TRAIN, "All Saints Day"),
         ("Ada must reach Bergen before All Souls' Night.", "All Souls' Night"),
         ("Ada must reach Bergen before New Year's Eve.", "New Year's Eve"),
-        ("Ada must finish the chart before the Lammas Fair.", "the Lammas Fair"),
         ("On Twelfth Night Ada must reach Bergen by Saint Lucy's Day.", "Saint Lucy's Day"),
         (GLASS, "the Feast of the Redeemer"),
         ("Ada must reach Bergen before the Festival of Saint Olaf.", "the Festival of Saint Olaf"),
