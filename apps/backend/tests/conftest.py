@@ -30,6 +30,9 @@ from infinite_scribe.persistence.database import create_pool, with_database
 from infinite_scribe.settings.settings import Settings
 from tests.support.clock import loop_clock  # noqa: F401 - a fixture for every test
 
+# Every thread's stack, printed for a test hung past its own timeout (tests/support/hang_dump.py).
+pytest_plugins = ["tests.support.hang_dump"]
+
 # anyio imports its submodules lazily, on first use, and pytest rewrites (compiles) every module
 # of a distribution with a pytest11 entry point, anyio's included even with `-p no:anyio`.
 # CPython 3.11's compile() is not thread-safe: a first lazy import in the live server's thread

@@ -190,3 +190,15 @@ def stop_relay_process(relay: subprocess.Popen[bytes]) -> None:
 #: The slot's confirmed point, and whether a relay streams it (slot.SLOT as $1).
 CONFIRMED = "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1"
 ACTIVE = "SELECT active FROM pg_replication_slots WHERE slot_name = $1"
+
+
+def kafka_clients_alive() -> int:
+    """The librdkafka clients alive in this process: each runs one thread named `rdk:main`."""
+    alive = 0
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/comm") as name:
+                alive += name.read().strip() == "rdk:main"
+        except OSError:
+            continue  # the thread ended while we looked
+    return alive

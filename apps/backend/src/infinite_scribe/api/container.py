@@ -151,7 +151,7 @@ async def api_services(
             renders=cpu,
             verified_tokens=verified_tokens,
             database=PoolProbe(pool),
-            kafka=_broker_probe(settings),
+            kafka=_broker_probe(opened, settings),
             model=ModelHealth.of(settings),
             loop=loop,
             reads=Reads(PostgresReadQueries(pool)),
@@ -207,9 +207,14 @@ async def _metrics_listener(
     return listener
 
 
-def _broker_probe(settings: Settings) -> HealthProbe | None:
+def _broker_probe(opened: AsyncExitStack, settings: Settings) -> HealthProbe | None:
+    """The broker's health probe when a broker is configured, released with `opened`."""
     kafka = settings.kafka_connection()
-    return BrokerProbe(kafka, settings.kafka_cluster_id) if kafka else None
+    if kafka is None:
+        return None
+    probe = BrokerProbe(kafka, settings.kafka_cluster_id)
+    opened.callback(probe.close)
+    return probe
 
 
 def _watched_loop(opened: AsyncExitStack, metrics: ApiMetrics) -> LoopLagMonitor:

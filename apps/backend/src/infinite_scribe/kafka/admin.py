@@ -7,10 +7,12 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from infinite_scribe.kafka.cluster import broker_problem
+from infinite_scribe.kafka.release import release_admin
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 
 def admin_client(cluster: str | KafkaConnection) -> AdminClient:
+    """An admin client; its owner releases it (`with`, or `release_admin`)."""
     config: dict[str, Any] = client_config(cluster, defaults={"socket.timeout.ms": 2000})
     return AdminClient(config)
 
@@ -24,14 +26,19 @@ def ensure_topic(
 ) -> None:
     """Create `topic` unless it exists (in production topics are usually provisioned ahead);
     a replication factor of -1 leaves it to the broker's default.replication.factor."""
-    admin = admin_client(cluster)
-    metadata = admin.list_topics(timeout=timeout)
-    if topic in metadata.topics and metadata.topics[topic].error is None:
-        return
-    futures = admin.create_topics(
-        [NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor)],
-        operation_timeout=timeout,
-    )
+    with admin_client(cluster) as admin:
+        metadata = admin.list_topics(timeout=timeout)
+        if topic in metadata.topics and metadata.topics[topic].error is None:
+            return
+        futures = admin.create_topics(
+            [NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor)],
+            operation_timeout=timeout,
+        )
+        _created(futures, timeout)
+
+
+def _created(futures: dict[str, Any], timeout: float) -> None:
+    """Wait for each topic's creation; one that exists already is as good."""
     for future in futures.values():
         try:
             future.result(timeout)
@@ -67,6 +74,9 @@ class BrokerProbe:
         self._admin = admin_client(cluster)
         self._expected = expected_cluster_id
         self._timeout = timeout
+
+    def close(self) -> None:
+        release_admin(self._admin)
 
     async def ping(self) -> None:
         args = (self._admin, self._expected, self._timeout)

@@ -17,6 +17,7 @@ from confluent_kafka import (
 )
 
 from infinite_scribe.kafka.consumer import Delivery
+from infinite_scribe.kafka.release import release_producer
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 #: A bootstrap list, or the cluster with its client options (Settings.kafka_connection()).
@@ -76,7 +77,7 @@ class DeadLetters:
         await done
 
     def close(self) -> None:
-        self.producer.flush(5)
+        release_producer(self.producer, 5)
 
 
 def _settle(future: "asyncio.Future[None]", error: BaseException | None) -> None:
@@ -153,4 +154,5 @@ def replay_dead_letters(cluster: Cluster, letters: list[DeadLetter]) -> int:
             headers=headers,
         )
     remaining = producer.flush(10)
+    release_producer(producer, 0)
     return len(letters) - remaining

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic
 
 from infinite_scribe.application.ports.stream import Draft
 from infinite_scribe.kafka.admin import admin_client
+from infinite_scribe.kafka.release import release_producer
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,13 @@ def ensure_drafts_topic(
     cluster: KafkaConnection, topic: str, partitions: int, replication: int, retention_ms: int
 ) -> None:
     """Create the drafts topic with a short retention unless it exists."""
-    admin = admin_client(cluster)
+    with admin_client(cluster) as admin:
+        _create_drafts_topic(admin, topic, partitions, replication, retention_ms)
+
+
+def _create_drafts_topic(
+    admin: AdminClient, topic: str, partitions: int, replication: int, retention_ms: int
+) -> None:
     if topic in admin.list_topics(timeout=10).topics:
         return
     config = {"retention.ms": str(retention_ms), "cleanup.policy": "delete"}
@@ -76,7 +83,7 @@ class DraftPublisher:
         self._producer.poll(0)
 
     def close(self) -> None:
-        self._producer.flush(2)
+        release_producer(self._producer, 2)
 
 
 class KafkaDraftSource:

@@ -18,6 +18,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.cluster import broker_problem
 from infinite_scribe.kafka.producer_tracing import traced_produce
+from infinite_scribe.kafka.release import release_producer
 from infinite_scribe.observability.thread_names import name_this_thread
 from infinite_scribe.observability.tracing import enabled as tracing_enabled
 from infinite_scribe.settings.kafka import KAFKA_LOGGER, KafkaConnection, client_config
@@ -237,6 +238,5 @@ class Publisher:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
-        if self._producer is not None:
-            self._producer.flush(timeout)
-            self._producer = None
+        release_producer(self._producer, timeout)
+        self._producer = None

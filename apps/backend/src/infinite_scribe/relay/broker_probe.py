@@ -14,6 +14,7 @@ from typing import Any
 
 from infinite_scribe.kafka.admin import admin_client
 from infinite_scribe.kafka.cluster import broker_problem, is_wrong_cluster
+from infinite_scribe.kafka.release import release_admin
 from infinite_scribe.settings.kafka import KafkaConnection
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ class BrokerProbe:
     @property
     def reachable(self) -> bool:
         return self.problem is None
+
+    def close(self) -> None:
+        release_admin(self._admin)
+        self._admin = None
 
     async def probe(self) -> None:
         """One probe, in a thread (librdkafka blocks): the relay runs it every `interval`
