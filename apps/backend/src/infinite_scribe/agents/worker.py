@@ -293,6 +293,7 @@ class AgentWorker:
             self._presence = None
         await self._stack.aclose()  # what startup opened, in reverse (also after a failed one)
         await self.provider.aclose()
+        await asyncio.to_thread(self.cluster.close)  # waits for a probe's thread
         logger.info("agent worker stopped")
 
     async def health(self) -> tuple[bool, dict[str, object]]:

@@ -1,6 +1,7 @@
 """The API's services, built once in `lifespan` (the composition: which adapter serves which
 port) and read by routes and middleware through `services_of` / the `Services` dependency."""
 
+import asyncio
 import functools
 import multiprocessing
 import os
@@ -213,7 +214,7 @@ def _broker_probe(opened: AsyncExitStack, settings: Settings) -> HealthProbe | N
     if kafka is None:
         return None
     probe = BrokerProbe(kafka, settings.kafka_cluster_id)
-    opened.callback(probe.close)
+    opened.push_async_callback(asyncio.to_thread, probe.close)
     return probe
 
 

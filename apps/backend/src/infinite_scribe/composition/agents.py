@@ -28,6 +28,7 @@ from infinite_scribe.kafka.cluster import ClusterGuard
 from infinite_scribe.kafka.consumer import Handler, KeyedConsumer, Peek, PoisonHandler
 from infinite_scribe.kafka.dead_letters import DeadLetters, dead_letter_topic
 from infinite_scribe.kafka.drafts import DraftPublisher, drafts_topic, ensure_drafts_topic
+from infinite_scribe.kafka.release import SharedAdmin
 from infinite_scribe.persistence.database import close_pool, create_pool, keep_session
 from infinite_scribe.persistence.storage import StorageOptions, open_storage
 from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
@@ -202,11 +203,13 @@ def agent_parts(settings: Settings, provider: LLMProvider | None = None) -> Agen
     """The worker's parts; nothing is opened yet (its clients are, at the worker's start-up).
     `provider`: a model of the caller's instead of the configured one (tests, benchmarks)."""
     options = worker_options(settings)
+    admin = SharedAdmin(admin_client(options.kafka))
     cluster = ClusterGuard(
-        admin_client(options.kafka),
+        admin,
         options.cluster_id,
         options.probe_interval_seconds,
         options.probe_timeout_seconds,
+        release=admin.release,
     )
 
     model = build_provider(settings) if provider is None else gate(provider, settings)

@@ -7,7 +7,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from infinite_scribe.kafka.cluster import broker_problem
-from infinite_scribe.kafka.release import release_admin
+from infinite_scribe.kafka.release import SharedAdmin
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 
@@ -71,12 +71,13 @@ class BrokerProbe:
         expected_cluster_id: str | None = None,
         timeout: float = 1.5,
     ) -> None:
-        self._admin = admin_client(cluster)
+        self._admin = SharedAdmin(admin_client(cluster))
         self._expected = expected_cluster_id
         self._timeout = timeout
 
     def close(self) -> None:
-        release_admin(self._admin)
+        """Release the client (blocks while a ping runs: call it off the loop)."""
+        self._admin.release()
 
     async def ping(self) -> None:
         args = (self._admin, self._expected, self._timeout)

@@ -5,6 +5,7 @@ process whose broker died never reconnects to another instance's broker on the s
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from confluent_kafka import KafkaException
@@ -56,10 +57,17 @@ class ClusterGuard:
     `check()` raises ForeignBroker while the last answer named another cluster."""
 
     def __init__(
-        self, client: MetadataClient, expected: str | None, interval: float, timeout: float
+        self,
+        client: MetadataClient,
+        expected: str | None,
+        interval: float,
+        timeout: float,
+        release: Callable[[], None] | None = None,
     ) -> None:
         self.client, self.expected = client, expected
         self.interval, self.timeout = interval, timeout
+        #: Releases `client` (kafka/release.py) when the worker stops; once.
+        self._release = release
         self.problem: str | None = None
         #: Set once the broker answered as the expected cluster (at once when none is expected).
         self.verified = asyncio.Event()
@@ -67,6 +75,11 @@ class ClusterGuard:
     @property
     def foreign(self) -> bool:
         return is_wrong_cluster(self.problem)
+
+    def close(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
     def check(self) -> None:
         if self.foreign:

@@ -3,7 +3,10 @@ last reference goes, and some were not at all: each kept its threads, its socket
 pipes (a test worker held 169 clients and 1,000 descriptors by the end of a run). So every owner
 releases its clients when it stops, with these."""
 
-from confluent_kafka import Producer
+import threading
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
 
@@ -21,3 +24,25 @@ def release_producer(producer: Producer | None, flush_seconds: float) -> None:
     producer.flush(flush_seconds)
     producer.purge(in_queue=True, in_flight=True, blocking=False)
     producer.close()
+
+
+class SharedAdmin:
+    """An admin client asked for metadata from worker threads (health probes, the cluster guard)
+    and released by its owner: the release waits for a call in progress (a probe's thread goes
+    on after its task is cancelled), and a call after it fails as the broker not answering."""
+
+    def __init__(self, admin: AdminClient) -> None:
+        self._admin: AdminClient | None = admin
+        self._lock = threading.Lock()
+
+    def list_topics(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            if self._admin is None:
+                raise KafkaException(KafkaError(KafkaError._DESTROY, "released"))
+            return self._admin.list_topics(*args, **kwargs)
+
+    def release(self) -> None:
+        """Blocks for up to one call's timeout: run it off the event loop."""
+        with self._lock:
+            release_admin(self._admin)
+            self._admin = None

@@ -10,11 +10,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from infinite_scribe.kafka.admin import admin_client
 from infinite_scribe.kafka.cluster import broker_problem, is_wrong_cluster
-from infinite_scribe.kafka.release import release_admin
+from infinite_scribe.kafka.release import SharedAdmin
 from infinite_scribe.settings.kafka import KafkaConnection
 
 logger = logging.getLogger(__name__)
@@ -39,21 +38,22 @@ class BrokerProbe:
         self.on_wrong_cluster = on_wrong_cluster
         self.problem: str | None = None
         self.checked_at: float | None = None
-        self._admin: Any = None  # the admin client, made at the first probe
+        self._admin: SharedAdmin | None = None  # made at the first probe
 
     @property
     def reachable(self) -> bool:
         return self.problem is None
 
     def close(self) -> None:
-        release_admin(self._admin)
-        self._admin = None
+        """Release the client (blocks while a probe's thread runs: call it off the loop)."""
+        if self._admin is not None:
+            self._admin.release()
 
     async def probe(self) -> None:
         """One probe, in a thread (librdkafka blocks): the relay runs it every `interval`
         (a `runtime.periodic` job)."""
         if self._admin is None:
-            self._admin = admin_client(self.cluster)
+            self._admin = SharedAdmin(admin_client(self.cluster))
         problem = await asyncio.to_thread(
             broker_problem, self._admin, self.expected_cluster_id, self.timeout
         )

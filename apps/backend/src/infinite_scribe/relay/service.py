@@ -226,4 +226,4 @@ class Relay:
             await asyncio.wait_for(self._clients.members.leave(), 2)
         await asyncio.to_thread(self.publisher.close, 1.0)
         await asyncio.to_thread(self.bulk_publisher.close, 1.0)
-        self.broker_probe.close()
+        await asyncio.to_thread(self.broker_probe.close)
