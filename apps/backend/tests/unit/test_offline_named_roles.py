@@ -178,3 +178,32 @@ def test_a_year_before_a_place_and_a_verb_after_a_name_leave_the_place_alone() -
     # A named phrase still takes a place noun or a connector after it.
     assert reading_en.read("She lands in New York harbour.").places == ("New York harbour",)
     assert reading_en.read("She lands on Isla de Pascua at dawn.").places == ("Isla de Pascua",)
+
+
+@pytest.mark.parametrize(
+    ("text", "time", "place"),
+    [
+        ("In 1850s Cornwall, Jory Penrose, a tin miner, must clear his debt before the Lammas "
+         "Fair.", "the Lammas Fair", "Cornwall"),
+        ("In 1902 Cowes, Ada Finch, a sailmaker, has until the Cowes Regatta to finish a sail.",
+         "the Cowes Regatta", "Cowes"),
+        ("In 1820 York, Tom Hale, a groom, must win the purse by the Ebor Races.",
+         "the Ebor Races", "York"),
+    ],
+)  # fmt: skip
+def test_an_event_named_after_a_word_of_time_is_a_time_not_the_place(
+    text: str, time: str, place: str
+) -> None:
+    """Issue 76's last walk: "before the Lammas Fair" made the fair the story's place. An event
+    named by capitalised words is a time after a word of time (before, until, by), and stays a
+    place after one of place ("at the World's Fair", issue 69's corpus)."""
+    found = named.read(text, False)
+    assert time in found.times and not any("Fair" in p or "Regatta" in p or "Races" in p
+                                           for p in found.places), found  # fmt: skip
+    facts = reading_en.read(text)
+    assert facts.place == place, facts
+
+
+def test_an_event_after_a_word_of_place_stays_a_place() -> None:
+    text = "In 1893 Chicago, Nellie Brandt hides a stolen ledger at the World's Fair."
+    assert "World's Fair" in " ".join(named.read(text, False).places)

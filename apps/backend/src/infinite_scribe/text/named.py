@@ -47,6 +47,12 @@ FESTIVAL = re.compile(
     rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
     rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
 )
+#: An event named by capitalised words ending in one of `event_ends` is a time after a word of
+#: time ("before the Lammas Fair"); after one of place it is a place ("at the World's Fair").
+_EN_EVENT_TIME = re.compile(
+    rf"\b(?:{vocabulary.alternation('en', 'time_prepositions')})\s+"
+    rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}))\b"
+)
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
@@ -280,6 +286,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
 
 def _read_en(text: str) -> Named:
     found = _Found(times=[m.group(0) for m in FESTIVAL.finditer(text)])
+    found.times += [m.group(1) for m in _EN_EVENT_TIME.finditer(text)]
     found.times += [m.group(0) for m in _EN_YEAR.finditer(text)]
     for match in _EN_RUN.finditer(text):
         _en_run(text, match, found)
