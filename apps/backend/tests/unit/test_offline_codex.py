@@ -388,3 +388,26 @@ async def test_a_rival_given_with_a_title_is_the_antagonist_and_no_name_is_inven
     for stage, content in confirmed.items():
         text = json.dumps(content, ensure_ascii=False)
         assert "Bound up with the light" not in text and "stall closed" not in text, (stage, text)
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    return []
+
+
+@pytest.mark.parametrize("idea", [GLASS, TRAIN])
+async def test_no_clause_after_a_semicolon_opens_with_a_capital_unless_a_name(idea: str) -> None:
+    """The hand walk of stop 84: a location read "Where Odile Marchetti lives and works; What
+    happened comes to light here" (a template's capitalised slot after a semicolon)."""
+    codex = read_codex(idea).as_json()
+    confirmed = await _walk(idea, codex)
+    names = json.dumps(confirmed, ensure_ascii=False)
+    capitals = [m.group(0) for text in _texts(confirmed)
+                for m in re.finditer(r"; ([A-Z][a-z]+)", text)]  # fmt: skip
+    wrong = [c for c in capitals if not re.search(rf"\b{c[2:]} [A-Z]", names)]
+    assert not wrong, wrong
