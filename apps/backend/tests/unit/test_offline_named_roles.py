@@ -13,7 +13,7 @@ import pytest
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.text import named, reading_en, segment
+from infinite_scribe.text import named, reading_en, reading_zh, segment
 from shared_types.enums import GenesisStage
 from tests.support.codex_ideas import GLASS, TRAIN
 
@@ -207,3 +207,50 @@ def test_an_event_named_after_a_word_of_time_is_a_time_not_the_place(
 def test_an_event_after_a_word_of_place_stays_a_place() -> None:
     text = "In 1893 Chicago, Nellie Brandt hides a stolen ledger at the World's Fair."
     assert "World's Fair" in " ".join(named.read(text, False).places)
+
+
+BATH = (
+    "Before the Michaelmas Assizes, Hester Vane, a midwife in 1780s Bath, must prove that the "
+    "surgeon Ambrose Kell poisoned a countess."
+)
+
+
+def test_an_event_opening_the_idea_is_a_time_and_a_person_by_a_role_word_is_no_thing() -> None:
+    """A walk of new ideas (stop 85): "Before the Michaelmas Assizes" opened the idea (a capital
+    preposition) and the assizes became an object; "poisoned a countess" made a countess an
+    object of the story (a word for a person is never a thing)."""
+    found = named.read(BATH, False)
+    assert "the Michaelmas Assizes" in found.times, found
+    assert not any("countess" in thing or "Assizes" in thing for thing in found.things), found
+
+
+def test_a_decade_is_told_with_its_article() -> None:
+    """The same walk: "In 1780s, in Bath, Hester Vane ..." (a decade takes "the")."""
+    concepts = _cast(BATH, GenesisStage.CONCEPT_SELECTION)["concepts"]
+    assert all("1780s" not in c["logline"] or "the 1780s" in c["logline"] for c in concepts)
+    assert any("the 1780s" in c["logline"] for c in concepts), concepts[0]["logline"]
+
+
+JINGDEZHEN = (
+    "成化年间的景德镇，窑工之女沈青禾要在万寿节前烧出一只完美的斗彩鸡缸杯，督陶官冯保却想把功劳"
+    "据为己有。"
+)
+
+
+def test_a_festival_and_an_era_are_times_and_an_officials_title_is_no_name() -> None:
+    """A walk of new ideas (stop 85): 万寿节 (before which the cup is due) was a person, the
+    era 成化 was cut from 成化年间, and the title 督陶官 gave a person 陶官."""
+    segment.warm()
+    found = named.read(JINGDEZHEN, True)
+    assert "万寿节" in found.times and "成化年间" in found.times, found
+    assert set(found.people) == {"沈青禾", "冯保"}, found
+
+
+def test_a_daughter_of_a_trade_is_the_hero_where_and_when_without_the_reign() -> None:
+    """The same walk: the hero was 窑工 and the event opened on 之女 (一名窑工沈青禾之女沈青禾
+    in the logline); the place was 成化年间的景德镇."""
+    segment.warm()
+    facts = reading_zh.read(JINGDEZHEN)
+    assert (facts.hero, facts.hero_name) == ("窑工之女", "沈青禾"), facts
+    assert (facts.place, facts.time) == ("景德镇", "成化年间"), facts
+    assert facts.event is not None and not facts.event.startswith("之"), facts

@@ -50,7 +50,7 @@ FESTIVAL = re.compile(
 #: An event named by capitalised words ending in one of `event_ends` is a time after a word of
 #: time ("before the Lammas Fair"); after one of place it is a place ("at the World's Fair").
 _EN_EVENT_TIME = re.compile(
-    rf"\b(?:{vocabulary.alternation('en', 'time_prepositions')})\s+"
+    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+"
     rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}))\b"
 )
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
@@ -72,9 +72,12 @@ _EN_THING = re.compile(
     r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|while|which)\b|[,.;]|$)"
 )
 #: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
-#: to a thing, not a thing named.
+#: to a thing, not a thing named; nor is a word for a person ("poisoned a countess").
 _EN_NOT_THINGS = (
-    vocabulary.words("en", "roles") | _EN_PLACE_WORDS | vocabulary.words("en", "complements")
+    vocabulary.words("en", "roles")
+    | _EN_PLACE_WORDS
+    | vocabulary.words("en", "complements")
+    | vocabulary.words("en", "titles")
 )
 _EN_BEFORE_THING = re.compile(
     r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"

@@ -14,6 +14,7 @@ PEOPLE_WORDS = (*_ZH_ROLES, "人")  # 洋孩子, 证人: a person, never a thing
 _ZH_PLACES = vocabulary.words("zh", "places")
 _ZH_PLACE_ENDS = vocabulary.characters("zh", "place_ends")
 _NOT_PLACES = vocabulary.words("zh", "not_places")
+_NEVER_NAME_ENDS = tuple(vocabulary.characters("zh", "never_name_ends"))
 NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
 #: A tagged name ending so is a place (龙井村, 广寒宫); 王铁山 and 赵德海 are people.
 _STRICT_PLACE_ENDS = vocabulary.characters("zh", "strict_place_ends")
@@ -21,6 +22,10 @@ ZH_TIME = re.compile(
     r"(?:公元前?)?\d{1,4}年(?:代)?"
     f"|(?:{vocabulary.alternation('zh', 'eras')})[一二三四五六七八九十元]+年"
     f"|{vocabulary.alternation('zh', 'festivals')}"
+    # A reign's years (成化年间) at the idea's start or after a stop, the reign's name with them.
+    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}年间"
+    # A festival the story is due before or after (在万寿节前), whatever its name.
+    r"|(?<=[在于到])[\u4e00-\u9fff]{2,3}节(?=[前后]|之[前后]|那天|当天)"
 )
 OPENS = ("", "，", "。")
 _ZH_WHEN = f"(?:{ZH_TIME.pattern})[^，,。的]{{0,4}}"
@@ -62,6 +67,8 @@ def _tagged_name(word: str, flag: str) -> bool:
     """Whether a word tagged a name is one: no place, and a transliteration (nrt: 佐藤), a
     surname first, or a word the dictionary does not know."""
     place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
+    if word.endswith(_NEVER_NAME_ENDS):  # 万寿节 a festival, 陶官 the end of a title (督陶官)
+        return False
     return not place and (flag == "nrt" or word[0] in SURNAMES or not segment.known(word))
 
 

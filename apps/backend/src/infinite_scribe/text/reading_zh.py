@@ -40,6 +40,7 @@ _STOPS = _FUNCTION - {"的", "会"} | vocabulary.words("zh", "stops")
 _DIRECTIONS = vocabulary.words("zh", "directions")
 #: A role's last character jieba cuts off (守灯 + 人).
 _ROLE_TAILS = vocabulary.characters("zh", "role_tails")
+_KIN_ROLES = vocabulary.words("zh", "kin_roles")  # 之女: a child's place is a role
 #: A verb that says what its subject is (是, 身为): the role after it is the hero's own.
 _COPULAS = vocabulary.words("zh", "copulas")
 _NUMERALS = "".join(vocabulary.characters("zh", "numerals"))
@@ -118,7 +119,9 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
         if _trade(words, start):
             start -= 1  # 铁路巡警白露 after a comma: 铁路 is the hero's trade
         end = index + 1
-        if end + 1 < len(words) and words[end] == "的" and is_role(words[end + 1]):
+        if end < len(words) and words[end][0] == "之" and words[end] in _KIN_ROLES:
+            end += 1  # 窑工之女 (one word to the segmenter): the daughter is the hero
+        elif end + 1 < len(words) and words[end] in "的之" and is_role(words[end + 1]):
             end += 2  # 胡商的女儿: the daughter is the hero, her father's trade describes her
         return "".join(words[start:end]), end
     return None, -1
@@ -177,6 +180,8 @@ def _places(words: list[str]) -> list[str]:
             start -= 1
         start = _described_from(words, start)
         phrase = "".join(words[start : end + 1]).lstrip("的")
+        when = named_zh.ZH_TIME.match(phrase)  # 成化年间的景德镇: the time is no part of it
+        phrase = phrase[when.end() :].lstrip("的") if when and phrase[when.end() :] else phrase
         if found and found[-1] in phrase:
             found[-1] = phrase  # 北海边 + 的小镇: one place
         else:
