@@ -346,8 +346,8 @@ class Story:
             return hero_a + self.event, at_place, *when
         on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
         on = on or f" on {place}" in (self.request.user_input or "")  # the writer's "on"
-        told = f"the {time}" if re.fullmatch(r"\d{3,4}s", time or "") else time  # a decade
-        when = (f"in {told}, ", f"{time}: ") if time else ("", "")
+        decade = re.fullmatch(r"\d{3,4}s", time or "") is not None  # "in the 1780s"
+        when = (f"in {'the ' if decade else ''}{time}, ", f"{time}: ") if time else ("", "")
         return f"{hero_a} {self.event}".strip(), f"{'on' if on else 'in'} {place}, ", *when
 
     def named(self) -> bool:
