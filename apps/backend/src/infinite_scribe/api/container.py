@@ -138,6 +138,8 @@ async def api_services(
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
         novel_commands = MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY)
+        console = console_services(settings, pool, commands, novel_commands)
+        opened.push_async_callback(asyncio.to_thread, console.close)
         yield ApiServices(
             settings=settings,
             pool=pool,
@@ -164,7 +166,7 @@ async def api_services(
             event_chains=EventChains(flow_queries),
             live=live,
             stream_admission=StreamAdmission.of(settings),
-            console=console_services(settings, pool, commands, novel_commands),
+            console=console,
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
 

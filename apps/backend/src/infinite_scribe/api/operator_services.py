@@ -30,6 +30,13 @@ from infinite_scribe.settings.settings import Settings
 class ConsoleServices:
     operator: OperatorActions
     overview: PipelineOverview
+    #: The broker's pipeline probe, released with the API's container (None without a broker).
+    probe: KafkaPipelineProbe | None = None
+
+    def close(self) -> None:
+        """Release the probe's client (blocks while a call runs: call it off the loop)."""
+        if self.probe is not None:
+            self.probe.close()
 
 
 def console_services(
@@ -63,4 +70,4 @@ def console_services(
         PostgresWorkerRegistry(pool),
         settings.relay_member_ttl_seconds,
     )
-    return ConsoleServices(operator, overview)
+    return ConsoleServices(operator, overview, probe)

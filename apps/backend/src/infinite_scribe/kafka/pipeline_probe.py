@@ -3,12 +3,14 @@ the dead-letter topic's size and the consumer group's members. librdkafka calls 
 runs in a thread with a short timeout."""
 
 import asyncio
+import threading
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from infinite_scribe.application.ports.operator import PartitionLag
+from infinite_scribe.kafka.release import release_admin
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 TIMEOUT = 3.0
@@ -33,8 +35,18 @@ class KafkaPipelineProbe:
         self.cluster = cluster
         self.topic = topic
         self.group = group
-        # One admin client for the probe's life (the overview polls every 2 s).
+        # One admin client for the probe's life (the overview polls every 2 s), released by
+        # `close` once no call runs (a call's thread outlives its cancelled request).
         self._admin: AdminClient | None = None
+        self._admin_lock = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        """Release the admin client (blocks while a call runs: call it off the loop)."""
+        with self._admin_lock:
+            self._closed = True
+            release_admin(self._admin)
+            self._admin = None
 
     async def lag(self) -> list[PartitionLag]:
         return await asyncio.to_thread(self._lag)
@@ -86,11 +98,14 @@ class KafkaPipelineProbe:
             consumer.close()
 
     def _members(self) -> list[str]:
-        if self._admin is None:
-            defaults = {"socket.timeout.ms": 2000}
-            self._admin = AdminClient(client_config(self.cluster, defaults=defaults))
-        futures: dict[str, Any] = self._admin.describe_consumer_groups(
-            [self.group], request_timeout=TIMEOUT
-        )
-        description = futures[self.group].result(timeout=TIMEOUT)
+        with self._admin_lock:
+            if self._closed:
+                return []
+            if self._admin is None:
+                defaults = {"socket.timeout.ms": 2000}
+                self._admin = AdminClient(client_config(self.cluster, defaults=defaults))
+            futures: dict[str, Any] = self._admin.describe_consumer_groups(
+                [self.group], request_timeout=TIMEOUT
+            )
+            description = futures[self.group].result(timeout=TIMEOUT)
         return [f"{m.client_id} ({m.host})" for m in description.members]

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from infinite_scribe.api.app import create_app
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.kafka.drafts import DraftPublisher
 from infinite_scribe.settings.kafka import KafkaConnection
@@ -53,4 +54,21 @@ async def test_a_closed_draft_publisher_leaves_no_client_behind(kafka_bootstrap:
     publisher.publish("s", "t", 1, {"text": "x"})
     publisher.close()
     del publisher
+    assert await _settled(before) == before
+
+
+async def test_a_closed_api_container_leaves_no_client_behind(
+    settings: Settings, kafka_bootstrap: str
+) -> None:
+    """The API's broker probe and the console's pipeline probe, both used, then released."""
+    before = kafka_clients_alive()
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        services = app.state.services
+        assert services.kafka is not None
+        await services.kafka.ping()
+        probe = services.console.probe
+        assert probe is not None
+        await probe.workers()
+        assert kafka_clients_alive() > before
     assert await _settled(before) == before
