@@ -57,7 +57,7 @@ def test_a_death_confirmed_before_makes_a_dead_mans_act_a_note_in_his_words() ->
 
 def test_a_chinese_note_is_said_in_chinese_words() -> None:
     [note] = draft_checker(NOVEL, None, ZH_BIBLE, 1, "zh")("林舟一头金色的短发在风里乱飞。")
-    assert note.what == "hair: 黑 -> 金", note.what
+    assert note.what == "头发：黑 → 金", note.what
     assert note.said("zh").startswith("林舟：本章与前文确立的不符")
 
 
@@ -96,3 +96,22 @@ def test_only_a_failed_check_refuses_never_a_note() -> None:
     with pytest.raises(ProposalRefused) as refused:
         asyncio.run(held(produce, _check, "en"))
     assert refused.value.checks == [JUNK_TEXT]
+
+
+def test_a_note_says_a_look_in_the_writers_words_never_a_stored_value() -> None:
+    """Stop 84 left it: a note read "hair: none -> red" (bald, as stored) and "hair: none ->
+    length:short"; and a Chinese note named the attribute in English ("hair: none -> 黑")."""
+    bald = NovelBible(
+        title="Salt Harbour",
+        characters={"characters": [{"name": "Mara Quinn", "description": "Mara Quinn is bald."}]},
+    )
+    notes = draft_checker(NOVEL, None, bald, 1, "en")
+    [red] = notes("Mara Quinn pushed her red hair back.")
+    assert red.what == "hair: bald -> red", red.what
+    [cropped] = notes("Mara Quinn pushed her cropped hair back.")
+    assert cropped.what == "hair: bald -> cropped", cropped.what
+    zh = NovelBible(
+        title="雾港", characters={"characters": [{"name": "林舟", "description": "林舟是个光头。"}]}
+    )
+    [black] = draft_checker(NOVEL, None, zh, 1, "zh")("林舟甩了甩乌黑的长发。")
+    assert black.what == "头发：光头 → 黑", black.what

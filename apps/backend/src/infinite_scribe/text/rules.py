@@ -30,12 +30,30 @@ def data() -> dict[str, Any]:
 
 
 def trait_word(language: str, attribute: str, value: Any) -> Any:
-    """A trait's normalised value in `language`'s words (blond -> 金): the first word the
-    lexicon lists for it; the value itself when it lists none (an age, an unknown value)."""
-    traits = data().get(language, {}).get("traits", {})
-    words = (traits.get(attribute.split(":")[0]) or {}).get("values") or {}
-    said = words.get(value) if isinstance(value, str) else None
-    return said[0] if said else value
+    """A trait's normalised value in `language`'s words (blond -> 金, none -> bald): the first
+    word the lexicon lists for it, by phrase or by kind; the value itself when it lists none
+    (an age, an unknown value)."""
+    rules = data().get(language, {})
+    for section in ("traits", "looks"):
+        words = (rules.get(section, {}).get(attribute.split(":")[0]) or {}).get("values") or {}
+        said = words.get(value) if isinstance(value, str) else None
+        if said:
+            return said[0]
+    return value
+
+
+def trait_note(language: str, attribute: str, was: Any, now: Any) -> str:
+    """A trait said otherwise, in the writer's language ("hair: red -> black"; in Chinese with
+    its own colon and arrow)."""
+    rules = data().get(language, {})
+    base, _, part = attribute.partition(":")
+    name = str((rules.get("trait_names") or {}).get(base, base))
+    name = name.format(part=part) if "{part}" in name else f"{name} ({part})" if part else name
+    template = str(rules.get("trait_note") or "{attribute}: {was} -> {now}")
+    said = {
+        key: trait_word(language, attribute, value) for key, value in (("was", was), ("now", now))
+    }
+    return template.format(attribute=name, **said)
 
 
 _HOLE = re.compile(r"\{\w+\}")

@@ -23,7 +23,7 @@ from infinite_scribe.domain.proposal_guard import (
 )
 from infinite_scribe.domain.story_fold import StoryState, evolve, seeded
 from infinite_scribe.domain.story_memory import SEEDED, Memory, without_chapter
-from infinite_scribe.text.rules import trait_word
+from infinite_scribe.text.rules import trait_note
 
 #: Characters of a quote a note names (the finding keeps the whole quote).
 _SHORT_QUOTE = 160
@@ -55,9 +55,8 @@ def _note(finding: Finding, language: str) -> Failed:
     if finding["kind"] == DEAD_ACTS:
         return Failed(DEAD_ACTS_CODE, who, str(finding["quote"])[:_SHORT_QUOTE], finding)
     attribute = str(finding.get("attribute") or "")
-    was = trait_word(language, attribute, finding.get("was"))
-    now = trait_word(language, attribute, finding.get("value"))
-    return Failed(TRAIT_CODE, who, f"{attribute}: {was} -> {now}", finding)
+    said = trait_note(language, attribute, finding.get("was"), finding.get("value"))
+    return Failed(TRAIT_CODE, who, said, finding)
 
 
 def draft_checker(
