@@ -20,6 +20,9 @@ _PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
 #: In apposition the role may say where the person is or comes from ("a glassblower in Murano,",
 #: "a conductor out of Lisbon,"): no part of the role, and a place when it reads as one.
 _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
+#: A role whose first words may be capitalised: before "named" ("a Polish cartographer named"),
+#: or opening the sentence ("Detective sergeant Ruth Adebayo").
+_CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 _NAMED = re.compile(r"\b(?:named|called)\s+" + _NAME)
 _APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
@@ -27,11 +30,15 @@ _WHERE = (
     rf"(?:\s+(?:{vocabulary.alternation('en', 'apposition_prepositions')})\s+"
     r"(?P<where>[^,;]{1,60}))?"
 )
-_APPOSED = re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + _WHERE + r"(?=,)")
+#: The shortest role before where it is ("a conductor out of Lisbon": "conductor").
+_APPOSED = re.compile(
+    _NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS.replace("{0,2}", "{0,2}?") + _WHERE + r"(?=,)"
+)
 _ATTACHED = (
     _APPOSED,
-    re.compile(r"\b(?:a|an|the)\s+" + _ROLE_WORDS + r"\s+(?:named|called)\s+" + _NAME),
+    re.compile(r"\b(?:a|an|the)\s+" + _CAPPED_ROLE + r"\s+(?:named|called)\s+" + _NAME),
     re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
+    re.compile(r"^(?P<the>)" + _CAPPED_ROLE + r"\s+" + _NAME + r"\b"),
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
@@ -59,9 +66,11 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     for index, word in enumerate(words):
         if word.group(0).lower() not in ("a", "an", "the"):
             continue
-        following = []
+        following: list[re.Match[str]] = []
         for candidate in words[index + 1 : index + 5]:
-            if candidate.group(0).lower() in _STOP:
+            # A comma ends the phrase ("the 1969 moon landing, insurance investigator").
+            between = sentence[(following[-1] if following else word).end() : candidate.start()]
+            if candidate.group(0).lower() in _STOP or "," in between:
                 break
             following.append(candidate)
         roles = [n for n, candidate in enumerate(following) if is_role(candidate.group(0))]
