@@ -81,7 +81,6 @@ def test_a_role_in_apposition_with_of_a_place_leaves_the_place_out_of_the_event(
 
 # The person the hero is set against by what the idea says of them (hunted by, must outwit,
 # must stop) is the rival, even with no word such as "rival".
-@pytest.mark.xfail(strict=True, reason="not yet fixed (issue 76 walk)")
 @pytest.mark.parametrize(
     ("idea", "rival"),
     [
@@ -168,14 +167,10 @@ def _met(idea: dict[str, Any]) -> dict[str, bool]:
 
 #: The expectations still unmet after the walk (idea index -> the ones), each with why.
 UNMET: dict[int, set[str]] = {
-    0: {"rival"},
-    3: {"rival"},
     4: {"times"},
     5: {"rival"},
     6: {"places", "times"},
     7: {"rival", "times"},
-    8: {"rival"},
-    9: {"rival"},
 }
 
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.text import segment, vocabulary
+from infinite_scribe.text import opposed, segment, vocabulary
 from infinite_scribe.text.named_zh import (
     KIN,
     MEASURE,
@@ -251,6 +251,7 @@ def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
             marked = any(mark in clause for mark in _ZH_MARKS) or _ZH_MARK_AFTER.match(after)
         else:
             marked = _en_marked(before) or _EN_MARK_AFTER.match(after)
+            marked = marked or opposed.opposed(before, after)  # "hunted by ...", "must stop"
         if marked:
             found.append(person)
     return tuple(found)
@@ -275,7 +276,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     before = text[: max(at, 0)]
     if not chinese:
         match = _en_marked(before) if at > 0 else None
-        described = match.group("described") if match else None
+        described = match.group("described") if match else opposed.described(before)
         return (described.strip(),) if described else ()
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
