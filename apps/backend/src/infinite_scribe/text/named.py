@@ -246,12 +246,14 @@ def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
     for person in people:
         at = text.find(person)
         before, after = text[: max(at, 0)], text[at + len(person) :]
+        marked: object
         if chinese:
             clause = re.split(r"[，,。；;！!？?]", before)[-1]
             marked = any(mark in clause for mark in _ZH_MARKS) or _ZH_MARK_AFTER.match(after)
         else:
-            marked = _en_marked(before) or _EN_MARK_AFTER.match(after)
-            marked = marked or opposed.opposed(before, after)  # "hunted by ...", "must stop"
+            marked = (  # a word marks them, or they are opposed ("hunted by", "must stop")
+                _en_marked(before) or _EN_MARK_AFTER.match(after) or opposed.opposed(before, after)
+            )
         if marked:
             found.append(person)
     return tuple(found)
