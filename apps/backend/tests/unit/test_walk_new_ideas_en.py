@@ -111,11 +111,7 @@ def test_a_person_the_hero_helps_is_never_the_rival() -> None:
 @pytest.mark.parametrize(
     ("idea", "name"),
     [
-        pytest.param(
-            "Tom Ash, a monk, fears Brother Anselm Rook.",
-            "Anselm Rook",
-            marks=pytest.mark.xfail(strict=True, reason="not yet fixed"),
-        ),
+        ("Tom Ash, a monk, fears Brother Anselm Rook.", "Anselm Rook"),
         ("Ida Kern, a spy, meets the grim Cossack Pavel Orlov in Kiev.", "Pavel Orlov"),
     ],
 )
@@ -125,7 +121,6 @@ def test_a_title_before_a_name_is_no_part_of_it(idea: str, name: str) -> None:
 
 # An event named by capitalised words and an event noun is a time after a word of time
 # ("until the Harvest Moon dance"), the whole event and never a thing.
-@pytest.mark.xfail(strict=True, reason="not yet fixed (issue 76 walk)")
 @pytest.mark.parametrize(
     ("idea", "time"),
     [
@@ -143,7 +138,6 @@ def test_an_event_named_with_an_event_noun_is_the_deadline(idea: str, time: str)
     assert not [e for e in entries if e["kind"] == "object" and e["name"] in time]
 
 
-@pytest.mark.xfail(strict=True, reason="not yet fixed (issue 76 walk)")
 def test_a_name_after_a_place_noun_is_a_place() -> None:
     idea = "Aboard the colony ship Meridian, a medic named Sol Okoro finds a stowaway."
     assert any("Meridian" in place for place in _named(idea, "place"))
@@ -167,9 +161,9 @@ def _met(idea: dict[str, Any]) -> dict[str, bool]:
 
 #: The expectations still unmet after the walk (idea index -> the ones), each with why.
 UNMET: dict[int, set[str]] = {
-    4: {"times"},
-    5: {"rival"},
-    6: {"places", "times"},
+    # "her rival Queen Isolde": a one-word name keeps its title (the reader strips a title
+    # only before two words or more, so "Queen" alone is not left as a name); and "the next
+    # full moon" is a time in lower case, which the reader of names does not read.
     7: {"rival", "times"},
 }
 
