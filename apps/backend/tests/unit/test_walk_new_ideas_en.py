@@ -11,6 +11,7 @@ import pytest
 
 from infinite_scribe.text import reading_en
 from infinite_scribe.text.codex_reading import read_codex
+from tests.unit.test_offline_codex import _walk
 
 _DATA = Path(__file__).parents[1] / "data" / "walk_new_ideas_en.json"
 IDEAS: list[dict[str, Any]] = json.loads(_DATA.read_text(encoding="utf-8"))["ideas"]
@@ -43,7 +44,7 @@ def _named(idea: str, kind: str) -> list[str]:
         ),
         (
             "Staff sergeant Nadia Petrov guards a bridge in Mostar that no one else will cross.",
-            "Staff sergeant",
+            "staff sergeant",
             "Nadia Petrov",
         ),
         (
@@ -173,3 +174,35 @@ def test_the_walked_ideas_keep_what_the_writer_named(index: int) -> None:
     met = _met(IDEAS[index])
     unmet = {key for key, ok in met.items() if not ok}
     assert unmet == UNMET.get(index, set()), IDEAS[index]["text"]
+
+
+async def _logline(idea: str) -> str:
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    return str(confirmed["CONCEPT_SELECTION"]["logline"])
+
+
+async def test_a_role_capitalised_only_by_the_sentence_is_told_in_lower_case() -> None:
+    """ "Detective sergeant Ruth Adebayo" was told "Ruth Adebayo, a Detective, sergeant,"."""
+    logline = await _logline("Staff sergeant Nadia Petrov guards a bridge in Mostar.")
+    assert "Nadia Petrov, a staff sergeant, guards a bridge" in logline, logline
+
+
+async def test_a_role_that_only_the_can_open_keeps_the() -> None:
+    """ "the last witch of the Greywood" was told "a last witch"."""
+    logline = await _logline(
+        "Odile Ferrand, the last ferrywoman of the Rhone, must carry a fugitive across."
+    )
+    assert "Odile Ferrand, the last ferrywoman," in logline, logline
+
+
+async def test_the_writers_aboard_is_kept_for_the_place() -> None:
+    logline = await _logline(
+        "Aboard the colony ship Meridian, a medic named Sol Okoro finds a stowaway."
+    )
+    assert logline.startswith("Aboard the colony ship Meridian, Sol Okoro"), logline
+
+
+def test_a_rival_named_after_a_role_and_called_is_described_by_it() -> None:
+    idea = "Ada Pike, a clerk, learns that a drifter called Owen Marsh has been stalking her."
+    rival = next(e for e in read_codex(idea).as_json()["entries"] if e["role"] == "rival")
+    assert (rival["name"], rival["words"]) == ("Owen Marsh", ["drifter"])

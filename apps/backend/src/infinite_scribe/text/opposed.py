@@ -27,6 +27,7 @@ _NOT_DESCRIBING = (
     | vocabulary.words("en", "place_prepositions")
     | {"between", "against", "with", "without", "and", "or", "nor"}
 )
+_CALLED = re.compile(r"\b(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:named|called)\s+$")
 _ARTICLES = ("the ", "a ", "an ", "his ", "her ", "their ")
 
 
@@ -38,7 +39,8 @@ def opposed(before: str, after: str) -> bool:
 def described(before: str) -> str | None:
     """What describes the person an opposing verb takes, without its article and the title
     after a comma ("the inquisitor, Brother ": "inquisitor"), if any."""
-    said = (_described(before) or "").split(",")[0].strip()
+    called = _CALLED.search(before)  # "a stranger called Owen Pike": "stranger"
+    said = (_described(before) or (called.group(1) if called else "")).split(",")[0].strip()
     for article in _ARTICLES:
         said = said.removeprefix(article)
     return said or None

@@ -54,9 +54,10 @@ _VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
 
 
 def is_role(word: str) -> bool:
+    """A role word, or a lower-case word with a role's ending (never a name: "Meridian")."""
+    ends = word[:1].islower() and len(word) > 4 and word.lower().endswith(_ROLE_ENDS)
     word = word.lower().removesuffix("'s").removesuffix("’s")
-    singular = word.removesuffix("s")
-    return word in ROLES or singular in ROLES or (len(word) > 4 and word.endswith(_ROLE_ENDS))
+    return word in ROLES or word.removesuffix("s") in ROLES or ends
 
 
 def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
@@ -99,9 +100,21 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
             if not _a_name(match.group("name")):
                 continue
             if not bare or is_role(words[-1]):
-                found.append((" ".join(words), match.group("name"), match.end(), match.start()))
+                role = " ".join(words)
+                role = _uncapped(role) if match.start("role") == 0 else role
+                found.append((role, match.group("name"), match.end(), match.start()))
                 break
     return min(found, key=lambda item: item[3], default=None)
+
+
+_DEMONYM_ENDS = vocabulary.phrases("en", "demonym_ends")
+
+
+def _uncapped(role: str) -> str:
+    """A role opening the sentence without the sentence's capital ("Detective sergeant":
+    "detective sergeant"); a people's adjective keeps its own ("Polish cartographer")."""
+    first = role.split()[0]
+    return role if first.lower().endswith(_DEMONYM_ENDS) else role[:1].lower() + role[1:]
 
 
 def _places(text: str) -> list[tuple[str, tuple[int, int]]]:

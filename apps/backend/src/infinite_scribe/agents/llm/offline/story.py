@@ -344,11 +344,12 @@ class Story:
             told = not time or time in self.event  # a deadline the event says is said there
             when = ("" if told else f"{time}，", f"{time}的" if time else "")
             return hero_a + self.event, at_place, *when
-        on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
-        on = on or f" on {place}" in (self.request.user_input or "")  # the writer's "on"
+        planet = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
+        said = re.search(rf"\b((?i:on|aboard))\s+{re.escape(place)}", self.request.user_input or "")
+        on = said.group(1).lower() if said else "on" if planet else "in"  # the writer's word
         decade = re.fullmatch(r"\d{3,4}s", time or "") is not None  # "in the 1780s"
         when = (f"in {'the ' if decade else ''}{time}, ", f"{time}: ") if time else ("", "")
-        return f"{hero_a} {self.event}".strip(), f"{'on' if on else 'in'} {place}, ", *when
+        return f"{hero_a} {self.event}".strip(), f"{on} {place}, ", *when
 
     def named(self) -> bool:
         """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
