@@ -206,3 +206,35 @@ def test_a_rival_named_after_a_role_and_called_is_described_by_it() -> None:
     idea = "Ada Pike, a clerk, learns that a drifter called Owen Marsh has been stalking her."
     rival = next(e for e in read_codex(idea).as_json()["entries"] if e["role"] == "rival")
     assert (rival["name"], rival["words"]) == ("Owen Marsh", ["drifter"])
+
+
+def test_what_is_learned_after_a_thing_found_is_what_the_story_turns_on() -> None:
+    core = reading_en.event_core("finds her uncle's ledger and learns that a clerk has lied")
+    assert core == "a clerk has lied"
+
+
+async def test_a_thing_found_by_a_possessive_is_no_question() -> None:
+    idea = "Ada Pike, a clerk in Leeds, finds her uncle's ledger."
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    assert "why her uncle's ledger" not in json.dumps(confirmed), confirmed["STORY_CONCEPTION"]
+
+
+async def test_an_event_with_a_clause_of_its_own_ends_before_the_hero_acts_again() -> None:
+    """ "..., and the trail leads to the oilman Harlan Briggs, and tells no one": the trail was
+    telling no one."""
+    idea = (
+        "Ada Pike, a clerk in Leeds, is sent to York, and the trail leads to the banker Otto "
+        "Kessel."
+    )
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    acts = confirmed["PLOT_OUTLINE"]["acts"]
+    first = acts[0]["chapters"][0]["summary"]
+    assert first.endswith("the banker Otto Kessel; Ada Pike tells no one."), first
+    assert acts[0]["summary"].endswith("; Ada Pike decides to keep looking."), acts[0]["summary"]
+
+
+async def test_an_event_of_one_clause_still_goes_on_with_and() -> None:
+    idea = "Ada Pike, a clerk in Leeds, must find a stolen ledger."
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    first = confirmed["PLOT_OUTLINE"]["acts"][0]["chapters"][0]["summary"]
+    assert first.endswith("must find a stolen ledger, and tells no one."), first

@@ -185,7 +185,10 @@ def _ends_a_name(words: list[str], word: str) -> bool:
 
 
 def event_core(event: str) -> str:
-    """What is found out, without the finding ("discovers that X" -> "X")."""
+    """What is found out, without the finding ("discovers that X" -> "X"; "finds a diary and
+    learns that X" -> "X")."""
+    if learned := _LEARNED.search(event):
+        return learned.group(1)
     for lead in _VERB_LEADS:
         if event.lower().startswith(lead + " "):
             return event[len(lead) + 1 :]
@@ -195,6 +198,12 @@ def event_core(event: str) -> str:
     return re.split(r"\s+(?:before|until|by the time)\s", task.group(1))[0] if task else event
 
 
+_LEARNED = re.compile(
+    r"\band\s+(?:"
+    + "|".join(lead for lead in _VERB_LEADS if lead.endswith(" that"))
+    + r")\s+(.+)$",
+    re.I,
+)
 _TASK = re.compile(
     r"^(?:must|has to|needs to|sets out to|tries to|wants to)\s+(?:find out|find|learn|discover"
     r"|uncover|prove)\s+((?:who|what|why|how|where|whether)\s.+)$",

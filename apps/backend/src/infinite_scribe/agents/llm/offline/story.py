@@ -202,7 +202,8 @@ class Story:
         if core != event and core.split()[0].lower() in _QUESTIONS:
             return core  # "who sank the steamer Aurora": already a question
         # A thing found ("finds a brass key that ...") is no question: the premise tells it.
-        noun = core.split()[0].lower() in ("a", "an", "the")
+        said = not event.removesuffix(core).rstrip().endswith(" that")  # a thing, no clause
+        noun = said and core.split()[0].lower() in ("a", "an", "the", "his", "her", "their")
         return f"why {core}" if core != event and not noun else "what happened"
 
     @property
@@ -311,6 +312,9 @@ class Story:
             "when": when,
             "when_s": when_s,
             "event": event,
+            # An event with a clause of its own ("..., and the trail leads to X") is closed
+            # before the hero acts again: "; Ada Pike tells no one", else ", and tells no one".
+            "and_then": f"; {cast.name}" if _CLAUSED.search(event) else ", and",
             "core": self.core,
             # A core that names a matter already (…事) is no matter of a matter (的事).
             "core_matter": self.core if self.core.endswith("事") else f"{self.core}的事",
@@ -390,4 +394,5 @@ def _read(text: str) -> Facts:
     return (reading_zh if _HAN.search(text) else reading_en).read(text)
 
 
+_CLAUSED = re.compile(r"[,;]| that | and | but | while ")
 _QUESTIONS = frozenset(["who", "what", "why", "how", "where", "whether"])
