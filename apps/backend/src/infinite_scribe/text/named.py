@@ -55,6 +55,11 @@ _EN_EVENT_TIME = re.compile(
     rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}"
     rf"|{vocabulary.alternation('en', 'event_nouns')}))\b"
 )
+#: A time of the year or the sky after a word of time ("before the next full moon", "by spring").
+_EN_NATURAL_TIME = re.compile(
+    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+((?:the\s+)?"
+    rf"(?:(?:next|first|coming)\s+)?(?:{vocabulary.alternation('en', 'natural_times')}))\b"
+)
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
@@ -300,6 +305,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
 def _read_en(text: str) -> Named:
     found = _Found(times=[m.group(0) for m in FESTIVAL.finditer(text)])
     found.times += [m.group(1) for m in _EN_EVENT_TIME.finditer(text)]
+    found.times += [m.group(1) for m in _EN_NATURAL_TIME.finditer(text)]
     found.times += [m.group(0) for m in _EN_YEAR.finditer(text)]
     found.times = [t for t in found.times if not any(t != u and t in u for u in found.times)]
     for match in _EN_RUN.finditer(text):
