@@ -255,3 +255,8 @@ def test_a_time_of_the_year_or_the_sky_after_a_word_of_time_is_the_deadline(
         e["name"]: e["role"] for e in read_codex(idea).as_json()["entries"] if e["kind"] == "time"
     }
     assert times == {time: "deadline"}
+
+
+def test_what_is_found_out_ends_where_the_heros_task_begins() -> None:
+    core = reading_en.event_core("discovers that the mayor has lied and must prove it by dawn")
+    assert core == "the mayor has lied"

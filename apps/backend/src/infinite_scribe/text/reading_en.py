@@ -188,10 +188,10 @@ def event_core(event: str) -> str:
     """What is found out, without the finding ("discovers that X" -> "X"; "finds a diary and
     learns that X" -> "X")."""
     if learned := _LEARNED.search(event):
-        return learned.group(1)
+        return _THEN.split(learned.group(1))[0]
     for lead in _VERB_LEADS:
-        if event.lower().startswith(lead + " "):
-            return event[len(lead) + 1 :]
+        if event.lower().startswith(lead + " "):  # up to the task after it ("and must ...")
+            return _THEN.split(event[len(lead) + 1 :])[0]
     # A task ("must find who sank the steamer") turns on the question it asks.
     task = _TASK.match(event)
     # The question without its deadline ("... before the Naval Court sits").
@@ -204,6 +204,7 @@ _LEARNED = re.compile(
     + r")\s+(.+)$",
     re.I,
 )
+_THEN = re.compile(r"\s+and\s+(?:must|has to|needs to|sets out to|tries to|wants to)\s")
 _TASK = re.compile(
     r"^(?:must|has to|needs to|sets out to|tries to|wants to)\s+(?:find out|find|learn|discover"
     r"|uncover|prove)\s+((?:who|what|why|how|where|whether)\s.+)$",

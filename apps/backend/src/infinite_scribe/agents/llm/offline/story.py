@@ -202,7 +202,7 @@ class Story:
         if core != event and core.split()[0].lower() in _QUESTIONS:
             return core  # "who sank the steamer Aurora": already a question
         # A thing found ("finds a brass key that ...") is no question: the premise tells it.
-        said = not event.removesuffix(core).rstrip().endswith(" that")  # a thing, no clause
+        said = not event[: event.find(core)].rstrip().endswith(" that")  # a thing, no clause
         noun = said and core.split()[0].lower() in ("a", "an", "the", "his", "her", "their")
         return f"why {core}" if core != event and not noun else "what happened"
 
