@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.text import segment, vocabulary
+from infinite_scribe.text import opposed, segment, vocabulary
 from infinite_scribe.text.named_zh import (
     KIN,
     MEASURE,
@@ -47,11 +47,18 @@ FESTIVAL = re.compile(
     rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
     rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
 )
-#: An event named by capitalised words ending in one of `event_ends` is a time after a word of
-#: time ("before the Lammas Fair"); after one of place it is a place ("at the World's Fair").
+#: An event named by capitalised words ending in one of `event_ends` or `event_nouns` is a time
+#: after a word of time ("before the Lammas Fair", "until the Landing Day vote"), all of it;
+#: after one of place it is a place ("at the World's Fair").
 _EN_EVENT_TIME = re.compile(
     rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+"
-    rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}))\b"
+    rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}"
+    rf"|{vocabulary.alternation('en', 'event_nouns')}))\b"
+)
+#: A time of the year or the sky after a word of time ("before the next full moon", "by spring").
+_EN_NATURAL_TIME = re.compile(
+    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+((?:the\s+)?"
+    rf"(?:(?:next|first|coming)\s+)?(?:{vocabulary.alternation('en', 'natural_times')}))\b"
 )
 _EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
@@ -61,6 +68,10 @@ _EN_AFTER_PLACE = re.compile(
     re.I,
 )
 _EN_OPENERS = vocabulary.words("en", "run_openers")
+#: A name right after a place noun is that place's ("aboard the generation ship Providence").
+_EN_AFTER_PLACE_NOUN = re.compile(
+    rf"\b(?:the|a|an)\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'place_nouns')})\s+$"
+)
 #: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
 #: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
 #: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
@@ -73,6 +84,7 @@ _EN_THING = re.compile(
 )
 #: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
 #: to a thing, not a thing named; nor is a word for a person ("poisoned a countess").
+_EN_KIN_WORDS = vocabulary.words("en", "kin")  # a title too: "Brother Esteban Molina"
 _EN_NOT_THINGS = (
     vocabulary.words("en", "roles")
     | _EN_PLACE_WORDS
@@ -82,7 +94,7 @@ _EN_NOT_THINGS = (
 _EN_BEFORE_THING = re.compile(
     r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
 )
-_EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles")
+_EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles") | _EN_KIN_WORDS
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
 _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
 #: What describes the rival between the word that marks them and their name ("his rival, the
@@ -246,11 +258,14 @@ def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
     for person in people:
         at = text.find(person)
         before, after = text[: max(at, 0)], text[at + len(person) :]
+        marked: object
         if chinese:
             clause = re.split(r"[，,。；;！!？?]", before)[-1]
             marked = any(mark in clause for mark in _ZH_MARKS) or _ZH_MARK_AFTER.match(after)
         else:
-            marked = _en_marked(before) or _EN_MARK_AFTER.match(after)
+            marked = (  # a word marks them, or they are opposed ("hunted by", "must stop")
+                _en_marked(before) or _EN_MARK_AFTER.match(after) or opposed.opposed(before, after)
+            )
         if marked:
             found.append(person)
     return tuple(found)
@@ -275,7 +290,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     before = text[: max(at, 0)]
     if not chinese:
         match = _en_marked(before) if at > 0 else None
-        described = match.group("described") if match else None
+        described = match.group("described") if match else opposed.described(before)
         return (described.strip(),) if described else ()
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
@@ -290,7 +305,9 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
 def _read_en(text: str) -> Named:
     found = _Found(times=[m.group(0) for m in FESTIVAL.finditer(text)])
     found.times += [m.group(1) for m in _EN_EVENT_TIME.finditer(text)]
+    found.times += [m.group(1) for m in _EN_NATURAL_TIME.finditer(text)]
     found.times += [m.group(0) for m in _EN_YEAR.finditer(text)]
+    found.times = [t for t in found.times if not any(t != u and t in u for u in found.times)]
     for match in _EN_RUN.finditer(text):
         _en_run(text, match, found)
     # A thing is a noun phrase with its article ("the only logbook"), never an adjective-led
@@ -324,7 +341,11 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         # The writer's article stays with the place it opens (the Doge's palace).
         article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
         found.places.append(f"{article}{run} {noun.group(1)}")
-    elif _EN_AFTER_PLACE.search(lead) or words[-1].lower() in _EN_PLACE_WORDS:
+    elif (
+        _EN_AFTER_PLACE.search(lead)
+        or words[-1].lower() in _EN_PLACE_WORDS
+        or (_EN_AFTER_PLACE_NOUN.search(lead))
+    ):
         # "on the Hebrides": the writer's article stays with the place too.
         article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
         found.places.append(f"{article}{run}")

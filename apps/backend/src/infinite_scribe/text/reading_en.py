@@ -20,6 +20,9 @@ _PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
 #: In apposition the role may say where the person is or comes from ("a glassblower in Murano,",
 #: "a conductor out of Lisbon,"): no part of the role, and a place when it reads as one.
 _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
+#: A role whose first words may be capitalised: before "named" ("a Polish cartographer named"),
+#: or opening the sentence ("Detective sergeant Ruth Adebayo").
+_CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 _NAMED = re.compile(r"\b(?:named|called)\s+" + _NAME)
 _APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
@@ -27,11 +30,15 @@ _WHERE = (
     rf"(?:\s+(?:{vocabulary.alternation('en', 'apposition_prepositions')})\s+"
     r"(?P<where>[^,;]{1,60}))?"
 )
-_APPOSED = re.compile(_NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS + _WHERE + r"(?=,)")
+#: The shortest role before where it is ("a conductor out of Lisbon": "conductor").
+_APPOSED = re.compile(
+    _NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS.replace("{0,2}", "{0,2}?") + _WHERE + r"(?=,)"
+)
 _ATTACHED = (
     _APPOSED,
-    re.compile(r"\b(?:a|an|the)\s+" + _ROLE_WORDS + r"\s+(?:named|called)\s+" + _NAME),
+    re.compile(r"\b(?:a|an|the)\s+" + _CAPPED_ROLE + r"\s+(?:named|called)\s+" + _NAME),
     re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
+    re.compile(r"^(?P<the>)" + _CAPPED_ROLE + r"\s+" + _NAME + r"\b"),
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
@@ -47,9 +54,10 @@ _VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
 
 
 def is_role(word: str) -> bool:
+    """A role word, or a lower-case word with a role's ending (never a name: "Meridian")."""
+    ends = word[:1].islower() and len(word) > 4 and word.lower().endswith(_ROLE_ENDS)
     word = word.lower().removesuffix("'s").removesuffix("’s")
-    singular = word.removesuffix("s")
-    return word in ROLES or singular in ROLES or (len(word) > 4 and word.endswith(_ROLE_ENDS))
+    return word in ROLES or word.removesuffix("s") in ROLES or ends
 
 
 def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
@@ -59,9 +67,11 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     for index, word in enumerate(words):
         if word.group(0).lower() not in ("a", "an", "the"):
             continue
-        following = []
+        following: list[re.Match[str]] = []
         for candidate in words[index + 1 : index + 5]:
-            if candidate.group(0).lower() in _STOP:
+            # A comma ends the phrase ("the 1969 moon landing, insurance investigator").
+            between = sentence[(following[-1] if following else word).end() : candidate.start()]
+            if candidate.group(0).lower() in _STOP or "," in between:
                 break
             following.append(candidate)
         roles = [n for n, candidate in enumerate(following) if is_role(candidate.group(0))]
@@ -90,9 +100,21 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
             if not _a_name(match.group("name")):
                 continue
             if not bare or is_role(words[-1]):
-                found.append((" ".join(words), match.group("name"), match.end(), match.start()))
+                role = " ".join(words)
+                role = _uncapped(role) if match.start("role") == 0 else role
+                found.append((role, match.group("name"), match.end(), match.start()))
                 break
     return min(found, key=lambda item: item[3], default=None)
+
+
+_DEMONYM_ENDS = vocabulary.phrases("en", "demonym_ends")
+
+
+def _uncapped(role: str) -> str:
+    """A role opening the sentence without the sentence's capital ("Detective sergeant":
+    "detective sergeant"); a people's adjective keeps its own ("Polish cartographer")."""
+    first = role.split()[0]
+    return role if first.lower().endswith(_DEMONYM_ENDS) else role[:1].lower() + role[1:]
 
 
 def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
@@ -163,16 +185,26 @@ def _ends_a_name(words: list[str], word: str) -> bool:
 
 
 def event_core(event: str) -> str:
-    """What is found out, without the finding ("discovers that X" -> "X")."""
+    """What is found out, without the finding ("discovers that X" -> "X"; "finds a diary and
+    learns that X" -> "X")."""
+    if learned := _LEARNED.search(event):
+        return _THEN.split(learned.group(1))[0]
     for lead in _VERB_LEADS:
-        if event.lower().startswith(lead + " "):
-            return event[len(lead) + 1 :]
+        if event.lower().startswith(lead + " "):  # up to the task after it ("and must ...")
+            return _THEN.split(event[len(lead) + 1 :])[0]
     # A task ("must find who sank the steamer") turns on the question it asks.
     task = _TASK.match(event)
     # The question without its deadline ("... before the Naval Court sits").
     return re.split(r"\s+(?:before|until|by the time)\s", task.group(1))[0] if task else event
 
 
+_LEARNED = re.compile(
+    r"\band\s+(?:"
+    + "|".join(lead for lead in _VERB_LEADS if lead.endswith(" that"))
+    + r")\s+(.+)$",
+    re.I,
+)
+_THEN = re.compile(r"\s+and\s+(?:must|has to|needs to|sets out to|tries to|wants to)\s")
 _TASK = re.compile(
     r"^(?:must|has to|needs to|sets out to|tries to|wants to)\s+(?:find out|find|learn|discover"
     r"|uncover|prove)\s+((?:who|what|why|how|where|whether)\s.+)$",

@@ -6,7 +6,11 @@ own sentence opens on ("Odile Marchetti, who blows glass in Murano,"), or with t
 sentence that has its own subject (issue 76: "a stranger Odile Marchetti has until ...")."""
 
 from infinite_scribe.agents.llm.offline.words import Words
+from infinite_scribe.text import vocabulary
 from infinite_scribe.text.facts import Facts
+
+#: A role only "the" opens ("the last witch", never "a last witch").
+_DEFINITE = vocabulary.words("en", "definite_adjectives")
 
 
 def opening(facts: Facts, name: str | None, event: str | None, someone: str) -> tuple[str, str]:
@@ -51,6 +55,9 @@ def _aside(event: str, name: str) -> tuple[str, str]:
 
 
 def article(word: str) -> str:
+    words = word.split()
+    if words and words[0].lower() in _DEFINITE:
+        return "the"
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 

@@ -202,7 +202,8 @@ class Story:
         if core != event and core.split()[0].lower() in _QUESTIONS:
             return core  # "who sank the steamer Aurora": already a question
         # A thing found ("finds a brass key that ...") is no question: the premise tells it.
-        noun = core.split()[0].lower() in ("a", "an", "the")
+        said = not event[: event.find(core)].rstrip().endswith(" that")  # a thing, no clause
+        noun = said and core.split()[0].lower() in ("a", "an", "the", "his", "her", "their")
         return f"why {core}" if core != event and not noun else "what happened"
 
     @property
@@ -311,6 +312,9 @@ class Story:
             "when": when,
             "when_s": when_s,
             "event": event,
+            # An event with a clause of its own ("..., and the trail leads to X") is closed
+            # before the hero acts again: "; Ada Pike tells no one", else ", and tells no one".
+            "and_then": f"; {cast.name}" if _CLAUSED.search(event) else ", and",
             "core": self.core,
             # A core that names a matter already (…事) is no matter of a matter (的事).
             "core_matter": self.core if self.core.endswith("事") else f"{self.core}的事",
@@ -344,11 +348,12 @@ class Story:
             told = not time or time in self.event  # a deadline the event says is said there
             when = ("" if told else f"{time}，", f"{time}的" if time else "")
             return hero_a + self.event, at_place, *when
-        on = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
-        on = on or f" on {place}" in (self.request.user_input or "")  # the writer's "on"
+        planet = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
+        said = re.search(rf"\b((?i:on|aboard))\s+{re.escape(place)}", self.request.user_input or "")
+        on = said.group(1).lower() if said else "on" if planet else "in"  # the writer's word
         decade = re.fullmatch(r"\d{3,4}s", time or "") is not None  # "in the 1780s"
         when = (f"in {'the ' if decade else ''}{time}, ", f"{time}: ") if time else ("", "")
-        return f"{hero_a} {self.event}".strip(), f"{'on' if on else 'in'} {place}, ", *when
+        return f"{hero_a} {self.event}".strip(), f"{on} {place}, ", *when
 
     def named(self) -> bool:
         """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
@@ -389,4 +394,5 @@ def _read(text: str) -> Facts:
     return (reading_zh if _HAN.search(text) else reading_en).read(text)
 
 
+_CLAUSED = re.compile(r"[,;]| that | and | but | while ")
 _QUESTIONS = frozenset(["who", "what", "why", "how", "where", "whether"])

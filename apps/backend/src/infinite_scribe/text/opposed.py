@@ -1,0 +1,55 @@
+"""The person an English idea sets its hero against with no word such as "rival" (issue 76):
+the one a verb of opposing takes ("hunted by the one-eyed Cossack Grigori Orlov", "must outwit
+the inquisitor, Brother Esteban Molina", "the man she must stop is her old mentor, Inspector
+Callum Reid", "the trail leads to the oilman Harlan Briggs"), or who is said to be doing it
+("a stranger called Owen Pike has been following her family"). Between the verb and the name
+only what describes the person: no verb, no function word ("must stop the flood before Ada
+Pike drowns" opposes no one)."""
+
+import re
+
+from infinite_scribe.text import vocabulary
+
+_OPPOSES = "|".join(
+    re.escape(phrase).replace(r"\ ", r"\s+") for phrase in vocabulary.phrases("en", "opposes")
+)
+_BEFORE = re.compile(
+    rf"\b(?:{_OPPOSES})\b(?:\s+(?:is|was))?\s+(?P<described>[^.;:!?]{{0,40}}?)$", re.I
+)
+_AFTER = re.compile(
+    r"^\s+(?:(?:has|had)\s+been|is|was)\s+"
+    rf"(?:{vocabulary.alternation('en', 'opposes_after')})\b"
+)
+_NOT_DESCRIBING = (
+    vocabulary.words("en", "stop")
+    | vocabulary.words("en", "verbs")
+    | vocabulary.words("en", "prepositions")
+    | vocabulary.words("en", "place_prepositions")
+    | {"between", "against", "with", "without", "and", "or", "nor"}
+)
+_CALLED = re.compile(r"\b(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:named|called)\s+$")
+_ARTICLES = ("the ", "a ", "an ", "his ", "her ", "their ")
+
+
+def opposed(before: str, after: str) -> bool:
+    """Whether the person between `before` and `after` is the one the hero is set against."""
+    return bool(_described(before) is not None or _AFTER.match(after))
+
+
+def described(before: str) -> str | None:
+    """What describes the person an opposing verb takes, without its article and the title
+    after a comma ("the inquisitor, Brother ": "inquisitor"), if any."""
+    called = _CALLED.search(before)  # "a stranger called Owen Pike": "stranger"
+    said = (_described(before) or (called.group(1) if called else "")).split(",")[0].strip()
+    for article in _ARTICLES:
+        said = said.removeprefix(article)
+    return said or None
+
+
+def _described(before: str) -> str | None:
+    match = _BEFORE.search(before)
+    if match is None:
+        return None
+    said = match.group("described")
+    words = {word.strip(",").lower() for word in said.split()}
+    return None if words & _NOT_DESCRIBING else said
