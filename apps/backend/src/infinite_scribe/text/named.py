@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.text import segment, vocabulary
+from infinite_scribe.text import rival_zh, segment, vocabulary
 from infinite_scribe.text.named_zh import (
     KIN,
     MEASURE,
@@ -216,7 +216,7 @@ def _zh_settled(text: str, found: _Found) -> Named:
     places = [p for p in places if p not in things]
     things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
     things = [t for t in things if not _inside(t, people)]
-    rivals = _rivals(text, people, True)
+    rivals = _rivals(text, people, True) + rival_zh.opposed(text, people)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(found.kin), rivals)))  # fmt: skip
 

@@ -18,6 +18,7 @@ from infinite_scribe.text.requests import (
     read_changes,
     without_measure,
 )
+from infinite_scribe.text.rival_zh import own_clauses
 
 ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
@@ -45,8 +46,6 @@ _KIN_ROLES = vocabulary.words("zh", "kin_roles")  # 之女: a child's place is a
 _COPULAS = vocabulary.words("zh", "copulas")
 _NUMERALS = "".join(vocabulary.characters("zh", "numerals"))
 _CLAUSE_MARKS = ("，", ",", "；", ";", "：", ":", "、")
-#: The marks of a person the idea sets against the hero (宿敌, 对手).
-_FOE_MARKS = vocabulary.words("zh", "request_foe")
 #: A modal verb (必须, 要): what follows is a task of the hero's.
 _MODALS = tuple(vocabulary.words("zh", "modals"))
 
@@ -211,7 +210,9 @@ def _described_from(words: list[str], start: int) -> int:
     return back if back < start - 1 else start
 
 
-def _event(words: list[str], after: int, places: list[str], name: str | None) -> str | None:
+def _event(
+    words: list[str], after: int, places: list[str], name: str | None, people: tuple[str, ...]
+) -> str | None:
     """What happens to the hero: the words after them, without where (在…) and who again."""
     if after < 0:
         return None
@@ -222,17 +223,7 @@ def _event(words: list[str], after: int, places: list[str], name: str | None) ->
         for lead in ("在" + place, "于" + place, place):
             if rest.startswith(lead):
                 rest = rest.removeprefix(lead).lstrip("，,的里上中 ")
-    return _own_clauses(rest)[:200] or None
-
-
-def _own_clauses(event: str) -> str:
-    """What happens, up to a later clause about the one set against the hero (找到凶手 + 宿敌是
-    白三爷: the rival is the cast's, not a thing that happens)."""
-    cut = re.split(f"([{''.join(_CLAUSE_MARKS)}])", event)
-    for index in range(2, len(cut), 2):
-        if any(mark in cut[index] for mark in _FOE_MARKS):
-            return "".join(cut[: index - 1])
-    return event
+    return own_clauses(rest, people, name)[:200] or None
 
 
 _SEARCH = re.compile(
@@ -275,9 +266,9 @@ def read(text: str) -> Facts:
     name = _hero_name(words, after) or (names[0] if names else None)
     # A name the segmenter cut short (林晚 + 舟) is the whole name the names' reader read.
     name = next((p for p in people if name and p.startswith(name) and p in first), name)
-    event = _event(words, after, places, name)
+    event = _event(words, after, places, name, people)
     if event is None and hero is None:
-        event = _untold(first, places, time.group(0) if time else None)
+        event = _untold(first, places, time.group(0) if time else None, people)
     return _facts(hero, name, places, time, event)
 
 
@@ -307,7 +298,7 @@ def _text_places(text: str, words: list[str]) -> list[str]:
     return places
 
 
-def _untold(first: str, places: list[str], time: str | None) -> str | None:
+def _untold(first: str, places: list[str], time: str | None, people: tuple[str, ...]) -> str | None:
     """The first sentence as the event when no role is said of anyone in it, without the
     time and place it opens with (民国…的上海): as written, its own subject first."""
     event = first
@@ -315,7 +306,7 @@ def _untold(first: str, places: list[str], time: str | None) -> str | None:
     bare = [place.removeprefix(time).lstrip("的") for place in places if time]
     while opening := _opening(event, (time, *places, *bare)):
         event = event[len(opening) :]
-    event = _own_clauses(event.lstrip("的在于，,、 ").strip())
+    event = own_clauses(event.lstrip("的在于，,、 ").strip(), people)
     said = event  # what it says besides where and when (一座 + 会遗忘的城市: nothing)
     for found in (time, *places):
         said = said.replace(found, "") if found else said

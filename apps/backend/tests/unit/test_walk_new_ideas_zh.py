@@ -1,0 +1,88 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""The walk of issue 76 through ten new Chinese ideas (tests/data/walk_new_ideas_zh.json):
+defects by kind, each shown failing first. A person whose clause opposes the hero (却, 偏偏,
+但…) is the rival; what happens to the hero is the hero's clause, not a later clause about
+someone else."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infinite_scribe.text import reading_zh, segment
+from infinite_scribe.text.codex_reading import read_codex
+from tests.unit.test_offline_codex import _walk
+
+IDEAS = json.loads(
+    (Path(__file__).parents[1] / "data" / "walk_new_ideas_zh.json").read_text("utf-8")
+)["ideas"]
+KILN = (
+    "成化年间的景德镇，窑工之女沈青禾要在万寿节前烧出一只完美的斗彩鸡缸杯，"
+    "督陶官冯保却想把功劳据为己有。"
+)
+PAPER = "民国二十六年的重庆，报馆校对员林望舒发现一篇社论被人改过，她的上司周启明劝她别声张。"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _warm() -> None:
+    segment.warm()
+
+
+def _people(idea: str) -> dict[str, Any]:
+    codex = read_codex(idea).as_json()
+    return {e["role"]: e for e in codex["entries"] if e["kind"] == "person" and e["role"]}
+
+
+OPPOSED = [
+    (KILN, "沈青禾", "冯保"),
+    (IDEAS[3]["text"], "韩冬", "马洪"),  # 总督马洪却下令封锁消息
+    (IDEAS[5]["text"], "温如玉", "周廷玉"),  # 巡抚大人周廷玉却要她……
+    (IDEAS[6]["text"], "赵小满", "刘大勇"),  # 站长刘大勇偏偏要他交出来
+    # Held out: a clause that opens with 但 and names the one set against the hero.
+    (
+        "万历年间的杭州，茶商林清漪要在清明前收齐新茶，但知府赵德昌扣下了她家的茶船。",
+        "林清漪",
+        "赵德昌",
+    ),
+]
+
+
+@pytest.mark.parametrize(("idea", "hero", "rival"), OPPOSED)
+async def test_a_person_whose_clause_opposes_the_hero_is_the_rival(
+    idea: str, hero: str, rival: str
+) -> None:
+    people = _people(idea)
+    assert people["hero"]["name"] == hero
+    assert people["rival"]["name"] == rival
+    cast = (await _walk(idea, read_codex(idea).as_json()))["CHARACTERS"]["characters"]
+    assert [c["name"] for c in cast if c["role"] == "反派"] == [rival]
+
+
+def test_the_hero_opposing_no_one_before_them_is_still_the_hero() -> None:
+    """却 after the first person named opposes no one: she is the hero, and there is no rival."""
+    people = _people("民国初年的北平，女记者苏念却不肯放过一桩旧案。")
+    assert people["hero"]["name"] == "苏念"
+    assert "rival" not in people
+
+
+@pytest.mark.parametrize(
+    ("idea", "event"),
+    [
+        (KILN, "要在万寿节前烧出一只完美的斗彩鸡缸杯"),
+        (PAPER, "发现一篇社论被人改过"),
+        (IDEAS[3]["text"], "发现地下冰层正在消失"),
+        (IDEAS[6]["text"], "捡到一部会自己拨号的手机"),
+    ],
+)
+def test_the_event_is_the_heros_clause_without_a_later_clause_about_someone_else(
+    idea: str, event: str
+) -> None:
+    assert reading_zh.read(idea).event == event
+
+
+async def test_the_story_core_is_a_clean_clause() -> None:
+    story = (await _walk(PAPER, read_codex(PAPER).as_json()))["STORY_CONCEPTION"]
+    text = json.dumps(story, ensure_ascii=False)
+    assert "别声张的" not in text and "劝她别声张的真相" not in text
+    assert "周启明劝她别声张；" not in story["premise"]
