@@ -86,3 +86,52 @@ async def test_the_story_core_is_a_clean_clause() -> None:
     text = json.dumps(story, ensure_ascii=False)
     assert "别声张的" not in text and "劝她别声张的真相" not in text
     assert "周启明劝她别声张；" not in story["premise"]
+
+
+def _codex(idea: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for entry in read_codex(idea).as_json()["entries"]:
+        found.setdefault(entry["kind"], []).append(entry["name"])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("idea", "name"),
+    [
+        (IDEAS[1]["text"], "陆子期"),  # 陆子 + 期 (a measure word to the tagger)
+        (IDEAS[7]["text"], "罗伯年"),  # 罗伯 + 年
+    ],
+)
+def test_a_name_the_tagger_cut_before_its_last_character_is_whole(idea: str, name: str) -> None:
+    assert name in _codex(idea)["person"]
+
+
+def test_a_name_after_a_title_is_a_person_however_it_ends() -> None:
+    """特务头子丁墨村: a title then a name ending as a village does (村) is a person, the rival."""
+    idea = IDEAS[2]["text"]
+    people = _people(idea)
+    assert people["rival"]["name"] == "丁墨村"
+    assert not any("丁墨村" in place for place in _codex(idea).get("place", []))
+
+
+def test_a_known_historical_name_after_a_title_is_a_person() -> None:
+    """主考官严世蕃 (tagged a famous person's name): a person, set against the hero by 偏偏."""
+    people = _people(IDEAS[1]["text"])
+    assert people["rival"]["name"] == "严世蕃"
+    assert people["hero"]["name"] == "陆子期"
+
+
+@pytest.mark.parametrize(
+    ("idea", "times", "not_times"),
+    [
+        (IDEAS[4]["text"], ["北宋末年"], ["北宋", "末年"]),  # a dynasty's last years, one time
+        (IDEAS[8]["text"], ["贞观十七年", "上元"], ["元夜"]),  # a festival's night: the festival
+        (IDEAS[3]["text"], ["2150年"], ["正在"]),  # an adverb is no time
+    ],
+)
+def test_times_are_read_whole_and_only_times(
+    idea: str, times: list[str], not_times: list[str]
+) -> None:
+    read = _codex(idea)["time"]
+    assert all(time in read for time in times), read
+    assert not set(not_times) & set(read), read

@@ -29,6 +29,7 @@ from infinite_scribe.text.named_zh import (
     han,
     noun_run,
     opening_place,
+    trailing_given,
     whole_split_name,
     zh_name,
     zh_place,
@@ -84,6 +85,7 @@ _EN_BEFORE_THING = re.compile(
 )
 _EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles")
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
+_NOT_TIMES = vocabulary.words("zh", "not_times")
 _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
 #: What describes the rival between the word that marks them and their name ("his rival, the
 #: night warden Ada Pike"): an article and up to three lower-case words.
@@ -167,7 +169,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
     name = zh_name(word, flag, after, before, later)
-    name = whole_split_name(name, pairs, index) if name else None
+    name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
     if found.people and name is None and (before + word).startswith(found.people[-1]):
         return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
     if name:
@@ -176,11 +178,19 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
             found.kin.append(name)
     elif _zh_place_at(word, flag, after):
         add_place(found.places, pairs, index)
-    elif flag == "t" and len(word) >= 2 and word not in text[: text.find(word)].join(found.times):
+    elif flag == "t" and len(word) >= 2 and not _in_time(text, word, found.times):
         found.times.append(word)
     thing = _zh_opened_thing(pairs, index, before, after)
     if thing:
         found.things.append(thing)
+
+
+def _in_time(text: str, word: str, times: list[str]) -> bool:
+    """Whether a word tagged a time is part of one read (上 + 元夜 in 上元夜) or no time (正在)."""
+    at = text.find(word)
+    spans = [(text.find(time), len(time)) for time in times]
+    overlaps = any(0 <= start < at + len(word) and at < start + size for start, size in spans)
+    return overlaps or word in _NOT_TIMES
 
 
 def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
