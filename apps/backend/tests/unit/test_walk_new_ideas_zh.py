@@ -135,3 +135,30 @@ def test_times_are_read_whole_and_only_times(
     read = _codex(idea)["time"]
     assert all(time in read for time in times), read
     assert not set(not_times) & set(read), read
+
+
+def test_the_heros_name_is_the_one_right_after_the_role_not_the_rivals() -> None:
+    """镖师杨青锋 (杨 + 青锋 to the tagger) …宿敌铁面判官孙无忌: the hero is 杨青锋, described
+    as 镖师, and what happens to him does not open with his name."""
+    facts = reading_zh.read(IDEAS[4]["text"])
+    assert facts.hero_name == "杨青锋"
+    assert facts.event == "押送一只檀木匣进京"
+    assert _people(IDEAS[4]["text"])["hero"]["words"] == ["镖师"]
+
+
+def test_a_role_after_the_place_and_its_particle_is_the_heros() -> None:
+    """青云山的外门弟子叶知秋 (a name the dictionary knows): the hero is 叶知秋, 外门弟子."""
+    facts = reading_zh.read(IDEAS[9]["text"])
+    assert (facts.hero, facts.hero_name) == ("外门弟子", "叶知秋")
+    assert facts.event == "要在宗门大比前突破筑基"
+
+
+def test_a_place_with_the_noun_and_the_locative_after_it_is_a_place() -> None:
+    """上海弄堂里的裁缝: 上海 and 弄堂 are where she lives (not an origin describing a noun)."""
+    places = _codex(IDEAS[2]["text"]).get("place", [])
+    assert "上海" in places and "弄堂" in places
+
+
+def test_a_verb_is_never_the_thing_a_measure_word_opens() -> None:
+    """一只檀木匣进京: 进京 is what he does with it, not a thing."""
+    assert "进京" not in _codex(IDEAS[4]["text"]).get("object", [])

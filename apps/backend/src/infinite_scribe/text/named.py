@@ -86,6 +86,7 @@ _EN_BEFORE_THING = re.compile(
 _EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles")
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
 _NOT_TIMES = vocabulary.words("zh", "not_times")
+_LOCATIVES = vocabulary.words("zh", "locatives")
 _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
 #: What describes the rival between the word that marks them and their name ("his rival, the
 #: night warden Ada Pike"): an article and up to three lower-case words.
@@ -178,6 +179,8 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
             found.kin.append(name)
     elif _zh_place_at(word, flag, after):
         add_place(found.places, pairs, index)
+    elif flag == "ns" and after[1] == "n" and later in _LOCATIVES:  # 上海 + 弄堂 + 里: two places
+        found.places += [word, after[0]]
     elif flag == "t" and len(word) >= 2 and not _in_time(text, word, found.times):
         found.times.append(word)
     thing = _zh_opened_thing(pairs, index, before, after)

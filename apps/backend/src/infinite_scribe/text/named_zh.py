@@ -187,7 +187,10 @@ def _zh_noun_at(pairs: list[tuple[str, str]], index: int) -> str | None:
     before it, or None."""
     word, flag = pairs[index]
     following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
-    noun = flag in ("n", "nz", "ng") or (flag == "v" and following == "x")
+    # A word tagged a verb is the thing only right after the measure word (一卷 + 录音 + 。);
+    # after a noun it is what is done with it (一只檀木匣 + 进京).
+    opened = index == 0 or pairs[index - 1][1] not in ("n", "nr", "ns", "nz", "ng")
+    noun = flag in ("n", "nz", "ng") or (flag == "v" and following == "x" and opened)
     if not noun or len(word) < 2 or following not in ("x", "v", "p", "d", "f", "uj"):
         return None
     start = index
