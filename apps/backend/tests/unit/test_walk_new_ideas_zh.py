@@ -162,3 +162,32 @@ def test_a_place_with_the_noun_and_the_locative_after_it_is_a_place() -> None:
 def test_a_verb_is_never_the_thing_a_measure_word_opens() -> None:
     """一只檀木匣进京: 进京 is what he does with it, not a thing."""
     assert "进京" not in _codex(IDEAS[4]["text"]).get("object", [])
+
+
+@pytest.mark.parametrize(
+    ("idea", "rival", "title"),
+    [
+        (KILN, "冯保", "督陶官"),
+        (IDEAS[1]["text"], "严世蕃", "主考官"),
+        (IDEAS[5]["text"], "周廷玉", "巡抚大人"),
+        (IDEAS[6]["text"], "刘大勇", "站长"),
+    ],
+)
+def test_the_title_before_an_opposed_rivals_name_describes_them(
+    idea: str, rival: str, title: str
+) -> None:
+    people = _people(idea)
+    assert (people["rival"]["name"], people["rival"]["words"]) == (rival, [title])
+
+
+@pytest.mark.parametrize(
+    ("idea", "event"),
+    [
+        (IDEAS[2]["text"], "替地下党藏起一卷胶片"),  # a time clause between: 她替……
+        (IDEAS[8]["text"], "在酒肆里发现一具无名尸首"),
+    ],
+)
+def test_a_copula_heros_event_is_her_later_clause_when_no_modal_opens_one(
+    idea: str, event: str
+) -> None:
+    assert reading_zh.read(idea).event == event

@@ -292,8 +292,9 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
         return (described.strip(),) if described else ()
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
-    if at <= 0 or not marks:
-        return ()
+    if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name
+        title = rival_zh.title_before(text, person)
+        return (title,) if title else ()
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :]
     said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]

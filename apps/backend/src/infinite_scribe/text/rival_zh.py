@@ -35,6 +35,25 @@ def opposed(text: str, people: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(found)
 
 
+_TITLES = vocabulary.words("zh", "titles") | vocabulary.words("zh", "roles")
+_ROLE_ENDS = vocabulary.characters("zh", "role_ends")
+_POSSESSIVE = re.compile("^[他她它][们]?的")
+
+
+def title_before(text: str, person: str) -> str | None:
+    """The title or role said right before the name of someone opposed (督陶官冯保, 巡抚大人
+    周廷玉, 她的上司周启明: 上司), without a conjunction or a possessive opening it."""
+    at = text.find(person)
+    said = _CLAUSE.split(text[: max(at, 0)])[-1].strip()
+    said = said[len(next((o for o in _OPENERS if said.startswith(o)), "")) :]
+    said = _POSSESSIVE.sub("", said)
+    if not (2 <= len(said) <= 8) or not all("\u4e00" <= c <= "\u9fff" for c in said):
+        return None
+    titled = said.endswith(tuple(_TITLES)) or said.endswith(_ROLE_ENDS)
+    nouns = all(flag.startswith("n") for _, flag in segment.tagged(said))
+    return said if at > 0 and (titled or nouns) else None
+
+
 def own_clauses(event: str, people: tuple[str, ...] = (), hero: str | None = None) -> str:
     """What happens, up to a later clause about someone else: one about the one set against
     the hero (找到凶手 + 宿敌是白三爷), one that opposes it (但……, ……却……), or one whose
