@@ -191,3 +191,22 @@ def test_a_copula_heros_event_is_her_later_clause_when_no_modal_opens_one(
     idea: str, event: str
 ) -> None:
     assert reading_zh.read(idea).event == event
+
+
+@pytest.mark.parametrize(
+    ("event", "core"),
+    [
+        ("押送一只檀木匣进京", ""),  # the hero's own deed: nothing to find out
+        ("奉命画一幅龙舟图", ""),
+        ("在酒肆里发现一具无名尸首", "一具无名尸首"),  # a finding after where
+        ("发现一篇社论被人改过", "一篇社论被人改过"),
+    ],
+)
+def test_the_core_is_what_is_found_never_the_heros_own_deed(event: str, core: str) -> None:
+    assert reading_zh.event_core(event) == core
+
+
+async def test_no_one_is_asked_to_find_out_the_truth_of_their_own_deed() -> None:
+    idea = IDEAS[4]["text"]
+    cast = (await _walk(idea, read_codex(idea).as_json()))["CHARACTERS"]["characters"]
+    assert not any("押送一只檀木匣进京的真相" in card["motivation"] for card in cast)

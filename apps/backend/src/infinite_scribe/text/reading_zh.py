@@ -245,7 +245,15 @@ def event_core(event: str) -> str:
     task = _SEARCH.search(event)
     if task and len(task.group(1)) >= 2:
         return task.group(1)
-    return "" if event.startswith(_MODALS) else event
+    if event.startswith(_MODALS):
+        return ""
+    # Where first (在酒肆里 + 发现……): what is found; the hero's own deed (押送……, 替……藏起):
+    # nothing to find out (one opening on a preposition, 在海河边收留了……, is kept as said).
+    where = re.match(f"^[在于][^，,]{{1,10}}?(?:{'|'.join(_VERB_LEADS)})", event)
+    if where:
+        return event[where.end() :].lstrip("了：:，, ") or event
+    opening = segment.tagged(event)[:1]
+    return "" if opening and opening[0][1].startswith("v") else event
 
 
 def read(text: str) -> Facts:
