@@ -210,3 +210,18 @@ async def test_no_one_is_asked_to_find_out_the_truth_of_their_own_deed() -> None
     idea = IDEAS[4]["text"]
     cast = (await _walk(idea, read_codex(idea).as_json()))["CHARACTERS"]["characters"]
     assert not any("押送一只檀木匣进京的真相" in card["motivation"] for card in cast)
+
+
+def test_a_role_before_a_name_the_segmenter_split_is_the_heros() -> None:
+    """一名裁缝林晚秋 (林 + 晚秋 to the segmenter; 裁缝 no listed role), as the concept's logline
+    says it back: the hero is 林晚秋, 裁缝, and the event is hers without her."""
+    line = "1943年，在上海，一名裁缝林晚秋替地下党藏起一卷胶片；越往下查，越接近特务头子的秘密。"
+    facts = reading_zh.read(line)
+    assert (facts.hero, facts.hero_name, facts.event) == ("裁缝", "林晚秋", "替地下党藏起一卷胶片")
+
+
+async def test_the_hero_is_never_introduced_twice_in_a_row() -> None:
+    idea = IDEAS[2]["text"]
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    text = json.dumps(confirmed, ensure_ascii=False)
+    assert "林晚秋一名裁缝" not in text

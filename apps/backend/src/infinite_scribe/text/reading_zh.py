@@ -143,8 +143,15 @@ def _named_role(words: list[str], people: tuple[str, ...] = ()) -> tuple[str, in
     """The role right before the first name (码头工人秦小满, 绣娘林婉; 叶知秋, a dictionary
     word, as the names' reader read it), whatever the word if it is a noun, with the trade
     before it (冰雕 + 师傅, 青云山的 + 外门 + 弟子); and the name's index."""
-    given = tuple(people)  # 叶知秋要: one word to the segmenter, the name first in it
-    first = next((at for at, w in enumerate(words) if _name(w) or w.startswith(given)), -1)
+    given = tuple(people)  # 叶知秋要 one word, 林 + 晚秋 two: the name the names' reader read
+    first = next(
+        (
+            at
+            for at, w in enumerate(words)
+            if _name(w) or "".join(words[at : at + 3]).startswith(given)
+        ),
+        -1,
+    )
     word = words[first - 1] if first > 0 else ""
     tags = segment.tagged(word) if len(word) >= 2 and _han(word) else []
     noun = len(tags) == 1 and tags[0][1] in ("n", "nr", "nz")
