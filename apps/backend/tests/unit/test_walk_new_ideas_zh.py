@@ -225,3 +225,9 @@ async def test_the_hero_is_never_introduced_twice_in_a_row() -> None:
     confirmed = await _walk(idea, read_codex(idea).as_json())
     text = json.dumps(confirmed, ensure_ascii=False)
     assert "林晚秋一名裁缝" not in text
+
+
+def test_a_name_split_at_the_clause_end_after_a_kin_title_is_whole() -> None:
+    """宿敌是掌门之子萧问天。 (萧 + 问 + 天 to the tagger): the rival is 萧问天, 掌门之子."""
+    rival = _people(IDEAS[9]["text"])["rival"]
+    assert (rival["name"], rival["words"]) == ("萧问天", ["掌门之子"])

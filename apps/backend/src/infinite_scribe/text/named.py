@@ -25,6 +25,7 @@ from infinite_scribe.text.named_zh import (
     PEOPLE_WORDS,
     ZH_TIME,
     add_place,
+    clause_end_name,
     describes,
     han,
     noun_run,
@@ -169,7 +170,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     """What the word at `index` names: a person, a place or a time, and a thing it opens."""
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
-    name = zh_name(word, flag, after, before, later)
+    name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
     name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
     if found.people and name is None and (before + word).startswith(found.people[-1]):
         return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split

@@ -93,6 +93,26 @@ def trailing_given(name: str, pairs: list[tuple[str, str]], index: int) -> str:
     return name + last if cut and after[1][:1] in ("x", "v") else name
 
 
+_KIN_ROLES = tuple(vocabulary.words("zh", "kin_roles"))
+
+
+def clause_end_name(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """A surname after a title or someone's kin (掌门之子 + 萧 + 问 + 天 + 。) with one or two
+    characters up to the clause's end, whatever the tagger made of them: the whole name."""
+    word = pairs[index][0]
+    if word not in SURNAMES or word in NOT_NAME_OPENERS or index == 0:
+        return None
+    before = "".join(w for w, _ in pairs[max(0, index - 2) : index])
+    if not (before.endswith(_KIN_ROLES) or _titled(pairs[index - 1][0])):
+        return None
+    rest = ""
+    for given, flag in pairs[index + 1 :]:
+        if flag == "x":
+            break
+        rest += given
+    return word + rest if 1 <= len(rest) <= 2 and han(rest) else None
+
+
 def _tagged_name(word: str, flag: str) -> bool:
     """Whether a word tagged a name is one: no place, and a transliteration (nrt: 佐藤), a
     surname first, or a word the dictionary does not know."""
