@@ -231,3 +231,30 @@ def test_a_name_split_at_the_clause_end_after_a_kin_title_is_whole() -> None:
     """宿敌是掌门之子萧问天。 (萧 + 问 + 天 to the tagger): the rival is 萧问天, 掌门之子."""
     rival = _people(IDEAS[9]["text"])["rival"]
     assert (rival["name"], rival["words"]) == ("萧问天", ["掌门之子"])
+
+
+HELD_OUT_KIN = (
+    "开元二十年的长安，胡商之女阿罗要在上元节前找回丢失的夜光杯，宿敌是金吾卫校尉裴行俭。"
+)
+
+
+def test_a_kin_role_the_segmenter_cut_in_two_is_the_heros() -> None:
+    """胡商 + 之 + 女 + 阿罗: the hero is 胡商之女, and what happens does not open with 之女."""
+    facts = reading_zh.read(HELD_OUT_KIN)
+    assert (facts.hero, facts.hero_name) == ("胡商之女", "阿罗")
+    assert facts.event == "要在上元节前找回丢失的夜光杯"
+
+
+def test_a_body_before_a_title_before_a_name_is_no_person() -> None:
+    """金吾卫 + 校尉 + 裴行俭: the rival is 裴行俭, described as 金吾卫校尉."""
+    rival = _people(HELD_OUT_KIN)["rival"]
+    assert (rival["name"], rival["words"]) == ("裴行俭", ["金吾卫校尉"])
+    assert "金吾卫" not in _codex(HELD_OUT_KIN)["person"]
+
+
+def test_a_copula_role_the_tagger_calls_an_abbreviation_is_a_role() -> None:
+    """沈默是一名退休刑警 (刑警/j): the hero is 沈默, 退休刑警; his event is his clause."""
+    idea = "沈默是一名退休刑警，他发现女儿沈小雨的日记里提到了一个叫周伯年的人。"
+    facts = reading_zh.read(idea)
+    assert (facts.hero, facts.hero_name) == ("退休刑警", "沈默")
+    assert facts.event is not None and facts.event.startswith("发现")

@@ -60,7 +60,9 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     role (特务头子丁墨村) a tagged name is a person's however it ends."""
     if flag in NAME_TAGS and 2 <= len(word) <= 4 and han(word) and word not in _ZH_ROLES:
         titled = _titled(before) and word[0] in SURNAMES
-        return word if titled or _tagged_name(word, flag) else None
+        # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
+        body = _titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
+        return word if not body and (titled or _tagged_name(word, flag)) else None
     if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
         return None
     return _split_name(word, after, before, later)

@@ -121,6 +121,8 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
         end = index + 1
         if end < len(words) and words[end][0] == "之" and words[end] in _KIN_ROLES:
             end += 1  # 窑工之女 (one word to the segmenter): the daughter is the hero
+        elif end + 1 < len(words) and words[end] + words[end + 1] in _KIN_ROLES:
+            end += 2  # 胡商 + 之 + 女: two words
         elif end + 1 < len(words) and words[end] in "的之" and is_role(words[end + 1]):
             end += 2  # 胡商的女儿: the daughter is the hero, her father's trade describes her
         return "".join(words[start:end]), end
