@@ -198,6 +198,7 @@ def test_a_copula_heros_event_is_her_later_clause_when_no_modal_opens_one(
     [
         ("押送一只檀木匣进京", ""),  # the hero's own deed: nothing to find out
         ("奉命画一幅龙舟图", ""),
+        ("替地下党藏起一卷胶片", ""),  # for someone: a deed too (a place first is kept)
         ("在酒肆里发现一具无名尸首", "一具无名尸首"),  # a finding after where
         ("发现一篇社论被人改过", "一篇社论被人改过"),
     ],

@@ -239,6 +239,8 @@ def _event(
     return own_clauses(rest, people, name)[:200] or None
 
 
+#: A preposition saying for whom the hero acts (替地下党藏起……): a deed follows.
+_FOR = vocabulary.words("zh", "benefactives")
 _SEARCH = re.compile(
     r"^(?:要|必须|得|需要|想)[^，,。]{0,12}?(?:查清|查明|找出|弄清|追查|调查)(.+)$"
 )
@@ -262,7 +264,8 @@ def event_core(event: str) -> str:
     if where:
         return event[where.end() :].lstrip("了：:，, ") or event
     opening = segment.tagged(event)[:1]
-    return "" if opening and opening[0][1].startswith("v") else event
+    deed = opening and (opening[0][1][:1] == "v" or opening[0][0] in _FOR)
+    return "" if deed else event
 
 
 def read(text: str) -> Facts:
