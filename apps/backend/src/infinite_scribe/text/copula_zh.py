@@ -12,12 +12,13 @@ from infinite_scribe.text.named_zh import han, zh_place
 
 _COPULAS = sorted(vocabulary.words("zh", "copulas"), key=len, reverse=True)
 _MODALS = vocabulary.words("zh", "modals")
+_COPULAS_OPEN = tuple(_COPULAS)
 _PRONOUNS = vocabulary.words("zh", "subject_pronouns")
 _MODIFIERS = vocabulary.words("zh", "modifiers")
 #: A word that says whom someone is set against or kin to is no role of their own.
 _NOT_ROLES = vocabulary.words("zh", "request_foe") | vocabulary.words("zh", "kin")
 _CLAUSE = re.compile(r"[，,；;。！？!?\n]")
-_NOUNS = ("n", "nz", "ng")
+_NOUNS = ("n", "nz", "ng", "j")  # 刑警/j: the tagger calls some roles abbreviations
 #: What may stand before the role a copula gives: a 的, a number and its measure word.
 _BEFORE_ROLE = ("uj", "m", "q", "mq")
 
@@ -66,10 +67,14 @@ def _role(described: str) -> str | None:
 
 def _task(clauses: list[str], name: str) -> str | None:
     """The first clause whose subject is the hero (by name or pronoun) and that opens on what
-    they must do, without its subject (她必须…: 必须…)."""
+    they must do, without its subject (她必须…: 必须…); else the first that says what they do
+    (她替地下党藏起一卷胶片: 替地下党藏起一卷胶片)."""
+    done = None
     for clause in clauses:
         subject = next((s for s in (name, *_PRONOUNS) if clause.startswith(s)), None)
         rest = clause[len(subject) :] if subject else ""
         if any(rest.startswith(modal) for modal in _MODALS):
             return rest
-    return None
+        if done is None and len(rest) >= 4 and not rest.startswith(_COPULAS_OPEN):
+            done = rest
+    return done

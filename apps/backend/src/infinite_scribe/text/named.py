@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.text import opposed, segment, vocabulary
+from infinite_scribe.text import opposed, rival_zh, segment, times_en, vocabulary
 from infinite_scribe.text.named_zh import (
     KIN,
     MEASURE,
@@ -25,42 +25,18 @@ from infinite_scribe.text.named_zh import (
     PEOPLE_WORDS,
     ZH_TIME,
     add_place,
+    clause_end_name,
     describes,
     han,
     noun_run,
     opening_place,
+    trailing_given,
     whole_split_name,
     zh_name,
     zh_place,
     zh_thing,
 )
 
-#: A festival: one of `festival_heads` "of (the)" capitalised words, with the writer's article
-#: ("the Feast of the Redeemer"); one of the list; or capitalised words ending in one of
-#: `festival_ends` ("All Saints Day", "All Souls' Night"), with the writer's "the", never opened
-#: by a run's opener ("On", "Before").
-FESTIVAL = re.compile(
-    rf"\b(?:(?:[Tt]he\s+)?(?:{vocabulary.alternation('en', 'festival_heads')})\s+of\s+"
-    r"(?:the\s+)?[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)*"
-    rf"|{vocabulary.alternation('en', 'festivals')}"
-    rf"|(?:the\s+)?(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
-    rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
-    rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
-)
-#: An event named by capitalised words ending in one of `event_ends` or `event_nouns` is a time
-#: after a word of time ("before the Lammas Fair", "until the Landing Day vote"), all of it;
-#: after one of place it is a place ("at the World's Fair").
-_EN_EVENT_TIME = re.compile(
-    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+"
-    rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}"
-    rf"|{vocabulary.alternation('en', 'event_nouns')}))\b"
-)
-#: A time of the year or the sky after a word of time ("before the next full moon", "by spring").
-_EN_NATURAL_TIME = re.compile(
-    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+((?:the\s+)?"
-    rf"(?:(?:next|first|coming)\s+)?(?:{vocabulary.alternation('en', 'natural_times')}))\b"
-)
-_EN_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
 _EN_AFTER_PLACE = re.compile(
@@ -96,6 +72,8 @@ _EN_BEFORE_THING = re.compile(
 )
 _EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles") | _EN_KIN_WORDS
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
+_NOT_TIMES = vocabulary.words("zh", "not_times")
+_LOCATIVES = vocabulary.words("zh", "locatives")
 _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
 #: What describes the rival between the word that marks them and their name ("his rival, the
 #: night warden Ada Pike"): an article and up to three lower-case words.
@@ -178,8 +156,8 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     """What the word at `index` names: a person, a place or a time, and a thing it opens."""
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
-    name = zh_name(word, flag, after, before, later)
-    name = whole_split_name(name, pairs, index) if name else None
+    name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
+    name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
     if found.people and name is None and (before + word).startswith(found.people[-1]):
         return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
     if name:
@@ -188,11 +166,21 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
             found.kin.append(name)
     elif _zh_place_at(word, flag, after):
         add_place(found.places, pairs, index)
-    elif flag == "t" and len(word) >= 2 and word not in text[: text.find(word)].join(found.times):
+    elif flag == "ns" and after[1] == "n" and later in _LOCATIVES:  # 上海 + 弄堂 + 里: two places
+        found.places += [word, after[0]]
+    elif flag == "t" and len(word) >= 2 and not _in_time(text, word, found.times):
         found.times.append(word)
     thing = _zh_opened_thing(pairs, index, before, after)
     if thing:
         found.things.append(thing)
+
+
+def _in_time(text: str, word: str, times: list[str]) -> bool:
+    """Whether a word tagged a time is part of one read (上 + 元夜 in 上元夜) or no time (正在)."""
+    at = text.find(word)
+    spans = [(text.find(time), len(time)) for time in times]
+    overlaps = any(0 <= start < at + len(word) and at < start + size for start, size in spans)
+    return overlaps or word in _NOT_TIMES
 
 
 def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
@@ -228,7 +216,7 @@ def _zh_settled(text: str, found: _Found) -> Named:
     places = [p for p in places if p not in things]
     things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
     things = [t for t in things if not _inside(t, people)]
-    rivals = _rivals(text, people, True)
+    rivals = _rivals(text, people, True) + rival_zh.opposed(text, people)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(found.kin), rivals)))  # fmt: skip
 
@@ -294,8 +282,9 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
         return (described.strip(),) if described else ()
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
-    if at <= 0 or not marks:
-        return ()
+    if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name
+        title = rival_zh.title_before(text, person)
+        return (title,) if title else ()
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :]
     said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]
@@ -303,11 +292,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
 
 
 def _read_en(text: str) -> Named:
-    found = _Found(times=[m.group(0) for m in FESTIVAL.finditer(text)])
-    found.times += [m.group(1) for m in _EN_EVENT_TIME.finditer(text)]
-    found.times += [m.group(1) for m in _EN_NATURAL_TIME.finditer(text)]
-    found.times += [m.group(0) for m in _EN_YEAR.finditer(text)]
-    found.times = [t for t in found.times if not any(t != u and t in u for u in found.times)]
+    found = _Found(times=times_en.read(text))
     for match in _EN_RUN.finditer(text):
         _en_run(text, match, found)
     # A thing is a noun phrase with its article ("the only logbook"), never an adjective-led

@@ -22,8 +22,9 @@ ZH_TIME = re.compile(
     r"(?:公元前?)?\d{1,4}年(?:代)?"
     f"|(?:{vocabulary.alternation('zh', 'eras')})[一二三四五六七八九十元]+年"
     f"|{vocabulary.alternation('zh', 'festivals')}"
-    # A reign's years (成化年间) at the idea's start or after a stop, the reign's name with them.
-    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}年间"
+    # A reign's or a dynasty's years (成化年间, 北宋末年) at the idea's start or after a stop,
+    # the reign's name with them.
+    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}(?:年间|末年|初年)"
     # A festival the story is due before or after (在万寿节前), whatever its name.
     r"|(?<=[在于到])[\u4e00-\u9fff]{2,3}节(?=[前后]|之[前后]|那天|当天)"
 )
@@ -54,13 +55,64 @@ def opening_place(text: str) -> str | None:
 
 def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: str) -> str | None:
     """A person's name: tagged `nr` (not a place, a role or a dictionary word without a
-    surname), or a surname alone before the given name the tagger split off (韩 + 小川;
-    顾 + 南站 where 站上 is a word: 顾南)."""
-    if flag in ("nr", "nrt") and 2 <= len(word) <= 4 and han(word) and word not in _ZH_ROLES:
-        return word if _tagged_name(word, flag) else None
+    surname; `nrfg` a famous one's, 严世蕃), or a surname alone before the given name the
+    tagger split off (韩 + 小川; 顾 + 南站 where 站上 is a word: 顾南). After a title or a
+    role (特务头子丁墨村) a tagged name is a person's however it ends."""
+    if flag in NAME_TAGS and 2 <= len(word) <= 4 and han(word) and word not in _ZH_ROLES:
+        titled = _titled(before) and word[0] in SURNAMES
+        # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
+        body = _titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
+        return word if not body and (titled or _tagged_name(word, flag)) else None
     if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
         return None
     return _split_name(word, after, before, later)
+
+
+#: The tags of a person's name: jieba's `nrfg` is a famous person's (严世蕃).
+NAME_TAGS = ("nr", "nrt", "nrfg")
+_TITLES = vocabulary.words("zh", "titles")
+_ROLE_ENDS = vocabulary.characters("zh", "role_ends")
+
+
+def _titled(before: str) -> bool:
+    """Whether `before` is a title or a role said before a name (头子, 巡抚, 督陶官)."""
+    return (
+        before in _TITLES
+        or before in _ZH_ROLES
+        or (len(before) >= 2 and before.endswith(_ROLE_ENDS))
+    )
+
+
+def trailing_given(name: str, pairs: list[tuple[str, str]], index: int) -> str:
+    """A two-character name with the last character the tagger cut off as a measure word or a
+    number (陆子 + 期 + 要, 罗伯 + 年 + 。): all three, when the clause goes on with a verb or
+    ends there (王五 + 年 + 后 is no name)."""
+    if len(name) != 2 or index + 1 >= len(pairs):
+        return name
+    last, flag = pairs[index + 1]
+    after = pairs[index + 2] if index + 2 < len(pairs) else ("", "x")
+    cut = len(last) == 1 and han(last) and flag in ("q", "m", "ng")
+    return name + last if cut and after[1][:1] in ("x", "v") else name
+
+
+_KIN_ROLES = tuple(vocabulary.words("zh", "kin_roles"))
+
+
+def clause_end_name(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """A surname after a title or someone's kin (掌门之子 + 萧 + 问 + 天 + 。) with one or two
+    characters up to the clause's end, whatever the tagger made of them: the whole name."""
+    word = pairs[index][0]
+    if word not in SURNAMES or word in NOT_NAME_OPENERS or index == 0:
+        return None
+    before = "".join(w for w, _ in pairs[max(0, index - 2) : index])
+    if not (before.endswith(_KIN_ROLES) or _titled(pairs[index - 1][0])):
+        return None
+    rest = ""
+    for given, flag in pairs[index + 1 :]:
+        if flag == "x":
+            break
+        rest += given
+    return word + rest if 1 <= len(rest) <= 2 and han(rest) else None
 
 
 def _tagged_name(word: str, flag: str) -> bool:
@@ -157,7 +209,10 @@ def _zh_noun_at(pairs: list[tuple[str, str]], index: int) -> str | None:
     before it, or None."""
     word, flag = pairs[index]
     following = pairs[index + 1][1] if index + 1 < len(pairs) else "x"
-    noun = flag in ("n", "nz", "ng") or (flag == "v" and following == "x")
+    # A word tagged a verb is the thing only right after the measure word (一卷 + 录音 + 。);
+    # after a noun it is what is done with it (一只檀木匣 + 进京).
+    opened = index == 0 or pairs[index - 1][1] not in ("n", "nr", "ns", "nz", "ng")
+    noun = flag in ("n", "nz", "ng") or (flag == "v" and following == "x" and opened)
     if not noun or len(word) < 2 or following not in ("x", "v", "p", "d", "f", "uj"):
         return None
     start = index

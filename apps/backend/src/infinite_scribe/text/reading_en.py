@@ -4,7 +4,7 @@ discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "disc
 
 import re
 
-from infinite_scribe.text import named as named_words, vocabulary
+from infinite_scribe.text import named as named_words, times_en, vocabulary
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.requests import MAX_SENTENCES, read_changes, without_measure
 
@@ -167,7 +167,7 @@ def _place_words(following: list[str]) -> list[str]:
 def _a_place(phrase: str) -> bool:
     """Whether the phrase after a preposition is a place: a name or a place noun in it, and
     no festival ("on New Year's Eve" is a time)."""
-    if not phrase or named_words.FESTIVAL.fullmatch(phrase):
+    if not phrase or times_en.FESTIVAL.fullmatch(phrase):
         return False
     return any(w[0].isupper() or w.lower() in PLACE_NOUNS for w in phrase.split())
 

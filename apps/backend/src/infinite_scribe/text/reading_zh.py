@@ -18,6 +18,8 @@ from infinite_scribe.text.requests import (
     read_changes,
     without_measure,
 )
+from infinite_scribe.text.rival_zh import own_clauses
+from infinite_scribe.text.untold_zh import untold
 
 ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
@@ -45,8 +47,6 @@ _KIN_ROLES = vocabulary.words("zh", "kin_roles")  # 之女: a child's place is a
 _COPULAS = vocabulary.words("zh", "copulas")
 _NUMERALS = "".join(vocabulary.characters("zh", "numerals"))
 _CLAUSE_MARKS = ("，", ",", "；", ";", "：", ":", "、")
-#: The marks of a person the idea sets against the hero (宿敌, 对手).
-_FOE_MARKS = vocabulary.words("zh", "request_foe")
 #: A modal verb (必须, 要): what follows is a task of the hero's.
 _MODALS = tuple(vocabulary.words("zh", "modals"))
 
@@ -121,6 +121,8 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
         end = index + 1
         if end < len(words) and words[end][0] == "之" and words[end] in _KIN_ROLES:
             end += 1  # 窑工之女 (one word to the segmenter): the daughter is the hero
+        elif end + 1 < len(words) and words[end] + words[end + 1] in _KIN_ROLES:
+            end += 2  # 胡商 + 之 + 女: two words
         elif end + 1 < len(words) and words[end] in "的之" and is_role(words[end + 1]):
             end += 2  # 胡商的女儿: the daughter is the hero, her father's trade describes her
         return "".join(words[start:end]), end
@@ -139,24 +141,34 @@ def _taken(words: list[str], index: int) -> bool:
     return False
 
 
-def _named_role(words: list[str]) -> tuple[str, int] | None:
-    """The role right before the first name (码头工人秦小满, 绣娘林婉), whatever the word if
-    it is a noun, with the trade before it (冰雕 + 师傅); and the name's index."""
-    first = next((index for index, word in enumerate(words) if _name(word)), -1)
+def _named_role(words: list[str], people: tuple[str, ...] = ()) -> tuple[str, int] | None:
+    """The role right before the first name (码头工人秦小满, 绣娘林婉; 叶知秋, a dictionary
+    word, as the names' reader read it), whatever the word if it is a noun, with the trade
+    before it (冰雕 + 师傅, 青云山的 + 外门 + 弟子); and the name's index."""
+    given = tuple(people)  # 叶知秋要 one word, 林 + 晚秋 two: the name the names' reader read
+    first = next(
+        (
+            at
+            for at, w in enumerate(words)
+            if _name(w) or "".join(words[at : at + 3]).startswith(given)
+        ),
+        -1,
+    )
     word = words[first - 1] if first > 0 else ""
     tags = segment.tagged(word) if len(word) >= 2 and _han(word) else []
     noun = len(tags) == 1 and tags[0][1] in ("n", "nr", "nz")
     if not tags or _is_place(word) or not (noun or is_role(word)):
         return None
-    start = first - 2 if _trade(words, first - 1) else first - 1
+    start = first - 2 if _trade(words, first - 1, described=True) else first - 1
     return "".join(words[start:first]), first
 
 
-def _trade(words: list[str], start: int) -> bool:
+def _trade(words: list[str], start: int, described: bool = False) -> bool:
     """Whether the word before a role at `start` opens its clause and is a plain noun (铁路 in
     铁路巡警白露要…… after a comma): part of the role, not a place, a time or a name."""
     opener = words[start - 2] if start > 1 else ""
-    if start < 1 or not (opener in ("", "，", ",", "；", ";", "：", ":") or opener[-1:] == "名"):
+    opens = opener in ("", "，", ",", "；", ";", "：", ":") or opener[-1:] == "名"
+    if start < 1 or not (opens or (described and opener == "的")):  # 青云山的 + 外门弟子
         return False  # 铁路巡警 after a comma, and 一名铁路巡警, open the hero's phrase
     word = words[start - 1]
     plain = len(word) == 2 and _han(word) and word not in _STOPS and not _TIME.search(word)
@@ -211,7 +223,9 @@ def _described_from(words: list[str], start: int) -> int:
     return back if back < start - 1 else start
 
 
-def _event(words: list[str], after: int, places: list[str], name: str | None) -> str | None:
+def _event(
+    words: list[str], after: int, places: list[str], name: str | None, people: tuple[str, ...]
+) -> str | None:
     """What happens to the hero: the words after them, without where (在…) and who again."""
     if after < 0:
         return None
@@ -222,19 +236,11 @@ def _event(words: list[str], after: int, places: list[str], name: str | None) ->
         for lead in ("在" + place, "于" + place, place):
             if rest.startswith(lead):
                 rest = rest.removeprefix(lead).lstrip("，,的里上中 ")
-    return _own_clauses(rest)[:200] or None
+    return own_clauses(rest, people, name)[:200] or None
 
 
-def _own_clauses(event: str) -> str:
-    """What happens, up to a later clause about the one set against the hero (找到凶手 + 宿敌是
-    白三爷: the rival is the cast's, not a thing that happens)."""
-    cut = re.split(f"([{''.join(_CLAUSE_MARKS)}])", event)
-    for index in range(2, len(cut), 2):
-        if any(mark in cut[index] for mark in _FOE_MARKS):
-            return "".join(cut[: index - 1])
-    return event
-
-
+#: A preposition saying for whom the hero acts (替地下党藏起……): a deed follows.
+_FOR = vocabulary.words("zh", "benefactives")
 _SEARCH = re.compile(
     r"^(?:要|必须|得|需要|想)[^，,。]{0,12}?(?:查清|查明|找出|弄清|追查|调查)(.+)$"
 )
@@ -250,7 +256,16 @@ def event_core(event: str) -> str:
     task = _SEARCH.search(event)
     if task and len(task.group(1)) >= 2:
         return task.group(1)
-    return "" if event.startswith(_MODALS) else event
+    if event.startswith(_MODALS):
+        return ""
+    # Where first (在酒肆里 + 发现……): what is found; the hero's own deed (押送……, 替……藏起):
+    # nothing to find out (one opening on a preposition, 在海河边收留了……, is kept as said).
+    where = re.match(f"^[在于][^，,]{{1,10}}?(?:{'|'.join(_VERB_LEADS)})", event)
+    if where:
+        return event[where.end() :].lstrip("了：:，, ") or event
+    opening = segment.tagged(event)[:1]
+    deed = opening and (opening[0][1][:1] == "v" or opening[0][0] in _FOR)
+    return "" if deed else event
 
 
 def read(text: str) -> Facts:
@@ -268,16 +283,18 @@ def read(text: str) -> Facts:
     if said is not None:  # a copula says what the hero is, a clause what she must do
         return _facts(said.role, said.name, places, time, said.task)
     hero, after = _hero(words)
-    attached = _named_role(words)
+    attached = _named_role(words, people)
     if attached and (hero is None or after > attached[1]):
         hero, after = attached  # 绣娘林婉…对手是织造太监冯保: the role the hero is given
     names = [word for word in all_words if _name(word)]
-    name = _hero_name(words, after) or (names[0] if names else None)
+    said_after = "".join(words[after:]) if after >= 0 else ""  # 镖师 + 杨 + 青锋: 杨青锋
+    name = next((p for p in people if said_after.startswith(p)), None)
+    name = name or _hero_name(words, after) or (names[0] if names else None)
     # A name the segmenter cut short (林晚 + 舟) is the whole name the names' reader read.
     name = next((p for p in people if name and p.startswith(name) and p in first), name)
-    event = _event(words, after, places, name)
+    event = _event(words, after, places, name, people)
     if event is None and hero is None:
-        event = _untold(first, places, time.group(0) if time else None)
+        event = untold(first, places, time.group(0) if time else None, people)
     return _facts(hero, name, places, time, event)
 
 
@@ -305,36 +322,6 @@ def _text_places(text: str, words: list[str]) -> list[str]:
     if opening and not any(opening in place or place in opening for place in places):
         places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
     return places
-
-
-def _untold(first: str, places: list[str], time: str | None) -> str | None:
-    """The first sentence as the event when no role is said of anyone in it, without the
-    time and place it opens with (民国…的上海): as written, its own subject first."""
-    event = first
-    # 民国…的上海 is read as one place: after its time, the place alone.
-    bare = [place.removeprefix(time).lstrip("的") for place in places if time]
-    while opening := _opening(event, (time, *places, *bare)):
-        event = event[len(opening) :]
-    event = _own_clauses(event.lstrip("的在于，,、 ").strip())
-    said = event  # what it says besides where and when (一座 + 会遗忘的城市: nothing)
-    for found in (time, *places):
-        said = said.replace(found, "") if found else said
-    return event if len(event) >= 4 and len(said) >= 4 else None
-
-
-def _opening(text: str, found: tuple[str | None, ...]) -> str:
-    """What `text` opens with that says when or where, not what happens: the time or a place
-    read, or a clause of a preposition and a place (在 + …的小镇 + a comma); "" if none."""
-    told = text.lstrip("的在于，,、 ")
-    lead = len(text) - len(told)
-    for item in found:
-        if item and told.startswith(item):
-            return text[: lead + len(item)]
-    clause, *after = re.split("[，,]", told, maxsplit=1)
-    words = segment.words(clause)
-    if after and text[:lead].strip("，, ") in ("在", "于") and words and _is_place(words[-1]):
-        return text[: lead + len(clause) + 1]
-    return ""
 
 
 _ACT_WISH = re.compile(

@@ -1,0 +1,44 @@
+# ruff: noqa: RUF001 - a writer's apostrophe may be the typographic one
+"""The times an English text names: festivals, events after a word of time, times of the year
+or the sky, years (text/named.py reads the rest)."""
+
+import re
+
+from infinite_scribe.text import vocabulary
+
+#: A festival: one of `festival_heads` "of (the)" capitalised words, with the writer's article
+#: ("the Feast of the Redeemer"); one of the list; or capitalised words ending in one of
+#: `festival_ends` ("All Saints Day", "All Souls' Night"), with the writer's "the", never opened
+#: by a run's opener ("On", "Before").
+FESTIVAL = re.compile(
+    rf"\b(?:(?:[Tt]he\s+)?(?:{vocabulary.alternation('en', 'festival_heads')})\s+of\s+"
+    r"(?:the\s+)?[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)*"
+    rf"|{vocabulary.alternation('en', 'festivals')}"
+    rf"|(?:the\s+)?(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
+    rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
+    rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
+)
+#: An event named by capitalised words ending in one of `event_ends` or `event_nouns` is a time
+#: after a word of time ("before the Lammas Fair", "until the Landing Day vote"), all of it;
+#: after one of place it is a place ("at the World's Fair").
+_EVENT_TIME = re.compile(
+    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+"
+    rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}"
+    rf"|{vocabulary.alternation('en', 'event_nouns')}))\b"
+)
+#: A time of the year or the sky after a word of time ("before the next full moon", "by spring").
+_NATURAL_TIME = re.compile(
+    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+((?:the\s+)?"
+    rf"(?:(?:next|first|coming)\s+)?(?:{vocabulary.alternation('en', 'natural_times')}))\b"
+)
+_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
+
+
+def read(text: str) -> list[str]:
+    """Every time `text` names, in the order of their kinds; one inside another is dropped
+    ("the Landing Day" inside "the Landing Day vote")."""
+    times = [m.group(0) for m in FESTIVAL.finditer(text)]
+    times += [m.group(1) for m in _EVENT_TIME.finditer(text)]
+    times += [m.group(1) for m in _NATURAL_TIME.finditer(text)]
+    times += [m.group(0) for m in _YEAR.finditer(text)]
+    return [t for t in times if not any(t != u and t in u for u in times)]
