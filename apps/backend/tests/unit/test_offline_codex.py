@@ -411,3 +411,28 @@ async def test_no_clause_after_a_semicolon_opens_with_a_capital_unless_a_name(id
                 for m in re.finditer(r"; ([A-Z][a-z]+)", text)]  # fmt: skip
     wrong = [c for c in capitals if not re.search(rf"\b{c[2:]} [A-Z]", names)]
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        GLASS,
+        TRAIN,
+        IDEA_ZH,
+        "A forensic doctor on Mars in 2150 discovers that the oxygen ledger was falsified.",
+    ],
+)
+async def test_no_outline_says_a_long_phrase_twice(idea: str) -> None:
+    """Stop 85: a sharper core ("why the oxygen ledger was falsified", once "what happened") was
+    said in two chapters' summaries, and the book's own continuity check called the second a
+    repetition (the chapters tell their summaries)."""
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    summaries = [c["summary"] for act in confirmed["PLOT_OUTLINE"]["acts"] for c in act["chapters"]]
+    chinese = any("\u4e00" <= char <= "\u9fff" for char in idea)
+    for index, summary in enumerate(summaries):
+        words = list(summary) if chinese else summary.split()
+        size = 12 if chinese else 7  # a clause's length: twelve characters, seven words
+        for start in range(max(len(words) - size + 1, 0)):
+            phrase = ("" if chinese else " ").join(words[start : start + size])
+            again = [other for other in summaries[index + 1 :] if phrase in other]
+            assert not again, (phrase, again)
