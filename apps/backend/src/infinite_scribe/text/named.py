@@ -68,7 +68,7 @@ _EN_NOT_THINGS = (
     | vocabulary.words("en", "titles")
 )
 _EN_BEFORE_THING = re.compile(
-    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
+    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"
 )
 _EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles") | _EN_KIN_WORDS
 _ZH_MARKS = vocabulary.words("zh", "request_foe")

@@ -179,7 +179,8 @@ _NAME_JOINS = vocabulary.words("en", "name_joins")
 def _ends_a_name(words: list[str], word: str) -> bool:
     """Whether `word` ends the proper name `words` began: a lowercase word after capitals that
     neither joins a name nor is a place noun ("New York harbour" goes on)."""
-    if not words or not words[0][0].isupper() or word[0].isupper():
+    named = [w for w in words if w.lower() not in ("the", "a", "an")]  # "the Bank of Geneva"
+    if not named or not named[0][0].isupper() or word[0].isupper():
         return False
     return word.lower() not in _NAME_JOINS and word.lower() not in PLACE_NOUNS
 
