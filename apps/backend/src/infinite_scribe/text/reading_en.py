@@ -24,7 +24,11 @@ _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 #: or opening the sentence ("Detective sergeant Ruth Adebayo").
 _CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
-_NAMED = re.compile(r"\b(?:named|called)\s+" + _NAME)
+#: "named" or "called", or a name in quotes ("known only as "Bramble"", "nicknamed "Wren"").
+_CALLED = (
+    r"(?:named|called|(?:nicknamed|known(?:\s+only)?\s+as|named|called)\s+[\"“](?=[^\"”]+[\"”]))"
+)
+_NAMED = re.compile(r"\b" + _CALLED + r"\s*" + _NAME + r"[\"”]?")
 _APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
 _WHERE = (
     rf"(?:\s+(?:{vocabulary.alternation('en', 'apposition_prepositions')})\s+"
@@ -36,7 +40,9 @@ _APPOSED = re.compile(
 )
 _ATTACHED = (
     _APPOSED,
-    re.compile(r"\b(?:a|an|the)\s+" + _CAPPED_ROLE + r"\s+(?:named|called)\s+" + _NAME),
+    re.compile(
+        r"\b(?:[Aa]|[Aa]n|[Tt]he)\s+" + _CAPPED_ROLE + r"\s+" + _CALLED + r"\s*" + _NAME + r"[\"”]?"
+    ),
     re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
     re.compile(r"^(?P<the>)" + _CAPPED_ROLE + r"\s+" + _NAME + r"\b"),
 )
