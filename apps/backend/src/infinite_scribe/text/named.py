@@ -85,6 +85,10 @@ _EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+{_EN_DESCRIBED}(?:[A-Z][\
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
 _EN_KIN = re.compile(rf"\b({vocabulary.alternation('en', 'kin')})\s+$")
+#: One name after "the" and a role word is a person's ("the witch Morgause").
+_EN_ROLE_BEFORE = re.compile(
+    rf"\bthe\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+$"
+)
 _EN_QUOTED = re.compile(r"\b(?:named|called|nicknamed|known(?:\s+only)?\s+as)\s+[\"“]$")
 _ZH_KIN = re.compile(f"(?:{KIN.pattern})$")
 
@@ -345,7 +349,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1])
         marked = marked or _EN_MARK_AFTER.match(text[match.end() :])
         (found.people if marked else found.things).append(f"the {run}")
-    elif len(words) >= 2 or _EN_KIN.search(lead) or _EN_QUOTED.search(lead):  # "his aunt Rosa"
+    elif len(words) >= 2 or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
         if _EN_KIN.search(lead):
@@ -357,7 +361,8 @@ def kin_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     "aunt"; 妹妹沈清禾: 妹妹), if any."""
     at = text.find(person)
     found = (_ZH_KIN if chinese else _EN_KIN).search(text[: max(at, 0)]) if at > 0 else None
-    return (found.group(0).strip(),) if found else ()
+    word = found.group(0).strip() if found else ""  # "his friends Mara": "friend"
+    return (word[:-1] if word[:-1] in _EN_KIN_WORDS else word,) if found else ()
 
 
 def _thing(match: re.Match[str]) -> str:

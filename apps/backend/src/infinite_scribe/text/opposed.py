@@ -35,6 +35,7 @@ _NOT_DESCRIBING = (
     | {"between", "against", "with", "without", "and", "or", "nor"}
 )
 _CALLED = re.compile(r"\b(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:named|called)\s+$")
+_TITLES = vocabulary.words("en", "titles")
 _ARTICLES = ("the ", "a ", "an ", "his ", "her ", "their ")
 
 
@@ -58,6 +59,7 @@ def described(before: str) -> str | None:
     said = (said or (clause.group("described") if clause else "")).split(",")[0].strip()
     for article in _ARTICLES:
         said = said.removeprefix(article)
+    said = " ".join(w for w in said.split() if w.lower() not in _TITLES)  # "Lady ": none
     return said or None
 
 

@@ -43,7 +43,14 @@ _ATTACHED = (
     re.compile(
         r"\b(?:[Aa]|[Aa]n|[Tt]he)\s+" + _CAPPED_ROLE + r"\s+" + _CALLED + r"\s*" + _NAME + r"[\"”]?"
     ),
-    re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
+    # "..., and its young navigator Kira Tal": a role a possessive gives is bare too.
+    re.compile(
+        r"(?:^|[,;]\s*)(?:and\s+(?:its|his|her|their)\s+)?(?P<the>the\s+)?"
+        + _ROLE_WORDS
+        + r"\s+"
+        + _NAME
+        + r"\b"
+    ),
     re.compile(r"^(?P<the>)" + _CAPPED_ROLE + r"\s+" + _NAME + r"\b"),
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
@@ -66,6 +73,15 @@ def is_role(word: str) -> bool:
     return word in ROLES or word.removesuffix("s") in ROLES or ends
 
 
+_OPPOSING_BY = re.compile(
+    r"\b(?:"
+    + "|".join(
+        p.replace(" ", r"\s+") for p in vocabulary.phrases("en", "opposes") if p.endswith(" by")
+    )
+    + r")\s+$"
+)
+
+
 def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     """The first "a/an/the (up to three words) role" phrase, where it is in `sentence`, and
     whether it is a possessive ("a keeper's winter")."""
@@ -73,6 +89,8 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     for index, word in enumerate(words):
         if word.group(0).lower() not in ("a", "an", "the"):
             continue
+        if _OPPOSING_BY.search(sentence[: word.start()]):
+            continue  # the agent of a passive of opposing ("seized by the pirate queen")
         following: list[re.Match[str]] = []
         for candidate in words[index + 1 : index + 5]:
             # A comma ends the phrase ("the 1969 moon landing, insurance investigator").
@@ -114,13 +132,15 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
 
 
 _DEMONYM_ENDS = vocabulary.phrases("en", "demonym_ends")
+_NOT_DEMONYMS = vocabulary.words("en", "not_demonyms")  # "Public defender": "public defender"
 
 
 def _uncapped(role: str) -> str:
     """A role opening the sentence without the sentence's capital ("Detective sergeant":
     "detective sergeant"); a people's adjective keeps its own ("Polish cartographer")."""
     first = role.split()[0]
-    return role if first.lower().endswith(_DEMONYM_ENDS) else role[:1].lower() + role[1:]
+    demonym = first.lower().endswith(_DEMONYM_ENDS) and first.lower() not in _NOT_DEMONYMS
+    return role if demonym else role[:1].lower() + role[1:]
 
 
 def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
