@@ -263,3 +263,11 @@ def test_a_plural_kin_word_describes_by_the_singular() -> None:
 def test_one_name_after_a_role_word_is_a_person() -> None:
     idea = "Ada Pike, a shepherd, must lift the spell the sorcerer Malvo cast on her flock."
     assert "Malvo" in _people(idea), _entries(idea)
+
+
+# A season of a year is one time ("in the winter of 1923"), told once: out of the event.
+def test_a_season_of_a_year_is_one_time_and_out_of_the_event() -> None:
+    idea = "Ada Pike, a maid, arrives in Bath in the winter of 1923 to nurse a dying lord."
+    assert _named(idea, "time") == ["the winter of 1923"], _entries(idea)
+    facts = reading_en.read(idea)
+    assert (facts.time, facts.event) == ("the winter of 1923", "arrives to nurse a dying lord")

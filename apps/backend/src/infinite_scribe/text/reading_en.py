@@ -58,7 +58,9 @@ _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
 _OPENERS = vocabulary.words("en", "run_openers")
 _TIME = re.compile(
-    r"\b(?:in |by |around )?((?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
+    r"\b(?:in |by |around )?("
+    + times_en.SEASON_OF_YEAR
+    + r"|(?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
     r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
     re.IGNORECASE,
 )
