@@ -11,6 +11,7 @@ import pytest
 
 from infinite_scribe.text import reading_en
 from infinite_scribe.text.codex_reading import read_codex
+from tests.unit.test_offline_codex import _walk
 
 _DATA = Path(__file__).parents[1] / "data" / "walk_new_ideas_en2.json"
 IDEAS: list[dict[str, Any]] = json.loads(_DATA.read_text(encoding="utf-8"))["ideas"]
@@ -271,3 +272,12 @@ def test_a_season_of_a_year_is_one_time_and_out_of_the_event() -> None:
     assert _named(idea, "time") == ["the winter of 1923"], _entries(idea)
     facts = reading_en.read(idea)
     assert (facts.time, facts.event) == ("the winter of 1923", "arrives to nurse a dying lord")
+
+
+# A town or a city is told "in", whatever verb said "on" before it ("the rain falling on
+# Harbor City"); the writer's "on" stays for what one is on ("on the Hebrides").
+async def test_a_city_is_told_in_even_after_a_verbs_on() -> None:
+    idea = "As snow falls on Carver Town, Ada Pike, a clerk, must find a stolen ledger."
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    logline = str(confirmed["CONCEPT_SELECTION"]["logline"])
+    assert logline.startswith("In Carver Town, Ada Pike, a clerk,"), logline

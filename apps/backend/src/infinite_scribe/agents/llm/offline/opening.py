@@ -5,6 +5,8 @@ own sentence opens on ("Odile Marchetti, who blows glass in Murano,"), or with t
 ("a stranger") only where the writer said nothing happens; never the stand-in beside a
 sentence that has its own subject (issue 76: "a stranger Odile Marchetti has until ...")."""
 
+import re
+
 from infinite_scribe.agents.llm.offline.words import Words
 from infinite_scribe.text import vocabulary
 from infinite_scribe.text.facts import Facts
@@ -65,3 +67,17 @@ def _named(name: str | None, hero_a: str) -> str:
     """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
     goes with the role (issue 55: names are carried verbatim into every stage)."""
     return f"{name}, {hero_a}," if name else hero_a
+
+
+_IN_PLACES = vocabulary.words("en", "in_places")
+
+
+def at_word(place: str, idea: str, planet: bool) -> str:
+    """The word a place is told with: the writer's "on" or "aboard" ("on the Hebrides"), never
+    "on" before a town or a city, which a verb said it of ("the rain falling on Harbor City":
+    "in"); else "on" a planet and "in" anywhere else."""
+    said = re.search(rf"\b((?i:on|aboard))\s+{re.escape(place)}", idea)
+    word = said.group(1).lower() if said else ""
+    if word == "on" and place.lower().split()[-1] in _IN_PLACES:
+        word = ""
+    return word or ("on" if planet else "in")
