@@ -281,3 +281,19 @@ async def test_a_city_is_told_in_even_after_a_verbs_on() -> None:
     confirmed = await _walk(idea, read_codex(idea).as_json())
     logline = str(confirmed["CONCEPT_SELECTION"]["logline"])
     assert logline.startswith("In Carver Town, Ada Pike, a clerk,"), logline
+
+
+# A place the hero's own sentence names by its verb ("crosses the Salt Flats") is not told
+# again before it ("In the Salt Flats, ... crosses the Salt Flats").
+@pytest.mark.parametrize(
+    "idea",
+    [
+        "Ada Pike, a rider, crosses the Salt Flats to reach Arden, the old mining town.",
+        "After the war, a rider crosses the Salt Flats alone.",
+    ],
+)
+async def test_a_place_the_event_names_is_not_told_twice(idea: str) -> None:
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    logline = str(confirmed["CONCEPT_SELECTION"]["logline"])
+    assert logline.split(";")[0].count("Salt Flats") == 1, logline
+    assert logline[0].isupper(), logline
