@@ -352,8 +352,8 @@ class Story:
         on = at_word(place, self.request.user_input or "", planet)  # the writer's word
         decade = re.fullmatch(r"\d{3,4}s", time or "") is not None  # "in the 1780s"
         when = (f"in {'the ' if decade else ''}{time}, ", f"{time}: ") if time else ("", "")
-        told = re.search(rf"\b{re.escape(place)}\b", self.event)  # "crosses the Dead Plains"
-        return f"{hero_a} {self.event}".strip(), "" if told else f"{on} {place}, ", *when
+        said = re.search(rf"\b{re.escape(place)}\b", self.event)  # "crosses the Dead Plains"
+        return f"{hero_a} {self.event}".strip(), "" if said else f"{on} {place}, ", *when
 
     def named(self) -> bool:
         """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
