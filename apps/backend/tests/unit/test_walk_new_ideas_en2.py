@@ -297,3 +297,13 @@ async def test_a_place_the_event_names_is_not_told_twice(idea: str) -> None:
     logline = str(confirmed["CONCEPT_SELECTION"]["logline"])
     assert logline.split(";")[0].count("Salt Flats") == 1, logline
     assert logline[0].isupper(), logline
+
+
+# The writer's sentence told inside another ("... learns that after the war, ...") keeps no
+# capital its opening word had only as the sentence's first.
+async def test_a_sentence_told_inside_another_opens_in_lower_case() -> None:
+    idea = "After the war, a rider crosses the Salt Flats alone."
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    first = confirmed["PLOT_OUTLINE"]["acts"][0]["chapters"][0]["summary"]
+    assert "learns that after the war, a rider" in first, first
+    assert str(confirmed["CONCEPT_SELECTION"]["logline"]).startswith("After the war, a rider")

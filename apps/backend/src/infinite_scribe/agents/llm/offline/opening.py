@@ -13,6 +13,8 @@ from infinite_scribe.text.facts import Facts
 
 #: A role only "the" opens ("the last witch", never "a last witch").
 _DEFINITE = vocabulary.words("en", "definite_adjectives")
+#: A function word opening the writer's sentence has its capital only from it ("After the war").
+_FUNCTION_WORDS = vocabulary.words("en", "run_openers") | vocabulary.words("en", "stop")
 
 
 def opening(facts: Facts, name: str | None, event: str | None, someone: str) -> tuple[str, str]:
@@ -27,7 +29,7 @@ def opening(facts: Facts, name: str | None, event: str | None, someone: str) -> 
         return _aside(event, name)
     # The writer's sentence names its own subject ("A storm sinks the furnaces"): told as is.
     first, _, rest = event.partition(" ")
-    return "", f"{first.lower()} {rest}" if first in ("A", "An", "The") else event
+    return "", f"{first.lower()} {rest}" if first.lower() in _FUNCTION_WORDS else event
 
 
 def opening_zh(facts: Facts, name: str | None, event: str | None, words: Words) -> tuple[str, str]:
