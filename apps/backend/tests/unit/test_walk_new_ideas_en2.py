@@ -139,7 +139,6 @@ def _met(idea: dict[str, Any]) -> dict[str, bool]:
 
 #: The expectations still unmet after the walk (idea index -> the ones), each with why.
 UNMET: dict[int, set[str]] = {
-    4: {"rival"},
     5: {"places"},
 }
 
@@ -307,3 +306,33 @@ async def test_a_sentence_told_inside_another_opens_in_lower_case() -> None:
     first = confirmed["PLOT_OUTLINE"]["acts"][0]["chapters"][0]["summary"]
     assert "learns that after the war, a rider" in first, first
     assert str(confirmed["CONCEPT_SELECTION"]["logline"]).startswith("After the war, a rider")
+
+
+# The one who laid or cast the curse or spell the hero must break is the rival, described by
+# the words before their name.
+@pytest.mark.parametrize(
+    ("idea", "rival", "words"),
+    [
+        (
+            "Ada Pike, a shepherd, must lift the spell the sorcerer Malvo cast.",
+            "Malvo",
+            ["sorcerer"],
+        ),
+        (
+            "Ada Pike, a miller, must break the curse that the hag Grisel Moor laid on the mill.",
+            "Grisel Moor",
+            ["hag"],
+        ),
+    ],
+)
+def test_who_laid_the_curse_the_hero_must_break_is_the_rival(
+    idea: str, rival: str, words: list[str]
+) -> None:
+    found = next((e for e in _entries(idea) if e["role"] == "rival"), None)
+    assert found is not None and (found["name"], found["words"]) == (rival, words), _entries(idea)
+
+
+# A festive gathering named by capitalised words ("the Midsummer Eve party") is one time.
+def test_a_party_named_by_capitalised_words_is_one_time() -> None:
+    idea = "Ada Pike, a thief, strikes during the Midsummer Eve party."
+    assert _named(idea, "time") == ["the Midsummer Eve party"], _entries(idea)

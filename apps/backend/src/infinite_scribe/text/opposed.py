@@ -26,6 +26,12 @@ _AFTER = re.compile(
 _CLAUSE = re.compile(
     r"\b(?:before|while|as|until)\s+(?:the\s+)?(?P<described>(?:[a-z-]+\s+){0,3})$"
 )
+#: Who laid or cast the curse the hero must break ("the curse that the witch Morgause laid").
+_CURSE = re.compile(
+    rf"\b(?:{vocabulary.alternation('en', 'curses')})\s+(?:that\s+|which\s+)?(?:the\s+|a\s+|an\s+)?"
+    r"(?P<described>(?:[a-z-]+\s+){0,3})$"
+)
+_CASTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'casts')})\b")
 _THWARTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'thwarts')})\b")
 _NOT_DESCRIBING = (
     vocabulary.words("en", "stop")
@@ -45,6 +51,8 @@ def opposed(before: str, after: str) -> bool:
 
 
 def _thwarts(before: str, after: str) -> re.Match[str] | None:
+    if _CURSE.search(before) and _CASTS.match(after):
+        return _CASTS.match(after)
     clause = _CLAUSE.search(before)
     words = set(clause.group("described").split()) if clause else {"and"}
     return None if words & _NOT_DESCRIBING else _THWARTS.match(after)
@@ -54,7 +62,9 @@ def described(before: str) -> str | None:
     """What describes the person an opposing verb takes, without its article and the title
     after a comma ("the inquisitor, Brother ": "inquisitor"), if any."""
     called = _CALLED.search(before)  # "a stranger called Owen Pike": "stranger"
-    clause = _CLAUSE.search(before)  # "before the mob boss Vincent Moreau buries": "mob boss"
+    clause = _CLAUSE.search(before) or _CURSE.search(
+        before
+    )  # "before the mob boss ...": "mob boss"
     said = _described(before) or (called.group(1) if called else "")
     said = (said or (clause.group("described") if clause else "")).split(",")[0].strip()
     for article in _ARTICLES:
