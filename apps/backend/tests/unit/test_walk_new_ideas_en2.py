@@ -336,3 +336,12 @@ def test_who_laid_the_curse_the_hero_must_break_is_the_rival(
 def test_a_party_named_by_capitalised_words_is_one_time() -> None:
     idea = "Ada Pike, a thief, strikes during the Midsummer Eve party."
     assert _named(idea, "time") == ["the Midsummer Eve party"], _entries(idea)
+
+
+async def test_a_place_not_told_before_the_event_is_still_told_in_the_cast() -> None:
+    idea = "Ada Pike, a rider, crosses the Salt Flats to find her brother."
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    cast = confirmed["CHARACTERS"]["characters"]
+    text = json.dumps(cast)
+    assert "  " not in text and " ." not in text, cast
+    assert "the Salt Flats" in " ".join(c["description"] for c in cast[2:]), cast

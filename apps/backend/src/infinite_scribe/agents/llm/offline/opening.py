@@ -83,3 +83,9 @@ def at_word(place: str, idea: str, planet: bool) -> str:
     if word == "on" and place.lower().split()[-1] in _IN_PLACES:
         word = ""
     return word or ("on" if planet else "in")
+
+
+def told_in(place: str, event: str) -> bool:
+    """Whether the hero's own sentence names the place by its verb ("crosses the Dead Plains"):
+    then it is not told again before it."""
+    return re.search(rf"\b{re.escape(place)}\b", event) is not None
