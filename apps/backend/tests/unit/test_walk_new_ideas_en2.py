@@ -345,3 +345,14 @@ async def test_a_place_not_told_before_the_event_is_still_told_in_the_cast() -> 
     text = json.dumps(cast)
     assert "  " not in text and " ." not in text, cast
     assert "the Salt Flats" in " ".join(c["description"] for c in cast[2:]), cast
+
+
+# A kin word in the plural names both of the pair "and" joins ("his friends Mara and Old Tom");
+# a singular one only the first ("her aunt Rosa and Ben Kerr").
+def test_a_plural_kin_word_describes_both_of_a_pair() -> None:
+    idea = "Ada Pike, a miner, walks to Leeds with her cousins Bea and Young Will."
+    words = {e["name"]: e["words"] for e in _entries(idea) if e["kind"] == "person"}
+    assert words["Young Will"] == ["cousin"], words
+    single = "Ada Pike, a miner, walks to Leeds with her aunt Rosa and Ben Kerr."
+    words = {e["name"]: e["words"] for e in _entries(single) if e["kind"] == "person"}
+    assert words.get("Ben Kerr") == [], words

@@ -84,7 +84,9 @@ _EN_DESCRIBED = r"(?:(?:the|a|an)\s+(?P<described>(?:[a-z-]+\s+){1,3}))?"
 _EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+{_EN_DESCRIBED}(?:[A-Z][\w'’-]*\s+)?$")
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
-_EN_KIN = re.compile(rf"\b({vocabulary.alternation('en', 'kin')})\s+$")
+_EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
+    rf"\b({vocabulary.alternation('en', 'kin')})\s+(?:(?<=s\s)[A-Z][\w'’-]*\s+and\s+)?$"
+)
 #: One name after "the" and a role word is a person's ("the witch Morgause").
 _EN_ROLE_BEFORE = re.compile(
     rf"\bthe\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+$"
@@ -361,7 +363,7 @@ def kin_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     "aunt"; 妹妹沈清禾: 妹妹), if any."""
     at = text.find(person)
     found = (_ZH_KIN if chinese else _EN_KIN).search(text[: max(at, 0)]) if at > 0 else None
-    word = found.group(0).strip() if found else ""  # "his friends Mara": "friend"
+    word = found.group(found.re.groups).strip() if found else ""  # "his friends Mara": "friend"
     return (word[:-1] if word[:-1] in _EN_KIN_WORDS else word,) if found else ()
 
 
