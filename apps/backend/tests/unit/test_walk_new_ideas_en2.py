@@ -139,6 +139,9 @@ def _met(idea: dict[str, Any]) -> dict[str, bool]:
 
 #: The expectations still unmet after the walk (idea index -> the ones), each with why.
 UNMET: dict[int, set[str]] = {
+    # "when Ohio plans to execute him": one capitalised word as a clause's subject, with no
+    # preposition or place noun, reads as a person as well as a place; no rule of grammar tells
+    # them apart, so "Ohio" is left unread (no gazetteer in the readers).
     5: {"places"},
 }
 
@@ -356,3 +359,9 @@ def test_a_plural_kin_word_describes_both_of_a_pair() -> None:
     single = "Ada Pike, a miner, walks to Leeds with her aunt Rosa and Ben Kerr."
     words = {e["name"]: e["words"] for e in _entries(single) if e["kind"] == "person"}
     assert words.get("Ben Kerr") == [], words
+
+
+def test_a_passive_of_bringing_gives_no_rival() -> None:
+    """ "taken by" is no verb of opposing: "is taken by her uncle Tom Kerr to Leeds"."""
+    people = _people("Ada Pike, a clerk, is taken by her uncle Tom Kerr to Leeds.")
+    assert people.get("Tom Kerr") is None, people
