@@ -67,7 +67,9 @@ def read_codex(idea: str) -> Codex:
     entries += [
         CodexEntry("object", thing)
         for thing in given.things
-        if thing not in roles and thing.split()[-1] not in roles
+        if thing not in roles
+        and thing.split()[-1] not in roles
+        and not thing.endswith(("'s", "\u2019s"))  # "the Earl's daughters": an owner
     ]
     unique = {entry.name: entry for entry in reversed(entries) if 0 < len(entry.name) <= 100}
     kept = [entry for entry in entries if unique.get(entry.name) is entry]

@@ -48,6 +48,9 @@ _EN_OPENERS = vocabulary.words("en", "run_openers")
 _EN_AFTER_PLACE_NOUN = re.compile(
     rf"\b(?:the|a|an)\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'place_nouns')})\s+$"
 )
+_EN_APPOSED_PLACE = re.compile(
+    rf"^,\s+(?:the|a|an)\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_EN_PLACE_WORDS)})(?=[,.;]|$)"
+)
 #: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
 #: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
 #: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
@@ -55,8 +58,8 @@ _EN_THING = re.compile(
     r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
     r"\b(?!(?:across|towards|besides|unless|was|has|is|his|its|this|as|us|perhaps|always)\b)"
     r"(?:carry|find|found|hide|keep|hold|smuggle|bury|steal|buy|[a-z]{2,}(?:s|ed))\s+"
-    r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*?)"
-    r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|while|which)\b|[,.;]|$)"
+    r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}?[a-z][a-z-]*?)"
+    r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|by|until|while|which)\b|[,.;]|$)"
 )
 #: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
 #: to a thing, not a thing named; nor is a word for a person ("poisoned a countess").
@@ -68,7 +71,7 @@ _EN_NOT_THINGS = (
     | vocabulary.words("en", "titles")
 )
 _EN_BEFORE_THING = re.compile(
-    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b"
+    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"
 )
 _EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles") | _EN_KIN_WORDS
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
@@ -81,7 +84,14 @@ _EN_DESCRIBED = r"(?:(?:the|a|an)\s+(?P<described>(?:[a-z-]+\s+){1,3}))?"
 _EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+{_EN_DESCRIBED}(?:[A-Z][\w'’-]*\s+)?$")
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
-_EN_KIN = re.compile(rf"\b({vocabulary.alternation('en', 'kin')})\s+$")
+_EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
+    rf"\b({vocabulary.alternation('en', 'kin')})\s+(?:(?<=s\s)[A-Z][\w'’-]*\s+and\s+)?$"
+)
+#: One name after "the" and a role word is a person's ("the witch Morgause").
+_EN_ROLE_BEFORE = re.compile(
+    rf"\bthe\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+$"
+)
+_EN_QUOTED = re.compile(r"\b(?:named|called|nicknamed|known(?:\s+only)?\s+as)\s+[\"“]$")
 _ZH_KIN = re.compile(f"(?:{KIN.pattern})$")
 
 
@@ -330,6 +340,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         _EN_AFTER_PLACE.search(lead)
         or words[-1].lower() in _EN_PLACE_WORDS
         or (_EN_AFTER_PLACE_NOUN.search(lead))
+        or _EN_APPOSED_PLACE.match(text[match.end() :])  # "Haven, the last free city"
     ):
         # "on the Hebrides": the writer's article stays with the place too.
         article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
@@ -340,7 +351,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1])
         marked = marked or _EN_MARK_AFTER.match(text[match.end() :])
         (found.people if marked else found.things).append(f"the {run}")
-    elif len(words) >= 2 or _EN_KIN.search(lead):  # "his aunt Rosa": a kin word names one
+    elif len(words) >= 2 or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
         if _EN_KIN.search(lead):
@@ -352,7 +363,8 @@ def kin_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     "aunt"; 妹妹沈清禾: 妹妹), if any."""
     at = text.find(person)
     found = (_ZH_KIN if chinese else _EN_KIN).search(text[: max(at, 0)]) if at > 0 else None
-    return (found.group(0).strip(),) if found else ()
+    word = found.group(found.re.groups).strip() if found else ""  # "his friends Mara": "friend"
+    return (word[:-1] if word[:-1] in _EN_KIN_WORDS else word,) if found else ()
 
 
 def _thing(match: re.Match[str]) -> str:

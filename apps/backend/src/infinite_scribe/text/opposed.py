@@ -20,6 +20,19 @@ _AFTER = re.compile(
     r"^\s+(?:(?:has|had)\s+been|is|was)\s+"
     rf"(?:{vocabulary.alternation('en', 'opposes_after')})\b"
 )
+#: Who buries or hides what the hero seeks in a clause of their own ("before the mob boss
+#: Vincent Moreau buries the truth", "while district attorney Graham Pike hides it"): the words
+#: between the clause's opening and the name describe them.
+_CLAUSE = re.compile(
+    r"\b(?:before|while|as|until)\s+(?:the\s+)?(?P<described>(?:[a-z-]+\s+){0,3})$"
+)
+#: Who laid or cast the curse the hero must break ("the curse that the witch Morgause laid").
+_CURSE = re.compile(
+    rf"\b(?:{vocabulary.alternation('en', 'curses')})\s+(?:that\s+|which\s+)?(?:the\s+|a\s+|an\s+)?"
+    r"(?P<described>(?:[a-z-]+\s+){0,3})$"
+)
+_CASTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'casts')})\b")
+_THWARTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'thwarts')})\b")
 _NOT_DESCRIBING = (
     vocabulary.words("en", "stop")
     | vocabulary.words("en", "verbs")
@@ -28,21 +41,35 @@ _NOT_DESCRIBING = (
     | {"between", "against", "with", "without", "and", "or", "nor"}
 )
 _CALLED = re.compile(r"\b(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:named|called)\s+$")
+_TITLES = vocabulary.words("en", "titles")
 _ARTICLES = ("the ", "a ", "an ", "his ", "her ", "their ")
 
 
 def opposed(before: str, after: str) -> bool:
     """Whether the person between `before` and `after` is the one the hero is set against."""
-    return bool(_described(before) is not None or _AFTER.match(after))
+    return bool(_described(before) is not None or _AFTER.match(after) or _thwarts(before, after))
+
+
+def _thwarts(before: str, after: str) -> re.Match[str] | None:
+    if _CURSE.search(before) and _CASTS.match(after):
+        return _CASTS.match(after)
+    clause = _CLAUSE.search(before)
+    words = set(clause.group("described").split()) if clause else {"and"}
+    return None if words & _NOT_DESCRIBING else _THWARTS.match(after)
 
 
 def described(before: str) -> str | None:
     """What describes the person an opposing verb takes, without its article and the title
     after a comma ("the inquisitor, Brother ": "inquisitor"), if any."""
     called = _CALLED.search(before)  # "a stranger called Owen Pike": "stranger"
-    said = (_described(before) or (called.group(1) if called else "")).split(",")[0].strip()
+    clause = _CLAUSE.search(before) or _CURSE.search(
+        before
+    )  # "before the mob boss ...": "mob boss"
+    said = _described(before) or (called.group(1) if called else "")
+    said = (said or (clause.group("described") if clause else "")).split(",")[0].strip()
     for article in _ARTICLES:
         said = said.removeprefix(article)
+    said = " ".join(w for w in said.split() if w.lower() not in _TITLES)  # "Lady ": none
     return said or None
 
 

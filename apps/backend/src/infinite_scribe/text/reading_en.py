@@ -24,7 +24,11 @@ _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 #: or opening the sentence ("Detective sergeant Ruth Adebayo").
 _CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
-_NAMED = re.compile(r"\b(?:named|called)\s+" + _NAME)
+#: "named" or "called", or a name in quotes ("known only as "Bramble"", "nicknamed "Wren"").
+_CALLED = (
+    r"(?:named|called|(?:nicknamed|known(?:\s+only)?\s+as|named|called)\s+[\"“](?=[^\"”]+[\"”]))"
+)
+_NAMED = re.compile(r"\b" + _CALLED + r"\s*" + _NAME + r"[\"”]?")
 _APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
 _WHERE = (
     rf"(?:\s+(?:{vocabulary.alternation('en', 'apposition_prepositions')})\s+"
@@ -36,8 +40,17 @@ _APPOSED = re.compile(
 )
 _ATTACHED = (
     _APPOSED,
-    re.compile(r"\b(?:a|an|the)\s+" + _CAPPED_ROLE + r"\s+(?:named|called)\s+" + _NAME),
-    re.compile(r"(?:^|[,;]\s*)(?P<the>the\s+)?" + _ROLE_WORDS + r"\s+" + _NAME + r"\b"),
+    re.compile(
+        r"\b(?:[Aa]|[Aa]n|[Tt]he)\s+" + _CAPPED_ROLE + r"\s+" + _CALLED + r"\s*" + _NAME + r"[\"”]?"
+    ),
+    # "..., and its young navigator Kira Tal": a role a possessive gives is bare too.
+    re.compile(
+        r"(?:^|[,;]\s*)(?:and\s+(?:its|his|her|their)\s+)?(?P<the>the\s+)?"
+        + _ROLE_WORDS
+        + r"\s+"
+        + _NAME
+        + r"\b"
+    ),
     re.compile(r"^(?P<the>)" + _CAPPED_ROLE + r"\s+" + _NAME + r"\b"),
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
@@ -45,7 +58,9 @@ _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
 _OPENERS = vocabulary.words("en", "run_openers")
 _TIME = re.compile(
-    r"\b(?:in |by |around )?((?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
+    r"\b(?:in |by |around )?("
+    + times_en.SEASON_OF_YEAR
+    + r"|(?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
     r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
     re.IGNORECASE,
 )
@@ -60,6 +75,15 @@ def is_role(word: str) -> bool:
     return word in ROLES or word.removesuffix("s") in ROLES or ends
 
 
+_OPPOSING_BY = re.compile(
+    r"\b(?:"
+    + "|".join(
+        p.replace(" ", r"\s+") for p in vocabulary.phrases("en", "opposes") if p.endswith(" by")
+    )
+    + r")\s+$"
+)
+
+
 def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     """The first "a/an/the (up to three words) role" phrase, where it is in `sentence`, and
     whether it is a possessive ("a keeper's winter")."""
@@ -67,6 +91,8 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     for index, word in enumerate(words):
         if word.group(0).lower() not in ("a", "an", "the"):
             continue
+        if _OPPOSING_BY.search(sentence[: word.start()]):
+            continue  # the agent of a passive of opposing ("seized by the pirate queen")
         following: list[re.Match[str]] = []
         for candidate in words[index + 1 : index + 5]:
             # A comma ends the phrase ("the 1969 moon landing, insurance investigator").
@@ -108,13 +134,15 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
 
 
 _DEMONYM_ENDS = vocabulary.phrases("en", "demonym_ends")
+_NOT_DEMONYMS = vocabulary.words("en", "not_demonyms")  # "Public defender": "public defender"
 
 
 def _uncapped(role: str) -> str:
     """A role opening the sentence without the sentence's capital ("Detective sergeant":
     "detective sergeant"); a people's adjective keeps its own ("Polish cartographer")."""
     first = role.split()[0]
-    return role if first.lower().endswith(_DEMONYM_ENDS) else role[:1].lower() + role[1:]
+    demonym = first.lower().endswith(_DEMONYM_ENDS) and first.lower() not in _NOT_DEMONYMS
+    return role if demonym else role[:1].lower() + role[1:]
 
 
 def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
@@ -179,7 +207,8 @@ _NAME_JOINS = vocabulary.words("en", "name_joins")
 def _ends_a_name(words: list[str], word: str) -> bool:
     """Whether `word` ends the proper name `words` began: a lowercase word after capitals that
     neither joins a name nor is a place noun ("New York harbour" goes on)."""
-    if not words or not words[0][0].isupper() or word[0].isupper():
+    named = [w for w in words if w.lower() not in ("the", "a", "an")]  # "the Bank of Geneva"
+    if not named or not named[0][0].isupper() or word[0].isupper():
         return False
     return word.lower() not in _NAME_JOINS and word.lower() not in PLACE_NOUNS
 

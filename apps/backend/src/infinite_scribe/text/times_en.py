@@ -31,6 +31,16 @@ _NATURAL_TIME = re.compile(
     rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+((?:the\s+)?"
     rf"(?:(?:next|first|coming)\s+)?(?:{vocabulary.alternation('en', 'natural_times')}))\b"
 )
+#: A date: a day and a month either way round ("by 14 March", "before October 31", "the 9th of
+#: May"), with the writer's "the".
+_MONTH = vocabulary.alternation("en", "months")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = re.compile(
+    rf"\b(?:(?:the\s+)?{_DAY}\s+(?:of\s+)?(?:{_MONTH})|(?:{_MONTH})\s+{_DAY})\b(?!\s*\d{{3}})"
+)
+#: A season of a year, one time ("the spring of 1814").
+SEASON_OF_YEAR = rf"(?:the\s+)?(?:{vocabulary.alternation('en', 'natural_times')})\s+of\s+\d{{3,4}}"
+_SEASON = re.compile(rf"\b{SEASON_OF_YEAR}\b")
 _YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 
 
@@ -40,5 +50,7 @@ def read(text: str) -> list[str]:
     times = [m.group(0) for m in FESTIVAL.finditer(text)]
     times += [m.group(1) for m in _EVENT_TIME.finditer(text)]
     times += [m.group(1) for m in _NATURAL_TIME.finditer(text)]
+    times += [m.group(0) for m in _SEASON.finditer(text)]
+    times += [m.group(0) for m in _DATE.finditer(text)]
     times += [m.group(0) for m in _YEAR.finditer(text)]
     return [t for t in times if not any(t != u and t in u for u in times)]

@@ -5,12 +5,16 @@ own sentence opens on ("Odile Marchetti, who blows glass in Murano,"), or with t
 ("a stranger") only where the writer said nothing happens; never the stand-in beside a
 sentence that has its own subject (issue 76: "a stranger Odile Marchetti has until ...")."""
 
+import re
+
 from infinite_scribe.agents.llm.offline.words import Words
 from infinite_scribe.text import vocabulary
 from infinite_scribe.text.facts import Facts
 
 #: A role only "the" opens ("the last witch", never "a last witch").
 _DEFINITE = vocabulary.words("en", "definite_adjectives")
+#: A function word opening the writer's sentence has its capital only from it ("After the war").
+_FUNCTION_WORDS = vocabulary.words("en", "run_openers") | vocabulary.words("en", "stop")
 
 
 def opening(facts: Facts, name: str | None, event: str | None, someone: str) -> tuple[str, str]:
@@ -25,7 +29,7 @@ def opening(facts: Facts, name: str | None, event: str | None, someone: str) -> 
         return _aside(event, name)
     # The writer's sentence names its own subject ("A storm sinks the furnaces"): told as is.
     first, _, rest = event.partition(" ")
-    return "", f"{first.lower()} {rest}" if first in ("A", "An", "The") else event
+    return "", f"{first.lower()} {rest}" if first.lower() in _FUNCTION_WORDS else event
 
 
 def opening_zh(facts: Facts, name: str | None, event: str | None, words: Words) -> tuple[str, str]:
@@ -65,3 +69,23 @@ def _named(name: str | None, hero_a: str) -> str:
     """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
     goes with the role (issue 55: names are carried verbatim into every stage)."""
     return f"{name}, {hero_a}," if name else hero_a
+
+
+_IN_PLACES = vocabulary.words("en", "in_places")
+
+
+def at_word(place: str, idea: str, planet: bool) -> str:
+    """The word a place is told with: the writer's "on" or "aboard" ("on the Hebrides"), never
+    "on" before a town or a city, which a verb said it of ("the rain falling on Harbor City":
+    "in"); else "on" a planet and "in" anywhere else."""
+    said = re.search(rf"\b((?i:on|aboard))\s+{re.escape(place)}", idea)
+    word = said.group(1).lower() if said else ""
+    if word == "on" and place.lower().split()[-1] in _IN_PLACES:
+        word = ""
+    return word or ("on" if planet else "in")
+
+
+def told_in(place: str, event: str) -> bool:
+    """Whether the hero's own sentence names the place by its verb ("crosses the Dead Plains"):
+    then it is not told again before it."""
+    return re.search(rf"\b{re.escape(place)}\b", event) is not None

@@ -17,7 +17,7 @@ from infinite_scribe.agents.llm.offline.codex_named import (
     names_in,
     rival_described,
 )
-from infinite_scribe.agents.llm.offline.opening import opening, opening_zh
+from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening_zh, told_in
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words, title_case
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, reading_zh
@@ -302,6 +302,7 @@ class Story:
         places = self.places
         place2 = places[1] if len(places) > 1 else self.site_name(1)
         in_place = at_place.rstrip("，, ") if not chinese else f"在{place}"
+        at_place = "" if not chinese and told_in(place, self.event) else at_place
         slots = {
             "hero": hero,
             "hero_does": hero_does,
@@ -349,8 +350,7 @@ class Story:
             when = ("" if told else f"{time}，", f"{time}的" if time else "")
             return hero_a + self.event, at_place, *when
         planet = place.lower() in _PLANETS or place.lower().split()[-1] in _ON
-        said = re.search(rf"\b((?i:on|aboard))\s+{re.escape(place)}", self.request.user_input or "")
-        on = said.group(1).lower() if said else "on" if planet else "in"  # the writer's word
+        on = at_word(place, self.request.user_input or "", planet)  # the writer's word
         decade = re.fullmatch(r"\d{3,4}s", time or "") is not None  # "in the 1780s"
         when = (f"in {'the ' if decade else ''}{time}, ", f"{time}: ") if time else ("", "")
         return f"{hero_a} {self.event}".strip(), f"{on} {place}, ", *when
