@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.text import opposed, rival_zh, segment, times_en, vocabulary
+from infinite_scribe.text import harm_zh, opposed, rival_zh, segment, times_en, vocabulary
 from infinite_scribe.text.named_zh import (
     KIN,
     MEASURE,
@@ -156,10 +156,17 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     """What the word at `index` names: a person, a place or a time, and a thing it opens."""
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
+    joined = harm_zh.dotted_name(pairs, index) or harm_zh.compound_name(pairs, index)
     name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
     name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
-    if found.people and name is None and (before + word).startswith(found.people[-1]):
-        return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
+    name = joined or name
+    last = found.people[-1] if found.people else ""
+    if (
+        name is None
+        and last
+        and ((before + word).startswith(last) or harm_zh.rest_of(last, before, word))
+    ):
+        return  # 韩 + 小川, 顾 + 南站, 维克多 · 凯恩: the rest of a name the tagger split
     if name:
         found.people.append(name)
         if KIN.search(before):
@@ -217,6 +224,7 @@ def _zh_settled(text: str, found: _Found) -> Named:
     things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
     things = [t for t in things if not _inside(t, people)]
     rivals = _rivals(text, people, True) + rival_zh.opposed(text, people)
+    rivals += harm_zh.harming(text, people)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(found.kin), rivals)))  # fmt: skip
 

@@ -1,0 +1,83 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""Who does a Chinese idea's hero harm, and whole names the tagger cuts (issue 76, second walk).
+The one named after the hero whose clause goes on to a verb of harm (被宰相李林甫诬陷, 沈万川
+……追杀他, 遭到上校维克多·凯恩的追杀, 与教主厉无痕为敌) or whose name a verb against them opens
+(对抗……黑山老妖) is the rival. A compound surname opens a name with the given name after it
+(欧阳 + 照, 司马 + 青); a transliteration joined by a middle dot (维克多 · 凯恩) is one name."""
+
+import re
+
+from infinite_scribe.text import vocabulary
+
+_HARMING = tuple(sorted(vocabulary.words("zh", "harming_verbs"), key=len, reverse=True))
+_AGAINST = tuple(vocabulary.words("zh", "against_verbs"))
+COMPOUND_SURNAMES = vocabulary.words("zh", "compound_surnames")
+_CLAUSE = re.compile("[，,。；;！!？?、]")
+DOTS = "·・•‧"
+#: Tags that never begin a given name: a preposition, a particle, a conjunction, a pronoun.
+_NOT_GIVEN = ("p", "u", "x", "c", "r", "y", "f", "d", "m")
+
+
+def harming(text: str, people: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The people, not the first named, who harm someone in their clause: a verb of harm after
+    their name with no passive (被) or other person between, or a verb against them before."""
+    found = []
+    first = min(people, key=lambda p: _at(text, p)) if people else None
+    for person in people:
+        at = _at(text, person)
+        if person == first or at < 0:
+            continue
+        rest = _CLAUSE.split(text[at + len(person) :])[0]
+        before = _CLAUSE.split(text[:at])[-1]
+        verb = next((rest.find(v) for v in _HARMING if v in rest), -1)
+        between = rest[: max(verb, 0)]
+        harms = verb >= 0 and "被" not in between and not _names(between, people)
+        against = any(v in before for v in _AGAINST) and not _names(before, people)
+        if harms or (against and "被" not in before):
+            found.append(person)
+    return tuple(found)
+
+
+def _at(text: str, person: str) -> int:
+    at = text.find(person)
+    return at if at >= 0 else len(text)
+
+
+def _names(said: str, people: list[str] | tuple[str, ...]) -> bool:
+    return any(p in said for p in people)
+
+
+def _han(word: str) -> bool:
+    return bool(word) and all("\u4e00" <= c <= "\u9fff" for c in word)
+
+
+def compound_name(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """A compound surname and the given name after it (欧阳/ns + 照/v + 被: 欧阳照), or a name
+    tagged whole that opens with one (诸葛兰)."""
+    word = pairs[index][0]
+    if word not in COMPOUND_SURNAMES or index + 1 >= len(pairs):
+        return None
+    given, flag = pairs[index + 1]
+    if not _han(given) or len(given) > 2 or flag.startswith(_NOT_GIVEN):
+        return None
+    return word + given
+
+
+def dotted_name(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """A transliteration whose parts a middle dot joins (维克多 · 凯恩): the whole name, read
+    at its first part."""
+    if index and pairs[index - 1][0] in DOTS:
+        return None
+    parts = [pairs[index][0]]
+    at = index + 1
+    while at + 1 < len(pairs) and pairs[at][0] in DOTS and _han(pairs[at + 1][0]):
+        parts.append(pairs[at + 1][0])
+        at += 2
+    if len(parts) < 2 or not _han(parts[0]) or any(len(p) > 5 for p in parts):
+        return None
+    return "·".join(parts)
+
+
+def rest_of(last: str, before: str, word: str) -> bool:
+    """Whether `word` is the rest of the name read last (凯恩 of 维克多·凯恩; 照 of 欧阳照)."""
+    return bool(last) and (last == before + word or (before in DOTS and f"·{word}" in last))

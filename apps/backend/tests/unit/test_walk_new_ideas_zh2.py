@@ -1,0 +1,91 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""The second walk of issue 76 through ten new Chinese ideas (tests/data/walk_new_ideas_zh2.json):
+defects by kind, each shown failing first. A compound surname (欧阳, 诸葛) opens a whole name;
+a transliterated name joined by a middle dot (艾琳·沃森) is one person; the one who does the
+hero harm (被……陷害, ……追杀他, 与……为敌) is the rival."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infinite_scribe.text import segment
+from infinite_scribe.text.codex_reading import read_codex
+
+IDEAS = json.loads(
+    (Path(__file__).parents[1] / "data" / "walk_new_ideas_zh2.json").read_text("utf-8")
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _warm() -> None:
+    segment.warm()
+
+
+def _people(idea: str) -> dict[str, Any]:
+    codex = read_codex(idea).as_json()
+    return {e["role"]: e for e in codex["entries"] if e["kind"] == "person" and e["role"]}
+
+
+def _codex(idea: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for entry in read_codex(idea).as_json()["entries"]:
+        found.setdefault(entry["kind"], []).append(entry["name"])
+    return found
+
+
+def test_a_compound_surname_opens_a_whole_name() -> None:
+    """诸葛 + 兰 (the tagger's cut): the hero is 诸葛兰, never 诸葛 alone."""
+    idea = "女刺客诸葛兰奉命潜入皇宫。"
+    assert _people(idea)["hero"]["name"] == "诸葛兰"
+    assert "诸葛" not in _codex(idea)["person"]
+
+
+def test_a_name_joined_by_a_middle_dot_is_one_person() -> None:
+    """艾琳 + · + 沃森: one person, the hero; 沃森 is no one else."""
+    idea = "伦敦的侦探艾琳·沃森发现一封密信。"
+    assert _people(idea)["hero"]["name"] == "艾琳·沃森"
+    assert _codex(idea)["person"] == ["艾琳·沃森"]
+
+
+@pytest.mark.parametrize(
+    ("idea", "hero", "rival"),
+    [
+        # The agent of a passive that harms the hero.
+        ("县令之子陈平被恶霸钱老虎陷害入狱，必须在秋后洗清冤屈。", "陈平", "钱老虎"),
+        # A later sentence whose subject harms him.
+        ("码头工人赵铁柱捡到一箱金条。黑帮老大杜金龙派人四处追杀他。", "赵铁柱", "杜金龙"),
+    ],
+)
+def test_the_one_who_harms_the_hero_is_the_rival(idea: str, hero: str, rival: str) -> None:
+    people = _people(idea)
+    assert (people["hero"]["name"], people["rival"]["name"]) == (hero, rival)
+
+
+def test_one_who_harms_someone_else_is_no_rival() -> None:
+    """师妹 is the one 追杀 is done to (被……追杀): the agent is the rival, never 师妹."""
+    people = _people("捕快陈平的师妹苏小蝶被恶霸钱老虎追杀。")
+    assert people.get("rival", {}).get("name") != "苏小蝶"
+
+
+def _met(entry: dict[str, Any]) -> int:
+    idea = entry["idea"]
+    codex = _codex(idea)
+    people = _people(idea)
+    hero = people.get("hero", {})
+    checks = [
+        hero.get("name") == entry["hero"],
+        any(entry["hero_role"] in word for word in hero.get("words", [])),
+        people.get("rival", {}).get("name") == (entry["rival"] or None),
+        *(ally in codex.get("person", []) for ally in entry["allies"]),
+        *(place in codex.get("place", []) for place in entry["places"]),
+        # A time read as its head (七日 of 七日之内) is the time.
+        *(any(t and t in time for t in codex.get("time", [])) for time in entry["times"]),
+    ]
+    return sum(checks)
+
+
+def test_the_walked_ideas_meet_their_expectations() -> None:
+    met = sum(_met(entry) for entry in IDEAS)
+    assert met >= 28, met
