@@ -88,4 +88,48 @@ def _met(entry: dict[str, Any]) -> int:
 
 def test_the_walked_ideas_meet_their_expectations() -> None:
     met = sum(_met(entry) for entry in IDEAS)
-    assert met >= 28, met
+    assert met >= 34, met
+
+
+@pytest.mark.parametrize(
+    ("idea", "rival"),
+    [
+        ("东京的保镖高桥遇到了组长山口健的追杀。", "山口健"),  # 山口/ns + 健
+        ("西班牙水手佩德罗被船长罗德里格斯出卖。", "罗德里格斯"),
+    ],
+)
+def test_a_word_the_tagger_calls_a_place_after_a_title_is_a_person(idea: str, rival: str) -> None:
+    assert _people(idea)["rival"]["name"] == rival
+    assert not any(rival[:2] in place for place in _codex(idea).get("place", []))
+
+
+def test_a_foreign_name_after_a_role_is_the_hero_not_a_place() -> None:
+    idea = "热那亚的船长马可多在海上遇到风暴。"
+    assert "热那亚的船长马可多" not in _codex(idea).get("place", [])
+
+
+@pytest.mark.parametrize(
+    ("idea", "time"),
+    [
+        ("里斯本的医生阿尔瓦罗必须在九月初三之前治好国王。", "九月初三"),
+        ("捕快沈炼必须在腊月二十之前抓到飞贼。", "腊月二十"),
+        ("锦衣卫沈炼必须在十日之内查清真相。", "十日"),
+    ],
+)
+def test_a_date_or_a_span_the_hero_is_due_by_is_a_time(idea: str, time: str) -> None:
+    assert any(time in read for read in _codex(idea)["time"])
+
+
+@pytest.mark.parametrize(
+    ("idea", "rival", "title"),
+    [
+        ("县令之子陈平被恶霸钱老虎陷害入狱。", "钱老虎", "恶霸"),
+        ("剑客陈平发誓与血衣楼楼主萧寒为敌。", "萧寒", "血衣楼楼主"),
+        ("女医生许青禾却遭到院长周正的处处刁难。", "周正", "院长"),
+    ],
+)
+def test_the_title_before_the_name_of_one_who_harms_the_hero_describes_them(
+    idea: str, rival: str, title: str
+) -> None:
+    people = _people(idea)
+    assert (people["rival"]["name"], people["rival"]["words"]) == (rival, [title])

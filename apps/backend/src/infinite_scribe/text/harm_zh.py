@@ -7,7 +7,7 @@ The one named after the hero whose clause goes on to a verb of harm (被宰相�
 
 import re
 
-from infinite_scribe.text import vocabulary
+from infinite_scribe.text import named_zh, segment, vocabulary
 
 _HARMING = tuple(sorted(vocabulary.words("zh", "harming_verbs"), key=len, reverse=True))
 _AGAINST = tuple(vocabulary.words("zh", "against_verbs"))
@@ -81,3 +81,44 @@ def dotted_name(pairs: list[tuple[str, str]], index: int) -> str | None:
 def rest_of(last: str, before: str, word: str) -> bool:
     """Whether `word` is the rest of the name read last (凯恩 of 维克多·凯恩; 照 of 欧阳照)."""
     return bool(last) and (last == before + word or (before in DOTS and f"·{word}" in last))
+
+
+#: What may follow a name: a verb, a preposition, a particle, an adverb, a locative, a stop.
+_AFTER_NAME = ("v", "p", "u", "d", "f", "x")
+
+
+def titled_foreign(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """A word the tagger calls a place right after a title or a role, that is no place the
+    readers know (船长 + 费尔南多, 组长 + 山口 + 健, 主管 + 黑崎 + 隼): a person, with one
+    character after it the clause goes on from as the rest of the name."""
+    word, flag = pairs[index]
+    if flag != "ns" or not index or not named_zh.titled(pairs[index - 1][0]):
+        return None
+    if named_zh.zh_place(word) or not _han(word):
+        return None
+    nxt = pairs[index + 1] if index + 1 < len(pairs) else ("", "x")
+    then = pairs[index + 2][1] if index + 2 < len(pairs) else "x"
+    if len(nxt[0]) == 1 and _han(nxt[0]) and not nxt[1].startswith(_AFTER_NAME):
+        return word + nxt[0] if then.startswith(_AFTER_NAME) else None
+    return word if nxt[1].startswith(_AFTER_NAME) else None
+
+
+_MARKS = ("被", "与", "和", "遭到", "遭遇", "受到", "的", "对抗", "对付", "是")
+
+
+def title(text: str, person: str) -> str | None:
+    """The title or role said right before the name of one who harms the hero, after the word
+    that opens the harm (被宰相李林甫: 宰相; 与魔教教主厉无痕: 魔教教主; 集团的安保主管)."""
+    at = text.find(person)
+    said = _CLAUSE.split(text[: max(at, 0)])[-1]
+    cut = (
+        max((said.rfind(m) + len(m), m) for m in _MARKS if m in said)
+        if any(m in said for m in _MARKS)
+        else (0, "")
+    )
+    said = said[cut[0] :]
+    if at <= 0 or not (2 <= len(said) <= 8) or not _han(said):
+        return None
+    titled = named_zh.titled(said) or named_zh.titled(said[-2:]) or named_zh.titled(said[-3:])
+    nouns = all(flag.startswith("n") for _, flag in segment.tagged(said))
+    return said if titled or nouns else None

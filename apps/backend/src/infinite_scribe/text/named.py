@@ -157,6 +157,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
     joined = harm_zh.dotted_name(pairs, index) or harm_zh.compound_name(pairs, index)
+    joined = joined or harm_zh.titled_foreign(pairs, index)
     name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
     name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
     name = joined or name
@@ -291,7 +292,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
     if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name
-        title = rival_zh.title_before(text, person)
+        title = rival_zh.title_before(text, person) or harm_zh.title(text, person)
         return (title,) if title else ()
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :]
