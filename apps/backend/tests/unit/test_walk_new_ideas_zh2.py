@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infinite_scribe.text import segment
+from infinite_scribe.text import reading_zh, segment
 from infinite_scribe.text.codex_reading import read_codex
 
 IDEAS = json.loads(
@@ -133,3 +133,25 @@ def test_the_title_before_the_name_of_one_who_harms_the_hero_describes_them(
 ) -> None:
     people = _people(idea)
     assert (people["rival"]["name"], people["rival"]["words"]) == (rival, [title])
+
+
+def test_the_event_ends_before_a_clause_that_sets_the_hero_against_another() -> None:
+    """从此与帮主萧寒为敌 after a comma: the rival's clause, not what happens to the hero."""
+    idea = "1999年的香港，私家侦探陈平在九龙城寨追查父亲失踪的真相，从此与帮主萧寒为敌。"
+    event = reading_zh.read(idea).event
+    assert event is not None and "萧寒" not in event and "为敌" not in event
+
+
+@pytest.mark.parametrize(
+    ("event", "core"),
+    [
+        ("在九龙城寨追查父亲失踪的真相", "父亲失踪"),
+        ("在旧档案馆里调查一桩悬案", "一桩悬案"),
+        ("要在中秋前查清货车失踪案的真相", "货车失踪案"),
+    ],
+)
+def test_the_core_of_a_search_is_what_is_searched_for_without_its_truth(
+    event: str, core: str
+) -> None:
+    """The stages say 查明……的真相 of the core: the core never ends in 的真相 itself."""
+    assert reading_zh.event_core(event) == core

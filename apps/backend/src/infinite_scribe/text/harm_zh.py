@@ -38,6 +38,11 @@ def harming(text: str, people: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def harms(clause: str) -> bool:
+    """Whether a clause says a harm (……与帮主萧寒为敌, ……追杀他)."""
+    return any(verb in clause for verb in _HARMING)
+
+
 def _at(text: str, person: str) -> int:
     at = text.find(person)
     return at if at >= 0 else len(text)

@@ -4,7 +4,7 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.text import named, named_zh, segment, vocabulary
+from infinite_scribe.text import core_zh, named, named_zh, segment, vocabulary
 from infinite_scribe.text.copula_zh import copula_hero
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.named_zh import (
@@ -255,7 +255,9 @@ def event_core(event: str) -> str:
     # that is no search turns on nothing to find out: "" (what happened, untold).
     task = _SEARCH.search(event)
     if task and len(task.group(1)) >= 2:
-        return task.group(1)
+        return core_zh.bare(task.group(1))
+    if core_zh.searched(event):  # 在九龙城寨追查父亲失踪的真相: 父亲失踪
+        return core_zh.searched(event) or ""
     if event.startswith(_MODALS):
         return ""
     # Where first (在酒肆里 + 发现……): what is found; the hero's own deed (押送……, 替……藏起):
