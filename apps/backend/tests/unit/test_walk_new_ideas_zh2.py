@@ -155,3 +155,13 @@ def test_the_core_of_a_search_is_what_is_searched_for_without_its_truth(
 ) -> None:
     """The stages say 查明……的真相 of the core: the core never ends in 的真相 itself."""
     assert reading_zh.event_core(event) == core
+
+
+def test_a_kin_word_before_a_name_describes_them_and_is_no_one_nor_a_place() -> None:
+    """二叔/nrt + 沈怀仁, 长孙/ns + 沈慕白: kin words, never a person or a place; the uncle who
+    hinders the hero is the rival, described as 二叔."""
+    idea = "民国初年，苏州绸缎庄的长孙沈慕言接掌家业，却遭到二叔沈怀义的处处刁难。"
+    codex = _codex(idea)
+    assert "二叔" not in codex["person"] and "长孙" not in codex.get("place", [])
+    rival = _people(idea)["rival"]
+    assert (rival["name"], rival["words"]) == ("沈怀义", ["二叔"])

@@ -193,7 +193,7 @@ def _in_time(text: str, word: str, times: list[str]) -> bool:
 
 def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
     """A place tagged so (not describing the noun after it), or a noun that reads as one."""
-    tagged = flag == "ns" and not describes(after)
+    tagged = flag == "ns" and not describes(after) and not KIN.fullmatch(word)  # 长孙/ns
     return tagged or (flag in ("n", "nr", "nz") and zh_place(word))
 
 

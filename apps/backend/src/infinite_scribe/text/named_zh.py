@@ -62,7 +62,8 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     tagger split off (韩 + 小川; 顾 + 南站 where 站上 is a word: 顾南). After a title or a
     role (特务头子丁墨村) a tagged name is a person's however it ends."""
     longest = 6 if flag == "nrt" else 4  # 罗德里格斯: a transliteration runs longer
-    if flag in NAME_TAGS and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES:
+    named = flag in NAME_TAGS and not KIN.fullmatch(word)  # 二叔/nrt: kin, never a name
+    if named and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES:
         # After a title or a role, a tagged name is a person's (水手佩德罗), a surname first
         # however it ends (丁墨村), without one if it is no place.
         place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
