@@ -193,8 +193,13 @@ def _in_time(text: str, word: str, times: list[str]) -> bool:
 
 def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
     """A place tagged so (not describing the noun after it), or a noun that reads as one."""
-    tagged = flag == "ns" and not describes(after) and not KIN.fullmatch(word)  # 长孙/ns
+    tagged = flag == "ns" and not describes(after) and not _someone(word)
     return tagged or (flag in ("n", "nr", "nz") and zh_place(word))
+
+
+def _someone(word: str) -> bool:
+    """A kin word or a role the tagger calls a place (长孙/ns, 二叔) is no place."""
+    return bool(KIN.fullmatch(word)) or word in PEOPLE_WORDS
 
 
 def _zh_opened_thing(
@@ -292,7 +297,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
     if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name
-        title = rival_zh.title_before(text, person) or harm_zh.title(text, person)
+        title = harm_zh.title(text, person) or rival_zh.title_before(text, person)
         return (title,) if title else ()
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :]
