@@ -28,6 +28,7 @@ from infinite_scribe.text.named_zh import (
     clause_end_name,
     describes,
     han,
+    no_place,
     noun_run,
     opening_place,
     trailing_given,
@@ -193,13 +194,8 @@ def _in_time(text: str, word: str, times: list[str]) -> bool:
 
 def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
     """A place tagged so (not describing the noun after it), or a noun that reads as one."""
-    tagged = flag == "ns" and not describes(after) and not _someone(word)
+    tagged = flag == "ns" and not describes(after) and not no_place(word)
     return tagged or (flag in ("n", "nr", "nz") and zh_place(word))
-
-
-def _someone(word: str) -> bool:
-    """A kin word or a role the tagger calls a place (长孙/ns, 二叔) is no place."""
-    return bool(KIN.fullmatch(word)) or word in PEOPLE_WORDS
 
 
 def _zh_opened_thing(

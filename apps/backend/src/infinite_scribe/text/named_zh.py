@@ -181,6 +181,12 @@ def add_place(places: list[str], pairs: list[tuple[str, str]], index: int) -> No
     places.append("".join(word for word, _ in pairs[start : index + 1]))
 
 
+def no_place(word: str) -> bool:
+    """A word the tagger calls a place that is none: a kin word or a role (长孙/ns, 二叔), or
+    what is done (下山/ns)."""
+    return bool(KIN.fullmatch(word)) or word in PEOPLE_WORDS or word in _NOT_PLACES
+
+
 def zh_place(word: str) -> bool:
     return word in _ZH_PLACES or (
         len(word) >= 2 and word.endswith(_ZH_PLACE_ENDS) and word not in _NOT_PLACES and han(word)

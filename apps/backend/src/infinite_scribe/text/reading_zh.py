@@ -119,6 +119,8 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
         if _trade(words, start):
             start -= 1  # 铁路巡警白露 after a comma: 铁路 is the hero's trade
         end = index + 1
+        while end < len(words) and is_role(words[end]):
+            end += 1  # 少年 + 剑客: one role
         if end < len(words) and words[end][0] == "之" and words[end] in _KIN_ROLES:
             end += 1  # 窑工之女 (one word to the segmenter): the daughter is the hero
         elif end + 1 < len(words) and words[end] + words[end + 1] in _KIN_ROLES:
