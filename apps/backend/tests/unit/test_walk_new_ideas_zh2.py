@@ -186,3 +186,19 @@ def test_going_down_a_mountain_is_no_place() -> None:
     idea = "少年剑客陈平与铁匠赵大锤结伴下山，又连夜进山。"
     assert not any("山" in place for place in _codex(idea).get("place", []))
     assert reading_zh.read(idea).place is None
+
+
+@pytest.mark.parametrize(
+    ("idea", "time", "not_place"),
+    [
+        ("蒸汽时代，女工程师艾达要在伦敦造出第一台飞艇。", "蒸汽时代", "蒸汽"),
+        ("大航海时代，荷兰商人范德林在好望角遇到风暴。", "大航海时代", "航海"),
+    ],
+)
+def test_an_age_an_idea_opens_with_is_its_time_and_no_place(
+    idea: str, time: str, not_place: str
+) -> None:
+    codex = _codex(idea)
+    assert time in codex["time"]
+    assert not any(not_place in place for place in codex.get("place", []))
+    assert reading_zh.read(idea).place != not_place

@@ -25,6 +25,7 @@ ZH_TIME = re.compile(
     # A reign's or a dynasty's years (成化年间, 北宋末年) at the idea's start or after a stop,
     # the reign's name with them.
     r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}(?:年间|末年|初年)"
+    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,3}时代(?=[，,])"  # 大航海时代, an age first
     # A festival the story is due before or after (在万寿节前), whatever its name.
     r"|(?<=[在于到])[\u4e00-\u9fff]{2,3}节(?=[前后]|之[前后]|那天|当天)"
     # A day of a month (三月十五, 九月初三, 腊月二十) and a span the story is due within (七日之内).

@@ -321,7 +321,8 @@ def _facts(
 
 def _text_places(text: str, words: list[str]) -> list[str]:
     """The places the words name, the place the text opens with first."""
-    places = _places(words)
+    times = [match.group(0) for match in named_zh.ZH_TIME.finditer(text)]
+    places = [place for place in _places(words) if not any(place in t for t in times)]
     opening = named_zh.opening_place(text)
     if opening and not any(opening in place or place in opening for place in places):
         places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag
