@@ -37,6 +37,7 @@ from infinite_scribe.text.named_zh import (
     zh_place,
     zh_thing,
 )
+from infinite_scribe.text.where_zh import with_places
 
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
@@ -220,6 +221,7 @@ def _zh_settled(text: str, found: _Found) -> Named:
         places.insert(0, opening)
     # A name read whole once and cut short elsewhere (韩大有, 韩大) is one person.
     people = [p for p in people if not _inside(p, [q for q in people if q != p])]
+    places = with_places(text, places)
     places = [p for p in places if not _inside(p, (*people, *times))]
     times = [t for t in times if not _inside(t, people)]
     places = [p for p in places if p not in things]
