@@ -223,3 +223,12 @@ def test_where_the_hero_is_after_zai_is_a_place(
 def test_a_span_after_zai_is_no_place() -> None:
     places = _codex("捕快陈平必须在七日之内抓到飞贼。").get("place", [])
     assert places == []
+
+
+def test_a_place_word_describing_the_thing_a_measure_word_opens_is_no_place() -> None:
+    """一座外星遗迹, 一块月球陨石: the thing is alien, the story is not there."""
+    for idea, word in [
+        ("考古学家林澈在沙漠里发现一座外星遗迹。", "外星"),
+        ("地质学家陈平在南极找到一块火星陨石。", "火星"),
+    ]:
+        assert word not in _codex(idea).get("place", []), idea

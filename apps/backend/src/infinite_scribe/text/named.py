@@ -174,7 +174,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
         found.people.append(name)
         if KIN.search(before):
             found.kin.append(name)
-    elif _zh_place_at(word, flag, after):
+    elif _zh_place_at(word, flag, after) and not _counted(pairs, index):
         add_place(found.places, pairs, index)
     elif flag == "ns" and after[1] == "n" and later in _LOCATIVES:  # 上海 + 弄堂 + 里: two places
         found.places += [word, after[0]]
@@ -183,6 +183,11 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     thing = _zh_opened_thing(pairs, index, before, after)
     if thing:
         found.things.append(thing)
+
+
+def _counted(pairs: list[tuple[str, str]], index: int) -> bool:
+    """A place word a measure word opens before a noun (一座 + 外星 + 遗迹) describes a thing."""
+    return 0 < index < len(pairs) - 1 and pairs[index - 1][1] == "m" and pairs[index + 1][1] == "n"
 
 
 def _in_time(text: str, word: str, times: list[str]) -> bool:
