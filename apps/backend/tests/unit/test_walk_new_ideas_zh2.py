@@ -240,3 +240,9 @@ def test_a_copula_role_the_tagger_cut_after_a_verb_character_is_whole() -> None:
     facts = reading_zh.read(idea)
     assert (facts.hero, facts.hero_name) == ("转学生", "阿强")
     assert _people(idea)["hero"]["words"] == ["转学生"]
+
+
+def test_a_copula_heros_task_may_leave_its_subject_unsaid() -> None:
+    """只好在期末之前学会忍耐: the hero's task, the subject unsaid after the copula."""
+    idea = "阿强是镇上最穷的转学生，偏偏被班长刘威盯上，只好在期末之前学会忍耐。"
+    assert reading_zh.read(idea).event == "只好在期末之前学会忍耐"

@@ -78,6 +78,8 @@ def _task(clauses: list[str], name: str) -> str | None:
         rest = clause[len(subject) :] if subject else ""
         if any(rest.startswith(modal) for modal in _MODALS):
             return rest
+        if subject is None and clause.startswith(tuple(_MODALS)) and len(clause) >= 4:
+            return clause  # 只好在期末之前学会忍耐: the subject left unsaid
         if done is None and len(rest) >= 4 and not rest.startswith(_COPULAS_OPEN):
             done = rest
     return done
