@@ -5,6 +5,7 @@ a transliterated name joined by a middle dot (艾琳·沃森) is one person; the
 hero harm (被……陷害, ……追杀他, 与……为敌) is the rival."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +247,17 @@ def test_a_copula_heros_task_may_leave_its_subject_unsaid() -> None:
     """只好在期末之前学会忍耐: the hero's task, the subject unsaid after the copula."""
     idea = "阿强是镇上最穷的转学生，偏偏被班长刘威盯上，只好在期末之前学会忍耐。"
     assert reading_zh.read(idea).event == "只好在期末之前学会忍耐"
+
+
+async def test_where_the_event_says_the_hero_is_is_not_said_again_before_it() -> None:
+    """在木卫二的冰层深处发现: the premise does not open on that place as well."""
+    from tests.unit.test_offline_codex import _walk
+
+    for idea, place in [
+        ("地质学家陈平在土卫六的冰原深处发现一座古城。", "土卫六"),
+        ("天文学家陈平在木卫三的冰层深处发现一座外星基地。", "木卫三"),
+    ]:
+        confirmed = await _walk(idea, read_codex(idea).as_json())
+        text = json.dumps(confirmed, ensure_ascii=False)
+        assert place in text and not re.search(f"在{place}，[^。；]*在{place}的", text), idea
+        assert "陈平深处" not in text and "在外星基地" not in text, idea

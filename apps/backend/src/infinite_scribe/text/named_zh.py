@@ -179,6 +179,12 @@ def add_place(places: list[str], pairs: list[tuple[str, str]], index: int) -> No
         start -= 1
     if start < index and start and pairs[start - 1][1] in ("ns", "nr"):
         start -= 1
+    back = start
+    while back and pairs[back - 1][1] in ("n", "ns", "nz"):
+        back -= 1
+    counted = back and pairs[back - 1][1] == "m"  # 发现 + 一座 + 外星 + 基地: a thing found
+    if counted and (back < 2 or pairs[back - 2][0] not in ("在", "于", "到")):
+        return
     places.append("".join(word for word, _ in pairs[start : index + 1]))
 
 

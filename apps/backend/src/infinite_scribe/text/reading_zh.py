@@ -4,7 +4,7 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.text import core_zh, named, named_zh, segment, vocabulary
+from infinite_scribe.text import core_zh, named, named_zh, segment, vocabulary, where_zh
 from infinite_scribe.text.copula_zh import copula_hero
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.named_zh import (
@@ -237,7 +237,7 @@ def _event(
     for place in places:
         for lead in ("在" + place, "于" + place, place):
             if rest.startswith(lead):
-                rest = rest.removeprefix(lead).lstrip("，,的里上中 ")
+                rest = rest.removeprefix(lead).lstrip("，,的里上中 ").removeprefix("深处")
     return own_clauses(rest, people, name)[:200] or None
 
 
@@ -323,6 +323,7 @@ def _text_places(text: str, words: list[str]) -> list[str]:
     """The places the words name, the place the text opens with first."""
     times = [match.group(0) for match in named_zh.ZH_TIME.finditer(text)]
     places = [place for place in _places(words) if not any(place in t for t in times)]
+    places = [place for place in places if not where_zh.found_thing(text, place)]
     opening = named_zh.opening_place(text)
     if opening and not any(opening in place or place in opening for place in places):
         places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag

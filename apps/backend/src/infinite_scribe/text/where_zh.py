@@ -44,3 +44,12 @@ def with_places(text: str, read: list[str]) -> list[str]:
     every = list(dict.fromkeys([*read, *places(text)]))
     kept = [p for p in every if not any(p != q and p in q for q in every)]
     return sorted(kept, key=lambda p: text.find(p) if p in text else len(text))
+
+
+_COUNTED = re.compile("(?<=[\u4e00-\u9fff])(?<![在于到])[一两几][\u4e00-\u9fff]$")
+
+
+def found_thing(text: str, place: str) -> bool:
+    """Whether a measure word opens the place, not after 在 (发现一座外星基地): a thing."""
+    at = text.find(place)
+    return at > 0 and bool(_COUNTED.search(text[:at]))
