@@ -127,3 +127,12 @@ def title(text: str, person: str) -> str | None:
     titled = named_zh.titled(said) or named_zh.titled(said[-2:]) or named_zh.titled(said[-3:])
     nouns = all(flag.startswith("n") for _, flag in segment.tagged(said))
     return said if titled or nouns else None
+
+
+def japanese_name(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """A family name the tagger calls a place or a name and a given name ending in 郎 (松井 +
+    太郎, 松井 + 一郎): one person's name."""
+    word, flag = pairs[index]
+    given = pairs[index + 1][0] if index + 1 < len(pairs) else ""
+    fits = flag in ("ns", "nr") and len(word) == 2 and _han(word)
+    return word + given if fits and len(given) == 2 and given.endswith("郎") else None

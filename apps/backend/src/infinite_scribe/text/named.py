@@ -159,7 +159,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
     joined = harm_zh.dotted_name(pairs, index) or harm_zh.compound_name(pairs, index)
-    joined = joined or harm_zh.titled_foreign(pairs, index)
+    joined = joined or harm_zh.titled_foreign(pairs, index) or harm_zh.japanese_name(pairs, index)
     name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
     name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
     name = joined or name
