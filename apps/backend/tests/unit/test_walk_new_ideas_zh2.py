@@ -89,7 +89,7 @@ def _met(entry: dict[str, Any]) -> int:
 
 def test_the_walked_ideas_meet_their_expectations() -> None:
     met = sum(_met(entry) for entry in IDEAS)
-    assert met >= 43, met
+    assert met >= 44, met
 
 
 @pytest.mark.parametrize(
@@ -275,3 +275,20 @@ def test_a_rank_before_a_foreign_name_describes_them_and_a_death_is_no_time() ->
     rival = _people(idea)["rival"]
     assert (rival["name"], rival["words"]) == ("汉斯·穆勒", ["帝国中校"])
     assert "去世" not in _codex(idea).get("time", [])
+
+
+@pytest.mark.parametrize(
+    ("idea", "rival"),
+    [
+        ("道士张清风下山除妖，誓要铲除盘踞古井的千年蛇妖。", "千年蛇妖"),
+        ("猎人阿福与村民联手对抗夜夜吃人的白骨魔。", "白骨魔"),
+    ],
+)
+async def test_a_monster_the_hero_sets_out_to_fight_is_the_rival_by_its_epithet(
+    idea: str, rival: str
+) -> None:
+    from tests.unit.test_offline_codex import _walk
+
+    assert _people(idea)["rival"]["name"] == rival
+    cast = (await _walk(idea, read_codex(idea).as_json()))["CHARACTERS"]["characters"]
+    assert [c["name"] for c in cast if c["role"] == "反派"] == [rival]

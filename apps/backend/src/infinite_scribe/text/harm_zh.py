@@ -136,3 +136,19 @@ def japanese_name(pairs: list[tuple[str, str]], index: int) -> str | None:
     given = pairs[index + 1][0] if index + 1 < len(pairs) else ""
     fits = flag in ("ns", "nr") and len(word) == 2 and _han(word)
     return word + given if fits and len(given) == 2 and given.endswith("郎") else None
+
+
+_MONSTER = re.compile(
+    f"(?:{'|'.join(sorted(_AGAINST, key=len, reverse=True))})"
+    "(?:[^，,。；;！!？?]{0,12}的)?"
+    f"(?P<foe>[\u4e00-\u9fff]{{1,4}}[{''.join(vocabulary.characters('zh', 'monster_ends'))}])"
+    "(?=[，,。；;！!？?]|$)"
+)
+
+
+def monster(text: str, people: list[str] | tuple[str, ...]) -> str | None:
+    """The monster a verb against it ends its clause on (对抗……的黑山老妖, 铲除……的千年蛇妖):
+    the one set against the hero, by its epithet, when no one named is."""
+    match = _MONSTER.search(text)
+    foe = match.group("foe") if match else None
+    return foe if foe and not any(foe in p or p in foe for p in people) else None

@@ -234,6 +234,8 @@ def _zh_settled(text: str, found: _Found) -> Named:
     things = [t for t in things if not _inside(t, people)]
     rivals = _rivals(text, people, True) + rival_zh.opposed(text, people)
     rivals += harm_zh.harming(text, people)
+    beast = None if rivals else harm_zh.monster(text, people)  # 对抗吸人精魄的黑山老妖
+    people, rivals = ([*people, beast], (beast,)) if beast else (people, rivals)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(found.kin), rivals)))  # fmt: skip
 
