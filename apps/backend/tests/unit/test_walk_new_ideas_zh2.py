@@ -266,7 +266,8 @@ async def test_where_the_event_says_the_hero_is_is_not_said_again_before_it() ->
 def test_a_japanese_name_the_tagger_calls_a_place_and_a_number_is_a_person() -> None:
     """松井/ns + 太郎: a person, the one the hero must wrest the thing from; no place 松井."""
     idea = "女特工沈言必须从日本领事松井太郎手中夺回名单。"
-    assert _people(idea)["rival"]["name"] == "松井太郎"
+    rival = _people(idea)["rival"]
+    assert (rival["name"], rival["words"]) == ("松井太郎", ["日本领事"])
     assert "松井" not in _codex(idea).get("place", [])
 
 

@@ -108,7 +108,7 @@ def titled_foreign(pairs: list[tuple[str, str]], index: int) -> str | None:
     return word if nxt[1].startswith(_AFTER_NAME) else None
 
 
-_MARKS = ("被", "与", "和", "遭到", "遭遇", "受到", "的", "对抗", "对付", "是")
+_MARKS = ("被", "与", "和", "从", "遭到", "遭遇", "受到", "的", "对抗", "对付", "是")
 
 
 def title(text: str, person: str) -> str | None:
