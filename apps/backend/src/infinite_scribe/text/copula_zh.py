@@ -56,6 +56,9 @@ def _role(described: str) -> str | None:
         start -= 1
     if start == end:
         return None
+    cut = start > 1 and len(pairs[start - 1][0]) == 1 and pairs[start - 1][1] == "v"
+    if cut and pairs[start - 2][1] in _BEFORE_ROLE:
+        start -= 1  # 最不起眼的 + 转/v + 学生: one role the tagger cut
     while start and pairs[start - 1][0] in _MODIFIERS:
         start -= 1
     if start and pairs[start - 1][1] not in _BEFORE_ROLE:
@@ -75,6 +78,8 @@ def _task(clauses: list[str], name: str) -> str | None:
         rest = clause[len(subject) :] if subject else ""
         if any(rest.startswith(modal) for modal in _MODALS):
             return rest
+        if subject is None and clause.startswith(tuple(_MODALS)) and len(clause) >= 4:
+            return clause  # 只好在期末之前学会忍耐: the subject left unsaid
         if done is None and len(rest) >= 4 and not rest.startswith(_COPULAS_OPEN):
             done = rest
     return done

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.text import opposed, rival_zh, segment, times_en, vocabulary
+from infinite_scribe.text import harm_zh, opposed, rival_zh, segment, times_en, vocabulary
 from infinite_scribe.text.named_zh import (
     KIN,
     MEASURE,
@@ -28,6 +28,7 @@ from infinite_scribe.text.named_zh import (
     clause_end_name,
     describes,
     han,
+    no_place,
     noun_run,
     opening_place,
     trailing_given,
@@ -36,6 +37,7 @@ from infinite_scribe.text.named_zh import (
     zh_place,
     zh_thing,
 )
+from infinite_scribe.text.where_zh import with_places
 
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
@@ -166,15 +168,23 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     """What the word at `index` names: a person, a place or a time, and a thing it opens."""
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
+    joined = harm_zh.dotted_name(pairs, index) or harm_zh.compound_name(pairs, index)
+    joined = joined or harm_zh.titled_foreign(pairs, index) or harm_zh.japanese_name(pairs, index)
     name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
     name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
-    if found.people and name is None and (before + word).startswith(found.people[-1]):
-        return  # 韩 + 小川, 顾 + 南站: the rest of a name the tagger split
+    name = joined or name
+    last = found.people[-1] if found.people else ""
+    if (
+        name is None
+        and last
+        and ((before + word).startswith(last) or harm_zh.rest_of(last, before, word))
+    ):
+        return  # 韩 + 小川, 顾 + 南站, 维克多 · 凯恩: the rest of a name the tagger split
     if name:
         found.people.append(name)
         if KIN.search(before):
             found.kin.append(name)
-    elif _zh_place_at(word, flag, after):
+    elif _zh_place_at(word, flag, after) and not _counted(pairs, index):
         add_place(found.places, pairs, index)
     elif flag == "ns" and after[1] == "n" and later in _LOCATIVES:  # 上海 + 弄堂 + 里: two places
         found.places += [word, after[0]]
@@ -183,6 +193,11 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     thing = _zh_opened_thing(pairs, index, before, after)
     if thing:
         found.things.append(thing)
+
+
+def _counted(pairs: list[tuple[str, str]], index: int) -> bool:
+    """A place word a measure word opens before a noun (一座 + 外星 + 遗迹) describes a thing."""
+    return 0 < index < len(pairs) - 1 and pairs[index - 1][1] == "m" and pairs[index + 1][1] == "n"
 
 
 def _in_time(text: str, word: str, times: list[str]) -> bool:
@@ -195,7 +210,7 @@ def _in_time(text: str, word: str, times: list[str]) -> bool:
 
 def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
     """A place tagged so (not describing the noun after it), or a noun that reads as one."""
-    tagged = flag == "ns" and not describes(after)
+    tagged = flag == "ns" and not describes(after) and not no_place(word)
     return tagged or (flag in ("n", "nr", "nz") and zh_place(word))
 
 
@@ -221,12 +236,16 @@ def _zh_settled(text: str, found: _Found) -> Named:
         places.insert(0, opening)
     # A name read whole once and cut short elsewhere (韩大有, 韩大) is one person.
     people = [p for p in people if not _inside(p, [q for q in people if q != p])]
+    places = with_places(text, places)
     places = [p for p in places if not _inside(p, (*people, *times))]
     times = [t for t in times if not _inside(t, people)]
     places = [p for p in places if p not in things]
     things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
     things = [t for t in things if not _inside(t, people)]
     rivals = _rivals(text, people, True) + rival_zh.opposed(text, people)
+    rivals += harm_zh.harming(text, people)
+    beast = None if rivals else harm_zh.monster(text, people)  # 对抗吸人精魄的黑山老妖
+    people, rivals = ([*people, beast], (beast,)) if beast else (people, rivals)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(found.kin), rivals)))  # fmt: skip
 
@@ -293,7 +312,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
     if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name
-        title = rival_zh.title_before(text, person)
+        title = harm_zh.title(text, person) or rival_zh.title_before(text, person)
         return (title,) if title else ()
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :]

@@ -25,8 +25,12 @@ ZH_TIME = re.compile(
     # A reign's or a dynasty's years (成化年间, 北宋末年) at the idea's start or after a stop,
     # the reign's name with them.
     r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}(?:年间|末年|初年)"
+    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,3}时代(?=[，,])"  # 大航海时代, an age first
     # A festival the story is due before or after (在万寿节前), whatever its name.
     r"|(?<=[在于到])[\u4e00-\u9fff]{2,3}节(?=[前后]|之[前后]|那天|当天)"
+    # A day of a month (三月十五, 九月初三, 腊月二十) and a span the story is due within (七日之内).
+    r"|(?:[一二三四五六七八九十冬腊正]{1,2}|\d{1,2})月(?:初|廿)?(?:[一二三四五六七八九十]{1,3}|\d{1,2})[日号]?"
+    r"|(?<=[在于])[一二三四五六七八九十百两\d]{1,3}(?:日|天|个月|年)(?=之?内)"
 )
 OPENS = ("", "，", "。")
 _ZH_WHEN = f"(?:{ZH_TIME.pattern})[^，,。的]{{0,4}}"
@@ -58,8 +62,13 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     surname; `nrfg` a famous one's, 严世蕃), or a surname alone before the given name the
     tagger split off (韩 + 小川; 顾 + 南站 where 站上 is a word: 顾南). After a title or a
     role (特务头子丁墨村) a tagged name is a person's however it ends."""
-    if flag in NAME_TAGS and 2 <= len(word) <= 4 and han(word) and word not in _ZH_ROLES:
-        titled = _titled(before) and word[0] in SURNAMES
+    longest = 6 if flag == "nrt" else 4  # 罗德里格斯: a transliteration runs longer
+    named = flag in NAME_TAGS and not KIN.fullmatch(word)  # 二叔/nrt: kin, never a name
+    if named and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES:
+        # After a title or a role, a tagged name is a person's (水手佩德罗), a surname first
+        # however it ends (丁墨村), without one if it is no place.
+        place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
+        titled = _titled(before) and (word[0] in SURNAMES or not place)
         # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
         body = _titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
         return word if not body and (titled or _tagged_name(word, flag)) else None
@@ -72,6 +81,10 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
 NAME_TAGS = ("nr", "nrt", "nrfg")
 _TITLES = vocabulary.words("zh", "titles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
+
+
+def titled(before: str) -> bool:
+    return _titled(before)
 
 
 def _titled(before: str) -> bool:
@@ -166,7 +179,19 @@ def add_place(places: list[str], pairs: list[tuple[str, str]], index: int) -> No
         start -= 1
     if start < index and start and pairs[start - 1][1] in ("ns", "nr"):
         start -= 1
+    back = start
+    while back and pairs[back - 1][1] in ("n", "ns", "nz"):
+        back -= 1
+    counted = back and pairs[back - 1][1] == "m"  # 发现 + 一座 + 外星 + 基地: a thing found
+    if counted and (back < 2 or pairs[back - 2][0] not in ("在", "于", "到")):
+        return
     places.append("".join(word for word, _ in pairs[start : index + 1]))
+
+
+def no_place(word: str) -> bool:
+    """A word the tagger calls a place that is none: a kin word or a role (长孙/ns, 二叔), or
+    what is done (下山/ns)."""
+    return bool(KIN.fullmatch(word)) or word in PEOPLE_WORDS or word in _NOT_PLACES
 
 
 def zh_place(word: str) -> bool:

@@ -4,7 +4,7 @@ as 女法医), the place (火星殖民地), the time (2150年), what happens and
 
 import re
 
-from infinite_scribe.text import named, named_zh, segment, vocabulary
+from infinite_scribe.text import core_zh, named, named_zh, segment, vocabulary, where_zh
 from infinite_scribe.text.copula_zh import copula_hero
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.named_zh import (
@@ -119,6 +119,8 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
         if _trade(words, start):
             start -= 1  # 铁路巡警白露 after a comma: 铁路 is the hero's trade
         end = index + 1
+        while end < len(words) and is_role(words[end]):
+            end += 1  # 少年 + 剑客: one role
         if end < len(words) and words[end][0] == "之" and words[end] in _KIN_ROLES:
             end += 1  # 窑工之女 (one word to the segmenter): the daughter is the hero
         elif end + 1 < len(words) and words[end] + words[end + 1] in _KIN_ROLES:
@@ -235,7 +237,7 @@ def _event(
     for place in places:
         for lead in ("在" + place, "于" + place, place):
             if rest.startswith(lead):
-                rest = rest.removeprefix(lead).lstrip("，,的里上中 ")
+                rest = rest.removeprefix(lead).lstrip("，,的里上中 ").removeprefix("深处")
     return own_clauses(rest, people, name)[:200] or None
 
 
@@ -255,7 +257,9 @@ def event_core(event: str) -> str:
     # that is no search turns on nothing to find out: "" (what happened, untold).
     task = _SEARCH.search(event)
     if task and len(task.group(1)) >= 2:
-        return task.group(1)
+        return core_zh.bare(task.group(1))
+    if core_zh.searched(event):  # 在九龙城寨追查父亲失踪的真相: 父亲失踪
+        return core_zh.searched(event) or ""
     if event.startswith(_MODALS):
         return ""
     # Where first (在酒肆里 + 发现……): what is found; the hero's own deed (押送……, 替……藏起):
@@ -317,7 +321,9 @@ def _facts(
 
 def _text_places(text: str, words: list[str]) -> list[str]:
     """The places the words name, the place the text opens with first."""
-    places = _places(words)
+    times = [match.group(0) for match in named_zh.ZH_TIME.finditer(text)]
+    places = [place for place in _places(words) if not any(place in t for t in times)]
+    places = [place for place in places if not where_zh.found_thing(text, place)]
     opening = named_zh.opening_place(text)
     if opening and not any(opening in place or place in opening for place in places):
         places.insert(0, opening)  # 宣统二年的大连: the story's place, whatever its tag

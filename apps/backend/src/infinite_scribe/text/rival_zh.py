@@ -7,7 +7,7 @@ what others do, not what happens to the hero."""
 
 import re
 
-from infinite_scribe.text import segment, vocabulary
+from infinite_scribe.text import harm_zh, segment, vocabulary
 
 #: An adverb right after a name that sets its clause against what came before (却, 偏偏).
 _ADVERBS = tuple(sorted(vocabulary.words("zh", "opposing_adverbs"), key=len, reverse=True))
@@ -66,6 +66,7 @@ def own_clauses(event: str, people: tuple[str, ...] = (), hero: str | None = Non
             any(mark in clause for mark in _FOE_MARKS)
             or clause.startswith(_OPENERS)
             or any(_subject(clause, person) for person in others)
+            or (any(person in clause for person in others) and harm_zh.harms(clause))
         ):
             return "".join(cut[: index - 1])
     return event

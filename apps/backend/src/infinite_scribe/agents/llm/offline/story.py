@@ -345,7 +345,8 @@ class Story:
         is told, in the idea's language."""
         place, time = self.place, self.facts.time
         if self.chinese:
-            at_place = "" if self.event.startswith(place) else f"在{place}，"
+            there = self.event.startswith(place) or f"在{place}" in self.event  # 在木卫二的冰层
+            at_place = "" if there else f"在{place}，"
             told = not time or time in self.event  # a deadline the event says is said there
             when = ("" if told else f"{time}，", f"{time}的" if time else "")
             return hero_a + self.event, at_place, *when

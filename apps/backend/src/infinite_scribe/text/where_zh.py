@@ -1,0 +1,55 @@
+"""Where a Chinese hero is, said after 在 (issue 76, second walk): the words up to a locative
+(在荒山古寺中, 在地下网络深处; 在木卫二的冰层深处: 木卫二, what the rest is part of), or a
+place the tagger knows with the place nouns after it (在马六甲海峡 + 遭遇, whatever the tagger
+makes of the verb). A span (在七日之内) or a time is no place."""
+
+import re
+
+from infinite_scribe.text import named_zh, segment
+
+_LOCATIVE = re.compile(
+    "在(?P<where>[\u4e00-\u9fff]{2,8}?)(?:的[\u4e00-\u9fff]{1,4}?)?(?:深处|之中|中|里|内|底下|尽头)"
+)
+
+
+def places(text: str) -> list[str]:
+    """The places said after 在 in `text`, in order."""
+    found = []
+    for match in _LOCATIVE.finditer(text):
+        where = match.group("where")
+        tags = segment.tagged(where)
+        nouns = all(flag[0] in "nsf" or flag == "nrt" for _, flag in tags)
+        if nouns and "之" not in where and not named_zh.ZH_TIME.search(where):
+            found.append(where)
+    pairs = segment.tagged(text)
+    for index, (word, _) in enumerate(pairs[:-1]):
+        if word != "在":
+            continue
+        run = []
+        for noun, flag in pairs[index + 1 :]:
+            if flag not in ("n", "ns", "nz", "s") or named_zh.no_place(noun):
+                break
+            run.append((noun, flag))
+        ends = [
+            at for at, (noun, flag) in enumerate(run) if flag == "ns" or named_zh.zh_place(noun)
+        ]
+        if ends:  # 在马六甲海峡 + 遭遇/n: up to the last place word
+            found.append("".join(noun for noun, _ in run[: ends[-1] + 1]))
+    return found
+
+
+def with_places(text: str, read: list[str]) -> list[str]:
+    """The places read with those said after 在, none that is part of another (古寺 of
+    荒山古寺), in the order of the text."""
+    every = list(dict.fromkeys([*read, *places(text)]))
+    kept = [p for p in every if not any(p != q and p in q for q in every)]
+    return sorted(kept, key=lambda p: text.find(p) if p in text else len(text))
+
+
+_COUNTED = re.compile("(?<=[\u4e00-\u9fff])(?<![在于到])[一两几][\u4e00-\u9fff]$")
+
+
+def found_thing(text: str, place: str) -> bool:
+    """Whether a measure word opens the place, not after 在 (发现一座外星基地): a thing."""
+    at = text.find(place)
+    return at > 0 and bool(_COUNTED.search(text[:at]))
