@@ -4,7 +4,7 @@ discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "disc
 
 import re
 
-from infinite_scribe.text import named as named_words, times_en, vocabulary
+from infinite_scribe.text import noun_phrase, times_en, vocabulary
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.requests import MAX_SENTENCES, read_changes, without_measure
 
@@ -166,7 +166,7 @@ def _apposed_places(first: str) -> list[tuple[str, tuple[int, int]]]:
         if match.group("where") is None:
             continue
         phrase = without_measure(" ".join(_place_words(match.group("where").split())), "en")
-        if _a_place(phrase) and named_words.plain(phrase, False):
+        if _a_place(phrase) and noun_phrase.plain(phrase, False):
             found.append((phrase, match.span("where")))
     return found
 

@@ -20,7 +20,7 @@ from infinite_scribe.agents.llm.offline.codex_named import (
 from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening_zh, told_in
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words, title_case
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.text import named, reading_en, reading_zh
+from infinite_scribe.text import noun_phrase, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
 from shared_types.enums import GenesisStage
 
@@ -98,7 +98,7 @@ class Story:
         or a noun phrase with no verb (never a cut of a draft's sentence, issue 69)."""
         if any(person in place for person in self.given.people) or self._straddles(place):
             return False
-        return place in self.own_places or named.plain(place, self.chinese)
+        return place in self.own_places or noun_phrase.plain(place, self.chinese)
 
     def _straddles(self, place: str) -> bool:
         """Whether `place` is written in the idea only across a name or a time (顾南站上:
@@ -276,7 +276,7 @@ class Story:
             return self.wished.hero_name
         if given:
             return given[0]
-        return told if told and named.plain(told, self.chinese) else None
+        return told if told and noun_phrase.plain(told, self.chinese) else None
 
     def slots(self, **extra: str) -> dict[str, str]:
         """What the patterns are filled with ({hero}, {place}, {At_place}, {Name}, ...), with
