@@ -11,6 +11,7 @@ import pytest
 
 from infinite_scribe.text import reading_en
 from infinite_scribe.text.codex_reading import read_codex
+from tests.support.codex_ideas import named_as_expected
 from tests.unit.test_offline_codex import _walk
 
 _DATA = Path(__file__).parents[1] / "data" / "walk_new_ideas_en.json"
@@ -145,19 +146,9 @@ def test_a_name_after_a_place_noun_is_a_place() -> None:
 
 
 def _met(idea: dict[str, Any]) -> dict[str, bool]:
-    entries = read_codex(idea["text"]).as_json()["entries"]
-    hero = next((e for e in entries if e["role"] == "hero"), None)
-    rival = next((e for e in entries if e["role"] == "rival"), None)
-    words = " ".join(hero["words"]).lower() if hero else ""
-    places = [e["name"] for e in entries if e["kind"] == "place"]
-    times = [e["name"] for e in entries if e["kind"] == "time"]
-    return {
-        "hero": hero is not None and hero["name"] == idea["hero"],
-        "role": all(word in words for word in idea["hero_role"]),
-        "rival": (rival["name"] if rival else None) == idea["rival"],
-        "places": all(any(p in place for place in places) for p in idea["places"]),
-        "times": all(any(t in time for time in times) for t in idea["times"]),
-    }
+    return named_as_expected(
+        idea["text"], idea["hero"], idea["hero_role"], idea["rival"], idea["places"], idea["times"]
+    )
 
 
 #: The expectations still unmet after the walk (idea index -> the ones), each with why.

@@ -12,6 +12,7 @@ import pytest
 
 from infinite_scribe.text import reading_zh, segment
 from infinite_scribe.text.codex_reading import read_codex
+from tests.support.codex_ideas import people_by_role
 from tests.unit.test_offline_codex import _walk
 
 IDEAS = json.loads(
@@ -30,8 +31,7 @@ def _warm() -> None:
 
 
 def _people(idea: str) -> dict[str, Any]:
-    codex = read_codex(idea).as_json()
-    return {e["role"]: e for e in codex["entries"] if e["kind"] == "person" and e["role"]}
+    return people_by_role(idea)
 
 
 OPPOSED = [

@@ -13,6 +13,7 @@ import pytest
 
 from infinite_scribe.text import reading_zh, segment
 from infinite_scribe.text.codex_reading import read_codex
+from tests.support.codex_ideas import people_by_role
 
 IDEAS = json.loads(
     (Path(__file__).parents[1] / "data" / "walk_new_ideas_zh2.json").read_text("utf-8")
@@ -25,8 +26,7 @@ def _warm() -> None:
 
 
 def _people(idea: str) -> dict[str, Any]:
-    codex = read_codex(idea).as_json()
-    return {e["role"]: e for e in codex["entries"] if e["kind"] == "person" and e["role"]}
+    return people_by_role(idea)
 
 
 def _codex(idea: str) -> dict[str, list[str]]:
