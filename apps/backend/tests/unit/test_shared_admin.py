@@ -28,3 +28,20 @@ def test_the_release_waits_for_the_call_in_progress_then_calls_fail_as_not_answe
     assert broker_problem(admin, None, 1.0) == NOT_ANSWERING
     admin.release()  # a second release does nothing
     assert kafka_clients_alive() == before
+
+
+def test_calls_run_side_by_side() -> None:
+    """Two probes' calls at once both run (a broker away makes each wait its whole timeout:
+    a lock around the call would queue health probes behind one another)."""
+    admin = SharedAdmin(AdminClient(_NOWHERE))
+    calls = [threading.Thread(target=broker_problem, args=(admin, None, 2.0)) for _ in range(2)]
+    for call in calls:
+        call.start()
+    deadline = time.monotonic() + 1.5  # both inside list_topics before the first ends
+    while admin._calls < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    both = admin._calls
+    for call in calls:
+        call.join()
+    admin.release()
+    assert both == 2

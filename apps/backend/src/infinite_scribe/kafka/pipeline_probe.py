@@ -6,11 +6,11 @@ import asyncio
 import threading
 from typing import Any
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from infinite_scribe.application.ports.operator import PartitionLag
-from infinite_scribe.kafka.release import release_admin
+from infinite_scribe.kafka.release import SharedAdmin
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
 TIMEOUT = 3.0
@@ -35,18 +35,29 @@ class KafkaPipelineProbe:
         self.cluster = cluster
         self.topic = topic
         self.group = group
-        # One admin client for the probe's life (the overview polls every 2 s), released by
-        # `close` once no call runs (a call's thread outlives its cancelled request).
-        self._admin: AdminClient | None = None
-        self._admin_lock = threading.Lock()
+        # One admin client for the probe's life (the overview polls every 2 s), made at the first
+        # call and released by `close` once the calls in progress end.
+        self._admin: SharedAdmin | None = None
+        self._made = threading.Lock()
         self._closed = False
 
     def close(self) -> None:
         """Release the admin client (blocks while a call runs: call it off the loop)."""
-        with self._admin_lock:
+        with self._made:
             self._closed = True
-            release_admin(self._admin)
-            self._admin = None
+            admin = self._admin
+        if admin is not None:
+            admin.release()
+
+    def _shared(self) -> SharedAdmin:
+        with self._made:
+            if self._closed:
+                raise KafkaException(KafkaError(KafkaError._DESTROY, "released"))
+            if self._admin is None:
+                defaults = {"socket.timeout.ms": 2000}
+                client = AdminClient(client_config(self.cluster, defaults=defaults))
+                self._admin = SharedAdmin(client)
+            return self._admin
 
     async def lag(self) -> list[PartitionLag]:
         return await asyncio.to_thread(self._lag)
@@ -98,13 +109,8 @@ class KafkaPipelineProbe:
             consumer.close()
 
     def _members(self) -> list[str]:
-        with self._admin_lock:
-            if self._closed:
-                return []
-            if self._admin is None:
-                defaults = {"socket.timeout.ms": 2000}
-                self._admin = AdminClient(client_config(self.cluster, defaults=defaults))
-            futures: dict[str, Any] = self._admin.describe_consumer_groups(
+        with self._shared().using() as admin:
+            futures: dict[str, Any] = admin.describe_consumer_groups(
                 [self.group], request_timeout=TIMEOUT
             )
             description = futures[self.group].result(timeout=TIMEOUT)

@@ -4,6 +4,8 @@ pipes (a test worker held 169 clients and 1,000 descriptors by the end of a run)
 releases its clients when it stops, with these."""
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
@@ -27,22 +29,39 @@ def release_producer(producer: Producer | None, flush_seconds: float) -> None:
 
 
 class SharedAdmin:
-    """An admin client asked for metadata from worker threads (health probes, the cluster guard)
-    and released by its owner: the release waits for a call in progress (a probe's thread goes
-    on after its task is cancelled), and a call after it fails as the broker not answering."""
+    """An admin client asked from worker threads (health probes, the cluster guard, the
+    console's pipeline probe) and released by its owner. Calls run side by side; the release
+    waits for those in progress (a probe's thread outlives its cancelled task), and a call after
+    it fails as the broker not answering."""
 
     def __init__(self, admin: AdminClient) -> None:
         self._admin: AdminClient | None = admin
-        self._lock = threading.Lock()
+        self._calls = 0  # in progress
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def using(self) -> Iterator[AdminClient]:
+        """The client for one call (raises KafkaException once released)."""
+        with self._changed:
+            admin = self._admin
+            if admin is None:
+                raise KafkaException(KafkaError(KafkaError._DESTROY, "released"))
+            self._calls += 1
+        try:
+            yield admin
+        finally:
+            with self._changed:
+                self._calls -= 1
+                self._changed.notify_all()
 
     def list_topics(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            if self._admin is None:
-                raise KafkaException(KafkaError(KafkaError._DESTROY, "released"))
-            return self._admin.list_topics(*args, **kwargs)
+        with self.using() as admin:
+            return admin.list_topics(*args, **kwargs)
 
     def release(self) -> None:
-        """Blocks for up to one call's timeout: run it off the event loop."""
-        with self._lock:
-            release_admin(self._admin)
-            self._admin = None
+        """No new call from now; destroys the client once the calls in progress end (blocks
+        for up to one call's timeout: run it off the event loop)."""
+        with self._changed:
+            admin, self._admin = self._admin, None
+            self._changed.wait_for(lambda: self._calls == 0)
+        release_admin(admin)
