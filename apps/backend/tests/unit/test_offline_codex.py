@@ -15,13 +15,11 @@ from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex, grown
 from infinite_scribe.domain.codex_edits import edited
 from infinite_scribe.domain.commands import EditCodex
-from infinite_scribe.domain.genesis import STAGE_ORDER
-from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.text.codex_reading import read_codex
 from shared_types.enums import GenesisStage
 from tests.support.codex_ideas import GLASS, IDEA_ZH, TRAIN
+from tests.support.offline_walk import META, walk_stages
 
-META = ("source", "note", "feedback_applied", "stage")
 CASES = [
     (
         "Isobel Reid, a pawnbroker's apprentice in Edinburgh, must find the stolen ledger "
@@ -39,26 +37,7 @@ CASES = [
 ]
 
 
-async def _walk(idea: str, codex: dict[str, Any]) -> dict[str, Any]:
-    """Every stage's first proposal confirmed, each generated from the codex and the idea
-    with the codex's names, as the worker asks (agents/generation.py)."""
-    confirmed: dict[str, Any] = {}
-    session = uuid4()
-    renames = codex.get("renames") or {}
-    for stage in STAGE_ORDER:
-        if stage is GenesisStage.FINISHED:
-            continue
-        request = GenerationRequest(
-            session_id=session,
-            stage=stage,
-            confirmed_data=dict(confirmed),
-            user_input=renamed_everywhere(idea, renames),
-            codex=codex,
-        )
-        proposal = (await OfflineGenerator().generate(request)).model_dump(mode="json")
-        content = {key: value for key, value in proposal.items() if key not in META}
-        confirmed[stage.value] = content["concepts"][0] if "concepts" in content else content
-    return confirmed
+_walk = walk_stages
 
 
 def _edit(codex: dict[str, Any], *edits: dict[str, Any]) -> dict[str, Any]:
@@ -388,51 +367,3 @@ async def test_a_rival_given_with_a_title_is_the_antagonist_and_no_name_is_inven
     for stage, content in confirmed.items():
         text = json.dumps(content, ensure_ascii=False)
         assert "Bound up with the light" not in text and "stall closed" not in text, (stage, text)
-
-
-def _texts(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _texts(item)]
-    if isinstance(value, list):
-        return [text for item in value for text in _texts(item)]
-    return []
-
-
-@pytest.mark.parametrize("idea", [GLASS, TRAIN])
-async def test_no_clause_after_a_semicolon_opens_with_a_capital_unless_a_name(idea: str) -> None:
-    """The hand walk of stop 84: a location read "Where Odile Marchetti lives and works; What
-    happened comes to light here" (a template's capitalised slot after a semicolon)."""
-    codex = read_codex(idea).as_json()
-    confirmed = await _walk(idea, codex)
-    names = json.dumps(confirmed, ensure_ascii=False)
-    capitals = [m.group(0) for text in _texts(confirmed)
-                for m in re.finditer(r"; ([A-Z][a-z]+)", text)]  # fmt: skip
-    wrong = [c for c in capitals if not re.search(rf"\b{c[2:]} [A-Z]", names)]
-    assert not wrong, wrong
-
-
-@pytest.mark.parametrize(
-    "idea",
-    [
-        GLASS,
-        TRAIN,
-        IDEA_ZH,
-        "A forensic doctor on Mars in 2150 discovers that the oxygen ledger was falsified.",
-    ],
-)
-async def test_no_outline_says_a_long_phrase_twice(idea: str) -> None:
-    """Stop 85: a sharper core ("why the oxygen ledger was falsified", once "what happened") was
-    said in two chapters' summaries, and the book's own continuity check called the second a
-    repetition (the chapters tell their summaries)."""
-    confirmed = await _walk(idea, read_codex(idea).as_json())
-    summaries = [c["summary"] for act in confirmed["PLOT_OUTLINE"]["acts"] for c in act["chapters"]]
-    chinese = any("\u4e00" <= char <= "\u9fff" for char in idea)
-    for index, summary in enumerate(summaries):
-        words = list(summary) if chinese else summary.split()
-        size = 12 if chinese else 7  # a clause's length: twelve characters, seven words
-        for start in range(max(len(words) - size + 1, 0)):
-            phrase = ("" if chinese else " ").join(words[start : start + size])
-            again = [other for other in summaries[index + 1 :] if phrase in other]
-            assert not again, (phrase, again)

@@ -12,7 +12,7 @@ import pytest
 from infinite_scribe.text import reading_en
 from infinite_scribe.text.codex_reading import read_codex
 from tests.support.codex_ideas import named_as_expected
-from tests.unit.test_offline_codex import _walk
+from tests.support.offline_walk import walk_stages as _walk
 
 _DATA = Path(__file__).parents[1] / "data" / "walk_new_ideas_en.json"
 IDEAS: list[dict[str, Any]] = json.loads(_DATA.read_text(encoding="utf-8"))["ideas"]

@@ -13,7 +13,7 @@ import pytest
 from infinite_scribe.text import reading_zh, segment
 from infinite_scribe.text.codex_reading import read_codex
 from tests.support.codex_ideas import people_by_role
-from tests.unit.test_offline_codex import _walk
+from tests.support.offline_walk import walk_stages as _walk
 
 IDEAS = json.loads(
     (Path(__file__).parents[1] / "data" / "walk_new_ideas_zh.json").read_text("utf-8")

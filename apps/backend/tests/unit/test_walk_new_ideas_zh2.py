@@ -251,7 +251,7 @@ def test_a_copula_heros_task_may_leave_its_subject_unsaid() -> None:
 
 async def test_where_the_event_says_the_hero_is_is_not_said_again_before_it() -> None:
     """在木卫二的冰层深处发现: the premise does not open on that place as well."""
-    from tests.unit.test_offline_codex import _walk
+    from tests.support.offline_walk import walk_stages as _walk
 
     for idea, place in [
         ("地质学家陈平在土卫六的冰原深处发现一座古城。", "土卫六"),
@@ -288,7 +288,7 @@ def test_a_rank_before_a_foreign_name_describes_them_and_a_death_is_no_time() ->
 async def test_a_monster_the_hero_sets_out_to_fight_is_the_rival_by_its_epithet(
     idea: str, rival: str
 ) -> None:
-    from tests.unit.test_offline_codex import _walk
+    from tests.support.offline_walk import walk_stages as _walk
 
     assert _people(idea)["rival"]["name"] == rival
     cast = (await _walk(idea, read_codex(idea).as_json()))["CHARACTERS"]["characters"]

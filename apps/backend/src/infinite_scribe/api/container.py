@@ -138,8 +138,6 @@ async def api_services(
         flow_queries = PostgresFlowQueries(pool)
         commands = _command_service(settings, uow, queries, flow_queries, metrics)
         novel_commands = MeteredCommandService(uow, queries, metrics, registry=NOVEL_REGISTRY)
-        console = console_services(settings, pool, commands, novel_commands)
-        opened.push_async_callback(asyncio.to_thread, console.close)
         yield ApiServices(
             settings=settings,
             pool=pool,
@@ -166,7 +164,7 @@ async def api_services(
             event_chains=EventChains(flow_queries),
             live=live,
             stream_admission=StreamAdmission.of(settings),
-            console=console,
+            console=_console(opened, settings, pool, commands, novel_commands),
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
 
@@ -208,6 +206,19 @@ async def _metrics_listener(
     if listener is not None:
         opened.push_async_callback(listener.close)
     return listener
+
+
+def _console(
+    opened: AsyncExitStack,
+    settings: Settings,
+    pool: asyncpg.Pool,
+    commands: CommandService,
+    novels: CommandService,
+) -> ConsoleServices:
+    """The console's services, their broker probe released with `opened` (off the loop)."""
+    console = console_services(settings, pool, commands, novels)
+    opened.push_async_callback(asyncio.to_thread, console.close)
+    return console
 
 
 def _broker_probe(opened: AsyncExitStack, settings: Settings) -> HealthProbe | None:

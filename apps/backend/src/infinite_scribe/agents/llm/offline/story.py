@@ -288,8 +288,7 @@ class Story:
 
     @cached_property
     def _slots(self) -> dict[str, str]:
-        cast = self.cast()
-        facts, chinese = self.facts, self.chinese
+        cast, chinese = self.cast(), self.chinese
         if not self.named():
             # Before the cast exists the hero is "the forensic doctor", not a name from a bank.
             cast = replace(cast, name=self.hero if chinese else f"the {self.hero}")
@@ -298,9 +297,7 @@ class Story:
         # A sentence with its own subject is what the named hero sees happen.
         event = self.event if hero_a else self.words.witnessed.format(event=self.event)
         hero_does, at_place, when, when_s = self._where_when(hero_a)
-        elements = self.join(facts.elements)
-        places = self.places
-        place2 = places[1] if len(places) > 1 else self.site_name(1)
+        place2 = self.places[1] if len(self.places) > 1 else self.site_name(1)
         in_place = at_place.rstrip("，, ") if not chinese else f"在{place}"
         at_place = "" if not chinese and told_in(place, self.event) else at_place
         slots = {
@@ -324,7 +321,7 @@ class Story:
             "name": cast.name,
             "mentor": cast.mentor,
             "ally": cast.ally,
-            "elements": elements,
+            "elements": self.join(self.facts.elements),
             "elements_line": self.elements_line(),
             "long_ago": self.words.long_ago,
         }
