@@ -71,6 +71,8 @@ HARBOUR = (
     [
         (IDEA, "Make the rival Jonas Crane.", [("rename", "Mr Dunbar", "Jonas Crane")]),
         (IDEA, "The hero should be Mara.", [("rename", "Isobel Reid", "Mara")]),
+        # The walk of stop 85: "should be called" offered nothing.
+        (IDEA, "The rival should be called Ernst Falk.", [("rename", "Mr Dunbar", "Ernst Falk")]),
         (IDEA, "Make the hero Mr Dunbar.", [("set_role", "Mr Dunbar", "hero")]),
         (IDEA, "Make the rival Mr Dunbar.", []),  # so already
         (IDEA, "Change the villain to the colony AI.", []),  # described: the generator's

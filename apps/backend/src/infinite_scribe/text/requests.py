@@ -95,7 +95,7 @@ def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     the = r"(?:the\s+|our\s+|my\s+|this\s+)?"
     hero = s["hero"]
     be = r"(?:should|must|has\s+to|needs\s+to|ought\s+to|could|would|shall|will|can|to)?\s*"
-    be += r"(?:be|become|is|was|were)\s+(?:changed\s+to\s+|now\s+|instead\s+)?"
+    be += r"(?:be|become|is|was|were)\s+(?:changed\s+to\s+|now\s+|instead\s+|called\s+|named\s+)?"
     named = r"(?P<value>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})"
     return (
         (
