@@ -153,6 +153,7 @@ async def test_a_codex_edit_the_feedback_asks_is_offered_and_made_when_confirmed
         proposal = await offline_answer(pool, topic, uuid.UUID(revised.json()["command_id"]))
         state = (await api.get(f"/api/v1/genesis/sessions/{sid}/state")).json()
     assert state["last_result"]["offered_edits"] == [offer]
+    assert new in proposal["revision_note"]  # the note says it offered, not unread
     assert new not in str(proposal["concepts"])  # not made by the reader
     assert new not in [e["name"] for e in state["codex"]["entries"]]
     async with signed_in(console.url, console_settings, user) as writer:

@@ -102,3 +102,42 @@ async def test_an_earlier_feedbacks_ask_the_draft_already_shows_is_not_said_unsh
     assert "Ingrid Haug" in notes[1].split("Not shown")[0]  # made by the first feedback
     assert "tone" not in notes[1], notes[1]
     assert "Ingrid Haug" not in notes[2].split("Already so")[0], notes[2]  # kept, not unmade
+
+
+@pytest.mark.parametrize(
+    ("language", "feedback", "offer", "said"),
+    [
+        (
+            "en",
+            "The rival should be called Ernst Falk",
+            {"op": "rename", "name": "Otto Brandt", "to": "Ernst Falk"},
+            'rename "Otto Brandt" to "Ernst Falk"',
+        ),
+        (
+            "zh",
+            "对手改叫沈墨",
+            {"op": "add", "kind": "person", "name": "沈墨", "role": "rival"},
+            "“沈墨”为对手",
+        ),
+    ],
+)
+async def test_a_change_offered_as_a_codex_edit_is_said_offered_not_unread(
+    language: str, feedback: str, offer: dict[str, str], said: str
+) -> None:
+    """Issue 76: a feedback whose change the codex decides (a new name for the rival) is
+    offered as an edit, not made; the note says so, never "could not tell what to change"."""
+    session, stage = uuid4(), GenesisStage.STORY_CONCEPTION
+    first = GenerationRequest(session_id=session, stage=stage, user_input=_IDEAS[language])
+    before = (await OfflineGenerator().generate(first)).model_dump(mode="json")
+    again = GenerationRequest(
+        session_id=session,
+        stage=stage,
+        user_input=_IDEAS[language],
+        feedback=feedback,
+        previous_proposal=before,
+        offered_edits=(offer,),
+    )
+    note = (await OfflineGenerator().generate(again)).revision_note or ""
+    assert said in note
+    assert "could not tell" not in note and "没能" not in note
+    assert "Not shown" not in note and "没有体现" not in note  # offered, not left undone

@@ -224,7 +224,11 @@ class GenerationHandler:
         if proposal.source is ProposalSource.LLM and request.is_revision:
             content = proposal.model_dump(mode="json")
             note = revision_note(
-                request.previous_proposal, content, asked.language, request.feedback
+                request.previous_proposal,
+                content,
+                asked.language,
+                request.feedback,
+                offered=request.offered_edits,
             )
             proposal = proposal.model_copy(update={"revision_note": note})
         return proposal
@@ -292,6 +296,7 @@ def generation_request(job: Job) -> GenerationRequest:
         feedback=inputs.get("feedback") if job.is_revision else None,
         previous_proposal=dict(job.state.last_result or {}) if job.is_revision else None,
         codex=dict(job.codex),
+        offered_edits=job.offered_edits,
     )
 
 

@@ -18,7 +18,7 @@ _MAX_NAMED = 8
 #: The parts an asked value may be shown in, each where it belongs ("巡捕房的副探长顾远山": a name
 #: on the card, the role in its description).
 _PARTS = re.compile("[\uff0c,]|的(?=副|正)|(?<=长)(?=\\w)")
-_SAID = {
+_SAID: dict[str, dict[str, Any]] = {
     "en": {
         "made": "Revised as asked: {items}.",
         "other": "Also changed: {items}.",
@@ -29,6 +29,10 @@ _SAID = {
             "I could not tell what to change from this feedback, so this draft does not apply "
             'it: "{feedback}". Say it another way, or edit the text yourself.'
         ),
+        "offered": "Offered for you to confirm, as the codex is yours: {items}.",
+        "rename": 'rename "{name}" to "{to}"',
+        "role": '"{name}" as the {role}',
+        "roles": {"hero": "hero", "rival": "rival"},
         "more": "{count} more",
         "shorter": "{path} (shortened)",
         "added": "{path} (added)",
@@ -47,6 +51,10 @@ _SAID = {
             "没能从这条反馈里看出要改什么，这一稿没有按它修改：“{feedback}”。"
             "请换个说法，或直接编辑。"
         ),
+        "offered": "已作为设定修改提出，等你确认：{items}。",
+        "rename": "把“{name}”改名为“{to}”",
+        "role": "“{name}”为{role}",
+        "roles": {"hero": "主角", "rival": "对手"},
         "more": "另有{count}处",
         "shorter": "{path}（缩短）",
         "added": "{path}（新增）",
@@ -64,10 +72,12 @@ def revision_note(
     language: str,
     feedback: str | None,
     asked: Sequence[tuple[str, str]] = (),
+    offered: Sequence[Mapping[str, str]] = (),
 ) -> str | None:
     """The note of a revision (None for a first draft): `asked` holds (value, sentence in the
     writer's language) for each change the feedback asked for (a structured edit's, or what
-    the offline reader read), each said made only when the diff shows it."""
+    the offline reader read), each said made only when the diff shows it; `offered`, the codex
+    edits the feedback asked for, which no draft makes (the writer confirms them)."""
     if feedback is None or before is None:
         return None
     said = _SAID["zh" if language == "zh" else "en"]
@@ -78,7 +88,11 @@ def revision_note(
     # What an earlier feedback asked and the version before already showed is kept, not "not
     # shown" (a feedback's asks accumulate: the hand walk's second note said the first unmade).
     kept = _kept([ask for ask in asked if ask not in made], before, after)
-    unmade = [s for v, s in asked if (v, s) not in made and (v, s) not in kept]
+    # An ask the codex decides is offered, not "not shown" (the draft keeps the codex's names).
+    offers = {edit.get("to", edit["name"]).lower() for edit in offered}
+    unmade = [
+        s for v, s in asked if (v, s) not in made and (v, s) not in kept and v.lower() not in offers
+    ]
     explained = [c for c in found if any(v.lower() in _text([c["after"]]) for v, _ in made)]
     other = [_change(c, said) for c in found if c not in explained]
     parts = []
@@ -91,11 +105,22 @@ def revision_note(
         parts.append(label.format(items=said["separator"].join(items)))
     if kept:
         parts.append(said["kept"].format(items=said["separator"].join(s for _, s in kept)))
-    if not found and not asked:
+    if offered:
+        items = said["separator"].join(_offer(edit, said) for edit in offered)
+        parts.append(said["offered"].format(items=items))
+    if not found and not asked and not offered:
         parts.append(said["same"].format(feedback=feedback[:200]))
     elif unmade:
         parts.append(said["unmade"].format(items=said["separator"].join(unmade)))
     return said["joiner"].join(parts)[:_MAX_NOTE]
+
+
+def _offer(edit: Mapping[str, str], said: Mapping[str, Any]) -> str:
+    """An offered codex edit as the writer reads it: a rename, or someone in a role."""
+    if edit.get("op") == "rename":
+        return str(said["rename"].format(name=edit["name"], to=edit["to"]))
+    role = edit.get("role", "")
+    return str(said["role"].format(name=edit["name"], role=said["roles"].get(role, role)))
 
 
 def _kept(

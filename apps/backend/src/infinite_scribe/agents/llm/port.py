@@ -58,6 +58,9 @@ class GenerationRequest:
     codex: Mapping[str, Any] = field(default_factory=dict)
     #: The checks the guard failed the previous answer on (issue 76): the one retry names them.
     failed_checks: tuple[str, ...] = ()
+    #: The codex edits the feedback asked for, offered to the writer rather than made (issue
+    #: 76, `text.codex_reading.offered_edits`): the revision's note says them offered.
+    offered_edits: tuple[Mapping[str, str], ...] = ()
 
     @property
     def is_revision(self) -> bool:

@@ -96,7 +96,14 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     applied = feedbacks(request)
     language = CHINESE if words is CHINESE_WORDS else "en"
     wished = asked(story.wished, words, request.feedback)
-    note = revision_note(request.previous_proposal, content, language, request.feedback, wished)
+    note = revision_note(
+        request.previous_proposal,
+        content,
+        language,
+        request.feedback,
+        wished,
+        request.offered_edits,
+    )
     meta = {
         "source": ProposalSource.OFFLINE_DRAFT,
         "note": words.note,
