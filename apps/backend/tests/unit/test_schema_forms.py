@@ -175,24 +175,30 @@ def test_a_stage_reply_is_read_by_the_model_its_schema_comes_from() -> None:
     assert proposal.model_dump()["premise"].startswith("A lighthouse")
 
 
-def test_a_grammar_keeps_the_short_text_bounds_only() -> None:
+def test_a_grammar_holds_every_text_to_a_bound() -> None:
+    """A free text without a bound in the grammar let a small model write one description on
+    to the token limit; each gets its model's bound, capped (a bound is as many rules)."""
     schema = {
         "type": "object",
         "properties": {
             "genre": {"type": "string", "minLength": 1, "maxLength": 100},
             "synopsis": {"type": "string", "minLength": 1, "maxLength": 6000},
+            "aside": {"type": ["string", "null"]},
+            "kind": {"type": "string", "enum": ["a", "b"]},
         },
     }
     grammar = for_grammar(schema)["properties"]
     assert grammar["genre"] == {"type": "string", "minLength": 1, "maxLength": 100}
-    assert grammar["synopsis"] == {"type": "string", "minLength": 1}
+    assert grammar["synopsis"] == {"type": "string", "minLength": 1, "maxLength": 1000}
+    assert grammar["aside"] == {"type": ["string", "null"], "maxLength": 1000}
+    assert grammar["kind"] == {"type": "string", "enum": ["a", "b"]}
 
 
 def test_each_reply_has_its_grammar_with_the_models_short_bounds() -> None:
     concept = stage_reply(GenesisStage.CONCEPT_SELECTION)
     option = concept.grammar["properties"]["concepts"]["items"]  # type: ignore[index]
     assert option["properties"]["title"]["maxLength"] == 200
-    assert "maxLength" not in option["properties"]["logline"]  # 1,000: left to the model
+    assert option["properties"]["logline"]["maxLength"] == 1000  # never unbounded
     assert "maxLength" not in json.dumps(concept.schema)  # OpenAI's form has none
     assert all(reply.grammar for reply in every_reply())
     sent = sent_schema(request_fields("llama_cpp", concept))

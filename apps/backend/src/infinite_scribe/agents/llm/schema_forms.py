@@ -33,8 +33,13 @@ SCHEMA_IN_PROMPT = frozenset({"json_object", "none"})
 GRAMMAR_MAX_ITEMS = 64
 
 
-#: A text bound above this is left to the Pydantic model in a grammar (as GRAMMAR_MAX_ITEMS).
-GRAMMAR_MAX_LENGTH = 200
+#: A grammar holds every free text to at most this many characters (its model's bound when
+#: smaller). Never unbounded: SmolLM2 wrote one description on to the token limit, 8,577
+#: characters at 2,048 tokens (its model refuses 1,000), in 2 of 2 tries, and a cast cut at
+#: 1,024 tokens in 4 of 14 (the engine lane, CI); with the bound, 0 of 10. A bound is spelled as
+#: that many grammar rules, so the 6,000 of a prose text is capped here: at 2,000 the engine
+#: exited on the story's schema (tests/integration/test_engine_schemas.py, measured).
+GRAMMAR_MAX_LENGTH = 1000
 
 #: A chapter's prose on a server that takes a grammar (`llama_cpp`; issue 76): no character
 #: markup, JSON, code fences or chat templates are made of (`#`, `{`, `}`, `<`, `>`, `|`, and the
@@ -108,8 +113,8 @@ def request_fields(form: str, structured: Structured | None) -> dict[str, Any]:
 def non_empty(node: Any) -> Any:
     """`node` with `minLength: 1` on every free string: what a grammar (llama.cpp's, Ollama's)
     holds a reply to, where the Pydantic models refuse an empty text. OpenAI's strict mode
-    refuses the keyword, so only the grammar forms get it (`for_grammar` adds the short
-    `maxLength`s; llama.cpp would spell a 6,000-character bound as 6,000 rules)."""
+    refuses the keyword, so only the grammar forms get it (`for_grammar` adds the `maxLength`s,
+    capped: llama.cpp would spell a 6,000-character bound as 6,000 rules)."""
     if isinstance(node, list):
         return [non_empty(item) for item in node]
     if not isinstance(node, Mapping):
@@ -122,20 +127,21 @@ def non_empty(node: Any) -> Any:
 
 def for_grammar(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A compiled schema that kept its texts' bounds, as a grammar is sent it: `minLength: 1`
-    on free strings, `maxLength` only up to GRAMMAR_MAX_LENGTH."""
-    return non_empty(_short_bounds(schema))
+    on free strings, `maxLength` on each, at most GRAMMAR_MAX_LENGTH."""
+    return non_empty(_capped_bounds(schema))
 
 
-def _short_bounds(node: Any) -> Any:
+def _capped_bounds(node: Any) -> Any:
     if isinstance(node, list):
-        return [_short_bounds(item) for item in node]
+        return [_capped_bounds(item) for item in node]
     if not isinstance(node, Mapping):
         return node
-    return {
-        key: _short_bounds(value)
-        for key, value in node.items()
-        if not (key == "maxLength" and isinstance(value, int) and value > GRAMMAR_MAX_LENGTH)
-    }
+    out = {key: _capped_bounds(value) for key, value in node.items()}
+    kind = out.get("type")
+    text = kind == "string" or (isinstance(kind, list) and "string" in kind)
+    if text and "enum" not in out and "const" not in out:
+        out["maxLength"] = min(out.get("maxLength", GRAMMAR_MAX_LENGTH), GRAMMAR_MAX_LENGTH)
+    return out
 
 
 def schema_note(form: str, structured: Structured | None) -> str | None:
