@@ -10,7 +10,12 @@ import pytest
 from infinite_scribe.domain.codex import Codex, CodexEntry, grown
 from infinite_scribe.domain.commands import EditCodex
 from infinite_scribe.domain.proposals import Proposal
-from infinite_scribe.text.codex_reading import offered_edits, read_codex, read_feedback_people
+from infinite_scribe.text.codex_reading import (
+    feedback_people,
+    offered_edits,
+    read_codex,
+    read_feedback_people,
+)
 from tests.support.codex_ideas import GLASS, IDEA, IDEA_ZH, TRAIN
 
 
@@ -19,6 +24,7 @@ from tests.support.codex_ideas import GLASS, IDEA, IDEA_ZH, TRAIN
     [
         ("Add a lighthouse inspector named Tom Baxter who suspects Isobel.", ("Tom Baxter",)),
         ("Reid needs a friend, Ailsa Munro.", ("Ailsa Munro",)),
+        ("Add Tom Baxter, a retired sea captain.", ("Tom Baxter",)),  # the verb is not his name
         ("Make Isobel a pawnbroker's apprentice.", ()),  # a verb beside a known name
         ("Give Tom a dog.", ()),  # a name opening a clause: unsure
         ("Make the rival Jonas Crane.", ()),  # replaces someone: EditCodex says it exactly
@@ -41,6 +47,33 @@ def test_the_people_an_english_feedback_names(feedback: str, people: tuple[str, 
 )
 def test_the_people_a_chinese_feedback_names(feedback: str, people: tuple[str, ...]) -> None:
     assert read_feedback_people(feedback, read_codex(IDEA_ZH)) == people
+
+
+@pytest.mark.parametrize(
+    ("idea", "feedback", "people"),
+    [
+        (IDEA, "Add a lighthouse inspector named Tom Baxter who suspects Isobel.",
+         {"Tom Baxter": ("lighthouse inspector",)}),
+        (IDEA, "Add Tom Baxter, a retired sea captain who knew her father.",
+         {"Tom Baxter": ("retired sea captain",)}),
+        (IDEA, "Add Tom Baxter who hates her.", {"Tom Baxter": ()}),
+        # Two people, one description: whose is unsure, so no one's.
+        (IDEA, "Add Tom Baxter and Nell Garvey, a ferry pilot.",
+         {"Tom Baxter": (), "Nell Garvey": ()}),
+        # The description in another clause is not the person's.
+        (IDEA, "Add Tom Baxter; Isobel should be a ferry pilot.", {"Tom Baxter": ()}),
+        (IDEA_ZH, "加一个叫陆小川的助手。", {"陆小川": ("助手",)}),
+    ],
+)  # fmt: skip
+def test_a_person_a_feedback_adds_keeps_the_words_it_describes_them_with(
+    idea: str, feedback: str, people: dict[str, tuple[str, ...]]
+) -> None:
+    """The hand walk of issue 76: a person the feedback added came to the cast as "someone in
+    Isobel's story", the feedback's "a lighthouse inspector" lost; the codex entry had no words."""
+    codex = read_codex(idea)
+    assert feedback_people(feedback, codex) == people
+    added = grown(codex.as_json(), people, "event-1").entries[len(codex.entries) :]
+    assert {entry.name: entry.words for entry in added} == people
 
 
 def test_a_word_marked_not_a_name_is_not_added_again() -> None:

@@ -116,6 +116,23 @@ async def test_a_person_the_writer_gave_no_role_gets_none_in_the_cast(
 
 
 @pytest.mark.parametrize(
+    ("idea", "person", "words"),
+    [(TRAIN, "Joaquim Neves", "retired stationmaster"), (IDEA_ZH, "陆小川", "助手")],
+    ids=["en", "zh"],
+)
+async def test_a_person_a_feedback_described_has_a_card_in_those_words(
+    idea: str, person: str, words: str
+) -> None:
+    """The hand walk of issue 76: a person a feedback added and described came to the cast as
+    "someone in X's story", the feedback's description lost."""
+    codex = grown(read_codex(idea).as_json(), {person: (words,)}, "feedback-event")
+    confirmed = await _walk(idea, codex.as_json())
+    cards = confirmed[GenesisStage.CHARACTERS.value]["characters"]
+    card = next(card for card in cards if card["name"] == person)
+    assert words in card["description"], card
+
+
+@pytest.mark.parametrize(
     ("idea", "feedback", "person", "told", "words"),
     [
         (TRAIN, "Add a stationmaster named Joaquim Neves who saw the letter", "Joaquim Neves",

@@ -51,9 +51,9 @@ from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.kafka.consumer import Delivery
 from infinite_scribe.kafka.dead_letters import DeadLetters
 from infinite_scribe.text.codex_reading import (
+    feedback_people,
     offered_edits,
     read_codex,
-    read_feedback_people,
 )
 from shared_types import EventEnvelope
 
@@ -322,8 +322,8 @@ async def with_codex(job: Job) -> Job:
 
 def _feedback_read(
     feedback: str, codex: Codex
-) -> tuple[tuple[str, ...], tuple[Mapping[str, str], ...]]:
-    return read_feedback_people(feedback, codex), offered_edits(feedback, codex)
+) -> tuple[dict[str, tuple[str, ...]], tuple[Mapping[str, str], ...]]:
+    return feedback_people(feedback, codex), offered_edits(feedback, codex)
 
 
 def _reported(provider: object, usage: Usage, seconds: float, attempt: int) -> dict[str, Any]:

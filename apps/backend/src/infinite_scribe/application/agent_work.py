@@ -71,9 +71,10 @@ class Job:
     #: The codex read from the idea for this generation, when the session had none yet: it
     #: is recorded in the proposal's event (issue 76).
     codex_read: Mapping[str, Any] | None = None
-    #: The people a revision's feedback names that the codex has not (issue 76): the
-    #: generation is held to them, and a completed proposal's event adds them to the codex.
-    codex_added: tuple[str, ...] = ()
+    #: The people a revision's feedback names that the codex has not, with the words it
+    #: describes them with (issue 76): the generation is held to them, and a completed
+    #: proposal's event adds them to the codex.
+    codex_added: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: The codex edits the feedback asks for, offered to the writer with the proposal (not
     #: made: the codex is the writer's, corrected by EditCodex; issue 76).
     offered_edits: tuple[Mapping[str, str], ...] = ()

@@ -111,14 +111,19 @@ class Codex:
         )
 
 
-def grown(codex: Mapping[str, Any], people: Iterable[str], event_id: str) -> Codex:
+def grown(
+    codex: Mapping[str, Any],
+    people: Mapping[str, tuple[str, ...]] | Iterable[str],
+    event_id: str,
+) -> Codex:
     """`codex` with the people a feedback named (issue 76), each an entry of source `feedback`
-    that points at the feedback's event; a name it has (or marked "not a name") is not added
-    twice."""
+    that points at the feedback's event, with the words it describes them with (`people` a
+    mapping); a name it has (or marked "not a name") is not added twice."""
     read = Codex.from_json(codex)
     known = {entry.name for entry in read.entries} | set(read.not_names)
+    words = people if isinstance(people, Mapping) else {}
     added = [
-        CodexEntry("person", name, source="feedback", event_id=event_id)
+        CodexEntry("person", name, words=words.get(name, ()), source="feedback", event_id=event_id)
         for name in dict.fromkeys(people)
         if name not in known
     ]

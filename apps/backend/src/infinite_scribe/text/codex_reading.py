@@ -137,6 +137,27 @@ def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
     )
 
 
+#: Of a feedback, what its people's descriptions are read from.
+FEEDBACK_WORDS = 400
+
+
+def feedback_people(feedback: str, codex: Codex) -> dict[str, tuple[str, ...]]:
+    """`read_feedback_people`, each with the words the feedback describes them with: the role
+    the reader reads in the person's own clause ("a lighthouse inspector named Tom Baxter",
+    "Tom Baxter, a retired sea captain", 叫陆小川的助手). When unsure, none: a role read with
+    another name, or beside two new people with none (whose it is cannot be told)."""
+    people = read_feedback_people(feedback, codex)
+    said = feedback[:FEEDBACK_WORDS]
+    reader = reading_zh if _HAN.search(said) else reading_en
+    described: dict[str, tuple[str, ...]] = {}
+    for person in people:
+        clause = next((c for c in _CLAUSES.split(said) if person in c), "")
+        facts = reader.read(clause)
+        own = facts.hero_name == person or (facts.hero_name is None and len(people) == 1)
+        described[person] = _words((facts.hero,)) if facts.hero and own else ()
+    return described
+
+
 #: A feedback's clauses: by its full stops, question and exclamation marks and semicolons
 #: (the Chinese ones written as escapes).
 _CLAUSES = re.compile(r"[.!?;\n\u3002\uff01\uff1f\uff1b]+")
