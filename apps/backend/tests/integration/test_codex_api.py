@@ -156,12 +156,13 @@ async def test_a_chinese_rename_and_the_refusals_while_generating(
 
 
 @pytest.mark.parametrize(
-    ("idea", "feedback", "person"),
+    ("idea", "feedback", "person", "words"),
     [
-        (IDEA, "Add a lighthouse inspector named Tom Baxter who suspects Isobel.", "Tom Baxter"),
-        (IDEA_ZH, "加一个叫陆小川的助手。", "陆小川"),
+        (IDEA, "Add a lighthouse inspector named Tom Baxter who suspects Isobel.", "Tom Baxter",
+         "lighthouse inspector"),
+        (IDEA_ZH, "加一个叫陆小川的助手。", "陆小川", "助手"),
     ],
-)
+)  # fmt: skip
 async def test_a_feedback_naming_a_new_person_adds_them_and_the_cast_holds_them(
     http: httpx.AsyncClient,
     pool: asyncpg.Pool,
@@ -169,6 +170,7 @@ async def test_a_feedback_naming_a_new_person_adds_them_and_the_cast_holds_them(
     idea: str,
     feedback: str,
     person: str,
+    words: str,
 ) -> None:
     sid = await new_session(http, initial_user_input={"idea": idea})
     await ask(http, pool, settings, sid, "CONCEPT_SELECTION")
@@ -187,8 +189,8 @@ async def test_a_feedback_naming_a_new_person_adds_them_and_the_cast_holds_them(
             str(sid),
         )
     ]
-    assert [(e["name"], e["source"], e["event_id"]) for e in added] == [
-        (person, "feedback", feedback_ids[-1])
+    assert [(e["name"], e["source"], e["event_id"], e["words"]) for e in added] == [
+        (person, "feedback", feedback_ids[-1], [words])  # what the feedback described
     ]
     for stage in ("CONCEPT_SELECTION", "STORY_CONCEPTION", "WORLDVIEW", "CHARACTERS"):
         if stage != "CONCEPT_SELECTION":
@@ -198,7 +200,8 @@ async def test_a_feedback_naming_a_new_person_adds_them_and_the_cast_holds_them(
             assert check_stage(stage, proposal, Codex.from_json(codex), asked) == [], stage
         await confirm(http, sid, stage)
     cast = (await state(http, sid))["confirmed_data"]["CHARACTERS"]
-    assert person in _text(cast)
+    card = next(card for card in cast["characters"] if card["name"] == person)
+    assert words in card["description"], card
 
 
 async def test_the_openapi_document_describes_the_codex_and_its_command(
