@@ -254,3 +254,22 @@ def test_a_daughter_of_a_trade_is_the_hero_where_and_when_without_the_reign() ->
     assert (facts.hero, facts.hero_name) == ("窑工之女", "沈青禾"), facts
     assert (facts.place, facts.time) == ("景德镇", "成化年间"), facts
     assert facts.event is not None and not facts.event.startswith("之"), facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jonah Pike takes the blame for a fire he did not start and must find the arsonist "
+        "before the Winter Fair.",
+        "Ada Moss must tell the truth before the trial, or risk the fault falling on her son.",
+        "Cal Reyes must unmask the traitor and expose the forger who framed his sister.",
+    ],
+)
+def test_an_abstract_word_or_a_word_for_a_person_is_no_thing(text: str) -> None:
+    """The last walk (stop 85): "takes the blame" made "the blame" an object of the story,
+    "find the arsonist" a second one: a word for a person, or for no thing one can hold, is not
+    a thing the writer named (their kinds are data: `reading.roles`, `reading.abstracts`)."""
+    found = named.read(text, False)
+    said = " ".join(found.things)
+    for word in ("blame", "arsonist", "truth", "fault", "traitor", "forger"):
+        assert word not in said, found

@@ -71,6 +71,7 @@ _EN_NOT_THINGS = (
     | _EN_PLACE_WORDS
     | vocabulary.words("en", "complements")
     | vocabulary.words("en", "titles")
+    | vocabulary.words("en", "abstracts")  # "takes the blame": no thing one holds
 )
 _EN_BEFORE_THING = re.compile(
     r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"
