@@ -24,7 +24,9 @@ _STAGES = list(GenesisStage)[:5]
 _ASKING = [case for case in CORPUS if case["slot"] != "none"]
 
 
-async def _revised(language: str, stage: GenesisStage, feedback: str) -> tuple[Any, Any]:
+async def _revised(
+    language: str, stage: GenesisStage, feedback: str, offered: tuple[dict[str, str], ...] = ()
+) -> tuple[Any, Any]:
     session = uuid4()
     first = GenerationRequest(session_id=session, stage=stage, user_input=_IDEAS[language])
     before = (await OfflineGenerator().generate(first)).model_dump(mode="json")
@@ -34,6 +36,7 @@ async def _revised(language: str, stage: GenesisStage, feedback: str) -> tuple[A
         user_input=_IDEAS[language],
         feedback=feedback,
         previous_proposal=before,
+        offered_edits=offered,
     )
     return before, (await OfflineGenerator().generate(again)).model_dump(mode="json")
 
@@ -126,18 +129,8 @@ async def test_a_change_offered_as_a_codex_edit_is_said_offered_not_unread(
 ) -> None:
     """Issue 76: a feedback whose change the codex decides (a new name for the rival) is
     offered as an edit, not made; the note says so, never "could not tell what to change"."""
-    session, stage = uuid4(), GenesisStage.STORY_CONCEPTION
-    first = GenerationRequest(session_id=session, stage=stage, user_input=_IDEAS[language])
-    before = (await OfflineGenerator().generate(first)).model_dump(mode="json")
-    again = GenerationRequest(
-        session_id=session,
-        stage=stage,
-        user_input=_IDEAS[language],
-        feedback=feedback,
-        previous_proposal=before,
-        offered_edits=(offer,),
-    )
-    note = (await OfflineGenerator().generate(again)).revision_note or ""
+    _, after = await _revised(language, GenesisStage.STORY_CONCEPTION, feedback, (offer,))
+    note = after["revision_note"] or ""
     assert said in note
     assert "could not tell" not in note and "没能" not in note
     assert "Not shown" not in note and "没有体现" not in note  # offered, not left undone
