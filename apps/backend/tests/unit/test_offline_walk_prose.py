@@ -4,12 +4,23 @@ opens a clause after a semicolon unless a name does, and no outline says a long 
 import json
 import re
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
+from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
+from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text.codex_reading import read_codex
+from shared_types.enums import GenesisStage
 from tests.support.codex_ideas import GLASS, IDEA_ZH, TRAIN
 from tests.support.offline_walk import walk_stages as _walk
+
+#: Two ideas of the last walk without a search in them, each naming its rival.
+REPAIR = (
+    "Odile Marchetti must repair a cracked chandelier for the Doge's palace before the Feast of "
+    "the Redeemer; her rival, Bastien Vogl, bribes the furnace keepers."
+)
+EMBROIDERY = "绣娘沈清秋要在中秋节前绣完一幅百鸟朝凤图，对手是苏州城里的绣庄老板周万金。"  # noqa: RUF001
 
 
 def _texts(value: Any) -> list[str]:
@@ -58,3 +69,51 @@ async def test_no_outline_says_a_long_phrase_twice(idea: str) -> None:
             phrase = ("" if chinese else " ").join(words[start : start + size])
             again = [other for other in summaries[index + 1 :] if phrase in other]
             assert not again, (phrase, again)
+
+
+@pytest.mark.parametrize(
+    ("idea", "search"),
+    [
+        (REPAIR, "search"),
+        (EMBROIDERY, "查"),
+    ],
+    ids=["en", "zh"],
+)  # fmt: skip
+async def test_no_concept_speaks_of_a_search_the_idea_has_none_of(idea: str, search: str) -> None:
+    """The last walk (stop 85): a repair against a deadline was offered "the deeper the search
+    goes, the closer it comes to what Bastien Vogl wants hidden" (a mystery's frame)."""
+    asked = GenerationRequest(
+        session_id=uuid4(),
+        stage=GenesisStage.CONCEPT_SELECTION,
+        user_input=idea,
+        codex=read_codex(idea).as_json(),
+    )
+    concepts = (await OfflineGenerator().generate(asked)).model_dump()["concepts"]
+    assert not any(search in concept["logline"] for concept in concepts), concepts
+
+
+@pytest.mark.parametrize(
+    ("idea", "rival"),
+    [
+        (REPAIR, "Bastien Vogl"),
+        (EMBROIDERY, "周万金"),
+    ],
+    ids=["en", "zh"],
+)  # fmt: skip
+async def test_the_story_names_the_rival_the_writer_named(idea: str, rival: str) -> None:
+    """The last walk (stop 85): the rival the idea named ("her rival, Bastien Vogl") was told
+    in the concepts and the synopsis as "the authority that runs the Doge's palace", or by
+    description alone (苏州城里的绣庄老板), never by name, until the cast."""
+    confirmed = await _walk(idea, read_codex(idea).as_json())
+    story = confirmed["STORY_CONCEPTION"]
+    assert rival in confirmed["CONCEPT_SELECTION"]["logline"], confirmed["CONCEPT_SELECTION"]
+    assert rival in story["synopsis"] and rival in story["conflicts"][0], story
+    assert "authority that runs" not in json.dumps(story), story
+
+
+async def test_the_synopsis_opens_with_a_capital() -> None:
+    """The same walk: an idea that opens on its event ("A storm sinks ...") gave a synopsis
+    opening "a storm sinks" (the premise's slot, lower case mid-sentence, first)."""
+    idea = "A storm sinks the glass furnaces of Murano."
+    synopsis = (await _walk(idea, read_codex(idea).as_json()))["STORY_CONCEPTION"]["synopsis"]
+    assert synopsis[0].isupper(), synopsis

@@ -96,6 +96,14 @@ def rival_described(codex: Mapping[str, Any], chinese: bool) -> str | None:
     return said if chinese or said.lower().startswith(("the ", "a ", "an ")) else f"the {said}"
 
 
+def rival_named(codex: Mapping[str, Any]) -> str | None:
+    """The rival's name as the writer gave it (None: no rival named): what the story's first
+    stages tell them by, before the cast ("her rival, Bastien Vogl"; not "the authority that
+    runs the Doge's palace", nor 苏州城里的绣庄老板 without 周万金)."""
+    rival = Codex.from_json(codex).rival
+    return rival.name if rival is not None and rival.role == RIVAL else None
+
+
 def kindred(bank: str, given: str) -> bool:
     """Whether a bank name would pass for the writer's ("Mira Okafor" by "Tunde Okafor",
     "顾南" by "顾远山"): a shared word, a shared surname."""

@@ -125,7 +125,7 @@ class Drafter:
         return {
             "title": self.title(),
             "premise": (logline if keep else self.end(self.premise()))[:1000],  # type: ignore[index]
-            "synopsis": self.by_deadline(self.fill(words.synopsis))[:6000],
+            "synopsis": cap(self.by_deadline(self.fill(words.synopsis)))[:6000],
             "conflicts": [line[:1000] for line in conflicts[:8]],
             "themes": self.themes(),
             "writing_style": styles[:100] or None,

@@ -16,6 +16,7 @@ from infinite_scribe.agents.llm.offline.codex_named import (
     kindred,
     names_in,
     rival_described,
+    rival_named,
 )
 from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening_zh, told_in
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words, title_case
@@ -317,6 +318,7 @@ class Story:
             # A core that names a matter already (…事) is no matter of a matter (的事).
             "core_matter": self.core if self.core.endswith("事") else f"{self.core}的事",
             "foe": self.antagonist,
+            "rival": rival_named(self.request.codex) or self.antagonist,
             "foe_name": cast.foe_name,
             "name": cast.name,
             "mentor": cast.mentor,
