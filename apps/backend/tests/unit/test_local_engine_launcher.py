@@ -75,6 +75,7 @@ def test_the_engine_is_started_as_llama_cpp_server_with_the_model_alias(tmp_path
         "--n_ctx": "8192",
         "--interrupt_requests": "false",
         "--n_threads": "2",
+        "--n_threads_batch": "2",  # two engines of every core each spun at their barriers
     }
     assert engine.base_url == "http://127.0.0.1:18123/v1"
     assert not engine.alive and engine.pid is None

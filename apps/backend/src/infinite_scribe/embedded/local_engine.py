@@ -171,8 +171,8 @@ class LocalEngine(ChildProcess):
             # short (another writer's generation would end without its finish reason).
             "--interrupt_requests": "false",
         }
-        if self.threads:
-            arguments["--n_threads"] = str(self.threads)
+        if self.threads:  # the prompt's evaluation too: its default is every core (issue 77)
+            arguments["--n_threads"] = arguments["--n_threads_batch"] = str(self.threads)
         return [
             sys.executable,
             "-m",

@@ -133,8 +133,8 @@ class LlmSettings(BaseSettings):
         Field(
             ge=1,
             le=1024,
-            description="The local engine's generation threads (unset: llama.cpp's choice, "
-            "half the cores).",
+            description="The local engine's threads, to write and to read the prompt (unset: "
+            "llama.cpp's choice, half the cores to write and all of them to read).",
         ),
     ] = None
     llm_model_hub_url: Annotated[
