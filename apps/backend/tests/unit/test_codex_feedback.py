@@ -25,6 +25,8 @@ from tests.support.codex_ideas import GLASS, IDEA, IDEA_ZH, TRAIN
         ("Add a lighthouse inspector named Tom Baxter who suspects Isobel.", ("Tom Baxter",)),
         ("Reid needs a friend, Ailsa Munro.", ("Ailsa Munro",)),
         ("Add Tom Baxter, a retired sea captain.", ("Tom Baxter",)),  # the verb is not his name
+        ("Bring in Tom Baxter, a retired sea captain.", ("Tom Baxter",)),  # "in": no place
+        ("Isobel should call in Tom Baxter.", ("Tom Baxter",)),
         ("Make Isobel a pawnbroker's apprentice.", ()),  # a verb beside a known name
         ("Give Tom a dog.", ()),  # a name opening a clause: unsure
         ("Make the rival Jonas Crane.", ()),  # replaces someone: EditCodex says it exactly

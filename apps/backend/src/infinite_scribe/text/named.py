@@ -46,6 +46,8 @@ _EN_AFTER_PLACE = re.compile(
     re.I,
 )
 _EN_OPENERS = vocabulary.words("en", "run_openers")
+#: "bring in Tom Baxter": the preposition is the verb's particle, and no place follows it.
+_EN_PARTICLE = re.compile(rf"\b(?:{vocabulary.alternation('en', 'particle_verbs')})\s+in\s+$", re.I)
 #: A name right after a place noun is that place's ("aboard the generation ship Providence").
 _EN_AFTER_PLACE_NOUN = re.compile(
     rf"\b(?:the|a|an)\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'place_nouns')})\s+$"
@@ -357,7 +359,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
         found.places.append(f"{article}{run} {noun.group(1)}")
     elif (
-        _EN_AFTER_PLACE.search(lead)
+        (_EN_AFTER_PLACE.search(lead) and not _EN_PARTICLE.search(lead))
         or words[-1].lower() in _EN_PLACE_WORDS
         or (_EN_AFTER_PLACE_NOUN.search(lead))
         or _EN_APPOSED_PLACE.match(text[match.end() :])  # "Haven, the last free city"
