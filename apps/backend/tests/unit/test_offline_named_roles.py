@@ -273,3 +273,18 @@ def test_an_abstract_word_or_a_word_for_a_person_is_no_thing(text: str) -> None:
     said = " ".join(found.things)
     for word in ("blame", "arsonist", "truth", "fault", "traitor", "forger"):
         assert word not in said, found
+
+
+def test_a_fjord_is_a_place_and_an_epithet_for_a_person_is_no_thing() -> None:
+    """A walk after stop 85: "a ferry pilot on the Hardanger fjord" made the place "the
+    Hardanger" (a natural feature's noun is a place noun: `reading.place_nouns`), and "the
+    Harbourmaster wants it sunk" an object of the story (a word for a person, by a role's
+    ending too, `reading.epithet_ends`, is a person, never a thing)."""
+    text = (
+        "Maren Solberg, a ferry pilot on the Hardanger fjord, must bring a stolen church bell "
+        "home before the midsummer fair; the Harbourmaster wants it sunk."
+    )
+    found = named.read(text, False)
+    assert "the Hardanger fjord" in found.places, found
+    assert "the Harbourmaster" in found.people and "the Harbourmaster" not in found.things, found
+    assert "Lena Marsh" in named.read("Lena Marsh sails home.", False).people  # no marsh

@@ -46,6 +46,8 @@ _EN_AFTER_PLACE = re.compile(
     re.I,
 )
 _EN_OPENERS = vocabulary.words("en", "run_openers")
+#: A word for a person by its ending ("the Harbourmaster", "the Lamplighter" is not one).
+_EN_EPITHET_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
 #: "bring in Tom Baxter": the preposition is the verb's particle, and no place follows it.
 _EN_PARTICLE = re.compile(rf"\b(?:{vocabulary.alternation('en', 'particle_verbs')})\s+in\s+$", re.I)
 #: A name right after a place noun is that place's ("aboard the generation ship Providence").
@@ -372,7 +374,9 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         # person, the epithet their name (a word marks them as the rival).
         marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1])
         marked = marked or _EN_MARK_AFTER.match(text[match.end() :])
-        (found.people if marked else found.things).append(f"the {run}")
+        person = words[-1].lower() in _EN_TITLES  # "the Countess", "the Keeper"
+        person = person or words[-1].lower().endswith(_EN_EPITHET_ENDS)
+        (found.people if marked or person else found.things).append(f"the {run}")
     elif len(words) >= 2 or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
