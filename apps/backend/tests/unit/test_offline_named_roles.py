@@ -14,6 +14,7 @@ from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import named, reading_en, reading_zh, segment
+from infinite_scribe.text.codex_reading import read_codex
 from shared_types.enums import GenesisStage
 from tests.support.codex_ideas import GLASS, TRAIN
 
@@ -288,3 +289,22 @@ def test_a_fjord_is_a_place_and_an_epithet_for_a_person_is_no_thing() -> None:
     assert "the Hardanger fjord" in found.places, found
     assert "the Harbourmaster" in found.people and "the Harbourmaster" not in found.things, found
     assert "Lena Marsh" in named.read("Lena Marsh sails home.", False).people  # no marsh
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [
+        ("Maren Solberg must bring the bell home before the midsummer fair.", "the midsummer fair"),
+        ("Ada Moss must find the ring before the wedding.", "the wedding"),
+        ("Cal Reyes has until the trial to find the witness.", "the trial"),
+    ],
+)
+def test_an_event_said_in_lower_case_before_a_deadline_word_is_the_deadline(
+    text: str, time: str
+) -> None:
+    """The same walk: "before the midsummer fair" was no time at all (only capitalised events
+    were read), so the story had no deadline. An event noun (`reading.event_nouns`) after a
+    word of a deadline is one, with the words before it."""
+    codex = read_codex(text)
+    assert [(e.name, e.role) for e in codex.of_kind("time")] == [(time, "deadline")], codex
+    assert time not in [e.name for e in codex.of_kind("object")]

@@ -26,6 +26,12 @@ _EVENT_TIME = re.compile(
     rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}"
     rf"|{vocabulary.alternation('en', 'event_nouns')}))\b"
 )
+#: An event said in lower case after a word of a deadline ("before the midsummer fair", "until
+#: the trial"), with up to two words before its noun; never after "by" (by the market: a place).
+_EVENT_SAID = re.compile(
+    rf"\b(?i:before|until|till|ahead\s+of)\s+(the\s+(?:[a-z][\w'’-]*\s+){{0,2}}?"
+    rf"(?:{vocabulary.alternation('en', 'event_nouns')}))\b"
+)
 #: A time of the year or the sky after a word of time ("before the next full moon", "by spring").
 _NATURAL_TIME = re.compile(
     rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+((?:the\s+)?"
@@ -49,6 +55,7 @@ def read(text: str) -> list[str]:
     ("the Landing Day" inside "the Landing Day vote")."""
     times = [m.group(0) for m in FESTIVAL.finditer(text)]
     times += [m.group(1) for m in _EVENT_TIME.finditer(text)]
+    times += [m.group(1) for m in _EVENT_SAID.finditer(text)]
     times += [m.group(1) for m in _NATURAL_TIME.finditer(text)]
     times += [m.group(0) for m in _SEASON.finditer(text)]
     times += [m.group(0) for m in _DATE.finditer(text)]
