@@ -46,7 +46,7 @@ _EN_AFTER_PLACE = re.compile(
     re.I,
 )
 _EN_OPENERS = vocabulary.words("en", "run_openers")
-#: A word for a person by its ending ("the Harbourmaster", "the Lamplighter" is not one).
+#: A word for a person by its ending ("the Harbourmaster", "the Lockkeeper").
 _EN_EPITHET_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
 #: "bring in Tom Baxter": the preposition is the verb's particle, and no place follows it.
 _EN_PARTICLE = re.compile(rf"\b(?:{vocabulary.alternation('en', 'particle_verbs')})\s+in\s+$", re.I)
