@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from infinite_scribe.cli import local_model
 from infinite_scribe.embedded import local_engine
 from infinite_scribe.embedded.local_engine import (
     DEFAULT_CONTEXT_TOKENS,
@@ -14,6 +15,7 @@ from infinite_scribe.embedded.local_engine import (
     LocalModel,
     resolve_model,
 )
+from infinite_scribe.settings.settings import Settings
 
 
 def gguf(path: Path) -> Path:
@@ -78,6 +80,8 @@ def test_the_engine_is_started_as_llama_cpp_server_with_the_model_alias(tmp_path
         "--n_threads_batch": "2",  # two engines of every core each spun at their barriers
     }
     assert engine.base_url == "http://127.0.0.1:18123/v1"
+    cached = LocalEngine(model, tmp_path / "engine.log", port=18123, cache=True).command()
+    assert dict(zip(cached[3::2], cached[4::2], strict=True))["--cache"] == "true"
     assert not engine.alive and engine.pid is None
 
 
@@ -121,3 +125,17 @@ def test_the_engines_variables_are_the_installed_servers_settings() -> None:
     settings = pytest.importorskip("llama_cpp.server.settings")
     read = {*settings.Settings.model_fields, *settings.ConfigFileSettings.model_fields}
     assert read | {"config_file"} <= local_engine.ENGINE_VARIABLES
+
+
+def test_the_settings_choose_the_engines_threads_and_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_model, "engine_missing", lambda: None)
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    chosen = {"llm_local_model": str(tmp_path / "m.gguf"), "scribe_data_dir": tmp_path}
+    engine = local_model.local_engine(
+        Settings(llm_local_threads=1, llm_local_cache=True, **chosen)  # type: ignore[arg-type]
+    )
+    assert engine is not None and (engine.threads, engine.cache) == (1, True)
+    plain = local_model.local_engine(Settings(**chosen))  # type: ignore[arg-type]
+    assert plain is not None and (plain.threads, plain.cache) == (None, False)

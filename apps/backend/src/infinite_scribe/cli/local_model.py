@@ -34,7 +34,10 @@ def local_engine(settings: Settings) -> LocalEngine | None:
         settings.llm_local_model, settings.llm_context_tokens, settings.scribe_data_dir
     )
     return LocalEngine(
-        model, engine_log(settings.scribe_data_dir), threads=settings.llm_local_threads
+        model,
+        engine_log(settings.scribe_data_dir),
+        threads=settings.llm_local_threads,
+        cache=settings.llm_local_cache,
     )
 
 

@@ -146,12 +146,14 @@ class LocalEngine(ChildProcess):
         port: int | None = None,
         host: str = "127.0.0.1",
         threads: int | None = None,
+        cache: bool = False,
     ) -> None:
         self.model = model
         self.log_path = log_path
         self.host = host
         self.port = port or free_port(host)
         self.threads = threads
+        self.cache = cache
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -173,6 +175,8 @@ class LocalEngine(ChildProcess):
         }
         if self.threads:  # the prompt's evaluation too: its default is every core (issue 77)
             arguments["--n_threads"] = arguments["--n_threads_batch"] = str(self.threads)
+        if self.cache:  # the engine's states kept in RAM (decision 7712: for several writers)
+            arguments["--cache"] = "true"
         return [
             sys.executable,
             "-m",
