@@ -117,3 +117,34 @@ async def test_the_synopsis_opens_with_a_capital() -> None:
     idea = "A storm sinks the glass furnaces of Murano."
     synopsis = (await _walk(idea, read_codex(idea).as_json()))["STORY_CONCEPTION"]["synopsis"]
     assert synopsis[0].isupper(), synopsis
+
+
+async def test_a_rename_of_the_rival_asked_in_free_text_moves_no_name_into_another_role() -> None:
+    """The walk before stop 86: "The rival should be called Silas Pennock" at the cast (the
+    codex naming Caleb Norrie the rival) renamed the ally "Silas Pennock" (the feedback's names
+    were read beside the codex's): the rename is the codex's, offered to the writer, so no card
+    takes the name."""
+    idea = (
+        "Wren Albury, a clockmaker's widow in Whitby, must rebuild the harbour clock before the "
+        "Regatta Day; her rival, the shipwright Caleb Norrie from Hull, wants the old tower "
+        "pulled down."
+    )
+    codex = read_codex(idea).as_json()
+    confirmed = await _walk(idea, codex)
+    stage = GenesisStage.CHARACTERS
+    earlier = {key: value for key, value in confirmed.items() if key != stage.value}
+    first = confirmed[stage.value]
+    asked = GenerationRequest(
+        session_id=uuid4(),
+        stage=stage,
+        confirmed_data=earlier,
+        user_input=idea,
+        codex=codex,
+        feedback="The rival should be called Silas Pennock.",
+        previous_proposal=first,
+    )
+    revised = (await OfflineGenerator().generate(asked)).model_dump()
+    names = [card["name"] for card in revised["characters"]]
+    assert "Silas Pennock" not in json.dumps(revised["characters"]), names
+    roles = {card["role"]: card["name"] for card in revised["characters"]}
+    assert roles["antagonist"] == "Caleb Norrie", roles  # the codex's, until the edit

@@ -50,13 +50,14 @@ def without(given: Named, words: tuple[str, ...]) -> Named:
 
 
 def given_of(request: GenerationRequest, feedbacks: list[str]) -> Named:
-    """What the writer named: a feedback names its people in its first words (read up to 80
-    characters), the idea's names are the codex's (else the idea is read), without the words
-    the writer marked "not a name"."""
+    """What the writer named: the codex's names, the people a feedback added among them (the
+    worker reads those, text/codex_reading.py: never a name a feedback asks to give someone,
+    which is offered as an edit); without a codex, what the idea and each feedback's first
+    words (up to 80 characters) name; without the words the writer marked "not a name"."""
     codex = codex_named(request.codex)
-    idea = [request.user_input or ""] if codex is None else []
+    texts = [*(said[:FEEDBACK_NAMES] for said in feedbacks), request.user_input or ""]
     given = Named()
-    for text in [*(said[:FEEDBACK_NAMES] for said in feedbacks), *idea]:
+    for text in texts if codex is None else []:
         given = given.over(named.read(text, bool(_HAN.search(text))))
     given = given if codex is None else codex.over(given)  # the codex's hero stays the hero
     return without(given, Codex.from_json(request.codex).not_names)
