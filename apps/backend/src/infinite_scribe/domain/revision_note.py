@@ -82,6 +82,31 @@ def revision_note(
         return None
     said = _SAID["zh" if language == "zh" else "en"]
     found = changes(before, after)
+    made, kept, unmade = _sorted_asks(asked, offered, found, before, after)
+    explained = [c for c in found if any(v.lower() in _text([c["after"]]) for v, _ in made)]
+    other = _capped([_change(c, said) for c in found if c not in explained], said)
+    parts = [
+        *_listed(said, "made", [s for _, s in made]),
+        *_listed(said, "other" if made else "changed", other),
+        *_listed(said, "kept", [s for _, s in kept]),
+        *_listed(said, "offered", [_offer(edit, said) for edit in offered]),
+    ]
+    if not found and not asked and not offered:
+        parts.append(said["same"].format(feedback=feedback[:200]))
+    else:
+        parts += _listed(said, "unmade", unmade)
+    return said["joiner"].join(parts)[:_MAX_NOTE]
+
+
+def _sorted_asks(
+    asked: Sequence[tuple[str, str]],
+    offered: Sequence[Mapping[str, str]],
+    found: Sequence[Mapping[str, Any]],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    """The asks the diff `found` shows made, those both versions already showed (kept), and
+    the sentences of the rest (unmade)."""
     new = _text([change["after"] for change in found])
     old = _text([change["before"] for change in found])
     made = [(v, s) for v, s in asked if _shown(v.lower(), new, old)]
@@ -93,26 +118,18 @@ def revision_note(
     unmade = [
         s for v, s in asked if (v, s) not in made and (v, s) not in kept and v.lower() not in offers
     ]
-    explained = [c for c in found if any(v.lower() in _text([c["after"]]) for v, _ in made)]
-    other = [_change(c, said) for c in found if c not in explained]
-    parts = []
-    if made:
-        parts.append(said["made"].format(items=said["separator"].join(s for _, s in made)))
-    if other:
-        more = len(other) - _MAX_NAMED
-        items = other[:_MAX_NAMED] + ([said["more"].format(count=more)] if more > 0 else [])
-        label = said["other" if made else "changed"]
-        parts.append(label.format(items=said["separator"].join(items)))
-    if kept:
-        parts.append(said["kept"].format(items=said["separator"].join(s for _, s in kept)))
-    if offered:
-        items = said["separator"].join(_offer(edit, said) for edit in offered)
-        parts.append(said["offered"].format(items=items))
-    if not found and not asked and not offered:
-        parts.append(said["same"].format(feedback=feedback[:200]))
-    elif unmade:
-        parts.append(said["unmade"].format(items=said["separator"].join(unmade)))
-    return said["joiner"].join(parts)[:_MAX_NOTE]
+    return made, kept, unmade
+
+
+def _listed(said: Mapping[str, Any], key: str, items: Sequence[str]) -> list[str]:
+    """The sentence `key` listing `items`, or none when there are none."""
+    return [said[key].format(items=said["separator"].join(items))] if items else []
+
+
+def _capped(items: list[str], said: Mapping[str, Any]) -> list[str]:
+    """The first `_MAX_NAMED` items, the rest counted."""
+    more = len(items) - _MAX_NAMED
+    return items[:_MAX_NAMED] + ([said["more"].format(count=more)] if more > 0 else [])
 
 
 def _offer(edit: Mapping[str, str], said: Mapping[str, Any]) -> str:
