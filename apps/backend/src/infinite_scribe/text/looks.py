@@ -119,26 +119,57 @@ def _alternation(words: Sequence[str], bounded: bool) -> str:
     return rf"\b(?:{said})\b" if bounded else f"(?:{said})"
 
 
+def _by_word(spec: dict[str, Any], key: str) -> dict[str, str]:
+    """A spec's {value: words said for it} ("values", "parts") as {word: value}."""
+    return {w.lower(): value for value, said in spec.get(key, {}).items() for w in said}
+
+
+def _not_after(spec: dict[str, Any], key: str) -> str:
+    """What must not follow a match ("was short", not "short hair"; "黑眼圈" is no eye)."""
+    return f"(?!{spec[key]})" if spec.get(key) else ""
+
+
+def _any_of(spec: dict[str, Any], key: str) -> re.Pattern[str] | None:
+    return any_of(spec[key]) if spec.get(key) else None
+
+
+def _numbered(form: Sequence[Any], holes: dict[str, str]) -> re.Pattern[str]:
+    return re.compile(form[0].replace("{number}", holes["number"]), re.I)
+
+
+def _ranges(
+    spec: dict[str, Any], holes: dict[str, str]
+) -> tuple[tuple[re.Pattern[str], int, int, int, int | None], ...]:
+    """The ages' ranges: a form's `near` is optional."""
+    forms = spec.get("ranges", ())
+    return tuple((_numbered(f, holes), *f[1:4], f[4] if len(f) > 4 else None) for f in forms)
+
+
+def _measures(
+    spec: dict[str, Any], holes: dict[str, str]
+) -> tuple[tuple[re.Pattern[str], float, float, bool], ...]:
+    """The measures: a form marked "places" reads its digits as decimal places."""
+    forms = spec.get("measures", ())
+    return tuple((_numbered(f, holes), *f[1:3], len(f) > 3 and f[3] == "places") for f in forms)
+
+
+def _sides(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(word, side), the longest words first."""
+    pairs = ((w, side) for side, said in spec.get("sides", {}).items() for w in said)
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
 def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, str]) -> Look:
-    canonical = {w.lower(): value for value, said in spec.get("values", {}).items() for w in said}
+    canonical = _by_word(spec, "values")
     nouns = spec.get("nouns") or []
-    ranges = tuple(
-        (re.compile(form[0].replace("{number}", holes["number"]), re.I), *form[1:4], near)
-        for form in spec.get("ranges", ())
-        for near in [form[4] if len(form) > 4 else None]
-    )
+    ranges = _ranges(spec, holes)
     cues = any_of(w.lower() for w in spec.get("cues") or nouns or canonical)
     # One alternation may hold a group's name once: the gate's groups are unnamed.
     gate = "|".join(f"(?:{p.pattern.replace('(?P<n>', '(?:')})" for p, *_ in ranges)
     said = _alternation(list(canonical), english) if canonical else "(?!x)x"
-    # What must lead a value, what must not follow it ("was short", not "short hair").
-    values = f"{spec.get('lead', '')}(?P<v>{said})"
-    if spec.get("not_after"):
-        values += f"(?!{spec['not_after']})"
-    parts = {w.lower(): part for part, said in spec.get("parts", {}).items() for w in said}
-    noun = _alternation(nouns, english)
-    if spec.get("noun_not_after"):
-        noun += f"(?!{spec['noun_not_after']})"  # "黑眼圈" is no eye
+    # What must lead a value, what must not follow it.
+    values = f"{spec.get('lead', '')}(?P<v>{said})" + _not_after(spec, "not_after")
+    noun = _alternation(nouns, english) + _not_after(spec, "noun_not_after")
     return Look(
         attribute,
         cues,
@@ -146,28 +177,19 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
         re.compile(values, re.I),
         canonical,
         ranges,
-        parts,
+        _by_word(spec, "parts"),
         tuple(spec.get("not_with", ())),
-        tuple(
-            sorted(
-                ((w, side) for side, said in spec.get("sides", {}).items() for w in said),
-                key=lambda pair: -len(pair[0]),
-            )
-        ),
+        _sides(spec),
         spec.get("inherent"),
         tuple(spec["reach"]) if "reach" in spec else None,
         before_stops=re.compile(spec["before_stops"], re.I) if "before_stops" in spec else None,
         near=spec.get("near"),
         any_range=re.compile(gate, re.I) if ranges else None,
-        measures=tuple(
-            (re.compile(form[0].replace("{number}", holes["number"]), re.I), *form[1:3], places)
-            for form in spec.get("measures", ())
-            for places in [len(form) > 3 and form[3] == "places"]
-        ),
+        measures=_measures(spec, holes),
         classes=tuple((value, low, high) for value, (low, high) in spec.get("classes", {}).items()),
         measure_near=spec.get("measure_near"),
-        only=any_of(spec["only"]) if spec.get("only") else None,
-        at_once=any_of(spec["at_once"]) if spec.get("at_once") else None,
+        only=_any_of(spec, "only"),
+        at_once=_any_of(spec, "at_once"),
     )
 
 
