@@ -67,21 +67,32 @@ def _verb_after(tail: str, rules: Rules) -> bool:
         if word in rules.not_acts:
             return False
         if word in rules.act_places and not placed:
-            at, placed = _past_place(words, at), True
-            first = at
-            continue
-        if flag == "p" and word in rules.act_preps and at == first:  # "替病人", "给他的妻子"
+            at = first = _past_place(words, at)
+            placed = True
+        elif flag == "p" and word in rules.act_preps and at == first:  # "替病人", "给他的妻子"
             at = first = _past_object(words, at)
-            continue
-        aspect = at + 1 < len(words) and words[at + 1][1] in _ASPECTS  # "挺着", "骂了"
-        if flag.startswith(_VERBS) or word in rules.act_starts or aspect:
+        elif _is_act(words, at, placed, previous, rules):
             return True
-        if (placed and flag.startswith("a")) or (flag == "zg" and previous in _NUMBERS):
-            return True  # "在灶台前忙活", "一脚踩进"
-        if at - first >= 2 or not (flag in _SKIPPED or word.endswith("地")):
+        elif at - first >= 2 or not (flag in _SKIPPED or word.endswith("地")):
             return False
-        previous, at = flag, at + 1
+        else:
+            previous, at = flag, at + 1
     return False
+
+
+def _is_act(
+    words: list[tuple[str, str]], at: int, placed: bool, previous: str, rules: Rules
+) -> bool:
+    """Whether the word at `at` says what the character does: a verb or an idiom, a word an
+    aspect particle follows, or one the tagger misreads after a place or a number."""
+    word, flag = words[at]
+    return (
+        flag.startswith(_VERBS)
+        or word in rules.act_starts
+        or (at + 1 < len(words) and words[at + 1][1] in _ASPECTS)  # "挺着", "骂了"
+        or (placed and flag.startswith("a"))  # "在灶台前忙活"
+        or (flag == "zg" and previous in _NUMBERS)  # "一脚踩进"
+    )
 
 
 def _past_object(words: list[tuple[str, str]], at: int) -> int:
