@@ -12,7 +12,7 @@ thread first (`segment.warm`), as the Genesis generator does.
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from infinite_scribe.agents.llm.offline import scenes
@@ -135,51 +135,68 @@ def _mood(text: str, chinese: bool) -> str | None:
     return TONE_MOODS.get(tone) if tone else None
 
 
+@dataclass
+class _Asks:
+    """What the writer's wishes and feedback ask for, gathered clause by clause (`_ask`)."""
+
+    mood: str
+    things: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # plot wishes written as scenes
+    dying: list[str] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)  # the characters named
+    unread: list[str] = field(default_factory=list)
+
+
 def _asked(brief: ChapterBrief, cast: Cast) -> Cast:
     """`cast` with what the writer's wishes and feedback (the latest word last) ask for: a
     plot wish (a death, a chase, ...) as its scene, a thing to add, a character, a mood."""
     chinese = brief.language == "zh"
-    reader = reading_zh if chinese else reading_en
-    names = [person.name for person in cast.people]
-    things: list[str] = []
-    written: list[str] = []
-    dying: list[str] = []
-    asked: list[str] = []
-    unread: list[str] = []
-    mood = _mood(brief.bible.writing_style or "", chinese) or "plain"
-    words, at = words_for(brief), chapter_place(brief, cast)
+    asks = _Asks(_mood(brief.bible.writing_style or "", chinese) or "plain")
+    at = chapter_place(brief, cast)
     for text in (brief.wishes, brief.feedback):
         clauses = _CLAUSES["zh" if chinese else "en"].split((text or "")[:4000])
         for clause in [c.strip() for c in clauses if c.strip()][:_MAX_CLAUSES]:
-            facts = reader.read_feedback(clause)
-            told = [*facts.elements, *(wish for _, wish in facts.acts)]
-            told += [t for t in (facts.antagonist, facts.place, facts.hero) if t]
-            wished = scenes.scene(clause, words, names, [n for n, _ in cast.places], at,
-                                  _thing(told[0][:100], chinese) if told else None)  # fmt: skip
-            if wished is not None:
-                written.append(fill(wished[0], chinese, **wished[1]))
-                dying += [wished[1]["who"]] if wished[0] == words.scenes["death"] else []
-                told = []
-            things += [_thing(thing[:100], chinese) for thing in told]
-            asked += mentions(clause, names, fold=not chinese)
-            said = _mood(clause, chinese)
-            mood = said or mood
-            rest = clause
-            for time in named.read(clause, chinese).times:
-                rest = rest.replace(time, "")
-            if rest != clause and len(rest.strip(" 。.!！?？夜晚上那天时,")) <= 1:
-                continue  # "除夕夜": when the next clause's scene happens, not a wish of its own
-            if not told and said is None and wished is None:
-                unread.append(clause.strip(" 。.!！?？")[:_MAX_TEXT])
+            _ask(clause, brief, cast, at, asks)
     return replace(
         cast,
-        things=tuple(dict.fromkeys(things))[:4],
-        scenes=tuple(dict.fromkeys(written))[:2],
-        dying=tuple(dict.fromkeys(dying)),
-        asked_people=tuple(dict.fromkeys(asked)),
-        unread=tuple(dict.fromkeys(unread))[:3],
-        mood=mood,
+        things=tuple(dict.fromkeys(asks.things))[:4],
+        scenes=tuple(dict.fromkeys(asks.written))[:2],
+        dying=tuple(dict.fromkeys(asks.dying)),
+        asked_people=tuple(dict.fromkeys(asks.asked)),
+        unread=tuple(dict.fromkeys(asks.unread))[:3],
+        mood=asks.mood,
     )
+
+
+def _ask(clause: str, brief: ChapterBrief, cast: Cast, at: str, asks: _Asks) -> None:
+    """Gathers into `asks` what one clause of the writer's asks for (the chapter is at `at`)."""
+    chinese = brief.language == "zh"
+    words, names = words_for(brief), [person.name for person in cast.people]
+    facts = (reading_zh if chinese else reading_en).read_feedback(clause)
+    told = [*facts.elements, *(wish for _, wish in facts.acts)]
+    told += [t for t in (facts.antagonist, facts.place, facts.hero) if t]
+    wished = scenes.scene(clause, words, names, [n for n, _ in cast.places], at,
+                          _thing(told[0][:100], chinese) if told else None)  # fmt: skip
+    if wished is not None:
+        asks.written.append(fill(wished[0], chinese, **wished[1]))
+        asks.dying += [wished[1]["who"]] if wished[0] == words.scenes["death"] else []
+        told = []
+    asks.things += [_thing(thing[:100], chinese) for thing in told]
+    asks.asked += mentions(clause, names, fold=not chinese)
+    said = _mood(clause, chinese)
+    asks.mood = said or asks.mood
+    if _only_a_time(clause, chinese):
+        return  # "除夕夜": when the next clause's scene happens, not a wish of its own
+    if not told and said is None and wished is None:
+        asks.unread.append(clause.strip(" 。.!！?？")[:_MAX_TEXT])
+
+
+def _only_a_time(clause: str, chinese: bool) -> bool:
+    """Whether `clause` names a time and (almost) nothing else."""
+    rest = clause
+    for time in named.read(clause, chinese).times:
+        rest = rest.replace(time, "")
+    return rest != clause and len(rest.strip(" 。.!！?？夜晚上那天时,")) <= 1
 
 
 def _thing(thing: str, chinese: bool) -> str:
