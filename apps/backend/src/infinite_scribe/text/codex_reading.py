@@ -41,20 +41,7 @@ def read_codex(idea: str) -> Codex:
     if not idea.strip():
         return Codex(language=language)
     given = named.read(idea, chinese)
-    facts = (reading_zh if chinese else reading_en).read(idea)
-    hero = next((p for p in given.people if p not in given.rivals and p not in given.kin), None)
-    rival = next((p for p in given.rivals if p != hero), None)
-    entries: list[CodexEntry] = []
-    for person in given.people:
-        role = HERO if person == hero else RIVAL if person == rival else None
-        # The role read is the hero's only if read of no one else (a rival's title is his).
-        own = facts.hero_name in (None, person)
-        words: tuple[str, ...] = (facts.hero,) if role == HERO and facts.hero and own else ()
-        if role == RIVAL:  # "his rival, the night warden Ada Pike": "night warden"
-            words = named.rival_words(idea, person, chinese)
-        if person in given.kin:  # "his aunt Rosa": described as "aunt"
-            words = named.kin_words(idea, person, chinese)
-        entries.append(CodexEntry("person", person, role, _words(words)))
+    entries = _people(idea, given, chinese)
     entries += [
         CodexEntry("place", place, ORIGIN if _origin(idea, place, chinese) else None)
         for place in given.places
@@ -74,6 +61,25 @@ def read_codex(idea: str) -> Codex:
     unique = {entry.name: entry for entry in reversed(entries) if 0 < len(entry.name) <= 100}
     kept = [entry for entry in entries if unique.get(entry.name) is entry]
     return Codex(tuple(kept[:MAX_READ]), language)
+
+
+def _people(idea: str, given: named.Named, chinese: bool) -> list[CodexEntry]:
+    """The people, the hero and the rival marked, each with the words that describe them."""
+    facts = (reading_zh if chinese else reading_en).read(idea)
+    hero = next((p for p in given.people if p not in given.rivals and p not in given.kin), None)
+    rival = next((p for p in given.rivals if p != hero), None)
+    entries = []
+    for person in given.people:
+        role = HERO if person == hero else RIVAL if person == rival else None
+        if person in given.kin:  # "his aunt Rosa": described as "aunt"
+            words = named.kin_words(idea, person, chinese)
+        elif role == RIVAL:  # "his rival, the night warden Ada Pike": "night warden"
+            words = named.rival_words(idea, person, chinese)
+        else:  # The role read is the hero's only if read of no one else (a rival's title is his).
+            own = facts.hero_name in (None, person)
+            words = (facts.hero,) if role == HERO and facts.hero and own else ()
+        entries.append(CodexEntry("person", person, role, _words(words)))
+    return entries
 
 
 #: The request slots that name a person the codex holds by role.
