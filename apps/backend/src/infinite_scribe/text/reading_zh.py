@@ -290,16 +290,23 @@ def read(text: str) -> Facts:
     attached = _named_role(words, people)
     if attached and (hero is None or after > attached[1]):
         hero, after = attached  # 绣娘林婉…对手是织造太监冯保: the role the hero is given
-    names = [word for word in all_words if _name(word)]
-    said_after = "".join(words[after:]) if after >= 0 else ""  # 镖师 + 杨 + 青锋: 杨青锋
-    name = next((p for p in people if said_after.startswith(p)), None)
-    name = name or _hero_name(words, after) or (names[0] if names else None)
-    # A name the segmenter cut short (林晚 + 舟) is the whole name the names' reader read.
-    name = next((p for p in people if name and p.startswith(name) and p in first), name)
+    name = _named_hero(first, words, after, all_words, people)
     event = _event(words, after, places, name, people)
     if event is None and hero is None:
         event = untold(first, places, time.group(0) if time else None, people)
     return _facts(hero, name, places, time, event)
+
+
+def _named_hero(
+    first: str, words: list[str], after: int, all_words: list[str], people: tuple[str, ...]
+) -> str | None:
+    """The hero's name: a person read whole right after the role, the word there, or the
+    first name the text says."""
+    said_after = "".join(words[after:]) if after >= 0 else ""  # 镖师 + 杨 + 青锋: 杨青锋
+    name = next((p for p in people if said_after.startswith(p)), None)
+    name = name or _hero_name(words, after) or next((w for w in all_words if _name(w)), None)
+    # A name the segmenter cut short (林晚 + 舟) is the whole name the names' reader read.
+    return next((p for p in people if name and p.startswith(name) and p in first), name)
 
 
 def _facts(
