@@ -6,20 +6,20 @@ import hashlib
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property, lru_cache
 from typing import Any
 
 from infinite_scribe.agents.llm.offline.codex_named import (
     codex_held,
     given_of,
-    kindred,
     names_in,
     rival_described,
     rival_named,
 )
 from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening_zh, told_in
-from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words, title_case
+from infinite_scribe.agents.llm.offline.story_cast import Cast, bank_names, carded
+from infinite_scribe.agents.llm.offline.words import CHINESE, Words, title_case
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import noun_phrase, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
@@ -53,16 +53,6 @@ def feedbacks(request: GenerationRequest) -> list[str]:
     earlier = (request.previous_proposal or {}).get("feedback_applied")
     said = [text for text in earlier if isinstance(text, str)] if isinstance(earlier, list) else []
     return [*said, request.feedback] if request.feedback else said
-
-
-@dataclass(frozen=True)
-class Cast:
-    """Who is in the story: the confirmed cast's names, else names chosen once per session."""
-
-    name: str
-    foe_name: str
-    mentor: str
-    ally: str
 
 
 class Story:
@@ -241,30 +231,27 @@ class Story:
         chosen once per session. A feedback's new name for the antagonist wins where there is
         no codex; with one, only the codex's rival is the antagonist (issue 76)."""
         given = self.given.people
-        # The bank in the session's order, then without what would pass for a writer's name
-        # (filtered after the draw: a new name in a feedback moves no other name).
         order = session_rng(self.request).sample(self.words.names, len(self.words.names))
-        pool = [n for n in order if not any(kindred(n, g) for g in given)]
-        pool = (pool + [n for n in order if n not in pool and n not in given] + order)[:4]
+        pool = bank_names(order, given)
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
+        foe = self._foe(others, pool)
+        # A renamed antagonist leaves the cast under the old name (the rival the idea named).
+        rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
+        cards = confirmed(self.request, GenesisStage.CHARACTERS).get("characters")
+        names = carded([hero, foe, rest[0], rest[1]], cards, self.words.roles, bool(self.foe_names))
+        return Cast(*names)
+
+    def _foe(self, others: list[str], pool: list[str]) -> str:
+        """The antagonist's name: a feedback's, else the rival among `others` (the people the
+        writer named, the hero left out), else the machine the antagonist is, else the bank's."""
         rivals = self.rivals_first([p for p in others if p not in self.given.kin])
         if self.request.codex:  # the codex says who the rival is: no one else is made it
             rivals = [p for p in rivals if p in self.given.rivals]
         foe = next(iter(self.foe_names), None) or (rivals[0] if rivals else None)
         if foe is None:
             foe = cap(self.antagonist) if self.foe_is_machine else pool[1]
-        # A renamed antagonist leaves the cast under the old name (the rival the idea named).
-        rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
-        names = [hero, foe, rest[0], rest[1]]
-        cards = confirmed(self.request, GenesisStage.CHARACTERS).get("characters")
-        if isinstance(cards, list):
-            cards = [c for c in cards if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
-            for index, role in enumerate(self.words.roles):
-                card = _card(cards, role, index)
-                if card is not None and not (index == 1 and self.foe_names):
-                    names[index] = str(card["name"])[:200]
-        return Cast(*names)
+        return foe
 
     @property
     def hero_name(self) -> str | None:
@@ -374,17 +361,6 @@ class Story:
     def site_name(self, index: int) -> str:
         pattern = self.words.sites[index - 1][0]
         return pattern.format(place=self.place, Place_in=title_case(self.place, inside=True))
-
-
-def _card(cards: Sequence[Mapping[str, Any]], role: str, index: int) -> Mapping[str, Any] | None:
-    """The card with `role` (主角 / protagonist, ...), else the card at the role's index."""
-    for card in cards:
-        if str(card.get("role", "")).strip().lower() in (role, _ROLE_ALIASES.get(role, role)):
-            return card
-    return cards[index] if index < len(cards) else None
-
-
-_ROLE_ALIASES = dict(zip(ENGLISH.roles + CHINESE.roles, CHINESE.roles + ENGLISH.roles, strict=True))
 
 
 @lru_cache(maxsize=256)
