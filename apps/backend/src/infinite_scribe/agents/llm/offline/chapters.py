@@ -201,25 +201,38 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     cast, words = read_cast(brief), words_for(brief)
     zh = brief.language == "zh"
     beat = " ".join(beats[index].split())[:_MAX_BEAT]
+    who, here = _who_where(brief, cast, beat)
+    parts = _arriving(brief, beats, index, here) if index == 0 else []
+    parts.append(sentence(beat, words))
+    if index == 0:  # one gesture a chapter, once in a book
+        parts.append(chapter_book.once(brief, _gestures) or "")
+    parts += _detail_lines(brief, beats, index, who)
+    parts.append(_talk(brief, beats, index, here))
+    if index == len(beats) - 1:
+        parts.append(chapter_book.once(brief, _hooks) or "")
+    return ("" if zh else " ").join(part for part in parts if part)
+
+
+def _who_where(brief: ChapterBrief, cast: Cast, beat: str) -> tuple[str, str]:
+    """Who leads the beat (the first living character it names, else the first alive) and
+    where it happens (the first place it names, else the chapter's place)."""
+    zh = brief.language == "zh"
     living = [person for person in cast.people if person.name not in cast.dying]
     named = mentions(beat, [person.name for person in living], fold=not zh)
     lead = next((person for person in living if named and person.name == named[0]), None)
     here_named = mentions(beat, [name for name, _ in cast.places], fold=not zh)
     here = here_named[0] if here_named else chapter_place(brief, cast)
-    who = (lead or (living or [cast.hero])[0]).name
-    parts = _arriving(brief, beats, index, here) if index == 0 else []
-    parts.append(sentence(beat, words))
-    if index == 0:  # one gesture a chapter, once in a book
-        parts.append(chapter_book.once(brief, _gestures) or "")
+    return (lead or (living or [cast.hero])[0]).name, here
+
+
+def _detail_lines(brief: ChapterBrief, beats: list[str], index: int, who: str) -> list[str]:
+    """The beat's lines of neutral detail, drawn by the chapter's number and the beat's index."""
     first, count = _details(len(beats), index)
     if len(beats) <= MIN_BEATS and beats[index] == _moment(brief, index):
         first, count = first + 1, count - 1  # the moment is the first of its paragraph's
-    for turn in range(SLOTS * brief.number + first, SLOTS * brief.number + first + count):
-        parts.append(fill(_three(words.details, turn), zh, who=who))
-    parts.append(_talk(brief, beats, index, here))
-    if index == len(beats) - 1:
-        parts.append(chapter_book.once(brief, _hooks) or "")
-    return ("" if zh else " ").join(part for part in parts if part)
+    start, zh = SLOTS * brief.number + first, brief.language == "zh"
+    details = words_for(brief).details
+    return [fill(_three(details, turn), zh, who=who) for turn in range(start, start + count)]
 
 
 def _arriving(brief: ChapterBrief, beats: list[str], index: int, here: str) -> list[str]:
