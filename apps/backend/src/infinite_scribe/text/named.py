@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.text import harm_zh, opposed, rival_zh, segment, times_en, vocabulary
+from infinite_scribe.text import harm_zh, named_en, opposed, rival_zh, segment, times_en, vocabulary
 from infinite_scribe.text.named_zh import (
     KIN,
     MEASURE,
@@ -40,47 +40,7 @@ from infinite_scribe.text.named_zh import (
 from infinite_scribe.text.where_zh import with_places
 
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
-_EN_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
-_EN_AFTER_PLACE = re.compile(
-    rf"\b(?:{vocabulary.alternation('en', 'place_prepositions')})\s+(?:\d{{3,4}}s?\s+|the\s+)?$",
-    re.I,
-)
-_EN_OPENERS = vocabulary.words("en", "run_openers")
-#: A word for a person by its ending ("the Harbourmaster", "the Lockkeeper").
-_EN_EPITHET_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
-#: "bring in Tom Baxter": the preposition is the verb's particle, and no place follows it.
-_EN_PARTICLE = re.compile(rf"\b(?:{vocabulary.alternation('en', 'particle_verbs')})\s+in\s+$", re.I)
-#: A name right after a place noun is that place's ("aboard the generation ship Providence").
-_EN_AFTER_PLACE_NOUN = re.compile(
-    rf"\b(?:the|a|an)\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'place_nouns')})\s+$"
-)
-_EN_APPOSED_PLACE = re.compile(
-    rf"^,\s+(?:the|a|an)\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_EN_PLACE_WORDS)})(?=[,.;]|$)"
-)
-#: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
-#: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
-#: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
-_EN_THING = re.compile(
-    r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
-    r"\b(?!(?:across|towards|besides|unless|was|has|is|his|its|this|as|us|perhaps|always)\b)"
-    r"(?:carry|find|found|hide|keep|hold|smuggle|bury|steal|buy|[a-z]{2,}(?:s|ed))\s+"
-    r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}?[a-z][a-z-]*?)"
-    r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|by|until|while|which)\b|[,.;]|$)"
-)
-#: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
-#: to a thing, not a thing named; nor is a word for a person ("poisoned a countess").
-_EN_KIN_WORDS = vocabulary.words("en", "kin")  # a title too: "Brother Esteban Molina"
-_EN_NOT_THINGS = (
-    vocabulary.words("en", "roles")
-    | _EN_PLACE_WORDS
-    | vocabulary.words("en", "complements")
-    | vocabulary.words("en", "titles")
-    | vocabulary.words("en", "abstracts")  # "takes the blame": no thing one holds
-)
-_EN_BEFORE_THING = re.compile(
-    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"
-)
-_EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "roles") | _EN_KIN_WORDS
+_EN_KIN_WORDS = vocabulary.words("en", "kin")
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
 _NOT_TIMES = vocabulary.words("zh", "not_times")
 _LOCATIVES = vocabulary.words("zh", "locatives")
@@ -173,11 +133,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     """What the word at `index` names: a person, a place or a time, and a thing it opens."""
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
-    joined = harm_zh.dotted_name(pairs, index) or harm_zh.compound_name(pairs, index)
-    joined = joined or harm_zh.titled_foreign(pairs, index) or harm_zh.japanese_name(pairs, index)
-    name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
-    name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
-    name = joined or name
+    name = _zh_person(pairs, index, after, before, later)
     last = found.people[-1] if found.people else ""
     if (
         name is None
@@ -198,6 +154,19 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     thing = _zh_opened_thing(pairs, index, before, after)
     if thing:
         found.things.append(thing)
+
+
+def _zh_person(
+    pairs: list[tuple[str, str]], index: int, after: tuple[str, str], before: str, later: str
+) -> str | None:
+    """The name the word at `index` opens, whole: one of several words (维克多 · 凯恩, a
+    compound, a foreign or a Japanese name), or one the tagger tagged or split."""
+    joined = harm_zh.dotted_name(pairs, index) or harm_zh.compound_name(pairs, index)
+    joined = joined or harm_zh.titled_foreign(pairs, index) or harm_zh.japanese_name(pairs, index)
+    word, flag = pairs[index]
+    name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
+    name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
+    return joined or name
 
 
 def _counted(pairs: list[tuple[str, str]], index: int) -> bool:
@@ -247,12 +216,18 @@ def _zh_settled(text: str, found: _Found) -> Named:
     places = [p for p in places if p not in things]
     things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
     things = [t for t in things if not _inside(t, people)]
-    rivals = _rivals(text, people, True) + rival_zh.opposed(text, people)
-    rivals += harm_zh.harming(text, people)
-    beast = None if rivals else harm_zh.monster(text, people)  # 对抗吸人精魄的黑山老妖
-    people, rivals = ([*people, beast], (beast,)) if beast else (people, rivals)
+    people, rivals = _zh_rivals(text, people)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(found.kin), rivals)))  # fmt: skip
+
+
+def _zh_rivals(text: str, people: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The people and the rivals: those a word marks, opposes or harms; with none, a monster
+    fought (对抗吸人精魄的黑山老妖) is a person and the rival."""
+    rivals = _rivals(text, people, True) + rival_zh.opposed(text, people)
+    rivals += harm_zh.harming(text, people)
+    beast = None if rivals else harm_zh.monster(text, people)
+    return ([*people, beast], (beast,)) if beast else (people, rivals)
 
 
 def _inside(item: str, names: tuple[str, ...] | list[str]) -> bool:
@@ -329,11 +304,7 @@ def _read_en(text: str) -> Named:
     found = _Found(times=times_en.read(text))
     for match in _EN_RUN.finditer(text):
         _en_run(text, match, found)
-    # A thing is a noun phrase with its article ("the only logbook"), never an adjective-led
-    # cut of one ("only logbook"); "her logbook" is "logbook".
-    found.things += [_thing(m) for m in _EN_THING.finditer(text) if m.group(2).split()[-1] not in
-                     _EN_NOT_THINGS]  # fmt: skip
-    found.things += [_thing(m) for m in _EN_BEFORE_THING.finditer(text)]
+    found.things += named_en.things(text)
     people = found.people
     places = [p for p in found.places if p not in people]
     rivals = _rivals(text, people, False)
@@ -345,38 +316,19 @@ def _read_en(text: str) -> Named:
 def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     """What a capitalised run names: a place, a thing ("the Naval Court") or a person (with
     the title the writer gave them)."""
-    words = match.group(0).split()
-    while words and words[0].lower() in _EN_OPENERS:
-        words.pop(0)
-    title = []
-    while len(words) > 2 and words[0].lower() in _EN_TITLES:
-        title.append(words.pop(0))  # "Captain Hollis Wren": the name is "Hollis Wren"
+    title, words = named_en.titled(match.group(0).split())
     run = " ".join(words)
     if not run or any(run in t or t in run for t in found.times if not t[0].isdigit()):
         return
-    lead = text[: match.start() + match.group(0).find(run)]
-    noun = re.match(r"\s+([a-z]+)", text[match.end() :])
-    if noun and noun.group(1) in _EN_PLACE_WORDS:  # "A Mars colony"
-        # The writer's article stays with the place it opens (the Doge's palace).
-        article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
-        found.places.append(f"{article}{run} {noun.group(1)}")
-    elif (
-        (_EN_AFTER_PLACE.search(lead) and not _EN_PARTICLE.search(lead))
-        or words[-1].lower() in _EN_PLACE_WORDS
-        or (_EN_AFTER_PLACE_NOUN.search(lead))
-        or _EN_APPOSED_PLACE.match(text[match.end() :])  # "Haven, the last free city"
-    ):
-        # "on the Hebrides": the writer's article stays with the place too.
-        article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
-        found.places.append(f"{article}{run}")
+    lead, after = text[: match.start() + match.group(0).find(run)], text[match.end() :]
+    place = named_en.place(run, lead, after)
+    if place:
+        found.places.append(place)
     elif re.search(r"\bthe\s+$", lead, re.I):
         # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a
         # person, the epithet their name (a word marks them as the rival).
-        marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1])
-        marked = marked or _EN_MARK_AFTER.match(text[match.end() :])
-        person = words[-1].lower() in _EN_TITLES  # "the Countess", "the Keeper"
-        person = person or words[-1].lower().endswith(_EN_EPITHET_ENDS)
-        (found.people if marked or person else found.things).append(f"the {run}")
+        marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1]) or _EN_MARK_AFTER.match(after)
+        (found.people if marked or named_en.epithet(run) else found.things).append(f"the {run}")
     elif len(words) >= 2 or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
@@ -391,8 +343,3 @@ def kin_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     found = (_ZH_KIN if chinese else _EN_KIN).search(text[: max(at, 0)]) if at > 0 else None
     word = found.group(found.re.groups).strip() if found else ""  # "his friends Mara": "friend"
     return (word[:-1] if word[:-1] in _EN_KIN_WORDS else word,) if found else ()
-
-
-def _thing(match: re.Match[str]) -> str:
-    article = match.group(1).strip().lower()
-    return f"{article} {match.group(2)}" if article in ("a", "an", "the") else match.group(2)

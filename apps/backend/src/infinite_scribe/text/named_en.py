@@ -1,0 +1,102 @@
+"""What an English text names, run by run (issue 69): what a capitalised run is (a place by
+the words around it, a name after a title, a person's epithet), and the things (the noun
+phrase a verb takes, "buys an ivory compass"). `named` walks a text with these."""
+
+import re
+
+from infinite_scribe.text import vocabulary
+
+_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
+_AFTER_PLACE = re.compile(
+    rf"\b(?:{vocabulary.alternation('en', 'place_prepositions')})\s+(?:\d{{3,4}}s?\s+|the\s+)?$",
+    re.I,
+)
+_OPENERS = vocabulary.words("en", "run_openers")
+#: A word for a person by its ending ("the Harbourmaster", "the Lockkeeper").
+_EPITHET_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
+#: "bring in Tom Baxter": the preposition is the verb's particle, and no place follows it.
+_PARTICLE = re.compile(rf"\b(?:{vocabulary.alternation('en', 'particle_verbs')})\s+in\s+$", re.I)
+#: A name right after a place noun is that place's ("aboard the generation ship Providence").
+_AFTER_PLACE_NOUN = re.compile(
+    rf"\b(?:the|a|an)\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'place_nouns')})\s+$"
+)
+_APPOSED_PLACE = re.compile(
+    rf"^,\s+(?:the|a|an)\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
+)
+#: A title before a name (a role or a kin word too: "Brother Esteban Molina").
+_TITLES = (
+    vocabulary.words("en", "titles")
+    | vocabulary.words("en", "roles")
+    | vocabulary.words("en", "kin")
+)
+#: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
+#: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
+#: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
+_THING = re.compile(
+    r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
+    r"\b(?!(?:across|towards|besides|unless|was|has|is|his|its|this|as|us|perhaps|always)\b)"
+    r"(?:carry|find|found|hide|keep|hold|smuggle|bury|steal|buy|[a-z]{2,}(?:s|ed))\s+"
+    r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}?[a-z][a-z-]*?)"
+    r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|by|until|while|which)\b|[,.;]|$)"
+)
+#: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
+#: to a thing, not a thing named; nor is a word for a person ("poisoned a countess").
+_NOT_THINGS = (
+    vocabulary.words("en", "roles")
+    | _PLACE_WORDS
+    | vocabulary.words("en", "complements")
+    | vocabulary.words("en", "titles")
+    | vocabulary.words("en", "abstracts")  # "takes the blame": no thing one holds
+)
+_BEFORE_THING = re.compile(
+    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"
+)
+
+
+def titled(words: list[str]) -> tuple[list[str], list[str]]:
+    """A run's title and its name, without the words that open it ("In", "Captain Hollis
+    Wren": the name is "Hollis Wren")."""
+    while words and words[0].lower() in _OPENERS:
+        words.pop(0)
+    title = []
+    while len(words) > 2 and words[0].lower() in _TITLES:
+        title.append(words.pop(0))
+    return title, words
+
+
+def place(run: str, lead: str, after: str) -> str | None:
+    """The place a run names, if it is one, with the writer's article ("the Doge's palace",
+    "on the Hebrides"): before a place noun ("A Mars colony"), after a preposition of place
+    or a place noun, ending on a place's word, or a place by apposition ("Haven, the last
+    free city")."""
+    article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
+    noun = re.match(r"\s+([a-z]+)", after)
+    if noun and noun.group(1) in _PLACE_WORDS:
+        return f"{article}{run} {noun.group(1)}"
+    placed = (
+        (_AFTER_PLACE.search(lead) and not _PARTICLE.search(lead))
+        or run.split()[-1].lower() in _PLACE_WORDS
+        or _AFTER_PLACE_NOUN.search(lead)
+        or _APPOSED_PLACE.match(after)
+    )
+    return f"{article}{run}" if placed else None
+
+
+def epithet(run: str) -> bool:
+    """Whether "the" and a run is a person by its last word: a title ("the Countess") or an
+    epithet ("the Keeper")."""
+    last = run.split()[-1].lower()
+    return last in _TITLES or last.endswith(_EPITHET_ENDS)
+
+
+def things(text: str) -> list[str]:
+    """The things `text` names, in the order of the two readings. A thing is a noun phrase
+    with its article ("the only logbook"), never an adjective-led cut of one ("only
+    logbook"); "her logbook" is "logbook"."""
+    taken = [m for m in _THING.finditer(text) if m.group(2).split()[-1] not in _NOT_THINGS]
+    return [_thing(m) for m in (*taken, *_BEFORE_THING.finditer(text))]
+
+
+def _thing(match: re.Match[str]) -> str:
+    article = match.group(1).strip().lower()
+    return f"{article} {match.group(2)}" if article in ("a", "an", "the") else match.group(2)
