@@ -140,37 +140,55 @@ class SlotSource:
         return None
 
     async def _next(self) -> SlotBatch | None:
-        if self._stream is None:
-            if not await self._slot_exists():
-                return None
-            if not self.publisher.started:
-                self.publisher.start()
-            self._stream = SlotStream(self.database_url, part_size=self.batch_size)
-            self._resuming, self._resume = True, None
-        got = await self._stream.batch(self.batch_size, self.poll_interval)
+        stream = self._stream if self._stream is not None else await self._open()
+        if stream is None:
+            return None
+        got = await stream.batch(self.batch_size, self.poll_interval)
         if got is None:
             if not await slot.slot_exists(self.pool):
                 await self.close()  # switched off and dropped
             return None
-        messages = [message for part in got for message in part.messages]
-        self._backlog = sum(len(part.messages) + 1 for part in got) >= self.batch_size
+        messages = await self._unsent(got)
         # Confirmed once acknowledged: the end of its last whole transaction (0: none ended).
         end_lsn = next((part.end_lsn for part in reversed(got) if part.end_lsn), 0)
+        direct, queued = await self._split(got, messages)
+        after = self._pending[-1].acked if self._pending else None
+        self.overlapped += after is not None
+        self._pending.append(SlotBatch(messages, direct, queued, end_lsn, after))
+        return self._pending[-1]
+
+    async def _open(self) -> SlotStream | None:
+        """A new stream of the slot (None: no slot), the publisher started first."""
+        if not await self._slot_exists():
+            return None
+        if not self.publisher.started:
+            self.publisher.start()
+        self._stream = SlotStream(self.database_url, part_size=self.batch_size)
+        self._resuming, self._resume = True, None
+        return self._stream
+
+    async def _unsent(self, got: list[Part]) -> list[slot.SlotMessage]:
+        """The streamed messages, without those the broker holds already after a (re)start."""
+        messages = [message for part in got for message in part.messages]
+        self._backlog = sum(len(part.messages) + 1 for part in got) >= self.batch_size
         if got[-1].connection != self._connection:
             # A new replication connection (the stream's own reconnection after a database
             # restart, or a take-over): it streams again from the slot's confirmed point.
             self._connection, self._resuming, self._resume = got[-1].connection, True, None
         if self._resuming:
             messages = await self._skip_delivered(messages, _reached(got[-1]))
+        return messages
+
+    async def _split(
+        self, got: list[Part], messages: list[slot.SlotMessage]
+    ) -> tuple[list[slot.SlotMessage], list[slot.SlotMessage]]:
+        """The messages to produce, and those queued behind their key's unsent table rows."""
         xids, keys = {part.xid for part in got}, {m.key for m in messages if m.key}
         async with self.pool.acquire() as connection:
             held = await slot.held_keys_once_visible(connection, sorted(xids), sorted(keys))
         queued = [m for m in messages if m.key in held]
         direct = [m for m in messages if m.key not in held] if held else messages
-        after = self._pending[-1].acked if self._pending else None
-        self.overlapped += after is not None
-        self._pending.append(SlotBatch(messages, direct, queued, end_lsn, after))
-        return self._pending[-1]
+        return direct, queued
 
     async def _skip_delivered(
         self, messages: list[slot.SlotMessage], reached: int
