@@ -159,6 +159,14 @@ def test_a_cast_member_invented_in_the_mentors_role_fails() -> None:
         ("### Chapter 2: beat 3 of 11", guard.PROMPT_ECHO),
         ("Write it in 200 to 300 words.", guard.PROMPT_ECHO),
         ("Reply with the prose alone.", guard.PROMPT_ECHO),
+        # A placeholder where a text belongs: a part's name and its number, nothing told.
+        ("beat one", guard.JUNK_TEXT),
+        ("Chapter 3.", guard.JUNK_TEXT),
+        ("第二拍", guard.JUNK_TEXT),
+        ("场景三", guard.JUNK_TEXT),
+        # The prompt's instruction on the reply's language, said back.
+        ("As a writer, writing in Chinese, I tell it.", guard.PROMPT_ECHO),
+        ("Everything stays in the writer's language.", guard.PROMPT_ECHO),
         ("Also in the story: Leith, Hogmanay, a ring.", guard.PASTED_SCAFFOLD),
         ("故事里还有：顾南、巡捕房、除夕。", guard.PASTED_SCAFFOLD),
     ],
@@ -173,6 +181,32 @@ def test_junk_echoes_and_pasted_lists_fail_in_any_field(text: str, code: str) ->
     assert _codes(check_stage("WORLDVIEW", world, Codex(), EN)) == [code]
     ok = {**world, "history": "Leith burned in 1544 and was built again."}
     assert check_stage("WORLDVIEW", ok, Codex(), EN) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chapter 3 opens on the quay at dawn.",  # a part's name in a told sentence
+        "The letter was written in Chinese, and no one in Leith could read it.",
+        "One beat of the drum, then silence.",
+        "第三章里，顾南回到了码头。",
+    ],
+)
+def test_a_part_named_or_a_language_in_a_told_sentence_passes(text: str) -> None:
+    world = {
+        "setting": "Leith.",
+        "rules": ["r"],
+        "locations": [{"name": "Leith", "description": "d"}],
+    }
+    assert check_stage("WORLDVIEW", {**world, "history": text}, Codex(), EN) == []
+
+
+def test_a_chapter_titled_by_its_number_alone_passes_and_its_summary_does_not() -> None:
+    chapter = {"title": "第1章", "summary": "沈青在码头捡到铜钥匙。"}
+    outline = {"acts": [{"title": "第一幕", "summary": "沈青。", "chapters": [chapter]}]}
+    assert check_stage("PLOT_OUTLINE", outline, Codex(), Asked("zh")) == []
+    chapter["summary"] = "第1章"
+    assert _codes(check_stage("PLOT_OUTLINE", outline, Codex(), Asked("zh"))) == [guard.JUNK_TEXT]
 
 
 def test_the_chapters_asked_for_are_counted() -> None:

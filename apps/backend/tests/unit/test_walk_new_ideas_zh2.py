@@ -89,7 +89,7 @@ def _met(entry: dict[str, Any]) -> int:
 
 def test_the_walked_ideas_meet_their_expectations() -> None:
     met = sum(_met(entry) for entry in IDEAS)
-    assert met >= 44, met
+    assert met >= 45, met
 
 
 @pytest.mark.parametrize(
@@ -115,6 +115,11 @@ def test_a_foreign_name_after_a_role_is_the_hero_not_a_place() -> None:
         ("里斯本的医生阿尔瓦罗必须在九月初三之前治好国王。", "九月初三"),
         ("捕快沈炼必须在腊月二十之前抓到飞贼。", "腊月二十"),
         ("锦衣卫沈炼必须在十日之内查清真相。", "十日"),
+        # An event the hero is due before, whatever precedes its noun (issue 76's held-out
+        # kind: a deadline that is an event, not a date).
+        ("小六子只好在期末考试之前学会打架。", "期末考试"),
+        ("绣娘林秀必须赶在太后寿宴之前绣完屏风。", "太后寿宴"),
+        ("侦探陈平要在新市长的就职典礼前找到凶手。", "就职典礼"),
     ],
 )
 def test_a_date_or_a_span_the_hero_is_due_by_is_a_time(idea: str, time: str) -> None:

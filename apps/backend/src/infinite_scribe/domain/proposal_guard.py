@@ -123,6 +123,10 @@ _ECHOES = tuple(
         ("outline entry", r"\boutline entry\b"),
         ("writer", r"\bthe writer'?s (?:wishes|feedback|idea)\b"),
         ("response schema", r"\bresponse schema\b"),
+        ("language", r"\bthe writer'?s language\b"),
+        # The language instruction said back as a clause of its own ("As a writer, writing in
+        # Chinese, ..."), not a character who writes ("she was writing in English").
+        (" in ", r"(?:^|[,.;:]\s*)(?:write|writing) in (?:chinese|english)\b"),
         ("拍", r"第\s*\d+\s*拍"),
     )
 )
@@ -131,6 +135,14 @@ _LABELS = ("also in the story", "things that matter here", "characters", "places
            "故事里还有", "人物", "地点", "节拍")  # fmt: skip
 _SCAFFOLD = re.compile(
     "(?:" + "|".join(_LABELS) + ")\\s*[:：][^,，、.。\\n]+(?:[,，、][^,，、.。\\n]+)+"
+)
+#: A placeholder where a text belongs: a part's name and its number, nothing told ("beat one",
+#: "Chapter 3.", 第二拍, 场景三).
+_PLACEHOLDER = re.compile(
+    r"(?:(?:beat|chapter|scene|part|act|step|option|item)\s+(?:\d+|one|two|three|four|five|six"
+    r"|seven|eight|nine|ten|first|second|third)|第?[一二三四五六七八九十\d]+[拍章节幕场]"
+    r"|(?:场景|章节|节拍)[一二三四五六七八九十\d]+)[.:：。]?",
+    re.IGNORECASE,
 )
 #: A text that starts or ends mid-phrase ("...seven eyes 24-").
 _FRAGMENT_START = re.compile(r"(?:\.{2,}|…|[,，、;；])")
@@ -243,7 +255,8 @@ def _text_checks(found: list[tuple[str, str]], language: str) -> Iterator[Failed
     for path, text in found:
         flat = text.strip()
         lower = flat.lower()
-        if _junk(flat):
+        # A chapter may be titled by its number alone, as many novels' are.
+        if _junk(flat, numbered=path.endswith("title")):
             yield Failed(JUNK_TEXT, path, flat[:40])
         elif echo := _echo(lower):
             yield Failed(PROMPT_ECHO, path, echo[:40])
@@ -265,12 +278,13 @@ def _echo(lower: str) -> str | None:
     return None
 
 
-def _junk(text: str) -> bool:
-    """Only punctuation or digits ("4.7"), a template marker ("{{"), or a fragment cut at
-    both ends ("...seven eyes 24-")."""
+def _junk(text: str, numbered: bool = False) -> bool:
+    """Only punctuation or digits ("4.7"), a template marker ("{{"), a fragment cut at
+    both ends ("...seven eyes 24-"), or a placeholder ("beat one")."""
     letters = any(char.isalpha() for char in text)
     fragment = _FRAGMENT_START.match(text[:3]) or _FRAGMENT_END.search(text[-2:])
-    return not letters or bool(_MARKERS.search(text) or fragment)
+    placeholder = not numbered and len(text) <= 16 and _PLACEHOLDER.fullmatch(text)
+    return not letters or bool(_MARKERS.search(text) or fragment or placeholder)
 
 
 def _nothing(content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Failed]:
