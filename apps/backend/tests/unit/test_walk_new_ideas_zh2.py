@@ -104,6 +104,22 @@ def test_a_word_the_tagger_calls_a_place_after_a_title_is_a_person(idea: str, ri
     assert not any(rival[:2] in place for place in _codex(idea).get("place", []))
 
 
+@pytest.mark.parametrize(
+    ("idea", "person"),
+    [
+        ("书生宁远在荒山古寺中借宿，与狐女青璃联手对抗黑山老妖。", "青璃"),
+        ("剑客陈平与侠女洛笙联手追查。", "洛笙"),
+    ],
+)
+def test_a_word_the_dictionary_lacks_after_a_role_and_before_a_verb_is_a_name(
+    idea: str, person: str
+) -> None:
+    """狐女/n + 青璃/n + 联手/v: a given name alone the tagger calls a noun, after a being's role
+    word; never a word the dictionary knows (与狐女一起: no one)."""
+    assert person in _codex(idea)["person"]
+    assert _codex("书生宁远与狐女一起联手。")["person"] == ["宁远"]
+
+
 def test_a_foreign_name_after_a_role_is_the_hero_not_a_place() -> None:
     idea = "热那亚的船长马可多在海上遇到风暴。"
     assert "热那亚的船长马可多" not in _codex(idea).get("place", [])

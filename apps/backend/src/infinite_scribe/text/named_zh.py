@@ -76,9 +76,19 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
         # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
         body = _titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
         return word if not body and (titled or _tagged_name(word, flag)) else None
+    if _given_alone(word, flag, after, before):
+        return word
     if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
         return None
     return _split_name(word, after, before, later)
+
+
+def _given_alone(word: str, flag: str, after: tuple[str, str], before: str) -> bool:
+    """A given name without a surname the tagger calls a noun (狐女 + 青璃 + 联手): a word the
+    dictionary lacks, after a role and before a verb; a word it knows is no name (狐女 + 一起)."""
+    short = flag == "n" and 2 <= len(word) <= 3 and han(word) and word not in _ZH_ROLES
+    placed = short and _titled(before) and after[1].startswith("v")
+    return placed and not segment.known(word)
 
 
 #: The tags of a person's name: jieba's `nrfg` is a famous person's (严世蕃).
