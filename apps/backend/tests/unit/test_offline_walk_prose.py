@@ -10,6 +10,7 @@ import pytest
 
 from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.codex import grown
 from infinite_scribe.text.codex_reading import read_codex
 from shared_types.enums import GenesisStage
 from tests.support.codex_ideas import GLASS, IDEA_ZH, TRAIN
@@ -148,3 +149,30 @@ async def test_a_rename_of_the_rival_asked_in_free_text_moves_no_name_into_anoth
     assert "Silas Pennock" not in json.dumps(revised["characters"]), names
     roles = {card["role"]: card["name"] for card in revised["characters"]}
     assert roles["antagonist"] == "Caleb Norrie", roles  # the codex's, until the edit
+
+
+WREN = (
+    "Wren Albury, a clockmaker's widow in Whitby, must rebuild the harbour clock before the "
+    "Regatta Day; her rival, the shipwright Caleb Norrie from Hull, wants the old tower pulled "
+    "down."
+)
+
+
+async def test_a_person_a_feedback_adds_is_no_element_of_the_world() -> None:
+    """The walk of stop 86: "Add a lamplighter named Percy Gale who saw the clock stop" made
+    Percy Gale a thing of the story ("Surviving Percy Gale ... while the search goes on", a world
+    rule "...: it shapes daily life"): the codex holds him as a person, so he is neither (the
+    logline still tells him); the title keeps the apostrophe's small s ("The Clockmaker'S
+    Widow" before)."""
+    feedback = "Add a lamplighter named Percy Gale who saw the clock stop."
+    codex = grown(read_codex(WREN).as_json(), {"Percy Gale": ("lamplighter",)}, "e1").as_json()
+    confirmed = await _walk(WREN, codex)
+    for stage in (GenesisStage.STORY_CONCEPTION, GenesisStage.WORLDVIEW):
+        request = GenerationRequest(
+            session_id=uuid4(), stage=stage, confirmed_data=confirmed, user_input=WREN,
+            codex=codex, feedback=feedback,
+        )  # fmt: skip
+        said = json.dumps((await OfflineGenerator().generate(request)).model_dump(mode="json"))
+        assert "Surviving Percy" not in said and "clock stop: it shapes" not in said
+    titles = [c["title"] for c in confirmed.values() if isinstance(c, dict) and "title" in c]
+    assert titles and not any("'S " in title for title in titles), titles

@@ -120,7 +120,7 @@ class Drafter:
         logline = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("logline")
         keep = isinstance(logline, str) and logline.strip() and not story.wished.story_changed
         conflicts = [self.fill(line) for line in words.conflicts]
-        conflicts += [self.fill(words.element_conflict, element=e) for e in story.facts.elements]
+        conflicts += [self.fill(words.element_conflict, element=e) for e in story.things]
         styles = self.words.list_separator.join(self.styles())
         return {
             "title": self.title(),
@@ -141,7 +141,7 @@ class Drafter:
         for name, description in words.sites:
             locations.append({"name": self.fill(name), "description": self.fill(description)})
         rules = [self.fill(rule) for rule in words.rules]
-        rules += [self.fill(words.element_rule, element=e) for e in story.facts.elements]
+        rules += [self.fill(words.element_rule, element=e) for e in story.things]
         setting = self.fill(words.setting)
         return {
             "setting": setting.strip(),

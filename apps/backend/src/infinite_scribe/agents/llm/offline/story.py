@@ -21,6 +21,7 @@ from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening
 from infinite_scribe.agents.llm.offline.story_cast import Cast, bank_names, carded
 from infinite_scribe.agents.llm.offline.words import CHINESE, Words, title_case
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.codex import Codex
 from infinite_scribe.text import noun_phrase, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
 from shared_types.enums import GenesisStage
@@ -317,7 +318,7 @@ class Story:
         # Capitalized forms for English sentence starts ({Hero}, {At_place}, {When}, ...).
         slots |= {cap(key): cap(value) for key, value in list(slots.items())}
         slots["Core_cap"] = cap(self.core)
-        slots["Hero"] = hero if chinese else hero.title()
+        slots["Hero"] = hero if chinese else title_case(hero)
         slots["Place"] = place if chinese else title_case(place)
         slots["Place_in"] = place if chinese else title_case(place, inside=True)
         if not chinese and cast.foe_name.startswith("The "):
@@ -346,6 +347,15 @@ class Story:
         """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
         cast_stages = (GenesisStage.CHARACTERS, GenesisStage.PLOT_OUTLINE)
         return self.hero_name is not None or self.request.stage in cast_stages
+
+    @property
+    def things(self) -> tuple[str, ...]:
+        """The elements the writer wished for that are things: a wish that adds someone the
+        codex holds ("a lamplighter named Percy Gale") is told as a person, never survived as
+        a conflict nor made a rule of the world."""
+        codex = Codex.from_json(self.request.codex)
+        people = [entry.name for entry in codex.entries if entry.kind == "person"]
+        return tuple(e for e in self.facts.elements if not any(name in e for name in people))
 
     def elements_line(self) -> str:
         if not self.facts.elements:
