@@ -11,7 +11,15 @@ something must happen before ("before Hogmanay", 中秋节前) is the deadline.
 import re
 
 from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
-from infinite_scribe.text import named, reading_en, reading_zh, requests, vocabulary
+from infinite_scribe.text import (
+    named,
+    named_zh,
+    reading_en,
+    reading_zh,
+    requests,
+    segment,
+    vocabulary,
+)
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _EN_BEFORE = re.compile(r"\b(?:before|by|until|till|ahead of)\s+(?:the\s+)?$", re.I)
@@ -46,6 +54,9 @@ def read_codex(idea: str) -> Codex:
         CodexEntry("place", place, ORIGIN if _origin(idea, place, chinese) else None)
         for place in given.places
     ]
+    said = [*given.places, *(entry.name for entry in entries)]
+    described = _described_origins(idea, said) if chinese else []
+    entries += [CodexEntry("place", place, ORIGIN) for place in described]
     deadline = next((time for time in given.times if _before(idea, time, chinese)), None)
     entries += [
         CodexEntry("time", time, DEADLINE if time == deadline else None) for time in given.times
@@ -179,6 +190,19 @@ def _origin(idea: str, place: str, chinese: bool) -> bool:
     if chinese:
         return all(idea[at + len(place) :].startswith(_ZH_FROM) for at in ats)
     return bool(ats) and all(_EN_FROM.search(idea[max(0, at - 12) : at]) for at in ats)
+
+
+def _described_origins(idea: str, said: list[str]) -> list[str]:
+    """The places a Chinese idea says only of someone (日本商人, 江南丝绸世家的长孙): where they
+    come from, which the reader of names leaves out of the story's places (`said`: the places
+    and people read, none of which is one)."""
+    pairs = segment.tagged(idea)
+    found: list[str] = []
+    for (word, flag), after in zip(pairs, [*pairs[1:], ("", "x")], strict=True):
+        origin = flag == "ns" and named_zh.describes(after) and not named_zh.no_place(word)
+        if origin and word not in found and not any(word in name for name in said):
+            found.append(word)
+    return found
 
 
 def _before(idea: str, time: str, chinese: bool) -> bool:

@@ -187,9 +187,10 @@ def han(word: str) -> bool:
 
 def add_place(places: list[str], pairs: list[tuple[str, str]], index: int) -> None:
     """The place at `index` with the plain nouns before it and the proper name before them
-    (金陵 + 女子 + 学院), not another place (月球基地 + 广寒宫: 广寒宫)."""
-    start = index
-    while start and pairs[start - 1][1] == "n" and not zh_place(pairs[start - 1][0]):
+    (金陵 + 女子 + 学院), not another place (月球基地 + 广寒宫: 广寒宫) unless this one is a
+    kind of place, said of the place before it (县城 + 中学)."""
+    start, kind = index, pairs[index][0] in _ZH_PLACES
+    while start and pairs[start - 1][1] == "n" and (kind or not zh_place(pairs[start - 1][0])):
         start -= 1
     if start < index and start and pairs[start - 1][1] in ("ns", "nr"):
         start -= 1
