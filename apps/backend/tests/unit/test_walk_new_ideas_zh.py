@@ -125,7 +125,7 @@ def test_a_known_historical_name_after_a_title_is_a_person() -> None:
     ("idea", "times", "not_times"),
     [
         (IDEAS[4]["text"], ["北宋末年"], ["北宋", "末年"]),  # a dynasty's last years, one time
-        (IDEAS[8]["text"], ["贞观十七年", "上元"], ["元夜"]),  # a festival's night: the festival
+        (IDEAS[8]["text"], ["贞观十七年", "上元夜"], ["元夜", "上元"]),  # a festival's night, whole
         (IDEAS[3]["text"], ["2150年"], ["正在"]),  # an adverb is no time
     ],
 )
