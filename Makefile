@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PACKAGES := -e packages/shared-types -e 'apps/backend[dev]'
 
-.PHONY: install model run test unit lint bench clean
+.PHONY: install model run test unit corpus lint bench clean
 
 $(STAMP): apps/backend/pyproject.toml packages/shared-types/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,15 +70,21 @@ test: lint
 	$(BIN)/python -m pytest -n 0 -m "alone or engine" --cov --cov-append \
 		--cov-report=term --cov-fail-under=85
 
-# The unit tier alone: no database, no broker, no server; 12-13 s at load average 2 (issue 67,
-# 14-17 s before it; last measured quiet: 11.4 s before issue 67) (the
+# The unit tier alone: no database, no broker, no server, and not the tests marked `corpus`
+# (issue 75: every idea through every stage, whole books, worst-shape bounds; `make test` runs
+# them, `make corpus` runs the unit folder's alone): 2,610 tests, 29-30 s at load average 3
+# (49-55 s with the corpus tier's 441; 12-13 s at issue 67, with fewer tests) (the
 # labelled phrasings set, 5 s of scoring, runs in `make test` with the continuity tests). Bytecode is written here
 # even where PYTHONDONTWRITEBYTECODE is set (pytest caches its rewritten test modules with it).
-# No unit test uses hypothesis or platformdirs: their plugins' imports (hypothesis's, with trio,
+# No unit test needs hypothesis's or platformdirs' plugin: their imports (hypothesis's, with trio,
 # about 0.5 s at the run's end; platformdirs', 0.1 s at its start) are left out (issue 67).
 unit: install
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest apps/backend/tests/unit -q \
-		-p no:hypothesispytest -p no:platformdirs
+		-p no:hypothesispytest -p no:platformdirs -m "not corpus"
+
+# The unit folder's corpus tier alone (issue 75): what `make unit` leaves out.
+corpus: install
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest apps/backend/tests/unit -q -m corpus
 
 # Every figure of issue 13 in one run, with its ratio to the one-statement limit and its target
 # (bench/suite.py; BENCH_QUICK=1 for a short smoke run).

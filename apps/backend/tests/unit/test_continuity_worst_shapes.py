@@ -87,6 +87,7 @@ def _planted(seed: int) -> tuple[str, str]:
     return text, other
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("seed", range(6))
 def test_the_search_finds_what_the_old_one_found_on_prose(seed: int) -> None:
     """Against another chapter the runs are looked for, not the other's fingerprints computed
@@ -104,6 +105,7 @@ def test_the_search_finds_what_the_old_one_found_on_prose(seed: int) -> None:
     assert passages.shared(text, text, same=True) == _old_shared(text, text, same=True)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(
     ("shape", "text"),
     [
@@ -126,6 +128,7 @@ def test_each_hostile_shape_is_searched_within_a_bound(shape: str, text: str) ->
         assert found.other_start + found.length <= found.start
 
 
+@pytest.mark.corpus
 def test_the_findings_of_shuffled_blocks_fold_the_chapter_once() -> None:
     """Issue 79 P6: each of a chapter's repeated passages was quoted by folding the whole chapter
     again (1,100 passages of 20,000 characters: 9 s, on the loop). The quotes are the same."""
@@ -174,6 +177,7 @@ def _cast(size: int) -> dict[str, str]:
     return names
 
 
+@pytest.mark.corpus
 def test_a_huge_cast_over_a_huge_sentence_is_read_within_a_bound() -> None:
     cast = _cast(20_400)
     sentence = "Ilya was killed in the storm, " + _prose(59_000) + "."
@@ -200,6 +204,7 @@ def test_the_name_index_finds_what_a_substring_test_finds() -> None:
     assert list(index.present("Quinn met Mara Quinn")) == ["Quinn", "Mara", "Mara Quinn", "ara"]
 
 
+@pytest.mark.corpus
 def test_many_open_threads_over_many_payoff_sentences_are_read_within_a_bound() -> None:
     pick = random.Random(1)
     words = ["harbour", "lantern", "storm", "doctor", "letter", "river", "sword", "ring"]

@@ -13,6 +13,9 @@ from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.passages import shared
 from tests.support.chapters import IDEAS, genesis_confirmed, people, places, whole_book
 
+#: Two whole books, every pair of chapters compared (issue 75): `make test`, not `make unit`.
+pytestmark = pytest.mark.corpus
+
 CHAPTERS = 30
 
 

@@ -15,6 +15,9 @@ from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.novel import novel_bible
 from tests.support.chapters import genesis_confirmed
 
+#: Each idea of the corpus through every stage and two chapters (issue 75): `make test`.
+pytestmark = pytest.mark.corpus
+
 IDEAS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[1] / "data" / "change_requests.json").read_text("utf-8")
 )["ideas"]

@@ -232,6 +232,7 @@ async def test_a_wish_is_never_pasted_into_the_prose(
             assert thing in text and open_notes(asked) == [], wish
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("language", ["zh", "en"])
 async def test_no_request_of_the_corpus_is_pasted_into_a_chapter(
     bibles: dict[str, NovelBible], language: str

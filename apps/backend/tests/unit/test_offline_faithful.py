@@ -34,6 +34,9 @@ from infinite_scribe.text import segment
 from infinite_scribe.text.reader import Known, read_chapter
 from shared_types.enums import GenesisStage
 
+#: Every idea of the corpus through every stage and a 30-chapter book (issue 75): `make test`.
+pytestmark = pytest.mark.corpus
+
 CORPUS = json.loads((Path(__file__).parents[1] / "data" / "offline_ideas.json").read_text())
 IDEAS: list[dict[str, Any]] = CORPUS["ideas"]
 WISHES: list[dict[str, Any]] = CORPUS["wishes"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
@@ -24,6 +25,9 @@ from infinite_scribe.domain.proposal_guard import Asked, Failed, check_chapter, 
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from infinite_scribe.text import segment
 from shared_types.enums import GenesisStage
+
+#: Random ideas walked through every stage and up to 12 chapters (issue 75): `make test`.
+pytestmark = pytest.mark.corpus
 
 _UPPER, _LOWER = "BCDFGHJKLMNPRSTVW", "aeiou"
 _SURNAMES = "沈林陆顾苏秦许周陈韩傅索王李白"

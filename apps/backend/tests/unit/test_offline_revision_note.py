@@ -47,6 +47,7 @@ def _story(proposal: dict[str, Any]) -> str:
     return text.lower()
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("index", range(len(_ASKING)), ids=[c["text"][:30] for c in _ASKING])
 async def test_a_note_never_reports_a_change_the_new_version_does_not_show(index: int) -> None:
     case = _ASKING[index]

@@ -137,6 +137,7 @@ UNMET: dict[int, set[str]] = {
 }
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("index", range(len(IDEAS)))
 def test_the_walked_ideas_keep_what_the_writer_named(index: int) -> None:
     met = _met(IDEAS[index])

@@ -87,6 +87,7 @@ def _met(entry: dict[str, Any]) -> int:
     return sum(checks)
 
 
+@pytest.mark.corpus
 def test_the_walked_ideas_meet_their_expectations() -> None:
     met = sum(_met(entry) for entry in IDEAS)
     assert met == 48, met  # every expectation of the walk (44 at stop 86)
