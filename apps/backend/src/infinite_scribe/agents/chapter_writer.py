@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -23,6 +23,7 @@ from infinite_scribe.domain.chapter_brief import ChapterBrief
 
 #: Pieces an offline beat is streamed in.
 _PIECES = 8
+T = TypeVar("T")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)、])\s*")
 
 
@@ -91,8 +92,11 @@ class ModelChapterWriter:
         """The beat sheet, held to its schema (agents/llm/replies.BeatSheet)."""
         structured = beats_reply()
         messages = await self.provider.chapter_messages(brief, beats_messages, structured)
-        reply = await self._call(lambda: self.provider.complete_json(messages, structured))
-        return parse_beats(reply)
+
+        async def planned() -> list[str]:  # parsed inside the gate: a broken sheet is retried
+            return parse_beats(await self.provider.complete_json(messages, structured))
+
+        return await self._call(planned)
 
     async def notes(self, brief: ChapterBrief) -> list[str]:
         """None: the model reads the writer's wishes itself (its prompt carries them)."""
@@ -108,7 +112,7 @@ class ModelChapterWriter:
         reply = await self._call(lambda: self.provider.complete_text(messages, draft))
         return reply.strip()
 
-    async def _call(self, call: Callable[[], Awaitable[str]]) -> str:
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         return await (call() if self.gate is None else self.gate.run(call))
 
 
@@ -120,6 +124,8 @@ def parse_beats(reply: str) -> list[str]:
     try:
         found = orjson.loads(text)
     except orjson.JSONDecodeError:
+        if text.lstrip().startswith(("{", "[")):  # JSON cut off or broken: asked again
+            raise InvalidOutput("the beats were not valid JSON") from None
         found = [_LIST_MARK.sub("", line) for line in text.splitlines()]
     if isinstance(found, dict):
         found = found.get("beats")
