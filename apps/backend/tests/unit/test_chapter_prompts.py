@@ -71,7 +71,10 @@ def test_the_beats_prompt_asks_for_a_json_list_and_the_prose_prompt_for_one_beat
     assert '{"beats": [' in beats_user and "4 to 8 beats" in beats_user
     beats = ["Ada finds the ledger.", "Ada hides it."]
     prose_user = prose_messages(given, beats, 1)[1]["content"]
-    assert "beat 2 of 2" in prose_user and "200 to 300 words" in prose_user
+    assert "beat 2 among the 2 above" in prose_user and "two or three paragraphs" in prose_user
+    # No phrase the guard refuses as an echo of the prompt (a small model says them back: the
+    # engine lane of stop 87 was refused "200 to 500 words" three times over).
+    assert "beat 2 of 2" not in prose_user and " words" not in prose_user
     assert beats in _json_blocks(prose_user) and "Ada hides it." in _json_blocks(prose_user)
     with pytest.raises(IndexError):
         prose_messages(given, beats, 2)
