@@ -164,9 +164,6 @@ def test_a_cast_member_invented_in_the_mentors_role_fails() -> None:
         ("Chapter 3.", guard.JUNK_TEXT),
         ("第二拍", guard.JUNK_TEXT),
         ("场景三", guard.JUNK_TEXT),
-        # The prompt's instruction on the reply's language, said back.
-        ("As a writer, writing in Chinese, I tell it.", guard.PROMPT_ECHO),
-        ("Everything stays in the writer's language.", guard.PROMPT_ECHO),
         ("Also in the story: Leith, Hogmanay, a ring.", guard.PASTED_SCAFFOLD),
         ("故事里还有：顾南、巡捕房、除夕。", guard.PASTED_SCAFFOLD),
     ],

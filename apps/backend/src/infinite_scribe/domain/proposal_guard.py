@@ -123,10 +123,6 @@ _ECHOES = tuple(
         ("outline entry", r"\boutline entry\b"),
         ("writer", r"\bthe writer'?s (?:wishes|feedback|idea)\b"),
         ("response schema", r"\bresponse schema\b"),
-        ("language", r"\bthe writer'?s language\b"),
-        # The language instruction said back as a clause of its own ("As a writer, writing in
-        # Chinese, ..."), not a character who writes ("she was writing in English").
-        (" in ", r"(?:^|[,.;:]\s*)(?:write|writing) in (?:chinese|english)\b"),
         ("拍", r"第\s*\d+\s*拍"),
     )
 )
