@@ -51,9 +51,11 @@ pytestmark = [
     pytest.mark.engine,
     pytest.mark.kafka,
     pytest.mark.slow,
-    pytest.mark.timeout(1200),
+    pytest.mark.timeout(1800),
 ]
 
+#: How often the replay of a concept is asked for (see `_regenerated`).
+REPLAY_ASKS = 10
 HERO = "Elias Thorne"
 IDEA = (
     f"{HERO}, a lighthouse keeper on a storm-beaten island, finds a letter dated one year in "
@@ -103,6 +105,9 @@ async def test_an_idea_walks_to_two_chapters_on_the_real_engine(
     config = engine_settings(settings, engine)
     async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
         http.timeout = httpx.Timeout(60)
+        # First, while the engine's cache is empty: a replay's claim is the recorded inputs, and
+        # a concept asked after the book's calls drew four guard refusals in a row (stop 87).
+        await _regenerated(http)
         walk = await walk_genesis(http, IDEA, within=240)
         print({step.name: step.refusals for step in walk.steps if step.refusals})
         _check_stages(walk)
@@ -116,7 +121,6 @@ async def test_an_idea_walks_to_two_chapters_on_the_real_engine(
                 assert text.strip() and drafts.texts[step.task_id].strip(), step
                 assert text.startswith(drafts.texts[step.task_id][:20])  # the streamed text
         await _contradiction_reviewed(http, walk, engine)
-        await _regenerated(http)
 
 
 def _check_stages(walk: Walk) -> None:
@@ -186,7 +190,10 @@ async def _regenerated(http: httpx.AsyncClient) -> None:
     [first] = await _proposed(http, sid)
     assert first["provenance"]["model"] == "smollm2"
     path = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"
-    task, _ = await completed(http, path, {"model": "smollm2"}, 240)
+    # A replay samples again (the engine's cache holds the prompt now, so its numbers differ):
+    # SmolLM2's concepts were refused by the guard four replays in a row (stop 87), so the
+    # writer asks as often as the claim (a replay from the recorded inputs) needs.
+    task, _ = await completed(http, path, {"model": "smollm2"}, 240, asks=REPLAY_ASKS)
     first_again, again = await _proposed(http, sid)
     assert first_again["event_id"] == first["event_id"]
     assert again["provenance"]["replay_of"] == first["event_id"]

@@ -129,14 +129,14 @@ async def generate(
 
 
 async def completed(
-    http: httpx.AsyncClient, path: str, body: dict[str, Any], within: float
+    http: httpx.AsyncClient, path: str, body: dict[str, Any], within: float, asks: int = ASKS
 ) -> tuple[dict[str, Any], list[str]]:
     """POST `body` to `path` (an asynchronous command) and wait for its task, which must
     complete; a task that failed with a reason the writer can read (ASK_AGAIN: its code and its
     message) is asked for again, as the writer is told to, up to ASKS times. The task, and the
     failures read on the way."""
     refusals: list[str] = []
-    for _ in range(ASKS):
+    for _ in range(asks):
         reply = await http.post(path, json=body)
         assert reply.status_code == 202, reply.text
         task = await finished_task(http, str(reply.json()["task_id"]), within)
