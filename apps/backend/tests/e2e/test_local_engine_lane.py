@@ -51,10 +51,10 @@ pytestmark = [
     pytest.mark.engine,
     pytest.mark.kafka,
     pytest.mark.slow,
-    pytest.mark.timeout(1800),
+    pytest.mark.timeout(2400),
 ]
 
-#: How often the replay of a concept is asked for (see `_regenerated`).
+#: How often the replay's session asks for its concept, then for the replay (`_regenerated`).
 REPLAY_ASKS = 10
 HERO = "Elias Thorne"
 IDEA = (
@@ -105,9 +105,6 @@ async def test_an_idea_walks_to_two_chapters_on_the_real_engine(
     config = engine_settings(settings, engine)
     async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
         http.timeout = httpx.Timeout(60)
-        # First, while the engine's cache is empty: a replay's claim is the recorded inputs, and
-        # a concept asked after the book's calls drew four guard refusals in a row (stop 87).
-        await _regenerated(http)
         walk = await walk_genesis(http, IDEA, within=240)
         print({step.name: step.refusals for step in walk.steps if step.refusals})
         _check_stages(walk)
@@ -121,6 +118,7 @@ async def test_an_idea_walks_to_two_chapters_on_the_real_engine(
                 assert text.strip() and drafts.texts[step.task_id].strip(), step
                 assert text.startswith(drafts.texts[step.task_id][:20])  # the streamed text
         await _contradiction_reviewed(http, walk, engine)
+        await _regenerated(http)
 
 
 def _without_retry(messages: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -191,13 +189,14 @@ async def _regenerated(http: httpx.AsyncClient) -> None:
     created = await http.post(SESSIONS, json={"initial_user_input": {"idea": IDEA}})
     sid = created.json()["session_id"]
     ask = {"command_type": "RequestConceptGeneration", "payload": {}}
-    await completed(http, f"{SESSIONS}/{sid}/commands", ask, 240)
+    await completed(http, f"{SESSIONS}/{sid}/commands", ask, 240, asks=REPLAY_ASKS)
     [first] = await _proposed(http, sid)
     assert first["provenance"]["model"] == "smollm2"
     path = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"
-    # A replay samples again (the engine's cache holds the prompt now, so its numbers differ):
-    # SmolLM2's concepts were refused by the guard four replays in a row (stop 87), so the
-    # writer asks as often as the claim (a replay from the recorded inputs) needs.
+    # A concept asked after the book's calls, and its replay, sample other paths (the engine's
+    # cache holds the prompts now): SmolLM2's were refused by the guard four and six times in a
+    # row here (stop 87), so the writer asks as often as the claim (a replay of the recorded
+    # inputs by the same model) needs.
     task, _ = await completed(http, path, {"model": "smollm2"}, 240, asks=REPLAY_ASKS)
     first_again, again = await _proposed(http, sid)
     assert first_again["event_id"] == first["event_id"]
