@@ -37,10 +37,14 @@ def codex_fields(
     made everywhere in the confirmed stages and the proposal (every stage's fields, the
     outline) and nowhere else."""
     renames = payload.get("renames") or {}
+    renamed = None if last is None else renamed_everywhere(dict(last), renames)
+    if renamed is not None and last is not None and "revision_note" in last:
+        # The note says what the revision did, in the names it had then (a true note).
+        renamed["revision_note"] = last["revision_note"]
     return {
         "codex": dict(payload.get("codex") or {}),
         "confirmed_data": renamed_everywhere(dict(confirmed), renames),
-        "last_result": None if last is None else renamed_everywhere(dict(last), renames),
+        "last_result": renamed,
     }
 
 
