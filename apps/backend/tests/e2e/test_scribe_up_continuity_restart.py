@@ -30,8 +30,9 @@ DIES = "The storm broke at midnight. Ilya was killed in the storm at Port Sable.
 WALKS = 'Morning came grey over the water. "Go," said Ilya, and he opened the door.'
 REVIEW = "# Continuity check of chapter"
 PROSE = ("The harbour woke slowly under a grey sky.", "Somewhere along the quay, a door opened.")
-#: The beat a prose request asks for (agents/prompts/chapter_prose.md).
-_BEAT = re.compile(r"\bbeat (\d+) of \d+")
+BEATS = ("The harbour wakes", "A door opens")
+#: The beat a prose request asks for: the last JSON block (agents/prompts/chapter_prose.md).
+_BEAT = re.compile(r"This beat:\s*```json\s*(.+?)\s*```", re.S)
 
 
 class ReviewHeld(FakeLLMServer):
@@ -47,10 +48,11 @@ class ReviewHeld(FakeLLMServer):
         if REVIEW in seen.prompt:
             reply = Reply.slow(600) if self.held else Reply.error(500)
         elif seen.body.get("response_format"):  # the chapter's beats, then their prose
-            reply = Reply.text(json.dumps(["The harbour wakes", "A door opens"]))
+            reply = Reply.text(json.dumps(list(BEATS)))
         else:  # each beat its own prose: a chapter saying a sentence twice is refused (guard)
             beat = _BEAT.search(seen.prompt)
-            reply = Reply.text(PROSE[(int(beat[1]) - 1 if beat else 0) % len(PROSE)])
+            asked = json.loads(beat[1]) if beat else None
+            reply = Reply.text(PROSE[BEATS.index(asked) if asked in BEATS else 0])
         return await self._respond(request, seen, reply)
 
 
