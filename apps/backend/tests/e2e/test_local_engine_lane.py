@@ -54,8 +54,9 @@ pytestmark = [
     pytest.mark.timeout(2400),
 ]
 
-#: How often the replay's session asks for its concept, then for the replay (`_regenerated`).
-REPLAY_ASKS = 10
+#: How often the replay's session asks for its concept (`_regenerated`): SmolLM2's concepts
+#: asked after the book's calls were refused by the guard four and six times in a row here.
+CONCEPT_ASKS = 10
 HERO = "Elias Thorne"
 IDEA = (
     f"{HERO}, a lighthouse keeper on a storm-beaten island, finds a letter dated one year in "
@@ -189,15 +190,13 @@ async def _regenerated(http: httpx.AsyncClient) -> None:
     created = await http.post(SESSIONS, json={"initial_user_input": {"idea": IDEA}})
     sid = created.json()["session_id"]
     ask = {"command_type": "RequestConceptGeneration", "payload": {}}
-    await completed(http, f"{SESSIONS}/{sid}/commands", ask, 240, asks=REPLAY_ASKS)
+    await completed(http, f"{SESSIONS}/{sid}/commands", ask, 240, asks=CONCEPT_ASKS)
     [first] = await _proposed(http, sid)
     assert first["provenance"]["model"] == "smollm2"
     path = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"
-    # A concept asked after the book's calls, and its replay, sample other paths (the engine's
-    # cache holds the prompts now): SmolLM2's were refused by the guard four and six times in a
-    # row here (stop 87), so the writer asks as often as the claim (a replay of the recorded
-    # inputs by the same model) needs.
-    task, _ = await completed(http, path, {"model": "smollm2"}, 240, asks=REPLAY_ASKS)
+    # Asked once: the replay sends the recorded request's seed, so the engine samples the
+    # path the first answer took, which the guard passed (its retry, if it had one, too).
+    task, _ = await completed(http, path, {"model": "smollm2"}, 240, asks=1)
     first_again, again = await _proposed(http, sid)
     assert first_again["event_id"] == first["event_id"]
     assert again["provenance"]["replay_of"] == first["event_id"]

@@ -102,6 +102,14 @@ async def test_the_prompt_carries_confirmed_data_inputs_and_feedback(
     assert "多一些关于潮汐的规则" in prompt and "旧的世界观草稿" in prompt
 
 
+async def test_the_request_seed_is_sent_and_none_leaves_the_server_its_own(
+    llm: FakeLLMServer, provider: OpenAIProvider
+) -> None:
+    await provider.generate(request(seed=1234))
+    await provider.generate(request())
+    assert llm.requests[0].body["seed"] == 1234 and "seed" not in llm.requests[1].body
+
+
 @pytest.mark.parametrize(
     "failure", [Reply.rate_limited(), Reply.error(500), Reply.error(503, {"retry-after-ms": "10"})]
 )

@@ -58,6 +58,8 @@ from infinite_scribe.text.codex_reading import (
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
+#: A model request's seed is under this: a signed 32-bit int, which every server takes.
+SEEDS = 2**31
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,7 @@ def generation_request(job: Job) -> GenerationRequest:
         previous_proposal=dict(job.state.last_result or {}) if job.is_revision else None,
         codex=dict(job.codex),
         offered_edits=job.offered_edits,
+        seed=job.request.event_id.int % SEEDS,
     )
 
 

@@ -25,6 +25,7 @@ _FIELDS = (
     "feedback",
     "previous_proposal",
     "codex",
+    "seed",
 )
 
 
@@ -52,6 +53,7 @@ def request_from(record: Mapping[str, Any]) -> GenerationRequest:
         feedback=record.get("feedback"),
         previous_proposal=record.get("previous_proposal"),
         codex=dict(record.get("codex") or {}),
+        seed=record.get("seed"),  # None in a record made before it was kept
     )
 
 

@@ -81,6 +81,12 @@ async def test_a_proposal_again_with_another_model_from_the_same_inputs(
         back = f"{SESSIONS}/{sid}/versions/{second['event_id']}/regenerate"
         await _answered(http, await http.post(back, json={"model": llm.MODEL}))
         assert llm.requests[-1].body["messages"] == llm.requests[0].body["messages"]
+        # It samples as the first did (the seed recorded with the request); a new ask draws
+        # its own, so asking again is not the same answer again.
+        seed = llm.requests[0].body["seed"]
+        assert isinstance(seed, int) and llm.requests[-1].body["seed"] == seed
+        await _answered(http, await http.post(f"{SESSIONS}/{sid}/commands", json=ask))
+        assert llm.requests[-1].body["seed"] != seed
         *_, third = await _proposals(http, sid)
         assert third["provenance"]["model"] == llm.MODEL
 

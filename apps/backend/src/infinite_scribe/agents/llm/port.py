@@ -61,6 +61,10 @@ class GenerationRequest:
     #: The codex edits the feedback asked for, offered to the writer rather than made (issue
     #: 76, `text.codex_reading.offered_edits`): the revision's note says them offered.
     offered_edits: tuple[Mapping[str, str], ...] = ()
+    #: What a model samples by (the chat request's `seed`), drawn from the writer's request
+    #: and recorded with it: a replay of the recorded request samples the same path, a new
+    #: request another (None: the server's own choice).
+    seed: int | None = None
 
     @property
     def is_revision(self) -> bool:
