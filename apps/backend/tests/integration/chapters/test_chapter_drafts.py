@@ -76,7 +76,7 @@ async def test_draft_feedback_confirm_with_the_bible_in_the_prompt(
         )
         # Beats first, then prose per beat; the bible's characters in every prompt.
         asked = [seen.prompt for seen in llm.requests]
-        assert len(asked) == 3 and '{"beats": [' in asked[0]
+        assert len(asked) == 3 and "`beats` list of a JSON object" in asked[0]
         # The beat sheet is held to its schema; prose is text.
         assert [seen.schema_name for seen in llm.requests] == ["chapter_beats", None, None]
         assert all("林舟" in prompt and "来信" in prompt for prompt in asked)
