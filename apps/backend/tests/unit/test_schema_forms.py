@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from infinite_scribe.agents.llm.port import InvalidOutput
 from infinite_scribe.agents.llm.replies import (
     BeatSheet,
     ContinuityReview,
@@ -173,6 +174,28 @@ def test_a_stage_reply_is_read_by_the_model_its_schema_comes_from() -> None:
     }
     proposal = parse_proposal(GenesisStage.STORY_CONCEPTION, json.dumps(reply))
     assert proposal.model_dump()["premise"].startswith("A lighthouse")
+
+
+def test_a_label_loses_the_list_separator_a_model_wrote_into_it() -> None:
+    """SmolLM2 writes `"genre": "tropic mystery,"` and `"themes": ["love,"]` (the engine lane,
+    stop 88): the separator is the list's, not the label's. A longer text keeps its end (a
+    line cut at a comma is the guard's to refuse), and a label of a separator alone is none."""
+    cut = "Elias Thorne keeps a light on an island where the storms come in,"
+    option = {"title": "The Letter", "logline": cut, "themes": ["love,", " loss \uff1b"]}
+    reply = {"concepts": [option | {"genre": "tropic mystery,", "tone": "grim、"}] * 2}
+    proposal = parse_proposal(GenesisStage.CONCEPT_SELECTION, json.dumps(reply)).model_dump()
+    first = proposal["concepts"][0]
+    assert (first["genre"], first["tone"], first["themes"]) == (
+        "tropic mystery",
+        "grim",
+        ["love", "loss"],
+    )
+    assert first["logline"] == cut
+    with pytest.raises(InvalidOutput, match="themes"):
+        parse_proposal(
+            GenesisStage.CONCEPT_SELECTION,
+            json.dumps({"concepts": [option | {"themes": [","]}] * 2}),
+        )
 
 
 def test_a_grammar_holds_every_text_to_a_bound() -> None:

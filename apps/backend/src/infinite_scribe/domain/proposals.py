@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from infinite_scribe.domain.commands import Edit
 from shared_types.enums import GenesisStage
@@ -21,7 +21,22 @@ from shared_types.enums import GenesisStage
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)]
 Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6_000)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+#: The separators a list's items are written with, which a model leaves inside a label.
+_SEPARATORS = " \t\n,;\uff0c\u3001\uff1b"  # with the full-width comma and semicolon, and 、
+
+
+def _label(value: Any) -> Any:
+    """A label without the list separator a model wrote into it (`"genre": "mystery,"`,
+    `"themes": ["love,"]`): the comma is the list's, not the label's. A label is a tag by kind;
+    a longer text keeps its end (a line cut at a comma is the guard's to refuse)."""
+    return value.rstrip(_SEPARATORS) if isinstance(value, str) else value
+
+
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    BeforeValidator(_label),
+]
 
 
 class ProposalSource(StrEnum):
