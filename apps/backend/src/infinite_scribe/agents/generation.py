@@ -40,6 +40,7 @@ from infinite_scribe.agents.proposal_inputs import (
     provider_for,
     request_from,
     request_record,
+    request_seed,
 )
 from infinite_scribe.application.agent_work import AgentWork, Job
 from infinite_scribe.application.ports.tasks import TaskRecord
@@ -58,8 +59,6 @@ from infinite_scribe.text.codex_reading import (
 from shared_types import EventEnvelope
 
 logger = logging.getLogger(__name__)
-#: A model request's seed is under this: a signed 32-bit int, which every server takes.
-SEEDS = 2**31
 
 
 @dataclass(frozen=True)
@@ -287,6 +286,7 @@ def generation_request(job: Job) -> GenerationRequest:
     inputs = {**job.wishes, **{key: value for key, value in job.inputs.items() if value}}
     # The writer's idea with the names they have now (a codex rename, issue 76).
     renames = Codex.from_json(job.codex).renames
+    asked = inputs.get("feedback") if job.is_revision else None
     return GenerationRequest(
         session_id=job.task.session_id,
         stage=job.stage,
@@ -295,11 +295,13 @@ def generation_request(job: Job) -> GenerationRequest:
         preferences=dict(inputs.get("preferences") or {}),
         theme_preferences=tuple(inputs.get("theme_preferences") or ()),
         style_preferences=tuple(inputs.get("style_preferences") or ()),
-        feedback=inputs.get("feedback") if job.is_revision else None,
+        feedback=asked,
         previous_proposal=dict(job.state.last_result or {}) if job.is_revision else None,
         codex=dict(job.codex),
         offered_edits=job.offered_edits,
-        seed=job.request.event_id.int % SEEDS,
+        seed=request_seed(
+            job.stage, inputs.get("user_input"), asked, job.request.aggregate_version
+        ),
     )
 
 

@@ -8,6 +8,7 @@ model: the worker generates from the recorded request with that model, so the tw
 differ by the model alone.
 """
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,8 @@ from uuid import UUID
 from infinite_scribe.agents.llm.port import GenerationRequest, LLMProvider, UnknownModel
 from shared_types.enums import GenesisStage
 
+#: A model request's seed is under this: a signed 32-bit int, which every server takes.
+SEEDS = 2**31
 #: The fields of `GenerationRequest` as they are recorded (a tuple is recorded as a list).
 _FIELDS = (
     "confirmed_data",
@@ -38,6 +41,17 @@ def request_record(request: GenerationRequest) -> dict[str, Any]:
     fields["preferences"] = dict(request.preferences)
     fields["codex"] = dict(request.codex)
     return {"session_id": str(request.session_id), "stage": request.stage.value, **fields}
+
+
+def request_seed(
+    stage: GenesisStage, words: str | None, feedback: str | None, version: int | None
+) -> int:
+    """What a model samples a request by (decision 7603): a digest of what it asks (the stage,
+    the writer's words, a revision's feedback) and where it stands (the session's version when
+    it was asked), never of an id: the same asks draw the same on any run (a walk on the engine,
+    a bug report, reproduce), and asking again stands later and draws anew."""
+    key = "\x1f".join((stage.value, words or "", feedback or "", str(version or 0)))
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % SEEDS
 
 
 def request_from(record: Mapping[str, Any]) -> GenerationRequest:
