@@ -54,14 +54,15 @@ pytestmark = [
     pytest.mark.timeout(2400),
 ]
 
-#: How often the replay's session asks for its concept (`_regenerated`): SmolLM2's concepts
-#: asked after the book's calls were refused by the guard four and six times in a row here.
-CONCEPT_ASKS = 10
 HERO = "Elias Thorne"
 IDEA = (
     f"{HERO}, a lighthouse keeper on a storm-beaten island, finds a letter dated one year in "
     f"the future, written in his own hand. {HERO} must learn who sent it before the storm comes."
 )
+#: The writer asks for two concepts, which the grammar then holds the reply to: SmolLM2 wrote
+#: five copies of one where it chose the count, and the guard refused them (passed 0 draws of 8
+#: here; 5 of 8 asked for two; stop 88).
+ASKED = {"options": 2}
 #: Enough for every stage's JSON at this model's verbosity; a chapter beat's prose is cut here.
 REPLY_TOKENS = 768
 CHAT_POSTS = re.compile(r'"POST /v1/chat/completions HTTP/1\.1" 200')
@@ -106,7 +107,7 @@ async def test_an_idea_walks_to_two_chapters_on_the_real_engine(
     config = engine_settings(settings, engine)
     async with agent_stack(config) as server, client(server, config, uuid.uuid4()) as http:
         http.timeout = httpx.Timeout(60)
-        walk = await walk_genesis(http, IDEA, within=240)
+        walk = await walk_genesis(http, IDEA, within=240, preferences=ASKED)
         print({step.name: step.refusals for step in walk.steps if step.refusals})
         _check_stages(walk)
         await _hero_in_every_prompt(http, walk)
@@ -189,8 +190,8 @@ async def _regenerated(http: httpx.AsyncClient) -> None:
     session of its own: a finished session takes no command)."""
     created = await http.post(SESSIONS, json={"initial_user_input": {"idea": IDEA}})
     sid = created.json()["session_id"]
-    ask = {"command_type": "RequestConceptGeneration", "payload": {}}
-    await completed(http, f"{SESSIONS}/{sid}/commands", ask, 240, asks=CONCEPT_ASKS)
+    ask = {"command_type": "RequestConceptGeneration", "payload": {"preferences": ASKED}}
+    await completed(http, f"{SESSIONS}/{sid}/commands", ask, 240)
     [first] = await _proposed(http, sid)
     assert first["provenance"]["model"] == "smollm2"
     path = f"{SESSIONS}/{sid}/versions/{first['event_id']}/regenerate"

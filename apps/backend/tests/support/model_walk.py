@@ -159,24 +159,30 @@ def _failed_with_a_reason(task: dict[str, Any]) -> bool:
     return True
 
 
-def _stage_command(stage: str) -> dict[str, Any]:
+def _stage_command(stage: str, preferences: dict[str, Any]) -> dict[str, Any]:
     if stage == STAGES[0]:
-        return {"command_type": "RequestConceptGeneration", "payload": {}}
+        return {"command_type": "RequestConceptGeneration", "payload": {"preferences": preferences}}
     return {"command_type": "RequestStageGeneration", "payload": {"stage": stage}}
 
 
 async def walk_genesis(
-    http: httpx.AsyncClient, idea: str, within: float = 300, stages: list[str] = STAGES
+    http: httpx.AsyncClient,
+    idea: str,
+    within: float = 300,
+    stages: list[str] = STAGES,
+    preferences: dict[str, Any] | None = None,
 ) -> Walk:
     """The idea through the five stages (or the first `stages`), each proposal's first
-    option confirmed; the novel's id once all five are."""
+    option confirmed, the concept asked for with the writer's `preferences`; the novel's id
+    once all five are."""
     created = await http.post(SESSIONS, json={"initial_user_input": {"idea": idea}})
     assert created.status_code == 201, created.text
     walk = Walk(str(created.json()["session_id"]))
     commands = f"{SESSIONS}/{walk.session_id}/commands"
     async with followed(http, walk.session_id) as drafts:
         for stage in stages:
-            step = await generate(http, stage, commands, _stage_command(stage), drafts, within)
+            command = _stage_command(stage, preferences or {})
+            step = await generate(http, stage, commands, command, drafts, within)
             walk.steps.append(step)
             payload = _confirmation(walk, stage, step.result)
             confirm = {"command_type": "ConfirmStage", "payload": payload}

@@ -83,3 +83,30 @@ def test_a_pattern_holds_names_in_order_the_first_leading() -> None:
     codex = Codex((CodexEntry("place", "Leith"), CodexEntry("place", "Edinburgh"))).as_json()
     setting = _schema(GenesisStage.WORLDVIEW, "llama_cpp", codex)["properties"]["setting"]
     assert setting["pattern"] == f"^Leith{G}Edinburgh{G}$"
+
+
+@pytest.mark.parametrize("codex", [CODEX, {}])
+def test_the_concepts_asked_for_are_the_grammars_count(codex: dict[str, Any]) -> None:
+    """SmolLM2 wrote four and five concepts where two were asked (stop 88): where a grammar
+    holds the reply, it holds the count too; a count the schema cannot hold is the guard's."""
+    stage = GenesisStage.CONCEPT_SELECTION
+
+    def sent(form: str, options: int | None) -> Any:
+        return sent_schema(
+            request_fields(form, with_codex(stage_reply(stage), stage, codex, options))
+        )
+
+    def bounds(form: str, options: int | None) -> tuple[int, int]:
+        concepts = sent(form, options)["properties"]["concepts"]
+        return concepts["minItems"], concepts["maxItems"]
+
+    assert bounds("llama_cpp", 2) == (2, 2) and bounds("ollama", 5) == (5, 5)
+    assert bounds("llama_cpp", 9) == bounds("llama_cpp", None) == (2, 5)
+    assert sent("openai", 2) == sent_schema(request_fields("openai", stage_reply(stage)))
+    converter = pytest.importorskip("llama_cpp.llama_grammar", reason="no engine (make model)")
+    # llama.cpp's converter: two items and the closing bracket, where 2-5 has optional tails.
+    exact, free = (
+        converter.json_schema_to_gbnf(json.dumps(sent("llama_cpp", n))) for n in (2, None)
+    )
+    two = 'concepts ::= "[" space concepts-item "," space concepts-item "]" space'
+    assert two in exact.splitlines() and two not in free.splitlines()

@@ -155,6 +155,8 @@ def test_a_cast_member_invented_in_the_mentors_role_fails() -> None:
     [
         ("4.7", guard.JUNK_TEXT),
         ("{{", guard.JUNK_TEXT),
+        # A template's slot left in (SmolLM2, stop 88): a bracketed name of snake_case words.
+        ("His hometown of [hometown_landmark] is ruled by the rich.", guard.JUNK_TEXT),
         ("...seven eyes 24-", guard.JUNK_TEXT),
         ("### Chapter 2: beat 3 of 11", guard.PROMPT_ECHO),
         ("Write it in 200 to 300 words.", guard.PROMPT_ECHO),

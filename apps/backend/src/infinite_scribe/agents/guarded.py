@@ -73,13 +73,4 @@ def asked_of(request: GenerationRequest, codex: Codex) -> Asked:
     gave only Chinese themes) or in another language than the rest leaves it `en`, and the
     entries a confirmed stage adds never correct it."""
     language = writer_language(request)
-    preferences = request.preferences
-    return Asked(
-        language=language,
-        chapters=_count(preferences.get("chapters")),
-        options=_count(preferences.get("options", preferences.get("concepts"))),
-    )
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return Asked(language, chapters=request.chapters_asked, options=request.options_asked)

@@ -105,9 +105,10 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     HERO: ("protagonist", "hero", "heroine", "main character", "主角", "主人公", "女主", "男主"),
     RIVAL: ("antagonist", "rival", "villain", "nemesis", "反派", "对手", "宿敌", "反角"),
 }
-#: Template markers and the prompt's own instructions (agents/prompts/*.md), as a model echoes
-#: them: "### Chapter 2: beat 3 of 11", "200 to 300 words", "Reply with ...".
-_MARKERS = re.compile(r"\{\{|\}\}|\$\{|<\|")
+#: A template's marker, or its slot left in (`[hometown_landmark]`, `{place}`: SmolLM2), and
+#: (below) the prompt's own instructions (agents/prompts/*.md), as a model echoes them:
+#: "### Chapter 2: beat 3 of 11", "200 to 300 words", "Reply with ...".
+_MARKERS = re.compile(r"\{\{|\}\}|\$\{|<\||\[[a-z]+(?:_[a-z]+)+\]|\{[a-z]+(?:_[a-z]+)*\}")
 #: Each pattern is run only on a text holding its trigger (lowercased): a chapter of 3,000
 #: words is read in well under 5 ms (bench/guard.py).
 _ECHOES = tuple(

@@ -21,14 +21,22 @@ from shared_types.enums import GenesisStage
 _OPERATORS = frozenset(".^$*+?()[]{}|\\/")
 
 
-def with_codex(structured: Structured, stage: GenesisStage, codex: Mapping[str, Any]) -> Structured:
-    """`structured` with the codex's names in its grammar (unchanged without a grammar or a
-    codex: OpenAI's strict form refuses `pattern` and `prefixItems`)."""
+def with_codex(
+    structured: Structured,
+    stage: GenesisStage,
+    codex: Mapping[str, Any],
+    options: int | None = None,
+) -> Structured:
+    """`structured` with the codex's names, and the concepts the writer asked for (`options`),
+    in its grammar (unchanged without a grammar: OpenAI's strict form refuses `pattern`)."""
     read = Codex.from_json(codex)
-    if structured.grammar is None or not read.entries:
+    counted = stage is GenesisStage.CONCEPT_SELECTION and options is not None
+    if structured.grammar is None or not (read.entries or counted):
         return structured
     grammar = deepcopy(dict(structured.grammar))
     properties = grammar.get("properties", {})
+    if counted and options is not None:
+        _counted(properties["concepts"], options)
     hero = read.hero
     deadlines = [entry.name for entry in read.of_kind("time") if entry.role == DEADLINE]
     places = [entry.name for entry in read.of_kind("place")]
@@ -43,6 +51,13 @@ def with_codex(structured: Structured, stage: GenesisStage, codex: Mapping[str, 
     elif stage is GenesisStage.WORLDVIEW and places:
         properties["setting"] = _naming(properties["setting"], places)
     return replace(structured, grammar=grammar)
+
+
+def _counted(array: dict[str, Any], asked: int) -> None:
+    """`array` held to `asked` items, where its own bounds allow that many (SmolLM2 wrote
+    four and five concepts where two were asked, and its copies of one another were refused)."""
+    if array.get("minItems", 0) <= asked <= array.get("maxItems", asked):
+        array["minItems"] = array["maxItems"] = asked
 
 
 def _escaped(name: str) -> str:

@@ -106,7 +106,9 @@ class OpenAIProvider:
     ) -> Proposal:
         """Ask the model for `request.stage`'s proposal and validate it (see the module doc)."""
         # The codex's names in the grammar, where the server takes one (issue 76).
-        structured = with_codex(stage_reply(request.stage), request.stage, request.codex)
+        structured = with_codex(
+            stage_reply(request.stage), request.stage, request.codex, request.options_asked
+        )
 
         def render(inputs: Mapping[str, Any]) -> Messages:
             prompt = prompts.render(replace(request, **inputs))

@@ -70,6 +70,21 @@ class GenerationRequest:
     def is_revision(self) -> bool:
         return self.feedback is not None
 
+    @property
+    def options_asked(self) -> int | None:
+        """The concepts the writer asked for (`preferences.options`, or `concepts`; None: not
+        said): the guard counts them, and a grammar holds the reply to them."""
+        return _count(self.preferences.get("options", self.preferences.get("concepts")))
+
+    @property
+    def chapters_asked(self) -> int | None:
+        """The outline's chapters the writer asked for (`preferences.chapters`; None: not said)."""
+        return _count(self.preferences.get("chapters"))
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
 
 @dataclass
 class Usage:
