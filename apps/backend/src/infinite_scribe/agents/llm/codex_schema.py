@@ -2,7 +2,8 @@
 (LLM_SCHEMA_FORM `llama_cpp`, `ollama`: the local engine), the schema sent says what the writer
 named, so the model cannot leave it out: a `pattern` holding the name verbatim on the hero's
 text (every concept's logline, the story's premise), the deadline's (the story's synopsis) and
-the places' (the world's setting, in the codex's order). A cast is not held so: llama.cpp's
+the places' (the world's setting, in the codex's order); and the concepts the writer asked for
+are the concepts' count. A cast is not held so: llama.cpp's
 converter reads `items` over `prefixItems` (a tuple would fix the cast's size), so the cast is
 left to the guard (domain/proposal_guard.py), which reads every reply after its Pydantic model.
 """
