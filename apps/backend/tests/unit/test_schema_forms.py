@@ -176,6 +176,18 @@ def test_a_stage_reply_is_read_by_the_model_its_schema_comes_from() -> None:
     assert proposal.model_dump()["premise"].startswith("A lighthouse")
 
 
+def test_no_model_writes_what_a_revision_changed() -> None:
+    """A revision's note is read from the diff (decision 7602): no stage's reply asks for one,
+    and one a model writes anyway (a server without a grammar) is dropped."""
+    assert all("revision_note" not in stage_reply(s).schema["properties"] for s in PROPOSAL_MODELS)
+    reply = {"premise": "Ada keeps the light.", "synopsis": "She does.", "conflicts": ["the sea"]}
+    told = reply | {"themes": [], "title": None, "writing_style": None, "note": None}
+    proposal = parse_proposal(
+        GenesisStage.STORY_CONCEPTION, json.dumps(told | {"revision_note": "All new."})
+    )
+    assert proposal.revision_note is None
+
+
 def test_a_label_loses_the_list_separator_a_model_wrote_into_it() -> None:
     """SmolLM2 writes `"genre": "tropic mystery,"` and `"themes": ["love,"]` (the engine lane,
     stop 88): the separator is the list's, not the label's. A longer text keeps its end (a

@@ -231,9 +231,10 @@ def _response_schema(stage: GenesisStage, lengths: bool = False) -> dict[str, An
     properties.pop("source")  # stamped by the provider, never the model's to claim
     properties.pop("feedback_applied")  # stamped by the provider from the request
     properties.pop("offered_edits")  # stamped by the worker from the feedback
-    # Last: a model writes the content first, then what it has to say about it.
-    properties["note"] = properties.pop("note")
-    properties["revision_note"] = properties.pop("revision_note")
+    # What a revision changed is read from the diff (domain/revision_note.py), never asked of
+    # the model: SmolLM2 spent a cast's tokens on one, and a first proposal kept it unread.
+    properties.pop("revision_note")
+    properties["note"] = properties.pop("note")  # last: the content first, then a remark
     _drop_unused_definitions(schema)
     strict: dict[str, Any] = _strictify(schema, lengths)
     return strict

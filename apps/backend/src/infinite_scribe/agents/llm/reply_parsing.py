@@ -81,6 +81,7 @@ def parse_proposal(
     """Validate a model's reply as `stage`'s proposal; InvalidOutput if it is not one."""
     data = json_object(content)
     data.pop("source", None)  # the model does not get to claim it was offline (or anything)
+    data.pop("revision_note", None)  # read from the diff, never the model's (decision 7602)
     stamped = {"source": ProposalSource.LLM, "feedback_applied": feedback_applied or []}
     try:
         return proposal_model(stage).model_validate(data | stamped)
