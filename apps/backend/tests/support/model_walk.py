@@ -102,8 +102,9 @@ async def finished_task(http: httpx.AsyncClient, task_id: str, within: float) ->
 #: How often a writer asks again after a generation failed with a reason they can read (the
 #: guard's refusal, "Ask again, or change the request"; a reply cut at the token limit): a 135M
 #: model's stage fails so at times, twice in a row with the agent's own retry; a larger model
-#: seldom does.
-ASKS = 4
+#: seldom does. Each ask draws anew (decision 7603); the lane's concepts took 4 here (stop 88),
+#: so there is room for an engine whose numbers draw otherwise.
+ASKS = 6
 #: The failures a writer reads and asks again after (any other fails the walk at once).
 ASK_AGAIN = frozenset({"PROPOSAL_REFUSED", "LLM_INVALID_OUTPUT"})
 
