@@ -1,6 +1,6 @@
 """What one streamed model reply costs the event loop it is read on (issue 79, Q2): a reply of
 REPLY_MB (10) MB in 1 KB chunks, each chunk's line bounded, parsed and taken by the adapter's
-`_Reply` with the worker's draft throttle (one draft per 0.2 s), on one event loop. Per case:
+`StreamedReply` with the worker's draft throttle (one draft per 0.2 s), on one event loop. Per case:
 the whole reply's seconds on the loop, the longest single chunk, and the drafts built.
 
 Cases: `before`, the text joined at every chunk as main did at dd15789 (the draft callback got
@@ -20,8 +20,9 @@ from collections.abc import Callable
 import orjson
 
 from infinite_scribe.agents.drafts import DraftThrottle
-from infinite_scribe.agents.llm.openai_provider import BYTES_PER_TOKEN, _chunk, _Reply
+from infinite_scribe.agents.llm.openai_provider import _chunk
 from infinite_scribe.agents.llm.port import InvalidOutput
+from infinite_scribe.agents.llm.streamed_reply import BYTES_PER_TOKEN, StreamedReply
 
 CHUNK = 1024
 REPLY_MB = float(os.environ.get("REPLY_MB", "10"))
@@ -45,8 +46,10 @@ def lines(megabytes: float) -> list[bytes]:
     return [line] * int(megabytes * 1024 * 1024 / CHUNK)
 
 
-async def read(stream: list[bytes], reply_tokens: int, draft: Callable[[_Reply], None]) -> dict:
-    reply = _Reply(reply_tokens)
+async def read(
+    stream: list[bytes], reply_tokens: int, draft: Callable[[StreamedReply], None]
+) -> dict:
+    reply = StreamedReply(reply_tokens)
     longest, started = 0.0, time.perf_counter()
     outcome = "read whole"
     try:
