@@ -61,9 +61,9 @@ class GenerationRequest:
     #: The codex edits the feedback asked for, offered to the writer rather than made (issue
     #: 76, `text.codex_reading.offered_edits`): the revision's note says them offered.
     offered_edits: tuple[Mapping[str, str], ...] = ()
-    #: What a model samples by (the chat request's `seed`), drawn from the writer's request
-    #: and recorded with it: a replay of the recorded request samples the same path, a new
-    #: request another (None: the server's own choice).
+    #: What a model samples by (the chat request's `seed`; `proposal_inputs.request_seed`),
+    #: recorded with the request: a replay of the record samples the same path, asking again
+    #: draws anew (None: the server's own choice; decision 7603).
     seed: int | None = None
 
     @property
