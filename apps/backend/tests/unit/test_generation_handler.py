@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from infinite_scribe.agents.answering import Streaming
+from infinite_scribe.agents.attempts import Retrying
 from infinite_scribe.agents.cancellation import Cancellations
-from infinite_scribe.agents.generation import GenerationHandler, Streaming
+from infinite_scribe.agents.generation import GenerationHandler
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationError, ProviderRejected, ProviderUnavailable
@@ -112,14 +114,17 @@ def _handler(
         return None
 
     streaming = Streaming(NoDrafts(), 0.0, cancellations or Cancellations(), Heartbeats(touch, 1))
+    retrying = Retrying(
+        FakeDeadLetters(work),  # type: ignore[arg-type]
+        AgentMetrics(),
+        attempts=3,
+        backoff_seconds=0.001,
+    )
     handler = GenerationHandler(
         work,  # type: ignore[arg-type]
         provider,
-        FakeDeadLetters(work),  # type: ignore[arg-type]
-        AgentMetrics(),
         streaming,
-        attempts=3,
-        backoff_seconds=0.001,
+        retrying,
         models=models,
     )
     return handler

@@ -2,7 +2,8 @@
 the request a delivery carries (`received`), call the model with the one retry rule
 (`attempted`: a retryable `GenerationError` — an outage, a timeout, a rate limit — is tried
 again after `backoff * 2**(n-1)` seconds up to `attempts` calls in all; anything else, or the
-last failure, is `GaveUp`; other exceptions, a cancellation, pass), and give up (`give_up`).
+last failure, is `GaveUp`; other exceptions, a cancellation, pass), and give up (`give_up`);
+`Retrying.settled` is the three together, as both handlers end a model call.
 A retry is told (`tell`: the task's message, issue 79) which attempt it is and why the last
 failed: "attempt 2 of 3: the model did not answer in 60 s"."""
 
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from infinite_scribe.agents.cancellation import Cancelled
 from infinite_scribe.agents.llm.port import GenerationError
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.kafka.consumer import Delivery
@@ -87,6 +89,47 @@ async def give_up(
     await dead_letters.send(delivery, error.code, str(error))
     await record_failure(error.code, str(error), failed.attempts)
     metrics.failed.inc()
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """How a handler retries its model call and where a call that failed for good goes."""
+
+    dead_letters: DeadLetters
+    metrics: AgentMetrics
+    attempts: int
+    backoff_seconds: float
+
+    async def settled(
+        self,
+        call: Callable[[], Awaitable[T]],
+        delivery: Delivery,
+        task: str,
+        fail: Callable[[str, str, int], Awaitable[object]],
+        *,
+        what: str,
+        tell: Callable[[str], None],
+    ) -> Attempted[T] | None:
+        """`call` under the retry rule (`attempted`); None when it was cancelled (counted as
+        skipped) or failed for good (dead-lettered, then `fail` records it). `task` names the
+        task in the log lines."""
+        try:
+            return await attempted(
+                call,
+                attempts=self.attempts,
+                backoff_seconds=self.backoff_seconds,
+                metrics=self.metrics,
+                what=what,
+                tell=tell,
+            )
+        except Cancelled:
+            logger.info("%s cancelled: model call stopped", task)
+            self.metrics.cancelled.inc()
+            self.metrics.skipped.inc()
+        except GaveUp as failed:
+            logger.error("%s failed for good: %s", task, failed.error)
+            await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
+        return None
 
 
 @contextmanager

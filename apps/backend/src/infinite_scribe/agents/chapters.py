@@ -14,25 +14,21 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
-from infinite_scribe.agents.cancellation import Cancelled, unless_cancelled
+from infinite_scribe.agents.answering import ModelHandler, Streaming
+from infinite_scribe.agents.attempts import Attempted, Retrying
+from infinite_scribe.agents.cancellation import unless_cancelled
 from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.continuity.draft_check import draft_checker
-from infinite_scribe.agents.generation import Streaming
 from infinite_scribe.agents.guarded import held
-from infinite_scribe.agents.llm.port import DraftText, InvalidOutput, Usage, after, metering
-from infinite_scribe.agents.metrics import AgentMetrics
+from infinite_scribe.agents.llm.port import DraftText, InvalidOutput, Usage, after
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.proposal_guard import Failed, check_chapter
-from infinite_scribe.kafka.consumer import Delivery
-from infinite_scribe.kafka.dead_letters import DeadLetters
 
 logger = logging.getLogger(__name__)
 
@@ -42,69 +38,23 @@ DRAFT_STAGE = "CHAPTER"
 Draft = tuple[str, list[str], list[str], list[dict[str, Any]]]
 
 
-class ChapterHandler:
+class ChapterHandler(ModelHandler[ChapterJob, Draft]):
     """Handles one chapter request; called concurrently for different novels."""
 
+    what = "chapter"
+
     def __init__(
-        self,
-        work: ChapterWork,
-        writer: ChapterWriter,
-        dead_letters: DeadLetters,
-        metrics: AgentMetrics,
-        streaming: Streaming,
-        *,
-        attempts: int,
-        backoff_seconds: float,
+        self, work: ChapterWork, writer: ChapterWriter, streaming: Streaming, retrying: Retrying
     ) -> None:
-        self.work = work
+        super().__init__(work, streaming, retrying)
+        self.work: ChapterWork = work
         self.writer = writer
-        self.dead_letters = dead_letters
-        self.metrics = metrics
-        self.streaming = streaming
-        self.attempts = attempts
-        self.backoff_seconds = backoff_seconds
 
-    async def __call__(self, delivery: Delivery) -> None:
-        with received(delivery, self.work.consumer) as request:
-            # Watched from before `begin`: a cancellation that arrives meanwhile is not missed.
-            with self.streaming.cancellations.watch(request.aggregate_id) as cancelled:
-                job = await self.work.begin(request)
-                if job is None:
-                    self.metrics.skipped.inc()
-                    return
-                started = time.monotonic()
-                with self.streaming.working(job.task) as tell, metering() as usage:
-                    await self._attempts(delivery, job, usage, tell, cancelled)
-            self.metrics.duration.observe(time.monotonic() - started)
-
-    async def _attempts(
-        self,
-        delivery: Delivery,
-        job: ChapterJob,
-        usage: Usage,
-        tell: Callable[[str], None],
-        cancelled: asyncio.Event,
-    ) -> None:
+    async def _call(self, job: ChapterJob, cancelled: asyncio.Event) -> Draft:
         wanted = functools.partial(self.work.still_wanted, job)
-        try:
-            done = await attempted(
-                lambda: unless_cancelled(self._write(job), cancelled, wanted),
-                attempts=self.attempts,
-                backoff_seconds=self.backoff_seconds,
-                metrics=self.metrics,
-                what="chapter",
-                tell=tell,
-            )
-        except Cancelled:
-            logger.info("chapter task %s cancelled: model call stopped", job.task.task_id)
-            self.metrics.cancelled.inc()
-            self.metrics.skipped.inc()
-            return
-        except GaveUp as failed:
-            logger.error("chapter task %s failed for good: %s", job.task.task_id, failed.error)
-            fail = functools.partial(self.work.fail, job)
-            await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
-            return
+        return await unless_cancelled(self._write(job), cancelled, wanted)
+
+    async def _answer(self, job: ChapterJob, done: Attempted[Draft], usage: Usage) -> None:
         text, beats, notes, findings = done.result
         provenance = self._provenance(usage, done.started, done.attempt, len(beats))
         seconds = provenance["latency_ms"] / 1000
@@ -170,12 +120,7 @@ class ChapterHandler:
             "provider": self.writer.name,
             "model": self.writer.model,
             "prompt_version": self.writer.prompt_version,
-            "tokens_in": usage.tokens_in,
-            "tokens_out": usage.tokens_out,
-            "tokens_counted": usage.tokens_counted,
-            "tokens_cached": usage.tokens_cached,
-            "tokens_evaluated": usage.tokens_evaluated,
-            "tokens_per_second": usage.tokens_per_second,
+            **usage.provenance(),
             "latency_ms": round((time.monotonic() - started) * 1000, 1),
             "attempts": attempt,
             "calls": calls + 1,

@@ -9,21 +9,18 @@ copied to the dead-letter topic.
 """
 
 import asyncio
-import contextlib
 import dataclasses
-import functools
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from infinite_scribe.agents.attempts import GaveUp, attempted, give_up, received
-from infinite_scribe.agents.cancellation import Cancellations, Cancelled, unless_cancelled
-from infinite_scribe.agents.drafts import DraftSink, DraftThrottle
-from infinite_scribe.agents.follows import Follows
+from infinite_scribe.agents.answering import ModelHandler, Streaming
+from infinite_scribe.agents.attempts import Attempted, Retrying
+from infinite_scribe.agents.cancellation import unless_cancelled
+from infinite_scribe.agents.drafts import DraftSink
 from infinite_scribe.agents.guarded import asked_of, codex_of, held
-from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.language import writer_language
 from infinite_scribe.agents.llm.port import (
@@ -31,8 +28,6 @@ from infinite_scribe.agents.llm.port import (
     GenerationRequest,
     LLMProvider,
     Usage,
-    metering,
-    progress_to,
 )
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.outline_batches import OutlineParts, batched_outline, outline_size
@@ -43,14 +38,11 @@ from infinite_scribe.agents.proposal_inputs import (
     request_seed,
 )
 from infinite_scribe.application.agent_work import AgentWork, Job
-from infinite_scribe.application.ports.tasks import TaskRecord
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.proposal_guard import Failed, check_stage
 from infinite_scribe.domain.proposals import Proposal, ProposalSource
 from infinite_scribe.domain.renaming import renamed_everywhere
 from infinite_scribe.domain.revision_note import revision_note
-from infinite_scribe.kafka.consumer import Delivery
-from infinite_scribe.kafka.dead_letters import DeadLetters
 from infinite_scribe.text.codex_reading import (
     feedback_people,
     offered_edits,
@@ -61,133 +53,46 @@ from shared_types import EventEnvelope
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Streaming:
-    """Where drafts go and how often, who hears of cancellations, who keeps tasks alive, and
-    whose streams are followed (drafts only for those)."""
-
-    drafts: DraftSink
-    draft_interval: float
-    cancellations: Cancellations
-    heartbeats: Heartbeats
-    follows: Follows = field(default_factory=lambda: Follows(None))
-
-    def throttle(
-        self,
-        sink: DraftSink,
-        stream: str,
-        task_id: str,
-        stage: str,
-        extra: dict[str, Any] | None = None,
-    ) -> DraftThrottle:
-        """The draft callback of one generation for `stream` (a session's or a novel's id);
-        its held text goes out as soon as the stream turns out followed."""
-        throttle = DraftThrottle(
-            sink,
-            stream,
-            task_id,
-            stage,
-            self.draft_interval,
-            extra,
-            followed=lambda: self.follows.is_followed(stream),
-        )
-        throttle.on_close = self.follows.on_followed(stream, throttle.poke)
-        return throttle
-
-    @contextlib.contextmanager
-    def working(self, task: TaskRecord) -> Iterator[Callable[[str], None]]:
-        """While `task` is worked on: its heartbeat, its session's stream watched for a
-        follower (its drafts are sent once one follows), and what it says meanwhile (the
-        gate's waits, the retries: the task's message), through what this yields."""
-        heartbeats = self.heartbeats
-
-        def tell(message: str) -> None:
-            heartbeats.say(task.task_id, message)
-
-        with (
-            heartbeats.running(task.task_id),
-            self.follows.watching(str(task.session_id)),
-            progress_to(tell),
-        ):
-            yield tell
-
-
-class GenerationHandler:
+class GenerationHandler(ModelHandler[Job, tuple[Proposal, OutlineParts | None]]):
     """Handles one delivery; called concurrently for different sessions."""
+
+    what = "generation"
 
     def __init__(
         self,
         work: AgentWork,
         provider: LLMProvider,
-        dead_letters: DeadLetters,
-        metrics: AgentMetrics,
         streaming: Streaming,
+        retrying: Retrying,
         *,
-        attempts: int,
-        backoff_seconds: float,
         models: Mapping[str, LLMProvider] | None = None,
     ) -> None:
-        self.work = work
+        super().__init__(work, streaming, retrying)
+        self.work: AgentWork = work
         self.provider = provider
-        self.dead_letters = dead_letters
-        self.metrics = metrics
-        self.streaming = streaming
-        self.attempts = attempts
-        self.backoff_seconds = backoff_seconds
         #: The providers a regeneration may name (issue 55), by the names the API accepts.
         self.models = models or {provider.name: provider}
 
-    async def __call__(self, delivery: Delivery) -> None:
-        with received(delivery, self.work.consumer) as request:
-            await self._answer(delivery, request)
+    async def _begin(self, request: EventEnvelope) -> Job | None:
+        job = await self.work.begin(request)
+        return None if job is None else await with_codex(job)
 
-    async def _answer(self, delivery: Delivery, request: EventEnvelope) -> None:
-        # Watched from before `begin`: a cancellation that arrives meanwhile is not missed.
-        with self.streaming.cancellations.watch(request.aggregate_id) as cancelled:
-            job = await self.work.begin(request)
-            if job is None:
-                self.metrics.skipped.inc()
-                return
-            job = await with_codex(job)
-            started = time.monotonic()
-            with self.streaming.working(job.task) as tell, metering() as usage:
-                await self._attempts(delivery, job, cancelled, usage, tell)
-        self.metrics.duration.observe(time.monotonic() - started)
-
-    async def _attempts(
-        self,
-        delivery: Delivery,
-        job: Job,
-        cancelled: asyncio.Event,
-        usage: Usage,
-        tell: Callable[[str], None],
-    ) -> None:
+    async def _call(
+        self, job: Job, cancelled: asyncio.Event
+    ) -> tuple[Proposal, OutlineParts | None]:
         parts = self._outline_parts(job)  # a long outline's kept parts (None: one call)
-        try:
-            done = await attempted(
-                lambda: self._call_model(job, cancelled, parts),
-                attempts=self.attempts,
-                backoff_seconds=self.backoff_seconds,
-                metrics=self.metrics,
-                what="generation",
-                tell=tell,
-            )
-        except Cancelled:
-            logger.info("task %s cancelled: model call stopped", job.task.task_id)
-            self.metrics.cancelled.inc()
-            self.metrics.skipped.inc()
-            return
-        except GaveUp as failed:
-            logger.error("generation for task %s failed for good: %s", job.task.task_id, failed)
-            fail = functools.partial(self.work.fail, job)
-            await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
-            return
+        return await self._call_model(job, cancelled, parts), parts
+
+    async def _answer(
+        self, job: Job, done: Attempted[tuple[Proposal, OutlineParts | None]], usage: Usage
+    ) -> None:
+        proposal, parts = done.result
         provider = provider_for(self.provider, self.models, job.model)
         seconds = time.monotonic() - done.started
         reported = _reported(provider, usage, seconds, done.attempt)
         self.metrics.observe_usage(reported["model"], job.stage.value, usage, seconds)
         # One statement: the proposal, task and command, and the flow's pause (issue 40).
-        proposal_data = done.result.model_dump(mode="json")
+        proposal_data = proposal.model_dump(mode="json")
         request = generation_request(job)
         # An outline in batches sent many prompts: the request alone is kept (its parts hold them).
         recorded = (request_record(request), None if parts is not None else usage.messages)
@@ -336,12 +241,7 @@ def _reported(provider: object, usage: Usage, seconds: float, attempt: int) -> d
     return {
         "model": getattr(provider, "model", None),
         "prompt_version": getattr(provider, "prompt_version", None),
-        "tokens_in": usage.tokens_in,
-        "tokens_out": usage.tokens_out,
-        "tokens_counted": usage.tokens_counted,
-        "tokens_cached": usage.tokens_cached,
-        "tokens_evaluated": usage.tokens_evaluated,
-        "tokens_per_second": usage.tokens_per_second,
+        **usage.provenance(),
         "latency_ms": round(seconds * 1000, 1),
         "attempts": max(attempt, usage.calls),  # the gate's own retries count too
     }

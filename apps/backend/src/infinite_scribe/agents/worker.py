@@ -15,13 +15,15 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
+from infinite_scribe.agents.answering import Streaming
+from infinite_scribe.agents.attempts import Retrying
 from infinite_scribe.agents.cancellation import Cancellations
 from infinite_scribe.agents.chapter_writer import chapter_writer
 from infinite_scribe.agents.chapters import ChapterHandler
 from infinite_scribe.agents.continuity.handler import ContinuityHandler, NovelChecks
 from infinite_scribe.agents.continuity.redrive import CheckRedrive
 from infinite_scribe.agents.follows import Follows
-from infinite_scribe.agents.generation import GenerationHandler, Streaming
+from infinite_scribe.agents.generation import GenerationHandler
 from infinite_scribe.agents.heartbeats import Heartbeats
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.parts import AgentParts, EventConsumer, UseCases, WorkerClients
@@ -179,25 +181,16 @@ class AgentWorker:
         """The worker's consumers, by the event type each takes: the Genesis stages' requests,
         the chapters' (issue 39), and the continuity check's events (issue 48)."""
         options = self.options
+        retrying = Retrying(
+            clients.dead_letters,
+            self.metrics,
+            attempts=options.generation_attempts,
+            backoff_seconds=options.retry_backoff_seconds,
+        )
         generation = GenerationHandler(
-            cases.work,
-            self.provider,
-            clients.dead_letters,
-            self.metrics,
-            streaming,
-            attempts=options.generation_attempts,
-            backoff_seconds=options.retry_backoff_seconds,
-            models=self.models,
+            cases.work, self.provider, streaming, retrying, models=self.models
         )
-        chapter_drafts = ChapterHandler(
-            cases.chapters,
-            self.chapter_writer,
-            clients.dead_letters,
-            self.metrics,
-            streaming,
-            attempts=options.generation_attempts,
-            backoff_seconds=options.retry_backoff_seconds,
-        )
+        chapter_drafts = ChapterHandler(cases.chapters, self.chapter_writer, streaming, retrying)
         checks = self.checks
 
         async def chapters(delivery: Delivery) -> None:

@@ -122,6 +122,17 @@ class Usage:
             return None
         return round(self.tokens_out / self.writing_seconds, 2)
 
+    def provenance(self) -> dict[str, Any]:
+        """The counts a proposal's or a draft's provenance records."""
+        return {
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "tokens_counted": self.tokens_counted,
+            "tokens_cached": self.tokens_cached,
+            "tokens_evaluated": self.tokens_evaluated,
+            "tokens_per_second": self.tokens_per_second,
+        }
+
 
 # The meter of the generation running in this context: `generate` keeps its signature (every
 # adapter and fake implements it) and an adapter that knows its token counts reports them here.
