@@ -104,7 +104,7 @@ async def test_a_batch_of_outline_chapters_compiles_and_validates(
         acts=[{"title": "The Warning", "summary": "Mara hears the first name."}],
         recent=[],
     )
-    chapters = await gate(provider).outline_chapters(request, brief)
+    chapters = await gate(provider).run(lambda: provider.outline_chapters(request, brief))
     assert len(chapters) >= 1 and all(c["title"] and c["summary"] for c in chapters)
     assert _alive(local_engine)
 

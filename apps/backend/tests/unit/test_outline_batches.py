@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from infinite_scribe.agents.llm.gate import ModelGate
-from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.offline.stream import StreamingOffline
 from infinite_scribe.agents.llm.port import (
     DraftCallback,
@@ -74,7 +73,7 @@ class Flaky(StreamingOffline):
     """The offline generator as a provider whose `fail_at`-th model call fails once."""
 
     def __init__(self, fail_at: int | None = None) -> None:
-        super().__init__(0, OfflineGenerator())
+        super().__init__(0)
         self.calls, self.fail_at = 0, fail_at
 
     def _count(self) -> None:

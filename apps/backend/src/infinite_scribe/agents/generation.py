@@ -143,7 +143,7 @@ class GenerationHandler(ModelHandler[Job, tuple[Proposal, OutlineParts | None]])
         total = outline_size(generation_request(job))
         # An unknown model fails in the attempt (UnknownModel), not here, outside it.
         provider = self.models.get(job.model or "", self.provider)
-        if total is None or not (isinstance(provider, ModelGate) and provider.writes_outlines):
+        if total is None or not (isinstance(provider, ModelGate) and provider.outline_writer):
             return None  # a provider that writes no batches answers in one call
         return OutlineParts(self.work.tasks, job, total, getattr(provider, "model", None))
 

@@ -8,6 +8,7 @@ worker's next attempt, a redelivered request, or the writer's next request with 
 starts at the first missing part and never asks for a part again.
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -67,6 +68,9 @@ async def batched_outline(
     draft: DraftCallback | None,
 ) -> Proposal:
     """The whole outline: the kept parts, and a model call for each missing one."""
+    writer = gate.outline_writer
+    if writer is None:
+        raise InvalidOutput(f"{gate.name} writes no outline in batches", retryable=False)
     kept = await parts.load()
     skeleton = kept.get(0)
     if skeleton is None:
@@ -77,7 +81,8 @@ async def batched_outline(
     while (batch := plan.next_batch()) is not None:
         found = kept.get(number)
         if found is None:
-            chapters = await gate.outline_chapters(request, plan.brief(batch), draft)
+            asked = functools.partial(writer.outline_chapters, request, plan.brief(batch), draft)
+            chapters = await gate.run(asked)
             found = {"chapters": chapters}
             await parts.save(number, found, plan.chapters + len(chapters))
         try:

@@ -17,14 +17,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from infinite_scribe.agents.llm.port import (
     DraftCallback,
     GenerationError,
     GenerationRequest,
     GenerationTimeout,
-    InvalidOutput,
     LLMProvider,
     OutlineWriter,
     ProviderRejected,
@@ -33,7 +32,6 @@ from infinite_scribe.agents.llm.port import (
     count_call,
     report_progress,
 )
-from infinite_scribe.domain.outline_plan import BatchBrief
 from infinite_scribe.domain.proposals import Proposal
 from infinite_scribe.runtime.model_activity import ModelActivity
 
@@ -92,20 +90,10 @@ class ModelGate:
         return await self.run(lambda: self.provider.generate(request, draft))
 
     @property
-    def writes_outlines(self) -> bool:
-        """Whether the wrapped provider writes an outline's chapters in batches."""
-        return isinstance(self.provider, OutlineWriter)
-
-    async def outline_chapters(
-        self,
-        request: GenerationRequest,
-        brief: BatchBrief,
-        draft: DraftCallback | None = None,
-    ) -> list[dict[str, Any]]:
-        provider = self.provider
-        if not isinstance(provider, OutlineWriter):
-            raise InvalidOutput(f"{self.name} writes no outline in batches", retryable=False)
-        return await self.run(lambda: provider.outline_chapters(request, brief, draft))
+    def outline_writer(self) -> OutlineWriter | None:
+        """The wrapped provider when it writes an outline's chapters in batches (its calls
+        go through `run`, as every model call does)."""
+        return self.provider if isinstance(self.provider, OutlineWriter) else None
 
     async def run(self, call: Callable[[], Awaitable[T]]) -> T:
         """`call()` (one model call of the wrapped provider) under the gate: its turn among

@@ -22,7 +22,7 @@ from infinite_scribe.agents.llm.offline.revision_note import asked
 from infinite_scribe.agents.llm.offline.stages import Drafter
 from infinite_scribe.agents.llm.offline.story import Story, feedbacks
 from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS, ENGLISH, Words
-from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest
 from infinite_scribe.domain.outline_plan import Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 from infinite_scribe.domain.revision_note import revision_note
@@ -50,9 +50,10 @@ class OfflineGenerator:
         return await offline_work(draft, request, words)
 
     async def outline_chapters(
-        self, request: GenerationRequest, brief: BatchBrief
+        self, request: GenerationRequest, brief: BatchBrief, draft: DraftCallback | None = None
     ) -> list[dict[str, Any]]:
-        """One batch of a long outline's chapters (decision 5404), off the loop."""
+        """One batch of a long outline's chapters (decision 5404), off the loop (not streamed
+        to `draft`: a batch is a part of one draft)."""
         words = await _words(request)
         return await offline_work(batch_chapters, request, words, brief.batch)
 
