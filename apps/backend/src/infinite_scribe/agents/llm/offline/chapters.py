@@ -8,6 +8,8 @@ The beats are the plan a writer reads and may edit; the prose of a beat follows 
 and where it names), so an edited beat is written as edited.
 """
 
+from collections.abc import Sequence
+
 from infinite_scribe.agents.llm.offline import chapter_book
 from infinite_scribe.agents.llm.offline.chapter_cast import (
     Cast,
@@ -265,9 +267,7 @@ def _gestures(brief: ChapterBrief) -> list[str]:
 
 
 def _hooks(brief: ChapterBrief) -> list[str]:
-    cast, words = read_cast(brief), words_for(brief)
-    slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
-    return [fill(p, brief.language == "zh", **slots) for p in words.hooks]
+    return _at_place(brief, words_for(brief).hooks)
 
 
 def _turns(brief: ChapterBrief) -> list[str]:
@@ -276,9 +276,14 @@ def _turns(brief: ChapterBrief) -> list[str]:
 
 
 def _closes(brief: ChapterBrief) -> list[str]:
-    cast, words = read_cast(brief), words_for(brief)
+    return _at_place(brief, words_for(brief).close)
+
+
+def _at_place(brief: ChapterBrief, patterns: Sequence[str]) -> list[str]:
+    """`patterns` filled with the chapter's hero and place."""
+    cast = read_cast(brief)
     slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
-    return [fill(p, brief.language == "zh", **slots) for p in words.close]
+    return [fill(p, brief.language == "zh", **slots) for p in patterns]
 
 
 def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:
