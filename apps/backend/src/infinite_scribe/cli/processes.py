@@ -64,7 +64,7 @@ def api(
     access_log: Annotated[bool, typer.Option(help="log every request at INFO")] = True,
 ) -> None:
     """The HTTP API alone (needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS)."""
-    from infinite_scribe.cli.up import run_api
+    from infinite_scribe.cli.api_server import run_api
     from infinite_scribe.settings.settings import ConfigurationError
 
     current = settings()
