@@ -2,8 +2,8 @@
 the request a delivery carries (`received`), call the model with the one retry rule
 (`attempted`: a retryable `GenerationError` — an outage, a timeout, a rate limit — is tried
 again after `backoff * 2**(n-1)` seconds up to `attempts` calls in all; anything else, or the
-last failure, is `GaveUp`; other exceptions, a cancellation, pass), and give up (`give_up`);
-`Retrying.settled` is the three together, as both handlers end a model call.
+last failure, is `GaveUp`; other exceptions, a cancellation, pass), and give up: dead-letter
+the request, then record its failure (`Retrying.settled`, how both handlers end a model call).
 A retry is told (`tell`: the task's message, issue 79) which attempt it is and why the last
 failed: "attempt 2 of 3: the model did not answer in 60 s"."""
 
@@ -74,23 +74,6 @@ async def attempted(
                 tell(f"attempt {attempt} of {attempts}: {error.message}")
 
 
-async def give_up(
-    delivery: Delivery,
-    failed: GaveUp,
-    dead_letters: DeadLetters,
-    record_failure: Callable[[str, str, int], Awaitable[object]],
-    metrics: AgentMetrics,
-) -> None:
-    """A request failed for good: its message to the dead-letter topic, then the failure
-    recorded (task, command, the aggregate's `...Failed` event)."""
-    error = failed.error
-    # The dead letter first: if recording the failure then fails, the redelivery finds the
-    # task still running and tries again (a second dead letter rather than none).
-    await dead_letters.send(delivery, error.code, str(error))
-    await record_failure(error.code, str(error), failed.attempts)
-    metrics.failed.inc()
-
-
 @dataclass(frozen=True)
 class Retrying:
     """How a handler retries its model call and where a call that failed for good goes."""
@@ -111,8 +94,8 @@ class Retrying:
         tell: Callable[[str], None],
     ) -> Attempted[T] | None:
         """`call` under the retry rule (`attempted`); None when it was cancelled (counted as
-        skipped) or failed for good (dead-lettered, then `fail` records it). `task` names the
-        task in the log lines."""
+        skipped) or failed for good (dead-lettered, then `fail` records it: task, command, the
+        aggregate's `...Failed` event). `task` names the task in the log lines."""
         try:
             return await attempted(
                 call,
@@ -127,8 +110,13 @@ class Retrying:
             self.metrics.cancelled.inc()
             self.metrics.skipped.inc()
         except GaveUp as failed:
-            logger.error("%s failed for good: %s", task, failed.error)
-            await give_up(delivery, failed, self.dead_letters, fail, self.metrics)
+            error = failed.error
+            logger.error("%s failed for good: %s", task, error)
+            # The dead letter first: if recording the failure then fails, the redelivery finds
+            # the task still running and tries again (a second dead letter rather than none).
+            await self.dead_letters.send(delivery, error.code, str(error))
+            await fail(error.code, str(error), failed.attempts)
+            self.metrics.failed.inc()
         return None
 
 
