@@ -12,7 +12,6 @@ call at once (issue 77, agents/cancellation.py): no draft lands.
 
 import asyncio
 import functools
-import logging
 import time
 from dataclasses import replace
 from typing import Any
@@ -29,8 +28,6 @@ from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.proposal_guard import Failed, check_chapter
-
-logger = logging.getLogger(__name__)
 
 #: The `stage` of a chapter's draft events (their `chapter` says which).
 DRAFT_STAGE = "CHAPTER"

@@ -53,7 +53,11 @@ from shared_types import EventEnvelope
 logger = logging.getLogger(__name__)
 
 
-class GenerationHandler(ModelHandler[Job, tuple[Proposal, OutlineParts | None]]):
+#: What one attempt returns: the proposal, and the outline's kept parts it was written from.
+Proposed = tuple[Proposal, OutlineParts | None]
+
+
+class GenerationHandler(ModelHandler[Job, Proposed]):
     """Handles one delivery; called concurrently for different sessions."""
 
     what = "generation"
@@ -77,15 +81,11 @@ class GenerationHandler(ModelHandler[Job, tuple[Proposal, OutlineParts | None]])
         job = await self.work.begin(request)
         return None if job is None else await with_codex(job)
 
-    async def _call(
-        self, job: Job, cancelled: asyncio.Event
-    ) -> tuple[Proposal, OutlineParts | None]:
+    async def _call(self, job: Job, cancelled: asyncio.Event) -> Proposed:
         parts = self._outline_parts(job)  # a long outline's kept parts (None: one call)
         return await self._call_model(job, cancelled, parts), parts
 
-    async def _answer(
-        self, job: Job, done: Attempted[tuple[Proposal, OutlineParts | None]], usage: Usage
-    ) -> None:
+    async def _answer(self, job: Job, done: Attempted[Proposed], usage: Usage) -> None:
         proposal, parts = done.result
         provider = provider_for(self.provider, self.models, job.model)
         seconds = time.monotonic() - done.started
