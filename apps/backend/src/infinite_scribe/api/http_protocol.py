@@ -1,7 +1,8 @@
 """uvicorn's httptools protocol with the limits its parser lacks: the request head's size
 (httptools buffers a header value whole, 50 MB of it if sent), the number of headers, and a
 read timeout (a request that trickles in, slowloris). Each is answered with the project's error
-body (431 / 431 / 408) and the connection is closed. Used by cli/api_server.py for every real server.
+body (431 / 431 / 408) and the connection is closed. Used by cli/api_server.py for every real
+server.
 """
 
 import asyncio
