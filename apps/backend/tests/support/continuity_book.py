@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from infinite_scribe.agents.continuity.bible import read_bible, read_for
-from infinite_scribe.application.continuity import ContinuityWork
+from infinite_scribe.application.continuity import ChapterReviewer, ContinuityWork
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE, CONFIRMED
 from infinite_scribe.domain.continuity import Finding
@@ -26,12 +26,19 @@ async def _inline(function: Callable[..., T], *args: Any) -> T:
 class OfflineBook:
     """One novel's continuity check in memory: `confirm` its chapters, read its findings."""
 
-    def __init__(self, bible: NovelBible, cpu: Callable[..., Awaitable[Any]] = _inline) -> None:
+    def __init__(
+        self,
+        bible: NovelBible,
+        cpu: Callable[..., Awaitable[Any]] = _inline,
+        reviewer: ChapterReviewer | None = None,
+    ) -> None:
         self.novel_id, self.user_id = uuid.uuid4(), uuid.uuid4()
         self.db = MemoryDatabase()
         self.db.tables.novels[self.novel_id] = {"bible": bible}
         self.uow = MemoryUnitOfWork(self.db)
-        self.work = ContinuityWork(self.uow, "offline", "offline", read_for, read_bible, cpu)
+        self.work = ContinuityWork(
+            self.uow, "offline", "offline", read_for, read_bible, cpu, reviewer=reviewer
+        )
         self._version = 0
 
     def event(self, event_type: str, payload: dict[str, Any]) -> EventEnvelope:
@@ -65,9 +72,12 @@ class OfflineBook:
         return stored.memory or {}
 
 
-async def check_book(bible: NovelBible, chapters: Sequence[str]) -> list[Finding]:
-    """The findings of a book whose chapters are confirmed in order."""
-    book = OfflineBook(bible)
+async def check_book(
+    bible: NovelBible, chapters: Sequence[str], reviewer: ChapterReviewer | None = None
+) -> list[Finding]:
+    """The findings of a book whose chapters are confirmed in order (by the reader's rules, or
+    by `reviewer`, a model's, where the chapter names someone the book said something of)."""
+    book = OfflineBook(bible, reviewer=reviewer)
     for number, text in enumerate(chapters, start=1):
         await book.confirm(number, text)
     return await book.findings()

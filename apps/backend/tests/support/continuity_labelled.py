@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from infinite_scribe.application.continuity import ChapterReviewer
 from infinite_scribe.domain.continuity import TRAIT_CHANGED
 from infinite_scribe.domain.novel import NovelBible
 from tests.support.continuity_book import check_book
@@ -49,9 +50,11 @@ def _key(finding: Mapping[str, Any]) -> Key:
     return (kind_of(finding), int(finding["chapter"]), str(finding.get("who") or ""))
 
 
-async def outcomes(case: Mapping[str, Any]) -> list[tuple[str, Key]]:
+async def outcomes(
+    case: Mapping[str, Any], reviewer: ChapterReviewer | None = None
+) -> list[tuple[str, Key]]:
     """("tp" | "fp" | "fn", key) for each finding found or expected in `case`."""
-    found = {_key(f) for f in await check_book(bible(case), case["chapters"])}
+    found = {_key(f) for f in await check_book(bible(case), case["chapters"], reviewer)}
     wanted = {_key(e) for e in case["expected"]}
     return [
         ("tp" if key in found and key in wanted else "fp" if key in found else "fn", key)
@@ -87,14 +90,14 @@ def missed(figures: Mapping[str, Mapping[str, float]]) -> list[str]:
 
 
 async def run(
-    cases: Sequence[Mapping[str, Any]],
+    cases: Sequence[Mapping[str, Any]], reviewer: ChapterReviewer | None = None
 ) -> tuple[dict[str, dict[str, dict[str, float]]], list[str]]:
     """({"all" | "blind" | "later": figures per kind}, the errors as "fp|fn case kind ...")."""
     tallies: dict[str, dict[str, Counter[str]]] = {"all": {}, "blind": {}, "later": {}}
     errors = []
     for case in cases:
         share = "blind" if case.get("blind") else "later"
-        for outcome, key in await outcomes(case):
+        for outcome, key in await outcomes(case, reviewer):
             for name in ("all", share):
                 tallies[name].setdefault(key[0], Counter())[outcome] += 1
             if outcome != "tp":

@@ -1,6 +1,7 @@
 """The continuity check through a model (issue 48): the prompt shows the chapter and what was
 said before of its characters; a finding is kept only with its proof (its quote in the
-chapter, its evidence a sentence the memory holds); a failing model leaves the rules' findings."""
+chapter, its evidence a sentence the memory holds) and joins the rules' findings where they said
+nothing of that character and kind; a failing model leaves the rules' findings."""
 
 import uuid
 from typing import Any
@@ -87,6 +88,33 @@ async def test_a_failing_model_leaves_the_rules_findings() -> None:
     await book.confirm(1, "Ilya was killed at Port Sable.")
     await book.confirm(2, WALKS)
     assert [f["kind"] for f in await book.findings()] == ["dead_character_acts"]
+
+
+#: A dead man's smoke in his chair: no act the rules' words hold, a model may still see it.
+SMOKE = "That night the smoke curled from Ilya's chair, his pipe still warm."
+
+
+async def test_a_model_that_finds_nothing_leaves_the_rules_findings() -> None:
+    """A small model that sees nothing (SmolLM2 on the blind set: recall 0) hides nothing."""
+    book = OfflineBook(BIBLE)
+    book.work.reviewer = Scripted([])
+    await book.confirm(1, "Ilya was killed at Port Sable.")
+    await book.confirm(2, WALKS)
+    assert [(f["kind"], f["who"]) for f in await book.findings()] == [
+        ("dead_character_acts", "Ilya Brandt")
+    ]
+
+
+async def test_the_models_proven_finding_joins_the_rules_once_per_character_and_kind() -> None:
+    book = OfflineBook(BIBLE)
+    again = {"kind": "dead_character_acts", "who": "Ilya Brandt", "quote": WALKS,
+             "evidence_quote": "Ilya was killed at Port Sable."}  # fmt: skip
+    book.work.reviewer = Scripted([again], [again | {"quote": SMOKE}])
+    await book.confirm(1, "Ilya was killed at Port Sable.")
+    await book.confirm(2, WALKS)  # the rules found it: the model's is not a second
+    await book.confirm(3, SMOKE)  # the rules did not: the model's, with its proof
+    found = [(f["chapter"], f["quote"]) for f in await book.findings()]
+    assert found == [(2, WALKS), (3, SMOKE)]
 
 
 def test_facts_shown_are_those_said_before_the_chapter() -> None:

@@ -281,21 +281,24 @@ class ContinuityWork:
         where: tuple[int, str],
         chapter: tuple[str, dict[str, Any], float],
     ) -> list[dict[str, Any]]:
-        """The chapter's contradictions: the model's (with their proof) when there is one,
-        else (or when it fails, or does not answer within the check's budget: the seconds
-        left, `chapter`'s last) the offline reader's rules'."""
+        """The chapter's contradictions: the offline reader's rules', and where there is a
+        model, its findings (with their proof) about what the rules did not find; a model that
+        fails or does not answer within the check's budget (the seconds left, `chapter`'s
+        last) leaves the rules'."""
         text, read, seconds = chapter
+        rules = continuity.check(novel_id, before, where, read)
         facts = continuity.review_facts(before, where[0], read.get("seen", ()))
         if self.reviewer is None or not facts:
-            return continuity.check(novel_id, before, where, read)
+            return rules
         language = str(before.get("language", "en"))
         try:
             review = self.reviewer(language, where[0], text, facts)
             said = await asyncio.wait_for(review, max(seconds, 0.0))
         except Exception as error:  # the model's failure is not the book's: the rules stand
             logger.warning("continuity review by the model failed, rules used: %s", error)
-            return continuity.check(novel_id, before, where, read)
-        return continuity.from_model(novel_id, before, where, said, text)
+            return rules
+        model = continuity.from_model(novel_id, before, where, said, text)
+        return continuity.with_model(rules, model)
 
     async def _repeats(
         self,

@@ -322,6 +322,16 @@ def _said(before: Memory, who: str, quote: str, chapter: int) -> dict[str, Any] 
     return None
 
 
+def with_model(rules: list[Finding], model: list[Finding]) -> list[Finding]:
+    """The rules' findings of a chapter, and the model's (each with its proof) about what the
+    rules did not find: a character and a kind (and a trait's attribute) the rules said
+    nothing of. The rules read only the phrasings their words hold, a model can read any, and
+    a small model reads little: together neither's miss hides the other's finding."""
+    said = {(f["kind"], f.get("who"), f.get("attribute")) for f in rules}
+    more = [f for f in model if (f["kind"], f.get("who"), f.get("attribute")) not in said]
+    return (rules + more)[:MAX_FINDINGS_PER_CHAPTER]
+
+
 def from_model(
     novel_id: UUID,
     before: Memory,
