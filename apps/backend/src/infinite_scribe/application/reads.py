@@ -47,6 +47,7 @@ class SessionPage:
 @dataclass(frozen=True)
 class NovelPage:
     novels: list[NovelSummary]
+    #: Pass back as `cursor` for the next page; None when this page is the last.
     next_cursor: str | None
 
 

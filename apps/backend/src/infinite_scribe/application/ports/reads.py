@@ -46,10 +46,12 @@ class NovelSummary:
 
     novel_id: UUID
     title: str
+    #: The chosen concept's one-sentence pitch.
     logline: str | None
     theme: str | None
     writing_style: str | None
     status: str
+    #: The chapters of the confirmed plot outline.
     target_chapters: int
     completed_chapters: int
     version: int
@@ -66,9 +68,13 @@ class NovelSummary:
 class NovelView(NovelSummary):
     """A novel as its owner reads it: the summary and the bible (every confirmed stage)."""
 
+    #: STORY_CONCEPTION as confirmed (title, premise, synopsis, conflicts, themes).
     story: dict[str, Any] = field(default_factory=dict)
+    #: WORLDVIEW as confirmed (setting, rules, locations, history).
     worldview: dict[str, Any] = field(default_factory=dict)
+    #: CHARACTERS as confirmed (characters, relationships).
     characters: dict[str, Any] = field(default_factory=dict)
+    #: PLOT_OUTLINE as confirmed (acts, each with its chapters).
     outline: dict[str, Any] = field(default_factory=dict)
     #: One entry per chapter of the outline (domain.chapters.chapter_views), issue 39; a
     #: window of them when read with a `ChapterWindow`.
