@@ -5,7 +5,9 @@ model's reviewer (agents/continuity/model_review.py: the worker's when a model i
 a finding is kept only where its quotes hold), on the local engine (`make model`; the packaged
 SmolLM2-135M unless `--model` names another GGUF file or packaged model).
 
-Usage: .venv/bin/python bench/continuity_review.py [--set final] [--limit N] [--model smollm2]
+Usage: .venv/bin/python bench/continuity_review.py [--set final] [--every N] [--model smollm2]
+(`--every 5`: every fifth case, all kinds still in; a small model may write each review to its
+reply's token limit, a minute a review on two cores.)
 Prints precision and recall per kind for both, the reviews asked, answered and timed out, and
 one JSON line with the figures.
 """
@@ -81,13 +83,25 @@ async def score(cases: list[dict[str, Any]], engine: LocalEngine | None) -> dict
     }
 
 
+def added(rules: dict[str, Any], reviewed: dict[str, Any], kind: str) -> dict[str, int] | None:
+    """What the review added to the rules' findings of `kind`: found, and of them true."""
+    one, both = rules["figures"].get(kind), reviewed["figures"].get(kind)
+    if one is None or both is None:
+        return None
+
+    def true(f: dict[str, float]) -> int:
+        return round(f["precision"] * f["found"])
+
+    return {"found": int(both["found"] - one["found"]), "true": true(both) - true(one)}
+
+
 def report(name: str, result: dict[str, Any]) -> None:
     print(f"== {name}", result.get("reviews", ""))
     print(labelled.table(result["figures"], [k for k in KINDS if k in result["figures"]]))
 
 
-async def main(set_name: str, limit: int | None, model: str) -> None:
-    cases = labelled.load(_DATA / f"continuity_kinds_{set_name}.json")[:limit]
+async def main(set_name: str, every: int, model: str) -> None:
+    cases = labelled.load(_DATA / f"continuity_kinds_{set_name}.json")[::every]
     rules = await score(cases, None)
     report("rules", rules)
     folder = Path(tempfile.mkdtemp(prefix="continuity-review-"))
@@ -97,7 +111,7 @@ async def main(set_name: str, limit: int | None, model: str) -> None:
         reviewed = await score(cases, engine)
     finally:
         engine.stop()
-    report(f"model review ({model})", reviewed)
+    report(f"the rules and the model's review ({model}), as the worker runs them", reviewed)
     print(
         json.dumps(
             {
@@ -107,6 +121,7 @@ async def main(set_name: str, limit: int | None, model: str) -> None:
                 "model": model,
                 "rules": {k: rules["figures"].get(k) for k in KINDS},
                 "review": {k: reviewed["figures"].get(k) for k in KINDS},
+                "added_by_review": {k: added(rules, reviewed, k) for k in KINDS},
                 "reviews": reviewed["reviews"],
                 "seconds_per_review": reviewed["seconds_per_review"],
             }
@@ -117,7 +132,7 @@ async def main(set_name: str, limit: int | None, model: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="final", help="continuity_kinds_<set>.json")
-    parser.add_argument("--limit", type=int, default=None, help="the first N cases only")
+    parser.add_argument("--every", type=int, default=1, help="every Nth case only")
     parser.add_argument("--model", default="smollm2", help="a packaged model or a GGUF file")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.set, arguments.limit, arguments.model))
+    asyncio.run(main(arguments.set, arguments.every, arguments.model))
