@@ -19,6 +19,7 @@ from typing import Any
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.domain.codex import Codex, CodexEntry
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.proposal_guard import Asked, check_chapter, check_stage
@@ -95,6 +96,10 @@ def _chapter(language: str) -> str:
     return " ".join(said.format(n=n) for n in range(250))
 
 
+#: The prompts' words, as the worker's guard holds them.
+ECHOES = prompt_echoes()
+
+
 def main() -> None:
     segment.warm()
     figures: dict[str, Any] = {}
@@ -103,12 +108,14 @@ def main() -> None:
         for stage, content in _proposals(language).items():
             key = f"{language}.{stage}"
             figures[key] = _cpu_ms(
-                lambda s=stage, c=content, x=codex, a=asked: check_stage(s, c, x, a)
+                lambda s=stage, c=content, x=codex, a=asked: check_stage(s, c, x, a, ECHOES)
             )
         text, book = _chapter(language), [IDEAS[language]] * 5
         beats = [IDEAS[language]] * 6
         figures[f"{language}.chapter"] = _cpu_ms(
-            lambda t=text, b=book, bt=beats, x=codex, lg=language: check_chapter(t, bt, x, lg, b)
+            lambda t=text, b=book, bt=beats, x=codex, lg=language: check_chapter(
+                t, bt, x, lg, b, ECHOES
+            )
         )
     worst = max(worst for _, worst in figures.values())
     median = max(median for median, _ in figures.values())

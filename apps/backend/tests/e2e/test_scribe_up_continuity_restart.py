@@ -32,7 +32,7 @@ REVIEW = "# Continuity check of chapter"
 PROSE = ("The harbour woke slowly under a grey sky.", "Somewhere along the quay, a door opened.")
 BEATS = ("The harbour wakes", "A door opens")
 #: The beat a prose request asks for: the last JSON block (agents/prompts/chapter_prose.md).
-_BEAT = re.compile(r"This beat:\s*```json\s*(.+?)\s*```", re.S)
+_BEAT = re.compile(r"# The beat to write now\s*```json\s*(.+?)\s*```", re.S)
 
 
 class ReviewHeld(FakeLLMServer):

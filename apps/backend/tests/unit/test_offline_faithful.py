@@ -22,6 +22,7 @@ from infinite_scribe.agents.llm.offline.chapters import open_notes, plan_beats, 
 from infinite_scribe.agents.llm.offline.generator import batch_chapters, draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.codex import Codex, CodexEntry
 from infinite_scribe.domain.genesis import STAGE_ORDER
@@ -126,7 +127,7 @@ def test_every_named_item_is_kept_verbatim_where_it_belongs(index: int) -> None:
     _, drafted = walked(index)
     asked = Asked(idea["language"])
     failed = {
-        stage: check_stage(stage, content, _codex(idea), asked)
+        stage: check_stage(stage, content, _codex(idea), asked, prompt_echoes())
         for stage, content in drafted.items()
     }
     assert {stage: found for stage, found in failed.items() if found} == {}

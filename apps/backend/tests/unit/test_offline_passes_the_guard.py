@@ -17,6 +17,7 @@ from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.codex import Codex, CodexEntry
 from infinite_scribe.domain.genesis import STAGE_ORDER
@@ -144,7 +145,8 @@ def _walk(idea: Idea, chapters: int) -> list[tuple[str, list[Failed]]]:
         first = draft(request, words).model_dump(mode="json")
         revised = draft(replace(request, feedback=idea.feedback, previous_proposal=first), words)
         for content in (_content(first), _content(revised)):
-            failed.append((stage.value, check_stage(stage.value, content, idea.codex, asked)))
+            found = check_stage(stage.value, content, idea.codex, asked, prompt_echoes())
+            failed.append((stage.value, found))
         content = _content(revised)
         confirmed[stage.value] = content["concepts"][0] if "concepts" in content else content
     bible = novel_bible(confirmed)
@@ -162,9 +164,8 @@ def _walk(idea: Idea, chapters: int) -> list[tuple[str, list[Failed]]]:
         beats = plan_beats(brief)
         text = "\n\n".join(write_beat(brief, beats, index) for index in range(len(beats)))
         book = [entry[2] for entry in brief.earlier]
-        failed.append(
-            (f"chapter {number}", check_chapter(text, beats, Codex(), idea.language, book))
-        )
+        found = check_chapter(text, beats, Codex(), idea.language, book, prompt_echoes())
+        failed.append((f"chapter {number}", found))
     return [(where, found) for where, found in failed if found]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.domain import proposal_guard as guard
 from infinite_scribe.domain.codex import ORIGIN, Codex, CodexEntry
 from infinite_scribe.domain.proposal_guard import Asked, check_chapter, check_stage, reason
@@ -262,6 +263,29 @@ def test_the_beats_pasted_as_a_block_fail_and_a_beat_told_among_its_details_pass
 def test_a_chapter_echoing_the_prompt_fails() -> None:
     text = "### Chapter 2: beat 3 of 11\n\nIsobel walked to the harbour in 200 to 300 words."
     assert guard.PROMPT_ECHO in _codes(check_chapter(text, [], Codex(), "en"))
+
+
+#: The product's prompts' words (agents/prompts/*.md), as the worker's guard holds them.
+ECHOES = prompt_echoes()
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The beat to write now:\n\nIsobel walked down to the harbour.",  # a heading, as a line
+        "The chapter's beats\nIsobel walked down to the harbour.",
+        "Isobel walked on. Give the prose alone: no title, no notes, no code.",  # an instruction
+    ],
+)
+def test_the_prompts_own_words_said_back_fail(said: str) -> None:
+    assert guard.PROMPT_ECHO in _codes(check_chapter(said, [], Codex(), "en", echoes=ECHOES))
+    story = {"title": "The Pawn", "synopsis": said}
+    assert guard.PROMPT_ECHO in _codes(check_stage("STORY_CONCEPTION", story, Codex(), EN, ECHOES))
+
+
+def test_a_prompts_words_inside_a_sentence_of_the_story_are_the_storys() -> None:
+    told = "She said the beat to write now was slow. The chapter's beats were hers alone."
+    assert check_chapter(told, [], Codex(), "en", echoes=ECHOES) == []
 
 
 def test_the_reason_names_the_codes_in_the_writers_language() -> None:

@@ -23,6 +23,7 @@ from infinite_scribe.agents.chapter_writer import ChapterWriter
 from infinite_scribe.agents.continuity.draft_check import draft_checker
 from infinite_scribe.agents.guarded import held
 from infinite_scribe.agents.llm.port import DraftText, InvalidOutput, Usage, after
+from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.application.chapter_work import ChapterJob, ChapterWork
 from infinite_scribe.domain.chapter_brief import ChapterBrief, novel_language
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
@@ -67,7 +68,7 @@ class ChapterHandler(ModelHandler[ChapterJob, Draft]):
         memory (issue 78) too, and is then shown with its findings beside it."""
         brief = chapter_brief(job)
         codex = Codex.from_json(brief.codex) if brief.codex else Codex(language=brief.language)
-        book = book_held(brief)
+        book, echoes = book_held(brief), prompt_echoes()
         novel_id = job.task.session_id
         contradictions = draft_checker(novel_id, job.memory, job.bible, job.chapter, brief.language)
 
@@ -75,7 +76,7 @@ class ChapterHandler(ModelHandler[ChapterJob, Draft]):
             return await self._draft(job, replace(brief, failed_checks=failed))
 
         def check(draft: tuple[str, list[str], list[str]]) -> list[Failed]:
-            found = check_chapter(draft[0], draft[1], codex, brief.language, book)
+            found = check_chapter(draft[0], draft[1], codex, brief.language, book, echoes)
             return found + contradictions(draft[0])
 
         (text, beats, notes), noted = await held(produce, check, brief.language)

@@ -29,6 +29,7 @@ from infinite_scribe.agents.llm.port import (
     LLMProvider,
     Usage,
 )
+from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.agents.metrics import AgentMetrics
 from infinite_scribe.agents.outline_batches import OutlineParts, batched_outline, outline_size
 from infinite_scribe.agents.proposal_inputs import (
@@ -124,7 +125,7 @@ class GenerationHandler(ModelHandler[Job, Proposed]):
 
         def check(proposal: Proposal) -> list[Failed]:
             content = proposal.model_dump(mode="json")
-            return check_stage(job.stage.value, content, codex, asked)
+            return check_stage(job.stage.value, content, codex, asked, prompt_echoes())
 
         proposal, _ = await held(produce, check, asked.language)  # a stage has no notes
         if proposal.source is ProposalSource.LLM and request.is_revision:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
+from infinite_scribe.domain.prompt_echoes import NO_ECHOES, Echoes, echo_in
 from infinite_scribe.domain.proposals import PROPOSAL_META
 
 HERO_MISSING = "GUARD_HERO_MISSING"
@@ -105,28 +106,9 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     HERO: ("protagonist", "hero", "heroine", "main character", "主角", "主人公", "女主", "男主"),
     RIVAL: ("antagonist", "rival", "villain", "nemesis", "反派", "对手", "宿敌", "反角"),
 }
-#: A template's marker, or its slot left in (`[hometown_landmark]`, `{place}`: SmolLM2), and
-#: (below) the prompt's own instructions (agents/prompts/*.md), as a model echoes them:
-#: "### Chapter 2: beat 3 of 11", "200 to 300 words", "Reply with ...".
+#: A template's marker, or its slot left in (`[hometown_landmark]`, `{place}`: SmolLM2); the
+#: prompts' own words said back are domain/prompt_echoes.py's.
 _MARKERS = re.compile(r"\{\{|\}\}|\$\{|<\||\[[a-z]+(?:_[a-z]+)+\]|\{[a-z]+(?:_[a-z]+)*\}")
-#: Each pattern is run only on a text holding its trigger (lowercased): a chapter of 3,000
-#: words is read in well under 5 ms (bench/guard.py).
-_ECHOES = tuple(
-    (trigger, re.compile(pattern))
-    for trigger, pattern in (
-        ("#", r"(?m)^\s*#{1,6}\s"),
-        ("beat ", r"\bbeat \d+ of \d+\b"),
-        (" words", r"\b\d+ to \d+ words\b"),
-        (" characters", r"\b\d+ to \d+ characters\b"),
-        ("字", r"\d+\s*(?:到|至)\s*\d+\s*(?:个)?字"),
-        ("reply with", r"\breply with\b"),
-        ("json", r"\bjson\b"),
-        ("outline entry", r"\boutline entry\b"),
-        ("writer", r"\bthe writer'?s (?:wishes|feedback|idea)\b"),
-        ("response schema", r"\bresponse schema\b"),
-        ("拍", r"第\s*\d+\s*拍"),
-    )
-)
 #: A label the writer's own scaffolding starts a pasted list with ("Also in the story: a, b").
 _LABELS = ("also in the story", "things that matter here", "characters", "places", "beats",
            "故事里还有", "人物", "地点", "节拍")  # fmt: skip
@@ -209,20 +191,28 @@ def texts(content: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from texts(item, f"{path}[{index}]")
 
 
-def check_stage(stage: str, content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Failed]:
-    """The checks a Genesis stage's proposal fails ([]: it may be shown)."""
-    found = list(_text_checks(list(texts(content)), asked.language))
+def check_stage(
+    stage: str, content: Mapping[str, Any], codex: Codex, asked: Asked, echoes: Echoes = NO_ECHOES
+) -> list[Failed]:
+    """The checks a Genesis stage's proposal fails ([]: it may be shown); `echoes`: the words
+    of the prompts it was asked with."""
+    found = list(_text_checks(list(texts(content)), asked.language, echoes))
     found += _STAGE_CHECKS.get(stage, _nothing)(content, codex, asked)
     return found
 
 
 def check_chapter(
-    text: str, beats: Sequence[str], codex: Codex, language: str, book: Sequence[str] = ()
+    text: str,
+    beats: Sequence[str],
+    codex: Codex,
+    language: str,
+    book: Sequence[str] = (),
+    echoes: Echoes = NO_ECHOES,
 ) -> list[Failed]:
     """The checks a chapter's draft fails: the text checks, a beat pasted as prose, a sentence
     said twice in it or more than twice with `book` (what the pipeline holds of the book: the
     brief's summaries, the memory's digest; never every chapter's text)."""
-    found = list(_text_checks([("chapter", text)], language))
+    found = list(_text_checks([("chapter", text)], language, echoes))
     beat_keys = {_key(beat) for beat in beats if len(_key(beat)) >= _min(language)}
     sentences = [key for key in map(_key, _SENTENCES.split(text)) if len(key) >= _min(language)]
     # The plan pasted as a block: two beats in a row with nothing told between them (a beat
@@ -248,14 +238,14 @@ def _key(sentence: str) -> str:
     return " ".join(sentence.lower().split()).strip(" \"'“”‘’「」")
 
 
-def _text_checks(found: list[tuple[str, str]], language: str) -> Iterator[Failed]:
+def _text_checks(found: list[tuple[str, str]], language: str, echoes: Echoes) -> Iterator[Failed]:
     for path, text in found:
         flat = text.strip()
         lower = flat.lower()
         # A chapter may be titled by its number alone, as many novels' are.
         if _junk(flat, numbered=path.endswith("title")):
             yield Failed(JUNK_TEXT, path, flat[:40])
-        elif echo := _echo(lower):
+        elif echo := echo_in(flat, echoes):
             yield Failed(PROMPT_ECHO, path, echo[:40])
         elif any(label in lower for label in _LABELS) and (pasted := _SCAFFOLD.search(lower)):
             yield Failed(PASTED_SCAFFOLD, path, pasted.group()[:40])
@@ -266,13 +256,6 @@ def _text_checks(found: list[tuple[str, str]], language: str) -> Iterator[Failed
         share = han / (han + latin)
         if (share < 0.3) if _lang(language) == "zh" else (share > 0.5):
             yield Failed(WRONG_LANGUAGE, re.split(r"[.\[]", found[0][0])[0] or "text")
-
-
-def _echo(lower: str) -> str | None:
-    for trigger, pattern in _ECHOES:
-        if trigger in lower and (found := pattern.search(lower)):
-            return found.group().strip()
-    return None
 
 
 def _junk(text: str, numbered: bool = False) -> bool:

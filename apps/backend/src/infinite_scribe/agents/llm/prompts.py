@@ -20,6 +20,7 @@ from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.outline_plan import BatchBrief
+from infinite_scribe.domain.prompt_echoes import Echoes, echoes_of
 from shared_types.enums import GenesisStage
 
 _PACKAGE = "infinite_scribe.agents"
@@ -44,6 +45,15 @@ def prompt_version() -> str:
         if entry.name.endswith(".md"):
             digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
     return f"prompts-{digest.hexdigest()[:12]}"
+
+
+@cache
+def prompt_echoes() -> Echoes:
+    """Every template's headings, labels and instructions: what the guard refuses a generator
+    saying back (domain/prompt_echoes.py)."""
+    folder = files(_PACKAGE).joinpath("prompts")
+    templates = sorted(folder.iterdir(), key=lambda item: item.name)
+    return echoes_of(t.read_text(encoding="utf-8") for t in templates if t.name.endswith(".md"))
 
 
 @cache
