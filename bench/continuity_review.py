@@ -24,9 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps" / "backend"))
 from tests.support import continuity_labelled as labelled
+from tests.support.local_engine import engine_provider
 
 from infinite_scribe.agents.continuity.model_review import ModelReviewer
-from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.embedded.local_engine import LocalEngine, resolve_model
 
 _DATA = Path(__file__).resolve().parents[1] / "apps" / "backend" / "tests" / "data"
@@ -62,14 +62,7 @@ async def score(cases: list[dict[str, Any]], engine: LocalEngine | None) -> dict
     if engine is None:
         figures, _ = await labelled.run(cases)
         return {"figures": figures["all"]}
-    provider = OpenAIProvider(
-        base_url=engine.base_url,
-        model=engine.model.name,
-        timeout=300,
-        max_retries=0,
-        schema_form="llama_cpp",
-        context_tokens=engine.model.context_tokens,
-    )
+    provider = engine_provider(engine)
     reviewer = CountedReviewer(ModelReviewer(provider))
     try:
         figures, _ = await labelled.run(cases, reviewer)

@@ -15,7 +15,7 @@ from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import InvalidOutput, metering
 from infinite_scribe.embedded.local_engine import LocalEngine
 from tests.support.chapters import brief, genesis_bible
-from tests.support.local_engine import local_engine, requires_engine
+from tests.support.local_engine import engine_provider, local_engine, requires_engine
 
 pytestmark = [requires_engine, pytest.mark.engine, pytest.mark.timeout(1800)]
 __all__ = ["local_engine"]
@@ -25,15 +25,7 @@ ABORTED = "aborted: its client went away"
 
 
 def _provider(engine: LocalEngine, reply_tokens: int) -> OpenAIProvider:
-    return OpenAIProvider(
-        base_url=engine.base_url,
-        model=engine.model.name,
-        timeout=1200,
-        max_retries=0,
-        schema_form="llama_cpp",
-        context_tokens=engine.model.context_tokens,
-        reply_tokens=reply_tokens,
-    )
+    return engine_provider(engine, timeout=1200, reply_tokens=reply_tokens)
 
 
 async def test_a_chapters_next_beat_reuses_the_prompt_before_it(local_engine: LocalEngine) -> None:

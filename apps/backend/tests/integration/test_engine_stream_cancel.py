@@ -17,7 +17,12 @@ from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import DraftText, ProviderUnavailable, metering
 from infinite_scribe.embedded.local_engine import LocalEngine
-from tests.support.local_engine import local_engine, requires_engine, running_engine
+from tests.support.local_engine import (
+    engine_provider,
+    local_engine,
+    requires_engine,
+    running_engine,
+)
 
 # A generation on a shared 2-core machine takes minutes (bench/ holds the figures).
 pytestmark = [requires_engine, pytest.mark.engine, pytest.mark.timeout(1200)]
@@ -37,15 +42,7 @@ REPLY_TOKENS = 1500
 
 
 def _provider(engine: LocalEngine) -> OpenAIProvider:
-    return OpenAIProvider(
-        base_url=engine.base_url,
-        model=engine.model.name,
-        timeout=300,
-        max_retries=0,
-        schema_form="llama_cpp",
-        context_tokens=engine.model.context_tokens,
-        reply_tokens=REPLY_TOKENS,
-    )
+    return engine_provider(engine, reply_tokens=REPLY_TOKENS)
 
 
 class Drafts:

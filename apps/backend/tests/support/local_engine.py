@@ -20,9 +20,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.embedded.local_engine import (
     EngineUnavailable,
     LocalEngine,
@@ -37,6 +39,23 @@ TEST_MODEL = os.environ.get("TEST_LOCAL_MODEL", "smollm2")
 #: Generation threads (unset: llama.cpp's default, half the cores). Not more: on a loaded
 #: 2-core machine two threads made 3-4 tokens/s where one made 20-60 (its threads spin-wait).
 TEST_THREADS = int(os.environ.get("TEST_LOCAL_ENGINE_THREADS", "0")) or None
+
+
+def engine_provider(engine: LocalEngine, **options: Any) -> OpenAIProvider:
+    """The engine's provider as the worker builds it for a local engine (its grammar form, the
+    model's window; no retries: a test sees each failure); `options` override (timeout,
+    reply_tokens)."""
+    return OpenAIProvider(
+        **{
+            "base_url": engine.base_url,
+            "model": engine.model.name,
+            "timeout": 300,
+            "max_retries": 0,
+            "schema_form": "llama_cpp",
+            "context_tokens": engine.model.context_tokens,
+        }
+        | options
+    )
 
 
 def unavailable() -> str | None:

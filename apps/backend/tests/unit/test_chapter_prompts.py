@@ -73,7 +73,8 @@ def test_the_beats_prompt_asks_for_a_json_list_and_the_prose_prompt_for_one_beat
     assert "beat one" not in beats_user.lower()
     beats = ["Ada finds the ledger.", "Ada hides it."]
     prose_user = prose_messages(given, beats, 1)[1]["content"]
-    assert "beat 2 among the 2 of the chapter's beats" in prose_user and "two or three paragraphs" in prose_user
+    assert "beat 2 among the 2 of the chapter's beats" in prose_user
+    assert "two or three paragraphs" in prose_user
     # No phrase the guard refuses as an echo of the prompt (a small model says them back: the
     # engine lane of stop 87 was refused "200 to 500 words" three times over).
     assert "beat 2 of 2" not in prose_user and " words" not in prose_user
