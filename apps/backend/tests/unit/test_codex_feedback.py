@@ -111,7 +111,9 @@ HARBOUR = (
         (IDEA, "Make the hero Mr Dunbar.", [("set_role", "Mr Dunbar", "hero")]),
         (IDEA, "Make the rival Mr Dunbar.", []),  # so already
         (IDEA, "Change the villain to the colony AI.", []),  # described: the generator's
-        (HARBOUR, "Make the rival Per Lunde.", [("add", "Per Lunde", "rival")]),
+        # The third walk: "the Harbourmaster", named only by a title and wanting the bell sunk,
+        # is the rival; the writer naming the rival names him.
+        (HARBOUR, "Make the rival Per Lunde.", [("rename", "the Harbourmaster", "Per Lunde")]),
         (IDEA_ZH, "把宿敌改成周老板。", [("rename", "白三爷", "周老板")]),
         (IDEA_ZH, "把主角改成一名仵作。", []),
     ],

@@ -87,7 +87,8 @@ async def test_a_person_the_codex_gives_no_role_is_never_made_the_antagonist(
         "home before the midsummer fair; the Harbourmaster wants it sunk."
     )
     codex = grown(read_codex(idea).as_json(), ["Ingrid Haug"], "feedback-event").as_json()
-    assert Codex.from_json(codex).rival is None
+    rival = Codex.from_json(codex).rival  # named by a title only, and the rival (third walk)
+    assert rival is not None and rival.name == "the Harbourmaster"
     cast = (await _walk(idea, codex))[GenesisStage.CHARACTERS.value]["characters"]
     roles = {card["name"]: card["role"] for card in cast}
     assert "Ingrid Haug" in roles and roles["Ingrid Haug"] != "antagonist", roles

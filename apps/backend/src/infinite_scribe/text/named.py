@@ -16,7 +16,16 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from infinite_scribe.text import harm_zh, named_en, opposed, rival_zh, segment, times_en, vocabulary
+from infinite_scribe.text import (
+    epithets,
+    harm_zh,
+    named_en,
+    opposed,
+    rival_zh,
+    segment,
+    times_en,
+    vocabulary,
+)
 from infinite_scribe.text.named_zh import (
     KIN,
     MEASURE,
@@ -111,6 +120,8 @@ class _Found:
     things: list[str] = field(default_factory=list)
     kin: list[str] = field(default_factory=list)
     titled: list[str] = field(default_factory=list)
+    #: People named only by an epithet ("the Warden", 老狐狸), none tied to the hero.
+    epithets: list[str] = field(default_factory=list)
 
 
 def _read_zh(text: str) -> Named:
@@ -204,6 +215,8 @@ def _zh_opened_thing(
 
 def _zh_settled(text: str, found: _Found) -> Named:
     """The items found, each kind without what another kind holds."""
+    found.epithets = [n for n in epithets.zh_people(text) if not _inside(n, found.kin)]
+    found.people += found.epithets
     people, places, times, things = found.people, found.places, found.times, found.things
     opening = opening_place(text)
     if opening and not any(p in opening for p in places):
@@ -216,16 +229,19 @@ def _zh_settled(text: str, found: _Found) -> Named:
     places = [p for p in places if p not in things]
     things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
     things = [t for t in things if not _inside(t, people)]
-    people, rivals = _zh_rivals(text, people)
+    people, rivals = _zh_rivals(text, people, found.epithets)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(found.kin), rivals)))  # fmt: skip
 
 
-def _zh_rivals(text: str, people: list[str]) -> tuple[list[str], tuple[str, ...]]:
-    """The people and the rivals: those a word marks, opposes or harms; with none, a monster
-    fought (对抗吸人精魄的黑山老妖) is a person and the rival."""
+def _zh_rivals(
+    text: str, people: list[str], named_by_epithet: list[str]
+) -> tuple[list[str], tuple[str, ...]]:
+    """The people and the rivals: those a word marks, opposes or harms; with none, one named
+    only by a nickname, or a monster fought (对抗吸人精魄的黑山老妖) as a person and the rival."""
     rivals = _rivals(text, people, True) + rival_zh.opposed(text, people)
     rivals += harm_zh.harming(text, people)
+    rivals = epithets.unmarked_rival(named_by_epithet, rivals, ())
     beast = None if rivals else harm_zh.monster(text, people)
     return ([*people, beast], (beast,)) if beast else (people, rivals)
 
@@ -307,7 +323,7 @@ def _read_en(text: str) -> Named:
     found.things += named_en.things(text)
     people = found.people
     places = [p for p in found.places if p not in people]
-    rivals = _rivals(text, people, False)
+    rivals = epithets.unmarked_rival(found.epithets, _rivals(text, people, False), found.kin)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(found.times),
                                 tuple(found.things), tuple(found.kin), rivals,
                                 tuple(found.titled))))  # fmt: skip
@@ -322,7 +338,11 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         return
     lead, after = text[: match.start() + match.group(0).find(run)], text[match.end() :]
     place = named_en.place(run, lead, after)
-    if place:
+    the = re.search(r"\bthe\s+$", lead, re.I)
+    if the and (epithets.en_titled(run) or (not place and epithets.en_acting(after))):
+        found.people.append(f"the {run}")  # "from the Baron": a person, not a place
+        found.epithets += [] if epithets.en_tied(lead[: the.start()]) else [f"the {run}"]
+    elif place:
         found.places.append(place)
     elif re.search(r"\bthe\s+$", lead, re.I):
         # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a

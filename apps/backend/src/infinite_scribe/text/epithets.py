@@ -1,0 +1,90 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""A person an idea names only by an epithet or a title (issue 76, third walk): "the Warden",
+"the Grey Bishop", 人称“老狐狸”的会长, “鬼手”处处陷害. By kind, never by phrase:
+
+- English: "the" and a capitalised run is a person when its last word is a title or an
+  epithet's ending (the data's lists), when "who"/"whose" follows it (a word English keeps for
+  people), or when it acts on someone ("the Warden hunts her": a verb, then him, her or them
+  in the same clause).
+- Chinese: a quoted run of Han characters is a person's nickname when a naming word opens it
+  (人称, 外号), a title stands right before it (督陶官“冯阎王”), or it is the subject of the
+  clause (a verb or an adverb right after the closing quote: “鬼手”处处陷害).
+
+Such a person with no name of their own, whom no word ties to the hero (kin, a friend), is the
+idea's rival when no word marks another (`unmarked_rival`): an idea that names its antagonist
+only by a title does so because the title is who they are to the hero.
+"""
+
+import re
+
+from infinite_scribe.text import segment, vocabulary
+
+_EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "epithet_titles")
+_EN_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
+_EN_WHO = re.compile(r"^,?\s+(?:who|whose)\b")
+#: A verb right after the run (in -s, or a modal and a verb) and, a few lower-case words on,
+#: a person as its object.
+_EN_ACTS = re.compile(
+    r"^\s+(?:(?:will|would|must|can)\s+[a-z]+|[a-z]+s(?<!ss)(?<!\bis)(?<!\bhas)(?<!\bwas))"
+    r"(?:\s+[a-z]+){0,5}?\s+(?:her|him|them)\b"
+)
+_EN_TIED = re.compile(
+    rf"\b(?:{vocabulary.alternation('en', 'kin')}|{vocabulary.alternation('en', 'allies')})"
+    r"\b,?\s+$",
+    re.I,
+)
+_ZH_NAMING = tuple(sorted(vocabulary.words("zh", "epithet_naming"), key=len, reverse=True))
+_ZH_TITLES = vocabulary.words("zh", "titles") | vocabulary.words("zh", "roles")
+_ZH_QUOTED = re.compile(r"[“「\"]([\u3400-\u9fff]{2,8})[”」\"]")
+_ZH_OPPOSING = tuple(vocabulary.words("zh", "opposing_adverbs"))
+#: Tags of a word that opens a clause's predicate: a verb, an adverb, a conjunction (却).
+_PREDICATE = ("v", "d", "c", "p")
+
+
+def en_titled(run: str) -> bool:
+    """Whether "the" and `run` is a person by its last word, a title or an epithet's ending
+    ("the Grey Bishop", "the Foreman"), wherever it stands ("from the Baron")."""
+    last = run.split()[-1].lower()
+    return last in _EN_TITLES or last.endswith(_EN_ENDS)
+
+
+def en_acting(after: str) -> bool:
+    """Whether what follows "the" and a run says a person: "who"/"whose", or a verb acting
+    on someone ("hunts her")."""
+    return bool(_EN_WHO.match(after) or _EN_ACTS.match(after))
+
+
+def zh_people(text: str) -> list[str]:
+    """The nicknames a Chinese text names people by, without their quotes."""
+    found = []
+    for match in _ZH_QUOTED.finditer(text):
+        before, after = text[: match.start()], text[match.end() :]
+        if before.endswith(_ZH_NAMING) or _titled(before) or _subject(after):
+            found.append(match.group(1))
+    return found
+
+
+def _titled(before: str) -> bool:
+    return any(before.endswith(title) for title in _ZH_TITLES)
+
+
+def _subject(after: str) -> bool:
+    if after.startswith(_ZH_OPPOSING):
+        return True
+    words = segment.tagged(after[:12])
+    return bool(words) and words[0][1].startswith(_PREDICATE) and words[0][0] != "的"
+
+
+def unmarked_rival(
+    epithets: list[str], rivals: tuple[str, ...], tied: list[str] | tuple[str, ...]
+) -> tuple[str, ...]:
+    """`rivals`, or, when no word marked one, the first person named only by an epithet whom
+    no word ties to the hero."""
+    if rivals:
+        return rivals
+    return next(((person,) for person in epithets if person not in tied), ())
+
+
+def en_tied(before: str) -> bool:
+    """Whether a word ties the person after `before` to the hero ("her mentor, the Abbot")."""
+    return bool(_EN_TIED.search(before))
