@@ -24,11 +24,14 @@ from infinite_scribe.text import (
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _EN_BEFORE = re.compile(r"\b(?:before|by|until|till|ahead of)\s+(?:the\s+)?$", re.I)
 _ZH_BEFORE = ("前", "之前", "以前")
+#: The verb of an event's happening between it and 前 (国际学术会议召开前).
+_ZH_HAPPENS = tuple(vocabulary.words("zh", "event_happens"))
 _ZH_BY = ("赶在", "在", "于")
 #: A place said as where someone comes from ("from Shanghai", 上海来的): their origin, not
 #: where the story is (issue 76; the role ORIGIN).
 _EN_FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.I)
 _ZH_FROM = ("来的", "人")
+_ZH_FROM_BEFORE = ("来自",)  # 来自兰州的老专家
 #: A role word is never a name or a thing (宿敌, nemesis).
 _ROLE_WORDS = {
     language: vocabulary.words(language, "roles") | vocabulary.words(language, "request_foe")
@@ -188,7 +191,10 @@ def _origin(idea: str, place: str, chinese: bool) -> bool:
     """Whether `place` is only ever said as where someone comes from."""
     ats = [m.start() for m in re.finditer(re.escape(place), idea)]
     if chinese:
-        return all(idea[at + len(place) :].startswith(_ZH_FROM) for at in ats)
+        return all(
+            idea[at + len(place) :].startswith(_ZH_FROM) or idea[:at].endswith(_ZH_FROM_BEFORE)
+            for at in ats
+        )
     return bool(ats) and all(_EN_FROM.search(idea[max(0, at - 12) : at]) for at in ats)
 
 
@@ -211,6 +217,7 @@ def _before(idea: str, time: str, chinese: bool) -> bool:
     if at < 0:
         return False
     if chinese:
-        after = idea[at + len(time) : at + len(time) + 2]
+        after = idea[at + len(time) : at + len(time) + 4]
+        after = after.removeprefix(next((v for v in _ZH_HAPPENS if after.startswith(v)), ""))
         return after.startswith(_ZH_BEFORE) or idea[max(0, at - 2) : at].endswith(_ZH_BY[:1])
     return bool(_EN_BEFORE.search(idea[max(0, at - 20) : at]))

@@ -36,6 +36,10 @@ _EN_TIED = re.compile(
 _ZH_NAMING = tuple(sorted(vocabulary.words("zh", "epithet_naming"), key=len, reverse=True))
 _ZH_TITLES = vocabulary.words("zh", "titles") | vocabulary.words("zh", "roles")
 _ZH_QUOTED = re.compile(r"[“「\"]([\u3400-\u9fff]{2,8})[”」\"]")
+_ZH_CALLED = re.compile(
+    rf"(?:[个位名](?:{vocabulary.alternation('zh', 'naming')})|名叫|叫做|名为)"
+    r"([\u3400-\u9fff]{2,4}?)的"
+)
 _ZH_OPPOSING = tuple(vocabulary.words("zh", "opposing_adverbs"))
 #: Tags of a word that opens a clause's predicate: a verb, an adverb, a conjunction (却).
 _PREDICATE = ("v", "d", "c", "p")
@@ -62,6 +66,17 @@ def zh_people(text: str) -> list[str]:
         if before.endswith(_ZH_NAMING) or _titled(before) or _subject(after):
             found.append(match.group(1))
     return found
+
+
+def zh_called(text: str) -> list[str]:
+    """The people a Chinese text names with a naming verb after a measure (一个叫小石头的乞丐,
+    一位名叫高远的保安): the run up to 的 is a name, whatever the tagger made of it."""
+    return [match.group(1) for match in _ZH_CALLED.finditer(text)]
+
+
+def zh_naming(word: str) -> bool:
+    """Whether `word` opens with a word that names someone (被称作…): never a thing."""
+    return word.startswith(_ZH_NAMING)
 
 
 def _titled(before: str) -> bool:

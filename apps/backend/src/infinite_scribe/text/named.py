@@ -216,7 +216,9 @@ def _zh_opened_thing(
 def _zh_settled(text: str, found: _Found) -> Named:
     """The items found, each kind without what another kind holds."""
     found.epithets = [n for n in epithets.zh_people(text) if not _inside(n, found.kin)]
-    found.people += found.epithets
+    found.people += found.epithets + epithets.zh_called(text)
+    # A word of a time is no person (端午龙舟赛: 龙舟赛 tagged a name).
+    found.people = [p for p in found.people if not any(p in t and p != t for t in found.times)]
     people, places, times, things = found.people, found.places, found.times, found.things
     opening = opening_place(text)
     if opening and not any(p in opening for p in places):
@@ -228,7 +230,7 @@ def _zh_settled(text: str, found: _Found) -> Named:
     times = [t for t in times if not _inside(t, people)]
     places = [p for p in places if p not in things]
     things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
-    things = [t for t in things if not _inside(t, people)]
+    things = [t for t in things if not _inside(t, people) and not epithets.zh_naming(t)]
     people, rivals = _zh_rivals(text, people, found.epithets)
     return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
                                 tuple(found.kin), rivals)))  # fmt: skip

@@ -37,7 +37,8 @@ _THING = re.compile(
     r"\b(?!(?:across|towards|besides|unless|was|has|is|his|its|this|as|us|perhaps|always)\b)"
     r"(?:carry|find|found|hide|keep|hold|smuggle|bury|steal|buy|[a-z]{2,}(?:s|ed))\s+"
     r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}?[a-z][a-z-]*?)"
-    r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|by|until|while|which)\b|[,.;]|$)"
+    r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|by|until|while|which|against)\b"
+    r"|[,.;]|$)"
 )
 #: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
 #: to a thing, not a thing named; nor is a word for a person ("poisoned a countess").
@@ -47,6 +48,7 @@ _NOT_THINGS = (
     | vocabulary.words("en", "complements")
     | vocabulary.words("en", "titles")
     | vocabulary.words("en", "abstracts")  # "takes the blame": no thing one holds
+    | vocabulary.words("en", "kin")  # "has threatened his sister"
 )
 _BEFORE_THING = re.compile(
     r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"
@@ -69,6 +71,8 @@ def place(run: str, lead: str, after: str) -> str | None:
     "on the Hebrides"): before a place noun ("A Mars colony"), after a preposition of place
     or a place noun, ending on a place's word, or a place by apposition ("Haven, the last
     free city")."""
+    if " " not in run and run.lower() in _PLACE_WORDS and re.search(r"(?:^|[.!?]\s+)$", lead):
+        return None  # "Street magician Leo Fontaine": a place's word the sentence capitalised
     article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
     noun = re.match(r"\s+([a-z]+)", after)
     if noun and noun.group(1) in _PLACE_WORDS:
@@ -93,8 +97,13 @@ def things(text: str) -> list[str]:
     """The things `text` names, in the order of the two readings. A thing is a noun phrase
     with its article ("the only logbook"), never an adjective-led cut of one ("only
     logbook"); "her logbook" is "logbook"."""
-    taken = [m for m in _THING.finditer(text) if m.group(2).split()[-1] not in _NOT_THINGS]
+    taken = [m for m in _THING.finditer(text) if not _not_thing(m.group(2).split()[-1])]
     return [_thing(m) for m in (*taken, *_BEFORE_THING.finditer(text))]
+
+
+def _not_thing(noun: str) -> bool:
+    """A word for a person, a place, an abstract, one or many ("the miners"), is no thing."""
+    return noun in _NOT_THINGS or (noun.endswith("s") and noun[:-1] in _NOT_THINGS)
 
 
 def _thing(match: re.Match[str]) -> str:

@@ -21,7 +21,8 @@ _STRICT_PLACE_ENDS = vocabulary.characters("zh", "strict_place_ends")
 ZH_TIME = re.compile(
     r"(?:公元前?)?\d{1,4}年(?:代)?"
     f"|(?:{vocabulary.alternation('zh', 'eras')})[一二三四五六七八九十元]+年"
-    f"|(?:{vocabulary.alternation('zh', 'festivals')})夜?"  # 上元夜: the writer's words whole
+    # 上元夜, 中秋灯会: the writer's words whole, a festival's event with it
+    f"|(?:{vocabulary.alternation('zh', 'festivals')})(?:夜|{vocabulary.alternation('zh', 'event_nouns')})?"
     # A reign's or a dynasty's years (成化年间, 北宋末年) at the idea's start or after a stop,
     # the reign's name with them.
     r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}(?:年间|末年|初年)"
@@ -31,7 +32,8 @@ ZH_TIME = re.compile(
     # An event the story is due before (在期末考试之前, 赶在太后寿宴之前, 在新市长的就职典礼前):
     # a few words and an event noun, the one after 的 when the event is someone's.
     r"|(?<=[在于到的])[\u4e00-\u9fff]{0,4}?"
-    f"(?:{vocabulary.alternation('zh', 'event_nouns')})(?=之?前|那天|当天)"
+    f"(?:{vocabulary.alternation('zh', 'event_nouns')})"
+    f"(?=(?:{vocabulary.alternation('zh', 'event_happens')})?之?前|那天|当天)"
     # A day of a month (三月十五, 九月初三, 腊月二十) and a span the story is due within (七日之内).
     r"|(?:[一二三四五六七八九十冬腊正]{1,2}|\d{1,2})月(?:初|廿)?(?:[一二三四五六七八九十]{1,3}|\d{1,2})[日号]?"
     r"|(?<=[在于])[一二三四五六七八九十百两\d]{1,3}(?:日|天|个月|年)(?=之?内)"

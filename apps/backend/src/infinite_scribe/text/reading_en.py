@@ -52,6 +52,8 @@ _ATTACHED = (
         + r"\b"
     ),
     re.compile(r"^(?P<the>)" + _CAPPED_ROLE + r"\s+" + _NAME + r"\b"),
+    # One role word opening the sentence, capitalised by it ("Pilot Anya Volkova").
+    re.compile(r"^(?P<the>)(?P<role>[A-Z][a-z-]+)\s+" + _NAME + r"\b"),
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)

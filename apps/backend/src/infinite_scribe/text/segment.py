@@ -73,7 +73,8 @@ def warm() -> None:
 def words(text: str) -> list[str]:
     """`text` cut into words ("火星殖民地的女法医" -> 火星, 殖民地, 的, 女, 法医)."""
     cut: Callable[[str], Any] = _tokenizer().tokenizer.cut
-    return [word for word in cut(text) if word.strip()]
+    pairs = [(word, "n" if known(word) else "nr") for word in cut(text) if word.strip()]
+    return [word for word, _ in _role_ends_given_back(pairs)]
 
 
 #: Characters tagged with the tagger's hidden Markov model (which finds the names nobody put in
@@ -88,7 +89,24 @@ def tagged(text: str, guessed: int = GUESSED) -> list[tuple[str, str]]:
     faster: what follows a name the reader knows)."""
     cut = _tokenizer().cut
     pairs = [*cut(text[:guessed]), *cut(text[guessed:], HMM=False)]
-    return [(pair.word, pair.flag) for pair in pairs if pair.word.strip()]
+    return _role_ends_given_back([(pair.word, pair.flag) for pair in pairs if pair.word.strip()])
+
+
+#: A character that ends a word for a person's trade (修复师, 调查员).
+_ROLE_ENDS = frozenset(vocabulary.characters("zh", "role_ends"))
+
+
+def _role_ends_given_back(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The model guesses a name that took the last character of the trade before it (修复/v
+    师苏雨/nr): the character goes back to the trade (修复师/n 苏雨/nr)."""
+    out: list[tuple[str, str]] = []
+    for word, flag in pairs:
+        took = flag == "nr" and len(word) == 3 and word[0] in _ROLE_ENDS
+        if took and out and out[-1][1][:1] in ("v", "n") and len(out[-1][0]) >= 2:
+            out[-1] = (out[-1][0] + word[0], "n")
+            word = word[1:]
+        out.append((word, flag))
+    return out
 
 
 def known(word: str) -> bool:
