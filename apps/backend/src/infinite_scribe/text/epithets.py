@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """A person an idea names only by an epithet or a title (issue 76, third walk): "the Warden",
 "the Grey Bishop", 人称“老狐狸”的会长, “鬼手”处处陷害. By kind, never by phrase:
 

@@ -22,7 +22,8 @@ ZH_TIME = re.compile(
     r"(?:公元前?)?\d{1,4}年(?:代)?"
     f"|(?:{vocabulary.alternation('zh', 'eras')})[一二三四五六七八九十元]+年"
     # 上元夜, 中秋灯会: the writer's words whole, a festival's event with it
-    f"|(?:{vocabulary.alternation('zh', 'festivals')})(?:夜|{vocabulary.alternation('zh', 'event_nouns')})?"
+    f"|(?:{vocabulary.alternation('zh', 'festivals')})"
+    f"(?:夜|{vocabulary.alternation('zh', 'event_nouns')})?"
     # A reign's or a dynasty's years (成化年间, 北宋末年) at the idea's start or after a stop,
     # the reign's name with them.
     r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}(?:年间|末年|初年)"
