@@ -94,6 +94,39 @@ def test_options_that_repeat_each_other_fail() -> None:
     assert guard.REPEATED_OPTIONS in _codes(check_stage("CONCEPT_SELECTION", same, CODEX, EN))
 
 
+_LONG_IDEA = (
+    "In Leith, where the tide bells ring at dusk and the harbour guild controls every lantern "
+    "on the quays, a young lamplighter called Isobel discovers that the Collector has been "
+    "smuggling stolen children aboard grain ships bound for Riga, and she must expose him "
+    "before Hogmanay with help from a retired smuggler who owes her mother an old debt"
+)
+_WISH = "Add a storm at sea and a betrayal."
+
+
+def test_options_told_apart_by_their_own_words_not_the_writers() -> None:
+    """Issue 76's walk: three revised concepts each restating a long idea and the feedback's
+    wish, each with a turn of its own, were refused as repeats of each other."""
+    said = _concepts(
+        *(
+            f"{_LONG_IDEA}; {turn}. {_WISH}"
+            for turn in (
+                "the nearer she comes, the harder he pushes back",
+                "telling the truth would cost her every last friend",
+                "someone erases traces while time runs short",
+            )
+        )
+    )
+    asked = Asked("en", said=f"{_LONG_IDEA}.\n{_WISH}")
+    assert check_stage("CONCEPT_SELECTION", said, CODEX, asked) == []
+    assert guard.REPEATED_OPTIONS in _codes(check_stage("CONCEPT_SELECTION", said, CODEX, EN))
+
+
+def test_options_that_only_say_the_writers_words_again_repeat_each_other() -> None:
+    said = _concepts(*(f"{_LONG_IDEA}, {end}." for end in ("she runs", "she hides", "she waits")))
+    asked = Asked("en", said=_LONG_IDEA)
+    assert guard.REPEATED_OPTIONS in _codes(check_stage("CONCEPT_SELECTION", said, CODEX, asked))
+
+
 def test_the_options_asked_for_are_counted() -> None:
     assert _codes(check_stage("CONCEPT_SELECTION", GOOD_CONCEPTS, CODEX, Asked("en", options=4)))
     assert not check_stage("CONCEPT_SELECTION", GOOD_CONCEPTS, CODEX, Asked("en", options=3))

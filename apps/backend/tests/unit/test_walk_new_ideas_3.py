@@ -16,6 +16,7 @@ from uuid import UUID
 
 import pytest
 
+from infinite_scribe.agents.guarded import asked_of
 from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.prompts import prompt_echoes
@@ -182,3 +183,33 @@ async def test_the_offline_writer_passes_the_guard_on_every_stage(item: dict[str
     cast = {card["name"]: card["role"] for card in confirmed["CHARACTERS"]["characters"]}
     assert failed == []
     assert cast.get(item["rival"]) in ("antagonist", "反派"), cast
+
+
+_LONG = (
+    "In the port city of Varnholt, where the tide bells ring at dusk and the harbour guild "
+    "controls every lantern, a young lamplighter named Wren Aldous discovers that the "
+    "Harbourmaster has been smuggling stolen children aboard the grain ships, and she must "
+    "expose him before the Festival of Lamps, with the help of a retired smuggler who owes her "
+    "mother a debt."
+)
+
+
+@pytest.mark.parametrize(
+    "feedback",
+    [
+        "I love it, but add a storm at sea and a betrayal.",
+        "Add Tom Baxter, a retired sea captain who knew her father.",
+    ],
+)
+async def test_revised_concepts_of_a_long_idea_are_no_repeats(feedback: str) -> None:
+    """The walk: revised concepts each restating a long idea and the feedback's wish were
+    refused as repeats of each other (GUARD_REPEATED_OPTIONS), the writer shown no options."""
+    codex = read_codex(_LONG)
+    stage = GenesisStage.CONCEPT_SELECTION
+    request = GenerationRequest(UUID(int=76), stage, {}, user_input=_LONG, codex=codex.as_json())
+    first = (await OfflineGenerator().generate(request)).model_dump(mode="json")
+    again = replace(request, feedback=feedback, previous_proposal=first)
+    revised = (await OfflineGenerator().generate(again)).model_dump(mode="json")
+    content = {key: value for key, value in revised.items() if key not in _META}
+    asked = asked_of(again, codex)
+    assert check_stage(stage.value, content, codex, asked, prompt_echoes()) == []

@@ -73,4 +73,12 @@ def asked_of(request: GenerationRequest, codex: Codex) -> Asked:
     gave only Chinese themes) or in another language than the rest leaves it `en`, and the
     entries a confirmed stage adds never correct it."""
     language = writer_language(request)
-    return Asked(language, chapters=request.chapters_asked, options=request.options_asked)
+    said = f"{request.user_input or ''}\n{request.feedback or ''}"[:_SAID]
+    return Asked(
+        language, chapters=request.chapters_asked, options=request.options_asked, said=said
+    )
+
+
+#: Of the writer's words, what the guard sets apart from the options' own (bounded: a guard's
+#: cost is a proposal's, whatever the idea's length).
+_SAID = 4000

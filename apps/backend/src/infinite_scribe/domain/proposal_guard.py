@@ -134,6 +134,8 @@ _LATIN = re.compile(r"[A-Za-z]")
 _MIN_SENTENCE = {"en": 24, "zh": 10}
 #: Two options whose words overlap this much (Jaccard) repeat each other.
 _SAME_OPTIONS = 0.8
+#: An option told apart by its own words (not the writer's) adds at least this many.
+_OWN_WORDS = 6
 #: Fewer letters than this say nothing of a text's language.
 _LANGUAGE_LETTERS = 20
 #: Characters of each text the language is judged by.
@@ -163,6 +165,10 @@ class Asked:
     language: str = "en"
     chapters: int | None = None
     options: int | None = None
+    #: The writer's own words (the idea, the feedback): every option may say them again, so
+    #: options are told apart by what they add (issue 76: revised concepts all restating a long
+    #: idea and the feedback's wish were refused as repeats).
+    said: str = ""
 
 
 def _lang(language: str) -> str:
@@ -282,17 +288,27 @@ def _concepts(content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Fa
     for index, option in enumerate(options):
         if hero is not None and not _said_in(hero.name, option.get("title"), option.get("logline")):
             found.append(Failed(HERO_MISSING, f"concepts[{index}]", hero.name))
-    words = [_words(option.get("logline")) for option in options]
     titles = [_key(str(option.get("title") or "")) for option in options]
+    writers = _words(asked.said)
+    words = [_words(option.get("logline")) for option in options]
     for later in range(1, len(words)):
         for earlier in range(later):
             same = titles[earlier] == titles[later]
-            if same or _overlap(words[earlier], words[later]) >= _SAME_OPTIONS:
+            if same or _repeats(words[earlier], words[later], writers):
                 found.append(Failed(REPEATED_OPTIONS, f"concepts[{earlier}], concepts[{later}]"))
                 break
     if asked.options is not None and len(options) != asked.options:
         found.append(_count(asked, "concepts", len(options), asked.options))
     return found
+
+
+def _repeats(one: frozenset[str], two: frozenset[str], writers: frozenset[str]) -> bool:
+    """Whether two options' logline words say the same: compared on what each adds to the
+    writer's own words when both add enough to be told apart so, else whole."""
+    own_one, own_two = one - writers, two - writers
+    if min(len(own_one), len(own_two)) >= _OWN_WORDS:
+        return _overlap(own_one, own_two) >= _SAME_OPTIONS
+    return _overlap(one, two) >= _SAME_OPTIONS
 
 
 def _words(*parts: Any) -> frozenset[str]:
