@@ -22,7 +22,7 @@ from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.proposal_guard import Asked, check_stage
-from infinite_scribe.text import segment
+from infinite_scribe.text import reading_en, segment
 from infinite_scribe.text.codex_reading import read_codex, read_feedback_people
 from shared_types.enums import GenesisStage
 
@@ -213,3 +213,16 @@ async def test_revised_concepts_of_a_long_idea_are_no_repeats(feedback: str) -> 
     content = {key: value for key, value in revised.items() if key not in _META}
     asked = asked_of(again, codex)
     assert check_stage(stage.value, content, codex, asked, prompt_echoes()) == []
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "discovers that the Harbourmaster smuggles children, and she must expose him by spring",
+        "discovers that the Harbourmaster smuggles children and must expose him by spring",
+    ],
+)
+def test_what_is_found_out_ends_where_the_task_begins(event: str) -> None:
+    """The walk: the whole task after ", and she must" was told as what is found out, in
+    every stage ("the truth about why ..., and she must expose him ... told")."""
+    assert reading_en.event_core(event) == "the Harbourmaster smuggles children"

@@ -235,7 +235,11 @@ _LEARNED = re.compile(
     + r")\s+(.+)$",
     re.I,
 )
-_THEN = re.compile(r"\s+and\s+(?:must|has to|needs to|sets out to|tries to|wants to)\s")
+#: The task after what is found out, its subject said again or not ("..., and she must").
+_THEN = re.compile(
+    r",?\s+and\s+(?:(?:he|she|they|we|I)\s+)?"
+    r"(?:must|has to|have to|needs to|need to|sets out to|tries to|wants to)\s"
+)
 _TASK = re.compile(
     r"^(?:must|has to|needs to|sets out to|tries to|wants to)\s+(?:find out|find|learn|discover"
     r"|uncover|prove)\s+((?:who|what|why|how|where|whether)\s.+)$",

@@ -30,6 +30,8 @@ from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 MIN_BEATS, MAX_BEATS = 4, 8
 #: The details a chapter may have: `_three`'s 1,001 sentences last a book of 50 chapters.
 SLOTS = 20
+#: A chapter's details: fewer than the eleven sounds of the details' middle bank.
+DETAILS = 10
 _MAX_BEAT = 1000
 
 
@@ -63,16 +65,18 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
 
 def _details(beats: int, index: int) -> tuple[int, int]:
     """(first, count) of the details of a chapter's paragraph `index` of `beats`, among its
-    SLOTS (`_three`, by SLOTS x the chapter's number + these): fewer beats, more each."""
-    count = 5 if beats <= 4 else 4 if beats == 5 else 3 if beats == 6 else 2
-    return count * index, count
+    SLOTS (`_three`, by SLOTS x the chapter's number + these): DETAILS a chapter, shared out
+    among its paragraphs in consecutive turns, so each says a different sound of the middle
+    bank's eleven (issue 76: 16 to 20 a chapter said each sound twice)."""
+    first = index * DETAILS // beats
+    return first, (index + 1) * DETAILS // beats - first
 
 
 def _moment(brief: ChapterBrief, index: int) -> str:
     """The beat `index` a chapter short of beats gets: the detail its place among the
     chapter's details gives, so that its paragraph's details follow it in their order (the
     seams of the details are a book's own, `_three`)."""
-    first, _ = _details(index + 1, index)
+    first, _ = _details(MIN_BEATS, index)  # moments fill a chapter up to MIN_BEATS beats
     who = read_cast(brief).hero.name
     return fill(
         _three(words_for(brief).details, SLOTS * brief.number + first),
@@ -319,13 +323,14 @@ def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
 
 
 def _line(banks: tuple[tuple[str, ...], ...], number: int) -> str:
-    """Line `number`: the opening by its rest after the openings' count, the middle by its
-    quotient, the end by its rest after the ends' count: an opening and a middle (a
-    passage, with "X says: “") come round after openings x middles lines (12 x 11 in
-    English), a middle and an end too (the ends outnumber the openings)."""
+    """Line `number`: the opening by its quotient by the middles' count, the middle and the
+    end by their rests: an opening and a middle (a passage, with "X says: “") come round
+    after openings x middles lines (12 x 11 in English), a middle and an end after middles x
+    ends; a chapter's four lines say four middles (issue 76: by the quotient, one middle was
+    said in every line of three chapters)."""
     openings, middles, ends = banks
-    middle = middles[number // len(openings) % len(middles)]
-    return openings[number % len(openings)] + middle + ends[number % len(ends)]
+    opening = openings[number // len(middles) % len(openings)]
+    return opening + middles[number % len(middles)] + ends[number % len(ends)]
 
 
 def _described(place: str, description: str, words: ChapterWords, zh: bool) -> str:
