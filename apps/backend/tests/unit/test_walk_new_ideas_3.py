@@ -18,6 +18,8 @@ import pytest
 
 from infinite_scribe.agents.guarded import asked_of
 from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
+from infinite_scribe.agents.llm.offline.story import Story
+from infinite_scribe.agents.llm.offline.words import ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.domain.genesis import STAGE_ORDER
@@ -226,3 +228,27 @@ def test_what_is_found_out_ends_where_the_task_begins(event: str) -> None:
     """The walk: the whole task after ", and she must" was told as what is found out, in
     every stage ("the truth about why ..., and she must expose him ... told")."""
     assert reading_en.event_core(event) == "the Harbourmaster smuggles children"
+
+
+@pytest.mark.parametrize(
+    ("idea", "nickname", "words"),
+    [
+        ("码头工人陈默要在春节前查清真相，对手是人称“老狐狸”的商会会长。", "老狐狸", ("商会会长",)),
+        ("少年萧寒要在武林大会前报仇，仇人是人称“血手人屠”的杀手。", "血手人屠", ("杀手",)),
+    ],
+)
+def test_what_a_nickname_is_said_after_it_describes_them(
+    idea: str, nickname: str, words: tuple[str, ...]
+) -> None:
+    rival = next(e for e in read_codex(idea).entries if e.role == "rival")
+    assert (rival.name, rival.words) == (nickname, words)
+
+
+def test_a_rival_named_by_an_epithet_is_not_described_by_it_again() -> None:
+    """The walk: the card of "the Harbourmaster" read "The Harbourmaster, the Harbourmaster."."""
+    codex = read_codex(_LONG)
+    request = GenerationRequest(
+        UUID(int=76), GenesisStage.CHARACTERS, {}, user_input=_LONG, codex=codex.as_json()
+    )
+    story = Story(request, ENGLISH)
+    assert story.antagonist.lower() != "the harbourmaster"

@@ -39,6 +39,7 @@ _ZH_CALLED = re.compile(
     rf"(?:[个位名](?:{vocabulary.alternation('zh', 'naming')})|名叫|叫做|名为)"
     r"([\u3400-\u9fff]{2,4}?)的"
 )
+_CLOSING = '”」"'
 _ZH_OPPOSING = tuple(vocabulary.words("zh", "opposing_adverbs"))
 #: Tags of a word that opens a clause's predicate: a verb, an adverb, a conjunction (却).
 _PREDICATE = ("v", "d", "c", "p")
@@ -65,6 +66,24 @@ def zh_people(text: str) -> list[str]:
         if before.endswith(_ZH_NAMING) or _titled(before) or _subject(after):
             found.append(match.group(1))
     return found
+
+
+def zh_described(text: str, nickname: str) -> str | None:
+    """What a nickname's person is, said after it (人称“铁面判官”的巡检: 巡检; 外号“冰狼”的
+    俄国商人: 俄国商人): the nouns right after its closing quote and 的."""
+    at = text.find(nickname)
+    after = text[at + len(nickname) : at + len(nickname) + 14] if at > 0 else ""
+    if not after or after[0] not in _CLOSING or after[1:2] != "的":
+        return None
+    nouns: list[str] = []
+    for word, flag in segment.tagged(after[2:], guessed=0):
+        # The tagger makes some trades verbs (杀手/v, 巡检/v): a role word is one anyway.
+        noun = flag.startswith(("n", "a")) or word in _ZH_TITLES
+        if not noun or len(nouns) == 3:
+            break
+        nouns.append(word)
+    said = "".join(nouns)
+    return said if 2 <= len(said) <= 8 else None
 
 
 def zh_called(text: str) -> list[str]:

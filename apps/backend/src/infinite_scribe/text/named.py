@@ -307,6 +307,8 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
         match = _en_marked(before) if at > 0 else None
         described = match.group("described") if match else opposed.described(before)
         return (described.strip(),) if described else ()
+    if nicknamed := epithets.zh_described(text, person):
+        return (nicknamed,)  # 人称“铁面判官”的巡检: 巡检
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
     if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name

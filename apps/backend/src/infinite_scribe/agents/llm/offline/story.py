@@ -200,20 +200,24 @@ class Story:
 
     @property
     def antagonist(self) -> str:
-        """Who stands against the hero, as a description (its name, if any, is the cast's)."""
+        """Who stands against the hero, as a description (its name, if any, is the cast's;
+        a rival named by an epithet is not described by it again: "the Harbourmaster, the
+        Harbourmaster")."""
+        named = (rival_named(self.request.codex) or "").lower()
         if self.facts.antagonist:
             rest = self.facts.antagonist
             for name in self.foe_names:
                 rest = rest.replace(name, "")
             rest = rest.strip(" ，,的")
-            if rest:
+            if rest and rest.lower() != named:
                 return rest
         if described := rival_described(self.request.codex, self.chinese):
             return described
         conflicts = confirmed(self.request, GenesisStage.STORY_CONCEPTION).get("conflicts")
         pattern = _FOE_ZH if self.chinese else _FOE_EN
         for line in conflicts if isinstance(conflicts, list) else []:
-            if isinstance(line, str) and (match := pattern.search(line)):
+            match = pattern.search(line) if isinstance(line, str) else None
+            if match and match.group(1).lower() != named:
                 return match.group(1)
         return self.words.powers.format(place=self.place)
 
