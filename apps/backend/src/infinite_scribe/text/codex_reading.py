@@ -151,7 +151,9 @@ def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
         for person in named.read(said, chinese).people
         if person not in refused
         and person.split()[-1] not in refused
-        and not any(person in name or name in person for name in known)
+        # Han names have no spaces (沈清 in 沈清秋); an English word is compared whole (not "a"
+        # inside "Brandt", the walk's held-out idea that named "a dress").
+        and not (chinese and any(person in name or name in person for name in known))
         and not known.intersection(person.split())
         and (chinese or not any(clause.startswith(person) for clause in clauses))
     )

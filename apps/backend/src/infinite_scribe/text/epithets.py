@@ -18,7 +18,11 @@ import re
 
 from infinite_scribe.text import segment, vocabulary
 
-_EN_TITLES = vocabulary.words("en", "titles") | vocabulary.words("en", "epithet_titles")
+_EN_TITLES = (
+    vocabulary.words("en", "titles")
+    | vocabulary.words("en", "epithet_titles")
+    | vocabulary.words("en", "roles")  # "from the Inspector"
+)
 _EN_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
 _EN_WHO = re.compile(r"^,?\s+(?:who|whose)\b")
 #: A verb right after the run (in -s, or a modal and a verb) and, a few lower-case words on,

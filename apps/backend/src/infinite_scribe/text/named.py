@@ -21,6 +21,7 @@ from infinite_scribe.text import (
     harm_zh,
     named_en,
     opposed,
+    reading_en,
     rival_zh,
     segment,
     times_en,
@@ -337,6 +338,9 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     """What a capitalised run names: a place, a thing ("the Naval Court") or a person (with
     the title the writer gave them)."""
     title, words = named_en.titled(match.group(0).split())
+    opening = not text[: match.start()].strip() or text[: match.start()].rstrip()[-1] in ".!?;"
+    if opening and len(words) > 2 and reading_en.is_role(words[0], opening=True):
+        words = words[1:]  # "Beekeeper Tobias Lind": the role is no part of the name
     run = " ".join(words)
     if not run or any(run in t or t in run for t in found.times if not t[0].isdigit()):
         return

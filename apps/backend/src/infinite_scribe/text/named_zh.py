@@ -29,10 +29,10 @@ ZH_TIME = re.compile(
     r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}(?:年间|末年|初年)"
     r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,3}时代(?=[，,])"  # 大航海时代, an age first
     # A festival the story is due before or after (在万寿节前), whatever its name.
-    r"|(?<=[在于到])[\u4e00-\u9fff]{2,3}节(?=[前后]|之[前后]|那天|当天)"
+    r"|(?<=[在于到])[\u4e00-\u9fff]{2,4}节(?=[前后]|之[前后]|那天|当天)"
     # An event the story is due before (在期末考试之前, 赶在太后寿宴之前, 在新市长的就职典礼前):
     # a few words and an event noun, the one after 的 when the event is someone's.
-    r"|(?<=[在于到的])[\u4e00-\u9fff]{0,4}?"
+    r"|(?<=[在于到的])[\u4e00-\u9fff]{0,5}?"
     f"(?:{vocabulary.alternation('zh', 'event_nouns')})"
     f"(?=(?:{vocabulary.alternation('zh', 'event_happens')})?之?前|那天|当天)"
     # A day of a month (三月十五, 九月初三, 腊月二十) and a span the story is due within (七日之内).

@@ -10,6 +10,7 @@ from infinite_scribe.text.requests import MAX_SENTENCES, read_changes, without_m
 
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
+_SURE_ROLE_ENDS = tuple(end for end in _ROLE_ENDS if len(end) >= 4)
 PLACE_NOUNS = vocabulary.words("en", "place_nouns")
 _PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
 #: The hero's name as an English idea gives it, and the role it gives them whatever its words
@@ -70,9 +71,12 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
 
 
-def is_role(word: str) -> bool:
-    """A role word, or a lower-case word with a role's ending (never a name: "Meridian")."""
+def is_role(word: str, opening: bool = False) -> bool:
+    """A role word, or a lower-case word with a role's ending (never a name: "Meridian"); a
+    word opening the sentence (its capital the sentence's) with one of the longer endings
+    ("Beekeeper"; never "-ian" or "-man": "Julian", "Herman")."""
     ends = word[:1].islower() and len(word) > 4 and word.lower().endswith(_ROLE_ENDS)
+    ends = ends or (opening and len(word) > 6 and word.lower().endswith(_SURE_ROLE_ENDS))
     word = word.lower().removesuffix("'s").removesuffix("’s")
     return word in ROLES or word.removesuffix("s") in ROLES or ends
 
@@ -127,7 +131,7 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
                 continue
             if not _a_name(match.group("name")):
                 continue
-            if not bare or is_role(words[-1]):
+            if not bare or is_role(words[-1], opening=match.start("role") == 0):
                 role = " ".join(words)
                 role = _uncapped(role) if match.start("role") == 0 else role
                 found.append((role, match.group("name"), match.end(), match.start()))

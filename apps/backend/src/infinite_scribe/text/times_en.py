@@ -24,7 +24,7 @@ FESTIVAL = re.compile(
 _EVENT_TIME = re.compile(
     rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+"
     rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}"
-    rf"|{vocabulary.alternation('en', 'event_nouns')}))\b"
+    rf"|(?i:{vocabulary.alternation('en', 'event_nouns')})))\b"
 )
 #: An event said in lower case after a word of a deadline ("before the midsummer fair", "until
 #: the trial"), with up to two words before its noun; never after "by" (by the market: a place).
