@@ -178,10 +178,9 @@ def offline_book(
     texts = []
     for number, title, summary in chapters:
         earlier = tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1])
-        gone = [name for name, died in (dead or {}).items() if died < number]
-        brief = ChapterBrief(
-            NOVEL, number, title, summary, language, bible, earlier, memory={"dead": gone}
-        )
+        died = {name: at for name, at in (dead or {}).items() if at < number}
+        memory = {"dead": list(died), "died": died}  # as the story memory's digest says it
+        brief = ChapterBrief(NOVEL, number, title, summary, language, bible, earlier, memory=memory)
         beats = plan_beats(brief)
         texts.append("\n\n".join(write_beat(brief, beats, i) for i in range(len(beats))))
     return texts

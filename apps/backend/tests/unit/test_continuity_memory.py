@@ -142,7 +142,7 @@ async def test_the_digest_tells_a_chapter_who_is_on_stage_who_is_dead_and_what_i
     await book.confirm(2, "Mara's red hair was wet. Mara, 30 years old, waited.")
     memory = await book.memory()
     later = digest(memory, 3, "A chapter about the harbour")
-    assert later["dead"] == ["Ilya Brandt"]
+    assert later["dead"] == ["Ilya Brandt"] and later["died"] == {"Ilya Brandt": 1}
     assert [(c["name"], c["status"]) for c in later["characters"]] == [
         ("Mara Quinn", "alive"),
         ("Ilya Brandt", "dead"),
@@ -151,7 +151,7 @@ async def test_the_digest_tells_a_chapter_who_is_on_stage_who_is_dead_and_what_i
     assert [t["text"] for t in later["threads"]] == ["find the lost compass"]
     # As of chapter 1, nothing before it: the bible's hair only, nobody dead, no thread yet.
     first = digest(memory, 1, "Mara at sea")
-    assert (first["dead"], first["threads"]) == ([], [])
+    assert (first["dead"], first["died"], first["threads"]) == ([], {}, [])
     assert first["characters"] == [
         {"name": "Mara Quinn", "status": "alive", "traits": {"hair": "red"}}
     ]

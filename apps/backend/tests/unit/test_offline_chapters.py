@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from infinite_scribe.agents.llm.offline.chapter_book import earlier_briefs
 from infinite_scribe.agents.llm.offline.chapter_words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.offline.chapters import (
     MAX_BEATS,
@@ -274,3 +275,17 @@ async def test_a_place_is_told_in_a_sentence_never_as_its_name_a_colon_and_its_d
     described = [place for place in places(bible) if re.search(rf"\b{place}\b[^.]*, where", text)]
     assert not [place for place in places(bible) if f"{place}: " in text]
     assert described, text[:600]
+
+
+def test_earlier_chapters_are_played_back_with_who_was_dead_when_they_were_drafted(
+    bibles: dict[str, NovelBible],
+) -> None:
+    """A chapter after a death played the chapters before it back with nobody dead: a meeting
+    of the living said in one of them came round again (two repetition findings in the
+    continuity bench's English book with its planted deaths)."""
+    bible = bibles["en"]
+    dead = people(bible)[2][0]
+    number = len(chapter_outline(bible.outline))
+    later = brief(bible, "en", number, memory={"dead": [dead], "died": {dead: 2}})
+    played = {b.number: list(b.memory.get("dead") or ()) for b in earlier_briefs(later)}
+    assert played[1] == [] and played[2] == [] and played[3] == [dead], played

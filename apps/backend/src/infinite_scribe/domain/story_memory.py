@@ -318,6 +318,16 @@ def _said_before(card: Mapping[str, Any], chapter: int) -> tuple[str | None, dic
     return (statuses[-1] if statuses else None), traits
 
 
+def _died_in(card: Mapping[str, Any], chapter: int) -> int:
+    """The chapter before `chapter` that said last what became of the character (their death)."""
+    statuses = [
+        f["chapter"]
+        for f in established(card["facts"])
+        if f["kind"] == "status" and f["chapter"] < chapter
+    ]
+    return statuses[-1] if statuses else 0
+
+
 def _recent(card: Mapping[str, Any], chapter: int) -> bool:
     return any(a < chapter and b >= chapter - DIGEST_RECENT for a, b in card["chapters"])
 
@@ -330,10 +340,12 @@ def digest(memory: Memory | None, chapter: int, hint: str) -> dict[str, Any]:
         return {}
     characters: list[dict[str, Any]] = []
     dead: list[str] = []
+    died: dict[str, int] = {}
     for name, card in memory["characters"].items():
         status, traits = _said_before(card, chapter)
         if status == "dead":
             dead.append(name)
+            died[name] = _died_in(card, chapter)
         named = any(n and n in hint for n in (name, *card["aliases"]))
         if (named or _recent(card, chapter)) and len(characters) < DIGEST_CHARACTERS:
             characters.append({"name": name, "status": status or "alive", "traits": traits})
@@ -350,4 +362,12 @@ def digest(memory: Memory | None, chapter: int, hint: str) -> dict[str, Any]:
         for t in threads
         if t["planted_chapter"] < chapter
     ][:DIGEST_THREADS]
-    return {"characters": characters, "dead": dead[:DIGEST_CHARACTERS], "threads": open_threads}
+    dead = dead[:DIGEST_CHARACTERS]
+    return {
+        "characters": characters,
+        "dead": dead,
+        # When each died: the offline writer plays its earlier chapters back as they were
+        # drafted, with who was dead then (chapter_book.earlier_briefs).
+        "died": {name: died[name] for name in dead},
+        "threads": open_threads,
+    }

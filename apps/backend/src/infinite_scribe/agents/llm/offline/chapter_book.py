@@ -27,7 +27,8 @@ def earlier_briefs(brief: ChapterBrief) -> list[ChapterBrief]:
     """The briefs of the chapters before `brief`'s, as its outline gives them (at most the
     PLAYED last), each with the outline entries before it as the chapters confirmed; kept for
     the book's next look (one chapter's banks look at them all, `_BOOKS`)."""
-    key = (id(brief.bible), brief.number, brief.novel_id, brief.language)
+    died = brief.memory.get("died") or {}
+    key = (id(brief.bible), brief.number, brief.novel_id, brief.language, str(died))
     kept = _BOOKS.get(key)
     if kept is not None and kept[0] is brief.bible:
         return kept[1]
@@ -41,6 +42,8 @@ def earlier_briefs(brief: ChapterBrief) -> list[ChapterBrief]:
             brief.language,
             brief.bible,
             tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1]),
+            # Who was dead when it was drafted: its cast, and so its sentences, were theirs.
+            memory={"dead": [name for name, at in died.items() if at < number]} if died else {},
         )
         for number, title, summary in chapters[-PLAYED:]
     ]
@@ -53,7 +56,7 @@ def earlier_briefs(brief: ChapterBrief) -> list[ChapterBrief]:
 #: The earlier briefs of the chapters drafted last, by their bible (held, so its id is its
 #: own) and number: the banks of one chapter read the same earlier chapters, and their casts
 #: (`chapter_cast.read_cast`, kept by brief) are read once.
-_BOOKS: dict[tuple[int, int, UUID, str], tuple[NovelBible, list[ChapterBrief]]] = {}
+_BOOKS: dict[tuple[int, int, UUID, str, str], tuple[NovelBible, list[ChapterBrief]]] = {}
 
 
 class _Said:
