@@ -111,9 +111,9 @@ async def test_the_writer_renames_from_the_session_page(
             {"op": "rename", "name": "白三爷", "to": "周老板"},
             "你的反馈要把",
         ),
-        (  # a rival named by an epithet only: the codex has none, the person is offered as it
+        (  # an idea with no rival: the codex has none, the person is offered as it
             "Maren Solberg, a ferry pilot on the Hardanger fjord, must bring a stolen church bell "
-            "home before the midsummer fair; the Harbourmaster wants it sunk.",
+            "home before the midsummer fair.",
             "Make the rival Per Lunde.",
             "en",
             {"op": "add", "kind": "person", "name": "Per Lunde", "role": "rival"},

@@ -114,6 +114,8 @@ HARBOUR = (
         # The third walk: "the Harbourmaster", named only by a title and wanting the bell sunk,
         # is the rival; the writer naming the rival names him.
         (HARBOUR, "Make the rival Per Lunde.", [("rename", "the Harbourmaster", "Per Lunde")]),
+        # An idea with no rival at all: the person named is offered as one.
+        (HARBOUR.split(";")[0] + ".", "Make the rival Per Lunde.", [("add", "Per Lunde", "rival")]),
         (IDEA_ZH, "把宿敌改成周老板。", [("rename", "白三爷", "周老板")]),
         (IDEA_ZH, "把主角改成一名仵作。", []),
     ],

@@ -128,7 +128,7 @@ async def test_a_quota_429_fails_its_generation_and_holds_the_others_for_the_cap
                 return "asked to slow down" in str(task.get("message"))
 
             await _until(waiting, CAP, "writer C waiting in the pause")
-            caplog.set_level(logging.INFO, logger="infinite_scribe.agents.generation")
+            caplog.set_level(logging.INFO, logger="infinite_scribe.agents.attempts")
             cancel = {"command_type": "CancelGeneration", "payload": {}}
             cancelled_at = time.time()
             reply = await http.post(f"/api/v1/genesis/sessions/{sid_c}/commands", json=cancel)
