@@ -64,6 +64,9 @@ _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")
 _EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
     rf"\b({vocabulary.alternation('en', 'kin')})\s+(?:(?<=s\s)[A-Z][\w'’-]*\s+and\s+)?$"
 )
+#: A kin word after a trade's possessive opening the sentence ("Miner's daughter Bess Carrow")
+#: says whose child the hero is, not that they are the hero's kin.
+_EN_OPENING_KIN = re.compile(r"(?:^|[.!?;]\s+)[A-Z][a-z-]*(?:'s|’s)\s+[a-z-]+\s+$")
 #: One name after "the" and a role word is a person's ("the witch Morgause").
 _EN_ROLE_BEFORE = re.compile(
     rf"\bthe\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+$"
@@ -360,7 +363,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     elif len(words) >= 2 or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
-        if _EN_KIN.search(lead):
+        if _EN_KIN.search(lead) and not _EN_OPENING_KIN.search(lead):
             found.kin.append(run)
 
 

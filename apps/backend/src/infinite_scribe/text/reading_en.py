@@ -23,7 +23,7 @@ _PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
 _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 #: A role whose first words may be capitalised: before "named" ("a Polish cartographer named"),
 #: or opening the sentence ("Detective sergeant Ruth Adebayo").
-_CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
+_CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*(?:'s|’s)?\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 #: "named" or "called", or a name in quotes ("known only as "Bramble"", "nicknamed "Wren"").
 _CALLED = (
