@@ -32,6 +32,7 @@ _ZH_BY = ("赶在", "在", "于")
 _EN_FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.I)
 _ZH_FROM = ("来的", "人")
 _ZH_FROM_BEFORE = ("来自",)  # 来自兰州的老专家
+_ZH_CAME_FROM = re.compile(r"从([\u4e00-\u9fff]{2,4}?)来的")
 #: A role word is never a name or a thing (宿敌, nemesis).
 _ROLE_WORDS = {
     language: vocabulary.words(language, "roles") | vocabulary.words(language, "request_foe")
@@ -209,6 +210,13 @@ def _described_origins(idea: str, said: list[str]) -> list[str]:
     for (word, flag), after in zip(pairs, [*pairs[1:], ("", "x")], strict=True):
         origin = flag == "ns" and named_zh.describes(after) and not named_zh.no_place(word)
         if origin and word not in found and not any(word in name for name in said):
+            found.append(word)
+    # 从开封来的仵作: what stands in "从 … 来的" is where someone comes from, whatever the tagger
+    # made of it (开封/v, "to unseal").
+    for match in _ZH_CAME_FROM.finditer(idea):
+        word = match.group(1)
+        pronoun = any(flag == "r" for _, flag in segment.tagged(word, guessed=0))
+        if not pronoun and word not in found and not any(word in name for name in said):
             found.append(word)
     return found
 
