@@ -1,8 +1,8 @@
 """A person an idea names only by an epithet or a title (issue 76, third walk): "the Warden",
 "the Grey Bishop", 人称“老狐狸”的会长, “鬼手”处处陷害. By kind, never by phrase:
 
-- English: "the" and a capitalised run is a person when its last word is a title or an
-  epithet's ending (the data's lists), when "who"/"whose" follows it (a word English keeps for
+- English: "the" and a capitalised run is a person when its last word is a title, a role or
+  an epithet's ending (the data's lists), when "who"/"whose" follows it (a word English keeps for
   people), or when it acts on someone ("the Warden hunts her": a verb, then him, her or them
   in the same clause).
 - Chinese: a quoted run of Han characters is a person's nickname when a naming word opens it

@@ -355,7 +355,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         found.epithets += [] if epithets.en_tied(lead[: the.start()]) else [f"the {run}"]
     elif place:
         found.places.append(place)
-    elif re.search(r"\bthe\s+$", lead, re.I):
+    elif the:
         # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a
         # person, the epithet their name (a word marks them as the rival).
         marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1]) or _EN_MARK_AFTER.match(after)
