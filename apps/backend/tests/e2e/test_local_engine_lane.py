@@ -236,11 +236,24 @@ def test_scribe_up_runs_the_engine_restarts_it_and_stops_it() -> None:
         os.kill(engine, signal.SIGKILL)
         assert _model_health(health, "the local engine serving smollm2 is down")
         assert _model_health(health, "ok (smollm2, the local engine)")
-        assert "local model engine restarted" in up.output
+        # The supervisor says so once its restart returns, which waits for the engine to answer
+        # its own probe: the API's health may see it serving a moment before (CI, stop 90).
+        assert _said(up, "local model engine restarted", within=30)
         assert port_open("127.0.0.1", port)
         up.stop()
         assert up.process is not None and up.process.returncode is not None
     assert not port_open("127.0.0.1", port)
+
+
+def _said(up: ScribeUp, wanted: str, within: float) -> bool:
+    """True once `scribe up`'s output says `wanted` (AssertionError with its end if it never
+    does within `within` seconds)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if wanted in up.output:
+            return True
+        time.sleep(0.2)
+    raise AssertionError(f"{wanted!r} not said within {within} s: {up.output[-3000:]}")
 
 
 def _model_health(url: str, wanted: str, within: float = 90) -> bool:
