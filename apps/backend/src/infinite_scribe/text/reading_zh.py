@@ -116,8 +116,8 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
             or (words[start - 1] == "的" and start > 1 and words[start - 2] in _MODIFIERS)
         ):
             start -= 1
-        if _trade(words, start):
-            start -= 1  # 铁路巡警白露 after a comma: 铁路 is the hero's trade
+        if _trade(words, start, described=True):
+            start -= 1  # 铁路巡警白露 after a comma, 上海的钢琴教师: the hero's trade
         end = index + 1
         while end < len(words) and is_role(words[end]):
             end += 1  # 少年 + 剑客: one role
