@@ -73,7 +73,7 @@ test: lint
 # The unit tier alone: no database, no broker, no server, and not the tests marked `corpus`
 # (issue 75: every idea through every stage, whole books, worst-shape bounds; `make test` runs
 # them, `make corpus` runs the unit folder's alone), on TEST_WORKERS processes as `make test`
-# runs them: 2,699 tests, 9.1-9.6 s wall on an idle 2-core machine (14-15 s in one process)
+# runs them: 2,699 tests, 9.1-9.6 s wall on an idle 2-core machine (10.3-10.5 s in one process)
 # (the labelled phrasings set, 5 s of scoring, runs in `make test` with the continuity tests). Bytecode is written here
 # even where PYTHONDONTWRITEBYTECODE is set (pytest caches its rewritten test modules with it).
 # No unit test needs hypothesis's or platformdirs' plugin: their imports (hypothesis's, with trio,
