@@ -2,7 +2,7 @@
 "the Grey Bishop", 人称“老狐狸”的会长, “鬼手”处处陷害. By kind, never by phrase:
 
 - English: "the" and a capitalised run is a person when its last word is a title, a role or
-  an epithet's ending (the data's lists), when "who"/"whose" follows it (a word English keeps for
+  an epithet's ending (`named_en.epithet`), when "who"/"whose" follows it (a word English keeps for
   people), or when it acts on someone ("the Warden hunts her": a verb, then him, her or them
   in the same clause).
 - Chinese: a quoted run of Han characters is a person's nickname when a naming word opens it
@@ -18,12 +18,6 @@ import re
 
 from infinite_scribe.text import segment, vocabulary
 
-_EN_TITLES = (
-    vocabulary.words("en", "titles")
-    | vocabulary.words("en", "epithet_titles")
-    | vocabulary.words("en", "roles")  # "from the Inspector"
-)
-_EN_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
 _EN_WHO = re.compile(r"^,?\s+(?:who|whose)\b")
 #: A verb right after the run (in -s, or a modal and a verb) and, a few lower-case words on,
 #: a person as its object.
@@ -47,13 +41,6 @@ _CLOSING = '”」"'
 _ZH_OPPOSING = tuple(vocabulary.words("zh", "opposing_adverbs"))
 #: Tags of a word that opens a clause's predicate: a verb, an adverb, a conjunction (却).
 _PREDICATE = ("v", "d", "c", "p")
-
-
-def en_titled(run: str) -> bool:
-    """Whether "the" and `run` is a person by its last word, a title or an epithet's ending
-    ("the Grey Bishop", "the Foreman"), wherever it stands ("from the Baron")."""
-    last = run.split()[-1].lower()
-    return last in _EN_TITLES or last.endswith(_EN_ENDS)
 
 
 def en_acting(after: str) -> bool:

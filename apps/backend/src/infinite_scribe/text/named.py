@@ -350,16 +350,16 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     lead, after = text[: match.start() + match.group(0).find(run)], text[match.end() :]
     place = named_en.place(run, lead, after)
     the = re.search(r"\bthe\s+$", lead, re.I)
-    if the and (epithets.en_titled(run) or (not place and epithets.en_acting(after))):
+    if the and (named_en.epithet(run) or (not place and epithets.en_acting(after))):
         found.people.append(f"the {run}")  # "from the Baron": a person, not a place
         found.epithets += [] if epithets.en_tied(lead[: the.start()]) else [f"the {run}"]
     elif place:
         found.places.append(place)
     elif the:
-        # "the Naval Court": a body or a thing, no person; "his rival, the Harbourmaster": a
-        # person, the epithet their name (a word marks them as the rival).
+        # "the Naval Court": a body or a thing, no person; "his rival, the Naval Court": a
+        # person (a word marks them as the rival).
         marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1]) or _EN_MARK_AFTER.match(after)
-        (found.people if marked or named_en.epithet(run) else found.things).append(f"the {run}")
+        (found.people if marked else found.things).append(f"the {run}")
     elif len(words) >= 2 or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []

@@ -23,9 +23,11 @@ _AFTER_PLACE_NOUN = re.compile(
 _APPOSED_PLACE = re.compile(
     rf"^,\s+(?:the|a|an)\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
 )
-#: A title before a name (a role or a kin word too: "Brother Esteban Molina").
+#: A title before a name (a role or a kin word too: "Brother Esteban Molina"), or one a person
+#: is named by alone ("the Warden", "the Grey Bishop").
 _TITLES = (
     vocabulary.words("en", "titles")
+    | vocabulary.words("en", "epithet_titles")
     | vocabulary.words("en", "roles")
     | vocabulary.words("en", "kin")
 )
@@ -87,8 +89,9 @@ def place(run: str, lead: str, after: str) -> str | None:
 
 
 def epithet(run: str) -> bool:
-    """Whether "the" and a run is a person by its last word: a title ("the Countess") or an
-    epithet ("the Keeper")."""
+    """Whether "the" and a run is a person by its last word: a title ("the Countess"), a role
+    ("the Inspector") or an epithet's ending ("the Keeper", "the Foreman"), wherever it stands
+    ("from the Baron")."""
     last = run.split()[-1].lower()
     return last in _TITLES or last.endswith(_EPITHET_ENDS)
 
