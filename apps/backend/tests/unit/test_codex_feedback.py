@@ -114,6 +114,12 @@ HARBOUR = (
         # The third walk: "the Harbourmaster", named only by a title and wanting the bell sunk,
         # is the rival; the writer naming the rival names him.
         (HARBOUR, "Make the rival Per Lunde.", [("rename", "the Harbourmaster", "Per Lunde")]),
+        # A titled name for an epithet rival is offered whole (the final walk of stop 90).
+        (
+            HARBOUR,
+            "Make the rival Provost Einar Falck.",
+            [("rename", "the Harbourmaster", "Provost Einar Falck")],
+        ),
         # An idea with no rival at all: the person named is offered as one.
         (HARBOUR.split(";")[0] + ".", "Make the rival Per Lunde.", [("add", "Per Lunde", "rival")]),
         (IDEA_ZH, "把宿敌改成周老板。", [("rename", "白三爷", "周老板")]),

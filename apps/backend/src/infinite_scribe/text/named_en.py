@@ -23,14 +23,15 @@ _AFTER_PLACE_NOUN = re.compile(
 _APPOSED_PLACE = re.compile(
     rf"^,\s+(?:the|a|an)\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
 )
-#: A title before a name (a role or a kin word too: "Brother Esteban Molina"), or one a person
-#: is named by alone ("the Warden", "the Grey Bishop").
+#: A title before a name (a role or a kin word too: "Brother Esteban Molina").
 _TITLES = (
     vocabulary.words("en", "titles")
-    | vocabulary.words("en", "epithet_titles")
     | vocabulary.words("en", "roles")
     | vocabulary.words("en", "kin")
 )
+#: A word a person is named by alone, after "the" ("the Warden", "the Grey Bishop"); before a
+#: name it stays part of it ("Provost Einar Falck").
+_EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
 #: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
 #: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
 #: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
@@ -93,7 +94,7 @@ def epithet(run: str) -> bool:
     ("the Inspector") or an epithet's ending ("the Keeper", "the Foreman"), wherever it stands
     ("from the Baron")."""
     last = run.split()[-1].lower()
-    return last in _TITLES or last.endswith(_EPITHET_ENDS)
+    return last in _EPITHETS or last.endswith(_EPITHET_ENDS)
 
 
 def things(text: str) -> list[str]:
