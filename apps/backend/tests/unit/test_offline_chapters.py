@@ -58,9 +58,11 @@ def test_no_sound_nor_line_of_the_stock_is_said_twice_in_a_chapter(
     bibles: dict[str, NovelBible], language: str
 ) -> None:
     """Issue 76's walk: 11 stock sounds rotated 7-8 times each in 4 chapters, and one line's
-    middle ("nothing here is what it seems") was said in every line of a chapter."""
+    middle ("nothing here is what it seems"), then its opening ("Listen to me: "), was said in
+    every line of a chapter."""
     words = CHINESE if language == "zh" else ENGLISH
-    stock = [*words.details[1], *words.speech[1]]
+    openings = ["“" + opening for opening in words.speech[0]]  # a line opens after its quote
+    stock = [*words.details[1], *openings, *words.speech[1]]
     bible = bibles[language]
     for number, _, _ in chapter_outline(bible.outline):
         _, text = chapter(brief(bible, language, number))

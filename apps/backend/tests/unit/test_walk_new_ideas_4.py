@@ -92,3 +92,10 @@ def test_the_fourth_walk_as_met_now() -> None:
         # "win the Conservatory Prize": a goal, not a time; no deadline said.
         "Orphaned violinist C": ["deadline"],
     }
+
+
+def test_what_someone_wants_done_to_a_thing_is_no_thing() -> None:
+    """The stop's last walk: "who wants the tower torn down" made "the tower torn down" a
+    thing of the codex (a complement the lexicon did not have)."""
+    idea = "Ada Pike must mend the clock, while the Provost, who wants the tower torn down, waits."
+    assert [e.name for e in read_codex(idea).entries if e.kind == "object"] == []

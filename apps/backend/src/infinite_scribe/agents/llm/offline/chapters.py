@@ -323,14 +323,15 @@ def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
 
 
 def _line(banks: tuple[tuple[str, ...], ...], number: int) -> str:
-    """Line `number`: the opening by its quotient by the middles' count, the middle and the
-    end by their rests: an opening and a middle (a passage, with "X says: “") come round
-    after openings x middles lines (12 x 11 in English), a middle and an end after middles x
-    ends; a chapter's four lines say four middles (issue 76: by the quotient, one middle was
-    said in every line of three chapters)."""
+    """Line `number`: each part by the number's rest after its bank's count. The banks' sizes
+    are coprime (12 or 7, 11, 13), so an opening and a middle (a passage, with "X says: “")
+    come round after openings x middles lines (132 in English, 77 in Chinese), a middle and an
+    end after 143; a chapter's four lines say four openings, middles and ends (issue 76: by a
+    quotient, one middle, then one opening, was said in every line of a chapter)."""
     openings, middles, ends = banks
-    opening = openings[number // len(middles) % len(openings)]
-    return opening + middles[number % len(middles)] + ends[number % len(ends)]
+    return (
+        openings[number % len(openings)] + middles[number % len(middles)] + ends[number % len(ends)]
+    )
 
 
 def _described(place: str, description: str, words: ChapterWords, zh: bool) -> str:
