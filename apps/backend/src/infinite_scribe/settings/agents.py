@@ -7,6 +7,8 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
+from infinite_scribe.settings.fields import count, port, seconds
+
 
 class WorkerRuntimeSettings(BaseSettings):
     section: ClassVar[str] = "Workers (relay, agent worker, sweepers)"
@@ -25,11 +27,9 @@ class WorkerRuntimeSettings(BaseSettings):
     ] = "127.0.0.1"
     worker_metrics_port: Annotated[
         int,
-        Field(
-            ge=0,
-            le=65535,
-            description="Its port (0: any free port; `scribe up`: a free one; `scribe worker "
-            "--processes N`: this, +1, ...).",
+        port(
+            "Its port (0: any free port; `scribe up`: a free one; `scribe worker "
+            "--processes N`: this, +1, ...)."
         ),
     ] = 9109
 
@@ -47,11 +47,10 @@ class AgentSettings(BaseSettings):
     ] = "agent-workers"
     worker_generation_attempts: Annotated[
         int,
-        Field(
-            ge=1,
-            le=10,
-            description="Generation attempts per request on retryable provider errors before "
+        count(
+            "Generation attempts per request on retryable provider errors before "
             "it fails for good (then the dead-letter topic).",
+            le=10,
         ),
     ] = 3
     worker_retry_backoff_seconds: Annotated[
@@ -60,15 +59,13 @@ class AgentSettings(BaseSettings):
     ] = 0.5
     worker_redrive_after_seconds: Annotated[
         float,
-        Field(
-            gt=0,
+        seconds(
+            "An unfinished task with no activity for this long has its request re-published.",
             le=86400,
-            description="An unfinished task with no activity for this long has its request "
-            "re-published.",
         ),
     ] = 30.0
     worker_redrive_interval_seconds: Annotated[
-        float, Field(gt=0, le=3600, description="Seconds between looks for such tasks.")
+        float, seconds("Seconds between looks for such tasks.")
     ] = 10.0
     worker_session_timeout_ms: Annotated[
         int,
@@ -80,11 +77,9 @@ class AgentSettings(BaseSettings):
     ] = 6000
     worker_max_in_flight: Annotated[
         int,
-        Field(
-            ge=1,
-            le=100_000,
-            description="Messages held per worker process (different sessions concurrently, "
-            "one session in order); at the bound the partitions pause.",
+        count(
+            "Messages held per worker process (different sessions concurrently, "
+            "one session in order); at the bound the partitions pause."
         ),
     ] = 1024
     draft_interval_seconds: Annotated[
@@ -171,7 +166,7 @@ class LlmSettings(BaseSettings):
     ] = None
     llm_timeout_seconds: Annotated[
         float,
-        Field(gt=0, le=3600, description="Time allowed for one model reply (the whole stream)."),
+        seconds("Time allowed for one model reply (the whole stream)."),
     ] = 60.0
     llm_max_retries: Annotated[
         int,
@@ -185,22 +180,18 @@ class LlmSettings(BaseSettings):
     ] = 2
     llm_rate_limit_max_pause_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=3600,
-            description="The longest every model call waits after a 429 (its `Retry-After`, "
+        seconds(
+            "The longest every model call waits after a 429 (its `Retry-After`, "
             "shared by all calls of the worker): a longer hint, such as a quota error's hour, "
             "fails the generation that got it at once as rate-limited, with the hint in its "
-            "message, and holds the others for this long only.",
+            "message, and holds the others for this long only."
         ),
     ] = 30.0
     llm_max_concurrency: Annotated[
         int,
-        Field(
-            ge=1,
-            le=100_000,
-            description="Model calls in flight per worker process: raise it for a hosted "
-            "model; a local server usually serves a few at a time well.",
+        count(
+            "Model calls in flight per worker process: raise it for a hosted "
+            "model; a local server usually serves a few at a time well."
         ),
     ] = 64
     llm_schema_form: Annotated[
@@ -245,12 +236,10 @@ class LlmSettings(BaseSettings):
     ] = 1.0
     llm_health_ttl_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=3600,
-            description="How long the API's and the worker's health reuse their last probe of "
+        seconds(
+            "How long the API's and the worker's health reuse their last probe of "
             "the model server (`GET {LLM_BASE_URL}/models`): an unreachable model is reported "
-            "as `degraded` with its reason, liveness stays ok.",
+            "as `degraded` with its reason, liveness stays ok."
         ),
     ] = 15.0
 
@@ -322,22 +311,19 @@ class FlowSettings(BaseSettings):
 
     flow_handle_ttl_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=90 * 86400,
-            description="How long a paused flow waits for the writer (604800: 7 days) before "
+        seconds(
+            "How long a paused flow waits for the writer (604800: 7 days) before "
             "the agent worker's flow sweeper expires its handle.",
+            le=90 * 86400,
         ),
     ] = 7 * 86400.0
-    flow_sweep_interval_seconds: Annotated[
-        float, Field(gt=0, le=3600, description="How often the flow sweeper runs.")
-    ] = 30.0
+    flow_sweep_interval_seconds: Annotated[float, seconds("How often the flow sweeper runs.")] = (
+        30.0
+    )
     flow_settle_after_seconds: Annotated[
         float,
-        Field(
-            gt=0,
+        seconds(
+            "A pause left PENDING_PAUSE this long (by a dead worker) is landed by the sweeper.",
             le=86400,
-            description="A pause left PENDING_PAUSE this long (by a dead worker) is landed by "
-            "the sweeper.",
         ),
     ] = 60.0

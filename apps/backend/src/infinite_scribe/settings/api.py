@@ -9,6 +9,8 @@ from typing import Annotated, ClassVar
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
+from infinite_scribe.settings.fields import count, port
+
 #: The development secret: fine on a laptop with embedded services, refused anywhere else.
 DEV_JWT_SECRET = "dev-insecure-jwt-secret-change-me"
 MIN_PRODUCTION_SECRET_LENGTH = 32
@@ -26,15 +28,14 @@ class ApiSettings(BaseSettings):
     ] = "127.0.0.1"
     api_port: Annotated[
         int,
-        Field(ge=1, le=65535, description="Their port (`--port` wins; `make run PORT=8001`)."),
+        port("Their port (`--port` wins; `make run PORT=8001`).", ge=1),
     ] = 8000
     api_workers: Annotated[
         int,
-        Field(
-            ge=1,
-            le=64,
-            description="uvicorn worker processes of `scribe api` on one port (1: a single "
+        count(
+            "uvicorn worker processes of `scribe api` on one port (1: a single "
             "process, no supervisor; decision 1002).",
+            le=64,
         ),
     ] = 1
     api_allowed_hosts: Annotated[
@@ -73,7 +74,7 @@ class ApiSettings(BaseSettings):
     ] = "127.0.0.1"
     api_metrics_port: Annotated[
         int,
-        Field(ge=0, le=65535, description="Its port (0: any free port; `scribe up`: a free one)."),
+        port("Its port (0: any free port; `scribe up`: a free one)."),
     ] = 9110
 
     @field_validator("cors_origins", "api_allowed_hosts", mode="before")

@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
+from infinite_scribe.settings.fields import count, port
 from infinite_scribe.settings.kafka import KafkaConnection, check_property, read_properties_file
 
 
@@ -25,9 +26,7 @@ class KafkaSettings(BaseSettings):
         str | None,
         Field(description="The broker in parts, when `KAFKA_BOOTSTRAP_SERVERS` is unset: host."),
     ] = None
-    kafka_port: Annotated[
-        int, Field(ge=1, le=65535, description="Its port (with `KAFKA_HOST`).")
-    ] = 9092
+    kafka_port: Annotated[int, port("Its port (with `KAFKA_HOST`).", ge=1)] = 9092
     kafka_cluster_id: Annotated[
         str | None,
         Field(
@@ -40,9 +39,7 @@ class KafkaSettings(BaseSettings):
     ] = None
     embedded_kafka_port: Annotated[
         int,
-        Field(
-            ge=0, le=65535, description="The port of `scribe up`'s embedded broker (0: a free one)."
-        ),
+        port("The port of `scribe up`'s embedded broker (0: a free one)."),
     ] = 0
     kafka_topic: Annotated[
         str,
@@ -56,11 +53,10 @@ class KafkaSettings(BaseSettings):
     ] = "domain-events"
     kafka_topic_partitions: Annotated[
         int,
-        Field(
-            ge=1,
-            le=1024,
-            description="Partitions of the topics the project creates (the main topic, its "
+        count(
+            "Partitions of the topics the project creates (the main topic, its "
             "`.dlq` and `.drafts`); agent workers beyond this count idle.",
+            le=1024,
         ),
     ] = 6
     kafka_topic_replication_factor: Annotated[

@@ -7,6 +7,8 @@ from urllib.parse import quote
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
+from infinite_scribe.settings.fields import count, port
+
 
 class DatabaseSettings(BaseSettings):
     section: ClassVar[str] = "Database ([docs/deploy.md](docs/deploy.md))"
@@ -23,9 +25,7 @@ class DatabaseSettings(BaseSettings):
         str | None,
         Field(description="The database in parts, when `DATABASE_URL` is unset: its host."),
     ] = None
-    postgres_port: Annotated[
-        int, Field(ge=1, le=65535, description="Its port (with `POSTGRES_HOST`).")
-    ] = 5432
+    postgres_port: Annotated[int, port("Its port (with `POSTGRES_HOST`).", ge=1)] = 5432
     postgres_db: Annotated[str, Field(description="Its database name (with `POSTGRES_HOST`).")] = (
         "infinite_scribe"
     )
@@ -47,12 +47,11 @@ class DatabaseSettings(BaseSettings):
 
     write_batch_max: Annotated[
         int,
-        Field(
-            ge=1,
-            le=256,
-            description="Group commit: concurrent autocommit writes of one shape (commands, "
+        count(
+            "Group commit: concurrent autocommit writes of one shape (commands, "
             "agents' answers) that go to PostgreSQL as one batch and one commit, at most "
             "(docs/decisions/5001-group-commit.md); 1 writes each alone.",
+            le=256,
         ),
     ] = 16
 

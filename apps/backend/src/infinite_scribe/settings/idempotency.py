@@ -7,6 +7,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
+from infinite_scribe.settings.fields import seconds
+
 
 class IdempotencySettings(BaseSettings):
     section: ClassVar[str] = "Idempotency keys ([docs/idempotency.md](docs/idempotency.md))"
@@ -34,11 +36,9 @@ class IdempotencySettings(BaseSettings):
     ] = 86400
     idempotency_lease_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=3600,
-            description="How long a running request holds its key; after a crash the next "
-            "request with the key runs once it ends.",
+        seconds(
+            "How long a running request holds its key; after a crash the next "
+            "request with the key runs once it ends."
         ),
     ] = 60.0
     idempotency_auto_ttl_seconds: Annotated[

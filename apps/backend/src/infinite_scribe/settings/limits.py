@@ -7,6 +7,8 @@ from typing import Annotated, ClassVar, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
 
+from infinite_scribe.settings.fields import seconds
+
 MIB = 1024 * 1024
 
 
@@ -37,11 +39,9 @@ class HttpLimitSettings(BaseSettings):
     ] = 100
     http_read_timeout_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=3600,
-            description="A request whose head or body stalls this long is answered 408 "
-            "`REQUEST_TIMEOUT` (slowloris).",
+        seconds(
+            "A request whose head or body stalls this long is answered 408 "
+            "`REQUEST_TIMEOUT` (slowloris)."
         ),
     ] = 30.0
     http_body_budget_bytes: Annotated[
@@ -56,12 +56,10 @@ class HttpLimitSettings(BaseSettings):
     ] = 64 * MIB
     api_request_timeout_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=3600,
-            description="A request with no answer begun after this long (a frozen database, a "
+        seconds(
+            "A request with no answer begun after this long (a frozen database, a "
             "pool with no free connection) is answered 503 `DEADLINE_EXCEEDED`; a live stream, "
-            "once open, is not.",
+            "once open, is not."
         ),
     ] = 15.0
     event_max_bytes: Annotated[

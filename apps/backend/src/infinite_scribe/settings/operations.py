@@ -8,6 +8,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
+from infinite_scribe.settings.fields import seconds
+
 
 class ServiceType(StrEnum):
     API = "api"
@@ -116,11 +118,9 @@ class TrashSettings(BaseSettings):
     ] = 30.0
     trash_sweep_interval: Annotated[
         float,
-        Field(
-            gt=0,
+        seconds(
+            "Seconds between purges inside `scribe up` (elsewhere: `scribe trash purge-expired`).",
             le=7 * 86400,
-            description="Seconds between purges inside `scribe up` (elsewhere: `scribe trash "
-            "purge-expired`).",
         ),
     ] = 3600.0
     archive_trashed_after_days: Annotated[

@@ -6,29 +6,26 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
+from infinite_scribe.settings.fields import count, port, seconds
+
 
 class RelaySettings(BaseSettings):
     section: ClassVar[str] = "Relay ([docs/relay.md](docs/relay.md))"
 
     relay_poll_interval: Annotated[
         float,
-        Field(
-            gt=0, le=3600, description="Seconds between polls of the outbox when no NOTIFY arrives."
-        ),
+        seconds("Seconds between polls of the outbox when no NOTIFY arrives."),
     ] = 5.0
-    relay_batch_size: Annotated[
-        int, Field(ge=1, le=10_000, description="Outbox rows claimed per batch.")
-    ] = 500
+    relay_batch_size: Annotated[int, count("Outbox rows claimed per batch.", le=10_000)] = 500
     relay_max_in_flight_batches: Annotated[
-        int, Field(ge=1, le=64, description="Batches awaiting delivery reports at once.")
+        int, count("Batches awaiting delivery reports at once.", le=64)
     ] = 4
     relay_max_per_key: Annotated[
         int,
-        Field(
-            ge=1,
-            le=1000,
-            description="Rows of one key claimed and in flight at once, its head included "
+        count(
+            "Rows of one key claimed and in flight at once, its head included "
             "(its partition keeps them in order; 1: one at a time).",
+            le=1000,
         ),
     ] = 8
     relay_member_ttl_seconds: Annotated[
@@ -42,11 +39,7 @@ class RelaySettings(BaseSettings):
     ] = 10.0
     relay_lease_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=3600,
-            description="A claim's lease: a crashed relay's rows are claimable again after it.",
-        ),
+        seconds("A claim's lease: a crashed relay's rows are claimable again after it."),
     ] = 30.0
     relay_retry_backoff: Annotated[
         str,
@@ -79,7 +72,7 @@ class RelaySettings(BaseSettings):
     ] = "127.0.0.1"
     relay_metrics_port: Annotated[
         int,
-        Field(ge=0, le=65535, description="Its port (0: no listener; `scribe up`: a free one)."),
+        port("Its port (0: no listener; `scribe up`: a free one)."),
     ] = 9108
     relay_health_max_pending_age: Annotated[
         float,
@@ -91,14 +84,13 @@ class RelaySettings(BaseSettings):
     ] = 60.0
     relay_broker_probe_interval_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=300,
-            description="How often the relay and the agent worker ask the broker for metadata "
+        seconds(
+            "How often the relay and the agent worker ask the broker for metadata "
             "for their `/health` (a broker that does not answer, or is not "
             "`KAFKA_CLUSTER_ID`, is a 503 `broker_problem`).",
+            le=300,
         ),
     ] = 1.0
     relay_broker_probe_timeout_seconds: Annotated[
-        float, Field(gt=0, le=60, description="How long that metadata request may take.")
+        float, seconds("How long that metadata request may take.", le=60)
     ] = 1.5

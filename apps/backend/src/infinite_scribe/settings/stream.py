@@ -6,12 +6,14 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
+from infinite_scribe.settings.fields import count, seconds
+
 
 class StreamSettings(BaseSettings):
     section: ClassVar[str] = "Live stream ([docs/streaming.md](docs/streaming.md))"
 
     stream_keepalive_seconds: Annotated[
-        float, Field(gt=0, le=300, description="Silence before a keep-alive comment.")
+        float, seconds("Silence before a keep-alive comment.", le=300)
     ] = 15.0
     stream_retry_ms: Annotated[
         int,
@@ -23,38 +25,27 @@ class StreamSettings(BaseSettings):
         int, Field(ge=1, le=3600, description="How long a stream ticket may be redeemed.")
     ] = 60
     stream_poll_interval: Annotated[
-        float,
-        Field(gt=0, le=60, description="Seconds between fallback polls when no NOTIFY arrives."),
+        float, seconds("Seconds between fallback polls when no NOTIFY arrives.", le=60)
     ] = 1.0
     stream_queue_size: Annotated[
-        int,
-        Field(
-            ge=1,
-            le=100_000,
-            description="Items queued per client; past it the client re-reads from the database.",
-        ),
+        int, count("Items queued per client; past it the client re-reads from the database.")
     ] = 256
     stream_gap_timeout_seconds: Annotated[
         float,
-        Field(
-            gt=0,
-            le=3600,
-            description="The longest an id gap held by an unfinished transaction may stall a "
-            "stream before it is skipped.",
+        seconds(
+            "The longest an id gap held by an unfinished transaction may stall a stream before "
+            "it is skipped."
         ),
     ] = 60.0
     stream_max_per_user: Annotated[
         int,
-        Field(
-            ge=1,
-            le=100_000,
-            description="Live streams one user may hold open: 429 `TOO_MANY_STREAMS` with "
-            "`Retry-After: 10` past it (a ticket redeemed for a refused stream is spent).",
+        count(
+            "Live streams one user may hold open: 429 `TOO_MANY_STREAMS` with "
+            "`Retry-After: 10` past it (a ticket redeemed for a refused stream is spent)."
         ),
     ] = 16
     stream_max_total: Annotated[
-        int,
-        Field(ge=1, le=1_000_000, description="Live streams the whole process may hold open."),
+        int, count("Live streams the whole process may hold open.", le=1_000_000)
     ] = 4096
     stream_fd_reserve: Annotated[
         int,
@@ -67,10 +58,8 @@ class StreamSettings(BaseSettings):
     ] = 512
     stream_tickets_per_minute: Annotated[
         int,
-        Field(
-            ge=1,
-            le=100_000,
-            description="Stream tickets one user may mint per minute: 429 `TOO_MANY_TICKETS` "
-            "with `Retry-After` until the minute ends.",
+        count(
+            "Stream tickets one user may mint per minute: 429 `TOO_MANY_TICKETS` with "
+            "`Retry-After` until the minute ends."
         ),
     ] = 120
