@@ -6,7 +6,7 @@ import asyncio
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from infinite_scribe.api.console.chain_svg import layout
@@ -106,22 +106,19 @@ async def event_page(request: Request, event_id: UUID, principal: Operator) -> R
 
 
 def _outbox_filter(
-    key: str | None, topic: str | None, error_class: str | None, text: str | None
+    key: Text = None, topic: Text = None, error_class: Text = None, error_contains: Text = None
 ) -> OutboxFilter:
-    return OutboxFilter(key or None, topic or None, error_class or None, text or None)
+    """The outbox page's filter: from its query (a dependency), or from the requeue form."""
+    return OutboxFilter(key or None, topic or None, error_class or None, error_contains or None)
 
 
 @router.get("/outbox")
 async def outbox_page(
     request: Request,
     principal: Operator,
-    key: Text = None,
-    topic: Text = None,
-    error_class: Text = None,
-    error_contains: Text = None,
+    where: Annotated[OutboxFilter, Depends(_outbox_filter)],
     done: UUID | None = None,
 ) -> Response:
-    where = _outbox_filter(key, topic, error_class, error_contains)
     rows = await _operator(request).failed_outbox(where)
     context = {"rows": rows, "where": where, "done": await _done(request, done)}
     return render(request, "ops_outbox.html", context, principal=principal)
@@ -169,8 +166,9 @@ async def discard_outbox_row(request: Request, principal: Operator) -> Response:
 
 
 def _letter_filter(
-    key: str | None, error_class: str | None, text: str | None, settled: bool
+    key: Text = None, error_class: Text = None, text: Text = None, settled: bool = False
 ) -> DeadLetterFilter:
+    """The dead letters page's filter: from its query (a dependency), or from the form."""
     return DeadLetterFilter(key or None, error_class or None, text or None, settled)
 
 
@@ -178,13 +176,9 @@ def _letter_filter(
 async def dead_letters_page(
     request: Request,
     principal: Operator,
-    key: Text = None,
-    error_class: Text = None,
-    text: Text = None,
-    settled: bool = False,
+    where: Annotated[DeadLetterFilter, Depends(_letter_filter)],
     done: UUID | None = None,
 ) -> Response:
-    where = _letter_filter(key, error_class, text, settled)
     letters = await _operator(request).dead_letters(where)
     context = {"letters": letters, "where": where, "done": await _done(request, done)}
     return render(request, "ops_dead_letters.html", context, principal=principal)
