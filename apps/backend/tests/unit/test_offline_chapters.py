@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from infinite_scribe.agents.llm.offline.chapter_book import earlier_briefs
+from infinite_scribe.agents.llm.offline.chapter_book import earlier_briefs, once
 from infinite_scribe.agents.llm.offline.chapter_words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.offline.chapters import (
     MAX_BEATS,
@@ -291,3 +291,24 @@ def test_earlier_chapters_are_played_back_with_who_was_dead_when_they_were_draft
     later = brief(bible, "en", number, memory={"dead": [dead], "died": {dead: 2}})
     played = {b.number: list(b.memory.get("dead") or ()) for b in earlier_briefs(later)}
     assert played[1] == [] and played[2] == [] and played[3] == [dead], played
+
+
+def test_the_next_chapter_plays_back_anew_only_the_chapter_before_it(
+    bibles: dict[str, NovelBible],
+) -> None:
+    """Issue 80: each chapter played its (up to 50) earlier chapters from scratch, every bank
+    of each, so a chapter's draft at chapter 300 cost 1.6 times one at chapters 6-10. The next
+    chapter's task brings its own copy of the bible: the book is known by what it says."""
+    bible = bibles["en"]
+    last = len(chapter_outline(bible.outline))
+    asked: list[int] = []
+
+    def bank(given: ChapterBrief) -> list[str]:
+        asked.append(given.number)
+        return [f"Chapter {given.number} says " + f"{given.number:04d}-" * 12]  # no run shared
+
+    once(brief(bible, "en", last - 1), bank)
+    asked.clear()
+    said = once(brief(replace(bible), "en", last), bank)
+    assert sorted(asked) == [last - 1, last], asked
+    assert said is not None and said.startswith(f"Chapter {last} says"), said

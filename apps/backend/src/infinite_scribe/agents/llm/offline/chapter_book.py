@@ -8,7 +8,11 @@ outline the brief's bible holds. A chapter drafted with wishes, or edited by its
 differ from what is played here: then a sentence may come round again, rarely.
 """
 
+import hashlib
+import json
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from uuid import UUID
 
 from infinite_scribe.domain.chapter_brief import EARLIER_CHAPTERS, ChapterBrief, chapter_outline
@@ -16,47 +20,94 @@ from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.passages import MIN_PASSAGE, folded
 
 #: The earlier chapters played again: a bound on the cost of a chapter late in a long book
-#: (about 2.5 ms an earlier chapter, all banks: 150 ms at most); the details' stock comes
-#: round after about as many (1,001 / 20 a chapter), so what lies further back may too.
+#: (about 2.5 ms an earlier chapter, all banks: 150 ms at most when none was played before);
+#: the details' stock comes round after about as many (1,001 / 10 a chapter), so what lies
+#: further back may too.
 PLAYED = 50
 
 Choices = Callable[[ChapterBrief], list[str]]
 
 
+@dataclass
+class _Book:
+    """One book's played chapters, kept from one chapter's draft to the next (issue 80): the
+    next chapter plays back the same earlier chapters but one, so each earlier brief and what
+    each bank offers it are made once while the book is being written, not 50 times."""
+
+    bible: NovelBible
+    chapters: list[tuple[int, str, str]]
+    briefs: dict[tuple[int, tuple[str, ...]], ChapterBrief] = field(default_factory=dict)
+    offers: dict[tuple[int, tuple[str, ...], Choices], list[str]] = field(default_factory=dict)
+
+    def brief(self, of: ChapterBrief, number: int, died: dict[str, int]) -> ChapterBrief:
+        # Who was dead when it was drafted: its cast, and so its sentences, were theirs.
+        dead = tuple(name for name, at in died.items() if at < number)
+        kept = self.briefs.get((number, dead))
+        if kept is None:
+            if len(self.briefs) >= 4 * PLAYED:
+                self.briefs.clear()
+                self.offers.clear()
+            _, title, summary = self.chapters[number - 1]
+            start = max(number - 1 - EARLIER_CHAPTERS, 0)
+            kept = ChapterBrief(
+                of.novel_id,
+                number,
+                title,
+                summary,
+                of.language,
+                self.bible,
+                tuple(self.chapters[start : number - 1]),
+                memory={"dead": list(dead)} if died else {},
+            )
+            self.briefs[(number, dead)] = kept
+        return kept
+
+    def offered(self, before: ChapterBrief, choices: Choices) -> list[str]:
+        """What bank `choices` offers an earlier chapter (`before`, one of this book's)."""
+        key = (before.number, tuple(before.memory.get("dead") or ()), choices)
+        kept = self.offers.get(key)
+        if kept is None:
+            kept = self.offers[key] = choices(before)
+        return kept
+
+
 def earlier_briefs(brief: ChapterBrief) -> list[ChapterBrief]:
     """The briefs of the chapters before `brief`'s, as its outline gives them (at most the
-    PLAYED last), each with the outline entries before it as the chapters confirmed; kept for
-    the book's next look (one chapter's banks look at them all, `_BOOKS`)."""
+    PLAYED last), each with the outline entries before it as the chapters confirmed."""
+    book = _book(brief)
     died = brief.memory.get("died") or {}
-    key = (id(brief.bible), brief.number, brief.novel_id, brief.language, str(died))
-    kept = _BOOKS.get(key)
-    if kept is not None and kept[0] is brief.bible:
+    first = max(brief.number - 1 - PLAYED, 0)
+    last = min(brief.number - 1, len(book.chapters))
+    return [book.brief(brief, number, died) for number in range(first + 1, last + 1)]
+
+
+def _book(brief: ChapterBrief) -> _Book:
+    """`brief`'s book, by what its bible says (each draft's task brings its own copy)."""
+    key = (brief.novel_id, brief.language, _fingerprint(brief.bible))
+    book = _BOOKS.get(key)
+    if book is None:
+        if len(_BOOKS) >= 16:
+            _BOOKS.clear()
+        book = _BOOKS[key] = _Book(brief.bible, chapter_outline(brief.bible.outline))
+    return book
+
+
+def _fingerprint(bible: NovelBible) -> bytes:
+    kept = _PRINTS.get(id(bible))
+    if kept is not None and kept[0] is bible:
         return kept[1]
-    chapters = chapter_outline(brief.bible.outline)[: max(brief.number - 1, 0)]
-    briefs = [
-        ChapterBrief(
-            brief.novel_id,
-            number,
-            title,
-            summary,
-            brief.language,
-            brief.bible,
-            tuple(chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1]),
-            # Who was dead when it was drafted: its cast, and so its sentences, were theirs.
-            memory={"dead": [name for name, at in died.items() if at < number]} if died else {},
-        )
-        for number, title, summary in chapters[-PLAYED:]
-    ]
-    if len(_BOOKS) >= 16:
-        _BOOKS.clear()
-    _BOOKS[key] = (brief.bible, briefs)
-    return briefs
+    said = json.dumps(asdict(bible), sort_keys=True, ensure_ascii=False, default=str)
+    printed = hashlib.blake2b(said.encode(), digest_size=16).digest()
+    if len(_PRINTS) >= 64:
+        _PRINTS.clear()
+    _PRINTS[id(bible)] = (bible, printed)
+    return printed
 
 
-#: The earlier briefs of the chapters drafted last, by their bible (held, so its id is its
-#: own) and number: the banks of one chapter read the same earlier chapters, and their casts
-#: (`chapter_cast.read_cast`, kept by brief) are read once.
-_BOOKS: dict[tuple[int, int, UUID, str, str], tuple[NovelBible, list[ChapterBrief]]] = {}
+#: The books being written, by novel, language and what their bible says.
+_BOOKS: dict[tuple[UUID, str, bytes], _Book] = {}
+#: Bibles' fingerprints by bible (held, so its id is its own): one chapter's banks ask often.
+_PRINTS: dict[int, tuple[NovelBible, bytes]] = {}
 
 
 class _Said:
@@ -69,13 +120,13 @@ class _Said:
         self.runs: set[str] = set()
 
     def __contains__(self, sentence: str) -> bool:
-        flat = folded(sentence)
-        return flat in self.sentences or any(run in self.runs for run in _runs(flat))
+        flat, runs = _runs(sentence)
+        return flat in self.sentences or not self.runs.isdisjoint(runs)
 
     def add(self, sentence: str) -> None:
-        flat = folded(sentence)
+        flat, runs = _runs(sentence)
         self.sentences.add(flat)
-        self.runs.update(_runs(flat))
+        self.runs.update(runs)
 
 
 #: A run of a sentence shorter than a repeated passage: what flanks a sentence ("...,” Ada
@@ -83,8 +134,12 @@ class _Said:
 RUN = MIN_PASSAGE - 20
 
 
-def _runs(flat: str) -> list[str]:
-    return [flat[i : i + RUN] for i in range(len(flat) - RUN + 1)]
+@lru_cache(maxsize=8192)
+def _runs(sentence: str) -> tuple[str, frozenset[str]]:
+    """`sentence` folded, and its runs (kept: a book's sentences are played chapter after
+    chapter)."""
+    flat = folded(sentence)
+    return flat, frozenset(flat[i : i + RUN] for i in range(len(flat) - RUN + 1))
 
 
 def _pick(choices: list[str], number: int, said: _Said) -> str | None:
@@ -100,12 +155,14 @@ def once(brief: ChapterBrief, choices: Choices) -> str | None:
     for a chapter): the first from its turn that no earlier chapter said; when the book has
     said them all, its turn's if shorter than a RUN (too short to be a passage: most Chinese
     ones), else None."""
-    said = _Said()
+    said, book = _Said(), _book(brief)
     for before in earlier_briefs(brief):
-        picked = _pick(choices(before), before.number, said) or _short(choices(before), before)
+        offered = book.offered(before, choices)
+        picked = _pick(offered, before.number, said) or _short(offered, before)
         if picked is not None:
             said.add(picked)
-    return _pick(choices(brief), brief.number, said) or _short(choices(brief), brief)
+    offered = choices(brief)
+    return _pick(offered, brief.number, said) or _short(offered, brief)
 
 
 def _short(choices: list[str], brief: ChapterBrief) -> str | None:
@@ -115,4 +172,5 @@ def _short(choices: list[str], brief: ChapterBrief) -> str | None:
 
 def first_time(brief: ChapterBrief, sentence: str, choices: Choices) -> bool:
     """Whether no earlier chapter says `sentence` (one of its choices by `choices`)."""
-    return all(sentence not in choices(before) for before in earlier_briefs(brief))
+    book = _book(brief)
+    return all(sentence not in book.offered(b, choices) for b in earlier_briefs(brief))
