@@ -15,7 +15,7 @@ from infinite_scribe.application.ports.writes import (
     SnapshotSave,
     Supersede,
 )
-from infinite_scribe.persistence.writes.parts import insert_row, missing
+from infinite_scribe.persistence.writes.parts import assignments, insert_row, missing
 from infinite_scribe.persistence.writes.statement import Placeholder, PlainPart, Refusal
 
 #: What a snapshot that moved meanwhile reports (with SQLSTATE 40001: a lost race, retried).
@@ -36,7 +36,8 @@ _NOVEL_COLUMNS = {
 }
 
 
-#: A branch's first row: every column of its state (the snapshot part's), and its origin.
+#: The columns of a session's state (`state_columns`) and their types: what a snapshot's move
+#: sets, and (with its origin) what a branch's first row holds.
 _STATE_COLUMNS = {
     "status": "genesis_status",
     "current_stage": "genesis_stage",
@@ -44,7 +45,7 @@ _STATE_COLUMNS = {
     "pending_command_type": "text",
     "last_result": "jsonb",
     "novel_id": "uuid",
-    "branched_from": "jsonb",
+    "version": "int",
     "codex": "jsonb",
 }
 
@@ -62,7 +63,7 @@ class NewSessionPart(PlainPart):
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
         columns = {"id": "uuid", "user_id": "uuid", "version": "int"}
         if self.session.state is not None:
-            columns |= _STATE_COLUMNS
+            columns |= {**_STATE_COLUMNS, "branched_from": "jsonb"}
         return [("new_session", insert_row(p, "genesis_sessions", columns))]
 
     def values(self) -> Mapping[str, Any]:
@@ -88,13 +89,7 @@ class SnapshotPart(PlainPart):
         return [
             (
                 "snapshot",
-                "UPDATE genesis_sessions SET "
-                f"status = {p('status')}::genesis_status, "
-                f"current_stage = {p('current_stage')}::genesis_stage, "
-                f"confirmed_data = {p('confirmed_data')}::jsonb, "
-                f"pending_command_type = {p('pending_command_type')}::text, "
-                f"last_result = {p('last_result')}::jsonb, novel_id = {p('novel_id')}::uuid, "
-                f"version = {p('version')}::int, codex = {p('codex')}::jsonb, "
+                f"UPDATE genesis_sessions SET {assignments(p, _STATE_COLUMNS)}, "
                 f"trashed_at = CASE WHEN {p('move_trash')}::bool "
                 f"THEN {p('trashed_at')}::timestamptz ELSE trashed_at END, updated_at = now()\n"
                 f"WHERE id = {p('id')}::uuid AND version = {p('old_version')}::int "

@@ -47,6 +47,12 @@ def insert_row(p: Placeholder, table: str, columns: Mapping[str, str], tail: str
     return f"INSERT INTO {table} ({', '.join(columns)})\nVALUES ({values}){tail}\nRETURNING 1"
 
 
+def assignments(p: Placeholder, columns: Mapping[str, str]) -> str:
+    """An UPDATE's `column = value, ...`: each value asked for by the column's name and cast to
+    its type, as `insert_row` asks for them."""
+    return ", ".join(f"{name} = {p(name)}::{cast}" for name, cast in columns.items())
+
+
 def missing(cte: str, expected: str = "1") -> str:
     """The condition "`cte` wrote other than `expected` rows"."""
     return f"(SELECT count(*) FROM {cte}) <> {expected}"
