@@ -1,5 +1,6 @@
 """SQL of the trash: load and move a session in and out of it, purge it, list the trash."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -31,9 +32,31 @@ SELECT DISTINCT c::text FROM (
 ) AS flows(c) WHERE c IS NOT NULL
 """
 
+
+def _deleting(rows: Sequence[tuple[str, str, str]]) -> str:
+    """One CTE a (name, table, condition): the table's rows where the condition holds,
+    deleted (each returns 1 a row, to be counted)."""
+    return ", ".join(
+        f"{name} AS (\n    DELETE FROM {table} WHERE {where} RETURNING 1\n)"
+        for name, table, where in rows
+    )
+
+
+#: What a purge deletes by its session's id ($1) or its novel's ($3), after its flows' resume
+#: handles and its tasks.
+_SESSION_ROWS = (
+    ("commands", "command_inbox", "session_id = $1"),
+    ("session", "genesis_sessions", "id = $1"),
+    ("finishes", "session_finishes", "session_id = $1"),
+    ("restores", "session_restores", "session_id = $1"),
+    ("outline", "outline_parts", "session_id = $1"),
+    ("inputs", "proposal_inputs", "session_id = $1"),
+    ("novel", "novels", "id = $3"),
+)
+
 # One statement, so the purge costs one round trip besides the erasure. Tasks before the inbox
 # rows they point at (the FK would null them otherwise, and they would be orphans).
-_PURGE_ROWS = """
+_PURGE_ROWS = f"""
 WITH handles AS (
     DELETE FROM flow_resume_handles WHERE correlation_id = ANY($2::text[]) RETURNING 1
 ), tasks AS (
@@ -41,62 +64,43 @@ WITH handles AS (
     WHERE session_id = $1
        OR triggered_by_command_id IN (SELECT id FROM command_inbox WHERE session_id = $1)
     RETURNING 1
-), commands AS (
-    DELETE FROM command_inbox WHERE session_id = $1 RETURNING 1
-), session AS (
-    DELETE FROM genesis_sessions WHERE id = $1 RETURNING 1
-), finishes AS (
-    DELETE FROM session_finishes WHERE session_id = $1 RETURNING 1
-), restores AS (
-    DELETE FROM session_restores WHERE session_id = $1 RETURNING 1
-), outline AS (
-    DELETE FROM outline_parts WHERE session_id = $1 RETURNING 1
-), inputs AS (
-    DELETE FROM proposal_inputs WHERE session_id = $1 RETURNING 1
-), novel AS (
-    DELETE FROM novels WHERE id = $3 RETURNING 1
-)
+), {_deleting(_SESSION_ROWS)}
 SELECT (SELECT count(*) FROM handles) AS resume_handles, (SELECT count(*) FROM tasks) AS tasks,
        (SELECT count(*) FROM commands) AS commands, (SELECT count(*) FROM novel) AS novels
 """
 
-# The outbox keeps a copy of each envelope: sent rows go (the relay is done with them); an
-# unsent row is still delivered, for order's sake, but with its payload erased too. The
-# tombstone itself is left whole.
-_PURGE_OUTBOX = """
+
+def _purge_outbox(kept: str) -> str:
+    """The outbox keeps a copy of each envelope: sent rows go (the relay is done with them); an
+    unsent row is still delivered, for order's sake, but with its payload erased too. `kept`
+    (SQL) holds for every row but the tombstone, which is left whole."""
+    return f"""
 WITH sent AS (
-    DELETE FROM event_outbox WHERE key = $1 AND status = 'SENT' AND event_id <> $2 RETURNING 1
+    DELETE FROM event_outbox WHERE key = $1 AND status = 'SENT' AND {kept} RETURNING 1
 ), unsent AS (
-    UPDATE event_outbox SET payload = jsonb_set(payload, '{payload}', '{}'::jsonb)
-    WHERE key = $1 AND status <> 'SENT' AND event_id <> $2 AND payload ? 'payload'
+    UPDATE event_outbox SET payload = jsonb_set(payload, '{{payload}}', '{{}}'::jsonb)
+    WHERE key = $1 AND status <> 'SENT' AND {kept} AND payload ? 'payload'
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM sent) + (SELECT count(*) FROM unsent)
 """
 
 
-_PURGE_NOVEL_ROWS = """
-WITH tasks AS (
-    DELETE FROM async_tasks WHERE session_id = $1 RETURNING 1
-), commands AS (
-    DELETE FROM command_inbox WHERE session_id = $1 RETURNING 1
+#: The session's outbox rows ($1: its key), all but its tombstone ($2: the purge's event).
+_PURGE_OUTBOX = _purge_outbox("event_id <> $2")
+
+#: A novel's own commands and tasks ($1: the novel's id, their aggregate's).
+_NOVEL_ROWS = (
+    ("tasks", "async_tasks", "session_id = $1"),
+    ("commands", "command_inbox", "session_id = $1"),
 )
+_PURGE_NOVEL_ROWS = f"""
+WITH {_deleting(_NOVEL_ROWS)}
 SELECT (SELECT count(*) FROM tasks) AS tasks, (SELECT count(*) FROM commands) AS commands
 """
 
-# As _PURGE_OUTBOX, the novel's tombstone (the last event of its stream) left whole.
-_PURGE_NOVEL_OUTBOX = """
-WITH sent AS (
-    DELETE FROM event_outbox WHERE key = $1 AND status = 'SENT'
-       AND payload->>'event_type' NOT LIKE '%.Purged' RETURNING 1
-), unsent AS (
-    UPDATE event_outbox SET payload = jsonb_set(payload, '{payload}', '{}'::jsonb)
-    WHERE key = $1 AND status <> 'SENT' AND payload->>'event_type' NOT LIKE '%.Purged'
-      AND payload ? 'payload'
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM sent) + (SELECT count(*) FROM unsent)
-"""
+#: The novel's outbox rows, its tombstone (the last event of its stream) left whole.
+_PURGE_NOVEL_OUTBOX = _purge_outbox("payload->>'event_type' NOT LIKE '%.Purged'")
 
 
 class PostgresTrashRepository:
