@@ -16,7 +16,7 @@ from infinite_scribe.domain.genesis_events import AGGREGATE_TYPE as GENESIS, FIN
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.chapters.novel_version import novel_version
 from infinite_scribe.persistence.chapters.versions import chapter_version, history_page
-from infinite_scribe.persistence.genesis.sessions import keyed_target, record_of
+from infinite_scribe.persistence.genesis.sessions import target_row
 from infinite_scribe.persistence.story_memory.store import PostgresStoryRepository
 
 # No chapter here: a command reads the chapters it needs (NovelCommands.complete), the agent
@@ -35,8 +35,6 @@ LEFT JOIN LATERAL (
 """
 
 _TARGET = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1 AND n.user_id = $2"
-
-_KEYED_TARGET = keyed_target(_TARGET)
 
 _LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1"
 
@@ -86,16 +84,10 @@ async def command_target(
     lookup: KeyLookup | None,
 ) -> NovelTarget:
     """The novel a command acts on (None: not the user's) and its key's live record."""
-    if lookup is None:
-        row = await connection.fetchrow(_TARGET, novel_id, user_id)
-        if row is None:
-            return NovelTarget(None)
-        return NovelTarget(state_of(row), archived=row["archived"])
-    row = await connection.fetchrow(_KEYED_TARGET, novel_id, user_id, lookup.scope, lookup.key)
-    assert row is not None  # (SELECT 1) LEFT JOIN ...: always one row
-    if row["id"] is None:
-        return NovelTarget(None, record_of(row))
-    return NovelTarget(state_of(row), record_of(row), bool(row["archived"]))
+    row, record = await target_row(connection, _TARGET, novel_id, user_id, lookup)
+    if row is None:
+        return NovelTarget(None, record)
+    return NovelTarget(state_of(row), record, bool(row["archived"]))
 
 
 async def load(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelState | None:

@@ -4,6 +4,7 @@ command inbox, and their events. Their writes are `Write` parts (persistence/wri
 Every function runs on the caller's connection or pool.
 """
 
+import functools
 from uuid import UUID
 
 import asyncpg
@@ -33,6 +34,7 @@ SNAPSHOT_COLUMNS = _SNAPSHOT_COLUMNS
 _COMMAND_TARGET = f"SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = $1 AND user_id = $2"
 
 
+@functools.cache
 def keyed_target(target: str) -> str:
     """`target` (a query of one row or none, with the user as $2) read with its key's records
     in the same round trip: another route's live answer or claim ($3, $4: the cache's scope and
@@ -57,8 +59,6 @@ LEFT JOIN idempotency_cache AS k
 LEFT JOIN command_inbox AS i ON i.user_id = $2 AND i.idempotency_key = $4
 """
 
-
-_KEYED_COMMAND_TARGET = keyed_target(_COMMAND_TARGET)
 
 # Read committed (outside the failed transaction): the conflicting command has committed by the
 # time its unique violation reached us, so it is visible here. The user's command with the key
@@ -107,15 +107,26 @@ async def command_target(
     lookup: KeyLookup | None,
 ) -> CommandTarget:
     """The session a command acts on (None: not the user's) and its key's live record."""
+    row, record = await target_row(connection, _COMMAND_TARGET, session_id, user_id, lookup)
+    return CommandTarget(None if row is None else snapshot_of(row), record)
+
+
+async def target_row(
+    connection: asyncpg.Connection | asyncpg.Pool,
+    target: str,
+    aggregate_id: UUID,
+    user_id: UUID,
+    lookup: KeyLookup | None,
+) -> tuple[asyncpg.Record | None, KeyRecord | None]:
+    """A command's one read: the row of `target` ($1: the aggregate, $2: the user; None: not
+    the user's) and, for a keyed command (`lookup`), its key's live record, in the same round
+    trip (`keyed_target`)."""
     if lookup is None:
-        row = await connection.fetchrow(_COMMAND_TARGET, session_id, user_id)
-        return CommandTarget(None if row is None else snapshot_of(row))
-    row = await connection.fetchrow(
-        _KEYED_COMMAND_TARGET, session_id, user_id, lookup.scope, lookup.key
-    )
+        return await connection.fetchrow(target, aggregate_id, user_id), None
+    keyed = keyed_target(target)
+    row = await connection.fetchrow(keyed, aggregate_id, user_id, lookup.scope, lookup.key)
     assert row is not None  # (SELECT 1) LEFT JOIN ...: always one row
-    snapshot = None if row["id"] is None else snapshot_of(row)
-    return CommandTarget(snapshot, record_of(row))
+    return (None if row["id"] is None else row), record_of(row)
 
 
 def record_of(row: asyncpg.Record) -> KeyRecord | None:
