@@ -21,7 +21,8 @@ writer take longer than the bench.
 
 Usage: python bench/novel.py   (BENCH_CHAPTERS, default 1000; BENCH_CHAPTER_CHARS, 3000;
 BENCH_ROUNDS, novels per place in part 1, default 3; BENCH_PARTS, default
-chapters,exports,history; BENCH_HISTORY_EVENTS, default 10,100000)
+chapters,exports,history, and `cycle`: a chapter's draft, feedback and confirmation at
+chapters 6-10 and 296-300, bench/_chapter_cycle.py; BENCH_HISTORY_EVENTS, default 10,100000)
 Targets: each file built in <= 30 s; /health never slower than 50 ms meanwhile.
 """
 
@@ -37,6 +38,7 @@ import httpx
 import psutil
 import uvloop
 
+from _chapter_cycle import cycle_costs, cycle_line
 from _generation_cost import Processes
 from _harness import HOST, api_port, background, bench_user, finished_novel, services, system_env
 from _novel_chapters import chapter_costs, ratio_lines
@@ -139,6 +141,8 @@ async def run(
             found["chapter_costs"] = await chapter_costs(
                 http, database_url, processes, CHAPTERS, ROUNDS
             )
+        if "cycle" in PARTS:
+            found["cycle"] = await cycle_costs(http, database_url, processes)
         if "exports" in PARTS:
             novel_id = await finished_novel(http, CHAPTERS)
             found["characters"] = await seed_chapters(database_url, novel_id)
@@ -171,6 +175,8 @@ def main() -> None:
         result = uvloop.run(run(port, user.headers, database_url, processes))
     for line in ratio_lines(result.get("chapter_costs") or []):
         print(line, flush=True)
+    if cycle := result.get("cycle"):
+        print(cycle_line(cycle), flush=True)
     for export in result.get("exports") or []:
         print(
             f"{export['format']}: {export['status']} in {export['build_s']} s "
