@@ -10,8 +10,7 @@ from fastapi import APIRouter, Body, Query, Response
 from infinite_scribe.api.routes.common import (
     ERRORS,
     CallerDep,
-    IdempotencyKey,
-    StandardIdempotencyKey,
+    CommandKey,
     command_responses,
     json_response,
     sent,
@@ -53,13 +52,11 @@ async def send_novel_command(
     novel_id: UUID,
     command: Annotated[NovelCommandRequest, Body(openapi_examples=NOVEL_COMMAND_EXAMPLES)],
     call: CallerDep,
-    idempotency_key: IdempotencyKey = None,
-    standard_idempotency_key: StandardIdempotencyKey = None,
+    key: CommandKey,
 ) -> Response:
     """Send a chapter command; 202 RECEIVED for drafts and feedback (an agent writes, streaming
     `draft` events on the novel's live stream, `context_id` = the novel), 200 COMPLETED for
     ConfirmChapter and RollbackToVersion. Idempotency keys as for session commands."""
-    key = idempotency_key or standard_idempotency_key
     command_of = (command.command_type, command.payload)
     return await sent(call, novel_id, command_of, key, call.services.novel_commands)
 

@@ -41,6 +41,17 @@ StandardIdempotencyKey = Annotated[
         **_KEY,
     ),
 ]
+
+
+def _command_key(
+    idempotency_key: IdempotencyKey = None, standard_idempotency_key: StandardIdempotencyKey = None
+) -> str | None:
+    return idempotency_key or standard_idempotency_key
+
+
+#: The request's idempotency key, from either header (both: the middleware's 400).
+CommandKey = Annotated[str | None, Depends(_command_key)]
+
 #: Every list pages the same way: `cursor` in, `next_cursor` out (application/reads.py).
 CursorQuery = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page")

@@ -9,8 +9,7 @@ from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.routes.common import (
     CallerDep,
-    IdempotencyKey,
-    StandardIdempotencyKey,
+    CommandKey,
     json_response,
 )
 from infinite_scribe.api.schemas.errors import error_answer
@@ -61,13 +60,11 @@ async def resume(
     correlation_id: UUID,
     body: ResumeRequest,
     call: CallerDep,
-    idempotency_key: IdempotencyKey = None,
-    standard_idempotency_key: StandardIdempotencyKey = None,
+    key: CommandKey,
 ) -> Response:
     """Resume a paused flow with the writer's reply: SubmitFeedback (202, a new generation) or
     ConfirmStage (200). A reply that arrives before the pause has landed is kept and consumed
     when it lands; the flow is resumed once."""
-    key = idempotency_key or standard_idempotency_key
     result, handle = await call.services.flows.resume(
         call.context, correlation_id, body.command_type, body.payload, key
     )

@@ -9,9 +9,8 @@ from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.routes.common import (
     ERRORS,
     CallerDep,
+    CommandKey,
     CursorQuery,
-    IdempotencyKey,
-    StandardIdempotencyKey,
     command_responses,
     json_response,
     lines_response,
@@ -69,11 +68,9 @@ async def send_command(
     session_id: UUID,
     command: Annotated[CommandRequest, Body(openapi_examples=COMMAND_EXAMPLES)],
     call: CallerDep,
-    idempotency_key: IdempotencyKey = None,
-    standard_idempotency_key: StandardIdempotencyKey = None,
+    key: CommandKey,
 ) -> Response:
     """Send a command; 202 RECEIVED for async commands, 200 COMPLETED for sync ones."""
-    key = idempotency_key or standard_idempotency_key
     return await sent(call, session_id, (command.command_type, command.payload), key)
 
 

@@ -11,8 +11,7 @@ from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.routes.common import (
     ERRORS,
     CallerDep,
-    IdempotencyKey,
-    StandardIdempotencyKey,
+    CommandKey,
     json_response,
     raw_response,
 )
@@ -114,8 +113,7 @@ async def regenerate_proposal(
     event_id: UUID,
     body: Annotated[RegenerateRequest, Body(openapi_examples=_REGENERATE_EXAMPLES)],
     call: CallerDep,
-    idempotency_key: IdempotencyKey = None,
-    standard_idempotency_key: StandardIdempotencyKey = None,
+    key: CommandKey,
 ) -> Response:
     """Generate the proposal `event_id` (a proposal of the current stage, in the history) again
     from the inputs it was generated from, with another `model`: the `RegenerateProposal`
@@ -123,7 +121,6 @@ async def regenerate_proposal(
     `replay_of`; the history shows it after the old one with the changes between them. To
     keep the old one, roll back to it."""
     payload = {"event_id": str(event_id), "model": body.model}
-    key = idempotency_key or standard_idempotency_key
     reply = await command_reply(
         call.services,
         call.context,
