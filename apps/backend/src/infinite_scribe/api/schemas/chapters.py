@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, Field
 
-from infinite_scribe.api.schemas.commands import LooseCommand, typed_commands
+from infinite_scribe.api.schemas.commands import LooseCommand, command_example, typed_commands
 from infinite_scribe.api.schemas.history import Provenance
 from infinite_scribe.domain.chapter_commands import NOVEL_PAYLOAD_MODELS
 
@@ -21,55 +21,38 @@ class NovelCommandRequest(LooseCommand):
 
 
 NOVEL_COMMAND_EXAMPLES: dict[str, Example] = {
-    "draft": Example(
-        summary="Draft chapter 1",
-        value={"command_type": "RequestChapterDraft", "payload": {"chapter": 1}},
+    "draft": command_example("Draft chapter 1", "RequestChapterDraft", {"chapter": 1}),
+    "draft_wishes": command_example(
+        "Draft chapter 2 with wishes",
+        "RequestChapterDraft",
+        {"chapter": 2, "wishes": "从林舟的视角写, 多一些对话"},
     ),
-    "draft_wishes": Example(
-        summary="Draft chapter 2 with wishes",
-        value={
-            "command_type": "RequestChapterDraft",
-            "payload": {"chapter": 2, "wishes": "从林舟的视角写, 多一些对话"},
+    "feedback": command_example(
+        "Revise chapter 1's draft",
+        "SubmitChapterFeedback",
+        {"chapter": 1, "feedback": "结尾再紧张一些"},
+    ),
+    "confirm": command_example("Confirm chapter 1 as drafted", "ConfirmChapter", {"chapter": 1}),
+    "confirm_edited": command_example(
+        "Confirm chapter 1 as edited", "ConfirmChapter", {"chapter": 1, "text": "……"}
+    ),
+    "waive": command_example(
+        "Waive a continuity finding: the contradiction is intended",
+        "WaiveFinding",
+        {
+            "finding_id": "3f0e2f6c-0000-4000-8000-000000000000",
+            "reason": "他假死, 第十二章揭晓",
         },
     ),
-    "feedback": Example(
-        summary="Revise chapter 1's draft",
-        value={
-            "command_type": "SubmitChapterFeedback",
-            "payload": {"chapter": 1, "feedback": "结尾再紧张一些"},
-        },
+    "rollback": command_example(
+        "Restore one chapter to one of its versions (the others keep theirs)",
+        "RollbackToVersion",
+        {"event_id": "3f0e2f6c-0000-4000-8000-000000000000"},
     ),
-    "confirm": Example(
-        summary="Confirm chapter 1 as drafted",
-        value={"command_type": "ConfirmChapter", "payload": {"chapter": 1}},
-    ),
-    "confirm_edited": Example(
-        summary="Confirm chapter 1 as edited",
-        value={"command_type": "ConfirmChapter", "payload": {"chapter": 1, "text": "……"}},
-    ),
-    "waive": Example(
-        summary="Waive a continuity finding: the contradiction is intended",
-        value={
-            "command_type": "WaiveFinding",
-            "payload": {
-                "finding_id": "3f0e2f6c-0000-4000-8000-000000000000",
-                "reason": "他假死, 第十二章揭晓",
-            },
-        },
-    ),
-    "rollback": Example(
-        summary="Restore one chapter to one of its versions (the others keep theirs)",
-        value={
-            "command_type": "RollbackToVersion",
-            "payload": {"event_id": "3f0e2f6c-0000-4000-8000-000000000000"},
-        },
-    ),
-    "rollback_novel": Example(
-        summary="Put every chapter back as it was right after a version",
-        value={
-            "command_type": "RollbackToVersion",
-            "payload": {"event_id": "3f0e2f6c-0000-4000-8000-000000000000", "scope": "novel"},
-        },
+    "rollback_novel": command_example(
+        "Put every chapter back as it was right after a version",
+        "RollbackToVersion",
+        {"event_id": "3f0e2f6c-0000-4000-8000-000000000000", "scope": "novel"},
     ),
 }
 

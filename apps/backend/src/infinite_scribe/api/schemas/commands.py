@@ -73,6 +73,11 @@ class CommandRequest(LooseCommand):
     typed = typed_commands(PAYLOAD_MODELS)
 
 
+def command_example(summary: str, command_type: str, payload: dict[str, Any]) -> Example:
+    """An example of a command request: `{"command_type": ..., "payload": ...}`."""
+    return Example(summary=summary, value={"command_type": command_type, "payload": payload})
+
+
 #: The request of the Story 2.2 spec (spec/story-2.2-summary.zh.md), sent as is by clients.
 SPEC_EXAMPLE = {
     "command_type": "RequestConceptGeneration",
@@ -81,82 +86,66 @@ SPEC_EXAMPLE = {
 
 COMMAND_EXAMPLES: dict[str, Example] = {
     "spec": Example(summary="Ask for concepts (the Story 2.2 request)", value=SPEC_EXAMPLE),
-    "concepts_free_text": Example(
-        summary="Ask for concepts from a free-text idea",
-        value={
-            "command_type": "RequestConceptGeneration",
-            "payload": {"user_input": "A lighthouse keeper who collects storms"},
+    "concepts_free_text": command_example(
+        "Ask for concepts from a free-text idea",
+        "RequestConceptGeneration",
+        {"user_input": "A lighthouse keeper who collects storms"},
+    ),
+    "stage_generation": command_example(
+        "Ask for the current stage's content", "RequestStageGeneration", {"stage": "WORLDVIEW"}
+    ),
+    "feedback": command_example(
+        "Answer the last proposal", "SubmitFeedback", {"feedback": "Darker, please"}
+    ),
+    "confirm": command_example(
+        "Choose option 2 of the proposal and confirm the stage (sync, 200)",
+        "ConfirmStage",
+        {"stage": "CONCEPT_SELECTION", "choice": 1},
+    ),
+    "confirm_edited": command_example(
+        "Choose an option and edit it before confirming",
+        "ConfirmStage",
+        {
+            "stage": "CONCEPT_SELECTION",
+            "choice": 0,
+            "data": {"title": "Storm Keeper"},
         },
     ),
-    "stage_generation": Example(
-        summary="Ask for the current stage's content",
-        value={"command_type": "RequestStageGeneration", "payload": {"stage": "WORLDVIEW"}},
+    "confirm_own": command_example(
+        "Confirm the writer's own content (no proposal needed)",
+        "ConfirmStage",
+        {"stage": "WORLDVIEW", "data": {"setting": "A drowned city"}},
     ),
-    "feedback": Example(
-        summary="Answer the last proposal",
-        value={"command_type": "SubmitFeedback", "payload": {"feedback": "Darker, please"}},
-    ),
-    "confirm": Example(
-        summary="Choose option 2 of the proposal and confirm the stage (sync, 200)",
-        value={
-            "command_type": "ConfirmStage",
-            "payload": {"stage": "CONCEPT_SELECTION", "choice": 1},
+    "rollback": command_example(
+        "Go back to a version of the history (sync, 200; docs/history.md)",
+        "RollbackToVersion",
+        {
+            "event_id": "0b6f3c1e-6a55-4d3e-9a8e-2f6d2f0f7a11",
+            "expected_version": 7,
         },
     ),
-    "confirm_edited": Example(
-        summary="Choose an option and edit it before confirming",
-        value={
-            "command_type": "ConfirmStage",
-            "payload": {
-                "stage": "CONCEPT_SELECTION",
-                "choice": 0,
-                "data": {"title": "Storm Keeper"},
-            },
+    "regenerate": command_example(
+        "Generate a proposal again with another model (async, 202; issue 55)",
+        "RegenerateProposal",
+        {"event_id": "0b6f3c1e-6a55-4d3e-9a8e-2f6d2f0f7a11", "model": "offline"},
+    ),
+    "edit_codex": command_example(
+        "Correct what you named: rename, set a role, add, remove (sync, 200; issue 76)",
+        "EditCodex",
+        {
+            "edits": [
+                {"op": "rename", "name": "Isobel Reid", "to": "Effie Reid"},
+                {"op": "set_role", "name": "Mr Dunbar", "role": "rival"},
+                {"op": "not_a_name", "name": "Make Isobel"},
+            ]
         },
     ),
-    "confirm_own": Example(
-        summary="Confirm the writer's own content (no proposal needed)",
-        value={
-            "command_type": "ConfirmStage",
-            "payload": {"stage": "WORLDVIEW", "data": {"setting": "A drowned city"}},
-        },
+    "cancel": command_example(
+        "Stop the running generation (sync, 200; 409 when none runs)",
+        "CancelGeneration",
+        {"reason": "Not this idea"},
     ),
-    "rollback": Example(
-        summary="Go back to a version of the history (sync, 200; docs/history.md)",
-        value={
-            "command_type": "RollbackToVersion",
-            "payload": {
-                "event_id": "0b6f3c1e-6a55-4d3e-9a8e-2f6d2f0f7a11",
-                "expected_version": 7,
-            },
-        },
-    ),
-    "regenerate": Example(
-        summary="Generate a proposal again with another model (async, 202; issue 55)",
-        value={
-            "command_type": "RegenerateProposal",
-            "payload": {"event_id": "0b6f3c1e-6a55-4d3e-9a8e-2f6d2f0f7a11", "model": "offline"},
-        },
-    ),
-    "edit_codex": Example(
-        summary="Correct what you named: rename, set a role, add, remove (sync, 200; issue 76)",
-        value={
-            "command_type": "EditCodex",
-            "payload": {
-                "edits": [
-                    {"op": "rename", "name": "Isobel Reid", "to": "Effie Reid"},
-                    {"op": "set_role", "name": "Mr Dunbar", "role": "rival"},
-                    {"op": "not_a_name", "name": "Make Isobel"},
-                ]
-            },
-        },
-    ),
-    "cancel": Example(
-        summary="Stop the running generation (sync, 200; 409 when none runs)",
-        value={"command_type": "CancelGeneration", "payload": {"reason": "Not this idea"}},
-    ),
-    "abandon": Example(
-        summary="Abandon the session (sync, 200)",
-        value={"command_type": "AbandonSession", "payload": {"reason": "Starting over"}},
+    "abandon": command_example(
+        "Abandon the session (sync, 200)", "AbandonSession", {"reason": "Starting over"}
     ),
 }
