@@ -13,6 +13,7 @@ from infinite_scribe.domain.commands import (
     CommandPayload,
     RollbackToVersion,
     Text,
+    by_type,
 )
 
 #: The longest chapter text a writer may confirm (characters): a chapter of a long novel is
@@ -92,13 +93,6 @@ class RollbackChapters(RollbackToVersion):
 
 #: command_type -> payload model of the novel's commands (its RollbackToVersion is scoped;
 #: CancelGeneration is Genesis's own: it stops a chapter's draft or revision, issue 77).
-NOVEL_PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
-    model.__name__: model
-    for model in (
-        RequestChapterDraft,
-        SubmitChapterFeedback,
-        ConfirmChapter,
-        WaiveFinding,
-        CancelGeneration,
-    )
-} | {"RollbackToVersion": RollbackChapters}
+NOVEL_PAYLOAD_MODELS = by_type(
+    RequestChapterDraft, SubmitChapterFeedback, ConfirmChapter, WaiveFinding, CancelGeneration
+) | {"RollbackToVersion": RollbackChapters}

@@ -278,21 +278,23 @@ class EditCodex(CommandPayload):
     expected_version: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
+def by_type(*models: type[CommandPayload]) -> dict[str, type[CommandPayload]]:
+    """command_type -> payload model: each model is the payload of the command named as it."""
+    return {model.__name__: model for model in models}
+
+
 #: command_type -> payload model; the application registry is built from this table.
-PAYLOAD_MODELS: dict[str, type[CommandPayload]] = {
-    model.__name__: model
-    for model in (
-        RequestConceptGeneration,
-        RequestStageGeneration,
-        SubmitFeedback,
-        ConfirmStage,
-        AbandonSession,
-        RollbackToVersion,
-        CancelGeneration,
-        RegenerateProposal,
-        EditCodex,
-    )
-}
+PAYLOAD_MODELS = by_type(
+    RequestConceptGeneration,
+    RequestStageGeneration,
+    SubmitFeedback,
+    ConfirmStage,
+    AbandonSession,
+    RollbackToVersion,
+    CancelGeneration,
+    RegenerateProposal,
+    EditCodex,
+)
 
 
 class CommandIds(BaseModel):
