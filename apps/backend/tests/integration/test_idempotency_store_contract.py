@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
-from infinite_scribe.application.idempotency import (
+from infinite_scribe.application.ports.idempotency import (
     Claimed,
     ClaimRequest,
     IdempotencyStore,

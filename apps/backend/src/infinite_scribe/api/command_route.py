@@ -41,7 +41,7 @@ from infinite_scribe.application.command_service import (
     Receipt,
 )
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.idempotency import StoredResponse
+from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.domain.errors import ScribeError, UnknownModel
 from infinite_scribe.observability.log_context import bind
 

@@ -1,39 +1,10 @@
 """Idempotency keys: validation, the request fingerprint, the server-side `auto:` key, scopes.
 
-The store itself is a port (`application/ports/idempotency.py`); its types are re-exported here
-so the middleware and the tests have one import.
+The store itself is a port, with its types: `application/ports/idempotency.py`.
 """
 
 import hashlib
 from urllib.parse import parse_qsl, urlencode
-
-from infinite_scribe.application.ports.idempotency import (
-    Claimed,
-    ClaimOutcome,
-    ClaimRequest,
-    IdempotencyStore,
-    InUse,
-    Mismatch,
-    Replay,
-    StoredResponse,
-)
-
-__all__ = [
-    "AUTO_KEY_PREFIX",
-    "MAX_KEY_LENGTH",
-    "ClaimOutcome",
-    "ClaimRequest",
-    "Claimed",
-    "IdempotencyStore",
-    "InUse",
-    "Mismatch",
-    "Replay",
-    "StoredResponse",
-    "auto_key",
-    "fingerprint",
-    "user_scope",
-    "valid_key",
-]
 
 MAX_KEY_LENGTH = 255
 AUTO_KEY_PREFIX = "auto:"

@@ -11,7 +11,7 @@ from infinite_scribe.cli.app import database_url, fail, settings
 from infinite_scribe.cli.progress import Advance, progress
 
 if TYPE_CHECKING:
-    from infinite_scribe.application.idempotency import IdempotencyStore
+    from infinite_scribe.application.ports.idempotency import IdempotencyStore
 
 idempotency_app = typer.Typer(help="The idempotency cache", no_args_is_help=True)
 Result = TypeVar("Result")

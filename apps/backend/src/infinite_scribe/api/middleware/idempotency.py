@@ -33,7 +33,8 @@ from infinite_scribe.api.middleware.idempotency_replies import (
 from infinite_scribe.api.request_head import head_of, verified_user
 from infinite_scribe.api.route_table import route_of
 from infinite_scribe.api.token_cache import VerifiedTokens
-from infinite_scribe.application.idempotency import (
+from infinite_scribe.application.idempotency import auto_key, fingerprint, user_scope, valid_key
+from infinite_scribe.application.ports.idempotency import (
     Claimed,
     ClaimOutcome,
     ClaimRequest,
@@ -42,10 +43,6 @@ from infinite_scribe.application.idempotency import (
     Mismatch,
     Replay,
     StoredResponse,
-    auto_key,
-    fingerprint,
-    user_scope,
-    valid_key,
 )
 from infinite_scribe.domain.errors import AuthenticationError
 from infinite_scribe.settings.settings import Settings

@@ -6,7 +6,7 @@ Error bodies follow api/errors.py: every one has `error_code` and `message`.
 import orjson
 from starlette.types import Send
 
-from infinite_scribe.application.idempotency import StoredResponse
+from infinite_scribe.application.ports.idempotency import StoredResponse
 
 #: Headers worth replaying; cookies and anything session-specific never are.
 SAFE_HEADERS = frozenset({b"content-type", b"location", b"etag"})
