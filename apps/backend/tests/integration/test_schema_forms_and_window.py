@@ -10,6 +10,7 @@ import pytest
 
 from infinite_scribe.agents.chapter_writer import ModelChapterWriter
 from infinite_scribe.agents.continuity.model_review import ModelReviewer
+from infinite_scribe.agents.llm import prompts
 from infinite_scribe.agents.llm.fitting import PromptTooLong
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import GenerationRequest, metering
@@ -118,6 +119,29 @@ async def test_the_window_comes_from_the_server_and_the_reply_keeps_its_room(
     assert llm.tokenized == [sent]
     assert usage.tokens_counted == -(-len(sent) // TOKEN_CHARACTERS) + 8 * 2
     assert usage.tokens_in is not None and usage.tokens_out is not None
+
+
+async def test_a_prompt_that_fits_is_rendered_once(
+    llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 80: a generation rendered its prompt three times though nothing was cut (the
+    uncut prompt, then the cutting's first look, then its result): a third of the worker's
+    CPU a generation at 1,000 writers."""
+    rendered: list[GenerationRequest] = []
+
+    def counted(request: GenerationRequest) -> prompts.RenderedPrompt:
+        rendered.append(request)
+        return render(request)
+
+    render = prompts.render
+    monkeypatch.setattr(prompts, "render", counted)
+    provider = _provider(llm, "openai", context_tokens=8192, reply_tokens=1024)
+    try:
+        with metering() as usage:
+            await provider.generate(_request(user_input="A lighthouse keeper."))
+    finally:
+        await provider.aclose()
+    assert len(rendered) == 1 and usage.cuts == []
 
 
 async def test_recorded_inputs_too_long_for_the_window_are_cut_not_refused(

@@ -216,8 +216,16 @@ class OpenAIProvider:
         budget = await self.window.budget()
         target, best = budget, None
         big = sum(len(message.get("content", "")) for message in uncut) > _FIT_ON_LOOP_CHARS
+        uncut_size = (
+            await asyncio.to_thread(estimate_messages, uncut) if big else estimate_messages(uncut)
+        )
         for _ in range(_FIT_ROUNDS):
-            messages, cuts = await asyncio.to_thread(fit, target) if big else fit(target)
+            if uncut_size <= target:
+                # What `fit` would make: nothing to cut (issue 80: every generation rendered
+                # its prompt three times, the model's reply not yet asked).
+                messages, cuts = uncut, []
+            else:
+                messages, cuts = await asyncio.to_thread(fit, target) if big else fit(target)
             counted = await self.window.count(messages)
             if counted <= budget:
                 best = (messages, counted, cuts)
