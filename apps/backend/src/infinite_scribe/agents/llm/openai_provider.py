@@ -223,7 +223,7 @@ class OpenAIProvider:
             if uncut_size <= target:
                 # What `fit` would make: nothing to cut (issue 80: every generation rendered
                 # its prompt three times, the model's reply not yet asked).
-                messages, cuts = uncut, []
+                messages, cuts = uncut, list[str]()
             else:
                 messages, cuts = await asyncio.to_thread(fit, target) if big else fit(target)
             counted = await self.window.count(messages)
