@@ -21,7 +21,17 @@ from infinite_scribe.agents.llm.offline.chapters import (
 )
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.novel import NovelBible
-from tests.support.chapters import NOVEL, brief, genesis_bible, people, places
+from infinite_scribe.domain.passages import shared
+from tests.support.chapters import (
+    IDEAS,
+    NOVEL,
+    brief,
+    genesis_bible,
+    genesis_confirmed,
+    people,
+    places,
+    whole_book,
+)
 from tests.unit.test_change_request_corpus import CORPUS
 
 BOTH = pytest.mark.parametrize("language", ["zh", "en"])
@@ -312,3 +322,25 @@ def test_the_next_chapter_plays_back_anew_only_the_chapter_before_it(
     said = once(brief(replace(bible), "en", last), bank)
     assert sorted(asked) == [last - 1, last], asked
     assert said is not None and said.startswith(f"Chapter {last} says"), said
+
+
+@pytest.mark.parametrize("dies", [None, 1, 2, 3])
+async def test_no_passage_comes_round_in_a_30_chapter_english_book(dies: int | None) -> None:
+    """The continuity bench's English book (its deaths planted) repeated a passage across
+    chapters 14 and 21: a detail sentence drawn again seven chapters on, then the same speaker
+    told the same way ("a light flickers, then nothing. Ilya Brandt says: “"). A line is told
+    in one of four forms by the chapter's number."""
+    confirmed = await genesis_confirmed(IDEAS["en"])
+    cards = confirmed["CHARACTERS"]["characters"]
+    dead = {cards[dies]["name"]: 5} if dies is not None else {}
+    texts = []
+    for given in whole_book(confirmed, "en", 30):
+        died = {name: at for name, at in dead.items() if at < given.number}
+        texts.append(chapter(replace(given, memory={"dead": list(died), "died": died}))[1])
+    again = [
+        (before + 1, after + 1, found.quote)
+        for after in range(len(texts))
+        for before in range(after)
+        for found in shared(texts[after], texts[before])
+    ]
+    assert again == []

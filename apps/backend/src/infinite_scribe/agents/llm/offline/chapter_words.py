@@ -55,7 +55,10 @@ class ChapterWords:
     details: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     #: A line of dialogue, three parts as `details` (no two chapters say the same). {hero} {place}
     speech: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-    said: str  # {line} {who}
+    #: How a line is told, by the chapter's number ({line} {who}): English tells who speaks
+    #: first, so a book's forms are four (chapters 7, 14 and 21 apart draw the same detail
+    #: sentence before a line: with the same form its speaker made a repeated passage).
+    said: tuple[str, ...]
     hooks: tuple[str, ...]  # the chapter's last lines: {hero} {place}
     #: Plot wishes written as scenes, by kind (issue 69): {who} {other} {witness} {place}
     #: {hero} {thing}; the kind's words (a regular expression) and the default {thing}.

@@ -317,9 +317,10 @@ def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
         return ""
     line = fill(_line(words.speech, 4 * brief.number + spoken), zh,
                 hero=cast.hero.name, place=here)  # fmt: skip
-    if not zh and line.endswith(".") and words.said.startswith("“{line}"):
+    said = words.said[brief.number % len(words.said)]
+    if not zh and line.endswith(".") and said.startswith("“{line}"):
         line = line[:-1] + ","  # “..., ” she says.
-    return fill(words.said, zh, line=line, who=speaker.name)
+    return fill(said, zh, line=line, who=speaker.name)
 
 
 def _line(banks: tuple[tuple[str, ...], ...], number: int) -> str:
