@@ -43,9 +43,11 @@ StandardIdempotencyKey = Annotated[
 ]
 
 
-def _command_key(
+async def _command_key(
     idempotency_key: IdempotencyKey = None, standard_idempotency_key: StandardIdempotencyKey = None
 ) -> str | None:
+    # async: FastAPI runs a plain function dependency on its thread pool, a thread hop for
+    # every command (the other dependencies here are async for the same reason).
     return idempotency_key or standard_idempotency_key
 
 
