@@ -105,7 +105,7 @@ async def event_page(request: Request, event_id: UUID, principal: Operator) -> R
     return render(request, "ops_event.html", {"event": event}, principal=principal)
 
 
-def _outbox_filter(
+async def _outbox_filter(
     key: Text = None, topic: Text = None, error_class: Text = None, error_contains: Text = None
 ) -> OutboxFilter:
     """The outbox page's filter: from its query (a dependency), or from the requeue form."""
@@ -130,7 +130,7 @@ async def requeue(request: Request, principal: Operator) -> Response:
     row = one(fields, "row_id")
     where = None
     if row is None:
-        where = _outbox_filter(
+        where = await _outbox_filter(
             one(fields, "key"),
             one(fields, "topic"),
             one(fields, "error_class"),
@@ -165,7 +165,7 @@ async def discard_outbox_row(request: Request, principal: Operator) -> Response:
     return RedirectResponse(f"{PREFIX}/ops/outbox?done={key}", status_code=303)
 
 
-def _letter_filter(
+async def _letter_filter(
     key: Text = None, error_class: Text = None, text: Text = None, settled: bool = False
 ) -> DeadLetterFilter:
     """The dead letters page's filter: from its query (a dependency), or from the form."""
@@ -194,7 +194,7 @@ async def settle_letters(request: Request, verb: str, principal: Operator) -> Re
         raise InvalidPayload("position must be PARTITION:OFFSET")
     where = None
     if positions is None:
-        where = _letter_filter(
+        where = await _letter_filter(
             one(fields, "key"), one(fields, "error_class"), one(fields, "text"), False
         )
     key = action_id(fields)
