@@ -134,10 +134,10 @@ class _Said:
 RUN = MIN_PASSAGE - 20
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _runs(sentence: str) -> tuple[str, frozenset[str]]:
     """`sentence` folded, and its runs (kept: a book's sentences are played chapter after
-    chapter)."""
+    chapter; about 12 KB a sentence of 150 characters, so at most about 25 MB)."""
     flat = folded(sentence)
     return flat, frozenset(flat[i : i + RUN] for i in range(len(flat) - RUN + 1))
 
