@@ -99,3 +99,19 @@ def test_what_someone_wants_done_to_a_thing_is_no_thing() -> None:
     thing of the codex (a complement the lexicon did not have)."""
     idea = "Ada Pike must mend the clock, while the Provost, who wants the tower torn down, waits."
     assert [e.name for e in read_codex(idea).entries if e.kind == "object"] == []
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        "Marit Haugen, a ferry pilot in Tromso, must find her missing brother before the Midnight "
+        "Sun Regatta; her rival is the harbour inspector Olav Brekke.",
+        "Marit Haugen, a ferry pilot, must find her brother; her rival was Olav Brekke.",
+    ],
+)
+def test_a_rival_after_a_copula_is_the_rival(idea: str) -> None:
+    """The walk of stop 91: "her rival is the harbour inspector Olav Brekke" marked no one, and
+    the offline writer invented an antagonist (Mira Okafor), Olav Brekke a supporting part."""
+    rival = next(e for e in read_codex(idea).entries if e.role == "rival")
+    assert rival.name == "Olav Brekke"
+    assert rival.words == (("harbour inspector",) if "inspector" in idea else ())

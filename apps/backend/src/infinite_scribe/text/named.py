@@ -58,7 +58,11 @@ _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request
 #: What describes the rival between the word that marks them and their name ("his rival, the
 #: night warden Ada Pike"): an article and up to three lower-case words.
 _EN_DESCRIBED = r"(?:(?:the|a|an)\s+(?P<described>(?:[a-z-]+\s+){1,3}))?"
-_EN_MARK_BEFORE = re.compile(rf"\b(?:{_EN_MARK})\b,?\s+{_EN_DESCRIBED}(?:[A-Z][\w'’-]*\s+)?$")
+#: The mark, then a comma or a copula ("his rival, the warden", "her rival is the warden").
+_EN_MARK_JOIN = rf"(?:,|\s+(?:{vocabulary.alternation('en', 'copulas')}))?"
+_EN_MARK_BEFORE = re.compile(
+    rf"\b(?:{_EN_MARK})\b{_EN_MARK_JOIN}\s+{_EN_DESCRIBED}(?:[A-Z][\w'’-]*\s+)?$"
+)
 _EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
 _ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
 _EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
