@@ -8,8 +8,6 @@ The beats are the plan a writer reads and may edit; the prose of a beat follows 
 and where it names), so an edited beat is written as edited.
 """
 
-from collections.abc import Sequence
-
 from infinite_scribe.agents.llm.offline import chapter_book
 from infinite_scribe.agents.llm.offline.chapter_cast import (
     Cast,
@@ -45,9 +43,11 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     asked = [*cast.scenes, *_asked_beats(cast, words, slots, zh)]
     core = [told for told in [_core(brief)] if told] if brief.summary else []
     # A meeting, a turn or a close the book has said all of is left out (not said again).
-    meeting = [told for told in [_meeting(brief)] if told]
+    meeting = [told for told in [chapter_book.once(brief, _meetings)] if told]
     turn = [told for told in [_turn(brief, cast.hero, words)] if told]
-    fixed = [told for told in [_opening(brief, words, slots)] if told] + core
+    first = brief.number <= 1 and not brief.earlier
+    opening = fill(words.open_first, zh, **slots) if first else chapter_book.once(brief, _openings)
+    fixed = [told for told in [opening] if told] + core
     # Too many: the meeting goes first; what the writer asked for stays.
     if len(fixed) + len(turn) + len(meeting) + len(asked) + 1 > MAX_BEATS:
         meeting = []
@@ -77,12 +77,8 @@ def _moment(brief: ChapterBrief, index: int) -> str:
     chapter's details gives, so that its paragraph's details follow it in their order (the
     seams of the details are a book's own, `_three`)."""
     first, _ = _details(MIN_BEATS, index)  # moments fill a chapter up to MIN_BEATS beats
-    who = read_cast(brief).hero.name
-    return fill(
-        _three(words_for(brief).details, SLOTS * brief.number + first),
-        brief.language == "zh",
-        who=who,
-    )
+    detail = _three(words_for(brief).details, SLOTS * brief.number + first)
+    return fill(detail, brief.language == "zh", who=read_cast(brief).hero.name)
 
 
 def _core(brief: ChapterBrief) -> str | None:
@@ -113,19 +109,6 @@ def _common(one: str, other: str) -> int:
     )
 
 
-def _opening(brief: ChapterBrief, words: ChapterWords, slots: dict[str, str]) -> str | None:
-    zh = brief.language == "zh"
-    if brief.number <= 1 and not brief.earlier:
-        return fill(words.open_first, zh, **slots)
-    return chapter_book.once(brief, _openings)
-
-
-def _rules(brief: ChapterBrief) -> list[str]:
-    cast, zh = read_cast(brief), brief.language == "zh"
-    place = chapter_place(brief, cast)
-    return [fill(words_for(brief).rule, zh, hero=cast.hero.name, place=place)]
-
-
 def _openings(brief: ChapterBrief) -> list[str]:
     """The openings a chapter after the first may have: back at its place, still thinking of
     who and where the last chapter named (its summary is not quoted, issue 69)."""
@@ -136,10 +119,6 @@ def _openings(brief: ChapterBrief) -> list[str]:
     last = ("、" if zh else " and ").join(named) or words.before
     slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast), "last": last}
     return [fill(pattern, zh, **slots) for pattern in words.open_after]
-
-
-def _meeting(brief: ChapterBrief) -> str | None:
-    return chapter_book.once(brief, _meetings)
 
 
 def _meetings(brief: ChapterBrief) -> list[str]:
@@ -162,13 +141,9 @@ def _meetings(brief: ChapterBrief) -> list[str]:
 def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: bool) -> list[str]:
     """What the writer asked for: up to two beats of things (the second takes the rest). A
     wish read as nothing is not told (it is an open note: `open_notes`)."""
-    beats = []
-    things = list(cast.things)
-    joiner = "、" if zh else " and "
-    for group in (things[:1], things[1:]):
-        if group:
-            beats.append(fill(words.thing, zh, **slots, thing=joiner.join(group)))
-    return beats
+    things, joiner = list(cast.things), "、" if zh else " and "
+    groups = [group for group in (things[:1], things[1:]) if group]
+    return [fill(words.thing, zh, **slots, thing=joiner.join(group)) for group in groups]
 
 
 def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str | None:
@@ -255,44 +230,33 @@ def _arriving(brief: ChapterBrief, beats: list[str], index: int, here: str) -> l
     return parts
 
 
+def _bank(name: str) -> chapter_book.Choices:
+    """The bank `name` of the chapter's words (a pattern, a list, or a list by the cast's
+    mood), filled with the chapter's hero (also {who}) and place: one function per bank, kept,
+    as `chapter_book` keeps what each bank offered a chapter."""
+
+    def choices(brief: ChapterBrief) -> list[str]:
+        cast, bank = read_cast(brief), getattr(words_for(brief), name)
+        bank = [bank] if isinstance(bank, str) else bank
+        bank = bank[cast.mood] if isinstance(bank, dict) else bank
+        hero, place = cast.hero.name, chapter_place(brief, cast)
+        return [fill(p, brief.language == "zh", hero=hero, who=hero, place=place) for p in bank]
+
+    return choices
+
+
+_rules, _atmospheres, _gestures = _bank("rule"), _bank("atmospheres"), _bank("gestures")
+_hooks, _turns, _closes = _bank("hooks"), _bank("turn_plain"), _bank("close")
+
+
 def _opening_place(brief: ChapterBrief) -> list[str]:
     return [chapter_place(brief, read_cast(brief))]
 
 
-def _atmospheres(brief: ChapterBrief) -> list[str]:
-    cast, words = read_cast(brief), words_for(brief)
-    place = chapter_place(brief, cast)
-    return [fill(p, brief.language == "zh", place=place) for p in words.atmospheres[cast.mood]]
-
-
-def _gestures(brief: ChapterBrief) -> list[str]:
-    hero, words = read_cast(brief).hero.name, words_for(brief)
-    return [fill(p, brief.language == "zh", who=hero) for p in words.gestures]
-
-
-def _hooks(brief: ChapterBrief) -> list[str]:
-    return _at_place(brief, words_for(brief).hooks)
-
-
-def _turns(brief: ChapterBrief) -> list[str]:
-    hero, words = read_cast(brief).hero.name, words_for(brief)
-    return [fill(p, brief.language == "zh", hero=hero) for p in words.turn_plain]
-
-
-def _closes(brief: ChapterBrief) -> list[str]:
-    return _at_place(brief, words_for(brief).close)
-
-
-def _at_place(brief: ChapterBrief, patterns: Sequence[str]) -> list[str]:
-    """`patterns` filled with the chapter's hero and place."""
-    cast = read_cast(brief)
-    slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
-    return [fill(p, brief.language == "zh", **slots) for p in patterns]
-
-
 def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:
-    """One part of each bank by `turn`: banks of coprime sizes (7 or 23, 11, 13) give 1,001 or more
-    different sentences before one comes round again."""
+    """One part of each bank by `turn`'s rest (by a quotient, one part was said in every line
+    of a chapter: issue 76). The banks' sizes are coprime (details 7 or 23, 11, 13: 1,001
+    sentences or more; lines 12 or 7, 11, 13: an opening and middle come round after 132 or 77)."""
     return "".join(bank[turn % len(bank)] for bank in banks)
 
 
@@ -306,7 +270,7 @@ def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
 
 def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
     """A line the beat's other character says to the hero, or nothing: the book's p-th line
-    (4 a chapter) is its opening, middle and end by `_line`: no line, and no opening with its
+    (4 a chapter) is its opening, middle and end by `_three`: no line, and no opening with its
     middle, said twice in a book of 30 chapters (issue 70)."""
     cast, words, zh = read_cast(brief), words_for(brief), brief.language == "zh"
     speaker = _speaker(beats[index], cast, zh)
@@ -315,24 +279,12 @@ def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
     spoken = sum(1 for beat in beats[:index] if _speaker(beat, cast, zh) is not None)
     if spoken > 3:  # a chapter's lines are four: a fifth would say one of them again (76)
         return ""
-    line = fill(_line(words.speech, 4 * brief.number + spoken), zh,
+    line = fill(_three(words.speech, 4 * brief.number + spoken), zh,
                 hero=cast.hero.name, place=here)  # fmt: skip
     said = words.said[brief.number % len(words.said)]
     if not zh and line.endswith(".") and said.startswith("“{line}"):
         line = line[:-1] + ","  # “..., ” she says.
     return fill(said, zh, line=line, who=speaker.name)
-
-
-def _line(banks: tuple[tuple[str, ...], ...], number: int) -> str:
-    """Line `number`: each part by the number's rest after its bank's count. The banks' sizes
-    are coprime (12 or 7, 11, 13), so an opening and a middle (a passage, with "X says: “")
-    come round after openings x middles lines (132 in English, 77 in Chinese), a middle and an
-    end after 143; a chapter's four lines say four openings, middles and ends (issue 76: by a
-    quotient, one middle, then one opening, was said in every line of a chapter)."""
-    openings, middles, ends = banks
-    return (
-        openings[number % len(openings)] + middles[number % len(middles)] + ends[number % len(ends)]
-    )
 
 
 def _described(place: str, description: str, words: ChapterWords, zh: bool) -> str:
