@@ -3,6 +3,7 @@
 discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "discovers ..."."""
 
 import re
+from functools import partial
 
 from infinite_scribe.text import noun_phrase, times_en, vocabulary
 from infinite_scribe.text.facts import Facts
@@ -12,7 +13,8 @@ ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
 _SURE_ROLE_ENDS = tuple(end for end in _ROLE_ENDS if len(end) >= 4)
 PLACE_NOUNS = vocabulary.words("en", "place_nouns")
-_PREPOSITIONS = f"(?:{vocabulary.alternation('en', 'prepositions')})"
+_words = partial(vocabulary.alternation, "en")  # a lexicon's list as an alternation
+_PREPOSITIONS = f"(?:{_words('prepositions')})"
 #: The hero's name as an English idea gives it, and the role it gives them whatever its words
 #: (carried verbatim into every stage, issues 55 and 69): in apposition ("Inês Duarte, a
 #: night-tram driver,"), before "named" ("a piano tuner named Lotte Weiss"), after "the" ("the
@@ -31,10 +33,7 @@ _CALLED = (
 )
 _NAMED = re.compile(r"\b" + _CALLED + r"\s*" + _NAME + r"[\"”]?")
 _APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
-_WHERE = (
-    rf"(?:\s+(?:{vocabulary.alternation('en', 'apposition_prepositions')})\s+"
-    r"(?P<where>[^,;]{1,60}))?"
-)
+_WHERE = rf"(?:\s+(?:{_words('apposition_prepositions')})\s+(?P<where>[^,;]{{1,60}}))?"
 #: The shortest role before where it is ("a conductor out of Lisbon": "conductor").
 _APPOSED = re.compile(
     _NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS.replace("{0,2}", "{0,2}?") + _WHERE + r"(?=,)"
@@ -57,7 +56,7 @@ _ATTACHED = (
     re.compile(r"^(?P<the>)(?P<role>[A-Z][a-z-]+)\s+" + _NAME + r"\b"),
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
-_OPENING = re.compile(r"^(?:in|on|at|by|during|around)\s+[^,;]{1,60},\s*", re.I)
+_OPENING = re.compile(rf"^(?:{_words('opening_prepositions')})\s+[^,;]{{1,60}},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
 _OPENERS = vocabulary.words("en", "run_openers")
 _TIME = re.compile(
@@ -241,12 +240,11 @@ _LEARNED = re.compile(
 )
 #: The task after what is found out, its subject said again or not ("..., and she must").
 _THEN = re.compile(
-    r",?\s+and\s+(?:(?:he|she|they|we|I)\s+)?"
-    r"(?:must|has to|have to|needs to|need to|sets out to|tries to|wants to)\s"
+    rf",?\s+and\s+(?:(?:{_words('subject_pronouns')})\s+)?(?:{_words('then_modals')})\s"
 )
 _TASK = re.compile(
-    r"^(?:must|has to|needs to|sets out to|tries to|wants to)\s+(?:find out|find|learn|discover"
-    r"|uncover|prove)\s+((?:who|what|why|how|where|whether)\s.+)$",
+    rf"^(?:{_words('task_modals')})\s+(?:{_words('task_verbs')})"
+    rf"\s+((?:{_words('question_words')})\s.+)$",
     re.I,
 )
 
@@ -320,21 +318,16 @@ def _untold(first: str) -> str:
 
 _ACT_NUMBERS = {"one": 1, "two": 2, "three": 3, "i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3}
 _ACT = r"act\s+(one|two|three|iii|ii|i|1|2|3)\b"
-_ACT_WISH = re.compile(
-    _ACT + r"[^.;]*?\b(?:have|has|include|includes|feature|features|needs?|gets?|with)\s+(.+)",
-    re.I,
-)
+_ACT_WISH = re.compile(_ACT + rf"[^.;]*?\b(?:{_words('act_wish_verbs')})\s+(.+)", re.I)
 #: A clause is read from its first MAX_CLAUSE characters (a writer's sentence is far shorter).
 MAX_CLAUSE = 400
 _ACT_AFTER = re.compile(r"(.+?)\s+(?:in|into|during)\s+" + _ACT, re.I)
-_WISH_LEADS = re.compile(
-    r"^(?:i want|i'd like|we need|there should be|there must be|add|put|include|give it)\s+", re.I
-)
+_WISH_LEADS = re.compile(rf"^(?:{_words('wish_leads')})\s+", re.I)
 _ADD_WISH = re.compile(
-    r"\b(?:add|include|introduce|bring in|throw in|write in|put in|insert"
-    r"|(?:i want|i'd like|give me|there should be|we need)(?=\s+(?:a|an|some|more)\s))\s+(.+)",
+    rf"\b(?:{_words('add_verbs')}|(?:{_words('wish_asks')})(?=\s+(?:a|an|some|more)\s))\s+(.+)",
     re.I,
 )
+_WISH_TAILS = tuple(" " + tail for tail in vocabulary.phrases("en", "wish_tails"))
 STYLES = re.compile(
     r"\b(?:first|second|third)[- ]person\b|\b(?:present|past) tense\b|\bepistolary\b", re.I
 )
@@ -344,7 +337,7 @@ def _clean(phrase: str, article: bool = False) -> str:
     """A wish's phrase without trailing words ("itself", "please"); without its article
     unless `article` (the colony AI, a chase)."""
     phrase = phrase.strip(" .,;:!?")
-    for tail in (" itself", " instead", " please", " then"):
+    for tail in _WISH_TAILS:
         if phrase.lower().endswith(tail):
             phrase = phrase[: -len(tail)]
     phrase = phrase.strip(" .,")
