@@ -1,14 +1,9 @@
 # ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
-"""What the offline chapter writer (agents/llm/offline/chapters.py) draws on: the bible's
-characters (the hero first), places and rules, and what the writer asked for.
-
-The writer's wishes for a draft and feedback on one are read with the Genesis readers
-(agents/llm/offline/reading_*.py): the things they add ("加入一场沙尘暴", "add a dust storm")
-become beats, a character they name meets the hero, a tone they ask for ("darker") changes the
-atmosphere, and a wish read as nothing else is told as it was said. Chinese feedback may load
-jieba's dictionary (seconds, once per process): a caller on the event loop warms it on a
-thread first (`segment.warm`), as the Genesis generator does.
-"""
+"""What the offline chapter writer (chapters.py) draws on: the bible's characters (the hero
+first), places and rules, and what the writer's wishes and feedback ask for, read with the
+Genesis readers (text/): a thing they add ("加入一场沙尘暴") becomes a beat, a character they
+name meets the hero, a tone ("darker") sets the atmosphere. Chinese may load jieba's dictionary
+(seconds, once per process): a caller on the event loop warms it first (`segment.warm`)."""
 
 import re
 from collections.abc import Sequence
@@ -268,7 +263,7 @@ def chapter_place(brief: ChapterBrief, cast: Cast) -> str:
 def other_for(brief: ChapterBrief, cast: Cast) -> Person | None:
     """Who the hero meets: one the writer asked for, else one the outline entry names, else
     one in turn by chapter number."""
-    others = [person for person in cast.people[1:]]
+    others = list(cast.people[1:])
     by_name = {person.name: person for person in others}
     named = mentions(brief.summary, list(by_name), fold=brief.language != "zh")
     for name in [*cast.asked_people, *named]:

@@ -3,30 +3,32 @@
 It is the default provider so `make run` walks all five stages with nothing configured, and the
 benchmark measures the pipeline rather than a model. It reads the hero, the place, the time,
 what happens and the antagonist from the writer's idea, what they confirmed and their feedback
-(agents/llm/offline/reading_*.py), and writes each stage from them in the writer's language.
-The same request always gives the same proposal. What a revision changed is said in the
-proposal's `revision_note`, never in the writer's text; `source = offline_draft` and the note
-say it is an offline draft.
+(text/), and writes each stage from them in the writer's language; the same request always
+gives the same proposal. What a revision changed is said in its `revision_note`, never in the
+writer's text; `source = offline_draft` and the note say it is an offline draft.
 """
 
 import asyncio
-import hashlib
-import random
 import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.language import CHINESE, writer_language
-from infinite_scribe.agents.llm.offline.revision_note import asked
 from infinite_scribe.agents.llm.offline.stages import Drafter
 from infinite_scribe.agents.llm.offline.story import Story, feedbacks
-from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS, ENGLISH, Words
+from infinite_scribe.agents.llm.offline.words import (
+    CHINESE as CHINESE_WORDS,
+    ENGLISH,
+    Words,
+    mood_of,
+)
 from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest
 from infinite_scribe.domain.outline_plan import Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.text import segment
+from infinite_scribe.text.facts import Facts
 
 NOTE = ENGLISH.note
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -86,14 +88,14 @@ def _bounded(work: Callable[..., T], *args: Any) -> T:
 
 def batch_chapters(request: GenerationRequest, words: Words, batch: Batch) -> list[dict[str, Any]]:
     """The chapters of `batch`, from the story the request tells (the same every time)."""
-    drafter = Drafter(Story(request, words), words, random.Random(_seed(request)))
+    drafter = Drafter(Story(request, words))
     return [drafter.outline_entry(n) for n in range(batch.first, batch.first + batch.count)]
 
 
 def draft(request: GenerationRequest, words: Words) -> Proposal:
     """The proposal, built and validated (synchronous: no I/O once the dictionary is loaded)."""
     story = Story(request, words)
-    content = Drafter(story, words, random.Random(_seed(request))).draft()
+    content = Drafter(story).draft()
     applied = feedbacks(request)
     language = CHINESE if words is CHINESE_WORDS else "en"
     wished = asked(story.wished, words, request.feedback)
@@ -114,8 +116,22 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     return proposal_model(request.stage).model_validate(content | meta)
 
 
-def _seed(request: GenerationRequest) -> int:
-    """What the draft's open choices (a tone, a theme) are drawn by: not the feedback, so a
-    revision changes only what it asks for (issue 69)."""
-    key = "\x1f".join((str(request.session_id), request.stage.value, request.user_input or ""))
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+def asked(wished: Facts, words: Words, feedback: str | None) -> list[tuple[str, str]]:
+    """(value, sentence) for each change the offline reader found in a revision's feedback
+    (issue 55), for the one note function (domain/revision_note.py), which says each made only
+    when the diff of the versions shows it."""
+    if feedback is None:
+        return []
+    changes, said = words.changes, []
+    for kind in ("hero", "place", "time", "antagonist"):
+        if value := getattr(wished, kind):
+            value_a = f"{'an' if value[:1].lower() in 'aeiou' else 'a'} {value}"  # English only
+            said.append((value, changes[kind].format(value=value, value_a=value_a)))
+    if wished.hero_name:
+        said.append((wished.hero_name, changes["name"].format(value=wished.hero_name)))
+    said += [(e, changes["elements"].format(value=e)) for e in wished.elements]
+    said += [(wish, changes["acts"].format(number=n, value=wish)) for n, wish in wished.acts]
+    said += [(s, changes["styles"].format(value=s)) for s in wished.styles]
+    if tone := mood_of(words, feedback):
+        said.append((tone, changes["tone"].format(value=tone)))
+    return said

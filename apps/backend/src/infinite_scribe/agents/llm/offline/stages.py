@@ -6,8 +6,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from infinite_scribe.agents.llm.offline.story import Story, confirmed
-from infinite_scribe.agents.llm.offline.words import Words, mood_of
+from infinite_scribe.agents.llm.offline.story import Story, confirmed, seeded
+from infinite_scribe.agents.llm.offline.words import mood_of
 from infinite_scribe.domain.codex import DEADLINE, Codex
 from infinite_scribe.domain.outline_plan import BATCH
 from infinite_scribe.text import named
@@ -18,13 +18,15 @@ Draft = dict[str, Any]
 
 
 class Drafter:
-    """One draft: the story, the words of its language and a seeded random source (used only
-    for what the writer left open: a tone, a theme)."""
+    """One draft of the story, in the words of its language."""
 
-    def __init__(self, story: Story, words: Words, rng: random.Random) -> None:
-        self.story, self.words, self.rng = story, words, rng
-        self.request = story.request
-        self.base = rng.random()
+    def __init__(self, story: Story) -> None:
+        self.story, self.words, self.request = story, story.words, story.request
+        # What the open choices (a tone, a theme) are drawn by: not the feedback, so a revision
+        # changes only what it asks for (issue 69).
+        request = self.request
+        key = "\x1f".join((str(request.session_id), request.stage.value, request.user_input or ""))
+        self.base = seeded(key).random()
         self.drawn = 0
 
     def pick(self, bank: "list[str] | tuple[str, ...]") -> str:

@@ -43,10 +43,9 @@ def confirmed(request: GenerationRequest, stage: GenesisStage) -> Mapping[str, A
     return value if isinstance(value, Mapping) else {}
 
 
-def session_rng(request: GenerationRequest) -> random.Random:
-    """What stays the same across a session's stages (names of characters nobody named)."""
-    digest = hashlib.sha256(str(request.session_id).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
+def seeded(key: str) -> random.Random:
+    """A random source drawn the same for the same `key`, in any process."""
+    return random.Random(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big"))
 
 
 def feedbacks(request: GenerationRequest) -> list[str]:
@@ -112,8 +111,6 @@ class Story:
         texts.append(self.request.user_input)
         return [text for text in texts if isinstance(text, str) and text.strip()]
 
-    # The parts, each with a fallback when the writer gave no word for it.
-
     @property
     def hero(self) -> str:
         return self.facts.hero or self.words.someone
@@ -149,8 +146,7 @@ class Story:
 
     @property
     def event(self) -> str:
-        """What happens, without the hero's name it opens with: the premise says the name with
-        the role (一名快递员韩小川 + 在解放碑…, never 韩小川韩小川: `opening`)."""
+        """What happens, without the hero's name it opens with (never 韩小川韩小川: `opening`)."""
         return self.opening[1] or self.words.happening
 
     @property
@@ -200,9 +196,8 @@ class Story:
 
     @property
     def antagonist(self) -> str:
-        """Who stands against the hero, as a description (its name, if any, is the cast's;
-        a rival named by an epithet is not described by it again: "the Harbourmaster, the
-        Harbourmaster")."""
+        """Who stands against the hero, as a description: not its name (the cast's), nor the
+        epithet the rival is named by ("the Harbourmaster, the Harbourmaster")."""
         named = (rival_named(self.request.codex) or "").lower()
         if self.facts.antagonist:
             rest = self.facts.antagonist
@@ -231,12 +226,12 @@ class Story:
         return bool(_MACHINE.search(self.antagonist))
 
     def cast(self) -> Cast:
-        """The confirmed cast's names by role, else the people the writer named (the hero,
-        a rival, the others), else names from the bank (never one the writer gave),
-        chosen once per session. A feedback's new name for the antagonist wins where there is
-        no codex; with one, only the codex's rival is the antagonist (issue 76)."""
+        """The confirmed cast's names by role, else the people the writer named, else the
+        bank's (never one like the writer's), chosen once per session. A feedback's new name
+        for the antagonist wins where there is no codex; with one, only its rival (issue 76)."""
         given = self.given.people
-        order = session_rng(self.request).sample(self.words.names, len(self.words.names))
+        # The session's own order: names nobody gave stay the same across its stages.
+        order = seeded(str(self.request.session_id)).sample(self.words.names, len(self.words.names))
         pool = bank_names(order, given)
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
@@ -248,8 +243,8 @@ class Story:
         return Cast(*names)
 
     def _foe(self, others: list[str], pool: list[str]) -> str:
-        """The antagonist's name: a feedback's, else the rival among `others` (the people the
-        writer named, the hero left out), else the machine the antagonist is, else the bank's."""
+        """The antagonist's name: a feedback's, else the rival among the people the writer
+        named, else the machine the antagonist is, else the bank's."""
         rivals = self.rivals_first([p for p in others if p not in self.given.kin])
         if self.request.codex:  # the codex says who the rival is: no one else is made it
             rivals = [p for p in rivals if p in self.given.rivals]
@@ -272,8 +267,7 @@ class Story:
         return told if told and noun_phrase.plain(told, self.chinese) else None
 
     def slots(self, **extra: str) -> dict[str, str]:
-        """What the patterns are filled with ({hero}, {place}, {At_place}, {Name}, ...), with
-        `extra` ({wish}, {element}) and their capitalized forms."""
+        """What the patterns are filled with, with `extra` ({wish}, ...), capitalized too."""
         if not extra:
             return self._slots
         capitalized = {cap(key): cap(value) for key, value in extra.items()}
@@ -332,8 +326,7 @@ class Story:
         return slots
 
     def _where_when(self, hero_a: str) -> tuple[str, str, str, str]:
-        """({hero_does}, {at_place}, {when}, {when_s}): the hero's event, where and when it
-        is told, in the idea's language."""
+        """({hero_does}, {at_place}, {when}, {when_s}) in the story's language."""
         place, time = self.place, self.facts.time
         if self.chinese:
             there = self.event.startswith(place) or f"在{place}" in self.event  # 在木卫二的冰层
@@ -354,9 +347,8 @@ class Story:
 
     @property
     def things(self) -> tuple[str, ...]:
-        """The elements the writer wished for that are things: a wish that adds someone the
-        codex holds ("a lamplighter named Percy Gale") is told as a person, never survived as
-        a conflict nor made a rule of the world."""
+        """The elements wished for that are things: one that adds someone the codex holds ("a
+        lamplighter named Percy Gale") is no conflict nor rule of the world."""
         codex = Codex.from_json(self.request.codex)
         people = [entry.name for entry in codex.entries if entry.kind == "person"]
         return tuple(e for e in self.facts.elements if not any(name in e for name in people))
@@ -379,8 +371,7 @@ class Story:
 
 @lru_cache(maxsize=256)
 def _read(text: str) -> Facts:
-    """The facts a text states, by the reader of its language; cached (a session's idea and
-    drafts are read again at every stage)."""
+    """The facts a text states, by its language's reader (cached: read again at every stage)."""
     return (reading_zh if _HAN.search(text) else reading_en).read(text)
 
 
