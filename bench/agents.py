@@ -21,9 +21,11 @@ import os
 import re
 import sys
 import time
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
+import asyncpg
 import httpx
 import uvloop
 
@@ -121,11 +123,13 @@ async def scenario(
         async with counted_statements(url if n <= COUNT_UP_TO else None) as statements:
             accepted = await ask_all(port, headers, sessions, owners)
             done = await finished(url, accepted, 120 + 20 * d)
+            started = await started_at(url, accepted)
         cpu = cpu_per_unit(before, processes.snapshot(), n)
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
     result: dict[str, object] = dict(figures(llm, n, d, sample, accepted, done, owners, drafts))
+    result |= split(llm, accepted, started, owners)
     result["cpu_ms_per_generation"] = cpu
     result["statements_per_generation"] = round(sum(statements.values()) / n, 2)
     result["report"] = cost_lines(f"N={n} D={d:g}", cpu, statements, n)
@@ -171,6 +175,42 @@ def figures(
         "to_model_p50_s": round(percentile(to_model, 0.5), 3),
         "to_model_max_s": round(max(to_model, default=0.0), 3),
         "model_peak_in_flight": llm.peak_in_flight,
+    }
+
+
+async def started_at(database_url: str, accepted: dict[str, float]) -> dict[str, float]:
+    """Task id -> when the worker's begin started it (its first `started_at`, epoch)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT id, extract(epoch FROM started_at) AS at FROM async_tasks WHERE id = ANY($1)",
+            [uuid.UUID(task) for task in accepted],
+        )
+    finally:
+        await connection.close()
+    return {str(row["id"]): float(row["at"]) for row in rows if row["at"] is not None}
+
+
+def split(
+    llm: FakeLLMServer,
+    accepted: dict[str, float],
+    started: dict[str, float],
+    owners: dict[str, str],
+) -> dict[str, float]:
+    """The 202 -> model call's two parts: to the begin (the relay, the broker, the consumer and
+    the begin's wait) and from it to the model (the worker's preparation and the HTTP call)."""
+    arrived: dict[str, float] = {}
+    for seen, at in zip(llm.requests, llm.arrivals, strict=False):
+        sid = _sid_in(seen.prompt)
+        if sid:
+            arrived.setdefault(sid, at)
+    begun = [started[t] - at for t, at in accepted.items() if t in started]
+    prepared = [arrived[owners[t]] - s for t, s in started.items() if owners.get(t) in arrived]
+    return {
+        "to_begin_p50_s": round(percentile(begun, 0.5), 3),
+        "to_begin_max_s": round(max(begun, default=0.0), 3),
+        "begin_to_model_p50_s": round(percentile(prepared, 0.5), 3),
+        "begin_to_model_max_s": round(max(prepared, default=0.0), 3),
     }
 
 
@@ -233,7 +273,9 @@ def main() -> None:
             f"{r['first_draft_p50_ms']:.0f} p99 {r['first_draft_p99_ms']:.0f} ms "
             f"({r['first_drafts_seen']} writers followed); model calls at the peak "
             f"{r['model_peak_in_flight']}; {r['completed']}/{r['n']} completed; 202 -> model "
-            f"call p50 {r['to_model_p50_s']:.2f} max {r['to_model_max_s']:.2f} s"
+            f"call p50 {r['to_model_p50_s']:.2f} max {r['to_model_max_s']:.2f} s (202 -> begun "
+            f"p50 {r['to_begin_p50_s']:.2f} max {r['to_begin_max_s']:.2f} s, begun -> model call "
+            f"p50 {r['begin_to_model_p50_s']:.2f} max {r['begin_to_model_max_s']:.2f} s)"
         )
         print(r["report"])
     print(

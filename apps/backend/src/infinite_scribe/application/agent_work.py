@@ -17,7 +17,7 @@ from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
 from infinite_scribe.application.ports.storage import UnitOfWork
-from infinite_scribe.application.ports.tasks import ASYNC_TASKS, TaskQueries, TaskRecord
+from infinite_scribe.application.ports.tasks import TaskQueries, TaskRecord
 from infinite_scribe.application.ports.writes import (
     AlreadyProcessed,
     EventAlreadyStored,
@@ -127,8 +127,7 @@ class AgentWork:
         a second worker's copy of the request waits on the row's lock for the first one's
         finish), the session and the writer's requests read. (A session gone meanwhile leaves
         the task RUNNING: the re-drive sweeper finds it, as it found it PENDING.)"""
-        async with self.uow.autocommit() as tx:
-            started = await tx.repository(ASYNC_TASKS).start_with_session(request.event_id)
+        started = await self.tasks.start_with_session(request.event_id)
         if started is None or started.session is None:
             return None
         task, state = started.task, started.session.state

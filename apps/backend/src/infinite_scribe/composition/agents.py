@@ -132,7 +132,8 @@ async def worker_clients(options: WorkerOptions) -> AsyncIterator[WorkerClients]
         yield WorkerClients(
             pool,
             uow,
-            PostgresTaskQueries(pool, options.topic),
+            # Its begins share the answers' group commit (the write pool: planned once).
+            PostgresTaskQueries(pool, options.topic, uow.group),
             PostgresFlowQueries(pool),
             drafts,
             dead_letters,

@@ -3,6 +3,7 @@ written PAUSED with its FlowPaused event by the proposal's own statement, and th
 answer's refusals: a task cancelled meanwhile, a session moved meanwhile, a repeated answer, a
 flow that waits already."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -118,6 +119,39 @@ async def test_begin_and_answer_are_one_statement_each_and_the_pause_lands_with_
     assert paused["payload"]["handle_id"] == str(handle["id"])
     assert paused["payload"]["expires_at"] == handle["expires_at"].isoformat()
     assert not await agent.work().propose(job, {"concepts": ["A"]}, "test")  # a repeat
+
+
+async def test_begins_that_arrive_together_leave_as_one_batch_each_with_its_own_answer(
+    agent: Agent,
+) -> None:
+    requests = [await agent.request() for _ in range(6)]
+    answered = await agent.work().begin(requests[0])
+    assert answered is not None and await agent.work().propose(answered, {"concepts": ["A"]}, "t")
+    await agent.pool.execute(
+        "UPDATE async_tasks SET status = 'CANCELLED' WHERE request_event_id = $1",
+        requests[1].event_id,
+    )
+    group = agent.tasks.group
+    batches, members = group.batches, group.batched_writes
+    jobs = await asyncio.gather(*(agent.work().begin(request) for request in requests))
+    # The first begin goes alone; the five that came while it was in flight leave together.
+    assert (group.batches, group.batched_writes) == (batches + 1, members + 5)
+    assert jobs[:2] == [None, None]  # answered already; cancelled
+    for request, job in zip(requests[2:], jobs[2:], strict=True):
+        assert job is not None and job.request is request
+        assert str(job.task.session_id) == request.aggregate_id == str(job.state.session_id)
+        assert job.task.status == "RUNNING" and job.task.attempts == 1
+    statuses = await agent.pool.fetch(
+        "SELECT t.status::text AS task, c.status::text AS command FROM async_tasks t "
+        "JOIN command_inbox c ON c.id = t.triggered_by_command_id "
+        "WHERE t.request_event_id = ANY($1) ORDER BY t.created_at",
+        [request.event_id for request in requests],
+    )
+    assert [(row["task"], row["command"]) for row in statuses] == [
+        ("COMPLETED", "COMPLETED"),
+        ("CANCELLED", "RECEIVED"),  # not begun: its command untouched
+        *[("RUNNING", "PROCESSING")] * 4,
+    ]
 
 
 def _ours(queries: list[str]) -> list[str]:

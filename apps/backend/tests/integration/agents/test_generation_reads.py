@@ -18,10 +18,7 @@ from infinite_scribe.domain.wishes import PROMPT_SOURCES, prompt_inputs, writer_
 from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.genesis.adapters import PostgresGenesisQueries
 from infinite_scribe.persistence.repositories import unit_of_work
-from infinite_scribe.persistence.tasks.async_tasks import (
-    PostgresTaskQueries,
-    PostgresTaskRepository,
-)
+from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from shared_types import DomainEventRow
 from shared_types.enums import GenesisStage
@@ -81,8 +78,8 @@ async def test_a_generation_reads_what_its_prompt_uses(clean_db: asyncpg.Pool) -
             list(PROMPT_SOURCES),
         )
     ]
-    async with clean_db.acquire() as connection:  # the start's one statement reads them
-        started = await PostgresTaskRepository(connection).start_with_session(request.event_id)
+    # The start's one statement reads them.
+    started = await PostgresTaskQueries(clean_db, TOPIC).start_with_session(request.event_id)
     assert started is not None
     read = started.requests
     assert len(orjson.dumps([p for _, _, p in whole])) > 1_000_000  # what was read before

@@ -86,17 +86,18 @@ class TaskRepository(Protocol):
         """PENDING/RUNNING -> RUNNING (one more attempt); its command -> PROCESSING."""
         ...
 
-    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
-        """`start` the task that answers `request_event_id` (None when there is none, or it is
-        finished or cancelled), with the task's session and its `GenerationRequests`, all in
-        one statement (issue 40)."""
-        ...
-
 
 class TaskQueries(Protocol):
     """Reads and small writes outside command transactions."""
 
     async def task(self, task_id: UUID, user_id: UUID) -> TaskView | None: ...
+
+    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
+        """`start` the task that answers `request_event_id` (None when there is none, or it is
+        finished or cancelled), with the task's session and its `GenerationRequests`, all in
+        one statement in autocommit (issue 40); the begins of requests that arrive together
+        leave together, one round trip and one commit (issue 80)."""
+        ...
 
     async def touch(self, task_ids: list[UUID]) -> None:
         """Mark RUNNING tasks active (a heartbeat: one statement for many, no NOTIFY)."""

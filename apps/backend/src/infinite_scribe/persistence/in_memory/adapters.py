@@ -305,6 +305,10 @@ class MemoryTaskQueries:
     async def touch(self, task_ids: list[UUID]) -> None:
         return None
 
+    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
+        # In autocommit: on the committed tables, as the SQL statement commits at once.
+        return await MemoryTasks(self.db.tables).start_with_session(request_event_id)
+
     async def redrive_stale(self, older_than_seconds: float, limit: int) -> int:
         return 0
 

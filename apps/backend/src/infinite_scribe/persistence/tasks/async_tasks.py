@@ -17,6 +17,7 @@ from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.rows import from_row
 from infinite_scribe.persistence.tasks import outline_parts
+from infinite_scribe.persistence.writes.group_commit import GroupCommit
 from shared_types import DomainEventRow
 
 _RECORD_COLUMNS = (
@@ -54,31 +55,6 @@ class PostgresTaskRepository:
             request_event_id,
         )
         return None if row is None else _record(row)
-
-    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
-        # One statement for the begin (issue 40): the session and the requests are read in
-        # the statement's snapshot, taken before a wait on the task's lock; the answer's
-        # version check catches a session moved since (the agent reads it again then). The
-        # requests come as text[] and one jsonb: uuid[] and jsonb[] results make asyncpg
-        # read their types on each new connection (3 statements), in the burst's begins.
-        row = await self.connection.fetchrow(
-            _START_WITH_SESSION,
-            request_event_id,
-            AGGREGATE_TYPE,
-            list(PROMPT_SOURCES),
-            list(PROMPT_KEYS),
-        )
-        if row is None:
-            return None
-        task = from_row(TaskRecord, row, _JOINED_TASK)
-        session = None if row["id"] is None else snapshot_of(row)
-        found = zip(
-            row["request_ids"] or [],
-            row["request_types"] or [],
-            row["request_payloads"] or [],
-            strict=True,
-        )
-        return StartedTask(task, session, [(UUID(i), kind, payload) for i, kind, payload in found])
 
     async def start(self, task_id: UUID) -> None:
         await self.connection.execute(
@@ -141,7 +117,7 @@ _START_WITH_SESSION = (
     + f"""SELECT task.id AS task_id, task.task_type, task.status AS task_status,
        task.triggered_by_command_id, task.user_id AS task_user_id, task.session_id,
        task.correlation_id, task.attempts, s.*, r.*
-FROM task CROSS JOIN quick
+FROM quick LEFT JOIN task ON true
 LEFT JOIN LATERAL (
     SELECT {SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = task.session_id
 ) s ON true
@@ -177,11 +153,37 @@ SELECT e.* FROM domain_events e JOIN stale ON e.event_id = stale.request_event_i
 
 
 class PostgresTaskQueries:
-    """`TaskQueries` on the pool; re-driven requests go to `topic` through the outbox."""
+    """`TaskQueries` on the pool; re-driven requests go to `topic` through the outbox; begins
+    through `group` (the process's group commit; one of its own on the pool when not given)."""
 
-    def __init__(self, pool: asyncpg.Pool, topic: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, topic: str, group: GroupCommit | None = None) -> None:
         self.pool = pool
         self.topic = topic
+        self.group = GroupCommit(pool) if group is None else group
+
+    async def start_with_session(self, request_event_id: UUID) -> StartedTask | None:
+        # One statement for the begin (issue 40): the session and the requests are read in
+        # the statement's snapshot, taken before a wait on the task's lock; the answer's
+        # version check catches a session moved since (the agent reads it again then). The
+        # begins that arrive while one is in flight leave as one batch (group commit: one
+        # round trip, one commit; issue 80), so the statement answers one row for every
+        # request, its task's columns null when there was nothing to start. The requests
+        # come as text[] and one jsonb: uuid[] and jsonb[] results make asyncpg read their
+        # types on each new connection (3 statements), in the burst's begins.
+        arguments = (request_event_id, AGGREGATE_TYPE, list(PROMPT_SOURCES), list(PROMPT_KEYS))
+        with translated():
+            row = await self.group.fetchrow(_START_WITH_SESSION, arguments)
+        if row["task_id"] is None:
+            return None
+        task = from_row(TaskRecord, row, _JOINED_TASK)
+        session = None if row["id"] is None else snapshot_of(row)
+        found = zip(
+            row["request_ids"] or [],
+            row["request_types"] or [],
+            row["request_payloads"] or [],
+            strict=True,
+        )
+        return StartedTask(task, session, [(UUID(i), kind, payload) for i, kind, payload in found])
 
     async def task(self, task_id: UUID, user_id: UUID) -> TaskView | None:
         with translated():
