@@ -5,9 +5,11 @@ the truth or the secret of it, which the stages say themselves (查明……的�
 
 import re
 
-_SEARCHES = "查清|查明|找出|弄清|追查|调查|揭开|揭穿"
+from infinite_scribe.text.vocabulary import alternation
+
+_SEARCHES = f"{alternation('zh', 'search_verbs')}|{alternation('zh', 'reveal_verbs')}"
 _WHERE_SEARCH = re.compile(f"^[在于][^，,。]{{1,10}}?(?:{_SEARCHES})(?P<sought>[^，,。；;]+)")
-_TRUTH = re.compile("的(?:真相|秘密|真面目|来龙去脉)$")
+_TRUTH = re.compile(f"的(?:{alternation('zh', 'truths')})$")
 
 
 def searched(event: str) -> str | None:

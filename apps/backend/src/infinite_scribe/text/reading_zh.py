@@ -3,6 +3,7 @@
 as 女法医), the place (火星殖民地), the time (2150年), what happens and the writer's wishes."""
 
 import re
+from functools import partial
 
 from infinite_scribe.text import core_zh, named, named_zh, segment, vocabulary, where_zh
 from infinite_scribe.text.copula_zh import copula_hero
@@ -21,6 +22,7 @@ from infinite_scribe.text.requests import (
 from infinite_scribe.text.rival_zh import own_clauses
 from infinite_scribe.text.untold_zh import untold
 
+_words = partial(vocabulary.alternation, "zh")  # a lexicon's list as an alternation
 ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
 _NOT_ROLES = vocabulary.words("zh", "not_roles")
@@ -33,7 +35,7 @@ _NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
 _TIME = re.compile(
     f"{named_zh.ZH_TIME.pattern}|"
     r"(公元前?\d{1,4}年|\d{2,4}\s*年代?|[一二三四五六七八九十百千万两]+年(?:前|后)"
-    f"|{vocabulary.alternation('zh', 'periods')})"
+    f"|{_words('periods')})"
 )
 _SENTENCE_END = re.compile(r"[。！？!?\n；;]")
 _VERB_LEADS = vocabulary.phrases("zh", "verb_leads")  # the longest first
@@ -244,7 +246,7 @@ def _event(
 #: A preposition saying for whom the hero acts (替地下党藏起……): a deed follows.
 _FOR = vocabulary.words("zh", "benefactives")
 _SEARCH = re.compile(
-    r"^(?:要|必须|得|需要|想)[^，,。]{0,12}?(?:查清|查明|找出|弄清|追查|调查)(.+)$"
+    f"^(?:{_words('search_modals')})[^，,。]{{0,12}}?(?:{_words('search_verbs')})(.+)$"
 )
 
 
@@ -338,14 +340,14 @@ def _text_places(text: str, words: list[str]) -> list[str]:
 
 
 _ACT_WISH = re.compile(
-    r"第([一二三四五12345])幕(?:里|中|之中)?(?:应该|必须|需要|要|得)*"
-    r"(?:有|加入|安排|出现|包含)?(?:一次|一场|一段|一个)?(.+)"
+    f"第([一二三四五12345])幕(?:{_words('act_places')})?(?:{_words('act_modals')})*"
+    f"(?:{_words('act_wish_verbs')})?(?:{_words('act_counts')})?(.+)"
 )
-_ADD_WISH = re.compile(
-    r"(?:加入|增加|添加|加上|引入|插入|需要有|要有|加点|加一些|安排|多写"
-    r"|[加写来](?=[一两几][场段个次件位]))(.+)"  # 加一场雨夜追逐: a thing to write, not pasted
-)
-STYLES = re.compile(r"第[一二三]人称|现在时|过去时|倒叙|日记体|书信体|多视角|单一视角")
+#: 加 before a count (加一场雨夜追逐): a thing to write, not pasted.
+_ADD_WISH = re.compile(f"(?:{_words('add_verbs')}|[加写来](?=[一两几][场段个次件位]))(.+)")
+STYLES = re.compile(_words("styles"))
+_WISH_JOINS = re.compile(_words("wish_joins"))
+_TIME_CUES = re.compile(_words("time_cues"))
 _NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _TRAILING = vocabulary.phrases("zh", "trailing")
 
@@ -377,7 +379,7 @@ def _introduced(wish: str) -> str:
 def read_feedback(feedback: str) -> Facts:
     """What a Chinese feedback asks for, clause by clause (主角必须是…, 加入…, 第二幕要有…)."""
     facts = Facts(styles=tuple(STYLES.findall(feedback)))
-    for clause in re.split(r"[。！？!?\n；;]", feedback)[:MAX_SENTENCES]:
+    for clause in _SENTENCE_END.split(feedback)[:MAX_SENTENCES]:
         # Cut before parsing, as in English (reading_en.MAX_CLAUSE): linear in what was typed.
         facts = _directive(clause.strip()[:MAX_CLAUSE]).over(facts)
     return facts
@@ -390,8 +392,8 @@ def _directive(clause: str) -> Facts:
         number = _NUMBERS.get(match.group(1)) or int(match.group(1))
         return Facts(acts=((number, _clean(match.group(2))),))
     if match := _ADD_WISH.search(clause):
-        parts = re.split(r"和|与|及|以及|、|，|,", match.group(1))
+        parts = _WISH_JOINS.split(match.group(1))
         things = (without_measure(_clean(part), "zh") for part in parts if _clean(part))
         return Facts(elements=tuple(_introduced(thing) for thing in things))
-    time = _TIME.search(clause) if re.search(r"时间|年代|时代|背景", clause) else None
+    time = _TIME.search(clause) if _TIME_CUES.search(clause) else None
     return Facts(time=time.group(0) if time else None)

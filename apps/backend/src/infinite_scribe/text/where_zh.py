@@ -5,10 +5,11 @@ makes of the verb). A span (在七日之内) or a time is no place."""
 
 import re
 
-from infinite_scribe.text import named_zh, segment
+from infinite_scribe.text import named_zh, segment, vocabulary
 
+_ENDS = vocabulary.alternation("zh", "locative_ends")
 _LOCATIVE = re.compile(
-    "在(?P<where>[\u4e00-\u9fff]{2,8}?)(?:的[\u4e00-\u9fff]{1,4}?)?(?:深处|之中|中|里|内|底下|尽头)"
+    f"在(?P<where>[\u4e00-\u9fff]{{2,8}}?)(?:的[\u4e00-\u9fff]{{1,4}}?)?(?:{_ENDS})"
 )
 
 
