@@ -67,17 +67,15 @@ class Drafter:
         bank = self.words.themes
         return [*themes, self.pick([t for t in bank if t not in themes] or bank)]
 
-    def mood(self) -> str | None:
-        """The tone the writer's feedback asks for ("darker" -> brooding), if it names one."""
-        return mood_of(self.words, self.request.feedback or "")
-
     def styles(self) -> list[str]:
         """The writer's style wishes, those of their feedback too ("第三人称", "first person")."""
         said = [*self.request.style_preferences, *self.story.facts.styles]
         return list(dict.fromkeys(style[:100] for style in said if style.strip()))
 
     def tone(self) -> str:
-        parts = list(dict.fromkeys([m for m in [self.mood()] if m] + self.styles()))
+        # The tone the feedback asks for ("darker" -> brooding), the style the writer wishes.
+        mood = mood_of(self.words, self.request.feedback or "")
+        parts = list(dict.fromkeys([m for m in [mood] if m] + self.styles()))
         chosen = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("tone")
         if not parts and isinstance(chosen, str) and chosen.strip():
             return chosen.strip()[:100]
@@ -136,12 +134,9 @@ class Drafter:
     def worldview(self) -> Draft:
         words, story = self.words, self.story
         places = story.places
-        locations = [{"name": places[0], "description": self.fill(words.home)}]
-        locations += [
-            {"name": place, "description": self.fill(words.story_place)} for place in places[1:8]
-        ]
-        for name, description in words.sites:
-            locations.append({"name": self.fill(name), "description": self.fill(description)})
+        locations = [(places[0], self.fill(words.home))]
+        locations += [(place, self.fill(words.story_place)) for place in places[1:8]]
+        locations += [(self.fill(name), self.fill(about)) for name, about in words.sites]
         rules = [self.fill(rule) for rule in words.rules]
         rules += [self.fill(words.element_rule, element=e) for e in story.things]
         setting = self.fill(words.setting)
@@ -149,8 +144,7 @@ class Drafter:
             "setting": setting.strip(),
             "rules": [rule[:1000] for rule in rules[:12]],
             "locations": [
-                {"name": loc["name"][:200], "description": loc["description"][:1000]}
-                for loc in locations[:12]
+                {"name": name[:200], "description": about[:1000]} for name, about in locations[:12]
             ],
             "history": self.fill(words.history),
         }
@@ -162,12 +156,8 @@ class Drafter:
         held = named.holders(self.request.user_input or "", story.given)
         unassigned = self.unassigned()
         characters = []
-        for index, (name, role) in enumerate(zip(names, words.roles, strict=True)):
-            pattern, motivation, arc = (
-                words.character[index],
-                words.motivations[index],
-                words.arcs[index],
-            )
+        cards = zip(names, words.roles, words.character, words.motivations, words.arcs, strict=True)
+        for index, (name, role, pattern, motivation, arc) in enumerate(cards):
             extra: dict[str, str] = {}
             if index >= 2 and name in unassigned:  # no mentor nor ally the writer did not ask for
                 role, pattern, said, motivation, arc, _ = words.unassigned

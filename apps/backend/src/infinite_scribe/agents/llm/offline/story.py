@@ -257,13 +257,13 @@ class Story:
     def hero_name(self) -> str | None:
         """The hero's name: a feedback's, else the first person the writer named that no word
         marks as the rival, else the one the idea gives the hero."""
-        told = self.told.hero_name
-        given = [p for p in self.given.people if p not in self.foe_names]
-        given = [p for p in given if p not in self.given.rivals] or given
         if self.wished.hero_name:
             return self.wished.hero_name
+        given = [p for p in self.given.people if p not in self.foe_names]
+        given = [p for p in given if p not in self.given.rivals] or given
         if given:
             return given[0]
+        told = self.told.hero_name
         return told if told and noun_phrase.plain(told, self.chinese) else None
 
     def slots(self, **extra: str) -> dict[str, str]:
@@ -275,16 +275,17 @@ class Story:
 
     @cached_property
     def _slots(self) -> dict[str, str]:
-        cast, chinese = self.cast(), self.chinese
-        if not self.named():
+        cast, chinese, hero, place = self.cast(), self.chinese, self.hero, self.place
+        cast_stages = (GenesisStage.CHARACTERS, GenesisStage.PLOT_OUTLINE)
+        if self.hero_name is None and self.request.stage not in cast_stages:
             # Before the cast exists the hero is "the forensic doctor", not a name from a bank.
-            cast = replace(cast, name=self.hero if chinese else f"the {self.hero}")
-        hero, place = self.hero, self.place
+            cast = replace(cast, name=hero if chinese else f"the {hero}")
         hero_a = self.opening[0]
         # A sentence with its own subject is what the named hero sees happen.
         event = self.event if hero_a else self.words.witnessed.format(event=self.event)
         hero_does, at_place, when, when_s = self._where_when(hero_a)
-        place2 = self.places[1] if len(self.places) > 1 else self.site_name(1)
+        site = self.words.sites[0][0].format(place=place, Place_in=title_case(place, inside=True))
+        place2 = self.places[1] if len(self.places) > 1 else site
         in_place = at_place.rstrip("，, ") if not chinese else f"在{place}"
         at_place = "" if not chinese and told_in(place, self.event) else at_place
         slots = {
@@ -340,11 +341,6 @@ class Story:
         when = (f"in {'the ' if decade else ''}{time}, ", f"{time}: ") if time else ("", "")
         return f"{hero_a} {self.event}".strip(), f"{on} {place}, ", *when
 
-    def named(self) -> bool:
-        """Whether the hero has a name yet: the writer's, or the cast's (from CHARACTERS on)."""
-        cast_stages = (GenesisStage.CHARACTERS, GenesisStage.PLOT_OUTLINE)
-        return self.hero_name is not None or self.request.stage in cast_stages
-
     @property
     def things(self) -> tuple[str, ...]:
         """The elements wished for that are things: one that adds someone the codex holds ("a
@@ -363,10 +359,6 @@ class Story:
         if self.chinese or len(items) < 2:
             return self.words.list_separator.join(items)
         return ", ".join(items[:-1]) + " and " + items[-1]
-
-    def site_name(self, index: int) -> str:
-        pattern = self.words.sites[index - 1][0]
-        return pattern.format(place=self.place, Place_in=title_case(self.place, inside=True))
 
 
 @lru_cache(maxsize=256)

@@ -1,9 +1,6 @@
-"""The offline generator's sentence patterns, one set per language (English and Chinese).
-
-Every pattern is filled with the story's own parts (agents/llm/offline/story.py): the hero,
-the place, the time, what happens, the antagonist, the cast's names. Only what the writer gave
-no word for is drawn from a bank: the names of unnamed characters, a tone, a theme. The
-patterns themselves are data (data/<language>.json, section `genesis`).
+"""The offline generator's sentence patterns, one set per language: data (data/<language>.json,
+section `genesis`), filled with the story's own parts (story.py). Only what the writer gave no
+word for is drawn from a bank: the names of unnamed characters, a tone, a theme.
 """
 
 import re
@@ -54,9 +51,8 @@ class Words:
     motivations: tuple[str, str, str, str]
     arcs: tuple[str, str, str, str]
     relationships: tuple[str, str, str]
-    #: A person the writer named and gave no role (issue 76: never made the mentor or the
-    #: ally): the card's role, description ({person}, {said}), the words the writer described
-    #: them with ({said}), motivation, arc and relationship ({person}).
+    #: A person the writer named and gave no role (never the mentor or the ally, issue 76):
+    #: the card's role, description, the writer's words for them, motivation, arc, relationship.
     unassigned: tuple[str, str, str, str, str, str]
     act_title: str  # {number} {act}
     act_summaries: tuple[str, str, str]
@@ -82,21 +78,17 @@ CHINESE = vocabulary.load(Words, "zh", "genesis", WRITER)
 
 def mood_of(words: Words, text: str) -> str | None:
     """The tone `text` asks for by `words.moods` ("darker" -> brooding, "更紧张"), if it names
-    one: the one reader of a mood (the stages, the chapters and the revision note)."""
+    one: the one reader of a mood (the stages, the chapters and the revision note). A Chinese
+    word counts wherever written, an English one as a word or with an ending ("darker"), never
+    inside another word ("lighthouse" is not "light", the hand walk of stop 82)."""
     lowered = text.lower()
     for keys, tone in words.moods:
-        if any(_mood_said(key, lowered) for key in keys):
-            return tone
+        for key in keys:
+            english = rf"\b{re.escape(key)}(?:er|est|ly|y|s|ing|ness)?\b"
+            said = re.search(english, lowered) if key.isascii() else key in lowered
+            if said:
+                return tone
     return None
-
-
-def _mood_said(key: str, text: str) -> bool:
-    """Whether `text` says the mood word `key`: a Chinese word wherever written, an English one
-    as a word or with a comparative's ending ("darker", "lighter"), never inside another word
-    ("lighthouse" is not "light", the hand walk of stop 82)."""
-    if not key.isascii():
-        return key in text
-    return re.search(rf"\b{re.escape(key)}(?:er|est|ly|y|s|ing|ness)?\b", text) is not None
 
 
 def title_case(text: str, inside: bool = False) -> str:
