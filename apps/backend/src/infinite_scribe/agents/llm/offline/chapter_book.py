@@ -1,11 +1,9 @@
-"""What the offline writer's earlier chapters of a book say (issue 70): a sentence of its
-banks (an opening, a meeting, a turn, a close, a gesture, an atmosphere, a last line, a
-place's description) is said once in a book, never again (decision 6901).
+"""What the offline writer's earlier chapters of a book say (issue 70): a sentence of its banks
+(an opening, a meeting, a gesture, a last line, ...) is said once in a book (decision 6901).
 
-The writer keeps no state: which variant an earlier chapter said follows from that chapter's
-outline entry and the bible alone, so it is played again here, chapter by chapter, from the
-outline the brief's bible holds. A chapter drafted with wishes, or edited by its writer, may
-differ from what is played here: then a sentence may come round again, rarely.
+The writer keeps no state: what an earlier chapter said follows from its outline entry and the
+bible alone, so it is played again here from the outline the brief's bible holds (a chapter
+drafted with wishes, or edited, may differ: then a sentence may, rarely, come round again).
 """
 
 import hashlib
@@ -48,16 +46,10 @@ class _Book:
                 self.briefs.clear()
                 self.offers.clear()
             _, title, summary = self.chapters[number - 1]
-            start = max(number - 1 - EARLIER_CHAPTERS, 0)
+            earlier = tuple(self.chapters[max(number - 1 - EARLIER_CHAPTERS, 0) : number - 1])
+            memory = {"dead": list(dead)} if died else {}
             kept = ChapterBrief(
-                of.novel_id,
-                number,
-                title,
-                summary,
-                of.language,
-                self.bible,
-                tuple(self.chapters[start : number - 1]),
-                memory={"dead": list(dead)} if died else {},
+                of.novel_id, number, title, summary, of.language, self.bible, earlier, memory=memory
             )
             self.briefs[(number, dead)] = kept
         return kept

@@ -28,7 +28,7 @@ from infinite_scribe.text import named, reading_en, reading_zh
 from infinite_scribe.text.facts import cap
 
 # The bible and the writer's words are their JSON and text: what is read from them is bounded.
-_MAX_PEOPLE, _MAX_PLACES, _MAX_RULES, _MAX_CLAUSES = 24, 24, 12, 12
+_MAX_PEOPLE, _MAX_PLACES, _MAX_CLAUSES = 24, 24, 12
 _MAX_TEXT = 300
 _ROLES = {
     "hero": ("protagonist", "主角", "hero", "主人公", "heroine"),
@@ -49,12 +49,11 @@ class Person:
 
 @dataclass(frozen=True)
 class Cast:
-    """What the writer draws on: the bible's people (the hero first), places and rules, and
-    what the writer asked for."""
+    """What the writer draws on: the bible's people (the hero first) and places, and what the
+    writer asked for."""
 
     people: tuple[Person, ...]
     places: tuple[tuple[str, str], ...]  # (name, description)
-    rules: tuple[str, ...]
     things: tuple[str, ...] = ()
     asked_people: tuple[str, ...] = ()
     #: What the writer asked that the reader made nothing of, as they said it: kept as the
@@ -84,7 +83,7 @@ def _role(card: dict[str, Any]) -> str:
     return next((role for role, names in _ROLES.items() if said in names), "other")
 
 
-def _people(bible: NovelBible, words: ChapterWords) -> tuple[Person, ...]:
+def _people(bible: NovelBible) -> tuple[Person, ...]:
     cards = bible.characters.get("characters")
     people = [
         Person(_clip(card["name"])[:100], _role(card), _clip(card.get("motivation")))
@@ -92,9 +91,7 @@ def _people(bible: NovelBible, words: ChapterWords) -> tuple[Person, ...]:
         if isinstance(card, dict) and _clip(card.get("name"))
     ]
     heroes = [person for person in people if person.role == "hero"] or people[:1]
-    if not heroes:
-        return (Person(words.someone, "hero", ""),)
-    return (heroes[0], *(person for person in people if person is not heroes[0]))
+    return (heroes[0], *(person for person in people if person is not heroes[0])) if heroes else ()
 
 
 def _places(bible: NovelBible, words: ChapterWords) -> tuple[tuple[str, str], ...]:
@@ -220,25 +217,11 @@ _CASTS: dict[int, tuple[ChapterBrief, Cast]] = {}
 
 def _read_cast(brief: ChapterBrief) -> Cast:
     words = words_for(brief)
-    rules = brief.bible.worldview.get("rules")
     # The dead do not walk again (issue 48): the story memory says who died before this chapter.
     dead = set(brief.memory.get("dead") or ())
-    alive = tuple(p for p in _people(brief.bible, words) if p.name not in dead)
-    cast = Cast(
-        alive or (Person(words.someone, "hero", ""),),
-        _places(brief.bible, words),
-        tuple(
-            _clip(rule).rstrip("。.；;")
-            for rule in (rules if isinstance(rules, list) else [])[:_MAX_RULES]
-            if _clip(rule)
-        ),
-    )
+    alive = tuple(p for p in _people(brief.bible) if p.name not in dead)
+    cast = Cast(alive or (Person(words.someone, "hero", ""),), _places(brief.bible, words))
     return _asked(brief, cast)
-
-
-def _mid(text: str, chinese: bool) -> str:
-    """A place inside an English sentence: "The Heart of Mars" -> "the Heart of Mars"."""
-    return text if chinese or not text.startswith("The ") else "the " + text[4:]
 
 
 def sentence(text: str, words: ChapterWords) -> str:
@@ -247,8 +230,12 @@ def sentence(text: str, words: ChapterWords) -> str:
 
 
 def fill(pattern: str, chinese: bool, **slots: str) -> str:
-    """`pattern` with `slots` and their capitalised forms ({hero} and {Hero})."""
-    values = {key: _mid(value, chinese) for key, value in slots.items()}
+    """`pattern` with `slots` and their capitalised forms ({hero} and {Hero}); a name inside an
+    English sentence is "the Heart of Mars", not "The Heart of Mars"."""
+    values = {
+        key: "the " + value[4:] if value.startswith("The ") and not chinese else value
+        for key, value in slots.items()
+    }
     values |= {cap(key): cap(value) for key, value in slots.items()}
     return pattern.format(**values)
 

@@ -4,7 +4,7 @@ set is applied exactly by the offline writer too."""
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 from infinite_scribe.agents.llm.port import GenerationRequest
@@ -41,12 +41,8 @@ def without(given: Named, words: tuple[str, ...]) -> Named:
     """`given` without the words the writer marked "not a name"."""
     if not words:
         return given
-    return Named(
-        *(
-            tuple(item for item in getattr(given, f) if item not in words)
-            for f in ("people", "places", "times", "things", "kin", "rivals", "titled")
-        )
-    )
+    kept = (tuple(i for i in getattr(given, f.name) if i not in words) for f in fields(Named))
+    return Named(*kept)
 
 
 def given_of(request: GenerationRequest, feedbacks: list[str]) -> Named:
