@@ -10,9 +10,7 @@ import re
 
 from infinite_scribe.text import vocabulary
 
-_OPPOSES = "|".join(
-    re.escape(phrase).replace(r"\ ", r"\s+") for phrase in vocabulary.phrases("en", "opposes")
-)
+_OPPOSES = vocabulary.alternation("en", "opposes", spaced=True)
 _BEFORE = re.compile(
     rf"\b(?:{_OPPOSES})\b(?:\s+(?:is|was))?\s+(?P<described>[^.;:!?]{{0,40}}?)$", re.I
 )
@@ -38,7 +36,7 @@ _NOT_DESCRIBING = (
     | vocabulary.words("en", "verbs")
     | vocabulary.words("en", "prepositions")
     | vocabulary.words("en", "place_prepositions")
-    | {"between", "against", "with", "without", "and", "or", "nor"}
+    | vocabulary.words("en", "joining_words")
 )
 _CALLED = re.compile(r"\b(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:named|called)\s+$")
 _TITLES = vocabulary.words("en", "titles")

@@ -39,16 +39,16 @@ class Change:
     value: str
 
 
-def _words(name: str) -> str:
-    """A Chinese word list of the `reading` section as an alternation, the longest first."""
-    return "|".join(sorted(vocabulary.words("zh", name), key=len, reverse=True))
-
-
 def _alternation(language: str, slot: str) -> str:
     data_name = _DATA_NAMES.get(slot, slot)
     words = sorted(vocabulary.words(language, f"request_{data_name}"), key=len, reverse=True)
     # English slot words are written with "-" for a space ("main-character").
     return "|".join(re.escape(word).replace("\\-", r"\s+") for word in words)
+
+
+def _any(language: str, name: str) -> str:
+    """A list of the `reading` section as a group of alternatives, a space any white space."""
+    return f"(?:{vocabulary.alternation(language, name, spaced=True)})"
 
 
 @cache
@@ -59,101 +59,69 @@ def _shapes(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 def _zh_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    should = f"(?:{_words('request_should')})?" * 2  # 也必须是, 最好能是
-    becomes = f"(?:{_words('request_becomes')})"
-    lead = r"(?:把|将|让)?(?:故事的?|小说的?)?"
+    should = f"{_any('zh', 'request_should')}?" * 2  # 也必须是, 最好能是
+    becomes = _any("zh", "request_becomes")
+    lead = f"{_any('zh', 'request_leads')}?{_any('zh', 'request_stories')}?"
     # "故事搬到唐朝" moves the story in time: `changed` tells a time from a place.
-    moves = f"(?:{_words('request_moves')})"
+    moves, leads = _any("zh", "request_moves"), _any("zh", "request_lead_roles")
+    called = f"{_any('zh', 'request_named_heroes')}(?:改)?{_any('zh', 'request_called')}"
+    swapped = f"{_any('zh', 'request_swaps')}{leads}[，,：:为成]?"
+    played = rf"让(?P<value>[^，,]{{1,30}}?)(?:来)?{_any('zh', 'request_plays')}{leads}"
+    moved = f"{lead}{_any('zh', 'request_movables')}{should}{moves}"
     return (
         ("name", re.compile(f"{lead}(?:{s['name']})" + should + becomes + r"(?P<value>.+)")),
-        (
-            "name",
-            re.compile(r"(?:主角|主人公|男主|女主)(?:改)?(?:叫做|叫|名叫|取名为?)(?P<value>.+)"),
-        ),
+        ("name", re.compile(called + r"(?P<value>.+)")),
         *(
             (slot, re.compile(f"{lead}(?:{s[slot]})" + should + becomes + r"(?P<value>.+)"))
             for slot in ("hero", "antagonist", "place", "time")
         ),
-        ("hero", re.compile(r"(?:换|换一个|换个)(?:主角|主人公)[，,：:为成]?(?P<value>.+)")),
-        (
-            "hero",
-            re.compile(r"让(?P<value>[^，,]{1,30}?)(?:来)?(?:当|做|作为|成为)(?:主角|主人公)"),
-        ),
-        (
-            "place",
-            re.compile(
-                r"(?:把|将)?(?:故事|背景|地点|舞台|一切|时间线|时间)"
-                + should
-                + moves
-                + r"(?P<value>.+)"
-            ),
-        ),
+        ("hero", re.compile(swapped + r"(?P<value>.+)")),
+        ("hero", re.compile(played)),
+        ("place", re.compile(moved + r"(?P<value>.+)")),
     )
 
 
 def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    the = r"(?:the\s+|our\s+|my\s+|this\s+)?"
-    hero = s["hero"]
-    be = r"(?:should|must|has\s+to|needs\s+to|ought\s+to|could|would|shall|will|can|to)?\s*"
-    be += r"(?:be|become|is|was|were)\s+(?:changed\s+to\s+|now\s+|instead\s+|called\s+|named\s+)?"
+    the = rf"(?:{_any('en', 'determiners')}\s+)?"
+    be = rf"{_any('en', 'request_modals')}?\s*{_any('en', 'copulas_becoming')}\s+"
+    be += rf"(?:{_any('en', 'request_renamed')}\s+)?"
     named = r"(?P<value>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})"
+    # "call the hero Mara", "rename the villain to Voss": who, then the name.
+    rename = rf"\b(?i:{_any('en', 'request_namings')}\s+{the}(?:"
+    to = rf")\s+(?:to\s+|as\s+)?){named}"
+    hero = s["hero"]
+    set_in = rf"{_any('en', 'request_settings')}\s+{_any('en', 'request_onto')}"
     return (
-        (
-            "name",
-            re.compile(
-                rf"\b(?i:(?:call|name|rename)\s+{the}(?:{hero}|her|him|them)\s+(?:to\s+|as\s+)?){named}"
-            ),
-        ),
+        ("name", re.compile(rename + f"{hero}|{_any('en', 'object_pronouns')}" + to)),
         ("name", re.compile(rf"\b(?:{hero})(?:'s|’s)?\s+name\s+{be}{named}", re.I)),
-        (
-            "antagonist",
-            re.compile(
-                rf"\b(?i:(?:call|name|rename)\s+{the}(?:{s['antagonist']})\s+(?:to\s+|as\s+)?){named}"
-            ),
-        ),
+        ("antagonist", re.compile(rename + s["antagonist"] + to)),
         *(
             shape
             for slot in ("hero", "antagonist", "place", "time")
             for shape in _en_slot(slot, s[slot], the, be)
         ),
-        (
-            "place",
-            re.compile(
-                r"\b(?:set\s+(?:it|the\s+story|this|the\s+novel|everything)|take\s+place|takes\s+place|"
-                r"move\s+(?:it|the\s+story|everything)|relocate\s+(?:it|the\s+story))"
-                r"\s+(?:on|in|at|to|onto|into)\s+(?P<value>.+)",
-                re.I,
-            ),
-        ),
+        ("place", re.compile(rf"\b{set_in}\s+(?P<value>.+)", re.I)),
     )
 
 
 def _en_slot(slot: str, words: str, the: str, be: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     noun = rf"{the}(?:{words})"
-    return (
-        (
-            slot,
-            re.compile(rf"\b(?:make|let|have)\s+{noun}\s+(?:be\s+|become\s+)?(?P<value>.+)", re.I),
-        ),
-        (
-            slot,
-            re.compile(
-                rf"\b(?:change|switch|turn|swap)\s+{noun}\s+(?:to|into|for)\s+(?P<value>.+)", re.I
-            ),
-        ),
-        (slot, re.compile(rf"\breplace\s+{noun}\s+with\s+(?P<value>.+)", re.I)),
-        (slot, re.compile(rf"\b(?:{words})\s*(?::|->|→|=)\s*(?P<value>.+)", re.I)),
-        (slot, re.compile(rf"\b(?:{words})\s+{be}(?P<value>.+)", re.I)),
+    makes, changes = _any("en", "request_makes"), _any("en", "request_changes")
+    return tuple(
+        (slot, re.compile(pattern, re.I))
+        for pattern in (
+            rf"\b{makes}\s+{noun}\s+(?:be\s+|become\s+)?(?P<value>.+)",
+            rf"\b{changes}\s+{noun}\s+{_any('en', 'request_intos')}\s+(?P<value>.+)",
+            rf"\breplace\s+{noun}\s+with\s+(?P<value>.+)",
+            rf"\b(?:{words})\s*(?::|->|→|=)\s*(?P<value>.+)",
+            rf"\b(?:{words})\s+{be}(?P<value>.+)",
+        )
     )
 
 
-_ZH_CUT = re.compile(r"[，,；;。！!？?、\n]|而不是|而非|不要|别再|并且|而且|同时|然后|以便|因为")
-_EN_CUT = re.compile(
-    r"[,;.!?\n]|\s(?:but|because|so\s+that|rather\s+than|instead\s+of|not|and\s+(?:make|set|"
-    r"change|give|have|let|keep|add))\s",
-    re.I,
-)
-_EN_OPENS = re.compile(r"(?:a|an|the|some|her|his|their|its|my|our)\s|[A-Z0-9]")
+_ZH_CUT = re.compile(rf"[，,；;。！!？?、\n]|{_any('zh', 'request_cuts')}")
+_EN_CUT = re.compile(rf"[,;.!?\n]|\s{_any('en', 'request_cuts')}\s", re.I)
+_EN_OPENS = re.compile(rf"{_any('en', 'value_openers')}\s|[A-Z0-9]")
 
 
 def read_change(clause: str, language: str) -> Change | None:
@@ -253,7 +221,7 @@ def changed(change: Change, read: Callable[[str], Facts], time: re.Pattern[str])
 # and set it on Venus"): each part is read alone.
 _PARTS = {
     "zh": re.compile(r"[，,]"),
-    "en": re.compile(r",\s*|\s+and\s+(?=(?:make|set|change|move|rename|replace|turn)\b)", re.I),
+    "en": re.compile(rf",\s*|\s+and\s+(?={_any('en', 'request_verbs')}\b)", re.I),
 }
 
 

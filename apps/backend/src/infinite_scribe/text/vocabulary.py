@@ -85,12 +85,14 @@ def phrases(language: str, name: str) -> tuple[str, ...]:
     return tuple(_reading(language, name, list))
 
 
-def alternation(language: str, name: str) -> str:
+def alternation(language: str, name: str, spaced: bool = False) -> str:
     """A list of the `reading` section as a regular expression's alternation, in its order (a
-    string list: the longest first, so "元宵节" is tried before "元宵"), each word escaped."""
+    string list: the longest first, so "元宵节" is tried before "元宵"), each word escaped;
+    `spaced`: a space matches any run of white space."""
     value: Any = lexicon(language).reading[name]
     ordered = value if isinstance(value, list) else sorted(value.split(), key=len, reverse=True)
-    return "|".join(re.escape(word) for word in ordered)
+    escaped = (re.escape(word) for word in ordered)
+    return "|".join(word.replace(r"\ ", r"\s+") if spaced else word for word in escaped)
 
 
 def _reading(language: str, name: str, kind: type) -> Any:
