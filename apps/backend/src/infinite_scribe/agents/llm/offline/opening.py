@@ -22,7 +22,9 @@ def opening(facts: Facts, name: str | None, event: str | None, someone: str) -> 
     story tells it (renamed), `someone` the stand-in's word."""
     if facts.hero:
         rest = event.removeprefix(name).lstrip(" ,") if event and name else event
-        return _named(name, f"{article(facts.hero)} {facts.hero}"), rest or ""
+        # The name the writer gave goes with the role (issue 55: names are carried verbatim).
+        hero_a = f"{article(facts.hero)} {facts.hero}"
+        return (f"{name}, {hero_a}," if name else hero_a), rest or ""
     if not event:
         return f"{article(someone)} {someone}", ""
     if name and event.startswith(name):
@@ -65,12 +67,6 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-def _named(name: str | None, hero_a: str) -> str:
-    """ "Mara Quinn, a salvage pilot," where the hero is introduced: the name the writer gave
-    goes with the role (issue 55: names are carried verbatim into every stage)."""
-    return f"{name}, {hero_a}," if name else hero_a
-
-
 _IN_PLACES = vocabulary.words("en", "in_places")
 
 
@@ -83,9 +79,3 @@ def at_word(place: str, idea: str, planet: bool) -> str:
     if word == "on" and place.lower().split()[-1] in _IN_PLACES:
         word = ""
     return word or ("on" if planet else "in")
-
-
-def told_in(place: str, event: str) -> bool:
-    """Whether the hero's own sentence names the place by its verb ("crosses the Dead Plains"):
-    then it is not told again before it."""
-    return re.search(rf"\b{re.escape(place)}\b", event) is not None

@@ -17,7 +17,7 @@ from infinite_scribe.agents.llm.offline.codex_named import (
     rival_described,
     rival_named,
 )
-from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening_zh, told_in
+from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening_zh
 from infinite_scribe.agents.llm.offline.story_cast import Cast, bank_names, carded
 from infinite_scribe.agents.llm.offline.words import CHINESE, Words, title_case
 from infinite_scribe.agents.llm.port import GenerationRequest
@@ -287,7 +287,9 @@ class Story:
         site = self.words.sites[0][0].format(place=place, Place_in=title_case(place, inside=True))
         place2 = self.places[1] if len(self.places) > 1 else site
         in_place = at_place.rstrip("，, ") if not chinese else f"在{place}"
-        at_place = "" if not chinese and told_in(place, self.event) else at_place
+        # A place the hero's own sentence names ("crosses the Dead Plains") is not told before it.
+        told_in = re.search(rf"\b{re.escape(place)}\b", self.event) is not None
+        at_place = "" if not chinese and told_in else at_place
         slots = {
             "hero": hero,
             "hero_does": hero_does,

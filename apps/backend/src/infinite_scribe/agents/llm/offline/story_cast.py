@@ -27,24 +27,18 @@ def bank_names(order: Sequence[str], given: Sequence[str]) -> list[str]:
 
 
 def carded(names: list[str], cards: Any, roles: Sequence[str], foe_renamed: bool) -> list[str]:
-    """`names` (hero, foe, mentor, ally) with those the confirmed `cards` give each role, the
-    foe's kept when a feedback renamed the antagonist."""
+    """`names` (hero, foe, mentor, ally) with those the confirmed `cards` give each role (by
+    role, 主角 / protagonist, ..., else by place), the foe's kept when a feedback renamed it."""
     if not isinstance(cards, list):
         return names
     cards = [c for c in cards if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
     for index, role in enumerate(roles):
-        card = _card(cards, role, index)
-        if card is not None and not (index == 1 and foe_renamed):
-            names[index] = str(card["name"])[:200]
+        aliases = (role, _ROLE_ALIASES.get(role, role))
+        found = [c for c in cards if str(c.get("role", "")).strip().lower() in aliases]
+        found += cards[index : index + 1]
+        if found and not (index == 1 and foe_renamed):
+            names[index] = str(found[0]["name"])[:200]
     return names
-
-
-def _card(cards: Sequence[Mapping[str, Any]], role: str, index: int) -> Mapping[str, Any] | None:
-    """The card with `role` (主角 / protagonist, ...), else the card at the role's index."""
-    for card in cards:
-        if str(card.get("role", "")).strip().lower() in (role, _ROLE_ALIASES.get(role, role)):
-            return card
-    return cards[index] if index < len(cards) else None
 
 
 _ROLE_ALIASES = dict(zip(ENGLISH.roles + CHINESE.roles, CHINESE.roles + ENGLISH.roles, strict=True))
