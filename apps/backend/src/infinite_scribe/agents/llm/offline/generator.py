@@ -96,8 +96,7 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     """The proposal, built and validated (synchronous: no I/O once the dictionary is loaded)."""
     story = Story(request, words)
     content = Drafter(story).draft()
-    applied = feedbacks(request)
-    language = CHINESE if words is CHINESE_WORDS else "en"
+    language = CHINESE if story.chinese else "en"
     wished = asked(story.wished, words, request.feedback)
     note = revision_note(
         request.previous_proposal,
@@ -111,7 +110,7 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
         "source": ProposalSource.OFFLINE_DRAFT,
         "note": words.note,
         "revision_note": note,
-        "feedback_applied": [text[:1000] for text in applied[-20:]],
+        "feedback_applied": [text[:1000] for text in feedbacks(request)[-20:]],
     }
     return proposal_model(request.stage).model_validate(content | meta)
 

@@ -1,8 +1,5 @@
 """The offline generator, streamed: the proposal it makes is handed to `draft` in chunks over
-`seconds`, the way a model writes, so `make run` shows drafts arriving without a model.
-
-A thin layer: what the generator writes is offline.py's business; this only paces it.
-"""
+`seconds`, the way a model writes, so `make run` shows drafts arriving without a model."""
 
 import asyncio
 
