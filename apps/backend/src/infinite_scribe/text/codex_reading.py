@@ -22,16 +22,18 @@ from infinite_scribe.text import (
 )
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_EN_BEFORE = re.compile(r"\b(?:before|by|until|till|ahead of)\s+(?:the\s+)?$", re.I)
-_ZH_BEFORE = ("前", "之前", "以前")
+_EN_BEFORE = re.compile(
+    rf"\b(?:{vocabulary.alternation('en', 'deadline_prepositions')})\s+(?:the\s+)?$", re.I
+)
+_ZH_BEFORE = vocabulary.phrases("zh", "before_marks")
 #: The verb of an event's happening between it and 前 (国际学术会议召开前).
 _ZH_HAPPENS = tuple(vocabulary.words("zh", "event_happens"))
-_ZH_BY = ("赶在", "在", "于")
+_ZH_BY = vocabulary.phrases("zh", "deadline_leads")
 #: A place said as where someone comes from ("from Shanghai", 上海来的): their origin, not
 #: where the story is (issue 76; the role ORIGIN).
 _EN_FROM = re.compile(r"\bfrom\s+(?:the\s+)?$", re.I)
-_ZH_FROM = ("来的", "人")
-_ZH_FROM_BEFORE = ("来自",)  # 来自兰州的老专家
+_ZH_FROM = vocabulary.phrases("zh", "origin_after")
+_ZH_FROM_BEFORE = vocabulary.phrases("zh", "origin_before")  # 来自兰州的老专家
 _ZH_CAME_FROM = re.compile(r"从([\u4e00-\u9fff]{2,4}?)来的")
 #: A role word is never a name or a thing (宿敌, nemesis).
 _ROLE_WORDS = {
@@ -229,5 +231,5 @@ def _before(idea: str, time: str, chinese: bool) -> bool:
     if chinese:
         after = idea[at + len(time) : at + len(time) + 4]
         after = after.removeprefix(next((v for v in _ZH_HAPPENS if after.startswith(v)), ""))
-        return after.startswith(_ZH_BEFORE) or idea[max(0, at - 2) : at].endswith(_ZH_BY[:1])
+        return after.startswith(_ZH_BEFORE) or idea[max(0, at - 2) : at].endswith(_ZH_BY)
     return bool(_EN_BEFORE.search(idea[max(0, at - 20) : at]))

@@ -108,7 +108,7 @@ def titled_foreign(pairs: list[tuple[str, str]], index: int) -> str | None:
     return word if nxt[1].startswith(_AFTER_NAME) else None
 
 
-_MARKS = ("被", "与", "和", "从", "遭到", "遭遇", "受到", "的", "对抗", "对付", "是")
+_MARKS = vocabulary.phrases("zh", "harm_marks")
 
 
 def title(text: str, person: str) -> str | None:
@@ -139,7 +139,7 @@ def japanese_name(pairs: list[tuple[str, str]], index: int) -> str | None:
 
 
 _MONSTER = re.compile(
-    f"(?:{'|'.join(sorted(_AGAINST, key=len, reverse=True))})"
+    f"(?:{vocabulary.alternation('zh', 'against_verbs')})"
     "(?:[^，,。；;！!？?]{0,12}的)?"
     f"(?P<foe>[\u4e00-\u9fff]{{1,4}}[{''.join(vocabulary.characters('zh', 'monster_ends'))}])"
     "(?=[，,。；;！!？?]|$)"

@@ -75,7 +75,7 @@ _EN_OPENING_KIN = re.compile(r"(?:^|[.!?;]\s+)[A-Z][a-z-]*(?:'s|’s)\s+[a-z-]+\
 _EN_ROLE_BEFORE = re.compile(
     rf"\bthe\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+$"
 )
-_EN_QUOTED = re.compile(r"\b(?:named|called|nicknamed|known(?:\s+only)?\s+as)\s+[\"“]$")
+_EN_QUOTED = re.compile(rf"\b(?:{reading_en.NAMINGS})\s+[\"“]$")
 _ZH_KIN = re.compile(f"(?:{KIN.pattern})$")
 
 

@@ -3,23 +3,24 @@ the words around it, a name after a title, a person's epithet), and the things (
 phrase a verb takes, "buys an ivory compass"). `named` walks a text with these."""
 
 import re
+from functools import partial
 
 from infinite_scribe.text import vocabulary
 
+_words = partial(vocabulary.alternation, "en")  # a lexicon's list as an alternation
+
 _PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
 _AFTER_PLACE = re.compile(
-    rf"\b(?:{vocabulary.alternation('en', 'place_prepositions')})\s+(?:\d{{3,4}}s?\s+|the\s+)?$",
+    rf"\b(?:{_words('place_prepositions')})\s+(?:\d{{3,4}}s?\s+|the\s+)?$",
     re.I,
 )
 _OPENERS = vocabulary.words("en", "run_openers")
 #: A word for a person by its ending ("the Harbourmaster", "the Lockkeeper").
 _EPITHET_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
 #: "bring in Tom Baxter": the preposition is the verb's particle, and no place follows it.
-_PARTICLE = re.compile(rf"\b(?:{vocabulary.alternation('en', 'particle_verbs')})\s+in\s+$", re.I)
+_PARTICLE = re.compile(rf"\b(?:{_words('particle_verbs')})\s+in\s+$", re.I)
 #: A name right after a place noun is that place's ("aboard the generation ship Providence").
-_AFTER_PLACE_NOUN = re.compile(
-    rf"\b(?:the|a|an)\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'place_nouns')})\s+$"
-)
+_AFTER_PLACE_NOUN = re.compile(rf"\b(?:the|a|an)\s+(?:[a-z-]+\s+)?(?:{_words('place_nouns')})\s+$")
 _APPOSED_PLACE = re.compile(
     rf"^,\s+(?:the|a|an)\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
 )
@@ -37,11 +38,9 @@ _EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
 #: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
 _THING = re.compile(
     r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
-    r"\b(?!(?:across|towards|besides|unless|was|has|is|his|its|this|as|us|perhaps|always)\b)"
-    r"(?:carry|find|found|hide|keep|hold|smuggle|bury|steal|buy|[a-z]{2,}(?:s|ed))\s+"
+    rf"\b(?!(?:{_words('not_thing_verbs')})\b)(?:{_words('thing_verbs')}|[a-z]{{2,}}(?:s|ed))\s+"
     r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}?[a-z][a-z-]*?)"
-    r"(?=\s+(?:across|in|at|from|out|for|that|to|on|of|before|by|until|while|which|against)\b"
-    r"|[,.;]|$)"
+    rf"(?=\s+(?:{_words('thing_follows')})\b|[,.;]|$)"
 )
 #: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
 #: to a thing, not a thing named; nor is a word for a person ("poisoned a countess").

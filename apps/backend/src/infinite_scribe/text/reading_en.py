@@ -28,9 +28,8 @@ _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 _CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*(?:'s|’s)?\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 #: "named" or "called", or a name in quotes ("known only as "Bramble"", "nicknamed "Wren"").
-_CALLED = (
-    r"(?:named|called|(?:nicknamed|known(?:\s+only)?\s+as|named|called)\s+[\"“](?=[^\"”]+[\"”]))"
-)
+NAMINGS = vocabulary.alternation("en", "namings", spaced=True)
+_CALLED = rf"(?:named|called|(?:{NAMINGS})\s+[\"“](?=[^\"”]+[\"”]))"
 _NAMED = re.compile(r"\b" + _CALLED + r"\s*" + _NAME + r"[\"”]?")
 _APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
 _WHERE = rf"(?:\s+(?:{_words('apposition_prepositions')})\s+(?P<where>[^,;]{{1,60}}))?"
