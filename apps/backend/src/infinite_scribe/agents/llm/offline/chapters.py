@@ -64,9 +64,8 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
 
 
 def _details(beats: int, index: int) -> tuple[int, int]:
-    """(first, count) of the details of a chapter's paragraph `index` of `beats`, among its
-    SLOTS (`_three`, by SLOTS x the chapter's number + these): DETAILS a chapter, shared out
-    among its paragraphs in consecutive turns, so each says a different sound of the middle
+    """(first, count) of paragraph `index`'s details among the chapter's SLOTS: DETAILS a
+    chapter, shared out in consecutive turns, so each says a different sound of the middle
     bank's eleven (issue 76: 16 to 20 a chapter said each sound twice)."""
     first = index * DETAILS // beats
     return first, (index + 1) * DETAILS // beats - first
@@ -173,10 +172,8 @@ def _untold(text: str, brief: ChapterBrief) -> str:
 
 def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
     """The prose of beat `index`, one paragraph: the place's atmosphere where the chapter
-    arrives there, the beat as it happens, a line of neutral detail, a line the beat's other
-    character says, and the chapter's last line at its last beat. The detail and the line are
-    drawn by the chapter's number and the beat's index; a sentence of the other banks is said
-    once in a book (`chapter_book`: no passage in two chapters, issues 69 and 70)."""
+    arrives, the beat, lines of neutral detail, a line its other character says, the chapter's
+    last line at its last beat; a sentence of a bank is said once in a book (issues 69, 70)."""
     if not 0 <= index < len(beats):
         raise IndexError(f"beat {index} of {len(beats)}")
     cast, words = read_cast(brief), words_for(brief)

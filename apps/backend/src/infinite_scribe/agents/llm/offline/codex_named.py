@@ -72,8 +72,7 @@ def names_in(antagonist: str | None, chinese: bool) -> tuple[str, ...]:
 
 def codex_held(wished: Facts, codex: Mapping[str, Any], chinese: bool) -> Facts:
     """A feedback's facts without a new name for the hero or the rival where the writer has a
-    codex: its names are the writer's, changed by EditCodex only, and the worker offers the
-    change as that edit (issue 76). A new antagonist described ("the colony AI") stays."""
+    codex: the worker offers that as an EditCodex (issue 76). "The colony AI" stays."""
     if not Codex.from_json(codex).entries:
         return wished
     if wished.hero_name:
@@ -94,9 +93,8 @@ def rival_described(codex: Mapping[str, Any], chinese: bool) -> str | None:
 
 
 def rival_named(codex: Mapping[str, Any]) -> str | None:
-    """The rival's name as the writer gave it (None: no rival named): what the story's first
-    stages tell them by, before the cast ("her rival, Bastien Vogl"; not "the authority that
-    runs the Doge's palace", nor 苏州城里的绣庄老板 without 周万金)."""
+    """The rival's name as the writer gave it, which the first stages tell them by before the
+    cast ("her rival, Bastien Vogl", not 苏州城里的绣庄老板 without 周万金); None: none named."""
     rival = Codex.from_json(codex).rival
     return rival.name if rival is not None and rival.role == RIVAL else None
 

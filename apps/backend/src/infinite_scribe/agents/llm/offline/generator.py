@@ -116,9 +116,8 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
 
 
 def asked(wished: Facts, words: Words, feedback: str | None) -> list[tuple[str, str]]:
-    """(value, sentence) for each change the offline reader found in a revision's feedback
-    (issue 55), for the one note function (domain/revision_note.py), which says each made only
-    when the diff of the versions shows it."""
+    """(value, sentence) for each change read in a revision's feedback (issue 55): the note
+    (domain/revision_note.py) says each made only when the diff of the versions shows it."""
     if feedback is None:
         return []
     changes, said = words.changes, []
