@@ -14,6 +14,7 @@ from infinite_scribe.agents.llm.offline import scenes
 from infinite_scribe.agents.llm.offline.chapter_words import (
     CHINESE,
     ENGLISH,
+    ROLES,
     TONE_MOODS,
     ChapterWords,
 )
@@ -30,12 +31,6 @@ from infinite_scribe.text.facts import cap
 # The bible and the writer's words are their JSON and text: what is read from them is bounded.
 _MAX_PEOPLE, _MAX_PLACES, _MAX_CLAUSES = 24, 24, 12
 _MAX_TEXT = 300
-_ROLES = {
-    "hero": ("protagonist", "主角", "hero", "主人公", "heroine"),
-    "foe": ("antagonist", "反派", "villain", "对手"),
-    "mentor": ("mentor", "导师"),
-    "ally": ("ally", "盟友", "friend", "朋友"),
-}
 _CLAUSES = {"zh": re.compile(r"[。！？!?；;\n，,]"), "en": re.compile(r"(?<=[.!?])\s|[;\n]")}
 _ENDS = ("。", ".", "!", "?", "！", "？", "”", '"')
 
@@ -79,8 +74,7 @@ def _clip(value: Any) -> str:
 
 
 def _role(card: dict[str, Any]) -> str:
-    said = _clip(card.get("role")).lower()
-    return next((role for role, names in _ROLES.items() if said in names), "other")
+    return ROLES.get(_clip(card.get("role")).lower(), "other")
 
 
 def _people(bible: NovelBible) -> tuple[Person, ...]:

@@ -57,10 +57,18 @@ class ChapterWords:
     scene_kinds: dict[str, str]
     scene_thing: dict[str, str]
     transitive: str  # "kill " before a name: the name after it is the one who dies
+    roles: dict[str, str]  # a card's role words, by the role the writer reads them as
 
 
 ENGLISH = vocabulary.load(ChapterWords, "en", "chapters", WRITER)
 CHINESE = vocabulary.load(ChapterWords, "zh", "chapters", WRITER)
+#: A card's role in either language ("主角", "heroine") -> hero, foe, mentor or ally.
+ROLES = {
+    said: role
+    for words in (ENGLISH, CHINESE)
+    for role, names in words.roles.items()
+    for said in names.split()
+}
 #: Tones the generator's words and the writer's style name -> the atmosphere they ask for.
 TONE_MOODS: dict[str, str] = {
     tone: mood
