@@ -108,8 +108,12 @@ class _Chapter:
         self._threads: tuple[list[set[str]], dict[str, list[int]]] | None = None
         self.reported: list[int] = []  # where the deaths the sentence before said are
 
+    def known_as(self, said: str) -> str | None:
+        """The known character `said` names, as written or opening a sentence ("The Duchess")."""
+        return self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
+
     def who(self, said: str) -> str | None:
-        name = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
+        name = self.known_as(said)
         if name is not None:
             return name
         first, _, rest = said.partition(" ")
@@ -231,10 +235,7 @@ class _Chapter:
         people: list[tuple[int, int, str]] = []
         if self.rules.cast is not None:
             for match in self.rules.cast.finditer(sentence):
-                said_as = match.group()
-                who = self.known.names.get(said_as) or self.known.names.get(
-                    said_as[:1].lower() + said_as[1:]
-                )
+                who = self.known_as(match.group())
                 if who is not None:
                     people.append((match.start(), match.end(), who))
         self.people.update(dict.fromkeys(who for _, _, who in people))
@@ -268,7 +269,7 @@ class _Chapter:
         """The acts of the sentence (its pronouns named: text/acts.py), quoted as written."""
         acting: set[str] = set()
         for said, start, end in acts(sentence, self.rules):
-            who = self.known.names.get(said) or self.known.names.get(said[:1].lower() + said[1:])
+            who = self.known_as(said)
             if who is None or who in about or who in acting:
                 continue
             if self.remembers(sentence, who, end) or self.negated_at(sentence, start, end):

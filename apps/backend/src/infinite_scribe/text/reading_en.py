@@ -7,7 +7,7 @@ from functools import partial
 
 from infinite_scribe.text import noun_phrase, times_en, vocabulary
 from infinite_scribe.text.facts import Facts
-from infinite_scribe.text.requests import MAX_SENTENCES, read_changes, without_measure
+from infinite_scribe.text.requests import by_clause, read_changes, without_measure
 
 ROLES = vocabulary.words("en", "roles")
 _ROLE_ENDS = vocabulary.phrases("en", "role_ends")
@@ -66,6 +66,7 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s|[;\n]")
 _VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
 
 
@@ -253,7 +254,7 @@ def read(text: str) -> Facts:
     text = " ".join(text.split())[:800]
     if not text:
         return Facts()
-    first = re.split(r"(?<=[.!?])\s|[;\n]", text, maxsplit=1)[0].rstrip(".!? ")
+    first = _SENTENCE_END.split(text, maxsplit=1)[0].rstrip(".!? ")
     hero, hero_name, hero_end, possessive = _who(first)
     places = _places(text)
     places += [place for place in _apposed_places(first) if place[0] not in dict(places)]
@@ -318,8 +319,6 @@ def _untold(first: str) -> str:
 _ACT_NUMBERS = {"one": 1, "two": 2, "three": 3, "i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3}
 _ACT = r"act\s+(one|two|three|iii|ii|i|1|2|3)\b"
 _ACT_WISH = re.compile(_ACT + rf"[^.;]*?\b(?:{_words('act_wish_verbs')})\s+(.+)", re.I)
-#: A clause is read from its first MAX_CLAUSE characters (a writer's sentence is far shorter).
-MAX_CLAUSE = 400
 _ACT_AFTER = re.compile(r"(.+?)\s+(?:in|into|during)\s+" + _ACT, re.I)
 _WISH_LEADS = re.compile(rf"^(?:{_words('wish_leads')})\s+", re.I)
 _ADD_WISH = re.compile(
@@ -357,14 +356,10 @@ def _introduced(part: str) -> str:
 
 
 def read_feedback(feedback: str) -> Facts:
-    """What an English feedback asks for, clause by clause ("the hero must be ...", "add ...",
-    "act two should have ...")."""
-    facts = Facts(styles=tuple(match.lower() for match in STYLES.findall(feedback)))
-    for clause in re.split(r"(?<=[.!?])\s|[;\n]", feedback)[:MAX_SENTENCES]:
-        # Cut before parsing: a clause's patterns search it lazily, so a clause of n characters
-        # with no keyword costs n^2 (10,000 characters held the loop for seconds, issue 55).
-        facts = _directive(clause.strip()[:MAX_CLAUSE]).over(facts)
-    return facts
+    """What an English feedback asks for ("the hero must be ...", "add ...", "act two should
+    have ...")."""
+    styles = tuple(match.lower() for match in STYLES.findall(feedback))
+    return by_clause(feedback, _SENTENCE_END, _directive, styles)
 
 
 def _directive(clause: str) -> Facts:

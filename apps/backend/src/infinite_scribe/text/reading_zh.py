@@ -14,11 +14,7 @@ from infinite_scribe.text.named_zh import (
     han as _han,
     zh_place as _is_place,
 )
-from infinite_scribe.text.requests import (
-    MAX_SENTENCES,
-    read_changes,
-    without_measure,
-)
+from infinite_scribe.text.requests import by_clause, read_changes, without_measure
 from infinite_scribe.text.rival_zh import own_clauses
 from infinite_scribe.text.untold_zh import untold
 
@@ -359,8 +355,6 @@ def _clean(phrase: str) -> str:
     return phrase.strip(" 。，,")[:100]
 
 
-#: A clause is read from its first MAX_CLAUSE characters (a writer's sentence is far shorter).
-MAX_CLAUSE = 400
 #: A person a wish adds by a naming verb, their name and what they are (叫陆小川的助手).
 _NAMING = re.compile(
     rf"^(?:{vocabulary.alternation('zh', 'naming')})(?P<name>[^的]+)的(?P<what>.+)$"
@@ -378,11 +372,7 @@ def _introduced(wish: str) -> str:
 
 def read_feedback(feedback: str) -> Facts:
     """What a Chinese feedback asks for, clause by clause (主角必须是…, 加入…, 第二幕要有…)."""
-    facts = Facts(styles=tuple(STYLES.findall(feedback)))
-    for clause in _SENTENCE_END.split(feedback)[:MAX_SENTENCES]:
-        # Cut before parsing, as in English (reading_en.MAX_CLAUSE): linear in what was typed.
-        facts = _directive(clause.strip()[:MAX_CLAUSE]).over(facts)
-    return facts
+    return by_clause(feedback, _SENTENCE_END, _directive, tuple(STYLES.findall(feedback)))
 
 
 def _directive(clause: str) -> Facts:
