@@ -19,18 +19,13 @@ from infinite_scribe.agents.llm.offline.codex_named import (
 )
 from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening_zh
 from infinite_scribe.agents.llm.offline.story_cast import Cast, bank_names, carded
-from infinite_scribe.agents.llm.offline.words import CHINESE, Words, title_case
+from infinite_scribe.agents.llm.offline.words import CHINESE, MACHINE, Words, title_case
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.text import noun_phrase, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
 from shared_types.enums import GenesisStage
 
-_MACHINE = re.compile(
-    r"人工智能|智能|系统|机器|电脑|主机|\bAI\b|artificial intelligence|machine|"
-    r"computer|system|robot",
-    re.I,
-)
 _PLANETS = ("mars", "venus", "the moon", "europa", "titan", "mercury", "jupiter", "saturn")
 _ON = ("island", "ship", "station", "moon", "planet", "asteroid", "coast", "border", "frontier")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -223,7 +218,7 @@ class Story:
 
     @property
     def foe_is_machine(self) -> bool:
-        return bool(_MACHINE.search(self.antagonist))
+        return bool(MACHINE.search(self.antagonist))
 
     def cast(self) -> Cast:
         """The confirmed cast's names by role, else the people the writer named, else the

@@ -70,10 +70,13 @@ class Words:
     thing_tie: str  # the things the idea ties to a character, on their card: {items}
     #: A long outline's later rounds of the beats, each its own ({item}: a named item).
     rounds: tuple[str, ...]
+    machine: tuple[str, ...]  # an antagonist that is a machine: parts of a regular expression
 
 
 ENGLISH = vocabulary.load(Words, "en", "genesis", WRITER)
 CHINESE = vocabulary.load(Words, "zh", "genesis", WRITER)
+#: Either language's words: a Chinese antagonist may stand in an English story and back.
+MACHINE = re.compile("|".join((*CHINESE.machine, *ENGLISH.machine)), re.I)
 
 
 def mood_of(words: Words, text: str) -> str | None:
