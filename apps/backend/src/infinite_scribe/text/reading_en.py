@@ -15,13 +15,9 @@ _SURE_ROLE_ENDS = tuple(end for end in _ROLE_ENDS if len(end) >= 4)
 PLACE_NOUNS = vocabulary.words("en", "place_nouns")
 _words = partial(vocabulary.alternation, "en")  # a lexicon's list as an alternation
 _PREPOSITIONS = f"(?:{_words('prepositions')})"
-#: The hero's name as an English idea gives it, and the role it gives them whatever its words
-#: (carried verbatim into every stage, issues 55 and 69): in apposition ("Inês Duarte, a
-#: night-tram driver,"), before "named" ("a piano tuner named Lotte Weiss"), after "the" ("the
-#: printer Michael Doyle"), or bare before the name if its last word is a role ("harbour pilot
-#: Ines Carrasco"); the name alone after "named" or before a role ("Mara Quinn, a pilot who").
-#: In apposition the role may say where the person is or comes from ("a glassblower in Murano,",
-#: "a conductor out of Lisbon,"): no part of the role, and a place when it reads as one.
+#: The hero's role and name as an idea gives them (carried verbatim, issues 55 and 69): in
+#: apposition, before "named", after "the", or bare before the name when its last word is a
+#: role; where an apposition says the person is from is no part of the role, but a place.
 _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
 #: A role whose first words may be capitalised: before "named" ("a Polish cartographer named"),
 #: or opening the sentence ("Detective sergeant Ruth Adebayo").
@@ -44,11 +40,8 @@ _ATTACHED = (
     ),
     # "..., and its young navigator Kira Tal": a role a possessive gives is bare too.
     re.compile(
-        r"(?:^|[,;]\s*)(?:and\s+(?:its|his|her|their)\s+)?(?P<the>the\s+)?"
-        + _ROLE_WORDS
-        + r"\s+"
-        + _NAME
-        + r"\b"
+        rf"(?:^|[,;]\s*)(?:and\s+(?:its|his|her|their)\s+)?(?P<the>the\s+)?{_ROLE_WORDS}\s+"
+        rf"{_NAME}\b"
     ),
     re.compile(r"^(?P<the>)" + _CAPPED_ROLE + r"\s+" + _NAME + r"\b"),
     # One role word opening the sentence, capitalised by it ("Pilot Anya Volkova").
@@ -80,13 +73,8 @@ def is_role(word: str, opening: bool = False) -> bool:
     return word in ROLES or word.removesuffix("s") in ROLES or ends
 
 
-_OPPOSING_BY = re.compile(
-    r"\b(?:"
-    + "|".join(
-        p.replace(" ", r"\s+") for p in vocabulary.phrases("en", "opposes") if p.endswith(" by")
-    )
-    + r")\s+$"
-)
+_BY = [p.replace(" ", r"\s+") for p in vocabulary.phrases("en", "opposes") if p.endswith(" by")]
+_OPPOSING_BY = re.compile(rf"\b(?:{'|'.join(_BY)})\s+$")
 
 
 def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
@@ -158,8 +146,7 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
         words = _place_words(match.group(1).split())
         phrase = without_measure(" ".join(words), "en")
         if _a_place(phrase):
-            start = match.start()
-            found.append((phrase, (start, match.start(1) + len(" ".join(words)) + 0)))
+            found.append((phrase, (match.start(), match.start(1) + len(" ".join(words)))))
     return found
 
 
@@ -187,8 +174,7 @@ def _place_words(following: list[str]) -> list[str]:
         if _TIME.fullmatch(word) and not words:
             continue  # the opening's year before its place ("In 1911 Valparaíso")
         if _TIME.fullmatch(word) or not _WORD.match(word) or _ends_a_name(words, word):
-            break  # a year, a dash that closes an aside, or the verb after a name ("on Cerro
-            # Alegre keeps the log")
+            break  # a year, a dash that closes an aside, or the verb after a name
         words.append(word)
         if len(words) == 7:
             break
@@ -232,12 +218,8 @@ def event_core(event: str) -> str:
     return re.split(r"\s+(?:before|until|by the time)\s", task.group(1))[0] if task else event
 
 
-_LEARNED = re.compile(
-    r"\band\s+(?:"
-    + "|".join(lead for lead in _VERB_LEADS if lead.endswith(" that"))
-    + r")\s+(.+)$",
-    re.I,
-)
+_LEARNS = "|".join(lead for lead in _VERB_LEADS if lead.endswith(" that"))
+_LEARNED = re.compile(rf"\band\s+(?:{_LEARNS})\s+(.+)$", re.I)
 #: The task after what is found out, its subject said again or not ("..., and she must").
 _THEN = re.compile(
     rf",?\s+and\s+(?:(?:{_words('subject_pronouns')})\s+)?(?:{_words('then_modals')})\s"
