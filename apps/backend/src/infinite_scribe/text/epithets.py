@@ -22,8 +22,9 @@ _EN_WHO = re.compile(r"^,?\s+(?:who|whose)\b")
 #: A verb right after the run (in -s, or a modal and a verb) and, a few lower-case words on,
 #: a person as its object.
 _EN_ACTS = re.compile(
-    r"^\s+(?:(?:will|would|must|can)\s+[a-z]+|[a-z]+s(?<!ss)(?<!\bis)(?<!\bhas)(?<!\bwas))"
-    r"(?:\s+[a-z]+){0,5}?\s+(?:her|him|them)\b"
+    rf"^\s+(?:(?:{vocabulary.alternation('en', 'modal_verbs')})\s+[a-z]+"
+    r"|[a-z]+s(?<!ss)(?<!\bis)(?<!\bhas)(?<!\bwas))"
+    rf"(?:\s+[a-z]+){{0,5}}?\s+(?:{vocabulary.alternation('en', 'object_pronouns')})\b"
 )
 _EN_TIED = re.compile(
     rf"\b(?:{vocabulary.alternation('en', 'kin')}|{vocabulary.alternation('en', 'allies')})"

@@ -17,10 +17,9 @@ from functools import cache
 from typing import Any
 
 from infinite_scribe.text.rules import any_of
-from infinite_scribe.text.vocabulary import lexicon
+from infinite_scribe.text.vocabulary import lexicon, numbers
 
-_HAN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
-_HAN_DIGITS |= {"九": 9}
+_HAN_DIGITS = numbers("zh", "digits")
 #: A value that gives way to another of its look said in the same sentence (a length to a
 #: colour).
 _SECONDARY = "length:"

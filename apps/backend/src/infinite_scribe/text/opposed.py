@@ -7,22 +7,23 @@ only what describes the person: no verb, no function word ("must stop the flood 
 Pike drowns" opposes no one)."""
 
 import re
+from functools import partial
 
 from infinite_scribe.text import vocabulary
 
 _OPPOSES = vocabulary.alternation("en", "opposes", spaced=True)
+_any = partial(vocabulary.either, "en", spaced=True)  # a list as a group, a space any space
+
 _BEFORE = re.compile(
-    rf"\b(?:{_OPPOSES})\b(?:\s+(?:is|was))?\s+(?P<described>[^.;:!?]{{0,40}}?)$", re.I
+    rf"\b(?:{_OPPOSES})\b(?:\s+{_any('copulas')})?\s+(?P<described>[^.;:!?]{{0,40}}?)$",
+    re.I,
 )
-_AFTER = re.compile(
-    r"^\s+(?:(?:has|had)\s+been|is|was)\s+"
-    rf"(?:{vocabulary.alternation('en', 'opposes_after')})\b"
-)
+_AFTER = re.compile(rf"^\s+{_any('progressive_leads')}\s+{_any('opposes_after')}\b")
 #: Who buries or hides what the hero seeks in a clause of their own ("before the mob boss
 #: Vincent Moreau buries the truth", "while district attorney Graham Pike hides it"): the words
 #: between the clause's opening and the name describe them.
 _CLAUSE = re.compile(
-    r"\b(?:before|while|as|until)\s+(?:the\s+)?(?P<described>(?:[a-z-]+\s+){0,3})$"
+    rf"\b{_any('clause_openers')}\s+(?:the\s+)?(?P<described>(?:[a-z-]+\s+){{0,3}})$"
 )
 #: Who laid or cast the curse the hero must break ("the curse that the witch Morgause laid").
 _CURSE = re.compile(
@@ -40,7 +41,7 @@ _NOT_DESCRIBING = (
 )
 _CALLED = re.compile(r"\b(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:named|called)\s+$")
 _TITLES = vocabulary.words("en", "titles")
-_ARTICLES = ("the ", "a ", "an ", "his ", "her ", "their ")
+_ARTICLES = tuple(f"{article} " for article in vocabulary.phrases("en", "described_articles"))
 
 
 def opposed(before: str, after: str) -> bool:

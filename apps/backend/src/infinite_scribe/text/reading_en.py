@@ -215,9 +215,10 @@ def event_core(event: str) -> str:
     # A task ("must find who sank the steamer") turns on the question it asks.
     task = _TASK.match(event)
     # The question without its deadline ("... before the Naval Court sits").
-    return re.split(r"\s+(?:before|until|by the time)\s", task.group(1))[0] if task else event
+    return _DEADLINE.split(task.group(1))[0] if task else event
 
 
+_DEADLINE = re.compile(rf"\s+(?:{_words('task_deadlines')})\s")
 _LEARNS = "|".join(lead for lead in _VERB_LEADS if lead.endswith(" that"))
 _LEARNED = re.compile(rf"\band\s+(?:{_LEARNS})\s+(.+)$", re.I)
 #: The task after what is found out, its subject said again or not ("..., and she must").
@@ -298,8 +299,8 @@ def _untold(first: str) -> str:
     return first[opening.end() :] if opening and told else first
 
 
-_ACT_NUMBERS = {"one": 1, "two": 2, "three": 3, "i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3}
-_ACT = r"act\s+(one|two|three|iii|ii|i|1|2|3)\b"
+_ACT_NUMBERS = vocabulary.numbers("en", "act_numbers")
+_ACT = rf"act\s+({'|'.join(sorted(_ACT_NUMBERS, key=len, reverse=True))})\b"
 _ACT_WISH = re.compile(_ACT + rf"[^.;]*?\b(?:{_words('act_wish_verbs')})\s+(.+)", re.I)
 _ACT_AFTER = re.compile(r"(.+?)\s+(?:in|into|during)\s+" + _ACT, re.I)
 _WISH_LEADS = re.compile(rf"^(?:{_words('wish_leads')})\s+", re.I)

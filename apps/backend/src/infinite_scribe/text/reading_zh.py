@@ -344,7 +344,7 @@ _ADD_WISH = re.compile(f"(?:{_words('add_verbs')}|[加写来](?=[一两几][场�
 STYLES = re.compile(_words("styles"))
 _WISH_JOINS = re.compile(_words("wish_joins"))
 _TIME_CUES = re.compile(_words("time_cues"))
-_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_NUMBERS = vocabulary.numbers("zh", "digits")
 _TRAILING = vocabulary.phrases("zh", "trailing")
 
 

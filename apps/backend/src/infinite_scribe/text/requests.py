@@ -19,7 +19,7 @@ every other part of the story stays as it was.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 from infinite_scribe.text import vocabulary
 from infinite_scribe.text.facts import Facts
@@ -48,9 +48,8 @@ def _alternation(language: str, slot: str) -> str:
     return "|".join(re.escape(word).replace("\\-", r"\s+") for word in words)
 
 
-def _any(language: str, name: str) -> str:
-    """A list of the `reading` section as a group of alternatives, a space any white space."""
-    return f"(?:{vocabulary.alternation(language, name, spaced=True)})"
+#: A list of the `reading` section as a group of alternatives, a space any white space.
+_any = partial(vocabulary.either, spaced=True)
 
 
 @cache

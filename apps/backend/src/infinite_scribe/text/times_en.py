@@ -3,39 +3,40 @@
 or the sky, years (text/named.py reads the rest)."""
 
 import re
+from functools import partial
 
 from infinite_scribe.text import vocabulary
+
+_any = partial(vocabulary.either, "en")  # a lexicon's list as a group of alternatives
 
 #: A festival: one of `festival_heads` "of (the)" capitalised words, with the writer's article
 #: ("the Feast of the Redeemer"); one of the list; or capitalised words ending in one of
 #: `festival_ends` ("All Saints Day", "All Souls' Night"), with the writer's "the", never opened
 #: by a run's opener ("On", "Before").
 FESTIVAL = re.compile(
-    rf"\b(?:(?:[Tt]he\s+)?(?:{vocabulary.alternation('en', 'festival_heads')})\s+of\s+"
+    rf"\b(?:(?:[Tt]he\s+)?{_any('festival_heads')}\s+of\s+"
     r"(?:the\s+)?[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)*"
     rf"|{vocabulary.alternation('en', 'festivals')}"
     rf"|(?:the\s+)?(?:(?!(?i:{vocabulary.alternation('en', 'run_openers')})\s)[A-Z][\w'’]*\s+)+"
-    rf"(?:{vocabulary.alternation('en', 'festival_ends')}))\b"
-    rf"|\b(?:{vocabulary.alternation('en', 'hours')})\b"
+    rf"{_any('festival_ends')})\b|\b{_any('hours')}\b"
 )
 #: An event named by capitalised words ending in one of `event_ends` or `event_nouns` is a time
 #: after a word of time ("before the Lammas Fair", "until the Landing Day vote"), all of it;
 #: after one of place it is a place ("at the World's Fair").
 _EVENT_TIME = re.compile(
-    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+"
-    rf"((?:the\s+)?(?:[A-Z][\w'’]*\s+)+(?:{vocabulary.alternation('en', 'event_ends')}"
-    rf"|(?i:{vocabulary.alternation('en', 'event_nouns')})))\b"
+    rf"\b(?i:{_any('time_prepositions')})\s+((?:the\s+)?(?:[A-Z][\w'’]*\s+)+"
+    rf"(?:{_any('event_ends')}|(?i:{_any('event_nouns')})))\b"
 )
 #: An event said in lower case after a word of a deadline ("before the midsummer fair", "until
 #: the trial"), with up to two words before its noun; never after "by" (by the market: a place).
 _EVENT_SAID = re.compile(
-    rf"\b(?i:before|until|till|ahead\s+of)\s+(the\s+(?:[a-z][\w'’-]*\s+){{0,2}}?"
-    rf"(?:{vocabulary.alternation('en', 'event_nouns')}))\b"
+    rf"\b(?i:{vocabulary.either('en', 'event_deadlines', spaced=True)})"
+    rf"\s+(the\s+(?:[a-z][\w'’-]*\s+){{0,2}}?{_any('event_nouns')})\b"
 )
 #: A time of the year or the sky after a word of time ("before the next full moon", "by spring").
 _NATURAL_TIME = re.compile(
-    rf"\b(?i:{vocabulary.alternation('en', 'time_prepositions')})\s+((?:the\s+)?"
-    rf"(?:(?:next|first|coming)\s+)?(?:{vocabulary.alternation('en', 'natural_times')}))\b"
+    rf"\b(?i:{_any('time_prepositions')})\s+((?:the\s+)?"
+    rf"(?:{_any('time_ordinals')}\s+)?{_any('natural_times')})\b"
 )
 #: A date: a day and a month either way round ("by 14 March", "before October 31", "the 9th of
 #: May"), with the writer's "the".
@@ -45,7 +46,7 @@ _DATE = re.compile(
     rf"\b(?:(?:the\s+)?{_DAY}\s+(?:of\s+)?(?:{_MONTH})|(?:{_MONTH})\s+{_DAY})\b(?!\s*\d{{3}})"
 )
 #: A season of a year, one time ("the spring of 1814").
-SEASON_OF_YEAR = rf"(?:the\s+)?(?:{vocabulary.alternation('en', 'natural_times')})\s+of\s+\d{{3,4}}"
+SEASON_OF_YEAR = rf"(?:the\s+)?{_any('natural_times')}\s+of\s+\d{{3,4}}"
 _SEASON = re.compile(rf"\b{SEASON_OF_YEAR}\b")
 _YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d{2}s?\b")
 

@@ -85,6 +85,11 @@ def phrases(language: str, name: str) -> tuple[str, ...]:
     return tuple(_reading(language, name, list))
 
 
+def numbers(language: str, name: str) -> dict[str, int]:
+    """An ordered list of the `reading` section whose n-th entry spells n (space-separated)."""
+    return {word: n for n, said in enumerate(phrases(language, name), 1) for word in said.split()}
+
+
 def alternation(language: str, name: str, spaced: bool = False) -> str:
     """A list of the `reading` section as a regular expression's alternation, in its order (a
     string list: the longest first, so "元宵节" is tried before "元宵"), each word escaped;
@@ -93,6 +98,11 @@ def alternation(language: str, name: str, spaced: bool = False) -> str:
     ordered = value if isinstance(value, list) else sorted(value.split(), key=len, reverse=True)
     escaped = (re.escape(word) for word in ordered)
     return "|".join(word.replace(r"\ ", r"\s+") if spaced else word for word in escaped)
+
+
+def either(language: str, name: str, spaced: bool = False) -> str:
+    """`alternation` as one group of alternatives ("(?:a|b)")."""
+    return f"(?:{alternation(language, name, spaced)})"
 
 
 def _reading(language: str, name: str, kind: type) -> Any:
