@@ -5,6 +5,7 @@ thing a measure word opens (一只停在九点的怀表 -> 怀表), the place an
 walks a text with these."""
 
 import re
+from functools import partial
 
 from infinite_scribe.text import segment, vocabulary
 
@@ -18,26 +19,24 @@ _NEVER_NAME_ENDS = tuple(vocabulary.characters("zh", "never_name_ends"))
 NOT_NAME_OPENERS = frozenset(vocabulary.characters("zh", "not_name_openers"))
 #: A tagged name ending so is a place (龙井村, 广寒宫); 王铁山 and 赵德海 are people.
 _STRICT_PLACE_ENDS = vocabulary.characters("zh", "strict_place_ends")
+_any = partial(vocabulary.either, "zh")  # a lexicon's list as a group of alternatives
+_ON_THE_DAY = vocabulary.alternation("zh", "on_the_day")
 ZH_TIME = re.compile(
-    r"(?:公元前?)?\d{1,4}年(?:代)?"
-    f"|(?:{vocabulary.alternation('zh', 'eras')})[一二三四五六七八九十元]+年"
-    # 上元夜, 中秋灯会: the writer's words whole, a festival's event with it
-    f"|(?:{vocabulary.alternation('zh', 'festivals')})"
-    f"(?:夜|{vocabulary.alternation('zh', 'event_nouns')})?"
-    # A reign's or a dynasty's years (成化年间, 北宋末年) at the idea's start or after a stop,
-    # the reign's name with them.
-    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2}(?:年间|末年|初年)"
-    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,3}时代(?=[，,])"  # 大航海时代, an age first
-    # A festival the story is due before or after (在万寿节前), whatever its name.
-    r"|(?<=[在于到])[\u4e00-\u9fff]{2,4}节(?=[前后]|之[前后]|那天|当天)"
-    # An event the story is due before (在期末考试之前, 赶在太后寿宴之前, 在新市长的就职典礼前):
-    # a few words and an event noun, the one after 的 when the event is someone's.
-    r"|(?<=[在于到的])[\u4e00-\u9fff]{0,5}?"
-    f"(?:{vocabulary.alternation('zh', 'event_nouns')})"
-    f"(?=(?:{vocabulary.alternation('zh', 'event_happens')})?之?前|那天|当天)"
-    # A day of a month (三月十五, 九月初三, 腊月二十) and a span the story is due within (七日之内).
+    rf"(?:公元前?)?\d{{1,4}}年(?:代)?|{_any('eras')}[一二三四五六七八九十元]+年"
+    # A festival with its event (上元夜, 中秋灯会): the writer's words whole.
+    f"|{_any('festivals')}(?:夜|{vocabulary.alternation('zh', 'event_nouns')})?"
+    # A reign's or a dynasty's years at the idea's start or after a stop, with the reign's name.
+    rf"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{{2}}{_any('reign_spans')}"
+    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,3}时代(?=[，,])"  # an age first
+    # A festival the story is due before or after, whatever its name.
+    rf"|(?<=[在于到])[\u4e00-\u9fff]{{2,4}}节(?=[前后]|之[前后]|{_ON_THE_DAY})"
+    # An event the story is due before: a few words and an event noun, the one after 的 when
+    # the event is someone's.
+    rf"|(?<=[在于到的])[\u4e00-\u9fff]{{0,5}}?{_any('event_nouns')}"
+    f"(?={_any('event_happens')}?之?前|{_ON_THE_DAY})"
+    # A day of a month and a span the story is due within (七日之内).
     r"|(?:[一二三四五六七八九十冬腊正]{1,2}|\d{1,2})月(?:初|廿)?(?:[一二三四五六七八九十]{1,3}|\d{1,2})[日号]?"
-    r"|(?<=[在于])[一二三四五六七八九十百两\d]{1,3}(?:日|天|个月|年)(?=之?内)"
+    rf"|(?<=[在于])[一二三四五六七八九十百两\d]{{1,3}}{_any('span_units')}(?=之?内)"
 )
 OPENS = ("", "，", "。")
 _ZH_WHEN = f"(?:{ZH_TIME.pattern})[^，,。的]{{0,4}}"
@@ -75,10 +74,10 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
         # After a title or a role, a tagged name is a person's (水手佩德罗), a surname first
         # however it ends (丁墨村), without one if it is no place.
         place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
-        titled = _titled(before) and (word[0] in SURNAMES or not place)
+        after_title = titled(before) and (word[0] in SURNAMES or not place)
         # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
-        body = _titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
-        return word if not body and (titled or _tagged_name(word, flag)) else None
+        body = titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
+        return word if not body and (after_title or _tagged_name(word, flag)) else None
     if _given_alone(word, flag, after, before):
         return word
     if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
@@ -90,7 +89,7 @@ def _given_alone(word: str, flag: str, after: tuple[str, str], before: str) -> b
     """A given name without a surname the tagger calls a noun (狐女 + 青璃 + 联手): a word the
     dictionary lacks, after a role and before a verb; a word it knows is no name (狐女 + 一起)."""
     short = flag == "n" and 2 <= len(word) <= 3 and han(word) and word not in _ZH_ROLES
-    placed = short and _titled(before) and after[1].startswith("v")
+    placed = short and titled(before) and after[1].startswith("v")
     return placed and not segment.known(word)
 
 
@@ -101,10 +100,6 @@ _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
 
 
 def titled(before: str) -> bool:
-    return _titled(before)
-
-
-def _titled(before: str) -> bool:
     """Whether `before` is a title or a role said before a name (头子, 巡抚, 督陶官)."""
     return (
         before in _TITLES
@@ -135,7 +130,7 @@ def clause_end_name(pairs: list[tuple[str, str]], index: int) -> str | None:
     if word not in SURNAMES or word in NOT_NAME_OPENERS or index == 0:
         return None
     before = "".join(w for w, _ in pairs[max(0, index - 2) : index])
-    if not (before.endswith(_KIN_ROLES) or _titled(pairs[index - 1][0])):
+    if not (before.endswith(_KIN_ROLES) or titled(pairs[index - 1][0])):
         return None
     rest = ""
     for given, flag in pairs[index + 1 :]:
