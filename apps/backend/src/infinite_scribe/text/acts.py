@@ -18,7 +18,7 @@ the lexicon's size.
 
 from collections.abc import Iterator
 
-from infinite_scribe.text import segment
+from infinite_scribe.text import segment, vocabulary
 from infinite_scribe.text.rules import Rules
 
 #: How many characters after a Chinese name are tagged.
@@ -27,7 +27,7 @@ _TAIL = 12
 _SKIPPED = ("d", "ad", "m", "mq", "q")
 #: A place's last word ("里", "河边").
 _PLACES = ("f", "s")
-_PLACE_ENDS = "里上边前中外口旁下后内头"
+_PLACE_ENDS = vocabulary.characters("zh", "act_place_ends")
 _NUMBERS = ("m", "mq")
 #: The aspect particles (着, 了, 过): the word before them is a verb, whatever its tag.
 _ASPECTS = ("uz", "ul", "ug")

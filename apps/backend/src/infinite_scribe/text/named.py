@@ -63,8 +63,9 @@ _EN_MARK_JOIN = rf"(?:,|\s+(?:{vocabulary.alternation('en', 'copulas')}))?"
 _EN_MARK_BEFORE = re.compile(
     rf"\b(?:{_EN_MARK})\b{_EN_MARK_JOIN}\s+{_EN_DESCRIBED}(?:[A-Z][\w'’-]*\s+)?$"
 )
-_EN_MARK_AFTER = re.compile(rf"^,\s+(?:his|her|their|the|a|an)\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
-_ZH_MARK_AFTER = re.compile("^是[^，,。；;]*?(?:" + "|".join(_ZH_MARKS) + ")")
+_EN_OWNERS = vocabulary.either("en", "described_articles")
+_EN_MARK_AFTER = re.compile(rf"^,\s+{_EN_OWNERS}\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
+_ZH_MARK_AFTER = re.compile(f"^是[^，,。；;]*?{vocabulary.either('zh', 'request_foe')}")
 _EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
     rf"\b({vocabulary.alternation('en', 'kin')})\s+(?:(?<=s\s)[A-Z][\w'’-]*\s+and\s+)?$"
 )

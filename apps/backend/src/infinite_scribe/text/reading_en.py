@@ -51,8 +51,9 @@ _ATTACHED = (
 _OPENING = re.compile(rf"^(?:{_words('opening_prepositions')})\s+[^,;]{{1,60}},\s*", re.I)
 _STOP = vocabulary.words("en", "stop")
 _OPENERS = vocabulary.words("en", "run_openers")
+_TIME_LEADS = tuple(f"{lead} " for lead in vocabulary.phrases("en", "time_leads"))
 _TIME = re.compile(
-    r"\b(?:in |by |around )?("
+    rf"\b(?:{'|'.join(_TIME_LEADS)})?("
     + times_en.SEASON_OF_YEAR
     + r"|(?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
     r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
@@ -281,7 +282,7 @@ def _a_name(words: str) -> bool:
 def _after_hero(first: str, hero_end: int, time: re.Match[str] | None) -> str | None:
     """What happens to the hero: the sentence after the hero, without its places and time."""
     spans = [span for _, span in _places(first)]
-    if time and time.group(0).lower().startswith(("in ", "by ", "around ")):
+    if time and time.group(0).lower().startswith(_TIME_LEADS):
         spans.append(time.span())
     rest = first[hero_end:]
     for start, end in sorted(spans, reverse=True):
