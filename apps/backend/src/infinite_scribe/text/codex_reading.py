@@ -154,8 +154,7 @@ def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
         for person in named.read(said, chinese).people
         if person not in refused
         and person.split()[-1] not in refused
-        # Han names have no spaces (沈清 in 沈清秋); an English word is compared whole (not "a"
-        # inside "Brandt", the walk's held-out idea that named "a dress").
+        # Han names have no spaces (沈清 in 沈清秋); an English word is compared whole.
         and not (chinese and any(person in name or name in person for name in known))
         and not known.intersection(person.split())
         and (chinese or not any(clause.startswith(person) for clause in clauses))
@@ -213,8 +212,7 @@ def _described_origins(idea: str, said: list[str]) -> list[str]:
         origin = flag == "ns" and named_zh.describes(after) and not named_zh.no_place(word)
         if origin and word not in found and not any(word in name for name in said):
             found.append(word)
-    # 从开封来的仵作: what stands in "从 … 来的" is where someone comes from, whatever the tagger
-    # made of it (开封/v, "to unseal").
+    # What stands in "从 … 来的" is where someone comes from, whatever the tagger made of it.
     for match in _ZH_CAME_FROM.finditer(idea):
         word = match.group(1)
         pronoun = any(flag == "r" for _, flag in segment.tagged(word, guessed=0))

@@ -20,8 +20,7 @@ from infinite_scribe.text.rules import any_of
 from infinite_scribe.text.vocabulary import lexicon, numbers
 
 _HAN_DIGITS = numbers("zh", "digits")
-#: A value that gives way to another of its look said in the same sentence (a length to a
-#: colour).
+#: A value that gives way to another of its look in the same sentence (a length to a colour).
 _SECONDARY = "length:"
 #: A person is a span of the sentence and who it names.
 Person = tuple[int, int, str]
@@ -64,8 +63,7 @@ class Look:
     nouns: re.Pattern[str] | None
     values: re.Pattern[str]
     canonical: dict[str, str]
-    #: Ages: (pattern with group `n`, lowest, highest, scale, near) in order; a value is a
-    #: range.
+    #: Ages: (pattern with group `n`, lowest, highest, scale, near), in order; a value is a range.
     ranges: tuple[tuple[re.Pattern[str], int, int, int, int | None], ...] = ()
     #: noun -> the part it names ("beard"): its value is "beard:red", compared with a beard's.
     parts: dict[str, str] | None = None
@@ -75,8 +73,7 @@ class Look:
     sides: tuple[tuple[str, str], ...] = ()
     #: A side that says a state by itself ("both hands": both are there).
     inherent: dict[str, str] | None = None
-    #: How far (characters) before and after a noun its value is looked for; None: the
-    #: language's.
+    #: How far (characters) before and after a noun its value is looked for (None: the language's).
     reach: tuple[int, int] | None = None
     #: What ends a noun's phrase before it ("a red scarf over her hair", "红色的帽子遮住头发").
     before_stops: re.Pattern[str] | None = None
@@ -89,8 +86,7 @@ class Look:
     #: inches or metres, read as centimetres and then as the value whose bounds hold it.
     measures: tuple[tuple[re.Pattern[str], float, float, bool], ...] = ()
     classes: tuple[tuple[str, float, float], ...] = ()
-    #: At most this many characters between the person and a measure ("Bram was a giant,
-    #: close on seven feet").
+    #: At most this many characters between the person and a measure.
     measure_near: int | None = None
     #: Words that make the value said the only one ("the only scar"): its state is "only".
     only: re.Pattern[str] | None = None
@@ -106,8 +102,7 @@ class Looks:
     stops: re.Pattern[str]
     #: Another's (a son's, a daughter's, a portrait's), between a person and a trait.
     others: re.Pattern[str]
-    #: Before another's word, what makes it the person's own ("Lena was a small woman with
-    #: black hair", "Marcus had his mother's grey eyes").
+    #: Before another's word, what makes it the person's own ("had his mother's grey eyes").
     own: re.Pattern[str]
     reach: tuple[int, int]
     words: dict[str, int]

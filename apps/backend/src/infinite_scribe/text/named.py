@@ -69,8 +69,7 @@ _ZH_MARK_AFTER = re.compile(f"^是[^，,。；;]*?{vocabulary.either('zh', 'requ
 _EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
     rf"\b({vocabulary.alternation('en', 'kin')})\s+(?:(?<=s\s)[A-Z][\w'’-]*\s+and\s+)?$"
 )
-#: A kin word after a trade's possessive opening the sentence ("Miner's daughter Bess Carrow")
-#: says whose child the hero is, not that they are the hero's kin.
+#: A kin word after a possessive opening the sentence ("Miner's daughter"): no kin of the hero.
 _EN_OPENING_KIN = re.compile(r"(?:^|[.!?;]\s+)[A-Z][a-z-]*(?:'s|’s)\s+[a-z-]+\s+$")
 #: One name after "the" and a role word is a person's ("the witch Morgause").
 _EN_ROLE_BEFORE = re.compile(
@@ -92,8 +91,7 @@ class Named:
     kin: tuple[str, ...] = ()
     #: People a word marks as the rival ("his nemesis, ...", 宿敌…, "… 是她的对手").
     rivals: tuple[str, ...] = ()
-    #: A person with the title the writer gave them ("Captain Hollis Wren": the name is
-    #: "Hollis Wren", the title stays with their card).
+    #: A person with the title the writer gave them (the name is without it, the card with it).
     titled: tuple[str, ...] = ()
 
     def over(self, older: "Named") -> "Named":
@@ -361,8 +359,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     elif place:
         found.places.append(place)
     elif the:
-        # "the Naval Court": a body or a thing, no person; "his rival, the Naval Court": a
-        # person (a word marks them as the rival).
+        # "the" and a run: a body or a thing, unless a word marks it as the rival.
         marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1]) or _EN_MARK_AFTER.match(after)
         (found.people if marked else found.things).append(f"the {run}")
     elif len(words) >= 2 or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):

@@ -30,20 +30,17 @@ _TITLES = (
     | vocabulary.words("en", "roles")
     | vocabulary.words("en", "kin")
 )
-#: A word a person is named by alone, after "the" ("the Warden", "the Grey Bishop"); before a
-#: name it stays part of it ("Provost Einar Falck").
+#: A word a person is named by alone, after "the" ("the Warden"); before a name, part of it.
 _EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
-#: A thing: the noun phrase a verb takes ("buys an ivory compass", "must carry a kidney"); a
-#: verb is a word in -s or -ed (not a preposition or a pronoun) or a base form after "must",
-#: never said of the draft itself ("it needs a darker tone", "this lacks a climax").
+#: A thing: the noun phrase a verb takes (a word in -s or -ed that is no preposition or
+#: pronoun, or one the lexicon lists), never said of the draft itself ("it needs ...").
 _THING = re.compile(
     r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
     rf"\b(?!(?:{_words('not_thing_verbs')})\b)(?:{_words('thing_verbs')}|[a-z]{{2,}}(?:s|ed))\s+"
     r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}?[a-z][a-z-]*?)"
     rf"(?=\s+(?:{_words('thing_follows')})\b|[,.;]|$)"
 )
-#: A noun phrase ending on a complement ("wants the gate shut") is what someone wants done
-#: to a thing, not a thing named; nor is a word for a person ("poisoned a countess").
+#: No thing: a complement ("wants the gate shut"), a person, a place, a title, an abstract.
 _NOT_THINGS = (
     vocabulary.words("en", "roles")
     | _PLACE_WORDS

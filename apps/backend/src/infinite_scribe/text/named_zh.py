@@ -71,8 +71,7 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     longest = 6 if flag == "nrt" else 4  # 罗德里格斯: a transliteration runs longer
     named = flag in NAME_TAGS and not KIN.fullmatch(word)  # 二叔/nrt: kin, never a name
     if named and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES:
-        # After a title or a role, a tagged name is a person's (水手佩德罗), a surname first
-        # however it ends (丁墨村), without one if it is no place.
+        # After a title or a role a tagged name is a person's: a surname first however it ends.
         place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
         after_title = titled(before) and (word[0] in SURNAMES or not place)
         # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.

@@ -20,8 +20,7 @@ _BEFORE = re.compile(
 )
 _AFTER = re.compile(rf"^\s+{_any('progressive_leads')}\s+{_any('opposes_after')}\b")
 #: Who buries or hides what the hero seeks in a clause of their own ("before the mob boss
-#: Vincent Moreau buries the truth", "while district attorney Graham Pike hides it"): the words
-#: between the clause's opening and the name describe them.
+#: ... buries the truth"): the words between the clause's opening and the name describe them.
 _CLAUSE = re.compile(
     rf"\b{_any('clause_openers')}\s+(?:the\s+)?(?P<described>(?:[a-z-]+\s+){{0,3}})$"
 )

@@ -19,8 +19,7 @@ _PREPOSITIONS = f"(?:{_words('prepositions')})"
 #: apposition, before "named", after "the", or bare before the name when its last word is a
 #: role; where an apposition says the person is from is no part of the role, but a place.
 _ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
-#: A role whose first words may be capitalised: before "named" ("a Polish cartographer named"),
-#: or opening the sentence ("Detective sergeant Ruth Adebayo").
+#: A role whose first words may be capitalised (before "named", or opening the sentence).
 _CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*(?:'s|’s)?\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 #: "named" or "called", or a name in quotes ("known only as "Bramble"", "nicknamed "Wren"").

@@ -251,8 +251,7 @@ def event_core(event: str) -> str:
     for lead in _VERB_LEADS:
         if event.startswith(lead):
             return event.removeprefix(lead).lstrip("了：:，, ") or event
-    # A task ("要在中秋前查清货车失踪案") turns on what is searched for (货车失踪案); a task
-    # that is no search turns on nothing to find out: "" (what happened, untold).
+    # A task turns on what it searches for; a task that is no search on nothing: "" (untold).
     task = _SEARCH.search(event)
     if task and len(task.group(1)) >= 2:
         return core_zh.bare(task.group(1))
@@ -260,8 +259,7 @@ def event_core(event: str) -> str:
         return core_zh.searched(event) or ""
     if event.startswith(_MODALS):
         return ""
-    # Where first (在酒肆里 + 发现……): what is found; the hero's own deed (押送……, 替……藏起):
-    # nothing to find out (one opening on a preposition, 在海河边收留了……, is kept as said).
+    # Where first (在酒肆里 + 发现……): what is found; the hero's own deed: nothing to find out.
     where = re.match(f"^[在于][^，,]{{1,10}}?(?:{'|'.join(_VERB_LEADS)})", event)
     if where:
         return event[where.end() :].lstrip("了：:，, ") or event

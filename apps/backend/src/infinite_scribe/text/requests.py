@@ -218,8 +218,7 @@ def changed(change: Change, read: Callable[[str], Facts], time: re.Pattern[str])
     return Facts(hero_name=value)
 
 
-# Where one clause asks several changes ("主角改成船长，时代改为唐朝", "make the hero a pilot
-# and set it on Venus"): each part is read alone.
+# Where one clause asks several changes ("make the hero a pilot and set it on Venus"): each part.
 _PARTS = {
     "zh": re.compile(r"[，,]"),
     "en": re.compile(rf",\s*|\s+and\s+(?={_any('en', 'request_verbs')}\b)", re.I),

@@ -164,8 +164,6 @@ class Rules:
     #: What says a look changed (a dye, lenses): hair and eyes said then are a change.
     changes: tuple[str, ...] = ()
     #: What every death holds (lower case): a sentence without any is not searched for one.
-    #: The words one of which a sentence says a death with (the death patterns are tried
-    #: only then).
     death_cues: re.Pattern[str] | None = None
     #: The verbs after a name that are no act ("died", "是", "死"): text/acts.py.
     not_acts: frozenset[str] = frozenset()
@@ -175,8 +173,7 @@ class Rules:
     act_places: tuple[str, ...] = ()
     #: The prepositions whose phrase stands between a Chinese name and its verb ("替", "给").
     act_preps: tuple[str, ...] = ()
-    #: What remembers a character, or tells of them, only before their act ("In his letter,
-    #: Tobias said", not "Tobias typed a letter").
+    #: What remembers a character only before their act ("In his letter, Tobias said").
     remembrance_before: tuple[str, ...] = ()
     #: A role word standing for a character, `{role}` being their words (text/roles.py).
     role: str = ""
@@ -193,8 +190,7 @@ def _names(names: tuple[str, ...], new_names: bool) -> str:
     said = {n for n in names if n} | {n[0].upper() + n[1:] for n in names if n[:1].islower()}
     known = "|".join(re.escape(n) for n in sorted(said, key=len, reverse=True))
     options = [option for option in (known, _NEW_NAME_EN if new_names else "") if option]
-    # The name itself is matched case-sensitively even where the phrase is not ("Will" is
-    # a name, "will" is not).
+    # The name itself is matched case-sensitively ("Will" is a name, "will" is not).
     return f"(?-i:{'|'.join(options)})" if options else "(?!x)x"
 
 

@@ -9,10 +9,9 @@ from infinite_scribe.text import vocabulary
 
 _any = partial(vocabulary.either, "en")  # a lexicon's list as a group of alternatives
 
-#: A festival: one of `festival_heads` "of (the)" capitalised words, with the writer's article
-#: ("the Feast of the Redeemer"); one of the list; or capitalised words ending in one of
-#: `festival_ends` ("All Saints Day", "All Souls' Night"), with the writer's "the", never opened
-#: by a run's opener ("On", "Before").
+#: A festival: one of `festival_heads` "of (the)" capitalised words; one of `festivals`; or
+#: capitalised words ending in one of `festival_ends` never opened by a run's opener; with the
+#: writer's "the".
 FESTIVAL = re.compile(
     rf"\b(?:(?:[Tt]he\s+)?{_any('festival_heads')}\s+of\s+"
     r"(?:the\s+)?[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*)*"
