@@ -1,6 +1,7 @@
 """What the offline generator knows about the writer's story: the facts read from their idea,
 what they confirmed and their feedback, merged with the most recent word winning."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 
@@ -23,6 +24,21 @@ class Facts:
     acts: tuple[tuple[int, str], ...] = ()
     styles: tuple[str, ...] = ()
     places: tuple[str, ...] = ()  # every place named, `place` first
+
+    @classmethod
+    def told(
+        cls,
+        hero: str | None,
+        name: str | None,
+        places: Sequence[str],
+        time: str | None,
+        event: str | None,
+    ) -> "Facts":
+        """An idea's facts, the first of its places where the story is."""
+        place = places[0] if places else None
+        return cls(
+            hero=hero, hero_name=name, place=place, places=tuple(places), time=time, event=event
+        )
 
     def over(self, older: "Facts") -> "Facts":
         """These facts, with `older`'s filling what these leave open (lists are joined,

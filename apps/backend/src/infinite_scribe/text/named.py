@@ -13,6 +13,7 @@ compass"). A phrase with a verb in it is never a place or a name; a title is no 
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -105,7 +106,7 @@ class Named:
 _FIELDS = ("people", "places", "times", "things", "kin", "rivals", "titled")
 
 
-def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for item in items if item))
 
 
@@ -239,8 +240,7 @@ def _zh_settled(text: str, found: _Found) -> Named:
     things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
     things = [t for t in things if not _inside(t, people) and not epithets.zh_naming(t)]
     people, rivals = _zh_rivals(text, people, found.epithets)
-    return Named(*map(_unique, (tuple(people), tuple(places), tuple(times), tuple(things),
-                                tuple(found.kin), rivals)))  # fmt: skip
+    return Named(*map(_unique, (people, places, times, things, found.kin, rivals)))
 
 
 def _zh_rivals(
@@ -335,9 +335,8 @@ def _read_en(text: str) -> Named:
     people = found.people
     places = [p for p in found.places if p not in people]
     rivals = epithets.unmarked_rival(found.epithets, _rivals(text, people, False), found.kin)
-    return Named(*map(_unique, (tuple(people), tuple(places), tuple(found.times),
-                                tuple(found.things), tuple(found.kin), rivals,
-                                tuple(found.titled))))  # fmt: skip
+    lists = (people, places, found.times, found.things, found.kin, rivals, found.titled)
+    return Named(*map(_unique, lists))
 
 
 def _en_run(text: str, match: re.Match[str], found: _Found) -> None:

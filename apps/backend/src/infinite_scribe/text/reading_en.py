@@ -249,14 +249,8 @@ def read(text: str) -> Facts:
         event = _untold(first)
     else:
         event = None
-    return Facts(
-        hero=hero,
-        hero_name=hero_name,
-        place=places[0][0] if places else None,
-        places=tuple(phrase for phrase, _ in places),
-        time=time.group(1) if time else None,
-        event=event[:300] if event else None,
-    )
+    said, when = [phrase for phrase, _ in places], time.group(1) if time else None
+    return Facts.told(hero, hero_name, said, when, event[:300] if event else None)
 
 
 def _who(first: str) -> tuple[str | None, str | None, int, bool]:

@@ -278,10 +278,11 @@ def read(text: str) -> Facts:
     all_words = words if first == text else _merged(segment.words(text))
     places = _text_places(text, all_words)
     time = _TIME.search(text)
+    when = time.group(0) if time else None
     people = named.read(text, True).people
     said = copula_hero(first, people)
     if said is not None:  # a copula says what the hero is, a clause what she must do
-        return _facts(said.role, said.name, places, time, said.task)
+        return Facts.told(said.role, said.name, places, when, said.task)
     hero, after = _hero(words)
     attached = _named_role(words, people)
     if attached and (hero is None or after > attached[1]):
@@ -289,8 +290,8 @@ def read(text: str) -> Facts:
     name = _named_hero(first, words, after, all_words, people)
     event = _event(words, after, places, name, people)
     if event is None and hero is None:
-        event = untold(first, places, time.group(0) if time else None, people)
-    return _facts(hero, name, places, time, event)
+        event = untold(first, places, when, people)
+    return Facts.told(hero, name, places, when, event)
 
 
 def _named_hero(
@@ -303,23 +304,6 @@ def _named_hero(
     name = name or _hero_name(words, after) or next((w for w in all_words if _name(w)), None)
     # A name the segmenter cut short (林晚 + 舟) is the whole name the names' reader read.
     return next((p for p in people if name and p.startswith(name) and p in first), name)
-
-
-def _facts(
-    hero: str | None,
-    name: str | None,
-    places: list[str],
-    time: re.Match[str] | None,
-    event: str | None,
-) -> Facts:
-    return Facts(
-        hero=hero,
-        hero_name=name,
-        place=places[0] if places else None,
-        places=tuple(places),
-        time=time.group(0) if time else None,
-        event=event,
-    )
 
 
 def _text_places(text: str, words: list[str]) -> list[str]:
