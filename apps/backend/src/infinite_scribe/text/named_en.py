@@ -8,6 +8,7 @@ from functools import partial
 from infinite_scribe.text import vocabulary
 
 _words = partial(vocabulary.alternation, "en")  # a lexicon's list as an alternation
+_ARTICLES, _ARTICLE = vocabulary.words("en", "articles"), vocabulary.either("en", "articles")
 
 _PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
 _AFTER_PLACE = re.compile(
@@ -20,9 +21,9 @@ _EPITHET_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
 #: "bring in Tom Baxter": the preposition is the verb's particle, and no place follows it.
 _PARTICLE = re.compile(rf"\b(?:{_words('particle_verbs')})\s+in\s+$", re.I)
 #: A name right after a place noun is that place's ("aboard the generation ship Providence").
-_AFTER_PLACE_NOUN = re.compile(rf"\b(?:the|a|an)\s+(?:[a-z-]+\s+)?(?:{_words('place_nouns')})\s+$")
+_AFTER_PLACE_NOUN = re.compile(rf"\b{_ARTICLE}\s+(?:[a-z-]+\s+)?(?:{_words('place_nouns')})\s+$")
 _APPOSED_PLACE = re.compile(
-    rf"^,\s+(?:the|a|an)\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
+    rf"^,\s+{_ARTICLE}\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
 )
 #: A title before a name (a role or a kin word too: "Brother Esteban Molina").
 _TITLES = (
@@ -37,7 +38,7 @@ _EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
 _THING = re.compile(
     r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
     rf"\b(?!(?:{_words('not_thing_verbs')})\b)(?:{_words('thing_verbs')}|[a-z]{{2,}}(?:s|ed))\s+"
-    r"((?:a|an|the)\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){0,2}?[a-z][a-z-]*?)"
+    rf"({_ARTICLE}\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){{0,2}}?[a-z][a-z-]*?)"
     rf"(?=\s+(?:{_words('thing_follows')})\b|[,.;]|$)"
 )
 #: No thing: a complement ("wants the gate shut"), a person, a place, a title, an abstract.
@@ -108,4 +109,4 @@ def _not_thing(noun: str) -> bool:
 
 def _thing(match: re.Match[str]) -> str:
     article = match.group(1).strip().lower()
-    return f"{article} {match.group(2)}" if article in ("a", "an", "the") else match.group(2)
+    return f"{article} {match.group(2)}" if article in _ARTICLES else match.group(2)

@@ -38,7 +38,9 @@ _NOT_DESCRIBING = (
     | vocabulary.words("en", "place_prepositions")
     | vocabulary.words("en", "joining_words")
 )
-_CALLED = re.compile(r"\b(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:named|called)\s+$")
+_CALLED = re.compile(
+    rf"\b{_any('articles')}\s+((?:[a-z-]+\s+){{0,2}}?[a-z-]+)\s+(?:named|called)\s+$"
+)
 _TITLES = vocabulary.words("en", "titles")
 _ARTICLES = tuple(f"{article} " for article in vocabulary.phrases("en", "described_articles"))
 

@@ -15,6 +15,7 @@ _SURE_ROLE_ENDS = tuple(end for end in _ROLE_ENDS if len(end) >= 4)
 PLACE_NOUNS = vocabulary.words("en", "place_nouns")
 _words = partial(vocabulary.alternation, "en")  # a lexicon's list as an alternation
 _PREPOSITIONS = f"(?:{_words('prepositions')})"
+_ARTICLES, _ARTICLE = vocabulary.words("en", "articles"), vocabulary.either("en", "articles")
 #: The hero's role and name as an idea gives them (carried verbatim, issues 55 and 69): in
 #: apposition, before "named", after "the", or bare before the name when its last word is a
 #: role; where an apposition says the person is from is no part of the role, but a place.
@@ -26,11 +27,11 @@ _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
 NAMINGS = vocabulary.alternation("en", "namings", spaced=True)
 _CALLED = rf"(?:named|called|(?:{NAMINGS})\s+[\"“](?=[^\"”]+[\"”]))"
 _NAMED = re.compile(r"\b" + _CALLED + r"\s*" + _NAME + r"[\"”]?")
-_APPOSITION = re.compile(r"^" + _NAME + r",\s+(?:a|an|the)\s")
+_APPOSITION = re.compile(rf"^{_NAME},\s+{_ARTICLE}\s")
 _WHERE = rf"(?:\s+(?:{_words('apposition_prepositions')})\s+(?P<where>[^,;]{{1,60}}))?"
 #: The shortest role before where it is ("a conductor out of Lisbon": "conductor").
 _APPOSED = re.compile(
-    _NAME + r",\s+(?:a|an|the)\s+" + _ROLE_WORDS.replace("{0,2}", "{0,2}?") + _WHERE + r"(?=,)"
+    rf"{_NAME},\s+{_ARTICLE}\s+" + _ROLE_WORDS.replace("{0,2}", "{0,2}?") + _WHERE + r"(?=,)"
 )
 _ATTACHED = (
     _APPOSED,
@@ -82,7 +83,7 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     whether it is a possessive ("a keeper's winter")."""
     words = list(_WORD.finditer(sentence))
     for index, word in enumerate(words):
-        if word.group(0).lower() not in ("a", "an", "the"):
+        if word.group(0).lower() not in _ARTICLES:
             continue
         if _OPPOSING_BY.search(sentence[: word.start()]):
             continue  # the agent of a passive of opposing ("seized by the pirate queen")
@@ -112,7 +113,7 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
             words = match.group("role").split()
             # Bare (no article before it): only a role word makes it a role.
             bare = "the" in pattern.groupindex and not match.group("the")
-            while words and words[0].lower() in (*_STOP, "a", "an", "the"):
+            while words and words[0].lower() in _STOP | _ARTICLES:
                 words.pop(0)
             if not words or any(w.lower() in _STOP for w in words):
                 continue
@@ -169,7 +170,7 @@ def _place_words(following: list[str]) -> list[str]:
     for word in following:
         if word.lower() in _STOP and not (word == "of" and words):
             break
-        if word.lower() in ("the", "a", "an") and words and words[-1] != "of":
+        if word.lower() in _ARTICLES and words and words[-1] != "of":
             break  # another phrase ("in the end the keeper ..."), never one place
         if _TIME.fullmatch(word) and not words:
             continue  # the opening's year before its place ("In 1911 Valparaíso")
@@ -198,7 +199,7 @@ _NAME_JOINS = vocabulary.words("en", "name_joins")
 def _ends_a_name(words: list[str], word: str) -> bool:
     """Whether `word` ends the proper name `words` began: a lowercase word after capitals that
     neither joins a name nor is a place noun ("New York harbour" goes on)."""
-    named = [w for w in words if w.lower() not in ("the", "a", "an")]  # "the Bank of Geneva"
+    named = [w for w in words if w.lower() not in _ARTICLES]  # "the Bank of Geneva"
     if not named or not named[0][0].isupper() or word[0].isupper():
         return False
     return word.lower() not in _NAME_JOINS and word.lower() not in PLACE_NOUNS
@@ -328,7 +329,7 @@ def _introduced(part: str) -> str:
         return part
     role, name, end, _ = found
     article = part.split()[0].lower()
-    article = article if article in ("a", "an", "the") else "an" if role[0] in "aeiou" else "a"
+    article = article if article in _ARTICLES else "an" if role[0] in "aeiou" else "a"
     return f"{name}, {article} {role}{part[end:]}"
 
 
