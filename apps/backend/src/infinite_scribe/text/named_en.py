@@ -38,7 +38,7 @@ _EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
 _THING = re.compile(
     r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
     rf"\b(?!(?:{_words('not_thing_verbs')})\b)(?:{_words('thing_verbs')}|[a-z]{{2,}}(?:s|ed))\s+"
-    rf"({_ARTICLE}\s+|(?:his|her|their)\s+)((?:[a-z][a-z-]*\s+){{0,2}}?[a-z][a-z-]*?)"
+    rf"({_ARTICLE}\s+|(?:{_words('personal_possessives')})\s+)((?:[a-z][a-z-]*\s+){{0,2}}?[a-z][a-z-]*?)"
     rf"(?=\s+(?:{_words('thing_follows')})\b|[,.;]|$)"
 )
 #: No thing: a complement ("wants the gate shut"), a person, a place, a title, an abstract.
@@ -51,7 +51,7 @@ _NOT_THINGS = (
     | vocabulary.words("en", "kin")  # "has threatened his sister"
 )
 _BEFORE_THING = re.compile(
-    r"\b(?:before|until|after|when)\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"
+    rf"\b(?:{_words('thing_times')})\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"
 )
 
 

@@ -40,7 +40,7 @@ _ATTACHED = (
     ),
     # "..., and its young navigator Kira Tal": a role a possessive gives is bare too.
     re.compile(
-        rf"(?:^|[,;]\s*)(?:and\s+(?:its|his|her|their)\s+)?(?P<the>the\s+)?{_ROLE_WORDS}\s+"
+        rf"(?:^|[,;]\s*)(?:and\s+(?:{_words('possessives')})\s+)?(?P<the>the\s+)?{_ROLE_WORDS}\s+"
         rf"{_NAME}\b"
     ),
     re.compile(r"^(?P<the>)" + _CAPPED_ROLE + r"\s+" + _NAME + r"\b"),
@@ -297,10 +297,10 @@ def _untold(first: str) -> str:
 _ACT_NUMBERS = vocabulary.numbers("en", "act_numbers")
 _ACT = rf"act\s+({'|'.join(sorted(_ACT_NUMBERS, key=len, reverse=True))})\b"
 _ACT_WISH = re.compile(_ACT + rf"[^.;]*?\b(?:{_words('act_wish_verbs')})\s+(.+)", re.I)
-_ACT_AFTER = re.compile(r"(.+?)\s+(?:in|into|during)\s+" + _ACT, re.I)
+_ACT_AFTER = re.compile(rf"(.+?)\s+(?:{_words('act_prepositions')})\s+{_ACT}", re.I)
 _WISH_LEADS = re.compile(rf"^(?:{_words('wish_leads')})\s+", re.I)
 _ADD_WISH = re.compile(
-    rf"\b(?:{_words('add_verbs')}|(?:{_words('wish_asks')})(?=\s+(?:a|an|some|more)\s))\s+(.+)",
+    rf"\b(?:{_words('add_verbs')}|(?:{_words('wish_asks')})(?=\s+(?:{_words('wish_counts')})\s))\s+(.+)",
     re.I,
 )
 _WISH_TAILS = tuple(" " + tail for tail in vocabulary.phrases("en", "wish_tails"))

@@ -176,7 +176,7 @@ def _trimmed(value: str, language: str, keep_article: bool) -> str:
 _ZH_MEASURE = re.compile(
     f"^(?:[一两几]?[{''.join(vocabulary.characters('zh', 'request_measures'))}])(?=.)"
 )
-_EN_ARTICLE = re.compile(r"^(?:a|an|the|some)\s+(?=\S)", re.I)
+_EN_ARTICLE = re.compile(rf"^{_any('en', 'request_measures')}\s+(?=\S)", re.I)
 
 
 def without_measure(phrase: str, language: str) -> str:
