@@ -104,13 +104,10 @@ _SLOT_ROLES = {"name": HERO, "hero": HERO, "antagonist": RIVAL}
 
 
 def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
-    """The codex edits a feedback asks for, to offer the writer as EditCodex edits rather than
-    make (issue 76: a reader of free text is unsure; the codex is the writer's): a new name for
-    the hero or the rival ("the hero's name is Mara", "make the rival Jonas Crane") renames
-    them; a person the codex has is offered the role, and where it has no one in that role,
-    the person named is offered as an entry in it. Only a value that reads as a person's name
-    (not "the colony AI", nor "一名仵作": a new hero or rival described is the generator's to
-    write)."""
+    """The codex edits a feedback asks for, offered to the writer as EditCodex edits rather
+    than made (issue 76: a reader of free text is unsure; the codex is the writer's): a new name
+    for the hero or the rival renames them; a person the codex has is offered the role, one it
+    has not an entry in it. Only a person's name: a hero or rival described is the writer's."""
     said = feedback[:FEEDBACK_NAMES]
     chinese = bool(_HAN.search(said))
     offered: dict[str, dict[str, str]] = {}
@@ -134,13 +131,11 @@ def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
 
 
 def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
-    """The people a writer's feedback names that the codex has not (issue 76: "feedback that
-    names a new person"), for the codex as entries of source `feedback`. When unsure, none: not
-    from a feedback that asks to change a part of the story (the hero, the rival, a name:
-    `requests`; a person named there replaces someone, which the writer says exactly with
-    `EditCodex`); not a name sharing a word with one the codex has ("Make Isobel" beside
-    "Isobel Reid"), nor one that opens an English clause (a capital there says nothing: "Give
-    Tom a dog"); not a role word, nor a word the writer marked "not a name"."""
+    """The people a writer's feedback names that the codex has not (issue 76), as entries of
+    source `feedback`. When unsure, none: not from a feedback asking to change a part of the
+    story (`requests`: whom it replaces the writer says with `EditCodex`); not a name sharing a
+    word with one the codex has, nor one opening an English clause (a capital there says
+    nothing); not a role word, nor a word the writer marked "not a name"."""
     said = feedback[:FEEDBACK_NAMES]
     chinese = bool(_HAN.search(said))
     language = "zh" if chinese else "en"
@@ -166,10 +161,8 @@ FEEDBACK_WORDS = 400
 
 
 def feedback_people(feedback: str, codex: Codex) -> dict[str, tuple[str, ...]]:
-    """`read_feedback_people`, each with the words the feedback describes them with: the role
-    the reader reads in the person's own clause ("a lighthouse inspector named Tom Baxter",
-    "Tom Baxter, a retired sea captain", 叫陆小川的助手). When unsure, none: a role read with
-    another name, or beside two new people with none (whose it is cannot be told)."""
+    """`read_feedback_people`, each with the role the reader reads in their own clause. When
+    unsure, none: a role read with another name, or beside two new people with none."""
     people = read_feedback_people(feedback, codex)
     said = feedback[:FEEDBACK_WORDS]
     reader = reading_zh if _HAN.search(said) else reading_en

@@ -274,9 +274,8 @@ def holders(text: str, given: Named) -> dict[str, str]:
 
 
 def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
-    """The people a word marks as the rival, before the name in its clause ("his nemesis,
-    Commodore Ruth Calloway", 宿敌白三爷, 对手是…冯保) or after it ("Marc Vidal, her old
-    enemy", 马六是白露的对手)."""
+    """The people a word marks as the rival, before the name in its clause (宿敌白三爷) or after
+    it ("Marc Vidal, her old enemy")."""
     found = []
     for person in people:
         at = text.find(person)

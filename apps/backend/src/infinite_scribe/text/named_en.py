@@ -67,10 +67,8 @@ def titled(words: list[str]) -> tuple[list[str], list[str]]:
 
 
 def place(run: str, lead: str, after: str) -> str | None:
-    """The place a run names, if it is one, with the writer's article ("the Doge's palace",
-    "on the Hebrides"): before a place noun ("A Mars colony"), after a preposition of place
-    or a place noun, ending on a place's word, or a place by apposition ("Haven, the last
-    free city")."""
+    """The place a run names, if it is one, with the writer's article: before a place noun,
+    after a preposition of place or a place noun, ending on a place's word, or by apposition."""
     if " " not in run and run.lower() in _PLACE_WORDS and re.search(r"(?:^|[.!?]\s+)$", lead):
         return None  # "Street magician Leo Fontaine": a place's word the sentence capitalised
     article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
@@ -87,9 +85,8 @@ def place(run: str, lead: str, after: str) -> str | None:
 
 
 def epithet(run: str) -> bool:
-    """Whether "the" and a run is a person by its last word: a title ("the Countess"), a role
-    ("the Inspector") or an epithet's ending ("the Keeper", "the Foreman"), wherever it stands
-    ("from the Baron")."""
+    """Whether "the" and a run is a person by its last word, wherever it stands: a title, a
+    role or an epithet's ending ("the Keeper")."""
     last = run.split()[-1].lower()
     return last in _EPITHETS or last.endswith(_EPITHET_ENDS)
 

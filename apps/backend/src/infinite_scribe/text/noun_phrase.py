@@ -10,8 +10,7 @@ _ZH_VERB_FLAGS = ("v", "vn", "vd", "p", "d", "r", "c")
 
 def plain(phrase: str, chinese: bool, people: tuple[str, ...] = ()) -> bool:
     """Whether `phrase` can stand as a place or a name: a noun phrase, with no verb, no
-    preposition and no person in it ("指向掌管…的上海" and "the first Tunde Okafor keeps it
-    quiet" cannot)."""
+    preposition and no person in it."""
     if any(person in phrase for person in people):
         return False
     if chinese:

@@ -135,9 +135,8 @@ class _Chapter:
 
     def doubted(self, sentence: str, match: re.Match[str]) -> bool:
         """A death not said as one: a negation, a doubt, a dream or a rumour before its phrase
-        of dying ("听说沈青已经死了", "Rumour had it that Nell was dead"), not inside it
-        ("再也没有醒来" is a death); nor a death the character only sees or learns of ("林舟得知
-        父亲死了")."""
+        of dying, not inside it ("再也没有醒来" is a death); nor a death the character only sees
+        or learns of."""
         start, end = max(match.start() - self.rules.negation_reach, 0), _said_end(match)
         said = _last_clause(sentence[start:end].lower())
         for phrase in self.rules.not_doubts:

@@ -321,9 +321,8 @@ def _clean(phrase: str, article: bool = False) -> str:
 
 
 def _introduced(part: str) -> str:
-    """A person a wish adds, by their name and then what they are ("a stationmaster named
-    Joaquim Neves who saw the letter" -> "Joaquim Neves, a stationmaster who saw the
-    letter"); any other wish as said."""
+    """A person a wish adds, by their name and then what they are ("a pilot named Ada Vey" ->
+    "Ada Vey, a pilot"); any other wish as said."""
     found = _role_name(part)
     if found is None or found[3] != 0 or part.startswith(found[1]):
         return part
