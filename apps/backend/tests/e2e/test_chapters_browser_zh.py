@@ -67,6 +67,18 @@ def status_of(number: int, status: str) -> str:
     return f'li.chapter[data-chapter="{number}"][data-status="{status}"]'
 
 
+def refresh_panel(driver: Any) -> None:
+    """Render the chapters panel again, as an event on the novel's stream does; return once
+    the new panel is in."""
+    driver.execute_script(
+        "window.panelSwapped = false;"
+        "document.body.addEventListener('htmx:afterSwap',"
+        " () => { window.panelSwapped = true; }, {once: true});"
+        "htmx.trigger('#chapters-panel', 'sse:domain_event');"
+    )
+    until(driver, lambda d: d.execute_script("return window.panelSwapped"), within=30)
+
+
 def text_area(driver: Any, number: int) -> str | None:
     """The chapter's text as the panel's confirm form holds it (read live: panels swap)."""
     found: str | None = driver.execute_script(
@@ -190,12 +202,16 @@ def walk(driver: Any, url: str, jwt: str, novel_id: str) -> dict[str, Any]:
     revised = text_area(driver, 1)
     assert revised and revised != first and "沙尘暴" in revised, revised
 
-    # 3. Edited and confirmed.
+    # 3. Edited and confirmed. Any event on the novel's stream renders the panel again (a late
+    # one failed this walk once: the edit was lost, the chapter confirmed as drafted); one is
+    # forced here, and what the writer typed stays.
     driver.execute_script(
         "document.querySelector(arguments[0]).value += arguments[1]",
         "[data-chapter-text='1']",
         EDIT,
     )
+    refresh_panel(driver)
+    assert text_area(driver, 1) == revised + EDIT
     submit(driver, '[data-confirm-chapter="1"]')
     wait(driver, status_of(1, "CONFIRMED"))
     assert "已确认" in shown_text(driver) and "1/3 章已确认" in shown_text(driver)

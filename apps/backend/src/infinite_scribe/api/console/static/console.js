@@ -1,5 +1,6 @@
 /* The console's own script (no inline scripts under the CSP): the draft renderer for the
-   session stream and the Alpine component behind two-step bulk actions. */
+   session stream, what the writer typed kept across a card's refresh, and the Alpine
+   component behind two-step bulk actions. */
 (function () {
   "use strict";
 
@@ -102,6 +103,48 @@
       event.preventDefault();
       clearDrafts(document.getElementById("drafts"), event.detail.data);
     }
+  });
+
+  /* What the writer typed survives a live card's refresh: any event on the stream renders the
+     card again, its forms with it. A field the writer changed is put back into the same field
+     of the new card (the same form: its action and hidden inputs, the action id aside) while
+     the server still shows what the writer started from; a new draft the writer asked for
+     replaces it. */
+  var FIELDS = "textarea, input:not([type]), input[type=text]";
+  var typed = new WeakMap();
+
+  function fieldKey(field) {
+    var form = field.form;
+    if (!form || !field.name) { return null; }
+    var key = [form.getAttribute("action") || "", field.name];
+    form.querySelectorAll("input[type=hidden]").forEach(function (hidden) {
+      if (hidden.name !== "action_id") { key.push(hidden.name + "=" + hidden.value); }
+    });
+    return key.join("|");
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.querySelectorAll) { return; }
+    var kept = {};
+    target.querySelectorAll(FIELDS).forEach(function (field) {
+      var key = fieldKey(field);
+      if (key !== null && field.value !== field.defaultValue) {
+        kept[key] = { from: field.defaultValue, value: field.value };
+      }
+    });
+    typed.set(target, kept);
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var kept = target ? typed.get(target) : null;
+    if (!kept) { return; }
+    typed.delete(target);
+    target.querySelectorAll(FIELDS).forEach(function (field) {
+      var was = kept[fieldKey(field)];
+      if (was && field.defaultValue === was.from) { field.value = was.value; }
+    });
   });
 
   /* The working banner's "asked N s ago" counts on from the value the panel was rendered
