@@ -1,4 +1,4 @@
-"""The continuity check's backlog in SQL (issue 71, migration 0034): a check taken at its start
+"""The continuity check's backlog in SQL (issue 71, migration 0035): a check taken at its start
 (`continuity_attempts`), and the re-drive of the events no check has recorded."""
 
 from uuid import UUID
