@@ -26,7 +26,7 @@ from infinite_scribe.api.console.web import (
 )
 from infinite_scribe.api.console.writer import context_of
 from infinite_scribe.api.deps import services_of
-from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
+from infinite_scribe.api.routes.stream import MAX_EVENT_ID, admitted_stream, resume_point
 from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.story import MAX_FINDINGS_PAGE
@@ -128,7 +128,7 @@ async def novel_stream(
     services = services_of(request.app)
     opener = Follower(*services.verified_tokens.verify(request.cookies.get(COOKIE, "")))
     follower = await services.live.authorize(novel_id, ticket=None, follower=opener)
-    start = _last_event_id(last_event_id, after)
+    start = resume_point(last_event_id, after)
     return admitted_stream(services, follower, lambda: services.live.follow(novel_id, start))
 
 

@@ -34,7 +34,7 @@ from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.field_names import field_label
 from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
-from infinite_scribe.api.routes.stream import MAX_EVENT_ID, _last_event_id, admitted_stream
+from infinite_scribe.api.routes.stream import MAX_EVENT_ID, admitted_stream, resume_point
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.ports.stream import Follower
@@ -172,7 +172,7 @@ async def session_stream(
     # The cookie's token: the stream ends when it expires (issue 28).
     opener = Follower(*services.verified_tokens.verify(request.cookies.get(COOKIE, "")))
     follower = await services.live.authorize(session_id, ticket=None, follower=opener)
-    start = _last_event_id(last_event_id, after)
+    start = resume_point(last_event_id, after)
     return admitted_stream(services, follower, lambda: services.live.follow(session_id, start))
 
 

@@ -109,7 +109,7 @@ async def follow_session(
     elif ticket is None:
         follower = Follower(*services.verified_tokens.verify(bearer_token(authorization)))
     follower = await services.live.authorize(context_id, ticket=ticket, follower=follower)
-    after = _last_event_id(last_event_id_header, last_event_id)
+    after = resume_point(last_event_id_header, last_event_id)
     response = admitted_stream(services, follower, lambda: services.live.follow(context_id, after))
     grants.attach(response, follower, context_id, secure=request.url.scheme == "https")
     return response
@@ -132,7 +132,9 @@ def admitted_stream(
     )
 
 
-def _last_event_id(header: str | None, query: int | None) -> int | None:
+def resume_point(header: str | None, query: int | None) -> int | None:
+    """Where a stream resumes: the `Last-Event-ID` header's event id, else the query's (the
+    console's streams read it too)."""
     if header is None or not header.strip():
         return query
     value = header.strip()
