@@ -55,8 +55,8 @@ _TIME_LEADS = tuple(f"{lead} " for lead in vocabulary.phrases("en", "time_leads"
 _TIME = re.compile(
     rf"\b(?:{'|'.join(_TIME_LEADS)})?("
     + times_en.SEASON_OF_YEAR
-    + r"|(?:the year )?\d{3,4}s?\b(?: AD| BC)?|the (?:far |near |distant )?"
-    r"future|the \d{1,2}(?:st|nd|rd|th) century|the (?:middle|dark) ages)",
+    + rf"|(?:the year )?\d{{3,4}}s?\b(?: AD| BC)?|{_words('ages')}"
+    + r"|the \d{1,2}(?:st|nd|rd|th) century)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -304,9 +304,8 @@ _ADD_WISH = re.compile(
     re.I,
 )
 _WISH_TAILS = tuple(" " + tail for tail in vocabulary.phrases("en", "wish_tails"))
-STYLES = re.compile(
-    r"\b(?:first|second|third)[- ]person\b|\b(?:present|past) tense\b|\bepistolary\b", re.I
-)
+#: A style the writer asks for; a hyphen in one is a hyphen or a space ("first person").
+STYLES = re.compile(r"\b(?:" + _words("styles").replace(r"\-", "[- ]") + r")\b", re.I)
 
 
 def _clean(phrase: str, article: bool = False) -> str:
