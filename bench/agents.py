@@ -129,7 +129,7 @@ async def scenario(
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
     result: dict[str, object] = dict(figures(llm, n, d, sample, accepted, done, owners, drafts))
-    result |= split(llm, accepted, started, owners)
+    result |= split(llm, accepted, started, owners, (done, d))
     result["cpu_ms_per_generation"] = cpu
     result["statements_per_generation"] = round(sum(statements.values()) / n, 2)
     result["report"] = cost_lines(f"N={n} D={d:g}", cpu, statements, n)
@@ -196,9 +196,11 @@ def split(
     accepted: dict[str, float],
     started: dict[str, float],
     owners: dict[str, str],
+    answered: tuple[dict[str, float], float],
 ) -> dict[str, float]:
     """The 202 -> model call's two parts: to the begin (the relay, the broker, the consumer and
-    the begin's wait) and from it to the model (the worker's preparation and the HTTP call)."""
+    the begin's wait) and from it to the model (the worker's preparation and the HTTP call);
+    and the answer's: from the model's last chunk (its call's arrival + D) to COMPLETED."""
     arrived: dict[str, float] = {}
     for seen, at in zip(llm.requests, llm.arrivals, strict=False):
         sid = _sid_in(seen.prompt)
@@ -206,11 +208,15 @@ def split(
             arrived.setdefault(sid, at)
     begun = [started[t] - at for t, at in accepted.items() if t in started]
     prepared = [arrived[owners[t]] - s for t, s in started.items() if owners.get(t) in arrived]
+    done, d = answered
+    answers = [at - arrived[owners[t]] - d for t, at in done.items() if owners.get(t) in arrived]
     return {
         "to_begin_p50_s": round(percentile(begun, 0.5), 3),
         "to_begin_max_s": round(max(begun, default=0.0), 3),
         "begin_to_model_p50_s": round(percentile(prepared, 0.5), 3),
         "begin_to_model_max_s": round(max(prepared, default=0.0), 3),
+        "answer_p50_s": round(percentile(answers, 0.5), 3),
+        "answer_max_s": round(max(answers, default=0.0), 3),
     }
 
 
@@ -275,7 +281,8 @@ def main() -> None:
             f"{r['model_peak_in_flight']}; {r['completed']}/{r['n']} completed; 202 -> model "
             f"call p50 {r['to_model_p50_s']:.2f} max {r['to_model_max_s']:.2f} s (202 -> begun "
             f"p50 {r['to_begin_p50_s']:.2f} max {r['to_begin_max_s']:.2f} s, begun -> model call "
-            f"p50 {r['begin_to_model_p50_s']:.2f} max {r['begin_to_model_max_s']:.2f} s)"
+            f"p50 {r['begin_to_model_p50_s']:.2f} max {r['begin_to_model_max_s']:.2f} s); the "
+            f"model's end -> COMPLETED p50 {r['answer_p50_s']:.2f} max {r['answer_max_s']:.2f} s"
         )
         print(r["report"])
     print(
