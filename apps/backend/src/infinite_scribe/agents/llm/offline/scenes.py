@@ -13,6 +13,18 @@ from infinite_scribe.agents.llm.offline.chapter_words import ChapterWords
 _NEEDS_SOMEONE = ("death", "reveal", "confession")
 
 
+def kind_of(clause: str, words: ChapterWords) -> tuple[str, re.Match[str]] | None:
+    """The kind of scene `clause` asks for and where its word is, or None."""
+    for kind, pattern in words.scene_kinds.items():
+        if match := re.search(pattern, clause, re.I):
+            return kind, match
+    return None
+
+
+def _after(clause: str, at: int, names: Sequence[str]) -> list[str]:
+    return sorted((n for n in names if n and n in clause[at:]), key=lambda n: clause.index(n, at))
+
+
 def scene(
     clause: str,
     words: ChapterWords,
@@ -24,16 +36,13 @@ def scene(
     """The pattern of the scene `clause` asks for and its slots: the `people` (the hero first)
     it names and the place of `places` it names (else `at`); None when it asks for no scene or
     names no one a scene of its kind needs."""
-    kinds = words.scene_kinds.items()
-    found = [(kind, m) for kind, pattern in kinds if (m := re.search(pattern, clause, re.I))]
-    if not found:
+    found = kind_of(clause, words)
+    if found is None:
         return None
-    kind, match = found[0]
+    kind, match = found
     named = sorted((n for n in people if n and n in clause), key=clause.index)
     if kind == "death" and re.search(words.transitive, clause[: match.end() + 1], re.I):
-        end = match.end()  # "kill Ada": Ada, named after the word, dies
-        after = [n for n in people if n and n in clause[end:]]
-        named = sorted(after, key=lambda n: clause.index(n, end)) or named
+        named = _after(clause, match.end(), people) or named  # "kill Ada": Ada dies
     if not named and kind in _NEEDS_SOMEONE:
         return None
     hero = people[0]
