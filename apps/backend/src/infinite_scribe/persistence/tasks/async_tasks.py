@@ -127,6 +127,7 @@ LEFT JOIN LATERAL (
            jsonb_agg(payload ORDER BY id) AS request_payloads
     FROM ({_prompt_sources("task.session_id::text")}) sources
 ) r ON true
+LIMIT 1
 """
 )
 
@@ -167,9 +168,10 @@ class PostgresTaskQueries:
         # version check catches a session moved since (the agent reads it again then). The
         # begins that arrive while one is in flight leave as one batch (group commit: one
         # round trip, one commit; issue 80), so the statement answers one row for every
-        # request, its task's columns null when there was nothing to start. The requests
-        # come as text[] and one jsonb: uuid[] and jsonb[] results make asyncpg read their
-        # types on each new connection (3 statements), in the burst's begins.
+        # request (LIMIT 1: group commit pairs rows with members), its task's columns null
+        # when there was nothing to start. The requests come as text[] and one jsonb: uuid[]
+        # and jsonb[] results make asyncpg read their types on each new connection (3
+        # statements), in the burst's begins.
         arguments = (request_event_id, AGGREGATE_TYPE, list(PROMPT_SOURCES), list(PROMPT_KEYS))
         with translated():
             row = await self.group.fetchrow(_START_WITH_SESSION, arguments)
