@@ -41,7 +41,7 @@ from infinite_scribe.settings.kafka import client_config
 from infinite_scribe.settings.settings import Settings
 
 #: The agent worker's database connections: many generations share them (each holds one only
-#: for a short read, never while the model writes).
+#: for a short statement or transaction, never while the model writes).
 WORKER_POOL_SIZE = 16
 #: Its autocommit writes' own pool (a generation's begin and its answer, each shape batched by
 #: group commit: planned once).
