@@ -311,16 +311,21 @@ class Story:
             "elements_line": self.elements_line(),
             "long_ago": self.words.long_ago,
         }
-        # Capitalized forms for English sentence starts ({Hero}, {At_place}, {When}, ...).
+        return self._with_starts(slots)
+
+    def _with_starts(self, slots: dict[str, str]) -> dict[str, str]:
+        """`slots` with their capitalized forms for English sentence starts ({Hero},
+        {At_place}, {When}, ...)."""
+        chinese, hero, place = self.chinese, slots["hero"], slots["place"]
         slots |= {cap(key): cap(value) for key, value in list(slots.items())}
         slots["Core_cap"] = cap(self.core)
         slots["Hero"] = hero if chinese else title_case(hero)
         slots["Place"] = place if chinese else title_case(place)
         slots["Place_in"] = place if chinese else title_case(place, inside=True)
-        if not chinese and cast.foe_name.startswith("The "):
-            slots["foe_name"] = "the " + cast.foe_name[4:]  # "faces the colony AI"
-        if when:  # "In 2150, on Mars, ..." rather than "In 2150, On Mars, ..."
-            slots["At_place"] = at_place
+        if not chinese and slots["foe_name"].startswith("The "):
+            slots["foe_name"] = "the " + slots["foe_name"][4:]  # "faces the colony AI"
+        if slots["when"]:  # "In 2150, on Mars, ..." rather than "In 2150, On Mars, ..."
+            slots["At_place"] = slots["at_place"]
         return slots
 
     def _where_when(self, hero_a: str) -> tuple[str, str, str, str]:
