@@ -122,6 +122,26 @@ def test_a_date_is_a_time_and_after_a_word_of_time_the_deadline(idea: str, time:
     assert times == {time: "deadline"}, _entries(idea)
 
 
+# A month of a year is one time, and the month no place (stop 92's walk: "July" was the
+# story's place, "the Heart of July" its district).
+@pytest.mark.parametrize(
+    ("idea", "time"),
+    [
+        (
+            "Ines Castellano, a glassblower from Murano, must finish the mosaic for the Feast of "
+            "the Redeemer in July 1576 before the plague closes Venice.",
+            "July 1576",
+        ),
+        ("In March of 1888, Ada Pike, a clerk, finds a will in Leeds.", "March of 1888"),
+    ],
+)
+def test_a_month_of_a_year_is_a_time_and_no_place(idea: str, time: str) -> None:
+    entries = _entries(idea)
+    assert time in {e["name"] for e in entries if e["kind"] == "time"}, entries
+    month = time.split()[0]
+    assert not any(month in e["name"] for e in entries if e["kind"] == "place"), entries
+
+
 def _met(idea: dict[str, Any]) -> dict[str, bool]:
     return named_as_expected(
         idea["idea"], idea["hero"], idea["role"], idea["rival"], idea["places"], idea["times"]

@@ -44,6 +44,8 @@ _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE = re.compile(
     rf"\b(?:(?:the\s+)?{_DAY}\s+(?:of\s+)?(?:{_MONTH})|(?:{_MONTH})\s+{_DAY})\b(?!\s*\d{{3}})"
 )
+#: A month of a year, one time ("in July 1576"; the month alone is no place then).
+_MONTH_OF_YEAR = re.compile(rf"\b(?:{_MONTH})\s+(?:of\s+)?\d{{3,4}}\b")
 #: A season of a year, one time ("the spring of 1814").
 SEASON_OF_YEAR = rf"(?:the\s+)?{_any('natural_times')}\s+of\s+\d{{3,4}}"
 _SEASON = re.compile(rf"\b{SEASON_OF_YEAR}\b")
@@ -59,5 +61,6 @@ def read(text: str) -> list[str]:
     times += [m.group(1) for m in _NATURAL_TIME.finditer(text)]
     times += [m.group(0) for m in _SEASON.finditer(text)]
     times += [m.group(0) for m in _DATE.finditer(text)]
+    times += [m.group(0) for m in _MONTH_OF_YEAR.finditer(text)]
     times += [m.group(0) for m in _YEAR.finditer(text)]
     return [t for t in times if not any(t != u and t in u for u in times)]
