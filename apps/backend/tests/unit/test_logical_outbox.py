@@ -3,12 +3,13 @@ bulk batch's failure reports placed on its messages."""
 
 import asyncio
 import struct
+import threading
 from types import SimpleNamespace
 
 import orjson
 from confluent_kafka import KafkaError
 
-from infinite_scribe.kafka.bulk_producer import BulkPublisher
+from infinite_scribe.kafka.bulk_producer import BulkPublisher, _Reports
 from infinite_scribe.persistence.outbox.rows import MESSAGE_PREFIX
 from infinite_scribe.persistence.outbox.slot import (
     POSITION_HEADER,
@@ -122,3 +123,37 @@ async def test_a_large_transaction_is_handed_over_in_parts_confirmable_only_at_i
         assert got[0].messages[0].headers[POSITION_HEADER] == position_of(1001)
     finally:
         stream.close()
+
+
+async def test_a_batch_is_done_once_every_report_came_before_or_after_it_was_produced() -> None:
+    """The poll thread counts the reports while the loop may still be producing: a race, run
+    for real. Every round must resolve, whichever of the two sees the last count."""
+    loop = asyncio.get_running_loop()
+    for round_ in range(400):
+        reports, count, go = _Reports(loop), round_ % 7, threading.Event()
+
+        def poll(reports: _Reports = reports, count: int = count, go: threading.Event = go) -> None:
+            go.wait()
+            for _ in range(count):
+                reports.report(None, None)
+
+        thread = threading.Thread(target=poll)
+        thread.start()
+        go.set()
+        if round_ % 3 == 0:
+            thread.join()  # every report before the batch is said produced
+        reports.expect(count)
+        thread.join()
+        await asyncio.wait_for(asyncio.shield(reports.done), 2)
+
+
+async def test_a_batch_waits_for_its_last_report_and_keeps_its_failures() -> None:
+    reports = _Reports(asyncio.get_running_loop())
+    reports.report(None, None)
+    reports.expect(3)
+    reports.report(TIMED_OUT, SimpleNamespace(value=lambda: b"v1"))
+    await asyncio.sleep(0.01)
+    assert not reports.done.done()
+    reports.report(None, None)
+    await asyncio.wait_for(asyncio.shield(reports.done), 2)
+    assert reports.failures == {b"v1": TIMED_OUT}

@@ -8,7 +8,6 @@ A report costs one Python call (a count; a failure is kept by value).
 """
 
 import asyncio
-import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -37,30 +36,33 @@ class Producible(Protocol):
 
 
 class _Reports:
-    """The delivery reports of one batch: how many are still out, and the failures by value
-    (a delivery report carries no headers, and an envelope names its event)."""
+    """The delivery reports of one batch: how many came, and the failures by value (a delivery
+    report carries no headers, and an envelope names its event).
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+    No lock: the poll thread is the count's only writer, and the loop says how many to expect
+    once the batch is produced. Under the GIL each sees the other's write in order, so whichever
+    of the two sees the count reach the expected one resolves (both may: once counts)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.remaining = size
+        self.reported = 0
+        self.expected = -1  # not known while the batch is being produced
         self.failures: dict[bytes, KafkaError] = {}
-        self.lock = threading.Lock()
         self.done: asyncio.Future[None] = loop.create_future()
-        if size == 0:
-            self.done.set_result(None)
 
     def report(self, error: KafkaError | None, message: Any) -> None:
         """The poll thread (or a flush at close): one message's fate."""
         if error is not None:
             self.failures[message.value() or b""] = error
-        self.settle(1)
-
-    def settle(self, count: int) -> None:
-        with self.lock:
-            self.remaining -= count
-            finished = self.remaining == 0
-        if finished:
+        self.reported += 1
+        if self.reported == self.expected:
             self.loop.call_soon_threadsafe(self._resolve)
+
+    def expect(self, count: int) -> None:
+        """The loop, the batch produced: `count` reports are due (those that came included)."""
+        self.expected = count
+        if self.reported == count:
+            self._resolve()
 
     def _resolve(self) -> None:
         if not self.done.done():
@@ -80,8 +82,8 @@ class BulkPublisher(Publisher):
         acknowledged, else each row's error (None: acknowledged)."""
         producer, loop = self._producer, self._loop
         assert producer is not None and loop is not None
-        reports = _Reports(loop, len(rows))
-        report = reports.report
+        reports = _Reports(loop)
+        report, produce = reports.report, producer.produce
         local: dict[int, KafkaError] = {}
         failed_keys: set[str] = set()
         for index, row in enumerate(rows):
@@ -90,9 +92,9 @@ class BulkPublisher(Publisher):
                 continue
             while True:
                 try:
-                    producer.produce(
-                        row.topic, row.value, row.key, headers=row.headers, on_delivery=report
-                    )
+                    # Positional: keywords cost the call a parse of its keyword dict (about
+                    # 0.5 us of the 3 a call takes, measured). -1: the partitioner's choice.
+                    produce(row.topic, row.value, row.key, -1, report, None, 0, row.headers)
                     break
                 except BufferError:
                     await asyncio.sleep(0.005)  # local queue full: the poll thread drains it
@@ -103,8 +105,7 @@ class BulkPublisher(Publisher):
                     if row.key is not None:
                         failed_keys.add(row.key)
                     break
-        if local:
-            reports.settle(len(local))
+        reports.expect(len(rows) - len(local))
         wait = self.config["message.timeout.ms"] / 1000 + _REPORT_SLACK_SECONDS
         try:
             await asyncio.wait_for(asyncio.shield(reports.done), wait)

@@ -183,12 +183,12 @@ class SlotSource:
         self, got: list[Part], messages: list[slot.SlotMessage]
     ) -> tuple[list[slot.SlotMessage], list[slot.SlotMessage]]:
         """The messages to produce, and those queued behind their key's unsent table rows."""
-        xids, keys = {part.xid for part in got}, {m.key for m in messages if m.key}
+        xids, keys = {part.xid for part in got}, (m.key for m in messages)
         async with self.pool.acquire() as connection:
-            held = await slot.held_keys_once_visible(connection, sorted(xids), sorted(keys))
-        queued = [m for m in messages if m.key in held]
-        direct = [m for m in messages if m.key not in held] if held else messages
-        return direct, queued
+            held = await slot.held_keys_once_visible(connection, xids, keys)
+        if not held:
+            return messages, []
+        return [m for m in messages if m.key not in held], [m for m in messages if m.key in held]
 
     async def _skip_delivered(
         self, messages: list[slot.SlotMessage], reached: int

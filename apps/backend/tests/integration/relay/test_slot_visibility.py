@@ -74,3 +74,22 @@ async def test_one_look_gives_the_held_keys_once_the_transactions_are_visible(
         finally:
             await transaction.commit()
         assert await asyncio.wait_for(checking, 5) == {"held"}
+
+
+async def test_no_key_is_held_while_the_table_holds_no_unsent_row(clean_db: asyncpg.Pool) -> None:
+    """The first look answers alone when every row was sent; an unsent row of another key
+    makes it look the keys up, and only that key's rows hold."""
+    await clean_db.execute(
+        "INSERT INTO event_outbox (event_id, topic, key, payload, status) "
+        "VALUES ($1, 't', 'sent', '{}', 'SENT')",
+        uuid.uuid4(),
+    )
+    async with clean_db.acquire() as reader:
+        assert await held_keys_once_visible(reader, [0], ["sent", None]) == set()
+        await clean_db.execute(
+            "INSERT INTO event_outbox (event_id, topic, key, payload) "
+            "VALUES ($1, 't', 'other', '{}')",
+            uuid.uuid4(),
+        )
+        assert await held_keys_once_visible(reader, [], iter(["sent", "other", "x"])) == {"other"}
+        assert await held_keys_once_visible(reader, [], []) == set()

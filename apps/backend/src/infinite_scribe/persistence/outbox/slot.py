@@ -7,7 +7,7 @@ advance) serves the operator's switch and the tests, when no relay streams it.
 """
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -173,28 +173,34 @@ class Diverted:
     failed: bool = False
 
 
-#: A batch's two checks in one round trip: a current snapshot (are its transactions visible?)
-#: and its keys with unsent rows in the table (their messages queue behind those rows).
-_CHECKS_SQL = (
-    "SELECT pg_current_snapshot()::text, ARRAY(SELECT DISTINCT key FROM event_outbox "
+#: A batch's first look, one round trip: a current snapshot (are its transactions visible?) and
+#: whether the table holds an unsent row at all (the first entry of their partial index).
+_LOOK_SQL = (
+    "SELECT pg_current_snapshot()::text, EXISTS (SELECT 1 FROM event_outbox WHERE status <> 'SENT')"
+)
+#: The batch's keys with unsent rows in the table (their messages queue behind those rows).
+_HELD_SQL = (
+    "SELECT ARRAY(SELECT DISTINCT key FROM event_outbox "
     "WHERE key = ANY($1::text[]) AND status <> 'SENT')"
 )
 
 
 async def held_keys_once_visible(
-    connection: asyncpg.Connection, xids: Sequence[int], keys: Sequence[str]
+    connection: asyncpg.Connection, xids: Iterable[int], keys: Iterable[str | None]
 ) -> set[str]:
     """Once no transaction of `xids` runs (visibility.py), the keys of `keys` with unsent rows
-    in the table. One query when the transactions are visible already (the usual case)."""
+    in the table. One query when the transactions are visible already and the table holds no
+    unsent row (the usual case): a batch's keys, up to thousands, are sent and looked up only
+    when it does (measured: their encoding was 7% of the relay loop's time in a drain)."""
     wanted = [xid for xid in xids if xid]
-    if not keys:
-        await visibility.wait_visible(connection, wanted)
-        return set()
-    snapshot, held = await connection.fetchrow(_CHECKS_SQL, list(keys))
+    snapshot, unsent = await connection.fetchrow(_LOOK_SQL)
     if wanted and visibility.running(snapshot, wanted):
         await visibility.wait_visible(connection, wanted)
-        _, held = await connection.fetchrow(_CHECKS_SQL, list(keys))  # as seen after them
-    return set(held)
+        _, unsent = await connection.fetchrow(_LOOK_SQL)  # as seen after them
+    if not unsent:
+        return set()
+    wanted_keys = list({key for key in keys if key})
+    return set(await connection.fetchval(_HELD_SQL, wanted_keys)) if wanted_keys else set()
 
 
 async def divert(
