@@ -20,11 +20,12 @@ from pathlib import Path
 import asyncpg
 from confluent_kafka import Producer
 
+from _broker_floor import raw_produce_median
 from _services import WATCHED, broker
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.kafka.admin import ensure_topic
 from infinite_scribe.persistence.database import asyncpg_dsn
-from relay import cpu_snapshot, envelope, raw_produce_median
+from relay import cpu_snapshot, envelope
 
 SLOT_OPTIONS = "'proto_version', '1', 'publication_names', 'scribe_messages', 'messages', 'true'"
 

@@ -1,8 +1,9 @@
 """Relay benchmark: (a) drain 100,000 PENDING rows vs the raw producer rate (the producer
 measured over BENCH_RAW_SECONDS each, median of 3 runs), (b) commit-to-consumer latency at a
 steady offered command rate, commands committed through the unit of work (so the relay is woken
-the way the API wakes it), with an agent worker consuming the same topic. Prints its figures,
-then one JSON line.
+the way the API wakes it), with an agent worker consuming the same topic, beside (c) the
+broker's own produce -> consume latency at the same rate (bench/_broker_floor.py): what the
+relay's path adds is the difference. Prints its figures, then one JSON line.
 
 Options (environment defaults): --relays N (1) relay processes, --keys K (BENCH_KEYS, 1000
 aggregates), --rows (BENCH_ROWS, 100000), --seconds (BENCH_SECONDS, 60), --rate (BENCH_RATE,
@@ -20,16 +21,15 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 
 import asyncpg
 import httpx
-from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 
-from _harness import cpu_snapshot, per_event, stop, thread_cpu
+from _broker_floor import PARTITIONS, LatencyConsumer, raw_latency, raw_produce_median
+from _harness import cpu_seconds, cpu_snapshot, per_event, stop, thread_cpu
 from _services import WATCHED, broker, fresh_database
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.embedded.kafka import free_port
@@ -39,9 +39,6 @@ from infinite_scribe.persistence.outbox import slot as outbox_slot, switch as ou
 from infinite_scribe.persistence.repositories import unit_of_work
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from shared_types import EventEnvelope, EventMetadata
-
-RAW_SECONDS = float(os.environ.get("BENCH_RAW_SECONDS", "3"))
-PARTITIONS = 6
 
 
 @contextlib.contextmanager
@@ -58,12 +55,25 @@ def agent_worker(url: str, servers: str, topic: str) -> Iterator[None]:
     process = subprocess.Popen([sys.executable, "-m", "infinite_scribe.cli", "worker"], env=env)
     WATCHED["worker"] = process.pid
     try:
-        time.sleep(1.0)
-        if process.poll() is not None:
-            raise RuntimeError(f"scribe worker exited with {process.returncode}")
+        settled(process)
         yield
     finally:
         stop(process, signal.SIGTERM, 20)
+
+
+def settled(process: subprocess.Popen[bytes], limit: float = 30.0) -> None:
+    """Wait until a started process has warmed up: its CPU under 10% of a core for half a
+    second. Its start-up (jieba's dictionary: 1.5-3 s of CPU) ran into the first seconds of
+    the latency run, and a 20 s run's p99 was the worker's warm-up, not the relay's."""
+    deadline, last = time.monotonic() + limit, cpu_seconds(process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        now = cpu_seconds(process.pid)
+        if now - last < 0.05:
+            return
+        last = now
 
 
 def envelope(key: str, seq: int) -> dict[str, object]:
@@ -184,67 +194,6 @@ async def drain(
         await connection.close()
 
 
-def raw_produce(servers: str, topic: str, envelopes: list[dict[str, object]]) -> float:
-    """The same messages straight to the broker with the relay's producer settings, cycled
-    until RAW_SECONDS have passed (a sub-second run is mostly noise), flush included."""
-    producer = Producer(
-        {"bootstrap.servers": servers, "enable.idempotence": True, "acks": "all", "linger.ms": 2}
-    )
-    messages = [
-        (
-            json.dumps(e).encode(),
-            str(e["aggregate_id"]).encode(),
-            [("ce_id", str(e["event_id"]).encode())],
-        )
-        for e in envelopes
-    ]
-    started = time.perf_counter()
-    sent = 0
-    while sent == 0 or time.perf_counter() - started < RAW_SECONDS:
-        for value, key, headers in messages[:10_000] if sent else messages:
-            while True:
-                try:
-                    producer.produce(topic, value, key, headers=headers)
-                    break
-                except BufferError:
-                    producer.poll(0.01)
-            sent += 1
-    producer.flush(120)
-    return sent / (time.perf_counter() - started)
-
-
-def raw_produce_median(servers: str, topic: str, envelopes: list[dict[str, object]]) -> float:
-    rates = [raw_produce(servers, topic, envelopes) for _ in range(3)]
-    print("  raw producer runs: " + ", ".join(f"{r:,.0f}" for r in rates) + " msg/s", flush=True)
-    return statistics.median(rates)
-
-
-class LatencyConsumer(threading.Thread):
-    """Records when each ce_id becomes readable (partitions assigned at the end, no group join)."""
-
-    def __init__(self, servers: str, topic: str) -> None:
-        super().__init__(daemon=True)
-        self.seen: dict[bytes, float] = {}
-        self.running = True
-        self.consumer = Consumer(
-            {"bootstrap.servers": servers, "group.id": "bench", "fetch.wait.max.ms": 5}
-        )
-        self.consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in range(PARTITIONS)])
-
-    def run(self) -> None:
-        while self.running:
-            # poll(), not consume(n, timeout): a batch consume waits out its whole timeout
-            # unless n messages arrive, which would add up to `timeout` to every latency.
-            message = self.consumer.poll(0.05)
-            if message is None or message.error():
-                continue
-            now = time.time()
-            for name, value in message.headers() or []:
-                if name == "ce_id":
-                    self.seen.setdefault(value, now)
-        self.consumer.close()
-
-
 async def latency(url: str, servers: str, topic: str, seconds: float, rate: float) -> list[float]:
     consumer = LatencyConsumer(servers, topic)
     consumer.start()
@@ -316,8 +265,9 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     args = arguments()
     with fresh_database() as url, broker() as servers:
-        drain_topic, raw_topic, latency_topic = (f"bench-{n}-{uuid.uuid4().hex[:6]}" for n in "drl")
-        for topic in (drain_topic, raw_topic, latency_topic):
+        topics = [f"bench-{n}-{uuid.uuid4().hex[:6]}" for n in "drlf"]
+        drain_topic, raw_topic, latency_topic, floor_topic = topics
+        for topic in topics:
             ensure_topic(servers, topic, PARTITIONS)
         keys = [str(uuid.uuid4()) for _ in range(args.keys)]
         envelopes = [envelope(keys[i % args.keys], i // args.keys) for i in range(args.rows)]
@@ -345,6 +295,8 @@ def main() -> None:
                     latency(url, servers, latency_topic, args.seconds, args.rate)
                 )
                 print_cpu_per_event(cpu_before, cpu_snapshot(), len(latencies), args.rate)
+            with agent_worker(url, servers, floor_topic):  # the same competition for the CPU
+                floor = raw_latency(servers, floor_topic, args.seconds, args.rate)
         finally:
             for relay in relays:
                 relay.terminate()
@@ -358,6 +310,12 @@ def main() -> None:
             f"max {max(latencies):.1f} ms, mean {statistics.fmean(latencies):.1f} ms "
             f"({len(latencies)} events)"
         )
+        floor_p50, floor_p99 = percentile(floor, 0.50), percentile(floor, 0.99)
+        print(
+            f"  the broker alone, produce->consumer at {args.rate:.0f}/s (same consumer, worker "
+            f"running): p50 {floor_p50:.1f} ms, p99 {floor_p99:.1f} ms; the relay's path adds "
+            f"{p50 - floor_p50:.1f} ms at p50, {p99 - floor_p99:.1f} ms at p99"
+        )
         result = {
             "bench": "relay",
             "mode": args.mode,
@@ -368,6 +326,8 @@ def main() -> None:
             "ratio": round(drain_rate / raw_rate, 3),
             "latency_p50_ms": round(p50, 2),
             "latency_p99_ms": round(p99, 2),
+            "broker_latency_p50_ms": round(floor_p50, 2),
+            "broker_latency_p99_ms": round(floor_p99, 2),
         }
         print(json.dumps(result))
 
