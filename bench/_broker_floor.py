@@ -4,12 +4,15 @@ steady rate (the floor under the relay's commit -> consumer latency)."""
 
 import json
 import os
+import signal
 import statistics
+import subprocess
+import sys
 import threading
 import time
 import uuid
 
-from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 
 RAW_SECONDS = float(os.environ.get("BENCH_RAW_SECONDS", "3"))
 PARTITIONS = 6
@@ -50,30 +53,68 @@ def raw_produce_median(servers: str, topic: str, envelopes: list[dict[str, objec
     return statistics.median(rates)
 
 
+#: The latency consumer's process: it prints "ce_id seen-at" lines, a batch every 0.1 s.
+_CONSUMER = """
+import signal, sys, time
+from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+servers, topic, partitions = sys.argv[1], sys.argv[2], int(sys.argv[3])
+running = True
+def stop(*_):
+    global running
+    running = False
+signal.signal(signal.SIGTERM, stop)
+consumer = Consumer({"bootstrap.servers": servers, "group.id": "bench", "fetch.wait.max.ms": 5})
+consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in range(partitions)])
+lines, flushed = [], time.monotonic()
+while running:
+    # poll(), not consume(n, timeout): a batch consume waits out its whole timeout
+    # unless n messages arrive, which would add up to `timeout` to every latency.
+    message = consumer.poll(0.05)
+    if message is not None and not message.error():
+        now = time.time()
+        for name, value in message.headers() or []:
+            if name == "ce_id":
+                lines.append(f"{value.decode()} {now!r}\\n")
+    if lines and time.monotonic() - flushed > 0.1:
+        sys.stdout.write("".join(lines))
+        sys.stdout.flush()
+        lines, flushed = [], time.monotonic()
+sys.stdout.write("".join(lines))
+consumer.close()
+"""
+
+
 class LatencyConsumer(threading.Thread):
-    """Records when each ce_id becomes readable (partitions assigned at the end, no group join)."""
+    """Records when each ce_id becomes readable (partitions assigned at the end, no group join).
+    The consumer runs in a process of its own: in the bench's process it waited for the GIL
+    behind the commands the bench writes (up to the 5 ms switch interval a message), which the
+    relay's latency run paid and the broker's floor run did not. This thread only reads its
+    lines."""
 
     def __init__(self, servers: str, topic: str) -> None:
         super().__init__(daemon=True)
         self.seen: dict[bytes, float] = {}
-        self.running = True
-        self.consumer = Consumer(
-            {"bootstrap.servers": servers, "group.id": "bench", "fetch.wait.max.ms": 5}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _CONSUMER, servers, topic, str(PARTITIONS)],
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        self.consumer.assign([TopicPartition(topic, p, OFFSET_END) for p in range(PARTITIONS)])
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        if not value and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
 
     def run(self) -> None:
-        while self.running:
-            # poll(), not consume(n, timeout): a batch consume waits out its whole timeout
-            # unless n messages arrive, which would add up to `timeout` to every latency.
-            message = self.consumer.poll(0.05)
-            if message is None or message.error():
-                continue
-            now = time.time()
-            for name, value in message.headers() or []:
-                if name == "ce_id":
-                    self.seen.setdefault(value, now)
-        self.consumer.close()
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            event_id, _, seen_at = line.partition(" ")
+            self.seen.setdefault(event_id.encode(), float(seen_at))
+        self.process.wait()
 
 
 def raw_latency(servers: str, topic: str, seconds: float, rate: float) -> list[float]:
