@@ -1,14 +1,15 @@
 """Prompt files and their rendering; the proposal schemas sent for structured output."""
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.agents.llm.prompts import PROMPT_STAGES, load_template, render
+from infinite_scribe.agents.llm.prompts import PROMPT_STAGES, load_template, prompt_json, render
 from infinite_scribe.domain.codex import Codex, CodexEntry
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS, response_schema
 from infinite_scribe.settings.settings import ConfigurationError, load_settings
@@ -128,3 +129,26 @@ def test_the_codex_goes_first_as_fixed_text_and_the_request_last() -> None:
     assert '"Isobel Reid"' in prefix and "darker" not in prefix
     assert other.startswith(prefix)
     assert not render(replace(request, codex={})).user.startswith("## The writer's codex")
+
+
+def test_a_prompts_json_block_is_the_standard_encoders_text() -> None:
+    """orjson writes the blocks (the standard encoder with an indent runs in Python); the text
+    must stay what `json.dumps(indent=2, ensure_ascii=False, default=str)` wrote."""
+
+    @dataclass
+    class Card:
+        name: str
+
+    value = {
+        "概念": {"标题": "雨夜的钟楼", "主题": ["孤独", "真相"], "篇幅": 12, "比例": 0.5},
+        "empty": {"list": [], "dict": {}, "none": None, "yes": True},
+        1: "an int key",
+        "when": datetime(2026, 11, 28, 17, 0, tzinfo=UTC),
+        "day": date(2026, 11, 28),
+        "id": UUID(int=7),
+        "card": Card("Ines"),
+        "pair": ("a", "b"),
+        "quote": 'she said "no"\nand left\t\\',
+    }
+    expected = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    assert prompt_json(value) == expected

@@ -9,22 +9,16 @@ and the writer's wishes or feedback, as JSON blocks the system prompt says are d
 (`string.Template` substitution never interprets them, as in agents/llm/prompts.py).
 """
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from infinite_scribe.agents.llm.prompts import codex_block, load_template
+from infinite_scribe.agents.llm.prompts import codex_block, load_template, prompt_json
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 
 _LANGUAGES = {"zh": "Chinese (简体中文)", "en": "English"}
 #: What of a revised draft goes back to the model: its end is cut, not the prompt's rules.
 _MAX_PREVIOUS = 12_000
 _MAX_ITEMS = 50
-
-
-def _json(value: Any) -> str:
-    # ensure_ascii=False keeps Chinese readable for the model (and half the tokens).
-    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
 def _cards(value: Any, *keys: str) -> list[dict[str, Any]]:
@@ -67,13 +61,15 @@ def _context(brief: ChapterBrief) -> str:
         if number < brief.number
     ]
     return load_template("chapter_context").substitute(
-        bible=_json({key: value for key, value in book.items() if value}),
-        characters=_json(characters),
-        places=_json(_cards(bible.worldview.get("locations"), "name", "description")),
-        earlier=_json(earlier),
-        memory=_json(dict(brief.memory)),
-        chapter=_json({"number": brief.number, "title": brief.title, "summary": brief.summary}),
-        asked=_json(_asked(brief)),
+        bible=prompt_json({key: value for key, value in book.items() if value}),
+        characters=prompt_json(characters),
+        places=prompt_json(_cards(bible.worldview.get("locations"), "name", "description")),
+        earlier=prompt_json(earlier),
+        memory=prompt_json(dict(brief.memory)),
+        chapter=prompt_json(
+            {"number": brief.number, "title": brief.title, "summary": brief.summary}
+        ),
+        asked=prompt_json(_asked(brief)),
     )
 
 
@@ -97,8 +93,8 @@ def prose_messages(brief: ChapterBrief, beats: list[str], index: int) -> list[di
         number=brief.number,
         beat_number=index + 1,
         beat_count=len(beats),
-        beats=_json(beats),
-        beat=_json(beats[index]),
+        beats=prompt_json(beats),
+        beat=prompt_json(beats[index]),
         context=_context(brief),
     )
     return [_system(brief), {"role": "user", "content": codex_block(brief.codex) + user.strip()}]

@@ -7,13 +7,14 @@ model to treat as data.
 """
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from string import Template
 from typing import Any
+
+import orjson
 
 from infinite_scribe.agents.llm.language import LANGUAGE_NAMES, writer_language
 from infinite_scribe.agents.llm.port import GenerationRequest
@@ -65,8 +66,8 @@ def load_template(name: str) -> Template:
 
 def _context(request: GenerationRequest) -> str:
     return load_template("context").substitute(
-        confirmed_data=_json(earlier_confirmed(request)),
-        writer_input=_json(writer_input(request)),
+        confirmed_data=prompt_json(earlier_confirmed(request)),
+        writer_input=prompt_json(writer_input(request)),
         language=LANGUAGE_NAMES[writer_language(request)],
     )
 
@@ -81,7 +82,7 @@ def codex_block(codex: Mapping[str, Any]) -> str:
     ]
     if not entries:
         return ""
-    return load_template("codex").substitute(codex=_json(entries)).strip() + "\n\n"
+    return load_template("codex").substitute(codex=prompt_json(entries)).strip() + "\n\n"
 
 
 def render(request: GenerationRequest) -> RenderedPrompt:
@@ -89,12 +90,12 @@ def render(request: GenerationRequest) -> RenderedPrompt:
     context = _context(request)
     if request.is_revision:
         context += "\n" + load_template("revision").substitute(
-            previous_proposal=_json(request.previous_proposal or {}),
-            feedback=_json(request.feedback),
+            previous_proposal=prompt_json(request.previous_proposal or {}),
+            feedback=prompt_json(request.feedback),
         )
     if request.failed_checks:  # the guard's one retry (issue 76): last, after what stays the same
         context += "\n" + load_template("guard_retry").substitute(
-            checks=_json(list(request.failed_checks))
+            checks=prompt_json(list(request.failed_checks))
         )
     user = load_template(request.stage.value.lower()).substitute(context=context)
     user = codex_block(request.codex) + user.strip()
@@ -111,8 +112,8 @@ def render_batch(request: GenerationRequest, brief: BatchBrief) -> RenderedPromp
         act=batch.act + 1,
         first=batch.first,
         last=batch.first + batch.count - 1,
-        acts=_json(list(brief.acts)),
-        recent=_json(list(brief.recent)),
+        acts=prompt_json(list(brief.acts)),
+        recent=prompt_json(list(brief.recent)),
         context=_context(request),
     )
     user = codex_block(request.codex) + user.strip()
@@ -140,9 +141,21 @@ def writer_input(request: GenerationRequest) -> dict[str, Any]:
     return {key: value for key, value in wishes.items() if value}
 
 
-def _json(value: Any) -> str:
-    # ensure_ascii=False keeps Chinese readable for the model (and half the tokens).
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+def prompt_json(value: Any) -> str:
+    """A prompt's JSON block: indented, Chinese as it is (readable for the model, and half the
+    tokens of escapes). orjson, not `json.dumps`: with an indent the standard encoder runs in
+    Python (0.73 ms for a 26 KB context, 0.06 ms here, on the worker's loop for every draft), and
+    the text is the same (every prompt of the unit tier compared)."""
+    return orjson.dumps(value, default=str, option=_INDENTED).decode()
+
+
+#: Dates and dataclasses go to `default=str` as `json.dumps` sent them (orjson writes its own form).
+_INDENTED = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
 #: Every stage that has a prompt file (FINISHED proposes nothing).
