@@ -10,7 +10,12 @@ import uuid
 
 import asyncpg
 
-from infinite_scribe.persistence.outbox.slot import begun, held_keys_once_visible, position_of
+from infinite_scribe.persistence.outbox.slot import (
+    _LOOK_SQL,
+    begun,
+    held_keys_once_visible,
+    position_of,
+)
 from infinite_scribe.persistence.outbox.visibility import running, wait_visible
 
 
@@ -93,3 +98,17 @@ async def test_no_key_is_held_while_the_table_holds_no_unsent_row(clean_db: asyn
         )
         assert await held_keys_once_visible(reader, [], iter(["sent", "other", "x"])) == {"other"}
         assert await held_keys_once_visible(reader, [], []) == set()
+
+
+async def test_the_first_look_reads_the_unsent_rows_index_whatever_the_statistics(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """Thousands of sent rows and no ANALYZE since: the look still reads the partial index of
+    the unsent rows (an EXISTS without the index's order scanned the whole table)."""
+    await clean_db.execute(
+        "INSERT INTO event_outbox (event_id, topic, key, payload, status) "
+        "SELECT gen_random_uuid(), 't', 'k' || (g % 100), '{}', 'SENT' "
+        "FROM generate_series(1, 20000) g"
+    )
+    plan = "\n".join(row[0] for row in await clean_db.fetch("EXPLAIN " + _LOOK_SQL))
+    assert "idx_event_outbox_unsent_key" in plan and "Seq Scan" not in plan, plan

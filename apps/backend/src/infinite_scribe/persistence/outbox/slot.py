@@ -174,9 +174,12 @@ class Diverted:
 
 
 #: A batch's first look, one round trip: a current snapshot (are its transactions visible?) and
-#: whether the table holds an unsent row at all (the first entry of their partial index).
+#: whether the table holds an unsent row at all: the first entry of the unsent rows' partial
+#: index, in its order so that the planner takes it whatever its statistics say (an EXISTS
+#: without the order was a sequential scan of 300,000 sent rows, 34 ms, before an ANALYZE).
 _LOOK_SQL = (
-    "SELECT pg_current_snapshot()::text, EXISTS (SELECT 1 FROM event_outbox WHERE status <> 'SENT')"
+    "SELECT pg_current_snapshot()::text, (SELECT position FROM event_outbox "
+    "WHERE status <> 'SENT' ORDER BY key, position LIMIT 1) IS NOT NULL"
 )
 #: The batch's keys with unsent rows in the table (their messages queue behind those rows).
 _HELD_SQL = (
