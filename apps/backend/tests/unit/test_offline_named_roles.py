@@ -308,3 +308,28 @@ def test_an_event_said_in_lower_case_before_a_deadline_word_is_the_deadline(
     codex = read_codex(text)
     assert [(e.name, e.role) for e in codex.of_kind("time")] == [(time, "deadline")], codex
     assert time not in [e.name for e in codex.of_kind("object")]
+
+
+SKELLIG = (
+    "In 1911{comma} Aoife Rooney keeps the lighthouse on Skellig Rock with her rival, the harbour "
+    "master Declan Furey, who wants the light sold to the Congested Districts Board."
+)
+
+
+@pytest.mark.parametrize("comma", ["", ","])
+def test_a_name_before_its_verb_is_the_subject_and_a_rivals_role_and_want_are_his(
+    comma: str,
+) -> None:
+    """A walk of the offline writer: with no comma after the year, "In 1911 Aoife Rooney keeps"
+    made Aoife Rooney the story's place (a name directly before its verb is the subject); with
+    one, the rival's apposition ("her rival, the harbour master Declan Furey, who wants ...")
+    gave the hero his role and his want. Unsure of the hero's role, the reader gives none."""
+    idea = SKELLIG.format(comma=comma)
+    facts = reading_en.read(idea)
+    assert "Aoife Rooney" not in facts.places and facts.place == "Skellig Rock", facts
+    assert facts.hero_name in (None, "Aoife Rooney") and facts.hero != "harbour master", facts
+    assert not (facts.event or "").startswith("wants"), facts
+    people = {e.name: (e.role, e.words) for e in read_codex(idea).entries if e.kind == "person"}
+    assert people == {"Aoife Rooney": ("hero", ()), "Declan Furey": ("rival", ("harbour master",))}
+    concept = _cast(idea, GenesisStage.CONCEPT_SELECTION)["concepts"][0]["logline"]
+    assert "in Aoife Rooney" not in concept and "Rooney, a harbour master" not in concept

@@ -12,9 +12,12 @@ _ARTICLES, _ARTICLE = vocabulary.words("en", "articles"), vocabulary.either("en"
 
 _PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
 _AFTER_PLACE = re.compile(
-    rf"\b(?:{_words('place_prepositions')})\s+(?:\d{{3,4}}s?\s+|the\s+)?$",
+    rf"\b(?:{_words('place_prepositions')})\s+(?:(?P<year>\d{{3,4}}s?)\s+|the\s+)?$",
     re.I,
 )
+#: A name directly before its verb after the opening's year is the subject ("In 1911 Aoife
+#: Rooney keeps"), never the place ("In 1911 Valparaíso, ...").
+_VERB_AFTER = re.compile(rf"^\s+(?:{_words('verbs')})\b")
 _OPENERS = vocabulary.words("en", "run_openers")
 #: A word for a person by its ending ("the Harbourmaster", "the Lockkeeper").
 _EPITHET_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
@@ -71,12 +74,15 @@ def place(run: str, lead: str, after: str) -> str | None:
     after a preposition of place or a place noun, ending on a place's word, or by apposition."""
     if " " not in run and run.lower() in _PLACE_WORDS and re.search(r"(?:^|[.!?]\s+)$", lead):
         return None  # "Street magician Leo Fontaine": a place's word the sentence capitalised
+    after_place = _AFTER_PLACE.search(lead)
+    if after_place and after_place.group("year") and _VERB_AFTER.match(after):
+        return None
     article = "the " if re.search(r"(?:^|\s)the\s+$", lead) else ""
     noun = re.match(r"\s+([a-z]+)", after)
     if noun and noun.group(1) in _PLACE_WORDS:
         return f"{article}{run} {noun.group(1)}"
     placed = (
-        (_AFTER_PLACE.search(lead) and not _PARTICLE.search(lead))
+        (after_place and not _PARTICLE.search(lead))
         or run.split()[-1].lower() in _PLACE_WORDS
         or _AFTER_PLACE_NOUN.search(lead)
         or _APPOSED_PLACE.match(after)

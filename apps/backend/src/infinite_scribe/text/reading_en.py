@@ -49,7 +49,7 @@ _ATTACHED = (
 )
 #: The idea's own opening ("In 1897 Valparaiso, "): told by the time and place slots.
 _OPENING = re.compile(rf"^(?:{_words('opening_prepositions')})\s+[^,;]{{1,60}},\s*", re.I)
-_STOP = vocabulary.words("en", "stop")
+_STOP, _VERBS = vocabulary.words("en", "stop"), vocabulary.words("en", "verbs")
 _OPENERS = vocabulary.words("en", "run_openers")
 _TIME_LEADS = tuple(f"{lead} " for lead in vocabulary.phrases("en", "time_leads"))
 _TIME = re.compile(
@@ -76,6 +76,9 @@ def is_role(word: str, opening: bool = False) -> bool:
 
 _BY = [p.replace(" ", r"\s+") for p in vocabulary.phrases("en", "opposes") if p.endswith(" by")]
 _OPPOSING_BY = re.compile(rf"\b(?:{'|'.join(_BY)})\s+$")
+#: A word marking the rival right before a role ("her rival, the harbour master ..."): his.
+_FOE = vocabulary.alternation("en", "request_foe", spaced=True)
+_RIVALS = re.compile(rf"\b(?:{_FOE})(?:,|\s+(?:{_words('copulas')}))?\s*$", re.I)
 
 
 def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
@@ -85,8 +88,9 @@ def _hero(sentence: str) -> tuple[str | None, tuple[int, int], bool]:
     for index, word in enumerate(words):
         if word.group(0).lower() not in _ARTICLES:
             continue
-        if _OPPOSING_BY.search(sentence[: word.start()]):
-            continue  # the agent of a passive of opposing ("seized by the pirate queen")
+        before = sentence[: word.start()]
+        if _OPPOSING_BY.search(before) or _RIVALS.search(before):
+            continue  # who opposes ("seized by the pirate queen", "her rival, the warden")
         following: list[re.Match[str]] = []
         for candidate in words[index + 1 : index + 5]:
             # A comma ends the phrase ("the 1969 moon landing, insurance investigator").
@@ -117,8 +121,8 @@ def _role_name(sentence: str) -> tuple[str, str, int, int] | None:
                 words.pop(0)
             if not words or any(w.lower() in _STOP for w in words):
                 continue
-            if not _a_name(match.group("name")):
-                continue
+            if not _a_name(match.group("name")) or _RIVALS.search(sentence[: match.start()]):
+                continue  # the opening's place, or the rival's role ("her rival, the warden")
             if not bare or is_role(words[-1], opening=match.start("role") == 0):
                 role = " ".join(words)
                 role = _uncapped(role) if match.start("role") == 0 else role
@@ -167,12 +171,16 @@ def _apposed_places(first: str) -> list[tuple[str, tuple[int, int]]]:
 def _place_words(following: list[str]) -> list[str]:
     """The words after a preposition that may name a place (at most 7)."""
     words: list[str] = []
+    year = False
     for word in following:
+        if year and words[:1] and words[0][:1].isupper() and word.lower() in _VERBS:
+            return []  # "In 1911 Aoife Rooney keeps": a name before its verb is the subject
         if word.lower() in _STOP and not (word == "of" and words):
             break
         if word.lower() in _ARTICLES and words and words[-1] != "of":
             break  # another phrase ("in the end the keeper ..."), never one place
         if _TIME.fullmatch(word) and not words:
+            year = True
             continue  # the opening's year before its place ("In 1911 Valparaíso")
         if _TIME.fullmatch(word) or not _WORD.match(word) or _ends_a_name(words, word):
             break  # a year, a dash that closes an aside, or the verb after a name
@@ -244,7 +252,7 @@ def read(text: str) -> Facts:
     places += [place for place in _apposed_places(first) if place[0] not in dict(places)]
     places.sort(key=lambda place: place[1])
     time = _TIME.search(first)
-    if hero is not None and not possessive:
+    if hero_end >= 0 and not possessive:  # a role, or a name before its verb
         event = _after_hero(first, hero_end, time)
     elif hero is None and len(_WORD.findall(first)) >= 3:
         event = _untold(first)
@@ -264,7 +272,17 @@ def _who(first: str) -> tuple[str | None, str | None, int, bool]:
         return role, name, end, False
     named = _NAMED.search(first) or _APPOSITION.match(first)
     given = named.group("name") if named and _a_name(named.group("name")) else None
+    subject = _SUBJECT.match(first) if hero is None and given is None else None
+    if subject and _a_name(subject.group("name")):  # "Aoife Rooney keeps ...": the hero
+        return None, subject.group("name"), subject.start("name"), False
     return hero, given, hero_end, possessive
+
+
+#: A name opening the sentence (after the opening's year) directly before its verb.
+_SUBJECT = re.compile(
+    rf"^(?:(?i:{_words('opening_prepositions')})\s+\d{{3,4}}s?,?\s+)?{_NAME}\s+"
+    rf"(?:{_words('verbs')})\b"
+)
 
 
 def _a_name(words: str) -> bool:
