@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
 from infinite_scribe.agents.llm.offline.chapters import plan_beats, write_beat
 from infinite_scribe.agents.llm.offline.generator import draft
@@ -19,12 +19,13 @@ from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.prompts import prompt_echoes
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
-from infinite_scribe.domain.codex import Codex, CodexEntry
+from infinite_scribe.domain.codex import Codex, CodexEntry, grown
 from infinite_scribe.domain.genesis import STAGE_ORDER
 from infinite_scribe.domain.novel import novel_bible
 from infinite_scribe.domain.proposal_guard import Asked, Failed, check_chapter, check_stage
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from infinite_scribe.text import segment
+from infinite_scribe.text.codex_reading import feedback_people, offered_edits, read_codex
 from shared_types.enums import GenesisStage
 
 #: Random ideas walked through every stage and up to 12 chapters (issue 75): `make test`.
@@ -131,6 +132,10 @@ def _walk(idea: Idea, chapters: int) -> list[tuple[str, list[Failed]]]:
     words = CHINESE if idea.language == "zh" else ENGLISH
     asked = Asked(idea.language, chapters=chapters)
     session, confirmed, failed = UUID(int=76), {}, []
+    # The worker's codex for the revision: the people the feedback adds, the edits it offers.
+    added = feedback_people(idea.feedback, idea.codex)
+    codex = grown(idea.codex.as_json(), added, "feedback")
+    offered = offered_edits(idea.feedback, idea.codex)
     for stage in STAGE_ORDER:
         if stage is GenesisStage.FINISHED:
             continue
@@ -143,9 +148,11 @@ def _walk(idea: Idea, chapters: int) -> list[tuple[str, list[Failed]]]:
             codex=idea.codex.as_json(),
         )
         first = draft(request, words).model_dump(mode="json")
-        revised = draft(replace(request, feedback=idea.feedback, previous_proposal=first), words)
-        for content in (_content(first), _content(revised)):
-            found = check_stage(stage.value, content, idea.codex, asked, prompt_echoes())
+        again = replace(request, feedback=idea.feedback, previous_proposal=first,
+                        codex=codex.as_json(), offered_edits=offered)  # fmt: skip
+        revised = draft(again, words)
+        for content, held in ((_content(first), idea.codex), (_content(revised), codex)):
+            found = check_stage(stage.value, content, held, asked, prompt_echoes())
             failed.append((stage.value, found))
         content = _content(revised)
         confirmed[stage.value] = content["concepts"][0] if "concepts" in content else content
@@ -169,8 +176,32 @@ def _walk(idea: Idea, chapters: int) -> list[tuple[str, list[Failed]]]:
     return [(where, found) for where, found in failed if found]
 
 
+#: Ideas of the walks the reader read wrong, as the worker reads them (the codex read from the
+#: idea): "In 1911 Aoife Rooney keeps ..." read the hero as the place, and the cast was refused
+#: six times of six (GUARD_ROLE_INVENTED); the feedbacks rename the rival and add someone.
+SKELLIG = (
+    "In 1911{} Aoife Rooney keeps the lighthouse on Skellig Rock with her rival, the harbour "
+    "master Declan Furey, who wants the light sold to the Congested Districts Board."
+)
+WALKED = [
+    Idea("en", idea, read_codex(idea), feedback)
+    for idea in (SKELLIG.format(""), SKELLIG.format(","))
+    for feedback in (
+        "Add Morag Quinlan, a net-mender from Inishbofin who hides Aoife's letters",
+        "Rename the rival Declan Furey to Cathal Breen.",
+    )
+]
+
+
+def _walked(test: Any) -> Any:
+    for idea in WALKED:
+        test = example(idea=idea, chapters=3)(test)
+    return test
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(idea=st.one_of(english(), chinese()), chapters=st.integers(1, 12))
+@_walked
 def test_the_offline_writer_never_trips_the_guard(idea: Idea, chapters: int) -> None:
     segment.warm()
     assert _walk(idea, chapters) == [], idea.text
