@@ -11,8 +11,9 @@ AUTO_KEY_PREFIX = "auto:"
 
 
 def valid_key(key: str) -> bool:
-    """1-255 printable ASCII characters (space included, control characters not)."""
-    return 0 < len(key) <= MAX_KEY_LENGTH and all(" " <= char <= "~" for char in key)
+    """1-255 printable ASCII characters (space included, control characters not): the ASCII
+    characters `isprintable` accepts are exactly " " to "~" (a C loop, not a Python one)."""
+    return 0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()
 
 
 def fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> str:
