@@ -101,6 +101,12 @@ HARBOUR = (
 )
 
 
+SKELLIG = (
+    "In 1911, Aoife Rooney keeps the lighthouse on Skellig Rock with her rival, the harbour "
+    "master Declan Furey, who wants the light sold to the Congested Districts Board."
+)
+
+
 @pytest.mark.parametrize(
     ("idea", "feedback", "offered"),
     [
@@ -123,6 +129,18 @@ HARBOUR = (
         # An idea with no rival at all: the person named is offered as one.
         (HARBOUR.split(";")[0] + ".", "Make the rival Per Lunde.", [("add", "Per Lunde", "rival")]),
         (IDEA_ZH, "把宿敌改成周老板。", [("rename", "白三爷", "周老板")]),
+        # A walk of the offline writer: the rival's old name said before the new one was read
+        # as the new one (nothing offered); so the hero's.
+        (
+            SKELLIG,
+            "Rename the rival Declan Furey to Cathal Breen.",
+            [("rename", "Declan Furey", "Cathal Breen")],
+        ),
+        (
+            IDEA,
+            "Rename the heroine Isobel Reid to Mara Quinn.",
+            [("rename", "Isobel Reid", "Mara Quinn")],
+        ),
         (IDEA_ZH, "把主角改成一名仵作。", []),
     ],
 )

@@ -87,9 +87,9 @@ def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     be = rf"{_any('en', 'request_modals')}?\s*{_any('en', 'copulas_becoming')}\s+"
     be += rf"(?:{_any('en', 'request_renamed')}\s+)?"
     named = r"(?P<value>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})"
-    # "call the hero Mara", "rename the villain to Voss": who, then the name.
+    # "call the hero Mara", "rename the villain (Ada Voss) to Voss": who, then the name.
     rename = rf"\b(?i:{_any('en', 'request_namings')}\s+{the}(?:"
-    to = rf")\s+(?:to\s+|as\s+)?){named}"
+    to = rf")\s+(?:(?-i:[A-Z][\w'’-]*\s+){{1,3}}(?:to|as)\s+|(?:to\s+|as\s+)?)){named}"
     hero = s["hero"]
     set_in = rf"{_any('en', 'request_settings')}\s+{_any('en', 'request_onto')}"
     return (
