@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
+from infinite_scribe.domain.junk_text import junk
 from infinite_scribe.domain.prompt_echoes import NO_ECHOES, Echoes, echo_in
 from infinite_scribe.domain.proposals import PROPOSAL_META
 
@@ -106,26 +107,12 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     HERO: ("protagonist", "hero", "heroine", "main character", "主角", "主人公", "女主", "男主"),
     RIVAL: ("antagonist", "rival", "villain", "nemesis", "反派", "对手", "宿敌", "反角"),
 }
-#: A template's marker, or its slot left in (`[hometown_landmark]`, `{place}`: SmolLM2); the
-#: prompts' own words said back are domain/prompt_echoes.py's.
-_MARKERS = re.compile(r"\{\{|\}\}|\$\{|<\||\[[a-z]+(?:_[a-z]+)+\]|\{[a-z]+(?:_[a-z]+)*\}")
 #: A label the writer's own scaffolding starts a pasted list with ("Also in the story: a, b").
 _LABELS = ("also in the story", "things that matter here", "characters", "places", "beats",
            "故事里还有", "人物", "地点", "节拍")  # fmt: skip
 _SCAFFOLD = re.compile(
     "(?:" + "|".join(_LABELS) + ")\\s*[:：][^,，、.。\\n]+(?:[,，、][^,，、.。\\n]+)+"
 )
-#: A placeholder where a text belongs: a part's name and its number, nothing told ("beat one",
-#: "Chapter 3.", 第二拍, 场景三).
-_PLACEHOLDER = re.compile(
-    r"(?:(?:beat|chapter|scene|part|act|step|option|item)\s+(?:\d+|one|two|three|four|five|six"
-    r"|seven|eight|nine|ten|first|second|third)|第?[一二三四五六七八九十\d]+[拍章节幕场]"
-    r"|(?:场景|章节|节拍)[一二三四五六七八九十\d]+)[.:：。]?",
-    re.IGNORECASE,
-)
-#: A text that starts or ends mid-phrase ("...seven eyes 24-").
-_FRAGMENT_START = re.compile(r"(?:\.{2,}|…|[,，、;；])")
-_FRAGMENT_END = re.compile(r"(?:[-,，、;；]|\w-)$")
 _SENTENCES = re.compile(r"(?<=[.!?。！？…])[\"'”’」』)）]*\s*|\n+")
 _WORD = re.compile(r"[\w']+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -183,13 +170,19 @@ def reason(failed: Sequence[Failed], language: str) -> str:
     return _REFUSED[lang].format(checks=checks)[:1000]
 
 
+#: A proposal's fields about itself that no generator wrote: stamped (its source, the edits
+#: offered), the writer's own feedback, the diff's revision note. Its `note` is read: it is the
+#: generator's own words to the writer, shown beside the proposal ("{ { {{": SmolLM2).
+_NOT_WRITTEN = frozenset(PROPOSAL_META) - {"note"}
+
+
 def texts(content: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(path, text) of every string in a proposal's content (its metadata left out)."""
+    """(path, text) of every string a generator wrote in a proposal (see `_NOT_WRITTEN`)."""
     if isinstance(content, str):
         yield path, content
     elif isinstance(content, Mapping):
         for key, value in content.items():
-            if not path and key in PROPOSAL_META:
+            if not path and key in _NOT_WRITTEN:
                 continue
             yield from texts(value, f"{path}.{key}" if path else str(key))
     elif isinstance(content, list | tuple):
@@ -248,9 +241,8 @@ def _text_checks(found: list[tuple[str, str]], language: str, echoes: Echoes) ->
     for path, text in found:
         flat = text.strip()
         lower = flat.lower()
-        # A chapter may be titled by its number alone, as many novels' are.
-        if _junk(flat, numbered=path.endswith("title")):
-            yield Failed(JUNK_TEXT, path, flat[:40])
+        if (debris := junk(flat, path)) is not None:
+            yield Failed(JUNK_TEXT, path, debris[:40])
         elif echo := echo_in(flat, echoes):
             yield Failed(PROMPT_ECHO, path, echo[:40])
         elif any(label in lower for label in _LABELS) and (pasted := _SCAFFOLD.search(lower)):
@@ -262,15 +254,6 @@ def _text_checks(found: list[tuple[str, str]], language: str, echoes: Echoes) ->
         share = han / (han + latin)
         if (share < 0.3) if _lang(language) == "zh" else (share > 0.5):
             yield Failed(WRONG_LANGUAGE, re.split(r"[.\[]", found[0][0])[0] or "text")
-
-
-def _junk(text: str, numbered: bool = False) -> bool:
-    """Only punctuation or digits ("4.7"), a template marker ("{{"), a fragment cut at
-    both ends ("...seven eyes 24-"), or a placeholder ("beat one")."""
-    letters = any(char.isalpha() for char in text)
-    fragment = _FRAGMENT_START.match(text[:3]) or _FRAGMENT_END.search(text[-2:])
-    placeholder = not numbered and len(text) <= 16 and _PLACEHOLDER.fullmatch(text)
-    return not letters or bool(_MARKERS.search(text) or fragment or placeholder)
 
 
 def _nothing(content: Mapping[str, Any], codex: Codex, asked: Asked) -> list[Failed]:
