@@ -91,9 +91,9 @@ async def test_a_keyed_command_keeps_its_key_in_its_inbox_row_and_answers_again(
     session = await app.session()
     # The key and the request's fingerprint go into the command's own inbox row (decision
     # 7204); a repeat is its first answer (the same ids, status and message), marked replayed.
-    prepared = app.commands.prepare(app.context, session, "ConfirmStage", CONFIRM, "key-1")
     receipt = Receipt(f"user:{app.user}", "key-1", "fp-1")
-    done = await app.commands.run(prepared, receipt)
+    prepared = app.commands.prepare(app.context, session, "ConfirmStage", CONFIRM, "key-1", receipt)
+    done = await app.commands.run(prepared)
     assert done == prepared.result and not done.replayed
     assert app.db.tables.inbox[done.command_id]["request_fingerprint"] == "fp-1"
     again = await app.commands.execute(

@@ -143,10 +143,10 @@ async def command_reply(
     command_type, payload = command
     if command_type == "RegenerateProposal":
         known_model(services.settings.models, payload)
-    prepared = service.prepare(context, aggregate_id, command_type, payload, key)
     receipt = None if inline is None else Receipt(inline.scope, inline.key, inline.fingerprint)
+    prepared = service.prepare(context, aggregate_id, command_type, payload, key, receipt)
     try:
-        result = await service.run(prepared, receipt)
+        result = await service.run(prepared)
     except KeyReused:
         services.metrics.idempotency_conflicts.labels("mismatch").inc()
         return key_reused()

@@ -56,10 +56,13 @@ class MeteredCommandService(CommandService):
         command_type: str,
         payload: Mapping[str, Any] | None,
         idempotency_key: str | None = None,
+        receipt: Receipt | None = None,
     ) -> PreparedCommand:
         bind(session_id=aggregate_id)
         try:
-            return super().prepare(context, aggregate_id, command_type, payload, idempotency_key)
+            return super().prepare(
+                context, aggregate_id, command_type, payload, idempotency_key, receipt
+            )
         except ScribeError as error:  # an unknown type, a payload its model refuses
             # A client-chosen string never becomes a label value: unknown types share one.
             known = command_type in self.registry.specs
@@ -67,10 +70,10 @@ class MeteredCommandService(CommandService):
             self._count(label, error.error_code)
             raise
 
-    async def run(self, prepared: PreparedCommand, receipt: Receipt | None = None) -> CommandResult:
+    async def run(self, prepared: PreparedCommand) -> CommandResult:
         label = prepared.spec.command_type
         try:
-            result = await super().run(prepared, receipt)
+            result = await super().run(prepared)
         except (ScribeError, KeyRefused) as error:
             self._count(label, error.error_code)
             raise

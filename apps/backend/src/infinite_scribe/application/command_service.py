@@ -12,7 +12,7 @@ flow) opens a transaction, around its write and the reaction.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
@@ -204,8 +204,10 @@ class CommandService:
     ) -> CommandResult:
         """Run the command (202/200 result), or replay it: by the inbox (same key on the same
         session) or by `receipt`'s stored answer (`result.stored`)."""
-        prepared = self.prepare(context, aggregate_id, command_type, payload, idempotency_key)
-        return await self.run(prepared, receipt)
+        prepared = self.prepare(
+            context, aggregate_id, command_type, payload, idempotency_key, receipt
+        )
+        return await self.run(prepared)
 
     def prepare(
         self,
@@ -214,8 +216,10 @@ class CommandService:
         command_type: str,
         payload: Mapping[str, Any] | None,
         idempotency_key: str | None = None,
+        receipt: Receipt | None = None,
     ) -> PreparedCommand:
-        """The command parsed (UnknownCommand, InvalidPayload) and its ids drawn; nothing read."""
+        """The command parsed (UnknownCommand, InvalidPayload) and its ids drawn; nothing read.
+        `receipt` is a keyed command's key: its inbox row is the key's record (decision 7204)."""
         spec = self.registry.spec_for(command_type)
         command = spec.parse(payload)
         command_id = uuid4()
@@ -228,22 +232,19 @@ class CommandService:
             idempotency_key=idempotency_key or f"command:{command_id}",
             payload=command.model_dump(mode="json"),
             status=status.value,
+            request_fingerprint=None if receipt is None else receipt.fingerprint,
         )
         task_id = uuid4() if spec.is_async else None
-        return PreparedCommand(context, spec, command, entry, task_id)
+        return PreparedCommand(context, spec, command, entry, task_id, receipt)
 
-    async def run(self, prepared: PreparedCommand, receipt: Receipt | None = None) -> CommandResult:
-        """Run a prepared command; `receipt` is a keyed command's key, kept in its inbox row."""
-        run = prepared
-        if receipt is not None:
-            keyed = replace(prepared.entry, request_fingerprint=receipt.fingerprint)
-            run = replace(prepared, receipt=receipt, entry=keyed)
+    async def run(self, prepared: PreparedCommand) -> CommandResult:
+        """Run a prepared command."""
 
         async def attempt(number: int) -> CommandResult:
             try:
-                return await self._run(run)
+                return await self._run(prepared)
             except InboxConflict:
-                return await self._collided(run)
+                return await self._collided(prepared)
 
         return await with_retries(attempt)
 
