@@ -5,8 +5,14 @@ nothing: a capitalised verb beside a known name, a name opening an English claus
 that replaces someone (the writer says that exactly with EditCodex), a role word, a word the
 writer marked "not a name"."""
 
+from dataclasses import replace
+from uuid import UUID
+
 import pytest
 
+from infinite_scribe.agents.llm.offline.generator import draft
+from infinite_scribe.agents.llm.offline.words import ENGLISH
+from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex, CodexEntry, grown
 from infinite_scribe.domain.commands import EditCodex
 from infinite_scribe.domain.proposals import Proposal
@@ -16,7 +22,13 @@ from infinite_scribe.text.codex_reading import (
     read_codex,
     read_feedback_people,
 )
+from shared_types.enums import GenesisStage
 from tests.support.codex_ideas import GLASS, IDEA, IDEA_ZH, TRAIN
+
+SKELLIG = (
+    "In 1911, Aoife Rooney keeps the lighthouse on Skellig Rock with her rival, the harbour "
+    "master Declan Furey, who wants the light sold to the Congested Districts Board."
+)
 
 
 @pytest.mark.parametrize(
@@ -65,6 +77,9 @@ def test_the_people_a_chinese_feedback_names(feedback: str, people: tuple[str, .
         # The description in another clause is not the person's.
         (IDEA, "Add Tom Baxter; Isobel should be a ferry pilot.", {"Tom Baxter": ()}),
         (IDEA_ZH, "加一个叫陆小川的助手。", {"陆小川": ("助手",)}),
+        # A walk of the offline writer: her trade and where she is from were both lost.
+        (SKELLIG, "Add Morag Quinlan, a net-mender from Inishbofin who hides Aoife's letters",
+         {"Morag Quinlan": ("net-mender", "from Inishbofin")}),
     ],
 )  # fmt: skip
 def test_a_person_a_feedback_adds_keeps_the_words_it_describes_them_with(
@@ -98,12 +113,6 @@ def test_grown_adds_each_new_person_once_pointing_at_the_feedback() -> None:
 HARBOUR = (
     "Maren Solberg, a ferry pilot on the Hardanger fjord, must bring a stolen church bell home "
     "before the midsummer fair; the Harbourmaster wants it sunk."
-)
-
-
-SKELLIG = (
-    "In 1911, Aoife Rooney keeps the lighthouse on Skellig Rock with her rival, the harbour "
-    "master Declan Furey, who wants the light sold to the Congested Districts Board."
 )
 
 
@@ -225,3 +234,21 @@ def test_a_rival_named_by_an_epithet_is_a_person_in_the_rival_role(idea: str) ->
 def test_an_epithet_no_word_marks_stays_what_it_was() -> None:
     codex = read_codex("Maren Solberg must bring the bell home before the Naval Court sits.")
     assert [e.kind for e in codex.entries if e.name == "the Naval Court"] == ["object"]
+
+
+def test_a_person_a_feedback_adds_joins_the_cast_and_moves_no_one() -> None:
+    """A walk of the offline writer: adding Morag Quinlan dropped a cast member the writer had
+    seen (the ally) and made the mentor the ally; she takes a card of her own."""
+    codex = read_codex(SKELLIG)
+    request = GenerationRequest(
+        UUID(int=7), GenesisStage.CHARACTERS, {}, user_input=SKELLIG, codex=codex.as_json()
+    )
+    first = draft(request, ENGLISH).model_dump(mode="json")
+    feedback = "Add Morag Quinlan, a net-mender from Inishbofin who hides Aoife's letters"
+    added = grown(codex.as_json(), feedback_people(feedback, codex), "event-1")
+    again = replace(request, feedback=feedback, previous_proposal=first, codex=added.as_json())
+    cards = draft(again, ENGLISH).model_dump(mode="json")["characters"]
+    before = [(card["name"], card["role"]) for card in first["characters"]]
+    assert [(card["name"], card["role"]) for card in cards[: len(before)]] == before
+    morag = next(card for card in cards if card["name"] == "Morag Quinlan")
+    assert "net-mender" in morag["description"] and "Inishbofin" in morag["description"], morag

@@ -165,14 +165,21 @@ def feedback_people(feedback: str, codex: Codex) -> dict[str, tuple[str, ...]]:
     unsure, none: a role read with another name, or beside two new people with none."""
     people = read_feedback_people(feedback, codex)
     said = feedback[:FEEDBACK_WORDS]
-    reader = reading_zh if _HAN.search(said) else reading_en
+    language = "zh" if _HAN.search(said) else "en"
+    reader = reading_zh if language == "zh" else reading_en
     described: dict[str, tuple[str, ...]] = {}
     for person in people:
         clause = next((c for c in _CLAUSES.split(said) if person in c), "")
         facts = reader.read(clause)
         own = facts.hero_name == person or (facts.hero_name is None and len(people) == 1)
-        described[person] = _words((facts.hero,)) if facts.hero and own else ()
+        # Where they are said to come from is part of what describes them ("from Inishbofin").
+        origins = [p for p in facts.places if _origin(clause, p, language == "zh")]
+        words = (facts.hero, *(_FROM[language].format(p) for p in origins)) if own else ()
+        described[person] = _words(words) if facts.hero and own else ()
     return described
+
+
+_FROM = {"en": "from {}", "zh": "{}来的"}
 
 
 #: A feedback's clauses: by its full stops, question and exclamation marks and semicolons

@@ -29,9 +29,11 @@ _CALLED = rf"(?:named|called|(?:{NAMINGS})\s+[\"“](?=[^\"”]+[\"”]))"
 _NAMED = re.compile(r"\b" + _CALLED + r"\s*" + _NAME + r"[\"”]?")
 _APPOSITION = re.compile(rf"^{_NAME},\s+{_ARTICLE}\s")
 _WHERE = rf"(?:\s+(?:{_words('apposition_prepositions')})\s+(?P<where>[^,;]{{1,60}}))?"
-#: The shortest role before where it is ("a conductor out of Lisbon": "conductor").
+#: The shortest role before where it is ("a conductor out of Lisbon": "conductor"), up to a
+#: comma or a relative pronoun ("Ada Pike, a widow who ...").
+_SHORTEST = _ROLE_WORDS.replace("{0,2}", "{0,2}?")
 _APPOSED = re.compile(
-    rf"{_NAME},\s+{_ARTICLE}\s+" + _ROLE_WORDS.replace("{0,2}", "{0,2}?") + _WHERE + r"(?=,)"
+    rf"{_NAME},\s+{_ARTICLE}\s+{_SHORTEST}{_WHERE}(?=,|\s+(?:{_words('relatives')})\b)"
 )
 _ATTACHED = (
     _APPOSED,

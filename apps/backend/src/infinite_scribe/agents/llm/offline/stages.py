@@ -156,7 +156,11 @@ class Drafter:
         held = named.holders(self.request.user_input or "", story.given)
         unassigned = self.unassigned()
         characters = []
-        cards = zip(names, words.roles, words.character, words.motivations, words.arcs, strict=True)
+        cards: list[tuple[str, ...]] = [
+            *zip(names, words.roles, words.character, words.motivations, words.arcs, strict=True)
+        ]
+        added = [name for name in story.added if name not in names]
+        cards += [(name, *words.unassigned[:2], *words.unassigned[3:5]) for name in added]
         for index, (name, role, pattern, motivation, arc) in enumerate(cards):
             extra: dict[str, str] = {}
             if index >= 2 and name in unassigned:  # no mentor nor ally the writer did not ask for
@@ -185,6 +189,7 @@ class Drafter:
         for index, name in ((1, cast.mentor), (2, cast.ally)):
             if name in unassigned:
                 relationships[index] = cap(self.fill(words.unassigned[5], person=name))[:1000]
+        relationships += [cap(self.fill(words.unassigned[5], person=n))[:1000] for n in added]
         return {"characters": characters, "relationships": relationships}
 
     def unassigned(self) -> dict[str, str]:

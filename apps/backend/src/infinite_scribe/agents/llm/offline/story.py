@@ -230,12 +230,20 @@ class Story:
         pool = bank_names(order, given)
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
+        others = [p for p in others if p not in self.added]  # a card of their own, no one's
         foe = self._foe(others, pool)
         # A renamed antagonist leaves the cast under the old name (the rival the idea named).
         rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
         cards = confirmed(self.request, GenesisStage.CHARACTERS).get("characters")
         names = carded([hero, foe, rest[0], rest[1]], cards, self.words.roles, bool(self.foe_names))
         return Cast(*names)
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        """The people a feedback added to the codex with no role (issue 76): each a card of
+        their own after the cast's, moving no one the writer has seen."""
+        people = Codex.from_json(self.request.codex).of_kind("person")
+        return tuple(e.name for e in people if e.source == "feedback" and e.role is None)
 
     def _foe(self, others: list[str], pool: list[str]) -> str:
         """The antagonist's name: a feedback's, else the rival among the people the writer
