@@ -1,14 +1,13 @@
 """Command handling: registry lookup -> payload validation -> one read -> decide -> one write
 (docs/command-api.md, docs/architecture.md "The write path").
 
-A command costs two round trips: the session (with a keyed command's key record) read
-in autocommit, then one statement in autocommit (batched with other commands' by the group
-commit, decision 5001) that writes the inbox row (a keyed command's key record too, decision
-7204), the events, their outbox rows, the version-checked snapshot and the task of an async
-command. A lost race (the snapshot moved, the version was taken) fails that
-statement as a whole and the command runs again; the inbox's unique indexes decide duplicates
-(409) and repeats. Only a command whose reaction needs locks (a reply that resumes a paused
-flow) opens a transaction, around its write and the reaction.
+A command costs two round trips: the session read in autocommit, then one statement in
+autocommit (batched by the group commit, decision 5001) that writes the inbox row (a keyed
+command's key record too, decision 7204), the events, their outbox rows, the version-checked
+snapshot and an async command's task. A lost race (the snapshot moved, the version was taken)
+fails that statement as a whole and the command runs again; the inbox's unique indexes decide
+duplicates (409) and repeats. Only a command whose reaction needs locks (a reply that resumes
+a paused flow) opens a transaction, around its write and the reaction.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -168,13 +167,9 @@ class PreparedCommand:
 
     @property
     def result(self) -> CommandResult:
-        entry = self.entry
+        entry, is_async = self.entry, self.spec.is_async
         return CommandResult(
-            entry.command_id,
-            entry.status,
-            entry.command_id,
-            self.spec.is_async,
-            task_id=self.task_id,
+            entry.command_id, entry.status, entry.command_id, is_async, task_id=self.task_id
         )
 
 
@@ -242,17 +237,20 @@ class CommandService:
 
         async def attempt(number: int) -> CommandResult:
             try:
-                return await self._run(prepared)
+                return await self._run(prepared, look=number > 1)
             except InboxConflict:
                 return await self._collided(prepared)
 
         return await with_retries(attempt)
 
-    async def _run(self, run: PreparedCommand) -> CommandResult:
+    async def _run(self, run: PreparedCommand, look: bool = False) -> CommandResult:
+        """One attempt. A keyed command's first reads as an unkeyed one (a fresh key has no
+        record); its key's record is read (`look`) where one could answer: a retry (the write's
+        index or claim refused the key) or a refusal by the state (decision 8004)."""
         entry = run.entry
         reactions: list[CommandReaction] = []
         async with self.uow.autocommit() as session:
-            decision = await self._decide(session, run)
+            decision = await self._decide(session, run, look)
         if isinstance(decision, Change):
             reactions = [r for r in self.reactions if r.wants(run.context, entry, decision.before)]
             if not reactions:
@@ -271,8 +269,10 @@ class CommandService:
             )
             if back is None:  # flagged, yet no session holds it: nothing a retry would fix
                 raise NotFound("The archived book has no session to bring back")
-            return await self._run(run)
+            return await self._run(run, look)
         if isinstance(decision, _Refused):
+            if run.receipt is not None and not look:
+                return await self._run(run, look=True)  # its key's answer comes first
             # The inbox check runs once the connection is back in the pool: no nested acquire.
             return await self._refused(run, decision.refusal)
         # A reply to a waiting flow: the write and the handle locks in one transaction.
@@ -283,13 +283,13 @@ class CommandService:
         return run.result
 
     async def _decide(
-        self, session: Transaction, run: PreparedCommand
+        self, session: Transaction, run: PreparedCommand, look: bool
     ) -> "Change[Any] | CommandResult | _Refused | _Archived":
         """The one read, then the change to write; or the stored answer of its key; or the
         state's refusal, for the caller to check against the inbox (`_refused`)."""
         entry, receipt, handler = run.entry, run.receipt, run.spec.handler
         target = await session.repository(handler.repository_key).command_target(
-            entry.aggregate_id, entry.user_id, receipt.lookup if receipt else None
+            entry.aggregate_id, entry.user_id, receipt.lookup if receipt and look else None
         )
         if receipt is not None and target.record is not None:
             specs, spec = self.registry.specs, run.spec
