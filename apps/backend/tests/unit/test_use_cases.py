@@ -110,6 +110,33 @@ async def test_a_keyed_command_keeps_its_key_in_its_inbox_row_and_answers_again(
     assert len(app.db.tables.inbox) == 1
 
 
+async def test_a_fresh_key_reads_as_no_key_and_a_repeat_reads_its_record(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Decision 8004: the first read of a keyed command asks for no record (a fresh key has
+    # none); the state's refusal of a repeat (the stage moved on) reads again with the record,
+    # whose answer (the replay) comes before the refusal.
+    looked: list[object] = []
+    read = MemoryGenesis.command_target
+
+    async def spied(self: MemoryGenesis, session_id: UUID, user_id: UUID, lookup: object) -> object:
+        looked.append(lookup)
+        return await read(self, session_id, user_id, lookup)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MemoryGenesis, "command_target", spied)
+    session = await app.session()
+    receipt = Receipt(f"user:{app.user}", "key-2", "fp-1")
+    first = await app.commands.execute(
+        app.context, session, "ConfirmStage", CONFIRM, "key-2", receipt
+    )
+    assert looked == [None] and not first.replayed
+    again = await app.commands.execute(
+        app.context, session, "ConfirmStage", CONFIRM, "key-2", receipt
+    )
+    assert again.replayed and again.command_id == first.command_id
+    assert looked[1:] == [None, receipt.lookup]
+
+
 async def test_the_agent_answer_finishes_the_task_once_and_registers_the_pause(app: App) -> None:
     session = await app.session()
     asked = await app.commands.execute(app.context, session, "RequestConceptGeneration", {})
