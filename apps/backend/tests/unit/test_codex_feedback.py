@@ -151,6 +151,14 @@ HARBOUR = (
             [("rename", "Isobel Reid", "Mara Quinn")],
         ),
         (IDEA_ZH, "把主角改成一名仵作。", []),
+        # A person renamed by their name (tests/unit/test_codex_renames.py): an epithet rival
+        # said at a clause's start, and a name after the writer's own words.
+        (
+            HARBOUR,
+            "The Harbourmaster should be called Per Lunde.",
+            [("rename", "the Harbourmaster", "Per Lunde")],
+        ),
+        (IDEA_ZH, "我想把白三爷改名为周老板。", [("rename", "白三爷", "周老板")]),
     ],
 )
 def test_the_codex_edits_a_feedback_is_offered(

@@ -16,6 +16,7 @@ from infinite_scribe.text import (
     named_zh,
     reading_en,
     reading_zh,
+    renames,
     requests,
     segment,
     vocabulary,
@@ -106,12 +107,18 @@ _SLOT_ROLES = {"name": HERO, "hero": HERO, "antagonist": RIVAL}
 def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
     """The codex edits a feedback asks for, offered to the writer as EditCodex edits rather
     than made (issue 76: a reader of free text is unsure; the codex is the writer's): a new name
-    for the hero or the rival renames them; a person the codex has is offered the role, one it
-    has not an entry in it. Only a person's name: a hero or rival described is the writer's."""
+    for the hero or the rival renames them, as does a new name for a person the codex has said
+    with their name ("Rename Declan Furey to Cathal Breen", whatever their role); a person the
+    codex has is offered the role, one it has not an entry in it. Only a person's name: a hero
+    or rival described is the writer's."""
     said = feedback[:FEEDBACK_NAMES]
     chinese = bool(_HAN.search(said))
     offered: dict[str, dict[str, str]] = {}
     for clause in _CLAUSES.split(said):
+        renamed = _renamed(clause.strip(), codex, "zh" if chinese else "en")
+        if renamed is not None:  # by their name: the hero's, the rival's or anyone's
+            entry = codex.named(renamed["name"])
+            offered.setdefault((entry.role if entry else None) or renamed["name"], renamed)
         change = requests.read_change(clause.strip(), "zh" if chinese else "en")
         role = _SLOT_ROLES.get(change.slot) if change else None
         if change is None or role is None or role in offered:
@@ -130,17 +137,36 @@ def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
     return tuple(offered.values())
 
 
+def _renamed(clause: str, codex: Codex, language: str) -> dict[str, str] | None:
+    """The rename of the codex's person `clause` names by their name (text/renames.py), or
+    None: the name is no person of the codex, or the new one is a role word or an entry's."""
+    for old, new in renames.read_renames(clause, language):
+        entry = codex.named(old)
+        if entry is None or entry.kind != "person":
+            continue
+        if new.split()[-1].lower() in _ROLE_WORDS[language] or codex.named(new) is not None:
+            return None  # "Rename Mr Dunbar to the Villain": unsure
+        return {"op": "rename", "name": old, "to": new}
+    return None
+
+
 def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
     """The people a writer's feedback names that the codex has not (issue 76), as entries of
     source `feedback`. When unsure, none: not from a feedback asking to change a part of the
-    story (`requests`: whom it replaces the writer says with `EditCodex`); not a name sharing a
-    word with one the codex has, nor one opening an English clause (a capital there says
-    nothing); not a role word, nor a word the writer marked "not a name"."""
+    story (`requests`: whom it replaces the writer says with `EditCodex`) or renaming someone
+    (`renames`); not a name sharing a word with one the codex has, nor one opening an English
+    clause (a capital there says nothing); not a role word, nor a word the writer marked "not a
+    name"."""
     said = feedback[:FEEDBACK_NAMES]
     chinese = bool(_HAN.search(said))
     language = "zh" if chinese else "en"
     clauses = [clause.strip() for clause in _CLAUSES.split(said) if clause.strip()]
-    if any(requests.read_change(clause, language) for clause in clauses):
+    # Nor from one renaming someone by name: the new name is theirs, offered; if the codex has
+    # not the old one, whom it means is unsure.
+    if any(
+        requests.read_change(clause, language) or renames.read_renames(clause, language)
+        for clause in clauses
+    ):
         return ()
     known = {word for entry in codex.entries for word in entry.name.split()}
     refused = _ROLE_WORDS[language] | set(codex.not_names)

@@ -69,8 +69,10 @@ def _zh_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     swapped = f"{_any('zh', 'request_swaps')}{leads}[，,：:为成]?"
     played = rf"让(?P<value>[^，,]{{1,30}}?)(?:来)?{_any('zh', 'request_plays')}{leads}"
     moved = f"{lead}{_any('zh', 'request_movables')}{should}{moves}"
+    # The hero's name (女主的名字), never someone else's (白三爷的名字: text/renames.py).
+    owned = f"(?:{_any('zh', 'request_named_heroes')}的|(?<!的))"
     return (
-        ("name", re.compile(f"{lead}(?:{s['name']})" + should + becomes + r"(?P<value>.+)")),
+        ("name", re.compile(f"{lead}{owned}(?:{s['name']})" + should + becomes + r"(?P<value>.+)")),
         ("name", re.compile(called + r"(?P<value>.+)")),
         *(
             (slot, re.compile(f"{lead}(?:{s[slot]})" + should + becomes + r"(?P<value>.+)"))
@@ -134,7 +136,7 @@ def read_change(clause: str, language: str) -> Change | None:
             continue
         # English keeps the antagonist's article ("faces the colony AI"), as the idea reader does.
         keep = language == "en" and slot == "antagonist"
-        value = _value(match.group("value"), language, keep_article=keep)
+        value = value_of(match.group("value"), language, keep_article=keep)
         if value is None:
             continue
         # "the hero should be Mara": a name, not a role ("a Martian", with its article, is one).
@@ -145,7 +147,7 @@ def read_change(clause: str, language: str) -> Change | None:
     return None
 
 
-def _value(raw: str, language: str, keep_article: bool = False) -> str | None:
+def value_of(raw: str, language: str, keep_article: bool = False) -> str | None:
     """The noun phrase a request gives as the new value: up to where the clause goes on
     ("，而不是…", ", not ..."), without its polite tail ("吧", "instead"); None when what
     follows the verb is not a noun phrase ("主角是不是太弱", "make the hero braver")."""
