@@ -11,7 +11,7 @@ import pytest
 
 from infinite_scribe.agents.llm.factory import build_provider
 from infinite_scribe.agents.llm.gate import ModelGate
-from infinite_scribe.agents.llm.openai_provider import OpenAIProvider, truncated
+from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import (
     GenerationRequest,
     GenerationTimeout,
@@ -22,6 +22,7 @@ from infinite_scribe.agents.llm.port import (
     metering,
 )
 from infinite_scribe.agents.llm.replies import stage_reply
+from infinite_scribe.agents.llm.reply_parsing import truncated
 from infinite_scribe.domain.proposals import (
     PROPOSAL_MODELS,
     ConceptProposal,

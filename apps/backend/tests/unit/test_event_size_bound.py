@@ -1,5 +1,5 @@
-"""The write path's cheap size bound (persistence/writes.surely_fits) never says "fits" for an
-event the exact measure (domain/event_size.produced_size) would refuse."""
+"""The write path's cheap size bound (persistence/writes/composer.surely_fits_json) never says
+"fits" for an event the exact measure (domain/event_size.produced_size) would refuse."""
 
 import uuid
 from typing import Any
@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from infinite_scribe.domain.event_size import produced_size
-from infinite_scribe.persistence.writes.composer import surely_fits
+from infinite_scribe.persistence.writes.composer import surely_fits_json
 from shared_types import EventEnvelope, EventMetadata
 
 
-def _envelope(payload: dict[str, Any]) -> dict[str, Any]:
+def _envelope(payload: dict[str, Any]) -> EventEnvelope:
     event = EventEnvelope(
         event_type="Genesis.Session.FeedbackSubmitted",
         aggregate_type="GENESIS_SESSION",
@@ -21,7 +21,12 @@ def _envelope(payload: dict[str, Any]) -> dict[str, Any]:
         payload=payload,
         metadata=EventMetadata(user_id="u", source_service="api", traceparent="00-" + "a" * 50),
     )
-    return event.model_dump(mode="json")
+    return event
+
+
+def surely_fits(event: EventEnvelope, limit: int) -> bool:
+    """The bound on the JSON the write path measures (the envelope as pydantic writes it)."""
+    return surely_fits_json(EventEnvelope.__pydantic_serializer__.to_json(event), limit)
 
 
 PAYLOADS = [
@@ -37,7 +42,7 @@ PAYLOADS = [
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_the_bound_is_never_below_the_exact_size(payload: dict[str, Any]) -> None:
     envelope = _envelope(payload)
-    exact = produced_size(envelope)
+    exact = produced_size(envelope.model_dump(mode="json"))
     # The smallest limit the bound accepts is at least the exact size.
     assert not surely_fits(envelope, exact - 1)
 

@@ -18,7 +18,6 @@ def create_access_token(
     user_id: UUID,
     ttl_seconds: int = 3600,
     *,
-    private_key: str | None = None,
     roles: Iterable[str] = (),
     extra: Mapping[str, object] | None = None,
 ) -> str:
@@ -30,9 +29,7 @@ def create_access_token(
     if roles:
         claims["roles"] = sorted(set(roles))
     if settings.jwt_algorithm == "RS256":
-        if private_key is None:
-            raise ValueError("RS256 tokens are signed with a private key; pass private_key")
-        return jwt.encode(claims, private_key, algorithm="RS256")
+        raise ValueError("RS256 tokens are signed by their issuer: only its public key is here")
     return jwt.encode(claims, settings.jwt_secret_key.get_secret_value(), algorithm="HS256")
 
 

@@ -156,9 +156,8 @@ class AggregateWriter(Generic[S]):
         origin: Origin,
         *,
         parts: Write | None = None,
-        supersede_by: str | None = None,
     ) -> Change[S]:
         """`change`, written through `target` (a transaction, or the autocommit writes)."""
-        change = self.change(before, decided, origin, parts=parts, supersede_by=supersede_by)
+        change = self.change(before, decided, origin, parts=parts)
         await target.write(change.write)
         return change

@@ -107,25 +107,20 @@ class FlowControl:
 
         return await with_retries(attempt)
 
-    async def land_in(
-        self, tx: Transaction, seen: FlowHandle, state: GenesisState | None = None
-    ) -> LandingOutcome:
-        """`pause_landed` inside a transaction the caller owns: the agent lands the pause in
-        its proposal's own transaction (no second transaction per request); a reply can only
-        find the handle once that committed, so it then finds it PAUSED. `state`: the
-        session as the caller's write left it (one read less, issue 40)."""
+    async def land_in(self, tx: Transaction, seen: FlowHandle) -> LandingOutcome:
+        """`pause_landed` inside a transaction the caller owns."""
         handles = tx.repository(FLOW_HANDLES)
         outcome = on_pause_landed(seen.status, seen.resume_payload)
         if outcome is LandingOutcome.PAUSED:
             paused = _paused_payload(seen)
-            event = await self._tell(tx, seen, FLOW_PAUSED, paused, state=state)
+            event = await self._tell(tx, seen, FLOW_PAUSED, paused)
             await self._lock_as_seen(tx, seen)
             paused = {"paused_event_id": str(event.event_id)} if event else {}
             await handles.move(seen.handle_id, HandleStatus.PAUSED, handle_additions=paused)
         elif outcome is LandingOutcome.RESUMED:
             reply = seen.resume_payload or {}
             payload = _resumed_payload(seen, reply, early=True)
-            await self._tell(tx, seen, FLOW_RESUMED, payload, cause=reply, state=state)
+            await self._tell(tx, seen, FLOW_RESUMED, payload, cause=reply)
             await self._lock_as_seen(tx, seen)
             await handles.move(seen.handle_id, HandleStatus.RESUMED)
         return outcome
@@ -207,17 +202,13 @@ class FlowControl:
         *,
         cause: Mapping[str, Any] | None = None,
         metadata: EventMetadata | None = None,
-        state: GenesisState | None = None,
     ) -> EventEnvelope | None:
-        """Append a flow event to the handle's session (None: the session is gone); `state`
-        is the session's when the caller has it."""
-        if state is None:
-            snapshot = await tx.repository(GENESIS_SESSIONS).load(handle.session_id)
-            if snapshot is None:
-                return None
-            state = snapshot.state
+        """Append a flow event to the handle's session (None: the session is gone)."""
+        snapshot = await tx.repository(GENESIS_SESSIONS).load(handle.session_id)
+        if snapshot is None:
+            return None
         origin = self._origin(handle, cause, metadata)
-        change = await SESSIONS.apply(tx, state, [Decided(event_type, payload)], origin)
+        change = await SESSIONS.apply(tx, snapshot.state, [Decided(event_type, payload)], origin)
         return change.events[0]
 
     def _origin(

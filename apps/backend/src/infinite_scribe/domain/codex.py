@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Kind = Literal["person", "place", "time", "object"]
-KINDS: tuple[Kind, ...] = ("person", "place", "time", "object")
 #: Where an entry came from: the idea, a feedback, a structured edit, a confirmed stage.
 Source = Literal["idea", "feedback", "edit", "stage"]
 #: The roles a person's entry may carry that the guard holds generators to.

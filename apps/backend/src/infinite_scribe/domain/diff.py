@@ -33,11 +33,9 @@ def changes(
     return out
 
 
-def changed_paths(
-    before: Mapping[str, Any] | None, after: Mapping[str, Any], limit: int = MAX_CHANGES
-) -> list[str]:
+def changed_paths(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
     """The paths `changes` reports (a confirmation's edits against the chosen option)."""
-    return [change["path"] for change in changes(before or {}, after, limit)]
+    return [change["path"] for change in changes(before or {}, after)]
 
 
 def _content(version: Mapping[str, Any]) -> dict[str, Any]:

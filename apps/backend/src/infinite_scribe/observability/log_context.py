@@ -10,9 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-#: The fields the formatters read, in the order they are written.
-FIELDS = ("request_id", "user_id", "session_id", "correlation_id")
-
 _context: ContextVar[dict[str, str] | None] = ContextVar("log_context", default=None)
 
 

@@ -37,20 +37,13 @@ from infinite_scribe.agents.llm.port import (
     report_writing,
 )
 from infinite_scribe.agents.llm.replies import outline_batch_reply, stage_reply
-from infinite_scribe.agents.llm.reply_parsing import (
-    applied_feedback,
-    parse_batch,
-    parse_proposal,
-    truncated,
-)
+from infinite_scribe.agents.llm.reply_parsing import applied_feedback, parse_batch, parse_proposal
 from infinite_scribe.agents.llm.schema_forms import Structured, request_fields, schema_note
 from infinite_scribe.agents.llm.streamed_reply import StreamedReply
 from infinite_scribe.agents.llm.window import MARGIN, ModelWindow, estimate_messages
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.outline_plan import BatchBrief
 from infinite_scribe.domain.proposals import Proposal
-
-__all__ = ["NO_KEY", "OpenAIProvider", "truncated"]
 
 #: Sent when no key is configured: local servers ignore it.
 NO_KEY = "not-needed"
@@ -169,14 +162,9 @@ class OpenAIProvider:
         """`render(inputs)` with the largest inputs halved until it fits the window."""
         return await self._fitted_inputs(inputs, render)
 
-    async def complete_json(
-        self,
-        messages: Messages,
-        structured: Structured,
-        draft: DraftCallback | None = None,
-    ) -> str:
+    async def complete_json(self, messages: Messages, structured: Structured) -> str:
         """A JSON reply to `messages` (already `framed`) held to `structured`'s schema."""
-        return await self._complete(structured, messages, draft)
+        return await self._complete(structured, messages, None)
 
     async def complete_text(self, messages: Messages, draft: DraftCallback | None = None) -> str:
         """A plain-text reply to `messages`, streamed to `draft` (a chapter's prose,

@@ -7,9 +7,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infinite_scribe.api.metrics import ApiMetrics
-from infinite_scribe.api.route_table import ROUTE_KEY, UNMATCHED, RouteTable
-
-__all__ = ["UNMATCHED", "MetricsMiddleware"]
+from infinite_scribe.api.route_table import ROUTE_KEY, RouteTable
 
 #: The series children kept at hand (the rest are looked up each time, as before).
 MAX_SERIES = 1_000

@@ -73,14 +73,10 @@ def offending_fields(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple
     return [loc for name, item in items for loc in offending_fields(item, (*path, name))]
 
 
-def strict_json_problems(body: bytes) -> list[tuple[Any, ...]] | None:
+def strict_json_problems(body: bytes) -> tuple[list[tuple[Any, ...]] | None, Any]:
     """None when `body` is strict JSON (or not JSON at all: FastAPI answers that); else the
-    paths of the fields at fault (an empty list: not strict, but no number to blame)."""
-    return _checked(body)[0]
-
-
-def _checked(body: bytes) -> tuple[list[tuple[Any, ...]] | None, Any]:
-    """`strict_json_problems`, and the parsed value when orjson read it exactly (None else)."""
+    paths of the fields at fault (an empty list: not strict, but no number to blame). And the
+    parsed value when orjson read it exactly (None else)."""
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -124,7 +120,7 @@ class StrictJsonMiddleware:
         if (reason := too_complex(body)) is not None:
             await send_reply(send, _too_complex(reason))
             return
-        problems, value = _checked(body)
+        problems, value = strict_json_problems(body)
         if problems is not None:
             await send_reply(send, _rejection(problems))
             return

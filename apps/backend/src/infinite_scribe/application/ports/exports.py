@@ -2,7 +2,6 @@
 one format, and the claim that makes one request (of many at once) the one that builds it."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -26,7 +25,6 @@ class StoredExport:
     task_id: UUID
     current: bool
     body: bytes | None
-    built_at: datetime | None
     #: The novel's session is in the trash: its files are not served.
     trashed: bool = False
 

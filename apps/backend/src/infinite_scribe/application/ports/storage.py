@@ -9,14 +9,12 @@ from infinite_scribe.application.ports.writes import AggregateWrites, InboxEntry
 R = TypeVar("R")
 
 __all__ = [
-    "AggregateWrites",
     "HealthProbe",
     "InboxConflict",
     "InboxEntry",
     "RepositoryKey",
     "Transaction",
     "UnitOfWork",
-    "Write",
 ]
 
 

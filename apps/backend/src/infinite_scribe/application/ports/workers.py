@@ -22,7 +22,6 @@ class WorkerBeat:
     #: Messages the worker's consumer is handling at the beat.
     in_flight: int = 0
     started_at: datetime | None = None
-    last_seen_at: datetime | None = None
     #: Seconds since the last beat (as the database's clock reads it).
     silent_seconds: float = 0.0
 

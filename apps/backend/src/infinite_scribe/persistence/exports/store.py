@@ -86,7 +86,7 @@ WHERE id = $3 AND (SELECT count(*) FROM export) >= 0
 """
 
 _STORED = """
-SELECT e.task_id, e.body, e.built_at,
+SELECT e.task_id, e.body,
        (e.novel_version, e.stream_version) = (n.version, n.stream_version) AS current,
        COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
 FROM novel_exports e JOIN novels n ON n.id = e.novel_id
@@ -143,4 +143,4 @@ class PostgresNovelExports:
         if row is None:
             return None
         current, trashed = bool(row["current"]), bool(row["trashed"])
-        return StoredExport(row["task_id"], current, row["body"], row["built_at"], trashed)
+        return StoredExport(row["task_id"], current, row["body"], trashed)

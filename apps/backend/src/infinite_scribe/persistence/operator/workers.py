@@ -46,7 +46,7 @@ class PostgresWorkerRegistry:
         with translated():
             rows = await self.pool.fetch(
                 "SELECT worker_id, kind, host, pid, beat_seconds, in_flight, started_at, "
-                "last_seen_at, extract(epoch FROM now() - last_seen_at) AS silent_seconds "
+                "extract(epoch FROM now() - last_seen_at) AS silent_seconds "
                 "FROM worker_registry WHERE last_seen_at > now() - "
                 "make_interval(secs => beat_seconds * $1) ORDER BY started_at, worker_id "
                 "LIMIT 200",

@@ -21,7 +21,6 @@ OUTBOX_PART_NAME = "outbox"
 #: The outbox modes (decisions 2600, 3500, 4001): `table`, rows in `event_outbox` for the polling
 #: relay; `logical`, each event a transactional `pg_logical_emit_message` read from the slot.
 TABLE, LOGICAL = "table", "logical"
-MODES = (TABLE, LOGICAL)
 #: The CTE that reads the database's mode ONCE per statement through `scribe_outbox_mode()`
 #: (migration 0017), which fences the writer against the switch: it commits entirely before or
 #: entirely after `scribe outbox logical on|off`.

@@ -49,15 +49,6 @@ _EXPONENT = re.compile(rb"[:\[,]-?\d+(?:\.\d+)?[eE]")
 _HEADER_ROOM = 512
 
 
-def surely_fits(envelope: dict[str, Any], limit: int) -> bool:
-    """`surely_fits_json` of an envelope's `model_dump(mode="json")`."""
-    try:
-        text = orjson.dumps(envelope)
-    except TypeError:  # e.g. an integer beyond 64 bits: measured exactly
-        return False
-    return surely_fits_json(text, limit)
-
-
 def _texts(events: Sequence[EventEnvelope]) -> list[bytes]:
     # Each envelope is written to JSON once (issue 40): that text is measured and is the
     # outbox's value as it is (an orjson Fragment the jsonb codec copies).

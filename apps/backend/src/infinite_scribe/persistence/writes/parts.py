@@ -33,13 +33,6 @@ from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, c
 from shared_types import EventEnvelope
 
 
-class NeverRefuses:
-    """A part that writes what it can and never refuses the write."""
-
-    def refusals(self, p: Placeholder) -> Sequence[Refusal]:
-        return ()
-
-
 def insert_row(p: Placeholder, table: str, columns: Mapping[str, str], tail: str = "") -> str:
     """One row's INSERT: each column's value asked for by the column's name and cast to its
     type; `tail` (an ON CONFLICT clause) before `RETURNING 1`."""
