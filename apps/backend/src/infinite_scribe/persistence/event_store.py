@@ -14,6 +14,11 @@ from shared_types import DomainEventRow, EventEnvelope
 #: Metadata key keeping an actor other than the acting user (an agent, a job); the table has no
 #: actor column, and without it a replayed envelope would name the user as the actor.
 ACTOR_KEY = "actor_id"
+#: A stored event's columns (`domain_events` has more: `archived`).
+EVENT_COLUMNS = (
+    "id, event_id, event_type, event_version, aggregate_type, aggregate_id, aggregate_version, "
+    "correlation_id, causation_id, payload, metadata, created_at"
+)
 
 
 def stored_metadata(event: EventEnvelope) -> dict[str, Any]:

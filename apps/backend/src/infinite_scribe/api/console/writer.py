@@ -3,6 +3,8 @@ proposal, give feedback, choose and confirm), and the finished novel. Every chan
 through the same application services as the API (commands with an idempotency key)."""
 
 import contextlib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,7 +20,6 @@ from infinite_scribe.api.console.genesis_forms import (
     request_command,
 )
 from infinite_scribe.api.console.labels import BOOKKEEPING_EVENTS, language_of
-from infinite_scribe.api.console.progress import pending_seconds
 from infinite_scribe.api.console.web import (
     COOKIE,
     PREFIX,
@@ -47,7 +48,7 @@ from infinite_scribe.domain.errors import (
     RendersBusy,
     TooManyRenders,
 )
-from infinite_scribe.domain.genesis import GENERATION_FAILED_EVENTS
+from infinite_scribe.domain.genesis import GENERATION_FAILED_EVENTS, GENERATION_REQUEST_EVENTS
 from shared_types import GenesisStage, GenesisStatus
 
 #: CommonMark with raw HTML off: the writer's text is escaped, the document's structure rendered.
@@ -120,6 +121,19 @@ async def session_view(
         "more_after": page.more_after,
         "estimate": await _estimate(services, session_id, principal.user_id),
     }
+
+
+def pending_seconds(events: Iterable[Mapping[str, Any]]) -> int:
+    """Whole seconds since the latest request among `events` (oldest first), 0 when none: how
+    long ago a running generation was asked for (issue 38, decision 4003; the page counts on
+    from it)."""
+    asked: datetime | None = None
+    for event in events:
+        if event["event_type"] in GENERATION_REQUEST_EVENTS:
+            asked = event.get("created_at") or asked
+    if asked is None:
+        return 0
+    return max(0, int((datetime.now(UTC) - asked).total_seconds()))
 
 
 async def _estimate(services: ApiServices, session_id: UUID, user_id: UUID) -> Any:

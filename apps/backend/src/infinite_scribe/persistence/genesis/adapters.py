@@ -16,12 +16,7 @@ from infinite_scribe.application.ports.writes import ProposalInput
 from infinite_scribe.domain.genesis import VersionTarget
 from infinite_scribe.domain.version_page import PageCursor, VersionPage
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.genesis import (
-    event_lines,
-    proposal_inputs,
-    sessions as genesis_sql,
-)
-from infinite_scribe.persistence.genesis.proposal_inputs import proposal_input
+from infinite_scribe.persistence.genesis import event_lines, sessions as genesis_sql
 from infinite_scribe.persistence.genesis.version_page import (
     session_input,
     version_page,
@@ -87,7 +82,7 @@ class PostgresGenesisQueries:
 
     async def latest_proposal_input(self, session_id: UUID) -> ProposalInput | None:
         with translated():
-            return await proposal_inputs.latest(self.pool, session_id)
+            return await _latest_input(self.pool, session_id)
 
     async def version_page(
         self, session_id: UUID, cursor: PageCursor, limit: int, max_bytes: int
@@ -143,3 +138,26 @@ class PoolProbe:
 
     async def ping(self) -> None:
         await self.pool.fetchval("SELECT 1")
+
+
+#: What a proposal was generated from (issue 55, `proposal_inputs`): read by the prompt view,
+#: a regeneration's command and the worker that answers it.
+_INPUT = "SELECT event_id, session_id, request, messages FROM proposal_inputs"
+_ONE_INPUT = f"{_INPUT} WHERE event_id = $1 AND session_id = $2"
+_LATEST_INPUT = f"{_INPUT} WHERE session_id = $1 ORDER BY created_at DESC LIMIT 1"
+
+
+async def _latest_input(reader: asyncpg.Pool, session_id: UUID) -> ProposalInput | None:
+    row = await reader.fetchrow(_LATEST_INPUT, session_id)
+    return None if row is None else _input(row)
+
+
+async def proposal_input(
+    reader: asyncpg.Connection | asyncpg.Pool, session_id: UUID, event_id: UUID
+) -> ProposalInput | None:
+    row = await reader.fetchrow(_ONE_INPUT, event_id, session_id)
+    return None if row is None else _input(row)
+
+
+def _input(row: asyncpg.Record) -> ProposalInput:
+    return ProposalInput(row["event_id"], row["session_id"], row["request"], row["messages"])

@@ -6,14 +6,12 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.application.ports.projections import ProjectedRow
-from infinite_scribe.domain.genesis import resolved
+from infinite_scribe.domain.genesis import AGGREGATE_TYPE, resolved
 from infinite_scribe.domain.version_page import RESTORES
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.event_store import load_events
 from infinite_scribe.persistence.genesis.restores import restores_of
 from shared_types import DomainEventRow
-
-_AGGREGATE_TYPE = "GENESIS_SESSION"
 
 #: The columns a rebuild owns (created_at/updated_at are bookkeeping, not state).
 PROJECTED_COLUMNS = (
@@ -66,7 +64,7 @@ class PostgresProjectionRepository:
 
     async def events(self, session_id: UUID) -> list[DomainEventRow]:
         """The session's events, each restore with the state its row holds (decision 5403)."""
-        events = await load_events(self.connection, _AGGREGATE_TYPE, str(session_id))
+        events = await load_events(self.connection, AGGREGATE_TYPE, str(session_id))
         at = [e.aggregate_version for e in events if e.event_type in RESTORES]
         restores = await restores_of(self.connection, session_id, at)
         return [
@@ -110,6 +108,6 @@ class PostgresProjectionQueries:
             rows = await self.pool.fetch(
                 "SELECT aggregate_id::uuid AS id FROM domain_events WHERE aggregate_type = $1 "
                 "GROUP BY aggregate_id UNION SELECT id FROM genesis_sessions ORDER BY id",
-                _AGGREGATE_TYPE,
+                AGGREGATE_TYPE,
             )
         return [row["id"] for row in rows]

@@ -18,6 +18,7 @@ from infinite_scribe.application.ports.genesis import (
 )
 from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.domain.genesis import GenesisState
+from infinite_scribe.persistence.event_store import EVENT_COLUMNS
 from shared_types.enums import GenesisStage, GenesisStatus
 
 _SNAPSHOT_COLUMNS = (
@@ -179,18 +180,12 @@ async def load_session(
     return None if row is None else snapshot_of(row)
 
 
-_EVENT_COLUMNS = (
-    "id, event_id, event_type, event_version, aggregate_type, aggregate_id, aggregate_version, "
-    "correlation_id, causation_id, payload, metadata, created_at"
-)
-
-
 async def session_events(
     connection: asyncpg.Connection | asyncpg.Pool, session_id: UUID, after: int, limit: int
 ) -> list[asyncpg.Record]:
     """A session's events in aggregate-version order, after version `after`."""
     return await connection.fetch(
-        f"SELECT {_EVENT_COLUMNS} FROM domain_events "
+        f"SELECT {EVENT_COLUMNS} FROM domain_events "
         "WHERE aggregate_type = 'GENESIS_SESSION' AND aggregate_id = $1 "
         "AND aggregate_version > $2 ORDER BY aggregate_version LIMIT $3",
         str(session_id),

@@ -10,12 +10,11 @@ from infinite_scribe.application.ports.genesis import SessionSnapshot
 from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.ports.trash import PurgedRows
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL_AGGREGATE
+from infinite_scribe.domain.genesis_events import AGGREGATE_TYPE as SESSION_AGGREGATE
 from infinite_scribe.domain.story_memory import AGGREGATE_TYPE as STORY_AGGREGATE
 from infinite_scribe.persistence.errors import translated
 from infinite_scribe.persistence.genesis.reads import summary_of
 from infinite_scribe.persistence.genesis.sessions import load_session
-
-_AGGREGATE_TYPE = "GENESIS_SESSION"
 
 _SUMMARY = (
     "SELECT id, status::text AS status, current_stage::text AS current_stage, version, "
@@ -117,14 +116,14 @@ class PostgresTrashRepository:
         flows = [
             row[0]
             for row in await self.connection.fetch(
-                _CORRELATIONS, session_id, _AGGREGATE_TYPE, str(session_id)
+                _CORRELATIONS, session_id, SESSION_AGGREGATE, str(session_id)
             )
         ]
         counts = await self.connection.fetchrow(
             _PURGE_ROWS, session_id, flows, session.state.novel_id
         )
         erased = await self.connection.fetchval(
-            "SELECT erase_purged_aggregate($1, $2)", _AGGREGATE_TYPE, str(session_id)
+            "SELECT erase_purged_aggregate($1, $2)", SESSION_AGGREGATE, str(session_id)
         )
         outbox = await self.connection.fetchval(_PURGE_OUTBOX, str(session_id), purge_event_id)
         novel = await self._purge_novel_stream(session.state.novel_id)
@@ -188,7 +187,7 @@ class PostgresTrashQueries:
                 "SELECT EXISTS (SELECT 1 FROM domain_events WHERE aggregate_type = $1 "
                 "AND aggregate_id = $2 AND event_type = 'Genesis.Session.Purged' "
                 "AND metadata->>'user_id' = $3)",
-                _AGGREGATE_TYPE,
+                SESSION_AGGREGATE,
                 str(session_id),
                 str(user_id),
             )

@@ -42,7 +42,6 @@ from infinite_scribe.application.ports.writes import ProposalInput, Write
 from infinite_scribe.domain.genesis import VersionTarget, resolved
 from infinite_scribe.domain.history import LoggedEvent, fold
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
-from infinite_scribe.persistence.in_memory.event_lines import event_lines
 from infinite_scribe.persistence.in_memory.flows import MemoryHandles
 from infinite_scribe.persistence.in_memory.story_memory import MemoryBibles, MemoryStory
 from infinite_scribe.persistence.in_memory.tables import (
@@ -328,3 +327,20 @@ def requests_of(tables: Tables, session_id: UUID) -> GenerationRequests:
         (e.event_id, e.event_type, dict(e.payload)) for e in tables.events
         if e.aggregate_id == str(session_id) and e.event_type in PROMPT_SOURCES
     ]  # fmt: skip
+
+
+def event_lines(rows: list[Any], limit: int, max_bytes: int, position: str) -> EventLines:
+    """At most `limit` of `rows` (one more tells there is more), none past the one that
+    reaches `max_bytes`, as the SQL store cuts them (persistence/genesis/event_lines.py);
+    `position` names the field the cursor goes on from."""
+    lines: list[str] = []
+    size = 0
+    for row in rows[:limit]:
+        if lines and size >= max_bytes:
+            break
+        line = row.model_dump_json()
+        lines.append(line)
+        size += len(line.encode())
+    more = len(rows) > len(lines)
+    last = rows[len(lines) - 1] if lines else None
+    return EventLines(lines, getattr(last, position, None) if more else None)

@@ -14,13 +14,10 @@ import asyncpg
 
 from infinite_scribe.application.ports.flows import FlowHandle
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.event_store import EVENT_COLUMNS
 from infinite_scribe.persistence.rows import from_row
 from shared_types.enums import HandleStatus
 
-EVENT_COLUMNS = (
-    "id, event_id, event_type, event_version, aggregate_type, aggregate_id, aggregate_version, "
-    "correlation_id, causation_id, payload, metadata, created_at"
-)
 _COLUMNS = "id, correlation_id, status, resume_handle, resume_payload, expires_at"
 _WAITING = "status IN ('PENDING_PAUSE', 'PAUSED')"
 #: The waiting handle first (at most one, by the partial unique index), else the newest.
