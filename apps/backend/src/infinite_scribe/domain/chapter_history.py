@@ -17,7 +17,7 @@ from infinite_scribe.domain.chapters import (
     NovelState,
     evolve,
 )
-from infinite_scribe.domain.history import PROVENANCE_FIELDS, LoggedEvent
+from infinite_scribe.domain.history import LoggedEvent, provenance_of
 
 
 @dataclass
@@ -95,7 +95,7 @@ def version_view(
         content["notes"] = list(payload.get("notes") or [])
         content["findings"] = list(payload.get("findings") or [])
         kind = "revised" if revision else "proposed"
-        extra = {"feedback": feedback, "provenance": _provenance(payload)}
+        extra = {"feedback": feedback, "provenance": provenance_of(payload)}
         return base | {"kind": kind, "content": content} | extra
     if event_type == CONFIRMED:
         kind = "edited" if payload.get("edited") else "confirmed"
@@ -113,14 +113,6 @@ def by_chapter(versions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for version in versions:
         grouped.setdefault(int(version["chapter"] or 0), []).append(version)
     return [{"chapter": n, "versions": grouped[n]} for n in sorted(grouped)]
-
-
-def _provenance(payload: Mapping[str, Any]) -> dict[str, Any]:
-    given = payload.get("provenance")
-    known = dict(given) if isinstance(given, Mapping) else {"provider": payload.get("provider")}
-    return {name: known.get(name) for name in PROVENANCE_FIELDS} | {
-        "inputs": list(known.get("inputs") or [])
-    }
 
 
 def sets_chapter(event: LoggedEvent, number: int) -> bool:

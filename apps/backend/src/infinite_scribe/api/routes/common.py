@@ -21,7 +21,6 @@ from infinite_scribe.application.ports.genesis import EventLines
 from infinite_scribe.application.reads import encode_sequence
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: error_answer("Missing or invalid bearer token"),
     404: error_answer("No such session for this user"),
     422: error_answer("Invalid request"),
 }

@@ -23,7 +23,6 @@ _CONFLICT = (
     "or the reply command's own 409s (DUPLICATE_COMMAND, INVALID_STATE)"
 )
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: error_answer("Missing or invalid bearer token"),
     422: error_answer("Invalid request"),
 }
 

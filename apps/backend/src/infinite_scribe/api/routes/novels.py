@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.novel_epub import EPUB
 from infinite_scribe.api.novel_files import JSON, MARKDOWN, book_response, novel_response
+from infinite_scribe.api.routes.common import CursorQuery
 from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.exports import ExportAccepted
 from infinite_scribe.api.schemas.reads import NovelListOut, NovelOut
@@ -72,9 +73,7 @@ def preferred(accept: str | None) -> str:
 async def list_novels(
     user_id: CurrentUser,
     services: Services,
-    cursor: Annotated[
-        str | None, Query(max_length=512, description="`next_cursor` of the previous page")
-    ] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> Response:
     """The caller's novels, newest first (422 INVALID_CURSOR for a cursor this API did not

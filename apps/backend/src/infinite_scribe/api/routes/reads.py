@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
+from infinite_scribe.api.routes.common import CursorQuery
 from infinite_scribe.api.schemas.reads import SessionListOut
 from infinite_scribe.application.reads import MAX_PAGE_SIZE
 from shared_types.enums import GenesisStatus
@@ -23,9 +24,7 @@ async def list_sessions(
     status: Annotated[GenesisStatus | None, Query(description="Only sessions in this status")] = (
         None
     ),
-    cursor: Annotated[
-        str | None, Query(max_length=512, description="`next_cursor` of the previous page")
-    ] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> Response:
     """The caller's sessions, newest first, not those in the trash (422 INVALID_CURSOR for a

@@ -31,7 +31,6 @@ MAX_EVENT_ID = 2**63 - 1
 KEEPALIVE = b": keep-alive\n\n"
 
 _TICKET_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: error_answer("Missing or invalid bearer token"),
     404: error_answer("No such session for this user"),
     409: error_answer("SESSION_TRASHED: the session (or the novel's session) is in the trash"),
     422: error_answer("Invalid request"),

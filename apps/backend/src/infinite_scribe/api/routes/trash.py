@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from infinite_scribe.api.routes.common import ERRORS, CallerDep, json_response
+from infinite_scribe.api.routes.common import ERRORS, CallerDep, CursorQuery, json_response
 from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.trash import PurgeReply, TrashedSessionOut, TrashList, TrashReply
 
@@ -15,9 +15,6 @@ router = APIRouter(tags=["trash"])
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: error_answer("SESSION_NOT_TRASHED (purge outside the trash) or CONCURRENCY_CONFLICT")
 }
-Cursor = Annotated[
-    str | None, Query(max_length=512, description="`next_cursor` of the previous page")
-]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
@@ -59,7 +56,7 @@ async def purge_session(session_id: UUID, call: CallerDep) -> Response:
 
 
 @router.get("/trash", response_model=TrashList, responses=ERRORS)
-async def list_trash(call: CallerDep, cursor: Cursor = None, limit: Limit = 20) -> Response:
+async def list_trash(call: CallerDep, cursor: CursorQuery = None, limit: Limit = 20) -> Response:
     """The user's trashed sessions, most recently trashed first (422 INVALID_CURSOR for a
     cursor this API did not hand out)."""
     items, next_cursor = await call.services.trash.list_trash(call.context.user_id, cursor, limit)
