@@ -11,7 +11,6 @@ from dataclasses import replace
 import pytest
 
 from infinite_scribe.agents.llm.offline.chapter_book import earlier_briefs, once
-from infinite_scribe.agents.llm.offline.chapter_words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.offline.chapters import (
     MAX_BEATS,
     MIN_BEATS,
@@ -19,6 +18,7 @@ from infinite_scribe.agents.llm.offline.chapters import (
     plan_beats,
     write_beat,
 )
+from infinite_scribe.agents.llm.offline.words import CHINESE_CHAPTERS, ENGLISH_CHAPTERS
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.passages import shared
@@ -70,7 +70,7 @@ def test_no_sound_nor_line_of_the_stock_is_said_twice_in_a_chapter(
     """Issue 76's walk: 11 stock sounds rotated 7-8 times each in 4 chapters, and one line's
     middle ("nothing here is what it seems"), then its opening ("Listen to me: "), was said in
     every line of a chapter."""
-    words = CHINESE if language == "zh" else ENGLISH
+    words = CHINESE_CHAPTERS if language == "zh" else ENGLISH_CHAPTERS
     openings = ["“" + opening for opening in words.speech[0]]  # a line opens after its quote
     stock = [*words.details[1], *openings, *words.speech[1]]
     bible = bibles[language]
@@ -140,7 +140,7 @@ async def test_feedback_changes_the_chapter_and_what_it_names_appears(
         assert thing not in first
         assert thing in revised and any(thing in beat for beat in beats)
     # "darker" / "lighter": the atmosphere changes to the one asked for.
-    words = CHINESE if language == "zh" else ENGLISH
+    words = CHINESE_CHAPTERS if language == "zh" else ENGLISH_CHAPTERS
     asked = [line.split("}")[-1][:12] for line in words.atmospheres[mood]]
     assert any(part in revised for part in asked) and not any(part in first for part in asked)
     assert MIN_BEATS <= len(beats) <= MAX_BEATS

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from infinite_scribe.agents.llm.offline import chapter_words, words
+from infinite_scribe.agents.llm.offline import words
 from infinite_scribe.agents.llm.offline.story import Story
 from infinite_scribe.agents.llm.offline.words import WRITER
 from infinite_scribe.agents.llm.port import GenerationRequest
@@ -21,7 +21,7 @@ from shared_types.enums import GenesisStage
 #: What the chapter writer passes to `chapter_cast.fill` (agents/llm/offline/chapters.py).
 CHAPTER_SLOTS = {"hero", "other", "place", "thing", "wish", "rule", "motivation", "last"}
 CHAPTER_SLOTS |= {"who", "line", "witness", "description"}
-#: What the stages pass to `Story.slots` beyond the story's own (agents/llm/offline/stages.py).
+#: What the stages pass to `Story.slots` beyond the story's own (agents/llm/offline/generator.py).
 GENESIS_EXTRAS = {"wish", "element", "number", "act", "changes", "value", "value_a", "feedback"}
 GENESIS_EXTRAS |= {"items", "item", "deadline", "person", "said"}
 
@@ -55,7 +55,7 @@ def test_every_genesis_pattern_names_a_slot_the_story_fills(holder: words.Words)
         assert not unknown, f"{item.name} names {unknown}"
 
 
-@pytest.mark.parametrize("holder", [chapter_words.ENGLISH, chapter_words.CHINESE])
+@pytest.mark.parametrize("holder", [words.ENGLISH_CHAPTERS, words.CHINESE_CHAPTERS])
 def test_every_chapter_pattern_names_a_slot_the_writer_fills(holder: Any) -> None:
     allowed = _with_capitals(CHAPTER_SLOTS)
     for item in dataclasses.fields(holder):
@@ -70,19 +70,17 @@ def test_both_languages_have_the_same_sections_and_word_lists() -> None:
     lexicon = {"_about", "reading", "continuity", "tagged", "splits"}
     assert set(read_en) == set(read_zh) == lexicon
     for mood in {**english["tone_moods"], **chinese["tone_moods"]}.values():
-        assert mood in chapter_words.MOODS
-    assert set(chapter_words.ENGLISH.atmospheres) == set(chapter_words.MOODS)
+        assert mood in words.MOODS
+    assert set(words.ENGLISH_CHAPTERS.atmospheres) == set(words.MOODS)
 
 
 def test_a_section_with_an_unknown_or_missing_key_is_refused() -> None:
     good = dict(vocabulary.document("en", WRITER)["chapters"])
-    assert vocabulary.validate(chapter_words.ChapterWords, good) == chapter_words.ENGLISH
+    assert vocabulary.validate(words.ChapterWords, good) == words.ENGLISH_CHAPTERS
     with pytest.raises(ValidationError, match="hoks"):
-        vocabulary.validate(chapter_words.ChapterWords, good | {"hoks": []})
+        vocabulary.validate(words.ChapterWords, good | {"hoks": []})
     with pytest.raises(ValidationError, match="hooks"):
-        vocabulary.validate(
-            chapter_words.ChapterWords, {k: v for k, v in good.items() if k != "hooks"}
-        )
+        vocabulary.validate(words.ChapterWords, {k: v for k, v in good.items() if k != "hooks"})
 
 
 def test_a_fixed_bank_of_the_wrong_length_or_type_is_refused() -> None:

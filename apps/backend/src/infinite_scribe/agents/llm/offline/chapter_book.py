@@ -1,10 +1,6 @@
 """What the offline writer's earlier chapters of a book say (issue 70): a sentence of its banks
-(an opening, a meeting, a gesture, a last line, ...) is said once in a book (decision 6901).
-
-The writer keeps no state: what an earlier chapter said follows from its outline entry and the
-bible alone, so it is played again here from the outline the brief's bible holds (a chapter
-drafted with wishes, or edited, may differ: then a sentence may, rarely, come round again).
-"""
+is said once in a book (decision 6901). The writer keeps no state: an earlier chapter is played
+again from the brief's bible's outline (one drafted with wishes, or edited, may rarely differ)."""
 
 import hashlib
 import json
@@ -17,10 +13,8 @@ from infinite_scribe.domain.chapter_brief import EARLIER_CHAPTERS, ChapterBrief,
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.passages import MIN_PASSAGE, folded
 
-#: The earlier chapters played again: a bound on the cost of a chapter late in a long book
-#: (about 2.5 ms an earlier chapter, all banks: 150 ms at most when none was played before);
-#: the details' stock comes round after about as many (1,001 / 10 a chapter), so what lies
-#: further back may too.
+#: The earlier chapters played again: a bound on a late chapter's cost (about 2.5 ms each, all
+#: banks); the details' stock comes round after about as many (1,001 / 10 a chapter) anyway.
 PLAYED = 50
 
 Choices = Callable[[ChapterBrief], list[str]]
@@ -28,9 +22,8 @@ Choices = Callable[[ChapterBrief], list[str]]
 
 @dataclass
 class _Book:
-    """One book's played chapters, kept from one chapter's draft to the next (issue 80): the
-    next chapter plays back the same earlier chapters but one, so each earlier brief and what
-    each bank offers it are made once while the book is being written, not 50 times."""
+    """One book's played chapters, kept from one chapter's draft to the next (issue 80): each
+    earlier brief and what each bank offers it are made once a book, not 50 times."""
 
     bible: NovelBible
     chapters: list[tuple[int, str, str]]
@@ -64,8 +57,7 @@ class _Book:
 
 
 def earlier_briefs(brief: ChapterBrief) -> list[ChapterBrief]:
-    """The briefs of the chapters before `brief`'s, as its outline gives them (at most the
-    PLAYED last), each with the outline entries before it as the chapters confirmed."""
+    """The briefs of the (at most PLAYED) chapters before `brief`'s, as its outline gives them."""
     book = _book(brief)
     died = brief.memory.get("died") or {}
     first = max(brief.number - 1 - PLAYED, 0)
@@ -102,64 +94,40 @@ _BOOKS: dict[tuple[UUID, str, bytes], _Book] = {}
 _PRINTS: dict[int, tuple[NovelBible, bytes]] = {}
 
 
-class _Said:
-    """The sentences said so far, and every RUN-character run of them: a sentence that has
-    one of them may say a passage again (the continuity check's repetition), even where its
-    end differs ("still thinking of Ada" and "... of Tomas")."""
-
-    def __init__(self) -> None:
-        self.sentences: set[str] = set()
-        self.runs: set[str] = set()
-
-    def __contains__(self, sentence: str) -> bool:
-        flat, runs = _runs(sentence)
-        return flat in self.sentences or not self.runs.isdisjoint(runs)
-
-    def add(self, sentence: str) -> None:
-        flat, runs = _runs(sentence)
-        self.sentences.add(flat)
-        self.runs.update(runs)
-
-
 #: A run of a sentence shorter than a repeated passage: what flanks a sentence ("...,” Ada
 #: says. ") may make up the rest, so a sentence sharing this much with an earlier one is said.
 RUN = MIN_PASSAGE - 20
 
 
 @lru_cache(maxsize=2048)
-def _runs(sentence: str) -> tuple[str, frozenset[str]]:
-    """`sentence` folded, and its runs (kept: a book's sentences are played chapter after
-    chapter; about 12 KB a sentence of 150 characters, so at most about 25 MB)."""
+def _runs(sentence: str) -> frozenset[str]:
+    """Every RUN-character run of `sentence` folded (itself if shorter): two sentences sharing one
+    may say a passage again though their ends differ (kept: a book replays its sentences)."""
     flat = folded(sentence)
-    return flat, frozenset(flat[i : i + RUN] for i in range(len(flat) - RUN + 1))
+    return frozenset(flat[i : i + RUN] for i in range(len(flat) - RUN + 1)) or frozenset([flat])
 
 
-def _pick(choices: list[str], number: int, said: _Said) -> str | None:
-    """The first of `choices` not said yet, from the chapter's own turn on."""
+def _pick(choices: list[str], number: int, said: set[str]) -> str | None:
+    """The first of `choices` not said yet (no run of it said), from the chapter's turn on;
+    when all are, the turn's if shorter than a RUN (too short to be a passage: most Chinese)."""
     if not choices:
         return None
     turn = number % len(choices)
-    return next((c for c in choices[turn:] + choices[:turn] if c not in said), None)
+    fresh = next((c for c in choices[turn:] + choices[:turn] if said.isdisjoint(_runs(c))), None)
+    return fresh or (choices[turn] if choices[turn] and len(folded(choices[turn])) < RUN else None)
 
 
 def once(brief: ChapterBrief, choices: Choices) -> str | None:
-    """The sentence `brief`'s chapter says of the bank `choices` gives (its variants, filled,
-    for a chapter): the first from its turn that no earlier chapter said; when the book has
-    said them all, its turn's if shorter than a RUN (too short to be a passage: most Chinese
-    ones), else None."""
-    said, book = _Said(), _book(brief)
+    """The sentence `brief`'s chapter says of bank `choices`: `_pick`'s, after the earlier's."""
+    said: set[str] = set()
+    book = _book(brief)
     for before in earlier_briefs(brief):
         offered = book.offered(before, choices)
-        picked = _pick(offered, before.number, said) or _short(offered, before)
+        picked = _pick(offered, before.number, said)
         if picked is not None:
-            said.add(picked)
+            said |= _runs(picked)
     offered = choices(brief)
-    return _pick(offered, brief.number, said) or _short(offered, brief)
-
-
-def _short(choices: list[str], brief: ChapterBrief) -> str | None:
-    turn = choices[brief.number % len(choices)] if choices else ""
-    return turn if turn and len(folded(turn)) < RUN else None
+    return _pick(offered, brief.number, said)
 
 
 def first_time(brief: ChapterBrief, sentence: str, choices: Choices) -> bool:

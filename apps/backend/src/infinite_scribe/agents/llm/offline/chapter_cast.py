@@ -1,26 +1,21 @@
 # ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """What the offline chapter writer (chapters.py) draws on: the bible's characters (the hero
-first), places and rules, and what the writer's wishes and feedback ask for, read with the
-Genesis readers (text/): a thing they add ("加入一场沙尘暴") becomes a beat, a character they
-name meets the hero, a tone ("darker") sets the atmosphere. Chinese may load jieba's dictionary
-(seconds, once per process): a caller on the event loop warms it first (`segment.warm`)."""
+first) and places, and what the writer's wishes and feedback ask for, read with the Genesis
+readers (text/; Chinese may load jieba: a caller on the event loop warms it, `segment.warm`)."""
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from infinite_scribe.agents.llm.offline import scenes
-from infinite_scribe.agents.llm.offline.chapter_words import (
+from infinite_scribe.agents.llm.offline.words import (
     CHINESE,
+    CHINESE_CHAPTERS,
     ENGLISH,
+    ENGLISH_CHAPTERS,
     ROLES,
     TONE_MOODS,
     ChapterWords,
-)
-from infinite_scribe.agents.llm.offline.words import (
-    CHINESE as CHINESE_GENESIS,
-    ENGLISH as ENGLISH_GENESIS,
     mood_of,
 )
 from infinite_scribe.domain.chapter_brief import ChapterBrief
@@ -29,8 +24,7 @@ from infinite_scribe.text import named, reading_en, reading_zh
 from infinite_scribe.text.facts import cap
 
 # The bible and the writer's words are their JSON and text: what is read from them is bounded.
-_MAX_PEOPLE, _MAX_PLACES, _MAX_CLAUSES = 24, 24, 12
-_MAX_TEXT = 300
+_MAX_PEOPLE, _MAX_PLACES, _MAX_CLAUSES, _MAX_TEXT = 24, 24, 12, 300
 _CLAUSES = {"zh": re.compile(r"[。！？!?；;\n，,]"), "en": re.compile(r"(?<=[.!?])\s|[;\n]")}
 _ENDS = ("。", ".", "!", "?", "！", "？", "”", '"')
 
@@ -44,20 +38,17 @@ class Person:
 
 @dataclass(frozen=True)
 class Cast:
-    """What the writer draws on: the bible's people (the hero first) and places, and what the
-    writer asked for."""
+    """What the writer draws on: the bible's people (the hero first) and places, and asks."""
 
     people: tuple[Person, ...]
     places: tuple[tuple[str, str], ...]  # (name, description)
     things: tuple[str, ...] = ()
     asked_people: tuple[str, ...] = ()
-    #: What the writer asked that the reader made nothing of, as they said it: kept as the
-    #: draft's open notes, never written into the prose.
+    #: What the reader made nothing of, as the writer said it: open notes, never prose.
     unread: tuple[str, ...] = ()
     mood: str = "plain"
-    scenes: tuple[str, ...] = ()  # plot wishes written as scenes (agents/llm/offline/scenes.py)
-    #: Who dies in this chapter's scenes: never speaks nor leads a beat in it (issue 78: the
-    #: dead do not act, not even in the paragraph of their death).
+    scenes: tuple[str, ...] = ()  # plot wishes written as scenes (`_scene`)
+    #: Who dies in this chapter's scenes: never speaks nor leads a beat (the dead do not act, 78).
     dying: tuple[str, ...] = ()
 
     @property
@@ -66,7 +57,7 @@ class Cast:
 
 
 def words_for(brief: ChapterBrief) -> ChapterWords:
-    return CHINESE if brief.language == "zh" else ENGLISH
+    return CHINESE_CHAPTERS if brief.language == "zh" else ENGLISH_CHAPTERS
 
 
 def _clip(value: Any) -> str:
@@ -77,25 +68,23 @@ def _role(card: dict[str, Any]) -> str:
     return ROLES.get(_clip(card.get("role")).lower(), "other")
 
 
+def _named(found: Any, most: int) -> list[dict[str, Any]]:
+    """The first `most` entries of a bible's list that have a name (the JSON is the writer's)."""
+    items = found if isinstance(found, list) else []
+    return [item for item in items[:most] if isinstance(item, dict) and _clip(item.get("name"))]
+
+
 def _people(bible: NovelBible) -> tuple[Person, ...]:
-    cards = bible.characters.get("characters")
-    people = [
-        Person(_clip(card["name"])[:100], _role(card), _clip(card.get("motivation")))
-        for card in (cards if isinstance(cards, list) else [])[:_MAX_PEOPLE]
-        if isinstance(card, dict) and _clip(card.get("name"))
-    ]
+    cards = _named(bible.characters.get("characters"), _MAX_PEOPLE)
+    people = [Person(_clip(c["name"])[:100], _role(c), _clip(c.get("motivation"))) for c in cards]
     heroes = [person for person in people if person.role == "hero"] or people[:1]
     return (heroes[0], *(person for person in people if person is not heroes[0])) if heroes else ()
 
 
 def _places(bible: NovelBible, words: ChapterWords) -> tuple[tuple[str, str], ...]:
-    found = bible.worldview.get("locations")
-    places = [
-        (_clip(place["name"])[:100], _clip(place.get("description")))
-        for place in (found if isinstance(found, list) else [])[:_MAX_PLACES]
-        if isinstance(place, dict) and _clip(place.get("name"))
-    ]
-    return tuple(places) or ((words.somewhere, ""),)
+    places = _named(bible.worldview.get("locations"), _MAX_PLACES)
+    found = tuple((_clip(p["name"])[:100], _clip(p.get("description"))) for p in places)
+    return found or ((words.somewhere, ""),)
 
 
 def mentions(text: str, names: Sequence[str], fold: bool) -> list[str]:
@@ -117,7 +106,7 @@ def mentions(text: str, names: Sequence[str], fold: bool) -> list[str]:
 
 def _mood(text: str, chinese: bool) -> str | None:
     """The atmosphere a text asks for ("darker", "更紧张"), by the Genesis generator's words."""
-    tone = mood_of(CHINESE_GENESIS if chinese else ENGLISH_GENESIS, text)
+    tone = mood_of(CHINESE if chinese else ENGLISH, text)
     return TONE_MOODS.get(tone) if tone else None
 
 
@@ -161,8 +150,8 @@ def _ask(clause: str, brief: ChapterBrief, cast: Cast, at: str, asks: _Asks) -> 
     facts = (reading_zh if chinese else reading_en).read_feedback(clause)
     told = [*facts.elements, *(wish for _, wish in facts.acts)]
     told += [t for t in (facts.antagonist, facts.place, facts.hero) if t]
-    wished = scenes.scene(clause, words, names, [n for n, _ in cast.places], at,
-                          _thing(told[0][:100], chinese) if told else None)  # fmt: skip
+    places, thing = [n for n, _ in cast.places], _thing(told[0][:100], chinese) if told else None
+    wished = _scene(clause, words, names, places, at, thing)
     if wished is not None:
         asks.written.append(fill(wished[0], chinese, **wished[1]))
         asks.dying += [wished[1]["who"]] if wished[0] == words.scenes["death"] else []
@@ -198,7 +187,11 @@ def read_cast(brief: ChapterBrief) -> Cast:
     kept = _CASTS.get(id(brief))
     if kept is not None and kept[0] is brief:
         return kept[1]
-    cast = _read_cast(brief)
+    # The dead do not walk again (issue 48): the story memory says who died before this chapter.
+    dead, words = set(brief.memory.get("dead") or ()), words_for(brief)
+    alive = tuple(p for p in _people(brief.bible) if p.name not in dead)
+    cast = Cast(alive or (Person(words.someone, "hero", ""),), _places(brief.bible, words))
+    cast = _asked(brief, cast)
     if len(_CASTS) >= 1024:
         _CASTS.clear()
     _CASTS[id(brief)] = (brief, cast)
@@ -207,15 +200,6 @@ def read_cast(brief: ChapterBrief) -> Cast:
 
 #: Casts by brief (held, so its id is its own), the last read.
 _CASTS: dict[int, tuple[ChapterBrief, Cast]] = {}
-
-
-def _read_cast(brief: ChapterBrief) -> Cast:
-    words = words_for(brief)
-    # The dead do not walk again (issue 48): the story memory says who died before this chapter.
-    dead = set(brief.memory.get("dead") or ())
-    alive = tuple(p for p in _people(brief.bible) if p.name not in dead)
-    cast = Cast(alive or (Person(words.someone, "hero", ""),), _places(brief.bible, words))
-    return _asked(brief, cast)
 
 
 def sentence(text: str, words: ChapterWords) -> str:
@@ -242,8 +226,7 @@ def chapter_place(brief: ChapterBrief, cast: Cast) -> str:
 
 
 def other_for(brief: ChapterBrief, cast: Cast) -> Person | None:
-    """Who the hero meets: one the writer asked for, else one the outline entry names, else
-    one in turn by chapter number."""
+    """Who the hero meets: one the writer asked for, or the outline entry names, else in turn."""
     others = list(cast.people[1:])
     by_name = {person.name: person for person in others}
     named = mentions(brief.summary, list(by_name), fold=brief.language != "zh")
@@ -251,3 +234,40 @@ def other_for(brief: ChapterBrief, cast: Cast) -> Person | None:
         if name in by_name:
             return by_name[name]
     return others[(brief.number - 1) % len(others)] if others else None
+
+
+#: The kinds that need someone named to happen to (a death with nobody to die is not written).
+_NEEDS_SOMEONE = ("death", "reveal", "confession")
+
+
+def _scene(
+    clause: str,
+    words: ChapterWords,
+    people: Sequence[str],
+    places: Sequence[str],
+    at: str,
+    thing: str | None,
+) -> tuple[str, dict[str, str]] | None:
+    """The scene a plot wish asks for (issue 69: "Kill Ada Eze", "吴道长回到洛阳", "add a chase
+    across the rooftops"), never the wish pasted: its kind's pattern and slots, the `people`
+    (the hero first) and the place of `places` it names (else `at`); None: no scene asked, or
+    no one named whom its kind needs. A death is said so the continuity reader reads one."""
+    found = [(k, m) for k, p in words.scene_kinds.items() if (m := re.search(p, clause, re.I))]
+    if not found:
+        return None
+    kind, match = found[0]
+    named = sorted((n for n in people if n and n in clause), key=clause.index)
+    if kind == "death" and re.search(words.transitive, clause[: match.end() + 1], re.I):
+        after = clause[match.end() :]  # "kill Ada": Ada dies
+        named = sorted((n for n in people if n and n in after), key=after.index) or named
+    if not named and kind in _NEEDS_SOMEONE:
+        return None
+    hero = people[0]
+    who = named[0] if named else hero
+    others = [n for n in (*named[1:], *people) if n != who]
+    other = others[0] if others else who
+    witness = hero if who != hero else other
+    place = next((p for p in sorted(places, key=len, reverse=True) if p and p in clause), at)
+    slots = {"who": who, "other": other, "witness": witness, "place": place, "hero": hero}
+    slots["thing"] = thing or words.scene_thing.get(kind, "")
+    return words.scenes[kind], slots

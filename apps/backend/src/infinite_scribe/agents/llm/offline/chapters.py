@@ -1,12 +1,10 @@
 """The offline chapter writer (issue 39): beats planned from the chapter's outline entry, then
-prose for each beat, built from the bible's characters, places and rules (read in
-agents/llm/offline/chapter_cast.py), in the writer's language. No model, no network, no
-randomness: the same brief always gives the same beats and prose, and a different wish or
-feedback gives different ones (their named things appear).
+prose for each beat from the bible's characters, places and rules (chapter_cast.py), in the
+writer's language; no model, no randomness: the same brief always gives the same chapter. The
+beats are the plan a writer reads and may edit; a beat's prose follows its text (who and where
+it names), so an edited beat is written as edited."""
 
-The beats are the plan a writer reads and may edit; the prose of a beat follows its text (who
-and where it names), so an edited beat is written as edited.
-"""
+import os
 
 from infinite_scribe.agents.llm.offline import chapter_book
 from infinite_scribe.agents.llm.offline.chapter_cast import (
@@ -21,7 +19,7 @@ from infinite_scribe.agents.llm.offline.chapter_cast import (
     sentence,
     words_for,
 )
-from infinite_scribe.agents.llm.offline.chapter_words import ChapterWords
+from infinite_scribe.agents.llm.offline.words import ChapterWords
 from infinite_scribe.domain import passages
 from infinite_scribe.domain.chapter_brief import ChapterBrief, chapter_outline
 
@@ -34,9 +32,8 @@ _MAX_BEAT = 1000
 
 
 def plan_beats(brief: ChapterBrief) -> list[str]:
-    """The chapter's beats, in order (4 to 8): the hero's opening, the outline entry, a
-    meeting, what the writer asked for (a plot wish as its scene), the hero's turn and the
-    chapter's close. A world's rule is never pasted into the beats (issue 69)."""
+    """The chapter's beats (4 to 8): the hero's opening, the outline entry, a meeting, what the
+    writer asked for (a plot wish as its scene), the hero's turn and the chapter's close."""
     cast, words = read_cast(brief), words_for(brief)
     zh = brief.language == "zh"
     slots = {"hero": cast.hero.name, "place": chapter_place(brief, cast)}
@@ -56,39 +53,36 @@ def plan_beats(brief: ChapterBrief) -> list[str]:
     short = len(fixed) + len(meeting) + len(asked) + len(turn) < 4
     filler = [told for told in [chapter_book.once(brief, _rules)] if told and short]
     beats = [*fixed, *meeting, *asked, *filler, *turn, *close]
-    # Still short (a book that has said all its banks): moments of the details' stock
-    # (`_moment`: each beat of a book its own).
+    # Still short (a book that has said all its banks): moments of the details' stock.
     while len(beats) < MIN_BEATS:
         beats.append(_moment(brief, len(beats)))
     return beats[:MAX_BEATS]
 
 
 def _details(beats: int, index: int) -> tuple[int, int]:
-    """(first, count) of paragraph `index`'s details among the chapter's SLOTS: DETAILS a
-    chapter, shared out in consecutive turns, so each says a different sound of the middle
-    bank's eleven (issue 76: 16 to 20 a chapter said each sound twice)."""
+    """(first, count) of paragraph `index`'s details: DETAILS a chapter in consecutive turns,
+    so each says a different sound of the middle bank's eleven (issue 76)."""
     first = index * DETAILS // beats
     return first, (index + 1) * DETAILS // beats - first
 
 
 def _moment(brief: ChapterBrief, index: int) -> str:
-    """The beat `index` a chapter short of beats gets: the detail its place among the
-    chapter's details gives, so that its paragraph's details follow it in their order (the
-    seams of the details are a book's own, `_three`)."""
+    """The beat `index` of a chapter short of beats: the detail of its place among the
+    chapter's details, so its paragraph's details follow it in their order."""
     first, _ = _details(MIN_BEATS, index)  # moments fill a chapter up to MIN_BEATS beats
     detail = _three(words_for(brief).details, SLOTS * brief.number + first)
     return fill(detail, brief.language == "zh", who=read_cast(brief).hero.name)
 
 
 def _core(brief: ChapterBrief) -> str | None:
-    """The outline entry as a beat. An entry that opens as an earlier one does (a long
-    outline's later rounds of its beats) is told by the clause it adds, and not at all when
-    an earlier entry has that clause too: what the book told is not told again (issue 70)."""
+    """The outline entry as a beat; one opening as an earlier one does (a long outline's later
+    rounds) is told by the clause it adds, if no earlier entry has it too (issue 70)."""
     words, summary = words_for(brief), brief.summary
     if any(name and name in summary for name in brief.memory.get("dead") or ()):
         return None  # an entry planned before someone died would have the dead act (78)
     told = [before.summary for before in chapter_book.earlier_briefs(brief)]
-    shared = max((_common(summary, other) for other in told), default=0)
+    common = (len(os.path.commonprefix([summary, other])) for other in told)  # noqa: RUF071
+    shared = max(common, default=0)
     if shared < chapter_book.RUN:
         return sentence(summary, words)
     cut = max(summary.rfind(mark, 0, shared + 1) for mark in (", ", "\uff0c", "; ", "\uff1b"))
@@ -100,17 +94,8 @@ def _core(brief: ChapterBrief) -> str | None:
     return sentence(cap(rest), words)
 
 
-def _common(one: str, other: str) -> int:
-    """The length of the opening `one` and `other` share."""
-    return next(
-        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
-        min(len(one), len(other)),
-    )
-
-
 def _openings(brief: ChapterBrief) -> list[str]:
-    """The openings a chapter after the first may have: back at its place, still thinking of
-    who and where the last chapter named (its summary is not quoted, issue 69)."""
+    """A later chapter's openings: back at its place, thinking of who and where the last named."""
     earlier = [entry for entry in brief.earlier if entry[0] < brief.number and entry[2]]
     zh, words, cast = brief.language == "zh", words_for(brief), read_cast(brief)
     known = [p.name for p in cast.people[1:]] + [name for name, _ in cast.places]
@@ -121,8 +106,7 @@ def _openings(brief: ChapterBrief) -> list[str]:
 
 
 def _meetings(brief: ChapterBrief) -> list[str]:
-    """The ways the hero may meet the chapter's other character: somewhere else than the
-    chapter's opening place when the world has another, the next place in turn first."""
+    """Where the hero may meet the chapter's other character: elsewhere, the next place first."""
     cast, words = read_cast(brief), words_for(brief)
     other = other_for(brief, cast)
     if other is None:
@@ -138,16 +122,15 @@ def _meetings(brief: ChapterBrief) -> list[str]:
 
 
 def _asked_beats(cast: Cast, words: ChapterWords, slots: dict[str, str], zh: bool) -> list[str]:
-    """What the writer asked for: up to two beats of things (the second takes the rest). A
-    wish read as nothing is not told (it is an open note: `open_notes`)."""
+    """Up to two beats of the things asked for (a wish read as nothing is an open note)."""
     things, joiner = list(cast.things), "、" if zh else " and "
     groups = [group for group in (things[:1], things[1:]) if group]
     return [fill(words.thing, zh, **slots, thing=joiner.join(group)) for group in groups]
 
 
 def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str | None:
-    """Why the hero goes on: their motivation in the first chapter, a short turn of a bank
-    after it (a motivation said in every chapter is a repeated passage, issue 69)."""
+    """Why the hero goes on: their motivation in the first chapter, then a short turn of a bank
+    (a motivation said in every chapter is a repeated passage, issue 69)."""
     zh = brief.language == "zh"
     if not hero.motivation or brief.number > 1:
         return chapter_book.once(brief, _turns)
@@ -171,9 +154,8 @@ def _untold(text: str, brief: ChapterBrief) -> str:
 
 
 def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
-    """The prose of beat `index`, one paragraph: the place's atmosphere where the chapter
-    arrives, the beat, lines of neutral detail, a line its other character says, the chapter's
-    last line at its last beat; a sentence of a bank is said once in a book (issues 69, 70)."""
+    """The prose of beat `index`, one paragraph: the place's atmosphere at the first, the beat,
+    neutral details, a line its other character says, the last line at the last beat."""
     if not 0 <= index < len(beats):
         raise IndexError(f"beat {index} of {len(beats)}")
     cast, words = read_cast(brief), words_for(brief)
@@ -193,7 +175,7 @@ def write_beat(brief: ChapterBrief, beats: list[str], index: int) -> str:
 
 def _who_where(brief: ChapterBrief, cast: Cast, beat: str) -> tuple[str, str]:
     """Who leads the beat (the first living character it names, else the first alive) and
-    where it happens (the first place it names, else the chapter's place)."""
+    where it is (the first place it names, else the chapter's)."""
     zh = brief.language == "zh"
     living = [person for person in cast.people if person.name not in cast.dying]
     named = mentions(beat, [person.name for person in living], fold=not zh)
@@ -204,7 +186,7 @@ def _who_where(brief: ChapterBrief, cast: Cast, beat: str) -> tuple[str, str]:
 
 
 def _detail_lines(brief: ChapterBrief, beats: list[str], index: int, who: str) -> list[str]:
-    """The beat's lines of neutral detail, drawn by the chapter's number and the beat's index."""
+    """The beat's lines of neutral detail, by the chapter's number and the beat's index."""
     first, count = _details(len(beats), index)
     if len(beats) <= MIN_BEATS and beats[index] == _moment(brief, index):
         first, count = first + 1, count - 1  # the moment is the first of its paragraph's
@@ -214,9 +196,8 @@ def _detail_lines(brief: ChapterBrief, beats: list[str], index: int, who: str) -
 
 
 def _arriving(brief: ChapterBrief, beats: list[str], index: int, here: str) -> list[str]:
-    """The place's atmosphere where the chapter opens, and its description the first time
-    the book opens a chapter there (a description said in every chapter is a repeated
-    passage, issue 70)."""
+    """The place's atmosphere where the chapter opens, and its description the first time the
+    book opens a chapter there (said in every chapter, a repeated passage: issue 70)."""
     cast, words, zh = read_cast(brief), words_for(brief), brief.language == "zh"
     if here != chapter_place(brief, cast):
         return []
@@ -228,9 +209,8 @@ def _arriving(brief: ChapterBrief, beats: list[str], index: int, here: str) -> l
 
 
 def _bank(name: str) -> chapter_book.Choices:
-    """The bank `name` of the chapter's words (a pattern, a list, or a list by the cast's
-    mood), filled with the chapter's hero (also {who}) and place: one function per bank, kept,
-    as `chapter_book` keeps what each bank offered a chapter."""
+    """The bank `name` of the chapter's words (a pattern, a list, or lists by mood), filled:
+    one function per bank, kept, as `chapter_book` keeps what each bank offered a chapter."""
 
     def choices(brief: ChapterBrief) -> list[str]:
         cast, bank = read_cast(brief), getattr(words_for(brief), name)
@@ -258,17 +238,15 @@ def _three(banks: tuple[tuple[str, ...], ...], turn: int) -> str:
 
 
 def _speaker(beat: str, cast: Cast, zh: bool) -> Person | None:
-    """Who speaks to the hero in a beat: the first character but the hero it names who does
-    not die in the chapter."""
+    """Who speaks to the hero in a beat: the first other character it names not dying in it."""
     others = [person for person in cast.people[1:] if person.name not in cast.dying]
     names = mentions(beat[:_MAX_BEAT], [person.name for person in others], fold=not zh)
     return next((person for person in others if names and person.name == names[0]), None)
 
 
 def _talk(brief: ChapterBrief, beats: list[str], index: int, here: str) -> str:
-    """A line the beat's other character says to the hero, or nothing: the book's p-th line
-    (4 a chapter) is its opening, middle and end by `_three`: no line, and no opening with its
-    middle, said twice in a book of 30 chapters (issue 70)."""
+    """A line the beat's other character says to the hero, or nothing: the book's p-th line (4
+    a chapter) by `_three`, so none is said twice in a book of 30 chapters (issue 70)."""
     cast, words, zh = read_cast(brief), words_for(brief), brief.language == "zh"
     speaker = _speaker(beats[index], cast, zh)
     if speaker is None:
@@ -297,7 +275,5 @@ def _described(place: str, description: str, words: ChapterWords, zh: bool) -> s
 
 
 def open_notes(brief: ChapterBrief) -> list[str]:
-    """What the writer asked for that this draft does not write, in their language (issue 55:
-    said so and kept visible, never pasted into the prose)."""
-    words = words_for(brief)
-    return [words.unread.format(wish=wish) for wish in read_cast(brief).unread]
+    """What the writer asked for that this draft does not write (issue 55: never prose)."""
+    return [words_for(brief).unread.format(wish=wish) for wish in read_cast(brief).unread]

@@ -1,12 +1,11 @@
-"""The writer's codex as the offline writer's `Named` (issue 76): its names, roles and places
-take precedence over what the writer re-reads from the idea, so a rename or a role the writer
-set is applied exactly by the offline writer too."""
+"""Who the offline writer's story names: the writer's codex as its `Named` (issue 76: it wins
+over the idea re-read, so a rename or a role the writer set is applied exactly), and the cast."""
 
-import re
-from collections.abc import Mapping
-from dataclasses import fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, HAN
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import ORIGIN, RIVAL, Codex
 from infinite_scribe.text import named
@@ -14,12 +13,9 @@ from infinite_scribe.text.codex_reading import FEEDBACK_NAMES
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.named import Named
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
 
 def codex_named(codex: Mapping[str, Any]) -> Named | None:
-    """What the codex names, the hero first and the rival marked; None: no codex yet (the
-    writer reads the idea as before)."""
+    """What the codex names, the hero first and the rival marked; None: no codex yet."""
     found = Codex.from_json(codex)
     if not found.entries:
         return None
@@ -37,26 +33,19 @@ def codex_named(codex: Mapping[str, Any]) -> Named | None:
     )
 
 
-def without(given: Named, words: tuple[str, ...]) -> Named:
-    """`given` without the words the writer marked "not a name"."""
-    if not words:
-        return given
-    kept = (tuple(i for i in getattr(given, f.name) if i not in words) for f in fields(Named))
-    return Named(*kept)
-
-
 def given_of(request: GenerationRequest, feedbacks: list[str]) -> Named:
-    """What the writer named: the codex's names, the people a feedback added among them (the
-    worker reads those, text/codex_reading.py: never a name a feedback asks to give someone,
-    which is offered as an edit); without a codex, what the idea and each feedback's first
-    words (up to 80 characters) name; without the words the writer marked "not a name"."""
+    """What the writer named, but the words they marked "not a name": the codex's names (and
+    the people a feedback added, text/codex_reading.py; a name it asks to give someone is an
+    offered edit), else what the idea and each feedback's first FEEDBACK_NAMES characters name."""
     codex = codex_named(request.codex)
     texts = [*(said[:FEEDBACK_NAMES] for said in feedbacks), request.user_input or ""]
     given = Named()
     for text in texts if codex is None else []:
-        given = given.over(named.read(text, bool(_HAN.search(text))))
+        given = given.over(named.read(text, bool(HAN.search(text))))
     given = given if codex is None else codex.over(given)  # the codex's hero stays the hero
-    return without(given, Codex.from_json(request.codex).not_names)
+    not_names = Codex.from_json(request.codex).not_names
+    kept = (tuple(i for i in getattr(given, f.name) if i not in not_names) for f in fields(Named))
+    return Named(*kept) if not_names else given
 
 
 def names_in(antagonist: str | None, chinese: bool) -> tuple[str, ...]:
@@ -83,8 +72,7 @@ def codex_held(wished: Facts, codex: Mapping[str, Any], chinese: bool) -> Facts:
 
 
 def rival_described(codex: Mapping[str, Any], chinese: bool) -> str | None:
-    """What the writer's codex describes the rival as ("night warden", 茶楼掌柜), said as a
-    description ("the night warden"); None where it has no rival or no words for them."""
+    """The codex's words for the rival as a description ("the night warden"); None: none."""
     rival = Codex.from_json(codex).rival
     if rival is None or rival.role != RIVAL or not rival.words:
         return None
@@ -100,8 +88,42 @@ def rival_named(codex: Mapping[str, Any]) -> str | None:
 
 
 def kindred(bank: str, given: str) -> bool:
-    """Whether a bank name would pass for the writer's ("Mira Okafor" by "Tunde Okafor",
-    "顾南" by "顾远山"): a shared word, a shared surname."""
+    """Whether a bank name would pass for the writer's: a shared word or surname (顾南, 顾远山)."""
     if " " in bank or " " in given:
         return bool(set(bank.split()) & set(given.split()))
     return bank[:1] == given[:1] or bank in given or given in bank
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who is in the story: the confirmed cast's names, else names chosen once per session."""
+
+    name: str
+    foe_name: str
+    mentor: str
+    ally: str
+
+
+def bank_names(order: Sequence[str], given: Sequence[str]) -> list[str]:
+    """Four names of the bank in the session's `order`, without what would pass for a name the
+    writer `given` (filtered after the draw: a new name in a feedback moves no other name)."""
+    pool = [n for n in order if not any(kindred(n, g) for g in given)]
+    return (pool + [n for n in order if n not in pool and n not in given] + list(order))[:4]
+
+
+def carded(names: list[str], cards: Any, roles: Sequence[str], foe_renamed: bool) -> list[str]:
+    """`names` (hero, foe, mentor, ally) with those the confirmed `cards` give each role (by
+    role, 主角 / protagonist, ..., else by place), the foe's kept when a feedback renamed it."""
+    if not isinstance(cards, list):
+        return names
+    cards = [c for c in cards if isinstance(c, Mapping) and isinstance(c.get("name"), str)]
+    for index, role in enumerate(roles):
+        aliases = (role, _ROLE_ALIASES.get(role, role))
+        found = [c for c in cards if str(c.get("role", "")).strip().lower() in aliases]
+        found += cards[index : index + 1]
+        if found and not (index == 1 and foe_renamed):
+            names[index] = str(found[0]["name"])[:200]
+    return names
+
+
+_ROLE_ALIASES = dict(zip(ENGLISH.roles + CHINESE.roles, CHINESE.roles + ENGLISH.roles, strict=True))

@@ -1,43 +1,35 @@
+# ruff: noqa: RUF001 - Chinese and typographic punctuation on purpose
 """The offline generator: deterministic proposals built from the writer's words, no network.
-
-It is the default provider so `make run` walks all five stages with nothing configured, and the
-benchmark measures the pipeline rather than a model. It reads the hero, the place, the time,
-what happens and the antagonist from the writer's idea, what they confirmed and their feedback
-(text/), and writes each stage from them in the writer's language; the same request always
-gives the same proposal. What a revision changed is said in its `revision_note`, never in the
-writer's text; `source = offline_draft` and the note say it is an offline draft.
-"""
+The default provider, so `make run` walks all five stages with nothing configured, and the
+benchmark measures the pipeline rather than a model. Each stage is drafted (`Drafter`) from the
+story (story.py) in the writer's language; what a revision changed is said in its
+`revision_note`, never in the writer's text; `source = offline_draft` and the note say so."""
 
 import asyncio
-import re
+import random
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from infinite_scribe.agents.llm.language import CHINESE, writer_language
-from infinite_scribe.agents.llm.offline.stages import Drafter
-from infinite_scribe.agents.llm.offline.story import Story, feedbacks
-from infinite_scribe.agents.llm.offline.words import (
-    CHINESE as CHINESE_WORDS,
-    ENGLISH,
-    Words,
-    mood_of,
-)
+from infinite_scribe.agents.llm.language import CHINESE as ZH, writer_language
+from infinite_scribe.agents.llm.offline.story import Story, confirmed, feedbacks, seeded
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, HAN, Words, mood_of
 from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest
-from infinite_scribe.domain.outline_plan import Batch, BatchBrief
+from infinite_scribe.domain.codex import DEADLINE, Codex
+from infinite_scribe.domain.genesis import STAGE_ORDER
+from infinite_scribe.domain.outline_plan import BATCH, Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 from infinite_scribe.domain.revision_note import revision_note
-from infinite_scribe.text import segment
-from infinite_scribe.text.facts import Facts
+from infinite_scribe.text import named, segment
+from infinite_scribe.text.facts import Facts, cap
+from shared_types.enums import GenesisStage
 
 NOTE = ENGLISH.note
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-NOTE_ZH = CHINESE_WORDS.note
+NOTE_ZH = CHINESE.note
 
 
 class OfflineGenerator:
-    """Builds proposals from the request's inputs (`StreamingOffline` serves them as an
-    `LLMProvider`)."""
+    """Proposals from the request's inputs (`StreamingOffline` serves them as an `LLMProvider`)."""
 
     name = "offline"
     #: What provenance names as the model and its "prompt" (the generator's rules: decision 3300).
@@ -47,15 +39,13 @@ class OfflineGenerator:
     async def generate(self, request: GenerationRequest) -> Proposal:
         """A valid proposal for `request.stage`, the same one every time for this request."""
         words = await _words(request)
-        # Off the loop too (issue 55): milliseconds once every clause is cut to MAX_CLAUSE, but
-        # the loop is the API's and the relay's as well in `scribe up`.
+        # Off the loop (issue 55): milliseconds, but the loop is the API's and the relay's too.
         return await offline_work(draft, request, words)
 
     async def outline_chapters(
         self, request: GenerationRequest, brief: BatchBrief, draft: DraftCallback | None = None
     ) -> list[dict[str, Any]]:
-        """One batch of a long outline's chapters (decision 5404), off the loop (not streamed
-        to `draft`: a batch is a part of one draft)."""
+        """One batch of a long outline's chapters (decision 5404), off the loop, not streamed."""
         words = await _words(request)
         return await offline_work(batch_chapters, request, words, brief.batch)
 
@@ -69,11 +59,10 @@ T = TypeVar("T")
 
 
 async def _words(request: GenerationRequest) -> Words:
-    """The words of the writer's language (the first Chinese request of a process loads the
-    dictionary: seconds, off the loop)."""
-    if not segment.loaded() and _HAN.search(repr(request)):
+    """The words of the writer's language (a first Chinese request loads jieba: off the loop)."""
+    if not segment.loaded() and HAN.search(repr(request)):
         await asyncio.to_thread(segment.warm)
-    return CHINESE_WORDS if writer_language(request) == CHINESE else ENGLISH
+    return CHINESE if writer_language(request) == ZH else ENGLISH
 
 
 async def offline_work(work: Callable[..., T], *args: Any) -> T:
@@ -96,16 +85,9 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     """The proposal, built and validated (synchronous: no I/O once the dictionary is loaded)."""
     story = Story(request, words)
     content = Drafter(story).draft()
-    language = CHINESE if story.chinese else "en"
-    wished = asked(story.wished, words, request.feedback)
-    note = revision_note(
-        request.previous_proposal,
-        content,
-        language,
-        request.feedback,
-        wished,
-        request.offered_edits,
-    )
+    feedback, language = request.feedback, ZH if story.chinese else "en"
+    wished, edits = asked(story.wished, words, feedback), request.offered_edits
+    note = revision_note(request.previous_proposal, content, language, feedback, wished, edits)
     meta = {
         "source": ProposalSource.OFFLINE_DRAFT,
         "note": words.note,
@@ -133,3 +115,228 @@ def asked(wished: Facts, words: Words, feedback: str | None) -> list[tuple[str, 
     if tone := mood_of(words, feedback):
         said.append((tone, changes["tone"].format(value=tone)))
     return said
+
+
+Draft = dict[str, Any]
+
+
+class Drafter:
+    """One draft of the story, in the words of its language."""
+
+    def __init__(self, story: Story) -> None:
+        self.story, self.words, self.request = story, story.words, story.request
+        # The open choices (a tone, a theme) are drawn by all but the feedback (issue 69).
+        request = self.request
+        key = "\x1f".join((str(request.session_id), request.stage.value, request.user_input or ""))
+        self.base, self.drawn = seeded(key).random(), 0
+
+    def pick(self, bank: "list[str] | tuple[str, ...]") -> str:
+        """The n-th open choice of the draft, drawn on its own: a tone asked for does not move
+        the themes drawn after it."""
+        self.drawn += 1
+        return random.Random(f"{self.base}:{self.drawn}").choice(list(bank))
+
+    def draft(self) -> Draft:
+        stages = (self.concepts, self.story_draft, self.worldview, self.characters, self.plot)
+        return dict(zip(STAGE_ORDER, stages, strict=False))[self.request.stage]()
+
+    def by_deadline(self, text: str) -> str:
+        """`text` telling the codex's deadlines it does not say yet, verbatim (issue 76)."""
+        for entry in Codex.from_json(self.request.codex).of_kind("time"):
+            if entry.role == DEADLINE and entry.name not in text:
+                text += self.words.deadline_line.format(deadline=entry.name)
+        return text
+
+    def fill(self, pattern: str, **extra: str) -> str:
+        return pattern.format(**self.story.slots(**extra))
+
+    def themes(self) -> list[str]:
+        """The writer's themes and one from the bank; from the story stage on, the themes of
+        the concept they chose (kept unless asked, issue 69)."""
+        chosen = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("themes")
+        if isinstance(chosen, list) and chosen and all(isinstance(t, str) for t in chosen):
+            return [theme[:100] for theme in chosen[:8]]
+        themes = [theme[:100] for theme in self.request.theme_preferences[:7]]
+        bank = self.words.themes
+        return [*themes, self.pick([t for t in bank if t not in themes] or bank)]
+
+    def styles(self) -> list[str]:
+        """The writer's style wishes, those of their feedback too ("第三人称", "first person")."""
+        said = [*self.request.style_preferences, *self.story.facts.styles]
+        return list(dict.fromkeys(style[:100] for style in said if style.strip()))
+
+    def tone(self) -> str:
+        # The tone the feedback asks for ("darker" -> brooding), the style the writer wishes.
+        mood = mood_of(self.words, self.request.feedback or "")
+        parts = list(dict.fromkeys([m for m in [mood] if m] + self.styles()))
+        chosen = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("tone")
+        if not parts and isinstance(chosen, str) and chosen.strip():
+            return chosen.strip()[:100]
+        tone = self.pick(self.words.tones)
+        return self.words.list_separator.join(parts)[:100] or tone
+
+    def title(self) -> str:
+        for stage in (GenesisStage.STORY_CONCEPTION, GenesisStage.CONCEPT_SELECTION):
+            title = confirmed(self.request, stage).get("title")
+            if isinstance(title, str) and title.strip():
+                return title.strip()[:200]
+        return self.words.untitled
+
+    def premise(self) -> str:
+        return cap(self.fill(self.words.premise))
+
+    def end(self, text: str) -> str:
+        done = text.endswith(("。", ".", "!", "?", "！", "？"))
+        return text if done else text + ("。" if self.story.chinese else ".")
+
+    def concepts(self) -> Draft:
+        words, request = self.words, self.request
+        genres: list[str | None] = [*request.theme_preferences] or [None]
+        concepts = []
+        patterns = zip(words.concept_titles, words.angles, strict=True)
+        for index, (title, angle) in enumerate(patterns):
+            logline = self.premise() + self.fill(angle) + self.story.elements_line()
+            concepts.append(
+                {
+                    "title": self.fill(title)[:200],
+                    "logline": logline.strip()[:1000],
+                    "themes": self.themes(),
+                    "tone": self.tone(),
+                    "genre": (genres[index % len(genres)] or "")[:100] or None,
+                }
+            )
+        return {"concepts": concepts}
+
+    def story_draft(self) -> Draft:
+        words, story = self.words, self.story
+        logline = confirmed(self.request, GenesisStage.CONCEPT_SELECTION).get("logline")
+        keep = isinstance(logline, str) and logline.strip() and not story.wished.story_changed
+        conflicts = [self.fill(line) for line in words.conflicts]
+        conflicts += [self.fill(words.element_conflict, element=e) for e in story.things]
+        return {
+            "title": self.title(),
+            "premise": (logline if keep else self.end(self.premise()))[:1000],  # type: ignore[index]
+            "synopsis": cap(self.by_deadline(self.fill(words.synopsis)))[:6000],
+            "conflicts": [line[:1000] for line in conflicts[:8]],
+            "themes": self.themes(),
+            "writing_style": words.list_separator.join(self.styles())[:100] or None,
+        }
+
+    def worldview(self) -> Draft:
+        words, story = self.words, self.story
+        places = story.places
+        locations = [(places[0], self.fill(words.home))]
+        locations += [(place, self.fill(words.story_place)) for place in places[1:8]]
+        locations += [(self.fill(name), self.fill(about)) for name, about in words.sites]
+        rules = [self.fill(rule) for rule in words.rules]
+        rules += [self.fill(words.element_rule, element=e) for e in story.things]
+        return {
+            "setting": self.fill(words.setting).strip(),
+            "rules": [rule[:1000] for rule in rules[:12]],
+            "locations": [
+                {"name": name[:200], "description": about[:1000]} for name, about in locations[:12]
+            ],
+            "history": self.fill(words.history),
+        }
+
+    def characters(self) -> Draft:
+        words, story = self.words, self.story
+        cast = story.cast()
+        names = (cast.name, cast.foe_name, cast.mentor, cast.ally)
+        held = named.holders(self.request.user_input or "", story.given)
+        unassigned = self.unassigned()
+        characters = []
+        cards: list[tuple[str, ...]] = [
+            *zip(names, words.roles, words.character, words.motivations, words.arcs, strict=True)
+        ]
+        added = [name for name in story.added if name not in names]
+        cards += [(name, *words.unassigned[:2], *words.unassigned[3:5]) for name in added]
+        for index, (name, role, pattern, motivation, arc) in enumerate(cards):
+            extra: dict[str, str] = {}
+            if index >= 2 and name in unassigned:  # no mentor nor ally the writer did not ask for
+                role, pattern, said, motivation, arc, _ = words.unassigned
+                extra = {"person": name, "said": said.format(said=unassigned[name])}
+                extra["said"] = extra["said"] if unassigned[name] else ""
+            if index == 1 and story.foe_is_machine:
+                pattern = words.machine_foe
+            # Each of a card's sentences opens with a capital, a name that is an epithet too.
+            description = cap(self.fill(pattern, **extra))
+            if tied := [thing for thing, holder in held.items() if holder == name]:
+                description += words.thing_tie.format(items=story.join(tied))
+            # "Captain Hollis Wren": the name is the card's, the title stays with it.
+            titled = [t for t in story.given.titled if t.endswith(" " + name)]
+            description = description.replace(name, titled[0], 1) if titled else description
+            characters.append(
+                {
+                    "name": name[:200],
+                    "role": role,
+                    "description": description[:1000],
+                    "motivation": cap(self.fill(motivation, **extra))[:1000],
+                    "arc": cap(self.fill(arc, **extra))[:1000],
+                }
+            )
+        relationships = [cap(self.fill(line))[:1000] for line in words.relationships]
+        for index, name in ((1, cast.mentor), (2, cast.ally)):
+            if name in unassigned:
+                relationships[index] = cap(self.fill(words.unassigned[5], person=name))[:1000]
+        relationships += [cap(self.fill(words.unassigned[5], person=n))[:1000] for n in added]
+        return {"characters": characters, "relationships": relationships}
+
+    def unassigned(self) -> dict[str, str]:
+        """The people the codex names with no role, with the words it describes them with."""
+        people = Codex.from_json(self.request.codex).of_kind("person")
+        joined = self.words.list_separator.join
+        return {entry.name: joined(entry.words) for entry in people if entry.role is None}
+
+    def plot(self) -> Draft:
+        words = self.words
+        wishes = dict(self.story.facts.acts)
+        shares = _shares(self.request.preferences.get("chapters"), len(words.acts))
+        acts, chapter = [], 0
+        for number, (act, share) in enumerate(zip(words.acts, shares, strict=False), start=1):
+            chapters = []
+            for i in range(share):
+                chapter += 1
+                wish = wishes.get(number) if i == min(1, share - 1) else None
+                if wish is None:
+                    chapters.append(self.outline_entry(chapter))
+                    continue
+                title = self.fill(words.wish_chapter_title, number=str(chapter), wish=wish)
+                summary = self.fill(words.wish_beat, wish=wish)
+                chapters.append({"title": title[:200], "summary": cap(summary)[:1000]})
+            summary = self.fill(words.act_summaries[number - 1])
+            if number in wishes:
+                summary += self.fill(words.act_wish, wish=wishes[number])
+            if number == len(shares):
+                summary = self.by_deadline(summary)
+            acts.append(
+                {
+                    "title": words.act_title.format(number=number, act=act),
+                    "summary": cap(summary)[:1000],
+                    "chapters": chapters,
+                }
+            )
+        return {"acts": acts}
+
+    def outline_entry(self, number: int) -> dict[str, str]:
+        """Chapter `number` of the outline: its title and a beat of the story (in rounds)."""
+        words = self.words
+        title = words.chapter_title.format(number=number)
+        summary = cap(self.fill(words.beats[(number - 1) % len(words.beats)]))
+        turn = (number - 1) // len(words.beats)
+        if turn:  # a later round of the beats: its own words (no two chapters alike)
+            items = [*self.story.given.items, *self.story.places]
+            rounds = words.rounds
+            item = items[(turn - 1) // len(rounds) % len(items)]
+            pattern = rounds[number % len(rounds)]  # its own in each chapter of the round
+            summary = summary.rstrip("。.") + pattern.format(item=item)
+        return {"title": title[:200], "summary": summary[:1000]}
+
+
+def _shares(asked: Any, acts: int) -> list[int]:
+    """Chapters per act: the count the writer asked for (one reply's worth; more are written
+    in batches, domain/outline_plan.py), else three an act; an act has one at least."""
+    fits = isinstance(asked, int) and not isinstance(asked, bool) and 0 < asked <= BATCH
+    total = asked if fits else 3 * acts
+    count = min(acts, total)
+    return [total // count + (1 if index < total % count else 0) for index in range(count)]

@@ -10,16 +10,8 @@ from dataclasses import replace
 from functools import cached_property, lru_cache
 from typing import Any
 
-from infinite_scribe.agents.llm.offline.codex_named import (
-    codex_held,
-    given_of,
-    names_in,
-    rival_described,
-    rival_named,
-)
-from infinite_scribe.agents.llm.offline.opening import at_word, opening, opening_zh
-from infinite_scribe.agents.llm.offline.story_cast import Cast, bank_names, carded
-from infinite_scribe.agents.llm.offline.words import CHINESE, MACHINE, Words, title_case
+from infinite_scribe.agents.llm.offline import codex_named
+from infinite_scribe.agents.llm.offline.words import CHINESE, HAN, MACHINE, Words, at_word, opening
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.text import noun_phrase, reading_en, reading_zh
@@ -28,7 +20,6 @@ from shared_types.enums import GenesisStage
 
 _PLANETS = ("mars", "venus", "the moon", "europa", "titan", "mercury", "jupiter", "saturn")
 _ON = ("island", "ship", "station", "moon", "planet", "asteroid", "coast", "border", "frontier")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _FOE_ZH = re.compile(r"与(.+?)之间的对抗")
 _FOE_EN = re.compile(r"\bagainst (.+?):")
 
@@ -60,19 +51,17 @@ class Story:
         self.wished = Facts()
         for text in feedbacks(request):
             self.wished = reader.read_feedback(text).over(self.wished)
-        self.wished = codex_held(self.wished, request.codex, self.chinese)
-        told = Facts()
-        for text in self._told():
-            # Each text by the reader of its own language (a Chinese title over an English idea).
-            told = told.over(_read(text))
-        self.told = told
-        if self.wished.place and told.place and self.wished.place in told.place:
+        self.wished = codex_named.codex_held(self.wished, request.codex, self.chinese)
+        self.told = Facts()
+        for text in self._told():  # each by its own language's reader (a Chinese title)
+            self.told = self.told.over(_read(text))
+        if self.wished.place and self.told.place and self.wished.place in self.told.place:
             # "主角必须是火星上的女法医" keeps the story on 火星殖民地, the place it was on.
             self.wished = replace(self.wished, place=None)
-        self.facts = self.wished.over(told)
+        self.facts = self.wished.over(self.told)
         self.event_core = reader.event_core
         #: What the writer named (issue 69; the codex's, issue 76): carried verbatim.
-        self.given = given_of(request, feedbacks(request))
+        self.given = codex_named.given_of(request, feedbacks(request))
         idea = request.user_input or ""
         own = _read(idea) if idea.strip() else Facts()
         #: Places in the writer's own words (their idea, their feedback), not in a draft's.
@@ -80,15 +69,14 @@ class Story:
         self.own_place = own.place
 
     def fits(self, place: str) -> bool:
-        """Whether `place` can stand as a place: the writer's own words with no one in them,
-        or a noun phrase with no verb (never a cut of a draft's sentence, issue 69)."""
+        """Whether `place` can stand as a place: the writer's own words with no one in them, or a
+        noun phrase with no verb (never a cut of a draft's sentence, issue 69)."""
         if any(person in place for person in self.given.people) or self._straddles(place):
             return False
         return place in self.own_places or noun_phrase.plain(place, self.chinese)
 
     def _straddles(self, place: str) -> bool:
-        """Whether `place` is written in the idea only across a name or a time (顾南站上:
-        南站; 民国二十三年: 民国)."""
+        """Whether the idea writes `place` only across a name or a time (顾南站上: 南站)."""
         idea = self.request.user_input or ""
         spans = [
             (m.start(), m.end())
@@ -127,8 +115,7 @@ class Story:
 
     @property
     def places(self) -> list[str]:
-        """The story's places, its main place first: the writer's words only, never a phrase
-        with a verb or a name in it (issue 69)."""
+        """The story's places, its main place first: the writer's words only (issue 69)."""
         found = [self.place, *self.given.places]
         found += [p for p in self.facts.places if self.fits(p)]
         hero = self.wished.hero or ""
@@ -147,10 +134,7 @@ class Story:
     @property
     def opening(self) -> tuple[str, str]:
         """The words a premise names its hero with, and what happens after them."""
-        event = self.renamed(self.facts.event)
-        if self.chinese:
-            return opening_zh(self.facts, self.hero_name, event, self.words)
-        return opening(self.facts, self.hero_name, event, self.words.someone)
+        return opening(self.facts, self.hero_name, self.renamed(self.facts.event), self.words)
 
     def renamed(self, text: str | None) -> str | None:
         """`text` with a renamed antagonist's new name (everywhere, issue 69)."""
@@ -193,7 +177,7 @@ class Story:
     def antagonist(self) -> str:
         """Who stands against the hero, as a description: not its name (the cast's), nor the
         epithet the rival is named by ("the Harbourmaster, the Harbourmaster")."""
-        named = (rival_named(self.request.codex) or "").lower()
+        named = (codex_named.rival_named(self.request.codex) or "").lower()
         if self.facts.antagonist:
             rest = self.facts.antagonist
             for name in self.foe_names:
@@ -201,7 +185,7 @@ class Story:
             rest = rest.strip(" ，,的")
             if rest and rest.lower() != named:
                 return rest
-        if described := rival_described(self.request.codex, self.chinese):
+        if described := codex_named.rival_described(self.request.codex, self.chinese):
             return described
         conflicts = confirmed(self.request, GenesisStage.STORY_CONCEPTION).get("conflicts")
         pattern = _FOE_ZH if self.chinese else _FOE_EN
@@ -214,20 +198,20 @@ class Story:
     @property
     def foe_names(self) -> tuple[str, ...]:
         """The name a feedback gives the antagonist ("把反派改成…副探长顾远山")."""
-        return names_in(self.wished.antagonist, self.chinese)
+        return codex_named.names_in(self.wished.antagonist, self.chinese)
 
     @property
     def foe_is_machine(self) -> bool:
         return bool(MACHINE.search(self.antagonist))
 
-    def cast(self) -> Cast:
-        """The confirmed cast's names by role, else the people the writer named, else the
-        bank's (never one like the writer's), chosen once per session. A feedback's new name
-        for the antagonist wins where there is no codex; with one, only its rival (issue 76)."""
+    def cast(self) -> codex_named.Cast:
+        """The confirmed cast's names by role, else the people the writer named, else the bank's
+        (never one like theirs), once per session; a feedback's new name for the antagonist wins
+        where there is no codex (with one, only its rival: issue 76)."""
         given = self.given.people
         # The session's own order: names nobody gave stay the same across its stages.
         order = seeded(str(self.request.session_id)).sample(self.words.names, len(self.words.names))
-        pool = bank_names(order, given)
+        pool = codex_named.bank_names(order, given)
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
         others = [p for p in others if p not in self.added]  # a card of their own, no one's
@@ -235,19 +219,18 @@ class Story:
         # A renamed antagonist leaves the cast under the old name (the rival the idea named).
         rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
         cards = confirmed(self.request, GenesisStage.CHARACTERS).get("characters")
-        names = carded([hero, foe, rest[0], rest[1]], cards, self.words.roles, bool(self.foe_names))
-        return Cast(*names)
+        names = [hero, foe, rest[0], rest[1]]
+        names = codex_named.carded(names, cards, self.words.roles, bool(self.foe_names))
+        return codex_named.Cast(*names)
 
     @property
     def added(self) -> tuple[str, ...]:
-        """The people a feedback added to the codex with no role (issue 76): each a card of
-        their own after the cast's, moving no one the writer has seen."""
+        """The people a feedback added to the codex with no role: each a card after the cast's."""
         people = Codex.from_json(self.request.codex).of_kind("person")
         return tuple(e.name for e in people if e.source == "feedback" and e.role is None)
 
     def _foe(self, others: list[str], pool: list[str]) -> str:
-        """The antagonist's name: a feedback's, else the rival among the people the writer
-        named, else the machine the antagonist is, else the bank's."""
+        """The antagonist's name: a feedback's, the rival named, the machine, else the bank's."""
         rivals = self.rivals_first([p for p in others if p not in self.given.kin])
         if self.request.codex:  # the codex says who the rival is: no one else is made it
             rivals = [p for p in rivals if p in self.given.rivals]
@@ -258,8 +241,7 @@ class Story:
 
     @property
     def hero_name(self) -> str | None:
-        """The hero's name: a feedback's, else the first person the writer named that no word
-        marks as the rival, else the one the idea gives the hero."""
+        """The hero's name: a feedback's, the first named not marked the rival, else the idea's."""
         if self.wished.hero_name:
             return self.wished.hero_name
         given = [p for p in self.given.people if p not in self.foe_names]
@@ -310,7 +292,7 @@ class Story:
             # A core that names a matter already (…事) is no matter of a matter (的事).
             "core_matter": self.core if self.core.endswith("事") else f"{self.core}的事",
             "foe": self.antagonist,
-            "rival": rival_named(self.request.codex) or self.antagonist,
+            "rival": codex_named.rival_named(self.request.codex) or self.antagonist,
             "foe_name": cast.foe_name,
             "name": cast.name,
             "mentor": cast.mentor,
@@ -322,8 +304,7 @@ class Story:
         return self._with_starts(slots)
 
     def _with_starts(self, slots: dict[str, str]) -> dict[str, str]:
-        """`slots` with their capitalized forms for English sentence starts ({Hero},
-        {At_place}, {When}, ...)."""
+        """`slots` with their capitalized forms for sentence starts ({Hero}, {At_place}, ...)."""
         chinese, hero, place = self.chinese, slots["hero"], slots["place"]
         slots |= {cap(key): cap(value) for key, value in list(slots.items())}
         slots["Core_cap"] = cap(self.core)
@@ -355,14 +336,12 @@ class Story:
     def things(self) -> tuple[str, ...]:
         """The elements wished for that are things: one that adds someone the codex holds ("a
         lamplighter named Percy Gale") is no conflict nor rule of the world."""
-        codex = Codex.from_json(self.request.codex)
-        people = [entry.name for entry in codex.entries if entry.kind == "person"]
+        people = [e.name for e in Codex.from_json(self.request.codex).entries if e.kind == "person"]
         return tuple(e for e in self.facts.elements if not any(name in e for name in people))
 
     def elements_line(self) -> str:
-        if not self.facts.elements:
-            return ""
-        return self.words.with_elements.format(elements=self.join(self.facts.elements))
+        elements = self.facts.elements
+        return self.words.with_elements.format(elements=self.join(elements)) if elements else ""
 
     def join(self, items: Sequence[str]) -> str:
         """ "A、B" / "A, B and C"."""
@@ -371,10 +350,21 @@ class Story:
         return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def title_case(text: str, inside: bool = False) -> str:
+    """ "the drowned city" -> "The Drowned City"; "Mars" stays; `inside` a title, the writer's
+    small "the" stays small ("The Edge of the Hebrides")."""
+    small = {"of", "the", "a", "an", "on", "in"}
+    words = text.split()
+    return " ".join(
+        w if w[:1].isupper() or ((i or inside) and w in small) else w.capitalize()
+        for i, w in enumerate(words)
+    )
+
+
 @lru_cache(maxsize=256)
 def _read(text: str) -> Facts:
     """The facts a text states, by its language's reader (cached: read again at every stage)."""
-    return (reading_zh if _HAN.search(text) else reading_en).read(text)
+    return (reading_zh if HAN.search(text) else reading_en).read(text)
 
 
 _CLAUSED = re.compile(r"[,;]| that | and | but | while ")

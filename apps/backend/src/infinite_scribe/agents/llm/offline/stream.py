@@ -7,21 +7,17 @@ from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
 from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest, prefix_of
 from infinite_scribe.domain.proposals import Proposal
 
-#: Chunks a proposal is streamed in.
-CHUNKS = 12
+CHUNKS = 12  # a proposal is streamed in this many
 
 
 class StreamingOffline(OfflineGenerator):
-    """`LLMProvider`: the offline generator's proposal, streamed over `seconds` (its outline
-    batches are not: a batch is a part of one draft)."""
+    """`LLMProvider`: the offline proposal streamed over `seconds` (not its outline batches)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
 
     async def generate(
-        self,
-        request: GenerationRequest,
-        draft: DraftCallback | None = None,
+        self, request: GenerationRequest, draft: DraftCallback | None = None
     ) -> Proposal:
         proposal = await super().generate(request)
         if draft is not None and self.seconds > 0:
