@@ -33,7 +33,7 @@ def grow(option: dict[str, Any], fields: Mapping[str, list[str]]) -> None:
         steps = path.split(".")
         for depth in range(1, len(steps)):
             holder = _at(option, steps[: depth - 1])
-            items = _step(holder, steps[depth - 1])
+            items = step_into(holder, steps[depth - 1])
             index = steps[depth]
             if _is_cards(items) and index.isdigit() and int(index) == len(items):
                 items.append(blank_of(items[-1]))
@@ -79,11 +79,12 @@ def _is_cards(value: Any) -> bool:
 
 def _at(holder: Any, steps: list[str]) -> Any:
     for step in steps:
-        holder = _step(holder, step)
+        holder = step_into(holder, step)
     return holder
 
 
-def _step(holder: Any, step: str) -> Any:
+def step_into(holder: Any, step: str) -> Any:
+    """One step down a path; None where the option has nothing there."""
     if isinstance(holder, Mapping):
         return holder.get(step)
     if isinstance(holder, list) and step.isdigit() and int(step) < len(holder):

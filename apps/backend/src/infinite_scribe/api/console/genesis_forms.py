@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from infinite_scribe.api.console.card_lists import arrange, grow
+from infinite_scribe.api.console.card_lists import arrange, grow, step_into
 from infinite_scribe.domain.confirmation import options_of
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types import GenesisStage
@@ -49,9 +49,9 @@ def edited_option(option: Mapping[str, Any], fields: Mapping[str, list[str]]) ->
         *parents, last = name[2:].split(".")
         holder: Any = edited
         for step in parents:
-            holder = _step(holder, step)
+            holder = step_into(holder, step)
         key = int(last) if isinstance(holder, list) and last.isdigit() else last
-        current = _step(holder, last)
+        current = step_into(holder, last)
         if isinstance(current, str):
             holder[key] = values[-1].strip()
         elif isinstance(current, list) and all(isinstance(item, str) for item in current):
@@ -73,15 +73,6 @@ def _of_option(fields: Mapping[str, list[str]], choice: int) -> dict[str, list[s
 def _is_option_field(name: str) -> bool:
     head, colon, _ = name.partition(":")
     return bool(colon) and head[:1] == "f" and head[1:].isdigit()
-
-
-def _step(holder: Any, step: str) -> Any:
-    """One step down a path; None where the option has nothing there."""
-    if isinstance(holder, dict):
-        return holder.get(step)
-    if isinstance(holder, list) and step.isdigit() and int(step) < len(holder):
-        return holder[int(step)]
-    return None
 
 
 def split_list(text: str | None) -> list[str]:
