@@ -144,7 +144,10 @@ def _untold(text: str, brief: ChapterBrief) -> str:
     """`text` without the passages the outline's later entries say (their first two words
     kept): an outline that says "the truth about X" later is not quoted in the first chapter."""
     zh, entries = brief.language == "zh", chapter_outline(brief.bible.outline)[brief.number :]
-    for said in {p.quote for _, _, summary in entries for p in passages.shared(text, summary)}:
+    shared = {p.quote for _, _, summary in entries for p in passages.shared(text, summary)}
+    # Longest first, in a fixed order: a set's order follows the process's hash seed, and a
+    # passage cut first can hide a longer one it overlaps (the same book told two ways).
+    for said in sorted(shared, key=lambda quote: (-len(quote), quote)):
         at = text.find(said)
         if not zh and at > 0 and text[at - 1].isalnum() and " " in said:
             said = said.split(" ", 1)[1]  # from the first whole word
