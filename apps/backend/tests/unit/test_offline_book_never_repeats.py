@@ -30,7 +30,7 @@ def text(brief: ChapterBrief) -> str:
 
 
 def outlines_own(quote: str, briefs: list[ChapterBrief]) -> bool:
-    """A passage two of the outline's entries say (its writer's, agents/llm/offline/stages.py:
+    """A passage two of the outline's entries say (its writer's, agents/llm/offline/generator.py:
     "the truth about <the story's core>" is in two of its nine beats), not the chapters'."""
     said = quote.strip(" .,").lower()
     return sum(said in brief.summary.lower() for brief in briefs) >= 2
