@@ -19,13 +19,12 @@ import asyncpg
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.producer import Publisher
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
-from infinite_scribe.persistence.relay.members import Share
+from infinite_scribe.persistence.relay.members import RelayMembers, Share
 from infinite_scribe.persistence.relay.store import WHOLE, OutboxStore
 from infinite_scribe.relay.delivery import Delivery, RelayStats
 from infinite_scribe.relay.health import GAUGES_SECONDS, refresh_gauges, relay_health
 from infinite_scribe.relay.metrics import RelayMetrics
 from infinite_scribe.relay.parts import RelayClients, RelayParts
-from infinite_scribe.relay.shares import keep_share
 from infinite_scribe.relay.slot_source import SlotBatch, SlotSource
 from infinite_scribe.relay.table_source import TableSource
 from infinite_scribe.relay.wakeup import listen_forever
@@ -107,9 +106,21 @@ class Relay:
             Periodic(
                 "relay heartbeat",
                 self.options.member_ttl_seconds / 4,
-                lambda: keep_share(members, self),
+                lambda: self.keep_share(members),
             ),
         ]
+
+    async def keep_share(self, members: RelayMembers) -> None:
+        """One heartbeat, keeping `share` current (four times per member TTL, a periodic job;
+        issue 26). While the database does not answer the last share stays: at worst two relays
+        claim from the same buckets for a while, which the claim's lease makes safe."""
+        share = await members.heartbeat()
+        if share != self.share:
+            bounds = (share.low, share.high - 1, share.members)
+            logger.info(
+                "relay %s claims key buckets %d-%d first (%d relays)", self.relay_id, *bounds
+            )
+        self.share = share
 
     def broker_up(self) -> None:
         """The broker answers again (the table loop asked it): both loops resume."""

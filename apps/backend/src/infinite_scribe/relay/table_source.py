@@ -41,7 +41,7 @@ class TableStore(Protocol):
 
 
 class Shared(Protocol):
-    """The relay's current share of the key space (relay/shares.py keeps it)."""
+    """The relay's current share of the key space (relay/service.py: `Relay.keep_share`)."""
 
     share: Share
 

@@ -331,7 +331,7 @@ def requests_of(tables: Tables, session_id: UUID) -> GenerationRequests:
 
 def event_lines(rows: list[Any], limit: int, max_bytes: int, position: str) -> EventLines:
     """At most `limit` of `rows` (one more tells there is more), none past the one that
-    reaches `max_bytes`, as the SQL store cuts them (persistence/genesis/event_lines.py);
+    reaches `max_bytes`, as the SQL store cuts them (persistence/genesis/adapters.py);
     `position` names the field the cursor goes on from."""
     lines: list[str] = []
     size = 0
