@@ -8,6 +8,7 @@ MIT, their license notes are in the bundles' headers); only its static folder is
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Annotated, Any, Literal, Union
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -18,8 +19,10 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field, TypeAdapter, create_model
 
-from infinite_scribe.api.openapi_stream import install_stream_catalogue
+from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.schemas.stream import STREAM_EVENTS
 
 _PACKAGE = "infinite_scribe.api"
 ASSETS_URL = "/docs-assets"
@@ -97,3 +100,56 @@ def install_docs(app: FastAPI) -> None:
             redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
             with_google_fonts=False,
         )
+
+
+# The live stream's event catalogue in the OpenAPI document: every `event:` name the stream sends
+# (api/schemas/stream.py STREAM_EVENTS) and the schema of its `data:`, as components, and the
+# stream route's `text/event-stream` answer pointing at them. OpenAPI 3.1 has no vocabulary for
+# Server-Sent Events, so each event is a frame object `{event, id, data}` (what a client's parser
+# hands over), discriminated by `event`.
+STREAM_PATH = f"{API_PREFIX}/events/stream"
+FRAME_COMPONENT = "StreamFrame"
+_REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def _frame(name: str, data: type[BaseModel]) -> type[BaseModel]:
+    camel = "".join(word.capitalize() for word in name.split("_"))
+    return create_model(
+        f"{camel}Frame",
+        __doc__=f"`event: {name}`. {data.__doc__ or ''}".strip(),
+        event=(Literal[name], ...),  # type: ignore[arg-type]
+        id=(int | None, Field(default=None, description="the SSE `id:` (domain events only)")),
+        data=(data, ...),
+    )
+
+
+def frame_schemas() -> dict[str, Any]:
+    """Components for every stream event: the frames, their data models, and `StreamFrame`."""
+    frames = tuple(_frame(name, model) for name, model in STREAM_EVENTS.items())
+    union = Annotated[Union[frames], Field(discriminator="event")]  # type: ignore[valid-type]  # noqa: UP007
+    schema = TypeAdapter(union).json_schema(ref_template=_REF_TEMPLATE, mode="serialization")
+    components: dict[str, Any] = schema.pop("$defs", {})
+    components[FRAME_COMPONENT] = schema | {
+        "description": "One Server-Sent Event of the session stream (see each frame)."
+    }
+    return components
+
+
+def install_stream_catalogue(app: FastAPI) -> None:
+    """Add the catalogue to the app's OpenAPI document when it is first built."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        document.setdefault("components", {}).setdefault("schemas", {}).update(frame_schemas())
+        stream = document.get("paths", {}).get(STREAM_PATH, {}).get("get")
+        if stream is not None:
+            content = stream["responses"]["200"].setdefault("content", {})
+            content["text/event-stream"] = {
+                "schema": {"$ref": _REF_TEMPLATE.format(model=FRAME_COMPONENT)}
+            }
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -16,7 +16,6 @@ from infinite_scribe.persistence.genesis.sessions import SNAPSHOT_COLUMNS, snaps
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.rows import from_row
-from infinite_scribe.persistence.tasks import outline_parts
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
 from shared_types import DomainEventRow
 
@@ -196,15 +195,17 @@ class PostgresTaskQueries:
 
     async def outline_parts(self, session_id: UUID, plan: str) -> dict[int, dict[str, Any]]:
         with translated():
-            return await outline_parts.parts(self.pool, session_id, plan)
+            rows = await self.pool.fetch(_PARTS, session_id, plan)
+        return {row["part"]: row["content"] for row in rows}
 
     async def save_outline_part(self, part: OutlinePart) -> None:
+        kept = (part.session_id, part.plan, part.part, dict(part.content), part.task_id)
         with translated():
-            await outline_parts.save(self.pool, part)
+            await self.pool.execute(_SAVE_PART, *kept, part.progress)
 
     async def forget_outline(self, session_id: UUID, plan: str) -> None:
         with translated():
-            await outline_parts.forget(self.pool, session_id, plan)
+            await self.pool.execute(_FORGET_PARTS, session_id, plan)
 
     async def touch(self, task_ids: list[UUID]) -> None:
         with translated():
@@ -237,3 +238,18 @@ class PostgresTaskQueries:
             if envelopes:  # after the commit: a NOTIFY in it would serialise commits (1000)
                 await notify(self.pool)
         return len(envelopes)
+
+
+# An outline's parts (decision 5404): a plan's parts read, one kept (and the task's progress with
+# it), a plan forgotten once its proposal is written.
+_PARTS = "SELECT part, content FROM outline_parts WHERE session_id = $1 AND plan = $2"
+# The part and the task's progress in one statement; a part kept twice (a redelivered request
+# that raced its first copy) keeps the first: the plan is the same, so is what follows it.
+_SAVE_PART = """
+WITH kept AS (
+    INSERT INTO outline_parts (session_id, plan, part, content) VALUES ($1, $2, $3, $4)
+    ON CONFLICT DO NOTHING RETURNING 1
+)
+UPDATE async_tasks SET progress = $6, updated_at = now() WHERE id = $5 AND status = 'RUNNING'
+"""
+_FORGET_PARTS = "DELETE FROM outline_parts WHERE session_id = $1 AND plan = $2"
