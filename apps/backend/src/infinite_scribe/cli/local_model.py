@@ -4,8 +4,6 @@ loads meanwhile), waited for after them, supervised with them, and stopped last,
 workers that call it. The worker reaches it as any OpenAI-compatible server: the settings `up`
 hands on are LLM_PROVIDER=openai with the engine's URL and the model's name."""
 
-from pathlib import Path
-
 from infinite_scribe.embedded.local_engine import (
     EngineUnavailable,
     LocalEngine,
@@ -16,10 +14,6 @@ from infinite_scribe.settings.settings import Settings
 
 #: The engine's log, in SCRIBE_DATA_DIR (appended to across restarts).
 LOG_NAME = "local-engine.log"
-
-
-def engine_log(data_dir: Path) -> Path:
-    return data_dir / LOG_NAME
 
 
 def local_engine(settings: Settings) -> LocalEngine | None:
@@ -35,7 +29,7 @@ def local_engine(settings: Settings) -> LocalEngine | None:
     )
     return LocalEngine(
         model,
-        engine_log(settings.scribe_data_dir),
+        settings.scribe_data_dir / LOG_NAME,
         threads=settings.llm_local_threads,
         cache=settings.llm_local_cache,
     )

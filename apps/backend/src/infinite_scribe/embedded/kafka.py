@@ -29,10 +29,6 @@ class PortInUse(RuntimeError):
     """Something else already listens where the broker should."""
 
 
-def new_cluster_id() -> str:
-    return f"scribe-{uuid.uuid4().hex[:16]}"
-
-
 class EmbeddedKafka(ChildProcess):
     """Runs `tansu broker` on 127.0.0.1:`port` (a free one by default) until `stop()`; `spawn()`
     again after it died restarts it on the same port with the same cluster id."""
@@ -42,7 +38,7 @@ class EmbeddedKafka(ChildProcess):
     ) -> None:
         self.host = host
         self.port = port or free_port(host)
-        self.cluster_id = cluster_id or new_cluster_id()
+        self.cluster_id = cluster_id or f"scribe-{uuid.uuid4().hex[:16]}"
         self._process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -55,10 +55,6 @@ class Transfer:
     part: Path
 
 
-def file_url(hub_url: str, source: ModelSource) -> str:
-    return f"{hub_url.rstrip('/')}/{source.repo}/resolve/{source.revision}/{source.file}"
-
-
 def pull_model(
     source: ModelSource,
     data_dir: Path,
@@ -77,7 +73,7 @@ def pull_model(
         return done
     folder = models_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    url = file_url(hub_url, source)
+    url = f"{hub_url.rstrip('/')}/{source.repo}/resolve/{source.revision}/{source.file}"
     part = folder / f"{source.file}.part"
     with _client(url) as client:
         expected = source.sha256 or _published_sha256(client, url, source)

@@ -139,7 +139,7 @@ class IdempotencyMiddleware:
             entry_scope, key, request_fp, self.settings.idempotency_lease_seconds, ttl
         )
         try:
-            store = _store_of(scope)
+            store = services_of(scope["app"]).idempotency_store
             outcome = await store.claim(claim)
         except Exception:
             logger.exception("idempotency store unavailable")
@@ -264,10 +264,6 @@ def _user_of(scope: Scope, authorization: str | None) -> str | None:
         return str(tokens.user_id(bearer_token(authorization)))
     except AuthenticationError:
         return None
-
-
-def _store_of(scope: Scope) -> IdempotencyStore:
-    return services_of(scope["app"]).idempotency_store
 
 
 def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

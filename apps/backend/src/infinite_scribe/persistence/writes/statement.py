@@ -137,7 +137,8 @@ def _compile(parts: Sequence[StatementPart]) -> Compiled:
     if not ctes:
         raise ValueError("a write statement needs at least one part")
     if ranked:
-        reads.insert(0, _guard([refusal for *_, refusal in sorted(ranked, key=_rank)]))
+        ranked.sort(key=lambda entry: entry[:3])  # a Refusal is not ordered
+        reads.insert(0, _guard([refusal for *_, refusal in ranked]))
     sql = "WITH " + ",\n".join(ctes) + "\n" + _final_select(reads or ["true AS written"])
     return Compiled(sql, tuple(order))
 
@@ -164,10 +165,6 @@ def _final_select(reads: Sequence[str]) -> str:
         return select
     counts = ", ".join(f"(SELECT count(*) FROM {name}) AS {name}" for name in counted)
     return f"{select}\nFROM (SELECT {counts} OFFSET 0) AS written"
-
-
-def _rank(entry: tuple[int, int, int, Refusal]) -> tuple[int, int, int]:
-    return entry[0], entry[1], entry[2]
 
 
 def _guard(refusals: Sequence[Refusal]) -> str:
