@@ -160,17 +160,13 @@ def created(user_id: UUID, initial_user_input: Mapping[str, Any] | None) -> Deci
     )
 
 
-def _require_in_progress(state: GenesisState) -> None:
-    if state.status is not GenesisStatus.IN_PROGRESS:
-        raise InvalidState(f"The session is {state.status.value}; no command is accepted")
-
-
 def decide(state: GenesisState, command: CommandPayload, ids: CommandIds) -> list[Decided]:
     """The events `command` causes in `state`, or InvalidState when it is not allowed now."""
     require_version(command, state.version, "session")
     if isinstance(command, RollbackToVersion):
         return rolled_back(state, command.target, ids)
-    _require_in_progress(state)
+    if state.status is not GenesisStatus.IN_PROGRESS:
+        raise InvalidState(f"The session is {state.status.value}; no command is accepted")
     stage = state.current_stage
     command_type = type(command).__name__
     match command:

@@ -22,13 +22,6 @@ class MetadataClient(Protocol):
     def list_topics(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def wrong_cluster(found: str | None, expected: str) -> str:
-    return (
-        f"broker is cluster {found!r}, expected {expected!r} "
-        "(not the broker this process was started with: refused)"
-    )
-
-
 def broker_problem(client: MetadataClient, expected: str | None, timeout: float) -> str | None:
     """None when the broker answers a metadata request within `timeout` seconds and, if
     `expected` is given, reports that cluster id; otherwise what is wrong, for health and logs."""
@@ -39,7 +32,10 @@ def broker_problem(client: MetadataClient, expected: str | None, timeout: float)
     if not metadata.brokers:
         return NOT_ANSWERING
     if expected is not None and metadata.cluster_id != expected:
-        return wrong_cluster(metadata.cluster_id, expected)
+        return (
+            f"broker is cluster {metadata.cluster_id!r}, expected {expected!r} "
+            "(not the broker this process was started with: refused)"
+        )
     return None
 
 

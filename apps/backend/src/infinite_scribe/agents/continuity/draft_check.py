@@ -45,12 +45,8 @@ def draft_findings(novel_id: UUID, before: Memory, chapter: int, text: str) -> l
     return continuity.check(novel_id, before, (chapter, None), read)
 
 
-def as_notes(found: list[Finding], language: str) -> list[Failed]:
-    """Each finding as a guard note, said in the writer's `language`."""
-    return [_note(finding, language) for finding in found]
-
-
 def _note(finding: Finding, language: str) -> Failed:
+    """A finding as a guard note, said in the writer's `language`."""
     who = str(finding.get("who") or "")
     if finding["kind"] == DEAD_ACTS:
         return Failed(DEAD_ACTS_CODE, who, str(finding["quote"])[:_SHORT_QUOTE], finding)
@@ -69,6 +65,6 @@ def draft_checker(
     def notes(text: str) -> list[Failed]:
         if not held:
             held.append(memory_before(memory, bible, chapter))
-        return as_notes(draft_findings(novel_id, held[0], chapter, text), language)
+        return [_note(f, language) for f in draft_findings(novel_id, held[0], chapter, text)]
 
     return notes
