@@ -20,7 +20,7 @@ from infinite_scribe.agents.answering import ModelHandler, Streaming
 from infinite_scribe.agents.attempts import Attempted, Retrying
 from infinite_scribe.agents.cancellation import unless_cancelled
 from infinite_scribe.agents.drafts import DraftSink
-from infinite_scribe.agents.guarded import asked_of, codex_of, held
+from infinite_scribe.agents.guarded import asked_of, held
 from infinite_scribe.agents.llm.gate import ModelGate
 from infinite_scribe.agents.llm.language import writer_language
 from infinite_scribe.agents.llm.port import (
@@ -112,7 +112,7 @@ class GenerationHandler(ModelHandler[Job, Proposed]):
         outline of many chapters in batches; a revision's note from the diff."""
         request = generation_request(job)
         provider = provider_for(self.provider, self.models, job.model)
-        codex = codex_of(job.codex)
+        codex = Codex.from_json(job.codex)  # empty until read: the codex-free checks apply
         asked = asked_of(request, codex)
 
         async def produce(failed: tuple[str, ...]) -> Proposal:

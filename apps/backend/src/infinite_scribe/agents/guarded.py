@@ -9,7 +9,7 @@ but never refuse: the draft is shown with them beside it.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.language import writer_language
@@ -58,11 +58,6 @@ async def held(
     if refused:
         raise ProposalRefused(refused, language)
     return proposal, failed
-
-
-def codex_of(state_codex: Mapping[str, Any]) -> Codex:
-    """The session's codex (empty until one was read: the codex-free checks apply)."""
-    return Codex.from_json(state_codex)
 
 
 def asked_of(request: GenerationRequest, codex: Codex) -> Asked:

@@ -268,11 +268,6 @@ class Write:
 PART_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Write))
 
 
-def rank_of(part: str) -> int:
-    """A part's place in `PART_ORDER` (a lower rank's refusal is reported first)."""
-    return PART_ORDER.index(part)
-
-
 def check_events(events: Sequence[EventEnvelope]) -> None:
     """What every adapter refuses before it writes anything: bad names, missing versions."""
     for event in events:

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Protocol
 
 import asyncpg
 
-from infinite_scribe.application.ports.writes import rank_of
+from infinite_scribe.application.ports.writes import PART_ORDER
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
 
 #: A part's SQL asks for a parameter by name; the answer is its placeholder ($n).
@@ -133,7 +133,7 @@ def _compile(parts: Sequence[StatementPart]) -> Compiled:
             ctes.append(f"{name} AS (\n{body}\n)")
         reads.extend(part.reads())
         for within, refusal in enumerate(part.refusals(p)):
-            ranked.append((rank_of(part.part), index, within, refusal))
+            ranked.append((PART_ORDER.index(part.part), index, within, refusal))
     if not ctes:
         raise ValueError("a write statement needs at least one part")
     if ranked:
