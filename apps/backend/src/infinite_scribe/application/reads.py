@@ -1,4 +1,5 @@
-"""Listing a user's sessions and novels with an opaque cursor, and reading a novel (owner only).
+"""Listing a user's sessions and novels with an opaque cursor, and reading a novel or an async
+task (owner only: anybody else gets a 404, no existence leak).
 
 Every list of the API pages the same way: newest first, `limit` rows, and `next_cursor` to pass
 back as `cursor` (null on the last page). A cursor is a keyset position (a time and an id), so
@@ -25,6 +26,7 @@ from infinite_scribe.application.ports.reads import (
     SessionPosition,
     SessionSummary,
 )
+from infinite_scribe.application.ports.tasks import TaskQueries, TaskView
 from infinite_scribe.domain.errors import InvalidPayload, NotFound
 from shared_types.enums import GenesisStatus
 
@@ -146,3 +148,10 @@ class Reads:
         if source is None:
             raise NotFound("No such novel")
         return source
+
+
+async def read_task(queries: TaskQueries, task_id: UUID, user_id: UUID) -> TaskView:
+    task = await queries.task(task_id, user_id)
+    if task is None:
+        raise NotFound("Task not found")
+    return task

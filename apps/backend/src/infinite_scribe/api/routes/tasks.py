@@ -8,7 +8,7 @@ from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.routes.common import ERRORS, json_response
 from infinite_scribe.api.schemas.fields import shallow_fields
 from infinite_scribe.api.schemas.genesis import TaskOut
-from infinite_scribe.application.tasks import read_task
+from infinite_scribe.application.reads import read_task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
