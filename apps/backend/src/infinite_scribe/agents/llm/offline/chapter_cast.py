@@ -252,16 +252,10 @@ def _scene(
     across the rooftops"), never the wish pasted: its kind's pattern and slots, the `people`
     (the hero first) and the place of `places` it names (else `at`); None: no scene asked, or
     no one named whom its kind needs. A death is said so the continuity reader reads one."""
-    found = [(k, m) for k, p in words.scene_kinds.items() if (m := re.search(p, clause, re.I))]
-    if not found:
+    asked = _scene_asked(clause, words, people)
+    if asked is None:
         return None
-    kind, match = found[0]
-    named = sorted((n for n in people if n and n in clause), key=clause.index)
-    if kind == "death" and re.search(words.transitive, clause[: match.end() + 1], re.I):
-        after = clause[match.end() :]  # "kill Ada": Ada dies
-        named = sorted((n for n in people if n and n in after), key=after.index) or named
-    if not named and kind in _NEEDS_SOMEONE:
-        return None
+    kind, named = asked
     hero = people[0]
     who = named[0] if named else hero
     others = [n for n in (*named[1:], *people) if n != who]
@@ -271,3 +265,22 @@ def _scene(
     slots = {"who": who, "other": other, "witness": witness, "place": place, "hero": hero}
     slots["thing"] = thing or words.scene_thing.get(kind, "")
     return words.scenes[kind], slots
+
+
+def _scene_asked(
+    clause: str, words: ChapterWords, people: Sequence[str]
+) -> tuple[str, list[str]] | None:
+    """The first scene kind `clause` asks for and the people it names, in the clause's order
+    (after a transitive death's verb, who dies first); None where its kind needs someone."""
+    kinds = words.scene_kinds.items()
+    found = next(((k, m) for k, p in kinds if (m := re.search(p, clause, re.I))), None)
+    if found is None:
+        return None
+    kind, match = found
+    named = sorted((n for n in people if n and n in clause), key=clause.index)
+    if kind == "death" and re.search(words.transitive, clause[: match.end() + 1], re.I):
+        after = clause[match.end() :]  # "kill Ada": Ada dies
+        named = sorted((n for n in people if n and n in after), key=after.index) or named
+    if not named and kind in _NEEDS_SOMEONE:
+        return None
+    return kind, named
