@@ -238,6 +238,7 @@ def other_for(brief: ChapterBrief, cast: Cast) -> Person | None:
 
 #: The kinds that need someone named to happen to (a death with nobody to die is not written).
 _NEEDS_SOMEONE = ("death", "reveal", "confession")
+Asked = tuple[str, list[str]]
 
 
 def _scene(
@@ -248,16 +249,15 @@ def _scene(
     at: str,
     thing: str | None,
 ) -> tuple[str, dict[str, str]] | None:
-    """The scene a plot wish asks for (issue 69: "Kill Ada Eze", "吴道长回到洛阳", "add a chase
-    across the rooftops"), never the wish pasted: its kind's pattern and slots, the `people`
-    (the hero first) and the place of `places` it names (else `at`); None: no scene asked, or
-    no one named whom its kind needs. A death is said so the continuity reader reads one."""
+    """The scene a plot wish asks for ("Kill Ada Eze", "吴道长回到洛阳", issue 69), never the
+    wish pasted: its kind's pattern and slots, the `people` (the hero first) and the place of
+    `places` it names (else `at`); None: none asked, or no one named whom its kind needs. A
+    death is said so that the continuity reader reads one."""
     asked = _scene_asked(clause, words, people)
     if asked is None:
         return None
     kind, named = asked
-    hero = people[0]
-    who = named[0] if named else hero
+    hero, who = people[0], named[0] if named else people[0]
     others = [n for n in (*named[1:], *people) if n != who]
     other = others[0] if others else who
     witness = hero if who != hero else other
@@ -267,11 +267,8 @@ def _scene(
     return words.scenes[kind], slots
 
 
-def _scene_asked(
-    clause: str, words: ChapterWords, people: Sequence[str]
-) -> tuple[str, list[str]] | None:
-    """The first scene kind `clause` asks for and the people it names, in the clause's order
-    (after a transitive death's verb, who dies first); None where its kind needs someone."""
+def _scene_asked(clause: str, words: ChapterWords, people: Sequence[str]) -> Asked | None:
+    """The first scene kind `clause` asks for and whom it names, in order (who dies first)."""
     kinds = words.scene_kinds.items()
     found = next(((k, m) for k, p in kinds if (m := re.search(p, clause, re.I))), None)
     if found is None:
