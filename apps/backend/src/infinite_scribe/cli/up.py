@@ -18,8 +18,9 @@ from infinite_scribe.api.dev_credential import DEV_USER_ID, development_token
 from infinite_scribe.cli import outbox_calls
 from infinite_scribe.cli.api_server import ApiServer, uvicorn_config
 from infinite_scribe.cli.local_model import describe, engine_settings, local_engine
-from infinite_scribe.embedded.kafka import EmbeddedKafka, free_port
+from infinite_scribe.embedded.kafka import EmbeddedKafka
 from infinite_scribe.embedded.local_engine import LocalEngine
+from infinite_scribe.embedded.net import free_ports
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
 from infinite_scribe.embedded.supervisor import (
     Child,
@@ -72,15 +73,16 @@ def create_topics(settings: Settings) -> None:
 def _side_by_side(settings: Settings) -> dict[str, object]:
     """Ports `up` picks so that two of them (two checkouts) never collide: the API's, the
     relay's and the worker's metrics take free ports unless *_METRICS_PORT say otherwise."""
-    updates: dict[str, object] = {}
-    for name, host in (
-        ("api_metrics_port", settings.api_metrics_host),
-        ("relay_metrics_port", settings.relay_metrics_host),
-        ("worker_metrics_port", settings.worker_metrics_host),
-    ):
-        if name not in settings.model_fields_set:
-            updates[name] = free_port(host)
-    return updates
+    picked = {
+        name: host
+        for name, host in (
+            ("api_metrics_port", settings.api_metrics_host),
+            ("relay_metrics_port", settings.relay_metrics_host),
+            ("worker_metrics_port", settings.worker_metrics_host),
+        )
+        if name not in settings.model_fields_set
+    }
+    return dict(zip(picked, free_ports(list(picked.values())), strict=True))
 
 
 def _start_broker(settings: Settings, kafka: EmbeddedKafka) -> dict[str, object]:
