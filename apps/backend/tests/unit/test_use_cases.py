@@ -137,6 +137,21 @@ async def test_a_fresh_key_reads_as_no_key_and_a_repeat_reads_its_record(
     assert looked[1:] == [None, receipt.lookup]
 
 
+async def test_a_keys_record_answers_before_any_refusal(app: App) -> None:
+    # The key's record answers first, whatever would refuse the command (decision 8004): the
+    # user's key sent again to a session that is not there is the key reused (422), not 404.
+    session = await app.session()
+    receipt = Receipt(f"user:{app.user}", "key-3", "fp-1")
+    await app.commands.execute(app.context, session, "ConfirmStage", CONFIRM, "key-3", receipt)
+    other = Receipt(f"user:{app.user}", "key-3", "fp-2")
+    with pytest.raises(KeyReused):
+        await app.commands.execute(
+            app.context, uuid.uuid4(), "ConfirmStage", CONFIRM, "key-3", other
+        )
+    with pytest.raises(NotFound):  # no key: the refusal itself
+        await app.commands.execute(app.context, uuid.uuid4(), "ConfirmStage", CONFIRM)
+
+
 async def test_the_agent_answer_finishes_the_task_once_and_registers_the_pause(app: App) -> None:
     session = await app.session()
     asked = await app.commands.execute(app.context, session, "RequestConceptGeneration", {})

@@ -51,6 +51,7 @@ from infinite_scribe.domain.errors import (
     InvalidPayload,
     InvalidState,
     NotFound,
+    ScribeError,
     UnknownCommand,
 )
 from shared_types import EventEnvelope
@@ -150,7 +151,7 @@ class _Archived:
 class _Refused:
     """The state refused the command; the inbox may still know it as a repeat or a twin."""
 
-    refusal: InvalidState
+    refusal: ScribeError
 
 
 @dataclass(frozen=True)
@@ -233,8 +234,6 @@ class CommandService:
         return PreparedCommand(context, spec, command, entry, task_id, receipt)
 
     async def run(self, prepared: PreparedCommand) -> CommandResult:
-        """Run a prepared command."""
-
         async def attempt(number: int) -> CommandResult:
             try:
                 return await self._run(prepared, look=number > 1)
@@ -301,10 +300,13 @@ class CommandService:
             command = await _resolved(run.spec.handler, session, state, run.command)
             state = await _completed(run.spec.handler, session, state, command)
             decided = run.spec.handler.decide(state, command, entry.command_id)
-        except InvalidState as refusal:
-            # Refused by the state it read: a repeat of a command that ran (same key) or a
-            # twin of a pending one answers as the inbox would have (replay, 409).
-            return _Refused(refusal)
+        except ScribeError as refusal:
+            # Refused by the state it read: a repeat of a command that ran (same key) or a twin
+            # of a pending one answers as the inbox would have (replay, 409); a keyed one's
+            # record answers first, whatever refused it (decision 8004).
+            if isinstance(refusal, InvalidState) or (receipt is not None and not look):
+                return _Refused(refusal)
+            raise
         change = AggregateWriter(run.spec.handler).change(
             state,
             decided,
@@ -316,7 +318,7 @@ class CommandService:
             change = change.with_parts(Write(task=_task_of(entry, run.task_id, change.events[0])))
         return change
 
-    async def _refused(self, run: PreparedCommand, refusal: InvalidState) -> CommandResult:
+    async def _refused(self, run: PreparedCommand, refusal: ScribeError) -> CommandResult:
         """The state refused the command; the inbox may know it better: a command with the
         same key ran already (replay it) or one of the same type is pending (409). Only
         refusals pay this read."""
