@@ -260,3 +260,14 @@ def test_a_person_a_feedback_adds_joins_the_cast_and_moves_no_one() -> None:
     assert [(card["name"], card["role"]) for card in cards[: len(before)]] == before
     morag = next(card for card in cards if card["name"] == "Morag Quinlan")
     assert "net-mender" in morag["description"] and "Inishbofin" in morag["description"], morag
+
+
+def test_a_named_persons_apposition_is_not_a_wish_of_its_own() -> None:
+    # The walk's note said "Not shown: added a ferrywoman from Barrow ..." while her card
+    # showed both: the apposition was read as a second thing to add.
+    from infinite_scribe.text import reading_en
+
+    asked = "Add Isolde Marr, a ferrywoman from Barrow who knows the old tide paths."
+    assert reading_en.read_feedback(asked).elements == ("Isolde Marr",)
+    listed = reading_en.read_feedback("Add a dust storm, a broken airlock and a traitor.")
+    assert listed.elements == ("a dust storm", "a broken airlock", "a traitor")

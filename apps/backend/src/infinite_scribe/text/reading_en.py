@@ -358,6 +358,11 @@ def read_feedback(feedback: str) -> Facts:
     return by_clause(feedback, _SENTENCE_END, _directive, styles)
 
 
+def _apposed_to(before: str, part: str) -> bool:
+    """Whether `part` opens as the apposition of the name `before` (", a ferrywoman ...")."""
+    return bool(re.fullmatch(_NAME, before.strip())) and bool(re.match(r"(?:an?|the)\s", part))
+
+
 def _directive(clause: str) -> Facts:
     if (asked := read_changes(clause, "en", read, _TIME)) is not None:
         return asked
@@ -369,6 +374,9 @@ def _directive(clause: str) -> Facts:
         return Facts(acts=((_ACT_NUMBERS[match.group(2).lower()], _clean(event, article=True)),))
     if match := _ADD_WISH.search(clause):
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))
+        # "Add Isolde Marr, a ferrywoman from Barrow": the name's apposition, not a wish of
+        # its own (her words are the codex's, shown on her card).
+        parts = [p for i, p in enumerate(parts) if not (i and _apposed_to(parts[i - 1], p))]
         # A wish keeps the writer's article ("a dust storm", never "with dust storm").
         parts = [_clean(_introduced(part.strip()), article=True) for part in parts]
         return Facts(elements=tuple(part for part in parts if part))
