@@ -280,11 +280,15 @@ def language_of(request: Request) -> str:
     return ENGLISH
 
 
-def event_label(event_type: str, language: str = ENGLISH) -> str:
-    labels = EVENT_LABELS.get(event_type)
+def _in_language(labels: tuple[str, str] | None, code: str, language: str) -> str:
+    """`labels` (English, Chinese) in `language`; `code` as it is where none is known."""
     if labels is None:
-        return event_type
+        return code
     return labels[1] if language == CHINESE else labels[0]
+
+
+def event_label(event_type: str, language: str = ENGLISH) -> str:
+    return _in_language(EVENT_LABELS.get(event_type), event_type, language)
 
 
 #: Session and novel statuses -> (English, Chinese).
@@ -311,14 +315,8 @@ VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
 
 def value_label(key: str, value: str, language: str = ENGLISH) -> str:
     """A field's value in words when it is a known code ("offline_draft"), else as it is."""
-    labels = VALUE_LABELS.get((key, value))
-    if labels is None:
-        return value
-    return labels[1] if language == CHINESE else labels[0]
+    return _in_language(VALUE_LABELS.get((key, value)), value, language)
 
 
 def status_label(status: str, language: str = ENGLISH) -> str:
-    labels = STATUS_LABELS.get(status)
-    if labels is None:
-        return status
-    return labels[1] if language == CHINESE else labels[0]
+    return _in_language(STATUS_LABELS.get(status), status, language)

@@ -61,8 +61,6 @@ SELECT title, logline, theme, writing_style, target_chapters, story, worldview, 
 FROM novels WHERE id = $1
 """
 
-# As the old read of a session's lineage (tests/support/lineage.py): stopped in the database at
-
 
 def state_of(row: Mapping[str, object]) -> NovelState:
     outline = row["outline"]

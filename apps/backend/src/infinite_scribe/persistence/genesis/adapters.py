@@ -22,6 +22,7 @@ from infinite_scribe.persistence.genesis.version_page import (
     version_page,
     version_target,
 )
+from infinite_scribe.persistence.rows import from_row
 
 
 class PostgresGenesisRepository:
@@ -119,15 +120,7 @@ class PostgresGenesisQueries:
             )
         if row is None:
             return None
-        return ExistingCommand(
-            row["id"],
-            row["command_type"],
-            row["status"],
-            row["correlation_id"],
-            row["same_key"],
-            row["task_id"],
-            row["session_id"],
-        )
+        return from_row(ExistingCommand, row, {"command_id": "id", "aggregate_id": "session_id"})
 
 
 class PoolProbe:

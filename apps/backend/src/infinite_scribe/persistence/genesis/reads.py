@@ -10,38 +10,34 @@ from infinite_scribe.persistence.genesis.novels import PostgresNovelQueries
 from infinite_scribe.persistence.rows import from_row
 from shared_types.enums import GenesisStage, GenesisStatus
 
-# Keyset pagination on (created_at, id), newest first: stable under concurrent inserts (a new
-# session lands on page one, never shifts later pages) and served by idx_genesis_sessions_user
-# (user_id, created_at). The row comparison breaks ties between sessions created in the same
-# transaction (same now()). Trashed sessions are hidden, as everywhere else.
 #: A session's working title (issue 29): what the writer confirmed, the story's over the concept's.
 WORKING_TITLE = (
     "left(coalesce(nullif(btrim(confirmed_data #>> '{STORY_CONCEPTION,title}'), ''), "
     "nullif(btrim(confirmed_data #>> '{CONCEPT_SELECTION,title}'), '')), 200)"
 )
-_SESSIONS_PAGE = """
+# A session list's columns; trashed sessions are hidden, as everywhere else.
+_SUMMARIES = f"""
 SELECT id, status::text AS status, current_stage::text AS current_stage,
        pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at,
        coalesce({WORKING_TITLE}, left(branched_from->>'title', 200)) AS title, branched_from
 FROM genesis_sessions
-WHERE user_id = $1 AND trashed_at IS NULL
+WHERE user_id = $1 AND trashed_at IS NULL"""
+# Keyset pagination on (created_at, id), newest first: stable under concurrent inserts (a new
+# session lands on page one, never shifts later pages) and served by idx_genesis_sessions_user
+# (user_id, created_at). The row comparison breaks ties between sessions created in the same
+# transaction (same now()).
+_SESSIONS_PAGE = f"""{_SUMMARIES}
   AND ($2::genesis_status IS NULL OR status = $2::genesis_status)
   AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT $5
-""".replace("{WORKING_TITLE}", WORKING_TITLE)
-
-
+"""
 # A session's branches: few per session; the user_id index narrows to the writer's sessions.
-_BRANCHES = """
-SELECT id, status::text AS status, current_stage::text AS current_stage,
-       pending_command_type IS NOT NULL AS is_pending, novel_id, version, created_at, updated_at,
-       coalesce({WORKING_TITLE}, left(branched_from->>'title', 200)) AS title, branched_from
-FROM genesis_sessions
-WHERE user_id = $1 AND trashed_at IS NULL AND branched_from->>'session_id' = $2
+_BRANCHES = f"""{_SUMMARIES}
+  AND branched_from->>'session_id' = $2
 ORDER BY created_at, id
 LIMIT $3
-""".replace("{WORKING_TITLE}", WORKING_TITLE)
+"""
 
 
 def summary_of(row: asyncpg.Record) -> SessionSummary:

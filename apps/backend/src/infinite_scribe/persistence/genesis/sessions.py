@@ -19,6 +19,7 @@ from infinite_scribe.application.ports.genesis import (
 from infinite_scribe.application.ports.idempotency import StoredResponse
 from infinite_scribe.domain.genesis import GenesisState
 from infinite_scribe.persistence.event_store import EVENT_COLUMNS
+from infinite_scribe.persistence.rows import from_row
 from shared_types.enums import GenesisStage, GenesisStatus
 
 _SNAPSHOT_COLUMNS = (
@@ -86,17 +87,12 @@ def snapshot_of(row: asyncpg.Record) -> SessionSnapshot:
 
 
 def state_of(row: asyncpg.Record) -> GenesisState:
-    return GenesisState(
-        session_id=row["id"],
-        user_id=row["user_id"],
+    return from_row(
+        GenesisState,
+        row,
+        {"session_id": "id"},
         status=GenesisStatus(row["status"]),
         current_stage=GenesisStage(row["current_stage"]),
-        confirmed_data=row["confirmed_data"],
-        pending_command_type=row["pending_command_type"],
-        last_result=row["last_result"],
-        novel_id=row["novel_id"],
-        version=row["version"],
-        branched_from=row["branched_from"],
         codex=row.get("codex") or {},
     )
 

@@ -203,15 +203,12 @@ def _target_id(version: VersionEvent) -> UUID | None:
 
 
 def _version(row: asyncpg.Record) -> VersionEvent:
-    event = LoggedEvent(
-        row["event_id"],
-        UUID(row["aggregate_id"]),
-        row["event_type"],
-        row["payload"],
-        row["created_at"],
-    )
     return VersionEvent(
-        event, row["aggregate_version"], row["feedback"], row["bible"], restored=row["restored"]
+        logged_event(row),
+        row["aggregate_version"],
+        row["feedback"],
+        row["bible"],
+        restored=row["restored"],
     )
 
 
