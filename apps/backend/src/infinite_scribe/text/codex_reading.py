@@ -37,10 +37,7 @@ _ZH_FROM = vocabulary.phrases("zh", "origin_after")
 _ZH_FROM_BEFORE = vocabulary.phrases("zh", "origin_before")  # 来自兰州的老专家
 _ZH_CAME_FROM = re.compile(r"从([\u4e00-\u9fff]{2,4}?)来的")
 #: A role word is never a name or a thing (宿敌, nemesis).
-_ROLE_WORDS = {
-    language: vocabulary.words(language, "roles") | vocabulary.words(language, "request_foe")
-    for language in ("zh", "en")
-}
+_ROLE_WORDS = {lang: vocabulary.words(lang, "roles", "request_foe") for lang in ("zh", "en")}
 #: Bounds of what one idea can put in the codex.
 MAX_READ = 40
 #: A feedback names its people in its first words: read up to this many characters (the

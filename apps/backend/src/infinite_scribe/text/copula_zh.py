@@ -16,7 +16,7 @@ _COPULAS_OPEN = tuple(_COPULAS)
 _PRONOUNS = vocabulary.words("zh", "subject_pronouns")
 _MODIFIERS = vocabulary.words("zh", "modifiers")
 #: A word that says whom someone is set against or kin to is no role of their own.
-_NOT_ROLES = vocabulary.words("zh", "request_foe") | vocabulary.words("zh", "kin")
+_NOT_ROLES = vocabulary.words("zh", "request_foe", "kin")
 _CLAUSE = re.compile(r"[，,；;。！？!?\n]")
 _NOUNS = ("n", "nz", "ng", "j")  # 刑警/j: the tagger calls some roles abbreviations
 #: What may stand before the role a copula gives: a 的, a number and its measure word.

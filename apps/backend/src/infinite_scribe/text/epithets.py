@@ -32,7 +32,7 @@ _EN_TIED = re.compile(
     re.I,
 )
 _ZH_NAMING = tuple(sorted(vocabulary.words("zh", "epithet_naming"), key=len, reverse=True))
-_ZH_TITLES = vocabulary.words("zh", "titles") | vocabulary.words("zh", "roles")
+_ZH_TITLES = vocabulary.words("zh", "titles", "roles")
 _ZH_QUOTED = re.compile(r"[“「\"]([\u3400-\u9fff]{2,8})[”」\"]")
 _ZH_CALLED = re.compile(
     rf"(?:[个位名](?:{vocabulary.alternation('zh', 'naming')})|名叫|叫做|名为)"

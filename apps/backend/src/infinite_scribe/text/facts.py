@@ -73,8 +73,3 @@ def _unique(items: tuple[object, ...]) -> tuple[object, ...]:
 def cap(text: str) -> str:
     """`text` with its first letter a capital ("the vault" -> "The vault")."""
     return text[:1].upper() + text[1:]
-
-
-def lexicon(text: str) -> frozenset[str]:
-    """A word list written as one space-separated string."""
-    return frozenset(text.split())

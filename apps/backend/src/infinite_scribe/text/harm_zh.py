@@ -116,12 +116,7 @@ def title(text: str, person: str) -> str | None:
     that opens the harm (被宰相李林甫: 宰相; 与魔教教主厉无痕: 魔教教主; 集团的安保主管)."""
     at = text.find(person)
     said = _CLAUSE.split(text[: max(at, 0)])[-1]
-    cut = (
-        max((said.rfind(m) + len(m), m) for m in _MARKS if m in said)
-        if any(m in said for m in _MARKS)
-        else (0, "")
-    )
-    said = said[cut[0] :]
+    said = said[max((said.rfind(m) + len(m) for m in _MARKS if m in said), default=0) :]
     if at <= 0 or not (2 <= len(said) <= 8) or not _han(said):
         return None
     titled = named_zh.titled(said) or named_zh.titled(said[-2:]) or named_zh.titled(said[-3:])

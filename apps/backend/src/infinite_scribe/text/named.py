@@ -21,34 +21,15 @@ from infinite_scribe.text import (
     epithets,
     harm_zh,
     named_en,
+    named_zh,
     opposed,
     reading_en,
     rival_zh,
     segment,
     times_en,
     vocabulary,
+    where_zh,
 )
-from infinite_scribe.text.named_zh import (
-    KIN,
-    MEASURE,
-    ONLY,
-    OPENS,
-    PEOPLE_WORDS,
-    ZH_TIME,
-    add_place,
-    clause_end_name,
-    describes,
-    han,
-    no_place,
-    noun_run,
-    opening_place,
-    trailing_given,
-    whole_split_name,
-    zh_name,
-    zh_place,
-    zh_thing,
-)
-from infinite_scribe.text.where_zh import with_places
 
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_KIN_WORDS = vocabulary.words("en", "kin")
@@ -78,7 +59,7 @@ _EN_ROLE_BEFORE = re.compile(
     rf"\bthe\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+$"
 )
 _EN_QUOTED = re.compile(rf"\b(?:{reading_en.NAMINGS})\s+[\"“]$")
-_ZH_KIN = re.compile(f"(?:{KIN.pattern})$")
+_ZH_KIN = re.compile(f"(?:{named_zh.KIN.pattern})$")
 
 
 @dataclass(frozen=True)
@@ -135,7 +116,7 @@ class _Found:
 
 def _read_zh(text: str) -> Named:
     pairs = segment.tagged(text)
-    found = _Found(times=[m.group(0) for m in ZH_TIME.finditer(text)])
+    found = _Found(times=[m.group(0) for m in named_zh.ZH_TIME.finditer(text)])
     for index in range(len(pairs)):
         _zh_token(text, pairs, index, found)
     return _zh_settled(text, found)
@@ -163,10 +144,10 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
         return  # 韩 + 小川, 顾 + 南站, 维克多 · 凯恩: the rest of a name the tagger split
     if name:
         found.people.append(name)
-        if KIN.search(before):
+        if named_zh.KIN.search(before):
             found.kin.append(name)
     elif _zh_place_at(word, flag, after) and not _counted(pairs, index):
-        add_place(found.places, pairs, index)
+        named_zh.add_place(found.places, pairs, index)
     elif flag == "ns" and after[1] == "n" and later in _LOCATIVES:  # 上海 + 弄堂 + 里: two places
         found.places += [word, after[0]]
     elif flag == "t" and len(word) >= 2 and not _in_time(text, word, found.times):
@@ -184,8 +165,14 @@ def _zh_person(
     joined = harm_zh.dotted_name(pairs, index) or harm_zh.compound_name(pairs, index)
     joined = joined or harm_zh.titled_foreign(pairs, index) or harm_zh.japanese_name(pairs, index)
     word, flag = pairs[index]
-    name = zh_name(word, flag, after, before, later) or clause_end_name(pairs, index)
-    name = trailing_given(whole_split_name(name, pairs, index), pairs, index) if name else None
+    name = named_zh.zh_name(word, flag, after, before, later) or named_zh.clause_end_name(
+        pairs, index
+    )
+    name = (
+        named_zh.trailing_given(named_zh.whole_split_name(name, pairs, index), pairs, index)
+        if name
+        else None
+    )
     return joined or name
 
 
@@ -204,8 +191,8 @@ def _in_time(text: str, word: str, times: list[str]) -> bool:
 
 def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
     """A place tagged so (not describing the noun after it), or a noun that reads as one."""
-    tagged = flag == "ns" and not describes(after) and not no_place(word)
-    return tagged or (flag in ("n", "nr", "nz") and zh_place(word))
+    tagged = flag == "ns" and not named_zh.describes(after) and not named_zh.no_place(word)
+    return tagged or (flag in ("n", "nr", "nz") and named_zh.zh_place(word))
 
 
 def _zh_opened_thing(
@@ -213,12 +200,12 @@ def _zh_opened_thing(
 ) -> str | None:
     """The thing the word at `index` opens (a measure word, 着, "the only"), or is."""
     word, flag = pairs[index]
-    if MEASURE.match(word) or (word == "着" and flag == "uz"):
-        return zh_thing(pairs[index + 1 : index + 9])
-    if flag == "n" and (after[0] == "被" or (before in OPENS and after[0] == "是")):
+    if named_zh.MEASURE.match(word) or (word == "着" and flag == "uz"):
+        return named_zh.zh_thing(pairs[index + 1 : index + 9])
+    if flag == "n" and (after[0] == "被" or (before in named_zh.OPENS and after[0] == "是")):
         return word  # 鹦鹉是……, 账本被……
-    if word in ONLY and after[0] == "的":
-        return noun_run(pairs[index + 2 : index + 5])  # 唯一的调度日志
+    if word in named_zh.ONLY and after[0] == "的":
+        return named_zh.noun_run(pairs[index + 2 : index + 5])  # 唯一的调度日志
     return None
 
 
@@ -229,16 +216,16 @@ def _zh_settled(text: str, found: _Found) -> Named:
     # A word of a time is no person (端午龙舟赛: 龙舟赛 tagged a name).
     found.people = [p for p in found.people if not any(p in t and p != t for t in found.times)]
     people, places, times, things = found.people, found.places, found.times, found.things
-    opening = opening_place(text)
+    opening = named_zh.opening_place(text)
     if opening and not any(p in opening for p in places):
         places.insert(0, opening)
     # A name read whole once and cut short elsewhere (韩大有, 韩大) is one person.
     people = [p for p in people if not _inside(p, [q for q in people if q != p])]
-    places = with_places(text, places)
+    places = where_zh.with_places(text, places)
     places = [p for p in places if not _inside(p, (*people, *times))]
     times = [t for t in times if not _inside(t, people)]
     places = [p for p in places if p not in things]
-    things = [t for t in things if t not in places and not t.endswith(PEOPLE_WORDS)]
+    things = [t for t in things if t not in places and not t.endswith(named_zh.PEOPLE_WORDS)]
     things = [t for t in things if not _inside(t, people) and not epithets.zh_naming(t)]
     people, rivals = _zh_rivals(text, people, found.epithets)
     return Named(*map(_unique, (people, places, times, things, found.kin, rivals)))
@@ -293,7 +280,7 @@ def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
     return tuple(found)
 
 
-_EN_NOT_DESCRIBING = vocabulary.words("en", "stop") | vocabulary.words("en", "verbs")
+_EN_NOT_DESCRIBING = vocabulary.words("en", "stop", "verbs")
 _ZH_COPULAS = sorted(vocabulary.words("zh", "copulas"), key=len, reverse=True)
 
 
@@ -324,7 +311,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :]
     said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]
-    return (said,) if 2 <= len(said) <= 12 and han(said) else ()
+    return (said,) if 2 <= len(said) <= 12 and named_zh.han(said) else ()
 
 
 def _read_en(text: str) -> Named:

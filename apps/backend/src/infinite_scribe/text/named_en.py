@@ -10,7 +10,7 @@ from infinite_scribe.text import vocabulary
 _words = partial(vocabulary.alternation, "en")  # a lexicon's list as an alternation
 _ARTICLES, _ARTICLE = vocabulary.words("en", "articles"), vocabulary.either("en", "articles")
 
-_PLACE_WORDS = vocabulary.words("en", "place_nouns") | vocabulary.words("en", "name_places")
+_PLACE_WORDS = vocabulary.words("en", "place_nouns", "name_places")
 _AFTER_PLACE = re.compile(
     rf"\b(?:{_words('place_prepositions')})\s+(?:(?P<year>\d{{3,4}}s?)\s+|the\s+)?$",
     re.I,
@@ -29,11 +29,7 @@ _APPOSED_PLACE = re.compile(
     rf"^,\s+{_ARTICLE}\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
 )
 #: A title before a name (a role or a kin word too: "Brother Esteban Molina").
-_TITLES = (
-    vocabulary.words("en", "titles")
-    | vocabulary.words("en", "roles")
-    | vocabulary.words("en", "kin")
-)
+_TITLES = vocabulary.words("en", "titles", "roles", "kin")
 #: A word a person is named by alone, after "the" ("the Warden"); before a name, part of it.
 _EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
 #: A thing: the noun phrase a verb takes (a word in -s or -ed that is no preposition or
@@ -44,14 +40,10 @@ _THING = re.compile(
     rf"({_ARTICLE}\s+|(?:{_words('personal_possessives')})\s+)((?:[a-z][a-z-]*\s+){{0,2}}?[a-z][a-z-]*?)"
     rf"(?=\s+(?:{_words('thing_follows')})\b|[,.;]|$)"
 )
-#: No thing: a complement ("wants the gate shut"), a person, a place, a title, an abstract.
-_NOT_THINGS = (
-    vocabulary.words("en", "roles")
-    | _PLACE_WORDS
-    | vocabulary.words("en", "complements")
-    | vocabulary.words("en", "titles")
-    | vocabulary.words("en", "abstracts")  # "takes the blame": no thing one holds
-    | vocabulary.words("en", "kin")  # "has threatened his sister"
+#: No thing: a complement ("wants the gate shut"), a person, a place, a title, an abstract
+#: ("takes the blame": no thing one holds), kin ("has threatened his sister").
+_NOT_THINGS = _PLACE_WORDS | vocabulary.words(
+    "en", "roles", "complements", "titles", "abstracts", "kin"
 )
 _BEFORE_THING = re.compile(
     rf"\b(?:{_words('thing_times')})\s+(the\s+)([a-z]+(?:\s+[a-z]+)?)\s+[a-z]+s\b(?<!ss)"

@@ -31,12 +31,8 @@ _CURSE = re.compile(
 )
 _CASTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'casts')})\b")
 _THWARTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'thwarts')})\b")
-_NOT_DESCRIBING = (
-    vocabulary.words("en", "stop")
-    | vocabulary.words("en", "verbs")
-    | vocabulary.words("en", "prepositions")
-    | vocabulary.words("en", "place_prepositions")
-    | vocabulary.words("en", "joining_words")
+_NOT_DESCRIBING = vocabulary.words(
+    "en", "stop", "verbs", "prepositions", "place_prepositions", "joining_words"
 )
 _CALLED = re.compile(
     rf"\b{_any('articles')}\s+((?:[a-z-]+\s+){{0,2}}?[a-z-]+)\s+(?:named|called)\s+$"
@@ -62,9 +58,8 @@ def described(before: str) -> str | None:
     """What describes the person an opposing verb takes, without its article and the title
     after a comma ("the inquisitor, Brother ": "inquisitor"), if any."""
     called = _CALLED.search(before)  # "a stranger called Owen Pike": "stranger"
-    clause = _CLAUSE.search(before) or _CURSE.search(
-        before
-    )  # "before the mob boss ...": "mob boss"
+    # "before the mob boss ...": "mob boss"
+    clause = _CLAUSE.search(before) or _CURSE.search(before)
     said = _described(before) or (called.group(1) if called else "")
     said = (said or (clause.group("described") if clause else "")).split(",")[0].strip()
     for article in _ARTICLES:

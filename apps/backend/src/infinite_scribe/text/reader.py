@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from infinite_scribe.text.acts import acts
@@ -54,13 +55,8 @@ class Known:
 
 def sentences(text: str, rules: Rules) -> Iterator[str]:
     """The text's sentences, exactly as written (stripped), at most MAX_SENTENCES."""
-    count = 0
-    for match in rules.sentence.finditer(text):
-        if match.group().strip():
-            yield match.group().strip()
-            count += 1
-            if count >= MAX_SENTENCES:
-                return
+    said = (match.group().strip() for match in rules.sentence.finditer(text))
+    return islice((sentence for sentence in said if sentence), MAX_SENTENCES)
 
 
 def _filled_markers(markers: tuple[str, ...], name: str) -> re.Pattern[str]:
@@ -124,12 +120,9 @@ class _Chapter:
         self.new.setdefault(said)
         return said
 
-    def negated(self, sentence: str, match: re.Match[str]) -> bool:
-        """A negation, a doubt or a condition just before the match or inside it ("林舟差点
-        死了", "they thought Ilya was dead")."""
-        return self.negated_at(sentence, match.start(), match.end())
-
     def negated_at(self, sentence: str, start: int, end: int) -> bool:
+        """A negation, a doubt or a condition just before start:end or inside it ("林舟差点
+        死了", "they thought Ilya was dead")."""
         said = _QUOTED.split(sentence[max(start - _REACH, 0) : end].lower())[-1]
         return any(word in said for word in self.rules.negations)
 
@@ -281,7 +274,7 @@ class _Chapter:
         for pattern in self.rules.vows:
             for match in pattern.finditer(sentence, lowered):
                 who = self.who(match.group("name"))
-                if who is not None and not self.negated(sentence, match):
+                if who is not None and not self.negated_at(sentence, match.start(), match.end()):
                     text = match.group("text").strip(" ,\uff0c")
                     self.add({"kind": "thread", "who": who, "text": text}, sentence)
 
@@ -336,11 +329,6 @@ def key_words(text: str, rules: Rules) -> set[str]:
     return {w.rstrip("s") for w in words if len(w) > 2 and w not in rules.stop_words}
 
 
-def mentioned(text: str, names: Sequence[str]) -> list[str]:
-    """The names `text` mentions (exactly as written), in the order of `names`."""
-    return [name for name in names if name and name in text]
-
-
 def read_chapter(
     language: str, text: str, known: Known, about: str | None = None
 ) -> dict[str, Any]:
@@ -355,6 +343,6 @@ def read_chapter(
     return {
         "seen": seen + [name for name in chapter.new if name not in seen],
         "new": list(chapter.new),
-        "places": mentioned(text, list(known.places)),
+        "places": [place for place in known.places if place and place in text],
         "facts": chapter.facts,
     }

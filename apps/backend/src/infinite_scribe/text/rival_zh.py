@@ -35,7 +35,7 @@ def opposed(text: str, people: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(found)
 
 
-_TITLES = vocabulary.words("zh", "titles") | vocabulary.words("zh", "roles")
+_TITLES = vocabulary.words("zh", "titles", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
 _POSSESSIVE = re.compile("^[他她它][们]?的")
 

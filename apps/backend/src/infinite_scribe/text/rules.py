@@ -271,44 +271,36 @@ def _act_pattern(spec: dict[str, Any], names: tuple[str, ...], english: bool) ->
     return act_pattern
 
 
+#: The rules' fields that are the data's lists as they are: required, optional, word sets.
+_GIVEN = ("payoffs", "negations", "remembrance")
+_MAYBE = ("not_doubts", "perceives", "changes", "act_starts", "act_places", "act_preps")
+_SETS = ("not_names", "not_acts", "titles", "role_ends")
+
+
 def _rules(
     language: str, spec: dict[str, Any], names: tuple[str, ...], holes: dict[str, str]
 ) -> Rules:
-    english = language == "en"
-    act_pattern = _act_pattern(spec, names, english)
+    act_pattern = _act_pattern(spec, names, language == "en")
+    lists: dict[str, Any] = {key: tuple(spec[key]) for key in _GIVEN}
+    lists |= {key: tuple(spec.get(key, ())) for key in (*_MAYBE, "remembrance_before")}
+    lists |= {key: frozenset(spec.get(key, ())) for key in _SETS}
+    lists |= {key: _compile(spec[key], holes) for key in ("death", "missing", "alive", "vows")}
     return Rules(
         language=language,
         sentence=re.compile(spec["sentence"]),
-        death=_compile(spec["death"], holes),
-        missing=_compile(spec["missing"], holes),
-        alive=_compile(spec["alive"], holes),
         acts=re.compile(act_pattern, re.IGNORECASE) if names else None,
         traits=tuple(_trait(a, t, holes) for a, t in spec["traits"].items()),
-        vows=_compile(spec["vows"], holes),
-        payoffs=tuple(spec["payoffs"]),
-        negations=tuple(spec["negations"]),
-        remembrance=tuple(spec["remembrance"]),
         stop_words=frozenset(spec["stop_words"]),
-        not_names=frozenset(spec.get("not_names", ())),
         not_after=_alternation(spec.get("not_after", ())),
         negation_reach=int(spec.get("negation_reach", 16)),
         doubts=tuple(spec["negations"]) + tuple(spec.get("doubts", ())),
-        not_doubts=tuple(spec.get("not_doubts", ())),
-        perceives=tuple(spec.get("perceives", ())),
         pronoun_starts=tuple(spec.get("pronoun_starts", {}).items()),
         pronoun_inside=re.compile(spec["pronoun_inside"]) if "pronoun_inside" in spec else None,
         pronoun_alone=re.compile(spec["pronoun_alone"]) if "pronoun_alone" in spec else None,
         number_words=tuple(spec.get("number_words", {}).items()),
         cast=re.compile(_names(names, False)) if names else None,
         death_cues=any_of(spec.get("death_cues", ())),
-        changes=tuple(spec.get("changes", ())),
-        not_acts=frozenset(spec.get("not_acts", ())),
-        act_starts=tuple(spec.get("act_starts", ())),
-        act_places=tuple(spec.get("act_places", ())),
-        act_preps=tuple(spec.get("act_preps", ())),
-        titles=frozenset(spec.get("titles", ())),
         disproofs=any_of(spec.get("disproofs", ())),
         role=str(spec.get("role", "")),
-        role_ends=frozenset(spec.get("role_ends", ())),
-        remembrance_before=tuple(spec.get("remembrance_before", ())),
+        **lists,
     )

@@ -12,14 +12,13 @@ writer's draft.
 """
 
 import json
+import operator
 import re
-from functools import cache
+from functools import cache, reduce
 from importlib import resources
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-
-from infinite_scribe.text.facts import lexicon as word_list
 
 #: The package whose `data/` holds the readers' words (this one).
 READERS = __package__ or "infinite_scribe.text"
@@ -70,9 +69,11 @@ def validate(holder: type[_T], raw: object) -> _T:
     return TypeAdapter(holder).validate_python(raw)
 
 
-def words(language: str, name: str) -> frozenset[str]:
-    """A word list of the `reading` section, written as one space-separated string."""
-    return word_list(_reading(language, name, str))
+def words(language: str, *names: str) -> frozenset[str]:
+    """The word lists `names` of the `reading` section (each one space-separated string), as
+    one set (joined in the order given)."""
+    found = [frozenset(_reading(language, name, str).split()) for name in names]
+    return reduce(operator.or_, found)
 
 
 def characters(language: str, name: str) -> tuple[str, ...]:
