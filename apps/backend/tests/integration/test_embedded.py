@@ -11,7 +11,8 @@ import pytest
 
 from infinite_scribe.embedded.kafka import EmbeddedKafka, port_open
 from infinite_scribe.embedded.postgres import EmbeddedPostgres
-from infinite_scribe.kafka.admin import admin_client, broker_reachable, ensure_topic
+from infinite_scribe.kafka.admin import admin_client, ensure_topic
+from infinite_scribe.kafka.cluster import broker_problem
 
 
 def _alive(pid: int) -> bool:
@@ -33,7 +34,7 @@ def test_kafka_broker_starts_answers_and_stops() -> None:
     pid = broker.pid
     assert pid is not None and _alive(pid)
     try:
-        assert broker_reachable(admin_client(servers), timeout=5)
+        assert broker_problem(admin_client(servers), None, 5) is None
         ensure_topic(servers, "launcher-test", 2)
         ensure_topic(servers, "launcher-test", 2)  # idempotent
         assert "launcher-test" in admin_client(servers).list_topics(timeout=5).topics

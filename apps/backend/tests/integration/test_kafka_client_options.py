@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from infinite_scribe.cli import app
 from infinite_scribe.cli.up import embedded_services
 from infinite_scribe.composition.agents import build_agent_worker, consumer_config, worker_options
-from infinite_scribe.kafka.admin import admin_client, broker_reachable, ensure_topic
+from infinite_scribe.kafka.admin import admin_client, ensure_topic
+from infinite_scribe.kafka.cluster import broker_problem
 from infinite_scribe.kafka.dead_letters import dead_letter_topic, read_dead_letters
 from infinite_scribe.kafka.producer import Publisher
 from infinite_scribe.settings.settings import Settings
@@ -41,7 +42,7 @@ async def test_admin_and_relay_producer_use_the_security_protocol(
     connection = _with_options(settings, **{"security.protocol": protocol}).kafka_connection()
     assert connection is not None
     reachable = protocol == "PLAINTEXT"
-    assert broker_reachable(admin_client(connection), timeout=2) is reachable
+    assert (broker_problem(admin_client(connection), None, 2) is None) is reachable
     publisher = Publisher(connection)
     assert publisher.config["security.protocol"] == protocol
     publisher.start()

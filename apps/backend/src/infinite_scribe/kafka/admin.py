@@ -47,15 +47,6 @@ def _created(futures: dict[str, Any], timeout: float) -> None:
                 raise
 
 
-def broker_reachable(admin: AdminClient, timeout: float = 1.0) -> bool:
-    """True when the cluster answers a metadata request within `timeout` seconds."""
-    try:
-        metadata = admin.list_topics(timeout=timeout)
-    except KafkaException:
-        return False
-    return bool(metadata.brokers)
-
-
 class BrokerUnreachable(ConnectionError):
     """The cluster did not answer a metadata request in time."""
 
