@@ -3,8 +3,9 @@
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from infinite_scribe.api.schemas.fields import ViewOut
 from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.trash import PurgeOutcome, TrashOutcome
 
@@ -53,26 +54,12 @@ class PurgeReply(BaseModel):
         )
 
 
-class TrashedSessionOut(BaseModel):
-    session_id: UUID
+class TrashedSessionOut(
+    ViewOut, view=SessionSummary, drop=("is_pending", "novel_id", "title", "branched_from")
+):
     status: str
     current_stage: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    trashed_at: datetime | None
-
-    @classmethod
-    def of(cls, summary: SessionSummary) -> "TrashedSessionOut":
-        return cls(
-            session_id=summary.session_id,
-            status=summary.status.value,
-            current_stage=summary.current_stage.value,
-            version=summary.version,
-            created_at=summary.created_at,
-            updated_at=summary.updated_at,
-            trashed_at=summary.trashed_at,
-        )
+    trashed_at: datetime | None = Field()  # required: every trashed session has one
 
 
 class TrashList(BaseModel):
