@@ -16,10 +16,10 @@ from infinite_scribe.domain.genesis import AGGREGATE_TYPE as GENESIS_AGGREGATE
 from infinite_scribe.kafka.dead_letter_topic import KafkaDeadLetterTopic, NoBroker
 from infinite_scribe.kafka.pipeline_probe import KafkaPipelineProbe
 from infinite_scribe.persistence.operator.audit import PostgresAuditLog, PostgresDispositions
-from infinite_scribe.persistence.operator.failed_requests import PostgresFailedRequests
 from infinite_scribe.persistence.operator.outbox_admin import OutboxOperations
 from infinite_scribe.persistence.operator.reads import (
     PostgresEventQueries,
+    PostgresFailedRequests,
     PostgresPipelineQueries,
 )
 from infinite_scribe.persistence.operator.workers import PostgresWorkerRegistry
