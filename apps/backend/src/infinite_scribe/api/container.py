@@ -19,7 +19,6 @@ from infinite_scribe.api.novel_epub import epub_file
 from infinite_scribe.api.novel_markdown import markdown_file
 from infinite_scribe.api.operator_services import ConsoleServices, console_services
 from infinite_scribe.api.stream_admission import StreamAdmission
-from infinite_scribe.api.stream_services import start_live_streams
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.application.chapters import NovelChapters
 from infinite_scribe.application.command_service import NOVEL_REGISTRY, CommandService
@@ -28,17 +27,19 @@ from infinite_scribe.application.event_chains import EventChains
 from infinite_scribe.application.exports import BUILDS, NovelExports
 from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
-from infinite_scribe.application.live_stream import LiveStreams
+from infinite_scribe.application.live_stream import LiveStreams, NovelOwner, StreamOptions
 from infinite_scribe.application.ports.idempotency import IdempotencyStore
 from infinite_scribe.application.ports.storage import HealthProbe
 from infinite_scribe.application.ports.tasks import TaskQueries
 from infinite_scribe.application.reads import Reads
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.application.story import StoryReads
+from infinite_scribe.application.stream_hub import StreamHub
 from infinite_scribe.application.trash import TrashService
 from infinite_scribe.application.versions import SessionVersions
 from infinite_scribe.domain.estimates import Pricing
 from infinite_scribe.kafka.admin import BrokerProbe
+from infinite_scribe.kafka.drafts import KafkaDraftSource, drafts_topic, ensure_drafts_topic
 from infinite_scribe.persistence.database import WRITE_POOL_SIZE
 from infinite_scribe.persistence.exports.store import PostgresNovelExports
 from infinite_scribe.persistence.genesis.adapters import PoolProbe, PostgresGenesisQueries
@@ -48,6 +49,9 @@ from infinite_scribe.persistence.idempotency.postgres_store import PostgresIdemp
 from infinite_scribe.persistence.idempotency.stores import open_idempotency_store
 from infinite_scribe.persistence.storage import StorageOptions, open_storage
 from infinite_scribe.persistence.story_memory.store import PostgresStoryQueries
+from infinite_scribe.persistence.stream.event_feed import PostgresEventFeed
+from infinite_scribe.persistence.stream.follows import PostgresStreamFollows
+from infinite_scribe.persistence.stream.tickets import PostgresStreamTickets
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork
@@ -167,6 +171,54 @@ async def api_services(
             console=_console(opened, settings, pool, commands, novel_commands),
             inline_idempotency=isinstance(idempotency_store, PostgresIdempotencyStore),
         )
+
+
+async def start_live_streams(
+    settings: Settings,
+    database_url: str,
+    pool: asyncpg.Pool,
+    sessions: GenesisSessions,
+    novels: NovelOwner | None = None,
+) -> LiveStreams:
+    """The process's live streams with their hub running (`LiveStreams.stop` ends it)."""
+    feed = PostgresEventFeed(database_url, pool, settings.stream_gap_timeout_seconds)
+    hub = StreamHub(
+        feed,
+        queue_size=settings.stream_queue_size,
+        poll_interval=settings.stream_poll_interval,
+        drafts=_draft_source(settings),
+        follows=PostgresStreamFollows(pool),
+    )
+    await hub.start()
+    return LiveStreams(
+        hub,
+        feed,
+        PostgresStreamTickets(pool),
+        sessions,
+        StreamOptions(
+            ticket_ttl_seconds=settings.stream_ticket_ttl_seconds,
+            keepalive_seconds=settings.stream_keepalive_seconds,
+        ),
+        novels,
+    )
+
+
+def _draft_source(settings: Settings) -> KafkaDraftSource | None:
+    """The agents' drafts (docs/agents.md), when a broker is configured; the topic is made
+    on the source's thread, so a broker that is away never holds up the API's start."""
+    cluster = settings.kafka_connection()
+    if cluster is None:
+        return None
+    topic = drafts_topic(settings.kafka_topic)
+    ensure = functools.partial(
+        ensure_drafts_topic,
+        cluster,
+        topic,
+        settings.kafka_topic_partitions,
+        settings.kafka_topic_replication_factor,
+        settings.drafts_retention_ms,
+    )
+    return KafkaDraftSource(cluster, topic, ensure=ensure)
 
 
 def _exports(opened: AsyncExitStack, pool: asyncpg.Pool, database_url: str) -> NovelExports:
