@@ -105,9 +105,7 @@ def unmarked_rival(
 ) -> tuple[str, ...]:
     """`rivals`, or, when no word marked one, the first person named only by an epithet whom
     no word ties to the hero."""
-    if rivals:
-        return rivals
-    return next(((person,) for person in epithets if person not in tied), ())
+    return rivals or next(((person,) for person in epithets if person not in tied), ())
 
 
 def en_tied(before: str) -> bool:

@@ -41,8 +41,7 @@ class Facts:
         )
 
     def over(self, older: "Facts") -> "Facts":
-        """These facts, with `older`'s filling what these leave open (lists are joined,
-        these first)."""
+        """These facts, `older`'s filling what these leave open (lists joined, these first)."""
         merged: dict[str, object] = {}
         for item in fields(self):
             mine, theirs = getattr(self, item.name), getattr(older, item.name)

@@ -69,8 +69,7 @@ def compound_name(pairs: list[tuple[str, str]], index: int) -> str | None:
 
 
 def dotted_name(pairs: list[tuple[str, str]], index: int) -> str | None:
-    """A transliteration whose parts a middle dot joins (维克多 · 凯恩): the whole name, read
-    at its first part."""
+    """A transliteration whose parts a middle dot joins (维克多 · 凯恩), read at its first."""
     if index and pairs[index - 1][0] in DOTS:
         return None
     parts = [pairs[index][0]]

@@ -24,11 +24,12 @@ _HAN_DIGITS = numbers("zh", "digits")
 _SECONDARY = "length:"
 #: A person is a span of the sentence and who it names.
 Person = tuple[int, int, str]
+Range = tuple[re.Pattern[str], int, int, int, int | None]
+Measure = tuple[re.Pattern[str], float, float, bool]
 
 
 def _places(said: str) -> int:
-    """Two places after a decimal point, in digits or Chinese digits ("85", "八五": 85; "9",
-    "九": 90)."""
+    """Two decimal places, in digits or Chinese digits ("85", "八五": 85; "九": 90)."""
     digits = [int(c) if c.isdigit() else _HAN_DIGITS.get(c, 0) for c in said[:2]]
     return digits[0] * 10 + (digits[1] if len(digits) > 1 else 0)
 
@@ -64,7 +65,7 @@ class Look:
     values: re.Pattern[str]
     canonical: dict[str, str]
     #: Ages: (pattern with group `n`, lowest, highest, scale, near), in order; a value is a range.
-    ranges: tuple[tuple[re.Pattern[str], int, int, int, int | None], ...] = ()
+    ranges: tuple[Range, ...] = ()
     #: noun -> the part it names ("beard"): its value is "beard:red", compared with a beard's.
     parts: dict[str, str] | None = None
     #: What in the sentence makes its values another time's ("那年"): not read.
@@ -82,9 +83,10 @@ class Look:
     near: int | None = None
     #: Any of `ranges` (one search: most sentences with a number say no age).
     any_range: re.Pattern[str] | None = None
-    #: Measures (pattern with groups `n` and `m`, the scale of each): a height in feet and
-    #: inches or metres, read as centimetres and then as the value whose bounds hold it.
-    measures: tuple[tuple[re.Pattern[str], float, float, bool], ...] = ()
+    #: Measures (pattern with groups `n` and `m`, the scale of each, whether `m` is decimal
+    #: places): a height in feet and inches or metres, read as centimetres and then as the
+    #: value whose bounds hold it.
+    measures: tuple[Measure, ...] = ()
     classes: tuple[tuple[str, float, float], ...] = ()
     #: At most this many characters between the person and a measure.
     measure_near: int | None = None
@@ -131,17 +133,13 @@ def _numbered(form: Sequence[Any], holes: dict[str, str]) -> re.Pattern[str]:
     return re.compile(form[0].replace("{number}", holes["number"]), re.I)
 
 
-def _ranges(
-    spec: dict[str, Any], holes: dict[str, str]
-) -> tuple[tuple[re.Pattern[str], int, int, int, int | None], ...]:
+def _ranges(spec: dict[str, Any], holes: dict[str, str]) -> tuple[Range, ...]:
     """The ages' ranges: a form's `near` is optional."""
     forms = spec.get("ranges", ())
     return tuple((_numbered(f, holes), *f[1:4], f[4] if len(f) > 4 else None) for f in forms)
 
 
-def _measures(
-    spec: dict[str, Any], holes: dict[str, str]
-) -> tuple[tuple[re.Pattern[str], float, float, bool], ...]:
+def _measures(spec: dict[str, Any], holes: dict[str, str]) -> tuple[Measure, ...]:
     """The measures: a form marked "places" reads its digits as decimal places."""
     forms = spec.get("measures", ())
     return tuple((_numbered(f, holes), *f[1:3], len(f) > 3 and f[3] == "places") for f in forms)
@@ -240,12 +238,7 @@ class Reading:
                 yield look.attribute, who, value, said, {"at_once": True} if at_once else {}
 
     def _chosen(
-        self,
-        look: Look,
-        sentence: str,
-        masked: str,
-        people: Sequence[Person],
-        sole: str | None,
+        self, look: Look, sentence: str, masked: str, people: Sequence[Person], sole: str | None
     ) -> dict[str, tuple[Any, str]]:
         """Each person's value of `look` in the sentence: the first said, a colour before a
         length (a bob said black is black)."""

@@ -12,8 +12,7 @@ _ARTICLES, _ARTICLE = vocabulary.words("en", "articles"), vocabulary.either("en"
 
 _PLACE_WORDS = vocabulary.words("en", "place_nouns", "name_places")
 _AFTER_PLACE = re.compile(
-    rf"\b(?:{_words('place_prepositions')})\s+(?:(?P<year>\d{{3,4}}s?)\s+|the\s+)?$",
-    re.I,
+    rf"\b(?:{_words('place_prepositions')})\s+(?:(?P<year>\d{{3,4}}s?)\s+|the\s+)?$", re.I
 )
 #: A name directly before its verb after the opening's year is the subject ("In 1911 Aoife
 #: Rooney keeps"), never the place ("In 1911 Valparaíso, ...").

@@ -15,8 +15,7 @@ _OPPOSES = vocabulary.alternation("en", "opposes", spaced=True)
 _any = partial(vocabulary.either, "en", spaced=True)  # a list as a group, a space any space
 
 _BEFORE = re.compile(
-    rf"\b(?:{_OPPOSES})\b(?:\s+{_any('copulas')})?\s+(?P<described>[^.;:!?]{{0,40}}?)$",
-    re.I,
+    rf"\b(?:{_OPPOSES})\b(?:\s+{_any('copulas')})?\s+(?P<described>[^.;:!?]{{0,40}}?)$", re.I
 )
 _AFTER = re.compile(rf"^\s+{_any('progressive_leads')}\s+{_any('opposes_after')}\b")
 #: Who buries or hides what the hero seeks in a clause of their own ("before the mob boss

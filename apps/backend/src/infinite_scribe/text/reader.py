@@ -81,11 +81,7 @@ class _Chapter:
     """Reads one text for a cast; collects facts in order."""
 
     def __init__(
-        self,
-        language: str,
-        known: Known,
-        present: Iterable[str] | None = None,
-        about: str | None = None,
+        self, language: str, known: Known, present: Iterable[str] | None, about: str | None
     ) -> None:
         self.known = known
         self.looks = Reading(language, card=about is not None)

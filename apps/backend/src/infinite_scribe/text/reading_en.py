@@ -352,8 +352,7 @@ def _introduced(part: str) -> str:
 
 
 def read_feedback(feedback: str) -> Facts:
-    """What an English feedback asks for ("the hero must be ...", "add ...", "act two should
-    have ...")."""
+    """What an English feedback asks for ("the hero must be ...", "add ...", "act two ...")."""
     styles = tuple(match.lower() for match in STYLES.findall(feedback))
     return by_clause(feedback, _SENTENCE_END, _directive, styles)
 

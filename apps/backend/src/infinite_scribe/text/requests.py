@@ -182,8 +182,7 @@ _EN_ARTICLE = re.compile(rf"^{_any('en', 'request_measures')}\s+(?=\S)", re.I)
 
 
 def without_measure(phrase: str, language: str) -> str:
-    """A noun phrase without its measure word or article ("一座海岛" -> "海岛", "a chase" ->
-    "chase")."""
+    """A noun phrase without its measure word or article (一座海岛: 海岛, "a chase": chase)."""
     pattern = _ZH_MEASURE if language == "zh" else _EN_ARTICLE
     return pattern.sub("", phrase.strip(), count=1)
 

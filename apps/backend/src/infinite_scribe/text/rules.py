@@ -223,10 +223,7 @@ def _trait(attribute: str, trait: dict[str, Any], holes: dict[str, str]) -> Trai
 
 def _holes(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> dict[str, str]:
     """Every hole's regular expression, the composite ones (made of others) first."""
-    simple = {
-        "pronoun": "(?:" + "|".join(spec["pronouns"]) + ")",
-        "cast": _names(names, False),
-    }
+    simple = {"pronoun": "(?:" + "|".join(spec["pronouns"]) + ")", "cast": _names(names, False)}
     composite = {
         key: _filled(spec[key], simple) for key in ("clause", "and", "adj", "shade") if key in spec
     }
@@ -239,21 +236,6 @@ def _holes(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> dict[
 def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
     """The patterns as one (each a regular expression), matched where a text starts."""
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
-
-
-#: The casts whose rules stay compiled (about 0.35 MB each): one per novel a worker checks or
-#: drafts in turn. A cast's rules take 60-90 ms to compile; with 8 kept, a worker taking 16
-#: novels in turn compiled at every chapter (117 ms of CPU a chapter read against 18).
-COMPILED_CASTS = 64
-
-
-@lru_cache(maxsize=COMPILED_CASTS)
-def compiled(language: str, names: tuple[str, ...]) -> Rules:
-    """`language`'s rules ("zh" or "en") for a cast of `names` (sorted, for the cache)."""
-    spec = data()[language]
-    english = language == "en"
-    holes = _holes(spec, names, english)
-    return _rules(language, spec, names, holes)
 
 
 def _act_pattern(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> str:
@@ -277,9 +259,17 @@ _MAYBE = ("not_doubts", "perceives", "changes", "act_starts", "act_places", "act
 _SETS = ("not_names", "not_acts", "titles", "role_ends")
 
 
-def _rules(
-    language: str, spec: dict[str, Any], names: tuple[str, ...], holes: dict[str, str]
-) -> Rules:
+#: The casts whose rules stay compiled (about 0.35 MB each): one per novel a worker checks or
+#: drafts in turn. A cast's rules take 60-90 ms to compile; with 8 kept, a worker taking 16
+#: novels in turn compiled at every chapter (117 ms of CPU a chapter read against 18).
+COMPILED_CASTS = 64
+
+
+@lru_cache(maxsize=COMPILED_CASTS)
+def compiled(language: str, names: tuple[str, ...]) -> Rules:
+    """`language`'s rules ("zh" or "en") for a cast of `names` (sorted, for the cache)."""
+    spec = data()[language]
+    holes = _holes(spec, names, language == "en")
     act_pattern = _act_pattern(spec, names, language == "en")
     lists: dict[str, Any] = {key: tuple(spec[key]) for key in _GIVEN}
     lists |= {key: tuple(spec.get(key, ())) for key in (*_MAYBE, "remembrance_before")}
