@@ -5,16 +5,9 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope
 
-from infinite_scribe.api.request_head import head_of
-
 #: Where the body is kept once read (and its JSON value, when strict JSON parsed it cleanly).
 BODY_KEY = "scribe.body"
 JSON_KEY = "scribe.json"
-
-
-def content_length(scope: Scope) -> int | None:
-    """The declared body size, or None when absent or not a plain number."""
-    return head_of(scope).declared_length
 
 
 class BodyTooLarge(Exception):

@@ -17,18 +17,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.metrics import ApiMetrics
-from infinite_scribe.api.middleware.asgi_body import (
-    BodyTooLarge,
-    body_of,
-    content_length,
-    replaying,
-)
+from infinite_scribe.api.middleware.asgi_body import BodyTooLarge, body_of, replaying
 from infinite_scribe.api.middleware.idempotency_replies import (
     Reply,
     error_reply,
     replay_reply,
     safe_headers,
     send_reply,
+    too_large,
 )
 from infinite_scribe.api.request_head import head_of, verified_user
 from infinite_scribe.api.route_table import route_of
@@ -89,9 +85,9 @@ class IdempotencyMiddleware:
             return
         authorization, key = head.authorization, head.key
         limit = self.settings.idempotency_max_body_bytes
-        declared = content_length(scope)
+        declared = head.declared_length
         if declared is not None and declared > limit:
-            await send_reply(send, _too_large(limit))
+            await send_reply(send, too_large(limit))
             return
         if key is not None:
             if not valid_key(key):
@@ -107,7 +103,7 @@ class IdempotencyMiddleware:
         try:
             body = await body_of(scope, receive, limit)
         except BodyTooLarge:
-            await send_reply(send, _too_large(limit))
+            await send_reply(send, too_large(limit))
             return
         if body is None:
             return  # the client went away before sending its body
@@ -266,11 +262,7 @@ def _user_of(scope: Scope, authorization: str | None) -> str | None:
         return None
 
 
-def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    return error_reply(413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {limit} bytes")
-
-
-def _bad_key() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def _bad_key() -> Reply:
     return error_reply(
         400,
         "INVALID_IDEMPOTENCY_KEY",

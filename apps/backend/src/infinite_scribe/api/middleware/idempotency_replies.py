@@ -30,6 +30,13 @@ def error_reply(status: int, error_code: str, message: str, *, retry_after: str 
     return status, headers, body
 
 
+def too_large(limit: int) -> Reply:
+    # The connection stays open: uvicorn discards the rest of the body without buffering it
+    # (bounded by HTTP_READ_TIMEOUT_SECONDS), so a client that sends its whole body before
+    # reading still gets the 413 instead of a reset.
+    return error_reply(413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {limit} bytes")
+
+
 def replay_reply(response: StoredResponse) -> Reply:
     headers = [
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers

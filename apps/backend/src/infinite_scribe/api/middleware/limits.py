@@ -8,8 +8,13 @@ the HTTP protocol (api/http_protocol.py): they must act before the ASGI app is c
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from infinite_scribe.api.middleware.asgi_body import BodyTooLarge, content_length
-from infinite_scribe.api.middleware.idempotency_replies import error_reply, send_reply
+from infinite_scribe.api.middleware.asgi_body import BodyTooLarge
+from infinite_scribe.api.middleware.idempotency_replies import (
+    Reply,
+    error_reply,
+    send_reply,
+    too_large,
+)
 from infinite_scribe.api.request_head import head_of
 
 #: Seconds a client refused by the body budget is told to wait (bodies finish in milliseconds).
@@ -52,18 +57,19 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        repeated = head_of(scope).repeated
+        head = head_of(scope)
+        repeated = head.repeated
         if repeated is not None:
             await send_reply(send, error_reply(400, repeated.error_code, repeated.message))
             return
-        declared = content_length(scope)
+        declared = head.declared_length
         if declared is not None and declared > self.max_body_bytes:
-            await send_reply(send, self._too_large())  # nothing of the body is read
+            await send_reply(send, too_large(self.max_body_bytes))  # nothing of the body is read
             return
         if declared and not self.budget.take(declared):
             await send_reply(send, _over_budget())
             return
-        guard = _BodyGuard(receive, send, self.max_body_bytes, self._too_large())
+        guard = _BodyGuard(receive, send, self.max_body_bytes, too_large(self.max_body_bytes))
         if declared is None:
             guard.budget = self.budget  # chunked: charged as it arrives
         try:
@@ -77,16 +83,8 @@ class BodyLimitMiddleware:
         finally:
             self.budget.give_back((declared or 0) + guard.charged)
 
-    def _too_large(self) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        # The connection stays open: uvicorn discards the rest of the body without buffering it
-        # (bounded by HTTP_READ_TIMEOUT_SECONDS), so a client that sends its whole body before
-        # reading still gets the 413 instead of a reset.
-        return error_reply(
-            413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {self.max_body_bytes} bytes"
-        )
 
-
-def _over_budget() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def _over_budget() -> Reply:
     message = "The server holds as many request bodies as it may (HTTP_BODY_BUDGET_BYTES); retry"
     return error_reply(503, "SERVER_BUSY", message, retry_after=BUDGET_RETRY_AFTER)
 
@@ -105,7 +103,7 @@ class _BodyGuard:
         receive: Receive,
         send: Send,
         limit: int,
-        reply: tuple[int, list[tuple[bytes, bytes]], bytes],
+        reply: Reply,
     ) -> None:
         self._receive, self._send = receive, send
         self.limit, self.reply = limit, reply
@@ -132,7 +130,7 @@ class _BodyGuard:
                 self.charged += size
         return message
 
-    async def _refuse(self, reply: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+    async def _refuse(self, reply: Reply) -> None:
         self.refused = True
         if not self.started:
             self.started = True

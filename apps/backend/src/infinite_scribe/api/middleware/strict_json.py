@@ -24,7 +24,7 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infinite_scribe.api.middleware.asgi_body import JSON_KEY, body_of, replaying
-from infinite_scribe.api.middleware.idempotency_replies import send_reply
+from infinite_scribe.api.middleware.idempotency_replies import Reply, error_reply, send_reply
 from infinite_scribe.domain.json_text import (
     has_digit_run,
     nested_deeper,
@@ -154,7 +154,7 @@ def json_media_type(content_type: str) -> bool:
     )
 
 
-def _rejection(problems: list[tuple[Any, ...]]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def _rejection(problems: list[tuple[Any, ...]]) -> Reply:
     errors = [
         {
             "loc": ["body", *loc],
@@ -168,7 +168,5 @@ def _rejection(problems: list[tuple[Any, ...]]) -> tuple[int, list[tuple[bytes, 
     return 422, [(b"content-type", b"application/json")], body
 
 
-def _too_complex(reason: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    message = f"Request body is too complex: {reason}"
-    body = orjson.dumps({"error_code": "JSON_TOO_COMPLEX", "message": message})
-    return 413, [(b"content-type", b"application/json")], body
+def _too_complex(reason: str) -> Reply:
+    return error_reply(413, "JSON_TOO_COMPLEX", f"Request body is too complex: {reason}")
