@@ -15,6 +15,7 @@ from infinite_scribe.persistence import migrate
 from infinite_scribe.persistence.database import create_pool
 from infinite_scribe.persistence.outbox import slot, switch
 from infinite_scribe.persistence.outbox.notifier import notify
+from infinite_scribe.persistence.outbox.rows import read_mode
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.settings.settings import Settings
 from shared_types import EventEnvelope
@@ -126,7 +127,7 @@ async def test_flipping_the_switch_under_load_loses_nothing_and_keeps_each_key_i
                 for _ in range(4):
                     await load.written_more(150)
                     await switch.switch_on(connection)
-                    assert await switch.mode(connection) == "logical"
+                    assert await read_mode(connection) == "logical"
                     await load.written_more(150)
                     off = await switch.switch_off(connection)
                     assert off.dropped  # never kept nor dropped with unread messages

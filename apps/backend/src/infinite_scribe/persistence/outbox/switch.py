@@ -68,10 +68,6 @@ class Off:
     dropped: bool
 
 
-async def mode(connection: asyncpg.Connection | asyncpg.Pool) -> str:
-    return str(await connection.fetchval("SELECT mode FROM outbox_mode"))
-
-
 async def describe(pool: asyncpg.Pool) -> tuple[str, bool]:
     """The outbox mode in a sentence for the log, and whether it is a warning. A database
     without logical replication (wal_level below logical) keeps the table mode."""
