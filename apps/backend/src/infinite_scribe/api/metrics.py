@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -84,9 +84,6 @@ class ApiMetrics:
             ["reason"],
         )
         self.registry.register(PoolCollector(lambda: self.pool))
-
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
 
 
 async def start_metrics_listener(

@@ -100,11 +100,6 @@ class EmbeddedPostgres:
                 raise RuntimeError(f"pg_ctl start exited {error.returncode}; see {log}") from None
         logger.info("embedded PostgreSQL restarted (pid %s)", self.pid)
 
-    @property
-    def server_url(self) -> str:
-        assert self._server is not None, "start() first"
-        return str(self._server.get_uri())
-
     def _ensure_logical_wal(self) -> None:
         """wal_level=logical, so that the logical outbox can be switched on (decision 2600): set
         once per data directory, with one restart the first time."""

@@ -1,6 +1,6 @@
 """The relay's Prometheus series (served by the worker runtime's metrics server)."""
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 
 from infinite_scribe.runtime.series import Series
 
@@ -41,6 +41,3 @@ class RelayMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.broker_up.set(1)
-
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
