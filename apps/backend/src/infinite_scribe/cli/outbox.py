@@ -59,11 +59,15 @@ def outbox_requeue(
     all_failed: Annotated[bool, typer.Option("--all-failed", help="every FAILED row")] = False,
 ) -> None:
     """Put FAILED rows back to PENDING with a fresh retry budget."""
-    from infinite_scribe.cli import outbox_calls
+    from infinite_scribe.persistence.database import run_with_pool
+    from infinite_scribe.persistence.outbox import operations
 
     if (row_id is None) == (not all_failed):
         fail("give exactly one of --id ID or --all-failed")
-    count = outbox_calls.requeue(database_url(settings()), row_id, all_failed)
+    count = run_with_pool(
+        database_url(settings()),
+        lambda pool: operations.requeue(pool, row_id=row_id, all_failed=all_failed),
+    )
     typer.echo(f"requeued {count} row(s)")
     if row_id is not None and count == 0:
         fail(f"no FAILED outbox row with id {row_id}", code=1)
@@ -75,11 +79,15 @@ def outbox_cleanup(
     batch: Annotated[int, typer.Option(min=1, max=100_000, help="rows per transaction")] = 1000,
 ) -> None:
     """Delete SENT rows older than --older-than hours, in bounded batches."""
-    from infinite_scribe.cli import outbox_calls
+    from infinite_scribe.persistence.database import run_with_pool
+    from infinite_scribe.persistence.outbox import operations
 
     url = database_url(settings())
     with progress("deleting SENT outbox rows") as advance:
-        count = outbox_calls.cleanup(url, older_than * 3600, batch, advance)
+        count = run_with_pool(
+            url,
+            lambda pool: operations.cleanup(pool, older_than * 3600, batch, on_progress=advance),
+        )
     typer.echo(f"deleted {count} SENT row(s)")
 
 
@@ -91,7 +99,8 @@ def events_replay(
     topic: Annotated[str | None, typer.Option(help="default: KAFKA_TOPIC")] = None,
 ) -> None:
     """Re-enqueue stored events as new outbox rows (same event ids: consumers deduplicate)."""
-    from infinite_scribe.cli import outbox_calls
+    from infinite_scribe.persistence.database import run_with_pool
+    from infinite_scribe.persistence.outbox import operations
 
     if sum(x is not None for x in (session, correlation_id, since)) != 1:
         fail("give exactly one of --session, --correlation-id or --since")
@@ -100,5 +109,15 @@ def events_replay(
         since = since.replace(tzinfo=UTC)
     url, topic = database_url(current), topic or current.kafka_topic
     with progress("re-enqueueing events", unit="events") as advance:
-        count = outbox_calls.replay(url, topic, session, correlation_id, since, advance)
+        count = run_with_pool(
+            url,
+            lambda pool: operations.replay(
+                pool,
+                topic,
+                aggregate_id=session,
+                correlation_id=correlation_id,
+                since=since,
+                on_progress=advance,
+            ),
+        )
     typer.echo(f"re-enqueued {count} event(s)")

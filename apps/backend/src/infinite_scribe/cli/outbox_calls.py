@@ -1,9 +1,5 @@
 """Synchronous wrappers of the outbox operations for the command line (one pool per call)."""
 
-import uuid
-from collections.abc import Callable
-from datetime import datetime
-
 import asyncpg
 
 from infinite_scribe.persistence.database import run_with_pool
@@ -59,43 +55,3 @@ def default_mode(database_url: str, wanted: str) -> str:
     except slot.LogicalModeUnavailable as error:
         return f"outbox mode of the new database: table ({error})"
     return "outbox mode of the new database: logical (`scribe outbox logical off` switches back)"
-
-
-def requeue(database_url: str, row_id: uuid.UUID | None, all_failed: bool) -> int:
-    return run_with_pool(
-        database_url, lambda pool: operations.requeue(pool, row_id=row_id, all_failed=all_failed)
-    )
-
-
-#: Called with the rows done by each step (a progress bar's advance).
-Progress = Callable[[int], None] | None
-
-
-def cleanup(
-    database_url: str, older_than_seconds: float, batch: int, on_progress: Progress = None
-) -> int:
-    return run_with_pool(
-        database_url,
-        lambda pool: operations.cleanup(pool, older_than_seconds, batch, on_progress=on_progress),
-    )
-
-
-def replay(
-    database_url: str,
-    topic: str,
-    aggregate_id: str | None,
-    correlation_id: uuid.UUID | None,
-    since: datetime | None,
-    on_progress: Progress = None,
-) -> int:
-    return run_with_pool(
-        database_url,
-        lambda pool: operations.replay(
-            pool,
-            topic,
-            aggregate_id=aggregate_id,
-            correlation_id=correlation_id,
-            since=since,
-            on_progress=on_progress,
-        ),
-    )
