@@ -75,33 +75,6 @@ def state_of(row: Mapping[str, object]) -> NovelState:
     )
 
 
-async def command_target(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    novel_id: UUID,
-    user_id: UUID,
-    lookup: KeyLookup | None,
-) -> NovelTarget:
-    """The novel a command acts on (None: not the user's) and its key's live record."""
-    row, record = await target_row(connection, _TARGET, novel_id, user_id, lookup)
-    if row is None:
-        return NovelTarget(None, record)
-    return NovelTarget(state_of(row), record, bool(row["archived"]))
-
-
-async def load(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelState | None:
-    row = await connection.fetchrow(_LOAD, novel_id)
-    return None if row is None else state_of(row)
-
-
-async def chapters(
-    connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, number: int | None
-) -> dict[str, dict[str, Any]]:
-    """str(number) -> {"status", "text", "beats"} (and a draft's "notes" and "findings")
-    of chapter `number` (every chapter: None)."""
-    rows = await connection.fetch(_CHAPTERS, novel_id, number)
-    return {str(r["number"]): _chapter(r) for r in rows}
-
-
 def _chapter(row: asyncpg.Record) -> dict[str, Any]:
     chapter = {"status": row["status"], "text": row["text"], "beats": list(row["beats"])}
     for key in ("notes", "findings"):  # as the fold keeps them (domain/chapters.py)
@@ -110,21 +83,8 @@ def _chapter(row: asyncpg.Record) -> dict[str, Any]:
     return chapter
 
 
-async def confirmed_before(
-    connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID, number: int, limit: int
-) -> list[int]:
-    """The numbers of the last `limit` CONFIRMED chapters before `number`, in order."""
-    rows = await connection.fetch(_CONFIRMED_BEFORE, novel_id, number, limit)
-    return sorted(r["number"] for r in rows)
-
-
 # The session a novel came from holds the writer's codex (issue 76): one row by its novel.
 _CODEX = "SELECT codex FROM genesis_sessions WHERE novel_id = $1 LIMIT 1"
-
-
-async def bible(connection: asyncpg.Connection | asyncpg.Pool, novel_id: UUID) -> NovelBible | None:
-    row = await connection.fetchrow(_BIBLE, novel_id)
-    return None if row is None else NovelBible(**dict(row))
 
 
 class PostgresNovelRepository:
@@ -136,10 +96,15 @@ class PostgresNovelRepository:
     async def command_target(
         self, novel_id: UUID, user_id: UUID, lookup: KeyLookup | None
     ) -> NovelTarget:
-        return await command_target(self.connection, novel_id, user_id, lookup)
+        """The novel a command acts on (None: not the user's) and its key's live record."""
+        row, record = await target_row(self.connection, _TARGET, novel_id, user_id, lookup)
+        if row is None:
+            return NovelTarget(None, record)
+        return NovelTarget(state_of(row), record, bool(row["archived"]))
 
     async def load(self, novel_id: UUID) -> NovelState | None:
-        return await load(self.connection, novel_id)
+        row = await self.connection.fetchrow(_LOAD, novel_id)
+        return None if row is None else state_of(row)
 
     async def novel_version(
         self, novel_id: UUID, user_id: UUID, event_id: UUID
@@ -157,17 +122,23 @@ class PostgresNovelRepository:
         return await chapter_version(self.connection, novel_id, user_id, event_id)
 
     async def chapters(self, novel_id: UUID, number: int | None) -> dict[str, dict[str, Any]]:
-        return await chapters(self.connection, novel_id, number)
+        """str(number) -> {"status", "text", "beats"} (and a draft's "notes" and "findings")
+        of chapter `number` (every chapter: None)."""
+        rows = await self.connection.fetch(_CHAPTERS, novel_id, number)
+        return {str(r["number"]): _chapter(r) for r in rows}
 
     async def confirmed_before(self, novel_id: UUID, number: int, limit: int) -> list[int]:
-        return await confirmed_before(self.connection, novel_id, number, limit)
+        """The numbers of the last `limit` CONFIRMED chapters before `number`, in order."""
+        rows = await self.connection.fetch(_CONFIRMED_BEFORE, novel_id, number, limit)
+        return sorted(r["number"] for r in rows)
 
     async def codex(self, novel_id: UUID) -> Mapping[str, Any]:
         found = await self.connection.fetchval(_CODEX, novel_id)
         return dict(found) if isinstance(found, Mapping) else {}
 
     async def bible(self, novel_id: UUID) -> NovelBible | None:
-        return await bible(self.connection, novel_id)
+        row = await self.connection.fetchrow(_BIBLE, novel_id)
+        return None if row is None else NovelBible(**dict(row))
 
     async def finding(self, novel_id: UUID, finding_id: UUID) -> Mapping[str, Any] | None:
         return await PostgresStoryRepository(self.connection).finding(novel_id, finding_id)
