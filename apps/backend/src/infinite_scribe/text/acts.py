@@ -1,19 +1,13 @@
 """A character's act as a kind (issue 78), not as a phrase: a known character's name (or alias)
-followed, within a short gap, by a verb.
+followed, within a short gap, by a verb: in English one the lexicon lists (`acts`,
+`past_irregular`), any word in -ed, or a speech verb before the name ('"Go," snapped Mara'); in
+Chinese the lexicon's `acts`, a word the tagger misreads (`act_starts`: "把", "接过") or the
+first word after the name tagged a verb or an idiom, past adverbs, numbers, a place or a
+prepositional phrase ("慢慢走了进来", "在河边", "替病人"). `not_acts` (dying, "是") are no act.
 
-- English: a speech or action verb the lexicon lists (`acts`), an irregular past form
-  (`past_irregular`), or any word in -ed; or a speech verb before the name ('"Go," snapped
-  Mara'). The verbs of dying and the like (`not_acts`) are no act.
-- Chinese: the lexicon's `acts`, or the first word after the name (past adverbs, numbers and
-  measure words: "慢慢走了进来", "一脚踩进") tagged a verb or an idiom by jieba, or one of the
-  words the tagger misreads (`act_starts`: "把", "接过"), past a place ("在河边") or a
-  prepositional phrase (`act_preps`: "替病人", "给远在江南的妻子"). `not_acts` again excludes
-  "是", "死".
-
-Bounded: one search of the compiled alternation per sentence (compiled once per cast by
-`rules.compiled`); in Chinese one tagging (by the dictionary, no guessing) of at most _TAIL
-characters per name the sentence says (none when a possessive or a pause follows it), whatever
-the lexicon's size.
+Bounded: one search per sentence of the alternation `rules.compiled` makes once per cast; in
+Chinese one tagging (by the dictionary) of at most _TAIL characters per name the sentence says
+(none when a possessive or a pause follows it), whatever the lexicon's size.
 """
 
 from collections.abc import Iterator

@@ -306,10 +306,8 @@ class Reading:
             return (f"{part}:{value}" if part else value), said
         before = sentence[: match.start()].rstrip().lower()
         noun = match.group().lower()
-        side = next(
-            (side for word, side in look.sides if before.endswith(word) or noun.startswith(word)),
-            "",
-        )
+        sides = (s for word, s in look.sides if before.endswith(word) or noun.startswith(word))
+        side = next(sides, "")
         state = look.canonical[said.lower()] if said else (look.inherent or {}).get(side)
         if state is None:
             return None

@@ -1,15 +1,11 @@
 # ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """What the writer named (issue 69): the people, places, times and things of an idea or a
 feedback, exactly as written, so every stage carries them verbatim and the generator never
-invents a name for a role the writer named.
-
-Chinese: jieba's part-of-speech tags (`nr` people, `ns` places, `t` times) with a few rules
-where the tagger splits a name (韩/j 小川/nr -> 韩小川) or tags an invented one as a verb
-(顾/v 南站/ns -> 顾南); a thing is the noun a measure word opens (一只停在九点的怀表 -> 怀表).
-English: capitalised runs (people, or places after "in"/"on"/"at" and places' own words),
-years, festivals and hours, and the noun phrase a verb takes ("carry a kidney", "buys an ivory
-compass"). A phrase with a verb in it is never a place or a name; a title is no part of a name
-(Captain Hollis Wren); the rival is the one a word marks (nemesis, 宿敌).
+invents a name for a role the writer named. Chinese by jieba's part-of-speech tags and
+`named_zh`'s rules where the tagger splits or mistags a name; English by capitalised runs
+(`named_en`), its times (`times_en`) and the noun phrase a verb takes. A phrase with a verb in
+it is never a place or a name; a title is no part of a name (Captain Hollis Wren); the rival is
+the one a word marks (nemesis, 宿敌).
 """
 
 import re
@@ -136,11 +132,8 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     after, before, later = _neighbours(pairs, index)
     name = _zh_person(pairs, index, after, before, later)
     last = found.people[-1] if found.people else ""
-    if (
-        name is None
-        and last
-        and ((before + word).startswith(last) or harm_zh.rest_of(last, before, word))
-    ):
+    split = last and ((before + word).startswith(last) or harm_zh.rest_of(last, before, word))
+    if name is None and split:
         return  # 韩 + 小川, 顾 + 南站, 维克多 · 凯恩: the rest of a name the tagger split
     if name:
         found.people.append(name)

@@ -94,17 +94,13 @@ def _given_alone(word: str, flag: str, after: tuple[str, str], before: str) -> b
 
 #: The tags of a person's name: jieba's `nrfg` is a famous person's (严世蕃).
 NAME_TAGS = ("nr", "nrt", "nrfg")
-_TITLES = vocabulary.words("zh", "titles")
+_TITLED = vocabulary.words("zh", "titles") | _ZH_ROLES
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
 
 
 def titled(before: str) -> bool:
     """Whether `before` is a title or a role said before a name (头子, 巡抚, 督陶官)."""
-    return (
-        before in _TITLES
-        or before in _ZH_ROLES
-        or (len(before) >= 2 and before.endswith(_ROLE_ENDS))
-    )
+    return before in _TITLED or (len(before) >= 2 and before.endswith(_ROLE_ENDS))
 
 
 def trailing_given(name: str, pairs: list[tuple[str, str]], index: int) -> str:

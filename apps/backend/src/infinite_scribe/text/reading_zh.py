@@ -8,17 +8,13 @@ from functools import partial
 from infinite_scribe.text import core_zh, named, named_zh, segment, vocabulary, where_zh
 from infinite_scribe.text.copula_zh import copula_hero
 from infinite_scribe.text.facts import Facts
-from infinite_scribe.text.named_zh import (
-    NOT_NAME_OPENERS as _NOT_NAME_OPENERS,
-    SURNAMES as _SURNAMES,
-    han as _han,
-    zh_place as _is_place,
-)
 from infinite_scribe.text.requests import by_clause, read_changes, without_measure
 from infinite_scribe.text.rival_zh import own_clauses
 from infinite_scribe.text.untold_zh import untold
 
 _words = partial(vocabulary.alternation, "zh")  # a lexicon's list as an alternation
+_han, _is_place = named_zh.han, named_zh.zh_place
+_SURNAMES, _NOT_NAME_OPENERS = named_zh.SURNAMES, named_zh.NOT_NAME_OPENERS
 ROLES = vocabulary.words("zh", "roles")
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
 _NOT_ROLES = vocabulary.words("zh", "not_roles")
@@ -51,26 +47,18 @@ _MODALS = tuple(vocabulary.words("zh", "modals"))
 
 def is_role(word: str) -> bool:
     # 一家 (a shop), 两位: a number and a measure word, not a role ending in 家 or 位.
-    return word in ROLES or (
-        len(word) >= 2
-        and word.endswith(_ROLE_ENDS)
-        and word not in _NOT_ROLES
-        and _han(word)
-        and word[0] not in _NUMERALS
-    )
+    if word in ROLES:
+        return True
+    ends = len(word) >= 2 and word.endswith(_ROLE_ENDS) and word not in _NOT_ROLES
+    return ends and _han(word) and word[0] not in _NUMERALS
 
 
 def _name(word: str) -> bool:
     """A person's name the writer made up: not in the dictionary, and it starts with a surname;
     a job or a trade is not a name (胡商, issue 55)."""
-    return (
-        2 <= len(word) <= 3
-        and _han(word)
-        and word[0] in _SURNAMES
-        and word[0] not in _NOT_NAME_OPENERS
-        and not segment.known(word)
-        and not is_role(word)
-    )
+    if not (2 <= len(word) <= 3 and _han(word)) or word[0] in _NOT_NAME_OPENERS:
+        return False
+    return word[0] in _SURNAMES and not segment.known(word) and not is_role(word)
 
 
 def _hero_name(words: list[str], after: int) -> str | None:
@@ -89,14 +77,8 @@ def _merged(words: list[str]) -> list[str]:
     """Words with a role's last character joined back to it (守灯 + 人 -> 守灯人)."""
     out: list[str] = []
     for word in words:
-        if (
-            word in _ROLE_TAILS
-            and out
-            and _han(out[-1])
-            and out[-1] not in _FUNCTION
-            and len(out[-1]) <= 3
-            and not _is_place(out[-1])
-        ):
+        joins = out and _han(out[-1]) and out[-1] not in _FUNCTION and len(out[-1]) <= 3
+        if word in _ROLE_TAILS and joins and not _is_place(out[-1]):
             out[-1] += word
         else:
             out.append(word)

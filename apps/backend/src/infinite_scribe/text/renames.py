@@ -4,11 +4,10 @@ Breen", "Call Declan Furey Cathal Breen instead", "Declan Furey should be called
 Breen", 把陈默改名为林舟, 陈默改叫林舟, 把陈默的名字改成林舟), read by its kind: a rename
 frame, a run of name and a run of name, whatever the words.
 
-The frames are data (`reading.rename_frames` of data/<language>.json): `{old}` and `{new}` the
-two runs, `{list}` one word of a `reading` list (case aside), `{list?}` one or none, `^` the
-clause's start, every other word as written. What is read is every (old, new) the clause may
-mean, the longest old first ("Call Declan Furey Cathal Breen": where one name ends is the
-codex's to say, `codex_reading.offered_edits`); the reader knows no codex, so it renames no one.
+The frames are data (`reading.rename_frames`, written as the lexicon's `_about.reading` says).
+What is read is every (old, new) the clause may mean, the longest old first ("Call Declan Furey
+Cathal Breen": where one name ends is the codex's to say, `codex_reading.offered_edits`); the
+reader knows no codex, so it renames no one.
 
 Each run is bounded (four English words, twelve Chinese characters) and an English one opens
 a word, so a clause of n characters is read in O(n) per frame (a clause is read from its

@@ -62,12 +62,9 @@ def own_clauses(event: str, people: tuple[str, ...] = (), hero: str | None = Non
     others = [person for person in people if person != hero]
     for index in range(2, len(cut), 2):
         clause = cut[index].strip()
-        if (
-            any(mark in clause for mark in _FOE_MARKS)
-            or clause.startswith(_OPENERS)
-            or any(_subject(clause, person) for person in others)
-            or (any(person in clause for person in others) and harm_zh.harms(clause))
-        ):
+        foe = any(mark in clause for mark in _FOE_MARKS) or clause.startswith(_OPENERS)
+        harmed = any(person in clause for person in others) and harm_zh.harms(clause)
+        if foe or harmed or any(_subject(clause, person) for person in others):
             return "".join(cut[: index - 1])
     return event
 

@@ -126,7 +126,8 @@ class Trait:
 
 @dataclass(frozen=True)
 class Rules:
-    """One language's rules, compiled for one set of names."""
+    """One language's rules, compiled for one set of names; what each list of the data says is
+    the lexicon's `_about.continuity`."""
 
     language: str
     sentence: re.Pattern[str]
@@ -141,35 +142,23 @@ class Rules:
     remembrance: tuple[str, ...]
     stop_words: frozenset[str]
     not_names: frozenset[str]
-    #: What, right after a death, makes it something else ("dead tired", "死去的母亲").
     not_after: re.Pattern[str] | None = None
     #: How far before a death a negation or a doubt is looked for (characters).
     negation_reach: int = 16
-    #: The negations and what else makes a death no death ("rumour", "梦", "以为").
     doubts: tuple[str, ...] = ()
-    #: Between a name and its phrase of dying, what makes the death another's ("林舟得知父亲死了").
     perceives: tuple[str, ...] = ()
-    #: What holds a doubt's word but says none ("没过多久", "not long after").
     not_doubts: tuple[str, ...] = ()
-    #: A sentence's opening pronoun -> what it stands for, "{name}" being its referent.
     pronoun_starts: tuple[tuple[str, str], ...] = ()
-    #: A subject pronoun inside a sentence, after a clause ("..., and by then she was dead").
     pronoun_inside: re.Pattern[str] | None = None
-    #: A subject pronoun anywhere in a sentence naming nobody, after one naming one character.
     pronoun_alone: re.Pattern[str] | None = None
     #: English number words -> their value ("thirty" -> 30).
     number_words: tuple[tuple[str, int], ...] = ()
     #: Any known name (None without a cast): which characters a sentence names.
     cast: re.Pattern[str] | None = None
-    #: What says a look changed (a dye, lenses): hair and eyes said then are a change.
     changes: tuple[str, ...] = ()
-    #: What every death holds (lower case): a sentence without any is not searched for one.
     death_cues: re.Pattern[str] | None = None
-    #: The verbs after a name that are no act ("died", "是", "死"): text/acts.py.
     not_acts: frozenset[str] = frozenset()
-    #: What, right after a Chinese name, is an act the tagger misreads ("把", "接过").
     act_starts: tuple[str, ...] = ()
-    #: What opens a place between a Chinese name and its verb ("在").
     act_places: tuple[str, ...] = ()
     #: The prepositions whose phrase stands between a Chinese name and its verb ("替", "给").
     act_preps: tuple[str, ...] = ()

@@ -1,14 +1,11 @@
 """Words kept as data, one file per language, loaded once through `importlib.resources`.
 
-The code holds the rules; the files hold the vocabularies. The readers' lexicon is this
-package's `data/<language>.json` (`Lexicon`: `reading`, the lists that read a writer's idea or
-feedback; `continuity`, the continuity reader's rules; `tagged` and `splits`, what the segmenter
-gives jieba at load);
-the offline writer's sentence patterns are its own package's `data/<language>.json` (`genesis`,
-`chapters`, `tone_moods`), read through the same loader with `package=` its package. A section
-is validated against the dataclass that holds it (pydantic: every field present, none unknown,
-each of its type and arity), so a bad edit fails at import and in the unit tests, not in a
-writer's draft.
+The code holds the rules; the files hold the vocabularies: the readers' lexicon is this
+package's `data/<language>.json` (`Lexicon`), the offline writer's sentence patterns (`genesis`,
+`chapters`, `tone_moods`) its own package's, read through the same loader (`package=`). A
+section is validated against the dataclass that holds it (pydantic: every field present, none
+unknown, each of its type and arity), so a bad edit fails at import and in the unit tests, not
+in a writer's draft.
 """
 
 import json
