@@ -33,10 +33,6 @@ _VERSION = "2"
 _CONTEXT = b"infinite-scribe stream grant v1"
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 class StreamGrants:
     """Signs and verifies grants with a key derived from the JWT secret (never the secret
     itself, so a grant can never pass for a token or the other way round)."""
@@ -98,4 +94,5 @@ class StreamGrants:
         )
 
     def _mac(self, claims: str) -> str:
-        return _b64(hmac.new(self._key, claims.encode(), hashlib.sha256).digest())
+        mac = hmac.new(self._key, claims.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")

@@ -83,7 +83,8 @@ class PostgresGenesisQueries:
 
     async def latest_proposal_input(self, session_id: UUID) -> ProposalInput | None:
         with translated():
-            return await _latest_input(self.pool, session_id)
+            row = await self.pool.fetchrow(_LATEST_INPUT, session_id)
+        return None if row is None else from_row(ProposalInput, row)
 
     async def version_page(
         self, session_id: UUID, cursor: PageCursor, limit: int, max_bytes: int
@@ -140,20 +141,11 @@ _ONE_INPUT = f"{_INPUT} WHERE event_id = $1 AND session_id = $2"
 _LATEST_INPUT = f"{_INPUT} WHERE session_id = $1 ORDER BY created_at DESC LIMIT 1"
 
 
-async def _latest_input(reader: asyncpg.Pool, session_id: UUID) -> ProposalInput | None:
-    row = await reader.fetchrow(_LATEST_INPUT, session_id)
-    return None if row is None else _input(row)
-
-
 async def proposal_input(
     reader: asyncpg.Connection | asyncpg.Pool, session_id: UUID, event_id: UUID
 ) -> ProposalInput | None:
     row = await reader.fetchrow(_ONE_INPUT, event_id, session_id)
-    return None if row is None else _input(row)
-
-
-def _input(row: asyncpg.Record) -> ProposalInput:
-    return ProposalInput(row["event_id"], row["session_id"], row["request"], row["messages"])
+    return None if row is None else from_row(ProposalInput, row)
 
 
 # Pages of events as JSON text built by PostgreSQL and cut at a byte bound there (issue 49): a
