@@ -98,12 +98,10 @@ class PostgresNovelQueries:
             pending=row["pending_chapter"],
         )
         shown = None if window is None else (window.first, window.limit)
-        return NovelView(
-            **asdict(_summary(row)),
-            story=row["story"],
-            worldview=row["worldview"],
-            characters=row["characters"],
-            outline=row["outline"],
+        return from_row(
+            NovelView,
+            row,
+            {"novel_id": "id"},
             chapters=chapter_views(state, shown),
             next_chapter=None if shown is None else next_chapter(state, shown),
         )
