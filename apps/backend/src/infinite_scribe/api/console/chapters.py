@@ -14,7 +14,6 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from infinite_scribe.api.console.web import (
-    COOKIE,
     PREFIX,
     Principal,
     SameOrigin,
@@ -24,11 +23,10 @@ from infinite_scribe.api.console.web import (
     one,
     render,
 )
-from infinite_scribe.api.console.writer import context_of
+from infinite_scribe.api.console.writer import console_stream, context_of
 from infinite_scribe.api.deps import services_of
-from infinite_scribe.api.routes.stream import MAX_EVENT_ID, admitted_stream, resume_point
+from infinite_scribe.api.routes.stream import MAX_EVENT_ID
 from infinite_scribe.application.ports.reads import ChapterWindow
-from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.story import MAX_FINDINGS_PAGE
 from infinite_scribe.domain.chapter_brief import MAX_CHAPTERS
 from infinite_scribe.domain.chapter_commands import MAX_CHAPTER_TEXT
@@ -124,12 +122,7 @@ async def novel_stream(
     after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
 ) -> Response:
-    """The novel's live stream for the chapters page, authorised by the console cookie."""
-    services = services_of(request.app)
-    opener = Follower(*services.verified_tokens.verify(request.cookies.get(COOKIE, "")))
-    follower = await services.live.authorize(novel_id, ticket=None, follower=opener)
-    start = resume_point(last_event_id, after)
-    return admitted_stream(services, follower, lambda: services.live.follow(novel_id, start))
+    return await console_stream(request, novel_id, after, last_event_id)
 
 
 def _chapter(value: str | None) -> int:

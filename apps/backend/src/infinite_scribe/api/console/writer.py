@@ -179,15 +179,21 @@ async def session_stream(
     after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
 ) -> Response:
-    """The session's live stream for the page, authorised by the console cookie (same origin,
-    so the browser's EventSource sends it and reconnects need no ticket). `after` is the last
-    event the page was rendered with: what commits before the stream opens is still sent."""
+    return await console_stream(request, session_id, after, last_event_id)
+
+
+async def console_stream(
+    request: Request, stream_id: UUID, after: int | None, last_event_id: str | None
+) -> Response:
+    """A session's or a novel's live stream for its page, authorised by the console cookie (same
+    origin, so the browser's EventSource sends it and reconnects need no ticket). `after` is the
+    last event the page was rendered with: what commits before the stream opens is still sent."""
     services = services_of(request.app)
     # The cookie's token: the stream ends when it expires (issue 28).
     opener = Follower(*services.verified_tokens.verify(request.cookies.get(COOKIE, "")))
-    follower = await services.live.authorize(session_id, ticket=None, follower=opener)
+    follower = await services.live.authorize(stream_id, ticket=None, follower=opener)
     start = resume_point(last_event_id, after)
-    return admitted_stream(services, follower, lambda: services.live.follow(session_id, start))
+    return admitted_stream(services, follower, lambda: services.live.follow(stream_id, start))
 
 
 async def _command(
