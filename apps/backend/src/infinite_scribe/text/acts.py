@@ -74,9 +74,7 @@ def _verb_after(tail: str, rules: Rules) -> bool:
     return False
 
 
-def _is_act(
-    words: list[tuple[str, str]], at: int, placed: bool, previous: str, rules: Rules
-) -> bool:
+def _is_act(words: list[tuple[str, str]], at: int, placed: bool, prior: str, rules: Rules) -> bool:
     """Whether the word at `at` says what the character does: a verb or an idiom, a word an
     aspect particle follows, or one the tagger misreads after a place or a number."""
     word, flag = words[at]
@@ -85,7 +83,7 @@ def _is_act(
         or word in rules.act_starts
         or (at + 1 < len(words) and words[at + 1][1] in _ASPECTS)  # "挺着", "骂了"
         or (placed and flag.startswith("a"))  # "在灶台前忙活"
-        or (flag == "zg" and previous in _NUMBERS)  # "一脚踩进"
+        or (flag == "zg" and prior in _NUMBERS)  # "一脚踩进"
     )
 
 

@@ -275,10 +275,8 @@ class _Chapter:
                     self.add({"kind": "thread", "who": who, "text": text}, sentence)
 
     def _payoffs(self, sentence: str) -> None:
-        lowered = sentence.lower()
-        if not self.known.threads or not any(
-            p.split("{")[0] in lowered for p in self.rules.payoffs
-        ):
+        said = sentence.lower()
+        if not self.known.threads or not any(p.split("{")[0] in said for p in self.rules.payoffs):
             return
         wanted, index = self._thread_words()
         # Each word of the sentence counts for the threads that have it (issue 71: every

@@ -320,9 +320,7 @@ def _clean(phrase: str) -> str:
 
 
 #: A person a wish adds by a naming verb, their name and what they are (叫陆小川的助手).
-_NAMING = re.compile(
-    rf"^(?:{vocabulary.alternation('zh', 'naming')})(?P<name>[^的]+)的(?P<what>.+)$"
-)
+_NAMING = re.compile(rf"^(?:{_words('naming')})(?P<name>[^的]+)的(?P<what>.+)$")
 
 
 def _introduced(wish: str) -> str:

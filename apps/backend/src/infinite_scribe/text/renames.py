@@ -35,9 +35,7 @@ _CASELESS = {"en": "(?i:", "zh": "(?:"}
 
 @cache
 def _frames(language: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(
-        _compiled(frame, language) for frame in vocabulary.phrases(language, "rename_frames")
-    )
+    return tuple(_compiled(f, language) for f in vocabulary.phrases(language, "rename_frames"))
 
 
 def _compiled(frame: str, language: str) -> re.Pattern[str]:

@@ -50,9 +50,7 @@ def trait_note(language: str, attribute: str, was: Any, now: Any) -> str:
     name = str((rules.get("trait_names") or {}).get(base, base))
     name = name.format(part=part) if "{part}" in name else f"{name} ({part})" if part else name
     template = str(rules.get("trait_note") or "{attribute}: {was} -> {now}")
-    said = {
-        key: trait_word(language, attribute, value) for key, value in (("was", was), ("now", now))
-    }
+    said = {key: trait_word(language, attribute, v) for key, v in (("was", was), ("now", now))}
     return template.format(attribute=name, **said)
 
 

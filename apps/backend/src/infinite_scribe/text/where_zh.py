@@ -31,9 +31,7 @@ def places(text: str) -> list[str]:
             if flag not in ("n", "ns", "nz", "s") or named_zh.no_place(noun):
                 break
             run.append((noun, flag))
-        ends = [
-            at for at, (noun, flag) in enumerate(run) if flag == "ns" or named_zh.zh_place(noun)
-        ]
+        ends = [at for at, (w, flag) in enumerate(run) if flag == "ns" or named_zh.zh_place(w)]
         if ends:  # 在马六甲海峡 + 遭遇/n: up to the last place word
             found.append("".join(noun for noun, _ in run[: ends[-1] + 1]))
     return found
