@@ -57,28 +57,28 @@ class ApiMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.series = Series(self.registry)
+        series = Series(self.registry)
         self.pool: Any = None
-        self.requests = self.series.counter(
+        self.requests = series.counter(
             "api_requests",
             "HTTP requests answered, by route template and status",
             ["method", "route", "status"],
         )
-        self.latency = self.series.histogram(
+        self.latency = series.histogram(
             "api_request_duration_seconds",
             "From the request's arrival to the last byte of its answer",
             ["method", "route"],
             buckets=LATENCY_BUCKETS,
         )
-        self.commands = self.series.counter(
+        self.commands = series.counter(
             "api_commands",
             "Commands by type and outcome (received, completed, replayed or an error code)",
             ["command_type", "outcome"],
         )
-        self.idempotency_replays = self.series.counter(
+        self.idempotency_replays = series.counter(
             "api_idempotency_replays", "Requests answered from a stored Idempotency-Key response"
         )
-        self.idempotency_conflicts = self.series.counter(
+        self.idempotency_conflicts = series.counter(
             "api_idempotency_conflicts",
             "Idempotency-Key refusals: in_use (409) or reused for another request (422)",
             ["reason"],
