@@ -125,10 +125,6 @@ def _not_after(spec: dict[str, Any], key: str) -> str:
     return f"(?!{spec[key]})" if spec.get(key) else ""
 
 
-def _any_of(spec: dict[str, Any], key: str) -> re.Pattern[str] | None:
-    return any_of(spec[key]) if spec.get(key) else None
-
-
 def _numbered(form: Sequence[Any], holes: dict[str, str]) -> re.Pattern[str]:
     return re.compile(form[0].replace("{number}", holes["number"]), re.I)
 
@@ -180,8 +176,7 @@ def _look(attribute: str, spec: dict[str, Any], english: bool, holes: dict[str, 
         measures=_measures(spec, holes),
         classes=tuple((value, low, high) for value, (low, high) in spec.get("classes", {}).items()),
         measure_near=spec.get("measure_near"),
-        only=_any_of(spec, "only"),
-        at_once=_any_of(spec, "at_once"),
+        **{key: any_of(spec[key]) if spec.get(key) else None for key in ("only", "at_once")},
     )
 
 
