@@ -25,19 +25,16 @@ class KafkaDeadLetterTopic:
         self.topic = topic
 
     async def letters(self) -> list[DeadLetterView]:
-        return [_view(letter) for letter in await asyncio.to_thread(self._read)]
+        return [_view(letter) for letter in await self._read()]
 
     async def replay(self, positions: list[str]) -> int:
         wanted = set(positions)
-        letters = [
-            letter
-            for letter in await asyncio.to_thread(self._read)
-            if f"{letter.partition}:{letter.offset}" in wanted
-        ]
+        letters = [letter for letter in await self._read() if letter.position in wanted]
         return await asyncio.to_thread(replay_dead_letters, self.cluster, letters)
 
-    def _read(self) -> list[DeadLetter]:
-        return list(read_dead_letters(self.cluster, self.topic, idle_seconds=IDLE_SECONDS))
+    async def _read(self) -> list[DeadLetter]:
+        read = read_dead_letters(self.cluster, self.topic, idle_seconds=IDLE_SECONDS)
+        return await asyncio.to_thread(list, read)
 
 
 class NoBroker:

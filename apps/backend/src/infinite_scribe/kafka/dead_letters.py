@@ -146,7 +146,7 @@ def replay_dead_letters(cluster: Cluster, letters: list[DeadLetter]) -> int:
         headers: Headers = [
             (k, v.encode()) for k, v in letter.headers.items() if not k.startswith(PREFIX)
         ]
-        headers.append(("dlq_replayed_from", f"{letter.partition}:{letter.offset}"))
+        headers.append(("dlq_replayed_from", letter.position))
         producer.produce(
             letter.headers["dlq_original_topic"],  # present: filtered above
             key=letter.key,

@@ -7,9 +7,10 @@ import threading
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient
 
 from infinite_scribe.application.ports.operator import PartitionLag
+from infinite_scribe.kafka.admin import admin_client
+from infinite_scribe.kafka.dead_letters import dead_letter_topic
 from infinite_scribe.kafka.release import SharedAdmin
 from infinite_scribe.settings.kafka import KafkaConnection, client_config
 
@@ -54,16 +55,14 @@ class KafkaPipelineProbe:
             if self._closed:
                 raise KafkaException(KafkaError(KafkaError._DESTROY, "released"))
             if self._admin is None:
-                defaults = {"socket.timeout.ms": 2000}
-                client = AdminClient(client_config(self.cluster, defaults=defaults))
-                self._admin = SharedAdmin(client)
+                self._admin = SharedAdmin(admin_client(self.cluster))
             return self._admin
 
     async def lag(self) -> list[PartitionLag]:
         return await asyncio.to_thread(self._lag)
 
     async def dead_letter_count(self) -> int:
-        return await asyncio.to_thread(self._size, f"{self.topic}.dlq")
+        return await asyncio.to_thread(self._size, dead_letter_topic(self.topic))
 
     async def workers(self) -> list[str]:
         return await asyncio.to_thread(self._members)
