@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import OFFSET_END, Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import NewTopic
 
 from infinite_scribe.application.ports.stream import Draft
 from infinite_scribe.kafka.admin import admin_client
@@ -34,27 +34,21 @@ def ensure_drafts_topic(
 ) -> None:
     """Create the drafts topic with a short retention unless it exists."""
     with admin_client(cluster) as admin:
-        _create_drafts_topic(admin, topic, partitions, replication, retention_ms)
-
-
-def _create_drafts_topic(
-    admin: AdminClient, topic: str, partitions: int, replication: int, retention_ms: int
-) -> None:
-    if topic in admin.list_topics(timeout=10).topics:
-        return
-    config = {"retention.ms": str(retention_ms), "cleanup.policy": "delete"}
-    for attempt in (config, {}):  # a broker that refuses the config still gets the topic
-        new = NewTopic(
-            topic, num_partitions=partitions, replication_factor=replication, config=attempt
-        )
-        future = admin.create_topics([new], operation_timeout=10)[topic]
-        try:
-            future.result(10)
+        if topic in admin.list_topics(timeout=10).topics:
             return
-        except KafkaException as error:
-            if "already exists" in str(error) or "TOPIC_ALREADY_EXISTS" in str(error):
+        config = {"retention.ms": str(retention_ms), "cleanup.policy": "delete"}
+        for attempt in (config, {}):  # a broker that refuses the config still gets the topic
+            new = NewTopic(
+                topic, num_partitions=partitions, replication_factor=replication, config=attempt
+            )
+            future = admin.create_topics([new], operation_timeout=10)[topic]
+            try:
+                future.result(10)
                 return
-            logger.warning("drafts topic not created with %s: %s", attempt or "defaults", error)
+            except KafkaException as error:
+                if "already exists" in str(error) or "TOPIC_ALREADY_EXISTS" in str(error):
+                    return
+                logger.warning("drafts topic not created with %s: %s", attempt or "defaults", error)
     raise RuntimeError(f"cannot create the drafts topic {topic}")
 
 
