@@ -153,7 +153,7 @@ def value_of(raw: str, language: str, keep_article: bool = False) -> str | None:
     follows the verb is not a noun phrase ("主角是不是太弱", "make the hero braver")."""
     if language == "zh":
         value = _ZH_CUT.split(raw, maxsplit=1)[0].strip()
-        if value.startswith(_zh_list("request_not_values")):
+        if value.startswith(_ZH_NOT_VALUES):
             return None
     else:
         value = _EN_CUT.split(raw, maxsplit=1)[0].strip()
@@ -163,7 +163,7 @@ def value_of(raw: str, language: str, keep_article: bool = False) -> str | None:
 
 
 def _trimmed(value: str, language: str, keep_article: bool) -> str:
-    tails = _zh_list("request_values_trailing") if language == "zh" else _en_tails()
+    tails = _ZH_TAILS if language == "zh" else _EN_TAILS
     changed = True
     while changed and value:
         changed = False
@@ -187,14 +187,12 @@ def without_measure(phrase: str, language: str) -> str:
     return pattern.sub("", phrase.strip(), count=1)
 
 
-@cache
-def _zh_list(name: str) -> tuple[str, ...]:
+def _longest(name: str) -> tuple[str, ...]:
     return tuple(sorted(vocabulary.phrases("zh", name), key=len, reverse=True))
 
 
-@cache
-def _en_tails() -> tuple[str, ...]:
-    return tuple(" " + tail for tail in vocabulary.phrases("en", "request_values_trailing"))
+_ZH_NOT_VALUES, _ZH_TAILS = _longest("request_not_values"), _longest("request_values_trailing")
+_EN_TAILS = tuple(" " + tail for tail in vocabulary.phrases("en", "request_values_trailing"))
 
 
 def changed(change: Change, read: Callable[[str], Facts], time: re.Pattern[str]) -> Facts:
