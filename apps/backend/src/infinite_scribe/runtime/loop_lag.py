@@ -264,10 +264,6 @@ class SchedStat:
             return None
         return (now[0] - before[0]) / 1e6, (now[1] - before[1]) / 1e6
 
-    def since(self, before: tuple[int, int] | None) -> str:
-        """`; since its last beat it ran R ms and waited W ms for a CPU`, or nothing."""
-        return self.words(self.spent(before))
-
     @staticmethod
     def words(spent: tuple[float, float] | None) -> str:
         if spent is None:

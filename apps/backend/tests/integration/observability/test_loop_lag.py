@@ -229,7 +229,7 @@ def test_schedstat_counts_the_cpu_time_the_thread_spent() -> None:
     spent = time.thread_time()
     spin_on_the_loop()
     spent = (time.thread_time() - spent) * 1000
-    ran, waited = _ran_and_waited(sched.since(before))
+    ran, waited = _ran_and_waited(sched.words(sched.spent(before)))
     # /proc reads a running thread's total as of its last tick: up to one tick (4 ms) behind.
     assert spent - 10 <= ran <= spent + 10 and waited >= 0
 
