@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from infinite_scribe.text import segment, vocabulary
 from infinite_scribe.text.named_zh import han, zh_place
 
-_COPULAS = sorted(vocabulary.words("zh", "copulas"), key=len, reverse=True)
+_COPULAS = vocabulary.longest_first(vocabulary.words("zh", "copulas"))
 _MODALS = vocabulary.words("zh", "modals")
 _COPULAS_OPEN = tuple(_COPULAS)
 _PRONOUNS = vocabulary.words("zh", "subject_pronouns")

@@ -31,7 +31,7 @@ _EN_TIED = re.compile(
     r"\b,?\s+$",
     re.I,
 )
-_ZH_NAMING = tuple(sorted(vocabulary.words("zh", "epithet_naming"), key=len, reverse=True))
+_ZH_NAMING = tuple(vocabulary.longest_first(vocabulary.words("zh", "epithet_naming")))
 _ZH_TITLES = vocabulary.words("zh", "titles", "roles")
 _ZH_QUOTED = re.compile(r"[“「\"]([\u3400-\u9fff]{2,8})[”」\"]")
 _ZH_CALLED = re.compile(

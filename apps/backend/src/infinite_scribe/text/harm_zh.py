@@ -9,7 +9,7 @@ import re
 
 from infinite_scribe.text import named_zh, segment, vocabulary
 
-_HARMING = tuple(sorted(vocabulary.words("zh", "harming_verbs"), key=len, reverse=True))
+_HARMING = tuple(vocabulary.longest_first(vocabulary.words("zh", "harming_verbs")))
 _AGAINST = tuple(vocabulary.words("zh", "against_verbs"))
 COMPOUND_SURNAMES = vocabulary.words("zh", "compound_surnames")
 _CLAUSE = re.compile("[，,。；;！!？?、]")

@@ -274,7 +274,7 @@ def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
 
 
 _EN_NOT_DESCRIBING = vocabulary.words("en", "stop", "verbs")
-_ZH_COPULAS = sorted(vocabulary.words("zh", "copulas"), key=len, reverse=True)
+_ZH_COPULAS = vocabulary.longest_first(vocabulary.words("zh", "copulas"))
 
 
 def _en_marked(before: str) -> re.Match[str] | None:

@@ -43,7 +43,7 @@ class Change:
 
 def _alternation(language: str, slot: str) -> str:
     data_name = _DATA_NAMES.get(slot, slot)
-    words = sorted(vocabulary.words(language, f"request_{data_name}"), key=len, reverse=True)
+    words = vocabulary.longest_first(vocabulary.words(language, f"request_{data_name}"))
     # English slot words are written with "-" for a space ("main-character").
     return "|".join(re.escape(word).replace("\\-", r"\s+") for word in words)
 

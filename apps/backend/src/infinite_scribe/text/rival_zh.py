@@ -10,9 +10,9 @@ import re
 from infinite_scribe.text import harm_zh, segment, vocabulary
 
 #: An adverb right after a name that sets its clause against what came before (却, 偏偏).
-_ADVERBS = tuple(sorted(vocabulary.words("zh", "opposing_adverbs"), key=len, reverse=True))
+_ADVERBS = tuple(vocabulary.longest_first(vocabulary.words("zh", "opposing_adverbs")))
 #: A conjunction opening a clause that sets it against what came before (但, 然而).
-_OPENERS = tuple(sorted(vocabulary.words("zh", "opposing_openers"), key=len, reverse=True))
+_OPENERS = tuple(vocabulary.longest_first(vocabulary.words("zh", "opposing_openers")))
 _FOE_MARKS = vocabulary.words("zh", "request_foe")
 _CLAUSE_MARKS = "，,；;：:、"
 _CLAUSE = re.compile(f"[{_CLAUSE_MARKS}。！？!?]")

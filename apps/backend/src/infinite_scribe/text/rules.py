@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from infinite_scribe.text.vocabulary import LANGUAGES, lexicon
+from infinite_scribe.text.vocabulary import LANGUAGES, lexicon, longest_first
 
 #: An English name the memory does not know yet: one or two capitalised words.
 _NEW_NAME_EN = r"[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})?"
@@ -84,7 +84,7 @@ _OPENING_WORDS = re.compile(r"\(\?:((?:[\w' -]+\|)+[\w' -]+)\)(?![?*{])")
 def any_of(words: Iterable[str]) -> re.Pattern[str]:
     """One search for any of `words` (literal): a loop of substring tests in Python costs a
     bytecode round per word, this one scan in C."""
-    ordered = sorted({w for w in words if w}, key=len, reverse=True)
+    ordered = longest_first({w for w in words if w})
     return re.compile("|".join(re.escape(w) for w in ordered) or "(?!x)x")
 
 
@@ -175,7 +175,7 @@ class Rules:
 def _names(names: tuple[str, ...], new_names: bool) -> str:
     # An alias opening in lower case ("the Duchess") opens a sentence capitalised too.
     said = {n for n in names if n} | {n[0].upper() + n[1:] for n in names if n[:1].islower()}
-    known = "|".join(re.escape(n) for n in sorted(said, key=len, reverse=True))
+    known = "|".join(re.escape(n) for n in longest_first(said))
     options = [option for option in (known, _NEW_NAME_EN if new_names else "") if option]
     # The name itself is matched case-sensitively ("Will" is a name, "will" is not).
     return f"(?-i:{'|'.join(options)})" if options else "(?!x)x"
@@ -228,7 +228,7 @@ def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
 def _act_pattern(spec: dict[str, Any], names: tuple[str, ...], english: bool) -> str:
     """A known name, a short gap and a verb (text/acts.py); in English also a speech verb
     before the name ('"Go," snapped Mara')."""
-    verbs = sorted({*spec["acts"], *spec.get("past_irregular", ())}, key=len, reverse=True)
+    verbs = longest_first({*spec["acts"], *spec.get("past_irregular", ())})
     acts = "|".join(re.escape(a) for a in verbs)
     acts += "".join(f"|{form}" for form in spec.get("act_forms", ()))  # patterns, not words
     if english:

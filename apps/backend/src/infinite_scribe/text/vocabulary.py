@@ -11,6 +11,7 @@ in a writer's draft.
 import json
 import operator
 import re
+from collections.abc import Iterable
 from functools import cache, reduce
 from importlib import resources
 from typing import Any, TypeVar
@@ -71,6 +72,13 @@ def words(language: str, *names: str) -> frozenset[str]:
     one set (joined in the order given)."""
     found = [frozenset(_reading(language, name, str).split()) for name in names]
     return reduce(operator.or_, found)
+
+
+def longest_first(words: Iterable[str]) -> list[str]:
+    """`words` longest first, and alphabetically within a length: a set's own order follows the
+    process's hash seed, and a reader that takes the first word found in a text would then read
+    one text two ways in two processes (two harm verbs of one length in a clause)."""
+    return sorted(words, key=lambda word: (-len(word), word))
 
 
 def characters(language: str, name: str) -> tuple[str, ...]:
