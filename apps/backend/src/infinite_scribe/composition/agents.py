@@ -37,7 +37,7 @@ from infinite_scribe.persistence.tasks.checks import PostgresCheckBacklog, Postg
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.runtime.worker import RuntimeOptions, serve
-from infinite_scribe.settings.kafka import client_config
+from infinite_scribe.settings.kafka import FETCH_WAIT_MS, client_config
 from infinite_scribe.settings.settings import Settings
 
 #: The agent worker's database connections: many generations share them (each holds one only
@@ -73,11 +73,9 @@ def consumer_config(options: WorkerOptions) -> dict[str, Any]:
     timeout = options.session_timeout_ms
     return client_config(
         options.kafka,
-        # A request waits for the broker's fetch to return: librdkafka's 500 ms default
-        # long poll is most of a request's latency on a broker that holds it to the end.
         defaults={
             "heartbeat.interval.ms": max(timeout // 6, 100),
-            "fetch.wait.max.ms": 20,
+            "fetch.wait.max.ms": FETCH_WAIT_MS,
             # A subscribed topic the broker lacks (or one that gains partitions) is seen
             # at the next metadata refresh: librdkafka's default waits five minutes.
             "topic.metadata.refresh.interval.ms": 10_000,

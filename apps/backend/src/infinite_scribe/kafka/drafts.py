@@ -19,7 +19,7 @@ from confluent_kafka.admin import NewTopic
 from infinite_scribe.application.ports.stream import Draft
 from infinite_scribe.kafka.admin import admin_client
 from infinite_scribe.kafka.release import release_producer
-from infinite_scribe.settings.kafka import KafkaConnection, client_config
+from infinite_scribe.settings.kafka import FETCH_WAIT_MS, KafkaConnection, client_config
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +124,7 @@ class KafkaDraftSource:
         consumer = Consumer(
             client_config(
                 self.cluster,
-                # Drafts are for now: a short fetch wait keeps the first one within ~0.1 s.
-                defaults={"fetch.wait.max.ms": 10},
+                defaults={"fetch.wait.max.ms": FETCH_WAIT_MS},
                 owned={
                     "group.id": f"drafts-{uuid.uuid4().hex}",  # never joined: assign() only
                     "enable.auto.commit": False,
