@@ -6,7 +6,8 @@ from uuid import uuid4
 import pytest
 
 from infinite_scribe.agents.llm.factory import build_provider
-from infinite_scribe.agents.llm.offline import NOTE, NOTE_ZH, OfflineGenerator
+from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.proposals import (
     PROPOSAL_MODELS,
@@ -35,7 +36,7 @@ def request(stage: GenesisStage, **kw: object) -> GenerationRequest:
 async def test_every_stage_gives_a_valid_offline_draft(stage: GenesisStage) -> None:
     proposal = await generator.generate(request(stage))
     assert type(proposal) is PROPOSAL_MODELS[stage]
-    assert proposal.source is ProposalSource.OFFLINE_DRAFT and proposal.note == NOTE
+    assert proposal.source is ProposalSource.OFFLINE_DRAFT and proposal.note == ENGLISH.note
     # What the worker stores (the event's `result`) validates again as the same model.
     assert PROPOSAL_MODELS[stage].model_validate(proposal.model_dump(mode="json")) == proposal
 
@@ -55,7 +56,7 @@ async def test_feedback_changes_the_draft_and_is_acknowledged() -> None:
     meta = {"note", "revision_note", "feedback_applied"}
     assert revised.model_dump(exclude=meta) != plain.model_dump(exclude=meta)
     # What changed is said beside the draft (issue 38), never in the writer's text.
-    assert revised.note == NOTE_ZH and revised.revision_note is not None
+    assert revised.note == CHINESE.note and revised.revision_note is not None
     assert "阴郁" in revised.revision_note and revised.feedback_applied == ["更黑暗一些"]
 
 

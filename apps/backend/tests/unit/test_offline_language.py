@@ -6,7 +6,8 @@ from uuid import uuid4
 import pytest
 
 from infinite_scribe.agents.llm.language import CHINESE, ENGLISH, writer_language
-from infinite_scribe.agents.llm.offline import NOTE_ZH, OfflineGenerator
+from infinite_scribe.agents.llm.offline import OfflineGenerator
+from infinite_scribe.agents.llm.offline.words import CHINESE as CHINESE_WORDS
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.agents.llm.prompts import render
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS
@@ -35,7 +36,7 @@ def texts(value: object) -> list[str]:
 async def test_chinese_wishes_get_a_chinese_draft_at_every_stage(stage: GenesisStage) -> None:
     proposal = await OfflineGenerator().generate(request(stage, **SPEC))
     words = texts(proposal.model_dump(mode="json"))
-    assert proposal.note == NOTE_ZH
+    assert proposal.note == CHINESE_WORDS.note
     assert all(HAN.search(text) for text in words), words
     assert not any(LATIN_WORD.search(text) for text in words), words
 

@@ -333,3 +333,20 @@ def test_a_name_before_its_verb_is_the_subject_and_a_rivals_role_and_want_are_hi
     assert people == {"Aoife Rooney": ("hero", ()), "Declan Furey": ("rival", ("harbour master",))}
     concept = _cast(idea, GenesisStage.CONCEPT_SELECTION)["concepts"][0]["logline"]
     assert "in Aoife Rooney" not in concept and "Rooney, a harbour master" not in concept
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (SKELLIG.format(comma=","), "Aoife Rooney, of Skellig Rock."),
+        ("1930年的上海，沈青在一家当铺里发现了一张旧船票。", "沈青，身在上海。"),
+    ],
+)
+def test_a_named_hero_whose_role_is_not_read_is_given_none(text: str, said: str) -> None:
+    """The walk's card said "Aoife Rooney, the stranger of Skellig Rock" of the woman who keeps
+    its lighthouse ("沈青, 上海的陌生人" in Chinese): the reader read no role, and the card made
+    one up. A hero the writer named and gave no role the reader understood is said where they
+    are."""
+    hero = _cast(text)["characters"][0]
+    assert hero["description"].startswith(said), hero  # a thing they hold may follow
+    assert "stranger" not in hero["description"] and "陌生人" not in hero["description"]

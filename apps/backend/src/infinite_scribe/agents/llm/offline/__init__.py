@@ -1,5 +1,5 @@
 """The offline generator: proposals built from the writer's words, without a model."""
 
-from infinite_scribe.agents.llm.offline.generator import NOTE, NOTE_ZH, OfflineGenerator
+from infinite_scribe.agents.llm.offline.generator import OfflineGenerator
 
-__all__ = ["NOTE", "NOTE_ZH", "OfflineGenerator"]
+__all__ = ["OfflineGenerator"]

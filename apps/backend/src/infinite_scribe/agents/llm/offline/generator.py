@@ -24,9 +24,6 @@ from infinite_scribe.text import named, segment
 from infinite_scribe.text.facts import Facts, cap
 from shared_types.enums import GenesisStage
 
-NOTE = ENGLISH.note
-NOTE_ZH = CHINESE.note
-
 
 class OfflineGenerator:
     """Proposals from the request's inputs (`StreamingOffline` serves them as an `LLMProvider`)."""
@@ -259,6 +256,8 @@ class Drafter:
                 extra["said"] = extra["said"] if unassigned[name] else ""
             if index == 1 and story.foe_is_machine:
                 pattern = words.machine_foe
+            if index == 0 and story.facts.hero_name and not story.facts.hero:
+                pattern = words.hero_no_role  # not "the stranger of": no role is invented
             # Each of a card's sentences opens with a capital, a name that is an epithet too.
             description = cap(self.fill(pattern, **extra))
             if tied := [thing for thing, holder in held.items() if holder == name]:

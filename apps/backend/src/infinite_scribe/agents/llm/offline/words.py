@@ -54,6 +54,7 @@ class Words:
     history: str
     character: tuple[str, str, str, str]  # descriptions, one per role
     machine_foe: str  # the antagonist's description when it is not a person
+    hero_no_role: str  # the hero's description when the writer named them and no role
     motivations: tuple[str, str, str, str]
     arcs: tuple[str, str, str, str]
     relationships: tuple[str, str, str]
