@@ -12,9 +12,9 @@ from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.chapters import AGGREGATE_TYPE, CONFIRMED
 from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.persistence.in_memory.adapters import MemoryDatabase, MemoryUnitOfWork
-from infinite_scribe.persistence.in_memory.story_memory import MemoryStory
 from shared_types import EventEnvelope, EventMetadata
+from tests.support.memory.adapters import MemoryDatabase, MemoryUnitOfWork
+from tests.support.memory.story_memory import MemoryStory
 
 T = TypeVar("T")
 

@@ -9,11 +9,11 @@ import asyncpg
 from infinite_scribe.application.ports.writes import Write
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE, GenesisState, replay
 from infinite_scribe.persistence.event_store import load_events
-from infinite_scribe.persistence.in_memory.tables import Tables
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from shared_types import EventEnvelope
 from tests.conftest import TEST_TOPIC
+from tests.support.memory.tables import Tables
 
 #: The test topic's composer (what the unit of work writes through), for the tests' database
 #: only: a composer learns the outbox mode of the database it writes to (decision 4001), so the

@@ -1,5 +1,5 @@
 """The storage ports' contract, written once (as eventsourcing's `tests/persistence.py`) and run
-on both adapters: memory (persistence/in_memory/adapters.py) by unit/test_storage_contract_memory.py
+on both adapters: memory (tests/support/memory/adapters.py) by unit/test_storage_contract_memory.py
 at unit speed, PostgreSQL by integration/test_storage_contract.py. A test module runs it by
 importing these tests beside a `storage` fixture of its adapter.
 

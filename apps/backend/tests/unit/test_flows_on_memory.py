@@ -18,14 +18,14 @@ from infinite_scribe.domain.errors import (
     InvalidPayload,
 )
 from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED, FLOW_RESUMED, LandingOutcome
-from infinite_scribe.persistence.in_memory.adapters import (
+from shared_types import EventEnvelope
+from tests.support.flows import CONFIRM, FlowApp
+from tests.support.memory.adapters import (
     MemoryDatabase,
     MemoryGenesis,
     MemoryUnitOfWork,
 )
-from infinite_scribe.persistence.in_memory.flows import MemoryFlowQueries
-from shared_types import EventEnvelope
-from tests.support.flows import CONFIRM, FlowApp
+from tests.support.memory.flows import MemoryFlowQueries
 
 
 class Flows(FlowApp):

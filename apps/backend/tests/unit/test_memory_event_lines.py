@@ -1,9 +1,9 @@
 """The memory store's event pages cut like the SQL store's
-(persistence/in_memory/adapters.event_lines)."""
+(tests/support/memory/adapters.event_lines)."""
 
 from dataclasses import dataclass
 
-from infinite_scribe.persistence.in_memory.adapters import event_lines
+from tests.support.memory.adapters import event_lines
 
 
 @dataclass

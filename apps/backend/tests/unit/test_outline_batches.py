@@ -21,8 +21,8 @@ from infinite_scribe.application.ports.tasks import TaskRecord
 from infinite_scribe.domain.genesis import STAGE_GENERATION_REQUESTED, GenesisState
 from infinite_scribe.domain.outline_plan import BATCH, OutlinePlan, shares, wanted_chapters
 from infinite_scribe.domain.proposals import Proposal
-from infinite_scribe.persistence.in_memory.adapters import MemoryDatabase, MemoryTaskQueries
 from shared_types import EventEnvelope, GenesisStage
+from tests.support.memory.adapters import MemoryDatabase, MemoryTaskQueries
 
 SESSION, USER = uuid.uuid4(), uuid.uuid4()
 SKELETON = {

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from infinite_scribe.persistence.in_memory.adapters import (
+from tests.support.memory.adapters import (
     MemoryDatabase,
     MemoryGenesis,
     MemoryUnitOfWork,

@@ -82,7 +82,7 @@ async def test_the_live_check_stores_what_the_fold_computes_and_a_redelivery_rea
         return read_bible(*args)
 
     # The finding as the novel's own events say (a second waiver is refused from them).
-    from infinite_scribe.persistence.in_memory.story_memory import MemoryStory
+    from tests.support.memory.story_memory import MemoryStory
 
     stored = MemoryStory(book.db.tables)
     found = await stored.finding(book.novel_id, hair["id"])

@@ -28,7 +28,7 @@ def _updates() -> list[tuple[str, str, str]]:
     found = []
     for path in ROOT.rglob("*.py"):
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith(("migrations/", "in_memory/")):
+        if relative.startswith("migrations/"):
             continue
         text = path.read_text()
         for match in [*_UPDATE.finditer(text), *_UPSERT.finditer(text)]:

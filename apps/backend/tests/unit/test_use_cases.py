@@ -1,6 +1,5 @@
-"""The application's use cases on the in-memory adapters (persistence/in_memory/adapters.py): the
-real
-services (commands, session creation, the agent's answer, the trash) without PostgreSQL."""
+"""The application's use cases on the in-memory adapters (tests/support/memory/adapters.py): the
+real services (commands, session creation, the agent's answer, the trash) without PostgreSQL."""
 
 import uuid
 from uuid import UUID
@@ -17,14 +16,14 @@ from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.errors import DuplicateCommand, InvalidState, NotFound
-from infinite_scribe.persistence.in_memory.adapters import (
+from shared_types import EventEnvelope
+from tests.support.events import replayed_in_memory
+from tests.support.memory.adapters import (
     MemoryDatabase,
     MemoryGenesis,
     MemoryTaskQueries,
     MemoryUnitOfWork,
 )
-from shared_types import EventEnvelope
-from tests.support.events import replayed_in_memory
 
 CONFIRM = {"stage": "CONCEPT_SELECTION", "data": {"title": "t"}}
 

@@ -22,12 +22,12 @@ from infinite_scribe.persistence.errors import (
     LEDGER_KEY,
     PENDING_COMMAND_INDEX,
 )
-from infinite_scribe.persistence.in_memory import tables as memory_tables
 from infinite_scribe.persistence.writes.composer import WriteComposer
 from infinite_scribe.persistence.writes.genesis_parts import SNAPSHOT_VERSION_CHECK, SnapshotPart
 from infinite_scribe.persistence.writes.parts import InboxPart
 from infinite_scribe.persistence.writes.statement import compile_parts
 from infinite_scribe.persistence.writes.task_parts import LedgerPart
+from tests.support.memory import tables as memory_tables
 
 STATE = GenesisState(session_id=uuid.uuid4(), user_id=uuid.uuid4(), version=2)
 ENTRY = InboxEntry(uuid.uuid4(), STATE.session_id, STATE.user_id, "X", "k", {}, "RECEIVED")

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from infinite_scribe.application.ports.flows import FlowHandle
-from infinite_scribe.persistence.in_memory.tables import WAITING, Tables
 from shared_types.enums import HandleStatus
+from tests.support.memory.tables import WAITING, Tables
 
 if TYPE_CHECKING:
-    from infinite_scribe.persistence.in_memory.adapters import MemoryDatabase
+    from tests.support.memory.adapters import MemoryDatabase
 
 
 class MemoryHandles:

@@ -1,4 +1,4 @@
-"""The in-memory tables behind persistence/in_memory/adapters.py, and `apply`: one `Write` applied
+"""The in-memory tables behind tests/support/memory/adapters.py, and `apply`: one `Write` applied
 to them part by part in `PART_ORDER`, with the refusals of the SQL (a live idempotency record, a
 repeated ledger row, the inbox's unique indexes, a stored event id or a taken version, the
 snapshot's version check). The first refusal in that order is the one raised, as in SQL."""

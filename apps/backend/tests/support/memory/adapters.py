@@ -1,6 +1,6 @@
 """In-memory adapters of the storage ports (as eventsourcing's `popo.py`), so the application's
 use cases run in unit tests without PostgreSQL. They keep the rules the use cases rely on (the
-same refusals as the SQL, in the same order: in_memory/tables.py), not the SQL's performance;
+same refusals as the SQL, in the same order: memory/tables.py), not the SQL's performance;
 tests/support/storage_contract.py holds the cases both run (memory in unit/, PostgreSQL in
 integration/).
 
@@ -42,9 +42,9 @@ from infinite_scribe.application.ports.writes import ProposalInput, Write
 from infinite_scribe.domain.genesis import VersionTarget, resolved
 from infinite_scribe.domain.history import LoggedEvent, fold
 from infinite_scribe.domain.wishes import PROMPT_SOURCES
-from infinite_scribe.persistence.in_memory.flows import MemoryHandles
-from infinite_scribe.persistence.in_memory.story_memory import MemoryBibles, MemoryStory
-from infinite_scribe.persistence.in_memory.tables import (
+from tests.support.memory.flows import MemoryHandles
+from tests.support.memory.story_memory import MemoryBibles, MemoryStory
+from tests.support.memory.tables import (
     PENDING,
     UNFINISHED,
     Tables,

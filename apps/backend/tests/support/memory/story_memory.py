@@ -1,7 +1,6 @@
 """The story memory's ports in memory (issue 48): `StoryRepository` on the in-memory tables, as
 the SQL adapter (persistence/story_memory/store.py) behaves, for unit tests and the continuity
-bench;
-and the novel's bible, the one read of the novel the continuity check makes."""
+bench; and the novel's bible, the one read of the novel the continuity check makes."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -11,7 +10,7 @@ from infinite_scribe.application.ports.story import StoredMemory
 from infinite_scribe.domain.chapters import FINDING_WAIVED
 from infinite_scribe.domain.continuity import OPEN, THREAD_OVERDUE, WAIVED, Finding
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.persistence.in_memory.tables import Tables
+from tests.support.memory.tables import Tables
 
 
 class MemoryStory:

@@ -1,1 +1,0 @@
-"""In-memory adapters of the storage ports, for unit tests without PostgreSQL."""
