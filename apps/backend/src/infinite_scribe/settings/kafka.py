@@ -74,8 +74,8 @@ topic.metadata.refresh.sparse transaction.timeout.ms transactional.id
 #: a consumer's default where no KAFKA_FETCH_WAIT_MAX_MS is given. The embedded broker holds a
 #: fetch to its end even when a message arrives meanwhile, so the wait is both a message's
 #: latency (up to it) and how often an idle consumer asks again, at about 0.7 ms of the
-#: broker's CPU an empty fetch. 50 ms (decision 8007): an idle `scribe up`'s broker 143 -> 53
-#: ms of CPU a second (bench/idle.py; librdkafka's 500 ms: 12, and half a second a request).
+#: broker's CPU an empty fetch. 50 ms (decision 8007): an idle `scribe up`'s broker 148-268 ->
+#: 66-124 ms of CPU a second (bench/idle.py); librdkafka's 500 ms would add up to half a second.
 FETCH_WAIT_MS = 50
 
 #: Properties the project decides itself, and the setting to use instead.

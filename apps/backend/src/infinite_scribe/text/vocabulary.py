@@ -69,7 +69,7 @@ def validate(holder: type[_T], raw: object) -> _T:
 
 def words(language: str, *names: str) -> frozenset[str]:
     """The word lists `names` of the `reading` section (each one space-separated string), as
-    one set (joined in the order given)."""
+    one set (`longest_first` gives them an order)."""
     found = [frozenset(_reading(language, name, str).split()) for name in names]
     return reduce(operator.or_, found)
 
