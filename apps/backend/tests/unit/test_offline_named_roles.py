@@ -350,3 +350,37 @@ def test_a_named_hero_whose_role_is_not_read_is_given_none(text: str, said: str)
     hero = _cast(text)["characters"][0]
     assert hero["description"].startswith(said), hero  # a thing they hold may follow
     assert "stranger" not in hero["description"] and "陌生人" not in hero["description"]
+
+
+def test_a_trades_verb_after_the_name_makes_the_name_the_subject() -> None:
+    """A walk (stop 95): "In 1887 Marisol Quintana repairs clocks in Valdivia" made the hero the
+    story's place, as "keeps" did before it was a verb of the lexicon (a data line now)."""
+    facts = reading_en.read(
+        "In 1887 Marisol Quintana repairs clocks in Valdivia, and her rival, the notary Anselm "
+        "Brecht, wants her workshop seized before the winter flood."
+    )
+    assert (facts.hero_name, facts.place, facts.places) == (
+        "Marisol Quintana",
+        "Valdivia",
+        ("Valdivia",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("feedback", "wished"),
+    [
+        ("Add Inés Arancibia from Chiloé, who carries letters across the sound.",
+         ("Inés Arancibia from Chiloé",)),
+        ("Add Mara Finch, a smuggler from Cork, who owes the hero money.", ("Mara Finch",)),
+    ],
+)  # fmt: skip
+def test_a_relative_clause_in_an_add_feedback_is_no_wish_of_its_own(
+    feedback: str, wished: tuple[str, ...]
+) -> None:
+    """A walk (stop 95): "who carries letters across the sound" was read as a second thing to
+    add, and the note said it was not shown; a relative clause says more of what it follows."""
+    assert reading_en.read_feedback(feedback).elements == wished
+
+
+def test_lives_after_a_name_makes_the_name_the_subject() -> None:
+    assert reading_en.read("In 1887 Ines Arancibia lives in Chiloe").places == ("Chiloe",)

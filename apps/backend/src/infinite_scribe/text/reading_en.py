@@ -358,8 +358,12 @@ def read_feedback(feedback: str) -> Facts:
 
 
 def _apposed_to(before: str, part: str) -> bool:
-    """Whether `part` opens as the apposition of the name `before` (", a ferrywoman ...")."""
-    return bool(re.fullmatch(_NAME, before.strip())) and bool(re.match(r"(?:an?|the)\s", part))
+    """Whether `part` says more of the part `before` it: the name's apposition (", a ferrywoman
+    ...") or a relative clause of whatever it named (", who carries letters ...")."""
+    if re.match(rf"(?:{_words('relatives')})\s", part.strip(), re.I):
+        return True
+    named = re.fullmatch(_NAME, before.strip())
+    return bool(named) and bool(re.match(r"(?:an?|the)\s", part))
 
 
 def _directive(clause: str) -> Facts:
