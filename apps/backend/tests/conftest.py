@@ -6,9 +6,11 @@ import asyncio
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
+import traceback
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -242,8 +244,17 @@ class LiveServer:
             time.sleep(0.02)
 
     def stop(self) -> None:
+        """Stop the server and wait for its thread; a server that outlives its test fails
+        that test with its thread's stack, not a later one with its logs (seen in CI: the
+        health test's server, its database dropped, still logging two tests later)."""
         self.server.should_exit = True
-        self.thread.join(10)
+        self.thread.join(20)
+        if self.thread.is_alive():
+            stack = "".join(traceback.format_stack(sys._current_frames()[self.thread.ident]))
+            self.server.force_exit = True  # skip waiting for open connections
+            self.thread.join(10)
+            self.socket.close()
+            raise AssertionError(f"live server still running 20 s after stop, at:\n{stack}")
         self.socket.close()
 
     def __enter__(self) -> "LiveServer":
