@@ -25,7 +25,7 @@ Ordering argument (why one key can never overtake itself, with any number of rel
   still waits for the head's SENT (at-least-once; consumers deduplicate on ce_id).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -180,53 +180,30 @@ WHERE id = $1 AND status = 'PENDING' AND claimed_by = $2
 Headers = list[tuple[str, str | bytes | None]]
 
 
-def cloudevents_headers(
-    key: str | None,
-    event_id: object,
-    ce_type: str | None,
-    ce_time: str | None,
-    correlation_id: str | None,
-    causation_id: str | None,
-    traceparent: str | None,
-    source_service: str | None,
-    extra: Mapping[str, Any] | None = None,
-) -> Headers:
-    """CloudEvents 1.0 binary-mode headers (kafka protocol binding) plus the row's own headers.
-    Positional, in the logical outbox's header-line order: it runs once per published event."""
+def _headers_of(r: asyncpg.Record) -> Headers:
+    """CloudEvents 1.0 binary-mode headers (kafka protocol binding) plus the row's own headers;
+    it runs once per published event."""
+    source = r["source_service"] or "infinite-scribe"
     headers: Headers = [
         ("ce_specversion", b"1.0"),
-        ("ce_id", str(event_id).encode()),
-        ("ce_type", (ce_type or "").encode()),
-        ("ce_source", f"/infinite-scribe/{source_service or 'infinite-scribe'}".encode()),
+        ("ce_id", str(r["event_id"]).encode()),
+        ("ce_type", (r["ce_type"] or "").encode()),
+        ("ce_source", f"/infinite-scribe/{source}".encode()),
         ("content-type", b"application/json"),
     ]
-    if ce_time:
-        headers.append(("ce_time", ce_time.encode()))
-    if key is not None:
-        headers.append(("ce_subject", key.encode()))
-    if correlation_id:
-        headers.append(("ce_correlationid", correlation_id.encode()))
-    if causation_id:
-        headers.append(("ce_causationid", causation_id.encode()))
-    if traceparent:
-        headers.append(("traceparent", traceparent.encode()))
-    if extra:
-        headers.extend((str(k), str(v).encode()) for k, v in extra.items())
+    if r["ce_time"]:
+        headers.append(("ce_time", r["ce_time"].encode()))
+    if r["key"] is not None:
+        headers.append(("ce_subject", r["key"].encode()))
+    if r["correlation_id"]:
+        headers.append(("ce_correlationid", r["correlation_id"].encode()))
+    if r["causation_id"]:
+        headers.append(("ce_causationid", r["causation_id"].encode()))
+    if r["traceparent"]:
+        headers.append(("traceparent", r["traceparent"].encode()))
+    if r["extra_headers"]:
+        headers.extend((str(k), str(v).encode()) for k, v in r["extra_headers"].items())
     return headers
-
-
-def _headers_of(record: asyncpg.Record) -> Headers:
-    return cloudevents_headers(
-        record["key"],
-        record["event_id"],
-        record["ce_type"],
-        record["ce_time"],
-        record["correlation_id"],
-        record["causation_id"],
-        record["traceparent"],
-        record["source_service"],
-        record["extra_headers"],
-    )
 
 
 class OutboxStore:
