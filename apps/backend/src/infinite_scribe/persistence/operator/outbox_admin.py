@@ -26,14 +26,14 @@ class OutboxOperations:
 
     async def failed(self, where: OutboxFilter, limit: int) -> list[FailedRow]:
         with translated():
-            rows = await operations.failed(self.pool, _filter(where), limit)
+            rows = await operations.failed(self.pool, where, limit)
         return [FailedRow(**row) for row in rows]
 
     async def requeue(self, *, row_id: UUID | None, where: OutboxFilter | None) -> int:
         with translated():
             if row_id is not None:
                 return await operations.requeue(self.pool, row_id=row_id)
-            return await operations.requeue(self.pool, where=_filter(where or OutboxFilter()))
+            return await operations.requeue(self.pool, where=where or OutboxFilter())
 
     async def row(self, row_id: UUID, max_chars: int) -> OutboxRow | None:
         with translated():
@@ -52,12 +52,3 @@ class OutboxOperations:
             if deleted:  # after the commit: the relay takes the rows the FAILED one held
                 await notify(self.pool)
         return int(deleted or 0)
-
-
-def _filter(where: OutboxFilter) -> operations.FailedFilter:
-    return operations.FailedFilter(
-        key=where.key,
-        topic=where.topic,
-        error_class=where.error_class,
-        error_contains=where.error_contains,
-    )

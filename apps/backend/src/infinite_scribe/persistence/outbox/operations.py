@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from infinite_scribe.application.ports.operator import OutboxFilter
 from infinite_scribe.persistence.event_store import envelope_of
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
@@ -51,16 +52,7 @@ async def status(pool: asyncpg.Pool, failed_limit: int = 50) -> OutboxStatus:
     return OutboxStatus(counts, float(age) if age is not None else None, failed, int(held))
 
 
-@dataclass(frozen=True)
-class FailedFilter:
-    """Which FAILED rows: every field given must match (`error_contains`: a substring)."""
-
-    key: str | None = None
-    topic: str | None = None
-    error_class: str | None = None
-    error_contains: str | None = None
-
-
+#: Which FAILED rows: every field of the filter given must match (`error_contains`: a substring).
 _FILTER = (
     "($2::text IS NULL OR key = $2) AND ($3::text IS NULL OR topic = $3) "
     "AND ($4::text IS NULL OR last_error_class = $4) "
@@ -68,7 +60,7 @@ _FILTER = (
 )
 
 
-async def failed(pool: asyncpg.Pool, where: FailedFilter, limit: int) -> list[dict[str, Any]]:
+async def failed(pool: asyncpg.Pool, where: OutboxFilter, limit: int) -> list[dict[str, Any]]:
     """FAILED rows matching `where` in position order, with their error history."""
     rows = await pool.fetch(
         "SELECT id, position, topic, key, payload->>'event_type' AS event_type, attempts, "
@@ -89,13 +81,13 @@ async def requeue(
     *,
     row_id: uuid.UUID | None = None,
     all_failed: bool = False,
-    where: FailedFilter | None = None,
+    where: OutboxFilter | None = None,
 ) -> int:
     """FAILED -> PENDING with a fresh retry budget (one row, every FAILED row, or those
     matching `where`); returns how many rows were requeued. The error history is kept."""
     if sum((row_id is not None, all_failed, where is not None)) != 1:
         raise ValueError("give exactly one of row_id, all_failed or where")
-    where = where or FailedFilter()
+    where = where or OutboxFilter()
     result = await pool.fetchval(
         f"""
         WITH requeued AS (
