@@ -7,19 +7,16 @@ import asyncpg
 
 from infinite_scribe.application.ports.exports import ExportClaim, StoredExport
 from infinite_scribe.persistence.errors import translated
+from infinite_scribe.persistence.genesis.novels import NOVEL_GENESIS
 
 # The novel's current version claims the row when it has no export, an export of another
 # version, a failed one or one whose job stopped beating; ON CONFLICT locks the row, so of two
 # requests at once one claims and the other finds the claim (the `found` branch, or the retry
 # below when the claim committed after this statement's snapshot).
-_CLAIM = """
+_CLAIM = f"""
 WITH novel AS (
     SELECT n.id, n.version, n.stream_version, COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
-    FROM novels n
-    LEFT JOIN LATERAL (
-        SELECT s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
-        ORDER BY s.created_at LIMIT 1
-    ) g ON true
+    FROM novels n {NOVEL_GENESIS}
     WHERE n.id = $1 AND n.user_id = $2
 ), claimed AS (
     INSERT INTO novel_exports AS e (novel_id, format, novel_version, stream_version, task_id)
@@ -85,15 +82,11 @@ UPDATE async_tasks SET status = 'FAILED', message = 'the build failed',
 WHERE id = $3 AND (SELECT count(*) FROM export) >= 0
 """
 
-_STORED = """
+_STORED = f"""
 SELECT e.task_id, e.body,
        (e.novel_version, e.stream_version) = (n.version, n.stream_version) AS current,
        COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
-FROM novel_exports e JOIN novels n ON n.id = e.novel_id
-LEFT JOIN LATERAL (
-    SELECT s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
-    ORDER BY s.created_at LIMIT 1
-) g ON true
+FROM novel_exports e JOIN novels n ON n.id = e.novel_id {NOVEL_GENESIS}
 WHERE e.novel_id = $1 AND n.user_id = $2 AND e.format = $3
 """
 

@@ -26,8 +26,9 @@ n.completed_chapters, n.version, n.created_at, n.updated_at,
 g.id AS genesis_session_id, COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
 """
 
-# The session that created the novel (the first of its sessions: a branch may name it too).
-_GENESIS = """
+#: The session that created the novel `n` as `g` (the first of its sessions: a branch may name
+#: it too; the exports read it as well).
+NOVEL_GENESIS = """
 LEFT JOIN LATERAL (
     SELECT s.id, s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
     ORDER BY s.created_at LIMIT 1
@@ -48,7 +49,7 @@ _WINDOW = "AND ($3::int IS NULL OR (c.number >= $3 AND c.number < $3 + $4::int))
 _NOVEL = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
        {_CHAPTER_MAP.replace("{window}", _WINDOW)} AS chapter_state, n.pending_chapter
-FROM novels n {_GENESIS}
+FROM novels n {NOVEL_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """
 
@@ -56,7 +57,7 @@ WHERE n.id = $1 AND n.user_id = $2
 _NOVEL_SOURCE = f"""
 SELECT {_SUMMARY_COLUMNS}, n.story, n.worldview, n.characters, n.outline,
        {_CHAPTER_MAP.replace("{window}", "")}::text AS chapter_text, n.pending_chapter
-FROM novels n {_GENESIS}
+FROM novels n {NOVEL_GENESIS}
 WHERE n.id = $1 AND n.user_id = $2
 """
 
@@ -64,7 +65,7 @@ WHERE n.id = $1 AND n.user_id = $2
 # comparison breaks ties between novels created in the same transaction (same now()).
 _NOVELS_PAGE = f"""
 SELECT {_SUMMARY_COLUMNS}
-FROM novels n {_GENESIS}
+FROM novels n {NOVEL_GENESIS}
 WHERE n.user_id = $1
   AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2::timestamptz, $3::uuid))
 ORDER BY n.created_at DESC, n.id DESC
