@@ -116,8 +116,8 @@ class PostgresGenesisQueries:
         self, aggregate_id: UUID, user_id: UUID, idempotency_key: str, command_type: str
     ) -> ExistingCommand | None:
         with translated():
-            row = await genesis_sql.existing_command(
-                self.pool, aggregate_id, user_id, idempotency_key, command_type
+            row = await self.pool.fetchrow(
+                genesis_sql.EXISTING_COMMAND, aggregate_id, idempotency_key, command_type, user_id
             )
         if row is None:
             return None

@@ -22,18 +22,17 @@ from infinite_scribe.persistence.event_store import EVENT_COLUMNS
 from infinite_scribe.persistence.rows import from_row
 from shared_types.enums import GenesisStage, GenesisStatus
 
-_SNAPSHOT_COLUMNS = (
+#: The snapshot's columns as `snapshot_of` reads them (the agent's begin reads them too).
+SNAPSHOT_COLUMNS = (
     "id, user_id, status::text AS status, current_stage::text AS current_stage, confirmed_data, "
     "pending_command_type, last_result, novel_id, version, branched_from, codex, "
     "trashed_at IS NOT NULL AS trashed, trashed_at, archived_at IS NOT NULL AS archived"
 )
-#: The snapshot's columns as `snapshot_of` reads them (the agent's begin reads them too).
-SNAPSHOT_COLUMNS = _SNAPSHOT_COLUMNS
 
 # A command's one read: the user's session (trashed ones too: whether a command may run on one
 # is the handler's decision) and nothing else. A missing or foreign session reads as no row, so
 # a stranger's command writes nothing and learns nothing (404, never 409).
-_COMMAND_TARGET = f"SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = $1 AND user_id = $2"
+_COMMAND_TARGET = f"SELECT {SNAPSHOT_COLUMNS} FROM genesis_sessions WHERE id = $1 AND user_id = $2"
 
 
 @functools.cache
@@ -62,10 +61,12 @@ LEFT JOIN command_inbox AS i ON i.user_id = $2 AND i.idempotency_key = $4
 """
 
 
-# Read committed (outside the failed transaction): the conflicting command has committed by the
-# time its unique violation reached us, so it is visible here. The user's command with the key
-# wins (a key is the user's: it may be another session's), else the session's pending twin.
-_EXISTING_COMMAND = """
+# The command a unique violation collided with ($1 the session, $2 the key, $3 the command
+# type, $4 the user), read committed (outside the failed transaction): the conflicting command
+# has committed by the time its unique violation reached us, so it is visible here. The user's
+# command with the key wins (a key is the user's: it may be another session's), else the
+# session's pending twin of the same type.
+EXISTING_COMMAND = """
 SELECT id, command_type, status::text AS status, correlation_id, session_id,
        (idempotency_key = $2 AND user_id = $4) IS TRUE AS same_key,
        (SELECT t.id FROM async_tasks t WHERE t.triggered_by_command_id = c.id) AS task_id
@@ -150,25 +151,11 @@ def record_of(row: asyncpg.Record) -> KeyRecord | None:
     return KeyRecord(row["key_fingerprint"], response)
 
 
-async def existing_command(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    session_id: UUID,
-    user_id: UUID,
-    idempotency_key: str,
-    command_type: str,
-) -> asyncpg.Record | None:
-    """The command a unique violation collided with: the user's with the same idempotency key,
-    or the session's pending one of the same type."""
-    return await connection.fetchrow(
-        _EXISTING_COMMAND, session_id, idempotency_key, command_type, user_id
-    )
-
-
 async def load_session(
     connection: asyncpg.Connection | asyncpg.Pool, session_id: UUID, user_id: UUID | None = None
 ) -> SessionSnapshot | None:
     row = await connection.fetchrow(
-        f"SELECT {_SNAPSHOT_COLUMNS} FROM genesis_sessions "
+        f"SELECT {SNAPSHOT_COLUMNS} FROM genesis_sessions "
         "WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)",
         session_id,
         user_id,
