@@ -19,7 +19,6 @@ from infinite_scribe.agents.llm.offline import OfflineGenerator
 from infinite_scribe.agents.llm.openai_provider import OpenAIProvider
 from infinite_scribe.agents.llm.port import GenerationRequest, metering
 from infinite_scribe.agents.llm.prompts import PROMPT_STAGES
-from infinite_scribe.agents.llm.replies import every_reply
 from infinite_scribe.domain.chapter_brief import ChapterBrief
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.outline_plan import Batch, BatchBrief
@@ -28,6 +27,7 @@ from infinite_scribe.embedded.local_engine import LocalEngine
 from infinite_scribe.settings.agents import LlmSettings
 from shared_types.enums import GenesisStage
 from tests.support.local_engine import local_engine, requires_engine
+from tests.support.replies import every_reply
 
 # A generation on a shared 2-core machine takes minutes (bench/ holds the figures).
 pytestmark = [requires_engine, pytest.mark.engine, pytest.mark.timeout(1200)]

@@ -33,8 +33,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from infinite_scribe.agents.llm.replies import every_reply
-from infinite_scribe.agents.llm.schema_forms import non_empty, sent_schema
+from infinite_scribe.agents.llm.schema_forms import non_empty
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS, schema_name
 from shared_types.enums import GenesisStage
 from tests.support.fake_llm_wire import (
@@ -47,6 +46,7 @@ from tests.support.fake_llm_wire import (
     _pieces,
     _valid_content,
 )
+from tests.support.replies import every_reply, sent_schema
 
 _STAGES = {schema_name(stage): stage for stage in PROPOSAL_MODELS}
 

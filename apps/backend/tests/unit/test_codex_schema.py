@@ -12,9 +12,10 @@ import pytest
 
 from infinite_scribe.agents.llm.codex_schema import AROUND, TEXT, with_codex
 from infinite_scribe.agents.llm.replies import stage_reply
-from infinite_scribe.agents.llm.schema_forms import request_fields, sent_schema
+from infinite_scribe.agents.llm.schema_forms import request_fields
 from infinite_scribe.domain.codex import Codex, CodexEntry
 from shared_types.enums import GenesisStage
+from tests.support.replies import sent_schema
 
 CODEX = Codex(
     (

@@ -12,7 +12,6 @@ from infinite_scribe.agents.llm.replies import (
     BeatSheet,
     ContinuityReview,
     beats_reply,
-    every_reply,
     review_reply,
     stage_reply,
 )
@@ -26,10 +25,10 @@ from infinite_scribe.agents.llm.schema_forms import (
     for_grammar,
     request_fields,
     schema_note,
-    sent_schema,
 )
 from infinite_scribe.domain.proposals import PROPOSAL_MODELS
 from shared_types.enums import GenesisStage
+from tests.support.replies import every_reply, sent_schema
 
 REPLY = Structured("concept_selection_proposal", {"type": "object", "properties": {}})
 

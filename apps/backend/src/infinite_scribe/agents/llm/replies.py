@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from infinite_scribe.agents.llm.schema_forms import Structured, compiled, for_grammar
 from infinite_scribe.domain.proposals import (
     OUTLINE_BATCH_SCHEMA,
-    PROPOSAL_MODELS,
     outline_batch_schema,
     response_schema,
     schema_name,
@@ -79,9 +78,3 @@ def beats_reply() -> Structured:
 def review_reply() -> Structured:
     grammar = for_grammar(compiled(strict_schema(ContinuityReview, lengths=True)))
     return Structured("continuity_review", compiled(strict_schema(ContinuityReview)), grammar)
-
-
-def every_reply() -> list[Structured]:
-    """Every schema the project sends a model (the engine test compiles each one)."""
-    stages = [stage_reply(stage) for stage in PROPOSAL_MODELS]
-    return [*stages, outline_batch_reply(), beats_reply(), review_reply()]

@@ -154,16 +154,3 @@ def schema_note(form: str, structured: Structured | None) -> str | None:
         "Reply with one JSON object and nothing else (no Markdown fence), valid against this "
         f"JSON Schema named {structured.name}:\n{text}"
     )
-
-
-def sent_schema(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The schema a request body carries in any form (None: none); for logs and tests."""
-    response_format = body.get("response_format")
-    if isinstance(response_format, Mapping):
-        inner = response_format.get("json_schema")
-        if isinstance(inner, Mapping) and isinstance(inner.get("schema"), Mapping):
-            return inner["schema"]
-        if isinstance(response_format.get("schema"), Mapping):
-            return response_format["schema"]
-    schema = body.get("format")
-    return schema if isinstance(schema, Mapping) else None
