@@ -15,7 +15,7 @@ import pytest
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.event_chains import EventChains
 from infinite_scribe.application.ports.flows import FLOW_HANDLES
-from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.application.ports.writes import FlowHandleRow, Write
 from infinite_scribe.application.retries import with_retries
 from infinite_scribe.domain.errors import (
     NotFound,
@@ -128,7 +128,8 @@ async def test_one_waiting_handle_per_flow_under_concurrency(clean_db: asyncpg.P
     async def register() -> UUID:
         async def attempt() -> UUID:
             async with flows.uow.transaction() as tx:
-                await tx.write(Write(flow_handle=flows.control.handle_row(cid, handle)))
+                row = FlowHandleRow(cid, handle, flows.control.ttl_seconds)
+                await tx.write(Write(flow_handle=row))
                 seen = await tx.repository(FLOW_HANDLES).get(cid)
                 assert seen is not None
                 return seen.handle_id

@@ -12,7 +12,7 @@ from infinite_scribe.application.flow_replies import FlowReplies, ResumeOnReply
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.genesis_commands import SESSIONS
 from infinite_scribe.application.ports.genesis import GENESIS_SESSIONS
-from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.application.ports.writes import FlowHandleRow, Write
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
 from shared_types import EventMetadata
@@ -58,7 +58,7 @@ class FlowApp:
                 "proposal_event_id": str(change.events[0].event_id),
             }
             # As the agent does: the handle is a part of the proposal's own write.
-            row = self.control.handle_row(str(flow), handle)
+            row = FlowHandleRow(str(flow), handle, self.control.ttl_seconds)
             await tx.write(change.with_parts(Write(flow_handle=row)).write)
         return state.session_id, str(flow)
 

@@ -3,9 +3,9 @@
 - The agent writes its proposal with the pause (`pause_with`, issue 40): the handle inserted
   PAUSED and its `Genesis.Session.FlowPaused` event in the proposal's own statement. A reply can
   only find the handle once that committed, so it finds it PAUSED. Handles written
-  PENDING_PAUSE (`handle_row`: rows already in databases, tests) are landed by `pause_landed`:
-  PAUSED and FlowPaused, or, when the writer's reply already came, RESUMED and
-  `Genesis.Session.FlowResumed` (the early resume is consumed, not lost).
+  PENDING_PAUSE (a `FlowHandleRow` without `handle_id`: rows already in databases, tests) are
+  landed by `pause_landed`: PAUSED and FlowPaused, or, when the writer's reply already came,
+  RESUMED and `Genesis.Session.FlowResumed` (the early resume is consumed, not lost).
 - The writer's reply resumes it (`resume_in`, inside the reply command's transaction): RESUMED
   and `FlowResumed` when PAUSED; the reply kept in `resume_payload` when still PENDING_PAUSE.
 - The sweeper lands pauses whose worker died (`settle`) and expires waiting handles past their
@@ -61,11 +61,6 @@ class FlowControl:
         self.queries = queries
         self.ttl_seconds = ttl_seconds
         self.source_service = source_service
-
-    def handle_row(self, correlation_id: str, handle: Mapping[str, Any]) -> FlowHandleRow:
-        """A PENDING_PAUSE handle, as a part of a write (a no-op when the flow has a waiting
-        one already), landed later by `pause_landed`; the agent writes `pause_with` instead."""
-        return FlowHandleRow(correlation_id, handle, self.ttl_seconds)
 
     def pause_with(
         self,

@@ -17,7 +17,7 @@ from infinite_scribe.application.command_service import CommandService
 from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.flows import FlowControl
 from infinite_scribe.application.genesis_commands import SESSIONS
-from infinite_scribe.application.ports.writes import Write
+from infinite_scribe.application.ports.writes import FlowHandleRow, Write
 from infinite_scribe.application.sessions import GenesisSessions
 from infinite_scribe.domain.flows import FLOW_EXPIRED, FLOW_PAUSED
 from infinite_scribe.domain.genesis import CONCEPT_PROPOSED, Decided
@@ -219,7 +219,8 @@ async def test_a_flow_that_waits_already_keeps_its_handle_and_lands_it(agent: Ag
         "user_id": str(agent.user),
         "stage": "CONCEPT_SELECTION",
     }
-    await agent.uow.writes.write(Write(flow_handle=agent.flows.handle_row(cid, earlier)))
+    row = FlowHandleRow(cid, earlier, agent.flows.ttl_seconds)
+    await agent.uow.writes.write(Write(flow_handle=row))
     assert await work.propose(job, {"concepts": ["A"]}, "test")
     [handle] = await agent.handles(job)
     assert handle["status"] == "PAUSED" and "task_id" not in handle["resume_handle"]
