@@ -27,7 +27,6 @@ from infinite_scribe.api.middleware.trusted_host import TrustedHostMiddleware
 from infinite_scribe.api.paths import API_PREFIX, COMMAND_OPERATIONS
 from infinite_scribe.api.routes import (
     chapters,
-    event_chains,
     events,
     exports,
     flows,
@@ -35,7 +34,6 @@ from infinite_scribe.api.routes import (
     health,
     history,
     novels,
-    reads,
     story,
     stream,
     tasks,
@@ -61,7 +59,6 @@ def build_router() -> APIRouter:
     router.include_router(health.router)
     router.include_router(genesis.router)
     router.include_router(history.router)
-    router.include_router(reads.sessions_router)
     router.include_router(novels.router)
     router.include_router(exports.router)
     router.include_router(chapters.router)
@@ -71,7 +68,7 @@ def build_router() -> APIRouter:
     router.include_router(tasks.router)
     router.include_router(trash.router)
     router.include_router(flows.router)
-    router.include_router(event_chains.router)
+    router.include_router(events.chains_router)
     return router
 
 

@@ -1,4 +1,5 @@
-"""Event chains: every event of one business flow (correlation id), in commit order."""
+"""Events: every event of one business flow (correlation id), in commit order; the causation
+tree of one event (docs/flows.md)."""
 
 from typing import Annotated
 from uuid import UUID
@@ -6,11 +7,20 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from infinite_scribe.api.deps import CurrentUser, Services
-from infinite_scribe.api.routes.common import ERRORS, CursorQuery, lines_response
-from infinite_scribe.api.schemas.genesis import EventPage
+from infinite_scribe.api.routes.common import (
+    ERRORS,
+    CallerDep,
+    CursorQuery,
+    json_response,
+    lines_response,
+)
+from infinite_scribe.api.schemas.flows import EventChainOut
+from infinite_scribe.api.schemas.genesis import EventOut, EventPage
 from infinite_scribe.application.reads import decode_sequence
 
 router = APIRouter(prefix="/events", tags=["events"])
+#: Included after the flows' routes: the document lists its path where it always has.
+chains_router = APIRouter(prefix="/events", tags=["events"])
 
 
 @router.get("", response_model=EventPage, responses=ERRORS)
@@ -26,3 +36,24 @@ async def events_by_correlation(
     after = decode_sequence(cursor) if cursor else 0
     page = await services.sessions.flow_event_lines(correlation_id, user_id, after, limit)
     return lines_response(page)
+
+
+@chains_router.get("/{event_id}/chain", response_model=EventChainOut, responses=ERRORS)
+async def event_chain(
+    event_id: UUID,
+    call: CallerDep,
+    depth: Annotated[int, Query(ge=1, le=64, description="levels up and down")] = 16,
+    limit: Annotated[int, Query(ge=1, le=1000, description="most descendants")] = 200,
+) -> Response:
+    """The event's causation ancestors (root first) and descendants as a tree; owner only
+    (404 for an unknown or another user's event)."""
+    chain = await call.services.event_chains.chain(
+        event_id, call.context.user_id, depth=depth, limit=limit
+    )
+    body = EventChainOut(
+        root_cause_id=chain["root_cause_id"],
+        ancestors=[EventOut.model_validate(row) for row in chain["ancestors"]],
+        tree=chain["tree"],
+        truncated=chain["truncated"],
+    )
+    return json_response(body.model_dump(mode="json"), 200)

@@ -1,10 +1,12 @@
-"""Genesis sessions: create, read state, send commands, list events (docs/command-api.md)."""
+"""Genesis sessions: create, list, read state, send commands, list events
+(docs/command-api.md)."""
 
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
 
+from infinite_scribe.api.deps import CurrentUser, Services
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.routes.common import (
     ERRORS,
@@ -25,7 +27,9 @@ from infinite_scribe.api.schemas.genesis import (
     SessionCreated,
     SessionStateOut,
 )
-from infinite_scribe.application.reads import decode_sequence
+from infinite_scribe.api.schemas.reads import SessionListOut
+from infinite_scribe.application.reads import MAX_PAGE_SIZE, decode_sequence
+from shared_types.enums import GenesisStatus
 
 router = APIRouter(prefix="/genesis/sessions", tags=["genesis"], route_class=ParsedJsonRoute)
 
@@ -87,3 +91,19 @@ async def session_events(
     after = decode_sequence(cursor, 2**31 - 1) if cursor else 0
     page = await call.services.sessions.event_lines(session_id, user_id, after, limit)
     return lines_response(page)
+
+
+@router.get("", response_model=SessionListOut)
+async def list_sessions(
+    user_id: CurrentUser,
+    services: Services,
+    status: Annotated[GenesisStatus | None, Query(description="Only sessions in this status")] = (
+        None
+    ),
+    cursor: CursorQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> Response:
+    """The caller's sessions, newest first, not those in the trash (422 INVALID_CURSOR for a
+    cursor this API did not hand out)."""
+    page = await services.reads.sessions(user_id, status, cursor, limit)
+    return Response(SessionListOut.of(page).model_dump_json(), media_type="application/json")
