@@ -16,27 +16,20 @@ from infinite_scribe.domain.genesis_events import AGGREGATE_TYPE as GENESIS, FIN
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.persistence.chapters.novel_version import novel_version
 from infinite_scribe.persistence.chapters.versions import chapter_version, history_page
+from infinite_scribe.persistence.genesis.novels import NOVEL_GENESIS
 from infinite_scribe.persistence.genesis.sessions import target_row
 from infinite_scribe.persistence.story_memory.store import PostgresStoryRepository
 
 # No chapter here: a command reads the chapters it needs (NovelCommands.complete), the agent
-# its chapter and the numbers of the confirmed ones before it (decision 5401).
+# its chapter and the numbers of the confirmed ones before it (decision 5401). `trashed`:
+# whether the novel's first session is in the trash.
 _STATE_COLUMNS = """
 n.id, n.user_id, n.outline, n.pending_chapter, n.stream_version,
 COALESCE(g.trashed_at IS NOT NULL, false) AS trashed, n.archived_at IS NOT NULL AS archived
 """
 
-# The novel's first session: whether it is in the trash.
-_GENESIS = """
-LEFT JOIN LATERAL (
-    SELECT s.status, s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
-    ORDER BY s.created_at LIMIT 1
-) g ON true
-"""
-
-_TARGET = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1 AND n.user_id = $2"
-
-_LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n {_GENESIS} WHERE n.id = $1"
+_LOAD = f"SELECT {_STATE_COLUMNS} FROM novels n {NOVEL_GENESIS} WHERE n.id = $1"
+_TARGET = f"{_LOAD} AND n.user_id = $2"
 
 _CHAPTERS = """
 SELECT number, status, text, beats, notes, findings FROM novel_chapters

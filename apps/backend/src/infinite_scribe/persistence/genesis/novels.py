@@ -26,8 +26,8 @@ n.completed_chapters, n.version, n.created_at, n.updated_at,
 g.id AS genesis_session_id, COALESCE(g.trashed_at IS NOT NULL, false) AS trashed
 """
 
-#: The session that created the novel `n` as `g` (the first of its sessions: a branch may name
-#: it too; the exports read it as well).
+#: The session that created the novel `n`, as `g` (the first of its sessions: a branch may name
+#: it too); the exports and the novel's commands read it too.
 NOVEL_GENESIS = """
 LEFT JOIN LATERAL (
     SELECT s.id, s.trashed_at FROM genesis_sessions s WHERE s.novel_id = n.id
