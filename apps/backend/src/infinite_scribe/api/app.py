@@ -34,7 +34,6 @@ from infinite_scribe.api.routes import (
     health,
     history,
     novels,
-    story,
     stream,
     tasks,
     trash,
@@ -62,7 +61,7 @@ def build_router() -> APIRouter:
     router.include_router(novels.router)
     router.include_router(exports.router)
     router.include_router(chapters.router)
-    router.include_router(story.router)
+    router.include_router(novels.story_router)
     router.include_router(stream.router)  # before events: /events/stream is not an event id
     router.include_router(events.router)
     router.include_router(tasks.router)
