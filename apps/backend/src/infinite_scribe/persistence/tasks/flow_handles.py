@@ -22,6 +22,10 @@ _COLUMNS = "id, correlation_id, status, resume_handle, resume_payload, expires_a
 _WAITING = "status IN ('PENDING_PAUSE', 'PAUSED')"
 #: The waiting handle first (at most one, by the partial unique index), else the newest.
 _NEWEST_FIRST = f"ORDER BY ({_WAITING}) DESC, created_at DESC, id"
+#: A flow's handle ($1: its correlation id): its waiting one, else the newest.
+_FLOW_HANDLE = (
+    f"SELECT {_COLUMNS} FROM flow_resume_handles WHERE correlation_id = $1 {_NEWEST_FIRST} LIMIT 1"
+)
 #: A waiting handle past `expires_at` (and with no reply kept, which is settled instead) is
 #: expired now, whether or not a sweeper has moved it yet: with `scribe api` alone none runs.
 _PAST_DUE = "(resume_payload IS NULL AND expires_at <= now())"
@@ -51,22 +55,10 @@ class PostgresFlowHandles:
         self.connection = connection
 
     async def get(self, correlation_id: str) -> FlowHandle | None:
-        return _handle(
-            await self.connection.fetchrow(
-                f"SELECT {_COLUMNS} FROM flow_resume_handles WHERE correlation_id = $1 "
-                f"{_NEWEST_FIRST} LIMIT 1",
-                correlation_id,
-            )
-        )
+        return _handle(await self.connection.fetchrow(_FLOW_HANDLE, correlation_id))
 
     async def lock(self, correlation_id: str) -> FlowHandle | None:
-        return _handle(
-            await self.connection.fetchrow(
-                f"SELECT {_COLUMNS} FROM flow_resume_handles WHERE correlation_id = $1 "
-                f"{_NEWEST_FIRST} LIMIT 1 FOR UPDATE",
-                correlation_id,
-            )
-        )
+        return _handle(await self.connection.fetchrow(f"{_FLOW_HANDLE} FOR UPDATE", correlation_id))
 
     async def lock_waiting_of_session(self, session_id: UUID) -> list[FlowHandle]:
         rows = await self.connection.fetch(
