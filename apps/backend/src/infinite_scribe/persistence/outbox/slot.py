@@ -105,9 +105,9 @@ def position_of(lsn: int) -> bytes:
     return lsn.to_bytes(8, "big")
 
 
-async def peek(connection: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
-    """Up to about `limit` decoded records (whole transactions) past the slot's confirmed point:
-    (lsn, data) each."""
+async def peek(connection: asyncpg.Connection, limit: int | None) -> list[asyncpg.Record]:
+    """Up to about `limit` decoded records (whole transactions; None: every one) past the slot's
+    confirmed point: (lsn, data) each."""
     return list(await connection.fetch(_PEEK_SQL, SLOT, limit))
 
 

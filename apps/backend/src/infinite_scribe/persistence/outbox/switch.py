@@ -38,10 +38,6 @@ SETTLE_POLLS = 3
 #: How many times off asks a streaming relay to let go of the slot before it gives up.
 TAKE_ATTEMPTS = 20
 
-_ALL_SQL = (
-    "SELECT lsn, data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, "
-    f"'proto_version', '1', 'publication_names', '{slot.PUBLICATION}', 'messages', 'true')"
-)
 _CONFIRMED_SQL = (
     "SELECT active, confirmed_flush_lsn AS confirmed FROM pg_replication_slots WHERE slot_name = $1"
 )
@@ -176,7 +172,7 @@ async def _take_all(connection: asyncpg.Connection) -> list[asyncpg.Record]:
         await connection.execute(_LET_GO_SQL, slot.SLOT)
         try:
             async with connection.transaction():  # a savepoint: a refusal keeps the fence
-                return list(await connection.fetch(_ALL_SQL, slot.SLOT))
+                return await slot.peek(connection, None)
         except asyncpg.ObjectInUseError:
             await asyncio.sleep(0.05)  # the ended walsender has not let go yet
     raise SwitchRefused("a relay kept streaming the slot: nothing changed, try again")
