@@ -80,6 +80,15 @@ def test_the_people_a_chinese_feedback_names(feedback: str, people: tuple[str, .
         # A walk of the offline writer: her trade and where she is from were both lost.
         (SKELLIG, "Add Morag Quinlan, a net-mender from Inishbofin who hides Aoife's letters",
          {"Morag Quinlan": ("net-mender", "from Inishbofin")}),
+        # Stop 95's walk: where she is from was lost when no role came with it, or when the
+        # apposition ended the clause.
+        (IDEA, "Add Inés Arancibia from Chiloé, who carries letters across the sound.",
+         {"Inés Arancibia": ("from Chiloé",)}),
+        (IDEA, "Add Inés Arancibia from Chiloé.", {"Inés Arancibia": ("from Chiloé",)}),
+        (IDEA, "Add Inés Arancibia, a ferrywoman from Chiloé.",
+         {"Inés Arancibia": ("ferrywoman", "from Chiloé")}),
+        # Not a place: nothing is said of where he is from.
+        (IDEA, "Add Tom Baxter from the next chapter on.", {"Tom Baxter": ()}),
     ],
 )  # fmt: skip
 def test_a_person_a_feedback_adds_keeps_the_words_it_describes_them_with(
@@ -271,3 +280,19 @@ def test_a_named_persons_apposition_is_not_a_wish_of_its_own() -> None:
     assert reading_en.read_feedback(asked).elements == ("Isolde Marr",)
     listed = reading_en.read_feedback("Add a dust storm, a broken airlock and a traitor.")
     assert listed.elements == ("a dust storm", "a broken airlock", "a traitor")
+
+
+def test_where_a_person_added_with_no_role_is_from_is_on_their_card() -> None:
+    """Stop 95's walk: "Add Inés Arancibia from Chiloé, who carries letters ..." gave her a
+    card that said nothing of Chiloé (the codex kept no words for her)."""
+    codex = read_codex(SKELLIG)
+    request = GenerationRequest(
+        UUID(int=8), GenesisStage.CHARACTERS, {}, user_input=SKELLIG, codex=codex.as_json()
+    )
+    first = draft(request, ENGLISH).model_dump(mode="json")
+    feedback = "Add Inés Arancibia from Chiloé, who carries letters across the sound."
+    added = grown(codex.as_json(), feedback_people(feedback, codex), "event-1")
+    again = replace(request, feedback=feedback, previous_proposal=first, codex=added.as_json())
+    cards = draft(again, ENGLISH).model_dump(mode="json")["characters"]
+    ines = next(card for card in cards if card["name"] == "Inés Arancibia")
+    assert "Chiloé" in ines["description"], ines

@@ -102,6 +102,21 @@ def test_what_someone_wants_done_to_a_thing_is_no_thing() -> None:
 
 
 @pytest.mark.parametrize(
+    ("idea", "things"),
+    [
+        # Stop 95's walk: "workshop seized" was a thing, the rival's card "Bound up with
+        # workshop seized." A participle after its noun says what is done to it, by its form.
+        ("In 1887 Marisol Quintana repairs clocks in Valdivia, and her rival, the notary Anselm "
+         "Brecht, wants her workshop seized before the winter flood.", []),
+        ("Ada Pike hides the title deed in the tool shed.", ["the title deed"]),
+        ("Ada Pike steals the embroidered shawl.", ["the embroidered shawl"]),
+    ],
+)  # fmt: skip
+def test_a_participle_after_its_noun_is_no_thing(idea: str, things: list[str]) -> None:
+    assert [e.name for e in read_codex(idea).entries if e.kind == "object"] == things
+
+
+@pytest.mark.parametrize(
     "idea",
     [
         "Marit Haugen, a ferry pilot in Tromso, must find her missing brother before the Midnight "

@@ -197,8 +197,10 @@ def feedback_people(feedback: str, codex: Codex) -> dict[str, tuple[str, ...]]:
         own = facts.hero_name == person or (facts.hero_name is None and len(people) == 1)
         # Where they are said to come from is part of what describes them ("from Inishbofin").
         origins = [p for p in facts.places if _origin(clause, p, language == "zh")]
-        words = (facts.hero, *(_FROM[language].format(p) for p in origins)) if own else ()
-        described[person] = _words(words) if facts.hero and own else ()
+        if not origins and language == "en" and (place := reading_en.origin(clause, person)):
+            origins = [place]  # "Add Inés Arancibia from Chiloé": no role, still her words
+        words = (facts.hero or "", *(_FROM[language].format(p) for p in origins))
+        described[person] = _words(words) if own and (facts.hero or origins) else ()
     return described
 
 

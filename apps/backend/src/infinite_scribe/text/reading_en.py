@@ -170,6 +170,18 @@ def _apposed_places(first: str) -> list[tuple[str, tuple[int, int]]]:
     return found
 
 
+def origin(text: str, name: str) -> str | None:
+    """Where `text` says the person `name` comes from, right after the name or the role in
+    apposition to it ("Inés Arancibia from Chiloé", "Inés Arancibia, a ferrywoman from
+    Chiloé"); none when what follows "from" is no place ("from the next chapter on")."""
+    said = re.search(
+        re.escape(name) + rf"(?:,\s+{_ARTICLE}\s+{_SHORTEST})?\s+from\s+(?P<origin>[^,;]{{1,60}})",
+        text,
+    )
+    phrase = " ".join(_place_words(said.group("origin").split())) if said else ""
+    return phrase if _a_place(phrase) else None
+
+
 def _place_words(following: list[str]) -> list[str]:
     """The words after a preposition that may name a place (at most 7)."""
     words: list[str] = []
