@@ -159,7 +159,10 @@ def _from_stock(name: str, language: str) -> bool:
         .replace(r"\{place\}", ".+")
         .replace(r"\{Hero\}", ".+")
         .replace(r"\{hero\}", ".+")
-        for t in _words(language).concept_titles
+        .replace(r"\{Name\}", ".+")
+        .replace(r"\{name\}", ".+")
+        for by in _words(language).concept_titles
+        for t in by
     ]
     if any(re.fullmatch(t, name) for t in titles):
         return True

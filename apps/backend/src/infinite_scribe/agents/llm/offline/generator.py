@@ -187,10 +187,11 @@ class Drafter:
         return text if done else text + ("。" if self.story.chinese else ".")
 
     def concepts(self) -> Draft:
-        words, request = self.words, self.request
-        genres: list[str | None] = [*request.theme_preferences] or [None]
+        words, facts = self.words, self.story.facts
+        genres: list[str | None] = [*self.request.theme_preferences] or [None]
         concepts = []
-        patterns = zip(words.concept_titles, words.angles, strict=True)
+        titles = words.concept_titles[bool(facts.hero_name and not facts.hero)]
+        patterns = zip(titles, words.angles, strict=True)
         for index, (title, angle) in enumerate(patterns):
             logline = self.premise() + self.fill(angle) + self.story.elements_line()
             concepts.append(
@@ -284,8 +285,7 @@ class Drafter:
     def unassigned(self) -> dict[str, str]:
         """The people the codex names with no role, with the words it describes them with."""
         people = Codex.from_json(self.request.codex).of_kind("person")
-        joined = self.words.list_separator.join
-        return {entry.name: joined(entry.words) for entry in people if entry.role is None}
+        return {e.name: self.words.list_separator.join(e.words) for e in people if e.role is None}
 
     def plot(self) -> Draft:
         words = self.words

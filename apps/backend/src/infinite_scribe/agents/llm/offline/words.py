@@ -38,7 +38,7 @@ class Words:
     names: tuple[str, ...]
     roles: tuple[str, str, str, str]  # protagonist, antagonist, mentor, ally
     acts: tuple[str, str, str]
-    concept_titles: tuple[str, str, str]
+    concept_titles: tuple[tuple[str, str, str], tuple[str, str, str]]  # by role; by name, no role
     premise: str
     angles: tuple[str, str, str]  # one per concept, after the premise
     with_elements: str  # {elements}
