@@ -234,13 +234,14 @@ class AgentWork:
         ledger = Write(ledger=LedgerRow(self.consumer, job.request.event_id))
         parts = ledger.merged(extra).merged(Write(task_finish=_task_finish(job, status, outcome)))
         state, waiting = job.state, False
+        origin = answer_origin(job.request, job.task, self.source_service)
 
         async def attempt(number: int) -> None:
             nonlocal state, waiting
             if number > 1:  # lost the optimistic race: the session as it is now
                 state = await self._session(job)
             decided = [Decided(event_type, payload | _codex_read(job, state, status))]
-            change = SESSIONS.change(state, decided, self._origin(job), parts=parts)
+            change = SESSIONS.change(state, decided, origin, parts=parts)
             writes = self.uow.writes
             if status is TaskStatus.COMPLETED and job.stage is state.current_stage:
                 try:
@@ -286,9 +287,6 @@ class AgentWork:
         handle = _pause_handle(job, change.events[0])
         correlation = str(job.request.correlation_id)
         return self.flows.pause_with(change, correlation, handle, job.request.event_id)
-
-    def _origin(self, job: Job) -> Origin:
-        return answer_origin(job.request, job.task, self.source_service)
 
     async def pause_landed(self, job: Job) -> None:
         """The proposal is out and this worker is done with the flow: it now waits."""

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from infinite_scribe.application.aggregates import Origin, envelopes
@@ -47,8 +47,9 @@ from infinite_scribe.domain import continuity, passages
 from infinite_scribe.domain.chapters import (
     CONFIRMED,
     CONFIRMED_STATUS,
-    FINDING_WAIVED,
+    FINDING_WAIVED as WAIVED,
     ROLLED_BACK,
+    Decided,
 )
 from infinite_scribe.domain.continuity import OPEN, Finding
 from infinite_scribe.domain.novel import NovelBible
@@ -63,7 +64,6 @@ from infinite_scribe.domain.story_memory import (
 )
 from shared_types import EventEnvelope, EventMetadata
 
-T = TypeVar("T")
 logger = logging.getLogger(__name__)
 #: (language, chapter text, the memory before it) -> what the chapter says (agents/continuity).
 ChapterReader = Callable[[str, str, Memory], dict[str, Any]]
@@ -72,7 +72,6 @@ BibleReader = Callable[[NovelBible], tuple[str, dict[str, Any]]]
 #: (language, chapter, text, what was said before of its characters) -> a model's findings
 #: (agents/continuity/model_review.py); None: the offline reader's rules find them.
 ChapterReviewer = Callable[[str, int, str, Any], Awaitable[list[dict[str, Any]]]]
-WAIVED = FINDING_WAIVED
 _IDS = uuid.UUID("0b7d7f0e-5e0a-4a43-8f5e-3c3ad1e6b448")
 #: The other chapters a chapter's passages are compared with (those sharing most marks).
 _COMPARED = 3
@@ -324,7 +323,7 @@ class ContinuityWork:
     def _events(self, event: EventEnvelope, plan: _Plan) -> list[EventEnvelope]:
         if not plan.decided:
             return []
-        decided = [_Decided(t, p) for t, p in plan.decided]
+        decided = [Decided(t, p) for t, p in plan.decided]
         counter = itertools.count()
         origin = Origin(
             correlation_id=event.correlation_id,
@@ -380,9 +379,3 @@ class _Reads:
     ) -> list[Finding]:
         async with self.uow.autocommit() as reads:
             return await reads.repository(STORY).touched(novel_id, chapter, ids)
-
-
-@dataclass(frozen=True)
-class _Decided:
-    event_type: str
-    payload: dict[str, Any]
