@@ -111,7 +111,7 @@ class OpenAIProvider:
             "confirmed_data": request.confirmed_data,
             "previous_proposal": request.previous_proposal,
         }
-        messages = await self._fitted_inputs(recorded, render)
+        messages = await self.fitted_inputs(recorded, render)
         report_messages(messages)  # what the prompt view shows, as sent (issue 55)
         content = await self._complete(structured, messages, draft, request.seed)
         return parse_proposal(request.stage, content, applied_feedback(request))
@@ -136,7 +136,7 @@ class OpenAIProvider:
             "acts": list(brief.acts),
             "recent": list(brief.recent),
         }
-        messages = await self._fitted_inputs(recorded, render)
+        messages = await self.fitted_inputs(recorded, render)
         return parse_batch(await self._complete(structured, messages, draft, request.seed))
 
     async def chapter_messages(
@@ -155,12 +155,6 @@ class OpenAIProvider:
             return framed(cut), steps
 
         return await self._fitted(framed(brief), fit)
-
-    async def fitted_inputs(
-        self, inputs: Mapping[str, Any], render: Callable[[Mapping[str, Any]], Messages]
-    ) -> Messages:
-        """`render(inputs)` with the largest inputs halved until it fits the window."""
-        return await self._fitted_inputs(inputs, render)
 
     async def complete_json(self, messages: Messages, structured: Structured) -> str:
         """A JSON reply to `messages` (already `framed`) held to `structured`'s schema."""
@@ -186,9 +180,11 @@ class OpenAIProvider:
         """Close the HTTP connection pools."""
         await self._transport.aclose()
 
-    async def _fitted_inputs(
+    async def fitted_inputs(
         self, inputs: Mapping[str, Any], render: Callable[[Mapping[str, Any]], Messages]
     ) -> Messages:
+        """`render(inputs)` with the largest inputs halved until it fits the window."""
+
         def fit(target: int) -> tuple[Messages, list[str]]:
             cut, _, shrunk = shrink_largest(inputs, target, render, estimate_messages)
             return render(cut), [name for name in inputs if shrunk and cut[name] != inputs[name]]
