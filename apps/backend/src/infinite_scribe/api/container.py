@@ -55,12 +55,7 @@ from infinite_scribe.persistence.stream.tickets import PostgresStreamTickets
 from infinite_scribe.persistence.tasks.async_tasks import PostgresTaskQueries
 from infinite_scribe.persistence.tasks.flow_handles import PostgresFlowQueries
 from infinite_scribe.persistence.writes.unit_of_work import PostgresUnitOfWork
-from infinite_scribe.runtime.loop_lag import (
-    LoopLagMonitor,
-    lag_histogram,
-    unwatch_loop,
-    watch_loop,
-)
+from infinite_scribe.runtime.loop_lag import LoopLagMonitor, lag_histogram, unwatch_loop, watch_loop
 from infinite_scribe.runtime.metrics import MetricsServer
 from infinite_scribe.runtime.model_health import ModelHealth
 from infinite_scribe.settings.settings import Settings

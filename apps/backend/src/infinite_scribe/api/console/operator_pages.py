@@ -21,11 +21,7 @@ from infinite_scribe.api.console.web import (
 )
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.application.operator import OperatorActions
-from infinite_scribe.application.ports.operator import (
-    AuditEntry,
-    DeadLetterFilter,
-    OutboxFilter,
-)
+from infinite_scribe.application.ports.operator import AuditEntry, DeadLetterFilter, OutboxFilter
 from infinite_scribe.domain.errors import InvalidPayload, NotFound
 
 router = APIRouter(prefix=f"{PREFIX}/ops")

@@ -14,11 +14,7 @@ from markupsafe import Markup
 
 from infinite_scribe.api.console.bible_history import bible_history
 from infinite_scribe.api.console.failures import RECENT_EVENTS, last_failure, reason
-from infinite_scribe.api.console.genesis_forms import (
-    confirm_payload,
-    options_of,
-    request_command,
-)
+from infinite_scribe.api.console.genesis_forms import confirm_payload, options_of, request_command
 from infinite_scribe.api.console.labels import BOOKKEEPING_EVENTS, language_of
 from infinite_scribe.api.console.web import (
     COOKIE,

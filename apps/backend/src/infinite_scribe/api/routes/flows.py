@@ -7,11 +7,7 @@ from fastapi import APIRouter, Response
 
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.paths import API_PREFIX
-from infinite_scribe.api.routes.common import (
-    CallerDep,
-    CommandKey,
-    json_response,
-)
+from infinite_scribe.api.routes.common import CallerDep, CommandKey, json_response
 from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.flows import FlowOut, ResumeReply, ResumeRequest
 from infinite_scribe.api.schemas.genesis import DuplicateCommandBody, ErrorBody

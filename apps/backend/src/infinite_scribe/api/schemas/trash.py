@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from infinite_scribe.api.schemas.fields import ViewOut
+from infinite_scribe.api.schemas.fields import ViewOut, shallow_fields
 from infinite_scribe.application.ports.reads import SessionSummary
 from infinite_scribe.application.trash import PurgeOutcome, TrashOutcome
 
@@ -24,14 +24,7 @@ class TrashReply(BaseModel):
 
     @classmethod
     def of(cls, outcome: TrashOutcome) -> "TrashReply":
-        return cls(
-            session_id=outcome.session_id,
-            trashed=outcome.trashed_at is not None,
-            trashed_at=outcome.trashed_at,
-            version=outcome.version,
-            changed=outcome.changed,
-            event_id=outcome.event_id,
-        )
+        return cls(trashed=outcome.trashed_at is not None, **shallow_fields(outcome))
 
 
 class PurgeReply(BaseModel):
