@@ -5,6 +5,7 @@ Events are appended only as the events part of a `Write` (persistence/writes/par
 statement writes them to `domain_events` with one `event_outbox` row each); nothing here writes.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -67,3 +68,9 @@ def envelope_of(row: DomainEventRow) -> EventEnvelope:
             "metadata": metadata,
         }
     )
+
+
+def envelope_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The envelope of a stored event as JSON data, from a row with its columns (and others)."""
+    event = DomainEventRow.model_validate({key: row[key] for key in DomainEventRow.model_fields})
+    return envelope_of(event).model_dump(mode="json")

@@ -9,10 +9,9 @@ from typing import Any
 import asyncpg
 
 from infinite_scribe.application.ports.operator import OutboxFilter
-from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.event_store import envelope_json
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
-from shared_types import DomainEventRow
 
 
 @dataclass
@@ -144,8 +143,7 @@ async def replay(
         )
         if not rows:
             return total
-        events = [DomainEventRow.model_validate(dict(row)) for row in rows]
-        envelopes = [envelope_of(event).model_dump(mode="json") for event in events]
+        envelopes = [envelope_json(row) for row in rows]
         await outbox.enqueue(pool, topic, envelopes)  # one statement: its own transaction
         await notify(pool)  # after the commit
         total += len(rows)

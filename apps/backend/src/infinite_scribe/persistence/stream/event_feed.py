@@ -17,7 +17,7 @@ from infinite_scribe.domain.chapters import AGGREGATE_TYPE as NOVEL
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.persistence.database import connect
 from infinite_scribe.persistence.errors import DATABASE_ERRORS, translated
-from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.event_store import envelope_json
 from infinite_scribe.persistence.outbox.notifier import OUTBOX_CHANNEL
 from infinite_scribe.persistence.stream.event_horizon import GapTracker
 from shared_types import DomainEventRow
@@ -69,8 +69,7 @@ def stream_event(row: asyncpg.Record | dict[str, Any], encode: bool = True) -> S
     session = str(fields["aggregate_id"]) if fields["aggregate_type"] in _FOLLOWED else ""
     if not encode or not session:
         return StreamEvent(event_id, session, b"")
-    envelope = envelope_of(DomainEventRow.model_validate(fields)).model_dump(mode="json")
-    data = orjson.dumps({"id": event_id} | envelope)
+    data = orjson.dumps({"id": event_id} | envelope_json(fields))
     return StreamEvent(event_id, session, data, str(fields["event_type"]))
 
 

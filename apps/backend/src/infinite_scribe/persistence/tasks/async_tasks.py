@@ -11,13 +11,12 @@ from infinite_scribe.application.ports.tasks import OutlinePart, StartedTask, Ta
 from infinite_scribe.domain.genesis import AGGREGATE_TYPE
 from infinite_scribe.domain.wishes import PROMPT_KEYS, PROMPT_SOURCES
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.event_store import envelope_json
 from infinite_scribe.persistence.genesis.sessions import SNAPSHOT_COLUMNS, snapshot_of
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
 from infinite_scribe.persistence.rows import from_row
 from infinite_scribe.persistence.writes.group_commit import GroupCommit
-from shared_types import DomainEventRow
 
 _RECORD_COLUMNS = (
     "id, task_type, status::text AS status, triggered_by_command_id, user_id, session_id, "
@@ -230,10 +229,7 @@ class PostgresTaskQueries:
         with translated():
             async with self.pool.acquire() as connection, connection.transaction():
                 rows = await connection.fetch(_REDRIVE, older_than_seconds, limit)
-                envelopes = [
-                    envelope_of(DomainEventRow.model_validate(dict(row))).model_dump(mode="json")
-                    for row in rows
-                ]
+                envelopes = [envelope_json(row) for row in rows]
                 await outbox.enqueue(connection, self.topic, envelopes)
             if envelopes:  # after the commit: a NOTIFY in it would serialise commits (1000)
                 await notify(self.pool)

@@ -6,10 +6,9 @@ from uuid import UUID
 import asyncpg
 
 from infinite_scribe.persistence.errors import translated
-from infinite_scribe.persistence.event_store import envelope_of
+from infinite_scribe.persistence.event_store import envelope_json
 from infinite_scribe.persistence.outbox import rows as outbox
 from infinite_scribe.persistence.outbox.notifier import notify
-from shared_types import DomainEventRow
 
 _TYPES = ", ".join(
     f"'{t}'"
@@ -80,7 +79,7 @@ class PostgresCheckBacklog:
         envelope; None when checked)."""
         with translated():
             rows = await self.pool.fetch(_BACKLOG, consumer, after, ages[0], limit, ages[1])
-        return [(row["id"], None if row["checked"] else _envelope(row)) for row in rows]
+        return [(row["id"], None if row["checked"] else envelope_json(row)) for row in rows]
 
     async def start(self, horizon_seconds: float) -> int:
         with translated():
@@ -96,8 +95,3 @@ class PostgresCheckBacklog:
             await outbox.enqueue(self.pool, self.topic, envelopes)
         if envelopes:
             await notify(self.pool)
-
-
-def _envelope(row: asyncpg.Record) -> dict[str, object]:
-    event = {k: v for k, v in dict(row).items() if k != "checked"}
-    return envelope_of(DomainEventRow.model_validate(event)).model_dump(mode="json")
