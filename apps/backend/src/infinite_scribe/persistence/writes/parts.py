@@ -29,7 +29,7 @@ from infinite_scribe.persistence.outbox.rows import (
     mode_changed,
     outbox_part,
 )
-from infinite_scribe.persistence.writes.statement import Placeholder, Refusal, count_of
+from infinite_scribe.persistence.writes.statement import Placeholder, PlainPart, Refusal, count_of
 from shared_types import EventEnvelope
 
 
@@ -52,9 +52,8 @@ def missing(cte: str, expected: str = "1") -> str:
 
 
 @dataclass(frozen=True)
-class InboxPart:
+class InboxPart(PlainPart):
     entry: InboxEntry
-    shape = "inbox"
     part = "inbox"
 
     def ctes(self, p: Placeholder) -> Sequence[tuple[str, str]]:
@@ -82,9 +81,6 @@ class InboxPart:
                 "ON CONFLICT DO NOTHING RETURNING 1",
             ),
         ]
-
-    def reads(self) -> Sequence[str]:
-        return ()
 
     def refusals(self, p: Placeholder) -> Sequence[Refusal]:
         # Which index refused, as far as this statement sees (a twin committed after it began
