@@ -138,13 +138,25 @@ def _renamed(clause: str, codex: Codex, language: str) -> dict[str, str] | None:
     """The rename of the codex's person `clause` names by their name (text/renames.py), or
     None: the name is no person of the codex, or the new one is a role word or an entry's."""
     for old, new in renames.read_renames(clause, language):
-        entry = codex.named(old)
+        entry = codex.named(old) or _by_part(codex, old, language)
         if entry is None or entry.kind != "person":
             continue
+        if entry.name != old and len(new.split()) == 1:  # "Rename Furey to Breen": Declan Breen
+            new = " ".join(new if word == old else word for word in entry.name.split())
         if new.split()[-1].lower() in _ROLE_WORDS[language] or codex.named(new) is not None:
             return None  # "Rename Mr Dunbar to the Villain": unsure
-        return {"op": "rename", "name": old, "to": new}
+        return {"op": "rename", "name": entry.name, "to": new}
     return None
+
+
+def _by_part(codex: Codex, part: str, language: str) -> CodexEntry | None:
+    """The one person whose English name `part` opens or ends ("Rename Declan to ..."); none
+    where two have it (two Rooneys), nor in Chinese (a name has no parts by spaces)."""
+    if language == "zh" or " " in part:
+        return None
+    ends = [(e, e.name.split()) for e in codex.of_kind("person")]
+    held = [e for e, words in ends if len(words) > 1 and part in (words[0], words[-1])]
+    return held[0] if len(held) == 1 else None
 
 
 def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
