@@ -93,10 +93,6 @@ def decode_sequence(cursor: str, maximum: int = 2**63 - 1) -> int:
         raise InvalidCursor("The cursor is not one this API handed out") from error
 
 
-def decode_cursor(cursor: str) -> SessionPosition:
-    return SessionPosition(*decode_position(cursor))
-
-
 def page_of(
     rows: Sequence[T], limit: int, position: Callable[[T], tuple[datetime, UUID]]
 ) -> tuple[list[T], str | None]:
@@ -117,7 +113,7 @@ class Reads:
     async def sessions(
         self, user_id: UUID, status: GenesisStatus | None, cursor: str | None, limit: int
     ) -> SessionPage:
-        after = decode_cursor(cursor) if cursor else None
+        after = SessionPosition(*decode_position(cursor)) if cursor else None
         rows = await self.queries.sessions_page(user_id, status, after, limit + 1)
         page, next_cursor = page_of(rows, limit, lambda row: (row.created_at, row.session_id))
         return SessionPage(page, next_cursor)

@@ -17,7 +17,7 @@ from infinite_scribe.application.aggregates import Origin, envelopes
 from infinite_scribe.application.archive import unarchive_in
 from infinite_scribe.application.chapter_commands import NOVEL_WRITER
 from infinite_scribe.application.context import RequestContext
-from infinite_scribe.application.genesis_commands import SESSIONS
+from infinite_scribe.application.genesis_commands import SESSIONS, owned
 from infinite_scribe.application.ports.genesis import SessionSnapshot
 from infinite_scribe.application.ports.novels import NOVELS
 from infinite_scribe.application.ports.reads import SessionSummary
@@ -92,7 +92,7 @@ class TrashService:
         async def attempt(number: int) -> TrashOutcome:
             async with self.uow.transaction() as tx:
                 trash = tx.repository(TRASH)
-                session = _owned(await trash.load(session_id, context.user_id))
+                session = owned(await trash.load(session_id, context.user_id))
                 await _hot(tx, session)
                 state = TrashState(trashed_at=session.trashed_at)
                 now = datetime.now(UTC)
@@ -172,12 +172,6 @@ class TrashService:
             # come back the same (all busy): leave them to the next sweep instead of spinning.
             if len(expired) < batch or done == 0:
                 return purged
-
-
-def _owned(session: SessionSnapshot | None) -> SessionSnapshot:
-    if session is None:
-        raise NotFound("Genesis session not found")
-    return session
 
 
 async def _hot(tx: Transaction, session: SessionSnapshot) -> None:
