@@ -357,7 +357,8 @@ def test_a_named_hero_whose_role_is_not_read_is_given_none(text: str, said: str)
     [
         (SKELLIG.format(comma=","),
          ["Aoife Rooney of Skellig Rock", "What Skellig Rock Keeps", "Aoife Rooney's Account"]),
-        ("1930年的上海，沈青在一家当铺里发现了一张旧船票。", ["上海的沈青", "上海疑云", "沈青手记"]),
+        ("1930年的上海，沈青在一家当铺里发现了一张旧船票。",
+         ["上海的沈青", "上海疑云", "沈青手记"]),
     ],
 )  # fmt: skip
 def test_a_named_hero_whose_role_is_not_read_is_named_in_the_titles(
