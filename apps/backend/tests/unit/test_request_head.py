@@ -1,13 +1,17 @@
 """The header block read once (api/request_head.py) says what each layer read for itself
-before: the once-only headers and which came twice (api/identity.py's rule), the first Host,
-Content-Type and Content-Length."""
+before: the once-only headers and which came twice, the first Host, Content-Type and
+Content-Length."""
 
 import itertools
 
 import pytest
 
-from infinite_scribe.api.identity import IDEMPOTENCY_KEY_HEADERS, SINGLE_HEADERS, RepeatedHeader
-from infinite_scribe.api.request_head import head_of
+from infinite_scribe.api.request_head import (
+    IDEMPOTENCY_KEY_HEADERS,
+    SINGLE_HEADERS,
+    RepeatedHeader,
+    head_of,
+)
 
 HEADERS = [
     (b"authorization", b"Bearer a"),

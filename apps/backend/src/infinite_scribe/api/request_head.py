@@ -1,22 +1,35 @@
 """A request's header block read once (issue 40): every layer asks `head_of(scope)` for the
 headers it needs (the Host, the media type, the declared length, the once-only headers, the
-request id and traceparent) instead of scanning the block itself."""
+request id and traceparent) instead of scanning the block itself.
+
+The headers the security model reads (who is acting, which idempotency key) are once-only: a
+request that repeats one of them is refused (400), never resolved by whichever copy a layer
+happens to pick (the first for the route, the last for the idempotency middleware)."""
 
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from starlette.types import Scope
 
-from infinite_scribe.api.identity import (
-    AUTHORIZATION,
-    IDEMPOTENCY_KEY_HEADERS,
-    SINGLE_HEADERS,
-    RepeatedHeader,
-)
+from infinite_scribe.domain.errors import ScribeError
+
+AUTHORIZATION = b"authorization"
+IDEMPOTENCY_KEY_HEADERS = (b"idempotency-key", b"x-idempotency-key")
+#: Every header the security model reads once; a second copy of any of them is a 400.
+SINGLE_HEADERS = frozenset({AUTHORIZATION, *IDEMPOTENCY_KEY_HEADERS})
 
 HEAD_KEY = "scribe.head"
 #: The user the operation gate verified the bearer token of (the token is checked once).
 USER_KEY = "scribe.user"
+
+
+class RepeatedHeader(ScribeError):
+    """A header that must appear at most once appeared more often (mapped to 400)."""
+
+    error_code = "REPEATED_HEADER"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The {name} header must appear at most once", header=name)
 
 
 @dataclass(slots=True)

@@ -1,7 +1,7 @@
 """Bounds every HTTP request before any other work: the body size, counted while it streams
 (chunked or with a Content-Length, with or without an idempotency key), the bytes all bodies in
 progress may hold together (HTTP_BODY_BUDGET_BYTES), and the once-only headers
-(api/identity.py). Sits inside the operation gate (api/middleware/operations.py), outside
+(api/request_head.py). Sits inside the operation gate (api/middleware/operations.py), outside
 idempotency, strict JSON and the routes. Header size/count limits and the read timeout live in
 the HTTP protocol (api/http_protocol.py): they must act before the ASGI app is called.
 """

@@ -16,9 +16,8 @@ checked by its route) pass on unchanged.
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infinite_scribe.api.auth import bearer_token
-from infinite_scribe.api.identity import RepeatedHeader
 from infinite_scribe.api.middleware.idempotency_replies import Reply, error_reply, send_reply
-from infinite_scribe.api.request_head import USER_KEY, head_of
+from infinite_scribe.api.request_head import USER_KEY, RepeatedHeader, head_of
 from infinite_scribe.api.route_table import route_of
 from infinite_scribe.api.token_cache import VerifiedTokens
 from infinite_scribe.domain.errors import AuthenticationError
