@@ -1,12 +1,11 @@
-"""What a replay does with each letter (application/replays.py, redrives.py): the refusals and
+"""What a replay does with each letter (application/redrives.py): the refusals and
 their reasons, on stand-in ports (the real path: agents/test_dead_letter_redrive.py)."""
 
 import uuid
 from typing import Any
 
 from infinite_scribe.application.ports.operator import DeadLetterView, FailedRequest
-from infinite_scribe.application.redrives import GenerationRedrive
-from infinite_scribe.application.replays import LetterReplays
+from infinite_scribe.application.redrives import GenerationRedrive, LetterReplays
 from infinite_scribe.domain.errors import GenerationPending
 
 EVENT = uuid.uuid4()

@@ -33,8 +33,7 @@ from infinite_scribe.application.ports.operator import (
     PipelineQueries,
 )
 from infinite_scribe.application.ports.workers import WorkerRegistry
-from infinite_scribe.application.redrives import REFUSED, GenerationRedrive
-from infinite_scribe.application.replays import LetterReplays
+from infinite_scribe.application.redrives import REFUSED, GenerationRedrive, LetterReplays
 from infinite_scribe.domain.archive import ON_REQUEST
 from infinite_scribe.domain.errors import NotFound
 
@@ -129,7 +128,7 @@ class OperatorActions:
         where: DeadLetterFilter | None,
     ) -> ActionOutcome:
         """Replay letters (by position, or all matching): a failed generation is re-driven,
-        another letter is published again to its original topic (application/replays.py).
+        another letter is published again to its original topic (application/redrives.py).
         A letter leaves the list only when that attempt was made; the audit keeps each
         letter's outcome (re-driven, republished, refused and why)."""
         if (done := await self.audit.find(action_id)) is not None:
