@@ -26,60 +26,48 @@ from infinite_scribe.persistence.rows import from_row
 
 
 class PostgresGenesisRepository:
-    """`GenesisRepository` on the connection of one transaction (errors translated by it)."""
+    """`GenesisRepository` on one connection: a transaction's, or the queries' pool (errors
+    translated here, for the pool; a transaction's translation passes ours on unchanged)."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: asyncpg.Connection | asyncpg.Pool) -> None:
         self.connection = connection
 
     async def command_target(
         self, session_id: UUID, user_id: UUID, lookup: KeyLookup | None
     ) -> CommandTarget:
-        return await genesis_sql.command_target(self.connection, session_id, user_id, lookup)
+        with translated():
+            return await genesis_sql.command_target(self.connection, session_id, user_id, lookup)
 
     async def load(self, session_id: UUID) -> SessionSnapshot | None:
-        return await genesis_sql.load_session(self.connection, session_id)
+        with translated():
+            return await genesis_sql.load_session(self.connection, session_id)
 
     async def version_target(
         self, session_id: UUID, event_id: UUID, user_id: UUID
     ) -> VersionTarget | None:
-        return await version_target(self.connection, session_id, event_id, user_id)
+        with translated():
+            return await version_target(self.connection, session_id, event_id, user_id)
 
     async def session_input(self, session_id: UUID) -> dict[str, Any]:
-        return await session_input(self.connection, session_id)
+        with translated():
+            return await session_input(self.connection, session_id)
 
     async def proposal_input(self, session_id: UUID, event_id: UUID) -> ProposalInput | None:
-        return await proposal_input(self.connection, session_id, event_id)
+        with translated():
+            return await proposal_input(self.connection, session_id, event_id)
 
 
-class PostgresGenesisQueries:
-    """`GenesisQueries` and `CommandInbox` on the pool, outside any transaction."""
+class PostgresGenesisQueries(PostgresGenesisRepository):
+    """`GenesisQueries` and `CommandInbox` on the pool, outside any transaction: the
+    repository's reads and their own."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(pool)
         self.pool = pool
 
     async def snapshot(self, session_id: UUID, user_id: UUID) -> SessionSnapshot | None:
         with translated():
             return await genesis_sql.load_session(self.pool, session_id, user_id)
-
-    async def command_target(
-        self, session_id: UUID, user_id: UUID, lookup: KeyLookup | None
-    ) -> CommandTarget:
-        with translated():
-            return await genesis_sql.command_target(self.pool, session_id, user_id, lookup)
-
-    async def version_target(
-        self, session_id: UUID, event_id: UUID, user_id: UUID
-    ) -> VersionTarget | None:
-        with translated():
-            return await version_target(self.pool, session_id, event_id, user_id)
-
-    async def session_input(self, session_id: UUID) -> dict[str, Any]:
-        with translated():
-            return await session_input(self.pool, session_id)
-
-    async def proposal_input(self, session_id: UUID, event_id: UUID) -> ProposalInput | None:
-        with translated():
-            return await proposal_input(self.pool, session_id, event_id)
 
     async def latest_proposal_input(self, session_id: UUID) -> ProposalInput | None:
         with translated():
