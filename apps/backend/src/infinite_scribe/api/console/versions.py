@@ -15,12 +15,11 @@ from infinite_scribe.api.console.web import (
     PREFIX,
     SameOrigin,
     Writer,
-    action_id,
     form_of,
     one,
     render,
 )
-from infinite_scribe.api.console.writer import context_of
+from infinite_scribe.api.console.writer import context_of, session_command
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.domain.errors import InvalidPayload, InvalidVersion
 
@@ -65,14 +64,9 @@ async def regenerate(request: Request, session_id: UUID, principal: Writer) -> R
     services = services_of(request.app)
     payload = {"event_id": str(_event_id(fields)), "model": one(fields, "model") or ""}
     known_model(services.settings.models, payload)
-    await services.commands.execute(
-        context_of(request, principal),
-        session_id,
-        "RegenerateProposal",
-        payload,
-        f"console:{action_id(fields)}",
+    return await session_command(
+        request, principal, session_id, "RegenerateProposal", payload, fields
     )
-    return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
 
 
 def _event_id(fields: dict[str, list[str]]) -> UUID:
@@ -92,14 +86,9 @@ async def roll_back(request: Request, session_id: UUID, principal: Writer) -> Re
         if not version.isdigit() or len(version) > 10:
             raise InvalidPayload("expected_version must be a version number")
         payload["expected_version"] = int(version)
-    await services_of(request.app).commands.execute(
-        context_of(request, principal),
-        session_id,
-        "RollbackToVersion",
-        payload,
-        f"console:{action_id(fields)}",
+    return await session_command(
+        request, principal, session_id, "RollbackToVersion", payload, fields
     )
-    return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
 
 
 @router.post("/sessions/{session_id}/branch", dependencies=[SameOrigin])

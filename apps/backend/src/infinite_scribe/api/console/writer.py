@@ -192,17 +192,18 @@ async def console_stream(
     return admitted_stream(services, follower, lambda: services.live.follow(stream_id, start))
 
 
-async def _command(
+async def session_command(
     request: Request,
     principal: Principal,
     session_id: UUID,
     command: str,
     payload: dict[str, Any],
-    key: UUID,
+    fields: dict[str, list[str]],
 ) -> Response:
     # The form's action id is the command's idempotency key: a double submit sends one command.
+    key = f"console:{action_id(fields)}"
     await services_of(request.app).commands.execute(
-        context_of(request, principal), session_id, command, payload, f"console:{key}"
+        context_of(request, principal), session_id, command, payload, key
     )
     return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
 
@@ -214,16 +215,14 @@ async def request_proposal(request: Request, session_id: UUID, principal: Writer
     command, payload = request_command(
         state.current_stage, one(fields, "themes"), one(fields, "styles"), one(fields, "text")
     )
-    return await _command(request, principal, session_id, command, payload, action_id(fields))
+    return await session_command(request, principal, session_id, command, payload, fields)
 
 
 @router.post("/sessions/{session_id}/feedback", dependencies=[SameOrigin])
 async def give_feedback(request: Request, session_id: UUID, principal: Writer) -> Response:
     fields = await form_of(request)
     payload = {"feedback": one(fields, "feedback") or ""}
-    return await _command(
-        request, principal, session_id, "SubmitFeedback", payload, action_id(fields)
-    )
+    return await session_command(request, principal, session_id, "SubmitFeedback", payload, fields)
 
 
 @router.post("/sessions/{session_id}/confirm", dependencies=[SameOrigin])
@@ -235,9 +234,7 @@ async def confirm_stage(request: Request, session_id: UUID, principal: Writer) -
         payload = confirm_payload(state.current_stage, state.last_result, choice, fields)
     except (ValueError, IndexError) as error:
         raise InvalidPayload("Choose one of the proposal's options") from error
-    return await _command(
-        request, principal, session_id, "ConfirmStage", payload, action_id(fields)
-    )
+    return await session_command(request, principal, session_id, "ConfirmStage", payload, fields)
 
 
 @router.post("/sessions/{session_id}/codex", dependencies=[SameOrigin])
@@ -255,7 +252,7 @@ async def edit_codex(request: Request, session_id: UUID, principal: Writer) -> R
     elif op == "add":  # a person offered in a role (a revision's offered edit, issue 76)
         edit |= {"kind": "person", "role": value or None}
     payload = {"edits": [edit]}
-    return await _command(request, principal, session_id, "EditCodex", payload, action_id(fields))
+    return await session_command(request, principal, session_id, "EditCodex", payload, fields)
 
 
 @router.post("/sessions/{session_id}/cancel", dependencies=[SameOrigin])
@@ -264,9 +261,7 @@ async def cancel_generation(request: Request, session_id: UUID, principal: Write
     landed) the page shows what there is now rather than an error."""
     fields = await form_of(request)
     with contextlib.suppress(NothingToCancel):
-        return await _command(
-            request, principal, session_id, "CancelGeneration", {}, action_id(fields)
-        )
+        return await session_command(request, principal, session_id, "CancelGeneration", {}, fields)
     return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
 
 
