@@ -25,8 +25,8 @@ def alembic_config(database_url: str) -> Config:
 
 
 logger = logging.getLogger(__name__)
-#: Alembic's loggers that speak at INFO on every upgrade.
-_ALEMBIC_LOGGERS = ("alembic.runtime.migration",)
+#: Alembic's logger that speaks at INFO on every upgrade.
+_ALEMBIC_LOGGER = logging.getLogger("alembic.runtime.migration")
 
 
 class _Applied(logging.Filter):
@@ -51,13 +51,11 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the schema up to `revision`, logging one line for what it applied. Runs its own
     event loop: call it from sync code."""
     applied = _Applied()
-    for name in _ALEMBIC_LOGGERS:
-        logging.getLogger(name).addFilter(applied)
+    _ALEMBIC_LOGGER.addFilter(applied)
     try:
         command.upgrade(alembic_config(database_url), revision)
     finally:
-        for name in _ALEMBIC_LOGGERS:
-            logging.getLogger(name).removeFilter(applied)
+        _ALEMBIC_LOGGER.removeFilter(applied)
     if applied.revisions:
         logger.info(
             "database schema upgraded to %s (%d migrations applied)",
