@@ -6,12 +6,12 @@ from the brief, then writes each beat as prose; the brief is everything it may u
 """
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from infinite_scribe.domain.language import language_of
 from infinite_scribe.domain.novel import NovelBible
 from infinite_scribe.domain.proposals import MAX_OUTLINE_CHAPTERS
 
@@ -23,8 +23,6 @@ EARLIER_CHAPTERS = 5
 MAX_CHAPTERS = MAX_OUTLINE_CHAPTERS
 _MAX_TITLE = 200
 _MAX_SUMMARY = 2000
-# CJK Unified Ideographs and extension A, as agents/llm/language.py tells Chinese apart.
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -97,4 +95,4 @@ def novel_language(bible: NovelBible) -> str:
     have Chinese text), else "en": the language its chapters are written in."""
     parts = (bible.title, bible.story, bible.characters, bible.outline)
     text = json.dumps(parts, ensure_ascii=False, default=str)[:100_000]
-    return "zh" if _HAN.search(text) else "en"
+    return language_of(text)

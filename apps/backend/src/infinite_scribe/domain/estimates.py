@@ -12,19 +12,19 @@ bill.
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from infinite_scribe.domain.language import HAN
+
 #: Characters per token of text that is not Chinese.
 _CHARACTERS_PER_TOKEN = 4
 
 
 def tokens(text: str) -> int:
     """About how many tokens `text` is."""
-    han = len(_HAN.findall(text))
+    han = len(HAN.findall(text))
     return han + math.ceil((len(text) - han) / _CHARACTERS_PER_TOKEN)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
 from infinite_scribe.domain.junk_text import junk
+from infinite_scribe.domain.language import HAN
 from infinite_scribe.domain.prompt_echoes import NO_ECHOES, Echoes, echo_in
 from infinite_scribe.domain.proposals import PROPOSAL_META
 
@@ -115,7 +116,6 @@ _SCAFFOLD = re.compile(
 )
 _SENTENCES = re.compile(r"(?<=[.!?。！？…])[\"'”’」』)）]*\s*|\n+")
 _WORD = re.compile(r"[\w']+")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 #: Shorter sentences may repeat ("Yes." "他点点头。"): a sentence counts from this many characters.
 _MIN_SENTENCE = {"en": 24, "zh": 10}
@@ -249,7 +249,7 @@ def _text_checks(found: list[tuple[str, str]], language: str, echoes: Echoes) ->
             yield Failed(PASTED_SCAFFOLD, path, pasted.group()[:40])
     # The language by the first characters of each text: bounded whatever the text's length.
     whole = " ".join(text[:_LANGUAGE_SAMPLE] for _, text in found)
-    han, latin = len(_HAN.findall(whole)), len(_LATIN.findall(whole))
+    han, latin = len(HAN.findall(whole)), len(_LATIN.findall(whole))
     if han + latin >= _LANGUAGE_LETTERS:
         share = han / (han + latin)
         if (share < 0.3) if _lang(language) == "zh" else (share > 0.5):
@@ -296,7 +296,7 @@ def _repeats(one: frozenset[str], two: frozenset[str], writers: frozenset[str]) 
 
 def _words(*parts: Any) -> frozenset[str]:
     text = " ".join(str(part or "") for part in parts).lower()
-    return frozenset(_WORD.findall(text)) | frozenset(_HAN.findall(text))
+    return frozenset(_WORD.findall(text)) | frozenset(HAN.findall(text))
 
 
 def _overlap(one: frozenset[str], two: frozenset[str]) -> float:

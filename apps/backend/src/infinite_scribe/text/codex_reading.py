@@ -11,6 +11,7 @@ something must happen before ("before Hogmanay", 中秋节前) is the deadline.
 import re
 
 from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
+from infinite_scribe.domain.language import CHINESE, language_of
 from infinite_scribe.text import (
     named,
     named_zh,
@@ -22,7 +23,6 @@ from infinite_scribe.text import (
     vocabulary,
 )
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _EN_BEFORE = re.compile(
     rf"\b(?:{vocabulary.alternation('en', 'deadline_prepositions')})\s+(?:the\s+)?$", re.I
 )
@@ -48,8 +48,8 @@ FEEDBACK_NAMES = 80
 def read_codex(idea: str) -> Codex:
     """The codex of `idea` (empty entries for an idea that names nothing): people with the
     hero and the rival marked, places, times with the deadline marked, and things."""
-    chinese = bool(_HAN.search(idea))
-    language = "zh" if chinese else "en"
+    language = language_of(idea)
+    chinese = language == CHINESE
     if not idea.strip():
         return Codex(language=language)
     given = named.read(idea, chinese)
@@ -109,14 +109,15 @@ def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
     codex has is offered the role, one it has not an entry in it. Only a person's name: a hero
     or rival described is the writer's."""
     said = feedback[:FEEDBACK_NAMES]
-    chinese = bool(_HAN.search(said))
+    language = language_of(said)
+    chinese = language == CHINESE
     offered: dict[str, dict[str, str]] = {}
     for clause in _CLAUSES.split(said):
-        renamed = _renamed(clause.strip(), codex, "zh" if chinese else "en")
+        renamed = _renamed(clause.strip(), codex, language)
         if renamed is not None:  # by their name: the hero's, the rival's or anyone's
             entry = codex.named(renamed["name"])
             offered.setdefault((entry.role if entry else None) or renamed["name"], renamed)
-        change = requests.read_change(clause.strip(), "zh" if chinese else "en")
+        change = requests.read_change(clause.strip(), language)
         role = _SLOT_ROLES.get(change.slot) if change else None
         if change is None or role is None or role in offered:
             continue
@@ -167,8 +168,8 @@ def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
     clause (a capital there says nothing); not a role word, nor a word the writer marked "not a
     name"."""
     said = feedback[:FEEDBACK_NAMES]
-    chinese = bool(_HAN.search(said))
-    language = "zh" if chinese else "en"
+    language = language_of(said)
+    chinese = language == CHINESE
     clauses = [clause.strip() for clause in _CLAUSES.split(said) if clause.strip()]
     # Nor from one renaming someone by name: the new name is theirs, offered; if the codex has
     # not the old one, whom it means is unsure.
@@ -200,7 +201,7 @@ def feedback_people(feedback: str, codex: Codex) -> dict[str, tuple[str, ...]]:
     unsure, none: a role read with another name, or beside two new people with none."""
     people = read_feedback_people(feedback, codex)
     said = feedback[:FEEDBACK_WORDS]
-    language = "zh" if _HAN.search(said) else "en"
+    language = language_of(said)
     reader = reading_zh if language == "zh" else reading_en
     described: dict[str, tuple[str, ...]] = {}
     for person in people:

@@ -5,9 +5,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, HAN
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import ORIGIN, RIVAL, Codex
+from infinite_scribe.domain.language import HAN
 from infinite_scribe.text import named
 from infinite_scribe.text.codex_reading import FEEDBACK_NAMES
 from infinite_scribe.text.facts import Facts

@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.language import CHINESE as ZH, writer_language
 from infinite_scribe.agents.llm.offline.story import Story, confirmed, feedbacks, seeded
-from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, HAN, Words, mood_of
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH, Words, mood_of
 from infinite_scribe.agents.llm.port import DraftCallback, GenerationRequest
 from infinite_scribe.domain.codex import DEADLINE, Codex
 from infinite_scribe.domain.genesis import STAGE_ORDER
+from infinite_scribe.domain.language import HAN
 from infinite_scribe.domain.outline_plan import BATCH, Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 from infinite_scribe.domain.revision_note import revision_note
@@ -179,12 +180,10 @@ class Drafter:
                 return title.strip()[:200]
         return self.words.untitled
 
-    def premise(self) -> str:
-        return cap(self.fill(self.words.premise))
-
-    def end(self, text: str) -> str:
-        done = text.endswith(("。", ".", "!", "?", "！", "？"))
-        return text if done else text + ("。" if self.story.chinese else ".")
+    def premise(self, ended: bool = False) -> str:
+        premise = cap(self.fill(self.words.premise))
+        done = not ended or premise.endswith(("。", ".", "!", "?", "！", "？"))
+        return premise if done else premise + ("。" if self.story.chinese else ".")
 
     def concepts(self) -> Draft:
         words, facts = self.words, self.story.facts
@@ -213,7 +212,7 @@ class Drafter:
         conflicts += [self.fill(words.element_conflict, element=e) for e in story.things]
         return {
             "title": self.title(),
-            "premise": (logline if keep else self.end(self.premise()))[:1000],  # type: ignore[index]
+            "premise": (logline if keep else self.premise(ended=True))[:1000],  # type: ignore[index]
             "synopsis": cap(self.by_deadline(self.fill(words.synopsis)))[:6000],
             "conflicts": [line[:1000] for line in conflicts[:8]],
             "themes": self.themes(),

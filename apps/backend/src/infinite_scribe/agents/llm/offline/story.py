@@ -11,9 +11,10 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from infinite_scribe.agents.llm.offline import codex_named
-from infinite_scribe.agents.llm.offline.words import CHINESE, HAN, MACHINE, Words, at_word, opening
+from infinite_scribe.agents.llm.offline.words import CHINESE, MACHINE, Words, at_word, opening
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex
+from infinite_scribe.domain.language import HAN
 from infinite_scribe.text import noun_phrase, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
 from shared_types.enums import GenesisStage

@@ -15,8 +15,6 @@ from infinite_scribe.text.facts import Facts
 WRITER = __package__ or "infinite_scribe.agents.llm.offline"  # its data/<language>.json
 #: Atmospheres: the default, and the tones a writer's style or feedback can ask for.
 MOODS = ("plain", "dark", "tense", "warm")
-#: A Chinese character (CJK Unified Ideographs and extension A): a text in Chinese has one.
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
