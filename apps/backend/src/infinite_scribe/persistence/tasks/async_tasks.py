@@ -35,10 +35,6 @@ _JOINED_TASK = {
 _VIEW_FIELDS = _TASK | {"result": "result_data", "error": "error_data"}
 
 
-def _record(row: asyncpg.Record) -> TaskRecord:
-    return from_row(TaskRecord, row, _TASK)
-
-
 class PostgresTaskRepository:
     """`TaskRepository` on the connection of one transaction."""
 
@@ -52,7 +48,7 @@ class PostgresTaskRepository:
             f"SELECT {_RECORD_COLUMNS} FROM async_tasks WHERE request_event_id = $1 FOR UPDATE",
             request_event_id,
         )
-        return None if row is None else _record(row)
+        return None if row is None else from_row(TaskRecord, row, _TASK)
 
     async def start(self, task_id: UUID) -> None:
         await self.connection.execute(
