@@ -20,12 +20,6 @@ from infinite_scribe.application.ports.workers import WorkerBeat, WorkerRegistry
 logger = logging.getLogger(__name__)
 
 
-def worker_identity(kind: str) -> tuple[str, str, int]:
-    """(worker id, host, pid): the id is unique even when a pid is reused on the host."""
-    host, pid = socket.gethostname()[:200], os.getpid()
-    return f"{kind}@{host}:{pid}:{uuid.uuid4().hex[:8]}", host, pid
-
-
 class WorkerPresence:
     """Keeps one worker's row in the registry while the worker runs."""
 
@@ -40,12 +34,9 @@ class WorkerPresence:
         self.kind = kind
         self.interval = interval
         self.in_flight = in_flight
-        self.worker_id, self.host, self.pid = worker_identity(kind)
-
-    def _beat(self) -> WorkerBeat:
-        return WorkerBeat(
-            self.worker_id, self.kind, self.host, self.pid, self.interval, self.in_flight()
-        )
+        self.host, self.pid = socket.gethostname()[:200], os.getpid()
+        # Unique even when a pid is reused on the host.
+        self.worker_id = f"{kind}@{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
 
     async def arrive(self) -> None:
         """At the worker's start: prune the rows of workers killed long ago."""
@@ -54,7 +45,10 @@ class WorkerPresence:
 
     async def beat(self) -> None:
         """The worker's row, fresh (every `interval`, as the worker runs it)."""
-        await self.registry.beat(self._beat())
+        beat = WorkerBeat(
+            self.worker_id, self.kind, self.host, self.pid, self.interval, self.in_flight()
+        )
+        await self.registry.beat(beat)
 
     async def leave(self) -> None:
         try:
