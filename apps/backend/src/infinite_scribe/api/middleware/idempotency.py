@@ -91,7 +91,8 @@ class IdempotencyMiddleware:
             return
         if key is not None:
             if not valid_key(key):
-                await send_reply(send, _bad_key())
+                message = "Idempotency-Key must be one value of 1-255 printable ASCII characters"
+                await send_reply(send, error_reply(400, "INVALID_IDEMPOTENCY_KEY", message))
                 return
         elif not self._opts_in_to_auto_key(scope):
             await self.app(scope, receive, send)
@@ -139,12 +140,8 @@ class IdempotencyMiddleware:
             outcome = await store.claim(claim)
         except Exception:
             logger.exception("idempotency store unavailable")
-            await send_reply(
-                send,
-                error_reply(
-                    503, "IDEMPOTENCY_STORE_UNAVAILABLE", "Idempotency store is unavailable"
-                ),
-            )
+            message = "Idempotency store is unavailable"
+            await send_reply(send, error_reply(503, "IDEMPOTENCY_STORE_UNAVAILABLE", message))
             return
         refusal = _refusal(outcome, services_of(scope["app"]).metrics)
         if refusal is not None:
@@ -260,11 +257,3 @@ def _user_of(scope: Scope, authorization: str | None) -> str | None:
         return str(tokens.user_id(bearer_token(authorization)))
     except AuthenticationError:
         return None
-
-
-def _bad_key() -> Reply:
-    return error_reply(
-        400,
-        "INVALID_IDEMPOTENCY_KEY",
-        "Idempotency-Key must be one value of 1-255 printable ASCII characters",
-    )

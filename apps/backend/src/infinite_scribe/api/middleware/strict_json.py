@@ -118,7 +118,8 @@ class StrictJsonMiddleware:
         if body is None:
             return  # the client went away
         if (reason := too_complex(body)) is not None:
-            await send_reply(send, _too_complex(reason))
+            message = f"Request body is too complex: {reason}"
+            await send_reply(send, error_reply(413, "JSON_TOO_COMPLEX", message))
             return
         problems, value = strict_json_problems(body)
         if problems is not None:
@@ -166,7 +167,3 @@ def _rejection(problems: list[tuple[Any, ...]]) -> Reply:
     message = "Request body is not strict JSON"
     body = orjson.dumps({"error_code": "VALIDATION_ERROR", "message": message, "errors": errors})
     return 422, [(b"content-type", b"application/json")], body
-
-
-def _too_complex(reason: str) -> Reply:
-    return error_reply(413, "JSON_TOO_COMPLEX", f"Request body is too complex: {reason}")
