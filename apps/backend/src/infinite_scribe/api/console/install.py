@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from infinite_scribe.api.console import chapters, novels, operator_pages, sign_in, versions, writer
+from infinite_scribe.api.console import chapters, operator_pages, sign_in, versions, writer
 from infinite_scribe.api.console.error_texts import error_text
 from infinite_scribe.api.console.labels import language_of
 from infinite_scribe.api.console.web import (
@@ -26,7 +26,7 @@ from infinite_scribe.domain.errors import ScribeError
 
 def install_console(app: FastAPI) -> None:
     """Mount the pages and the vendored assets, and answer console errors with HTML."""
-    for module in (sign_in, writer, versions, novels, chapters, operator_pages):
+    for module in (sign_in, writer, versions, chapters, operator_pages):
         app.include_router(module.router, include_in_schema=False)
     app.mount(f"{PREFIX}/static", ConsoleAssets(directory=HERE / "static"), name="console-static")
     # HTTPException: an unknown console address is the console's HTML 404 (with its CSP).

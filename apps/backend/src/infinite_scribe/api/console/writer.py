@@ -1,13 +1,16 @@
 """The writer's pages: sessions (list, start), a Genesis session (live timeline, request a
-proposal, give feedback, choose and confirm), and the finished novel. Every change goes
-through the same application services as the API (commands with an idempotency key)."""
+proposal, give feedback, choose and confirm), the novels (the list, the finished novel, each to
+take away as Markdown, EPUB or JSON, authorised by the console cookie like every console page:
+issue 29). Every change goes through the same application services as the API (commands with
+an idempotency key)."""
 
 import contextlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
@@ -30,6 +33,8 @@ from infinite_scribe.api.console.web import (
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.deps import services_of
 from infinite_scribe.api.field_names import field_label
+from infinite_scribe.api.novel_epub import EPUB
+from infinite_scribe.api.novel_files import MARKDOWN, RETRY_AFTER, book_response
 from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, admitted_stream, resume_point
 from infinite_scribe.application.context import RequestContext
@@ -55,6 +60,9 @@ TIMELINE_LIMIT = 500
 #: What a timeline or bible-history page reads of its events' payloads, at most (issue 41):
 #: the events routes' bound too (issue 49).
 TIMELINE_MAX_BYTES = EVENT_PAGE_MAX_BYTES
+#: How many novels the list shows (newest first).
+LIST_LIMIT = 100
+_MEDIA = {"md": MARKDOWN, "epub": EPUB, "json": "application/json"}
 
 
 def context_of(request: Request, principal: Principal) -> RequestContext:
@@ -294,3 +302,25 @@ async def novel_page(request: Request, novel_id: UUID, principal: Writer) -> Res
     bible, history = await services.renders.run(principal.user_id, page_parts)
     context = {"novel": novel, "bible": bible, "history": history}
     return render(request, "novel.html", context, principal=principal)
+
+
+@router.get("/novels")
+async def novels_page(request: Request, principal: Writer) -> Response:
+    page = await services_of(request.app).reads.novels(principal.user_id, None, LIST_LIMIT)
+    return render(request, "novels.html", {"novels": page.novels}, principal=principal)
+
+
+@router.get("/novels/{novel_id}/download/{kind}")
+async def download_novel(
+    request: Request, novel_id: UUID, kind: Literal["md", "epub", "json"], principal: Writer
+) -> Response:
+    """The novel as a file to save (404 unless the writer's); a long book's Markdown or EPUB is
+    its export job's (api/novel_files.py: 202 with the task while it builds)."""
+    services = services_of(request.app)
+    media = _MEDIA[kind]
+    found = await book_response(services, novel_id, principal.user_id, media, download=True)
+    if found.status_code != 202:
+        return found
+    # A long book's file is its export job's: a page that asks again until it is there.
+    building = {"task_id": orjson.loads(found.body)["task_id"], "retry_after": RETRY_AFTER}
+    return render(request, "book_building.html", building, status_code=202, principal=principal)
