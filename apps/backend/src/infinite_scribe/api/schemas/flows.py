@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infinite_scribe.api.schemas.genesis import EventOut
+from infinite_scribe.api.schemas.genesis import CommandReply, EventOut
 from infinite_scribe.application.ports.flows import FlowHandle
 from shared_types.enums import HandleStatus
 
@@ -44,12 +44,7 @@ class FlowOut(BaseModel):
         )
 
 
-class ResumeReply(BaseModel):
-    command_id: UUID
-    status: str
-    message: str
-    correlation_id: UUID
-    task_id: UUID | None = None
+class ResumeReply(CommandReply):
     flow: FlowOut
 
 
