@@ -14,7 +14,7 @@ own 4xx; both run `command_reply`, and domain errors are answered by
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -170,13 +170,15 @@ def known_model(models: tuple[str, ...], payload: dict[str, Any]) -> None:
         raise UnknownModel(f"No model {model[:200]!r}; models: {', '.join(models)}")
 
 
-def answer(result: CommandResult) -> StoredResponse:
-    """The command's reply as sent (and as stored for its idempotency key, byte for byte)."""
+def answer(result: CommandResult, extra: Mapping[str, Any] | None = None) -> StoredResponse:
+    """The command's reply as sent (and as stored for its idempotency key, byte for byte), with
+    `extra` fields (a flow's resume reply: its flow) before the task."""
     reply = {
         "command_id": str(result.command_id),
         "status": result.status,
         "message": result.message,
         "correlation_id": str(result.correlation_id),
+        **(extra or {}),
     }
     headers = [("content-type", "application/json")]
     if result.task_id is None:

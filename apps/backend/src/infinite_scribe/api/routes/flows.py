@@ -5,8 +5,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from infinite_scribe.api.command_route import answer
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
-from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.routes.common import CallerDep, CommandKey, json_response
 from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.flows import FlowOut, ResumeReply, ResumeRequest
@@ -63,15 +63,5 @@ async def resume(
     result, handle = await call.services.flows.resume(
         call.context, correlation_id, body.command_type, body.payload, key
     )
-    reply: dict[str, Any] = {
-        "command_id": str(result.command_id),
-        "status": result.status,
-        "message": result.message,
-        "correlation_id": str(result.correlation_id),
-        "flow": FlowOut.of(handle).model_dump(mode="json"),
-    }
-    if result.task_id is None:
-        return json_response(reply, 202 if result.is_async else 200)
-    response = json_response(reply | {"task_id": str(result.task_id)}, 202)
-    response.headers["Location"] = f"{API_PREFIX}/tasks/{result.task_id}"
-    return response
+    stored = answer(result, {"flow": FlowOut.of(handle).model_dump(mode="json")})
+    return Response(stored.body, stored.status, headers=dict(stored.headers))

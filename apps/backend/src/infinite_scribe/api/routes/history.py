@@ -6,15 +6,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
 
-from infinite_scribe.api.command_route import command_reply
 from infinite_scribe.api.parsed_json import ParsedJsonRoute
-from infinite_scribe.api.routes.common import (
-    ERRORS,
-    CallerDep,
-    CommandKey,
-    json_response,
-    raw_response,
-)
+from infinite_scribe.api.routes.common import ERRORS, CallerDep, CommandKey, json_response, sent
 from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.genesis import CommandReply
 from infinite_scribe.api.schemas.history import (
@@ -121,15 +114,7 @@ async def regenerate_proposal(
     `replay_of`; the history shows it after the old one with the changes between them. To
     keep the old one, roll back to it."""
     payload = {"event_id": str(event_id), "model": body.model}
-    reply = await command_reply(
-        call.services,
-        call.context,
-        session_id,
-        ("RegenerateProposal", payload),
-        key,
-        call.inline_key,
-    )
-    return raw_response(reply)
+    return await sent(call, session_id, ("RegenerateProposal", payload), key)
 
 
 @router.get("/{session_id}/versions/{event_id}/prompt", response_model=PromptOut, responses=ERRORS)
