@@ -23,10 +23,6 @@ def variable(name: str, field: FieldInfo) -> str:
     return f"{prefix}{alias or name}".upper()
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
 def _bytes(value: int) -> str:
     for unit, size in (("GiB", _KIB**3), ("MiB", _KIB**2), ("KiB", _KIB)):
         if value >= size and value % size == 0:
@@ -43,12 +39,10 @@ def default_text(name: str, field: FieldInfo) -> str:
         return "a development value" if value.get_secret_value() else "empty"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
-    if isinstance(value, int | float):
-        return (
-            _bytes(value)
-            if name.endswith("_bytes") and isinstance(value, int)
-            else (_number(value))
-        )
+    if isinstance(value, int) and name.endswith("_bytes"):
+        return _bytes(value)
+    if isinstance(value, int | float):  # 5.0 as 5
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     if isinstance(value, Enum):
         value = value.value
     text = str(value)
