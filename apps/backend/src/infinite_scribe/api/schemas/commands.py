@@ -17,17 +17,14 @@ from pydantic_core import CoreSchema
 from infinite_scribe.domain.commands import PAYLOAD_MODELS, CommandPayload
 
 
-def _required(model: type[CommandPayload]) -> bool:
-    return any(field.is_required() for field in model.model_fields.values())
-
-
 def typed_command(
     command_type: str, payload_model: type[CommandPayload], prefix: str = ""
 ) -> type[BaseModel]:
     """`{"command_type": "<type>", "payload": <its model>}`; `payload` may be left out when
     every field of the payload has a default (`prefix`: another aggregate's variant name)."""
     mode = "sync: 200 COMPLETED" if not payload_model.is_async else "async: 202 RECEIVED"
-    default: Any = ... if _required(payload_model) else Field(default_factory=dict)
+    required = any(field.is_required() for field in payload_model.model_fields.values())
+    default: Any = ... if required else Field(default_factory=dict)
     return create_model(
         f"{prefix}{command_type}Command",
         __doc__=f"{command_type} ({mode}). {payload_model.__doc__ or ''}".strip(),

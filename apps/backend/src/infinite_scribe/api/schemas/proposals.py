@@ -16,13 +16,10 @@ from infinite_scribe.domain.proposals import PROPOSAL_MODELS, Proposal
 from shared_types.enums import GenesisStage
 
 
-def _camel(stage: GenesisStage) -> str:
-    return "".join(word.capitalize() for word in stage.value.split("_"))
-
-
 def _typed(stage: GenesisStage, model: type[Proposal]) -> type[Proposal]:
+    camel = "".join(word.capitalize() for word in stage.value.split("_"))
     return create_model(
-        f"{_camel(stage)}Proposal",
+        f"{camel}Proposal",
         __base__=model,
         __doc__=f"{stage.value}: {model.__doc__ or ''}".strip(),
         stage=(Literal[stage.value], ...),  # type: ignore[arg-type]
