@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.container import ApiServices
-from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.deps import request_context, services_of
 from infinite_scribe.api.errors import scribe_error_response
 from infinite_scribe.api.middleware.asgi_body import body_of, json_of, replaying
 from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey, key_in_use, key_reused
@@ -121,10 +121,7 @@ def _context(scope: Scope, services: ApiServices, aggregate_id: str) -> RequestC
     if user_id is None:  # a stack without the gate (never in the app; kept exact anyway)
         user_id = services.verified_tokens.user_id(bearer_token(head_of(scope).authorization))
     bind(user_id=user_id, session_id=aggregate_id)  # as api/deps.py's BearerUser does
-    state = scope.get("state", {})
-    return RequestContext(
-        user_id=user_id, request_id=state.get("request_id"), traceparent=state.get("traceparent")
-    )
+    return request_context(scope, user_id)
 
 
 async def command_reply(

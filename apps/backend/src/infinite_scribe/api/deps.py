@@ -1,4 +1,5 @@
-"""FastAPI dependencies as `Annotated` aliases: the services, the pool, the current user.
+"""FastAPI dependencies as `Annotated` aliases: the services, the pool, the current user (and
+the request's context for the application).
 
 All are `async def`: FastAPI runs a plain `def` dependency in a worker thread, which cost
 more than the whole command transaction (bench/commands.py).
@@ -10,10 +11,12 @@ from uuid import UUID
 from fastapi import Depends, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
+from starlette.types import Scope
 
 from infinite_scribe.api.auth import bearer_token
 from infinite_scribe.api.container import ApiServices
 from infinite_scribe.api.request_head import verified_user
+from infinite_scribe.application.context import RequestContext
 from infinite_scribe.observability.log_context import bind
 
 
@@ -21,6 +24,14 @@ def services_of(app: Any) -> ApiServices:
     """The one place that reads the container off the app (routes and ASGI middleware)."""
     services: ApiServices = app.state.services
     return services
+
+
+def request_context(scope: Scope, user_id: UUID) -> RequestContext:
+    """Who is acting, with the request's ids (api/middleware/request_context.py set them)."""
+    state = scope.get("state", {})
+    return RequestContext(
+        user_id=user_id, request_id=state.get("request_id"), traceparent=state.get("traceparent")
+    )
 
 
 async def get_services(request: Request) -> ApiServices:

@@ -23,8 +23,8 @@ from infinite_scribe.api.console.web import (
     one,
     render,
 )
-from infinite_scribe.api.console.writer import console_stream, context_of
-from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.console.writer import console_stream
+from infinite_scribe.api.deps import request_context, services_of
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID
 from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.story import MAX_FINDINGS_PAGE
@@ -161,7 +161,7 @@ async def cancel_chapter(request: Request, novel_id: UUID, principal: Writer) ->
     number = _chapter(one(fields, "chapter"))  # the page to come back to
     with contextlib.suppress(NothingToCancel):
         await services_of(request.app).novel_commands.execute(
-            context_of(request, principal),
+            request_context(request.scope, principal.user_id),
             novel_id,
             "CancelGeneration",
             {},
@@ -189,7 +189,7 @@ async def waive_group(request: Request, novel_id: UUID, principal: Writer) -> Re
     if not ids or len(ids) > MAX_FINDINGS_PAGE:
         raise InvalidPayload(f"A group names 1 to {MAX_FINDINGS_PAGE} findings")
     commands = services_of(request.app).novel_commands
-    context = context_of(request, principal)
+    context = request_context(request.scope, principal.user_id)
     for finding_id in ids:
         payload = {"finding_id": finding_id} | ({"reason": reason} if reason else {})
         try:
@@ -221,7 +221,7 @@ async def _command(
     key = action_id(fields)
     sent = {name: value for name, value in payload.items() if value is not None}
     await services_of(request.app).novel_commands.execute(
-        context_of(request, principal), novel_id, command, sent, f"console:{key}"
+        request_context(request.scope, principal.user_id), novel_id, command, sent, f"console:{key}"
     )
     chapter = payload.get("chapter")
     shown = f"?chapter_from={window_start(int(str(chapter)))}" if str(chapter).isdigit() else ""

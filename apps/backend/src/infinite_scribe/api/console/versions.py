@@ -19,8 +19,8 @@ from infinite_scribe.api.console.web import (
     one,
     render,
 )
-from infinite_scribe.api.console.writer import context_of, session_command
-from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.console.writer import session_command
+from infinite_scribe.api.deps import request_context, services_of
 from infinite_scribe.domain.errors import InvalidPayload, InvalidVersion
 
 router = APIRouter(prefix=PREFIX)
@@ -96,6 +96,6 @@ async def branch_from(request: Request, session_id: UUID, principal: Writer) -> 
     fields = await form_of(request)
     title = (one(fields, "title") or "")[:200] or None
     state = await services_of(request.app).versions.branch(
-        context_of(request, principal), session_id, _event_id(fields), title
+        request_context(request.scope, principal.user_id), session_id, _event_id(fields), title
     )
     return RedirectResponse(f"{PREFIX}/sessions/{state.session_id}", status_code=303)

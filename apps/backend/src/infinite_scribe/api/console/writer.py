@@ -31,13 +31,12 @@ from infinite_scribe.api.console.web import (
     render,
 )
 from infinite_scribe.api.container import ApiServices
-from infinite_scribe.api.deps import services_of
+from infinite_scribe.api.deps import request_context, services_of
 from infinite_scribe.api.field_names import field_label
 from infinite_scribe.api.novel_epub import EPUB
 from infinite_scribe.api.novel_files import MARKDOWN, RETRY_AFTER, book_response
 from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.api.routes.stream import MAX_EVENT_ID, admitted_stream, resume_point
-from infinite_scribe.application.context import RequestContext
 from infinite_scribe.application.ports.reads import ChapterWindow
 from infinite_scribe.application.ports.stream import Follower
 from infinite_scribe.application.sessions import EVENT_PAGE_MAX_BYTES
@@ -65,14 +64,6 @@ LIST_LIMIT = 100
 _MEDIA = {"md": MARKDOWN, "epub": EPUB, "json": "application/json"}
 
 
-def context_of(request: Request, principal: Principal) -> RequestContext:
-    return RequestContext(
-        user_id=principal.user_id,
-        request_id=getattr(request.state, "request_id", None),
-        traceparent=getattr(request.state, "traceparent", None),
-    )
-
-
 @router.get("/sessions")
 async def sessions_page(request: Request, principal: Writer) -> Response:
     page = await services_of(request.app).reads.sessions(principal.user_id, None, None, 100)
@@ -82,7 +73,7 @@ async def sessions_page(request: Request, principal: Writer) -> Response:
 @router.post("/sessions", dependencies=[SameOrigin])
 async def start_session(request: Request, principal: Writer) -> Response:
     state, _event = await services_of(request.app).sessions.create(
-        context_of(request, principal), None
+        request_context(request.scope, principal.user_id), None
     )
     return RedirectResponse(f"{PREFIX}/sessions/{state.session_id}", status_code=303)
 
@@ -211,7 +202,7 @@ async def session_command(
     # The form's action id is the command's idempotency key: a double submit sends one command.
     key = f"console:{action_id(fields)}"
     await services_of(request.app).commands.execute(
-        context_of(request, principal), session_id, command, payload, key
+        request_context(request.scope, principal.user_id), session_id, command, payload, key
     )
     return RedirectResponse(f"{PREFIX}/sessions/{session_id}", status_code=303)
 

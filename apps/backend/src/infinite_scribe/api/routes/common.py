@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Query, Request, Response
 
 from infinite_scribe.api.command_route import command_reply
 from infinite_scribe.api.container import ApiServices
-from infinite_scribe.api.deps import CurrentUser, services_of
+from infinite_scribe.api.deps import CurrentUser, request_context, services_of
 from infinite_scribe.api.middleware.idempotency import INLINE_KEY, InlineKey
 from infinite_scribe.api.middleware.idempotency_replies import Reply
 from infinite_scribe.api.schemas.errors import error_answer
@@ -72,15 +72,10 @@ class Caller:
 
 
 async def caller(request: Request, user_id: CurrentUser) -> Caller:
-    state = request.state
     return Caller(
         services=services_of(request.app),
-        context=RequestContext(
-            user_id=user_id,
-            request_id=getattr(state, "request_id", None),
-            traceparent=getattr(state, "traceparent", None),
-        ),
-        inline_key=getattr(state, INLINE_KEY, None),
+        context=request_context(request.scope, user_id),
+        inline_key=getattr(request.state, INLINE_KEY, None),
     )
 
 
