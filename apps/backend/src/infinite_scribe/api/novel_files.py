@@ -17,7 +17,7 @@ from infinite_scribe.api.file_names import attachment
 from infinite_scribe.api.novel_chapters import confirmed_chapters
 from infinite_scribe.api.novel_epub import EPUB, novel_epub
 from infinite_scribe.api.novel_markdown import novel_markdown
-from infinite_scribe.api.routes.exports import MEDIA_TYPES
+from infinite_scribe.api.routes.exports import EXTENSIONS, MEDIA_TYPES, export_accepted
 from infinite_scribe.api.schemas.reads import NovelOut
 from infinite_scribe.application.ports.reads import ChapterWindow, NovelView
 from infinite_scribe.domain.errors import SessionTrashed
@@ -71,18 +71,11 @@ async def _from_export(
         body = await services.exports.download(novel_id, user_id, file_format)
         response = Response(body, media_type=MEDIA_TYPES[file_format])
         if download:
-            extension = "md" if file_format == "markdown" else "epub"
+            extension = EXTENSIONS[file_format]
             response.headers["Content-Disposition"] = attachment(novel.title, novel_id, extension)
         return response
-    task_url = f"/api/v1/tasks/{ticket.task_id}"
-    reply = {
-        "task_id": str(ticket.task_id),
-        "format": file_format,
-        "ready": False,
-        "task_url": task_url,
-        "download_url": f"/api/v1/novels/{novel_id}/exports/{file_format}",
-    }
-    headers = {"Location": task_url, "Retry-After": str(RETRY_AFTER)}
+    reply = export_accepted(novel_id, file_format, ticket)
+    headers = {"Location": reply["task_url"], "Retry-After": str(RETRY_AFTER)}
     return Response(orjson.dumps(reply), 202, headers, media_type="application/json")
 
 

@@ -12,12 +12,13 @@ from infinite_scribe.api.parsed_json import ParsedJsonRoute
 from infinite_scribe.api.routes.common import CallerDep, json_response
 from infinite_scribe.api.schemas.errors import error_answer
 from infinite_scribe.api.schemas.exports import ExportAccepted, ExportFormat, ExportRequest
+from infinite_scribe.application.exports import ExportTicket
 from infinite_scribe.application.ports.reads import ChapterWindow
 
 router = APIRouter(prefix="/novels", tags=["novels"], route_class=ParsedJsonRoute)
 
 MEDIA_TYPES = {"markdown": "text/markdown; charset=utf-8", "epub": EPUB}
-_EXTENSIONS = {"markdown": "md", "epub": "epub"}
+EXTENSIONS = {"markdown": "md", "epub": "epub"}
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: error_answer("No such novel for this user"),
@@ -59,14 +60,20 @@ async def request_export(
     already. Asking again while it builds answers the same task; a changed novel is built
     again."""
     ticket = await call.services.exports.request(novel_id, call.context.user_id, body.format)
-    reply = {
+    return json_response(
+        export_accepted(novel_id, body.format, ticket), 200 if ticket.ready else 202
+    )
+
+
+def export_accepted(novel_id: UUID, export_format: str, ticket: ExportTicket) -> dict[str, Any]:
+    """The `ExportAccepted` body of `ticket`: its task, and where the file is once built."""
+    return {
         "task_id": str(ticket.task_id),
-        "format": body.format,
+        "format": export_format,
         "ready": ticket.ready,
         "task_url": f"/api/v1/tasks/{ticket.task_id}",
-        "download_url": f"/api/v1/novels/{novel_id}/exports/{body.format}",
+        "download_url": f"/api/v1/novels/{novel_id}/exports/{export_format}",
     }
-    return json_response(reply, 200 if ticket.ready else 202)
 
 
 @router.get("/{novel_id}/exports/{export_format}", responses=_DOWNLOAD)
@@ -77,6 +84,6 @@ async def download_export(novel_id: UUID, export_format: ExportFormat, call: Cal
     user_id = call.context.user_id
     body = await call.services.exports.download(novel_id, user_id, export_format)
     novel = await call.services.reads.novel(novel_id, user_id, ChapterWindow(1, 1))
-    name = attachment(novel.title, novel_id, _EXTENSIONS[export_format])
+    name = attachment(novel.title, novel_id, EXTENSIONS[export_format])
     headers = {"Content-Disposition": name}
     return Response(body, media_type=MEDIA_TYPES[export_format], headers=headers)
