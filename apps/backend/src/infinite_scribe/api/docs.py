@@ -49,17 +49,12 @@ def redoc_script() -> bytes:
     return bundle.replace(REDOC_CDN_LOGO, f"{ASSETS_URL}/favicon.png").encode()
 
 
-def genesis_guide() -> str:
-    """The API description: what InfiniteScribe is and how Genesis works, shown on /docs."""
-    return files(_PACKAGE).joinpath("genesis_guide.md").read_text(encoding="utf-8")
-
-
 def install_docs(app: FastAPI) -> None:
     """Mount the assets and add the two pages (create the app with docs_url/redoc_url=None),
     the "How Genesis works" description, the stream's event catalogue, and `GET /` -> /docs."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
-    app.description = genesis_guide()
+    app.description = files(_PACKAGE).joinpath("genesis_guide.md").read_text(encoding="utf-8")
     install_stream_catalogue(app)
 
     @app.get("/", include_in_schema=False)
