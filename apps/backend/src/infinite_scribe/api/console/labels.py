@@ -248,20 +248,12 @@ def translate(text: str, language: str = ENGLISH) -> str:
     return CHINESE_TEXTS.get(text, text) if language == CHINESE else text
 
 
-def chosen_language(request: Request) -> str | None:
-    """The language the page's switch asked for now (`?lang=`), else the one it kept."""
+def language_of(request: Request) -> str:
+    """The writer's choice (the page's switch now, `?lang=`, else the one it kept), else `zh`
+    when the browser's Accept-Language names Chinese before English, else `en`."""
     for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
         if chosen in LANGUAGES:
             return chosen
-    return None
-
-
-def language_of(request: Request) -> str:
-    """The writer's choice, else `zh` when the browser's Accept-Language names Chinese before
-    English, else `en`."""
-    chosen = chosen_language(request)
-    if chosen is not None:
-        return chosen
     ranked: list[tuple[float, int, str]] = []
     for index, part in enumerate(request.headers.get("accept-language", "")[:500].split(",")):
         tag, _, params = part.strip().partition(";")
