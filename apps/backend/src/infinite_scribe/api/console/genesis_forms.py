@@ -8,11 +8,8 @@ from typing import Any
 
 from infinite_scribe.api.console.card_lists import arrange, grow, step_into
 from infinite_scribe.domain.confirmation import options_of
-from infinite_scribe.domain.proposals import PROPOSAL_META
 from shared_types import GenesisStage
 
-#: Proposal fields that describe where it came from, not the writer's content.
-_ABOUT = PROPOSAL_META
 MAX_PREFERENCES = 20
 
 
