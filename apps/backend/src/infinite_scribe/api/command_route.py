@@ -32,7 +32,7 @@ from infinite_scribe.api.middleware.idempotency_replies import Reply, replay_rep
 from infinite_scribe.api.middleware.strict_json import is_json_body
 from infinite_scribe.api.paths import API_PREFIX
 from infinite_scribe.api.request_head import head_of, verified_user
-from infinite_scribe.api.schemas.genesis import CommandRequest
+from infinite_scribe.api.schemas.commands import CommandRequest
 from infinite_scribe.application.command_service import (
     CommandResult,
     CommandService,

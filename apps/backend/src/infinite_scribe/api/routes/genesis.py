@@ -18,10 +18,9 @@ from infinite_scribe.api.routes.common import (
     lines_response,
     sent,
 )
-from infinite_scribe.api.schemas.commands import COMMAND_EXAMPLES
+from infinite_scribe.api.schemas.commands import COMMAND_EXAMPLES, CommandRequest
 from infinite_scribe.api.schemas.genesis import (
     CommandReply,
-    CommandRequest,
     CreateSessionRequest,
     EventPage,
     SessionCreated,

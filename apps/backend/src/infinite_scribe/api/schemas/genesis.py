@@ -7,7 +7,6 @@ from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from infinite_scribe.api.schemas.commands import CommandRequest as CommandRequest
 from infinite_scribe.api.schemas.history import BranchOrigin
 from infinite_scribe.api.schemas.proposals import ProposalDocument, with_stage
 from infinite_scribe.domain.commands import JsonObject
