@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, TypeAdapter, create_model
 
-from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.paths import STREAM_PATH
 from infinite_scribe.api.schemas.stream import STREAM_EVENTS
 
 _PACKAGE = "infinite_scribe.api"
@@ -102,7 +102,6 @@ def install_docs(app: FastAPI) -> None:
 # stream route's `text/event-stream` answer pointing at them. OpenAPI 3.1 has no vocabulary for
 # Server-Sent Events, so each event is a frame object `{event, id, data}` (what a client's parser
 # hands over), discriminated by `event`.
-STREAM_PATH = f"{API_PREFIX}/events/stream"
 FRAME_COMPONENT = "StreamFrame"
 _REF_TEMPLATE = "#/components/schemas/{model}"
 

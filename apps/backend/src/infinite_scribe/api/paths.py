@@ -1,6 +1,8 @@
 """URL paths shared by the app and its routes."""
 
 API_PREFIX = "/api/v1"
+#: The live stream (SSE): its grant cookie's path, and its frames in the OpenAPI document.
+STREAM_PATH = f"{API_PREFIX}/events/stream"
 
 #: The command operations, each with the index of its aggregate's id among the path's segments
 #: and the container's service that runs it. Each is answered by its own raw ASGI handler

@@ -22,12 +22,11 @@ from uuid import UUID
 
 from starlette.responses import Response
 
-from infinite_scribe.api.paths import API_PREFIX
+from infinite_scribe.api.paths import STREAM_PATH
 from infinite_scribe.application.ports.stream import Follower
 
 #: How long a grant lets a browser reopen a stream after it last opened it.
 GRANT_TTL_SECONDS = 12 * 3600
-STREAM_PATH = f"{API_PREFIX}/events/stream"
 _COOKIE_PREFIX = "scribe_stream_"
 _VERSION = "2"
 _CONTEXT = b"infinite-scribe stream grant v1"
