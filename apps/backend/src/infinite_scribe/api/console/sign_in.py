@@ -68,7 +68,8 @@ async def sign_in_page(
 async def sign_in(request: Request) -> Response:
     services = services_of(request.app)
     fields = await form_of(request)
-    token = _bare(one(fields, "token"))
+    pasted = (one(fields, "token") or "").strip()  # a bare token, or `Bearer <token>`
+    token = pasted[7:].strip() if pasted.lower().startswith("bearer ") else pasted
     try:
         token = _development_token(services.settings, one(fields, "dev"), token, services)
         principal = principal_of_token(services, token)
@@ -88,11 +89,6 @@ async def sign_in(request: Request) -> Response:
         secure=request.url.scheme == "https",
     )
     return response
-
-
-def _bare(token: str | None) -> str:
-    token = (token or "").strip()
-    return token[7:].strip() if token.lower().startswith("bearer ") else token
 
 
 def _development_token(
