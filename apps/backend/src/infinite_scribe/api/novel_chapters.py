@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infinite_scribe.domain.language import HAN
+
 CONFIRMED = "CONFIRMED"
 #: A line Markdown would read as a heading, or a code fence (an unclosed one would swallow
 #: every later chapter).
 _STRUCTURE = re.compile(r"^(#|`{3,}|~{3,})")
 _LINES = re.compile(r"\r\n|\r|\n")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ExportedChapter:
         title = " ".join(self.title.split())
         if title:
             return title
-        return f"第{self.number}章" if _HAN.search(self.text) else f"Chapter {self.number}"
+        return f"第{self.number}章" if HAN.search(self.text) else f"Chapter {self.number}"
 
 
 def confirmed_chapters(chapters: Sequence[Mapping[str, Any]]) -> list[ExportedChapter]:
@@ -64,8 +65,3 @@ def chapter_markdown(chapter: ExportedChapter, level: int) -> list[str]:
     for paragraph in paragraphs(chapter.text):
         lines += [paragraph, ""]
     return lines
-
-
-def language_of(*texts: str) -> str:
-    """The book's language for its metadata: Chinese when its title or chapters are."""
-    return "zh" if any(_HAN.search(text) for text in texts) else "en"

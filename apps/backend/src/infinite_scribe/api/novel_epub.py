@@ -20,10 +20,10 @@ from infinite_scribe.api.novel_chapters import (
     ExportedChapter,
     chapter_markdown,
     confirmed_chapters,
-    language_of,
 )
 from infinite_scribe.api.novel_markdown import bible_renderer, novel_markdown
 from infinite_scribe.application.ports.reads import NovelView
+from infinite_scribe.domain.language import language_of
 
 EPUB = "application/epub+zip"
 #: Writer's text is escaped, never rendered as HTML; XHTML output (`<br />`) for EPUB.

@@ -13,8 +13,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from infinite_scribe.api.field_names import field_label
-from infinite_scribe.api.novel_chapters import chapter_markdown, confirmed_chapters, language_of
+from infinite_scribe.api.novel_chapters import chapter_markdown, confirmed_chapters
 from infinite_scribe.application.ports.reads import NovelView
+from infinite_scribe.domain.language import language_of
 
 _SECTIONS = ("story", "worldview", "characters", "outline")
 #: A field's name as a heading or label (the console passes one in the writer's language).

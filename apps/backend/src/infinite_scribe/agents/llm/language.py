@@ -5,19 +5,14 @@ generator has a word bank for); anything else is answered in the writer's own la
 model, and in English by the offline generator.
 """
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.language import CHINESE, ENGLISH, language_of
 
-CHINESE = "zh"
-ENGLISH = "en"
 #: Shown to a model: the language to answer in.
 LANGUAGE_NAMES = {CHINESE: "Chinese (简体中文)", ENGLISH: "the language the writer uses"}
-
-# CJK Unified Ideographs and extension A: Chinese text has them, other scripts do not.
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def _texts(value: Any) -> Iterator[str]:
@@ -44,4 +39,4 @@ def writer_language(request: GenerationRequest) -> str:
     )
     said = [text for text in _texts(list(own)) if text.strip()]
     sources = said or list(_texts(dict(request.confirmed_data)))
-    return CHINESE if any(_HAN.search(text) for text in sources) else ENGLISH
+    return language_of(*sources)

@@ -12,11 +12,11 @@ Tokens are counted by the engine's tokenizer when it has one (llama-cpp-python's
 import asyncio
 import logging
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from infinite_scribe.agents.llm.chat_transport import ChatTransport
+from infinite_scribe.domain.language import HAN
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +28,12 @@ SAFE_TOKENS_PER_HAN = 2
 MESSAGE_OVERHEAD = 8
 #: Tokens kept free beside the prompt and the reply (the template's head, rounding).
 MARGIN = 32
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CONTEXT_KEYS = ("max_model_len", "context_length", "context_window", "n_ctx", "n_ctx_train")
 
 
 def estimate_tokens(text: str) -> int:
     """At least as many tokens as `text` makes with the common tokenizers."""
-    han = len(_HAN.findall(text))
+    han = len(HAN.findall(text))
     return han * SAFE_TOKENS_PER_HAN + math.ceil((len(text) - han) / SAFE_CHARACTERS_PER_TOKEN)
 
 
