@@ -89,6 +89,8 @@ def test_the_people_a_chinese_feedback_names(feedback: str, people: tuple[str, .
          {"Inés Arancibia": ("ferrywoman", "from Chiloé")}),
         # Not a place: nothing is said of where he is from.
         (IDEA, "Add Tom Baxter from the next chapter on.", {"Tom Baxter": ()}),
+        (IDEA, "Add Tom Baxter from Act Two.", {"Tom Baxter": ()}),
+        (IDEA, "Add Tom Baxter from Monday.", {"Tom Baxter": ()}),
     ],
 )  # fmt: skip
 def test_a_person_a_feedback_adds_keeps_the_words_it_describes_them_with(

@@ -109,6 +109,7 @@ def test_what_someone_wants_done_to_a_thing_is_no_thing() -> None:
         ("In 1887 Marisol Quintana repairs clocks in Valdivia, and her rival, the notary Anselm "
          "Brecht, wants her workshop seized before the winter flood.", []),
         ("Ada Pike hides the title deed in the tool shed.", ["the title deed"]),
+        ("Ada Pike burns the woodshed.", ["the woodshed"]),
         ("Ada Pike steals the embroidered shawl.", ["the embroidered shawl"]),
     ],
 )  # fmt: skip

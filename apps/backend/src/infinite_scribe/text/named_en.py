@@ -99,8 +99,9 @@ def things(text: str) -> list[str]:
 def _not_thing(noun: str) -> bool:
     """A word for a person, a place, an abstract, one or many ("the miners"), is no thing; nor
     is a complement, a past participle after its noun among them ("wants her workshop
-    seized": no "workshop seized"; "the tool shed" and "the title deed" are things)."""
-    participle = len(noun) >= 5 and noun.endswith("ed") and not noun.endswith("eed")
+    seized": no "workshop seized"; "the title deed", "the woodshed", "the seabed" are things)."""
+    noun_ed = noun.endswith(("eed", "bed", "shed"))
+    participle = len(noun) >= 5 and noun.endswith("ed") and not noun_ed
     return participle or noun in _NOT_THINGS or (noun.endswith("s") and noun[:-1] in _NOT_THINGS)
 
 

@@ -171,15 +171,17 @@ def _apposed_places(first: str) -> list[tuple[str, tuple[int, int]]]:
 
 
 def origin(text: str, name: str) -> str | None:
-    """Where `text` says the person `name` comes from, right after the name or the role in
-    apposition to it ("Inés Arancibia from Chiloé", "Inés Arancibia, a ferrywoman from
-    Chiloé"); none when what follows "from" is no place ("from the next chapter on")."""
-    said = re.search(
-        re.escape(name) + rf"(?:,\s+{_ARTICLE}\s+{_SHORTEST})?\s+from\s+(?P<origin>[^,;]{{1,60}})",
-        text,
-    )
-    phrase = " ".join(_place_words(said.group("origin").split())) if said else ""
-    return phrase if _a_place(phrase) else None
+    """Where `text` says the person `name` comes from, after the name or the role apposed to it
+    ("Inés Arancibia from Chiloé", "Inés Arancibia, a ferrywoman from Chiloé"); none when what
+    follows "from" is no place ("from the next chapter on") or a part or day ("from Act Two")."""
+    apposed = rf"(?:,\s+{_ARTICLE}\s+{_SHORTEST})?\s+from\s+(?P<origin>[^,;]{{1,60}})"
+    said = re.search(re.escape(name) + apposed, text)
+    words = _place_words(said.group("origin").split()) if said else []
+    told = any(word.lower() in _NOT_ORIGINS for word in words)
+    return " ".join(words) if not told and _a_place(" ".join(words)) else None
+
+
+_NOT_ORIGINS = {w.lower() for w in vocabulary.words("en", "story_parts", "weekdays", "months")}
 
 
 def _place_words(following: list[str]) -> list[str]:
