@@ -6,6 +6,7 @@ that replaces someone (the writer says that exactly with EditCodex), a role word
 writer marked "not a name"."""
 
 from dataclasses import replace
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -255,19 +256,25 @@ def test_an_epithet_no_word_marks_stays_what_it_was() -> None:
     assert [e.kind for e in codex.entries if e.name == "the Naval Court"] == ["object"]
 
 
-def test_a_person_a_feedback_adds_joins_the_cast_and_moves_no_one() -> None:
-    """A walk of the offline writer: adding Morag Quinlan dropped a cast member the writer had
-    seen (the ally) and made the mentor the ally; she takes a card of her own."""
+def _cast_before_and_after(feedback: str) -> tuple[list[Any], list[Any]]:
+    """The Skellig idea's cards, then its cards revised on `feedback` with the people it adds
+    grown into the codex (as the worker reads a feedback)."""
     codex = read_codex(SKELLIG)
     request = GenerationRequest(
         UUID(int=7), GenesisStage.CHARACTERS, {}, user_input=SKELLIG, codex=codex.as_json()
     )
     first = draft(request, ENGLISH).model_dump(mode="json")
-    feedback = "Add Morag Quinlan, a net-mender from Inishbofin who hides Aoife's letters"
     added = grown(codex.as_json(), feedback_people(feedback, codex), "event-1")
     again = replace(request, feedback=feedback, previous_proposal=first, codex=added.as_json())
-    cards = draft(again, ENGLISH).model_dump(mode="json")["characters"]
-    before = [(card["name"], card["role"]) for card in first["characters"]]
+    return first["characters"], draft(again, ENGLISH).model_dump(mode="json")["characters"]
+
+
+def test_a_person_a_feedback_adds_joins_the_cast_and_moves_no_one() -> None:
+    """A walk of the offline writer: adding Morag Quinlan dropped a cast member the writer had
+    seen (the ally) and made the mentor the ally; she takes a card of her own."""
+    feedback = "Add Morag Quinlan, a net-mender from Inishbofin who hides Aoife's letters"
+    first, cards = _cast_before_and_after(feedback)
+    before = [(card["name"], card["role"]) for card in first]
     assert [(card["name"], card["role"]) for card in cards[: len(before)]] == before
     morag = next(card for card in cards if card["name"] == "Morag Quinlan")
     assert "net-mender" in morag["description"] and "Inishbofin" in morag["description"], morag
@@ -287,14 +294,8 @@ def test_a_named_persons_apposition_is_not_a_wish_of_its_own() -> None:
 def test_where_a_person_added_with_no_role_is_from_is_on_their_card() -> None:
     """Stop 95's walk: "Add Inés Arancibia from Chiloé, who carries letters ..." gave her a
     card that said nothing of Chiloé (the codex kept no words for her)."""
-    codex = read_codex(SKELLIG)
-    request = GenerationRequest(
-        UUID(int=8), GenesisStage.CHARACTERS, {}, user_input=SKELLIG, codex=codex.as_json()
+    _, cards = _cast_before_and_after(
+        "Add Inés Arancibia from Chiloé, who carries letters across the sound."
     )
-    first = draft(request, ENGLISH).model_dump(mode="json")
-    feedback = "Add Inés Arancibia from Chiloé, who carries letters across the sound."
-    added = grown(codex.as_json(), feedback_people(feedback, codex), "event-1")
-    again = replace(request, feedback=feedback, previous_proposal=first, codex=added.as_json())
-    cards = draft(again, ENGLISH).model_dump(mode="json")["characters"]
     ines = next(card for card in cards if card["name"] == "Inés Arancibia")
     assert "Chiloé" in ines["description"], ines
