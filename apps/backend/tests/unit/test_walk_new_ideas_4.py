@@ -131,3 +131,14 @@ def test_a_rival_after_a_copula_is_the_rival(idea: str) -> None:
     rival = next(e for e in read_codex(idea).entries if e.role == "rival")
     assert rival.name == "Olav Brekke"
     assert rival.words == (("harbour inspector",) if "inspector" in idea else ())
+
+
+def test_a_name_the_tagger_guesses_before_a_places_last_character_is_the_place() -> None:
+    """Stop 95 noticed: jieba cut 白石岛 as 白石/nr 岛/n, and the codex held a person 白石 and
+    no place (the offline writer's hero "身在灯塔"). A guessed name before a place's last
+    character is that place's name, by kind (the lexicon's `place_ends`)."""
+    idea = "1911年，林舟在白石岛守着灯塔，她的对手、港务长陈伯想把灯塔卖掉。"
+    entries = {(e.kind, e.name) for e in read_codex(idea).entries}
+    assert ("place", "白石岛") in entries and ("person", "白石") not in entries
+    assert ("person", "林舟") in entries  # a name before its verb stays a name
+    assert ("person", "陈默") in {(e.kind, e.name) for e in read_codex("陈默站在码头上。").entries}

@@ -98,15 +98,22 @@ _ROLE_ENDS = frozenset(vocabulary.characters("zh", "role_ends"))
 
 def _role_ends_given_back(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The model guesses a name that took the last character of the trade before it (修复/v
-    师苏雨/nr): the character goes back to the trade (修复师/n 苏雨/nr)."""
+    师苏雨/nr): the character goes back to the trade (修复师/n 苏雨/nr). And a name it guesses
+    before a place's last character is that place's (白石/nr 岛/n: 白石岛/ns)."""
     out: list[tuple[str, str]] = []
     for word, flag in pairs:
         took = flag == "nr" and len(word) == 3 and word[0] in _ROLE_ENDS
         if took and out and out[-1][1][:1] in ("v", "n") and len(out[-1][0]) >= 2:
             out[-1] = (out[-1][0] + word[0], "n")
             word = word[1:]
+        if word in _PLACE_ENDS and flag in ("n", "ns") and out and out[-1][1] == "nr":
+            out[-1] = (out[-1][0] + word, "ns")
+            continue
         out.append((word, flag))
     return out
+
+
+_PLACE_ENDS = frozenset(vocabulary.characters("zh", "place_ends"))
 
 
 def known(word: str) -> bool:
