@@ -141,4 +141,6 @@ def test_a_name_the_tagger_guesses_before_a_places_last_character_is_the_place()
     entries = {(e.kind, e.name) for e in read_codex(idea).entries}
     assert ("place", "白石岛") in entries and ("person", "白石") not in entries
     assert ("person", "林舟") in entries  # a name before its verb stays a name
+    # The rival's title after an enumeration comma is theirs (对手、港务长陈伯).
+    assert [e.words for e in read_codex(idea).entries if e.name == "陈伯"] == [("港务长",)]
     assert ("person", "陈默") in {(e.kind, e.name) for e in read_codex("陈默站在码头上。").entries}

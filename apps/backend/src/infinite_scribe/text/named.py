@@ -302,7 +302,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
         title = harm_zh.title(text, person) or rival_zh.title_before(text, person)
         return (title,) if title else ()
     at_mark, mark = max(marks)
-    said = clause[at_mark + len(mark) :]
+    said = clause[at_mark + len(mark) :].lstrip("、：:")  # 对手、港务长陈伯: 港务长
     said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]
     return (said,) if 2 <= len(said) <= 12 and named_zh.han(said) else ()
 
