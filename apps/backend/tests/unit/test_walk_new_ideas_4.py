@@ -7,10 +7,15 @@ the ideas' expectations as met now (what is still missed is listed, not hidden).
 import json
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
+from infinite_scribe.agents.llm.offline.generator import draft
+from infinite_scribe.agents.llm.offline.words import CHINESE
+from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text.codex_reading import read_codex, read_feedback_people
+from shared_types.enums import GenesisStage
 from tests.unit.test_walk_new_ideas_3 import _met
 
 IDEAS: list[dict[str, Any]] = json.loads(
@@ -144,3 +149,14 @@ def test_a_name_the_tagger_guesses_before_a_places_last_character_is_the_place()
     # The rival's title after an enumeration comma is theirs (对手、港务长陈伯).
     assert [e.words for e in read_codex(idea).entries if e.name == "陈伯"] == [("港务长",)]
     assert ("person", "陈默") in {(e.kind, e.name) for e in read_codex("陈默站在码头上。").entries}
+
+
+def test_the_allys_card_says_the_place_as_chinese_says_a_town() -> None:
+    """ "白石岛里第一个相信林舟的人", "上海里…": 里 is said of an enclosed place, not of an
+    island or a city; the ally is the first in the place to believe the hero."""
+    idea = "1911年，林舟在白石岛守着灯塔，她的对手、港务长陈伯想把灯塔卖掉。"
+    codex = read_codex(idea).as_json()
+    stage = GenesisStage.CHARACTERS
+    request = GenerationRequest(UUID(int=9), stage, {}, user_input=idea, codex=codex)
+    cards = draft(request, CHINESE).model_dump(mode="json")["characters"]
+    assert any("白石岛第一个相信林舟的人" in card["description"] for card in cards), cards
