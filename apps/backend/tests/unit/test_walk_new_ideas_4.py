@@ -160,17 +160,3 @@ def test_the_allys_card_says_the_place_as_chinese_says_a_town() -> None:
     request = GenerationRequest(UUID(int=9), stage, {}, user_input=idea, codex=codex)
     cards = draft(request, CHINESE).model_dump(mode="json")["characters"]
     assert any("白石岛第一个相信林舟的人" in card["description"] for card in cards), cards
-
-
-@pytest.mark.parametrize(
-    ("idea", "deadline"),
-    [
-        # Stop 95's walk: the deadline was "the winter", the flood lost (an event noun, data).
-        ("In 1887 Marisol Quintana repairs clocks in Valdivia, and her rival, the notary Anselm "
-         "Brecht, wants her workshop seized before the winter flood.", "the winter flood"),
-        ("Ada Pike must bring the boats in before the storm.", "the storm"),
-        ("Ada Pike must mend the bell before the winter.", "the winter"),
-    ],
-)  # fmt: skip
-def test_a_natural_event_after_a_deadlines_word_is_the_deadline(idea: str, deadline: str) -> None:
-    assert [e.name for e in read_codex(idea).entries if e.role == "deadline"] == [deadline]
