@@ -352,24 +352,6 @@ def test_a_named_hero_whose_role_is_not_read_is_given_none(text: str, said: str)
     assert "stranger" not in hero["description"] and "陌生人" not in hero["description"]
 
 
-@pytest.mark.parametrize(
-    ("text", "titles"),
-    [
-        (SKELLIG.format(comma=","),
-         ["Aoife Rooney of Skellig Rock", "What Skellig Rock Keeps", "Aoife Rooney's Account"]),
-        ("1930年的上海，沈青在一家当铺里发现了一张旧船票。",
-         ["上海的沈青", "上海疑云", "沈青手记"]),
-    ],
-)  # fmt: skip
-def test_a_named_hero_whose_role_is_not_read_is_named_in_the_titles(
-    text: str, titles: list[str]
-) -> None:
-    """Stop 95's walk: with her card mended, the concepts were still "The Stranger of
-    Valdivia" and "The Stranger's Account" of Marisol Quintana, who repairs clocks there."""
-    concepts = _cast(text, GenesisStage.CONCEPT_SELECTION)["concepts"]
-    assert [concept["title"] for concept in concepts] == titles
-
-
 def test_a_trades_verb_after_the_name_makes_the_name_the_subject() -> None:
     """A walk (stop 95): "In 1887 Marisol Quintana repairs clocks in Valdivia" made the hero the
     story's place, as "keeps" did before it was a verb of the lexicon (a data line now)."""

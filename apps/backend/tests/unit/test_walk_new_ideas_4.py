@@ -12,10 +12,11 @@ from uuid import UUID
 import pytest
 
 from infinite_scribe.agents.llm.offline.generator import draft
-from infinite_scribe.agents.llm.offline.words import CHINESE
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text.codex_reading import read_codex, read_feedback_people
 from shared_types.enums import GenesisStage
+from tests.unit.test_offline_named_roles import SKELLIG
 from tests.unit.test_walk_new_ideas_3 import _met
 
 IDEAS: list[dict[str, Any]] = json.loads(
@@ -160,3 +161,23 @@ def test_the_allys_card_says_the_place_as_chinese_says_a_town() -> None:
     request = GenerationRequest(UUID(int=9), stage, {}, user_input=idea, codex=codex)
     cards = draft(request, CHINESE).model_dump(mode="json")["characters"]
     assert any("白石岛第一个相信林舟的人" in card["description"] for card in cards), cards
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        (SKELLIG.format(comma=","),
+         ["Aoife Rooney of Skellig Rock", "What Skellig Rock Keeps", "Aoife Rooney's Account"]),
+        ("1930年的上海，沈青在一家当铺里发现了一张旧船票。",
+         ["上海的沈青", "上海疑云", "沈青手记"]),
+    ],
+)  # fmt: skip
+def test_a_named_hero_whose_role_is_not_read_is_named_in_the_titles(
+    text: str, titles: list[str]
+) -> None:
+    """Stop 95's walk: with her card mended, the concepts were still "The Stranger of
+    Valdivia" and "The Stranger's Account" of Marisol Quintana, who repairs clocks there."""
+    words = CHINESE if "上海" in text else ENGLISH
+    request = GenerationRequest(UUID(int=6900), GenesisStage.CONCEPT_SELECTION, {}, user_input=text)
+    concepts = draft(request, words).model_dump(mode="json")["concepts"]
+    assert [concept["title"] for concept in concepts] == titles

@@ -242,16 +242,15 @@ class AgentWork:
                 state = await self._session(job)
             decided = [Decided(event_type, payload | _codex_read(job, state, status))]
             change = SESSIONS.change(state, decided, origin, parts=parts)
-            writes = self.uow.writes
             if status is TaskStatus.COMPLETED and job.stage is state.current_stage:
                 try:
-                    await writes.write(self._with_pause(job, change).write)
+                    await self.uow.writes.write(self._with_pause(job, change).write)
                     return
                 except FlowAlreadyWaiting:
                     # The flow waits on an earlier handle: the answer goes without a pause of
                     # its own (as the PENDING_PAUSE insert was a no-op), that handle lands.
                     waiting = True
-            await writes.write(change.write)
+            await self.uow.writes.write(change.write)
 
         try:
             await with_retries(attempt)
