@@ -181,3 +181,16 @@ def test_a_named_hero_whose_role_is_not_read_is_named_in_the_titles(
     request = GenerationRequest(UUID(int=6900), GenesisStage.CONCEPT_SELECTION, {}, user_input=text)
     concepts = draft(request, words).model_dump(mode="json")["concepts"]
     assert [concept["title"] for concept in concepts] == titles
+
+
+def test_stop_96s_walk_reads_the_organ_tuner_and_the_bishops_clerk() -> None:
+    """The reread's walk: "tunes" was no verb of the lexicon (the hero became a place, the
+    rival the hero) and "the bishop's clerk" no rival's title (a data line; an apostrophe)."""
+    idea = (
+        "In 1923 Halvard Moen tunes church organs in Bergen, and his rival, the bishop's clerk "
+        "Ottilie Brand, wants the cathedral organ melted down before the Midsummer fair."
+    )
+    entries = {e.name: (e.kind, e.role, e.words) for e in read_codex(idea).entries}
+    assert entries["Halvard Moen"] == ("person", "hero", ())
+    assert entries["Ottilie Brand"] == ("person", "rival", ("bishop's clerk",))
+    assert entries["Bergen"][0] == "place"

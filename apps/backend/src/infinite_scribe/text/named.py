@@ -36,7 +36,7 @@ _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request
 #: What describes the rival between the word that marks them and their name ("his rival, the
 #: night warden Ada Pike"): an article and up to three lower-case words.
 _EN_ARTICLE = vocabulary.either("en", "articles")
-_EN_DESCRIBED = rf"(?:{_EN_ARTICLE}\s+(?P<described>(?:[a-z-]+\s+){{1,3}}))?"
+_EN_DESCRIBED = rf"(?:{_EN_ARTICLE}\s+(?P<described>(?:[a-z'’-]+\s+){{1,3}}))?"
 #: The mark, then a comma or a copula ("his rival, the warden", "her rival is the warden").
 _EN_MARK_JOIN = rf"(?:,|\s+(?:{vocabulary.alternation('en', 'copulas')}))?"
 _EN_MARK_BEFORE = re.compile(
