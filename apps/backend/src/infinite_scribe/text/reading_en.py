@@ -171,9 +171,8 @@ def _apposed_places(first: str) -> list[tuple[str, tuple[int, int]]]:
 
 
 def origin(text: str, name: str) -> str | None:
-    """Where `text` says the person `name` comes from, after the name or the role apposed to it
-    ("Inés Arancibia from Chiloé", "Inés Arancibia, a ferrywoman from Chiloé"); none when what
-    follows "from" is no place ("from the next chapter on") or a part or day ("from Act Two")."""
+    """Where `name` comes from, after the name or its apposed role ("Inés Arancibia from Chiloé",
+    "Inés Arancibia, a ferrywoman from Chiloé"); none for no place or a part or day ("Act Two")."""
     apposed = rf"(?:,\s+{_ARTICLE}\s+{_SHORTEST})?\s+from\s+(?P<origin>[^,;]{{1,60}})"
     said = re.search(re.escape(name) + apposed, text)
     words = _place_words(said.group("origin").split()) if said else []
@@ -354,8 +353,9 @@ def _clean(phrase: str, article: bool = False) -> str:
 
 
 def _introduced(part: str) -> str:
-    """A person a wish adds, by their name and then what they are ("a pilot named Ada Vey" ->
-    "Ada Vey, a pilot"); any other wish as said."""
+    """A person a wish adds, by name ("a pilot named Ada Vey": "Ada Vey, a pilot"), else as said."""
+    if (said := re.match(_NAME + r"\s+from\s", part)) and origin(part, said.group("name")):
+        return said.group("name")  # "Sigrun Vik from Stavanger": her origin is her words
     found = _role_name(part)
     if found is None or found[3] != 0 or part.startswith(found[1]):
         return part
