@@ -6,8 +6,12 @@ import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 import infinite_scribe
-from infinite_scribe.api.console.error_texts import EXPLANATIONS, error_text
+from infinite_scribe.api.console.error_texts import error_text
+from infinite_scribe.api.console.words import WORDS, ConsoleWords
 from infinite_scribe.domain.errors import ScribeError
 
 
@@ -33,7 +37,21 @@ def _every_error() -> list[type[ScribeError]]:
 def test_every_error_code_is_explained_in_both_languages() -> None:
     codes = {error.error_code for error in _every_error()}
     assert len(codes) > 30
-    assert sorted(codes - set(EXPLANATIONS)) == []
+    assert sorted(codes - set(WORDS.error_explanations)) == []
     for code in codes:
         english, chinese = error_text(409, code, "en"), error_text(409, code, "zh")
         assert english.explanation != chinese.explanation, code
+
+
+def test_the_console_words_file_is_validated_when_it_loads() -> None:
+    """A bad edit of `data/words.json` fails at load: a pair without its Chinese, an unknown
+    section, a section left out."""
+    good = WORDS.model_dump(by_alias=True)
+    assert ConsoleWords.model_validate(good) == WORDS
+    for bad in (
+        {**good, "statuses": {**good["statuses"], "PAUSED": ["Paused"]}},
+        {**good, "error_headlins": {}},
+        {key: value for key, value in good.items() if key != "failure_reasons"},
+    ):
+        with pytest.raises(ValidationError):
+            ConsoleWords.model_validate(bad)

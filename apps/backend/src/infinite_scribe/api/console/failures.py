@@ -1,13 +1,14 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """A generation that failed, as the writer's page shows it (issue 38): the reason in the
 writer's language, and what they had typed, so the form comes back filled and "try again"
 re-sends the same request. Read from the session's latest events: the failure is the latest
-answer to a request, with nothing asked or confirmed after it."""
+answer to a request, with nothing asked or confirmed after it. The reasons' words:
+`data/words.json`."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from infinite_scribe.api.console.words import WORDS
 from infinite_scribe.domain.genesis import (
     CONCEPT_GENERATION_REQUESTED,
     FEEDBACK_SUBMITTED,
@@ -31,23 +32,6 @@ _SETTLING = _REQUESTS | PROPOSAL_EVENTS | {STAGE_CONFIRMED}
 #: The writer stopped it (CancelGeneration, decision 4003): the form comes back the same way.
 CANCELLED = "CANCELLED"
 
-#: Error code -> (English, Chinese): what went wrong, as the writer can act on it.
-REASONS: dict[str, tuple[str, str]] = {
-    CANCELLED: ("You stopped this generation.", "你停止了这次生成。"),
-    "LLM_UNAVAILABLE": (
-        "The model could not be reached (is it running, and is its address right?).",
-        "无法连接到模型（它在运行吗？地址对吗？）。",
-    ),
-    "LLM_TIMEOUT": ("The model took too long to answer.", "模型回答超时。"),
-    "LLM_RATE_LIMITED": ("The model is busy (rate limited).", "模型繁忙（请求过于频繁）。"),
-    "LLM_REJECTED": ("The model refused the request.", "模型拒绝了这个请求。"),
-    "LLM_INVALID_OUTPUT": (
-        "The model answered something that is not a usable proposal.",
-        "模型的回答不是可用的方案。",
-    ),
-}
-_UNKNOWN = ("The generation failed.", "生成失败。")
-
 
 @dataclass(frozen=True)
 class Failure:
@@ -68,7 +52,7 @@ class Failure:
 
 def reason(code: str | None, language: str) -> str:
     """What an error code means to the writer, in their language."""
-    english, chinese = REASONS.get(code or "", _UNKNOWN)
+    english, chinese = WORDS.failure_reasons.get(code or "", WORDS.failure_reason_otherwise)
     return chinese if language == "zh" else english
 
 
