@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 import infinite_scribe
 from infinite_scribe.api.console.error_texts import error_text
-from infinite_scribe.api.console.words import WORDS, ConsoleWords
+from infinite_scribe.api.words import WORDS, ConsoleWords
 from infinite_scribe.domain.errors import ScribeError
 
 

@@ -1,11 +1,11 @@
 """The console's error page in the writer's language (issue 38): a headline by HTTP status and
-what the error code means, as the writer can act on it (the words: `data/words.json`). The
+what the error code means, as the writer can act on it (the words: `api/data/words.json`). The
 server's own message (English, for developers and logs) stays on the page, folded away under
 "details"."""
 
 from dataclasses import dataclass
 
-from infinite_scribe.api.console.words import WORDS
+from infinite_scribe.api.words import WORDS
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,13 @@
 writer's language, and what they had typed, so the form comes back filled and "try again"
 re-sends the same request. Read from the session's latest events: the failure is the latest
 answer to a request, with nothing asked or confirmed after it. The reasons' words:
-`data/words.json`."""
+`api/data/words.json`."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from infinite_scribe.api.console.words import WORDS
+from infinite_scribe.api.words import WORDS
 from infinite_scribe.domain.genesis import (
     CONCEPT_GENERATION_REQUESTED,
     FEEDBACK_SUBMITTED,

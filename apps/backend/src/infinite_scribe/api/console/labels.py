@@ -2,13 +2,13 @@
 texts, event types as people say them, and the language itself, followed from the browser's
 `Accept-Language` (Chinese when it ranks a `zh` tag above any `en` tag, else English) unless
 the writer chose one with the page's switch (`?lang=`, then kept in a cookie: issue 38). The
-operator's screens stay in English. The words themselves are data (`data/words.json`, read
-by `words.py`)."""
+operator's screens stay in English. The words themselves are data (`api/data/words.json`, read
+by `api/words.py`)."""
 
 from fastapi import Request
 
-from infinite_scribe.api.console.words import WORDS, Pair
 from infinite_scribe.api.field_names import CHINESE, ENGLISH
+from infinite_scribe.api.words import WORDS, Pair
 
 LANGUAGES = (ENGLISH, CHINESE)
 #: The language the writer chose with the page's switch (set by `?lang=`).

@@ -1,8 +1,8 @@
-"""What the console says in the writer's two languages, kept as data (`data/words.json`):
-event types, statuses and stored codes as (English, Chinese) pairs, the writer's screens'
-texts (English -> Chinese), the error page's headlines and explanations, and a failed
-generation's reasons. Loaded once and validated, so a bad edit fails at import and in the unit
-tests, not on a writer's page."""
+"""What the API says in the writer's two languages, kept as data (`data/words.json`): the
+console's labels of event types, statuses and stored codes as (English, Chinese) pairs, its
+screens' texts (English -> Chinese), the error page's headlines and explanations, a failed
+generation's reasons, and a field's name (the console's and a book's headings). Loaded once
+and validated, so a bad edit fails at import and in the unit tests, not on a writer's page."""
 
 from importlib import resources
 
@@ -32,6 +32,10 @@ class ConsoleWords(BaseModel):
     #: A failed generation's error code -> what went wrong (the writer's page, failures.py).
     failure_reasons: dict[str, Pair]
     failure_reason_otherwise: Pair
+    #: A field's name (field_names.py): in Chinese, and in English where capitalizing its key
+    #: is not how it is said.
+    fields_in_chinese: dict[str, str]
+    fields_in_english: dict[str, str]
 
 
 def _load() -> ConsoleWords:
