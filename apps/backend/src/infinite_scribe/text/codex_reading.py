@@ -58,7 +58,7 @@ def read_codex(idea: str) -> Codex:
         CodexEntry("place", place, ORIGIN if _origin(idea, place, chinese) else None)
         for place in given.places
     ]
-    said = [*given.places, *(entry.name for entry in entries)]
+    said = [*given.places, *given.times, *(entry.name for entry in entries)]
     described = _described_origins(idea, said) if chinese else []
     entries += [CodexEntry("place", place, ORIGIN) for place in described]
     deadline = next((time for time in given.times if _before(idea, time, chinese)), None)
@@ -242,8 +242,8 @@ def _origin(idea: str, place: str, chinese: bool) -> bool:
 
 def _described_origins(idea: str, said: list[str]) -> list[str]:
     """The places a Chinese idea says only of someone (日本商人, 江南丝绸世家的长孙): where they
-    come from, which the reader of names leaves out of the story's places (`said`: the places
-    and people read, none of which is one)."""
+    come from, which the reader of names leaves out of the story's places (`said`: the places,
+    people and times read, none of which is one: 台风季's 台风)."""
     pairs = segment.tagged(idea)
     found: list[str] = []
     for (word, flag), after in zip(pairs, [*pairs[1:], ("", "x")], strict=True):

@@ -37,6 +37,8 @@ ZH_TIME = re.compile(
     # A day of a month and a span the story is due within (七日之内).
     r"|(?:[一二三四五六七八九十冬腊正]{1,2}|\d{1,2})月(?:初|廿)?(?:[一二三四五六七八九十]{1,3}|\d{1,2})[日号]?"
     rf"|(?<=[在于])[一二三四五六七八九十百两\d]{{1,3}}{_any('span_units')}(?=之?内)"
+    # A season the story is due before or after, by its last character (台风季, 雨季, 汛期).
+    rf"|(?<=[在于到])[\u4e00-\u9fff]{{1,3}}{_any('season_ends')}(?=之?[前后])"
 )
 OPENS = ("", "，", "。")
 _ZH_WHEN = f"(?:{ZH_TIME.pattern})[^，,。的]{{0,4}}"
@@ -68,6 +70,8 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     surname; `nrfg` a famous one's, 严世蕃), or a surname alone before the given name the
     tagger split off (韩 + 小川; 顾 + 南站 where 站上 is a word: 顾南). After a title or a
     role (特务头子丁墨村) a tagged name is a person's however it ends."""
+    if before in _WHERE_OPENS and after[0] in _LOCATIVES:
+        return None  # 在 + 王府/nr + 里: where, not who
     longest = 6 if flag == "nrt" else 4  # 罗德里格斯: a transliteration runs longer
     named = flag in NAME_TAGS and not KIN.fullmatch(word)  # 二叔/nrt: kin, never a name
     if named and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES:
@@ -77,7 +81,7 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
         # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
         body = titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
         return word if not body and (after_title or _tagged_name(word, flag)) else None
-    if _given_alone(word, flag, after, before):
+    if _given_alone(word, flag, after, before) or _opened_name(word, flag, before):
         return word
     if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
         return None
@@ -92,6 +96,17 @@ def _given_alone(word: str, flag: str, after: tuple[str, str], before: str) -> b
     return placed and not segment.known(word)
 
 
+_WHERE_OPENS = ("在", "于")
+_LOCATIVES = vocabulary.words("zh", "locatives")
+
+
+def _opened_name(word: str, flag: str, before: str) -> bool:
+    """A name a name opener begins (阿海, 小翠) after a title or a role (渔民 + 阿海), whatever
+    the tagger's noun tag (阿海/ns)."""
+    return len(word) == 2 and word[0] in _NAME_OPENERS and flag[:1] == "n" and titled(before)
+
+
+_NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
 #: The tags of a person's name: jieba's `nrfg` is a famous person's (严世蕃).
 NAME_TAGS = ("nr", "nrt", "nrfg")
 _TITLED = vocabulary.words("zh", "titles") | _ZH_ROLES
@@ -106,13 +121,16 @@ def titled(before: str) -> bool:
 def trailing_given(name: str, pairs: list[tuple[str, str]], index: int) -> str:
     """A two-character name with the last character the tagger cut off as a measure word or a
     number (陆子 + 期 + 要, 罗伯 + 年 + 。): all three, when the clause goes on with a verb or
-    ends there (王五 + 年 + 后 is no name)."""
+    ends there (王五 + 年 + 后 is no name); as a pronoun only where the clause ends (阿史 + 那 +
+    。)."""
     if len(name) != 2 or index + 1 >= len(pairs):
         return name
     last, flag = pairs[index + 1]
     after = pairs[index + 2] if index + 2 < len(pairs) else ("", "x")
-    cut = len(last) == 1 and han(last) and flag in ("q", "m", "ng")
-    return name + last if cut and after[1][:1] in ("x", "v") else name
+    cut = flag in ("q", "m", "ng") or (flag == "r" and after[1] == "x")
+    return (
+        name + last if len(last) == 1 and han(last) and cut and after[1][:1] in ("x", "v") else name
+    )
 
 
 _KIN_ROLES = tuple(vocabulary.words("zh", "kin_roles"))

@@ -113,14 +113,32 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
 
 def _taken(words: list[str], index: int) -> bool:
     """Whether the role at `index` is what a verb of its clause takes (找到 + 凶手: the one
-    the hero looks for), not what the hero is: a verb before it with no 的 after the verb (来自
-    上海的女法医 is described) and no verb saying what its subject is (是, 身为)."""
-    for word in reversed(words[:index]):
-        if word in _CLAUSE_MARKS or word == "的" or word in _COPULAS:
+    the hero looks for), not what the hero is: a verb before it and no verb saying what its
+    subject is (是, 身为); with a 的 after the verb (来自上海的女法医 is described), only when the
+    verb's subject stands before it in the clause (她必须……找到失踪的父亲: whom she looks for)."""
+    described = False
+    for at in range(index - 1, -1, -1):
+        word = words[at]
+        if word in _CLAUSE_MARKS or word in _COPULAS:
             return False
-        if not is_role(word) and any(flag.startswith("v") for _, flag in segment.tagged(word)):
+        if word == "的":
+            described = True
+        elif not is_role(word) and any(flag.startswith("v") for _, flag in segment.tagged(word)):
+            return not described or _said_by_subject(words, at)
+    return False
+
+
+def _said_by_subject(words: list[str], verb: int) -> bool:
+    """Whether a pronoun or a name opens the clause of the verb at `verb` (她必须……找到)."""
+    for word in reversed(words[:verb]):
+        if word in _CLAUSE_MARKS:
+            return False
+        if word in _SUBJECTS or _name(word):
             return True
     return False
+
+
+_SUBJECTS = vocabulary.words("zh", "subject_pronouns")
 
 
 def _named_role(words: list[str], people: tuple[str, ...] = ()) -> tuple[str, int] | None:
@@ -258,10 +276,11 @@ def read(text: str) -> Facts:
     first = _SENTENCE_END.split(text, 1)[0]
     words = _merged(segment.words(first))
     all_words = words if first == text else _merged(segment.words(text))
-    places = _text_places(text, all_words)
+    found = named.read(text, True)
+    places = _text_places(text, all_words, found)
     time = _TIME.search(text)
     when = time.group(0) if time else None
-    people = named.read(text, True).people
+    people = found.people
     said = copula_hero(first, people)
     if said is not None:  # a copula says what the hero is, a clause what she must do
         return Facts.told(said.role, said.name, places, when, said.task)
@@ -288,10 +307,13 @@ def _named_hero(
     return next((p for p in people if name and p.startswith(name) and p in first), name)
 
 
-def _text_places(text: str, words: list[str]) -> list[str]:
-    """The places the words name, the place the text opens with first."""
+def _text_places(text: str, words: list[str], found: named.Named) -> list[str]:
+    """The places the words name, the place the text opens with first; none that is a time, or
+    a thing or a person as the names' reader reads it (守着 + 灯塔: what a verb takes; 渔民 +
+    阿海/ns: a name)."""
+    said = (*found.things, *found.people)
     times = [match.group(0) for match in named_zh.ZH_TIME.finditer(text)]
-    places = [place for place in _places(words) if not any(place in t for t in times)]
+    places = [p for p in _places(words) if not any(p in t for t in times) and p not in said]
     places = [place for place in places if not where_zh.found_thing(text, place)]
     opening = named_zh.opening_place(text)
     if opening and not any(opening in place or place in opening for place in places):

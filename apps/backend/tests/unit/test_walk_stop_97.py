@@ -1,0 +1,68 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""Stop 96's noticed list and what reading it found: a Chinese idea's hero, place, deadline
+and people read by kind. Each case failed before its change (stop 97)."""
+
+import pytest
+
+from infinite_scribe.text import reading_zh, segment
+from infinite_scribe.text.codex_reading import read_codex
+
+LIGHTHOUSE = "林舟在白石岛守着灯塔，她必须在台风季之前找到失踪的父亲。"
+
+
+def _entries(idea: str) -> dict[str, tuple[str, str | None, tuple[str, ...]]]:
+    return {e.name: (e.kind, e.role, e.words) for e in read_codex(idea).entries}
+
+
+def test_every_reader_reads_one_segmentation() -> None:
+    """`segment.words` cut 白石/岛守 where the tagger's cut (which the names' reader reads)
+    holds 白石岛: the idea's reader then took 灯塔 for the place."""
+    assert "白石岛" in segment.words(LIGHTHOUSE)
+    assert segment.words(LIGHTHOUSE) == [word for word, _ in segment.tagged(LIGHTHOUSE)]
+
+
+def test_what_a_verb_takes_is_no_place_and_a_role_the_hero_looks_for_is_not_hers() -> None:
+    """守着 + 灯塔 is a thing; 她必须……找到失踪的父亲: the father is whom she looks for (a 的
+    between the verb and the role does not make it hers); 台风季之前 is the deadline, and
+    台风 no place anyone comes from."""
+    facts = reading_zh.read(LIGHTHOUSE)
+    assert (facts.hero, facts.hero_name, facts.places) == (None, "林舟", ("白石岛",))
+    assert facts.time == "台风季"
+    entries = _entries(LIGHTHOUSE)
+    assert entries["林舟"] == ("person", "hero", ())
+    assert entries["台风季"] == ("time", "deadline", ())
+    assert entries["灯塔"][0] == "object"
+    assert "台风" not in entries
+
+
+@pytest.mark.parametrize(
+    ("idea", "hero"),
+    [
+        ("来自上海的女法医林晚在火星发现一具尸体。", "女法医"),  # described: still hers
+        ("仵作宋慈在临安发现一具无名尸。", "仵作"),
+    ],
+)
+def test_a_role_described_before_the_hero_stays_the_heros(idea: str, hero: str) -> None:
+    assert reading_zh.read(idea).hero == hero
+
+
+def test_a_name_a_name_opener_begins_after_a_role_is_a_person() -> None:
+    """渔民 + 阿海/ns: the tagger's place tag; a role and 阿 say a person, as 阿罗 is one."""
+    entries = _entries("渔民阿海必须在雨季前修好堤坝。")
+    assert entries["阿海"] == ("person", "hero", ("渔民",))
+    assert entries["雨季"] == ("time", "deadline", ())
+    assert "渔民阿海" not in entries
+    assert reading_zh.read("渔民阿海必须在雨季前修好堤坝。").places == ()
+
+
+def test_where_a_preposition_and_a_locative_say_is_a_place_not_a_person() -> None:
+    """在 + 王府/nr + 里: where the hero is, not someone named 王府."""
+    entries = _entries("侍女小翠在王府里发现了一封密信。")
+    assert entries["王府"][0] == "place"
+    assert entries["小翠"] == ("person", "hero", ("侍女",))
+
+
+def test_a_name_the_tagger_cut_before_a_pronoun_at_the_clause_end_is_whole() -> None:
+    """商人阿史那。: 阿史/n 那/r. The ally is named (the offline writer had invented one)."""
+    idea = "长安城的画师裴青要在上元灯节前画完宫中的壁画；他的好友是西域来的商人阿史那。"
+    assert _entries(idea)["阿史那"][0] == "person"
