@@ -2,10 +2,16 @@
 """Stop 96's noticed list and what reading it found: a Chinese idea's hero, place, deadline
 and people read by kind. Each case failed before its change (stop 97)."""
 
+from uuid import UUID
+
 import pytest
 
+from infinite_scribe.agents.llm.offline.generator import draft
+from infinite_scribe.agents.llm.offline.words import CHINESE
+from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import reading_zh, segment
 from infinite_scribe.text.codex_reading import read_codex
+from shared_types.enums import GenesisStage
 
 LIGHTHOUSE = "林舟在白石岛守着灯塔，她必须在台风季之前找到失踪的父亲。"
 
@@ -66,3 +72,16 @@ def test_a_name_the_tagger_cut_before_a_pronoun_at_the_clause_end_is_whole() -> 
     """商人阿史那。: 阿史/n 那/r. The ally is named (the offline writer had invented one)."""
     idea = "长安城的画师裴青要在上元灯节前画完宫中的壁画；他的好友是西域来的商人阿史那。"
     assert _entries(idea)["阿史那"][0] == "person"
+
+
+def test_a_state_after_where_the_hero_is_is_nothing_to_find_out() -> None:
+    """The cards said "查明在白石岛守着灯塔的真相": keeping the light is what she does, not a
+    mystery. Something that happened there (丢了) still is one."""
+    assert reading_zh.event_core("在白石岛守着灯塔") == ""
+    assert reading_zh.event_core("在锦里丢了一张祖传的脸谱") == "在锦里丢了一张祖传的脸谱"
+    idea = "1911年，林舟在白石岛守着灯塔，她的对手、港务长陈伯想把灯塔卖掉。"
+    request = GenerationRequest(
+        UUID(int=9), GenesisStage.CHARACTERS, {}, user_input=idea, codex=read_codex(idea).as_json()
+    )
+    cards = draft(request, CHINESE).model_dump(mode="json")["characters"]
+    assert not any("守着灯塔" in card["motivation"] for card in cards), cards

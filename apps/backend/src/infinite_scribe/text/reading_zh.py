@@ -2,6 +2,7 @@
 """Reading a Chinese idea or feedback: jieba's words and a few rules find the hero (a role such
 as 女法医), the place (火星殖民地), the time (2150年), what happens and the writer's wishes."""
 
+import itertools
 import re
 from functools import partial
 
@@ -263,9 +264,17 @@ def event_core(event: str) -> str:
     where = re.match(f"^[在于][^，,]{{1,10}}?(?:{'|'.join(_VERB_LEADS)})", event)
     if where:
         return event[where.end() :].lstrip("了：:，, ") or event
-    opening = segment.tagged(event)[:1]
-    deed = opening and (opening[0][1][:1] == "v" or opening[0][0] in _FOR)
-    return "" if deed else event
+    return "" if _a_deed(segment.tagged(event)) else event
+
+
+def _a_deed(pairs: list[tuple[str, str]]) -> bool:
+    """Whether an event opens on the hero's own deed: a verb (守着灯塔), or one for whom she
+    acts (替地下党……); after where she is, a verb holding on (在白石岛 + 守/v 着/uz: a state,
+    not 在锦里 + 丢了……, something that happened there)."""
+    if pairs[:1] and pairs[0][0] in ("在", "于"):
+        after = list(itertools.dropwhile(lambda pair: pair[1][:1] in "nsf", pairs[1:]))
+        return after[:1] != [] and after[0][1][:1] == "v" and after[1:2] == [("着", "uz")]
+    return bool(pairs) and (pairs[0][1][:1] == "v" or pairs[0][0] in _FOR)
 
 
 def read(text: str) -> Facts:
