@@ -72,20 +72,32 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     role (特务头子丁墨村) a tagged name is a person's however it ends."""
     if before in _WHERE_OPENS and after[0] in _LOCATIVES:
         return None  # 在 + 王府/nr + 里: where, not who
-    longest = 6 if flag == "nrt" else 4  # 罗德里格斯: a transliteration runs longer
-    named = flag in NAME_TAGS and not KIN.fullmatch(word)  # 二叔/nrt: kin, never a name
-    if named and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES:
-        # After a title or a role a tagged name is a person's: a surname first however it ends.
-        place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
-        after_title = titled(before) and (word[0] in SURNAMES or not place)
-        # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
-        body = titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
-        return word if not body and (after_title or _tagged_name(word, flag)) else None
+    if _name_tagged(word, flag):
+        return _tagged_person(word, flag, after, before, later)
     if _given_alone(word, flag, after, before) or _opened_name(word, flag, before):
         return word
     if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
         return None
     return _split_name(word, after, before, later)
+
+
+def _name_tagged(word: str, flag: str) -> bool:
+    """Tagged a name, a name's length, and no kin (二叔/nrt) nor role word."""
+    longest = 6 if flag == "nrt" else 4  # 罗德里格斯: a transliteration runs longer
+    named = flag in NAME_TAGS and not KIN.fullmatch(word)
+    return named and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES
+
+
+def _tagged_person(
+    word: str, flag: str, after: tuple[str, str], before: str, later: str
+) -> str | None:
+    """A word tagged a name is a person's after a title or a role, a surname first however it
+    ends; else as `_tagged_name` reads it."""
+    place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
+    after_title = titled(before) and (word[0] in SURNAMES or not place)
+    # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
+    body = titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
+    return word if not body and (after_title or _tagged_name(word, flag)) else None
 
 
 def _given_alone(word: str, flag: str, after: tuple[str, str], before: str) -> bool:
