@@ -10,7 +10,7 @@ from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.text import reading_zh, segment
-from infinite_scribe.text.codex_reading import read_codex
+from infinite_scribe.text.codex_reading import feedback_people, offered_edits, read_codex
 from shared_types.enums import GenesisStage
 
 LIGHTHOUSE = "林舟在白石岛守着灯塔，她必须在台风季之前找到失踪的父亲。"
@@ -85,3 +85,24 @@ def test_a_state_after_where_the_hero_is_is_nothing_to_find_out() -> None:
     )
     cards = draft(request, CHINESE).model_dump(mode="json")["characters"]
     assert not any("守着灯塔" in card["motivation"] for card in cards), cards
+
+
+def test_the_reread_walk_a_verb_the_tagger_joined_to_the_rivals_name_is_not_hers() -> None:
+    """Stop 97's reread walk: 郑三想/nr + 在…… made the rival 郑三想 (想: wants), and a
+    rename of 郑三 offered nothing."""
+    idea = "1936年，渔民阿海在鹭岛守着一座旧码头，他的对手、船行老板郑三想在中秋节前把码头拆掉。"
+    entries = _entries(idea)
+    assert entries["郑三"] == ("person", "rival", ("船行老板",))
+    assert "郑三想" not in entries
+    assert offered_edits("把对手郑三改名为郑九。", read_codex(idea)) == (
+        {"op": "rename", "name": "郑三", "to": "郑九"},
+    )
+
+
+def test_the_reread_walk_a_person_added_from_somewhere_is_one_wish_with_her_origin() -> None:
+    """加一个从厦门来的教书先生林素: her card lost 厦门, and the note said her not shown while
+    the card was there (the wish was the whole phrase)."""
+    codex = read_codex("1936年，渔民阿海在鹭岛守着一座旧码头。")
+    feedback = "加一个从厦门来的教书先生林素。"
+    assert feedback_people(feedback, codex) == {"林素": ("教书先生", "厦门来的")}
+    assert reading_zh.read_feedback(feedback).elements == ("林素",)

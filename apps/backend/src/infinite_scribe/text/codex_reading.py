@@ -212,6 +212,8 @@ def feedback_people(feedback: str, codex: Codex) -> dict[str, tuple[str, ...]]:
         origins = [p for p in facts.places if _origin(clause, p, language == "zh")]
         if not origins and language == "en" and (place := reading_en.origin(clause, person)):
             origins = [place]  # "Add Inés Arancibia from Chiloé": no role, still her words
+        if not origins and language == "zh" and (came := _ZH_CAME_FROM.search(clause)):
+            origins = [came.group(1)]  # 加一个从厦门来的教书先生林素: 厦门来的
         words = (facts.hero or "", *(_FROM[language].format(p) for p in origins))
         described[person] = _words(words) if own and (facts.hero or origins) else ()
     return described

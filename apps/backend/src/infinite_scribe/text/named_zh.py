@@ -93,6 +93,8 @@ def _tagged_person(
 ) -> str | None:
     """A word tagged a name is a person's after a title or a role, a surname first however it
     ends; else as `_tagged_name` reads it."""
+    if len(word) == 3 and word[-1] in _VERB_ENDS and after[1][:1] in ("p", "v", "d"):
+        word = word[:2]  # 郑三想/nr + 在……: the tagger took the verb after the name into it
     place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
     after_title = titled(before) and (word[0] in SURNAMES or not place)
     # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
@@ -109,6 +111,8 @@ def _given_alone(word: str, flag: str, after: tuple[str, str], before: str) -> b
 
 
 _WHERE_OPENS = ("在", "于")
+#: Verbs a tagger joins to a two-character name before them (郑三 + 想: 郑三想/nr).
+_VERB_ENDS = frozenset(vocabulary.characters("zh", "name_end_verbs"))
 _LOCATIVES = vocabulary.words("zh", "locatives")
 
 

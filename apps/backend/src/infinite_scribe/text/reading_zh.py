@@ -357,10 +357,16 @@ _NAMING = re.compile(rf"^(?:{_words('naming')})(?P<name>[^的]+)的(?P<what>.+)$
 def _introduced(wish: str) -> str:
     """A person a wish adds, told by what they are and their name (叫陆小川的助手 -> 助手陆小川,
     as an idea gives its hero); any other wish, or a name the reader is unsure of, as said."""
+    people = named.read(wish, True).people
+    if _CAME_FROM.match(wish) and people and wish.endswith(people[-1]):
+        return people[-1]  # 从厦门来的教书先生林素: where she is from is her card's words
     match = _NAMING.match(wish)
-    if match is None or match.group("name") not in named.read(wish, True).people:
+    if match is None or match.group("name") not in people:
         return wish
     return match.group("what") + match.group("name")
+
+
+_CAME_FROM = re.compile("^从[\u4e00-\u9fff]{2,4}?来的")
 
 
 def read_feedback(feedback: str) -> Facts:
