@@ -72,8 +72,9 @@ test: lint
 
 # The unit tier alone: no database, no broker, no server, and not the tests marked `corpus`
 # (issue 75: every idea through every stage, whole books, worst-shape bounds; `make test` runs
-# them, `make corpus` runs the unit folder's alone), on TEST_WORKERS processes as `make test`
-# runs them: 2,699 tests, 9.1-9.6 s wall on an idle 2-core machine (10.3-10.5 s in one process)
+# them, `make corpus` runs them with the corpus folder), on TEST_WORKERS processes as `make test`
+# runs them: 2,854 tests, 16.1-16.7 s wall on this idle 2-core machine, where dd15789's unit
+# tier (2,412 tests, one process) took 26.1-27.4 s (issue 75's target, 10 s, is missed)
 # (the labelled phrasings set, 5 s of scoring, runs in `make test` with the continuity tests). Bytecode is written here
 # even where PYTHONDONTWRITEBYTECODE is set (pytest caches its rewritten test modules with it).
 # No unit test needs hypothesis's or platformdirs' plugin: their imports (hypothesis's, with trio,
@@ -82,9 +83,11 @@ unit: install
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest apps/backend/tests/unit -q \
 		-p no:hypothesispytest -p no:platformdirs -m "not corpus" -n $(TEST_WORKERS)
 
-# The unit folder's corpus tier alone (issue 75): what `make unit` leaves out.
+# The corpus tier alone (issue 75): what `make unit` leaves out (the corpus folder, and the unit
+# folder's tests marked `corpus`).
 corpus: install
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest apps/backend/tests/unit -q -m corpus
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest apps/backend/tests/corpus \
+		apps/backend/tests/unit -q -m corpus
 
 # Every figure of issue 13 in one run, with its ratio to the one-statement limit and its target
 # (bench/suite.py; BENCH_QUICK=1 for a short smoke run).

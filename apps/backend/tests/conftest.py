@@ -16,21 +16,24 @@ import warnings
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio._backends._asyncio  # the backend the servers' threads use, imported here too
 import anyio.abc
-import asyncpg
-import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from infinite_scribe.api.app import create_app
-from infinite_scribe.api.auth import create_access_token
-from infinite_scribe.persistence.database import create_pool, with_database
-from infinite_scribe.settings.settings import Settings
 from tests.support.clock import loop_clock  # noqa: F401 - a fixture for every test
+
+# The app, the database driver, the HTTP client and the server are imported where a fixture or
+# LiveServer first needs them (issue 75): pytest-xdist's controller process loads this file and
+# runs no test, and its load (1.5 s with them) comes before any worker starts.
+if TYPE_CHECKING:
+    import asyncpg
+    import httpx
+    from fastapi import FastAPI
+
+    from infinite_scribe.settings.settings import Settings
 
 # Every thread's stack, printed for a test hung past its own timeout (tests/support/hang_dump.py).
 pytest_plugins = ["tests.support.hang_dump"]
@@ -102,6 +105,8 @@ def postgres_server_url() -> Iterator[str]:
 
 
 def _admin(server_url: str, sql: str) -> None:
+    import asyncpg
+
     async def run() -> None:
         connection = await asyncpg.connect(server_url)
         try:
@@ -117,6 +122,8 @@ def _admin(server_url: str, sql: str) -> None:
 @pytest.fixture(scope="session")
 def fresh_database(postgres_server_url: str) -> Iterator[object]:
     """A factory of empty databases on the test server, dropped at the end of the session."""
+    from infinite_scribe.persistence.database import with_database
+
     created: list[str] = []
 
     def make() -> str:
@@ -160,7 +167,9 @@ def kafka_bootstrap() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, kafka_bootstrap: str) -> Settings:
+def settings(database_url: str, kafka_bootstrap: str) -> "Settings":
+    from infinite_scribe.settings.settings import Settings
+
     return Settings(
         database_url=database_url,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -172,7 +181,9 @@ def settings(database_url: str, kafka_bootstrap: str) -> Settings:
 
 
 @pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+async def pool(database_url: str) -> AsyncIterator["asyncpg.Pool"]:
+    from infinite_scribe.persistence.database import create_pool
+
     pool = await create_pool(database_url, min_size=1, max_size=10)
     try:
         yield pool
@@ -192,12 +203,14 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS
 
 
 @pytest.fixture
-async def clean_db(pool: asyncpg.Pool) -> asyncpg.Pool:
+async def clean_db(pool: "asyncpg.Pool") -> "asyncpg.Pool":
     """Empty every table before the test (TRUNCATE bypasses the append-only row trigger).
 
     A TRUNCATE waits for every lock on the tables: one that waited past `lock_timeout` names
     the transactions that held them, where a silent wait ran into the suite's timeout (once
     in CI, 180 s at this fixture, with nothing to say who held them)."""
+    import asyncpg
+
     async with pool.acquire() as connection:
         await connection.execute("SET lock_timeout = '60s'")
         try:
@@ -213,7 +226,12 @@ async def clean_db(pool: asyncpg.Pool) -> asyncpg.Pool:
 class LiveServer:
     """uvicorn serving the app on a free loopback port, in a background thread."""
 
-    def __init__(self, target: Settings | FastAPI, port: int = 0) -> None:
+    def __init__(self, target: "Settings | FastAPI", port: int = 0) -> None:
+        import uvicorn
+
+        from infinite_scribe.api.app import create_app
+        from infinite_scribe.settings.settings import Settings
+
         # The socket is bound here and handed to uvicorn: a port only picked here would be free
         # again until uvicorn binds it, after the lifespan, whose metrics listener on "any free
         # port" could be given the same port in between (seen: Errno 98 in CI).
@@ -266,7 +284,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(settings: Settings) -> Iterator[LiveServer]:
+def live_server(settings: "Settings") -> Iterator[LiveServer]:
     server = LiveServer(settings)
     server.start()
     try:
@@ -275,7 +293,9 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         server.stop()
 
 
-def make_token(settings: Settings, user_id: uuid.UUID, ttl: int = 3600) -> str:
+def make_token(settings: "Settings", user_id: uuid.UUID, ttl: int = 3600) -> str:
+    from infinite_scribe.api.auth import create_access_token
+
     return create_access_token(settings, user_id, ttl)
 
 
@@ -286,9 +306,11 @@ def user_id() -> uuid.UUID:
 
 @pytest.fixture
 async def http(
-    live_server: LiveServer, settings: Settings, user_id: uuid.UUID
-) -> AsyncIterator[httpx.AsyncClient]:
+    live_server: LiveServer, settings: "Settings", user_id: uuid.UUID
+) -> AsyncIterator["httpx.AsyncClient"]:
     """An HTTP client to the live server, authenticated as `user_id`."""
+    import httpx
+
     headers = {"Authorization": f"Bearer {make_token(settings, user_id)}"}
     async with httpx.AsyncClient(base_url=live_server.url, headers=headers, timeout=30) as client:
         yield client

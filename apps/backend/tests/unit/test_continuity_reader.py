@@ -262,6 +262,7 @@ def test_a_role_word_of_the_passages_only_person_is_them() -> None:
     assert acts_of("zh", "林舟的药箱还在。次日一早，老郎中提着药箱出了门。", known) == ["林舟"]
 
 
+@pytest.mark.corpus
 def test_sixteen_novels_read_in_turn_compile_each_cast_once() -> None:
     """A worker takes many novels' chapters in turn: each cast's rules (60-90 ms to compile)
     stay compiled, not one in eight (bench/continuity_casts.py: 5x the CPU a read)."""

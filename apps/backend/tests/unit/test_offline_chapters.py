@@ -324,6 +324,7 @@ def test_the_next_chapter_plays_back_anew_only_the_chapter_before_it(
     assert said is not None and said.startswith(f"Chapter {last} says"), said
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("dies", [None, 1, 2, 3])
 async def test_no_passage_comes_round_in_a_30_chapter_english_book(dies: int | None) -> None:
     """The continuity bench's English book (its deaths planted) repeated a passage across

@@ -158,11 +158,13 @@ def _met(item: dict[str, Any]) -> dict[str, bool]:
     }
 
 
+@pytest.mark.corpus
 def test_every_expectation_of_the_third_walk_is_met() -> None:
     missed = {item["idea"][:24]: [k for k, v in _met(item).items() if not v] for item in IDEAS}
     assert {idea: kinds for idea, kinds in missed.items() if kinds} == {}
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("item", IDEAS, ids=[str(n) for n in range(len(IDEAS))])
 async def test_the_offline_writer_passes_the_guard_on_every_stage(item: dict[str, Any]) -> None:
     codex = read_codex(item["idea"])

@@ -92,6 +92,7 @@ def test_a_nickname_a_naming_verb_opens_with_someone_between() -> None:
     assert _entry(idea, "海阎王") == ("person", "rival")
 
 
+@pytest.mark.corpus
 def test_the_fourth_walk_as_met_now() -> None:
     missed = {item["idea"][:20]: [k for k, v in _met(item).items() if not v] for item in IDEAS}
     assert {idea: kinds for idea, kinds in missed.items() if kinds} == {

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from infinite_scribe.text.vocabulary import longest_first
 
 _ORDERS = """
@@ -27,6 +29,10 @@ def _orders(seed: int) -> str:
         timeout=120,
     )
     return done.stdout
+
+
+#: Two processes under other hash seeds (issue 75): `make test`.
+pytestmark = pytest.mark.corpus
 
 
 def test_word_lists_are_ordered_alike_under_every_hash_seed() -> None:
