@@ -3,12 +3,23 @@ is computed there alone (found, settled, waived for good, the first reason kept)
 stream is a tombstone, the live check and the fold agree, and a redelivery costs one read."""
 
 from typing import Any
+from uuid import UUID
 
 from infinite_scribe.agents.continuity.bible import read_bible, read_for
 from infinite_scribe.domain.chapters import FINDING_WAIVED
+from infinite_scribe.domain.continuity import ranked
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.domain.story_fold import StoryState, checked, evolve, fold_story, seeded
-from infinite_scribe.domain.story_memory import CHAPTER_CHECKED, PURGED, SEEDED
+from infinite_scribe.domain.story_fold import (
+    ChapterVersion,
+    StoryState,
+    checked,
+    decide_checked,
+    evolve,
+    fold_story,
+    ranked_findings,
+    seeded,
+)
+from infinite_scribe.domain.story_memory import CHAPTER_CHECKED, PURGED, SEEDED, thread_id
 from tests.support.continuity_book import OfflineBook
 
 BIBLE = NovelBible(
@@ -156,3 +167,50 @@ def test_a_quote_is_cut_on_sentence_or_word_boundaries() -> None:
     assert quoted(chinese, chinese[3:]) == chinese[8:-2]
     assert quoted("elsewhere", "not in the text at all") == "not in the text at all"
     assert len(quoted(text * 20, (text * 20).strip(), limit=120)) <= 120
+
+
+_NOVEL = UUID(int=7)
+_VOW = {
+    "kind": "thread",
+    "text": "find the key",
+    "quote": "She swore to find the key.",
+    "due_chapter": 2,
+}
+
+
+def _seeded_with(*checks: tuple[int, dict[str, Any]]) -> StoryState:
+    state = _after((SEEDED, seeded("en", {}, 1)))
+    for chapter, read in checks:
+        state = evolve(state, CHAPTER_CHECKED, checked(chapter, f"e{chapter}", read))
+    return state
+
+
+def test_a_checks_decision_adds_the_threads_it_leaves_overdue_and_ranks_what_it_found() -> None:
+    """Issue 75: the story memory decides in the domain; the application only gathers."""
+    state = _seeded_with((1, {"facts": [_VOW]}))
+    later = ChapterVersion(5, "e5", "Nothing of keys.", {})
+    found, said = ranked_findings(state, _NOVEL, later, [FOUND])
+    assert [f["kind"] for f in found] == [f["kind"] for f in ranked([*found])]
+    assert {f["kind"] for f in found} == {"trait_changed", "thread_overdue"}
+    [thread] = said["threads"].values()
+    assert thread["resolved_chapter"] is None
+    paid = {"kind": "payoff", "thread": thread_id(1, _VOW["text"]), "quote": "The key turned."}
+    paying = ChapterVersion(5, "e5", "The key turned.", {"facts": [paid]})
+    found, said = ranked_findings(state, _NOVEL, paying, [])
+    assert found == [] and [t["resolved_chapter"] for t in said["threads"].values()] == [5]
+    taken_back = ChapterVersion(5, "e6", None, None)  # no text: nothing is overdue by it
+    assert ranked_findings(state, _NOVEL, taken_back, [])[0] == []
+    early = ChapterVersion(2, "e2", "Nothing yet.", {})  # not 3 chapters past its due one
+    assert ranked_findings(state, _NOVEL, early, [])[0] == []
+
+
+def test_a_checks_decision_settles_what_its_chapter_no_longer_says_and_says_its_budget() -> None:
+    state = evolve(_seeded_with(), CHAPTER_CHECKED, checked(2, "e2", {}, [FOUND]))
+    again = ChapterVersion(2, "e3", "Another version.", {})
+    _, said = ranked_findings(state, _NOVEL, again, [])
+    payload = decide_checked(state, again, [], said)
+    assert (payload["resolved"], "incomplete" in payload) == (["f1"], False)
+    kept = decide_checked(state, again, [FOUND], said, incomplete=True)
+    assert (kept["resolved"], kept["findings"], kept["incomplete"]) == ([], [FOUND], "budget")
+    other = ChapterVersion(3, "e4", "A later chapter.", {})
+    assert decide_checked(state, other, [], said)["resolved"] == []  # not its chapter's

@@ -51,9 +51,16 @@ from infinite_scribe.domain.chapters import (
     ROLLED_BACK,
     Decided,
 )
-from infinite_scribe.domain.continuity import OPEN, Finding
+from infinite_scribe.domain.continuity import Finding
 from infinite_scribe.domain.novel import NovelBible
-from infinite_scribe.domain.story_fold import StoryState, checked, evolve, seeded
+from infinite_scribe.domain.story_fold import (
+    ChapterVersion,
+    StoryState,
+    decide_checked,
+    evolve,
+    ranked_findings,
+    seeded,
+)
 from infinite_scribe.domain.story_memory import (
     AGGREGATE_TYPE,
     CHAPTER_CHECKED,
@@ -257,21 +264,14 @@ class ContinuityWork:
             incomplete = incomplete or clock() > plan.deadline
             if not incomplete:
                 found += await self._repeats(story, novel_id, where, text, own)
-        # What the chapter says, evolved alone: the threads it plants and pays off.
-        said = evolve(plan.state, CHAPTER_CHECKED, checked(chapter, str(event_id), read))
-        if text is not None:
-            found += continuity.overdue(novel_id, said.memory or blank(), where)
-        found = continuity.ranked(found)
+        # The decision is the domain's; between its two steps the findings it touches are read.
+        version = ChapterVersion(chapter, str(event_id), text, read)
+        found, said = ranked_findings(plan.state, novel_id, version, found)
         plan.touched(await story.touched(novel_id, chapter, [f["id"] for f in found]))
-        open_ones = [f for f in plan.state.findings.values() if f["status"] == OPEN]
-        ids = {f["id"] for f in found}
-        settled = continuity.resolved(open_ones, chapter, ids, text, said.memory or blank())
         plan.chapters.append(ChapterMarks(chapter, None if text is None else event_id, marks))
-        payload = checked(chapter, str(event_id), read, found, settled)
-        if incomplete:  # what the check skipped past its budget, said (issue 71)
+        if incomplete:
             logger.warning("continuity check of chapter %s incomplete: budget", chapter)
-            payload["incomplete"] = "budget"
-        plan.apply(CHAPTER_CHECKED, payload)
+        plan.apply(CHAPTER_CHECKED, decide_checked(plan.state, version, found, said, incomplete))
 
     async def _findings(
         self,

@@ -1,5 +1,7 @@
-"""The story memory as a Decider (issue 48, issue 70), pure: its state and the one `evolve` that
-the live continuity check, `scribe projections rebuild` and the in-memory adapter all use.
+"""The story memory as a Decider (issue 48, issue 70), pure: its state, what a chapter's check
+decides (`ranked_findings`, then `decide_checked`: issue 75; the application gathers their
+inputs and writes what they decide) and the one `evolve` that the live continuity check,
+`scribe projections rebuild` and the in-memory adapter all use.
 
 The memory stream (`Seeded`, then `ChapterChecked`s, then perhaps the `Purged` tombstone) says
 what each chapter said and which findings each check found or settled; the novel's
@@ -19,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from typing import Any
+from uuid import UUID
 
 from infinite_scribe.domain.chapters import FINDING_WAIVED
 from infinite_scribe.domain.continuity import (
@@ -28,6 +31,9 @@ from infinite_scribe.domain.continuity import (
     WAIVED,
     Finding,
     flag_overdue,
+    overdue,
+    ranked,
+    resolved,
 )
 from infinite_scribe.domain.story_memory import (
     CHAPTER_CHECKED,
@@ -85,6 +91,50 @@ def checked(
         "findings": list(found),
         "resolved": list(settled),
     }
+
+
+@dataclass(frozen=True)
+class ChapterVersion:
+    """A chapter version a check decides about: its number, the event that confirmed it or took
+    it back, its text (None: no longer confirmed) and what the reader said of it (None: unread)."""
+
+    chapter: int
+    event_id: str
+    text: str | None
+    read: Mapping[str, Any] | None
+
+
+def ranked_findings(
+    state: StoryState, novel_id: UUID, version: ChapterVersion, found: Iterable[Finding]
+) -> tuple[list[Finding], Memory]:
+    """A check's first decision: the findings gathered (the rules', a model's, the repeats) with
+    the threads the chapter leaves overdue, ranked; and the memory as the chapter says it (the
+    threads it plants and pays off), which `decide_checked` settles against."""
+    said = evolve(state, CHAPTER_CHECKED, checked(version.chapter, version.event_id, version.read))
+    memory = said.memory or blank()
+    found = list(found)
+    if version.text is not None:
+        found += overdue(novel_id, memory, (version.chapter, version.event_id))
+    return ranked(found), memory
+
+
+def decide_checked(
+    state: StoryState,
+    version: ChapterVersion,
+    found: list[Finding],
+    said: Memory,
+    incomplete: bool = False,
+) -> dict[str, Any]:
+    """A check's `ChapterChecked`, once `state` holds the findings it touches: what the chapter
+    says, its findings and the open ones it settles; `incomplete`: what the check skipped past
+    its budget, said (issue 71)."""
+    open_ones = [f for f in state.findings.values() if f["status"] == OPEN]
+    found_ids = {f["id"] for f in found}
+    settled = resolved(open_ones, version.chapter, found_ids, version.text, said)
+    payload = checked(version.chapter, version.event_id, version.read, found, settled)
+    if incomplete:
+        payload["incomplete"] = "budget"
+    return payload
 
 
 def _found(findings: dict[str, Finding], found: Iterable[Mapping[str, Any]]) -> None:
