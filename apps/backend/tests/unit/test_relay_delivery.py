@@ -102,7 +102,7 @@ def _parts(publisher: FakePublisher, cluster_id: str | None = None) -> RelayPart
         runtime=RuntimeOptions(),
         clients=_no_clients,
         publisher=publisher,  # type: ignore[arg-type]
-        bulk_publisher=FakePublisher([]),  # type: ignore[arg-type]
+        slot_publisher=FakePublisher([]),  # type: ignore[arg-type]
         broker_probe=BrokerProbe("127.0.0.1:9", 1.0, 1.0, expected_cluster_id=cluster_id),
     )
 
@@ -111,7 +111,7 @@ def _relay(publisher: FakePublisher, cluster_id: str | None = None) -> Relay:
     return Relay(_parts(publisher, cluster_id), relay_id="test")
 
 
-@pytest.mark.parametrize("part", ["publisher", "bulk_publisher", "broker_probe"])
+@pytest.mark.parametrize("part", ["publisher", "slot_publisher", "broker_probe"])
 def test_each_handed_part_tells_the_relay_of_an_outage(part: str) -> None:
     parts = _parts(FakePublisher([]), cluster_id="ours")
     relay = Relay(parts, relay_id="test")

@@ -5,13 +5,11 @@ part way), its producers and broker probe built, and the `Relay` handed all of t
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import TypeVar
 
 import asyncpg
 
 from infinite_scribe.composition.common import endpoints, options_from
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
-from infinite_scribe.kafka.producer import Publisher
 from infinite_scribe.persistence.database import close_pool, create_pool, keep_session
 from infinite_scribe.persistence.relay.members import RelayMembers
 from infinite_scribe.persistence.relay.store import OutboxStore
@@ -20,8 +18,6 @@ from infinite_scribe.relay.parts import RelayClients, RelayOptions, RelayParts
 from infinite_scribe.relay.service import Relay
 from infinite_scribe.runtime.worker import RuntimeOptions, serve
 from infinite_scribe.settings.settings import Settings
-
-P = TypeVar("P", bound=Publisher)
 
 
 def relay_options(settings: Settings) -> RelayOptions:
@@ -68,8 +64,8 @@ async def relay_clients(options: RelayOptions, relay_id: str) -> AsyncIterator[R
         yield RelayClients(pool, store, RelayMembers(pool, relay_id, options.member_ttl_seconds))
 
 
-def _publisher(options: RelayOptions, kind: type[P]) -> P:
-    return kind(
+def _publisher(options: RelayOptions) -> BulkPublisher:
+    return BulkPublisher(
         options.kafka,
         max_message_bytes=options.max_message_bytes,
         message_timeout_ms=options.message_timeout_ms,
@@ -95,8 +91,8 @@ def relay_parts(settings: Settings) -> RelayParts:
         options=options,
         runtime=runtime,
         clients=lambda relay_id: relay_clients(options, relay_id),
-        publisher=_publisher(options, Publisher),
-        bulk_publisher=_publisher(options, BulkPublisher),
+        publisher=_publisher(options),
+        slot_publisher=_publisher(options),
         broker_probe=probe,
     )
 

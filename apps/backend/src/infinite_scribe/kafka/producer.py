@@ -9,18 +9,15 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from functools import partial
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.cluster import broker_problem
-from infinite_scribe.kafka.producer_tracing import traced_produce
 from infinite_scribe.kafka.release import release_producer
 from infinite_scribe.observability.thread_names import name_this_thread
-from infinite_scribe.observability.tracing import enabled as tracing_enabled
 from infinite_scribe.settings.kafka import KAFKA_LOGGER, KafkaConnection, client_config
 
 logger = logging.getLogger(__name__)
@@ -77,31 +74,23 @@ def is_rejection(error: KafkaError) -> bool:
     return error.code() in REJECTION_CODES and not error.fatal()
 
 
-class _Batch:
-    """Collects the delivery reports of one produced batch (index -> error or None)."""
+class Producible(Protocol):
+    """What a message needs to be produced (a ClaimedRow, a slot message)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
-        self.loop = loop
-        self.results: list[KafkaError | None] = [None] * size
-        self.remaining = size
-        self.lock = threading.Lock()
-        self.future: asyncio.Future[list[KafkaError | None]] = loop.create_future()
-
-    def report(self, index: int, error: KafkaError | None, _message: Any = None) -> None:
-        with self.lock:
-            self.results[index] = error
-            self.remaining -= 1
-            finished = self.remaining == 0
-        if finished:
-            self.loop.call_soon_threadsafe(self._resolve)
-
-    def _resolve(self) -> None:
-        if not self.future.done():
-            self.future.set_result(self.results)
+    @property
+    def topic(self) -> str: ...
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def value(self) -> bytes: ...
+    @property
+    def headers(self) -> Any:
+        """A list of (name, value) pairs or a dict: `produce` takes either as it is."""
+        ...
 
 
 class Publisher:
-    """One idempotent producer (acks=all) shared by every batch of a relay."""
+    """One idempotent producer (acks=all) shared by every batch of a relay's source."""
 
     def __init__(
         self,
@@ -171,43 +160,6 @@ class Publisher:
             logger.warning("broker unreachable: %s", error)
             if self.on_broker_down and self._loop:
                 self._loop.call_soon_threadsafe(self.on_broker_down)
-
-    def publish(self, rows: Sequence[ClaimedRow]) -> "asyncio.Future[list[KafkaError | None]]":
-        """Produce `rows` in order; the future gets each row's error (or None) when acked."""
-        assert self._producer is not None and self._loop is not None
-        batch = _Batch(self._loop, len(rows))
-        produce = self._producer.produce
-        failed_keys: set[str] = set()
-        traced = tracing_enabled()
-        for index, row in enumerate(rows):
-            if row.key is not None and row.key in failed_keys:
-                # An earlier row of its key was refused: producing this one would overtake it.
-                batch.report(index, HELD_BEHIND)
-                continue
-            report: Callable[..., None] = partial(batch.report, index)
-            headers = row.headers
-            if traced:
-                headers, report = traced_produce(row, report)
-            while True:
-                try:
-                    produce(
-                        row.topic,
-                        row.value,
-                        row.key,
-                        headers=headers,
-                        on_delivery=report,
-                    )
-                    break
-                except BufferError:
-                    self._producer.flush(0.05)  # local queue full: let deliveries drain
-                except KafkaException as error:
-                    if error.args[0].code() == KafkaError._FATAL:
-                        self.fatal = True  # e.g. a restarted broker forgot our producer id
-                    report(error.args[0])
-                    if row.key is not None:
-                        failed_keys.add(row.key)
-                    break
-        return batch.future
 
     async def probe(self, wait_seconds: float = 2.0) -> bool:
         """True when the cluster answers a metadata request (the end of an outage) and is the

@@ -1,4 +1,4 @@
-"""The relay's producer spans: one `publish <topic>` span per outbox row that carries a
+"""The relay's producer spans: one `publish <topic>` span per message that carries a
 `traceparent` (i.e. belongs to a traced request), child of that stored context, from produce
 to the broker's delivery report. The Kafka message's `traceparent` header then names this
 span, so a consumer's span nests under it (docs/decisions/0910)."""
@@ -10,18 +10,22 @@ from confluent_kafka import KafkaError
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from infinite_scribe.application.ports.relay import ClaimedRow
+from infinite_scribe.kafka.producer import Producible
 from infinite_scribe.observability.tracing import context_of, enabled, traceparent_of, tracer
 
 Headers = list[tuple[str, str | bytes | None]]
 Report = Callable[..., None]
 
 
-def traced_produce(row: ClaimedRow, report: Report) -> tuple[Headers, Report]:
+def traced_produce(row: Producible, report: Report) -> tuple[Any, Report]:
     """The headers to produce `row` with and its delivery callback, wrapped in a span when
-    tracing is on and the row is part of a trace; unchanged otherwise (no cost)."""
+    tracing is on and the row is part of a trace; unchanged otherwise (no cost). A row's
+    headers are pairs (the outbox table's) or a dict (the logical outbox's)."""
     if not enabled():
         return row.headers, report
-    stored = next((value for name, value in row.headers if name == "traceparent"), None)
+    given = row.headers
+    pairs: Headers = list(given.items()) if isinstance(given, dict) else list(given)
+    stored = next((value for name, value in pairs if name == "traceparent"), None)
     if not stored:
         return row.headers, report
     parent = context_of(stored.decode() if isinstance(stored, bytes) else stored)
@@ -34,10 +38,11 @@ def traced_produce(row: ClaimedRow, report: Report) -> tuple[Headers, Report]:
             "messaging.operation.type": "publish",
             "messaging.destination.name": row.topic,
             "messaging.kafka.message.key": row.key or "",
-            "infinite_scribe.outbox_id": str(row.id),
         },
     )
-    headers = [(name, value) for name, value in row.headers if name != "traceparent"]
+    if isinstance(row, ClaimedRow):  # the logical outbox's messages have no row
+        span.set_attribute("infinite_scribe.outbox_id", str(row.id))
+    headers = [(name, value) for name, value in pairs if name != "traceparent"]
     headers.append(("traceparent", (traceparent_of(span) or "").encode()))
 
     def delivered(error: KafkaError | None, message: Any = None) -> None:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import asyncpg
 
 from infinite_scribe.kafka.bulk_producer import BulkPublisher
-from infinite_scribe.kafka.producer import Publisher
 from infinite_scribe.persistence.relay.members import RelayMembers
 from infinite_scribe.persistence.relay.store import OutboxStore
 from infinite_scribe.relay.broker_probe import BrokerProbe
@@ -60,7 +59,8 @@ class RelayParts:
     options: RelayOptions
     runtime: RuntimeOptions
     clients: ClientsOpener
-    publisher: Publisher
-    #: The slot reader's own producer: delivery reports for failures only (decision 2600).
-    bulk_publisher: BulkPublisher
+    #: The outbox table's producer and the slot reader's: one kind, one each (each source
+    #: replaces its own after a fatal error or an outage).
+    publisher: BulkPublisher
+    slot_publisher: BulkPublisher
     broker_probe: BrokerProbe

@@ -52,8 +52,8 @@ class Relay:
         self.publisher = parts.publisher
         self.publisher.on_broker_down = self.broker_down
         # Started by the slot reader when the database has a slot.
-        self.bulk_publisher = parts.bulk_publisher
-        self.bulk_publisher.on_broker_down = self.broker_down
+        self.slot_publisher = parts.slot_publisher
+        self.slot_publisher.on_broker_down = self.broker_down
         self.broker_probe = parts.broker_probe
         self.broker_probe.on_wrong_cluster = self.broker_down
         self.outage = False
@@ -176,7 +176,7 @@ class Relay:
     async def work(self, stop: asyncio.Event, grace_seconds: float) -> None:
         opts = self.options
         table = self.table_source()
-        reader = self.slot_source = SlotSource(opts, self.bulk_publisher, self._clients_pool())
+        reader = self.slot_source = SlotSource(opts, self.slot_publisher, self._clients_pool())
         self._helpers = [
             asyncio.create_task(
                 listen_forever(opts.database_url, table.wake, stop, opts.poll_interval)
@@ -236,5 +236,5 @@ class Relay:
             assert self._clients is not None
             await asyncio.wait_for(self._clients.members.leave(), 2)
         await asyncio.to_thread(self.publisher.close, 1.0)
-        await asyncio.to_thread(self.bulk_publisher.close, 1.0)
+        await asyncio.to_thread(self.slot_publisher.close, 1.0)
         await asyncio.to_thread(self.broker_probe.close)

@@ -231,7 +231,7 @@ class SlotSource:
         return [row_of(message, index) for index, message in enumerate(batch.direct)]
 
     async def publish(self, batch: SlotBatch) -> list[KafkaError | None] | None:
-        return await self.publisher.publish_bulk(batch.direct) if batch.direct else None
+        return await self.publisher.publish(batch.direct) if batch.direct else None
 
     async def acknowledge(
         self, batch: SlotBatch, outcome: BatchOutcome | None, refusals: list[Refusal]

@@ -14,7 +14,7 @@ from typing import Protocol
 from confluent_kafka import KafkaError
 
 from infinite_scribe.application.ports.relay import ClaimedRow
-from infinite_scribe.kafka.producer import Publisher
+from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.persistence.errors import DATABASE_ERRORS
 from infinite_scribe.persistence.relay.members import Share
 from infinite_scribe.persistence.relay.store import WHOLE
@@ -53,7 +53,7 @@ class TableSource:
     def __init__(
         self,
         store: TableStore,
-        publisher: Publisher,
+        publisher: BulkPublisher,
         owner: Shared,
         batch_size: int,
         max_in_flight: int,

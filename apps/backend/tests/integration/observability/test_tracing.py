@@ -26,6 +26,7 @@ from infinite_scribe.embedded.kafka import free_port
 from infinite_scribe.kafka.producer_tracing import traced_produce
 from infinite_scribe.observability import tracing
 from infinite_scribe.observability.logs import JsonFormatter
+from infinite_scribe.persistence.outbox.slot import SlotMessage
 from infinite_scribe.settings.settings import Settings
 from tests.support.agent_stack import agent_stack, client, events_of, stack_settings, wait_task
 
@@ -232,3 +233,19 @@ def test_relay_spans_only_for_traced_rows_and_failed_deliveries_are_errors(
     assert span.kind == SpanKind.PRODUCER and span.status.status_code == StatusCode.ERROR
     assert span.parent is not None and span.parent.span_id == int(CLIENT_SPAN, 16)
     assert value.decode().split("-")[2] == f"{span.context.span_id:016x}"
+
+
+def test_a_logical_outbox_message_gets_its_span_too(exporter: InMemorySpanExporter) -> None:
+    """Issue 75: one produce loop for both sources; the slot's messages carry their headers as a
+    dict (as parsed), and a traced one is published under a span as a table row is."""
+    parent = f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"
+    message = SlotMessage("t", "k", {"ce_id": "9", "traceparent": parent}, b"{}")
+    reports: list[object] = []
+    headers, report = traced_produce(message, lambda error, message=None: reports.append(error))
+    assert ("ce_id", "9") in headers
+    (value,) = [value for name, value in headers if name == "traceparent"]
+    assert value.decode().startswith(f"00-{CLIENT_TRACE}-") and value.decode() != parent
+    report(None)
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "publish t" and "infinite_scribe.outbox_id" not in (span.attributes or {})
+    assert span.parent is not None and span.parent.span_id == int(CLIENT_SPAN, 16)
