@@ -68,6 +68,24 @@ def test_where_a_preposition_and_a_locative_say_is_a_place_not_a_person() -> Non
     assert entries["小翠"] == ("person", "hero", ("侍女",))
 
 
+@pytest.mark.parametrize(
+    ("idea", "place", "hero", "role"),
+    [
+        ("清朝末年，王府里的侍女小翠要在中秋节前找到失踪的玉佩。", "王府", "小翠", "侍女"),
+        ("王府里的侍女小翠要在中秋节前找到失踪的玉佩。", "王府", "小翠", "侍女"),
+    ],
+)
+def test_a_name_tagged_word_someone_is_in_is_a_place_not_the_hero(
+    idea: str, place: str, hero: str, role: str
+) -> None:
+    """王府/nr + 里 + 的 + 侍女 (stop 98): where the maid is from, not a hero named 王府 with the
+    maid a second person of no role. A word of any other tag stays as it was (日记里的秘密)."""
+    entries = _entries(idea)
+    assert entries[place] == ("place", None, ())
+    assert entries[hero] == ("person", "hero", (role,))
+    assert "日记" not in _entries("日记里的秘密让林舟不安。")
+
+
 def test_a_name_the_tagger_cut_before_a_pronoun_at_the_clause_end_is_whole() -> None:
     """商人阿史那。: 阿史/n 那/r. The ally is named (the offline writer had invented one)."""
     idea = "长安城的画师裴青要在上元灯节前画完宫中的壁画；他的好友是西域来的商人阿史那。"

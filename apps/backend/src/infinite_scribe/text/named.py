@@ -139,7 +139,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
         found.people.append(name)
         if named_zh.KIN.search(before):
             found.kin.append(name)
-    elif _zh_place_at(word, flag, after) and not _counted(pairs, index):
+    elif _zh_place_at(word, flag, after, later) and not _counted(pairs, index):
         named_zh.add_place(found.places, pairs, index)
     elif flag == "ns" and after[1] == "n" and later in _LOCATIVES:  # 上海 + 弄堂 + 里: two places
         found.places += [word, after[0]]
@@ -182,10 +182,12 @@ def _in_time(text: str, word: str, times: list[str]) -> bool:
     return overlaps or word in _NOT_TIMES
 
 
-def _zh_place_at(word: str, flag: str, after: tuple[str, str]) -> bool:
-    """A place tagged so (not describing the noun after it), or a noun that reads as one."""
+def _zh_place_at(word: str, flag: str, after: tuple[str, str], later: str) -> bool:
+    """A place tagged so (not describing the noun after it), a noun that reads as one, or a
+    word tagged a name that someone is said to be in (王府/nr + 里 + 的 + 侍女)."""
     tagged = flag == "ns" and not named_zh.describes(after) and not named_zh.no_place(word)
-    return tagged or (flag in ("n", "nr", "nz") and named_zh.zh_place(word))
+    held = flag == "nr" and after[0] in _LOCATIVES and later == "的"
+    return tagged or held or (flag in ("n", "nr", "nz") and named_zh.zh_place(word))
 
 
 def _zh_opened_thing(

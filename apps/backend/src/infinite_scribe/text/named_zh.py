@@ -70,8 +70,8 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     surname; `nrfg` a famous one's, 严世蕃), or a surname alone before the given name the
     tagger split off (韩 + 小川; 顾 + 南站 where 站上 is a word: 顾南). After a title or a
     role (特务头子丁墨村) a tagged name is a person's however it ends."""
-    if before in _WHERE_OPENS and after[0] in _LOCATIVES:
-        return None  # 在 + 王府/nr + 里: where, not who
+    if after[0] in _LOCATIVES and (before in _WHERE_OPENS or later == "的"):
+        return None  # 在 + 王府/nr + 里, 王府/nr + 里 + 的: where, not who
     if _name_tagged(word, flag):
         return _tagged_person(word, flag, after, before, later)
     if _given_alone(word, flag, after, before) or _opened_name(word, flag, before):
