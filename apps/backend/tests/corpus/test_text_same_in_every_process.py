@@ -1,6 +1,7 @@
 """The readers' word lists keep one order in every process: a reader that takes the first word
 of a list found in a text (harm_zh's verbs, the copulas, the rival's openers) read a clause with
-two such words of one length by the set's order, which follows the process's hash seed."""
+two such words of one length by the set's order, which follows the process's hash seed. (The
+conjunctions of opposition are a set: a clause's first word is looked up in it, in no order.)"""
 
 import os
 import subprocess
@@ -14,7 +15,7 @@ from infinite_scribe.text.vocabulary import longest_first
 _ORDERS = """
 from infinite_scribe.text import copula_zh, epithets, harm_zh, named, rival_zh
 print(repr([copula_zh._COPULAS, epithets._ZH_NAMING, harm_zh._HARMING, named._ZH_COPULAS,
-            rival_zh._ADVERBS, rival_zh._OPENERS]))
+            rival_zh._ADVERBS]))
 """
 
 

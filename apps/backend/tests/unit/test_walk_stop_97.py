@@ -1,6 +1,7 @@
 # ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """Stop 96's noticed list and what reading it found: a Chinese idea's hero, place, deadline
-and people read by kind. Each case failed before its change (stop 97)."""
+and people read by kind. Each case failed before its change (stop 97; the last two, stop 98's
+walk of ideas of its own)."""
 
 from uuid import UUID
 
@@ -124,3 +125,21 @@ def test_the_reread_walk_a_person_added_from_somewhere_is_one_wish_with_her_orig
     feedback = "加一个从厦门来的教书先生林素。"
     assert feedback_people(feedback, codex) == {"林素": ("教书先生", "厦门来的")}
     assert reading_zh.read_feedback(feedback).elements == ("林素",)
+
+
+HONG_KONG = (
+    "1987年的香港，茶餐厅老板娘梁美玲想在回归前保住祖传的老店，可地产商何志强一心要拆掉整条街。"
+)
+
+
+def test_a_clause_a_conjunction_of_opposition_opens_names_the_rival_without_it() -> None:
+    """Stop 98's walk: 可 (but) opens the clause of the one set against the hero, as 但 does;
+    the conjunction is no part of his title (but 知府, not 但知府). A conjunction is a word:
+    可能 and 但凡 open nothing."""
+    entries = _entries(HONG_KONG)
+    assert entries["梁美玲"] == ("person", "hero", ("老板娘",))
+    assert entries["何志强"] == ("person", "rival", ("地产商",))
+    tea = "万历年间的杭州，茶商林清漪要在清明前收齐新茶，但知府赵德昌扣下了她家的茶船。"
+    assert _entries(tea)["赵德昌"] == ("person", "rival", ("知府",))
+    maybe = "林舟要在冬至前找到账本，可能是何志强拿走了它。"
+    assert _entries(maybe).get("何志强", ("person", None, ()))[1] != "rival"

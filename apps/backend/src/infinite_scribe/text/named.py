@@ -301,7 +301,8 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
     if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name
-        title = harm_zh.title(text, person) or rival_zh.title_before(text, person)
+        title = harm_zh.title(text, person) or rival_zh.title_before(text, person) or ""
+        title = title[len(rival_zh.opener(title)) :]  # 可 + 地产商何志强: the title is 地产商
         return (title,) if title else ()
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :].lstrip("、：:")  # 对手、港务长陈伯: 港务长

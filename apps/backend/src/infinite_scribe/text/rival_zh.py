@@ -11,11 +11,18 @@ from infinite_scribe.text import harm_zh, segment, vocabulary
 
 #: An adverb right after a name that sets its clause against what came before (却, 偏偏).
 _ADVERBS = tuple(vocabulary.longest_first(vocabulary.words("zh", "opposing_adverbs")))
-#: A conjunction opening a clause that sets it against what came before (但, 然而).
-_OPENERS = tuple(vocabulary.longest_first(vocabulary.words("zh", "opposing_openers")))
+#: A conjunction opening a clause that sets it against what came before (但, 然而, 可): a
+#: word of its own, not the first character of another (但凡, 可能, 可以).
+_OPENERS = frozenset(vocabulary.words("zh", "opposing_openers"))
 _FOE_MARKS = vocabulary.words("zh", "request_foe")
 _CLAUSE_MARKS = "，,；;：:、"
 _CLAUSE = re.compile(f"[{_CLAUSE_MARKS}。！？!?]")
+
+
+def opener(clause: str) -> str:
+    """The conjunction of opposition `clause` opens with, or ""."""
+    first = segment.words(clause.lstrip())[:1]
+    return first[0] if first and first[0] in _OPENERS else ""
 
 
 def opposed(text: str, people: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -29,7 +36,7 @@ def opposed(text: str, people: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         clause = _CLAUSE.split(text[:at])[-1]
         first = not any(p in clause for p in people)
         if text[at + len(person) :].startswith(_ADVERBS) or (
-            first and clause.lstrip().startswith(_OPENERS)
+            first and opener(clause)
         ):
             found.append(person)
     return tuple(found)
@@ -45,7 +52,7 @@ def title_before(text: str, person: str) -> str | None:
     周廷玉, 她的上司周启明: 上司), without a conjunction or a possessive opening it."""
     at = text.find(person)
     said = _CLAUSE.split(text[: max(at, 0)])[-1].strip()
-    said = said[len(next((o for o in _OPENERS if said.startswith(o)), "")) :]
+    said = said[len(opener(said)) :]
     said = _POSSESSIVE.sub("", said)
     if not (2 <= len(said) <= 8) or not all("\u4e00" <= c <= "\u9fff" for c in said):
         return None
@@ -62,7 +69,7 @@ def own_clauses(event: str, people: tuple[str, ...] = (), hero: str | None = Non
     others = [person for person in people if person != hero]
     for index in range(2, len(cut), 2):
         clause = cut[index].strip()
-        foe = any(mark in clause for mark in _FOE_MARKS) or clause.startswith(_OPENERS)
+        foe = any(mark in clause for mark in _FOE_MARKS) or bool(opener(clause))
         harmed = any(person in clause for person in others) and harm_zh.harms(clause)
         if foe or harmed or any(_subject(clause, person) for person in others):
             return "".join(cut[: index - 1])
