@@ -35,9 +35,7 @@ def opposed(text: str, people: list[str] | tuple[str, ...]) -> tuple[str, ...]:
             continue  # the first person named opposes no one: 苏念却不肯…… is the hero
         clause = _CLAUSE.split(text[:at])[-1]
         first = not any(p in clause for p in people)
-        if text[at + len(person) :].startswith(_ADVERBS) or (
-            first and opener(clause)
-        ):
+        if text[at + len(person) :].startswith(_ADVERBS) or (first and opener(clause)):
             found.append(person)
     return tuple(found)
 
