@@ -18,6 +18,11 @@ _BEFORE = re.compile(
     rf"\b(?:{_OPPOSES})\b(?:\s+{_any('copulas')})?\s+(?P<described>[^.;:!?]{{0,40}}?)$", re.I
 )
 _AFTER = re.compile(rf"^\s+{_any('progressive_leads')}\s+{_any('opposes_after')}\b")
+#: Who wants the hero harmed ("the inspector Duarte Sousa wants her arrested"): the clause's
+#: subject, whatever verb of wanting, a pronoun for the hero and a participle of harm.
+_WANTS_HARM = re.compile(
+    rf"^\s+{_any('wants')}\s+(?:her|him|them)\s+{_any('wanted_done')}\b", re.I
+)
 #: Who buries or hides what the hero seeks in a clause of their own ("before the mob boss
 #: ... buries the truth"): the words between the clause's opening and the name describe them.
 _CLAUSE = re.compile(
@@ -42,7 +47,8 @@ _ARTICLES = tuple(f"{article} " for article in vocabulary.phrases("en", "describ
 
 def opposed(before: str, after: str) -> bool:
     """Whether the person between `before` and `after` is the one the hero is set against."""
-    return bool(_described(before) is not None or _AFTER.match(after) or _thwarts(before, after))
+    after_name = _AFTER.match(after) or _WANTS_HARM.match(after)
+    return bool(_described(before) is not None or after_name or _thwarts(before, after))
 
 
 def _thwarts(before: str, after: str) -> re.Match[str] | None:
