@@ -186,7 +186,7 @@ def _zh_place_at(word: str, flag: str, after: tuple[str, str], later: str) -> bo
     """A place tagged so (not describing the noun after it), a noun that reads as one, or a
     word tagged a name that someone is said to be in (王府/nr + 里 + 的 + 侍女)."""
     tagged = flag == "ns" and not named_zh.describes(after) and not named_zh.no_place(word)
-    held = flag == "nr" and after[0] in _LOCATIVES and later == "的"
+    held = flag == "nr" and named_zh.said_where(after, "", later)  # no 在 before: 里 + 的
     return tagged or held or (flag in ("n", "nr", "nz") and named_zh.zh_place(word))
 
 

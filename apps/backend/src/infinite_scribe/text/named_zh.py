@@ -70,7 +70,7 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     surname; `nrfg` a famous one's, 严世蕃), or a surname alone before the given name the
     tagger split off (韩 + 小川; 顾 + 南站 where 站上 is a word: 顾南). After a title or a
     role (特务头子丁墨村) a tagged name is a person's however it ends."""
-    if after[0] in _LOCATIVES and (before in _WHERE_OPENS or later == "的"):
+    if said_where(after, before, later):
         return None  # 在 + 王府/nr + 里, 王府/nr + 里 + 的: where, not who
     if _name_tagged(word, flag):
         return _tagged_person(word, flag, after, before, later)
@@ -79,6 +79,12 @@ def zh_name(word: str, flag: str, after: tuple[str, str], before: str, later: st
     if len(word) != 1 or word not in SURNAMES or word in NOT_NAME_OPENERS:
         return None
     return _split_name(word, after, before, later)
+
+
+def said_where(after: tuple[str, str], before: str, later: str) -> bool:
+    """Whether the word between `before` and `after` is where someone is: a locative after it
+    and 在 before it (在王府里) or 的 after that (王府里的侍女)."""
+    return after[0] in _LOCATIVES and (before in _WHERE_OPENS or later == "的")
 
 
 def _name_tagged(word: str, flag: str) -> bool:
