@@ -256,9 +256,9 @@ def test_an_epithet_no_word_marks_stays_what_it_was() -> None:
     assert [e.kind for e in codex.entries if e.name == "the Naval Court"] == ["object"]
 
 
-def _cast_before_and_after(feedback: str) -> tuple[list[Any], list[Any]]:
-    """The Skellig idea's cards, then its cards revised on `feedback` with the people it adds
-    grown into the codex (as the worker reads a feedback)."""
+def _revised(feedback: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Skellig idea's cast proposal, then the proposal revised on `feedback` with the people
+    it adds grown into the codex (as the worker reads a feedback)."""
     codex = read_codex(SKELLIG)
     request = GenerationRequest(
         UUID(int=7), GenesisStage.CHARACTERS, {}, user_input=SKELLIG, codex=codex.as_json()
@@ -266,7 +266,12 @@ def _cast_before_and_after(feedback: str) -> tuple[list[Any], list[Any]]:
     first = draft(request, ENGLISH).model_dump(mode="json")
     added = grown(codex.as_json(), feedback_people(feedback, codex), "event-1")
     again = replace(request, feedback=feedback, previous_proposal=first, codex=added.as_json())
-    return first["characters"], draft(again, ENGLISH).model_dump(mode="json")["characters"]
+    return first, draft(again, ENGLISH).model_dump(mode="json")
+
+
+def _cast_before_and_after(feedback: str) -> tuple[list[Any], list[Any]]:
+    first, revised = _revised(feedback)
+    return first["characters"], revised["characters"]
 
 
 def test_a_person_a_feedback_adds_joins_the_cast_and_moves_no_one() -> None:
@@ -299,3 +304,20 @@ def test_where_a_person_added_with_no_role_is_from_is_on_their_card() -> None:
     )
     ines = next(card for card in cards if card["name"] == "Inés Arancibia")
     assert "Chiloé" in ines["description"], ines
+
+
+@pytest.mark.parametrize(
+    "feedback",
+    ["Add a fisherman named Piero Sala from Grado.", "Add a pilot named Ada Vey."],
+)
+def test_a_person_added_by_role_and_name_is_said_added_when_their_card_is_there(
+    feedback: str,
+) -> None:
+    """Stop 98's walk: the note said "Not shown in this draft: added Piero Sala, a fisherman
+    from Grado" beside his card "Piero Sala (fisherman, from Grado)". A person the feedback adds
+    is made when their name is shown; their role and origin are their card's words."""
+    _, revised = _revised(feedback)
+    person = feedback.split("named ")[1].split(" from")[0].rstrip(".")
+    assert any(card["name"] == person for card in revised["characters"])
+    assert revised["revision_note"].startswith("Revised as asked: added"), revised["revision_note"]
+    assert "Not shown" not in revised["revision_note"], revised["revision_note"]

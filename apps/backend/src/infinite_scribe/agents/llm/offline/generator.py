@@ -22,7 +22,7 @@ from infinite_scribe.domain.outline_plan import BATCH, Batch, BatchBrief
 from infinite_scribe.domain.proposals import Proposal, ProposalSource, proposal_model
 from infinite_scribe.domain.revision_note import revision_note
 from infinite_scribe.text import named, segment
-from infinite_scribe.text.facts import Facts, cap
+from infinite_scribe.text.facts import cap
 from shared_types.enums import GenesisStage
 
 
@@ -84,7 +84,7 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     story = Story(request, words)
     content = Drafter(story).draft()
     feedback, language = request.feedback, ZH if story.chinese else "en"
-    wished, edits = asked(story.wished, words, feedback), request.offered_edits
+    wished, edits = asked(story, feedback), request.offered_edits
     note = revision_note(request.previous_proposal, content, language, feedback, wished, edits)
     meta = {
         "source": ProposalSource.OFFLINE_DRAFT,
@@ -95,22 +95,22 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     return proposal_model(request.stage).model_validate(content | meta)
 
 
-def asked(wished: Facts, words: Words, feedback: str | None) -> list[tuple[str, str]]:
+def asked(story: Story, feedback: str | None) -> list[tuple[str, str]]:
     """(value, sentence) for each change read in a revision's feedback (issue 55): the note
     (domain/revision_note.py) says each made only when the diff of the versions shows it."""
     if feedback is None:
         return []
-    changes, said = words.changes, []
+    wished, changes, said = story.wished, story.words.changes, []
     for kind in ("hero", "place", "time", "antagonist"):
         if value := getattr(wished, kind):
             value_a = f"{'an' if value[:1].lower() in 'aeiou' else 'a'} {value}"  # English only
             said.append((value, changes[kind].format(value=value, value_a=value_a)))
     if wished.hero_name:
         said.append((wished.hero_name, changes["name"].format(value=wished.hero_name)))
-    said += [(e, changes["elements"].format(value=e)) for e in wished.elements]
+    said += [(story.held(e), changes["elements"].format(value=e)) for e in wished.elements]
     said += [(wish, changes["acts"].format(number=n, value=wish)) for n, wish in wished.acts]
     said += [(s, changes["styles"].format(value=s)) for s in wished.styles]
-    if tone := mood_of(words, feedback):
+    if tone := mood_of(story.words, feedback):
         said.append((tone, changes["tone"].format(value=tone)))
     return said
 
@@ -307,13 +307,8 @@ class Drafter:
                 summary += self.fill(words.act_wish, wish=wishes[number])
             if number == len(shares):
                 summary = self.by_deadline(summary)
-            acts.append(
-                {
-                    "title": words.act_title.format(number=number, act=act),
-                    "summary": cap(summary)[:1000],
-                    "chapters": chapters,
-                }
-            )
+            title = words.act_title.format(number=number, act=act)
+            acts.append({"title": title, "summary": cap(summary)[:1000], "chapters": chapters})
         return {"acts": acts}
 
     def outline_entry(self, number: int) -> dict[str, str]:

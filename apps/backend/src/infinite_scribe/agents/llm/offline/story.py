@@ -337,8 +337,12 @@ class Story:
     def things(self) -> tuple[str, ...]:
         """The elements wished for that are things: one that adds someone the codex holds ("a
         lamplighter named Percy Gale") is no conflict nor rule of the world."""
+        return tuple(e for e in self.facts.elements if self.held(e) == e)
+
+    def held(self, element: str) -> str:
+        """The codex's person `element` adds (their words are their card's), else `element`."""
         people = [e.name for e in Codex.from_json(self.request.codex).entries if e.kind == "person"]
-        return tuple(e for e in self.facts.elements if not any(name in e for name in people))
+        return next((name for name in people if name in element), element)
 
     def elements_line(self) -> str:
         elements = self.facts.elements
