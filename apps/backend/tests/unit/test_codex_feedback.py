@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from infinite_scribe.agents.llm.offline.generator import draft
-from infinite_scribe.agents.llm.offline.words import ENGLISH
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex, CodexEntry, grown
 from infinite_scribe.domain.commands import EditCodex
@@ -321,3 +321,28 @@ def test_a_person_added_by_role_and_name_is_said_added_when_their_card_is_there(
     assert any(card["name"] == person for card in revised["characters"])
     assert revised["revision_note"].startswith("Revised as asked: added"), revised["revision_note"]
     assert "Not shown" not in revised["revision_note"], revised["revision_note"]
+
+
+NINGBO = (
+    "光绪年间的宁波，当铺伙计沈小满要在冬至前赎回被典当的家传玉镯，可钱庄老板孙德茂偏要吞下这笔当。"
+)
+
+
+def test_a_person_a_feedback_adds_renames_no_one_the_writer_has_seen() -> None:
+    """Stop 98's walk: adding 陈阿福 renamed the mentor 陈默 to 顾南 and the ally 顾南 to 林舟 (a
+    bank name like the writer's is left out, and the new person's surname was taken for one).
+    A person a feedback adds moves no name the writer has seen; the note says only them."""
+    codex = read_codex(NINGBO)
+    request = GenerationRequest(
+        UUID(int=981), GenesisStage.CHARACTERS, {}, user_input=NINGBO, codex=codex.as_json()
+    )
+    first = draft(request, CHINESE).model_dump(mode="json")
+    mentor = first["characters"][2]["name"]
+    feedback = f"加一个从泉州来的船工{mentor[0]}阿福。"  # the mentor's surname
+    added = grown(codex.as_json(), feedback_people(feedback, codex), "event-1")
+    again = replace(request, feedback=feedback, previous_proposal=first, codex=added.as_json())
+    revised = draft(again, CHINESE).model_dump(mode="json")
+    seen = [(card["name"], card["role"]) for card in first["characters"]]
+    assert [(card["name"], card["role"]) for card in revised["characters"][:4]] == seen
+    assert revised["characters"][4]["name"] == f"{mentor[0]}阿福"
+    assert revised["revision_note"] == f"已按反馈修改：加入了{mentor[0]}阿福。"

@@ -105,10 +105,11 @@ class Cast:
     ally: str
 
 
-def bank_names(order: Sequence[str], given: Sequence[str]) -> list[str]:
+def bank_names(order: Sequence[str], given: Sequence[str], added: Sequence[str] = ()) -> list[str]:
     """Four names of the bank in the session's `order`, without what would pass for a name the
-    writer `given` (filtered after the draw: a new name in a feedback moves no other name)."""
-    pool = [n for n in order if not any(kindred(n, g) for g in given)]
+    writer `given` (filtered after the draw), nor one a feedback `added`: a person a feedback
+    adds moves no name the writer has seen (陈阿福 stands beside 陈默, who stays the mentor)."""
+    pool = [n for n in order if n not in added and not any(kindred(n, g) for g in given)]
     return (pool + [n for n in order if n not in pool and n not in given] + list(order))[:4]
 
 

@@ -212,10 +212,11 @@ class Story:
         given = self.given.people
         # The session's own order: names nobody gave stay the same across its stages.
         order = seeded(str(self.request.session_id)).sample(self.words.names, len(self.words.names))
-        pool = codex_named.bank_names(order, given)
+        added = self.added
+        pool = codex_named.bank_names(order, [p for p in given if p not in added], added)
         hero = self.hero_name or pool[0]
         others = [p for p in given if p != hero and p not in hero and p not in self.foe_names]
-        others = [p for p in others if p not in self.added]  # a card of their own, no one's
+        others = [p for p in others if p not in added]  # a card of their own, no one's
         foe = self._foe(others, pool)
         # A renamed antagonist leaves the cast under the old name (the rival the idea named).
         rest = [p for p in others if p != foe and p not in self.gone] + pool[2:]
