@@ -340,6 +340,8 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         found.epithets += [] if epithets.en_tied(lead[: the.start()]) else [f"the {run}"]
     elif place:
         found.places.append(place)
+    elif the and reading_en.is_role(after.split()[0] if after.split() else ""):
+        return  # "the Gestapo officer Klaus Brandt": the run describes the role after it
     elif the:
         # "the" and a run: a body or a thing, unless a word marks it as the rival.
         marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1]) or _EN_MARK_AFTER.match(after)

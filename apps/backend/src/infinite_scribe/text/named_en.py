@@ -27,6 +27,12 @@ _AFTER_PLACE_NOUN = re.compile(rf"\b{_ARTICLE}\s+(?:[a-z-]+\s+)?(?:{_words('plac
 _APPOSED_PLACE = re.compile(
     rf"^,\s+{_ARTICLE}\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
 )
+#: An idea that opens with its setting alone, a place and a year ("Oslo, 1944:", "Nairobi,
+#: 2031."): the place is the run before the year.
+SETTING = re.compile(
+    r"^(?P<where>[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,3}),\s*"
+    r"(?P<when>\d{3,4}s?)\s*[.:;\u2014\u2013]\s*"
+)
 #: A title before a name (a role or a kin word too: "Brother Esteban Molina").
 _TITLES = vocabulary.words("en", "titles", "roles", "kin")
 #: A word a person is named by alone, after "the" ("the Warden"); before a name, part of it.
@@ -72,8 +78,10 @@ def place(run: str, lead: str, after: str) -> str | None:
     noun = re.match(r"\s+([a-z]+)", after)
     if noun and noun.group(1) in _PLACE_WORDS:
         return f"{article}{run} {noun.group(1)}"
+    setting = None if lead.strip() else SETTING.match(run + after)
     placed = (
-        (after_place and not _PARTICLE.search(lead))
+        (setting and setting["where"] == run)
+        or (after_place and not _PARTICLE.search(lead))
         or run.split()[-1].lower() in _PLACE_WORDS
         or _AFTER_PLACE_NOUN.search(lead)
         or _APPOSED_PLACE.match(after)

@@ -5,7 +5,7 @@ discovers ..." -> hero "forensic doctor", place "Mars", time "2150", event "disc
 import re
 from functools import partial
 
-from infinite_scribe.text import noun_phrase, times_en, vocabulary
+from infinite_scribe.text import named_en, noun_phrase, times_en, vocabulary
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.requests import by_clause, read_changes, without_measure
 
@@ -62,6 +62,7 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s|[;\n]")
 _VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
 
@@ -261,9 +262,12 @@ def read(text: str) -> Facts:
     text = " ".join(text.split())[:800]
     if not text:
         return Facts()
-    first = _SENTENCE_END.split(text, maxsplit=1)[0].rstrip(".!? ")
+    setting = named_en.SETTING.match(text)  # the hero is read in what follows it
+    first = _SENTENCE_END.split(text[setting.end() if setting else 0 :], maxsplit=1)[0]
+    first = first.rstrip(".!? ")
     hero, hero_name, hero_end, possessive = _who(first)
-    places = _places(text)
+    places = [(setting["where"], setting.span("where"))] if setting else []
+    places += _places(text)
     places += [place for place in _apposed_places(first) if place[0] not in dict(places)]
     places.sort(key=lambda place: place[1])
     time = _TIME.search(first)
@@ -273,7 +277,8 @@ def read(text: str) -> Facts:
         event = _untold(first)
     else:
         event = None
-    said, when = [phrase for phrase, _ in places], time.group(1) if time else None
+    said = [phrase for phrase, _ in places]
+    when = time.group(1) if time else setting["when"] if setting else None
     return Facts.told(hero, hero_name, said, when, event[:300] if event else None)
 
 

@@ -56,6 +56,11 @@ def _teach(tokenizer: Any) -> None:
     lexicon = vocabulary.lexicon("zh")
     for word, tag in lexicon.tagged.items():
         tokenizer.add_word(word, tag=tag)
+    # A role the readers know is one word, a noun, where the dictionary lacks it (绣娘 + 林秋月,
+    # not 绣/v 娘林/n 秋月/t); a role the dictionary has keeps its own tag (刑警/j).
+    for word in vocabulary.words("zh", "roles") - set(lexicon.tagged):
+        if not tokenizer.FREQ.get(word):
+            tokenizer.add_word(word, tag="n")
     for parts in lexicon.splits:
         tokenizer.suggest_freq(tuple(parts), tune=True)
 

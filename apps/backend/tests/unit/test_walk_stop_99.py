@@ -1,0 +1,101 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""Stop 99's walk of ideas of its own. Each case failed before:
+- a trade word jieba's dictionary lacks (绣娘, 黄包车夫) was cut into the name after it (绣/v
+  娘林/n 秋月/t): the hero was lost and the rival read as the hero. A role the readers know is
+  now one word, a noun, to the tagger;
+- one who obstructs the hero everywhere (处处阻挠) harms them: the rival;
+- an English idea that opens with its setting alone ("Oslo, 1944:", "Nairobi, 2031.") had
+  its place lost and its hero read in the setting's sentence (none) or given a later person's
+  role ("Gestapo officer"); a capitalised run after "the" that describes the role after it
+  ("the Gestapo officer") is no thing."""
+
+import pytest
+
+from infinite_scribe.text import segment
+from infinite_scribe.text.codex_reading import read_codex
+
+_Person = tuple[str | None, tuple[str, ...]]
+
+
+def _read(idea: str) -> tuple[dict[str, _Person], dict[str, list[str]]]:
+    entries = read_codex(idea).entries
+    people = {e.name: (e.role, e.words) for e in entries if e.kind == "person"}
+    kinds: dict[str, list[str]] = {}
+    for entry in entries:
+        kinds.setdefault(entry.kind, []).append(entry.name)
+    return people, kinds
+
+
+@pytest.mark.parametrize(
+    ("idea", "hero", "role", "rival", "described"),
+    [
+        (
+            "民国十年的苏州，绣娘林秋月要在端午前绣完一幅百鸟朝凤图，绸缎庄掌柜周世昌却想把图据为己有。",
+            "林秋月",
+            "绣娘",
+            "周世昌",
+            ("绸缎庄掌柜",),
+        ),
+        (
+            "南宋临安，女仵作宋晚晴追查一桩连环命案，刑部侍郎秦桧之子秦熺处处阻挠。",
+            "宋晚晴",
+            "女仵作",
+            "秦熺",
+            (),
+        ),
+    ],
+)
+def test_a_chinese_hero_after_a_trade_the_dictionary_lacks_and_the_rival(
+    idea: str, hero: str, role: str, rival: str, described: tuple[str, ...]
+) -> None:
+    people, _ = _read(idea)
+    assert people[hero] == ("hero", (role,))
+    assert people[rival] == ("rival", described)
+
+
+def test_a_name_after_a_trade_the_dictionary_lacks_is_the_hero_not_a_place() -> None:
+    people, kinds = _read(
+        "清末的上海，黄包车夫阿根捡到一只装满银元的皮箱，青帮头目黄金荣派人四处追查。"
+    )
+    assert people["阿根"] == ("hero", ("黄包车夫",))
+    assert kinds["place"] == ["上海"]
+
+
+def test_a_role_the_dictionary_lacks_is_one_noun_a_role_it_has_keeps_its_tag() -> None:
+    assert ("绣娘", "n") in segment.tagged("绣娘林秋月")
+    assert ("刑警", "j") in segment.tagged("刑警沈青")  # the dictionary's own tag
+
+
+@pytest.mark.parametrize(
+    ("idea", "hero", "role", "place", "time"),
+    [
+        (
+            "Oslo, 1944: the radio operator Ingrid Dahl must smuggle a codebook across the border "
+            "before the Gestapo officer Klaus Brandt tightens the net.",
+            "Ingrid Dahl",
+            "radio operator",
+            "Oslo",
+            "1944",
+        ),
+        (
+            "Nairobi, 2031. Data broker Wanjiru Kamau sells one secret too many and is hunted by "
+            "the security firm Sentinel.",
+            "Wanjiru Kamau",
+            "data broker",
+            "Nairobi",
+            "2031",
+        ),
+    ],
+)
+def test_an_idea_opening_with_its_setting_alone(
+    idea: str, hero: str, role: str, place: str, time: str
+) -> None:
+    people, kinds = _read(idea)
+    assert people[hero] == ("hero", (role,))
+    assert kinds["place"][0] == place and kinds["time"] == [time]
+    assert not any("Gestapo" in thing for thing in kinds.get("object", []))
+
+
+def test_a_run_and_a_year_inside_a_sentence_is_no_setting() -> None:
+    people, kinds = _read("A letter reached the widow Mara Quill, 1944: the war was over.")
+    assert "Mara Quill" in people and "place" not in kinds
