@@ -7,12 +7,21 @@
 - an English idea that opens with its setting alone ("Oslo, 1944:", "Nairobi, 2031.") had
   its place lost and its hero read in the setting's sentence (none) or given a later person's
   role ("Gestapo officer"); a capitalised run after "the" that describes the role after it
-  ("the Gestapo officer") is no thing."""
+  ("the Gestapo officer") is no thing;
+- the hero's card wanted to find out the truth whatever the idea's task: it is now the task
+  the idea gives them (text/goals.py), the stock one only where the idea gives none."""
+
+from uuid import UUID
 
 import pytest
 
-from infinite_scribe.text import segment
+from infinite_scribe.agents.llm.offline.generator import draft
+from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
+from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.language import HAN
+from infinite_scribe.text import goals, segment
 from infinite_scribe.text.codex_reading import read_codex
+from shared_types.enums import GenesisStage
 
 _Person = tuple[str | None, tuple[str, ...]]
 
@@ -99,3 +108,56 @@ def test_an_idea_opening_with_its_setting_alone(
 def test_a_run_and_a_year_inside_a_sentence_is_no_setting() -> None:
     people, kinds = _read("A letter reached the widow Mara Quill, 1944: the war was over.")
     assert "Mara Quill" in people and "place" not in kinds
+
+
+def _hero_card(idea: str) -> dict[str, str]:
+    chinese = bool(HAN.search(idea))
+    request = GenerationRequest(
+        UUID(int=99), GenesisStage.CHARACTERS, {}, user_input=idea, codex=read_codex(idea).as_json()
+    )
+    card: dict[str, str] = draft(request, CHINESE if chinese else ENGLISH).model_dump()[
+        "characters"
+    ][0]
+    return card
+
+
+@pytest.mark.parametrize(
+    ("idea", "motivation"),
+    [
+        (
+            "光绪年间的宁波，当铺伙计沈小满要在冬至前赎回被典当的家传玉镯，可钱庄老板孙德茂偏要吞下这笔当。",
+            "在冬至前赎回被典当的家传玉镯，哪怕要与孙德茂为敌。",
+        ),
+        (
+            "In 1908 Trieste, the lamplighter Nora Brandt must find the stolen harbour ledger before "
+            "the Feast of Saint Justus, but the customs officer Anton Gruber wants her jailed.",
+            "To find the stolen harbour ledger before the Feast of Saint Justus, even if it means "
+            "making an enemy of Anton Gruber.",
+        ),
+    ],
+)
+def test_the_heros_motivation_is_the_task_the_idea_gives_them(idea: str, motivation: str) -> None:
+    """It was the stock "查明这件事的真相" ("To find out the truth about what happened") whatever
+    the hero set out to do."""
+    assert _hero_card(idea)["motivation"] == motivation
+
+
+def test_a_hero_who_discovers_something_keeps_the_truth_to_find_out() -> None:
+    card = _hero_card("2150年的火星殖民地，女法医林澜发现氧气配给记录被人篡改。")
+    assert card["motivation"].startswith("查明氧气配给记录被人篡改的真相")
+
+
+@pytest.mark.parametrize(
+    ("event", "chinese", "goal"),
+    [
+        ("必须在七日之内找回账本，否则全家获罪", True, "在七日之内找回账本"),
+        ("发现氧气配给记录被人篡改", True, None),
+        ("must find the ledger; the court sits at dawn", False, "find the ledger"),
+        ("has one week to restore a cracked bowl", False, None),
+        ("wants to go", False, None),  # too short to be a goal of its own
+    ],
+)
+def test_a_goal_is_what_follows_the_modal_up_to_the_clauses_end(
+    event: str, chinese: bool, goal: str | None
+) -> None:
+    assert goals.goal(event, chinese) == goal

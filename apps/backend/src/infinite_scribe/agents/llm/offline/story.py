@@ -15,7 +15,7 @@ from infinite_scribe.agents.llm.offline.words import CHINESE, MACHINE, Words, at
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.language import HAN
-from infinite_scribe.text import noun_phrase, reading_en, reading_zh
+from infinite_scribe.text import goals, noun_phrase, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
 from shared_types.enums import GenesisStage
 
@@ -79,12 +79,9 @@ class Story:
     def _straddles(self, place: str) -> bool:
         """Whether the idea writes `place` only across a name or a time (顾南站上: 南站)."""
         idea = self.request.user_input or ""
-        spans = [
-            (m.start(), m.end())
-            for item in (*self.given.people, *self.given.times)
-            for m in re.finditer(re.escape(item), idea)
-        ]
-        found = [(m.start(), m.end()) for m in re.finditer(re.escape(place), idea)]
+        items = (*self.given.people, *self.given.times)
+        spans = [m.span() for item in items for m in re.finditer(re.escape(item), idea)]
+        found = [m.span() for m in re.finditer(re.escape(place), idea)]
         return bool(found) and all(any(a < e and s < b for s, e in spans) for a, b in found)
 
     def _told(self) -> list[str]:
@@ -291,6 +288,7 @@ class Story:
             # before the hero acts again: "; Ada Pike tells no one", else ", and tells no one".
             "and_then": f"; {cast.name}" if _CLAUSED.search(event) else ", and",
             "core": self.core,
+            "goal": goals.goal(self.event, chinese) or self.words.hero_goal.format(core=self.core),
             # A core that names a matter already (…事) is no matter of a matter (的事).
             "core_matter": self.core if self.core.endswith("事") else f"{self.core}的事",
             "foe": self.antagonist,

@@ -53,6 +53,7 @@ class Words:
     character: tuple[str, str, str, str]  # descriptions, one per role
     machine_foe: str  # the antagonist's description when it is not a person
     hero_no_role: str  # the hero's description when the writer named them and no role
+    hero_goal: str  # {core}: what the hero wants when the idea gives them no task of their own
     motivations: tuple[str, str, str, str]
     arcs: tuple[str, str, str, str]
     relationships: tuple[str, str, str]
