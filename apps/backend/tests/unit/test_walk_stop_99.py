@@ -129,8 +129,9 @@ def _hero_card(idea: str) -> dict[str, str]:
             "在冬至前赎回被典当的家传玉镯，哪怕要与孙德茂为敌。",
         ),
         (
-            "In 1908 Trieste, the lamplighter Nora Brandt must find the stolen harbour ledger before "
-            "the Feast of Saint Justus, but the customs officer Anton Gruber wants her jailed.",
+            "In 1908 Trieste, the lamplighter Nora Brandt must find the stolen harbour ledger "
+            "before the Feast of Saint Justus, but the customs officer Anton Gruber wants her "
+            "jailed.",
             "To find the stolen harbour ledger before the Feast of Saint Justus, even if it means "
             "making an enemy of Anton Gruber.",
         ),

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese punctuation on purpose
 """What the hero sets out to do, as the idea says it right after them: the event without the
 modal it opens with, up to the end of its clause (要在冬至前赎回玉镯: 在冬至前赎回玉镯; "must find
 the ledger before the feast, but ...": "find the ledger before the feast"). An event that opens
