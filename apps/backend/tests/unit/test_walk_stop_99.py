@@ -62,6 +62,43 @@ def test_a_chinese_hero_after_a_trade_the_dictionary_lacks_and_the_rival(
     assert people[rival] == ("rival", described)
 
 
+def test_a_name_after_someones_kin_runs_to_a_word_never_in_a_name() -> None:
+    """盐商之女 + 沈 + 知意/v + 为了/p: the name is 沈知意 (it was missed, and the rival read as the
+    hero with her role); the one a copula and an adverb mark as the mastermind (正是幕后主使) is
+    the rival, described by their title without the clause's verb (发现 + 盐运使)."""
+    people, _ = _read(
+        "万历年间的扬州，盐商之女沈知意为了给父亲洗冤，女扮男装混进了两淮盐运司，"
+        "却发现盐运使冯敬尧正是幕后主使。"
+    )
+    assert people == {"沈知意": ("hero", ("盐商之女",)), "冯敬尧": ("rival", ("盐运使",))}
+
+
+def test_a_modal_the_tagger_joins_to_a_given_name_is_no_part_of_it() -> None:
+    people, _ = _read("书生王涣要在秋闱前赶到京城，“独眼龙”却一路追杀他。")
+    assert people["王涣"] == ("hero", ("书生",))
+
+
+def test_a_particle_inside_a_word_tagged_a_name_makes_it_none() -> None:
+    """玄机 + 子之命/nr: "the master's order", no person (it was read as the hero)."""
+    people, _ = _read("大雪封山的青城山下，小道士清风奉师父玄机子之命，下山寻找失踪多年的师兄。")
+    assert "子之命" not in people
+
+
+def test_one_who_sabotages_the_heros_work_in_a_clause_of_their_own_is_the_rival() -> None:
+    people, _ = _read(
+        "Marooned on the ice moon Callisto, engineer Priya Nair must repair the reactor before "
+        "the storm season, while the corporate liaison Victor Crane sabotages her work."
+    )
+    assert people["Victor Crane"] == ("rival", ("corporate liaison",))
+
+
+def test_one_name_after_a_role_called_so_is_a_person_a_ships_is_not() -> None:
+    people, _ = _read("In the floating city of Aerith, a thief called Wren steals a map.")
+    assert people == {"Wren": ("hero", ("thief",))}
+    people, kinds = _read("In the port city of Vell, a ship called Perseverance sails at dawn.")
+    assert not people and kinds["place"] == ["Vell"]
+
+
 def test_a_name_after_a_trade_the_dictionary_lacks_is_the_hero_not_a_place() -> None:
     people, kinds = _read(
         "清末的上海，黄包车夫阿根捡到一只装满银元的皮箱，青帮头目黄金荣派人四处追查。"

@@ -30,6 +30,7 @@ from infinite_scribe.text import (
 _EN_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'’-]*)*")
 _EN_KIN_WORDS = vocabulary.words("en", "kin")
 _ZH_MARKS = vocabulary.words("zh", "request_foe")
+_ZH_FINDING = frozenset(vocabulary.phrases("zh", "verb_leads"))
 _NOT_TIMES = vocabulary.words("zh", "not_times")
 _LOCATIVES = vocabulary.words("zh", "locatives")
 _EN_MARK = "|".join(w.replace("-", " ") for w in vocabulary.words("en", "request_foe"))
@@ -44,7 +45,10 @@ _EN_MARK_BEFORE = re.compile(
 )
 _EN_OWNERS = vocabulary.either("en", "described_articles")
 _EN_MARK_AFTER = re.compile(rf"^,\s+{_EN_OWNERS}\s+(?:[a-z-]+\s+)?(?:{_EN_MARK})\b")
-_ZH_MARK_AFTER = re.compile(f"^是[^，,。；;]*?{vocabulary.either('zh', 'request_foe')}")
+_ZH_MARK_AFTER = re.compile(  # 是……宿敌, 正是幕后主使
+    f"^{vocabulary.either('zh', 'copula_adverbs')}?是[^，,。；;]*?"
+    + vocabulary.either("zh", "request_foe")
+)
 _EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
     rf"\b({vocabulary.alternation('en', 'kin')})\s+(?:(?<=s\s)[A-Z][\w'’-]*\s+and\s+)?$"
 )
@@ -52,7 +56,8 @@ _EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
 _EN_OPENING_KIN = re.compile(r"(?:^|[.!?;]\s+)[A-Z][a-z-]*(?:'s|’s)\s+[a-z-]+\s+$")
 #: One name after "the" and a role word is a person's ("the witch Morgause").
 _EN_ROLE_BEFORE = re.compile(
-    rf"\bthe\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+$"
+    rf"\b(?:the|(?P<a>an?))\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+"
+    r"(?(a)(?:named|called)\s+|(?:(?:named|called)\s+)?)$"  # "a thief called Wren"
 )
 _EN_QUOTED = re.compile(rf"\b(?:{reading_en.NAMINGS})\s+[\"“]$")
 _ZH_KIN = re.compile(f"(?:{named_zh.KIN.pattern})$")
@@ -303,7 +308,12 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name
         title = harm_zh.title(text, person) or rival_zh.title_before(text, person) or ""
         title = title[len(rival_zh.opener(title)) :]  # 可 + 地产商何志强: the title is 地产商
-        return (title,) if title else ()
+        pairs = segment.tagged(title)
+        # The clause's adverb or verb of finding is no part of the title after it (却 + 发现 +
+        # 盐运使冯敬尧); a title alone keeps whatever tag the tagger gives it (帮主/v).
+        while len(pairs) > 1 and (pairs[0][1] in ("d", "c") or pairs[0][0] in _ZH_FINDING):
+            pairs.pop(0)
+        return ("".join(word for word, _ in pairs),) if pairs else ()
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :].lstrip("、：:")  # 对手、港务长陈伯: 港务长
     said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]

@@ -90,7 +90,8 @@ def said_where(after: tuple[str, str], before: str, later: str) -> bool:
 def _name_tagged(word: str, flag: str) -> bool:
     """Tagged a name, a name's length, and no kin (二叔/nrt) nor role word."""
     longest = 6 if flag == "nrt" else 4  # 罗德里格斯: a transliteration runs longer
-    named = flag in NAME_TAGS and not KIN.fullmatch(word)
+    # 之 inside a name is the particle the tagger took in (玄机 + 子之命: the master's order).
+    named = flag in NAME_TAGS and not KIN.fullmatch(word) and "之" not in word[:-1]
     return named and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES
 
 
@@ -159,19 +160,23 @@ _KIN_ROLES = tuple(vocabulary.words("zh", "kin_roles"))
 
 
 def clause_end_name(pairs: list[tuple[str, str]], index: int) -> str | None:
-    """A surname after a title or someone's kin (掌门之子 + 萧 + 问 + 天 + 。) with one or two
-    characters up to the clause's end, whatever the tagger made of them: the whole name."""
+    """A surname after a title or someone's kin (掌门之子 + 萧 + 问 + 天 + 。; 盐商之女 + 沈 +
+    知意/v + 为了/p) with one or two characters up to the clause's end or a word that is never
+    part of a name (a preposition, an adverb, a conjunction), whatever the tagger made of them:
+    the whole name."""
     word = pairs[index][0]
     if word not in SURNAMES or word in NOT_NAME_OPENERS or index == 0:
         return None
     before = "".join(w for w, _ in pairs[max(0, index - 2) : index])
     if not (before.endswith(_KIN_ROLES) or titled(pairs[index - 1][0])):
         return None
-    rest = ""
+    rest, flag = "", "x"
     for given, flag in pairs[index + 1 :]:
-        if flag == "x":
+        if flag == "x" or (rest and flag[:1] in ("p", "d", "c")):
             break
         rest += given
+    if len(rest) == 2 and rest[-1] in _VERB_ENDS and flag != "x":
+        rest = rest[:1]  # 书生 + 王 + 涣要/v + 在: the verb after the name is no part of it
     return word + rest if 1 <= len(rest) <= 2 and han(rest) else None
 
 
