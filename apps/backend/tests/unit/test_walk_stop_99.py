@@ -9,8 +9,11 @@
   role ("Gestapo officer"); a capitalised run after "the" that describes the role after it
   ("the Gestapo officer") is no thing;
 - the hero's card wanted to find out the truth whatever the idea's task: it is now the task
-  the idea gives them (text/goals.py), the stock one only where the idea gives none."""
+  the idea gives them (text/goals.py), the stock one only where the idea gives none;
+- a person a feedback added to the codex without a wish read for them had the note list the
+  diff's paths: the note says them added."""
 
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
@@ -18,9 +21,10 @@ import pytest
 from infinite_scribe.agents.llm.offline.generator import draft
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
+from infinite_scribe.domain.codex import grown
 from infinite_scribe.domain.language import HAN
 from infinite_scribe.text import goals, segment
-from infinite_scribe.text.codex_reading import read_codex
+from infinite_scribe.text.codex_reading import feedback_people, read_codex
 from shared_types.enums import GenesisStage
 
 _Person = tuple[str | None, tuple[str, ...]]
@@ -199,3 +203,47 @@ def test_a_goal_is_what_follows_the_modal_up_to_the_clauses_end(
     event: str, chinese: bool, goal: str | None
 ) -> None:
     assert goals.goal(event, chinese) == goal
+
+
+def test_a_word_of_purpose_opens_the_heros_goal() -> None:
+    card = _hero_card(
+        "万历年间的扬州，盐商之女沈知意为了给父亲洗冤，女扮男装混进了两淮盐运司，"
+        "却发现盐运使冯敬尧正是幕后主使。"
+    )
+    assert card["motivation"] == "给父亲洗冤，哪怕要与冯敬尧为敌。"
+
+
+@pytest.mark.parametrize(
+    ("idea", "feedback", "note"),
+    [
+        (
+            "万历年间的扬州，盐商之女沈知意为了给父亲洗冤，女扮男装混进了两淮盐运司，"
+            "却发现盐运使冯敬尧正是幕后主使。",
+            "让冯敬尧有一个帮凶，叫赵三。",
+            "已按反馈修改：加入了赵三。",
+        ),
+        (
+            "In 1908 Trieste, the lamplighter Nora Brandt must find the stolen harbour ledger "
+            "before the Feast of Saint Justus, but the customs officer Anton Gruber wants her "
+            "jailed.",
+            "Give Anton Gruber a henchman called Marko Vuk.",
+            "Revised as asked: added Marko Vuk.",
+        ),
+    ],
+)
+def test_a_person_a_feedback_adds_however_said_is_said_added(
+    idea: str, feedback: str, note: str
+) -> None:
+    """The note had listed the diff's paths ("Changed: characters[4] (added); relationships[3]
+    (added).") for a person the codex took from the feedback but no wish was read for."""
+    codex = read_codex(idea)
+    words = CHINESE if HAN.search(idea) else ENGLISH
+    request = GenerationRequest(
+        UUID(int=99), GenesisStage.CHARACTERS, {}, user_input=idea, codex=codex.as_json()
+    )
+    first = draft(request, words).model_dump(mode="json")
+    added = grown(codex.as_json(), feedback_people(feedback, codex), "event-1")
+    again = replace(request, feedback=feedback, previous_proposal=first, codex=added.as_json())
+    revised = draft(again, words).model_dump(mode="json")
+    assert revised["characters"][4]["name"] in note
+    assert revised["revision_note"] == note

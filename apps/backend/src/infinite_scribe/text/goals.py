@@ -8,7 +8,8 @@ import re
 
 from infinite_scribe.text import vocabulary
 
-_ZH_MODALS = tuple(vocabulary.longest_first(vocabulary.words("zh", "modals")))
+#: A modal or a word of purpose opens what the hero sets out to do (要……, 为了给父亲洗冤).
+_ZH_MODALS = tuple(vocabulary.longest_first(vocabulary.words("zh", "modals", "purposes")))
 _EN_MODALS = tuple(f"{modal} " for modal in vocabulary.phrases("en", "task_modals"))
 _CLAUSE_END = re.compile("[，,；;：:。.!?！？]")
 

@@ -105,13 +105,14 @@ def asked(story: Story, feedback: str | None) -> list[tuple[str, str]]:
         if value := getattr(wished, kind):
             value_a = f"{'an' if value[:1].lower() in 'aeiou' else 'a'} {value}"  # English only
             said.append((value, changes[kind].format(value=value, value_a=value_a)))
-    if wished.hero_name:
-        said.append((wished.hero_name, changes["name"].format(value=wished.hero_name)))
+    said += [(name, changes["name"].format(value=name)) for name in (wished.hero_name,) if name]
     said += [(story.held(e), changes["elements"].format(value=e)) for e in wished.elements]
+    # A person this feedback adds to the codex is an element asked for, however it was said.
+    unsaid = [n for n in story.added if n in feedback and all(n not in v for v, _ in said)]
+    said += [(name, changes["elements"].format(value=name)) for name in unsaid]
     said += [(wish, changes["acts"].format(number=n, value=wish)) for n, wish in wished.acts]
     said += [(s, changes["styles"].format(value=s)) for s in wished.styles]
-    if tone := mood_of(story.words, feedback):
-        said.append((tone, changes["tone"].format(value=tone)))
+    said += [(t, changes["tone"].format(value=t)) for t in (mood_of(story.words, feedback),) if t]
     return said
 
 
