@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+# ruff: noqa: RUF001, RUF002 - Chinese text uses full-width punctuation on purpose
 """Stop 99's walk of ideas of its own. Each case failed before:
 - a trade word jieba's dictionary lacks (绣娘, 黄包车夫) was cut into the name after it (绣/v
   娘林/n 秋月/t): the hero was lost and the rival read as the hero. A role the readers know is
@@ -11,7 +11,9 @@
 - the hero's card wanted to find out the truth whatever the idea's task: it is now the task
   the idea gives them (text/goals.py), the stock one only where the idea gives none;
 - a person a feedback added to the codex without a wish read for them had the note list the
-  diff's paths: the note says them added."""
+  diff's paths: the note says them added;
+- a feedback that moves the story in time ("把时间改到1987年冬天") changed its place, and one that
+  names a wish's kind before a colon (一条线索：……) had the kind pasted into the story."""
 
 from dataclasses import replace
 from uuid import UUID
@@ -23,7 +25,7 @@ from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import grown
 from infinite_scribe.domain.language import HAN
-from infinite_scribe.text import goals, segment
+from infinite_scribe.text import goals, reading_zh, segment
 from infinite_scribe.text.codex_reading import feedback_people, read_codex
 from shared_types.enums import GenesisStage
 
@@ -247,3 +249,28 @@ def test_a_person_a_feedback_adds_however_said_is_said_added(
     revised = draft(again, words).model_dump(mode="json")
     assert revised["characters"][4]["name"] in note
     assert revised["revision_note"] == note
+
+
+@pytest.mark.parametrize(
+    ("feedback", "time"),
+    [
+        ("把时间改到1987年冬天。", "1987年冬天"),  # the time named: the time, whatever follows
+        ("故事改在1987年冬天。", "1987年冬天"),  # words of time only: a time, not a place
+        ("故事改在三年后。", "三年后"),
+    ],
+)
+def test_a_chinese_feedback_moving_the_story_in_time_changes_its_time(
+    feedback: str, time: str
+) -> None:
+    """It had changed the place ("1985年，在1987年冬天，……"), and the note said so."""
+    wished = reading_zh.read_feedback(feedback)
+    assert (wished.time, wished.place) == (time, None)
+
+
+def test_a_feedback_moving_the_story_to_a_place_still_moves_its_place() -> None:
+    assert reading_zh.read_feedback("把地点改到上海。").place == "上海"
+
+
+def test_what_a_wish_names_before_a_colon_is_its_kind_the_wish_follows() -> None:
+    wished = reading_zh.read_feedback("加入一条线索：尸体手里攥着一枚军功章。")
+    assert wished.elements == ("尸体手里攥着一枚军功章",)

@@ -343,8 +343,13 @@ _NUMBERS = vocabulary.numbers("zh", "digits")
 _TRAILING = vocabulary.phrases("zh", "trailing")
 
 
+#: What a wish names before a colon says what kind it is (一条线索, then 尸体手里攥着……): the words
+#: after the colon are the wish.
+_LABEL = re.compile("^[\u4e00-\u9fff]{1,4}[：:](?=.)")
+
+
 def _clean(phrase: str) -> str:
-    phrase = phrase.strip(" 。，,！!？?；;：:")
+    phrase = _LABEL.sub("", phrase.strip(" 。，,！!？?；;：:"))
     for tail in _TRAILING:
         phrase = phrase.removesuffix(tail)
     return phrase.strip(" 。，,")[:100]

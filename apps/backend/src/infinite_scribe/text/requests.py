@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, partial
 
-from infinite_scribe.text import vocabulary
+from infinite_scribe.domain.language import HAN
+from infinite_scribe.text import segment, vocabulary
 from infinite_scribe.text.facts import Facts
 
 SLOTS = ("hero", "antagonist", "place", "time", "name")
@@ -209,12 +210,17 @@ def changed(change: Change, read: Callable[[str], Facts], time: re.Pattern[str])
         return Facts(hero=value)
     if change.slot == "antagonist":
         return Facts(antagonist=value)
-    timely = time.fullmatch(value) or time.fullmatch(f"the {value}")
+    timely = time.fullmatch(value) or time.fullmatch(f"the {value}") or _times_only(value)
     if change.slot == "time" or (change.slot == "place" and timely):
         return Facts(time=value)
     if change.slot == "place":
         return Facts(place=value, places=(value,))
     return Facts(hero_name=value)
+
+
+def _times_only(value: str) -> bool:
+    """Whether a Chinese value is words of time and numbers only (1987年冬天, 三年后): a time."""
+    return bool(HAN.search(value)) and all(f[:1] in "tmf" for _, f in segment.tagged(value))
 
 
 # Where one clause asks several changes ("make the hero a pilot and set it on Venus"): each part.
