@@ -13,7 +13,9 @@
 - a person a feedback added to the codex without a wish read for them had the note list the
   diff's paths: the note says them added;
 - a feedback that moves the story in time ("把时间改到1987年冬天") changed its place, and one that
-  names a wish's kind before a colon (一条线索：……) had the kind pasted into the story."""
+  names a wish's kind before a colon (一条线索：……) had the kind pasted into the story;
+- an English act named first, then what it holds ("In act two, the reactor explodes.") was
+  not read."""
 
 from dataclasses import replace
 from uuid import UUID
@@ -25,7 +27,7 @@ from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import grown
 from infinite_scribe.domain.language import HAN
-from infinite_scribe.text import goals, reading_zh, segment
+from infinite_scribe.text import goals, reading_en, reading_zh, segment
 from infinite_scribe.text.codex_reading import feedback_people, read_codex
 from shared_types.enums import GenesisStage
 
@@ -274,3 +276,32 @@ def test_a_feedback_moving_the_story_to_a_place_still_moves_its_place() -> None:
 def test_what_a_wish_names_before_a_colon_is_its_kind_the_wish_follows() -> None:
     wished = reading_zh.read_feedback("加入一条线索：尸体手里攥着一枚军功章。")
     assert wished.elements == ("尸体手里攥着一枚军功章",)
+
+
+@pytest.mark.parametrize(
+    ("feedback", "wish"),
+    [
+        ("In act two, the reactor explodes.", "the reactor explodes"),
+        ("Act two: Priya confronts Crane.", "Priya confronts Crane"),
+        ("Act two should add a storm.", "a storm"),  # it was a wish for no act
+    ],
+)
+def test_an_act_named_first_then_what_it_holds(feedback: str, wish: str) -> None:
+    assert reading_en.read_feedback(feedback).acts == ((2, wish),)
+
+
+def test_a_clause_wished_for_an_act_reads_as_a_sentence_in_the_outline_and_the_note() -> None:
+    idea = "Marooned on the ice moon Callisto, engineer Priya Nair must repair the reactor."
+    request = GenerationRequest(
+        UUID(int=99),
+        GenesisStage.PLOT_OUTLINE,
+        {},
+        user_input=idea,
+        codex=read_codex(idea).as_json(),
+    )
+    first = draft(request, ENGLISH).model_dump(mode="json")
+    feedback = "In act two, the reactor explodes."
+    again = replace(request, feedback=feedback, previous_proposal=first)
+    revised = draft(again, ENGLISH).model_dump(mode="json")
+    assert revised["acts"][1]["summary"].endswith(" It turns on this: the reactor explodes.")
+    assert revised["revision_note"] == "Revised as asked: the reactor explodes in act 2."

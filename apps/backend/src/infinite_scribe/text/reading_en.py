@@ -53,14 +53,7 @@ _ATTACHED = (
 _OPENING = re.compile(rf"^(?:{_words('opening_prepositions')})\s+[^,;]{{1,60}},\s*", re.I)
 _STOP, _VERBS = vocabulary.words("en", "stop"), vocabulary.words("en", "verbs")
 _OPENERS = vocabulary.words("en", "run_openers")
-_TIME_LEADS = tuple(f"{lead} " for lead in vocabulary.phrases("en", "time_leads"))
-_TIME = re.compile(
-    rf"\b(?:{'|'.join(_TIME_LEADS)})?("
-    + times_en.SEASON_OF_YEAR
-    + rf"|(?:the year )?\d{{3,4}}s?\b(?: AD| BC)?|{_words('ages')}"
-    + r"|the \d{1,2}(?:st|nd|rd|th) century)",
-    re.IGNORECASE,
-)
+_TIME, _TIME_LEADS = times_en.WHEN, times_en.WHEN_LEADS
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s|[;\n]")
@@ -263,8 +256,7 @@ def read(text: str) -> Facts:
     if not text:
         return Facts()
     setting = named_en.SETTING.match(text)  # the hero is read in what follows it
-    first = _SENTENCE_END.split(text[setting.end() if setting else 0 :], maxsplit=1)[0]
-    first = first.rstrip(".!? ")
+    first = _SENTENCE_END.split(text[setting.end() if setting else 0 :], 1)[0].rstrip(".!? ")
     hero, hero_name, hero_end, possessive = _who(first)
     places = [(setting["where"], setting.span("where"))] if setting else []
     places += _places(text)
@@ -334,7 +326,9 @@ def _untold(first: str) -> str:
 
 _ACT_NUMBERS = vocabulary.numbers("en", "act_numbers")
 _ACT = rf"act\s+({'|'.join(sorted(_ACT_NUMBERS, key=len, reverse=True))})\b"
-_ACT_WISH = re.compile(_ACT + rf"[^.;]*?\b(?:{_words('act_wish_verbs')})\s+(.+)", re.I)
+#: "act two should add a storm", "in act two, the reactor explodes": what the act is to hold.
+_ACT_SAYS = rf"(?:[^.;]*?\b(?:{_words('act_wish_verbs')})\s+|\s*[,:]\s*)"
+_ACT_WISH = re.compile(_ACT + _ACT_SAYS + "(.+)", re.I)
 _ACT_AFTER = re.compile(rf"(.+?)\s+(?:{_words('act_prepositions')})\s+{_ACT}", re.I)
 _WISH_LEADS = re.compile(rf"^(?:{_words('wish_leads')})\s+", re.I)
 _ADD_WISH = re.compile(

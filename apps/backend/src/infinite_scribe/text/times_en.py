@@ -64,3 +64,15 @@ def read(text: str) -> list[str]:
     times += [m.group(0) for m in _MONTH_OF_YEAR.finditer(text)]
     times += [m.group(0) for m in _YEAR.finditer(text)]
     return [t for t in times if not any(t != u and t in u for u in times)]
+
+
+#: Where "when" leads a time ("in the winter of 1911"): it is told with the time.
+WHEN_LEADS = tuple(f"{lead} " for lead in vocabulary.phrases("en", "time_leads"))
+#: The time an idea's sentence gives: a season of a year, a year, an age, a century.
+WHEN = re.compile(
+    rf"\b(?:{'|'.join(WHEN_LEADS)})?("
+    + SEASON_OF_YEAR
+    + rf"|(?:the year )?\d{{3,4}}s?\b(?: AD| BC)?|{vocabulary.alternation('en', 'ages')}"
+    + r"|the \d{1,2}(?:st|nd|rd|th) century)",
+    re.IGNORECASE,
+)
