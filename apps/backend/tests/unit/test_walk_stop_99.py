@@ -87,9 +87,19 @@ def test_a_modal_the_tagger_joins_to_a_given_name_is_no_part_of_it() -> None:
 
 
 def test_a_particle_inside_a_word_tagged_a_name_makes_it_none() -> None:
-    """玄机 + 子之命/nr: "the master's order", no person (it was read as the hero)."""
-    people, _ = _read("大雪封山的青城山下，小道士清风奉师父玄机子之命，下山寻找失踪多年的师兄。")
-    assert "子之命" not in people
+    """玄机 + 子之命/nr: "the master's order", no person (it was read as the hero); the word the
+    dictionary knows (清风, a breeze) between a role opening the clause and a verb is the
+    role's own name; 封山 (the snow seals the mountain) is no place."""
+    people, kinds = _read(
+        "大雪封山的青城山下，小道士清风奉师父玄机子之命，下山寻找失踪多年的师兄。"
+    )
+    assert people == {"清风": ("hero", ("小道士",))}
+    assert kinds["place"] == ["青城山"]
+
+
+def test_a_word_the_dictionary_knows_after_a_role_once_someone_is_named_is_no_name() -> None:
+    people, _ = _read("1920年的上海，女记者沈青追查一桩旧案，渔民船只出海未归。")
+    assert list(people) == ["沈青"]
 
 
 def test_one_who_sabotages_the_heros_work_in_a_clause_of_their_own_is_the_rival() -> None:

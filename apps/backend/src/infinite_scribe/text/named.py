@@ -136,6 +136,8 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     word, flag = pairs[index]
     after, before, later = _neighbours(pairs, index)
     name = _zh_person(pairs, index, after, before, later)
+    if name is None and not found.people:  # the hero's introduction: no one named before
+        name = named_zh.opened_by_role(pairs, index)
     last = found.people[-1] if found.people else ""
     split = last and ((before + word).startswith(last) or harm_zh.rest_of(last, before, word))
     if name is None and split:

@@ -117,6 +117,18 @@ def _given_alone(word: str, flag: str, after: tuple[str, str], before: str) -> b
     return placed and not segment.known(word)
 
 
+def opened_by_role(pairs: list[tuple[str, str]], index: int) -> str | None:
+    """A given name the dictionary knows as a word (清风, 白露), right after a role that opens
+    its clause and before a verb (小道士 + 清风 + 奉): the role's own name, not a thing. The
+    caller asks it only where no one is named before (渔民 + 船只 + 出海 after the hero: boats)."""
+    if not 0 < index < len(pairs) - 1 or (index > 1 and pairs[index - 2][1] != "x"):
+        return None
+    word, flag = pairs[index]
+    fits = flag == "n" and len(word) == 2 and han(word) and word not in _ZH_ROLES
+    placed = titled(pairs[index - 1][0]) and pairs[index + 1][1].startswith("v")
+    return word if fits and placed else None
+
+
 _WHERE_OPENS = ("在", "于")
 #: Verbs a tagger joins to a two-character name before them (郑三 + 想: 郑三想/nr).
 _VERB_ENDS = frozenset(vocabulary.characters("zh", "name_end_verbs"))
