@@ -15,7 +15,8 @@
 - a feedback that moves the story in time ("把时间改到1987年冬天") changed its place, and one that
   names a wish's kind before a colon (一条线索：……) had the kind pasted into the story;
 - an English act named first, then what it holds ("In act two, the reactor explodes.") was
-  not read."""
+  not read; one name after someone's role ("Hypatia's apprentice Theon") was no one; a name
+  after "off" ("off Key West") was a person."""
 
 from dataclasses import replace
 from uuid import UUID
@@ -315,3 +316,33 @@ def test_a_clause_wished_for_an_act_reads_as_a_sentence_in_the_outline_and_the_n
     revised = draft(again, ENGLISH).model_dump(mode="json")
     assert revised["acts"][1]["summary"].endswith(" It turns on this: the reactor explodes.")
     assert revised["revision_note"] == "Revised as asked: the reactor explodes in act 2."
+
+
+def test_one_name_after_someones_role_is_a_person() -> None:
+    people, _ = _read(
+        "The last librarian of Alexandria, Hypatia's apprentice Theon, must save one scroll as "
+        "the fire spreads."
+    )
+    assert list(people) == ["Theon"]  # no one was read
+
+
+def test_a_capitalised_article_before_a_role_called_so() -> None:
+    people, _ = _read("A robot named Unit wakes up in an abandoned shopping mall.")
+    assert people == {"Unit": ("hero", ("robot",))}
+
+
+@pytest.mark.parametrize(
+    ("idea", "place"),
+    [
+        ("Captain Elena Ruiz races the Coast Guard to a sunken treasure off Key West.", "Key West"),
+        ("Captain Elias Morrow went down with the Albatross off Cape Wrath.", "Cape Wrath"),
+    ],
+)
+def test_a_name_off_which_something_lies_is_a_place(idea: str, place: str) -> None:
+    people, kinds = _read(idea)
+    assert place in kinds["place"] and place not in people  # it was read as a person
+
+
+def test_off_as_a_verbs_particle_names_no_place() -> None:
+    people, kinds = _read("Typhus carried off Bridget Ahern in the third week of the crossing.")
+    assert "Bridget Ahern" in people and "place" not in kinds

@@ -55,8 +55,9 @@ _EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
 #: A kin word after a possessive opening the sentence ("Miner's daughter"): no kin of the hero.
 _EN_OPENING_KIN = re.compile(r"(?:^|[.!?;]\s+)[A-Z][a-z-]*(?:'s|’s)\s+[a-z-]+\s+$")
 #: One name after "the" and a role word is a person's ("the witch Morgause").
-_EN_ROLE_BEFORE = re.compile(
-    rf"\b(?:the|(?P<a>an?))\s+(?:[a-z-]+\s+)?(?:{vocabulary.alternation('en', 'roles')})\s+"
+_EN_ROLE_BEFORE = re.compile(  # "the witch Morgause", "Hypatia's apprentice Theon"
+    rf"\b(?:the|[A-Z][\w-]*(?:'s|’s)|(?P<a>[Aa]n?))\s+(?:[a-z-]+\s+)?"
+    rf"(?:{vocabulary.alternation('en', 'roles')})\s+"
     r"(?(a)(?:named|called)\s+|(?:(?:named|called)\s+)?)$"  # "a thief called Wren"
 )
 _EN_QUOTED = re.compile(rf"\b(?:{reading_en.NAMINGS})\s+[\"“]$")

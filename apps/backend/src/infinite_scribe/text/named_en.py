@@ -20,8 +20,9 @@ _VERB_AFTER = re.compile(rf"^\s+(?:{_words('verbs')})\b")
 _OPENERS = vocabulary.words("en", "run_openers")
 #: A word for a person by its ending ("the Harbourmaster", "the Lockkeeper").
 _EPITHET_ENDS = tuple(vocabulary.words("en", "epithet_ends"))
-#: "bring in Tom Baxter": the preposition is the verb's particle, and no place follows it.
-_PARTICLE = re.compile(rf"\b(?:{_words('particle_verbs')})\s+in\s+$", re.I)
+#: "bring in Tom Baxter", "carried off Bridget Ahern": the preposition is the verb's particle,
+#: and no place follows it.
+_PARTICLE = re.compile(rf"\b(?:{_words('particle_verbs')})\s+(?:in|off)\s+$", re.I)
 #: A name right after a place noun is that place's ("aboard the generation ship Providence").
 _AFTER_PLACE_NOUN = re.compile(rf"\b{_ARTICLE}\s+(?:[a-z-]+\s+)?(?:{_words('place_nouns')})\s+$")
 _APPOSED_PLACE = re.compile(
