@@ -1,6 +1,7 @@
 """The console's pure parts: form payloads (the ConfirmStage switch point), the SVG layout,
 role claims, the development sign-in rule, redirects and dead-letter filters."""
 
+import asyncio
 import uuid
 
 import jwt
@@ -8,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from infinite_scribe.api.app import _warm_up, create_app
 from infinite_scribe.api.auth import OPERATOR_ROLE, create_access_token, roles_of_verified
 from infinite_scribe.api.console.chain_svg import BOX_WIDTH, COLUMN, layout
 from infinite_scribe.api.console.genesis_forms import (
@@ -17,6 +19,7 @@ from infinite_scribe.api.console.genesis_forms import (
     split_list,
 )
 from infinite_scribe.api.console.sign_in import DEV_USER_ID, offers_dev_token, safe_next
+from infinite_scribe.api.console.web import compile_templates, templates
 from infinite_scribe.application.ports.operator import DeadLetterFilter, DeadLetterView
 from infinite_scribe.settings.settings import DEV_JWT_SECRET, Settings
 from shared_types import GenesisStage
@@ -215,3 +218,27 @@ def test_the_bibles_history_follows_every_version() -> None:
         ("revised", ["premise"], "darker"),
         ("confirmed", ["title"], None),
     ]
+
+
+def test_after_the_start_compiles_them_no_page_compiles_its_template_on_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The API's start compiles every console template on a thread (api/app.py `_warm_up`):
+    a page's first render had compiled its own on the loop (142 ms for the session's panel)."""
+    compile_templates()
+    names = templates.env.list_templates(extensions=["html"])
+    assert len(names) > 20
+
+    def compiles(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a template was compiled at render")
+
+    monkeypatch.setattr(templates.env, "compile", compiles)
+    for name in names:
+        templates.env.get_template(name)
+
+
+def test_the_apis_start_compiles_the_console_templates() -> None:
+    app = create_app(Settings(database_url="postgresql://unused/db"))
+    templates.env.cache.clear()
+    asyncio.run(_warm_up(app))
+    assert len(templates.env.cache) == len(templates.env.list_templates(extensions=["html"]))

@@ -67,6 +67,7 @@ class LoopLagMonitor:
         self._recent: deque[tuple[float, float]] = deque()
         self._task: asyncio.Task[None] | None = None
         self._stopped = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name="loop-lag-watchdog", daemon=True)
         self._loop_thread = threading.get_ident()
 
     def attach(self, histogram: Histogram) -> None:
@@ -77,16 +78,21 @@ class LoopLagMonitor:
         if self._task is not None:
             return
         self._task = self.loop.create_task(self._measure(), name="loop-lag")
-        threading.Thread(target=self._watch, name="loop-lag-watchdog", daemon=True).start()
+        self._watchdog.start()
         # The watch begins now: `Thread.start` holds this thread until the new one runs (182 ms
         # on a loaded machine, found in a full run), and that wait is the watchdog's own, not a
         # hold to report.
         self._beat = (time.monotonic(), self._sched.read())
 
     def stop(self) -> None:
+        """Stop measuring, and wait for the watchdog (at most its INTERVAL, and a warning it is
+        writing): one that logged after its owner had gone wrote to a closed stream (a test's
+        captured log, at the end of a full run)."""
         self._stopped.set()
         if self._task is not None:
             self._task.cancel()
+        if self._watchdog.is_alive():
+            self._watchdog.join(timeout=1.0)
 
     def worst_recent(self) -> float:
         """The largest lag seen in the last RECENT_SECONDS (seconds)."""

@@ -182,6 +182,17 @@ async def test_a_thread_that_keeps_the_gil_is_named(caplog: pytest.LogCaptureFix
         unwatch_loop(lag_histogram(registry))
 
 
+async def test_the_watchdog_has_ended_when_the_last_histogram_is_detached() -> None:
+    """A watchdog still running after its owner had gone logged to a closed stream ("--- Logging
+    error ---", a test's captured log, at the end of a full run)."""
+    histogram = lag_histogram(CollectorRegistry())
+    monitor = watch_loop(histogram)
+    await asyncio.sleep(0.12)
+    assert monitor._watchdog.is_alive()
+    unwatch_loop(histogram)
+    assert not monitor._watchdog.is_alive()
+
+
 def _named(caplog: pytest.LogCaptureFixture) -> bool:
     return any("meanwhile thread adder ran" in r.getMessage() for r in caplog.records)
 
