@@ -346,3 +346,25 @@ def test_a_name_off_which_something_lies_is_a_place(idea: str, place: str) -> No
 def test_off_as_a_verbs_particle_names_no_place() -> None:
     people, kinds = _read("Typhus carried off Bridget Ahern in the third week of the crossing.")
     assert "Bridget Ahern" in people and "place" not in kinds
+
+
+def test_a_trade_or_kin_is_no_thing_and_a_particle_no_name() -> None:
+    """化妆师 (a trade by its ending), 姐姐 (kin) were things in the codex; 高高的/nrfg a person."""
+    _, kinds = _read("我是一个在殡仪馆上夜班的化妆师，某天夜里，一具尸体睁开了眼睛。")
+    assert "化妆师" not in kinds.get("object", [])
+    _, kinds = _read("双胞胎姐妹林晚和林朝被卷入一场跨国走私案，姐姐是警察，妹妹是走私团伙的会计。")
+    assert not {"姐姐", "妹妹"} & set(kinds.get("object", []))
+    people, _ = _read("邵明珠站在校门口，她笑着朝女儿招了招手，把伞撑得高高的。")
+    assert list(people) == ["邵明珠"]
+
+
+@pytest.mark.parametrize(
+    ("idea", "time"),
+    [
+        ("明朝嘉靖年间，倭寇侵扰浙江沿海，年轻的火铳手李二狗在台州一战中成名。", "明朝嘉靖年间"),
+        ("1937年冬天的南京，钟表匠周默守着一只停在九点的怀表。", "1937年冬天"),
+    ],
+)
+def test_words_of_time_side_by_side_are_one_time(idea: str, time: str) -> None:
+    _, kinds = _read(idea)
+    assert kinds["time"] == [time]  # each word had been a time of its own

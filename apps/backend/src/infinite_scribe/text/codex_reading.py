@@ -71,6 +71,7 @@ def read_codex(idea: str) -> Codex:
         for thing in given.things
         if thing not in roles
         and thing.split()[-1] not in roles
+        and not (chinese and reading_zh.is_role(thing))  # 化妆师: a trade, not a thing
         and not thing.endswith(("'s", "\u2019s"))  # "the Earl's daughters": an owner
     ]
     unique = {entry.name: entry for entry in reversed(entries) if 0 < len(entry.name) <= 100}

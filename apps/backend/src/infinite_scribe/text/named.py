@@ -152,7 +152,10 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     elif flag == "ns" and after[1] == "n" and later in _LOCATIVES:  # 上海 + 弄堂 + 里: two places
         found.places += [word, after[0]]
     elif flag == "t" and len(word) >= 2 and not _in_time(text, word, found.times):
-        found.times.append(word)
+        if index and found.times and found.times[-1].endswith(before):  # 明朝 + 嘉靖 + 年间
+            found.times[-1] += word
+        else:
+            found.times.append(word)
     thing = _zh_opened_thing(pairs, index, before, after)
     if thing:
         found.things.append(thing)
@@ -229,6 +232,7 @@ def _zh_settled(text: str, found: _Found) -> Named:
     times = [t for t in times if not _inside(t, people)]
     places = [p for p in places if p not in things]
     things = [t for t in things if t not in places and not t.endswith(named_zh.PEOPLE_WORDS)]
+    things = [t for t in things if not named_zh.KIN.fullmatch(t)]  # 姐姐是警察: a person
     things = [t for t in things if not _inside(t, people) and not epithets.zh_naming(t)]
     people, rivals = _zh_rivals(text, people, found.epithets)
     return Named(*map(_unique, (people, places, times, things, found.kin, rivals)))

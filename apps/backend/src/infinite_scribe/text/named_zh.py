@@ -90,8 +90,10 @@ def said_where(after: tuple[str, str], before: str, later: str) -> bool:
 def _name_tagged(word: str, flag: str) -> bool:
     """Tagged a name, a name's length, and no kin (二叔/nrt) nor role word."""
     longest = 6 if flag == "nrt" else 4  # 罗德里格斯: a transliteration runs longer
-    # 之 inside a name is the particle the tagger took in (玄机 + 子之命: the master's order).
+    # 之 inside a name, 的 anywhere, is the particle the tagger took in (玄机 + 子之命: the
+    # master's order; 撑得 + 高高的/nrfg: held high).
     named = flag in NAME_TAGS and not KIN.fullmatch(word) and "之" not in word[:-1]
+    named = named and "的" not in word
     return named and 2 <= len(word) <= longest and han(word) and word not in _ZH_ROLES
 
 
