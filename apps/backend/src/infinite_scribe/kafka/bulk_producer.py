@@ -15,7 +15,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 
 from infinite_scribe.kafka.producer import HELD_BEHIND, Producible, Publisher
-from infinite_scribe.kafka.producer_tracing import traced_produce
+from infinite_scribe.kafka.producer_tracing import TracedReport, traced_produce
 from infinite_scribe.observability.tracing import enabled as tracing_enabled
 
 #: A batch waits for its reports up to the message timeout plus this: then every one has come.
@@ -91,6 +91,8 @@ class BulkPublisher(Publisher):
                 except KafkaException as error:
                     if error.args[0].code() == KafkaError._FATAL:
                         self.fatal = True
+                    if isinstance(reported, TracedReport):
+                        reported.refused(error.args[0])  # no report comes to end its span
                     local[index] = error.args[0]
                     if row.key is not None:
                         failed_keys.add(row.key)

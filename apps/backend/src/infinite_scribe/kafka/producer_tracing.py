@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import KafkaError
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.kafka.producer import Producible
@@ -44,15 +44,27 @@ def traced_produce(row: Producible, report: Report) -> tuple[Any, Report]:
         span.set_attribute("infinite_scribe.outbox_id", str(row.id))
     headers = [(name, value) for name, value in pairs if name != "traceparent"]
     headers.append(("traceparent", (traceparent_of(span) or "").encode()))
+    return headers, TracedReport(span, report)
 
-    def delivered(error: KafkaError | None, message: Any = None) -> None:
+
+class TracedReport:
+    """A traced message's delivery callback: it ends the message's span, then reports."""
+
+    def __init__(self, span: Span, report: Report) -> None:
+        self.span, self.report = span, report
+
+    def __call__(self, error: KafkaError | None, message: Any = None) -> None:
         # Runs on the producer's poll thread; ending a span there is thread-safe.
         if error is not None:
-            span.set_status(Status(StatusCode.ERROR, str(error)))
+            self.span.set_status(Status(StatusCode.ERROR, str(error)))
         elif message is not None:
-            span.set_attribute("messaging.destination.partition.id", str(message.partition()))
-            span.set_attribute("messaging.kafka.offset", int(message.offset()))
-        span.end()
-        report(error, message)
+            self.span.set_attribute("messaging.destination.partition.id", str(message.partition()))
+            self.span.set_attribute("messaging.kafka.offset", int(message.offset()))
+        self.span.end()
+        self.report(error, message)
 
-    return headers, delivered
+    def refused(self, error: KafkaError) -> None:
+        """librdkafka refused the message on the spot (too large, a fatal producer): no report
+        will come, and the span ends here, an error (it was never exported)."""
+        self.span.set_status(Status(StatusCode.ERROR, str(error)))
+        self.span.end()

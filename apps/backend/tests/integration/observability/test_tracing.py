@@ -23,6 +23,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from infinite_scribe.api.app import create_app
 from infinite_scribe.application.ports.relay import ClaimedRow
 from infinite_scribe.embedded.kafka import free_port
+from infinite_scribe.kafka.bulk_producer import BulkPublisher
 from infinite_scribe.kafka.producer_tracing import traced_produce
 from infinite_scribe.observability import tracing
 from infinite_scribe.observability.logs import JsonFormatter
@@ -248,4 +249,23 @@ def test_a_logical_outbox_message_gets_its_span_too(exporter: InMemorySpanExport
     report(None)
     (span,) = exporter.get_finished_spans()
     assert span.name == "publish t" and "infinite_scribe.outbox_id" not in (span.attributes or {})
+    assert span.parent is not None and span.parent.span_id == int(CLIENT_SPAN, 16)
+
+
+async def test_a_message_librdkafka_refuses_on_the_spot_ends_its_span_an_error(
+    exporter: InMemorySpanExporter,
+) -> None:
+    """No delivery report follows a message librdkafka refuses in `produce` (larger than
+    `message.max.bytes`): the span its callback would have ended had never been exported."""
+    publisher = BulkPublisher("127.0.0.1:9", max_message_bytes=1_000)  # nothing listens there
+    publisher.start()
+    try:
+        parent = f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"
+        message = SlotMessage("t", "k", {"traceparent": parent}, b"x" * 2_000)
+        (error,) = await publisher.publish([message]) or [None]
+    finally:
+        publisher.close(timeout=0.1)
+    assert error is not None and error.code() == KafkaError.MSG_SIZE_TOO_LARGE
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "publish t" and span.status.status_code == StatusCode.ERROR
     assert span.parent is not None and span.parent.span_id == int(CLIENT_SPAN, 16)
