@@ -29,7 +29,7 @@ from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import grown
 from infinite_scribe.domain.language import HAN
 from infinite_scribe.text import goals, reading_en, reading_zh, segment
-from infinite_scribe.text.codex_reading import feedback_people, read_codex
+from infinite_scribe.text.codex_reading import feedback_people, offered_edits, read_codex
 from shared_types.enums import GenesisStage
 
 _Person = tuple[str | None, tuple[str, ...]]
@@ -368,3 +368,32 @@ def test_a_trade_or_kin_is_no_thing_and_a_particle_no_name() -> None:
 def test_words_of_time_side_by_side_are_one_time(idea: str, time: str) -> None:
     _, kinds = _read(idea)
     assert kinds["time"] == [time]  # each word had been a time of its own
+
+
+KYOTO = (
+    "In Kyoto, the tea master Hanae Mori has one week to restore a cracked bowl for the "
+    "emperor's visit, while her rival Kenji Sato plots to shame her."
+)
+SUZHOU = (
+    "民国十年的苏州，绣娘林秋月要在端午前绣完一幅百鸟朝凤图，绸缎庄掌柜周世昌却想把图据为己有。"
+)
+
+
+@pytest.mark.parametrize(
+    ("idea", "feedback", "rival", "to"),
+    [
+        (KYOTO, "Make the rival a woman named Aiko Sato.", "Kenji Sato", "Aiko Sato"),
+        (SUZHOU, "把反派换成一个叫秦月的女人。", "周世昌", "秦月"),
+    ],
+)
+def test_a_rival_described_with_a_name_is_offered_that_name(
+    idea: str, feedback: str, rival: str, to: str
+) -> None:
+    """The codex's rival is the writer's: a feedback giving the rival a name in a description
+    ("a woman named Aiko Sato") offers the rename (the note had said it could not tell, or
+    that the rival was changed while the codex kept them)."""
+    assert offered_edits(feedback, read_codex(idea)) == ({"op": "rename", "name": rival, "to": to},)
+
+
+def test_the_city_is_the_place_a_feedback_moves() -> None:
+    assert reading_en.read_feedback("The city should be Osaka instead.").place == "Osaka"

@@ -122,17 +122,20 @@ def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
         role = _SLOT_ROLES.get(change.slot) if change else None
         if change is None or role is None or role in offered:
             continue
-        # The `name` slot's value is a name by the request's shape ("the hero's name is Mara").
-        if change.slot != "name" and change.value not in named.read(change.value, chinese).people:
+        # The `name` slot's value is a name by the request's shape ("the hero's name is Mara");
+        # another's is a name when it names one person ("a woman named Aiko Sato": her name).
+        people = named.read(change.value, chinese).people
+        value = change.value if change.slot == "name" or len(people) != 1 else people[0]
+        if change.slot != "name" and value not in people:
             continue
-        holder, known = codex.with_role(role), codex.named(change.value)
+        holder, known = codex.with_role(role), codex.named(value)
         if known is not None and known.kind == "person":  # someone it has takes the role
             if known.role != role:
-                offered[role] = {"op": "set_role", "name": change.value, "role": role}
+                offered[role] = {"op": "set_role", "name": value, "role": role}
         elif holder is not None:
-            offered[role] = {"op": "rename", "name": holder.name, "to": change.value}
+            offered[role] = {"op": "rename", "name": holder.name, "to": value}
         elif known is None:
-            offered[role] = {"op": "add", "kind": "person", "name": change.value, "role": role}
+            offered[role] = {"op": "add", "kind": "person", "name": value, "role": role}
     return tuple(offered.values())
 
 

@@ -35,7 +35,7 @@ _ZH_NAMING = tuple(vocabulary.longest_first(vocabulary.words("zh", "epithet_nami
 _ZH_TITLES = vocabulary.words("zh", "titles", "roles")
 _ZH_QUOTED = re.compile(r"[“「\"]([\u3400-\u9fff]{2,8})[”」\"]")
 _ZH_CALLED = re.compile(
-    rf"(?:[个位名](?:{vocabulary.alternation('zh', 'naming')})|名叫|叫做|名为)"
+    rf"(?:(?:^|[个位名])(?:{vocabulary.alternation('zh', 'naming')})|名叫|叫做|名为)"
     r"([\u3400-\u9fff]{2,4}?)的"
 )
 _CLOSING = '”」"'
