@@ -397,3 +397,26 @@ def test_a_rival_described_with_a_name_is_offered_that_name(
 
 def test_the_city_is_the_place_a_feedback_moves() -> None:
     assert reading_en.read_feedback("The city should be Osaka instead.").place == "Osaka"
+
+
+def test_a_rival_marked_after_an_adverb_and_a_copula_and_an_era_that_is_a_time() -> None:
+    """幕后黑手竟是商会会长杜月生: described as 商会会长 (it was 竟是商会会长); 民国 is a time
+    (it was a place)."""
+    people, kinds = _read(
+        "民国上海滩，舞女白玫瑰与报社记者许文强联手调查一桩灭门惨案，幕后黑手竟是商会会长杜月生。"
+    )
+    assert people["杜月生"] == ("rival", ("商会会长",))
+    assert kinds["place"] == ["上海滩"] and kinds["time"] == ["民国"]
+
+
+def test_the_last_part_of_a_dotted_name_opens_no_name_of_its_own() -> None:
+    people, _ = _read(
+        "星际联邦末年，舰长凯瑟琳·李必须护送最后一艘移民船穿越黑洞带，叛军首领沙克一路追击。"
+    )
+    assert people == {"凯瑟琳·李": ("hero", ("舰长",)), "沙克": ("rival", ("叛军首领",))}
+
+
+def test_a_name_after_a_lamplighter_is_the_hero_not_a_place() -> None:
+    people, kinds = _read("在一座只有夜晚的城市里，点灯人阿苏每晚都要点亮一千盏灯。")
+    assert people == {"阿苏": ("hero", ("点灯人",))}
+    assert "点灯人阿苏" not in kinds.get("place", [])

@@ -140,8 +140,8 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     if name is None and not found.people:  # the hero's introduction: no one named before
         name = named_zh.opened_by_role(pairs, index)
     last = found.people[-1] if found.people else ""
-    split = last and ((before + word).startswith(last) or harm_zh.rest_of(last, before, word))
-    if name is None and split:
+    dotted = harm_zh.rest_of(last, before, word)  # 凯瑟琳 · 李 + 必须: 李 ends the name read
+    if dotted or (name is None and last and (before + word).startswith(last)):
         return  # 韩 + 小川, 顾 + 南站, 维克多 · 凯恩: the rest of a name the tagger split
     if name:
         found.people.append(name)
@@ -289,6 +289,7 @@ def _rivals(text: str, people: list[str], chinese: bool) -> tuple[str, ...]:
 
 _EN_NOT_DESCRIBING = vocabulary.words("en", "stop", "verbs")
 _ZH_COPULAS = vocabulary.longest_first(vocabulary.words("zh", "copulas"))
+_ZH_COPULA_ADVERBS = vocabulary.longest_first(vocabulary.words("zh", "copula_adverbs"))
 
 
 def _en_marked(before: str) -> re.Match[str] | None:
@@ -323,6 +324,7 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
         return ("".join(word for word, _ in pairs),) if pairs else ()
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :].lstrip("、：:")  # 对手、港务长陈伯: 港务长
+    said = said[len(next((a for a in _ZH_COPULA_ADVERBS if said.startswith(a)), "")) :]  # 竟是
     said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]
     return (said,) if 2 <= len(said) <= 12 and named_zh.han(said) else ()
 
