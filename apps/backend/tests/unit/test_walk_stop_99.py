@@ -420,3 +420,50 @@ def test_a_name_after_a_lamplighter_is_the_hero_not_a_place() -> None:
     people, kinds = _read("在一座只有夜晚的城市里，点灯人阿苏每晚都要点亮一千盏灯。")
     assert people == {"阿苏": ("hero", ("点灯人",))}
     assert "点灯人阿苏" not in kinds.get("place", [])
+
+
+MARS_ZH = "2150年的火星殖民地，女法医林澜发现氧气配给记录被人篡改。"
+
+
+@pytest.mark.parametrize(
+    ("idea", "feedback", "offered"),
+    [
+        (
+            MARS_ZH,
+            "主角改成一个退休的飞行员，叫艾达。",
+            {"op": "rename", "name": "林澜", "to": "艾达"},
+        ),
+        (
+            "A forensic doctor on Mars in 2150 discovers the oxygen ledger has been falsified.",
+            "The hero should be a retired pilot, named Ada Voss.",
+            {"op": "add", "kind": "person", "name": "Ada Voss", "role": "hero"},
+        ),
+    ],
+)
+def test_a_name_given_right_after_the_heros_change_is_the_heros(
+    idea: str, feedback: str, offered: dict[str, str]
+) -> None:
+    """The name was read nowhere: neither made nor offered, nor said in the note."""
+    assert offered_edits(feedback, read_codex(idea)) == (offered,)
+
+
+@pytest.mark.parametrize(
+    ("feedback", "note"),
+    [
+        ("基调再暗一些。", "已按反馈修改：基调改为阴郁。"),  # it could not tell
+        ("加一点爱情线。", "已按反馈修改：加入了爱情线；基调改为抒情。"),  # the line was not added
+    ],
+)
+def test_a_chinese_wish_for_a_darker_tone_or_a_little_of_something(
+    feedback: str, note: str
+) -> None:
+    request = GenerationRequest(
+        UUID(int=99),
+        GenesisStage.CONCEPT_SELECTION,
+        {},
+        user_input=MARS_ZH,
+        codex=read_codex(MARS_ZH).as_json(),
+    )
+    first = draft(request, CHINESE).model_dump(mode="json")
+    again = replace(request, feedback=feedback, previous_proposal=first)
+    assert draft(again, CHINESE).model_dump(mode="json")["revision_note"] == note

@@ -118,25 +118,32 @@ def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
         if renamed is not None:  # by their name: the hero's, the rival's or anyone's
             entry = codex.named(renamed["name"])
             offered.setdefault((entry.role if entry else None) or renamed["name"], renamed)
-        change = requests.read_change(clause.strip(), language)
-        role = _SLOT_ROLES.get(change.slot) if change else None
-        if change is None or role is None or role in offered:
-            continue
-        # The `name` slot's value is a name by the request's shape ("the hero's name is Mara");
-        # another's is a name when it names one person ("a woman named Aiko Sato": her name).
-        people = named.read(change.value, chinese).people
-        value = change.value if change.slot == "name" or len(people) != 1 else people[0]
-        if change.slot != "name" and value not in people:
-            continue
-        holder, known = codex.with_role(role), codex.named(value)
-        if known is not None and known.kind == "person":  # someone it has takes the role
-            if known.role != role:
-                offered[role] = {"op": "set_role", "name": value, "role": role}
-        elif holder is not None:
-            offered[role] = {"op": "rename", "name": holder.name, "to": value}
-        elif known is None:
-            offered[role] = {"op": "add", "kind": "person", "name": value, "role": role}
+        for change in requests.changes_in(clause.strip(), language):
+            _offer(change, codex, chinese, offered)
     return tuple(offered.values())
+
+
+def _offer(
+    change: requests.Change, codex: Codex, chinese: bool, offered: dict[str, dict[str, str]]
+) -> None:
+    """The codex edit a change of the hero's or the rival's name asks for, into `offered`."""
+    role = _SLOT_ROLES.get(change.slot)
+    if role is None or role in offered:
+        return
+    # The `name` slot's value is a name by the request's shape ("the hero's name is Mara");
+    # another's is a name when it names one person ("a woman named Aiko Sato": her name).
+    people = named.read(change.value, chinese).people
+    value = change.value if change.slot == "name" or len(people) != 1 else people[0]
+    if change.slot != "name" and value not in people:
+        return
+    holder, known = codex.with_role(role), codex.named(value)
+    if known is not None and known.kind == "person":  # someone it has takes the role
+        if known.role != role:
+            offered[role] = {"op": "set_role", "name": value, "role": role}
+    elif holder is not None:
+        offered[role] = {"op": "rename", "name": holder.name, "to": value}
+    elif known is None:
+        offered[role] = {"op": "add", "kind": "person", "name": value, "role": role}
 
 
 def _renamed(clause: str, codex: Codex, language: str) -> dict[str, str] | None:

@@ -246,18 +246,38 @@ def read_changes(
     clause: str, language: str, read: Callable[[str], Facts], time: re.Pattern[str]
 ) -> Facts | None:
     """The facts every change `clause` asks for (the later over the earlier), or None."""
-    parts = _PARTS[language].split(clause)
-    found = []
-    for index, part in enumerate(parts):
-        change = read_change(part, language)
-        if change is None and index + 1 < len(parts):  # 换个主角，一名铁匠
-            comma = "，" if language == "zh" else ", "
-            change = read_change(f"{part}{comma}{parts[index + 1]}", language)
-        if change is not None:
-            found.append(change)
+    found = changes_in(clause, language)
     if not found:
         return None
     facts = Facts()
     for change in found:
         facts = changed(change, read, time).over(facts)
     return facts
+
+
+def changes_in(clause: str, language: str) -> list[Change]:
+    """Every change `clause` asks for, part by part, in order."""
+    parts = _PARTS[language].split(clause)
+    found: list[Change] = []
+    for index, part in enumerate(parts):
+        change = read_change(part, language)
+        if change is None and index + 1 < len(parts):  # 换个主角，一名铁匠
+            comma = "，" if language == "zh" else ", "
+            change = read_change(f"{part}{comma}{parts[index + 1]}", language)
+        if change is None and found and found[-1].slot == "hero":
+            change = _named_after(part, language)  # 主角改成一个飞行员，叫艾达: the hero's name
+        if change is not None:
+            found.append(change)
+    return found
+
+
+_NAMED_AFTER = {
+    "zh": re.compile(f"^{_any('zh', 'naming')}(?P<value>[\u4e00-\u9fff·]{{2,6}})$"),
+    "en": re.compile(r"^(?:named|called)\s+(?P<value>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)$"),
+}
+
+
+def _named_after(part: str, language: str) -> Change | None:
+    """The name a part gives right after the hero's change ("，叫艾达", ", named Ada Voss")."""
+    match = _NAMED_AFTER[language].match(part.strip(" .,;!?\u3002\uff01\uff1f"))
+    return Change("name", match["value"]) if match else None
