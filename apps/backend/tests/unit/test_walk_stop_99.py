@@ -467,3 +467,12 @@ def test_a_chinese_wish_for_a_darker_tone_or_a_little_of_something(
     first = draft(request, CHINESE).model_dump(mode="json")
     again = replace(request, feedback=feedback, previous_proposal=first)
     assert draft(again, CHINESE).model_dump(mode="json")["revision_note"] == note
+
+
+def test_one_who_closes_in_on_the_hero_in_a_clause_of_their_own_is_the_rival() -> None:
+    """The Gestapo officer was no one's rival, and the writer invented one (a bank's name)."""
+    people, _ = _read(
+        "Oslo, 1944: the radio operator Ingrid Dahl must smuggle a codebook across the border "
+        "before the Gestapo officer Klaus Brandt tightens the net."
+    )
+    assert people["Klaus Brandt"] == ("rival", ("Gestapo officer",))

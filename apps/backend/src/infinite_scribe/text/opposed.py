@@ -22,9 +22,11 @@ _AFTER = re.compile(rf"^\s+{_any('progressive_leads')}\s+{_any('opposes_after')}
 #: subject, whatever verb of wanting, a pronoun for the hero and a participle of harm.
 _WANTS_HARM = re.compile(rf"^\s+{_any('wants')}\s+(?:her|him|them)\s+{_any('wanted_done')}\b", re.I)
 #: Who buries or hides what the hero seeks in a clause of their own ("before the mob boss
-#: ... buries the truth"): the words between the clause's opening and the name describe them.
+#: ... buries the truth", "before the Gestapo officer ... tightens the net"): the words between
+#: the clause's opening and the name describe them.
 _CLAUSE = re.compile(
-    rf"\b{_any('clause_openers')}\s+(?:the\s+)?(?P<described>(?:[a-z-]+\s+){{0,3}})$"
+    rf"\b{_any('clause_openers')}\s+(?:the\s+)?"
+    r"(?P<described>(?:[A-Z][a-z-]*\s+)?(?:[a-z-]+\s+){0,3})$"
 )
 #: Who laid or cast the curse the hero must break ("the curse that the witch Morgause laid").
 _CURSE = re.compile(
