@@ -476,3 +476,12 @@ def test_one_who_closes_in_on_the_hero_in_a_clause_of_their_own_is_the_rival() -
         "before the Gestapo officer Klaus Brandt tightens the net."
     )
     assert people["Klaus Brandt"] == ("rival", ("Gestapo officer",))
+
+
+def test_a_trade_in_ess_is_a_role_and_a_two_word_title_is_no_part_of_the_name() -> None:
+    people, _ = _read(
+        "After her husband is hanged for treason in 1746 Edinburgh, seamstress Isobel Grant vows "
+        "to clear his name, but the Lord Advocate Robert Dundas will stop at nothing."
+    )
+    assert people["Isobel Grant"] == ("hero", ("seamstress",))  # no role was read
+    assert "Robert Dundas" in people  # it was "Advocate Robert Dundas"
