@@ -65,18 +65,18 @@ def read_codex(idea: str) -> Codex:
     entries += [
         CodexEntry("time", time, DEADLINE if time == deadline else None) for time in given.times
     ]
-    roles = _ROLE_WORDS[language]
-    entries += [
-        CodexEntry("object", thing)
-        for thing in given.things
-        if thing not in roles
-        and thing.split()[-1] not in roles
-        and not (chinese and reading_zh.is_role(thing))  # 化妆师: a trade, not a thing
-        and not thing.endswith(("'s", "\u2019s"))  # "the Earl's daughters": an owner
-    ]
+    entries += [CodexEntry("object", thing) for thing in given.things if _a_thing(thing, language)]
     unique = {entry.name: entry for entry in reversed(entries) if 0 < len(entry.name) <= 100}
     kept = [entry for entry in entries if unique.get(entry.name) is entry]
     return Codex(tuple(kept[:MAX_READ]), language)
+
+
+def _a_thing(thing: str, language: str) -> bool:
+    """Whether a thing read is one: no role or trade (化妆师), no owner ("the Earl's daughters")."""
+    roles = _ROLE_WORDS[language]
+    if thing in roles or thing.split()[-1] in roles or thing.endswith(("'s", "\u2019s")):
+        return False
+    return language != CHINESE or not reading_zh.is_role(thing)
 
 
 def _people(idea: str, given: named.Named, chinese: bool) -> list[CodexEntry]:

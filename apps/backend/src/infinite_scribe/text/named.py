@@ -139,9 +139,7 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     name = _zh_person(pairs, index, after, before, later)
     if name is None and not found.people:  # the hero's introduction: no one named before
         name = named_zh.opened_by_role(pairs, index)
-    last = found.people[-1] if found.people else ""
-    dotted = harm_zh.rest_of(last, before, word)  # 凯瑟琳 · 李 + 必须: 李 ends the name read
-    if dotted or (name is None and last and (before + word).startswith(last)):
+    if _rest_of_a_name(found, name, before, word):
         return  # 韩 + 小川, 顾 + 南站, 维克多 · 凯恩: the rest of a name the tagger split
     if name:
         found.people.append(name)
@@ -152,13 +150,27 @@ def _zh_token(text: str, pairs: list[tuple[str, str]], index: int, found: _Found
     elif flag == "ns" and after[1] == "n" and later in _LOCATIVES:  # 上海 + 弄堂 + 里: two places
         found.places += [word, after[0]]
     elif flag == "t" and len(word) >= 2 and not _in_time(text, word, found.times):
-        if index and found.times and found.times[-1].endswith(before):  # 明朝 + 嘉靖 + 年间
-            found.times[-1] += word
-        else:
-            found.times.append(word)
+        _add_time(found.times, before, word)
     thing = _zh_opened_thing(pairs, index, before, after)
     if thing:
         found.things.append(thing)
+
+
+def _rest_of_a_name(found: _Found, name: str | None, before: str, word: str) -> bool:
+    """Whether `word` only goes on with the name read last: the part after a dot (凯瑟琳 · 李,
+    whatever follows: 李 + 必须 is no name), or a word no name opens that the name began."""
+    last = found.people[-1] if found.people else ""
+    if harm_zh.rest_of(last, before, word):
+        return True
+    return name is None and bool(last) and (before + word).startswith(last)
+
+
+def _add_time(times: list[str], before: str, word: str) -> None:
+    """A word tagged a time, joined to the time read right before it (明朝 + 嘉靖 + 年间)."""
+    if before and times and times[-1].endswith(before):
+        times[-1] += word
+    else:
+        times.append(word)
 
 
 def _zh_person(
@@ -314,19 +326,24 @@ def rival_words(text: str, person: str, chinese: bool) -> tuple[str, ...]:
     clause = re.split(r"[，,。；;！!？?]", before)[-1]
     marks = [(clause.rfind(mark), mark) for mark in _ZH_MARKS if mark in clause]
     if at <= 0 or not marks:  # 督陶官冯保却……: the title said before an opposed rival's name
-        title = harm_zh.title(text, person) or rival_zh.title_before(text, person) or ""
-        title = title[len(rival_zh.opener(title)) :]  # 可 + 地产商何志强: the title is 地产商
-        pairs = segment.tagged(title)
-        # The clause's adverb or verb of finding is no part of the title after it (却 + 发现 +
-        # 盐运使冯敬尧); a title alone keeps whatever tag the tagger gives it (帮主/v).
-        while len(pairs) > 1 and (pairs[0][1] in ("d", "c") or pairs[0][0] in _ZH_FINDING):
-            pairs.pop(0)
-        return ("".join(word for word, _ in pairs),) if pairs else ()
+        return _zh_title(text, person)
     at_mark, mark = max(marks)
     said = clause[at_mark + len(mark) :].lstrip("、：:")  # 对手、港务长陈伯: 港务长
     said = said[len(next((a for a in _ZH_COPULA_ADVERBS if said.startswith(a)), "")) :]  # 竟是
     said = said[len(next((c for c in _ZH_COPULAS if said.startswith(c)), "")) :]
     return (said,) if 2 <= len(said) <= 12 and named_zh.han(said) else ()
+
+
+def _zh_title(text: str, person: str) -> tuple[str, ...]:
+    """The title said right before the name of a rival no word marks (督陶官冯保却……)."""
+    title = harm_zh.title(text, person) or rival_zh.title_before(text, person) or ""
+    title = title[len(rival_zh.opener(title)) :]  # 可 + 地产商何志强: the title is 地产商
+    pairs = segment.tagged(title)
+    # The clause's adverb or verb of finding is no part of the title after it (却 + 发现 +
+    # 盐运使冯敬尧); a title alone keeps whatever tag the tagger gives it (帮主/v).
+    while len(pairs) > 1 and (pairs[0][1] in ("d", "c") or pairs[0][0] in _ZH_FINDING):
+        pairs.pop(0)
+    return ("".join(word for word, _ in pairs),) if pairs else ()
 
 
 def _read_en(text: str) -> Named:
