@@ -485,3 +485,12 @@ def test_a_trade_in_ess_is_a_role_and_a_two_word_title_is_no_part_of_the_name() 
     )
     assert people["Isobel Grant"] == ("hero", ("seamstress",))  # no role was read
     assert "Robert Dundas" in people  # it was "Advocate Robert Dundas"
+
+
+def test_the_mastermind_marked_and_an_age_said_by_its_period() -> None:
+    people, kinds = _read(
+        "唐朝长安，不良人李长风奉命追查一桩宫中失窃案，却发现主谋竟是当朝宰相杨国忠。"
+    )
+    assert people == {"李长风": ("hero", ("不良人",)), "杨国忠": ("rival", ("当朝宰相",))}
+    _, kinds = _read("三国时期，蜀国小兵王二在街亭之战中捡到了诸葛亮的锦囊。")
+    assert kinds["time"] == ["三国时期"] and "三国" not in kinds["place"]  # 三国 was a place

@@ -27,7 +27,7 @@ ZH_TIME = re.compile(
     f"|{_any('festivals')}(?:夜|{vocabulary.alternation('zh', 'event_nouns')})?"
     # A reign's or a dynasty's years at the idea's start or after a stop, with the reign's name.
     rf"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{{2}}{_any('reign_spans')}"
-    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,3}时代(?=[，,])"  # an age first
+    rf"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{{2,3}}{_any('ages')}(?=[，,])"  # an age first
     # A festival the story is due before or after, whatever its name.
     rf"|(?<=[在于到])[\u4e00-\u9fff]{{2,4}}节(?=[前后]|之[前后]|{_ON_THE_DAY})"
     # An event the story is due before: a few words and an event noun, the one after 的 when
