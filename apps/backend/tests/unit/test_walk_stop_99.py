@@ -494,3 +494,24 @@ def test_the_mastermind_marked_and_an_age_said_by_its_period() -> None:
     assert people == {"李长风": ("hero", ("不良人",)), "杨国忠": ("rival", ("当朝宰相",))}
     _, kinds = _read("三国时期，蜀国小兵王二在街亭之战中捡到了诸葛亮的锦囊。")
     assert kinds["time"] == ["三国时期"] and "三国" not in kinds["place"]  # 三国 was a place
+
+
+def test_a_later_feedback_about_someone_added_before_adds_no_one() -> None:
+    """It said "Already so: added Marko Vuk." of "Make Marko Vuk older and meaner."."""
+    idea = (
+        "In 1908 Trieste, the lamplighter Nora Brandt must find the stolen harbour ledger, but "
+        "the customs officer Anton Gruber wants her jailed."
+    )
+    codex = read_codex(idea)
+    request = GenerationRequest(
+        UUID(int=99), GenesisStage.CHARACTERS, {}, user_input=idea, codex=codex.as_json()
+    )
+    first = draft(request, ENGLISH).model_dump(mode="json")
+    feedback = "Give Anton Gruber a henchman called Marko Vuk."
+    added = grown(codex.as_json(), feedback_people(feedback, codex), "event-1")
+    request = replace(request, codex=added.as_json())
+    second = draft(replace(request, feedback=feedback, previous_proposal=first), ENGLISH)
+    later = replace(
+        request, feedback="Make Marko Vuk older.", previous_proposal=second.model_dump()
+    )
+    assert "added" not in (draft(later, ENGLISH).revision_note or "")

@@ -135,8 +135,7 @@ def _turn(brief: ChapterBrief, hero: Person, words: ChapterWords) -> str | None:
     if not hero.motivation or brief.number > 1:
         return chapter_book.once(brief, _turns)
     motivation = sentence(_untold(hero.motivation, brief), words)
-    if not zh and motivation.startswith("To "):
-        motivation = "to " + motivation[3:]
+    motivation = motivation if zh or not motivation.startswith("To ") else "to " + motivation[3:]
     return fill(words.turn, zh, hero=hero.name, motivation=motivation)
 
 

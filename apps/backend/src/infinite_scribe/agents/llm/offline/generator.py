@@ -107,9 +107,10 @@ def asked(story: Story, feedback: str | None) -> list[tuple[str, str]]:
             said.append((value, changes[kind].format(value=value, value_a=value_a)))
     said += [(name, changes["name"].format(value=name)) for name in (wished.hero_name,) if name]
     said += [(story.held(e), changes["elements"].format(value=e)) for e in wished.elements]
-    # A person this feedback adds to the codex is an element asked for, however it was said.
-    unsaid = [n for n in story.added if n in feedback and all(n not in v for v, _ in said)]
-    said += [(name, changes["elements"].format(value=name)) for name in unsaid]
+    # Who this feedback adds to the codex, however said, if no card nor change read shows them.
+    known = repr((story.request.previous_proposal, said))
+    new = [name for name in story.added if name in feedback and name not in known]
+    said += [(name, changes["elements"].format(value=name)) for name in new]
     said += [(wish, changes["acts"].format(number=n, value=wish)) for n, wish in wished.acts]
     said += [(s, changes["styles"].format(value=s)) for s in wished.styles]
     said += [(t, changes["tone"].format(value=t)) for t in (mood_of(story.words, feedback),) if t]
