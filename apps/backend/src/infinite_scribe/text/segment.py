@@ -57,8 +57,9 @@ def _teach(tokenizer: Any) -> None:
     for word, tag in lexicon.tagged.items():
         tokenizer.add_word(word, tag=tag)
     # A role the readers know is one word, a noun, where the dictionary lacks it (绣娘 + 林秋月,
-    # not 绣/v 娘林/n 秋月/t); a role the dictionary has keeps its own tag (刑警/j).
-    for word in vocabulary.words("zh", "roles") - set(lexicon.tagged):
+    # not 绣/v 娘林/n 秋月/t); a role the dictionary has keeps its own tag (刑警/j). In a fixed
+    # order: a word's frequency is suggested from the words added before it.
+    for word in vocabulary.longest_first(vocabulary.words("zh", "roles") - set(lexicon.tagged)):
         if not tokenizer.FREQ.get(word):
             tokenizer.add_word(word, tag="n")
     for parts in lexicon.splits:
