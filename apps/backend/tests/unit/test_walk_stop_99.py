@@ -515,3 +515,14 @@ def test_a_later_feedback_about_someone_added_before_adds_no_one() -> None:
         request, feedback="Make Marko Vuk older.", previous_proposal=second.model_dump()
     )
     assert "added" not in (draft(later, ENGLISH).revision_note or "")
+
+
+def test_one_who_would_charge_the_hero_is_the_rival_and_an_acronym_opens_a_role() -> None:
+    people, _ = _read(
+        "宋朝汴京，女扮男装的仵作柳如烟必须在七日内查出新科状元的死因，否则提刑官裴衡就要拿她问罪。"
+    )
+    assert people["裴衡"] == ("rival", ("提刑官",))  # he was no one's rival
+    people, _ = _read("In 1969 Houston, NASA engineer Dorothy Vaughan finds an error.")
+    assert people["Dorothy Vaughan"] == ("hero", ("NASA engineer",))  # no role was read
+    people, _ = _read("They hanged the highwayman Jack Tolliver at Tyburn.")
+    assert people["Jack Tolliver"] == ("hero", ("highwayman",))

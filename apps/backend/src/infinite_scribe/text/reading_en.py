@@ -19,7 +19,7 @@ _ARTICLES, _ARTICLE = vocabulary.words("en", "articles"), vocabulary.either("en"
 #: The hero's role and name as an idea gives them (carried verbatim, issues 55 and 69): in
 #: apposition, before "named", after "the", or bare before the name when its last word is a
 #: role; where an apposition says the person is from is no part of the role, but a place.
-_ROLE_WORDS = r"(?P<role>(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"
+_ROLE_WORDS = r"(?P<role>(?:[A-Z]{2,}\s+)?(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*)"  # NASA engineer
 #: A role whose first words may be capitalised (before "named", or opening the sentence).
 _CAPPED_ROLE = r"(?P<role>(?:[A-Za-z][a-z-]*(?:'s|’s)?\s+){0,2}[a-z][a-z-]*)"
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)"
