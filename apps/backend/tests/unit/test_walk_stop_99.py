@@ -14,7 +14,7 @@
 
 import pytest
 
-from infinite_scribe.text import segment
+from infinite_scribe.text import reading_zh, segment
 from infinite_scribe.text.codex_reading import read_codex
 
 _Person = tuple[str | None, tuple[str, ...]]
@@ -44,7 +44,7 @@ def _read(idea: str) -> tuple[dict[str, _Person], dict[str, list[str]]]:
             "宋晚晴",
             "女仵作",
             "秦熺",
-            (),
+            ("刑部侍郎秦桧之子",),  # whose son he is: 之子 one word to the tagger
         ),
     ],
 )
@@ -262,3 +262,25 @@ def test_one_who_would_charge_the_hero_is_the_rival_and_an_acronym_opens_a_role(
     assert people["Dorothy Vaughan"] == ("hero", ("NASA engineer",))  # no role was read
     people, _ = _read("They hanged the highwayman Jack Tolliver at Tyburn.")
     assert people["Jack Tolliver"] == ("hero", ("highwayman",))
+
+
+GUANGZHOU = (
+    "道光二十年的广州十三行，通事之女梁秀英要在英国商船离港前截回被私卖的一箱茶税账簿，"
+    "可洋行买办吴敬斋偏要把账簿交给英商。"
+)
+
+
+def test_someones_child_is_one_word_and_a_known_role_stays_whole() -> None:
+    """The stop's last walk: 通/v 事/n 之/u 女梁/n 秀英/nr lost the heroine, and the rival was
+    read as the hero; 道光 is an era, so the idea opens with its time and place."""
+    people, kinds = _read(GUANGZHOU)
+    assert people == {"梁秀英": ("hero", ("通事之女",)), "吴敬斋": ("rival", ("洋行买办",))}
+    assert kinds["time"] == ["道光二十年"]
+
+
+def test_a_place_said_of_the_noun_after_it_in_a_time_frame_is_no_story_place() -> None:
+    """在英国商船离港前 is when (before the British ship leaves port), not where: the story
+    had been set in 英国."""
+    assert reading_zh.read(GUANGZHOU).places == ("广州十三行",)
+    (britain,) = [e for e in read_codex(GUANGZHOU).entries if e.name == "英国"]
+    assert britain.role == "origin"  # where the ship is from

@@ -4,6 +4,7 @@ splits it (韩/j 小川/nr -> 韩小川; 顾/v 南站/ns -> 顾南), a place wit
 thing a measure word opens (一只停在九点的怀表 -> 怀表), the place an idea opens with. `named`
 walks a text with these."""
 
+import itertools
 import re
 from functools import partial
 
@@ -54,6 +55,12 @@ def describes(after: tuple[str, str]) -> bool:
     """Whether a place right before `after` describes it (日本商人, 日本商会: a nationality or
     an origin), so is no place of the story (火星殖民地 is one place)."""
     return after[1] in ("n", "nz", "nt") and not zh_place(after[0])
+
+
+def describing(text: str) -> list[str]:
+    """The places `text` says of the noun right after them (英国 + 商船): no place of the story."""
+    pairs = itertools.pairwise(segment.tagged(text))
+    return [word for (word, flag), after in pairs if flag == "ns" and describes(after)]
 
 
 def opening_place(text: str) -> str | None:

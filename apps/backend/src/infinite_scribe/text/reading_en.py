@@ -55,7 +55,6 @@ _STOP, _VERBS = vocabulary.words("en", "stop"), vocabulary.words("en", "verbs")
 _OPENERS = vocabulary.words("en", "run_openers")
 _TIME, _TIME_LEADS = times_en.WHEN, times_en.WHEN_LEADS
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s|[;\n]")
 _VERB_LEADS = vocabulary.phrases("en", "verb_leads")  # the longest first
 

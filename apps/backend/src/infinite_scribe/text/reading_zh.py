@@ -320,7 +320,7 @@ def _text_places(text: str, words: list[str], found: named.Named) -> list[str]:
     """The places the words name, the place the text opens with first; none that is a time, or
     a thing or a person as the names' reader reads it (守着 + 灯塔: what a verb takes; 渔民 +
     阿海/ns: a name)."""
-    said = (*found.things, *found.people)
+    said = (*found.things, *found.people, *named_zh.describing(text))
     times = [match.group(0) for match in named_zh.ZH_TIME.finditer(text)]
     places = [p for p in _places(words) if not any(p in t for t in times) and p not in said]
     places = [place for place in places if not where_zh.found_thing(text, place)]

@@ -56,11 +56,15 @@ def _teach(tokenizer: Any) -> None:
     lexicon = vocabulary.lexicon("zh")
     for word, tag in lexicon.tagged.items():
         tokenizer.add_word(word, tag=tag)
-    # A role the readers know is one word, a noun, where the dictionary lacks it (绣娘 + 林秋月,
-    # not 绣/v 娘林/n 秋月/t); a role the dictionary has keeps its own tag (刑警/j). In a fixed
-    # order: a word's frequency is suggested from the words added before it.
-    for word in vocabulary.longest_first(vocabulary.words("zh", "roles") - set(lexicon.tagged)):
-        if not tokenizer.FREQ.get(word):
+    # A role the readers know is one word (绣娘 + 林秋月, not 绣/v 娘林/n 秋月/t), as is someone's
+    # child (通事 + 之女 + 梁秀英, not 女梁/n): a noun where the dictionary lacks it; where it has
+    # it, with its own tag (刑警/j) and a frequency that keeps it whole. In a fixed order: a
+    # word's frequency is suggested from the words taught before it.
+    roles = vocabulary.words("zh", "roles", "kin_roles") - set(lexicon.tagged)
+    for word in vocabulary.longest_first(roles):
+        if tokenizer.FREQ.get(word):
+            tokenizer.suggest_freq(word, tune=True)
+        else:
             tokenizer.add_word(word, tag="n")
     for parts in lexicon.splits:
         tokenizer.suggest_freq(tuple(parts), tune=True)

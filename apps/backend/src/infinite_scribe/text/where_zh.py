@@ -24,7 +24,7 @@ def places(text: str) -> list[str]:
             found.append(where)
     pairs = segment.tagged(text)
     for index, (word, _) in enumerate(pairs[:-1]):
-        if word != "在":
+        if word != "在" or _time_frame(pairs[index + 1 :]):
             continue
         run = []
         for noun, flag in pairs[index + 1 :]:
@@ -35,6 +35,23 @@ def places(text: str) -> list[str]:
         if ends:  # 在马六甲海峡 + 遭遇/n: up to the last place word
             found.append("".join(noun for noun, _ in run[: ends[-1] + 1]))
     return found
+
+
+#: What closes 在 + a clause into a time (在英国商船离港前: before the ship leaves).
+_FRAME_ENDS = vocabulary.words("zh", "frame_ends")
+
+
+def _time_frame(pairs: list[tuple[str, str]]) -> bool:
+    """Whether what follows 在 is a clause with a verb closed by 前 or 后, before the clause's
+    end (在英国商船离港/v + 前): when something happens, no place (在马六甲海峡 + 遭遇 is one)."""
+    verb = False
+    for word, flag in pairs:
+        if flag == "x":
+            return False
+        if word in _FRAME_ENDS:
+            return verb
+        verb = verb or flag[:1] == "v" or named_zh.no_place(word)
+    return False
 
 
 def with_places(text: str, read: list[str]) -> list[str]:
