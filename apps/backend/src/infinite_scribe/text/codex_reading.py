@@ -13,6 +13,7 @@ import re
 from infinite_scribe.domain.codex import DEADLINE, HERO, ORIGIN, RIVAL, Codex, CodexEntry
 from infinite_scribe.domain.language import CHINESE, language_of
 from infinite_scribe.text import (
+    described,
     named,
     named_zh,
     reading_en,
@@ -90,10 +91,13 @@ def _people(idea: str, given: named.Named, chinese: bool) -> list[CodexEntry]:
         if person in given.kin:  # "his aunt Rosa": described as "aunt"
             words = named.kin_words(idea, person, chinese)
         elif role == RIVAL:  # "his rival, the night warden Ada Pike": "night warden"
-            words = named.rival_words(idea, person, chinese)
+            words = named.rival_words(idea, person, chinese) or described.before(
+                idea, person, chinese
+            )
         else:  # The role read is the hero's only if read of no one else (a rival's title is his).
             own = facts.hero_name in (None, person)
             words = (facts.hero,) if role == HERO and facts.hero and own else ()
+            words = words or described.before(idea, person, chinese)
         entries.append(CodexEntry("person", person, role, _words(words)))
     return entries
 

@@ -98,7 +98,9 @@ def titled_foreign(pairs: list[tuple[str, str]], index: int) -> str | None:
     word, flag = pairs[index]
     if flag != "ns" or not index or not named_zh.titled(pairs[index - 1][0]):
         return None
-    if named_zh.zh_place(word) or not _han(word):
+    # A surname first makes it a name unless it is surely a place (公司CEO + 郑海/ns + 却).
+    surname = word[0] in named_zh.SURNAMES and not named_zh.surely_a_place(word)
+    if not _han(word) or (named_zh.zh_place(word) and not surname):
         return None
     nxt = pairs[index + 1] if index + 1 < len(pairs) else ("", "x")
     then = pairs[index + 2][1] if index + 2 < len(pairs) else "x"

@@ -370,6 +370,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         return
     lead, after = text[: match.start() + match.group(0).find(run)], text[match.end() :]
     place = named_en.place(run, lead, after)
+    run = run if place else named_en.with_shared_surname(run, lead, after)
     the = re.search(r"\bthe\s+$", lead, re.I)
     if the and (named_en.epithet(run) or (not place and epithets.en_acting(after))):
         found.people.append(f"the {run}")  # "from the Baron": a person, not a place
@@ -382,7 +383,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
         # "the" and a run: a body or a thing, unless a word marks it as the rival.
         marked = _en_marked(lead[: lead.rstrip().rfind(" ") + 1]) or _EN_MARK_AFTER.match(after)
         (found.people if marked else found.things).append(f"the {run}")
-    elif len(words) >= 2 or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
+    elif " " in run or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
         if _EN_KIN.search(lead) and not _EN_OPENING_KIN.search(lead):

@@ -28,6 +28,15 @@ _AFTER_PLACE_NOUN = re.compile(rf"\b{_ARTICLE}\s+(?:[a-z-]+\s+)?(?:{_words('plac
 _APPOSED_PLACE = re.compile(
     rf"^,\s+{_ARTICLE}\s+(?:(?!of\b)[a-z-]+\s+){{0,3}}(?:{'|'.join(_PLACE_WORDS)})(?=[,.;]|$)"
 )
+#: A place said with what it has become ("In plague-stricken London", "in a drowned Venice"):
+#: one word after "in" and a word with a hyphen or in -ed (a person is seldom so introduced).
+_IN_DESCRIBED = re.compile(
+    rf"\b(?:in|across|throughout)\s+(?:{_ARTICLE}\s+)?[a-z]+(?:-[a-z]+|ed)\s+$", re.I
+)
+#: A first name joined to a full name ("Maya and Leila Haddad"): the two share the surname.
+_AND_FULL_NAME = re.compile(
+    r"^\s+and\s+[A-Z][\w'\u2019-]+\s+(?P<surname>[A-Z][\w'\u2019-]+)\b(?!\s+[A-Z])"
+)
 #: An idea that opens with its setting alone, a place and a year ("Oslo, 1944:", "Nairobi,
 #: 2031."): the place is the run before the year.
 SETTING = re.compile(
@@ -82,12 +91,25 @@ def place(run: str, lead: str, after: str) -> str | None:
     setting = None if lead.strip() else SETTING.match(run + after)
     placed = (
         (setting and setting["where"] == run)
+        or (" " not in run and _IN_DESCRIBED.search(lead))
         or (after_place and not _PARTICLE.search(lead))
         or run.split()[-1].lower() in _PLACE_WORDS
         or _AFTER_PLACE_NOUN.search(lead)
         or _APPOSED_PLACE.match(after)
     )
     return f"{article}{run}" if placed else None
+
+
+def with_shared_surname(run: str, lead: str, after: str) -> str:
+    """A first name alone before "and" and a full name, with the surname they share ("Maya" in
+    "Maya and Leila Haddad": "Maya Haddad"); any other run as it is."""
+    joined = _AND_FULL_NAME.match(after)
+    if joined is None or " " in run or joined["surname"].lower() in _PLACE_WORDS:
+        return run
+    first = joined.group(0).split()[1].lower()  # "and Old Tom": an epithet, no first name
+    kin = re.search(rf"\b(?:{_words('kin')})\s+$", lead)  # "her aunt Rosa and Ben Kerr"
+    shared = first not in _EPITHETS and first not in _OPENERS and not kin
+    return f"{run} {joined['surname']}" if shared else run
 
 
 def epithet(run: str) -> bool:

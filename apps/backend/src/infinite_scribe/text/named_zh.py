@@ -26,9 +26,10 @@ ZH_TIME = re.compile(
     rf"(?:公元前?)?\d{{1,4}}年(?:代)?|{_any('eras')}[一二三四五六七八九十元]+年"
     # A festival with its event (上元夜, 中秋灯会): the writer's words whole.
     f"|{_any('festivals')}(?:夜|{vocabulary.alternation('zh', 'event_nouns')})?"
-    # A reign's or a dynasty's years at the idea's start or after a stop, with the reign's name.
-    rf"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{{2}}{_any('reign_spans')}"
-    rf"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{{2,3}}{_any('ages')}(?=[，,])"  # an age first
+    # A reign's or a dynasty's years at the idea's start or after a stop, with the reign's name,
+    # with the dynasty's before it (清朝乾隆年间).
+    rf"|(?<![\u4e00-\u9fff]){_any('periods')}?[\u4e00-\u9fff]{{2}}{_any('reign_spans')}"
+    rf"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{{2,3}}{_any('ages')}(?=[，,的])"  # an age first
     # A festival the story is due before or after, whatever its name.
     rf"|(?<=[在于到])[\u4e00-\u9fff]{{2,4}}节(?=[前后]|之[前后]|{_ON_THE_DAY})"
     # An event the story is due before: a few words and an event noun, the one after 的 when
@@ -111,7 +112,7 @@ def _tagged_person(
     ends; else as `_tagged_name` reads it."""
     if len(word) == 3 and word[-1] in _VERB_ENDS and after[1][:1] in ("p", "v", "d"):
         word = word[:2]  # 郑三想/nr + 在……: the tagger took the verb after the name into it
-    place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
+    place = surely_a_place(word)
     after_title = titled(before) and (word[0] in SURNAMES or not place)
     # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
     body = titled(after[0]) and 2 <= len(later) <= 3 and later[0] in SURNAMES
@@ -201,10 +202,16 @@ def clause_end_name(pairs: list[tuple[str, str]], index: int) -> str | None:
     return word + rest if 1 <= len(rest) <= 2 and han(rest) else None
 
 
+def surely_a_place(word: str) -> bool:
+    """A place the readers know, or a word with a place's surest ending (龙井村, 广寒宫):
+    never a name, where 王铁山 and 赵德海 may be."""
+    return word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
+
+
 def _tagged_name(word: str, flag: str) -> bool:
     """Whether a word tagged a name is one: no place, and a transliteration (nrt: 佐藤), a
     surname first, or a word the dictionary does not know."""
-    place = word in _ZH_PLACES or word.endswith(_STRICT_PLACE_ENDS)
+    place = surely_a_place(word)
     if word.endswith(_NEVER_NAME_ENDS):  # 万寿节 a festival, 陶官 the end of a title (督陶官)
         return False
     return not place and (flag == "nrt" or word[0] in SURNAMES or not segment.known(word))

@@ -26,7 +26,9 @@ _WANTS_HARM = re.compile(rf"^\s+{_any('wants')}\s+(?:her|him|them)\s+{_any('want
 #: the clause's opening and the name describe them.
 _CLAUSE = re.compile(
     rf"\b{_any('clause_openers')}\s+(?:the\s+)?"
-    r"(?P<described>(?:[A-Z][a-z-]*\s+)?(?:[a-z-]+\s+){0,3})$"
+    # One capitalised word, or a body's name and its possessive ("the Water Authority's").
+    r"(?P<described>(?:(?:[A-Z][a-z-]*\s+){0,2}[A-Z][a-z-]*(?:'s|\u2019s)\s+|[A-Z][a-z-]*\s+)?"
+    r"(?:[a-z-]+\s+){0,3})$"
 )
 #: Who laid or cast the curse the hero must break ("the curse that the witch Morgause laid").
 _CURSE = re.compile(

@@ -94,6 +94,7 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
         start = index
         while start > 0 and (
             words[start - 1] in _MODIFIERS
+            or (start == index and words[start - 1].isascii() and words[start - 1].isupper())
             or (words[start - 1] == "的" and start > 1 and words[start - 2] in _MODIFIERS)
         ):
             start -= 1

@@ -60,7 +60,7 @@ def _teach(tokenizer: Any) -> None:
     # child (通事 + 之女 + 梁秀英, not 女梁/n): a noun where the dictionary lacks it; where it has
     # it, with its own tag (刑警/j) and a frequency that keeps it whole. In a fixed order: a
     # word's frequency is suggested from the words taught before it.
-    roles = vocabulary.words("zh", "roles", "kin_roles") - set(lexicon.tagged)
+    roles = vocabulary.words("zh", "roles", "kin_roles", "titles") - set(lexicon.tagged)
     for word in vocabulary.longest_first(roles):
         if tokenizer.FREQ.get(word):
             tokenizer.suggest_freq(word, tune=True)

@@ -1,0 +1,185 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
+"""Stop 100's walk of ideas of its own, through the codex. Each case failed before:
+- a person neither the hero nor the rival had no words, whatever the idea said they were
+  (戏班花旦苏小怜, 市长白景行, "a shipping magnate, Julius Crane"): the role or title said
+  right before the name describes them (text/described.py);
+- a title jieba cuts into the name after it (刑警队/n 长马国/ns 栋/q) lost the person and made a
+  place of them; a name the tagger calls a place right after a title (公司CEO + 郑海/ns) was a
+  place: a surname first makes it a person unless it is surely a place;
+- a reign after its dynasty (清朝乾隆年间, 唐朝天宝年间) and an age before 的 (抗战时期的重庆) were
+  lost or cut in two;
+- an English place said with what it has become ("In plague-stricken London") was lost, a
+  first name before "and" and a full name ("Maya and Leila Haddad") was no one, and a rival
+  whose body is named with a possessive ("the Water Authority's commissioner Livia Sforza
+  hunts him") was no rival."""
+
+import pytest
+
+from infinite_scribe.text.codex_reading import read_codex
+
+_Person = tuple[str | None, tuple[str, ...]]
+
+
+def _people(idea: str) -> dict[str, _Person]:
+    return {e.name: (e.role, e.words) for e in read_codex(idea).entries if e.kind == "person"}
+
+
+def _kinds(idea: str) -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {}
+    for entry in read_codex(idea).entries:
+        kinds.setdefault(entry.kind, []).append(entry.name)
+    return kinds
+
+
+@pytest.mark.parametrize(
+    ("idea", "person", "said"),
+    [
+        (
+            "清朝乾隆年间的扬州，盐商少爷陈子墨爱上了戏班花旦苏小怜，却遭到父亲陈万金的强烈反对。",
+            "苏小怜",
+            (None, ("戏班花旦",)),
+        ),
+        (
+            "未来的海底城市，维修工阿澈发现氧气系统即将崩溃，而市长白景行隐瞒了真相。",
+            "白景行",
+            (None, ("市长",)),
+        ),
+        (
+            "景德镇的瓷器匠人吴青山必须烧出一件祭红瓷；帮他的是从福建来的学徒小林。",
+            "小林",
+            (None, ("学徒",)),
+        ),
+        (
+            "A retired cartographer, Helena Voss, is hired by a shipping magnate, Julius Crane.",
+            "Julius Crane",
+            (None, ("shipping magnate",)),
+        ),
+        (
+            "Horace Pym breathed his last while his nurse, Ida Sorrell, was changing the water.",
+            "Ida Sorrell",
+            (None, ("nurse",)),  # no "his": the description starts after the owner
+        ),
+        (
+            "Detective Inspector Ravi Menon must solve a murder aboard the overnight train.",
+            "Ravi Menon",
+            ("hero", ("Detective Inspector",)),
+        ),
+    ],
+)
+def test_a_person_is_described_by_the_role_said_before_their_name(
+    idea: str, person: str, said: _Person
+) -> None:
+    assert _people(idea)[person] == said
+
+
+@pytest.mark.parametrize(
+    "idea",
+    [
+        # A word the lexicon does not know as a role or a title describes no one (回家 ends in 家).
+        "曹金宝拎着两条大黄鱼跳上码头，嚷嚷着要回家过小年。",
+        # A verb or a preposition among the words before the name: no description.
+        "The crowd waited at the gate for Ada Pike.",
+    ],
+)
+def test_no_description_where_the_words_before_are_no_role(idea: str) -> None:
+    assert all(not words for _, words in _people(idea).values() if _ != "hero")
+
+
+def test_a_title_jieba_would_cut_into_the_name_after_it() -> None:
+    idea = (
+        "1999年的东北小城，下岗工人老赵为了给女儿凑学费，卷入了一场运钞车劫案，"
+        "刑警队长马国栋紧追不放。"
+    )
+    people, kinds = _people(idea), _kinds(idea)
+    assert people["马国栋"] == ("rival", ("刑警队长",))  # 紧追不放: he pursues the hero
+    assert not any("马国" in place for place in kinds["place"])
+
+
+def test_a_name_the_tagger_calls_a_place_after_an_acronym_title() -> None:
+    idea = "2035年的上海，AI工程师许诺发现她设计的客服机器人开始写诗，公司CEO郑海却想把它卖给军方。"
+    people, kinds = _people(idea), _kinds(idea)
+    assert people["许诺"] == ("hero", ("AI工程师",))
+    assert people["郑海"][0] == "rival"
+    assert kinds["place"] == ["上海"]
+
+
+def test_a_body_before_a_title_is_no_person() -> None:
+    """金吾卫/nr: a guard of the palace, part of the rival's title."""
+    idea = (
+        "唐朝天宝年间的长安，胡商之子安思远想在上元节前找回失窃的夜明珠，"
+        "金吾卫中郎将李崇却怀疑他就是窃贼。"
+    )
+    assert _people(idea) == {
+        "安思远": ("hero", ("胡商之子",)),
+        "李崇": ("rival", ("金吾卫中郎将",)),
+    }
+    assert _kinds(idea)["time"] == ["唐朝天宝年间", "上元节"]
+
+
+@pytest.mark.parametrize(
+    ("idea", "time"),
+    [
+        ("清朝乾隆年间的扬州，盐商少爷陈子墨爱上了戏班花旦苏小怜。", "清朝乾隆年间"),
+        ("抗战时期的重庆，女报务员沈若兰截获了一份日军密电。", "抗战时期"),
+    ],
+)
+def test_a_reign_with_its_dynasty_and_an_age_before_its_place(idea: str, time: str) -> None:
+    assert _kinds(idea)["time"] == [time]
+
+
+@pytest.mark.parametrize(
+    ("idea", "place"),
+    [
+        (
+            "In plague-stricken London, 1665, a gravedigger named Ezra Pike finds a living child.",
+            "London",
+        ),
+        ("In a drowned Venice of 2090, gondolier Marco Bellini smuggles seeds.", "Venice"),
+        (
+            "After her brother vanishes in the Alaskan wilderness, June Okafor follows.",
+            "the Alaskan wilderness",
+        ),
+    ],
+)
+def test_an_english_place_said_with_what_it_has_become(idea: str, place: str) -> None:
+    assert _kinds(idea)["place"][0] == place
+
+
+def test_a_first_name_before_and_and_a_full_name_shares_the_surname() -> None:
+    idea = "Two sisters, Maya and Leila Haddad, inherit a failing vineyard in 1970s Lebanon."
+    assert list(_people(idea)) == ["Maya Haddad", "Leila Haddad"]
+
+
+@pytest.mark.parametrize(
+    ("idea", "people"),
+    [
+        # Kin before the first name, an epithet opening the full name: no surname shared.
+        (
+            "Ada Pike, a miner, walks to Leeds with her aunt Rosa and Ben Kerr.",
+            ["Ada Pike", "Rosa", "Ben Kerr"],
+        ),
+        (
+            "Ada Pike walks to Leeds with her cousins Bea and Young Will.",
+            ["Ada Pike", "Bea", "Young Will"],
+        ),
+    ],
+)
+def test_no_surname_shared_after_kin_or_before_an_epithet(idea: str, people: list[str]) -> None:
+    assert list(_people(idea)) == people
+
+
+def test_a_rival_whose_body_is_named_with_a_possessive() -> None:
+    idea = (
+        "In a drowned Venice of 2090, gondolier Marco Bellini smuggles seeds for a secret garden "
+        "while the Water Authority's commissioner Livia Sforza hunts him."
+    )
+    assert _people(idea)["Livia Sforza"] == ("rival", ("Water Authority's commissioner",))
+
+
+def test_a_clause_opener_before_a_capitalised_event_describes_no_rival() -> None:
+    """ "before the Lantern Regatta while the Warden hunts her": the event is no description."""
+    idea = (
+        "Mara Quill, a lighthouse keeper on Skellig Rock, must find the smuggled ledger before "
+        "the Lantern Regatta while the Warden hunts her."
+    )
+    assert _people(idea)["the Warden"] == ("rival", ())
