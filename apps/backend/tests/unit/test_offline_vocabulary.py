@@ -22,7 +22,8 @@ from shared_types.enums import GenesisStage
 CHAPTER_SLOTS = {"hero", "other", "place", "thing", "wish", "rule", "motivation", "last"}
 CHAPTER_SLOTS |= {"who", "line", "witness", "description"}
 #: What the stages pass to `Story.slots` beyond the story's own (agents/llm/offline/generator.py).
-GENESIS_EXTRAS = {"wish", "element", "number", "act", "changes", "value", "value_a", "feedback"}
+GENESIS_EXTRAS = {"wish", "element", "number", "act", "changes", "value", "value_a", "value_the"}
+GENESIS_EXTRAS |= {"feedback"}
 GENESIS_EXTRAS |= {"items", "item", "deadline", "person", "said"}
 
 
@@ -69,9 +70,9 @@ def test_both_languages_have_the_same_sections_and_word_lists() -> None:
     read_en, read_zh = vocabulary.document("en"), vocabulary.document("zh")
     lexicon = {"_about", "reading", "continuity", "tagged", "splits"}
     assert set(read_en) == set(read_zh) == lexicon
-    for mood in {**english["tone_moods"], **chinese["tone_moods"]}.values():
-        assert mood in words.MOODS
-    assert set(words.ENGLISH_CHAPTERS.atmospheres) == set(words.MOODS)
+    moods = set(words.ENGLISH_CHAPTERS.atmospheres)  # the default and the tones' atmospheres
+    assert moods == set(words.CHINESE_CHAPTERS.atmospheres) and "plain" in moods
+    assert set({**english["tone_moods"], **chinese["tone_moods"]}.values()) <= moods
 
 
 def test_a_section_with_an_unknown_or_missing_key_is_refused() -> None:

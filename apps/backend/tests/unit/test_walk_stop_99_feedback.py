@@ -11,40 +11,16 @@ before:
   not read; a name given in a rival's description or right after the hero's change was read
   nowhere."""
 
-from dataclasses import replace
-from typing import Any
-from uuid import UUID
-
 import pytest
 
-from infinite_scribe.agents.llm.offline.generator import draft
-from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
-from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.domain.codex import grown
-from infinite_scribe.domain.language import HAN
 from infinite_scribe.text import goals, reading_en, reading_zh
-from infinite_scribe.text.codex_reading import feedback_people, offered_edits, read_codex
+from infinite_scribe.text.codex_reading import offered_edits, read_codex
 from shared_types.enums import GenesisStage
-
-
-def _drafts(idea: str, stage: GenesisStage, *feedbacks: str) -> list[dict[str, Any]]:
-    """The first draft of `stage`, then a revision for each feedback in turn, the codex grown
-    by the people each one adds, as the worker does."""
-    codex = read_codex(idea)
-    words = CHINESE if HAN.search(idea) else ENGLISH
-    request = GenerationRequest(UUID(int=99), stage, {}, user_input=idea, codex=codex.as_json())
-    drafts = [draft(request, words).model_dump(mode="json")]
-    for number, feedback in enumerate(feedbacks):
-        codex = grown(codex.as_json(), feedback_people(feedback, codex), f"event-{number}")
-        request = replace(
-            request, feedback=feedback, previous_proposal=drafts[-1], codex=codex.as_json()
-        )
-        drafts.append(draft(request, words).model_dump(mode="json"))
-    return drafts
+from tests.support.offline_walk import revisions
 
 
 def _hero_card(idea: str) -> dict[str, str]:
-    card: dict[str, str] = _drafts(idea, GenesisStage.CHARACTERS)[0]["characters"][0]
+    card: dict[str, str] = revisions(idea, GenesisStage.CHARACTERS)[0]["characters"][0]
     return card
 
 
@@ -122,7 +98,7 @@ def test_a_person_a_feedback_adds_however_said_is_said_added(
 ) -> None:
     """The note had listed the diff's paths ("Changed: characters[4] (added); relationships[3]
     (added).") for a person the codex took from the feedback but no wish was read for."""
-    _, revised = _drafts(idea, GenesisStage.CHARACTERS, feedback)
+    _, revised = revisions(idea, GenesisStage.CHARACTERS, feedback)
     assert revised["characters"][4]["name"] in note
     assert revised["revision_note"] == note
 
@@ -166,7 +142,7 @@ def test_an_act_named_first_then_what_it_holds(feedback: str, wish: str) -> None
 
 def test_a_clause_wished_for_an_act_reads_as_a_sentence_in_the_outline_and_the_note() -> None:
     idea = "Marooned on the ice moon Callisto, engineer Priya Nair must repair the reactor."
-    _, revised = _drafts(idea, GenesisStage.PLOT_OUTLINE, "In act two, the reactor explodes.")
+    _, revised = revisions(idea, GenesisStage.PLOT_OUTLINE, "In act two, the reactor explodes.")
     assert revised["acts"][1]["summary"].endswith(" It turns on this: the reactor explodes.")
     assert revised["revision_note"] == "Revised as asked: the reactor explodes in act 2."
 
@@ -237,7 +213,7 @@ def test_a_name_given_right_after_the_heros_change_is_the_heros(
 def test_a_chinese_wish_for_a_darker_tone_or_a_little_of_something(
     feedback: str, note: str
 ) -> None:
-    _, revised = _drafts(MARS_ZH, GenesisStage.CONCEPT_SELECTION, feedback)
+    _, revised = revisions(MARS_ZH, GenesisStage.CONCEPT_SELECTION, feedback)
     assert revised["revision_note"] == note
 
 
@@ -248,6 +224,6 @@ def test_a_later_feedback_about_someone_added_before_adds_no_one() -> None:
         "the customs officer Anton Gruber wants her jailed."
     )
     added = "Give Anton Gruber a henchman called Marko Vuk."
-    _, second, later = _drafts(idea, GenesisStage.CHARACTERS, added, "Make Marko Vuk older.")
+    _, second, later = revisions(idea, GenesisStage.CHARACTERS, added, "Make Marko Vuk older.")
     assert second["revision_note"] == "Revised as asked: added Marko Vuk."
     assert "added" not in (later["revision_note"] or "")

@@ -127,6 +127,25 @@ def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
     return tuple(offered.values())
 
 
+#: The hero as the readers of a change to the hero read them ("the hero should be a doctor").
+_HERO_SAID = {"zh": "主角", "en": "the hero"}
+
+
+def hero_said(feedback: str, codex: Codex) -> str:
+    """`feedback` with the hero said as "the hero" where it changes them by their name, whole
+    or first ("Juno should be a doctor", 让燕十三当一名警察), so that the readers of a change
+    to the hero read it; any other feedback (a scene with Juno in it) as it is."""
+    hero, language = codex.hero, language_of(feedback)
+    if hero is None or hero.kind != "person":
+        return feedback
+    reader = reading_zh if language == CHINESE else reading_en
+    for name in dict.fromkeys((hero.name, *hero.name.split()[:1])):
+        said = feedback.replace(name, _HERO_SAID[language], 1)
+        if name in feedback and reader.read_feedback(said).hero:
+            return said
+    return feedback
+
+
 def _offer(
     change: requests.Change, codex: Codex, chinese: bool, offered: dict[str, dict[str, str]]
 ) -> None:

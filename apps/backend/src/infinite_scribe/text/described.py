@@ -69,3 +69,14 @@ def _en_before(lead: str) -> str | None:
         return None
     last = run[-1]
     return " ".join(run) if reading_en.is_role(last) or last in _EN_TITLES else None
+
+
+_KIN = {True: vocabulary.words("zh", "kin"), False: vocabulary.words("en", "kin")}
+
+
+def of_kin(word: str, owner: str, chinese: bool) -> str | None:
+    """A kin word with whose kin they are (父亲 of 陈子墨: 陈子墨的父亲; "father": "Ada Pike's
+    father"); None for a word that is no kin."""
+    if word.lower() not in _KIN[chinese]:
+        return None
+    return f"{owner}的{word}" if chinese else f"{owner}'s {word}"

@@ -143,10 +143,11 @@ def _places(text: str) -> list[tuple[str, tuple[int, int]]]:
     "the colony of New Haven") or a phrase ending in a place noun ("a drowned city")."""
     found = []
     for match in re.finditer(r"\b" + _PREPOSITIONS + r"\s+(?=([^,.;:!?]+))", text, re.I):
-        words = _place_words(match.group(1).split())
-        phrase = without_measure(" ".join(words), "en")
-        if _a_place(phrase):
-            found.append((phrase, (match.start(), match.start(1) + len(" ".join(words)))))
+        joined = " ".join(_place_words(match.group(1).split()))
+        phrase = without_measure(joined, "en")
+        # The span to the place's last word, past a year it skipped ("in 2029 Lagos").
+        end = max(text.find(joined, match.start(1)), match.start(1)) + len(joined)
+        found += [(phrase, (match.start(), end))] if _a_place(phrase) else []
     return found
 
 
@@ -307,10 +308,9 @@ def _after_hero(first: str, hero_end: int, time: re.Match[str] | None) -> str | 
     spans = [span for _, span in _places(first)]
     if time and time.group(0).lower().startswith(_TIME_LEADS):
         spans.append(time.span())
-    rest = first[hero_end:]
-    for start, end in sorted(spans, reverse=True):
-        if start >= hero_end:
-            rest = rest[: start - hero_end] + rest[end - hero_end :]
+    rest, cut = first[hero_end:], len(first)
+    for start, end in sorted(s for s in spans if s[0] >= hero_end)[::-1]:  # overlaps cut once
+        rest, cut = rest[: start - hero_end] + rest[max(min(end, cut), start) - hero_end :], start
     event = " ".join(rest.replace(" ,", ",").split()).strip(" ,")
     return event.removeprefix("who ").strip() or None
 

@@ -6,10 +6,10 @@ import itertools
 import re
 from functools import partial
 
-from infinite_scribe.text import core_zh, named, named_zh, segment, vocabulary, where_zh
+from infinite_scribe.text import core_zh, named, named_zh, segment, vocabulary, where_zh, wishes_zh
 from infinite_scribe.text.copula_zh import copula_hero
 from infinite_scribe.text.facts import Facts
-from infinite_scribe.text.requests import by_clause, read_changes, without_measure
+from infinite_scribe.text.requests import by_clause, read_changes
 from infinite_scribe.text.rival_zh import own_clauses
 from infinite_scribe.text.untold_zh import untold
 
@@ -44,6 +44,7 @@ _NUMERALS = "".join(vocabulary.characters("zh", "numerals"))
 _CLAUSE_MARKS = ("，", ",", "；", ";", "：", ":", "、")
 #: A modal verb (必须, 要): what follows is a task of the hero's.
 _MODALS = tuple(vocabulary.words("zh", "modals"))
+_SUBJECTS = vocabulary.words("zh", "subject_pronouns")  # 他 + 手按长剑: a pronoun, no role
 
 
 def is_role(word: str) -> bool:
@@ -51,7 +52,7 @@ def is_role(word: str) -> bool:
     if word in ROLES:
         return True
     ends = len(word) >= 2 and word.endswith(_ROLE_ENDS) and word not in _NOT_ROLES
-    return ends and _han(word) and word[0] not in _NUMERALS
+    return ends and _han(word) and word[0] not in _NUMERALS and word[0] not in _SUBJECTS
 
 
 def _name(word: str) -> bool:
@@ -138,9 +139,6 @@ def _said_by_subject(words: list[str], verb: int) -> bool:
         if word in _SUBJECTS or _name(word):
             return True
     return False
-
-
-_SUBJECTS = vocabulary.words("zh", "subject_pronouns")
 
 
 def _named_role(words: list[str], people: tuple[str, ...] = ()) -> tuple[str, int] | None:
@@ -335,44 +333,9 @@ _ACT_WISH = re.compile(
     f"第([一二三四五12345])幕(?:{_words('act_places')})?(?:{_words('act_modals')})*"
     f"(?:{_words('act_wish_verbs')})?(?:{_words('act_counts')})?(.+)"
 )
-#: 加 before a count (加一场雨夜追逐): a thing to write, not pasted.
-_ADD_WISH = re.compile(f"(?:{_words('add_verbs')}|[加写来](?=[一两几][场段个次件位]))(.+)")
 STYLES = re.compile(_words("styles"))
-_WISH_JOINS = re.compile(_words("wish_joins"))
 _TIME_CUES = re.compile(_words("time_cues"))
 _NUMBERS = vocabulary.numbers("zh", "digits")
-_TRAILING = vocabulary.phrases("zh", "trailing")
-
-
-#: What a wish names before a colon says what kind it is (一条线索, then 尸体手里攥着……): the words
-#: after the colon are the wish.
-_LABEL = re.compile("^[\u4e00-\u9fff]{1,4}[：:](?=.)")
-
-
-def _clean(phrase: str) -> str:
-    phrase = _LABEL.sub("", phrase.strip(" 。，,！!？?；;：:"))
-    for tail in _TRAILING:
-        phrase = phrase.removesuffix(tail)
-    return phrase.strip(" 。，,")[:100]
-
-
-#: A person a wish adds by a naming verb, their name and what they are (叫陆小川的助手).
-_NAMING = re.compile(rf"^(?:{_words('naming')})(?P<name>[^的]+)的(?P<what>.+)$")
-
-
-def _introduced(wish: str) -> str:
-    """A person a wish adds, told by what they are and their name (叫陆小川的助手 -> 助手陆小川,
-    as an idea gives its hero); any other wish, or a name the reader is unsure of, as said."""
-    people = named.read(wish, True).people
-    if _CAME_FROM.match(wish) and people and wish.endswith(people[-1]):
-        return people[-1]  # 从厦门来的教书先生林素: where she is from is her card's words
-    match = _NAMING.match(wish)
-    if match is None or match.group("name") not in people:
-        return wish
-    return match.group("what") + match.group("name")
-
-
-_CAME_FROM = re.compile("^从[\u4e00-\u9fff]{2,4}?来的")
 
 
 def read_feedback(feedback: str) -> Facts:
@@ -385,10 +348,8 @@ def _directive(clause: str) -> Facts:
         return asked
     if match := _ACT_WISH.search(clause):
         number = _NUMBERS.get(match.group(1)) or int(match.group(1))
-        return Facts(acts=((number, _clean(match.group(2))),))
-    if match := _ADD_WISH.search(clause):
-        parts = _WISH_JOINS.split(match.group(1))
-        things = (without_measure(_clean(part), "zh") for part in parts if _clean(part))
-        return Facts(elements=tuple(_introduced(thing) for thing in things))
+        return Facts(acts=((number, wishes_zh.clean(match.group(2))),))
+    if (added := wishes_zh.added(clause)) is not None:
+        return Facts(elements=added)
     time = _TIME.search(clause) if _TIME_CUES.search(clause) else None
     return Facts(time=time.group(0) if time else None)

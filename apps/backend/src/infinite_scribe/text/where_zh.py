@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese text uses full-width punctuation on purpose
 """Where a Chinese hero is, said after 在 (issue 76, second walk): the words up to a locative
 (在荒山古寺中, 在地下网络深处; 在木卫二的冰层深处: 木卫二, what the rest is part of), or a
 place the tagger knows with the place nouns after it (在马六甲海峡 + 遭遇, whatever the tagger
@@ -54,10 +55,19 @@ def _time_frame(pairs: list[tuple[str, str]]) -> bool:
     return False
 
 
+#: A kind of place and the name it goes by in quotes (海底城市“深蓝”): the place is the name.
+_NAMED = re.compile(
+    f'(?P<kind>{vocabulary.alternation("zh", "places")})[“"「](?P<name>[^”"」，。]{{1,8}})[”"」]'
+)
+
+
 def with_places(text: str, read: list[str]) -> list[str]:
-    """The places read with those said after 在, none that is part of another (古寺 of
-    荒山古寺), in the order of the text."""
-    every = list(dict.fromkeys([*read, *places(text)]))
+    """The places read with those said after 在 and those named in quotes, in place of the
+    kind they name, none that is part of another (古寺 of 荒山古寺), in the order of the
+    text."""
+    named = {match["kind"]: match["name"] for match in _NAMED.finditer(text)}
+    read = [place for place in read if place not in named]
+    every = list(dict.fromkeys([*read, *places(text), *named.values()]))
     kept = [p for p in every if not any(p != q and p in q for q in every)]
     return sorted(kept, key=lambda p: text.find(p) if p in text else len(text))
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from infinite_scribe.agents.llm.offline.words import CHINESE, ENGLISH
 from infinite_scribe.agents.llm.port import GenerationRequest
-from infinite_scribe.domain.codex import ORIGIN, RIVAL, Codex
+from infinite_scribe.domain.codex import ORIGIN, Codex
 from infinite_scribe.domain.language import HAN
-from infinite_scribe.text import named
+from infinite_scribe.text import described, named
 from infinite_scribe.text.codex_reading import FEEDBACK_NAMES
 from infinite_scribe.text.facts import Facts
 from infinite_scribe.text.named import Named
@@ -24,13 +24,12 @@ def codex_named(codex: Mapping[str, Any]) -> Named | None:
     hero = found.hero
     if hero is not None and hero.kind == "person":
         people = [hero.name, *(p for p in people if p != hero.name)]
-    rival = found.rival
     return Named(
         people=tuple(people),
         places=tuple(e.name for e in found.of_kind("place") if e.role != ORIGIN),
         times=tuple(e.name for e in found.of_kind("time")),
         things=tuple(e.name for e in found.of_kind("object")),
-        rivals=(rival.name,) if rival is not None and rival.role == RIVAL else (),
+        rivals=tuple(rival.name for rival in (found.rival,) if rival is not None),
     )
 
 
@@ -65,19 +64,20 @@ def codex_held(wished: Facts, codex: Mapping[str, Any], chinese: bool) -> Facts:
     codex: the worker offers that as an EditCodex (issue 76). "The colony AI" stays."""
     if not Codex.from_json(codex).entries:
         return wished
-    if wished.hero_name:
-        wished = replace(wished, hero_name=None)
-    if names_in(wished.antagonist, chinese):
-        wished = replace(wished, antagonist=None)
-    return wished
+    foe = None if names_in(wished.antagonist, chinese) else wished.antagonist
+    return replace(wished, hero_name=None, antagonist=foe)
 
 
 def rival_described(codex: Mapping[str, Any], chinese: bool) -> str | None:
-    """The codex's words for the rival as a description ("the night warden"); None: none."""
-    rival = Codex.from_json(codex).rival
-    if rival is None or rival.role != RIVAL or not rival.words:
+    """The codex's words for the rival as a description ("the night warden"; 父亲 is the
+    hero's: 陈子墨的父亲); None: none."""
+    found = Codex.from_json(codex)
+    rival, hero = found.rival, found.hero
+    if rival is None or not rival.words:
         return None
     said = rival.words[0]
+    if hero is not None and (kin := described.of_kin(said, hero.name, chinese)):
+        return kin
     return said if chinese or said.lower().startswith(("the ", "a ", "an ")) else f"the {said}"
 
 
@@ -85,7 +85,7 @@ def rival_named(codex: Mapping[str, Any]) -> str | None:
     """The rival's name as the writer gave it, which the first stages tell them by before the
     cast ("her rival, Bastien Vogl", not 苏州城里的绣庄老板 without 周万金); None: none named."""
     rival = Codex.from_json(codex).rival
-    return rival.name if rival is not None and rival.role == RIVAL else None
+    return rival.name if rival is not None else None
 
 
 def kindred(bank: str, given: str) -> bool:

@@ -104,7 +104,8 @@ def asked(story: Story, feedback: str | None) -> list[tuple[str, str]]:
     for kind in ("hero", "place", "time", "antagonist"):
         if value := getattr(wished, kind):
             value_a = f"{'an' if value[:1].lower() in 'aeiou' else 'a'} {value}"  # English only
-            said.append((value, changes[kind].format(value=value, value_a=value_a)))
+            the = value if value[:1].isupper() or value.startswith("the ") else f"the {value}"
+            said.append((value, changes[kind].format(value=value, value_a=value_a, value_the=the)))
     said += [(name, changes["name"].format(value=name)) for name in (wished.hero_name,) if name]
     said += [(story.held(e), changes["elements"].format(value=e)) for e in wished.elements]
     # Who this feedback adds to the codex, however said, if no card nor change read shows them.

@@ -15,7 +15,7 @@ from infinite_scribe.agents.llm.offline.words import CHINESE, MACHINE, Words, at
 from infinite_scribe.agents.llm.port import GenerationRequest
 from infinite_scribe.domain.codex import Codex
 from infinite_scribe.domain.language import HAN
-from infinite_scribe.text import goals, noun_phrase, reading_en, reading_zh
+from infinite_scribe.text import codex_reading, goals, noun_phrase, reading_en, reading_zh
 from infinite_scribe.text.facts import Facts, cap
 from shared_types.enums import GenesisStage
 
@@ -49,9 +49,10 @@ class Story:
         self.request, self.words = request, words
         self.chinese = words is CHINESE
         reader = reading_zh if self.chinese else reading_en
-        self.wished = Facts()
-        for text in feedbacks(request):
-            self.wished = reader.read_feedback(text).over(self.wished)
+        self.wished, codex = Facts(), Codex.from_json(request.codex)
+        for said in feedbacks(request):  # "Juno should be …" of the hero: a change to them
+            wished = reader.read_feedback(codex_reading.hero_said(said, codex))
+            self.wished = wished.over(self.wished)
         self.wished = codex_named.codex_held(self.wished, request.codex, self.chinese)
         self.told = Facts()
         for text in self._told():  # each by its own language's reader (a Chinese title)

@@ -13,8 +13,6 @@ from infinite_scribe.text import vocabulary
 from infinite_scribe.text.facts import Facts
 
 WRITER = __package__ or "infinite_scribe.agents.llm.offline"  # its data/<language>.json
-#: Atmospheres: the default, and the tones a writer's style or feedback can ask for.
-MOODS = ("plain", "dark", "tense", "warm")
 
 
 @dataclass(frozen=True)
