@@ -183,3 +183,66 @@ def test_a_clause_opener_before_a_capitalised_event_describes_no_rival() -> None
         "the Lantern Regatta while the Warden hunts her."
     )
     assert _people(idea)["the Warden"] == ("rival", ())
+
+
+@pytest.mark.parametrize(
+    ("idea", "hero", "words"),
+    [
+        # The one the idea gives the hero's role, not the famous name describing them.
+        (
+            "明朝永乐年间，郑和船队的年轻水手阿福在南洋发现了一座不存在于海图上的岛屿。",
+            "阿福",
+            ("年轻水手",),
+        ),
+        # 探长/v to the tagger, and 舟/ns the name's last character.
+        ("1923年的上海法租界，巡捕房华人探长陆沉舟追查一起洋行大班被杀案。", "陆沉舟", ("探长",)),
+        # 赛博/nr: cyberpunk, no one.
+        (
+            "赛博朋克风格的新港市，义体医生顾九在黑市为一个逃亡的仿生人修复记忆芯片。",
+            "顾九",
+            ("义体医生",),
+        ),
+        # 墨家: a school, no role ending in 家.
+        (
+            "战国末年，墨家弟子荆轲之后的少年剑客高渐离，为了替好友复仇，潜入秦王宫。",
+            "高渐离",
+            ("少年剑客",),
+        ),
+        ("二十年后，三十岁的秦朗已是远近闻名的木匠师傅。", "秦朗", ("木匠师傅",)),  # 师傅: a role
+        (
+            "In a post-flood Bangkok of 2070, a teenage diver named Ploy salvages valuables.",
+            "Ploy",
+            ("teenage diver",),
+        ),
+    ],
+)
+def test_the_hero_the_idea_gives_the_role(idea: str, hero: str, words: tuple[str, ...]) -> None:
+    assert _people(idea)[hero] == ("hero", words)
+
+
+def test_a_place_after_home_is_no_person_and_a_city_keeps_its_end() -> None:
+    """老家 + 湘西: home ends in 家, and is no title; 新港/ns + 市: one place."""
+    kinds = _kinds("大学生林小满暑假回到老家湘西，发现奶奶留下的日记里藏着一个秘密。")
+    assert "湘西" not in kinds["person"]
+    assert _kinds("赛博朋克风格的新港市，义体医生顾九在黑市修复记忆芯片。")["place"][0] == "新港市"
+
+
+def test_a_rival_in_apposition_who_hides_what_the_hero_seeks() -> None:
+    idea = (
+        "After the Mars colony's water recycler fails, engineer Dev Patel has thirty days to fix "
+        "it while the colony director, Irena Sokolova, hides the real numbers."
+    )
+    assert _people(idea)["Irena Sokolova"] == ("rival", ("colony director",))
+
+
+def test_twins_the_idea_opens_with_share_a_surname_and_one_is_the_hero() -> None:
+    idea = "Twin brothers Kwame and Kofi Mensah run rival food stalls in Accra."
+    assert _people(idea) == {"Kwame Mensah": ("hero", ()), "Kofi Mensah": (None, ())}
+
+
+def test_a_name_split_by_the_tagger_takes_its_last_character_once() -> None:
+    """Past the tagger's first 80 characters (no hidden Markov model) 林舟 is 林/ng + 舟/ns: the
+    name is 林舟, whose 舟 a one-character place after a name must not add twice (林舟舟)."""
+    text = "A feedback that renames a person by the name the codex has for them, " * 2
+    people = _people(text + "“陈默改叫林舟”, whatever their role.")
+    assert "林舟舟" not in people

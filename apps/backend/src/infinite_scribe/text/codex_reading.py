@@ -83,7 +83,11 @@ def _a_thing(thing: str, language: str) -> bool:
 def _people(idea: str, given: named.Named, chinese: bool) -> list[CodexEntry]:
     """The people, the hero and the rival marked, each with the words that describe them."""
     facts = (reading_zh if chinese else reading_en).read(idea)
-    hero = next((p for p in given.people if p not in given.rivals and p not in given.kin), None)
+    free = [p for p in given.people if p not in given.rivals and p not in given.kin]
+    # The one the idea gives the hero's role, said with it (郑和船队的年轻水手阿福: 阿福), else
+    # the first.
+    said = chinese and f"{facts.hero}{facts.hero_name}" in idea and facts.hero_name in free
+    hero = facts.hero_name if said else next(iter(free), None)
     rival = next((p for p in given.rivals if p != hero), None)
     entries = []
     for person in given.people:

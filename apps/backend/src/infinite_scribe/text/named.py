@@ -52,8 +52,6 @@ _ZH_MARK_AFTER = re.compile(  # 是……宿敌, 正是幕后主使
 _EN_KIN = re.compile(  # "his friends Mara and Old Tom": both
     rf"\b({vocabulary.alternation('en', 'kin')})\s+(?:(?<=s\s)[A-Z][\w'’-]*\s+and\s+)?$"
 )
-#: A kin word after a possessive opening the sentence ("Miner's daughter"): no kin of the hero.
-_EN_OPENING_KIN = re.compile(r"(?:^|[.!?;]\s+)[A-Z][a-z-]*(?:'s|’s)\s+[a-z-]+\s+$")
 #: One name after "the" and a role word is a person's ("the witch Morgause").
 _EN_ROLE_BEFORE = re.compile(  # "the witch Morgause", "Hypatia's apprentice Theon"
     rf"\b(?:the|[A-Z][\w-]*(?:'s|’s)|(?P<a>[Aa]n?))\s+(?:[a-z-]+\s+)?"
@@ -386,7 +384,7 @@ def _en_run(text: str, match: re.Match[str], found: _Found) -> None:
     elif " " in run or any(p.search(lead) for p in (_EN_KIN, _EN_QUOTED, _EN_ROLE_BEFORE)):
         found.people.append(run)
         found.titled += [" ".join([*title, run])] if title else []
-        if _EN_KIN.search(lead) and not _EN_OPENING_KIN.search(lead):
+        if _EN_KIN.search(lead) and not named_en.OPENING_KIN.search(lead):
             found.kin.append(run)
 
 

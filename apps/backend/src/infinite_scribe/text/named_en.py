@@ -37,6 +37,12 @@ _IN_DESCRIBED = re.compile(
 _AND_FULL_NAME = re.compile(
     r"^\s+and\s+[A-Z][\w'\u2019-]+\s+(?P<surname>[A-Z][\w'\u2019-]+)\b(?!\s+[A-Z])"
 )
+#: A kin word opening the sentence after a possessive or a word ("Miner's daughter", "Twin
+#: brothers Kwame and Kofi Mensah"): no kin of the hero.
+OPENING_KIN = re.compile(
+    r"(?:^|[.!?;]\s+)(?:[A-Z][a-z-]*(?:'s|\u2019s)\s+[a-z-]+|[A-Z][a-z]*\s+[a-z]+s)\s+"
+    r"(?:[A-Z][\w'\u2019-]*\s+and\s+)?$"
+)
 #: An idea that opens with its setting alone, a place and a year ("Oslo, 1944:", "Nairobi,
 #: 2031."): the place is the run before the year.
 SETTING = re.compile(
@@ -47,6 +53,7 @@ SETTING = re.compile(
 _TITLES = vocabulary.words("en", "titles", "roles", "kin")
 #: A word a person is named by alone, after "the" ("the Warden"); before a name, part of it.
 _EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
+_NAME_ADJECTIVES = vocabulary.words("en", "name_adjectives")  # "Old Tom": no first name
 #: A thing: the noun phrase a verb takes (a word in -s or -ed that is no preposition or
 #: pronoun, or one the lexicon lists), never said of the draft itself ("it needs ...").
 _THING = re.compile(
@@ -107,8 +114,9 @@ def with_shared_surname(run: str, lead: str, after: str) -> str:
     if joined is None or " " in run or joined["surname"].lower() in _PLACE_WORDS:
         return run
     first = joined.group(0).split()[1].lower()  # "and Old Tom": an epithet, no first name
-    kin = re.search(rf"\b(?:{_words('kin')})\s+$", lead)  # "her aunt Rosa and Ben Kerr"
-    shared = first not in _EPITHETS and first not in _OPENERS and not kin
+    # "her aunt Rosa and Ben Kerr": two people; "Twin brothers Kwame and Kofi Mensah": one name.
+    kin = re.search(rf"\b(?:{_words('kin')})\s+$", lead) and not re.search(r"s\s+$", lead)
+    shared = first not in _EPITHETS | _NAME_ADJECTIVES and first not in _OPENERS and not kin
     return f"{run} {joined['surname']}" if shared else run
 
 

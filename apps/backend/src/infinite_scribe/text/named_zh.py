@@ -156,11 +156,13 @@ _NAME_OPENERS = frozenset(vocabulary.characters("zh", "name_openers"))
 NAME_TAGS = ("nr", "nrt", "nrfg")
 _TITLED = vocabulary.words("zh", "titles") | _ZH_ROLES
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
+_NOT_ROLES = vocabulary.words("zh", "not_roles")
 
 
 def titled(before: str) -> bool:
     """Whether `before` is a title or a role said before a name (头子, 巡抚, 督陶官)."""
-    return before in _TITLED or (len(before) >= 2 and before.endswith(_ROLE_ENDS))
+    ends = len(before) >= 2 and before.endswith(_ROLE_ENDS) and before not in _NOT_ROLES
+    return before in _TITLED or ends  # 老家 + 湘西: home, no title
 
 
 def trailing_given(name: str, pairs: list[tuple[str, str]], index: int) -> str:
@@ -168,11 +170,12 @@ def trailing_given(name: str, pairs: list[tuple[str, str]], index: int) -> str:
     number (陆子 + 期 + 要, 罗伯 + 年 + 。): all three, when the clause goes on with a verb or
     ends there (王五 + 年 + 后 is no name); as a pronoun only where the clause ends (阿史 + 那 +
     。)."""
-    if len(name) != 2 or index + 1 >= len(pairs):
-        return name
+    if len(name) != 2 or index + 1 >= len(pairs) or pairs[index][0] != name:
+        return name  # 林/ng + 舟/ns: the name took the next word already
     last, flag = pairs[index + 1]
     after = pairs[index + 2] if index + 2 < len(pairs) else ("", "x")
-    cut = flag in ("q", "m", "ng") or (flag == "r" and after[1] == "x")
+    # 陆沉 + 舟/ns + 追查: a place of one character is no place.
+    cut = flag in ("q", "m", "ng", "ns") or (flag == "r" and after[1] == "x")
     return (
         name + last if len(last) == 1 and han(last) and cut and after[1][:1] in ("x", "v") else name
     )

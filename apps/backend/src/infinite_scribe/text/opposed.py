@@ -28,7 +28,9 @@ _CLAUSE = re.compile(
     rf"\b{_any('clause_openers')}\s+(?:the\s+)?"
     # One capitalised word, or a body's name and its possessive ("the Water Authority's").
     r"(?P<described>(?:(?:[A-Z][a-z-]*\s+){0,2}[A-Z][a-z-]*(?:'s|\u2019s)\s+|[A-Z][a-z-]*\s+)?"
-    r"(?:[a-z-]+\s+){0,3})$"
+    r"(?:"
+    # A role in apposition: "while the colony director, Irena Sokolova, hides".
+    rf"(?:[a-z-]+\s+){{0,3}}|(?:[a-z-]+\s+){{0,2}}{_any('roles')},\s+))$"
 )
 #: Who laid or cast the curse the hero must break ("the curse that the witch Morgause laid").
 _CURSE = re.compile(
@@ -36,7 +38,7 @@ _CURSE = re.compile(
     r"(?P<described>(?:[a-z-]+\s+){0,3})$"
 )
 _CASTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'casts')})\b")
-_THWARTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'thwarts')})\b")
+_THWARTS = re.compile(rf"^,?\s+(?:{vocabulary.alternation('en', 'thwarts')})\b")
 _NOT_DESCRIBING = vocabulary.words(
     "en", "stop", "verbs", "prepositions", "place_prepositions", "joining_words"
 )

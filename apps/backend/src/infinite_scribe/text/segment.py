@@ -114,7 +114,7 @@ def _role_ends_given_back(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]
         if took and out and out[-1][1][:1] in ("v", "n") and len(out[-1][0]) >= 2:
             out[-1] = (out[-1][0] + word[0], "n")
             word = word[1:]
-        if word in _PLACE_ENDS and flag in ("n", "ns") and out and out[-1][1] == "nr":
+        if word in _PLACE_ENDS and flag in ("n", "ns") and out and out[-1][1] in ("nr", "ns"):
             out[-1] = (out[-1][0] + word, "ns")
             continue
         out.append((word, flag))
