@@ -12,7 +12,7 @@ before:
 import pytest
 
 from infinite_scribe.text import reading_en, reading_zh
-from infinite_scribe.text.codex_reading import read_codex
+from infinite_scribe.text.codex_reading import offered_edits, read_codex
 from shared_types.enums import GenesisStage
 from tests.support.offline_walk import revisions
 
@@ -114,3 +114,66 @@ def test_a_surname_the_lexicon_lacked(idea: str, hero: str) -> None:
 def test_no_role_opened_by_a_pronoun_nor_children(idea: str) -> None:
     hero = next(e for e in read_codex(idea).entries if e.role == "hero")
     assert hero.words == ()
+
+
+AGATHA = (
+    "Sister Agatha, a nun with a gambling problem, must win back the convent's deeds from the "
+    "casino owner Luca Moretti before the bishop's visit on Easter Sunday."
+)
+SILAO = "北宋汴京，厨娘赵四娘想开一家自己的酒楼，却被樊楼东家王员外处处打压。"
+
+
+@pytest.mark.parametrize(
+    "feedback",
+    [
+        "Luca Moretti is the rival.",
+        "Make Luca Moretti the rival.",
+        "Luca Moretti should be the villain.",
+    ],
+)
+def test_someone_the_codex_has_made_the_rival_by_their_name_is_offered(feedback: str) -> None:
+    assert offered_edits(feedback, read_codex(AGATHA)) == (
+        {"op": "set_role", "name": "Luca Moretti", "role": "rival"},
+    )
+
+
+@pytest.mark.parametrize(
+    "feedback",
+    ["Change the hero to a young nurse.", "Make the hero braver.", "The hero should be Mara."],
+)
+def test_a_request_opening_with_a_capital_is_no_name_made_the_rival(feedback: str) -> None:
+    offered = offered_edits(feedback, read_codex(AGATHA))
+    assert all(edit.get("role") != "rival" for edit in offered)
+    assert all(edit.get("to") not in ("Change", "Make", "The") for edit in offered)
+
+
+def test_a_hero_changed_by_their_name_without_a_title() -> None:
+    _, revised = revisions(AGATHA, GenesisStage.CHARACTERS, "Agatha should be a novice.")
+    assert revised["characters"][0]["description"].startswith("Sister Agatha, the novice")
+
+
+def test_a_place_that_opens_with_a_year_is_noted_without_an_article() -> None:
+    _, moved = revisions(
+        AGATHA, GenesisStage.STORY_CONCEPTION, "Change the setting to 1950s Naples."
+    )
+    assert "the story is set in 1950s Naples" in moved["revision_note"]
+
+
+def test_a_hopeful_ending_is_a_tone() -> None:
+    _, revised = revisions(AGATHA, GenesisStage.STORY_CONCEPTION, "Make the ending hopeful.")
+    assert "the tone is hopeful" in revised["revision_note"]
+    assert "could not tell" not in revised["revision_note"]
+
+
+def test_a_person_a_feedback_names_in_a_part_of_their_own_gets_a_card() -> None:
+    """叫小石头的跑堂: 小石头 is a name in its part, a stone in the whole feedback."""
+    added, unread = revisions(
+        SILAO,
+        GenesisStage.CHARACTERS,
+        "给赵四娘加一个帮手，叫小石头的跑堂",
+        "王员外其实是她失散多年的舅舅",
+    )[1:]
+    assert "小石头" in [card["name"] for card in added["characters"]]
+    # A later feedback read as nothing is said so, whatever the earlier one asked.
+    assert "没能从这条反馈里看出要改什么" in unread["revision_note"]
+    assert "王员外其实是她失散多年的舅舅" in unread["revision_note"]

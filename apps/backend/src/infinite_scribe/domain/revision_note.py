@@ -73,11 +73,13 @@ def revision_note(
     feedback: str | None,
     asked: Sequence[tuple[str, str]] = (),
     offered: Sequence[Mapping[str, str]] = (),
+    unread: bool = False,
 ) -> str | None:
     """The note of a revision (None for a first draft): `asked` holds (value, sentence in the
     writer's language) for each change the feedback asked for (a structured edit's, or what
     the offline reader read), each said made only when the diff shows it; `offered`, the codex
-    edits the feedback asked for, which no draft makes (the writer confirms them)."""
+    edits the feedback asked for, which no draft makes (the writer confirms them); `unread`,
+    that the reader read nothing in this feedback, whatever the earlier ones asked."""
     if feedback is None or before is None:
         return None
     said = _SAID["zh" if language == "zh" else "en"]
@@ -91,10 +93,9 @@ def revision_note(
         *_listed(said, "kept", [s for _, s in kept]),
         *_listed(said, "offered", [_offer(edit, said) for edit in offered]),
     ]
-    if not found and not asked and not offered:
+    parts += [] if not found and not asked and not offered else _listed(said, "unmade", unmade)
+    if unread or not (found or asked or offered):
         parts.append(said["same"].format(feedback=feedback[:200]))
-    else:
-        parts += _listed(said, "unmade", unmade)
     return said["joiner"].join(parts)[:_MAX_NOTE]
 
 

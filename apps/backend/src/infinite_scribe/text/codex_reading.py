@@ -133,6 +133,7 @@ def offered_edits(feedback: str, codex: Codex) -> tuple[dict[str, str], ...]:
 
 #: The hero as the readers of a change to the hero read them ("the hero should be a doctor").
 _HERO_SAID = {"zh": "主角", "en": "the hero"}
+_TITLES = vocabulary.words("en", "titles")
 
 
 def hero_said(feedback: str, codex: Codex) -> str:
@@ -143,7 +144,8 @@ def hero_said(feedback: str, codex: Codex) -> str:
     if hero is None or hero.kind != "person":
         return feedback
     reader = reading_zh if language == CHINESE else reading_en
-    for name in dict.fromkeys((hero.name, *hero.name.split()[:1])):
+    parts = [part for part in hero.name.split() if part.lower() not in _TITLES]  # "Sister"
+    for name in dict.fromkeys((hero.name, *parts)):
         said = feedback.replace(name, _HERO_SAID[language], 1)
         if name in feedback and reader.read_feedback(said).hero:
             return said
@@ -218,9 +220,13 @@ def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
         return ()
     known = {word for entry in codex.entries for word in entry.name.split()}
     refused = _ROLE_WORDS[language] | set(codex.not_names)
+    # A part that names someone read on its own too: 小石头 is a name in 叫小石头的跑堂, a stone
+    # in the whole feedback.
+    parts = [part for clause in clauses for part in _PARTS.split(clause) if _NAMING.search(part)]
+    read = [named.read(text, chinese).people for text in (said, *parts)]
     return tuple(
         person
-        for person in named.read(said, chinese).people
+        for person in dict.fromkeys(person for people in read for person in people)
         if person not in refused
         and person.split()[-1] not in refused
         # Han names have no spaces (沈清 in 沈清秋); an English word is compared whole.
@@ -263,6 +269,10 @@ _FROM = {"en": "from {}", "zh": "{}来的"}
 #: A feedback's clauses: by its full stops, question and exclamation marks and semicolons
 #: (the Chinese ones written as escapes).
 _CLAUSES = re.compile(r"[.!?;\n\u3002\uff01\uff1f\uff1b]+")
+_PARTS = re.compile("[,\uff0c\u3001]")
+_NAMING = re.compile(
+    f"{vocabulary.alternation('zh', 'naming')}|\\b(?:{vocabulary.alternation('en', 'namings')})\\b"
+)
 
 
 def _words(words: tuple[str, ...]) -> tuple[str, ...]:

@@ -95,7 +95,15 @@ def _en_shapes(s: dict[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     to = rf")\s+(?:(?-i:[A-Z][\w'’-]*\s+){{1,3}}(?:to|as)\s+|(?:to\s+|as\s+)?)){named}"
     hero = s["hero"]
     set_in = rf"{_any('en', 'request_settings')}\s+{_any('en', 'request_onto')}"
+    # "Luca Moretti is the rival", "make Luca Moretti the rival": the name, then the role.
+    makes, not_names = _any("en", "request_makes"), _any("en", "determiners")
+    who = (rf"^\s*(?!{not_names}\b)(?-i:{named})\s+{be}", rf"\b{makes}\s+(?-i:{named})\s+")
     return (
+        *(
+            (slot, re.compile(rf"{said}{the}(?:{s[slot]})\b", re.I))
+            for slot in ("hero", "antagonist")
+            for said in who
+        ),
         ("name", re.compile(rename + f"{hero}|{_any('en', 'object_pronouns')}" + to)),
         ("name", re.compile(rf"\b(?:{hero})(?:'s|’s)?\s+name\s+{be}{named}", re.I)),
         ("antagonist", re.compile(rename + s["antagonist"] + to)),

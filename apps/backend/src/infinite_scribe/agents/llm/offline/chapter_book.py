@@ -126,8 +126,7 @@ def once(brief: ChapterBrief, choices: Choices) -> str | None:
         picked = _pick(offered, before.number, said)
         if picked is not None:
             said |= _runs(picked)
-    offered = choices(brief)
-    return _pick(offered, brief.number, said)
+    return _pick(choices(brief), brief.number, said)
 
 
 def first_time(brief: ChapterBrief, sentence: str, choices: Choices) -> bool:

@@ -106,8 +106,7 @@ def mentions(text: str, names: Sequence[str], fold: bool) -> list[str]:
 
 def _mood(text: str, chinese: bool) -> str | None:
     """The atmosphere a text asks for ("darker", "更紧张"), by the Genesis generator's words."""
-    tone = mood_of(CHINESE if chinese else ENGLISH, text)
-    return TONE_MOODS.get(tone) if tone else None
+    return TONE_MOODS.get(mood_of(CHINESE if chinese else ENGLISH, text) or "")
 
 
 @dataclass

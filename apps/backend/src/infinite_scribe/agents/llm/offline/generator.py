@@ -9,6 +9,7 @@ import asyncio
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from infinite_scribe.agents.llm.language import CHINESE as ZH, writer_language
@@ -83,13 +84,15 @@ def draft(request: GenerationRequest, words: Words) -> Proposal:
     """The proposal, built and validated (synchronous: no I/O once the dictionary is loaded)."""
     story = Story(request, words)
     content = Drafter(story).draft()
-    feedback, language = request.feedback, ZH if story.chinese else "en"
+    feedback, lang = request.feedback, ZH if story.chinese else "en"
     wished, edits = asked(story, feedback), request.offered_edits
-    note = revision_note(request.previous_proposal, content, language, feedback, wished, edits)
+    # What this feedback asks alone: nothing read is said, whatever the earlier ones asked.
+    heard = edits or asked(Story(replace(request, previous_proposal=None), words), feedback)
+    before = request.previous_proposal
     meta = {
         "source": ProposalSource.OFFLINE_DRAFT,
         "note": words.note,
-        "revision_note": note,
+        "revision_note": revision_note(before, content, lang, feedback, wished, edits, not heard),
         "feedback_applied": [text[:1000] for text in feedbacks(request)[-20:]],
     }
     return proposal_model(request.stage).model_validate(content | meta)
@@ -104,7 +107,7 @@ def asked(story: Story, feedback: str | None) -> list[tuple[str, str]]:
     for kind in ("hero", "place", "time", "antagonist"):
         if value := getattr(wished, kind):
             value_a = f"{'an' if value[:1].lower() in 'aeiou' else 'a'} {value}"  # English only
-            the = value if value[:1].isupper() or value.startswith("the ") else f"the {value}"
+            the = f"the {value}" if value[:1].islower() and value[:4] != "the " else value
             said.append((value, changes[kind].format(value=value, value_a=value_a, value_the=the)))
     said += [(name, changes["name"].format(value=name)) for name in (wished.hero_name,) if name]
     said += [(story.held(e), changes["elements"].format(value=e)) for e in wished.elements]
@@ -125,9 +128,8 @@ class Drafter:
     """One draft of the story, in the words of its language."""
 
     def __init__(self, story: Story) -> None:
-        self.story, self.words, self.request = story, story.words, story.request
+        self.story, self.words, self.request = story, story.words, (request := story.request)
         # The open choices (a tone, a theme) are drawn by all but the feedback (issue 69).
-        request = self.request
         key = "\x1f".join((str(request.session_id), request.stage.value, request.user_input or ""))
         self.base, self.drawn = seeded(key).random(), 0
 
