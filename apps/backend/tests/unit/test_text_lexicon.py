@@ -40,3 +40,18 @@ def test_the_segmenter_tags_the_lexicons_words_from_the_start() -> None:
 def test_the_segmenter_cuts_the_lexicons_known_splits_so() -> None:
     for parts in vocabulary.lexicon("zh").splits:
         assert segment.words("".join(parts)) == parts
+
+
+def test_a_short_text_is_cut_once_and_each_reader_gets_its_own_list() -> None:
+    """An idea is cut by each of its readers (five times for one codex): a short text is cut
+    once and remembered, a bounded number of them; a chapter is never kept."""
+    idea = "民国十年的苏州，绣娘林秋月要在端午前绣完一幅百鸟朝凤图。"
+    first = segment.tagged(idea)
+    first.pop()  # a reader's own list: what it does to it changes no other reader's
+    before = segment._remembered.cache_info()
+    assert segment.tagged(idea) == [*first, ("。", "x")]
+    after = segment._remembered.cache_info()
+    assert after.hits == before.hits + 1 and after.maxsize == segment._REMEMBERED <= 64
+    long_text = idea * (segment.SHORT // len(idea) + 1)
+    segment.tagged(long_text)
+    assert segment._remembered.cache_info().currsize == after.currsize  # not kept
