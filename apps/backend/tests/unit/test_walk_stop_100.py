@@ -246,3 +246,37 @@ def test_a_name_split_by_the_tagger_takes_its_last_character_once() -> None:
     text = "A feedback that renames a person by the name the codex has for them, " * 2
     people = _people(text + "“陈默改叫林舟”, whatever their role.")
     assert "林舟舟" not in people
+
+
+def test_a_name_the_tagger_took_for_a_day_after_a_role() -> None:
+    """外卖小哥 + 周一/t + 鸣: 周一鸣 is the hero (he was a Monday, and his boss the hero)."""
+    idea = (
+        "现代都市，外卖小哥周一鸣意外获得了读心术，却发现自己的老板张总正在策划一场针对他的阴谋。"
+    )
+    people = _people(idea)
+    assert people["周一鸣"] == ("hero", ("外卖小哥",))
+    assert people["张总"][0] == "rival"
+    assert "周一" not in _kinds(idea).get("time", [])
+    # A day after a title and no character after it stays a day.
+    assert "周一" in _kinds("队长周一，在码头等人。").get("time", [])
+
+
+@pytest.mark.parametrize(
+    ("idea", "person", "words"),
+    [
+        (
+            "修仙世界里，废柴少年叶凡被逐出青云宗，三年后要向宗主林天啸讨回公道。",
+            "林天啸",
+            ("宗主",),
+        ),
+        (
+            "A disillusioned war photographer, Nadia Karimi, returns to Kabul in 2021.",
+            "Nadia Karimi",
+            ("disillusioned war photographer",),
+        ),
+    ],
+)
+def test_roles_and_titles_the_lexicon_lacked(
+    idea: str, person: str, words: tuple[str, ...]
+) -> None:
+    assert _people(idea)[person][1] == words

@@ -94,8 +94,10 @@ _AFTER_NAME = ("v", "p", "u", "d", "f", "x")
 def titled_foreign(pairs: list[tuple[str, str]], index: int) -> str | None:
     """A word the tagger calls a place right after a title or a role, that is no place the
     readers know (船长 + 费尔南多, 组长 + 山口 + 健, 主管 + 黑崎 + 隼): a person, with one
-    character after it the clause goes on from as the rest of the name."""
+    character after it the clause goes on from as the rest of the name; or a day (`_day_named`)."""
     word, flag = pairs[index]
+    if flag == "t" and index and named_zh.titled(pairs[index - 1][0]):
+        return _day_named(word, pairs[index + 1][0] if index + 1 < len(pairs) else "")
     if flag != "ns" or not index or not named_zh.titled(pairs[index - 1][0]):
         return None
     # A surname first makes it a name unless it is surely a place (公司CEO + 郑海/ns + 却).
@@ -107,6 +109,13 @@ def titled_foreign(pairs: list[tuple[str, str]], index: int) -> str | None:
     if len(nxt[0]) == 1 and _han(nxt[0]) and not nxt[1].startswith(_AFTER_NAME):
         return word + nxt[0] if then.startswith(_AFTER_NAME) else None
     return word if nxt[1].startswith(_AFTER_NAME) else None
+
+
+def _day_named(word: str, after: str) -> str | None:
+    """A surname and a given name the tagger took for a day, and its last character (小哥 + 周一/t
+    + 鸣): one name; a time after a title and no character is none (队长 + 周一 + ，)."""
+    surname = len(word) == 2 and word[0] in named_zh.SURNAMES
+    return word + after if surname and len(after) == 1 and _han(after) else None
 
 
 _MARKS = vocabulary.phrases("zh", "harm_marks")
