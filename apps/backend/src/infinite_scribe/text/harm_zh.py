@@ -113,7 +113,7 @@ def titled_foreign(pairs: list[tuple[str, str]], index: int) -> str | None:
 
 def _day_named(word: str, after: str) -> str | None:
     """A surname and a given name the tagger took for a day, and its last character (小哥 + 周一/t
-    + 鸣): one name; a time after a title and no character is none (队长 + 周一 + ，)."""
+    + 鸣): one name; a time after a title and no character is none (队长 + 周一 + a comma)."""
     surname = len(word) == 2 and word[0] in named_zh.SURNAMES
     return word + after if surname and len(after) == 1 and _han(after) else None
 
