@@ -220,13 +220,9 @@ def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
         return ()
     known = {word for entry in codex.entries for word in entry.name.split()}
     refused = _ROLE_WORDS[language] | set(codex.not_names)
-    # A part that names someone read on its own too: 小石头 is a name in 叫小石头的跑堂, a stone
-    # in the whole feedback.
-    parts = [part for clause in clauses for part in _PARTS.split(clause) if _NAMING.search(part)]
-    read = [named.read(text, chinese).people for text in (said, *parts)]
     return tuple(
         person
-        for person in dict.fromkeys(person for people in read for person in people)
+        for person in _named_in(said, clauses, chinese)
         if person not in refused
         and person.split()[-1] not in refused
         # Han names have no spaces (沈清 in 沈清秋); an English word is compared whole.
@@ -234,6 +230,14 @@ def read_feedback_people(feedback: str, codex: Codex) -> tuple[str, ...]:
         and not known.intersection(person.split())
         and (chinese or not any(clause.startswith(person) for clause in clauses))
     )
+
+
+def _named_in(said: str, clauses: list[str], chinese: bool) -> list[str]:
+    """The people `said` names, and those a part of it names by a naming word read on its own:
+    小石头 is a name in 叫小石头的跑堂, a stone in the whole feedback."""
+    parts = [part for clause in clauses for part in _PARTS.split(clause) if _NAMING.search(part)]
+    read = [named.read(text, chinese).people for text in (said, *parts)]
+    return list(dict.fromkeys(person for people in read for person in people))
 
 
 #: Of a feedback, what its people's descriptions are read from.

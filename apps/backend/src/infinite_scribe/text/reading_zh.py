@@ -92,13 +92,7 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
     for index, word in enumerate(words):
         if not is_role(word) or _taken(words, index):
             continue
-        start = index
-        while start > 0 and (
-            words[start - 1] in _MODIFIERS
-            or (start == index and words[start - 1].isascii() and words[start - 1].isupper())
-            or (words[start - 1] == "的" and start > 1 and words[start - 2] in _MODIFIERS)
-        ):
-            start -= 1
+        start = _modified_from(words, index)
         if _trade(words, start, described=True):
             start -= 1  # 铁路巡警白露 after a comma, 上海的钢琴教师: the hero's trade
         end = index + 1
@@ -112,6 +106,20 @@ def _hero(words: list[str]) -> tuple[str | None, int]:
             end += 2  # 胡商的女儿: the daughter is the hero, her father's trade describes her
         return "".join(words[start:end]), end
     return None, -1
+
+
+def _modified_from(words: list[str], index: int) -> int:
+    """Where the role at `index` starts with its modifiers (女 + 法医, 年轻 + 的 + 水手), or an
+    acronym right before it (AI + 工程师)."""
+    start = index
+    if start > 0 and words[start - 1].isascii() and words[start - 1].isupper():
+        return start - 1
+    while start > 0 and (
+        words[start - 1] in _MODIFIERS
+        or (words[start - 1] == "的" and start > 1 and words[start - 2] in _MODIFIERS)
+    ):
+        start -= 1
+    return start
 
 
 def _taken(words: list[str], index: int) -> bool:
