@@ -44,6 +44,7 @@ from infinite_scribe.domain.outline_plan import Batch
 from infinite_scribe.domain.passages import shared
 from infinite_scribe.domain.proposals import PROPOSAL_META
 from infinite_scribe.text import segment
+from infinite_scribe.text.codex_reading import offered_edits, read_codex
 from infinite_scribe.text.reader import Known, read_chapter
 from shared_types.enums import GenesisStage
 
@@ -78,13 +79,17 @@ def _words(language: str) -> Any:
 
 
 def genesis(idea: dict[str, Any], session: uuid.UUID) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(confirmed data, the proposals as drafted) of a writer who confirms every first one."""
+    """(confirmed data, the proposals as drafted) of a writer who confirms every first one,
+    each request with the codex read from the idea, as the worker gives it (issue 76)."""
     confirmed: dict[str, Any] = {}
     drafted: dict[str, Any] = {}
+    codex = read_codex(idea["text"]).as_json()
     for stage in STAGE_ORDER:
         if stage is GenesisStage.FINISHED:
             continue
-        request = GenerationRequest(session, stage, dict(confirmed), user_input=idea["text"])
+        request = GenerationRequest(
+            session, stage, dict(confirmed), user_input=idea["text"], codex=codex
+        )
         content = _content(draft(request, _words(idea["language"])))
         drafted[stage.value] = content
         if stage is GenesisStage.CONCEPT_SELECTION:
@@ -95,8 +100,9 @@ def genesis(idea: dict[str, Any], session: uuid.UUID) -> tuple[dict[str, Any], d
 
 def book(idea: dict[str, Any], session: uuid.UUID, confirmed: dict[str, Any]) -> list[str]:
     """The first CHAPTERS chapters: the plot stage's outline, then outline batches."""
+    codex = read_codex(idea["text"]).as_json()
     request = GenerationRequest(
-        session, GenesisStage.PLOT_OUTLINE, dict(confirmed), user_input=idea["text"]
+        session, GenesisStage.PLOT_OUTLINE, dict(confirmed), user_input=idea["text"], codex=codex
     )
     entries = [{"title": t, "summary": s} for _, t, s in chapter_outline(confirmed["PLOT_OUTLINE"])]
     first = len(entries) + 1
@@ -227,9 +233,11 @@ def _revise(
 ) -> tuple[dict[str, Any], str]:  # fmt: skip
     earlier = {k: v for k, v in confirmed.items() if STAGE_ORDER.index(GenesisStage(k)) <
                STAGE_ORDER.index(stage)}  # fmt: skip
+    codex = read_codex(idea["text"])  # and the edits the feedback offers, as the worker does
     request = GenerationRequest(
         session, stage, earlier, user_input=idea["text"], feedback=feedback,
-        previous_proposal=before,
+        previous_proposal=before, codex=codex.as_json(),
+        offered_edits=offered_edits(feedback, codex),
     )  # fmt: skip
     proposal = draft(request, _words(idea["language"]))
     return _content(proposal), proposal.revision_note or ""  # type: ignore[attr-defined]
@@ -265,7 +273,11 @@ def untrue(
 
 
 def _says_not_done(note: str, language: str) -> bool:
-    return ("未能" in note or "没有" in note) if language == "zh" else "not" in note.lower()
+    """Whether the note says the rename not made: not shown, or offered for the writer to
+    confirm (a rename by name is the codex's, decision 8006)."""
+    if language == "zh":
+        return "未能" in note or "没有" in note or "等你确认" in note
+    return "not" in note.lower() or "offered" in note.lower()
 
 
 def wishes(ideas: list[dict[str, Any]], wished: list[dict[str, Any]]) -> dict[str, Any]:

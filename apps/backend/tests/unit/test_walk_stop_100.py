@@ -280,3 +280,57 @@ def test_roles_and_titles_the_lexicon_lacked(
     idea: str, person: str, words: tuple[str, ...]
 ) -> None:
     assert _people(idea)[person][1] == words
+
+
+@pytest.mark.parametrize(
+    ("idea", "person", "said"),
+    [
+        # 老大/a, 师爷/nr to the dictionary: a title is a noun before a name.
+        (
+            "一九八零年代的香港，警察卧底阿杰潜伏在黑帮老大韩琛身边十年。",
+            "韩琛",
+            (None, ("黑帮老大",)),
+        ),
+        (
+            "景泰年间的北京，锦衣卫百户沈炼追查毒杀案，东厂督主曹少钦却处处设下陷阱。",
+            "曹少钦",
+            ("rival", ("东厂督主",)),
+        ),
+        # 对头: a word that marks the rival.
+        (
+            "清末的天津卫，说书人马三立救下了徒弟，对头是衙门里的师爷钱如海。",
+            "钱如海",
+            ("rival", ("衙门里的师爷",)),
+        ),
+        # "Chief" opens the name the idea gives, no part of it.
+        (
+            "The heir to a shipping fortune, Ade Bankole, fakes his own death to escape his uncle, "
+            "Chief Olu Bankole, who wants him married off.",
+            "Olu Bankole",
+            ("rival", ("uncle",)),
+        ),
+    ],
+)
+def test_titles_the_dictionary_tags_otherwise(idea: str, person: str, said: _Person) -> None:
+    assert _people(idea)[person] == said
+
+
+def test_a_year_in_chinese_numerals_and_no_place_of_an_event() -> None:
+    assert _kinds("一九八零年代的香港，警察卧底阿杰潜伏十年。")["time"] == ["一九八零年代"]
+    kinds = _kinds("一九八七年的那场矿难中，于海生和另外十一名矿工一起遇难。")
+    assert kinds["time"] == ["一九八七年"] and "place" not in kinds  # 那场矿难中: an event
+
+
+def test_a_count_and_a_measure_open_no_name() -> None:
+    """一 + 张嘴/nr: a mouth, no one named 张嘴."""
+    assert "张嘴" not in _people("说书人马三立靠一张嘴救下了被冤枉的徒弟。")
+
+
+def test_a_title_opens_a_person_not_a_place() -> None:
+    idea = (
+        "A runaway princess, Elowen of Carrow, disguises herself before her wedding to Lord Varic."
+    )
+    assert "Lord Varic" in _people(idea)
+    # A place noun closing it keeps it a place (its title is cut off before, as it was).
+    assert _kinds("A diver is stranded on Lord Howe Island.")["place"] == ["Howe Island"]
+    assert "object" not in _kinds("Ade Bankole fakes his own death to escape his uncle.")

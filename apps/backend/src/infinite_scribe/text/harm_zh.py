@@ -126,7 +126,8 @@ def title(text: str, person: str) -> str | None:
     that opens the harm (被宰相李林甫: 宰相; 与魔教教主厉无痕: 魔教教主; 集团的安保主管)."""
     at = text.find(person)
     said = _CLAUSE.split(text[: max(at, 0)])[-1]
-    said = said[max((said.rfind(m) + len(m) for m in _MARKS if m in said), default=0) :]
+    words = segment.words(said)  # a mark is a word of its own: 义和团 holds no 和
+    said = "".join(words[max((i + 1 for i, w in enumerate(words) if w in _MARKS), default=0) :])
     if at <= 0 or not (2 <= len(said) <= 8) or not _han(said):
         return None
     titled = named_zh.titled(said) or named_zh.titled(said[-2:]) or named_zh.titled(said[-3:])

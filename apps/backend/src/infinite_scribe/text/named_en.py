@@ -53,13 +53,14 @@ SETTING = re.compile(
 _TITLES = vocabulary.words("en", "titles", "roles", "kin")
 #: A word a person is named by alone, after "the" ("the Warden"); before a name, part of it.
 _EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
-_NAME_ADJECTIVES = vocabulary.words("en", "name_adjectives")  # "Old Tom": no first name
+_NAME_ADJECTIVES = vocabulary.words("en", "name_adjectives")
+_NAME_TITLES = vocabulary.words("en", "titles")  # "Old Tom": no first name
 #: A thing: the noun phrase a verb takes (a word in -s or -ed that is no preposition or
 #: pronoun, or one the lexicon lists), never said of the draft itself ("it needs ...").
 _THING = re.compile(
     r"(?<![Ii]t )(?<![Tt]his )(?<![Tt]hat )(?<![Tt]here )"
     rf"\b(?!(?:{_words('not_thing_verbs')})\b)(?:{_words('thing_verbs')}|[a-z]{{2,}}(?:s|ed))\s+"
-    rf"({_ARTICLE}\s+|(?:{_words('personal_possessives')})\s+)((?:[a-z][a-z-]*\s+){{0,2}}?[a-z][a-z-]*?)"
+    rf"({_ARTICLE}\s+|(?:{_words('personal_possessives')})\s+(?:own\s+)?)((?:[a-z][a-z-]*\s+){{0,2}}?[a-z][a-z-]*?)"
     rf"(?=\s+(?:{_words('thing_follows')})\b|[,.;]|$)"
 )
 #: No thing: a complement ("wants the gate shut"), a person, a place, a title, an abstract
@@ -88,6 +89,9 @@ def place(run: str, lead: str, after: str) -> str | None:
     after a preposition of place or a place noun, ending on a place's word, or by apposition."""
     if " " not in run and run.lower() in _PLACE_WORDS and re.search(r"(?:^|[.!?]\s+)$", lead):
         return None  # "Street magician Leo Fontaine": a place's word the sentence capitalised
+    words = run.lower().split()
+    if words[0] in _NAME_TITLES and words[-1] not in _PLACE_WORDS:
+        return None  # "her wedding to Lord Varic": a person ("Lord Howe Island" is a place)
     after_place = _AFTER_PLACE.search(lead)
     if after_place and after_place.group("year") and _VERB_AFTER.match(after):
         return None

@@ -23,7 +23,8 @@ _STRICT_PLACE_ENDS = vocabulary.characters("zh", "strict_place_ends")
 _any = partial(vocabulary.either, "zh")  # a lexicon's list as a group of alternatives
 _ON_THE_DAY = vocabulary.alternation("zh", "on_the_day")
 ZH_TIME = re.compile(
-    rf"(?:公元前?)?\d{{1,4}}年(?:代)?|{_any('eras')}[一二三四五六七八九十元]+年"
+    rf"(?:公元前?)?(?:\d{{1,4}}|[〇零一二三四五六七八九]{{4}})年(?:代)?"  # 一九八零年代
+    rf"|{_any('eras')}[一二三四五六七八九十元]+年"
     # A festival with its event (上元夜, 中秋灯会): the writer's words whole.
     f"|{_any('festivals')}(?:夜|{vocabulary.alternation('zh', 'event_nouns')})?"
     # A reign's or a dynasty's years at the idea's start or after a stop, with the reign's name,
@@ -69,7 +70,8 @@ def opening_place(text: str) -> str | None:
     tagger makes of the word (大连 is tagged an adverb), if no verb is in it."""
     match = _ZH_OPENING.match(text)
     place = match.group("place") if match else ""
-    verb = any(flag[0] in "vpu" for _, flag in segment.tagged(place))
+    # No verb in it, nor a count or a demonstrative (一九八七年的那场矿难中: an event).
+    verb = any(flag[0] in "vpurm" for _, flag in segment.tagged(place))
     return place if place and not verb else None
 
 
@@ -112,6 +114,8 @@ def _tagged_person(
     ends; else as `_tagged_name` reads it."""
     if len(word) == 3 and word[-1] in _VERB_ENDS and after[1][:1] in ("p", "v", "d"):
         word = word[:2]  # 郑三想/nr + 在……: the tagger took the verb after the name into it
+    if before in _COUNTS and word[0] in _MEASURES:
+        return None  # 一 + 张嘴/nr: a measure word and a mouth, no 张
     place = surely_a_place(word)
     after_title = titled(before) and (word[0] in SURNAMES or not place)
     # 金吾卫 + 校尉 + 裴行俭: a body a title and a name follow describes them, no person.
@@ -157,6 +161,8 @@ NAME_TAGS = ("nr", "nrt", "nrfg")
 _TITLED = vocabulary.words("zh", "titles") | _ZH_ROLES
 _ROLE_ENDS = vocabulary.characters("zh", "role_ends")
 _NOT_ROLES = vocabulary.words("zh", "not_roles")
+_COUNTS = frozenset(vocabulary.characters("zh", "numerals"))
+_MEASURES = frozenset(vocabulary.characters("zh", "request_measures"))
 
 
 def titled(before: str) -> bool:

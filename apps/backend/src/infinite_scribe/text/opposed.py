@@ -20,7 +20,9 @@ _BEFORE = re.compile(
 _AFTER = re.compile(rf"^\s+{_any('progressive_leads')}\s+{_any('opposes_after')}\b")
 #: Who wants the hero harmed ("the inspector Duarte Sousa wants her arrested"): the clause's
 #: subject, whatever verb of wanting, a pronoun for the hero and a participle of harm.
-_WANTS_HARM = re.compile(rf"^\s+{_any('wants')}\s+(?:her|him|them)\s+{_any('wanted_done')}\b", re.I)
+_WANTS_HARM = re.compile(
+    rf"^\s+{_any('wants')}\s+(?:her|him|them|it)\s+{_any('wanted_done')}\b", re.I
+)  # "wants it erased": what the hero found
 #: Who buries or hides what the hero seeks in a clause of their own ("before the mob boss
 #: ... buries the truth", "before the Gestapo officer ... tightens the net"): the words between
 #: the clause's opening and the name describe them.

@@ -60,12 +60,14 @@ def _teach(tokenizer: Any) -> None:
     # child (通事 + 之女 + 梁秀英, not 女梁/n): a noun where the dictionary lacks it; where it has
     # it, with its own tag (刑警/j) and a frequency that keeps it whole. In a fixed order: a
     # word's frequency is suggested from the words taught before it.
-    roles = vocabulary.words("zh", "roles", "kin_roles", "titles") - set(lexicon.tagged)
-    for word in vocabulary.longest_first(roles):
-        if tokenizer.FREQ.get(word):
+    roles = vocabulary.words("zh", "roles", "kin_roles") - set(lexicon.tagged)
+    # A title is a noun whatever the dictionary says (师爷/nr, 老大/a, 大亨/nr before a name).
+    titles = vocabulary.words("zh", "titles") - set(lexicon.tagged)
+    for word in vocabulary.longest_first(roles | titles):
+        if tokenizer.FREQ.get(word) and word not in titles:
             tokenizer.suggest_freq(word, tune=True)
         else:
-            tokenizer.add_word(word, tag="n")
+            tokenizer.add_word(word, freq=tokenizer.suggest_freq(word), tag="n")
     for parts in lexicon.splits:
         tokenizer.suggest_freq(tuple(parts), tune=True)
 
