@@ -10,6 +10,7 @@ writes, so one trace shows a command from request to relay to worker.
 """
 
 import logging
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ class Tracing:
             from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
             AsyncPGInstrumentor().uninstrument()
+        _uninstrument_apps()
         self.provider.shutdown()
         if _provider is self.provider:
             _provider = None
@@ -147,6 +149,22 @@ def instrument_app(app: Any) -> None:
         excluded_urls="/metrics",
         exclude_spans=["receive", "send"],
     )
+    _instrumented.add(app)
+
+
+#: The apps instrumented with the installed provider. Instrumenting one also patches Starlette's
+#: `BackgroundTask` for the whole process with that provider's tracer: left after the provider's
+#: shutdown, every later app's background task ended a span on it ("Processor is already
+#: shutdown", logged from a live server's thread after its test's log stream had closed).
+_instrumented: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+def _uninstrument_apps() -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    for app in list(_instrumented):
+        FastAPIInstrumentor.uninstrument_app(app)
+    _instrumented.clear()
 
 
 def context_of(traceparent: str | None) -> otel_context.Context | None:
