@@ -53,8 +53,8 @@ SETTING = re.compile(
 _TITLES = vocabulary.words("en", "titles", "roles", "kin")
 #: A word a person is named by alone, after "the" ("the Warden"); before a name, part of it.
 _EPITHETS = _TITLES | vocabulary.words("en", "epithet_titles")
-_NAME_ADJECTIVES = vocabulary.words("en", "name_adjectives")
-_NAME_TITLES = vocabulary.words("en", "titles")  # "Old Tom": no first name
+_NAME_ADJECTIVES = vocabulary.words("en", "name_adjectives")  # "Old Tom": no first name
+_NAME_TITLES = vocabulary.words("en", "titles")  # "Lord Varic": a person
 #: A thing: the noun phrase a verb takes (a word in -s or -ed that is no preposition or
 #: pronoun, or one the lexicon lists), never said of the draft itself ("it needs ...").
 _THING = re.compile(
