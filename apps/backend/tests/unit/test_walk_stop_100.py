@@ -82,7 +82,7 @@ def test_a_person_is_described_by_the_role_said_before_their_name(
     ],
 )
 def test_no_description_where_the_words_before_are_no_role(idea: str) -> None:
-    assert all(not words for _, words in _people(idea).values() if _ != "hero")
+    assert all(not words for role, words in _people(idea).values() if role != "hero")
 
 
 def test_a_title_jieba_would_cut_into_the_name_after_it() -> None:

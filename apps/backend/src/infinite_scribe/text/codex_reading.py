@@ -274,9 +274,7 @@ _FROM = {"en": "from {}", "zh": "{}来的"}
 #: (the Chinese ones written as escapes).
 _CLAUSES = re.compile(r"[.!?;\n\u3002\uff01\uff1f\uff1b]+")
 _PARTS = re.compile("[,\uff0c\u3001]")
-_NAMING = re.compile(
-    f"{vocabulary.alternation('zh', 'naming')}|\\b(?:{vocabulary.alternation('en', 'namings')})\\b"
-)
+_NAMING = re.compile(f"{vocabulary.alternation('zh', 'naming')}|\\b(?:{reading_en.NAMINGS})\\b")
 
 
 def _words(words: tuple[str, ...]) -> tuple[str, ...]:

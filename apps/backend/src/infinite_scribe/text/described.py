@@ -8,7 +8,7 @@ knows; none where unsure."""
 
 import re
 
-from infinite_scribe.text import named_zh, reading_en, reading_zh, segment, vocabulary
+from infinite_scribe.text import named_zh, opposed, reading_en, reading_zh, segment, vocabulary
 
 _ZH_CLAUSE = re.compile('[，,；;：:、。！？!?“”"]')
 #: What a run of words before a name is made of when it describes the person: nouns.
@@ -17,9 +17,7 @@ _ZH_MOST = 8
 _ZH_TITLES = vocabulary.words("zh", "titles")
 _EN_TITLES = vocabulary.words("en", "titles")
 _EN_TITLED = _EN_TITLES | reading_en.ROLES
-_EN_NOT_DESCRIBING = vocabulary.words(
-    "en", "stop", "verbs", "prepositions", "place_prepositions", "joining_words", "articles"
-)
+_EN_NOT_DESCRIBING = opposed.NOT_DESCRIBING | vocabulary.words("en", "articles")
 _EN_MOST = 3
 #: Where a description starts: "his nurse, Ida Sorrell" is "nurse".
 _EN_OWNERS = frozenset(vocabulary.phrases("en", "described_articles"))

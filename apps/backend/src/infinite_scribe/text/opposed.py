@@ -41,7 +41,8 @@ _CURSE = re.compile(
 )
 _CASTS = re.compile(rf"^\s+(?:{vocabulary.alternation('en', 'casts')})\b")
 _THWARTS = re.compile(rf"^,?\s+(?:{vocabulary.alternation('en', 'thwarts')})\b")
-_NOT_DESCRIBING = vocabulary.words(
+#: Words never in what describes a person ("the man who ...", "by a"): verbs, function words.
+NOT_DESCRIBING = vocabulary.words(
     "en", "stop", "verbs", "prepositions", "place_prepositions", "joining_words"
 )
 _CALLED = re.compile(
@@ -62,7 +63,7 @@ def _thwarts(before: str, after: str) -> re.Match[str] | None:
         return _CASTS.match(after)
     clause = _CLAUSE.search(before)
     words = set(clause.group("described").split()) if clause else {"and"}
-    return None if words & _NOT_DESCRIBING else _THWARTS.match(after)
+    return None if words & NOT_DESCRIBING else _THWARTS.match(after)
 
 
 def described(before: str) -> str | None:
@@ -85,4 +86,4 @@ def _described(before: str) -> str | None:
         return None
     said = match.group("described")
     words = {word.strip(",").lower() for word in said.split()}
-    return None if words & _NOT_DESCRIBING else said
+    return None if words & NOT_DESCRIBING else said
