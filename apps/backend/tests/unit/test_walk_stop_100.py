@@ -47,7 +47,7 @@ def _kinds(idea: str) -> dict[str, list[str]]:
         (
             "景德镇的瓷器匠人吴青山必须烧出一件祭红瓷；帮他的是从福建来的学徒小林。",
             "小林",
-            (None, ("学徒",)),
+            (None, ("学徒", "福建来的")),  # where they come from is theirs too
         ),
         (
             "A retired cartographer, Helena Voss, is hired by a shipping magnate, Julius Crane.",
@@ -334,3 +334,25 @@ def test_a_title_opens_a_person_not_a_place() -> None:
     # A place noun closing it keeps it a place (its title is cut off before, as it was).
     assert _kinds("A diver is stranded on Lord Howe Island.")["place"] == ["Howe Island"]
     assert "object" not in _kinds("Ade Bankole fakes his own death to escape his uncle.")
+
+
+@pytest.mark.parametrize(
+    ("idea", "person", "words"),
+    [
+        (
+            "嘉庆年间的泉州，造船匠人许阿顺要造好一艘福船；帮他的是从漳州来的老舵工林伯。",
+            "林伯",
+            ("老舵工", "漳州来的"),
+        ),
+        (
+            "Tomas Reyes must stop the Bishop; his only ally is Sister Ines, a nun from Cordoba.",
+            "Sister Ines",
+            ("from Cordoba",),
+        ),
+    ],
+)
+def test_a_person_keeps_where_the_idea_says_they_come_from(
+    idea: str, person: str, words: tuple[str, ...]
+) -> None:
+    """漳州 had been said in no stage nor chapter: the card of 林伯 read only 老舵工."""
+    assert _people(idea)[person] == (None, words)

@@ -102,6 +102,7 @@ def _people(idea: str, given: named.Named, chinese: bool) -> list[CodexEntry]:
             own = facts.hero_name in (None, person)
             words = (facts.hero,) if role == HERO and facts.hero and own else ()
             words = words or described.before(idea, person, chinese)
+            words += _came_from(idea, person, chinese) if role is None else ()
         entries.append(CodexEntry("person", person, role, _words(words)))
     return entries
 
@@ -275,6 +276,20 @@ _FROM = {"en": "from {}", "zh": "{}来的"}
 _CLAUSES = re.compile(r"[.!?;\n\u3002\uff01\uff1f\uff1b]+")
 _PARTS = re.compile("[,\uff0c\u3001]")
 _NAMING = re.compile(f"{vocabulary.alternation('zh', 'naming')}|\\b(?:{reading_en.NAMINGS})\\b")
+
+
+def _came_from(idea: str, person: str, chinese: bool) -> tuple[str, ...]:
+    """Where the idea says `person` comes from, as their words (从漳州来的老舵工林伯: 漳州来的;
+    "Ida Kern from Riga": "from Riga"), as a feedback's person is described (`feedback_people`)."""
+    at = idea.find(person)
+    if chinese:
+        came = _ZH_CAME_FROM.search(
+            re.split("[\uff0c,\u3002\uff1b;\uff1a:]", idea[: max(at, 0)])[-1]
+        )
+        place = came.group(1) if came else None
+    else:
+        place = (reading_en.origin(idea, person) or "").rstrip(".!?")  # "a nun from Cordoba."
+    return (_FROM["zh" if chinese else "en"].format(place),) if place and at > 0 else ()
 
 
 def _words(words: tuple[str, ...]) -> tuple[str, ...]:
