@@ -30,6 +30,12 @@ def _rival(idea: str) -> tuple[str, tuple[str, ...]] | None:
         ),
         # 义和团 is one word: the title keeps its 和.
         ("铁匠王铁山收留了一个洋孩子，义和团首领张德成找上门来。", ("张德成", ("义和团首领",))),
+        # One who schemes against what the hero sets out to do (the final walk's).
+        (
+            "In 1889 Edinburgh, the bookbinder Elspeth Moray must restore a stolen psalter, while "
+            "the antiquarian Magnus Rourke schemes to buy it.",
+            ("Magnus Rourke", ("antiquarian",)),
+        ),
         (
             "Priya Raman, a methane miner, finds a black box; the company man Viktor Hale wants it "
             "erased.",
