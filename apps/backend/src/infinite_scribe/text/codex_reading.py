@@ -23,6 +23,7 @@ from infinite_scribe.text import (
     segment,
     vocabulary,
 )
+from infinite_scribe.text.facts import Facts
 
 _EN_BEFORE = re.compile(
     rf"\b(?:{vocabulary.alternation('en', 'deadline_prepositions')})\s+(?:the\s+)?$", re.I
@@ -92,19 +93,25 @@ def _people(idea: str, given: named.Named, chinese: bool) -> list[CodexEntry]:
     entries = []
     for person in given.people:
         role = HERO if person == hero else RIVAL if person == rival else None
-        if person in given.kin:  # "his aunt Rosa": described as "aunt"
-            words = named.kin_words(idea, person, chinese)
-        elif role == RIVAL:  # "his rival, the night warden Ada Pike": "night warden"
-            words = named.rival_words(idea, person, chinese) or described.before(
-                idea, person, chinese
-            )
-        else:  # The role read is the hero's only if read of no one else (a rival's title is his).
-            own = facts.hero_name in (None, person)
-            words = (facts.hero,) if role == HERO and facts.hero and own else ()
-            words = words or described.before(idea, person, chinese)
-            words += _came_from(idea, person, chinese) if role is None else ()
+        words = _person_words(idea, person, role, given, facts, chinese)
         entries.append(CodexEntry("person", person, role, _words(words)))
     return entries
+
+
+def _person_words(
+    idea: str, person: str, role: str | None, given: named.Named, facts: Facts, chinese: bool
+) -> tuple[str, ...]:
+    """What describes `person` in `idea`: a kin word, the rival's words, the hero's role (the
+    role read is the hero's only if read of no one else: a rival's title is his), else what is
+    said right before their name, and where anyone else comes from."""
+    if person in given.kin:  # "his aunt Rosa": described as "aunt"
+        return named.kin_words(idea, person, chinese)
+    if role == RIVAL:  # "his rival, the night warden Ada Pike": "night warden"
+        return named.rival_words(idea, person, chinese) or described.before(idea, person, chinese)
+    own = facts.hero_name in (None, person)
+    words: tuple[str, ...] = (facts.hero,) if role == HERO and facts.hero and own else ()
+    words = words or described.before(idea, person, chinese)
+    return words + (_came_from(idea, person, chinese) if role is None else ())
 
 
 #: The request slots that name a person the codex holds by role.

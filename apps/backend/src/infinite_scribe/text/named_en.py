@@ -87,11 +87,8 @@ def titled(words: list[str]) -> tuple[list[str], list[str]]:
 def place(run: str, lead: str, after: str) -> str | None:
     """The place a run names, if it is one, with the writer's article: before a place noun,
     after a preposition of place or a place noun, ending on a place's word, or by apposition."""
-    if " " not in run and run.lower() in _PLACE_WORDS and re.search(r"(?:^|[.!?]\s+)$", lead):
-        return None  # "Street magician Leo Fontaine": a place's word the sentence capitalised
-    words = run.lower().split()
-    if words[0] in _NAME_TITLES and words[-1] not in _PLACE_WORDS:
-        return None  # "her wedding to Lord Varic": a person ("Lord Howe Island" is a place)
+    if _no_place(run, lead):
+        return None
     after_place = _AFTER_PLACE.search(lead)
     if after_place and after_place.group("year") and _VERB_AFTER.match(after):
         return None
@@ -109,6 +106,17 @@ def place(run: str, lead: str, after: str) -> str | None:
         or _APPOSED_PLACE.match(after)
     )
     return f"{article}{run}" if placed else None
+
+
+def _no_place(run: str, lead: str) -> bool:
+    """A run that is surely no place: a place's word the sentence capitalised ("Street magician
+    Leo Fontaine"), or a title opening a person ("her wedding to Lord Varic"; "Lord Howe Island"
+    ends on a place's word)."""
+    words = run.lower().split()
+    capitalised = (
+        len(words) == 1 and words[0] in _PLACE_WORDS and re.search(r"(?:^|[.!?]\s+)$", lead)
+    )
+    return bool(capitalised) or (words[0] in _NAME_TITLES and words[-1] not in _PLACE_WORDS)
 
 
 def with_shared_surname(run: str, lead: str, after: str) -> str:
